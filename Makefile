@@ -1,0 +1,40 @@
+# The two commands that matter: `make run` and `make test` (both set up .venv if needed).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# A CPU build of torch is on this machine's disk; later issues pin it here.
+PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q
+
+.PHONY: run test venv demo bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@bash scripts/ensure_system_libs.sh
+	$(PIP_INSTALL) -e '.[test]'
+	@touch $(STAMP)
+
+# Opens the window on the bundled sample corpus; with no display, runs the headless demo.
+run: $(STAMP)
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		$(BIN)/llmstudio resources/sample_corpus.csv; \
+	else \
+		echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the headless demo instead."; \
+		QT_QPA_PLATFORM=offscreen $(BIN)/llmstudio demo --out demo-output; \
+	fi
+
+demo: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/llmstudio demo --out demo-output
+
+# pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero.
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen LLMSTUDIO_CONFIG_DIR=$$(mktemp -d) $(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/import_speed.py
+	$(BIN)/python benchmarks/startup.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache

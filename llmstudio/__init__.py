@@ -1,0 +1,3 @@
+"""llmstudio: analyse text corpora with language models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,214 @@
+"""Command line: the same core calls as the GUI, for scripts and reproducibility.
+
+    llmstudio [FILE] [--screenshot OUT.png]   open the window (optionally on FILE)
+    llmstudio inspect FILE [--json]           how a file is read
+    llmstudio convert FILE --out OUT          import, then export (.csv .xlsx .parquet)
+    llmstudio demo --out DIR                  headless demo on the bundled sample
+
+Errors print one line on stderr (what and where) and exit non-zero; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .core.corpus import Corpus, ImportOptions, read_table
+from .core.errors import LlmstudioError
+from .core.export import FORMATS, export_table
+from .core.project import SUFFIX, Project
+from .core.sniff import DELIMITER_NAMES
+
+COMMANDS = ("inspect", "convert", "demo")
+_DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
+                    "\\t": "\t"}
+
+
+def _delimiter(value: str) -> str:
+    value = _DELIMITER_WORDS.get(value.lower(), value)
+    if len(value) > 1:
+        raise argparse.ArgumentTypeError(f"a delimiter is one character or one of "
+                                         f"{', '.join(_DELIMITER_WORDS)}; got {value!r}")
+    return value
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reading the file (detected when not given)")
+    g.add_argument("--encoding", help="e.g. utf-8, utf-8-sig, utf-16-le, cp1252, latin-1")
+    g.add_argument("--delimiter", type=_delimiter,
+                   help="one character, or comma / semicolon / tab / pipe / none")
+    g.add_argument("--no-header", action="store_true", help="the first row is data")
+    g.add_argument("--skip-rows", type=int, metavar="N", help="records before the header")
+    g.add_argument("--text-column", metavar="COL", help="the column holding the texts")
+    g.add_argument("--sheet", help="Excel sheet name (default: the first)")
+
+
+def _options(args: argparse.Namespace) -> ImportOptions:
+    return ImportOptions(encoding=args.encoding, delimiter=args.delimiter,
+                         has_header=False if args.no_header else None,
+                         header_row=args.skip_rows, text_column=args.text_column,
+                         sheet=args.sheet)
+
+
+def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
+    """A data file or a project's corpus: what ``llmstudio FILE`` and the GUI open."""
+    path = Path(path)
+    if path.suffix.lower() == SUFFIX:
+        with Project.open(path) as project:
+            return project.corpus()
+    return read_table(path, options)
+
+
+def _inspect_text(corpus: Corpus) -> str:
+    s = corpus.summary()
+    delim = s["delimiter"]
+    lines = [
+        f"file:        {s['file']}",
+        f"format:      {s['format']}",
+        f"encoding:    {s['encoding'] or '-'}",
+        f"delimiter:   {DELIMITER_NAMES.get(delim, repr(delim)) if delim is not None else '-'}",
+        f"header:      {'yes' if s['has_header'] else 'no'}"
+        + (f" (after {s['header_row']} skipped record(s))" if s["header_row"] else ""),
+        f"rows:        {s['rows']:,}",
+        f"columns:     {len(s['columns'])}: {', '.join(map(repr, s['columns']))}",
+        f"text column: {s['text_column']!r}",
+        f"problems:    {len(s['problems'])}",
+    ]
+    lines += [f"  - {p}" for p in s["problems"]]
+    return "\n".join(lines)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    corpus = load(args.file, _options(args))
+    if args.json:
+        print(json.dumps(corpus.summary(), ensure_ascii=False, indent=2))
+    else:
+        print(_inspect_text(corpus))
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    corpus = load(args.file, _options(args))
+    out = export_table(corpus.frame, args.out, bom=args.bom, guard=not args.no_formula_guard)
+    print(f"wrote {corpus.rows:,} rows x {len(corpus.columns)} columns to {out}", file=sys.stderr)
+    for p in corpus.problems:
+        print(f"note: {p}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .paths import sample_corpus
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = read_table(sample_corpus())
+    written = [out / "inspect.json"]
+    written[0].write_text(json.dumps(corpus.summary(), ensure_ascii=False, indent=2), "utf-8")
+    project = Project.create(out / f"sample{SUFFIX}", corpus)
+    project.close()
+    written.append(project.path)
+    for suffix in FORMATS:
+        written.append(export_table(corpus.frame, out / f"sample_export{suffix}"))
+    shot = out / "main_window.png"
+    try:
+        from .gui.app import screenshot
+
+        screenshot(sample_corpus(), shot)
+        written.append(shot)
+    except ImportError as exc:  # a core-only install has no Qt
+        print(f"(no screenshot: {exc})", file=sys.stderr)
+    print(f"Headless demo: read {corpus.rows} rows x {len(corpus.columns)} columns of "
+          f"{sample_corpus().name} (text column {corpus.text_column!r}). Wrote:")
+    for path in written:
+        print(f"  {path.resolve()}")
+    return 0
+
+
+def _parser(command: str) -> argparse.ArgumentParser:
+    if command == "inspect":
+        p = argparse.ArgumentParser(prog="llmstudio inspect",
+                                    description="Show how llmstudio reads a data or project file.")
+        p.add_argument("file")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        _import_args(p)
+        p.set_defaults(func=cmd_inspect)
+    elif command == "convert":
+        p = argparse.ArgumentParser(prog="llmstudio convert",
+                                    description="Import a file, then export it as CSV, XLSX or Parquet.")
+        p.add_argument("file")
+        p.add_argument("--out", required=True, help="output file: .csv, .xlsx or .parquet")
+        p.add_argument("--bom", action="store_true", help="CSV: write a UTF-8 BOM (for Excel)")
+        p.add_argument("--no-formula-guard", action="store_true",
+                       help="do not prefix cells starting with = + - @ with an apostrophe")
+        _import_args(p)
+        p.set_defaults(func=cmd_convert)
+    else:
+        p = argparse.ArgumentParser(prog="llmstudio demo",
+                                    description="Run the headless demo on the bundled sample corpus.")
+        p.add_argument("--out", default="demo-output", help="folder for the output files")
+        p.set_defaults(func=cmd_demo)
+    return p
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="llmstudio",
+        description="Analyse text corpora with language models. Without a command: open "
+                    "the window. Commands: inspect, convert, demo (see llmstudio COMMAND -h).")
+    p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
+                                           f"or a project ({SUFFIX})")
+    p.add_argument("--screenshot", metavar="OUT.png",
+                   help="render the window offscreen with FILE loaded, save it, and exit")
+    p.add_argument("--version", action="version", version=f"llmstudio {__version__}")
+    return p
+
+
+def _log_crash() -> Path | None:
+    try:
+        from platformdirs import user_log_dir
+
+        log = Path(user_log_dir("llmstudio", "llmstudio")) / "crash.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fh:
+            traceback.print_exc(file=fh)
+        return log
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in COMMANDS:
+            args = _parser(argv[0]).parse_args(argv[1:])
+            return args.func(args)
+        args = _gui_parser().parse_args(argv)
+        from .gui.app import run, screenshot
+
+        if args.screenshot:
+            if not args.file:
+                raise LlmstudioError("--screenshot needs a FILE to show")
+            if not Path(args.file).exists():
+                raise LlmstudioError(f"{args.file}: no such file")
+            screenshot(args.file, args.screenshot)
+            print(f"wrote {args.screenshot}", file=sys.stderr)
+            return 0
+        return run(args.file)
+    except LlmstudioError as exc:
+        print(f"llmstudio: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the user gets one line; the details go to a log file
+        log = _log_crash()
+        where = f"; details in {log}" if log else ""
+        print(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

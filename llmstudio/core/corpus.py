@@ -1,0 +1,254 @@
+"""Open any table of texts as a :class:`Corpus`.
+
+``read_table`` is the one entry point the GUI, the CLI and the project use. It detects
+the format, the encoding, the delimiter and the header; it keeps every cell's text exactly
+as in the file; and it reports what was irregular instead of hiding it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from .delimited import Problem, parse_text, read_delimited
+from .errors import CorpusError
+from .readers import read_jsonl, read_parquet, read_xlsx
+from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, detect_encoding,
+                    split_records, sniff)
+
+TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+SUPPORTED = sorted(TEXT_SUFFIXES | JSONL_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user overrides; ``None`` means "detect". ``delimiter=""``: one text per line."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    has_header: bool | None = None
+    header_row: int | None = None  # records skipped before the header
+    text_column: str | None = None
+    sheet: str | int | None = None
+
+
+@dataclass
+class Corpus:
+    """A table of texts with how it was read. Row ids are positions 0..n-1 in file order."""
+
+    frame: pd.DataFrame
+    text_column: str
+    source: str | None = None
+    format: str = "csv"
+    encoding: str | None = None
+    delimiter: str | None = None
+    has_header: bool = True
+    header_row: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def summary(self) -> dict:
+        """Plain-data description (what ``llmstudio inspect --json`` prints)."""
+        return {
+            "file": self.source,
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "has_header": self.has_header,
+            "header_row": self.header_row,
+            "rows": self.rows,
+            "columns": self.columns,
+            "text_column": self.text_column,
+            "problems": [str(p) for p in self.problems],
+        }
+
+
+def suggest_text_column(frame: pd.DataFrame) -> str:
+    """The string column with the longest mean length (the first column if none is text)."""
+    best, best_len = None, -1.0
+    for name in frame.columns:
+        col = frame[name]
+        if not (pd.api.types.is_string_dtype(col.dtype) or col.dtype == object):
+            continue
+        try:
+            # Missing cells count as empty, so a sparse column (extra fields of a few
+            # ragged rows) does not win on the length of its few values.
+            mean = col.str.len().fillna(0).mean()
+        except (AttributeError, TypeError):
+            continue
+        mean = 0.0 if pd.isna(mean) else float(mean)
+        if mean > best_len:
+            best, best_len = name, mean
+    if best is None:
+        if not len(frame.columns):
+            raise ValueError("a table without columns has no text column")
+        best = frame.columns[0]
+    return str(best)
+
+
+def _format_of(path: Path, head: bytes) -> str:
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return "xlsx"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix == ".xls":
+        raise CorpusError(path, "old Excel .xls files are not supported; save it as .xlsx or .csv")
+    if head.startswith(b"PK\x03\x04") and suffix not in TEXT_SUFFIXES:
+        return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    return "tsv" if suffix in {".tsv", ".tab"} else ("txt" if suffix == ".txt" else "csv")
+
+
+def _check_text(path: Path, sample: bytes, encoding: str) -> None:
+    """Refuse empty, binary and non-tabular (JSON, HTML, XML) content with a reason."""
+    what = binary_kind(sample)
+    if what:
+        raise CorpusError(path, f"this is {what}, not a table of texts")
+    try:
+        text = decode(sample[:65536], encoding) if len(sample) <= 65536 else \
+            sample[:65536].decode(encoding, errors="ignore")
+    except (UnicodeDecodeError, LookupError):
+        text = sample[:65536].decode("latin-1")
+    if not text.strip():
+        raise CorpusError(path, "the file is empty (no rows, no header)")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if controls > max(8, len(text) // 10):
+        raise CorpusError(path, "this looks like a binary file, not a table of texts "
+                                f"({controls} control characters in the first {len(text)})")
+    start = text.lstrip()[:200].lower()
+    if start.startswith(("<!doctype html", "<html", "<?xml")):
+        raise CorpusError(path, "this is an HTML/XML document, not a table; save the table "
+                                "as CSV or XLSX first")
+    if start.startswith("{\\rtf"):
+        raise CorpusError(path, "this is an RTF document, not a table; save it as CSV or TXT")
+    if start.startswith(("{", "[")) and path.suffix.lower() not in {".txt"}:
+        raise CorpusError(path, "this looks like JSON, not a table; use JSON Lines "
+                                "(.jsonl, one object per line) or CSV")
+
+
+def sniff_file(path: str | Path, options: ImportOptions | None = None
+               ) -> tuple[Dialect, list[str] | None]:
+    """The dialect of a delimited text file plus its header (or first) record."""
+    path = Path(path)
+    options = options or ImportOptions()
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES + 1)
+    complete = len(sample) <= SAMPLE_BYTES
+    sample = sample[:SAMPLE_BYTES]
+    if not sample:
+        raise CorpusError(path, "the file is empty (0 bytes)")
+    encoding = options.encoding or detect_encoding(sample, complete)
+    _check_text(path, sample, encoding)
+    dialect = sniff(sample, complete=complete,
+                    prefer_table=path.suffix.lower() not in {".txt"},
+                    encoding=encoding, delimiter=options.delimiter)
+    if options.has_header is not None or options.header_row is not None:
+        dialect = replace(dialect,
+                          has_header=dialect.has_header if options.has_header is None
+                          else options.has_header,
+                          header_row=dialect.header_row if options.header_row is None
+                          else options.header_row)
+    text = sample.decode(encoding, errors="replace")
+    records = split_records(text.lstrip("\ufeff"), dialect.delimiter, dialect.header_row + 1)
+    header = records[dialect.header_row] if len(records) > dialect.header_row else None
+    return dialect, header
+
+
+def preview(path: str | Path, options: ImportOptions | None = None, rows: int = 100) -> Corpus:
+    """The first ``rows`` rows as they would be imported (for the import dialog)."""
+    path = Path(path)
+    options = options or ImportOptions()
+    fmt = _format_of(path, Path(path).open("rb").read(8))
+    if fmt not in {"csv", "tsv", "txt"}:
+        corpus = read_table(path, options)
+        corpus.frame = corpus.frame.head(rows)
+        return corpus
+    dialect, _ = sniff_file(path, options)
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    text = sample.decode(dialect.encoding, errors="replace").lstrip("\ufeff")
+    frame, problems, _ = parse_text(text, dialect, max_rows=rows)
+    return _corpus(frame, path, fmt, dialect, problems, options.text_column)
+
+
+def _corpus(frame: pd.DataFrame, path: Path, fmt: str, dialect: Dialect | None,
+            problems: list[Problem], text_column: str | None) -> Corpus:
+    if text_column is not None and text_column not in frame.columns:
+        raise CorpusError(path, f"no column named {text_column!r} (columns: "
+                                f"{', '.join(map(str, frame.columns))})")
+    return Corpus(
+        frame=frame,
+        text_column=text_column or suggest_text_column(frame),
+        source=str(path),
+        format=fmt,
+        encoding=dialect.encoding if dialect else None,
+        delimiter=dialect.delimiter if dialect else None,
+        has_header=dialect.has_header if dialect else True,
+        header_row=dialect.header_row if dialect else 0,
+        problems=problems,
+    )
+
+
+def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus:
+    """Read a CSV/TSV/TXT, XLSX, Parquet or JSON Lines file into a :class:`Corpus`.
+
+    Raises :class:`CorpusError` naming the file (and line, column where known) when the
+    file is missing, empty, binary, not tabular or cannot be decoded.
+    """
+    path = Path(path)
+    options = options or ImportOptions()
+    if not path.exists():
+        raise CorpusError(path, "no such file")
+    if path.is_dir():
+        raise CorpusError(path, "this is a folder, not a file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise CorpusError(path, f"cannot be read ({exc.strerror})") from None
+    if not head:
+        raise CorpusError(path, "the file is empty (0 bytes)")
+    fmt = _format_of(path, head)
+    if fmt == "xlsx":
+        frame, problems = read_xlsx(path, options.sheet)
+        return _corpus(frame, path, fmt, None, problems, options.text_column)
+    if fmt == "parquet":
+        frame, problems = read_parquet(path)
+        return _corpus(frame, path, fmt, None, problems, options.text_column)
+    if fmt == "jsonl":
+        data = path.read_bytes()
+        encoding = options.encoding or detect_encoding(data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES)
+        try:
+            text = decode(data, encoding)
+        except UnicodeDecodeError as exc:
+            raise CorpusError(path, f"cannot be decoded as {encoding} at byte {exc.start}") from None
+        frame, problems = read_jsonl(path, text)
+        dialect = Dialect(encoding, "", True, 0)
+        corpus = _corpus(frame, path, fmt, dialect, problems, options.text_column)
+        corpus.delimiter = None
+        return corpus
+    dialect, header = sniff_file(path, options)
+    frame, problems, used = read_delimited(path, None, dialect,
+                                           encoding_chosen=options.encoding is not None,
+                                           header=header)
+    if frame.shape[1] == 0:
+        raise CorpusError(path, "no columns found: the file holds no table")
+    if used != dialect.encoding:
+        dialect = replace(dialect, encoding=used)
+    return _corpus(frame, path, fmt, dialect, problems, options.text_column)

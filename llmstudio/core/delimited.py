@@ -1,0 +1,238 @@
+"""Parse delimited text (CSV, TSV, semicolon, pipe, one text per line) into a DataFrame.
+
+Every cell is kept as the exact string in the file: no type guessing, no NA tokens, no
+whitespace stripping. Two parsers give the same result:
+
+* a fast path through pyarrow's multi-threaded CSV reader, used when the file is regular;
+* an exact Python path (``csv`` module) used when the fast path refuses the file (rows
+  with the wrong number of fields, a field bigger than a block, bytes that are not valid
+  in the sniffed encoding, a header that is not on the first record). It reports every
+  irregular row with its line number instead of shifting cells into other columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .errors import CorpusError
+from .sniff import Dialect, decode, western_fallback
+
+STRING_DTYPE = "str"
+BLOCK_BYTES = 16 << 20
+MAX_LISTED_PROBLEMS = 200
+EXTRA_PREFIX = "extra_"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something irregular found while reading; ``line`` is 1-based in the file."""
+
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Make header names unique and non-empty: ``text, text`` -> ``text, text_2``."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        base = name if name.strip() else f"column_{i + 1}"
+        candidate, k = base, 2
+        while candidate in seen:
+            candidate, k = f"{base}_{k}", k + 1
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _frame(names: list[str], columns: list[list]) -> pd.DataFrame:
+    return pd.DataFrame({n: pd.array(c, dtype=STRING_DTYPE) for n, c in zip(names, columns)})
+
+
+class _Irregular(Exception):
+    """The fast path met something only the exact parser handles."""
+
+
+def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.DataFrame:
+    """pyarrow path; raises ``_Irregular`` for anything it cannot read exactly."""
+    if dialect.delimiter == "" or dialect.header_row != 0:
+        raise _Irregular
+    n = len(header) if header else None
+    if not n or any("\n" in c or "\r" in c for c in header):
+        raise _Irregular  # pyarrow's skip_rows counts lines, not records
+    names = [f"f{i}" for i in range(n)]
+
+    def refuse(_row):
+        return "error"
+
+    enc = dialect.encoding
+    read = pacsv.ReadOptions(
+        encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
+        block_size=BLOCK_BYTES,
+        column_names=names,
+        skip_rows=1 if dialect.has_header else 0,
+    )
+    convert = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=True,
+    )
+    # Without newlines in values pyarrow splits blocks in parallel. A quoted newline then
+    # breaks a row into two rows of the wrong width (for two or more columns), which
+    # ``refuse`` catches, so the retry with newlines allowed is always taken when needed.
+    attempts = [True] if (dialect.newlines_in_values or n < 2) else [False, True]
+    for newlines in attempts:
+        parse = pacsv.ParseOptions(delimiter=dialect.delimiter, quote_char='"',
+                                   double_quote=True, escape_char=False,
+                                   newlines_in_values=newlines, ignore_empty_lines=True,
+                                   invalid_row_handler=refuse)
+        try:
+            table = pacsv.read_csv(path, read_options=read, parse_options=parse,
+                                   convert_options=convert)
+        except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, LookupError):
+            continue
+        if table.num_columns != n or not all(pa.types.is_string(t) for t in table.schema.types):
+            raise _Irregular
+        if dialect.has_header and not table.num_rows and not header:
+            raise _Irregular
+        final = unique_names(header) if dialect.has_header else [f"column_{i + 1}" for i in range(n)]
+        return table.rename_columns(final).to_pandas()
+    raise _Irregular
+
+
+def _line_of_offset(text: str, offset: int) -> int:
+    return len(re.findall(r"\r\n|\r|\n", text[:offset])) + 1
+
+
+def decode_whole(path: Path, data: bytes, encoding: str, chosen: bool,
+                 problems: list[Problem]) -> tuple[str, str]:
+    """Decode the whole file; a sniffed (not chosen) encoding that fails falls back."""
+    try:
+        return decode(data, encoding), encoding
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode(encoding, errors="replace")
+        line = _line_of_offset(good, len(good))
+        col = len(re.split(r"\r\n|\r|\n", good)[-1]) + 1
+        if chosen:
+            raise CorpusError(path, f"byte 0x{data[exc.start]:02x} cannot be decoded as "
+                                    f"{encoding}; choose another encoding", line, col) from None
+        fallback = western_fallback(data)
+        problems.append(Problem(f"not valid {encoding} (byte 0x{data[exc.start]:02x} at column "
+                                f"{col}); the file was read as {fallback}", line))
+        return decode(data, fallback), fallback
+
+
+def _records(text: str, delimiter: str):
+    """Yield (first line, fields) for every non-blank record, with 1-based line numbers."""
+    if delimiter == "":
+        line = 0
+        for piece in re.split(r"(\r\n|\r|\n)", text)[0::2]:
+            line += 1
+            if piece != "":
+                yield line, [piece]
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    previous = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CorpusError(None, f"cannot parse: {exc}", previous + 1) from None
+        if row:
+            yield previous + 1, row
+        previous = reader.line_num
+
+
+def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
+               ) -> tuple[pd.DataFrame, list[Problem], list[int]]:
+    """Exact parser: returns the frame, the problems and each row's first line number."""
+    problems: list[Problem] = []
+    records = _records(text, dialect.delimiter)
+    skipped = []
+    for _ in range(dialect.header_row):
+        first = next(records, None)
+        if first is None:
+            break
+        skipped.append(first)
+    if skipped:
+        lines = f"{skipped[0][0]}-{skipped[-1][0]}" if len(skipped) > 1 else f"{skipped[0][0]}"
+        problems.append(Problem(f"{len(skipped)} record(s) before the header skipped (line(s) "
+                                f"{lines}): {dialect.delimiter.join(skipped[0][1])[:80]!r}"))
+    header: list[str] | None = None
+    first_data: tuple[int, list[str]] | None = None
+    if dialect.has_header:
+        got = next(records, None)
+        header = got[1] if got else []
+    else:
+        first_data = next(records, None)
+    width = len(header) if header is not None else (len(first_data[1]) if first_data else 0)
+    columns: list[list] = [[] for _ in range(width)]
+    extra: list[list] = []
+    line_numbers: list[int] = []
+    irregular = 0
+
+    def add(line: int, row: list[str]) -> None:
+        nonlocal irregular
+        n = len(row)
+        if n != width:
+            irregular += 1
+            if irregular <= MAX_LISTED_PROBLEMS:
+                what = ("missing cells left empty" if n < width else
+                        f"the {n - width} extra field(s) are kept in column(s) {EXTRA_PREFIX}1...")
+                problems.append(Problem(f"{n} fields where the header has {width}; {what}", line))
+        count = len(line_numbers)
+        for i in range(width):
+            columns[i].append(row[i] if i < n else None)
+        for k in range(max(0, n - width)):
+            if k >= len(extra):
+                extra.append([None] * count)
+            extra[k].append(row[width + k])
+        for k in range(max(0, n - width), len(extra)):
+            extra[k].append(None)
+        line_numbers.append(line)
+
+    if first_data is not None:
+        add(*first_data)
+    for line, row in records:
+        if max_rows is not None and len(line_numbers) >= max_rows:
+            break
+        add(line, row)
+    if irregular > MAX_LISTED_PROBLEMS:
+        problems.append(Problem(f"... and {irregular - MAX_LISTED_PROBLEMS} more rows with the "
+                                f"wrong number of fields ({irregular} in all)"))
+    names = unique_names(header) if header is not None else [f"column_{i + 1}" for i in range(width)]
+    names = unique_names(names + [f"{EXTRA_PREFIX}{k + 1}" for k in range(len(extra))])
+    return _frame(names, columns + extra), problems, line_numbers
+
+
+def read_delimited(path: Path, data: bytes | None, dialect: Dialect, *, encoding_chosen: bool,
+                   header: list[str] | None) -> tuple[pd.DataFrame, list[Problem], str]:
+    """Read the whole file; returns (frame, problems, encoding actually used)."""
+    try:
+        return read_fast(path, dialect, header), [], dialect.encoding
+    except _Irregular:
+        pass
+    problems: list[Problem] = []
+    data = path.read_bytes() if data is None else data
+    text, used = decode_whole(path, data, dialect.encoding, encoding_chosen, problems)
+    if used != dialect.encoding:
+        dialect = Dialect(used, dialect.delimiter, dialect.has_header, dialect.header_row)
+    try:
+        frame, more, _ = parse_text(text, dialect)
+    except CorpusError as exc:
+        raise CorpusError(path, exc.reason, exc.line) from None
+    return frame, problems + more, used

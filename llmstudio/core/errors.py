@@ -1,0 +1,38 @@
+"""Exceptions that carry a message meant for the researcher.
+
+Every error the user can cause (a bad file, a bad option) is one of these, so the CLI and
+the GUI can show ``str(error)`` as it is: one line saying what is wrong and where.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LlmstudioError(Exception):
+    """Base class of all errors whose message is written for the user."""
+
+
+class CorpusError(LlmstudioError):
+    """A file could not be read as a table of texts."""
+
+    def __init__(self, path: str | Path | None, reason: str, line: int | None = None,
+                 column: int | None = None):
+        self.path = str(path) if path is not None else None
+        self.reason = reason
+        self.line = line
+        self.column = column
+        where = self.path or "<data>"
+        if line is not None:
+            where += f", line {line}"
+            if column is not None:
+                where += f", column {column}"
+        super().__init__(f"{where}: {reason}")
+
+
+class ProjectError(LlmstudioError):
+    """A project file could not be created, opened or changed."""
+
+
+class ExportError(LlmstudioError):
+    """A table could not be written in the requested format."""

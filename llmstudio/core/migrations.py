@@ -1,0 +1,63 @@
+"""Versioned schema of the project file.
+
+``MIGRATIONS[i]`` upgrades a project from schema ``i`` to ``i + 1``. Later features
+(codebooks, human codes, runs, annotations, response cache) add their tables by appending
+a migration; a project written by an older llmstudio is upgraded in one transaction when
+it is opened, and a project from a newer one is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _v1_corpus(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        -- Original columns in their original order; position is the column index.
+        CREATE TABLE columns (
+            position INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            dtype TEXT NOT NULL
+        );
+        -- The corpus as Parquet chunks of consecutive rows. A row's id is its position
+        -- in the imported file (0-based) and never changes: the corpus is immutable and
+        -- everything later (codes, annotations) refers to rows by this id.
+        CREATE TABLE corpus_chunks (
+            chunk INTEGER PRIMARY KEY,
+            first_row INTEGER NOT NULL,
+            n_rows INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        -- Every change the user makes, with its time: the audit trail a methods
+        -- section can cite, and a check that nothing was lost.
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_corpus,)
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring ``db`` up to ``len(migrations)``, each step in its own transaction."""
+    version = schema_version(db)
+    for target in range(version + 1, len(migrations) + 1):
+        with db:  # commit on success, roll back on error: never half a migration
+            db.execute("BEGIN IMMEDIATE")
+            migrations[target - 1](db)
+            db.execute(f"PRAGMA user_version = {target}")
+    return schema_version(db)

@@ -1,0 +1,234 @@
+"""The project file (``.llmstudio``): one SQLite database holding the corpus and all work.
+
+Safety: every change is one SQLite transaction (WAL journal, ``synchronous=FULL``), so a
+killed process leaves the project as it was after the last completed change, never half
+written. A new project is written to a temporary file and renamed into place, so a crash
+while creating it leaves no project at all rather than a broken one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .corpus import Corpus
+from .delimited import Problem
+from .errors import ProjectError
+from .migrations import MIGRATIONS, Migration, migrate, schema_version
+
+SUFFIX = ".llmstudio"
+APPLICATION_ID = 0x4C4C4D53  # "LLMS": tells our files from other SQLite databases
+CHUNK_ROWS = 100_000
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _chunks(frame: pd.DataFrame):
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for k, start in enumerate(range(0, max(len(frame), 1), CHUNK_ROWS)):
+        part = table.slice(start, CHUNK_ROWS)
+        buf = io.BytesIO()
+        pq.write_table(part, buf, compression="zstd")
+        yield k, start, part.num_rows, buf.getvalue()
+
+
+class Project:
+    """An open project file. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, path: Path, db: sqlite3.Connection):
+        self.path = path
+        self._db = db
+        self._corpus: Corpus | None = None
+
+    # -- creating and opening ---------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path, corpus: Corpus, *,
+               migrations: Sequence[Migration] = MIGRATIONS) -> "Project":
+        """Write a new project holding ``corpus``; an existing file at ``path`` is replaced."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+        try:
+            db = _connect(tmp)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            migrate(db, migrations)
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                meta = {
+                    "created": _now(),
+                    "source": corpus.source or "",
+                    "format": corpus.format,
+                    "encoding": corpus.encoding or "",
+                    "delimiter": corpus.delimiter if corpus.delimiter is not None else "",
+                    "has_header": json.dumps(corpus.has_header),
+                    "header_row": str(corpus.header_row),
+                    "text_column": corpus.text_column,
+                    "rows": str(corpus.rows),
+                    "problems": json.dumps([[p.message, p.line] for p in corpus.problems]),
+                }
+                db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+                db.executemany("INSERT INTO columns VALUES (?, ?, ?)",
+                               [(i, str(c), str(corpus.frame[c].dtype))
+                                for i, c in enumerate(corpus.frame.columns)])
+                db.executemany("INSERT INTO corpus_chunks VALUES (?, ?, ?, ?)", _chunks(corpus.frame))
+                db.execute("INSERT INTO history (action, detail) VALUES ('import', ?)",
+                           (corpus.source or "",))
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.close()
+            os.replace(tmp, path)
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{path}: cannot write the project ({exc})") from None
+        except OSError as exc:
+            raise ProjectError(f"{path}: cannot write the project ({exc.strerror})") from None
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                leftover.unlink(missing_ok=True)
+        return cls.open(path, migrations=migrations)
+
+    @classmethod
+    def open(cls, path: str | Path, *, migrations: Sequence[Migration] = MIGRATIONS) -> "Project":
+        """Open a project, upgrading an older schema; refuses files that are not projects."""
+        path = Path(path)
+        if not path.exists():
+            raise ProjectError(f"{path}: no such project file")
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise ProjectError(f"{path}: not an llmstudio project (not an SQLite database)")
+        try:
+            db = _connect(path)
+            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                db.close()
+                raise ProjectError(f"{path}: an SQLite database, but not an llmstudio project")
+            version = schema_version(db)
+            if version > len(migrations):
+                db.close()
+                raise ProjectError(f"{path}: written by a newer llmstudio (schema {version}; "
+                                   f"this version reads up to {len(migrations)}); update llmstudio")
+            migrate(db, migrations)
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                db.close()
+                raise ProjectError(f"{path}: the project file is damaged (integrity check failed)")
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{path}: cannot open the project ({exc})") from None
+        return cls(path, db)
+
+    def close(self) -> None:
+        """Fold the WAL back into the file, so the project is one self-contained file again."""
+        if self._db is None:
+            return
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading ----------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise ProjectError(f"{self.path}: the project is closed")
+        return self._db
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self.db)
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    @property
+    def columns(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM columns ORDER BY position")]
+
+    @property
+    def text_column(self) -> str:
+        return self.meta("text_column") or ""
+
+    def history(self) -> list[tuple[str, str, str]]:
+        return list(self.db.execute("SELECT at, action, detail FROM history ORDER BY id"))
+
+    def corpus(self) -> Corpus:
+        """The stored corpus (loaded once, then shared)."""
+        if self._corpus is None:
+            parts = [pq.read_table(pa.BufferReader(blob)) for (blob,) in
+                     self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")]
+            table = pa.concat_tables(parts) if parts else pa.table({})
+            frame = table.to_pandas()
+            frame.columns = self.columns
+            problems = [Problem(m, line) for m, line in json.loads(self.meta("problems", "[]"))]
+            delimiter = self.meta("delimiter", "")
+            self._corpus = Corpus(
+                frame=frame,
+                text_column=self.text_column,
+                source=self.meta("source") or None,
+                format=self.meta("format", "csv"),
+                encoding=self.meta("encoding") or None,
+                delimiter=delimiter if self.meta("format") in {"csv", "tsv", "txt"} else None,
+                has_header=json.loads(self.meta("has_header", "true")),
+                header_row=int(self.meta("header_row", "0")),
+                problems=problems,
+            )
+        return self._corpus
+
+    # -- changing ---------------------------------------------------------------------
+
+    def set_text_column(self, name: str) -> None:
+        """Choose the column that holds the texts; saved at once."""
+        if name not in self.columns:
+            raise ProjectError(f"{self.path}: no column named {name!r}")
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'text_column'", (name,))
+            self.db.execute("INSERT INTO history (action, detail) VALUES ('text_column', ?)", (name,))
+        if self._corpus is not None:
+            self._corpus.text_column = name
+
+    def save_as(self, path: str | Path) -> "Project":
+        """Copy the project (consistently, even mid-use) to ``path`` and return it opened.
+
+        This project stays open; the caller decides which one to keep working in.
+        """
+        path = Path(path)
+        if path.resolve() == self.path.resolve():
+            return self
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            target = sqlite3.connect(tmp)
+            with target:
+                self.db.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")
+            target.close()
+            os.replace(tmp, path)
+        except (sqlite3.Error, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise ProjectError(f"{path}: cannot save the project there ({exc})") from None
+        return Project.open(path)

@@ -1,0 +1,106 @@
+"""Readers for the binary and structured formats: XLSX, Parquet and JSON Lines.
+
+Values keep their types (a number stays a number); strings arrive exactly as stored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .delimited import STRING_DTYPE, Problem, unique_names
+from .errors import CorpusError
+
+
+def _strings_as_str(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give all-text object columns pandas' string dtype, as the CSV reader does."""
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype == object:
+            values = col.dropna()
+            if len(values) and all(isinstance(v, str) for v in values):
+                frame[name] = col.astype(STRING_DTYPE)
+    return frame
+
+
+def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """First sheet (or ``sheet``) of a workbook; the first row holds the column names."""
+    from openpyxl import load_workbook  # heavy; only when a workbook is opened
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise CorpusError(path, f"not a readable Excel workbook ({exc})") from None
+    problems: list[Problem] = []
+    try:
+        names = book.sheetnames
+        if sheet is None:
+            ws = book[names[0]]
+        elif isinstance(sheet, int):
+            ws = book[names[sheet]]
+        elif sheet in names:
+            ws = book[sheet]
+        else:
+            raise CorpusError(path, f"no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        if len(names) > 1:
+            problems.append(Problem(f"the workbook has {len(names)} sheets; read {ws.title!r}"))
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise CorpusError(path, f"sheet {ws.title!r} is empty")
+        data = [list(r) for r in rows]
+    finally:
+        book.close()
+    # Trailing empty rows and columns are formatting leftovers, not data.
+    while data and all(v is None for v in data[-1]):
+        data.pop()
+    width = max([len(header)] + [len(r) for r in data])
+    used = max([i + 1 for i, v in enumerate(header) if v is not None] +
+               [i + 1 for r in data for i, v in enumerate(r) if v is not None] + [0])
+    width = min(width, used)
+    if width == 0:
+        raise CorpusError(path, f"sheet {ws.title!r} is empty")
+    names = unique_names(["" if v is None else str(v) for v in list(header)[:width]] +
+                         [""] * max(0, width - len(header)))
+    columns = {n: [r[i] if i < len(r) else None for r in data] for i, n in enumerate(names)}
+    frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in columns.items()})
+    return _strings_as_str(frame.infer_objects()), problems
+
+
+def read_parquet(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow's errors for a damaged file vary
+        raise CorpusError(path, f"not a readable Parquet file ({exc})") from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
+    frame.columns = unique_names([str(c) for c in frame.columns])
+    return frame, []
+
+
+def read_jsonl(path: Path, text: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """One JSON object per line; keys become columns in order of first appearance."""
+    records: list[dict] = []
+    keys: dict[str, None] = {}
+    # Split on \n only: JSON strings may hold U+2028, which str.splitlines() would cut at.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(path, f"invalid JSON: {exc.msg}", number, exc.colno) from None
+        if not isinstance(value, dict):
+            raise CorpusError(path, f"expected a JSON object per line, found "
+                                    f"{type(value).__name__}", number, 1)
+        records.append(value)
+        keys.update(dict.fromkeys(value))
+    if not records:
+        raise CorpusError(path, "the file holds no JSON records")
+    names = list(keys)
+    columns = {k: [r.get(k) for r in records] for k in names}
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+    frame.columns = unique_names([str(c) for c in names])
+    return _strings_as_str(frame.infer_objects()), []
