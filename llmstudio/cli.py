@@ -20,7 +20,7 @@ from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError
 from .core.export import FORMATS, export_table
-from .core.project import SUFFIX, Project
+from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 
 COMMANDS = ("inspect", "convert", "demo")
@@ -55,12 +55,11 @@ def _options(args: argparse.Namespace) -> ImportOptions:
 
 
 def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
-    """A data file or a project's corpus: what ``llmstudio FILE`` and the GUI open."""
-    path = Path(path)
-    if path.suffix.lower() == SUFFIX:
-        with Project.open(path) as project:
-            return project.corpus()
-    return read_table(path, options)
+    """A data file or a project's corpus (the project is closed again)."""
+    corpus, project = load_any(path, options)
+    if project is not None:
+        project.close()
+    return corpus
 
 
 def _inspect_text(corpus: Corpus) -> str:

@@ -232,3 +232,18 @@ class Project:
             tmp.unlink(missing_ok=True)
             raise ProjectError(f"{path}: cannot save the project there ({exc})") from None
         return Project.open(path)
+
+
+def load_any(path: str | Path, options=None) -> tuple[Corpus, Project | None]:
+    """Open a data file or a project. A project is returned open; the caller closes it."""
+    from .corpus import read_table
+
+    path = Path(path)
+    if path.suffix.lower() == SUFFIX:
+        project = Project.open(path)
+        try:
+            return project.corpus(), project
+        except Exception:
+            project.close()
+            raise
+    return read_table(path, options), None

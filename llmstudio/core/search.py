@@ -1,0 +1,52 @@
+"""Find the rows whose text matches a search, as row positions (used by table filters)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import LlmstudioError
+
+
+class SearchError(LlmstudioError):
+    """The search pattern is not a valid regular expression."""
+
+
+def matching_rows(frame: pd.DataFrame, pattern: str, columns: list[str] | None = None, *,
+                  regex: bool = False, case: bool = False) -> np.ndarray:
+    """Positions of rows where any of ``columns`` (default: all) contains ``pattern``.
+
+    Plain text is matched literally; ``regex=True`` takes a Python regular expression.
+    An empty pattern matches every row.
+    """
+    if not pattern:
+        return np.arange(len(frame))
+    if regex:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise SearchError(f"invalid regular expression at position {exc.pos}: {exc.msg}") from None
+    names = list(frame.columns) if columns is None else columns
+    hit = np.zeros(len(frame), dtype=bool)
+    for name in names:
+        col = frame[name]
+        if not pd.api.types.is_string_dtype(col.dtype):
+            col = col.astype("str")
+        hit |= col.str.contains(pattern, case=case, regex=regex, na=False).to_numpy(dtype=bool)
+    return np.flatnonzero(hit)
+
+
+def sort_order(frame: pd.DataFrame, column: str, descending: bool = False) -> np.ndarray:
+    """Row positions ordering ``column``: missing values last, ties in file order."""
+    col = frame[column]
+    try:
+        values = pa.array(col, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in an object column
+        values = pa.array(col.astype("str"), from_pandas=True)
+    key = ("", "descending" if descending else "ascending", "at_end")
+    order = pc.sort_indices(values, sort_keys=[key])
+    return order.to_numpy().astype(np.int64)

@@ -1,0 +1,1 @@
+"""PySide6 front end: windows, dialogs, Qt models and workers over ``llmstudio.core``."""

@@ -1,0 +1,73 @@
+"""Starting the window, and rendering it offscreen for screenshots."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .. import __version__
+
+
+def _has_display() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY")
+                                                       or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def application():
+    """The QApplication, created once with llmstudio's name and style."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        if not _has_display() and not os.environ.get("QT_QPA_PLATFORM"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("llmstudio")
+        app.setOrganizationName("llmstudio")
+        app.setApplicationVersion(__version__)
+        app.setStyle("Fusion")
+    return app
+
+
+def run(path: str | Path | None = None) -> int:
+    """Open the window (on ``path`` if given) and run until it is closed."""
+    if not _has_display() and os.environ.get("QT_QPA_PLATFORM") in (None, "", "xcb"):
+        from ..core.errors import LlmstudioError
+
+        raise LlmstudioError("no display found (DISPLAY is unset); use `llmstudio demo` or "
+                             "`llmstudio FILE --screenshot OUT.png` on a machine without a screen")
+    app = application()
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if path:
+        window.open_path(path)
+    return app.exec()
+
+
+def screenshot(path: str | Path, out: str | Path, size: tuple[int, int] = (1360, 820)) -> Path:
+    """Render the main window with ``path`` loaded, offscreen, and save it as a PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = application()
+    from ..core.project import load_any
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(*size)
+    corpus, project = load_any(path)
+    window.show_corpus(corpus, project, source=path)
+    window.show()
+    if window.model.rowCount() > 2:
+        window.table.selectRow(2)
+    for _ in range(5):
+        app.processEvents()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out)):
+        from ..core.errors import LlmstudioError
+
+        raise LlmstudioError(f"{out}: cannot write the screenshot (use a .png name in a writable folder)")
+    window.close()
+    return out

@@ -1,0 +1,23 @@
+"""The one place where exceptions from workers become messages for the researcher."""
+
+from __future__ import annotations
+
+import logging
+
+from ..core.errors import LlmstudioError
+
+log = logging.getLogger("llmstudio")
+
+
+def describe(exc: BaseException) -> str:
+    """A sentence for a message box: what went wrong, where, and what to do."""
+    if isinstance(exc, LlmstudioError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "Not enough memory for this file. Close other programs, or open a smaller part of it."
+    if isinstance(exc, PermissionError):
+        return f"Permission denied: {exc.filename or exc}. Choose a folder you can write to."
+    if isinstance(exc, OSError):
+        return f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")
+    log.error("unexpected error", exc_info=exc)
+    return f"Unexpected error ({type(exc).__name__}: {exc}). Please report it with the file that caused it."

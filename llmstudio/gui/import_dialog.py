@@ -1,0 +1,146 @@
+"""Import dialog: how a delimited text file will be read, with a live preview.
+
+Shows the detected encoding, delimiter and header; each can be overridden and the preview
+(the first rows, parsed exactly as the full import will parse them) follows at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+                               QSpinBox, QTableView, QVBoxLayout)
+
+from ..core.corpus import ImportOptions, preview, sniff_file
+from ..core.errors import LlmstudioError
+from ..core.sniff import DELIMITER_NAMES, ENCODINGS
+from .corpus_model import CorpusTableModel
+from .errors import describe
+
+PREVIEW_ROWS = 100
+_DELIMITERS = [",", ";", "\t", "|", ""]
+
+
+class ImportDialog(QDialog):
+    """Returns the chosen :class:`ImportOptions` through :meth:`options` when accepted."""
+
+    def __init__(self, path: str | Path, parent=None):
+        super().__init__(parent)
+        self.path = Path(path)
+        self.setWindowTitle(f"Import {self.path.name}")
+        self.resize(960, 640)
+        self._building = True
+
+        dialect, _ = sniff_file(self.path)
+        self.detected = dialect
+
+        self.encoding = QComboBox()
+        self.encoding.setEditable(True)
+        self.encoding.addItems(list(dict.fromkeys([dialect.encoding, *ENCODINGS])))
+        self.encoding.setCurrentText(dialect.encoding)
+        self.encoding.setToolTip("How the file's bytes become characters. Detected: "
+                                 f"{dialect.encoding}")
+        self.delimiter = QComboBox()
+        for d in _DELIMITERS:
+            self.delimiter.addItem(DELIMITER_NAMES[d].capitalize(), d)
+        self.delimiter.setCurrentIndex(_DELIMITERS.index(dialect.delimiter)
+                                       if dialect.delimiter in _DELIMITERS else 0)
+        self.has_header = QCheckBox("First row holds the column names")
+        self.has_header.setChecked(dialect.has_header)
+        self.skip = QSpinBox()
+        self.skip.setRange(0, 1000)
+        self.skip.setValue(dialect.header_row)
+        self.skip.setToolTip("Records (titles, notes, comments) before the header row")
+        self.text_column = QComboBox()
+        self.text_column.setToolTip("The column holding the texts to analyse")
+
+        form = QFormLayout()
+        form.addRow("Encoding:", self.encoding)
+        form.addRow("Delimiter:", self.delimiter)
+        form.addRow("Header:", self.has_header)
+        form.addRow("Skip records before the header:", self.skip)
+        form.addRow("Text column:", self.text_column)
+        settings = QGroupBox("How to read the file (detected; change anything that looks wrong)")
+        settings.setLayout(form)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.table = QTableView()
+        self.model = CorpusTableModel()
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setDefaultSectionSize(140)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.problems = QListWidget()
+        self.problems.setMaximumHeight(110)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+        top = QHBoxLayout()
+        top.addWidget(settings, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(QLabel(f"Preview (first {PREVIEW_ROWS} rows):"))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(QLabel("Problems:"))
+        layout.addWidget(self.problems)
+        layout.addWidget(buttons)
+
+        for signal in (self.encoding.currentTextChanged, self.delimiter.currentIndexChanged,
+                       self.has_header.toggled, self.skip.valueChanged):
+            signal.connect(self.refresh)
+        self._building = False
+        self.refresh()
+
+    def options(self) -> ImportOptions:
+        """What the user chose; the text column is None when left on the suggestion."""
+        return ImportOptions(
+            encoding=self.encoding.currentText().strip() or None,
+            delimiter=self.delimiter.currentData(),
+            has_header=self.has_header.isChecked(),
+            header_row=self.skip.value(),
+            text_column=self.text_column.currentText() or None,
+        )
+
+    def refresh(self) -> None:
+        """Re-parse the preview with the current settings."""
+        if self._building:
+            return
+        chosen = self.text_column.currentText()
+        opts = self.options()
+        opts = ImportOptions(opts.encoding, opts.delimiter, opts.has_header, opts.header_row)
+        self.problems.clear()
+        try:
+            corpus = preview(self.path, opts, PREVIEW_ROWS)
+        except (LlmstudioError, LookupError, UnicodeError, ValueError) as exc:
+            self.model.set_frame(self.model.frame.iloc[0:0, 0:0])
+            message = describe(exc) if isinstance(exc, LlmstudioError) else \
+                f"Cannot read the file with these settings: {exc}"
+            self.summary.setText(f"<span style='color:#b00020'>{message}</span>")
+            self.ok_button.setEnabled(False)
+            return
+        self.ok_button.setEnabled(True)
+        self.model.set_frame(corpus.frame)
+        self.text_column.blockSignals(True)
+        self.text_column.clear()
+        self.text_column.addItems(corpus.columns)
+        keep = chosen if chosen in corpus.columns else corpus.text_column
+        self.text_column.setCurrentText(keep)
+        self.text_column.blockSignals(False)
+        self.summary.setText(f"{len(corpus.columns)} columns; suggested text column: "
+                             f"<b>{corpus.text_column}</b> (the longest texts on average).")
+        for p in corpus.problems:
+            self.problems.addItem(str(p))
+        if not corpus.problems:
+            self.problems.addItem("None in the preview rows.")
+        self.table.resizeColumnsToContents()
+        for c in range(self.model.columnCount()):
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 320))
+        self.table.horizontalHeader().setStretchLastSection(True)

@@ -1,0 +1,27 @@
+"""Run a function on Qt's thread pool and get its result back on the GUI thread.
+
+A thin layer over superqt's ``create_worker`` so every background call in the GUI is
+made the same way: results and errors arrive as signals in the GUI thread, errors as
+exception objects (mapped to messages by :mod:`llmstudio.gui.errors`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from superqt.utils import create_worker
+
+
+def run_in_background(func: Callable, *args, on_done: Callable | None = None,
+                      on_error: Callable[[BaseException], None] | None = None,
+                      on_finished: Callable | None = None, **kwargs):
+    """Start ``func(*args, **kwargs)`` in the background; returns the worker."""
+    from .errors import describe
+
+    connect = {"errored": on_error or describe}
+    if on_done:
+        connect["returned"] = on_done
+    if on_finished:
+        connect["finished"] = on_finished
+    return create_worker(func, *args, _connect=connect, _start_thread=True,
+                         _ignore_errors=True, **kwargs)
