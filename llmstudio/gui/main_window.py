@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDockWidget,
                                QFileDialog, QHeaderView, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QMainWindow, QMessageBox, QProgressBar, QSplitter,
-                               QStackedWidget, QTableView, QToolButton, QVBoxLayout, QWidget)
+                               QStackedWidget, QStyle, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.corpus import SUPPORTED, Corpus, ImportOptions
 from ..core.errors import LlmstudioError
@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([780, 480])
+        self.splitter.setSizes([860, 420])
 
         self.welcome = QWidget()
         self.welcome_label = QLabel()
@@ -173,9 +173,13 @@ class MainWindow(QMainWindow):
         bar = self.addToolBar("Main")
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for a in (self.act_open, self.act_save, self.act_export):
-            bar.addAction(a)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = self.style()
+        for action, icon in ((self.act_open, QStyle.StandardPixmap.SP_DialogOpenButton),
+                             (self.act_save, QStyle.StandardPixmap.SP_DialogSaveButton),
+                             (self.act_export, QStyle.StandardPixmap.SP_ArrowRight)):
+            action.setIcon(style.standardIcon(icon))
+            bar.addAction(action)
         bar.addSeparator()
         bar.addWidget(QLabel(" Text column: "))
         self.text_column = QComboBox()
@@ -408,7 +412,7 @@ class MainWindow(QMainWindow):
             widths = [metrics.horizontalAdvance(str(name)) + 28]
             widths += [metrics.horizontalAdvance(self.model.data(self.model.index(r, c)) or "")
                        for r in range(min(len(sample), 50))]
-            cap = 460 if name == self.corpus.text_column else 220
+            cap = 520 if name == self.corpus.text_column else 180
             self.table.setColumnWidth(c, max(60, min(cap, max(widths) + 16)))
 
     # -- drag and drop ----------------------------------------------------------------
