@@ -34,7 +34,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_speed.py
-	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/gui_responsiveness.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

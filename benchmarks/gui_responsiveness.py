@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import textwrap
@@ -150,5 +149,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    _ = platform
     main()

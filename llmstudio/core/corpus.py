@@ -7,6 +7,7 @@ as in the file; and it reports what was irregular instead of hiding it.
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -142,11 +143,21 @@ def _check_text(path: Path, sample: bytes, encoding: str) -> None:
                                 "(.jsonl, one object per line) or CSV")
 
 
+def _check_encoding_option(path: Path, options: ImportOptions) -> None:
+    # A misspelt --encoding used to escape as LookupError: an "internal error" in the CLI.
+    if options.encoding is not None:
+        try:
+            codecs.lookup(options.encoding)
+        except LookupError:
+            raise CorpusError(path, f"unknown encoding {options.encoding!r}") from None
+
+
 def sniff_file(path: str | Path, options: ImportOptions | None = None
                ) -> tuple[Dialect, list[str] | None]:
     """The dialect of a delimited text file plus its header (or first) record."""
     path = Path(path)
     options = options or ImportOptions()
+    _check_encoding_option(path, options)
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES + 1)
     complete = len(sample) <= SAMPLE_BYTES
@@ -174,7 +185,12 @@ def preview(path: str | Path, options: ImportOptions | None = None, rows: int = 
     """The first ``rows`` rows as they would be imported (for the import dialog)."""
     path = Path(path)
     options = options or ImportOptions()
-    fmt = _format_of(path, Path(path).open("rb").read(8))
+    try:
+        with open(path, "rb") as fh:  # closed at once (was left open), and
+            head = fh.read(8)
+    except OSError:  # missing, a folder, unreadable: read_table raises the CorpusError
+        return read_table(path, options)
+    fmt = _format_of(path, head)
     if fmt not in {"csv", "tsv", "txt"}:
         corpus = read_table(path, options)
         corpus.frame = corpus.frame.head(rows)
@@ -225,6 +241,7 @@ def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus
     if not head:
         raise CorpusError(path, "the file is empty (0 bytes)")
     fmt = _format_of(path, head)
+    _check_encoding_option(path, options)
     if fmt == "xlsx":
         frame, problems = read_xlsx(path, options.sheet)
         return _corpus(frame, path, fmt, None, problems, options.text_column)

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import CorpusError
-from .sniff import Dialect, decode, western_fallback
+from .sniff import Dialect, bom_encoding, decode, western_fallback
 
 STRING_DTYPE = "str"
 BLOCK_BYTES = 16 << 20
@@ -77,11 +77,20 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
         return "error"
 
     enc = dialect.encoding
+    if enc in ("utf-8", "utf-8-sig"):
+        enc = "utf8"  # pyarrow's native encoding; it skips a UTF-8 BOM itself
+    elif enc.startswith(("utf-16", "utf-32")):
+        with open(path, "rb") as fh:
+            if bom_encoding(fh.read(4)) == enc:
+                enc = enc[:6]  # "utf-16"/"utf-32" consume the BOM, "-le"/"-be" keep it
     read = pacsv.ReadOptions(
-        encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
+        encoding=enc,
         block_size=BLOCK_BYTES,
         column_names=names,
-        skip_rows=1 if dialect.has_header else 0,
+        # Not skip_rows=1: pyarrow counts blank lines there, the sniffer does not, so a
+        # file starting with blank lines kept its header as a data row. The header record
+        # is dropped below instead, after checking that it is the sniffed header.
+        skip_rows=0,
     )
     convert = pacsv.ConvertOptions(
         column_types={c: pa.string() for c in names},
@@ -105,11 +114,22 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
             continue
         if table.num_columns != n or not all(pa.types.is_string(t) for t in table.schema.types):
             raise _Irregular
-        if dialect.has_header and not table.num_rows and not header:
-            raise _Irregular
+        if dialect.has_header:
+            table = _drop_header(table, header)
         final = unique_names(header) if dialect.has_header else [f"column_{i + 1}" for i in range(n)]
         return table.rename_columns(final).to_pandas()
     raise _Irregular
+
+
+def _drop_header(table: pa.Table, header: list[str]) -> pa.Table:
+    """``table`` without its first row, which must be ``header`` (else ``_Irregular``)."""
+    if not table.num_rows:
+        raise _Irregular
+    first = [table.column(i)[0].as_py() for i in range(table.num_columns)]
+    first[0] = first[0].lstrip("\ufeff")  # a BOM the codec kept; the sniffer drops it
+    if first != header:
+        raise _Irregular
+    return table.slice(1)
 
 
 def _line_of_offset(text: str, offset: int) -> int:

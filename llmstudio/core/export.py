@@ -9,6 +9,8 @@ negative values must survive the export.
 
 from __future__ import annotations
 
+import datetime
+import numbers
 import os
 import re
 from pathlib import Path
@@ -22,7 +24,8 @@ _RISKY = r"^[=+\-@\t\r]"
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 EXCEL_MAX_ROWS = 1_048_575  # plus the header row
 EXCEL_MAX_CHARS = 32_767
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters XML 1.0 cannot hold: controls, unpaired surrogates, U+FFFE/U+FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _needs_guard(value: str) -> bool:
@@ -41,6 +44,8 @@ def guard_formulas(frame: pd.DataFrame) -> pd.DataFrame:
                 ~col.str.fullmatch(_PLAIN_NUMBER, na=False)
             if risky.any():
                 out[name] = col.mask(risky, "'" + col)
+    # Column names become the first row of the sheet: guarded like any other cell.
+    out.columns = ["'" + c if isinstance(c, str) and _needs_guard(c) else c for c in out.columns]
     return out
 
 
@@ -64,53 +69,101 @@ def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = Non
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         if fmt == "csv":
+            # Always CRLF (RFC 4180): the csv writer quotes a cell only for characters of
+            # the line terminator, so with "\n" a cell holding a lone "\r" went out
+            # unquoted and split its row in two on reading.
             frame.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8",
-                         lineterminator="\r\n" if bom else "\n")
+                         lineterminator="\r\n")
         elif fmt == "xlsx":
-            _write_xlsx(frame, tmp, sheet_name)
+            _write_xlsx(frame, tmp, sheet_name, path)
         elif fmt == "parquet":
-            frame.to_parquet(tmp, index=False)
+            _write_parquet(frame, tmp, path)
         else:
             raise ExportError(f"{path}: unknown export format {fmt!r}")
         os.replace(tmp, path)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except UnicodeEncodeError as exc:  # a lone surrogate: no encoding can write it
+        raise ExportError(f"{path}: cannot write character U+{ord(exc.object[exc.start]):04X}"
+                          f" ({exc.reason})") from None
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str) -> None:
-    from openpyxl import Workbook  # heavy; only when exporting to Excel
+def _write_parquet(frame: pd.DataFrame, tmp: Path, path: Path) -> None:
+    try:
+        frame.to_parquet(tmp, index=False)
+    except (TypeError, ValueError) as exc:  # pyarrow's ArrowTypeError / ArrowInvalid
+        raise ExportError(f"{path}: cannot be stored as Parquet ({exc})") from None
+
+
+def _excel_problem(value: str) -> str | None:
+    if len(value) > EXCEL_MAX_CHARS:
+        return f"{len(value):,} characters; an Excel cell holds at most {EXCEL_MAX_CHARS:,}"
+    bad = _XML_ILLEGAL.search(value)
+    if bad:
+        return f"character U+{ord(bad.group()):04X} cannot be stored in an Excel file"
+    return None
+
+
+def _check_excel_text(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse text an Excel cell cannot hold before anything is written.
+
+    Raising from inside openpyxl's streaming writer left a half-built workbook whose
+    clean-up printed "Exception ignored ... I/O operation on closed file" tracebacks.
+    """
+    for name in frame.columns:
+        col = frame[name]
+        text = col.dtype == object or pd.api.types.is_string_dtype(col.dtype)
+        for r, value in enumerate([name] + (col.tolist() if text else [])):
+            problem = _excel_problem(value) if isinstance(value, str) else None
+            if problem:
+                where = f"row {r}" if r else "the header"
+                raise ExportError(f"{path}: {where}, column {str(name)!r}: {problem}. "
+                                  f"Export as CSV or Parquet instead")
+
+
+def _ooxml_escape(value: str) -> str:
+    """Escape as Excel does: XML parsers turn a raw CR into LF, so CR is written _x000D_,
+    and a literal "_xHHHH_" gets its underscore escaped so it is not read as an escape."""
+    value = re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", value)
+    return value.replace("\r", "_x000D_")
+
+
+def _text_cell(sheet, value: str):
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.rich_text import CellRichText
+
+    if value == "":
+        # openpyxl writes a plain "" as an empty cell, which reads back as missing; an
+        # empty rich-text run is an empty string cell.
+        return WriteOnlyCell(sheet, value=CellRichText([""]))
+    cell = WriteOnlyCell(sheet, value=_ooxml_escape(value))
+    cell.data_type = "s"  # text stays text: never turned into a formula
+    return cell
+
+
+def _excel_value(sheet, value):
+    if isinstance(value, str):
+        return _text_cell(sheet, value)
+    if isinstance(value, (numbers.Number, datetime.date, datetime.time, datetime.timedelta)):
+        return None if pd.isna(value) else value
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return _text_cell(sheet, str(value))  # lists, dicts (JSON Lines): their text
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str, shown: Path) -> None:
+    from openpyxl import Workbook  # heavy; only when exporting to Excel
 
     if len(frame) > EXCEL_MAX_ROWS:
-        raise ExportError(f"{path.name}: {len(frame):,} rows; an Excel sheet holds at most "
+        raise ExportError(f"{shown}: {len(frame):,} rows; an Excel sheet holds at most "
                           f"{EXCEL_MAX_ROWS:,}. Export as CSV or Parquet instead")
+    _check_excel_text(frame, shown)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_name)
-    sheet.append([str(c) for c in frame.columns])
-    names = [str(c) for c in frame.columns]
-    for r, row in enumerate(frame.itertuples(index=False, name=None)):
-        cells = []
-        for c, value in enumerate(row):
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
-                cells.append(None)
-                continue
-            if isinstance(value, str):
-                if len(value) > EXCEL_MAX_CHARS:
-                    raise ExportError(f"row {r + 1}, column {names[c]!r}: {len(value):,} "
-                                      f"characters; an Excel cell holds at most "
-                                      f"{EXCEL_MAX_CHARS:,}. Export as CSV or Parquet instead")
-                bad = _XML_ILLEGAL.search(value)
-                if bad:
-                    raise ExportError(f"row {r + 1}, column {names[c]!r}: control character "
-                                      f"U+{ord(bad.group()):04X} cannot be stored in an Excel "
-                                      f"file. Export as CSV or Parquet instead")
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text stays text: never turned into a formula
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
+    sheet.append([_text_cell(sheet, str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        sheet.append([_excel_value(sheet, v) for v in row])
     book.save(path)

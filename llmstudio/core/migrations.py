@@ -14,8 +14,26 @@ from collections.abc import Callable, Sequence
 Migration = Callable[[sqlite3.Connection], None]
 
 
+def run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run ``script`` statement by statement, inside the migration's transaction.
+
+    Migrations must use this (or ``db.execute``), never ``executescript``: that one
+    COMMITs first and runs every statement on its own, so a migration failing halfway
+    left its first tables behind under the old version, and every later open failed.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        db.execute(statement)
+
+
 def _v1_corpus(db: sqlite3.Connection) -> None:
-    db.executescript(
+    run_script(
+        db,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         -- Original columns in their original order; position is the column index.
@@ -59,5 +77,7 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS
         with db:  # commit on success, roll back on error: never half a migration
             db.execute("BEGIN IMMEDIATE")
             migrations[target - 1](db)
+            if not db.in_transaction:  # it committed on its own: it was not atomic
+                raise RuntimeError(f"migration {target} ended the transaction (executescript?)")
             db.execute(f"PRAGMA user_version = {target}")
     return schema_version(db)

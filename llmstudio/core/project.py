@@ -38,6 +38,28 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def _fold_stale_wal(path: Path) -> None:
+    """Fold a write-ahead log left beside ``path`` (by a killed session) into it, then drop it.
+
+    A new file renamed onto ``path`` would otherwise inherit that log: SQLite replays it
+    onto whatever file has the name, which mixed the old project's last changes into the
+    new one. Folding first (not just deleting) keeps the old file complete until the rename.
+    """
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if not wal.exists():
+        return
+    try:
+        db = sqlite3.connect(path)
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
+    except sqlite3.Error:
+        pass  # not a database any more: the log belongs to nothing worth keeping
+    wal.unlink(missing_ok=True)
+    shm.unlink(missing_ok=True)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -69,6 +91,7 @@ class Project:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
+        db = None
         try:
             db = _connect(tmp)
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -96,12 +119,15 @@ class Project:
                            (corpus.source or "",))
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()
+            _fold_stale_wal(path)
             os.replace(tmp, path)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, pa.ArrowException) as exc:
             raise ProjectError(f"{path}: cannot write the project ({exc})") from None
         except OSError as exc:
             raise ProjectError(f"{path}: cannot write the project ({exc.strerror})") from None
         finally:
+            if db is not None:
+                db.close()  # also after a failure, which used to leave it open
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
                 leftover.unlink(missing_ok=True)
         return cls.open(path, migrations=migrations)
@@ -115,22 +141,26 @@ class Project:
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise ProjectError(f"{path}: not an llmstudio project (not an SQLite database)")
+        db = None
         try:
             db = _connect(path)
             if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                db.close()
                 raise ProjectError(f"{path}: an SQLite database, but not an llmstudio project")
             version = schema_version(db)
             if version > len(migrations):
-                db.close()
                 raise ProjectError(f"{path}: written by a newer llmstudio (schema {version}; "
                                    f"this version reads up to {len(migrations)}); update llmstudio")
             migrate(db, migrations)
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                db.close()
                 raise ProjectError(f"{path}: the project file is damaged (integrity check failed)")
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{path}: cannot open the project ({exc})") from None
+        except BaseException as exc:
+            # Close on every failure (a failed migration too): a leaked connection keeps
+            # the file (and its -wal/-shm) open, and locked on Windows, until collected.
+            if db is not None:
+                db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise ProjectError(f"{path}: cannot open the project ({exc})") from None
+            raise
         return cls(path, db)
 
     def close(self) -> None:
@@ -227,6 +257,7 @@ class Project:
                 self.db.backup(target)
             target.execute("PRAGMA journal_mode=DELETE")
             target.close()
+            _fold_stale_wal(path)
             os.replace(tmp, path)
         except (sqlite3.Error, OSError) as exc:
             tmp.unlink(missing_ok=True)

@@ -6,9 +6,11 @@ Values keep their types (a number stays a number); strings arrive exactly as sto
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from .delimited import STRING_DTYPE, Problem, unique_names
 from .errors import CorpusError
@@ -25,6 +27,42 @@ def _strings_as_str(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _as_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+
+
+def _storable(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Read a column that mixes types (an Excel id column holding 1 and "A7") as text.
+
+    Without this, the corpus could not be stored in a project nor exported as Parquet:
+    both need one Arrow type per column, and pyarrow refused such a column.
+    """
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype != object:
+            continue
+        try:
+            pa.array(col, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            frame[name] = pd.array([None if v is None or (isinstance(v, float) and v != v)
+                                    else _as_text(v) for v in col],
+                                   dtype=STRING_DTYPE)
+            problems.append(Problem(f"column {name!r} mixes text with other values; "
+                                    f"all its cells were read as text"))
+    return frame
+
+
+# OOXML escapes characters in cell text as _xHHHH_ (Excel writes a carriage return as
+# _x000D_ and a literal "_x0041_" as "_x005F_x0041_"); openpyxl leaves them as they are.
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _ooxml_unescape(value):
+    if isinstance(value, str) and "_x" in value:
+        return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+    return value
+
+
 def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """First sheet (or ``sheet``) of a workbook; the first row holds the column names."""
     from openpyxl import load_workbook  # heavy; only when a workbook is opened
@@ -38,7 +76,7 @@ def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame,
         names = book.sheetnames
         if sheet is None:
             ws = book[names[0]]
-        elif isinstance(sheet, int):
+        elif isinstance(sheet, int) and 0 <= sheet < len(names):  # else: the error below
             ws = book[names[sheet]]
         elif sheet in names:
             ws = book[sheet]
@@ -50,7 +88,8 @@ def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame,
         header = next(rows, None)
         if header is None:
             raise CorpusError(path, f"sheet {ws.title!r} is empty")
-        data = [list(r) for r in rows]
+        data = [[_ooxml_unescape(v) for v in r] for r in rows]
+        header = [_ooxml_unescape(v) for v in header]
     finally:
         book.close()
     # Trailing empty rows and columns are formatting leftovers, not data.
@@ -66,7 +105,7 @@ def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame,
                          [""] * max(0, width - len(header)))
     columns = {n: [r[i] if i < len(r) else None for r in data] for i, n in enumerate(names)}
     frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in columns.items()})
-    return _strings_as_str(frame.infer_objects()), problems
+    return _storable(_strings_as_str(frame.infer_objects()), problems), problems
 
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -80,10 +119,27 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     return frame, []
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _mend_surrogates(value):
+    """``value`` with unpaired UTF-16 surrogates (a tweet cut inside an emoji: "\\ud83d")
+    replaced by U+FFFD: such a string can be neither stored nor exported (no encoding
+    can write it), so keeping it only moved the crash to the project or the export."""
+    if isinstance(value, str):
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, dict):
+        return {_mend_surrogates(k): _mend_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mend_surrogates(v) for v in value]
+    return value
+
+
 def read_jsonl(path: Path, text: str) -> tuple[pd.DataFrame, list[Problem]]:
     """One JSON object per line; keys become columns in order of first appearance."""
     records: list[dict] = []
     keys: dict[str, None] = {}
+    problems: list[Problem] = []
     # Split on \n only: JSON strings may hold U+2028, which str.splitlines() would cut at.
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -95,6 +151,12 @@ def read_jsonl(path: Path, text: str) -> tuple[pd.DataFrame, list[Problem]]:
         if not isinstance(value, dict):
             raise CorpusError(path, f"expected a JSON object per line, found "
                                     f"{type(value).__name__}", number, 1)
+        if _SURROGATE_ESCAPE.search(line):
+            mended = _mend_surrogates(value)
+            if mended != value:
+                problems.append(Problem("a broken character (half of a UTF-16 surrogate "
+                                        "pair) was replaced by U+FFFD", number))
+            value = mended
         records.append(value)
         keys.update(dict.fromkeys(value))
     if not records:
@@ -103,4 +165,4 @@ def read_jsonl(path: Path, text: str) -> tuple[pd.DataFrame, list[Problem]]:
     columns = {k: [r.get(k) for r in records] for k in names}
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
     frame.columns = unique_names([str(c) for c in names])
-    return _strings_as_str(frame.infer_objects()), []
+    return _storable(_strings_as_str(frame.infer_objects()), problems), problems

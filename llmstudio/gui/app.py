@@ -63,11 +63,14 @@ def screenshot(path: str | Path, out: str | Path, size: tuple[int, int] = (1360,
         window.table.selectRow(2)
     for _ in range(5):
         app.processEvents()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(out)):
-        from ..core.errors import LlmstudioError
+    from ..core.errors import LlmstudioError
 
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where the folder should be: a message, not a crash
+        raise LlmstudioError(f"{out}: cannot create its folder ({exc.strerror})") from None
+    if not window.grab().save(str(out)):
         raise LlmstudioError(f"{out}: cannot write the screenshot (use a .png name in a writable folder)")
     window.close()
     return out

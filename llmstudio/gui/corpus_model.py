@@ -57,8 +57,22 @@ class CorpusTableModel(QAbstractTableModel):
 
     def set_order(self, order: np.ndarray) -> None:
         """Show these frame rows, in this order (a filter, a sort, or both)."""
+        order = np.asarray(order, dtype=np.int64)
         self.layoutAboutToBeChanged.emit()
-        self._order = np.asarray(order, dtype=np.int64)
+        old_order, self._order = self._order, order
+        # Qt's layout-change contract: move the views' persistent indexes (current row,
+        # selection) to where their rows are now, or invalidate them when filtered out.
+        # Left stale, they point at other rows or past the end (IndexError in the window,
+        # a detail pane showing a row that is no longer there).
+        stale = self.persistentIndexList()
+        if stale:
+            where = np.full(len(self._frame), -1, dtype=np.int64)
+            where[order] = np.arange(len(order), dtype=np.int64)
+            moved = []
+            for index in stale:
+                row = where[old_order[index.row()]] if 0 <= index.row() < len(old_order) else -1
+                moved.append(self.index(int(row), index.column()) if row >= 0 else QModelIndex())
+            self.changePersistentIndexList(stale, moved)
         self.layoutChanged.emit()
 
     def row_id(self, view_row: int) -> int:

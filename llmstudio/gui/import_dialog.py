@@ -6,6 +6,8 @@ Shows the detected encoding, delimiter and header; each can be overridden and th
 
 from __future__ import annotations
 
+import codecs
+import html
 from pathlib import Path
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
@@ -13,13 +15,32 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QSpinBox, QTableView, QVBoxLayout)
 
 from ..core.corpus import ImportOptions, preview, sniff_file
-from ..core.errors import LlmstudioError
-from ..core.sniff import DELIMITER_NAMES, ENCODINGS
+from ..core.errors import CorpusError, LlmstudioError
+from ..core.sniff import DELIMITER_NAMES, ENCODINGS, SAMPLE_BYTES
 from .corpus_model import CorpusTableModel
 from .errors import describe
 
 PREVIEW_ROWS = 100
 _DELIMITERS = [",", ";", "\t", "|", ""]
+
+
+def _check_decodes(path: Path, encoding: str | None) -> None:
+    """Raise when the file's first megabyte is not valid in ``encoding``.
+
+    The preview decodes leniently (bad bytes become U+FFFD), but an import with a chosen
+    encoding decodes strictly and fails: without this check a wrong encoding shows a
+    garbled preview with Import enabled, and the error only comes after Import.
+    """
+    if not encoding:
+        return
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES + 1)
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample[:SAMPLE_BYTES],
+                                                        final=len(sample) <= SAMPLE_BYTES)
+    except UnicodeDecodeError as exc:
+        raise CorpusError(path, f"byte 0x{sample[exc.start]:02x} at offset {exc.start:,} "
+                                f"cannot be decoded as {encoding}; choose another encoding") from None
 
 
 class ImportDialog(QDialog):
@@ -119,6 +140,7 @@ class ImportDialog(QDialog):
         self.problems.clear()
         try:
             corpus = preview(self.path, opts, PREVIEW_ROWS)
+            _check_decodes(self.path, opts.encoding)
         except (LlmstudioError, LookupError, UnicodeError, ValueError) as exc:
             self.model.set_frame(self.model.frame.iloc[0:0, 0:0])
             message = describe(exc) if isinstance(exc, LlmstudioError) else \
@@ -134,8 +156,13 @@ class ImportDialog(QDialog):
         keep = chosen if chosen in corpus.columns else corpus.text_column
         self.text_column.setCurrentText(keep)
         self.text_column.blockSignals(False)
-        self.summary.setText(f"{len(corpus.columns)} columns; suggested text column: "
-                             f"<b>{corpus.text_column}</b> (the longest texts on average).")
+        d = self.detected
+        self.summary.setText(
+            f"Detected: {d.encoding}, {DELIMITER_NAMES[d.delimiter]}, "
+            f"{'a header row' if d.has_header else 'no header row'}"
+            f"{f' after {d.header_row} skipped record(s)' if d.header_row else ''}. "
+            f"{len(corpus.columns)} columns; suggested text column: "
+            f"<b>{html.escape(corpus.text_column)}</b> (the longest texts on average).")
         for p in corpus.problems:
             self.problems.addItem(str(p))
         if not corpus.problems:

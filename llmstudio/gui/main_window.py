@@ -35,6 +35,20 @@ DATA_FILTER = ("Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + 
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
 
 
+class _RowTableView(QTableView):
+    """Home/End jump to the first/last row, as the shortcuts help says. QTableView's own
+    Home/End move to the first/last column, which with whole rows selected looks like
+    nothing happened; the column is kept so the view does not scroll sideways."""
+
+    def moveCursor(self, action, modifiers):
+        Move = QAbstractItemView.CursorAction
+        model = self.model()
+        if action in (Move.MoveHome, Move.MoveEnd) and model is not None and model.rowCount():
+            row = 0 if action == Move.MoveHome else model.rowCount() - 1
+            return model.index(row, max(0, self.currentIndex().column()))
+        return super().moveCursor(action, modifiers)
+
+
 class MainWindow(QMainWindow):
     """One corpus at a time, with the project file it lives in (if any)."""
 
@@ -51,6 +65,7 @@ class MainWindow(QMainWindow):
         self._order_job = 0
         self._sort: tuple[int, bool] | None = None
         self._busy = 0
+        self._busy_message = ""
         self._workers: set = set()
         self.setWindowTitle("llmstudio")
         self.resize(1280, 800)
@@ -65,7 +80,7 @@ class MainWindow(QMainWindow):
 
     def _build_table(self) -> None:
         self.model = CorpusTableModel(parent=self)
-        self.table = QTableView()
+        self.table = _RowTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -289,10 +304,14 @@ class MainWindow(QMainWindow):
         self._busy += 1 if message else -1
         self.progress.setVisible(self._busy > 0)
         if message:
+            self._busy_message = message
             self.statusBar().showMessage(message)
         elif self._busy <= 0:
             self._busy = 0
-            self.statusBar().clearMessage()
+            # Clear only the "Reading…" note: a worker's result message ("Exported …",
+            # "Opened …", an error) is shown just before it finishes and must stay.
+            if self.statusBar().currentMessage() == self._busy_message:
+                self.statusBar().clearMessage()
 
     def show_error(self, title: str, exc: BaseException | str) -> None:
         text = exc if isinstance(exc, str) else describe(exc)
@@ -442,8 +461,9 @@ class MainWindow(QMainWindow):
         try:
             if self.project is not None:
                 self.project.set_text_column(name)  # saved at once, in a transaction
-            else:
-                self.corpus.text_column = name
+            # Also when a project is open: after Save As the shown corpus is not the
+            # project's own object, and the detail pane and search read this one.
+            self.corpus.text_column = name
         except LlmstudioError as exc:
             self.show_error("Cannot change the text column", exc)
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QTimer
 from superqt.utils import create_worker
 
 
@@ -23,5 +24,11 @@ def run_in_background(func: Callable, *args, on_done: Callable | None = None,
         connect["returned"] = on_done
     if on_finished:
         connect["finished"] = on_finished
-    return create_worker(func, *args, _connect=connect, _start_thread=True,
-                         _ignore_errors=True, **kwargs)
+    worker = create_worker(func, *args, _connect=connect, _start_thread=False,
+                           _ignore_errors=True, **kwargs)
+    # Start it from the event loop, not now: callers connect more handlers (``finished``)
+    # after this returns, and a quick job started outside a running loop (``llmstudio
+    # FILE``, scripts, tests) could end before those exist and never report its end,
+    # leaving the busy bar on for good. superqt defers like this only inside a loop.
+    QTimer.singleShot(0, worker.start)
+    return worker

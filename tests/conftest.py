@@ -1,0 +1,55 @@
+"""Fixtures shared by the core, CLI and GUI tests.
+
+The public test data lives in ``shared/data`` beside the repository (``../shared/data``
+from the checkout root), both here and in CI; tests that need it skip, with the reason,
+only when that folder is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+MESSY_CSV = SHARED_DATA / "messy_csv"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (public data sets with their SOURCE.md)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared test data not found at {SHARED_DATA} (expected beside the repo)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def messy_csv(shared_data: Path) -> Path:
+    folder = shared_data / "messy_csv"
+    if not folder.is_dir():
+        pytest.skip(f"messy CSV collection not found at {folder}")
+    return folder
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
+    """``write_file(name, data)`` writes ``data`` (bytes, or str as UTF-8) under tmp_path."""
+
+    def write(name: str, data: bytes | str, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty LLMSTUDIO_CONFIG_DIR, so no test touches the user's recent-files list."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(folder))
+    return folder

@@ -1,0 +1,95 @@
+"""The recent-files list in the config folder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from llmstudio.core import recent
+from llmstudio.core.recent import MAX_RECENT, add_recent, recent_files
+
+
+@pytest.fixture
+def files(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    paths = []
+    for i in range(MAX_RECENT + 3):
+        path = folder / f"f{i:02d}.csv"
+        path.write_text("id,text\n1,a\n")
+        paths.append(path)
+    return paths
+
+
+def test_config_dir_follows_the_environment(config_dir, monkeypatch, tmp_path):
+    assert recent.config_dir() == config_dir
+    other = tmp_path / "elsewhere"
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(other))
+    assert recent.config_dir() == other
+
+
+def test_empty_at_first(config_dir):
+    assert recent_files() == []
+    assert list(config_dir.iterdir()) == []
+
+
+def test_add_orders_newest_first_and_dedupes(config_dir, files):
+    a, b, c = files[:3]
+    add_recent(a)
+    add_recent(b)
+    add_recent(c)
+    assert recent_files() == [str(c), str(b), str(a)]
+    add_recent(a)  # again: moves to the front, once
+    assert recent_files() == [str(a), str(c), str(b)]
+    stored = json.loads((config_dir / "recent.json").read_text(encoding="utf-8"))
+    assert stored == [str(a), str(c), str(b)]
+
+
+def test_same_file_by_another_spelling_is_one_entry(config_dir, files, monkeypatch):
+    monkeypatch.chdir(files[0].parent)
+    add_recent(files[0])
+    add_recent(files[0].name)  # relative
+    add_recent(files[0].parent / ".." / files[0].parent.name / files[0].name)
+    assert recent_files() == [str(files[0].resolve())]
+
+
+def test_limit(config_dir, files):
+    for path in files:
+        add_recent(path)
+    listed = recent_files()
+    assert len(listed) == MAX_RECENT
+    assert listed == [str(p) for p in reversed(files)][:MAX_RECENT]
+
+
+def test_missing_files_are_dropped(config_dir, files):
+    for path in files[:4]:
+        add_recent(path)
+    files[1].unlink()
+    files[3].unlink()
+    assert recent_files() == [str(files[2]), str(files[0])]
+
+
+def test_damaged_list_is_ignored(config_dir, files):
+    (config_dir / "recent.json").write_text("{not json", encoding="utf-8")
+    assert recent_files() == []
+    (config_dir / "recent.json").write_text(json.dumps([1, None, str(files[0])]),
+                                            encoding="utf-8")
+    assert recent_files() == [str(files[0])]
+    assert add_recent(files[1]) == [str(files[1]), str(files[0])]
+
+
+def test_config_folder_created_on_demand(monkeypatch, tmp_path, files):
+    folder = tmp_path / "new" / "config"
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(folder))
+    add_recent(files[0])
+    assert (folder / "recent.json").is_file()
+    assert [p.name for p in folder.iterdir()] == ["recent.json"]  # no temp file left
+
+
+def test_unwritable_config_folder_does_not_stop_the_user(monkeypatch, tmp_path, files):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(blocker / "config"))
+    assert add_recent(files[0]) == [str(files[0])]
+    assert recent_files() == []

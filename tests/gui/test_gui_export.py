@@ -1,0 +1,75 @@
+"""Export from the window: CSV (with and without BOM and formula guard), XLSX, Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from llmstudio.core.corpus import read_table
+
+GUARDED = {"=HYPERLINK(\"http://x\")", "@mention", "-dash"}
+
+
+def export(qtbot, window, path, **kwargs) -> Path:
+    with qtbot.waitSignal(window.sig_saved, timeout=20_000) as blocker:
+        window.export_to(path, **kwargs)
+    written = Path(blocker.args[0])
+    assert written == path and written.exists()
+    assert "Exported 5 rows" in window.statusBar().currentMessage()
+    return written
+
+
+def guarded(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.map(lambda v: "'" + v if isinstance(v, str) and v in GUARDED else v)
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                  check_dtype=False)
+
+
+@pytest.fixture
+def loaded(window, open_file, small_csv):
+    open_file(small_csv)
+    return window.corpus.frame
+
+
+def test_csv_with_bom_and_formula_guard(qtbot, window, loaded, tmp_path):
+    out = export(qtbot, window, tmp_path / "guarded.csv", bom=True, guard=True)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = read_table(out)
+    assert back.columns == list(loaded.columns)
+    same(back.frame, guarded(loaded))
+    assert back.frame.loc[3, "text"] == "'=HYPERLINK(\"http://x\")"
+    assert back.frame.loc[0, "text"] == loaded.loc[0, "text"]       # 5,000 chars, newlines
+
+
+def test_csv_without_bom_and_without_guard_is_exact(qtbot, window, loaded, tmp_path):
+    out = export(qtbot, window, tmp_path / "plain.csv", bom=False, guard=False)
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
+    same(read_table(out).frame, loaded)
+
+
+def test_xlsx(qtbot, window, loaded, tmp_path):
+    out = export(qtbot, window, tmp_path / "table.xlsx", guard=True)
+    assert out.read_bytes().startswith(b"PK\x03\x04")
+    back = read_table(out).frame
+    expected = guarded(loaded)
+    assert list(back.columns) == list(expected.columns)
+    # Excel has no empty string distinct from an empty cell.
+    same(back.fillna(""), expected.fillna(""))
+
+
+def test_parquet_keeps_every_cell(qtbot, window, loaded, tmp_path):
+    out = export(qtbot, window, tmp_path / "table.parquet", guard=True)
+    same(read_table(out).frame, loaded)          # Parquet is never guarded
+
+
+def test_export_error_is_reported(qtbot, window, loaded, tmp_path):
+    with qtbot.waitSignal(window.sig_error, timeout=20_000) as blocker:
+        window.export_to(tmp_path / "missing_folder" / "x.csv")
+    assert "x.csv" in blocker.args[0]
+    assert window.corpus is not None and window.model.rowCount() == 5

@@ -1,0 +1,57 @@
+"""The welcome screen shown when nothing is open."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from llmstudio.core.recent import add_recent
+
+
+def test_welcome_with_no_corpus(qtbot, window):
+    assert window.stack.currentWidget() is window.welcome
+    assert window.windowTitle() == "llmstudio"
+    assert "Ctrl+O" in window.welcome_label.text()
+    assert not window.recent_list.isVisible()             # nothing recent yet
+    for action in (window.act_export, window.act_save, window.act_save_as, window.act_goto,
+                   window.act_copy, window.act_import):
+        assert not action.isEnabled(), action.text()
+    assert window.act_open.isEnabled() and window.act_new.isEnabled()
+    assert window.rows_label.text() == ""
+    # Actions with nothing open do nothing, and do not fail.
+    window.apply_order()
+    window.copy_rows()
+    window.save_project()
+    assert window.corpus is None
+
+
+def test_welcome_lists_recent_files_and_opens_one(qtbot, new_window, small_csv, tmp_path):
+    gone = tmp_path / "deleted.csv"
+    gone.write_text("a\n1\n", encoding="utf-8")
+    add_recent(gone)
+    add_recent(small_csv)
+    gone.unlink()                                          # missing files are not offered
+
+    window = new_window()                                  # reads the list when made
+    assert window.recent_list.isVisible()
+    items = [window.recent_list.item(i).text() for i in range(window.recent_list.count())]
+    assert items == [str(small_csv.resolve())]
+    assert "Recent" in window.welcome_label.text()
+    window._fill_recent_menu()
+    assert [a.text() for a in window.recent_menu.actions()] == items
+    with qtbot.waitSignal(window.sig_loaded, timeout=20_000):
+        window.recent_list.itemActivated.emit(window.recent_list.item(0))
+    assert window.corpus.rows == 5 and window.act_export.isEnabled()
+    assert window.stack.currentWidget() is window.splitter
+
+
+def test_shortcuts_help_lists_the_keys(qtbot, window):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.show_shortcuts()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1
+    text = boxes[0].text()
+    for words in ("Ctrl+O", "Ctrl+F", "Esc", "Home End"):
+        assert words in text, words
+    boxes[0].close()
+    assert window.isVisible() and window.testAttribute(Qt.WidgetAttribute.WA_WState_Visible)
