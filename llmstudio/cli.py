@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -170,7 +171,9 @@ def _log_crash() -> Path | None:
     try:
         from platformdirs import user_log_dir
 
-        log = Path(user_log_dir("llmstudio", "llmstudio")) / "crash.log"
+        # LLMSTUDIO_CONFIG_DIR keeps a portable install (or a test run) self-contained.
+        base = os.environ.get("LLMSTUDIO_CONFIG_DIR") or user_log_dir("llmstudio", "llmstudio")
+        log = Path(base) / "crash.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a", encoding="utf-8") as fh:
             traceback.print_exc(file=fh)

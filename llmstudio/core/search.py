@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,16 @@ class SearchError(LlmstudioError):
     """The search pattern is not a valid regular expression."""
 
 
+def search_pattern(pattern: str, *, regex: bool = False, case: bool = False) -> re.Pattern | None:
+    """The compiled form of a search (None for an empty one); raises SearchError."""
+    if not pattern:
+        return None
+    try:
+        return re.compile(pattern if regex else re.escape(pattern), 0 if case else re.IGNORECASE)
+    except re.error as exc:
+        raise SearchError(f"invalid regular expression at position {exc.pos}: {exc.msg}") from None
+
+
 def matching_rows(frame: pd.DataFrame, pattern: str, columns: list[str] | None = None, *,
                   regex: bool = False, case: bool = False) -> np.ndarray:
     """Positions of rows where any of ``columns`` (default: all) contains ``pattern``.
@@ -23,21 +34,31 @@ def matching_rows(frame: pd.DataFrame, pattern: str, columns: list[str] | None =
     Plain text is matched literally; ``regex=True`` takes a Python regular expression.
     An empty pattern matches every row.
     """
-    if not pattern:
+    compiled = search_pattern(pattern, regex=regex, case=case)
+    if compiled is None:
         return np.arange(len(frame))
-    if regex:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise SearchError(f"invalid regular expression at position {exc.pos}: {exc.msg}") from None
     names = list(frame.columns) if columns is None else columns
     hit = np.zeros(len(frame), dtype=bool)
     for name in names:
         col = frame[name]
         if not pd.api.types.is_string_dtype(col.dtype):
             col = col.astype("str")
-        hit |= col.str.contains(pattern, case=case, regex=regex, na=False).to_numpy(dtype=bool)
+        hit |= _contains(col, pattern, compiled, regex, case)
     return np.flatnonzero(hit)
+
+
+def _contains(col: pd.Series, pattern: str, compiled: re.Pattern, regex: bool,
+              case: bool) -> np.ndarray:
+    try:
+        with warnings.catch_warnings():
+            # pandas warns about capture groups in str.contains; they are harmless here.
+            warnings.simplefilter("ignore", UserWarning)
+            return col.str.contains(pattern, case=case, regex=regex, na=False).to_numpy(dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, NotImplementedError):
+        # pyarrow's RE2 engine lacks look-arounds and back-references that Python's re
+        # has: fall back to Python's engine, slower but the same semantics as the check.
+        return np.fromiter((isinstance(v, str) and compiled.search(v) is not None
+                            for v in col.astype(object)), dtype=bool, count=len(col))
 
 
 def sort_order(frame: pd.DataFrame, column: str, descending: bool = False) -> np.ndarray:

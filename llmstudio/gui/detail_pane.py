@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from .corpus_model import cell_excerpt
+
+
+MAX_MARKS = 500  # marking every hit of a one-letter search in a huge text helps nobody
+
+
+def marked_html(text: str, pattern: re.Pattern | None) -> str:
+    """``text`` as HTML with the matches of ``pattern`` highlighted."""
+    if pattern is None:
+        return html.escape(text)
+    parts, last = [], 0
+    for k, m in enumerate(pattern.finditer(text)):
+        if k >= MAX_MARKS:
+            break
+        if m.end() == m.start():
+            continue
+        parts.append(html.escape(text[last:m.start()]))
+        parts.append(f"<span style='background-color:#ffd54f'>{html.escape(m.group())}</span>")
+        last = m.end()
+    parts.append(html.escape(text[last:]))
+    return "".join(parts)
 
 
 class DetailPane(QWidget):
@@ -30,9 +51,16 @@ class DetailPane(QWidget):
         self.title.setText("No row selected")
         self.browser.setHtml(f"<p style='color:#777'>{html.escape(message)}</p>")
 
-    def show_row(self, frame: pd.DataFrame, row_id: int, text_column: str) -> None:
+    def show_row(self, frame: pd.DataFrame, row_id: int, text_column: str, *,
+                 position: tuple[int, int] | None = None,
+                 highlight: re.Pattern | None = None) -> None:
+        """Show row ``row_id``; ``position`` = (k, n) when it is match k of a search's n,
+        ``highlight`` marks the search's matches in the text."""
         row = frame.iloc[row_id]
-        self.title.setText(f"Row {row_id + 1:,} of {len(frame):,}")
+        title = f"Row {row_id + 1:,} of {len(frame):,}"
+        if position is not None:
+            title += f"  ·  match {position[0]:,} of {position[1]:,}"
+        self.title.setText(title)
         meta = []
         for name in frame.columns:
             if name == text_column:
@@ -45,7 +73,7 @@ class DetailPane(QWidget):
             body = "<p style='color:#999'><i>(empty)</i></p>"
         else:
             body = (f"<div style='font-size:13pt; white-space:pre-wrap; line-height:140%'>"
-                    f"{html.escape(str(text))}</div>")
+                    f"{marked_html(str(text), highlight)}</div>")
         self.browser.setHtml(
             f"<table style='font-size:9pt; margin-bottom:8px'>{''.join(meta)}</table>"
             f"<div style='color:#666; font-size:9pt'>{html.escape(str(text_column))}</div>{body}")

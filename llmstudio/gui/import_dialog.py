@@ -122,8 +122,11 @@ class ImportDialog(QDialog):
 
     def options(self) -> ImportOptions:
         """What the user chose; the text column is None when left on the suggestion."""
+        encoding = self.encoding.currentText().strip() or None
         return ImportOptions(
-            encoding=self.encoding.currentText().strip() or None,
+            # Left on the detected encoding, the import may still fall back (and say so)
+            # when a byte past the sniffed first megabyte does not decode.
+            encoding=None if encoding == self.detected.encoding else encoding,
             delimiter=self.delimiter.currentData(),
             has_header=self.has_header.isChecked(),
             header_row=self.skip.value(),
@@ -140,12 +143,12 @@ class ImportDialog(QDialog):
         self.problems.clear()
         try:
             corpus = preview(self.path, opts, PREVIEW_ROWS)
-            _check_decodes(self.path, opts.encoding)
+            _check_decodes(self.path, opts.encoding or self.detected.encoding)
         except (LlmstudioError, LookupError, UnicodeError, ValueError) as exc:
             self.model.set_frame(self.model.frame.iloc[0:0, 0:0])
             message = describe(exc) if isinstance(exc, LlmstudioError) else \
                 f"Cannot read the file with these settings: {exc}"
-            self.summary.setText(f"<span style='color:#b00020'>{message}</span>")
+            self.summary.setText(f"<span style='color:#b00020'>{html.escape(message)}</span>")
             self.ok_button.setEnabled(False)
             return
         self.ok_button.setEnabled(True)

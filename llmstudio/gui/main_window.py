@@ -17,7 +17,7 @@ from ..core.errors import LlmstudioError
 from ..core.export import export_table
 from ..core.project import SUFFIX, Project, load_any
 from ..core.recent import add_recent, recent_files
-from ..core.search import matching_rows, sort_order
+from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
 from .corpus_model import CorpusTableModel
 from .detail_pane import DetailPane
@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.source: Path | None = None
         self._order_job = 0
         self._sort: tuple[int, bool] | None = None
+        self._highlight = None  # the applied search, marked in the detail pane
         self._busy = 0
         self._busy_message = ""
         self._workers: set = set()
@@ -105,6 +106,8 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
+        self.splitter.setHandleWidth(6)
+        self.splitter.setStyleSheet("QSplitter::handle { background: #d6d6d6; }")
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([860, 420])
@@ -192,7 +195,7 @@ class MainWindow(QMainWindow):
         style = self.style()
         for action, icon in ((self.act_open, QStyle.StandardPixmap.SP_DialogOpenButton),
                              (self.act_save, QStyle.StandardPixmap.SP_DialogSaveButton),
-                             (self.act_export, QStyle.StandardPixmap.SP_ArrowRight)):
+                             (self.act_export, QStyle.StandardPixmap.SP_FileIcon)):
             action.setIcon(style.standardIcon(icon))
             bar.addAction(action)
         bar.addSeparator()
@@ -225,6 +228,10 @@ class MainWindow(QMainWindow):
         self.case.setCheckable(True)
         self.case.setToolTip("Match case")
         self.case.toggled.connect(self._schedule_search)
+        for button in (self.regex, self.case):
+            button.setStyleSheet("QToolButton { padding: 2px 6px; border: 1px solid #b0b0b0; "
+                                 "border-radius: 3px; } QToolButton:checked { background: #1e88e5;"
+                                 " color: white; border-color: #1565c0; }")
         for w in (self.search, self.regex, self.case, self.search_scope):
             bar.addWidget(w)
         self._search_timer = QTimer(self)
@@ -363,7 +370,10 @@ class MainWindow(QMainWindow):
         except (LlmstudioError, OSError) as exc:
             self.show_error("Cannot open the file", exc)
             return None
-        return dialog.options() if dialog.exec() == ImportDialog.DialogCode.Accepted else None
+        try:
+            return dialog.options() if dialog.exec() == ImportDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()  # a child of the window: would pile up hidden otherwise
 
     def open_path(self, path: str | Path, options: ImportOptions | None = None, *,
                   ask: bool = False, save_to: str | Path | None = None) -> None:
@@ -433,6 +443,11 @@ class MainWindow(QMainWindow):
                        for r in range(min(len(sample), 50))]
             cap = 520 if name == self.corpus.text_column else 180
             self.table.setColumnWidth(c, max(60, min(cap, max(widths) + 16)))
+        # The texts are what a researcher reads: their column gets the width left over.
+        text_col = list(frame.columns).index(self.corpus.text_column)
+        others = sum(self.table.columnWidth(c) for c in range(len(frame.columns)) if c != text_col)
+        room = self.table.viewport().width() - others
+        self.table.setColumnWidth(text_col, max(self.table.columnWidth(text_col), room))
 
     # -- drag and drop ----------------------------------------------------------------
 
@@ -524,6 +539,7 @@ class MainWindow(QMainWindow):
 
         def done(order):
             if job == self._order_job:  # a newer search has started: drop this result
+                self._highlight = search_pattern(pattern, regex=regex, case=case)
                 self._set_order(order)
 
         if len(frame) < BACKGROUND_ROWS:
@@ -567,8 +583,11 @@ class MainWindow(QMainWindow):
     def _on_current_row(self, index, _previous=None) -> None:
         if self.corpus is None or not index.isValid():
             return
+        shown, total = self.model.rowCount(), self.corpus.rows
         self.detail.show_row(self.corpus.frame, self.model.row_id(index.row()),
-                             self.corpus.text_column)
+                             self.corpus.text_column,
+                             position=(index.row() + 1, shown) if shown != total else None,
+                             highlight=self._highlight)
 
     def copy_rows(self) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedIndexes()})
@@ -648,6 +667,7 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(base.with_name(base.stem + "_export.csv"), self.corpus.rows, self)
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
             self.export_to(dialog.target(), bom=dialog.bom.isChecked(), guard=dialog.guard.isChecked())
+        dialog.deleteLater()
 
     def export_to(self, path: str | Path, *, bom: bool = False, guard: bool = True) -> None:
         frame = self.corpus.frame

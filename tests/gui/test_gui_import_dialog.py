@@ -81,12 +81,16 @@ def test_options_return_the_choices(dialog, cp1252_file):
     dialog.text_column.setCurrentText("column_2")
     dialog.skip.setValue(1)
     opts = dialog.options()
-    assert opts == ImportOptions(encoding="cp1252", delimiter=";", has_header=False,
+    # Left on the detected encoding, none is forced: the import may still fall back
+    # (and report it) if a byte past the sniffed sample does not decode.
+    assert opts == ImportOptions(encoding=None, delimiter=";", has_header=False,
                                  header_row=1, text_column="column_2")
     # The options read the whole file as the preview showed it.
     corpus = read_table(cp1252_file, opts)
     assert corpus.text_column == "column_2" and corpus.rows == 4
     assert corpus.frame.iloc[0, 2] == "Le café, c’est 5 €, non?"
+    dialog.encoding.setCurrentText("latin-1")
+    assert dialog.options().encoding == "latin-1"
 
 
 def test_text_column_choice_survives_a_refresh(dialog):
