@@ -76,11 +76,18 @@ class Corpus:
         }
 
 
+SUGGEST_SAMPLE_ROWS = 20_000
+
+
 def suggest_text_column(frame: pd.DataFrame) -> str:
     """The string column with the longest mean length (the first column if none is text)."""
     best, best_len = None, -1.0
+    # Mean lengths of evenly spaced rows: the same answer as all rows for any real corpus,
+    # at a fixed cost (this ran over every cell of a million-row file before).
+    step = max(1, len(frame) // SUGGEST_SAMPLE_ROWS)
+    sample = frame.iloc[::step]
     for name in frame.columns:
-        col = frame[name]
+        col = sample[name]
         if not (pd.api.types.is_string_dtype(col.dtype) or col.dtype == object):
             continue
         try:

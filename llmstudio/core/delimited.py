@@ -93,7 +93,8 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
         skip_rows=0,
     )
     convert = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in names},
+        # large_string is what pandas' str dtype stores: to_pandas() then copies nothing.
+        column_types={c: pa.large_string() for c in names},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
         check_utf8=True,
@@ -112,7 +113,7 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
                                    convert_options=convert)
         except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, LookupError):
             continue
-        if table.num_columns != n or not all(pa.types.is_string(t) for t in table.schema.types):
+        if table.num_columns != n or not all(pa.types.is_large_string(t) for t in table.schema.types):
             raise _Irregular
         if dialect.has_header:
             table = _drop_header(table, header)

@@ -47,6 +47,7 @@ _MAGIC = (
 )
 
 _NUMBER = re.compile(r"^\s*[-+]?(\d[\d,. ]*|\.\d+)([eE][-+]?\d+)?%?\s*$")
+_YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
 _DATE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
 
@@ -211,7 +212,7 @@ def sniff_header(rows: list[list[str]]) -> tuple[int, bool]:
 
     Leading one-field records in a many-field file (titles, notes, ``#`` comments) are
     skipped. The header guess is negative when the first record holds a number or a date,
-    which column names never are.
+    which column names never are, except for distinct years beside text (panel data).
     """
     if not rows:
         return 0, False
@@ -220,10 +221,15 @@ def sniff_header(rows: list[list[str]]) -> tuple[int, bool]:
     while modal > 1 and skip < min(20, len(rows) - 1) and len(rows[skip]) == 1:
         skip += 1
     first = rows[skip]
-    if len(rows) - skip == 1:
-        return skip, not any(looks_like_number(c) for c in first if c)
-    has_header = not any(looks_like_number(c) for c in first if c.strip())
-    return skip, has_header
+    numeric = [c for c in first if c.strip() and looks_like_number(c)]
+    if not numeric:
+        return skip, True
+    # Wide panel files name columns by year (country,1990,1991,...): distinct years
+    # beside at least one text cell are column names, not data.
+    years = [c.strip() for c in numeric]
+    is_year_header = (len(years) >= 2 and len(set(years)) == len(years)
+                      and all(_YEAR.match(y) for y in years) and len(numeric) < len(first))
+    return skip, is_year_header
 
 
 def sniff(data: bytes, *, complete: bool, prefer_table: bool = True,

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
-from superqt.utils import create_worker
 
 
 def run_in_background(func: Callable, *args, on_done: Callable | None = None,
                       on_error: Callable[[BaseException], None] | None = None,
                       on_finished: Callable | None = None, **kwargs):
     """Start ``func(*args, **kwargs)`` in the background; returns the worker."""
+    # Imported here, not at the top: superqt's package import pulls in all its widgets
+    # (~0.4 s), which the window does not need to appear.
+    from superqt.utils import create_worker
+
     from .errors import describe
 
     connect = {"errored": on_error or describe}

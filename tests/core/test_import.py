@@ -547,3 +547,17 @@ def test_preview_honours_overrides(write_file):
     small = preview(path, ImportOptions(delimiter=",", has_header=False), rows=10)
     assert small.delimiter == "," and small.has_header is False
     assert cells(small.frame) == [["a;b"], ["1;2"], ["3;4"]]
+
+
+@pytest.mark.parametrize("content, header, first", [
+    # wide panel data: distinct years beside a text cell are column names
+    ("country,1990,1991\nFrance,12.3,13.4\nItaly,1.0,2.0\n", ["country", "1990", "1991"], "France"),
+    # numbers alone, or a repeated year, are data: no header
+    ("1990,1991\n12,13\n", ["column_1", "column_2"], "1990"),
+    ("x,1990,1990\nFrance,12.3,13.4\n", ["column_1", "column_2", "column_3"], "x"),
+    ("id,score\n1,2\n", ["id", "score"], "1"),
+])
+def test_header_guess_numbers_and_years(write_file, content, header, first):
+    corpus = read_table(write_file("panel.csv", content))
+    assert corpus.columns == header
+    assert corpus.frame.iloc[0, 0] == first
