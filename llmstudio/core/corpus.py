@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from .delimited import Problem, parse_text, read_delimited
 from .errors import CorpusError
@@ -79,25 +80,34 @@ class Corpus:
 SUGGEST_SAMPLE_ROWS = 20_000
 
 
+def _mean_length(col: pd.Series) -> float | None:
+    """Mean text length of a column, missing cells counting as empty (None: not text).
+
+    Missing cells count as empty so a sparse column (the extra fields of a few ragged
+    rows) does not win on the length of its few values.
+    """
+    if pd.api.types.is_string_dtype(col.dtype) and hasattr(col.array, "__arrow_array__"):
+        # Arrow-backed text (every CSV column): exact over all rows, no copy, ~50 ms/1M.
+        lengths = pc.fill_null(pc.utf8_length(col.array.__arrow_array__()), 0)
+        mean = pc.mean(lengths).as_py()
+        return float(mean or 0.0)
+    if col.dtype != object:
+        return None
+    # Object columns (XLSX, JSON Lines): evenly spaced rows keep the cost fixed.
+    sample = col.iloc[:: max(1, len(col) // SUGGEST_SAMPLE_ROWS)]
+    try:
+        mean = sample.str.len().fillna(0).mean()
+    except (AttributeError, TypeError):
+        return None
+    return 0.0 if pd.isna(mean) else float(mean)
+
+
 def suggest_text_column(frame: pd.DataFrame) -> str:
     """The string column with the longest mean length (the first column if none is text)."""
     best, best_len = None, -1.0
-    # Mean lengths of evenly spaced rows: the same answer as all rows for any real corpus,
-    # at a fixed cost (this ran over every cell of a million-row file before).
-    step = max(1, len(frame) // SUGGEST_SAMPLE_ROWS)
-    sample = frame.iloc[::step]
     for name in frame.columns:
-        col = sample[name]
-        if not (pd.api.types.is_string_dtype(col.dtype) or col.dtype == object):
-            continue
-        try:
-            # Missing cells count as empty, so a sparse column (extra fields of a few
-            # ragged rows) does not win on the length of its few values.
-            mean = col.str.len().fillna(0).mean()
-        except (AttributeError, TypeError):
-            continue
-        mean = 0.0 if pd.isna(mean) else float(mean)
-        if mean > best_len:
+        mean = _mean_length(frame[name])
+        if mean is not None and mean > best_len:
             best, best_len = name, mean
     if best is None:
         if not len(frame.columns):
@@ -268,7 +278,7 @@ def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus
         corpus.delimiter = None
         return corpus
     dialect, header = sniff_file(path, options)
-    frame, problems, used = read_delimited(path, None, dialect,
+    frame, problems, used = read_delimited(path, dialect,
                                            encoding_chosen=options.encoding is not None,
                                            header=header)
     if frame.shape[1] == 0:

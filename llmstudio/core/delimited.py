@@ -12,8 +12,10 @@ whitespace stripping. Two parsers give the same result:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+from array import array
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,10 +56,6 @@ def unique_names(names: list[str]) -> list[str]:
         seen.add(candidate)
         out.append(candidate)
     return out
-
-
-def _frame(names: list[str], columns: list[list]) -> pd.DataFrame:
-    return pd.DataFrame({n: pd.array(c, dtype=STRING_DTYPE) for n, c in zip(names, columns)})
 
 
 class _Irregular(Exception):
@@ -137,34 +135,80 @@ def _line_of_offset(text: str, offset: int) -> int:
     return len(re.findall(r"\r\n|\r|\n", text[:offset])) + 1
 
 
-def decode_whole(path: Path, data: bytes, encoding: str, chosen: bool,
-                 problems: list[Problem]) -> tuple[str, str]:
-    """Decode the whole file; a sniffed (not chosen) encoding that fails falls back."""
-    try:
-        return decode(data, encoding), encoding
-    except UnicodeDecodeError as exc:
-        good = data[: exc.start].decode(encoding, errors="replace")
-        line = _line_of_offset(good, len(good))
-        col = len(re.split(r"\r\n|\r|\n", good)[-1]) + 1
-        if chosen:
-            raise CorpusError(path, f"byte 0x{data[exc.start]:02x} cannot be decoded as "
-                                    f"{encoding}; choose another encoding", line, col) from None
-        fallback = western_fallback(data)
-        problems.append(Problem(f"not valid {encoding} (byte 0x{data[exc.start]:02x} at column "
-                                f"{col}); the file was read as {fallback}", line))
-        return decode(data, fallback), fallback
+STREAM_CHUNK_BYTES = 8 << 20
+ARROW_CHUNK_ROWS = 100_000
 
 
-def _records(text: str, delimiter: str):
-    """Yield (first line, fields) for every non-blank record, with 1-based line numbers."""
+def _first_bad_byte(path: Path, encoding: str) -> int | None:
+    """Offset of the first byte that does not decode as ``encoding`` (None: all decode).
+
+    Checked in chunks with an incremental decoder, so the file is never held whole.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(STREAM_CHUNK_BYTES)
+            # exc.start counts from the bytes the decoder held back (a character cut at
+            # the previous block's end) followed by this block.
+            held = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                return max(0, offset - held + exc.start)
+            if not block:
+                return None
+            offset += len(block)
+
+
+def check_encoding(path: Path, encoding: str, chosen: bool, problems: list[Problem]) -> str:
+    """The encoding to read the whole file with; a sniffed (not chosen) one that fails on a
+    byte past the sniffed sample falls back to cp1252/latin-1, with a problem naming the line."""
+    bad = _first_bad_byte(path, encoding)
+    if bad is None:
+        return encoding
+    with open(path, "rb") as fh:
+        before = fh.read(bad + 1)
+    good = before[:bad].decode(encoding, errors="replace")
+    line = _line_of_offset(good, len(good))
+    col = len(re.split(r"\r\n|\r|\n", good)[-1]) + 1
+    byte = before[bad] if bad < len(before) else 0
+    if chosen:
+        raise CorpusError(path, f"byte 0x{byte:02x} cannot be decoded as {encoding}; "
+                                "choose another encoding", line, col)
+    fallback = western_fallback(path.read_bytes()) if path.stat().st_size < (256 << 20) else "latin-1"
+    problems.append(Problem(f"not valid {encoding} (byte 0x{byte:02x} at column {col}); the "
+                            f"file was read as {fallback}", line))
+    return fallback
+
+
+def _stream_encoding(path: Path, encoding: str) -> str:
+    """A codec that decodes like ``encoding`` and also drops a leading BOM, as decode() does."""
+    if encoding == "utf-8":
+        return "utf-8-sig"  # identical on BOM-less UTF-8
+    if encoding.startswith(("utf-16", "utf-32")):
+        with open(path, "rb") as fh:
+            if bom_encoding(fh.read(4)) == encoding:
+                return encoding[:6]
+    return encoding
+
+
+def _records(stream, delimiter: str):
+    """Yield (first line, fields) for every non-blank record, with 1-based line numbers.
+
+    ``stream`` is text opened with ``newline=""``, so CR, LF and CRLF all end lines and
+    line endings inside quoted fields arrive untranslated.
+    """
     if delimiter == "":
-        line = 0
-        for piece in re.split(r"(\r\n|\r|\n)", text)[0::2]:
-            line += 1
+        for line, piece in enumerate(stream, start=1):
+            if piece.endswith("\r\n"):
+                piece = piece[:-2]
+            elif piece.endswith(("\r", "\n")):
+                piece = piece[:-1]
             if piece != "":
                 yield line, [piece]
         return
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader = csv.reader(stream, delimiter=delimiter, strict=False)
     previous = 0
     while True:
         try:
@@ -178,11 +222,68 @@ def _records(text: str, delimiter: str):
         previous = reader.line_num
 
 
-def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
-               ) -> tuple[pd.DataFrame, list[Problem], list[int]]:
-    """Exact parser: returns the frame, the problems and each row's first line number."""
+class _ColumnBuilder:
+    """Collects rows and turns them into Arrow columns every ``ARROW_CHUNK_ROWS`` rows.
+
+    Holding only one chunk of rows as Python strings keeps memory near the Arrow size of
+    the data, and ``zip(*rows)`` transposes a chunk at C speed. Short rows are padded
+    with missing cells; the fields past the header's width of long rows go to extra
+    columns, missing (null) in every other row.
+    """
+
+    def __init__(self, width: int):
+        self.width = width
+        self.rows: list[list] = []
+        self.extras: dict[int, list[str]] = {}
+        self.chunks: list[list[pa.Array]] = [[] for _ in range(width)]
+        self.extra_chunks: list[list[pa.Array]] = []
+        self.flushed = 0
+
+    def __len__(self) -> int:
+        return self.flushed + len(self.rows)
+
+    def add(self, row: list[str]) -> None:
+        n, width = len(row), self.width
+        if n < width:
+            row = row + [None] * (width - n)
+        elif n > width:
+            self.extras[len(self.rows)] = row[width:]
+            row = row[:width]
+        self.rows.append(row)
+        if len(self.rows) >= ARROW_CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        k = len(self.rows)
+        if not k:
+            return
+        string = pa.large_string()
+        for i, values in enumerate(zip(*self.rows) if self.width else ()):
+            self.chunks[i].append(pa.array(values, type=string))
+        wanted = max((len(e) for e in self.extras.values()), default=0)
+        while len(self.extra_chunks) < wanted:
+            self.extra_chunks.append([pa.nulls(self.flushed, string)] if self.flushed else [])
+        for j, chunks in enumerate(self.extra_chunks):
+            values = [None] * k
+            for r, fields in self.extras.items():
+                if j < len(fields):
+                    values[r] = fields[j]
+            chunks.append(pa.array(values, type=string))
+        self.flushed += k
+        self.rows, self.extras = [], {}
+
+    def table(self, names: list[str]) -> pa.Table:
+        self.flush()
+        string = pa.large_string()
+        columns = [pa.chunked_array(c, type=string) for c in self.chunks + self.extra_chunks]
+        return pa.table(columns, names=names) if columns else pa.table({})
+
+
+def parse_records(stream, dialect: Dialect, max_rows: int | None = None
+                  ) -> tuple[pd.DataFrame, list[Problem], array]:
+    """Exact parser over a text stream: the frame, the problems, each row's first line."""
     problems: list[Problem] = []
-    records = _records(text, dialect.delimiter)
+    records = _records(stream, dialect.delimiter)
     skipped = []
     for _ in range(dialect.header_row):
         first = next(records, None)
@@ -201,9 +302,8 @@ def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
     else:
         first_data = next(records, None)
     width = len(header) if header is not None else (len(first_data[1]) if first_data else 0)
-    columns: list[list] = [[] for _ in range(width)]
-    extra: list[list] = []
-    line_numbers: list[int] = []
+    builder = _ColumnBuilder(width)
+    line_numbers = array("q")
     irregular = 0
 
     def add(line: int, row: list[str]) -> None:
@@ -215,15 +315,7 @@ def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
                 what = ("missing cells left empty" if n < width else
                         f"the {n - width} extra field(s) are kept in column(s) {EXTRA_PREFIX}1...")
                 problems.append(Problem(f"{n} fields where the header has {width}; {what}", line))
-        count = len(line_numbers)
-        for i in range(width):
-            columns[i].append(row[i] if i < n else None)
-        for k in range(max(0, n - width)):
-            if k >= len(extra):
-                extra.append([None] * count)
-            extra[k].append(row[width + k])
-        for k in range(max(0, n - width), len(extra)):
-            extra[k].append(None)
+        builder.add(row)
         line_numbers.append(line)
 
     if first_data is not None:
@@ -235,12 +327,19 @@ def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
     if irregular > MAX_LISTED_PROBLEMS:
         problems.append(Problem(f"... and {irregular - MAX_LISTED_PROBLEMS} more rows with the "
                                 f"wrong number of fields ({irregular} in all)"))
+    builder.flush()
     names = unique_names(header) if header is not None else [f"column_{i + 1}" for i in range(width)]
-    names = unique_names(names + [f"{EXTRA_PREFIX}{k + 1}" for k in range(len(extra))])
-    return _frame(names, columns + extra), problems, line_numbers
+    names = unique_names(names + [f"{EXTRA_PREFIX}{k + 1}" for k in range(len(builder.extra_chunks))])
+    return builder.table(names).to_pandas(), problems, line_numbers
 
 
-def read_delimited(path: Path, data: bytes | None, dialect: Dialect, *, encoding_chosen: bool,
+def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
+               ) -> tuple[pd.DataFrame, list[Problem], array]:
+    """The exact parser on text already decoded (previews, tests)."""
+    return parse_records(io.StringIO(text, newline=""), dialect, max_rows)
+
+
+def read_delimited(path: Path, dialect: Dialect, *, encoding_chosen: bool,
                    header: list[str] | None) -> tuple[pd.DataFrame, list[Problem], str]:
     """Read the whole file; returns (frame, problems, encoding actually used)."""
     try:
@@ -248,12 +347,13 @@ def read_delimited(path: Path, data: bytes | None, dialect: Dialect, *, encoding
     except _Irregular:
         pass
     problems: list[Problem] = []
-    data = path.read_bytes() if data is None else data
-    text, used = decode_whole(path, data, dialect.encoding, encoding_chosen, problems)
+    used = check_encoding(path, dialect.encoding, encoding_chosen, problems)
     if used != dialect.encoding:
         dialect = Dialect(used, dialect.delimiter, dialect.has_header, dialect.header_row)
     try:
-        frame, more, _ = parse_text(text, dialect)
+        with open(path, "rb") as raw:
+            stream = io.TextIOWrapper(raw, encoding=_stream_encoding(path, used), newline="")
+            frame, more, _ = parse_records(stream, dialect)
     except CorpusError as exc:
         raise CorpusError(path, exc.reason, exc.line) from None
     return frame, problems + more, used
