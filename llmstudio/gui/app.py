@@ -57,8 +57,9 @@ def screenshot(path: str | Path, out: str | Path, size: tuple[int, int] = (1360,
     window = MainWindow()
     window.resize(*size)
     corpus, project = load_any(path)
-    window.show_corpus(corpus, project, source=path)
     window.show()
+    app.processEvents()  # lay the window out first: column widths follow the table's width
+    window.show_corpus(corpus, project, source=path)
     if window.model.rowCount() > 2:
         window.table.selectRow(2)
     for _ in range(5):

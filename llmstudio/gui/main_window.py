@@ -8,9 +8,10 @@ import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDockWidget,
-                               QFileDialog, QHeaderView, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QMainWindow, QMessageBox, QProgressBar, QSplitter,
-                               QStackedWidget, QStyle, QTableView, QToolButton, QVBoxLayout, QWidget)
+                               QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QListWidget, QMainWindow, QMessageBox, QProgressBar,
+                               QPushButton, QSplitter, QStackedWidget, QStyle, QTableView,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from ..core.corpus import SUPPORTED, Corpus, ImportOptions
 from ..core.errors import LlmstudioError
@@ -119,9 +120,20 @@ class MainWindow(QMainWindow):
         self.recent_list = QListWidget()
         self.recent_list.setMaximumWidth(720)
         self.recent_list.itemActivated.connect(lambda item: self.open_path(item.text()))
+        self.open_button = QPushButton("Open a file…")
+        self.open_button.clicked.connect(lambda: self.ask_open())
+        self.sample_button = QPushButton("Explore the sample corpus")
+        self.sample_button.setToolTip("300 synthetic survey answers bundled with llmstudio")
+        self.sample_button.clicked.connect(self.open_sample)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.sample_button)
+        buttons.addStretch(1)
         lay = QVBoxLayout(self.welcome)
         lay.addStretch(1)
         lay.addWidget(self.welcome_label)
+        lay.addLayout(buttons)
         lay.addWidget(self.recent_list, 0, Qt.AlignmentFlag.AlignHCenter)
         lay.addStretch(2)
         self._fill_welcome()
@@ -345,6 +357,12 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path, ask=True)
 
+    def open_sample(self) -> None:
+        """Open the bundled sample corpus (the welcome screen's second button)."""
+        from ..paths import sample_corpus
+
+        self.open_path(sample_corpus())
+
     def ask_reimport(self) -> None:
         if self.source is not None:
             self.open_path(self.source, ask=True)
@@ -443,11 +461,19 @@ class MainWindow(QMainWindow):
                        for r in range(min(len(sample), 50))]
             cap = 520 if name == self.corpus.text_column else 180
             self.table.setColumnWidth(c, max(60, min(cap, max(widths) + 16)))
-        # The texts are what a researcher reads: their column gets the width left over.
+        # After the layout has given the table its real width (the welcome page was shown).
+        QTimer.singleShot(0, self._fit_text_column)
+
+    def _fit_text_column(self) -> None:
+        """The texts are what a researcher reads: their column gets the width left over."""
+        if self.corpus is None:
+            return
+        frame = self.corpus.frame
         text_col = list(frame.columns).index(self.corpus.text_column)
         others = sum(self.table.columnWidth(c) for c in range(len(frame.columns)) if c != text_col)
-        room = self.table.viewport().width() - others
-        self.table.setColumnWidth(text_col, max(self.table.columnWidth(text_col), room))
+        room = self.table.viewport().width() - others - 2
+        if room >= 240:  # fits without scrolling sideways; the detail pane shows it all
+            self.table.setColumnWidth(text_col, room)
 
     # -- drag and drop ----------------------------------------------------------------
 

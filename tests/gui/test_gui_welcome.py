@@ -55,3 +55,11 @@ def test_shortcuts_help_lists_the_keys(qtbot, window):
         assert words in text, words
     boxes[0].close()
     assert window.isVisible() and window.testAttribute(Qt.WidgetAttribute.WA_WState_Visible)
+
+
+def test_sample_button_opens_the_bundled_corpus(window, qtbot):
+    with qtbot.waitSignal(window.sig_loaded, timeout=20000):
+        window.sample_button.click()
+    assert window.corpus.rows == 300
+    assert window.corpus.text_column == "text"
+    assert window.stack.currentWidget() is window.splitter
