@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 
 # Opens the window on the bundled sample corpus; with no display, runs the headless demo.
 run: $(STAMP)
+	@bash scripts/ensure_system_libs.sh
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		$(BIN)/llmstudio resources/sample_corpus.csv; \
 	else \

@@ -1,20 +1,40 @@
 #!/usr/bin/env bash
-# Qt needs a few system libraries even offscreen (EGL, xkbcommon, fontconfig, a font).
-# Install them with apt when they are missing and we may (root on Debian/Ubuntu);
-# otherwise say which are missing and carry on (macOS and Windows ship their own).
+# Qt needs a few system libraries: EGL, xkbcommon, fontconfig and a font even offscreen,
+# and the xcb family (icccm, keysyms, cursor, ...) to open a window on an X display.
+# Install what is missing with apt when we may (root on Debian/Ubuntu); otherwise say
+# which are missing and carry on (macOS and Windows ship their own).
 set -u
 [ "$(uname)" = Linux ] || exit 0
+command -v ldconfig >/dev/null || exit 0
+have() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 missing=()
-for lib in libEGL.so.1 libxkbcommon.so.0 libfontconfig.so.1 libdbus-1.so.3 libGL.so.1; do
-  ldconfig -p 2>/dev/null | grep -q "$lib" || missing+=("$lib")
-done
-fc-list 2>/dev/null | grep -qi dejavu || missing+=("fonts")
+pkgs=()
+need() { have "$1" || { missing+=("$1"); pkgs+=("$2"); }; }
+need libEGL.so.1 libegl1
+need libGL.so.1 libgl1
+need libxkbcommon.so.0 libxkbcommon0
+need libfontconfig.so.1 libfontconfig1
+need libdbus-1.so.3 libdbus-1-3
+need libglib-2.0.so.0 libglib2.0-0
+fc-list 2>/dev/null | grep -qi . || { missing+=("a font"); pkgs+=(fonts-dejavu-core); }
+# The libraries of Qt's xcb platform plugin (what `make run` uses on an X11 desktop).
+need libxcb-icccm.so.4 libxcb-icccm4
+need libxcb-keysyms.so.1 libxcb-keysyms1
+need libxcb-cursor.so.0 libxcb-cursor0
+need libxcb-shape.so.0 libxcb-shape0
+need libxcb-render-util.so.0 libxcb-render-util0
+need libxcb-image.so.0 libxcb-image0
+need libxcb-randr.so.0 libxcb-randr0
+need libxcb-xinerama.so.0 libxcb-xinerama0
+need libxkbcommon-x11.so.0 libxkbcommon-x11-0
 [ ${#missing[@]} -eq 0 ] && exit 0
-pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core libglib2.0-0"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "Installing system libraries Qt needs (missing: ${missing[*]})"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update -qq && apt-get install -y -qq "${pkgs[@]}" >/dev/null; }; then
+    echo "warning: could not install ${pkgs[*]}; the window may not open (tests run offscreen)" >&2
+  fi
 else
-  echo "warning: Qt may need: ${missing[*]}; on Debian/Ubuntu: sudo apt-get install $pkgs" >&2
+  echo "warning: Qt may need: ${missing[*]}; on Debian/Ubuntu: sudo apt-get install ${pkgs[*]}" >&2
 fi
 exit 0

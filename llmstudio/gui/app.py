@@ -14,12 +14,25 @@ def _has_display() -> bool:
                                                        or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _quiet_offscreen_warnings() -> None:
+    """Drop the offscreen plugin's "does not support propagateSizeHints()" notice, which
+    every headless run (demo, screenshots, CI) would otherwise print; keep all others."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(handler)
+
+
 def application():
     """The QApplication, created once with llmstudio's name and style."""
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
     if app is None:
+        _quiet_offscreen_warnings()
         if not _has_display() and not os.environ.get("QT_QPA_PLATFORM"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
         app = QApplication(sys.argv[:1])
