@@ -21,7 +21,7 @@ from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, detect_encoding,
                     split_records, sniff)
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 SUPPORTED = sorted(TEXT_SUFFIXES | JSONL_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES)
@@ -156,8 +156,9 @@ def _check_text(path: Path, sample: bytes, encoding: str) -> None:
     if start.startswith("{\\rtf"):
         raise CorpusError(path, "this is an RTF document, not a table; save it as CSV or TXT")
     if start.startswith(("{", "[")) and path.suffix.lower() not in {".txt"}:
-        raise CorpusError(path, "this looks like JSON, not a table; use JSON Lines "
-                                "(.jsonl, one object per line) or CSV")
+        raise CorpusError(path, "this looks like JSON, not a delimited table; give it a "
+                                ".json or .jsonl name (an array of objects, or one object "
+                                "per line)")
 
 
 def _check_encoding_option(path: Path, options: ImportOptions) -> None:

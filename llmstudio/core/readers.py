@@ -135,11 +135,29 @@ def _mend_surrogates(value):
     return value
 
 
+def _json_array(path: Path, text: str) -> list[dict]:
+    """A JSON document holding an array of objects (what many APIs export)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(path, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise CorpusError(path, "a JSON document must be an array of objects (one per row); "
+                                "or use JSON Lines, one object per line")
+    return value
+
+
 def read_jsonl(path: Path, text: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """One JSON object per line; keys become columns in order of first appearance."""
+    """One JSON object per line, or one array of objects; keys become columns in order of
+    first appearance."""
     records: list[dict] = []
     keys: dict[str, None] = {}
     problems: list[Problem] = []
+    if text.lstrip().startswith("["):
+        records = _json_array(path, text)
+        for record in records:
+            keys.update(dict.fromkeys(record))
+        text = ""
     # Split on \n only: JSON strings may hold U+2028, which str.splitlines() would cut at.
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():

@@ -32,7 +32,7 @@ BACKGROUND_ROWS = 100_000
 SEARCH_DELAY_MS = 250
 DATA_FILTER = ("Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + f" *{SUFFIX});;"
                "CSV / TSV / TXT (*.csv *.tsv *.tab *.txt);;Excel (*.xlsx);;Parquet (*.parquet);;"
-               f"JSON Lines (*.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;All files (*)")
+               f"JSON (*.json *.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;All files (*)")
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
 
 

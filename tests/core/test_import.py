@@ -561,3 +561,32 @@ def test_header_guess_numbers_and_years(write_file, content, header, first):
     corpus = read_table(write_file("panel.csv", content))
     assert corpus.columns == header
     assert corpus.frame.iloc[0, 0] == first
+
+
+def test_json_array_of_objects(write_file):
+    path = write_file("export.json", '[{"id": 1, "text": "h\\u00e9llo\\nworld"},\n'
+                                     ' {"id": 2, "text": "x", "extra": true}]')
+    corpus = read_table(path)
+    assert corpus.columns == ["id", "text", "extra"]
+    assert corpus.frame["text"].tolist() == ["héllo\nworld", "x"]
+    assert corpus.text_column == "text"
+
+
+def test_json_lines_with_json_suffix(write_file):
+    corpus = read_table(write_file("lines.json", '{"t": "a"}\n{"t": "b"}\n'))
+    assert corpus.frame["t"].tolist() == ["a", "b"]
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ('[1, 2, 3]', "array of objects"),
+    ('[{"a": 1},\n {"a": 2,}]', "invalid JSON"),
+])
+def test_json_document_errors(write_file, content, fragment):
+    with pytest.raises(CorpusError) as err:
+        read_table(write_file("bad.json", content))
+    assert fragment in str(err.value) and "bad.json" in str(err.value)
+
+
+def test_json_content_in_a_csv_name_is_refused(write_file):
+    with pytest.raises(CorpusError, match="looks like JSON"):
+        read_table(write_file("data.csv", '[{"a": 1}]'))
