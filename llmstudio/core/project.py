@@ -73,6 +73,25 @@ def _chunks(frame: pd.DataFrame):
         yield k, start, part.num_rows, buf.getvalue()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but is not ours, or we cannot tell: leave its files alone
+    return True
+
+
+def _remove_dead_temp_files(path: Path) -> None:
+    """Delete the half-written temporary files of creates that were killed (their process
+    is gone), so crashes do not leave hidden files piling up beside the project."""
+    for leftover in path.parent.glob(f".{path.name}.*.tmp*"):
+        pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
 class Project:
     """An open project file. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
 
@@ -89,6 +108,7 @@ class Project:
         """Write a new project holding ``corpus``; an existing file at ``path`` is replaced."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        _remove_dead_temp_files(path)
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
         db = None

@@ -463,6 +463,7 @@ def test_kill_during_create_never_leaves_a_broken_file(tmp_path, kill_at):
             assert len(frame) == rows and frame["id"].iloc[-1] == str(rows - 1)
     else:
         assert not Path(f"{path}-wal").exists()
-    # A killed create never blocks the next one.
+    # A killed create never blocks the next one, which also clears its temporary files.
     with Project.create(path, string_corpus()) as project:
         assert project.corpus().rows == 5
+    assert not list(tmp_path.glob(".big.llmstudio.*")), list(tmp_path.iterdir())
