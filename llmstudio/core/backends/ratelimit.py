@@ -1,0 +1,61 @@
+"""Requests-per-minute and tokens-per-minute limits shared by a backend's threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class RateLimiter:
+    """Token buckets refilled continuously; ``acquire`` waits until both allow a request."""
+
+    def __init__(self, requests_per_minute: float | None = None,
+                 tokens_per_minute: float | None = None, clock=time.monotonic):
+        self.rpm, self.tpm = requests_per_minute, tokens_per_minute
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._requests = float(requests_per_minute or 0)
+        self._tokens = float(tokens_per_minute or 0)
+        self._last = clock()
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every thread back (a server's Retry-After)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _refill(self, now: float) -> None:
+        elapsed = now - self._last
+        self._last = now
+        if self.rpm:
+            self._requests = min(self.rpm, self._requests + elapsed * self.rpm / 60)
+        if self.tpm:
+            self._tokens = min(self.tpm, self._tokens + elapsed * self.tpm / 60)
+
+    def wait_time(self, tokens: int = 0) -> float:
+        """Seconds to wait before a request of ``tokens`` may go; 0 takes it now."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            wait = max(0.0, self._paused_until - now)
+            if self.rpm and self._requests < 1:
+                wait = max(wait, (1 - self._requests) * 60 / self.rpm)
+            need = min(tokens, self.tpm or 0)
+            if self.tpm and self._tokens < need:
+                wait = max(wait, (need - self._tokens) * 60 / self.tpm)
+            if wait == 0:
+                if self.rpm:
+                    self._requests -= 1
+                if self.tpm:
+                    self._tokens -= need
+            return wait
+
+    def acquire(self, tokens: int = 0, cancelled=lambda: False) -> bool:
+        """Wait for room; False if ``cancelled()`` became true meanwhile."""
+        while True:
+            wait = self.wait_time(tokens)
+            if wait == 0:
+                return True
+            if cancelled():
+                return False
+            time.sleep(min(wait, 0.1))

@@ -1,0 +1,317 @@
+"""Run a task over many documents with a backend, without ever losing work.
+
+* Local backends get length-sorted batches (less padding); remote ones get ``concurrency``
+  threads, each sending one row at a time, under the backend's rate limits.
+* Every finished row is committed to the project as it comes (a transaction per flush,
+  every few hundred milliseconds), with its answer in the response cache. A run killed
+  with SIGKILL and started again skips every row already stored, and answers already in
+  the cache (from any run with the same model, parameters, prompt and text) are reused
+  without a call: running the same job twice makes zero requests.
+* ``cancelled()`` is polled between batches and while waiting for remote answers; on
+  Cancel, requests in flight are abandoned (the backend closes its connections) and the
+  call returns within about a second.
+* ``progress(Progress)`` reports rows done, rows/s and ETA after every flush.
+
+Qt-free: the GUI wraps this in a worker, the CLI calls it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from .. import __version__
+from .backends.base import Backend, BackendError, RowError, digest
+from .project import Project
+from .tasks.base import Task
+
+FLUSH_SECONDS = 0.25
+FLUSH_ROWS = 256
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class Progress:
+    """Where a job stands; ``rows_per_s`` and ``eta_s`` count rows computed in this call."""
+
+    done: int
+    total: int
+    failed: int = 0
+    cached: int = 0
+    computed: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.computed / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.rows_per_s
+        return (self.total - self.done) / rate if rate > 0 else None
+
+
+@dataclass
+class JobResult:
+    run_id: int
+    status: str  # done, cancelled, failed
+    total: int
+    done: int
+    failed: int
+    cached: int
+    computed: int
+    elapsed: float
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def run_spec(task: Task, backend: Backend, text_column: str) -> dict:
+    return {"task": task.params(), "model": backend.fingerprint(), "text_column": text_column}
+
+
+def cache_key(task: Task, backend: Backend, text: str) -> str:
+    """Same model, parameters, prompt and text: the same answer."""
+    return digest([backend.fingerprint(), task.params(), text])
+
+
+def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, total: int) -> int:
+    spec = run_spec(task, backend, text_column)
+    key = digest(spec)
+    row = db.execute("SELECT id, rows_total FROM runs WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
+                     (key,)).fetchone()
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        if row is not None:
+            db.execute("UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
+                       "finished = NULL WHERE id = ?", (total, row[0]))
+            run_id = row[0]
+        else:
+            cur = db.execute(
+                "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
+                "columns, status, rows_total, created, software) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (key, task.name, json.dumps(task.params()), backend.kind,
+                 json.dumps(backend.fingerprint()), text_column, json.dumps(task.columns()),
+                 "running", total, _now(), f"llmstudio {__version__}"))
+            run_id = cur.lastrowid
+        db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
+                   (f"run {run_id}: {task.name} with {backend.describe()}",))
+    return run_id
+
+
+class _Writer:
+    """Commits finished rows and their cache entries, a transaction per flush."""
+
+    def __init__(self, db, run_id: int, task: Task, backend: Backend):
+        self.db, self.run_id, self.task, self.backend = db, run_id, task, backend
+        self.pending: list[tuple[int, str, dict | RowError, bool]] = []
+        self.last_flush = time.monotonic()
+        self.errors: list[tuple[int, str]] = []
+
+    def add(self, row_id: int, text: str, outcome: dict | RowError, cached: bool) -> None:
+        self.pending.append((row_id, text, outcome, cached))
+
+    def due(self) -> bool:
+        return bool(self.pending) and (len(self.pending) >= FLUSH_ROWS or
+                                       time.monotonic() - self.last_flush >= FLUSH_SECONDS)
+
+    def flush(self) -> list[tuple[int, dict | RowError]]:
+        if not self.pending:
+            return []
+        rows, cache = [], []
+        for row_id, text, outcome, cached in self.pending:
+            if isinstance(outcome, RowError):
+                rows.append((self.run_id, row_id, None, str(outcome), 0))
+                self.errors.append((row_id, str(outcome)))
+            else:
+                output = json.dumps(outcome, ensure_ascii=False)
+                rows.append((self.run_id, row_id, output, None, int(cached)))
+                if not cached:
+                    cache.append((cache_key(self.task, self.backend, text), output, _now()))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", cache)
+        done = [(row_id, outcome) for row_id, _, outcome, _ in self.pending]
+        self.pending = []
+        self.last_flush = time.monotonic()
+        return done
+
+
+def run_job(project: Project | str, task: Task, backend: Backend, *,
+            text_column: str | None = None, rows: Sequence[int] | None = None,
+            limit: int | None = None, progress: Callable[[Progress], None] | None = None,
+            cancelled: Callable[[], bool] = lambda: False,
+            on_rows: Callable[[list[tuple[int, dict | RowError]]], None] | None = None,
+            ) -> JobResult:
+    """Annotate ``rows`` (default: all, or the first ``limit``) of a project's corpus.
+
+    Resumes the latest run with the same task, model and text column; raises
+    :class:`BackendError` when the model cannot be used at all (bad key, unknown model).
+    """
+    own = not isinstance(project, Project)
+    proj = Project.open(project) if own else project
+    started = time.monotonic()
+    try:
+        corpus = proj.corpus()
+        column = text_column or corpus.text_column
+        texts = corpus.frame[column]
+        wanted = list(range(len(texts))) if rows is None else list(rows)
+        if limit is not None:
+            wanted = wanted[:limit]
+        db = proj.db
+        run_id = _find_or_create_run(db, task, backend, column, len(wanted))
+        stored = {r for (r,) in db.execute("SELECT row_id FROM annotations WHERE run_id = ?",
+                                           (run_id,))}
+        todo = [r for r in wanted if r not in stored]
+        state = Progress(done=len(wanted) - len(todo), total=len(wanted))
+        writer = _Writer(db, run_id, task, backend)
+
+        def text_of(row_id: int) -> str:
+            value = texts.iat[row_id]
+            return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+        def report(flushed) -> None:
+            for _, outcome in flushed:
+                state.done += 1
+                state.failed += isinstance(outcome, RowError)
+            state.elapsed = time.monotonic() - started
+            if flushed and on_rows:
+                on_rows(flushed)
+            if progress:
+                progress(state)
+
+        # Answers already paid for: no call at all.
+        uncached = []
+        for row_id in todo:
+            text = text_of(row_id)
+            hit = db.execute("SELECT output FROM response_cache WHERE key = ?",
+                             (cache_key(task, backend, text),)).fetchone()
+            if hit is not None:
+                writer.add(row_id, text, json.loads(hit[0]), True)
+                state.cached += 1
+            else:
+                uncached.append(row_id)
+            if writer.due():
+                report(writer.flush())
+        report(writer.flush())
+
+        status = "done"
+        if uncached and not cancelled():
+            runner = _run_remote if backend.remote else _run_local
+            status = runner(task, backend, uncached, text_of, writer, state, report, cancelled)
+        elif uncached:
+            status = "cancelled"
+        report(writer.flush())
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?",
+                       (status, _now(), run_id))
+        return JobResult(run_id, status, state.total, state.done, state.failed, state.cached,
+                         state.computed, time.monotonic() - started, writer.errors)
+    finally:
+        if own:
+            proj.close()
+
+
+def _run_local(task, backend, row_ids, text_of, writer, state, report, cancelled) -> str:
+    # Length-sorted batches: similar lengths pad less, so each batch does less work.
+    order = sorted(row_ids, key=lambda r: len(text_of(r)))
+    size = max(1, backend.batch_size)
+    for start in range(0, len(order), size):
+        if cancelled():
+            return "cancelled"
+        batch = order[start:start + size]
+        batch_texts = [text_of(r) for r in batch]
+        outcomes = backend.annotate(task, batch_texts)
+        for row_id, text, outcome in zip(batch, batch_texts, outcomes):
+            writer.add(row_id, text, outcome, False)
+        state.computed += len(batch)
+        report(writer.flush())
+    return "done"
+
+
+def _run_remote(task, backend, row_ids, text_of, writer, state, report, cancelled) -> str:
+    jobs: queue.Queue = queue.Queue()
+    results: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    for row_id in row_ids:
+        jobs.put(row_id)
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                row_id = jobs.get_nowait()
+            except queue.Empty:
+                return
+            text = text_of(row_id)
+            try:
+                outcome = backend.annotate_one(task, text)
+            except BackendError as exc:
+                results.put((row_id, text, exc))
+                return
+            except Exception as exc:  # any other failure is this row's, the job goes on
+                outcome = RowError(f"{type(exc).__name__}: {exc}")
+            if not stop.is_set():
+                results.put((row_id, text, outcome))
+
+    # Daemon threads: on Cancel they are abandoned mid-request, not waited for.
+    threads = [threading.Thread(target=work, daemon=True, name=f"llmstudio-request-{i}")
+               for i in range(min(backend.concurrency, len(row_ids)))]
+    for t in threads:
+        t.start()
+    received = 0
+    try:
+        while received < len(row_ids):
+            if cancelled():
+                stop.set()
+                backend.close()
+                return "cancelled"
+            try:
+                row_id, text, outcome = results.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if not any(t.is_alive() for t in threads) and results.empty():
+                    break
+                if writer.due():
+                    report(writer.flush())
+                continue
+            if isinstance(outcome, BackendError):
+                stop.set()
+                raise outcome
+            if isinstance(outcome, RowError) and outcome.message == "cancelled":
+                continue
+            received += 1
+            writer.add(row_id, text, outcome, False)
+            state.computed += 1
+            if writer.due():
+                report(writer.flush())
+    finally:
+        stop.set()
+        report(writer.flush())
+    return "done" if received == len(row_ids) else "cancelled"
+
+
+def run_results(project: Project, run_id: int) -> pd.DataFrame:
+    """One row per annotated row id: the task's output columns and ``<task>_error``."""
+    task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
+                                       (run_id,)).fetchone()
+    columns = json.loads(columns)
+    records = {}
+    for row_id, output, error in project.db.execute(
+            "SELECT row_id, output, error FROM annotations WHERE run_id = ?", (run_id,)):
+        values = json.loads(output) if output else {}
+        record = {c: values.get(c) for c in columns}
+        record[f"{task}_error"] = error
+        records[row_id] = record
+    frame = pd.DataFrame.from_dict(records, orient="index",
+                                   columns=columns + [f"{task}_error"])
+    return frame.sort_index()

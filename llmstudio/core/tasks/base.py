@@ -1,0 +1,69 @@
+"""The interface every task implements."""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+
+
+class ParseError(ValueError):
+    """A model's answer could not be read as this task's output."""
+
+
+class Task(ABC):
+    """One kind of annotation (sentiment, coding, a custom prompt)."""
+
+    name: str = "task"
+
+    @abstractmethod
+    def params(self) -> dict:
+        """Everything that changes the result: part of the cache key and the run record."""
+
+    @abstractmethod
+    def columns(self) -> list[str]:
+        """The output columns, in order (named after the task: ``sentiment_label``...)."""
+
+    @abstractmethod
+    def messages(self, text: str) -> list[dict]:
+        """The chat messages sent to a generative model for ``text``."""
+
+    @abstractmethod
+    def json_schema(self) -> dict:
+        """The JSON schema of one answer (structured output where the server takes it)."""
+
+    @abstractmethod
+    def parse(self, raw: str) -> dict:
+        """Read a generative answer into ``{column: value}``; raises :class:`ParseError`."""
+
+    @abstractmethod
+    def from_scores(self, scores: dict[str, float]) -> dict:
+        """``{column: value}`` from a classifier's label probabilities (already on this
+        task's labels)."""
+
+
+_OBJECT = re.compile(r"\{.*\}", re.S)
+
+
+def json_object(raw: str) -> dict | None:
+    """The first JSON object in ``raw``, tolerating prose around it, code fences and a
+    truncated end (missing closing quote/brace); None when there is none."""
+    text = raw.strip()
+    candidates = []
+    match = _OBJECT.search(text)
+    if match:
+        candidates.append(match.group())
+    start = text.find("{")
+    if start >= 0:
+        tail = text[start:]
+        # A reply cut off by max_tokens: close what is open and try again.
+        for suffix in ("}", '"}', "\"}}", "}}"):
+            candidates.append(tail + suffix)
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
