@@ -146,6 +146,23 @@ def _progress_printer():
     return show
 
 
+def _announce_api_run(project: Project, task, backend, args: argparse.Namespace) -> None:
+    """Say what leaves the computer and what it may cost; typing the command is the
+    consent, which is recorded in the project like the window's consent dialog."""
+    from .core.cost import estimate
+    from .core.secrets import endpoint_id
+
+    corpus = project.corpus()
+    column = args.text_column or corpus.text_column
+    texts = corpus.frame[column].fillna("").astype(str).tolist()[: args.limit]
+    endpoint = endpoint_id(args.base_url)
+    print(f"sending column {column!r} of {len(texts):,} rows to {endpoint} "
+          f"(model {backend.model}); at most {estimate(task, texts, backend.model)}; "
+          "answers already in the project are not requested again", file=sys.stderr)
+    if not project.has_consent(endpoint, [column]):
+        project.grant_consent(endpoint, [column])
+
+
 def cmd_annotate(args: argparse.Namespace) -> int:
     import signal
     import tempfile
@@ -170,6 +187,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm}
             backend = make_backend(args.model, base_url=args.base_url,
                                    concurrency=args.concurrency, **options)
+            if backend.remote:
+                _announce_api_run(project, task, backend, args)
             stop = threading.Event()
             signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
             result = run_job(project, task, backend, text_column=args.text_column,

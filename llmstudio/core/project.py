@@ -262,6 +262,21 @@ class Project:
         if self._corpus is not None:
             self._corpus.text_column = name
 
+    def has_consent(self, endpoint: str, columns: list[str]) -> bool:
+        """Whether the researcher agreed to send these columns to this endpoint."""
+        row = self.db.execute("SELECT 1 FROM consents WHERE endpoint = ? AND columns = ?",
+                              (endpoint, json.dumps(sorted(columns)))).fetchone()
+        return row is not None
+
+    def grant_consent(self, endpoint: str, columns: list[str]) -> None:
+        """Record (once per project and endpoint) that these columns may go there."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT OR REPLACE INTO consents VALUES (?, ?, ?)",
+                            (endpoint, json.dumps(sorted(columns)), _now()))
+            self.db.execute("INSERT INTO history (action, detail) VALUES ('consent', ?)",
+                            (f"send {', '.join(columns)} to {endpoint}",))
+
     def save_as(self, path: str | Path) -> "Project":
         """Copy the project (consistently, even mid-use) to ``path`` and return it opened.
 

@@ -1,0 +1,72 @@
+"""Before an API run: how many requests and tokens, and what it may cost.
+
+Prices are US dollars per million tokens (input, output). The defaults are OpenAI's list
+prices at the time of writing and change: the user's own table (``prices.json`` in the
+config folder, edited in Model settings) takes precedence. Models without a price
+(local servers, unknown names) are estimated in tokens only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .recent import config_dir
+from .tasks.base import Task
+
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+}
+
+
+def _prices_file():
+    return config_dir() / "prices.json"
+
+
+def price_table() -> dict[str, tuple[float, float]]:
+    """Defaults overlaid with the user's own prices."""
+    table = dict(DEFAULT_PRICES)
+    try:
+        user = json.loads(_prices_file().read_text(encoding="utf-8"))
+        table.update({k: (float(v[0]), float(v[1])) for k, v in user.items()})
+    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        pass
+    return table
+
+
+def save_price_table(table: dict[str, tuple[float, float]]) -> None:
+    path = _prices_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({k: list(v) for k, v in table.items()}, indent=1), "utf-8")
+
+
+def tokens(text: str) -> int:
+    """About four characters a token (OpenAI's rule of thumb for English)."""
+    return max(1, len(text) // 4)
+
+
+@dataclass
+class Estimate:
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None  # None: no price known for this model
+
+    def __str__(self) -> str:
+        cost = f"about ${self.cost_usd:,.2f}" if self.cost_usd is not None else "cost unknown (no price for this model)"
+        return (f"{self.requests:,} requests, about {self.input_tokens:,} input and "
+                f"{self.output_tokens:,} output tokens; {cost}")
+
+
+def estimate(task: Task, texts: list[str], model: str, output_tokens_per_row: int = 20) -> Estimate:
+    """Tokens and cost of sending ``texts`` (the rows not yet answered) through ``task``."""
+    prompt = sum(tokens(m["content"]) for m in task.messages(""))
+    inp = sum(prompt + tokens(t) for t in texts)
+    out = output_tokens_per_row * len(texts)
+    price = price_table().get(model)
+    cost = None if price is None else (inp * price[0] + out * price[1]) / 1e6
+    return Estimate(len(texts), inp, out, cost)
