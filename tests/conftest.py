@@ -53,3 +53,17 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def fake_openai():
+    """A started fake OpenAI-compatible server on 127.0.0.1 (``tests/fakes/openai_server.py``);
+    stopped, with every handler thread joined, after the test."""
+    from fakes.openai_server import FakeOpenAI  # tests/ is on sys.path (rootdir conftest)
+
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert server.threads_alive == 0, "the fake server left handler threads running"

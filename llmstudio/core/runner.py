@@ -2,8 +2,9 @@
 
 * Local backends get length-sorted batches (less padding); remote ones get ``concurrency``
   threads, each sending one row at a time, under the backend's rate limits.
-* Every finished row is committed to the project as it comes (a transaction per flush,
-  every few hundred milliseconds), with its answer in the response cache. A run killed
+* Every finished row is committed to the project with its answer in the response cache:
+  local batches as they finish, remote answers as soon as they arrive (a request thread
+  takes its next row only once its answer is stored). A run killed
   with SIGKILL and started again skips every row already stored, and answers already in
   the cache (from any run with the same model, parameters, prompt and text) are reused
   without a call: running the same job twice makes zero requests.
@@ -257,12 +258,21 @@ def _run_remote(task, backend, row_ids, text_of, writer, state, report, cancelle
             try:
                 outcome = backend.annotate_one(task, text)
             except BackendError as exc:
-                results.put((row_id, text, exc))
+                results.put((row_id, text, exc, None))
                 return
             except Exception as exc:  # any other failure is this row's, the job goes on
                 outcome = RowError(f"{type(exc).__name__}: {exc}")
-            if not stop.is_set():
-                results.put((row_id, text, outcome))
+            if stop.is_set():
+                return
+            stored = threading.Event()
+            results.put((row_id, text, outcome, stored))
+            # The next row only once this answer is in the project file: a SIGKILL then
+            # loses at most the requests in flight (one per thread), never an answer that
+            # came back. (Batched flushes every 250 ms lost up to a quarter second of paid
+            # answers, which a resumed job requested again.)
+            while not stored.wait(POLL_SECONDS):
+                if stop.is_set():
+                    return
 
     # Daemon threads: on Cancel they are abandoned mid-request, not waited for.
     threads = [threading.Thread(target=work, daemon=True, name=f"llmstudio-request-{i}")
@@ -270,6 +280,8 @@ def _run_remote(task, backend, row_ids, text_of, writer, state, report, cancelle
     for t in threads:
         t.start()
     received = 0
+    unreported: list = []
+    last_report = time.monotonic()
     try:
         while received < len(row_ids):
             if cancelled():
@@ -277,26 +289,37 @@ def _run_remote(task, backend, row_ids, text_of, writer, state, report, cancelle
                 backend.close()
                 return "cancelled"
             try:
-                row_id, text, outcome = results.get(timeout=POLL_SECONDS)
+                batch = [results.get(timeout=POLL_SECONDS)]
             except queue.Empty:
                 if not any(t.is_alive() for t in threads) and results.empty():
                     break
-                if writer.due():
-                    report(writer.flush())
                 continue
-            if isinstance(outcome, BackendError):
-                stop.set()
-                raise outcome
-            if isinstance(outcome, RowError) and outcome.message == "cancelled":
-                continue
-            received += 1
-            writer.add(row_id, text, outcome, False)
-            state.computed += 1
-            if writer.due():
-                report(writer.flush())
+            while True:  # whatever else has come back: one commit for all of it
+                try:
+                    batch.append(results.get_nowait())
+                except queue.Empty:
+                    break
+            for row_id, text, outcome, _ in batch:
+                if isinstance(outcome, BackendError):
+                    stop.set()
+                    raise outcome
+                if isinstance(outcome, RowError) and outcome.message == "cancelled":
+                    continue
+                received += 1
+                writer.add(row_id, text, outcome, False)
+                state.computed += 1
+            # Committed at once (answers cost money); progress is still reported per
+            # FLUSH_SECONDS, not per row.
+            unreported += writer.flush()
+            for *_, stored in batch:
+                if stored is not None:
+                    stored.set()
+            if unreported and time.monotonic() - last_report >= FLUSH_SECONDS:
+                report(unreported)
+                unreported, last_report = [], time.monotonic()
     finally:
         stop.set()
-        report(writer.flush())
+        report(unreported + writer.flush())
     return "done" if received == len(row_ids) else "cancelled"
 
 

@@ -46,6 +46,13 @@ def store_api_key(base_url: str | None, key: str) -> None:
     _known.add(key)
 
 
+def remember(key: str | None) -> None:
+    """Have :func:`redact` hide ``key`` too (a key given directly, not read by
+    :func:`api_key`: a key for a local server need not look like ``sk-...``)."""
+    if key:
+        _known.add(key)
+
+
 def redact(text: str) -> str:
     """``text`` with any known key and anything shaped like a key replaced by ``***``."""
     for key in _known:

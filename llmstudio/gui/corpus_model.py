@@ -4,6 +4,9 @@ Views never copy the DataFrame. Sorting and filtering only replace ``order``, an
 frame row positions in view order, so a million rows sort, filter and scroll without
 building a million Python objects. Cells are fetched one at a time, only for the roles
 the view asks for while painting the visible rows.
+
+Model results (``sentiment_label``...) are extra columns after the corpus's own: arrays
+indexed by row id, filled batch by batch while a job runs, never copied into the frame.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+CHANGED_BLOCK = 64  # rows per dataChanged signal for results (see _changed)
+MAX_CHANGED_BLOCKS = 1000  # more than this: one signal for all rows
 MAX_CELL_CHARS = 300  # the table shows a one-line excerpt; the detail pane shows all
 _NEWLINES = str.maketrans({"\r": " ", "\n": " ⏎ ", "\t": " "})
 
@@ -26,6 +31,16 @@ def cell_excerpt(value, limit: int = MAX_CELL_CHARS) -> str:
     return text.replace("\r\n", "\n").translate(_NEWLINES)
 
 
+def _result_text(value) -> str:
+    # Scores carry float noise (0.8765432198); three decimals is what a reader compares.
+    if isinstance(value, float) and not np.isnan(value):
+        return f"{value:.3f}"
+    return cell_excerpt(value)
+
+
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
 class CorpusTableModel(QAbstractTableModel):
     """Read-only adapter: view row -> ``order[row]`` -> frame row (the row id)."""
 
@@ -33,9 +48,16 @@ class CorpusTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._frame = frame if frame is not None else pd.DataFrame()
         self._order = np.arange(len(self._frame), dtype=np.int64)
-        self._columns = [self._frame[c].array for c in self._frame.columns]
-        self._numeric = [pd.api.types.is_numeric_dtype(self._frame[c].dtype)
-                         for c in self._frame.columns]
+        self._set_columns(self._frame)
+
+    def _set_columns(self, frame: pd.DataFrame) -> None:
+        self._n_frame = len(frame.columns)  # columns after these are results
+        self._columns = [frame[c].array for c in frame.columns]
+        self._numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
+        self._names = [str(c) for c in frame.columns]
+        self._results: dict[str, np.ndarray] = {}  # result column name -> values by row id
+        self._result_tips: dict[str, str] = {}
+        self._where: np.ndarray | None = None  # row id -> view row (-1: hidden), on demand
 
     # -- what views and windows use ---------------------------------------------------
 
@@ -51,8 +73,7 @@ class CorpusTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._frame = frame
         self._order = np.arange(len(frame), dtype=np.int64)
-        self._columns = [frame[c].array for c in frame.columns]
-        self._numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
+        self._set_columns(frame)  # results belong to the corpus shown before: dropped
         self.endResetModel()
 
     def set_order(self, order: np.ndarray) -> None:
@@ -60,6 +81,7 @@ class CorpusTableModel(QAbstractTableModel):
         order = np.asarray(order, dtype=np.int64)
         self.layoutAboutToBeChanged.emit()
         old_order, self._order = self._order, order
+        self._where = None
         # Qt's layout-change contract: move the views' persistent indexes (current row,
         # selection) to where their rows are now, or invalidate them when filtered out.
         # Left stale, they point at other rows or past the end (IndexError in the window,
@@ -87,6 +109,80 @@ class CorpusTableModel(QAbstractTableModel):
     def value(self, row_id: int, column: int):
         return self._columns[column][row_id]
 
+    def column_index(self, name: str) -> int:
+        """The column called ``name`` (a result column when a corpus column has the same
+        name: results are named apart from the corpus's own, see ``results.shown_name``)."""
+        return len(self._names) - 1 - self._names[::-1].index(str(name))
+
+    def sort_source(self, column: int) -> tuple[pd.DataFrame, str]:
+        """A frame and column name to sort this column by (``search.sort_order``'s input)."""
+        if column < len(self._frame.columns):
+            return self._frame, self._frame.columns[column]
+        name = self._names[column]
+        # A copy: a job may fill the array while a background sort reads it.
+        return pd.DataFrame({name: self._results[name].copy()}), name
+
+    # -- result columns ---------------------------------------------------------------
+
+    @property
+    def result_names(self) -> list[str]:
+        return list(self._results)
+
+    def result(self, name: str) -> np.ndarray:
+        """The values of a result column, indexed by row id (None or NaN: no result yet)."""
+        return self._results[name]
+
+    def put_results(self, results: pd.DataFrame, *, replace: bool = False,
+                    tip: str | None = None) -> None:
+        """Show ``results`` (indexed by row id) in result columns of the same names, added
+        after the others when new. ``replace``: rows missing from ``results`` are emptied
+        (another run's values must not linger); otherwise they keep their values."""
+        new = [str(c) for c in results.columns if str(c) not in self._results]
+        if new:
+            first = len(self._columns)
+            self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
+            for name in new:
+                # Object arrays: labels, scores and errors alike, with None for "not yet".
+                values = np.full(len(self._frame), None, dtype=object)
+                self._results[name] = values
+                self._columns.append(values)
+                self._numeric.append(False)
+                self._names.append(name)
+            self.endInsertColumns()
+        ids = results.index.to_numpy(dtype=np.int64)
+        for name in results.columns:
+            values = self._results[str(name)]
+            if replace:
+                values[:] = None
+            values[ids] = results[name].to_numpy(dtype=object)
+            if tip is not None:
+                self._result_tips[str(name)] = tip
+        if len(self._order) and len(results.columns):
+            columns = [self.column_index(c) for c in results.columns]
+            self._changed(None if replace else ids, min(columns), max(columns))
+
+    def _changed(self, row_ids: np.ndarray | None, first: int, last: int) -> None:
+        """dataChanged for these rows (None: all) of columns first..last, as one signal per
+        block of ``CHANGED_BLOCK`` view rows holding any of them. A view repaints its whole
+        viewport, every column, for a range of more rows than that; a batch of results is
+        scattered over the table (length-sorted), so one range would mean a full repaint
+        a few times a second while a job runs."""
+        blocks = None
+        if row_ids is not None:
+            if self._where is None:
+                self._where = np.full(len(self._frame), -1, dtype=np.int64)
+                self._where[self._order] = np.arange(len(self._order), dtype=np.int64)
+            rows = self._where[row_ids]
+            blocks = np.unique(rows[rows >= 0] // CHANGED_BLOCK)  # filtered out: no repaint
+        if blocks is None or len(blocks) > MAX_CHANGED_BLOCKS:
+            ranges = [(0, len(self._order) - 1)]
+        else:
+            ranges = [(b * CHANGED_BLOCK, min(len(self._order), (b + 1) * CHANGED_BLOCK) - 1)
+                      for b in blocks.tolist()]
+        for top, bottom in ranges:
+            self.dataChanged.emit(self.index(top, first), self.index(bottom, last),
+                                  [Qt.ItemDataRole.DisplayRole])
+
     # -- QAbstractTableModel ----------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -95,23 +191,57 @@ class CorpusTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._columns)
 
+    def _display(self, column: int, value) -> str:
+        return _result_text(value) if column >= self._n_frame else cell_excerpt(value)
+
+    def _right_aligned(self, column: int, value) -> bool:
+        return self._numeric[column] or (column >= self._n_frame and isinstance(value, float))
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return cell_excerpt(self._columns[index.column()][self._order[index.row()]])
+            return self._display(column, self._columns[column][self._order[index.row()]])
         if role == Qt.ItemDataRole.ToolTipRole:
-            value = self._columns[index.column()][self._order[index.row()]]
+            value = self._columns[column][self._order[index.row()]]
             text = cell_excerpt(value, 1000)
             return text if len(text) > 40 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and self._numeric[index.column()]:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if self._right_aligned(column, self._columns[column][self._order[index.row()]]):
+                return _RIGHT
         return None
 
+    def multiData(self, index, roles) -> None:
+        """Every role a delegate paints with, in one call per cell (Qt 6 asks this way; the
+        default calls ``data`` once per role, seven times). Each call from Qt into Python
+        must take the interpreter, which a running job's worker thread holds most of the
+        time: seven times fewer calls keep repaints quick while a model runs."""
+        if not index.isValid():
+            return
+        column = index.column()
+        value = self._columns[column][self._order[index.row()]]
+        for i in range(len(roles)):
+            slot = roles[i]
+            role = slot.role()
+            # Every slot is written: Qt may hand over slots still holding another cell's
+            # values (left as they were, a right-aligned number aligned the next text).
+            if role == Qt.ItemDataRole.DisplayRole:
+                slot.setData(self._display(column, value))
+            elif role == Qt.ItemDataRole.TextAlignmentRole and self._right_aligned(column, value):
+                slot.setData(_RIGHT)
+            elif role == Qt.ItemDataRole.ToolTipRole:
+                slot.setData(self.data(index, role))
+            else:
+                slot.clearData()
+
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if (role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal
+                and 0 <= section < len(self._names)):
+            return self._result_tips.get(self._names[section])  # which model made it
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(self._columns):
-                return cell_excerpt(str(self._frame.columns[section]), 60)
+                return cell_excerpt(self._names[section], 60)
             return None
         if 0 <= section < len(self._order):
             return str(int(self._order[section]) + 1)  # the row's number in the file

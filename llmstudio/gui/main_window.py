@@ -25,6 +25,8 @@ from .detail_pane import DetailPane
 from .errors import describe
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
+from .model_runs import ModelRuns
+from .results import with_results
 from .workers import run_in_background
 
 # Filtering and sorting below this many rows is instant; above it runs in the background.
@@ -89,6 +91,9 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Sideways by pixels, not by whole columns: scrolled to a model's new columns at the
+        # right, a column-wise scroll left the last of them cut in half.
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         vh = self.table.verticalHeader()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: fast scrolling
         vh.setDefaultSectionSize(24)
@@ -195,8 +200,15 @@ class MainWindow(QMainWindow):
         edit = self.menuBar().addMenu("&Edit")
         for a in (self.act_copy, self.act_find, self.act_goto):
             edit.addAction(a)
+        self.runs = ModelRuns(self)  # Run Model…, Model Settings…, the Jobs panel
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs.panel)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.act_problems)
+        view.addAction(self.runs.panel.toggleViewAction())
+        analyse = self.menuBar().addMenu("&Analyse")
+        analyse.addAction(self.runs.act_run)
+        analyse.addSeparator()
+        analyse.addAction(self.runs.act_settings)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
 
@@ -210,6 +222,7 @@ class MainWindow(QMainWindow):
                              (self.act_export, QStyle.StandardPixmap.SP_FileIcon)):
             action.setIcon(style.standardIcon(icon))
             bar.addAction(action)
+        bar.addAction(self.runs.act_run)
         bar.addSeparator()
         bar.addWidget(QLabel(" Text column: "))
         self.text_column = QComboBox()
@@ -298,6 +311,7 @@ class MainWindow(QMainWindow):
         self.act_import.setEnabled(has and self.project is None and self.source is not None
                                    and self.source.suffix.lower() in TEXT_SUFFIXES)
         self.act_save_as.setEnabled(self.project is not None)
+        self.runs.act_run.setEnabled(has)
 
     def _update_counts(self) -> None:
         if self.corpus is None:
@@ -470,10 +484,13 @@ class MainWindow(QMainWindow):
             return
         frame = self.corpus.frame
         text_col = list(frame.columns).index(self.corpus.text_column)
-        others = sum(self.table.columnWidth(c) for c in range(len(frame.columns)) if c != text_col)
+        others = sum(self.table.columnWidth(c) for c in range(self.model.columnCount())
+                     if c != text_col)  # result columns too: they must stay in view
         room = self.table.viewport().width() - others - 2
         if room >= 240:  # fits without scrolling sideways; the detail pane shows it all
             self.table.setColumnWidth(text_col, room)
+        elif self.model.result_names:  # a model's labels beside the texts beat a wide excerpt
+            self.table.setColumnWidth(text_col, 240)
 
     # -- drag and drop ----------------------------------------------------------------
 
@@ -550,13 +567,15 @@ class MainWindow(QMainWindow):
         pattern = self.search.text()
         columns = [self.corpus.text_column] if self.search_scope.currentIndex() == 0 else None
         regex, case = self.regex.isChecked(), self.case.isChecked()
-        sort = None if self._sort is None else (frame.columns[self._sort[0]], self._sort[1])
+        # The column's frame: the corpus, or a result column's own (results are not in it).
+        sort = None if self._sort is None else (*self.model.sort_source(self._sort[0]),
+                                                self._sort[1])
 
         def work():
             rows = matching_rows(frame, pattern, columns, regex=regex, case=case)
             if sort is None:
                 return rows
-            perm = sort_order(frame, *sort)
+            perm = sort_order(*sort)
             if len(rows) == len(frame):
                 return perm
             keep = np.zeros(len(frame), dtype=bool)
@@ -655,14 +674,16 @@ class MainWindow(QMainWindow):
             return
         self.ask_save_as()
 
-    def ask_save_as(self) -> None:
+    def ask_save_as(self) -> Path | None:
+        """Ask where to save the project and start saving it there; the path, or None."""
         if self.corpus is None:
-            return
+            return None
         base = self.project.path if self.project else (self.source or Path("corpus"))
         path, _ = QFileDialog.getSaveFileName(self, "Save project as", str(base.with_suffix(SUFFIX)),
                                               f"llmstudio project (*{SUFFIX})")
         if path:
             self.save_project_to(path)
+        return Path(path) if path else None
 
     def save_project_to(self, path: str | Path) -> None:
         """Write the project to ``path`` in the background and continue working there."""
@@ -696,14 +717,18 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
 
     def export_to(self, path: str | Path, *, bom: bool = False, guard: bool = True) -> None:
-        frame = self.corpus.frame
+        frame, project = self.corpus.frame, self.project
+
+        def work():
+            # Model results (the latest run of each task) after the corpus's own columns.
+            return export_table(with_results(project, frame), path, bom=bom, guard=guard)
 
         def done(written):
             self.statusBar().showMessage(f"Exported {len(frame):,} rows to {written}", 8000)
             self.sig_saved.emit(str(written))
 
-        self._start(f"Exporting to {Path(path).name}…", export_table, frame, path, bom=bom,
-                    guard=guard, on_done=done, error_title="Cannot export")
+        self._start(f"Exporting to {Path(path).name}…", work, on_done=done,
+                    error_title="Cannot export")
 
     # -- help and closing -------------------------------------------------------------
 
@@ -718,6 +743,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event) -> None:
+        self.runs.shutdown()  # running jobs stop; their finished rows are already saved
         if self.project is not None:
             self.project.close()
             self.project = None

@@ -44,6 +44,53 @@ def _file_hash(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def embed_texts(model, texts: list[str], batch_size: int):
+    """Unit-length embeddings of ``texts`` by a SentenceTransformer (a torch tensor, one row
+    per text)."""
+    import torch
+
+    with torch.inference_mode():
+        return model.encode(texts, batch_size=batch_size, convert_to_tensor=True,
+                            normalize_embeddings=True, show_progress_bar=False)
+
+
+class LabelSimilarity:
+    """Zero-shot labels from any sentence-embedding function: the builtin backend and the
+    ``hf`` backend's embedding-only models share it.
+
+    ``embed(texts)`` returns unit-length embeddings (a torch tensor, one row per text).
+    """
+
+    method = "label-description similarity v1"
+
+    def __init__(self, embed, scale: float = SOFTMAX_SCALE):
+        self.embed = embed
+        self.scale = scale
+        self._prototypes: dict[tuple, object] = {}
+
+    def prototypes(self, labels: tuple[str, ...]):
+        """One unit vector per label: the mean embedding of its description sentences."""
+        labels = tuple(labels)
+        if labels not in self._prototypes:
+            import torch
+
+            rows = []
+            for label in labels:
+                sentences = LABEL_DESCRIPTIONS.get(label.lower(), [f"This text is {label}."])
+                rows.append(torch.nn.functional.normalize(self.embed(sentences).mean(0), dim=0))
+            self._prototypes[labels] = torch.stack(rows)
+        return self._prototypes[labels]
+
+    def scores(self, labels: tuple[str, ...], texts: list[str]) -> list[dict[str, float]]:
+        """``{label: probability}`` per text (a softmax over scaled cosine similarities)."""
+        import torch
+
+        prototypes = self.prototypes(labels)
+        sims = self.embed(texts) @ prototypes.T
+        probs = torch.softmax(sims * self.scale, dim=1).cpu().tolist()
+        return [dict(zip(labels, p)) for p in probs]
+
+
 class BuiltinBackend(Backend):
     kind = "builtin"
     batch_size = 64
@@ -56,12 +103,12 @@ class BuiltinBackend(Backend):
         self.path = model_dir()
         self.device = device or best_device()
         self._model = SentenceTransformer(str(self.path), device=self.device)
-        self._prototypes: dict[tuple, object] = {}
+        self._similarity = LabelSimilarity(self.embed)
         self._hash = _file_hash(self.path / "model.safetensors")
 
     def fingerprint(self) -> dict:
         return {"kind": self.kind, "model": "sentence-transformers/all-MiniLM-L6-v2",
-                "revision": self._hash, "method": "label-description similarity v1",
+                "revision": self._hash, "method": LabelSimilarity.method,
                 "scale": SOFTMAX_SCALE}
 
     def supports(self, task: Task) -> bool:
@@ -69,27 +116,10 @@ class BuiltinBackend(Backend):
 
     def embed(self, texts: list[str]):
         """Unit-length embeddings (a torch tensor, one row per text)."""
-        import torch
-
-        with torch.inference_mode():
-            return self._model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True,
-                                      normalize_embeddings=True, show_progress_bar=False)
+        return embed_texts(self._model, texts, self.batch_size)
 
     def _label_prototypes(self, labels: tuple[str, ...]):
-        if labels not in self._prototypes:
-            import torch
-
-            rows = []
-            for label in labels:
-                sentences = LABEL_DESCRIPTIONS.get(label.lower(), [f"This text is {label}."])
-                rows.append(torch.nn.functional.normalize(self.embed(sentences).mean(0), dim=0))
-            self._prototypes[labels] = torch.stack(rows)
-        return self._prototypes[labels]
+        return self._similarity.prototypes(labels)
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
-        import torch
-
-        prototypes = self._label_prototypes(task.labels)
-        sims = self.embed(texts) @ prototypes.T
-        probs = torch.softmax(sims * SOFTMAX_SCALE, dim=1).cpu().tolist()
-        return [task.from_scores(dict(zip(task.labels, p))) for p in probs]
+        return [task.from_scores(scores) for scores in self._similarity.scores(task.labels, texts)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 
-from ..secrets import api_key, endpoint_id, redact
+from ..secrets import api_key, endpoint_id, redact, remember
 from ..tasks.base import ParseError, Task
 from .base import Backend, BackendError, RowError
 from .ratelimit import RateLimiter
@@ -48,6 +48,9 @@ class OpenAIBackend(Backend):
         self.limiter = RateLimiter(requests_per_minute, tokens_per_minute)
         host = endpoint_id(base_url)
         key = key or api_key(base_url)
+        # A key passed in (Model settings, a test connection) was never seen by api_key():
+        # without this, an error echoing a key not shaped like "sk-..." showed it whole.
+        remember(key)
         if not key:
             if host == OPENAI_HOST:
                 raise BackendError("no OpenAI API key: set OPENAI_API_KEY or store a key in "
@@ -92,15 +95,19 @@ class OpenAIBackend(Backend):
         except openai.BadRequestError as exc:
             # A server that does not take a feature says so with a 400: drop the feature
             # for this backend and ask again without it.
+            # The flag is changed under the lock but the request is repeated outside it:
+            # _request takes the (non-reentrant) lock itself, and repeating it while
+            # holding the lock deadlocked the first row on every such server.
             message = str(exc).lower()
-            with self._lock:
-                if structured and ("response_format" in message or "json_schema" in message
-                                   or "schema" in message):
+            if structured and ("response_format" in message or "json_schema" in message
+                               or "schema" in message):
+                with self._lock:
                     self._structured = False
-                    return self._request(task, text)
-                if logprobs and "logprob" in message:
+                return self._request(task, text)
+            if logprobs and "logprob" in message:
+                with self._lock:
                     self._logprobs = False
-                    return self._request(task, text)
+                return self._request(task, text)
             raise
 
     def _confidence(self, choice, label: str) -> float | None:

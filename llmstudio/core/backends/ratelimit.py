@@ -14,8 +14,13 @@ class RateLimiter:
         self.rpm, self.tpm = requests_per_minute, tokens_per_minute
         self._clock = clock
         self._lock = threading.Lock()
-        self._requests = float(requests_per_minute or 0)
-        self._tokens = float(tokens_per_minute or 0)
+        # Buckets hold one request and one second of tokens, not a minute's worth: a full
+        # minute's bucket let a job send rpm requests at once and then rpm more in the
+        # same minute (twice the limit; servers that enforce per-second quotas answer
+        # 429). Requests are spaced evenly instead; any 60 s holds at most about the limit.
+        self._token_burst = float(tokens_per_minute or 0) / 60
+        self._requests = 1.0 if requests_per_minute else 0.0
+        self._tokens = self._token_burst
         self._last = clock()
         self._paused_until = 0.0
 
@@ -28,9 +33,9 @@ class RateLimiter:
         elapsed = now - self._last
         self._last = now
         if self.rpm:
-            self._requests = min(self.rpm, self._requests + elapsed * self.rpm / 60)
+            self._requests = min(1.0, self._requests + elapsed * self.rpm / 60)
         if self.tpm:
-            self._tokens = min(self.tpm, self._tokens + elapsed * self.tpm / 60)
+            self._tokens = min(self._token_burst, self._tokens + elapsed * self.tpm / 60)
 
     def wait_time(self, tokens: int = 0) -> float:
         """Seconds to wait before a request of ``tokens`` may go; 0 takes it now."""
@@ -40,14 +45,16 @@ class RateLimiter:
             wait = max(0.0, self._paused_until - now)
             if self.rpm and self._requests < 1:
                 wait = max(wait, (1 - self._requests) * 60 / self.rpm)
-            need = min(tokens, self.tpm or 0)
+            # A request larger than the burst goes once the bucket is full and leaves it in
+            # debt (below zero), which the next requests wait out: the rate stays tpm.
+            need = min(tokens, self._token_burst)
             if self.tpm and self._tokens < need:
                 wait = max(wait, (need - self._tokens) * 60 / self.tpm)
             if wait == 0:
                 if self.rpm:
                     self._requests -= 1
                 if self.tpm:
-                    self._tokens -= need
+                    self._tokens -= tokens
             return wait
 
     def acquire(self, tokens: int = 0, cancelled=lambda: False) -> bool:

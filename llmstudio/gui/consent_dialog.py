@@ -1,0 +1,44 @@
+"""Before texts leave the computer: which columns go to which host, and what it may cost.
+
+Asked once per project, endpoint and set of columns (``Project.has_consent``); the
+answer "Send" is recorded in the project (``grant_consent``), "Don't send" starts nothing.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
+
+from ..core.cost import Estimate
+
+
+class ConsentDialog(QDialog):
+    def __init__(self, endpoint: str, model: str, columns: list[str], rows: int,
+                 estimate: Estimate, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Send texts to {endpoint}?")
+        names = ", ".join(f"<b>{html.escape(c)}</b>" for c in columns)
+        cost = (f"about <b>${estimate.cost_usd:,.2f}</b>" if estimate.cost_usd is not None
+                else "<b>unknown</b> (no price for this model; prices can be set in "
+                     "Analyse › Model settings)")
+        self.text = QLabel(
+            f"<p>To run <b>{html.escape(model)}</b>, llmstudio will send the column {names} "
+            f"(the text column) of up to <b>{rows:,}</b> rows to <b>{html.escape(endpoint)}</b>, "
+            "one request per row. No other column is sent.</p>"
+            f"<p>Estimate: {estimate.requests:,} requests, about {estimate.input_tokens:,} "
+            f"input and {estimate.output_tokens:,} output tokens; cost {cost}.</p>"
+            "<p>Rows already answered in this project are not sent again. Your answer is "
+            "remembered for this project and this endpoint.</p>")
+        self.text.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        send = buttons.addButton("Send and run", QDialogButtonBox.ButtonRole.AcceptRole)
+        keep = buttons.addButton("Don't send", QDialogButtonBox.ButtonRole.RejectRole)
+        keep.setDefault(True)  # Enter must not send a corpus by accident
+        send.setAutoDefault(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.text)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(520)

@@ -1,0 +1,222 @@
+"""One model run in the background: ``runner.run_job`` on the Qt thread pool.
+
+The worker thread talks to the GUI only through signals, queued into the GUI thread: one
+per flush of the runner (a few a second), never one per row. Cancel sets an event that
+``run_job`` polls; the rows finished so far are already in the project, and starting the
+same job again resumes it (``run_job`` finds the stored run by its spec).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+
+from ..core.backends import make_backend
+from ..core.backends.base import Backend
+from ..core.project import Project
+from ..core.runner import JobResult, Progress, run_job
+from ..core.secrets import endpoint_id, redact
+from ..core.tasks import SentimentTask
+from ..core.tasks.base import Task
+from .errors import describe
+from .model_config import OFFLINE_MODELS
+from .results import batch_frame, result_columns, shown_name, stored_results
+from .workers import run_in_background
+
+SHOW_WAIT_S = 0.2
+_SHOWN = QEvent.Type(QEvent.registerEventType())
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What to run: a task and a model SPEC, as ``llmstudio annotate`` takes them."""
+
+    model: str = "builtin"            # builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
+    base_url: str | None = None       # openai: any OpenAI-compatible server
+    labels: tuple[str, ...] = SentimentTask().labels
+    concurrency: int = 8
+    text_column: str = ""
+    task_name: str = "sentiment"
+
+    @property
+    def remote(self) -> bool:
+        return self.model.startswith("openai:")
+
+    @property
+    def endpoint(self) -> str:
+        """The host texts are sent to (remote models only)."""
+        return endpoint_id(self.base_url)
+
+    def task(self) -> Task:
+        return SentimentTask(tuple(self.labels))
+
+    def backend(self) -> Backend:
+        return make_backend(self.model, base_url=self.base_url or None,
+                            concurrency=self.concurrency)
+
+    def model_name(self) -> str:
+        """The model as a researcher reads it in the Jobs panel."""
+        if self.model in OFFLINE_MODELS:
+            return OFFLINE_MODELS[self.model]
+        kind, _, name = self.model.partition(":")
+        if kind == "openai":
+            return f"{name} at {self.endpoint}"
+        return f"Hugging Face {name}" if kind == "hf" else self.model
+
+
+@dataclass
+class JobState:
+    """What the Jobs panel shows for a job (GUI thread only)."""
+
+    status: str = "waiting"   # waiting, loading, running, cancelling, cancelled, done, failed
+    progress: Progress | None = None
+    message: str = ""         # why it failed
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (row id, message)
+
+
+class Job(QObject):
+    """A model run over a project's corpus; :meth:`start` again to resume it."""
+
+    sig_changed = Signal()                # status or progress changed
+    sig_results = Signal(object)          # a DataFrame of results by row id
+    sig_ended = Signal()
+
+    # Emitted in the worker thread, delivered in the GUI thread (queued).
+    _sig_progress = Signal(object)
+    _sig_rows = Signal(object)
+    _sig_loaded = Signal()
+
+    def __init__(self, spec: JobSpec, project_path: str | Path, corpus_columns, parent=None):
+        super().__init__(parent)
+        self.spec = spec
+        self.project_path = Path(project_path)
+        self.columns = [shown_name(c, corpus_columns) for c in result_columns(spec.task())]
+        self._corpus_columns = list(corpus_columns)
+        self.state = JobState()
+        self.result: JobResult | None = None
+        self._stop = threading.Event()
+        self._shown = threading.Event()  # the window has painted the last progress
+        self._rounds = 0
+        self.worker = None
+        self.started = False  # once started, Start again resumes
+        queued = Qt.ConnectionType.QueuedConnection
+        self._sig_progress.connect(self._on_progress, queued)
+        self._sig_rows.connect(self._on_rows, queued)
+        self._sig_loaded.connect(self._on_loaded, queued)
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None
+
+    def start(self) -> None:
+        """Run (or resume) the job in the background."""
+        if self.running:
+            return
+        first = not self.started
+        self.started = True
+        self._stop.clear()
+        self.result = None
+        self.state.message = ""
+        self._shown.clear()
+        self._after_repaint()  # the window shows the new job before the worker starts
+        self.worker = run_in_background(self._work, first, on_done=self._on_done,
+                                        on_error=self._on_error, on_finished=self._on_finished)
+        self._set_status("loading")  # after: listeners see a running job
+
+    def cancel(self) -> None:
+        """Stop at the next batch (within about a second); finished rows are kept."""
+        if self.running and not self._stop.is_set():
+            self._stop.set()
+            self._shown.set()  # not waiting for the window any more
+            self._set_status("cancelling")
+
+    # -- in the worker thread ---------------------------------------------------------
+
+    def _work(self, first: bool) -> JobResult:
+        self._shown.wait(SHOW_WAIT_S)
+        task = self.spec.task()
+        backend = self.spec.backend()  # loading a model takes seconds: not in the GUI thread
+        try:
+            self._sig_loaded.emit()
+            # Its own connection: the window keeps using its own in the GUI thread.
+            with Project.open(self.project_path) as project:
+                column = self.spec.text_column or project.text_column
+                if first:  # a resumed job's rows came in while it ran
+                    stored = stored_results(project, task, backend, column, self._corpus_columns)
+                    if len(stored):
+                        self._sig_rows.emit(stored)
+                return run_job(project, task, backend, text_column=column,
+                               progress=self._report, cancelled=self._stop.is_set,
+                               on_rows=lambda batch: self._sig_rows.emit(
+                                   batch_frame(task, batch, self._corpus_columns)))
+        finally:
+            backend.close()
+
+    def _report(self, progress: Progress) -> None:
+        """After each flush: send the progress, then let the window show it.
+
+        A backend in pure Python (VADER) holds the interpreter almost all the time; every
+        call the window makes into Python while it repaints must wait for it, and a repaint
+        took 100-200 ms instead of 25. Waiting here until the window has painted (at most
+        ``SHOW_WAIT_S``) costs the job about that 25 ms per flush and keeps the window
+        answering at once.
+        """
+        self._shown.clear()
+        self._sig_progress.emit(progress)
+        self._shown.wait(SHOW_WAIT_S)
+
+    # -- in the GUI thread ------------------------------------------------------------
+
+    def event(self, event) -> bool:
+        if event.type() == _SHOWN:
+            self._rounds -= 1
+            if self._rounds > 0:
+                self._after_repaint(self._rounds)
+            else:
+                self._shown.set()
+            return True
+        return super().event(event)
+
+    def _set_status(self, status: str) -> None:
+        if self.state.status == "cancelling" and status == "running":
+            return  # a late "loaded" must not hide that Cancel was pressed
+        self.state.status = status
+        self.sig_changed.emit()
+
+    def _on_loaded(self) -> None:
+        self._set_status("running")
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.state.progress = progress
+        self.sig_changed.emit()
+        self._after_repaint()
+
+    def _after_repaint(self, rounds: int = 3) -> None:
+        """Tell the worker, once the window has repainted, to go on."""
+        # Low priority, like the repaint requests posted before it, so handled after them;
+        # passed on three times: the first repaint lays out (a new dock), which asks for
+        # another.
+        self._rounds = rounds
+        QCoreApplication.postEvent(self, QEvent(_SHOWN), Qt.EventPriority.LowEventPriority.value)
+
+    def _on_rows(self, frame: pd.DataFrame) -> None:
+        errors = frame[self.columns[-1]].dropna()
+        self.state.errors.extend((int(r), str(m)) for r, m in errors.items())
+        self.sig_results.emit(frame)
+
+    def _on_done(self, result: JobResult) -> None:
+        self.result = result
+        self.state.status = result.status
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.state.status = "failed"
+        self.state.message = redact(describe(exc))  # a server's error may echo a key
+
+    def _on_finished(self) -> None:
+        self.worker = None
+        self.sig_changed.emit()
+        self.sig_ended.emit()

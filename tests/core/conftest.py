@@ -1,0 +1,66 @@
+"""Fixtures for the core tests: tiny random-weight transformers models (``tests/models.py``),
+built once per session into a temporary folder, with the Hugging Face hub offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+               "HF_HUB_DISABLE_TELEMETRY": "1"}
+
+
+@pytest.fixture(scope="session")
+def hf_offline():
+    """The hub switched off for the session: the environment variables, and
+    huggingface_hub's own flag (read once at its import, perhaps before this ran)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in OFFLINE_ENV.items():
+            mp.setenv(name, value)
+        from huggingface_hub import constants
+
+        mp.setattr(constants, "HF_HUB_OFFLINE", True)
+        yield
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory, hf_offline) -> SimpleNamespace:
+    """Folders of tiny random-weight models (tens of KB each, built in well under a second):
+
+    ``named`` (NEGATIVE/POSITIVE), ``generic2`` (LABEL_0/1), ``generic3`` (LABEL_0/1/2),
+    ``nli`` (contradiction/entailment/neutral), ``encoder`` (a bare BertModel),
+    ``lm`` (a Llama-style causal LM with a chat template), ``lm_plain`` (the same model,
+    no chat template).
+
+    Weights are random; the seeds of the classifiers are ones whose answers over the test
+    texts use every label, so that a label mapping test sees each label.
+    """
+    import models  # tests/ is on sys.path (rootdir conftest)
+
+    root = tmp_path_factory.mktemp("hf_models")
+    return SimpleNamespace(
+        named=models.build_classifier(root / "named", ["NEGATIVE", "POSITIVE"], seed=6),
+        generic2=models.build_classifier(root / "generic2", ["LABEL_0", "LABEL_1"], seed=3),
+        generic3=models.build_classifier(root / "generic3", ["LABEL_0", "LABEL_1", "LABEL_2"],
+                                         seed=1),
+        nli=models.build_nli(root / "nli", seed=3),
+        encoder=models.build_encoder(root / "encoder", seed=4),
+        lm=models.build_causal_lm(root / "lm", seed=5),
+        lm_plain=models.build_causal_lm(root / "lm_plain", seed=5, chat_template=None),
+    )
+
+
+@pytest.fixture
+def hf_cache(tmp_path, monkeypatch, hf_offline) -> Path:
+    """An empty Hugging Face cache of this test's own (``HF_HUB_CACHE``), so that the
+    machine's real cache neither helps nor hurts."""
+    from huggingface_hub import constants
+
+    folder = tmp_path / "hf-cache"
+    folder.mkdir()
+    monkeypatch.setenv("HF_HUB_CACHE", str(folder))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(folder))
+    return folder
+

@@ -1,0 +1,379 @@
+"""The ``hf`` backend over tiny random-weight models built offline (``tests/models.py``):
+model kinds, label mapping, zero-shot, generation, embeddings, offline hub ids,
+fingerprints; and a sanity check of the real builtin MiniLM.
+
+The classifiers' answers are checked against transformers' own pipelines run on the same
+folders, so the batching, truncation and label mapping here must agree with what a
+researcher would get from ``pipeline(...)`` one text at a time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import pytest
+
+from llmstudio.core.backends import BackendError, RowError, make_backend
+from llmstudio.core.backends import hf
+from llmstudio.core.corpus import read_table
+from llmstudio.core.project import Project
+from llmstudio.core.runner import run_job, run_results
+from llmstudio.core.tasks import SentimentTask
+
+LONG = " ".join(["the story was good but the acting was bad and the people were sad"] * 20)
+TEXTS = ["I love this movie, it is wonderful!", "This is awful, I hate it.",
+         "The bus comes at nine.", "", "Great service, very happy.", "bad bad bad",
+         "Die Regierung hat die Steuern erhöht.", "ok 👍", LONG, "the economy and jobs",
+         "crime in my school", "health care is poor", "peace", "war and money"]
+SENTIMENT = SentimentTask()
+
+
+def make_project(path, texts=TEXTS):
+    csv = path.with_suffix(".csv")
+    rows = "".join(f'{i},"{t}"\n' for i, t in enumerate(texts))
+    csv.write_text("id,text\n" + rows, encoding="utf-8")
+    return Project.create(path, read_table(csv))
+
+
+@pytest.fixture
+def project(tmp_path):
+    with make_project(tmp_path / "p.llmstudio") as proj:
+        yield proj
+
+
+def pipeline_top(folder, task="text-classification", **kwargs):
+    """transformers' own answer, one text at a time: (model label, probability) per text."""
+    from transformers import pipeline
+
+    clf = pipeline(task, model=str(folder), device="cpu", **kwargs)
+    if task == "text-classification":
+        out = []
+        for text in TEXTS:
+            scores = clf(text, top_k=None, truncation=True)
+            best = max(scores, key=lambda s: s["score"])
+            out.append((best["label"], best["score"]))
+        return out
+    return clf
+
+
+def results(project, run_id):
+    return run_results(project, run_id)
+
+
+# -- kinds, device ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, kind", [
+    ("named", "text-classification"), ("generic3", "text-classification"),
+    ("nli", "zero-shot-classification"), ("lm", "text-generation"),
+    ("encoder", "embeddings")])
+def test_model_kind_comes_from_the_config(tiny_models, name, kind):
+    backend = make_backend("hf:" + str(getattr(tiny_models, name)))
+    assert backend.pipeline_task == kind
+    assert backend.fingerprint()["pipeline_task"] == kind
+    assert backend.device == "cpu"  # no CUDA or MPS on the test machines
+    params = backend.model.parameters() if kind != "embeddings" else backend.model.parameters()
+    assert {p.device.type for p in params} == {"cpu"}
+
+
+def test_pipeline_task_overrides_detection(tiny_models):
+    # A sequence classifier used as a plain encoder (its hidden states, mean-pooled).
+    backend = make_backend("hf:" + str(tiny_models.named), pipeline_task="feature-extraction")
+    assert backend.pipeline_task == "embeddings"
+    assert backend.annotate(SENTIMENT, ["good"])[0]["sentiment_label"] in SENTIMENT.labels
+    with pytest.raises(BackendError, match="unknown pipeline_task 'translation'"):
+        make_backend("hf:" + str(tiny_models.named), pipeline_task="translation")
+
+
+# -- text classification ---------------------------------------------------------------
+
+def test_classifier_run_matches_the_transformers_pipeline(tiny_models, project):
+    backend = make_backend("hf:" + str(tiny_models.named), batch_size=4)
+    result = run_job(project, SENTIMENT, backend)
+    assert result.status == "done" and result.done == result.total == len(TEXTS)
+    assert result.failed == 0
+    frame = results(project, result.run_id)
+    expected = pipeline_top(tiny_models.named)
+    for i, (label, p) in enumerate(expected):
+        # NEGATIVE/POSITIVE by name; the task's neutral, which the model lacks, gets 0.
+        assert frame.loc[i, "sentiment_label"] == label.lower()
+        assert frame.loc[i, "sentiment_score"] == pytest.approx(p, abs=1e-4)
+    assert len(set(frame["sentiment_label"])) == 2, "random weights should give both labels"
+    again = run_job(project, SENTIMENT, backend)
+    assert again.computed == 0  # the same fingerprint: resumed, nothing recomputed
+
+
+@pytest.mark.parametrize("name, convention", [
+    ("generic2", ["negative", "positive"]),
+    ("generic3", ["negative", "neutral", "positive"])])
+def test_generic_label_names_follow_the_sentiment_convention(tiny_models, name, convention):
+    folder = getattr(tiny_models, name)
+    backend = make_backend("hf:" + str(folder))
+    got = backend.annotate(SENTIMENT, TEXTS)
+    for out, (label, p) in zip(got, pipeline_top(folder)):
+        assert out["sentiment_label"] == convention[int(label.split("_")[1])]
+        assert out["sentiment_score"] == pytest.approx(p, abs=1e-4)
+    assert {out["sentiment_label"] for out in got} == set(convention)  # every label seen
+
+
+def test_label_map_overrides_the_convention(tiny_models):
+    folder = tiny_models.generic3
+    label_map = {"LABEL_0": "positive", "label_1": "Negative", "LABEL_2": "neutral"}
+    backend = make_backend("hf:" + str(folder), label_map=label_map)
+    default = make_backend("hf:" + str(folder))
+    got = backend.annotate(SENTIMENT, TEXTS)
+    for out, (label, _) in zip(got, pipeline_top(folder)):
+        assert out["sentiment_label"] == ["positive", "negative", "neutral"][int(label[-1])]
+    # Different answers for the same model and text: never one cache entry.
+    assert backend.fingerprint() != default.fingerprint()
+
+
+def test_label_map_can_merge_labels():
+    task = SentimentTask(("positive", "negative"))
+    mapping = hf.map_labels("stars", ["1 star", "2 stars", "4 stars", "5 stars"], task,
+                            {"1 star": "negative", "2 stars": "negative",
+                             "4 stars": "positive", "5 stars": "positive"})
+    assert mapping == ["negative", "negative", "positive", "positive"]
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["NEG", "NEU", "POS"], ["negative", "neutral", "positive"]),
+    (["neg", "pos"], ["negative", "positive"]),
+    (["Positive", "Negative"], ["positive", "negative"]),
+    (["negative", "neutral", "positive"], ["negative", "neutral", "positive"]),
+    (["LABEL_0", "LABEL_1"], ["negative", "positive"])])
+def test_label_names_map_case_insensitively(names, expected):
+    assert hf.map_labels("m", names, SENTIMENT) == expected
+
+
+@pytest.mark.parametrize("names, task, label_map", [
+    (["joy", "anger"], SENTIMENT, None),
+    (["LABEL_0", "LABEL_1", "LABEL_2", "LABEL_3"], SENTIMENT, None),
+    (["NEGATIVE", "POSITIVE"], SENTIMENT, {"NEGATIVE": "sad"}),
+    (["NEGATIVE", "NEUTRAL", "POSITIVE"], SentimentTask(("positive", "negative")), None)])
+def test_unmappable_labels_are_an_error_naming_them(names, task, label_map):
+    with pytest.raises(BackendError) as err:
+        hf.map_labels("org/model", names, task, label_map)
+    message = str(err.value)
+    assert "\n" not in message
+    if label_map:
+        assert "'sad'" in message
+    else:
+        assert ", ".join(names) in message and "label_map" in message
+
+
+def test_unmappable_model_stops_the_job(tiny_models, project):
+    backend = make_backend("hf:" + str(tiny_models.generic3))
+    with pytest.raises(BackendError, match="LABEL_0, LABEL_1, LABEL_2"):
+        run_job(project, SentimentTask(("relevant", "irrelevant")), backend)
+
+
+# -- zero-shot (NLI) -------------------------------------------------------------------
+
+def test_zero_shot_over_a_custom_label_set(tiny_models, project):
+    labels = ("economy", "health", "crime")
+    task = SentimentTask(labels)
+    backend = make_backend("hf:" + str(tiny_models.nli), batch_size=5)  # 5: splits texts
+    result = run_job(project, task, backend)
+    assert result.status == "done" and result.failed == 0 and result.done == len(TEXTS)
+    frame = results(project, result.run_id)
+    assert set(frame["sentiment_label"]) <= set(labels)
+    reference = pipeline_top(tiny_models.nli, "zero-shot-classification")
+    for i, text in enumerate(TEXTS):
+        if not text:
+            continue  # the pipeline refuses an empty sequence
+        ref = reference(text, candidate_labels=list(labels),
+                        hypothesis_template="This text is {}.")
+        assert frame.loc[i, "sentiment_label"] == ref["labels"][0], text
+        assert frame.loc[i, "sentiment_score"] == pytest.approx(ref["scores"][0], abs=1e-4)
+
+
+# -- text generation -------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["lm", "lm_plain"])
+def test_causal_lm_gibberish_is_recorded_as_row_errors(tiny_models, project, name):
+    backend = make_backend("hf:" + str(getattr(tiny_models, name)), batch_size=8)
+    result = run_job(project, SENTIMENT, backend)
+    assert result.status == "done" and result.done == len(TEXTS)
+    frame = results(project, result.run_id)
+    answered = frame["sentiment_label"].notna()
+    assert set(frame.loc[answered, "sentiment_label"]) <= set(SENTIMENT.labels)
+    assert (answered ^ frame["sentiment_error"].notna()).all()  # a label or an error
+    assert result.failed == len(TEXTS), "random weights should not produce a label"
+    assert frame["sentiment_error"].str.startswith("unparseable answer").all()
+
+
+def test_prompts_use_the_chat_template_when_there_is_one(tiny_models):
+    chat = make_backend("hf:" + str(tiny_models.lm))
+    plain = make_backend("hf:" + str(tiny_models.lm_plain))
+    prompt = chat._prompt(SENTIMENT, "a text")
+    assert prompt.startswith("<|system|>\nYou classify") and prompt.endswith("<|assistant|>\n")
+    assert "<|user|>\nText:\na text</s>" in prompt
+    prompt = plain._prompt(SENTIMENT, "a text")
+    assert prompt.startswith("You classify") and prompt.endswith("Text:\na text\n\nAnswer:")
+    assert chat.fingerprint()["generation"]["prompt"] == "chat template"
+    assert plain.fingerprint() != chat.fingerprint()
+
+
+def test_batched_generation_equals_one_at_a_time(tiny_models):
+    # Left padding and the attention mask must make a padded batch answer as single texts do.
+    backend = make_backend("hf:" + str(tiny_models.lm))
+    texts = ["hi", "a much longer text than the first one, with more words", "mid length"]
+    batch = [str(r) for r in backend.annotate(SENTIMENT, texts)]
+    single = [str(backend.annotate(SENTIMENT, [t])[0]) for t in texts]
+    assert batch == single
+    assert len(set(batch)) == 3  # different texts, different gibberish
+
+
+def test_long_texts_are_cut_to_fit_the_context(tiny_models):
+    backend = make_backend("hf:" + str(tiny_models.lm))
+    prompt = backend._fitted_prompt(SENTIMENT, "word " * 2000)
+    tokens = len(backend.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+    assert backend.max_length - backend.max_new_tokens - 4 <= tokens
+    assert tokens <= backend.max_length - backend.max_new_tokens
+    assert prompt.endswith("<|assistant|>\n")
+    assert isinstance(backend.annotate(SENTIMENT, ["word " * 2000])[0], RowError)
+
+
+# -- embeddings ------------------------------------------------------------------------
+
+def test_bare_encoder_labels_by_similarity(tiny_models, project):
+    backend = make_backend("hf:" + str(tiny_models.encoder))
+    result = run_job(project, SENTIMENT, backend)
+    assert result.status == "done" and result.failed == 0
+    assert set(results(project, result.run_id)["sentiment_label"]) <= set(SENTIMENT.labels)
+    assert backend.fingerprint()["method"] == "label-description similarity v1"
+
+
+def test_minilm_folder_through_hf_answers_as_the_builtin_backend():
+    from llmstudio.core.backends.builtin import model_dir
+
+    texts = ["I love this, wonderful!", "This is awful, I hate it.", "The bus comes at nine."]
+    builtin = make_backend("builtin").annotate(SENTIMENT, texts)
+    backend = make_backend("hf:" + str(model_dir()))
+    assert backend.pipeline_task == "embeddings"
+    for ours, theirs in zip(backend.annotate(SENTIMENT, texts), builtin):
+        assert ours["sentiment_label"] == theirs["sentiment_label"]
+        assert ours["sentiment_score"] == pytest.approx(theirs["sentiment_score"], abs=1e-5)
+
+
+def test_builtin_real_minilm_sanity():
+    backend = make_backend("builtin")
+    got = backend.annotate(SENTIMENT, ["I love this, wonderful!", "This is awful, I hate it."])
+    assert [g["sentiment_label"] for g in got] == ["positive", "negative"]
+
+
+# -- hub ids, offline ------------------------------------------------------------------
+
+@pytest.fixture
+def no_sockets(monkeypatch):
+    """Every attempt to open a connection is recorded and refused."""
+    attempts = []
+
+    def refuse(self, address, *args, **kwargs):
+        attempts.append(address)
+        raise OSError("network disabled in this test")
+
+    def no_dns(host, *args, **kwargs):
+        attempts.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    return attempts
+
+
+def test_uncached_hub_id_offline_is_a_clear_error(hf_cache, no_sockets):
+    with pytest.raises(BackendError) as err:
+        make_backend("hf:llmstudio-tests/not-downloaded")
+    assert str(err.value) == (
+        "model llmstudio-tests/not-downloaded is not on this computer and the Hugging Face "
+        "hub cannot be reached; download it once online or give a local folder")
+    assert no_sockets == []
+
+
+def test_uncached_hub_id_without_network_is_a_clear_error(hf_cache, no_sockets, monkeypatch):
+    # Offline mode off, but nothing can be reached: one quick question, no retry loop.
+    from huggingface_hub import constants
+
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with pytest.raises(BackendError) as err:
+        make_backend("hf:llmstudio-tests/not-downloaded")
+    assert str(err.value) == hf.offline_message("llmstudio-tests/not-downloaded")
+    assert 1 <= len(no_sockets) <= 3  # it did ask (no network, not offline mode) but once
+
+
+def test_cached_hub_id_loads_offline_with_its_commit(tiny_models, hf_cache, no_sockets):
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = hf_cache / "models--llmstudio-tests--tiny-sentiment"
+    shutil.copytree(tiny_models.named, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    backend = make_backend("hf:llmstudio-tests/tiny-sentiment")
+    fp = backend.fingerprint()
+    assert fp["model"] == "llmstudio-tests/tiny-sentiment" and fp["revision"] == commit
+    assert backend.annotate(SENTIMENT, ["good"])[0]["sentiment_label"] in SENTIMENT.labels
+    assert no_sockets == []
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(BackendError, match="no model folder"):
+        make_backend("hf:" + str(tmp_path / "nothing-here"))
+
+
+def test_remote_code_is_not_run_unless_allowed(tiny_models, tmp_path):
+    folder = tmp_path / "custom"
+    shutil.copytree(tiny_models.named, folder)
+    sentinel = tmp_path / "code-ran"
+    (folder / "configuration_custom.py").write_text(
+        f"open({str(sentinel)!r}, 'w').close()\n"
+        "from transformers import PretrainedConfig\n"
+        "class CustomConfig(PretrainedConfig):\n    model_type = 'llmstudio-custom'\n")
+    config = (folder / "config.json").read_text()
+    (folder / "config.json").write_text(config.replace(
+        '"model_type": "bert"',
+        '"model_type": "llmstudio-custom", '
+        '"auto_map": {"AutoConfig": "configuration_custom.CustomConfig"}'))
+    with pytest.raises(BackendError, match="trust_remote_code"):
+        make_backend("hf:" + str(folder))
+    assert not sentinel.exists()
+
+
+# -- fingerprint, threads --------------------------------------------------------------
+
+def test_fingerprint_follows_the_weights(tiny_models, tmp_path):
+    import models
+
+    folder = shutil.copytree(tiny_models.named, tmp_path / "m")
+    first = make_backend("hf:" + str(folder)).fingerprint()
+    assert first["model"] == str(folder.resolve())
+    assert first == make_backend("hf:" + str(folder)).fingerprint()  # stable
+    models.build_classifier(folder, ["NEGATIVE", "POSITIVE"], seed=99)  # retrained
+    second = make_backend("hf:" + str(folder)).fingerprint()
+    assert second["revision"] != first["revision"]
+    assert {k: v for k, v in second.items() if k != "revision"} == \
+        {k: v for k, v in first.items() if k != "revision"}
+
+
+def test_cpu_threads_default_to_physical_cores(monkeypatch):
+    import torch
+
+    cores = hf.physical_cores()
+    if cores is None:
+        pytest.skip("no CPU topology on this system")
+    before = torch.get_num_threads()
+    for name in hf._THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(hf, "_threads_set", False)
+    try:
+        torch.set_num_threads(cores + 3)
+        assert hf.configure_cpu_threads() == cores
+        torch.set_num_threads(cores + 3)
+        monkeypatch.setattr(hf, "_threads_set", False)
+        monkeypatch.setenv("OMP_NUM_THREADS", "7")  # the user's choice stands
+        assert hf.configure_cpu_threads() == cores + 3
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,261 @@
+"""The OpenAI-compatible backend, with the real ``openai`` client over real sockets.
+
+The server is ``tests/fakes/openai_server.py`` on 127.0.0.1 (fixture ``fake_openai``); it
+records every request, so each test checks what was really sent, how often and when.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pandas as pd
+import pytest
+from fakes.openai_server import LABELS, STATED_SCORE, label_for, label_probability
+
+from llmstudio.core.backends import BackendError
+from llmstudio.core.backends.openai_backend import OpenAIBackend
+from llmstudio.core.corpus import read_table
+from llmstudio.core.export import export_table
+from llmstudio.core.project import Project
+from llmstudio.core.runner import run_job, run_results
+from llmstudio.core.tasks import SentimentTask
+
+TASK = SentimentTask()
+KEY = "sk-test-SECRET123456"
+TEXTS = [f"{start} remark number {i}" for i, start in enumerate(
+    ["I love the new park", "I hate the traffic", "The bus comes at nine",
+     "What a wonderful day", "Awful service again", "Meeting minutes attached"] * 4)]
+
+
+def make_backend(fake, **options) -> OpenAIBackend:
+    options.setdefault("key", "sk-fake-key-0000")
+    return OpenAIBackend("fake-model", fake.url, **options)
+
+
+def within(seconds: float, fn, *args):
+    """``fn(*args)`` in a thread; fail (rather than hang the suite) if it takes longer."""
+    out: list = []
+
+    def call():
+        try:
+            out.append(("ok", fn(*args)))
+        except BaseException as exc:  # handed to the test below
+            out.append(("error", exc))
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{getattr(fn, '__name__', fn)} still running after {seconds} s"
+    kind, value = out[0]
+    if kind == "error":
+        raise value
+    return value
+
+
+@pytest.fixture
+def project(tmp_path, write_file):
+    lines = "\n".join(f'{i},"{t}"' for i, t in enumerate(TEXTS))
+    corpus = read_table(write_file("c.csv", "id,text\n" + lines + "\n"))
+    with Project.create(tmp_path / "p.llmstudio", corpus) as proj:
+        yield proj
+
+
+def test_labels_structured_output_logprobs_and_reproducible_defaults(fake_openai):
+    backend = make_backend(fake_openai)
+    for text in TEXTS[:6]:
+        out = within(10, backend.annotate_one, TASK, text)
+        assert out["sentiment_label"] == label_for(text)
+        # The logprob of the label token, not the score written inside the answer.
+        assert out["sentiment_score"] == pytest.approx(label_probability(text), abs=1e-6)
+        assert out["sentiment_score"] != STATED_SCORE
+    assert fake_openai.total == 6
+    for request in fake_openai.chat_requests():
+        body = request.body
+        assert body["model"] == "fake-model"
+        assert body["temperature"] == 0 and body["seed"] == 0
+        assert body["logprobs"] is True
+        schema = body["response_format"]
+        assert schema["type"] == "json_schema"
+        assert schema["json_schema"]["schema"]["properties"]["label"]["enum"] == list(LABELS)
+        assert request.text in body["messages"][-1]["content"]
+        assert request.headers["authorization"] == "Bearer sk-fake-key-0000"
+
+
+def test_a_server_without_structured_output_gets_the_plain_prompt(fake_openai):
+    fake_openai.accepts_structured = False
+    backend = make_backend(fake_openai)
+    for text in TEXTS[:5]:
+        assert within(10, backend.annotate_one, TASK, text)["sentiment_label"] == label_for(text)
+    requests = fake_openai.chat_requests()
+    # One refusal (400), then the same question without response_format, and no more asking.
+    assert [("response_format" in r.body, r.status) for r in requests] == (
+        [(True, 400)] + [(False, 200)] * 5)
+
+
+def test_the_fallback_holds_under_concurrency(fake_openai, project):
+    fake_openai.accepts_structured = False
+    result = within(30, run_job, project, TASK, make_backend(fake_openai, concurrency=4))
+    assert result.status == "done" and result.failed == 0 and result.done == len(TEXTS)
+    plain = [r for r in fake_openai.chat_requests() if "response_format" not in r.body]
+    assert len(plain) == len(TEXTS)
+    assert len(fake_openai.chat_requests()) - len(plain) <= 4  # each thread's first at most
+
+
+def test_without_logprobs_the_stated_score_is_kept(fake_openai):
+    fake_openai.returns_logprobs = False
+    out = within(10, make_backend(fake_openai).annotate_one, TASK, TEXTS[0])
+    assert out == {"sentiment_label": "positive", "sentiment_score": STATED_SCORE}
+
+
+def test_a_server_refusing_logprobs_is_asked_again_without(fake_openai):
+    fake_openai.accepts_logprobs = False
+    backend = make_backend(fake_openai)
+    for text in TEXTS[:2]:
+        out = within(10, backend.annotate_one, TASK, text)
+        assert out["sentiment_label"] == label_for(text)
+        assert out["sentiment_score"] == STATED_SCORE
+    assert [(bool(r.body.get("logprobs")), r.status) for r in fake_openai.chat_requests()] == [
+        (True, 400), (False, 200), (False, 200)]
+
+
+def test_429_retry_after_is_honoured(fake_openai):
+    text = TEXTS[1]
+    fake_openai.add_rule("429", text, times=1, retry_after=1)
+    out = within(20, make_backend(fake_openai).annotate_one, TASK, text)
+    assert out["sentiment_label"] == "negative"
+    first, second = fake_openai.chat_requests(text)
+    assert first.status == 429 and second.status == 200
+    # Without Retry-After the client's first backoff is at most 0.5 s.
+    assert second.started - first.finished >= 0.99
+
+
+def test_500_then_success_for_every_row(fake_openai, project):
+    fake_openai.add_rule("500", times=1, per_text=True)
+    result = within(30, run_job, project, TASK, make_backend(fake_openai, concurrency=8))
+    assert result.status == "done" and result.failed == 0 and result.done == len(TEXTS)
+    assert set(fake_openai.counts.values()) == {2}
+    labels = run_results(project, result.run_id)["sentiment_label"]
+    assert list(labels) == [label_for(t) for t in TEXTS]
+
+
+def test_a_timeout_then_success(fake_openai):
+    text = TEXTS[2]
+    fake_openai.add_rule("slow", text, times=1, seconds=5)
+    started = time.monotonic()
+    out = within(10, make_backend(fake_openai, timeout=0.5).annotate_one, TASK, text)
+    assert out["sentiment_label"] == label_for(text)
+    assert fake_openai.count(text) == 2
+    assert time.monotonic() - started < 4  # the slow reply was not waited for
+
+
+def test_a_dropped_connection_is_retried(fake_openai):
+    text = TEXTS[3]
+    fake_openai.add_rule("drop", text, times=2)
+    out = within(10, make_backend(fake_openai).annotate_one, TASK, text)
+    assert out["sentiment_label"] == "positive"
+    statuses = [r.status for r in fake_openai.chat_requests(text)]
+    assert statuses == [None, None, 200]
+
+
+@pytest.mark.parametrize("fault", ["prose", "unknown_label", "truncated"])
+def test_unreadable_answers_are_asked_again(fake_openai, fault):
+    text = TEXTS[4]
+    fake_openai.add_rule(fault, text, times=2)
+    out = within(10, make_backend(fake_openai).annotate_one, TASK, text)
+    assert out["sentiment_label"] == label_for(text) == "negative"
+    assert fake_openai.count(text) == 3
+
+
+@pytest.mark.parametrize("content,label", [
+    ('{"label": "NEGATIVE", "score": 0.7}', "negative"),
+    ('```json\n{"label": "Positive", "score": 0.7}\n```', "positive"),
+    ('Sure! Here is the answer: {"label": "neutral", "score": 0.7} Hope it helps.', "neutral"),
+    ('{"label": "negative", "score": 0.7', "negative"),  # truncated after the label
+    ("The sentiment is negative.", "negative"),
+])
+def test_answers_that_are_readable_need_one_request(fake_openai, content, label):
+    fake_openai.returns_logprobs = False
+    fake_openai.add_rule("content", times=None, content=content)
+    out = within(10, make_backend(fake_openai).annotate_one, TASK, TEXTS[5])
+    assert out["sentiment_label"] == label and out["sentiment_label"] in LABELS
+    assert fake_openai.total == 1
+
+
+def test_a_wrong_case_label_is_this_schemes_label(fake_openai):
+    fake_openai.add_rule("wrong_case", times=None)
+    for text in TEXTS[:3]:
+        out = within(10, make_backend(fake_openai).annotate_one, TASK, text)
+        assert out["sentiment_label"] == label_for(text)  # "POSITIVE" -> "positive"
+    assert fake_openai.total == 3
+
+
+def test_an_unknown_model_stops_the_job_with_one_message(fake_openai, project):
+    fake_openai.models = ("llama3",)
+    with pytest.raises(BackendError, match="has no model 'fake-model'"):
+        within(30, run_job, project, TASK, make_backend(fake_openai, concurrency=4))
+    assert fake_openai.total <= 4  # one request a thread at most, then the job stops
+
+
+def test_the_model_list_answers_a_connection_test(fake_openai):
+    from openai import OpenAI
+
+    client = OpenAI(api_key="sk-fake-key-0000", base_url=fake_openai.url, max_retries=0)
+    assert [m.id for m in client.models.list()] == ["fake"]
+    client.close()
+
+
+def test_an_unreadable_row_is_recorded_and_the_job_goes_on(fake_openai, project):
+    bad = TEXTS[7]
+    fake_openai.add_rule("truncated", bad, times=None)
+    result = within(30, run_job, project, TASK, make_backend(fake_openai, concurrency=4))
+    assert result.status == "done" and result.done == len(TEXTS) and result.failed == 1
+    assert [row for row, _ in result.errors] == [7]
+    assert fake_openai.count(bad) == 3  # PARSE_ATTEMPTS
+    frame = run_results(project, result.run_id)
+    assert frame.loc[7, "sentiment_error"].startswith("unreadable answer after 3 attempts")
+    assert pd.isna(frame.loc[7, "sentiment_label"])
+    others = frame.drop(index=7)
+    assert others["sentiment_error"].isna().all()
+    assert list(others["sentiment_label"]) == [label_for(t) for i, t in enumerate(TEXTS) if i != 7]
+    # The error is not cached: a later run asks again.
+    assert project.db.execute("SELECT COUNT(*) FROM response_cache").fetchone()[0] == len(TEXTS) - 1
+
+
+@pytest.mark.parametrize("key", [KEY, "plain-secret-value-7781"])
+def test_a_refused_key_is_a_backend_error_that_does_not_show_it(fake_openai, project, key):
+    fake_openai.api_key = "the-right-key"
+    backend = make_backend(fake_openai, key=key)
+    with pytest.raises(BackendError) as single:
+        within(10, backend.annotate_one, TASK, TEXTS[0])
+    with pytest.raises(BackendError) as job:
+        within(30, run_job, project, TASK, make_backend(fake_openai, key=key))
+    # The server echoed the key it got (see the fake); the messages must not carry it.
+    assert fake_openai.chat_requests()[0].headers["authorization"] == f"Bearer {key}"
+    for message in (str(single.value), str(job.value)):
+        assert "refused the API key" in message
+        assert key not in message and "SECRET123456" not in message and "7781" not in message
+
+
+def test_the_key_is_in_no_file_the_project_or_an_export_writes(fake_openai, project, tmp_path):
+    fake_openai.api_key = KEY
+    # A server echoing the key in an answer: the row's recorded error must not keep it.
+    fake_openai.add_rule("content", TEXTS[3], times=None, content=f"Cannot comply for {KEY}.")
+    result = within(30, run_job, project, TASK, make_backend(fake_openai, key=KEY, concurrency=4))
+    assert result.done == len(TEXTS) and result.failed == 1
+    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in fake_openai.chat_requests())
+    table = project.corpus().frame.join(run_results(project, result.run_id), how="left")
+    outputs = [export_table(table, tmp_path / f"out{suffix}")
+               for suffix in (".csv", ".xlsx", ".parquet")]
+    runs = project.db.execute("SELECT params, fingerprint, backend, software FROM runs").fetchall()
+    history = project.db.execute("SELECT detail FROM history").fetchall()
+    project.close()  # folds the WAL into the file
+    files = [project.path, *outputs, *tmp_path.glob("p.llmstudio*")]
+    for path in files:
+        blob = path.read_bytes()
+        assert KEY.encode() not in blob and b"SECRET123456" not in blob, path
+    for record in (*runs, *history):
+        assert "SECRET123456" not in json.dumps(record)
+    fingerprint = json.loads(runs[0][1])
+    assert fingerprint["endpoint"] == f"127.0.0.1:{fake_openai.port}"

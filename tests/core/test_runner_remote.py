@@ -1,0 +1,241 @@
+"""The job runner with the OpenAI-compatible backend against the fake server (real HTTP):
+one request per row, none repeated (cache, resume, SIGKILL), concurrency, rate limits and
+cancel latency, measured on what the server received."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fakes.openai_server import label_for
+
+from llmstudio.core.backends.openai_backend import OpenAIBackend
+from llmstudio.core.corpus import read_table
+from llmstudio.core.project import Project
+from llmstudio.core.runner import run_job, run_results
+from llmstudio.core.tasks import SentimentTask
+
+REPO = Path(__file__).resolve().parents[2]
+TASK = SentimentTask()
+STARTS = ["I love the new park", "I hate the traffic", "The bus comes at nine",
+          "What a wonderful day", "Awful service again", "Meeting minutes attached"]
+
+
+def texts(n: int) -> list[str]:
+    return [f"{STARTS[i % len(STARTS)]}, remark {i}" for i in range(n)]
+
+
+def make_project(path: Path, rows: list[str]) -> Project:
+    """A project whose corpus has the texts twice: in ``text`` and in ``copy``."""
+    lines = "\n".join(f'{i},"{t}","{t}"' for i, t in enumerate(rows))
+    source = path.with_suffix(".csv")
+    source.write_text("id,text,copy\n" + lines + "\n", encoding="utf-8")
+    return Project.create(path, read_table(source))
+
+
+def backend(fake, **options) -> OpenAIBackend:
+    options.setdefault("key", "sk-fake-key-0000")
+    return OpenAIBackend("fake-model", fake.url, **options)
+
+
+def wait_for(condition, seconds: float, what: str, every: float = 0.02):
+    """Poll ``condition()`` until it is true (and return it) or fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {seconds} s waiting for {what}")
+        time.sleep(every)
+
+
+def count(project: Project, run_id: int) -> int:
+    return project.db.execute("SELECT COUNT(*) FROM annotations WHERE run_id = ?",
+                              (run_id,)).fetchone()[0]
+
+
+@pytest.fixture
+def project(tmp_path):
+    with make_project(tmp_path / "p.llmstudio", texts(60)) as proj:
+        yield proj
+
+
+def test_one_request_per_row_then_none_on_a_second_run(fake_openai, project):
+    rows = texts(60)
+    first = run_job(project, TASK, backend(fake_openai, concurrency=8))
+    assert first.status == "done" and first.done == first.computed == 60 and first.failed == 0
+    assert fake_openai.total == 60 and set(fake_openai.counts.values()) == {1}
+    assert sorted(fake_openai.counts) == sorted(rows)
+    labels = run_results(project, first.run_id)["sentiment_label"]
+    assert list(labels) == [label_for(t) for t in rows]
+
+    again = run_job(project, TASK, backend(fake_openai, concurrency=8))  # a new client too
+    assert again.run_id == first.run_id and again.done == 60 and again.computed == 0
+    assert fake_openai.total == 60
+
+
+def test_the_response_cache_serves_new_runs_without_requests(fake_openai, project):
+    first = run_job(project, TASK, backend(fake_openai))
+    assert fake_openai.total == 60
+    # The run's rows are gone, the cache is not: a fresh run over the same texts.
+    with project.db:
+        project.db.execute("DELETE FROM annotations")
+    rerun = run_job(project, TASK, backend(fake_openai))
+    assert rerun.run_id == first.run_id and rerun.cached == 60 and rerun.computed == 0
+    # Another run spec (another column) holding the same texts: the same answers.
+    other = run_job(project, TASK, backend(fake_openai), text_column="copy")
+    assert other.run_id != first.run_id and other.cached == 60 and other.computed == 0
+    assert fake_openai.total == 60
+    assert list(run_results(project, other.run_id)["sentiment_label"]) == [
+        label_for(t) for t in texts(60)]
+    # ... but another label set is another question.
+    four = SentimentTask(("positive", "negative", "neutral", "mixed"))
+    assert run_job(project, four, backend(fake_openai), limit=5).computed == 5
+    assert fake_openai.total == 65
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_concurrency_k_means_k_requests_at_once(fake_openai, project, k):
+    fake_openai.latency = 0.15
+    started = time.monotonic()
+    result = run_job(project, TASK, backend(fake_openai, concurrency=k), limit=4 * k)
+    elapsed = time.monotonic() - started
+    assert result.done == 4 * k and fake_openai.total == 4 * k
+    assert fake_openai.max_in_flight == k
+    assert elapsed < 4 * 0.15 * 2.5  # four rounds of k, not 4k one after another
+
+
+def test_requests_per_minute_are_respected(fake_openai, project):
+    # 120 a minute: one every 0.5 s, even with 6 threads free to send at once.
+    result = run_job(project, TASK, backend(fake_openai, concurrency=6,
+                                            requests_per_minute=120), limit=6)
+    assert result.done == 6
+    starts = sorted(r.started for r in fake_openai.chat_requests())
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert min(gaps) >= 0.4, gaps  # a full bucket sent them all within milliseconds
+    assert starts[-1] - starts[0] >= 2.3
+
+
+def test_tokens_per_minute_are_respected(fake_openai, project):
+    # Each request counts as ~8 text tokens + max_tokens (50), ~58 tokens; 3,600 a minute
+    # is 60 a second: about one such request a second.
+    result = run_job(project, TASK, backend(fake_openai, concurrency=4, max_tokens=50,
+                                            tokens_per_minute=3600), limit=4)
+    assert result.done == 4
+    starts = sorted(r.started for r in fake_openai.chat_requests())
+    assert starts[-1] - starts[0] >= 2.5
+
+
+def test_cancel_answers_within_a_second_and_keeps_nothing_in_flight(fake_openai, project):
+    fake_openai.latency = 3.0
+    k = 4
+    cancel_at: list[float] = []
+
+    def cancelled() -> bool:
+        # Cancel once all k requests are at the server and half a second has passed.
+        if not cancel_at and fake_openai.in_flight >= k and time.monotonic() - t0 >= 0.5:
+            cancel_at.append(time.monotonic())
+        return bool(cancel_at)
+
+    t0 = time.monotonic()
+    result = run_job(project, TASK, backend(fake_openai, concurrency=k), cancelled=cancelled)
+    returned = time.monotonic()
+    latency = returned - cancel_at[0]
+    print(f"cancel latency {latency * 1000:.0f} ms")
+    assert latency < 1.0
+    assert result.status == "cancelled" and result.done == 0 and result.computed == 0
+    assert count(project, result.run_id) == 0
+    assert project.db.execute("SELECT status FROM runs WHERE id = ?",
+                              (result.run_id,)).fetchone()[0] == "cancelled"
+    # The abandoned requests end at the server without being recorded or asked again.
+    wait_for(lambda: fake_openai.in_flight == 0, 10, "the server to finish the abandoned requests")
+    assert fake_openai.total == k
+    assert count(project, result.run_id) == 0
+    # Resuming asks for the abandoned rows again, and only once for every row.
+    fake_openai.latency = 0.0
+    rest = run_job(project, TASK, backend(fake_openai, concurrency=k))
+    assert rest.status == "done" and rest.done == 60 and rest.computed == 60
+    assert fake_openai.total == 60 + k
+
+
+def annotations_in(path: Path) -> int:
+    """Rows annotated so far, read the way another process would (read-only)."""
+    if not path.exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
+        try:
+            return db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:  # created but not yet migrated, or renamed into place just now
+        return 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_sigkill_then_resume_repeats_only_the_requests_in_flight(fake_openai, tmp_path):
+    rows, k = texts(200), 4
+    fake_openai.latency = 0.05
+    source = tmp_path / "c.csv"
+    source.write_text("id,text\n" + "\n".join(f'{i},"{t}"' for i, t in enumerate(rows)) + "\n",
+                      encoding="utf-8")
+    target = tmp_path / "p.llmstudio"
+    env = {k_: v for k_, v in os.environ.items() if k_ != "OPENAI_API_KEY"}
+    env.update(LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"), PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "llmstudio", "annotate", str(source), "--model", "openai:fake",
+               "--base-url", fake_openai.url, "--project", str(target), "--concurrency", str(k)]
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: annotations_in(target) >= 60 or child.poll() is not None, 60,
+                 "60 annotations in the project")
+        assert child.poll() is None, child.stderr.read().decode()
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stderr.close()
+    assert child.returncode == -signal.SIGKILL
+    kept = annotations_in(target)
+    asked = fake_openai.total
+    assert 60 <= kept < 200
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with Project.open(target) as proj:
+        run_id = proj.db.execute("SELECT id FROM runs").fetchone()[0]
+        frame = run_results(proj, run_id)
+    assert len(frame) == 200
+    assert (frame["sentiment_label"].notna() | frame["sentiment_error"].notna()).all()
+    assert list(frame["sentiment_label"]) == [label_for(t) for t in rows]
+    counts = fake_openai.counts
+    assert set(counts) == set(rows)
+    repeats = sum(n - 1 for n in counts.values())
+    print(f"SIGKILL after {kept} stored rows and {asked} requests ({asked - kept} unanswered or "
+          f"unstored); repeated requests: {repeats}")
+    assert repeats <= k
+
+
+def test_the_rate_limiter_spaces_requests_and_carries_token_debt():
+    from llmstudio.core.backends.ratelimit import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(requests_per_minute=60, clock=lambda: now[0])
+    assert limiter.wait_time() == 0  # the first request goes at once
+    assert limiter.wait_time() == pytest.approx(1.0)  # then one a second, no burst
+    now[0] = 1.0
+    assert limiter.wait_time() == 0
+    now[0] = 100.0  # an idle minute does not bank a minute of requests
+    assert limiter.wait_time() == 0 and limiter.wait_time() == pytest.approx(1.0)
+
+    tokens = RateLimiter(tokens_per_minute=600, clock=lambda: now[0])  # 10 a second
+    assert tokens.wait_time(50) == 0  # larger than the burst: goes, and leaves a debt
+    assert tokens.wait_time(5) == pytest.approx(4.5)  # 40 owed + 5 needed, at 10/s

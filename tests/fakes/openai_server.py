@@ -1,0 +1,509 @@
+"""A fake OpenAI-compatible server on 127.0.0.1, for tests and benchmarks.
+
+Real HTTP over real sockets (``http.server``, HTTP/1.1 keep-alive, one thread per
+connection), so the real ``openai`` client, its connection pool, its retries and its
+timeouts are what get exercised. It serves ``POST /v1/chat/completions`` and
+``GET /v1/models``, and answers the sentiment prompt deterministically from the text:
+the label comes from keywords (else from a hash of the text), the answer is the JSON
+``{"label": ..., "score": 0.5}`` in ``choices[0].message.content``, and when ``logprobs``
+is asked for, ``logprobs.content`` carries one entry per token, the label's token with
+probability :func:`label_probability` (so a test can tell which score was used).
+
+Every request is recorded (headers, body, the text it was about, start and end times),
+requests per text are counted, and the largest number of requests in flight at once is
+kept. Faults are injected by rule (:meth:`FakeOpenAI.add_rule`)::
+
+    with FakeOpenAI(latency=0.05) as fake:
+        fake.add_rule("429", match="some text", times=1, retry_after=1)
+        fake.add_rule("truncated", times=2, per_text=True)   # first two answers per text
+        ... OpenAIBackend("fake", fake.url) ...
+        assert fake.count("some text") == 2
+
+Faults: ``429`` (with ``Retry-After``), ``500``, ``slow`` (wait ``seconds`` first),
+``drop`` (close the connection without a reply), and malformed answers: ``prose`` (no
+label), ``wrong_case`` (``POSITIVE``), ``unknown_label``, ``truncated``
+(``{"label": "posit``) and ``content`` (send ``content`` as is). Server-wide settings:
+``latency`` (seconds per request; ``jitter`` spreads it evenly over latency +- jitter,
+by a hash of the text, so reproducibly), ``api_key`` (anything else gets 401, with the key
+it got echoed in the message, the worst case for redaction), ``accepts_structured=False``
+(400 when ``response_format`` is sent, as servers without structured output answer),
+``accepts_logprobs=False`` (400 when ``logprobs`` is sent), ``returns_logprobs=False``
+(ignore the request for logprobs), ``models`` (others get 404).
+
+Standalone, for benchmarks and manual checks (prints the base URL, serves until
+SIGTERM or Ctrl+C; ``GET /_fake/stats`` returns the counters, ``GET /_fake/requests`` the
+chat requests' texts, start and end times (``time.monotonic()``) and statuses)::
+
+    python tests/fakes/openai_server.py --latency 0.2
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LABELS = ("positive", "negative", "neutral")
+STATED_SCORE = 0.5  # the "score" inside the JSON answer; logprobs give another number
+FAULTS = ("429", "500", "slow", "drop", "prose", "wrong_case", "unknown_label", "truncated",
+          "content")
+PROSE = "Hard to say; the writer seems of two minds about it."  # names no label
+_POSITIVE = ("love", "great", "wonderful", "happy", "excellent", "good")
+_NEGATIVE = ("hate", "terrible", "awful", "horrible", "bad", "angry")
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]+")
+
+
+def _hash(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def label_for(text: str) -> str:
+    """The label the fake gives ``text``: by keywords, else by a hash of the text."""
+    lowered = text.lower()
+    pos = any(re.search(rf"\b{w}\b", lowered) for w in _POSITIVE)
+    neg = any(re.search(rf"\b{w}\b", lowered) for w in _NEGATIVE)
+    if pos != neg:
+        return "positive" if pos else "negative"
+    return LABELS[_hash(text)[0] % 3]
+
+
+def label_probability(text: str) -> float:
+    """The probability the fake's logprobs give the label token of ``text`` (0.60-0.99)."""
+    return 0.6 + (_hash(text)[1] % 40) / 100
+
+
+@dataclass
+class Rule:
+    """A fault for the requests it matches; ``times`` of them (None: all), in all or, with
+    ``per_text``, for each text."""
+
+    fault: str
+    match: str | Callable[[str], bool] | None = None
+    times: int | None = 1
+    per_text: bool = False
+    retry_after: float | None = None  # 429/500: the Retry-After header, in seconds
+    seconds: float = 0.0  # slow: the wait before the answer
+    content: str = ""  # content: the message content sent
+    hits: Counter = field(default_factory=Counter)
+
+    def matches(self, text: str | None) -> bool:
+        if self.match is None:
+            return True
+        if text is None:
+            return False
+        return self.match in text if isinstance(self.match, str) else bool(self.match(text))
+
+    def take(self, text: str | None) -> bool:
+        """Whether this rule applies to this request (and count it); call under the lock."""
+        if not self.matches(text):
+            return False
+        key = text if self.per_text else None
+        if self.times is not None and self.hits[key] >= self.times:
+            return False
+        self.hits[key] += 1
+        return True
+
+
+@dataclass
+class Request:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: dict | None
+    text: str | None  # the text a chat request asks about
+    started: float  # time.monotonic() when the request had been read
+    finished: float | None = None  # when the reply was ready (sent next) or the connection dropped
+    status: int | None = None  # the status sent; None: no reply (dropped, or the client left)
+    fault: str | None = None
+
+
+def _text_of(body: dict | None) -> str | None:
+    """The text a chat request is about: the last user message, after its ``Text:`` line."""
+    if not isinstance(body, dict):
+        return None
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    users = [m for m in messages if m.get("role") == "user"] or messages
+    if not users:
+        return None
+    content = users[-1].get("content")
+    if isinstance(content, list):  # content parts
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    if not isinstance(content, str):
+        return None
+    marker = content.rfind("Text:\n")
+    return content[marker + len("Text:\n"):] if marker >= 0 else content
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # stop() wakes and joins them itself
+    request_queue_size = 256  # K clients connecting at once must not wait for SYN retries
+    fake: "FakeOpenAI"
+
+    def handle_error(self, request, client_address) -> None:
+        # Clients that time out or are cancelled hang up mid-reply: expected here. Anything
+        # else is a bug in the fake and is printed.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers and the openai client use
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms stalls
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.fake._opened(self)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        finally:
+            self.server.fake._gone(self)
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 (the base class's name)
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.server.fake._handle(self, "GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.server.fake._handle(self, "POST")
+
+
+class FakeOpenAI:
+    """The server; ``start()``/``stop()`` or use it as a context manager."""
+
+    def __init__(self, *, latency: float = 0.0, jitter: float = 0.0, api_key: str | None = None,
+                 accepts_structured: bool = True, accepts_logprobs: bool = True,
+                 returns_logprobs: bool = True, models: tuple[str, ...] | None = None,
+                 host: str = "127.0.0.1", port: int = 0):
+        self.latency = latency
+        self.jitter = jitter
+        self.api_key = api_key
+        self.accepts_structured = accepts_structured
+        self.accepts_logprobs = accepts_logprobs
+        self.returns_logprobs = returns_logprobs
+        self.models = models
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._rules: list[Rule] = []
+        self._requests: list[Request] = []
+        self._counts: Counter = Counter()
+        self._in_flight = 0
+        self._max_in_flight = 0
+        self._connections: dict[int, tuple[socket.socket, threading.Thread]] = {}
+        self._server = _Server((host, port), _Handler, bind_and_activate=True)
+        self._server.fake = self
+        self._thread: threading.Thread | None = None
+
+    # -- life ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """The base URL to give the client (``http://127.0.0.1:PORT/v1``)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> "FakeOpenAI":
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        name="fake-openai", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving, wake handlers that wait (latency, slow replies, idle keep-alive
+        connections), and join every thread; idempotent."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout)
+            self._thread = None
+        with self._lock:
+            connections = list(self._connections.values())
+        for sock, _ in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._server.server_close()
+        deadline = time.monotonic() + timeout
+        for _, thread in connections:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    @property
+    def threads_alive(self) -> int:
+        """Handler threads still running (0 after a clean stop)."""
+        with self._lock:
+            return sum(t.is_alive() for _, t in self._connections.values())
+
+    def __enter__(self) -> "FakeOpenAI":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- scripting ----------------------------------------------------------------------
+
+    def add_rule(self, fault: str, match: str | Callable[[str], bool] | None = None, *,
+                 times: int | None = 1, per_text: bool = False, retry_after: float | None = None,
+                 seconds: float = 0.0, content: str = "") -> Rule:
+        """Inject ``fault`` (one of :data:`FAULTS`) into matching chat requests; the first
+        rule that applies wins."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; one of {FAULTS}")
+        rule = Rule(fault, match, times, per_text, retry_after, seconds, content)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def clear_rules(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def reset(self) -> None:
+        """Forget requests and counters (rules and settings stay)."""
+        with self._lock:
+            self._requests.clear()
+            self._counts.clear()
+            self._max_in_flight = self._in_flight
+
+    # -- what it saw --------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[Request]:
+        """Every request so far, in arrival order."""
+        with self._lock:
+            return list(self._requests)
+
+    def chat_requests(self, text: str | None = None) -> list[Request]:
+        """The chat requests so far (about ``text`` only, when given)."""
+        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")
+                and (text is None or r.text == text)]
+
+    def count(self, text: str) -> int:
+        """How many chat requests were about ``text``."""
+        with self._lock:
+            return self._counts[text]
+
+    @property
+    def counts(self) -> Counter:
+        with self._lock:
+            return Counter(self._counts)
+
+    @property
+    def total(self) -> int:
+        """Chat requests received so far."""
+        with self._lock:
+            return sum(self._counts.values())
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        with self._lock:
+            return self._max_in_flight
+
+    # -- serving ------------------------------------------------------------------------
+
+    def _opened(self, handler: _Handler) -> None:
+        with self._lock:
+            self._connections[id(handler)] = (handler.connection, threading.current_thread())
+
+    def _gone(self, handler: _Handler) -> None:
+        with self._lock:
+            self._connections.pop(id(handler), None)
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)  # stop() cuts it short
+
+    def _handle(self, h: _Handler, method: str) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(length) if length else b""
+        if len(raw) < length:  # the client died mid-request (SIGKILL): nothing was asked
+            h.close_connection = True
+            return
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        path = h.path.split("?", 1)[0]
+        is_chat = method == "POST" and path.rstrip("/").endswith("/chat/completions")
+        request = Request(method, path, {k.lower(): v for k, v in h.headers.items()}, body,
+                          _text_of(body) if is_chat else None, time.monotonic())
+        with self._lock:
+            self._requests.append(request)
+            if is_chat:
+                self._counts[request.text] += 1
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        reply = None
+        try:
+            reply = self._reply(request, is_chat)
+        finally:
+            # Bookkeeping before the reply goes out: a client that has its answer must find
+            # the request finished (and may send the next one without it counting as one
+            # more in flight).
+            with self._lock:
+                self._in_flight -= 1
+                request.finished = time.monotonic()
+                request.status = reply[0] if reply else None
+        if reply is None:  # drop: close without a word
+            h.close_connection = True
+            return
+        status, payload, headers = reply
+        data = json.dumps(payload).encode("utf-8")
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                h.send_header(name, value)
+            h.end_headers()
+            h.wfile.write(data)
+        except OSError:  # the client gave up (timeout, cancel): nobody got the answer
+            request.status = None
+            h.close_connection = True
+
+    @staticmethod
+    def _error(status: int, message: str, code: str | None = None,
+               kind: str = "invalid_request_error", headers: dict | None = None):
+        return status, {"error": {"message": message, "type": kind, "param": None,
+                                  "code": code}}, headers or {}
+
+    def _reply(self, request: Request, is_chat: bool):
+        """(status, JSON payload, headers), or None to drop the connection."""
+        if self.api_key is not None:
+            given = request.headers.get("authorization", "")
+            if given != f"Bearer {self.api_key}":
+                shown = given.removeprefix("Bearer ")
+                return self._error(401, f"Incorrect API key provided: {shown}.", "invalid_api_key")
+        if request.method == "GET" and request.path.rstrip("/").endswith("/_fake/stats"):
+            with self._lock:
+                return 200, {"total": sum(self._counts.values()),
+                             "distinct": len(self._counts),
+                             "max_in_flight": self._max_in_flight}, {}
+        if request.method == "GET" and request.path.rstrip("/").endswith("/_fake/requests"):
+            # time.monotonic() is one clock for every process on Linux: a client in another
+            # process can line these up with its own times.
+            with self._lock:
+                return 200, [[r.text, r.started, r.finished, r.status]
+                             for r in self._requests if r.text is not None], {}
+        if request.method == "GET" and request.path.rstrip("/").endswith("/models"):
+            names = self.models or ("fake",)
+            return 200, {"object": "list", "data": [
+                {"id": n, "object": "model", "created": 0, "owned_by": "fake"} for n in names]}, {}
+        if not is_chat:
+            return self._error(404, f"no route {request.method} {request.path}")
+        spread = (_hash(request.text or "")[2] / 255 * 2 - 1) * self.jitter if is_chat else 0.0
+        self._wait(self.latency + spread)
+        body = request.body if isinstance(request.body, dict) else {}
+        model = body.get("model")
+        if self.models is not None and model not in self.models:
+            return self._error(404, f"The model `{model}` does not exist or you do not have "
+                                    "access to it.", "model_not_found")
+        if "response_format" in body and not self.accepts_structured:
+            return self._error(400, "response_format is not supported by this server "
+                                    "(no json_schema)")
+        if body.get("logprobs") and not self.accepts_logprobs:
+            return self._error(400, "logprobs are not supported by this server")
+        with self._lock:
+            rule = next((r for r in self._rules if r.take(request.text)), None)
+        request.fault = rule.fault if rule else None
+        text = request.text or ""
+        label = label_for(text)
+        content = json.dumps({"label": label, "score": STATED_SCORE})
+        if rule is not None:
+            if rule.fault in ("429", "500"):
+                headers = ({} if rule.retry_after is None
+                           else {"Retry-After": f"{rule.retry_after:g}"})
+                if rule.fault == "429":
+                    return self._error(429, "Rate limit reached for requests",
+                                       "rate_limit_exceeded", "requests", headers)
+                return self._error(500, "The server had an error while processing your request.",
+                                   None, "server_error", headers)
+            if rule.fault == "drop":
+                return None
+            if rule.fault == "slow":
+                self._wait(rule.seconds)
+            elif rule.fault == "prose":
+                content = PROSE
+            elif rule.fault == "wrong_case":
+                content = json.dumps({"label": label.upper(), "score": STATED_SCORE})
+            elif rule.fault == "unknown_label":
+                content = json.dumps({"label": "ecstatic", "score": STATED_SCORE})
+            elif rule.fault == "truncated":
+                content = '{"label": "' + label[:5]
+            elif rule.fault == "content":
+                content = rule.content
+        return 200, self._completion(body, text, label, content), {}
+
+    def _completion(self, body: dict, text: str, label: str, content: str) -> dict:
+        choice = {"index": 0, "finish_reason": "stop", "logprobs": None,
+                  "message": {"role": "assistant", "content": content, "refusal": None}}
+        if body.get("logprobs") and self.returns_logprobs:
+            p = label_probability(text)
+            tokens = []
+            for piece in _TOKEN.findall(content):
+                logprob = math.log(p) if piece.lower() == label else -0.0001
+                tokens.append({"token": piece, "logprob": logprob,
+                               "bytes": list(piece.encode("utf-8")), "top_logprobs": []})
+            choice["logprobs"] = {"content": tokens, "refusal": None}
+        prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages") or []
+                            if isinstance(m, dict)) // 4 + 1
+        completion_tokens = len(content) // 4 + 1
+        return {"id": f"chatcmpl-fake-{_hash(text + content).hex()[:12]}",
+                "object": "chat.completion", "created": int(time.time()),
+                "model": body.get("model", "fake"), "system_fingerprint": "fp_fake",
+                "choices": [choice],
+                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                          "total_tokens": prompt_tokens + completion_tokens}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="A fake OpenAI-compatible server (tests, benchmarks).")
+    ap.add_argument("--port", type=int, default=0, help="0: a free port (default)")
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    ap.add_argument("--jitter", type=float, default=0.0,
+                    help="latency spread evenly over latency +- jitter (by the text's hash)")
+    ap.add_argument("--api-key", help="accept only this key (401 otherwise)")
+    ap.add_argument("--no-structured", action="store_true",
+                    help="answer 400 to response_format (a server without structured output)")
+    args = ap.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with FakeOpenAI(latency=args.latency, jitter=args.jitter, api_key=args.api_key, port=args.port,
+                    accepts_structured=not args.no_structured) as fake:
+        print(fake.url, flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
