@@ -6,7 +6,7 @@ Goal (from the issue): at least 3x the rows/s of the naive loop, same model, sam
 same labels, same run. Also reported: the share of this machine's measured matrix-multiply
 FLOP/s that the model's forward pass reaches.
 
-    .venv/bin/python benchmarks/local_throughput.py                    # 2,000 tweets, DistilBERT size
+    .venv/bin/python benchmarks/local_throughput.py              # 2,000 tweets, DistilBERT size
     .venv/bin/python benchmarks/local_throughput.py --model bert-base --texts 1000
     .venv/bin/python benchmarks/local_throughput.py --sweep            # also rows/s per batch size
     .venv/bin/python benchmarks/local_throughput.py --write            # record in RESULTS.md
@@ -346,13 +346,15 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"**{verdict}**",
             "",
-            f"Matmul reference: {peak / 1e9:.1f} GFLOP/s (2048 x 2048 float32, best of 20 before and 20 after). "
-            "Forward FLOPs = 2 x parameters outside the embeddings x tokens; the shares count "
-            "the real (non-padding) tokens unless said otherwise; forward time from hooks "
-            "around the model's forward call; end-to-end share = the same FLOPs over the "
+            f"Matmul reference: {peak / 1e9:.1f} GFLOP/s (2048 x 2048 float32, best of 20 "
+            "before and 20 after the runs). Forward FLOPs = 2 x parameters outside the "
+            "embeddings x tokens; the shares count the real (non-padding) tokens unless said "
+            "otherwise; forward time from hooks around the model's forward call; end-to-end "
+            "share = the same FLOPs over the "
             "whole loop's time (tokenisation, batching, writing to the project included).",
-            *(["", "hf backend alone, rows/s per batch size (length-sorted, first 256, best of 3 passes "
-               "texts):", "", sweep_table] if sweep_table else []),
+            *(["", "hf backend alone (`--sweep`), rows/s per batch size over the first 256 "
+               "texts, length-sorted, best of 3 passes:", "", sweep_table]
+              if sweep_table else []),
         ])
         write_section(f"Local model throughput ({args.model}, {len(texts)} texts)", body)
         print(f"\nrecorded in {(HERE / 'RESULTS.md').relative_to(ROOT)}")

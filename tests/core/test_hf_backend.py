@@ -57,10 +57,6 @@ def pipeline_top(folder, task="text-classification", **kwargs):
     return clf
 
 
-def results(project, run_id):
-    return run_results(project, run_id)
-
-
 # -- kinds, device ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, kind", [
@@ -72,8 +68,7 @@ def test_model_kind_comes_from_the_config(tiny_models, name, kind):
     assert backend.pipeline_task == kind
     assert backend.fingerprint()["pipeline_task"] == kind
     assert backend.device == "cpu"  # no CUDA or MPS on the test machines
-    params = backend.model.parameters() if kind != "embeddings" else backend.model.parameters()
-    assert {p.device.type for p in params} == {"cpu"}
+    assert {p.device.type for p in backend.model.parameters()} == {"cpu"}
 
 
 def test_pipeline_task_overrides_detection(tiny_models):
@@ -92,7 +87,7 @@ def test_classifier_run_matches_the_transformers_pipeline(tiny_models, project):
     result = run_job(project, SENTIMENT, backend)
     assert result.status == "done" and result.done == result.total == len(TEXTS)
     assert result.failed == 0
-    frame = results(project, result.run_id)
+    frame = run_results(project, result.run_id)
     expected = pipeline_top(tiny_models.named)
     for i, (label, p) in enumerate(expected):
         # NEGATIVE/POSITIVE by name; the task's neutral, which the model lacks, gets 0.
@@ -168,6 +163,17 @@ def test_unmappable_model_stops_the_job(tiny_models, project):
         run_job(project, SentimentTask(("relevant", "irrelevant")), backend)
 
 
+def test_batches_are_cut_by_token_length_to_spare_padding():
+    assert hf.length_groups([5, 5, 5, 5, 50, 50], overhead=10) == [(0, 4), (4, 6)]
+    assert hf.length_groups([5, 5, 5, 5, 50, 50], overhead=1000) == [(0, 6)]
+    assert hf.length_groups([7], overhead=64) == [(0, 1)]
+    lengths = sorted([3, 9, 9, 10, 12, 30, 31, 33, 70, 75])
+    runs = hf.length_groups(lengths, overhead=20)
+    assert [i for a, b in runs for i in range(a, b)] == list(range(len(lengths)))
+    padded = sum((b - a) * lengths[b - 1] for a, b in runs)
+    assert padded + 20 * len(runs) < len(lengths) * lengths[-1] + 20
+
+
 # -- zero-shot (NLI) -------------------------------------------------------------------
 
 def test_zero_shot_over_a_custom_label_set(tiny_models, project):
@@ -176,7 +182,7 @@ def test_zero_shot_over_a_custom_label_set(tiny_models, project):
     backend = make_backend("hf:" + str(tiny_models.nli), batch_size=5)  # 5: splits texts
     result = run_job(project, task, backend)
     assert result.status == "done" and result.failed == 0 and result.done == len(TEXTS)
-    frame = results(project, result.run_id)
+    frame = run_results(project, result.run_id)
     assert set(frame["sentiment_label"]) <= set(labels)
     reference = pipeline_top(tiny_models.nli, "zero-shot-classification")
     for i, text in enumerate(TEXTS):
@@ -195,7 +201,7 @@ def test_causal_lm_gibberish_is_recorded_as_row_errors(tiny_models, project, nam
     backend = make_backend("hf:" + str(getattr(tiny_models, name)), batch_size=8)
     result = run_job(project, SENTIMENT, backend)
     assert result.status == "done" and result.done == len(TEXTS)
-    frame = results(project, result.run_id)
+    frame = run_results(project, result.run_id)
     answered = frame["sentiment_label"].notna()
     assert set(frame.loc[answered, "sentiment_label"]) <= set(SENTIMENT.labels)
     assert (answered ^ frame["sentiment_error"].notna()).all()  # a label or an error
@@ -241,7 +247,7 @@ def test_bare_encoder_labels_by_similarity(tiny_models, project):
     backend = make_backend("hf:" + str(tiny_models.encoder))
     result = run_job(project, SENTIMENT, backend)
     assert result.status == "done" and result.failed == 0
-    assert set(results(project, result.run_id)["sentiment_label"]) <= set(SENTIMENT.labels)
+    assert set(run_results(project, result.run_id)["sentiment_label"]) <= set(SENTIMENT.labels)
     assert backend.fingerprint()["method"] == "label-description similarity v1"
 
 

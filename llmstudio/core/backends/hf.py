@@ -28,6 +28,13 @@ What the model is used for is read from its config (``pipeline_task`` overrides 
 * ``embeddings``: anything else (a bare encoder, a sentence-transformers folder): labels by
   similarity to label descriptions, exactly as the builtin backend does.
 
+Local inference runs under ``torch.inference_mode()`` on the device
+:func:`~llmstudio.core.backends.device.best_device` picks (CUDA, MPS, CPU), with inputs
+truncated to the model's maximum length. On the CPU each batch the runner hands over is
+cut into groups of similar token length (:func:`length_groups`) so that little time goes
+into padding, and torch uses one thread per physical core (:func:`configure_cpu_threads`).
+``trust_remote_code`` stays off unless the user turns it on for a model they trust.
+
 Hub ids load from the local Hugging Face cache when they are there; otherwise they are
 downloaded (huggingface_hub's progress bars) when the hub can be reached, and refused with
 a one-line message when it cannot (``HF_HUB_OFFLINE=1`` or no network).
@@ -453,8 +460,8 @@ class HFBackend(Backend):
             entail = [i for i, name in enumerate(lowered) if name.startswith("entail")]
             if not entail:
                 raise BackendError(
-                    f"model {self.model_name} has no entailment label ({', '.join(self.model_labels)}),"
-                    " so it cannot do zero-shot classification")
+                    f"model {self.model_name} has no entailment label "
+                    f"({', '.join(self.model_labels)}), so it cannot do zero-shot classification")
             self.entailment_id = entail[0]
 
     def _load_generator(self, source: str) -> None:
@@ -517,8 +524,12 @@ class HFBackend(Backend):
         elif self.pipeline_task == ZERO_SHOT:
             fp["hypothesis_template"] = HYPOTHESIS_TEMPLATE
         elif self.pipeline_task == TEXT_GENERATION:
-            fp["generation"] = {"do_sample": False, "max_new_tokens": self.max_new_tokens,
-                                "prompt": "chat template" if self.chat_template else "plain"}
+            template = getattr(self.tokenizer, "chat_template", None) or ""
+            fp["generation"] = {
+                "do_sample": False, "max_new_tokens": self.max_new_tokens,
+                "prompt": "chat template" if self.chat_template else "plain",
+                "template": hashlib.sha256(str(template).encode()).hexdigest()[:12]
+                if template else None}
         else:
             from .builtin import LabelSimilarity
 
