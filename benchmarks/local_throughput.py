@@ -126,6 +126,22 @@ def matmul_flops(size: int = 2048, repeat: int = 20) -> float:
     return 2 * size ** 3 / best
 
 
+def linear_flops(rows: int, inner: int = 768, outer: int = 3072, repeat: int = 20) -> float:
+    """The best FLOP/s of one linear layer (``rows`` tokens, a BERT-base feed-forward
+    shape): what a forward pass of ``rows`` tokens can hope for from its matmuls."""
+    import torch
+
+    x, w, b = torch.randn(rows, inner), torch.randn(outer, inner), torch.randn(outer)
+    for _ in range(3):
+        torch.nn.functional.linear(x, w, b)
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        torch.nn.functional.linear(x, w, b)
+        best = min(best, time.perf_counter() - t)
+    return 2 * rows * inner * outer / best
+
+
 class ForwardTimer:
     """Time spent inside a module's forward calls (hooks around the outermost call)."""
 
@@ -194,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="shape of the random-weight classifier (distilbert: 66M parameters)")
     ap.add_argument("--batch-size", type=int, default=None,
                     help="the hf backend's batch size (default: the backend's own)")
-    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds (2)")
+    ap.add_argument("--rounds", type=int, default=4, help="interleaved rounds (4)")
     ap.add_argument("--sweep", action="store_true", help="also rows/s per batch size")
     ap.add_argument("--write", action="store_true", help="record the table in RESULTS.md")
     args = ap.parse_args(argv)
@@ -278,9 +294,15 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     peak = max(peak, matmul_flops())
+    # The ceiling batching can reach here: the matmul rate at one text's tokens against the
+    # rate at a batch's (the mean tokens of a text, and a batch of them).
+    real = sum(lengths.values())
+    mean_tokens = max(1, round(real / len(texts)))
+    single = max(linear_flops(mean_tokens), linear_flops(mean_tokens))
+    batch_rows = backend.batch_size * mean_tokens
+    batched = max(linear_flops(batch_rows), linear_flops(batch_rows))
     agree = statistics.mean(hf_frame.loc[i, "sentiment_label"] == naive_labels[i].lower()
                             for i in range(len(texts)))
-    real = sum(lengths.values())
     rows_out = []
     for who, label, tokens, timer in (
             ("naive", "naive loop: `pipeline(\"text-classification\", top_k=None)` once per "
@@ -317,6 +339,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print()
     print(verdict)
+    ceiling = (f"one linear layer ({mean_tokens} x 768 @ 768 x 3072, one text's tokens): "
+               f"{single / 1e9:.1f} GFLOP/s; with {batch_rows} rows ({backend.batch_size} "
+               f"texts): "
+               f"{batched / 1e9:.1f} GFLOP/s, {batched / single:.2f}x")
+    print(ceiling)
     print(f"matmul reference: {peak / 1e9:.1f} GFLOP/s (2048x2048 fp32, best of 2 x 20), "
           f"{threads} torch threads; load average (1 min) at the end: {load:.2f}")
 
@@ -352,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
             "otherwise; forward time from hooks around the model's forward call; end-to-end "
             "share = the same FLOPs over the "
             "whole loop's time (tokenisation, batching, writing to the project included).",
+            "",
+            f"Matmul rate by shape, the ceiling of what batching can gain on this machine: "
+            f"{ceiling}.",
             *(["", "hf backend alone (`--sweep`), rows/s per batch size over the first 256 "
                "texts, length-sorted, best of 3 passes:", "", sweep_table]
               if sweep_table else []),

@@ -93,7 +93,7 @@ def _hub_offline() -> bool:
 # CPU threads
 # --------------------------------------------------------------------------------------
 
-_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TORCH_NUM_THREADS")
+_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")  # torch reads these itself
 _threads_set = False
 
 
@@ -126,26 +126,22 @@ def physical_cores() -> int | None:
 
 
 def configure_cpu_threads() -> int:
-    """Set torch's intra-op threads to the physical cores we may use, unless the user chose
-    (one of ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``TORCH_NUM_THREADS`` is set); once
-    per process. Returns the thread count in force.
+    """Set torch's intra-op threads to the physical cores this process may use, unless the
+    user chose (``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS`` is set: torch follows those);
+    once per process. Returns the thread count in force.
 
-    Why: torch sizes its pool from the whole machine, which in a container or under a CPU
-    affinity mask is more threads than cores we get, and oversubscribed threads spin and
-    wait on one another at every matmul; two hyperthreads of one core share its vector
-    units, so they add contention, not FLOP/s, to the dense matmuls a transformer is made
-    of. One thread per physical core we may run on is the fastest setting in practice.
+    Why: torch's default comes from the machine's core count, not from the share this
+    process gets; in a container with a CPU quota or under an affinity mask that is more
+    threads than cores, and oversubscribed threads spin and wait on one another at every
+    matmul. Hyperthreads are not counted either: two of one core share its vector units,
+    so they add contention, not FLOP/s, to the dense matmuls a transformer is made of.
     """
     global _threads_set
     import torch
 
     if not _threads_set:
         _threads_set = True
-        chosen = next((os.environ[v] for v in _THREAD_ENV if os.environ.get(v)), None)
-        if chosen is not None:
-            if os.environ.get("TORCH_NUM_THREADS"):
-                torch.set_num_threads(max(1, int(os.environ["TORCH_NUM_THREADS"])))
-        else:
+        if not any(os.environ.get(v) for v in _THREAD_ENV):
             cores = physical_cores()
             if cores and cores != torch.get_num_threads():
                 torch.set_num_threads(cores)
