@@ -82,7 +82,15 @@ def run_spec(task: Task, backend: Backend, text_column: str) -> dict:
 
 def cache_key(task: Task, backend: Backend, text: str) -> str:
     """Same model, parameters, prompt and text: the same answer."""
-    return digest([backend.fingerprint(), task.params(), text])
+    return _keyer(task, backend)(text)
+
+
+def _keyer(task: Task, backend: Backend):
+    """``cache_key`` with the model's fingerprint and the task's parameters taken once:
+    some fingerprints are not free (package metadata, weight hashes) and keys are made
+    per row."""
+    identity = [backend.fingerprint(), task.params()]
+    return lambda text: digest(identity + [text])
 
 
 def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, total: int) -> int:
@@ -117,6 +125,7 @@ class _Writer:
         self.pending: list[tuple[int, str, dict | RowError, bool]] = []
         self.last_flush = time.monotonic()
         self.errors: list[tuple[int, str]] = []
+        self.key = _keyer(task, backend)
 
     def add(self, row_id: int, text: str, outcome: dict | RowError, cached: bool) -> None:
         self.pending.append((row_id, text, outcome, cached))
@@ -137,7 +146,7 @@ class _Writer:
                 output = json.dumps(outcome, ensure_ascii=False)
                 rows.append((self.run_id, row_id, output, None, int(cached)))
                 if not cached:
-                    cache.append((cache_key(self.task, self.backend, text), output, _now()))
+                    cache.append((self.key(text), output, _now()))
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?)", rows)
@@ -196,7 +205,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         for row_id in todo:
             text = text_of(row_id)
             hit = db.execute("SELECT output FROM response_cache WHERE key = ?",
-                             (cache_key(task, backend, text),)).fetchone()
+                             (writer.key(text),)).fetchone()
             if hit is not None:
                 writer.add(row_id, text, json.loads(hit[0]), True)
                 state.cached += 1
@@ -209,7 +218,17 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         status = "done"
         if uncached and not cancelled():
             runner = _run_remote if backend.remote else _run_local
-            status = runner(task, backend, uncached, text_of, writer, state, report, cancelled)
+            try:
+                status = runner(task, backend, uncached, text_of, writer, state, report, cancelled)
+            except BackendError:
+                # The model cannot be used at all (bad key, unmappable labels): keep what
+                # finished and mark the run failed rather than leaving it "running".
+                writer.flush()
+                with db:
+                    db.execute("BEGIN IMMEDIATE")
+                    db.execute("UPDATE runs SET status = 'failed', finished = ? WHERE id = ?",
+                               (_now(), run_id))
+                raise
         elif uncached:
             status = "cancelled"
         report(writer.flush())

@@ -236,6 +236,8 @@ def test_a_refused_key_is_a_backend_error_that_does_not_show_it(fake_openai, pro
     for message in (str(single.value), str(job.value)):
         assert "refused the API key" in message
         assert key not in message and "SECRET123456" not in message and "7781" not in message
+    # The run that could not use the model is marked failed, not left "running".
+    assert project.db.execute("SELECT status FROM runs").fetchone()[0] == "failed"
 
 
 def test_the_key_is_in_no_file_the_project_or_an_export_writes(fake_openai, project, tmp_path):
