@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # an unpinned torch would pull a multi-GB CUDA build.
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: run test venv demo bench clean
+.PHONY: run test venv demo bench check-llama clean
 
 venv: $(STAMP)
 
@@ -38,6 +38,13 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_speed.py
 	$(BIN)/python benchmarks/gui_responsiveness.py
+	$(BIN)/python benchmarks/api_throughput.py
+	$(BIN)/python benchmarks/local_throughput.py
+
+# The models-and-jobs checks against a real third-party server (llama-cpp-python's, built
+# into .venv-llama on first use: a few minutes). Not part of `make test`.
+check-llama: $(STAMP)
+	bash scripts/check_llama_server.sh
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) .venv-llama demo-output .pytest_cache

@@ -209,6 +209,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 print(f"wrote {len(table):,} rows to {out}", file=sys.stderr)
         finally:
             project.close()
+    if result.status == "done" and result.computed and result.failed >= result.computed:
+        print(f"llmstudio: every row failed; the first error: {result.errors[0][1]}",
+              file=sys.stderr)
+        return 1
     return 0 if result.status == "done" else 2
 
 

@@ -47,12 +47,20 @@ def write_file(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
 
 
 @pytest.fixture
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def config_dir(tmp_path_factory: pytest.TempPathFactory,
+               monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty LLMSTUDIO_CONFIG_DIR, so no test touches the user's recent-files list."""
-    folder = tmp_path / "config"
-    folder.mkdir()
+    # Beside tmp_path, not in it: tests count the files they leave in tmp_path.
+    folder = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _own_config_dir(config_dir: Path) -> Path:
+    """Every test gets an empty config folder: what one test's run learns about an
+    endpoint (``endpoints.json``), its prices or recent files never reach another."""
+    return config_dir
 
 
 @pytest.fixture

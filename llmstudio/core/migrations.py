@@ -111,7 +111,18 @@ def _v2_runs(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs)
+def _v3_retryable_errors(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- 1: the row failed for a reason of the moment (connection, HTTP 5xx/429): a
+        -- resumed run asks again. 0: finished, with an answer or a final error.
+        ALTER TABLE annotations ADD COLUMN retryable INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs, _v3_retryable_errors)
 
 
 def schema_version(db: sqlite3.Connection) -> int:

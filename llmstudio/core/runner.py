@@ -140,16 +140,18 @@ class _Writer:
         rows, cache = [], []
         for row_id, text, outcome, cached in self.pending:
             if isinstance(outcome, RowError):
-                rows.append((self.run_id, row_id, None, str(outcome), 0))
+                rows.append((self.run_id, row_id, None, str(outcome), 0,
+                             int(outcome.retryable)))
                 self.errors.append((row_id, str(outcome)))
             else:
                 output = json.dumps(outcome, ensure_ascii=False)
-                rows.append((self.run_id, row_id, output, None, int(cached)))
+                rows.append((self.run_id, row_id, output, None, int(cached), 0))
                 if not cached:
                     cache.append((self.key(text), output, _now()))
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?)",
+                                rows)
             self.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", cache)
         done = [(row_id, outcome) for row_id, _, outcome, _ in self.pending]
         self.pending = []
@@ -180,8 +182,9 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             wanted = wanted[:limit]
         db = proj.db
         run_id = _find_or_create_run(db, task, backend, column, len(wanted))
-        stored = {r for (r,) in db.execute("SELECT row_id FROM annotations WHERE run_id = ?",
-                                           (run_id,))}
+        # Rows that failed for a reason of the moment (retryable) are asked again.
+        stored = {r for (r,) in db.execute(
+            "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,))}
         todo = [r for r in wanted if r not in stored]
         state = Progress(done=len(wanted) - len(todo), total=len(wanted))
         writer = _Writer(db, run_id, task, backend)

@@ -24,13 +24,24 @@ def endpoint_id(base_url: str | None) -> str:
 
 
 def api_key(base_url: str | None = None) -> str | None:
-    """The key for an endpoint: ``OPENAI_API_KEY``, else the OS keyring, else None."""
-    key = os.environ.get("OPENAI_API_KEY")
+    """The key for an endpoint: ``OPENAI_API_KEY`` where that key belongs, else the OS
+    keyring's for the endpoint's host, else None.
+
+    ``OPENAI_API_KEY`` goes to api.openai.com, and to another host only when
+    ``OPENAI_BASE_URL`` names that host too (the user paired them). A local or third-party
+    server never receives an OpenAI key it was not meant to have.
+    """
+    host = endpoint_id(base_url)
+    paired = os.environ.get("OPENAI_BASE_URL")
+    env_key = None
+    if host == endpoint_id(None) or (paired and endpoint_id(paired) == host):
+        env_key = os.environ.get("OPENAI_API_KEY")
+    key = env_key  # an environment variable overrides what is stored, as usual
     if not key:
         try:
             import keyring
 
-            key = keyring.get_password(KEYRING_SERVICE, endpoint_id(base_url))
+            key = keyring.get_password(KEYRING_SERVICE, host)
         except Exception:  # no keyring backend on this system (headless Linux, CI)
             key = None
     if key:

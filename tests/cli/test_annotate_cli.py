@@ -26,16 +26,19 @@ TEXTS = [f"{STARTS[i % len(STARTS)]}, remark {i}" for i in range(30)]
 @pytest.fixture
 def annotate(tmp_path):
     """``annotate(*args, key=None)`` -> (CompletedProcess, seconds)."""
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env.update({
         "LLMSTUDIO_CONFIG_DIR": str(tmp_path / "config"),
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     })
 
-    def run(*args, key: str | None = None, timeout: float = 60):
+    def run(*args, key: str | None = None, key_for: str | None = None, timeout: float = 60):
+        """``key`` in OPENAI_API_KEY; ``key_for``, a base URL, in OPENAI_BASE_URL."""
         started = time.monotonic()
-        run_env = dict(env, OPENAI_API_KEY=key) if key else env
+        run_env = dict(env, OPENAI_API_KEY=key) if key else dict(env)
+        if key_for:
+            run_env["OPENAI_BASE_URL"] = key_for
         done = subprocess.run([sys.executable, "-m", "llmstudio", "annotate", *map(str, args)],
                               cwd=tmp_path, env=run_env, capture_output=True, text=True,
                               encoding="utf-8", timeout=timeout)
@@ -84,8 +87,18 @@ def test_the_key_reaches_the_server_but_no_file_or_message(annotate, source, tmp
                                                            fake_openai):
     fake_openai.api_key = KEY
     out, project = tmp_path / "out.xlsx", tmp_path / "p.llmstudio"
+    # OPENAI_API_KEY goes to another host than OpenAI's only where OPENAI_BASE_URL
+    # names that host.
+    unpaired, _ = annotate(source, "--model", "openai:fake-model", "--base-url", fake_openai.url,
+                           "--limit", "3", key=KEY)
+    assert unpaired.returncode == 1
+    assert "store this server's key in Model settings" in unpaired.stderr
+    assert [r.headers["authorization"] for r in fake_openai.chat_requests()] == [
+        "Bearer not-needed"]
+    fake_openai.reset()
     done, _ = annotate(source, "--model", "openai:fake-model", "--base-url", fake_openai.url,
-                       "--project", project, "--out", out, "--limit", "10", key=KEY)
+                       "--project", project, "--out", out, "--limit", "10", key=KEY,
+                       key_for=fake_openai.url)
     assert done.returncode == 0, done.stderr
     assert fake_openai.total == 10
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in fake_openai.chat_requests())
@@ -94,7 +107,7 @@ def test_the_key_reaches_the_server_but_no_file_or_message(annotate, source, tmp
     assert "SECRET123456" not in done.stderr + done.stdout
 
     refused, _ = annotate(source, "--model", "openai:fake-model", "--base-url", fake_openai.url,
-                          "--limit", "3", key="sk-test-WRONG987654")
+                          "--limit", "3", key="sk-test-WRONG987654", key_for=fake_openai.url)
     assert refused.returncode == 1
     no_traceback(refused)
     error = [line for line in refused.stderr.splitlines() if "error" in line]
@@ -135,6 +148,8 @@ def test_a_server_failing_every_request_gives_every_row_its_error(annotate, sour
                              "--limit", "5", "--out", out)
     no_traceback(done)
     assert "5 failed" in done.stderr
+    # Nothing succeeded: a script must see that in the exit status.
+    assert done.returncode == 1 and "every row failed" in done.stderr
     table = pd.read_csv(out)
     assert table["sentiment_error"].iloc[:5].str.startswith("HTTP 500 after retries").all()
     assert table["sentiment_label"].isna().all()
@@ -142,16 +157,20 @@ def test_a_server_failing_every_request_gives_every_row_its_error(annotate, sour
     assert seconds < 20
 
 
-@pytest.mark.slow  # ~16 s: the openai client's 5 retries back off 0.5+1+2+4+8 s
-def test_an_unreachable_server_neither_hangs_nor_shows_a_traceback(annotate, source, tmp_path):
+def test_an_unreachable_server_fails_at_once_with_a_clear_message(annotate, source, tmp_path):
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = tmp_path / "out.csv"
     done, seconds = annotate(source, "--model", "openai:m", "--base-url",
-                             f"http://127.0.0.1:{port}/v1", "--limit", "2", "--out", out)
+                             f"http://127.0.0.1:{port}/v1", "--limit", "20", "--out", out)
     print(f"unreachable server: exit {done.returncode} after {seconds:.1f} s")
     no_traceback(done)
-    table = pd.read_csv(out)
-    assert table["sentiment_error"].iloc[:2].str.startswith("connection failed after retries").all()
-    assert seconds < 30
+    # Not 20 rows times the client's retries (16 s each): one short try, then the job
+    # stops with a message that says what to check.
+    assert done.returncode == 1
+    error = [line for line in done.stderr.splitlines() if "error" in line]
+    assert len(error) == 1 and f"cannot reach 127.0.0.1:{port}" in error[0]
+    assert "Is the server running" in error[0]
+    assert not out.exists()
+    assert seconds < 15

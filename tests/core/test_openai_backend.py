@@ -12,7 +12,7 @@ import time
 
 import pandas as pd
 import pytest
-from fakes.openai_server import LABELS, STATED_SCORE, label_for, label_probability
+from fakes.openai_server import LABELS, PROSE, STATED_SCORE, label_for, label_probability
 
 from llmstudio.core.backends import BackendError
 from llmstudio.core.backends.openai_backend import OpenAIBackend
@@ -20,6 +20,7 @@ from llmstudio.core.corpus import read_table
 from llmstudio.core.export import export_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
+from llmstudio.core.secrets import api_key
 from llmstudio.core.tasks import SentimentTask
 
 TASK = SentimentTask()
@@ -76,9 +77,11 @@ def test_labels_structured_output_logprobs_and_reproducible_defaults(fake_openai
         assert body["model"] == "fake-model"
         assert body["temperature"] == 0 and body["seed"] == 0
         assert body["logprobs"] is True
+        # Not api.openai.com: the schema goes in llama.cpp's form, which vLLM and Ollama
+        # also take.
         schema = body["response_format"]
-        assert schema["type"] == "json_schema"
-        assert schema["json_schema"]["schema"]["properties"]["label"]["enum"] == list(LABELS)
+        assert schema["type"] == "json_object"
+        assert schema["schema"]["properties"]["label"]["enum"] == list(LABELS)
         assert request.text in body["messages"][-1]["content"]
         assert request.headers["authorization"] == "Bearer sk-fake-key-0000"
 
@@ -89,9 +92,10 @@ def test_a_server_without_structured_output_gets_the_plain_prompt(fake_openai):
     for text in TEXTS[:5]:
         assert within(10, backend.annotate_one, TASK, text)["sentiment_label"] == label_for(text)
     requests = fake_openai.chat_requests()
-    # One refusal (400), then the same question without response_format, and no more asking.
-    assert [("response_format" in r.body, r.status) for r in requests] == (
-        [(True, 400)] + [(False, 200)] * 5)
+    # Both forms of structured output refused once each, then the plain question, and
+    # no more asking.
+    assert [((r.body.get("response_format") or {}).get("type"), r.status) for r in requests] == (
+        [("json_object", 400), ("json_schema", 400)] + [(None, 200)] * 5)
 
 
 def test_the_fallback_holds_under_concurrency(fake_openai, project):
@@ -100,7 +104,9 @@ def test_the_fallback_holds_under_concurrency(fake_openai, project):
     assert result.status == "done" and result.failed == 0 and result.done == len(TEXTS)
     plain = [r for r in fake_openai.chat_requests() if "response_format" not in r.body]
     assert len(plain) == len(TEXTS)
-    assert len(fake_openai.chat_requests()) - len(plain) <= 4  # each thread's first at most
+    # Requests go one at a time until one is answered: two refusals in all, not two
+    # per thread.
+    assert len(fake_openai.chat_requests()) - len(plain) == 2
 
 
 def test_without_logprobs_the_stated_score_is_kept(fake_openai):
@@ -261,3 +267,118 @@ def test_the_key_is_in_no_file_the_project_or_an_export_writes(fake_openai, proj
         assert "SECRET123456" not in json.dumps(record)
     fingerprint = json.loads(runs[0][1])
     assert fingerprint["endpoint"] == f"127.0.0.1:{fake_openai.port}"
+
+
+# -- what the endpoint accepts, learned once -------------------------------------------
+
+
+def test_llama_cpp_style_refusals_cost_one_request_and_are_remembered(fake_openai, project):
+    # llama-cpp-python takes only json_object (with the schema) and answers json_schema
+    # with HTTP 500: a refusal, not a failure to retry five times.
+    fake_openai.formats, fake_openai.refusal_status = ("json_schema",), 500
+    result = within(30, run_job, project, TASK, make_backend(fake_openai, concurrency=4))
+    assert result.status == "done" and result.failed == 0
+    statuses = [(r.body["response_format"]["type"], r.status) for r in fake_openai.chat_requests()]
+    assert statuses[0] == ("json_object", 500)
+    assert statuses[1:] == [("json_schema", 200)] * len(TEXTS)
+    # The next backend for this endpoint and model starts with what was learned.
+    fake_openai.reset()
+    again = make_backend(fake_openai)
+    assert again.dialect.format == "json_schema" and again.dialect.confirmed
+    within(10, again.annotate_one, TASK, "a new text")
+    assert [r.status for r in fake_openai.chat_requests()] == [200]
+
+
+def test_a_reasoning_model_gets_max_completion_tokens_and_its_own_temperature(fake_openai):
+    fake_openai.reasoning = True
+    backend = make_backend(fake_openai)
+    for text in TEXTS[:3]:
+        assert within(10, backend.annotate_one, TASK, text)["sentiment_label"] == label_for(text)
+    sent = [(r.status, "max_tokens" in r.body, "temperature" in r.body)
+            for r in fake_openai.chat_requests()]
+    assert sent == [(400, True, True), (400, False, True)] + [(200, False, False)] * 3
+    assert fake_openai.chat_requests()[-1].body["max_completion_tokens"] == 200
+    assert "default temperature" in backend.dialect.describe()
+
+
+def test_an_unreadable_answer_is_asked_again_with_the_reason(fake_openai):
+    text = TEXTS[2]
+    fake_openai.add_rule("prose", text, times=1)
+    out = within(10, make_backend(fake_openai).annotate_one, TASK, text)
+    assert out["sentiment_label"] == label_for(text)
+    first, second = fake_openai.chat_requests(text)
+    # The same question at temperature 0 would get the same answer: the second names
+    # what was wrong with the first.
+    assert len(second.body["messages"]) == len(first.body["messages"]) + 2
+    assert second.body["messages"][-2] == {"role": "assistant", "content": PROSE}
+    assert "could not be read" in second.body["messages"][-1]["content"]
+
+
+def test_one_retry_after_holds_back_every_thread(fake_openai, project):
+    fake_openai.latency = 0.05
+    first = make_backend(fake_openai)  # learn the dialect: then all 4 threads send at once
+    within(10, first.annotate_one, TASK, "warm-up")
+    fake_openai.reset()
+    fake_openai.add_rule("429", TEXTS[5], times=1, retry_after=1.5)
+    result = within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=4))
+    assert result.status == "done" and result.failed == 0
+    limited = next(r for r in fake_openai.chat_requests() if r.status == 429)
+    # Requests already on their way may arrive just after; none is sent in the pause.
+    sent_in_pause = [r for r in fake_openai.chat_requests()
+                     if limited.finished + 0.1 < r.started < limited.finished + 1.4]
+    assert sent_in_pause == []
+    assert len(fake_openai.chat_requests()) == len(TEXTS) + 1
+
+
+def test_rows_failed_for_the_moment_are_asked_again_when_the_job_runs_again(fake_openai,
+                                                                            project):
+    flaky, unreadable = TEXTS[3], TEXTS[4]
+    fake_openai.add_rule("500", flaky, times=None)
+    fake_openai.add_rule("prose", unreadable, times=None)
+    first = within(60, run_job, project, TASK, make_backend(fake_openai, max_retries=1))
+    assert first.failed == 2
+    errors = dict(first.errors)
+    assert errors[3].startswith("HTTP 500") and errors[4].startswith("unreadable answer")
+    fake_openai.clear_rules()
+    fake_openai.reset()
+    second = within(60, run_job, project, TASK, make_backend(fake_openai, max_retries=1))
+    # The 500 is asked again and answered; the unreadable answer stays the row's result
+    # (the same question would get the same answer), so it is not paid for again.
+    assert [r.text for r in fake_openai.chat_requests()] == [flaky]
+    assert second.run_id == first.run_id and second.failed == 0 and second.done == len(TEXTS)
+    frame = run_results(project, second.run_id)
+    assert frame.loc[3, "sentiment_label"] == label_for(flaky)
+    assert frame.loc[4, "sentiment_error"].startswith("unreadable answer")
+
+
+def test_a_server_lost_mid_job_stops_it_after_k_failures(fake_openai, project):
+    first = make_backend(fake_openai)
+    within(10, first.annotate_one, TASK, "warm-up")  # the dialect is known: no probing
+    fake_openai.reset()
+    fake_openai.add_rule("drop", lambda text: text in TEXTS[6:], times=None)
+    with pytest.raises(BackendError) as info:
+        within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
+                                                        max_retries=1))
+    assert "lost the connection to 127.0.0.1" in str(info.value)
+    assert "run the job again" in str(info.value)
+    kept = project.db.execute("SELECT COUNT(*) FROM annotations WHERE output IS NOT NULL"
+                              ).fetchone()[0]
+    assert kept == 6
+    status = project.db.execute("SELECT status FROM runs").fetchone()[0]
+    assert status == "failed"
+    # Two rows in a row failed (K = 2), each tried twice: the job did not go through
+    # the other 16 rows' retries.
+    assert len(fake_openai.chat_requests()) <= 6 + 2 * 2 + 2
+
+
+def test_openai_api_key_goes_to_openai_only(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env-key-123456")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert api_key(None) == "sk-env-key-123456"
+    assert api_key("https://api.openai.com/v1") == "sk-env-key-123456"
+    assert api_key("http://127.0.0.1:8080/v1") is None
+    assert api_key("https://openrouter.example/api/v1") is None
+    # Paired by the user: OPENAI_BASE_URL names that host.
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://openrouter.example/api/v1")
+    assert api_key("https://openrouter.example/api/v1") == "sk-env-key-123456"
+    assert api_key("http://127.0.0.1:8080/v1") is None

@@ -27,8 +27,12 @@ label), ``wrong_case`` (``POSITIVE``), ``unknown_label``, ``truncated``
 by a hash of the text, so reproducibly), ``api_key`` (anything else gets 401, with the key
 it got echoed in the message, the worst case for redaction), ``accepts_structured=False``
 (400 when ``response_format`` is sent, as servers without structured output answer),
+``formats`` (the ``response_format`` types taken when ``accepts_structured``; default
+``json_schema`` and ``json_object``), ``refusal_status`` (the status of those refusals:
+400 as OpenAI answers, 500 as llama-cpp-python answers ``json_schema``),
 ``accepts_logprobs=False`` (400 when ``logprobs`` is sent), ``returns_logprobs=False``
-(ignore the request for logprobs), ``models`` (others get 404).
+(ignore the request for logprobs), ``reasoning=True`` (refuse ``max_tokens`` and any
+``temperature`` but 1, with OpenAI's messages and ``param``), ``models`` (others get 404).
 
 Standalone, for benchmarks and manual checks (prints the base URL, serves until
 SIGTERM or Ctrl+C; ``GET /_fake/stats`` returns the counters, ``GET /_fake/requests`` the
@@ -136,15 +140,22 @@ def _text_of(body: dict | None) -> str | None:
         return None
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
     users = [m for m in messages if m.get("role") == "user"] or messages
-    if not users:
+    contents = []
+    for message in users:
+        content = message.get("content")
+        if isinstance(content, list):  # content parts
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if isinstance(content, str):
+            contents.append(content)
+    if not contents:
         return None
-    content = users[-1].get("content")
-    if isinstance(content, list):  # content parts
-        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    if not isinstance(content, str):
-        return None
-    marker = content.rfind("Text:\n")
-    return content[marker + len("Text:\n"):] if marker >= 0 else content
+    # A question asked again follows up with another user message: the text is still
+    # the one after the last "Text:" line.
+    for content in reversed(contents):
+        marker = content.rfind("Text:\n")
+        if marker >= 0:
+            return content[marker + len("Text:\n"):]
+    return contents[-1]
 
 
 class _Server(ThreadingHTTPServer):
@@ -192,6 +203,8 @@ class FakeOpenAI:
     def __init__(self, *, latency: float = 0.0, jitter: float = 0.0, api_key: str | None = None,
                  accepts_structured: bool = True, accepts_logprobs: bool = True,
                  returns_logprobs: bool = True, models: tuple[str, ...] | None = None,
+                 formats: tuple[str, ...] = ("json_schema", "json_object"),
+                 refusal_status: int = 400, reasoning: bool = False,
                  host: str = "127.0.0.1", port: int = 0):
         self.latency = latency
         self.jitter = jitter
@@ -199,6 +212,9 @@ class FakeOpenAI:
         self.accepts_structured = accepts_structured
         self.accepts_logprobs = accepts_logprobs
         self.returns_logprobs = returns_logprobs
+        self.formats = formats
+        self.refusal_status = refusal_status
+        self.reasoning = reasoning
         self.models = models
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -390,9 +406,33 @@ class FakeOpenAI:
 
     @staticmethod
     def _error(status: int, message: str, code: str | None = None,
-               kind: str = "invalid_request_error", headers: dict | None = None):
-        return status, {"error": {"message": message, "type": kind, "param": None,
+               kind: str = "invalid_request_error", headers: dict | None = None,
+               param: str | None = None):
+        return status, {"error": {"message": message, "type": kind, "param": param,
                                   "code": code}}, headers or {}
+
+    def _refusal(self, body: dict):
+        """The error for a feature of ``body`` this server does not take, or None."""
+        if self.reasoning and "max_tokens" in body:
+            return self._error(400, "Unsupported parameter: 'max_tokens' is not supported with "
+                                    "this model. Use 'max_completion_tokens' instead.",
+                               "unsupported_parameter", param="max_tokens")
+        if self.reasoning and body.get("temperature", 1) != 1:
+            return self._error(400, "Unsupported value: 'temperature' does not support "
+                                    f"{body['temperature']} with this model. Only the default "
+                                    "(1) value is supported.", "unsupported_value",
+                               param="temperature")
+        fmt = body.get("response_format")
+        if fmt is not None and (not self.accepts_structured
+                                or (fmt or {}).get("type") not in self.formats):
+            # As llama-cpp-python words it (a pydantic error), with the status set.
+            return self._error(self.refusal_status, "1 validation error: {'type': "
+                               "'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                               f"'msg': \"Input should be {' or '.join(self.formats) or 'absent'}\""
+                               f", 'input': '{(fmt or {}).get('type')}'}}")
+        if body.get("logprobs") and not self.accepts_logprobs:
+            return self._error(400, "logprobs are not supported by this server")
+        return None
 
     def _reply(self, request: Request, is_chat: bool):
         """(status, JSON payload, headers), or None to drop the connection."""
@@ -425,11 +465,9 @@ class FakeOpenAI:
         if self.models is not None and model not in self.models:
             return self._error(404, f"The model `{model}` does not exist or you do not have "
                                     "access to it.", "model_not_found")
-        if "response_format" in body and not self.accepts_structured:
-            return self._error(400, "response_format is not supported by this server "
-                                    "(no json_schema)")
-        if body.get("logprobs") and not self.accepts_logprobs:
-            return self._error(400, "logprobs are not supported by this server")
+        refusal = self._refusal(body)
+        if refusal is not None:
+            return refusal
         with self._lock:
             rule = next((r for r in self._rules if r.take(request.text)), None)
         request.fault = rule.fault if rule else None

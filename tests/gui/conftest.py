@@ -30,7 +30,7 @@ assert len(LONG_TEXT) == 5000
 def isolated_config(tmp_path, monkeypatch):
     """Never read or write the user's real recent-files list."""
     config = tmp_path / "config"
-    config.mkdir()
+    config.mkdir(exist_ok=True)
     monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(config))
     return config
 

@@ -26,6 +26,10 @@ class RowError:
     """A row the backend could not annotate; recorded as that row's error, the job goes on."""
 
     message: str
+    # True for failures of the moment (connection lost, HTTP 5xx or 429 after retries):
+    # the row is asked again when the job is run again. A row the model answered
+    # unreadably keeps its error: the same question would get the same answer.
+    retryable: bool = False
 
     def __str__(self) -> str:
         return self.message

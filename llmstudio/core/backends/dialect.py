@@ -1,0 +1,166 @@
+"""What an OpenAI-compatible endpoint accepts, learned from its refusals and remembered.
+
+Servers differ in what a chat request may carry: OpenAI and vLLM take a JSON schema as
+``response_format: json_schema``; llama.cpp's servers take the schema as
+``response_format: json_object`` with a ``schema`` key (llama-cpp-python answers
+``json_schema`` with HTTP 500); some servers refuse ``logprobs``; OpenAI's reasoning
+models refuse ``max_tokens`` (they want ``max_completion_tokens``) and any temperature
+but their default. A refusal names what it refuses, so the request is changed and sent
+again; what was learned is kept per endpoint and model in ``endpoints.json`` in the
+config folder, so the next run (or a resumed one) sends no refused request at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import asdict, dataclass, replace
+
+from ..recent import config_dir
+
+OPENAI_HOST = "api.openai.com"
+# Which structured-output form to try first. Elsewhere than OpenAI the llama.cpp form
+# comes first: llama.cpp takes only that one, and vLLM and Ollama take it too (as JSON
+# mode), so the common local servers answer the first request.
+LADDER_OPENAI = ("json_schema", "json_object", "text")
+LADDER_OTHER = ("json_object", "json_schema", "text")
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "structured",
+                 "grammar")
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How to phrase a request to one endpoint and model."""
+
+    format: str = "json_object"  # json_schema, json_object or text
+    tried: tuple[str, ...] = ()  # formats refused so far
+    schema_in_json_object: bool = True  # llama.cpp's "schema" key (OpenAI refuses it)
+    logprobs: bool = True
+    max_tokens_param: str = "max_tokens"  # or max_completion_tokens (reasoning models)
+    temperature: bool = True  # False: the model takes only its default temperature
+    seed: bool = True
+    confirmed: bool = False  # an answer came back phrased this way
+
+    @classmethod
+    def first_for(cls, host: str) -> "Dialect":
+        if host == OPENAI_HOST:
+            return cls(format=LADDER_OPENAI[0], schema_in_json_object=False)
+        return cls(format=LADDER_OTHER[0])
+
+    def request(self, *, model: str, messages: list[dict], name: str, schema: dict,
+                temperature: float, seed: int, max_tokens: int) -> dict:
+        """The keyword arguments of ``chat.completions.create``."""
+        kwargs: dict = {"model": model, "messages": messages,
+                        self.max_tokens_param: max_tokens}
+        if self.temperature:
+            kwargs["temperature"] = temperature
+        if self.seed:
+            kwargs["seed"] = seed
+        if self.format == "json_schema":
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": name, "schema": schema, "strict": True}}
+        elif self.format == "json_object":
+            kwargs["response_format"] = ({"type": "json_object", "schema": schema}
+                                         if self.schema_in_json_object else {"type": "json_object"})
+        if self.logprobs:
+            kwargs["logprobs"] = True
+        return kwargs
+
+    def adjusted(self, host: str, message: str, param: str | None = None) -> "Dialect | None":
+        """The dialect that avoids what a refusal objects to; None if it objects to
+        something else (the request itself, the key, the model).
+
+        ``param`` is the error's ``param`` field where the server sends one (OpenAI does).
+        Otherwise the feature named first in ``message`` is the one refused: servers that
+        echo the whole request in their errors name every feature, but after the one
+        they object to.
+        """
+        text = f"{param or ''} {message}".lower() if param else message.lower()
+        changes = []  # (where the message names it, the dialect without it)
+
+        def named(pattern: str, change) -> None:
+            found = re.search(pattern, text)
+            if found:
+                changes.append((found.start(), change))
+
+        if self.max_tokens_param == "max_tokens" and "max_completion_tokens" in text:
+            named(r"max_(completion_)?tokens", lambda: replace(
+                self, max_tokens_param="max_completion_tokens"))
+        if self.temperature:
+            named(r"temperature", lambda: replace(self, temperature=False))
+        if self.seed:
+            named(r"\bseed\b", lambda: replace(self, seed=False))
+        if self.logprobs:
+            named(r"logprob", lambda: replace(self, logprobs=False))
+        if self.format != "text":
+            named("|".join(_FORMAT_WORDS), lambda: self._next_format(host))
+        if not changes:
+            return None
+        return min(changes, key=lambda c: c[0])[1]()
+
+    def _next_format(self, host: str) -> "Dialect":
+        tried = self.tried + (self.format,)
+        ladder = LADDER_OPENAI if host == OPENAI_HOST else LADDER_OTHER
+        following = [f for f in ladder if f not in tried]
+        return replace(self, format=following[0] if following else "text", tried=tried)
+
+    def describe(self) -> str:
+        """For the methods record and the log: what was sent."""
+        parts = [{"json_schema": "structured output (JSON schema)",
+                  "json_object": "JSON mode" + (" with the schema" if self.schema_in_json_object
+                                               else ""),
+                  "text": "plain prompt, answer parsed"}[self.format]]
+        if not self.logprobs:
+            parts.append("no logprobs")
+        if not self.temperature:
+            parts.append("the model's default temperature")
+        if not self.seed:
+            parts.append("no seed")
+        return ", ".join(parts)
+
+
+def _file():
+    return config_dir() / "endpoints.json"
+
+
+def _key(host: str, model: str) -> str:
+    return f"{host}|{model}"
+
+
+def _read() -> dict:
+    try:
+        data = json.loads(_file().read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def load(host: str, model: str) -> Dialect:
+    """What was learned about ``model`` at ``host``, or the first guess for the host."""
+    saved = _read().get(_key(host, model))
+    if isinstance(saved, dict):
+        try:
+            saved = {**saved, "tried": tuple(saved.get("tried", ()))}
+            return Dialect(**saved)
+        except TypeError:  # written by another version: learn again
+            pass
+    return Dialect.first_for(host)
+
+
+def save(host: str, model: str, dialect: Dialect) -> None:
+    """Remember ``dialect`` (written whole to a temporary file, then renamed)."""
+    with _lock:
+        data = _read()
+        data[_key(host, model)] = {**asdict(dialect), "tried": list(dialect.tried)}
+        path = _file()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:  # a read-only config folder: learn again next time, no harm
+            pass
+
