@@ -382,3 +382,12 @@ def test_openai_api_key_goes_to_openai_only(monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", "https://openrouter.example/api/v1")
     assert api_key("https://openrouter.example/api/v1") == "sk-env-key-123456"
     assert api_key("http://127.0.0.1:8080/v1") is None
+
+
+def test_a_llama_cpp_like_server_gets_exactly_one_request_a_row(fake_openai, project):
+    # llama-cpp-python's server: the schema only as json_object, HTTP 500 for json_schema.
+    fake_openai.formats, fake_openai.refusal_status = ("json_object",), 500
+    result = within(30, run_job, project, TASK, make_backend(fake_openai, concurrency=4))
+    assert result.status == "done" and result.failed == 0
+    assert sorted(r.text for r in fake_openai.chat_requests()) == sorted(TEXTS)
+    assert {r.status for r in fake_openai.chat_requests()} == {200}

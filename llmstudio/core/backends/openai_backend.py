@@ -22,6 +22,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import replace
 
+from ..cost import tokens as estimate_tokens
 from ..secrets import api_key, endpoint_id, redact, remember
 from ..tasks.base import ParseError, Task
 from . import dialect as dialects
@@ -32,11 +33,6 @@ from .ratelimit import RateLimiter
 PARSE_ATTEMPTS = 3
 # Statuses the openai client retries by itself (and so may pass with a second try).
 TRANSIENT = {408, 409, 429}
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters a token (OpenAI's rule of thumb); for limits and cost."""
-    return max(1, len(text) // 4)
 
 
 def retry_after(headers) -> float | None:
