@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 CHANGED_BLOCK = 64  # rows per dataChanged signal for results (see _changed)
 MAX_CHANGED_BLOCKS = 1000  # more than this: one signal for all rows
@@ -31,7 +31,7 @@ def cell_excerpt(value, limit: int = MAX_CELL_CHARS) -> str:
     return text.replace("\r\n", "\n").translate(_NEWLINES)
 
 
-def _result_text(value) -> str:
+def result_text(value) -> str:
     # Scores carry float noise (0.8765432198); three decimals is what a reader compares.
     if isinstance(value, float) and not np.isnan(value):
         return f"{value:.3f}"
@@ -43,6 +43,10 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 class CorpusTableModel(QAbstractTableModel):
     """Read-only adapter: view row -> ``order[row]`` -> frame row (the row id)."""
+
+    # Result values changed: the row ids (an array), or None for all rows or for a change
+    # of which runs are shown. The status bar and the detail pane follow it.
+    sig_results_changed = Signal(object)
 
     def __init__(self, frame: pd.DataFrame | None = None, parent=None):
         super().__init__(parent)
@@ -57,6 +61,8 @@ class CorpusTableModel(QAbstractTableModel):
         self._names = [str(c) for c in frame.columns]
         self._results: dict[str, np.ndarray] = {}  # result column name -> values by row id
         self._result_tips: dict[str, str] = {}
+        # The columns of each run shown (a task's, error column last) -> what made them.
+        self._runs: dict[tuple[str, ...], object] = {}
         self._where: np.ndarray | None = None  # row id -> view row (-1: hidden), on demand
 
     # -- what views and windows use ---------------------------------------------------
@@ -70,11 +76,14 @@ class CorpusTableModel(QAbstractTableModel):
         return self._order
 
     def set_frame(self, frame: pd.DataFrame) -> None:
+        had_results = bool(self._results)
         self.beginResetModel()
         self._frame = frame
         self._order = np.arange(len(frame), dtype=np.int64)
         self._set_columns(frame)  # results belong to the corpus shown before: dropped
         self.endResetModel()
+        if had_results:
+            self.sig_results_changed.emit(None)
 
     def set_order(self, order: np.ndarray) -> None:
         """Show these frame rows, in this order (a filter, a sort, or both)."""
@@ -132,11 +141,25 @@ class CorpusTableModel(QAbstractTableModel):
         """The values of a result column, indexed by row id (None or NaN: no result yet)."""
         return self._results[name]
 
+    def result_runs(self) -> list[tuple[object, list[str]]]:
+        """The runs shown, in column order: (what ``put_results`` was told made them, a
+        ``results.RunLabel``; their column names, the error column last)."""
+        runs = sorted(self._runs.items(), key=lambda item: self.column_index(item[0][0]))
+        return [(run, list(columns)) for columns, run in runs]
+
+    def set_run(self, columns, run) -> None:
+        """Say that another run (or the same, in another state) made ``columns``."""
+        key = tuple(str(c) for c in columns)
+        if key in self._runs and self._runs[key] != run:
+            self._runs[key] = run
+            self.sig_results_changed.emit(None)
+
     def put_results(self, results: pd.DataFrame, *, replace: bool = False,
-                    tip: str | None = None) -> None:
+                    tip: str | None = None, run=None) -> None:
         """Show ``results`` (indexed by row id) in result columns of the same names, added
         after the others when new. ``replace``: rows missing from ``results`` are emptied
-        (another run's values must not linger); otherwise they keep their values."""
+        (another run's values must not linger); otherwise they keep their values. ``run``
+        says what made them (see :meth:`result_runs`), when given."""
         new = [str(c) for c in results.columns if str(c) not in self._results]
         if new:
             first = len(self._columns)
@@ -157,9 +180,16 @@ class CorpusTableModel(QAbstractTableModel):
             values[ids] = results[name].to_numpy(dtype=object)
             if tip is not None:
                 self._result_tips[str(name)] = tip
+        relabelled = False
+        if run is not None and len(results.columns):
+            key = tuple(str(c) for c in results.columns)
+            relabelled = self._runs.get(key) != run
+            self._runs[key] = run
         if len(self._order) and len(results.columns):
             columns = [self.column_index(c) for c in results.columns]
             self._changed(None if replace else ids, min(columns), max(columns))
+        # Every row when what made the columns changed: its name is shown for each row.
+        self.sig_results_changed.emit(None if replace or new or relabelled else ids)
 
     def _changed(self, row_ids: np.ndarray | None, first: int, last: int) -> None:
         """dataChanged for these rows (None: all) of columns first..last, as one signal per
@@ -192,7 +222,7 @@ class CorpusTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def _display(self, column: int, value) -> str:
-        return _result_text(value) if column >= self._n_frame else cell_excerpt(value)
+        return result_text(value) if column >= self._n_frame else cell_excerpt(value)
 
     def _right_aligned(self, column: int, value) -> bool:
         return self._numeric[column] or (column >= self._n_frame and isinstance(value, float))

@@ -1,17 +1,63 @@
-"""The right-hand pane: the selected row's full text, wrapped, with its metadata."""
+"""The right-hand pane: the selected row's full text, wrapped, with its metadata, and
+below it what the models shown in the table said about that row."""
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
 import pandas as pd
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from .corpus_model import cell_excerpt
+from .corpus_model import cell_excerpt, result_text
 
 
 MAX_MARKS = 500  # marking every hit of a one-letter search in a huge text helps nobody
+MAX_ERROR_CHARS = 240  # a server's error can quote a whole request; the tooltip has it all
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One run's result for the row shown: ``sentiment (lexicon, run 2)``, its values as
+    (name, value) pairs, label first, or the row's error; neither while the run has not
+    reached the row."""
+
+    heading: str
+    values: tuple[tuple[str, object], ...] = ()
+    error: str | None = None
+    running: bool = False
+
+    def plain(self) -> str:
+        if self.error:
+            return f"{self.heading}: failed: {cell_excerpt(self.error, MAX_ERROR_CHARS)}"
+        shown = self._shown()
+        if not shown:
+            return f"{self.heading}: {'not yet' if self.running else 'no result'}"
+        return f"{self.heading}: {' · '.join(shown)}"
+
+    def _shown(self) -> list[str]:
+        """The values there are: the first (the label) alone, the others named."""
+        return [result_text(v) if k == 0 else f"{name} {result_text(v)}"
+                for k, (name, v) in enumerate(self.values) if not _missing(v)]
+
+    def html(self) -> str:
+        head = f"<span style='color:#555'>{html.escape(self.heading)}:</span> "
+        if self.error:
+            return (head + "<span style='color:#c62828'>failed: "
+                    f"{html.escape(cell_excerpt(self.error, MAX_ERROR_CHARS))}</span>")
+        shown = self._shown()
+        if not shown:
+            note = "not yet (the run has not reached this row)" if self.running else "no result"
+            return head + f"<span style='color:#999'><i>{note}</i></span>"
+        first, rest = shown[0], shown[1:]
+        return head + f"<b>{html.escape(first)}</b>" + "".join(
+            f" <span style='color:#777'>·</span> {html.escape(v)}" for v in rest)
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
 def marked_html(text: str, pattern: re.Pattern | None) -> str:
@@ -41,15 +87,49 @@ class DetailPane(QWidget):
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.setObjectName("detailText")
+        # Apart from the text, not inside it: results arriving while a job runs must not
+        # reset the reader's scroll position or selection in a long text, and they stay
+        # in view however long the text is.
+        self.results = QLabel()
+        self.results.setObjectName("detailResults")
+        self.results.setWordWrap(True)
+        self.results.setTextFormat(Qt.TextFormat.RichText)
+        self.results.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.results.setStyleSheet("QLabel#detailResults { background: #f3f6fa; border: 1px "
+                                   "solid #d5dce6; border-radius: 3px; padding: 4px 6px; }")
+        self._results: list[RowResult] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.browser, 1)
+        layout.addWidget(self.results)
         self.clear()
 
     def clear(self, message: str = "Select a row to read its full text here.") -> None:
         self.title.setText("No row selected")
         self.browser.setHtml(f"<p style='color:#777'>{html.escape(message)}</p>")
+        self.show_results([])
+
+    def show_results(self, results: list[RowResult]) -> None:
+        """The row's model results (one line per run) below the text; hidden when none."""
+        results = list(results)
+        if results == self._results and self.results.isHidden() != bool(results):
+            return  # a batch for other rows: nothing to redraw
+        self._results = results
+        self.results.setVisible(bool(results))
+        if results:
+            lines = "".join(f"<div style='margin-top:2px'>{r.html()}</div>" for r in results)
+            self.results.setText(
+                "<div style='color:#666; font-size:9pt'>Model results</div>" + lines)
+            tips = [r.error for r in results if r.error and len(r.error) > MAX_ERROR_CHARS]
+            self.results.setToolTip("\n\n".join(tips))
+        else:
+            self.results.clear()
+            self.results.setToolTip("")
+
+    def results_text(self) -> str:
+        """The results shown, one line per run ("" when none)."""
+        return "\n".join(r.plain() for r in self._results)
 
     def show_row(self, frame: pd.DataFrame, row_id: int, text_column: str, *,
                  position: tuple[int, int] | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
 from .corpus_model import CorpusTableModel
-from .detail_pane import DetailPane
+from .detail_pane import DetailPane, RowResult
 from .errors import describe
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         hh.sortIndicatorChanged.connect(self._on_sort)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self.model.sig_results_changed.connect(self._on_results_changed)
 
     def _build_central(self) -> None:
         self.detail = DetailPane()
@@ -323,7 +325,9 @@ class MainWindow(QMainWindow):
         text = f"{total:,} rows · {cols} columns"
         if shown != total:
             text = f"showing {shown:,} of {total:,} rows · {cols} columns"
+        text += self._results_count()
         self.rows_label.setText(text)
+        self.rows_label.setToolTip(text)  # when the status bar is too narrow for it all
         c = self.corpus
         parts = [Path(c.source).name if c.source else "", c.format.upper()]
         if c.encoding:
@@ -331,6 +335,17 @@ class MainWindow(QMainWindow):
         if c.delimiter is not None and c.format in ("csv", "tsv", "txt"):
             parts.append(DELIMITER_NAMES.get(c.delimiter, repr(c.delimiter)))
         self.file_label.setText(" · ".join(p for p in parts if p) + "   ")
+
+    def _results_count(self) -> str:
+        """" + 2 result columns (run 2: sentiment with lexicon)": the model columns in
+        view (an error column is hidden while no row failed), and which runs made them."""
+        runs = self.model.result_runs()
+        if not runs:
+            return ""
+        shown = sum(not self.table.isColumnHidden(self.model.column_index(c))
+                    for _, columns in runs for c in columns)
+        names = "; ".join(run.status_text() for run, _ in runs)
+        return f" + {shown} result column{'s' if shown != 1 else ''} ({names})"
 
     def set_busy(self, message: str | None) -> None:
         """Show or hide the busy indicator; the window stays usable meanwhile."""
@@ -629,10 +644,38 @@ class MainWindow(QMainWindow):
         if self.corpus is None or not index.isValid():
             return
         shown, total = self.model.rowCount(), self.corpus.rows
-        self.detail.show_row(self.corpus.frame, self.model.row_id(index.row()),
-                             self.corpus.text_column,
+        row_id = self.model.row_id(index.row())
+        self.detail.show_row(self.corpus.frame, row_id, self.corpus.text_column,
                              position=(index.row() + 1, shown) if shown != total else None,
                              highlight=self._highlight)
+        self.detail.show_results(self.row_results(row_id))
+
+    def row_results(self, row_id: int) -> list[RowResult]:
+        """What each run shown in the table says about row ``row_id``."""
+        results = []
+        for run, columns in self.model.result_runs():
+            *values, error = (self.model.result(c)[row_id] for c in columns)
+            if isinstance(error, float) and np.isnan(error):
+                error = None
+            # "score", not "sentiment_score_2": the heading names the task already.
+            names = [re.sub(r"_\d+$", "", c).removeprefix(f"{run.task}_") for c in columns[:-1]]
+            results.append(RowResult(run.heading(), tuple(zip(names, values)),
+                                     None if error is None or error == "" else str(error),
+                                     running=run.status == "running"))
+        return results
+
+    def _on_results_changed(self, row_ids) -> None:
+        """A job's batch (or a whole run) arrived: the counts, and the detail pane when
+        the row it shows is among the rows filled."""
+        self._update_counts()
+        if self.corpus is None:
+            return
+        current = self.table.currentIndex()
+        if not current.isValid() or current.row() >= self.model.rowCount():
+            return
+        row_id = self.model.row_id(current.row())
+        if row_ids is None or (row_ids == row_id).any():
+            self.detail.show_results(self.row_results(row_id))
 
     def copy_rows(self) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedIndexes()})

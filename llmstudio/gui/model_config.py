@@ -94,41 +94,64 @@ def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:
     return choices
 
 
-def check_endpoint(endpoint: Endpoint, key: str | None = None, timeout: float = 15.0) -> str:
-    """Ask ``endpoint`` for a one-token chat completion; a line saying what answered.
+TEST_TEXT = "I love this."
 
-    Raises :class:`LlmstudioError` with a one-line, redacted reason when it fails. No
-    retries: a button that hangs for a minute of backoff reads as a broken program.
+
+def check_endpoint(endpoint: Endpoint, key: str | None = None, timeout: float = 15.0) -> str:
+    """Ask ``endpoint`` one real sentiment question, as a run would; a line saying what
+    answered, how fast, and how requests are phrased for it.
+
+    The question goes through ``OpenAIBackend``, so the test also learns what the endpoint
+    accepts (structured-output form, logprobs, ``max_completion_tokens`` for reasoning
+    models, temperature) and remembers it for the runs that follow. Raises
+    :class:`LlmstudioError` with a one-line, redacted reason when it fails. No retries
+    (``max_retries=0``): a button that hangs for a minute of backoff reads as a broken
+    program.
     """
     import time
 
     import openai
 
+    from ..core.backends.base import RowError
+    from ..core.backends.openai_backend import OpenAIBackend
     from ..core.errors import LlmstudioError
-    from ..core.secrets import api_key, redact, remember
+    from ..core.secrets import redact, remember
+    from ..core.tasks import SentimentTask
 
     remember(key)  # a typed key need not look like sk-...: hide it in any echo too
-    key = key or api_key(endpoint.base_url or None)
-    if not key and not endpoint.base_url:
-        raise LlmstudioError(f"no API key for {endpoint.host}: store one here, or set "
-                             "OPENAI_API_KEY")
-    client = openai.OpenAI(api_key=key or "not-needed", base_url=endpoint.base_url or None,
-                           timeout=timeout, max_retries=0)
+    where = f"{endpoint.model} at {endpoint.host}"
+    try:
+        backend = OpenAIBackend(endpoint.model, endpoint.base_url or None, key=key,
+                                max_retries=0, timeout=timeout)
+    except LlmstudioError as exc:  # no key for OpenAI
+        raise LlmstudioError(_one_line(redact(str(exc)))) from None
+    task = SentimentTask()
     started = time.monotonic()
     try:
-        reply = client.chat.completions.create(
-            model=endpoint.model, messages=[{"role": "user", "content": "Say OK."}],
-            max_tokens=1)
-    except openai.APIStatusError as exc:
-        reason = f"{endpoint.host} answered HTTP {exc.status_code}: {exc.message}"
+        answer = backend.annotate_one(task, TEST_TEXT)
+        seconds = time.monotonic() - started
+        dialect = backend.dialect
+    except LlmstudioError as exc:  # BackendError: bad key, no such model, unreachable
+        reason = str(exc).replace(" (Model settings > Test connection)", "")  # here already
         raise LlmstudioError(_one_line(redact(reason))) from None
-    except openai.APIError as exc:  # connection refused, timeout, unreadable reply
-        cause = f" ({exc.__cause__})" if exc.__cause__ else ""
-        raise LlmstudioError(_one_line(redact(f"cannot reach {endpoint.host}: {exc}{cause}"))) from None
+    except openai.APIError as exc:  # a reply that is not a chat completion at all
+        raise LlmstudioError(_one_line(redact(
+            f"{where} sent a reply that is not a chat completion: {exc}"))) from None
     finally:
-        client.close()
-    return (f"Connected: {endpoint.host} answered as model {reply.model or endpoint.model} in "
-            f"{time.monotonic() - started:.2f} s")
+        backend.close()
+    if isinstance(answer, RowError):  # an HTTP error, or an answer that could not be read
+        if "timed out" in answer.message:
+            reason = f"{where} did not answer within {timeout:g} s"
+        else:
+            reason = f"{where} gave no usable answer: {answer}"
+        raise LlmstudioError(_one_line(redact(reason)))
+    label, score = (answer.get(c) for c in task.columns())
+    said = f"“{TEST_TEXT}” is {label}"
+    if isinstance(score, (int, float)) and not isinstance(score, bool):
+        said += f" ({score:.2f})"
+    how = dialect.describe()
+    return _one_line(redact(f"Connected: {where} answered in {seconds:.2f} s: {said}. "
+                            f"Requests use {how}."))
 
 
 def _one_line(text: str, limit: int = 300) -> str:

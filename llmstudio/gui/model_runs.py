@@ -15,7 +15,7 @@ from ..core.cost import estimate
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
-from .results import latest_results
+from .results import RunLabel, latest_results, running_run_id, spec_model
 from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170
@@ -44,6 +44,7 @@ class ModelRuns(QObject):
         self.panel.sig_goto_row.connect(window.goto_row)
         self.panel.hide()
         self._workers: dict[Job, object] = {}
+        self._labels: dict[Job, RunLabel] = {}  # which run each job's columns show
         window.sig_loaded.connect(self._show_stored_results)
 
     @property
@@ -107,9 +108,12 @@ class ModelRuns(QObject):
         if spec.remote and not self.consent(spec):
             return None
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=self)
+        self._labels[job] = RunLabel(spec.task_name, spec_model(spec.model), status="running")
         job.sig_results.connect(lambda frame: self._show_results(job, frame))
         job.sig_changed.connect(lambda: self._track(job))
+        job.sig_changed.connect(lambda: self._relabel(job))
         job.sig_ended.connect(lambda: self._untrack(job))
+        job.sig_ended.connect(lambda: self._relabel(job))
         self.panel.add_job(job)
         if self.panel.isHidden():
             self.panel.show()
@@ -168,15 +172,38 @@ class ModelRuns(QObject):
 
     def _show_results(self, job: Job, frame: pd.DataFrame, whole: bool = False) -> None:
         if self._shows(job):  # another corpus may be open by now
-            self._put(frame, whole, f"{job.spec.task_name} by {job.spec.model_name()}")
+            label = self._labels[job]
+            if label.run_id is None and job.running and len(frame):
+                # The worker made (or resumed) the run before its first rows came.
+                run_id = running_run_id(self.window.project, job.spec.task_name)
+                if run_id is not None:
+                    label = self._labels[job] = label.with_status(label.status, run_id)
+            self._put(frame, whole, f"{job.spec.task_name} by {job.spec.model_name()}", label)
 
-    def _put(self, frame: pd.DataFrame, whole: bool, tip: str) -> None:
+    def _relabel(self, job: Job) -> None:
+        """The status bar and detail pane say when a job's run ends, and how."""
+        label = self._labels.get(job)
+        if label is None:
+            return
+        status = job.state.status
+        if job.running:
+            status = "running"  # loading and cancelling too: the run is not over
+        elif job.result is not None:
+            status = job.result.status
+        run_id = job.result.run_id if job.result is not None else None
+        new = label.with_status(status, run_id)
+        if new != label:
+            self._labels[job] = new
+            if self._shows(job):
+                self.window.model.set_run(job.columns, new)
+
+    def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None) -> None:
         """Show a results frame in the table; its last column is its error column (the
         order of ``run_results``), hidden while no row has failed: an empty column would
         only push the labels out of view."""
         model, table = self.window.model, self.window.table
         before = model.columnCount()
-        model.put_results(frame, replace=whole, tip=f"{tip}. {SCORE_NOTE}")
+        model.put_results(frame, replace=whole, tip=f"{tip}. {SCORE_NOTE}", run=run)
         errors = model.column_index(frame.columns[-1])
         failed = bool(frame[frame.columns[-1]].notna().any())
         was_hidden = table.isColumnHidden(errors)
@@ -188,6 +215,8 @@ class ModelRuns(QObject):
                                 if not table.isColumnHidden(c)))
         elif was_hidden and failed:
             self._scroll_to(errors)  # the first failure: say why its cells are empty
+        if table.isColumnHidden(errors) != was_hidden:
+            self.window._update_counts()  # it counts the result columns in view
 
     def _scroll_to(self, column: int) -> None:
         table = self.window.table
@@ -205,8 +234,8 @@ class ModelRuns(QObject):
 
         def done(runs) -> None:
             if w.project is project and w.corpus is corpus:
-                for tip, frame in runs:
-                    self._put(frame, True, tip)
+                for tip, label, frame in runs:
+                    self._put(frame, True, tip, label)
             self.sig_results_shown.emit()
 
         w._start("Reading model results…", latest_results, project, list(corpus.frame.columns),

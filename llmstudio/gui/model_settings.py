@@ -237,7 +237,7 @@ class ModelSettingsDialog(QDialog):
             self._tested("Type the model name first.")
             return
         self.test_button.setEnabled(False)
-        self.test_result.setText(f"Testing {e.host}…")
+        self.test_result.setText(f"Asking {e.model} at {e.host} to label one sentence…")
         key = self.key.text().strip() or None  # a key typed but not stored yet is tried too
 
         def failed(exc: BaseException) -> None:

@@ -9,6 +9,7 @@ gets a numeric suffix so that neither is hidden.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -54,9 +55,71 @@ def describe_run(project: Project, run_id: int) -> str:
     return f"{task} by {backend}:{fp.get('model')}{where} (run {run_id}, {status})"
 
 
-def latest_results(project: Project, corpus_columns) -> list[tuple[str, pd.DataFrame]]:
-    """The latest run of every task: its description and its columns by row id."""
-    return [(describe_run(project, run_id), _renamed(run_results(project, run_id), corpus_columns))
+def short_model(kind: str, model: str | None) -> str:
+    """A model as few words name it: "lexicon", "builtin", "gpt-4o-mini", a folder's name."""
+    if kind in ("lexicon", "builtin") or not model:
+        return kind
+    if kind == "hf":
+        return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
+    return model
+
+
+def spec_model(spec: str) -> str:
+    """:func:`short_model` of a model SPEC (builtin, lexicon, hf:PATH, openai:MODEL)."""
+    kind, _, name = spec.partition(":")
+    return short_model(kind, name or None)
+
+
+_SAID = ("running", "cancelled", "failed", "unfinished")  # "done" goes without saying
+
+
+@dataclass(frozen=True)
+class RunLabel:
+    """Which run made a set of result columns, as the status bar and detail pane say it."""
+
+    task: str
+    model: str                  # short: "lexicon", "gpt-4o-mini"
+    run_id: int | None = None   # None until a new job's run is in the project
+    status: str = ""            # running, done, cancelled, failed, unfinished
+
+    def status_text(self) -> str:
+        """ "run 2: sentiment with lexicon" (", running" while it runs). """
+        run = f"run {self.run_id}: " if self.run_id is not None else ""
+        state = f", {self.status}" if self.status in _SAID else ""
+        return f"{run}{self.task} with {self.model}{state}"
+
+    def heading(self) -> str:
+        """ "sentiment (lexicon, run 2)" """
+        run = f", run {self.run_id}" if self.run_id is not None else ""
+        state = f", {self.status}" if self.status in _SAID else ""
+        return f"{self.task} ({self.model}{run}{state})"
+
+    def with_status(self, status: str, run_id: int | None = None) -> "RunLabel":
+        return replace(self, status=status, run_id=self.run_id if run_id is None else run_id)
+
+
+def run_label(project: Project, run_id: int) -> RunLabel:
+    """The :class:`RunLabel` of a stored run."""
+    task, backend, fingerprint, status = project.db.execute(
+        "SELECT task, backend, fingerprint, status FROM runs WHERE id = ?", (run_id,)).fetchone()
+    # Stored as running but no job of this window runs it: killed, or running elsewhere.
+    return RunLabel(task, short_model(backend, json.loads(fingerprint).get("model")),
+                    run_id, "unfinished" if status == "running" else status)
+
+
+def running_run_id(project: Project, task: str) -> int | None:
+    """The run a job of ``task`` is filling now (the newest marked running), if any."""
+    row = project.db.execute("SELECT id FROM runs WHERE task = ? AND status = 'running' "
+                             "ORDER BY id DESC LIMIT 1", (task,)).fetchone()
+    return row[0] if row is not None else None
+
+
+def latest_results(project: Project, corpus_columns
+                   ) -> list[tuple[str, RunLabel, pd.DataFrame]]:
+    """The latest run of every task: its description (a tooltip), its label and its
+    columns by row id."""
+    return [(describe_run(project, run_id), run_label(project, run_id),
+             _renamed(run_results(project, run_id), corpus_columns))
             for run_id in latest_run_ids(project)]
 
 
@@ -64,7 +127,7 @@ def with_results(project: Project | None, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the latest results after its own columns (what an export writes)."""
     if project is None:
         return frame
-    for _, results in latest_results(project, frame.columns):
+    for _, _, results in latest_results(project, frame.columns):
         frame = frame.join(results, how="left")
     return frame
 

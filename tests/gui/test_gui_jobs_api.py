@@ -16,6 +16,7 @@ from llmstudio.gui.consent_dialog import ConsentDialog
 from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import ROWS, STATUS
 from llmstudio.gui.model_settings import ModelSettingsDialog
+from fakes.openai_server import label_for
 from test_gui_jobs import (Heartbeat, answer_run_dialog, make_project, open_project,
                            sample_frame, wait_job)
 
@@ -177,8 +178,80 @@ def settings(qtbot):
 
 def test_connection_to_a_server_succeeds(qtbot, settings, fake_openai):
     text = test_connection(qtbot, settings, fake_openai.url)
-    assert text.startswith(f"Connected: {host_of(fake_openai)} answered")
-    assert fake_openai.total == 1
+    # What answered, how fast, what it said, and how requests to it are phrased.
+    assert text.startswith(f"Connected: fake at {host_of(fake_openai)} answered in ")
+    assert f" s: “I love this.” is {label_for('I love this.')} (" in text
+    assert text.endswith("Requests use JSON mode with the schema.")
+    assert "\n" not in text
+    # One real sentiment question, asked as a run asks it (not a one-token "Say OK.").
+    [request] = fake_openai.chat_requests()
+    assert "I love this." in request.text and request.body["max_tokens"] > 1
+    assert request.body["response_format"]["type"] == "json_object"
+
+
+def test_connection_names_the_dialect_it_learned(qtbot, settings):
+    from fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI(accepts_structured=False, accepts_logprobs=False) as fake:
+        text = test_connection(qtbot, settings, fake.url)
+    assert text.startswith(f"Connected: fake at {host_of(fake)} answered")
+    assert text.endswith("Requests use plain prompt, answer parsed, no logprobs.")
+
+
+def test_connection_to_a_reasoning_model_teaches_the_app_its_dialect(qtbot, settings):
+    """A reasoning model refuses max_tokens and temperature: the test connection learns
+    that, says so, and a run afterwards sends max_completion_tokens at once."""
+    from fakes.openai_server import FakeOpenAI
+
+    from llmstudio.core.backends.openai_backend import OpenAIBackend
+    from llmstudio.core.tasks import SentimentTask
+
+    with FakeOpenAI(reasoning=True) as fake:
+        text = test_connection(qtbot, settings, fake.url)
+        assert text.startswith(f"Connected: fake at {host_of(fake)} answered")
+        assert "the model's default temperature" in text and "max_completion_tokens" in text
+        assert fake.total > 1                           # it was refused, then answered
+        fake.reset()
+        backend = OpenAIBackend("fake", fake.url, max_retries=0)
+        try:
+            assert backend.dialect.max_tokens_param == "max_completion_tokens"
+            out = backend.annotate_one(SentimentTask(), "What a lovely day.")
+        finally:
+            backend.close()
+        assert out["sentiment_label"] == label_for("What a lovely day.")
+        [request] = fake.chat_requests()                # nothing refused this time
+        assert "max_completion_tokens" in request.body and "max_tokens" not in request.body
+        assert "temperature" not in request.body
+
+
+def test_connection_to_a_missing_model_is_a_one_line_error(qtbot, settings):
+    from fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI(models=("llama3.2",)) as fake:
+        text = test_connection(qtbot, settings, fake.url)
+    assert text.startswith(f"Failed: {host_of(fake)} has no model 'fake'")
+    assert "\n" not in text
+
+
+def test_connection_with_unreadable_answers_says_why(qtbot, settings):
+    from fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        fake.add_rule("content", times=None, content="I would rather not say.")
+        text = test_connection(qtbot, settings, fake.url)
+    assert text.startswith(f"Failed: fake at {host_of(fake)} gave no usable answer: "
+                           "unreadable answer")
+    assert "I would rather not say." in text and "\n" not in text
+
+
+def test_connection_with_an_http_error_is_one_line(qtbot, settings):
+    from fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        fake.add_rule("500", times=None)
+        text = test_connection(qtbot, settings, fake.url, key="local-token-0042")
+    assert text.startswith(f"Failed: fake at {host_of(fake)} gave no usable answer: HTTP 500")
+    assert "\n" not in text and "local-token-0042" not in text
 
 
 def test_connection_to_a_closed_port_is_a_one_line_error(qtbot, settings):
@@ -195,7 +268,9 @@ def test_a_refused_key_is_not_shown(qtbot, settings):
         # The server echoes the key it got, as OpenAI does; neither shape may show.
         for key in ("sk-wrong-abcdef123456", "local-token-0042"):
             text = test_connection(qtbot, settings, fake.url, key=key)
-            assert "HTTP 401" in text and key not in text and "\n" not in text
+            assert text.startswith(f"Failed: {host_of(fake)} refused the API key (HTTP 401)")
+            assert key not in text and "\n" not in text
+            assert "Incorrect API key provided: ***" in text    # the echo is redacted
 
 
 def test_openai_without_a_key_fails_before_sending(qtbot, opened, monkeypatch):

@@ -13,11 +13,11 @@ config folder, so the next run (or a resumed one) sends no refused request at al
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from dataclasses import asdict, dataclass, replace
 
+from ..atomic import write_text
 from ..recent import config_dir
 
 OPENAI_HOST = "api.openai.com"
@@ -119,6 +119,8 @@ class Dialect:
             parts.append("the model's default temperature")
         if not self.seed:
             parts.append("no seed")
+        if self.max_tokens_param != "max_tokens":
+            parts.append(self.max_tokens_param)
         return ", ".join(parts)
 
 
@@ -155,12 +157,8 @@ def save(host: str, model: str, dialect: Dialect) -> None:
     with _lock:
         data = _read()
         data[_key(host, model)] = {**asdict(dialect), "tried": list(dialect.tried)}
-        path = _file()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-            os.replace(tmp, path)
+            write_text(_file(), json.dumps(data, indent=1))
         except OSError:  # a read-only config folder: learn again next time, no harm
             pass
 

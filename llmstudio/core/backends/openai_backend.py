@@ -153,14 +153,19 @@ class OpenAIBackend(Backend):
         # went wrong: a refusal is answered with a changed request, not five identical
         # ones; a server that is not there fails the job within seconds.
         retries = self._client.max_retries
+        once = self._client.with_options(max_retries=0).chat.completions.create
         try:
-            return self._client.with_options(max_retries=0).chat.completions.create(**kwargs)
+            return once(**kwargs)
         except openai.APITimeoutError:  # a local server loading its model: be patient
+            if retries < 1:
+                raise
             return self._retry(kwargs, retries)
         except openai.APIConnectionError as exc:
             if self._closed:
                 raise
             try:
+                if retries < 1:
+                    raise
                 return self._retry(kwargs, min(2, retries))
             except openai.APITimeoutError:
                 raise
@@ -169,7 +174,8 @@ class OpenAIBackend(Backend):
                     f"cannot reach {self.host}: {exc}{_cause(exc)}. Is the server running, "
                     "and is the base URL right? (Model settings > Test connection)")) from None
         except openai.APIStatusError as exc:
-            if not _transient(exc.status_code) or self._refusal(exc, dialect) is not None:
+            if (retries < 1 or not _transient(exc.status_code)
+                    or self._refusal(exc, dialect) is not None):
                 raise  # a refusal (some servers answer one with HTTP 500): the caller's
             # What the client would have done: wait as asked (or its first backoff).
             self._closing.wait(min(retry_after(exc.response.headers) or 0.5, 120.0))
@@ -177,8 +183,6 @@ class OpenAIBackend(Backend):
 
     def _retry(self, kwargs: dict, retries: int):
         """The rest of the client's retries after a first try without them."""
-        if retries < 1:
-            return self._client.with_options(max_retries=0).chat.completions.create(**kwargs)
         return self._client.with_options(max_retries=retries - 1).chat.completions.create(**kwargs)
 
     def _request(self, task: Task, messages: list[dict]):
