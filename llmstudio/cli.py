@@ -154,13 +154,15 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace)
 
     corpus = project.corpus()
     column = args.text_column or corpus.text_column
+    columns = [column] + [c for c in task.inputs() if c != column]
     texts = corpus.frame[column].fillna("").astype(str).tolist()[: args.limit]
     endpoint = endpoint_id(args.base_url)
-    print(f"sending column {column!r} of {len(texts):,} rows to {endpoint} "
-          f"(model {backend.model}); at most {estimate(task, texts, backend.model)}; "
+    named = ", ".join(repr(c) for c in columns)
+    print(f"sending column{'s' if len(columns) > 1 else ''} {named} of {len(texts):,} rows to "
+          f"{endpoint} (model {backend.model}); at most {estimate(task, texts, backend.model)}; "
           "answers already in the project are not requested again", file=sys.stderr)
-    if not project.has_consent(endpoint, [column]):
-        project.grant_consent(endpoint, [column])
+    if not project.has_consent(endpoint, columns):
+        project.grant_consent(endpoint, columns)
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
@@ -171,10 +173,13 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     from .core.backends import make_backend
     from .core.export import export_table
     from .core.runner import run_job, run_results
-    from .core.tasks import SentimentTask
+    from .core.tasks.build import TaskOptions, make_task, parse_labels
 
-    labels = tuple(x.strip() for x in args.labels.split(",") if x.strip()) if args.labels else None
-    task = SentimentTask(labels) if labels else SentimentTask()
+    task = make_task(TaskOptions(
+        task=args.task, labels=parse_labels(args.labels), scale=args.scale,
+        codebook=args.codebook, multi_label=args.multi_label, none_option=args.none_option,
+        examples=args.examples, prompt=args.prompt, system=args.system or "",
+        explain=args.explain, baseline=args.baseline))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.project) if args.project else Path(tmp) / f"annotate{SUFFIX}"
         if path.exists():
@@ -221,14 +226,32 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(prog="llmstudio annotate",
                                     description="Run a task over every text with a model.")
         p.add_argument("file", help="a data file, or a project")
-        p.add_argument("--task", choices=["sentiment"], default="sentiment")
+        p.add_argument("--task", choices=["sentiment", "code", "prompt"], default="sentiment",
+                       help="sentiment (default); code: against --codebook or --labels; "
+                            "prompt: a free --prompt template")
         p.add_argument("--model", default="builtin",
                        help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, "
                             "openai:MODEL_NAME")
         p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
                                           "http://localhost:11434/v1 (Ollama)")
-        p.add_argument("--labels", help="comma-separated label set (default "
+        p.add_argument("--labels", help="comma-separated labels or codes (sentiment default: "
                                         "positive,negative,neutral)")
+        p.add_argument("--scale", choices=["3", "5"],
+                       help="sentiment: 3 (positive/negative/neutral) or 5 points")
+        p.add_argument("--codebook", help="code: a codebook, .yaml/.yml or .json")
+        p.add_argument("--multi-label", action="store_true",
+                       help="code: any number of codes per text (a column per code)")
+        p.add_argument("--none-option", action="store_true",
+                       help="code: offer 'none' (none of the codes applies)")
+        p.add_argument("--examples", help="few-shot: a table with 'text' and 'label' columns "
+                                          "(multi-label: codes separated by ';')")
+        p.add_argument("--prompt", help="prompt: a template with {text} and {column} "
+                                        "placeholders, e.g. \"Summarise in 10 words: {text}\"")
+        p.add_argument("--system", help="prompt: a system message for the model")
+        p.add_argument("--explain", action="store_true",
+                       help="a one-sentence explanation per row (generative models)")
+        p.add_argument("--baseline", action="store_true",
+                       help="sentiment: add the VADER lexicon's label as a column to compare")
         p.add_argument("--project", help=f"keep the run in this {SUFFIX} file (created from "
                                          "FILE if missing); a second run resumes or reuses it")
         p.add_argument("--out", help="write the table with the new columns (.csv .xlsx .parquet)")

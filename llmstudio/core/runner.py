@@ -76,25 +76,32 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def run_spec(task: Task, backend: Backend, text_column: str) -> dict:
-    return {"task": task.params(), "model": backend.fingerprint(), "text_column": text_column}
+def run_spec(task: Task, backend: Backend, text_column: str, corpus: str | None = None) -> dict:
+    spec = {"task": task.params(), "model": backend.fingerprint(), "text_column": text_column}
+    if corpus is not None:
+        spec["corpus"] = corpus
+    return spec
 
 
-def cache_key(task: Task, backend: Backend, text: str) -> str:
-    """Same model, parameters, prompt and text: the same answer."""
-    return _keyer(task, backend)(text)
+def cache_key(task: Task, backend: Backend, text: str, corpus: str | None = None) -> str:
+    """Same model, parameters, prompt and text (and corpus, for a method that learns from
+    it): the same answer."""
+    return _keyer(task, backend, corpus)(text)
 
 
-def _keyer(task: Task, backend: Backend):
+def _keyer(task: Task, backend: Backend, corpus: str | None = None):
     """``cache_key`` with the model's fingerprint and the task's parameters taken once:
     some fingerprints are not free (package metadata, weight hashes) and keys are made
     per row."""
     identity = [backend.fingerprint(), task.params()]
+    if corpus is not None:
+        identity.append(corpus)
     return lambda text: digest(identity + [text])
 
 
-def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, total: int) -> int:
-    spec = run_spec(task, backend, text_column)
+def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, total: int,
+                        corpus: str | None = None) -> int:
+    spec = run_spec(task, backend, text_column, corpus)
     key = digest(spec)
     row = db.execute("SELECT id, rows_total FROM runs WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
                      (key,)).fetchone()
@@ -120,14 +127,16 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
 class _Writer:
     """Commits finished rows and their cache entries, a transaction per flush."""
 
-    def __init__(self, db, run_id: int, task: Task, backend: Backend):
+    def __init__(self, db, run_id: int, task: Task, backend: Backend, corpus: str | None):
         self.db, self.run_id, self.task, self.backend = db, run_id, task, backend
         self.pending: list[tuple[int, str, dict | RowError, bool]] = []
         self.last_flush = time.monotonic()
         self.errors: list[tuple[int, str]] = []
-        self.key = _keyer(task, backend)
+        self.key = _keyer(task, backend, corpus)
 
     def add(self, row_id: int, text: str, outcome: dict | RowError, cached: bool) -> None:
+        if not cached and not isinstance(outcome, RowError):
+            outcome = self.task.complete(text, outcome)  # e.g. the lexicon baseline column
         self.pending.append((row_id, text, outcome, cached))
 
     def due(self) -> bool:
@@ -176,22 +185,28 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
     try:
         corpus = proj.corpus()
         column = text_column or corpus.text_column
+        _check_can_run(task, backend, list(corpus.frame.columns))
         texts = corpus.frame[column]
+        extra = {name: corpus.frame[name] for name in task.inputs()}
         wanted = list(range(len(texts))) if rows is None else list(rows)
         if limit is not None:
             wanted = wanted[:limit]
         db = proj.db
-        run_id = _find_or_create_run(db, task, backend, column, len(wanted))
+
+        def text_of(row_id: int) -> str:
+            """The row's input: its text, or a prompt filled from its columns."""
+            return task.render(_cell(texts, row_id),
+                               {name: _cell(values, row_id) for name, values in extra.items()})
+
+        corpus_key = (digest([text_of(r) for r in wanted])
+                      if backend.transductive(task) else None)
+        run_id = _find_or_create_run(db, task, backend, column, len(wanted), corpus_key)
         # Rows that failed for a reason of the moment (retryable) are asked again.
         stored = {r for (r,) in db.execute(
             "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,))}
         todo = [r for r in wanted if r not in stored]
         state = Progress(done=len(wanted) - len(todo), total=len(wanted))
-        writer = _Writer(db, run_id, task, backend)
-
-        def text_of(row_id: int) -> str:
-            value = texts.iat[row_id]
-            return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        writer = _Writer(db, run_id, task, backend, corpus_key)
 
         def report(flushed) -> None:
             for _, outcome in flushed:
@@ -222,6 +237,8 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         if uncached and not cancelled():
             runner = _run_remote if backend.remote else _run_local
             try:
+                backend.prepare(task, [text_of(r) for r in wanted],
+                                progress=lambda fraction, message: None, cancelled=cancelled)
                 status = runner(task, backend, uncached, text_of, writer, state, report, cancelled)
             except BackendError:
                 # The model cannot be used at all (bad key, unmappable labels): keep what
@@ -244,6 +261,26 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
     finally:
         if own:
             proj.close()
+
+
+def _cell(values: pd.Series, row_id: int) -> str:
+    value = values.iat[row_id]
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _check_can_run(task: Task, backend: Backend, columns: list[str]) -> None:
+    """Refuse a job that cannot work before anything is stored or sent."""
+    check = getattr(task, "check_columns", None)
+    if check is not None:
+        check(columns)
+    if backend.supports(task):
+        return
+    if task.generative_only or getattr(task, "explain", False):
+        why = ("it needs a model that writes text: an hf: chat or causal model, or an "
+               "openai: model")
+    else:
+        why = "choose another model"
+    raise BackendError(f"{backend.describe()} cannot run {task.describe()}: {why}")
 
 
 def _run_local(task, backend, row_ids, text_of, writer, state, report, cancelled) -> str:

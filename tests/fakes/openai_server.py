@@ -87,6 +87,41 @@ def label_probability(text: str) -> float:
     return 0.6 + (_hash(text)[1] % 40) / 100
 
 
+def _schema(body: dict) -> dict:
+    fmt = body.get("response_format") or {}
+    return (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
+
+
+def _system(body: dict) -> str:
+    return " ".join(str(m.get("content", "")) for m in body.get("messages") or []
+                    if isinstance(m, dict) and m.get("role") == "system")
+
+
+def answer_for(body: dict, text: str) -> tuple[str, str]:
+    """(the label, the message content) the fake answers ``text`` with, by what is asked:
+    a label of the schema's enum or of the prompt's "one of [...]" list (sentiment keywords
+    first, else by hash); for a multi-label codebook (a number per code) a confidence per
+    code; for a free prompt (no label asked for) a line of text."""
+    schema = _schema(body)
+    properties = schema.get("properties") or {}
+    enum = (properties.get("label") or {}).get("enum")
+    if enum is None:
+        listed = re.search(r"one of \[([^\]]*)\]", _system(body))
+        enum = [x.strip() for x in listed.group(1).split(",")] if listed else None
+    if enum:
+        label = label_for(text)
+        if label not in enum:
+            label = enum[_hash(text)[3] % len(enum)]
+        return label, json.dumps({"label": label, "score": STATED_SCORE})
+    codes = [k for k, v in properties.items() if (v or {}).get("type") == "number"]
+    if not codes and "every code present" in _system(body):
+        codes = re.findall(r'"([^"]+)": confidence', _system(body))
+    if codes:
+        pick = codes[_hash(text)[3] % len(codes)]
+        return pick, json.dumps({c: (0.9 if c == pick else 0.1) for c in codes})
+    return "", f"Answer about: {text[:60]}"
+
+
 @dataclass
 class Rule:
     """A fault for the requests it matches; ``times`` of them (None: all), in all or, with
@@ -472,8 +507,7 @@ class FakeOpenAI:
             rule = next((r for r in self._rules if r.take(request.text)), None)
         request.fault = rule.fault if rule else None
         text = request.text or ""
-        label = label_for(text)
-        content = json.dumps({"label": label, "score": STATED_SCORE})
+        label, content = answer_for(body, text)
         if rule is not None:
             if rule.fault in ("429", "500"):
                 headers = ({} if rule.retry_after is None

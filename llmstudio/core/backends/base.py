@@ -57,6 +57,16 @@ class Backend(ABC):
     def supports(self, task: Task) -> bool:
         return True
 
+    def transductive(self, task: Task) -> bool:
+        """True when a row's output depends on the other texts of the job too (a method
+        that learns from the whole corpus): the corpus is then part of the cache key."""
+        return False
+
+    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+        """Called once before the rows are annotated, with every text of the job (fitting
+        on coded examples or on the corpus); ``progress(fraction, message)``, and
+        ``cancelled()`` to stop early. Most backends need nothing."""
+
     def close(self) -> None:
         """Release resources; for remote backends, abandon requests in flight."""
 

@@ -50,7 +50,7 @@ class Dialect:
             return cls(format=LADDER_OPENAI[0], schema_in_json_object=False)
         return cls(format=LADDER_OTHER[0])
 
-    def request(self, *, model: str, messages: list[dict], name: str, schema: dict,
+    def request(self, *, model: str, messages: list[dict], name: str, schema: dict | None,
                 temperature: float, seed: int, max_tokens: int) -> dict:
         """The keyword arguments of ``chat.completions.create``."""
         kwargs: dict = {"model": model, "messages": messages,
@@ -59,7 +59,9 @@ class Dialect:
             kwargs["temperature"] = temperature
         if self.seed:
             kwargs["seed"] = seed
-        if self.format == "json_schema":
+        if schema is None:  # free text (a prompt task): nothing to structure
+            pass
+        elif self.format == "json_schema":
             kwargs["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": name, "schema": schema, "strict": True}}
         elif self.format == "json_object":

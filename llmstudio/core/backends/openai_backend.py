@@ -272,11 +272,12 @@ class OpenAIBackend(Backend):
                     {"role": "user", "content": f"That answer could not be read ({exc}). "
                                                 "Answer again with the JSON object only."}]
                 continue
-            label = out.get(task.columns()[0])
-            choice = reply.choices[0]
-            confidence = self._confidence(choice, label) if isinstance(label, str) else None
-            if confidence is not None:
-                out[task.columns()[1]] = round(confidence, 6)
+            # One label chosen: the logprob of its first token is the confidence.
+            label = out.get(f"{task.name}_label")
+            if isinstance(label, str) and f"{task.name}_score" in out:
+                confidence = self._confidence(reply.choices[0], label)
+                if confidence is not None:
+                    out[f"{task.name}_score"] = round(confidence, 6)
             return out
         return RowError(redact(f"unreadable answer after {PARSE_ATTEMPTS} attempts: {last_error}"))
 

@@ -5,6 +5,10 @@ generative backends), maps classifier scores onto its labels, and parses answers
 """
 
 from .base import ParseError, Task
-from .sentiment import SentimentTask
+from .choice import ChoiceTask
+from .coding import CodeTask
+from .prompt import PromptTask, TemplateError
+from .sentiment import SCALES, SentimentTask
 
-__all__ = ["ParseError", "SentimentTask", "Task"]
+__all__ = ["SCALES", "ChoiceTask", "CodeTask", "ParseError", "PromptTask", "SentimentTask",
+           "Task", "TemplateError"]

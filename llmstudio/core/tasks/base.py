@@ -41,6 +41,27 @@ class Task(ABC):
         """``{column: value}`` from a classifier's label probabilities (already on this
         task's labels)."""
 
+    # -- optional -----------------------------------------------------------------------
+
+    generative_only = False  # True: needs a model that writes text (a chat/causal or API model)
+    labels: tuple[str, ...] = ()  # a classification task's label set; () for free text
+
+    def inputs(self) -> list[str]:
+        """Columns besides the text column that one row's input is made of."""
+        return []
+
+    def render(self, text: str, row: dict[str, str]) -> str:
+        """One row's input to the model (``row`` holds the :meth:`inputs` columns)."""
+        return text
+
+    def complete(self, text: str, output: dict) -> dict:
+        """A model's output for ``text``, with anything the task adds itself."""
+        return output
+
+    def describe(self) -> str:
+        """One line for the run record and the Jobs panel."""
+        return self.name
+
 
 _OBJECT = re.compile(r"\{.*\}", re.S)
 
@@ -62,6 +83,16 @@ def json_object(raw: str) -> dict | None:
     for candidate in candidates:
         try:
             value = json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    # Prose after the object that has braces of its own ("... {like this}"): the first
+    # complete object from where one starts.
+    decoder = json.JSONDecoder()
+    for found in re.finditer(r"\{", text):
+        try:
+            value, _ = decoder.raw_decode(text, found.start())
         except json.JSONDecodeError:
             continue
         if isinstance(value, dict):

@@ -1,13 +1,18 @@
-"""Sentiment: one label from a scheme (positive/negative/neutral by default) and a score."""
+"""Sentiment: one label from a scheme (positive/negative/neutral by default, a 5-point
+scale, or the researcher's own labels), a score, and optionally a one-sentence
+explanation (generative models) and the VADER lexicon's label beside it as a baseline."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .base import ParseError, Task, json_object
+from .choice import ChoiceTask
 
 DEFAULT_LABELS = ("positive", "negative", "neutral")
+SCALES = {
+    "3": DEFAULT_LABELS,
+    "5": ("very negative", "negative", "neutral", "positive", "very positive"),
+}
 
 # Words classifiers and chat models use for the default labels.
 _SYNONYMS = {
@@ -18,63 +23,36 @@ _SYNONYMS = {
 
 
 @dataclass(frozen=True)
-class SentimentTask(Task):
+class SentimentTask(ChoiceTask):
     labels: tuple[str, ...] = DEFAULT_LABELS
     name: str = "sentiment"
+    baseline: bool = False  # add the VADER lexicon's label as <name>_lexicon
+
+    def instruction(self) -> str:
+        return "You classify the sentiment of texts for social-science research."
+
+    def synonyms(self) -> dict[str, str]:
+        return _SYNONYMS
 
     def params(self) -> dict:
-        return {"task": "sentiment", "labels": list(self.labels), "prompt_version": 1}
+        out = super().params()
+        out["task"] = "sentiment"
+        if self.baseline:
+            out["baseline"] = "vader"
+        return out
 
     def columns(self) -> list[str]:
-        return [f"{self.name}_label", f"{self.name}_score"]
+        columns = super().columns()
+        return columns + [f"{self.name}_lexicon"] if self.baseline else columns
 
-    def messages(self, text: str) -> list[dict]:
-        labels = ", ".join(self.labels)
-        return [
-            {"role": "system", "content": (
-                "You classify the sentiment of texts for social-science research. "
-                f"Answer with JSON only: {{\"label\": one of [{labels}], \"score\": your "
-                "confidence from 0 to 1}.")},
-            {"role": "user", "content": f"Text:\n{text}"},
-        ]
+    def complete(self, text: str, output: dict) -> dict:
+        if self.baseline:
+            from ..backends.lexicon import vader_label
 
-    def json_schema(self) -> dict:
-        return {
-            "type": "object",
-            "properties": {"label": {"type": "string", "enum": list(self.labels)},
-                           "score": {"type": "number", "minimum": 0, "maximum": 1}},
-            "required": ["label", "score"],
-            "additionalProperties": False,
-        }
+            output = {**output, f"{self.name}_lexicon": vader_label(text, self)}
+        return output
 
-    def label_of(self, word: str) -> str | None:
-        """This scheme's label for a model's word (case, synonyms), or None."""
-        key = word.strip().strip(".\"'").lower()
-        for label in self.labels:
-            if key == label.lower():
-                return label
-        mapped = _SYNONYMS.get(key)
-        return mapped if mapped in self.labels else None
-
-    def parse(self, raw: str) -> dict:
-        obj = json_object(raw)
-        if obj is not None and isinstance(obj.get("label"), str):
-            label = self.label_of(obj["label"])
-            if label is None:
-                raise ParseError(f"label {obj['label']!r} is not one of {list(self.labels)}")
-            score = obj.get("score")
-            try:
-                score = None if score is None else min(1.0, max(0.0, float(score)))
-            except (TypeError, ValueError):
-                score = None
-            return {self.columns()[0]: label, self.columns()[1]: score}
-        # Prose: accept it only when exactly one label is named.
-        found = {label for label in self.labels
-                 if re.search(rf"\b{re.escape(label)}\b", raw, re.IGNORECASE)}
-        if len(found) == 1:
-            return {self.columns()[0]: found.pop(), self.columns()[1]: None}
-        raise ParseError(f"no label of {list(self.labels)} in the answer {raw[:120]!r}")
-
-    def from_scores(self, scores: dict[str, float]) -> dict:
-        label = max(scores, key=scores.get)
-        return {self.columns()[0]: label, self.columns()[1]: float(scores[label])}
+    def describe(self) -> str:
+        extras = [" with explanations" if self.explain else "",
+                  f" from {len(self.examples)} examples" if self.examples else ""]
+        return f"sentiment ({', '.join(self.labels)}){''.join(extras)}"

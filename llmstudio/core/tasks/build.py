@@ -1,0 +1,111 @@
+"""A task from what the CLI's flags and the run dialog's fields say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..codebook import Codebook, load
+from ..errors import LlmstudioError
+from ..examples import read_examples
+from .base import Task
+from .coding import CodeTask
+from .prompt import PromptTask
+from .sentiment import SCALES, SentimentTask
+
+TASKS = ("sentiment", "code", "prompt")
+
+# Options that mean something for some tasks only: given to another, they would be
+# silently ignored, and the researcher would not get what they asked for.
+_ONLY_FOR = (
+    ("prompt", "--prompt", ("prompt",)),
+    ("system", "--system", ("prompt",)),
+    ("codebook", "--codebook", ("code",)),
+    ("multi_label", "--multi-label", ("code",)),
+    ("none_option", "--none-option", ("code",)),
+    ("scale", "--scale", ("sentiment",)),
+    ("baseline", "--baseline (the lexicon's sentiment)", ("sentiment",)),
+    ("labels", "--labels", ("sentiment", "code")),
+    ("examples", "--examples", ("sentiment", "code")),
+    ("explain", "--explain", ("sentiment", "code")),
+)
+
+
+@dataclass
+class TaskOptions:
+    task: str = "sentiment"
+    labels: tuple[str, ...] = ()
+    scale: str | None = None  # sentiment: "3" or "5"
+    codebook: Codebook | str | Path | None = None  # a Codebook, or a YAML/JSON file
+    multi_label: bool = False
+    none_option: bool = False
+    examples: tuple[tuple[str, str], ...] | str | Path | None = None  # pairs, or a file
+    prompt: str | None = None
+    system: str = ""
+    explain: bool = False
+    baseline: bool = False
+
+
+def parse_labels(text: str | None) -> tuple[str, ...]:
+    """``"a, b,c"`` -> ``("a", "b", "c")``; blanks dropped."""
+    return tuple(x.strip() for x in (text or "").split(",") if x.strip())
+
+
+def make_task(o: TaskOptions) -> Task:
+    """The task ``o`` describes; raises LlmstudioError saying which option is wrong."""
+    if o.task not in TASKS:
+        raise LlmstudioError(f"unknown task {o.task!r}; one of {', '.join(TASKS)}")
+    for option, flag, tasks in _ONLY_FOR:
+        value = getattr(o, option)
+        if value not in (None, False, "", ()) and o.task not in tasks:
+            raise LlmstudioError(f"{flag} is for {' or '.join('--task ' + t for t in tasks)}")
+    if o.task == "prompt":
+        if not o.prompt:
+            raise LlmstudioError("the prompt task needs a template (--prompt), e.g. "
+                                 "\"Rewrite this text to be more positive: {text}\"")
+        return PromptTask(template=o.prompt, system=o.system)
+    if o.task == "sentiment":
+        if o.labels and o.scale:
+            raise LlmstudioError("give --labels or --scale, not both")
+        labels = o.labels or SCALES.get(o.scale or "3")
+        if labels is None:
+            raise LlmstudioError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
+        _at_least_two(labels)
+        task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline)
+        return _with_examples(task, o.examples, multi=False)
+    book = o.codebook
+    if book is not None and o.labels:
+        raise LlmstudioError("give --codebook or --labels, not both")
+    if book is None:
+        if not o.labels:
+            raise LlmstudioError("the coding task needs codes: --codebook FILE or --labels a,b,c")
+        if not o.multi_label:
+            _at_least_two(o.labels)
+        book = Codebook.from_labels(o.labels, multi_label=o.multi_label)
+    elif not isinstance(book, Codebook):
+        book = load(book)
+    if o.multi_label and not book.multi_label:
+        book = Codebook(codes=book.codes, name=book.name, multi_label=True)
+    if o.none_option and book.multi_label:
+        raise LlmstudioError("--none-option is for single-label coding: with --multi-label "
+                             "a text may get no code at all")
+    if o.none_option and not book.none_option:
+        book = Codebook(codes=book.codes, name=book.name, none_option=True)
+    task = CodeTask(codebook=book, explain=o.explain)
+    return _with_examples(task, o.examples, multi=book.multi_label)
+
+
+def _at_least_two(labels) -> None:
+    if len(labels) < 2:
+        raise LlmstudioError(f"a label set needs at least two labels, got {list(labels)}")
+
+
+def _with_examples(task, examples, multi: bool):
+    if examples is None or examples == ():
+        return task
+    if not isinstance(examples, tuple):
+        examples = read_examples(examples, task.labels, multi_label=multi,
+                                 label_of=task.label_of)
+    from dataclasses import replace
+
+    return replace(task, examples=examples)

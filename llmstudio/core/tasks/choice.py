@@ -1,0 +1,128 @@
+"""One label per text from a fixed set: what sentiment and single-label coding share.
+
+Generative models are asked for JSON (``label``, ``score`` and, with ``explain``, a
+one-sentence ``explanation``) and their answers are read robustly: prose around the JSON,
+wrong case, synonyms, truncated JSON. A label outside the set is a parse error (the runner
+asks again, then records the row's error), never a silently wrong value. Coded examples
+(few-shot) go into the prompt as earlier turns of the conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from .base import ParseError, Task, json_object
+
+
+@dataclass(frozen=True)
+class ChoiceTask(Task):
+    labels: tuple[str, ...] = ()
+    name: str = "choice"
+    explain: bool = False  # ask generative models for a one-sentence explanation
+    examples: tuple[tuple[str, str], ...] = ()  # (text, label) coded examples, few-shot
+
+    # -- what subclasses say ----------------------------------------------------------
+
+    def instruction(self) -> str:
+        """The system prompt's first part: what to do."""
+        return "You classify texts for social-science research."
+
+    def synonyms(self) -> dict[str, str]:
+        """Words models use for this task's labels (lower case)."""
+        return {}
+
+    def prompt_version(self) -> int:
+        return 1
+
+    # -- the task ---------------------------------------------------------------------
+
+    def params(self) -> dict:
+        out = {"task": self.name, "labels": list(self.labels),
+               "prompt_version": self.prompt_version()}
+        if self.explain:
+            out["explain"] = True
+        if self.examples:
+            out["examples"] = [list(e) for e in self.examples]
+        return out
+
+    def columns(self) -> list[str]:
+        columns = [f"{self.name}_label", f"{self.name}_score"]
+        return columns + [f"{self.name}_explanation"] if self.explain else columns
+
+    def answer_format(self) -> str:
+        labels = ", ".join(self.labels)
+        fields = f'"label": one of [{labels}], "score": your confidence from 0 to 1'
+        if self.explain:
+            fields += ', "explanation": one sentence saying why'
+        return f"Answer with JSON only: {{{fields}}}."
+
+    def messages(self, text: str) -> list[dict]:
+        messages = [{"role": "system", "content": self.system_prompt()}]
+        for example, label in self.examples:
+            answer = {"label": label, "score": 1.0}
+            if self.explain:
+                answer["explanation"] = "A coded example."
+            messages += [{"role": "user", "content": f"Text:\n{example}"},
+                         {"role": "assistant", "content": json.dumps(answer)}]
+        messages.append({"role": "user", "content": f"Text:\n{text}"})
+        return messages
+
+    def system_prompt(self) -> str:
+        instruction = self.instruction().strip()
+        return f"{instruction}{chr(10) * 2 if chr(10) in instruction else ' '}{self.answer_format()}"
+
+    def json_schema(self) -> dict:
+        properties = {"label": {"type": "string", "enum": list(self.labels)},
+                      "score": {"type": "number", "minimum": 0, "maximum": 1}}
+        if self.explain:
+            properties["explanation"] = {"type": "string"}
+        return {"type": "object", "properties": properties, "required": list(properties),
+                "additionalProperties": False}
+
+    def label_of(self, word: str) -> str | None:
+        """This task's label for a model's word (case, synonyms), or None."""
+        key = word.strip().strip(".\"'").strip().lower()
+        for label in self.labels:
+            if key == label.lower():
+                return label
+        mapped = self.synonyms().get(key)
+        return mapped if mapped in self.labels else None
+
+    def parse(self, raw: str) -> dict:
+        label_col, score_col = self.columns()[:2]
+        obj = json_object(raw)
+        if obj is not None and isinstance(obj.get("label"), str):
+            label = self.label_of(obj["label"])
+            if label is None:
+                raise ParseError(f"label {obj['label']!r} is not one of {list(self.labels)}")
+            out = {label_col: label, score_col: _unit(obj.get("score"))}
+            if self.explain:
+                explanation = obj.get("explanation")
+                out[self.columns()[2]] = explanation.strip() if isinstance(explanation, str) else None
+            return out
+        # Prose: accept it only when exactly one label is named.
+        found = {label for label in self.labels
+                 if re.search(rf"(?<!\w){re.escape(label)}(?!\w)", raw, re.IGNORECASE)}
+        if len(found) == 1:
+            out = {label_col: found.pop(), score_col: None}
+            if self.explain:
+                out[self.columns()[2]] = None
+            return out
+        raise ParseError(f"no label of {list(self.labels)} in the answer {raw[:120]!r}")
+
+    def from_scores(self, scores: dict[str, float]) -> dict:
+        label = max(scores, key=scores.get)
+        out = {self.columns()[0]: label, self.columns()[1]: float(scores[label])}
+        if self.explain:
+            out[self.columns()[2]] = None
+        return out
+
+
+def _unit(value) -> float | None:
+    """A score clipped to [0, 1]; None when it is not a number."""
+    try:
+        return None if value is None else min(1.0, max(0.0, float(value)))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,166 @@
+"""Coding texts against a codebook: one code per text (single-label) or any number of
+codes (multi-label), each with a confidence.
+
+Output columns are named after the task: ``code_label`` and ``code_score`` for
+single-label; for multi-label one ``code_<name>`` column per code (1 when the code applies,
+0 when not) and ``code_<name>_score`` with its confidence.
+
+Generative models get the codebook in the prompt (names, descriptions, inclusion and
+exclusion rules, examples) and answer in JSON: ``{"label": ..., "score": ...}``, or for
+multi-label ``{"<code>": confidence, ...}`` with every code present. A code is applied
+when its confidence is at least 0.5.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from ..codebook import NONE_CODE, Codebook, column_slug
+from .base import ParseError, json_object
+from .choice import ChoiceTask
+
+APPLIES_AT = 0.5
+
+
+@dataclass(frozen=True)
+class CodeTask(ChoiceTask):
+    codebook: Codebook | None = None
+    name: str = "code"
+    labels: tuple[str, ...] = ()  # filled from the codebook
+
+    def __post_init__(self):
+        if self.codebook is None:
+            raise ValueError("a coding task needs a codebook")
+        # Frozen dataclass: set the derived label set once, here.
+        object.__setattr__(self, "labels", self.codebook.labels()
+                           if not self.multi_label else self.codebook.names)
+
+    @property
+    def multi_label(self) -> bool:
+        return self.codebook.multi_label
+
+    def instruction(self) -> str:
+        book = self.codebook
+        how = ("Decide which of these codes apply to the text (any number, possibly none)."
+               if self.multi_label else "Choose the one code that fits the text best.")
+        return ("You code texts for social-science research with this codebook "
+                f"({book.name}).\n{how}\n\nCodes:\n{book.prompt_text()}")
+
+    def synonyms(self) -> dict[str, str]:
+        if self.codebook.none_option:
+            return {w: NONE_CODE for w in ("none of these", "none of the above", "no code",
+                                           "other", "n/a")}
+        return {}
+
+    def params(self) -> dict:
+        out = super().params()
+        out["task"] = "code"
+        out["codebook"] = self.codebook.to_dict()
+        return out
+
+    def describe(self) -> str:
+        kind = "multi-label" if self.multi_label else "single-label"
+        extra = f", {len(self.examples)} examples" if self.examples else ""
+        return f"coding with {self.codebook.name!r} ({len(self.codebook.codes)} codes, {kind}{extra})"
+
+    # -- multi-label --------------------------------------------------------------------
+
+    def code_columns(self) -> list[tuple[str, str, str]]:
+        """(code, applies column, score column) per code."""
+        return [(c, f"{self.name}_{column_slug(c)}", f"{self.name}_{column_slug(c)}_score")
+                for c in self.codebook.names]
+
+    def columns(self) -> list[str]:
+        if not self.multi_label:
+            return super().columns()
+        columns = [col for _, applies, score in self.code_columns() for col in (applies, score)]
+        return columns + [f"{self.name}_explanation"] if self.explain else columns
+
+    def answer_format(self) -> str:
+        if not self.multi_label:
+            return super().answer_format()
+        fields = ", ".join(f'"{c}": confidence 0 to 1 that it applies' for c in self.labels)
+        if self.explain:
+            fields += ', "explanation": one sentence saying why'
+        return f"Answer with JSON only, every code present: {{{fields}}}."
+
+    def messages(self, text: str) -> list[dict]:
+        if not self.multi_label:
+            return super().messages(text)
+        messages = [{"role": "system", "content": self.system_prompt()}]
+        for example, codes in self.examples:
+            applied = {c.strip() for c in codes.split(";")}
+            answer = {c: (1.0 if c in applied else 0.0) for c in self.labels}
+            messages += [{"role": "user", "content": f"Text:\n{example}"},
+                         {"role": "assistant", "content": json.dumps(answer)}]
+        messages.append({"role": "user", "content": f"Text:\n{text}"})
+        return messages
+
+    def json_schema(self) -> dict:
+        if not self.multi_label:
+            return super().json_schema()
+        properties = {c: {"type": "number", "minimum": 0, "maximum": 1} for c in self.labels}
+        if self.explain:
+            properties["explanation"] = {"type": "string"}
+        return {"type": "object", "properties": properties, "required": list(properties),
+                "additionalProperties": False}
+
+    def parse(self, raw: str) -> dict:
+        if not self.multi_label:
+            return super().parse(raw)
+        obj = json_object(raw)
+        if obj is None:
+            raise ParseError(f"no JSON object in the answer {raw[:120]!r}")
+        scores: dict[str, float] = {}
+        for key, value in obj.items():
+            if key == "explanation":
+                continue
+            code = self.label_of(str(key))
+            if code is None:
+                raise ParseError(f"{key!r} is not a code of {list(self.labels)}")
+            score = _confidence(value)
+            if score is None:
+                raise ParseError(f"the confidence for {code!r} is not a number: {value!r}")
+            scores[code] = score
+        missing = [c for c in self.labels if c not in scores]
+        if missing:
+            raise ParseError(f"the answer leaves out {', '.join(map(repr, missing))}")
+        out = self.from_scores(scores)
+        if self.explain:
+            explanation = obj.get("explanation")
+            out[f"{self.name}_explanation"] = (explanation.strip()
+                                               if isinstance(explanation, str) else None)
+        return out
+
+    def from_scores(self, scores: dict[str, float]) -> dict:
+        """Single-label: the best code. Multi-label: ``scores`` are independent
+        probabilities per code; each applies at 0.5 or more."""
+        if not self.multi_label:
+            return super().from_scores(scores)
+        out: dict = {}
+        for code, applies, score in self.code_columns():
+            p = float(scores.get(code, 0.0))
+            out[applies] = int(p >= APPLIES_AT)
+            out[score] = round(p, 6)
+        if self.explain:
+            out[f"{self.name}_explanation"] = None
+        return out
+
+
+def _confidence(value) -> float | None:
+    """A confidence from a model: a number, true/false, "yes"/"no", or "0.8"."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return min(1.0, max(0.0, float(value)))
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("yes", "true", "applies"):
+            return 1.0
+        if word in ("no", "false"):
+            return 0.0
+        if re.fullmatch(r"[0-9]*\.?[0-9]+", word):
+            return min(1.0, max(0.0, float(word)))
+    return None
