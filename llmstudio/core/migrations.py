@@ -122,7 +122,24 @@ def _v3_retryable_errors(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs, _v3_retryable_errors)
+def _v4_codebooks(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- The project's codebooks, by name; body is the codebook as JSON (codebook.py).
+        CREATE TABLE codebooks (
+            name TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            modified TEXT NOT NULL
+        );
+        -- The exact messages a generative model gets, with {text} where each row's text
+        -- goes (JSON): the methods record quotes it.
+        ALTER TABLE runs ADD COLUMN prompt TEXT;
+        """,
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs, _v3_retryable_errors, _v4_codebooks)
 
 
 def schema_version(db: sqlite3.Connection) -> int:

@@ -277,6 +277,42 @@ class Project:
             self.db.execute("INSERT INTO history (action, detail) VALUES ('consent', ?)",
                             (f"send {', '.join(columns)} to {endpoint}",))
 
+    # -- codebooks ----------------------------------------------------------------------
+
+    def codebooks(self) -> list[str]:
+        """The names of the project's codebooks, in alphabetical order."""
+        return [n for (n,) in self.db.execute("SELECT name FROM codebooks ORDER BY name")]
+
+    def codebook(self, name: str):
+        """The codebook called ``name``; ProjectError if there is none."""
+        from .codebook import CodebookError, loads
+
+        row = self.db.execute("SELECT body FROM codebooks WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise ProjectError(f"{self.path}: no codebook named {name!r}")
+        try:
+            return loads(row[0], f"{self.path}: codebook {name!r}", json_format=True)
+        except CodebookError as exc:
+            raise ProjectError(str(exc)) from None
+
+    def save_codebook(self, book, replaces: str | None = None) -> None:
+        """Store ``book`` under its name (replacing ``replaces`` when it was renamed)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if replaces is not None and replaces != book.name:
+                self.db.execute("DELETE FROM codebooks WHERE name = ?", (replaces,))
+            self.db.execute("INSERT OR REPLACE INTO codebooks VALUES (?, ?, ?)",
+                            (book.name, book.to_json(), _now()))
+            self.db.execute("INSERT INTO history (action, detail) VALUES ('codebook', ?)",
+                            (f"saved {book.name!r} ({len(book.codes)} codes)",))
+
+    def delete_codebook(self, name: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM codebooks WHERE name = ?", (name,))
+            self.db.execute("INSERT INTO history (action, detail) VALUES ('codebook', ?)",
+                            (f"deleted {name!r}",))
+
     def save_as(self, path: str | Path) -> "Project":
         """Copy the project (consistently, even mid-use) to ``path`` and return it opened.
 

@@ -114,10 +114,13 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
         else:
             cur = db.execute(
                 "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
-                "columns, status, rows_total, created, software) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "columns, status, rows_total, created, software, prompt) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (key, task.name, json.dumps(task.params()), backend.kind,
                  json.dumps(backend.fingerprint()), text_column, json.dumps(task.columns()),
-                 "running", total, _now(), f"llmstudio {__version__}"))
+                 "running", total, _now(), f"llmstudio {__version__}",
+                 json.dumps(task.messages(task.render("{text}", {c: "{" + c + "}" for c in
+                                                                  task.inputs()})))))
             run_id = cur.lastrowid
         db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
                    (f"run {run_id}: {task.name} with {backend.describe()}",))
