@@ -150,12 +150,14 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace)
     """Say what leaves the computer and what it may cost; typing the command is the
     consent, which is recorded in the project like the window's consent dialog."""
     from .core.cost import estimate
+    from .core.runner import row_inputs
     from .core.secrets import endpoint_id
 
     corpus = project.corpus()
     column = args.text_column or corpus.text_column
     columns = [column] + [c for c in task.inputs() if c != column]
-    texts = corpus.frame[column].fillna("").astype(str).tolist()[: args.limit]
+    rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
+    texts = row_inputs(task, corpus.frame, column, rows)
     endpoint = endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
     print(f"sending column{'s' if len(columns) > 1 else ''} {named} of {len(texts):,} rows to "

@@ -62,11 +62,14 @@ class Estimate:
                 f"{self.output_tokens:,} output tokens; {cost}")
 
 
-def estimate(task: Task, texts: list[str], model: str, output_tokens_per_row: int = 20) -> Estimate:
-    """Tokens and cost of sending ``texts`` (the rows not yet answered) through ``task``."""
+def estimate(task: Task, texts: list[str], model: str,
+             output_tokens_per_row: int | None = None) -> Estimate:
+    """Tokens and cost of sending ``texts`` (each row's input as the runner makes it: see
+    :func:`llmstudio.core.runner.row_inputs`) through ``task``."""
     prompt = sum(tokens(m["content"]) for m in task.messages(""))
     inp = sum(prompt + tokens(t) for t in texts)
-    out = output_tokens_per_row * len(texts)
+    per_row = task.expected_output_tokens() if output_tokens_per_row is None else output_tokens_per_row
+    out = per_row * len(texts)
     price = price_table().get(model)
     cost = None if price is None else (inp * price[0] + out * price[1]) / 1e6
     return Estimate(len(texts), inp, out, cost)

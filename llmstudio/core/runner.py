@@ -189,17 +189,13 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         corpus = proj.corpus()
         column = text_column or corpus.text_column
         _check_can_run(task, backend, list(corpus.frame.columns))
-        texts = corpus.frame[column]
-        extra = {name: corpus.frame[name] for name in task.inputs()}
-        wanted = list(range(len(texts))) if rows is None else list(rows)
+        wanted = list(range(len(corpus.frame))) if rows is None else list(rows)
         if limit is not None:
             wanted = wanted[:limit]
         db = proj.db
 
-        def text_of(row_id: int) -> str:
-            """The row's input: its text, or a prompt filled from its columns."""
-            return task.render(_cell(texts, row_id),
-                               {name: _cell(values, row_id) for name, values in extra.items()})
+        # The row's input: its text, or a prompt filled from its columns.
+        text_of = _input_maker(task, corpus.frame, column)
 
         corpus_key = (digest([text_of(r) for r in wanted])
                       if backend.transductive(task) else None)
@@ -266,6 +262,27 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             proj.close()
 
 
+def row_inputs(task: Task, frame: pd.DataFrame, text_column: str,
+               rows: Sequence[int] | None = None) -> list[str]:
+    """Each row's input as the model gets it: its text, or the prompt filled from its
+    columns (what is sent, and so what cost estimates count)."""
+    input_of = _input_maker(task, frame, text_column)
+    return [input_of(r) for r in (range(len(frame)) if rows is None else rows)]
+
+
+def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], str]:
+    check = getattr(task, "check_columns", None)  # placeholders naming no column
+    if check is not None:
+        check(list(frame.columns))
+    texts, extra = frame[text_column], {c: frame[c] for c in task.inputs()}
+
+    def input_of(row_id: int) -> str:
+        return task.render(_cell(texts, row_id),
+                           {c: _cell(values, row_id) for c, values in extra.items()})
+
+    return input_of
+
+
 def _cell(values: pd.Series, row_id: int) -> str:
     value = values.iat[row_id]
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
@@ -286,14 +303,24 @@ def _check_can_run(task: Task, backend: Backend, columns: list[str]) -> None:
     raise BackendError(f"{backend.describe()} cannot run {task.describe()}: {why}")
 
 
-def _run_local(task, backend, row_ids, text_of, writer, state, report, cancelled) -> str:
-    # Length-sorted batches: similar lengths pad less, so each batch does less work.
+def _local_batches(backend, row_ids, text_of) -> list[list]:
+    """Row ids in batches: the backend's own plan when it has one (``plan_batches``: a
+    model that knows its token lengths), else sorted by characters in ``batch_size`` rows,
+    since similar lengths pad less and so each batch does less work."""
+    plan = getattr(backend, "plan_batches", None)
+    if plan is not None:
+        planned = plan([text_of(r) for r in row_ids])
+        if planned is not None:
+            return [[row_ids[i] for i in batch] for batch in planned]
     order = sorted(row_ids, key=lambda r: len(text_of(r)))
     size = max(1, backend.batch_size)
-    for start in range(0, len(order), size):
+    return [order[start:start + size] for start in range(0, len(order), size)]
+
+
+def _run_local(task, backend, row_ids, text_of, writer, state, report, cancelled) -> str:
+    for batch in _local_batches(backend, list(row_ids), text_of):
         if cancelled():
             return "cancelled"
-        batch = order[start:start + size]
         batch_texts = [text_of(r) for r in batch]
         outcomes = backend.annotate(task, batch_texts)
         for row_id, text, outcome in zip(batch, batch_texts, outcomes):

@@ -30,9 +30,12 @@ What the model is used for is read from its config (``pipeline_task`` overrides 
 
 Local inference runs under ``torch.inference_mode()`` on the device
 :func:`~llmstudio.core.backends.device.best_device` picks (CUDA, MPS, CPU), with inputs
-truncated to the model's maximum length. On the CPU each batch the runner hands over is
-cut into groups of similar token length (:func:`length_groups`) so that little time goes
-into padding, and torch uses one thread per physical core (:func:`configure_cpu_threads`).
+truncated to the model's maximum length. A classifier plans the runner's batches itself
+(:meth:`HFBackend.plan_batches`): rows sorted by token length, and on the CPU cut by a
+token budget rather than a row count (:func:`token_batches`), so that short texts go in
+bigger batches and little time goes into padding. On the CPU torch uses one thread per
+physical core (:func:`configure_cpu_threads`), and a batch runs as ``CPU_STREAMS``
+concurrent streams that share those threads (:func:`split_even`).
 ``trust_remote_code`` stays off unless the user turns it on for a model they trust.
 
 Hub ids load from the local Hugging Face cache when they are there; otherwise they are
@@ -46,6 +49,8 @@ import hashlib
 import os
 import re
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..tasks.base import ParseError, Task
@@ -223,14 +228,54 @@ def detect_pipeline_task(config) -> str:
 GROUP_OVERHEAD_TOKENS = 64
 
 
+# Tokens in one CPU batch per row of ``batch_size``: the default 32 rows give 2,048 tokens,
+# 80 tweets of 25 tokens but 4 texts of 512. A forward pass costs about its token count
+# (padding included), and a matmul of ~2,000 rows is at its best rate on a CPU.
+TOKENS_PER_ROW = 64
+# Concurrent forward streams on the CPU, each with its share of torch's threads. Two
+# streams of one thread beat one stream of two on a 2-core machine: no thread waits at a
+# barrier for the other after every op (costly when another process takes a core for a
+# moment), and one stream's Python work (tokenising, module calls) overlaps the other's
+# matmuls.
+CPU_STREAMS = 2
+
+
+def token_batches(lengths: list[int], budget: int) -> list[tuple[int, int]]:
+    """Cut ascending token ``lengths`` into runs ``[a, b)`` whose padded size (rows x
+    longest) stays within ``budget`` tokens; a text longer than the budget goes alone."""
+    runs, a = [], 0
+    for b, length in enumerate(lengths):
+        if b > a and (b - a + 1) * length > budget:
+            runs.append((a, b))
+            a = b
+    if lengths:
+        runs.append((a, len(lengths)))
+    return runs
+
+
+def split_even(lengths: list[int], parts: int) -> list[tuple[int, int]]:
+    """Cut ``lengths`` into at most ``parts`` contiguous non-empty runs of about equal
+    sums (the work of each concurrent stream)."""
+    total, runs, a, acc = sum(lengths), [], 0, 0
+    for b, length in enumerate(lengths, 1):
+        acc += length
+        if len(runs) < parts - 1 and acc * parts >= total * (len(runs) + 1) and b < len(lengths):
+            runs.append((a, b))
+            a = b
+    if a < len(lengths):
+        runs.append((a, len(lengths)))
+    return runs
+
+
 def length_groups(lengths: list[int], overhead: int = GROUP_OVERHEAD_TOKENS
                   ) -> list[tuple[int, int]]:
     """Cut ascending token ``lengths`` into runs ``[a, b)`` that minimise the tokens
     processed (each run padded to its longest) plus ``overhead`` per run.
 
-    The runner sorts rows by characters, a loose proxy for tokens (an emoji, a URL or an
-    @mention is many tokens for few characters): over TweetEval, batches of 32 so sorted
-    carry 44% padding; cut this way, 12%. Exact, by dynamic programming (n is a batch).
+    For batches the backend did not plan itself (a runner's rows sorted by characters, a
+    loose proxy for tokens: an emoji, a URL or an @mention is many tokens for few
+    characters): over TweetEval, batches of 32 so sorted carry 44% padding; cut this way,
+    12%. Exact, by dynamic programming (n is a batch).
     """
     n = len(lengths)
     best = [0] + [float("inf")] * n
@@ -345,6 +390,10 @@ class HFBackend(Backend):
         self.batch_size = max(1, int(batch_size))
         self.label_map = dict(label_map) if label_map else None
         self.revision = revision
+        self._pool: ThreadPoolExecutor | None = None  # CPU streams, made on first use
+        # A fast tokenizer is not safe to call from two threads at once (its padding and
+        # truncation settings are switched per call): the streams take turns with it.
+        self._tokenizer_lock = threading.Lock()
         if self.device == "cpu":
             configure_cpu_threads()
 
@@ -546,6 +595,9 @@ class HFBackend(Backend):
     def close(self) -> None:
         """Drop the model (a backend serves one job); GPU memory goes back to the pool."""
         self.model = None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         if self.device.startswith("cuda"):
             self._torch.cuda.empty_cache()
 
@@ -566,46 +618,109 @@ class HFBackend(Backend):
         if self.pipeline_task == ZERO_SHOT:
             return [task.from_scores(s) for s in self._zero_shot(labels, texts)]
         mapping = map_labels(self.model_name, self.model_labels, task, self.label_map)
-        out = []
-        for start in range(0, len(texts), self.batch_size):
-            for probs in self._classify(texts[start:start + self.batch_size]):
+        out: list = [None] * len(texts)
+        lengths = self._token_lengths(texts)
+        # A batch the runner planned comes back as one batch (it is within the budget).
+        for batch in self._plan(lengths):
+            probs_of = self._classify([texts[i] for i in batch], [lengths[i] for i in batch])
+            for i, probs in zip(batch, probs_of):
                 scores = dict.fromkeys(labels, 0.0)
                 for label, p in zip(mapping, probs):
                     scores[label] += p
-                out.append(task.from_scores(scores))
+                out[i] = task.from_scores(scores)
         return out
+
+    def plan_batches(self, texts: list[str]) -> list[list[int]] | None:
+        """The runner's batches (lists of indices into ``texts``), or None to leave them to
+        the runner: for a classifier, texts sorted by token length (one tokenizer call for
+        all), cut on the CPU by a budget of ``batch_size * TOKENS_PER_ROW`` padded tokens,
+        elsewhere into ``batch_size`` rows."""
+        if self.pipeline_task != TEXT_CLASSIFICATION or not texts:
+            return None
+        return self._plan(self._token_lengths(texts))
+
+    def _plan(self, lengths: list[int]) -> list[list[int]]:
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        if self.device == "cpu":
+            runs = token_batches([lengths[i] for i in order], self.batch_size * TOKENS_PER_ROW)
+        else:
+            runs = [(a, a + self.batch_size) for a in range(0, len(order), self.batch_size)]
+        return [order[a:b] for a, b in runs]
 
     # -- the work --------------------------------------------------------------------
 
-    def _forward(self, *texts: list[str], truncation="longest_first"):
+    def _token_lengths(self, *texts: list[str], truncation="longest_first") -> list[int]:
+        with self._tokenizer_lock:
+            encoded = self.tokenizer(*texts, truncation=truncation, max_length=self.max_length)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def _forward(self, *texts: list[str], truncation="longest_first",
+                 lengths: list[int] | None = None):
         """Logits (float32, in input order) for a batch of texts or (text, pair) lists.
 
-        On the CPU the batch is cut into groups of similar token length, each padded only
-        to its own longest (see :func:`length_groups`); a GPU takes the batch whole.
+        On the CPU the batch, sorted by token length, is dealt to ``CPU_STREAMS`` streams
+        in runs of equal tokens, and each stream cuts its run into groups padded only to
+        their own longest (see :func:`length_groups`); a GPU takes the batch whole.
+        ``lengths``: the texts' token lengths when the caller has them already.
         """
         torch = self._torch
-        kwargs = {"truncation": truncation, "max_length": self.max_length}
         n = len(texts[0])
-        groups = [list(range(n))]
-        if self.device == "cpu" and n > 1:
-            lengths = [len(ids) for ids in self.tokenizer(*texts, **kwargs)["input_ids"]]
-            order = sorted(range(n), key=lengths.__getitem__)
-            groups = [order[a:b] for a, b in length_groups([lengths[i] for i in order])]
-        out = [None] * n
-        for group in groups:
-            part = [[column[i] for i in group] for column in texts]
-            encoded = self.tokenizer(*part, padding=True, return_tensors="pt", **kwargs)
-            encoded = {k: v.to(self.device) for k, v in encoded.items()}
-            with torch.inference_mode():
-                logits = self.model(**encoded).logits.float().cpu()
-            for i, row in zip(group, logits):
-                out[i] = row
-        return torch.stack(out)
+        if self.device != "cpu" or n == 1:
+            return self._logits(texts, list(range(n)), truncation)
+        if lengths is None:
+            lengths = self._token_lengths(*texts, truncation=truncation)
+        order = sorted(range(n), key=lengths.__getitem__)
+        streams = min(CPU_STREAMS, torch.get_num_threads())
+        runs = split_even([lengths[i] for i in order], streams)
+        if len(runs) == 1:
+            logits = self._grouped_logits(texts, order, lengths, truncation)
+        else:
+            # A stream per run; each stream's thread takes its share of torch's threads.
+            threads = max(1, torch.get_num_threads() // len(runs))
+            jobs = [self._cpu_pool().submit(self._grouped_logits, texts, order[a:b], lengths,
+                                            truncation, threads) for a, b in runs]
+            try:
+                logits = torch.cat([job.result() for job in jobs])
+            finally:
+                # A thread setting its torch thread count also sets the default of threads
+                # started later (a next job's worker): put it back. This thread's own count
+                # is unchanged by the streams', so this is what it was.
+                torch.set_num_threads(torch.get_num_threads())
+        out = torch.empty_like(logits)
+        out[torch.tensor(order)] = logits  # back to input order
+        return out
 
-    def _classify(self, texts: list[str]) -> list[list[float]]:
+    def _cpu_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(CPU_STREAMS, thread_name_prefix="llmstudio-hf")
+        return self._pool
+
+    def _grouped_logits(self, texts, rows: list[int], lengths: list[int], truncation,
+                        threads: int | None = None):
+        """Logits of ``rows`` (sorted by token length, in that order), in groups of similar
+        length; ``threads``: torch's intra-op threads for this (stream) thread."""
+        torch = self._torch
+        if threads is not None and torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        runs = length_groups([lengths[i] for i in rows])
+        return torch.cat([self._logits(texts, rows[a:b], truncation) for a, b in runs])
+
+    def _logits(self, texts, rows: list[int], truncation):
+        """Logits of ``rows`` as one padded batch."""
+        part = [[column[i] for i in rows] for column in texts]
+        with self._tokenizer_lock:
+            encoded = self.tokenizer(*part, padding=True, truncation=truncation,
+                                     max_length=self.max_length, return_tensors="pt")
+        if self.device != "cpu":
+            encoded = {k: v.to(self.device) for k, v in encoded.items()}
+        with self._torch.inference_mode():
+            return self.model(**encoded).logits.float().cpu()
+
+    def _classify(self, texts: list[str], lengths: list[int] | None = None
+                  ) -> list[list[float]]:
         """Probabilities over the model's labels, one list per text (``top_k=None``)."""
         torch = self._torch
-        logits = self._forward(texts)
+        logits = self._forward(texts, lengths=lengths)
         config = self.model.config
         # As the text-classification pipeline does: sigmoid for multi-label or one-logit
         # models, softmax otherwise.

@@ -56,7 +56,8 @@ class LexiconBackend(Backend):
                 "thresholds": [NEGATIVE_AT, POSITIVE_AT], "strong": STRONG_AT}
 
     def supports(self, task: Task) -> bool:
-        return isinstance(task, SentimentTask) and not task.examples
+        # Only its own three- or five-way judgement: no explanations, no learning.
+        return isinstance(task, SentimentTask) and not task.examples and not task.explain
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         if not isinstance(task, SentimentTask):

@@ -62,6 +62,10 @@ class Task(ABC):
         """One line for the run record and the Jobs panel."""
         return self.name
 
+    def expected_output_tokens(self) -> int:
+        """About how long an answer is (cost estimates)."""
+        return 20
+
 
 _OBJECT = re.compile(r"\{.*\}", re.S)
 

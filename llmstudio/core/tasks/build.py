@@ -91,6 +91,9 @@ def make_task(o: TaskOptions) -> Task:
                              "a text may get no code at all")
     if o.none_option and not book.none_option:
         book = Codebook(codes=book.codes, name=book.name, none_option=True)
+    if not book.multi_label and len(book.labels()) < 2:
+        raise LlmstudioError(f"codebook {book.name!r} has one code: single-label coding needs "
+                             "at least two, or 'none of these' (--none-option)")
     task = CodeTask(codebook=book, explain=o.explain)
     return _with_examples(task, o.examples, multi=book.multi_label)
 
@@ -101,11 +104,28 @@ def _at_least_two(labels) -> None:
 
 
 def _with_examples(task, examples, multi: bool):
-    if examples is None or examples == ():
-        return task
-    if not isinstance(examples, tuple):
-        examples = read_examples(examples, task.labels, multi_label=multi,
-                                 label_of=task.label_of)
     from dataclasses import replace
 
+    if examples is None or examples == ():
+        return task
+    if isinstance(examples, (str, Path)):
+        examples = read_examples(examples, task.labels, multi_label=multi,
+                                 label_of=task.label_of)
+    else:  # pairs from the window: the same checks as a file's
+        examples = tuple(_checked_pair(task, pair, multi, i)
+                         for i, pair in enumerate(examples, 1))
     return replace(task, examples=examples)
+
+
+def _checked_pair(task, pair, multi: bool, i: int) -> tuple[str, str]:
+    try:
+        text, label = pair
+    except (TypeError, ValueError):
+        raise LlmstudioError(f"example {i}: expected (text, label), got {pair!r}") from None
+    words = [w for w in str(label).split(";") if w.strip()] if multi else [str(label)]
+    mapped = [task.label_of(w) for w in words]
+    if not str(text).strip() or any(m is None for m in mapped):
+        raise LlmstudioError(f"example {i}: label {label!r} is not one of "
+                             f"{', '.join(task.labels)}" if str(text).strip()
+                             else f"example {i}: the example has no text")
+    return str(text), ";".join(mapped)

@@ -69,6 +69,10 @@ class ChoiceTask(Task):
         messages.append({"role": "user", "content": f"Text:\n{text}"})
         return messages
 
+    def expected_output_tokens(self) -> int:
+        per_label = 8 * len(self.labels) if getattr(self, "multi_label", False) else 20
+        return per_label + (30 if self.explain else 0)
+
     def system_prompt(self) -> str:
         instruction = self.instruction().strip()
         return f"{instruction}{chr(10) * 2 if chr(10) in instruction else ' '}{self.answer_format()}"
@@ -102,9 +106,14 @@ class ChoiceTask(Task):
                 explanation = obj.get("explanation")
                 out[self.columns()[2]] = explanation.strip() if isinstance(explanation, str) else None
             return out
-        # Prose: accept it only when exactly one label is named.
-        found = {label for label in self.labels
-                 if re.search(rf"(?<!\w){re.escape(label)}(?!\w)", raw, re.IGNORECASE)}
+        # Prose: accept it only when exactly one label is named. Longer labels first, and
+        # blanked out once found: "very positive" does not also name "positive".
+        found, rest = set(), raw
+        for label in sorted(self.labels, key=len, reverse=True):
+            pattern = re.compile(rf"(?<!\w){re.escape(label)}(?!\w)", re.IGNORECASE)
+            if pattern.search(rest):
+                found.add(label)
+                rest = pattern.sub(" ", rest)
         if len(found) == 1:
             out = {label_col: found.pop(), score_col: None}
             if self.explain:

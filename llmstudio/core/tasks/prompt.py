@@ -99,6 +99,9 @@ class PromptTask(Task):
     def from_scores(self, scores: dict[str, float]) -> dict:
         raise ParseError("a prompt task needs a model that writes text")
 
+    def expected_output_tokens(self) -> int:
+        return 150  # a rewrite or summary of a short text
+
     def describe(self) -> str:
         short = " ".join(self.template.split())
         return f"prompt “{short[:60]}{'…' if len(short) > 60 else ''}”"
