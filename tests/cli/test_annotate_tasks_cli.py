@@ -4,9 +4,7 @@ and offline with the lexicon."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -32,21 +30,9 @@ codes:
 
 
 @pytest.fixture
-def annotate(tmp_path):
+def annotate(annotate_cli):
     """``annotate(*args)`` -> CompletedProcess."""
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    env.update({
-        "LLMSTUDIO_CONFIG_DIR": str(tmp_path / "config"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    })
-
-    def run(*args, timeout: float = 60):
-        return subprocess.run([sys.executable, "-m", "llmstudio", "annotate", *map(str, args)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True,
-                              encoding="utf-8", timeout=timeout)
-
-    return run
+    return lambda *args, timeout=60: annotate_cli(*args, timeout=timeout)[0]
 
 
 @pytest.fixture

@@ -58,14 +58,19 @@ class ChoiceTask(Task):
             fields += ', "explanation": one sentence saying why'
         return f"Answer with JSON only: {{{fields}}}."
 
+    def example_answer(self, label: str) -> dict:
+        """The answer a coded example shows the model (the same shape as the schema's:
+        a model shown answers without a field learns to leave it out)."""
+        answer: dict = {"label": label, "score": 1.0}
+        if self.explain:
+            answer["explanation"] = "A coded example."
+        return answer
+
     def messages(self, text: str) -> list[dict]:
         messages = [{"role": "system", "content": self.system_prompt()}]
         for example, label in self.examples:
-            answer = {"label": label, "score": 1.0}
-            if self.explain:
-                answer["explanation"] = "A coded example."
             messages += [{"role": "user", "content": f"Text:\n{example}"},
-                         {"role": "assistant", "content": json.dumps(answer)}]
+                         {"role": "assistant", "content": json.dumps(self.example_answer(label))}]
         messages.append({"role": "user", "content": f"Text:\n{text}"})
         return messages
 

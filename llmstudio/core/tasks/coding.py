@@ -13,7 +13,6 @@ when its confidence is at least 0.5.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -86,19 +85,14 @@ class CodeTask(ChoiceTask):
             fields += ', "explanation": one sentence saying why'
         return f"Answer with JSON only, every code present: {{{fields}}}."
 
-    def messages(self, text: str) -> list[dict]:
+    def example_answer(self, label: str) -> dict:
         if not self.multi_label:
-            return super().messages(text)
-        messages = [{"role": "system", "content": self.system_prompt()}]
-        for example, codes in self.examples:
-            applied = {c.strip() for c in codes.split(";")}
-            answer: dict = {c: (1.0 if c in applied else 0.0) for c in self.labels}
-            if self.explain:  # as the schema asks, or the model learns to leave it out
-                answer["explanation"] = "A coded example."
-            messages += [{"role": "user", "content": f"Text:\n{example}"},
-                         {"role": "assistant", "content": json.dumps(answer)}]
-        messages.append({"role": "user", "content": f"Text:\n{text}"})
-        return messages
+            return super().example_answer(label)
+        applied = {c.strip() for c in label.split(";")}  # a multi-label example's codes
+        answer: dict = {c: (1.0 if c in applied else 0.0) for c in self.labels}
+        if self.explain:
+            answer["explanation"] = "A coded example."
+        return answer
 
     def json_schema(self) -> dict:
         if not self.multi_label:
