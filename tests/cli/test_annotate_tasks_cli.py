@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
 ROWS = [("I love the new park", "Greens"), ("I hate the traffic", "Labour"),
         ("The bus comes at nine", "Greens"), ("Rents doubled this year", "Tories"),
         ("What a wonderful day", "Labour"), ("Awful service again", "Tories"),

@@ -9,21 +9,13 @@ label's prototype, and a softmax over cosine similarities gives the score.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from ..tasks.base import Task
-from ..tasks.sentiment import SentimentTask
+from ..tasks.choice import ChoiceTask
 from .base import Backend, BackendError, RowError
 
-# Descriptions of the default sentiment labels; other labels use "This text is {label}."
-LABEL_DESCRIPTIONS = {
-    "positive": ["This text is positive.", "I am happy and pleased with this.",
-                 "This is great, good news, I like it."],
-    "negative": ["This text is negative.", "I am angry and disappointed with this.",
-                 "This is terrible, bad news, I hate it."],
-    "neutral": ["This text is neutral.", "This is a plain statement of fact.",
-                "I have no strong feelings about this."],
-}
 SOFTMAX_SCALE = 20.0  # cosine similarities differ by hundredths; scale before the softmax
 
 
@@ -68,24 +60,28 @@ class LabelSimilarity:
         self.scale = scale
         self._prototypes: dict[tuple, object] = {}
 
-    def prototypes(self, labels: tuple[str, ...]):
-        """One unit vector per label: the mean embedding of its description sentences."""
+    def prototypes(self, labels: tuple[str, ...], descriptions: dict | None = None):
+        """One unit vector per label: the mean embedding of its description sentences
+        (``descriptions[label]``; a label without any: "This text is {label}.")."""
         labels = tuple(labels)
-        if labels not in self._prototypes:
+        descriptions = descriptions or {}
+        key = (labels, json.dumps(descriptions, sort_keys=True))
+        if key not in self._prototypes:
             import torch
 
             rows = []
             for label in labels:
-                sentences = LABEL_DESCRIPTIONS.get(label.lower(), [f"This text is {label}."])
+                sentences = descriptions.get(label) or [f"This text is {label}."]
                 rows.append(torch.nn.functional.normalize(self.embed(sentences).mean(0), dim=0))
-            self._prototypes[labels] = torch.stack(rows)
-        return self._prototypes[labels]
+            self._prototypes[key] = torch.stack(rows)
+        return self._prototypes[key]
 
-    def scores(self, labels: tuple[str, ...], texts: list[str]) -> list[dict[str, float]]:
+    def scores(self, labels: tuple[str, ...], texts: list[str],
+               descriptions: dict | None = None) -> list[dict[str, float]]:
         """``{label: probability}`` per text (a softmax over scaled cosine similarities)."""
         import torch
 
-        prototypes = self.prototypes(labels)
+        prototypes = self.prototypes(labels, descriptions)
         sims = self.embed(texts) @ prototypes.T
         probs = torch.softmax(sims * self.scale, dim=1).cpu().tolist()
         return [dict(zip(labels, p)) for p in probs]
@@ -112,7 +108,9 @@ class BuiltinBackend(Backend):
                 "scale": SOFTMAX_SCALE}
 
     def supports(self, task: Task) -> bool:
-        return isinstance(task, SentimentTask)
+        # It compares texts with labels: one label from a set, no written explanations.
+        return (isinstance(task, ChoiceTask) and not task.explain
+                and not getattr(task, "multi_label", False) and not task.examples)
 
     def embed(self, texts: list[str]):
         """Unit-length embeddings (a torch tensor, one row per text)."""
@@ -122,4 +120,5 @@ class BuiltinBackend(Backend):
         return self._similarity.prototypes(labels)
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
-        return [task.from_scores(scores) for scores in self._similarity.scores(task.labels, texts)]
+        scores = self._similarity.scores(task.labels, texts, task.label_descriptions())
+        return [task.from_scores(s) for s in scores]

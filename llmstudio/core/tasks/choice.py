@@ -36,6 +36,11 @@ class ChoiceTask(Task):
     def prompt_version(self) -> int:
         return 1
 
+    def label_descriptions(self) -> dict[str, list[str]]:
+        """Sentences describing each label, for models that compare a text with its labels
+        (sentence embeddings). Labels left out are described by their name."""
+        return {}
+
     # -- the task ---------------------------------------------------------------------
 
     def params(self) -> dict:

@@ -53,6 +53,17 @@ class CodeTask(ChoiceTask):
                                            "other", "n/a")}
         return {}
 
+    def label_descriptions(self) -> dict[str, list[str]]:
+        out = {}
+        for code in self.codebook.codes:
+            sentences = [f"This text is about {code.name}."]
+            sentences += [s for s in (code.description, code.include) if s]
+            out[code.name] = sentences + list(code.examples)
+        if self.codebook.none_option and not self.multi_label:
+            out[NONE_CODE] = ["This text is about something else.",
+                              "None of these topics apply."]
+        return out
+
     def params(self) -> dict:
         out = super().params()
         out["task"] = "code"

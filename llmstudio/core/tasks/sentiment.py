@@ -14,6 +14,20 @@ SCALES = {
     "5": ("very negative", "negative", "neutral", "positive", "very positive"),
 }
 
+# How the sentiment labels read as sentences (for comparing a text with its labels).
+LABEL_DESCRIPTIONS = {
+    "positive": ["This text is positive.", "I am happy and pleased with this.",
+                 "This is great, good news, I like it."],
+    "negative": ["This text is negative.", "I am angry and disappointed with this.",
+                 "This is terrible, bad news, I hate it."],
+    "neutral": ["This text is neutral.", "This is a plain statement of fact.",
+                "I have no strong feelings about this."],
+    "very positive": ["This text is very positive.", "I love this, it is wonderful!",
+                      "Absolutely fantastic, the best news ever."],
+    "very negative": ["This text is very negative.", "I hate this, it is awful!",
+                      "Absolutely terrible, a disaster, the worst."],
+}
+
 # Words classifiers and chat models use for the default labels.
 _SYNONYMS = {
     "pos": "positive", "positive": "positive", "label_positive": "positive",
@@ -33,6 +47,10 @@ class SentimentTask(ChoiceTask):
 
     def synonyms(self) -> dict[str, str]:
         return _SYNONYMS
+
+    def label_descriptions(self) -> dict[str, list[str]]:
+        return {label: LABEL_DESCRIPTIONS[label.lower()] for label in self.labels
+                if label.lower() in LABEL_DESCRIPTIONS}
 
     def params(self) -> dict:
         out = super().params()
