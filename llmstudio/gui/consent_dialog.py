@@ -18,13 +18,19 @@ class ConsentDialog(QDialog):
                  estimate: Estimate, parent=None):
         super().__init__(parent)
         self.setWindowTitle(f"Send texts to {endpoint}?")
-        names = ", ".join(f"<b>{html.escape(c)}</b>" for c in columns)
+        # The first column is the text column; any others are a prompt's {placeholders}.
+        if len(columns) == 1:
+            what = f"the column <b>{html.escape(columns[0])}</b> (the text column)"
+        else:
+            others = ", ".join(f"<b>{html.escape(c)}</b>" for c in columns[1:])
+            what = (f"the columns <b>{html.escape(columns[0])}</b> (the text column) and "
+                    f"{others} (named in the prompt)")
         cost = (f"about <b>${estimate.cost_usd:,.2f}</b>" if estimate.cost_usd is not None
                 else "<b>unknown</b> (no price for this model; prices can be set in "
                      "Analyse › Model settings)")
         self.text = QLabel(
-            f"<p>To run <b>{html.escape(model)}</b>, llmstudio will send the column {names} "
-            f"(the text column) of up to <b>{rows:,}</b> rows to <b>{html.escape(endpoint)}</b>, "
+            f"<p>To run <b>{html.escape(model)}</b>, llmstudio will send {what} "
+            f"of up to <b>{rows:,}</b> rows to <b>{html.escape(endpoint)}</b>, "
             "one request per row. No other column is sent.</p>"
             f"<p>Estimate: {estimate.requests:,} requests, about {estimate.input_tokens:,} "
             f"input and {estimate.output_tokens:,} output tokens; cost {cost}.</p>"

@@ -16,6 +16,8 @@ from .corpus_model import cell_excerpt, result_text
 
 MAX_MARKS = 500  # marking every hit of a one-letter search in a huge text helps nobody
 MAX_ERROR_CHARS = 240  # a server's error can quote a whole request; the tooltip has it all
+MAX_LONG_CHARS = 1200  # a long output must not push the text out of the pane
+LONG_VALUES = ("explanation", "output")  # free text: shown as a paragraph, not in the line
 
 
 @dataclass(frozen=True)
@@ -32,32 +34,88 @@ class RowResult:
     def plain(self) -> str:
         if self.error:
             return f"{self.heading}: failed: {cell_excerpt(self.error, MAX_ERROR_CHARS)}"
-        shown = self._shown()
-        if not shown:
+        short, long = self._shown()
+        if not short and not long:
             return f"{self.heading}: {'not yet' if self.running else 'no result'}"
-        return f"{self.heading}: {' · '.join(shown)}"
+        return "\n".join([f"{self.heading}: {' · '.join(short)}".rstrip(": ")]
+                         + [f"  {name}: {text}" for name, text in long])
 
-    def _shown(self) -> list[str]:
-        """The values there are: the first (the label) alone, the others named."""
-        return [result_text(v) if k == 0 else f"{name} {result_text(v)}"
-                for k, (name, v) in enumerate(self.values) if not _missing(v)]
+    def _shown(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """The values there are: short ones in a line (the first, the label, alone; the
+        others named), and long texts (an explanation, a prompt's output) in full."""
+        short_pairs, long = [], []
+        for name, value in self.values:
+            if isinstance(value, str) and (name in LONG_VALUES or len(value) > 80):
+                if value.strip():
+                    text = value.strip()
+                    if len(text) > MAX_LONG_CHARS:  # the table cell's tooltip has more
+                        text = text[:MAX_LONG_CHARS] + "…"
+                    long.append((name, text))
+            else:
+                short_pairs.append((name, value))
+        short = [text if k == 0 and name != "codes" else f"{name} {text}" if name != "codes"
+                 else f"codes: {text}"
+                 for k, (name, text) in enumerate(readable_values(short_pairs)) if text]
+        return short, long
 
     def html(self) -> str:
         head = f"<span style='color:#555'>{html.escape(self.heading)}:</span> "
         if self.error:
             return (head + "<span style='color:#c62828'>failed: "
                     f"{html.escape(cell_excerpt(self.error, MAX_ERROR_CHARS))}</span>")
-        shown = self._shown()
-        if not shown:
+        short, long = self._shown()
+        if not short and not long:
             note = "not yet (the run has not reached this row)" if self.running else "no result"
             return head + f"<span style='color:#999'><i>{note}</i></span>"
-        first, rest = shown[0], shown[1:]
-        return head + f"<b>{html.escape(first)}</b>" + "".join(
-            f" <span style='color:#777'>·</span> {html.escape(v)}" for v in rest)
+        out = head
+        if short:
+            first, rest = short[0], short[1:]
+            out += f"<b>{html.escape(first)}</b>" + "".join(
+                f" <span style='color:#777'>·</span> {html.escape(v)}" for v in rest)
+        for name, text in long:
+            out += (f"<div style='margin:2px 0 0 10px'><span style='color:#777'>"
+                    f"{html.escape(name)}:</span> <span style='white-space:pre-wrap'>"
+                    f"{html.escape(text)}</span></div>")
+        return out
 
 
 def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def readable_values(pairs, code_names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(column, value) pairs of one row's results as a reader wants them: a multi-label
+    code's 0/1 and score columns (``housing``, ``housing_score``) become one ``codes``
+    entry listing the codes that apply with their confidence; other values as the table
+    shows them. ``code_names`` maps 0/1 columns to the codes' own names."""
+    pairs = list(pairs)
+    order = [name for name, _ in pairs]
+    flags = [name for name in order if f"{name}_score" in order and name != "sentiment"]
+    if not flags:
+        return [(name, "" if _missing(value) else result_text(value)) for name, value in pairs]
+    values = dict(pairs)
+    code_names = code_names or {}
+    out, listed = [], False
+    for name, value in pairs:
+        base = name[:-len("_score")] if name.endswith("_score") else name
+        if base in flags:
+            if not listed:
+                listed = True
+                applied = [f"{code_names.get(flag, flag)} ({result_text(values[flag + '_score'])})"
+                           for flag in flags if _applies(values.get(flag))]
+                known = any(not _missing(values.get(flag)) for flag in flags)
+                out.append(("codes", ", ".join(applied) if applied else
+                            ("none apply" if known else "")))
+            continue
+        out.append((name, "" if _missing(value) else result_text(value)))
+    return out
+
+
+def _applies(value) -> bool:
+    try:
+        return not _missing(value) and int(value) == 1
+    except (TypeError, ValueError):
+        return False
 
 
 def marked_html(text: str, pattern: re.Pattern | None) -> str:

@@ -22,6 +22,7 @@ from ..core.runner import JobResult, Progress, run_job
 from ..core.secrets import endpoint_id, redact
 from ..core.tasks import SentimentTask
 from ..core.tasks.base import Task
+from ..core.tasks.build import TaskOptions, make_task
 from .errors import describe
 from .model_config import OFFLINE_MODELS
 from .results import batch_frame, result_columns, shown_name, stored_results
@@ -31,16 +32,38 @@ SHOW_WAIT_S = 0.2
 _SHOWN = QEvent.Type(QEvent.registerEventType())
 
 
+TASK_TITLES = {"sentiment": "Sentiment", "code": "Coding", "prompt": "Prompt"}
+
+
 @dataclass(frozen=True)
 class JobSpec:
-    """What to run: a task and a model SPEC, as ``llmstudio annotate`` takes them."""
+    """What to run: a task and a model SPEC, as ``llmstudio annotate`` takes them.
+
+    ``options`` describes the task as the CLI's flags do (None: sentiment with ``labels``).
+    It is never changed once in a spec: its values are immutable (a tuple of examples,
+    a frozen ``Codebook``), so a spec can be handed to a worker thread as it is.
+    """
 
     model: str = "builtin"            # builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
     base_url: str | None = None       # openai: any OpenAI-compatible server
     labels: tuple[str, ...] = SentimentTask().labels
     concurrency: int = 8
     text_column: str = ""
-    task_name: str = "sentiment"
+    options: TaskOptions | None = None
+
+    @property
+    def task_name(self) -> str:
+        """``sentiment``, ``code`` or ``prompt``: the task's name, its columns' prefix."""
+        return self.options.task if self.options is not None else "sentiment"
+
+    @property
+    def task_title(self) -> str:
+        return TASK_TITLES.get(self.task_name, self.task_name.capitalize())
+
+    def task_options(self) -> TaskOptions:
+        if self.options is not None:
+            return self.options
+        return TaskOptions(task="sentiment", labels=tuple(self.labels))
 
     @property
     def remote(self) -> bool:
@@ -52,7 +75,9 @@ class JobSpec:
         return endpoint_id(self.base_url)
 
     def task(self) -> Task:
-        return SentimentTask(tuple(self.labels))
+        """The task to run: the one place the GUI makes tasks (``make_task``, as the CLI).
+        Raises LlmstudioError for options that do not make a task."""
+        return make_task(self.task_options())
 
     def backend(self) -> Backend:
         return make_backend(self.model, base_url=self.base_url or None,
@@ -90,9 +115,11 @@ class Job(QObject):
     _sig_rows = Signal(object)
     _sig_loaded = Signal()
 
-    def __init__(self, spec: JobSpec, project_path: str | Path, corpus_columns, parent=None):
+    def __init__(self, spec: JobSpec, project_path: str | Path, corpus_columns, parent=None,
+                 rows: list[int] | None = None):
         super().__init__(parent)
         self.spec = spec
+        self.rows = None if rows is None else list(rows)  # None: every row (a trial: a few)
         self.project_path = Path(project_path)
         self.columns = [shown_name(c, corpus_columns) for c in result_columns(spec.task())]
         self._corpus_columns = list(corpus_columns)
@@ -145,11 +172,11 @@ class Job(QObject):
             # Its own connection: the window keeps using its own in the GUI thread.
             with Project.open(self.project_path) as project:
                 column = self.spec.text_column or project.text_column
-                if first:  # a resumed job's rows came in while it ran
+                if first and self.rows is None:  # a resumed job's rows came in while it ran
                     stored = stored_results(project, task, backend, column, self._corpus_columns)
                     if len(stored):
                         self._sig_rows.emit(stored)
-                return run_job(project, task, backend, text_column=column,
+                return run_job(project, task, backend, text_column=column, rows=self.rows,
                                progress=self._report, cancelled=self._stop.is_set,
                                on_rows=lambda batch: self._sig_rows.emit(
                                    batch_frame(task, batch, self._corpus_columns)))

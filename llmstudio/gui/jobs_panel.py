@@ -117,7 +117,7 @@ class JobsPanel(QDockWidget):
         row = self.table.rowCount()
         self.table.insertRow(row)
         self.jobs.append(job)
-        for column, text in ((TASK, job.spec.task_name.capitalize()),
+        for column, text in ((TASK, job.spec.task_title),
                              (MODEL, job.spec.model_name())):
             item = QTableWidgetItem(text)
             item.setToolTip(job.spec.model + (f" at {job.spec.base_url}" if job.spec.base_url else ""))

@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.runs.panel.toggleViewAction())
         analyse = self.menuBar().addMenu("&Analyse")
         analyse.addAction(self.runs.act_run)
+        analyse.addAction(self.runs.act_codebooks)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         help_menu = self.menuBar().addMenu("&Help")
@@ -314,6 +315,7 @@ class MainWindow(QMainWindow):
                                    and self.source.suffix.lower() in TEXT_SUFFIXES)
         self.act_save_as.setEnabled(self.project is not None)
         self.runs.act_run.setEnabled(has)
+        self.runs.act_codebooks.setEnabled(has)
 
     def _update_counts(self) -> None:
         if self.corpus is None:

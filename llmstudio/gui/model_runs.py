@@ -33,10 +33,16 @@ class ModelRuns(QObject):
         self.window = window
         self.act_run = QAction("&Run Model…", window)
         self.act_run.setShortcut(QKeySequence("Ctrl+R"))
-        self.act_run.setStatusTip("Label every text with a model (sentiment)")
+        self.act_run.setStatusTip("Label every text with a model: sentiment, a codebook, or "
+                                  "your own prompt")
         self.act_run.setToolTip("Label every text with a model (Ctrl+R)")
         self.act_run.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.act_run.triggered.connect(self.ask_run)
+        self.act_codebooks = QAction("&Codebooks…", window)
+        self.act_codebooks.setShortcut(QKeySequence("Ctrl+B"))
+        self.act_codebooks.setStatusTip("Write, change, import and export the project's codebooks")
+        self.act_codebooks.setToolTip("The project's codebooks (Ctrl+B)")
+        self.act_codebooks.triggered.connect(self.ask_codebooks)
         self.act_settings = QAction("Model &Settings…", window)
         self.act_settings.setStatusTip("Local models, API endpoints and keys, prices")
         self.act_settings.triggered.connect(self.show_settings)
@@ -59,13 +65,9 @@ class ModelRuns(QObject):
         if w.corpus is None:
             return
         if w.project is None:
-            answer = QMessageBox.question(
-                w, "Save as a project first?",
+            self._offer_project(
                 "Model results are saved in a project file as they arrive, so that a crash "
-                "or a cancel loses nothing and a run can be resumed.\n\n"
-                "Save this corpus as a project now?")
-            if answer == QMessageBox.StandardButton.Yes and w.ask_save_as():
-                self._after_save(self.ask_run)
+                "or a cancel loses nothing and a run can be resumed.", self.ask_run)
             return
         busy = [j for j in self.jobs if j.running and j.project_path == w.project.path.resolve()]
         if busy:
@@ -73,7 +75,10 @@ class ModelRuns(QObject):
                                     "Wait for the running job to end, or cancel it in the "
                                     "Jobs panel, before starting another on this project.")
             return
-        dialog = RunDialog(w.corpus.text_column, w.corpus.rows, w)
+        dialog = RunDialog(w.corpus.text_column, w.corpus.rows, w, project=w.project,
+                           frame=w.corpus.frame,
+                           consent=lambda spec, rows: self.consent(
+                               replace(spec, text_column=w.corpus.text_column), rows))
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
@@ -81,6 +86,31 @@ class ModelRuns(QObject):
         finally:
             dialog.deleteLater()
         self.run(spec)
+
+    def _offer_project(self, why: str, then) -> None:
+        """Offer to save the open corpus as a project, then call ``then``."""
+        w = self.window
+        answer = QMessageBox.question(w, "Save as a project first?",
+                                      f"{why}\n\nSave this corpus as a project now?")
+        if answer == QMessageBox.StandardButton.Yes and w.ask_save_as():
+            self._after_save(then)
+
+    def ask_codebooks(self) -> None:
+        """The codebook editor for the open project."""
+        from .codebook_editor import CodebookEditor
+
+        w = self.window
+        if w.corpus is None:
+            return
+        if w.project is None:
+            self._offer_project("Codebooks are kept in the project file, with the codes and "
+                                "the runs made with them.", self.ask_codebooks)
+            return
+        editor = CodebookEditor(w.project, w)
+        try:
+            editor.exec()
+        finally:
+            editor.deleteLater()
 
     def _after_save(self, then) -> None:
         """Call ``then`` once the project save just started has finished (not if it fails)."""
@@ -126,14 +156,22 @@ class ModelRuns(QObject):
         job.start()
         return job
 
-    def consent(self, spec: JobSpec) -> bool:
-        """Ask, once per project and endpoint, before the text column leaves the computer."""
+    def consent(self, spec: JobSpec, rows: int | None = None) -> bool:
+        """Ask, once per project, endpoint and set of columns, before the texts (and the
+        columns a prompt names) leave the computer. ``rows``: only the first rows go (a
+        trial); the estimate is for those."""
         w = self.window
-        columns = [spec.text_column]
+        task = spec.task()
+        columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
         if w.project.has_consent(spec.endpoint, columns):
             return True
-        texts = w.corpus.frame[spec.text_column].fillna("").astype(str).tolist()
-        guess = estimate(spec.task(), texts, spec.model.partition(":")[2])
+        frame = w.corpus.frame if rows is None else w.corpus.frame.head(rows)
+        texts = frame[spec.text_column].fillna("").astype(str).tolist()
+        if task.inputs():  # what is sent is the filled prompt
+            extra = {c: frame[c].fillna("").astype(str).tolist() for c in task.inputs()}
+            texts = [task.render(t, {c: v[i] for c, v in extra.items()})
+                     for i, t in enumerate(texts)]
+        guess = estimate(task, texts, spec.model.partition(":")[2])
         dialog = ConsentDialog(spec.endpoint, spec.model_name(), columns, len(texts), guess, w)
         try:
             agreed = dialog.exec() == QDialog.DialogCode.Accepted
@@ -178,7 +216,8 @@ class ModelRuns(QObject):
                 run_id = running_run_id(self.window.project, job.spec.task_name)
                 if run_id is not None:
                     label = self._labels[job] = label.with_status(label.status, run_id)
-            self._put(frame, whole, f"{job.spec.task_name} by {job.spec.model_name()}", label)
+            self._put(frame, whole, f"{job.spec.task_name} by {job.spec.model_name()}", label,
+                      note=SCORE_NOTE if job.spec.task_name != "prompt" else "")
 
     def _relabel(self, job: Job) -> None:
         """The status bar and detail pane say when a job's run ends, and how."""
@@ -197,13 +236,14 @@ class ModelRuns(QObject):
             if self._shows(job):
                 self.window.model.set_run(job.columns, new)
 
-    def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None) -> None:
+    def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None,
+             note: str = SCORE_NOTE) -> None:
         """Show a results frame in the table; its last column is its error column (the
         order of ``run_results``), hidden while no row has failed: an empty column would
         only push the labels out of view."""
         model, table = self.window.model, self.window.table
         before = model.columnCount()
-        model.put_results(frame, replace=whole, tip=f"{tip}. {SCORE_NOTE}", run=run)
+        model.put_results(frame, replace=whole, tip=f"{tip}. {note}".strip(), run=run)
         errors = model.column_index(frame.columns[-1])
         failed = bool(frame[frame.columns[-1]].notna().any())
         was_hidden = table.isColumnHidden(errors)

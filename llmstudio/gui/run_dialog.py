@@ -1,21 +1,58 @@
-"""The "Run model" dialog: which task, which labels, which model, how many requests at once.
+"""The "Run model" dialog: which task (sentiment, coding with a codebook, a custom prompt),
+with which options, which model, how many requests at once.
 
-It mirrors ``llmstudio annotate``'s options and returns a :class:`JobSpec`; it starts
-nothing itself (consent for API models is asked after it, by the caller).
+It mirrors ``llmstudio annotate``'s options and returns a :class:`JobSpec` whose
+``TaskOptions`` build the task with the same ``make_task`` the CLI uses. Before the run it
+can show the exact request the first row makes ("Show request") and run the first five
+rows in the background ("Try on 5 rows"); those answers are stored in the project, so the
+full run does not ask for them again. Consent for API models is asked by the caller's
+``consent`` callback, for the trial as for the run.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
+import html
+import json
+import re
+import time
+from functools import lru_cache
+from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+                               QSpinBox, QTableWidget, QTableWidgetItem,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from ..core.codebook import Codebook
+from ..core.errors import LlmstudioError
+from ..core.examples import read_examples
 from ..core.secrets import endpoint_id
-from ..core.tasks.sentiment import DEFAULT_LABELS
-from .jobs import JobSpec
-from .model_config import ModelChoice, cached_models, load_config, model_choices
+from ..core.tasks import CodeTask
+from ..core.tasks.build import TaskOptions
+from ..core.tasks.prompt import TemplateError, placeholders
+from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES
+from .corpus_model import cell_excerpt
+from .detail_pane import readable_values
+from .errors import describe
+from .jobs import Job, JobSpec
+from .model_config import OFFLINE_MODELS, ModelChoice, cached_models, load_config, model_choices
 
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
 OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", "openai:")
+TRIAL_ROWS = 5
+TRIAL_CANCEL_WAIT_MS = 5000  # closing the dialog waits this long for a cancelled trial
+TASKS = (("Sentiment", "sentiment"), ("Code with a codebook", "code"),
+         ("Custom prompt", "prompt"))
+SCALE_CHOICES = (("3-point: positive, negative, neutral", SCALES["3"]),
+                 ("5-point: very negative … very positive", SCALES["5"]),
+                 ("Own labels", None))
+DEFAULT_PROMPT = "Summarise this text in one sentence:\n\n{text}"
+_EXAMPLE_FILES = "Tables (*.csv *.tsv *.txt *.xlsx *.xls *.parquet *.jsonl);;All files (*)"
 
 
 def parse_labels(text: str) -> tuple[str, ...]:
@@ -23,24 +60,124 @@ def parse_labels(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
 
 
+@lru_cache(maxsize=64)
+def hf_generative(name: str) -> bool | None:
+    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text:
+    True for a causal LM, False for a classifier or an embedding model, None when its
+    config is not on this computer (the runner finds out when it loads it)."""
+    from ..core.backends.hf import TEXT_GENERATION, detect_pipeline_task
+
+    name = name.strip()
+    if not name:
+        return None
+    config = None
+    folder = Path(name).expanduser()
+    try:
+        if (folder / "config.json").is_file():
+            config = folder / "config.json"
+        else:
+            from huggingface_hub import try_to_load_from_cache
+
+            found = try_to_load_from_cache(name, "config.json")
+            config = Path(found) if isinstance(found, str) else None
+        if config is None:
+            return None
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except Exception:  # not a folder, not a hub id, unreadable: the runner will say
+        return None
+    return detect_pipeline_task(SimpleNamespace(**{k: data.get(k) for k in
+                                                   ("architectures", "id2label")})
+                                ) == TEXT_GENERATION
+
+
+class PlaceholderHighlighter(QSyntaxHighlighter):
+    """Colours a prompt template's placeholders: known columns blue, unknown ones red with
+    a wavy underline (so a typo shows where it is, not only in the message below)."""
+
+    _FIELD = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
+
+    def __init__(self, document, columns):
+        super().__init__(document)
+        self.columns = set(columns)
+        self.known = QTextCharFormat()
+        self.known.setForeground(QColor("#1565c0"))
+        self.known.setFontWeight(QFont.Weight.Bold)
+        self.unknown = QTextCharFormat()
+        self.unknown.setForeground(QColor("#c62828"))
+        self.unknown.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self.unknown.setUnderlineColor(QColor("#c62828"))
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        for m in self._FIELD.finditer(text):
+            ok = m.group(1) == "text" or m.group(1) in self.columns
+            self.setFormat(m.start(), m.end() - m.start(), self.known if ok else self.unknown)
+
+
+def _wrapped(label: QLabel) -> QLabel:
+    # A wrapped label's size hint assumes a narrow column (tall, with gaps above and
+    # below in a form); at the width these get, a few lines are enough.
+    label.setWordWrap(True)
+    label.setMinimumWidth(420)
+    return label
+
+
+def _note(text: str = "") -> QLabel:
+    label = _wrapped(QLabel(text))
+    label.setStyleSheet("color:#666")
+    return label
+
+
 class RunDialog(QDialog):
+    """Returns, once accepted, the run as a :class:`JobSpec` (:meth:`spec`).
+
+    ``project`` (its codebooks; the trial run's file) and ``frame`` (the corpus: its
+    columns for prompt placeholders, its first rows for the request and the trial) are
+    optional: without them the dialog offers what needs neither. ``consent(spec, rows)``
+    is asked before a trial sends rows to an API model.
+    """
+
     def __init__(self, text_column: str, rows: int, parent=None,
-                 choices: list[ModelChoice] | None = None):
+                 choices: list[ModelChoice] | None = None, *, project=None,
+                 frame: pd.DataFrame | None = None, consent=None):
         super().__init__(parent)
         self.setWindowTitle("Run a model")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
+        self.project = project
+        self.frame = frame
+        self._text_column = text_column
+        self._rows = rows
+        self._consent = consent
+        self._columns = [str(c) for c in frame.columns] if frame is not None else [text_column]
+        self._book: Codebook | None = None
+        self._book_error = ""
+        self._examples: tuple[tuple[str, str], ...] = ()
+        self._examples_path: str | None = None
+        self._examples_error = ""
+        self.trial: Job | None = None
+        self._trial_started = 0.0
         if choices is None:
             choices = model_choices(load_config(), cached_models())
-        form = QFormLayout(self)
-        texts = QLabel(f"column <b>{text_column}</b> · {rows:,} rows "
+
+        outer = QVBoxLayout(self)
+        form = QFormLayout()
+        outer.addLayout(form)
+        texts = QLabel(f"column <b>{html.escape(text_column)}</b> · {rows:,} rows "
                        "<span style='color:#666'>(choose another in the toolbar)</span>")
         form.addRow("Texts:", texts)
         self.task = QComboBox()
-        self.task.addItem("Sentiment")
+        for title, name in TASKS:
+            self.task.addItem(title, name)
+        self.task.setToolTip("What the model should do with each text")
         form.addRow("Task:", self.task)
-        self.labels = QLineEdit(", ".join(DEFAULT_LABELS))
-        self.labels.setToolTip("The labels a text can get, separated by commas")
-        form.addRow("Labels:", self.labels)
+        # One page per task, the others hidden (not a QStackedWidget: it would take the
+        # tallest page's height, and it breaks the wrapped labels' height-for-width).
+        self.pages = [self._sentiment_page(), self._code_page(), self._prompt_page()]
+        self.task_box = QGroupBox()
+        box = QVBoxLayout(self.task_box)
+        box.setContentsMargins(8, 6, 8, 6)
+        for page in self.pages:
+            box.addWidget(page)
+        form.addRow(self.task_box)
 
         self.model = QComboBox()
         for choice in [*choices, OTHER_HF, OTHER_API]:
@@ -73,19 +210,280 @@ class RunDialog(QDialog):
         self.note = QLabel()
         self.note.setWordWrap(True)
         form.addRow(self.note)
+        self._form = form
+
+        # What will be sent, and a trial on the first rows: hidden until asked for.
+        self.preview = QTabWidget()
+        self.request_view = QPlainTextEdit()
+        self.request_view.setReadOnly(True)
+        self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSize(max(8, self.font().pointSize() - 1))
+        self.request_view.setFont(mono)
+        self.preview.addTab(self.request_view, "Request for row 1")
+        trial = QWidget()
+        lay = QVBoxLayout(trial)
+        lay.setContentsMargins(4, 4, 4, 4)
+        self.trial_status = QLabel()
+        self.trial_status.setWordWrap(True)
+        self.trial_table = QTableWidget()
+        self.trial_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.trial_table.setWordWrap(True)
+        self.trial_table.verticalHeader().setVisible(False)
+        self.trial_table.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.trial_status)
+        lay.addWidget(self.trial_table, 1)
+        self.preview.addTab(trial, f"Try on {TRIAL_ROWS} rows")
+        self.preview.setMinimumHeight(220)
+        self.preview.hide()
+        outer.addWidget(self.preview, 1)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
+        self.show_request_button = QPushButton("Show request")
+        self.show_request_button.setToolTip("See exactly what the model gets for the first row")
+        self.show_request_button.setCheckable(True)
+        self.show_request_button.toggled.connect(self._toggle_request)
+        self.try_button = QPushButton(f"Try on {TRIAL_ROWS} rows")
+        self.try_button.setToolTip(f"Run the first {TRIAL_ROWS} rows now and show the answers; "
+                                   "the full run reuses them")
+        self.try_button.clicked.connect(self.try_rows)
+        for b in (self.show_request_button, self.try_button):
+            b.setAutoDefault(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
-        self._form = form
+        row = QHBoxLayout()
+        row.addWidget(self.show_request_button)
+        row.addWidget(self.try_button)
+        row.addStretch(1)
+        row.addWidget(self.buttons)
+        outer.addLayout(row)
+
         self._shown_kind = None
+        self.task.currentIndexChanged.connect(self._on_task)
         self.model.currentIndexChanged.connect(self._fill_fields)
-        for edit in (self.labels, self.hf_path, self.api_model, self.base_url):
+        for edit in (self.labels, self.hf_path, self.api_model, self.base_url, self.system):
             edit.textChanged.connect(self._update)
+        self.template.textChanged.connect(self._update)
+        for box in (self.explain, self.baseline, self.code_explain):
+            box.toggled.connect(self._update)
         self._fill_fields()
+
+    # -- task pages -------------------------------------------------------------------
+
+    def _sentiment_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.scale = QComboBox()
+        for title, labels in SCALE_CHOICES:
+            self.scale.addItem(title, labels)
+        self.scale.setToolTip("The labels a text can get")
+        self.scale.currentIndexChanged.connect(self._on_scale)
+        form.addRow("Scale:", self.scale)
+        self.labels = QLineEdit(", ".join(DEFAULT_LABELS))
+        self.labels.setToolTip("The labels a text can get, separated by commas")
+        self.labels.textEdited.connect(self._on_labels_edited)
+        form.addRow("Labels:", self.labels)
+        self.explain = QCheckBox("Explain each answer in a sentence (generative models)")
+        self.explain.setToolTip("Adds the column sentiment_explanation; needs a model that "
+                                "writes text (an API or a Hugging Face chat model)")
+        form.addRow(self.explain)
+        self.baseline = QCheckBox("Add the lexicon (VADER) label to compare")
+        self.baseline.setToolTip("Adds the column sentiment_lexicon: the classic word-list "
+                                 "baseline's label beside the model's")
+        form.addRow(self.baseline)
+        return page
+
+    def _code_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.codebook = QComboBox()
+        self.codebook.setMinimumWidth(240)
+        self.codebook.setToolTip("The project's codebooks")
+        self.codebook.currentIndexChanged.connect(self._on_codebook)
+        self.edit_codebooks = QPushButton("Edit codebooks…")
+        self.edit_codebooks.setToolTip("Write, change, import or export codebooks (Analyse › "
+                                       "Codebooks…)")
+        self.edit_codebooks.clicked.connect(self.open_codebook_editor)
+        self.edit_codebooks.setEnabled(self.project is not None)
+        row = QHBoxLayout()
+        row.addWidget(self.codebook, 1)
+        row.addWidget(self.edit_codebooks)
+        form.addRow("Codebook:", row)
+        self.codebook_info = _note()
+        form.addRow("", self.codebook_info)
+        self.examples_button = QPushButton("Few-shot examples…")
+        self.examples_button.setToolTip("A CSV or Excel file with a 'text' and a 'label' column "
+                                        "(for multi-label: codes separated by ';'); the model "
+                                        "sees them as already-coded examples")
+        self.examples_button.clicked.connect(self._ask_examples)
+        self.clear_examples = QPushButton("No examples")
+        self.clear_examples.setToolTip("Code without examples (zero-shot)")
+        self.clear_examples.clicked.connect(lambda: self.set_examples_file(None))
+        self.examples_info = _note("None: the model codes from the codebook alone (zero-shot).")
+        row = QHBoxLayout()
+        row.addWidget(self.examples_button)
+        row.addWidget(self.clear_examples)
+        row.addWidget(self.examples_info, 1)
+        form.addRow("Examples:", row)
+        self.code_explain = QCheckBox("Explain each answer in a sentence (generative models)")
+        self.code_explain.setToolTip("Adds the column code_explanation")
+        form.addRow(self.code_explain)
+        self._fill_codebooks()
+        self._show_examples()
+        return page
+
+    def _prompt_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.template = QPlainTextEdit(DEFAULT_PROMPT)
+        self.template.setTabChangesFocus(True)
+        self.template.setFixedHeight(self.template.fontMetrics().lineSpacing() * 5 + 14)
+        self.highlighter = PlaceholderHighlighter(self.template.document(), self._columns)
+        form.addRow("Prompt:", self.template)
+        others = [c for c in self._columns if c != self._text_column]
+        shown = " ".join(f"<code>{{{html.escape(c)}}}</code>" for c in others[:12])
+        more = f" and {len(others) - 12} more" if len(others) > 12 else ""
+        help_text = (f"Sent once per row. <code>{{text}}</code> becomes the row's text "
+                     f"(column {html.escape(self._text_column)})")
+        help_text += (f"; any other column can be used too: {shown}{more}." if others else ".")
+        help_text += " Write <code>{{</code> and <code>}}</code> for literal braces. The "
+        help_text += "answer goes into the column prompt_output."
+        self.prompt_help = _note(help_text)
+        self.prompt_help.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow("", self.prompt_help)
+        self.template_status = _wrapped(QLabel())
+        form.addRow("", self.template_status)
+        self.system = QLineEdit()
+        self.system.setPlaceholderText("optional, e.g. You are a careful research assistant.")
+        self.system.setToolTip("The system message sent before each prompt")
+        form.addRow("System message:", self.system)
+        return page
+
+    def _on_task(self, *_) -> None:
+        for i, page in enumerate(self.pages):
+            page.setVisible(i == self.task.currentIndex())
+        self.task_box.setTitle({"sentiment": "Sentiment options", "code": "Coding options",
+                                "prompt": "Your prompt"}[self.task_name()])
+        self._update()
+
+    def set_task(self, name: str) -> None:
+        """Choose the task ``sentiment``, ``code`` or ``prompt``."""
+        self.task.setCurrentIndex(self.task.findData(name))
+
+    def task_name(self) -> str:
+        return self.task.currentData()
+
+    def _on_scale(self, index: int) -> None:
+        labels = self.scale.itemData(index)
+        if labels is not None:
+            self.labels.setText(", ".join(labels))
+        else:
+            self.labels.setFocus()
+            self.labels.selectAll()
+
+    def _on_labels_edited(self, text: str) -> None:
+        labels = parse_labels(text)
+        match = next((i for i, (_, l) in enumerate(SCALE_CHOICES) if l == labels), 2)
+        self.scale.blockSignals(True)
+        self.scale.setCurrentIndex(match)
+        self.scale.blockSignals(False)
+
+    # -- codebooks and examples -------------------------------------------------------
+
+    def _fill_codebooks(self, select: str | None = None) -> None:
+        names = self.project.codebooks() if self.project is not None else []
+        select = select or self.codebook.currentText()
+        self.codebook.blockSignals(True)
+        self.codebook.clear()
+        self.codebook.addItems(names)
+        if select in names:
+            self.codebook.setCurrentIndex(names.index(select))
+        self.codebook.blockSignals(False)
+        self._on_codebook()
+
+    def _on_codebook(self, *_) -> None:
+        name = self.codebook.currentText()
+        self._book, self._book_error = None, ""
+        if name:
+            try:
+                self._book = self.project.codebook(name)
+            except LlmstudioError as exc:
+                self._book_error = str(exc)
+        book = self._book
+        if book is not None:
+            names = ", ".join(book.names[:8]) + (" …" if len(book.codes) > 8 else "")
+            if book.multi_label:
+                kind = "Multi-label: each code applies or not, with a confidence"
+            else:
+                kind = "Single-label: one code per text" + (
+                    ", or “none”" if book.none_option else "")
+            self.codebook_info.setText(f"{kind}. {len(book.codes)} codes: {names}")
+        elif self._book_error:
+            self.codebook_info.setText(f"<span style='color:#c62828'>"
+                                       f"{html.escape(self._book_error)}</span>")
+        elif self.project is None:
+            self.codebook_info.setText("Codebooks are kept in a project: save the corpus as "
+                                       "a project first.")
+        else:
+            self.codebook_info.setText("No codebook in this project yet: click “Edit "
+                                       "codebooks…” to write one or import a YAML/JSON file.")
+        if self._examples_path:  # the labels they must use may have changed
+            self.set_examples_file(self._examples_path)
+        else:
+            self._update()
+
+    def open_codebook_editor(self) -> None:
+        from .codebook_editor import CodebookEditor
+
+        editor = CodebookEditor(self.project, self, select=self.codebook.currentText() or None)
+        try:
+            editor.exec()
+            chosen = editor.current_name()
+        finally:
+            editor.deleteLater()
+        self._fill_codebooks(chosen)
+
+    def _ask_examples(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Coded examples (text, label)", "",
+                                              _EXAMPLE_FILES)
+        if path:
+            self.set_examples_file(path)
+
+    def set_examples_file(self, path: str | Path | None) -> None:
+        """Read coded examples for the chosen codebook (None: no examples)."""
+        self._examples, self._examples_error = (), ""
+        self._examples_path = str(path) if path else None
+        if path and self._book is not None:
+            task = CodeTask(codebook=self._book)
+            try:
+                self._examples = read_examples(path, task.labels,
+                                               multi_label=self._book.multi_label,
+                                               label_of=task.label_of)
+            except Exception as exc:  # noqa: BLE001 - any reading error is shown, not raised
+                self._examples_error = describe(exc)
+        self._show_examples()
+        self._update()
+
+    def _show_examples(self) -> None:
+        self.clear_examples.setVisible(self._examples_path is not None)
+        if self._examples_error:
+            self.examples_info.setText(f"<span style='color:#c62828'>"
+                                       f"{html.escape(self._examples_error)}</span>")
+        elif self._examples:
+            n = len(self._examples)
+            self.examples_info.setText(f"{n} example{'s' * (n != 1)} read from "
+                                       f"{html.escape(Path(self._examples_path).name)}")
+        elif self._examples_path:
+            self.examples_info.setText("Choose a codebook first.")
+        else:
+            self.examples_info.setText("None: the model codes from the codebook alone "
+                                       "(zero-shot).")
 
     # -- state ------------------------------------------------------------------------
 
@@ -100,9 +498,11 @@ class RunDialog(QDialog):
         elif kind == "openai":
             self.api_model.setText(name)
             self.base_url.setText(choice.base_url)
-        self._update()
+        self._on_task()
 
     def _update(self, *_) -> None:
+        if not hasattr(self, "note"):
+            return  # still building
         kind = self._kind()
         if kind != self._shown_kind:  # only the rows this kind of model needs
             self._shown_kind = kind
@@ -110,27 +510,119 @@ class RunDialog(QDialog):
                                   (self.base_url, kind == "openai"),
                                   (self.concurrency, kind == "openai")):
                 self._form.setRowVisible(widget, shown)
-            self.adjustSize()
+        self._show_template_status()
         problem = self.problem()
-        if problem:
-            self.note.setText(f"<span style='color:#c62828'>{problem}</span>")
+        if problem and self.task_name() == "prompt" and problem == self._template_problem():
+            # Said in red under the prompt already, where the placeholder is.
+            self.note.setText("<span style='color:#c62828'>Fix the prompt above.</span>")
+        elif problem:
+            self.note.setText(f"<span style='color:#c62828'>{html.escape(problem)}</span>")
         elif kind == "openai":
             self.note.setText(f"The texts will be sent to <b>{endpoint_id(self.base_url.text().strip() or None)}</b>"
                               ". You will see what is sent and an estimate of the cost, and "
                               "confirm, before anything leaves this computer.")
         else:
             self.note.setText("Runs on this computer; nothing is sent anywhere.")
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+        trying = self.trial is not None and self.trial.running
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(
+            not problem and not trying)
+        self.try_button.setEnabled(trying or (not problem and self.project is not None
+                                              and self.frame is not None and self._rows > 0))
+        if self.preview.isVisible() and self.preview.currentIndex() == 0:
+            self.request_view.setPlainText(self.request_text())
+        if (self.trial is not None and not trying and self.trial_table.rowCount()
+                and not problem and self.spec() != self.trial.spec):
+            # The answers shown were for other settings: they would mislead.
+            self.trial_table.setRowCount(0)
+            self.trial_table.setColumnCount(0)
+            self.trial_status.setText("The settings changed since the last try: try again "
+                                      "to see these settings' answers.")
+
+    def _show_template_status(self) -> None:
+        if self.task_name() != "prompt":
+            return
+        problem = self._template_problem()
+        if problem:
+            self.template_status.setText(f"<span style='color:#c62828'>{html.escape(problem)}</span>")
+        else:
+            names = [n for n in placeholders(self.template.toPlainText()) if n != "text"]
+            sent = ", ".join([self._text_column, *names])
+            self.template_status.setText(f"<span style='color:#2e7d32'>Each request is filled "
+                                         f"from the column(s) {html.escape(sent)}.</span>")
+
+    def _template_problem(self) -> str:
+        template = self.template.toPlainText()
+        if not template.strip():
+            return "Write the prompt: what the model should do with each text, with {text} " \
+                   "where the text goes."
+        try:
+            names = placeholders(template)
+        except TemplateError as exc:
+            return str(exc).removeprefix("prompt template: ").capitalize()
+        if not names:
+            return "The prompt has no placeholder: put {text} where each row's text goes."
+        unknown = [n for n in names if n != "text" and n not in self._columns]
+        if unknown:
+            listed = ", ".join("{" + n + "}" for n in unknown)
+            verb = "is not a column" if len(unknown) == 1 else "are not columns"
+            return f"{listed} {verb} of this corpus (the columns: {', '.join(self._columns)})."
+        return ""
+
+    def _generative(self) -> bool | None:
+        """Whether the chosen model writes text (None: not known before it loads)."""
+        kind = self._kind()
+        if kind == "openai":
+            return True
+        if kind == "hf":
+            return hf_generative(self.hf_path.text().strip())
+        return False
+
+    def _model_words(self) -> str:
+        kind = self._kind()
+        if kind in OFFLINE_MODELS:
+            return {"builtin": "The builtin MiniLM model", "lexicon": "The lexicon (VADER)"}[kind]
+        return "This Hugging Face model (a classifier)"
 
     def problem(self) -> str:
         """Why the run cannot start as filled in ("" when it can)."""
-        if len(parse_labels(self.labels.text())) < 2:
+        task = self.task_name()
+        if task == "sentiment" and len(parse_labels(self.labels.text())) < 2:
             return "Give at least two labels, separated by commas."
+        if task == "code":
+            if self._book is None:
+                return self._book_error or (
+                    "Coding needs a codebook: save the corpus as a project first."
+                    if self.project is None else
+                    "Choose a codebook, or click “Edit codebooks…” to write one.")
+            if self._examples_error:
+                return f"The examples file cannot be used: {self._examples_error}"
+        if task == "prompt":
+            problem = self._template_problem()
+            if problem:
+                return problem
         kind = self._kind()
         if kind == "hf" and not self.hf_path.text().strip():
             return "Choose a model folder, or type a Hugging Face hub id."
         if kind == "openai" and not self.api_model.text().strip():
             return "Type the API's model name."
+        writes = self._generative()
+        if writes is False:
+            model = self._model_words()
+            if task == "prompt":
+                return (f"{model} cannot answer a custom prompt: it only gives labels. Choose "
+                        "a model that writes text (an API model or a Hugging Face chat model).")
+            explain = self.explain if task == "sentiment" else self.code_explain
+            if task in ("sentiment", "code") and explain.isChecked():
+                return (f"{model} cannot explain its answers: it only gives labels. Untick "
+                        "“Explain each answer”, or choose a model that writes text.")
+            if task == "code" and kind in OFFLINE_MODELS:
+                return (f"{model} does sentiment only. To code with a codebook, choose an API "
+                        "model or a Hugging Face model (a chat model, or a zero-shot "
+                        "classifier).")
+        try:
+            self.spec().task()
+        except LlmstudioError as exc:
+            return str(exc)
         return ""
 
     def _browse(self) -> None:
@@ -156,6 +648,18 @@ class RunDialog(QDialog):
             self.api_model.setText(name)
             self.base_url.setText(base_url)
 
+    def options(self) -> TaskOptions:
+        """The task as the CLI's options say it."""
+        task = self.task_name()
+        if task == "code":
+            return TaskOptions(task="code", codebook=self._book, examples=self._examples or None,
+                               explain=self.code_explain.isChecked())
+        if task == "prompt":
+            return TaskOptions(task="prompt", prompt=self.template.toPlainText(),
+                               system=self.system.text().strip())
+        return TaskOptions(task="sentiment", labels=parse_labels(self.labels.text()),
+                           explain=self.explain.isChecked(), baseline=self.baseline.isChecked())
+
     def spec(self) -> JobSpec:
         kind = self._kind()
         base_url = None
@@ -166,5 +670,195 @@ class RunDialog(QDialog):
             base_url = self.base_url.text().strip() or None
         else:
             model = kind
-        return JobSpec(model=model, base_url=base_url, labels=parse_labels(self.labels.text()),
-                       concurrency=self.concurrency.value())
+        options = self.options()
+        return JobSpec(model=model, base_url=base_url, labels=options.labels or DEFAULT_LABELS,
+                       concurrency=self.concurrency.value(), text_column=self._text_column,
+                       options=options)
+
+    # -- show request -----------------------------------------------------------------
+
+    def _first_row(self) -> tuple[str, dict[str, str]]:
+        """Row 1's text and its other columns, as the runner reads them."""
+        if self.frame is None or not len(self.frame):
+            return "(the row's text)", {}
+
+        def cell(value) -> str:
+            return "" if value is None or (not isinstance(value, str) and pd.isna(value)) \
+                else str(value)
+
+        row = {str(c): cell(self.frame[c].iat[0]) for c in self.frame.columns}
+        return row.get(self._text_column, ""), row
+
+    def request_text(self) -> str:
+        """The exact request row 1 makes, as readable text (what "Show request" shows)."""
+        problem = self.problem()
+        try:
+            spec = self.spec()
+            task = spec.task()
+        except (LlmstudioError, ValueError) as exc:
+            return f"No request yet: {problem or exc}"
+        text, row = self._first_row()
+        messages = task.messages(task.render(text, row))
+        parts = []
+        if problem:
+            parts.append(f"Not ready to run: {problem}\n")
+        writes = self._generative()
+        if spec.remote:
+            parts.append(f"Sent to {spec.endpoint}, model {spec.model.partition(':')[2]}, "
+                         "for row 1:")
+        elif writes is False:
+            parts.append(f"{self._model_words()} reads no prompt: it scores each text "
+                         "itself. A model that writes text would get, for row 1:")
+        else:
+            parts.append("The model on this computer gets, for row 1:")
+        for message in messages:
+            parts.append(f"\n── {message['role']} ──\n{message['content']}")
+        if spec.remote:
+            schema = task.json_schema()
+            if schema:
+                parts.append("\n── answer format (JSON schema, structured output) ──\n"
+                             + json.dumps(schema, indent=2, ensure_ascii=False))
+            else:
+                parts.append("\n── answer format ──\nfree text (no JSON schema)")
+        return "\n".join(parts)
+
+    def _toggle_request(self, shown: bool) -> None:
+        if shown:
+            self.show_request()
+        elif self.preview.currentIndex() == 0:
+            self.preview.hide()
+
+    def show_request(self) -> None:
+        """Show the request for row 1 below the options."""
+        self.request_view.setPlainText(self.request_text())
+        self.preview.setCurrentIndex(0)
+        self.preview.show()
+        self.show_request_button.blockSignals(True)
+        self.show_request_button.setChecked(True)
+        self.show_request_button.blockSignals(False)
+
+    # -- try on 5 rows ----------------------------------------------------------------
+
+    def try_rows(self) -> Job | None:
+        """Run the first rows in the background (Stop while it runs); None when nothing
+        started (a problem, or consent refused)."""
+        if self.trial is not None and self.trial.running:
+            self.trial.cancel()
+            self.trial_status.setText("Stopping…")
+            return None
+        if self.problem() or self.project is None or self.frame is None:
+            return None
+        spec = self.spec()
+        rows = list(range(min(TRIAL_ROWS, len(self.frame))))
+        self.preview.setCurrentIndex(1)
+        self.preview.show()
+        self.show_request_button.setChecked(False)
+        if spec.remote and self._consent is not None and not self._consent(spec, len(rows)):
+            self.trial_status.setText("Nothing was sent: the texts may not go to "
+                                      f"{spec.endpoint}.")
+            return None
+        task = spec.task()
+        self._trial_columns = [self._text_column, *_trial_headers(task)]
+        table = self.trial_table
+        table.clear()
+        table.setColumnCount(len(self._trial_columns) + 1)
+        table.setHorizontalHeaderLabels(["Row", *self._trial_columns])
+        table.setRowCount(len(rows))
+        for r in rows:
+            table.setItem(r, 0, QTableWidgetItem(str(r + 1)))
+            text, _ = self._cell_text(r)
+            table.setItem(r, 1, QTableWidgetItem(cell_excerpt(text, 200)))
+            table.item(r, 1).setToolTip(cell_excerpt(text, 1000))
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.setColumnWidth(0, 44)
+        table.setColumnWidth(1, 260)
+        self.trial = Job(spec, Path(self.project.path).resolve(), self.frame.columns,
+                         parent=self, rows=rows)
+        self.trial.sig_results.connect(self._on_trial_rows)
+        self.trial.sig_ended.connect(self._on_trial_ended)
+        self._trial_started = time.monotonic()
+        self.trial_status.setText(f"Running {spec.model_name()} on rows 1–{len(rows)}…")
+        self.try_button.setText("Stop")
+        self.trial.start()
+        self._update()
+        return self.trial
+
+    def _cell_text(self, row_id: int) -> tuple[str, None]:
+        value = self.frame[self._text_column].iat[row_id]
+        return ("" if value is None or (not isinstance(value, str) and pd.isna(value))
+                else str(value)), None
+
+    def _on_trial_rows(self, frame: pd.DataFrame) -> None:
+        task_columns = list(frame.columns)
+        error_column = task_columns[-1]
+        for row_id, values in frame.iterrows():
+            if not 0 <= row_id < self.trial_table.rowCount():
+                continue
+            pairs = [(c, values[c]) for c in task_columns[:-1]]
+            shown = dict(readable_values(pairs, _code_names(self.trial.spec.task())))
+            for k, name in enumerate(self._trial_columns[1:-1], start=2):
+                text = shown.get(name, "")
+                item = QTableWidgetItem(text)
+                item.setToolTip(text if len(text) > 30 else "")
+                self.trial_table.setItem(row_id, k, item)
+            error = values[error_column]
+            if isinstance(error, str) and error:
+                item = QTableWidgetItem(error)
+                item.setForeground(QColor("#c62828"))
+                item.setToolTip(error)
+                self.trial_table.setItem(row_id, len(self._trial_columns), item)
+        self.trial_table.resizeRowsToContents()
+
+    def _on_trial_ended(self) -> None:
+        job = self.trial
+        self.try_button.setText(f"Try on {TRIAL_ROWS} rows")
+        state = job.state
+        if state.status == "failed":
+            self.trial_status.setText(f"<span style='color:#c62828'>The trial failed: "
+                                      f"{html.escape(state.message)}</span>")
+        elif state.status == "cancelled":
+            self.trial_status.setText("Stopped. Rows answered so far are kept.")
+        else:
+            result = job.result
+            failed = result.failed if result else len(state.errors)
+            seconds = time.monotonic() - self._trial_started
+            reused = (f" ({result.cached} from earlier answers)" if result and result.cached
+                      else "")
+            self.trial_status.setText(
+                f"{result.done if result else '?'} rows in {seconds:.1f} s{reused}"
+                + (f", <span style='color:#c62828'>{failed} failed</span>" if failed else "")
+                + ". These answers are saved in the project: the full run will not ask "
+                  "for them again.")
+        self._update()
+
+    def _wait_for_trial(self) -> None:
+        """Stop a running trial and wait (briefly) until its worker has ended."""
+        job = self.trial
+        if job is None or not job.running:
+            return
+        loop = QEventLoop()
+        job.sig_ended.connect(loop.quit)
+        QTimer.singleShot(TRIAL_CANCEL_WAIT_MS, loop.quit)
+        job.cancel()
+        if job.running:
+            loop.exec()
+
+    def done(self, result: int) -> None:
+        # The trial's worker signals into this dialog: it must end first.
+        self._wait_for_trial()
+        super().done(result)
+
+
+def _trial_headers(task) -> list[str]:
+    """The trial table's columns after the text: the task's, multi-label codes as one."""
+    names = [name for name, _ in readable_values([(c, None) for c in task.columns()],
+                                                 _code_names(task))]
+    return [*names, f"{task.name}_error"]
+
+
+def _code_names(task) -> dict[str, str]:
+    """A multi-label coding task's 0/1 columns -> the codes' names."""
+    if isinstance(task, CodeTask) and task.multi_label:
+        return {applies: code for code, applies, _ in task.code_columns()}
+    return {}

@@ -1,0 +1,335 @@
+"""The run dialog's tasks (sentiment, codebook coding, custom prompt) through to the table:
+real widgets, real workers, the lexicon backend and the fake OpenAI-compatible server.
+Also: Show request, Try on 5 rows (and no second request for those rows), problems shown
+before Run, and consent naming a prompt's extra columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+from llmstudio.core.codebook import Code, Codebook
+from llmstudio.core.project import Project
+from llmstudio.gui.consent_dialog import ConsentDialog
+from llmstudio.gui.run_dialog import RunDialog
+from test_gui_jobs import make_project, open_project, sample_frame, wait_job
+
+ROWS = 12
+BOOK = Codebook(codes=(Code("Housing", "Rents, house prices, homelessness"),
+                       Code("Transport", "Buses, trains, roads, potholes"),
+                       Code("Health", "Hospitals, doctors, waiting lists")),
+                name="Local issues")
+MULTI = Codebook(codes=BOOK.codes, name="Issues (multi)", multi_label=True)
+
+
+@pytest.fixture(autouse=True)
+def no_key_in_the_environment(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
+@pytest.fixture
+def project_path(tmp_path):
+    frame = sample_frame().head(ROWS).copy()
+    frame["group"] = ["women" if i % 2 else "men" for i in range(len(frame))]
+    path = make_project(tmp_path / "tasks.llmstudio", frame)
+    with Project.open(path) as project:
+        project.save_codebook(BOOK)
+        project.save_codebook(MULTI)
+    return path
+
+
+@pytest.fixture
+def opened(qtbot, window, project_path):
+    open_project(qtbot, window, project_path)
+    return window
+
+
+def consent(monkeypatch, answer=QDialog.DialogCode.Accepted) -> list[str]:
+    shown = []
+
+    def exec_(dialog):
+        shown.append(dialog.text.text())
+        return answer
+
+    monkeypatch.setattr(ConsentDialog, "exec", exec_)
+    return shown
+
+
+def dialog_for(qtbot, window) -> RunDialog:
+    """The run dialog as Analyse › Run model makes it, shown but not modal."""
+    w = window
+    dialog = RunDialog(w.corpus.text_column, w.corpus.rows, w, project=w.project,
+                       frame=w.corpus.frame,
+                       consent=lambda spec, rows: w.runs.consent(spec, rows))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def run_button(dialog):
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+
+def run_from(qtbot, window, monkeypatch, fill) -> object:
+    """Analyse › Run model with the dialog filled by ``fill(dialog)``; the job, finished."""
+    def exec_(dialog):
+        fill(dialog)
+        assert not dialog.problem(), dialog.problem()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(RunDialog, "exec", exec_)
+    window.runs.act_run.trigger()
+    job = window.runs.jobs[-1]
+    wait_job(qtbot, job)
+    return job
+
+
+def column(window, name):
+    return list(window.model.result(name))
+
+
+# -- each task kind, dialog to table -----------------------------------------------------
+
+
+def test_sentiment_five_point_with_lexicon_baseline(qtbot, opened, monkeypatch):
+    def fill(d):
+        d.set_model("lexicon")
+        d.scale.setCurrentIndex(1)  # 5-point
+        d.baseline.setChecked(True)
+
+    job = run_from(qtbot, opened, monkeypatch, fill)
+    assert job.spec.task().labels == ("very negative", "negative", "neutral", "positive",
+                                      "very positive")
+    names = opened.model.result_names
+    assert names[:4] == ["sentiment_label", "sentiment_score", "sentiment_lexicon",
+                         "sentiment_error"]
+    assert all(v is not None for v in column(opened, "sentiment_lexicon"))
+
+
+def test_own_labels_switch_the_scale_to_own(qtbot, opened):
+    d = dialog_for(qtbot, opened)
+    d.labels.setText("")
+    qtbot.keyClicks(d.labels, "happy, sad")
+    assert d.scale.currentIndex() == 2 and d.spec().task().labels == ("happy", "sad")
+    d.scale.setCurrentIndex(0)
+    assert d.labels.text() == "positive, negative, neutral"
+
+
+def test_code_task_single_label_from_the_fake_api_fills_the_table(
+        qtbot, opened, monkeypatch, fake_openai):
+    consent(monkeypatch)
+
+    def fill(d):
+        d.set_task("code")
+        d.codebook.setCurrentText("Local issues")
+        d.set_model("openai:fake", fake_openai.url)
+        assert "Single-label" in d.codebook_info.text()
+
+    job = run_from(qtbot, opened, monkeypatch, fill)
+    assert job.spec.task_name == "code"
+    labels = column(opened, "code_label")
+    assert set(labels) <= {"Housing", "Transport", "Health"} and None not in labels
+    assert opened.runs.panel.cell_text(job, 0) == "Coding"
+    # The codebook went into the prompt.
+    system = fake_openai.chat_requests()[0].body["messages"][0]["content"]
+    assert "Rents, house prices" in system
+
+
+def test_multi_label_codes_show_as_a_list_in_the_detail_pane(
+        qtbot, opened, monkeypatch, fake_openai):
+    consent(monkeypatch)
+
+    def fill(d):
+        d.set_task("code")
+        d.codebook.setCurrentText("Issues (multi)")
+        d.set_model("openai:fake", fake_openai.url)
+        assert "Multi-label" in d.codebook_info.text()
+
+    run_from(qtbot, opened, monkeypatch, fill)
+    names = opened.model.result_names
+    assert {"code_housing", "code_housing_score", "code_transport", "code_health"} <= set(names)
+    opened.goto_row(0)
+    shown = opened.detail.results_text()
+    applied = [c for c in ("Housing", "Transport", "Health")
+               if opened.model.result(f"code_{c.lower()}")[0] == 1]
+    assert applied and "codes: " in shown
+    assert all(c.lower() in shown for c in applied)
+
+
+def test_prompt_task_with_a_column_placeholder(qtbot, opened, monkeypatch, fake_openai):
+    shown = consent(monkeypatch)
+
+    def fill(d):
+        d.set_task("prompt")
+        d.template.setPlainText("Summarise what a {group} respondent says: {text}")
+        d.system.setText("Be brief.")
+        d.set_model("openai:fake", fake_openai.url)
+
+    run_from(qtbot, opened, monkeypatch, fill)
+    # Consent named the extra column the prompt sends.
+    [text] = shown
+    assert "<b>text</b> (the text column)" in text and "<b>group</b>" in text
+    assert opened.project.has_consent(f"127.0.0.1:{fake_openai.port}", ["text", "group"])
+    outputs = column(opened, "prompt_output")
+    assert all(isinstance(o, str) and o.startswith("Answer about:") for o in outputs)
+    body = fake_openai.chat_requests()[0].body
+    assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert "respondent says:" in body["messages"][1]["content"]
+    opened.goto_row(0)
+    assert "output: Answer about:" in opened.detail.results_text()
+
+
+# -- problems before Run -----------------------------------------------------------------
+
+
+def test_explain_and_prompt_with_the_lexicon_are_flagged_before_run(qtbot, opened):
+    d = dialog_for(qtbot, opened)
+    d.set_model("lexicon")
+    assert not d.problem()
+    d.explain.setChecked(True)
+    assert "cannot explain" in d.problem() and not run_button(d).isEnabled()
+    assert "cannot explain" in d.note.text()
+    d.explain.setChecked(False)
+    d.set_task("prompt")
+    assert "cannot answer a custom prompt" in d.problem() and not run_button(d).isEnabled()
+    d.set_model("builtin")
+    assert "cannot answer a custom prompt" in d.problem()
+    d.set_task("code")
+    assert "sentiment only" in d.problem()
+    d.set_model("openai:gpt-4o-mini")
+    assert not d.problem() and run_button(d).isEnabled()
+
+
+def test_a_classifier_folder_cannot_explain(qtbot, opened, tmp_path):
+    folder = tmp_path / "clf"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"architectures": ["BertForSequenceClassification"]}')
+    d = dialog_for(qtbot, opened)
+    d.set_model(f"hf:{folder}")
+    assert not d.problem()
+    d.explain.setChecked(True)
+    assert "cannot explain" in d.problem()
+
+
+def test_unknown_placeholder_is_flagged_inline(qtbot, opened):
+    d = dialog_for(qtbot, opened)
+    d.set_task("prompt")
+    d.set_model("openai:gpt-4o-mini")
+    d.template.setPlainText("Rewrite {text} for {gruop}")
+    assert "{gruop} is not a column" in d.problem()
+    assert "gruop" in d.template_status.text() and not run_button(d).isEnabled()
+    assert "{group}" in d.prompt_help.text()       # the help lists the columns
+    d.template.setPlainText("Rewrite {text} for {group}")
+    assert not d.problem() and "text, group" in d.template_status.text()
+    d.template.setPlainText("Rewrite {text")
+    assert d.problem()
+
+
+def test_code_without_codebook_and_bad_examples(qtbot, opened, tmp_path):
+    d = dialog_for(qtbot, opened)
+    d.set_task("code")
+    d.set_model("openai:gpt-4o-mini")
+    d.codebook.setCurrentText("Local issues")
+    good = tmp_path / "ex.csv"
+    pd.DataFrame({"text": ["Rents are mad", "Bus late"],
+                  "label": ["housing", "Transport"]}).to_csv(good, index=False)
+    d.set_examples_file(good)
+    assert "2 examples read from ex.csv" in d.examples_info.text() and not d.problem()
+    assert d.spec().task().examples == (("Rents are mad", "Housing"), ("Bus late", "Transport"))
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"text": ["x"], "label": ["Crime"]}).to_csv(bad, index=False)
+    d.set_examples_file(bad)
+    assert "Crime" in d.examples_info.text() and "row 1" in d.examples_info.text()
+    assert "examples file" in d.problem()
+    d.set_examples_file(None)
+    assert not d.problem()
+
+
+# -- show request ------------------------------------------------------------------------
+
+
+def test_show_request_has_the_messages_and_the_schema(qtbot, opened, fake_openai):
+    d = dialog_for(qtbot, opened)
+    d.set_task("code")
+    d.codebook.setCurrentText("Local issues")
+    d.set_model("openai:fake", fake_openai.url)
+    d.show_request_button.click()
+    assert d.preview.isVisible()
+    shown = d.request_view.toPlainText()
+    first = opened.corpus.frame["text"].iat[0]
+    task = d.spec().task()
+    for message in task.messages(first):
+        assert message["content"] in shown
+    assert "── system ──" in shown and "── user ──" in shown
+    assert '"enum": [' in shown and '"Housing"' in shown          # the JSON schema
+    assert f"127.0.0.1:{fake_openai.port}" in shown
+    # It follows the options.
+    d.set_task("prompt")
+    d.template.setPlainText("Group {group}: {text}")
+    shown = d.request_view.toPlainText()
+    row = opened.corpus.frame.iloc[0]
+    assert f"Group {row['group']}: {row['text']}" in shown and "free text" in shown
+    d.set_model("lexicon")
+    assert "reads no prompt" in d.request_view.toPlainText()
+
+
+# -- try on 5 rows -----------------------------------------------------------------------
+
+
+def test_try_on_five_then_the_full_run_sends_no_second_request(
+        qtbot, opened, monkeypatch, fake_openai):
+    shown = consent(monkeypatch)
+    d = dialog_for(qtbot, opened)
+    d.set_task("code")
+    d.codebook.setCurrentText("Local issues")
+    d.set_model("openai:fake", fake_openai.url)
+    job = d.try_rows()
+    assert job is not None and len(shown) == 1                      # consent first
+    assert "up to <b>5</b> rows" in shown[0]
+    qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+    assert job.state.status == "done", job.state.message
+    assert fake_openai.total == 5
+    table = d.trial_table
+    assert table.rowCount() == 5
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[:4] == ["Row", "text", "code_label", "code_score"]
+    assert all(table.item(r, 2).text() in BOOK.names for r in range(5))
+    assert "saved in the project" in d.trial_status.text()
+    assert run_button(d).isEnabled()
+    spec = d.spec()
+    d.accept()
+    job = opened.runs.run(spec)
+    wait_job(qtbot, job)
+    assert fake_openai.total == ROWS                                  # 5 + the 7 others
+    assert max(fake_openai.counts.values()) == 1
+    assert len(shown) == 1                                            # asked once
+    assert None not in column(opened, "code_label")
+
+
+def test_try_can_be_stopped_and_keeps_the_window_free(qtbot, opened, monkeypatch, fake_openai):
+    consent(monkeypatch)
+    fake_openai.add_rule("slow", times=None, seconds=5)
+    d = dialog_for(qtbot, opened)
+    d.set_task("prompt")
+    d.set_model("openai:fake", fake_openai.url)
+    job = d.try_rows()
+    qtbot.waitUntil(lambda: fake_openai.in_flight > 0, timeout=10_000)
+    assert d.try_button.text() == "Stop" and not run_button(d).isEnabled()
+    d.try_button.click()
+    qtbot.waitUntil(lambda: not job.running, timeout=3_000)
+    assert job.state.status == "cancelled"
+    assert "Stopped" in d.trial_status.text()
+    assert run_button(d).isEnabled()
+
+
+def test_try_with_the_lexicon_shows_results_and_errors(qtbot, opened):
+    d = dialog_for(qtbot, opened)
+    d.set_model("lexicon")
+    d.labels.setText("positive, negative")  # VADER's neutral texts fail
+    job = d.try_rows()
+    qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+    table = d.trial_table
+    labels = [table.item(r, 2).text() if table.item(r, 2) else "" for r in range(5)]
+    assert any(labels)
+    assert table.columnCount() == 5  # row, text, label, score, error
