@@ -295,11 +295,10 @@ def _check_can_run(task: Task, backend: Backend, columns: list[str]) -> None:
         check(columns)
     if backend.supports(task):
         return
+    why = backend.refusal(task)
     if task.generative_only or getattr(task, "explain", False):
-        why = ("it needs a model that writes text: an hf: chat or causal model, or an "
-               "openai: model")
-    else:
-        why = "choose another model"
+        why += ("; it needs a model that writes text: an hf: chat or causal model, or an "
+                "openai: model")
     raise BackendError(f"{backend.describe()} cannot run {task.describe()}: {why}")
 
 

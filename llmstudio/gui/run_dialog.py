@@ -40,6 +40,7 @@ from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
 from .errors import describe
 from .jobs import Job, JobSpec
+from ..core.backends import offline_refusal
 from .model_config import OFFLINE_MODELS, ModelChoice, cached_models, load_config, model_choices
 
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
@@ -615,10 +616,14 @@ class RunDialog(QDialog):
             if task in ("sentiment", "code") and explain.isChecked():
                 return (f"{model} cannot explain its answers: it only gives labels. Untick "
                         "“Explain each answer”, or choose a model that writes text.")
-            if task == "code" and kind in OFFLINE_MODELS:
-                return (f"{model} does sentiment only. To code with a codebook, choose an API "
-                        "model or a Hugging Face model (a chat model, or a zero-shot "
-                        "classifier).")
+            if kind in OFFLINE_MODELS:
+                try:
+                    why = offline_refusal(kind, self.spec().task())
+                except LlmstudioError as exc:
+                    return str(exc)
+                if why:
+                    return (f"{model} cannot run this: {why}. Choose an API model or a "
+                            "Hugging Face model (a chat model, or a zero-shot classifier).")
         try:
             self.spec().task()
         except LlmstudioError as exc:

@@ -196,6 +196,7 @@ def test_explain_and_prompt_with_the_lexicon_are_flagged_before_run(qtbot, opene
     d.set_model("builtin")
     assert "cannot answer a custom prompt" in d.problem()
     d.set_task("code")
+    d.set_model("lexicon")
     assert "sentiment only" in d.problem()
     d.set_model("openai:gpt-4o-mini")
     assert not d.problem() and run_button(d).isEnabled()

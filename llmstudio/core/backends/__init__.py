@@ -35,4 +35,17 @@ def make_backend(spec: str = "builtin", *, base_url: str | None = None, concurre
     raise BackendError(f"unknown model {spec!r}; use one of: {', '.join(SPECS)}")
 
 
-__all__ = ["Backend", "BackendError", "RowError", "SPECS", "digest", "make_backend"]
+def offline_refusal(spec: str, task) -> str | None:
+    """Why the builtin or lexicon model cannot run ``task`` (None when it can, or when
+    ``spec`` is another kind: those are known only once loaded)."""
+    if spec == "builtin":
+        from .builtin import refusal
+    elif spec == "lexicon":
+        from .lexicon import refusal
+    else:
+        return None
+    return refusal(task)
+
+
+__all__ = ["Backend", "BackendError", "RowError", "SPECS", "digest", "make_backend",
+           "offline_refusal"]

@@ -57,6 +57,10 @@ class Backend(ABC):
     def supports(self, task: Task) -> bool:
         return True
 
+    def refusal(self, task: Task) -> str:
+        """Why this model cannot run ``task`` (asked only when :meth:`supports` says no)."""
+        return "this model cannot run it; choose another"
+
     def transductive(self, task: Task) -> bool:
         """True when a row's output depends on the other texts of the job too (a method
         that learns from the whole corpus): the corpus is then part of the cache key."""

@@ -87,6 +87,18 @@ class LabelSimilarity:
         return [dict(zip(labels, p)) for p in probs]
 
 
+def refusal(task: Task) -> str | None:
+    """Why the builtin model cannot run ``task`` (None when it can); known without
+    loading it, so the run dialog can say so before Run."""
+    if not isinstance(task, ChoiceTask):
+        return "it gives labels only and cannot answer a free prompt"
+    if task.explain:
+        return "it gives labels only and cannot explain them"
+    if getattr(task, "multi_label", False) or task.examples:
+        return "it does not yet learn from examples or code multi-label"
+    return None
+
+
 class BuiltinBackend(Backend):
     kind = "builtin"
     batch_size = 64
@@ -108,9 +120,10 @@ class BuiltinBackend(Backend):
                 "scale": SOFTMAX_SCALE}
 
     def supports(self, task: Task) -> bool:
-        # It compares texts with labels: one label from a set, no written explanations.
-        return (isinstance(task, ChoiceTask) and not task.explain
-                and not getattr(task, "multi_label", False) and not task.examples)
+        return refusal(task) is None
+
+    def refusal(self, task: Task) -> str:
+        return refusal(task) or ""
 
     def embed(self, texts: list[str]):
         """Unit-length embeddings (a torch tensor, one row per text)."""

@@ -42,6 +42,18 @@ def vader_label(text: str, task: SentimentTask) -> str | None:
     return task.label_of(vader_word(compound, task.labels))
 
 
+def refusal(task: Task) -> str | None:
+    """Why VADER cannot run ``task`` (None when it can): it has its own three- or
+    five-way sentiment judgement and nothing else."""
+    if not isinstance(task, SentimentTask):
+        return "it does sentiment only"
+    if task.explain:
+        return "it gives labels only and cannot explain them"
+    if task.examples:
+        return "it is a fixed word list and cannot learn from examples"
+    return None
+
+
 class LexiconBackend(Backend):
     kind = "lexicon"
     batch_size = 256
@@ -56,8 +68,10 @@ class LexiconBackend(Backend):
                 "thresholds": [NEGATIVE_AT, POSITIVE_AT], "strong": STRONG_AT}
 
     def supports(self, task: Task) -> bool:
-        # Only its own three- or five-way judgement: no explanations, no learning.
-        return isinstance(task, SentimentTask) and not task.examples and not task.explain
+        return refusal(task) is None
+
+    def refusal(self, task: Task) -> str:
+        return refusal(task) or ""
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         if not isinstance(task, SentimentTask):
