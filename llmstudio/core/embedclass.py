@@ -119,7 +119,8 @@ class EmbeddingClassifier:
     * ``self_training_rounds``: rounds of transductive self-training (0 = off).
     * ``confident_share``: share of the corpus taken as pseudo-examples each round
       (split evenly over the labels, from each label's most confident texts).
-    * ``finetune``: "auto" (fine-tune when every label has >= 2 examples), True, False.
+    * ``finetune``: "auto" (fine-tune when at least two labels have examples and each
+      label with examples has >= 2), True, False.
     * ``finetune_steps``, ``finetune_lr``, ``finetune_batch``: contrastive fine-tuning
       (each step: ``finetune_batch`` examples, all pairs among them); the cost is
       ``finetune_steps * finetune_batch`` encoder passes with gradients, whatever the
@@ -131,6 +132,7 @@ class EmbeddingClassifier:
                  self_training_rounds: int = 3, confident_share: float = 0.2,
                  finetune="auto", finetune_steps: int = 20, finetune_lr: float = 5e-5,
                  finetune_batch: int = 32, tune_with_prompts: bool = False,
+                 prompt_vote: bool = True,
                  progress: Callable[[float, str], None] | None = None,
                  cancelled: Callable[[], bool] | None = None):
         self._model = model
@@ -144,6 +146,7 @@ class EmbeddingClassifier:
         self.finetune_lr = finetune_lr
         self.finetune_batch = finetune_batch
         self.tune_with_prompts = tune_with_prompts
+        self.prompt_vote = prompt_vote
         self.progress = progress or (lambda fraction, message: None)
         self.cancelled = cancelled or (lambda: False)
         self._cache: tuple[str, object] | None = None  # (key of texts, embeddings)
@@ -176,7 +179,8 @@ class EmbeddingClassifier:
             "confident_share": self.confident_share, "head": "logistic regression C=1",
             "finetune": self.finetune, "finetune_steps": self.finetune_steps,
             "finetune_lr": self.finetune_lr, "finetune_batch": self.finetune_batch,
-            "finetune_max_tokens": 128, "seed": self.seed,
+            "finetune_max_tokens": 128, "tune_with_prompts": self.tune_with_prompts,
+            "prompt_vote": self.prompt_vote, "seed": self.seed,
         }
 
     # -- helpers -------------------------------------------------------------------------
@@ -192,7 +196,8 @@ class EmbeddingClassifier:
     def _embed(self, model, texts: Sequence[str], span=(0.0, 1.0), message="embedding texts"):
         """Unit-length embeddings (numpy float32, one row per text), in chunks so that
         progress is reported and Cancel is answered between them. Texts are sorted by
-        length first so each chunk pads little (as ``encode`` does inside one call)."""
+        length first so each chunk pads little (as ``encode`` does inside one call).
+        ``span=None`` (a few short texts: labels, examples): Cancel only, no progress."""
         import numpy as np
         import torch
 
@@ -204,16 +209,20 @@ class EmbeddingClassifier:
         out = np.zeros((n, dim), dtype=np.float32)
         order = sorted(range(n), key=lambda i: len(texts[i]))
         chunk = max(self.batch_size * 4, 1)
-        lo, hi = span
+        lo, hi = span or (None, None)
         for start in range(0, n, chunk):
-            self._report(lo + (hi - lo) * start / max(n, 1), f"{message} ({start:,}/{n:,})")
+            if span is None:
+                self._check()
+            else:
+                self._report(lo + (hi - lo) * start / max(n, 1), f"{message} ({start:,}/{n:,})")
             idx = order[start:start + chunk]
             with torch.inference_mode():
                 emb = model.encode([texts[i] for i in idx], batch_size=self.batch_size,
                                    normalize_embeddings=True, convert_to_numpy=True,
                                    show_progress_bar=False)
             out[idx] = emb
-        self._report(hi, f"{message} ({n:,}/{n:,})")
+        if span is not None:
+            self._report(hi, f"{message} ({n:,}/{n:,})")
         return out
 
     def _corpus_embeddings(self, texts, span):
@@ -236,11 +245,11 @@ class EmbeddingClassifier:
         rows = []
         for label in labels:
             names, described = label_sentences(label, descriptions.get(label), self.templates)
-            emb = self._embed(model, names, (0, 0), "embedding labels")
+            emb = self._embed(model, names, None)
             vec = emb.mean(0)
             vec /= np.linalg.norm(vec) or 1.0
             if described:
-                d = self._embed(model, described, (0, 0), "embedding labels").mean(0)
+                d = self._embed(model, described, None).mean(0)
                 vec = vec + d / (np.linalg.norm(d) or 1.0)
             rows.append(vec / (np.linalg.norm(vec) or 1.0))
         return np.stack(rows).astype(np.float32)
@@ -308,7 +317,10 @@ class EmbeddingClassifier:
         counts = targets.sum(0)
         tune = self.finetune
         if tune == "auto":
-            tune = bool(counts.min() >= 2) and len(ex_texts) >= 4
+            # Pairs need two codes with two examples each; a label with no example at
+            # all is left to its prompt (below), it does not stop the tuning.
+            present = counts[counts > 0]
+            tune = len(present) >= 2 and bool(present.min() >= 2)
         if tune:
             tune_texts, tune_targets = ex_texts, targets
             if self.tune_with_prompts:
@@ -327,7 +339,7 @@ class EmbeddingClassifier:
         else:
             model = self.model
             emb = self._corpus_embeddings(texts, (0.0, 0.85))
-        ex_emb = self._embed(model, ex_texts, (0.9, 0.9), "embedding examples")
+        ex_emb = self._embed(model, ex_texts, None)
         protos = self._prototypes(model, labels, descriptions)
         x, p = _centre(emb, protos)
         mu = emb.mean(0)
@@ -342,10 +354,11 @@ class EmbeddingClassifier:
         else:
             y = train_t.argmax(1)
             probs = _fit_predict(train_x, y, x, len(labels))
-            if tune:
-                # After tuning, the label prompts live in the tuned space too, and their
-                # similarity is a second, independent vote (SST-2, 16 a class: head 74.6%,
-                # prompt similarity 77.7%, product 77.2%; alone, neither is reliably best).
+            if self.prompt_vote:
+                # The label prompts' similarity is a second, independent vote (after
+                # tuning they live in the tuned space too; SST-2, 16 a class: head 74.6%,
+                # prompt similarity 77.7%, product 77.2%; alone, neither is reliably
+                # best). It also lets a label without examples win its texts.
                 probs = _softmax(np.log(probs + 1e-9) + np.log(_softmax(x @ p.T * 20.0) + 1e-9))
             probs = self._self_train(x, probs, train_x, y)
         self._report(1.0, "done")

@@ -9,6 +9,7 @@ researcher would get from ``pipeline(...)`` one text at a time.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 
@@ -19,7 +20,8 @@ from llmstudio.core.backends import hf
 from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
-from llmstudio.core.tasks import SentimentTask
+from llmstudio.core.codebook import Code, Codebook
+from llmstudio.core.tasks import CodeTask, PromptTask, SentimentTask
 
 LONG = " ".join(["the story was good but the acting was bad and the people were sad"] * 20)
 TEXTS = ["I love this movie, it is wonderful!", "This is awful, I hate it.",
@@ -172,6 +174,55 @@ def test_batches_are_cut_by_token_length_to_spare_padding():
     assert [i for a, b in runs for i in range(a, b)] == list(range(len(lengths)))
     padded = sum((b - a) * lengths[b - 1] for a, b in runs)
     assert padded + 20 * len(runs) < len(lengths) * lengths[-1] + 20
+
+
+def test_token_batches_keep_within_the_budget_in_order():
+    lengths = [3, 4, 4, 5, 9, 10, 30, 31, 70, 300]
+    runs = hf.token_batches(lengths, budget=64)
+    assert [i for a, b in runs for i in range(a, b)] == list(range(len(lengths)))
+    for a, b in runs:
+        assert (b - a) * lengths[b - 1] <= 64 or b - a == 1  # 300 > 64 goes alone
+    assert runs[-1] == (9, 10)
+    assert hf.token_batches([5] * 10, budget=20) == [(0, 4), (4, 8), (8, 10)]
+    assert hf.token_batches([], budget=20) == []
+
+
+def test_split_even_deals_equal_work():
+    assert hf.split_even([1] * 10, 2) == [(0, 5), (5, 10)]
+    assert hf.split_even([1, 1, 1, 1, 4], 2) == [(0, 4), (4, 5)]
+    assert hf.split_even([7], 2) == [(0, 1)]
+    assert hf.split_even([1, 2, 3], 1) == [(0, 3)]
+
+
+def test_planned_batches_sort_by_tokens_and_keep_the_answers_in_order(tiny_models):
+    import threading
+
+    import torch
+
+    backend = make_backend("hf:" + str(tiny_models.named), device="cpu", batch_size=2)
+    texts = TEXTS * 3
+    plan = backend.plan_batches(texts)
+    assert sorted(i for batch in plan for i in batch) == list(range(len(texts)))
+    lengths = backend._token_lengths(texts)
+    flat = [lengths[i] for batch in plan for i in batch]
+    assert flat == sorted(flat)
+    for batch in plan:  # 2 x TOKENS_PER_ROW tokens a batch, padding counted
+        assert len(batch) * max(lengths[i] for i in batch) <= 2 * hf.TOKENS_PER_ROW \
+            or len(batch) == 1
+    # Batched (in token-sorted groups, in concurrent streams) = one text at a time.
+    together = backend.annotate(SENTIMENT, texts)
+    alone = [backend.annotate(SENTIMENT, [t])[0] for t in texts]
+    for a, b in zip(together, alone):
+        assert a["sentiment_label"] == b["sentiment_label"]
+        assert a["sentiment_score"] == pytest.approx(b["sentiment_score"], abs=1e-5)
+    # The streams' one-thread setting does not leak into threads started later.
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert seen == [torch.get_num_threads()]
+    assert backend.plan_batches([]) is None
+    backend.close()
 
 
 # -- zero-shot (NLI) -------------------------------------------------------------------
@@ -383,3 +434,61 @@ def test_cpu_threads_default_to_physical_cores(monkeypatch):
         assert hf.configure_cpu_threads() == cores + 3
     finally:
         torch.set_num_threads(before)
+
+
+# -- coding and prompts ----------------------------------------------------------------
+
+CODEBOOK = Codebook(codes=(Code("economy"), Code("health"), Code("crime")), name="issues")
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_nli_codes_as_the_zero_shot_pipeline_does(tiny_models, project, multi):
+    book = Codebook(codes=CODEBOOK.codes, name="issues", multi_label=multi)
+    task = CodeTask(codebook=book)
+    backend = make_backend("hf:" + str(tiny_models.nli), batch_size=5)
+    result = run_job(project, task, backend)
+    assert result.status == "done" and result.failed == 0
+    frame = run_results(project, result.run_id)
+    reference = pipeline_top(tiny_models.nli, "zero-shot-classification")
+    for i, text in enumerate(TEXTS):
+        if not text:
+            continue
+        ref = reference(text, candidate_labels=list(book.names), multi_label=multi,
+                        hypothesis_template="This text is about {}.")
+        expected = dict(zip(ref["labels"], ref["scores"]))
+        if multi:  # each code on its own: entailment against contradiction
+            for code in book.names:
+                assert frame.loc[i, f"code_{code}_score"] == pytest.approx(expected[code],
+                                                                           abs=1e-4)
+                assert frame.loc[i, f"code_{code}"] == int(expected[code] >= 0.5)
+        else:
+            assert frame.loc[i, "code_label"] == ref["labels"][0], text
+            assert frame.loc[i, "code_score"] == pytest.approx(ref["scores"][0], abs=1e-4)
+
+
+def test_a_prompt_task_gets_room_for_a_long_answer(tiny_models, project):
+    backend = make_backend("hf:" + str(tiny_models.lm))
+    task = PromptTask(template="Summarise: {text}")
+    result = run_job(project, task, backend, limit=3)
+    assert result.status == "done" and result.done == 3
+    frame = run_results(project, result.run_id)
+    answered = frame["prompt_output"].dropna()
+    assert len(answered) + frame["prompt_error"].notna().sum() == 3
+    # Random weights write gibberish, but as much of it as a summary may take.
+    assert backend._new_tokens(task) == 300 > backend._new_tokens(SENTIMENT) == 40
+    assert backend._prompt(task, task.render("a text", {})).count("Summarise: a text") == 1
+
+
+@pytest.mark.parametrize("model, task, why", [
+    ("named", PromptTask(template="Rewrite: {text}"), "cannot answer a free prompt"),
+    ("named", SentimentTask(explain=True), "cannot explain"),
+    ("named", CodeTask(codebook=Codebook(codes=CODEBOOK.codes, multi_label=True)),
+     "needs an NLI (zero-shot) model"),
+    ("encoder", SentimentTask(examples=(("good", "positive"),)), "does not learn from examples"),
+])
+def test_what_a_label_only_model_cannot_run_is_refused_before_anything_is_stored(
+        tiny_models, project, model, task, why):
+    backend = make_backend("hf:" + str(getattr(tiny_models, model)))
+    with pytest.raises(BackendError, match=re.escape(why)):
+        run_job(project, task, backend)
+    assert project.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0

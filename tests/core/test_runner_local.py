@@ -107,6 +107,40 @@ def test_cancel_between_batches(project, monkeypatch):
     assert finished.done == 60 and finished.computed == 60 - result.done
 
 
+def test_a_backend_can_plan_its_own_batches(project):
+    """A backend with ``plan_batches`` (the hf classifier: by token budget) gets exactly its
+    batches, and each answer lands on its own row."""
+
+    class Planner(LexiconBackend):
+        def __init__(self):
+            super().__init__()
+            self.calls = []
+
+        def plan_batches(self, texts):
+            # Longest first, in batches of 1, 2, 3, ... rows.
+            order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+            batches, size = [], 1
+            while order:
+                batches.append(order[:size])
+                order, size = order[size:], size + 1
+            return batches
+
+        def annotate(self, task, texts):
+            self.calls.append(list(texts))
+            return super().annotate(task, texts)
+
+    backend = Planner()
+    result = run_job(project, SentimentTask(), backend)
+    assert result.done == 60
+    assert [len(c) for c in backend.calls] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 5]
+    lengths = [len(t) for call in backend.calls for t in call]
+    assert lengths == sorted(lengths, reverse=True)
+    texts = project.corpus().frame[project.text_column].tolist()
+    expected = [LexiconBackend().annotate(SentimentTask(), [t])[0]["sentiment_label"]
+                for t in texts]
+    assert list(run_results(project, result.run_id)["sentiment_label"]) == expected
+
+
 def test_run_record_has_model_and_parameters(project):
     result = run_job(project, SentimentTask(), LexiconBackend())
     row = project.db.execute("SELECT task, params, backend, fingerprint, text_column, columns, "

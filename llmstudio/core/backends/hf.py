@@ -54,6 +54,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..tasks.base import ParseError, Task
+from ..tasks.choice import ChoiceTask
 from .base import Backend, BackendError, RowError
 
 TEXT_CLASSIFICATION = "text-classification"
@@ -508,6 +509,8 @@ class HFBackend(Backend):
                     f"model {self.model_name} has no entailment label "
                     f"({', '.join(self.model_labels)}), so it cannot do zero-shot classification")
             self.entailment_id = entail[0]
+            contra = [i for i, name in enumerate(lowered) if name.startswith("contradict")]
+            self.contradiction_id = contra[0] if contra else None
 
     def _load_generator(self, source: str) -> None:
         from transformers import AutoModelForCausalLM
@@ -590,7 +593,23 @@ class HFBackend(Backend):
         return f"hf:{self.model_name}"
 
     def supports(self, task: Task) -> bool:
-        return self.pipeline_task == TEXT_GENERATION or bool(getattr(task, "labels", None))
+        return self.pipeline_task == TEXT_GENERATION or not self.refusal(task)
+
+    def refusal(self, task: Task) -> str:
+        """Why this (non-generative) model cannot run ``task``; "" when it can."""
+        if self.pipeline_task == TEXT_GENERATION:
+            return ""
+        what = f"a {self.pipeline_task} model gives labels only"
+        if not isinstance(task, ChoiceTask):
+            return f"{what} and cannot answer a free prompt"
+        if task.explain:
+            return f"{what} and cannot explain them"
+        if task.examples:
+            return f"{what} and does not learn from examples here"
+        if getattr(task, "multi_label", False) and not (
+                self.pipeline_task == ZERO_SHOT and self.contradiction_id is not None):
+            return f"{what} from one set; multi-label coding needs an NLI (zero-shot) model"
+        return ""
 
     def close(self) -> None:
         """Drop the model (a backend serves one job); GPU memory goes back to the pool."""
@@ -614,10 +633,13 @@ class HFBackend(Backend):
                                "with a label set")
         labels = tuple(task.labels)
         if self.pipeline_task == EMBEDDINGS:
-            return [task.from_scores(s) for s in self._similarity.scores(labels, texts)]
+            scores = self._similarity.scores(labels, texts, task.label_descriptions())
+            return [task.from_scores(s) for s in scores]
         if self.pipeline_task == ZERO_SHOT:
-            return [task.from_scores(s) for s in self._zero_shot(labels, texts)]
+            return [task.from_scores(s) for s in self._zero_shot(task, texts)]
         mapping = map_labels(self.model_name, self.model_labels, task, self.label_map)
+        if not texts:
+            return []
         out: list = [None] * len(texts)
         lengths = self._token_lengths(texts)
         # A batch the runner planned comes back as one batch (it is within the budget).
@@ -730,18 +752,27 @@ class HFBackend(Backend):
             probs = torch.softmax(logits, dim=-1)
         return probs.cpu().tolist()
 
-    def _zero_shot(self, labels: tuple[str, ...], texts: list[str]) -> list[dict[str, float]]:
+    def _zero_shot(self, task: Task, texts: list[str]) -> list[dict[str, float]]:
+        """Label probabilities from an NLI model, as the zero-shot pipeline computes them:
+        entailment logits softmaxed across the labels, or for multi-label each label's
+        entailment against contradiction on its own."""
         torch = self._torch
-        hypotheses = [HYPOTHESIS_TEMPLATE.format(label) for label in labels]
+        labels = tuple(task.labels)
+        hypotheses = [task.hypothesis(label, HYPOTHESIS_TEMPLATE) for label in labels]
+        multi = getattr(task, "multi_label", False)
         pairs = [(text, h) for text in texts for h in hypotheses]
         entail = []
         for start in range(0, len(pairs), self.batch_size):
             chunk = pairs[start:start + self.batch_size]
             logits = self._forward([p for p, _ in chunk], [h for _, h in chunk],
                                    truncation="only_first")
-            entail.append(logits[:, self.entailment_id])
+            if multi:
+                pair = logits[:, [self.contradiction_id, self.entailment_id]]
+                entail.append(torch.softmax(pair, dim=1)[:, 1])
+            else:
+                entail.append(logits[:, self.entailment_id])
         per_text = torch.cat(entail).view(len(texts), len(labels))
-        probs = torch.softmax(per_text, dim=1).cpu().tolist()
+        probs = (per_text if multi else torch.softmax(per_text, dim=1)).cpu().tolist()
         return [dict(zip(labels, p)) for p in probs]
 
     def _prompt(self, task: Task, text: str) -> str:
@@ -762,10 +793,15 @@ class HFBackend(Backend):
         parts += [m["content"] for m in messages if m["role"] != "system"]
         return "\n\n".join(parts) + "\n\nAnswer:"
 
+    def _new_tokens(self, task: Task) -> int:
+        """Room for the answer: a label's JSON in 40 tokens; explanations and free prompts
+        (a rewrite, a summary) get twice the task's expected length."""
+        return max(self.max_new_tokens, 2 * task.expected_output_tokens())
+
     def _fitted_prompt(self, task: Task, text: str) -> str:
         """The prompt, with the text shortened when prompt + answer would not fit."""
         prompt = self._prompt(task, text)
-        budget = self.max_length - self.max_new_tokens
+        budget = self.max_length - self._new_tokens(task)
         over = len(self.tokenizer(prompt, add_special_tokens=not self.chat_template,
                                   verbose=False)
                    ["input_ids"]) - budget
@@ -784,7 +820,7 @@ class HFBackend(Backend):
         encoded = {k: v.to(self.device) for k, v in encoded.items()}
         with torch.inference_mode():
             generated = self.model.generate(
-                **encoded, do_sample=False, max_new_tokens=self.max_new_tokens,
+                **encoded, do_sample=False, max_new_tokens=self._new_tokens(task),
                 pad_token_id=self.tokenizer.pad_token_id, temperature=None, top_p=None,
                 top_k=None)
         answers = self.tokenizer.batch_decode(generated[:, encoded["input_ids"].shape[1]:],

@@ -36,6 +36,10 @@ class ChoiceTask(Task):
     def prompt_version(self) -> int:
         return 1
 
+    def hypothesis(self, label: str, template: str = "This text is {}.") -> str:
+        """The sentence an NLI (zero-shot) model checks a text against for ``label``."""
+        return template.format(label)
+
     def label_descriptions(self) -> dict[str, list[str]]:
         """Sentences describing each label, for models that compare a text with its labels
         (sentence embeddings). Labels left out are described by their name."""

@@ -53,6 +53,12 @@ class CodeTask(ChoiceTask):
                                            "other", "n/a")}
         return {}
 
+    def hypothesis(self, label: str, template: str = "This text is {}.") -> str:
+        # Codes are topics, not adjectives: "This text is about Housing."
+        if label == NONE_CODE:
+            return "This text is about none of these topics."
+        return f"This text is about {label}."
+
     def label_descriptions(self) -> dict[str, list[str]]:
         out = {}
         for code in self.codebook.codes:
