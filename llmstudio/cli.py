@@ -139,6 +139,9 @@ def _progress_printer():
         if now - last[0] < 0.5 and p.done < p.total:
             return
         last[0] = now
+        if p.phase:  # learning from the corpus or the examples, before the rows
+            print(f"\r{p.phase}   ", end="", file=sys.stderr, flush=True)
+            return
         eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
         print(f"\r{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, {p.failed:,} failed), "
               f"{p.rows_per_s:,.1f} rows/s{eta}   ", end="", file=sys.stderr, flush=True)

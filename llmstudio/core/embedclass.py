@@ -49,16 +49,9 @@ DEFAULT_TEMPLATES = (
     "Talking about {}.",
 )
 
-# Descriptions of common sentiment/stance words, used when the caller gives none: a bare
+# Descriptions of common sentiment words, used when the caller gives none: a bare
 # "positive" is mostly similar to texts containing the word "positive".
-KNOWN_DESCRIPTIONS = {
-    "positive": ["This text is positive.", "I am happy and pleased with this.",
-                 "This is great, good news, I like it."],
-    "negative": ["This text is negative.", "I am angry and disappointed with this.",
-                 "This is terrible, bad news, I hate it."],
-    "neutral": ["This text is neutral.", "This is a plain statement of fact.",
-                "I have no strong feelings about this."],
-}
+from .tasks.sentiment import LABEL_DESCRIPTIONS as KNOWN_DESCRIPTIONS  # noqa: E402
 
 METHOD_VERSION = 1
 
@@ -301,6 +294,9 @@ class EmbeddingClassifier:
         self._check()
         if not texts:
             return np.zeros((0, len(labels)), dtype=np.float64)
+        example_texts, example_labels = list(example_texts), list(example_labels)
+        if len(example_texts) != len(example_labels):
+            raise ValueError("example_texts and example_labels differ in length")
         ex_texts, targets = [], []
         for text, lab in zip(example_texts, example_labels):
             names = [lab] if (not multi_label or isinstance(lab, str)) else list(lab)
@@ -358,7 +354,8 @@ class EmbeddingClassifier:
                 # The label prompts' similarity is a second, independent vote (after
                 # tuning they live in the tuned space too; SST-2, 16 a class: head 74.6%,
                 # prompt similarity 77.7%, product 77.2%; alone, neither is reliably
-                # best). It also lets a label without examples win its texts.
+                # best; frozen, 8 a class: 65.0% without the vote, 73.9% with it; AG News
+                # unchanged). It also lets a label without examples win its texts.
                 probs = _softmax(np.log(probs + 1e-9) + np.log(_softmax(x @ p.T * 20.0) + 1e-9))
             probs = self._self_train(x, probs, train_x, y)
         self._report(1.0, "done")

@@ -48,6 +48,7 @@ class Progress:
     cached: int = 0
     computed: int = 0
     elapsed: float = 0.0
+    phase: str = ""  # before the rows: what the model is doing (learning from examples…)
 
     @property
     def rows_per_s(self) -> float:
@@ -236,9 +237,9 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         if uncached and not cancelled():
             runner = _run_remote if backend.remote else _run_local
             try:
-                backend.prepare(task, [text_of(r) for r in wanted],
-                                progress=lambda fraction, message: None, cancelled=cancelled)
-                status = runner(task, backend, uncached, text_of, writer, state, report, cancelled)
+                prepared = _prepare(backend, task, [text_of(r) for r in wanted], state,
+                                    progress, cancelled, started)
+                status = "cancelled" if not prepared else runner(task, backend, uncached, text_of, writer, state, report, cancelled)
             except BackendError:
                 # The model cannot be used at all (bad key, unmappable labels): keep what
                 # finished and mark the run failed rather than leaving it "running".
@@ -260,6 +261,30 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
     finally:
         if own:
             proj.close()
+
+
+def _prepare(backend: Backend, task: Task, texts: list[str], state: Progress, progress,
+             cancelled, started: float) -> bool:
+    """Let the backend learn from the corpus (and examples) first; False if cancelled.
+    Its progress shows as the job's ``phase``."""
+    def phase(fraction: float, message: str) -> None:
+        state.phase = f"{message} ({fraction:.0%})"
+        state.elapsed = time.monotonic() - started
+        if progress:
+            progress(state)
+
+    try:
+        backend.prepare(task, texts, progress=phase, cancelled=cancelled)
+    except BackendError:
+        raise
+    except Exception as exc:
+        if cancelled():
+            return False
+        raise BackendError(f"{backend.describe()} could not learn from the corpus: "
+                           f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        state.phase = ""
+    return not cancelled()
 
 
 def row_inputs(task: Task, frame: pd.DataFrame, text_column: str,

@@ -35,6 +35,9 @@ def status_text(job: Job) -> str:
     if state.status == "done":
         failed = len(state.errors)
         return f"Done, {failed:,} row(s) failed" if failed else "Done"
+    phase = state.progress.phase if state.progress is not None else ""
+    if state.status == "running" and phase:
+        return phase[:1].upper() + phase[1:]
     return {"waiting": "Waiting", "loading": "Loading the model…", "running": "Running",
             "cancelling": "Cancelling…", "cancelled": "Cancelled (finished rows kept)",
             "failed": f"Failed: {state.message}"}.get(state.status, state.status)

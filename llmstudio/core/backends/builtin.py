@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
+from ..tasks.sentiment import SentimentTask
 from .base import Backend, BackendError, RowError
 
 SOFTMAX_SCALE = 20.0  # cosine similarities differ by hundredths; scale before the softmax
@@ -94,12 +95,20 @@ def refusal(task: Task) -> str | None:
         return "it gives labels only and cannot answer a free prompt"
     if task.explain:
         return "it gives labels only and cannot explain them"
-    if getattr(task, "multi_label", False) or task.examples:
-        return "it does not yet learn from examples or code multi-label"
     return None
 
 
+# Below this many texts, self-training on the corpus has too few confident texts per
+# label to learn from: the label prompts alone decide.
+SELF_TRAINING_MIN_TEXTS = 100
+
+
 class BuiltinBackend(Backend):
+    """Sentiment with no examples: each text against label descriptions, row by row.
+    Coding, and anything with coded examples: :class:`EmbeddingClassifier` over the whole
+    corpus at once (label prompts, self-training on the corpus, contrastive fine-tuning
+    on the examples), run in :meth:`prepare`; its scores are then looked up per row."""
+
     kind = "builtin"
     batch_size = 64
 
@@ -113,17 +122,49 @@ class BuiltinBackend(Backend):
         self._model = SentenceTransformer(str(self.path), device=self.device)
         self._similarity = LabelSimilarity(self.embed)
         self._hash = _file_hash(self.path / "model.safetensors")
+        self._learned: dict[str, list[float]] | None = None  # text -> scores, by prepare()
 
     def fingerprint(self) -> dict:
+        from ..embedclass import EmbeddingClassifier
+
         return {"kind": self.kind, "model": "sentence-transformers/all-MiniLM-L6-v2",
                 "revision": self._hash, "method": LabelSimilarity.method,
-                "scale": SOFTMAX_SCALE}
+                "scale": SOFTMAX_SCALE, "classifier": EmbeddingClassifier().method(),
+                "self_training_min_texts": SELF_TRAINING_MIN_TEXTS}
 
     def supports(self, task: Task) -> bool:
         return refusal(task) is None
 
     def refusal(self, task: Task) -> str:
         return refusal(task) or ""
+
+    def transductive(self, task: Task) -> bool:
+        return isinstance(task, ChoiceTask) and (
+            bool(task.examples) or not isinstance(task, SentimentTask)
+            or getattr(task, "multi_label", False))
+
+    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+        self._learned = None
+        if not self.transductive(task):
+            return
+        from ..embedclass import EmbeddingClassifier
+
+        unique = list(dict.fromkeys(texts))
+        clf = EmbeddingClassifier(
+            self._model, batch_size=self.batch_size, progress=progress, cancelled=cancelled,
+            self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0)
+        multi = bool(getattr(task, "multi_label", False))
+        definitions = task.definitions()
+        descriptions = {label: definitions[label] for label in task.labels if label in definitions}
+        if task.examples:
+            example_labels = [[c for c in label.split(";") if c] if multi else label
+                              for _, label in task.examples]
+            probs = clf.few_shot(unique, [t for t, _ in task.examples], example_labels,
+                                 list(task.labels), descriptions or None, multi_label=multi)
+        else:
+            probs = clf.zero_shot(unique, list(task.labels), descriptions or None,
+                                  multi_label=multi)
+        self._learned = dict(zip(unique, probs.tolist()))
 
     def embed(self, texts: list[str]):
         """Unit-length embeddings (a torch tensor, one row per text)."""
@@ -133,5 +174,14 @@ class BuiltinBackend(Backend):
         return self._similarity.prototypes(labels)
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
+        if self.transductive(task):
+            if self._learned is None:
+                raise BackendError("the builtin classifier was not prepared on the corpus")
+            out: list[dict | RowError] = []
+            for text in texts:
+                row = self._learned.get(text)
+                out.append(RowError("this text was not in the corpus the classifier saw")
+                           if row is None else task.from_scores(dict(zip(task.labels, row))))
+            return out
         scores = self._similarity.scores(task.labels, texts, task.label_descriptions())
         return [task.from_scores(s) for s in scores]

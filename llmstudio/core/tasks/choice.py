@@ -45,6 +45,12 @@ class ChoiceTask(Task):
         (sentence embeddings). Labels left out are described by their name."""
         return {}
 
+    def definitions(self) -> dict[str, list[str]]:
+        """What the researcher wrote about each label (descriptions, rules, examples),
+        without sentences made from the label's name; a classifier that builds its own
+        name sentences takes these."""
+        return self.label_descriptions()
+
     # -- the task ---------------------------------------------------------------------
 
     def params(self) -> dict:

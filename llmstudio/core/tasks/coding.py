@@ -59,16 +59,21 @@ class CodeTask(ChoiceTask):
             return "This text is about none of these topics."
         return f"This text is about {label}."
 
-    def label_descriptions(self) -> dict[str, list[str]]:
+    def definitions(self) -> dict[str, list[str]]:
         out = {}
         for code in self.codebook.codes:
-            sentences = [f"This text is about {code.name}."]
-            sentences += [s for s in (code.description, code.include) if s]
-            out[code.name] = sentences + list(code.examples)
+            written = [s for s in (code.description, code.include, *code.examples) if s]
+            if written:
+                out[code.name] = written
         if self.codebook.none_option and not self.multi_label:
             out[NONE_CODE] = ["This text is about something else.",
                               "None of these topics apply."]
         return out
+
+    def label_descriptions(self) -> dict[str, list[str]]:
+        written = self.definitions()
+        return {code: [f"This text is about {code}."] + written.get(code, [])
+                for code in self.labels}
 
     def params(self) -> dict:
         out = super().params()

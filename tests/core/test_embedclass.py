@@ -1,0 +1,156 @@
+"""The embedding classifier (``llmstudio.core.embedclass``) with the real builtin MiniLM on
+small synthetic corpora: it must separate obvious topics, learn from a few examples, give
+the same output for the same input, report progress and stop on Cancel."""
+
+from __future__ import annotations
+
+import sys
+from unittest.mock import Mock
+
+import pytest
+
+SPORTS = ["The striker scored twice as the team won the football match.",
+          "The tennis champion lost in the final set at Wimbledon.",
+          "The coach praised his players after the basketball game.",
+          "She won the gold medal in the 100 metres at the Olympics.",
+          "The goalkeeper saved a penalty in the last minute of the game.",
+          "The cyclist took the lead on the final mountain stage of the race."]
+FOOD = ["Stir the garlic and onions in olive oil before adding the tomatoes.",
+        "This chocolate cake recipe needs butter, sugar and four eggs.",
+        "Bake the bread for forty minutes until the crust is golden.",
+        "The soup tastes better with fresh basil and a pinch of salt.",
+        "Grill the fish and serve it with lemon and boiled potatoes.",
+        "Whisk the cream with vanilla and pour it over the strawberries."]
+WEATHER = ["Heavy rain and strong winds are expected across the coast tomorrow.",
+           "Temperatures will drop below freezing tonight with some snow.",
+           "A sunny and warm afternoon, with clouds moving in by evening.",
+           "The storm brought thunder, hail and flooding to the valley.",
+           "Fog will clear by noon, leaving a mild and dry day.",
+           "Forecasters warn of a heatwave with highs of 38 degrees."]
+LABELS = ["sports", "cooking", "weather"]
+
+
+@pytest.fixture(scope="module")
+def model(hf_offline):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from llmstudio.core.backends.builtin import model_dir
+
+    torch.set_num_threads(1)
+    return SentenceTransformer(str(model_dir()), device="cpu")
+
+
+def _corpus():
+    texts = SPORTS + FOOD + WEATHER
+    truth = [0] * len(SPORTS) + [1] * len(FOOD) + [2] * len(WEATHER)
+    return texts, truth
+
+
+def test_import_is_cheap():
+    """Importing the module pulls in none of the heavy libraries (the GUI imports it)."""
+    import subprocess
+
+    code = ("import sys, llmstudio.core.embedclass; "
+            "print([m for m in ('torch', 'sklearn', 'sentence_transformers') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_label_sentences_split_compound_names():
+    from llmstudio.core.embedclass import label_sentences
+
+    names, described = label_sentences("Sci/Tech")
+    assert "This text is about Sci.".lower() in {s.lower() for s in names}
+    assert any("Tech" in s for s in names) and any("Sci/Tech" in s for s in names)
+    assert described == []
+    _, described = label_sentences("positive")  # stock descriptions for sentiment words
+    assert described
+    _, described = label_sentences("x", ["a text about x", ""])
+    assert described == ["a text about x"]
+
+
+def test_zero_shot_separates_obvious_topics(model):
+    from llmstudio.core.embedclass import EmbeddingClassifier
+
+    texts, truth = _corpus()
+    probs = EmbeddingClassifier(model).zero_shot(texts, LABELS)
+    assert probs.shape == (len(texts), 3)
+    assert abs(probs.sum(1) - 1).max() < 1e-6
+    accuracy = (probs.argmax(1) == truth).mean()
+    assert accuracy >= 0.9, accuracy
+
+
+def test_few_shot_learns_an_arbitrary_distinction_and_is_deterministic(model):
+    """Labels named "A" and "B" carry no meaning: only the examples can tell them apart.
+    Fine-tuning runs (2 examples a label) and the output repeats exactly."""
+    from llmstudio.core.embedclass import EmbeddingClassifier
+
+    texts = SPORTS + FOOD
+    truth = [0] * len(SPORTS) + [1] * len(FOOD)
+    ex_texts = [SPORTS[0], SPORTS[1], FOOD[0], FOOD[1]]
+    ex_labels = ["A", "A", "B", "B"]
+    kwargs = dict(seed=3, finetune_steps=4, finetune_batch=4)
+
+    first = EmbeddingClassifier(model, **kwargs).few_shot(texts, ex_texts, ex_labels, ["A", "B"])
+    again = EmbeddingClassifier(model, **kwargs).few_shot(texts, ex_texts, ex_labels, ["A", "B"])
+    assert (first == again).all()
+    assert (first.argmax(1) == truth).mean() >= 0.8
+
+
+def test_few_shot_frozen_and_label_without_examples(model):
+    from llmstudio.core.embedclass import EmbeddingClassifier
+
+    texts, truth = _corpus()
+    probs = EmbeddingClassifier(model, finetune=False).few_shot(
+        texts, [SPORTS[0], FOOD[0]], ["sports", "cooking"], LABELS)
+    # "weather" has no example: its label prompt alone must still win its texts
+    assert (probs.argmax(1) == truth).mean() >= 0.8
+    assert (probs[-len(WEATHER):].argmax(1) == 2).mean() >= 0.5
+
+
+def test_multi_label_scores_are_independent(model):
+    from llmstudio.core.embedclass import EmbeddingClassifier
+
+    texts, _ = _corpus()
+    clf = EmbeddingClassifier(model, finetune=False)
+    probs = clf.few_shot(texts, [SPORTS[0], FOOD[0], WEATHER[0], SPORTS[1]],
+                         [["sports"], ["cooking"], ["weather"], ["sports", "weather"]],
+                         LABELS, multi_label=True)
+    assert probs.shape == (len(texts), 3)
+    assert ((probs >= 0) & (probs <= 1)).all()
+    assert abs(probs.sum(1) - 1).max() > 1e-3  # not a softmax
+    zero = clf.zero_shot(texts, LABELS, multi_label=True)
+    assert ((zero >= 0) & (zero <= 1)).all()
+
+
+def test_progress_and_cancel(model):
+    from llmstudio.core.embedclass import Cancelled, EmbeddingClassifier
+
+    texts, _ = _corpus()
+    progress = Mock()
+    EmbeddingClassifier(model, progress=progress).zero_shot(texts, LABELS)
+    fractions = [c.args[0] for c in progress.call_args_list]
+    assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert all(isinstance(c.args[1], str) for c in progress.call_args_list)
+
+    calls = []
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) > 3  # cancel in the middle of fine-tuning
+
+    progress = Mock()
+    with pytest.raises(Cancelled):
+        EmbeddingClassifier(model, progress=progress, cancelled=cancelled).few_shot(
+            texts, SPORTS[:2] + FOOD[:2], ["sports"] * 2 + ["cooking"] * 2, LABELS)
+    assert max(c.args[0] for c in progress.call_args_list) < 0.5
+
+
+def test_method_describes_parameters(model):
+    from llmstudio.core.embedclass import EmbeddingClassifier
+
+    a = EmbeddingClassifier(model).method()
+    b = EmbeddingClassifier(model, seed=1).method()
+    assert a != b and a["seed"] == 0 and "templates" in a
