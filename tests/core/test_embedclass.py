@@ -37,8 +37,12 @@ def model(hf_offline):
 
     from llmstudio.core.backends.builtin import model_dir
 
+    # One thread keeps these tests light beside others; the process's setting comes back
+    # after the module (torch's thread count is global).
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    return SentenceTransformer(str(model_dir()), device="cpu")
+    yield SentenceTransformer(str(model_dir()), device="cpu")
+    torch.set_num_threads(threads)
 
 
 def _corpus():
