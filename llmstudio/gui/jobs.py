@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 
 from ..core.backends import make_backend
 from ..core.backends.base import Backend
+from ..core.priority import lower_this_thread
 from ..core.project import Project
 from ..core.runner import JobResult, Progress, run_job
 from ..core.secrets import endpoint_id, redact
@@ -164,6 +165,7 @@ class Job(QObject):
     # -- in the worker thread ---------------------------------------------------------
 
     def _work(self, first: bool) -> JobResult:
+        lower_this_thread()  # the model's threads start from here: the window stays first
         self._shown.wait(SHOW_WAIT_S)
         task = self.spec.task()
         backend = self.spec.backend()  # loading a model takes seconds: not in the GUI thread
