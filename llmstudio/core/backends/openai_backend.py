@@ -250,8 +250,9 @@ class OpenAIBackend(Backend):
                                            f"({redact(str(exc))})")
                 raise self._fatal from None
             except openai.APIStatusError as exc:
-                return RowError(redact(f"HTTP {exc.status_code} after retries: {exc.message}"),
-                                retryable=_transient(exc.status_code))
+                retried = _transient(exc.status_code)  # the client retries only these
+                return RowError(redact(f"HTTP {exc.status_code}{' after retries' if retried else ''}"
+                                       f": {exc.message}"), retryable=retried)
             except openai.APIConnectionError as exc:
                 if self._closed:
                     return RowError("cancelled")
