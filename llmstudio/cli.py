@@ -109,7 +109,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     written = [out / "inspect.json"]
     written[0].write_text(json.dumps(corpus.summary(), ensure_ascii=False, indent=2), "utf-8")
     project = Project.create(out / f"sample{SUFFIX}", corpus)
-    project.close()
+    try:
+        # The offline model at work: sentiment by the builtin MiniLM, with the VADER
+        # lexicon's label beside it, stored in the project and exported.
+        from .core.backends import make_backend
+        from .core.runner import run_job, run_results
+        from .core.tasks import SentimentTask
+
+        backend = make_backend("builtin")
+        result = run_job(project, SentimentTask(baseline=True), backend)
+        backend.close()
+        annotated = corpus.frame.join(run_results(project, result.run_id), how="left")
+        written.append(export_table(annotated, out / "sample_sentiment.csv"))
+    finally:
+        project.close()
     written.append(project.path)
     for suffix in FORMATS:
         written.append(export_table(corpus.frame, out / f"sample_export{suffix}"))
@@ -117,7 +130,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         from .gui.app import screenshot
 
-        screenshot(sample_corpus(), shot)
+        screenshot(project.path, shot)  # the project: its model results show too
         written.append(shot)
     except ImportError as exc:  # a core-only install has no Qt
         print(f"(no screenshot: {exc})", file=sys.stderr)

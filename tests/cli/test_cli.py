@@ -258,3 +258,9 @@ def test_demo_writes_the_files_it_prints(cli, tmp_path):
         assert exported.columns == sample.columns
         assert exported.rows == sample.rows
     assert cells(read_table(out / "sample_export.parquet").frame) == cells(sample.frame)
+    # The builtin model ran offline: every row has a label, and VADER's beside it.
+    annotated = pd.read_csv(out / "sample_sentiment.csv")
+    assert len(annotated) == sample.rows
+    assert set(annotated["sentiment_label"]) <= {"positive", "negative", "neutral"}
+    assert annotated["sentiment_lexicon"].notna().all()
+    assert annotated["sentiment_error"].isna().all()
