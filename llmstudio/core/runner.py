@@ -189,17 +189,19 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
     try:
         corpus = proj.corpus()
         column = text_column or corpus.text_column
-        _check_can_run(task, backend, list(corpus.frame.columns))
+        # The row's input: its text, or a prompt filled from its columns (a placeholder
+        # naming no column is refused here, before anything is stored).
+        text_of = _input_maker(task, corpus.frame, column)
+        _check_can_run(task, backend)
         wanted = list(range(len(corpus.frame))) if rows is None else list(rows)
         if limit is not None:
             wanted = wanted[:limit]
         db = proj.db
 
-        # The row's input: its text, or a prompt filled from its columns.
-        text_of = _input_maker(task, corpus.frame, column)
-
-        corpus_key = (digest([text_of(r) for r in wanted])
-                      if backend.transductive(task) else None)
+        # A backend that learns from the corpus sees every input (prepare) and its
+        # answers depend on them all (the corpus digest joins the cache key).
+        inputs = [text_of(r) for r in wanted] if backend.transductive(task) else None
+        corpus_key = digest(inputs) if inputs is not None else None
         run_id = _find_or_create_run(db, task, backend, column, len(wanted), corpus_key)
         # Rows that failed for a reason of the moment (retryable) are asked again.
         stored = {r for (r,) in db.execute(
@@ -237,8 +239,9 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         if uncached and not cancelled():
             runner = _run_remote if backend.remote else _run_local
             try:
-                prepared = _prepare(backend, task, [text_of(r) for r in wanted], state,
-                                    progress, cancelled, started)
+                prepared = _prepare(backend, task,
+                                    inputs if inputs is not None else [text_of(r) for r in wanted],
+                                    state, progress, cancelled, started)
                 status = "cancelled" if not prepared else runner(task, backend, uncached, text_of, writer, state, report, cancelled)
             except BackendError:
                 # The model cannot be used at all (bad key, unmappable labels): keep what
@@ -313,11 +316,8 @@ def _cell(values: pd.Series, row_id: int) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _check_can_run(task: Task, backend: Backend, columns: list[str]) -> None:
-    """Refuse a job that cannot work before anything is stored or sent."""
-    check = getattr(task, "check_columns", None)
-    if check is not None:
-        check(columns)
+def _check_can_run(task: Task, backend: Backend) -> None:
+    """Refuse a job this model cannot run before anything is stored or sent."""
     if backend.supports(task):
         return
     why = backend.refusal(task)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
 from ..core.cost import estimate
+from ..core.runner import row_inputs
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
@@ -165,12 +166,10 @@ class ModelRuns(QObject):
         columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
         if w.project.has_consent(spec.endpoint, columns):
             return True
-        frame = w.corpus.frame if rows is None else w.corpus.frame.head(rows)
-        texts = frame[spec.text_column].fillna("").astype(str).tolist()
-        if task.inputs():  # what is sent is the filled prompt
-            extra = {c: frame[c].fillna("").astype(str).tolist() for c in task.inputs()}
-            texts = [task.render(t, {c: v[i] for c, v in extra.items()})
-                     for i, t in enumerate(texts)]
+        frame = w.corpus.frame
+        # What is sent, as the runner makes it: the text, or the filled prompt.
+        texts = row_inputs(task, frame, spec.text_column,
+                           None if rows is None else range(min(rows, len(frame))))
         guess = estimate(task, texts, spec.model.partition(":")[2])
         dialog = ConsentDialog(spec.endpoint, spec.model_name(), columns, len(texts), guess, w)
         try:

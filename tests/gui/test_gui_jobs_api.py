@@ -43,7 +43,7 @@ def api_spec(fake, concurrency: int = 4) -> JobSpec:
     return JobSpec(model="openai:fake", base_url=fake.url, concurrency=concurrency)
 
 
-def consent(monkeypatch, answer) -> list[ConsentDialog]:
+def consent(monkeypatch, answer=QDialog.DialogCode.Accepted) -> list[str]:
     """Answer the consent dialog at once; the dialogs shown are returned in a list."""
     shown = []
 

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
-from llmstudio.gui.consent_dialog import ConsentDialog
 from llmstudio.gui.run_dialog import RunDialog
 from test_gui_jobs import make_project, open_project, sample_frame, wait_job
+from test_gui_jobs_api import consent
 
 ROWS = 12
 BOOK = Codebook(codes=(Code("Housing", "Rents, house prices, homelessness"),
@@ -43,17 +43,6 @@ def project_path(tmp_path):
 def opened(qtbot, window, project_path):
     open_project(qtbot, window, project_path)
     return window
-
-
-def consent(monkeypatch, answer=QDialog.DialogCode.Accepted) -> list[str]:
-    shown = []
-
-    def exec_(dialog):
-        shown.append(dialog.text.text())
-        return answer
-
-    monkeypatch.setattr(ConsentDialog, "exec", exec_)
-    return shown
 
 
 def dialog_for(qtbot, window) -> RunDialog:

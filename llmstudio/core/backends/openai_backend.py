@@ -140,7 +140,7 @@ class OpenAIBackend(Backend):
     def _refusal(self, exc, dialect: dialects.Dialect) -> dialects.Dialect | None:
         """The dialect that avoids what ``exc`` refuses, if it is such a refusal."""
         status = exc.status_code
-        if status in (401, 403, 404, 429) or status in TRANSIENT:
+        if status in (401, 403, 404) or status in TRANSIENT:
             return None
         return dialect.adjusted(self.host, str(exc.message), getattr(exc, "param", None))
 
