@@ -184,7 +184,8 @@ def run_dataset(name, args, model, log):
             probs = clf.few_shot(corpus, ex_texts, ex_labels, labels)
             add("few-shot, frozen", shots, seed, len(rest), probs, y[rest],
                 time.perf_counter() - t + frozen.seconds * len(rest) / len(y))
-            if not args.no_finetune and shots in args.finetune_shots:
+            if (not args.no_finetune and shots in args.finetune_shots
+                    and seed < args.finetune_seeds.get(shots, args.seeds)):
                 clf = EmbeddingClassifier(model, seed=seed)
                 t = time.perf_counter()
                 probs = clf.few_shot(corpus, ex_texts, ex_labels, labels)
@@ -237,6 +238,12 @@ def main(argv=None) -> int:
     ap.add_argument("--no-finetune", action="store_true", help="skip the fine-tuned method")
     ap.add_argument("--finetune-shots", default=None,
                     help="run the fine-tuned method only at these shots (default: all)")
+    ap.add_argument("--finetune-seeds", default="",
+                    help="seeds of the fine-tuned method per shots, e.g. 8:1,32:1 (the slow "
+                         "one; default --seeds)")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="datasets measured in this many processes at once (each with "
+                         "--threads torch threads)")
     ap.add_argument("--emb-cache", default=None,
                     help="folder keeping frozen embeddings (and their time) between runs")
     ap.add_argument("--rows-out", default=None, help="also save the result rows as JSON")
@@ -248,8 +255,14 @@ def main(argv=None) -> int:
     args.shots = [int(s) for s in args.shots.split(",") if s.strip()]
     args.finetune_shots = ([int(s) for s in args.finetune_shots.split(",")]
                            if args.finetune_shots else args.shots)
-    if args.from_rows:
+    args.finetune_seeds = {int(k): int(v) for k, v in
+                           (pair.split(":") for pair in args.finetune_seeds.split(",") if pair)}
+    if args.from_rows or args.jobs > 1:
         import json
+
+        started = time.perf_counter()
+        if args.jobs > 1:
+            args.from_rows = in_processes(args, argv)
 
         # later files replace earlier rows of the same dataset, method, shots and seed
         merged = {}
@@ -259,7 +272,7 @@ def main(argv=None) -> int:
         rows = list(merged.values())
         print(table(rows))
         if args.write:
-            write(rows, args, argv, None)
+            write(rows, args, argv, time.perf_counter() - started if args.jobs > 1 else None)
         return 0
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -286,6 +299,44 @@ def main(argv=None) -> int:
     if args.write:
         write(rows, args, argv, total)
     return 0
+
+
+def in_processes(args, argv) -> list[str]:
+    """Measure each dataset in a process of its own, ``args.jobs`` at a time (the slowest,
+    AG News, first); the row files they leave, for the table."""
+    import subprocess
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    forwarded, skip = [], False
+    for a in argv:  # everything but what only the parent does
+        if skip:
+            skip = False
+            continue
+        if a in ("--jobs", "--datasets", "--rows-out", "--note"):
+            skip = True
+            continue
+        if a.split("=")[0] in ("--jobs", "--datasets", "--rows-out", "--note") or a == "--write":
+            continue
+        forwarded.append(a)
+    out = Path(tempfile.mkdtemp(prefix="quality-"))
+    names = sorted((n.strip() for n in args.datasets.split(",")),
+                   key=lambda n: n != "ag_news")
+
+    def one(name):
+        rows = out / f"{name}.json"
+        started = time.perf_counter()
+        with open(out / f"{name}.log", "w") as log:
+            subprocess.run([sys.executable, __file__, "--datasets", name, "--rows-out",
+                            str(rows), *forwarded], stdout=log, stderr=subprocess.STDOUT,
+                           check=True)
+        print(f"{name}: done in {(time.perf_counter() - started) / 60:.1f} min "
+              f"(log {out / (name + '.log')})", flush=True)
+        return str(rows)
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        return list(pool.map(one, names))
 
 
 def write(rows, args, argv, total):

@@ -30,6 +30,7 @@ class RowResult:
     values: tuple[tuple[str, object], ...] = ()
     error: str | None = None
     running: bool = False
+    code_names: tuple[tuple[str, str], ...] = ()  # multi-label codes: (slug, name)
 
     def plain(self) -> str:
         if self.error:
@@ -55,7 +56,8 @@ class RowResult:
                 short_pairs.append((name, value))
         short = [text if k == 0 and name != "codes" else f"{name} {text}" if name != "codes"
                  else f"codes: {text}"
-                 for k, (name, text) in enumerate(readable_values(short_pairs)) if text]
+                 for k, (name, text) in enumerate(readable_values(short_pairs, dict(self.code_names)))
+                 if text]
         return short, long
 
     def html(self) -> str:

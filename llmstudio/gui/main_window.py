@@ -663,7 +663,8 @@ class MainWindow(QMainWindow):
             names = [re.sub(r"_\d+$", "", c).removeprefix(f"{run.task}_") for c in columns[:-1]]
             results.append(RowResult(run.heading(), tuple(zip(names, values)),
                                      None if error is None or error == "" else str(error),
-                                     running=run.status == "running"))
+                                     running=run.status == "running",
+                                     code_names=run.code_names))
         return results
 
     def _on_results_changed(self, row_ids) -> None:

@@ -16,7 +16,7 @@ from ..core.runner import row_inputs
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
-from .results import RunLabel, latest_results, running_run_id, spec_model
+from .results import RunLabel, code_names, latest_results, running_run_id, spec_model
 from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170
@@ -139,7 +139,8 @@ class ModelRuns(QObject):
         if spec.remote and not self.consent(spec):
             return None
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=self)
-        self._labels[job] = RunLabel(spec.task_name, spec_model(spec.model), status="running")
+        self._labels[job] = RunLabel(spec.task_name, spec_model(spec.model), status="running",
+                                     code_names=tuple(code_names(spec.task().params()).items()))
         job.sig_results.connect(lambda frame: self._show_results(job, frame))
         job.sig_changed.connect(lambda: self._track(job))
         job.sig_changed.connect(lambda: self._relabel(job))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..core.backends.base import Backend, RowError, digest
+from ..core.codebook import column_slug
 from ..core.project import Project
 from ..core.runner import run_results, run_spec
 from ..core.tasks.base import Task
@@ -73,6 +74,16 @@ def spec_model(spec: str) -> str:
 _SAID = ("running", "cancelled", "failed", "unfinished")  # "done" goes without saying
 
 
+def code_names(task_params: dict) -> dict[str, str]:
+    """A multi-label coding run's code slugs -> the codes' own names (``housing_rent`` ->
+    "Housing & rent"): its 0/1 columns are named by slug, a reader wants the names.
+    Empty for any other run. ``task_params`` is ``Task.params()`` (also stored per run)."""
+    book = task_params.get("codebook") or {}
+    if task_params.get("task") != "code" or not book.get("multi_label"):
+        return {}
+    return {column_slug(code["name"]): code["name"] for code in book.get("codes", [])}
+
+
 @dataclass(frozen=True)
 class RunLabel:
     """Which run made a set of result columns, as the status bar and detail pane say it."""
@@ -81,6 +92,7 @@ class RunLabel:
     model: str                  # short: "lexicon", "gpt-4o-mini"
     run_id: int | None = None   # None until a new job's run is in the project
     status: str = ""            # running, done, cancelled, failed, unfinished
+    code_names: tuple[tuple[str, str], ...] = ()  # multi-label: (slug, code name)
 
     def status_text(self) -> str:
         """ "run 2: sentiment with lexicon" (", running" while it runs). """
@@ -100,11 +112,13 @@ class RunLabel:
 
 def run_label(project: Project, run_id: int) -> RunLabel:
     """The :class:`RunLabel` of a stored run."""
-    task, backend, fingerprint, status = project.db.execute(
-        "SELECT task, backend, fingerprint, status FROM runs WHERE id = ?", (run_id,)).fetchone()
+    task, backend, fingerprint, status, params = project.db.execute(
+        "SELECT task, backend, fingerprint, status, params FROM runs WHERE id = ?",
+        (run_id,)).fetchone()
     # Stored as running but no job of this window runs it: killed, or running elsewhere.
     return RunLabel(task, short_model(backend, json.loads(fingerprint).get("model")),
-                    run_id, "unfinished" if status == "running" else status)
+                    run_id, "unfinished" if status == "running" else status,
+                    tuple(code_names(json.loads(params or "{}")).items()))
 
 
 def running_run_id(project: Project, task: str) -> int | None:
