@@ -139,7 +139,30 @@ def _v4_codebooks(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs, _v3_retryable_errors, _v4_codebooks)
+def _v5_human_codes(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- Human coding, one row per click, appended and never changed (human_codes.py):
+        -- the row's state after the click. codes: JSON array of code names ([] =
+        -- uncoded again); memo: the coder's note on the row; time: UTC, milliseconds.
+        CREATE TABLE human_codes (
+            id INTEGER PRIMARY KEY,
+            codebook TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            codes TEXT NOT NULL,
+            memo TEXT NOT NULL DEFAULT '',
+            time TEXT NOT NULL
+        );
+        -- a coder's latest click per row, found without a scan
+        CREATE INDEX human_codes_latest ON human_codes (codebook, coder, row_id, id);
+        """,
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs, _v3_retryable_errors, _v4_codebooks,
+                                     _v5_human_codes)
 
 
 def schema_version(db: sqlite3.Connection) -> int:

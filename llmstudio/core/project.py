@@ -301,12 +301,17 @@ class Project:
             self.db.execute("BEGIN IMMEDIATE")
             if replaces is not None and replaces != book.name:
                 self.db.execute("DELETE FROM codebooks WHERE name = ?", (replaces,))
+                # the human codes follow their codebook to its new name
+                self.db.execute("UPDATE human_codes SET codebook = ? WHERE codebook = ?",
+                                (book.name, replaces))
             self.db.execute("INSERT OR REPLACE INTO codebooks VALUES (?, ?, ?)",
                             (book.name, book.to_json(), _now()))
             self.db.execute("INSERT INTO history (action, detail) VALUES ('codebook', ?)",
                             (f"saved {book.name!r} ({len(book.codes)} codes)",))
 
     def delete_codebook(self, name: str) -> None:
+        """Remove the codebook. Human codes made with it stay in the project (they come
+        back with a codebook of the same name): a researcher's coding is never deleted."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM codebooks WHERE name = ?", (name,))

@@ -1,0 +1,167 @@
+"""Human coding stored in the project: every click, at once, for good.
+
+One table row per click (``human_codes``, migration 5), never deleted or changed (a
+renamed codebook takes its clicks along): the row's state after the click (the codes the
+coder now gives it, and the memo). So
+
+* a crash loses nothing that was clicked: each click is its own committed transaction
+  (WAL, ``synchronous=FULL``), written before the panel moves on;
+* undo and redo are clicks too (they record the earlier state again), so they survive a
+  crash like any other click, and the log tells who coded what and when, in order;
+* a coder's current coding of a row is simply its latest click.
+
+Codes are stored by name, per codebook and coder. Qt-free: the coding panel, the
+validation view, the agreement CLI and the exports all read through these functions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+import pandas as pd
+
+from .codebook import Codebook
+from .errors import ProjectError
+from .project import Project
+
+__all__ = ["RowCoding", "record", "coding_of", "current", "coders", "history", "code_table",
+           "check_coder"]
+
+SEPARATOR = "; "  # multi-label codes in one cell (exports, the agreement CLI)
+
+
+@dataclass(frozen=True)
+class RowCoding:
+    """What ``coder`` gave row ``row_id`` (0-based file position) in ``codebook`` as of
+    click ``id`` (the project's order of clicks): ``codes`` (empty = uncoded) and a memo."""
+
+    id: int
+    codebook: str
+    coder: str
+    row_id: int
+    codes: tuple[str, ...]
+    memo: str
+    time: str
+
+    @property
+    def coded(self) -> bool:
+        return bool(self.codes)
+
+    def label(self) -> str | None:
+        """The codes as one cell: the code (single-label), ``a; b`` (multi-label), None."""
+        return SEPARATOR.join(self.codes) if self.codes else None
+
+
+def check_coder(name: str) -> str:
+    """The coder's name as stored (stripped); ProjectError when it is no name."""
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise ProjectError("a coder needs a name (e.g. your initials), so that codes by "
+                           "different people are kept apart")
+    if len(cleaned) > 80 or any(ch in cleaned for ch in "\r\n\t"):
+        raise ProjectError(f"coder name {cleaned[:40]!r}: at most 80 characters, one line")
+    return cleaned
+
+
+def _check_codes(book: Codebook, codes: Iterable[str]) -> tuple[str, ...]:
+    """``codes`` in the codebook's order, each checked against it."""
+    given = list(dict.fromkeys(codes))  # once each, the order kept
+    allowed = book.names if book.multi_label else book.labels()
+    unknown = [c for c in given if c not in allowed]
+    if unknown:
+        raise ProjectError(f"codebook {book.name!r} has no code {unknown[0]!r} "
+                           f"(its codes: {', '.join(allowed)})")
+    if not book.multi_label and len(given) > 1:
+        raise ProjectError(f"codebook {book.name!r} is single-label: one code per text, "
+                           f"not {len(given)} ({', '.join(given)})")
+    return tuple(c for c in allowed if c in given)
+
+
+def record(project: Project, codebook: Codebook, coder: str, row_id: int,
+           codes: Iterable[str], memo: str | None = None) -> RowCoding:
+    """Store that ``coder`` now gives row ``row_id`` the ``codes`` (empty: uncoded) of
+    ``codebook``; ``memo=None`` keeps the row's memo. Committed before it returns."""
+    coder = check_coder(coder)
+    codes = _check_codes(codebook, codes)
+    rows = int(project.meta("rows", "0") or 0)
+    if not 0 <= int(row_id) < rows:
+        raise ProjectError(f"row {int(row_id) + 1} is not in the corpus (rows 1 to {rows:,})")
+    if memo is None:
+        before = coding_of(project, codebook.name, coder, row_id)
+        memo = before.memo if before is not None else ""
+    time = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    db = project.db
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        cur = db.execute(
+            "INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (codebook.name, coder, int(row_id), json.dumps(list(codes), ensure_ascii=False),
+             memo, time))
+    return RowCoding(cur.lastrowid, codebook.name, coder, int(row_id), codes, memo, time)
+
+
+def _row(values) -> RowCoding:
+    id_, book, coder, row_id, codes, memo, time = values
+    return RowCoding(id_, book, coder, row_id, tuple(json.loads(codes)), memo, time)
+
+
+_COLUMNS = "id, codebook, coder, row_id, codes, memo, time"
+
+
+def coding_of(project: Project, codebook: str, coder: str, row_id: int) -> RowCoding | None:
+    """The coder's latest click on the row, or None if they never touched it."""
+    row = project.db.execute(
+        f"SELECT {_COLUMNS} FROM human_codes WHERE codebook = ? AND coder = ? AND row_id = ? "
+        "ORDER BY id DESC LIMIT 1", (codebook, coder, int(row_id))).fetchone()
+    return _row(row) if row is not None else None
+
+
+def current(project: Project, codebook: str, coder: str | None = None) -> list[RowCoding]:
+    """Each coder's (or ``coder``'s) latest click per row, uncoded-again rows included
+    (their codes are empty), by coder then row."""
+    where, args = "codebook = ?", [codebook]
+    if coder is not None:
+        where += " AND coder = ?"
+        args.append(coder)
+    rows = project.db.execute(
+        f"SELECT {_COLUMNS} FROM human_codes WHERE id IN (SELECT MAX(id) FROM human_codes "
+        f"WHERE {where} GROUP BY coder, row_id) ORDER BY coder, row_id", args).fetchall()
+    return [_row(r) for r in rows]
+
+
+def coders(project: Project, codebook: str | None = None) -> list[str]:
+    """Everyone who coded (in ``codebook``), in alphabetical order."""
+    if codebook is None:
+        rows = project.db.execute("SELECT DISTINCT coder FROM human_codes ORDER BY coder")
+    else:
+        rows = project.db.execute("SELECT DISTINCT coder FROM human_codes WHERE codebook = ? "
+                                  "ORDER BY coder", (codebook,))
+    return [c for (c,) in rows]
+
+
+def history(project: Project, codebook: str, row_id: int) -> list[RowCoding]:
+    """Every click on the row in ``codebook``, oldest first (who changed what, when)."""
+    rows = project.db.execute(
+        f"SELECT {_COLUMNS} FROM human_codes WHERE codebook = ? AND row_id = ? ORDER BY id",
+        (codebook, int(row_id))).fetchall()
+    return [_row(r) for r in rows]
+
+
+def code_table(project: Project, codebook: str) -> pd.DataFrame:
+    """One column per coder (named after the coder), indexed by row id over the whole
+    corpus: the coder's code (multi-label: codes joined by ``"; "``), missing where the
+    coder has not coded the row. What the validation view, ``agree`` and exports read."""
+    rows = int(project.meta("rows", "0") or 0)
+    out = pd.DataFrame(index=pd.RangeIndex(rows, name="row_id"))
+    by_coder: dict[str, dict[int, str]] = {}
+    for c in current(project, codebook):
+        if c.coded:
+            by_coder.setdefault(c.coder, {})[c.row_id] = c.label()
+    for coder in coders(project, codebook):
+        values = by_coder.get(coder, {})
+        out[coder] = pd.Series(values, dtype="string").reindex(out.index)
+    return out
