@@ -23,12 +23,12 @@ from typing import Iterable
 
 import pandas as pd
 
-from .codebook import Codebook
+from .codebook import Codebook, column_slug
 from .errors import ProjectError
 from .project import Project
 
 __all__ = ["RowCoding", "record", "coding_of", "current", "coders", "history", "code_table",
-           "check_coder"]
+           "check_coder", "coder_columns"]
 
 SEPARATOR = "; "  # multi-label codes in one cell (exports, the agreement CLI)
 
@@ -164,4 +164,22 @@ def code_table(project: Project, codebook: str) -> pd.DataFrame:
     for coder in coders(project, codebook):
         values = by_coder.get(coder, {})
         out[coder] = pd.Series(values, dtype="string").reindex(out.index)
+    return out
+
+
+def coder_columns(project: Project) -> pd.DataFrame:
+    """Every coder's codes in every codebook as columns named ``human_<codebook>_<coder>``
+    (slugs: ``human_local_issues_ana``), indexed by row id: what an export puts after the
+    model columns. No columns when nobody has coded."""
+    rows = int(project.meta("rows", "0") or 0)
+    out = pd.DataFrame(index=pd.RangeIndex(rows, name="row_id"))
+    books = [b for (b,) in project.db.execute(
+        "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook")]
+    for book in books:
+        table = code_table(project, book)
+        for coder in table.columns:
+            name = f"human_{column_slug(book)}_{column_slug(coder)}"
+            while name in out.columns:  # two names with one slug ("Ana", "ana"): both kept
+                name += "_"
+            out[name] = table[coder]
     return out

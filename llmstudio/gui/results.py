@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..core.backends.base import Backend, RowError, digest
 from ..core.codebook import column_slug
+from ..core.human_codes import coder_columns
 from ..core.project import Project
 from ..core.runner import run_results, run_spec
 from ..core.tasks.base import Task
@@ -138,12 +139,14 @@ def latest_results(project: Project, corpus_columns
 
 
 def with_results(project: Project | None, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the latest results after its own columns (what an export writes)."""
+    """``frame`` with the latest results after its own columns, then the human coders'
+    codes (what an export writes)."""
     if project is None:
         return frame
     for _, _, results in latest_results(project, frame.columns):
         frame = frame.join(results, how="left")
-    return frame
+    human = coder_columns(project)
+    return frame.join(_renamed(human, frame.columns), how="left") if len(human.columns) else frame
 
 
 def stored_results(project: Project, task: Task, backend: Backend, text_column: str,

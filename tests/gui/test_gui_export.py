@@ -73,3 +73,35 @@ def test_export_error_is_reported(qtbot, window, loaded, tmp_path):
         window.export_to(tmp_path / "missing_folder" / "x.csv")
     assert "x.csv" in blocker.args[0]
     assert window.corpus is not None and window.model.rowCount() == 5
+
+
+def test_export_has_one_column_per_coder_after_the_model_columns(qtbot, window, tmp_path):
+    """Human codes (two coders, one row coded then uncoded again) follow the model's
+    columns, one column per coder, each cell that coder's latest code."""
+    from llmstudio.core import human_codes as hc
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.project import Project
+    from llmstudio.gui.jobs import JobSpec
+    from test_gui_jobs import RESULTS, make_project, open_project, wait_job
+
+    book = Codebook(codes=(Code("Praise"), Code("Complaint")), name="Tone of answer")
+    path = make_project(tmp_path / "coded.llmstudio")
+    with Project.open(path) as project:
+        project.save_codebook(book)
+        hc.record(project, book, "Ana", 0, ["Praise"])
+        hc.record(project, book, "Ana", 0, ["Complaint"])
+        hc.record(project, book, "Ana", 4, ["Praise"])
+        hc.record(project, book, "ben", 0, ["Praise"])
+        hc.record(project, book, "ben", 2, ["Complaint"])
+        hc.record(project, book, "ben", 2, [])
+    open_project(qtbot, window, path)
+    wait_job(qtbot, window.runs.run(JobSpec(model="lexicon")))
+    out = tmp_path / "annotated.csv"
+    with qtbot.waitSignal(window.sig_saved, timeout=20_000):
+        window.export_to(out)
+    back = read_table(out).frame
+    coders = ["human_tone_of_answer_ana", "human_tone_of_answer_ben"]
+    assert list(back.columns) == list(window.corpus.frame.columns) + RESULTS + coders
+    ana, ben = back[coders[0]], back[coders[1]]
+    assert (ana[0], ana[4], ben[0]) == ("Complaint", "Praise", "Praise")
+    assert ana.drop([0, 4]).fillna("").eq("").all() and ben.drop([0]).fillna("").eq("").all()
