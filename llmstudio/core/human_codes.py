@@ -23,11 +23,11 @@ from typing import Iterable
 
 import pandas as pd
 
-from .codebook import Codebook, column_slug
+from .codebook import NONE_CODE, Codebook, column_slug
 from .errors import ProjectError
 from .project import Project
 
-__all__ = ["RowCoding", "record", "coding_of", "current", "coders", "history", "code_table",
+__all__ = ["RowCoding", "allowed_codes", "record", "coding_of", "current", "coders", "history", "code_table",
            "check_coder", "coder_columns"]
 
 SEPARATOR = "; "  # multi-label codes in one cell (exports, the agreement CLI)
@@ -66,10 +66,17 @@ def check_coder(name: str) -> str:
     return cleaned
 
 
+def allowed_codes(book: Codebook) -> tuple[str, ...]:
+    """What a coder may give a row: the codes, then "none". Multi-label codebooks always
+    have "none" (the row was read and no code applies), so that a row seen and left
+    without a code is told apart from a row nobody has coded yet."""
+    return book.names + (NONE_CODE,) if book.multi_label else book.labels()
+
+
 def _check_codes(book: Codebook, codes: Iterable[str]) -> tuple[str, ...]:
     """``codes`` in the codebook's order, each checked against it."""
     given = list(dict.fromkeys(codes))  # once each, the order kept
-    allowed = book.names if book.multi_label else book.labels()
+    allowed = allowed_codes(book)
     unknown = [c for c in given if c not in allowed]
     if unknown:
         raise ProjectError(f"codebook {book.name!r} has no code {unknown[0]!r} "
@@ -77,6 +84,9 @@ def _check_codes(book: Codebook, codes: Iterable[str]) -> tuple[str, ...]:
     if not book.multi_label and len(given) > 1:
         raise ProjectError(f"codebook {book.name!r} is single-label: one code per text, "
                            f"not {len(given)} ({', '.join(given)})")
+    if NONE_CODE in given and len(given) > 1:
+        raise ProjectError(f"{NONE_CODE!r} (no code applies) cannot go with other codes "
+                           f"({', '.join(c for c in given if c != NONE_CODE)})")
     return tuple(c for c in allowed if c in given)
 
 

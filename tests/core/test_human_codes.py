@@ -56,8 +56,9 @@ def test_multi_label_codes_in_codebook_order_and_uncoding(project):
     c = hc.record(project, MULTI, "ana", 1, ["Health", "Housing", "Health"])
     assert c.codes == ("Housing", "Health") and c.label() == "Housing; Health"
     assert hc.code_table(project, "Issues (multi)")["ana"][1] == "Housing; Health"
+    assert hc.record(project, MULTI, "ana", 2, ["none"]).label() == "none"  # read, none apply
     hc.record(project, MULTI, "ana", 1, [])  # uncoded again: kept as a click
-    (latest,) = hc.current(project, "Issues (multi)", "ana")
+    latest = hc.coding_of(project, "Issues (multi)", "ana", 1)
     assert latest.codes == () and not latest.coded and latest.label() is None
     assert pd.isna(hc.code_table(project, "Issues (multi)")["ana"][1])
 
@@ -86,7 +87,10 @@ def test_codes_follow_a_renamed_codebook_and_survive_its_deletion(project):
     (BOOK, "ana", 0, ["Parking"], "has no code 'Parking' (its codes: Housing, Transport, "
                                   "Health, none)"),
     (BOOK, "ana", 0, ["Housing", "Health"], "single-label: one code per text, not 2"),
-    (MULTI, "ana", 0, ["none"], "has no code 'none'"),
+    (MULTI, "ana", 0, ["Parking"], "has no code 'Parking' (its codes: Housing, Transport, "
+                                   "Health, none)"),
+    (MULTI, "ana", 0, ["Health", "none"], "'none' (no code applies) cannot go with other "
+                                          "codes (Health)"),
     (BOOK, "ana", 6, ["Housing"], "row 7 is not in the corpus (rows 1 to 6)"),
     (BOOK, "ana", -1, ["Housing"], "row 0 is not in the corpus"),
     (BOOK, "  ", 0, ["Housing"], "a coder needs a name"),
