@@ -4,6 +4,7 @@
     llmstudio inspect FILE [--json]           how a file is read
     llmstudio convert FILE --out OUT          import, then export (.csv .xlsx .parquet)
     llmstudio demo --out DIR                  headless demo on the bundled sample
+    llmstudio agree FILE --columns A B [C..]  agreement between coder/model columns
 
 Errors print one line on stderr (what and where) and exit non-zero; never a traceback.
 """
@@ -24,7 +25,7 @@ from .core.export import FORMATS, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 
-COMMANDS = ("inspect", "convert", "demo", "annotate")
+COMMANDS = ("inspect", "convert", "demo", "annotate", "agree")
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
                     "\\t": "\t"}
 
@@ -239,8 +240,88 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 0 if result.status == "done" else 2
 
 
+def _agree_text(file: str, report) -> str:
+    """The agreement report as a table for people: values with their 95% intervals."""
+    def row(name: str, e) -> str:
+        value = "undefined" if e.value != e.value else f"{e.value:.3f}"
+        ci = f"[{e.ci_low:.3f}, {e.ci_high:.3f}]" if e.ci_low is not None else "-"
+        return f"  {name:<32} {value:>9}  {ci:<17} {e.n:>7,}"
+
+    cols = ", ".join(map(repr, report.columns))
+    lines = [f"file:      {file} ({report.rows:,} rows)", f"columns:   {cols}",
+             f"n:         {report.n:,} rows with codes from at least two columns; "
+             f"{report.skipped:,} skipped (fewer than two codes)",
+             f"codes:     {', '.join(report.labels)}",
+             f"intervals: 95% percentile bootstrap, {report.n_resamples:,} resamples of rows, "
+             f"seed {report.seed}", "",
+             f"  {'statistic':<32} {'value':>9}  {'95% CI':<17} {'n':>7}",
+             row("percent agreement", report.percent_agreement),
+             row("Krippendorff's alpha (nominal)", report.krippendorff_alpha)]
+    if report.cohen_kappa is not None:
+        lines += [row("Cohen's kappa", report.cohen_kappa), "",
+                  f"  against {report.columns[0]!r} as the reference:",
+                  row("accuracy", report.accuracy), row("macro-F1", report.macro_f1)]
+        for code, stats in report.per_code.items():
+            lines += [row(f"{code[:20]}: {what}", stats[what])
+                      for what in ("precision", "recall", "f1")]
+        width = max(len(label) for label in report.labels) + 2
+        lines += ["", f"  confusion matrix (rows: {report.columns[0]!r}, "
+                      f"columns: {report.columns[1]!r})",
+                  "  " + " " * width + "".join(f"{label:>{width}}" for label in report.labels)]
+        lines += ["  " + f"{label:<{width}}" + "".join(f"{c:>{width},}" for c in counts)
+                  for label, counts in zip(report.labels, report.confusion)]
+    else:
+        lines.append(row("Fleiss' kappa (rows all coded)", report.fleiss_kappa))
+        lines += [row(f"Cohen's kappa {a[:12]} / {b[:12]}", e)
+                  for (a, b), e in report.pairwise_cohen_kappa.items()]
+    return "\n".join(lines)
+
+
+def cmd_agree(args: argparse.Namespace) -> int:
+    from .core.stats import agreement
+
+    # Exit code 2, as for a usage error: every failure here is about the input given.
+    try:
+        if len(args.columns) < 2:
+            raise LlmstudioError("--columns needs at least two columns (coders or models)")
+        if len(set(args.columns)) < len(args.columns):
+            raise LlmstudioError(f"a column is named twice in --columns {args.columns}")
+        if args.bootstrap < 0:
+            raise LlmstudioError("--bootstrap is a number of resamples, 0 or more")
+        frame = load(args.file, _options(args)).frame
+        if missing := [c for c in args.columns if c not in frame.columns]:
+            raise LlmstudioError(f"{args.file}: no column {', '.join(map(repr, missing))}; "
+                                 f"the columns are {', '.join(map(repr, frame.columns))}")
+        report = agreement([frame[c].tolist() for c in args.columns], args.columns,
+                           n_resamples=args.bootstrap, seed=args.seed)
+    except LlmstudioError as exc:
+        print(f"llmstudio: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(_agree_text(args.file, report))
+    return 0
+
+
 def _parser(command: str) -> argparse.ArgumentParser:
-    if command == "annotate":
+    if command == "agree":
+        p = argparse.ArgumentParser(
+            prog="llmstudio agree",
+            description="Agreement between coders or models: columns of nominal codes in one "
+                        "table, one row per text. Empty cells are missing codes; rows with "
+                        "codes from fewer than two columns are skipped. With two columns the "
+                        "first is the reference for accuracy, F1 and the confusion matrix.")
+        p.add_argument("file", help="a data file, or a project")
+        p.add_argument("--columns", nargs="+", required=True, metavar="COL",
+                       help="two or more columns holding codes (coders or model runs)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                       help="resamples for the 95%% intervals (default 1000; 0: none)")
+        p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
+        _import_args(p)
+        p.set_defaults(func=cmd_agree)
+    elif command == "annotate":
         p = argparse.ArgumentParser(prog="llmstudio annotate",
                                     description="Run a task over every text with a model.")
         p.add_argument("file", help="a data file, or a project")
@@ -308,7 +389,8 @@ def _gui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="llmstudio",
         description="Analyse text corpora with language models. Without a command: open "
-                    "the window. Commands: inspect, convert, demo (see llmstudio COMMAND -h).")
+                    "the window. Commands: inspect, convert, demo, annotate, agree "
+                    "(see llmstudio COMMAND -h).")
     p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
                                            f"or a project ({SUFFIX})")
     p.add_argument("--screenshot", metavar="OUT.png",
@@ -355,6 +437,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`llmstudio agree ... | head`): not an error. Python would
+        # complain again when it flushes stdout at exit, so point stdout at nowhere first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # the user gets one line; the details go to a log file
         log = _log_crash()
         where = f"; details in {log}" if log else ""

@@ -264,3 +264,17 @@ def test_demo_writes_the_files_it_prints(cli, tmp_path):
     assert set(annotated["sentiment_label"]) <= {"positive", "negative", "neutral"}
     assert annotated["sentiment_lexicon"].notna().all()
     assert annotated["sentiment_error"].isna().all()
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path):
+    """``llmstudio inspect data.csv | head -0``: the reader is gone before anything is
+    written; the command ends quietly (exit 0), with no "internal error" and no crash log."""
+    data = tmp_path / "data.csv"
+    data.write_text("id,text\n1,hello\n")
+    child = subprocess.Popen(cli_command("inspect", data), cwd=tmp_path, env=cli_env(tmp_path),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # hang up at once
+    err = child.stderr.read()
+    assert child.wait(timeout=120) == 0, err
+    assert b"internal error" not in err and b"BrokenPipe" not in err, err
+    assert not list(tmp_path.rglob("crash*"))

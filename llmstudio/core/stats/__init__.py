@@ -1,0 +1,13 @@
+"""Statistics on codes: agreement between coders and models, with bootstrap CIs.
+
+Qt-free; the GUI's validation view and ``llmstudio agree`` call the same functions.
+"""
+
+from .agreement import (Agreement, StatsError, agreement, cohen_kappa, confusion_matrix,
+                        encode, fleiss_kappa, krippendorff_alpha, normalize_code,
+                        percent_agreement)
+from .bootstrap import Cancelled, Estimate, bootstrap, resample_sums
+
+__all__ = ["Agreement", "Cancelled", "Estimate", "StatsError", "agreement", "bootstrap",
+           "cohen_kappa", "confusion_matrix", "encode", "fleiss_kappa", "krippendorff_alpha",
+           "normalize_code", "percent_agreement", "resample_sums"]

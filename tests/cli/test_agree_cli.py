@@ -1,0 +1,114 @@
+"""``llmstudio agree``, run as users run it: ``python -m llmstudio agree ...``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llmstudio.core.stats import agreement
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Row 4 lacks the human code, row 8 has one code only; 'notes' holds no codes at all.
+CODES = """id,text,human,model,second,notes
+1,great stuff,pos,pos,pos,
+2,awful,neg,pos,neg,
+3,meh,neu,neu,neu,
+4,fine,,pos,pos,
+5,bad,neg,neg,neg,
+6,good,pos,pos,neu,
+7,terrible,neg,neg,neg,
+8,ok,neu,,,
+9,nice,pos,neu,pos,
+10,poor,neg,neg,,
+"""
+COLUMNS = {
+    "human": ["pos", "neg", "neu", None, "neg", "pos", "neg", "neu", "pos", "neg"],
+    "model": ["pos", "pos", "neu", "pos", "neg", "pos", "neg", None, "neu", "neg"],
+    "second": ["pos", "neg", "neu", "pos", "neg", "neu", "neg", None, "pos", None],
+}
+
+
+@pytest.fixture
+def agree(tmp_path):
+    """``agree(*args)`` -> CompletedProcess of ``python -m llmstudio agree``, in tmp_path."""
+    env = dict(os.environ, LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"),
+               XDG_STATE_HOME=str(tmp_path / "state"),
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+
+    def run(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "llmstudio", "agree", *map(str, args)],
+                              cwd=tmp_path, env=env, capture_output=True, text=True,
+                              encoding="utf-8", timeout=120)
+
+    return run
+
+
+@pytest.fixture
+def codes_csv(write_file) -> Path:
+    return write_file("codes.csv", CODES)
+
+
+def core_json(names, **options) -> dict:
+    report = agreement([COLUMNS[n] for n in names], names, **options)
+    return json.loads(json.dumps(report.to_dict()))
+
+
+def test_two_columns_json_matches_core(agree, codes_csv):
+    done = agree(codes_csv, "--columns", "human", "model", "--json", "--seed", "3",
+                 "--bootstrap", "300")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out == core_json(["human", "model"], seed=3, n_resamples=300)
+    assert (out["rows"], out["n"], out["skipped"]) == (10, 8, 2)
+    for key in ("percent_agreement", "cohen_kappa", "krippendorff_alpha", "accuracy",
+                "macro_f1"):
+        assert {"value", "ci_low", "ci_high", "n"} <= set(out[key]), key
+        assert out[key]["ci_low"] <= out[key]["value"] <= out[key]["ci_high"]
+    assert out["percent_agreement"]["value"] == pytest.approx(6 / 8)
+    assert out["reference"] == "human"
+    assert out["confusion_matrix"]["labels"] == ["neg", "neu", "pos"]
+    assert out["confusion_matrix"]["counts"] == [[3, 0, 1], [0, 1, 0], [0, 1, 2]]
+    assert "fleiss_kappa" not in out
+
+
+def test_three_columns_json(agree, codes_csv):
+    done = agree(codes_csv, "--columns", "human", "model", "second", "--json",
+                 "--bootstrap", "0")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out == core_json(["human", "model", "second"], n_resamples=0)
+    assert "cohen_kappa" not in out
+    assert out["n"] == 9 and out["fleiss_kappa"]["n"] == 7  # rows 4, 8, 10 lack a code
+    assert [p["columns"] for p in out["pairwise_cohen_kappa"]] == [
+        ["human", "model"], ["human", "second"], ["model", "second"]]
+    assert out["krippendorff_alpha"]["ci_low"] is None  # no resamples, no interval
+
+
+def test_readable_table(agree, codes_csv):
+    done = agree(codes_csv, "--columns", "human", "model", "--bootstrap", "200")
+    assert done.returncode == 0, done.stderr
+    for text in ("percent agreement", "Krippendorff's alpha", "Cohen's kappa", "macro-F1",
+                 "confusion matrix", "2 skipped", "95% CI"):
+        assert text in done.stdout, text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.csv", "--columns", "a", "b"], "missing.csv: no such file"),
+    (["{csv}", "--columns", "human", "coder9"],
+     "no column 'coder9'; the columns are 'id', 'text', 'human', 'model', 'second', 'notes'"),
+    (["{csv}", "--columns", "human"], "at least two columns"),
+    (["{csv}", "--columns", "human", "notes"], "column 'notes' has no codes"),
+    (["{csv}", "--columns", "human", "human"], "named twice"),
+    (["{csv}"], "required: --columns"),
+])
+def test_errors_exit_2_with_one_clear_line(agree, codes_csv, args, message):
+    done = agree(*[str(codes_csv) if a == "{csv}" else a for a in args])
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
