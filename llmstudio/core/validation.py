@@ -1,0 +1,126 @@
+"""Validation: a coder's codes against another coder's or a model run's, on the rows both
+coded, with the agreement statistics of :mod:`llmstudio.core.stats`.
+
+Qt-free: the validation view lists :func:`sources`, and :func:`compare` gives the
+statistics and the aligned codes (row id, reference, comparison) so that a confusion
+matrix cell can open its rows.
+
+Which runs can be compared with a codebook: runs of the coding task with a codebook of the
+same kind (single- or multi-label) whose labels cover at least half of this codebook's
+codes, and sentiment runs likewise (a researcher who hand-codes sentiment with a codebook
+"positive / negative / neutral" validates a sentiment run against it). Labels are matched
+to the codebook's codes ignoring case, so a model's "Positive" meets a coder's "positive".
+Multi-label codebooks are compared one code at a time ("applies" / "does not apply").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from . import human_codes
+from .codebook import NONE_CODE, Codebook, column_slug
+from .project import Project
+from .runner import run_results
+from .stats import Agreement, agreement
+
+__all__ = ["Source", "sources", "codes_of", "compare", "APPLIES", "DOES_NOT_APPLY"]
+
+APPLIES, DOES_NOT_APPLY = "applies", "does not apply"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where codes come from: a human ``coder`` (``key`` = the name) or a model ``run``
+    (``key`` = the run id)."""
+
+    kind: str
+    key: str
+    title: str
+
+    @property
+    def run_id(self) -> int | None:
+        return int(self.key) if self.kind == "run" else None
+
+
+def _run_title(run_id: int, task: str, backend: str, fingerprint: str, status: str) -> str:
+    model = json.loads(fingerprint or "{}").get("model") or backend
+    if backend in ("builtin", "lexicon"):
+        model = backend
+    return f"run {run_id}: {task} by {str(model).rsplit('/', 1)[-1]} ({status})"
+
+
+def sources(project: Project, book: Codebook) -> list[Source]:
+    """The coders of ``book`` (alphabetical), then the model runs it can be compared with
+    (newest first)."""
+    out = [Source("coder", c, f"{c} (coder)") for c in human_codes.coders(project, book.name)]
+    codes = {c.lower() for c in book.names}
+    for run_id, task, params, backend, fingerprint, status in project.db.execute(
+            "SELECT id, task, params, backend, fingerprint, status FROM runs "
+            "WHERE task IN ('code', 'sentiment') ORDER BY id DESC"):
+        p = json.loads(params or "{}")
+        multi = bool((p.get("codebook") or {}).get("multi_label"))
+        if multi != book.multi_label:
+            continue
+        labels = p.get("labels") or [c.get("name") for c in
+                                     (p.get("codebook") or {}).get("codes", [])]
+        shared = codes & {str(label).lower() for label in labels}
+        if len(shared) * 2 >= len(codes) and shared:
+            out.append(Source("run", str(run_id),
+                              _run_title(run_id, task, backend, fingerprint, status)))
+    return out
+
+
+def _rows(project: Project) -> int:
+    return int(project.meta("rows", "0") or 0)
+
+
+def codes_of(project: Project, book: Codebook, source: Source,
+             code: str | None = None) -> pd.Series:
+    """The source's code per row id over the whole corpus (None where it has none).
+    ``code`` (multi-label codebooks): "applies" / "does not apply" for that one code."""
+    rows = _rows(project)
+    values: dict[int, str] = {}
+    if book.multi_label and code is None:
+        raise ValueError("a multi-label codebook is compared one code at a time: give code")
+    if source.kind == "coder":
+        for c in human_codes.current(project, book.name, source.key):
+            if not c.coded:
+                continue
+            values[c.row_id] = ((APPLIES if code in c.codes else DOES_NOT_APPLY)
+                                if book.multi_label else c.codes[0])
+    else:
+        frame = run_results(project, source.run_id)
+        task = project.db.execute("SELECT task FROM runs WHERE id = ?",
+                                  (source.run_id,)).fetchone()[0]
+        if book.multi_label:
+            column = f"{task}_{column_slug(code)}"
+            for row_id, v in frame.get(column, pd.Series(dtype=object)).items():
+                if v is not None and not pd.isna(v):
+                    values[int(row_id)] = APPLIES if int(v) == 1 else DOES_NOT_APPLY
+        else:
+            by_lower = {name.lower(): name for name in (*book.labels(), NONE_CODE)}
+            for row_id, v in frame.get(f"{task}_label", pd.Series(dtype=object)).items():
+                if isinstance(v, str) and v.strip():
+                    values[int(row_id)] = by_lower.get(v.strip().lower(), v.strip())
+    return pd.Series(values, dtype=object).reindex(range(rows))
+
+
+def compare(project: Project, book: Codebook, reference: Source, comparison: Source, *,
+            code: str | None = None, n_resamples: int = 1000, seed: int = 0,
+            cancelled: Callable[[], bool] | None = None) -> tuple[Agreement, pd.DataFrame]:
+    """Agreement of ``comparison`` with ``reference`` (the first is the reference for
+    accuracy, precision/recall and the confusion matrix), and the rows both coded as a
+    frame (index row id; columns ``reference``, ``comparison``)."""
+    ref = codes_of(project, book, reference, code)
+    other = codes_of(project, book, comparison, code)
+    both = pd.DataFrame({"reference": ref, "comparison": other}).dropna()
+    order = [APPLIES, DOES_NOT_APPLY] if book.multi_label else list(book.labels())
+    seen = set(ref.dropna()) | set(other.dropna())
+    labels = [c for c in order if c in seen] + sorted(seen - set(order))
+    result = agreement([ref.tolist(), other.tolist()], [reference.title, comparison.title],
+                       labels=labels, n_resamples=n_resamples, seed=seed, cancelled=cancelled)
+    return result, both
