@@ -229,6 +229,13 @@ class EmbeddingClassifier:
         self._cache = (key, emb)
         return emb
 
+    def embed_corpus(self, texts: Sequence[str]):
+        """Unit-length frozen-model embeddings of ``texts`` (numpy, one row per text), with
+        progress and Cancel; remembered, so a zero- or few-shot call on the same texts
+        does not embed them again (the learning panel; the quality benchmark)."""
+        self._check()
+        return self._corpus_embeddings(list(texts), (0.0, 1.0))
+
     def _prototypes(self, model, labels, descriptions):
         """One unit vector per label: the mean of its name-template embeddings, averaged
         with the mean of its description embeddings when there are any."""

@@ -1,0 +1,296 @@
+"""Learn from my codes: how well the builtin model learns the researcher's coding, which
+rows to code next, and coding the rest of the corpus from the codes made so far.
+
+The corpus is read once by the builtin model (frozen MiniLM embeddings, in the
+background with progress, ETA and Cancel; kept for the session). After that each update
+is a few logistic regressions (``core.learning``): the learning curve (cross-validated
+accuracy after the first n codes, in the order they were made), and the uncertainty order
+of the uncoded rows ("Suggest next"). "Code the rest" runs the builtin model's few-shot
+coding (fine-tuned on the codes) as an ordinary job: stored, resumable, in the table.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QVBoxLayout)
+
+from ..core import human_codes, learning
+from ..core.embedclass import Cancelled
+from ..core.tasks.build import TaskOptions
+from .errors import describe
+from .jobs import JobSpec
+from .workers import run_in_background
+
+# Frozen-model features per corpus, for the session: reading 10,000 texts takes minutes
+# on a laptop CPU, and the features do not change while the texts do not.
+_FEATURES: dict[tuple, np.ndarray] = {}
+
+
+class _Progress(QObject):
+    """Carries the background embedding's progress to the GUI thread (a queued signal)."""
+
+    sig = Signal(float, str)
+
+
+def _features(texts: list[str], report, cancelled) -> np.ndarray:
+    from ..core.embedclass import EmbeddingClassifier
+
+    clf = EmbeddingClassifier.from_model_dir(progress=report, cancelled=cancelled)
+    return learning.prepare_features(clf.embed_corpus(texts))
+
+
+def format_eta(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+class LearnPanel(QDialog):
+    """The learning curve of one coder's codes, Suggest next, and Code the rest."""
+
+    sig_suggested = Signal(list)  # uncoded row ids, the most useful to code first
+    sig_updated = Signal()        # the curve (or a message) is shown
+
+    def __init__(self, window, codebook: str | None = None, coder: str | None = None):
+        super().__init__(window)
+        self.window_ = window
+        self.project = window.project
+        self.setWindowTitle("Learn from my codes")
+        self.resize(760, 560)
+        self._x: np.ndarray | None = None
+        self._worker = None
+        self._cancel = False
+        self._started = 0.0
+        self._progress = _Progress()
+        self._progress.sig.connect(self._on_progress)
+
+        self.codebook = QComboBox()
+        self.coder = QComboBox()
+        form = QFormLayout()
+        form.addRow("Codebook:", self.codebook)
+        form.addRow("Coder:", self.coder)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        busy = QHBoxLayout()
+        busy.addWidget(self.bar, 1)
+        busy.addWidget(self.cancel_button)
+
+        import pyqtgraph as pg
+
+        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+        self.plot = pg.PlotWidget()
+        self.plot.setLabel("bottom", "codes made (in the order made)")
+        self.plot.setLabel("left", "accuracy on codes it did not see")
+        self.plot.setYRange(0, 1)
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setMinimumHeight(260)
+        # Okabe-Ito blue: distinguishable for colour-blind readers
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#0072B2", width=2), symbol="o",
+                                    symbolBrush="#0072B2", symbolSize=7)
+        self.errors = pg.ErrorBarItem(x=np.array([]), y=np.array([]), pen="#0072B2", beam=0.0)
+        self.plot.addItem(self.errors)
+        self.chance = pg.InfiniteLine(angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine),
+                                      label="most common code", labelOpts={"position": 0.85,
+                                                                           "color": "#777"})
+        self.plot.addItem(self.chance)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+
+        self.update_button = QPushButton("Update")
+        self.update_button.setToolTip("Measure again with the codes made since")
+        self.update_button.clicked.connect(self.update_curve)
+        self.suggest_button = QPushButton("Suggest next rows")
+        self.suggest_button.setToolTip("Order the uncoded rows so that the ones the model is "
+                                       "least sure about come first: coding those teaches it most")
+        self.suggest_button.clicked.connect(self.suggest)
+        self.code_rest_button = QPushButton("Code the rest with the builtin model")
+        self.code_rest_button.setToolTip("A job of the builtin model, fine-tuned on these codes "
+                                         "(few-shot), codes every row; its labels go to the table")
+        self.code_rest_button.clicked.connect(self.code_rest)
+        buttons = QHBoxLayout()
+        for b in (self.update_button, self.suggest_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.code_rest_button)
+
+        outer = QVBoxLayout(self)
+        outer.addLayout(form)
+        outer.addWidget(self.status)
+        outer.addLayout(busy)
+        outer.addWidget(self.plot, 1)
+        outer.addWidget(self.summary)
+        outer.addLayout(buttons)
+
+        self.codebook.addItems(self.project.codebooks())
+        if codebook:
+            self.codebook.setCurrentText(codebook)
+        self._fill_coders(coder)
+        self.codebook.currentIndexChanged.connect(lambda *_: self._fill_coders())
+        self.coder.currentIndexChanged.connect(lambda *_: self.update_curve())
+        self._set_busy(False)
+        self._read_corpus()
+
+    # -- state ------------------------------------------------------------------------
+
+    def _fill_coders(self, select: str | None = None) -> None:
+        self.coder.blockSignals(True)
+        self.coder.clear()
+        name = self.codebook.currentText()
+        if name:
+            self.coder.addItems(human_codes.coders(self.project, name))
+        if select:
+            self.coder.setCurrentText(select)
+        self.coder.blockSignals(False)
+        if self._x is not None:
+            self.update_curve()
+
+    def _codes(self) -> tuple[list[int], list[str], list[str]]:
+        """This coder's coded rows and codes in the order they were made, and the codes
+        the codebook offers."""
+        book = self.project.codebook(self.codebook.currentText())
+        made = sorted((c for c in human_codes.current(self.project, book.name,
+                                                      self.coder.currentText()) if c.coded),
+                      key=lambda c: c.id)
+        return [c.row_id for c in made], [c.codes[0] for c in made], list(book.labels())
+
+    def _key(self) -> tuple:
+        corpus = self.window_.corpus
+        return (str(self.project.path), corpus.text_column, corpus.rows)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        for b in (self.update_button, self.suggest_button, self.code_rest_button):
+            b.setEnabled(not busy and self._x is not None)
+
+    # -- reading the corpus -----------------------------------------------------------
+
+    def _read_corpus(self) -> None:
+        self._x = _FEATURES.get(self._key())
+        if self._x is not None:
+            self.update_curve()
+            return
+        corpus = self.window_.corpus
+        texts = ["" if not isinstance(t, str) else t
+                 for t in corpus.frame[corpus.text_column].tolist()]
+        self._cancel = False
+        self._started = time.monotonic()
+        self.status.setText(f"Reading the {len(texts):,} texts with the builtin model (once "
+                            "per session)…")
+        self._set_busy(True)
+        self._worker = run_in_background(
+            _features, texts, self._progress.sig.emit, lambda: self._cancel,
+            on_done=self._on_features, on_error=self._on_error,
+            on_finished=lambda: setattr(self, "_worker", None))
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.bar.setValue(int(fraction * 1000))
+        elapsed = time.monotonic() - self._started
+        eta = ""
+        if fraction > 0.05:
+            eta = f" · about {format_eta(elapsed * (1 - fraction) / fraction)} left"
+        self.bar.setFormat(f"{fraction:.0%}{eta}")
+        self.bar.setTextVisible(True)
+
+    def _on_features(self, x) -> None:
+        _FEATURES[self._key()] = x
+        self._x = x
+        self._set_busy(False)
+        self.update_curve()
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, Cancelled):
+            self.status.setText("Cancelled. Open this again to read the texts.")
+        else:
+            self.status.setText(f"<span style='color:#c62828'>{html.escape(describe(exc))}"
+                                "</span>")
+        self.sig_updated.emit()
+
+    def cancel(self) -> None:
+        self._cancel = True
+        self.status.setText("Cancelling…")
+
+    def done(self, result: int) -> None:
+        self._cancel = True  # closing stops a reading in progress
+        super().done(result)
+
+    # -- the curve --------------------------------------------------------------------
+
+    def update_curve(self) -> None:
+        if self._x is None:
+            return
+        if not self.coder.currentText():
+            self._message("No codes yet in this codebook: code some rows by hand first "
+                          "(Analyse › Code by Hand).")
+            return
+        book = self.project.codebook(self.codebook.currentText())
+        if book.multi_label:
+            self._message("Learning from codes works with single-label codebooks for now.")
+            return
+        rows, labels, classes = self._codes()
+        self.status.setText(f"{len(rows):,} rows coded by {html.escape(self.coder.currentText())}.")
+        points = learning.learning_curve(self._x, rows, labels, classes)
+        if not points:
+            self._message("Code at least 4 rows with at least two different codes to see how "
+                          "well the model learns them.")
+            return
+        xs = np.array([p.n for p in points], dtype=float)
+        ys = np.array([p.accuracy for p in points])
+        self.curve.setData(xs, ys)
+        self.errors.setData(x=xs, y=ys, top=np.array([p.ci_high for p in points]) - ys,
+                            bottom=ys - np.array([p.ci_low for p in points]))
+        share = max(labels.count(c) for c in set(labels)) / len(labels)
+        self.chance.setValue(share)
+        self.plot.setXRange(0, xs.max() * 1.05)
+        last = points[-1]
+        self.summary.setText(
+            f"With <b>{last.n:,}</b> codes, a classifier trained on them gives the code you "
+            f"gave <b>{last.accuracy:.0%}</b> of the time on rows it did not see (95% CI "
+            f"{last.ci_low:.0%}–{last.ci_high:.0%}; {last.folds}-fold cross-validation). "
+            f"Always giving the most common code: {share:.0%}. "
+            "<span style='color:#555'>This is the quick classifier on the model's frozen "
+            "reading; “Code the rest” also fine-tunes the model on your codes, which is usually "
+            "better. If the curve still rises, more codes will help.</span>")
+        self.sig_updated.emit()
+
+    def _message(self, text: str) -> None:
+        self.curve.setData([], [])
+        self.errors.setData(x=np.array([]), y=np.array([]))
+        self.summary.setText(html.escape(text))
+        self.sig_updated.emit()
+
+    # -- actions ----------------------------------------------------------------------
+
+    def suggest(self) -> list[int]:
+        """The uncoded rows, those the model is least sure of first (sent to the coding
+        panel through ``sig_suggested``)."""
+        if self._x is None or not self.coder.currentText():
+            return []
+        rows, labels, classes = self._codes()
+        order = [int(r) for r in learning.suggest_order(self._x, rows, labels, classes)]
+        self.status.setText(f"{len(order):,} uncoded rows ordered: the ones the model is least "
+                            "sure about first.")
+        self.sig_suggested.emit(order)
+        return order
+
+    def code_rest(self):
+        """Start the builtin few-shot job with this coder's codes as the examples."""
+        rows, labels, _ = self._codes()
+        corpus = self.window_.corpus
+        texts = corpus.frame[corpus.text_column]
+        examples = tuple((str(texts.iat[r]), label) for r, label in zip(rows, labels))
+        book = self.project.codebook(self.codebook.currentText())
+        spec = JobSpec(model="builtin", text_column=corpus.text_column,
+                       options=TaskOptions(task="code", codebook=book, examples=examples))
+        return self.window_.runs.run(spec)

@@ -1,0 +1,75 @@
+"""Learn from my codes: the real builtin model reads the corpus in the background, the
+learning curve and Suggest next follow the human codes, Code the rest runs a real job."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from llmstudio.core import human_codes as hc
+from llmstudio.core.codebook import Code, Codebook
+from llmstudio.core.project import Project
+from llmstudio.gui import learn_panel
+from llmstudio.gui.learn_panel import LearnPanel
+from test_gui_jobs import make_project, open_project, wait_job
+
+SPORT = ["The striker scored twice in the final.", "The team won the league title.",
+         "A record crowd watched the tennis match.", "The coach praised his defenders.",
+         "She won gold in the 100 metres.", "The match went to penalties.",
+         "The goalkeeper saved a late penalty.", "Fans cheered the cycling champion."]
+MONEY = ["Interest rates rose by half a point.", "Shares fell after the profit warning.",
+         "The bank cut its growth forecast.", "Inflation hit a ten-year high.",
+         "The company's revenue doubled this quarter.", "Bond yields climbed again.",
+         "The central bank held rates steady.", "Oil prices pushed the index lower."]
+BOOK = Codebook(codes=(Code("Sport"), Code("Economy")), name="Topic")
+
+
+@pytest.fixture
+def coded(tmp_path):
+    texts = [t for pair in zip(SPORT, MONEY) for t in pair]  # alternating topics
+    frame = pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts})
+    path = make_project(tmp_path / "learn.llmstudio", frame)
+    with Project.open(path) as project:
+        project.save_codebook(BOOK)
+        for row in range(10):  # the first 10 rows coded, the rest not
+            hc.record(project, BOOK, "ana", row, ["Sport" if row % 2 == 0 else "Economy"])
+    learn_panel._FEATURES.clear()
+    return path
+
+
+def test_curve_suggestions_and_coding_the_rest(qtbot, window, coded, tmp_path):
+    open_project(qtbot, window, coded)
+    panel = LearnPanel(window, "Topic", "ana")
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel._x is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: "codes, a classifier" in panel.summary.text(), timeout=20_000)
+    xs, ys = panel.curve.getData()
+    assert list(xs) == [10.0] and ys[0] >= 0.9  # two clear topics: learnt from 10 codes
+    assert "10</b> codes" in panel.summary.text()
+    qtbot.wait(50)
+    assert panel.grab().save(str(tmp_path / "learn.png"))
+
+    with qtbot.waitSignal(panel.sig_suggested) as got:
+        panel.suggest()
+    assert sorted(got.args[0]) == list(range(10, 16))  # every uncoded row, none coded
+
+    job = panel.code_rest()
+    wait_job(qtbot, job, timeout=300_000)
+    labels = window.model.result("code_label")
+    truth = ["Sport" if i % 2 == 0 else "Economy" for i in range(16)]
+    assert sum(a == b for a, b in zip(labels, truth)) >= 14
+    with Project.open(coded) as project:
+        params = project.db.execute("SELECT params FROM runs ORDER BY id DESC").fetchone()[0]
+    assert "The striker scored twice" in params  # the human codes were the examples
+
+
+def test_no_codes_says_what_to_do(qtbot, window, coded):
+    open_project(qtbot, window, coded)
+    learn_panel._FEATURES[(str(window.project.path), window.corpus.text_column,
+                           window.corpus.rows)] = __import__("numpy").eye(16)
+    panel = LearnPanel(window, "Topic", "nobody")
+    qtbot.addWidget(panel)
+    panel.coder.clear()
+    panel.update_curve()
+    assert "code some rows by hand first" in panel.summary.text()
