@@ -1,5 +1,6 @@
 """The "Run model" dialog: which task (sentiment, coding with a codebook, a custom prompt),
-with which options, which model, how many requests at once.
+with which options (for sentiment and coding, a file of few-shot examples checked against
+the labels), which model, how many requests at once.
 
 It mirrors ``llmstudio annotate``'s options and returns a :class:`JobSpec` whose
 ``TaskOptions`` build the task with the same ``make_task`` the CLI uses. Before the run it
@@ -20,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
+import shiboken6
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
@@ -35,9 +37,10 @@ from ..core.secrets import endpoint_id
 from ..core.tasks import CodeTask
 from ..core.tasks.build import TaskOptions
 from ..core.tasks.prompt import TemplateError, placeholders
-from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES
+from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
 from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
+from .results import code_names
 from .errors import describe
 from .jobs import Job, JobSpec
 from ..core.backends import offline_refusal
@@ -54,6 +57,17 @@ SCALE_CHOICES = (("3-point: positive, negative, neutral", SCALES["3"]),
                  ("Own labels", None))
 DEFAULT_PROMPT = "Summarise this text in one sentence:\n\n{text}"
 _EXAMPLE_FILES = "Tables (*.csv *.tsv *.txt *.xlsx *.xls *.parquet *.jsonl);;All files (*)"
+
+
+def _examples_tip(code: bool) -> str:
+    """The examples button's tooltip: the file's format, for the task shown."""
+    labels = ("each label one of the codebook's codes; for a multi-label codebook, the "
+              "codes that apply separated by ';' (empty: none applies)" if code else
+              "each label one of the sentiment labels above (e.g. positive)")
+    return ("<p>A CSV or Excel file (or TSV, Parquet, JSONL) with a <b>text</b> and a "
+            f"<b>label</b> column: texts you have labelled yourself, {labels}.</p>"
+            "<p>Chat and API models see them as answered examples before each text; the "
+            "builtin model learns from them. A wrong label is reported with its row.</p>")
 
 
 def parse_labels(text: str) -> tuple[str, ...]:
@@ -154,6 +168,7 @@ class RunDialog(QDialog):
         self._examples: tuple[tuple[str, str], ...] = ()
         self._examples_path: str | None = None
         self._examples_error = ""
+        self._examples_read_for = None  # (task name, task) the file was last read against
         self.trial: Job | None = None
         self._trial_started = 0.0
         if choices is None:
@@ -172,6 +187,10 @@ class RunDialog(QDialog):
         form.addRow("Task:", self.task)
         # One page per task, the others hidden (not a QStackedWidget: it would take the
         # tallest page's height, and it breaks the wrapped labels' height-for-width).
+        # The examples row is one row, moved into the sentiment or the code page.
+        self._example_forms: dict[str, QFormLayout] = {}
+        self._examples_form: QFormLayout | None = None
+        self._examples_row()
         self.pages = [self._sentiment_page(), self._code_page(), self._prompt_page()]
         self.task_box = QGroupBox()
         box = QVBoxLayout(self.task_box)
@@ -274,6 +293,26 @@ class RunDialog(QDialog):
 
     # -- task pages -------------------------------------------------------------------
 
+    def _examples_row(self) -> None:
+        """The few-shot examples row (a file of labelled texts), shared by the sentiment
+        and the code page: :meth:`_place_examples` puts it on the page shown."""
+        self.examples_label = QLabel("Examples:")
+        self.examples_button = QPushButton("Few-shot examples…")
+        self.examples_button.clicked.connect(self._ask_examples)
+        self.clear_examples = QPushButton("No examples")
+        self.clear_examples.setToolTip("Work without examples (zero-shot)")
+        self.clear_examples.clicked.connect(lambda: self.set_examples_file(None))
+        self.examples_row = QWidget()
+        row = QHBoxLayout(self.examples_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.examples_button)
+        row.addWidget(self.clear_examples)
+        row.addStretch(1)
+        # A row of its own under the buttons (an error names the file, the row and the
+        # label, and needs the width): in a form, a wrapped label gets the height it needs.
+        self.examples_info = _note()
+        self._examples_info_label = QLabel()
+
     def _sentiment_page(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
@@ -296,6 +335,7 @@ class RunDialog(QDialog):
         self.baseline.setToolTip("Adds the column sentiment_lexicon: the classic word-list "
                                  "baseline's label beside the model's")
         form.addRow(self.baseline)
+        self._example_forms["sentiment"] = form
         return page
 
     def _code_page(self) -> QWidget:
@@ -317,25 +357,11 @@ class RunDialog(QDialog):
         form.addRow("Codebook:", row)
         self.codebook_info = _note()
         form.addRow("", self.codebook_info)
-        self.examples_button = QPushButton("Few-shot examples…")
-        self.examples_button.setToolTip("A CSV or Excel file with a 'text' and a 'label' column "
-                                        "(for multi-label: codes separated by ';'); the model "
-                                        "sees them as already-coded examples")
-        self.examples_button.clicked.connect(self._ask_examples)
-        self.clear_examples = QPushButton("No examples")
-        self.clear_examples.setToolTip("Code without examples (zero-shot)")
-        self.clear_examples.clicked.connect(lambda: self.set_examples_file(None))
-        self.examples_info = _note("None: the model codes from the codebook alone (zero-shot).")
-        row = QHBoxLayout()
-        row.addWidget(self.examples_button)
-        row.addWidget(self.clear_examples)
-        row.addWidget(self.examples_info, 1)
-        form.addRow("Examples:", row)
         self.code_explain = QCheckBox("Explain each answer in a sentence (generative models)")
         self.code_explain.setToolTip("Adds the column code_explanation")
         form.addRow(self.code_explain)
+        self._example_forms["code"] = form
         self._fill_codebooks()
-        self._show_examples()
         return page
 
     def _prompt_page(self) -> QWidget:
@@ -371,7 +397,29 @@ class RunDialog(QDialog):
             page.setVisible(i == self.task.currentIndex())
         self.task_box.setTitle({"sentiment": "Sentiment options", "code": "Coding options",
                                 "prompt": "Your prompt"}[self.task_name()])
+        self._place_examples()
         self._update()
+
+    def _place_examples(self) -> None:
+        """Move the examples row onto the shown page (under the labels or the codebook);
+        the prompt task has none."""
+        form = self._example_forms.get(self.task_name())
+        if form is not None and form is not self._examples_form:
+            if self._examples_form is not None:
+                for widget in (self.examples_row, self.examples_info):
+                    taken = self._examples_form.takeRow(widget)
+                    # Deleted, not left over: a widget's first layout item keeps its size
+                    # cache up to date, and a stale one clips the wrapped message.
+                    for item in (taken.labelItem, taken.fieldItem):
+                        if item is not None:
+                            shiboken6.delete(item)
+            form.insertRow(2, self.examples_label, self.examples_row)
+            form.insertRow(3, self._examples_info_label, self.examples_info)
+            self._examples_form = form
+        for widget in (self.examples_label, self.examples_row, self._examples_info_label,
+                       self.examples_info):
+            widget.setVisible(form is not None)
+        self._show_examples()
 
     def set_task(self, name: str) -> None:
         """Choose the task ``sentiment``, ``code`` or ``prompt``."""
@@ -434,10 +482,7 @@ class RunDialog(QDialog):
         else:
             self.codebook_info.setText("No codebook in this project yet: click “Edit "
                                        "codebooks…” to write one or import a YAML/JSON file.")
-        if self._examples_path:  # the labels they must use may have changed
-            self.set_examples_file(self._examples_path)
-        else:
-            self._update()
+        self._update()  # which re-reads the examples file against the new codes
 
     def open_codebook_editor(self) -> None:
         from .codebook_editor import CodebookEditor
@@ -451,28 +496,52 @@ class RunDialog(QDialog):
         self._fill_codebooks(chosen)
 
     def _ask_examples(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Coded examples (text, label)", "",
+        path, _ = QFileDialog.getOpenFileName(self, "Labelled examples (text, label)", "",
                                               _EXAMPLE_FILES)
         if path:
             self.set_examples_file(path)
 
+    def _examples_task(self) -> CodeTask | SentimentTask | None:
+        """The task whose labels the examples must use, as Run would build it (its
+        ``label_of`` maps a file's labels onto them); None: no labels or codebook yet, or
+        the prompt task."""
+        name = self.task_name()
+        if name == "code":
+            return CodeTask(codebook=self._book) if self._book is not None else None
+        if name == "sentiment":
+            labels = parse_labels(self.labels.text())
+            return SentimentTask(labels=labels) if len(labels) >= 2 else None
+        return None
+
     def set_examples_file(self, path: str | Path | None) -> None:
-        """Read coded examples for the chosen codebook (None: no examples)."""
+        """Read labelled examples for the task's labels: the sentiment labels, or the
+        chosen codebook's codes (None: no examples). They are read again whenever those
+        change; what is wrong (file, row, label) is shown in red and stops Run."""
         self._examples, self._examples_error = (), ""
         self._examples_path = str(path) if path else None
-        if path and self._book is not None:
-            task = CodeTask(codebook=self._book)
+        task = self._examples_task()
+        self._examples_read_for = (self.task_name(), task)
+        if path and task is not None:
             try:
                 self._examples = read_examples(path, task.labels,
-                                               multi_label=self._book.multi_label,
+                                               multi_label=bool(getattr(task, "multi_label",
+                                                                        False)),
                                                label_of=task.label_of)
             except Exception as exc:  # noqa: BLE001 - any reading error is shown, not raised
                 self._examples_error = describe(exc)
         self._show_examples()
         self._update()
 
+    def _examples_stale(self) -> bool:
+        """Whether the chosen file was read for other labels than the task's now."""
+        return (self._examples_path is not None and self.task_name() in self._example_forms
+                and self._examples_read_for != (self.task_name(), self._examples_task()))
+
     def _show_examples(self) -> None:
+        code = self.task_name() == "code"
         self.clear_examples.setVisible(self._examples_path is not None)
+        self.examples_button.setToolTip(_examples_tip(code))
+        self.examples_info.setToolTip(self._examples_path or "")
         if self._examples_error:
             self.examples_info.setText(f"<span style='color:#c62828'>"
                                        f"{html.escape(self._examples_error)}</span>")
@@ -481,9 +550,13 @@ class RunDialog(QDialog):
             self.examples_info.setText(f"{n} example{'s' * (n != 1)} read from "
                                        f"{html.escape(Path(self._examples_path).name)}")
         elif self._examples_path:
-            self.examples_info.setText("Choose a codebook first.")
-        else:
+            self.examples_info.setText("Choose a codebook first." if code else
+                                       "Give at least two labels first.")
+        elif code:
             self.examples_info.setText("None: the model codes from the codebook alone "
+                                       "(zero-shot).")
+        else:
+            self.examples_info.setText("None: the model works from the labels alone "
                                        "(zero-shot).")
 
     # -- state ------------------------------------------------------------------------
@@ -504,6 +577,9 @@ class RunDialog(QDialog):
     def _update(self, *_) -> None:
         if not hasattr(self, "note"):
             return  # still building
+        if self._examples_stale():  # the labels changed: read the file against the new ones
+            self.set_examples_file(self._examples_path)  # which updates the rest
+            return
         kind = self._kind()
         if kind != self._shown_kind:  # only the rows this kind of model needs
             self._shown_kind = kind
@@ -595,8 +671,8 @@ class RunDialog(QDialog):
                     "Coding needs a codebook: save the corpus as a project first."
                     if self.project is None else
                     "Choose a codebook, or click “Edit codebooks…” to write one.")
-            if self._examples_error:
-                return f"The examples file cannot be used: {self._examples_error}"
+        if task in ("sentiment", "code") and self._examples_error:
+            return f"The examples file cannot be used: {self._examples_error}"
         if task == "prompt":
             problem = self._template_problem()
             if problem:
@@ -621,6 +697,9 @@ class RunDialog(QDialog):
                     why = offline_refusal(kind, self.spec().task())
                 except LlmstudioError as exc:
                     return str(exc)
+                if why and task == "sentiment" and self._examples:
+                    return (f"{model} cannot run this: {why}. Choose the builtin model or "
+                            "a model that writes text, or click “No examples”.")
                 if why:
                     return (f"{model} cannot run this: {why}. Choose an API model or a "
                             "Hugging Face model (a chat model, or a zero-shot classifier).")
@@ -663,6 +742,7 @@ class RunDialog(QDialog):
             return TaskOptions(task="prompt", prompt=self.template.toPlainText(),
                                system=self.system.text().strip())
         return TaskOptions(task="sentiment", labels=parse_labels(self.labels.text()),
+                           examples=self._examples or None,
                            explain=self.explain.isChecked(), baseline=self.baseline.isChecked())
 
     def spec(self) -> JobSpec:
@@ -864,6 +944,4 @@ def _trial_headers(task) -> list[str]:
 
 def _code_names(task) -> dict[str, str]:
     """A multi-label coding task's 0/1 columns -> the codes' names."""
-    if isinstance(task, CodeTask) and task.multi_label:
-        return {applies: code for code, applies, _ in task.code_columns()}
-    return {}
+    return {f"{task.name}_{slug}": name for slug, name in code_names(task.params()).items()}

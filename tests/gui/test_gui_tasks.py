@@ -1,13 +1,17 @@
 """The run dialog's tasks (sentiment, codebook coding, custom prompt) through to the table:
 real widgets, real workers, the lexicon backend and the fake OpenAI-compatible server.
-Also: Show request, Try on 5 rows (and no second request for those rows), problems shown
-before Run, and consent naming a prompt's extra columns."""
+Also: few-shot examples (sentiment and code: one row, re-read when the labels change),
+Show request, Try on 5 rows (and no second request for those rows), problems shown before
+Run, and consent naming a prompt's extra columns."""
 
 from __future__ import annotations
 
+import html
+import json
+
 import pandas as pd
 import pytest
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton
 
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
@@ -138,12 +142,23 @@ def test_multi_label_codes_show_as_a_list_in_the_detail_pane(
     run_from(qtbot, opened, monkeypatch, fill)
     names = opened.model.result_names
     assert {"code_housing", "code_housing_score", "code_transport", "code_health"} <= set(names)
-    opened.goto_row(0)
-    shown = opened.detail.results_text()
     applied = [c for c in ("Housing", "Transport", "Health")
                if opened.model.result(f"code_{c.lower()}")[0] == 1]
-    assert applied and "codes: " in shown
-    assert all(c.lower() in shown for c in applied)
+    assert applied
+
+    def codes_shown():
+        opened.goto_row(0)
+        shown = opened.detail.results_text()
+        assert "codes: " in shown, shown
+        return shown.split("codes: ", 1)[1].splitlines()[0]
+
+    # The codes as the codebook writes them, not the columns' slugs ("housing").
+    assert [c.split(" (")[0] for c in codes_shown().split(", ")] == applied
+    # The same once the project is opened again (the run's stored codebook names them).
+    path = opened.project.path
+    with qtbot.waitSignal(opened.runs.sig_results_shown, timeout=20_000):
+        opened.open_path(path)
+    assert [c.split(" (")[0] for c in codes_shown().split(", ")] == applied
 
 
 def test_prompt_task_with_a_column_placeholder(qtbot, opened, monkeypatch, fake_openai):
@@ -233,6 +248,165 @@ def test_code_without_codebook_and_bad_examples(qtbot, opened, tmp_path):
     assert "Crime" in d.examples_info.text() and "row 1" in d.examples_info.text()
     assert "examples file" in d.problem()
     d.set_examples_file(None)
+    assert not d.problem()
+
+
+# -- few-shot examples for sentiment (and the one examples row) --------------------------
+
+RED = "#c62828"
+
+
+def info(dialog) -> str:
+    """The examples row's message, as the researcher reads it (rich text, unescaped)."""
+    return html.unescape(dialog.examples_info.text())
+
+
+def write_examples(path, labels, texts=None):
+    texts = texts or [f"Example text number {i}" for i in range(1, len(labels) + 1)]
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
+    return path
+
+
+def test_sentiment_examples_are_sent_before_each_text_and_stored_with_the_run(
+        qtbot, opened, monkeypatch, fake_openai, tmp_path):
+    consent(monkeypatch)
+    # Written as researchers write them: other case, a synonym ("neg").
+    examples = write_examples(tmp_path / "sent.csv", ["Positive", "neg"],
+                              ["What a lovely new park", "The bins were not collected again"])
+
+    def fill(d):
+        d.set_model("openai:fake", fake_openai.url)
+        d.set_examples_file(examples)
+        assert "2 examples read from sent.csv" in d.examples_info.text()
+        assert d.examples_row.isVisibleTo(d)
+
+    job = run_from(qtbot, opened, monkeypatch, fill)
+    expected = (("What a lovely new park", "positive"),
+                ("The bins were not collected again", "negative"))
+    assert job.spec.task_name == "sentiment" and job.spec.task().examples == expected
+    requests = fake_openai.chat_requests()
+    assert len(requests) == ROWS
+    for request in requests:
+        messages = request.body["messages"]
+        # system, then each example as a user turn answered by the assistant, then the text
+        assert [m["role"] for m in messages] == ["system", "user", "assistant", "user",
+                                                 "assistant", "user"]
+        assert messages[1]["content"] == "Text:\nWhat a lovely new park"
+        assert '"label": "positive"' in messages[2]["content"]
+        assert messages[3]["content"] == "Text:\nThe bins were not collected again"
+        assert '"label": "negative"' in messages[4]["content"]
+        assert "lovely new park" not in messages[5]["content"]
+    # The project's record of the run has them (what was asked, exactly).
+    params, prompt = opened.project.db.execute(
+        "SELECT params, prompt FROM runs WHERE id = ?", (job.result.run_id,)).fetchone()
+    assert json.loads(params)["examples"] == [list(e) for e in expected]
+    assert "What a lovely new park" in prompt
+    assert None not in column(opened, "sentiment_label")
+
+
+def test_a_wrong_sentiment_example_label_is_shown_in_red_and_stops_run(qtbot, opened, tmp_path):
+    d = dialog_for(qtbot, opened)
+    d.set_model("openai:gpt-4o-mini")
+    bad = write_examples(tmp_path / "bad.csv", ["positive", "great", "negative"])
+    d.set_examples_file(bad)
+    shown = info(d)
+    assert RED in shown and "bad.csv" in shown and "row 2" in shown and "'great'" in shown
+    assert "positive, negative, neutral" in shown                  # what it may be
+    assert "examples file cannot be used" in d.problem() and "row 2" in d.problem()
+    assert not run_button(d).isEnabled() and not d.try_button.isEnabled()
+    assert RED in d.note.text()
+    assert d.clear_examples.isVisible()
+    d.clear_examples.click()
+    assert not d.problem() and run_button(d).isEnabled()
+    assert "labels alone (zero-shot)" in info(d)
+    assert d.spec().task().examples == ()
+
+
+def test_the_examples_row_is_one_row_shown_for_sentiment_and_code_only(
+        qtbot, opened, tmp_path):
+    d = dialog_for(qtbot, opened)
+    d.set_model("openai:gpt-4o-mini")
+    sentiment_page, code_page, _ = d.pages
+    assert d.examples_row.isVisible() and d.examples_row.parent() is sentiment_page
+    assert "labels alone (zero-shot)" in info(d)
+    tip = d.examples_button.toolTip()
+    assert "CSV or Excel" in tip and "<b>text</b>" in tip and "<b>label</b>" in tip
+    assert "sentiment labels" in tip
+    good = write_examples(tmp_path / "ok.csv", ["positive", "negative"])
+    d.set_examples_file(good)
+    assert d.spec().task().examples
+
+    d.set_task("prompt")
+    assert not d.examples_row.isVisible() and not d.examples_info.isVisible()
+    assert not d.examples_label.isVisible()
+    assert d.options().examples is None and not d.problem()     # not given to the prompt
+
+    d.set_task("code")
+    d.codebook.setCurrentText("Local issues")
+    assert d.examples_row.isVisible() and d.examples_row.parent() is code_page
+    assert "';'" in d.examples_button.toolTip() and "codebook" in d.examples_button.toolTip()
+    # The same file, read against the codes now: its sentiment labels are wrong here.
+    assert RED in info(d) and "Housing, Transport, Health" in info(d)
+    assert not run_button(d).isEnabled()
+    d.set_examples_file(None)
+    assert "codebook alone (zero-shot)" in info(d)
+    # Moved to this page, a message that grows still gets the lines it needs (not clipped).
+    label = d.examples_info
+
+    def fits():
+        return label.height() >= label.heightForWidth(label.width())
+
+    qtbot.waitUntil(fits, timeout=3_000)
+    d.set_examples_file(good)
+    assert label.heightForWidth(label.width()) > 1.5 * label.fontMetrics().lineSpacing()
+    qtbot.waitUntil(fits, timeout=3_000)
+    d.set_examples_file(None)
+    # One row: the widgets are the same, moved between the pages, never copied.
+    assert [b.text() for b in d.findChildren(QPushButton)].count("Few-shot examples…") == 1
+    assert [x.text() for x in d.findChildren(QLabel)].count("Examples:") == 1
+    d.set_task("sentiment")
+    assert d.examples_row.parent() is sentiment_page and d.examples_row.isVisible()
+    assert sentiment_page.layout().getWidgetPosition(d.examples_row)[0] == 2  # under Labels
+
+
+def test_a_new_scale_or_codebook_rereads_the_examples_file(qtbot, opened, tmp_path):
+    d = dialog_for(qtbot, opened)
+    d.set_model("openai:gpt-4o-mini")
+    d.scale.setCurrentIndex(1)  # 5-point
+    five = write_examples(tmp_path / "five.csv", ["very positive", "negative", "very negative"])
+    d.set_examples_file(five)
+    assert "3 examples read" in info(d) and not d.problem()
+    d.scale.setCurrentIndex(0)  # 3-point: "very positive" is no longer a label
+    assert RED in info(d) and "row 1" in info(d)
+    assert "'very positive'" in info(d) and not run_button(d).isEnabled()
+    d.scale.setCurrentIndex(1)
+    assert "3 examples read" in info(d) and run_button(d).isEnabled()
+    assert d.spec().task().examples[0] == ("Example text number 1", "very positive")
+    # Own labels, typed: read again as they change.
+    d.labels.setText("")
+    qtbot.keyClicks(d.labels, "very positive, negative")
+    assert "row 3" in info(d) and "'very negative'" in info(d)
+    qtbot.keyClicks(d.labels, ", very negative")
+    assert "3 examples read" in info(d) and not d.problem()
+    # The codebook: a multi-label one reads ';' lists.
+    d.set_task("code")
+    codes = write_examples(tmp_path / "codes.csv", ["Housing;Transport", "health"])
+    d.set_examples_file(codes)
+    d.codebook.setCurrentText("Local issues")  # single-label: "Housing;Transport" is no code
+    assert RED in info(d) and "row 1" in info(d)
+    d.codebook.setCurrentText("Issues (multi)")
+    assert "2 examples read" in info(d) and not d.problem()
+    assert d.spec().task().examples == (("Example text number 1", "Housing;Transport"),
+                                        ("Example text number 2", "Health"))
+
+
+def test_the_lexicon_cannot_learn_from_sentiment_examples(qtbot, opened, tmp_path):
+    d = dialog_for(qtbot, opened)
+    d.set_model("lexicon")
+    d.set_examples_file(write_examples(tmp_path / "ok.csv", ["positive", "negative"]))
+    assert "cannot learn from examples" in d.problem() and "No examples" in d.problem()
+    assert not run_button(d).isEnabled()
+    d.set_model("builtin")
     assert not d.problem()
 
 
