@@ -41,11 +41,19 @@ def _renamed(frame: pd.DataFrame, corpus_columns) -> pd.DataFrame:
 
 
 def latest_run_ids(project: Project) -> list[int]:
-    """Per task, the run used last (running or most recently finished)."""
-    rows = project.db.execute(
-        "SELECT id, task FROM runs ORDER BY (finished IS NULL), finished, id").fetchall()
-    latest = {task: run_id for run_id, task in rows}  # later rows win
-    return sorted(latest.values())
+    """Per task, the run used last (running or most recently finished), where a run of
+    part of the corpus (the run dialog's "Try on 5 rows", ``annotate --limit``) never
+    hides a run of the whole corpus: a trial left behind must not replace the results in
+    the table or an export."""
+    whole = int(project.meta("rows", "0") or 0)
+    rows = project.db.execute("SELECT id, task, rows_total FROM runs "
+                              "ORDER BY (finished IS NULL), finished, id").fetchall()
+    latest: dict[str, tuple[int, bool]] = {}
+    for run_id, task, total in rows:  # later rows win...
+        complete = (total or 0) >= whole
+        if task not in latest or complete or not latest[task][1]:  # ...unless partial
+            latest[task] = (run_id, complete)
+    return sorted(run_id for run_id, _ in latest.values())
 
 
 def describe_run(project: Project, run_id: int) -> str:
@@ -94,18 +102,21 @@ class RunLabel:
     run_id: int | None = None   # None until a new job's run is in the project
     status: str = ""            # running, done, cancelled, failed, unfinished
     code_names: tuple[tuple[str, str], ...] = ()  # multi-label: (slug, code name)
+    part: str = ""              # a run of part of the corpus: "5 of 300 rows"
 
     def status_text(self) -> str:
         """ "run 2: sentiment with lexicon" (", running" while it runs). """
         run = f"run {self.run_id}: " if self.run_id is not None else ""
         state = f", {self.status}" if self.status in _SAID else ""
-        return f"{run}{self.task} with {self.model}{state}"
+        part = f", {self.part}" if self.part else ""
+        return f"{run}{self.task} with {self.model}{part}{state}"
 
     def heading(self) -> str:
         """ "sentiment (lexicon, run 2)" """
         run = f", run {self.run_id}" if self.run_id is not None else ""
         state = f", {self.status}" if self.status in _SAID else ""
-        return f"{self.task} ({self.model}{run}{state})"
+        part = f", {self.part}" if self.part else ""
+        return f"{self.task} ({self.model}{run}{part}{state})"
 
     def with_status(self, status: str, run_id: int | None = None) -> "RunLabel":
         return replace(self, status=status, run_id=self.run_id if run_id is None else run_id)
@@ -113,13 +124,15 @@ class RunLabel:
 
 def run_label(project: Project, run_id: int) -> RunLabel:
     """The :class:`RunLabel` of a stored run."""
-    task, backend, fingerprint, status, params = project.db.execute(
-        "SELECT task, backend, fingerprint, status, params FROM runs WHERE id = ?",
+    task, backend, fingerprint, status, params, total = project.db.execute(
+        "SELECT task, backend, fingerprint, status, params, rows_total FROM runs WHERE id = ?",
         (run_id,)).fetchone()
+    whole = int(project.meta("rows", "0") or 0)
+    part = f"{total:,} of {whole:,} rows" if (total or 0) < whole else ""
     # Stored as running but no job of this window runs it: killed, or running elsewhere.
     return RunLabel(task, short_model(backend, json.loads(fingerprint).get("model")),
                     run_id, "unfinished" if status == "running" else status,
-                    tuple(code_names(json.loads(params or "{}")).items()))
+                    tuple(code_names(json.loads(params or "{}")).items()), part)
 
 
 def running_run_id(project: Project, task: str) -> int | None:

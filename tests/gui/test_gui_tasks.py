@@ -497,3 +497,45 @@ def test_try_with_the_lexicon_shows_results_and_errors(qtbot, opened):
     labels = [table.item(r, 2).text() if table.item(r, 2) else "" for r in range(5)]
     assert any(labels)
     assert table.columnCount() == 5  # row, text, label, score, error
+
+
+def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
+    """Try on 5 rows with other settings, then Cancel: the table, an export and the
+    project opened again all keep the full run's results; a trial alone is shown as what
+    it is ("5 of 12 rows")."""
+    from llmstudio.core.corpus import read_table
+    from llmstudio.gui.jobs import JobSpec
+
+    full = opened.runs.run(JobSpec(model="lexicon"))
+    wait_job(qtbot, full)
+    labels = column(opened, "sentiment_label")
+    d = dialog_for(qtbot, opened)
+    d.set_model("lexicon")
+    d.labels.setText("positive, negative")  # another label set: another run
+    job = d.try_rows()
+    qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+    d.reject()
+    out = tmp_path / "after_trial.csv"
+    with qtbot.waitSignal(opened.sig_saved, timeout=20_000):
+        opened.export_to(out)
+    assert read_table(out).frame["sentiment_label"].tolist() == labels
+    path = opened.project.path
+    with qtbot.waitSignal(opened.runs.sig_results_shown, timeout=20_000):
+        opened.open_path(path)
+    assert column(opened, "sentiment_label") == labels
+    assert f"run {full.result.run_id}: sentiment with lexicon" in opened.rows_label.text()
+
+    # a run of 5 rows alone is shown, and said to be part of the corpus
+    from llmstudio.core.backends.lexicon import LexiconBackend
+    from llmstudio.core.runner import run_job
+    from llmstudio.core.tasks import SentimentTask
+    from llmstudio.gui.results import latest_run_ids, run_label
+
+    with Project.open(path) as project:
+        with project.db:
+            project.db.execute("DELETE FROM annotations")
+            project.db.execute("DELETE FROM runs")
+        trial = run_job(project, SentimentTask(), LexiconBackend(), limit=5).run_id
+        assert latest_run_ids(project) == [trial]
+        assert run_label(project, trial).status_text() == \
+            f"run {trial}: sentiment with lexicon, 5 of {ROWS} rows"
