@@ -21,6 +21,7 @@ from ..core.project import SUFFIX, Project, load_any
 from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
+from .coding_panel import install as install_coding
 from .corpus_model import CorpusTableModel
 from .detail_pane import DetailPane, RowResult
 from .errors import describe
@@ -210,6 +211,9 @@ class MainWindow(QMainWindow):
         analyse = self.menuBar().addMenu("&Analyse")
         analyse.addAction(self.runs.act_run)
         analyse.addAction(self.runs.act_codebooks)
+        self.coding = install_coding(self)  # a dock: Analyse > Code by Hand (Ctrl+K)
+        analyse.addAction(self.coding.act_open)
+        view.addAction(self.coding.dock.toggleViewAction())
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         help_menu = self.menuBar().addMenu("&Help")
@@ -316,6 +320,7 @@ class MainWindow(QMainWindow):
         self.act_save_as.setEnabled(self.project is not None)
         self.runs.act_run.setEnabled(has)
         self.runs.act_codebooks.setEnabled(has)
+        self.coding.act_open.setEnabled(has)
 
     def _update_counts(self) -> None:
         if self.corpus is None:
@@ -782,6 +787,7 @@ class MainWindow(QMainWindow):
         rows = [(a.text().replace("&", "").rstrip("…"), a.shortcut().toString())
                 for a in self.findChildren(QAction) if not a.shortcut().isEmpty()]
         rows += [("Clear the search", "Esc"), ("Move between rows", "↑ ↓ PgUp PgDn Home End")]
+        rows += self.coding.shortcut_rows()
         text = "".join(f"<tr><td>{n}</td><td><b>{k}</b></td></tr>" for n, k in sorted(set(rows)))
         box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",
                           f"<table cellspacing=6>{text}</table>", QMessageBox.StandardButton.Ok, self)

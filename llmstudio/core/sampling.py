@@ -1,0 +1,192 @@
+"""Which rows to code by hand: a stored sample, and the coding panel's filters.
+
+Qt-free. A sample is drawn once per codebook and kept in the project (the ``meta`` table,
+key ``sample:<codebook>``, JSON), so every coder of the project codes the same rows, in the
+same order, and the sample can be cited ("random sample of 200 rows, seed 1"). Rows are
+row ids (0-based positions in the file), as in :mod:`llmstudio.core.human_codes`.
+
+The filters (:func:`select_rows`) read the coder's latest clicks and, for "model and humans
+disagree", the latest coding run of the codebook (:func:`model_codes`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import human_codes
+from .codebook import NONE_CODE, Codebook, column_slug
+from .errors import ProjectError
+from .project import Project
+
+__all__ = ["Sample", "random_sample", "stratified_sample", "save_sample", "load_sample",
+           "clear_sample", "sample_key", "ModelCodes", "model_codes", "select_rows", "FILTERS"]
+
+FILTERS = ("all", "uncoded", "coded", "disagree")  # select_rows' ``which``
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Rows drawn for coding: ``kind`` "random" (``n`` rows) or "stratified" (``n`` per
+    group of ``column``), with the ``seed`` that draws them again; ``rows`` in coding order."""
+
+    kind: str
+    n: int
+    seed: int
+    rows: tuple[int, ...]
+    column: str | None = None
+    groups: dict = field(default_factory=dict, compare=False)  # stratified: group -> rows
+
+    def describe(self) -> str:
+        """ "sample of 200 (seed 1)", "stratified by party: 20 per group, 6 groups, 120 rows
+        (seed 1)" """
+        if self.kind == "stratified":
+            return (f"stratified by {self.column}: {self.n} per group, {len(self.groups)} "
+                    f"groups, {len(self.rows):,} rows (seed {self.seed})")
+        return f"sample of {len(self.rows):,} (seed {self.seed})"
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": self.kind, "n": self.n, "seed": self.seed,
+                           "column": self.column, "rows": list(self.rows),
+                           "groups": self.groups}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Sample":
+        d = json.loads(text)
+        return cls(d["kind"], int(d["n"]), int(d["seed"]), tuple(int(r) for r in d["rows"]),
+                   d.get("column"), dict(d.get("groups") or {}))
+
+
+def random_sample(rows: int, n: int, seed: int = 1) -> Sample:
+    """``n`` of ``rows`` row ids drawn without replacement (all of them when ``n`` is larger),
+    in a random order: coding in file order would put all of one day or wave first."""
+    if n < 1:
+        raise ProjectError("a sample needs at least one row")
+    rng = np.random.default_rng(seed)
+    drawn = rng.permutation(rows)[:min(n, rows)]
+    return Sample("random", int(n), int(seed), tuple(int(r) for r in drawn))
+
+
+def stratified_sample(values: Sequence | pd.Series, n: int, seed: int = 1,
+                      column: str = "") -> Sample:
+    """``n`` rows from each group of ``values`` (a column, one value per row id; missing
+    values form the group "(missing)"), every group's whole when smaller; the rows of all
+    groups are shuffled together so that a coder does not code one group after another."""
+    if n < 1:
+        raise ProjectError("a stratified sample needs at least one row per group")
+    series = pd.Series(values).reset_index(drop=True).astype("object")
+    keys = series.where(series.notna() & (series.astype(str).str.strip() != ""), "(missing)")
+    keys = keys.astype(str)
+    rng = np.random.default_rng(seed)
+    groups: dict[str, list[int]] = {}
+    for key in sorted(keys.unique()):  # sorted: the same draw whatever the file's order
+        ids = np.flatnonzero((keys == key).to_numpy())
+        groups[key] = sorted(int(r) for r in rng.permutation(ids)[:min(n, len(ids))])
+    rows = [r for ids in groups.values() for r in ids]
+    order = rng.permutation(len(rows))
+    return Sample("stratified", int(n), int(seed), tuple(rows[i] for i in order), column,
+                  groups)
+
+
+def sample_key(codebook: str) -> str:
+    return f"sample:{codebook}"
+
+
+def save_sample(project: Project, codebook: str, sample: Sample | None) -> None:
+    """Keep ``sample`` as the rows to code in ``codebook`` (None: no sample, code any row),
+    in one transaction, noted in the project's history."""
+    db = project.db
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        if sample is None:
+            db.execute("DELETE FROM meta WHERE key = ?", (sample_key(codebook),))
+            db.execute("INSERT INTO history (action, detail) VALUES ('sample', ?)",
+                       (f"{codebook}: no sample",))
+        else:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                       (sample_key(codebook), sample.to_json()))
+            db.execute("INSERT INTO history (action, detail) VALUES ('sample', ?)",
+                       (f"{codebook}: {sample.describe()}",))
+
+
+def load_sample(project: Project, codebook: str) -> Sample | None:
+    """The stored sample of ``codebook``, or None."""
+    text = project.meta(sample_key(codebook))
+    return Sample.from_json(text) if text else None
+
+
+def clear_sample(project: Project, codebook: str) -> None:
+    save_sample(project, codebook, None)
+
+
+@dataclass(frozen=True)
+class ModelCodes:
+    """A coding run's codes per row id (tuples of code names, as a coder's are)."""
+
+    run_id: int
+    title: str
+    codes: dict[int, tuple[str, ...]]
+
+
+def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
+    """The codes of the latest coding run made with a codebook of this name and kind, or
+    None when there is none. Single-label: ``code_label``; multi-label: the codes whose
+    ``code_<slug>`` column is 1 ("none" when no code applies)."""
+    from .runner import run_results  # heavy import, only when asked
+
+    found = None
+    for run_id, task, params, columns in project.db.execute(
+            "SELECT id, task, params, columns FROM runs WHERE task = 'code' "
+            "ORDER BY id DESC"):
+        p = json.loads(params or "{}")
+        cb = p.get("codebook") or {}
+        if cb.get("name") == book.name and bool(cb.get("multi_label")) == book.multi_label:
+            found = run_id
+            break
+    if found is None:
+        return None
+    frame = run_results(project, found)
+    out: dict[int, tuple[str, ...]] = {}
+    if book.multi_label:
+        columns = {c: f"code_{column_slug(c)}" for c in book.names}
+        for row_id, row in frame.iterrows():
+            values = {c: row.get(col) for c, col in columns.items()}
+            if all(v is None or pd.isna(v) for v in values.values()):
+                continue
+            given = tuple(c for c, v in values.items()
+                          if v is not None and not pd.isna(v) and int(v) == 1)
+            out[int(row_id)] = given or (NONE_CODE,)
+    else:
+        by_lower = {name.lower(): name for name in (*book.labels(), NONE_CODE)}
+        for row_id, v in frame.get("code_label", pd.Series(dtype=object)).items():
+            if isinstance(v, str) and v.strip():
+                out[int(row_id)] = (by_lower.get(v.strip().lower(), v.strip()),)
+    return ModelCodes(found, f"run {found}", out)
+
+
+def select_rows(project: Project, book: Codebook, coder: str, which: str = "all", *,
+                rows: int | None = None, sample: Sample | None = None,
+                model: ModelCodes | None = None) -> list[int]:
+    """The rows to code, in coding order: the sample's rows (or every row), kept to
+    ``which``: "all", "uncoded" (not coded by ``coder``), "coded" (coded by ``coder``),
+    "disagree" (the model's codes differ from ``coder``'s; needs ``model``)."""
+    if which not in FILTERS:
+        raise ValueError(f"which must be one of {FILTERS}, not {which!r}")
+    total = int(project.meta("rows", "0") or 0) if rows is None else rows
+    base = list(sample.rows) if sample is not None else list(range(total))
+    if which == "all":
+        return base
+    mine = {c.row_id: c.codes for c in human_codes.current(project, book.name, coder)
+            if c.coded} if coder.strip() else {}
+    if which == "uncoded":
+        return [r for r in base if r not in mine]
+    if which == "coded":
+        return [r for r in base if r in mine]
+    if model is None:
+        return []
+    return [r for r in base if r in mine and r in model.codes
+            and set(model.codes[r]) != set(mine[r])]
