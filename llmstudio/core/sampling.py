@@ -26,7 +26,7 @@ from .project import Project
 __all__ = ["Sample", "random_sample", "stratified_sample", "save_sample", "load_sample",
            "clear_sample", "sample_key", "ModelCodes", "model_codes", "select_rows", "FILTERS"]
 
-FILTERS = ("all", "uncoded", "coded", "disagree")  # select_rows' ``which``
+FILTERS = ("all", "uncoded", "coded", "disagree", "suggested")  # select_rows' ``which``
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,12 @@ def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
 
 def select_rows(project: Project, book: Codebook, coder: str, which: str = "all", *,
                 rows: int | None = None, sample: Sample | None = None,
-                model: ModelCodes | None = None) -> list[int]:
+                model: ModelCodes | None = None,
+                order: Sequence[int] | None = None) -> list[int]:
     """The rows to code, in coding order: the sample's rows (or every row), kept to
     ``which``: "all", "uncoded" (not coded by ``coder``), "coded" (coded by ``coder``),
-    "disagree" (the model's codes differ from ``coder``'s; needs ``model``)."""
+    "disagree" (the model's codes differ from ``coder``'s; needs ``model``),
+    "suggested" (uncoded, in ``order``: Learn from my codes' most useful first)."""
     if which not in FILTERS:
         raise ValueError(f"which must be one of {FILTERS}, not {which!r}")
     total = int(project.meta("rows", "0") or 0) if rows is None else rows
@@ -184,6 +186,9 @@ def select_rows(project: Project, book: Codebook, coder: str, which: str = "all"
             if c.coded} if coder.strip() else {}
     if which == "uncoded":
         return [r for r in base if r not in mine]
+    if which == "suggested":
+        allowed = set(base)
+        return [int(r) for r in (order or ()) if r in allowed and r not in mine]
     if which == "coded":
         return [r for r in base if r in mine]
     if model is None:

@@ -51,7 +51,8 @@ __all__ = ["CodingPanel", "SampleDialog", "install", "remembered_coder", "rememb
            "remembered_codebook", "remember_codebook", "FILTER_NAMES"]
 
 FILTER_NAMES = (("uncoded", "Uncoded by me"), ("all", "All rows"), ("coded", "Coded by me"),
-                ("disagree", "Model and I disagree"))
+                ("disagree", "Model and I disagree"),
+                ("suggested", "Suggested: most useful first"))
 TEXT_POINTS = 14
 MAX_META = 10  # metadata columns shown above the text
 NO_PROJECT = ("Coding is kept in a project: save the corpus as a project first (Ctrl+S). "
@@ -207,6 +208,7 @@ class CodingPanel(QWidget):
         self.coder = ""
         self.sample: Sample | None = None
         self.model: ModelCodes | None = None
+        self.suggested: list[int] | None = None  # Learn from my codes' order, if asked
         self.rows: list[int] = []         # the sequence to code, in order
         self._index: dict[int, int] = {}  # row id -> position in it (a million rows: no .index)
         self.pos = -1                     # where in it (the last position shown from it)
@@ -443,6 +445,7 @@ class CodingPanel(QWidget):
             return
         if self.book is None or self.book.name != old:
             self.undo_stack.clear()
+            self.suggested = None  # suggestions were for the other codebook's codes
         self.sample = load_sample(self.project, self.book.name) if self.book else None
         self.model = self._read_model()
         self._build_code_buttons()
@@ -556,9 +559,13 @@ class CodingPanel(QWidget):
             self.model = self._read_model()
         self.rows = select_rows(self.project, self.book, self.coder, self.which,
                                 rows=self.window.corpus.rows, sample=self.sample,
-                                model=self.model)
+                                model=self.model, order=self.suggested)
         self._index = {r: i for i, r in enumerate(self.rows)}
-        if self.which == "disagree" and self.model is None:
+        if self.which == "suggested" and self.suggested is None:
+            self._notice("No suggestions yet: open Analyse › Learn from My Codes… and press "
+                         "“Suggest next rows” (it needs a few codes first).",
+                         self.window.review.act_learn, "Learn from my codes…")
+        elif self.which == "disagree" and self.model is None:
             self._notice(f"No model has coded with {self.book.name!r} yet, so there is no "
                          "disagreement to show: run one with Analyse > Run Model… (Ctrl+R).",
                          self.window.runs.act_run, "Run a model…")
@@ -792,6 +799,20 @@ class CodingPanel(QWidget):
         text = self.memo.text()
         if text != memo:
             self._push(self.row_id, (codes, memo), (codes, text), f"memo (row {self.row_id + 1})")
+
+    def set_suggested(self, rows) -> None:
+        """Code in this order next (uncoded rows, the most useful first: Learn from my
+        codes' uncertainty order); kept until another codebook or project is chosen."""
+        self.suggested = [int(r) for r in rows]
+        if self.which == "suggested":
+            self.rebuild_sequence(keep_row=False)
+        else:
+            self.set_filter("suggested")
+
+    def save_pending(self) -> None:
+        """Store a memo still being typed (the window calls this before it closes the
+        project, e.g. when another one is opened)."""
+        self._commit_memo()
 
     def undo(self) -> None:
         self._commit_memo()  # a memo being typed is the last thing done: undone first

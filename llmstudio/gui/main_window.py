@@ -22,6 +22,7 @@ from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
 from .coding_panel import install as install_coding
+from .review import Review
 from .corpus_model import CorpusTableModel
 from .detail_pane import DetailPane, RowResult
 from .errors import describe
@@ -112,8 +113,28 @@ class MainWindow(QMainWindow):
 
     def _build_central(self) -> None:
         self.detail = DetailPane()
+        # "Showing 12 rows: ana says neutral, run 3 says negative [Show all rows]": rows
+        # opened from elsewhere (a confusion matrix cell), above the table while they last.
+        self._only: np.ndarray | None = None
+        self.subset_label = QLabel()
+        self.subset_label.setWordWrap(True)
+        self.subset_clear = QPushButton("Show all rows")
+        self.subset_clear.clicked.connect(lambda: self.show_rows(None))
+        self.subset_bar = QWidget()
+        self.subset_bar.setStyleSheet("background: #fff3cd;")
+        bar = QHBoxLayout(self.subset_bar)
+        bar.setContentsMargins(8, 3, 8, 3)
+        bar.addWidget(self.subset_label, 1)
+        bar.addWidget(self.subset_clear)
+        self.subset_bar.hide()
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.subset_bar)
+        column.addWidget(self.table, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setHandleWidth(6)
         self.splitter.setStyleSheet("QSplitter::handle { background: #d6d6d6; }")
@@ -214,6 +235,9 @@ class MainWindow(QMainWindow):
         self.coding = install_coding(self)  # a dock: Analyse > Code by Hand (Ctrl+K)
         analyse.addAction(self.coding.act_open)
         view.addAction(self.coding.dock.toggleViewAction())
+        self.review = Review(self)  # Validate Codes…, Learn from My Codes…
+        analyse.addAction(self.review.act_validate)
+        analyse.addAction(self.review.act_learn)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         help_menu = self.menuBar().addMenu("&Help")
@@ -321,6 +345,7 @@ class MainWindow(QMainWindow):
         self.runs.act_run.setEnabled(has)
         self.runs.act_codebooks.setEnabled(has)
         self.coding.act_open.setEnabled(has)
+        self.review.set_enabled(has)
 
     def _update_counts(self) -> None:
         if self.corpus is None:
@@ -455,8 +480,11 @@ class MainWindow(QMainWindow):
     def show_corpus(self, corpus: Corpus, project: Project | None = None,
                     source: str | Path | None = None) -> None:
         """Show ``corpus`` (synchronously); the previous project is closed."""
+        self.coding.save_pending()  # a memo being typed belongs to the project closing
         if self.project is not None and self.project is not project:
             self.project.close()
+        self._only = None  # rows picked in the previous corpus mean nothing here
+        self.subset_bar.hide()
         self.corpus, self.project = corpus, project
         self.source = Path(source) if source else (Path(corpus.source) if corpus.source else None)
         self._sort = None
@@ -593,8 +621,12 @@ class MainWindow(QMainWindow):
         sort = None if self._sort is None else (*self.model.sort_source(self._sort[0]),
                                                 self._sort[1])
 
+        only = self._only
+
         def work():
             rows = matching_rows(frame, pattern, columns, regex=regex, case=case)
+            if only is not None:
+                rows = rows[np.isin(rows, only)]
             if sort is None:
                 return rows
             perm = sort_order(*sort)
@@ -619,6 +651,22 @@ class MainWindow(QMainWindow):
         worker = run_in_background(work, on_done=done, on_error=self._search_failed)
         self._workers.add(worker)
         worker.finished.connect(lambda: (self._workers.discard(worker), self.set_busy(None)))
+
+    def show_rows(self, row_ids, what: str = "") -> None:
+        """Show only these rows (in file order; search and sort still apply within them),
+        saying which they are; None shows every row again."""
+        if self.corpus is None:
+            return
+        if row_ids is None:
+            self._only = None
+            self.subset_bar.hide()
+        else:
+            self._only = np.array(sorted(int(r) for r in row_ids), dtype=np.int64)
+            n = len(self._only)
+            self.subset_label.setText(f"Showing {n:,} row{'s' * (n != 1)}"
+                                      + (f": {what}" if what else ""))
+            self.subset_bar.show()
+        self.apply_order()
 
     def _search_failed(self, exc: BaseException) -> None:
         self.search.setStyleSheet("QLineEdit { border: 1px solid #c62828; }")

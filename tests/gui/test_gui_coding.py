@@ -425,3 +425,19 @@ def test_sample_dialog_mouse_clicks_and_dropping_the_sample(qtbot, opened, proje
     with Project.open(project_path) as p:
         assert load_sample(p, BOOK.name) is None
         assert [c.codes for c in hc.current(p, BOOK.name, "ana")] == [("Transport",)]
+
+
+def test_a_memo_being_typed_is_saved_when_another_project_opens(
+        qtbot, opened, project_path, tmp_path):
+    window = opened
+    panel = open_panel(qtbot, window)
+    panel.codebook_box.setCurrentText(BOOK.name)
+    type_text("ana")
+    key(qtbot, K.Key_Return)
+    key(qtbot, K.Key_M)
+    type_text("check the date")
+    assert QApplication.focusWidget() is panel.memo  # still typing
+    other = make_project(tmp_path / "other.llmstudio", sample_frame().head(3).copy())
+    open_project(qtbot, window, other)
+    now, _ = stored(project_path)
+    assert now == {0: ((), "check the date")}

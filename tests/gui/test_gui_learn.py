@@ -73,3 +73,20 @@ def test_no_codes_says_what_to_do(qtbot, window, coded):
     panel.coder.clear()
     panel.update_curve()
     assert "code some rows by hand first" in panel.summary.text()
+
+
+def test_suggested_rows_become_the_coding_panels_order(qtbot, window, coded):
+    open_project(qtbot, window, coded)
+    window.coding.dock.show()
+    window.coding.codebook_box.setCurrentText("Topic")
+    window.coding.coder_edit.setText("ana")
+    window.coding.coder_edit.editingFinished.emit()
+    window.coding.set_filter("suggested")
+    assert "No suggestions yet" in window.coding.message
+    window.review.act_learn.trigger()
+    panel = window.review.learn
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel._x is not None, timeout=120_000)
+    order = panel.suggest()
+    assert window.coding.which == "suggested" and window.coding.rows == order
+    assert window.coding.row_id == order[0]

@@ -85,3 +85,30 @@ def test_without_two_sources_it_says_what_is_needed(qtbot, tmp_path):
         qtbot.addWidget(view)
         assert "validation needs two coders" in view.summary.text()
         assert view.stats.rowCount() == 0
+
+
+def test_from_the_menu_a_confusion_cell_opens_its_rows_in_the_table(qtbot, window, tmp_path):
+    """Analyse › Validate Codes…; a click on "ana: neutral, ben: negative" leaves that row
+    alone in the table with a bar saying so; Show all rows brings every row back."""
+    from test_gui_jobs import make_project, open_project
+
+    frame = pd.DataFrame({"id": [str(i) for i in range(len(TEXTS))], "text": TEXTS})
+    path = make_project(tmp_path / "menu.llmstudio", frame)
+    with Project.open(path) as p:
+        p.save_codebook(BOOK)
+        for coder, labels in (("ana", ANA), ("ben", BEN)):
+            for row, label in enumerate(labels):
+                if label:
+                    hc.record(p, BOOK, coder, row, [label])
+    open_project(qtbot, window, path)
+    window.review.act_validate.trigger()
+    view = window.review.validation
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.stats.rowCount() > 0, timeout=20_000)
+    view.confusion.cellClicked.emit(2, 1)  # ana neutral, ben negative: row 2
+    assert window.model.rowCount() == 1 and window.model.row_id(0) == 2
+    assert window.subset_bar.isVisible()
+    assert "Showing 1 row: ana (coder): neutral" in window.subset_label.text()
+    # a search still works within those rows, and Show all rows ends the subset
+    window.subset_clear.click()
+    assert window.model.rowCount() == len(TEXTS) and not window.subset_bar.isVisible()
