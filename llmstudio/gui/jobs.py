@@ -26,7 +26,7 @@ from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
 from .errors import describe
 from .model_config import OFFLINE_MODELS
-from .results import batch_frame, result_columns, shown_name, stored_results
+from ..core.results import batch_frame, result_columns, shown_name, stored_results
 from .workers import run_in_background
 
 SHOW_WAIT_S = 0.2

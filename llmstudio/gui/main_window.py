@@ -29,7 +29,7 @@ from .errors import describe
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
 from .model_runs import ModelRuns
-from .results import with_results
+from ..core.results import with_results
 from .workers import run_in_background
 
 # Filtering and sorting below this many rows is instant; above it runs in the background.

@@ -16,7 +16,7 @@ from ..core.runner import row_inputs
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
-from .results import RunLabel, code_names, latest_results, running_run_id, spec_model
+from ..core.results import RunLabel, code_names, latest_results, running_run_id, spec_model
 from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170

@@ -40,7 +40,7 @@ from ..core.tasks.prompt import TemplateError, placeholders
 from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
 from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
-from .results import code_names
+from ..core.results import code_names
 from .errors import describe
 from .jobs import Job, JobSpec
 from ..core.backends import offline_refusal

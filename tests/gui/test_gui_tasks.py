@@ -529,7 +529,7 @@ def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
     from llmstudio.core.backends.lexicon import LexiconBackend
     from llmstudio.core.runner import run_job
     from llmstudio.core.tasks import SentimentTask
-    from llmstudio.gui.results import latest_run_ids, run_label
+    from llmstudio.core.results import latest_run_ids, run_label
 
     with Project.open(path) as project:
         with project.db:

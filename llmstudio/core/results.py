@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from ..core.backends.base import Backend, RowError, digest
-from ..core.codebook import column_slug
-from ..core.human_codes import coder_columns
-from ..core.project import Project
-from ..core.runner import run_results, run_spec
-from ..core.tasks.base import Task
+from .backends.base import Backend, RowError, digest
+from .codebook import column_slug
+from .human_codes import coder_columns
+from .project import Project
+from .runner import run_results, run_spec
+from .tasks.base import Task
 
 
 def result_columns(task: Task) -> list[str]:
