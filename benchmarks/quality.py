@@ -104,18 +104,19 @@ class Frozen:
 
         import numpy as np
 
-        from llmstudio.core.embedclass import _texts_key
+        import hashlib
 
         path = None
         if cache_dir:
-            path = Path(cache_dir) / f"{name}-{_texts_key(texts)[:12]}.npy"
+            key = hashlib.sha1("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()
+            path = Path(cache_dir) / f"{name}-{key[:12]}.npy"
             if path.exists():
                 self.emb = np.load(path)
                 # the time it took when it was computed
                 self.seconds = json.loads(path.with_suffix(".json").read_text())["seconds"]
                 return
         t = time.perf_counter()
-        self.emb = clf._embed(clf.model, texts)
+        self.emb = clf.embed_corpus(texts)
         self.seconds = time.perf_counter() - t
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +128,7 @@ def run_dataset(name, args, model, log):
     import numpy as np
 
     from llmstudio.core.backends.builtin import LabelSimilarity
-    from llmstudio.core.embedclass import EmbeddingClassifier, _texts_key
+    from llmstudio.core.embedclass import EmbeddingClassifier
 
     rows = []
     limit = args.zeroshot_texts if name == "tweeteval" else None
@@ -140,7 +141,7 @@ def run_dataset(name, args, model, log):
     def embed_t(batch):
         import torch
 
-        return torch.as_tensor(base._embed(model, batch))
+        return torch.as_tensor(EmbeddingClassifier(model).embed_corpus(batch))
 
     def add(method, shots, seed, n_texts, probs, truth, seconds):
         acc, f1 = scores(truth, probs)
@@ -157,7 +158,7 @@ def run_dataset(name, args, model, log):
     add("label similarity", 0, 0, len(texts), probs / probs.sum(1, keepdims=True), y,
         time.perf_counter() - t + frozen.seconds)
     clf = EmbeddingClassifier(model)
-    clf._cache = (_texts_key(texts), frozen.emb)
+    clf.remember_embeddings(texts, frozen.emb)
     t = time.perf_counter()
     add("zero-shot", 0, 0, len(texts), clf.zero_shot(texts, labels), y,
         time.perf_counter() - t + frozen.seconds)
@@ -179,7 +180,7 @@ def run_dataset(name, args, model, log):
             add("frozen LR", shots, seed, len(rest), lr.predict_proba(frozen.emb[rest]),
                 y[rest], time.perf_counter() - t + frozen.seconds * len(rest) / len(y))
             clf = EmbeddingClassifier(model, seed=seed, finetune=False)
-            clf._cache = (_texts_key(corpus), frozen.emb[rest])
+            clf.remember_embeddings(corpus, frozen.emb[rest])
             t = time.perf_counter()
             probs = clf.few_shot(corpus, ex_texts, ex_labels, labels)
             add("few-shot, frozen", shots, seed, len(rest), probs, y[rest],

@@ -158,3 +158,48 @@ def test_method_describes_parameters(model):
     a = EmbeddingClassifier(model).method()
     b = EmbeddingClassifier(model, seed=1).method()
     assert a != b and a["seed"] == 0 and "templates" in a
+
+
+def test_sentiment_polarity_recognises_sentiment_schemes_only():
+    from llmstudio.core.embedclass import _sentiment_polarity
+
+    assert _sentiment_polarity(["negative", "positive"]) == [-1.0, 1.0]
+    assert _sentiment_polarity(["Negative", "Neutral", "Positive"]) == [-1.0, 0.0, 1.0]
+    assert _sentiment_polarity(["very_negative", "negative", "neutral", "positive",
+                                "very positive"]) == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert _sentiment_polarity(["positive", "neutral"]) is None  # no negative side
+    assert _sentiment_polarity(LABELS) is None
+    assert _sentiment_polarity(["negative", "positive", "sports"]) is None
+
+
+POSITIVE = ["I love this film, it is wonderful and moving.",
+            "A great, funny and charming story; I enjoyed every minute.",
+            "Excellent acting and a beautiful score: a delight.",
+            "What a brilliant, happy surprise this was."]
+NEGATIVE = ["I hate this film, it is dull and stupid.",
+            "A terrible, boring mess; I regret every minute.",
+            "Awful acting and an ugly score: a disaster.",
+            "What a sad, painful waste of time this was."]
+
+
+def test_few_shot_sentiment_uses_the_lexicon_and_topics_do_not(model):
+    """A sentiment scheme gets the VADER features (the output changes with ``lexicon``);
+    a topic scheme is untouched by the switch."""
+    from llmstudio.core.embedclass import EmbeddingClassifier
+
+    texts = POSITIVE[1:] + NEGATIVE[1:]
+    truth = [1] * 3 + [0] * 3
+    ex = [POSITIVE[0], NEGATIVE[0]]
+    on = EmbeddingClassifier(model, finetune=False).few_shot(
+        texts, ex, ["positive", "negative"], ["negative", "positive"])
+    off = EmbeddingClassifier(model, finetune=False, lexicon=False).few_shot(
+        texts, ex, ["positive", "negative"], ["negative", "positive"])
+    assert (on.argmax(1) == truth).all()
+    assert abs(on - off).max() > 1e-3
+    topics, _ = _corpus()
+    args = (topics, [SPORTS[0], FOOD[0], WEATHER[0]], LABELS, LABELS)
+    a = EmbeddingClassifier(model, finetune=False).few_shot(*args)
+    b = EmbeddingClassifier(model, finetune=False, lexicon=False).few_shot(*args)
+    assert (a == b).all()
+    assert EmbeddingClassifier(model).method()["lexicon"]["name"] == "vader"
+    assert EmbeddingClassifier(model, lexicon=False).method()["lexicon"] is None
