@@ -64,6 +64,20 @@ def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
     return corpus
 
 
+def load_with_codes(path: str | Path, options: ImportOptions | None = None) -> "pandas.DataFrame":
+    """A data file's table, or a project's corpus with its latest model results and every
+    coder's codes (``human_<codebook>_<coder>``) as columns: what an export writes."""
+    from .core.results import with_results
+
+    corpus, project = load_any(path, options)
+    if project is None:
+        return corpus.frame
+    try:
+        return with_results(project, corpus.frame)
+    finally:
+        project.close()
+
+
 def _inspect_text(corpus: Corpus) -> str:
     s = corpus.summary()
     delim = s["delimiter"]
@@ -288,7 +302,7 @@ def cmd_agree(args: argparse.Namespace) -> int:
             raise LlmstudioError(f"a column is named twice in --columns {args.columns}")
         if args.bootstrap < 0:
             raise LlmstudioError("--bootstrap is a number of resamples, 0 or more")
-        frame = load(args.file, _options(args)).frame
+        frame = load_with_codes(args.file, _options(args))
         if missing := [c for c in args.columns if c not in frame.columns]:
             raise LlmstudioError(f"{args.file}: no column {', '.join(map(repr, missing))}; "
                                  f"the columns are {', '.join(map(repr, frame.columns))}")

@@ -112,3 +112,39 @@ def test_errors_exit_2_with_one_clear_line(agree, codes_csv, args, message):
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_a_project_gives_its_coders_and_model_columns(agree, tmp_path):
+    """``agree project.llmstudio``: the coders' codes (``human_<codebook>_<coder>``) and
+    the latest runs' columns are there, as an export has them."""
+    import pandas as pd
+
+    from llmstudio.core import human_codes as hc
+    from llmstudio.core.backends.lexicon import LexiconBackend
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.corpus import Corpus
+    from llmstudio.core.project import Project
+    from llmstudio.core.runner import run_job, run_results
+    from llmstudio.core.tasks import SentimentTask
+
+    texts = ["great stuff", "awful", "meh", "fine", "bad", "good", "terrible", "ok"]
+    book = Codebook(codes=(Code("positive"), Code("negative"), Code("neutral")), name="Tone")
+    human = ["positive", "negative", "neutral", None, "negative", "positive", "negative",
+             "neutral"]
+    path = tmp_path / "coded.llmstudio"
+    frame = pd.DataFrame({"text": pd.array(texts, dtype="str")})
+    with Project.create(path, Corpus(frame=frame, text_column="text", source="t.csv")) as p:
+        p.save_codebook(book)
+        for row, label in enumerate(human):
+            if label:
+                hc.record(p, book, "Ana", row, [label])
+        model = run_results(p, run_job(p, SentimentTask(), LexiconBackend()).run_id)
+    done = agree(path, "--columns", "human_tone_ana", "sentiment_label", "--json",
+                 "--bootstrap", "0")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    expected = agreement([human, model["sentiment_label"].tolist()], ["a", "b"],
+                         n_resamples=0)
+    assert out["n"] == 7 == expected.n
+    assert out["percent_agreement"]["value"] == pytest.approx(
+        expected.percent_agreement.value)
