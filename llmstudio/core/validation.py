@@ -27,15 +27,16 @@ from .project import Project
 from .runner import run_results
 from .stats import Agreement, agreement
 
-__all__ = ["Source", "sources", "codes_of", "compare", "APPLIES", "DOES_NOT_APPLY"]
+__all__ = ["Source", "sources", "codes_of", "compare", "APPLIES", "DOES_NOT_APPLY",
+           "ALL_CODERS"]
 
 APPLIES, DOES_NOT_APPLY = "applies", "does not apply"
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where codes come from: a human ``coder`` (``key`` = the name) or a model ``run``
-    (``key`` = the run id)."""
+    """Where codes come from: a human ``coder`` (``key`` = the name), a model ``run``
+    (``key`` = the run id), or ``coders``: every coder of the codebook together."""
 
     kind: str
     key: str
@@ -53,10 +54,17 @@ def _run_title(run_id: int, task: str, backend: str, fingerprint: str, status: s
     return f"run {run_id}: {task} by {str(model).rsplit('/', 1)[-1]} ({status})"
 
 
+ALL_CODERS = "all coders"
+
+
 def sources(project: Project, book: Codebook) -> list[Source]:
-    """The coders of ``book`` (alphabetical), then the model runs it can be compared with
-    (newest first)."""
-    out = [Source("coder", c, f"{c} (coder)") for c in human_codes.coders(project, book.name)]
+    """The coders of ``book`` (alphabetical), then, with three or more coders, all of them
+    together (Krippendorff's alpha and Fleiss' kappa over every coder), then the model
+    runs it can be compared with (newest first)."""
+    coders = human_codes.coders(project, book.name)
+    out = [Source("coder", c, f"{c} (coder)") for c in coders]
+    if len(coders) >= 3:
+        out.append(Source("coders", ALL_CODERS, f"all {len(coders)} coders together"))
     codes = {c.lower() for c in book.names}
     for run_id, task, params, backend, fingerprint, status in project.db.execute(
             "SELECT id, task, params, backend, fingerprint, status FROM runs "
@@ -114,13 +122,17 @@ def compare(project: Project, book: Codebook, reference: Source, comparison: Sou
             cancelled: Callable[[], bool] | None = None) -> tuple[Agreement, pd.DataFrame]:
     """Agreement of ``comparison`` with ``reference`` (the first is the reference for
     accuracy, precision/recall and the confusion matrix), and the rows both coded as a
-    frame (index row id; columns ``reference``, ``comparison``)."""
-    ref = codes_of(project, book, reference, code)
-    other = codes_of(project, book, comparison, code)
-    both = pd.DataFrame({"reference": ref, "comparison": other}).dropna()
+    frame (index row id; columns ``reference``, ``comparison``). With "all coders" as
+    either: the agreement among every coder (alpha, Fleiss' kappa, pairwise kappas)."""
+    if ALL_CODERS in (reference.key, comparison.key):  # every coder: no reference
+        group = [Source("coder", c, c) for c in human_codes.coders(project, book.name)]
+    else:
+        group = [reference, comparison]
+    columns = [codes_of(project, book, s, code) for s in group]
+    both = pd.DataFrame({"reference": columns[0], "comparison": columns[1]}).dropna()
     order = [APPLIES, DOES_NOT_APPLY] if book.multi_label else list(book.labels())
-    seen = set(ref.dropna()) | set(other.dropna())
+    seen = set().union(*(set(c.dropna()) for c in columns))
     labels = [c for c in order if c in seen] + sorted(seen - set(order))
-    result = agreement([ref.tolist(), other.tolist()], [reference.title, comparison.title],
+    result = agreement([c.tolist() for c in columns], [s.title for s in group],
                        labels=labels, n_resamples=n_resamples, seed=seed, cancelled=cancelled)
     return result, both

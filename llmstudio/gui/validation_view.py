@@ -28,7 +28,7 @@ RESAMPLES = 1000
 
 _STATS = (("percent_agreement", "Percent agreement"), ("cohen_kappa", "Cohen's kappa"),
           ("krippendorff_alpha", "Krippendorff's alpha (nominal)"), ("accuracy", "Accuracy"),
-          ("macro_f1", "Macro-F1"))
+          ("macro_f1", "Macro-F1"), ("fleiss_kappa", "Fleiss' kappa (rows every coder coded)"))
 
 
 def _number(value) -> str:
@@ -235,14 +235,19 @@ class ValidationView(QDialog):
         result, pairs = outcome
         self._pairs, self._labels = pairs, list(result.labels)
         ref, cmp_ = self.reference.currentText(), self.comparison.currentText()
+        who = (f"by at least two of {len(result.columns)} coders"
+               if len(result.columns) > 2 else
+               f"by both <i>{html.escape(ref)}</i> and <i>{html.escape(cmp_)}</i>")
         self.summary.setText(
-            f"<b>{result.n:,}</b> rows coded by both <i>{html.escape(ref)}</i> and "
-            f"<i>{html.escape(cmp_)}</i> ({result.skipped:,} rows of the corpus are not).<br>"
+            f"<b>{result.n:,}</b> rows coded {who} ({result.skipped:,} rows of the corpus "
+            "are not).<br>"
             f"<span style='color:#555'>95% intervals: bootstrap over rows, "
             f"{result.n_resamples:,} resamples. Kappa and alpha: 1 is perfect agreement, "
             "0 is what chance alone would give.</span>")
         rows = [(title, getattr(result, key)) for key, title in _STATS
                 if getattr(result, key) is not None]
+        rows += [(f"Cohen's kappa, {a} / {b}", est)
+                 for (a, b), est in result.pairwise_cohen_kappa.items()]
         self.stats.setRowCount(len(rows))
         for r, (title, est) in enumerate(rows):
             self.stats.setItem(r, 0, _item(title, Qt.AlignmentFlag.AlignLeft))
@@ -262,6 +267,10 @@ class ValidationView(QDialog):
 
     def _fill_confusion(self, counts, ref: str, cmp_: str) -> None:
         labels = self._labels
+        if not counts:  # all coders together: no one is the reference
+            self.matrix_title.setText("<span style='color:#555'>A confusion matrix compares "
+                                      "two sources: choose a coder and one other.</span>")
+            return
         self.matrix_title.setText(f"<b>Confusion matrix</b><br>rows (↓): {html.escape(ref)}"
                                   f"<br>columns (→): {html.escape(cmp_)}<br>"
                                   "<span style='color:#555'>Click a cell to see its rows in "

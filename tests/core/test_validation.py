@@ -104,3 +104,24 @@ def test_no_row_coded_by_both_is_said_so(project):
     ana, ben = validation.sources(project, SENTIMENT)
     with pytest.raises(StatsError, match="no row has codes from two"):
         validation.compare(project, SENTIMENT, ana, ben)
+
+
+def test_three_coders_together_give_alpha_over_all_of_them(project):
+    import krippendorff
+    import numpy as np
+
+    cara = ["Positive", "Neutral", "Neutral", "Positive", "Negative", None, "Positive",
+            "Negative", "Neutral", "Positive"]
+    code(project, SENTIMENT, "ana", ANA)
+    code(project, SENTIMENT, "ben", BEN)
+    code(project, SENTIMENT, "cara", cara)
+    found = validation.sources(project, SENTIMENT)
+    assert [s.title for s in found] == ["ana (coder)", "ben (coder)", "cara (coder)",
+                                        "all 3 coders together"]
+    result, _ = validation.compare(project, SENTIMENT, found[0], found[3], n_resamples=100)
+    index = {"Positive": 0, "Negative": 1, "Neutral": 2}
+    data = np.array([[index[v] if v else np.nan for v in coder] for coder in (ANA, BEN, cara)])
+    assert result.krippendorff_alpha.value == pytest.approx(
+        krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"), abs=1e-9)
+    assert result.fleiss_kappa is not None and len(result.pairwise_cohen_kappa) == 3
+    assert result.cohen_kappa is None and result.confusion is None

@@ -112,3 +112,18 @@ def test_from_the_menu_a_confusion_cell_opens_its_rows_in_the_table(qtbot, windo
     # a search still works within those rows, and Show all rows ends the subset
     window.subset_clear.click()
     assert window.model.rowCount() == len(TEXTS) and not window.subset_bar.isVisible()
+
+
+def test_all_coders_together(qtbot, project):
+    for row, label in enumerate(["positive", "negative", "neutral", "neutral", "negative"]):
+        hc.record(project, BOOK, "cara", row, [label])
+    view = ValidationView(project)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.stats.rowCount() > 0, timeout=20_000)
+    with qtbot.waitSignal(view.sig_computed, timeout=20_000):
+        view.select("ana", "all 3 coders")
+    names = set(shown(view))
+    assert {"Krippendorff's alpha (nominal)", "Fleiss' kappa (rows every coder coded)",
+            "Cohen's kappa, ana / cara"} <= names and "Accuracy" not in names
+    assert "at least two of 3 coders" in view.summary.text()
+    assert view.confusion.rowCount() == 0 and "two sources" in view.matrix_title.text()
