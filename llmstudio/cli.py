@@ -5,6 +5,7 @@
     llmstudio convert FILE --out OUT          import, then export (.csv .xlsx .parquet)
     llmstudio demo --out DIR                  headless demo on the bundled sample
     llmstudio agree FILE --columns A B [C..]  agreement between coder/model columns
+    llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
 
 Errors print one line on stderr (what and where) and exit non-zero; never a traceback.
 """
@@ -25,7 +26,7 @@ from .core.export import FORMATS, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 
-COMMANDS = ("inspect", "convert", "demo", "annotate", "agree")
+COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias")
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
                     "\\t": "\t"}
 
@@ -64,7 +65,7 @@ def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
     return corpus
 
 
-def load_with_codes(path: str | Path, options: ImportOptions | None = None) -> "pandas.DataFrame":
+def load_with_codes(path: str | Path, options: ImportOptions | None = None):
     """A data file's table, or a project's corpus with its latest model results and every
     coder's codes (``human_<codebook>_<coder>``) as columns: what an export writes."""
     from .core.results import with_results
@@ -177,21 +178,25 @@ def _progress_printer():
     return show
 
 
-def _announce_api_run(project: Project, task, backend, args: argparse.Namespace) -> None:
+def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
+                      text_columns: list[str] | None = None, rows=None) -> None:
     """Say what leaves the computer and what it may cost; typing the command is the
-    consent, which is recorded in the project like the window's consent dialog."""
+    consent, which is recorded in the project like the window's consent dialog.
+    ``text_columns``/``rows``: what a job sends other than the text column's first
+    ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
     from .core.cost import estimate
     from .core.runner import row_inputs
     from .core.secrets import endpoint_id
 
     corpus = project.corpus()
-    column = args.text_column or corpus.text_column
-    columns = [column] + [c for c in task.inputs() if c != column]
-    rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
-    texts = row_inputs(task, corpus.frame, column, rows)
+    sent = text_columns or [args.text_column or corpus.text_column]
+    columns = sent + [c for c in task.inputs() if c not in sent]
+    if rows is None:
+        rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
+    texts = [t for column in sent for t in row_inputs(task, corpus.frame, column, rows)]
     endpoint = endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
-    print(f"sending column{'s' if len(columns) > 1 else ''} {named} of {len(texts):,} rows to "
+    print(f"sending column{'s' if len(columns) > 1 else ''} {named} of {len(rows):,} rows to "
           f"{endpoint} (model {backend.model}); at most {estimate(task, texts, backend.model)}; "
           "answers already in the project are not requested again", file=sys.stderr)
     if not project.has_consent(endpoint, columns):
@@ -318,6 +323,100 @@ def cmd_agree(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bias(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from .core.backends import make_backend
+    from .core.bias.counterfactual import (counterfactual_project, run_counterfactual,
+                                           swapped_column, write_report)
+    from .core.bias.swaps import load_swaps, swap_all
+    from .core.runner import _cell
+    from .core.tasks.build import TaskOptions, make_task, parse_labels
+
+    # Everything the user can get wrong is checked before a model is loaded.
+    if args.limit is not None and args.limit < 1:
+        raise LlmstudioError("--limit is a number of rows, 1 or more")
+    if args.bootstrap < 0:
+        raise LlmstudioError("--bootstrap is a number of resamples, 0 or more")
+    swaps = load_swaps(args.swap)
+    task = make_task(TaskOptions(task=args.task, labels=parse_labels(args.labels),
+                                 scale=args.scale, codebook=args.codebook))
+    corpus = load(args.file, _options(args))
+    column = args.text_column or corpus.text_column
+    if column not in corpus.frame.columns:
+        raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "
+                             f"{', '.join(map(repr, corpus.columns))}")
+    if args.show_swaps:
+        rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
+        texts = [_cell(corpus.frame[column], i) for i in rows]
+        shown = 0
+        for row_id, (text, s) in enumerate(zip(texts, swap_all(texts, swaps))):
+            if s.n:
+                shown += 1
+                print(f"row {row_id + 1} ({s.describe()}):\n  - {text}\n  + {s.text}")
+        print(f"{shown:,} of {len(texts):,} rows of column {column!r} have a swap "
+              f"(swap list {swaps.name!r}, {len(swaps.pairs)} pairs); nothing was run")
+        return 0
+    if not args.out:
+        raise LlmstudioError("--out DIR is needed (the folder for report.json, rows.csv, "
+                             "report.md), or --show-swaps to only see the swaps")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    project, swapped = counterfactual_project(Path(args.project) if args.project
+                                              else out / f"bias{SUFFIX}", corpus, column, swaps)
+    try:
+        options = {}
+        if args.model.startswith("openai:"):
+            options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm}
+        backend = make_backend(args.model, base_url=args.base_url,
+                               concurrency=args.concurrency, **options)
+        considered = swapped[:args.limit] if args.limit else swapped
+        rows = [i for i, s in enumerate(considered) if s.n]
+        if backend.remote and rows:
+            _announce_api_run(project, task, backend, args,
+                              [column, swapped_column(column, swaps)], rows)
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
+        result = run_counterfactual(project, task, backend, swaps, swapped, text_column=column,
+                                    limit=args.limit, score=args.score,
+                                    n_resamples=args.bootstrap, seed=args.seed,
+                                    progress=_progress_printer(), cancelled=stop.is_set)
+        backend.close()
+    finally:
+        project.close()
+    if rows:
+        print(file=sys.stderr)
+    paths = write_report(result, out)
+    d = result.to_dict()
+    print(_bias_text(d))
+    for path in paths + [project.path]:
+        print(f"wrote {path}", file=sys.stderr)
+    if result.status != "done":
+        print(f"llmstudio: the runs were {result.status}; the report covers the rows finished "
+              "so far (run the same command again to resume)", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _bias_text(d: dict) -> str:
+    def num(value, digits=3):
+        return "undefined" if value is None else f"{value:.{digits}f}"
+
+    lines = [f"swap list:  {d['swap_list']['name']} ({d['swap_list']['pairs']} pairs)",
+             f"rows:       {d['rows_total']:,}: {d['rows_with_swaps']:,} with a swap, "
+             f"{d['rows_without_swaps']:,} without (not compared), {d['rows_failed']:,} failed",
+             f"n:          {d['n']:,} rows compared",
+             f"changed:    {d['changed']:,} labels, share {num(d['changed_share'])} "
+             f"[{num(d['changed_share_ci_low'])}, {num(d['changed_share_ci_high'])}]"]
+    if d["mean_difference"] is not None:
+        lines += [f"difference: mean {num(d['mean_difference'])} "
+                  f"[{num(d['ci_low'])}, {num(d['ci_high'])}] (swapped - original, "
+                  f"{d['score']} score)",
+                  f"test:       {d['test']}, p = {num(d['p_value'], 4)}"]
+    return "\n".join(lines)
+
+
 def _parser(command: str) -> argparse.ArgumentParser:
     if command == "agree":
         p = argparse.ArgumentParser(
@@ -374,6 +473,46 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--limit", type=int, help="only the first N rows")
         _import_args(p)
         p.set_defaults(func=cmd_annotate)
+    elif command == "bias":
+        p = argparse.ArgumentParser(
+            prog="llmstudio bias",
+            description="Counterfactual swaps: run a task on each text and on the same text "
+                        "with gendered words or names swapped (he<->she, John<->Mary, ...), "
+                        "and report how often the label changes, the mean score difference "
+                        "with a paired bootstrap 95%% CI and a paired test. Writes "
+                        "report.json, rows.csv and report.md to --out.")
+        p.add_argument("file", help="a data file, or a project")
+        p.add_argument("--swap", required=True, metavar="LIST",
+                       help="gender, names, names-race, or a CSV/TXT file of word pairs "
+                            "(one pair a line: he,she)")
+        p.add_argument("--task", choices=["sentiment", "code"], default="sentiment",
+                       help="sentiment (default; scored on a signed axis) or code "
+                            "(single-label: the share of changed codes only)")
+        p.add_argument("--model", default="builtin",
+                       help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, "
+                            "openai:MODEL_NAME")
+        p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
+                                          "http://localhost:11434/v1 (Ollama)")
+        p.add_argument("--labels", help="comma-separated labels or codes")
+        p.add_argument("--scale", choices=["3", "5"], help="sentiment: 3 or 5 points")
+        p.add_argument("--codebook", help="code: a codebook, .yaml/.yml or .json")
+        p.add_argument("--out", help="folder for report.json, rows.csv and report.md")
+        p.add_argument("--show-swaps", action="store_true",
+                       help="print each swapped text and exit without running a model")
+        p.add_argument("--score", choices=["signed", "label"], default="signed",
+                       help="signed (default): the label's direction times the model's "
+                            "confidence; label: the direction only (-1/0/+1)")
+        p.add_argument("--project", help=f"keep the runs in this {SUFFIX} file (default: "
+                                         f"DIR/bias{SUFFIX}); a second run resumes or reuses it")
+        p.add_argument("--bootstrap", type=int, default=2000, metavar="N",
+                       help="resamples for the 95%% intervals (default 2000)")
+        p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
+        p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
+        p.add_argument("--rpm", type=float, help="API requests per minute at most")
+        p.add_argument("--tpm", type=float, help="API tokens per minute at most")
+        p.add_argument("--limit", type=int, help="only the first N rows")
+        _import_args(p)
+        p.set_defaults(func=cmd_bias)
     elif command == "inspect":
         p = argparse.ArgumentParser(prog="llmstudio inspect",
                                     description="Show how llmstudio reads a data or project file.")
@@ -403,7 +542,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="llmstudio",
         description="Analyse text corpora with language models. Without a command: open "
-                    "the window. Commands: inspect, convert, demo, annotate, agree "
+                    "the window. Commands: inspect, convert, demo, annotate, agree, bias "
                     "(see llmstudio COMMAND -h).")
     p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
                                            f"or a project ({SUFFIX})")

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import CorpusError
-from .sniff import Dialect, bom_encoding, decode, western_fallback
+from .sniff import Dialect, bom_encoding, western_fallback
 
 STRING_DTYPE = "str"
 BLOCK_BYTES = 16 << 20

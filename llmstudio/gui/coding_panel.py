@@ -26,29 +26,27 @@ codes the same rows.
 from __future__ import annotations
 
 import html
-import json
 import sqlite3
 
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDockWidget, QFormLayout,
-                               QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMenu,
-                               QMessageBox, QProgressBar, QPushButton, QRadioButton, QSizePolicy,
-                               QSpinBox,
-                               QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFrame, QGridLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
+                               QProgressBar, QPushButton, QSizePolicy, QTextBrowser,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from ..core import human_codes
-from ..core.atomic import write_text
 from ..core.codebook import NONE_CODE, Codebook
 from ..core.errors import LlmstudioError
-from ..core.recent import config_dir
+from ..core.coder_prefs import (remember_codebook, remember_coder, remembered_codebook,
+                                remembered_coder)
 from ..core.sampling import (ModelCodes, Sample, load_sample, model_codes, random_sample,
                              save_sample, select_rows, stratified_sample)
 from .errors import describe
+from .sample_dialog import SampleDialog
 
-__all__ = ["CodingPanel", "SampleDialog", "install", "remembered_coder", "remember_coder",
-           "remembered_codebook", "remember_codebook", "FILTER_NAMES"]
+__all__ = ["CodingPanel", "install", "FILTER_NAMES"]
 
 FILTER_NAMES = (("uncoded", "Uncoded by me"), ("all", "All rows"), ("coded", "Coded by me"),
                 ("disagree", "Model and I disagree"),
@@ -67,54 +65,6 @@ SHORTCUT_ROWS = [("Coding: give code 1–9 (0: none); multi-label: toggle", "1�
                  ("Coding: skip the row / go back", "→ or S / ← or B"),
                  ("Coding: write a memo (Enter saves it)", "M"),
                  ("Coding: back to the table", "Esc")]
-SETTINGS_FILE = "coding.json"
-
-
-# -- the coder's name, remembered --------------------------------------------------------
-
-def _settings() -> dict:
-    try:
-        data = json.loads((config_dir() / SETTINGS_FILE).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def remembered_coder(project_path=None) -> str:
-    """The coder who last coded in this project on this computer, else the last coder."""
-    data = _settings()
-    projects = data.get("projects") or {}
-    if project_path is not None and str(project_path) in projects:
-        return str(projects[str(project_path)])
-    return str(data.get("last") or "")
-
-
-def remember_coder(name: str, project_path=None) -> None:
-    """Keep ``name`` as the last coder (of this project). A settings file that cannot be
-    written costs only the convenience, never a code."""
-    _remember("last", "projects", name, project_path)
-
-
-def remembered_codebook(project_path) -> str:
-    """The codebook last coded with in this project on this computer ("" if none)."""
-    return str((_settings().get("codebooks") or {}).get(str(project_path), ""))
-
-
-def remember_codebook(name: str, project_path) -> None:
-    _remember(None, "codebooks", name, project_path)
-
-
-def _remember(last_key, per_project_key, value: str, project_path) -> None:
-    data = _settings()
-    if last_key:
-        data[last_key] = value
-    if project_path is not None:
-        data.setdefault(per_project_key, {})[str(project_path)] = value
-    try:
-        config_dir().mkdir(parents=True, exist_ok=True)
-        write_text(config_dir() / SETTINGS_FILE, json.dumps(data, indent=1, ensure_ascii=False))
-    except OSError:
-        pass
 
 
 # -- undoable clicks ---------------------------------------------------------------------
@@ -140,56 +90,6 @@ class _Click(QUndoCommand):
     def undo(self) -> None:
         self.panel._store(self.row_id, *self.before)
         self.panel._replayed(self.row_id)
-
-
-# -- the sample dialog -------------------------------------------------------------------
-
-class SampleDialog(QDialog):
-    """Random N rows, or N rows per group of a column, with a seed."""
-
-    def __init__(self, columns: list[str], rows: int, parent=None, current: Sample | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Sample of rows to code")
-        self.random = QRadioButton("Random sample of N rows")
-        self.stratified = QRadioButton("Stratified: N rows from each group of a column")
-        self.n = QSpinBox()
-        self.n.setRange(1, max(1, rows))
-        self.n.setValue(min(200, rows))
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setValue(1)
-        self.seed.setToolTip("The same seed draws the same rows again: cite it in the paper")
-        self.column = QComboBox()
-        self.column.addItems(columns)
-        if current is not None:
-            (self.stratified if current.kind == "stratified" else self.random).setChecked(True)
-            self.n.setValue(current.n)
-            self.seed.setValue(current.seed)
-            if current.column:
-                self.column.setCurrentText(current.column)
-        else:
-            self.random.setChecked(True)
-        self.random.toggled.connect(lambda on: self.column.setEnabled(not on))
-        self.column.setEnabled(self.stratified.isChecked())
-        form = QFormLayout(self)
-        form.addRow(self.random)
-        form.addRow(self.stratified)
-        form.addRow("N:", self.n)
-        form.addRow("Group column:", self.column)
-        form.addRow("Seed:", self.seed)
-        note = QLabel("The sample is kept in the project: every coder codes the same rows.")
-        note.setWordWrap(True)
-        form.addRow(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def choice(self) -> tuple[str, int, int, str | None]:
-        kind = "stratified" if self.stratified.isChecked() else "random"
-        return kind, self.n.value(), self.seed.value(), (
-            self.column.currentText() if kind == "stratified" else None)
 
 
 # -- the panel ---------------------------------------------------------------------------

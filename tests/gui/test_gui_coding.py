@@ -298,7 +298,7 @@ def test_the_sample_is_stored_for_every_coder(qtbot, opened, project_path, new_w
 
 
 def test_the_coder_name_is_remembered_per_project(qtbot, opened, project_path, new_window):
-    panel = open_panel(qtbot, opened)
+    open_panel(qtbot, opened)
     type_text("ana")
     key(qtbot, K.Key_Return)
     other = new_window()
@@ -395,7 +395,7 @@ def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
 
 def test_sample_dialog_mouse_clicks_and_dropping_the_sample(qtbot, opened, project_path,
                                                            monkeypatch):
-    from llmstudio.gui.coding_panel import SampleDialog
+    from llmstudio.gui.sample_dialog import SampleDialog
 
     panel = open_panel(qtbot, opened)
     panel.codebook_box.setCurrentText(BOOK.name)
