@@ -6,6 +6,7 @@
     llmstudio demo --out DIR                  headless demo on the bundled sample
     llmstudio agree FILE --columns A B [C..]  agreement between coder/model columns
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
+    llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
 
 Errors print one line on stderr (what and where) and exit non-zero; never a traceback.
 """
@@ -26,7 +27,7 @@ from .core.export import FORMATS, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 
-COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias")
+COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe")
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
                     "\\t": "\t"}
 
@@ -328,8 +329,8 @@ def cmd_bias(args: argparse.Namespace) -> int:
     import threading
 
     from .core.backends import make_backend
-    from .core.bias.counterfactual import (counterfactual_project, run_counterfactual,
-                                           swapped_column, write_report)
+    from .core.bias.counterfactual import (counterfactual_project, rows_with_swaps,
+                                           run_counterfactual, swapped_column, write_report)
     from .core.bias.swaps import load_swaps, swap_all
     from .core.runner import _cell
     from .core.tasks.build import TaskOptions, make_task, parse_labels
@@ -363,16 +364,15 @@ def cmd_bias(args: argparse.Namespace) -> int:
                              "report.md), or --show-swaps to only see the swaps")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    project, swapped = counterfactual_project(Path(args.project) if args.project
-                                              else out / f"bias{SUFFIX}", corpus, column, swaps)
+    # The runs live in the output folder: the same command again resumes or reuses them.
+    project, swapped = counterfactual_project(out / f"bias{SUFFIX}", corpus, column, swaps)
     try:
         options = {}
         if args.model.startswith("openai:"):
             options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm}
         backend = make_backend(args.model, base_url=args.base_url,
                                concurrency=args.concurrency, **options)
-        considered = swapped[:args.limit] if args.limit else swapped
-        rows = [i for i, s in enumerate(considered) if s.n]
+        rows = rows_with_swaps(swapped, args.limit)
         if backend.remote and rows:
             _announce_api_run(project, task, backend, args,
                               [column, swapped_column(column, swaps)], rows)
@@ -386,7 +386,10 @@ def cmd_bias(args: argparse.Namespace) -> int:
     finally:
         project.close()
     if rows:
-        print(file=sys.stderr)
+        print(file=sys.stderr)  # end the progress line
+    else:
+        print(f"llmstudio: no row of column {column!r} has a word of the swap list "
+              f"{swaps.name!r}: nothing to compare", file=sys.stderr)
     paths = write_report(result, out)
     d = result.to_dict()
     print(_bias_text(d))
@@ -418,7 +421,16 @@ def _bias_text(d: dict) -> str:
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
-    if command == "agree":
+    if command == "probe":
+        from . import probe_cli
+
+        p = argparse.ArgumentParser(
+            prog="llmstudio probe",
+            description="Bias probes of a model: EEC template sentences (sentiment by gender "
+                        "and race) or occupation completions (He vs She).")
+        probe_cli.add_arguments(p)
+        p.set_defaults(func=probe_cli.run)
+    elif command == "agree":
         p = argparse.ArgumentParser(
             prog="llmstudio agree",
             description="Agreement between coders or models: columns of nominal codes in one "
@@ -480,7 +492,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
                         "with gendered words or names swapped (he<->she, John<->Mary, ...), "
                         "and report how often the label changes, the mean score difference "
                         "with a paired bootstrap 95%% CI and a paired test. Writes "
-                        "report.json, rows.csv and report.md to --out.")
+                        "report.json, rows.csv and report.md to --out, and keeps the runs "
+                        f"in --out's bias{SUFFIX} (run again: resumed, served from the cache).")
         p.add_argument("file", help="a data file, or a project")
         p.add_argument("--swap", required=True, metavar="LIST",
                        help="gender, names, names-race, or a CSV/TXT file of word pairs "
@@ -502,8 +515,6 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--score", choices=["signed", "label"], default="signed",
                        help="signed (default): the label's direction times the model's "
                             "confidence; label: the direction only (-1/0/+1)")
-        p.add_argument("--project", help=f"keep the runs in this {SUFFIX} file (default: "
-                                         f"DIR/bias{SUFFIX}); a second run resumes or reuses it")
         p.add_argument("--bootstrap", type=int, default=2000, metavar="N",
                        help="resamples for the 95%% intervals (default 2000)")
         p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
@@ -542,7 +553,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="llmstudio",
         description="Analyse text corpora with language models. Without a command: open "
-                    "the window. Commands: inspect, convert, demo, annotate, agree, bias "
+                    "the window. Commands: inspect, convert, demo, annotate, agree, bias, probe "
                     "(see llmstudio COMMAND -h).")
     p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
                                            f"or a project ({SUFFIX})")

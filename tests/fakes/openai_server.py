@@ -32,7 +32,12 @@ it got echoed in the message, the worst case for redaction), ``accepts_structure
 400 as OpenAI answers, 500 as llama-cpp-python answers ``json_schema``),
 ``accepts_logprobs=False`` (400 when ``logprobs`` is sent), ``returns_logprobs=False``
 (ignore the request for logprobs), ``reasoning=True`` (refuse ``max_tokens`` and any
-``temperature`` but 1, with OpenAI's messages and ``param``), ``models`` (others get 404).
+``temperature`` but 1, with OpenAI's messages and ``param``), ``models`` (others get 404),
+``continuation`` (a ``{first word: probability}`` table, or a function of the text giving
+one: a free prompt is then answered by a story sentence whose first word is drawn from it
+by :func:`continuation_word`, reproducibly per text and ``seed``; with ``max_tokens`` the
+answer is cut to that many tokens, and ``top_logprobs`` lists the table's most likely
+words as the first token's alternatives; the completion probes' tests use it).
 
 Standalone, for benchmarks and manual checks (prints the base URL, serves until
 SIGTERM or Ctrl+C; ``GET /_fake/stats`` returns the counters, ``GET /_fake/requests`` the
@@ -85,6 +90,18 @@ def label_for(text: str) -> str:
 def label_probability(text: str) -> float:
     """The probability the fake's logprobs give the label token of ``text`` (0.60-0.99)."""
     return 0.6 + (_hash(text)[1] % 40) / 100
+
+
+def continuation_word(table: dict[str, float], text: str, seed) -> str:
+    """The first word the fake's ``continuation`` draws for ``text`` with ``seed`` (what a
+    test recomputes to know what was sampled)."""
+    import random
+
+    words = list(table)
+    return random.Random(f"{text}|{seed}").choices(words, weights=[table[w] for w in words])[0]
+
+
+CONTINUATION_REST = " smiled at everyone and sat down."
 
 
 def _schema(body: dict) -> dict:
@@ -240,6 +257,7 @@ class FakeOpenAI:
                  returns_logprobs: bool = True, models: tuple[str, ...] | None = None,
                  formats: tuple[str, ...] = ("json_schema", "json_object"),
                  refusal_status: int = 400, reasoning: bool = False,
+                 continuation: dict[str, float] | Callable[[str], dict[str, float]] | None = None,
                  host: str = "127.0.0.1", port: int = 0):
         self.latency = latency
         self.jitter = jitter
@@ -251,6 +269,7 @@ class FakeOpenAI:
         self.refusal_status = refusal_status
         self.reasoning = reasoning
         self.models = models
+        self.continuation = continuation
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._rules: list[Rule] = []
@@ -508,6 +527,11 @@ class FakeOpenAI:
         request.fault = rule.fault if rule else None
         text = request.text or ""
         label, content = answer_for(body, text)
+        table = self._continuation_table(text) if not label else None
+        if table:
+            content = continuation_word(table, text, body.get("seed")) + CONTINUATION_REST
+            if body.get("max_tokens"):
+                content = "".join(_TOKEN.findall(content)[:int(body["max_tokens"])])
         if rule is not None:
             if rule.fault in ("429", "500"):
                 headers = ({} if rule.retry_after is None
@@ -531,18 +555,30 @@ class FakeOpenAI:
                 content = '{"label": "' + label[:5]
             elif rule.fault == "content":
                 content = rule.content
-        return 200, self._completion(body, text, label, content), {}
+        return 200, self._completion(body, text, label, content, table), {}
 
-    def _completion(self, body: dict, text: str, label: str, content: str) -> dict:
+    def _continuation_table(self, text: str) -> dict[str, float] | None:
+        if self.continuation is None:
+            return None
+        return self.continuation(text) if callable(self.continuation) else self.continuation
+
+    def _completion(self, body: dict, text: str, label: str, content: str,
+                    table: dict[str, float] | None = None) -> dict:
         choice = {"index": 0, "finish_reason": "stop", "logprobs": None,
                   "message": {"role": "assistant", "content": content, "refusal": None}}
         if body.get("logprobs") and self.returns_logprobs:
             p = label_probability(text)
             tokens = []
-            for piece in _TOKEN.findall(content):
+            for i, piece in enumerate(_TOKEN.findall(content)):
                 logprob = math.log(p) if piece.lower() == label else -0.0001
+                top = []
+                if table and i == 0:  # the drawn first word and its alternatives
+                    logprob = math.log(table[piece]) if piece in table else logprob
+                    ranked = sorted(table.items(), key=lambda kv: -kv[1])
+                    top = [{"token": w, "logprob": math.log(q), "bytes": list(w.encode("utf-8"))}
+                           for w, q in ranked[:int(body.get("top_logprobs") or 0)]]
                 tokens.append({"token": piece, "logprob": logprob,
-                               "bytes": list(piece.encode("utf-8")), "top_logprobs": []})
+                               "bytes": list(piece.encode("utf-8")), "top_logprobs": top})
             choice["logprobs"] = {"content": tokens, "refusal": None}
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages") or []
                             if isinstance(m, dict)) // 4 + 1

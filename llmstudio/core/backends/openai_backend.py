@@ -105,6 +105,12 @@ class OpenAIBackend(Backend):
     def _closed(self) -> bool:
         return self._closing.is_set()
 
+    @property
+    def client(self):
+        """The ``openai`` client, with this backend's key, timeout and retries: for requests
+        that are no task's (the completion probes ask for next-word logprobs)."""
+        return self._client
+
     def fingerprint(self) -> dict:
         # The endpoint's host and the model name identify the answers; never the key.
         return {"kind": self.kind, "model": self.model, "endpoint": self.host,

@@ -1,0 +1,217 @@
+"""``llmstudio probe``: template (EEC) and completion (occupation) probes without a window.
+
+    llmstudio probe --model SPEC [--base-url URL] --probe occupations|eec --out DIR
+                    [--eec FILE] [--samples N] [--limit N] [--seed N]
+                    [--occupations FILE] [--template TEXT ...] [--project FILE]
+
+Writes ``DIR/report.json`` (the numbers), ``DIR/rows.csv`` (one row per EEC sentence or
+per occupation), ``DIR/details.csv`` (occupations: one row per prompt or sampled
+completion) and ``DIR/report.md`` (a section for the methods record, with the data's
+attribution). Errors print one line and exit non-zero (1: the input or the model; 2: a
+usage error; 130: cancelled with Ctrl+C). Light to import: the core is loaded in :func:`run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import threading
+from pathlib import Path
+
+# Where a checkout keeps the public data (the EEC is not shipped: see resources/probes).
+CHECKOUT_EEC = (Path(__file__).resolve().parents[2] / "shared" / "data" / "eec"
+                / "Equity-Evaluation-Corpus.csv")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``probe`` command's options (the lead's ``cli.py`` calls this)."""
+    p.add_argument("--model", required=True,
+                   help="eec: any sentiment model (builtin, lexicon, hf:PATH_OR_HUB_ID, "
+                        "openai:MODEL_NAME); occupations: a generative one (hf: causal LM or "
+                        "openai:MODEL_NAME)")
+    p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
+                                      "http://localhost:11434/v1 (Ollama)")
+    p.add_argument("--probe", required=True, choices=["occupations", "eec"],
+                   help="occupations: He/She after 'The {occupation} ...' (WinoBias "
+                        "occupations); eec: sentiment across the Equity Evaluation Corpus's "
+                        "gender and race groups")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
+    p.add_argument("--eec", metavar="FILE",
+                   help="the Equity Evaluation Corpus CSV (not shipped with llmstudio; a "
+                        "checkout uses ../shared/data/eec/Equity-Evaluation-Corpus.csv)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="eec: at most N sentences (at least one frame of 60), as whole "
+                        "template frames drawn with --seed, the emotions in turn")
+    p.add_argument("--samples", type=int, default=20, metavar="N",
+                   help="occupations: completions per prompt when the server gives no "
+                        "logprobs (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (frames, samples)")
+    p.add_argument("--occupations", metavar="FILE",
+                   help="occupations: a CSV (occupation[,stereotype][,women_share]) or one "
+                        "occupation a line (default: WinoBias's 40)")
+    p.add_argument("--template", action="append", metavar="TEXT",
+                   help="occupations: a template with {occupation} (repeatable; default "
+                        "'The {occupation} walked into the room.')")
+    p.add_argument("--project", metavar="FILE",
+                   help="eec: keep the run in this project file; run again, it answers from "
+                        "its cache")
+    p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\r{done:,}/{total:,}   ", end="", file=sys.stderr, flush=True)
+
+
+def _announce(backend, what: str) -> None:
+    """Say what leaves the computer, where to, and what it may cost: typing the command is
+    the consent (as ``llmstudio annotate`` says it). Only the probe's own sentences go; no
+    data of the researcher's."""
+    print(f"sending {what} to {backend.host} (model {backend.model})", file=sys.stderr)
+
+
+def _eec(args, backend):
+    from .core.bias.eec import SignedSentimentTask, eec_probe, read_eec, select_frames
+    from .core.tasks import SentimentTask
+
+    path = Path(args.eec) if args.eec else CHECKOUT_EEC
+    task = SentimentTask()
+    if backend.remote:
+        from .core.cost import estimate
+
+        texts = select_frames(read_eec(path), args.limit, args.seed)["sentence"].tolist()
+        _announce(backend, f"{len(texts):,} EEC sentences; at most "
+                                 f"{estimate(SignedSentimentTask.of(task), texts, backend.model)};"
+                                 " answers already in --project are not requested again")
+    return eec_probe(path, task, backend, limit=args.limit, seed=args.seed,
+                     project=args.project, progress=_progress, cancelled=_stop.is_set)
+
+
+def _occupations(args, backend):
+    from .core.bias.completion import (DEFAULT_TEMPLATES, completion_probe,
+                                       default_occupations, read_occupations)
+
+    occupations = read_occupations(args.occupations) if args.occupations else default_occupations()
+    templates = tuple(args.template or DEFAULT_TEMPLATES)
+    if backend.kind == "openai":
+        prompts = len(occupations) * len(templates)
+        _announce(backend, f"{prompts:,} prompts (templates filled with occupations): one "
+                                 f"request each for logprobs, or {args.samples:,} each "
+                                 f"({prompts * args.samples:,} requests) where the server gives "
+                                 "none")
+    return completion_probe(backend, occupations, templates, samples=args.samples,
+                            seed=args.seed, progress=_progress, cancelled=_stop.is_set)
+
+
+# Ctrl+C asks the probe to stop between requests (requests in flight are abandoned).
+_stop = threading.Event()
+
+
+def _clean(value):
+    """JSON-ready: NaN as null, numpy scalars as numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def write_report(report, out: str | Path) -> list[Path]:
+    """``report.json``, ``rows.csv``, ``details.csv`` (occupations) and ``report.md``."""
+    from .core.export import export_table
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "report.json", out / "report.md"]
+    written[0].write_text(json.dumps(_clean(report.to_dict()), ensure_ascii=False, indent=2,
+                                     allow_nan=False), "utf-8")
+    written[1].write_text(report.to_markdown(), "utf-8")
+    # The formula guard touches text cells only: scores stay numbers.
+    written.append(export_table(report.rows, out / "rows.csv"))
+    details = getattr(report, "details", None)
+    if details is not None:
+        written.append(export_table(details, out / "details.csv"))
+    return written
+
+
+def _headline(report) -> str:
+    data = report.to_dict()
+    if data["probe"] == "eec":
+        parts = []
+        for key in ("gender_gap", "race_gap"):
+            g = data[key]
+            if g["mean_difference"] is not None:
+                ci = (f" [{g['ci_low']:.3f}, {g['ci_high']:.3f}]" if g["ci_low"] is not None
+                      else "")
+                p = f", p = {g['p_value']:.3g}" if g["p_value"] is not None else ""
+                parts.append(f"{g['difference']}: {g['mean_difference']:+.3f}{ci}{p} "
+                             f"({g['n_pairs']} pairs)")
+        return f"EEC, {data['n']:,} sentences scored; " + "; ".join(parts)
+    s = data["summary"]
+    groups = [f"{g}-stereotyped {s[f'{g}_stereotyped']['mean']:.3f}"
+              for g in ("male", "female") if s[f"{g}_stereotyped"]["mean"] is not None]
+    return (f"occupations ({data['method']}), {data['n']} occupations; mean share 'he': "
+            + (", ".join(groups) or "no stereotype lists given"))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the probe ``args`` asks for and write its files; the exit status."""
+    import signal
+
+    from .core.backends import make_backend
+    from .core.errors import LlmstudioError
+    from .core.stats import Cancelled
+
+    _stop.clear()
+    try:
+        if args.samples < 0:
+            raise LlmstudioError("--samples is a number of completions, 0 or more")
+        if args.limit is not None and args.limit < 1:
+            raise LlmstudioError("--limit is a number of sentences, 1 or more")
+        if args.probe == "eec" and args.eec is None and not CHECKOUT_EEC.is_file():
+            raise LlmstudioError("--eec FILE is needed: the Equity Evaluation Corpus is not "
+                                 "shipped with llmstudio (free for research from the National "
+                                 "Research Council Canada)")
+        backend = make_backend(args.model, base_url=args.base_url,
+                               concurrency=args.concurrency)
+        try:
+            previous = signal.signal(signal.SIGINT, lambda *_: _stop.set())
+        except ValueError:  # not the main thread (a GUI worker, a test): no Ctrl+C here
+            previous = None
+        try:
+            report = (_eec if args.probe == "eec" else _occupations)(args, backend)
+        finally:
+            backend.close()
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        print(file=sys.stderr)
+        written = write_report(report, args.out)
+    except LlmstudioError as exc:
+        print(f"\nllmstudio: error: {exc}", file=sys.stderr)
+        return 1
+    except Cancelled:
+        print("\nllmstudio: cancelled; nothing written", file=sys.stderr)
+        return 130
+    print(_headline(report))
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m llmstudio.probe_cli ...`` until ``llmstudio probe`` is wired in."""
+    p = argparse.ArgumentParser(prog="llmstudio probe",
+                                description="Bias probes: EEC template sentences (sentiment "
+                                            "by gender and race) or occupation completions "
+                                            "(He vs She).")
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
