@@ -332,7 +332,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
     from .core.bias.counterfactual import (counterfactual_project, rows_with_swaps,
                                            run_counterfactual, swapped_column, write_report)
     from .core.bias.swaps import load_swaps, swap_all
-    from .core.runner import _cell
+    from .core.runner import cell_text
     from .core.tasks.build import TaskOptions, make_task, parse_labels
 
     # Everything the user can get wrong is checked before a model is loaded.
@@ -350,7 +350,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
                              f"{', '.join(map(repr, corpus.columns))}")
     if args.show_swaps:
         rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
-        texts = [_cell(corpus.frame[column], i) for i in rows]
+        texts = [cell_text(corpus.frame[column], i) for i in rows]
         shown = 0
         for row_id, (text, s) in enumerate(zip(texts, swap_all(texts, swaps))):
             if s.n:

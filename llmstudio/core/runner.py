@@ -305,13 +305,13 @@ def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[
     texts, extra = frame[text_column], {c: frame[c] for c in task.inputs()}
 
     def input_of(row_id: int) -> str:
-        return task.render(_cell(texts, row_id),
-                           {c: _cell(values, row_id) for c, values in extra.items()})
+        return task.render(cell_text(texts, row_id),
+                           {c: cell_text(values, row_id) for c, values in extra.items()})
 
     return input_of
 
 
-def _cell(values: pd.Series, row_id: int) -> str:
+def cell_text(values: pd.Series, row_id: int) -> str:
     value = values.iat[row_id]
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 

@@ -32,11 +32,11 @@ from ..backends.base import Backend
 from ..corpus import Corpus
 from ..errors import LlmstudioError
 from ..project import Project
-from ..runner import JobResult, Progress, _cell, run_job, run_results
+from ..runner import JobResult, Progress, cell_text, run_job, run_results
 from ..stats.paired import PairedComparison, bootstrap_mean, compare_paired
 from ..tasks.base import Task
 from ..tasks.sentiment import SentimentTask
-from .eec import SCORE_DEFINITION, SignedSentimentTask, valence_of
+from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of
 from .swaps import SwapList, Swapped, swap
 
 __all__ = ["CounterfactualResult", "SCORES", "counterfactual_project", "rows_with_swaps",
@@ -94,7 +94,7 @@ def counterfactual_project(path: str | Path, corpus: Corpus, text_column: str,
         raise LlmstudioError(f"{corpus.source or 'the corpus'}: no column {text_column!r}; "
                              f"the columns are {', '.join(map(repr, corpus.columns))}")
     texts = corpus.frame[text_column]
-    swapped = [swap(_cell(texts, i), swaps) for i in range(len(texts))]
+    swapped = [swap(cell_text(texts, i), swaps) for i in range(len(texts))]
     column = swapped_column(text_column, swaps)
     frame = corpus.frame.copy()
     frame[column] = [s.text for s in swapped]
@@ -105,7 +105,7 @@ def counterfactual_project(path: str | Path, corpus: Corpus, text_column: str,
         project = Project.open(path)
         stored = project.corpus().frame
         if (list(map(str, stored.columns)) == list(map(str, frame.columns))
-                and all(_cell(stored[c], i) == _cell(frame[c], i)
+                and all(cell_text(stored[c], i) == cell_text(frame[c], i)
                         for c in (text_column, column) for i in range(len(frame)))
                 and len(stored) == len(frame)):
             return project, swapped
@@ -242,7 +242,7 @@ def _rows_table(frame, column, rows, swapped, results, output_columns, valence,
     label_col, score_col, signed_col = output_columns
     records = []
     for row_id in rows:
-        record = {"row": row_id + 1, "original_text": _cell(frame[column], row_id),
+        record = {"row": row_id + 1, "original_text": cell_text(frame[column], row_id),
                   "swapped_text": swapped[row_id].text, "swaps": swapped[row_id].describe(),
                   "n_swaps": swapped[row_id].n}
         for name, result in (("original", original), ("swapped", changed)):

@@ -33,7 +33,7 @@ import hashlib
 import math
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ from ..errors import LlmstudioError
 from ..stats import Cancelled
 from ..tasks.sentiment import SentimentTask
 from .intervals import t_interval
+from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of  # noqa: F401 (API)
 
 EMOTIONS = ("anger", "fear", "joy", "sadness", "none")
 GROUPS = {"gender": ("female", "male"), "race": ("African-American", "European-American")}
@@ -52,17 +53,6 @@ COLUMNS = {"id": "id", "sentence": "sentence", "template": "template", "person":
 # The EEC writes "European" for the names the paper calls European-American.
 _RACE_NAMES = {"european": "European-American", "european-american": "European-American",
                "african-american": "African-American", "african american": "African-American"}
-# Label valences: the 3-point scheme's P(positive) - P(negative), and the 5-point scale
-# spread evenly over [-1, 1].
-VALENCE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
-VALENCE_5 = {"very negative": -1.0, "negative": -0.5, "neutral": 0.0, "positive": 0.5,
-             "very positive": 1.0}
-SCORE_DEFINITION = (
-    "signed sentiment score in [-1, 1]: the expected valence of the label probabilities the "
-    "model gives (P(positive) - P(negative) for positive/negative/neutral; on the 5-point "
-    "scale valences -1, -0.5, 0, 0.5, 1); for the VADER lexicon this is its compound score "
-    "(0 inside its neutral band -0.05..0.05); where the model gives a label only "
-    "(generative models), the label's valence (-1, 0, +1)")
 ATTRIBUTION = (
     "Equity Evaluation Corpus (EEC): Svetlana Kiritchenko and Saif M. Mohammad (2018), "
     "'Examining Gender and Race Bias in Two Hundred Sentiment Analysis Systems', "
@@ -76,44 +66,6 @@ GAP_DEFINITION = {
     "race": "per frame and gender: mean score over its African-American names minus mean over "
             "its European-American names; mean over those pairs with 95% t interval and "
             "paired t-test"}
-
-
-def valence_of(labels) -> dict[str, float]:
-    """Each label's valence; raises when a label has none (a scheme of one's own)."""
-    table = VALENCE_5 if any(label.lower().startswith("very ") for label in labels) else VALENCE
-    unknown = [label for label in labels if label.lower() not in table]
-    if unknown:
-        raise LlmstudioError(f"the EEC probe needs sentiment labels with a known valence "
-                             f"({', '.join(table)}); {', '.join(map(repr, unknown))} has none")
-    return {label: table[label.lower()] for label in labels}
-
-
-@dataclass(frozen=True)
-class SignedSentimentTask(SentimentTask):
-    """Sentiment with one more output column, ``<name>_signed``: the expected valence of the
-    label probabilities a classifier gives (:data:`SCORE_DEFINITION`). Models that answer
-    with a label only (through :meth:`parse`) leave it empty; the probe then takes the
-    label's valence."""
-
-    def params(self) -> dict:
-        return {**super().params(), "signed_score": 1}  # its own cache entries
-
-    def columns(self) -> list[str]:
-        return super().columns() + [f"{self.name}_signed"]
-
-    def from_scores(self, scores: dict[str, float]) -> dict:
-        out = super().from_scores(scores)
-        valence = valence_of(self.labels)
-        out[f"{self.name}_signed"] = float(sum(valence[label] * float(p)
-                                               for label, p in scores.items()))
-        return out
-
-    @classmethod
-    def of(cls, task: SentimentTask) -> "SignedSentimentTask":
-        if not isinstance(task, SentimentTask):
-            raise LlmstudioError(f"the EEC probe needs a sentiment task, not {task.describe()}")
-        valence_of(task.labels)  # refused before anything runs
-        return cls(**{f.name: getattr(task, f.name) for f in fields(task)})
 
 
 @dataclass
