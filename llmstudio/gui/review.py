@@ -4,10 +4,13 @@ confusion matrix cell; suggested rows handed to the coding panel)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
 from .learn_panel import LearnPanel
 from .validation_view import ValidationView
+
+LEARN_UPDATE_MS = 600  # after the last code of a burst: a fit per key press would lag
 
 
 class Review:
@@ -74,6 +77,12 @@ class Review:
             self.learn = LearnPanel(self.window, coding.book.name if coding.book else None,
                                     coding.coder or None)
             self.learn.sig_suggested.connect(self._suggested)
+            # The curve follows the coding: a new code updates it (once per burst of keys).
+            self._learn_timer = QTimer(self.learn)
+            self._learn_timer.setSingleShot(True)
+            self._learn_timer.setInterval(LEARN_UPDATE_MS)
+            self._learn_timer.timeout.connect(self.learn.update_curve)
+            coding.sig_coded.connect(self._learn_timer.start)
         else:
             self.learn.update_curve()
         self.learn.show()

@@ -90,3 +90,21 @@ def test_suggested_rows_become_the_coding_panels_order(qtbot, window, coded):
     order = panel.suggest()
     assert window.coding.which == "suggested" and window.coding.rows == order
     assert window.coding.row_id == order[0]
+
+
+def test_the_curve_follows_new_codes(qtbot, window, coded):
+    """Coding more rows in the panel while Learn is open moves the curve on by itself."""
+    open_project(qtbot, window, coded)
+    coding = window.coding
+    coding.dock.show()
+    coding.codebook_box.setCurrentText("Topic")
+    coding.coder_edit.setText("ana")
+    coding.coder_edit.editingFinished.emit()
+    window.review.act_learn.trigger()
+    panel = window.review.learn
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: "10</b> codes" in panel.summary.text(), timeout=120_000)
+    coding.set_filter("uncoded")
+    for _ in range(2):
+        coding.press("Sport" if coding.row_id % 2 == 0 else "Economy")
+    qtbot.waitUntil(lambda: "12</b> codes" in panel.summary.text(), timeout=10_000)
