@@ -31,6 +31,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .stats.intervals import wilson
+
 __all__ = ["CurvePoint", "prepare_features", "fit_predict", "suggest_order", "learning_curve"]
 
 
@@ -95,18 +97,6 @@ def suggest_order(x: np.ndarray, rows: Sequence[int], labels: Sequence[str],
     return candidates[np.lexsort((candidates, margin))]
 
 
-def _wilson(correct: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    if n == 0:
-        return float("nan"), float("nan")
-    p = correct / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # rounding can put a bound a hair inside an observed 0% or 100%: clip
-    low, high = max(0.0, centre - half), min(1.0, centre + half)
-    return float(min(low, p)), float(max(high, p))
-
-
 def learning_curve(x: np.ndarray, rows: Sequence[int], labels: Sequence[str],
                    classes: Sequence[str], sizes: Sequence[int] | None = None,
                    folds: int = 5, seed: int = 0,
@@ -148,6 +138,6 @@ def learning_curve(x: np.ndarray, rows: Sequence[int], labels: Sequence[str],
             probs = fit_predict(x, r[train], y[train], classes, r[test])
             predicted = np.array(list(classes))[probs.argmax(1)]
             correct += int((predicted == y[test]).sum())
-        low, high = _wilson(correct, n)
+        low, high = wilson(correct, n)
         points.append(CurvePoint(n, correct, correct / n, low, high, k))
     return points

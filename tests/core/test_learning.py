@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from llmstudio.core import learning
+from llmstudio.core.stats.intervals import wilson
 
 
 def clusters(n_per=60, k=3, dim=16, spread=0.6, seed=0):
@@ -20,9 +21,9 @@ def clusters(n_per=60, k=3, dim=16, spread=0.6, seed=0):
 
 def test_wilson_interval_matches_the_textbook_values():
     # Wilson (1927) score interval for 8 of 10 and 0 of 10 (Newcombe 1998, Table I style)
-    low, high = learning._wilson(8, 10)
+    low, high = wilson(8, 10)
     assert (round(low, 4), round(high, 4)) == (0.4902, 0.9433)
-    low, high = learning._wilson(0, 10)
+    low, high = wilson(0, 10)
     assert round(low, 4) == 0.0 and round(high, 4) == 0.2775
 
 

@@ -380,6 +380,21 @@ def test_api_sampling_path_counts(options):
     assert details["completion"].str.endswith("sat down.").all()
 
 
+def test_logprobs_that_never_list_he_or_she_fall_back_to_samples():
+    """A model whose likely next words never include he/she (as the TinyStories model
+    behind llama.cpp's server answers): its logprobs say nothing, so completions are
+    sampled and counted instead (here they start with "The"/"A": all "neither")."""
+    from fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI(continuation={"The": 0.7, "A": 0.3}) as fake:
+        backend = make_backend("openai:fake", base_url=fake.url)
+        report = completion_probe(backend, ["nurse", "driver"], samples=3)
+        requests = fake.chat_requests()
+    assert report.meta["method"] == "samples"
+    assert len(requests) == 2 + 2 * 3  # both logprobs answers, then the samples
+    assert report.rows["n_neither"].tolist() == [3, 3]
+
+
 def test_api_errors_and_cancel():
     with _fake(api_key="right-key") as fake:
         backend = make_backend("openai:fake", base_url=fake.url, key="wrong-key")

@@ -43,7 +43,7 @@ import pandas as pd
 from ..backends.base import BackendError
 from ..errors import LlmstudioError
 from ..stats import Cancelled
-from .intervals import t_interval, wilson
+from ..stats.intervals import t_interval, wilson
 
 DEFAULT_TEMPLATES = ("The {occupation} walked into the room.",)
 HF_WORDS = {"he": (" He", " he"), "she": (" She", " she")}
@@ -378,7 +378,12 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
             backend, job[2], max_tokens=1, seed=seed, logprobs=True, cancelled=cancelled)),
             progress, cancelled, offset=1, total=len(jobs))
         results = [probe] + rest
-        if all(r is not None for r in results):
+        # Logprobs measure something only if "he" or "she" is among the listed next words
+        # for some prompt; a small model that never lists them (the TinyStories model
+        # behind llama.cpp's server: "c", "was", ...) would read as "no answer" everywhere,
+        # so its sampled completions are counted instead.
+        if all(r is not None for r in results) and any(
+                r["p_he"] + r["p_she"] > 0 for r in results):
             return pd.DataFrame([{**_occupation_columns(*job), **r}
                                  for job, r in zip(jobs, results)]), "logprobs"
     if samples < 1:

@@ -42,7 +42,7 @@ import pandas as pd
 from ..errors import LlmstudioError
 from ..stats import Cancelled
 from ..tasks.sentiment import SentimentTask
-from .intervals import t_interval
+from ..stats.intervals import t_interval
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of  # noqa: F401 (API)
 
 EMOTIONS = ("anger", "fear", "joy", "sadness", "none")

@@ -5,7 +5,7 @@ from .completion import (DEFAULT_TEMPLATES, CompletionReport, Occupation, comple
                          default_occupations, first_pronoun, read_occupations,
                          word_probabilities)
 from .eec import EecReport, SignedSentimentTask, eec_probe, read_eec
-from .intervals import TInterval, t_interval, wilson
+from ..stats.intervals import TInterval, t_interval, wilson
 
 __all__ = ["DEFAULT_TEMPLATES", "CompletionReport", "EecReport", "Occupation",
            "SignedSentimentTask", "TInterval", "completion_probe", "default_occupations",

@@ -1,4 +1,4 @@
-"""The two intervals the probes report, in closed form so that a reader can recompute them
+"""Closed-form intervals (the bias probes, the learning curve), so that a reader can recompute them
 from ``rows.csv`` with a pocket calculator or any statistics package (the counterfactual
 swaps use a seeded bootstrap and Wilcoxon's test instead, ``stats/paired.py``: label flips
 on one's own corpus are not the continuous, template-paired scores the EEC paper tested
@@ -63,4 +63,8 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at 0 or n, rounding leaves the bound a hair off the observed proportion: snap to it
+    low, high = max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if k == 0 else min(low, p)
+    high = 1.0 if k == n else max(high, p)
+    return low, high
