@@ -22,6 +22,7 @@ from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
 from .coding_panel import install as install_coding
+from .bias_view import BiasChecks
 from .review import Review
 from .corpus_model import CorpusTableModel
 from .detail_pane import DetailPane, RowResult
@@ -238,6 +239,8 @@ class MainWindow(QMainWindow):
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
         analyse.addAction(self.review.act_validate)
         analyse.addAction(self.review.act_learn)
+        self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)
+        analyse.addAction(self.bias.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         help_menu = self.menuBar().addMenu("&Help")
@@ -346,6 +349,7 @@ class MainWindow(QMainWindow):
         self.runs.act_codebooks.setEnabled(has)
         self.coding.act_open.setEnabled(has)
         self.review.set_enabled(has)
+        self.bias.act_open.setEnabled(has)
 
     def _update_counts(self) -> None:
         if self.corpus is None:

@@ -1,0 +1,78 @@
+"""Analyse › Bias Checks… (Ctrl+Shift+B): a non-modal window with one tab per check:
+counterfactual swaps on the open corpus (:mod:`.bias_counterfactual`), the template probe
+on the Equity Evaluation Corpus (:mod:`.bias_probes`) and the occupations completion probe
+for generative models (:mod:`.bias_occupations`)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout
+
+
+class BiasView(QDialog):
+    """The non-modal window of the bias checks (one tab per check)."""
+
+    def __init__(self, window):
+        # The tabs (and the core they call) load when the window first opens, not with
+        # the main window.
+        from .bias_counterfactual import CounterfactualTab
+        from .bias_occupations import OccupationsTab
+        from .bias_probes import EecTab
+
+        super().__init__(window)
+        self.main = window
+        self.project = window.project
+        self.corpus = window.corpus
+        self.setWindowTitle("Bias checks — llmstudio")
+        self.setModal(False)
+        self.tabs = QTabWidget()
+        self.counterfactual = CounterfactualTab(window, self)
+        self.tabs.addTab(self.counterfactual, "Counterfactual swaps")
+        self.eec = EecTab(window, self)
+        self.tabs.addTab(self.eec, "Template probe (EEC)")
+        self.occupations = OccupationsTab(window, self)
+        self.tabs.addTab(self.occupations, "Occupations (He / She)")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        self.resize(1100, 860)
+
+    def tabs_(self) -> list:
+        return [self.counterfactual, self.eec, self.occupations]
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.counterfactual.cancel()  # a hidden window does not run on
+        self.eec.cancel()
+        self.occupations.cancel()
+        super().closeEvent(event)
+
+
+class BiasChecks:
+    """The Analyse menu's action and the one open window."""
+
+    def __init__(self, window):
+        self.main = window
+        self.view: BiasView | None = None
+        self.act_open = QAction("&Bias Checks…", window)
+        self.act_open.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        self.act_open.setStatusTip("Does the model's answer change when only who is spoken "
+                                   "about changes? Counterfactual swaps (he/she, names)")
+        self.act_open.triggered.connect(self.open)
+
+    def open(self) -> BiasView | None:
+        w = self.main
+        if w.corpus is None:
+            return None
+        if self.view is not None and (self.view.corpus is not w.corpus
+                                      or self.view.project is not w.project):
+            if not any(t.running() for t in self.view.tabs_()):
+                self.view.close()
+                self.view.deleteLater()
+                self.view = None
+        if self.view is None:
+            self.view = BiasView(w)
+        self.view.show()
+        self.view.raise_()
+        return self.view
+
+
+__all__ = ["BiasChecks", "BiasView"]
