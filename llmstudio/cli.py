@@ -5,6 +5,8 @@
     llmstudio convert FILE --out OUT          import, then export (.csv .xlsx .parquet)
     llmstudio demo --out DIR                  headless demo on the bundled sample
     llmstudio agree FILE --columns A B [C..]  agreement between coder/model columns
+    llmstudio export PROJECT --out FILE       annotated table (.csv .xlsx .parquet .dta)
+    llmstudio export PROJECT --methods OUT.md methods record (.md or .html)
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
 
@@ -27,7 +29,7 @@ from .core.export import FORMATS, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 
-COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe")
+COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export")
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
                     "\\t": "\t"}
 
@@ -402,6 +404,55 @@ def cmd_bias(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .core.annotated import annotated_format, export_annotated
+    from .core.methods import write_methods
+
+    # Exit code 2, as for a usage error: every failure here is about the input given.
+    try:
+        if not args.out and not args.methods:
+            raise LlmstudioError("give --out FILE (.csv .xlsx .parquet .dta) and/or "
+                                 "--methods OUT.md (or .html)")
+        if (args.bias_report or args.chart) and not args.methods:
+            raise LlmstudioError("--bias-report and --chart go into the methods record: "
+                                 "give --methods")
+        if args.out:
+            annotated_format(args.out)  # a wrong suffix fails before any work
+        if args.methods and Path(args.methods).suffix.lower() not in (".md", ".markdown",
+                                                                     ".html", ".htm"):
+            raise LlmstudioError(f"{args.methods}: a methods record is .md or .html")
+        if args.bootstrap < 0:
+            raise LlmstudioError("--bootstrap is a number of resamples, 0 or more")
+        from .core.methods import check_charts, read_bias_report
+
+        for report in args.bias_report or ():
+            read_bias_report(report)  # unreadable: said before any work
+        check_charts(args.chart or ())
+        path = Path(args.project)
+        if path.suffix.lower() != SUFFIX:
+            raise LlmstudioError(f"{path}: not a project ({SUFFIX}); export reads a project's "
+                                 f"runs and codes (llmstudio convert exports a data file)")
+        if not path.exists():
+            raise LlmstudioError(f"{path}: no such file")
+        project = Project.open(path)
+    except LlmstudioError as exc:
+        print(f"llmstudio: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.out:
+            out = export_annotated(project, args.out, bom=args.bom,
+                                   guard=not args.no_formula_guard)
+            print(f"wrote {out}", file=sys.stderr)
+        if args.methods:
+            out = write_methods(project, args.methods, bias_reports=args.bias_report or (),
+                                charts=args.chart or (), n_resamples=args.bootstrap,
+                                seed=args.seed)
+            print(f"wrote {out}", file=sys.stderr)
+    finally:
+        project.close()
+    return 0
+
+
 def _bias_text(d: dict) -> str:
     def num(value, digits=3):
         return "undefined" if value is None else f"{value:.{digits}f}"
@@ -446,6 +497,29 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
         _import_args(p)
         p.set_defaults(func=cmd_agree)
+    elif command == "export":
+        p = argparse.ArgumentParser(
+            prog="llmstudio export",
+            description="Export a project: the annotated table (the corpus's columns, then "
+                        "every run's output columns, then the human codes; XLSX gets a sheet "
+                        "'columns' describing each; Stata gets value labels) and/or a methods "
+                        "record (models, prompts, parameters, coders, agreement with 95% "
+                        "CIs, bias reports, a suggested methods paragraph).")
+        p.add_argument("project", help=f"a project ({SUFFIX})")
+        p.add_argument("--out", help="the annotated table: .csv .xlsx .parquet or .dta (Stata)")
+        p.add_argument("--methods", metavar="OUT.md", help="the methods record: .md or .html")
+        p.add_argument("--bias-report", action="append", metavar="DIR/report.json",
+                       help="a report.json of llmstudio bias/probe to include (repeatable)")
+        p.add_argument("--chart", action="append", metavar="FILE.png",
+                       help="a chart image (.png .svg) to show in the methods record "
+                            "(repeatable; embedded in HTML, linked from Markdown)")
+        p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                       help="resamples for the agreement intervals (default 1000)")
+        p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
+        p.add_argument("--bom", action="store_true", help="CSV: write a UTF-8 BOM (for Excel)")
+        p.add_argument("--no-formula-guard", action="store_true",
+                       help="do not prefix cells starting with = + - @ with an apostrophe")
+        p.set_defaults(func=cmd_export)
     elif command == "annotate":
         p = argparse.ArgumentParser(prog="llmstudio annotate",
                                     description="Run a task over every text with a model.")
@@ -491,7 +565,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
             description="Counterfactual swaps: run a task on each text and on the same text "
                         "with gendered words or names swapped (he<->she, John<->Mary, ...), "
                         "and report how often the label changes, the mean score difference "
-                        "with a paired bootstrap 95%% CI and a paired test. Writes "
+                        "with a paired bootstrap 95% CI and a paired test. Writes "
                         "report.json, rows.csv and report.md to --out, and keeps the runs "
                         f"in --out's bias{SUFFIX} (run again: resumed, served from the cache).")
         p.add_argument("file", help="a data file, or a project")
@@ -553,7 +627,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="llmstudio",
         description="Analyse text corpora with language models. Without a command: open "
-                    "the window. Commands: inspect, convert, demo, annotate, agree, bias, probe "
+                    "the window. Commands: inspect, convert, demo, annotate, agree, bias, probe, export "
                     "(see llmstudio COMMAND -h).")
     p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
                                            f"or a project ({SUFFIX})")

@@ -60,8 +60,12 @@ def export_format(path: str | Path, fmt: str | None = None) -> str:
 
 
 def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
-                 bom: bool = False, guard: bool = True, sheet_name: str = "data") -> Path:
-    """Write ``frame`` to ``path``; the file appears complete or not at all."""
+                 bom: bool = False, guard: bool = True, sheet_name: str = "data",
+                 extra_sheets: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write ``frame`` to ``path``; the file appears complete or not at all.
+
+    ``extra_sheets`` (XLSX only): more sheets after the data, by name (e.g. a sheet
+    describing the columns); guarded like the data."""
     path = Path(path)
     fmt = export_format(path, fmt)
     if guard and fmt in ("csv", "xlsx"):
@@ -75,7 +79,9 @@ def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = Non
             frame.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8",
                          lineterminator="\r\n")
         elif fmt == "xlsx":
-            _write_xlsx(frame, tmp, sheet_name, path)
+            extra = {name: guard_formulas(f) if guard else f
+                     for name, f in (extra_sheets or {}).items()}
+            _write_xlsx(frame, tmp, sheet_name, path, extra)
         elif fmt == "parquet":
             _write_parquet(frame, tmp, path)
         else:
@@ -154,16 +160,20 @@ def _excel_value(sheet, value):
     return _text_cell(sheet, str(value))  # lists, dicts (JSON Lines): their text
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str, shown: Path) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str, shown: Path,
+                extra_sheets: dict[str, pd.DataFrame] | None = None) -> None:
     from openpyxl import Workbook  # heavy; only when exporting to Excel
 
     if len(frame) > EXCEL_MAX_ROWS:
         raise ExportError(f"{shown}: {len(frame):,} rows; an Excel sheet holds at most "
                           f"{EXCEL_MAX_ROWS:,}. Export as CSV or Parquet instead")
-    _check_excel_text(frame, shown)
+    sheets = {sheet_name: frame, **(extra_sheets or {})}
+    for table in sheets.values():
+        _check_excel_text(table, shown)
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_name)
-    sheet.append([_text_cell(sheet, str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False, name=None):
-        sheet.append([_excel_value(sheet, v) for v in row])
+    for name, table in sheets.items():
+        sheet = book.create_sheet(name)
+        sheet.append([_text_cell(sheet, str(c)) for c in table.columns])
+        for row in table.itertuples(index=False, name=None):
+            sheet.append([_excel_value(sheet, v) for v in row])
     book.save(path)

@@ -7,14 +7,20 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout)
 
+from ..core.annotated import ANNOTATED_FORMATS
 from ..core.export import FORMATS
 
 FILTERS = "CSV (*.csv);;Excel workbook (*.xlsx);;Parquet (*.parquet)"
+STATA_FILTER = ";;Stata 14+ (*.dta)"
 
 
 class ExportDialog(QDialog):
-    def __init__(self, suggested: Path, rows: int, parent=None):
+    def __init__(self, suggested: Path, rows: int, parent=None, project: bool = False):
+        """``project``: the table has the project's runs and codes (XLSX then describes
+        every column on a second sheet; Stata .dta is offered, codes as value labels)."""
         super().__init__(parent)
+        self._formats = ANNOTATED_FORMATS if project else FORMATS
+        self._filters = FILTERS + (STATA_FILTER if project else "")
         self.setWindowTitle("Export table")
         self.path = QLineEdit(str(suggested))
         browse = QPushButton("Browse…")
@@ -23,8 +29,11 @@ class ExportDialog(QDialog):
         self.guard = QCheckBox("Neutralise formulas: prefix cells starting with = + - @ "
                                "with an apostrophe (recommended)")
         self.guard.setChecked(True)
-        self.note = QLabel(f"{rows:,} rows; all original columns in their original order. "
-                           "Parquet keeps every cell unchanged.")
+        self.note = QLabel(f"{rows:,} rows; all original columns in their original order"
+                           + (", then each model run's columns and each coder's codes. "
+                              "Excel files get a sheet describing every column; Stata "
+                              "files keep codes as value labels. " if project else ". ")
+                           + "Parquet keeps every cell unchanged.")
         self.note.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
@@ -45,7 +54,8 @@ class ExportDialog(QDialog):
         self._update()
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export table", self.path.text(), FILTERS)
+        path, _ = QFileDialog.getSaveFileName(self, "Export table", self.path.text(),
+                                              self._filters)
         if path:
             self.path.setText(path)
 
@@ -56,4 +66,4 @@ class ExportDialog(QDialog):
 
     def target(self) -> Path:
         path = Path(self.path.text()).expanduser()
-        return path if path.suffix.lower() in FORMATS else path.with_suffix(".csv")
+        return path if path.suffix.lower() in self._formats else path.with_suffix(".csv")

@@ -30,7 +30,7 @@ from .errors import describe
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
 from .model_runs import ModelRuns
-from ..core.results import with_results
+from ..core.annotated import export_annotated
 from .workers import run_in_background
 
 # Filtering and sorting below this many rows is instant; above it runs in the background.
@@ -814,7 +814,8 @@ class MainWindow(QMainWindow):
         if self.corpus is None:
             return
         base = self.source or Path("corpus")
-        dialog = ExportDialog(base.with_name(base.stem + "_export.csv"), self.corpus.rows, self)
+        dialog = ExportDialog(base.with_name(base.stem + "_export.csv"), self.corpus.rows, self,
+                              project=self.project is not None)
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
             self.export_to(dialog.target(), bom=dialog.bom.isChecked(), guard=dialog.guard.isChecked())
         dialog.deleteLater()
@@ -823,8 +824,10 @@ class MainWindow(QMainWindow):
         frame, project = self.corpus.frame, self.project
 
         def work():
-            # Model results (the latest run of each task) after the corpus's own columns.
-            return export_table(with_results(project, frame), path, bom=bom, guard=guard)
+            if project is None:
+                return export_table(frame, path, bom=bom, guard=guard)
+            # The corpus's columns, then every run's and every coder's (core.annotated).
+            return export_annotated(project, path, bom=bom, guard=guard)
 
         def done(written):
             self.statusBar().showMessage(f"Exported {len(frame):,} rows to {written}", 8000)

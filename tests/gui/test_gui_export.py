@@ -105,3 +105,36 @@ def test_export_has_one_column_per_coder_after_the_model_columns(qtbot, window, 
     ana, ben = back[coders[0]], back[coders[1]]
     assert (ana[0], ana[4], ben[0]) == ("Complaint", "Praise", "Praise")
     assert ana.drop([0, 4]).fillna("").eq("").all() and ben.drop([0]).fillna("").eq("").all()
+
+
+def test_a_project_exports_to_stata_and_describes_its_columns_in_excel(qtbot, window, tmp_path):
+    """From the window: Stata keeps a coder's codes as value labels; the XLSX's second
+    sheet says where each column came from."""
+    from llmstudio.core import human_codes as hc
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.project import Project
+    from llmstudio.gui.export_dialog import ExportDialog
+    from test_gui_jobs import make_project, open_project
+
+    book = Codebook(codes=(Code("Praise"), Code("Complaint")), name="Tone")
+    path = make_project(tmp_path / "coded.llmstudio")
+    with Project.open(path) as project:
+        project.save_codebook(book)
+        hc.record(project, book, "ana", 1, ["Complaint"])
+    open_project(qtbot, window, path)
+    dialog = ExportDialog(tmp_path / "x.csv", 5, window, project=True)
+    dialog.path.setText(str(tmp_path / "x.dta"))
+    assert dialog.target().suffix == ".dta"
+    dialog.deleteLater()
+
+    out = tmp_path / "coded.dta"
+    with qtbot.waitSignal(window.sig_saved, timeout=20_000):
+        window.export_to(out)
+    back = pd.read_stata(out)
+    assert back["human_tone_ana"].iloc[1] == "Complaint"
+    xlsx = tmp_path / "coded.xlsx"
+    with qtbot.waitSignal(window.sig_saved, timeout=20_000):
+        window.export_to(xlsx)
+    columns = pd.read_excel(xlsx, sheet_name="columns")
+    described = dict(zip(columns["column"], columns["source"]))
+    assert described["human_tone_ana"] == "coder ana"

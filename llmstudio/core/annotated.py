@@ -1,0 +1,280 @@
+"""The annotated table of a project, exported with a description of every column.
+
+The table is the corpus's own columns in their order, then the model results: the latest
+run of each task under the names the window shows (``sentiment_label``...), every other
+run's columns with ``_run<N>`` added (``sentiment_label_run2``), then the human coders'
+codes (``human_<codebook>_<coder>``). :func:`column_info` says where each column came
+from (original / run N with its model, task and prompt / coder), which the XLSX export
+writes as a second sheet "columns" and the Stata export as variable labels.
+
+Formats: CSV, XLSX, Parquet (:func:`llmstudio.core.export.export_table`) and Stata
+``.dta`` (version 118: Unicode, ``strL`` for text over 2,045 characters; code columns as
+integers with value labels; variable names made Stata-safe, the original name kept as the
+variable label; time-zone-aware dates are written in UTC). Qt-free.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ExportError, LlmstudioError
+from .export import FORMATS, export_table
+from .human_codes import coder_columns
+from .project import Project
+from .results import code_names, describe_run, latest_run_ids, shown_name
+from .runner import run_results
+
+ANNOTATED_FORMATS = {**FORMATS, ".dta": "dta"}
+STATA_STR_MAX = 2045        # longer text goes to strL
+STATA_NAME_MAX = 32
+STATA_LABEL_MAX = 80
+STATA_RESERVED = {
+    "_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long",
+    "_n", "_N", "_pi", "_pred", "_rc", "_skip", "strL", "using", "with", "str"}
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One column of the annotated table: ``source`` is "original", "run N" or
+    "coder NAME"; ``codes`` the code labels in order for a code column (else empty)."""
+
+    name: str
+    source: str
+    description: str
+    codes: tuple[str, ...] = ()
+    coded: bool = False  # a column of codes: Stata gets integers with value labels
+    applies: bool = False  # a multi-label run's 0/1 column: Stata labels 0 and 1
+
+
+def _prompt_summary(prompt: str | None, limit: int = 120) -> str:
+    try:
+        messages = json.loads(prompt or "[]")
+    except ValueError:
+        messages = []
+    text = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict)
+                    and m.get("role") != "system") or " ".join(
+        str(m.get("content", "")) for m in messages if isinstance(m, dict))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _run_codes(params: dict) -> tuple[str, ...]:
+    book = params.get("codebook") or {}
+    if book.get("multi_label"):
+        return ()
+    labels = params.get("labels") or [c.get("name") for c in book.get("codes", [])]
+    if book.get("none_option"):
+        labels = list(labels) + ["none"]
+    return tuple(str(x) for x in labels if x)
+
+
+def _coder_codes(project: Project, codebook: str) -> tuple[str, ...]:
+    try:
+        book = project.codebook(codebook)
+    except LlmstudioError:  # a deleted codebook: its codes as they occur
+        return ()
+    return () if book.multi_label else tuple(book.labels())
+
+
+def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
+    """The project's annotated table and a description of each of its columns."""
+    frame = project.corpus().frame
+    info = [ColumnInfo(str(c), "original", "column of the imported file") for c in frame.columns]
+    latest = set(latest_run_ids(project))
+    ordered = sorted(latest) + [r for (r,) in project.db.execute(
+        "SELECT id FROM runs ORDER BY id") if r not in latest]
+    for run_id in ordered:
+        task, params, prompt = project.db.execute(
+            "SELECT task, params, prompt FROM runs WHERE id = ?", (run_id,)).fetchone()
+        params = json.loads(params or "{}")
+        results = run_results(project, run_id)
+        suffix = "" if run_id in latest else f"_run{run_id}"
+        names = {c: shown_name(f"{c}{suffix}", frame.columns) for c in results.columns}
+        results = results.rename(columns=names)
+        about = describe_run(project, run_id)
+        summary = _prompt_summary(prompt)
+        slugs = {f"{task}_{slug}": code for slug, code in code_names(params).items()}
+        for original, name in names.items():
+            what = "error message (rows that failed)" if original == f"{task}_error" \
+                else f"output {original!r}"
+            applies = original in slugs
+            if applies:
+                what += f" (code {slugs[original]!r}: 1 applies, 0 does not)"
+            codes = _run_codes(params) if original == f"{task}_label" else ()
+            info.append(ColumnInfo(name, f"run {run_id}",
+                                   f"{what} of {about}" + (f"; prompt: {summary}" if summary
+                                                             else ""), codes,
+                                   original == f"{task}_label", applies))
+        frame = frame.join(results, how="left")
+    human = coder_columns(project)
+    if len(human.columns):
+        mapping = _human_sources(project)
+        renamed = {c: shown_name(c, frame.columns) for c in human.columns}
+        for c, name in renamed.items():
+            book, coder = mapping.get(c, ("?", "?"))
+            info.append(ColumnInfo(name, f"coder {coder}",
+                                   f"codes of coder {coder!r} in codebook {book!r}",
+                                   _coder_codes(project, book), True))
+        frame = frame.join(human.rename(columns=renamed), how="left")
+    return frame, info
+
+
+def _human_sources(project: Project) -> dict[str, tuple[str, str]]:
+    """``human_<book>_<coder>`` -> (codebook, coder), made as ``coder_columns`` makes it."""
+    from .codebook import column_slug
+    from .human_codes import coders
+
+    out: dict[str, tuple[str, str]] = {}
+    for (book,) in project.db.execute("SELECT DISTINCT codebook FROM human_codes "
+                                      "ORDER BY codebook"):
+        for coder in coders(project, book):
+            name = f"human_{column_slug(book)}_{column_slug(coder)}"
+            while name in out:
+                name += "_"
+            out[name] = (book, coder)
+    return out
+
+
+def columns_sheet(info: list[ColumnInfo], stata_names: dict[str, str] | None = None
+                  ) -> pd.DataFrame:
+    """The "columns" sheet: one row per column of the table."""
+    rows = [{"column": c.name, "source": c.source, "description": c.description,
+             "codes": "; ".join(c.codes)} for c in info]
+    frame = pd.DataFrame(rows, columns=["column", "source", "description", "codes"])
+    if stata_names:
+        frame["stata_name"] = [stata_names.get(c.name, "") for c in info]
+    return frame
+
+
+def stata_names(columns) -> dict[str, str]:
+    """Column -> a Stata variable name: ASCII letters, digits and ``_``, not starting with
+    a digit, at most 32 characters, not a reserved word, unique (case-sensitive, as Stata)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for column in columns:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", str(column).encode("ascii", "ignore").decode()
+                      if str(column).isascii() else _fold(str(column)))
+        base = re.sub(r"_+", "_", base).strip("_") or "var"
+        if base[0].isdigit():
+            base = "v" + base
+        base = base[:STATA_NAME_MAX]
+        if base in STATA_RESERVED:
+            base = (base + "_")[:STATA_NAME_MAX]
+        name, k = base, 1
+        while name in used:
+            k += 1
+            tail = f"_{k}"
+            name = base[:STATA_NAME_MAX - len(tail)] + tail
+        used.add(name)
+        out[column] = name
+    return out
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
+    """The frame as Stata can hold it: (frame, value labels, strL columns, date columns)."""
+    names = stata_names(frame.columns)
+    codes = {c.name: c.codes for c in info}
+    coded = {c.name for c in info if c.coded}
+    applies = {c.name for c in info if c.applies}
+    out = pd.DataFrame(index=range(len(frame)))
+    value_labels: dict[str, dict[int, str]] = {}
+    strl: list[str] = []
+    dates: dict[str, str] = {}
+    for column in frame.columns:
+        name = names[column]
+        col = frame[column].reset_index(drop=True)
+        if column in coded and _is_text(col):
+            order = list(codes.get(column, ()))
+            seen = sorted({str(v) for v in col.dropna()} - set(order))
+            mapping = {label: i + 1 for i, label in enumerate(order + seen)}
+            values = col.map(lambda v: None if v is None or pd.isna(v) else mapping[str(v)])
+            out[name] = values.astype("float64") if values.isna().any() else \
+                values.astype("int32")
+            value_labels[name] = {i: label[:32000] for label, i in mapping.items()}
+            continue
+        if col.dtype == object and _all_numbers(col):  # e.g. a multi-label run's 0/1
+            col = col.astype("float64")
+        if column in applies and pd.api.types.is_numeric_dtype(col.dtype) and \
+                set(col.dropna().unique()) <= {0, 1}:
+            out[name] = col.astype("float64") if col.isna().any() else col.astype("int8")
+            value_labels[name] = {0: "does not apply", 1: "applies"}
+            continue
+        if pd.api.types.is_bool_dtype(col.dtype):
+            out[name] = col.astype("float64") if col.isna().any() else col.astype("int8")
+        elif pd.api.types.is_datetime64_any_dtype(col.dtype):
+            if getattr(col.dt, "tz", None) is not None:
+                col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+            out[name] = col.astype("datetime64[ns]")
+            dates[name] = "tc"
+        elif pd.api.types.is_numeric_dtype(col.dtype):
+            out[name] = col.astype("float64") if col.isna().any() or \
+                str(col.dtype)[0] in "IU" else col
+        else:
+            text = col.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
+                           else str(v)).astype(object)
+            out[name] = text
+            if max((len(v.encode("utf-8")) for v in text), default=0) > STATA_STR_MAX:
+                strl.append(name)
+    return out, names, value_labels, strl, dates
+
+
+def _all_numbers(col: pd.Series) -> bool:
+    values = col.dropna()
+    return len(values) > 0 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                   for v in values)
+
+
+def _is_text(col: pd.Series) -> bool:
+    return col.dtype == object or pd.api.types.is_string_dtype(col.dtype)
+
+
+def write_stata(frame: pd.DataFrame, info: list[ColumnInfo], path: str | Path) -> Path:
+    """``frame`` as a Stata 14+ ``.dta`` (version 118), atomically."""
+    path = Path(path)
+    out, names, value_labels, strl, dates = _stata_frame(frame, info)
+    labels = {names[c]: str(c)[:STATA_LABEL_MAX] for c in frame.columns}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        out.to_stata(tmp, write_index=False, version=118, convert_strl=strl,
+                     variable_labels=labels, value_labels=value_labels or None,
+                     convert_dates=dates or None)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except (ValueError, TypeError) as exc:
+        raise ExportError(f"{path}: cannot be stored as Stata ({exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def annotated_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in ANNOTATED_FORMATS:
+        raise ExportError(f"{path}: unknown export format {suffix or '(no extension)'!r}; "
+                          f"use {', '.join(ANNOTATED_FORMATS)}")
+    return ANNOTATED_FORMATS[suffix]
+
+
+def export_annotated(project: Project, path: str | Path, *, guard: bool = True,
+                     bom: bool = False) -> Path:
+    """Write the project's annotated table to ``path`` (.csv .xlsx .parquet .dta); XLSX
+    gets a second sheet "columns" describing every column."""
+    fmt = annotated_format(path)
+    frame, info = annotated_table(project)
+    if fmt == "dta":
+        return write_stata(frame, info, path)
+    extra = {"columns": columns_sheet(info)} if fmt == "xlsx" else None
+    return export_table(frame, path, fmt=fmt, guard=guard, bom=bom, extra_sheets=extra)

@@ -1,0 +1,515 @@
+"""The methods record of a project: what a paper's methods section and its reviewers need
+to reproduce the results, as Markdown and as HTML made from the same content.
+
+Per model run: the model (name, revision or file hash, backend, endpoint host — never a
+key), the task, the full prompt and codebook, the parameters, the dates, the software
+versions, and the rows done and failed. Then the human coding (coders, codes per coder,
+the stored sample), the agreement between coders and between each coder and each
+comparable run (with bootstrap 95% CIs), the bias reports given as ``report.json`` files
+(the project does not store them: ``llmstudio bias`` writes them to a folder), and a
+suggested methods paragraph. Qt-free.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import platform
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import combinations
+from pathlib import Path
+
+from .. import __version__
+from .errors import ExportError, LlmstudioError
+from .project import Project
+
+# Anything that looks like a secret is blanked wherever it would appear (a key pasted into
+# a prompt or a URL): the record is meant to be published.
+_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|(?:api[_-]?key|token|secret)=[^\s&\"']+)",
+                     re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    return _SECRET.sub("[redacted]", text)
+
+
+@dataclass
+class Document:
+    """Blocks shared by the Markdown and HTML renderings: (kind, payload)."""
+
+    blocks: list[tuple[str, object]] = field(default_factory=list)
+
+    def h(self, level: int, text: str) -> None:
+        self.blocks.append(("h", (level, text)))
+
+    def p(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def pre(self, text: str) -> None:
+        self.blocks.append(("pre", text))
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence]) -> None:
+        self.blocks.append(("table", (list(headers), [list(map(_cell, r)) for r in rows])))
+
+    def image(self, path: Path, caption: str) -> None:
+        self.blocks.append(("image", (Path(path), caption)))
+
+    def items(self, pairs: Sequence[tuple[str, object]]) -> None:
+        self.blocks.append(("items", [(k, _cell(v)) for k, v in pairs]))
+
+    def markdown(self, base: Path | None = None) -> str:
+        """``base``: the folder the Markdown file goes to (images are linked from it)."""
+        out: list[str] = []
+        for kind, payload in self.blocks:
+            if kind == "h":
+                level, text = payload
+                out.append("#" * level + " " + _md_inline(text))
+            elif kind == "p":
+                out.append(_md_inline(payload))
+            elif kind == "pre":
+                fence = "````" if "```" in payload else "```"
+                out.append(f"{fence}text\n{payload}\n{fence}")
+            elif kind == "image":
+                path, caption = payload
+                target = _relative(path, base).as_posix().replace(" ", "%20").replace(")", "%29")
+                out.append(f"![{_md_inline(caption)}]({target})")
+            elif kind == "items":
+                out.append("\n".join(f"- **{_md_inline(k)}:** {_md_inline(v)}"
+                                     for k, v in payload))
+            elif kind == "table":
+                headers, rows = payload
+                lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |",
+                         "|" + "---|" * len(headers)]
+                lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
+                out.append("\n".join(lines))
+        return redact("\n\n".join(out) + "\n")
+
+    def html(self, title: str) -> str:
+        e = lambda s: html.escape(redact(str(s)), quote=True)  # noqa: E731
+        out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+               f"<title>{e(title)}</title>",
+               "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;"
+               "line-height:1.45}table{border-collapse:collapse}td,th{border:1px solid #999;"
+               "padding:.2em .5em;text-align:left;vertical-align:top}pre{background:#f4f4f4;"
+               "padding:.6em;white-space:pre-wrap}</style></head><body>"]
+        for kind, payload in self.blocks:
+            if kind == "h":
+                level, text = payload
+                out.append(f"<h{level}>{e(text)}</h{level}>")
+            elif kind == "p":
+                out.append(f"<p>{e(payload)}</p>")
+            elif kind == "pre":
+                out.append(f"<pre>{e(payload)}</pre>")
+            elif kind == "image":
+                path, caption = payload
+                out.append(f'<figure><img alt="{e(caption)}" src="{_data_uri(path)}">'
+                           f"<figcaption>{e(caption)}</figcaption></figure>")
+            elif kind == "items":
+                out.append("<ul>" + "".join(f"<li><b>{e(k)}:</b> {e(v)}</li>"
+                                            for k, v in payload) + "</ul>")
+            elif kind == "table":
+                headers, rows = payload
+                out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in headers)
+                           + "</tr>" + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r)
+                                               + "</tr>" for r in rows) + "</table>")
+        out.append("</body></html>")
+        return "\n".join(out) + "\n"
+
+
+def _relative(path: Path, base: Path | None) -> Path:
+    import os
+
+    if base is None:
+        return path
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve()))
+    except ValueError:  # another drive (Windows): the absolute path
+        return Path(path).resolve()
+
+
+def _data_uri(path: Path) -> str:
+    """The chart inside the page (a single HTML file is what gets sent around)."""
+    import base64
+
+    kind = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg",
+            ".jpeg": "image/jpeg"}[path.suffix.lower()]
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def check_charts(charts: Sequence[str | Path]) -> list[Path]:
+    """The chart files as paths; ExportError for one that is missing or no image."""
+    out = []
+    for chart in charts:
+        path = Path(chart)
+        if path.suffix.lower() not in (".png", ".svg", ".jpg", ".jpeg"):
+            raise ExportError(f"{path}: a chart is a .png, .svg or .jpg image")
+        if not path.is_file():
+            raise ExportError(f"{path}: no such chart file")
+        out.append(path)
+    return out
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "undefined" if math.isnan(value) else f"{value:.3f}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _md_inline(text: str) -> str:
+    # Keep the record's own text from turning into Markdown or raw HTML.
+    # Intraword underscores (sentiment_label) are not emphasis in CommonMark: left alone.
+    return re.sub(r"([\\`*\[\]<>|])", r"\\\1", str(text)).replace("\n", " ")
+
+
+def _md_cell(text: str) -> str:
+    return _md_inline(text)
+
+
+def _estimate(e) -> str:
+    if e is None:
+        return "-"
+    if e.value != e.value:
+        return "undefined"
+    ci = f" [{e.ci_low:.3f}, {e.ci_high:.3f}]" if e.ci_low is not None else ""
+    return f"{e.value:.3f}{ci}"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: int
+    task: str
+    backend: str
+    model: str
+    revision: str
+    endpoint: str
+    params: dict
+    prompt: list
+    text_column: str
+    status: str
+    created: str
+    finished: str
+    software: str
+    rows_total: int
+    rows_done: int
+    rows_failed: int
+    fingerprint: dict
+
+
+def run_records(project: Project) -> list[RunRecord]:
+    """Every run of the project, oldest first."""
+    out = []
+    for (run_id, task, params, backend, fp, column, status, total, created, finished,
+         software, prompt) in project.db.execute(
+            "SELECT id, task, params, backend, fingerprint, text_column, status, rows_total, "
+            "created, finished, software, prompt FROM runs ORDER BY id").fetchall():
+        fp = json.loads(fp or "{}")
+        done, failed = project.db.execute(
+            "SELECT COALESCE(SUM(output IS NOT NULL), 0), COALESCE(SUM(error IS NOT NULL), 0) "
+            "FROM annotations WHERE run_id = ?", (run_id,)).fetchone()
+        revision = next((str(fp[k]) for k in ("revision", "hash", "sha256", "file_hash",
+                                                 "commit") if fp.get(k)), "")
+        try:
+            messages = json.loads(prompt or "[]")
+        except ValueError:
+            messages = [{"role": "user", "content": prompt}]
+        out.append(RunRecord(run_id, task, backend, str(fp.get("model") or backend), revision,
+                             str(fp.get("endpoint") or ""), json.loads(params or "{}"),
+                             messages if isinstance(messages, list) else [], column or "",
+                             status, created or "", finished or "", software or "",
+                             int(total or 0), int(done), int(failed), fp))
+    return out
+
+
+def _model_words(r: RunRecord) -> str:
+    rev = f", revision {r.revision}" if r.revision else ""
+    where = f" at {r.endpoint}" if r.endpoint else ""
+    return f"{r.model} ({r.backend} backend{rev}{where})"
+
+
+def _codebook_text(params: dict) -> str:
+    book = params.get("codebook")
+    if not book:
+        return ""
+    lines = [f"codebook {book.get('name', '')!r}: "
+             f"{'multi-label' if book.get('multi_label') else 'single-label'}"
+             f"{', with a none option' if book.get('none_option') else ''}"]
+    for code in book.get("codes", []):
+        lines.append(f"- {code.get('name')}" + (f": {code['description']}"
+                                                 if code.get("description") else ""))
+        for key in ("include", "exclude"):
+            if code.get(key):
+                lines.append(f"  {key}: {code[key]}")
+        for ex in code.get("examples", []) or []:
+            lines.append(f"  example: {ex}")
+    return "\n".join(lines)
+
+
+@dataclass
+class AgreementRow:
+    codebook: str
+    reference: str
+    comparison: str
+    kind: str  # "coders" or "model"
+    result: object | None  # stats.Agreement
+    problem: str = ""
+
+
+def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0
+                   ) -> list[AgreementRow]:
+    """Coder vs coder and coder vs each comparable run, per codebook with human codes."""
+    from .stats import StatsError
+    from .validation import compare, sources
+
+    out = []
+    books = [b for (b,) in project.db.execute(
+        "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook")]
+    for name in books:
+        try:
+            book = project.codebook(name)
+        except LlmstudioError:
+            continue  # codes of a deleted codebook: nothing to compare them by
+        if book.multi_label:
+            continue  # compared one code at a time in the validation view; not here
+        found = sources(project, book)
+        coders = [s for s in found if s.kind == "coder"]
+        runs = [s for s in found if s.kind == "run"]
+        pairs = [(a, b, "coders") for a, b in combinations(coders, 2)]
+        pairs += [(c, r, "model") for c in coders for r in runs]
+        for ref, comp, kind in pairs:
+            try:
+                result, _ = compare(project, book, ref, comp, n_resamples=n_resamples,
+                                    seed=seed)
+                out.append(AgreementRow(name, ref.title, comp.title, kind, result))
+            except StatsError as exc:
+                out.append(AgreementRow(name, ref.title, comp.title, kind, None, str(exc)))
+    return out
+
+
+def read_bias_report(path: str | Path) -> dict:
+    """A ``report.json`` of ``llmstudio bias`` or ``probe`` as a dict; ExportError if not."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read the bias report ({exc.strerror or exc})") \
+            from None
+    except ValueError as exc:
+        raise ExportError(f"{path}: not a JSON bias report ({exc})") from None
+    if not isinstance(data, dict):
+        raise ExportError(f"{path}: not a bias report (expected a JSON object)")
+    return data
+
+
+def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
+                 charts: Sequence[str | Path] = (), n_resamples: int = 1000,
+                 seed: int = 0) -> Document:
+    """The methods record of ``project`` as a :class:`Document`. ``charts``: image files
+    (PNG/SVG, e.g. exported charts) shown in a section "Charts": linked from the Markdown,
+    embedded in the HTML."""
+    from . import human_codes
+    from .sampling import load_sample
+
+    bias = [(Path(p), read_bias_report(p)) for p in bias_reports]  # bad paths fail first
+    charts = check_charts(charts)
+    doc = Document()
+    rows = int(project.meta("rows", "0") or 0)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    doc.h(1, f"Methods record: {Path(project.path).name}")
+    doc.items([("project", Path(project.path).name), ("corpus rows", f"{rows:,}"),
+               ("text column", project.meta("text_column") or ""),
+               ("record made", now),
+               ("software", f"llmstudio {__version__}, Python {platform.python_version()}, "
+                            f"{_versions()}")])
+
+    runs = run_records(project)
+    doc.h(2, "Model runs")
+    if not runs:
+        doc.p("No model runs are stored in this project.")
+    for r in runs:
+        doc.h(3, f"Run {r.run_id}: {r.task} with {r.model}")
+        doc.items([("model", r.model), ("revision or file hash", r.revision or "not recorded"),
+                   ("backend", r.backend), ("endpoint host", r.endpoint or "none (local)"),
+                   ("task", r.task), ("text column", r.text_column),
+                   ("status", r.status), ("started", r.created), ("finished", r.finished or "-"),
+                   ("software", r.software),
+                   ("rows", f"{r.rows_done:,} done, {r.rows_failed:,} failed, of "
+                            f"{r.rows_total:,} asked ({rows:,} in the corpus)")])
+        settings = {k: v for k, v in r.fingerprint.items() if k not in ("model", "endpoint")}
+        params = {k: v for k, v in r.params.items() if k != "codebook"}
+        doc.p("Parameters:")
+        doc.pre(json.dumps({"task": params, "model": settings}, ensure_ascii=False, indent=2))
+        doc.p("Prompt (the messages sent for each text; {text} stands for the text):")
+        doc.pre("\n\n".join(f"[{m.get('role', '?')}]\n{m.get('content', '')}"
+                            for m in r.prompt if isinstance(m, dict)) or "(none stored)")
+        book = _codebook_text(r.params)
+        if book:
+            doc.p("Codebook:")
+            doc.pre(book)
+
+    doc.h(2, "Human coding")
+    books = [b for (b,) in project.db.execute(
+        "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook")]
+    if not books:
+        doc.p("No human codes are stored in this project.")
+    coder_counts: dict[str, dict[str, int]] = {}
+    for name in books:
+        doc.h(3, f"Codebook {name}")
+        try:
+            book = project.codebook(name)
+            doc.pre(_codebook_text({"codebook": book.to_dict()}))
+        except LlmstudioError:
+            doc.p("(the codebook is no longer in the project)")
+        counts = {}
+        for c in human_codes.current(project, name):
+            if c.coded:
+                counts[c.coder] = counts.get(c.coder, 0) + 1
+        coder_counts[name] = counts
+        doc.table(["coder", "rows coded"],
+                  [(coder, f"{counts.get(coder, 0):,}")
+                   for coder in human_codes.coders(project, name)])
+        sample = load_sample(project, name)
+        doc.p(f"Sample: {sample.kind} {sample.describe()}, rows to code stored in the project"
+              if sample else "Sample: none stored (coders coded any rows).")
+
+    agree = agreement_rows(project, n_resamples, seed) if books else []
+    doc.h(2, "Agreement")
+    if not agree:
+        doc.p("No agreement could be computed (it needs two coders, or a coder and a "
+              "comparable model run, of a single-label codebook).")
+    else:
+        doc.p(f"95% percentile bootstrap intervals, {n_resamples:,} resamples of rows, "
+              f"seed {seed}; rows coded by both sides only.")
+        doc.table(["codebook", "reference", "compared", "n", "percent agreement",
+                   "Cohen's kappa", "Krippendorff's alpha", "macro-F1"],
+                  [(a.codebook, a.reference, a.comparison,
+                    a.result.n if a.result else "-",
+                    _estimate(a.result.percent_agreement) if a.result else a.problem,
+                    _estimate(a.result.cohen_kappa) if a.result else "-",
+                    _estimate(a.result.krippendorff_alpha) if a.result else "-",
+                    _estimate(a.result.macro_f1) if a.result else "-") for a in agree])
+
+    doc.h(2, "Bias checks")
+    if not bias:
+        doc.p("No bias report was given. Bias checks (llmstudio bias, llmstudio probe) write "
+              "report.json to a folder; the project does not store them. Pass them with "
+              "--bias-report to include them here.")
+    for path, data in bias:
+        doc.h(3, f"Bias report {path}")
+        doc.items(_bias_items(data))
+
+    if charts:
+        doc.h(2, "Charts")
+        for chart in charts:
+            doc.image(chart, chart.stem.replace("_", " "))
+
+    doc.h(2, "Suggested methods paragraph")
+    doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias))
+    return doc
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for package in ("pandas", "numpy", "transformers", "openai", "vaderSentiment"):
+        try:
+            parts.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join(parts)
+
+
+_BIAS_KEYS = ("task", "model", "n", "rows_total", "rows_with_swaps", "rows_failed", "changed",
+              "changed_share", "changed_share_ci_low", "changed_share_ci_high",
+              "mean_difference", "ci_low", "ci_high", "test", "p_value", "score",
+              "score_definition", "bootstrap_resamples", "seed")
+
+
+_BIAS_SKIP = {"swap_list", "model_fingerprint", "changed_rows", "task_params"}
+
+
+def _bias_items(data: dict) -> list[tuple[str, object]]:
+    items: list[tuple[str, object]] = []
+    if isinstance(data.get("swap_list"), dict):
+        s = data["swap_list"]
+        items.append(("check", f"counterfactual swaps, list {s.get('name')} "
+                               f"({s.get('pairs')} pairs)"))
+    # The counterfactual report's keys in a reading order, then whatever else a report
+    # (a probe's: gender_gap, summary...) holds, nested values as short JSON.
+    keys = [k for k in _BIAS_KEYS if k in data]
+    keys += [k for k, v in data.items() if k not in keys and k not in _BIAS_SKIP and
+             (not isinstance(v, (dict, list)) or len(json.dumps(v, default=str)) <= 400)]
+    items += [(k, data[k]) for k in keys[:40]]
+    if isinstance(data.get("model_fingerprint"), dict):
+        fp = {k: v for k, v in data["model_fingerprint"].items()}
+        items.append(("model fingerprint", fp))
+    return items
+
+
+def suggested_paragraph(project: Project, runs: list[RunRecord],
+                        coder_counts: dict[str, dict[str, int]], agree: list[AgreementRow],
+                        bias: list[tuple[Path, dict]]) -> str:
+    """Plain prose naming the model, task, n and agreement with its CI."""
+    rows = int(project.meta("rows", "0") or 0)
+    parts = []
+    shown = [r for r in runs if r.status == "done"] or runs
+    for r in shown:
+        rev = f" (revision {r.revision})" if r.revision else ""
+        where = f", served at {r.endpoint}," if r.endpoint else ""
+        parts.append(f"We annotated {r.rows_done:,} of {rows:,} texts for {r.task} with "
+                     f"{r.model}{rev} through the {r.backend} backend{where} in {r.software} "
+                     f"(run {r.run_id}, {r.finished[:10] or r.created[:10]}; "
+                     f"{r.rows_failed:,} text{'' if r.rows_failed == 1 else 's'} failed).")
+    for book, counts in coder_counts.items():
+        if counts:
+            who = ", ".join(f"{c} ({n:,} texts)" for c, n in counts.items())
+            parts.append(f"{len(counts)} human coder{'s' if len(counts) > 1 else ''} coded "
+                         f"texts with the codebook {book!r}: {who}.")
+    for a in agree:
+        if a.result is None or a.result.cohen_kappa is None:
+            continue
+        k = a.result.cohen_kappa
+        if k.value != k.value:
+            continue
+        ci = f" (95% CI {k.ci_low:.2f} to {k.ci_high:.2f})" if k.ci_low is not None else ""
+        parts.append(f"Agreement between {a.reference} and {a.comparison} on {a.result.n:,} texts: "
+                     f"Cohen's kappa = {k.value:.2f}{ci}, percent agreement = "
+                     f"{a.result.percent_agreement.value:.2f}.")
+    for path, data in bias:
+        if "changed_share" in data and data.get("changed_share") is not None:
+            parts.append(f"In a counterfactual check ({path.parent.name or path.name}), the "
+                         f"label changed for {data['changed_share']:.1%} of "
+                         f"{data.get('n', 0):,} texts when only the swapped words changed.")
+    if not parts:
+        return "No model runs or human codes are stored yet."
+    return " ".join(parts)
+
+
+def write_methods(project: Project, path: str | Path, *,
+                  bias_reports: Sequence[str | Path] = (), charts: Sequence[str | Path] = (),
+                  n_resamples: int = 1000, seed: int = 0) -> Path:
+    """Write the methods record to ``path``: Markdown (.md) or HTML (.html/.htm)."""
+    from .atomic import write_text
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".md", ".markdown", ".html", ".htm"):
+        raise ExportError(f"{path}: a methods record is .md (Markdown) or .html, not "
+                          f"{suffix or '(no extension)'!r}")
+    doc = build_record(project, bias_reports=bias_reports, charts=charts,
+                       n_resamples=n_resamples, seed=seed)
+    text = doc.html(f"Methods record: {Path(project.path).name}") \
+        if suffix in (".html", ".htm") else doc.markdown(path.parent)
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    return path

@@ -1,0 +1,195 @@
+"""The methods record: every field the issue asks for appears, in Markdown and in HTML,
+and nothing secret or unescaped gets in."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+from annotated_project import make_project
+
+from llmstudio.core.errors import ExportError
+from llmstudio.core.methods import build_record, redact, write_methods
+from llmstudio.core.project import Project
+from llmstudio.core.sampling import load_sample
+from llmstudio.core.validation import Source, compare
+
+BIAS = {"n": 40, "changed": 3, "changed_share": 0.075, "changed_share_ci_low": 0.02,
+        "changed_share_ci_high": 0.15, "mean_difference": -0.012, "ci_low": -0.03,
+        "ci_high": 0.004, "p_value": 0.21, "test": "Wilcoxon signed-rank",
+        "task": "sentiment", "model": "lexicon",
+        "swap_list": {"name": "gender", "pairs": 57, "source": "builtin", "note": ""}}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("methods")
+    path = make_project(folder)
+    with Project.open(path) as p:
+        # A key pasted into a prompt by mistake must never reach a published record.
+        p.db.execute("UPDATE runs SET prompt = ? WHERE id = 1", (json.dumps(
+            [{"role": "user", "content": "<b>Rate</b> {text} sk-secretKEY1234567890"}]),))
+        p.db.commit()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def bias_report(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bias") / "report.json"
+    path.write_text(json.dumps(BIAS), "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def texts(project, bias_report, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    md = write_methods(project, out / "methods.md", bias_reports=[bias_report],
+                       n_resamples=200).read_text("utf-8")
+    page = write_methods(project, out / "methods.html", bias_reports=[bias_report],
+                         n_resamples=200).read_text("utf-8")
+    plain = re.sub(r"[ \t]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    return md, page, plain
+
+
+def _unescaped_md(md: str) -> str:
+    return re.sub(r"\\([\\`*\[\]<>|])", r"\1", md.replace("**", ""))
+
+
+def fields(project) -> list[str]:
+    """Every value the record must hold, from the project itself."""
+    out = []
+    for (run_id, task, params, backend, fp, status, created, finished, software,
+         total) in project.db.execute(
+            "SELECT id, task, params, backend, fingerprint, status, created, finished, "
+            "software, rows_total FROM runs"):
+        fp = json.loads(fp)
+        out += [f"Run {run_id}: {task} with {fp['model']}", f"model: {fp['model']}",
+                f"revision or file hash: {fp['revision']}", f"backend: {backend}",
+                f"task: {task}", f"status: {status}", f"started: {created}",
+                f"finished: {finished}", f"software: {software}",
+                f"rows: {total:,} done, 0 failed", "endpoint host: none (local)"]
+        out += json.loads(params)["labels"]
+    return out
+
+
+def test_every_run_field_appears_in_both(project, texts):
+    md, page, plain = texts
+    for text in (_unescaped_md(md), plain):
+        for value in fields(project):
+            assert value in text, value
+        assert "[system]" in text and "You classify the sentiment" in text  # full prompt
+        assert "Rate" in text
+        assert '"prompt_version": 1' in text or "&quot;prompt_version&quot;" in text
+        assert "thresholds" in text  # model parameters
+        assert "none (local)" in text  # endpoint host: a local model has none
+        assert "pandas " in text and "Python " in text  # software versions
+
+
+def test_human_coding_sample_and_agreement_with_cis(project, texts):
+    md, _, plain = texts
+
+    book = project.codebook("sentiment")
+    ana, bo = Source("coder", "ana", "ana (coder)"), Source("coder", "bo", "bo (coder)")
+    result, _ = compare(project, book, ana, bo, n_resamples=200)
+    kappa = result.cohen_kappa
+    run = Source("run", "2", "run 2: sentiment by lexicon (done)")
+    model, _ = compare(project, book, ana, run, n_resamples=200)
+    sample = load_sample(project, "sentiment")
+    for text in (_unescaped_md(md), plain):
+        assert "| ana | 5 |" in md and "| bo | 5 |" in md
+        assert sample.describe() in text
+        assert "the text is favourable" in text  # the codebook's definitions
+        assert f"{kappa.value:.3f} [{kappa.ci_low:.3f}, {kappa.ci_high:.3f}]" in text
+        mk = model.cohen_kappa
+        assert f"{mk.value:.3f} [{mk.ci_low:.3f}, {mk.ci_high:.3f}]" in text
+        assert "run 2: sentiment by lexicon (done)" in text
+        assert "run 1: sentiment by lexicon (done)" in text
+        assert "200 resamples" in text
+
+
+def test_bias_report_and_suggested_paragraph(project, texts, bias_report):
+    md, _, plain = texts
+    for text in (_unescaped_md(md), plain):
+        assert str(bias_report) in text
+        assert "gender" in text and "Wilcoxon signed-rank" in text and "0.075" in text
+        paragraph = text.split("Suggested methods paragraph", 1)[1]
+        assert "vader" in paragraph and "sentiment" in paragraph
+        assert "6 of 6 texts" in paragraph
+        assert "Cohen's kappa =" in paragraph and "95% CI" in paragraph
+        assert "7.5%" in paragraph
+
+
+def test_no_key_and_everything_escaped(texts):
+    md, page, _ = texts
+    for text in (md, page):
+        assert "sk-secretKEY" not in text and "[redacted]" in text
+    assert "<b>Rate</b>" not in page and "&lt;b&gt;Rate&lt;/b&gt;" in page
+    assert page.count("<b>") == page.count("</b>")  # only the record's own bold labels
+    assert redact("key api_key=abc123 and sk-abcdefghijkl") == \
+        "key [redacted] and [redacted]"
+
+
+def test_without_codes_or_bias_it_says_so(tmp_path):
+    from llmstudio.core.corpus import read_table
+
+    (tmp_path / "c.csv").write_text("text\nhello\n", "utf-8")
+    with Project.create(tmp_path / "e.llmstudio", read_table(tmp_path / "c.csv")) as p:
+        md = build_record(p).markdown()
+    assert "No model runs are stored" in md and "No human codes" in md
+    assert "the project does not store them" in md
+
+
+def test_bad_bias_report_and_suffix_are_refused(project, tmp_path):
+    (tmp_path / "bad.json").write_text("[1, 2]", "utf-8")
+    with pytest.raises(ExportError, match="not a bias report"):
+        write_methods(project, tmp_path / "m.md", bias_reports=[tmp_path / "bad.json"])
+    with pytest.raises(ExportError, match="cannot read"):
+        write_methods(project, tmp_path / "m.md", bias_reports=[tmp_path / "none.json"])
+    with pytest.raises(ExportError, match=".md"):
+        write_methods(project, tmp_path / "m.txt")
+    assert not (tmp_path / "m.md").exists()
+
+
+def test_failed_rows_and_an_api_endpoint_are_recorded(tmp_path):
+    from llmstudio.core.annotated import annotated_table
+
+    with Project.open(make_project(tmp_path)) as p:
+        p.db.execute("UPDATE annotations SET output = NULL, error = 'HTTP 500 after 3 tries' "
+                     "WHERE run_id = 2 AND row_id = 1")
+        fp = json.loads(p.db.execute("SELECT fingerprint FROM runs WHERE id = 2").fetchone()[0])
+        fp.update(endpoint="api.example.org", model="gpt-test")
+        p.db.execute("UPDATE runs SET fingerprint = ?, backend = 'openai' WHERE id = 2",
+                     (json.dumps(fp),))
+        p.db.commit()
+        md = _unescaped_md(build_record(p, n_resamples=0).markdown())
+        frame, _ = annotated_table(p)
+    assert "rows: 5 done, 1 failed, of 6 asked" in md
+    assert "endpoint host: api.example.org" in md and "backend: openai" in md
+    assert "served at api.example.org" in md and "1 text failed" in md
+    assert frame["sentiment_error"].iloc[1] == "HTTP 500 after 3 tries"
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def test_charts_are_linked_from_markdown_and_embedded_in_html(project, tmp_path):
+    import base64
+
+    chart = tmp_path / "charts" / "sentiment_by_party.png"
+    chart.parent.mkdir()
+    chart.write_bytes(PNG)
+    md = write_methods(project, tmp_path / "m.md", charts=[chart],
+                       n_resamples=0).read_text("utf-8")
+    assert "## Charts" in md and "![sentiment by party](charts/sentiment_by_party.png)" in md
+    page = write_methods(project, tmp_path / "m.html", charts=[chart],
+                         n_resamples=0).read_text("utf-8")
+    assert f'src="data:image/png;base64,{base64.b64encode(PNG).decode()}"' in page
+    assert "<figcaption>sentiment by party</figcaption>" in page
+    with pytest.raises(ExportError, match="no such chart"):
+        write_methods(project, tmp_path / "x.md", charts=[tmp_path / "none.png"])
+    with pytest.raises(ExportError, match="is a .png"):
+        write_methods(project, tmp_path / "x.md", charts=[tmp_path / "m.md"])
+    assert not (tmp_path / "x.md").exists()
