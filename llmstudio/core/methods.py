@@ -29,6 +29,8 @@ from .project import Project
 
 # Anything that looks like a secret is blanked wherever it would appear (a key pasted into
 # a prompt or a URL): the record is meant to be published.
+# Backends that score a text directly: they never read the run's (stored) prompt.
+DIRECT_BACKENDS = ("lexicon", "builtin")
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|(?:api[_-]?key|token|secret)=[^\s&\"']+)",
                      re.IGNORECASE)
 
@@ -346,7 +348,13 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
         params = {k: v for k, v in r.params.items() if k != "codebook"}
         doc.p("Parameters:")
         doc.pre(json.dumps({"task": params, "model": settings}, ensure_ascii=False, indent=2))
-        doc.p("Prompt (the messages sent for each text; {text} stands for the text):")
+        if r.backend in DIRECT_BACKENDS:
+            # The run stores the prompt a generative model would get; these never read it.
+            doc.p(f"Prompt: not sent. The {r.backend} model scores each text directly; a "
+                  "generative model given this task would get these messages ({text} "
+                  "stands for the text):")
+        else:
+            doc.p("Prompt (the messages sent for each text; {text} stands for the text):")
         doc.pre("\n\n".join(f"[{m.get('role', '?')}]\n{m.get('content', '')}"
                             for m in r.prompt if isinstance(m, dict)) or "(none stored)")
         book = _codebook_text(r.params)

@@ -80,6 +80,7 @@ def test_every_run_field_appears_in_both(project, texts):
         for value in fields(project):
             assert value in text, value
         assert "[system]" in text and "You classify the sentiment" in text  # full prompt
+        assert "Prompt: not sent. The lexicon model scores each text directly" in text
         assert "Rate" in text
         assert '"prompt_version": 1' in text or "&quot;prompt_version&quot;" in text
         assert "thresholds" in text  # model parameters
