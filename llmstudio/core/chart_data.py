@@ -15,6 +15,7 @@ import pandas as pd
 from .stats.intervals import t_interval, wilson
 
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}  # weeks start on Monday
+SNIFF_ROWS = 2000  # what kind a column is, judged from its first values (a million rows)
 
 
 def labels_of(values: pd.Series) -> pd.Series:
@@ -34,7 +35,7 @@ def numbers_of(values: pd.Series) -> pd.Series:
 
 def is_numeric(values: pd.Series, min_share: float = 0.9) -> bool:
     """Whether most non-missing values are numbers with more than a few distinct values."""
-    present = labels_of(values)
+    present = labels_of(pd.Series(values).dropna().head(SNIFF_ROWS * 5)).head(SNIFF_ROWS)
     if present.empty:
         return False
     numbers = pd.to_numeric(present, errors="coerce")
@@ -43,6 +44,9 @@ def is_numeric(values: pd.Series, min_share: float = 0.9) -> bool:
 
 def dates_of(values: pd.Series) -> pd.Series:
     """Values parsed as dates (unparsable and missing dropped)."""
+    values = pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):  # parsed already
+        return values[values.notna()]
     present = labels_of(values)
     if present.empty:
         return pd.Series(dtype="datetime64[ns]")
@@ -52,7 +56,10 @@ def dates_of(values: pd.Series) -> pd.Series:
 
 def is_date_like(values: pd.Series, min_share: float = 0.9) -> bool:
     """Whether most non-missing values parse as dates (and are not plain numbers)."""
-    present = labels_of(values)
+    values = pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return True
+    present = labels_of(values.dropna().head(SNIFF_ROWS * 5)).head(SNIFF_ROWS)
     if present.empty or pd.to_numeric(present, errors="coerce").notna().mean() > 0.5:
         return False
     return len(dates_of(present)) >= min_share * len(present)
@@ -145,7 +152,7 @@ def over_time(values: pd.Series, dates: pd.Series, freq: str = "month",
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame({"value": data, "when": when})
     records = []
-    for period, part in frame.groupby(pd.Grouper(key="when", freq=rule)):
+    for period, part in frame.groupby(pd.Grouper(key="when", freq=rule, label="left", closed="left")):
         n = len(part)
         if label is not None:
             hit = part[part["value"] == label]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .chart_export import PNG_WIDTH, export_png
+
 BLUE, ORANGE, GREEN, VERMILION, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#777777"
-PNG_WIDTH = 1800  # 6 inches at 300 dpi
 
 
 class CounterfactualChart:
@@ -128,18 +129,13 @@ class CounterfactualChart:
 
     def save_png(self, path: str | Path, width: int = PNG_WIDTH) -> Path:
         """The chart as a PNG ``width`` pixels wide (1800: 6 inches at 300 dpi)."""
-        from pyqtgraph.exporters import ImageExporter
-
         # A figure's proportions (about 16:9), not the window's strip: drawn at that size for
         # the export, then given back to the window's layout.
         widget = self.widget
         old = widget.size()
         widget.resize(1000, 560)
         try:
-            exporter = ImageExporter(widget.scene())
-            exporter.parameters()["width"] = width
-            path = Path(path)
-            exporter.export(str(path))
+            path = export_png(widget.scene(), path, width)
         finally:
             widget.resize(old)
         return path

@@ -22,6 +22,7 @@ from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
 from .coding_panel import install as install_coding
+from .charts_panel import install as install_charts
 from .bias_view import BiasChecks
 from .review import Review
 from .corpus_model import CorpusTableModel
@@ -241,6 +242,8 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.review.act_learn)
         self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)
         analyse.addAction(self.bias.act_open)
+        self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)
+        view.addAction(self.charts.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         help_menu = self.menuBar().addMenu("&Help")
@@ -350,6 +353,7 @@ class MainWindow(QMainWindow):
         self.coding.act_open.setEnabled(has)
         self.review.set_enabled(has)
         self.bias.act_open.setEnabled(has)
+        self.charts.act_open.setEnabled(has)
 
     def _update_counts(self) -> None:
         if self.corpus is None:

@@ -1,0 +1,686 @@
+"""View › Charts (Ctrl+Shift+C): a dock with one chart of the table's columns, kept up to
+date while a model's results arrive.
+
+The numbers come from ``core.chart_data`` (no Qt); this module draws them with pyqtgraph
+items made once and updated with ``setData``. Every bar, point and heatmap cell knows its
+rows: a click shows them in the table (``window.show_rows``), hovering says n and values.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+
+from ..core import chart_data as cd
+from ..core.human_codes import coder_columns
+from .chart_export import PNG_WIDTH, export_png, export_svg
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000"]  # Okabe-Ito: told apart by colour-blind readers
+REDRAW_MS = 300  # results arrive in batches, several a second: one redraw per 300 ms
+
+LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS, TIME_SHARE, TIME_MEAN, CONFUSION = range(7)
+KINDS = ["Labels: how many of each", "Scores: histogram", "Labels by group (share, 95% CI)",
+         "Mean score by group (95% CI)", "Over time: share of a label (95% CI)",
+         "Over time: mean score (95% CI)", "Two columns compared (confusion table)"]
+
+
+class ChartsPanel(QWidget):
+    """The chart controls, the plot and its export buttons."""
+
+    def __init__(self, window):
+        import pyqtgraph as pg
+
+        super().__init__()
+        self.window = window
+        self.hits: list[tuple] = []
+        self.data = pd.DataFrame()  # what the chart shows now (chart_data's frame)
+        self._human = pd.DataFrame()  # coders' codes by row id, read on refresh
+        self._kinds: tuple = ([], [], [], [])  # the columns each picker may offer
+        self._dates: dict = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+
+        self.kind = QComboBox()
+        self.kind.addItems(KINDS)
+        self.column = QComboBox()
+        self.second = QComboBox()  # the group, date or second column
+        self.label = QComboBox()   # the label whose share is followed over time
+        self.freq = QComboBox()
+        self.freq.addItems(list(cd.FREQS))
+        self.freq.setCurrentText("month")
+        self.second_name = QLabel("by")
+        self.label_name = QLabel("label")
+        self.freq_name = QLabel("per")
+        for combo in (self.column, self.second):
+            combo.setMinimumContentsLength(12)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("title (automatic)")
+        self.x_title = QLineEdit()
+        self.x_title.setPlaceholderText("x axis (automatic)")
+        self.y_title = QLineEdit()
+        self.y_title.setPlaceholderText("y axis (automatic)")
+        self.png_button = QPushButton("Save PNG…")
+        self.png_button.setToolTip(f"A {PNG_WIDTH} pixel wide image: 300 dpi at 6 inches")
+        self.svg_button = QPushButton("Save SVG…")
+        self.svg_button.setToolTip("A vector drawing for papers and editing")
+        self.png_button.clicked.connect(lambda: self.ask_export("png"))
+        self.svg_button.clicked.connect(lambda: self.ask_export("svg"))
+
+        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setMinimumHeight(260)
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.showGrid(y=True, alpha=0.2)
+        self.plot.setContentsMargins(4, 4, 8, 10)  # the x axis title sits 5 px below its axis
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.bars = [pg.BarGraphItem(x=[], height=[], width=0.8, brush=c, pen="w", name="")
+                     for c in PALETTE]
+        for bar in self.bars:
+            self.plot.addItem(bar)
+        self.errors = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), top=np.zeros(0),
+                                      bottom=np.zeros(0), beam=0.15, pen=pg.mkPen("#333", width=1.5))
+        self.plot.addItem(self.errors)
+        clear = pg.mkPen((0, 0, 0, 0))  # the band's edges: a fill needs drawn curves
+        self.band_low = pg.PlotDataItem([], [], pen=clear)
+        self.band_high = pg.PlotDataItem([], [], pen=clear)
+        self.band = pg.FillBetweenItem(self.band_low, self.band_high, brush=pg.mkBrush(0, 114, 178, 50))
+        self.plot.addItem(self.band, ignoreBounds=True)  # the range: see _draw_time
+        self.line = pg.PlotDataItem([], [], pen=pg.mkPen(PALETTE[0], width=2), symbol="o",
+                                    symbolSize=7, symbolBrush=PALETTE[0], symbolPen="w",
+                                    connect="finite")
+        self.plot.addItem(self.line)
+        self.image = pg.ImageItem()
+        self.image.setColorMap(pg.ColorMap([0.0, 1.0], ["#f2f2f2", PALETTE[0]]))
+        self.plot.addItem(self.image)
+        self.cell_texts: list = []  # one TextItem per heatmap cell, reused
+        self.bar_texts: list = []   # n above each bar, reused
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)  # no "(x0.001)" on shares
+        self.legend = self.plot.addLegend(offset=(10, 5), labelTextSize="9pt")
+        # Scaled with the rest in a 1800 px export (a legend that ignores transformations
+        # comes out a quarter of the size of every other text).
+        self.legend.setFlag(self.legend.GraphicsItemFlag.ItemIgnoresTransformations, False)
+        self.hover = pg.TextItem("", color="#111", fill=pg.mkBrush(255, 255, 240, 230),
+                                 border=pg.mkPen("#999"), anchor=(0, 1))
+        self.hover.setZValue(100)
+        self.hover.hide()
+        self.plot.addItem(self.hover, ignoreBounds=True)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #555;")
+        scene = self.plot_widget.scene()
+        scene.sigMouseClicked.connect(self._on_click)
+        scene.sigMouseMoved.connect(self._on_move)
+
+        pickers = QHBoxLayout()
+        pickers.addWidget(self.kind)
+        pickers.addWidget(QLabel("of"))
+        pickers.addWidget(self.column, 1)
+        for w in (self.second_name, self.second, self.label_name, self.label, self.freq_name,
+                  self.freq):
+            pickers.addWidget(w)
+        names = QHBoxLayout()
+        for w, stretch in ((QLabel("Title"), 0), (self.title, 2), (QLabel("x"), 0), (self.x_title, 1),
+                           (QLabel("y"), 0), (self.y_title, 1), (self.png_button, 0),
+                           (self.svg_button, 0)):
+            names.addWidget(w, stretch)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.addLayout(pickers)
+        lay.addLayout(names)
+        lay.addWidget(self.plot_widget, 1)
+        lay.addWidget(self.note)
+
+        self.kind.currentIndexChanged.connect(self._on_kind)
+        for combo in (self.column, self.second, self.label, self.freq):
+            combo.currentIndexChanged.connect(self.schedule)
+        self.column.currentIndexChanged.connect(self._fill_labels)
+        self.column.currentIndexChanged.connect(self._refill_second)
+        for edit in (self.title, self.x_title, self.y_title):
+            edit.textChanged.connect(self._apply_titles)
+        self._auto = ("", "", "")
+        self._on_kind()
+
+    # -- columns ----------------------------------------------------------------------
+
+    def _read_human(self) -> None:
+        """The human coders' codes, ``human_<codebook>_<coder>`` (as exports name them)."""
+        self._human = pd.DataFrame()
+        project = self.window.project
+        if project is not None:
+            try:
+                self._human = coder_columns(project)
+            except Exception:  # a project being saved elsewhere: no coder columns this time
+                self._human = pd.DataFrame()
+
+    def values(self, name: str) -> pd.Series:
+        """A column of the table (a run's result, a coder's codes or the corpus's own)
+        by row id."""
+        w = self.window
+        if name in w.model.result_names:
+            return pd.Series(w.model.result(name))
+        if name in self._human.columns:
+            column = self._human[name]
+            return pd.Series(column.to_numpy(dtype=object), index=np.arange(len(column)))
+        column = w.corpus.frame[name]
+        return pd.Series(column.to_numpy(), index=np.arange(len(column)))
+
+    def dates(self, name: str) -> pd.Series:
+        """A corpus column parsed as dates, once per corpus (parsing a million is slow)."""
+        key = (id(self.window.corpus.frame), name)
+        if key not in self._dates:
+            self._dates = {key: cd.dates_of(self.values(name))}  # one column kept
+        return self._dates[key]
+
+    def _columns(self) -> tuple[list[str], list[str], list[str], list[str]]:
+        """(label columns, numeric columns, group columns, date columns) of the table."""
+        w = self.window
+        if w.corpus is None:
+            return [], [], [], []
+        results = [n for n in w.model.result_names if not n.endswith("_error")
+                   and not n.rsplit("_", 1)[0].endswith("error")]
+        frame = w.corpus.frame
+        meta = [str(c) for c in frame.columns if str(c) != w.corpus.text_column]
+        self._read_human()
+        results += [str(c) for c in self._human.columns]
+        labels, numeric = [], []
+        for name in results:
+            (numeric if cd.is_numeric(self.values(name)) else labels).append(name)
+        groups, dates = [], []
+        for name in meta:
+            column = frame[name]
+            if cd.is_date_like(column):
+                dates.append(name)
+            elif cd.is_numeric(column):
+                numeric.append(name)
+            elif column.nunique() <= 40:
+                groups.append(name)
+        return labels + groups, numeric, groups, dates
+
+    @staticmethod
+    def _refill(combo: QComboBox, names: list[str], prefer: int = 0) -> None:
+        current = combo.currentText()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItems(names)
+        if current in names:
+            combo.setCurrentText(current)
+        elif names:
+            combo.setCurrentIndex(min(prefer, len(names) - 1))
+        combo.blockSignals(False)
+
+    def refresh_columns(self) -> None:
+        """Offer the table's columns that fit the chart chosen."""
+        self._kinds = labels, numeric, groups, dates = self._columns()
+        kind = self.kind.currentIndex()
+        first = numeric if kind in (HISTOGRAM, GROUP_MEANS, TIME_MEAN) else labels
+        self._refill(self.column, first)
+        self._refill_second()
+        self._fill_labels()
+
+    def _refill_second(self) -> None:
+        """The second column: any but the first (a column against itself says nothing)."""
+        labels, _numeric, groups, dates = self._kinds
+        kind = self.kind.currentIndex()
+        if kind in (GROUP_SHARES, GROUP_MEANS):
+            self._refill(self.second, [g for g in groups if g != self.column.currentText()])
+        elif kind in (TIME_SHARE, TIME_MEAN):
+            self._refill(self.second, dates)
+        elif kind == CONFUSION:
+            self._refill(self.second, [n for n in labels if n != self.column.currentText()])
+
+    def _fill_labels(self) -> None:
+        if self.kind.currentIndex() != TIME_SHARE or not self.column.currentText():
+            return
+        counts = cd.label_counts(self.values(self.column.currentText()))
+        self._refill(self.label, list(counts["label"]))
+
+    def _on_kind(self) -> None:
+        kind = self.kind.currentIndex()
+        second = {GROUP_SHARES: "by", GROUP_MEANS: "by", TIME_SHARE: "date",
+                  TIME_MEAN: "date", CONFUSION: "against"}.get(kind)
+        self.second_name.setText(second or "")
+        for w in (self.second_name, self.second):
+            w.setVisible(second is not None)
+        for w in (self.label_name, self.label):
+            w.setVisible(kind == TIME_SHARE)
+        for w in (self.freq_name, self.freq):
+            w.setVisible(kind in (TIME_SHARE, TIME_MEAN))
+        if self.window.corpus is not None:
+            self.refresh_columns()
+        self.redraw()
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def schedule(self, *_) -> None:
+        """Redraw soon (many result batches in a row make one redraw)."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def on_results(self, _rows=None) -> None:
+        if self.isVisible():
+            self.schedule()
+
+    def _clear(self) -> None:
+        for bar in self.bars:
+            bar.setOpts(x=[], height=[], width=0.8, y0=0, brushes=None)
+            bar.hide()
+        self.errors.setData(x=np.zeros(0), y=np.zeros(0), top=np.zeros(0), bottom=np.zeros(0))
+        self.line.setData([], [])
+        self.band_low.setData([], [])
+        self.band_high.setData([], [])
+        self.image.clear()
+        self.image.hide()
+        for t in self.cell_texts + self.bar_texts:
+            t.hide()
+        self.legend.clear()
+        self.hover.hide()
+        self.hits = []
+        self.data = pd.DataFrame()
+        self._yrange = None  # set by a chart whose range is not its items' bounds
+        self.plot.showGrid(y=True, alpha=0.2)
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).setTicks(None)
+        self.plot.getAxis("bottom").setHeight(None)
+        self.plot.getAxis("left").setWidth(None)
+        self.legend.setColumnCount(1)
+
+    def redraw(self) -> None:
+        """Draw the chart chosen from the table's current values."""
+        started = time.perf_counter()
+        try:
+            self._redraw()
+        finally:
+            # A chart of a million rows takes about a second: while a job runs, wait five
+            # times as long as the last redraw took, so the window keeps answering.
+            took = time.perf_counter() - started
+            self._timer.setInterval(max(REDRAW_MS, min(10_000, int(5000 * took))))
+
+    def _redraw(self) -> None:
+        self._timer.stop()
+        self._clear()
+        w = self.window
+        if self.column.currentText().startswith("human_") or self.second.currentText().startswith("human_"):
+            self._read_human()  # a coder may have coded more rows since
+        column, second = self.column.currentText(), self.second.currentText()
+        kind = self.kind.currentIndex()
+        if w.corpus is None or not column or (kind >= GROUP_SHARES and not second):
+            need = {TIME_SHARE: "a date column", TIME_MEAN: "a date column"}.get(kind, "columns")
+            self.note.setText(f"Nothing to chart yet: this chart needs {need} "
+                              "(run a model for label and score columns).")
+            self._set_auto("", "", "")
+            return
+        draw = {LABELS: self._draw_labels, HISTOGRAM: self._draw_histogram,
+                GROUP_SHARES: self._draw_group_shares, GROUP_MEANS: self._draw_group_means,
+                TIME_SHARE: self._draw_time, TIME_MEAN: self._draw_time,
+                CONFUSION: self._draw_confusion}[kind]
+        draw(column, second)
+        self.plot.enableAutoRange()
+        if kind in (LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS) and self.hits:
+            # room above the tallest bar for its count, the whiskers and the legend
+            top = max(h[3] for h in self.hits)
+            low = min(0.0, min(h[2] for h in self.hits))
+            if kind == GROUP_MEANS and self.data["ci_high"].notna().any():
+                top = max(top, float(self.data["ci_high"].max()))
+                low = min(low, float(self.data["ci_low"].min()))
+            top *= 1.3 if kind == GROUP_SHARES else 1.12
+            self.plot.setYRange(low - 0.06 * (top - low), top, padding=0)
+        elif self._yrange is not None:
+            self.plot.setYRange(*self._yrange, padding=0.06)
+
+    def _bar_text(self, i: int, x: float, y: float, text: str):
+        import pyqtgraph as pg
+
+        while len(self.bar_texts) <= i:
+            item = pg.TextItem("", color="#333", anchor=(0.5, 1))
+            self.plot.addItem(item)
+            self.bar_texts.append(item)
+        item = self.bar_texts[i]
+        item.setText(text)
+        item.setPos(x, y)
+        item.show()
+
+    def _ticks(self, names: list[str], side: str = "bottom") -> None:
+        self.plot.getAxis(side).setTicks([[(i, n) for i, n in enumerate(names)]])
+
+    def _draw_labels(self, column: str, _second: str) -> None:
+        data = cd.label_counts(self.values(column))
+        self.data = data
+        x = np.arange(len(data), dtype=float)
+        n = data["n"].to_numpy(dtype=float)
+        bar = self.bars[0]
+        bar.setOpts(x=x, height=n, width=0.7, y0=0,
+                    brushes=[PALETTE[i % len(PALETTE)] for i in range(len(data))])
+        bar.show()
+        self._ticks(list(data["label"]))
+        total = int(n.sum())
+        for i, row in data.iterrows():
+            self._bar_text(i, x[i], row["n"], f"{row['n']:,} ({row['share']:.0%})")
+            self.hits.append((x[i] - 0.35, x[i] + 0.35, 0, row["n"], row["rows"],
+                              f"{column} = {row['label']}",
+                              f"{column} = {row['label']}\nn = {row['n']:,} of {total:,}\n"
+                              f"share {row['share']:.1%} (95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%})"))
+        self.note.setText(f"{total:,} rows with a value in {column}. Click a bar to see its rows.")
+        self._set_auto(f"{column}: how many rows of each", column, "rows")
+
+    def _draw_histogram(self, column: str, _second: str) -> None:
+        data = cd.histogram(self.values(column))
+        self.data = data
+        if data.empty:
+            self.note.setText(f"No numbers in {column} yet.")
+            self._set_auto(column, column, "rows")
+            return
+        left, right = data["left"].to_numpy(float), data["right"].to_numpy(float)
+        centre, width = (left + right) / 2, (right - left)
+        self.bars[0].setOpts(x=centre, height=data["n"].to_numpy(float), width=width * 0.95,
+                             y0=0, brushes=None, brush=PALETTE[0])
+        self.bars[0].show()
+        for i, row in data.iterrows():
+            self.hits.append((row["left"], row["right"], 0, max(row["n"], 0), row["rows"],
+                              f"{column} from {row['left']:.3g} to {row['right']:.3g}",
+                              f"{column} {row['left']:.3g} to {row['right']:.3g}\nn = {row['n']:,}"))
+        values = cd.numbers_of(self.values(column))
+        self.note.setText(f"{len(values):,} rows; mean {values.mean():.3f}, median "
+                          f"{values.median():.3f}. Click a bar to see its rows.")
+        self._set_auto(f"Distribution of {column}", column, "rows")
+
+    def _draw_group_shares(self, column: str, by: str) -> None:
+        data = cd.group_shares(self.values(column), self.values(by))
+        self.data = data
+        groups = list(dict.fromkeys(data["group"]))
+        labels = list(dict.fromkeys(data["label"]))
+        if len(labels) > len(self.bars):
+            top = set(cd.label_counts(self.values(column))["label"][:len(self.bars)])
+            labels = [x for x in labels if x in top]
+        width = 0.8 / max(1, len(labels))
+        ex, ey, etop, ebottom = [], [], [], []
+        for j, label in enumerate(labels):
+            part = data[data["label"] == label]
+            x = np.array([groups.index(g) for g in part["group"]], float) - 0.4 + width * (j + 0.5)
+            share = part["share"].to_numpy(float) * 100
+            bar = self.bars[j]
+            bar.setOpts(x=x, height=share, width=width * 0.92, y0=0, brushes=None,
+                        brush=PALETTE[j % len(PALETTE)])
+            bar.show()
+            self.legend.addItem(bar, label)
+            for xi, (_, row) in zip(x, part.iterrows()):
+                ex.append(xi)
+                ey.append(100 * row["share"])
+                etop.append(100 * (row["ci_high"] - row["share"]))
+                ebottom.append(100 * (row["share"] - row["ci_low"]))
+                self.hits.append((xi - width / 2, xi + width / 2, 0, 100 * row["ci_high"],
+                                  row["rows"], f"{by} = {row['group']}, {column} = {label}",
+                                  f"{by} = {row['group']}\n{column} = {label}\n"
+                                  f"{row['k']:,} of {row['n']:,} = {row['share']:.1%}\n"
+                                  f"95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%}"))
+        self.errors.setData(x=np.array(ex), y=np.array(ey), top=np.array(etop),
+                            bottom=np.array(ebottom), beam=width * 0.4)
+        n = data.drop_duplicates("group")[["group", "n"]]
+        self._ticks([f"{g}\n(n={k:,})" for g, k in zip(n["group"], n["n"])])
+        self.plot.getAxis("bottom").setHeight(66)  # two-line ticks, then the axis title
+        self.legend.setColumnCount(len(labels))
+        self.note.setText("Bars: share of each group's rows with that label; whiskers: 95% "
+                          "Wilson intervals. Click a bar to see its rows.")
+        self._set_auto(f"{column} by {by}", by, "% of the group's rows")
+
+    def _draw_group_means(self, column: str, by: str) -> None:
+        data = cd.group_means(self.values(column), self.values(by))
+        self.data = data
+        x = np.arange(len(data), dtype=float)
+        mean = data["mean"].to_numpy(float)
+        low = data["ci_low"].to_numpy(float)
+        high = data["ci_high"].to_numpy(float)
+        self.bars[0].setOpts(x=x, height=mean, width=0.6, y0=0, brushes=None, brush=PALETTE[0])
+        self.bars[0].show()
+        ok = ~np.isnan(low)
+        self.errors.setData(x=x[ok], y=mean[ok], top=(high - mean)[ok], bottom=(mean - low)[ok],
+                            beam=0.25)
+        self._ticks([f"{g}\n(n={k:,})" for g, k in zip(data["group"], data["n"])])
+        self.plot.getAxis("bottom").setHeight(66)
+        for i, row in data.iterrows():
+            lo, hi = sorted((0.0, row["mean"]))
+            ci = ("" if pd.isna(row["ci_low"]) else
+                  f"\n95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}")
+            self.hits.append((x[i] - 0.3, x[i] + 0.3, lo, hi, row["rows"],
+                              f"{by} = {row['group']}",
+                              f"{by} = {row['group']}\nn = {row['n']:,}\nmean {column} "
+                              f"{row['mean']:.3f}{ci}"))
+        self.note.setText(f"Bars: mean {column} per group; whiskers: 95% t intervals. "
+                          "Click a bar to see its rows.")
+        self._set_auto(f"Mean {column} by {by}", by, f"mean {column}")
+
+    def _draw_time(self, column: str, date: str) -> None:
+        share = self.kind.currentIndex() == TIME_SHARE
+        label = self.label.currentText() if share else None
+        if share and not label:
+            self.note.setText(f"No labels in {column} yet.")
+            self._set_auto("", "", "")
+            return
+        freq = self.freq.currentText()
+        data = cd.over_time(self.values(column), self.dates(date), freq, label=label)
+        self.data = data
+        x = np.arange(len(data), dtype=float)
+        scale = 100.0 if share else 1.0  # shares drawn in percent
+        y = data["value"].to_numpy(float) * scale
+        self.line.setData(x, y)
+        low = data["ci_low"].to_numpy(float) * scale
+        high = data["ci_high"].to_numpy(float) * scale
+        # The band needs numbers everywhere: a period without a CI shows none (low = high).
+        fill_low = np.where(np.isnan(low), np.where(np.isnan(y), 0, y), low)
+        fill_high = np.where(np.isnan(high), np.where(np.isnan(y), 0, y), high)
+        self.band_low.setData(x, fill_low)
+        self.band_high.setData(x, fill_high)
+        # The range from the line and the intervals of periods with 5 rows or more: one
+        # week of two rows has an interval wide enough to flatten every other.
+        steady = (data["n"] >= 5).to_numpy()
+        shown = np.concatenate([y, low[steady], high[steady]])
+        shown = shown[np.isfinite(shown)]
+        if len(shown):
+            self._yrange = (min(0.0, shown.min()) if share else shown.min(), shown.max())
+        names = [cd.period_name(p, freq) for p in data["period"]]
+        room = max(300.0, self.plot.vb.width())
+        step = max(1, int(np.ceil(len(names) * 85 / room)))
+        self.plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names) if i % step == 0]])
+        what = f"share {label}" if share else f"mean {column}"
+        for i, row in data.iterrows():
+            if row["n"] == 0:
+                text = f"{names[i]}: no rows"
+            else:
+                value = f"{row['value']:.1%}" if share else f"{row['value']:.3f}"
+                ci = ("" if pd.isna(row["ci_low"]) else
+                      (f"\n95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%}" if share
+                       else f"\n95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}"))
+                count = f"{row['k']:,} of {row['n']:,}" if share else f"n = {row['n']:,}"
+                text = f"{freq} {names[i]}\n{count}\n{what} {value}{ci}"
+            self.hits.append((x[i] - 0.5, x[i] + 0.5, -np.inf, np.inf, row["rows"],
+                              f"{date} in {freq} {names[i]}" + (f", {column} = {label}" if share else ""),
+                              text))
+        self.note.setText(f"Line: {what} per {freq}; band: 95% "
+                          f"{'Wilson' if share else 't'} interval. Click a point to see its rows.")
+        if share:
+            self._set_auto(f"Share of {column} = {label} per {freq}", date,
+                           f"% labelled {label}")
+        else:
+            self._set_auto(f"Mean {column} per {freq}", date, f"mean {column}")
+
+    def _draw_confusion(self, column: str, other: str) -> None:
+        import pyqtgraph as pg
+
+        data = cd.confusion(self.values(column), self.values(other))
+        self.data = data
+        names = list(dict.fromkeys(data["a"]))
+        k = len(names)
+        if not k:
+            self.note.setText(f"No rows with values in both {column} and {other}.")
+            self._set_auto("", column, other)
+            return
+        grid = data["n"].to_numpy(float).reshape(k, k)  # [a, b]
+        self.image.setImage(grid, levels=(0, max(1.0, grid.max())))
+        self.image.setRect(-0.5, -0.5, k, k)
+        self.image.show()
+        self._ticks(names, "bottom")
+        self._ticks(names, "left")
+        self.plot.showGrid(y=False)
+        self.plot.getAxis("left").setWidth(30 + 7 * max(len(n) for n in names))
+        total = int(grid.sum())
+        diagonal = int(np.trace(grid))
+        for i, row in data.iterrows():
+            a, b = names.index(row["a"]), names.index(row["b"])
+            while len(self.cell_texts) <= i:
+                item = pg.TextItem("", anchor=(0.5, 0.5))
+                self.plot.addItem(item)
+                self.cell_texts.append(item)
+            item = self.cell_texts[i]
+            dark = grid[a, b] > 0.55 * grid.max()
+            item.setColor("w" if dark else "#222")
+            item.setText(f"{row['n']:,}")
+            item.setPos(a, b)
+            item.show()
+            self.hits.append((a - 0.5, a + 0.5, b - 0.5, b + 0.5, row["rows"],
+                              f"{column} = {row['a']}, {other} = {row['b']}",
+                              f"{column} = {row['a']}\n{other} = {row['b']}\nn = {row['n']:,}"
+                              f" ({row['share']:.1%} of {total:,})"))
+        self.note.setText(f"{diagonal:,} of {total:,} rows ({diagonal / max(total, 1):.1%}) "
+                          "get the same label in both columns (the diagonal). Click a cell to "
+                          "see its rows.")
+        self._set_auto(f"{column} against {other}", column, other)
+
+    # -- titles -----------------------------------------------------------------------
+
+    def _set_auto(self, title: str, x: str, y: str) -> None:
+        self._auto = (title, x, y)
+        self._apply_titles()
+
+    def _apply_titles(self) -> None:
+        title = self.title.text() or self._auto[0]
+        self.plot.setTitle(title, size="12pt")
+        self.plot.setLabel("bottom", self.x_title.text() or self._auto[1])
+        self.plot.setLabel("left", self.y_title.text() or self._auto[2])
+
+    # -- clicks and hover -------------------------------------------------------------
+
+    def hit_at(self, x: float, y: float):
+        """The bar, point or cell under the data coordinates (x, y), or None."""
+        for hit in self.hits:
+            x0, x1, y0, y1 = hit[:4]
+            if x0 <= x <= x1 and min(y0, y1) <= y <= max(y0, y1):
+                return hit
+        return None
+
+    def show_rows_at(self, x: float, y: float) -> bool:
+        hit = self.hit_at(x, y)
+        if hit is None:
+            return False
+        self.window.show_rows(hit[4], hit[5])
+        return True
+
+    def _on_click(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = self.plot.vb.mapSceneToView(event.scenePos())
+        self.show_rows_at(point.x(), point.y())
+
+    def _on_move(self, scene_pos) -> None:
+        if not self.plot.sceneBoundingRect().contains(scene_pos):
+            self.hover.hide()
+            return
+        point = self.plot.vb.mapSceneToView(scene_pos)
+        hit = self.hit_at(point.x(), point.y())
+        if hit is None:
+            self.hover.hide()
+            return
+        self.hover.setText(hit[6])
+        # The box on the side with room: left of the pointer in the right half, below it
+        # in the upper half (cut off at the plot's edge otherwise).
+        view = self.plot.vb.viewRect()
+        self.hover.setAnchor((1 if point.x() > view.center().x() else 0,
+                              0 if point.y() > view.center().y() else 1))
+        self.hover.setPos(point)
+        self.hover.show()
+
+    # -- export -----------------------------------------------------------------------
+
+    def export(self, path: str | Path) -> Path:
+        """Write the chart as PNG (``PNG_WIDTH`` pixels wide) or SVG, by the suffix."""
+        path = Path(path)
+        self.hover.hide()
+        if self._timer.isActive():
+            self.redraw()
+        # Axis sizes set while drawing are laid out by posted events: let them run first.
+        QApplication.processEvents()
+        if path.suffix.lower() == ".svg":
+            return export_svg(self.plot, path)
+        return export_png(self.plot, path)
+
+    def ask_export(self, kind: str) -> None:
+        name = (self.title.text() or self._auto[0] or "chart").replace("/", "-")
+        base = self.window.source.parent if self.window.source else Path.home()
+        path, _ = QFileDialog.getSaveFileName(self, "Save chart", str(base / f"{name}.{kind}"),
+                                              f"{kind.upper()} (*.{kind})")
+        if path:
+            written = self.export(path)
+            self.window.statusBar().showMessage(f"Saved chart to {written}", 5000)
+
+
+def install(window) -> ChartsPanel:
+    """The charts dock in ``window`` (hidden, at the bottom) and its action,
+    ``panel.act_open``: View › Charts (Ctrl+Shift+C)."""
+    panel = ChartsPanel(window)
+    dock = QDockWidget("Charts", window)
+    dock.setObjectName("chartsDock")
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
+    panel.dock = dock
+
+    def open_panel():
+        if window.corpus is None:
+            return
+        first = not dock.isVisible()
+        dock.show()
+        dock.raise_()
+        if first:  # beside the Jobs panel: the chart gets most of the width
+            window.resizeDocks([dock], [int(window.width() * 0.6)], Qt.Orientation.Horizontal)
+        panel.refresh_columns()
+        panel.redraw()
+
+    act = QAction("&Charts", window)
+    act.setShortcut(QKeySequence("Ctrl+Shift+C"))
+    act.setStatusTip("Chart the labels and scores: counts, by group, over time, compared")
+    act.setToolTip("Charts (Ctrl+Shift+C)")
+    act.triggered.connect(open_panel)
+    panel.act_open = act
+
+    def columns_changed(rows=None):
+        if not dock.isVisible():
+            return
+        if rows is None:  # a new run or new columns: the pickers may offer more
+            panel.refresh_columns()
+        panel.schedule()
+
+    window.model.sig_results_changed.connect(columns_changed)
+
+    def coded(_row):
+        # A code given by hand: a chart of that coder's column follows; a first code of a
+        # new coder brings a new column to the pickers.
+        if dock.isVisible():
+            panel.refresh_columns()
+            panel.schedule()
+
+    coding = getattr(window, "coding", None)
+    if coding is not None:
+        coding.sig_coded.connect(coded)
+    window.sig_loaded.connect(lambda: open_panel() if dock.isVisible() else None)
+    return panel

@@ -1,0 +1,296 @@
+"""View › Charts: real widgets, real lexicon (VADER) results on the sample corpus, each
+chart's numbers checked against pandas, clicks through to the table's rows, exports."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from llmstudio.gui import charts_panel as cp
+from llmstudio.gui.jobs import JobSpec
+
+from test_gui_jobs import make_project, open_project, sample_frame, wait_job
+
+
+@pytest.fixture
+def charted(qtbot, window, tmp_path):
+    """The sample project open, a lexicon run done, the Charts dock shown."""
+    path = make_project(tmp_path / "sample.llmstudio")
+    open_project(qtbot, window, path)
+    job = window.runs.run(JobSpec(model="lexicon"))
+    wait_job(qtbot, job)
+    window.charts.act_open.trigger()
+    qtbot.waitUntil(lambda: window.charts.dock.isVisible())
+    window.resize(1400, 1000)
+    return window
+
+
+def table(window) -> pd.DataFrame:
+    """The corpus with the run's columns, as pandas sees them (row id = position)."""
+    frame = sample_frame().copy()
+    frame["sentiment_label"] = window.model.result("sentiment_label")
+    frame["sentiment_score"] = window.model.result("sentiment_score").astype(float)
+    return frame
+
+
+def choose(panel, kind, column, second=None, label=None, freq=None):
+    panel.kind.setCurrentIndex(kind)
+    panel.column.setCurrentText(column)
+    if second is not None:
+        panel.second.setCurrentText(second)
+        assert panel.second.currentText() == second
+    if freq is not None:
+        panel.freq.setCurrentText(freq)
+    if label is not None:
+        panel._fill_labels()
+        panel.label.setCurrentText(label)
+    panel.redraw()
+    assert panel.column.currentText() == column
+    return panel.data
+
+
+def shot(panel, tmp_path, name):
+    QApplication.processEvents()  # the plot's layout (axis sizes) is updated by posted events
+    image = panel.grab()
+    image.save(str(tmp_path / f"{name}.png"))
+    image.save(f"/tmp/h21_chart_{name}.png")
+
+
+def shown(window) -> list[int]:
+    return sorted(int(window.model.row_id(r)) for r in range(window.model.rowCount()))
+
+
+def test_action_and_dock(qtbot, window):
+    assert window.charts.act_open.shortcut().toString() == "Ctrl+Shift+C"
+    assert not window.charts.act_open.isEnabled()  # nothing open
+    assert not window.charts.dock.isVisible()
+    shortcuts = [a.shortcut().toString() for a in window.findChildren(cp.QAction)
+                 if not a.shortcut().isEmpty()]
+    assert shortcuts.count("Ctrl+Shift+C") == 1
+
+
+def test_label_distribution_and_click(qtbot, charted, tmp_path):
+    panel = charted.charts
+    data = choose(panel, cp.LABELS, "sentiment_label")
+    expected = table(charted)["sentiment_label"].value_counts()
+    assert dict(zip(data["label"], data["n"])) == expected.to_dict()
+    assert np.allclose(data["share"], data["n"] / expected.sum())
+    assert (data["ci_low"] <= data["share"]).all() and (data["share"] <= data["ci_high"]).all()
+    assert list(data["label"]) == [x for x in ("negative", "neutral", "positive") if x in expected]
+    assert panel.plot.titleLabel.text == "sentiment_label: how many rows of each"
+    shot(panel, tmp_path, "labels")
+
+    # A real mouse click on the middle of the "positive" bar shows exactly those rows.
+    i = list(data["label"]).index("positive")
+    n = int(data["n"][i])
+    scene = panel.plot.vb.mapViewToScene(QPointF(i, n / 2))
+    where = panel.plot_widget.mapFromScene(scene)
+    qtbot.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    rows = np.flatnonzero(table(charted)["sentiment_label"].to_numpy() == "positive").tolist()
+    qtbot.waitUntil(lambda: shown(charted) == rows)
+    assert charted.subset_bar.isVisible()
+    assert "sentiment_label = positive" in charted.subset_label.text()
+    # Hover names n and the share.
+    panel._on_move(scene)
+    assert panel.hover.isVisible() and f"n = {n:,}" in panel.hover.textItem.toPlainText()
+    shot(panel, tmp_path, "hover")
+    charted.grab().save("/tmp/h21_chart_window_clicked.png")
+    charted.subset_clear.click()
+    assert len(shown(charted)) == 300
+
+
+def test_histogram(qtbot, charted, tmp_path):
+    panel = charted.charts
+    data = choose(panel, cp.HISTOGRAM, "sentiment_score")
+    scores = table(charted)["sentiment_score"]
+    counts, edges = np.histogram(scores, bins=20)
+    assert data["n"].tolist() == counts.tolist()
+    assert np.allclose(data["left"], edges[:-1])
+    assert sum(len(r) for r in data["rows"]) == len(scores)
+    shot(panel, tmp_path, "histogram")
+    # The tallest bin, clicked, shows its rows.
+    i = int(np.argmax(counts))
+    assert panel.show_rows_at((edges[i] + edges[i + 1]) / 2, counts[i] / 2)
+    assert len(shown(charted)) == counts[i]
+
+
+def test_group_shares(qtbot, charted, tmp_path):
+    panel = charted.charts
+    data = choose(panel, cp.GROUP_SHARES, "sentiment_label", "group")
+    frame = table(charted)
+    frame = frame[frame["group"].notna() & (frame["group"].astype(str) != "")]
+    expected = pd.crosstab(frame["group"], frame["sentiment_label"], normalize="index")
+    for _, row in data.iterrows():
+        assert row["share"] == pytest.approx(expected.loc[row["group"], row["label"]])
+        assert row["ci_low"] <= row["share"] <= row["ci_high"]
+    totals = frame["group"].value_counts()
+    assert all(data.groupby("group")["n"].first() == totals.reindex(data.groupby("group")["n"].first().index))
+    shot(panel, tmp_path, "by_group")
+    charted.grab().save("/tmp/h21_chart_window.png")  # the dock in the window
+    row = data[(data["group"] == "Labour") & (data["label"] == "negative")].iloc[0]
+    hit = next(h for h in panel.hits if h[5] == "group = Labour, sentiment_label = negative")
+    assert panel.show_rows_at((hit[0] + hit[1]) / 2, 100 * row["share"] / 2)
+    want = frame.index[(frame["group"] == "Labour") & (frame["sentiment_label"] == "negative")]
+    assert shown(charted) == want.tolist()
+
+
+def test_group_means(qtbot, charted, tmp_path):
+    panel = charted.charts
+    data = choose(panel, cp.GROUP_MEANS, "sentiment_score", "region")
+    frame = table(charted)
+    means = frame.groupby("region")["sentiment_score"].mean()
+    sems = frame.groupby("region")["sentiment_score"].sem()
+    from scipy.stats import t
+    for _, row in data.iterrows():
+        assert row["mean"] == pytest.approx(means[row["group"]])
+        n = row["n"]
+        half = t.ppf(0.975, n - 1) * sems[row["group"]]
+        assert row["ci_high"] == pytest.approx(means[row["group"]] + half)
+    shot(panel, tmp_path, "means_by_region")
+
+
+def test_over_time(qtbot, charted, tmp_path):
+    panel = charted.charts
+    assert panel.kind.setCurrentIndex(cp.TIME_SHARE) is None
+    panel.refresh_columns()
+    assert [panel.second.itemText(i) for i in range(panel.second.count())] == ["date"]
+    data = choose(panel, cp.TIME_SHARE, "sentiment_label", "date", label="negative", freq="month")
+    frame = table(charted)
+    frame["when"] = pd.to_datetime(frame["date"])
+    monthly = frame.set_index("when").resample("MS")["sentiment_label"]
+    expected = monthly.apply(lambda s: (s == "negative").mean())
+    assert np.allclose(data["value"].to_numpy(float), expected.to_numpy(float))
+    assert data["n"].tolist() == monthly.size().tolist()
+    shot(panel, tmp_path, "time_share")
+    # Click the third month's point: its "negative" rows.
+    y = 100 * data["value"][2]
+    assert panel.show_rows_at(2, y)
+    month = frame["when"].dt.to_period("M") == data["period"][2].to_period("M")
+    assert shown(charted) == frame.index[month & (frame["sentiment_label"] == "negative")].tolist()
+
+    data = choose(panel, cp.TIME_MEAN, "sentiment_score", "date", freq="week")
+    weekly = frame.set_index("when").resample("W-MON", label="left", closed="left")["sentiment_score"]
+    assert data["n"].tolist() == weekly.size().tolist()
+    assert np.allclose(data["value"].to_numpy(float), weekly.mean().to_numpy(float), equal_nan=True)
+    shot(panel, tmp_path, "time_mean")
+
+
+def test_confusion(qtbot, charted, tmp_path):
+    panel = charted.charts
+    # A second "run": the labels from the score's sign, so the two columns differ a little.
+    scores = charted.model.result("sentiment_score").astype(float)
+    other = np.where(scores > 0.3, "positive", np.where(scores < -0.3, "negative", "neutral"))
+    charted.model.put_results(pd.DataFrame({"strict_label": other}))
+    qtbot.waitUntil(lambda: panel.column.findText("strict_label") >= 0, timeout=3000)
+    data = choose(panel, cp.CONFUSION, "sentiment_label", "strict_label")
+    frame = table(charted)
+    expected = pd.crosstab(frame["sentiment_label"], pd.Series(other, name="strict"))
+    for _, row in data.iterrows():
+        got = expected.loc[row["a"], row["b"]] if (row["a"] in expected.index and
+                                                   row["b"] in expected.columns) else 0
+        assert row["n"] == got
+    assert data["n"].sum() == 300
+    shot(panel, tmp_path, "confusion")
+    names = list(dict.fromkeys(data["a"]))
+    a, b = names.index("positive"), names.index("neutral")
+    assert panel.show_rows_at(a, b)
+    want = np.flatnonzero((frame["sentiment_label"].to_numpy() == "positive") & (other == "neutral"))
+    assert shown(charted) == want.tolist()
+
+
+def test_updates_as_results_arrive(qtbot, window, tmp_path):
+    path = make_project(tmp_path / "sample.llmstudio")
+    open_project(qtbot, window, path)
+    window.charts.act_open.trigger()
+    panel = window.charts
+    assert panel.column.count() == 4  # the corpus's own group-like columns, no run yet
+    redraws = []
+    draw = panel._redraw
+    panel._redraw = lambda: (redraws.append(time.perf_counter()), draw())
+    started = time.perf_counter()
+    job = window.runs.run(JobSpec(model="lexicon"))
+    qtbot.waitUntil(lambda: panel.column.findText("sentiment_label") >= 0, timeout=30_000)
+    panel.column.setCurrentText("sentiment_label")
+    wait_job(qtbot, job)
+    qtbot.waitUntil(lambda: not panel.data.empty and panel.data["n"].sum() == 300, timeout=5000)
+    # Batches arrive many times a second; redraws are throttled to one per 300 ms or so.
+    took = time.perf_counter() - started
+    assert len(redraws) <= 3 + took / 0.25, (len(redraws), took)
+    # Later values (another run with the same columns) redraw within the throttle.
+    labels = window.model.result("sentiment_label").copy()
+    labels[:] = "neutral"
+    window.model.put_results(pd.DataFrame({"sentiment_label": labels}))
+    qtbot.waitUntil(lambda: panel.data["label"].tolist() == ["neutral"], timeout=3000)
+
+
+def test_titles_and_exports(qtbot, charted, tmp_path):
+    panel = charted.charts
+    choose(panel, cp.GROUP_SHARES, "sentiment_label", "group")
+    panel.title.setText("Sentiment of open answers by party")
+    panel.x_title.setText("Party supported")
+    panel.y_title.setText("Share of answers")
+    assert panel.plot.titleLabel.text == "Sentiment of open answers by party"
+    assert panel.plot.getAxis("bottom").labelText == "Party supported"
+    png = panel.export(tmp_path / "chart.png")
+    image = QImage(str(png))
+    assert image.width() >= 1800 and image.height() > 600
+    # The bars are drawn in the Okabe-Ito colours of the three labels.
+    seen = {image.pixelColor(x, y).name() for x in range(0, image.width(), 6)
+            for y in range(0, image.height(), 6)}
+    assert {"#0072b2", "#e69f00", "#009e73"} <= seen
+    svg = panel.export(tmp_path / "chart.svg")
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    assert "Sentiment of open answers by party" in svg.read_text()
+    assert "Party supported" in svg.read_text()
+    image.save("/tmp/h21_chart_export.png")
+
+
+def test_confusion_with_a_human_coder(qtbot, charted):
+    from llmstudio.core import human_codes as hc
+    from llmstudio.core.codebook import Code, Codebook
+
+    book = Codebook(codes=(Code("positive"), Code("neutral"), Code("negative")), name="Tone")
+    project = charted.project
+    project.save_codebook(book)
+    given = {0: "positive", 1: "negative", 2: "neutral", 3: "positive", 5: "negative"}
+    for row, code in given.items():
+        hc.record(project, book, "ana", row, [code])
+    panel = charted.charts
+    panel.kind.setCurrentIndex(cp.CONFUSION)
+    panel.refresh_columns()
+    assert panel.column.findText("human_tone_ana") >= 0
+    data = choose(panel, cp.CONFUSION, "human_tone_ana", "sentiment_label")
+    assert data["n"].sum() == len(given)  # only the rows ana coded
+    model = charted.model.result("sentiment_label")
+    for _, row in data.iterrows():
+        assert row["n"] == sum(1 for r, c in given.items() if c == row["a"] and model[r] == row["b"])
+    hit = next(h for h in panel.hits if len(h[4]))
+    assert panel.show_rows_at((hit[0] + hit[1]) / 2, (hit[2] + hit[3]) / 2)
+    assert shown(charted) == sorted(hit[4].tolist())
+    # A code given by hand later (the coding panel says so): the chart follows.
+    hc.record(project, book, "ana", 7, ["neutral"])
+    charted.coding.sig_coded.emit(7)
+    qtbot.waitUntil(lambda: panel.data["n"].sum() == len(given) + 1, timeout=3000)
+
+
+def test_export_buttons(qtbot, charted, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    panel = charted.charts
+    choose(panel, cp.LABELS, "sentiment_label")
+    for kind, button in (("png", panel.png_button), ("svg", panel.svg_button)):
+        target = tmp_path / f"asked.{kind}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                            lambda *a, target=target, **k: (str(target), ""))
+        button.click()
+        assert target.exists() and target.stat().st_size > 1000
+    assert QImage(str(tmp_path / "asked.png")).width() == cp.PNG_WIDTH
+    assert "how many rows of each" in (tmp_path / "asked.svg").read_text()
