@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gui_responsiveness.py
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/local_throughput.py
+	$(BIN)/python benchmarks/coding_speed.py
 
 # The models-and-jobs checks against a real third-party server (llama-cpp-python's, built
 # into .venv-llama on first use: a few minutes). Not part of `make test`.
