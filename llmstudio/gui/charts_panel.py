@@ -634,53 +634,70 @@ class ChartsPanel(QWidget):
             self.window.statusBar().showMessage(f"Saved chart to {written}", 5000)
 
 
-def install(window) -> ChartsPanel:
-    """The charts dock in ``window`` (hidden, at the bottom) and its action,
-    ``panel.act_open``: View › Charts (Ctrl+Shift+C)."""
-    panel = ChartsPanel(window)
-    dock = QDockWidget("Charts", window)
-    dock.setObjectName("chartsDock")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    dock.hide()
-    panel.dock = dock
+class Charts:
+    """The charts dock, its panel built on first use: pyqtgraph takes about half a second
+    to import, which the window's start-up should not pay for a panel most sessions open
+    late or never. Attributes the holder does not have come from the panel (built then)."""
 
-    def open_panel():
+    def __init__(self, window):
+        self.window = window
+        self._panel: ChartsPanel | None = None
+        self.dock = QDockWidget("Charts", window)
+        self.dock.setObjectName("chartsDock")
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        act = QAction("&Charts", window)
+        act.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        act.setStatusTip("Chart the labels and scores: counts, by group, over time, compared")
+        act.setToolTip("Charts (Ctrl+Shift+C)")
+        act.triggered.connect(self.open_panel)
+        self.act_open = act
+        window.model.sig_results_changed.connect(self._columns_changed)
+        coding = getattr(window, "coding", None)
+        if coding is not None:
+            coding.sig_coded.connect(self._coded)
+        window.sig_loaded.connect(lambda: self.open_panel() if self.dock.isVisible() else None)
+
+    def panel(self) -> ChartsPanel:
+        if self._panel is None:
+            self._panel = ChartsPanel(self.window)
+            self._panel.dock, self._panel.act_open = self.dock, self.act_open
+            self.dock.setWidget(self._panel)
+        return self._panel
+
+    def __getattr__(self, name):
+        return getattr(self.panel(), name)
+
+    def open_panel(self) -> None:
+        window = self.window
         if window.corpus is None:
             return
-        first = not dock.isVisible()
-        dock.show()
-        dock.raise_()
+        panel = self.panel()
+        first = not self.dock.isVisible()
+        self.dock.show()
+        self.dock.raise_()
         if first:  # beside the Jobs panel: the chart gets most of the width
-            window.resizeDocks([dock], [int(window.width() * 0.6)], Qt.Orientation.Horizontal)
+            window.resizeDocks([self.dock], [int(window.width() * 0.6)],
+                               Qt.Orientation.Horizontal)
         panel.refresh_columns()
         panel.redraw()
 
-    act = QAction("&Charts", window)
-    act.setShortcut(QKeySequence("Ctrl+Shift+C"))
-    act.setStatusTip("Chart the labels and scores: counts, by group, over time, compared")
-    act.setToolTip("Charts (Ctrl+Shift+C)")
-    act.triggered.connect(open_panel)
-    panel.act_open = act
-
-    def columns_changed(rows=None):
-        if not dock.isVisible():
+    def _columns_changed(self, rows=None) -> None:
+        if not self.dock.isVisible():
             return
         if rows is None:  # a new run or new columns: the pickers may offer more
-            panel.refresh_columns()
-        panel.schedule()
+            self.panel().refresh_columns()
+        self.panel().schedule()
 
-    window.model.sig_results_changed.connect(columns_changed)
-
-    def coded(_row):
+    def _coded(self, _row) -> None:
         # A code given by hand: a chart of that coder's column follows; a first code of a
         # new coder brings a new column to the pickers.
-        if dock.isVisible():
-            panel.refresh_columns()
-            panel.schedule()
+        if self.dock.isVisible():
+            self.panel().refresh_columns()
+            self.panel().schedule()
 
-    coding = getattr(window, "coding", None)
-    if coding is not None:
-        coding.sig_coded.connect(coded)
-    window.sig_loaded.connect(lambda: open_panel() if dock.isVisible() else None)
-    return panel
+
+def install(window) -> Charts:
+    """The charts dock in ``window`` (hidden, at the bottom) and its action,
+    ``charts.act_open``: View › Charts (Ctrl+Shift+C)."""
+    return Charts(window)

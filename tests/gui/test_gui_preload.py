@@ -18,3 +18,19 @@ def test_preloading_imports_the_model_libraries_in_the_background():
     from llmstudio.gui.app import PRELOAD_MODULES
 
     assert out.stdout.strip() == str(sorted(PRELOAD_MODULES))
+
+
+def test_the_window_starts_without_the_heavy_libraries():
+    """Building and showing the window imports no model library and no chart library
+    (pyqtgraph: ~0.5 s; the charts, learning and bias windows import it when opened)."""
+    code = ("import sys\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from llmstudio.gui.main_window import MainWindow\n"
+            "w = MainWindow(); w.show(); app.processEvents()\n"
+            "heavy = ('pyqtgraph', 'torch', 'transformers', 'sklearn', 'scipy', 'openai')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=180, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
