@@ -471,6 +471,28 @@ def _bias_text(d: dict) -> str:
     return "\n".join(lines)
 
 
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="builtin",
+                   help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, "
+                        "openai:MODEL_NAME")
+    p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
+                                      "http://localhost:11434/v1 (Ollama)")
+
+
+def _label_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--labels", help="comma-separated labels or codes (sentiment default: "
+                                    "positive,negative,neutral)")
+    p.add_argument("--scale", choices=["3", "5"],
+                   help="sentiment: 3 (positive/negative/neutral) or 5 points")
+    p.add_argument("--codebook", help="code: a codebook, .yaml/.yml or .json")
+
+
+def _bootstrap_args(p: argparse.ArgumentParser, default: int) -> None:
+    p.add_argument("--bootstrap", type=int, default=default, metavar="N",
+                   help=f"resamples for the 95%% intervals (default {default}; 0: none)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
+
+
 def _parser(command: str) -> argparse.ArgumentParser:
     if command == "probe":
         from . import probe_cli
@@ -492,9 +514,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--columns", nargs="+", required=True, metavar="COL",
                        help="two or more columns holding codes (coders or model runs)")
         p.add_argument("--json", action="store_true", help="print JSON")
-        p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                       help="resamples for the 95%% intervals (default 1000; 0: none)")
-        p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
+        _bootstrap_args(p, 1000)
         _import_args(p)
         p.set_defaults(func=cmd_agree)
     elif command == "export":
@@ -513,9 +533,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--chart", action="append", metavar="FILE.png",
                        help="a chart image (.png .svg) to show in the methods record "
                             "(repeatable; embedded in HTML, linked from Markdown)")
-        p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                       help="resamples for the agreement intervals (default 1000)")
-        p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
+        _bootstrap_args(p, 1000)
         p.add_argument("--bom", action="store_true", help="CSV: write a UTF-8 BOM (for Excel)")
         p.add_argument("--no-formula-guard", action="store_true",
                        help="do not prefix cells starting with = + - @ with an apostrophe")
@@ -527,16 +545,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--task", choices=["sentiment", "code", "prompt"], default="sentiment",
                        help="sentiment (default); code: against --codebook or --labels; "
                             "prompt: a free --prompt template")
-        p.add_argument("--model", default="builtin",
-                       help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, "
-                            "openai:MODEL_NAME")
-        p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
-                                          "http://localhost:11434/v1 (Ollama)")
-        p.add_argument("--labels", help="comma-separated labels or codes (sentiment default: "
-                                        "positive,negative,neutral)")
-        p.add_argument("--scale", choices=["3", "5"],
-                       help="sentiment: 3 (positive/negative/neutral) or 5 points")
-        p.add_argument("--codebook", help="code: a codebook, .yaml/.yml or .json")
+        _model_args(p)
+        _label_args(p)
         p.add_argument("--multi-label", action="store_true",
                        help="code: any number of codes per text (a column per code)")
         p.add_argument("--none-option", action="store_true",
@@ -575,23 +585,16 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--task", choices=["sentiment", "code"], default="sentiment",
                        help="sentiment (default; scored on a signed axis) or code "
                             "(single-label: the share of changed codes only)")
-        p.add_argument("--model", default="builtin",
-                       help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, "
-                            "openai:MODEL_NAME")
-        p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
-                                          "http://localhost:11434/v1 (Ollama)")
-        p.add_argument("--labels", help="comma-separated labels or codes")
-        p.add_argument("--scale", choices=["3", "5"], help="sentiment: 3 or 5 points")
-        p.add_argument("--codebook", help="code: a codebook, .yaml/.yml or .json")
+        _model_args(p)
+        _label_args(p)
         p.add_argument("--out", help="folder for report.json, rows.csv and report.md")
         p.add_argument("--show-swaps", action="store_true",
                        help="print each swapped text and exit without running a model")
         p.add_argument("--score", choices=["signed", "label"], default="signed",
-                       help="signed (default): the label's direction times the model's "
-                            "confidence; label: the direction only (-1/0/+1)")
-        p.add_argument("--bootstrap", type=int, default=2000, metavar="N",
-                       help="resamples for the 95%% intervals (default 2000)")
-        p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
+                       help="signed (default): P(positive) - P(negative) where the model "
+                            "gives probabilities (VADER: its compound score); label: the "
+                            "label's direction only (-1/0/+1)")
+        _bootstrap_args(p, 2000)
         p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
         p.add_argument("--rpm", type=float, help="API requests per minute at most")
         p.add_argument("--tpm", type=float, help="API tokens per minute at most")
