@@ -236,6 +236,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fewshot-texts", type=int, default=1000,
                     help="texts coded per few-shot run (the rest of the split, subsampled)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1)")
+    ap.add_argument("--model", default=None,
+                    help="a SentenceTransformer folder to measure instead of the builtin MiniLM")
     ap.add_argument("--no-finetune", action="store_true", help="skip the fine-tuned method")
     ap.add_argument("--finetune-shots", default=None,
                     help="run the fine-tuned method only at these shots (default: all)")
@@ -284,7 +286,7 @@ def main(argv=None) -> int:
     from llmstudio.core.backends.builtin import model_dir
 
     torch.set_num_threads(args.threads)
-    model = SentenceTransformer(str(model_dir()), device="cpu")
+    model = SentenceTransformer(str(args.model or model_dir()), device="cpu")
     started = time.perf_counter()
     rows = []
     for name in args.datasets.split(","):
@@ -356,7 +358,7 @@ def write(rows, args, argv, total):
         f"{took}load average (1 min) at the end "
         f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes slow the "
         "times).", "",
-        "Builtin model all-MiniLM-L6-v2; label names only (no descriptions). Zero-shot "
+        f"Model {model_name(args)}; label names only (no descriptions). Zero-shot "
         "codes the whole split (AG News 7,600 texts, SST-2 872; TweetEval a seeded "
         f"{args.zeroshot_texts:,}-text subsample of test). Few-shot: examples drawn per "
         "class from the split (seeds 0..{}), the corpus coded and scored is the rest, "
@@ -367,7 +369,14 @@ def write(rows, args, argv, total):
         *([args.note, ""] if args.note else []),
         f"Method parameters (`EmbeddingClassifier.method()`): `{method}`",
     ])
-    write_section("Builtin model quality", body)
+    write_section("Builtin model quality" if not args.model
+                  else f"Embedding classifier quality with {model_name(args)}", body)
+
+
+def model_name(args) -> str:
+    """The model measured, as the tables name it."""
+    return ("the builtin all-MiniLM-L6-v2" if not args.model
+            else f"{Path(args.model).name} (through `hf:`, the same classifier)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .backends.base import Backend, RowError, digest
-from .codebook import column_slug
+from .codebook import NONE_CODE, Codebook, column_slug
 from .human_codes import coder_columns
 from .project import Project
 from .runner import run_results, run_spec
@@ -24,6 +24,31 @@ from .tasks.base import Task
 def result_columns(task: Task) -> list[str]:
     """The columns a run of ``task`` fills, in ``run_results``' order."""
     return task.columns() + [f"{task.name}_error"]
+
+
+def run_codes(project: Project, run_id: int, book: Codebook) -> dict[int, tuple[str, ...]]:
+    """Each row's codes in run ``run_id`` read against ``book``, in the shape a coder's
+    codes have (a tuple of code names per row id), so that sampling, validation and the
+    export compare like with like. Single-label: the run's ``<task>_label`` named as the
+    codebook writes it (a sentiment run read against a codebook of sentiment labels
+    too); multi-label: the codes whose ``<task>_<code>`` column is 1, ``("none",)`` when
+    none applies. Rows the run has no answer for are left out."""
+    task = project.db.execute("SELECT task FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+    frame = run_results(project, run_id)
+    out: dict[int, tuple[str, ...]] = {}
+    if book.multi_label:
+        columns = {c: frame.get(f"{task}_{column_slug(c)}") for c in book.names}
+        values = pd.DataFrame({c: col for c, col in columns.items() if col is not None},
+                              index=frame.index)
+        for row_id, row in values.dropna(how="all").iterrows():
+            given = tuple(c for c, v in row.items() if not pd.isna(v) and int(v) == 1)
+            out[int(row_id)] = given or (NONE_CODE,)
+    else:
+        by_lower = {name.lower(): name for name in (*book.labels(), NONE_CODE)}
+        for row_id, v in frame.get(f"{task}_label", pd.Series(dtype=object)).items():
+            if isinstance(v, str) and v.strip():
+                out[int(row_id)] = (by_lower.get(v.strip().lower(), v.strip()),)
+    return out
 
 
 def shown_name(name: str, corpus_columns) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import human_codes
-from .codebook import NONE_CODE, Codebook, column_slug
+from .codebook import Codebook
 from .errors import ProjectError
 from .project import Project
 
@@ -136,35 +136,18 @@ def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
     """The codes of the latest coding run made with a codebook of this name and kind, or
     None when there is none. Single-label: ``code_label``; multi-label: the codes whose
     ``code_<slug>`` column is 1 ("none" when no code applies)."""
-    from .runner import run_results  # heavy import, only when asked
+    from .results import run_codes  # heavy import (the runner), only when asked
 
     found = None
-    for run_id, task, params, columns in project.db.execute(
-            "SELECT id, task, params, columns FROM runs WHERE task = 'code' "
-            "ORDER BY id DESC"):
-        p = json.loads(params or "{}")
-        cb = p.get("codebook") or {}
+    for run_id, params in project.db.execute(
+            "SELECT id, params FROM runs WHERE task = 'code' ORDER BY id DESC"):
+        cb = json.loads(params or "{}").get("codebook") or {}
         if cb.get("name") == book.name and bool(cb.get("multi_label")) == book.multi_label:
             found = run_id
             break
     if found is None:
         return None
-    frame = run_results(project, found)
-    out: dict[int, tuple[str, ...]] = {}
-    if book.multi_label:
-        columns = {c: f"code_{column_slug(c)}" for c in book.names}
-        for row_id, row in frame.iterrows():
-            values = {c: row.get(col) for c, col in columns.items()}
-            if all(v is None or pd.isna(v) for v in values.values()):
-                continue
-            given = tuple(c for c, v in values.items()
-                          if v is not None and not pd.isna(v) and int(v) == 1)
-            out[int(row_id)] = given or (NONE_CODE,)
-    else:
-        by_lower = {name.lower(): name for name in (*book.labels(), NONE_CODE)}
-        for row_id, v in frame.get("code_label", pd.Series(dtype=object)).items():
-            if isinstance(v, str) and v.strip():
-                out[int(row_id)] = (by_lower.get(v.strip().lower(), v.strip()),)
+    out = run_codes(project, found, book)
     return ModelCodes(found, f"run {found}", out)
 
 

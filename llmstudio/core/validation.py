@@ -22,9 +22,9 @@ from typing import Callable
 import pandas as pd
 
 from . import human_codes
-from .codebook import NONE_CODE, Codebook, column_slug
+from .codebook import Codebook
 from .project import Project
-from .runner import run_results
+from .results import run_codes
 from .stats import Agreement, agreement
 
 __all__ = ["Source", "sources", "codes_of", "compare", "APPLIES", "DOES_NOT_APPLY",
@@ -101,19 +101,9 @@ def codes_of(project: Project, book: Codebook, source: Source,
             values[c.row_id] = ((APPLIES if code in c.codes else DOES_NOT_APPLY)
                                 if book.multi_label else c.codes[0])
     else:
-        frame = run_results(project, source.run_id)
-        task = project.db.execute("SELECT task FROM runs WHERE id = ?",
-                                  (source.run_id,)).fetchone()[0]
-        if book.multi_label:
-            column = f"{task}_{column_slug(code)}"
-            for row_id, v in frame.get(column, pd.Series(dtype=object)).items():
-                if v is not None and not pd.isna(v):
-                    values[int(row_id)] = APPLIES if int(v) == 1 else DOES_NOT_APPLY
-        else:
-            by_lower = {name.lower(): name for name in (*book.labels(), NONE_CODE)}
-            for row_id, v in frame.get(f"{task}_label", pd.Series(dtype=object)).items():
-                if isinstance(v, str) and v.strip():
-                    values[int(row_id)] = by_lower.get(v.strip().lower(), v.strip())
+        for row_id, codes in run_codes(project, source.run_id, book).items():
+            values[row_id] = ((APPLIES if code in codes else DOES_NOT_APPLY)
+                              if book.multi_label else codes[0])
     return pd.Series(values, dtype=object).reindex(range(rows))
 
 

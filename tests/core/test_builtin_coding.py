@@ -107,6 +107,27 @@ def test_cancel_while_it_learns_stops_before_any_row(builtin, project):
     assert project.db.execute("SELECT status FROM runs").fetchone()[0] == "cancelled"
 
 
+def test_any_sentence_transformers_folder_codes_as_the_builtin_model(builtin, project):
+    """hf: with an embedding model learns from examples and codes several codes a text
+    by the same classifier (here the MiniLM folder itself: the same answers)."""
+    from llmstudio.core.backends.builtin import model_dir
+
+    hf = make_backend("hf:" + str(model_dir()))
+    assert hf.pipeline_task == "embeddings"
+    examples = ((SPORTS[0], "sports"), (FOOD[0], "cooking"), (WEATHER[0], "weather"),
+                (SPORTS[1], "sports"), (FOOD[1], "cooking"), (WEATHER[1], "weather"))
+    for book in (BOOK, Codebook(codes=BOOK.codes, name="topics", multi_label=True)):
+        task = CodeTask(codebook=book, examples=examples)
+        ours = run_results(project, run_job(project, task, hf).run_id)
+        theirs = run_results(project, run_job(project, task, builtin).run_id)
+        score_columns = [c for c in ours.columns if c.endswith("_score")]
+        assert score_columns and len(ours) == len(TEXTS)
+        assert ours.drop(columns=score_columns).equals(theirs.drop(columns=score_columns))
+        for column in score_columns:
+            assert ours[column].to_numpy() == pytest.approx(theirs[column].to_numpy(), abs=1e-4)
+    assert hf.fingerprint()["classifier"] == builtin.fingerprint()["classifier"]
+
+
 def test_explanations_are_refused(builtin, project):
     with pytest.raises(BackendError, match="cannot explain"):
         run_job(project, SentimentTask(explain=True), builtin)

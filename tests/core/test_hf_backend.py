@@ -484,7 +484,9 @@ def test_a_prompt_task_gets_room_for_a_long_answer(tiny_models, project):
     ("named", SentimentTask(explain=True), "cannot explain"),
     ("named", CodeTask(codebook=Codebook(codes=CODEBOOK.codes, multi_label=True)),
      "needs an NLI (zero-shot) model"),
-    ("encoder", SentimentTask(examples=(("good", "positive"),)), "does not learn from examples"),
+    ("named", SentimentTask(examples=(("good", "positive"),)), "does not learn from examples"),
+    ("encoder", SentimentTask(explain=True), "cannot explain"),
+    ("encoder", PromptTask(template="Rewrite: {text}"), "cannot answer a free prompt"),
 ])
 def test_what_a_label_only_model_cannot_run_is_refused_before_anything_is_stored(
         tiny_models, project, model, task, why):

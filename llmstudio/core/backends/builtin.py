@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
-from ..tasks.sentiment import SentimentTask
 from .base import Backend, BackendError, RowError
+from .corpus_classifier import CorpusClassifier
 
 SOFTMAX_SCALE = 20.0  # cosine similarities differ by hundredths; scale before the softmax
 
@@ -98,11 +98,6 @@ def refusal(task: Task) -> str | None:
     return None
 
 
-# Below this many texts, self-training on the corpus has too few confident texts per
-# label to learn from: the label prompts alone decide.
-SELF_TRAINING_MIN_TEXTS = 100
-
-
 class BuiltinBackend(Backend):
     """Sentiment with no examples: each text against label descriptions, row by row.
     Coding, and anything with coded examples: :class:`EmbeddingClassifier` over the whole
@@ -122,15 +117,12 @@ class BuiltinBackend(Backend):
         self._model = SentenceTransformer(str(self.path), device=self.device)
         self._similarity = LabelSimilarity(self.embed)
         self._hash = _file_hash(self.path / "model.safetensors")
-        self._learned: dict[str, list[float]] | None = None  # text -> scores, by prepare()
+        self._corpus = CorpusClassifier(self._model, self.batch_size, "the builtin classifier")
 
     def fingerprint(self) -> dict:
-        from ..embedclass import EmbeddingClassifier
-
         return {"kind": self.kind, "model": "sentence-transformers/all-MiniLM-L6-v2",
                 "revision": self._hash, "method": LabelSimilarity.method,
-                "scale": SOFTMAX_SCALE, "classifier": EmbeddingClassifier().method(),
-                "self_training_min_texts": SELF_TRAINING_MIN_TEXTS}
+                "scale": SOFTMAX_SCALE, **CorpusClassifier.method()}
 
     def supports(self, task: Task) -> bool:
         return refusal(task) is None
@@ -139,32 +131,10 @@ class BuiltinBackend(Backend):
         return refusal(task) or ""
 
     def transductive(self, task: Task) -> bool:
-        return isinstance(task, ChoiceTask) and (
-            bool(task.examples) or not isinstance(task, SentimentTask)
-            or getattr(task, "multi_label", False))
+        return self._corpus.transductive(task)
 
     def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
-        self._learned = None
-        if not self.transductive(task):
-            return
-        from ..embedclass import EmbeddingClassifier
-
-        unique = list(dict.fromkeys(texts))
-        clf = EmbeddingClassifier(
-            self._model, batch_size=self.batch_size, progress=progress, cancelled=cancelled,
-            self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0)
-        multi = bool(getattr(task, "multi_label", False))
-        definitions = task.definitions()
-        descriptions = {label: definitions[label] for label in task.labels if label in definitions}
-        if task.examples:
-            example_labels = [[c for c in label.split(";") if c] if multi else label
-                              for _, label in task.examples]
-            probs = clf.few_shot(unique, [t for t, _ in task.examples], example_labels,
-                                 list(task.labels), descriptions or None, multi_label=multi)
-        else:
-            probs = clf.zero_shot(unique, list(task.labels), descriptions or None,
-                                  multi_label=multi)
-        self._learned = dict(zip(unique, probs.tolist()))
+        self._corpus.prepare(task, texts, progress, cancelled)
 
     def embed(self, texts: list[str]):
         """Unit-length embeddings (a torch tensor, one row per text)."""
@@ -175,13 +145,6 @@ class BuiltinBackend(Backend):
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         if self.transductive(task):
-            if self._learned is None:
-                raise BackendError("the builtin classifier was not prepared on the corpus")
-            out: list[dict | RowError] = []
-            for text in texts:
-                row = self._learned.get(text)
-                out.append(RowError("this text was not in the corpus the classifier saw")
-                           if row is None else task.from_scores(dict(zip(task.labels, row))))
-            return out
+            return self._corpus.annotate(task, texts)
         scores = self._similarity.scores(task.labels, texts, task.label_descriptions())
         return [task.from_scores(s) for s in scores]

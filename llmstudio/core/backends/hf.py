@@ -25,8 +25,10 @@ What the model is used for is read from its config (``pipeline_task`` overrides 
   task's chat messages through the tokenizer's chat template when it has one, else plain
   "system / user / Answer:" text; greedy decoding; answers the task cannot parse become
   that row's error.
-* ``embeddings``: anything else (a bare encoder, a sentence-transformers folder): labels by
-  similarity to label descriptions, exactly as the builtin backend does.
+* ``embeddings``: anything else (a bare encoder, a sentence-transformers folder): exactly
+  what the builtin backend does with its MiniLM (:mod:`.corpus_classifier`): sentiment by
+  similarity to label descriptions, row by row; codebooks, several codes a text and coded
+  examples by the embedding classifier over the whole corpus (self-training, fine-tuning).
 
 Local inference runs under ``torch.inference_mode()`` on the device
 :func:`~llmstudio.core.backends.device.best_device` picks (CUDA, MPS, CPU), with inputs
@@ -56,6 +58,7 @@ from pathlib import Path
 from ..tasks.base import ParseError, Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, BackendError, RowError
+from .corpus_classifier import CorpusClassifier
 
 TEXT_CLASSIFICATION = "text-classification"
 ZERO_SHOT = "zero-shot-classification"
@@ -543,6 +546,7 @@ class HFBackend(Backend):
             local_files_only=bool(self._load_kwargs.get("local_files_only")))
         self._similarity = LabelSimilarity(
             lambda texts: embed_texts(self.model, texts, self.batch_size))
+        self._corpus = CorpusClassifier(self.model, self.batch_size, f"model {self.model_name}")
 
     def _max_length(self) -> int:
         """The longest input the model takes (tokenizers often say 1e30: "no limit known")."""
@@ -583,6 +587,7 @@ class HFBackend(Backend):
 
             fp["method"] = LabelSimilarity.method
             fp["scale"] = self._similarity.scale
+            fp.update(CorpusClassifier.method())
         return fp
 
     def fingerprint(self) -> dict:
@@ -604,6 +609,8 @@ class HFBackend(Backend):
             return f"{what} and cannot answer a free prompt"
         if task.explain:
             return f"{what} and cannot explain them"
+        if self.pipeline_task == EMBEDDINGS:
+            return ""  # examples and several codes a text: the corpus classifier
         if task.examples:
             return f"{what} and does not learn from examples here"
         if getattr(task, "multi_label", False) and not (
@@ -611,9 +618,18 @@ class HFBackend(Backend):
             return f"{what} from one set; multi-label coding needs an NLI (zero-shot) model"
         return ""
 
+    def transductive(self, task: Task) -> bool:
+        return self.pipeline_task == EMBEDDINGS and CorpusClassifier.transductive(task)
+
+    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+        if self.pipeline_task == EMBEDDINGS:
+            self._corpus.prepare(task, texts, progress, cancelled)
+
     def close(self) -> None:
         """Drop the model (a backend serves one job); GPU memory goes back to the pool."""
         self.model = None
+        if self.pipeline_task == EMBEDDINGS:
+            self._corpus.model = None
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -632,6 +648,8 @@ class HFBackend(Backend):
             raise BackendError(f"model {self.model_name} ({self.pipeline_task}) needs a task "
                                "with a label set")
         labels = tuple(task.labels)
+        if self.transductive(task):
+            return self._corpus.annotate(task, texts)
         if self.pipeline_task == EMBEDDINGS:
             scores = self._similarity.scores(labels, texts, task.label_descriptions())
             return [task.from_scores(s) for s in scores]

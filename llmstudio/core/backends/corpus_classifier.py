@@ -1,0 +1,84 @@
+"""Coding a whole corpus with a sentence-embedding model: what the builtin backend and the
+``hf`` backend's embedding models (any sentence-transformers folder) share.
+
+A label task with coded examples, a codebook (not plain sentiment) or several labels per
+text is *transductive*: :class:`~llmstudio.core.embedclass.EmbeddingClassifier` reads
+every text of the job at once in :meth:`CorpusClassifier.prepare` (label prompts,
+self-training on the corpus, contrastive fine-tuning on the examples) and the rows then
+look their scores up. Plain sentiment with no examples stays row by row (label-description
+similarity), so it streams and caches per row like any other model.
+
+One class for both backends because the method is the model's, not the package's: a
+larger sentence-embedding model (all-mpnet-base-v2, e5, bge) gets the same zero- and
+few-shot coding as the bundled MiniLM (SST-2, 16 examples a class: MiniLM 76.5%,
+all-mpnet-base-v2 89%; benchmarks/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+from ..tasks.base import Task
+from ..tasks.choice import ChoiceTask
+from ..tasks.sentiment import SentimentTask
+from .base import BackendError, RowError
+
+# Below this many texts, self-training on the corpus has too few confident texts per
+# label to learn from: the label prompts alone decide.
+SELF_TRAINING_MIN_TEXTS = 100
+
+
+class CorpusClassifier:
+    """The transductive half of an embedding backend, over a loaded SentenceTransformer."""
+
+    def __init__(self, model, batch_size: int, what: str = "the classifier"):
+        self.model = model
+        self.batch_size = batch_size
+        self.what = what  # named in the error a row gets when prepare() was skipped
+        self._learned: dict[str, list[float]] | None = None  # text -> scores
+
+    @staticmethod
+    def method() -> dict:
+        """For the backend's fingerprint (cache keys and the run record)."""
+        from ..embedclass import EmbeddingClassifier
+
+        return {"classifier": EmbeddingClassifier().method(),
+                "self_training_min_texts": SELF_TRAINING_MIN_TEXTS}
+
+    @staticmethod
+    def transductive(task: Task) -> bool:
+        return isinstance(task, ChoiceTask) and (
+            bool(task.examples) or not isinstance(task, SentimentTask)
+            or getattr(task, "multi_label", False))
+
+    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+        self._learned = None
+        if not self.transductive(task):
+            return
+        from ..embedclass import EmbeddingClassifier
+
+        unique = list(dict.fromkeys(texts))
+        clf = EmbeddingClassifier(
+            self.model, batch_size=self.batch_size, progress=progress, cancelled=cancelled,
+            self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0)
+        multi = bool(getattr(task, "multi_label", False))
+        definitions = task.definitions()
+        descriptions = {label: definitions[label] for label in task.labels if label in definitions}
+        if task.examples:
+            example_labels = [[c for c in label.split(";") if c] if multi else label
+                              for _, label in task.examples]
+            probs = clf.few_shot(unique, [t for t, _ in task.examples], example_labels,
+                                 list(task.labels), descriptions or None, multi_label=multi)
+        else:
+            probs = clf.zero_shot(unique, list(task.labels), descriptions or None,
+                                  multi_label=multi)
+        self._learned = dict(zip(unique, probs.tolist()))
+
+    def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
+        """Each text's scores from the last :meth:`prepare` (a transductive task only)."""
+        if self._learned is None:
+            raise BackendError(f"{self.what} was not prepared on the corpus")
+        out: list[dict | RowError] = []
+        for text in texts:
+            row = self._learned.get(text)
+            out.append(RowError("this text was not in the corpus the classifier saw")
+                       if row is None else task.from_scores(dict(zip(task.labels, row))))
+        return out
