@@ -35,6 +35,14 @@ _SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|(?:api[_-]?key|token|secret)=[^\
                      re.IGNORECASE)
 
 
+def _scores_directly(run) -> bool:
+    """True for a model that never reads the prompt: the builtin and lexicon models, and a
+    Hugging Face classifier, NLI or embedding model (only its generative models read it)."""
+    if run.backend == "hf":
+        return run.fingerprint.get("pipeline_task") not in (None, "text-generation")
+    return run.backend in DIRECT_BACKENDS
+
+
 def redact(text: str) -> str:
     return _SECRET.sub("[redacted]", text)
 
@@ -348,7 +356,7 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
         params = {k: v for k, v in r.params.items() if k != "codebook"}
         doc.p("Parameters:")
         doc.pre(json.dumps({"task": params, "model": settings}, ensure_ascii=False, indent=2))
-        if r.backend in DIRECT_BACKENDS:
+        if _scores_directly(r):
             # The run stores the prompt a generative model would get; these never read it.
             doc.p(f"Prompt: not sent. The {r.backend} model scores each text directly; a "
                   "generative model given this task would get these messages ({text} "

@@ -194,3 +194,16 @@ def test_charts_are_linked_from_markdown_and_embedded_in_html(project, tmp_path)
     with pytest.raises(ExportError, match="is a .png"):
         write_methods(project, tmp_path / "x.md", charts=[tmp_path / "m.md"])
     assert not (tmp_path / "x.md").exists()
+
+
+@pytest.mark.parametrize("backend, pipeline_task, direct", [
+    ("builtin", None, True), ("lexicon", None, True), ("hf", "embeddings", True),
+    ("hf", "text-classification", True), ("hf", "zero-shot-classification", True),
+    ("hf", "text-generation", False), ("openai", None, False)])
+def test_only_models_that_read_the_prompt_are_said_to_get_it(backend, pipeline_task, direct):
+    from types import SimpleNamespace
+
+    from llmstudio.core.methods import _scores_directly
+
+    fingerprint = {"pipeline_task": pipeline_task} if pipeline_task else {}
+    assert _scores_directly(SimpleNamespace(backend=backend, fingerprint=fingerprint)) is direct
