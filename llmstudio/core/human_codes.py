@@ -28,7 +28,7 @@ from .errors import ProjectError
 from .project import Project
 
 __all__ = ["RowCoding", "allowed_codes", "record", "coding_of", "current", "coders", "history", "code_table",
-           "check_coder", "coder_columns"]
+           "check_coder", "coder_columns", "coder_column_names"]
 
 SEPARATOR = "; "  # multi-label codes in one cell (exports, the agreement CLI)
 
@@ -177,19 +177,29 @@ def code_table(project: Project, codebook: str) -> pd.DataFrame:
     return out
 
 
+def coder_column_names(project: Project) -> dict[tuple[str, str], str]:
+    """``{(codebook, coder): column name}`` for everyone who has coded: ``human_<codebook>_
+    <coder>`` in slugs (``human_local_issues_ana``); two names with one slug ("Ana",
+    "ana") both kept, the later with a trailing ``_``."""
+    out: dict[tuple[str, str], str] = {}
+    for book, coder in project.db.execute(
+            "SELECT DISTINCT codebook, coder FROM human_codes ORDER BY codebook, coder"):
+        name = f"human_{column_slug(book)}_{column_slug(coder)}"
+        while name in out.values():
+            name += "_"
+        out[(book, coder)] = name
+    return out
+
+
 def coder_columns(project: Project) -> pd.DataFrame:
-    """Every coder's codes in every codebook as columns named ``human_<codebook>_<coder>``
-    (slugs: ``human_local_issues_ana``), indexed by row id: what an export puts after the
-    model columns. No columns when nobody has coded."""
+    """Every coder's codes in every codebook as columns (:func:`coder_column_names`),
+    indexed by row id: what an export puts after the model columns, and the table shows.
+    No columns when nobody has coded."""
     rows = int(project.meta("rows", "0") or 0)
     out = pd.DataFrame(index=pd.RangeIndex(rows, name="row_id"))
-    books = [b for (b,) in project.db.execute(
-        "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook")]
-    for book in books:
+    names = coder_column_names(project)
+    for book in dict.fromkeys(b for b, _ in names):
         table = code_table(project, book)
         for coder in table.columns:
-            name = f"human_{column_slug(book)}_{column_slug(coder)}"
-            while name in out.columns:  # two names with one slug ("Ana", "ana"): both kept
-                name += "_"
-            out[name] = table[coder]
+            out[names[(book, coder)]] = table[coder]
     return out

@@ -21,6 +21,7 @@ from ..core.project import SUFFIX, Project, load_any
 from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
+from .coder_columns import CoderColumns
 from .coding_panel import install as install_coding
 from .charts_panel import install as install_charts
 from .bias_view import BiasChecks
@@ -235,6 +236,7 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.runs.act_run)
         analyse.addAction(self.runs.act_codebooks)
         self.coding = install_coding(self)  # a dock: Analyse > Code by Hand (Ctrl+K)
+        self.coder_columns = CoderColumns(self, self.coding)  # the codes as table columns
         analyse.addAction(self.coding.act_open)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…

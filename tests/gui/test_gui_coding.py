@@ -436,3 +436,36 @@ def test_a_memo_being_typed_is_saved_when_another_project_opens(
     open_project(qtbot, window, other)
     now, _ = stored(project_path)
     assert now == {0: ((), "check the date")}
+
+
+def cell(window, row_id: int, column: str):
+    """What the table shows in ``column`` for the row with id ``row_id``."""
+    model = window.model
+    return model.index(model.view_row(row_id), model.column_index(column)).data()
+
+
+def test_codes_made_by_hand_are_table_columns_live_and_after_reopening(
+        qtbot, opened, project_path, new_window):
+    window = opened
+    panel = open_panel(qtbot, window)
+    type_text("ana")
+    key(qtbot, K.Key_Tab)
+    key(qtbot, K.Key_Down)  # the single-label codebook
+    key(qtbot, K.Key_K, CTRL)
+    column = "human_local_issues_ana"  # the name an export gives it
+    key(qtbot, K.Key_1)
+    key(qtbot, K.Key_3)
+    assert cell(window, 0, column) == "Housing" and cell(window, 1, column) == "Health"
+    assert "by ana" in window.model.headerData(window.model.column_index(column),
+                                               Qt.Orientation.Horizontal,
+                                               Qt.ItemDataRole.ToolTipRole)
+    key(qtbot, K.Key_Z, CTRL)  # undo: row 1 uncoded, its cell empty again
+    assert cell(window, 1, column) == ""
+    key(qtbot, K.Key_0)  # row 1: none of these
+    assert cell(window, 1, column) == "none"
+
+    other = new_window()
+    open_project(qtbot, other, project_path)
+    qtbot.waitUntil(lambda: column in [str(other.model.headerData(
+        c, Qt.Orientation.Horizontal)) for c in range(other.model.columnCount())])
+    assert [cell(other, r, column) for r in range(3)] == ["Housing", "none", ""]
