@@ -28,6 +28,7 @@ from .core.errors import LlmstudioError
 from .core.export import FORMATS, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
+from .progress_line import StatusLine
 
 COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export")
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
@@ -160,23 +161,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_printer():
-    """Progress on stderr: rows done, rows/s and ETA, at most a few times a second."""
-    last = [0.0]
+def _progress_printer(line):
+    """Progress of a job on ``line`` (a :class:`StatusLine`): rows done, rows/s and ETA."""
 
     def show(p) -> None:
-        import time
-
-        now = time.monotonic()
-        if now - last[0] < 0.5 and p.done < p.total:
-            return
-        last[0] = now
         if p.phase:  # learning from the corpus or the examples, before the rows
-            print(f"\r{p.phase}   ", end="", file=sys.stderr, flush=True)
+            line.show(p.phase)
             return
         eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
-        print(f"\r{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, {p.failed:,} failed), "
-              f"{p.rows_per_s:,.1f} rows/s{eta}   ", end="", file=sys.stderr, flush=True)
+        line.show(f"{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, {p.failed:,} "
+                  f"failed), {p.rows_per_s:,.1f} rows/s{eta}", final=p.done >= p.total)
 
     return show
 
@@ -237,11 +231,12 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 _announce_api_run(project, task, backend, args)
             stop = threading.Event()
             signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
+            line = StatusLine()
             result = run_job(project, task, backend, text_column=args.text_column,
-                             limit=args.limit, progress=_progress_printer(),
+                             limit=args.limit, progress=_progress_printer(line),
                              cancelled=stop.is_set)
             backend.close()
-            print(file=sys.stderr)
+            line.end()
             print(f"run {result.run_id}: {result.status}; {result.done:,}/{result.total:,} rows, "
                   f"{result.computed:,} computed, {result.cached:,} from cache, "
                   f"{result.failed:,} failed, {result.elapsed:,.1f} s", file=sys.stderr)
@@ -368,6 +363,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # The runs live in the output folder: the same command again resumes or reuses them.
     project, swapped = counterfactual_project(out / f"bias{SUFFIX}", corpus, column, swaps)
+    line = StatusLine()
     try:
         options = {}
         if args.model.startswith("openai:"):
@@ -383,13 +379,12 @@ def cmd_bias(args: argparse.Namespace) -> int:
         result = run_counterfactual(project, task, backend, swaps, swapped, text_column=column,
                                     limit=args.limit, score=args.score,
                                     n_resamples=args.bootstrap, seed=args.seed,
-                                    progress=_progress_printer(), cancelled=stop.is_set)
+                                    progress=_progress_printer(line), cancelled=stop.is_set)
         backend.close()
     finally:
         project.close()
-    if rows:
-        print(file=sys.stderr)  # end the progress line
-    else:
+    line.end()
+    if not rows:
         print(f"llmstudio: no row of column {column!r} has a word of the swap list "
               f"{swaps.name!r}: nothing to compare", file=sys.stderr)
     paths = write_report(result, out)

@@ -20,6 +20,8 @@ import sys
 import threading
 from pathlib import Path
 
+from .progress_line import StatusLine
+
 # Where a checkout keeps the public data (the EEC is not shipped: see resources/probes).
 CHECKOUT_EEC = (Path(__file__).resolve().parents[2] / "shared" / "data" / "eec"
                 / "Equity-Evaluation-Corpus.csv")
@@ -60,8 +62,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
 
 
-def _progress(done: int, total: int) -> None:
-    print(f"\r{done:,}/{total:,}   ", end="", file=sys.stderr, flush=True)
+def _progress(line: StatusLine):
+    """``progress(done, total)`` for the probes, shown on ``line``."""
+    return lambda done, total: line.show(f"{done:,}/{total:,} requests",
+                                         final=done >= total)
 
 
 def _announce(backend, what: str) -> None:
@@ -85,7 +89,7 @@ def _eec(args, backend):
                                  f"{estimate(SignedSentimentTask.of(task), texts, backend.model)};"
                                  " answers already in --project are not requested again")
     return eec_probe(path, task, backend, limit=args.limit, seed=args.seed,
-                     project=args.project, progress=_progress, cancelled=_stop.is_set)
+                     project=args.project, progress=args.progress, cancelled=_stop.is_set)
 
 
 def _occupations(args, backend):
@@ -101,7 +105,7 @@ def _occupations(args, backend):
                                  f"({prompts * args.samples:,} requests) where the server gives "
                                  "none")
     return completion_probe(backend, occupations, templates, samples=args.samples,
-                            seed=args.seed, progress=_progress, cancelled=_stop.is_set)
+                            seed=args.seed, progress=args.progress, cancelled=_stop.is_set)
 
 
 # Ctrl+C asks the probe to stop between requests (requests in flight are abandoned).
@@ -168,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
     from .core.stats import Cancelled
 
     _stop.clear()
+    line = StatusLine()
+    args.progress = _progress(line)
     try:
         if args.samples < 0:
             raise LlmstudioError("--samples is a number of completions, 0 or more")
@@ -189,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
             backend.close()
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
-        print(file=sys.stderr)
+            line.end()
         written = write_report(report, args.out)
     except LlmstudioError as exc:
         print(f"\nllmstudio: error: {exc}", file=sys.stderr)

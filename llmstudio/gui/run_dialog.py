@@ -67,7 +67,8 @@ def _examples_tip(code: bool) -> str:
     return ("<p>A CSV or Excel file (or TSV, Parquet, JSONL) with a <b>text</b> and a "
             f"<b>label</b> column: texts you have labelled yourself, {labels}.</p>"
             "<p>Chat and API models see them as answered examples before each text; the "
-            "builtin model learns from them. A wrong label is reported with its row.</p>")
+            "builtin model, and any sentence-embedding model, learns from them. A wrong "
+            "label is reported with its row.</p>")
 
 
 def parse_labels(text: str) -> tuple[str, ...]:
