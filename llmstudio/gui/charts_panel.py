@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
                                QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from ..core import chart_data as cd
-from ..core.human_codes import coder_columns
 from .chart_export import PNG_WIDTH, export_png, export_svg
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -42,7 +41,6 @@ class ChartsPanel(QWidget):
         self.window = window
         self.hits: list[tuple] = []
         self.data = pd.DataFrame()  # what the chart shows now (chart_data's frame)
-        self._human = pd.DataFrame()  # coders' codes by row id, read on refresh
         self._kinds: tuple = ([], [], [], [])  # the columns each picker may offer
         self._dates: dict = {}
         self._timer = QTimer(self)
@@ -155,25 +153,12 @@ class ChartsPanel(QWidget):
 
     # -- columns ----------------------------------------------------------------------
 
-    def _read_human(self) -> None:
-        """The human coders' codes, ``human_<codebook>_<coder>`` (as exports name them)."""
-        self._human = pd.DataFrame()
-        project = self.window.project
-        if project is not None:
-            try:
-                self._human = coder_columns(project)
-            except Exception:  # a project being saved elsewhere: no coder columns this time
-                self._human = pd.DataFrame()
-
     def values(self, name: str) -> pd.Series:
-        """A column of the table (a run's result, a coder's codes or the corpus's own)
-        by row id."""
+        """A column of the table (a run's result, a coder's codes — the table shows them
+        as ``human_<codebook>_<coder>`` — or the corpus's own) by row id."""
         w = self.window
         if name in w.model.result_names:
             return pd.Series(w.model.result(name))
-        if name in self._human.columns:
-            column = self._human[name]
-            return pd.Series(column.to_numpy(dtype=object), index=np.arange(len(column)))
         column = w.corpus.frame[name]
         return pd.Series(column.to_numpy(), index=np.arange(len(column)))
 
@@ -193,8 +178,6 @@ class ChartsPanel(QWidget):
                    and not n.rsplit("_", 1)[0].endswith("error")]
         frame = w.corpus.frame
         meta = [str(c) for c in frame.columns if str(c) != w.corpus.text_column]
-        self._read_human()
-        results += [str(c) for c in self._human.columns]
         labels, numeric = [], []
         for name in results:
             (numeric if cd.is_numeric(self.values(name)) else labels).append(name)
@@ -312,8 +295,6 @@ class ChartsPanel(QWidget):
         self._timer.stop()
         self._clear()
         w = self.window
-        if self.column.currentText().startswith("human_") or self.second.currentText().startswith("human_"):
-            self._read_human()  # a coder may have coded more rows since
         column, second = self.column.currentText(), self.second.currentText()
         kind = self.kind.currentIndex()
         if w.corpus is None or not column or (kind >= GROUP_SHARES and not second):
@@ -652,10 +633,8 @@ class Charts:
         act.setToolTip("Charts (Ctrl+Shift+C)")
         act.triggered.connect(self.open_panel)
         self.act_open = act
+        # Model results and codes given by hand alike arrive as the table's result columns.
         window.model.sig_results_changed.connect(self._columns_changed)
-        coding = getattr(window, "coding", None)
-        if coding is not None:
-            coding.sig_coded.connect(self._coded)
         window.sig_loaded.connect(lambda: self.open_panel() if self.dock.isVisible() else None)
 
     def panel(self) -> ChartsPanel:
@@ -688,13 +667,6 @@ class Charts:
         if rows is None:  # a new run or new columns: the pickers may offer more
             self.panel().refresh_columns()
         self.panel().schedule()
-
-    def _coded(self, _row) -> None:
-        # A code given by hand: a chart of that coder's column follows; a first code of a
-        # new coder brings a new column to the pickers.
-        if self.dock.isVisible():
-            self.panel().refresh_columns()
-            self.panel().schedule()
 
 
 def install(window) -> Charts:

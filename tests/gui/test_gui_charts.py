@@ -261,8 +261,19 @@ def test_confusion_with_a_human_coder(qtbot, charted):
     project = charted.project
     project.save_codebook(book)
     given = {0: "positive", 1: "negative", 2: "neutral", 3: "positive", 5: "negative"}
-    for row, code in given.items():
-        hc.record(project, book, "ana", row, [code])
+    coding = charted.coding  # codes given in the coding panel, as a coder would
+    coding.act_open.trigger()
+    coding.reload_codebooks()
+    coding.codebook_box.setCurrentText(book.name)
+    coding.coder_edit.setText("ana")
+    coding.coder_edit.editingFinished.emit()
+
+    def code(row, label):
+        coding.goto(row)
+        coding.press(label)
+
+    for row, label in given.items():
+        code(row, label)
     panel = charted.charts
     panel.kind.setCurrentIndex(cp.CONFUSION)
     panel.refresh_columns()
@@ -275,9 +286,9 @@ def test_confusion_with_a_human_coder(qtbot, charted):
     hit = next(h for h in panel.hits if len(h[4]))
     assert panel.show_rows_at((hit[0] + hit[1]) / 2, (hit[2] + hit[3]) / 2)
     assert shown(charted) == sorted(hit[4].tolist())
-    # A code given by hand later (the coding panel says so): the chart follows.
-    hc.record(project, book, "ana", 7, ["neutral"])
-    charted.coding.sig_coded.emit(7)
+    # A code given by hand later: the chart follows.
+    code(7, "neutral")
+    assert [c.row_id for c in hc.current(project, book.name, "ana")] == [0, 1, 2, 3, 5, 7]
     qtbot.waitUntil(lambda: panel.data["n"].sum() == len(given) + 1, timeout=3000)
 
 
