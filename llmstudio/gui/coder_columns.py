@@ -48,8 +48,8 @@ class CoderColumns(QObject):
             self._names, frame = result
             frame = frame.astype(object).where(frame.notna(), None)  # as a click leaves it
             for (book, coder), name in self._names.items():
-                w.model.put_results(frame[[name]].rename(columns={name: self._shown(name)}),
-                                    replace=True, tip=_tip(book, coder))
+                self._put(frame[[name]].rename(columns={name: self._shown(name)}),
+                          replace=True, tip=_tip(book, coder))
 
         w._start("Reading the codes made by hand…", read, on_done=done,
                  error_title="Cannot read the codes made by hand")
@@ -65,5 +65,11 @@ class CoderColumns(QObject):
         coding = human_codes.coding_of(project, book.name, coder, row_id)
         value = coding.label() if coding is not None and coding.coded else None
         name = self._shown(self._names[key])
-        self.window.model.put_results(pd.DataFrame({name: [value]}, index=[row_id]),
-                                      tip=_tip(book.name, coder))
+        self._put(pd.DataFrame({name: [value]}, index=[row_id]), tip=_tip(book.name, coder))
+
+    def _put(self, frame: pd.DataFrame, **kwargs) -> None:
+        model, table = self.window.model, self.window.table
+        new = [c for c in frame.columns if c not in model.result_names]
+        model.put_results(frame, **kwargs)
+        for name in new:  # wide enough for its name: "human_local_issues_ana", not "man_lo…"
+            table.resizeColumnToContents(model.column_index(name))
