@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
 
 from ..core import chart_data as cd
 from .chart_export import PNG_WIDTH, export_png, export_svg
+from .workers import run_in_background
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000"]  # Okabe-Ito: told apart by colour-blind readers
@@ -29,6 +30,31 @@ LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS, TIME_SHARE, TIME_MEAN, CONFUSION =
 KINDS = ["Labels: how many of each", "Scores: histogram", "Labels by group (share, 95% CI)",
          "Mean score by group (95% CI)", "Over time: share of a label (95% CI)",
          "Over time: mean score (95% CI)", "Two columns compared (confusion table)"]
+
+
+def chart_numbers(kind: int, values: pd.Series, other: pd.Series | None,
+                  dates: pd.Series | None, freq: str, label: str | None) -> dict:
+    """The numbers a chart of ``kind`` shows (run in the background: no Qt here).
+    ``other``: the group or second column; for a chart over time, the date column when
+    ``dates`` (already parsed) is None."""
+    if kind == LABELS:
+        return {"data": cd.label_counts(values)}
+    if kind == HISTOGRAM:
+        numbers = cd.numbers_of(values)
+        return {"data": cd.histogram(values), "count": len(numbers),
+                "mean": numbers.mean(), "median": numbers.median()}
+    if kind == GROUP_SHARES:
+        return {"data": cd.group_shares(values, other),
+                "labels": list(cd.label_counts(values)["label"])}
+    if kind == GROUP_MEANS:
+        return {"data": cd.group_means(values, other)}
+    if kind in (TIME_SHARE, TIME_MEAN):
+        out = {"share": kind == TIME_SHARE, "label": label, "freq": freq}
+        if dates is None:
+            dates = out["dates"] = cd.dates_of(other)
+        out["data"] = cd.over_time(values, dates, freq, label=label)
+        return out
+    return {"data": cd.confusion(values, other)}
 
 
 class ChartsPanel(QWidget):
@@ -43,6 +69,9 @@ class ChartsPanel(QWidget):
         self.data = pd.DataFrame()  # what the chart shows now (chart_data's frame)
         self._kinds: tuple = ([], [], [], [])  # the columns each picker may offer
         self._dates: dict = {}
+        self.pending = False  # numbers being worked out in the background
+        self._again = False   # asked to redraw meanwhile: the numbers coming are stale
+        self._worker = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_MS)
@@ -162,13 +191,6 @@ class ChartsPanel(QWidget):
         column = w.corpus.frame[name]
         return pd.Series(column.to_numpy(), index=np.arange(len(column)))
 
-    def dates(self, name: str) -> pd.Series:
-        """A corpus column parsed as dates, once per corpus (parsing a million is slow)."""
-        key = (id(self.window.corpus.frame), name)
-        if key not in self._dates:
-            self._dates = {key: cd.dates_of(self.values(name))}  # one column kept
-        return self._dates[key]
-
     def _columns(self) -> tuple[list[str], list[str], list[str], list[str]]:
         """(label columns, numeric columns, group columns, date columns) of the table."""
         w = self.window
@@ -281,33 +303,77 @@ class ChartsPanel(QWidget):
         self.legend.setColumnCount(1)
 
     def redraw(self) -> None:
-        """Draw the chart chosen from the table's current values."""
-        started = time.perf_counter()
-        try:
-            self._redraw()
-        finally:
-            # A chart of a million rows takes about a second: while a job runs, wait five
-            # times as long as the last redraw took, so the window keeps answering.
-            took = time.perf_counter() - started
-            self._timer.setInterval(max(REDRAW_MS, min(10_000, int(5000 * took))))
-
-    def _redraw(self) -> None:
+        """Draw the chart chosen from the table's current values. The numbers are worked
+        out in the background (a million rows take about a second, which would freeze the
+        window on every batch of a running job), then drawn here; asked again meanwhile,
+        it starts over with the newest values once those numbers are in."""
         self._timer.stop()
-        self._clear()
+        if self.pending:
+            self._again = True
+            return
         w = self.window
         column, second = self.column.currentText(), self.second.currentText()
         kind = self.kind.currentIndex()
         if w.corpus is None or not column or (kind >= GROUP_SHARES and not second):
+            self._clear()
             need = {TIME_SHARE: "a date column", TIME_MEAN: "a date column"}.get(kind, "columns")
             self.note.setText(f"Nothing to chart yet: this chart needs {need} "
                               "(run a model for label and score columns).")
             self._set_auto("", "", "")
             return
+        label = self.label.currentText() if kind == TIME_SHARE else None
+        if kind == TIME_SHARE and not label:
+            self._clear()
+            self.note.setText(f"No labels in {column} yet.")
+            self._set_auto("", "", "")
+            return
+        request = dict(kind=kind, column=column, second=second, label=label,
+                       freq=self.freq.currentText())
+        # A copy of what the table holds now: a job goes on writing into its arrays.
+        first = self.values(column).copy()
+        other = None
+        dates = None
+        if kind in (TIME_SHARE, TIME_MEAN):
+            dates = self._dates.get((id(w.corpus.frame), second))
+            if dates is None:
+                other = self.values(second)  # the corpus's own column: it does not change
+        elif kind >= GROUP_SHARES:
+            other = self.values(second).copy()
+        corpus, started = w.corpus, time.perf_counter()
+        self.pending, self._again = True, False
+
+        def done(result: dict) -> None:
+            self.pending = False
+            if self._again or w.corpus is not corpus:
+                self.redraw()  # the numbers are stale: the newest values instead
+                return
+            if "dates" in result:  # parsed once per corpus (a million dates are slow)
+                self._dates = {(id(corpus.frame), second): result["dates"]}
+            self._paint(request, result)
+            # While a job runs, wait five times as long as this took before the next one.
+            took = time.perf_counter() - started
+            self._timer.setInterval(max(REDRAW_MS, min(10_000, int(5000 * took))))
+
+        def failed(exc: BaseException) -> None:
+            self.pending = False
+            self._clear()
+            self.note.setText(f"This chart cannot be drawn: {exc}")
+            if self._again:
+                self.redraw()
+
+        self._worker = run_in_background(chart_numbers, kind, first, other, dates,
+                                         request["freq"], label, on_done=done,
+                                         on_error=failed)
+
+    def _paint(self, request: dict, result: dict) -> None:
+        """Draw numbers worked out by :func:`chart_numbers` for ``request``."""
+        self._clear()
+        kind, column, second = request["kind"], request["column"], request["second"]
         draw = {LABELS: self._draw_labels, HISTOGRAM: self._draw_histogram,
                 GROUP_SHARES: self._draw_group_shares, GROUP_MEANS: self._draw_group_means,
                 TIME_SHARE: self._draw_time, TIME_MEAN: self._draw_time,
                 CONFUSION: self._draw_confusion}[kind]
-        draw(column, second)
+        draw(column, second, result)
         self.plot.enableAutoRange()
         if kind in (LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS) and self.hits:
             # room above the tallest bar for its count, the whiskers and the legend
@@ -336,8 +402,8 @@ class ChartsPanel(QWidget):
     def _ticks(self, names: list[str], side: str = "bottom") -> None:
         self.plot.getAxis(side).setTicks([[(i, n) for i, n in enumerate(names)]])
 
-    def _draw_labels(self, column: str, _second: str) -> None:
-        data = cd.label_counts(self.values(column))
+    def _draw_labels(self, column: str, _second: str, result: dict) -> None:
+        data = result["data"]
         self.data = data
         x = np.arange(len(data), dtype=float)
         n = data["n"].to_numpy(dtype=float)
@@ -356,8 +422,8 @@ class ChartsPanel(QWidget):
         self.note.setText(f"{total:,} rows with a value in {column}. Click a bar to see its rows.")
         self._set_auto(f"{column}: how many rows of each", column, "rows")
 
-    def _draw_histogram(self, column: str, _second: str) -> None:
-        data = cd.histogram(self.values(column))
+    def _draw_histogram(self, column: str, _second: str, result: dict) -> None:
+        data = result["data"]
         self.data = data
         if data.empty:
             self.note.setText(f"No numbers in {column} yet.")
@@ -372,18 +438,17 @@ class ChartsPanel(QWidget):
             self.hits.append((row["left"], row["right"], 0, max(row["n"], 0), row["rows"],
                               f"{column} from {row['left']:.3g} to {row['right']:.3g}",
                               f"{column} {row['left']:.3g} to {row['right']:.3g}\nn = {row['n']:,}"))
-        values = cd.numbers_of(self.values(column))
-        self.note.setText(f"{len(values):,} rows; mean {values.mean():.3f}, median "
-                          f"{values.median():.3f}. Click a bar to see its rows.")
+        self.note.setText(f"{result['count']:,} rows; mean {result['mean']:.3f}, median "
+                          f"{result['median']:.3f}. Click a bar to see its rows.")
         self._set_auto(f"Distribution of {column}", column, "rows")
 
-    def _draw_group_shares(self, column: str, by: str) -> None:
-        data = cd.group_shares(self.values(column), self.values(by))
+    def _draw_group_shares(self, column: str, by: str, result: dict) -> None:
+        data = result["data"]
         self.data = data
         groups = list(dict.fromkeys(data["group"]))
         labels = list(dict.fromkeys(data["label"]))
         if len(labels) > len(self.bars):
-            top = set(cd.label_counts(self.values(column))["label"][:len(self.bars)])
+            top = set(result["labels"][:len(self.bars)])
             labels = [x for x in labels if x in top]
         width = 0.8 / max(1, len(labels))
         ex, ey, etop, ebottom = [], [], [], []
@@ -416,8 +481,8 @@ class ChartsPanel(QWidget):
                           "Wilson intervals. Click a bar to see its rows.")
         self._set_auto(f"{column} by {by}", by, "% of the group's rows")
 
-    def _draw_group_means(self, column: str, by: str) -> None:
-        data = cd.group_means(self.values(column), self.values(by))
+    def _draw_group_means(self, column: str, by: str, result: dict) -> None:
+        data = result["data"]
         self.data = data
         x = np.arange(len(data), dtype=float)
         mean = data["mean"].to_numpy(float)
@@ -442,15 +507,9 @@ class ChartsPanel(QWidget):
                           "Click a bar to see its rows.")
         self._set_auto(f"Mean {column} by {by}", by, f"mean {column}")
 
-    def _draw_time(self, column: str, date: str) -> None:
-        share = self.kind.currentIndex() == TIME_SHARE
-        label = self.label.currentText() if share else None
-        if share and not label:
-            self.note.setText(f"No labels in {column} yet.")
-            self._set_auto("", "", "")
-            return
-        freq = self.freq.currentText()
-        data = cd.over_time(self.values(column), self.dates(date), freq, label=label)
+    def _draw_time(self, column: str, date: str, result: dict) -> None:
+        share, label, freq = result["share"], result["label"], result["freq"]
+        data = result["data"]
         self.data = data
         x = np.arange(len(data), dtype=float)
         scale = 100.0 if share else 1.0  # shares drawn in percent
@@ -496,10 +555,10 @@ class ChartsPanel(QWidget):
         else:
             self._set_auto(f"Mean {column} per {freq}", date, f"mean {column}")
 
-    def _draw_confusion(self, column: str, other: str) -> None:
+    def _draw_confusion(self, column: str, other: str, result: dict) -> None:
         import pyqtgraph as pg
 
-        data = cd.confusion(self.values(column), self.values(other))
+        data = result["data"]
         self.data = data
         names = list(dict.fromkeys(data["a"]))
         k = len(names)

@@ -52,8 +52,19 @@ def choose(panel, kind, column, second=None, label=None, freq=None):
         panel._fill_labels()
         panel.label.setCurrentText(label)
     panel.redraw()
+    drawn(panel)
     assert panel.column.currentText() == column
     return panel.data
+
+
+def drawn(panel, timeout: float = 30.0) -> None:
+    """Wait for the numbers worked out in the background to be drawn. Sleeping between
+    event rounds leaves the worker the interpreter (``QTest.qWait`` holds it)."""
+    deadline = time.monotonic() + timeout
+    while panel.pending and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)
+    assert not panel.pending
 
 
 def shot(panel, tmp_path, name):
@@ -212,8 +223,8 @@ def test_updates_as_results_arrive(qtbot, window, tmp_path):
     panel = window.charts
     assert panel.column.count() == 4  # the corpus's own group-like columns, no run yet
     redraws = []
-    draw = panel._redraw
-    panel._redraw = lambda: (redraws.append(time.perf_counter()), draw())
+    paint = panel._paint
+    panel._paint = lambda *a: (redraws.append(time.perf_counter()), paint(*a))
     started = time.perf_counter()
     job = window.runs.run(JobSpec(model="lexicon"))
     qtbot.waitUntil(lambda: panel.column.findText("sentiment_label") >= 0, timeout=30_000)
@@ -228,6 +239,34 @@ def test_updates_as_results_arrive(qtbot, window, tmp_path):
     labels[:] = "neutral"
     window.model.put_results(pd.DataFrame({"sentiment_label": labels}))
     qtbot.waitUntil(lambda: panel.data["label"].tolist() == ["neutral"], timeout=3000)
+
+
+def test_numbers_are_worked_out_off_the_gui_thread_and_the_newest_choice_wins(
+        qtbot, charted, monkeypatch):
+    import threading
+
+    panel = charted.charts
+    threads = []
+
+    def numbers(*args):
+        threads.append(threading.current_thread())
+        time.sleep(0.2)  # a large corpus: the window must not wait for it
+        return cp_numbers(*args)
+
+    cp_numbers = cp.chart_numbers
+    monkeypatch.setattr(cp, "chart_numbers", numbers)
+    panel.kind.setCurrentIndex(cp.LABELS)
+    panel.column.setCurrentText("sentiment_label")
+    started = time.perf_counter()
+    panel.redraw()
+    assert time.perf_counter() - started < 0.1 and panel.pending
+    panel.kind.setCurrentIndex(cp.HISTOGRAM)  # changed while the first is being worked out
+    panel.column.setCurrentText("sentiment_score")
+    panel.redraw()
+    drawn(panel)
+    assert threads and threading.main_thread() not in threads
+    assert "left" in panel.data.columns  # the histogram, not the stale label counts
+    assert panel.data["n"].sum() == 300
 
 
 def test_titles_and_exports(qtbot, charted, tmp_path):
