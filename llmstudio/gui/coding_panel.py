@@ -5,7 +5,8 @@ focus (never while the coder name or the memo is being typed in):
 
     1-9        the codebook's codes (0: "none of these", when offered). Single-label: the
                row gets the code and the next row is shown. Multi-label: the code is
-               toggled on or off (each toggle is saved), Enter moves on.
+               toggled on or off (each toggle is saved), Enter moves on. Ten codes or
+               more: two digits typed quickly (1 then 2: code 12; see code_keys).
     Enter      next row            →, S   skip (next row, no code)      ←, B   back
     M          write a memo (Enter saves it and comes back; it is saved on leaving the row)
     Esc        back to the table
@@ -29,7 +30,7 @@ import html
 import sqlite3
 
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFrame, QGridLayout,
                                QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
@@ -43,6 +44,7 @@ from ..core.coder_prefs import (remember_codebook, remember_coder, remembered_co
                                 remembered_coder)
 from ..core.sampling import (ModelCodes, Sample, load_sample, model_codes, random_sample,
                              save_sample, select_rows, stratified_sample)
+from .code_keys import WAIT_MS as CODE_KEY_WAIT_MS, CodeKeys
 from .errors import describe
 from .sample_dialog import SampleDialog
 
@@ -60,7 +62,8 @@ NO_CODER = "Type your name (or initials) in Coder and press Enter: codes are kep
 KEYS_HELP = ("<b>1–9</b> code · <b>0</b> none · <b>Enter</b> next · <b>→</b>/<b>S</b> skip · "
              "<b>←</b>/<b>B</b> back · <b>M</b> memo · <b>Ctrl+Z</b> undo · "
              "<b>Ctrl+Shift+Z</b> redo · <b>Esc</b> table")
-SHORTCUT_ROWS = [("Coding: give code 1–9 (0: none); multi-label: toggle", "1–9, 0"),
+SHORTCUT_ROWS = [("Coding: give code 1–9 (0: none; code 12: 1 then 2 quickly); "
+                  "multi-label: toggle", "1–9, 0"),
                  ("Coding: next row (multi-label: done with this row)", "Enter"),
                  ("Coding: skip the row / go back", "→ or S / ← or B"),
                  ("Coding: write a memo (Enter saves it)", "M"),
@@ -117,6 +120,11 @@ class CodingPanel(QWidget):
         self._moving = False
         self._replaying = False
         self.undo_stack = QUndoStack(self)
+        self._keys = CodeKeys()  # digits of a two-digit code number typed so far
+        self._digit_timer = QTimer(self)
+        self._digit_timer.setSingleShot(True)
+        self._digit_timer.setInterval(CODE_KEY_WAIT_MS)
+        self._digit_timer.timeout.connect(self._flush_digits)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build()
         self.window.table.selectionModel().currentRowChanged.connect(self._on_table_row)
@@ -406,7 +414,7 @@ class CodingPanel(QWidget):
         codes = [c for c in labels if c != NONE_CODE]
         cols = 2 if len(labels) > 4 else 1
         for k, name in enumerate(labels):
-            key = "0" if name == NONE_CODE else (str(k + 1) if k < 9 else "")
+            key = "0" if name == NONE_CODE else str(k + 1)
             code = self.book.code(name)
             text = f"{key}  {name}" if key else name
             if name == NONE_CODE:
@@ -429,7 +437,8 @@ class CodingPanel(QWidget):
                 tip = ["<b>none</b>", "None of the codes applies"]
             b.setToolTip("<br>".join(tip) + (f"<br><i>key {key}</i>" if key else ""))
             b.setProperty("code", name)
-            b.clicked.connect(lambda _=False, n=name: (self._take_focus(), self.press(n)))
+            b.clicked.connect(lambda _=False, n=name: (self._take_focus(), self._flush_digits(),
+                                                        self.press(n)))
             position = len(codes) if name == NONE_CODE else k
             self.codes_layout.addWidget(b, position // cols, position % cols)
             self.code_buttons.append(b)
@@ -715,10 +724,12 @@ class CodingPanel(QWidget):
         self._commit_memo()
 
     def undo(self) -> None:
+        self._flush_digits()  # a code number being typed is given, then undone
         self._commit_memo()  # a memo being typed is the last thing done: undone first
         self.undo_stack.undo()
 
     def redo(self) -> None:
+        self._flush_digits()
         self.undo_stack.redo()
 
     # -- moving -----------------------------------------------------------------------
@@ -803,11 +814,15 @@ class CodingPanel(QWidget):
         plain = not (mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
                              | Qt.KeyboardModifier.MetaModifier))
         if plain and Qt.Key.Key_0 <= key <= Qt.Key.Key_9:
-            code = self._code_for_key(int(key) - int(Qt.Key.Key_0))
-            if code is not None:
-                self.press(code)
+            numbers, waiting = self._keys.press(str(int(key) - int(Qt.Key.Key_0)),
+                                                len(self._numbered()))
+            for number in numbers:
+                self._press_number(number)
+            if waiting:
+                self._digit_timer.start()
             event.accept()
             return
+        self._flush_digits()  # a digit waiting for a second one is given before any key
         if plain and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.next()
         elif plain and key in (Qt.Key.Key_Right, Qt.Key.Key_S):
@@ -856,14 +871,28 @@ class CodingPanel(QWidget):
         if not self.memo.hasFocus():
             self.setFocus()
 
-    def _code_for_key(self, digit: int) -> str | None:
+    def _numbered(self) -> list[str]:
+        """The codes with a number (1, 2, ...): all but "none of these" (0)."""
         if self.book is None:
-            return None
-        labels = human_codes.allowed_codes(self.book)
-        if digit == 0:
-            return NONE_CODE if NONE_CODE in labels else None
-        codes = [c for c in labels if c != NONE_CODE]
-        return codes[digit - 1] if digit <= len(codes) and digit <= 9 else None
+            return []
+        return [c for c in human_codes.allowed_codes(self.book) if c != NONE_CODE]
+
+    def _press_number(self, number: int) -> None:
+        if self.book is None:
+            return
+        if number == 0:
+            if NONE_CODE in human_codes.allowed_codes(self.book):
+                self.press(NONE_CODE)
+            return
+        codes = self._numbered()
+        if number <= len(codes):
+            self.press(codes[number - 1])
+
+    def _flush_digits(self) -> None:
+        self._digit_timer.stop()
+        number = self._keys.flush()
+        if number is not None:
+            self._press_number(number)
 
     def start(self) -> None:
         """The panel is opened (or asked for again): read the project, take the focus."""

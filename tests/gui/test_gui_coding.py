@@ -469,3 +469,36 @@ def test_codes_made_by_hand_are_table_columns_live_and_after_reopening(
     qtbot.waitUntil(lambda: column in [str(other.model.headerData(
         c, Qt.Orientation.Horizontal)) for c in range(other.model.columnCount())])
     assert [cell(other, r, column) for r in range(3)] == ["Housing", "none", ""]
+
+
+def test_two_digit_keys_with_more_than_nine_codes(qtbot, window, tmp_path):
+    names = [f"Topic {k}" for k in range(1, 13)]
+    book = Codebook(codes=tuple(Code(n) for n in names), name="Many", none_option=True)
+    path = make_project(tmp_path / "many.llmstudio", sample_frame().head(ROWS).copy())
+    with Project.open(path) as p:
+        p.save_codebook(book)
+    open_project(qtbot, window, path)
+    panel = window.coding
+    panel.act_open.trigger()
+    panel.codebook_box.setCurrentText(book.name)
+    panel.coder_edit.setText("ana")
+    panel.coder_edit.editingFinished.emit()
+    panel.setFocus()
+    assert [b.text() for b in panel.code_buttons][9:] == [
+        "10  Topic 10", "11  Topic 11", "12  Topic 12", "0  none of these"]
+    for k in (K.Key_1, K.Key_2):      # row 0: code 12
+        QTest.keyClick(panel, k)
+    QTest.keyClick(panel, K.Key_3)    # row 1: code 3 at once (no code 30)
+    QTest.keyClick(panel, K.Key_1)    # row 2: 1 waits for a second digit...
+    assert panel.row_id == 2 and panel.codes(2) == ()
+    qtbot.waitUntil(lambda: panel.codes(2) == ("Topic 1",), timeout=3000)  # ...then code 1
+    QTest.keyClick(panel, K.Key_1)    # row 3: 1, then 0 quickly: code 10
+    QTest.keyClick(panel, K.Key_0)
+    QTest.keyClick(panel, K.Key_0)    # row 4: 0 alone: none of these
+    QTest.keyClick(panel, K.Key_1)    # row 5: 1 then S: code 1 given, then S skips row 6
+    QTest.keyClick(panel, K.Key_S)
+    assert panel.row_id == 7
+    now, _ = stored(path, book.name)
+    assert {r: c for r, (c, _memo) in now.items()} == {
+        0: ("Topic 12",), 1: ("Topic 3",), 2: ("Topic 1",), 3: ("Topic 10",), 4: ("none",),
+        5: ("Topic 1",)}
