@@ -59,9 +59,18 @@ NO_PROJECT = ("Coding is kept in a project: save the corpus as a project first (
               "Every click is then saved at once.")
 NO_CODEBOOK = "This project has no codebook yet: write one (its codes become the buttons here)."
 NO_CODER = "Type your name (or initials) in Coder and press Enter: codes are kept per coder."
-KEYS_HELP = ("<b>1–9</b> code · <b>0</b> none · <b>Enter</b> next · <b>→</b>/<b>S</b> skip · "
+KEYS_HELP = ("{codes} · <b>0</b> none · <b>Enter</b> next · <b>→</b>/<b>S</b> skip · "
              "<b>←</b>/<b>B</b> back · <b>M</b> memo · <b>Ctrl+Z</b> undo · "
              "<b>Ctrl+Shift+Z</b> redo · <b>Esc</b> table")
+
+
+def keys_help(codes: int) -> str:
+    """The key line under the buttons, for a codebook of ``codes`` numbered codes."""
+    if codes > 9:
+        return KEYS_HELP.format(codes=f"<b>1–{codes}</b> code (two digits: type them quickly)")
+    return KEYS_HELP.format(codes="<b>1–9</b> code")
+
+
 SHORTCUT_ROWS = [("Coding: give code 1–9 (0: none; code 12: 1 then 2 quickly); "
                   "multi-label: toggle", "1–9, 0"),
                  ("Coding: next row (multi-label: done with this row)", "Enter"),
@@ -266,7 +275,7 @@ class CodingPanel(QWidget):
         buttons.addWidget(self.undo_button)
         buttons.addWidget(self.redo_button)
 
-        self.keys_label = QLabel(KEYS_HELP)
+        self.keys_label = QLabel(keys_help(9))
         self.keys_label.setWordWrap(True)
         self.keys_label.setFont(small)
         self.keys_label.setStyleSheet("color: #666;")
@@ -442,6 +451,7 @@ class CodingPanel(QWidget):
             position = len(codes) if name == NONE_CODE else k
             self.codes_layout.addWidget(b, position // cols, position % cols)
             self.code_buttons.append(b)
+        self.keys_label.setText(keys_help(len(codes)))
         self.mode_label.setText(
             "Multi-label: each key turns a code on or off; Enter moves on"
             if self.book.multi_label else "Single-label: a key gives the code and moves on")

@@ -486,6 +486,7 @@ def test_two_digit_keys_with_more_than_nine_codes(qtbot, window, tmp_path):
     panel.setFocus()
     assert [b.text() for b in panel.code_buttons][9:] == [
         "10  Topic 10", "11  Topic 11", "12  Topic 12", "0  none of these"]
+    assert "1–12</b> code (two digits" in panel.keys_label.text()
     for k in (K.Key_1, K.Key_2):      # row 0: code 12
         QTest.keyClick(panel, k)
     QTest.keyClick(panel, K.Key_3)    # row 1: code 3 at once (no code 30)
