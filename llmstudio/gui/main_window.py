@@ -206,6 +206,10 @@ class MainWindow(QMainWindow):
                                         "Copy the project to a new file and continue there")
         self.act_export = self._action("&Export Table…", self.ask_export, "Ctrl+E",
                                        "Write the table as CSV, Excel or Parquet")
+        self.act_methods = self._action(
+            "Export &Methods Record…", self.ask_methods, "Ctrl+Shift+E",
+            "Write what was done for a paper's methods section: every model run with its "
+            "model, prompt, codebook and parameters, the coding by hand, agreement with CIs")
         self.act_quit = self._action("&Quit", self.close, K.Quit)
         self.act_find = self._action("&Find…", self.focus_search, K.Find, "Search the texts")
         self.act_goto = self._action("&Go to Row…", self.ask_goto, "Ctrl+G", "Jump to a row number")
@@ -220,7 +224,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         menu.addSeparator()
-        for a in (self.act_save, self.act_save_as, self.act_export):
+        for a in (self.act_save, self.act_save_as, self.act_export, self.act_methods):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(self.act_quit)
@@ -350,6 +354,7 @@ class MainWindow(QMainWindow):
         self.act_import.setEnabled(has and self.project is None and self.source is not None
                                    and self.source.suffix.lower() in TEXT_SUFFIXES)
         self.act_save_as.setEnabled(self.project is not None)
+        self.act_methods.setEnabled(self.project is not None)  # runs and codes live there
         self.runs.act_run.setEnabled(has)
         self.runs.act_codebooks.setEnabled(has)
         self.coding.act_open.setEnabled(has)
@@ -841,6 +846,31 @@ class MainWindow(QMainWindow):
 
         self._start(f"Exporting to {Path(path).name}…", work, on_done=done,
                     error_title="Cannot export")
+
+    def ask_methods(self) -> None:
+        if self.project is None:
+            return
+        base = self.project.path.with_name(self.project.path.stem + "_methods.md")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export Methods Record", str(base),
+            "Markdown (*.md);;Web page, charts embedded (*.html)")
+        if path:
+            if not Path(path).suffix:  # a name typed without one: the chosen kind's
+                path += ".html" if "html" in chosen else ".md"
+            self.export_methods(path)
+
+    def export_methods(self, path: str | Path) -> None:
+        """Write the project's methods record (Markdown or HTML, by the file's extension)
+        in the background: the agreement intervals are bootstrapped."""
+        from ..core.methods import write_methods  # statistics libraries: not at start-up
+
+        project = self.project
+
+        def done(written):
+            self.statusBar().showMessage(f"Wrote the methods record to {written}", 8000)
+
+        self._start(f"Writing the methods record {Path(path).name}…", write_methods,
+                    project, path, on_done=done, error_title="Cannot write the methods record")
 
     # -- help and closing -------------------------------------------------------------
 

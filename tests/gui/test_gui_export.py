@@ -138,3 +138,37 @@ def test_a_project_exports_to_stata_and_describes_its_columns_in_excel(qtbot, wi
     columns = pd.read_excel(xlsx, sheet_name="columns")
     described = dict(zip(columns["column"], columns["source"]))
     assert described["human_tone_ana"] == "coder ana"
+
+
+def test_file_menu_writes_the_methods_record(qtbot, window, tmp_path, monkeypatch):
+    """File › Export Methods Record…: a name typed without an extension gets the chosen
+    kind's; the record describes the project's runs; a bad target says why."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from annotated_project import make_project as make_annotated
+    from test_gui_jobs import open_project
+
+    from llmstudio.core.project import Project
+
+    path = make_annotated(tmp_path)
+    assert not window.act_methods.isEnabled()  # no project yet: nothing to record
+    open_project(qtbot, window, path)
+    assert window.act_methods.isEnabled()
+    target = tmp_path / "out" / "methods"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(target), "Web page, charts embedded (*.html)"))
+    window.act_methods.trigger()
+    written = target.with_suffix(".html")
+    qtbot.waitUntil(written.exists, timeout=30_000)
+    page = written.read_text("utf-8")
+    with Project.open(path) as p:
+        runs = p.db.execute("SELECT id, backend FROM runs ORDER BY id").fetchall()
+    assert runs and all(f"Run {run_id}: sentiment with" in page for run_id, _ in runs)
+    assert "Cohen" in page or "kappa" in page  # the two coders' agreement
+    qtbot.waitUntil(lambda: "Wrote the methods record" in window.statusBar().currentMessage(),
+                    timeout=10_000)
+
+    with qtbot.waitSignal(window.sig_error, timeout=20_000) as blocker:
+        window.export_methods(tmp_path / "methods.txt")
+    assert "is .md (Markdown) or .html" in blocker.args[0]
