@@ -270,11 +270,17 @@ class AgreementRow:
     kind: str  # "coders" or "model"
     result: object | None  # stats.Agreement
     problem: str = ""
+    code: str = ""  # multi-label codebooks: one code, "applies" or not
+
+    @property
+    def what(self) -> str:
+        return f"{self.codebook}: {self.code}" if self.code else self.codebook
 
 
 def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0
                    ) -> list[AgreementRow]:
-    """Coder vs coder and coder vs each comparable run, per codebook with human codes."""
+    """Coder vs coder and coder vs each comparable run, per codebook with human codes;
+    for a multi-label codebook, per code (applies or not), as the validation view does."""
     from .stats import StatsError
     from .validation import compare, sources
 
@@ -286,20 +292,21 @@ def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0
             book = project.codebook(name)
         except LlmstudioError:
             continue  # codes of a deleted codebook: nothing to compare them by
-        if book.multi_label:
-            continue  # compared one code at a time in the validation view; not here
         found = sources(project, book)
         coders = [s for s in found if s.kind == "coder"]
         runs = [s for s in found if s.kind == "run"]
         pairs = [(a, b, "coders") for a, b in combinations(coders, 2)]
         pairs += [(c, r, "model") for c in coders for r in runs]
-        for ref, comp, kind in pairs:
-            try:
-                result, _ = compare(project, book, ref, comp, n_resamples=n_resamples,
-                                    seed=seed)
-                out.append(AgreementRow(name, ref.title, comp.title, kind, result))
-            except StatsError as exc:
-                out.append(AgreementRow(name, ref.title, comp.title, kind, None, str(exc)))
+        for code in (book.names if book.multi_label else (None,)):
+            for ref, comp, kind in pairs:
+                try:
+                    result, _ = compare(project, book, ref, comp, code=code,
+                                        n_resamples=n_resamples, seed=seed)
+                    out.append(AgreementRow(name, ref.title, comp.title, kind, result,
+                                            code=code or ""))
+                except StatsError as exc:
+                    out.append(AgreementRow(name, ref.title, comp.title, kind, None, str(exc),
+                                            code=code or ""))
     return out
 
 
@@ -399,13 +406,14 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
     doc.h(2, "Agreement")
     if not agree:
         doc.p("No agreement could be computed (it needs two coders, or a coder and a "
-              "comparable model run, of a single-label codebook).")
+              "comparable model run, of one codebook).")
     else:
         doc.p(f"95% percentile bootstrap intervals, {n_resamples:,} resamples of rows, "
-              f"seed {seed}; rows coded by both sides only.")
+              f"seed {seed}; rows coded by both sides only. Multi-label codebooks: each "
+              "code on its own (applies or not).")
         doc.table(["codebook", "reference", "compared", "n", "percent agreement",
                    "Cohen's kappa", "Krippendorff's alpha", "macro-F1"],
-                  [(a.codebook, a.reference, a.comparison,
+                  [(a.what, a.reference, a.comparison,
                     a.result.n if a.result else "-",
                     _estimate(a.result.percent_agreement) if a.result else a.problem,
                     _estimate(a.result.cohen_kappa) if a.result else "-",
@@ -496,7 +504,9 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
         if k.value != k.value:
             continue
         ci = f" (95% CI {k.ci_low:.2f} to {k.ci_high:.2f})" if k.ci_low is not None else ""
-        parts.append(f"Agreement between {a.reference} and {a.comparison} on {a.result.n:,} texts: "
+        on = f" on the code {a.code!r} (applies or not)" if a.code else ""
+        parts.append(f"Agreement between {a.reference} and {a.comparison}{on} on "
+                     f"{a.result.n:,} texts: "
                      f"Cohen's kappa = {k.value:.2f}{ci}, percent agreement = "
                      f"{a.result.percent_agreement.value:.2f}.")
     for path, data in bias:

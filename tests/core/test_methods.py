@@ -207,3 +207,32 @@ def test_only_models_that_read_the_prompt_are_said_to_get_it(backend, pipeline_t
 
     fingerprint = {"pipeline_task": pipeline_task} if pipeline_task else {}
     assert _scores_directly(SimpleNamespace(backend=backend, fingerprint=fingerprint)) is direct
+
+
+def test_multi_label_codes_get_agreement_per_code(tmp_path):
+    from llmstudio.core import human_codes
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.methods import agreement_rows
+
+    book = Codebook((Code("Housing"), Code("Transport")), name="issues", multi_label=True)
+    path = make_project(tmp_path)
+    # "none": read, no code applies (an empty list would be "not coded")
+    given = {"ana": [["Housing"], ["Housing", "Transport"], ["none"], ["Transport"], ["Housing"]],
+             "bo": [["Housing"], ["Transport"], ["none"], ["Transport"], ["none"]]}
+    with Project.open(path) as p:
+        p.save_codebook(book)
+        for coder, rows in given.items():
+            for row, codes in enumerate(rows):
+                human_codes.record(p, book, coder, row, codes)
+        rows = [a for a in agreement_rows(p, n_resamples=200) if a.codebook == "issues"]
+        assert [a.code for a in rows] == ["Housing", "Transport"]
+        ana, bo = Source("coder", "ana", "ana (coder)"), Source("coder", "bo", "bo (coder)")
+        for a in rows:
+            expected, _ = compare(p, book, ana, bo, code=a.code, n_resamples=200)
+            assert a.result.cohen_kappa.value == pytest.approx(expected.cohen_kappa.value)
+            assert a.result.n == 5
+        # Housing: ana says it applies on rows 0, 1, 4; bo on row 0 only: 3 of 5 agree.
+        assert rows[0].result.percent_agreement.value == pytest.approx(3 / 5)
+        md = build_record(p, n_resamples=200).markdown(tmp_path)
+    assert "issues: Housing" in md and "issues: Transport" in md
+    assert "on the code 'Housing' (applies or not)" in md
