@@ -7,6 +7,8 @@ is a few logistic regressions (``core.learning``): the learning curve (cross-val
 accuracy after the first n codes, in the order they were made), and the uncertainty order
 of the uncoded rows ("Suggest next"). "Code the rest" runs the builtin model's few-shot
 coding (fine-tuned on the codes) as an ordinary job: stored, resumable, in the table.
+A multi-label codebook is learnt code by code (the chosen code applies or not), as the
+validation view compares it; "Code the rest" learns all its codes at once.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLa
                                QProgressBar, QPushButton, QVBoxLayout)
 
 from ..core import human_codes, learning
+from ..core.codebook import NONE_CODE
 from ..core.embedclass import Cancelled
 from ..core.tasks.build import TaskOptions
+from ..core.validation import APPLIES, DOES_NOT_APPLY
 from .errors import describe
 from .jobs import JobSpec
 from .workers import run_in_background
@@ -69,9 +73,14 @@ class LearnPanel(QDialog):
 
         self.codebook = QComboBox()
         self.coder = QComboBox()
+        self.code = QComboBox()  # multi-label codebooks: the code learnt (applies or not)
+        self.code.setToolTip("Several codes can apply to a text: each code is learnt on its "
+                             "own, as “applies” or “does not apply”")
         form = QFormLayout()
         form.addRow("Codebook:", self.codebook)
         form.addRow("Coder:", self.coder)
+        form.addRow("Code:", self.code)
+        self._form = form
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -137,10 +146,14 @@ class LearnPanel(QDialog):
         self._fill_coders(coder)
         self.codebook.currentIndexChanged.connect(lambda *_: self._fill_coders())
         self.coder.currentIndexChanged.connect(lambda *_: self.update_curve())
+        self.code.currentIndexChanged.connect(lambda *_: self.update_curve())
         self._set_busy(False)
         self._read_corpus()
 
     # -- state ------------------------------------------------------------------------
+
+    def _book(self):
+        return self.project.codebook(self.codebook.currentText())
 
     def _fill_coders(self, select: str | None = None) -> None:
         self.coder.blockSignals(True)
@@ -151,17 +164,35 @@ class LearnPanel(QDialog):
         if select:
             self.coder.setCurrentText(select)
         self.coder.blockSignals(False)
+        book = self._book() if name else None
+        multi = bool(book is not None and book.multi_label)
+        self.code.blockSignals(True)
+        self.code.clear()
+        if multi:
+            self.code.addItems(list(book.names))
+        self.code.blockSignals(False)
+        self._form.setRowVisible(self.code, multi)
         if self._x is not None:
             self.update_curve()
 
-    def _codes(self) -> tuple[list[int], list[str], list[str]]:
-        """This coder's coded rows and codes in the order they were made, and the codes
-        the codebook offers."""
-        book = self.project.codebook(self.codebook.currentText())
-        made = sorted((c for c in human_codes.current(self.project, book.name,
+    def _made(self) -> list:
+        """This coder's codings of the codebook, in the order they were made."""
+        book = self._book()
+        return sorted((c for c in human_codes.current(self.project, book.name,
                                                       self.coder.currentText()) if c.coded),
                       key=lambda c: c.id)
-        return [c.row_id for c in made], [c.codes[0] for c in made], list(book.labels())
+
+    def _codes(self) -> tuple[list[int], list[str], list[str]]:
+        """This coder's coded rows and codes in the order they were made, and the codes
+        the codebook offers; for a multi-label codebook, whether the chosen code applies
+        ("none": it does not)."""
+        book, made = self._book(), self._made()
+        rows = [c.row_id for c in made]
+        if book.multi_label:
+            code = self.code.currentText()
+            return rows, [APPLIES if code in c.codes else DOES_NOT_APPLY for c in made], \
+                [APPLIES, DOES_NOT_APPLY]
+        return rows, [c.codes[0] for c in made], list(book.labels())
 
     def _key(self) -> tuple:
         corpus = self.window_.corpus
@@ -228,16 +259,13 @@ class LearnPanel(QDialog):
     # -- the curve --------------------------------------------------------------------
 
     def update_curve(self) -> None:
-        if self._x is None:
-            return
+        if self._x is None or self.project is not self.window_.project:
+            return  # not read yet, or its project was closed meanwhile (a late reading)
         if not self.coder.currentText():
             self._message("No codes yet in this codebook: code some rows by hand first "
                           "(Analyse › Code by Hand).")
             return
-        book = self.project.codebook(self.codebook.currentText())
-        if book.multi_label:
-            self._message("Learning from codes works with single-label codebooks for now.")
-            return
+        book = self._book()
         rows, labels, classes = self._codes()
         self.status.setText(f"{len(rows):,} rows coded by {html.escape(self.coder.currentText())}.")
         points = learning.learning_curve(self._x, rows, labels, classes)
@@ -254,9 +282,11 @@ class LearnPanel(QDialog):
         self.chance.setValue(share)
         self.plot.setXRange(0, xs.max() * 1.05)
         last = points[-1]
+        what = (f"says as you did whether “{html.escape(self.code.currentText())}” applies"
+                if book.multi_label else "gives the code you gave")
         self.summary.setText(
-            f"With <b>{last.n:,}</b> codes, a classifier trained on them gives the code you "
-            f"gave <b>{last.accuracy:.0%}</b> of the time on rows it did not see (95% CI "
+            f"With <b>{last.n:,}</b> codes, a classifier trained on them {what} "
+            f"<b>{last.accuracy:.0%}</b> of the time on rows it did not see (95% CI "
             f"{last.ci_low:.0%}–{last.ci_high:.0%}; {last.folds}-fold cross-validation). "
             f"Always giving the most common code: {share:.0%}. "
             "<span style='color:#555'>This is the quick classifier on the model's frozen "
@@ -286,11 +316,15 @@ class LearnPanel(QDialog):
 
     def code_rest(self):
         """Start the builtin few-shot job with this coder's codes as the examples."""
-        rows, labels, _ = self._codes()
+        book = self._book()
+        made = self._made()
         corpus = self.window_.corpus
         texts = corpus.frame[corpus.text_column]
-        examples = tuple((str(texts.iat[r]), label) for r, label in zip(rows, labels))
-        book = self.project.codebook(self.codebook.currentText())
+        if book.multi_label:  # all the codes that apply, ";"-separated ("" for none)
+            labels = [";".join(c for c in m.codes if c != NONE_CODE) for m in made]
+        else:
+            labels = [m.codes[0] for m in made]
+        examples = tuple((str(texts.iat[m.row_id]), label) for m, label in zip(made, labels))
         spec = JobSpec(model="builtin", text_column=corpus.text_column,
                        options=TaskOptions(task="code", codebook=book, examples=examples))
         return self.window_.runs.run(spec)

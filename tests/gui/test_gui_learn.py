@@ -108,3 +108,42 @@ def test_the_curve_follows_new_codes(qtbot, window, coded):
     for _ in range(2):
         coding.press("Sport" if coding.row_id % 2 == 0 else "Economy")
     qtbot.waitUntil(lambda: "12</b> codes" in panel.summary.text(), timeout=10_000)
+
+
+def test_a_multi_label_codebook_is_learnt_code_by_code(qtbot, window, coded):
+    multi = Codebook(codes=BOOK.codes, name="Topics (several)", multi_label=True)
+    with Project.open(coded) as project:
+        project.save_codebook(multi)
+        for row in range(10):
+            hc.record(project, multi, "ana", row, ["Sport"] if row % 2 == 0 else ["Economy"])
+        hc.record(project, multi, "ana", 10, ["none"])  # read: neither applies
+    open_project(qtbot, window, coded)
+    panel = LearnPanel(window, multi.name, "ana")
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.code.isVisibleTo(panel)
+    assert [panel.code.itemText(i) for i in range(panel.code.count())] == ["Sport", "Economy"]
+    qtbot.waitUntil(lambda: panel._x is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: "whether “Sport” applies" in panel.summary.text(), timeout=20_000)
+    rows, labels, classes = panel._codes()
+    assert rows == list(range(11)) and classes == ["applies", "does not apply"]
+    assert labels == ["applies" if r % 2 == 0 and r < 10 else "does not apply" for r in range(11)]
+    xs, ys = panel.curve.getData()
+    assert xs[-1] == 11.0 and ys[-1] >= 0.8
+    panel.code.setCurrentText("Economy")
+    assert "whether “Economy” applies" in panel.summary.text()
+
+    job = panel.code_rest()
+    wait_job(qtbot, job, timeout=300_000)
+    sport = window.model.result("code_sport")
+    assert sum(int(sport[i]) == (1 if i % 2 == 0 else 0) for i in range(11, 16)) >= 4
+    with Project.open(coded) as project:
+        params = project.db.execute("SELECT params FROM runs ORDER BY id DESC").fetchone()[0]
+    assert '"multi_label": true' in params.replace(" ", "").replace('":true', '": true')
+
+
+def test_single_label_codebooks_hide_the_code_choice(qtbot, window, coded):
+    open_project(qtbot, window, coded)
+    panel = LearnPanel(window, "Topic", "ana")
+    qtbot.addWidget(panel)
+    assert not panel.code.isVisibleTo(panel)
