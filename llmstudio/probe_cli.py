@@ -27,6 +27,14 @@ CHECKOUT_EEC = (Path(__file__).resolve().parents[2] / "shared" / "data" / "eec"
                 / "Equity-Evaluation-Corpus.csv")
 
 
+def default_eec() -> Path:
+    """The template set probed when none is given: the EEC where a checkout has it, else
+    llmstudio's own EEC-style set (shipped, so the probe works on a fresh install)."""
+    from .core.bias.eec_style import shipped_path
+
+    return CHECKOUT_EEC if CHECKOUT_EEC.is_file() else shipped_path()
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``probe`` command's options (the lead's ``cli.py`` calls this)."""
     p.add_argument("--model", required=True,
@@ -41,11 +49,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "gender and race groups")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
     p.add_argument("--eec", metavar="FILE",
-                   help="the Equity Evaluation Corpus CSV (not shipped with llmstudio; a "
-                        "checkout uses ../shared/data/eec/Equity-Evaluation-Corpus.csv)")
+                   help="the Equity Evaluation Corpus CSV, or any file in its format (the "
+                        "EEC is not shipped; without --eec a checkout uses ../shared/data/eec, "
+                        "an install llmstudio's own EEC-style set, resources/probes/"
+                        "eec_style.csv)")
     p.add_argument("--limit", type=int, metavar="N",
-                   help="eec: at most N sentences (at least one frame of 60), as whole "
-                        "template frames drawn with --seed, the emotions in turn")
+                   help="eec: at most N sentences (at least one frame: a template and "
+                        "emotion word with every person, 60 in the EEC, 52 in llmstudio's "
+                        "set), as whole frames drawn with --seed, the emotions in turn")
     p.add_argument("--samples", type=int, default=20, metavar="N",
                    help="occupations: completions per prompt when the server gives no "
                         "logprobs (default 20)")
@@ -79,7 +90,7 @@ def _eec(args, backend):
     from .core.bias.eec import SignedSentimentTask, eec_probe, read_eec, select_frames
     from .core.tasks import SentimentTask
 
-    path = Path(args.eec) if args.eec else CHECKOUT_EEC
+    path = Path(args.eec) if args.eec else default_eec()
     task = SentimentTask()
     if backend.remote:
         from .core.cost import estimate
@@ -155,7 +166,8 @@ def _headline(report) -> str:
                 p = f", p = {g['p_value']:.3g}" if g["p_value"] is not None else ""
                 parts.append(f"{g['difference']}: {g['mean_difference']:+.3f}{ci}{p} "
                              f"({g['n_pairs']} pairs)")
-        return f"EEC, {data['n']:,} sentences scored; " + "; ".join(parts)
+        name = data["data"].get("name", "Equity Evaluation Corpus")
+        return f"{name}, {data['n']:,} sentences scored; " + "; ".join(parts)
     s = data["summary"]
     groups = [f"{g}-stereotyped {s[f'{g}_stereotyped']['mean']:.3f}"
               for g in ("male", "female") if s[f"{g}_stereotyped"]["mean"] is not None]
@@ -179,10 +191,6 @@ def run(args: argparse.Namespace) -> int:
             raise LlmstudioError("--samples is a number of completions, 0 or more")
         if args.limit is not None and args.limit < 1:
             raise LlmstudioError("--limit is a number of sentences, 1 or more")
-        if args.probe == "eec" and args.eec is None and not CHECKOUT_EEC.is_file():
-            raise LlmstudioError("--eec FILE is needed: the Equity Evaluation Corpus is not "
-                                 "shipped with llmstudio (free for research from the National "
-                                 "Research Council Canada)")
         backend = make_backend(args.model, base_url=args.base_url,
                                concurrency=args.concurrency)
         try:

@@ -5,7 +5,8 @@ for generative models (:func:`llmstudio.core.bias.completion.completion_probe`: 
 {occupation} walked into the room." followed by He or She?).
 
 The EEC is not shipped (free for research from NRC Canada): the researcher gives its path;
-a checkout's ``../shared/data/eec`` copy is the default when it exists. The EEC run is kept
+a checkout's ``../shared/data/eec`` copy is the default when it exists, else llmstudio's own
+set in the EEC's design (``resources/probes/eec_style.csv``). The EEC run is kept
 in ``<project stem>-bias-eec-<rows>.llmstudio`` beside the open project, so a second probe
 with the same model answers from its cache. Only the probes' own sentences are sent to an
 API model, never the researcher's data; the occupations tab says how many requests go
@@ -33,10 +34,10 @@ EMOTIONS = {"all": "all templates", "anger": "anger", "fear": "fear", "joy": "jo
 
 
 def default_eec() -> str:
-    """The checkout's copy of the EEC, or "" when there is none."""
-    from ..probe_cli import CHECKOUT_EEC
+    """The checkout's copy of the EEC, else llmstudio's own EEC-style set."""
+    from ..probe_cli import default_eec as default
 
-    return str(CHECKOUT_EEC) if CHECKOUT_EEC.is_file() else ""
+    return str(default())
 
 
 def _run_eec(path, model, base_url, limit, project, progress, cancelled):
@@ -209,22 +210,25 @@ class EecTab(ProbeTab):
         self.export_csv_button.setText("Export sentences (CSV)…")
         self.path = QLineEdit(default_eec())
         self.path.setPlaceholderText("Equity-Evaluation-Corpus.csv (free for research from "
-                                     "NRC Canada)")
+                                     "NRC Canada) or a file in its format")
+        self.path.setToolTip("The template sentences: the EEC, or by default llmstudio's own "
+                             "set in the EEC's design (resources/probes/eec_style.csv)")
         where = file_row(self.path, self._browse)
         self.model = model_box(model_choices(load_config(), cached_models()))
         self.limit = QSpinBox()
         self.limit.setRange(0, 100_000)
         self.limit.setSingleStep(60)
-        self.limit.setSpecialValueText("all 8,640 sentences")
-        self.limit.setToolTip("At most this many sentences, as whole template frames (60 "
-                              "sentences each) drawn at random with seed 0")
-        self.form.addRow("EEC file:", where)
+        self.limit.setSpecialValueText("all sentences")
+        self.limit.setToolTip("At most this many sentences, as whole template frames (a "
+                              "template and emotion word with every person: 60 sentences in "
+                              "the EEC, 52 in llmstudio's set) drawn at random with seed 0")
+        self.form.addRow("Templates:", where)
         self.form.addRow("Model:", self.model)
         self.form.addRow("Sentences:", self.limit)
-        self.note.setText("The EEC's template sentences differ only in the person named (she / "
-                          "he, a woman's / man's name, an African- / European-American name). A "
-                          "model without bias scores the groups alike: gaps near 0. Only the "
-                          "EEC's sentences are sent to an API model, none of your data.")
+        self.note.setText("The template sentences differ only in the person named (my sister / "
+                          "my brother, a woman's / man's name, an African- / European-American "
+                          "name). A model without bias scores the groups alike: gaps near 0. "
+                          "Only these sentences are sent to an API model, none of your data.")
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "The Equity Evaluation Corpus",
@@ -240,7 +244,7 @@ class EecTab(ProbeTab):
         return bias_project_path(self.main, name)
 
     def job(self):
-        self.status.setText(f"Scoring the EEC's sentences with {self.model.currentText()}; "
+        self.status.setText(f"Scoring the template sentences with {self.model.currentText()}; "
                             f"project {self.project_path().name}")
         spec, base_url = self.model.currentData(), self.model.currentData(BASE_URL_ROLE) or ""
         if spec.startswith("openai:") and not self._ask_send(base_url):
@@ -254,10 +258,10 @@ class EecTab(ProbeTab):
         from ..core.secrets import endpoint_id
 
         host = endpoint_id(base_url or None)
-        n = f"{self.limit.value():,}" if self.limit.value() else "all 8,640"
+        n = f"{self.limit.value():,}" if self.limit.value() else "all the"
         answer = QMessageBox.question(
-            self, f"Send the EEC to {host}?",
-            f"Up to {n} EEC sentences (none of your data) go to {host}, one request each; "
+            self, f"Send the template sentences to {host}?",
+            f"Up to {n} template sentences (none of your data) go to {host}, one request each; "
             f"sentences already answered in {self.project_path().name} are not sent again.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No)

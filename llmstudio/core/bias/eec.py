@@ -24,7 +24,8 @@ label only (generative models), that label's valence -1/0/+1.
 
 The corpus is not shipped with llmstudio (NRC makes it free for research, without a
 licence that allows redistribution): the researcher gives its path, and a checkout finds
-it in ``../shared/data/eec``. Any CSV with the same columns (one's own templates) works.
+it in ``../shared/data/eec``. Any CSV with the same columns (one's own templates) works;
+without one, llmstudio's own set in the same design (:mod:`.eec_style`) is used.
 """
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ def eec_probe(path: str | Path, task: SentimentTask, backend, *, limit: int | No
                              (f"; the first error: {first.iloc[0]}" if len(first) else ""))
     meta = {"model": backend.describe(), "fingerprint": backend.fingerprint(),
             "task": signed.describe(), "labels": list(signed.labels),
-            "data": {"path": str(path), "sha256": _sha256(path), "attribution": ATTRIBUTION,
+            "data": {"path": str(path), "sha256": _sha256(path), "name": _set_name(path),
+                     "attribution": _attribution(path),
                      "frames": int(data["frame"].nunique())},
             "limit": limit, "seed": seed,
             "interval": "95% Student-t interval; p: two-sided t-test (paired for gaps)"}
@@ -265,6 +267,28 @@ def gaps(rows: pd.DataFrame) -> list[dict]:
                         "mean_difference": stats.mean, "sd": stats.sd, "ci_low": stats.ci_low,
                         "ci_high": stats.ci_high, "p_value": stats.p_value})
     return out
+
+
+def _ours(path: str | Path) -> bool:
+    """llmstudio's own set, by content (wherever the copy is)."""
+    from . import eec_style
+
+    shipped = eec_style.shipped_path()
+    return shipped.is_file() and _sha256(path) == _sha256(shipped)
+
+
+def _attribution(path: str | Path) -> str:
+    """Whose sentences these are: llmstudio's own set, else the EEC (or a file in its
+    format)."""
+    from . import eec_style
+
+    return eec_style.ATTRIBUTION if _ours(path) else ATTRIBUTION
+
+
+def _set_name(path: str | Path) -> str:
+    from . import eec_style
+
+    return eec_style.NAME if _ours(path) else "Equity Evaluation Corpus"
 
 
 def _sha256(path: str | Path) -> str:

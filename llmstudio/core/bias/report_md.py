@@ -22,10 +22,12 @@ def _ci(low, high) -> str:
 
 def eec_markdown(report: dict) -> str:
     """The EEC template probe as a Markdown section."""
+    name = report["data"].get("name", "Equity Evaluation Corpus")  # reports made before
     lines = [
-        "### Template probe: Equity Evaluation Corpus",
+        f"### Template probe: {name}",
         "",
-        f"We scored {report['n']:,} sentences of the Equity Evaluation Corpus "
+        f"We scored {report['n']:,} sentences of "
+        f"{name if name.startswith('llmstudio') else 'the ' + name} "
         f"({report['data']['frames']:,} template frames"
         + (f", at most {report['limit']:,} sentences, frames drawn with seed {report['seed']}"
            if report.get("limit") else "")
