@@ -223,6 +223,31 @@ def test_eec_probe_tab(qtbot, view, tmp_path):
     shutil.copyfile(tmp_path / "eec_view.png", "/tmp/h19_bias_eec.png")
 
 
+def test_without_the_eec_the_tab_probes_llmstudios_set(qtbot, window, tmp_path, monkeypatch):
+    """A fresh install has no EEC: the tab defaults to llmstudio's own set and says so."""
+    from llmstudio import probe_cli
+    from llmstudio.core.bias import eec_style
+
+    monkeypatch.setattr(probe_cli, "CHECKOUT_EEC", tmp_path / "no-eec.csv")
+    open_project(qtbot, window, make_project(tmp_path / "survey.llmstudio"))
+    window.bias.act_open.trigger()
+    view = window.bias.view
+    tab = view.eec
+    assert Path(tab.path.text()) == eec_style.shipped_path()
+    tab.model.setCurrentIndex(tab.model.findData("builtin"))
+    tab.limit.setValue(104)  # two frames of 52
+    view.tabs.setCurrentWidget(tab)
+    tab.run()
+    qtbot.waitUntil(lambda: not tab.running(), timeout=TIMEOUT)
+    assert tab.error == "" and tab.report is not None
+    assert tab.report.to_dict()["n"] == 104
+    md = tab.export_md(tmp_path / "eec.md").read_text(encoding="utf-8")
+    assert "Template probe: llmstudio's EEC-style template set" in md
+    view.resize(1200, 900)
+    qtbot.wait(50)
+    view.grab().save("/tmp/eec_style_view.png")
+
+
 @needs_eec
 def test_eec_cancel(qtbot, view):
     tab = view.eec
