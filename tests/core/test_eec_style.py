@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 
-import pytest
-
 from llmstudio import probe_cli
 from llmstudio.core.backends import make_backend
 from llmstudio.core.bias import eec_style

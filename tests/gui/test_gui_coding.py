@@ -447,7 +447,7 @@ def cell(window, row_id: int, column: str):
 def test_codes_made_by_hand_are_table_columns_live_and_after_reopening(
         qtbot, opened, project_path, new_window):
     window = opened
-    panel = open_panel(qtbot, window)
+    open_panel(qtbot, window)
     type_text("ana")
     key(qtbot, K.Key_Tab)
     key(qtbot, K.Key_Down)  # the single-label codebook
