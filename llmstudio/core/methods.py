@@ -519,17 +519,24 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
     return " ".join(parts)
 
 
+def check_methods_path(path: str | Path) -> Path:
+    """``path`` as a Path when it names a methods record (.md or .html); ExportError if not."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".md", ".markdown", ".html", ".htm"):
+        raise ExportError(f"{path}: a methods record is .md (Markdown) or .html, not "
+                          f"{suffix or '(no extension)'!r}")
+    return path
+
+
 def write_methods(project: Project, path: str | Path, *,
                   bias_reports: Sequence[str | Path] = (), charts: Sequence[str | Path] = (),
                   n_resamples: int = 1000, seed: int = 0) -> Path:
     """Write the methods record to ``path``: Markdown (.md) or HTML (.html/.htm)."""
     from .atomic import write_text
 
-    path = Path(path)
+    path = check_methods_path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".md", ".markdown", ".html", ".htm"):
-        raise ExportError(f"{path}: a methods record is .md (Markdown) or .html, not "
-                          f"{suffix or '(no extension)'!r}")
     doc = build_record(project, bias_reports=bias_reports, charts=charts,
                        n_resamples=n_resamples, seed=seed)
     text = doc.html(f"Methods record: {Path(project.path).name}") \

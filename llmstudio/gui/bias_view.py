@@ -58,6 +58,18 @@ class BiasChecks:
                                    "about changes? Counterfactual swaps (he/she, names)")
         self.act_open.triggered.connect(self.open)
 
+    def session_reports(self) -> list[tuple[str, dict]]:
+        """``(kind, report dict)`` of each check run in this window for the open project
+        and corpus (what the methods record includes): the dicts the CLI writes as
+        report.json."""
+        view, w = self.view, self.main
+        if view is None or view.project is not w.project or view.corpus is not w.corpus:
+            return []
+        found = [("counterfactual", view.counterfactual.result),
+                 ("template-probe", view.eec.report),
+                 ("occupations-probe", view.occupations.report)]
+        return [(kind, result.to_dict()) for kind, result in found if result is not None]
+
     def open(self) -> BiasView | None:
         w = self.main
         if w.corpus is None:

@@ -861,16 +861,32 @@ class MainWindow(QMainWindow):
 
     def export_methods(self, path: str | Path) -> None:
         """Write the project's methods record (Markdown or HTML, by the file's extension)
-        in the background: the agreement intervals are bootstrapped."""
-        from ..core.methods import write_methods  # statistics libraries: not at start-up
+        in the background: the agreement intervals are bootstrapped. The bias checks run
+        in this window go in too, each also saved beside it as the JSON report the CLI
+        writes (``<record>_bias_<check>.json``), so the record's numbers can be traced."""
+        project, path = self.project, Path(path)
+        reports = self.bias.session_reports()
 
-        project = self.project
+        def work():
+            import json
+
+            from ..core.atomic import write_text
+            from ..core.methods import check_methods_path, write_methods  # stats: on use
+
+            check_methods_path(path)  # before any report is written beside it
+            saved = []
+            for kind, data in reports:
+                target = path.with_name(f"{path.stem}_bias_{kind}.json")
+                write_text(target, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+                saved.append(target)
+            return write_methods(project, path, bias_reports=saved)
 
         def done(written):
-            self.statusBar().showMessage(f"Wrote the methods record to {written}", 8000)
+            extra = f" (with {len(reports)} bias check(s))" if reports else ""
+            self.statusBar().showMessage(f"Wrote the methods record to {written}{extra}", 8000)
 
-        self._start(f"Writing the methods record {Path(path).name}…", write_methods,
-                    project, path, on_done=done, error_title="Cannot write the methods record")
+        self._start(f"Writing the methods record {path.name}…", work,
+                    on_done=done, error_title="Cannot write the methods record")
 
     # -- help and closing -------------------------------------------------------------
 

@@ -133,6 +133,13 @@ def test_lexicon_run_compares_swapped_rows_only(tmp_path, corpus):
     changed = (rows["original_label"] != rows["swapped_label"]).sum()
     assert result.changed == changed and result.changed_share == pytest.approx(changed / 4)
     assert [r.computed for r in result.runs] == [4, 4]
+    # The changed share's interval is Wilson's (by hand): never [0, 0] for "none changed".
+    p, z = changed / 4, 1.959963984540054
+    centre = (p + z * z / 8) / (1 + z * z / 4)
+    half = z * ((p * (1 - p) / 4 + z * z / 64) ** 0.5) / (1 + z * z / 4)
+    low, high = result.changed_ci
+    assert high == pytest.approx(min(1.0, centre + half)) and high > 0
+    assert low == pytest.approx(0.0 if changed == 0 else max(0.0, centre - half))
 
 
 def test_second_run_is_served_from_the_cache_and_resumes_the_runs(tmp_path, corpus):

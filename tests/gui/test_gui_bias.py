@@ -402,3 +402,26 @@ def test_eec_probe_through_an_api_model_asks_first(qtbot, window, tmp_path, fake
     qtbot.waitUntil(lambda: not tab.running(), timeout=TIMEOUT)
     assert tab.error == "", tab.error
     assert tab.report.to_dict()["n"] == 60 and 0 < fake_openai.total <= 60
+
+
+def test_the_methods_record_includes_the_checks_run_here(qtbot, view, window, tmp_path):
+    """File › Export Methods Record… after a counterfactual check: the record has its
+    numbers, and the report the CLI would write lies beside it."""
+    import json
+
+    tab = view.counterfactual
+    tab.run()
+    wait_run(qtbot, tab)
+    assert tab.error == "" and tab.result is not None
+    assert [k for k, _ in window.bias.session_reports()] == ["counterfactual"]
+    record = tmp_path / "out" / "methods.md"
+    window.export_methods(record)
+    beside = tmp_path / "out" / "methods_bias_counterfactual.json"
+    qtbot.waitUntil(record.exists, timeout=30_000)
+    data = json.loads(beside.read_text("utf-8"))
+    assert data == json.loads(json.dumps(tab.result.to_dict()))
+    text = record.read_text("utf-8")
+    assert "methods_bias_counterfactual.json" in text
+    assert f"{data['changed_share']}" in text or f"{data['changed_share']:.3f}" in text
+    qtbot.waitUntil(lambda: "with 1 bias check" in window.statusBar().currentMessage(),
+                    timeout=10_000)

@@ -33,7 +33,8 @@ from ..corpus import Corpus
 from ..errors import LlmstudioError
 from ..project import Project
 from ..runner import JobResult, Progress, cell_text, run_job, run_results
-from ..stats.paired import PairedComparison, bootstrap_mean, compare_paired
+from ..stats.intervals import wilson
+from ..stats.paired import PairedComparison, compare_paired
 from ..tasks.base import Task
 from ..tasks.sentiment import SentimentTask
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of
@@ -224,8 +225,11 @@ def run_counterfactual(project: Project, task: Task, backend: Backend, swaps: Sw
     if not len(scored):  # no direction: n is still the rows compared by label
         comparison = replace(comparison, n=len(compared))
     flags = compared["changed"].astype(float).to_numpy()
-    share, low, high = bootstrap_mean(flags, n_resamples=n_resamples, seed=seed,
-                                     cancelled=cancelled)
+    # A share of rows: the Wilson interval, not a bootstrap, which reads "0 of 23 changed"
+    # as certainly none ([0, 0]); Wilson says up to 14% is consistent with it.
+    changed = int(flags.sum())
+    share = changed / len(flags) if len(flags) else None
+    low, high = wilson(changed, len(flags))
     return CounterfactualResult(
         task=task.describe(), model=backend.describe(), swap_list=swaps, text_column=column,
         score=score, rows_total=len(considered),
@@ -301,7 +305,7 @@ def _markdown(d: dict) -> str:
            if d["rows_failed"] else "") + ".", "",
         f"- Rows compared (n): {d['n']:,}",
         f"- Label changed: {d['changed']:,} rows, {_number(d['changed_share'])} "
-        f"(95% CI {_number(d['changed_share_ci_low'])} to "
+        f"(95% Wilson CI {_number(d['changed_share_ci_low'])} to "
         f"{_number(d['changed_share_ci_high'])})",
     ]
     if d["mean_difference"] is not None:
@@ -316,8 +320,9 @@ def _markdown(d: dict) -> str:
             f"Score: {d['score_definition']}.",
         ]
     lines += [
-        "", f"Intervals: {d['confidence_level']:.0%} percentile bootstrap over rows "
-        f"(pairs kept together), {d['bootstrap_resamples']:,} resamples, seed {d['seed']}. "
+        "", f"Intervals: the mean difference's, {d['confidence_level']:.0%} percentile "
+        f"bootstrap over rows (pairs kept together), {d['bootstrap_resamples']:,} resamples, "
+        f"seed {d['seed']}; the changed share's, Wilson. "
         f"Run on {d['date']} with {d['software']}.", "",
     ]
     return "\n".join(lines)
