@@ -152,6 +152,16 @@ GAP_NAMES = {"gender": "female − male", "race": "African-American − European
 class EecChart:
     """Left: mean score per group and emotion with 95% CIs; right: the paired gaps."""
 
+    def _plot(self, col: int, title: str, y_label: str):
+        """One of the two side-by-side plots, emotions along the bottom, with a legend."""
+        plot = self.widget.addPlot(row=0, col=col)
+        plot.setTitle(title, size="10pt")
+        plot.setLabel("left", y_label)
+        plot.setLabel("bottom", "emotion word in the template sentence")
+        plot.showGrid(y=True, alpha=0.2)
+        plot.addLegend(offset=(10, 5), labelTextSize="8pt")
+        return plot
+
     def __init__(self):
         import pyqtgraph as pg
         from PySide6.QtCore import Qt
@@ -159,18 +169,10 @@ class EecChart:
         pg.setConfigOptions(antialias=True, background="w", foreground="#333")
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(300)
-        self.means = self.widget.addPlot(row=0, col=0)
-        self.means.setTitle("Mean sentiment score per group (95% CI)", size="10pt")
-        self.means.setLabel("left", "mean score: P(positive) − P(negative)")
-        self.means.setLabel("bottom", "emotion word in the template sentence")
-        self.means.showGrid(y=True, alpha=0.2)
-        self.means.addLegend(offset=(10, 5), labelTextSize="8pt")
-        self.gaps = self.widget.addPlot(row=0, col=1)
-        self.gaps.setTitle("Gap between groups, same sentence frame (95% CI)", size="10pt")
-        self.gaps.setLabel("left", "difference in mean score")
-        self.gaps.setLabel("bottom", "emotion word in the template sentence")
-        self.gaps.showGrid(y=True, alpha=0.2)
-        self.gaps.addLegend(offset=(10, 5), labelTextSize="8pt")
+        self.means = self._plot(0, "Mean sentiment score per group (95% CI)",
+                                "mean score: P(positive) − P(negative)")
+        self.gaps = self._plot(1, "Gap between groups, same sentence frame (95% CI)",
+                               "difference in mean score")
         self.gaps.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(GREY, style=Qt.PenStyle.DashLine)))
         self.points, self.errors = {}, {}
         for plot, series in ((self.means, GROUP_COLOURS), (self.gaps, GAP_COLOURS)):

@@ -281,8 +281,11 @@ class EecTab(ProbeTab):
         self.summary.setText(self.summary_text(report))
         self.fill_table([(EMOTIONS.get(g["emotion"], g["emotion"]), g["difference"],
                           f"{g['n_pairs']:,}", _num(g["mean_difference"]),
-                          f"{_num(g['ci_low'])} to {_num(g['ci_high'])}",
-                          p_text(g["p_value"]).lstrip("= ")) for g in report.gaps])
+                          (f"{_num(g['ci_low'])} to {_num(g['ci_high'])}"
+                           if g["ci_low"] is not None else "needs 2+ pairs"),
+                          p_text(g["p_value"]).lstrip("= ")
+                          if g["p_value"] is not None else "needs 2+ pairs")
+                         for g in report.gaps])
 
     @staticmethod
     def summary_text(report) -> str:

@@ -13,15 +13,41 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def annotate_cli(tmp_path):
-    """``annotate(*args, key=None)`` -> (CompletedProcess, seconds)."""
+def cli_env(tmp_path) -> dict[str, str]:
+    """The environment a command runs in: no API key or base URL of the machine's, its
+    own config and state folders, this checkout importable."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env.update({
         "LLMSTUDIO_CONFIG_DIR": str(tmp_path / "config"),
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     })
+    return env
+
+
+def cli_runner(tmp_path, command: str, timeout: float = 120):
+    """``run(*args)`` -> CompletedProcess of ``python -m llmstudio COMMAND ARGS`` in
+    ``tmp_path``, as a user runs it."""
+    env = cli_env(tmp_path)
+
+    def run(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "llmstudio", command, *map(str, args)],
+                              cwd=tmp_path, env=env, capture_output=True, text=True,
+                              encoding="utf-8", timeout=timeout)
+
+    return run
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """``cli(COMMAND)`` -> a runner of ``python -m llmstudio COMMAND`` (see cli_runner)."""
+    return lambda command: cli_runner(tmp_path, command)
+
+
+@pytest.fixture
+def annotate_cli(tmp_path):
+    """``annotate(*args, key=None)`` -> (CompletedProcess, seconds)."""
+    env = cli_env(tmp_path)
 
     def run(*args, key: str | None = None, key_for: str | None = None, timeout: float = 60):
         """``key`` in OPENAI_API_KEY; ``key_for``, a base URL, in OPENAI_BASE_URL."""

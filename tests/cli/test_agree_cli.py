@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from llmstudio.core.stats import agreement
 
-REPO = Path(__file__).resolve().parents[2]
 
 # Row 4 lacks the human code, row 8 has one code only; 'notes' holds no codes at all.
 CODES = """id,text,human,model,second,notes
@@ -35,18 +31,9 @@ COLUMNS = {
 
 
 @pytest.fixture
-def agree(tmp_path):
+def agree(cli):
     """``agree(*args)`` -> CompletedProcess of ``python -m llmstudio agree``, in tmp_path."""
-    env = dict(os.environ, LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"),
-               XDG_STATE_HOME=str(tmp_path / "state"),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-
-    def run(*args) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "llmstudio", "agree", *map(str, args)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True,
-                              encoding="utf-8", timeout=120)
-
-    return run
+    return cli("agree")
 
 
 @pytest.fixture

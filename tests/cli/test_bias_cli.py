@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +10,6 @@ import pytest
 
 from llmstudio.core.project import Project
 
-REPO = Path(__file__).resolve().parents[2]
 
 CORPUS = """id,text,party
 1,He is a wonderful man and I love his work.,A
@@ -32,19 +28,9 @@ KEYS = {"n", "changed_share", "mean_difference", "ci_low", "ci_high", "p_value",
 
 
 @pytest.fixture
-def bias(tmp_path):
+def bias(cli):
     """``bias(*args)`` -> CompletedProcess of ``python -m llmstudio bias``, in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    env.update(LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"),
-               XDG_STATE_HOME=str(tmp_path / "state"),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-
-    def run(*args) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "llmstudio", "bias", *map(str, args)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True,
-                              encoding="utf-8", timeout=120)
-
-    return run
+    return cli("bias")
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,22 +12,12 @@ from annotated_project import TEXTS, make_project
 from llmstudio.core.annotated import annotated_table, stata_names
 from llmstudio.core.project import Project
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def export(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY",)}
-    env.update(LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"),
-               XDG_STATE_HOME=str(tmp_path / "state"),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-
-    def run(*args) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "llmstudio", "export", *map(str, args)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True,
-                              encoding="utf-8", timeout=120)
-
-    return run
+def export(cli):
+    """``export(*args)`` -> CompletedProcess of ``python -m llmstudio export``, in tmp_path."""
+    return cli("export")
 
 
 @pytest.fixture(scope="module")
@@ -112,15 +99,11 @@ def test_a_data_file_or_a_missing_project_is_refused(export, tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_a_real_bias_report_goes_into_the_record(export, study, tmp_path):
-    env = dict(os.environ, LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+def test_a_real_bias_report_goes_into_the_record(export, cli, study, tmp_path):
     (tmp_path / "c.csv").write_text("text\nHe is a great doctor\nShe was awful to him\n"
                                     "the weather\n", "utf-8")
-    done = subprocess.run([sys.executable, "-m", "llmstudio", "bias", "c.csv", "--swap",
-                           "gender", "--model", "lexicon", "--out", "bias", "--bootstrap",
-                           "100"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=120)
+    done = cli("bias")("c.csv", "--swap", "gender", "--model", "lexicon", "--out", "bias",
+                       "--bootstrap", "100")
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "bias" / "report.json").read_text("utf-8"))
     done = export(study, "--methods", "m.md", "--bias-report", "bias/report.json",

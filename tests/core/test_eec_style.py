@@ -57,11 +57,12 @@ def test_a_fresh_install_probes_llmstudios_set(monkeypatch, tmp_path):
 def test_attribution_follows_the_content_not_the_name(tmp_path):
     import shutil
 
-    from llmstudio.core.bias.eec import _attribution
+    from llmstudio.core.bias.eec import _provenance
 
     copy = tmp_path / "mine.csv"
     shutil.copyfile(eec_style.shipped_path(), copy)  # a copy of llmstudio's set: still ours
-    assert _attribution(copy).startswith("llmstudio's")
+    assert _provenance(copy)["attribution"].startswith("llmstudio's")
     other = tmp_path / "other.csv"  # any other file in the format: credited to the EEC
     other.write_text(copy.read_text("utf-8").replace("today.", "now."), "utf-8")
-    assert _attribution(other).startswith("Equity Evaluation Corpus")
+    assert _provenance(other)["attribution"].startswith("Equity Evaluation Corpus")
+    assert _provenance(other)["name"] == "Equity Evaluation Corpus"

@@ -189,8 +189,7 @@ def eec_probe(path: str | Path, task: SentimentTask, backend, *, limit: int | No
                              (f"; the first error: {first.iloc[0]}" if len(first) else ""))
     meta = {"model": backend.describe(), "fingerprint": backend.fingerprint(),
             "task": signed.describe(), "labels": list(signed.labels),
-            "data": {"path": str(path), "sha256": _sha256(path), "name": _set_name(path),
-                     "attribution": _attribution(path),
+            "data": {"path": str(path), **_provenance(path),
                      "frames": int(data["frame"].nunique())},
             "limit": limit, "seed": seed,
             "interval": "95% Student-t interval; p: two-sided t-test (paired for gaps)"}
@@ -269,26 +268,16 @@ def gaps(rows: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _ours(path: str | Path) -> bool:
-    """llmstudio's own set, by content (wherever the copy is)."""
+def _provenance(path: str | Path) -> dict:
+    """The file's sha256 and whose sentences they are: llmstudio's own set (recognised by
+    content, wherever the copy is), else the EEC (or a file in its format)."""
     from . import eec_style
 
+    digest = _sha256(path)
     shipped = eec_style.shipped_path()
-    return shipped.is_file() and _sha256(path) == _sha256(shipped)
-
-
-def _attribution(path: str | Path) -> str:
-    """Whose sentences these are: llmstudio's own set, else the EEC (or a file in its
-    format)."""
-    from . import eec_style
-
-    return eec_style.ATTRIBUTION if _ours(path) else ATTRIBUTION
-
-
-def _set_name(path: str | Path) -> str:
-    from . import eec_style
-
-    return eec_style.NAME if _ours(path) else "Equity Evaluation Corpus"
+    if shipped.is_file() and digest == _sha256(shipped):
+        return {"sha256": digest, "name": eec_style.NAME, "attribution": eec_style.ATTRIBUTION}
+    return {"sha256": digest, "name": "Equity Evaluation Corpus", "attribution": ATTRIBUTION}
 
 
 def _sha256(path: str | Path) -> str:
