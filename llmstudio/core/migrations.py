@@ -161,8 +161,28 @@ def _v5_human_codes(db: sqlite3.Connection) -> None:
     )
 
 
+def _v6_managed_runs_blind_codes(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- The researcher's name for a run (NULL: the default "run N"), shown beside its
+        -- columns; renaming never changes what the run holds.
+        ALTER TABLE runs ADD COLUMN name TEXT;
+        -- A replicate run: the run it repeats (with one thing changed, or nothing).
+        ALTER TABLE runs ADD COLUMN replicate_of INTEGER REFERENCES runs (id);
+        -- The process filling a run marked running (its pid), so a run whose process is
+        -- gone reads as interrupted rather than as still running.
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        -- Whether the coder saw no model answer, other coder or result column while
+        -- making this click: 1 blind, 0 not blind, NULL not recorded (clicks made before
+        -- llmstudio recorded it).
+        ALTER TABLE human_codes ADD COLUMN blind INTEGER;
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs, _v3_retryable_errors, _v4_codebooks,
-                                     _v5_human_codes)
+                                     _v5_human_codes, _v6_managed_runs_blind_codes)
 
 
 def schema_version(db: sqlite3.Connection) -> int:
