@@ -311,14 +311,39 @@ def cmd_agree(args: argparse.Namespace) -> int:
                                  f"the columns are {', '.join(map(repr, frame.columns))}")
         report = agreement([frame[c].tolist() for c in args.columns], args.columns,
                            n_resamples=args.bootstrap, seed=args.seed)
+        counts, warning = _agree_blind(args.file, frame, args.columns)
     except LlmstudioError as exc:
         print(f"llmstudio: error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        out = report.to_dict()
+        if counts is not None:
+            out["human_codes"] = {"blind": [c.to_dict() for c in counts], "warning": warning}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(_agree_text(args.file, report))
+        if counts:
+            print("\nhuman codes compared (blind / not blind / mode not recorded):")
+            for c in counts:
+                print(f"  {c.describe()}")
+    if warning:  # with the report; beside the JSON, where scripts do not parse it
+        print(f"\n{warning}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _agree_blind(file: str, frame, columns: list[str]):
+    """For a project: the blind counts of its coder columns among ``columns`` and the
+    warning for a model compared with codes made in sight of its answers; (None, None)
+    for a data file (it does not say how its codes were made)."""
+    from .core.blind import blind_of_columns
+
+    if Path(file).suffix.lower() != SUFFIX:
+        return None, None
+    corpus, project = load_any(file)
+    try:
+        return blind_of_columns(project, frame, columns, corpus.frame.columns)
+    finally:
+        project.close()
 
 
 def cmd_bias(args: argparse.Namespace) -> int:

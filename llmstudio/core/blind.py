@@ -119,3 +119,31 @@ def blind_note(counts: Iterable[BlindCounts]) -> str:
     """ "Human codes compared: ana: 80 blind, 20 not blind, 0 not recorded" ("" if none)."""
     parts = [c.describe() for c in counts if c.total]
     return "Human codes compared: " + "; ".join(parts) if parts else ""
+
+
+def blind_of_columns(project: Project, frame, columns: list[str], corpus_columns
+                     ) -> tuple[list[BlindCounts], str | None]:
+    """``llmstudio agree`` on a project: the blind counts of the coder columns among
+    ``columns`` (``human_<codebook>_<coder>``, as :func:`human_codes.coder_column_names`
+    names them) on the rows compared (coded in that column and at least one other), and
+    the warning when a model's column (a result column: neither the corpus's nor a
+    coder's) is among them."""
+    from .human_codes import coder_column_names
+    from .stats import normalize_code
+
+    by_name = {name: key for key, name in coder_column_names(project).items()}
+    import numpy as np
+
+    coded = {c: np.array([normalize_code(v) is not None for v in frame[c]], dtype=bool)
+             for c in columns}
+    together = np.sum(list(coded.values()), axis=0)
+    counts = []
+    for c in columns:
+        if c in by_name:
+            book, coder = by_name[c]
+            rows = frame.index[coded[c] & (together >= 2)]
+            counts.append(blind_counts(project, book, coder, rows))
+    corpus = {str(c) for c in corpus_columns}
+    models = [c for c in columns if c not in by_name and c not in corpus]
+    warning = blind_warning(counts, " and ".join(repr(m) for m in models)) if models else None
+    return counts, warning
