@@ -104,15 +104,15 @@ def blind_warning(counts: Iterable[BlindCounts], model: str) -> str | None:
     for c in counts:
         if c.seen:
             parts.append(f"{c.seen:,} of {c.coder}'s {c.total:,} codes compared were made with "
-                         "blind coding off, when the model's answers could be seen")
+                         "blind coding off, with the model's answers in view")
         if c.unknown:
             parts.append(f"for {c.unknown:,} of {c.coder}'s codes it was not recorded whether "
-                         "the model's answers could be seen (coded before llmstudio kept it)")
+                         "the model's answers were in view (coded before llmstudio kept it)")
     if not parts:
         return None
-    return ("Warning: " + "; ".join(parts) + f". Agreement with {model} may be higher than "
-            "a blind check would find, because a coder who sees the model's answer can lean "
-            "toward it. Code a sample blind (Code by Hand › Blind) for a figure to publish.")
+    return ("Warning: " + "; ".join(parts) + f". Agreement with {model} may be inflated: a "
+            "coder who sees the model's answer can lean toward it. Code a sample blind "
+            "(Code by Hand › Blind) before publishing this figure.")
 
 
 def blind_note(counts: Iterable[BlindCounts]) -> str:

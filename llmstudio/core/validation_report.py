@@ -78,17 +78,23 @@ def _value(e: Estimate | None) -> float | None:
     return None if e is None or math.isnan(e.value) else float(e.value)
 
 
-def _row(name: str, e: Estimate, why: str, n_resamples: int) -> Row:
+def _row(name: str, e: Estimate, why: str, n_resamples: int, resamples_note: bool = True
+         ) -> Row:
     value = _value(e)
     if value is None:
         return Row(name, None, note=f"undefined: {why}")
     note = ""
-    if e.ci_low is None:
+    if not resamples_note:
+        pass
+    elif e.ci_low is None:
         note = ("no interval: no resamples were asked for" if not n_resamples else
                 "no interval: the statistic is undefined in every resample")
+    elif e.ci_high - e.ci_low <= 1e-12:
+        note = (f"every resample gives {value:.3f}: this interval shows no uncertainty, "
+                f"though n = {e.n:,} leaves some")
     elif e.undefined_resamples:
-        note = (f"interval from the {n_resamples - e.undefined_resamples:,} of "
-                f"{n_resamples:,} resamples where it is defined")
+        note = (f"defined in {n_resamples - e.undefined_resamples:,} of {n_resamples:,} "
+                "resamples; the interval is from those")
     return Row(name, value, e.ci_low, e.ci_high, note)
 
 
@@ -131,8 +137,8 @@ def _degenerate_note(e: Estimate, n: int) -> str:
     if e.ci_low is None or math.isnan(e.value) or e.ci_high - e.ci_low > 1e-12 or n <= 0:
         return ""
     low, high = wilson(round(e.value * n), n)
-    return (f"every resample gives the same value, so the bootstrap shows no uncertainty; "
-            f"the Wilson 95% interval is {low:.3f} – {high:.3f}")
+    return (f"the bootstrap has no spread here (every resample is the same); Wilson 95% CI "
+            f"{low:.3f} – {high:.3f}")
 
 
 def build_report(result: Agreement, codebook: str, reference: str, comparison: str, *,
@@ -165,9 +171,10 @@ def build_report(result: Agreement, codebook: str, reference: str, comparison: s
         r.stats.append(_row(f"Cohen's kappa, {a} / {b}", e, why, k))
     for label, values in result.per_code.items():
         p = _row("precision", values["precision"],
-                 f"{comparison} never gives {label!r}", k)
-        rc = _row("recall", values["recall"], f"{reference} never gives {label!r}", k)
-        f1 = _row("F1", values["f1"], f"neither gives {label!r}", k)
+                 f"{comparison} never gives {label!r}", k, resamples_note=False)
+        rc = _row("recall", values["recall"], f"{reference} never gives {label!r}", k,
+                  resamples_note=False)
+        f1 = _row("F1", values["f1"], f"neither gives {label!r}", k, resamples_note=False)
         r.per_code.append((label, p, rc, f1, int(values.get("support", 0))))
     r.labels = list(result.labels)
     r.confusion = [list(map(int, row)) for row in (result.confusion or [])]

@@ -129,7 +129,7 @@ def test_the_report_warns_for_a_model_compared_with_codes_made_in_sight(project)
     agree = rep.stats[0]
     assert agree.ci_low == agree.ci_high == 1.0
     low, high = wilson(10, 10)
-    assert f"the Wilson 95% interval is {low:.3f} – {high:.3f}" in agree.note
+    assert f"Wilson 95% CI {low:.3f} – {high:.3f}" in agree.note
 
 
 def test_one_code_only_gives_the_reason_not_a_bare_undefined(project):
