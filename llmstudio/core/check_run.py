@@ -19,7 +19,7 @@ from .stats.intervals import wilson_width
 from .validation import sources
 
 __all__ = ["MIN_ROWS", "DEFAULT_N", "EXPECTED_AGREEMENT", "worth_checking",
-           "codebook_for_run", "expected_width", "width_text"]
+           "codebook_for_run", "observed_agreement", "expected_width", "width_text"]
 
 MIN_ROWS = 200  # runs of fewer rows can be read whole
 DEFAULT_N = 100
@@ -42,11 +42,12 @@ def _compatible(project: Project, book: Codebook, run_id: int) -> bool:
     return any(s.run_id == run_id for s in sources(project, book) if s.kind == "run")
 
 
-def codebook_for_run(project: Project, run_id: int) -> Codebook:
+def codebook_for_run(project: Project, run_id: int, save: bool = True) -> Codebook:
     """The codebook to check run ``run_id`` with: a coding run's own codebook (saved in the
     project when it is not there, e.g. a run made from the CLI); for a sentiment run the
     project's codebook that the run can be compared with, else a new codebook of the
-    run's labels, named "Sentiment" (saved). ProjectError for other tasks."""
+    run's labels, named "Sentiment". ``save=False``: a new codebook is only made, not yet
+    saved (a dialog that may be cancelled). ProjectError for other tasks."""
     row = project.db.execute("SELECT task, params FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         raise ProjectError(f"{project.path}: no run {run_id}")
@@ -62,7 +63,8 @@ def codebook_for_run(project: Project, run_id: int) -> Codebook:
                 return stored
             own = Codebook(own.codes, f"{own.name} (run {run_id})", own.multi_label,
                            own.none_option)
-        project.save_codebook(own)
+        if save:
+            project.save_codebook(own)
         return own
     for name in project.codebooks():
         book = project.codebook(name)
@@ -75,8 +77,25 @@ def codebook_for_run(project: Project, run_id: int) -> Codebook:
     while name in project.codebooks():
         name = f"Sentiment (run {run_id})" if name == "Sentiment" else name + "'"
     book = Codebook(tuple(Code(label) for label in labels), name=name)
-    project.save_codebook(book)
+    if save:
+        project.save_codebook(book)
     return book
+
+
+def observed_agreement(project: Project, book: Codebook, run_id: int,
+                       least: int = 10) -> float | None:
+    """The share of rows where run ``run_id`` and the coders of ``book`` agree so far (all
+    coders pooled; a first guess for the sample size, not a result), or None below
+    ``least`` rows coded by both."""
+    from . import human_codes
+    from .results import run_codes
+
+    if book.name not in project.codebooks():
+        return None
+    model = run_codes(project, run_id, book)
+    pairs = [set(c.codes) == set(model[c.row_id]) for c in human_codes.current(project, book.name)
+             if c.coded and c.row_id in model]
+    return sum(pairs) / len(pairs) if len(pairs) >= least else None
 
 
 def expected_width(n: int, p: float = EXPECTED_AGREEMENT) -> float:

@@ -388,6 +388,8 @@ class CodingPanel(QWidget):
             self.undo_stack.clear()
             self.suggested = None  # suggestions were for the other codebook's codes
         self.sample = load_sample(self.project, self.book.name) if self.book else None
+        if self.sample is not None and self.sample.purpose:
+            self.set_blind(True, remember=False)  # a validation sample is coded blind
         self.model = self._read_model()
         self._build_code_buttons()
         self._load_state()
@@ -424,7 +426,7 @@ class CodingPanel(QWidget):
         self.undo_stack.clear()
         if name:
             remember_coder(name, self._project_key())
-            self.set_blind(remembered_blind(name), remember=False)
+            self.set_blind(self._default_blind(), remember=False)
         self._load_state()
         self.rebuild_sequence()
 
@@ -510,6 +512,11 @@ class CodingPanel(QWidget):
         index = self.filter_box.findData(keep)
         self.filter_box.setCurrentIndex(index if index >= 0 else 0)
         self.filter_box.blockSignals(False)
+
+    def _default_blind(self) -> bool:
+        """A coder's own switch, or on when the rows are a validation sample."""
+        return (remembered_blind(self.coder) if self.coder else False) or bool(
+            self.sample is not None and self.sample.purpose)
 
     def set_blind(self, on: bool, remember: bool = True) -> None:
         """Blind coding on or off: the panel hides or shows the model's answer and the
@@ -856,6 +863,8 @@ class CodingPanel(QWidget):
         self._commit_memo()
         save_sample(self.project, self.book.name, sample)
         self.sample = sample
+        if sample is not None and sample.purpose:
+            self.set_blind(True, remember=False)  # a validation sample is coded blind
         self._update_sample_label()
         self.rebuild_sequence(keep_row=sample is None)
 

@@ -22,6 +22,7 @@ from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
 from .blind_mode import BlindMode
+from .check_run import CheckRun
 from .coder_columns import CoderColumns
 from .coding_panel import install as install_coding
 from .charts_panel import install as install_charts
@@ -247,6 +248,7 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.coding.act_blind)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
+        self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows
         analyse.addAction(self.review.act_validate)
         analyse.addAction(self.review.act_learn)
         self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)

@@ -183,6 +183,9 @@ class ValidationView(QDialog):
                          and (s.kind, s.key) == (was.kind, was.key)]
                 if match:
                     box.setCurrentIndex(match[0])
+            if self.reference.currentIndex() == self.comparison.currentIndex() and len(found) > 1:
+                # kept only because nothing else was listed: the next source now
+                self.comparison.setCurrentIndex(1 if self.reference.currentIndex() == 0 else 0)
         multi = book is not None and book.multi_label
         self.code_label.setVisible(multi)
         self.code.setVisible(multi)
