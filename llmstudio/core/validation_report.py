@@ -171,10 +171,13 @@ def build_report(result: Agreement, codebook: str, reference: str, comparison: s
         r.stats.append(_row(f"Cohen's kappa, {a} / {b}", e, why, k))
     for label, values in result.per_code.items():
         p = _row("precision", values["precision"],
-                 f"{comparison} never gives {label!r}", k, resamples_note=False)
-        rc = _row("recall", values["recall"], f"{reference} never gives {label!r}", k,
+                 f"{label!r} is never given by the comparison ({comparison})", k,
+                 resamples_note=False)
+        rc = _row("recall", values["recall"],
+                  f"{label!r} is never given by the reference ({reference})", k,
                   resamples_note=False)
-        f1 = _row("F1", values["f1"], f"neither gives {label!r}", k, resamples_note=False)
+        f1 = _row("F1", values["f1"], f"neither side gives {label!r}", k,
+                 resamples_note=False)
         r.per_code.append((label, p, rc, f1, int(values.get("support", 0))))
     r.labels = list(result.labels)
     r.confusion = [list(map(int, row)) for row in (result.confusion or [])]
@@ -184,15 +187,21 @@ def build_report(result: Agreement, codebook: str, reference: str, comparison: s
 
 # -- files ---------------------------------------------------------------------------
 
-def _header_lines(r: ValidationReport) -> list[str]:
+def _header(r: ValidationReport) -> list[tuple[str, str]]:
+    """(what, text) pairs said before the tables: the comparison, then the notes."""
     what = f"{r.codebook}: code {r.code!r} (applies or not)" if r.code else r.codebook
-    lines = [f"Codebook: {what}", f"Reference: {r.reference}", f"Compared with: {r.comparison}",
-             f"Rows compared: {r.n:,} ({r.skipped:,} rows of the corpus not coded by both)",
-             f"95% intervals: percentile bootstrap over rows, {r.n_resamples:,} resamples"]
-    for extra in (r.precision, r.blind_note, r.warning):
-        if extra:
-            lines.append(extra)
-    return lines
+    pairs = [("Codebook", what), ("Reference", r.reference), ("Compared with", r.comparison),
+             ("Rows compared", f"{r.n:,} ({r.skipped:,} rows of the corpus not coded by both)"),
+             ("95% intervals", f"percentile bootstrap over rows, {r.n_resamples:,} resamples")]
+    pairs += [(key, text) for key, text in (("Precision", r.precision),
+                                            ("Human codes", r.blind_note),
+                                            ("Warning", r.warning)) if text]
+    return pairs
+
+
+def _header_lines(r: ValidationReport) -> list[str]:
+    return [text if key in ("Precision", "Human codes", "Warning") else f"{key}: {text}"
+            for key, text in _header(r)]
 
 
 def _md(text: str) -> str:
@@ -226,9 +235,8 @@ def _csv_rows(r: ValidationReport) -> list[list]:
     """One tidy table: every number in a row of its own, unrounded, with its context."""
     head = ["table", "name", "code", "value", "ci_low", "ci_high", "n", "note"]
     rows = [head]
-    for line in _header_lines(r):
-        key, _, rest = line.partition(": ")
-        rows.append(["about", key, "", "", "", "", "", rest if rest else line])
+    for key, text in _header(r):
+        rows.append(["about", key, "", "", "", "", "", text])
     for s in r.stats:
         rows.append(["statistics", s.name, "", s.value, s.ci_low, s.ci_high, r.n, s.note])
     for label, p, rc, f1, support in r.per_code:

@@ -122,7 +122,8 @@ def test_the_report_warns_for_a_model_compared_with_codes_made_in_sight(project)
     assert by_name["Krippendorff's alpha (nominal)"].value is not None
     per = {label: (p, r) for label, p, r, _, _ in rep2.per_code}
     assert per["negative"][0].value is None
-    assert per["negative"][0].note == "undefined: ben (coder) never gives 'negative'"
+    assert per["negative"][0].note == ("undefined: 'negative' is never given by the "
+                                       "comparison (ben (coder))")
     # n = 10: the interval is far too wide, and the report says what n would do
     assert "n = 10 is too small" in rep.precision and "rows would narrow it" in rep.precision
     # 10 of 10 agree: the bootstrap interval has no width; the Wilson interval is given
