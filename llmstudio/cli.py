@@ -272,12 +272,14 @@ def _agree_text(file: str, report) -> str:
              f"intervals: 95% percentile bootstrap, {report.n_resamples:,} resamples of rows, "
              f"seed {report.seed}", "",
              f"  {'statistic':<32} {'value':>9}  {'95% CI':<17} {'n':>7}",
-             row("percent agreement", report.percent_agreement),
+             # with two columns percent agreement is accuracy: one number, one row
+             row("percent agreement" + (" (= accuracy)" if report.cohen_kappa is not None
+                                        else ""), report.percent_agreement),
              row("Krippendorff's alpha (nominal)", report.krippendorff_alpha)]
     if report.cohen_kappa is not None:
         lines += [row("Cohen's kappa", report.cohen_kappa), "",
                   f"  against {report.columns[0]!r} as the reference:",
-                  row("accuracy", report.accuracy), row("macro-F1", report.macro_f1)]
+                  row("macro-F1", report.macro_f1)]
         for code, stats in report.per_code.items():
             lines += [row(f"{code[:20]}: {what}", stats[what])
                       for what in ("precision", "recall", "f1")]
@@ -291,7 +293,21 @@ def _agree_text(file: str, report) -> str:
         lines.append(row("Fleiss' kappa (rows all coded)", report.fleiss_kappa))
         lines += [row(f"Cohen's kappa {a[:12]} / {b[:12]}", e)
                   for (a, b), e in report.pairwise_cohen_kappa.items()]
-    return "\n".join(lines)
+    return "\n".join(lines + _agree_notes(report))
+
+
+def _agree_notes(report) -> list[str]:
+    """Why a value is undefined or an interval says little (the Validate view's notes)."""
+    from .core.validation_report import build_report
+
+    names = report.columns + report.columns[:1] * (len(report.columns) < 2)
+    rep = build_report(report, "", repr(names[0]), repr(names[1]))
+    notes = [f"  {s.name}: {s.note}" for s in rep.stats if s.note]
+    notes += [f"  {label} {x.name}: {x.note}" for label, *values, _ in rep.per_code
+              for x in values if x.note]
+    if rep.precision:
+        notes.append(f"  {rep.precision}")
+    return ["", "notes:", *notes] if notes else []
 
 
 def cmd_agree(args: argparse.Namespace) -> int:

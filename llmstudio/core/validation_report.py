@@ -90,8 +90,9 @@ def _row(name: str, e: Estimate, why: str, n_resamples: int, resamples_note: boo
         note = ("no interval: no resamples were asked for" if not n_resamples else
                 "no interval: the statistic is undefined in every resample")
     elif e.ci_high - e.ci_low <= 1e-12:
-        note = (f"every resample gives {value:.3f}: this interval shows no uncertainty, "
-                f"though n = {e.n:,} leaves some")
+        where = " where it is defined" if e.undefined_resamples else ""
+        note = (f"every resample{where} gives {value:.3f}: this interval shows no "
+                f"uncertainty, though n = {e.n:,} leaves some")
     elif e.undefined_resamples:
         note = (f"defined in {n_resamples - e.undefined_resamples:,} of {n_resamples:,} "
                 "resamples; the interval is from those")
