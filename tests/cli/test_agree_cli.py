@@ -83,6 +83,11 @@ def test_readable_table(agree, codes_csv):
     for text in ("percent agreement", "Krippendorff's alpha", "Cohen's kappa", "macro-F1",
                  "confusion matrix", "2 skipped", "95% CI"):
         assert text in done.stdout, text
+    # percent agreement is accuracy with two columns: one row, not two names
+    assert "percent agreement (= accuracy)" in done.stdout
+    assert "  accuracy " not in done.stdout
+    # n = 8: the interval is too wide to be useful, and the notes say so with the n needed
+    assert "notes:" in done.stdout and "n = 8 is too small" in done.stdout
 
 
 @pytest.mark.parametrize("args, message", [
