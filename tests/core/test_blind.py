@@ -17,7 +17,7 @@ from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.project import Project
 from llmstudio.core.stats.intervals import rows_for_width, wilson, wilson_width
-from llmstudio.core.validation import Source, report, sources
+from llmstudio.core.validation import report, sources
 from llmstudio.core.validation_report import USEFUL_WIDTH, to_markdown, write_report
 
 BOOK = Codebook(codes=(Code("positive"), Code("negative"), Code("neutral")), name="Tone")

@@ -47,6 +47,7 @@ def test_blind_hides_and_shows_and_every_click_keeps_its_mode(qtbot, window, tmp
     filters = [panel.filter_box.itemData(i) for i in range(panel.filter_box.count())]
     assert "disagree" in filters and "suggested" in filters
     assert {"code_label", "human_local_issues_ben"} <= set(visible_columns(window))
+    qtbot.wait(100)
     panel.grab().save(str(tmp_path / "panel_normal.png"))
     QTest.keyClick(panel, Qt.Key.Key_1)  # row 0: Housing, not blind
     assert panel.row_id == 1
@@ -60,6 +61,7 @@ def test_blind_hides_and_shows_and_every_click_keeps_its_mode(qtbot, window, tmp
     assert "code_label" not in shown and "human_local_issues_ben" not in shown
     assert "human_local_issues_ana" in shown  # her own codes stay
     assert window.detail.results_text() == HIDDEN_NOTE
+    qtbot.wait(100)
     panel.grab().save(str(tmp_path / "panel_blind.png"))
     QTest.keyClick(panel, Qt.Key.Key_2)  # row 1: Transport, blind
     assert remembered_blind("ana") is True

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
@@ -82,6 +81,7 @@ def test_a_sample_coded_blind_from_the_keyboard_then_the_agreement(qtbot, window
     assert sample is not None and len(sample.rows) == 5
     assert panel.rows == list(sample.rows) and panel.row_id == sample.rows[0]
     assert not panel.model_label.isVisible()
+    qtbot.wait(100)  # the new codebook's buttons are shown by the next event loop turn
     panel.grab().save(str(tmp_path / "panel_check_blind.png"))
     for k in (K.Key_1, K.Key_2, K.Key_3, K.Key_1, K.Key_2):
         QTest.keyClick(QApplication.focusWidget(), k)
@@ -151,6 +151,31 @@ def test_validate_lists_a_run_made_after_it_opened_and_exports(qtbot, window, tm
         view.export_status.text()
 
 
-@pytest.fixture(autouse=True)
-def _no_dialog_left(qtbot):
-    yield
+
+
+def test_validate_lists_a_coder_who_starts_after_it_opened(qtbot, window, tmp_path):
+    from llmstudio.core.codebook import Code, Codebook
+
+    path = make_project(tmp_path / "coder.llmstudio", sample_frame().head(12).copy())
+    book = Codebook((Code("positive"), Code("negative"), Code("neutral")), name="Tone")
+    with Project.open(path) as p:
+        p.save_codebook(book)
+        for r in range(6):
+            hc.record(p, book, "ana", r, ["positive"], blind=True)
+    open_project(qtbot, window, path)
+    view = window.review.open_validation()
+    qtbot.addWidget(view)
+    assert [view.comparison.itemText(i) for i in range(view.comparison.count())] == [
+        "ana (coder)"]
+    panel = window.coding
+    window.coding.act_open.trigger()
+    qtbot.waitUntil(lambda: panel.dock.isVisible())
+    panel.coder_edit.setText("ben")
+    panel.coder_edit.editingFinished.emit()
+    panel.codebook_box.setCurrentText("Tone")
+    for _ in range(3):
+        panel.press("negative")
+    qtbot.waitUntil(lambda: view.comparison.count() == 2, timeout=5000)
+    assert view.comparison.currentText() == "ben (coder)"
+    qtbot.waitUntil(lambda: view.report is not None, timeout=20_000)
+    assert view.report.n == 3
