@@ -25,7 +25,7 @@ class BlindMode(QObject):
         self.window = window
         self.coding = coding
         self._hidden: set[str] = set()  # result columns this hid (shown before)
-        coding.sig_blind.connect(lambda _on: self.apply())
+        coding.sig_blind.connect(self._switched)
         # after the other slots: a run's error column may be shown by model_runs first
         self._later = QTimer(self)
         self._later.setSingleShot(True)
@@ -37,6 +37,13 @@ class BlindMode(QObject):
         window.model.sig_results_changed.connect(
             lambda _rows: self._later.start() if self.on else None)
         window.sig_loaded.connect(self._loaded)
+
+    def _switched(self, on: bool) -> None:
+        self.apply()
+        self.window.statusBar().showMessage(
+            "Blind coding on: model results and other coders' codes are hidden until you "
+            "switch it off (Ctrl+Shift+K)" if on else
+            "Blind coding off: model results and other coders' codes are shown", 8000)
 
     @property
     def on(self) -> bool:

@@ -233,7 +233,7 @@ class CheckRun(QObject):
             return
         view.codebook.setCurrentText(book)
         view.update_sources()
-        view.select(f"{coding.coder} (coder)", f"run {run_id}:")
+        view.select_run(run_id, coding.coder)
 
     def checking(self) -> tuple[int, str, frozenset] | None:
         """(run id, codebook, sample rows) while a check is being coded, else None."""

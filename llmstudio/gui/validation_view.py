@@ -221,13 +221,22 @@ class ValidationView(QDialog):
 
     # -- computing --------------------------------------------------------------------
 
-    def select_run(self, run_id: int) -> None:
-        """Compare with run ``run_id`` (the reference stays a coder)."""
-        for i in range(self.comparison.count()):
-            s = self.comparison.itemData(i)
-            if s is not None and s.kind == "run" and s.run_id == run_id:
-                self.comparison.setCurrentIndex(i)
-                return
+    def select_run(self, run_id: int, coder: str | None = None) -> bool:
+        """Compare run ``run_id`` with ``coder`` as the reference (or the reference
+        chosen); by the sources' keys, not their titles (a run's title may change). False
+        when either is not listed."""
+        def index(box, kind: str, key: str) -> int:
+            return next((i for i in range(box.count()) if box.itemData(i) is not None
+                         and (box.itemData(i).kind, box.itemData(i).key) == (kind, key)), -1)
+
+        ref = index(self.reference, "coder", coder) if coder is not None else \
+            self.reference.currentIndex()
+        cmp_ = index(self.comparison, "run", str(run_id))
+        if ref < 0 or cmp_ < 0:
+            return False
+        self.reference.setCurrentIndex(ref)
+        self.comparison.setCurrentIndex(cmp_)
+        return True
 
     def _say(self, text: str, error: bool = False) -> None:
         colour = "#c62828" if error else "#444"
