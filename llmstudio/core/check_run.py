@@ -34,7 +34,8 @@ def worth_checking(project: Project, run_id: int) -> bool:
     if row is None or row[0] not in CHECKABLE or row[1] != "done":
         return False
     answered = project.db.execute(
-        "SELECT COUNT(*) FROM annotations WHERE run_id = ?", (run_id,)).fetchone()[0]
+        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL",
+        (run_id,)).fetchone()[0]
     return answered >= MIN_ROWS
 
 
