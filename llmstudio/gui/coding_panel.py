@@ -121,6 +121,7 @@ class CodingPanel(QWidget):
     sig_row_shown = Signal(int)  # the row id now shown
     sig_coded = Signal(int)      # a click was stored for this row id
     sig_blind = Signal(bool)     # blind coding switched on (True) or off
+    sig_coder = Signal(str)      # another coder's name was entered ("" : none)
 
     def __init__(self, window):
         super().__init__()
@@ -427,6 +428,7 @@ class CodingPanel(QWidget):
         if name:
             remember_coder(name, self._project_key())
             self.set_blind(self._default_blind(), remember=False)
+        self.sig_coder.emit(name)
         self._load_state()
         self.rebuild_sequence()
 

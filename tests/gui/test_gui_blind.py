@@ -91,3 +91,27 @@ def test_the_switch_is_remembered_per_coder(qtbot, window, tmp_path):
         panel.coder_edit.setText(name)
         panel.coder_edit.editingFinished.emit()
         assert panel.blind is blind and panel.blind_box.isChecked() is blind
+
+
+def test_a_new_coder_while_blind_sees_only_their_own_column(qtbot, window, tmp_path):
+    from llmstudio.core.coder_prefs import remember_blind
+
+    path = make_project(tmp_path / "two.llmstudio", sample_frame().head(ROWS).copy())
+    with Project.open(path) as p:
+        p.save_codebook(BOOK)
+        hc.record(p, BOOK, "ana", 0, ["Health"], blind=True)
+        hc.record(p, BOOK, "ben", 1, ["Housing"], blind=True)
+    remember_blind("ana", True)
+    remember_blind("ben", True)
+    open_project(qtbot, window, path)
+    qtbot.waitUntil(lambda: {"human_local_issues_ana", "human_local_issues_ben"}
+                    <= set(window.model.result_names), timeout=20_000)
+    panel = open_panel(qtbot, window)
+    for me, other in (("ana", "ben"), ("ben", "ana")):
+        panel.coder_edit.setText(me)
+        panel.coder_edit.editingFinished.emit()
+        assert panel.blind
+        shown = visible_columns(window)
+        assert f"human_local_issues_{me}" in shown and f"human_local_issues_{other}" not in shown
+    panel.set_blind(False)
+    assert {"human_local_issues_ana", "human_local_issues_ben"} <= set(visible_columns(window))
