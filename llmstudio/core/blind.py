@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass
 
 from .project import Project
 
-__all__ = ["BlindCounts", "blind_counts", "blind_warning", "blind_note"]
+__all__ = ["BlindCounts", "blind_counts", "blind_warning", "blind_note", "first_model_run",
+           "blind_of_columns"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def blind_counts(project: Project, codebook: str, coder: str,
     """How ``coder``'s codes of ``row_ids`` in ``codebook`` were made (see the module
     docstring); rows the coder never clicked are not counted."""
     wanted = {int(r) for r in row_ids}
-    first_run = project.db.execute("SELECT MIN(created) FROM runs").fetchone()[0]
+    first_run = first_model_run(project)
     # Per row: any click not blind, any click unrecorded, the last click's time.
     rows = project.db.execute(
         "SELECT row_id, MAX(blind = 0), MAX(blind IS NULL), MAX(time) FROM human_codes "
@@ -94,6 +95,16 @@ def blind_counts(project: Project, codebook: str, coder: str,
         if kind != "blind" and (first_run is None or last < first_run):
             n[kind + "_early"] += 1
     return BlindCounts(coder, **n)
+
+
+def first_model_run(project: Project) -> str | None:
+    """When the project's first model run was made (ISO time, UTC), or None: from the
+    runs and from the history log, which keeps a run's start after the run is deleted
+    (codes seen beside a deleted run's answers were not made before any model run)."""
+    times = [project.db.execute("SELECT MIN(created) FROM runs").fetchone()[0],
+             project.db.execute("SELECT MIN(at) FROM history WHERE action = 'run'").fetchone()[0]]
+    times = [t for t in times if t]
+    return min(times) if times else None
 
 
 def blind_warning(counts: Iterable[BlindCounts], model: str) -> str | None:

@@ -201,3 +201,15 @@ def test_which_runs_are_worth_checking_and_their_codebook(tmp_path):
         coding = add_run(p, {r: "neutral" for r in range(250)}, task="code",
                          created="2026-01-01T00:00:03")
         assert codebook_for_run(p, coding).name == "Tone" and "Tone" in p.codebooks()
+
+
+def test_a_deleted_run_still_counts_as_having_been_in_view(project):
+    """Codes made with blind off beside run 1's answers, then run 1 deleted and run 2 made:
+    the history keeps run 1's start, so the codes are not taken as made before any run."""
+    with project.db:
+        project.db.execute("INSERT INTO history (action, detail, at) VALUES ('run', 'run 1', "
+                           "'2000-01-01T00:00:00.000Z')")
+    hc.record(project, BOOK, "ana", 0, ["positive"], blind=False)
+    add_run(project, {r: "positive" for r in range(10)}, created="2999-01-01T00:00:00")
+    counts = blind_counts(project, "Tone", "ana", range(10))
+    assert counts.not_blind == 1 and counts.before_models == 0 and counts.seen == 1
