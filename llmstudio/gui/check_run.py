@@ -94,7 +94,7 @@ class CheckRun(QObject):
         self._checking: tuple[int, str, frozenset] | None = None  # run, codebook, rows
         self._build_bar()
         window.runs.sig_job_added.connect(self._job_added)
-        window.sig_loaded.connect(self.dismiss)
+        window.sig_loaded.connect(self._loaded)
         window.coding.sig_coded.connect(self._coded)
 
     def _build_bar(self) -> None:
@@ -149,6 +149,12 @@ class CheckRun(QObject):
 
     def dismiss(self) -> None:
         self.bar.hide()
+
+    def _loaded(self) -> None:
+        """Another corpus or project: its runs were not offered, its sample not checked."""
+        self.bar.hide()
+        self.run_id = None
+        self._checking = None
 
     @property
     def offered(self) -> bool:
