@@ -385,12 +385,15 @@ class CodingPanel(QWidget):
             self.book = None
             self._notice(f"Cannot read codebook {name!r}: {describe(exc)}")
             return
-        if self.book is None or self.book.name != old:
+        another = self.book is None or self.book.name != old
+        if another:
             self.undo_stack.clear()
             self.suggested = None  # suggestions were for the other codebook's codes
         self.sample = load_sample(self.project, self.book.name) if self.book else None
-        if self.sample is not None and self.sample.purpose:
-            self.set_blind(True, remember=False)  # a validation sample is coded blind
+        if another and self.sample is not None and self.sample.purpose:
+            # a validation sample is coded blind (by default: once chosen, not each time
+            # the panel is shown again)
+            self.set_blind(True, remember=False)
         self.model = self._read_model()
         self._build_code_buttons()
         self._load_state()
