@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import replace
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox)
 
@@ -93,6 +94,10 @@ class CheckRun(QObject):
         self.run_id: int | None = None  # the run offered
         self._checking: tuple[int, str, frozenset] | None = None  # run, codebook, rows
         self._build_bar()
+        self.act_check = QAction("C&heck a Model Run…", window)
+        self.act_check.setStatusTip("Code a random sample of a sentiment or codebook run "
+                                    "blind, then see how far the model agrees with you")
+        self.act_check.triggered.connect(self.ask_latest)
         window.runs.sig_job_added.connect(self._job_added)
         window.sig_loaded.connect(self._loaded)
         window.coding.sig_coded.connect(self._coded)
@@ -162,6 +167,25 @@ class CheckRun(QObject):
         return self.bar.isVisibleTo(self.window) and self.run_id is not None
 
     # -- the dialog and the coding ----------------------------------------------------
+
+    def ask_latest(self) -> bool:
+        """Analyse › Check a Model Run…: the run offered, else the newest finished
+        sentiment or codebook run (of any size); says so when there is none."""
+        w = self.window
+        if w.project is None:
+            w.statusBar().showMessage("Model runs are kept in a project: open one first.", 8000)
+            return False
+        run_id = self.run_id
+        if run_id is None:
+            row = w.project.db.execute(
+                "SELECT id FROM runs WHERE task IN ('sentiment', 'code') AND status = 'done' "
+                "ORDER BY id DESC LIMIT 1").fetchone()
+            run_id = row[0] if row is not None else None
+        if run_id is None:
+            w.statusBar().showMessage("No finished sentiment or codebook run to check yet: "
+                                      "run one with Analyse › Run Model… (Ctrl+R).", 8000)
+            return False
+        return self.ask(run_id)
 
     def ask(self, run_id: int | None = None) -> bool:
         """The dialog for run ``run_id`` (the run offered); True when coding started."""

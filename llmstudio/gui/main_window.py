@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
         self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows
+        analyse.addAction(self.check_run.act_check)
         analyse.addAction(self.review.act_validate)
         analyse.addAction(self.review.act_learn)
         self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)

@@ -179,3 +179,24 @@ def test_validate_lists_a_coder_who_starts_after_it_opened(qtbot, window, tmp_pa
     assert view.comparison.currentText() == "ben (coder)"
     qtbot.waitUntil(lambda: view.report is not None, timeout=20_000)
     assert view.report.n == 3
+
+
+def test_the_menu_checks_the_latest_run_or_says_there_is_none(qtbot, window, tmp_path,
+                                                              monkeypatch):
+    path = make_project(tmp_path / "menu.llmstudio", sample_frame().head(30).copy())
+    open_project(qtbot, window, path)
+    assert window.check_run.ask_latest() is False
+    assert "No finished sentiment or codebook run" in window.statusBar().currentMessage()
+    job = run_lexicon(qtbot, window)  # 30 rows: not offered, but can be checked by hand
+    assert not window.check_run.offered
+    asked = []
+
+    def exec_(dialog):
+        asked.append(dialog.windowTitle())
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(CheckRunDialog, "exec", exec_)
+    window.check_run.act_check.trigger()
+    assert asked == [f"Check run {job.result.run_id}: sentiment with lexicon"]
+    with Project.open(path) as p:  # cancelled: no codebook made, no sample stored
+        assert p.codebooks() == [] and load_sample(p, "Sentiment") is None
