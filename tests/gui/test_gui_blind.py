@@ -63,6 +63,7 @@ def test_blind_hides_and_shows_and_every_click_keeps_its_mode(qtbot, window, tmp
     assert window.detail.results_text() == HIDDEN_NOTE
     qtbot.wait(100)
     panel.grab().save(str(tmp_path / "panel_blind.png"))
+    window.grab().save(str(tmp_path / "window_blind.png"))
     QTest.keyClick(panel, Qt.Key.Key_2)  # row 1: Transport, blind
     assert remembered_blind("ana") is True
 
