@@ -273,6 +273,7 @@ class AgreementRow:
     code: str = ""  # multi-label codebooks: one code, "applies" or not
     blind: list = field(default_factory=list)  # blind.BlindCounts of the human codes compared
     warning: str = ""  # a model compared with codes made while its answers could be seen
+    precision: str = ""  # n too small for a useful interval: how wide, what n would do
 
     def blind_text(self) -> str:
         """ "ana 80 / 20 / 0" per coder: blind / not blind / not recorded ("-": none)."""
@@ -311,7 +312,7 @@ def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0
                                             n_resamples=n_resamples, seed=seed)
                     out.append(AgreementRow(name, ref.title, comp.title, kind, result,
                                             code=code or "", blind=rep.blind,
-                                            warning=rep.warning))
+                                            warning=rep.warning, precision=rep.precision))
                 except StatsError as exc:
                     out.append(AgreementRow(name, ref.title, comp.title, kind, None, str(exc),
                                             code=code or ""))
@@ -438,8 +439,9 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
                     _estimate(a.result.macro_f1) if a.result else "-",
                     a.blind_text() if a.result else "-") for a in agree])
         for a in agree:
-            if a.result is not None and a.warning:
-                doc.p(f"{a.what}, {a.reference} vs {a.comparison}: {a.warning}")
+            for note in (a.precision, a.warning):
+                if a.result is not None and note:
+                    doc.p(f"{a.what}, {a.reference} vs {a.comparison}: {note}")
 
     doc.h(2, "Bias checks")
     if not bias:

@@ -254,3 +254,4 @@ def test_the_record_says_how_the_human_codes_were_made_and_warns(tmp_path):
     assert "for 5 of ana's codes it was not recorded whether the model's answers" in text
     assert "1 of bo's 6 codes compared were made with blind coding off" in text
     assert "ana 0 / 0 / 5" in text  # the agreement table's column
+    assert "n = 5 is too small for the interval to be useful" in text
