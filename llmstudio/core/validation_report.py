@@ -126,10 +126,14 @@ def precision_note(e: Estimate, n: int, what: str = "percent agreement") -> str:
     width = max(boot, wilson_width(p, n))
     if width <= USEFUL_WIDTH:
         return ""
-    need = rows_for_width(p, USEFUL_WIDTH)
+    # planned for the least favourable agreement the interval allows (the one nearest
+    # 0.5): at 5 of 5 agreeing, planning for 1.0 would promise far too few rows
+    low, high = wilson(round(p * n), n)
+    need = rows_for_width(min(max(0.5, low), high), USEFUL_WIDTH)
     return (f"n = {n:,} is too small for the interval to be useful: a 95% interval of "
             f"{what} at this n is about {width:.2f} wide; about {need:,} rows would narrow "
-            f"it to {USEFUL_WIDTH:.2f} (±{USEFUL_WIDTH / 2:.2f}).")
+            f"it to {USEFUL_WIDTH:.2f} (±{USEFUL_WIDTH / 2:.2f}) whatever the true value "
+            "within it.")
 
 
 def _degenerate_note(e: Estimate, n: int) -> str:

@@ -213,3 +213,14 @@ def test_a_deleted_run_still_counts_as_having_been_in_view(project):
     add_run(project, {r: "positive" for r in range(10)}, created="2999-01-01T00:00:00")
     counts = blind_counts(project, "Tone", "ana", range(10))
     assert counts.not_blind == 1 and counts.before_models == 0 and counts.seen == 1
+
+
+def test_the_rows_needed_are_planned_for_the_least_favourable_value():
+    from llmstudio.core.stats import Estimate
+    from llmstudio.core.validation_report import precision_note
+
+    note = precision_note(Estimate(1.0, 1.0, 1.0, 5), 5)  # 5 of 5: the bootstrap has no width
+    low, _ = wilson(5, 5)
+    need = rows_for_width(max(0.5, low), USEFUL_WIDTH)
+    assert f"about {need:,} rows would narrow it" in note and need > 50
+    assert precision_note(Estimate(0.8, 0.72, 0.87, 100), 100) == ""  # useful: no note
