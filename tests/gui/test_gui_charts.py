@@ -40,12 +40,23 @@ def table(window) -> pd.DataFrame:
     return frame
 
 
+def key(name: str) -> str:
+    """The picker's item for a table column (``signed:...`` keys as they are)."""
+    return name if name.startswith(("column:", "signed:")) else "column:" + name
+
+
+def pick(combo, name: str) -> None:
+    i = combo.findData(key(name))
+    assert i >= 0, (name, [combo.itemData(j) for j in range(combo.count())])
+    combo.setCurrentIndex(i)
+
+
 def choose(panel, kind, column, second=None, label=None, freq=None):
     panel.kind.setCurrentIndex(kind)
-    panel.column.setCurrentText(column)
+    pick(panel.column, column)
     if second is not None:
-        panel.second.setCurrentText(second)
-        assert panel.second.currentText() == second
+        pick(panel.second, second)
+        assert panel.second.currentData() == key(second)
     if freq is not None:
         panel.freq.setCurrentText(freq)
     if label is not None:
@@ -53,7 +64,7 @@ def choose(panel, kind, column, second=None, label=None, freq=None):
         panel.label.setCurrentText(label)
     panel.redraw()
     drawn(panel)
-    assert panel.column.currentText() == column
+    assert panel.column.currentData() == key(column)
     return panel.data
 
 
@@ -95,7 +106,7 @@ def test_label_distribution_and_click(qtbot, charted, tmp_path):
     assert np.allclose(data["share"], data["n"] / expected.sum())
     assert (data["ci_low"] <= data["share"]).all() and (data["share"] <= data["ci_high"]).all()
     assert list(data["label"]) == [x for x in ("negative", "neutral", "positive") if x in expected]
-    assert panel.plot.titleLabel.text == "sentiment_label: how many rows of each"
+    assert panel.plot.titleLabel.text == "Sentiment (lexicon): how many rows of each"
     shot(panel, tmp_path, "labels")
 
     # A real mouse click on the middle of the "positive" bar shows exactly those rows.
@@ -107,7 +118,7 @@ def test_label_distribution_and_click(qtbot, charted, tmp_path):
     rows = np.flatnonzero(table(charted)["sentiment_label"].to_numpy() == "positive").tolist()
     qtbot.waitUntil(lambda: shown(charted) == rows)
     assert charted.subset_bar.isVisible()
-    assert "sentiment_label = positive" in charted.subset_label.text()
+    assert "Sentiment (lexicon) = positive" in charted.subset_label.text()
     # Hover names n and the share.
     panel._on_move(scene)
     assert panel.hover.isVisible() and f"n = {n:,}" in panel.hover.textItem.toPlainText()
@@ -146,7 +157,7 @@ def test_group_shares(qtbot, charted, tmp_path):
     shot(panel, tmp_path, "by_group")
     charted.grab().save("/tmp/h21_chart_window.png")  # the dock in the window
     row = data[(data["group"] == "Labour") & (data["label"] == "negative")].iloc[0]
-    hit = next(h for h in panel.hits if h[5] == "group = Labour, sentiment_label = negative")
+    hit = next(h for h in panel.hits if h[5] == "group = Labour, Sentiment (lexicon) = negative")
     assert panel.show_rows_at((hit[0] + hit[1]) / 2, 100 * row["share"] / 2)
     want = frame.index[(frame["group"] == "Labour") & (frame["sentiment_label"] == "negative")]
     assert shown(charted) == want.tolist()
@@ -172,6 +183,7 @@ def test_over_time(qtbot, charted, tmp_path):
     assert panel.kind.setCurrentIndex(cp.TIME_SHARE) is None
     panel.refresh_columns()
     assert [panel.second.itemText(i) for i in range(panel.second.count())] == ["date"]
+    assert [panel.second.itemData(i) for i in range(panel.second.count())] == ["column:date"]
     data = choose(panel, cp.TIME_SHARE, "sentiment_label", "date", label="negative", freq="month")
     frame = table(charted)
     frame["when"] = pd.to_datetime(frame["date"])
@@ -199,7 +211,7 @@ def test_confusion(qtbot, charted, tmp_path):
     scores = charted.model.result("sentiment_score").astype(float)
     other = np.where(scores > 0.3, "positive", np.where(scores < -0.3, "negative", "neutral"))
     charted.model.put_results(pd.DataFrame({"strict_label": other}))
-    qtbot.waitUntil(lambda: panel.column.findText("strict_label") >= 0, timeout=3000)
+    qtbot.waitUntil(lambda: panel.column.findData("column:strict_label") >= 0, timeout=3000)
     data = choose(panel, cp.CONFUSION, "sentiment_label", "strict_label")
     frame = table(charted)
     expected = pd.crosstab(frame["sentiment_label"], pd.Series(other, name="strict"))
@@ -227,8 +239,8 @@ def test_updates_as_results_arrive(qtbot, window, tmp_path):
     panel._paint = lambda *a: (redraws.append(time.perf_counter()), paint(*a))
     started = time.perf_counter()
     job = window.runs.run(JobSpec(model="lexicon"))
-    qtbot.waitUntil(lambda: panel.column.findText("sentiment_label") >= 0, timeout=30_000)
-    panel.column.setCurrentText("sentiment_label")
+    qtbot.waitUntil(lambda: panel.column.findData("column:sentiment_label") >= 0, timeout=30_000)
+    pick(panel.column, "sentiment_label")
     wait_job(qtbot, job)
     qtbot.waitUntil(lambda: not panel.data.empty and panel.data["n"].sum() == 300, timeout=5000)
     # Batches arrive many times a second; redraws are throttled to one per 300 ms or so.
@@ -256,12 +268,12 @@ def test_numbers_are_worked_out_off_the_gui_thread_and_the_newest_choice_wins(
     cp_numbers = cp.chart_numbers
     monkeypatch.setattr(cp, "chart_numbers", numbers)
     panel.kind.setCurrentIndex(cp.LABELS)
-    panel.column.setCurrentText("sentiment_label")
+    pick(panel.column, "sentiment_label")
     started = time.perf_counter()
     panel.redraw()
     assert time.perf_counter() - started < 0.1 and panel.pending
     panel.kind.setCurrentIndex(cp.HISTOGRAM)  # changed while the first is being worked out
-    panel.column.setCurrentText("sentiment_score")
+    pick(panel.column, "sentiment_score")
     panel.redraw()
     drawn(panel)
     assert threads and threading.main_thread() not in threads
@@ -316,7 +328,8 @@ def test_confusion_with_a_human_coder(qtbot, charted):
     panel = charted.charts
     panel.kind.setCurrentIndex(cp.CONFUSION)
     panel.refresh_columns()
-    assert panel.column.findText("human_tone_ana") >= 0
+    assert panel.column.findData("column:human_tone_ana") >= 0
+    assert panel.column.itemText(panel.column.findData("column:human_tone_ana")) == "Codes by ana (Tone)"
     data = choose(panel, cp.CONFUSION, "human_tone_ana", "sentiment_label")
     assert data["n"].sum() == len(given)  # only the rows ana coded
     model = charted.model.result("sentiment_label")
