@@ -117,6 +117,31 @@ def chart_numbers(kind: int, values, other: pd.Series | None,
     return {"data": cd.confusion(values, other)}
 
 
+def _value_axis():
+    """A left axis whose title may take two lines (see :func:`_two_lines`): pyqtgraph
+    leaves room for 0.8 of the title's height, which fits one line and lets a second
+    run over the tick labels."""
+    import pyqtgraph as pg
+
+    class ValueAxis(pg.AxisItem):
+        def _updateWidth(self):
+            super()._updateWidth()
+            if self.isVisible() and self.fixedWidth is None and self.label.isVisible():
+                width = self.minimumWidth() + 0.2 * self.label.boundingRect().height() + 2
+                self.setMaximumWidth(width)
+                self.setMinimumWidth(width)
+
+    return ValueAxis("left")
+
+
+def _two_lines(text: str, longest: int = 26) -> str:
+    """A long value-axis title with its bracket on a second line: written along the
+    axis, one line would run past the ends of a short plot."""
+    if len(text) <= longest or " (" not in text:
+        return text
+    return text.replace(" (", "<br>(", 1)
+
+
 def _lower(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -438,7 +463,7 @@ class ChartsPanel(QWidget):
         import pyqtgraph as pg
 
         self.plot_widget.clear()
-        plot = self.plot = self.plot_widget.addPlot()
+        plot = self.plot = self.plot_widget.addPlot(axisItems={"left": _value_axis()})
         plot.showGrid(y=True, alpha=0.2)
         plot.setContentsMargins(4, 4, 8, 10)  # the x axis title sits 5 px below its axis
         plot.setMenuEnabled(False)
@@ -552,7 +577,12 @@ class ChartsPanel(QWidget):
                 top = max(top, float(self.data["ci_high"].max()))
                 low = min(low, float(self.data["ci_low"].min()))
             top = max(top, 0.0)
-            top *= 1.3 if kind == GROUP_SHARES else 1.12
+            # The counts above the bars (a line of text) and the legend need so many
+            # pixels, whatever the plot's height: about 110 px of it go to the title and
+            # the axes.
+            view = max(60.0, self.plot_widget.height() - 110.0)
+            top *= 1 + max(0.3 if kind == GROUP_SHARES else 0.12,
+                           (44.0 if kind == GROUP_SHARES else 28.0) / view)
             self.plot.setYRange(low - 0.06 * (top - low), top, padding=0)
         elif self._yrange is not None:
             self.plot.setYRange(*self._yrange, padding=0.06)
@@ -766,7 +796,12 @@ class ChartsPanel(QWidget):
         image.setImage(grid, levels=(0, max(1.0, grid.max())))
         image.setRect(-0.5, -0.5, k, k)
         self.plot.addItem(image)
-        self._ticks(names, "bottom")
+        # Names of more than one word on lines of their own: side by side under narrow
+        # cells they would run into each other.
+        wrapped = [n.replace(" ", "\n") if len(n) > 8 else n for n in names]
+        self._ticks(wrapped, "bottom")
+        lines = max(n.count("\n") + 1 for n in wrapped)
+        self.plot.getAxis("bottom").setHeight(34 + 15 * lines)
         self._ticks(names, "left")
         self.plot.showGrid(y=False)
         self.plot.getAxis("left").setWidth(30 + 7 * max(len(n) for n in names))
@@ -799,7 +834,7 @@ class ChartsPanel(QWidget):
         title = self.title.text() or self._auto[0]
         self.plot.setTitle(title, size="12pt")
         self.plot.setLabel("bottom", self.x_title.text() or self._auto[1])
-        self.plot.setLabel("left", self.y_title.text() or self._auto[2])
+        self.plot.setLabel("left", _two_lines(self.y_title.text() or self._auto[2]))
         self.plot.titleLabel.setToolTip(self._tip)
         self.plot_widget.setToolTip(self._tip)
 
@@ -852,11 +887,19 @@ class ChartsPanel(QWidget):
         self.hover.hide()
         if self._timer.isActive():
             self.redraw()
-        # Axis sizes set while drawing are laid out by posted events: let them run first.
-        QApplication.processEvents()
+        self.settle()
         if path.suffix.lower() == ".svg":
             return export_svg(self.plot, path)
         return export_png(self.plot, path)
+
+    def settle(self) -> None:
+        """Let the plot finish laying itself out: axis sizes set while drawing are laid
+        out by posted events, and the automatic range follows the view's new size in
+        later ones (an export taken before would cut cells and labels at the edge)."""
+        for _ in range(4):
+            QApplication.sendPostedEvents()
+            QApplication.processEvents()
+        self.plot.vb.updateAutoRange()
 
     def ask_export(self, kind: str) -> None:
         name = (self.title.text() or self._auto[0] or "chart").replace("/", "-")

@@ -4,6 +4,7 @@ chart's numbers checked against pandas, clicks through to the table's rows, expo
 from __future__ import annotations
 
 import time
+from collections import Counter
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -357,3 +358,95 @@ def test_export_buttons(qtbot, charted, tmp_path, monkeypatch):
         assert target.exists() and target.stat().st_size > 1000
     assert QImage(str(tmp_path / "asked.png")).width() == cp.PNG_WIDTH
     assert "how many rows of each" in (tmp_path / "asked.svg").read_text()
+
+
+# -- every chart after every other, on screen and exported -----------------------------
+
+from chart_checks import problems, signature  # noqa: E402
+
+EVERY_KIND = {  # kind: (column, second, label)
+    cp.LABELS: ("sentiment_label", None, None),
+    cp.HISTOGRAM: ("signed:sentiment_label", None, None),
+    cp.GROUP_SHARES: ("sentiment_label", "region", None),
+    cp.GROUP_MEANS: ("signed:sentiment_label", "region", None),
+    cp.TIME_SHARE: ("sentiment_label", "date", "negative"),
+    cp.TIME_MEAN: ("sentiment_score", "date", None),
+    cp.CONFUSION: ("sentiment_label", "strict_label", None),
+}
+
+
+@pytest.fixture
+def every_kind(qtbot, charted):
+    """The numbers of every chart kind, worked out once (through the panel's pickers and
+    its background worker), and a function that paints one of them."""
+    scores = charted.model.result("sentiment_score").astype(float)
+    strict = np.where(scores > 0.3, "positive", np.where(scores < -0.3, "negative", "neutral"))
+    charted.model.put_results(pd.DataFrame({"strict_label": strict}))
+    panel = charted.charts
+    qtbot.waitUntil(lambda: panel.column.findData("column:strict_label") >= 0, timeout=3000)
+    numbers = {}
+    for kind, (column, second, label) in EVERY_KIND.items():
+        choose(panel, kind, column, second, label=label, freq="month")
+        request = dict(kind=kind, column=panel.source(panel.column.currentData()),
+                       second=panel.source(panel.second.currentData()) if second else None,
+                       label=label, freq="month")
+        result = cp.chart_numbers(kind, panel.source_values(request["column"]),
+                                  panel.source_values(request["second"]) if second else None,
+                                  None, "month", label)
+        numbers[kind] = (request, result)
+
+    def paint(kind):
+        panel._paint(*numbers[kind])
+        panel.settle()  # as the window's event loop would
+
+    return panel, paint
+
+
+def test_a_time_band_does_not_stay_on_the_next_chart(qtbot, every_kind, tmp_path):
+    """The case seen: after "over time", its blue band lay across the bars by group,
+    on screen and in the 1800 px PNG."""
+    panel, paint = every_kind
+    paint(cp.GROUP_SHARES)
+    alone = signature(panel.plot)
+    paint(cp.TIME_MEAN)
+    assert any(type(i).__name__ == "FillBetweenItem" for i in panel.plot.items)
+    paint(cp.GROUP_SHARES)
+    assert signature(panel.plot) == alone
+    kinds = {type(i).__name__ for i in panel.plot_widget.scene().items()}
+    assert "FillBetweenItem" not in kinds and "PlotDataItem" not in kinds
+    image = QImage(str(panel.export(tmp_path / "after_time.png")))
+    assert image.width() == cp.PNG_WIDTH
+    # Above the bars' whiskers and right of the legend: background only (the band ran
+    # there, a translucent blue).
+    top = panel.plot.vb.sceneBoundingRect()
+    scale = image.width() / panel.plot.sceneBoundingRect().width()
+    y0 = int((top.top() - panel.plot.sceneBoundingRect().top()) * scale) + 4
+    x_right = int((top.right() - panel.plot.sceneBoundingRect().left()) * scale) - 4
+    colours = {image.pixelColor(x, y).name() for x in range(x_right - 300, x_right, 3)
+               for y in range(y0, y0 + 20)}
+    assert colours <= {"#ffffff", "#f2f2f2", "#ebebeb", "#eeeeee", "#e5e5e5"} or \
+        all(abs(image.pixelColor(x, y0).blue() - image.pixelColor(x, y0).red()) < 12
+            for x in range(x_right - 300, x_right, 3)), colours
+
+
+@pytest.mark.slow
+def test_every_chart_after_every_other(qtbot, every_kind, tmp_path):
+    panel, paint = every_kind
+    alone, svg_alone = {}, {}
+    for kind in EVERY_KIND:
+        paint(kind)
+        alone[kind] = signature(panel.plot)
+        assert problems(panel.plot) == [], (cp.KINDS[kind], problems(panel.plot))
+        svg = panel.export(tmp_path / f"{kind}.svg")
+        svg_alone[kind] = Counter(e.tag for e in ET.parse(svg).getroot().iter())
+    for before in EVERY_KIND:
+        for kind in EVERY_KIND:
+            if kind == before:
+                continue
+            paint(before)
+            paint(kind)
+            where = f"{cp.KINDS[kind]} after {cp.KINDS[before]}"
+            assert signature(panel.plot) == alone[kind], where
+            assert len(panel.plot_widget.ci.items) == 1, where  # one plot, the new one
+            svg = panel.export(tmp_path / f"{before}_{kind}.svg")
+            assert Counter(e.tag for e in ET.parse(svg).getroot().iter()) == svg_alone[kind], where
