@@ -450,3 +450,41 @@ def test_every_chart_after_every_other(qtbot, every_kind, tmp_path):
             assert len(panel.plot_widget.ci.items) == 1, where  # one plot, the new one
             svg = panel.export(tmp_path / f"{before}_{kind}.svg")
             assert Counter(e.tag for e in ET.parse(svg).getroot().iter()) == svg_alone[kind], where
+
+
+def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted):
+    panel = charted.charts
+    frame = table(charted)
+    net = frame["sentiment_label"].map({"positive": 1.0, "neutral": 0.0, "negative": -1.0})
+    panel.kind.setCurrentIndex(cp.GROUP_MEANS)
+    names = [panel.column.itemText(i) for i in range(panel.column.count())]
+    assert names[:2] == ["Sentiment (lexicon)", "Model confidence in its label (Sentiment, lexicon)"]
+    assert not any("score" in n for n in names)
+    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    for _, row in data.iterrows():  # the labels' net valence, not the confidence
+        assert row["mean"] == pytest.approx(net[frame["region"] == row["group"]].mean())
+    assert panel.plot.titleLabel.text == "Mean sentiment (lexicon) by region"
+    assert panel.plot.getAxis("left").labelText == "Net sentiment from labels<br>(−1 to 1)"
+    assert "sentiment_label" in panel.plot_widget.toolTip()
+    assert "sentiment_label" in panel.column.toolTip()
+
+    choose(panel, cp.GROUP_MEANS, "sentiment_score", "region")
+    title = panel.plot.titleLabel.text
+    assert title.startswith("Mean model confidence in its label") and "sentiment" not in title.lower().split("(")[0]
+    assert "confidence" in panel.plot.getAxis("left").labelText
+    assert "not how positive" in panel.note.text()
+
+    # A run with the model's P(positive) − P(negative) per row: the mean is of those, and
+    # the axis says so.
+    (run, columns), = charted.model.result_runs()
+    valence = np.linspace(-0.9, 0.9, len(frame))
+    results = pd.DataFrame({"sentiment_label": frame["sentiment_label"],
+                            "sentiment_score": frame["sentiment_score"],
+                            "sentiment_valence": valence, "sentiment_error": None})
+    charted.model.put_results(results, replace=True, run=run)
+    panel.refresh_columns()
+    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    for _, row in data.iterrows():
+        assert row["mean"] == pytest.approx(valence[(frame["region"] == row["group"]).to_numpy()].mean())
+    assert panel.plot.getAxis("left").labelText == "Mean sentiment<br>(P(pos) − P(neg), −1 to 1)"
+    assert "sentiment_valence" in panel.plot_widget.toolTip()
