@@ -432,13 +432,14 @@ def test_a_time_band_does_not_stay_on_the_next_chart(qtbot, every_kind, tmp_path
 @pytest.mark.slow
 def test_every_chart_after_every_other(qtbot, every_kind, tmp_path):
     panel, paint = every_kind
-    alone, svg_alone = {}, {}
+    alone, svg_alone, png_alone = {}, {}, {}
     for kind in EVERY_KIND:
         paint(kind)
         alone[kind] = signature(panel.plot)
         assert problems(panel.plot) == [], (cp.KINDS[kind], problems(panel.plot))
         svg = panel.export(tmp_path / f"{kind}.svg")
         svg_alone[kind] = Counter(e.tag for e in ET.parse(svg).getroot().iter())
+        png_alone[kind] = QImage(str(panel.export(tmp_path / f"{kind}.png")))
     for before in EVERY_KIND:
         for kind in EVERY_KIND:
             if kind == before:
@@ -450,6 +451,8 @@ def test_every_chart_after_every_other(qtbot, every_kind, tmp_path):
             assert len(panel.plot_widget.ci.items) == 1, where  # one plot, the new one
             svg = panel.export(tmp_path / f"{before}_{kind}.svg")
             assert Counter(e.tag for e in ET.parse(svg).getroot().iter()) == svg_alone[kind], where
+            png = QImage(str(panel.export(tmp_path / f"{before}_{kind}.png")))
+            assert png == png_alone[kind], where  # the same pixels as drawn on its own
 
 
 def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted):
