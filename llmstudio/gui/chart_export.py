@@ -60,7 +60,20 @@ def export_svg(item, path: str | Path) -> Path:
 
     with _closed_paths_spelled_out():
         SVGExporter(item).export(str(path))
+    _unstroked_clip_paths(Path(path))
     return Path(path)
+
+
+def _unstroked_clip_paths(path: Path) -> None:
+    """A clip path inherits the black stroke of its group; viewers without clip paths
+    (Qt's own SVG renderer, some office suites) draw it as a black frame round each plot.
+    Said to draw no stroke, it clips the same everywhere and shows nowhere."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    fixed = re.sub(r"(<clipPath\b[^>]*>\s*<path\b)", r'\1 stroke="none"', text)
+    if fixed != text:
+        path.write_text(fixed, encoding="utf-8")
 
 
 class _closed_paths_spelled_out:

@@ -791,11 +791,14 @@ class ChartsPanel(QWidget):
             self._set_auto("", a_name, b_name, column, other)
             return
         grid = data["n"].to_numpy(float).reshape(k, k)  # [a, b]
-        image = pg.ImageItem()
-        image.setColorMap(pg.ColorMap([0.0, 1.0], ["#f2f2f2", PALETTE[0]]))
-        image.setImage(grid, levels=(0, max(1.0, grid.max())))
-        image.setRect(-0.5, -0.5, k, k)
-        self.plot.addItem(image)
+        # One square per cell (vector shapes: crisp in SVG, where a scaled image blurs).
+        colours = pg.ColorMap([0.0, 1.0], ["#f2f2f2", PALETTE[0]]).map(
+            grid.ravel() / max(1.0, grid.max()), mode="qcolor")
+        a_at, b_at = np.divmod(np.arange(k * k), k)  # grid.ravel()'s order: [a, b]
+        cells = pg.BarGraphItem(x=[], height=[], width=1.0)
+        cells.setOpts(x=a_at.astype(float), y0=b_at - 0.5, height=np.ones(k * k), width=1.0,
+                      brushes=[pg.mkBrush(c) for c in colours], pens=[pg.mkPen(None)] * (k * k))
+        self.plot.addItem(cells)
         # Names of more than one word on lines of their own: side by side under narrow
         # cells they would run into each other.
         wrapped = [n.replace(" ", "\n") if len(n) > 8 else n for n in names]
