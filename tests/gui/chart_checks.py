@@ -91,3 +91,39 @@ def signature(item) -> Counter:
     kinds = Counter(type(i).__name__ for i in item.scene().items() if i.isVisible())
     kinds.update(f"text:{text}" for text, _ in text_boxes(item))
     return kinds
+
+
+def svg_text_outside(path) -> list[str]:
+    """The texts of an exported SVG whose anchor point (x, y through every enclosing
+    ``matrix(...)`` transform) lies outside the drawing's width and height, roughly (a
+    text's extent is not known without its font), and clip paths drawn with a stroke."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    import numpy as np
+
+    root = ET.parse(path).getroot()
+    _x, _y, width, height = (float(v) for v in root.get("viewBox").split())
+    out = []
+
+    def walk(node, matrix):
+        transform = node.get("transform") or ""
+        found = re.match(r"matrix\(([^)]*)\)", transform)
+        if found:
+            a, b, c, d, e, f = (float(v) for v in found.group(1).split(","))
+            matrix = matrix @ np.array([[a, c, e], [b, d, f], [0, 0, 1]])
+        tag = node.tag.rsplit("}", 1)[-1]
+        if tag == "text":
+            text = "".join(node.itertext()).strip()
+            x, y, _ = matrix @ np.array([float(node.get("x", 0)), float(node.get("y", 0)), 1])
+            if text and not (-1 <= x <= width + 1 and -1 <= y <= height + 1):
+                out.append(f"{text!r} at ({x:.0f}, {y:.0f}) outside {width:.0f} x {height:.0f}")
+        if tag == "clipPath":
+            for child in node:
+                if child.get("stroke") != "none":
+                    out.append("a clip path drawn with a stroke")
+        for child in node:
+            walk(child, matrix)
+
+    walk(root, np.eye(3))
+    return out

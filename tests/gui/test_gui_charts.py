@@ -362,7 +362,7 @@ def test_export_buttons(qtbot, charted, tmp_path, monkeypatch):
 
 # -- every chart after every other, on screen and exported -----------------------------
 
-from chart_checks import problems, signature  # noqa: E402
+from chart_checks import problems, signature, svg_text_outside  # noqa: E402
 
 EVERY_KIND = {  # kind: (column, second, label)
     cp.LABELS: ("sentiment_label", None, None),
@@ -408,25 +408,27 @@ def test_a_time_band_does_not_stay_on_the_next_chart(qtbot, every_kind, tmp_path
     panel, paint = every_kind
     paint(cp.GROUP_SHARES)
     alone = signature(panel.plot)
+    alone_png = QImage(str(panel.export(tmp_path / "alone.png")))
     paint(cp.TIME_MEAN)
     assert any(type(i).__name__ == "FillBetweenItem" for i in panel.plot.items)
+    time_png = QImage(str(panel.export(tmp_path / "time.png")))
+    assert BAND & colours(time_png)  # the band, as it is drawn
     paint(cp.GROUP_SHARES)
     assert signature(panel.plot) == alone
     kinds = {type(i).__name__ for i in panel.plot_widget.scene().items()}
     assert "FillBetweenItem" not in kinds and "PlotDataItem" not in kinds
     image = QImage(str(panel.export(tmp_path / "after_time.png")))
     assert image.width() == cp.PNG_WIDTH
-    # Above the bars' whiskers and right of the legend: background only (the band ran
-    # there, a translucent blue).
-    top = panel.plot.vb.sceneBoundingRect()
-    scale = image.width() / panel.plot.sceneBoundingRect().width()
-    y0 = int((top.top() - panel.plot.sceneBoundingRect().top()) * scale) + 4
-    x_right = int((top.right() - panel.plot.sceneBoundingRect().left()) * scale) - 4
-    colours = {image.pixelColor(x, y).name() for x in range(x_right - 300, x_right, 3)
-               for y in range(y0, y0 + 20)}
-    assert colours <= {"#ffffff", "#f2f2f2", "#ebebeb", "#eeeeee", "#e5e5e5"} or \
-        all(abs(image.pixelColor(x, y0).blue() - image.pixelColor(x, y0).red()) < 12
-            for x in range(x_right - 300, x_right, 3)), colours
+    assert image == alone_png  # not a pixel of the band
+    assert not BAND & colours(image)  # its translucent blue nowhere in the file
+
+
+BAND = {"#cde3f0", "#cde3ef", "#cce3f0", "#cce2ef"}  # (0, 114, 178, 50) over white
+
+
+def colours(image: QImage) -> set[str]:
+    return {image.pixelColor(x, y).name() for x in range(0, image.width(), 5)
+            for y in range(0, image.height(), 5)}
 
 
 @pytest.mark.slow
@@ -438,6 +440,7 @@ def test_every_chart_after_every_other(qtbot, every_kind, tmp_path):
         alone[kind] = signature(panel.plot)
         assert problems(panel.plot) == [], (cp.KINDS[kind], problems(panel.plot))
         svg = panel.export(tmp_path / f"{kind}.svg")
+        assert svg_text_outside(svg) == [], cp.KINDS[kind]
         svg_alone[kind] = Counter(e.tag for e in ET.parse(svg).getroot().iter())
         png_alone[kind] = QImage(str(panel.export(tmp_path / f"{kind}.png")))
     for before in EVERY_KIND:
