@@ -494,3 +494,24 @@ def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted
         assert row["mean"] == pytest.approx(valence[(frame["region"] == row["group"]).to_numpy()].mean())
     assert panel.plot.getAxis("left").labelText == "Mean sentiment<br>(P(pos) − P(neg), −1 to 1)"
     assert "sentiment_valence" in panel.plot_widget.toolTip()
+
+
+def test_mean_sentiment_on_the_five_point_scale(qtbot, window, tmp_path):
+    """The run's own scale gives the valences: "negative" is −0.5 on the 5-point scale."""
+    from llmstudio.core.tasks.build import TaskOptions
+
+    open_project(qtbot, window, make_project(tmp_path / "five.llmstudio"))
+    job = window.runs.run(JobSpec(model="lexicon", options=TaskOptions(task="sentiment", scale="5")))
+    wait_job(qtbot, job)
+    window.charts.act_open.trigger()
+    panel = window.charts
+    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    frame = sample_frame()
+    labels = pd.Series(window.model.result("sentiment_label"))
+    assert {"negative", "positive"} <= set(labels)
+    five = {"very negative": -1.0, "negative": -0.5, "neutral": 0.0, "positive": 0.5,
+            "very positive": 1.0}
+    valence = labels.map(five)
+    for _, row in data.iterrows():
+        assert row["mean"] == pytest.approx(valence[frame["region"] == row["group"]].mean())
+    assert panel.plot.getAxis("left").labelText == "Net sentiment from labels<br>(−1 to 1)"
