@@ -146,16 +146,18 @@ def _lower(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _signed_note(counts: tuple[int, int]) -> str:
+def _signed_note(counts: tuple[int, int], scheme: tuple[str, ...]) -> str:
     """What the sentiment axis is, for the note under a chart of it."""
     probabilities, labels = counts
-    told = ("Sentiment: P(positive) − P(negative) from the model's label probabilities "
-            "(on the 5-point scale, their probability-weighted valence)"
-            if probabilities else "Sentiment from labels: positive +1, neutral 0, negative −1 "
-            "(5-point scale: −1, −0.5, 0, 0.5, 1)")
+    five = any(str(x).lower().startswith("very ") for x in scheme)
+    valences = ("very negative −1, negative −0.5, neutral 0, positive 0.5, very positive 1"
+                if five else "positive +1, neutral 0, negative −1")
+    told = ("Sentiment: " + ("the probability-weighted valence of the model's label "
+                             "probabilities" if five else "P(positive) − P(negative) from "
+                             "the model's label probabilities")
+            if probabilities else f"Sentiment from labels: {valences}")
     if probabilities and labels:
-        told += (f"; {labels:,} rows without probabilities count their label's valence "
-                 "(positive +1, neutral 0, negative −1)")
+        told += f"; {labels:,} rows without probabilities count their label ({valences})"
     return told + "."
 
 
@@ -567,7 +569,8 @@ class ChartsPanel(QWidget):
         if column.kind == "confidence":
             self.note.setText(f"{self.note.text()} {CONFIDENCE_NOTE}")
         elif column.kind == "signed" and kind in NUMBER_KINDS:
-            self.note.setText(f"{self.note.text()} {_signed_note(result['sentiment'])}")
+            self.note.setText(f"{self.note.text()} "
+                              f"{_signed_note(result['sentiment'], column.scheme)}")
         self.plot.enableAutoRange()
         if kind in (LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS) and self.hits:
             # room above the tallest bar for its count, the whiskers and the legend

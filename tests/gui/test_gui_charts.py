@@ -471,6 +471,7 @@ def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted
         assert row["mean"] == pytest.approx(net[frame["region"] == row["group"]].mean())
     assert panel.plot.titleLabel.text == "Mean sentiment (lexicon) by region"
     assert panel.plot.getAxis("left").labelText == "Net sentiment from labels<br>(−1 to 1)"
+    assert "Sentiment from labels: positive +1, neutral 0, negative −1." in panel.note.text()
     assert "sentiment_label" in panel.plot_widget.toolTip()
     assert "sentiment_label" in panel.column.toolTip()
 
@@ -493,6 +494,7 @@ def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted
     for _, row in data.iterrows():
         assert row["mean"] == pytest.approx(valence[(frame["region"] == row["group"]).to_numpy()].mean())
     assert panel.plot.getAxis("left").labelText == "Mean sentiment<br>(P(pos) − P(neg), −1 to 1)"
+    assert "P(positive) − P(negative) from the model's label probabilities." in panel.note.text()
     assert "sentiment_valence" in panel.plot_widget.toolTip()
 
 
@@ -515,3 +517,4 @@ def test_mean_sentiment_on_the_five_point_scale(qtbot, window, tmp_path):
     for _, row in data.iterrows():
         assert row["mean"] == pytest.approx(valence[frame["region"] == row["group"]].mean())
     assert panel.plot.getAxis("left").labelText == "Net sentiment from labels<br>(−1 to 1)"
+    assert "very negative −1, negative −0.5, neutral 0" in panel.note.text()
