@@ -241,9 +241,16 @@ class SignedSentiment:
 
     def axis(self, from_probabilities: int, from_labels: int) -> str:
         """The mean's axis title: which of the two the numbers are."""
-        if from_labels and not from_probabilities:
-            return LABELS_AXIS
-        if from_probabilities and not from_labels:
-            five = any(str(x).lower().startswith("very ") for x in self.scheme)
-            return SIGNED_AXIS_5 if five else SIGNED_AXIS
-        return MIXED_AXIS if from_labels else SIGNED_AXIS
+        return signed_axis(self.scheme, from_probabilities, from_labels)
+
+
+def signed_axis(scheme, from_probabilities: int, from_labels: int) -> str:
+    """The axis title of a mean of :class:`SignedSentiment` values: from probabilities
+    ("Mean sentiment (P(pos) − P(neg), −1 to 1)"), from labels ("Net sentiment from
+    labels (−1 to 1)"), or both."""
+    if from_labels and not from_probabilities:
+        return LABELS_AXIS
+    if from_probabilities and not from_labels:
+        five = any(str(x).lower().startswith("very ") for x in scheme)
+        return SIGNED_AXIS_5 if five else SIGNED_AXIS
+    return MIXED_AXIS if from_labels else SIGNED_AXIS

@@ -15,6 +15,7 @@ confidence in its own label, only ever under that name.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -78,8 +79,7 @@ class Source:
     def axis(self, result: dict, mean: bool) -> str:
         """The value axis of a histogram (``mean`` False) or a chart of means of it."""
         if self.kind == "signed":
-            text = cd.SignedSentiment(pd.Series(dtype=object), None, self.scheme).axis(
-                *result["sentiment"])
+            text = cd.signed_axis(self.scheme, *result["sentiment"])
             return text if mean else text.replace("Mean sentiment", "Sentiment", 1)
         if self.kind == "confidence":
             return ("Mean m" if mean else "M") + "odel confidence in its label (0 to 1)"
@@ -118,9 +118,14 @@ def chart_numbers(kind: int, values, other: pd.Series | None,
 
 
 def _value_axis():
-    """A left axis whose title may take two lines (see :func:`_two_lines`): pyqtgraph
-    leaves room for 0.8 of the title's height, which fits one line and lets a second
-    run over the tick labels."""
+    """A left axis whose title may take two lines (see :func:`_two_lines`)."""
+    return _value_axis_class()("left")
+
+
+@functools.cache
+def _value_axis_class():
+    """pyqtgraph leaves room for 0.8 of an axis title's height, which fits one line and
+    lets a second run over the tick labels: this axis leaves room for all of it."""
     import pyqtgraph as pg
 
     class ValueAxis(pg.AxisItem):
@@ -131,7 +136,7 @@ def _value_axis():
                 self.setMaximumWidth(width)
                 self.setMinimumWidth(width)
 
-    return ValueAxis("left")
+    return ValueAxis
 
 
 def _two_lines(text: str, longest: int = 26) -> str:
