@@ -220,6 +220,18 @@ def label_valence(labels: pd.Series, scheme) -> pd.Series:
     return out[out.notna()].astype(float)
 
 
+def has_valence(scheme) -> bool:
+    """Whether every label of a sentiment run's ``scheme`` has a valence (the 3- and
+    5-point scales; not labels of one's own), so that its mean sentiment can be charted."""
+    from .bias.score import valence_of
+    from .errors import LlmstudioError
+
+    try:
+        return bool(valence_of(tuple(scheme)))
+    except LlmstudioError:
+        return False
+
+
 @dataclass(frozen=True)
 class SignedSentiment:
     """A sentiment run's signed score per row, what a mean-sentiment chart averages: the

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
                                QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from ..core import chart_data as cd
-from ..core.errors import LlmstudioError
 from ..core.results import shown_name
 from .chart_export import PNG_WIDTH, export_png, export_svg
 from .jobs import TASK_TITLES
@@ -317,11 +316,7 @@ class ChartsPanel(QWidget):
             params = self._run_params(run.run_id)
             if "label" in parts and (params.get("task") or task) == "sentiment":
                 scheme = tuple(params.get("labels") or ())
-                try:
-                    cd.label_valence(pd.Series(dtype=object), scheme)
-                except LlmstudioError:
-                    scheme = ()  # labels of one's own: no sentiment axis for them
-                if scheme:
+                if cd.has_valence(scheme):  # not for labels of one's own
                     signed = (parts["label"],) + ((parts["valence"],) if "valence" in parts else ())
                     key = "signed:" + parts["label"]
                     out[key] = Source(key, f"{title} ({where})", signed, "signed", scheme)

@@ -177,3 +177,8 @@ def test_signed_sentiment_takes_the_valence_where_given_else_the_label():
     values, probabilities, from_labels = cd.SignedSentiment(labels, None, THREE).values()
     assert values.mean() == pytest.approx((1 - 1 + 0 + 1) / 4)
     assert (probabilities, from_labels) == (0, 4)
+
+
+def test_has_valence():
+    assert cd.has_valence(THREE) and cd.has_valence(FIVE)
+    assert not cd.has_valence(("good", "bad")) and not cd.has_valence(())

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from chart_checks import problems
 from llmstudio.core.backends import make_backend
 from llmstudio.core.tasks import SentimentTask
+from llmstudio.gui import chart_export
 from llmstudio.gui.chart_export import FIGURE_SIZE, PNG_WIDTH
 
 from test_gui_bias import core_result
@@ -46,7 +47,7 @@ def ink(image: QImage, x0: int, y0: int, x1: int, y1: int) -> int:
 
 @pytest.mark.parametrize("kind", ["eec", "counterfactual"])
 @pytest.mark.parametrize("strip", [(1500, 260), (700, 900), (1500, 0)])
-def test_export_is_complete_at_its_size(qtbot, window, tmp_path, kind, strip):
+def test_export_is_complete_at_its_size(qtbot, window, tmp_path, monkeypatch, kind, strip):
     """Shown in a wide strip, in a tall narrow one, or laid out wide and then hidden (a
     tab not in front)."""
     chart = eec_chart() if kind == "eec" else counterfactual_chart(qtbot, window, tmp_path)
@@ -60,8 +61,7 @@ def test_export_is_complete_at_its_size(qtbot, window, tmp_path, kind, strip):
     seen = []
     layout = chart.widget.ci
     before = layout.geometry()
-    export_png = __import__("llmstudio.gui.chart_export", fromlist=["export_png"])
-    original = export_png.export_png
+    original = chart_export.export_png
 
     def checked(item, path, width):  # the scene as it is drawn into the file
         written = original(item, path, width)  # (drawing places the lines' labels)
@@ -69,11 +69,8 @@ def test_export_is_complete_at_its_size(qtbot, window, tmp_path, kind, strip):
         seen.append(("area", item.sceneBoundingRect().getRect()))
         return written
 
-    export_png.export_png = checked
-    try:
-        png = chart.save_png(tmp_path / f"{kind}.png")
-    finally:
-        export_png.export_png = original
+    monkeypatch.setattr(chart_export, "export_png", checked)
+    png = chart.save_png(tmp_path / f"{kind}.png")
     assert seen[-1] == ("area", (0.0, 0.0, *map(float, FIGURE_SIZE))), seen
     assert seen[:-1] == [], seen[:-1]
     image = QImage(str(png))
