@@ -107,6 +107,8 @@ class CounterfactualChart:
             if c.ci_low is not None:
                 self.mean_ci.show()
                 self.mean_ci.setRegion((c.ci_low, c.ci_high))
+            else:  # the last result's interval must not stay behind
+                self.mean_ci.hide()
         else:
             self.mean.hide()
             self.mean_ci.hide()
