@@ -86,3 +86,23 @@ def test_export_is_complete_at_its_size(qtbot, window, tmp_path, monkeypatch, ki
     after = layout.geometry()  # (a narrow strip's plots may take a few pixels more)
     assert after.height() == before.height()
     assert after.width() == pytest.approx(before.width(), rel=0.03)
+
+
+def test_counterfactual_chart_keeps_nothing_of_the_last_result(qtbot, window, tmp_path):
+    """A result without an interval (one pair) after one with: no shaded CI left."""
+    from dataclasses import replace
+
+    chart = counterfactual_chart(qtbot, window, tmp_path)
+    qtbot.addWidget(chart.widget)
+    (tmp_path / "again").mkdir()
+    first = core_result(window, tmp_path / "again")
+    wide = replace(first, comparison=replace(first.comparison, mean_difference=0.1,
+                                             ci_low=0.05, ci_high=0.2))
+    chart.show(wide)
+    assert chart.mean_ci.isVisible() or chart.mean_ci.isVisibleTo(chart.hist)
+    assert chart.mean_ci.getRegion() == pytest.approx((0.05, 0.2))
+    single = replace(first, comparison=replace(first.comparison, mean_difference=0.1,
+                                               ci_low=None, ci_high=None))
+    chart.show(single)
+    assert not chart.mean_ci.isVisibleTo(chart.hist)
+    assert chart.mean.isVisibleTo(chart.hist) and chart.mean.value() == pytest.approx(0.1)
