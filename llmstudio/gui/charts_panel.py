@@ -314,6 +314,9 @@ class ChartsPanel(QWidget):
 
             parts = {part(c): c for c in columns}
             params = self._run_params(run.run_id)
+            book = (params.get("codebook") or {}).get("name")
+            if book:  # "Coding with Local issues (gpt-4o-mini)"
+                title = f"{title} with {book}"
             if "label" in parts and (params.get("task") or task) == "sentiment":
                 scheme = tuple(params.get("labels") or ())
                 if cd.has_valence(scheme):  # not for labels of one's own

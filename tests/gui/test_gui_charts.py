@@ -518,3 +518,24 @@ def test_mean_sentiment_on_the_five_point_scale(qtbot, window, tmp_path):
         assert row["mean"] == pytest.approx(valence[frame["region"] == row["group"]].mean())
     assert panel.plot.getAxis("left").labelText == "Net sentiment from labels<br>(−1 to 1)"
     assert "very negative −1, negative −0.5, neutral 0" in panel.note.text()
+
+
+@pytest.mark.slow
+def test_a_coding_run_is_named_by_its_codebook(qtbot, window, tmp_path):
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.tasks.build import TaskOptions
+
+    book = Codebook(codes=(Code("housing", "rent, homes, landlords"),
+                           Code("transport", "buses, trains, roads")), name="Local issues")
+    open_project(qtbot, window, make_project(tmp_path / "code.llmstudio"))
+    job = window.runs.run(JobSpec(model="builtin", options=TaskOptions(task="code", codebook=book)))
+    wait_job(qtbot, job, timeout=120_000)
+    window.charts.act_open.trigger()
+    panel = window.charts
+    choose(panel, cp.LABELS, "code_label")
+    assert panel.plot.titleLabel.text == "Coding with Local issues (builtin): how many rows of each"
+    panel.kind.setCurrentIndex(cp.HISTOGRAM)
+    names = [panel.column.itemText(i) for i in range(panel.column.count())]
+    assert "Model confidence in its label (Coding with Local issues, builtin)" in names
+    assert not any(n.startswith("Coding with Local issues (") for n in names)  # no signed score
+    assert panel.column.findData("column:code_score") >= 0
