@@ -28,6 +28,7 @@ _ONLY_FOR = (
     ("labels", "--labels", ("sentiment", "code")),
     ("examples", "--examples", ("sentiment", "code")),
     ("explain", "--explain", ("sentiment", "code")),
+    ("wording", "an instruction's wording", ("sentiment", "code")),
 )
 
 
@@ -44,6 +45,7 @@ class TaskOptions:
     system: str = ""
     explain: bool = False
     baseline: bool = False
+    wording: str = ""  # sentiment/code: the instruction's first line, reworded
 
 
 def parse_labels(text: str | None) -> tuple[str, ...]:
@@ -71,7 +73,8 @@ def make_task(o: TaskOptions) -> Task:
         if labels is None:
             raise LlmstudioError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
         _at_least_two(labels)
-        task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline)
+        task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline,
+                             wording=o.wording)
         return _with_examples(task, o.examples, multi=False)
     book = o.codebook
     if book is not None and o.labels:
@@ -94,7 +97,7 @@ def make_task(o: TaskOptions) -> Task:
     if not book.multi_label and len(book.labels()) < 2:
         raise LlmstudioError(f"codebook {book.name!r} has one code: single-label coding needs "
                              "at least two, or 'none of these' (--none-option)")
-    task = CodeTask(codebook=book, explain=o.explain)
+    task = CodeTask(codebook=book, explain=o.explain, wording=o.wording)
     return _with_examples(task, o.examples, multi=book.multi_label)
 
 
@@ -129,3 +132,23 @@ def _checked_pair(task, pair, multi: bool, i: int) -> tuple[str, str]:
                              f"{', '.join(task.labels)}" if str(text).strip()
                              else f"example {i}: the example has no text")
     return str(text), ";".join(mapped)
+
+
+def options_from_params(params: dict) -> TaskOptions:
+    """The options that make again the task whose ``Task.params()`` a run stored (its
+    ``runs.params``); LlmstudioError for a task that cannot be made from them. A
+    ``replicate`` index stored beside the parameters is not the task's and is ignored."""
+    kind = params.get("task")
+    examples = tuple(tuple(e) for e in params.get("examples") or ()) or None
+    common = dict(explain=bool(params.get("explain")), examples=examples,
+                  wording=str(params.get("wording") or ""))
+    if kind == "prompt":
+        return TaskOptions(task="prompt", prompt=params.get("template"),
+                           system=params.get("system") or "")
+    if kind == "sentiment":
+        return TaskOptions(task="sentiment", labels=tuple(params.get("labels") or ()),
+                           baseline=bool(params.get("baseline")), **common)
+    if kind == "code" and isinstance(params.get("codebook"), dict):
+        return TaskOptions(task="code", codebook=Codebook.from_dict(params["codebook"]),
+                           **common)
+    raise LlmstudioError(f"a run of task {kind!r} cannot be made again from what it stored")
