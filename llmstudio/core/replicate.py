@@ -291,3 +291,30 @@ def replicate_pairs(project: Project) -> list[ReplicatePair]:
     """Every stored (original, replicate) pair, oldest replicate first."""
     return [ReplicatePair(int(of), int(run_id)) for run_id, of in project.db.execute(
         "SELECT id, replicate_of FROM runs WHERE replicate_of IS NOT NULL ORDER BY id")]
+
+
+def stored_changes(project: Project, of: int, run: int) -> str:
+    """What replicate ``run`` changed from run ``of``, read from what both stored:
+    "temperature 0 -> 0.7", "model gpt-4o -> gpt-4o-mini", "prompt wording", "nothing"."""
+    a, b = _stored_run(project, of), _stored_run(project, run)
+    pa, pb = dict(a["params"]), dict(b["params"])
+    pa.pop("replicate", None)
+    pb.pop("replicate", None)
+    fa, fb = a["fingerprint"], b["fingerprint"]
+    parts = []
+    if (fa.get("kind"), fa.get("model")) != (fb.get("kind"), fb.get("model")):
+        parts.append(f"model {fa.get('model') or fa.get('kind')} → "
+                     f"{fb.get('model') or fb.get('kind')}")
+    else:
+        for key in ("temperature", "seed"):
+            va = fa.get(key, (fa.get("classifier") or {}).get(key))
+            vb = fb.get(key, (fb.get("classifier") or {}).get(key))
+            if va != vb:
+                parts.append(f"{key} {va} → {vb}")
+        rest = {k for k in set(fa) | set(fb) if k not in ("temperature", "seed", "classifier")
+                and fa.get(k) != fb.get(k)}
+        if rest:  # e.g. the model's files changed between the runs: said, never hidden
+            parts.append("model " + ", ".join(sorted(rest)))
+    if pa.get("template") != pb.get("template") or pa.get("wording") != pb.get("wording"):
+        parts.append("prompt wording")
+    return ", ".join(parts) or "nothing"

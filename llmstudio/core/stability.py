@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .codebook import column_slug
+from .errors import LlmstudioError
 from .project import Project
 from .runner import run_results
 from .stats import Estimate, StatsError, agreement
@@ -145,3 +146,21 @@ def compare_runs(project: Project, run_a: int, run_b: int, *, n_resamples: int =
 
     whole = _compare(code_sets(0), code_sets(1), run_a, run_b, "set of codes", False, **options)
     return out + [replace(whole, note="")]
+
+
+def replicate_stability(project: Project, *, n_resamples: int = 1000, seed: int = 0
+                        ) -> list[tuple[int, int, str, list[Stability], str]]:
+    """Every replicate against the run it repeats: (original, replicate, what changed,
+    comparisons, problem); ``problem`` says why a pair could not be compared."""
+    from .replicate import replicate_pairs, stored_changes
+
+    out = []
+    for pair in replicate_pairs(project):
+        try:
+            changed = stored_changes(project, pair.of, pair.run)
+            out.append((pair.of, pair.run, changed,
+                        compare_runs(project, pair.of, pair.run, n_resamples=n_resamples,
+                                     seed=seed), ""))
+        except LlmstudioError as exc:  # the original deleted, another question...
+            out.append((pair.of, pair.run, "", [], str(exc)))
+    return out
