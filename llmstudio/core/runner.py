@@ -475,3 +475,7 @@ def run_results(project: Project, run_id: int) -> pd.DataFrame:
     frame = pd.DataFrame.from_dict(records, orient="index",
                                    columns=columns + [f"{task}_error"])
     return frame.sort_index()
+
+
+# Public: the CLI says a model cannot run a task before it announces any request.
+check_can_run = _check_can_run

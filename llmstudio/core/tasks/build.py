@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..codebook import Codebook, load
-from ..errors import LlmstudioError
+from ..errors import LlmstudioError, UsageError
 from ..examples import read_examples
 from .base import Task
 from .coding import CodeTask
@@ -56,32 +56,32 @@ def parse_labels(text: str | None) -> tuple[str, ...]:
 def make_task(o: TaskOptions) -> Task:
     """The task ``o`` describes; raises LlmstudioError saying which option is wrong."""
     if o.task not in TASKS:
-        raise LlmstudioError(f"unknown task {o.task!r}; one of {', '.join(TASKS)}")
+        raise UsageError(f"unknown task {o.task!r}; one of {', '.join(TASKS)}")
     for option, flag, tasks in _ONLY_FOR:
         value = getattr(o, option)
         if value not in (None, False, "", ()) and o.task not in tasks:
-            raise LlmstudioError(f"{flag} is for {' or '.join('--task ' + t for t in tasks)}")
+            raise UsageError(f"{flag} is for {' or '.join('--task ' + t for t in tasks)}")
     if o.task == "prompt":
         if not o.prompt:
-            raise LlmstudioError("the prompt task needs a template (--prompt), e.g. "
+            raise UsageError("the prompt task needs a template (--prompt), e.g. "
                                  "\"Rewrite this text to be more positive: {text}\"")
         return PromptTask(template=o.prompt, system=o.system)
     if o.task == "sentiment":
         if o.labels and o.scale:
-            raise LlmstudioError("give --labels or --scale, not both")
+            raise UsageError("give --labels or --scale, not both")
         labels = o.labels or SCALES.get(o.scale or "3")
         if labels is None:
-            raise LlmstudioError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
+            raise UsageError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
         _at_least_two(labels)
         task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline,
                              wording=o.wording)
         return _with_examples(task, o.examples, multi=False)
     book = o.codebook
     if book is not None and o.labels:
-        raise LlmstudioError("give --codebook or --labels, not both")
+        raise UsageError("give --codebook or --labels, not both")
     if book is None:
         if not o.labels:
-            raise LlmstudioError("the coding task needs codes: --codebook FILE or --labels a,b,c")
+            raise UsageError("the coding task needs codes: --codebook FILE or --labels a,b,c")
         if not o.multi_label:
             _at_least_two(o.labels)
         book = Codebook.from_labels(o.labels, multi_label=o.multi_label)
@@ -90,7 +90,7 @@ def make_task(o: TaskOptions) -> Task:
     if o.multi_label and not book.multi_label:
         book = Codebook(codes=book.codes, name=book.name, multi_label=True)
     if o.none_option and book.multi_label:
-        raise LlmstudioError("--none-option is for single-label coding: with --multi-label "
+        raise UsageError("--none-option is for single-label coding: with --multi-label "
                              "a text may get no code at all")
     if o.none_option and not book.none_option:
         book = Codebook(codes=book.codes, name=book.name, none_option=True)
@@ -103,7 +103,7 @@ def make_task(o: TaskOptions) -> Task:
 
 def _at_least_two(labels) -> None:
     if len(labels) < 2:
-        raise LlmstudioError(f"a label set needs at least two labels, got {list(labels)}")
+        raise UsageError(f"a label set needs at least two labels, got {list(labels)}")
 
 
 def _with_examples(task, examples, multi: bool):
