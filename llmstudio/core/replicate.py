@@ -267,6 +267,8 @@ def run_replicate(project: Project, plan: ReplicatePlan, backend: Backend | None
     """Run the replicate ``plan`` (resuming the unfinished one it found, if any) over the
     rows of the run it repeats; the backend is loaded here unless given (and then closed
     by the caller)."""
+    if plan.resume is None:  # started again after a Cancel: the same run goes on
+        plan = _with_unfinished(project, plan)
     index = plan.resume_index if plan.resume is not None else next_index(project)
     own = backend is None
     backend = backend or plan.backend(concurrency)
@@ -318,3 +320,17 @@ def stored_changes(project: Project, of: int, run: int) -> str:
     if pa.get("template") != pb.get("template") or pa.get("wording") != pb.get("wording"):
         parts.append("prompt wording")
     return ", ".join(parts) or "nothing"
+
+
+def run_title(project: Project, run_id: int) -> str:
+    """ "run 4: sentiment by gpt-4o-mini, replicate of run 1": short enough for a list
+    (the run first, so a narrow list still tells runs apart)."""
+    from .results import short_model
+
+    task, backend, fingerprint, of, status = project.db.execute(
+        "SELECT task, backend, fingerprint, replicate_of, status FROM runs WHERE id = ?",
+        (run_id,)).fetchone()
+    model = short_model(backend, json.loads(fingerprint or "{}").get("model"))
+    extra = f", replicate of run {of}" if of else ""
+    state = "" if status == "done" else f", {status}"
+    return f"run {run_id}: {task} by {model}{extra}{state}"

@@ -22,6 +22,7 @@ from ..core.errors import LlmstudioError
 from ..core.project import Project
 from ..core.validation import Source, compare, sources
 from .errors import describe
+from .stability_view import StabilityView
 from .workers import run_in_background
 
 RESAMPLES = 1000
@@ -80,7 +81,7 @@ class ValidationView(QDialog):
         super().__init__(parent)
         self.project = project
         self.setWindowTitle("Validate codes")
-        self.resize(900, 640)
+        self.resize(900, 800)
         self._pairs = None  # the rows both coded (frame), for the confusion matrix's cells
         self._labels: list[str] = []
         self._worker = None
@@ -138,6 +139,8 @@ class ValidationView(QDialog):
         outer.addLayout(form)
         outer.addWidget(self.summary)
         outer.addWidget(body, 1)
+        self.stability = StabilityView(project, self)  # a run against its replicate
+        outer.addWidget(self.stability)
 
         self.codebook.currentIndexChanged.connect(self._fill_sources)
         for box in (self.reference, self.comparison, self.code):
