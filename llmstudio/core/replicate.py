@@ -165,7 +165,12 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
             "a replicate would not ask the same question")
     fp = run["fingerprint"]
     urls = [changes.base_url] if changes.base_url else []
-    stored_model, stored_url = _stored_model(run_id, fp, list(urls) + list(base_urls))
+    try:
+        stored_model, stored_url = _stored_model(run_id, fp, list(urls) + list(base_urls))
+    except ReplicateError:
+        if not changes.model:
+            raise
+        stored_model, stored_url = "", None  # another model: the run's is not needed
     model = (changes.model or stored_model).strip()
     base_url = changes.base_url or (stored_url if not changes.model else None)
     backend_options: dict = {}

@@ -105,9 +105,7 @@ class StabilityView(QGroupBox):
     def _fill(self, opened) -> None:
         """(Re)list the finished runs; at first, the latest replicate and its run."""
         runs = self._runs()
-        for box in (self.first, self.second):
-            if box is not opened and opened is not None:
-                continue
+        for box in (self.first, self.second):  # both: a new run is a choice for either
             keep = box.currentData()
             box.blockSignals(True)
             box.clear()

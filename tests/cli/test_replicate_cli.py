@@ -158,3 +158,19 @@ def test_a_deterministic_model_is_said_to_measure_nothing_before_it_runs(run, so
                              "measures nothing")
     assert note < done.stderr.index("run 2 (replicate of run 1): done")
     assert "0.000 [0.000," in done.stdout
+
+
+@pytest.mark.slow
+def test_a_project_is_accepted_wherever_a_data_file_is(run, source, tmp_path):
+    project = tmp_path / "p.llmstudio"
+    assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
+    renamed = tmp_path / "p.db"  # a project by its content, whatever its name
+    renamed.write_bytes(project.read_bytes())
+    for command, args in [("inspect", [project]), ("inspect", [renamed]),
+                          ("convert", [project, "--out", tmp_path / "c.csv"]),
+                          ("bias", [project, "--swap", "gender", "--show-swaps"]),
+                          ("annotate", [project, "--model", "lexicon", "--limit", "2"])]:
+        done = run(command, *args)
+        assert done.returncode == 0, (command, done.stderr)
+        assert "SQLite" not in done.stderr
+    assert pd.read_csv(tmp_path / "c.csv")["answer"].tolist() == TEXTS

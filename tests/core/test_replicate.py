@@ -237,3 +237,12 @@ def test_the_builtin_seed_counts_only_where_it_learns_from_examples(project):
     plan = plan_replicate(project, few_shot, Changes(seed=3))
     assert dict(plan.backend_options) == {"seed": 3} and plan.notes == ()
     assert plan.task().params() == task.params()
+
+
+def test_another_model_needs_no_url_of_the_run_s_server(project, fake_openai):
+    first = _api_run(project, fake_openai)
+    plan = plan_replicate(project, first.run_id, Changes(model="lexicon"))
+    assert plan.model == "lexicon" and plan.base_url is None and plan.backend_options == ()
+    result = run_replicate(project, plan)
+    assert result.computed == len(TEXTS) and fake_openai.total == len(TEXTS)
+    assert stored_changes(project, first.run_id, result.run_id) == "model fake → vader"

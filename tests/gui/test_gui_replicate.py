@@ -94,3 +94,21 @@ def test_a_replicate_job_asks_again_and_shows_under_its_run_suffix(
     view.show()
     qtbot.waitExposed(view)
     view.grab().save(str(tmp_path / "validate_stability.png"))
+
+
+def test_runs_made_after_the_view_opened_are_listed(qtbot, window, project_path, tmp_path):
+    open_project(qtbot, window, project_path)
+    view = ValidationView(window.project, window)
+    qtbot.addWidget(view)
+    stability = view.stability
+    assert stability.first.count() == 1 and "Two finished runs are needed" in \
+        stability.summary.text()
+    with Project.open(project_path) as project:  # a run made elsewhere (another window)
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+    stability.second.showPopup()  # opening the list reads the runs again
+    stability.second.hidePopup()
+    assert [stability.second.itemText(i) for i in range(stability.second.count())] == [
+        "run 1: sentiment by fake", "run 2: sentiment by lexicon"]
+    stability.second.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: stability.table.rowCount() == 1, timeout=20_000)
+    assert stability.table.item(0, 1).text() == str(ROWS)
