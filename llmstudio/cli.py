@@ -289,7 +289,8 @@ def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
     if path.exists():
         _writable(path)
         return Project.open(path), how
-    corpus = read_table(source, _options(args))
+    # Beside its file, a project names the file absolutely: found again from any folder.
+    corpus = read_table(source.resolve() if how == "beside" else source, _options(args))
     _writable(path)
     return Project.create(path, corpus), how
 
@@ -556,7 +557,9 @@ def cmd_replicate(args: argparse.Namespace) -> int:
         try:
             check_can_run(task, backend)
             if backend.remote:
-                args.text_column, args.limit = plan.text_column, None
+                # What is announced (and consented to) is the plan's: its server and rows.
+                args.text_column, args.limit, args.base_url = (plan.text_column, None,
+                                                               plan.base_url)
                 _announce_api_run(project, task, backend, args, [plan.text_column],
                                   list(plan.rows))
             stop = threading.Event()

@@ -246,3 +246,18 @@ def test_another_model_needs_no_url_of_the_run_s_server(project, fake_openai):
     result = run_replicate(project, plan)
     assert result.computed == len(TEXTS) and fake_openai.total == len(TEXTS)
     assert stored_changes(project, first.run_id, result.run_id) == "model fake → vader"
+
+
+def test_the_same_plan_started_again_after_cancel_goes_on_with_its_run(project, fake_openai):
+    first = _api_run(project, fake_openai)
+    plan = plan_replicate(project, first.run_id, Changes(temperature=0.3),
+                          base_urls=[fake_openai.url])
+    fake_openai.latency = 0.1
+    stop = []
+    partial = run_replicate(project, plan, concurrency=1, cancelled=lambda: bool(stop),
+                            on_rows=lambda rows: stop.append(1))
+    fake_openai.latency = 0.0
+    assert partial.status == "cancelled"
+    again = run_replicate(project, plan)  # the window's Start again: the same plan object
+    assert again.run_id == partial.run_id and again.status == "done"
+    assert project.db.execute("SELECT COUNT(*) FROM runs").fetchone() == (2,)
