@@ -490,7 +490,7 @@ def _stability_text(project: Project, a: int, b: int, found) -> str:
         share = (f"{r.changed_share:.3f} [{low:.3f}, {high:.3f}]"
                  if r.changed_share is not None else "-")
         lines.append(f"  {r.what[:28]:<28} {r.n:>6,}  {share:<24} {est(r.kappa):<26} "
-                     f"{est(r.alpha):<26}")
+                     f"{est(r.alpha)}")
         if r.left_out:
             lines.append(f"  {'':<28} {r.left_out:,} row(s) left out: answered by one run only")
         if r.note:
