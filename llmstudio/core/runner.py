@@ -19,6 +19,7 @@ Qt-free: the GUI wraps this in a worker, the CLI calls it directly.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import threading
 import time
@@ -109,19 +110,21 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
     with db:
         db.execute("BEGIN IMMEDIATE")
         if row is not None:
+            # The pid tells a run still being filled from one whose process was killed.
             db.execute("UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
-                       "finished = NULL WHERE id = ?", (total, row[0]))
+                       "finished = NULL, pid = ? WHERE id = ?", (total, os.getpid(), row[0]))
             run_id = row[0]
         else:
             cur = db.execute(
                 "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
-                "columns, status, rows_total, created, software, prompt) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "columns, status, rows_total, created, software, prompt, pid) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (key, task.name, json.dumps(task.params()), backend.kind,
                  json.dumps(backend.fingerprint()), text_column, json.dumps(task.columns()),
                  "running", total, _now(), f"llmstudio {__version__}",
                  json.dumps(task.messages(task.render("{text}", {c: "{" + c + "}" for c in
-                                                                  task.inputs()})))))
+                                                                  task.inputs()}))),
+                 os.getpid()))
             run_id = cur.lastrowid
         db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
                    (f"run {run_id}: {task.name} with {backend.describe()}",))
@@ -177,10 +180,12 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             limit: int | None = None, progress: Callable[[Progress], None] | None = None,
             cancelled: Callable[[], bool] = lambda: False,
             on_rows: Callable[[list[tuple[int, dict | RowError]]], None] | None = None,
+            on_run: Callable[[int], None] | None = None,
             ) -> JobResult:
     """Annotate ``rows`` (default: all, or the first ``limit``) of a project's corpus.
 
-    Resumes the latest run with the same task, model and text column; raises
+    Resumes the latest run with the same task, model and text column (``on_run`` gets its
+    id before any row is stored: the window names the run's columns by it); raises
     :class:`BackendError` when the model cannot be used at all (bad key, unknown model).
     """
     own = not isinstance(project, Project)
@@ -203,6 +208,8 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         inputs = [text_of(r) for r in wanted] if backend.transductive(task) else None
         corpus_key = digest(inputs) if inputs is not None else None
         run_id = _find_or_create_run(db, task, backend, column, len(wanted), corpus_key)
+        if on_run is not None:
+            on_run(run_id)
         # Rows that failed for a reason of the moment (retryable) are asked again.
         stored = {r for (r,) in db.execute(
             "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,))}
