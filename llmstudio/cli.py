@@ -9,6 +9,7 @@
     llmstudio export PROJECT --methods OUT.md methods record (.md or .html)
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
+    llmstudio runs PROJECT                    list runs; runs resume|discard|rename|delete
 
 Errors print one line on stderr (what and where) and exit non-zero; never a traceback.
 """
@@ -30,7 +31,8 @@ from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 from .progress_line import StatusLine
 
-COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export")
+COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
+            "runs")
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
                     "\\t": "\t"}
 
@@ -498,6 +500,21 @@ def _parser(command: str) -> argparse.ArgumentParser:
                         "and race) or occupation completions (He vs She).")
         probe_cli.add_arguments(p)
         p.set_defaults(func=probe_cli.run)
+    elif command == "runs":
+        from . import runs_cli
+
+        p = runs_cli.Parser(
+            prog="llmstudio runs",
+            usage="llmstudio runs [resume|discard|rename|delete] PROJECT [--run N] [NAME] "
+                  "[--yes]",
+            description="A project's model runs: list them (id, name, task, model, state, "
+                        "rows answered, created, finished); resume an interrupted run with "
+                        "its own settings; discard an interrupted run; rename a run (NAME; "
+                        "none: back to 'run N'); delete a run (its answers; the response "
+                        "cache and human codes stay). The latest complete run of each task "
+                        "has the plain column names; the others carry _run<N>.")
+        runs_cli.add_arguments(p)
+        p.set_defaults(func=runs_cli.run)
     elif command == "agree":
         p = argparse.ArgumentParser(
             prog="llmstudio agree",
@@ -625,7 +642,8 @@ def _gui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="llmstudio",
         description="Analyse text corpora with language models. Without a command: open "
-                    "the window. Commands: inspect, convert, demo, annotate, agree, bias, probe, export "
+                    "the window. Commands: inspect, convert, demo, annotate, agree, bias, probe, export, "
+                    "runs "
                     "(see llmstudio COMMAND -h).")
     p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
                                            f"or a project ({SUFFIX})")
