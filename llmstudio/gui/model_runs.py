@@ -135,7 +135,8 @@ class ModelRuns(QObject):
         w = self.window
         if w.project is None:
             return None
-        spec = replace(spec, text_column=w.corpus.text_column)
+        # A resumed run keeps the text column it was made with.
+        spec = replace(spec, text_column=spec.text_column or w.corpus.text_column)
         if spec.remote and not self.consent(spec):
             return None
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=self)
@@ -146,6 +147,7 @@ class ModelRuns(QObject):
         job.sig_changed.connect(lambda: self._relabel(job))
         job.sig_ended.connect(lambda: self._untrack(job))
         job.sig_ended.connect(lambda: self._relabel(job))
+        job.sig_ended.connect(lambda: self._after_end(job))
         self.panel.add_job(job)
         if self.panel.isHidden():
             self.panel.show()
@@ -236,6 +238,58 @@ class ModelRuns(QObject):
             if self._shows(job):
                 self.window.model.set_run(job.columns, new)
 
+    def _after_end(self, job: Job) -> None:
+        """A job that stopped before the end (cancelled, failed) filled the plain columns
+        while it ran: show the project's runs again by the one rule (the latest complete
+        run plainly, the stopped one under its ``_run<N>`` names, said interrupted)."""
+        ended = job.result.status if job.result is not None else "failed"
+        if ended != "done" and self._shows(job):
+            self.refresh_results()
+
+    def refresh_results(self) -> None:
+        """Show the open project's stored runs afresh (after a run ended early, was
+        renamed, deleted or discarded); not while a job of this window fills columns."""
+        w = self.window
+        if w.project is None or any(j.running and self._shows(j) for j in self.jobs):
+            return
+        w.model.clear_results()
+        self._show_stored_results(always=True)
+
+    def resume(self, run_id: int) -> Job | None:
+        """Resume an interrupted run with the settings it stored: an ordinary job (the
+        Jobs panel shows its progress and time left, Cancel stops it). Raises
+        LlmstudioError when it cannot be resumed (its message says why)."""
+        from ..core.runs import RunError, note_resume, resume_spec
+        from ..core.secrets import endpoint_id
+        from .model_config import load_config
+
+        w = self.window
+        spec = resume_spec(w.project, run_id)
+        base_url = None
+        if spec.endpoint and spec.endpoint != endpoint_id(None):
+            name = spec.model.partition(":")[2]
+            known = [e for e in load_config().endpoints
+                     if e.host == spec.endpoint and e.model == name]
+            if not known:
+                raise RunError(f"run {run_id} was sent to {spec.endpoint}, which is not among "
+                               "the models in Model Settings; add it there (its base URL) "
+                               "and resume again")
+            base_url = known[0].base_url or None
+        # The window's API models run with the reproducible defaults only.
+        defaults = {"temperature": 0.0, "seed": 0, "max_tokens": 200}
+        if any(spec.backend_options.get(k, v) != v for k, v in defaults.items()):
+            raise RunError(f"run {run_id} used API settings the window does not set "
+                           f"({spec.backend_options}); resume it with llmstudio runs resume")
+        job_spec = JobSpec(model=spec.model, base_url=base_url, options=spec.options,
+                           text_column=spec.text_column)
+        busy = [j for j in self.jobs if j.running and j.project_path == w.project.path.resolve()]
+        if busy:
+            raise RunError("wait for the running job to end, or cancel it, before resuming")
+        job = self.run(job_spec)
+        if job is not None:
+            note_resume(w.project, run_id)
+        return job
+
     def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None,
              note: str = SCORE_NOTE) -> None:
         """Show a results frame in the table; its last column is its error column (the
@@ -265,11 +319,14 @@ class ModelRuns(QObject):
         table.updateGeometries()
         table.scrollTo(table.model().index(max(0, table.currentIndex().row()), column))
 
-    def _show_stored_results(self) -> None:
-        """An opened project's latest results, read in the background."""
+    def _show_stored_results(self, always: bool = False) -> None:
+        """An opened project's latest results, read in the background (``always``: say
+        when they are shown even when there is no run left)."""
         w = self.window
         project, corpus = w.project, w.corpus
         if project is None or project.db.execute("SELECT 1 FROM runs LIMIT 1").fetchone() is None:
+            if always and project is not None:
+                self.sig_results_shown.emit()
             return
 
         def done(runs) -> None:
