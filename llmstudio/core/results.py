@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .backends.base import Backend, RowError, digest
+from .backends.base import RowError
 from .codebook import NONE_CODE, Codebook, column_slug
 from .human_codes import coder_columns
 from .project import Project
-from .runner import run_results, run_spec
+from .runner import run_results
 from .tasks.base import Task
 
 
@@ -167,13 +167,6 @@ def run_label(project: Project, run_id: int) -> RunLabel:
                     tuple(code_names(json.loads(params or "{}")).items()), part, info.name)
 
 
-def running_run_id(project: Project, task: str) -> int | None:
-    """The run a job of ``task`` is filling now (the newest marked running), if any."""
-    row = project.db.execute("SELECT id FROM runs WHERE task = ? AND status = 'running' "
-                             "ORDER BY id DESC LIMIT 1", (task,)).fetchone()
-    return row[0] if row is not None else None
-
-
 def named_results(project: Project, corpus_columns, runs=None
                   ) -> list[tuple[int, str, pd.DataFrame]]:
     """Runs' columns under the names the table and the exports give them: (run id, the
@@ -219,15 +212,10 @@ def with_results(project: Project | None, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.join(_renamed(human, frame.columns), how="left") if len(human.columns) else frame
 
 
-def stored_results(project: Project, task: Task, backend: Backend, text_column: str,
-                   corpus_columns) -> pd.DataFrame:
-    """The rows already answered by the run this job resumes (the same spec), or none."""
-    key = digest(run_spec(task, backend, text_column))  # how the runner finds the run to resume
-    row = project.db.execute("SELECT id FROM runs WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
-                             (key,)).fetchone()
-    frame = (run_results(project, row[0]) if row is not None
-             else pd.DataFrame(columns=result_columns(task)))
-    return _renamed(frame, corpus_columns)
+def run_frame(project: Project, run_id: int, corpus_columns) -> pd.DataFrame:
+    """The rows run ``run_id`` holds, in ``run_results``' shape, named apart from the
+    corpus's columns as a job's batches are (``batch_frame``)."""
+    return _renamed(run_results(project, run_id), corpus_columns)
 
 
 def batch_frame(task: Task, batch: list[tuple[int, dict | RowError]],

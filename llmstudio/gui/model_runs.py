@@ -16,7 +16,8 @@ from ..core.runner import row_inputs
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
-from ..core.results import RunLabel, code_names, latest_results, running_run_id, spec_model
+from ..core.results import (RunLabel, code_names, latest_results, result_columns, shown_name,
+                             spec_model)
 from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170
@@ -52,6 +53,9 @@ class ModelRuns(QObject):
         self.panel.hide()
         self._workers: dict[Job, object] = {}
         self._labels: dict[Job, RunLabel] = {}  # which run each job's columns show
+        # The suffix of each job's columns: "" the plain names, "_run<N>" (a run newer than
+        # the complete one that has them), None until the job's run is known.
+        self._suffix: dict[Job, str | None] = {}
         window.sig_loaded.connect(self._show_stored_results)
 
     @property
@@ -143,6 +147,7 @@ class ModelRuns(QObject):
         self._labels[job] = RunLabel(spec.task_name, spec_model(spec.model), status="running",
                                      code_names=tuple(code_names(spec.task().params()).items()))
         job.sig_results.connect(lambda frame: self._show_results(job, frame))
+        job.sig_run.connect(lambda run_id: self._on_run(job, run_id))
         job.sig_changed.connect(lambda: self._track(job))
         job.sig_changed.connect(lambda: self._relabel(job))
         job.sig_ended.connect(lambda: self._untrack(job))
@@ -154,11 +159,45 @@ class ModelRuns(QObject):
             # A few job rows need little height; the corpus keeps most of the window.
             w.resizeDocks([self.panel], [PANEL_HEIGHT], Qt.Orientation.Vertical)
         self.panel.raise_()
-        # Empty result columns now, before the worker competes for the interpreter: the
-        # table's relayout and repaint are quick here and slow beside a busy job.
-        self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
+        if self._would_hide_a_complete_run(job):
+            self._suffix[job] = None  # named once its run is known (sig_run)
+        else:
+            self._suffix[job] = ""
+            # Empty result columns now, before the worker competes for the interpreter: the
+            # table's relayout and repaint are quick here and slow beside a busy job.
+            self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
         job.start()
         return job
+
+    def _would_hide_a_complete_run(self, job: Job) -> bool:
+        """Whether the job's columns are plain names a complete run holds now: a run not
+        yet complete must not take them (it gets ``_run<N>``, unless it resumes that run)."""
+        from ..core.runs import plain_runs, run_infos
+
+        infos = run_infos(self.window.project)
+        plain = plain_runs(infos)
+        taken = {c for i in infos if i.run_id in plain for c in i.columns}
+        return bool(taken & set(result_columns(job.spec.task())))
+
+    def _on_run(self, job: Job, run_id: int) -> None:
+        """The job's run is known: its label says which, and a job that waited for it
+        gets its columns now, plainly when it resumes the run that holds the names."""
+        label = self._labels.get(job)
+        if label is not None and label.run_id is None:
+            self._labels[job] = label.with_status(label.status, run_id)
+        if self._suffix.get(job, "") is None and self._shows(job):
+            from ..core.runs import plain_runs, run_infos, suffix
+
+            self._suffix[job] = suffix(run_id, plain_runs(run_infos(self.window.project)))
+            self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
+
+    def _names(self, job: Job) -> list[str]:
+        """The job's columns as the table shows them (with its suffix)."""
+        end = self._suffix.get(job) or ""
+        if not end:
+            return list(job.columns)
+        return [shown_name(f"{c}{end}", job._corpus_columns)
+                for c in result_columns(job.spec.task())]
 
     def consent(self, spec: JobSpec, rows: int | None = None) -> bool:
         """Ask, once per project, endpoint and set of columns, before the texts (and the
@@ -211,14 +250,15 @@ class ModelRuns(QObject):
         return project is not None and project.path.resolve() == job.project_path
 
     def _show_results(self, job: Job, frame: pd.DataFrame, whole: bool = False) -> None:
-        if self._shows(job):  # another corpus may be open by now
-            label = self._labels[job]
-            if label.run_id is None and job.running and len(frame):
-                # The worker made (or resumed) the run before its first rows came.
-                run_id = running_run_id(self.window.project, job.spec.task_name)
-                if run_id is not None:
-                    label = self._labels[job] = label.with_status(label.status, run_id)
-            self._put(frame, whole, f"{job.spec.task_name} by {job.spec.model_name()}", label,
+        if self._shows(job) and self._suffix.get(job, "") is not None:  # another corpus
+            label = self._labels[job]                         # may be open by now
+            names = self._names(job)
+            if names != list(job.columns):
+                frame = frame.rename(columns=dict(zip(job.columns, names)))
+            what = f"{job.spec.task_name} by {job.spec.model_name()}"
+            if label.run_id is not None:
+                what += f" (run {label.run_id}, {label.status})"
+            self._put(frame, whole, what, label,
                       note=SCORE_NOTE if job.spec.task_name != "prompt" else "")
 
     def _relabel(self, job: Job) -> None:
@@ -235,15 +275,16 @@ class ModelRuns(QObject):
         new = label.with_status(status, run_id)
         if new != label:
             self._labels[job] = new
-            if self._shows(job):
-                self.window.model.set_run(job.columns, new)
+            if self._shows(job) and self._suffix.get(job, "") is not None:
+                self.window.model.set_run(self._names(job), new)
 
     def _after_end(self, job: Job) -> None:
         """A job that stopped before the end (cancelled, failed) filled the plain columns
         while it ran: show the project's runs again by the one rule (the latest complete
         run plainly, the stopped one under its ``_run<N>`` names, said interrupted)."""
         ended = job.result.status if job.result is not None else "failed"
-        if ended != "done" and self._shows(job):
+        # A job under its _run<N> names that finished takes the plain names now.
+        if (ended != "done" or self._suffix.get(job)) and self._shows(job):
             self.refresh_results()
 
     def refresh_results(self) -> None:

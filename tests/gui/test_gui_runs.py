@@ -168,3 +168,36 @@ def test_cancelled_job_leaves_the_complete_run_plain(qtbot, window, tmp_path):
         assert runs.run_info(p, job.result.run_id).state == runs.INTERRUPTED
     assert f"sentiment_label_run{job.result.run_id}" in window.model.result_names
     assert "interrupted, 0 of 300 rows" in window.rows_label.text()
+
+
+def test_a_new_run_fills_its_own_columns_until_it_is_complete(qtbot, window, tmp_path):
+    """While a second run of a task runs, the complete run keeps the plain columns and the
+    new one fills sentiment_label_run2 (said running); complete, it takes the names."""
+    from llmstudio.gui.jobs import JobSpec
+
+    path = tmp_path / "sample.llmstudio"
+    make_project(path)
+    open_project(qtbot, window, path)
+    wait_job(qtbot, window.runs.run(JobSpec(model="lexicon")))
+    first = column(window, "sentiment_label")
+    seen = {}
+
+    def at_run(run_id):
+        seen["names"] = list(window.model.result_names)
+        seen["plain"] = column(window, "sentiment_label")
+        seen["tip"] = window.model.headerData(
+            window.model.column_index(f"sentiment_label_run{run_id}"),
+            Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+
+    with qtbot.waitSignal(window.runs.sig_results_shown, timeout=30_000):
+        job = window.runs.run(JobSpec(model="lexicon", labels=("positive", "negative")))
+        job.sig_run.connect(at_run, Qt.ConnectionType.QueuedConnection)
+        wait_job(qtbot, job)
+    assert "sentiment_label_run2" in seen["names"]
+    assert seen["plain"] == first  # never overwritten by the run in progress
+    assert "(run 2, running)" in seen["tip"]
+    # complete now: run 2 has the plain names, no suffixed column is left
+    assert not [n for n in window.model.result_names if "_run" in n]
+    second = column(window, "sentiment_label")
+    assert {v for v in second if isinstance(v, str)} == {"positive", "negative"}
+    assert window.rows_label.text().endswith("(run 2: sentiment with lexicon)")
