@@ -316,11 +316,28 @@ def cmd_agree(args: argparse.Namespace) -> int:
     except LlmstudioError as exc:
         print(f"llmstudio: error: {exc}", file=sys.stderr)
         return 2
+    for note in _run_notes(args.file, args.columns):
+        print(f"llmstudio: note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(_agree_text(args.file, report))
     return 0
+
+
+def _run_notes(file: str, columns: list[str]) -> list[str]:
+    """For a project: which run each named model column is, said when that run is not
+    complete ("interrupted, 69 of 300 rows"), so that a partial run is never taken for
+    the whole one."""
+    from .core.results import run_columns
+    from .core.runs import COMPLETE
+
+    if Path(file).suffix.lower() != SUFFIX:
+        return []
+    with Project.open(file) as project:
+        made = run_columns(project, project.columns)
+    return [f"{c!r} is {made[c].describe()}" for c in columns
+            if c in made and made[c].state != COMPLETE]
 
 
 def cmd_bias(args: argparse.Namespace) -> int:

@@ -188,6 +188,17 @@ def named_results(project: Project, corpus_columns, runs=None
     return out
 
 
+def run_columns(project: Project, corpus_columns) -> dict[str, object]:
+    """Each result column's name (as :func:`named_results` gives them) -> the
+    ``runs.RunInfo`` of the run that made it, without reading the results."""
+    from .runs import plain_runs, run_infos, suffix
+
+    infos = run_infos(project)
+    plain = plain_runs(infos)
+    return {shown_name(f"{c}{suffix(i.run_id, plain)}", corpus_columns): i
+            for i in infos for c in i.columns}
+
+
 def latest_results(project: Project, corpus_columns
                    ) -> list[tuple[str, RunLabel, pd.DataFrame]]:
     """What the table shows: per task the latest complete run under the plain names, and

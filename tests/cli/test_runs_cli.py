@@ -212,3 +212,12 @@ def test_errors(cli, project, args, status, message):
     done = cli("runs")(*[a.format(p=project, d=project.parent) for a in args])
     assert done.returncode == status, done.stderr
     assert message in done.stderr
+
+
+def test_agree_says_when_a_column_is_an_interrupted_run(cli, project):
+    done = cli("agree")(project, "--columns", "sentiment_label", "sentiment_label_run1",
+                        "--bootstrap", "0")
+    assert done.returncode == 0, done.stderr
+    assert ("note: 'sentiment_label_run1' is run 1: sentiment with lexicon, interrupted, "
+            "2 of 6 rows") in done.stderr
+    assert "'sentiment_label' is" not in done.stderr  # the complete run: nothing to say
