@@ -568,8 +568,13 @@ def _parser(command: str) -> argparse.ArgumentParser:
                        help="do not prefix cells starting with = + - @ with an apostrophe")
         p.set_defaults(func=cmd_export)
     elif command == "annotate":
-        p = argparse.ArgumentParser(prog="llmstudio annotate",
-                                    description="Run a task over every text with a model.")
+        p = argparse.ArgumentParser(
+            prog="llmstudio annotate",
+            description="Run a task over every text with a model.",
+            epilog="With --project, the same command again resumes its run (killed or "
+                   "cancelled) and asks nothing twice. llmstudio runs PROJECT lists the "
+                   "runs and resumes, discards, renames or deletes one; the latest complete "
+                   "run of a task has the plain column names, the others carry _run<N>.")
         p.add_argument("file", help="a data file, or a project")
         p.add_argument("--task", choices=["sentiment", "code", "prompt"], default="sentiment",
                        help="sentiment (default); code: against --codebook or --labels; "

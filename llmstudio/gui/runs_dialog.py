@@ -213,7 +213,7 @@ class InterruptedBar(QWidget):
         more = f" ({len(found) - 1} more in Analyse › Runs…)" if len(found) > 1 else ""
         self.label.setText(f"{latest.title.capitalize()} ({latest.what} with {latest.model}) "
                            f"was interrupted: {latest.answered:,} of {latest.rows_total:,} "
-                           f"rows. Its columns end in _run{latest.run_id}{more}.")
+                           f"rows. Resume it to the end, or discard it{more}.")
         self.window.statusBar().showMessage(
             f"{latest.title}: interrupted, {latest.answered:,} of {latest.rows_total:,} rows",
             10_000)
