@@ -273,19 +273,28 @@ class ModelRuns(QObject):
             status = job.result.status
         run_id = job.result.run_id if job.result is not None else None
         new = label.with_status(status, run_id)
+        if job.running:
+            new = replace(new, part="")  # "69 of 300 rows" was said of it when stopped
         if new != label:
             self._labels[job] = new
             if self._shows(job) and self._suffix.get(job, "") is not None:
                 self.window.model.set_run(self._names(job), new)
 
     def _after_end(self, job: Job) -> None:
-        """A job that stopped before the end (cancelled, failed) filled the plain columns
-        while it ran: show the project's runs again by the one rule (the latest complete
-        run plainly, the stopped one under its ``_run<N>`` names, said interrupted)."""
+        """A job under its ``_run<N>`` names that completed takes the plain names now (the
+        project's runs shown afresh); one that stopped early is labelled as the project
+        stores it ("interrupted, 69 of 300 rows"), its columns kept where they are so
+        that Resume in the Jobs panel goes on filling them."""
+        if not self._shows(job):
+            return
         ended = job.result.status if job.result is not None else "failed"
-        # A job under its _run<N> names that finished takes the plain names now.
-        if (ended != "done" or self._suffix.get(job)) and self._shows(job):
+        if ended == "done" and self._suffix.get(job):
             self.refresh_results()
+        elif ended != "done" and job.result is not None and self._suffix.get(job) is not None:
+            from ..core.results import run_label
+
+            label = self._labels[job] = run_label(self.window.project, job.result.run_id)
+            self.window.model.set_run(self._names(job), label)
 
     def refresh_results(self) -> None:
         """Show the open project's stored runs afresh (after a run ended early, was
