@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from .core.errors import LlmstudioError
@@ -111,8 +112,7 @@ def run(args: argparse.Namespace) -> int:
         if action == "list":
             infos = runs.run_infos(project)
             if args.json:
-                print(json.dumps([{**i.__dict__, "columns": list(i.columns)} for i in infos],
-                                 ensure_ascii=False, indent=2))
+                print(json.dumps([asdict(i) for i in infos], ensure_ascii=False, indent=2))
             else:
                 print(_list_text(infos))
                 plain = runs.plain_runs(infos)

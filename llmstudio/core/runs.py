@@ -174,7 +174,7 @@ def table_runs(project: Project) -> list[tuple[RunInfo, str]]:
     """The runs the table shows, each with its column suffix: per task the plain-named
     run, and any interrupted or running run newer than it (so that it is seen, under its
     own names); a task with no complete run shows its newest run. Replicates and older
-    runs are left to the exports."""
+    runs are left to the exports. The plain-named runs come first."""
     infos = run_infos(project)
     plain = plain_runs(infos)
     by_key: dict[str, list[RunInfo]] = {}
@@ -193,7 +193,9 @@ def table_runs(project: Project) -> list[tuple[RunInfo, str]]:
             continue
         shown.append(base)
         shown += [r for r in runs if r.run_id > base.run_id and r.state in (INTERRUPTED, RUNNING)]
-    return [(info, suffix(info.run_id, plain)) for info in sorted(shown, key=lambda r: r.run_id)]
+    # The plain-named runs first: a chart's first choice and the reader's eye land there.
+    return sorted(((info, suffix(info.run_id, plain)) for info in shown),
+                  key=lambda item: (item[1] != "", item[0].run_id))
 
 
 def interrupted_runs(project: Project) -> list[RunInfo]:

@@ -144,7 +144,7 @@ def test_two_codebooks_are_two_tasks_and_never_shadow_each_other(project):
     assert "codebook 'Tone A'" in about[f"code_label_run{a}"]
     assert "codebook 'Tone B'" in about["code_label"]
     # both shown in the table, the older codebook under its suffix
-    assert [s for _, s in runs.table_runs(project)] == [f"_run{a}", ""]
+    assert [s for _, s in runs.table_runs(project)] == ["", f"_run{a}"]
 
 
 def test_two_codebooks_keys_without_running_them():
