@@ -20,9 +20,7 @@ Qt-free: the window and the CLI call these functions.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from .codebook import Codebook
 from .errors import LlmstudioError
@@ -205,10 +203,6 @@ def interrupted_runs(project: Project) -> list[RunInfo]:
 
 # -- actions -------------------------------------------------------------------------------
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def _history(project: Project, detail: str) -> None:
     project.db.execute("INSERT INTO history (action, detail) VALUES ('runs', ?)", (detail,))
 
@@ -279,8 +273,6 @@ class ResumeSpec:
 def resume_spec(project: Project, run_id: int) -> ResumeSpec:
     """How to resume run ``run_id``: RunError unless it is interrupted and llmstudio can
     rebuild its task exactly (same parameters, so the same run is resumed)."""
-    from .tasks.build import TaskOptions, make_task
-
     info = run_info(project, run_id)
     if info.state != INTERRUPTED:
         why = {COMPLETE: "it is complete: nothing to resume",
@@ -290,6 +282,16 @@ def resume_spec(project: Project, run_id: int) -> ResumeSpec:
                TRIAL: "it is a trial on part of the corpus; run the task on the whole "
                       "corpus instead"}[info.state]
         raise RunError(f"cannot resume {info.title}: {why}")
+    return run_settings(project, run_id)
+
+
+def run_settings(project: Project, run_id: int) -> ResumeSpec:
+    """The task options, model SPEC and settings run ``run_id`` was made with, whatever
+    its state (a replicate starts from them); RunError when llmstudio cannot make its
+    task the same way again (then the same settings would not be the same run)."""
+    from .tasks.build import TaskOptions, make_task
+
+    info = run_info(project, run_id)
     params_json, backend, fingerprint, column = project.db.execute(
         "SELECT params, backend, fingerprint, text_column FROM runs WHERE id = ?",
         (run_id,)).fetchone()
@@ -309,10 +311,10 @@ def resume_spec(project: Project, run_id: int) -> ResumeSpec:
     try:
         rebuilt = make_task(options).params()
     except LlmstudioError as exc:
-        raise RunError(f"cannot resume {info.title}: its task cannot be made again ({exc})") \
-            from None
+        raise RunError(f"cannot run {info.title} again: its task cannot be made again "
+                       f"({exc})") from None
     if rebuilt != params:
-        raise RunError(f"cannot resume {info.title}: it was made by another llmstudio version "
+        raise RunError(f"cannot run {info.title} again: it was made by another llmstudio version "
                        "whose task settings this one does not make the same way; run the "
                        "task again instead")
     backend_options: dict = {}
@@ -326,7 +328,7 @@ def resume_spec(project: Project, run_id: int) -> ResumeSpec:
             backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens")
                                if k in fp}
     else:
-        raise RunError(f"cannot resume {info.title}: its model ({backend}) is not one "
+        raise RunError(f"cannot run {info.title} again: its model ({backend}) is not one "
                        "llmstudio can load again")
     return ResumeSpec(run_id, options, model, endpoint, backend_options, column, params)
 

@@ -4,7 +4,6 @@ interrupted (with Resume and Discard). The states and actions are ``core.runs``'
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton,
