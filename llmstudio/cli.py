@@ -11,6 +11,7 @@
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
     llmstudio replicate PROJECT --run N [--temperature T ...]   ask a run's task again
     llmstudio agree PROJECT --run N --run M   run-to-run stability (replicates)
+    llmstudio runs PROJECT                    list runs; runs resume|discard|rename|delete
 
 Errors print one line on stderr (what and where), never a traceback; the exit statuses
 are one table for every command (``exit_codes.py``: 0 done, 1 error, 2 usage or cancelled).
@@ -35,7 +36,7 @@ from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
 
 COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
-            "replicate")
+            "replicate", "runs")
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -461,6 +462,8 @@ def cmd_agree(args: argparse.Namespace) -> int:
     report = agreement([frame[c].tolist() for c in args.columns], args.columns,
                        n_resamples=args.bootstrap, seed=args.seed)
     counts, warning = _agree_blind(args.file, frame, args.columns)
+    for note in _run_notes(args.file, args.columns):
+        print(f"llmstudio: note: {note}", file=sys.stderr)
     if args.json:
         out = report.to_dict()
         if counts is not None:
@@ -576,7 +579,7 @@ def cmd_replicate(args: argparse.Namespace) -> int:
         for note in plan.notes:
             print(f"note: {note}", file=sys.stderr)
         if plan.resume is not None:
-            print(f"resuming run {plan.resume}, an unfinished replicate of run {plan.of} with "
+            print(f"resuming run {plan.resume}, an interrupted replicate of run {plan.of} with "
                   "the same settings (its answers were paid for)", file=sys.stderr)
         task = plan.task()
         backend = plan.backend(args.concurrency)
@@ -614,6 +617,21 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     finally:
         project.close()
     return DONE
+
+
+def _run_notes(file: str, columns: list[str]) -> list[str]:
+    """For a project: which run each named model column is, said when that run is not
+    complete ("interrupted, 69 of 300 rows"), so that a partial run is never taken for
+    the whole one."""
+    from .core.results import run_columns
+    from .core.runs import COMPLETE
+
+    if Path(file).suffix.lower() != SUFFIX:
+        return []
+    with Project.open(file) as project:
+        made = run_columns(project, project.columns)
+    return [f"{c!r} is {made[c].describe()}" for c in columns
+            if c in made and made[c].state != COMPLETE]
 
 
 def _agree_blind(file: str, frame, columns: list[str]):
@@ -844,6 +862,21 @@ def _parser(command: str) -> argparse.ArgumentParser:
                         "and race) or occupation completions (He vs She).")
         probe_cli.add_arguments(p)
         p.set_defaults(func=probe_cli.run)
+    elif command == "runs":
+        from . import runs_cli
+
+        p = runs_cli.Parser(
+            prog="llmstudio runs", epilog=TABLE, formatter_class=_HelpFormatter,
+            usage="llmstudio runs [resume|discard|rename|delete] PROJECT [--run N] [NAME] "
+                  "[--yes]",
+            description="A project's model runs: list them (id, name, task, model, state, "
+                        "rows answered, created, finished); resume an interrupted run with "
+                        "its own settings; discard an interrupted run; rename a run (NAME; "
+                        "none: back to 'run N'); delete a run (its answers; the response "
+                        "cache and human codes stay). The latest complete run of each task "
+                        "has the plain column names; the others carry _run<N>.")
+        runs_cli.add_arguments(p)
+        p.set_defaults(func=runs_cli.run)
     elif command == "agree":
         p = _command_parser(
             prog="llmstudio agree",
@@ -883,8 +916,13 @@ def _parser(command: str) -> argparse.ArgumentParser:
                        help="do not prefix cells starting with = + - @ with an apostrophe")
         p.set_defaults(func=cmd_export)
     elif command == "annotate":
-        p = _command_parser(prog="llmstudio annotate",
-                                    description="Run a task over every text with a model.")
+        p = _command_parser(
+            prog="llmstudio annotate",
+            description="Run a task over every text with a model. With --project, the same "
+                        "command again resumes its run (killed or cancelled) and asks nothing "
+                        "twice. llmstudio runs PROJECT lists the runs and resumes, discards, "
+                        "renames or deletes one; the latest complete run of a task has the "
+                        "plain column names, the others carry _run<N>.")
         p.add_argument("file", help="a data file, or a project")
         p.add_argument("--task", choices=["sentiment", "code", "prompt"], default="sentiment",
                        help="sentiment (default); code: against --codebook or --labels; "
@@ -977,7 +1015,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         prog="llmstudio",
         description="Analyse text corpora with language models. Without a command: open "
                     "the window. Commands: inspect, convert, demo, annotate, replicate, agree, "
-                    "bias, probe, export (see llmstudio COMMAND -h).")
+                    "bias, probe, export, runs (see llmstudio COMMAND -h).")
     p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
                                            f"or a project ({SUFFIX})")
     p.add_argument("--screenshot", metavar="OUT.png",

@@ -1,8 +1,9 @@
 """The annotated table of a project, exported with a description of every column.
 
 The table is the corpus's own columns in their order, then the model results: the latest
-run of each task under the names the window shows (``sentiment_label``...), every other
-run's columns with ``_run<N>`` added (``sentiment_label_run2``), then the human coders'
+complete run of each task under the plain names (``sentiment_label``...), every other
+run's columns (interrupted, trial, replicate, older) with ``_run<N>`` added
+(``sentiment_label_run2``) and its state in its description, then the human coders'
 codes (``human_<codebook>_<coder>``). :func:`column_info` says where each column came
 from (original / run N with its model, task and prompt / coder), which the XLSX export
 writes as a second sheet "columns" and the Stata export as variable labels.
@@ -27,8 +28,7 @@ from .errors import ExportError, LlmstudioError
 from .export import FORMATS, export_table
 from .human_codes import coder_columns
 from .project import Project
-from .results import code_names, describe_run, latest_run_ids, shown_name
-from .runner import run_results
+from .results import code_names, describe_run, named_results, shown_name
 
 ANNOTATED_FORMATS = {**FORMATS, ".dta": "dta"}
 STATA_STR_MAX = 2045        # longer text goes to strL
@@ -86,18 +86,14 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
     """The project's annotated table and a description of each of its columns."""
     frame = project.corpus().frame
     info = [ColumnInfo(str(c), "original", "column of the imported file") for c in frame.columns]
-    latest = set(latest_run_ids(project))
-    ordered = sorted(latest) + [r for (r,) in project.db.execute(
-        "SELECT id FROM runs ORDER BY id") if r not in latest]
-    for run_id in ordered:
+    for run_id, suffix, results in named_results(project, frame.columns):
         task, params, prompt = project.db.execute(
             "SELECT task, params, prompt FROM runs WHERE id = ?", (run_id,)).fetchone()
         params = json.loads(params or "{}")
-        results = run_results(project, run_id)
-        suffix = "" if run_id in latest else f"_run{run_id}"
-        names = {c: shown_name(f"{c}{suffix}", frame.columns) for c in results.columns}
-        results = results.rename(columns=names)
+        names = dict(zip(run_results_columns(project, run_id), results.columns))
         about = describe_run(project, run_id)
+        if not suffix:
+            about += "; the latest complete run of its task"
         summary = _prompt_summary(prompt)
         slugs = {f"{task}_{slug}": code for slug, code in code_names(params).items()}
         for original, name in names.items():
@@ -123,6 +119,13 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
                                    _coder_codes(project, book), True))
         frame = frame.join(human.rename(columns=renamed), how="left")
     return frame, info
+
+
+def run_results_columns(project: Project, run_id: int) -> list[str]:
+    """A run's columns as ``runner.run_results`` names them (outputs, then the error)."""
+    task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
+                                       (run_id,)).fetchone()
+    return json.loads(columns) + [f"{task}_error"]
 
 
 def _human_sources(project: Project) -> dict[str, tuple[str, str]]:

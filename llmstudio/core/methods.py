@@ -211,10 +211,23 @@ class RunRecord:
     rows_done: int
     rows_failed: int
     fingerprint: dict
+    name: str = ""
+    state: str = ""        # runs.STATES: complete, interrupted, running, failed, trial
+    state_text: str = ""   # "interrupted, 69 of 300 rows"
+    plain: bool = False    # its columns have the plain names (the latest complete run)
+    replicate_of: int | None = None
+
+    @property
+    def title(self) -> str:
+        return f"Run {self.run_id}" + (f" {self.name!r}" if self.name else "")
 
 
 def run_records(project: Project) -> list[RunRecord]:
-    """Every run of the project, oldest first."""
+    """Every run of the project, oldest first, with its state (core.runs)."""
+    from .runs import plain_runs, run_infos
+
+    infos = {i.run_id: i for i in run_infos(project)}
+    plain = plain_runs(list(infos.values()))
     out = []
     for (run_id, task, params, backend, fp, column, status, total, created, finished,
          software, prompt) in project.db.execute(
@@ -234,7 +247,10 @@ def run_records(project: Project) -> list[RunRecord]:
                              str(fp.get("endpoint") or ""), json.loads(params or "{}"),
                              messages if isinstance(messages, list) else [], column or "",
                              status, created or "", finished or "", software or "",
-                             int(total or 0), int(done), int(failed), fp))
+                             int(total or 0), int(done), int(failed), fp,
+                             infos[run_id].name, infos[run_id].state,
+                             infos[run_id].state_text(), run_id in plain,
+                             infos[run_id].replicate_of))
     return out
 
 
@@ -361,11 +377,15 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
     if not runs:
         doc.p("No model runs are stored in this project.")
     for r in runs:
-        doc.h(3, f"Run {r.run_id}: {r.task} with {r.model}")
+        doc.h(3, f"{r.title}: {r.task} with {r.model}"
+                 + ("" if r.state == "complete" else f" ({r.state})"))
         doc.items([("model", r.model), ("revision or file hash", r.revision or "not recorded"),
                    ("backend", r.backend), ("endpoint host", r.endpoint or "none (local)"),
                    ("task", r.task), ("text column", r.text_column),
-                   ("status", r.status), ("started", r.created), ("finished", r.finished or "-"),
+                   ("state", r.state_text),
+                   ("columns", "the plain names (the latest complete run of its task)"
+                    if r.plain else f"suffixed _run{r.run_id}"),
+                   ("started", r.created), ("finished", r.finished or "-"),
                    ("software", r.software),
                    ("rows", f"{r.rows_done:,} done, {r.rows_failed:,} failed, of "
                             f"{r.rows_total:,} asked ({rows:,} in the corpus)")])
@@ -552,13 +572,19 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
     """Plain prose naming the model, task, n and agreement with its CI."""
     rows = int(project.meta("rows", "0") or 0)
     parts = []
-    shown = [r for r in runs if r.status == "done"] or runs
+    # The runs whose columns a reader gets under the plain names; a partial run is never
+    # reported as if it had annotated the corpus.
+    shown = [r for r in runs if r.plain]
+    if runs and not shown:
+        parts.append("No model run is complete over the whole corpus (see Model runs: "
+                     "interrupted, trial or failed runs only).")
     for r in shown:
         rev = f" (revision {r.revision})" if r.revision else ""
         where = f", served at {r.endpoint}," if r.endpoint else ""
         parts.append(f"We annotated {r.rows_done:,} of {rows:,} texts for {r.task} with "
                      f"{r.model}{rev} through the {r.backend} backend{where} in {r.software} "
-                     f"(run {r.run_id}, {r.finished[:10] or r.created[:10]}; "
+                     f"(run {r.run_id}{f' {r.name!r}' if r.name else ''}, "
+                     f"{r.finished[:10] or r.created[:10]}; "
                      f"{r.rows_failed:,} text{'' if r.rows_failed == 1 else 's'} failed).")
     for book, counts in coder_counts.items():
         if counts:

@@ -268,7 +268,7 @@ def next_index(project: Project) -> int:
 def run_replicate(project: Project, plan: ReplicatePlan, backend: Backend | None = None, *,
                   concurrency: int = 8, progress: Callable[[Progress], None] | None = None,
                   cancelled: Callable[[], bool] = lambda: False,
-                  on_rows=None) -> JobResult:
+                  on_rows=None, on_run=None) -> JobResult:
     """Run the replicate ``plan`` (resuming the unfinished one it found, if any) over the
     rows of the run it repeats; the backend is loaded here unless given (and then closed
     by the caller)."""
@@ -280,7 +280,8 @@ def run_replicate(project: Project, plan: ReplicatePlan, backend: Backend | None
     try:
         return run_job(project, plan.task(), backend, text_column=plan.text_column,
                        rows=list(plan.rows), progress=progress, cancelled=cancelled,
-                       on_rows=on_rows, replicate=Replicate(plan.of, index))
+                       on_rows=on_rows, on_run=on_run,
+                       replicate=Replicate(plan.of, index))
     finally:
         if own:
             backend.close()

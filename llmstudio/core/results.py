@@ -1,4 +1,5 @@
-"""Model results as table columns: the latest run of each task, joined on row id.
+"""Model results as table columns, joined on row id: per task the latest complete run under
+the plain names, other runs with ``_run<N>`` (the rule is :mod:`llmstudio.core.runs`').
 
 Qt-free (the table, the export and the job worker all use it). The columns are the
 task's (``sentiment_label``, ``sentiment_score``) and ``<task>_error``, as
@@ -13,11 +14,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .backends.base import Backend, RowError, digest
+from .backends.base import RowError
 from .codebook import NONE_CODE, Codebook, column_slug
 from .human_codes import coder_columns
 from .project import Project
-from .runner import run_results, run_spec
+from .runner import run_results
 from .tasks.base import Task
 
 
@@ -66,29 +67,26 @@ def _renamed(frame: pd.DataFrame, corpus_columns) -> pd.DataFrame:
 
 
 def latest_run_ids(project: Project) -> list[int]:
-    """Per task, the run used last (running or most recently finished), where a run of
-    part of the corpus (the run dialog's "Try on 5 rows", ``annotate --limit``) never
-    hides a run of the whole corpus: a trial left behind must not replace the results in
-    the table or an export."""
-    whole = int(project.meta("rows", "0") or 0)
-    # A replicate run (replicate_of set) never takes the plain names: it keeps _run<N>.
-    rows = project.db.execute("SELECT id, task, rows_total FROM runs WHERE replicate_of IS NULL "
-                              "ORDER BY (finished IS NULL), finished, id").fetchall()
-    latest: dict[str, tuple[int, bool]] = {}
-    for run_id, task, total in rows:  # later rows win...
-        complete = (total or 0) >= whole
-        if task not in latest or complete or not latest[task][1]:  # ...unless partial
-            latest[task] = (run_id, complete)
-    return sorted(run_id for run_id, _ in latest.values())
+    """The runs whose columns get the plain names (``sentiment_label``): per task, the
+    latest complete run (see :mod:`llmstudio.core.runs`). A trial, an interrupted run, a
+    replicate or an older run never takes them."""
+    from .runs import plain_runs, run_infos
+
+    return sorted(plain_runs(run_infos(project)))
 
 
 def describe_run(project: Project, run_id: int) -> str:
-    """"sentiment by lexicon:vader (run 3, done)": which model made a result column."""
-    task, backend, fingerprint, status = project.db.execute(
-        "SELECT task, backend, fingerprint, status FROM runs WHERE id = ?", (run_id,)).fetchone()
+    """"sentiment by lexicon:vader (run 3, interrupted, 69 of 300 rows)": which model made
+    a result column, and whether its run is complete."""
+    from .runs import run_info
+
+    backend, fingerprint = project.db.execute(
+        "SELECT backend, fingerprint FROM runs WHERE id = ?", (run_id,)).fetchone()
+    info = run_info(project, run_id)
     fp = json.loads(fingerprint)
     where = f" at {fp['endpoint']}" if fp.get("endpoint") else ""
-    return f"{task} by {backend}:{fp.get('model')}{where} (run {run_id}, {status})"
+    return f"{info.what} by {backend}:{fp.get('model')}{where} ({info.title}, " \
+           f"{info.state_text()})"
 
 
 def short_model(kind: str, model: str | None) -> str:
@@ -106,7 +104,8 @@ def spec_model(spec: str) -> str:
     return short_model(kind, name or None)
 
 
-_SAID = ("running", "cancelled", "failed", "unfinished")  # "done" goes without saying
+# "done" and "complete" go without saying.
+_SAID = ("running", "cancelled", "failed", "interrupted", "trial")
 
 
 def code_names(task_params: dict) -> dict[str, str]:
@@ -126,77 +125,108 @@ class RunLabel:
     task: str
     model: str                  # short: "lexicon", "gpt-4o-mini"
     run_id: int | None = None   # None until a new job's run is in the project
-    status: str = ""            # running, done, cancelled, failed, unfinished
+    status: str = ""            # running, done, cancelled, failed; stored: a runs state
     code_names: tuple[tuple[str, str], ...] = ()  # multi-label: (slug, code name)
-    part: str = ""              # a run of part of the corpus: "5 of 300 rows"
+    part: str = ""              # rows of a run not complete: "69 of 300 rows"
+    name: str = ""              # the researcher's name for the run
+
+    def _run(self) -> str:
+        return f"run {self.run_id}" + (f" {self.name!r}" if self.name else "")
+
+    def _state(self) -> str:
+        state = f", {self.status}" if self.status in _SAID else ""
+        return state + (f", {self.part}" if self.part else "")
 
     def status_text(self) -> str:
-        """ "run 2: sentiment with lexicon" (", running" while it runs). """
-        run = f"run {self.run_id}: " if self.run_id is not None else ""
-        state = f", {self.status}" if self.status in _SAID else ""
-        part = f", {self.part}" if self.part else ""
-        return f"{run}{self.task} with {self.model}{part}{state}"
+        """ "run 2: sentiment with lexicon" (", interrupted, 69 of 300 rows" when it is
+        not complete, ", running" while it runs). """
+        run = f"{self._run()}: " if self.run_id is not None else ""
+        return f"{run}{self.task} with {self.model}{self._state()}"
 
     def heading(self) -> str:
         """ "sentiment (lexicon, run 2)" """
-        run = f", run {self.run_id}" if self.run_id is not None else ""
-        state = f", {self.status}" if self.status in _SAID else ""
-        part = f", {self.part}" if self.part else ""
-        return f"{self.task} ({self.model}{run}{part}{state})"
+        run = f", {self._run()}" if self.run_id is not None else ""
+        return f"{self.task} ({self.model}{run}{self._state()})"
 
     def with_status(self, status: str, run_id: int | None = None) -> "RunLabel":
         return replace(self, status=status, run_id=self.run_id if run_id is None else run_id)
 
 
 def run_label(project: Project, run_id: int) -> RunLabel:
-    """The :class:`RunLabel` of a stored run."""
-    task, backend, fingerprint, status, params, total = project.db.execute(
-        "SELECT task, backend, fingerprint, status, params, rows_total FROM runs WHERE id = ?",
-        (run_id,)).fetchone()
-    whole = int(project.meta("rows", "0") or 0)
-    part = f"{total:,} of {whole:,} rows" if (total or 0) < whole else ""
-    # Stored as running but no job of this window runs it: killed, or running elsewhere.
-    return RunLabel(task, short_model(backend, json.loads(fingerprint).get("model")),
-                    run_id, "unfinished" if status == "running" else status,
-                    tuple(code_names(json.loads(params or "{}")).items()), part)
+    """The :class:`RunLabel` of a stored run, with its state (complete, interrupted...)."""
+    from .runs import COMPLETE, run_info
+
+    info = run_info(project, run_id)
+    params, fingerprint = project.db.execute(
+        "SELECT params, fingerprint FROM runs WHERE id = ?", (run_id,)).fetchone()
+    part = ""
+    if info.state != COMPLETE:
+        part = info.state_text().partition(", ")[2]
+    return RunLabel(info.task, short_model(info.backend, json.loads(fingerprint).get("model")),
+                    run_id, "done" if info.state == COMPLETE else info.state,
+                    tuple(code_names(json.loads(params or "{}")).items()), part, info.name)
 
 
-def running_run_id(project: Project, task: str) -> int | None:
-    """The run a job of ``task`` is filling now (the newest marked running), if any."""
-    row = project.db.execute("SELECT id FROM runs WHERE task = ? AND status = 'running' "
-                             "ORDER BY id DESC LIMIT 1", (task,)).fetchone()
-    return row[0] if row is not None else None
+def named_results(project: Project, corpus_columns, runs=None
+                  ) -> list[tuple[int, str, pd.DataFrame]]:
+    """Runs' columns under the names the table and the exports give them: (run id, the
+    suffix: "" for the plain-named run of its task, else ``_run<N>``, its columns by row
+    id). ``runs``: these run ids, in this order (default: the plain-named runs, then every
+    other run, oldest first)."""
+    from .runs import plain_runs, run_infos, suffix
+
+    plain = plain_runs(run_infos(project))
+    if runs is None:
+        runs = sorted(plain) + [r for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id")
+                                if r not in plain]
+    out = []
+    for run_id in runs:
+        end = suffix(run_id, plain)
+        frame = run_results(project, run_id)
+        out.append((run_id, end, _renamed(frame.rename(columns=lambda c: f"{c}{end}"),
+                                          corpus_columns)))
+    return out
+
+
+def run_columns(project: Project, corpus_columns) -> dict[str, object]:
+    """Each result column's name (as :func:`named_results` gives them) -> the
+    ``runs.RunInfo`` of the run that made it, without reading the results."""
+    from .runs import plain_runs, run_infos, suffix
+
+    infos = run_infos(project)
+    plain = plain_runs(infos)
+    return {shown_name(f"{c}{suffix(i.run_id, plain)}", corpus_columns): i
+            for i in infos for c in i.columns}
 
 
 def latest_results(project: Project, corpus_columns
                    ) -> list[tuple[str, RunLabel, pd.DataFrame]]:
-    """The latest run of every task: its description (a tooltip), its label and its
-    columns by row id."""
-    return [(describe_run(project, run_id), run_label(project, run_id),
-             _renamed(run_results(project, run_id), corpus_columns))
-            for run_id in latest_run_ids(project)]
+    """What the table shows: per task the latest complete run under the plain names, and
+    an interrupted or running run newer than it under its ``_run<N>`` names (see
+    ``runs.table_runs``), each with its description (a tooltip) and label."""
+    from .runs import table_runs
+
+    shown = [info.run_id for info, _ in table_runs(project)]
+    return [(describe_run(project, run_id), run_label(project, run_id), frame)
+            for run_id, _, frame in named_results(project, corpus_columns, shown)]
 
 
 def with_results(project: Project | None, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the latest results after its own columns, then the human coders'
-    codes (what an export writes)."""
+    """``frame`` with every run's results after its own columns (the latest complete run
+    of each task under the plain names, the others with ``_run<N>``), then the human
+    coders' codes: what an export writes."""
     if project is None:
         return frame
-    for _, _, results in latest_results(project, frame.columns):
+    for _, _, results in named_results(project, frame.columns):
         frame = frame.join(results, how="left")
     human = coder_columns(project)
     return frame.join(_renamed(human, frame.columns), how="left") if len(human.columns) else frame
 
 
-def stored_results(project: Project, task: Task, backend: Backend, text_column: str,
-                   corpus_columns) -> pd.DataFrame:
-    """The rows already answered by the run this job resumes (the same spec), or none."""
-    key = digest(run_spec(task, backend, text_column))  # how the runner finds the run to resume
-    row = project.db.execute("SELECT id FROM runs WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
-                             (key,)).fetchone()
-    frame = (run_results(project, row[0]) if row is not None
-             else pd.DataFrame(columns=result_columns(task)))
-    return _renamed(frame, corpus_columns)
+def run_frame(project: Project, run_id: int, corpus_columns) -> pd.DataFrame:
+    """The rows run ``run_id`` holds, in ``run_results``' shape, named apart from the
+    corpus's columns as a job's batches are (``batch_frame``)."""
+    return _renamed(run_results(project, run_id), corpus_columns)
 
 
 def batch_frame(task: Task, batch: list[tuple[int, dict | RowError]],

@@ -19,6 +19,7 @@ Qt-free: the GUI wraps this in a worker, the CLI calls it directly.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import threading
 import time
@@ -129,20 +130,21 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
     with db:
         db.execute("BEGIN IMMEDIATE")
         if row is not None:
+            # The pid tells a run still being filled from one whose process was killed.
             db.execute("UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
-                       "finished = NULL WHERE id = ?", (total, row[0]))
+                       "finished = NULL, pid = ? WHERE id = ?", (total, os.getpid(), row[0]))
             run_id = row[0]
         else:
             cur = db.execute(
                 "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
-                "columns, status, rows_total, created, software, prompt, replicate_of) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "columns, status, rows_total, created, software, prompt, replicate_of, pid) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (key, task.name, json.dumps(params), backend.kind,
                  json.dumps(backend.fingerprint()), text_column, json.dumps(task.columns()),
                  "running", total, _now(), f"llmstudio {__version__}",
                  json.dumps(task.messages(task.render("{text}", {c: "{" + c + "}" for c in
                                                                   task.inputs()}))),
-                 replicate.of if replicate is not None else None))
+                 replicate.of if replicate is not None else None, os.getpid()))
             run_id = cur.lastrowid
         db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
                    (f"run {run_id}: {task.name} with {backend.describe()}",))
@@ -199,11 +201,13 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             limit: int | None = None, progress: Callable[[Progress], None] | None = None,
             cancelled: Callable[[], bool] = lambda: False,
             on_rows: Callable[[list[tuple[int, dict | RowError]]], None] | None = None,
-            replicate: Replicate | None = None) -> JobResult:
+            replicate: Replicate | None = None,
+            on_run: Callable[[int], None] | None = None) -> JobResult:
     """Annotate ``rows`` (default: all, or the first ``limit``) of a project's corpus.
 
     Resumes the latest run with the same task, model and text column (and replicate: see
-    :class:`Replicate`, ``core/replicate.py`` makes them); raises
+    :class:`Replicate`, ``core/replicate.py`` makes them; ``on_run`` gets its id before
+    any row is stored: the window names the run's columns by it); raises
     :class:`BackendError` when the model cannot be used at all (bad key, unknown model).
     """
     own = not isinstance(project, Project)
@@ -227,6 +231,8 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         corpus_key = digest(inputs) if inputs is not None else None
         run_id = _find_or_create_run(db, task, backend, column, len(wanted), corpus_key,
                                      replicate)
+        if on_run is not None:
+            on_run(run_id)
         # Rows that failed for a reason of the moment (retryable) are asked again.
         stored = {r for (r,) in db.execute(
             "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,))}

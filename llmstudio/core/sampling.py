@@ -138,18 +138,25 @@ class ModelCodes:
 
 
 def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
-    """The codes of the latest coding run made with a codebook of this name and kind, or
+    """The codes of the latest complete coding run made with a codebook of this name and
+    kind (else its newest run), or
     None when there is none. Single-label: ``code_label``; multi-label: the codes whose
     ``code_<slug>`` column is 1 ("none" when no code applies)."""
     from .results import run_codes  # heavy import (the runner), only when asked
+    from .runs import COMPLETE, run_infos
 
+    # The latest complete run of this codebook (the one with the plain column names),
+    # else its newest run of any state: never a partial run when a complete one exists.
+    complete = {i.run_id for i in run_infos(project) if i.state == COMPLETE}
     found = None
     for run_id, params in project.db.execute(
             "SELECT id, params FROM runs WHERE task = 'code' ORDER BY id DESC"):
         cb = json.loads(params or "{}").get("codebook") or {}
         if cb.get("name") == book.name and bool(cb.get("multi_label")) == book.multi_label:
-            found = run_id
-            break
+            found = run_id if found is None else found
+            if run_id in complete:
+                found = run_id
+                break
     if found is None:
         return None
     out = run_codes(project, found, book)

@@ -26,6 +26,7 @@ from .blind import BlindCounts, blind_counts, blind_warning
 from .codebook import Codebook
 from .project import Project
 from .results import run_codes
+from .runs import run_infos
 from .stats import Agreement, agreement
 
 __all__ = ["Source", "sources", "codes_of", "compare", "compared_sources", "blind_of", "report",
@@ -48,11 +49,11 @@ class Source:
         return int(self.key) if self.kind == "run" else None
 
 
-def _run_title(run_id: int, task: str, backend: str, fingerprint: str, status: str) -> str:
+def _run_title(run_id: int, task: str, backend: str, fingerprint: str, info) -> str:
     model = json.loads(fingerprint or "{}").get("model") or backend
     if backend in ("builtin", "lexicon"):
         model = backend
-    return f"run {run_id}: {task} by {str(model).rsplit('/', 1)[-1]} ({status})"
+    return f"{info.title}: {task} by {str(model).rsplit('/', 1)[-1]} ({info.state_text()})"
 
 
 ALL_CODERS = "all coders"
@@ -67,6 +68,8 @@ def sources(project: Project, book: Codebook) -> list[Source]:
     if len(coders) >= 3:
         out.append(Source("coders", ALL_CODERS, f"all {len(coders)} coders together"))
     codes = {c.lower() for c in book.names}
+    # The state as the runs list says it ("interrupted, 69 of 300 rows"), name included.
+    states = {i.run_id: i for i in run_infos(project)}
     for run_id, task, params, backend, fingerprint, status in project.db.execute(
             "SELECT id, task, params, backend, fingerprint, status FROM runs "
             "WHERE task IN ('code', 'sentiment') ORDER BY id DESC"):
@@ -78,8 +81,8 @@ def sources(project: Project, book: Codebook) -> list[Source]:
                                      (p.get("codebook") or {}).get("codes", [])]
         shared = codes & {str(label).lower() for label in labels}
         if len(shared) * 2 >= len(codes) and shared:
-            out.append(Source("run", str(run_id),
-                              _run_title(run_id, task, backend, fingerprint, status)))
+            title = _run_title(run_id, task, backend, fingerprint, states[run_id])
+            out.append(Source("run", str(run_id), title))
     return out
 
 

@@ -177,10 +177,12 @@ class CheckRun(QObject):
             return False
         run_id = self.run_id
         if run_id is None:
-            row = w.project.db.execute(
-                "SELECT id FROM runs WHERE task IN ('sentiment', 'code') AND status = 'done' "
-                "ORDER BY id DESC LIMIT 1").fetchone()
-            run_id = row[0] if row is not None else None
+            from ..core.runs import COMPLETE, TRIAL, run_infos
+
+            # Finished runs only (core.runs: an interrupted or running one is not checked).
+            done = [i.run_id for i in run_infos(w.project)
+                    if i.task in ("sentiment", "code") and i.state in (COMPLETE, TRIAL)]
+            run_id = done[-1] if done else None
         if run_id is None:
             w.statusBar().showMessage("No finished sentiment or codebook run to check yet: "
                                       "run one with Analyse › Run Model… (Ctrl+R).", 8000)

@@ -147,6 +147,18 @@ class CorpusTableModel(QAbstractTableModel):
         runs = sorted(self._runs.items(), key=lambda item: self.column_index(item[0][0]))
         return [(run, list(columns)) for columns, run in runs]
 
+    def clear_results(self) -> None:
+        """Remove every result column (before showing the project's runs afresh, when
+        which run has the plain names may have changed)."""
+        if not self._results:
+            return
+        self.beginRemoveColumns(QModelIndex(), self._n_frame, len(self._columns) - 1)
+        del self._columns[self._n_frame:], self._numeric[self._n_frame:], \
+            self._names[self._n_frame:]
+        self._results, self._result_tips, self._runs = {}, {}, {}
+        self.endRemoveColumns()
+        self.sig_results_changed.emit(None)
+
     def set_run(self, columns, run) -> None:
         """Say that another run (or the same, in another state) made ``columns``."""
         key = tuple(str(c) for c in columns)

@@ -26,7 +26,7 @@ from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
 from .errors import describe
 from .model_config import OFFLINE_MODELS
-from ..core.results import batch_frame, result_columns, shown_name, stored_results
+from ..core.results import batch_frame, result_columns, run_frame, shown_name
 from .workers import run_in_background
 
 SHOW_WAIT_S = 0.2
@@ -118,8 +118,10 @@ class Job(QObject):
     sig_changed = Signal()                # status or progress changed
     sig_results = Signal(object)          # a DataFrame of results by row id
     sig_ended = Signal()
+    sig_run = Signal(int)                 # the run it fills is known (before its rows come)
 
     # Emitted in the worker thread, delivered in the GUI thread (queued).
+    _sig_run = Signal(int)
     _sig_progress = Signal(object)
     _sig_rows = Signal(object)
     _sig_loaded = Signal()
@@ -143,6 +145,8 @@ class Job(QObject):
         self._sig_progress.connect(self._on_progress, queued)
         self._sig_rows.connect(self._on_rows, queued)
         self._sig_loaded.connect(self._on_loaded, queued)
+        self._sig_run.connect(self._on_run, queued)
+        self.run_id: int | None = None  # the run it fills, once run_job has found or made it
 
     @property
     def running(self) -> bool:
@@ -182,12 +186,16 @@ class Job(QObject):
             # Its own connection: the window keeps using its own in the GUI thread.
             with Project.open(self.project_path) as project:
                 column = self.spec.text_column or project.text_column
-                # A resumed job's rows came in while it ran (a replicate's never show
-                # under the plain names: its columns come when it ends).
-                if first and self.rows is None and self.spec.replicate is None:
-                    stored = stored_results(project, task, backend, column, self._corpus_columns)
-                    if len(stored):
-                        self._sig_rows.emit(stored)
+
+                def found(run_id: int) -> None:
+                    # First the run (the window names its columns by it), then the rows
+                    # it already holds (a resumed job's rows came in while it ran).
+                    self._sig_run.emit(run_id)
+                    if first and self.rows is None:
+                        stored = run_frame(project, run_id, self._corpus_columns)
+                        if len(stored):
+                            self._sig_rows.emit(stored)
+
                 on_rows = lambda batch: self._sig_rows.emit(  # noqa: E731
                     batch_frame(task, batch, self._corpus_columns))
                 if self.spec.replicate is not None:
@@ -195,10 +203,10 @@ class Job(QObject):
 
                     return run_replicate(project, self.spec.replicate, backend,
                                          progress=self._report, cancelled=self._stop.is_set,
-                                         on_rows=on_rows)
+                                         on_rows=on_rows, on_run=found)
                 return run_job(project, task, backend, text_column=column, rows=self.rows,
                                progress=self._report, cancelled=self._stop.is_set,
-                               on_rows=on_rows)
+                               on_rows=on_rows, on_run=found)
         finally:
             backend.close()
 
@@ -232,6 +240,10 @@ class Job(QObject):
             return  # a late "loaded" must not hide that Cancel was pressed
         self.state.status = status
         self.sig_changed.emit()
+
+    def _on_run(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.sig_run.emit(run_id)
 
     def _on_loaded(self) -> None:
         self._set_status("running")

@@ -35,6 +35,7 @@ from .errors import describe
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
 from .model_runs import ModelRuns
+from .runs_dialog import install_runs
 from ..core.annotated import export_annotated
 from .workers import run_in_background
 
@@ -242,6 +243,7 @@ class MainWindow(QMainWindow):
         analyse = self.menuBar().addMenu("&Analyse")
         analyse.addAction(self.runs.act_run)
         analyse.addAction(self.runs.act_codebooks)
+        self.act_runs = install_runs(self, analyse)  # Analyse > Runs… (Ctrl+Shift+R)
         self.coding = install_coding(self)  # a dock: Analyse > Code by Hand (Ctrl+K)
         self.coder_columns = CoderColumns(self, self.coding)  # the codes as table columns
         self.blind_mode = BlindMode(self, self.coding)  # Code Blind hides results, coders
@@ -366,6 +368,7 @@ class MainWindow(QMainWindow):
         self.act_methods.setEnabled(self.project is not None)  # runs and codes live there
         self.runs.act_run.setEnabled(has)
         self.runs.act_codebooks.setEnabled(has)
+        self.act_runs.setEnabled(self.project is not None)
         self.coding.act_open.setEnabled(has)
         self.review.set_enabled(has)
         self.bias.act_open.setEnabled(has)

@@ -16,7 +16,8 @@ from ..core.runner import row_inputs
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
-from ..core.results import RunLabel, code_names, latest_results, running_run_id, spec_model
+from ..core.results import (RunLabel, code_names, latest_results, result_columns, shown_name,
+                             spec_model)
 from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170
@@ -53,6 +54,9 @@ class ModelRuns(QObject):
         self.panel.hide()
         self._workers: dict[Job, object] = {}
         self._labels: dict[Job, RunLabel] = {}  # which run each job's columns show
+        # The suffix of each job's columns: "" the plain names, "_run<N>" (a run newer than
+        # the complete one that has them), None until the job's run is known.
+        self._suffix: dict[Job, str | None] = {}
         window.sig_loaded.connect(self._show_stored_results)
 
     @property
@@ -136,29 +140,66 @@ class ModelRuns(QObject):
         w = self.window
         if w.project is None:
             return None
-        spec = replace(spec, text_column=w.corpus.text_column)
+        # A resumed run keeps the text column it was made with.
+        spec = replace(spec, text_column=spec.text_column or w.corpus.text_column)
         if spec.remote and not self.consent(spec):
             return None
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=self)
         self._labels[job] = RunLabel(spec.task_name, spec_model(spec.model), status="running",
                                      code_names=tuple(code_names(spec.task().params()).items()))
         job.sig_results.connect(lambda frame: self._show_results(job, frame))
+        job.sig_run.connect(lambda run_id: self._on_run(job, run_id))
         job.sig_changed.connect(lambda: self._track(job))
         job.sig_changed.connect(lambda: self._relabel(job))
         job.sig_ended.connect(lambda: self._untrack(job))
         job.sig_ended.connect(lambda: self._relabel(job))
+        job.sig_ended.connect(lambda: self._after_end(job))
         self.panel.add_job(job)
         if self.panel.isHidden():
             self.panel.show()
             # A few job rows need little height; the corpus keeps most of the window.
             w.resizeDocks([self.panel], [PANEL_HEIGHT], Qt.Orientation.Vertical)
         self.panel.raise_()
-        # Empty result columns now, before the worker competes for the interpreter: the
-        # table's relayout and repaint are quick here and slow beside a busy job.
-        self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
+        if self._would_hide_a_complete_run(job):
+            self._suffix[job] = None  # named once its run is known (sig_run)
+        else:
+            self._suffix[job] = ""
+            # Empty result columns now, before the worker competes for the interpreter: the
+            # table's relayout and repaint are quick here and slow beside a busy job.
+            self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
         job.start()
         self.sig_job_added.emit(job)
         return job
+
+    def _would_hide_a_complete_run(self, job: Job) -> bool:
+        """Whether the job's columns are plain names a complete run holds now: a run not
+        yet complete must not take them (it gets ``_run<N>``, unless it resumes that run)."""
+        from ..core.runs import plain_runs, run_infos
+
+        infos = run_infos(self.window.project)
+        plain = plain_runs(infos)
+        taken = {c for i in infos if i.run_id in plain for c in i.columns}
+        return bool(taken & set(result_columns(job.spec.task())))
+
+    def _on_run(self, job: Job, run_id: int) -> None:
+        """The job's run is known: its label says which, and a job that waited for it
+        gets its columns now, plainly when it resumes the run that holds the names."""
+        label = self._labels.get(job)
+        if label is not None and label.run_id is None:
+            self._labels[job] = label.with_status(label.status, run_id)
+        if self._suffix.get(job, "") is None and self._shows(job):
+            from ..core.runs import plain_runs, run_infos, suffix
+
+            self._suffix[job] = suffix(run_id, plain_runs(run_infos(self.window.project)))
+            self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
+
+    def _names(self, job: Job) -> list[str]:
+        """The job's columns as the table shows them (with its suffix)."""
+        end = self._suffix.get(job) or ""
+        if not end:
+            return list(job.columns)
+        return [shown_name(f"{c}{end}", job._corpus_columns)
+                for c in result_columns(job.spec.task())]
 
     def consent(self, spec: JobSpec, rows: int | None = None) -> bool:
         """Ask, once per project, endpoint and set of columns, before the texts (and the
@@ -211,14 +252,15 @@ class ModelRuns(QObject):
         return project is not None and project.path.resolve() == job.project_path
 
     def _show_results(self, job: Job, frame: pd.DataFrame, whole: bool = False) -> None:
-        if self._shows(job):  # another corpus may be open by now
-            label = self._labels[job]
-            if label.run_id is None and job.running and len(frame):
-                # The worker made (or resumed) the run before its first rows came.
-                run_id = running_run_id(self.window.project, job.spec.task_name)
-                if run_id is not None:
-                    label = self._labels[job] = label.with_status(label.status, run_id)
-            self._put(frame, whole, f"{job.spec.task_name} by {job.spec.model_name()}", label,
+        if self._shows(job) and self._suffix.get(job, "") is not None:  # another corpus
+            label = self._labels[job]                         # may be open by now
+            names = self._names(job)
+            if names != list(job.columns):
+                frame = frame.rename(columns=dict(zip(job.columns, names)))
+            what = f"{job.spec.task_name} by {job.spec.model_name()}"
+            if label.run_id is not None:
+                what += f" (run {label.run_id}, {label.status})"
+            self._put(frame, whole, what, label,
                       note=SCORE_NOTE if job.spec.task_name != "prompt" else "")
 
     def _relabel(self, job: Job) -> None:
@@ -233,10 +275,72 @@ class ModelRuns(QObject):
             status = job.result.status
         run_id = job.result.run_id if job.result is not None else None
         new = label.with_status(status, run_id)
+        if job.running:
+            new = replace(new, part="")  # "69 of 300 rows" was said of it when stopped
         if new != label:
             self._labels[job] = new
-            if self._shows(job):
-                self.window.model.set_run(job.columns, new)
+            if self._shows(job) and self._suffix.get(job, "") is not None:
+                self.window.model.set_run(self._names(job), new)
+
+    def _after_end(self, job: Job) -> None:
+        """A job under its ``_run<N>`` names that completed takes the plain names now (the
+        project's runs shown afresh); one that stopped early is labelled as the project
+        stores it ("interrupted, 69 of 300 rows"), its columns kept where they are so
+        that Resume in the Jobs panel goes on filling them."""
+        if not self._shows(job):
+            return
+        ended = job.result.status if job.result is not None else "failed"
+        if ended == "done" and self._suffix.get(job):
+            self.refresh_results()
+        elif ended != "done" and job.result is not None and self._suffix.get(job) is not None:
+            from ..core.results import run_label
+
+            label = self._labels[job] = run_label(self.window.project, job.result.run_id)
+            self.window.model.set_run(self._names(job), label)
+
+    def refresh_results(self) -> None:
+        """Show the open project's stored runs afresh (after a run ended early, was
+        renamed, deleted or discarded); not while a job of this window fills columns."""
+        w = self.window
+        if w.project is None or any(j.running and self._shows(j) for j in self.jobs):
+            return
+        w.model.clear_results()
+        self._show_stored_results(always=True)
+
+    def resume(self, run_id: int) -> Job | None:
+        """Resume an interrupted run with the settings it stored: an ordinary job (the
+        Jobs panel shows its progress and time left, Cancel stops it). Raises
+        LlmstudioError when it cannot be resumed (its message says why)."""
+        from ..core.runs import RunError, note_resume, resume_spec
+        from ..core.secrets import endpoint_id
+        from .model_config import load_config
+
+        w = self.window
+        spec = resume_spec(w.project, run_id)
+        base_url = None
+        if spec.endpoint and spec.endpoint != endpoint_id(None):
+            name = spec.model.partition(":")[2]
+            known = [e for e in load_config().endpoints
+                     if e.host == spec.endpoint and e.model == name]
+            if not known:
+                raise RunError(f"run {run_id} was sent to {spec.endpoint}, which is not among "
+                               "the models in Model Settings; add it there (its base URL) "
+                               "and resume again")
+            base_url = known[0].base_url or None
+        # The window's API models run with the reproducible defaults only.
+        defaults = {"temperature": 0.0, "seed": 0, "max_tokens": 200}
+        if any(spec.backend_options.get(k, v) != v for k, v in defaults.items()):
+            raise RunError(f"run {run_id} used API settings the window does not set "
+                           f"({spec.backend_options}); resume it with llmstudio runs resume")
+        job_spec = JobSpec(model=spec.model, base_url=base_url, options=spec.options,
+                           text_column=spec.text_column)
+        busy = [j for j in self.jobs if j.running and j.project_path == w.project.path.resolve()]
+        if busy:
+            raise RunError("wait for the running job to end, or cancel it, before resuming")
+        job = self.run(job_spec)
+        if job is not None:
+            note_resume(w.project, run_id)
+        return job
 
     def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None,
              note: str = SCORE_NOTE) -> None:
@@ -267,11 +371,14 @@ class ModelRuns(QObject):
         table.updateGeometries()
         table.scrollTo(table.model().index(max(0, table.currentIndex().row()), column))
 
-    def _show_stored_results(self) -> None:
-        """An opened project's latest results, read in the background."""
+    def _show_stored_results(self, always: bool = False) -> None:
+        """An opened project's latest results, read in the background (``always``: say
+        when they are shown even when there is no run left)."""
         w = self.window
         project, corpus = w.project, w.corpus
         if project is None or project.db.execute("SELECT 1 FROM runs LIMIT 1").fetchone() is None:
+            if always and project is not None:
+                self.sig_results_shown.emit()
             return
 
         def done(runs) -> None:

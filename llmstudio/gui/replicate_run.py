@@ -143,7 +143,7 @@ class ReplicateDialog(QDialog):
         lines = [f"Asks {plan.model} again about the {len(plan.rows):,} rows of run {plan.of}, "
                  f"changing {plan.changes.describe()}; never from the cache."]
         if plan.resume is not None:
-            lines.append(f"Resumes run {plan.resume}, an unfinished replicate with these "
+            lines.append(f"Resumes run {plan.resume}, an interrupted replicate with these "
                          "settings.")
         lines += [f"Note: {n[0].upper()}{n[1:]}." for n in plan.notes]
         self.note.setText("\n".join(lines))

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli.conftest import cli_env
+from cli_process import cli_env
 
 from llmstudio.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED
 

@@ -67,7 +67,8 @@ def fields(project) -> list[str]:
         fp = json.loads(fp)
         out += [f"Run {run_id}: {task} with {fp['model']}", f"model: {fp['model']}",
                 f"revision or file hash: {fp['revision']}", f"backend: {backend}",
-                f"task: {task}", f"status: {status}", f"started: {created}",
+                f"task: {task}", f"state: {'complete' if status == 'done' else status}",
+                f"started: {created}",
                 f"finished: {finished}", f"software: {software}",
                 f"rows: {total:,} done, 0 failed", "endpoint host: none (local)"]
         out += json.loads(params)["labels"]
@@ -95,7 +96,7 @@ def test_human_coding_sample_and_agreement_with_cis(project, texts):
     ana, bo = Source("coder", "ana", "ana (coder)"), Source("coder", "bo", "bo (coder)")
     result, _ = compare(project, book, ana, bo, n_resamples=200)
     kappa = result.cohen_kappa
-    run = Source("run", "2", "run 2: sentiment by lexicon (done)")
+    run = Source("run", "2", "run 2: sentiment by lexicon (complete)")
     model, _ = compare(project, book, ana, run, n_resamples=200)
     sample = load_sample(project, "sentiment")
     for text in (_unescaped_md(md), plain):
@@ -105,8 +106,8 @@ def test_human_coding_sample_and_agreement_with_cis(project, texts):
         assert f"{kappa.value:.3f} [{kappa.ci_low:.3f}, {kappa.ci_high:.3f}]" in text
         mk = model.cohen_kappa
         assert f"{mk.value:.3f} [{mk.ci_low:.3f}, {mk.ci_high:.3f}]" in text
-        assert "run 2: sentiment by lexicon (done)" in text
-        assert "run 1: sentiment by lexicon (done)" in text
+        assert "run 2: sentiment by lexicon (complete)" in text
+        assert "run 1: sentiment by lexicon (complete)" in text
         assert "200 resamples" in text
 
 
@@ -236,6 +237,29 @@ def test_multi_label_codes_get_agreement_per_code(tmp_path):
         md = build_record(p, n_resamples=200).markdown(tmp_path)
     assert "issues: Housing" in md and "issues: Transport" in md
     assert "on the code 'Housing' (applies or not)" in md
+
+
+def test_an_interrupted_run_is_said_so_and_never_reported_as_the_result(tmp_path):
+    """Killed mid-way (status running, its process gone): the record names its state, and
+    the suggested paragraph reports the complete run only."""
+    import subprocess
+    import sys
+
+    from llmstudio.core.methods import build_record
+
+    path = make_project(tmp_path)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with Project.open(path) as project:
+        with project.db:
+            project.db.execute("DELETE FROM annotations WHERE run_id = 2 AND row_id >= 2")
+            project.db.execute("UPDATE runs SET status = 'running', finished = NULL, pid = ? "
+                               "WHERE id = 2", (dead.pid,))
+        text = build_record(project, n_resamples=0).markdown(tmp_path)
+    assert "### Run 2: sentiment with vader (interrupted)" in text
+    assert "state:** interrupted, 2 of 6 rows" in text
+    paragraph = text.split("Suggested methods paragraph")[1]
+    assert "(run 1," in paragraph and "(run 2," not in paragraph
 
 
 def test_the_record_says_how_the_human_codes_were_made_and_warns(tmp_path):

@@ -123,7 +123,7 @@ def test_validate_lists_a_run_made_after_it_opened_and_exports(qtbot, window, tm
     qtbot.waitUntil(lambda: any(view.comparison.itemText(i).startswith(run)
                                 for i in range(view.comparison.count())), timeout=10_000)
     qtbot.waitUntil(lambda: view.report is not None, timeout=20_000)
-    assert view.comparison.currentText().startswith(run) and "(done)" in \
+    assert view.comparison.currentText().startswith(run) and "(complete)" in \
         view.comparison.currentText()
     # export: CSV and Markdown through the file dialog, read back
     for name, kind in (("tables.csv", "CSV, one number a row (*.csv)"),

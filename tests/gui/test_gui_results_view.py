@@ -162,13 +162,22 @@ def test_render_after_a_run(qtbot, window, tmp_path):
 
 
 def test_a_run_left_unfinished_is_said_so(qtbot, window, tmp_path):
-    """A run killed mid-way stays "running" in the project: opened later, nothing runs it."""
+    """A run killed mid-way stays "running" in the project, its process gone: opened
+    later, it is said to be interrupted."""
+    import subprocess
+    import sys
+
     path = make_project(tmp_path / "sample.llmstudio")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
     with Project.open(path) as project:
         run = run_job(project, SentimentTask(), LexiconBackend()).run_id
         with project.db:
-            project.db.execute("UPDATE runs SET status = 'running', finished = NULL")
+            project.db.execute("UPDATE runs SET status = 'running', finished = NULL, pid = ?",
+                               (gone.pid,))
     with qtbot.waitSignal(window.runs.sig_results_shown, timeout=20_000):
         window.open_path(path)
-    assert window.rows_label.text().endswith(f"(run {run}: sentiment with lexicon, unfinished)")
-    assert window.detail.results_text().startswith(f"sentiment (lexicon, run {run}, unfinished): ")
+    said = f"run {run}, interrupted, 300 of 300 rows"
+    assert window.rows_label.text().endswith(
+        f"(run {run}: sentiment with lexicon, interrupted, 300 of 300 rows)")
+    assert window.detail.results_text().startswith(f"sentiment (lexicon, {said}): ")

@@ -530,12 +530,14 @@ def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
     from llmstudio.core.runner import run_job
     from llmstudio.core.tasks import SentimentTask
     from llmstudio.core.results import latest_run_ids, run_label
+    from llmstudio.core.runs import table_runs
 
     with Project.open(path) as project:
         with project.db:
             project.db.execute("DELETE FROM annotations")
             project.db.execute("DELETE FROM runs")
         trial = run_job(project, SentimentTask(), LexiconBackend(), limit=5).run_id
-        assert latest_run_ids(project) == [trial]
+        assert latest_run_ids(project) == []  # a trial never takes the plain names...
+        assert [i.run_id for i, _ in table_runs(project)] == [trial]  # ...but is shown
         assert run_label(project, trial).status_text() == \
-            f"run {trial}: sentiment with lexicon, 5 of {ROWS} rows"
+            f"run {trial}: sentiment with lexicon, trial, 5 of {ROWS} rows"

@@ -1,0 +1,421 @@
+"""The runs of a project: what state each is in, which one's columns get the plain names,
+and the researcher's actions on them (resume, discard, rename, delete).
+
+One rule, used by the table, the exports, the charts, ``agree`` and the methods record:
+
+* A run is **complete** when it finished over the whole corpus; **interrupted** when it
+  stopped early (killed: marked running but its process is gone; cancelled; or done with
+  rows still unanswered); **running** while a live process fills it; **failed** when the
+  model could not be used; a **trial** when it asked for part of the corpus only.
+* Per task (two codebooks are two tasks), the latest *complete* run that is not a
+  replicate gives its columns the plain names (``sentiment_label``); every other run's
+  columns carry ``_run<N>`` (``sentiment_label_run2``), a suffix that never changes, even
+  when the run is renamed. Where two tasks would give the same plain names (coding with
+  two codebooks), the newest keeps them and the other is suffixed: never one hiding the
+  other.
+
+Qt-free: the window and the CLI call these functions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .codebook import Codebook
+from .errors import LlmstudioError
+from .project import Project, _pid_alive
+
+COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = "complete", "interrupted", "running", \
+    "failed", "trial"
+STATES = (COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL)
+
+
+class RunError(LlmstudioError):
+    """An action on a run that cannot be done (no such run, wrong state...)."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One stored run as a researcher reads it."""
+
+    run_id: int
+    name: str                 # the researcher's name for it ("" when none)
+    task: str                 # sentiment, code, prompt
+    task_key: str             # the task for the plain-names rule: "code:Issues"
+    backend: str
+    model: str                # short: builtin, lexicon, gpt-4o-mini, a folder's name
+    status: str               # as stored: running, done, cancelled, failed
+    state: str                # one of STATES
+    answered: int             # rows with a final answer or error
+    failed: int               # of those, rows that ended with an error
+    rows_total: int           # rows asked for
+    corpus_rows: int
+    created: str
+    finished: str
+    replicate_of: int | None
+    pid: int | None
+    columns: tuple[str, ...]  # the task's output columns, without any suffix
+    codebook: str = ""        # a coding run's codebook ("" for other tasks)
+
+    @property
+    def title(self) -> str:
+        """ "run 3", or "run 3 'pilot'" when it has a name."""
+        return f"run {self.run_id}" + (f" {self.name!r}" if self.name else "")
+
+    @property
+    def what(self) -> str:
+        """ "sentiment", or "code (codebook 'Issues')"."""
+        return f"{self.task} (codebook {self.codebook!r})" if self.codebook else self.task
+
+    def state_text(self) -> str:
+        """ "complete", "interrupted, 69 of 300 rows", "trial, 5 of 300 rows"... """
+        if self.state == COMPLETE:
+            return COMPLETE
+        if self.state == TRIAL:
+            return f"trial, {self.answered:,} of {self.corpus_rows:,} rows"
+        return f"{self.state}, {self.answered:,} of {self.rows_total:,} rows"
+
+    def describe(self) -> str:
+        """ "run 2 'pilot': sentiment with builtin, interrupted, 69 of 300 rows" """
+        return f"{self.title}: {self.what} with {self.model}, {self.state_text()}"
+
+
+def _short_model(kind: str, model: str | None) -> str:
+    from .results import short_model  # results imports this module: imported late
+
+    return short_model(kind, model)
+
+
+def task_key(task: str, params: dict) -> str:
+    """The task a run belongs to for the plain-names rule: its name, and for coding the
+    codebook it codes with (two codebooks are two tasks)."""
+    book = params.get("codebook") or {}
+    return f"{task}:{book.get('name', '')}" if task == "code" and book else task
+
+
+def _state(status: str, pid: int | None, answered: int, total: int, whole: int) -> str:
+    if status == "running" and pid is not None and _pid_alive(pid):
+        return RUNNING
+    if status == "failed":
+        return FAILED
+    if total < whole:
+        return TRIAL
+    # Marked running with its process gone (killed), cancelled, or rows left unanswered.
+    if status in ("running", "cancelled") or answered < total:
+        return INTERRUPTED
+    return COMPLETE
+
+
+def run_infos(project: Project) -> list[RunInfo]:
+    """Every run of the project with its state, oldest first."""
+    whole = int(project.meta("rows", "0") or 0)
+    counts = {run_id: (answered, failed) for run_id, answered, failed in project.db.execute(
+        "SELECT run_id, SUM(retryable = 0), SUM(retryable = 0 AND output IS NULL) "
+        "FROM annotations GROUP BY run_id")}
+    out = []
+    for (run_id, name, task, params, backend, fingerprint, status, total, created, finished,
+         replicate_of, pid, columns) in project.db.execute(
+            "SELECT id, name, task, params, backend, fingerprint, status, rows_total, created, "
+            "finished, replicate_of, pid, columns FROM runs ORDER BY id"):
+        params = json.loads(params or "{}")
+        answered, failed = counts.get(run_id, (0, 0))
+        total = int(total or 0)
+        out.append(RunInfo(
+            run_id, name or "", task, task_key(task, params), backend,
+            _short_model(backend, json.loads(fingerprint or "{}").get("model")), status,
+            _state(status, pid, int(answered or 0), total, whole), int(answered or 0),
+            int(failed or 0), total, whole, created or "", finished or "", replicate_of, pid,
+            tuple(json.loads(columns or "[]")) + (f"{task}_error",),
+            (params.get("codebook") or {}).get("name", "") if task == "code" else ""))
+    return out
+
+
+def run_info(project: Project, run_id: int) -> RunInfo:
+    """The run ``run_id``; RunError naming the runs there are when there is none."""
+    infos = run_infos(project)
+    for info in infos:
+        if info.run_id == run_id:
+            return info
+    have = ", ".join(str(i.run_id) for i in infos) or "none"
+    raise RunError(f"{project.path}: no run {run_id} (the runs are: {have})")
+
+
+def _newest_first(info: RunInfo) -> tuple:
+    return (info.finished or info.created, info.run_id)
+
+
+def plain_runs(infos: list[RunInfo]) -> set[int]:
+    """The runs whose columns get the plain names: per task, the latest complete run that
+    is not a replicate; where two of them would give the same names, the newest."""
+    latest: dict[str, RunInfo] = {}
+    for info in infos:
+        if info.state == COMPLETE and info.replicate_of is None:
+            best = latest.get(info.task_key)
+            if best is None or _newest_first(info) > _newest_first(best):
+                latest[info.task_key] = info
+    chosen: list[RunInfo] = []
+    taken: set[str] = set()
+    for info in sorted(latest.values(), key=_newest_first, reverse=True):
+        if taken.isdisjoint(info.columns):
+            chosen.append(info)
+            taken.update(info.columns)
+    return {info.run_id for info in chosen}
+
+
+def suffix(run_id: int, plain: set[int]) -> str:
+    """The suffix of a run's column names: "" for a plain-named run, else ``_run<N>``."""
+    return "" if run_id in plain else f"_run{run_id}"
+
+
+def table_runs(project: Project) -> list[tuple[RunInfo, str]]:
+    """The runs the table shows, each with its column suffix: per task the plain-named
+    run, and any interrupted or running run newer than it (so that it is seen, under its
+    own names); a task with no complete run shows its newest run. Replicates and older
+    runs are left to the exports. The plain-named runs come first."""
+    infos = run_infos(project)
+    plain = plain_runs(infos)
+    by_key: dict[str, list[RunInfo]] = {}
+    for info in infos:
+        if info.replicate_of is None:
+            by_key.setdefault(info.task_key, []).append(info)
+    shown: list[RunInfo] = []
+    for runs in by_key.values():
+        base = next((r for r in runs if r.run_id in plain), None)
+        if base is None:
+            # Another codebook's run holds the names: its latest complete run, suffixed.
+            complete = [r for r in runs if r.state == COMPLETE]
+            base = max(complete, key=_newest_first) if complete else None
+        if base is None:
+            shown.append(max(runs, key=lambda r: r.run_id))
+            continue
+        shown.append(base)
+        shown += [r for r in runs if r.run_id > base.run_id and r.state in (INTERRUPTED, RUNNING)]
+    # The plain-named runs first: a chart's first choice and the reader's eye land there.
+    return sorted(((info, suffix(info.run_id, plain)) for info in shown),
+                  key=lambda item: (item[1] != "", item[0].run_id))
+
+
+def interrupted_runs(project: Project) -> list[RunInfo]:
+    """The runs that stopped before the end and can be resumed or discarded."""
+    return [i for i in run_infos(project) if i.state == INTERRUPTED]
+
+
+# -- actions -------------------------------------------------------------------------------
+
+def _history(project: Project, detail: str) -> None:
+    project.db.execute("INSERT INTO history (action, detail) VALUES ('runs', ?)", (detail,))
+
+
+def rename_run(project: Project, run_id: int, name: str | None) -> RunInfo:
+    """Give run ``run_id`` a name ("" or None: back to plain "run N"). Its columns keep
+    their ``_run<N>`` suffix, so scripts that read them go on working."""
+    info = run_info(project, run_id)
+    name = " ".join((name or "").split())
+    if len(name) > 80:
+        raise RunError(f"a run's name is at most 80 characters; {name[:20]!r}... has "
+                       f"{len(name)}")
+    with project.db:
+        project.db.execute("BEGIN IMMEDIATE")
+        project.db.execute("UPDATE runs SET name = ? WHERE id = ?", (name or None, run_id))
+        _history(project, f"renamed run {run_id} from {info.name or '(no name)'!r} to "
+                          f"{name or '(no name)'!r}")
+    return run_info(project, run_id)
+
+
+def delete_run(project: Project, run_id: int, *, only_interrupted: bool = False) -> RunInfo:
+    """Delete run ``run_id`` and its answers. The response cache stays (running the same
+    task again pays for nothing) and human codes are never touched. A run that is running
+    is refused; ``only_interrupted`` (discard) refuses any run but an interrupted one."""
+    info = run_info(project, run_id)
+    if info.state == RUNNING:
+        raise RunError(f"{info.title} is running (process {info.pid}); cancel it first")
+    if only_interrupted and info.state != INTERRUPTED:
+        raise RunError(f"{info.title} is {info.state_text()}, not interrupted: only an "
+                       "interrupted run is discarded (delete removes any run)")
+    action = "discarded" if only_interrupted else "deleted"
+    with project.db:
+        project.db.execute("BEGIN IMMEDIATE")
+        replicates = [r for (r,) in project.db.execute(
+            "SELECT id FROM runs WHERE replicate_of = ?", (run_id,))]
+        # A replicate of it stays, no longer pointing at a run that is gone (said below).
+        project.db.execute("UPDATE runs SET replicate_of = NULL WHERE replicate_of = ?",
+                           (run_id,))
+        project.db.execute("DELETE FROM annotations WHERE run_id = ?", (run_id,))
+        project.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        note = (f"; its replicate run{'s' if len(replicates) > 1 else ''} "
+                f"{', '.join(map(str, replicates))} kept" if replicates else "")
+        _history(project, f"{action} {info.describe()} ({info.answered:,} answers; the "
+                          f"response cache kept){note}")
+    return info
+
+
+def discard_run(project: Project, run_id: int) -> RunInfo:
+    """Delete an interrupted run (see :func:`delete_run`)."""
+    return delete_run(project, run_id, only_interrupted=True)
+
+
+# -- resuming ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResumeSpec:
+    """What a run was made with, to run it again with the same settings."""
+
+    run_id: int
+    options: object          # tasks.build.TaskOptions
+    model: str               # a model SPEC: builtin, lexicon, hf:PATH, openai:MODEL
+    endpoint: str            # API runs: the host the texts went to ("" for local models)
+    backend_options: dict    # openai: temperature, seed, max_tokens as the run had them
+    text_column: str
+    params: dict             # the task's parameters as stored (checked against the rebuilt)
+
+
+def resume_spec(project: Project, run_id: int) -> ResumeSpec:
+    """How to resume run ``run_id``: RunError unless it is interrupted and llmstudio can
+    rebuild its task exactly (same parameters, so the same run is resumed)."""
+    info = run_info(project, run_id)
+    if info.state != INTERRUPTED:
+        why = {COMPLETE: "it is complete: nothing to resume",
+               RUNNING: f"it is running now (process {info.pid})",
+               FAILED: "it failed (the model could not be used); start it again from the "
+                       "run dialog or llmstudio annotate",
+               TRIAL: "it is a trial on part of the corpus; run the task on the whole "
+                      "corpus instead"}[info.state]
+        raise RunError(f"cannot resume {info.title}: {why}")
+    return run_settings(project, run_id)
+
+
+def run_settings(project: Project, run_id: int) -> ResumeSpec:
+    """The task options, model SPEC and settings run ``run_id`` was made with, whatever
+    its state (a replicate starts from them); RunError when llmstudio cannot make its
+    task the same way again (then the same settings would not be the same run)."""
+    from .tasks.build import TaskOptions, make_task
+
+    info = run_info(project, run_id)
+    params_json, backend, fingerprint, column = project.db.execute(
+        "SELECT params, backend, fingerprint, text_column FROM runs WHERE id = ?",
+        (run_id,)).fetchone()
+    params, fp = json.loads(params_json or "{}"), json.loads(fingerprint or "{}")
+    examples = tuple(tuple(e) for e in params.get("examples") or ()) or None
+    if info.task == "prompt":
+        options = TaskOptions(task="prompt", prompt=params.get("template"),
+                              system=params.get("system") or "")
+    elif info.task == "code":
+        book = Codebook.from_dict(params.get("codebook") or {}, f"run {run_id}'s codebook")
+        options = TaskOptions(task="code", codebook=book, explain=bool(params.get("explain")),
+                              examples=examples)
+    else:
+        options = TaskOptions(task=info.task, labels=tuple(params.get("labels") or ()),
+                              explain=bool(params.get("explain")),
+                              baseline=bool(params.get("baseline")), examples=examples)
+    try:
+        rebuilt = make_task(options).params()
+    except LlmstudioError as exc:
+        raise RunError(f"cannot run {info.title} again: its task cannot be made again "
+                       f"({exc})") from None
+    if rebuilt != params:
+        raise RunError(f"cannot run {info.title} again: it was made by another llmstudio version "
+                       "whose task settings this one does not make the same way; run the "
+                       "task again instead")
+    backend_options: dict = {}
+    endpoint = ""
+    if backend in ("builtin", "lexicon"):
+        model = backend
+    elif backend in ("hf", "openai") and fp.get("model"):
+        model = f"{backend}:{fp['model']}"
+        if backend == "openai":
+            endpoint = str(fp.get("endpoint") or "")
+            backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens")
+                               if k in fp}
+    else:
+        raise RunError(f"cannot run {info.title} again: its model ({backend}) is not one "
+                       "llmstudio can load again")
+    return ResumeSpec(run_id, options, model, endpoint, backend_options, column, params)
+
+
+def check_resumes(project: Project, spec: ResumeSpec, task, backend) -> None:
+    """RunError unless ``task`` and ``backend`` make the very run ``spec`` resumes (a model
+    whose weights or version changed since would mix two models' answers in one run)."""
+    from .backends.base import digest
+    from .runner import row_inputs, run_spec
+
+    corpus = None
+    if backend.transductive(task):
+        corpus = digest(row_inputs(task, project.corpus().frame, spec.text_column))
+    key = digest(run_spec(task, backend, spec.text_column, corpus))
+    stored, fingerprint = project.db.execute(
+        "SELECT spec_key, fingerprint FROM runs WHERE id = ?", (spec.run_id,)).fetchone()
+    if key != stored:
+        was, now = json.loads(fingerprint or "{}"), backend.fingerprint()
+        changed = [k for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)]
+        what = (f"the model changed since ({', '.join(changed)}: {was.get(changed[0])!r} "
+                f"then, {now.get(changed[0])!r} now)" if changed
+                else "the corpus or its text column changed since")
+        raise RunError(f"cannot resume run {spec.run_id}: {what}; run the task again as a "
+                       "new run instead")
+    newer = project.db.execute("SELECT id FROM runs WHERE spec_key = ? AND id > ?",
+                               (stored, spec.run_id)).fetchone()
+    if newer is not None:
+        raise RunError(f"cannot resume run {spec.run_id}: run {newer[0]} has the same "
+                       "settings and would be resumed instead")
+
+
+def check_consent(project: Project, spec: ResumeSpec, task) -> None:
+    """RunError unless the texts may go to the API run's endpoint (the consent the run
+    was started with, stored in the project)."""
+    if not spec.endpoint:
+        return
+    columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
+    if not project.has_consent(spec.endpoint, columns):
+        raise RunError(f"cannot resume run {spec.run_id}: the project holds no consent to send "
+                       f"{', '.join(map(repr, columns))} to {spec.endpoint}; run the task "
+                       "from the window or llmstudio annotate, which ask for it")
+
+
+def base_url_for(spec: ResumeSpec, base_url: str | None) -> str | None:
+    """The base URL to resume an API run with: ``base_url`` when it names the run's host,
+    None for api.openai.com; RunError when the run's server is elsewhere and not given."""
+    from .secrets import endpoint_id
+
+    if not spec.endpoint:
+        return None
+    if base_url:
+        if endpoint_id(base_url) != spec.endpoint:
+            raise RunError(f"run {spec.run_id} was sent to {spec.endpoint}, not "
+                           f"{endpoint_id(base_url)}: give that server's base URL")
+        return base_url
+    if spec.endpoint == endpoint_id(None):
+        return None
+    raise RunError(f"run {spec.run_id} was sent to {spec.endpoint}: give its base URL "
+                   f"(e.g. --base-url http://{spec.endpoint}/v1)")
+
+
+def note_resume(project: Project, run_id: int) -> None:
+    """Say in the project's history that run ``run_id`` was resumed (the runner then logs
+    the run itself)."""
+    with project.db:
+        project.db.execute("BEGIN IMMEDIATE")
+        _history(project, f"resumed run {run_id} with its stored settings")
+
+
+def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
+               concurrency: int = 8, progress=None, cancelled=lambda: False):
+    """Run an interrupted run to the end with the settings it stored; the rows it has are
+    kept (and any answer in the response cache is reused). Returns the runner's JobResult."""
+    from .backends import make_backend
+    from .runner import run_job
+    from .tasks.build import make_task
+
+    spec = resume_spec(project, run_id)
+    task = make_task(spec.options)
+    url = base_url_for(spec, base_url)
+    check_consent(project, spec, task)
+    backend = make_backend(spec.model, base_url=url, concurrency=concurrency,
+                           **spec.backend_options)
+    try:
+        check_resumes(project, spec, task, backend)
+        note_resume(project, run_id)
+        return run_job(project, task, backend, text_column=spec.text_column,
+                       progress=progress, cancelled=cancelled)
+    finally:
+        backend.close()
