@@ -7,6 +7,7 @@
     llmstudio agree FILE --columns A B [C..]  agreement between coder/model columns
     llmstudio export PROJECT --out FILE       annotated table (.csv .xlsx .parquet .dta)
     llmstudio export PROJECT --methods OUT.md methods record (.md or .html)
+    llmstudio export PROJECT --coding-log F   every click of the coding by hand, with memos
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError
-from .core.export import FORMATS, export_table
+from .core.export import FORMATS, export_format, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 from .progress_line import StatusLine
@@ -405,9 +406,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     # Exit code 2, as for a usage error: every failure here is about the input given.
     try:
-        if not args.out and not args.methods:
-            raise LlmstudioError("give --out FILE (.csv .xlsx .parquet .dta) and/or "
-                                 "--methods OUT.md (or .html)")
+        if not args.out and not args.methods and not args.coding_log:
+            raise LlmstudioError("give --out FILE (.csv .xlsx .parquet .dta), --methods "
+                                 "OUT.md (or .html) and/or --coding-log FILE")
+        if args.coding_log:
+            export_format(args.coding_log)  # a wrong suffix fails before any work
         if (args.bias_report or args.chart) and not args.methods:
             raise LlmstudioError("--bias-report and --chart go into the methods record: "
                                  "give --methods")
@@ -437,6 +440,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.out:
             out = export_annotated(project, args.out, bom=args.bom,
                                    guard=not args.no_formula_guard)
+            print(f"wrote {out}", file=sys.stderr)
+        if args.coding_log:
+            from .core.human_codes import export_coding_log
+
+            out = export_coding_log(project, args.coding_log, bom=args.bom,
+                                    guard=not args.no_formula_guard)
             print(f"wrote {out}", file=sys.stderr)
         if args.methods:
             out = write_methods(project, args.methods, bias_reports=args.bias_report or (),
@@ -523,6 +532,9 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("project", help=f"a project ({SUFFIX})")
         p.add_argument("--out", help="the annotated table: .csv .xlsx .parquet or .dta (Stata)")
         p.add_argument("--methods", metavar="OUT.md", help="the methods record: .md or .html")
+        p.add_argument("--coding-log", metavar="FILE",
+                       help="every click of the coding by hand, oldest first (time, codebook, "
+                            "coder, row, codes, memo, blind): .csv .xlsx or .parquet")
         p.add_argument("--bias-report", action="append", metavar="DIR/report.json",
                        help="a report.json of llmstudio bias/probe to include (repeatable)")
         p.add_argument("--chart", action="append", metavar="FILE.png",

@@ -395,8 +395,9 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
             if c.coded:
                 counts[c.coder] = counts.get(c.coder, 0) + 1
         coder_counts[name] = counts
-        doc.table(["coder", "rows coded"],
-                  [(coder, f"{counts.get(coder, 0):,}")
+        memos = human_codes.memo_counts(project, name)
+        doc.table(["coder", "rows coded", "rows with a memo"],
+                  [(coder, f"{counts.get(coder, 0):,}", f"{memos.get(coder, 0):,}")
                    for coder in human_codes.coders(project, name)])
         sample = load_sample(project, name)
         doc.p(f"Sample: {sample.kind} {sample.describe()}, rows to code stored in the project"
