@@ -210,6 +210,10 @@ class MainWindow(QMainWindow):
             "Export &Methods Record…", self.ask_methods, "Ctrl+Shift+E",
             "Write what was done for a paper's methods section: every model run with its "
             "model, prompt, codebook and parameters, the coding by hand, agreement with CIs")
+        self.act_coding_log = self._action(
+            "Export &Coding Log…", self.ask_coding_log, None,
+            "Write every click of the coding by hand, oldest first: time, codebook, coder, "
+            "row, codes, memo, and whether it was made blind")
         self.act_quit = self._action("&Quit", self.close, K.Quit)
         self.act_find = self._action("&Find…", self.focus_search, K.Find, "Search the texts")
         self.act_goto = self._action("&Go to Row…", self.ask_goto, "Ctrl+G", "Jump to a row number")
@@ -224,7 +228,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         menu.addSeparator()
-        for a in (self.act_save, self.act_save_as, self.act_export, self.act_methods):
+        for a in (self.act_save, self.act_save_as, self.act_export, self.act_methods,
+                  self.act_coding_log):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(self.act_quit)
@@ -355,6 +360,7 @@ class MainWindow(QMainWindow):
                                    and self.source.suffix.lower() in TEXT_SUFFIXES)
         self.act_save_as.setEnabled(self.project is not None)
         self.act_methods.setEnabled(self.project is not None)  # runs and codes live there
+        self.act_coding_log.setEnabled(self.project is not None)
         self.runs.act_run.setEnabled(has)
         self.runs.act_codebooks.setEnabled(has)
         self.coding.act_open.setEnabled(has)
@@ -887,6 +893,30 @@ class MainWindow(QMainWindow):
 
         self._start(f"Writing the methods record {path.name}…", work,
                     on_done=done, error_title="Cannot write the methods record")
+
+    def ask_coding_log(self) -> None:
+        if self.project is None:
+            return
+        base = self.project.path.with_name(self.project.path.stem + "_coding_log.csv")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export Coding Log", str(base),
+            "CSV (*.csv);;Excel workbook (*.xlsx);;Parquet (*.parquet)")
+        if path:
+            self.export_coding_log(path if Path(path).suffix else path + ".csv")
+
+    def export_coding_log(self, path: str | Path) -> None:
+        """Write every click of the coding by hand, with its memo (``human_codes.
+        coding_log``), in the background."""
+        from ..core.human_codes import export_coding_log
+
+        self.coding.save_pending()  # a memo being typed is part of the log
+        project, path = self.project, Path(path)
+
+        def done(written):
+            self.statusBar().showMessage(f"Wrote the coding log to {written}", 8000)
+
+        self._start(f"Writing the coding log {path.name}…", export_coding_log, project, path,
+                    on_done=done, error_title="Cannot write the coding log")
 
     # -- help and closing -------------------------------------------------------------
 
