@@ -22,6 +22,7 @@ from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
 from .coder_columns import CoderColumns
+from .column_widths import ColumnWidths
 from .coding_panel import install as install_coding
 from .charts_panel import install as install_charts
 from .bias_view import BiasChecks
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         hh.sortIndicatorChanged.connect(self._on_sort)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.model.sig_results_changed.connect(self._on_results_changed)
+        self.widths = ColumnWidths(self.table, self._text_column_index)
 
     def _build_central(self) -> None:
         self.detail = DetailPane()
@@ -536,32 +538,15 @@ class MainWindow(QMainWindow):
         self.sig_loaded.emit()
 
     def _size_columns(self) -> None:
-        # Measure a sample, not every row: a million-row column would take seconds.
-        frame = self.corpus.frame
-        metrics = self.table.fontMetrics()
-        sample = frame.head(200)
-        for c, name in enumerate(frame.columns):
-            widths = [metrics.horizontalAdvance(str(name)) + 28]
-            widths += [metrics.horizontalAdvance(self.model.data(self.model.index(r, c)) or "")
-                       for r in range(min(len(sample), 50))]
-            cap = 520 if name == self.corpus.text_column else 180
-            self.table.setColumnWidth(c, max(60, min(cap, max(widths) + 16)))
-        # After the layout has given the table its real width (the welcome page was shown).
-        QTimer.singleShot(0, self._fit_text_column)
+        self.widths.size_all()
+        # Again after the layout has given the table its real width (the welcome page was
+        # shown), still scrolled to the left.
+        QTimer.singleShot(0, self.widths.size_all)
 
-    def _fit_text_column(self) -> None:
-        """The texts are what a researcher reads: their column gets the width left over."""
-        if self.corpus is None:
-            return
-        frame = self.corpus.frame
-        text_col = list(frame.columns).index(self.corpus.text_column)
-        others = sum(self.table.columnWidth(c) for c in range(self.model.columnCount())
-                     if c != text_col)  # result columns too: they must stay in view
-        room = self.table.viewport().width() - others - 2
-        if room >= 240:  # fits without scrolling sideways; the detail pane shows it all
-            self.table.setColumnWidth(text_col, room)
-        elif self.model.result_names:  # a model's labels beside the texts beat a wide excerpt
-            self.table.setColumnWidth(text_col, 240)
+    def _text_column_index(self) -> int | None:
+        if self.corpus is None or self.corpus.text_column not in self.corpus.frame.columns:
+            return None
+        return list(self.corpus.frame.columns).index(self.corpus.text_column)
 
     # -- drag and drop ----------------------------------------------------------------
 
@@ -596,6 +581,7 @@ class MainWindow(QMainWindow):
         except LlmstudioError as exc:
             self.show_error("Cannot change the text column", exc)
             return
+        self.widths.size_all()  # the new text column gets the room, the old one its content's
         self._on_current_row(self.table.currentIndex())
         if self.search.text() and self.search_scope.currentIndex() == 0:
             self.apply_order()

@@ -155,6 +155,9 @@ class ModelRuns(QObject):
         # Empty result columns now, before the worker competes for the interpreter: the
         # table's relayout and repaint are quick here and slow beside a busy job.
         self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
+        # Its columns in view once, as it starts (new or a former run's): not per batch.
+        shown = [c for c in map(w.model.column_index, job.columns) if not w.table.isColumnHidden(c)]
+        w.widths.scroll_to(max(shown))
         job.start()
         return job
 
@@ -237,10 +240,11 @@ class ModelRuns(QObject):
                 self.window.model.set_run(job.columns, new)
 
     def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None,
-             note: str = SCORE_NOTE) -> None:
+             note: str = SCORE_NOTE, bring_into_view: bool = True) -> None:
         """Show a results frame in the table; its last column is its error column (the
         order of ``run_results``), hidden while no row has failed: an empty column would
-        only push the labels out of view."""
+        only push the labels out of view. ``bring_into_view``: scroll to new columns (not
+        for an opened project's stored results: it opens scrolled to the left)."""
         model, table = self.window.model, self.window.table
         before = model.columnCount()
         model.put_results(frame, replace=whole, tip=f"{tip}. {note}".strip(), run=run)
@@ -250,20 +254,11 @@ class ModelRuns(QObject):
         table.setColumnHidden(errors, not failed and (whole or was_hidden))
         if model.columnCount() != before:
             # New columns must not appear off-screen: narrow the texts, and scroll to them.
-            self.window._fit_text_column()
-            self._scroll_to(max(c for c in range(before, model.columnCount())
-                                if not table.isColumnHidden(c)))
+            self.window.widths.add(range(before, model.columnCount()), bring_into_view)
         elif was_hidden and failed:
-            self._scroll_to(errors)  # the first failure: say why its cells are empty
+            self.window.widths.scroll_to(errors)  # the first failure: why its cells are empty
         if table.isColumnHidden(errors) != was_hidden:
             self.window._update_counts()  # it counts the result columns in view
-
-    def _scroll_to(self, column: int) -> None:
-        table = self.window.table
-        # The view sets its scroll range from a timer of its own: first bring it up to date
-        # with the new or shown columns, or the scroll stops short of them.
-        table.updateGeometries()
-        table.scrollTo(table.model().index(max(0, table.currentIndex().row()), column))
 
     def _show_stored_results(self) -> None:
         """An opened project's latest results, read in the background."""
@@ -275,7 +270,7 @@ class ModelRuns(QObject):
         def done(runs) -> None:
             if w.project is project and w.corpus is corpus:
                 for tip, label, frame in runs:
-                    self._put(frame, True, tip, label)
+                    self._put(frame, True, tip, label, bring_into_view=False)
             self.sig_results_shown.emit()
 
         w._start("Reading model results…", latest_results, project, list(corpus.frame.columns),

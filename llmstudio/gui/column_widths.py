@@ -1,0 +1,105 @@
+"""Column widths of the corpus table: the texts get the room.
+
+* Every other column is as wide as its header and its first rows need, up to a cap, so a
+  short code or a date is not cut mid-word and a long one does not push the texts away.
+* The text column gets the width left over (at least ``TEXT_MIN``), again whenever the
+  table is resized, until the researcher drags it to a width of their own.
+* A column added later (a model's results, a coder's codes) is sized the same way, the
+  texts narrowed to make room, and brought into view once when asked: when a job starts
+  or a coder makes a first click, never for the columns of an opened project nor on each
+  batch of results.
+* A corpus opens scrolled all the way to the left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QTableView
+
+TEXT_MIN = 260   # below this the texts are cut after a few words
+CAP = 180        # other columns: header and content, at most this wide
+MIN_WIDTH = 48
+
+
+class ColumnWidths(QObject):
+    """Sizes the columns of ``table``; ``text_column()`` is the texts' column (or None)."""
+
+    def __init__(self, table: QTableView, text_column: Callable[[], int | None]):
+        super().__init__(table)
+        self.table = table
+        self._text_column = text_column
+        self._setting = False
+        self._user_text = False  # the researcher set the texts' width: keep it
+        table.viewport().installEventFilter(self)
+        table.horizontalHeader().sectionResized.connect(self._on_resized)
+
+    # -- sizing -----------------------------------------------------------------------
+
+    def content_width(self, column: int) -> int:
+        """What the header and the rows in view need (the view measures them as it paints
+        them: style margins, fonts), within ``CAP``."""
+        table = self.table
+        need = max(table.horizontalHeader().sectionSizeHint(column),
+                   table.sizeHintForColumn(column))
+        return max(MIN_WIDTH, min(CAP, need))
+
+    def size_all(self) -> None:
+        """A new corpus (or text column): every column to its content, the texts the rest,
+        scrolled to the left."""
+        self._user_text = False
+        text = self._text_column()
+        for column in range(self.table.model().columnCount()):
+            if column != text:
+                self._set(column, self.content_width(column))
+        self.fit_text()
+        self.table.horizontalScrollBar().setValue(0)
+
+    def fit_text(self) -> None:
+        """The text column gets the width the other shown columns leave."""
+        text = self._text_column()
+        if text is None or self._user_text:
+            return
+        table = self.table
+        others = sum(table.columnWidth(c) for c in range(table.model().columnCount())
+                     if c != text and not table.isColumnHidden(c))
+        view = table.viewport().width()
+        self._set(text, max(min(TEXT_MIN, view), view - others))
+
+    def add(self, columns: Iterable[int], bring_into_view: bool) -> None:
+        """Columns just added: sized to their content, the texts narrowed to make room;
+        ``bring_into_view``: scrolled to (the last shown of them) if out of view."""
+        columns = list(columns)
+        for column in columns:
+            self._set(column, self.content_width(column))
+        self.fit_text()
+        shown = [c for c in columns if not self.table.isColumnHidden(c)]
+        if bring_into_view and shown:
+            self.scroll_to(max(shown))
+
+    def scroll_to(self, column: int) -> None:
+        """Scroll sideways just enough to show ``column`` (nothing when it is in view)."""
+        table = self.table
+        # The view sets its scroll range from a timer of its own: first bring it up to date
+        # with the new or shown columns, or the scroll stops short of them.
+        table.updateGeometries()
+        table.scrollTo(table.model().index(max(0, table.currentIndex().row()), column))
+
+    def _set(self, column: int, width: int) -> None:
+        self._setting = True
+        try:
+            self.table.setColumnWidth(column, width)
+        finally:
+            self._setting = False
+
+    # -- following the table ----------------------------------------------------------
+
+    def _on_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._setting and column == self._text_column():
+            self._user_text = True  # dragged by hand: from now on the researcher's width
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():
+            self.fit_text()
+        return False
