@@ -918,6 +918,9 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event) -> None:
+        if not self.runs.may_close():  # a running job: asked; closes again once it stopped
+            event.ignore()
+            return
         self.runs.shutdown()  # running jobs stop; their finished rows are already saved
         if self.project is not None:
             self.project.close()

@@ -287,6 +287,30 @@ class ModelRuns(QObject):
         finally:
             dialog.deleteLater()
 
+    def running(self) -> list[Job]:
+        return [j for j in self.jobs if j.running]
+
+    def may_close(self) -> bool:
+        """Before the window closes: True when no job runs. Otherwise ask whether to cancel
+        the running jobs; if so they are cancelled and the window closes again once each
+        has recorded its last rows (False now either way: not yet)."""
+        running = self.running()
+        if not running:
+            return True
+        if not any(j.state.status == "cancelling" for j in running):
+            if not ask_cancel_to_close(self.window, running):
+                return False
+            for job in running:
+                job.cancel()
+                job.sig_ended.connect(self._close_when_done)
+        self.window.statusBar().showMessage(
+            "Closing once the cancelled job has recorded its finished rows…")
+        return False
+
+    def _close_when_done(self) -> None:
+        if not self.running():
+            self.window.close()
+
     def shutdown(self) -> None:
         """On quit: cancel running jobs and let them record their last rows."""
         running = [j for j in self.jobs if j.running]
@@ -294,3 +318,29 @@ class ModelRuns(QObject):
             job.cancel()
         if running:
             QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+
+
+def job_summary(job: Job) -> str:
+    """"sentiment, 120 of 300 rows" (or "coding, loading the model")."""
+    p = job.state.progress
+    where = f"{p.done:,} of {p.total:,} rows" if p is not None else "loading the model"
+    return f"{job.spec.task_title.lower()}, {where}"
+
+
+def ask_cancel_to_close(parent, jobs: list[Job]) -> bool:
+    """Ask whether to cancel the running ``jobs`` and close; True to go ahead."""
+    what = "; ".join(job_summary(j) for j in jobs)
+    head = f"A job is running ({what})." if len(jobs) == 1 else \
+        f"{len(jobs)} jobs are running ({what})."
+    box = QMessageBox(QMessageBox.Icon.Question, "A job is running",
+                      f"{head} Cancel {'it' if len(jobs) == 1 else 'them'} and close? "
+                      f"{'Its' if len(jobs) == 1 else 'Their'} finished rows are kept.",
+                      parent=parent)
+    box.setInformativeText("Run the same job again later to resume it.")
+    stop = box.addButton("Cancel job and close" if len(jobs) == 1 else "Cancel jobs and close",
+                         QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is stop
