@@ -765,8 +765,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Row {row_id + 1:,} is hidden by the search", 5000)
             return False
         index = self.model.index(view, 0)
+        # Up or down only: coding row after row must not throw the table back to its first
+        # column (away from the coder's column just brought into view).
+        sideways = self.table.horizontalScrollBar().value()
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.table.horizontalScrollBar().setValue(sideways)
         return True
 
     # -- saving and exporting ---------------------------------------------------------
