@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QTableView
 TEXT_MIN = 260   # below this the texts are cut after a few words
 CAP = 180        # other columns: header and content, at most this wide
 MIN_WIDTH = 48
+SAMPLE_ROWS = 50  # rows measured at most per column
 
 
 class ColumnWidths(QObject):
@@ -32,6 +33,7 @@ class ColumnWidths(QObject):
         self._text_column = text_column
         self._setting = False
         self._user_text = False  # the researcher set the texts' width: keep it
+        self._brought: int | None = None  # the column last brought into view
         table.viewport().installEventFilter(self)
         table.horizontalHeader().sectionResized.connect(self._on_resized)
 
@@ -40,21 +42,41 @@ class ColumnWidths(QObject):
     def content_width(self, column: int) -> int:
         """What the header and the rows in view need (the view measures them as it paints
         them: style margins, fonts), within ``CAP``."""
-        table = self.table
-        need = max(table.horizontalHeader().sectionSizeHint(column),
-                   table.sizeHintForColumn(column))
+        table, model = self.table, self.table.model()
+        need = table.horizontalHeader().sectionSizeHint(column)
+        # The rows in view (the first ones before the table is laid out), not the view's
+        # sizeHintForColumn: it reads up to 1,000 rows, a stall beside a running job.
+        top = max(0, table.rowAt(0))
+        bottom = table.rowAt(table.viewport().height())
+        if bottom < 0 or bottom - top >= SAMPLE_ROWS:
+            bottom = min(model.rowCount(), top + SAMPLE_ROWS) - 1
+        for row in range(top, bottom + 1):
+            need = max(need, table.sizeHintForIndex(model.index(row, column)).width())
         return max(MIN_WIDTH, min(CAP, need))
 
     def size_all(self) -> None:
         """A new corpus (or text column): every column to its content, the texts the rest,
         scrolled to the left."""
         self._user_text = False
+        self._brought = None
+        self._measure()
+        self.table.horizontalScrollBar().setValue(0)
+
+    def refit(self) -> None:
+        """Measure again once the table is laid out (the rows in view are known then),
+        keeping a column already brought into view (a job started at once) in view."""
+        self._measure()
+        if self._brought is not None:
+            self.scroll_to(self._brought)
+        else:
+            self.table.horizontalScrollBar().setValue(0)
+
+    def _measure(self) -> None:
         text = self._text_column()
         for column in range(self.table.model().columnCount()):
-            if column != text:
+            if column != text and not self.table.isColumnHidden(column):
                 self._set(column, self.content_width(column))
         self.fit_text()
-        self.table.horizontalScrollBar().setValue(0)
 
     def fit_text(self) -> None:
         """The text column gets the width the other shown columns leave."""
@@ -81,6 +103,7 @@ class ColumnWidths(QObject):
     def scroll_to(self, column: int) -> None:
         """Scroll sideways just enough to show ``column`` (nothing when it is in view)."""
         table = self.table
+        self._brought = column
         # The view sets its scroll range from a timer of its own: first bring it up to date
         # with the new or shown columns, or the scroll stops short of them.
         table.updateGeometries()

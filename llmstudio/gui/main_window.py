@@ -540,8 +540,8 @@ class MainWindow(QMainWindow):
     def _size_columns(self) -> None:
         self.widths.size_all()
         # Again after the layout has given the table its real width (the welcome page was
-        # shown), still scrolled to the left.
-        QTimer.singleShot(0, self.widths.size_all)
+        # shown) and its rows in view.
+        QTimer.singleShot(0, self.widths.refit)
 
     def _text_column_index(self) -> int | None:
         if self.corpus is None or self.corpus.text_column not in self.corpus.frame.columns:
