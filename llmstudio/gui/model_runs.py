@@ -156,8 +156,10 @@ class ModelRuns(QObject):
         # table's relayout and repaint are quick here and slow beside a busy job.
         self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
         # Its columns in view once, as it starts (new or a former run's): not per batch.
-        shown = [c for c in map(w.model.column_index, job.columns) if not w.table.isColumnHidden(c)]
-        w.widths.scroll_to(max(shown))
+        shown = [c for c in map(w.model.column_index, job.columns)
+                 if not w.table.isColumnHidden(c)]
+        if shown:
+            w.widths.scroll_to(max(shown))
         job.start()
         return job
 
@@ -313,7 +315,7 @@ class ModelRuns(QObject):
 
     def shutdown(self) -> None:
         """On quit: cancel running jobs and let them record their last rows."""
-        running = [j for j in self.jobs if j.running]
+        running = self.running()
         for job in running:
             job.cancel()
         if running:

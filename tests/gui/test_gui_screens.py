@@ -343,3 +343,11 @@ def test_window_exports_carry_the_memos(qtbot, window, tmp_path):
     assert got[["coder", "row", "codes", "memo"]].values.tolist() == [
         ["ana", "3", "Health", "mentions the GP too"]]
     assert window.act_coding_log.isEnabled()
+
+
+def test_a_coding_log_with_a_wrong_suffix_says_so_and_writes_nothing(qtbot, window, tmp_path):
+    open_project(qtbot, window, make_project(tmp_path / "s.llmstudio"))
+    with qtbot.waitSignal(window.sig_error, timeout=20_000) as error:
+        window.export_coding_log(tmp_path / "log.txt")
+    assert "log.txt" in error.args[0] and "unknown export format" in error.args[0]
+    assert not (tmp_path / "log.txt").exists()
