@@ -50,8 +50,9 @@ class ColumnWidths(QObject):
         bottom = table.rowAt(table.viewport().height())
         if bottom < 0 or bottom - top >= SAMPLE_ROWS:
             bottom = min(model.rowCount(), top + SAMPLE_ROWS) - 1
+        grid = 1 if table.showGrid() else 0  # as the view's own hint counts it
         for row in range(top, bottom + 1):
-            need = max(need, table.sizeHintForIndex(model.index(row, column)).width())
+            need = max(need, table.sizeHintForIndex(model.index(row, column)).width() + grid)
         return max(MIN_WIDTH, min(CAP, need))
 
     def size_all(self) -> None:
@@ -108,6 +109,29 @@ class ColumnWidths(QObject):
         # with the new or shown columns, or the scroll stops short of them.
         table.updateGeometries()
         table.scrollTo(table.model().index(max(0, table.currentIndex().row()), column))
+        self._align_left_edge(column)
+
+    def _align_left_edge(self, column: int) -> None:
+        """Scrolled by pixels, the first column in view may be cut mid-word at the left
+        edge: scroll on past it, or at the end of the range let the texts give up (or
+        take) the few pixels that line the columns up with the edge."""
+        table = self.table
+        header, bar = table.horizontalHeader(), table.horizontalScrollBar()
+        first = header.logicalIndexAt(0)
+        cut = -header.sectionViewportPosition(first) if first >= 0 else 0
+        if cut <= 0 or first == column:
+            return
+        past = header.sectionSize(first) - cut  # what is still shown of it
+        if bar.value() + past <= bar.maximum():
+            bar.setValue(bar.value() + past)
+            return
+        text = self._text_column()
+        if text is None or header.visualIndex(text) < header.visualIndex(first):
+            return  # the texts are out of view: changing them moves nothing in view
+        width = table.columnWidth(text)
+        self._set(text, width - cut if width - cut >= TEXT_MIN else width + past)
+        table.updateGeometries()
+        bar.setValue(bar.maximum())
 
     def _set(self, column: int, width: int) -> None:
         self._setting = True

@@ -184,6 +184,10 @@ def test_new_result_and_coder_columns_are_brought_into_view_once(qtbot, window, 
     assert window.table.horizontalScrollBar().value() == 0
     job = window.runs.run(JobSpec(model="lexicon"))
     assert in_view(window, "sentiment_label") and in_view(window, "sentiment_score")
+    header = window.table.horizontalHeader()
+    assert window.table.horizontalScrollBar().value() > 0
+    # No column cut mid-word at the left edge: the first one in view starts there.
+    assert header.sectionViewportPosition(header.logicalIndexAt(0)) == 0
     wait_job(qtbot, job)
     assert in_view(window, "sentiment_score")
     # Scrolled back by the researcher: later batches and the end of the job do not jump.
