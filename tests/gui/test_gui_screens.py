@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from llmstudio.core import human_codes
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.codebook import Code, Codebook
-from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
@@ -22,7 +21,6 @@ from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import BAR, ETA, STATUS
 from llmstudio.gui.run_dialog import RunDialog
 from llmstudio.gui.sample_dialog import SampleDialog
-from llmstudio.paths import sample_corpus
 from test_gui_jobs import make_project, open_project, sample_frame, wait_job
 from test_gui_jobs_api import api_spec, consent
 
