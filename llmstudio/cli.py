@@ -273,12 +273,14 @@ def _agree_text(file: str, report) -> str:
              f"intervals: 95% percentile bootstrap, {report.n_resamples:,} resamples of rows, "
              f"seed {report.seed}", "",
              f"  {'statistic':<32} {'value':>9}  {'95% CI':<17} {'n':>7}",
-             row("percent agreement", report.percent_agreement),
+             # with two columns percent agreement is accuracy: one number, one row
+             row("percent agreement" + (" (= accuracy)" if report.cohen_kappa is not None
+                                        else ""), report.percent_agreement),
              row("Krippendorff's alpha (nominal)", report.krippendorff_alpha)]
     if report.cohen_kappa is not None:
         lines += [row("Cohen's kappa", report.cohen_kappa), "",
                   f"  against {report.columns[0]!r} as the reference:",
-                  row("accuracy", report.accuracy), row("macro-F1", report.macro_f1)]
+                  row("macro-F1", report.macro_f1)]
         for code, stats in report.per_code.items():
             lines += [row(f"{code[:20]}: {what}", stats[what])
                       for what in ("precision", "recall", "f1")]
@@ -292,7 +294,21 @@ def _agree_text(file: str, report) -> str:
         lines.append(row("Fleiss' kappa (rows all coded)", report.fleiss_kappa))
         lines += [row(f"Cohen's kappa {a[:12]} / {b[:12]}", e)
                   for (a, b), e in report.pairwise_cohen_kappa.items()]
-    return "\n".join(lines)
+    return "\n".join(lines + _agree_notes(report))
+
+
+def _agree_notes(report) -> list[str]:
+    """Why a value is undefined or an interval says little (the Validate view's notes)."""
+    from .core.validation_report import build_report
+
+    names = report.columns + report.columns[:1] * (len(report.columns) < 2)
+    rep = build_report(report, "", repr(names[0]), repr(names[1]))
+    notes = [f"  {s.name}: {s.note}" for s in rep.stats if s.note]
+    notes += [f"  {label} {x.name}: {x.note}" for label, *values, _ in rep.per_code
+              for x in values if x.note]
+    if rep.precision:
+        notes.append(f"  {rep.precision}")
+    return ["", "notes:", *notes] if notes else []
 
 
 def cmd_agree(args: argparse.Namespace) -> int:
@@ -312,14 +328,39 @@ def cmd_agree(args: argparse.Namespace) -> int:
                                  f"the columns are {', '.join(map(repr, frame.columns))}")
         report = agreement([frame[c].tolist() for c in args.columns], args.columns,
                            n_resamples=args.bootstrap, seed=args.seed)
+        counts, warning = _agree_blind(args.file, frame, args.columns)
     except LlmstudioError as exc:
         print(f"llmstudio: error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        out = report.to_dict()
+        if counts is not None:
+            out["human_codes"] = {"blind": [c.to_dict() for c in counts], "warning": warning}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(_agree_text(args.file, report))
+        if counts:
+            print("\nhuman codes compared (blind / not blind / mode not recorded):")
+            for c in counts:
+                print(f"  {c.describe()}")
+    if warning:  # with the report; beside the JSON, where scripts do not parse it
+        print(f"\n{warning}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _agree_blind(file: str, frame, columns: list[str]):
+    """For a project: the blind counts of its coder columns among ``columns`` and the
+    warning for a model compared with codes made in sight of its answers; (None, None)
+    for a data file (it does not say how its codes were made)."""
+    from .core.blind import blind_of_columns
+
+    if Path(file).suffix.lower() != SUFFIX:
+        return None, None
+    corpus, project = load_any(file)
+    try:
+        return blind_of_columns(project, frame, columns, corpus.frame.columns)
+    finally:
+        project.close()
 
 
 def cmd_bias(args: argparse.Namespace) -> int:

@@ -46,6 +46,7 @@ class RowCoding:
     codes: tuple[str, ...]
     memo: str
     time: str
+    blind: bool | None = None  # made in blind mode; None: not recorded (before schema 6)
 
     @property
     def coded(self) -> bool:
@@ -92,9 +93,12 @@ def _check_codes(book: Codebook, codes: Iterable[str]) -> tuple[str, ...]:
 
 
 def record(project: Project, codebook: Codebook, coder: str, row_id: int,
-           codes: Iterable[str], memo: str | None = None) -> RowCoding:
+           codes: Iterable[str], memo: str | None = None, *, blind: bool | None = None
+           ) -> RowCoding:
     """Store that ``coder`` now gives row ``row_id`` the ``codes`` (empty: uncoded) of
-    ``codebook``; ``memo=None`` keeps the row's memo. Committed before it returns."""
+    ``codebook``; ``memo=None`` keeps the row's memo. ``blind``: whether the coder could
+    see no model answer, other coder or result column while clicking (the coding panel
+    always says; None stores "not recorded"). Committed before it returns."""
     coder = check_coder(coder)
     codes = _check_codes(codebook, codes)
     rows = int(project.meta("rows", "0") or 0)
@@ -108,19 +112,21 @@ def record(project: Project, codebook: Codebook, coder: str, row_id: int,
     with db:
         db.execute("BEGIN IMMEDIATE")
         cur = db.execute(
-            "INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time, blind) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (codebook.name, coder, int(row_id), json.dumps(list(codes), ensure_ascii=False),
-             memo, time))
-    return RowCoding(cur.lastrowid, codebook.name, coder, int(row_id), codes, memo, time)
+             memo, time, None if blind is None else int(bool(blind))))
+    return RowCoding(cur.lastrowid, codebook.name, coder, int(row_id), codes, memo, time,
+                     None if blind is None else bool(blind))
 
 
 def _row(values) -> RowCoding:
-    id_, book, coder, row_id, codes, memo, time = values
-    return RowCoding(id_, book, coder, row_id, tuple(json.loads(codes)), memo, time)
+    id_, book, coder, row_id, codes, memo, time, blind = values
+    return RowCoding(id_, book, coder, row_id, tuple(json.loads(codes)), memo, time,
+                     None if blind is None else bool(blind))
 
 
-_COLUMNS = "id, codebook, coder, row_id, codes, memo, time"
+_COLUMNS = "id, codebook, coder, row_id, codes, memo, time, blind"
 
 
 def coding_of(project: Project, codebook: str, coder: str, row_id: int) -> RowCoding | None:
@@ -265,13 +271,12 @@ def coding_log(project: Project) -> pd.DataFrame:
     row's codes after the click, ``"; "``-joined; empty: uncoded again), ``memo`` (the
     row's memo after the click) and ``blind`` ("yes", "no", or empty where the mode was
     not recorded: clicks made before blind coding existed)."""
-    rows = project.db.execute(
-        "SELECT id, time, codebook, coder, row_id, codes, memo, blind FROM human_codes "
-        "ORDER BY id").fetchall()
+    clicks = [_row(r) for r in project.db.execute(
+        f"SELECT {_COLUMNS} FROM human_codes ORDER BY id")]
     frame = pd.DataFrame(
-        [(i, t, b, c, r + 1, SEPARATOR.join(json.loads(codes)), memo or "",
-          None if mode is None else ("yes" if mode else "no"))
-         for i, t, b, c, r, codes, memo, mode in rows], columns=list(LOG_COLUMNS))
+        [(c.id, c.time, c.codebook, c.coder, c.row_id + 1, SEPARATOR.join(c.codes), c.memo or "",
+          None if c.blind is None else ("yes" if c.blind else "no")) for c in clicks],
+        columns=list(LOG_COLUMNS))
     return frame.astype({"click": "int64", "row": "int64"})
 
 

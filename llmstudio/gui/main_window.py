@@ -21,6 +21,8 @@ from ..core.project import SUFFIX, Project, load_any
 from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
+from .blind_mode import BlindMode
+from .check_run import CheckRun
 from .coder_columns import CoderColumns
 from .column_widths import ColumnWidths
 from .coding_panel import install as install_coding
@@ -248,9 +250,13 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.runs.act_codebooks)
         self.coding = install_coding(self)  # a dock: Analyse > Code by Hand (Ctrl+K)
         self.coder_columns = CoderColumns(self, self.coding)  # the codes as table columns
+        self.blind_mode = BlindMode(self, self.coding)  # Code Blind hides results, coders
         analyse.addAction(self.coding.act_open)
+        analyse.addAction(self.coding.act_blind)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
+        self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows
+        analyse.addAction(self.check_run.act_check)
         analyse.addAction(self.review.act_validate)
         analyse.addAction(self.review.act_learn)
         self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)

@@ -28,6 +28,7 @@ class ModelRuns(QObject):
     """Owns the jobs of one window; the window only places the actions and the dock."""
 
     sig_results_shown = Signal()  # an opened project's stored results are in the table
+    sig_job_added = Signal(object)  # a Job started in this window (its sig_ended follows)
 
     def __init__(self, window):
         super().__init__(window)
@@ -161,6 +162,7 @@ class ModelRuns(QObject):
         if shown:
             w.widths.scroll_to(max(shown))
         job.start()
+        self.sig_job_added.emit(job)
         return job
 
     def consent(self, spec: JobSpec, rows: int | None = None) -> bool:
