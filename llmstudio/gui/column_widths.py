@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QTableView
 
 TEXT_MIN = 260   # below this the texts are cut after a few words
@@ -142,9 +142,13 @@ class ColumnWidths(QObject):
 
     # -- following the table ----------------------------------------------------------
 
-    def _on_resized(self, column: int, _old: int, _new: int) -> None:
-        if not self._setting and column == self._text_column():
+    def _on_resized(self, column: int, old: int, new: int) -> None:
+        if self._setting:
+            return
+        if column == self._text_column():
             self._user_text = True  # dragged by hand: from now on the researcher's width
+        elif old == 0 or new == 0:  # a column hidden or shown (blind coding, an error column)
+            QTimer.singleShot(0, self.fit_text)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():
