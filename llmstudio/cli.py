@@ -167,7 +167,8 @@ def _progress_printer(line):
 
     def show(p) -> None:
         if p.phase:  # learning from the corpus or the examples, before the rows
-            line.show(p.phase)
+            left = p.phase_eta_s
+            line.show(p.phase + (f", about {left:,.0f} s left, then the rows" if left else ""))
             return
         eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
         line.show(f"{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, {p.failed:,} "
