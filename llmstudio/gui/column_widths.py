@@ -129,7 +129,12 @@ class ColumnWidths(QObject):
         if text is None or header.visualIndex(text) < header.visualIndex(first):
             return  # the texts are out of view: changing them moves nothing in view
         width = table.columnWidth(text)
-        self._set(text, width - cut if width - cut >= TEXT_MIN else width + past)
+        if text == first:  # the texts cut at the edge: narrowed to what shows of them
+            if past < MIN_WIDTH:
+                return
+            self._set(text, past)
+        else:
+            self._set(text, width - cut if width - cut >= TEXT_MIN else width + past)
         table.updateGeometries()
         bar.setValue(bar.maximum())
 
