@@ -127,13 +127,15 @@ class ColumnWidths(QObject):
             return
         text = self._text_column()
         if text is None or header.visualIndex(text) < header.visualIndex(first):
-            return  # the texts are out of view: changing them moves nothing in view
-        width = table.columnWidth(text)
-        if text == first:  # the texts cut at the edge: narrowed to what shows of them
+            # The texts are out of view (changing them moves nothing in view): the column
+            # brought into view takes the room, pushing the cut one out of view.
+            self._set(column, table.columnWidth(column) + past)
+        elif text == first:  # the texts cut at the edge: narrowed to what shows of them
             if past < MIN_WIDTH:
                 return
             self._set(text, past)
         else:
+            width = table.columnWidth(text)
             self._set(text, width - cut if width - cut >= TEXT_MIN else width + past)
         table.updateGeometries()
         bar.setValue(bar.maximum())

@@ -210,6 +210,7 @@ def test_new_result_and_coder_columns_are_brought_into_view_once(qtbot, window, 
     panel.code_buttons[0].click()
     qtbot.waitUntil(lambda: "human_local_issues_ana" in window.model.result_names)
     assert in_view(window, "human_local_issues_ana")
+    assert header.sectionViewportPosition(header.logicalIndexAt(0)) == 0
 
 
 # -- the sample dialog -----------------------------------------------------------------
