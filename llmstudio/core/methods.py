@@ -446,6 +446,8 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
                 if a.result is not None and note:
                     doc.p(f"{a.what}, {a.reference} vs {a.comparison}: {note}")
 
+    _stability_section(doc, project, n_resamples, seed)
+
     doc.h(2, "Bias checks")
     if not bias:
         doc.p("No bias report was given. Bias checks (llmstudio bias, llmstudio probe) write "
@@ -463,6 +465,35 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
     doc.h(2, "Suggested methods paragraph")
     doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias))
     return doc
+
+
+def _stability_section(doc: Document, project: Project, n_resamples: int, seed: int) -> None:
+    """Each replicate against the run it repeats (``core/stability.py``); nothing when the
+    project has no replicate."""
+    from .stability import replicate_stability
+
+    found = replicate_stability(project, n_resamples=n_resamples, seed=seed)
+    if not found:
+        return
+    doc.h(2, "Run stability (replicates)")
+    doc.p("Each replicate run asked the model again (its answers were not read from the "
+          "cache), with the change named; the two runs are compared like two coders on the "
+          f"rows both answered. Kappa and alpha: 95% percentile bootstrap, {n_resamples:,} "
+          f"resamples, seed {seed}; share changed: Wilson 95% interval.")
+    rows = []
+    for of, run, changed, results, problem in found:
+        if problem:
+            rows.append((f"run {run} of run {of}", changed, "-", "-", "-", "-", problem))
+        for r in results:
+            low, high = r.changed_ci
+            share = (f"{r.changed_share:.3f} [{low:.3f}, {high:.3f}]"
+                     if r.changed_share is not None else "-")
+            rows.append((f"run {run} of run {of}", changed, r.what, r.n,
+                         _estimate(r.kappa) if r.kappa else "-",
+                         _estimate(r.alpha) if r.alpha else "-", f"{share}; {r.note}"
+                         if r.note else share))
+    doc.table(["replicate", "changed", "compared", "n", "Cohen's kappa", "Krippendorff's alpha",
+               "share of rows changed"], rows)
 
 
 def _versions() -> str:

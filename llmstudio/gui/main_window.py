@@ -29,6 +29,7 @@ from .coding_panel import install as install_coding
 from .charts_panel import install as install_charts
 from .bias_view import BiasChecks
 from .review import Review
+from .replicate_run import install_replicate
 from .corpus_model import CorpusTableModel
 from .detail_pane import DetailPane, RowResult
 from .errors import describe
@@ -259,6 +260,8 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.check_run.act_check)
         analyse.addAction(self.review.act_validate)
         analyse.addAction(self.review.act_learn)
+        self.replicate = install_replicate(self)  # Replicate Run… (run-to-run stability)
+        analyse.addAction(self.replicate.act_open)
         self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)
         analyse.addAction(self.bias.act_open)
         self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)

@@ -28,6 +28,7 @@ from ..core.project import Project
 from ..core.validation import Source, report, sources
 from ..core.validation_report import ValidationReport, write_report
 from .errors import describe
+from .stability_view import StabilityView
 from .workers import run_in_background
 
 RESAMPLES = 1000
@@ -75,7 +76,7 @@ class ValidationView(QDialog):
         super().__init__(parent)
         self.project = project
         self.setWindowTitle("Validate codes")
-        self.resize(900, 640)
+        self.resize(900, 800)
         self._pairs = None  # the rows both coded (frame), for the confusion matrix's cells
         self._labels: list[str] = []
         self._worker = None
@@ -140,6 +141,8 @@ class ValidationView(QDialog):
         outer.addLayout(form)
         outer.addWidget(self.summary)
         outer.addWidget(body, 1)
+        self.stability = StabilityView(project, self)  # a run against its replicate
+        outer.addWidget(self.stability)
         bottom = QHBoxLayout()
         self.export_status = QLabel()
         self.export_status.setWordWrap(True)

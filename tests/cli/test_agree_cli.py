@@ -90,18 +90,19 @@ def test_readable_table(agree, codes_csv):
     assert "notes:" in done.stdout and "n = 8 is too small" in done.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing.csv", "--columns", "a", "b"], "missing.csv: no such file"),
+@pytest.mark.parametrize("args, message, status", [
+    (["missing.csv", "--columns", "a", "b"], "missing.csv: no such file", 1),
     (["{csv}", "--columns", "human", "coder9"],
-     "no column 'coder9'; the columns are 'id', 'text', 'human', 'model', 'second', 'notes'"),
-    (["{csv}", "--columns", "human"], "at least two columns"),
-    (["{csv}", "--columns", "human", "notes"], "column 'notes' has no codes"),
-    (["{csv}", "--columns", "human", "human"], "named twice"),
-    (["{csv}"], "required: --columns"),
+     "no column 'coder9'; the columns are 'id', 'text', 'human', 'model', 'second', 'notes'", 1),
+    (["{csv}", "--columns", "human"], "at least two columns", 2),
+    (["{csv}", "--columns", "human", "notes"], "column 'notes' has no codes", 1),
+    (["{csv}", "--columns", "human", "human"], "named twice", 2),
+    (["{csv}"], "give --columns A B", 2),
 ])
-def test_errors_exit_2_with_one_clear_line(agree, codes_csv, args, message):
+def test_errors_exit_with_their_status_and_one_clear_line(agree, codes_csv, args, message,
+                                                        status):
     done = agree(*[str(codes_csv) if a == "{csv}" else a for a in args])
-    assert done.returncode == 2
+    assert done.returncode == status  # 1: the input; 2: the command line (exit_codes.py)
     assert message in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
 
