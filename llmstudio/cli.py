@@ -878,8 +878,9 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p = _command_parser(
             prog="llmstudio export",
             description="Export a project: the annotated table (the corpus's columns, then "
-                        "every run's output columns, then the human codes; XLSX gets a sheet "
-                        "'columns' describing each; Stata gets value labels) and/or a methods "
+                        "every run's output columns, then the human codes and memos; XLSX "
+                        "gets a sheet 'columns' describing each; Stata gets value labels), "
+                        "the coding log (--coding-log) and/or a methods "
                         "record (models, prompts, parameters, coders, agreement with 95% "
                         "CIs, bias reports, a suggested methods paragraph).")
         p.add_argument("project", help=f"a project ({SUFFIX})")
