@@ -7,6 +7,7 @@
     llmstudio agree FILE --columns A B [C..]  agreement between coder/model columns
     llmstudio export PROJECT --out FILE       annotated table (.csv .xlsx .parquet .dta)
     llmstudio export PROJECT --methods OUT.md methods record (.md or .html)
+    llmstudio export PROJECT --coding-log F   every click of the coding by hand, with memos
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
     llmstudio replicate PROJECT --run N [--temperature T ...]   ask a run's task again
@@ -29,7 +30,7 @@ from pathlib import Path
 from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
-from .core.export import FORMATS, export_table
+from .core.export import FORMATS, export_format, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED
@@ -179,7 +180,8 @@ def _progress_printer(line):
 
     def show(p) -> None:
         if p.phase:  # learning from the corpus or the examples, before the rows
-            line.show(p.phase)
+            left = p.phase_eta_s
+            line.show(p.phase + (f", about {left:,.0f} s left, then the rows" if left else ""))
             return
         eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
         line.show(f"{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, {p.failed:,} "
@@ -730,11 +732,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .core.annotated import annotated_format, export_annotated
     from .core.methods import write_methods
 
-    if not args.out and not args.methods:
-        raise UsageError("give --out FILE (.csv .xlsx .parquet .dta) and/or "
-                         "--methods OUT.md (or .html)")
+    if not args.out and not args.methods and not args.coding_log:
+        raise UsageError("give --out FILE (.csv .xlsx .parquet .dta), --methods OUT.md "
+                         "(or .html) and/or --coding-log FILE (.csv .xlsx .parquet)")
     if (args.bias_report or args.chart) and not args.methods:
         raise UsageError("--bias-report and --chart go into the methods record: give --methods")
+    if args.coding_log:
+        try:
+            export_format(args.coding_log)  # a wrong suffix fails before any work
+        except LlmstudioError as exc:
+            raise UsageError(str(exc)) from None
     if args.out:
         try:
             annotated_format(args.out)  # a wrong suffix fails before any work
@@ -761,6 +768,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.out:
             out = export_annotated(project, args.out, bom=args.bom,
                                    guard=not args.no_formula_guard)
+            print(f"wrote {out}", file=sys.stderr)
+        if args.coding_log:
+            from .core.human_codes import export_coding_log
+
+            out = export_coding_log(project, args.coding_log, bom=args.bom,
+                                    guard=not args.no_formula_guard)
             print(f"wrote {out}", file=sys.stderr)
         if args.methods:
             out = write_methods(project, args.methods, bias_reports=args.bias_report or (),
@@ -898,13 +911,17 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p = _command_parser(
             prog="llmstudio export",
             description="Export a project: the annotated table (the corpus's columns, then "
-                        "every run's output columns, then the human codes; XLSX gets a sheet "
-                        "'columns' describing each; Stata gets value labels) and/or a methods "
+                        "every run's output columns, then the human codes and memos; XLSX "
+                        "gets a sheet 'columns' describing each; Stata gets value labels), "
+                        "the coding log (--coding-log) and/or a methods "
                         "record (models, prompts, parameters, coders, agreement with 95% "
                         "CIs, bias reports, a suggested methods paragraph).")
         p.add_argument("project", help=f"a project ({SUFFIX})")
         p.add_argument("--out", help="the annotated table: .csv .xlsx .parquet or .dta (Stata)")
         p.add_argument("--methods", metavar="OUT.md", help="the methods record: .md or .html")
+        p.add_argument("--coding-log", metavar="FILE",
+                       help="every click of the coding by hand, oldest first (time, codebook, "
+                            "coder, row, codes, memo, blind): .csv .xlsx or .parquet")
         p.add_argument("--bias-report", action="append", metavar="DIR/report.json",
                        help="a report.json of llmstudio bias/probe to include (repeatable)")
         p.add_argument("--chart", action="append", metavar="FILE.png",

@@ -4,7 +4,9 @@ The table is the corpus's own columns in their order, then the model results: th
 complete run of each task under the plain names (``sentiment_label``...), every other
 run's columns (interrupted, trial, replicate, older) with ``_run<N>`` added
 (``sentiment_label_run2``) and its state in its description, then the human coders'
-codes (``human_<codebook>_<coder>``). :func:`column_info` says where each column came
+codes (``human_<codebook>_<coder>``) and their row memos (``memo_<coder>``;
+``memo_<codebook>_<coder>`` for a coder with memos in several codebooks).
+:func:`column_info` says where each column came
 from (original / run N with its model, task and prompt / coder), which the XLSX export
 writes as a second sheet "columns" and the Stata export as variable labels.
 
@@ -26,7 +28,7 @@ import pandas as pd
 
 from .errors import ExportError, LlmstudioError
 from .export import FORMATS, export_table
-from .human_codes import coder_columns
+from .human_codes import coder_columns, memo_column_names, memo_columns
 from .project import Project
 from .results import code_names, describe_run, named_results, shown_name
 
@@ -118,6 +120,7 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
                                    f"codes of coder {coder!r} in codebook {book!r}",
                                    _coder_codes(project, book), True))
         frame = frame.join(human.rename(columns=renamed), how="left")
+    frame = _join_memos(project, frame, info)
     return frame, info
 
 
@@ -126,6 +129,21 @@ def run_results_columns(project: Project, run_id: int) -> list[str]:
     task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
     return json.loads(columns) + [f"{task}_error"]
+
+
+def _join_memos(project: Project, frame: pd.DataFrame, info: list[ColumnInfo]) -> pd.DataFrame:
+    """The coders' row memos after their codes (``memo_<coder>``), described in ``info``."""
+    memos = memo_columns(project)
+    if not len(memos.columns):
+        return frame
+    sources = {name: key for key, name in memo_column_names(project).items()}
+    renamed = {c: shown_name(c, frame.columns) for c in memos.columns}
+    for c, name in renamed.items():
+        book, coder = sources[c]
+        info.append(ColumnInfo(name, f"coder {coder}",
+                               f"memos of coder {coder!r} on rows they coded in codebook "
+                               f"{book!r} (empty: no memo)"))
+    return frame.join(memos.rename(columns=renamed), how="left")
 
 
 def _human_sources(project: Project) -> dict[str, tuple[str, str]]:

@@ -28,7 +28,8 @@ from .errors import ProjectError
 from .project import Project
 
 __all__ = ["RowCoding", "allowed_codes", "record", "coding_of", "current", "coders", "history", "code_table",
-           "check_coder", "coder_columns", "coder_column_names"]
+           "check_coder", "coder_columns", "coder_column_names", "memo_column_names",
+           "memo_columns", "memo_counts", "coding_log", "export_coding_log"]
 
 SEPARATOR = "; "  # multi-label codes in one cell (exports, the agreement CLI)
 
@@ -209,3 +210,78 @@ def coder_columns(project: Project) -> pd.DataFrame:
         for coder in table.columns:
             out[names[(book, coder)]] = table[coder]
     return out
+
+
+def memo_column_names(project: Project) -> dict[tuple[str, str], str]:
+    """``{(codebook, coder): column name}`` for every coder with a memo on some row (their
+    latest click on it has one): ``memo_<coder>``, or ``memo_<codebook>_<coder>`` when the
+    coder has memos in more than one codebook (the scheme of :func:`coder_column_names`);
+    in slugs, two names with one slug both kept, the later with a trailing ``_``."""
+    pairs = [tuple(r) for r in project.db.execute(
+        "SELECT DISTINCT codebook, coder FROM human_codes WHERE id IN (SELECT MAX(id) FROM "
+        "human_codes GROUP BY codebook, coder, row_id) AND memo IS NOT NULL AND memo != '' "
+        "ORDER BY codebook, coder")]
+    books_of: dict[str, int] = {}
+    for _, coder in pairs:
+        books_of[coder] = books_of.get(coder, 0) + 1
+    out: dict[tuple[str, str], str] = {}
+    for book, coder in pairs:
+        name = (f"memo_{column_slug(coder)}" if books_of[coder] == 1
+                else f"memo_{column_slug(book)}_{column_slug(coder)}")
+        while name in out.values():
+            name += "_"
+        out[(book, coder)] = name
+    return out
+
+
+def memo_columns(project: Project) -> pd.DataFrame:
+    """Every coder's row memos as columns (:func:`memo_column_names`), indexed by row id
+    over the whole corpus, missing where the coder left no memo: what an export puts after
+    the coders' codes. No columns when nobody wrote a memo."""
+    rows = int(project.meta("rows", "0") or 0)
+    out = pd.DataFrame(index=pd.RangeIndex(rows, name="row_id"))
+    names = memo_column_names(project)
+    for book in dict.fromkeys(b for b, _ in names):
+        memos: dict[str, dict[int, str]] = {}
+        for c in current(project, book):
+            if c.memo:
+                memos.setdefault(c.coder, {})[c.row_id] = c.memo
+        for (b, coder), name in names.items():
+            if b == book:
+                out[name] = pd.Series(memos.get(coder, {}), dtype="string").reindex(out.index)
+    return out
+
+
+def memo_counts(project: Project, codebook: str) -> dict[str, int]:
+    """``{coder: rows with a memo}`` in ``codebook`` (as of each coder's latest click)."""
+    counts: dict[str, int] = {}
+    for c in current(project, codebook):
+        if c.memo:
+            counts[c.coder] = counts.get(c.coder, 0) + 1
+    return counts
+
+
+LOG_COLUMNS = ("click", "time", "codebook", "coder", "row", "codes", "memo", "blind")
+
+
+def coding_log(project: Project) -> pd.DataFrame:
+    """Every click ever stored, oldest first: the coding history as a table (one row per
+    click, never merged): ``click`` (the project's order), ``time`` (UTC, ISO 8601),
+    ``codebook``, ``coder``, ``row`` (1-based, as the window numbers rows), ``codes`` (the
+    row's codes after the click, ``"; "``-joined; empty: uncoded again), ``memo`` (the
+    row's memo after the click) and ``blind`` ("yes", "no", or empty where the mode was
+    not recorded: clicks made before blind coding existed)."""
+    clicks = [_row(r) for r in project.db.execute(
+        f"SELECT {_COLUMNS} FROM human_codes ORDER BY id")]
+    frame = pd.DataFrame(
+        [(c.id, c.time, c.codebook, c.coder, c.row_id + 1, SEPARATOR.join(c.codes), c.memo or "",
+          None if c.blind is None else ("yes" if c.blind else "no")) for c in clicks],
+        columns=list(LOG_COLUMNS))
+    return frame.astype({"click": "int64", "row": "int64"})
+
+
+def export_coding_log(project: Project, path, *, guard: bool = True, bom: bool = False):
+    """Write :func:`coding_log` to ``path`` (.csv .xlsx .parquet); returns the path."""
+    from .export import export_table
+
+    return export_table(coding_log(project), path, guard=guard, bom=bom)

@@ -428,9 +428,12 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
         coder_counts[name] = counts
         modes = {coder: blind_counts(project, name, coder, coded_rows.get(coder, ()))
                  for coder in human_codes.coders(project, name)}
-        doc.table(["coder", "rows coded", "coded blind", "not blind", "mode not recorded"],
+        memos = human_codes.memo_counts(project, name)
+        doc.table(["coder", "rows coded", "coded blind", "not blind", "mode not recorded",
+                   "rows with a memo"],
                   [(coder, f"{counts.get(coder, 0):,}", f"{m.blind:,}", f"{m.not_blind:,}",
-                    f"{m.not_recorded:,}") for coder, m in modes.items()])
+                    f"{m.not_recorded:,}", f"{memos.get(coder, 0):,}")
+                   for coder, m in modes.items()])
         doc.p("Coded blind: the coder saw no model answer, no other coder's codes and no "
               "result column while coding the row (every click on it). Not blind: at least "
               "one click was made with those in view. Not recorded: coded with a version "

@@ -50,15 +50,30 @@ class Progress:
     computed: int = 0
     elapsed: float = 0.0
     phase: str = ""  # before the rows: what the model is doing (learning from examples…)
+    phase_fraction: float | None = None  # how far that step is, 0..1 (None: no step now)
+    phase_elapsed: float = 0.0  # seconds spent in that step so far
+    rows_started: float = 0.0  # ``elapsed`` when the rows began (after any step before them)
 
     @property
     def rows_per_s(self) -> float:
-        return self.computed / self.elapsed if self.elapsed > 0 else 0.0
+        # Counted from when the rows began: a minute of embedding the corpus first is not
+        # a slow row rate (it made the time left after it far too long).
+        seconds = self.elapsed - self.rows_started
+        return self.computed / seconds if seconds > 0 else 0.0
 
     @property
     def eta_s(self) -> float | None:
         rate = self.rows_per_s
         return (self.total - self.done) / rate if rate > 0 else None
+
+    @property
+    def phase_eta_s(self) -> float | None:
+        """Seconds left in the step before the rows, from its pace so far; None before
+        it has measurably begun."""
+        f = self.phase_fraction
+        if f is None or f <= 0.0 or self.phase_elapsed <= 0.0:
+            return None
+        return self.phase_elapsed * (1.0 - f) / f
 
 
 @dataclass
@@ -300,9 +315,14 @@ def _prepare(backend: Backend, task: Task, texts: list[str], state: Progress, pr
              cancelled, started: float) -> bool:
     """Let the backend learn from the corpus (and examples) first; False if cancelled.
     Its progress shows as the job's ``phase``."""
+    begun = time.monotonic()
+
     def phase(fraction: float, message: str) -> None:
         state.phase = f"{message} ({fraction:.0%})"
-        state.elapsed = time.monotonic() - started
+        state.phase_fraction = min(1.0, max(0.0, float(fraction)))
+        now = time.monotonic()
+        state.phase_elapsed = now - begun
+        state.elapsed = now - started
         if progress:
             progress(state)
 
@@ -316,7 +336,8 @@ def _prepare(backend: Backend, task: Task, texts: list[str], state: Progress, pr
         raise BackendError(f"{backend.describe()} could not learn from the corpus: "
                            f"{type(exc).__name__}: {exc}") from exc
     finally:
-        state.phase = ""
+        state.phase, state.phase_fraction = "", None
+        state.rows_started = time.monotonic() - started
     return not cancelled()
 
 

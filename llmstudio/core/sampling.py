@@ -23,7 +23,8 @@ from .codebook import Codebook
 from .errors import ProjectError
 from .project import Project
 
-__all__ = ["Sample", "random_sample", "stratified_sample", "save_sample", "load_sample",
+__all__ = ["Sample", "random_sample", "stratified_sample", "group_keys", "group_counts",
+           "default_group_column", "MAX_GROUPS", "save_sample", "load_sample",
            "clear_sample", "sample_key", "ModelCodes", "model_codes", "select_rows", "FILTERS"]
 
 FILTERS = ("all", "uncoded", "coded", "disagree", "suggested")  # select_rows' ``which``
@@ -83,9 +84,7 @@ def stratified_sample(values: Sequence | pd.Series, n: int, seed: int = 1,
     groups are shuffled together so that a coder does not code one group after another."""
     if n < 1:
         raise ProjectError("a stratified sample needs at least one row per group")
-    series = pd.Series(values).reset_index(drop=True).astype("object")
-    keys = series.where(series.notna() & (series.astype(str).str.strip() != ""), "(missing)")
-    keys = keys.astype(str)
+    keys = group_keys(values)
     rng = np.random.default_rng(seed)
     groups: dict[str, list[int]] = {}
     for key in sorted(keys.unique()):  # sorted: the same draw whatever the file's order
@@ -95,6 +94,44 @@ def stratified_sample(values: Sequence | pd.Series, n: int, seed: int = 1,
     order = rng.permutation(len(rows))
     return Sample("stratified", int(n), int(seed), tuple(rows[i] for i in order), column,
                   groups)
+
+
+def group_keys(values: Sequence | pd.Series) -> pd.Series:
+    """Each row's group as a stratified sample forms it: the value as text, missing and
+    blank values together as "(missing)"."""
+    series = pd.Series(values).reset_index(drop=True).astype("object")
+    keys = series.where(series.notna() & (series.astype(str).str.strip() != ""), "(missing)")
+    return keys.astype(str)
+
+
+MAX_GROUPS = 50  # more groups than this is an identifier or a free text, not a category
+
+
+def group_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """How many groups each column of ``frame`` would make (:func:`group_keys`)."""
+    return {str(c): int(group_keys(frame[c]).nunique()) for c in frame.columns}
+
+
+def default_group_column(frame: pd.DataFrame, text_column: str | None = None,
+                         counts: dict[str, int] | None = None) -> str | None:
+    """The column a stratified sample most likely means: a category with 2 to
+    ``MAX_GROUPS`` groups that is not unique per row (an id) and not the texts; a column of
+    words (party, region) before one of numbers (wave); None when no column fits."""
+    counts = counts if counts is not None else group_counts(frame)
+    fits = [str(c) for c in frame.columns if str(c) != text_column
+            and 2 <= counts[str(c)] <= MAX_GROUPS and counts[str(c)] < len(frame)]
+    words = [c for c in fits if not _numbers(frame[c])]
+    return (words or fits or [None])[0]
+
+
+def _numbers(column: pd.Series) -> bool:
+    """True when (nearly) every value is a number (files are read as text: "3" too; a
+    malformed line may shift a word into a column of numbers)."""
+    if pd.api.types.is_numeric_dtype(column.dtype) or \
+            pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return True
+    values = column.dropna()
+    return bool(len(values)) and pd.to_numeric(values, errors="coerce").notna().mean() >= 0.9
 
 
 def sample_key(codebook: str) -> str:

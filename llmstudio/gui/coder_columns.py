@@ -49,7 +49,7 @@ class CoderColumns(QObject):
             frame = frame.astype(object).where(frame.notna(), None)  # as a click leaves it
             for (book, coder), name in self._names.items():
                 self._put(frame[[name]].rename(columns={name: self._shown(name)}),
-                          replace=True, tip=_tip(book, coder))
+                          bring_into_view=False, replace=True, tip=_tip(book, coder))
 
         w._start("Reading the codes made by hand…", read, on_done=done,
                  error_title="Cannot read the codes made by hand")
@@ -65,11 +65,14 @@ class CoderColumns(QObject):
         coding = human_codes.coding_of(project, book.name, coder, row_id)
         value = coding.label() if coding is not None and coding.coded else None
         name = self._shown(self._names[key])
-        self._put(pd.DataFrame({name: [value]}, index=[row_id]), tip=_tip(book.name, coder))
+        self._put(pd.DataFrame({name: [value]}, index=[row_id]), bring_into_view=True,
+                  tip=_tip(book.name, coder))
 
-    def _put(self, frame: pd.DataFrame, **kwargs) -> None:
-        model, table = self.window.model, self.window.table
+    def _put(self, frame: pd.DataFrame, bring_into_view: bool, **kwargs) -> None:
+        """``bring_into_view``: a new coder's column is scrolled to (a first click), not
+        the columns of an opened project (it opens scrolled to the left)."""
+        model = self.window.model
         new = [c for c in frame.columns if c not in model.result_names]
         model.put_results(frame, **kwargs)
-        for name in new:  # wide enough for its name: "human_local_issues_ana", not "man_lo…"
-            table.resizeColumnToContents(model.column_index(name))
+        if new:  # wide enough for its name: "human_local_issues_ana", not "man_lo…"
+            self.window.widths.add([model.column_index(n) for n in new], bring_into_view)

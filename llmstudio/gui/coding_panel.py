@@ -887,8 +887,9 @@ class CodingPanel(QWidget):
                 "Their codes are kept.")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        dialog = SampleDialog(list(self.window.corpus.columns), self.window.corpus.rows,
-                              self, self.sample)
+        corpus = self.window.corpus
+        dialog = SampleDialog(list(corpus.columns), corpus.rows, self, self.sample,
+                              frame=corpus.frame, text_column=corpus.text_column)
         try:
             if dialog.exec() == QDialog.DialogCode.Accepted:
                 try:

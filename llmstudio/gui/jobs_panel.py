@@ -43,8 +43,41 @@ def status_text(job: Job) -> str:
             "failed": f"Failed: {state.message}"}.get(state.status, state.status)
 
 
+def time_left(job: Job) -> tuple[str, str]:
+    """The Time left cell and its tooltip: the rows' time left from their pace; during a
+    step before the rows (embedding the corpus) that step's time left, "+ rows" after it;
+    "estimating…" while a running job has no pace yet; a dash when it is not running."""
+    state, p = job.state, job.state.progress
+    if not job.running or state.status == "cancelling" or (p is not None and p.done >= p.total):
+        return "–", ""
+    if p is not None and p.phase_fraction is not None:
+        left = p.phase_eta_s
+        if left is None:
+            return "estimating…", "Timed once this step has begun"
+        step = p.phase.split(" (")[0].lower()
+        return (f"{format_duration(left)} + rows",
+                f"About {format_duration(left)} more for {step}; the rows follow, timed once "
+                "they start")
+    left = p.eta_s if p is not None else None
+    if left is None:
+        return "estimating…", "Timed once the first rows are done"
+    return format_duration(left), "At the pace of the rows done so far"
+
+
+def bar_value(job: Job) -> tuple[int, int, str] | None:
+    """What the progress bar shows, (value, maximum, text): a step's own fraction while
+    it runs (embedding the corpus), then the rows; None while the model loads."""
+    state, p = job.state, job.state.progress
+    if p is None or state.status == "loading":
+        return None
+    if p.phase_fraction is not None and job.running:
+        return round(1000 * p.phase_fraction), 1000, f"{100 * p.phase_fraction:.0f} %"
+    return p.done, max(1, p.total), f"{100 * p.done / max(1, p.total):.0f} %"
+
+
 class ProgressDelegate(QStyledItemDelegate):
-    """Paints a progress bar from the item's (done, total), or "loading…" when None.
+    """Paints a progress bar from the item's (value, maximum, text), or "loading…" when
+    None.
 
     Not a QProgressBar cell widget: its setValue repaints at once, synchronously, which
     while a job's worker holds the interpreter stalled the window for 100 ms per update;
@@ -60,9 +93,8 @@ class ProgressDelegate(QStyledItemDelegate):
         if value is None:
             bar.minimum, bar.maximum, bar.progress, bar.text = 0, 1, 0, "loading…"
         else:
-            done, total = value
-            bar.minimum, bar.maximum, bar.progress = 0, max(1, total), done
-            bar.text = f"{100 * done / max(1, total):.0f} %"
+            bar.progress, bar.maximum, bar.text = value
+            bar.minimum = 0
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
 
@@ -163,19 +195,18 @@ class JobsPanel(QDockWidget):
 
     def _refresh(self, job: Job) -> None:
         row, state, p = self.job_row(job), job.state, job.state.progress
-        loading = p is None or state.status == "loading"
-        self.table.item(row, BAR).setData(Qt.ItemDataRole.UserRole,
-                                          None if loading else (p.done, p.total))
-        active = job.running and state.status != "cancelling"
+        self.table.item(row, BAR).setData(Qt.ItemDataRole.UserRole, bar_value(job))
+        eta, eta_tip = time_left(job)
         texts = {
             ROWS: f"{p.done:,} / {p.total:,}" if p else "–",
             SPEED: f"{p.rows_per_s:,.1f} rows/s" if p and p.computed else "–",
-            ETA: format_duration(p.eta_s) if p and active and p.done < p.total else "–",
+            ETA: eta,
             STATUS: status_text(job),
         }
         for column, text in texts.items():
             self.table.item(row, column).setText(text)
         self.table.item(row, STATUS).setToolTip(status_text(job))
+        self.table.item(row, ETA).setToolTip(eta_tip)
         button = self._buttons[job]
         button.setVisible(state.status != "done")
         button.setEnabled(state.status != "cancelling")

@@ -24,6 +24,7 @@ from ..core.sniff import DELIMITER_NAMES
 from .blind_mode import BlindMode
 from .check_run import CheckRun
 from .coder_columns import CoderColumns
+from .column_widths import ColumnWidths
 from .coding_panel import install as install_coding
 from .charts_panel import install as install_charts
 from .bias_view import BiasChecks
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         hh.sortIndicatorChanged.connect(self._on_sort)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.model.sig_results_changed.connect(self._on_results_changed)
+        self.widths = ColumnWidths(self.table, self._text_column_index)
 
     def _build_central(self) -> None:
         self.detail = DetailPane()
@@ -214,6 +216,10 @@ class MainWindow(QMainWindow):
             "Export &Methods Record…", self.ask_methods, "Ctrl+Shift+E",
             "Write what was done for a paper's methods section: every model run with its "
             "model, prompt, codebook and parameters, the coding by hand, agreement with CIs")
+        self.act_coding_log = self._action(
+            "Export &Coding Log…", self.ask_coding_log, None,
+            "Write every click of the coding by hand, oldest first: time, codebook, coder, "
+            "row, codes, memo, and whether it was made blind")
         self.act_quit = self._action("&Quit", self.close, K.Quit)
         self.act_find = self._action("&Find…", self.focus_search, K.Find, "Search the texts")
         self.act_goto = self._action("&Go to Row…", self.ask_goto, "Ctrl+G", "Jump to a row number")
@@ -228,7 +234,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         menu.addSeparator()
-        for a in (self.act_save, self.act_save_as, self.act_export, self.act_methods):
+        for a in (self.act_save, self.act_save_as, self.act_export, self.act_methods,
+                  self.act_coding_log):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(self.act_quit)
@@ -366,6 +373,7 @@ class MainWindow(QMainWindow):
                                    and self.source.suffix.lower() in TEXT_SUFFIXES)
         self.act_save_as.setEnabled(self.project is not None)
         self.act_methods.setEnabled(self.project is not None)  # runs and codes live there
+        self.act_coding_log.setEnabled(self.project is not None)
         self.runs.act_run.setEnabled(has)
         self.runs.act_codebooks.setEnabled(has)
         self.act_runs.setEnabled(self.project is not None)
@@ -542,32 +550,15 @@ class MainWindow(QMainWindow):
         self.sig_loaded.emit()
 
     def _size_columns(self) -> None:
-        # Measure a sample, not every row: a million-row column would take seconds.
-        frame = self.corpus.frame
-        metrics = self.table.fontMetrics()
-        sample = frame.head(200)
-        for c, name in enumerate(frame.columns):
-            widths = [metrics.horizontalAdvance(str(name)) + 28]
-            widths += [metrics.horizontalAdvance(self.model.data(self.model.index(r, c)) or "")
-                       for r in range(min(len(sample), 50))]
-            cap = 520 if name == self.corpus.text_column else 180
-            self.table.setColumnWidth(c, max(60, min(cap, max(widths) + 16)))
-        # After the layout has given the table its real width (the welcome page was shown).
-        QTimer.singleShot(0, self._fit_text_column)
+        self.widths.size_all()
+        # Again after the layout has given the table its real width (the welcome page was
+        # shown) and its rows in view.
+        QTimer.singleShot(0, self.widths.refit)
 
-    def _fit_text_column(self) -> None:
-        """The texts are what a researcher reads: their column gets the width left over."""
-        if self.corpus is None:
-            return
-        frame = self.corpus.frame
-        text_col = list(frame.columns).index(self.corpus.text_column)
-        others = sum(self.table.columnWidth(c) for c in range(self.model.columnCount())
-                     if c != text_col)  # result columns too: they must stay in view
-        room = self.table.viewport().width() - others - 2
-        if room >= 240:  # fits without scrolling sideways; the detail pane shows it all
-            self.table.setColumnWidth(text_col, room)
-        elif self.model.result_names:  # a model's labels beside the texts beat a wide excerpt
-            self.table.setColumnWidth(text_col, 240)
+    def _text_column_index(self) -> int | None:
+        if self.corpus is None or self.corpus.text_column not in self.corpus.frame.columns:
+            return None
+        return list(self.corpus.frame.columns).index(self.corpus.text_column)
 
     # -- drag and drop ----------------------------------------------------------------
 
@@ -602,6 +593,7 @@ class MainWindow(QMainWindow):
         except LlmstudioError as exc:
             self.show_error("Cannot change the text column", exc)
             return
+        self.widths.size_all()  # the new text column gets the room, the old one its content's
         self._on_current_row(self.table.currentIndex())
         if self.search.text() and self.search_scope.currentIndex() == 0:
             self.apply_order()
@@ -785,8 +777,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Row {row_id + 1:,} is hidden by the search", 5000)
             return False
         index = self.model.index(view, 0)
+        # Up or down only: coding row after row must not throw the table back to its first
+        # column (away from the coder's column just brought into view).
+        sideways = self.table.horizontalScrollBar().value()
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.table.horizontalScrollBar().setValue(sideways)
         return True
 
     # -- saving and exporting ---------------------------------------------------------
@@ -900,6 +896,30 @@ class MainWindow(QMainWindow):
         self._start(f"Writing the methods record {path.name}…", work,
                     on_done=done, error_title="Cannot write the methods record")
 
+    def ask_coding_log(self) -> None:
+        if self.project is None:
+            return
+        base = self.project.path.with_name(self.project.path.stem + "_coding_log.csv")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export Coding Log", str(base),
+            "CSV (*.csv);;Excel workbook (*.xlsx);;Parquet (*.parquet)")
+        if path:
+            self.export_coding_log(path if Path(path).suffix else path + ".csv")
+
+    def export_coding_log(self, path: str | Path) -> None:
+        """Write every click of the coding by hand, with its memo (``human_codes.
+        coding_log``), in the background."""
+        from ..core.human_codes import export_coding_log
+
+        self.coding.save_pending()  # a memo being typed is part of the log
+        project, path = self.project, Path(path)
+
+        def done(written):
+            self.statusBar().showMessage(f"Wrote the coding log to {written}", 8000)
+
+        self._start(f"Writing the coding log {path.name}…", export_coding_log, project, path,
+                    on_done=done, error_title="Cannot write the coding log")
+
     # -- help and closing -------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
@@ -914,6 +934,9 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event) -> None:
+        if not self.runs.may_close():  # a running job: asked; closes again once it stopped
+            event.ignore()
+            return
         self.runs.shutdown()  # running jobs stop; their finished rows are already saved
         if self.project is not None:
             self.project.close()

@@ -167,6 +167,11 @@ class ModelRuns(QObject):
             # Empty result columns now, before the worker competes for the interpreter: the
             # table's relayout and repaint are quick here and slow beside a busy job.
             self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
+            # Its columns in view once, as it starts (new or a former run's): not per batch.
+            shown = [c for c in map(w.model.column_index, job.columns)
+                     if not w.table.isColumnHidden(c)]
+            if shown:
+                w.widths.scroll_to(max(shown))
         job.start()
         self.sig_job_added.emit(job)
         return job
@@ -343,10 +348,11 @@ class ModelRuns(QObject):
         return job
 
     def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None,
-             note: str = SCORE_NOTE) -> None:
+             note: str = SCORE_NOTE, bring_into_view: bool = True) -> None:
         """Show a results frame in the table; its last column is its error column (the
         order of ``run_results``), hidden while no row has failed: an empty column would
-        only push the labels out of view."""
+        only push the labels out of view. ``bring_into_view``: scroll to new columns (not
+        for an opened project's stored results: it opens scrolled to the left)."""
         model, table = self.window.model, self.window.table
         before = model.columnCount()
         model.put_results(frame, replace=whole, tip=f"{tip}. {note}".strip(), run=run)
@@ -356,20 +362,11 @@ class ModelRuns(QObject):
         table.setColumnHidden(errors, not failed and (whole or was_hidden))
         if model.columnCount() != before:
             # New columns must not appear off-screen: narrow the texts, and scroll to them.
-            self.window._fit_text_column()
-            self._scroll_to(max(c for c in range(before, model.columnCount())
-                                if not table.isColumnHidden(c)))
+            self.window.widths.add(range(before, model.columnCount()), bring_into_view)
         elif was_hidden and failed:
-            self._scroll_to(errors)  # the first failure: say why its cells are empty
+            self.window.widths.scroll_to(errors)  # the first failure: why its cells are empty
         if table.isColumnHidden(errors) != was_hidden:
             self.window._update_counts()  # it counts the result columns in view
-
-    def _scroll_to(self, column: int) -> None:
-        table = self.window.table
-        # The view sets its scroll range from a timer of its own: first bring it up to date
-        # with the new or shown columns, or the scroll stops short of them.
-        table.updateGeometries()
-        table.scrollTo(table.model().index(max(0, table.currentIndex().row()), column))
 
     def _show_stored_results(self, always: bool = False) -> None:
         """An opened project's latest results, read in the background (``always``: say
@@ -384,7 +381,7 @@ class ModelRuns(QObject):
         def done(runs) -> None:
             if w.project is project and w.corpus is corpus:
                 for tip, label, frame in runs:
-                    self._put(frame, True, tip, label)
+                    self._put(frame, True, tip, label, bring_into_view=False)
             self.sig_results_shown.emit()
 
         w._start("Reading model results…", latest_results, project, list(corpus.frame.columns),
@@ -401,10 +398,60 @@ class ModelRuns(QObject):
         finally:
             dialog.deleteLater()
 
+    def running(self) -> list[Job]:
+        return [j for j in self.jobs if j.running]
+
+    def may_close(self) -> bool:
+        """Before the window closes: True when no job runs. Otherwise ask whether to cancel
+        the running jobs; if so they are cancelled and the window closes again once each
+        has recorded its last rows (False now either way: not yet)."""
+        running = self.running()
+        if not running:
+            return True
+        if not any(j.state.status == "cancelling" for j in running):
+            if not ask_cancel_to_close(self.window, running):
+                return False
+            for job in running:
+                job.cancel()
+                job.sig_ended.connect(self._close_when_done)
+        self.window.statusBar().showMessage(
+            "Closing once the cancelled job has recorded its finished rows…")
+        return False
+
+    def _close_when_done(self) -> None:
+        if not self.running():
+            self.window.close()
+
     def shutdown(self) -> None:
         """On quit: cancel running jobs and let them record their last rows."""
-        running = [j for j in self.jobs if j.running]
+        running = self.running()
         for job in running:
             job.cancel()
         if running:
             QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+
+
+def job_summary(job: Job) -> str:
+    """"sentiment, 120 of 300 rows" (or "coding, loading the model")."""
+    p = job.state.progress
+    where = f"{p.done:,} of {p.total:,} rows" if p is not None else "loading the model"
+    return f"{job.spec.task_title.lower()}, {where}"
+
+
+def ask_cancel_to_close(parent, jobs: list[Job]) -> bool:
+    """Ask whether to cancel the running ``jobs`` and close; True to go ahead."""
+    what = "; ".join(job_summary(j) for j in jobs)
+    head = f"A job is running ({what})." if len(jobs) == 1 else \
+        f"{len(jobs)} jobs are running ({what})."
+    box = QMessageBox(QMessageBox.Icon.Question, "A job is running",
+                      f"{head} Cancel {'it' if len(jobs) == 1 else 'them'} and close? "
+                      f"{'Its' if len(jobs) == 1 else 'Their'} finished rows are kept.",
+                      parent=parent)
+    box.setInformativeText("Run the same job again later to resume it.")
+    stop = box.addButton("Cancel job and close" if len(jobs) == 1 else "Cancel jobs and close",
+                         QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is stop

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import shiboken6
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
@@ -935,6 +935,37 @@ class RunDialog(QDialog):
         job.cancel()
         if job.running:
             loop.exec()
+
+    # -- height ----------------------------------------------------------------------
+
+    def event(self, event) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # a page or a message changed
+            self.fit_height()
+        return handled
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():  # wrapped lines change
+            self.fit_height()
+
+    def fit_height(self) -> None:
+        """Keep the dialog as tall as its wrapped labels need at its width.
+
+        A window's minimum size leaves height-for-width out: after a switch to the custom
+        prompt page (more lines of help) the dialog kept the shorter page's height and the
+        form drew the help over the prompt box. Grown when short; shrunk back when it was
+        only as tall as the last page needed."""
+        layout = self.layout()
+        if layout is None:
+            return
+        need = layout.totalHeightForWidth(self.width())
+        if need <= 0:
+            return
+        self.setMinimumHeight(need)
+        if self.height() < need or self.height() == getattr(self, "_fitted", None):
+            self.resize(self.width(), need)
+        self._fitted = need
 
     def done(self, result: int) -> None:
         # The trial's worker signals into this dialog: it must end first.

@@ -284,6 +284,8 @@ def test_openai_without_a_key_fails_before_sending(qtbot, opened, monkeypatch):
 def test_closing_the_window_cancels_a_running_job(qtbot, new_window, project_path,
                                                   fake_openai, monkeypatch):
     consent(monkeypatch, QDialog.DialogCode.Accepted)
+    # "Cancel job and close" (the question itself: test_gui_screens).
+    monkeypatch.setattr("llmstudio.gui.model_runs.ask_cancel_to_close", lambda *a: True)
     window = new_window()
     open_project(qtbot, window, project_path)
     fake_openai.latency = 0.5
@@ -293,6 +295,7 @@ def test_closing_the_window_cancels_a_running_job(qtbot, new_window, project_pat
     window.close()
     assert time.perf_counter() - started < 3
     qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)  # once the job ended
     assert job.state.status == "cancelled"
     with Project.open(project_path) as project:
         assert project.db.execute("SELECT status FROM runs").fetchone()[0] == "cancelled"
