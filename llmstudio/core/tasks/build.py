@@ -8,7 +8,7 @@ from pathlib import Path
 from ..codebook import Codebook, load
 from ..errors import LlmstudioError
 from ..examples import read_examples
-from .base import Task
+from .base import LONG_TEXT_MODES, SPLIT, Task
 from .coding import CodeTask
 from .prompt import PromptTask
 from .sentiment import SCALES, SentimentTask
@@ -44,6 +44,7 @@ class TaskOptions:
     system: str = ""
     explain: bool = False
     baseline: bool = False
+    long_texts: str = SPLIT  # texts longer than the model reads: "split" or "truncate"
 
 
 def parse_labels(text: str | None) -> tuple[str, ...]:
@@ -55,6 +56,9 @@ def make_task(o: TaskOptions) -> Task:
     """The task ``o`` describes; raises LlmstudioError saying which option is wrong."""
     if o.task not in TASKS:
         raise LlmstudioError(f"unknown task {o.task!r}; one of {', '.join(TASKS)}")
+    if o.long_texts not in LONG_TEXT_MODES:
+        raise LlmstudioError(f"long texts: {o.long_texts!r} is not one of "
+                             f"{', '.join(LONG_TEXT_MODES)}")
     for option, flag, tasks in _ONLY_FOR:
         value = getattr(o, option)
         if value not in (None, False, "", ()) and o.task not in tasks:
@@ -63,7 +67,7 @@ def make_task(o: TaskOptions) -> Task:
         if not o.prompt:
             raise LlmstudioError("the prompt task needs a template (--prompt), e.g. "
                                  "\"Rewrite this text to be more positive: {text}\"")
-        return PromptTask(template=o.prompt, system=o.system)
+        return PromptTask(template=o.prompt, system=o.system, long_texts=o.long_texts)
     if o.task == "sentiment":
         if o.labels and o.scale:
             raise LlmstudioError("give --labels or --scale, not both")
@@ -71,7 +75,8 @@ def make_task(o: TaskOptions) -> Task:
         if labels is None:
             raise LlmstudioError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
         _at_least_two(labels)
-        task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline)
+        task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline,
+                             long_texts=o.long_texts)
         return _with_examples(task, o.examples, multi=False)
     book = o.codebook
     if book is not None and o.labels:
@@ -94,7 +99,7 @@ def make_task(o: TaskOptions) -> Task:
     if not book.multi_label and len(book.labels()) < 2:
         raise LlmstudioError(f"codebook {book.name!r} has one code: single-label coding needs "
                              "at least two, or 'none of these' (--none-option)")
-    task = CodeTask(codebook=book, explain=o.explain)
+    task = CodeTask(codebook=book, explain=o.explain, long_texts=o.long_texts)
     return _with_examples(task, o.examples, multi=book.multi_label)
 
 
