@@ -21,7 +21,8 @@ from llmstudio.gui.run_dialog import RunDialog
 from llmstudio.paths import sample_corpus
 
 LABELS = {"positive", "negative", "neutral"}
-RESULTS = ["sentiment_label", "sentiment_score", "sentiment_error"]
+RESULTS = ["sentiment_label", "sentiment_score", "sentiment_valence", "sentiment_chunks",
+           "sentiment_error"]
 
 
 def make_project(path, frame: pd.DataFrame | None = None):
@@ -313,6 +314,7 @@ def test_a_corpus_that_already_has_result_columns_keeps_them(qtbot, window, tmp_
     open_project(qtbot, window, path)
     wait_job(qtbot, window.runs.run(JobSpec(model="lexicon")))
     assert window.model.result_names == ["sentiment_label_2", "sentiment_score",
+                                         "sentiment_valence", "sentiment_chunks",
                                          "sentiment_error"]
     assert set(window.model.result("sentiment_label_2")) <= LABELS
     out = tmp_path / "again.csv"
@@ -320,4 +322,5 @@ def test_a_corpus_that_already_has_result_columns_keeps_them(qtbot, window, tmp_
         window.export_to(out)
     back = read_table(out).frame
     assert (back["sentiment_label"] == "from an earlier study").all()
-    assert list(back.columns[-3:]) == ["sentiment_label_2", "sentiment_score", "sentiment_error"]
+    assert list(back.columns[-5:]) == ["sentiment_label_2", "sentiment_score",
+                                       "sentiment_valence", "sentiment_chunks", "sentiment_error"]

@@ -95,8 +95,8 @@ def test_sentiment_five_point_with_lexicon_baseline(qtbot, opened, monkeypatch):
     assert job.spec.task().labels == ("very negative", "negative", "neutral", "positive",
                                       "very positive")
     names = opened.model.result_names
-    assert names[:4] == ["sentiment_label", "sentiment_score", "sentiment_lexicon",
-                         "sentiment_error"]
+    assert names[:6] == ["sentiment_label", "sentiment_score", "sentiment_valence",
+                         "sentiment_lexicon", "sentiment_chunks", "sentiment_error"]
     assert all(v is not None for v in column(opened, "sentiment_lexicon"))
 
 
