@@ -112,7 +112,8 @@ def test_lexicon_job_from_the_menu_fills_the_table_and_the_jobs_panel(
     model = window.model
     assert model.result_names == RESULTS
     first = len(window.corpus.frame.columns)
-    assert [model.headerData(first + i, Qt.Orientation.Horizontal) for i in range(3)] == RESULTS
+    assert [model.headerData(first + i, Qt.Orientation.Horizontal)
+            for i in range(len(RESULTS))] == RESULTS
     labels = {model.data(model.index(r, first)) for r in range(model.rowCount())}
     assert labels <= LABELS and len(labels) == 3
     score = model.data(model.index(0, first + 1))

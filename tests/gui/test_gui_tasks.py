@@ -496,7 +496,7 @@ def test_try_with_the_lexicon_shows_results_and_errors(qtbot, opened):
     table = d.trial_table
     labels = [table.item(r, 2).text() if table.item(r, 2) else "" for r in range(5)]
     assert any(labels)
-    assert table.columnCount() == 5  # row, text, label, score, error
+    assert table.columnCount() == 7  # row, text, label, score, valence, chunks, error
 
 
 def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
