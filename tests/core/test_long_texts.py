@@ -288,6 +288,8 @@ def test_openai_context_from_the_server_table_default_or_user(fake_openai):
         task = SentimentTask()
         prompt = sum(backend.count_tokens([m["content"]])[0] + 4 for m in task.messages(""))
         assert backend.input_limit(task) == 300 - prompt - backend.max_tokens
+    with FakeOpenAI(context_window=2048, context_field="meta.n_ctx_train") as fake:
+        assert OpenAIBackend("fake", fake.url).context_window()[0] == 2048  # llama.cpp's
     # The fake lists its models without a context: OpenAI's table, then the default.
     assert OpenAIBackend("gpt-4o-mini", fake_openai.url).context_window()[0] == \
         CONTEXT_WINDOWS["gpt-4o-mini"]

@@ -35,7 +35,8 @@ it got echoed in the message, the worst case for redaction), ``accepts_structure
 ``temperature`` but 1, with OpenAI's messages and ``param``), ``models`` (others get 404),
 ``context_window`` (tokens of prompt + ``max_tokens`` a request may have, counting a
 word or a punctuation mark as a token: longer requests get vLLM's 400 "maximum context
-length"; ``GET /v1/models`` then lists it as vLLM's ``max_model_len``),
+length"; ``GET /v1/models`` then lists it as vLLM's ``max_model_len``, or under the name
+``context_field`` says: ``meta.n_ctx_train`` as llama.cpp's server writes it),
 ``continuation`` (a ``{first word: probability}`` table, or a function of the text giving
 one: a free prompt is then answered by a story sentence whose first word is drawn from it
 by :func:`continuation_word`, reproducibly per text and ``seed``; with ``max_tokens`` the
@@ -267,10 +268,11 @@ class FakeOpenAI:
                  formats: tuple[str, ...] = ("json_schema", "json_object"),
                  refusal_status: int = 400, reasoning: bool = False,
                  continuation: dict[str, float] | Callable[[str], dict[str, float]] | None = None,
-                 context_window: int | None = None,
+                 context_window: int | None = None, context_field: str = "max_model_len",
                  host: str = "127.0.0.1", port: int = 0):
         self.latency = latency
         self.context_window = context_window
+        self.context_field = context_field
         self.jitter = jitter
         self.api_key = api_key
         self.accepts_structured = accepts_structured
@@ -526,7 +528,11 @@ class FakeOpenAI:
                              for r in self._requests if r.text is not None], {}
         if request.method == "GET" and request.path.rstrip("/").endswith("/models"):
             names = self.models or ("fake",)
-            extra = {"max_model_len": self.context_window} if self.context_window else {}
+            extra = {}
+            if self.context_window:
+                group, _, name = self.context_field.rpartition(".")
+                extra = {group: {name: self.context_window}} if group else \
+                    {name: self.context_window}
             return 200, {"object": "list", "data": [
                 {"id": n, "object": "model", "created": 0, "owned_by": "fake", **extra}
                 for n in names]}, {}
