@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from .backends.base import Backend, RowError
 from .tasks.base import PROBABILITIES, SPLIT, TRUNCATE, ParseError, Task
@@ -134,9 +135,14 @@ class LongTexts:
     def __init__(self, backend: Backend, task: Task):
         self.backend, self.task = backend, task
         self.mode = task.long_texts
-        self.limit = backend.input_limit(task)
         self.chunks_column = f"{task.name}_chunks"
         self.truncated_column = f"{task.name}_truncated"
+
+    @cached_property
+    def limit(self) -> int | None:
+        """The backend's limit, asked on first use (an API model's may take a request:
+        a job served wholly from the cache makes none)."""
+        return self.backend.input_limit(self.task)
 
     def plan(self, texts: list[str]) -> list[Plan]:
         """How each text goes to the model (token counts in one call for all)."""

@@ -127,6 +127,7 @@ class OpenAIBackend(Backend):
                                f"not {context_window!r}")
         self._context_given = int(context_window) if context_window else None
         self._context: tuple[int, str] | None = None  # (tokens, where it was learned)
+        self._context_lock = threading.Lock()  # request threads ask at once: learn it once
 
     @property
     def _closed(self) -> bool:
@@ -155,6 +156,10 @@ class OpenAIBackend(Backend):
         user's ``context_window``; else what the server lists for the model in
         ``GET /models`` (vLLM, llama.cpp, LM Studio, OpenRouter fields); else the table
         of known OpenAI models; else :data:`DEFAULT_CONTEXT_WINDOW`. Asked once."""
+        with self._context_lock:
+            return self._learn_context()
+
+    def _learn_context(self) -> tuple[int, str]:
         if self._context is None:
             if self._context_given:
                 self._context = (self._context_given, "set by the user")
