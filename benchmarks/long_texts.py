@@ -116,7 +116,7 @@ def table(runs: dict[str, list[tuple]], rows: int, reference: str) -> str:
         times = [s for s, *_ in results]
         med = statistics.median(times)
         lines.append(f"| {mode} | {med:.2f} | {min(times):.2f} | {max(times):.2f} | "
-                     f"{rows / med:,.1f} | {med / ref:.3f}x | {results[-1][1]} | "
+                     f"{rows / med:,.2f} | {med / ref:.3f}x | {results[-1][1]} | "
                      f"{results[-1][2]} |")
     return "\n".join(lines)
 

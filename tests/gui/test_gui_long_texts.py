@@ -88,3 +88,6 @@ def test_jobs_panel_says_how_many_rows_were_split(qtbot, window, tmp_path, small
     assert status_text(job) == "Done; 2 long texts split into chunks"
     assert window.model.result("sentiment_chunks")[2] == 1
     assert window.model.result("sentiment_chunks")[0] > 1
+    window.resize(1000, 600)
+    QApplication.processEvents()
+    window.grab().save("/tmp/chunks_window_after_job.png")
