@@ -87,7 +87,13 @@ def test_jobs_panel_says_how_many_rows_were_split(qtbot, window, tmp_path, small
     assert job.result.chunked == 2
     assert status_text(job) == "Done; 2 long texts split into chunks"
     assert window.model.result("sentiment_chunks")[2] == 1
-    assert window.model.result("sentiment_chunks")[0] > 1
+    chunks = int(window.model.result("sentiment_chunks")[0])
+    assert chunks > 1
+    # The detail pane names the chunks where the text was split, and only there.
+    window.goto_row(0)
+    assert window.detail.results_text().endswith(f"· chunks {chunks}")
+    window.goto_row(2)
+    assert "chunks" not in window.detail.results_text()
     window.resize(1000, 600)
     QApplication.processEvents()
     window.grab().save("/tmp/chunks_window_after_job.png")
