@@ -181,6 +181,7 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     consent, which is recorded in the project like the window's consent dialog.
     ``text_columns``/``rows``: what a job sends other than the text column's first
     ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
+    from .core.chunking import LongTexts
     from .core.cost import estimate
     from .core.runner import row_inputs
     from .core.secrets import endpoint_id
@@ -191,6 +192,8 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     if rows is None:
         rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
     texts = [t for column in sent for t in row_inputs(task, corpus.frame, column, rows)]
+    # A long text goes as one request per chunk: the estimate counts what is sent.
+    texts = LongTexts(backend, task).pieces(texts)
     endpoint = endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
     print(f"sending column{'s' if len(columns) > 1 else ''} {named} of {len(rows):,} rows to "

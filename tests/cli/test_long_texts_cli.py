@@ -28,8 +28,12 @@ def test_split_then_truncate_are_marked_and_counted(annotate_cli, source, tmp_pa
         assert done.returncode == 0, done.stderr
         assert "1 long text split into chunks" in done.stderr.splitlines()[-2]
         table = pd.read_csv(out)
-        assert table["sentiment_chunks"][0] > 1 and table["sentiment_chunks"][1] == 1
+        chunks = int(table["sentiment_chunks"][0])
+        assert chunks > 1 and table["sentiment_chunks"][1] == 1
         assert "sentiment_truncated" not in table
+        # The estimate before sending counted a request per chunk, as were sent.
+        assert f"at most {chunks + 1:,} requests" in done.stderr
+        assert fake.total == chunks + 1
 
         out = tmp_path / "cut.csv"
         done, _ = annotate_cli(source, *model, "--long-texts", "truncate", "--out", out,
