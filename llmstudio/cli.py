@@ -9,8 +9,11 @@
     llmstudio export PROJECT --methods OUT.md methods record (.md or .html)
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
+    llmstudio replicate PROJECT --run N [--temperature T ...]   ask a run's task again
+    llmstudio agree PROJECT --run N --run M   run-to-run stability (replicates)
 
-Errors print one line on stderr (what and where) and exit non-zero; never a traceback.
+Errors print one line on stderr (what and where), never a traceback; the exit statuses
+are one table for every command (``exit_codes.py``: 0 done, 1 error, 2 usage or cancelled).
 """
 
 from __future__ import annotations
@@ -24,13 +27,22 @@ from pathlib import Path
 
 from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
-from .core.errors import LlmstudioError
+from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_table
 from .core.project import SUFFIX, Project, load_any
 from .core.sniff import DELIMITER_NAMES
+from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
 
-COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export")
+COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
+            "replicate")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual, keeps the exit-status table (an epilog) as written."""
+
+    def _fill_text(self, text, width, indent):
+        return text if "\n" in text else super()._fill_text(text, width, indent)
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
                     "\\t": "\t"}
 
@@ -108,7 +120,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         print(json.dumps(corpus.summary(), ensure_ascii=False, indent=2))
     else:
         print(_inspect_text(corpus))
-    return 0
+    return DONE
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -117,7 +129,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     print(f"wrote {corpus.rows:,} rows x {len(corpus.columns)} columns to {out}", file=sys.stderr)
     for p in corpus.problems:
         print(f"note: {p}", file=sys.stderr)
-    return 0
+    return DONE
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -158,7 +170,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"{sample_corpus().name} (text column {corpus.text_column!r}). Wrote:")
     for path in written:
         print(f"  {path.resolve()}")
-    return 0
+    return DONE
 
 
 def _progress_printer(line):
@@ -203,6 +215,103 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
         project.grant_consent(endpoint, columns)
 
 
+def _check_out(path: str | None) -> None:
+    """An output table's extension, checked before any work (UsageError if unknown)."""
+    from .core.export import export_format
+    from .core.errors import ExportError
+
+    if path:
+        try:
+            export_format(path)
+        except ExportError as exc:
+            raise UsageError(f"--out {exc}") from None
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    """Numbers of rows and requests that cannot be right, before any file is read."""
+    if getattr(args, "limit", None) is not None and args.limit < 1:
+        raise UsageError("--limit is a number of rows, 1 or more")
+    if getattr(args, "concurrency", 1) < 1:
+        raise UsageError("--concurrency is a number of parallel requests, 1 or more")
+
+
+def _is_project(path: Path) -> bool:
+    """A project by its extension or, renamed, by its first bytes."""
+    if path.suffix.lower() == SUFFIX:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _beside(source: Path) -> Path:
+    """The project kept beside a data file: ``survey.llmstudio`` next to ``survey.csv``,
+    or that file's own project when it is already there; another file's project of that
+    name is left alone (``survey_2.llmstudio``)."""
+    k, candidate = 1, source.with_suffix(SUFFIX)
+    while candidate.exists():
+        try:
+            with Project.open(candidate) as other:
+                if Path(other.meta("source") or "").resolve() == source.resolve():
+                    return candidate
+        except LlmstudioError:
+            pass
+        k += 1
+        candidate = source.with_name(f"{source.stem}_{k}{SUFFIX}")
+    return candidate
+
+
+def _writable(path: Path) -> None:
+    """Refuse a project that could not be written, before any model is loaded."""
+    folder = path.parent if not path.exists() else path
+    if not os.access(folder if folder != Path("") else Path("."), os.W_OK):
+        raise LlmstudioError(f"{path}: cannot write the project here (no permission); "
+                             "give --project PATH in a folder you can write to")
+
+
+def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
+    """The project a run goes into, and how to name it to the user: FILE itself when it
+    is a project, ``--project``, a project beside FILE (neither ``--out`` nor
+    ``--project``: paid answers are never thrown away), or a temporary one (``--out``)."""
+    source = Path(args.file)
+    if not source.exists():
+        raise LlmstudioError(f"{source}: no such file")
+    if _is_project(source):
+        if args.project and Path(args.project).resolve() != source.resolve():
+            raise UsageError(f"{source} is a project already: leave out --project")
+        _writable(source)
+        return Project.open(source), "given"
+    if args.project:
+        path, how = Path(args.project), "given"
+    elif args.out:
+        path, how = Path(tmp) / f"annotate{SUFFIX}", "temporary"
+    else:
+        path, how = _beside(source), "beside"
+    if path.exists():
+        _writable(path)
+        return Project.open(path), how
+    # Beside its file, a project names the file absolutely: found again from any folder.
+    corpus = read_table(source.resolve() if how == "beside" else source, _options(args))
+    _writable(path)
+    return Project.create(path, corpus), how
+
+
+def _keep_codebook(project: Project, task) -> None:
+    """A codebook given with --codebook goes into the project (the coding panel and the
+    codebook editor find it there); one of that name already there is never replaced."""
+    book = getattr(task, "codebook", None)
+    if book is None:
+        return
+    if book.name not in project.codebooks():
+        project.save_codebook(book)
+        print(f"stored codebook {book.name!r} in {project.path}", file=sys.stderr)
+    elif project.codebook(book.name).to_dict() != book.to_dict():
+        print(f"note: {project.path} already has a different codebook {book.name!r}; it was "
+              "kept as it is (this run used the file's)", file=sys.stderr)
+
+
 def cmd_annotate(args: argparse.Namespace) -> int:
     import signal
     import tempfile
@@ -211,21 +320,32 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     from .core.backends import make_backend
     from .core.chunking import long_text_summary
     from .core.export import export_table
-    from .core.runner import run_job, run_results
+    from .core.runner import check_can_run, run_job, run_results
     from .core.tasks.build import TaskOptions, make_task, parse_labels
 
+    # Everything that can be checked before the first row is: the options, the output's
+    # extension, the task (codebook, examples), the input and its text column, the
+    # project; then the model can run the task (labels it can give) before any request.
+    _check_counts(args)
+    _check_out(args.out)
     task = make_task(TaskOptions(
         task=args.task, labels=parse_labels(args.labels), scale=args.scale,
         codebook=args.codebook, multi_label=args.multi_label, none_option=args.none_option,
         examples=args.examples, prompt=args.prompt, system=args.system or "",
         explain=args.explain, baseline=args.baseline, long_texts=args.long_texts))
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(args.project) if args.project else Path(tmp) / f"annotate{SUFFIX}"
-        if path.exists():
-            project = Project.open(path)
-        else:
-            project = Project.create(path, read_table(args.file, _options(args)))
+        project, how = _open_target(args, tmp)
         try:
+            corpus = project.corpus()
+            column = args.text_column or corpus.text_column
+            if column not in corpus.frame.columns:
+                raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "
+                                     f"{', '.join(map(repr, corpus.columns))}")
+            from .core.runner import row_inputs
+
+            row_inputs(task, corpus.frame.head(1), column)  # placeholders naming no column
+            if how != "temporary":
+                _keep_codebook(project, task)
             options = {}
             if args.model.startswith("openai:"):
                 options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm,
@@ -235,8 +355,12 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                                      "model's limit is read from the model)")
             backend = make_backend(args.model, base_url=args.base_url,
                                    concurrency=args.concurrency, **options)
+            check_can_run(task, backend)
             if backend.remote:
                 _announce_api_run(project, task, backend, args)
+            if how == "beside":
+                print(f"the run is kept in {project.path} (give --project or --out to choose)",
+                      file=sys.stderr)
             stop = threading.Event()
             signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
             line = StatusLine()
@@ -258,13 +382,19 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 table = frame.join(results, how="left")
                 out = export_table(table, args.out)
                 print(f"wrote {len(table):,} rows to {out}", file=sys.stderr)
+            if how != "temporary":
+                print(f"kept run {result.run_id} in {project.path}", file=sys.stderr)
         finally:
             project.close()
     if result.status == "done" and result.computed and result.failed >= result.computed:
         print(f"llmstudio: every row failed; the first error: {result.errors[0][1]}",
               file=sys.stderr)
-        return 1
-    return 0 if result.status == "done" else 2
+        return ERROR
+    if result.status != "done":
+        print("llmstudio: cancelled; the rows finished are kept (the same command resumes)",
+              file=sys.stderr)
+        return USAGE_OR_CANCELLED
+    return DONE
 
 
 def _agree_text(file: str, report) -> str:
@@ -282,12 +412,14 @@ def _agree_text(file: str, report) -> str:
              f"intervals: 95% percentile bootstrap, {report.n_resamples:,} resamples of rows, "
              f"seed {report.seed}", "",
              f"  {'statistic':<32} {'value':>9}  {'95% CI':<17} {'n':>7}",
-             row("percent agreement", report.percent_agreement),
+             # with two columns percent agreement is accuracy: one number, one row
+             row("percent agreement" + (" (= accuracy)" if report.cohen_kappa is not None
+                                        else ""), report.percent_agreement),
              row("Krippendorff's alpha (nominal)", report.krippendorff_alpha)]
     if report.cohen_kappa is not None:
         lines += [row("Cohen's kappa", report.cohen_kappa), "",
                   f"  against {report.columns[0]!r} as the reference:",
-                  row("accuracy", report.accuracy), row("macro-F1", report.macro_f1)]
+                  row("macro-F1", report.macro_f1)]
         for code, stats in report.per_code.items():
             lines += [row(f"{code[:20]}: {what}", stats[what])
                       for what in ("precision", "recall", "f1")]
@@ -301,34 +433,212 @@ def _agree_text(file: str, report) -> str:
         lines.append(row("Fleiss' kappa (rows all coded)", report.fleiss_kappa))
         lines += [row(f"Cohen's kappa {a[:12]} / {b[:12]}", e)
                   for (a, b), e in report.pairwise_cohen_kappa.items()]
-    return "\n".join(lines)
+    return "\n".join(lines + _agree_notes(report))
+
+
+def _agree_notes(report) -> list[str]:
+    """Why a value is undefined or an interval says little (the Validate view's notes)."""
+    from .core.validation_report import build_report
+
+    names = report.columns + report.columns[:1] * (len(report.columns) < 2)
+    rep = build_report(report, "", repr(names[0]), repr(names[1]))
+    notes = [f"  {s.name}: {s.note}" for s in rep.stats if s.note]
+    notes += [f"  {label} {x.name}: {x.note}" for label, *values, _ in rep.per_code
+              for x in values if x.note]
+    if rep.precision:
+        notes.append(f"  {rep.precision}")
+    return ["", "notes:", *notes] if notes else []
 
 
 def cmd_agree(args: argparse.Namespace) -> int:
     from .core.stats import agreement
 
-    # Exit code 2, as for a usage error: every failure here is about the input given.
-    try:
-        if len(args.columns) < 2:
-            raise LlmstudioError("--columns needs at least two columns (coders or models)")
-        if len(set(args.columns)) < len(args.columns):
-            raise LlmstudioError(f"a column is named twice in --columns {args.columns}")
-        if args.bootstrap < 0:
-            raise LlmstudioError("--bootstrap is a number of resamples, 0 or more")
-        frame = load_with_codes(args.file, _options(args))
-        if missing := [c for c in args.columns if c not in frame.columns]:
-            raise LlmstudioError(f"{args.file}: no column {', '.join(map(repr, missing))}; "
-                                 f"the columns are {', '.join(map(repr, frame.columns))}")
-        report = agreement([frame[c].tolist() for c in args.columns], args.columns,
-                           n_resamples=args.bootstrap, seed=args.seed)
-    except LlmstudioError as exc:
-        print(f"llmstudio: error: {exc}", file=sys.stderr)
-        return 2
+    if args.run:
+        return _agree_runs(args)
+    if not args.columns:
+        raise UsageError("give --columns A B (coders or model columns), or --run N --run M "
+                         "(two runs of a project)")
+    if len(args.columns) < 2:
+        raise UsageError("--columns needs at least two columns (coders or models)")
+    if len(set(args.columns)) < len(args.columns):
+        raise UsageError(f"a column is named twice in --columns {args.columns}")
+    if args.bootstrap < 0:
+        raise UsageError("--bootstrap is a number of resamples, 0 or more")
+    frame = load_with_codes(args.file, _options(args))
+    if missing := [c for c in args.columns if c not in frame.columns]:
+        raise LlmstudioError(f"{args.file}: no column {', '.join(map(repr, missing))}; "
+                             f"the columns are {', '.join(map(repr, frame.columns))}")
+    report = agreement([frame[c].tolist() for c in args.columns], args.columns,
+                       n_resamples=args.bootstrap, seed=args.seed)
+    counts, warning = _agree_blind(args.file, frame, args.columns)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        out = report.to_dict()
+        if counts is not None:
+            out["human_codes"] = {"blind": [c.to_dict() for c in counts], "warning": warning}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(_agree_text(args.file, report))
-    return 0
+        if counts:
+            print("\nhuman codes compared (blind / not blind / mode not recorded):")
+            for c in counts:
+                print(f"  {c.describe()}")
+    if warning:  # with the report; beside the JSON, where scripts do not parse it
+        print(f"\n{warning}", file=sys.stderr if args.json else sys.stdout)
+    return DONE
+
+
+# -- replicate runs and their stability (issue 13, item 5) ----------------------------------
+
+def _open_project(path: str) -> Project:
+    """A project given where only a project will do (error 1 when it is not one)."""
+    path = Path(path)
+    if not path.exists():
+        raise LlmstudioError(f"{path}: no such file")
+    if not _is_project(path):
+        raise LlmstudioError(f"{path}: not a project ({SUFFIX}); this command reads a "
+                             "project's runs")
+    return Project.open(path)
+
+
+def _stability_text(project: Project, a: int, b: int, found) -> str:
+    from .core.replicate import stored_changes
+    from .core.results import describe_run
+
+    def est(e) -> str:
+        if e is None:
+            return "-"
+        if e.value != e.value:
+            return "undefined"
+        return f"{e.value:.3f}" + (f" [{e.ci_low:.3f}, {e.ci_high:.3f}]"
+                                   if e.ci_low is not None else "")
+
+    of = project.db.execute("SELECT replicate_of FROM runs WHERE id = ?", (b,)).fetchone()
+    lines = [f"project:   {project.path}",
+             f"run {a}:    {describe_run(project, a)}",
+             f"run {b}:    {describe_run(project, b)}"]
+    if of and of[0] == a:
+        lines.append(f"run {b} replicates run {a}; changed: {stored_changes(project, a, b)}")
+    lines += ["intervals: kappa and alpha 95% percentile bootstrap; share changed Wilson 95%",
+              "", f"  {'compared':<28} {'n':>6}  {'share changed [95% CI]':<24} "
+                  f"{'Cohen kappa [95% CI]':<26} {'Krippendorff alpha [95% CI]':<26}"]
+    for r in found:
+        low, high = r.changed_ci
+        share = (f"{r.changed_share:.3f} [{low:.3f}, {high:.3f}]"
+                 if r.changed_share is not None else "-")
+        lines.append(f"  {r.what[:28]:<28} {r.n:>6,}  {share:<24} {est(r.kappa):<26} "
+                     f"{est(r.alpha)}")
+        if r.left_out:
+            lines.append(f"  {'':<28} {r.left_out:,} row(s) left out: answered by one run only")
+        if r.note:
+            lines.append(f"  {'':<28} {r.note}")
+    return "\n".join(lines)
+
+
+def _agree_runs(args: argparse.Namespace) -> int:
+    """``agree PROJECT --run N --run M``: two runs compared like two coders."""
+    from .core.stability import compare_runs
+
+    if len(args.run) != 2:
+        raise UsageError(f"--run compares two runs: give it twice (got {len(args.run)})")
+    if args.columns:
+        raise UsageError("give --columns or --run, not both")
+    if args.bootstrap < 0:
+        raise UsageError("--bootstrap is a number of resamples, 0 or more")
+    a, b = args.run
+    with _open_project(args.file) as project:
+        found = compare_runs(project, a, b, n_resamples=args.bootstrap, seed=args.seed)
+        if args.json:
+            print(json.dumps([r.to_dict() for r in found], ensure_ascii=False, indent=2))
+        else:
+            print(_stability_text(project, a, b, found))
+    return DONE
+
+
+def _known_base_urls(args: argparse.Namespace) -> list[str]:
+    """The servers a replicate may have asked: --base-url, then Model settings' list."""
+    urls = [args.base_url] if args.base_url else []
+    try:
+        from .gui.model_config import load_config
+
+        urls += [e.base_url for e in load_config().endpoints if e.base_url]
+    except ImportError:
+        pass
+    return urls
+
+
+def cmd_replicate(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from .core.replicate import Changes, plan_replicate, run_replicate
+    from .core.runner import check_can_run
+    from .core.stability import compare_runs
+
+    _check_counts(args)
+    if args.temperature is not None and not 0 <= args.temperature <= 2:
+        raise UsageError("--temperature is from 0 to 2")
+    changes = Changes(model=args.model, base_url=args.base_url, temperature=args.temperature,
+                      seed=args.seed, prompt=args.prompt)
+    project = _open_project(args.project)
+    try:
+        plan = plan_replicate(project, args.run, changes, base_urls=_known_base_urls(args))
+        print(f"{plan.describe()}; model {plan.model}", file=sys.stderr)
+        for note in plan.notes:
+            print(f"note: {note}", file=sys.stderr)
+        if plan.resume is not None:
+            print(f"resuming run {plan.resume}, an unfinished replicate of run {plan.of} with "
+                  "the same settings (its answers were paid for)", file=sys.stderr)
+        task = plan.task()
+        backend = plan.backend(args.concurrency)
+        try:
+            check_can_run(task, backend)
+            if backend.remote:
+                # What is announced (and consented to) is the plan's: its server and rows.
+                args.text_column, args.limit, args.base_url = (plan.text_column, None,
+                                                               plan.base_url)
+                _announce_api_run(project, task, backend, args, [plan.text_column],
+                                  list(plan.rows))
+            stop = threading.Event()
+            signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
+            line = StatusLine()
+            result = run_replicate(project, plan, backend, progress=_progress_printer(line),
+                                   cancelled=stop.is_set)
+            line.end()
+        finally:
+            backend.close()
+        print(f"run {result.run_id} (replicate of run {plan.of}): {result.status}; "
+              f"{result.done:,}/{result.total:,} rows, {result.computed:,} asked, "
+              f"{result.cached:,} from cache, {result.failed:,} failed, "
+              f"{result.elapsed:,.1f} s; kept in {project.path}", file=sys.stderr)
+        if result.status != "done":
+            print("llmstudio: cancelled; the rows finished are kept (the same command "
+                  "resumes)", file=sys.stderr)
+            return USAGE_OR_CANCELLED
+        if result.computed and result.failed >= result.computed:
+            print(f"llmstudio: every row failed; the first error: {result.errors[0][1]}",
+                  file=sys.stderr)
+            return ERROR
+        found = compare_runs(project, plan.of, result.run_id, n_resamples=args.bootstrap,
+                             seed=0)
+        print(_stability_text(project, plan.of, result.run_id, found))
+    finally:
+        project.close()
+    return DONE
+
+
+def _agree_blind(file: str, frame, columns: list[str]):
+    """For a project: the blind counts of its coder columns among ``columns`` and the
+    warning for a model compared with codes made in sight of its answers; (None, None)
+    for a data file (it does not say how its codes were made)."""
+    from .core.blind import blind_of_columns
+
+    if Path(file).suffix.lower() != SUFFIX:
+        return None, None
+    corpus, project = load_any(file)
+    try:
+        return blind_of_columns(project, frame, columns, corpus.frame.columns)
+    finally:
+        project.close()
 
 
 def cmd_bias(args: argparse.Namespace) -> int:
@@ -343,10 +653,12 @@ def cmd_bias(args: argparse.Namespace) -> int:
     from .core.tasks.build import TaskOptions, make_task, parse_labels
 
     # Everything the user can get wrong is checked before a model is loaded.
-    if args.limit is not None and args.limit < 1:
-        raise LlmstudioError("--limit is a number of rows, 1 or more")
+    _check_counts(args)
     if args.bootstrap < 0:
-        raise LlmstudioError("--bootstrap is a number of resamples, 0 or more")
+        raise UsageError("--bootstrap is a number of resamples, 0 or more")
+    if not args.out and not args.show_swaps:
+        raise UsageError("--out DIR is needed (the folder for report.json, rows.csv, "
+                         "report.md), or --show-swaps to only see the swaps")
     swaps = load_swaps(args.swap)
     task = make_task(TaskOptions(task=args.task, labels=parse_labels(args.labels),
                                  scale=args.scale, codebook=args.codebook))
@@ -365,10 +677,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
                 print(f"row {row_id + 1} ({s.describe()}):\n  - {text}\n  + {s.text}")
         print(f"{shown:,} of {len(texts):,} rows of column {column!r} have a swap "
               f"(swap list {swaps.name!r}, {len(swaps.pairs)} pairs); nothing was run")
-        return 0
-    if not args.out:
-        raise LlmstudioError("--out DIR is needed (the folder for report.json, rows.csv, "
-                             "report.md), or --show-swaps to only see the swaps")
+        return DONE
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     # The runs live in the output folder: the same command again resumes or reuses them.
@@ -405,44 +714,41 @@ def cmd_bias(args: argparse.Namespace) -> int:
     if result.status != "done":
         print(f"llmstudio: the runs were {result.status}; the report covers the rows finished "
               "so far (run the same command again to resume)", file=sys.stderr)
-        return 2
-    return 0
+        return USAGE_OR_CANCELLED
+    return DONE
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .core.annotated import annotated_format, export_annotated
     from .core.methods import write_methods
 
-    # Exit code 2, as for a usage error: every failure here is about the input given.
-    try:
-        if not args.out and not args.methods:
-            raise LlmstudioError("give --out FILE (.csv .xlsx .parquet .dta) and/or "
-                                 "--methods OUT.md (or .html)")
-        if (args.bias_report or args.chart) and not args.methods:
-            raise LlmstudioError("--bias-report and --chart go into the methods record: "
-                                 "give --methods")
-        if args.out:
+    if not args.out and not args.methods:
+        raise UsageError("give --out FILE (.csv .xlsx .parquet .dta) and/or "
+                         "--methods OUT.md (or .html)")
+    if (args.bias_report or args.chart) and not args.methods:
+        raise UsageError("--bias-report and --chart go into the methods record: give --methods")
+    if args.out:
+        try:
             annotated_format(args.out)  # a wrong suffix fails before any work
-        if args.methods and Path(args.methods).suffix.lower() not in (".md", ".markdown",
-                                                                     ".html", ".htm"):
-            raise LlmstudioError(f"{args.methods}: a methods record is .md or .html")
-        if args.bootstrap < 0:
-            raise LlmstudioError("--bootstrap is a number of resamples, 0 or more")
-        from .core.methods import check_charts, read_bias_report
+        except LlmstudioError as exc:
+            raise UsageError(str(exc)) from None
+    if args.methods and Path(args.methods).suffix.lower() not in (".md", ".markdown",
+                                                                 ".html", ".htm"):
+        raise UsageError(f"{args.methods}: a methods record is .md or .html")
+    if args.bootstrap < 0:
+        raise UsageError("--bootstrap is a number of resamples, 0 or more")
+    from .core.methods import check_charts, read_bias_report
 
-        for report in args.bias_report or ():
-            read_bias_report(report)  # unreadable: said before any work
-        check_charts(args.chart or ())
-        path = Path(args.project)
-        if path.suffix.lower() != SUFFIX:
-            raise LlmstudioError(f"{path}: not a project ({SUFFIX}); export reads a project's "
-                                 f"runs and codes (llmstudio convert exports a data file)")
-        if not path.exists():
-            raise LlmstudioError(f"{path}: no such file")
-        project = Project.open(path)
-    except LlmstudioError as exc:
-        print(f"llmstudio: error: {exc}", file=sys.stderr)
-        return 2
+    for report in args.bias_report or ():
+        read_bias_report(report)  # unreadable: said before any work
+    check_charts(args.chart or ())
+    path = Path(args.project)
+    if not path.exists():
+        raise LlmstudioError(f"{path}: no such file")
+    if not _is_project(path):
+        raise LlmstudioError(f"{path}: not a project ({SUFFIX}); export reads a project's "
+                             f"runs and codes (llmstudio convert exports a data file)")
+    project = Project.open(path)
     try:
         if args.out:
             out = export_annotated(project, args.out, bom=args.bom,
@@ -455,7 +761,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"wrote {out}", file=sys.stderr)
     finally:
         project.close()
-    return 0
+    return DONE
 
 
 def _bias_text(d: dict) -> str:
@@ -498,32 +804,75 @@ def _bootstrap_args(p: argparse.ArgumentParser, default: int) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
 
 
+def _command_parser(**kwargs) -> argparse.ArgumentParser:
+    """A parser whose help ends with the exit-status table (the same for every command)."""
+    return argparse.ArgumentParser(epilog=TABLE, formatter_class=_HelpFormatter, **kwargs)
+
+
+def _replicate_parser() -> argparse.ArgumentParser:
+    p = _command_parser(
+        prog="llmstudio replicate",
+        description="Ask a stored run's task again, as a replicate: the same task, model and "
+                    "rows, with one thing changed (--model, --temperature, --prompt, --seed) "
+                    "or nothing. A replicate never reads the answers of the run it repeats "
+                    "from the cache: it asks again. It is kept as a run of its own "
+                    "(columns <task>_label_run<N>) and compared with the run it repeats "
+                    "(kappa, alpha, share of rows changed, with 95% CIs). Ctrl+C keeps the "
+                    "rows finished; the same command resumes.")
+    p.add_argument("project", help=f"a project ({SUFFIX})")
+    p.add_argument("--run", type=int, required=True, metavar="N", help="the run to repeat")
+    p.add_argument("--model", metavar="SPEC", help="another model: builtin, lexicon, "
+                                                   "hf:PATH_OR_HUB_ID, openai:MODEL_NAME")
+    p.add_argument("--base-url", help="the OpenAI-compatible server (the project keeps the "
+                                      "server's host only)")
+    p.add_argument("--temperature", type=float, metavar="T",
+                   help="openai: models: sample at T (0 to 2) instead of the run's")
+    p.add_argument("--prompt", metavar="TEXT",
+                   help="prompt task: a new template; sentiment and coding: a new wording of "
+                        "the instruction's first line (generative models)")
+    p.add_argument("--seed", type=int, metavar="S",
+                   help="openai: the request's seed; builtin: the seed of fine-tuning on "
+                        "coded examples")
+    p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
+    p.add_argument("--rpm", type=float, help="API requests per minute at most")
+    p.add_argument("--tpm", type=float, help="API tokens per minute at most")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="resamples for the 95%% intervals of the comparison (default 1000)")
+    p.set_defaults(func=cmd_replicate)
+    return p
+
+
 def _parser(command: str) -> argparse.ArgumentParser:
+    if command == "replicate":
+        return _replicate_parser()
     if command == "probe":
         from . import probe_cli
 
-        p = argparse.ArgumentParser(
+        p = _command_parser(
             prog="llmstudio probe",
             description="Bias probes of a model: EEC template sentences (sentiment by gender "
                         "and race) or occupation completions (He vs She).")
         probe_cli.add_arguments(p)
         p.set_defaults(func=probe_cli.run)
     elif command == "agree":
-        p = argparse.ArgumentParser(
+        p = _command_parser(
             prog="llmstudio agree",
             description="Agreement between coders or models: columns of nominal codes in one "
                         "table, one row per text. Empty cells are missing codes; rows with "
                         "codes from fewer than two columns are skipped. With two columns the "
                         "first is the reference for accuracy, F1 and the confusion matrix.")
         p.add_argument("file", help="a data file, or a project")
-        p.add_argument("--columns", nargs="+", required=True, metavar="COL",
+        p.add_argument("--columns", nargs="+", metavar="COL",
                        help="two or more columns holding codes (coders or model runs)")
+        p.add_argument("--run", type=int, action="append", metavar="N",
+                       help="a project's run, given twice: the two runs compared like two "
+                            "coders (run-to-run stability of a replicate)")
         p.add_argument("--json", action="store_true", help="print JSON")
         _bootstrap_args(p, 1000)
         _import_args(p)
         p.set_defaults(func=cmd_agree)
     elif command == "export":
-        p = argparse.ArgumentParser(
+        p = _command_parser(
             prog="llmstudio export",
             description="Export a project: the annotated table (the corpus's columns, then "
                         "every run's output columns, then the human codes; XLSX gets a sheet "
@@ -544,7 +893,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
                        help="do not prefix cells starting with = + - @ with an apostrophe")
         p.set_defaults(func=cmd_export)
     elif command == "annotate":
-        p = argparse.ArgumentParser(prog="llmstudio annotate",
+        p = _command_parser(prog="llmstudio annotate",
                                     description="Run a task over every text with a model.")
         p.add_argument("file", help="a data file, or a project")
         p.add_argument("--task", choices=["sentiment", "code", "prompt"], default="sentiment",
@@ -566,7 +915,9 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--baseline", action="store_true",
                        help="sentiment: add the VADER lexicon's label as a column to compare")
         p.add_argument("--project", help=f"keep the run in this {SUFFIX} file (created from "
-                                         "FILE if missing); a second run resumes or reuses it")
+                                         "FILE if missing); a second run resumes or reuses it. "
+                                         "Without --project or --out: FILE's project beside it "
+                                         f"(survey.csv -> survey{SUFFIX})")
         p.add_argument("--out", help="write the table with the new columns (.csv .xlsx .parquet)")
         p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
         p.add_argument("--rpm", type=float, help="API requests per minute at most")
@@ -583,7 +934,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         _import_args(p)
         p.set_defaults(func=cmd_annotate)
     elif command == "bias":
-        p = argparse.ArgumentParser(
+        p = _command_parser(
             prog="llmstudio bias",
             description="Counterfactual swaps: run a task on each text and on the same text "
                         "with gendered words or names swapped (he<->she, John<->Mary, ...), "
@@ -615,14 +966,14 @@ def _parser(command: str) -> argparse.ArgumentParser:
         _import_args(p)
         p.set_defaults(func=cmd_bias)
     elif command == "inspect":
-        p = argparse.ArgumentParser(prog="llmstudio inspect",
+        p = _command_parser(prog="llmstudio inspect",
                                     description="Show how llmstudio reads a data or project file.")
         p.add_argument("file")
         p.add_argument("--json", action="store_true", help="print JSON")
         _import_args(p)
         p.set_defaults(func=cmd_inspect)
     elif command == "convert":
-        p = argparse.ArgumentParser(prog="llmstudio convert",
+        p = _command_parser(prog="llmstudio convert",
                                     description="Import a file, then export it as CSV, XLSX or Parquet.")
         p.add_argument("file")
         p.add_argument("--out", required=True, help="output file: .csv, .xlsx or .parquet")
@@ -632,7 +983,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         _import_args(p)
         p.set_defaults(func=cmd_convert)
     else:
-        p = argparse.ArgumentParser(prog="llmstudio demo",
+        p = _command_parser(prog="llmstudio demo",
                                     description="Run the headless demo on the bundled sample corpus.")
         p.add_argument("--out", default="demo-output", help="folder for the output files")
         p.set_defaults(func=cmd_demo)
@@ -640,11 +991,11 @@ def _parser(command: str) -> argparse.ArgumentParser:
 
 
 def _gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _command_parser(
         prog="llmstudio",
         description="Analyse text corpora with language models. Without a command: open "
-                    "the window. Commands: inspect, convert, demo, annotate, agree, bias, probe, export "
-                    "(see llmstudio COMMAND -h).")
+                    "the window. Commands: inspect, convert, demo, annotate, replicate, agree, "
+                    "bias, probe, export (see llmstudio COMMAND -h).")
     p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
                                            f"or a project ({SUFFIX})")
     p.add_argument("--screenshot", metavar="OUT.png",
@@ -684,23 +1035,27 @@ def main(argv: list[str] | None = None) -> int:
                 raise LlmstudioError(f"{args.file}: no such file")
             screenshot(args.file, args.screenshot)
             print(f"wrote {args.screenshot}", file=sys.stderr)
-            return 0
+            return DONE
         return run(args.file)
+    except UsageError as exc:
+        print(f"llmstudio: error: {exc}", file=sys.stderr)
+        return USAGE_OR_CANCELLED
     except LlmstudioError as exc:
         print(f"llmstudio: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        return ERROR
+    except KeyboardInterrupt:  # before a command's own Ctrl+C handling is in place
+        print("llmstudio: cancelled", file=sys.stderr)
+        return USAGE_OR_CANCELLED
     except BrokenPipeError:
         # The reader went away (`llmstudio agree ... | head`): not an error. Python would
         # complain again when it flushes stdout at exit, so point stdout at nowhere first.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return DONE
     except Exception as exc:  # the user gets one line; the details go to a log file
         log = _log_crash()
         where = f"; details in {log}" if log else ""
         print(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
-        return 3
+        return ERROR
 
 
 if __name__ == "__main__":

@@ -4,11 +4,23 @@
 code   meaning
 =====  =================================================================================
 0      done
-1      error: the input, the project, the model or the server (the message says which)
-2      usage (a bad option or argument) or cancelled (Ctrl+C, a refused confirmation)
+1      error: a file, the project, the model or the server (a missing file, no such
+       column, a model that cannot run the task, a server that cannot be reached, every
+       row failed), or an internal error (a bug: the message names the crash log)
+2      usage (an unknown option, a bad value or options that do not go together, found
+       before any file is read) or cancelled (Ctrl+C; the rows finished are kept)
 =====  =================================================================================
 """
 
 DONE = 0
 ERROR = 1
 USAGE_OR_CANCELLED = 2
+
+# The table as ``llmstudio --help`` and every command's help end with it.
+TABLE = """exit statuses (every command):
+  0  done
+  1  error: a file, the project, the model or the server (a missing file, no such
+     column, a model that cannot run the task, an unreachable server, every row
+     failed), or an internal error (the message names the crash log)
+  2  usage (an unknown option, a bad value, options that do not go together) or
+     cancelled (Ctrl+C; the rows finished are kept and the same command resumes)"""

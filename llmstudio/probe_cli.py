@@ -7,8 +7,9 @@
 Writes ``DIR/report.json`` (the numbers), ``DIR/rows.csv`` (one row per EEC sentence or
 per occupation), ``DIR/details.csv`` (occupations: one row per prompt or sampled
 completion) and ``DIR/report.md`` (a section for the methods record, with the data's
-attribution). Errors print one line and exit non-zero (1: the input or the model; 2: a
-usage error; 130: cancelled with Ctrl+C). Light to import: the core is loaded in :func:`run`.
+attribution). Errors print one line; the exit statuses are llmstudio's one table
+(``exit_codes.py``: 1 the input or the model; 2 a usage error, or cancelled with Ctrl+C).
+Light to import: the core is loaded in :func:`run`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import threading
 from pathlib import Path
 
+from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
 
 # Where a checkout keeps the public data (the EEC is not shipped: see resources/probes).
@@ -180,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     import signal
 
     from .core.backends import make_backend
-    from .core.errors import LlmstudioError
+    from .core.errors import LlmstudioError, UsageError
     from .core.stats import Cancelled
 
     _stop.clear()
@@ -188,9 +190,9 @@ def run(args: argparse.Namespace) -> int:
     args.progress = _progress(line)
     try:
         if args.samples < 0:
-            raise LlmstudioError("--samples is a number of completions, 0 or more")
+            raise UsageError("--samples is a number of completions, 0 or more")
         if args.limit is not None and args.limit < 1:
-            raise LlmstudioError("--limit is a number of sentences, 1 or more")
+            raise UsageError("--limit is a number of sentences, 1 or more")
         backend = make_backend(args.model, base_url=args.base_url,
                                concurrency=args.concurrency)
         try:
@@ -207,14 +209,14 @@ def run(args: argparse.Namespace) -> int:
         written = write_report(report, args.out)
     except LlmstudioError as exc:
         print(f"\nllmstudio: error: {exc}", file=sys.stderr)
-        return 1
+        return USAGE_OR_CANCELLED if isinstance(exc, UsageError) else ERROR
     except Cancelled:
         print("\nllmstudio: cancelled; nothing written", file=sys.stderr)
-        return 130
+        return USAGE_OR_CANCELLED
     print(_headline(report))
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
-    return 0
+    return DONE
 
 
 def main(argv: list[str] | None = None) -> int:

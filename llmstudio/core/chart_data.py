@@ -9,6 +9,8 @@ values (None, NaN, empty text: rows a model has not reached yet) are left out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -192,3 +194,75 @@ def confusion(a: pd.Series, b: pd.Series) -> pd.DataFrame:
                             "share": len(hit) / total if total else np.nan,
                             "rows": hit.to_numpy()})
     return pd.DataFrame(records, columns=["a", "b", "n", "share", "rows"])
+
+
+# -- sentiment on one signed axis ------------------------------------------------------
+
+SIGNED_AXIS = "Mean sentiment (P(pos) − P(neg), −1 to 1)"
+SIGNED_AXIS_5 = "Mean sentiment (probability-weighted valence, −1 to 1)"
+LABELS_AXIS = "Net sentiment from labels (−1 to 1)"
+MIXED_AXIS = "Mean sentiment (P(pos) − P(neg), else the label's valence; −1 to 1)"
+CONFIDENCE_NAME = "Model confidence in its label"
+
+
+def label_valence(labels: pd.Series, scheme) -> pd.Series:
+    """Each row's sentiment label as a number, the labels' net valence: positive +1,
+    neutral 0, negative −1; on the 5-point scale very negative −1, negative −0.5, neutral
+    0, positive 0.5, very positive 1 (``scheme``: the run's labels, which say the scale; a
+    5-point run's "negative" is −0.5 even where no row is "very" anything). Case is
+    ignored; rows without a label, or with one outside the scheme, are left out. Raises
+    ``LlmstudioError`` when a label of the scheme has no valence (a scheme of one's own)."""
+    from .bias.score import valence_of
+
+    table = {k.lower(): v for k, v in valence_of(tuple(scheme)).items()}
+    present = labels_of(labels)
+    out = present.str.strip().str.lower().map(table)
+    return out[out.notna()].astype(float)
+
+
+def has_valence(scheme) -> bool:
+    """Whether every label of a sentiment run's ``scheme`` has a valence (the 3- and
+    5-point scales; not labels of one's own), so that its mean sentiment can be charted."""
+    from .bias.score import valence_of
+    from .errors import LlmstudioError
+
+    try:
+        return bool(valence_of(tuple(scheme)))
+    except LlmstudioError:
+        return False
+
+
+@dataclass(frozen=True)
+class SignedSentiment:
+    """A sentiment run's signed score per row, what a mean-sentiment chart averages: the
+    model's ``<task>_valence`` (P(positive) − P(negative), or the 5-point scale's
+    probability-weighted valence) where the row has one, else its label's net valence
+    (:func:`label_valence`: old runs, generative models without probabilities)."""
+
+    labels: pd.Series
+    valence: pd.Series | None
+    scheme: tuple[str, ...]
+
+    def values(self) -> tuple[pd.Series, int, int]:
+        """(the signed score by row id, rows from probabilities, rows from labels)."""
+        from_labels = label_valence(self.labels, self.scheme)
+        given = numbers_of(self.valence) if self.valence is not None else pd.Series(dtype=float)
+        rest = from_labels[~from_labels.index.isin(given.index)]
+        out = pd.concat([given, rest]).sort_index()
+        return out, len(given), len(rest)
+
+    def axis(self, from_probabilities: int, from_labels: int) -> str:
+        """The mean's axis title: which of the two the numbers are."""
+        return signed_axis(self.scheme, from_probabilities, from_labels)
+
+
+def signed_axis(scheme, from_probabilities: int, from_labels: int) -> str:
+    """The axis title of a mean of :class:`SignedSentiment` values: from probabilities
+    ("Mean sentiment (P(pos) − P(neg), −1 to 1)"), from labels ("Net sentiment from
+    labels (−1 to 1)"), or both."""
+    if from_labels and not from_probabilities:
+        return LABELS_AXIS
+    if from_probabilities and not from_labels:
+        five = any(str(x).lower().startswith("very ") for x in scheme)
+        return SIGNED_AXIS_5 if five else SIGNED_AXIS
+    return MIXED_AXIS if from_labels else SIGNED_AXIS

@@ -1,5 +1,6 @@
 """Who codes, remembered on this computer: the last coder's name overall and per project,
-and the codebook last coded with per project (``coding.json`` in the config folder).
+and the codebook last coded with per project, and each coder's blind switch
+(``coding.json`` in the config folder).
 
 A preference, not data: a file that cannot be written costs only the convenience, never a
 code (codes are in the project, :mod:`llmstudio.core.human_codes`).
@@ -12,7 +13,8 @@ import json
 from .atomic import write_text
 from .recent import config_dir
 
-__all__ = ["remembered_coder", "remember_coder", "remembered_codebook", "remember_codebook"]
+__all__ = ["remembered_coder", "remember_coder", "remembered_codebook", "remember_codebook",
+           "remembered_blind", "remember_blind"]
 
 SETTINGS_FILE = "coding.json"
 
@@ -47,6 +49,16 @@ def remembered_codebook(project_path) -> str:
 
 def remember_codebook(name: str, project_path) -> None:
     _remember(None, "codebooks", name, project_path)
+
+
+def remembered_blind(coder: str) -> bool:
+    """Whether ``coder`` last coded blind on this computer (off for a new coder)."""
+    return bool((_settings().get("blind") or {}).get(coder.strip(), False))
+
+
+def remember_blind(coder: str, on: bool) -> None:
+    """Keep ``coder``'s blind switch for next time (and other projects)."""
+    _remember(None, "blind", bool(on), coder.strip())
 
 
 def _remember(last_key, per_project_key, value: str, project_path) -> None:

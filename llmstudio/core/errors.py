@@ -36,3 +36,8 @@ class ProjectError(LlmstudioError):
 
 class ExportError(LlmstudioError):
     """A table could not be written in the requested format."""
+
+
+class UsageError(LlmstudioError):
+    """The command line or the dialog's options themselves are wrong (a bad value, options
+    that do not go together), found without reading any file: exit status 2 in the CLI."""

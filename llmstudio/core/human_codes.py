@@ -45,6 +45,7 @@ class RowCoding:
     codes: tuple[str, ...]
     memo: str
     time: str
+    blind: bool | None = None  # made in blind mode; None: not recorded (before schema 6)
 
     @property
     def coded(self) -> bool:
@@ -91,9 +92,12 @@ def _check_codes(book: Codebook, codes: Iterable[str]) -> tuple[str, ...]:
 
 
 def record(project: Project, codebook: Codebook, coder: str, row_id: int,
-           codes: Iterable[str], memo: str | None = None) -> RowCoding:
+           codes: Iterable[str], memo: str | None = None, *, blind: bool | None = None
+           ) -> RowCoding:
     """Store that ``coder`` now gives row ``row_id`` the ``codes`` (empty: uncoded) of
-    ``codebook``; ``memo=None`` keeps the row's memo. Committed before it returns."""
+    ``codebook``; ``memo=None`` keeps the row's memo. ``blind``: whether the coder could
+    see no model answer, other coder or result column while clicking (the coding panel
+    always says; None stores "not recorded"). Committed before it returns."""
     coder = check_coder(coder)
     codes = _check_codes(codebook, codes)
     rows = int(project.meta("rows", "0") or 0)
@@ -107,19 +111,21 @@ def record(project: Project, codebook: Codebook, coder: str, row_id: int,
     with db:
         db.execute("BEGIN IMMEDIATE")
         cur = db.execute(
-            "INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time, blind) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (codebook.name, coder, int(row_id), json.dumps(list(codes), ensure_ascii=False),
-             memo, time))
-    return RowCoding(cur.lastrowid, codebook.name, coder, int(row_id), codes, memo, time)
+             memo, time, None if blind is None else int(bool(blind))))
+    return RowCoding(cur.lastrowid, codebook.name, coder, int(row_id), codes, memo, time,
+                     None if blind is None else bool(blind))
 
 
 def _row(values) -> RowCoding:
-    id_, book, coder, row_id, codes, memo, time = values
-    return RowCoding(id_, book, coder, row_id, tuple(json.loads(codes)), memo, time)
+    id_, book, coder, row_id, codes, memo, time, blind = values
+    return RowCoding(id_, book, coder, row_id, tuple(json.loads(codes)), memo, time,
+                     None if blind is None else bool(blind))
 
 
-_COLUMNS = "id, codebook, coder, row_id, codes, memo, time"
+_COLUMNS = "id, codebook, coder, row_id, codes, memo, time, blind"
 
 
 def coding_of(project: Project, codebook: str, coder: str, row_id: int) -> RowCoding | None:

@@ -290,6 +290,14 @@ class AgreementRow:
     result: object | None  # stats.Agreement
     problem: str = ""
     code: str = ""  # multi-label codebooks: one code, "applies" or not
+    blind: list = field(default_factory=list)  # blind.BlindCounts of the human codes compared
+    warning: str = ""  # a model compared with codes made while its answers could be seen
+    precision: str = ""  # n too small for a useful interval: how wide, what n would do
+
+    def blind_text(self) -> str:
+        """ "ana 80 / 20 / 0" per coder: blind / not blind / not recorded ("-": none)."""
+        return "; ".join(f"{c.coder} {c.blind:,} / {c.not_blind:,} / {c.not_recorded:,}"
+                         for c in self.blind) or "-"
 
     @property
     def what(self) -> str:
@@ -301,7 +309,7 @@ def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0
     """Coder vs coder and coder vs each comparable run, per codebook with human codes;
     for a multi-label codebook, per code (applies or not), as the validation view does."""
     from .stats import StatsError
-    from .validation import compare, sources
+    from .validation import report, sources
 
     out = []
     books = [b for (b,) in project.db.execute(
@@ -319,10 +327,11 @@ def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0
         for code in (book.names if book.multi_label else (None,)):
             for ref, comp, kind in pairs:
                 try:
-                    result, _ = compare(project, book, ref, comp, code=code,
-                                        n_resamples=n_resamples, seed=seed)
+                    rep, result, _ = report(project, book, ref, comp, code=code,
+                                            n_resamples=n_resamples, seed=seed)
                     out.append(AgreementRow(name, ref.title, comp.title, kind, result,
-                                            code=code or ""))
+                                            code=code or "", blind=rep.blind,
+                                            warning=rep.warning, precision=rep.precision))
                 except StatsError as exc:
                     out.append(AgreementRow(name, ref.title, comp.title, kind, None, str(exc),
                                             code=code or ""))
@@ -351,6 +360,7 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
     (PNG/SVG, e.g. exported charts) shown in a section "Charts": linked from the Markdown,
     embedded in the HTML."""
     from . import human_codes
+    from .blind import blind_counts
     from .sampling import load_sample
 
     bias = [(Path(p), read_bias_report(p)) for p in bias_reports]  # bad paths fail first
@@ -410,14 +420,21 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
             doc.pre(_codebook_text({"codebook": book.to_dict()}))
         except LlmstudioError:
             doc.p("(the codebook is no longer in the project)")
-        counts = {}
+        counts, coded_rows = {}, {}
         for c in human_codes.current(project, name):
             if c.coded:
                 counts[c.coder] = counts.get(c.coder, 0) + 1
+                coded_rows.setdefault(c.coder, []).append(c.row_id)
         coder_counts[name] = counts
-        doc.table(["coder", "rows coded"],
-                  [(coder, f"{counts.get(coder, 0):,}")
-                   for coder in human_codes.coders(project, name)])
+        modes = {coder: blind_counts(project, name, coder, coded_rows.get(coder, ()))
+                 for coder in human_codes.coders(project, name)}
+        doc.table(["coder", "rows coded", "coded blind", "not blind", "mode not recorded"],
+                  [(coder, f"{counts.get(coder, 0):,}", f"{m.blind:,}", f"{m.not_blind:,}",
+                    f"{m.not_recorded:,}") for coder, m in modes.items()])
+        doc.p("Coded blind: the coder saw no model answer, no other coder's codes and no "
+              "result column while coding the row (every click on it). Not blind: at least "
+              "one click was made with those in view. Not recorded: coded with a version "
+              "of llmstudio that did not record it.")
         sample = load_sample(project, name)
         doc.p(f"Sample: {sample.kind} {sample.describe()}, rows to code stored in the project"
               if sample else "Sample: none stored (coders coded any rows).")
@@ -432,13 +449,21 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
               f"seed {seed}; rows coded by both sides only. Multi-label codebooks: each "
               "code on its own (applies or not).")
         doc.table(["codebook", "reference", "compared", "n", "percent agreement",
-                   "Cohen's kappa", "Krippendorff's alpha", "macro-F1"],
+                   "Cohen's kappa", "Krippendorff's alpha", "macro-F1",
+                   "human codes blind / not blind / not recorded"],
                   [(a.what, a.reference, a.comparison,
                     a.result.n if a.result else "-",
                     _estimate(a.result.percent_agreement) if a.result else a.problem,
                     _estimate(a.result.cohen_kappa) if a.result else "-",
                     _estimate(a.result.krippendorff_alpha) if a.result else "-",
-                    _estimate(a.result.macro_f1) if a.result else "-") for a in agree])
+                    _estimate(a.result.macro_f1) if a.result else "-",
+                    a.blind_text() if a.result else "-") for a in agree])
+        for a in agree:
+            for note in (a.precision, a.warning):
+                if a.result is not None and note:
+                    doc.p(f"{a.what}, {a.reference} vs {a.comparison}: {note}")
+
+    _stability_section(doc, project, n_resamples, seed)
 
     doc.h(2, "Bias checks")
     if not bias:
@@ -457,6 +482,35 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
     doc.h(2, "Suggested methods paragraph")
     doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias))
     return doc
+
+
+def _stability_section(doc: Document, project: Project, n_resamples: int, seed: int) -> None:
+    """Each replicate against the run it repeats (``core/stability.py``); nothing when the
+    project has no replicate."""
+    from .stability import replicate_stability
+
+    found = replicate_stability(project, n_resamples=n_resamples, seed=seed)
+    if not found:
+        return
+    doc.h(2, "Run stability (replicates)")
+    doc.p("Each replicate run asked the model again (its answers were not read from the "
+          "cache), with the change named; the two runs are compared like two coders on the "
+          f"rows both answered. Kappa and alpha: 95% percentile bootstrap, {n_resamples:,} "
+          f"resamples, seed {seed}; share changed: Wilson 95% interval.")
+    rows = []
+    for of, run, changed, results, problem in found:
+        if problem:
+            rows.append((f"run {run} of run {of}", changed, "-", "-", "-", "-", problem))
+        for r in results:
+            low, high = r.changed_ci
+            share = (f"{r.changed_share:.3f} [{low:.3f}, {high:.3f}]"
+                     if r.changed_share is not None else "-")
+            rows.append((f"run {run} of run {of}", changed, r.what, r.n,
+                         _estimate(r.kappa) if r.kappa else "-",
+                         _estimate(r.alpha) if r.alpha else "-", f"{share}; {r.note}"
+                         if r.note else share))
+    doc.table(["replicate", "changed", "compared", "n", "Cohen's kappa", "Krippendorff's alpha",
+               "share of rows changed"], rows)
 
 
 def _versions() -> str:
@@ -498,6 +552,20 @@ def _bias_items(data: dict) -> list[tuple[str, object]]:
     return items
 
 
+def _blind_sentence(a: AgreementRow) -> str:
+    """How the human codes of a comparison were made, for the methods paragraph."""
+    total = sum(c.total for c in a.blind)
+    if not total:
+        return ""
+    blind = sum(c.blind for c in a.blind)
+    if blind == total:
+        return (" The human codes were made blind (no model answer or other coder's code "
+                "in view).")
+    return (f" {blind:,} of the {total:,} human codes compared were made blind; "
+            f"{sum(c.not_blind for c in a.blind):,} with model answers or other codes in "
+            f"view; for {sum(c.not_recorded for c in a.blind):,} it was not recorded.")
+
+
 def suggested_paragraph(project: Project, runs: list[RunRecord],
                         coder_counts: dict[str, dict[str, int]], agree: list[AgreementRow],
                         bias: list[tuple[Path, dict]]) -> str:
@@ -534,7 +602,7 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
         parts.append(f"Agreement between {a.reference} and {a.comparison}{on} on "
                      f"{a.result.n:,} texts: "
                      f"Cohen's kappa = {k.value:.2f}{ci}, percent agreement = "
-                     f"{a.result.percent_agreement.value:.2f}.")
+                     f"{a.result.percent_agreement.value:.2f}." + _blind_sentence(a))
     for path, data in bias:
         if "changed_share" in data and data.get("changed_share") is not None:
             parts.append(f"In a counterfactual check ({path.parent.name or path.name}), the "

@@ -341,12 +341,20 @@ class Project:
         return Project.open(path)
 
 
+def _sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def load_any(path: str | Path, options=None) -> tuple[Corpus, Project | None]:
     """Open a data file or a project. A project is returned open; the caller closes it."""
     from .corpus import read_table
 
     path = Path(path)
-    if path.suffix.lower() == SUFFIX:
+    if path.suffix.lower() == SUFFIX or _sqlite(path):  # a renamed project is one too
         project = Project.open(path)
         try:
             return project.corpus(), project

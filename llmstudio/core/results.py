@@ -71,7 +71,8 @@ def latest_run_ids(project: Project) -> list[int]:
     hides a run of the whole corpus: a trial left behind must not replace the results in
     the table or an export."""
     whole = int(project.meta("rows", "0") or 0)
-    rows = project.db.execute("SELECT id, task, rows_total FROM runs "
+    # A replicate run (replicate_of set) never takes the plain names: it keeps _run<N>.
+    rows = project.db.execute("SELECT id, task, rows_total FROM runs WHERE replicate_of IS NULL "
                               "ORDER BY (finished IS NULL), finished, id").fetchall()
     latest: dict[str, tuple[int, bool]] = {}
     for run_id, task, total in rows:  # later rows win...

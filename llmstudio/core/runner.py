@@ -80,32 +80,52 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def run_spec(task: Task, backend: Backend, text_column: str, corpus: str | None = None) -> dict:
+@dataclass(frozen=True)
+class Replicate:
+    """A replicate run: it repeats run ``of`` and is its project's ``index``-th replicate.
+    The index joins the run's spec and every cache key, so a replicate asks the model
+    again instead of reading the answers of the run it repeats (or of another replicate)."""
+
+    of: int
+    index: int
+
+
+def run_spec(task: Task, backend: Backend, text_column: str, corpus: str | None = None,
+             replicate: Replicate | None = None) -> dict:
     spec = {"task": task.params(), "model": backend.fingerprint(), "text_column": text_column}
     if corpus is not None:
         spec["corpus"] = corpus
+    if replicate is not None:
+        spec["replicate"] = replicate.index
     return spec
 
 
-def cache_key(task: Task, backend: Backend, text: str, corpus: str | None = None) -> str:
+def cache_key(task: Task, backend: Backend, text: str, corpus: str | None = None,
+              replicate: Replicate | None = None) -> str:
     """Same model, parameters, prompt and text (and corpus, for a method that learns from
-    it): the same answer."""
-    return _keyer(task, backend, corpus)(text)
+    it; and replicate index, for a replicate): the same answer."""
+    return _keyer(task, backend, corpus, replicate)(text)
 
 
-def _keyer(task: Task, backend: Backend, corpus: str | None = None):
+def _keyer(task: Task, backend: Backend, corpus: str | None = None,
+           replicate: Replicate | None = None):
     """``cache_key`` with the model's fingerprint and the task's parameters taken once:
     some fingerprints are not free (package metadata, weight hashes) and keys are made
     per row."""
     identity = [backend.fingerprint(), task.params()]
     if corpus is not None:
         identity.append(corpus)
+    if replicate is not None:
+        identity.append({"replicate": replicate.index})
     return lambda text: digest(identity + [text])
 
 
 def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, total: int,
-                        corpus: str | None = None) -> int:
-    spec = run_spec(task, backend, text_column, corpus)
+                        corpus: str | None = None, replicate: Replicate | None = None) -> int:
+    spec = run_spec(task, backend, text_column, corpus, replicate)
+    params = task.params()
+    if replicate is not None:  # stored with the task's parameters: resuming needs it
+        params = {**params, "replicate": replicate.index}
     key = digest(spec)
     row = db.execute("SELECT id, rows_total FROM runs WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
                      (key,)).fetchone()
@@ -118,13 +138,14 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
         else:
             cur = db.execute(
                 "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
-                "columns, status, rows_total, created, software, prompt) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (key, task.name, json.dumps(task.params()), backend.kind,
+                "columns, status, rows_total, created, software, prompt, replicate_of) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (key, task.name, json.dumps(params), backend.kind,
                  json.dumps(backend.fingerprint()), text_column, json.dumps(task.columns()),
                  "running", total, _now(), f"llmstudio {__version__}",
                  json.dumps(task.messages(task.render("{text}", {c: "{" + c + "}" for c in
-                                                                  task.inputs()})))))
+                                                                  task.inputs()}))),
+                 replicate.of if replicate is not None else None))
             run_id = cur.lastrowid
         db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
                    (f"run {run_id}: {task.name} with {backend.describe()}",))
@@ -134,12 +155,13 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
 class _Writer:
     """Commits finished rows and their cache entries, a transaction per flush."""
 
-    def __init__(self, db, run_id: int, task: Task, backend: Backend, corpus: str | None):
+    def __init__(self, db, run_id: int, task: Task, backend: Backend, corpus: str | None,
+                 replicate: Replicate | None = None):
         self.db, self.run_id, self.task, self.backend = db, run_id, task, backend
         self.pending: list[tuple[int, str, dict | RowError, bool]] = []
         self.last_flush = time.monotonic()
         self.errors: list[tuple[int, str]] = []
-        self.key = _keyer(task, backend, corpus)
+        self.key = _keyer(task, backend, corpus, replicate)
 
     def add(self, row_id: int, text: str, outcome: dict | RowError, cached: bool) -> None:
         if not cached and not isinstance(outcome, RowError):
@@ -180,10 +202,11 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             limit: int | None = None, progress: Callable[[Progress], None] | None = None,
             cancelled: Callable[[], bool] = lambda: False,
             on_rows: Callable[[list[tuple[int, dict | RowError]]], None] | None = None,
-            ) -> JobResult:
+            replicate: Replicate | None = None) -> JobResult:
     """Annotate ``rows`` (default: all, or the first ``limit``) of a project's corpus.
 
-    Resumes the latest run with the same task, model and text column; raises
+    Resumes the latest run with the same task, model and text column (and replicate: see
+    :class:`Replicate`, ``core/replicate.py`` makes them); raises
     :class:`BackendError` when the model cannot be used at all (bad key, unknown model).
     """
     own = not isinstance(project, Project)
@@ -206,13 +229,14 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         # answers depend on them all (the corpus digest joins the cache key).
         inputs = [text_of(r) for r in wanted] if backend.transductive(task) else None
         corpus_key = digest(inputs) if inputs is not None else None
-        run_id = _find_or_create_run(db, task, backend, column, len(wanted), corpus_key)
+        run_id = _find_or_create_run(db, task, backend, column, len(wanted), corpus_key,
+                                     replicate)
         # Rows that failed for a reason of the moment (retryable) are asked again.
         stored = {r for (r,) in db.execute(
             "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,))}
         todo = [r for r in wanted if r not in stored]
         state = Progress(done=len(wanted) - len(todo), total=len(wanted))
-        writer = _Writer(db, run_id, task, backend, corpus_key)
+        writer = _Writer(db, run_id, task, backend, corpus_key, replicate)
 
         def report(flushed) -> None:
             for _, outcome in flushed:
@@ -460,3 +484,7 @@ def run_results(project: Project, run_id: int) -> pd.DataFrame:
     frame = pd.DataFrame.from_dict(records, orient="index",
                                    columns=columns + [f"{task}_error"])
     return frame.sort_index()
+
+
+# Public: the CLI says a model cannot run a task before it announces any request.
+check_can_run = _check_can_run

@@ -40,6 +40,9 @@ class Sample:
     rows: tuple[int, ...]
     column: str | None = None
     groups: dict = field(default_factory=dict, compare=False)  # stratified: group -> rows
+    # Why it was drawn: "" (to code), or "check run N" (a validation sample: coded blind
+    # by default, see gui/check_run.py)
+    purpose: str = ""
 
     def describe(self) -> str:
         """ "sample of 200 (seed 1)", "stratified by party: 20 per group, 6 groups, 120 rows
@@ -47,18 +50,20 @@ class Sample:
         if self.kind == "stratified":
             return (f"stratified by {self.column}: {self.n} per group, {len(self.groups)} "
                     f"groups, {len(self.rows):,} rows (seed {self.seed})")
-        return f"sample of {len(self.rows):,} (seed {self.seed})"
+        why = f", to {self.purpose}" if self.purpose else ""
+        return f"sample of {len(self.rows):,} (seed {self.seed}{why})"
 
     def to_json(self) -> str:
         return json.dumps({"kind": self.kind, "n": self.n, "seed": self.seed,
                            "column": self.column, "rows": list(self.rows),
-                           "groups": self.groups}, ensure_ascii=False)
+                           "groups": self.groups, "purpose": self.purpose},
+                          ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> "Sample":
         d = json.loads(text)
         return cls(d["kind"], int(d["n"]), int(d["seed"]), tuple(int(r) for r in d["rows"]),
-                   d.get("column"), dict(d.get("groups") or {}))
+                   d.get("column"), dict(d.get("groups") or {}), str(d.get("purpose") or ""))
 
 
 def random_sample(rows: int, n: int, seed: int = 1) -> Sample:

@@ -22,13 +22,14 @@ from typing import Callable
 import pandas as pd
 
 from . import human_codes
+from .blind import BlindCounts, blind_counts, blind_warning
 from .codebook import Codebook
 from .project import Project
 from .results import run_codes
 from .stats import Agreement, agreement
 
-__all__ = ["Source", "sources", "codes_of", "compare", "APPLIES", "DOES_NOT_APPLY",
-           "ALL_CODERS"]
+__all__ = ["Source", "sources", "codes_of", "compare", "compared_sources", "blind_of", "report",
+           "APPLIES", "DOES_NOT_APPLY", "ALL_CODERS"]
 
 APPLIES, DOES_NOT_APPLY = "applies", "does not apply"
 
@@ -114,10 +115,13 @@ def compare(project: Project, book: Codebook, reference: Source, comparison: Sou
     accuracy, precision/recall and the confusion matrix), and the rows both coded as a
     frame (index row id; columns ``reference``, ``comparison``). With "all coders" as
     either: the agreement among every coder (alpha, Fleiss' kappa, pairwise kappas)."""
-    if ALL_CODERS in (reference.key, comparison.key):  # every coder: no reference
-        group = [Source("coder", c, c) for c in human_codes.coders(project, book.name)]
-    else:
-        group = [reference, comparison]
+    result, both, _ = _compare(project, book, reference, comparison, code=code,
+                               n_resamples=n_resamples, seed=seed, cancelled=cancelled)
+    return result, both
+
+
+def _compare(project, book, reference, comparison, *, code, n_resamples, seed, cancelled):
+    group = compared_sources(project, book, reference, comparison)
     columns = [codes_of(project, book, s, code) for s in group]
     both = pd.DataFrame({"reference": columns[0], "comparison": columns[1]}).dropna()
     order = [APPLIES, DOES_NOT_APPLY] if book.multi_label else list(book.labels())
@@ -125,4 +129,44 @@ def compare(project: Project, book: Codebook, reference: Source, comparison: Sou
     labels = [c for c in order if c in seen] + sorted(seen - set(order))
     result = agreement([c.tolist() for c in columns], [s.title for s in group],
                        labels=labels, n_resamples=n_resamples, seed=seed, cancelled=cancelled)
-    return result, both
+    return result, both, columns
+
+
+def report(project: Project, book: Codebook, reference: Source, comparison: Source, *,
+           code: str | None = None, n_resamples: int = 1000, seed: int = 0,
+           cancelled: Callable[[], bool] | None = None):
+    """:func:`compare` as a :class:`~.validation_report.ValidationReport` (what the Validate
+    view shows and exports: reasons for undefined values, the blind counts of the human
+    codes compared and the warning) with the rows both coded."""
+    from .validation_report import build_report
+
+    result, both, columns = _compare(project, book, reference, comparison, code=code,
+                                     n_resamples=n_resamples, seed=seed, cancelled=cancelled)
+    group = compared_sources(project, book, reference, comparison)
+    coded = pd.concat([c.notna() for c in columns], axis=1).sum(axis=1)
+    counts, warning = blind_of(project, book, group, coded.index[coded >= 2])
+    titles = ((reference.title, comparison.title) if len(group) == 2 else
+              (f"all {len(group)} coders", f"all {len(group)} coders"))
+    return build_report(result, book.name, *titles, code=code or "", blind=counts,
+                        warning=warning), result, both
+
+
+def compared_sources(project: Project, book: Codebook, reference: Source,
+                     comparison: Source) -> list[Source]:
+    """The sources whose codes a comparison reads: the two given, or with "all coders"
+    every coder of the codebook."""
+    if ALL_CODERS in (reference.key, comparison.key):  # every coder: no reference
+        return [Source("coder", c, c) for c in human_codes.coders(project, book.name)]
+    return [reference, comparison]
+
+
+def blind_of(project: Project, book: Codebook, group: list[Source], row_ids
+             ) -> tuple[list[BlindCounts], str | None]:
+    """How the human codes of ``group`` on ``row_ids`` (the rows compared) were made, per
+    coder, and the warning when a model run in ``group`` is compared with codes that may
+    have been made with a model's answers in view (:mod:`.blind`)."""
+    rows = [int(r) for r in row_ids]
+    counts = [blind_counts(project, book.name, s.key, rows) for s in group
+              if s.kind == "coder"]
+    model = next((s for s in group if s.kind == "run"), None)
+    return counts, (blind_warning(counts, model.title) if model is not None else None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chart_export import PNG_WIDTH, export_png
+from .chart_export import PNG_WIDTH, export_layout_png
 
 BLUE, ORANGE, GREEN, VERMILION, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#777777"
 
@@ -107,6 +107,8 @@ class CounterfactualChart:
             if c.ci_low is not None:
                 self.mean_ci.show()
                 self.mean_ci.setRegion((c.ci_low, c.ci_high))
+            else:  # the last result's interval must not stay behind
+                self.mean_ci.hide()
         else:
             self.mean.hide()
             self.mean_ci.hide()
@@ -123,22 +125,17 @@ class CounterfactualChart:
         self.share_err.setData(x=np.array([0.0]), y=np.array([share]),
                                top=np.array([high - share]), bottom=np.array([share - low]))
         top = max(0.1, min(1.15, high * 1.6 + 0.05))
+        # Room above the whisker for the share's line of text, whatever the plot's height.
+        room = 34.0 / max(80.0, self.share.vb.height())
+        top = max(top, (high + 0.02) / max(0.3, 1 - room - 0.04))
         self.share.setYRange(0, top, padding=0)
         self.share_text.setText(f"{share:.1%} ({result.changed:,} of {result.n:,})")
         self.share_text.setPos(0, high + top * 0.04)
 
     def save_png(self, path: str | Path, width: int = PNG_WIDTH) -> Path:
-        """The chart as a PNG ``width`` pixels wide (1800: 6 inches at 300 dpi)."""
-        # A figure's proportions (about 16:9), not the window's strip: drawn at that size for
-        # the export, then given back to the window's layout.
-        widget = self.widget
-        old = widget.size()
-        widget.resize(1000, 560)
-        try:
-            path = export_png(widget.scene(), path, width)
-        finally:
-            widget.resize(old)
-        return path
+        """The chart as a PNG ``width`` pixels wide (1800: 6 inches at 300 dpi), laid out
+        at a figure's proportions (about 16:9), not the window's strip."""
+        return export_layout_png(self.widget, path, width)
 
 
 EMOTION_NAMES = {"all": "all templates", "anger": "anger", "fear": "fear", "joy": "joy",
@@ -159,7 +156,9 @@ class EecChart:
         plot.setLabel("left", y_label)
         plot.setLabel("bottom", "emotion word in the template sentence")
         plot.showGrid(y=True, alpha=0.2)
-        plot.addLegend(offset=(10, 5), labelTextSize="8pt")
+        legend = plot.addLegend(offset=(10, 5), labelTextSize="8pt")
+        # Scaled with the rest in the 1800 px export (else a quarter of every other text).
+        legend.setFlag(legend.GraphicsItemFlag.ItemIgnoresTransformations, False)
         return plot
 
     def __init__(self):

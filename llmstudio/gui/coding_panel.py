@@ -18,6 +18,11 @@ undo and redo are clicks too: they store the row's earlier codes and memo again,
 project keeps the whole sequence and a crash loses nothing. The row shown follows the
 table's current row, and moving on selects the row in the table.
 
+Blind coding (the Blind switch, Analyse › Code Blind, Ctrl+Shift+K; remembered per coder):
+no model answer, no other coder's codes and no result columns are shown, in the panel or
+the table, and the filters that come from a model are gone. Every click stores the mode
+(``human_codes.blind``), so agreement reports can say which codes were made blind.
+
 Which rows come next: all rows, the coder's uncoded or coded rows, the rows where the
 latest coding run of the codebook disagrees with the coder, each within the codebook's
 stored sample when there is one (:mod:`llmstudio.core.sampling`), so that every coder
@@ -32,7 +37,7 @@ import sqlite3
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFrame, QGridLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDockWidget, QFrame, QGridLayout,
                                QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
                                QProgressBar, QPushButton, QSizePolicy, QTextBrowser,
                                QToolButton, QVBoxLayout, QWidget)
@@ -40,8 +45,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFrame, QGridLay
 from ..core import human_codes
 from ..core.codebook import NONE_CODE, Codebook
 from ..core.errors import LlmstudioError
-from ..core.coder_prefs import (remember_codebook, remember_coder, remembered_codebook,
-                                remembered_coder)
+from ..core.coder_prefs import (remember_blind, remember_codebook, remember_coder,
+                                remembered_blind, remembered_codebook, remembered_coder)
 from ..core.sampling import (ModelCodes, Sample, load_sample, model_codes, random_sample,
                              save_sample, select_rows, stratified_sample)
 from .code_keys import WAIT_MS as CODE_KEY_WAIT_MS, CodeKeys
@@ -53,6 +58,10 @@ __all__ = ["CodingPanel", "install", "FILTER_NAMES"]
 FILTER_NAMES = (("uncoded", "Uncoded by me"), ("all", "All rows"), ("coded", "Coded by me"),
                 ("disagree", "Model and I disagree"),
                 ("suggested", "Suggested: most useful first"))
+MODEL_FILTERS = ("disagree", "suggested")  # they come from a model: not while coding blind
+BLIND_TIP = ("Code blind: no model answer, no other coder's codes and no result columns are "
+             "shown (here and in the table) while you code; each code records that it was "
+             "made blind (Ctrl+Shift+K)")
 TEXT_POINTS = 14
 MAX_META = 10  # metadata columns shown above the text
 NO_PROJECT = ("Coding is kept in a project: save the corpus as a project first (Ctrl+S). "
@@ -111,6 +120,8 @@ class CodingPanel(QWidget):
 
     sig_row_shown = Signal(int)  # the row id now shown
     sig_coded = Signal(int)      # a click was stored for this row id
+    sig_blind = Signal(bool)     # blind coding switched on (True) or off
+    sig_coder = Signal(str)      # another coder's name was entered ("" : none)
 
     def __init__(self, window):
         super().__init__()
@@ -118,6 +129,7 @@ class CodingPanel(QWidget):
         self.project = None
         self.book: Codebook | None = None
         self.coder = ""
+        self.blind = False  # blind coding: see set_blind
         self.sample: Sample | None = None
         self.model: ModelCodes | None = None
         self.suggested: list[int] | None = None  # Learn from my codes' order, if asked
@@ -154,9 +166,19 @@ class CodingPanel(QWidget):
         self.codebook_box.setToolTip("The codebook whose codes are the buttons")
         self.codebook_box.currentTextChanged.connect(self._codebook_chosen)
         self.filter_box = QComboBox()
-        for key, name in FILTER_NAMES:
-            self.filter_box.addItem(name, key)
+        self._fill_filters()
         self.filter_box.setToolTip("Which rows come next")
+        self.blind_box = QCheckBox("Blind: hide model answers and other coders")
+        self.blind_box.setToolTip(BLIND_TIP)
+        self.blind_box.setStyleSheet("QCheckBox:checked { font-weight: bold; color: #1565c0; }")
+        self.blind_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the panel
+        self.blind_box.toggled.connect(lambda on: self.set_blind(on))
+        self.act_blind = QAction("Code &Blind", self)
+        self.act_blind.setCheckable(True)
+        self.act_blind.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.act_blind.setStatusTip(BLIND_TIP)
+        self.act_blind.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.act_blind.toggled.connect(lambda on: self.set_blind(on))
         self.filter_box.currentIndexChanged.connect(lambda _: self.rebuild_sequence())
         self.sample_button = QToolButton()
         self.sample_button.setText("Sample…")
@@ -180,6 +202,7 @@ class CodingPanel(QWidget):
         top.addWidget(self.filter_box, 1, 1)
         top.addWidget(self.sample_button, 1, 2)
         top.addWidget(self.sample_label, 1, 3)
+        top.addWidget(self.blind_box, 2, 0, 1, 4)
         top.setColumnStretch(1, 1)
         top.setColumnStretch(3, 1)
 
@@ -331,6 +354,8 @@ class CodingPanel(QWidget):
                 name = remembered_coder(self._project_key())
                 self.coder_edit.setText(name)
                 self.coder = name
+                if name:
+                    self.set_blind(remembered_blind(name), remember=False)
         names = project.codebooks() if project is not None else []
         keep = self.codebook_box.currentText()
         if project is not None and (changed or keep not in names):
@@ -360,10 +385,15 @@ class CodingPanel(QWidget):
             self.book = None
             self._notice(f"Cannot read codebook {name!r}: {describe(exc)}")
             return
-        if self.book is None or self.book.name != old:
+        another = self.book is None or self.book.name != old
+        if another:
             self.undo_stack.clear()
             self.suggested = None  # suggestions were for the other codebook's codes
         self.sample = load_sample(self.project, self.book.name) if self.book else None
+        if another and self.sample is not None and self.sample.purpose:
+            # a validation sample is coded blind (by default: once chosen, not each time
+            # the panel is shown again)
+            self.set_blind(True, remember=False)
         self.model = self._read_model()
         self._build_code_buttons()
         self._load_state()
@@ -400,6 +430,8 @@ class CodingPanel(QWidget):
         self.undo_stack.clear()
         if name:
             remember_coder(name, self._project_key())
+            self.set_blind(self._default_blind(), remember=False)
+        self.sig_coder.emit(name)
         self._load_state()
         self.rebuild_sequence()
 
@@ -463,8 +495,58 @@ class CodingPanel(QWidget):
         return self.filter_box.currentData()
 
     def set_filter(self, which: str) -> None:
-        """Show "all", "uncoded", "coded" or "disagree" rows (by this coder)."""
-        self.filter_box.setCurrentIndex(self.filter_box.findData(which))
+        """Show "all", "uncoded", "coded" or "disagree" rows (by this coder); the filters
+        that come from a model are not offered while coding blind."""
+        index = self.filter_box.findData(which)
+        if index < 0:
+            self.window.statusBar().showMessage(
+                "Blind coding is on: rows chosen by a model are not offered (switch Blind off "
+                "with Ctrl+Shift+K to use them)", 8000)
+            return
+        self.filter_box.setCurrentIndex(index)
+
+    def _fill_filters(self) -> None:
+        """The filters offered: all, or without the model's while coding blind (the current
+        one is kept when still offered, else "Uncoded by me")."""
+        keep = self.filter_box.currentData() or "uncoded"
+        self.filter_box.blockSignals(True)
+        self.filter_box.clear()
+        for key, name in FILTER_NAMES:
+            if not (self.blind and key in MODEL_FILTERS):
+                self.filter_box.addItem(name, key)
+        index = self.filter_box.findData(keep)
+        self.filter_box.setCurrentIndex(index if index >= 0 else 0)
+        self.filter_box.blockSignals(False)
+
+    def _default_blind(self) -> bool:
+        """A coder's own switch, or on when the rows are a validation sample."""
+        return (remembered_blind(self.coder) if self.coder else False) or bool(
+            self.sample is not None and self.sample.purpose)
+
+    def set_blind(self, on: bool, remember: bool = True) -> None:
+        """Blind coding on or off: the panel hides or shows the model's answer and the
+        model's filters; the window (``blind_mode``) hides or shows result columns, other
+        coders and the detail pane's results (``sig_blind``). Every click from now on
+        stores the mode; ``remember`` keeps it for this coder."""
+        on = bool(on)
+        for widget in (self.blind_box, self.act_blind):
+            if widget.isChecked() != on:
+                widget.blockSignals(True)
+                widget.setChecked(on)
+                widget.blockSignals(False)
+        if on == self.blind:
+            return
+        self._commit_memo()  # a memo typed before the switch is stored in the old mode
+        self.blind = on
+        if remember and self.coder:
+            remember_blind(self.coder, on)
+        before = self.which
+        self._fill_filters()
+        if self.which != before:
+            self.rebuild_sequence()
+        elif self.row_id is not None:
+            self.show_row(self.row_id)
+        self.sig_blind.emit(on)
 
     def rebuild_sequence(self, keep_row: bool = True) -> None:
         """The rows to code from the filter, the sample and the coder's codes; the row
@@ -630,7 +712,7 @@ class CodingPanel(QWidget):
         for b in self.code_buttons:
             b.setChecked(b.property("code") in codes)
         self.memo.setText(memo)
-        if self.model is not None and row_id in self.model.codes:
+        if self.model is not None and row_id in self.model.codes and not self.blind:
             said = "; ".join(self.model.codes[row_id])
             differs = codes and set(codes) != set(self.model.codes[row_id])
             self.model_label.setText(f"Model ({self.model.title}) says: <b>{html.escape(said)}</b>"
@@ -686,7 +768,8 @@ class CodingPanel(QWidget):
     def _store(self, row_id: int, codes, memo) -> bool:
         """One click in the project; False (and the reason shown) when it failed."""
         try:
-            human_codes.record(self.project, self.book, self.coder, row_id, codes, memo)
+            human_codes.record(self.project, self.book, self.coder, row_id, codes, memo,
+                               blind=self.blind)
         except (LlmstudioError, sqlite3.Error) as exc:
             # Not modal: a coder must see it, but the window stays usable (and closable).
             self.window.show_error("The code was not saved", exc if isinstance(
@@ -785,6 +868,8 @@ class CodingPanel(QWidget):
         self._commit_memo()
         save_sample(self.project, self.book.name, sample)
         self.sample = sample
+        if sample is not None and sample.purpose:
+            self.set_blind(True, remember=False)  # a validation sample is coded blind
         self._update_sample_label()
         self.rebuild_sequence(keep_row=sample is None)
 

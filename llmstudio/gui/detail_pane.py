@@ -168,6 +168,7 @@ class DetailPane(QWidget):
         self.results.setStyleSheet("QLabel#detailResults { background: #f3f6fa; border: 1px "
                                    "solid #d5dce6; border-radius: 3px; padding: 4px 6px; }")
         self._results: list[RowResult] = []
+        self._hidden_note: str | None = None  # blind coding: results are not shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.title)
@@ -180,12 +181,26 @@ class DetailPane(QWidget):
         self.browser.setHtml(f"<p style='color:#777'>{html.escape(message)}</p>")
         self.show_results([])
 
+    def set_results_hidden(self, note: str | None) -> None:
+        """Blind coding: show ``note`` instead of any model result (None: show them)."""
+        if note == self._hidden_note:
+            return
+        self._hidden_note = note
+        results, self._results = self._results, []
+        self.show_results(results)
+
     def show_results(self, results: list[RowResult]) -> None:
         """The row's model results (one line per run) below the text; hidden when none."""
         results = list(results)
         if results == self._results and self.results.isHidden() != bool(results):
             return  # a batch for other rows: nothing to redraw
         self._results = results
+        if self._hidden_note is not None:
+            self.results.setVisible(bool(results))
+            self.results.setText(f"<span style='color:#777'><i>"
+                                 f"{html.escape(self._hidden_note)}</i></span>")
+            self.results.setToolTip("")
+            return
         self.results.setVisible(bool(results))
         if results:
             lines = "".join(f"<div style='margin-top:2px'>{r.html()}</div>" for r in results)
@@ -198,7 +213,9 @@ class DetailPane(QWidget):
             self.results.setToolTip("")
 
     def results_text(self) -> str:
-        """The results shown, one line per run ("" when none)."""
+        """The results shown, one line per run ("" when none; the note when hidden)."""
+        if self._hidden_note is not None:
+            return self._hidden_note if self._results else ""
         return "\n".join(r.plain() for r in self._results)
 
     def show_row(self, frame: pd.DataFrame, row_id: int, text_column: str, *,

@@ -51,6 +51,7 @@ class JobSpec:
     concurrency: int = 8
     text_column: str = ""
     options: TaskOptions | None = None
+    replicate: object | None = None   # a core.replicate.ReplicatePlan: ask a run again
 
     @property
     def task_name(self) -> str:
@@ -59,7 +60,10 @@ class JobSpec:
 
     @property
     def task_title(self) -> str:
-        return TASK_TITLES.get(self.task_name, self.task_name.capitalize())
+        title = TASK_TITLES.get(self.task_name, self.task_name.capitalize())
+        if self.replicate is not None:
+            return f"{title}, replicate of run {self.replicate.of}"
+        return title
 
     def task_options(self) -> TaskOptions:
         if self.options is not None:
@@ -78,9 +82,13 @@ class JobSpec:
     def task(self) -> Task:
         """The task to run: the one place the GUI makes tasks (``make_task``, as the CLI).
         Raises LlmstudioError for options that do not make a task."""
+        if self.replicate is not None:
+            return self.replicate.task()
         return make_task(self.task_options())
 
     def backend(self) -> Backend:
+        if self.replicate is not None:  # the run's model, with its settings and the change
+            return self.replicate.backend(self.concurrency)
         return make_backend(self.model, base_url=self.base_url or None,
                             concurrency=self.concurrency)
 
@@ -174,14 +182,23 @@ class Job(QObject):
             # Its own connection: the window keeps using its own in the GUI thread.
             with Project.open(self.project_path) as project:
                 column = self.spec.text_column or project.text_column
-                if first and self.rows is None:  # a resumed job's rows came in while it ran
+                # A resumed job's rows came in while it ran (a replicate's never show
+                # under the plain names: its columns come when it ends).
+                if first and self.rows is None and self.spec.replicate is None:
                     stored = stored_results(project, task, backend, column, self._corpus_columns)
                     if len(stored):
                         self._sig_rows.emit(stored)
+                on_rows = lambda batch: self._sig_rows.emit(  # noqa: E731
+                    batch_frame(task, batch, self._corpus_columns))
+                if self.spec.replicate is not None:
+                    from ..core.replicate import run_replicate
+
+                    return run_replicate(project, self.spec.replicate, backend,
+                                         progress=self._report, cancelled=self._stop.is_set,
+                                         on_rows=on_rows)
                 return run_job(project, task, backend, text_column=column, rows=self.rows,
                                progress=self._report, cancelled=self._stop.is_set,
-                               on_rows=lambda batch: self._sig_rows.emit(
-                                   batch_frame(task, batch, self._corpus_columns)))
+                               on_rows=on_rows)
         finally:
             backend.close()
 

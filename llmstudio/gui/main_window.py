@@ -21,11 +21,14 @@ from ..core.project import SUFFIX, Project, load_any
 from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
+from .blind_mode import BlindMode
+from .check_run import CheckRun
 from .coder_columns import CoderColumns
 from .coding_panel import install as install_coding
 from .charts_panel import install as install_charts
 from .bias_view import BiasChecks
 from .review import Review
+from .replicate_run import install_replicate
 from .corpus_model import CorpusTableModel
 from .detail_pane import DetailPane, RowResult
 from .errors import describe
@@ -241,11 +244,17 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.runs.act_codebooks)
         self.coding = install_coding(self)  # a dock: Analyse > Code by Hand (Ctrl+K)
         self.coder_columns = CoderColumns(self, self.coding)  # the codes as table columns
+        self.blind_mode = BlindMode(self, self.coding)  # Code Blind hides results, coders
         analyse.addAction(self.coding.act_open)
+        analyse.addAction(self.coding.act_blind)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
+        self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows
+        analyse.addAction(self.check_run.act_check)
         analyse.addAction(self.review.act_validate)
         analyse.addAction(self.review.act_learn)
+        self.replicate = install_replicate(self)  # Replicate Run… (run-to-run stability)
+        analyse.addAction(self.replicate.act_open)
         self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)
         analyse.addAction(self.bias.act_open)
         self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)

@@ -28,6 +28,7 @@ class ModelRuns(QObject):
     """Owns the jobs of one window; the window only places the actions and the dock."""
 
     sig_results_shown = Signal()  # an opened project's stored results are in the table
+    sig_job_added = Signal(object)  # a Job started in this window (its sig_ended follows)
 
     def __init__(self, window):
         super().__init__(window)
@@ -156,6 +157,7 @@ class ModelRuns(QObject):
         # table's relayout and repaint are quick here and slow beside a busy job.
         self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
         job.start()
+        self.sig_job_added.emit(job)
         return job
 
     def consent(self, spec: JobSpec, rows: int | None = None) -> bool:

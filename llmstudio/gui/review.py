@@ -11,6 +11,7 @@ from .learn_panel import LearnPanel
 from .validation_view import ValidationView
 
 LEARN_UPDATE_MS = 600  # after the last code of a burst: a fit per key press would lag
+SOURCES_UPDATE_MS = 800  # the Validate view's lists and figures after a burst of codes
 
 
 class Review:
@@ -59,6 +60,7 @@ class Review:
         if self.validation is None:
             self.validation = ValidationView(self.window.project, self.window)
             self.validation.sig_show_rows.connect(self.window.show_rows)
+            self._follow(self.validation)
             book = self.window.coding.book
             if book is not None:
                 self.validation.codebook.setCurrentText(book.name)
@@ -67,6 +69,25 @@ class Review:
         self.validation.show()
         self.validation.raise_()
         return self.validation
+
+    def _follow(self, view: ValidationView) -> None:
+        """The Validate view lists coders and runs as they appear: a run started or ended
+        in this window, a code given in the coding panel (once per burst of keys)."""
+        timer = QTimer(view)
+        timer.setSingleShot(True)
+        timer.setInterval(SOURCES_UPDATE_MS)
+        timer.timeout.connect(view.update_sources)
+        coding, runs = self.window.coding, self.window.runs
+
+        def job_added(job) -> None:
+            timer.start()
+            job.sig_ended.connect(timer.start)
+
+        coding.sig_coded.connect(timer.start)
+        runs.sig_job_added.connect(job_added)
+        # a closed view stops following (its timer goes with it)
+        view.destroyed.connect(lambda *_: _disconnect(coding.sig_coded, timer.start))
+        view.destroyed.connect(lambda *_: _disconnect(runs.sig_job_added, job_added))
 
     def open_learn(self) -> LearnPanel | None:
         self._close_stale()
@@ -93,3 +114,10 @@ class Review:
         coding = self.window.coding
         coding.set_suggested(rows)
         coding.dock.show()
+
+
+def _disconnect(signal, slot) -> None:
+    try:
+        signal.disconnect(slot)
+    except (RuntimeError, TypeError):
+        pass  # already gone with its receiver

@@ -4,42 +4,36 @@ Statistics with bootstrap 95% intervals (``core.validation`` / ``core.stats``), 
 precision, recall and F1, and a confusion matrix drawn as a heatmap whose cells open their
 rows in the main table (``sig_show_rows``). Computed in the background from a connection
 of its own, so a large project never freezes the window.
+
+What is shown comes from ``core.validation_report`` (the same text the export writes):
+each undefined value with its reason, percent agreement once (it is accuracy), a note when
+n is too small for a useful interval, how the human codes were made (blind or not) and a
+warning when a model is compared with codes made in sight of its answers. The lists of
+coders and runs follow the window (:meth:`ValidationView.update_sources`).
 """
 
 from __future__ import annotations
 
 import html
-import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.errors import LlmstudioError
 from ..core.project import Project
-from ..core.validation import Source, compare, sources
+from ..core.validation import Source, report, sources
+from ..core.validation_report import ValidationReport, write_report
 from .errors import describe
+from .stability_view import StabilityView
 from .workers import run_in_background
 
 RESAMPLES = 1000
 
-_STATS = (("percent_agreement", "Percent agreement"), ("cohen_kappa", "Cohen's kappa"),
-          ("krippendorff_alpha", "Krippendorff's alpha (nominal)"), ("accuracy", "Accuracy"),
-          ("macro_f1", "Macro-F1"), ("fleiss_kappa", "Fleiss' kappa (rows every coder coded)"))
-
-
-def _number(value) -> str:
-    return "undefined" if value is None or (isinstance(value, float) and math.isnan(value)) \
-        else f"{value:.3f}"
-
-
-def _interval(estimate) -> str:
-    if estimate.ci_low is None:
-        return "–"
-    return f"{estimate.ci_low:.3f} – {estimate.ci_high:.3f}"
+EXPORT_FILTER = "CSV, one number a row (*.csv);;Markdown tables (*.md)"
 
 
 def _item(text: str, align=Qt.AlignmentFlag.AlignRight) -> QTableWidgetItem:
@@ -49,25 +43,27 @@ def _item(text: str, align=Qt.AlignmentFlag.AlignRight) -> QTableWidgetItem:
     return item
 
 
-def _table(columns: list[str]) -> QTableWidget:
+def _table(columns: list[str], stretch: int = 0) -> QTableWidget:
     table = QTableWidget(0, len(columns))
     table.setHorizontalHeaderLabels(columns)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setWordWrap(False)  # a long note is cut with … and shown whole in its tooltip
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
 def _compute(path: Path, book_name: str, reference: Source, comparison: Source,
              code: str | None):
-    """Runs in the background, on a connection of its own."""
+    """Runs in the background, on a connection of its own: (report, agreement, rows)."""
     with Project.open(path) as project:
         book = project.codebook(book_name)
-        return compare(project, book, reference, comparison, code=code,
-                       n_resamples=RESAMPLES)
+        return report(project, book, reference, comparison, code=code,
+                      n_resamples=RESAMPLES)
 
 
 class ValidationView(QDialog):
@@ -80,7 +76,7 @@ class ValidationView(QDialog):
         super().__init__(parent)
         self.project = project
         self.setWindowTitle("Validate codes")
-        self.resize(900, 640)
+        self.resize(900, 800)
         self._pairs = None  # the rows both coded (frame), for the confusion matrix's cells
         self._labels: list[str] = []
         self._worker = None
@@ -110,8 +106,15 @@ class ValidationView(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
 
-        self.stats = _table(["Statistic", "Value", "95% CI"])
-        self.per_code = _table(["Code", "Precision", "Recall", "F1", "n (reference)"])
+        self.stats = _table(["Statistic", "Value", "95% CI", "Note"], stretch=3)
+        self.per_code = _table(["Code", "Precision", "Recall", "F1", "n (reference)", "Note"],
+                               stretch=5)
+        self.report: ValidationReport | None = None  # what is shown, for the export
+        self.export_button = QPushButton("Export tables…")
+        self.export_button.setToolTip("Write these tables as CSV (one number a row, "
+                                      "unrounded) or Markdown (for a paper's appendix)")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.ask_export)
         self.confusion = QTableWidget()
         self.confusion.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.confusion.cellClicked.connect(self._open_cell)
@@ -132,12 +135,21 @@ class ValidationView(QDialog):
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(matrix_box)
-        body.setSizes([420, 460])
+        body.setSizes([560, 340])  # the tables' notes need the room more than the matrix
 
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.summary)
         outer.addWidget(body, 1)
+        self.stability = StabilityView(project, self)  # a run against its replicate
+        outer.addWidget(self.stability)
+        bottom = QHBoxLayout()
+        self.export_status = QLabel()
+        self.export_status.setWordWrap(True)
+        self.export_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bottom.addWidget(self.export_status, 1)
+        bottom.addWidget(self.export_button)
+        outer.addLayout(bottom)
 
         self.codebook.currentIndexChanged.connect(self._fill_sources)
         for box in (self.reference, self.comparison, self.code):
@@ -153,9 +165,13 @@ class ValidationView(QDialog):
         name = self.codebook.currentText()
         return self.project.codebook(name) if name else None
 
-    def _fill_sources(self, *_) -> None:
+    def _fill_sources(self, *_, keep: bool = False) -> None:
+        """List the codebook's coders and comparable runs; ``keep``: the choices stay
+        (by coder name or run id: a run's title changes from running to done)."""
         book = self.book()
         found = sources(self.project, book) if book is not None else []
+        chosen = (self.reference.currentData(), self.comparison.currentData(),
+                  self.code.currentText())
         for box in (self.reference, self.comparison, self.code):
             box.blockSignals(True)
             box.clear()
@@ -164,14 +180,41 @@ class ValidationView(QDialog):
             self.comparison.addItem(s.title, s)
         # the usual question: the first coder against the next source (coder or model)
         self.comparison.setCurrentIndex(min(1, len(found) - 1))
+        if keep:
+            for box, was in zip((self.reference, self.comparison), chosen):
+                match = [i for i, s in enumerate(found) if was is not None
+                         and (s.kind, s.key) == (was.kind, was.key)]
+                if match:
+                    box.setCurrentIndex(match[0])
+            if self.reference.currentIndex() == self.comparison.currentIndex() and len(found) > 1:
+                # kept only because nothing else was listed: the next source now
+                self.comparison.setCurrentIndex(1 if self.reference.currentIndex() == 0 else 0)
         multi = book is not None and book.multi_label
         self.code_label.setVisible(multi)
         self.code.setVisible(multi)
         if multi:
             self.code.addItems(book.names)
+            if keep and chosen[2] in book.names:
+                self.code.setCurrentText(chosen[2])
         for box in (self.reference, self.comparison, self.code):
             box.blockSignals(False)
         self.refresh()
+
+    def update_sources(self) -> None:
+        """A run started or ended, a coder coded: list the coders and runs as they are now
+        (the choices made stay) and compute again. The window calls it."""
+        if self.codebook.currentText() not in self.project.codebooks():
+            names = self.project.codebooks()
+            self.codebook.blockSignals(True)
+            self.codebook.clear()
+            self.codebook.addItems(names)
+            self.codebook.blockSignals(False)
+        else:
+            have = [self.codebook.itemText(i) for i in range(self.codebook.count())]
+            for name in self.project.codebooks():
+                if name not in have:
+                    self.codebook.addItem(name)
+        self._fill_sources(keep=True)
 
     def select(self, reference: str, comparison: str) -> None:
         """Choose the sources whose titles start with these (tests, the coding panel)."""
@@ -180,6 +223,23 @@ class ValidationView(QDialog):
             box.setCurrentIndex(index)
 
     # -- computing --------------------------------------------------------------------
+
+    def select_run(self, run_id: int, coder: str | None = None) -> bool:
+        """Compare run ``run_id`` with ``coder`` as the reference (or the reference
+        chosen); by the sources' keys, not their titles (a run's title may change). False
+        when either is not listed."""
+        def index(box, kind: str, key: str) -> int:
+            return next((i for i in range(box.count()) if box.itemData(i) is not None
+                         and (box.itemData(i).kind, box.itemData(i).key) == (kind, key)), -1)
+
+        ref = index(self.reference, "coder", coder) if coder is not None else \
+            self.reference.currentIndex()
+        cmp_ = index(self.comparison, "run", str(run_id))
+        if ref < 0 or cmp_ < 0:
+            return False
+        self.reference.setCurrentIndex(ref)
+        self.comparison.setCurrentIndex(cmp_)
+        return True
 
     def _say(self, text: str, error: bool = False) -> None:
         colour = "#c62828" if error else "#444"
@@ -222,6 +282,8 @@ class ValidationView(QDialog):
 
     def _clear(self) -> None:
         self._pairs = None
+        self.report = None
+        self.export_button.setEnabled(False)
         for table in (self.stats, self.per_code):
             table.setRowCount(0)
         self.confusion.clear()
@@ -232,38 +294,87 @@ class ValidationView(QDialog):
     def _show(self, outcome) -> None:
         if self._pending:
             return  # a newer choice is waiting; this answer is for the old one
-        result, pairs = outcome
+        rep, result, pairs = outcome
         self._pairs, self._labels = pairs, list(result.labels)
+        self.report = rep
+        self.export_button.setEnabled(True)
         ref, cmp_ = self.reference.currentText(), self.comparison.currentText()
+        self._show_summary(rep, result, ref, cmp_)
+        self._show_stats(rep)
+        self._show_per_code(rep)
+        self._fill_confusion(result.confusion or [], ref, cmp_)
+        self.sig_computed.emit()
+
+    def _show_summary(self, rep: ValidationReport, result, ref: str, cmp_: str) -> None:
+        """n, how the intervals are made, and what a reader must know before using them:
+        an interval too wide to be useful, how the human codes were made, the warning."""
         who = (f"by at least two of {len(result.columns)} coders"
                if len(result.columns) > 2 else
                f"by both <i>{html.escape(ref)}</i> and <i>{html.escape(cmp_)}</i>")
-        self.summary.setText(
-            f"<b>{result.n:,}</b> rows coded {who} ({result.skipped:,} rows of the corpus "
-            "are not).<br>"
-            f"<span style='color:#555'>95% intervals: bootstrap over rows, "
-            f"{result.n_resamples:,} resamples. Kappa and alpha: 1 is perfect agreement, "
-            "0 is what chance alone would give.</span>")
-        rows = [(title, getattr(result, key)) for key, title in _STATS
-                if getattr(result, key) is not None]
-        rows += [(f"Cohen's kappa, {a} / {b}", est)
-                 for (a, b), est in result.pairwise_cohen_kappa.items()]
-        self.stats.setRowCount(len(rows))
-        for r, (title, est) in enumerate(rows):
-            self.stats.setItem(r, 0, _item(title, Qt.AlignmentFlag.AlignLeft))
-            self.stats.setItem(r, 1, _item(_number(est.value)))
-            self.stats.setItem(r, 2, _item(_interval(est)))
-        self.per_code.setRowCount(len(result.per_code))
-        for r, (code, values) in enumerate(result.per_code.items()):
+        lines = [f"<b>{result.n:,}</b> rows coded {who} ({result.skipped:,} rows of the "
+                 "corpus are not).",
+                 f"<span style='color:#555'>95% intervals: bootstrap over rows, "
+                 f"{result.n_resamples:,} resamples. Kappa and alpha: 1 is perfect agreement, "
+                 "0 is what chance alone would give.</span>"]
+        if rep.precision:
+            lines.append(f"<span style='color:#b26a00'>{html.escape(rep.precision)}</span>")
+        if rep.blind_note:
+            lines.append(f"<span style='color:#555'>{html.escape(rep.blind_note)}</span>")
+        if rep.warning:
+            lines.append(f"<span style='color:#c62828'>{html.escape(rep.warning)}</span>")
+        self.summary.setText("<br>".join(lines))
+
+    def _show_stats(self, rep: ValidationReport) -> None:
+        self.stats.setRowCount(len(rep.stats))
+        for r, row in enumerate(rep.stats):
+            self.stats.setItem(r, 0, _item(row.name, Qt.AlignmentFlag.AlignLeft))
+            self.stats.setItem(r, 1, _item(row.value_text()))
+            self.stats.setItem(r, 2, _item(row.interval_text()))
+            note = _item(row.note, Qt.AlignmentFlag.AlignLeft)
+            note.setToolTip(row.note)
+            self.stats.setItem(r, 3, note)
+
+    def _show_per_code(self, rep: ValidationReport) -> None:
+        self.per_code.setRowCount(len(rep.per_code))
+        for r, (code, *values, support) in enumerate(rep.per_code):
             self.per_code.setItem(r, 0, _item(code, Qt.AlignmentFlag.AlignLeft))
-            for c, key in enumerate(("precision", "recall", "f1"), start=1):
-                est = values[key]
-                item = _item(_number(est.value))
-                item.setToolTip(f"95% CI {_interval(est)}")
+            for c, value in enumerate(values, start=1):
+                item = _item(value.value_text())
+                item.setToolTip(value.note or f"95% CI {value.interval_text()}")
                 self.per_code.setItem(r, c, item)
-            self.per_code.setItem(r, 4, _item(f"{values.get('support', 0):,}"))
-        self._fill_confusion(result.confusion or [], ref, cmp_)
-        self.sig_computed.emit()
+            self.per_code.setItem(r, 4, _item(f"{support:,}"))
+            notes = "; ".join(v.note for v in values if v.note)
+            note = _item(notes, Qt.AlignmentFlag.AlignLeft)
+            note.setToolTip(notes)
+            self.per_code.setItem(r, 5, note)
+
+    # -- exporting --------------------------------------------------------------------
+
+    def ask_export(self) -> None:
+        """Ask where, then write the tables shown (CSV or Markdown, by the choice)."""
+        if self.report is None:
+            return
+        base = self.project.path.with_name(f"{self.project.path.stem}_validation.csv")
+        path, chosen = QFileDialog.getSaveFileName(self, "Export the validation tables",
+                                                   str(base), EXPORT_FILTER)
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".md" if "Markdown" in chosen else ".csv"
+        self.export_to(path)
+
+    def export_to(self, path: str | Path) -> Path | None:
+        """Write the tables shown to ``path`` (.csv or .md); None (the reason shown) when
+        it cannot be written."""
+        try:
+            written = write_report(self.report, path)
+        except LlmstudioError as exc:
+            self.export_status.setStyleSheet("color: #c62828;")
+            self.export_status.setText(f"Not written: {describe(exc)}")
+            return None
+        self.export_status.setStyleSheet("color: #555;")
+        self.export_status.setText(f"Wrote {written}")
+        return written
 
     def _fill_confusion(self, counts, ref: str, cmp_: str) -> None:
         labels = self._labels

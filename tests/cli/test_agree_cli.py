@@ -83,20 +83,26 @@ def test_readable_table(agree, codes_csv):
     for text in ("percent agreement", "Krippendorff's alpha", "Cohen's kappa", "macro-F1",
                  "confusion matrix", "2 skipped", "95% CI"):
         assert text in done.stdout, text
+    # percent agreement is accuracy with two columns: one row, not two names
+    assert "percent agreement (= accuracy)" in done.stdout
+    assert "  accuracy " not in done.stdout
+    # n = 8: the interval is too wide to be useful, and the notes say so with the n needed
+    assert "notes:" in done.stdout and "n = 8 is too small" in done.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing.csv", "--columns", "a", "b"], "missing.csv: no such file"),
+@pytest.mark.parametrize("args, message, status", [
+    (["missing.csv", "--columns", "a", "b"], "missing.csv: no such file", 1),
     (["{csv}", "--columns", "human", "coder9"],
-     "no column 'coder9'; the columns are 'id', 'text', 'human', 'model', 'second', 'notes'"),
-    (["{csv}", "--columns", "human"], "at least two columns"),
-    (["{csv}", "--columns", "human", "notes"], "column 'notes' has no codes"),
-    (["{csv}", "--columns", "human", "human"], "named twice"),
-    (["{csv}"], "required: --columns"),
+     "no column 'coder9'; the columns are 'id', 'text', 'human', 'model', 'second', 'notes'", 1),
+    (["{csv}", "--columns", "human"], "at least two columns", 2),
+    (["{csv}", "--columns", "human", "notes"], "column 'notes' has no codes", 1),
+    (["{csv}", "--columns", "human", "human"], "named twice", 2),
+    (["{csv}"], "give --columns A B", 2),
 ])
-def test_errors_exit_2_with_one_clear_line(agree, codes_csv, args, message):
+def test_errors_exit_with_their_status_and_one_clear_line(agree, codes_csv, args, message,
+                                                        status):
     done = agree(*[str(codes_csv) if a == "{csv}" else a for a in args])
-    assert done.returncode == 2
+    assert done.returncode == status  # 1: the input; 2: the command line (exit_codes.py)
     assert message in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
 
@@ -125,6 +131,9 @@ def test_a_project_gives_its_coders_and_model_columns(agree, tmp_path):
         for row, label in enumerate(human):
             if label:
                 hc.record(p, book, "Ana", row, [label])
+        # the clicks made well before the run (not in the same second as it)
+        p.db.execute("UPDATE human_codes SET time = '2026-01-01T00:00:00.000+00:00'")
+        p.db.commit()
         model = run_results(p, run_job(p, SentimentTask(), LexiconBackend()).run_id)
     done = agree(path, "--columns", "human_tone_ana", "sentiment_label", "--json",
                  "--bootstrap", "0")
@@ -135,3 +144,46 @@ def test_a_project_gives_its_coders_and_model_columns(agree, tmp_path):
     assert out["n"] == 7 == expected.n
     assert out["percent_agreement"]["value"] == pytest.approx(
         expected.percent_agreement.value)
+    # coded before any model run existed: counted, but no warning
+    assert out["human_codes"]["blind"][0]["not_recorded_early"] == 7
+    assert out["human_codes"]["warning"] is None and "Warning" not in done.stderr
+
+
+def test_a_project_prints_the_blind_counts_and_warns(agree, tmp_path):
+    """Codes made after the run: 3 blind, 2 with blind coding off, 2 of unrecorded mode;
+    the table says so, and the warning names both kinds."""
+    import pandas as pd
+
+    from llmstudio.core import human_codes as hc
+    from llmstudio.core.backends.lexicon import LexiconBackend
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.corpus import Corpus
+    from llmstudio.core.project import Project
+    from llmstudio.core.runner import run_job
+    from llmstudio.core.tasks import SentimentTask
+
+    texts = ["great stuff", "awful", "meh", "fine", "bad", "good", "terrible", "ok"]
+    book = Codebook(codes=(Code("positive"), Code("negative"), Code("neutral")), name="Tone")
+    path = tmp_path / "blind.llmstudio"
+    frame = pd.DataFrame({"text": pd.array(texts, dtype="str")})
+    with Project.create(path, Corpus(frame=frame, text_column="text", source="t.csv")) as p:
+        p.save_codebook(book)
+        run_job(p, SentimentTask(), LexiconBackend())
+        modes = [True, True, True, False, False, None, None]
+        for row, mode in enumerate(modes):
+            hc.record(p, book, "Ana", row, ["positive"], blind=mode)
+    done = agree(path, "--columns", "human_tone_ana", "sentiment_label", "--bootstrap", "0")
+    assert done.returncode == 0, done.stderr
+    assert "Ana: 3 blind, 2 not blind, 2 not recorded" in done.stdout
+    assert ("Warning: 2 of Ana's 7 codes compared were made with blind coding off"
+            in done.stdout)
+    assert "for 2 of Ana's codes it was not recorded" in done.stdout
+    assert "'sentiment_label'" in done.stdout
+    # JSON: the counts in the document, the warning on stderr
+    done = agree(path, "--columns", "human_tone_ana", "sentiment_label", "--json",
+                 "--bootstrap", "0")
+    out = json.loads(done.stdout)
+    assert out["human_codes"]["blind"][0] | {"coder": "Ana"} == {
+        "coder": "Ana", "blind": 3, "not_blind": 2, "not_recorded": 2, "not_blind_early": 0,
+        "not_recorded_early": 0, "total": 7}
+    assert "blind coding off" in out["human_codes"]["warning"] and "Warning" in done.stderr

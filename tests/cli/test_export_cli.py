@@ -74,17 +74,17 @@ def test_methods_record_with_bias_reports(export, study, tmp_path):
     assert (tmp_path / "t.csv").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    ((), "give --out FILE"),
-    (("--out", "x.sav"), "unknown export format '.sav'"),
-    (("--methods", "m.txt"), "a methods record is .md or .html"),
-    (("--out", "x.csv", "--bias-report", "r.json"), "--bias-report and --chart go into"),
-    (("--methods", "m.md", "--bias-report", "missing/report.json"), "cannot read the bias"),
-    (("--methods", "m.md", "--chart", "missing.png"), "no such chart file"),
+@pytest.mark.parametrize("args, message, status", [
+    ((), "give --out FILE", 2),
+    (("--out", "x.sav"), "unknown export format '.sav'", 2),
+    (("--methods", "m.txt"), "a methods record is .md or .html", 2),
+    (("--out", "x.csv", "--bias-report", "r.json"), "--bias-report and --chart go into", 2),
+    (("--methods", "m.md", "--bias-report", "missing/report.json"), "cannot read the bias", 1),
+    (("--methods", "m.md", "--chart", "missing.png"), "no such chart file", 1),
 ])
-def test_errors_are_one_line_and_write_nothing(export, study, tmp_path, args, message):
+def test_errors_are_one_line_and_write_nothing(export, study, tmp_path, args, message, status):
     done = export(study, *args)
-    assert done.returncode == 2
+    assert done.returncode == status  # 2: the command line; 1: a file (exit_codes.py)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("llmstudio: error:") and message in lines[0]
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "m.md").exists()
@@ -93,9 +93,9 @@ def test_errors_are_one_line_and_write_nothing(export, study, tmp_path, args, me
 def test_a_data_file_or_a_missing_project_is_refused(export, tmp_path):
     (tmp_path / "d.csv").write_text("text\nhi\n", "utf-8")
     done = export(tmp_path / "d.csv", "--out", "o.csv")
-    assert done.returncode == 2 and "not a project" in done.stderr
+    assert done.returncode == 1 and "not a project" in done.stderr
     done = export(tmp_path / "none.llmstudio", "--out", "o.csv")
-    assert done.returncode == 2 and "no such file" in done.stderr
+    assert done.returncode == 1 and "no such file" in done.stderr
     assert "Traceback" not in done.stderr
 
 

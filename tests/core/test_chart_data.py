@@ -136,3 +136,49 @@ def test_column_kinds(table):
     assert cd.is_numeric(table["score"])
     assert not cd.is_numeric(table["label"]) and not cd.is_numeric(pd.Series(["1", "2", "1"]))
     assert cd.period_name(pd.Timestamp("2024-03-01"), "month") == "2024-03"
+
+
+# -- sentiment on one signed axis ------------------------------------------------------
+
+THREE = ("positive", "negative", "neutral")
+FIVE = ("very negative", "negative", "neutral", "positive", "very positive")
+
+
+def test_label_valence_follows_the_run_scale_not_the_labels_seen():
+    labels = pd.Series(["positive", "Negative", None, "neutral", "", "positive"])
+    assert cd.label_valence(labels, THREE).to_dict() == {0: 1.0, 1: -1.0, 3: 0.0, 5: 1.0}
+    # A 5-point run where no row is "very" anything: negative is still -0.5.
+    assert cd.label_valence(pd.Series(["negative", "positive", "neutral"]), FIVE).to_dict() \
+        == {0: -0.5, 1: 0.5, 2: 0.0}
+    assert cd.label_valence(pd.Series(["very negative", "very positive"]), FIVE).tolist() \
+        == [-1.0, 1.0]
+
+
+def test_label_valence_refuses_labels_of_ones_own():
+    from llmstudio.core.errors import LlmstudioError
+
+    with pytest.raises(LlmstudioError, match="'meh' has none"):
+        cd.label_valence(pd.Series(["good"]), ("good", "bad", "meh"))
+
+
+def test_signed_sentiment_takes_the_valence_where_given_else_the_label():
+    labels = pd.Series(["positive", "negative", "neutral", "positive", None])
+    valence = pd.Series([0.62, None, -0.1, None, None])
+    values, probabilities, from_labels = cd.SignedSentiment(labels, valence, THREE).values()
+    assert values.to_dict() == {0: 0.62, 1: -1.0, 2: -0.1, 3: 1.0}
+    assert (probabilities, from_labels) == (2, 2)
+    signed = cd.SignedSentiment(labels, valence, THREE)
+    assert signed.axis(2, 2) == cd.MIXED_AXIS
+    assert signed.axis(4, 0) == "Mean sentiment (P(pos) − P(neg), −1 to 1)"
+    assert signed.axis(0, 4) == "Net sentiment from labels (−1 to 1)"
+    assert cd.SignedSentiment(labels, None, FIVE).axis(3, 0) == cd.SIGNED_AXIS_5
+    # Without a valence column (old runs): every row from its label; the mean is the net
+    # valence, not the model's confidence.
+    values, probabilities, from_labels = cd.SignedSentiment(labels, None, THREE).values()
+    assert values.mean() == pytest.approx((1 - 1 + 0 + 1) / 4)
+    assert (probabilities, from_labels) == (0, 4)
+
+
+def test_has_valence():
+    assert cd.has_valence(THREE) and cd.has_valence(FIVE)
+    assert not cd.has_valence(("good", "bad")) and not cd.has_valence(())

@@ -236,3 +236,22 @@ def test_multi_label_codes_get_agreement_per_code(tmp_path):
         md = build_record(p, n_resamples=200).markdown(tmp_path)
     assert "issues: Housing" in md and "issues: Transport" in md
     assert "on the code 'Housing' (applies or not)" in md
+
+
+def test_the_record_says_how_the_human_codes_were_made_and_warns(tmp_path):
+    """Codes of unrecorded mode made after the runs: counted, and the model comparison
+    warned about; after ana recodes a row blind and bo with the model in view, the
+    counts follow (every click on a row counts)."""
+    from llmstudio.core import human_codes
+    from annotated_project import BOOK
+
+    path = make_project(tmp_path)
+    with Project.open(path) as p:
+        human_codes.record(p, BOOK, "bo", 4, ["positive"], blind=False)
+        text = build_record(p, n_resamples=20).markdown()
+    assert "| coder | rows coded | coded blind | not blind | mode not recorded |" in text
+    assert "| ana | 5 | 0 | 0 | 5 |" in text and "| bo | 6 | 0 | 1 | 5 |" in text
+    assert "for 5 of ana's codes it was not recorded whether the model's answers" in text
+    assert "1 of bo's 6 codes compared were made with blind coding off" in text
+    assert "ana 0 / 0 / 5" in text  # the agreement table's column
+    assert "n = 5 is too small for the interval to be useful" in text

@@ -4,6 +4,7 @@ chart's numbers checked against pandas, clicks through to the table's rows, expo
 from __future__ import annotations
 
 import time
+from collections import Counter
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -40,12 +41,23 @@ def table(window) -> pd.DataFrame:
     return frame
 
 
+def key(name: str) -> str:
+    """The picker's item for a table column (``signed:...`` keys as they are)."""
+    return name if name.startswith(("column:", "signed:")) else "column:" + name
+
+
+def pick(combo, name: str) -> None:
+    i = combo.findData(key(name))
+    assert i >= 0, (name, [combo.itemData(j) for j in range(combo.count())])
+    combo.setCurrentIndex(i)
+
+
 def choose(panel, kind, column, second=None, label=None, freq=None):
     panel.kind.setCurrentIndex(kind)
-    panel.column.setCurrentText(column)
+    pick(panel.column, column)
     if second is not None:
-        panel.second.setCurrentText(second)
-        assert panel.second.currentText() == second
+        pick(panel.second, second)
+        assert panel.second.currentData() == key(second)
     if freq is not None:
         panel.freq.setCurrentText(freq)
     if label is not None:
@@ -53,7 +65,7 @@ def choose(panel, kind, column, second=None, label=None, freq=None):
         panel.label.setCurrentText(label)
     panel.redraw()
     drawn(panel)
-    assert panel.column.currentText() == column
+    assert panel.column.currentData() == key(column)
     return panel.data
 
 
@@ -95,7 +107,7 @@ def test_label_distribution_and_click(qtbot, charted, tmp_path):
     assert np.allclose(data["share"], data["n"] / expected.sum())
     assert (data["ci_low"] <= data["share"]).all() and (data["share"] <= data["ci_high"]).all()
     assert list(data["label"]) == [x for x in ("negative", "neutral", "positive") if x in expected]
-    assert panel.plot.titleLabel.text == "sentiment_label: how many rows of each"
+    assert panel.plot.titleLabel.text == "Sentiment (lexicon): how many rows of each"
     shot(panel, tmp_path, "labels")
 
     # A real mouse click on the middle of the "positive" bar shows exactly those rows.
@@ -107,7 +119,7 @@ def test_label_distribution_and_click(qtbot, charted, tmp_path):
     rows = np.flatnonzero(table(charted)["sentiment_label"].to_numpy() == "positive").tolist()
     qtbot.waitUntil(lambda: shown(charted) == rows)
     assert charted.subset_bar.isVisible()
-    assert "sentiment_label = positive" in charted.subset_label.text()
+    assert "Sentiment (lexicon) = positive" in charted.subset_label.text()
     # Hover names n and the share.
     panel._on_move(scene)
     assert panel.hover.isVisible() and f"n = {n:,}" in panel.hover.textItem.toPlainText()
@@ -146,7 +158,7 @@ def test_group_shares(qtbot, charted, tmp_path):
     shot(panel, tmp_path, "by_group")
     charted.grab().save("/tmp/h21_chart_window.png")  # the dock in the window
     row = data[(data["group"] == "Labour") & (data["label"] == "negative")].iloc[0]
-    hit = next(h for h in panel.hits if h[5] == "group = Labour, sentiment_label = negative")
+    hit = next(h for h in panel.hits if h[5] == "group = Labour, Sentiment (lexicon) = negative")
     assert panel.show_rows_at((hit[0] + hit[1]) / 2, 100 * row["share"] / 2)
     want = frame.index[(frame["group"] == "Labour") & (frame["sentiment_label"] == "negative")]
     assert shown(charted) == want.tolist()
@@ -172,6 +184,7 @@ def test_over_time(qtbot, charted, tmp_path):
     assert panel.kind.setCurrentIndex(cp.TIME_SHARE) is None
     panel.refresh_columns()
     assert [panel.second.itemText(i) for i in range(panel.second.count())] == ["date"]
+    assert [panel.second.itemData(i) for i in range(panel.second.count())] == ["column:date"]
     data = choose(panel, cp.TIME_SHARE, "sentiment_label", "date", label="negative", freq="month")
     frame = table(charted)
     frame["when"] = pd.to_datetime(frame["date"])
@@ -199,7 +212,7 @@ def test_confusion(qtbot, charted, tmp_path):
     scores = charted.model.result("sentiment_score").astype(float)
     other = np.where(scores > 0.3, "positive", np.where(scores < -0.3, "negative", "neutral"))
     charted.model.put_results(pd.DataFrame({"strict_label": other}))
-    qtbot.waitUntil(lambda: panel.column.findText("strict_label") >= 0, timeout=3000)
+    qtbot.waitUntil(lambda: panel.column.findData("column:strict_label") >= 0, timeout=3000)
     data = choose(panel, cp.CONFUSION, "sentiment_label", "strict_label")
     frame = table(charted)
     expected = pd.crosstab(frame["sentiment_label"], pd.Series(other, name="strict"))
@@ -227,8 +240,8 @@ def test_updates_as_results_arrive(qtbot, window, tmp_path):
     panel._paint = lambda *a: (redraws.append(time.perf_counter()), paint(*a))
     started = time.perf_counter()
     job = window.runs.run(JobSpec(model="lexicon"))
-    qtbot.waitUntil(lambda: panel.column.findText("sentiment_label") >= 0, timeout=30_000)
-    panel.column.setCurrentText("sentiment_label")
+    qtbot.waitUntil(lambda: panel.column.findData("column:sentiment_label") >= 0, timeout=30_000)
+    pick(panel.column, "sentiment_label")
     wait_job(qtbot, job)
     qtbot.waitUntil(lambda: not panel.data.empty and panel.data["n"].sum() == 300, timeout=5000)
     # Batches arrive many times a second; redraws are throttled to one per 300 ms or so.
@@ -256,12 +269,12 @@ def test_numbers_are_worked_out_off_the_gui_thread_and_the_newest_choice_wins(
     cp_numbers = cp.chart_numbers
     monkeypatch.setattr(cp, "chart_numbers", numbers)
     panel.kind.setCurrentIndex(cp.LABELS)
-    panel.column.setCurrentText("sentiment_label")
+    pick(panel.column, "sentiment_label")
     started = time.perf_counter()
     panel.redraw()
     assert time.perf_counter() - started < 0.1 and panel.pending
     panel.kind.setCurrentIndex(cp.HISTOGRAM)  # changed while the first is being worked out
-    panel.column.setCurrentText("sentiment_score")
+    pick(panel.column, "sentiment_score")
     panel.redraw()
     drawn(panel)
     assert threads and threading.main_thread() not in threads
@@ -316,7 +329,8 @@ def test_confusion_with_a_human_coder(qtbot, charted):
     panel = charted.charts
     panel.kind.setCurrentIndex(cp.CONFUSION)
     panel.refresh_columns()
-    assert panel.column.findText("human_tone_ana") >= 0
+    assert panel.column.findData("column:human_tone_ana") >= 0
+    assert panel.column.itemText(panel.column.findData("column:human_tone_ana")) == "Codes by ana (Tone)"
     data = choose(panel, cp.CONFUSION, "human_tone_ana", "sentiment_label")
     assert data["n"].sum() == len(given)  # only the rows ana coded
     model = charted.model.result("sentiment_label")
@@ -344,3 +358,184 @@ def test_export_buttons(qtbot, charted, tmp_path, monkeypatch):
         assert target.exists() and target.stat().st_size > 1000
     assert QImage(str(tmp_path / "asked.png")).width() == cp.PNG_WIDTH
     assert "how many rows of each" in (tmp_path / "asked.svg").read_text()
+
+
+# -- every chart after every other, on screen and exported -----------------------------
+
+from chart_checks import problems, signature, svg_text_outside  # noqa: E402
+
+EVERY_KIND = {  # kind: (column, second, label)
+    cp.LABELS: ("sentiment_label", None, None),
+    cp.HISTOGRAM: ("signed:sentiment_label", None, None),
+    cp.GROUP_SHARES: ("sentiment_label", "region", None),
+    cp.GROUP_MEANS: ("signed:sentiment_label", "region", None),
+    cp.TIME_SHARE: ("sentiment_label", "date", "negative"),
+    cp.TIME_MEAN: ("sentiment_score", "date", None),
+    cp.CONFUSION: ("sentiment_label", "strict_label", None),
+}
+
+
+@pytest.fixture
+def every_kind(qtbot, charted):
+    """The numbers of every chart kind, worked out once (through the panel's pickers and
+    its background worker), and a function that paints one of them."""
+    scores = charted.model.result("sentiment_score").astype(float)
+    strict = np.where(scores > 0.3, "positive", np.where(scores < -0.3, "negative", "neutral"))
+    charted.model.put_results(pd.DataFrame({"strict_label": strict}))
+    panel = charted.charts
+    qtbot.waitUntil(lambda: panel.column.findData("column:strict_label") >= 0, timeout=3000)
+    numbers = {}
+    for kind, (column, second, label) in EVERY_KIND.items():
+        choose(panel, kind, column, second, label=label, freq="month")
+        request = dict(kind=kind, column=panel.source(panel.column.currentData()),
+                       second=panel.source(panel.second.currentData()) if second else None,
+                       label=label, freq="month")
+        result = cp.chart_numbers(kind, panel.source_values(request["column"]),
+                                  panel.source_values(request["second"]) if second else None,
+                                  None, "month", label)
+        numbers[kind] = (request, result)
+
+    def paint(kind):
+        panel._paint(*numbers[kind])
+        panel.settle()  # as the window's event loop would
+
+    return panel, paint
+
+
+def test_a_time_band_does_not_stay_on_the_next_chart(qtbot, every_kind, tmp_path):
+    """The case seen: after "over time", its blue band lay across the bars by group,
+    on screen and in the 1800 px PNG."""
+    panel, paint = every_kind
+    paint(cp.GROUP_SHARES)
+    alone = signature(panel.plot)
+    alone_png = QImage(str(panel.export(tmp_path / "alone.png")))
+    paint(cp.TIME_MEAN)
+    assert any(type(i).__name__ == "FillBetweenItem" for i in panel.plot.items)
+    time_png = QImage(str(panel.export(tmp_path / "time.png")))
+    assert BAND & colours(time_png)  # the band, as it is drawn
+    paint(cp.GROUP_SHARES)
+    assert signature(panel.plot) == alone
+    kinds = {type(i).__name__ for i in panel.plot_widget.scene().items()}
+    assert "FillBetweenItem" not in kinds and "PlotDataItem" not in kinds
+    image = QImage(str(panel.export(tmp_path / "after_time.png")))
+    assert image.width() == cp.PNG_WIDTH
+    assert image == alone_png  # not a pixel of the band
+    assert not BAND & colours(image)  # its translucent blue nowhere in the file
+
+
+BAND = {"#cde3f0", "#cde3ef", "#cce3f0", "#cce2ef"}  # (0, 114, 178, 50) over white
+
+
+def colours(image: QImage) -> set[str]:
+    return {image.pixelColor(x, y).name() for x in range(0, image.width(), 5)
+            for y in range(0, image.height(), 5)}
+
+
+@pytest.mark.slow
+def test_every_chart_after_every_other(qtbot, every_kind, tmp_path):
+    panel, paint = every_kind
+    alone, svg_alone, png_alone = {}, {}, {}
+    for kind in EVERY_KIND:
+        paint(kind)
+        alone[kind] = signature(panel.plot)
+        assert problems(panel.plot) == [], (cp.KINDS[kind], problems(panel.plot))
+        svg = panel.export(tmp_path / f"{kind}.svg")
+        assert svg_text_outside(svg) == [], cp.KINDS[kind]
+        svg_alone[kind] = Counter(e.tag for e in ET.parse(svg).getroot().iter())
+        png_alone[kind] = QImage(str(panel.export(tmp_path / f"{kind}.png")))
+    for before in EVERY_KIND:
+        for kind in EVERY_KIND:
+            if kind == before:
+                continue
+            paint(before)
+            paint(kind)
+            where = f"{cp.KINDS[kind]} after {cp.KINDS[before]}"
+            assert signature(panel.plot) == alone[kind], where
+            assert len(panel.plot_widget.ci.items) == 1, where  # one plot, the new one
+            svg = panel.export(tmp_path / f"{before}_{kind}.svg")
+            assert Counter(e.tag for e in ET.parse(svg).getroot().iter()) == svg_alone[kind], where
+            png = QImage(str(panel.export(tmp_path / f"{before}_{kind}.png")))
+            assert png == png_alone[kind], where  # the same pixels as drawn on its own
+
+
+def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted):
+    panel = charted.charts
+    frame = table(charted)
+    net = frame["sentiment_label"].map({"positive": 1.0, "neutral": 0.0, "negative": -1.0})
+    panel.kind.setCurrentIndex(cp.GROUP_MEANS)
+    names = [panel.column.itemText(i) for i in range(panel.column.count())]
+    assert names[:2] == ["Sentiment (lexicon)", "Model confidence in its label (Sentiment, lexicon)"]
+    assert not any("score" in n for n in names)
+    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    for _, row in data.iterrows():  # the labels' net valence, not the confidence
+        assert row["mean"] == pytest.approx(net[frame["region"] == row["group"]].mean())
+    assert panel.plot.titleLabel.text == "Mean sentiment (lexicon) by region"
+    assert panel.plot.getAxis("left").labelText == "Net sentiment from labels<br>(−1 to 1)"
+    assert "Sentiment from labels: positive +1, neutral 0, negative −1." in panel.note.text()
+    assert "sentiment_label" in panel.plot_widget.toolTip()
+    assert "sentiment_label" in panel.column.toolTip()
+
+    choose(panel, cp.GROUP_MEANS, "sentiment_score", "region")
+    title = panel.plot.titleLabel.text
+    assert title.startswith("Mean model confidence in its label") and "sentiment" not in title.lower().split("(")[0]
+    assert "confidence" in panel.plot.getAxis("left").labelText
+    assert "not how positive" in panel.note.text()
+
+    # A run with the model's P(positive) − P(negative) per row: the mean is of those, and
+    # the axis says so.
+    (run, columns), = charted.model.result_runs()
+    valence = np.linspace(-0.9, 0.9, len(frame))
+    results = pd.DataFrame({"sentiment_label": frame["sentiment_label"],
+                            "sentiment_score": frame["sentiment_score"],
+                            "sentiment_valence": valence, "sentiment_error": None})
+    charted.model.put_results(results, replace=True, run=run)
+    panel.refresh_columns()
+    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    for _, row in data.iterrows():
+        assert row["mean"] == pytest.approx(valence[(frame["region"] == row["group"]).to_numpy()].mean())
+    assert panel.plot.getAxis("left").labelText == "Mean sentiment<br>(P(pos) − P(neg), −1 to 1)"
+    assert "P(positive) − P(negative) from the model's label probabilities." in panel.note.text()
+    assert "sentiment_valence" in panel.plot_widget.toolTip()
+
+
+def test_mean_sentiment_on_the_five_point_scale(qtbot, window, tmp_path):
+    """The run's own scale gives the valences: "negative" is −0.5 on the 5-point scale."""
+    from llmstudio.core.tasks.build import TaskOptions
+
+    open_project(qtbot, window, make_project(tmp_path / "five.llmstudio"))
+    job = window.runs.run(JobSpec(model="lexicon", options=TaskOptions(task="sentiment", scale="5")))
+    wait_job(qtbot, job)
+    window.charts.act_open.trigger()
+    panel = window.charts
+    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    frame = sample_frame()
+    labels = pd.Series(window.model.result("sentiment_label"))
+    assert {"negative", "positive"} <= set(labels)
+    five = {"very negative": -1.0, "negative": -0.5, "neutral": 0.0, "positive": 0.5,
+            "very positive": 1.0}
+    valence = labels.map(five)
+    for _, row in data.iterrows():
+        assert row["mean"] == pytest.approx(valence[frame["region"] == row["group"]].mean())
+    assert panel.plot.getAxis("left").labelText == "Net sentiment from labels<br>(−1 to 1)"
+    assert "very negative −1, negative −0.5, neutral 0" in panel.note.text()
+
+
+@pytest.mark.slow
+def test_a_coding_run_is_named_by_its_codebook(qtbot, window, tmp_path):
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.tasks.build import TaskOptions
+
+    book = Codebook(codes=(Code("housing", "rent, homes, landlords"),
+                           Code("transport", "buses, trains, roads")), name="Local issues")
+    open_project(qtbot, window, make_project(tmp_path / "code.llmstudio"))
+    job = window.runs.run(JobSpec(model="builtin", options=TaskOptions(task="code", codebook=book)))
+    wait_job(qtbot, job, timeout=120_000)
+    window.charts.act_open.trigger()
+    panel = window.charts
+    choose(panel, cp.LABELS, "code_label")
+    assert panel.plot.titleLabel.text == "Coding with Local issues (builtin): how many rows of each"
+    panel.kind.setCurrentIndex(cp.HISTOGRAM)
+    names = [panel.column.itemText(i) for i in range(panel.column.count())]
+    assert "Model confidence in its label (Coding with Local issues, builtin)" in names
+    assert not any(n.startswith("Coding with Local issues (") for n in names)  # no signed score
+    assert panel.column.findData("column:code_score") >= 0

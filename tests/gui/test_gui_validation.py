@@ -66,7 +66,8 @@ def test_two_coders_then_a_model_run_with_a_confusion_cell_opened(qtbot, project
     # the model run as the comparison
     with qtbot.waitSignal(view.sig_computed, timeout=20_000):
         view.select("ana", "run 1")
-    assert "Accuracy" in shown(view) and shown(view)["Accuracy"] != "undefined"
+    agree = shown(view)["Percent agreement (= accuracy)"]
+    assert agree != "undefined" and "Accuracy" not in shown(view)  # one number, one name
     total = sum(int(view.confusion.item(r, c).text()) for r in range(view.confusion.rowCount())
                 for c in range(view.confusion.columnCount()))
     assert total == 10

@@ -127,7 +127,7 @@ class BuiltinBackend(Backend):
     kind = "builtin"
     batch_size = 64
 
-    def __init__(self, device: str | None = None):
+    def __init__(self, device: str | None = None, seed: int = 0):
         from sentence_transformers import SentenceTransformer  # heavy; imported on use
 
         from .device import best_device
@@ -137,12 +137,14 @@ class BuiltinBackend(Backend):
         self._model = SentenceTransformer(str(self.path), device=self.device)
         self._similarity = LabelSimilarity(self.embed)
         self._hash = _file_hash(self.path / "model.safetensors")
-        self._corpus = CorpusClassifier(self._model, self.batch_size, "the builtin classifier")
+        self.seed = seed
+        self._corpus = CorpusClassifier(self._model, self.batch_size, "the builtin classifier",
+                                        seed)
 
     def fingerprint(self) -> dict:
         return {"kind": self.kind, "model": "sentence-transformers/all-MiniLM-L6-v2",
                 "revision": self._hash, "method": LabelSimilarity.method,
-                "scale": SOFTMAX_SCALE, **CorpusClassifier.method()}
+                "scale": SOFTMAX_SCALE, **CorpusClassifier.method(self.seed)}
 
     def supports(self, task: Task) -> bool:
         return refusal(task) is None

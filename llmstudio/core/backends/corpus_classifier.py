@@ -29,19 +29,26 @@ SELF_TRAINING_MIN_TEXTS = 100
 class CorpusClassifier:
     """The transductive half of an embedding backend, over a loaded SentenceTransformer."""
 
-    def __init__(self, model, batch_size: int, what: str = "the classifier"):
+    def __init__(self, model, batch_size: int, what: str = "the classifier", seed: int = 0):
         self.model = model
         self.batch_size = batch_size
+        self.seed = seed  # seeds fine-tuning on coded examples (the only random step)
         self.what = what  # named in the error a row gets when prepare() was skipped
         self._learned: dict[str, list[float]] | None = None  # text -> scores
 
     @staticmethod
-    def method() -> dict:
+    def method(seed: int = 0) -> dict:
         """For the backend's fingerprint (cache keys and the run record)."""
         from ..embedclass import EmbeddingClassifier
 
-        return {"classifier": EmbeddingClassifier().method(),
+        return {"classifier": EmbeddingClassifier(seed=seed).method(),
                 "self_training_min_texts": SELF_TRAINING_MIN_TEXTS}
+
+    @staticmethod
+    def seeded(task: Task) -> bool:
+        """Whether a seed changes this task's answers: only fine-tuning on coded examples
+        draws random numbers; everything else is the same for every seed."""
+        return isinstance(task, ChoiceTask) and bool(task.examples)
 
     @staticmethod
     def transductive(task: Task) -> bool:
@@ -57,7 +64,7 @@ class CorpusClassifier:
 
         unique = list(dict.fromkeys(texts))
         clf = EmbeddingClassifier(
-            self.model, batch_size=self.batch_size, progress=progress, cancelled=cancelled,
+            self.model, seed=self.seed, batch_size=self.batch_size, progress=progress, cancelled=cancelled,
             self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0)
         multi = bool(getattr(task, "multi_label", False))
         definitions = task.definitions()

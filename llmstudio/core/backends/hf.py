@@ -616,6 +616,11 @@ class HFBackend(Backend):
         if getattr(task, "multi_label", False) and not (
                 self.pipeline_task == ZERO_SHOT and self.contradiction_id is not None):
             return f"{what} from one set; multi-label coding needs an NLI (zero-shot) model"
+        if self.pipeline_task == TEXT_CLASSIFICATION:
+            try:  # labels the model cannot give: said before the first row, not after all
+                map_labels(self.model_name, self.model_labels, task, self.label_map)
+            except BackendError as exc:
+                return str(exc)
         return ""
 
     def transductive(self, task: Task) -> bool:

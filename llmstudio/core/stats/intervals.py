@@ -68,3 +68,30 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:
     low = 0.0 if k == 0 else min(low, p)
     high = 1.0 if k == n else max(high, p)
     return low, high
+
+
+def wilson_width(p: float, n: int, z: float = Z95) -> float:
+    """The width (high - low) of the 95% Wilson interval of a proportion ``p`` observed in
+    ``n`` rows: what a sample of ``n`` rows can tell, before it is coded (e.g. the share
+    of rows where a model agrees with a coder, expected near ``p``). Not clipped to 0..1,
+    so near 0 or 1 at small ``n`` it is a little wider than the interval drawn."""
+    if n <= 0:
+        return math.inf
+    return 2 * z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+
+
+def rows_for_width(p: float, width: float, z: float = Z95) -> int:
+    """The fewest rows whose 95% Wilson interval for a proportion near ``p`` is at most
+    ``width`` wide (:func:`wilson_width` falls as n grows)."""
+    if width <= 0:
+        raise ValueError("width must be above 0")
+    low, high = 1, 1
+    while wilson_width(p, high, z) > width:
+        low, high = high, high * 2
+    while low < high:
+        mid = (low + high) // 2
+        if wilson_width(p, mid, z) > width:
+            low = mid + 1
+        else:
+            high = mid
+    return high

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..codebook import Codebook, load
-from ..errors import LlmstudioError
+from ..errors import LlmstudioError, UsageError
 from ..examples import read_examples
-from .base import LONG_TEXT_MODES, SPLIT, Task
+from .base import LONG_TEXT_MODES, SPLIT, TRUNCATE, Task
 from .coding import CodeTask
 from .prompt import PromptTask
 from .sentiment import SCALES, SentimentTask
@@ -28,6 +28,7 @@ _ONLY_FOR = (
     ("labels", "--labels", ("sentiment", "code")),
     ("examples", "--examples", ("sentiment", "code")),
     ("explain", "--explain", ("sentiment", "code")),
+    ("wording", "an instruction's wording", ("sentiment", "code")),
 )
 
 
@@ -44,6 +45,7 @@ class TaskOptions:
     system: str = ""
     explain: bool = False
     baseline: bool = False
+    wording: str = ""  # sentiment/code: the instruction's first line, reworded
     long_texts: str = SPLIT  # texts longer than the model reads: "split" or "truncate"
 
 
@@ -55,35 +57,35 @@ def parse_labels(text: str | None) -> tuple[str, ...]:
 def make_task(o: TaskOptions) -> Task:
     """The task ``o`` describes; raises LlmstudioError saying which option is wrong."""
     if o.task not in TASKS:
-        raise LlmstudioError(f"unknown task {o.task!r}; one of {', '.join(TASKS)}")
+        raise UsageError(f"unknown task {o.task!r}; one of {', '.join(TASKS)}")
     if o.long_texts not in LONG_TEXT_MODES:
-        raise LlmstudioError(f"long texts: {o.long_texts!r} is not one of "
-                             f"{', '.join(LONG_TEXT_MODES)}")
+        raise UsageError(f"long texts: {o.long_texts!r} is not one of "
+                         f"{', '.join(LONG_TEXT_MODES)}")
     for option, flag, tasks in _ONLY_FOR:
         value = getattr(o, option)
         if value not in (None, False, "", ()) and o.task not in tasks:
-            raise LlmstudioError(f"{flag} is for {' or '.join('--task ' + t for t in tasks)}")
+            raise UsageError(f"{flag} is for {' or '.join('--task ' + t for t in tasks)}")
     if o.task == "prompt":
         if not o.prompt:
-            raise LlmstudioError("the prompt task needs a template (--prompt), e.g. "
+            raise UsageError("the prompt task needs a template (--prompt), e.g. "
                                  "\"Rewrite this text to be more positive: {text}\"")
         return PromptTask(template=o.prompt, system=o.system, long_texts=o.long_texts)
     if o.task == "sentiment":
         if o.labels and o.scale:
-            raise LlmstudioError("give --labels or --scale, not both")
+            raise UsageError("give --labels or --scale, not both")
         labels = o.labels or SCALES.get(o.scale or "3")
         if labels is None:
-            raise LlmstudioError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
+            raise UsageError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
         _at_least_two(labels)
         task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline,
-                             long_texts=o.long_texts)
+                             wording=o.wording, long_texts=o.long_texts)
         return _with_examples(task, o.examples, multi=False)
     book = o.codebook
     if book is not None and o.labels:
-        raise LlmstudioError("give --codebook or --labels, not both")
+        raise UsageError("give --codebook or --labels, not both")
     if book is None:
         if not o.labels:
-            raise LlmstudioError("the coding task needs codes: --codebook FILE or --labels a,b,c")
+            raise UsageError("the coding task needs codes: --codebook FILE or --labels a,b,c")
         if not o.multi_label:
             _at_least_two(o.labels)
         book = Codebook.from_labels(o.labels, multi_label=o.multi_label)
@@ -92,20 +94,21 @@ def make_task(o: TaskOptions) -> Task:
     if o.multi_label and not book.multi_label:
         book = Codebook(codes=book.codes, name=book.name, multi_label=True)
     if o.none_option and book.multi_label:
-        raise LlmstudioError("--none-option is for single-label coding: with --multi-label "
+        raise UsageError("--none-option is for single-label coding: with --multi-label "
                              "a text may get no code at all")
     if o.none_option and not book.none_option:
         book = Codebook(codes=book.codes, name=book.name, none_option=True)
     if not book.multi_label and len(book.labels()) < 2:
         raise LlmstudioError(f"codebook {book.name!r} has one code: single-label coding needs "
                              "at least two, or 'none of these' (--none-option)")
-    task = CodeTask(codebook=book, explain=o.explain, long_texts=o.long_texts)
+    task = CodeTask(codebook=book, explain=o.explain, wording=o.wording,
+                    long_texts=o.long_texts)
     return _with_examples(task, o.examples, multi=book.multi_label)
 
 
 def _at_least_two(labels) -> None:
     if len(labels) < 2:
-        raise LlmstudioError(f"a label set needs at least two labels, got {list(labels)}")
+        raise UsageError(f"a label set needs at least two labels, got {list(labels)}")
 
 
 def _with_examples(task, examples, multi: bool):
@@ -134,3 +137,26 @@ def _checked_pair(task, pair, multi: bool, i: int) -> tuple[str, str]:
                              f"{', '.join(task.labels)}" if str(text).strip()
                              else f"example {i}: the example has no text")
     return str(text), ";".join(mapped)
+
+
+def options_from_params(params: dict) -> TaskOptions:
+    """The options that make again the task whose ``Task.params()`` a run stored (its
+    ``runs.params``); LlmstudioError for a task that cannot be made from them. A
+    ``replicate`` index stored beside the parameters is not the task's and is ignored."""
+    kind = params.get("task")
+    examples = tuple(tuple(e) for e in params.get("examples") or ()) or None
+    # A run made before long texts were handled read only their start: made again, it
+    # truncates too (now marked), so that one change is all a replicate changes.
+    long_texts = params.get("long_texts", TRUNCATE)
+    common = dict(explain=bool(params.get("explain")), examples=examples,
+                  wording=str(params.get("wording") or ""), long_texts=long_texts)
+    if kind == "prompt":
+        return TaskOptions(task="prompt", prompt=params.get("template"),
+                           system=params.get("system") or "", long_texts=long_texts)
+    if kind == "sentiment":
+        return TaskOptions(task="sentiment", labels=tuple(params.get("labels") or ()),
+                           baseline=bool(params.get("baseline")), **common)
+    if kind == "code" and isinstance(params.get("codebook"), dict):
+        return TaskOptions(task="code", codebook=Codebook.from_dict(params["codebook"]),
+                           **common)
+    raise LlmstudioError(f"a run of task {kind!r} cannot be made again from what it stored")

@@ -22,6 +22,9 @@ class ChoiceTask(Task):
     name: str = "choice"
     explain: bool = False  # ask generative models for a one-sentence explanation
     examples: tuple[tuple[str, str], ...] = ()  # (text, label) coded examples, few-shot
+    # The researcher's own wording of the instruction's first line (a replicate run that
+    # changes the prompt); "" keeps llmstudio's. The codebook and answer format stay.
+    wording: str = ""
     long_texts: str = SPLIT  # texts longer than the model reads: SPLIT or TRUNCATE
 
     # -- what subclasses say ----------------------------------------------------------
@@ -61,6 +64,8 @@ class ChoiceTask(Task):
             out["explain"] = True
         if self.examples:
             out["examples"] = [list(e) for e in self.examples]
+        if self.wording:
+            out["wording"] = self.wording
         out["long_texts"] = self.long_texts
         return out
 
@@ -101,6 +106,9 @@ class ChoiceTask(Task):
 
     def system_prompt(self) -> str:
         instruction = self.instruction().strip()
+        if self.wording.strip():
+            _, newline, rest = instruction.partition("\n")
+            instruction = self.wording.strip() + newline + rest
         return f"{instruction}{chr(10) * 2 if chr(10) in instruction else ' '}{self.answer_format()}"
 
     def json_schema(self) -> dict:

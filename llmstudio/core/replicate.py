@@ -1,0 +1,341 @@
+"""Replicate runs: a stored run's task asked again, with one thing changed or nothing.
+
+The task and the model are made again from what the run stored (``runs.params``, the
+model's fingerprint), so the replicate asks the same question of the same model over the
+same rows, except for the change asked for: the model, the prompt's wording, the
+temperature or the seed. A replicate records the run it repeats (``runs.replicate_of``)
+and gets an index of its own (``runner.Replicate``) that joins its spec and its cache
+keys: it never reads the answers of the run it repeats, even at temperature 0 with
+nothing changed (asking again is the point). Comparing the two runs is
+``core/stability.py``.
+
+Qt-free: ``llmstudio replicate`` and the window's "Replicate run…" call the same
+functions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from .backends import make_backend
+from .backends.base import Backend
+from .errors import LlmstudioError
+from .project import Project
+from .runner import JobResult, Progress, Replicate, run_job
+from .secrets import endpoint_id
+from .tasks.base import Task
+from .tasks.build import TaskOptions, make_task, options_from_params
+
+NOTHING_MEASURED = "a deterministic model gives the same answers; the replicate measures nothing"
+
+
+class ReplicateError(LlmstudioError):
+    """A replicate that cannot be made as asked (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a replicate changes; None (or "") leaves it as the run had it."""
+
+    model: str | None = None        # a model SPEC: builtin, lexicon, hf:..., openai:...
+    base_url: str | None = None     # with an openai: model, its server
+    temperature: float | None = None
+    seed: int | None = None
+    prompt: str | None = None       # a prompt task's template; otherwise the instruction
+
+    def describe(self) -> str:
+        """ "temperature 0.7", "model openai:gpt-4o-mini, seed 3", "nothing"."""
+        parts = []
+        if self.model:
+            parts.append(f"model {self.model}")
+        if self.temperature is not None:
+            parts.append(f"temperature {self.temperature:g}")
+        if self.seed is not None:
+            parts.append(f"seed {self.seed}")
+        if self.prompt:
+            parts.append("prompt wording")
+        return ", ".join(parts) or "nothing"
+
+
+@dataclass(frozen=True)
+class ReplicatePlan:
+    """Everything a replicate of run ``of`` needs, checked before any model is loaded."""
+
+    of: int
+    options: TaskOptions
+    model: str
+    base_url: str | None
+    backend_options: tuple[tuple[str, object], ...]
+    text_column: str
+    rows: tuple[int, ...]
+    changes: Changes
+    notes: tuple[str, ...] = ()       # said before running (e.g. NOTHING_MEASURED)
+    resume: int | None = None         # an unfinished replicate with the same settings
+    resume_index: int | None = None
+
+    def task(self) -> Task:
+        return make_task(self.options)
+
+    def backend(self, concurrency: int = 8) -> Backend:
+        """The model, loaded (seconds for a local one: not in a GUI thread)."""
+        return make_backend(self.model, base_url=self.base_url, concurrency=concurrency,
+                            **dict(self.backend_options))
+
+    @property
+    def remote(self) -> bool:
+        return self.model.startswith("openai:")
+
+    @property
+    def endpoint(self) -> str:
+        return endpoint_id(self.base_url)
+
+    def describe(self) -> str:
+        """ "replicate of run 3 (sentiment, 300 rows), changed: temperature 0.7"."""
+        return (f"replicate of run {self.of} ({self.options.task}, {len(self.rows):,} rows), "
+                f"changed: {self.changes.describe()}")
+
+
+def _stored_run(project: Project, run_id: int) -> dict:
+    row = project.db.execute(
+        "SELECT task, params, backend, fingerprint, text_column, status, rows_total "
+        "FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        ids = [str(r) for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id")]
+        raise ReplicateError(f"{project.path}: no run {run_id}; the runs are "
+                             f"{', '.join(ids) or 'none yet'}")
+    keys = ("task", "params", "backend", "fingerprint", "text_column", "status", "rows_total")
+    out = dict(zip(keys, row))
+    out["params"] = json.loads(out["params"] or "{}")
+    out["fingerprint"] = json.loads(out["fingerprint"] or "{}")
+    return out
+
+
+def _stored_model(run_id: int, fp: dict, base_urls: Sequence[str]) -> tuple[str, str | None]:
+    """The model SPEC and base URL of a run, from its fingerprint (which keeps the
+    endpoint's host only: the base URL is found among ``base_urls`` by its host)."""
+    kind, model = fp.get("kind"), fp.get("model")
+    if kind in ("builtin", "lexicon"):
+        return kind, None
+    if kind == "hf" and model:
+        return f"hf:{model}", None
+    if kind == "openai" and model:
+        host = fp.get("endpoint") or endpoint_id(None)
+        for url in base_urls:
+            if url and endpoint_id(url) == host:
+                return f"openai:{model}", url
+        if host == endpoint_id(None):
+            return f"openai:{model}", None
+        raise ReplicateError(
+            f"run {run_id} asked {model} at the server {host}; the project keeps its host "
+            f"only: give its base URL (e.g. --base-url http://{host}/v1), or add it in "
+            "Model settings")
+    raise ReplicateError(f"run {run_id} was made by a {kind!r} model that cannot be loaded "
+                         "again from what the run stored")
+
+
+def _seeded(model: str, options: TaskOptions) -> bool:
+    """Whether a seed changes the answers of ``model`` for this task."""
+    if model.startswith("openai:"):
+        return True
+    if model == "builtin":
+        from .backends.corpus_classifier import CorpusClassifier
+
+        return CorpusClassifier.seeded(make_task(options))
+    return False
+
+
+def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), *,
+                   base_urls: Sequence[str] = ()) -> ReplicatePlan:
+    """The replicate of run ``run_id`` with ``changes``, checked before anything is
+    loaded or sent; :class:`ReplicateError` says what cannot be done. ``base_urls``: the
+    OpenAI-compatible servers known (the run stored its server's host only)."""
+    run = _stored_run(project, run_id)
+    if run["status"] != "done":
+        raise ReplicateError(f"run {run_id} is {run['status']}, not finished: resume it first, "
+                             "so that the replicate asks about the same rows")
+    params = dict(run["params"])
+    params.pop("replicate", None)
+    options = options_from_params(params)
+    if make_task(options).params() != params:
+        raise ReplicateError(
+            f"run {run_id} was made by another version of llmstudio's {run['task']} task "
+            "(its stored prompt or parameters differ from what this version would send): "
+            "a replicate would not ask the same question")
+    fp = run["fingerprint"]
+    urls = [changes.base_url] if changes.base_url else []
+    try:
+        stored_model, stored_url = _stored_model(run_id, fp, list(urls) + list(base_urls))
+    except ReplicateError:
+        if not changes.model:
+            raise
+        stored_model, stored_url = "", None  # another model: the run's is not needed
+    model = (changes.model or stored_model).strip()
+    base_url = changes.base_url or (stored_url if not changes.model else None)
+    backend_options: dict = {}
+    if model.startswith("openai:"):
+        if not changes.model:  # the same model: its settings too
+            backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens") if k in fp}
+        if changes.temperature is not None:
+            backend_options["temperature"] = float(changes.temperature)
+        if changes.seed is not None:
+            backend_options["seed"] = int(changes.seed)
+    else:
+        if changes.temperature is not None:
+            raise ReplicateError(f"{model} has no temperature: only openai: models sample "
+                                 "(local models answer greedily); leave the temperature out")
+        if model == "builtin" and not changes.model:
+            seed = fp.get("classifier", {}).get("seed", 0) if isinstance(
+                fp.get("classifier"), dict) else 0
+            backend_options = {"seed": int(seed)}
+        if changes.seed is not None:
+            if not _seeded(model, options):
+                raise ReplicateError(
+                    f"a seed changes nothing for {model} on this task: "
+                    + ("the builtin model draws random numbers only when it learns from "
+                       "coded examples" if model == "builtin" else "it has no randomness"))
+            backend_options["seed"] = int(changes.seed)
+    if changes.prompt:
+        if options.task == "prompt":
+            options = replace(options, prompt=changes.prompt)
+        elif model in ("builtin", "lexicon") or (model.startswith("hf:") and
+                                                 fp.get("pipeline_task") not in (
+                                                     None, "text-generation")
+                                                 and not changes.model):
+            raise ReplicateError(f"{model} scores each text directly and never reads a "
+                                 "prompt: a new wording changes nothing")
+        else:
+            options = replace(options, wording=changes.prompt)
+        make_task(options)  # a template that cannot be filled fails here
+    if model.startswith("openai:") and base_url is None and changes.model and \
+            fp.get("kind") == "openai" and fp.get("endpoint") != endpoint_id(None):
+        base_url = stored_url  # another model at the same server
+    notes = []
+    measured = (changes.model or changes.prompt or model.startswith("openai:")
+                or (changes.seed is not None))
+    if not measured:
+        notes.append(NOTHING_MEASURED)
+    if model.startswith("openai:") and (changes.temperature or changes.seed is not None):
+        from .backends import dialect as dialects
+
+        learned = dialects.load(endpoint_id(base_url), model.partition(":")[2])
+        if changes.temperature is not None and not learned.temperature:
+            notes.append(f"{endpoint_id(base_url)} refused a temperature before: the model "
+                         "may answer at its own default, not at the one asked for")
+        if changes.seed is not None and not learned.seed:
+            notes.append(f"{endpoint_id(base_url)} refused a seed before: it is not sent")
+    rows = tuple(r for (r,) in project.db.execute(
+        "SELECT row_id FROM annotations WHERE run_id = ? ORDER BY row_id", (run_id,)))
+    plan = ReplicatePlan(run_id, options, model, base_url,
+                         tuple(sorted(backend_options.items())), run["text_column"], rows,
+                         changes, tuple(notes))
+    return _with_unfinished(project, plan)
+
+
+def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
+    """An unfinished replicate of the same run with the same settings is resumed, not
+    started again: its answers were paid for."""
+    params = plan.task().params()
+    kind, _, name = plan.model.partition(":")
+    for run_id, stored, fingerprint in project.db.execute(
+            "SELECT id, params, fingerprint FROM runs WHERE replicate_of = ? AND status != 'done' "
+            "ORDER BY id DESC", (plan.of,)).fetchall():
+        stored, fp = json.loads(stored or "{}"), json.loads(fingerprint or "{}")
+        index = stored.pop("replicate", None)
+        same_model = fp.get("kind") == kind and (not name or fp.get("model") == name)
+        same_settings = all(fp.get(k) == v for k, v in plan.backend_options
+                            if k in ("temperature", "seed"))
+        if index is not None and stored == params and same_model and same_settings:
+            return replace(plan, resume=run_id, resume_index=int(index))
+    return plan
+
+
+def next_index(project: Project) -> int:
+    """A replicate index no run of this project has had (a deleted replicate's too: its
+    answers may still be in the cache)."""
+    with project.db:
+        project.db.execute("BEGIN IMMEDIATE")
+        used = [json.loads(p or "{}").get("replicate") for (p,) in project.db.execute(
+            "SELECT params FROM runs WHERE replicate_of IS NOT NULL")]
+        last = max([int(project.meta("replicates_made", "0") or 0)]
+                   + [int(u) for u in used if isinstance(u, int)])
+        project.db.execute("INSERT OR REPLACE INTO meta VALUES ('replicates_made', ?)",
+                           (str(last + 1),))
+    return last + 1
+
+
+def run_replicate(project: Project, plan: ReplicatePlan, backend: Backend | None = None, *,
+                  concurrency: int = 8, progress: Callable[[Progress], None] | None = None,
+                  cancelled: Callable[[], bool] = lambda: False,
+                  on_rows=None) -> JobResult:
+    """Run the replicate ``plan`` (resuming the unfinished one it found, if any) over the
+    rows of the run it repeats; the backend is loaded here unless given (and then closed
+    by the caller)."""
+    if plan.resume is None:  # started again after a Cancel: the same run goes on
+        plan = _with_unfinished(project, plan)
+    index = plan.resume_index if plan.resume is not None else next_index(project)
+    own = backend is None
+    backend = backend or plan.backend(concurrency)
+    try:
+        return run_job(project, plan.task(), backend, text_column=plan.text_column,
+                       rows=list(plan.rows), progress=progress, cancelled=cancelled,
+                       on_rows=on_rows, replicate=Replicate(plan.of, index))
+    finally:
+        if own:
+            backend.close()
+
+
+@dataclass(frozen=True)
+class ReplicatePair:
+    """A replicate and the run it repeats, as the methods record and Validate list them."""
+
+    of: int
+    run: int
+
+
+def replicate_pairs(project: Project) -> list[ReplicatePair]:
+    """Every stored (original, replicate) pair, oldest replicate first."""
+    return [ReplicatePair(int(of), int(run_id)) for run_id, of in project.db.execute(
+        "SELECT id, replicate_of FROM runs WHERE replicate_of IS NOT NULL ORDER BY id")]
+
+
+def stored_changes(project: Project, of: int, run: int) -> str:
+    """What replicate ``run`` changed from run ``of``, read from what both stored:
+    "temperature 0 -> 0.7", "model gpt-4o -> gpt-4o-mini", "prompt wording", "nothing"."""
+    a, b = _stored_run(project, of), _stored_run(project, run)
+    pa, pb = dict(a["params"]), dict(b["params"])
+    pa.pop("replicate", None)
+    pb.pop("replicate", None)
+    fa, fb = a["fingerprint"], b["fingerprint"]
+    parts = []
+    if (fa.get("kind"), fa.get("model")) != (fb.get("kind"), fb.get("model")):
+        parts.append(f"model {fa.get('model') or fa.get('kind')} → "
+                     f"{fb.get('model') or fb.get('kind')}")
+    else:
+        for key in ("temperature", "seed"):
+            va = fa.get(key, (fa.get("classifier") or {}).get(key))
+            vb = fb.get(key, (fb.get("classifier") or {}).get(key))
+            if va != vb:
+                parts.append(f"{key} {va} → {vb}")
+        rest = {k for k in set(fa) | set(fb) if k not in ("temperature", "seed", "classifier")
+                and fa.get(k) != fb.get(k)}
+        if rest:  # e.g. the model's files changed between the runs: said, never hidden
+            parts.append("model " + ", ".join(sorted(rest)))
+    if pa.get("template") != pb.get("template") or pa.get("wording") != pb.get("wording"):
+        parts.append("prompt wording")
+    return ", ".join(parts) or "nothing"
+
+
+def run_title(project: Project, run_id: int) -> str:
+    """ "run 4: sentiment by gpt-4o-mini, replicate of run 1": short enough for a list
+    (the run first, so a narrow list still tells runs apart)."""
+    from .results import short_model
+
+    task, backend, fingerprint, of, status = project.db.execute(
+        "SELECT task, backend, fingerprint, replicate_of, status FROM runs WHERE id = ?",
+        (run_id,)).fetchone()
+    model = short_model(backend, json.loads(fingerprint or "{}").get("model"))
+    extra = f", replicate of run {of}" if of else ""
+    state = "" if status == "done" else f", {status}"
+    return f"run {run_id}: {task} by {model}{extra}{state}"

@@ -1,0 +1,114 @@
+"""Analyse › Replicate Run… and the Validate view's Run stability section: real widgets,
+real worker threads, the fake OpenAI-compatible server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+from llmstudio.core.backends import make_backend
+from llmstudio.core.project import Project
+from llmstudio.core.runner import run_job
+from llmstudio.core.tasks import SentimentTask
+from llmstudio.gui.consent_dialog import ConsentDialog
+from llmstudio.gui.model_config import Endpoint, ModelConfig, save_config
+from llmstudio.gui.replicate_run import ReplicateDialog
+from llmstudio.gui.validation_view import ValidationView
+from test_gui_jobs import make_project, open_project, sample_frame, wait_job
+
+ROWS = 40
+
+
+@pytest.fixture(autouse=True)
+def no_key_in_the_environment(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
+@pytest.fixture
+def project_path(tmp_path, fake_openai):
+    """A project with one finished API run (run 1) of the fake server, kept in Model settings."""
+    path = make_project(tmp_path / "rep.llmstudio", sample_frame().head(ROWS))
+    save_config(ModelConfig(endpoints=[Endpoint("fake", fake_openai.url)]))
+    with Project.open(path) as project:
+        backend = make_backend("openai:fake", base_url=fake_openai.url)
+        run_job(project, SentimentTask(), backend)
+        backend.close()
+    fake_openai.reset()
+    return path
+
+
+def test_the_dialog_says_what_a_replicate_will_do_or_why_not(qtbot, project_path, tmp_path):
+    with Project.open(project_path) as project:
+        run_job(project, SentimentTask(), make_backend("lexicon"))  # run 2
+        dialog = ReplicateDialog(project, run_id=1)
+        qtbot.addWidget(dialog)
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        dialog.change.setCurrentIndex(dialog.change.findData("temperature"))
+        dialog.temperature.setValue(0.7)
+        assert ok.isEnabled() and "changing temperature 0.7" in dialog.note.text()
+        assert dialog.plan().backend_options == (("max_tokens", 200), ("seed", 0),
+                                                 ("temperature", 0.7))
+        dialog.run.setCurrentIndex(dialog.run.findData(2))  # the lexicon has no temperature
+        assert not ok.isEnabled() and "lexicon has no temperature" in dialog.note.text()
+        dialog.change.setCurrentIndex(dialog.change.findData("nothing"))
+        assert ok.isEnabled()
+        assert "A deterministic model gives the same answers" in dialog.note.text()
+        dialog.resize(640, dialog.sizeHint().height())
+        dialog.grab().save(str(tmp_path / "replicate_dialog.png"))
+
+
+def test_a_replicate_job_asks_again_and_shows_under_its_run_suffix(
+        qtbot, window, project_path, fake_openai, monkeypatch, tmp_path):
+    open_project(qtbot, window, project_path)
+    monkeypatch.setattr(ConsentDialog, "exec", lambda dialog: QDialog.DialogCode.Accepted)
+
+    def answer(dialog):
+        dialog.change.setCurrentIndex(dialog.change.findData("temperature"))
+        dialog.temperature.setValue(0.7)
+        assert dialog.plan() is not None, dialog.note.text()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ReplicateDialog, "exec", answer)
+    job = window.replicate.ask(1)
+    assert job is not None and job in window.runs.jobs  # a job of the Jobs panel
+    wait_job(qtbot, job)
+    assert job.result.status == "done" and job.result.computed == ROWS
+    assert fake_openai.total == ROWS
+    assert {r.body["temperature"] for r in fake_openai.chat_requests()} == {0.7}
+    run = job.result.run_id
+    qtbot.waitUntil(lambda: f"sentiment_label_run{run}" in window.model.result_names)
+    assert "sentiment_label" in window.model.result_names  # run 1 keeps the plain names
+    window.grab().save(str(tmp_path / "window_replicate.png"))
+    with Project.open(project_path) as project:
+        assert project.db.execute("SELECT replicate_of FROM runs WHERE id = ?",
+                                  (run,)).fetchone() == (1,)
+
+    view = ValidationView(window.project, window)
+    qtbot.addWidget(view)
+    stability = view.stability
+    assert (stability.first.currentData(), stability.second.currentData()) == (1, run)
+    qtbot.waitUntil(lambda: stability.table.rowCount() == 1, timeout=20_000)
+    cells = [stability.table.item(0, j).text() for j in range(stability.table.columnCount())]
+    assert cells[0] == "sentiment label" and cells[1] == str(ROWS)
+    assert cells[2].startswith("0.000 [0.000, ")  # the fake server answers by the text
+    view.show()
+    qtbot.waitExposed(view)
+    view.grab().save(str(tmp_path / "validate_stability.png"))
+
+
+def test_runs_made_after_the_view_opened_are_listed(qtbot, window, project_path, tmp_path):
+    open_project(qtbot, window, project_path)
+    view = ValidationView(window.project, window)
+    qtbot.addWidget(view)
+    stability = view.stability
+    assert stability.first.count() == 1 and "Two finished runs are needed" in \
+        stability.summary.text()
+    with Project.open(project_path) as project:  # a run made elsewhere (another window)
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+    stability.second.showPopup()  # opening the list reads the runs again
+    stability.second.hidePopup()
+    assert [stability.second.itemText(i) for i in range(stability.second.count())] == [
+        "run 1: sentiment by fake", "run 2: sentiment by lexicon"]
+    stability.second.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: stability.table.rowCount() == 1, timeout=20_000)
+    assert stability.table.item(0, 1).text() == str(ROWS)
