@@ -233,12 +233,13 @@ def run_records(project: Project) -> list[RunRecord]:
             messages = json.loads(prompt or "[]")
         except ValueError:
             messages = [{"role": "user", "content": prompt}]
+        chunked, truncated = long_text_counts(project.db, run_id)
         out.append(RunRecord(run_id, task, backend, str(fp.get("model") or backend), revision,
                              str(fp.get("endpoint") or ""), json.loads(params or "{}"),
                              messages if isinstance(messages, list) else [], column or "",
                              status, created or "", finished or "", software or "",
                              int(total or 0), int(done), int(failed), fp,
-                             *long_text_counts(project.db, run_id)))
+                             chunked=chunked, truncated=truncated))
     return out
 
 
