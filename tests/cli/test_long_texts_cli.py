@@ -26,7 +26,8 @@ def test_split_then_truncate_are_marked_and_counted(annotate_cli, source, tmp_pa
         out = tmp_path / "split.csv"
         done, _ = annotate_cli(source, *model, "--out", out, "--project", tmp_path / "p")
         assert done.returncode == 0, done.stderr
-        assert "1 long text split into chunks" in done.stderr.splitlines()[-2]
+        summary = [line for line in done.stderr.splitlines() if line.startswith("run ")]
+        assert summary and summary[-1].endswith("; 1 long text split into chunks")
         table = pd.read_csv(out)
         chunks = int(table["sentiment_chunks"][0])
         assert chunks > 1 and table["sentiment_chunks"][1] == 1
