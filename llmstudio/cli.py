@@ -196,6 +196,7 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     consent, which is recorded in the project like the window's consent dialog.
     ``text_columns``/``rows``: what a job sends other than the text column's first
     ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
+    from .core.chunking import LongTexts
     from .core.cost import estimate
     from .core.runner import row_inputs
     from .core.secrets import endpoint_id
@@ -206,6 +207,8 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     if rows is None:
         rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
     texts = [t for column in sent for t in row_inputs(task, corpus.frame, column, rows)]
+    # A long text goes as one request per chunk: the estimate counts what is sent.
+    texts = LongTexts(backend, task).pieces(texts)
     endpoint = endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
     print(f"sending column{'s' if len(columns) > 1 else ''} {named} of {len(rows):,} rows to "
@@ -318,6 +321,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     import threading
 
     from .core.backends import make_backend
+    from .core.chunking import long_text_summary
     from .core.export import export_table
     from .core.runner import check_can_run, run_job, run_results
     from .core.tasks.build import TaskOptions, make_task, parse_labels
@@ -331,7 +335,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         task=args.task, labels=parse_labels(args.labels), scale=args.scale,
         codebook=args.codebook, multi_label=args.multi_label, none_option=args.none_option,
         examples=args.examples, prompt=args.prompt, system=args.system or "",
-        explain=args.explain, baseline=args.baseline))
+        explain=args.explain, baseline=args.baseline, long_texts=args.long_texts))
     with tempfile.TemporaryDirectory() as tmp:
         project, how = _open_target(args, tmp)
         try:
@@ -347,7 +351,11 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 _keep_codebook(project, task)
             options = {}
             if args.model.startswith("openai:"):
-                options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm}
+                options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm,
+                           "context_window": args.context_window}
+            elif args.context_window is not None:
+                raise LlmstudioError("--context-window is for openai: models (a local "
+                                     "model's limit is read from the model)")
             backend = make_backend(args.model, base_url=args.base_url,
                                    concurrency=args.concurrency, **options)
             check_can_run(task, backend)
@@ -364,9 +372,11 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                              cancelled=stop.is_set)
             backend.close()
             line.end()
+            long_texts = long_text_summary(result.chunked, result.truncated)
             print(f"run {result.run_id}: {result.status}; {result.done:,}/{result.total:,} rows, "
                   f"{result.computed:,} computed, {result.cached:,} from cache, "
-                  f"{result.failed:,} failed, {result.elapsed:,.1f} s", file=sys.stderr)
+                  f"{result.failed:,} failed, {result.elapsed:,.1f} s"
+                  + (f"; {long_texts}" if long_texts else ""), file=sys.stderr)
             for row_id, error in result.errors[:10]:
                 print(f"  row {row_id + 1}: {error}", file=sys.stderr)
             if args.out:
@@ -968,6 +978,14 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--rpm", type=float, help="API requests per minute at most")
         p.add_argument("--tpm", type=float, help="API tokens per minute at most")
         p.add_argument("--limit", type=int, help="only the first N rows")
+        p.add_argument("--long-texts", choices=["split", "truncate"], default="split",
+                       help="texts longer than the model reads at once: split (default) "
+                            "into chunks whose answers are combined, or truncate (the model "
+                            "reads the start); the <task>_chunks column marks them")
+        p.add_argument("--context-window", type=int, metavar="TOKENS",
+                       help="openai: the model's context window in tokens, when the server "
+                            "does not say it (default: OpenAI's figure for its models, else "
+                            "4096)")
         _import_args(p)
         p.set_defaults(func=cmd_annotate)
     elif command == "bias":

@@ -84,6 +84,25 @@ def _coder_codes(project: Project, codebook: str) -> tuple[str, ...]:
     return () if book.multi_label else tuple(book.labels())
 
 
+def output_meaning(task: str, column: str) -> str:
+    """What a run's output column means, for the columns whose name does not say it
+    (" (...)"; "" for the others)."""
+    meaning = {
+        f"{task}_chunks": "how many chunks the model read the text in: 1 when it fit in "
+                          "what the model reads at once; more when it was longer and was "
+                          "split, the chunks' answers combined",
+        f"{task}_truncated": "1 when the text was longer than the model reads at once and "
+                             "the model read only its start (truncate mode); 0 when it read "
+                             "all of it",
+        f"{task}_valence": "signed sentiment from -1 to 1: P(positive) - P(negative), or on "
+                           "the 5-point scale the probability-weighted valence (very "
+                           "negative -1, negative -0.5, neutral 0, positive 0.5, very "
+                           "positive 1); empty where the model gives no probabilities",
+        f"{task}_score": "the model's confidence in its label, not a direction of sentiment",
+    }.get(column)
+    return f" ({meaning})" if meaning else ""
+
+
 def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
     """The project's annotated table and a description of each of its columns."""
     frame = project.corpus().frame
@@ -100,7 +119,7 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
         slugs = {f"{task}_{slug}": code for slug, code in code_names(params).items()}
         for original, name in names.items():
             what = "error message (rows that failed)" if original == f"{task}_error" \
-                else f"output {original!r}"
+                else f"output {original!r}" + output_meaning(task, original)
             applies = original in slugs
             if applies:
                 what += f" (code {slugs[original]!r}: 1 applies, 0 does not)"

@@ -24,6 +24,7 @@ from itertools import combinations
 from pathlib import Path
 
 from .. import __version__
+from .chunking import long_text_counts
 from .errors import ExportError, LlmstudioError
 from .project import Project
 
@@ -216,6 +217,8 @@ class RunRecord:
     state_text: str = ""   # "interrupted, 69 of 300 rows"
     plain: bool = False    # its columns have the plain names (the latest complete run)
     replicate_of: int | None = None
+    chunked: int = 0  # rows whose text was split into chunks
+    truncated: int = 0  # rows whose text the model read only the start of
 
     @property
     def title(self) -> str:
@@ -243,6 +246,7 @@ def run_records(project: Project) -> list[RunRecord]:
             messages = json.loads(prompt or "[]")
         except ValueError:
             messages = [{"role": "user", "content": prompt}]
+        chunked, truncated = long_text_counts(project.db, run_id)
         out.append(RunRecord(run_id, task, backend, str(fp.get("model") or backend), revision,
                              str(fp.get("endpoint") or ""), json.loads(params or "{}"),
                              messages if isinstance(messages, list) else [], column or "",
@@ -250,8 +254,24 @@ def run_records(project: Project) -> list[RunRecord]:
                              int(total or 0), int(done), int(failed), fp,
                              infos[run_id].name, infos[run_id].state,
                              infos[run_id].state_text(), run_id in plain,
-                             infos[run_id].replicate_of))
+                             infos[run_id].replicate_of,
+                             chunked=chunked, truncated=truncated))
     return out
+
+
+def long_texts_words(r: RunRecord) -> str:
+    """What the run did with texts longer than its model reads at once, with the count."""
+    mode = r.params.get("long_texts")
+    if mode is None:
+        return ("not recorded: this run was made before long texts were marked, and its "
+                "model may have read only the start of long texts")
+    if mode == "truncate":
+        return (f"{r.truncated:,} text{'' if r.truncated == 1 else 's'} longer than the model "
+                "reads at once truncated (the model read their start only; column "
+                f"{r.task}_truncated)")
+    return (f"{r.chunked:,} text{'' if r.chunked == 1 else 's'} longer than the model reads "
+            "at once split into chunks and the chunks' answers combined (column "
+            f"{r.task}_chunks)")
 
 
 def _model_words(r: RunRecord) -> str:
@@ -388,7 +408,8 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
                    ("started", r.created), ("finished", r.finished or "-"),
                    ("software", r.software),
                    ("rows", f"{r.rows_done:,} done, {r.rows_failed:,} failed, of "
-                            f"{r.rows_total:,} asked ({rows:,} in the corpus)")])
+                            f"{r.rows_total:,} asked ({rows:,} in the corpus)"),
+                   ("long texts", long_texts_words(r))])
         settings = {k: v for k, v in r.fingerprint.items() if k not in ("model", "endpoint")}
         params = {k: v for k, v in r.params.items() if k != "codebook"}
         doc.p("Parameters:")
@@ -589,6 +610,12 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
                      f"(run {r.run_id}{f' {r.name!r}' if r.name else ''}, "
                      f"{r.finished[:10] or r.created[:10]}; "
                      f"{r.rows_failed:,} text{'' if r.rows_failed == 1 else 's'} failed).")
+        if r.chunked:
+            parts.append(f"{r.chunked:,} texts longer than the model reads at once were split "
+                         "into chunks whose answers were combined.")
+        if r.truncated:
+            parts.append(f"{r.truncated:,} texts longer than the model reads at once were "
+                         "truncated to their start.")
     for book, counts in coder_counts.items():
         if counts:
             who = ", ".join(f"{c} ({n:,} texts)" for c, n in counts.items())

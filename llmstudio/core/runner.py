@@ -31,6 +31,7 @@ import pandas as pd
 
 from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
+from .chunking import LongTexts, long_text_counts
 from .project import Project
 from .tasks.base import Task
 
@@ -87,6 +88,8 @@ class JobResult:
     computed: int
     elapsed: float
     errors: list[tuple[int, str]] = field(default_factory=list)
+    chunked: int = 0  # rows whose text was split into chunks (the whole run's)
+    truncated: int = 0  # rows whose text the model read only the start of
 
 
 def _now() -> str:
@@ -235,6 +238,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         # naming no column is refused here, before anything is stored).
         text_of = _input_maker(task, corpus.frame, column)
         _check_can_run(task, backend)
+        long_texts = LongTexts(backend, task)
         wanted = list(range(len(corpus.frame))) if rows is None else list(rows)
         if limit is not None:
             wanted = wanted[:limit]
@@ -284,10 +288,12 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         if uncached and not cancelled():
             runner = _run_remote if backend.remote else _run_local
             try:
-                prepared = _prepare(backend, task,
-                                    inputs if inputs is not None else [text_of(r) for r in wanted],
-                                    state, progress, cancelled, started)
-                status = "cancelled" if not prepared else runner(task, backend, uncached, text_of, writer, state, report, cancelled)
+                # A backend that learns from the corpus sees the pieces it will be asked
+                # about: a long text's chunks.
+                seen = long_texts.pieces(inputs) if inputs is not None else \
+                    [text_of(r) for r in wanted]
+                prepared = _prepare(backend, task, seen, state, progress, cancelled, started)
+                status = "cancelled" if not prepared else runner(long_texts, uncached, text_of, writer, state, report, cancelled)
             except BackendError:
                 # The model cannot be used at all (bad key, unmappable labels): keep what
                 # finished and mark the run failed rather than leaving it "running".
@@ -304,8 +310,10 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             db.execute("BEGIN IMMEDIATE")
             db.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?",
                        (status, _now(), run_id))
+        chunked, truncated = long_text_counts(db, run_id)
         return JobResult(run_id, status, state.total, state.done, state.failed, state.cached,
-                         state.computed, time.monotonic() - started, writer.errors)
+                         state.computed, time.monotonic() - started, writer.errors,
+                         chunked, truncated)
     finally:
         if own:
             proj.close()
@@ -392,12 +400,12 @@ def _local_batches(backend, row_ids, text_of) -> list[list]:
     return [order[start:start + size] for start in range(0, len(order), size)]
 
 
-def _run_local(task, backend, row_ids, text_of, writer, state, report, cancelled) -> str:
-    for batch in _local_batches(backend, list(row_ids), text_of):
+def _run_local(long_texts, row_ids, text_of, writer, state, report, cancelled) -> str:
+    for batch in _local_batches(long_texts.backend, list(row_ids), text_of):
         if cancelled():
             return "cancelled"
         batch_texts = [text_of(r) for r in batch]
-        outcomes = backend.annotate(task, batch_texts)
+        outcomes = long_texts.annotate(batch_texts)
         for row_id, text, outcome in zip(batch, batch_texts, outcomes):
             writer.add(row_id, text, outcome, False)
         state.computed += len(batch)
@@ -405,7 +413,8 @@ def _run_local(task, backend, row_ids, text_of, writer, state, report, cancelled
     return "done"
 
 
-def _run_remote(task, backend, row_ids, text_of, writer, state, report, cancelled) -> str:
+def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) -> str:
+    backend = long_texts.backend
     jobs: queue.Queue = queue.Queue()
     results: queue.Queue = queue.Queue()
     stop = threading.Event()
@@ -420,7 +429,7 @@ def _run_remote(task, backend, row_ids, text_of, writer, state, report, cancelle
                 return
             text = text_of(row_id)
             try:
-                outcome = backend.annotate_one(task, text)
+                outcome = long_texts.annotate_one(text)
             except BackendError as exc:
                 results.put((row_id, text, exc, None))
                 return

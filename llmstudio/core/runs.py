@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .codebook import Codebook
 from .errors import LlmstudioError
 from .project import Project, _pid_alive
 
@@ -282,6 +281,10 @@ def resume_spec(project: Project, run_id: int) -> ResumeSpec:
                TRIAL: "it is a trial on part of the corpus; run the task on the whole "
                       "corpus instead"}[info.state]
         raise RunError(f"cannot resume {info.title}: {why}")
+    if info.replicate_of is not None:  # its spec carries its replicate index: not ours
+        raise RunError(f"{info.title} is a replicate of run {info.replicate_of}: resume it "
+                       f"with llmstudio replicate PROJECT --run {info.replicate_of} and the "
+                       "same changes (its answers so far are kept and not asked again)")
     return run_settings(project, run_id)
 
 
@@ -289,31 +292,20 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
     """The task options, model SPEC and settings run ``run_id`` was made with, whatever
     its state (a replicate starts from them); RunError when llmstudio cannot make its
     task the same way again (then the same settings would not be the same run)."""
-    from .tasks.build import TaskOptions, make_task
+    from .tasks.build import make_task, options_from_params
 
     info = run_info(project, run_id)
     params_json, backend, fingerprint, column = project.db.execute(
         "SELECT params, backend, fingerprint, text_column FROM runs WHERE id = ?",
         (run_id,)).fetchone()
     params, fp = json.loads(params_json or "{}"), json.loads(fingerprint or "{}")
-    examples = tuple(tuple(e) for e in params.get("examples") or ()) or None
-    if info.task == "prompt":
-        options = TaskOptions(task="prompt", prompt=params.get("template"),
-                              system=params.get("system") or "")
-    elif info.task == "code":
-        book = Codebook.from_dict(params.get("codebook") or {}, f"run {run_id}'s codebook")
-        options = TaskOptions(task="code", codebook=book, explain=bool(params.get("explain")),
-                              examples=examples)
-    else:
-        options = TaskOptions(task=info.task, labels=tuple(params.get("labels") or ()),
-                              explain=bool(params.get("explain")),
-                              baseline=bool(params.get("baseline")), examples=examples)
     try:
+        options = options_from_params(params)
         rebuilt = make_task(options).params()
     except LlmstudioError as exc:
         raise RunError(f"cannot run {info.title} again: its task cannot be made again "
                        f"({exc})") from None
-    if rebuilt != params:
+    if rebuilt != {k: v for k, v in params.items() if k != "replicate"}:
         raise RunError(f"cannot run {info.title} again: it was made by another llmstudio version "
                        "whose task settings this one does not make the same way; run the "
                        "task again instead")

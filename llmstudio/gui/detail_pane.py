@@ -52,7 +52,7 @@ class RowResult:
                     if len(text) > MAX_LONG_CHARS:  # the table cell's tooltip has more
                         text = text[:MAX_LONG_CHARS] + "…"
                     long.append((name, text))
-            else:
+            elif not _whole_text_read(name, value):
                 short_pairs.append((name, value))
         short = [text if k == 0 and name != "codes" else f"{name} {text}" if name != "codes"
                  else f"codes: {text}"
@@ -83,6 +83,16 @@ class RowResult:
 
 def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _whole_text_read(name: str, value) -> bool:
+    """True for the long-text marks of a text the model read whole (chunks 1, truncated
+    0): said for every row, they would bury the rows where it matters."""
+    try:
+        return ((name.endswith("chunks") and int(value) == 1)
+                or (name.endswith("truncated") and int(value) == 0))
+    except (TypeError, ValueError):
+        return False
 
 
 def readable_values(pairs, code_names: dict[str, str] | None = None) -> list[tuple[str, str]]:

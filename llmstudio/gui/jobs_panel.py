@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QHB
                                QSplitter, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ..core.chunking import long_text_summary
 from .jobs import Job
 
 HEADERS = ["Task", "Model", "Progress", "Rows", "Speed", "Time left", "Status", ""]
@@ -34,7 +35,10 @@ def status_text(job: Job) -> str:
     state = job.state
     if state.status == "done":
         failed = len(state.errors)
-        return f"Done, {failed:,} row(s) failed" if failed else "Done"
+        text = f"Done, {failed:,} row(s) failed" if failed else "Done"
+        result = job.result
+        long_texts = long_text_summary(result.chunked, result.truncated) if result else ""
+        return f"{text}; {long_texts}" if long_texts else text
     phase = state.progress.phase if state.progress is not None else ""
     if state.status == "running" and phase:
         return phase[:1].upper() + phase[1:]

@@ -145,7 +145,7 @@ def check_endpoint(endpoint: Endpoint, key: str | None = None, timeout: float = 
         else:
             reason = f"{where} gave no usable answer: {answer}"
         raise LlmstudioError(_one_line(redact(reason)))
-    label, score = (answer.get(c) for c in task.columns())
+    label, score = (answer.get(c) for c in task.columns()[:2])
     said = f"“{TEST_TEXT}” is {label}"
     if isinstance(score, (int, float)) and not isinstance(score, bool):
         said += f" ({score:.2f})"

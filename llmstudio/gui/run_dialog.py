@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QSpinBox, QTableWidget, QTableWidgetItem,
                                QTabWidget, QVBoxLayout, QWidget)
 
+from ..core.chunking import over_limit
 from ..core.codebook import Codebook
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
@@ -41,6 +42,8 @@ from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
 from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
 from ..core.results import code_names
+from ..core.runner import row_inputs
+from .workers import run_in_background
 from .errors import describe
 from .jobs import Job, JobSpec
 from ..core.backends import offline_refusal
@@ -49,6 +52,9 @@ from .model_config import OFFLINE_MODELS, ModelChoice, cached_models, load_confi
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
 OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", "openai:")
 TRIAL_ROWS = 5
+LONG_TEXT_CHOICES = (("Split into chunks, combine the answers", "split"),
+                     ("Truncate: the model reads the start only", "truncate"))
+LENGTH_CHECK_DELAY_MS = 400  # after the last change, before the texts are counted again
 TRIAL_CANCEL_WAIT_MS = 5000  # closing the dialog waits this long for a cancelled trial
 TASKS = (("Sentiment", "sentiment"), ("Code with a codebook", "code"),
          ("Custom prompt", "prompt"))
@@ -232,6 +238,28 @@ class RunDialog(QDialog):
         self.concurrency.setValue(8)
         self.concurrency.setToolTip("How many requests are sent at the same time")
         form.addRow("Requests at once:", self.concurrency)
+        self.long_texts = QComboBox()
+        for title, mode in LONG_TEXT_CHOICES:
+            self.long_texts.addItem(title, mode)
+        self.long_texts.setToolTip(
+            "A text longer than the model reads at once: split it into chunks, each read "
+            "whole, and combine their answers (sentiment: the chunks' label probabilities "
+            "averaged by length; codes: a code applies if it applies to any chunk); or "
+            "truncate it (the model reads its start only). Either way the row is marked "
+            "in the column <task>_chunks (and <task>_truncated).")
+        form.addRow("Long texts:", self.long_texts)
+        self.length_note = QLabel()
+        self.length_note.setWordWrap(True)
+        form.addRow(self.length_note)
+        # Texts over the model's limit, counted in the background (loading the model's
+        # tokenizer, counting a big corpus): (key of what was counted, (n, limit) or None).
+        self._lengths: tuple | None = None
+        self._length_worker = None
+        self._length_backends: dict = {}  # (model, base_url) -> a loaded backend
+        self._length_timer = QTimer(self)
+        self._length_timer.setSingleShot(True)
+        self._length_timer.setInterval(LENGTH_CHECK_DELAY_MS)
+        self._length_timer.timeout.connect(self._check_lengths)
         self.note = QLabel()
         self.note.setWordWrap(True)
         form.addRow(self.note)
@@ -294,6 +322,7 @@ class RunDialog(QDialog):
         self.template.textChanged.connect(self._update)
         for box in (self.explain, self.baseline, self.code_explain):
             box.toggled.connect(self._update)
+        self.long_texts.currentIndexChanged.connect(self._update)
         self._fill_fields()
 
     # -- task pages -------------------------------------------------------------------
@@ -612,6 +641,7 @@ class RunDialog(QDialog):
             not problem and not trying)
         self.try_button.setEnabled(trying or (not problem and self.project is not None
                                               and self.frame is not None and self._rows > 0))
+        self._show_lengths(problem)
         if self.preview.isVisible() and self.preview.currentIndex() == 0:
             self.request_view.setPlainText(self.request_text())
         if (self.trial is not None and not trying and self.trial_table.rowCount()
@@ -621,6 +651,78 @@ class RunDialog(QDialog):
             self.trial_table.setColumnCount(0)
             self.trial_status.setText("The settings changed since the last try: try again "
                                       "to see these settings' answers.")
+
+    # -- texts longer than the model reads ----------------------------------------------
+
+    def _length_key(self) -> tuple | None:
+        """What the count of long texts depends on (None: nothing to count yet)."""
+        if self.frame is None or not len(self.frame):
+            return None
+        spec = self.spec()
+        params = dict(spec.task().params())
+        params.pop("long_texts", None)  # the mode changes the words, not the count
+        return (spec.model, spec.base_url, json.dumps(params, sort_keys=True, default=str))
+
+    def _show_lengths(self, problem: str) -> None:
+        """Say how many texts the model cannot read at once, counting them again (in the
+        background, after a pause in typing) when the model or the task changed."""
+        key = None if problem else self._length_key()
+        if key is None:
+            self.length_note.setText("")
+            return
+        if self._lengths is not None and self._lengths[0] == key:
+            self.length_note.setText(self._length_words(self._lengths[1]))
+            return
+        self.length_note.setText("<span style='color:#666'>Checking the texts' lengths "
+                                 "against this model…</span>")
+        self._length_timer.start()
+
+    def _check_lengths(self) -> None:
+        if self._length_worker is not None:  # one count at a time; this one comes next
+            self._length_timer.start()
+            return
+        key = None if self.problem() else self._length_key()
+        if key is None:
+            return
+        spec = self.spec()
+        self._length_worker = run_in_background(
+            count_long_texts, spec, self.frame, self._text_column, self._length_backends,
+            on_done=lambda found: self._lengths_counted(key, found),
+            on_error=lambda exc: self._lengths_counted(key, exc),
+            on_finished=self._length_check_ended)
+
+    def _length_check_ended(self) -> None:
+        self._length_worker = None
+
+    def _lengths_counted(self, key: tuple, found) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._lengths = (key, found)
+        if not self.problem() and self._length_key() == key:
+            self.length_note.setText(self._length_words(found))
+
+    def _length_words(self, found) -> str:
+        """The warning (or all-clear) for (texts over the limit, limit) or an error."""
+        if isinstance(found, BaseException):
+            return ("<span style='color:#666'>The texts' lengths could not be checked "
+                    f"against this model: {html.escape(describe(found))}</span>")
+        n, limit = found
+        if limit is None:
+            return ""
+        if not n:
+            return (f"<span style='color:#666'>Every text fits in what this model reads at "
+                    f"once ({limit:,} tokens).</span>")
+        what = ("they will be split into chunks and the chunks' answers combined"
+                if self.long_texts.currentData() == "split" else
+                "they will be truncated: the model reads only their start")
+        if self.task_name() == "prompt" and self.long_texts.currentData() == "split":
+            what = ("a free prompt's answers cannot be combined across chunks: those rows "
+                    "will fail; choose to truncate, or shorten them")
+        texts = "1 text is" if n == 1 else f"{n:,} texts are"
+        column = "chunks" if self.long_texts.currentData() == "split" else "truncated"
+        return (f"<span style='color:#b26a00'>⚠ {texts} longer than this model reads at "
+                f"once ({limit:,} tokens): {what}. The column {self.task_name()}_{column} "
+                "marks them.</span>")
 
     def _show_template_status(self) -> None:
         if self.task_name() != "prompt":
@@ -742,15 +844,17 @@ class RunDialog(QDialog):
     def options(self) -> TaskOptions:
         """The task as the CLI's options say it."""
         task = self.task_name()
+        long_texts = self.long_texts.currentData()
         if task == "code":
             return TaskOptions(task="code", codebook=self._book, examples=self._examples or None,
-                               explain=self.code_explain.isChecked())
+                               explain=self.code_explain.isChecked(), long_texts=long_texts)
         if task == "prompt":
             return TaskOptions(task="prompt", prompt=self.template.toPlainText(),
-                               system=self.system.text().strip())
+                               system=self.system.text().strip(), long_texts=long_texts)
         return TaskOptions(task="sentiment", labels=parse_labels(self.labels.text()),
                            examples=self._examples or None,
-                           explain=self.explain.isChecked(), baseline=self.baseline.isChecked())
+                           explain=self.explain.isChecked(), baseline=self.baseline.isChecked(),
+                           long_texts=long_texts)
 
     def spec(self) -> JobSpec:
         kind = self._kind()
@@ -970,7 +1074,21 @@ class RunDialog(QDialog):
     def done(self, result: int) -> None:
         # The trial's worker signals into this dialog: it must end first.
         self._wait_for_trial()
+        self._length_timer.stop()
+        self._length_backends.clear()  # the models loaded to count tokens
         super().done(result)
+
+
+def count_long_texts(spec: JobSpec, frame: pd.DataFrame, text_column: str,
+                     backends: dict) -> tuple[int, int | None]:
+    """(texts over the model's limit, the limit in tokens) for the run ``spec`` describes
+    (in a worker thread; ``backends`` keeps the models loaded for it by model)."""
+    task = spec.task()
+    key = (spec.model, spec.base_url)
+    if key not in backends:
+        backends.clear()  # one model held at a time
+        backends[key] = spec.backend()
+    return over_limit(backends[key], task, row_inputs(task, frame, text_column))
 
 
 def _trial_headers(task) -> list[str]:

@@ -48,7 +48,8 @@ def test_openai_compatible_server_then_a_second_run_asks_nothing(annotate, sourc
     assert "rows/s" in first.stderr and "30/30 rows" in first.stderr  # progress on stderr
     assert first.stdout == ""
     table = pd.read_csv(out)
-    assert list(table.columns[-3:]) == ["sentiment_label", "sentiment_score", "sentiment_error"]
+    assert list(table.columns[-5:]) == ["sentiment_label", "sentiment_score", "sentiment_valence",
+                                        "sentiment_chunks", "sentiment_error"]
     assert list(table["sentiment_label"]) == [label_for(t) for t in TEXTS]
     assert table["sentiment_score"].between(0, 1).all()
     assert fake_openai.total == 30 and set(fake_openai.counts.values()) == {1}

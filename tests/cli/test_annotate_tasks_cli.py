@@ -68,7 +68,8 @@ def test_code_with_a_codebook_writes_labels_of_the_codebook(annotate, source, bo
     assert done.returncode == 0, done.stderr
     no_traceback(done)
     table = pd.read_csv(out)
-    assert list(table.columns) == ["id", "text", "group", "code_label", "code_score", "code_error"]
+    assert list(table.columns) == ["id", "text", "group", "code_label", "code_score", "code_chunks",
+                                   "code_error"]
     assert table["code_label"].isin(CODES).all() and len(table) == len(ROWS)
     assert table["code_label"].nunique() >= 2
     assert fake_openai.total == len(ROWS)
@@ -94,7 +95,7 @@ def test_multi_label_writes_a_column_per_code(annotate, source, book, tmp_path, 
     table = pd.read_csv(out)
     applies = ["code_housing", "code_transport", "code_crime_and_safety"]
     assert list(table.columns[3:]) == [c for a in applies for c in (a, f"{a}_score")] + [
-        "code_error"]
+        "code_chunks", "code_error"]
     for column in applies:
         assert set(table[column]) <= {0, 1}
     assert (table[applies].sum(axis=1) == 1).all()  # the fake is sure of one code a text
@@ -206,7 +207,8 @@ def test_five_point_scale_with_baseline_offline(annotate, source, tmp_path):
     assert done.returncode == 0, done.stderr
     no_traceback(done)
     table = pd.read_csv(out)
-    assert list(table.columns[3:]) == ["sentiment_label", "sentiment_score", "sentiment_lexicon",
+    assert list(table.columns[3:]) == ["sentiment_label", "sentiment_score", "sentiment_valence",
+                                       "sentiment_lexicon", "sentiment_chunks",
                                        "sentiment_error"]
     task = SentimentTask(labels=SCALES["5"], baseline=True)
     assert table["sentiment_label"].isin(SCALES["5"]).all()

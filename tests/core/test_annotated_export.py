@@ -17,8 +17,9 @@ from llmstudio.core.results import with_results
 
 ORIGINAL = ["id", "text", "Partei (Wahl) ü", "a b", "a-b", "1st",
             "a column name that is far longer than thirty-two characters", "title"]
-RUNS = ["sentiment_label", "sentiment_score", "sentiment_error",
-        "sentiment_label_run1", "sentiment_score_run1", "sentiment_error_run1"]
+RUNS = ["sentiment_label", "sentiment_score", "sentiment_valence", "sentiment_chunks",
+        "sentiment_error", "sentiment_label_run1", "sentiment_score_run1",
+        "sentiment_valence_run1", "sentiment_chunks_run1", "sentiment_error_run1"]
 HUMAN = ["human_sentiment_ana", "human_sentiment_bo"]
 
 

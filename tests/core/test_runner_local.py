@@ -148,7 +148,8 @@ def test_run_record_has_model_and_parameters(project):
     assert row[0] == "sentiment" and row[2] == "lexicon" and row[4] == "text" and row[6] == "done"
     assert json.loads(row[1])["labels"] == ["positive", "negative", "neutral"]
     assert json.loads(row[3])["model"] == "vader"
-    assert json.loads(row[5]) == ["sentiment_label", "sentiment_score"]
+    assert json.loads(row[5]) == ["sentiment_label", "sentiment_score", "sentiment_valence",
+                                  "sentiment_chunks"]
 
 
 def test_results_survive_reopening(project, tmp_path):

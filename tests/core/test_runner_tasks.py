@@ -62,7 +62,7 @@ def test_a_code_task_gives_every_row_a_label_of_the_codebook(fake_openai, projec
     assert result.status == "done" and result.done == result.computed == len(ROWS)
     assert result.failed == 0 and fake_openai.total == len(ROWS)
     frame = run_results(project, result.run_id)
-    assert list(frame.columns) == ["code_label", "code_score", "code_error"]
+    assert list(frame.columns) == ["code_label", "code_score", "code_chunks", "code_error"]
     assert frame["code_label"].isin(BOOK.labels()).all()
     assert frame["code_error"].isna().all()
     assert frame["code_label"].nunique() >= 2  # answered per text, not one constant
@@ -84,7 +84,8 @@ def test_a_multi_label_run_gives_zero_one_columns(fake_openai, project):
     assert result.status == "done" and result.failed == 0 and result.done == len(ROWS)
     frame = run_results(project, result.run_id)
     applies = ["code_housing", "code_transport", "code_crime", "code_environment"]
-    assert list(frame.columns) == [c for a in applies for c in (a, f"{a}_score")] + ["code_error"]
+    assert list(frame.columns) == [c for a in applies for c in (a, f"{a}_score")] + [
+        "code_chunks", "code_error"]
     for column in applies:
         assert set(frame[column]) <= {0, 1}
         assert frame[f"{column}_score"].isin([0.9, 0.1]).all()

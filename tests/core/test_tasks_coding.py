@@ -41,8 +41,9 @@ def multi(**kw) -> CodeTask:
 def test_single_label_columns_labels_and_schema():
     task = single()
     assert task.labels == ("Housing", "Transport", "Law & Order", NONE_CODE)
-    assert task.columns() == ["code_label", "code_score"]
-    assert single(explain=True).columns() == ["code_label", "code_score", "code_explanation"]
+    assert task.columns() == ["code_label", "code_score", "code_chunks"]
+    assert single(explain=True).output_columns() == ["code_label", "code_score",
+                                                     "code_explanation"]
     schema = task.json_schema()
     assert schema["properties"]["label"]["enum"] == list(task.labels)
     assert schema["required"] == ["label", "score"] and schema["additionalProperties"] is False
@@ -157,9 +158,11 @@ def test_single_label_from_scores_picks_the_best_code():
 def test_multi_label_columns_one_pair_per_code():
     task = multi()
     assert task.labels == ("Housing", "Transport", "Law & Order")  # no "none"
-    assert task.columns() == ["code_housing", "code_housing_score", "code_transport",
-                              "code_transport_score", "code_law_order", "code_law_order_score"]
-    assert multi(explain=True).columns()[-1] == "code_explanation"
+    assert task.output_columns() == ["code_housing", "code_housing_score", "code_transport",
+                                     "code_transport_score", "code_law_order",
+                                     "code_law_order_score"]
+    assert task.columns()[-1] == "code_chunks"
+    assert multi(explain=True).output_columns()[-1] == "code_explanation"
     named = CodeTask(codebook=MULTI, name="topic")
     assert named.columns()[0] == "topic_housing"
 
@@ -208,7 +211,7 @@ def test_multi_label_parses_messy_answers(raw, applied, scores):
     names = ("housing", "transport", "law_order")
     assert tuple(out[f"code_{n}"] for n in names) == applied
     assert tuple(out[f"code_{n}_score"] for n in names) == pytest.approx(scores)
-    assert list(out) == multi().columns()
+    assert list(out) == multi().output_columns()
 
 
 @pytest.mark.parametrize("raw, why", [
@@ -262,7 +265,7 @@ def test_multi_label_from_scores_threshold(p, applies):
 
 def test_multi_label_from_scores_with_explain_has_an_empty_explanation():
     out = multi(explain=True).from_scores({"Housing": 0.9})
-    assert out["code_explanation"] is None and list(out) == multi(explain=True).columns()
+    assert out["code_explanation"] is None and list(out) == multi(explain=True).output_columns()
 
 
 def test_describe():
@@ -293,7 +296,8 @@ def test_five_point_scale():
 
 def test_sentiment_explanation_column_and_parse():
     task = SentimentTask(explain=True)
-    assert task.columns() == ["sentiment_label", "sentiment_score", "sentiment_explanation"]
+    assert task.output_columns() == ["sentiment_label", "sentiment_score",
+                                     "sentiment_explanation", "sentiment_valence"]
     assert task.json_schema()["required"] == ["label", "score", "explanation"]
     out = task.parse('{"label": "positive", "score": 0.9, "explanation": "Says love."}')
     assert out["sentiment_explanation"] == "Says love."
@@ -312,7 +316,7 @@ TEXTS = ["I love this wonderful park!", "This is terrible, awful service.",
 @pytest.mark.parametrize("scale", ["3", "5"])
 def test_sentiment_baseline_is_vaders_label(scale):
     task = SentimentTask(labels=SCALES[scale], baseline=True)
-    assert task.columns()[-1] == "sentiment_lexicon"
+    assert task.output_columns()[-1] == "sentiment_lexicon"
     assert task.params()["baseline"] == "vader"
     got = [task.complete(t, {"sentiment_label": "x"}) for t in TEXTS]
     assert [g["sentiment_lexicon"] for g in got] == [vader_label(t, task) for t in TEXTS]
@@ -338,7 +342,7 @@ def test_prompt_placeholders_render_and_columns():
     assert task.inputs() == ["party", "wave"]
     assert task.render("the text", {"party": "Greens", "wave": "3"}) == \
         "Party Greens, wave 3: summarise the text ({literal}) Greens"
-    assert task.columns() == ["prompt_output"]
+    assert task.columns() == ["prompt_output", "prompt_chunks"]
     assert task.json_schema() is None and task.generative_only
     # Text is put in as it is: braces in it are not placeholders.
     assert PromptTask("Say: {text}").render("{party} {0}", {}) == "Say: {party} {0}"
@@ -423,7 +427,7 @@ def test_make_task_builds_each_task(tmp_path):
     assert make_task(TaskOptions(task="code", labels=("a", "b"), none_option=True)).labels == \
         ("a", "b", NONE_CODE)
     one = make_task(TaskOptions(task="code", labels=("a",), multi_label=True))
-    assert one.multi_label and one.columns() == ["code_a", "code_a_score"]
+    assert one.multi_label and one.output_columns() == ["code_a", "code_a_score"]
     path = tmp_path / "book.yaml"
     path.write_text("name: mine\ncodes: [Housing, Transport]\n", "utf-8")
     from_file = make_task(TaskOptions(task="code", codebook=str(path), multi_label=True))

@@ -33,6 +33,10 @@ it got echoed in the message, the worst case for redaction), ``accepts_structure
 ``accepts_logprobs=False`` (400 when ``logprobs`` is sent), ``returns_logprobs=False``
 (ignore the request for logprobs), ``reasoning=True`` (refuse ``max_tokens`` and any
 ``temperature`` but 1, with OpenAI's messages and ``param``), ``models`` (others get 404),
+``context_window`` (tokens of prompt + ``max_tokens`` a request may have, counting a
+word or a punctuation mark as a token: longer requests get vLLM's 400 "maximum context
+length"; ``GET /v1/models`` then lists it as vLLM's ``max_model_len``, or under the name
+``context_field`` says: ``meta.n_ctx_train`` as llama.cpp's server writes it),
 ``continuation`` (a ``{first word: probability}`` table, or a function of the text giving
 one: a free prompt is then answered by a story sentence whose first word is drawn from it
 by :func:`continuation_word`, reproducibly per text and ``seed``; with ``max_tokens`` the
@@ -71,6 +75,12 @@ PROSE = "Hard to say; the writer seems of two minds about it."  # names no label
 _POSITIVE = ("love", "great", "wonderful", "happy", "excellent", "good")
 _NEGATIVE = ("hate", "terrible", "awful", "horrible", "bad", "angry")
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]+")
+
+
+def prompt_tokens(body: dict) -> int:
+    """The fake's token count of a request's messages: words and punctuation marks."""
+    return sum(len(re.findall(r"\w+|[^\w\s]", str(m.get("content") or "")))
+               for m in body.get("messages") or [] if isinstance(m, dict))
 
 
 def _hash(text: str) -> bytes:
@@ -258,8 +268,11 @@ class FakeOpenAI:
                  formats: tuple[str, ...] = ("json_schema", "json_object"),
                  refusal_status: int = 400, reasoning: bool = False,
                  continuation: dict[str, float] | Callable[[str], dict[str, float]] | None = None,
+                 context_window: int | None = None, context_field: str = "max_model_len",
                  host: str = "127.0.0.1", port: int = 0):
         self.latency = latency
+        self.context_window = context_window
+        self.context_field = context_field
         self.jitter = jitter
         self.api_key = api_key
         self.accepts_structured = accepts_structured
@@ -467,6 +480,13 @@ class FakeOpenAI:
 
     def _refusal(self, body: dict):
         """The error for a feature of ``body`` this server does not take, or None."""
+        if self.context_window:
+            used = prompt_tokens(body) + int(body.get("max_tokens") or 0)
+            if used > self.context_window:
+                return self._error(400, f"This model's maximum context length is "
+                                        f"{self.context_window} tokens. However, you requested "
+                                        f"{used} tokens.", "context_length_exceeded",
+                                   param="messages")
         if self.reasoning and "max_tokens" in body:
             return self._error(400, "Unsupported parameter: 'max_tokens' is not supported with "
                                     "this model. Use 'max_completion_tokens' instead.",
@@ -508,8 +528,14 @@ class FakeOpenAI:
                              for r in self._requests if r.text is not None], {}
         if request.method == "GET" and request.path.rstrip("/").endswith("/models"):
             names = self.models or ("fake",)
+            extra = {}
+            if self.context_window:
+                group, _, name = self.context_field.rpartition(".")
+                extra = {group: {name: self.context_window}} if group else \
+                    {name: self.context_window}
             return 200, {"object": "list", "data": [
-                {"id": n, "object": "model", "created": 0, "owned_by": "fake"} for n in names]}, {}
+                {"id": n, "object": "model", "created": 0, "owned_by": "fake", **extra}
+                for n in names]}, {}
         if not is_chat:
             return self._error(404, f"no route {request.method} {request.path}")
         spread = (_hash(request.text or "")[2] / 255 * 2 - 1) * self.jitter if is_chat else 0.0

@@ -21,7 +21,8 @@ from llmstudio.gui.run_dialog import RunDialog
 from llmstudio.paths import sample_corpus
 
 LABELS = {"positive", "negative", "neutral"}
-RESULTS = ["sentiment_label", "sentiment_score", "sentiment_error"]
+RESULTS = ["sentiment_label", "sentiment_score", "sentiment_valence", "sentiment_chunks",
+           "sentiment_error"]
 
 
 def make_project(path, frame: pd.DataFrame | None = None):
@@ -111,7 +112,8 @@ def test_lexicon_job_from_the_menu_fills_the_table_and_the_jobs_panel(
     model = window.model
     assert model.result_names == RESULTS
     first = len(window.corpus.frame.columns)
-    assert [model.headerData(first + i, Qt.Orientation.Horizontal) for i in range(3)] == RESULTS
+    assert [model.headerData(first + i, Qt.Orientation.Horizontal)
+            for i in range(len(RESULTS))] == RESULTS
     labels = {model.data(model.index(r, first)) for r in range(model.rowCount())}
     assert labels <= LABELS and len(labels) == 3
     score = model.data(model.index(0, first + 1))
@@ -313,6 +315,7 @@ def test_a_corpus_that_already_has_result_columns_keeps_them(qtbot, window, tmp_
     open_project(qtbot, window, path)
     wait_job(qtbot, window.runs.run(JobSpec(model="lexicon")))
     assert window.model.result_names == ["sentiment_label_2", "sentiment_score",
+                                         "sentiment_valence", "sentiment_chunks",
                                          "sentiment_error"]
     assert set(window.model.result("sentiment_label_2")) <= LABELS
     out = tmp_path / "again.csv"
@@ -320,4 +323,5 @@ def test_a_corpus_that_already_has_result_columns_keeps_them(qtbot, window, tmp_
         window.export_to(out)
     back = read_table(out).frame
     assert (back["sentiment_label"] == "from an earlier study").all()
-    assert list(back.columns[-3:]) == ["sentiment_label_2", "sentiment_score", "sentiment_error"]
+    assert list(back.columns[-5:]) == ["sentiment_label_2", "sentiment_score",
+                                       "sentiment_valence", "sentiment_chunks", "sentiment_error"]

@@ -95,8 +95,8 @@ def test_sentiment_five_point_with_lexicon_baseline(qtbot, opened, monkeypatch):
     assert job.spec.task().labels == ("very negative", "negative", "neutral", "positive",
                                       "very positive")
     names = opened.model.result_names
-    assert names[:4] == ["sentiment_label", "sentiment_score", "sentiment_lexicon",
-                         "sentiment_error"]
+    assert names[:6] == ["sentiment_label", "sentiment_score", "sentiment_valence",
+                         "sentiment_lexicon", "sentiment_chunks", "sentiment_error"]
     assert all(v is not None for v in column(opened, "sentiment_lexicon"))
 
 
@@ -496,7 +496,7 @@ def test_try_with_the_lexicon_shows_results_and_errors(qtbot, opened):
     table = d.trial_table
     labels = [table.item(r, 2).text() if table.item(r, 2) else "" for r in range(5)]
     assert any(labels)
-    assert table.columnCount() == 5  # row, text, label, score, error
+    assert table.columnCount() == 7  # row, text, label, score, valence, chunks, error
 
 
 def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -57,6 +58,28 @@ class Backend(ABC):
     def supports(self, task: Task) -> bool:
         return True
 
+    # -- how much text the model reads at once ----------------------------------------
+    # One place for every backend (the runner's chunking, the run dialog's warning, the
+    # methods record): each backend says its own limit and how it counts.
+
+    # True: the model itself reads only the first ``input_limit`` tokens of a longer
+    # input (a local tokenizer truncates). False: a longer input must be cut before it
+    # is sent (an API server would refuse it, or cut it where nobody sees).
+    cuts_long_inputs: bool = True
+
+    def input_limit(self, task: Task) -> int | None:
+        """The most tokens of one text (as :meth:`count_tokens` counts them) that this
+        model reads at once for ``task``: its maximum input less special tokens, an NLI
+        hypothesis, the prompt and room for the answer. None: no limit (the lexicon).
+
+        Every backend must say; the default refuses rather than pretend there is none."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how much text it reads")
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Tokens of each text as this model counts them, without special tokens; by
+        default the estimate :func:`estimate_tokens`."""
+        return [estimate_tokens(t) for t in texts]
+
     def refusal(self, task: Task) -> str:
         """Why this model cannot run ``task`` (asked only when :meth:`supports` says no)."""
         return "this model cannot run it; choose another"
@@ -73,6 +96,17 @@ class Backend(ABC):
 
     def close(self) -> None:
         """Release resources; for remote backends, abandon requests in flight."""
+
+
+# Characters a token, for models whose tokenizer is not at hand: English averages about
+# four; three leaves a margin for other languages, numbers and punctuation, so that a
+# text estimated to fit does fit.
+CHARS_PER_TOKEN_ESTIMATE = 3
+
+
+def estimate_tokens(text: str) -> int:
+    """A cautious token count without the model's tokenizer (one per three characters)."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN_ESTIMATE)
 
 
 def digest(value) -> str:

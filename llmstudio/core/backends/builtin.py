@@ -47,6 +47,21 @@ def embed_texts(model, texts: list[str], batch_size: int):
                             normalize_embeddings=True, show_progress_bar=False)
 
 
+def sentence_model_limit(model) -> int:
+    """Tokens of text a SentenceTransformer reads at once: its ``max_seq_length`` less
+    the special tokens its tokenizer adds ([CLS] and [SEP] for MiniLM: 256 - 2)."""
+    return int(model.max_seq_length) - model.tokenizer.num_special_tokens_to_add(pair=False)
+
+
+def sentence_model_tokens(model, texts: list[str]) -> list[int]:
+    """Each text's tokens by a SentenceTransformer's tokenizer, untruncated, without
+    special tokens."""
+    if not texts:
+        return []
+    ids = model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+    return [len(x) for x in ids]
+
+
 class LabelSimilarity:
     """Zero-shot labels from any sentence-embedding function: the builtin backend and the
     ``hf`` backend's embedding-only models share it.
@@ -76,6 +91,11 @@ class LabelSimilarity:
                 rows.append(torch.nn.functional.normalize(self.embed(sentences).mean(0), dim=0))
             self._prototypes[key] = torch.stack(rows)
         return self._prototypes[key]
+
+    def annotate(self, task: Task, texts: list[str]) -> list[dict]:
+        """Outputs of ``task`` with every label's probability (:meth:`scores`)."""
+        scores = self.scores(task.labels, texts, task.label_descriptions())
+        return [task.from_probabilities(s) for s in scores]
 
     def scores(self, labels: tuple[str, ...], texts: list[str],
                descriptions: dict | None = None) -> list[dict[str, float]]:
@@ -138,6 +158,12 @@ class BuiltinBackend(Backend):
     def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
         self._corpus.prepare(task, texts, progress, cancelled)
 
+    def input_limit(self, task: Task) -> int:
+        return sentence_model_limit(self._model)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return sentence_model_tokens(self._model, texts)
+
     def embed(self, texts: list[str]):
         """Unit-length embeddings (a torch tensor, one row per text)."""
         return embed_texts(self._model, texts, self.batch_size)
@@ -148,5 +174,4 @@ class BuiltinBackend(Backend):
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         if self.transductive(task):
             return self._corpus.annotate(task, texts)
-        scores = self._similarity.scores(task.labels, texts, task.label_descriptions())
-        return [task.from_scores(s) for s in scores]
+        return self._similarity.annotate(task, texts)

@@ -656,10 +656,9 @@ class HFBackend(Backend):
         if self.transductive(task):
             return self._corpus.annotate(task, texts)
         if self.pipeline_task == EMBEDDINGS:
-            scores = self._similarity.scores(labels, texts, task.label_descriptions())
-            return [task.from_scores(s) for s in scores]
+            return self._similarity.annotate(task, texts)
         if self.pipeline_task == ZERO_SHOT:
-            return [task.from_scores(s) for s in self._zero_shot(task, texts)]
+            return [task.from_probabilities(s) for s in self._zero_shot(task, texts)]
         mapping = map_labels(self.model_name, self.model_labels, task, self.label_map)
         if not texts:
             return []
@@ -672,8 +671,38 @@ class HFBackend(Backend):
                 scores = dict.fromkeys(labels, 0.0)
                 for label, p in zip(mapping, probs):
                     scores[label] += p
-                out[i] = task.from_scores(scores)
+                out[i] = task.from_probabilities(scores)
         return out
+
+    def input_limit(self, task: Task) -> int:
+        """The model's maximum length less its special tokens; for an NLI model also the
+        longest hypothesis (premise and hypothesis are read together); for a generative
+        one also the prompt around the text and room for the answer."""
+        if self.pipeline_task == EMBEDDINGS:
+            from .builtin import sentence_model_limit
+
+            return sentence_model_limit(self.model)
+        if self.pipeline_task == TEXT_CLASSIFICATION:
+            return self.max_length - self.tokenizer.num_special_tokens_to_add(pair=False)
+        if self.pipeline_task == ZERO_SHOT:
+            hypotheses = [task.hypothesis(label, HYPOTHESIS_TEMPLATE) for label in task.labels]
+            return (self.max_length - self.tokenizer.num_special_tokens_to_add(pair=True)
+                    - max(self.count_tokens(hypotheses), default=0))
+        with self._tokenizer_lock:
+            prompt = len(self.tokenizer(self._prompt(task, ""), verbose=False,
+                                        add_special_tokens=not self.chat_template)["input_ids"])
+        return self.max_length - self._new_tokens(task) - prompt
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        if self.pipeline_task == EMBEDDINGS:
+            from .builtin import sentence_model_tokens
+
+            return sentence_model_tokens(self.model, texts)
+        with self._tokenizer_lock:
+            ids = self.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+        return [len(x) for x in ids]
 
     def plan_batches(self, texts: list[str]) -> list[list[int]] | None:
         """The runner's batches (lists of indices into ``texts``), or None to leave them to

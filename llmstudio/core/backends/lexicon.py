@@ -73,6 +73,9 @@ class LexiconBackend(Backend):
     def refusal(self, task: Task) -> str:
         return refusal(task) or ""
 
+    def input_limit(self, task: Task) -> None:
+        return None  # a word list: it reads any length
+
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         if not isinstance(task, SentimentTask):
             raise BackendError("the lexicon (VADER) does sentiment only; choose another model "

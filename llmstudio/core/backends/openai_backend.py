@@ -31,6 +31,27 @@ from .dialect import OPENAI_HOST
 from .ratelimit import RateLimiter
 
 PARSE_ATTEMPTS = 3
+
+# Context windows (prompt + answer, tokens) of known OpenAI models, longest prefix first
+# wins; from OpenAI's model pages at the time of writing. A server that says its own
+# (see :meth:`OpenAIBackend.context_window`) and the user's ``context_window`` come first.
+CONTEXT_WINDOWS = {
+    "gpt-3.5-turbo": 16_385, "gpt-4": 8_192, "gpt-4-32k": 32_768, "gpt-4-turbo": 128_000,
+    "gpt-4o": 128_000, "gpt-4o-mini": 128_000, "gpt-4.1": 1_047_576,
+    "gpt-4.1-mini": 1_047_576, "gpt-4.1-nano": 1_047_576, "gpt-5": 400_000,
+    "o1": 200_000, "o3": 200_000, "o3-mini": 200_000, "o4-mini": 200_000,
+}
+# A model whose window nobody says: small enough for the local servers' usual defaults
+# (Ollama 4,096; a server that cuts a longer prompt does so where nobody sees it).
+# Change it with the backend option ``context_window`` (CLI: --context-window).
+DEFAULT_CONTEXT_WINDOW = 4_096
+# Fields in which OpenAI-compatible servers list a model's context in GET /v1/models:
+# vLLM max_model_len, OpenRouter/LM Studio context_length or max_context_length,
+# llama.cpp n_ctx (or n_ctx_train under "meta").
+_CONTEXT_FIELDS = ("max_model_len", "context_length", "max_context_length", "context_window",
+                   "n_ctx", "n_ctx_train")
+# Tokens a chat message costs besides its content (role and separators).
+MESSAGE_OVERHEAD_TOKENS = 4
 # Statuses the openai client retries by itself (and so may pass with a second try).
 TRANSIENT = {408, 409, 429}
 
@@ -66,7 +87,8 @@ class OpenAIBackend(Backend):
                  concurrency: int = 8, timeout: float = 60.0, max_retries: int = 5,
                  temperature: float = 0.0, seed: int = 0, max_tokens: int = 200,
                  requests_per_minute: float | None = None, tokens_per_minute: float | None = None,
-                 structured: bool = True, logprobs: bool = True):
+                 structured: bool = True, logprobs: bool = True,
+                 context_window: int | None = None):
         from openai import DefaultHttpxClient, OpenAI  # imported on use: light start-up
 
         self.model = model
@@ -100,6 +122,12 @@ class OpenAIBackend(Backend):
                               max_retries=max_retries, http_client=http)
         self._closing = threading.Event()
         self._fatal: BackendError | None = None
+        if context_window is not None and int(context_window) < 1:
+            raise BackendError(f"context_window must be a positive number of tokens, "
+                               f"not {context_window!r}")
+        self._context_given = int(context_window) if context_window else None
+        self._context: tuple[int, str] | None = None  # (tokens, where it was learned)
+        self._context_lock = threading.Lock()  # request threads ask at once: learn it once
 
     @property
     def _closed(self) -> bool:
@@ -113,8 +141,75 @@ class OpenAIBackend(Backend):
 
     def fingerprint(self) -> dict:
         # The endpoint's host and the model name identify the answers; never the key.
-        return {"kind": self.kind, "model": self.model, "endpoint": self.host,
-                "temperature": self.temperature, "seed": self.seed, "max_tokens": self.max_tokens}
+        fp = {"kind": self.kind, "model": self.model, "endpoint": self.host,
+              "temperature": self.temperature, "seed": self.seed, "max_tokens": self.max_tokens}
+        if self._context_given:  # where long texts are cut into chunks
+            fp["context_window"] = self._context_given
+        return fp
+
+    # -- how much text fits -----------------------------------------------------------
+
+    cuts_long_inputs = False  # a server refuses a longer prompt, or cuts it unseen
+
+    def context_window(self) -> tuple[int, str]:
+        """(tokens of prompt + answer the model takes, where that was learned): the
+        user's ``context_window``; else what the server lists for the model in
+        ``GET /models`` (vLLM, llama.cpp, LM Studio, OpenRouter fields); else the table
+        of known OpenAI models; else :data:`DEFAULT_CONTEXT_WINDOW`. Asked once."""
+        with self._context_lock:
+            return self._learn_context()
+
+    def _learn_context(self) -> tuple[int, str]:
+        if self._context is None:
+            if self._context_given:
+                self._context = (self._context_given, "set by the user")
+            else:
+                listed = self._listed_context()
+                known = max((name for name in CONTEXT_WINDOWS if self.model == name
+                             or self.model.startswith(name + "-")), key=len, default=None)
+                if listed:
+                    self._context = (listed, f"{self.host} says so")
+                elif known:
+                    self._context = (CONTEXT_WINDOWS[known], f"OpenAI's figure for {known}")
+                else:
+                    self._context = (DEFAULT_CONTEXT_WINDOW, "the default for unknown models")
+        return self._context
+
+    def _listed_context(self) -> int | None:
+        """The context the server's model list gives this model, if it gives one."""
+        try:
+            page = self._client.with_options(max_retries=0, timeout=10.0).models.list()
+            entries = list(page.data)
+        except Exception:  # an old server without the route, or a refusal: not known
+            return None
+        for entry in entries:
+            if getattr(entry, "id", None) != self.model:
+                continue
+            fields = dict(entry.model_extra or {})
+            fields.update({f"meta.{k}": v for k, v in (fields.get("meta") or {}).items()}
+                          if isinstance(fields.get("meta"), dict) else {})
+            for name in _CONTEXT_FIELDS:
+                for key in (name, f"meta.{name}"):
+                    value = fields.get(key)
+                    if isinstance(value, (int, float)) and value > 0:
+                        return int(value)
+        return None
+
+    def input_limit(self, task: Task) -> int:
+        """The context window less the prompt around the text (instructions, examples)
+        and the answer (``max_tokens``)."""
+        prompt = sum(self.count_tokens([m["content"]])[0] + MESSAGE_OVERHEAD_TOKENS
+                     for m in task.messages(""))
+        return self.context_window()[0] - prompt - self.max_tokens
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """OpenAI's own tokenizer (tiktoken) for OpenAI's models when it is installed;
+        otherwise, and for other servers' models (whose tokenizers differ), the cautious
+        estimate of one token per three characters."""
+        encoding = _tiktoken_encoding(self.model) if self.host == OPENAI_HOST else None
+        if encoding is None:
+            return super().count_tokens(texts)
+        return [len(encoding.encode(t, disallowed_special=())) for t in texts]
 
     def describe(self) -> str:
         return f"openai:{self.model} at {self.host}"
@@ -310,6 +405,18 @@ class OpenAIBackend(Backend):
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         return [self.annotate_one(task, t) for t in texts]
+
+
+def _tiktoken_encoding(model: str):
+    """tiktoken's encoding for an OpenAI model (None without tiktoken)."""
+    try:
+        import tiktoken
+    except ImportError:
+        return None
+    try:
+        return tiktoken.encoding_for_model(model)
+    except KeyError:
+        return tiktoken.get_encoding("o200k_base")
 
 
 def _cause(exc: BaseException) -> str:

@@ -7,15 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..errors import LlmstudioError
-from ..tasks.sentiment import SentimentTask
+from ..tasks.sentiment import VALENCE, VALENCE_5, SentimentTask
 
 __all__ = ["VALENCE", "VALENCE_5", "SCORE_DEFINITION", "valence_of", "SignedSentimentTask"]
 
-# Label valences: the 3-point scheme's P(positive) - P(negative), and the 5-point scale
-# spread evenly over [-1, 1].
-VALENCE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
-VALENCE_5 = {"very negative": -1.0, "negative": -0.5, "neutral": 0.0, "positive": 0.5,
-             "very positive": 1.0}
 SCORE_DEFINITION = (
     "signed sentiment score in [-1, 1]: the expected valence of the label probabilities the "
     "model gives (P(positive) - P(negative) for positive/negative/neutral; on the 5-point "

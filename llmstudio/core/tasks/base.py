@@ -7,6 +7,17 @@ import re
 from abc import ABC, abstractmethod
 
 
+# Long texts (over what a model reads at once): split into chunks whose answers are
+# combined (the default), or truncated to the part the model reads. Part of a task's
+# params, so the cache never serves one mode's answer to the other.
+SPLIT, TRUNCATE = "split", "truncate"
+LONG_TEXT_MODES = (SPLIT, TRUNCATE)
+
+# The key under which an output carries the model's per-label probabilities, for
+# combining chunks (never a column: the runner drops it before storing).
+PROBABILITIES = "_probabilities"
+
+
 class ParseError(ValueError):
     """A model's answer could not be read as this task's output."""
 
@@ -45,6 +56,19 @@ class Task(ABC):
 
     generative_only = False  # True: needs a model that writes text (a chat/causal or API model)
     labels: tuple[str, ...] = ()  # a classification task's label set; () for free text
+
+    long_texts: str = SPLIT  # SPLIT or TRUNCATE; dataclass tasks make it a field
+
+    def long_text_columns(self) -> list[str]:
+        """``<task>_chunks`` (how many chunks the model read: 1 when the text fit) and, in
+        truncate mode, ``<task>_truncated`` (1 when the model read only the text's start)."""
+        columns = [f"{self.name}_chunks"]
+        return columns + [f"{self.name}_truncated"] if self.long_texts == TRUNCATE else columns
+
+    def combine(self, outputs: list[dict], weights: list[int]) -> dict:
+        """One output from the outputs for a long text's chunks (``weights``: their token
+        counts); raises :class:`ParseError` when this task's answers cannot be combined."""
+        raise ParseError(f"answers to {self.describe()} cannot be combined across chunks")
 
     def inputs(self) -> list[str]:
         """Columns besides the text column that one row's input is made of."""

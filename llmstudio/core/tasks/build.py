@@ -8,7 +8,7 @@ from pathlib import Path
 from ..codebook import Codebook, load
 from ..errors import LlmstudioError, UsageError
 from ..examples import read_examples
-from .base import Task
+from .base import LONG_TEXT_MODES, SPLIT, TRUNCATE, Task
 from .coding import CodeTask
 from .prompt import PromptTask
 from .sentiment import SCALES, SentimentTask
@@ -46,6 +46,7 @@ class TaskOptions:
     explain: bool = False
     baseline: bool = False
     wording: str = ""  # sentiment/code: the instruction's first line, reworded
+    long_texts: str = SPLIT  # texts longer than the model reads: "split" or "truncate"
 
 
 def parse_labels(text: str | None) -> tuple[str, ...]:
@@ -57,6 +58,9 @@ def make_task(o: TaskOptions) -> Task:
     """The task ``o`` describes; raises LlmstudioError saying which option is wrong."""
     if o.task not in TASKS:
         raise UsageError(f"unknown task {o.task!r}; one of {', '.join(TASKS)}")
+    if o.long_texts not in LONG_TEXT_MODES:
+        raise UsageError(f"long texts: {o.long_texts!r} is not one of "
+                         f"{', '.join(LONG_TEXT_MODES)}")
     for option, flag, tasks in _ONLY_FOR:
         value = getattr(o, option)
         if value not in (None, False, "", ()) and o.task not in tasks:
@@ -65,7 +69,7 @@ def make_task(o: TaskOptions) -> Task:
         if not o.prompt:
             raise UsageError("the prompt task needs a template (--prompt), e.g. "
                                  "\"Rewrite this text to be more positive: {text}\"")
-        return PromptTask(template=o.prompt, system=o.system)
+        return PromptTask(template=o.prompt, system=o.system, long_texts=o.long_texts)
     if o.task == "sentiment":
         if o.labels and o.scale:
             raise UsageError("give --labels or --scale, not both")
@@ -74,7 +78,7 @@ def make_task(o: TaskOptions) -> Task:
             raise UsageError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
         _at_least_two(labels)
         task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline,
-                             wording=o.wording)
+                             wording=o.wording, long_texts=o.long_texts)
         return _with_examples(task, o.examples, multi=False)
     book = o.codebook
     if book is not None and o.labels:
@@ -97,7 +101,8 @@ def make_task(o: TaskOptions) -> Task:
     if not book.multi_label and len(book.labels()) < 2:
         raise LlmstudioError(f"codebook {book.name!r} has one code: single-label coding needs "
                              "at least two, or 'none of these' (--none-option)")
-    task = CodeTask(codebook=book, explain=o.explain, wording=o.wording)
+    task = CodeTask(codebook=book, explain=o.explain, wording=o.wording,
+                    long_texts=o.long_texts)
     return _with_examples(task, o.examples, multi=book.multi_label)
 
 
@@ -140,11 +145,14 @@ def options_from_params(params: dict) -> TaskOptions:
     ``replicate`` index stored beside the parameters is not the task's and is ignored."""
     kind = params.get("task")
     examples = tuple(tuple(e) for e in params.get("examples") or ()) or None
+    # A run made before long texts were handled read only their start: made again, it
+    # truncates too (now marked), so that one change is all a replicate changes.
+    long_texts = params.get("long_texts", TRUNCATE)
     common = dict(explain=bool(params.get("explain")), examples=examples,
-                  wording=str(params.get("wording") or ""))
+                  wording=str(params.get("wording") or ""), long_texts=long_texts)
     if kind == "prompt":
         return TaskOptions(task="prompt", prompt=params.get("template"),
-                           system=params.get("system") or "")
+                           system=params.get("system") or "", long_texts=long_texts)
     if kind == "sentiment":
         return TaskOptions(task="sentiment", labels=tuple(params.get("labels") or ()),
                            baseline=bool(params.get("baseline")), **common)

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from .base import ParseError, Task, json_object
+from .base import PROBABILITIES, SPLIT, ParseError, Task, json_object
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class ChoiceTask(Task):
     # The researcher's own wording of the instruction's first line (a replicate run that
     # changes the prompt); "" keeps llmstudio's. The codebook and answer format stay.
     wording: str = ""
+    long_texts: str = SPLIT  # texts longer than the model reads: SPLIT or TRUNCATE
 
     # -- what subclasses say ----------------------------------------------------------
 
@@ -65,9 +66,14 @@ class ChoiceTask(Task):
             out["examples"] = [list(e) for e in self.examples]
         if self.wording:
             out["wording"] = self.wording
+        out["long_texts"] = self.long_texts
         return out
 
     def columns(self) -> list[str]:
+        return self.output_columns() + self.long_text_columns()
+
+    def output_columns(self) -> list[str]:
+        """The model's answer's columns (:meth:`columns` less the long-text marks)."""
         columns = [f"{self.name}_label", f"{self.name}_score"]
         return columns + [f"{self.name}_explanation"] if self.explain else columns
 
@@ -155,6 +161,53 @@ class ChoiceTask(Task):
         if self.explain:
             out[self.columns()[2]] = None
         return out
+
+    def from_probabilities(self, probabilities: dict[str, float]) -> dict:
+        """:meth:`from_scores` for a model that gives a probability for every label: the
+        output also carries them (:data:`PROBABILITIES`), so that a long text's chunks
+        can be averaged (:meth:`combine`)."""
+        out = self.from_scores(probabilities)
+        out[PROBABILITIES] = {label: float(p) for label, p in probabilities.items()}
+        return out
+
+    def combine(self, outputs: list[dict], weights: list[int]) -> dict:
+        """A long text's answer from its chunks' (``weights``: their token counts).
+
+        Probabilities from every chunk: their token-weighted mean, whose largest is the
+        label and its score (what one look at the whole text would give, were the
+        evidence spread evenly). Otherwise (a generative model's answers): a vote, each
+        chunk's label counting tokens x score (a missing score counts 1); the label with
+        the most, and as its score that sum over all the chunks' tokens (so 0.9 when
+        every chunk says it at 0.9, less when they disagree). Ties go to the earlier
+        chunk. The explanation is that of the chunk that weighed most for the label."""
+        probabilities = [o.get(PROBABILITIES) for o in outputs]
+        if all(probabilities):
+            return self.from_probabilities(weighted_mean(probabilities, weights, self.labels))
+        label_col, score_col = self.output_columns()[:2]
+        tally: dict[str, float] = {}
+        strongest: dict[str, tuple[float, dict]] = {}
+        for out, weight in zip(outputs, weights):
+            label, score = out.get(label_col), out.get(score_col)
+            mass = weight * (1.0 if score is None else float(score))
+            tally[label] = tally.get(label, 0.0) + mass
+            if label not in strongest or mass > strongest[label][0]:
+                strongest[label] = (mass, out)
+        label = max(tally, key=tally.get)  # insertion order: ties go to the earlier chunk
+        combined = dict.fromkeys(self.output_columns())
+        combined[label_col] = label
+        combined[score_col] = round(tally[label] / max(1, sum(weights)), 6)
+        if self.explain:
+            explanation_col = self.output_columns()[2]
+            combined[explanation_col] = strongest[label][1].get(explanation_col)
+        return combined
+
+
+def weighted_mean(rows: list[dict[str, float]], weights: list[int],
+                  labels: tuple[str, ...]) -> dict[str, float]:
+    """``{label: mean probability}`` over ``rows`` weighted by ``weights``."""
+    total = sum(weights) or 1
+    return {label: sum(w * float(row.get(label, 0.0)) for w, row in zip(weights, rows)) / total
+            for label in labels}
 
 
 def _unit(value) -> float | None:

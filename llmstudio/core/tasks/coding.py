@@ -93,11 +93,30 @@ class CodeTask(ChoiceTask):
         return [(c, f"{self.name}_{column_slug(c)}", f"{self.name}_{column_slug(c)}_score")
                 for c in self.codebook.names]
 
-    def columns(self) -> list[str]:
+    def output_columns(self) -> list[str]:
         if not self.multi_label:
-            return super().columns()
+            return super().output_columns()
         columns = [col for _, applies, score in self.code_columns() for col in (applies, score)]
         return columns + [f"{self.name}_explanation"] if self.explain else columns
+
+    def combine(self, outputs: list[dict], weights: list[int]) -> dict:
+        """Multi-label: a code applies when it applies to any chunk, its score the chunks'
+        largest; the explanation is that of the chunk with the highest score of all.
+        Single-label: as sentiment (:meth:`ChoiceTask.combine`)."""
+        if not self.multi_label:
+            return super().combine(outputs, weights)
+        combined: dict = {}
+        for _, applies, score in self.code_columns():
+            combined[applies] = int(any(o.get(applies) for o in outputs))
+            scores = [float(o[score]) for o in outputs if o.get(score) is not None]
+            combined[score] = max(scores) if scores else None
+        if self.explain:
+            def top(out: dict) -> float:
+                return max((float(out[s]) for _, _, s in self.code_columns()
+                            if out.get(s) is not None), default=0.0)
+            explanation = f"{self.name}_explanation"
+            combined[explanation] = max(outputs, key=top).get(explanation)
+        return combined
 
     def answer_format(self) -> str:
         if not self.multi_label:

@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass
 
 from ..errors import LlmstudioError
-from .base import ParseError, Task
+from .base import SPLIT, ParseError, Task
 
 
 class TemplateError(LlmstudioError):
@@ -45,6 +45,7 @@ class PromptTask(Task):
     name: str = "prompt"
     system: str = ""
     max_tokens_hint: int = 0  # not used by backends yet; part of the record
+    long_texts: str = SPLIT  # a free answer cannot be combined: over-long texts fail in SPLIT
     generative_only = True
 
     def __post_init__(self):
@@ -77,10 +78,10 @@ class PromptTask(Task):
 
     def params(self) -> dict:
         return {"task": "prompt", "template": self.template, "system": self.system,
-                "prompt_version": 1}
+                "prompt_version": 1, "long_texts": self.long_texts}
 
     def columns(self) -> list[str]:
-        return [f"{self.name}_output"]
+        return [f"{self.name}_output"] + self.long_text_columns()
 
     def messages(self, text: str) -> list[dict]:
         # ``text`` is the filled template (see render).

@@ -28,6 +28,28 @@ LABEL_DESCRIPTIONS = {
                       "Absolutely terrible, a disaster, the worst."],
 }
 
+# Label valences (the signed sentiment of each label on -1..1; see :func:`valence`): the
+# 3-point scheme's P(positive) - P(negative), and the 5-point scale spread evenly.
+VALENCE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+VALENCE_5 = {"very negative": -1.0, "negative": -0.5, "neutral": 0.0, "positive": 0.5,
+             "very positive": 1.0}
+
+
+def valence(probabilities: dict[str, float]) -> float | None:
+    """The signed sentiment of one text on -1..1: the probability-weighted mean of its
+    labels' valences. On the default scale P(positive) - P(negative); on the 5-point scale
+    very negative -1, negative -0.5, neutral 0, positive 0.5, very positive 1. None for a
+    label set with a label of no known valence (the researcher's own labels), or without
+    probabilities (a generative model's answer)."""
+    if not probabilities:
+        return None
+    given = {label.lower(): float(p) for label, p in probabilities.items()}
+    table = VALENCE_5 if any(label.startswith("very ") for label in given) else VALENCE
+    if not set(given) <= set(table) or not {"positive", "negative"} <= set(given):
+        return None
+    return round(sum(table[label] * p for label, p in given.items()), 6)
+
+
 # Words classifiers and chat models use for the default labels.
 _SYNONYMS = {
     "pos": "positive", "positive": "positive", "label_positive": "positive",
@@ -59,9 +81,14 @@ class SentimentTask(ChoiceTask):
             out["baseline"] = "vader"
         return out
 
-    def columns(self) -> list[str]:
-        columns = super().columns()
+    def output_columns(self) -> list[str]:
+        columns = super().output_columns() + [f"{self.name}_valence"]
         return columns + [f"{self.name}_lexicon"] if self.baseline else columns
+
+    def from_probabilities(self, probabilities: dict[str, float]) -> dict:
+        out = super().from_probabilities(probabilities)
+        out[f"{self.name}_valence"] = valence(probabilities)
+        return out
 
     def complete(self, text: str, output: dict) -> dict:
         if self.baseline:
