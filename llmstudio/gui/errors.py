@@ -9,10 +9,16 @@ from ..core.errors import LlmstudioError
 log = logging.getLogger("llmstudio")
 
 
-def describe(exc: BaseException) -> str:
-    """A sentence for a message box: what went wrong, where, and what to do."""
+def describe(exc: BaseException, failed: str | None = None) -> str:
+    """A sentence for a message box: what went wrong, where, and what to do.
+
+    ``failed`` ("Could not compare") goes before a message that is not one of ours, which
+    does not say what was being done.
+    """
     if isinstance(exc, LlmstudioError):
         return str(exc)
+    if failed:
+        return f"{failed}: {describe(exc)}"
     if isinstance(exc, MemoryError):
         return "Not enough memory for this file. Close other programs, or open a smaller part of it."
     if isinstance(exc, PermissionError):

@@ -16,13 +16,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLay
                                QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
-from ..core.errors import LlmstudioError
 from ..core.project import Project
 from ..core.replicate import run_title
 from ..core.results import describe_run
 from ..core.stability import compare_runs
 from .errors import describe
-from .workers import run_in_background
+from .workers import LatestWins
 
 RESAMPLES = 1000
 COLUMNS = ["Compared", "n", "Share changed [95% CI]", "Cohen's kappa [95% CI]",
@@ -63,8 +62,7 @@ class StabilityView(QGroupBox):
     def __init__(self, project: Project, parent=None):
         super().__init__("Run stability (a run against its replicate, or any two runs)", parent)
         self.project = project
-        self._worker = None
-        self._pending = False
+        self._jobs = LatestWins(self.refresh)
         self.first = _RunBox(self._fill)
         self.second = _RunBox(self._fill)
         for box in (self.first, self.second):
@@ -142,23 +140,12 @@ class StabilityView(QGroupBox):
             self._say("Choose two different runs.")
             self.sig_computed.emit()
             return
-        if self._worker is not None:
-            self._pending = True
-            return
-        self._say("Computing…")
-        self._worker = run_in_background(_compute, self.project.path, a, b,
-                                         on_done=self._show, on_error=self._failed,
-                                         on_finished=self._finished)
-
-    def _finished(self) -> None:
-        self._worker = None
-        if self._pending:
-            self._pending = False
-            self.refresh()
+        if self._jobs.start(_compute, self.project.path, a, b, on_done=self._show,
+                            on_error=self._failed):
+            self._say("Computing…")
 
     def _failed(self, exc: BaseException) -> None:
-        self._say(describe(exc) if isinstance(exc, LlmstudioError) else
-                  f"Could not compare: {describe(exc)}", error=True)
+        self._say(describe(exc, "Could not compare"), error=True)
         self.sig_computed.emit()
 
     def _show(self, found) -> None:

@@ -29,7 +29,7 @@ from ..core.validation import Source, report, sources
 from ..core.validation_report import ValidationReport, write_report
 from .errors import describe
 from .stability_view import StabilityView
-from .workers import run_in_background
+from .workers import LatestWins
 
 RESAMPLES = 1000
 
@@ -79,8 +79,7 @@ class ValidationView(QDialog):
         self.resize(900, 800)
         self._pairs = None  # the rows both coded (frame), for the confusion matrix's cells
         self._labels: list[str] = []
-        self._worker = None
-        self._pending = False
+        self._jobs = LatestWins(self.refresh)
 
         self.codebook = QComboBox()
         self.reference = QComboBox()
@@ -260,24 +259,14 @@ class ValidationView(QDialog):
             self._say("Choose two different sources.")
             self.sig_computed.emit()
             return
-        if self._worker is not None:
-            self._pending = True  # one computation at a time; the latest choice wins
-            return
-        self._say("Computing…")
         code = self.code.currentText() if self.code.isVisible() else None
-        self._worker = run_in_background(
-            _compute, self.project.path, self.codebook.currentText(), reference, comparison,
-            code, on_done=self._show, on_error=self._failed, on_finished=self._finished)
-
-    def _finished(self) -> None:
-        self._worker = None
-        if self._pending:
-            self._pending = False
-            self.refresh()
+        if self._jobs.start(_compute, self.project.path, self.codebook.currentText(),
+                            reference, comparison, code, on_done=self._show,
+                            on_error=self._failed):
+            self._say("Computing…")
 
     def _failed(self, exc: BaseException) -> None:
-        self._say(describe(exc) if isinstance(exc, LlmstudioError) else
-                  f"Could not compare: {describe(exc)}", error=True)
+        self._say(describe(exc, "Could not compare"), error=True)
         self.sig_computed.emit()
 
     def _clear(self) -> None:
@@ -292,7 +281,7 @@ class ValidationView(QDialog):
         self.matrix_title.setText("")
 
     def _show(self, outcome) -> None:
-        if self._pending:
+        if self._jobs.stale:
             return  # a newer choice is waiting; this answer is for the old one
         rep, result, pairs = outcome
         self._pairs, self._labels = pairs, list(result.labels)
