@@ -83,14 +83,6 @@ class ReplicatePlan:
         return make_backend(self.model, base_url=self.base_url, concurrency=concurrency,
                             **dict(self.backend_options))
 
-    @property
-    def remote(self) -> bool:
-        return self.model.startswith("openai:")
-
-    @property
-    def endpoint(self) -> str:
-        return endpoint_id(self.base_url)
-
     def describe(self) -> str:
         """ "replicate of run 3 (sentiment, 300 rows), changed: temperature 0.7"."""
         return (f"replicate of run {self.of} ({self.options.task}, {len(self.rows):,} rows), "
