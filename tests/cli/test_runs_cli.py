@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from cli_process import REPO, cli_env
+from killed_run import kill_after
 
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.corpus import read_table
@@ -25,37 +24,13 @@ from llmstudio.core.tasks import SentimentTask
 SAMPLE = REPO / "resources" / "sample_corpus.csv"
 
 
-def stored(path: Path) -> int:
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
-        try:
-            return db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 def test_kill_then_rerun_then_export_gives_the_plain_names_to_the_complete_run(cli, tmp_path):
     project = tmp_path / "p.llmstudio"
     command = [sys.executable, "-m", "llmstudio", "annotate", str(SAMPLE),
                "--project", str(project)]
-    child = subprocess.Popen(command, cwd=tmp_path, env=cli_env(tmp_path),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120
-        while stored(project) < 40 and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert child.poll() is None, child.stderr.read().decode()
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.stderr.close()
-    kept = stored(project)
+    kept = kill_after(command, project, 40, cli_env(tmp_path), cwd=tmp_path, timeout=120)
     assert 40 <= kept < 300
 
     listed = cli("runs")(project)

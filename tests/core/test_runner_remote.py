@@ -5,8 +5,6 @@ cancel latency, measured on what the server received."""
 from __future__ import annotations
 
 import os
-import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fakes.openai_server import label_for
+from killed_run import kill_after
 
 from llmstudio.core.backends.openai_backend import OpenAIBackend
 from llmstudio.core.corpus import read_table
@@ -176,20 +175,6 @@ def test_cancel_answers_within_a_second_and_keeps_nothing_in_flight(fake_openai,
     assert fake_openai.total == 60 + k
 
 
-def annotations_in(path: Path) -> int:
-    """Rows annotated so far, read the way another process would (read-only)."""
-    if not path.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
-        try:
-            return db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:  # created but not yet migrated, or renamed into place just now
-        return 0
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_sigkill_then_resume_repeats_only_the_requests_in_flight(fake_openai, tmp_path):
@@ -203,19 +188,7 @@ def test_sigkill_then_resume_repeats_only_the_requests_in_flight(fake_openai, tm
     env.update(LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"), PYTHONPATH=str(REPO))
     command = [sys.executable, "-m", "llmstudio", "annotate", str(source), "--model", "openai:fake",
                "--base-url", fake_openai.url, "--project", str(target), "--concurrency", str(k)]
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_for(lambda: annotations_in(target) >= 60 or child.poll() is not None, 60,
-                 "60 annotations in the project")
-        assert child.poll() is None, child.stderr.read().decode()
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.stderr.close()
-    assert child.returncode == -signal.SIGKILL
-    kept = annotations_in(target)
+    kept = kill_after(command, target, 60, env)
     asked = fake_openai.total
     assert 60 <= kept < 200
 
