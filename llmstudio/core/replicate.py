@@ -318,17 +318,3 @@ def stored_changes(project: Project, of: int, run: int) -> str:
     if pa.get("template") != pb.get("template") or pa.get("wording") != pb.get("wording"):
         parts.append("prompt wording")
     return ", ".join(parts) or "nothing"
-
-
-def run_title(project: Project, run_id: int) -> str:
-    """ "run 4: sentiment by gpt-4o-mini, replicate of run 1": short enough for a list
-    (the run first, so a narrow list still tells runs apart)."""
-    from .results import short_model
-
-    task, backend, fingerprint, of, status = project.db.execute(
-        "SELECT task, backend, fingerprint, replicate_of, status FROM runs WHERE id = ?",
-        (run_id,)).fetchone()
-    model = short_model(backend, json.loads(fingerprint or "{}").get("model"))
-    extra = f", replicate of run {of}" if of else ""
-    state = "" if status == "done" else f", {status}"
-    return f"run {run_id}: {task} by {model}{extra}{state}"

@@ -79,6 +79,13 @@ class RunInfo:
         """ "run 2 'pilot': sentiment with builtin, interrupted, 69 of 300 rows" """
         return f"{self.title}: {self.what} with {self.model}, {self.state_text()}"
 
+    def label(self) -> str:
+        """ "run 4 'pilot': sentiment by gpt-4o-mini, replicate of run 1": a run in a list
+        (the run first, so a narrow list still tells runs apart; the state is the
+        caller's to add)."""
+        of = f", replicate of run {self.replicate_of}" if self.replicate_of else ""
+        return f"{self.title}: {self.task} by {self.model}{of}"
+
 
 def _short_model(kind: str, model: str | None) -> str:
     from .results import short_model  # results imports this module: imported late
@@ -138,6 +145,13 @@ def run_info(project: Project, run_id: int) -> RunInfo:
             return info
     have = ", ".join(str(i.run_id) for i in infos) or "none"
     raise RunError(f"{project.path}: no run {run_id} (the runs are: {have})")
+
+
+def run_title(project: Project, run_id: int) -> str:
+    """:meth:`RunInfo.label` of run ``run_id``, its state after it unless complete:
+    "run 4: sentiment by gpt-4o-mini, replicate of run 1, interrupted"."""
+    info = run_info(project, run_id)
+    return info.label() + ("" if info.state == COMPLETE else f", {info.state}")
 
 
 def _newest_first(info: RunInfo) -> tuple:

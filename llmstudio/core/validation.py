@@ -49,13 +49,6 @@ class Source:
         return int(self.key) if self.kind == "run" else None
 
 
-def _run_title(run_id: int, task: str, backend: str, fingerprint: str, info) -> str:
-    model = json.loads(fingerprint or "{}").get("model") or backend
-    if backend in ("builtin", "lexicon"):
-        model = backend
-    return f"{info.title}: {task} by {str(model).rsplit('/', 1)[-1]} ({info.state_text()})"
-
-
 ALL_CODERS = "all coders"
 
 
@@ -70,9 +63,8 @@ def sources(project: Project, book: Codebook) -> list[Source]:
     codes = {c.lower() for c in book.names}
     # The state as the runs list says it ("interrupted, 69 of 300 rows"), name included.
     states = {i.run_id: i for i in run_infos(project)}
-    for run_id, task, params, backend, fingerprint, status in project.db.execute(
-            "SELECT id, task, params, backend, fingerprint, status FROM runs "
-            "WHERE task IN ('code', 'sentiment') ORDER BY id DESC"):
+    for run_id, params in project.db.execute(
+            "SELECT id, params FROM runs WHERE task IN ('code', 'sentiment') ORDER BY id DESC"):
         p = json.loads(params or "{}")
         multi = bool((p.get("codebook") or {}).get("multi_label"))
         if multi != book.multi_label:
@@ -81,7 +73,7 @@ def sources(project: Project, book: Codebook) -> list[Source]:
                                      (p.get("codebook") or {}).get("codes", [])]
         shared = codes & {str(label).lower() for label in labels}
         if len(shared) * 2 >= len(codes) and shared:
-            title = _run_title(run_id, task, backend, fingerprint, states[run_id])
+            title = f"{states[run_id].label()} ({states[run_id].state_text()})"
             out.append(Source("run", str(run_id), title))
     return out
 

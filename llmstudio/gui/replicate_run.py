@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 
 from ..core.errors import LlmstudioError
 from ..core.project import Project
-from ..core.replicate import Changes, plan_replicate, run_title
+from ..core.replicate import Changes, plan_replicate
+from ..core.runs import run_title
 from ..core.results import describe_run
 from ..core.runner import run_results
 from .jobs import Job, JobSpec

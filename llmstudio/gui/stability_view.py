@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLay
                                QVBoxLayout)
 
 from ..core.project import Project
-from ..core.replicate import run_title
+from ..core.runs import run_title
 from ..core.results import describe_run
 from ..core.stability import compare_runs
 from .errors import describe
