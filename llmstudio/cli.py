@@ -510,12 +510,7 @@ def _stability_text(project: Project, a: int, b: int, found) -> str:
     from .core.results import describe_run
 
     def est(e) -> str:
-        if e is None:
-            return "-"
-        if e.value != e.value:
-            return "undefined"
-        return f"{e.value:.3f}" + (f" [{e.ci_low:.3f}, {e.ci_high:.3f}]"
-                                   if e.ci_low is not None else "")
+        return "-" if e is None else e.text()
 
     of = project.db.execute("SELECT replicate_of FROM runs WHERE id = ?", (b,)).fetchone()
     lines = [f"project:   {project.path}",
@@ -527,9 +522,7 @@ def _stability_text(project: Project, a: int, b: int, found) -> str:
               "", f"  {'compared':<28} {'n':>6}  {'share changed [95% CI]':<24} "
                   f"{'Cohen kappa [95% CI]':<26} {'Krippendorff alpha [95% CI]':<26}"]
     for r in found:
-        low, high = r.changed_ci
-        share = (f"{r.changed_share:.3f} [{low:.3f}, {high:.3f}]"
-                 if r.changed_share is not None else "-")
+        share = r.share_text()
         lines.append(f"  {r.what[:28]:<28} {r.n:>6,}  {share:<24} {est(r.kappa):<26} "
                      f"{est(r.alpha)}")
         if r.left_out:

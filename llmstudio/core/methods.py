@@ -185,12 +185,7 @@ def _md_cell(text: str) -> str:
 
 
 def _estimate(e) -> str:
-    if e is None:
-        return "-"
-    if e.value != e.value:
-        return "undefined"
-    ci = f" [{e.ci_low:.3f}, {e.ci_high:.3f}]" if e.ci_low is not None else ""
-    return f"{e.value:.3f}{ci}"
+    return "-" if e is None else e.text()
 
 
 @dataclass(frozen=True)
@@ -526,12 +521,9 @@ def _stability_section(doc: Document, project: Project, n_resamples: int, seed: 
         if problem:
             rows.append((f"run {run} of run {of}", changed, "-", "-", "-", "-", problem))
         for r in results:
-            low, high = r.changed_ci
-            share = (f"{r.changed_share:.3f} [{low:.3f}, {high:.3f}]"
-                     if r.changed_share is not None else "-")
+            share = r.share_text()
             rows.append((f"run {run} of run {of}", changed, r.what, r.n,
-                         _estimate(r.kappa) if r.kappa else "-",
-                         _estimate(r.alpha) if r.alpha else "-", f"{share}; {r.note}"
+                         _estimate(r.kappa), _estimate(r.alpha), f"{share}; {r.note}"
                          if r.note else share))
     doc.table(["replicate", "changed", "compared", "n", "Cohen's kappa", "Krippendorff's alpha",
                "share of rows changed"], rows)

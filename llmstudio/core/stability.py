@@ -46,6 +46,13 @@ class Stability:
     def changed_share(self) -> float | None:
         return self.changed / self.n if self.n else None
 
+    def share_text(self, missing: str = "-") -> str:
+        """ "0.120 [0.080, 0.170]": the share of rows changed with its Wilson interval."""
+        if self.changed_share is None:
+            return missing
+        low, high = self.changed_ci
+        return f"{self.changed_share:.3f} [{low:.3f}, {high:.3f}]"
+
     def to_dict(self) -> dict:
         return {"run_a": self.run_a, "run_b": self.run_b, "what": self.what, "n": self.n,
                 "left_out": self.left_out, "changed": self.changed,

@@ -29,12 +29,7 @@ COLUMNS = ["Compared", "n", "Share changed [95% CI]", "Cohen's kappa [95% CI]",
 
 
 def _estimate(e) -> str:
-    if e is None:
-        return "–"
-    if e.value != e.value:
-        return "undefined"
-    return f"{e.value:.3f}" + (f" [{e.ci_low:.3f}, {e.ci_high:.3f}]" if e.ci_low is not None
-                               else "")
+    return "–" if e is None else e.text()
 
 
 def _compute(path: Path, a: int, b: int):
@@ -151,9 +146,7 @@ class StabilityView(QGroupBox):
     def _show(self, found) -> None:
         self.table.setRowCount(len(found))
         for i, r in enumerate(found):
-            low, high = r.changed_ci
-            share = (f"{r.changed_share:.3f} [{low:.3f}, {high:.3f}]"
-                     if r.changed_share is not None else "–")
+            share = r.share_text("–")
             note = r.note
             if r.left_out:
                 note = (f"{r.left_out:,} row(s) answered by one run only, left out"

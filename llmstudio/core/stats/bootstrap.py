@@ -55,6 +55,13 @@ class Estimate:
                 "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n,
                 "undefined_resamples": self.undefined_resamples}
 
+    def text(self) -> str:
+        """ "0.812 [0.760, 0.858]" (the interval where there is one), or "undefined"."""
+        if math.isnan(self.value):
+            return "undefined"
+        ci = f" [{self.ci_low:.3f}, {self.ci_high:.3f}]" if self.ci_low is not None else ""
+        return f"{self.value:.3f}{ci}"
+
 
 def resample_sums(features: np.ndarray, unit_pattern: np.ndarray, n_resamples: int = 1000,
                   seed: int | None = 0,
