@@ -31,7 +31,7 @@ from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table
-from .core.project import SUFFIX, Project, load_any
+from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
 from .core.sniff import DELIMITER_NAMES
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
@@ -238,17 +238,6 @@ def _check_counts(args: argparse.Namespace) -> None:
         raise UsageError("--concurrency is a number of parallel requests, 1 or more")
 
 
-def _is_project(path: Path) -> bool:
-    """A project by its extension or, renamed, by its first bytes."""
-    if path.suffix.lower() == SUFFIX:
-        return True
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(16) == b"SQLite format 3\x00"
-    except OSError:
-        return False
-
-
 def _beside(source: Path) -> Path:
     """The project kept beside a data file: ``survey.llmstudio`` next to ``survey.csv``,
     or that file's own project when it is already there; another file's project of that
@@ -281,7 +270,7 @@ def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
     source = Path(args.file)
     if not source.exists():
         raise LlmstudioError(f"{source}: no such file")
-    if _is_project(source):
+    if is_project(source):
         if args.project and Path(args.project).resolve() != source.resolve():
             raise UsageError(f"{source} is a project already: leave out --project")
         _writable(source)
@@ -494,17 +483,6 @@ def cmd_agree(args: argparse.Namespace) -> int:
 
 # -- replicate runs and their stability (issue 13, item 5) ----------------------------------
 
-def _open_project(path: str) -> Project:
-    """A project given where only a project will do (error 1 when it is not one)."""
-    path = Path(path)
-    if not path.exists():
-        raise LlmstudioError(f"{path}: no such file")
-    if not _is_project(path):
-        raise LlmstudioError(f"{path}: not a project ({SUFFIX}); this command reads a "
-                             "project's runs")
-    return Project.open(path)
-
-
 def _stability_text(project: Project, a: int, b: int, found) -> str:
     from .core.replicate import stored_changes
     from .core.results import describe_run
@@ -543,7 +521,7 @@ def _agree_runs(args: argparse.Namespace) -> int:
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
     a, b = args.run
-    with _open_project(args.file) as project:
+    with open_project_file(args.file) as project:
         found = compare_runs(project, a, b, n_resamples=args.bootstrap, seed=args.seed)
         if args.json:
             print(json.dumps([r.to_dict() for r in found], ensure_ascii=False, indent=2))
@@ -577,7 +555,7 @@ def cmd_replicate(args: argparse.Namespace) -> int:
         raise UsageError("--temperature is from 0 to 2")
     changes = Changes(model=args.model, base_url=args.base_url, temperature=args.temperature,
                       seed=args.seed, prompt=args.prompt)
-    project = _open_project(args.project)
+    project = open_project_file(args.project)
     try:
         plan = plan_replicate(project, args.run, changes, base_urls=_known_base_urls(args))
         print(f"{plan.describe()}; model {plan.model}", file=sys.stderr)
@@ -760,13 +738,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     for report in args.bias_report or ():
         read_bias_report(report)  # unreadable: said before any work
     check_charts(args.chart or ())
-    path = Path(args.project)
-    if not path.exists():
-        raise LlmstudioError(f"{path}: no such file")
-    if not _is_project(path):
-        raise LlmstudioError(f"{path}: not a project ({SUFFIX}); export reads a project's "
-                             f"runs and codes (llmstudio convert exports a data file)")
-    project = Project.open(path)
+    project = open_project_file(args.project, "export reads a project's runs and codes "
+                                              "(llmstudio convert exports a data file)")
     try:
         if args.out:
             out = export_annotated(project, args.out, bom=args.bom,

@@ -16,10 +16,9 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
 from .core.errors import LlmstudioError
-from .core.project import SUFFIX, Project
+from .core.project import SUFFIX, Project, open_project_file
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 
 ACTIONS = ("list", "resume", "discard", "rename", "delete")
@@ -66,10 +65,6 @@ def _parse(args: argparse.Namespace) -> tuple[str, str, str | None]:
     if action != "list" and args.run is None:
         raise LlmstudioError(f"runs {action}: give the run with --run N "
                              f"(llmstudio runs {project} lists them)")
-    if Path(project).suffix.lower() != SUFFIX:
-        raise LlmstudioError(f"{project}: not a project ({SUFFIX})")
-    if not Path(project).exists():
-        raise LlmstudioError(f"{project}: no such file")
     return action, project, name
 
 
@@ -107,7 +102,11 @@ def run(args: argparse.Namespace) -> int:
     except LlmstudioError as exc:
         print(f"llmstudio: error: {exc}", file=sys.stderr)
         return USAGE_OR_CANCELLED
-    project = Project.open(path)
+    try:
+        project = open_project_file(path, "runs lists and changes a project's runs")
+    except LlmstudioError as exc:  # a missing file is an error (1), as for every command
+        print(f"llmstudio: error: {exc}", file=sys.stderr)
+        return ERROR
     try:
         if action == "list":
             infos = runs.run_infos(project)

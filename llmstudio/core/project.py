@@ -341,7 +341,11 @@ class Project:
         return Project.open(path)
 
 
-def _sqlite(path: Path) -> bool:
+def is_project(path: str | Path) -> bool:
+    """A project by its extension or, renamed, by its first bytes (an SQLite database)."""
+    path = Path(path)
+    if path.suffix.lower() == SUFFIX:
+        return True
     try:
         with open(path, "rb") as fh:
             return fh.read(16) == b"SQLite format 3\x00"
@@ -349,12 +353,24 @@ def _sqlite(path: Path) -> bool:
         return False
 
 
+def open_project_file(path: str | Path, reads: str = "this command reads a project's runs"
+                      ) -> Project:
+    """A project given where only a project will do: ProjectError when the file is missing
+    or not a project (``reads``: what needs the project, said in the message)."""
+    path = Path(path)
+    if not path.exists():
+        raise ProjectError(f"{path}: no such file")
+    if not is_project(path):
+        raise ProjectError(f"{path}: not a project ({SUFFIX}); {reads}")
+    return Project.open(path)
+
+
 def load_any(path: str | Path, options=None) -> tuple[Corpus, Project | None]:
     """Open a data file or a project. A project is returned open; the caller closes it."""
     from .corpus import read_table
 
     path = Path(path)
-    if path.suffix.lower() == SUFFIX or _sqlite(path):  # a renamed project is one too
+    if is_project(path):  # a renamed project is one too
         project = Project.open(path)
         try:
             return project.corpus(), project

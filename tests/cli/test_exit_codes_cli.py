@@ -27,10 +27,11 @@ MISSING = {
     "bias": [GONE, "--swap", "gender", "--model", "lexicon", "--out", "b"],
     "export": ["gone.llmstudio", "--out", "o.csv"],
     "replicate": ["gone.llmstudio", "--run", "1"],
+    "runs": ["gone.llmstudio"],
     "probe": ["--model", "lexicon", "--probe", "eec", "--eec", GONE, "--out", "p"],
 }
 COMMANDS = ["inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
-            "replicate"]
+            "replicate", "runs"]
 
 
 def _start(folder: Path, *args) -> subprocess.Popen:

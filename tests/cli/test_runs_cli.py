@@ -179,8 +179,8 @@ def test_resume_runs_an_interrupted_run_to_the_end(cli, project):
     (("resume", "{p}"), 2, "give the run with --run N"),
     (("frob", "{p}"), 2, "unknown action 'frob'"),
     (("resume", "{p}", "--run", "x"), 2, "invalid int value"),
-    (("{d}/none.llmstudio",), 2, "none.llmstudio: no such file"),
-    (("{d}/c.csv",), 2, "not a project (.llmstudio)"),
+    (("{d}/none.llmstudio",), 1, "none.llmstudio: no such file"),
+    (("{d}/c.csv",), 1, "not a project (.llmstudio)"),
     (("rename", "{p}", "--run", "1", "a", "b"), 2, "one NAME"),
 ])
 def test_errors(cli, project, args, status, message):
