@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .stats.intervals import t_interval, wilson
+from .tasks.sentiment import five_point
 
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}  # weeks start on Monday
 SNIFF_ROWS = 2000  # what kind a column is, judged from its first values (a million rows)
@@ -263,6 +264,5 @@ def signed_axis(scheme, from_probabilities: int, from_labels: int) -> str:
     if from_labels and not from_probabilities:
         return LABELS_AXIS
     if from_probabilities and not from_labels:
-        five = any(str(x).lower().startswith("very ") for x in scheme)
-        return SIGNED_AXIS_5 if five else SIGNED_AXIS
+        return SIGNED_AXIS_5 if five_point(scheme) else SIGNED_AXIS
     return MIXED_AXIS if from_labels else SIGNED_AXIS

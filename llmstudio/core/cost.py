@@ -45,7 +45,9 @@ def save_price_table(table: dict[str, tuple[float, float]]) -> None:
 
 
 def tokens(text: str) -> int:
-    """About four characters a token (OpenAI's rule of thumb for English)."""
+    """About four characters a token (OpenAI's rule of thumb for English): an average, for
+    what a run costs and what the rate limiter counts. Whether a text fits a model is
+    judged with the cautious :func:`llmstudio.core.backends.base.estimate_tokens`."""
     return max(1, len(text) // 4)
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
 
 from ..core import chart_data as cd
 from ..core.results import shown_name
+from ..core.tasks.sentiment import five_point
 from .chart_export import PNG_WIDTH, export_png, export_svg
 from .jobs import TASK_TITLES
 from .workers import run_in_background
@@ -153,7 +154,7 @@ def _lower(text: str) -> str:
 def _signed_note(counts: tuple[int, int], scheme: tuple[str, ...]) -> str:
     """What the sentiment axis is, for the note under a chart of it."""
     probabilities, labels = counts
-    five = any(str(x).lower().startswith("very ") for x in scheme)
+    five = five_point(scheme)
     valences = ("very negative −1, negative −0.5, neutral 0, positive 0.5, very positive 1"
                 if five else "positive +1, neutral 0, negative −1")
     told = ("Sentiment: " + ("the probability-weighted valence of the model's label "

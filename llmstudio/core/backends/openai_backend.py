@@ -22,7 +22,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import replace
 
-from ..cost import tokens as estimate_tokens
+from ..cost import tokens as average_tokens
 from ..secrets import api_key, endpoint_id, redact, remember
 from ..tasks.base import ParseError, Task
 from . import dialect as dialects
@@ -332,7 +332,7 @@ class OpenAIBackend(Backend):
     def annotate_one(self, task: Task, text: str) -> dict | RowError:
         import openai
 
-        tokens = estimate_tokens(text) + self.max_tokens
+        tokens = average_tokens(text) + self.max_tokens
         messages = task.messages(text)
         last_error = "no answer"
         for _ in range(PARSE_ATTEMPTS):

@@ -41,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..backends.base import BackendError
+from ..cost import tokens as average_tokens
 from ..errors import LlmstudioError
 from ..stats import Cancelled
 from ..stats.intervals import t_interval, wilson
@@ -321,7 +322,8 @@ def _request(backend, prompt: str, *, max_tokens: int, seed: int, logprobs: bool
         kwargs["seed"] = seed
     if logprobs:
         kwargs.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
-    if not backend.limiter.acquire(len(prompt) // 4 + 40 + max_tokens, cancelled=cancelled):
+    if not backend.limiter.acquire(average_tokens(prompt) + 40 + max_tokens,
+                                   cancelled=cancelled):
         raise Cancelled("cancelled")
     try:
         return backend.client.chat.completions.create(**kwargs)

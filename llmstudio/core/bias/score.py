@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..errors import LlmstudioError
-from ..tasks.sentiment import VALENCE, VALENCE_5, SentimentTask
+from ..tasks.sentiment import VALENCE, VALENCE_5, SentimentTask, valence_scale
 
 __all__ = ["VALENCE", "VALENCE_5", "SCORE_DEFINITION", "valence_of", "SignedSentimentTask"]
 
@@ -20,7 +20,7 @@ SCORE_DEFINITION = (
 
 def valence_of(labels) -> dict[str, float]:
     """Each label's valence; raises when a label has none (a scheme of one's own)."""
-    table = VALENCE_5 if any(label.lower().startswith("very ") for label in labels) else VALENCE
+    table = valence_scale(labels)
     unknown = [label for label in labels if label.lower() not in table]
     if unknown:
         raise LlmstudioError(f"a signed sentiment score needs labels with a known valence "

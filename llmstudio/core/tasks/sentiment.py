@@ -35,6 +35,16 @@ VALENCE_5 = {"very negative": -1.0, "negative": -0.5, "neutral": 0.0, "positive"
              "very positive": 1.0}
 
 
+def five_point(labels) -> bool:
+    """Whether a label set is the 5-point scale: a label starts "very " (case ignored)."""
+    return any(str(label).lower().startswith("very ") for label in labels)
+
+
+def valence_scale(labels) -> dict[str, float]:
+    """The valence table of a label set: :data:`VALENCE_5` or :data:`VALENCE`."""
+    return VALENCE_5 if five_point(labels) else VALENCE
+
+
 def valence(probabilities: dict[str, float]) -> float | None:
     """The signed sentiment of one text on -1..1: the probability-weighted mean of its
     labels' valences. On the default scale P(positive) - P(negative); on the 5-point scale
@@ -44,7 +54,7 @@ def valence(probabilities: dict[str, float]) -> float | None:
     if not probabilities:
         return None
     given = {label.lower(): float(p) for label, p in probabilities.items()}
-    table = VALENCE_5 if any(label.startswith("very ") for label in given) else VALENCE
+    table = valence_scale(given)
     if not set(given) <= set(table) or not {"positive", "negative"} <= set(given):
         return None
     return round(sum(table[label] * p for label, p in given.items()), 6)
