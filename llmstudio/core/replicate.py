@@ -24,6 +24,7 @@ from .backends.base import Backend
 from .errors import LlmstudioError
 from .project import Project
 from .runner import JobResult, Progress, Replicate, run_job
+from .runs import no_such_run, run_info
 from .secrets import endpoint_id
 from .tasks.base import Task
 from .tasks.build import TaskOptions, make_task, options_from_params
@@ -94,9 +95,7 @@ def _stored_run(project: Project, run_id: int) -> dict:
         "SELECT task, params, backend, fingerprint, text_column, status, rows_total "
         "FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
-        ids = [str(r) for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id")]
-        raise ReplicateError(f"{project.path}: no run {run_id}; the runs are "
-                             f"{', '.join(ids) or 'none yet'}")
+        raise ReplicateError(no_such_run(project, run_id))
     keys = ("task", "params", "backend", "fingerprint", "text_column", "status", "rows_total")
     out = dict(zip(keys, row))
     out["params"] = json.loads(out["params"] or "{}")
@@ -145,8 +144,9 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
     OpenAI-compatible servers known (the run stored its server's host only)."""
     run = _stored_run(project, run_id)
     if run["status"] != "done":
-        raise ReplicateError(f"run {run_id} is {run['status']}, not finished: resume it first, "
-                             "so that the replicate asks about the same rows")
+        raise ReplicateError(f"run {run_id} is {run_info(project, run_id).state_text()}, not "
+                             "finished: resume it first, so that the replicate asks about "
+                             "the same rows")
     params = dict(run["params"])
     params.pop("replicate", None)
     options = options_from_params(params)

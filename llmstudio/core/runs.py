@@ -143,8 +143,13 @@ def run_info(project: Project, run_id: int) -> RunInfo:
     for info in infos:
         if info.run_id == run_id:
             return info
-    have = ", ".join(str(i.run_id) for i in infos) or "none"
-    raise RunError(f"{project.path}: no run {run_id} (the runs are: {have})")
+    raise RunError(no_such_run(project, run_id))
+
+
+def no_such_run(project: Project, run_id: int) -> str:
+    """ "p.llmstudio: no run 9 (the runs are: 1, 2)": the message for a run not there."""
+    have = ", ".join(str(r) for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id"))
+    return f"{project.path}: no run {run_id} (the runs are: {have or 'none yet'})"
 
 
 def run_title(project: Project, run_id: int) -> str:

@@ -23,6 +23,7 @@ from .codebook import column_slug
 from .errors import LlmstudioError
 from .project import Project
 from .runner import run_results
+from .runs import no_such_run
 from .stats import Estimate, StatsError, agreement
 from .stats.intervals import wilson
 
@@ -67,9 +68,7 @@ class Stability:
 def _run(project: Project, run_id: int) -> tuple[str, dict]:
     row = project.db.execute("SELECT task, params FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
-        ids = [str(r) for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id")]
-        raise StatsError(f"{project.path}: no run {run_id}; the runs are "
-                         f"{', '.join(ids) or 'none yet'}")
+        raise StatsError(no_such_run(project, run_id))
     return row[0], json.loads(row[1] or "{}")
 
 

@@ -134,7 +134,7 @@ def test_replicate_at_temperature_07_asks_again_and_compares(run, source, tmp_pa
 
 @pytest.mark.parametrize("args, message, status", [
     (("missing.llmstudio", "--run", "1"), "missing.llmstudio: no such file", 1),
-    (("{project}", "--run", "9"), "no run 9; the runs are 1", 1),
+    (("{project}", "--run", "9"), "no run 9 (the runs are: 1)", 1),
     (("{project}", "--run", "1", "--temperature", "3"), "--temperature is from 0 to 2", 2),
     (("{project}", "--run", "1", "--temperature", "0.5"), "lexicon has no temperature", 1),
     (("{project}",), "required: --run", 2),

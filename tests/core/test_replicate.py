@@ -144,7 +144,7 @@ def test_changes_a_local_model_cannot_make_are_refused(project, changes, message
 
 
 def test_unknown_or_unfinished_runs_and_other_prompt_versions_are_refused(project):
-    with pytest.raises(ReplicateError, match="no run 4; the runs are none yet"):
+    with pytest.raises(ReplicateError, match=r"no run 4 \(the runs are: none yet\)"):
         plan_replicate(project, 4)
     first = run_job(project, SentimentTask(), make_backend("lexicon"))
     params = json.loads(project.db.execute("SELECT params FROM runs").fetchone()[0])
