@@ -27,6 +27,7 @@ from .. import __version__
 from .chunking import long_text_counts
 from .errors import ExportError, LlmstudioError
 from .project import Project
+from .runs import run_name
 
 # Anything that looks like a secret is blanked wherever it would appear (a key pasted into
 # a prompt or a URL): the record is meant to be published.
@@ -217,7 +218,9 @@ class RunRecord:
 
     @property
     def title(self) -> str:
-        return f"Run {self.run_id}" + (f" {self.name!r}" if self.name else "")
+        """ "Run 3 'pilot'": :func:`runs.run_name`, as a heading."""
+        name = run_name(self.run_id, self.name)
+        return name[:1].upper() + name[1:]
 
 
 def run_records(project: Project) -> list[RunRecord]:
@@ -599,7 +602,7 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
         where = f", served at {r.endpoint}," if r.endpoint else ""
         parts.append(f"We annotated {r.rows_done:,} of {rows:,} texts for {r.task} with "
                      f"{r.model}{rev} through the {r.backend} backend{where} in {r.software} "
-                     f"(run {r.run_id}{f' {r.name!r}' if r.name else ''}, "
+                     f"({run_name(r.run_id, r.name)}, "
                      f"{r.finished[:10] or r.created[:10]}; "
                      f"{r.rows_failed:,} text{'' if r.rows_failed == 1 else 's'} failed).")
         if r.chunked:

@@ -131,7 +131,9 @@ class RunLabel:
     name: str = ""              # the researcher's name for the run
 
     def _run(self) -> str:
-        return f"run {self.run_id}" + (f" {self.name!r}" if self.name else "")
+        from .runs import run_name  # runs imports this module: imported late
+
+        return run_name(self.run_id, self.name)
 
     def _state(self) -> str:
         state = f", {self.status}" if self.status in _SAID else ""

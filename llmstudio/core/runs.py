@@ -34,6 +34,11 @@ class RunError(LlmstudioError):
     """An action on a run that cannot be done (no such run, wrong state...)."""
 
 
+def run_name(run_id: int, name: str | None = "") -> str:
+    """How a run is named to a reader: "run 3", or "run 3 'pilot'" when it has a name."""
+    return f"run {run_id}" + (f" {name!r}" if name else "")
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """One stored run as a researcher reads it."""
@@ -60,7 +65,7 @@ class RunInfo:
     @property
     def title(self) -> str:
         """ "run 3", or "run 3 'pilot'" when it has a name."""
-        return f"run {self.run_id}" + (f" {self.name!r}" if self.name else "")
+        return run_name(self.run_id, self.name)
 
     @property
     def what(self) -> str:
