@@ -91,6 +91,11 @@ class RunInfo:
         of = f", replicate of run {self.replicate_of}" if self.replicate_of else ""
         return f"{self.title}: {self.task} by {self.model}{of}"
 
+    def list_text(self) -> str:
+        """:meth:`label` with the state after it unless complete:
+        "run 4: sentiment by gpt-4o-mini, replicate of run 1, interrupted"."""
+        return self.label() + ("" if self.state == COMPLETE else f", {self.state}")
+
 
 def _short_model(kind: str, model: str | None) -> str:
     from .results import short_model  # results imports this module: imported late
@@ -157,11 +162,10 @@ def no_such_run(project: Project, run_id: int) -> str:
     return f"{project.path}: no run {run_id} (the runs are: {have or 'none yet'})"
 
 
-def run_title(project: Project, run_id: int) -> str:
-    """:meth:`RunInfo.label` of run ``run_id``, its state after it unless complete:
-    "run 4: sentiment by gpt-4o-mini, replicate of run 1, interrupted"."""
-    info = run_info(project, run_id)
-    return info.label() + ("" if info.state == COMPLETE else f", {info.state}")
+def finished_runs(project: Project) -> list[RunInfo]:
+    """The runs that ran to their end (stored status done), oldest first: those a replicate
+    can repeat and run stability compares."""
+    return [i for i in run_infos(project) if i.status == "done"]
 
 
 def _newest_first(info: RunInfo) -> tuple:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 from ..core.errors import LlmstudioError
 from ..core.project import Project
 from ..core.replicate import Changes, plan_replicate
-from ..core.runs import run_title
+from ..core import runs as core_runs
 from ..core.results import describe_run
 from ..core.runner import run_results
 from .jobs import Job, JobSpec
@@ -33,8 +33,7 @@ CHANGES = (("nothing", "Nothing: ask again"), ("temperature", "Temperature"),
 
 def finished_runs(project: Project) -> list[tuple[int, str]]:
     """(run id, description) of the runs a replicate can repeat: the finished ones."""
-    return [(run_id, run_title(project, run_id)) for (run_id,) in project.db.execute(
-        "SELECT id FROM runs WHERE status = 'done' ORDER BY id")]
+    return [(i.run_id, i.list_text()) for i in core_runs.finished_runs(project)]
 
 
 def known_base_urls() -> list[str]:

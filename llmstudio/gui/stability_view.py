@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLay
                                QVBoxLayout)
 
 from ..core.project import Project
-from ..core.runs import run_title
+from ..core.runs import finished_runs
 from ..core.results import describe_run
 from ..core.stability import compare_runs
 from .errors import describe
@@ -91,9 +91,7 @@ class StabilityView(QGroupBox):
         self.refresh()
 
     def _runs(self) -> list[tuple[int, str, int | None]]:
-        return [(run_id, run_title(self.project, run_id), of) for run_id, of in
-                self.project.db.execute("SELECT id, replicate_of FROM runs WHERE status = "
-                                        "'done' ORDER BY id")]
+        return [(i.run_id, i.list_text(), i.replicate_of) for i in finished_runs(self.project)]
 
     def _fill(self, opened) -> None:
         """(Re)list the finished runs; at first, the latest replicate and its run."""
