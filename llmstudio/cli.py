@@ -503,10 +503,8 @@ def _stability_text(project: Project, a: int, b: int, found) -> str:
         share = r.share_text()
         lines.append(f"  {r.what[:28]:<28} {r.n:>6,}  {share:<24} {est(r.kappa):<26} "
                      f"{est(r.alpha)}")
-        if r.left_out:
-            lines.append(f"  {'':<28} {r.left_out:,} row(s) left out: answered by one run only")
-        if r.note:
-            lines.append(f"  {'':<28} {r.note}")
+        if r.full_note():
+            lines.append(f"  {'':<28} {r.full_note()}")
     return "\n".join(lines)
 
 

@@ -526,8 +526,8 @@ def _stability_section(doc: Document, project: Project, n_resamples: int, seed: 
         for r in results:
             share = r.share_text()
             rows.append((f"run {run} of run {of}", changed, r.what, r.n,
-                         _estimate(r.kappa), _estimate(r.alpha), f"{share}; {r.note}"
-                         if r.note else share))
+                         _estimate(r.kappa), _estimate(r.alpha), f"{share}; {r.full_note()}"
+                         if r.full_note() else share))
     doc.table(["replicate", "changed", "compared", "n", "Cohen's kappa", "Krippendorff's alpha",
                "share of rows changed"], rows)
 

@@ -47,6 +47,12 @@ class Stability:
     def changed_share(self) -> float | None:
         return self.changed / self.n if self.n else None
 
+    def full_note(self) -> str:
+        """The rows left out, then :attr:`note`: what a reader must know beside the numbers."""
+        left = (f"{self.left_out:,} row(s) answered by one run only, left out"
+                if self.left_out else "")
+        return "; ".join(part for part in (left, self.note) if part)
+
     def share_text(self, missing: str = "-") -> str:
         """ "0.120 [0.080, 0.170]": the share of rows changed with its Wilson interval."""
         if self.changed_share is None:

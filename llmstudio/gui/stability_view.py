@@ -145,10 +145,7 @@ class StabilityView(QGroupBox):
         self.table.setRowCount(len(found))
         for i, r in enumerate(found):
             share = r.share_text("–")
-            note = r.note
-            if r.left_out:
-                note = (f"{r.left_out:,} row(s) answered by one run only, left out"
-                        + (f"; {note}" if note else ""))
+            note = r.full_note()
             for j, text in enumerate([r.what, f"{r.n:,}", share, _estimate(r.kappa),
                                       _estimate(r.alpha), note]):
                 item = QTableWidgetItem(text)

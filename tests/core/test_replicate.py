@@ -186,6 +186,10 @@ def test_stability_counts_changed_rows_and_measures_them_like_coders(project):
     assert s.kappa.value == pytest.approx(cohen_kappa(a[:9], b[:9]))
     assert s.alpha.value == pytest.approx(krippendorff_alpha([a[:9], b[:9]]))
     assert s.kappa.ci_low < s.kappa.value < s.kappa.ci_high
+    # what the CLI, the Validate view and the methods record print beside the numbers
+    assert s.share_text() == f"{3 / 9:.3f} [{s.changed_ci[0]:.3f}, {s.changed_ci[1]:.3f}]"
+    assert s.full_note() == "2 row(s) answered by one run only, left out"
+    assert s.kappa.text().startswith(f"{s.kappa.value:.3f} [")
 
 
 def test_only_one_code_says_why_kappa_is_undefined(project):
@@ -194,6 +198,7 @@ def test_only_one_code_says_why_kappa_is_undefined(project):
     two = _stored(project, "sentiment", params, {0: "positive", 1: "positive"})
     (s,) = compare_runs(project, one, two, n_resamples=20)
     assert "only one code occurs ('positive')" in s.note
+    assert s.kappa.text() == "undefined" and s.full_note() == s.note  # nothing left out
 
 
 def test_runs_of_other_questions_are_not_compared(project):
