@@ -28,10 +28,12 @@ assert len(LONG_TEXT) == 5000
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path, monkeypatch):
-    """Never read or write the user's real recent-files list."""
+    """Never read or write the user's real recent-files list, nor send the machine's
+    OpenAI key (API tests serve from 127.0.0.1 and give their own)."""
     config = tmp_path / "config"
     config.mkdir(exist_ok=True)
     monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(config))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     return config
 
 

@@ -23,10 +23,6 @@ from test_gui_jobs import (Heartbeat, answer_run_dialog, make_project, open_proj
 ROWS_IN_PROJECT = 60
 
 
-@pytest.fixture(autouse=True)
-def no_key_in_the_environment(monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-
 
 @pytest.fixture
 def project_path(tmp_path):

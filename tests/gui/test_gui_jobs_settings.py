@@ -53,10 +53,6 @@ def use_keyring():
     keyring.set_keyring(before)
 
 
-@pytest.fixture(autouse=True)
-def no_key_in_the_environment(monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-
 
 def open_settings(qtbot) -> ModelSettingsDialog:
     dialog = ModelSettingsDialog()

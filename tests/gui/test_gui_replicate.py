@@ -19,10 +19,6 @@ from test_gui_jobs import make_project, open_project, sample_frame, wait_job
 ROWS = 40
 
 
-@pytest.fixture(autouse=True)
-def no_key_in_the_environment(monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-
 
 @pytest.fixture
 def project_path(tmp_path, fake_openai):

@@ -27,10 +27,6 @@ BOOK = Codebook(codes=(Code("Housing", "Rents, house prices, homelessness"),
 MULTI = Codebook(codes=BOOK.codes, name="Issues (multi)", multi_label=True)
 
 
-@pytest.fixture(autouse=True)
-def no_key_in_the_environment(monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-
 
 @pytest.fixture
 def project_path(tmp_path):
