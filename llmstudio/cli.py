@@ -607,7 +607,7 @@ def _run_notes(file: str, columns: list[str]) -> list[str]:
     from .core.results import run_columns
     from .core.runs import COMPLETE
 
-    if Path(file).suffix.lower() != SUFFIX:
+    if not is_project(file):  # a renamed project is one too
         return []
     with Project.open(file) as project:
         made = run_columns(project, project.columns)
@@ -621,7 +621,7 @@ def _agree_blind(file: str, frame, columns: list[str]):
     for a data file (it does not say how its codes were made)."""
     from .core.blind import blind_of_columns
 
-    if Path(file).suffix.lower() != SUFFIX:
+    if not is_project(file):  # a renamed project is one too
         return None, None
     corpus, project = load_any(file)
     try:

@@ -187,3 +187,8 @@ def test_a_project_prints_the_blind_counts_and_warns(agree, tmp_path):
         "coder": "Ana", "blind": 3, "not_blind": 2, "not_recorded": 2, "not_blind_early": 0,
         "not_recorded_early": 0, "total": 7}
     assert "blind coding off" in out["human_codes"]["warning"] and "Warning" in done.stderr
+    # a project renamed (here to .db) is still read as one: the warning is not lost
+    renamed = path.rename(tmp_path / "blind.db")
+    done = agree(renamed, "--columns", "human_tone_ana", "sentiment_label", "--bootstrap", "0")
+    assert done.returncode == 0, done.stderr
+    assert "Warning: 2 of Ana's 7 codes compared were made with blind coding off" in done.stdout
