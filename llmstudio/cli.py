@@ -310,7 +310,6 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     import threading
 
     from .core.backends import make_backend
-    from .core.chunking import long_text_summary
     from .core.export import export_table
     from .core.runner import check_can_run, run_job, run_results
     from .core.tasks.build import TaskOptions, make_task, parse_labels
@@ -361,11 +360,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                              cancelled=stop.is_set)
             backend.close()
             line.end()
-            long_texts = long_text_summary(result.chunked, result.truncated)
-            print(f"run {result.run_id}: {result.status}; {result.done:,}/{result.total:,} rows, "
-                  f"{result.computed:,} computed, {result.cached:,} from cache, "
-                  f"{result.failed:,} failed, {result.elapsed:,.1f} s"
-                  + (f"; {long_texts}" if long_texts else ""), file=sys.stderr)
+            print(result.summary(), file=sys.stderr)
             for row_id, error in result.errors[:10]:
                 print(f"  row {row_id + 1}: {error}", file=sys.stderr)
             if args.out:
@@ -580,10 +575,8 @@ def cmd_replicate(args: argparse.Namespace) -> int:
             line.end()
         finally:
             backend.close()
-        print(f"run {result.run_id} (replicate of run {plan.of}): {result.status}; "
-              f"{result.done:,}/{result.total:,} rows, {result.computed:,} asked, "
-              f"{result.cached:,} from cache, {result.failed:,} failed, "
-              f"{result.elapsed:,.1f} s; kept in {project.path}", file=sys.stderr)
+        print(result.summary(f"run {result.run_id} (replicate of run {plan.of})")
+              + f"; kept in {project.path}", file=sys.stderr)
         if result.status != "done":
             print("llmstudio: cancelled; the rows finished are kept (the same command "
                   "resumes)", file=sys.stderr)

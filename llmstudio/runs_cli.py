@@ -160,8 +160,6 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
                              concurrency=args.concurrency, progress=_progress_printer(line),
                              cancelled=stop.is_set)
     line.end()
-    print(f"run {result.run_id}: {result.status}; {result.done:,}/{result.total:,} rows, "
-          f"{result.computed:,} computed, {result.cached:,} from cache, "
-          f"{result.failed:,} failed, {result.elapsed:,.1f} s", file=sys.stderr)
+    print(result.summary(), file=sys.stderr)
     print(runs.run_info(project, args.run).describe(), file=sys.stderr)
     return DONE if result.status == "done" else USAGE_OR_CANCELLED

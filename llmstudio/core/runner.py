@@ -31,7 +31,7 @@ import pandas as pd
 
 from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
-from .chunking import LongTexts, long_text_counts
+from .chunking import LongTexts, long_text_counts, long_text_summary
 from .project import Project
 from .tasks.base import Task
 
@@ -90,6 +90,15 @@ class JobResult:
     errors: list[tuple[int, str]] = field(default_factory=list)
     chunked: int = 0  # rows whose text was split into chunks (the whole run's)
     truncated: int = 0  # rows whose text the model read only the start of
+
+    def summary(self, title: str | None = None) -> str:
+        """The end-of-run line: "run 3: done; 300/300 rows, 300 computed, 0 from cache,
+        0 failed, 12.3 s" and the long texts split or truncated, if any."""
+        long_texts = long_text_summary(self.chunked, self.truncated)
+        return (f"{title or f'run {self.run_id}'}: {self.status}; {self.done:,}/{self.total:,} "
+                f"rows, {self.computed:,} computed, {self.cached:,} from cache, "
+                f"{self.failed:,} failed, {self.elapsed:,.1f} s"
+                + (f"; {long_texts}" if long_texts else ""))
 
 
 def _now() -> str:

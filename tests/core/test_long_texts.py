@@ -20,7 +20,7 @@ from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.methods import build_record
 from llmstudio.core.project import Project
-from llmstudio.core.runner import run_job, run_results
+from llmstudio.core.runner import JobResult, run_job, run_results
 from llmstudio.core.tasks.base import PROBABILITIES, TRUNCATE
 from llmstudio.core.tasks.coding import CodeTask
 from llmstudio.core.tasks.prompt import PromptTask
@@ -399,3 +399,16 @@ def project_params(path, run_id) -> str:
     with Project.open(path) as project:
         return project.db.execute("SELECT params FROM runs WHERE id = ?",
                                   (run_id,)).fetchone()[0]
+
+
+def test_the_end_of_run_line_counts_the_long_texts():
+    """One end-of-run line for annotate, runs resume and replicate (JobResult.summary)."""
+    plain = JobResult(3, "done", 300, 300, 1, 40, 260, 12.34)
+    assert plain.summary() == ("run 3: done; 300/300 rows, 260 computed, 40 from cache, "
+                               "1 failed, 12.3 s")
+    split = JobResult(4, "cancelled", 300, 69, 0, 0, 69, 5.0, chunked=2)
+    assert split.summary("run 4 (replicate of run 3)") == (
+        "run 4 (replicate of run 3): cancelled; 69/300 rows, 69 computed, 0 from cache, "
+        "0 failed, 5.0 s; 2 long texts split into chunks")
+    assert JobResult(5, "done", 1, 1, 0, 0, 1, 1.0, truncated=1).summary().endswith(
+        "; 1 long text truncated")
