@@ -33,7 +33,7 @@ from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table
 from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
 from .core.sniff import DELIMITER_NAMES
-from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED
+from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from .progress_line import StatusLine
 
 COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
@@ -373,15 +373,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 print(f"kept run {result.run_id} in {project.path}", file=sys.stderr)
         finally:
             project.close()
-    if result.status == "done" and result.computed and result.failed >= result.computed:
-        print(f"llmstudio: every row failed; the first error: {result.errors[0][1]}",
-              file=sys.stderr)
-        return ERROR
-    if result.status != "done":
-        print("llmstudio: cancelled; the rows finished are kept (the same command resumes)",
-              file=sys.stderr)
-        return USAGE_OR_CANCELLED
-    return DONE
+    return job_status(result)
 
 
 def _agree_text(file: str, report) -> str:
@@ -577,14 +569,9 @@ def cmd_replicate(args: argparse.Namespace) -> int:
             backend.close()
         print(result.summary(f"run {result.run_id} (replicate of run {plan.of})")
               + f"; kept in {project.path}", file=sys.stderr)
-        if result.status != "done":
-            print("llmstudio: cancelled; the rows finished are kept (the same command "
-                  "resumes)", file=sys.stderr)
-            return USAGE_OR_CANCELLED
-        if result.computed and result.failed >= result.computed:
-            print(f"llmstudio: every row failed; the first error: {result.errors[0][1]}",
-                  file=sys.stderr)
-            return ERROR
+        status = job_status(result)
+        if status != DONE:
+            return status
         found = compare_runs(project, plan.of, result.run_id, n_resamples=args.bootstrap,
                              seed=0)
         print(_stability_text(project, plan.of, result.run_id, found))

@@ -24,3 +24,19 @@ TABLE = """exit statuses (every command):
      failed), or an internal error (the message names the crash log)
   2  usage (an unknown option, a bad value, options that do not go together) or
      cancelled (Ctrl+C; the rows finished are kept and the same command resumes)"""
+
+
+def job_status(result) -> int:
+    """The exit status of a model job (a ``runner.JobResult``), saying on stderr why when
+    it is not done: cancelled (2, the rows finished are kept), every row failed (1)."""
+    import sys
+
+    if result.status != "done":
+        print("llmstudio: cancelled; the rows finished are kept (the same command resumes)",
+              file=sys.stderr)
+        return USAGE_OR_CANCELLED
+    if result.computed and result.failed >= result.computed:
+        print(f"llmstudio: every row failed; the first error: {result.errors[0][1]}",
+              file=sys.stderr)
+        return ERROR
+    return DONE

@@ -19,7 +19,7 @@ from dataclasses import asdict
 
 from .core.errors import LlmstudioError
 from .core.project import SUFFIX, Project, open_project_file
-from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
+from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED, job_status
 
 ACTIONS = ("list", "resume", "discard", "rename", "delete")
 
@@ -162,4 +162,4 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
     line.end()
     print(result.summary(), file=sys.stderr)
     print(runs.run_info(project, args.run).describe(), file=sys.stderr)
-    return DONE if result.status == "done" else USAGE_OR_CANCELLED
+    return job_status(result)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from cli_process import cli_env
 
-from llmstudio.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED
+from llmstudio.core.runner import JobResult
+from llmstudio.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 
 GONE = "gone.csv"
 # Each command with a file that is not there (its other arguments right).
@@ -79,6 +80,19 @@ def test_the_table_is_in_the_help(cli):
     assert "exit statuses (every command):" in main.stdout
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     assert "## Exit statuses" in readme
+
+
+def test_a_job_ends_with_one_status_whichever_command_ran_it(capsys):
+    """annotate, replicate and runs resume end through job_status."""
+    assert job_status(JobResult(1, "done", 4, 4, 1, 0, 4, 1.0)) == DONE
+    assert capsys.readouterr().err == ""
+    assert job_status(JobResult(1, "cancelled", 4, 2, 0, 0, 2, 1.0)) == USAGE_OR_CANCELLED
+    assert "cancelled; the rows finished are kept" in capsys.readouterr().err
+    failed = JobResult(1, "done", 2, 2, 2, 0, 2, 1.0, errors=[(0, "no answer"), (1, "x")])
+    assert job_status(failed) == ERROR
+    assert "every row failed; the first error: no answer" in capsys.readouterr().err
+    # rows served from the cache are not failures of this run
+    assert job_status(JobResult(1, "done", 4, 4, 0, 4, 0, 1.0)) == DONE
 
 
 def _texts(folder: Path) -> Path:
