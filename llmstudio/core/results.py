@@ -10,6 +10,7 @@ gets a numeric suffix so that neither is hidden.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -50,6 +51,32 @@ def run_codes(project: Project, run_id: int, book: Codebook) -> dict[int, tuple[
             if isinstance(v, str) and v.strip():
                 out[int(row_id)] = (by_lower.get(v.strip().lower(), v.strip()),)
     return out
+
+
+_QUIET_STEMS = ("_error", "_valence", "_chunks", "_truncated")
+
+
+def _stem(name: str) -> str:
+    return re.sub(r"(_run\d+)?(_\d+)?$", "", name)
+
+
+def may_say_nothing(name: str) -> bool:
+    """A result column that can have nothing to tell (see :func:`says_nothing`)."""
+    return _stem(name).endswith(_QUIET_STEMS)
+
+
+def says_nothing(name: str, values: pd.Series) -> bool:
+    """Whether a result column has nothing to tell yet, so the table can hide it and keep
+    the labels in view (an export still writes it): an error column while no row failed,
+    a valence the model does not give, a long-text marker while every text fit (chunks
+    1, truncated 0). Other columns always tell something."""
+    if not may_say_nothing(name):
+        return False
+    stem, present = _stem(name), values.dropna()
+    if stem.endswith(("_chunks", "_truncated")):
+        present = pd.to_numeric(present, errors="coerce")
+        return bool((present <= 1).all() if stem.endswith("_chunks") else (present == 0).all())
+    return present.empty
 
 
 def shown_name(name: str, corpus_columns) -> str:

@@ -16,8 +16,8 @@ from ..core.runner import row_inputs
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
-from ..core.results import (RunLabel, code_names, latest_results, result_columns, shown_name,
-                             spec_model)
+from ..core.results import (RunLabel, code_names, latest_results, may_say_nothing,
+                             result_columns, says_nothing, shown_name, spec_model)
 from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170
@@ -350,22 +350,28 @@ class ModelRuns(QObject):
     def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None,
              note: str = SCORE_NOTE, bring_into_view: bool = True) -> None:
         """Show a results frame in the table; its last column is its error column (the
-        order of ``run_results``), hidden while no row has failed: an empty column would
-        only push the labels out of view. ``bring_into_view``: scroll to new columns (not
-        for an opened project's stored results: it opens scrolled to the left)."""
+        order of ``run_results``). Columns with nothing to tell (``results.says_nothing``:
+        no row failed, no text split) stay hidden until they do: empty columns would only
+        push the labels out of view. ``bring_into_view``: scroll to new columns (not for
+        an opened project's stored results: it opens scrolled to the left)."""
         model, table = self.window.model, self.window.table
         before = model.columnCount()
         model.put_results(frame, replace=whole, tip=f"{tip}. {note}".strip(), run=run)
-        errors = model.column_index(frame.columns[-1])
-        failed = bool(frame[frame.columns[-1]].notna().any())
-        was_hidden = table.isColumnHidden(errors)
-        table.setColumnHidden(errors, not failed and (whole or was_hidden))
+        changed = False
+        for name in frame.columns:
+            if not may_say_nothing(name):
+                continue
+            column = model.column_index(name)
+            was_hidden = table.isColumnHidden(column)
+            quiet = says_nothing(name, frame[name])
+            table.setColumnHidden(column, quiet and (whole or was_hidden))
+            changed |= table.isColumnHidden(column) != was_hidden
+            if was_hidden and not quiet and model.columnCount() == before:
+                self.window.widths.scroll_to(column)  # the first failure or split: why
         if model.columnCount() != before:
             # New columns must not appear off-screen: narrow the texts, and scroll to them.
             self.window.widths.add(range(before, model.columnCount()), bring_into_view)
-        elif was_hidden and failed:
-            self.window.widths.scroll_to(errors)  # the first failure: why its cells are empty
-        if table.isColumnHidden(errors) != was_hidden:
+        if changed:
             self.window._update_counts()  # it counts the result columns in view
 
     def _show_stored_results(self, always: bool = False) -> None:

@@ -31,11 +31,11 @@ def test_status_bar_counts_result_columns_and_names_the_run(
     job = window.runs.run(JobSpec(model="lexicon"))
     # The columns are there (empty) at once; the run is not in the project yet.
     assert window.rows_label.text() == \
-        f"{CORPUS} + 4 result columns (sentiment with lexicon, running)"
+        f"{CORPUS} + 2 result columns (sentiment with lexicon, running)"
     wait_job(qtbot, job)
     run = job.result.run_id
     assert window.rows_label.text() == \
-        f"{CORPUS} + 4 result columns (run {run}: sentiment with lexicon)"
+        f"{CORPUS} + 2 result columns (run {run}: sentiment with lexicon)"
     assert window.rows_label.toolTip() == window.rows_label.text()
     # A search keeps the result part.
     window.search.setText("buses")
@@ -43,7 +43,7 @@ def test_status_bar_counts_result_columns_and_names_the_run(
         window.search.returnPressed.emit()
     assert window.rows_label.text().startswith("showing ")
     assert window.rows_label.text().endswith(
-        f"of 300 rows · 7 columns + 4 result columns (run {run}: sentiment with lexicon)")
+        f"of 300 rows · 7 columns + 2 result columns (run {run}: sentiment with lexicon)")
     # Another corpus: its results (none) and nothing of the last one's.
     window.search.clear()
     open_file(small_csv)
@@ -57,7 +57,7 @@ def test_status_bar_counts_the_error_column_once_a_row_failed(qtbot, window, tmp
     wait_job(qtbot, job)
     assert job.state.errors
     assert window.rows_label.text() == \
-        f"{CORPUS} + 5 result columns (run {job.result.run_id}: sentiment with lexicon)"
+        f"{CORPUS} + 3 result columns (run {job.result.run_id}: sentiment with lexicon)"
 
 
 def test_an_opened_projects_results_are_counted_and_shown_in_the_detail_pane(
@@ -68,7 +68,7 @@ def test_an_opened_projects_results_are_counted_and_shown_in_the_detail_pane(
     with qtbot.waitSignal(window.runs.sig_results_shown, timeout=20_000):
         window.open_path(path)
     assert window.rows_label.text() == \
-        f"{CORPUS} + 4 result columns (run {run}: sentiment with lexicon)"
+        f"{CORPUS} + 2 result columns (run {run}: sentiment with lexicon)"
     row_id = window.model.row_id(window.table.currentIndex().row())
     assert window.detail.results_text() == expected_line(window, row_id, run)
 
