@@ -112,3 +112,24 @@ def test_runs_made_after_the_view_opened_are_listed(qtbot, window, project_path,
     stability.second.setCurrentIndex(1)
     qtbot.waitUntil(lambda: stability.table.rowCount() == 1, timeout=20_000)
     assert stability.table.item(0, 1).text() == str(ROWS)
+
+
+def test_a_run_ending_while_validate_is_open_is_compared_without_opening_a_list(
+        qtbot, window, tmp_path):
+    """Seen: Validate opened before a run; the run ended; Run stability still said "Two
+    finished runs are needed" until a list was opened. The window tells the view when a
+    run ends (``update_sources``): the section lists it and compares."""
+    path = make_project(tmp_path / "two.llmstudio", sample_frame().head(ROWS))
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+    open_project(qtbot, window, path)
+    view = window.review.open_validation()
+    stability = view.stability
+    assert "Two finished runs are needed" in stability.summary.text()
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(labels=("positive", "negative")), make_backend("lexicon"))
+    view.update_sources()  # what the window calls when a job ends
+    assert stability.second.count() == 2
+    assert stability.first.currentData() != stability.second.currentData()
+    qtbot.waitUntil(lambda: "Two finished runs" not in stability.summary.text()
+                    and "Computing" not in stability.summary.text(), timeout=20_000)
