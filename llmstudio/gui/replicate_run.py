@@ -130,6 +130,12 @@ class ReplicateDialog(QDialog):
                               "(Analyse › Run Model…).")
             ok.setEnabled(False)
             return
+        if self.change.currentData() == "prompt" and not self.prompt.text().strip():
+            self.note.setStyleSheet("color: #c62828")
+            self.note.setText("Type the new wording under To: (or choose Change: Nothing to "
+                              "ask the same question again).")
+            ok.setEnabled(False)
+            return
         try:
             plan = plan_replicate(self.project, self.run.currentData(), self.changes(),
                                   base_urls=known_base_urls())

@@ -133,3 +133,23 @@ def test_a_run_ending_while_validate_is_open_is_compared_without_opening_a_list(
     assert stability.first.currentData() != stability.second.currentData()
     qtbot.waitUntil(lambda: "Two finished runs" not in stability.summary.text()
                     and "Computing" not in stability.summary.text(), timeout=20_000)
+
+
+def test_a_change_chosen_without_its_value_is_not_a_replicate_of_nothing(qtbot, tmp_path):
+    """Seen: Change "Prompt wording" with the box empty said "changing nothing" and let
+    Replicate start; the run's own model said "changing model builtin"."""
+    path = make_project(tmp_path / "one.llmstudio", sample_frame().head(ROWS))
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+        dialog = ReplicateDialog(project, run_id=1)
+        qtbot.addWidget(dialog)
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        dialog.change.setCurrentIndex(dialog.change.findData("prompt"))
+        assert not ok.isEnabled() and "Type the new wording" in dialog.note.text()
+        dialog.prompt.setText("Rate the tone.")
+        assert not ok.isEnabled() and "never reads a prompt" in dialog.note.text()
+        dialog.change.setCurrentIndex(dialog.change.findData("model"))
+        dialog.model.setCurrentText("lexicon")
+        assert not ok.isEnabled() and "lexicon is the model of run 1" in dialog.note.text()
+        dialog.model.setCurrentText("builtin")
+        assert ok.isEnabled() and "changing model builtin" in dialog.note.text()
