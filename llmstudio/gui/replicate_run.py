@@ -208,6 +208,7 @@ class ReplicateRuns:
         job.sig_changed.connect(lambda: runs._track(job))
         job.sig_ended.connect(lambda: runs._untrack(job))
         job.start()
+        runs.sig_job_added.emit(job)  # the views that follow the window's jobs (Validate)
         return job
 
     def _show(self, job: Job) -> None:

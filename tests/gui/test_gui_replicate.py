@@ -153,3 +153,25 @@ def test_a_change_chosen_without_its_value_is_not_a_replicate_of_nothing(qtbot, 
         assert not ok.isEnabled() and "lexicon is the model of run 1" in dialog.note.text()
         dialog.model.setCurrentText("builtin")
         assert ok.isEnabled() and "changing model builtin" in dialog.note.text()
+
+
+def test_a_replicate_made_in_the_window_is_listed_by_an_open_validate_view(
+        qtbot, window, tmp_path):
+    """Seen: Validate open, Replicate Run… of run 2, the replicate done: Run stability
+    still said "Two finished runs are needed" (a replicate job was never announced to the
+    views that follow the window's jobs)."""
+    path = make_project(tmp_path / "rep.llmstudio", sample_frame().head(ROWS))
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+    open_project(qtbot, window, path)
+    view = window.review.open_validation()
+    stability = view.stability
+    assert "Two finished runs are needed" in stability.summary.text()
+    dialog = ReplicateDialog(window.project, window, run_id=1)
+    qtbot.addWidget(dialog)
+    job = window.replicate.start(dialog.plan())
+    wait_job(qtbot, job)
+    qtbot.waitUntil(lambda: stability.table.rowCount() == 1, timeout=20_000)
+    assert {stability.first.currentData(), stability.second.currentData()} == {1, 2}
+    assert stability.table.item(0, 1).text() == str(ROWS)
+    assert not window.check_run.offered  # a replicate is checked against its run, above
