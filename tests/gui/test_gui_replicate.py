@@ -175,3 +175,7 @@ def test_a_replicate_made_in_the_window_is_listed_by_an_open_validate_view(
     assert {stability.first.currentData(), stability.second.currentData()} == {1, 2}
     assert stability.table.item(0, 1).text() == str(ROWS)
     assert not window.check_run.offered  # a replicate is checked against its run, above
+    # Its texts were read whole: no "chunks_run2 1" in the detail pane (none for run 1).
+    window.goto_row(0)
+    qtbot.waitUntil(lambda: "run 2" in window.detail.results_text())
+    assert "chunks" not in window.detail.results_text()
