@@ -59,7 +59,8 @@ def test_opening_after_kill_and_rerun_shows_both_and_says_interrupted(qtbot, win
                                                                       kill_and_rerun):
     opened(qtbot, window, kill_and_rerun)
     model = window.model
-    assert model.result_names[:3] == ["sentiment_label", "sentiment_score", "sentiment_lexicon"]
+    assert model.result_names[:4] == ["sentiment_label", "sentiment_score", "sentiment_valence",
+                                      "sentiment_lexicon"]
     assert sum(v is not None for v in column(window, "sentiment_label")) == ROWS
     assert sum(v is not None for v in column(window, "sentiment_label_run2")) == 69
     tip = model.headerData(model.column_index("sentiment_label_run2"),
