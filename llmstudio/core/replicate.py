@@ -163,6 +163,10 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
         if not changes.model:
             raise
         stored_model, stored_url = "", None  # another model: the run's is not needed
+    if (changes.model and stored_model and changes.model.strip() == stored_model
+            and (changes.base_url or stored_url) == stored_url):
+        raise ReplicateError(f"{stored_model} is the model of run {run_id} already: leave the "
+                             "model out to ask it again (with another change, or none)")
     model = (changes.model or stored_model).strip()
     base_url = changes.base_url or (stored_url if not changes.model else None)
     backend_options: dict = {}

@@ -198,14 +198,14 @@ def _header(r: ValidationReport) -> list[tuple[str, str]]:
     pairs = [("Codebook", what), ("Reference", r.reference), ("Compared with", r.comparison),
              ("Rows compared", f"{r.n:,} ({r.skipped:,} rows of the corpus not coded by both)"),
              ("95% intervals", f"percentile bootstrap over rows, {r.n_resamples:,} resamples")]
-    pairs += [(key, text) for key, text in (("Precision", r.precision),
+    pairs += [(key, text) for key, text in (("Interval width", r.precision),
                                             ("Human codes", r.blind_note),
                                             ("Warning", r.warning)) if text]
     return pairs
 
 
 def _header_lines(r: ValidationReport) -> list[str]:
-    return [text if key in ("Precision", "Human codes", "Warning") else f"{key}: {text}"
+    return [text if key in ("Interval width", "Human codes", "Warning") else f"{key}: {text}"
             for key, text in _header(r)]
 
 

@@ -256,6 +256,7 @@ class ChartsPanel(QWidget):
             edit.textChanged.connect(self._apply_titles)
         self._auto = ("", "", "")
         self._tip = ""
+        self._second_role: str | None = None
         self._on_kind()
 
     # -- columns ----------------------------------------------------------------------
@@ -327,6 +328,8 @@ class ChartsPanel(QWidget):
             for kind, column in parts.items():
                 if kind in ("valence", "explanation", "error"):
                     continue  # the signed score has the valence; texts and errors are no chart
+                if kind == "chunks" and not self._split_any(column):
+                    continue  # no text was split (empty, or 1 throughout): nothing to chart
                 if kind == "label":
                     name = f"{title} ({where})"
                 elif kind == "score":
@@ -341,6 +344,10 @@ class ChartsPanel(QWidget):
                 out[key] = Source(key, name, (column,), "confidence" if kind == "score"
                                   else "column")
         return out
+
+    def _split_any(self, name: str) -> bool:
+        """Whether a ``<task>_chunks`` column counts more than one chunk anywhere."""
+        return bool((pd.to_numeric(self.values(name), errors="coerce") > 1).any())
 
     def _coder_names(self) -> dict[str, str]:
         """The coders' columns -> "Codes by ana (Tone)"."""
@@ -367,7 +374,8 @@ class ChartsPanel(QWidget):
                 numeric.append(source)
             else:
                 (numeric if cd.is_numeric(self.values(source.columns[0])) else labels).append(source)
-        shown = {c for s in runs.values() for c in s.columns}
+        # Every run's columns, also those left out above (an empty chunks column).
+        shown = {c for _run, columns in w.model.result_runs() for c in columns}
         for name in w.model.result_names:  # codes by hand, and columns of no known run
             if name in shown or name.endswith("_error") or name.rsplit("_", 1)[0].endswith("error"):
                 continue
@@ -417,12 +425,26 @@ class ChartsPanel(QWidget):
         labels, _numeric, groups, dates = self._kinds
         kind = self.kind.currentIndex()
         first = self.column.currentData()
+        role = self.second_role(kind)
+        if role != self._second_role:
+            # A group kept as the column to compare against would make a grid of labels
+            # against parties with an empty "diagonal": each role starts from its default.
+            self._second_role = role
+            self.second.blockSignals(True)
+            self.second.setCurrentIndex(-1)
+            self.second.blockSignals(False)
         if kind in (GROUP_SHARES, GROUP_MEANS):
             self._refill(self.second, [g for g in groups if g.key != first])
         elif kind in (TIME_SHARE, TIME_MEAN):
             self._refill(self.second, dates)
         elif kind == CONFUSION:
             self._refill(self.second, [n for n in labels if n.key != first])
+
+    @staticmethod
+    def second_role(kind: int) -> str | None:
+        """What the second picker holds for ``kind``: groups, dates, a column to compare."""
+        return {GROUP_SHARES: "group", GROUP_MEANS: "group", TIME_SHARE: "date",
+                TIME_MEAN: "date", CONFUSION: "compare"}.get(kind)
 
     def _fill_labels(self) -> None:
         source = self.source(self.column.currentData())
@@ -827,9 +849,15 @@ class ChartsPanel(QWidget):
                               f"{a_name} = {row['a']}, {b_name} = {row['b']}",
                               f"{a_name} = {row['a']}\n{b_name} = {row['b']}\nn = {row['n']:,}"
                               f" ({row['share']:.1%} of {total:,})"))
-        self.note.setText(f"{diagonal:,} of {total:,} rows ({diagonal / max(total, 1):.1%}) "
-                          "get the same label in both columns (the diagonal). Click a cell to "
-                          "see its rows.")
+        given = data[data["n"] > 0]
+        if set(given["a"]).isdisjoint(given["b"]):
+            self.note.setText(f"{a_name} and {b_name} have no value in common: a cross-table "
+                              "of the two, with no diagonal of agreement. Click a cell to see "
+                              "its rows.")
+        else:
+            self.note.setText(f"{diagonal:,} of {total:,} rows ({diagonal / max(total, 1):.1%}) "
+                              "get the same label in both columns (the diagonal). Click a "
+                              "cell to see its rows.")
         self._set_auto(f"{a_name} against {b_name}", a_name, b_name, column, other)
 
     # -- titles -----------------------------------------------------------------------

@@ -131,6 +131,8 @@ class CheckRun(QObject):
     def _ended(self, job) -> None:
         w = self.window
         result = job.result
+        if job.spec.replicate is not None:
+            return  # a replicate is compared with its run (Validate › Run stability)
         if (result is None or w.project is None
                 or w.project.path.resolve() != job.project_path):
             return

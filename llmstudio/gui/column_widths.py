@@ -79,16 +79,49 @@ class ColumnWidths(QObject):
                 self._set(column, self.content_width(column))
         self.fit_text()
 
-    def fit_text(self) -> None:
-        """The text column gets the width the other shown columns leave."""
+    def fit_text(self, seen_width: int | None = None) -> None:
+        """The text column gets the width the other shown columns leave; then the view is
+        kept as it was seen (see ``_keep_view``; ``seen_width``: the view's width before a
+        resize)."""
         text = self._text_column()
-        if text is None or self._user_text:
-            return
         table = self.table
-        others = sum(table.columnWidth(c) for c in range(table.model().columnCount())
-                     if c != text and not table.isColumnHidden(c))
-        view = table.viewport().width()
-        self._set(text, max(min(TEXT_MIN, view), view - others))
+        brought = self._brought
+        keep = brought if brought is not None and self._in_view(brought, seen_width) else None
+        if text is not None and not self._user_text:
+            others = sum(table.columnWidth(c) for c in range(table.model().columnCount())
+                         if c != text and not table.isColumnHidden(c))
+            view = table.viewport().width()
+            self._set(text, max(min(TEXT_MIN, view), view - others))
+        self._keep_view(keep)
+
+    def _in_view(self, column: int, width: int | None = None) -> bool:
+        table = self.table
+        if column >= table.model().columnCount() or table.isColumnHidden(column):
+            return False
+        left = table.horizontalHeader().sectionViewportPosition(column)
+        return 0 <= left and left + table.columnWidth(column) <= (width or table.viewport().width())
+
+    def _keep_view(self, keep: int | None) -> None:
+        """After widths changed (columns hidden or shown by blind coding, the window
+        resized) under a table scrolled sideways, the scroll range may have shrunk under
+        the scroll bar: a column brought into view (``keep``) stays in view, and no column
+        is left cut mid-word at the left edge."""
+        table = self.table
+        bar = table.horizontalScrollBar()
+        table.updateGeometries()
+        if bar.value() == 0:
+            return
+        header = table.horizontalHeader()
+        first = header.logicalIndexAt(0)
+        cut = -header.sectionViewportPosition(first) if first >= 0 else 0
+        if keep is not None:
+            if cut > 0 or not self._in_view(keep):
+                self.scroll_to(keep)
+            return
+        if cut > 0:
+            past = header.sectionSize(first) - cut
+            bar.setValue(bar.value() + past if bar.value() + past <= bar.maximum()
+                         else bar.value() - cut)
 
     def add(self, columns: Iterable[int], bring_into_view: bool) -> None:
         """Columns just added: sized to their content, the texts narrowed to make room;
@@ -127,9 +160,14 @@ class ColumnWidths(QObject):
             return
         text = self._text_column()
         if text is None or header.visualIndex(text) < header.visualIndex(first):
-            # The texts are out of view (changing them moves nothing in view): the column
-            # brought into view takes the room, pushing the cut one out of view.
-            self._set(column, table.columnWidth(column) + past)
+            # The texts are out of view (changing them moves nothing in view). Mostly
+            # shown, the cut column is narrowed to what shows of it (its cells end in "…",
+            # not mid-word); mostly gone, the column brought into view takes the room,
+            # pushing it out (not a run's label pushed out for a cut of 11 px).
+            if past > cut and past >= MIN_WIDTH:
+                self._set(first, past)
+            else:
+                self._set(column, table.columnWidth(column) + past)
         elif text == first:  # the texts cut at the edge: narrowed to what shows of them
             if past < MIN_WIDTH:
                 return
@@ -159,5 +197,5 @@ class ColumnWidths(QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():
-            self.fit_text()
+            self.fit_text(event.oldSize().width() if event.oldSize().width() > 0 else None)
         return False

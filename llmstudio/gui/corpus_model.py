@@ -166,6 +166,10 @@ class CorpusTableModel(QAbstractTableModel):
             self._runs[key] = run
             self.sig_results_changed.emit(None)
 
+    def set_result_tips(self, tips: dict[str, str]) -> None:
+        """Header tooltips of result columns, by name (which run made it, what it holds)."""
+        self._result_tips.update(tips)
+
     def put_results(self, results: pd.DataFrame, *, replace: bool = False,
                     tip: str | None = None, run=None) -> None:
         """Show ``results`` (indexed by row id) in result columns of the same names, added

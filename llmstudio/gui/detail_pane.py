@@ -88,6 +88,7 @@ def _missing(value) -> bool:
 def _whole_text_read(name: str, value) -> bool:
     """True for the long-text marks of a text the model read whole (chunks 1, truncated
     0): said for every row, they would bury the rows where it matters."""
+    name = re.sub(r"_run\d+$", "", name)  # a suffixed run's marks alike (chunks_run3)
     try:
         return ((name.endswith("chunks") and int(value) == 1)
                 or (name.endswith("truncated") and int(value) == 0))

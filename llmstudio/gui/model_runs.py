@@ -4,6 +4,7 @@ panel, consent before an API run, and result columns in the corpus table."""
 from __future__ import annotations
 
 import gc
+import re
 from dataclasses import replace
 
 import pandas as pd
@@ -22,6 +23,26 @@ from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170
 SCORE_NOTE = "The score is the model's confidence in its label, from 0 to 1."
+# What a run's other columns hold (by the end of their name): confidence is named only
+# where it is the value.
+COLUMN_NOTES = {
+    "valence": "Signed sentiment from −1 to 1: the label probabilities weighted by the "
+               "labels' valence (3 points: P(positive) − P(negative)); empty where the "
+               "model gives no probabilities.",
+    "lexicon": "The VADER lexicon's label, to compare with the model's.",
+    "chunks": "How many chunks the text was split into for this model (1: read whole).",
+    "truncated": "1 where the text was cut to what this model reads at once.",
+    "error": "Why the row failed, where it did.",
+}
+
+
+def column_note(name: str, note: str = SCORE_NOTE) -> str:
+    """What result column ``name`` (``sentiment_valence_run3``...) holds, for its header's
+    tooltip: ``note`` (the score's meaning) for a score column."""
+    base = re.sub(r"_run\d+$", "", name)
+    if base.endswith("_score"):
+        return note
+    return next((text for end, text in COLUMN_NOTES.items() if base.endswith("_" + end)), "")
 SHUTDOWN_WAIT_MS = 3000  # on quit: long enough for a cancelled job to record its last rows
 
 
@@ -356,7 +377,9 @@ class ModelRuns(QObject):
         an opened project's stored results: it opens scrolled to the left)."""
         model, table = self.window.model, self.window.table
         before = model.columnCount()
-        model.put_results(frame, replace=whole, tip=f"{tip}. {note}".strip(), run=run)
+        model.put_results(frame, replace=whole, run=run)
+        model.set_result_tips({str(c): f"{tip}. {column_note(str(c), note)}".strip()
+                               for c in frame.columns})
         changed = False
         for name in frame.columns:
             if not may_say_nothing(name):

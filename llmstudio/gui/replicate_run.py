@@ -130,6 +130,12 @@ class ReplicateDialog(QDialog):
                               "(Analyse › Run Model…).")
             ok.setEnabled(False)
             return
+        if self.change.currentData() == "prompt" and not self.prompt.text().strip():
+            self.note.setStyleSheet("color: #c62828")
+            self.note.setText("Type the new wording under To: (or choose Change: Nothing to "
+                              "ask the same question again).")
+            ok.setEnabled(False)
+            return
         try:
             plan = plan_replicate(self.project, self.run.currentData(), self.changes(),
                                   base_urls=known_base_urls())
@@ -202,6 +208,7 @@ class ReplicateRuns:
         job.sig_changed.connect(lambda: runs._track(job))
         job.sig_ended.connect(lambda: runs._untrack(job))
         job.start()
+        runs.sig_job_added.emit(job)  # the views that follow the window's jobs (Validate)
         return job
 
     def _show(self, job: Job) -> None:

@@ -969,6 +969,9 @@ class RunDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         table.setColumnWidth(0, 44)
         table.setColumnWidth(1, 260)
+        for column in range(2, table.columnCount()):  # the answers' names whole, not cut
+            table.setColumnWidth(column, max(table.columnWidth(column),
+                                             header.sectionSizeHint(column)))
         self.trial = Job(spec, Path(self.project.path).resolve(), self.frame.columns,
                          parent=self, rows=rows)
         self.trial.sig_results.connect(self._on_trial_rows)

@@ -108,13 +108,31 @@ class StabilityView(QGroupBox):
                 box.setCurrentIndex(box.findData(keep))
             box.blockSignals(False)
         if opened is None:
-            replicates = [(run_id, of) for run_id, _, of in runs if of]
-            if replicates:
-                run_id, of = replicates[-1]
-                self.first.setCurrentIndex(max(0, self.first.findData(of)))
-                self.second.setCurrentIndex(max(0, self.second.findData(run_id)))
-            elif len(runs) > 1:
-                self.second.setCurrentIndex(1)
+            self._default_pair(runs)
+
+    def _default_pair(self, runs) -> None:
+        """The latest replicate and its run; else the first two runs."""
+        replicates = [(run_id, of) for run_id, _, of in runs if of]
+        if replicates:
+            run_id, of = replicates[-1]
+            self.first.setCurrentIndex(max(0, self.first.findData(of)))
+            self.second.setCurrentIndex(max(0, self.second.findData(run_id)))
+        elif len(runs) > 1:
+            self.second.setCurrentIndex(1)
+
+    def update_runs(self) -> None:
+        """A run ended or was made: list the finished runs again (the choices made stay)
+        and compare, so the section never says two runs are needed when there are."""
+        listed = [self.first.itemData(i) for i in range(self.first.count())]
+        for box in (self.first, self.second):
+            box.blockSignals(True)
+        self._fill(self.first)
+        if self.first.currentData() == self.second.currentData():
+            self._default_pair(self._runs())
+        for box in (self.first, self.second):
+            box.blockSignals(False)
+        if [self.first.itemData(i) for i in range(self.first.count())] != listed:
+            self.refresh()
 
     def _say(self, text: str, error: bool = False) -> None:
         colour = "#c62828" if error else "#444"

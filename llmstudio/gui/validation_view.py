@@ -214,6 +214,7 @@ class ValidationView(QDialog):
                 if name not in have:
                     self.codebook.addItem(name)
         self._fill_sources(keep=True)
+        self.stability.update_runs()
 
     def select(self, reference: str, comparison: str) -> None:
         """Choose the sources whose titles start with these (tests, the coding panel)."""

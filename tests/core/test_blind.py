@@ -178,6 +178,23 @@ def test_the_report_is_written_as_csv_and_markdown_and_reads_back(project, tmp_p
         write_report(rep, tmp_path / "v.xlsx")
 
 
+def test_the_csv_names_the_interval_note_apart_from_the_precision_statistic(project, tmp_path):
+    """Seen: the n-too-small note was the CSV row ("about", "Precision"), beside the per-code
+    rows named "precision": a reader takes the note for the statistic."""
+    import csv
+
+    run = add_run(project, {r: "positive" for r in range(10)})
+    for r in range(8):
+        hc.record(project, BOOK, "ana", r, [["positive", "negative"][r % 2]], blind=True)
+    found = {s.key: s for s in sources(project, BOOK)}
+    rep, _, _ = report(project, BOOK, found["ana"], found[str(run)], n_resamples=30)
+    assert rep.precision  # n = 8: too small
+    rows = list(csv.DictReader(open(write_report(rep, tmp_path / "v.csv"), encoding="utf-8")))
+    about = {r["name"]: r["note"] for r in rows if r["table"] == "about"}
+    assert about["Interval width"] == rep.precision
+    assert not any(r["name"].lower() == "precision" for r in rows if r["table"] != "per code")
+
+
 def test_interval_width_for_a_sample_of_n():
     low, high = wilson(80, 100)
     assert wilson_width(0.8, 100) == pytest.approx(high - low)

@@ -136,6 +136,9 @@ def test_a_deterministic_model_is_said_to_measure_nothing(project):
     (Changes(temperature=0.7), "lexicon has no temperature"),
     (Changes(seed=3), "a seed changes nothing for lexicon"),
     (Changes(prompt="Rate it."), "never reads a prompt"),
+    # Seen in the window: "changing model lexicon" for the run's own model, a change
+    # that the methods record would report and that is none.
+    (Changes(model="lexicon"), "lexicon is the model of run"),
 ])
 def test_changes_a_local_model_cannot_make_are_refused(project, changes, message):
     first = run_job(project, SentimentTask(), make_backend("lexicon"))

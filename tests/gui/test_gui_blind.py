@@ -116,3 +116,25 @@ def test_a_new_coder_while_blind_sees_only_their_own_column(qtbot, window, tmp_p
         assert f"human_local_issues_{me}" in shown and f"human_local_issues_{other}" not in shown
     panel.set_blind(False)
     assert {"human_local_issues_ana", "human_local_issues_ben"} <= set(visible_columns(window))
+
+
+def test_the_status_bar_counts_the_result_columns_in_view_as_blind_hides_and_shows_them(
+        qtbot, window, tmp_path):
+    """Seen: "7 columns + 0 result columns" stayed in the status bar after Blind was
+    switched off with two runs' columns in view again."""
+    path = make_project(tmp_path / "count.llmstudio", sample_frame().head(ROWS).copy())
+    with Project.open(path) as p:
+        p.save_codebook(BOOK)
+    add_code_run(path, BOOK, {r: "Housing" for r in range(ROWS)})
+    open_project(qtbot, window, path)
+    qtbot.waitUntil(lambda: "code_label" in window.model.result_names, timeout=20_000)
+    before = window.rows_label.text()
+    assert "+ 0 result columns" not in before
+    panel = open_panel(qtbot, window)
+    panel.coder_edit.setText("ana")
+    panel.coder_edit.editingFinished.emit()
+    panel.set_blind(True)
+    assert "code_label" not in visible_columns(window)
+    assert "+ 0 result columns" in window.rows_label.text()
+    panel.set_blind(False)
+    assert window.rows_label.text() == before

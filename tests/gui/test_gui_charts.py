@@ -539,3 +539,30 @@ def test_a_coding_run_is_named_by_its_codebook(qtbot, window, tmp_path):
     assert "Model confidence in its label (Coding with Local issues, builtin)" in names
     assert not any(n.startswith("Coding with Local issues (") for n in names)  # no signed score
     assert panel.column.findData("column:code_score") >= 0
+
+
+def test_confusion_after_group_means_compares_labels_not_the_group(qtbot, charted):
+    """Seen: Mean by group (by party) then "Two columns compared" kept the party as the
+    second column: a 9 x 9 grid of sentiment against party, "0 of 300 rows get the same
+    label (the diagonal)". The comparison starts from a label column; a cross-table of
+    columns with no value in common says it has no diagonal."""
+    panel = charted.charts
+    scores = charted.model.result("sentiment_score").astype(float)
+    other = np.where(scores > 0.3, "positive", np.where(scores < -0.3, "negative", "neutral"))
+    charted.model.put_results(pd.DataFrame({"strict_label": other}))
+    qtbot.waitUntil(lambda: panel.column.findData("column:strict_label") >= 0, timeout=3000)
+    choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "group")
+    panel.kind.setCurrentIndex(cp.CONFUSION)
+    pick(panel.column, "sentiment_label")
+    assert panel.second.currentData() == "column:strict_label"
+    panel.redraw()
+    drawn(panel)
+    assert "the diagonal" in panel.note.text()
+    # Chosen on purpose, a group still charts, and the note says what the grid is not.
+    data = choose(panel, cp.CONFUSION, "sentiment_label", "group")
+    assert data["n"].sum() == 300
+    note = panel.note.text()
+    assert "no value in common" in note and "same label" not in note
+    # Back to "by group": the group picker offers groups again.
+    choose(panel, cp.GROUP_SHARES, "sentiment_label", "region")
+    assert panel.second.currentData() == "column:region"

@@ -108,3 +108,70 @@ def test_runs_made_after_the_view_opened_are_listed(qtbot, window, project_path,
     stability.second.setCurrentIndex(1)
     qtbot.waitUntil(lambda: stability.table.rowCount() == 1, timeout=20_000)
     assert stability.table.item(0, 1).text() == str(ROWS)
+
+
+def test_a_run_ending_while_validate_is_open_is_compared_without_opening_a_list(
+        qtbot, window, tmp_path):
+    """Seen: Validate opened before a run; the run ended; Run stability still said "Two
+    finished runs are needed" until a list was opened. The window tells the view when a
+    run ends (``update_sources``): the section lists it and compares."""
+    path = make_project(tmp_path / "two.llmstudio", sample_frame().head(ROWS))
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+    open_project(qtbot, window, path)
+    view = window.review.open_validation()
+    stability = view.stability
+    assert "Two finished runs are needed" in stability.summary.text()
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(labels=("positive", "negative")), make_backend("lexicon"))
+    view.update_sources()  # what the window calls when a job ends
+    assert stability.second.count() == 2
+    assert stability.first.currentData() != stability.second.currentData()
+    qtbot.waitUntil(lambda: "Two finished runs" not in stability.summary.text()
+                    and "Computing" not in stability.summary.text(), timeout=20_000)
+
+
+def test_a_change_chosen_without_its_value_is_not_a_replicate_of_nothing(qtbot, tmp_path):
+    """Seen: Change "Prompt wording" with the box empty said "changing nothing" and let
+    Replicate start; the run's own model said "changing model builtin"."""
+    path = make_project(tmp_path / "one.llmstudio", sample_frame().head(ROWS))
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+        dialog = ReplicateDialog(project, run_id=1)
+        qtbot.addWidget(dialog)
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        dialog.change.setCurrentIndex(dialog.change.findData("prompt"))
+        assert not ok.isEnabled() and "Type the new wording" in dialog.note.text()
+        dialog.prompt.setText("Rate the tone.")
+        assert not ok.isEnabled() and "never reads a prompt" in dialog.note.text()
+        dialog.change.setCurrentIndex(dialog.change.findData("model"))
+        dialog.model.setCurrentText("lexicon")
+        assert not ok.isEnabled() and "lexicon is the model of run 1" in dialog.note.text()
+        dialog.model.setCurrentText("builtin")
+        assert ok.isEnabled() and "changing model builtin" in dialog.note.text()
+
+
+def test_a_replicate_made_in_the_window_is_listed_by_an_open_validate_view(
+        qtbot, window, tmp_path):
+    """Seen: Validate open, Replicate Run… of run 2, the replicate done: Run stability
+    still said "Two finished runs are needed" (a replicate job was never announced to the
+    views that follow the window's jobs)."""
+    path = make_project(tmp_path / "rep.llmstudio", sample_frame().head(ROWS))
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+    open_project(qtbot, window, path)
+    view = window.review.open_validation()
+    stability = view.stability
+    assert "Two finished runs are needed" in stability.summary.text()
+    dialog = ReplicateDialog(window.project, window, run_id=1)
+    qtbot.addWidget(dialog)
+    job = window.replicate.start(dialog.plan())
+    wait_job(qtbot, job)
+    qtbot.waitUntil(lambda: stability.table.rowCount() == 1, timeout=20_000)
+    assert {stability.first.currentData(), stability.second.currentData()} == {1, 2}
+    assert stability.table.item(0, 1).text() == str(ROWS)
+    assert not window.check_run.offered  # a replicate is checked against its run, above
+    # Its texts were read whole: no "chunks_run2 1" in the detail pane (none for run 1).
+    window.goto_row(0)
+    qtbot.waitUntil(lambda: "run 2" in window.detail.results_text())
+    assert "chunks" not in window.detail.results_text()

@@ -181,3 +181,36 @@ def test_a_run_left_unfinished_is_said_so(qtbot, window, tmp_path):
     assert window.rows_label.text().endswith(
         f"(run {run}: sentiment with lexicon, interrupted, 300 of 300 rows)")
     assert window.detail.results_text().startswith(f"sentiment (lexicon, {said}): ")
+
+
+def header_tip(window, name: str) -> str:
+    from PySide6.QtCore import Qt
+
+    if name not in window.model.result_names:  # (the table reading the runs again)
+        return ""
+    return window.model.headerData(window.model.column_index(name), Qt.Orientation.Horizontal,
+                                   Qt.ItemDataRole.ToolTipRole) or ""
+
+
+def test_each_result_column_s_tooltip_says_what_that_column_is(qtbot, window, tmp_path):
+    """Seen: every column of a run had the tooltip "…The score is the model's confidence in
+    its label", also the valence (the signed sentiment) and the chunks count; confidence is
+    named only where it is the value."""
+    path = make_project(tmp_path / "sample.llmstudio")
+    with Project.open(path) as p:
+        run_job(p, SentimentTask(), LexiconBackend())
+    open_project(qtbot, window, path)
+    qtbot.waitUntil(lambda: "sentiment_valence" in window.model.result_names, timeout=20_000)
+    for name in ("sentiment_label", "sentiment_score", "sentiment_valence", "sentiment_chunks"):
+        assert "sentiment by lexicon" in header_tip(window, name)  # which run made it
+    assert "confidence" in header_tip(window, "sentiment_score")
+    for name in ("sentiment_label", "sentiment_valence", "sentiment_chunks"):
+        assert "confidence" not in header_tip(window, name), name
+    assert "P(positive) − P(negative)" in header_tip(window, "sentiment_valence")
+    assert "chunks" in header_tip(window, "sentiment_chunks").split(").", 1)[1]
+    # A job's columns alike (the newer run takes the plain names).
+    job = window.runs.run(JobSpec(model="lexicon", labels=("positive", "negative")))
+    wait_job(qtbot, job)
+    qtbot.waitUntil(lambda: "run 2" in header_tip(window, "sentiment_valence"), timeout=20_000)
+    assert "P(positive) − P(negative)" in header_tip(window, "sentiment_valence")
+    assert "confidence" not in header_tip(window, "sentiment_valence")

@@ -493,6 +493,10 @@ def test_try_with_the_lexicon_shows_results_and_errors(qtbot, opened):
     labels = [table.item(r, 2).text() if table.item(r, 2) else "" for r in range(5)]
     assert any(labels)
     assert table.columnCount() == 7  # row, text, label, score, valence, chunks, error
+    # Seen: "sentiment_valenc", "entiment_chunk": the answers' headers are shown whole.
+    header = table.horizontalHeader()
+    for column in range(2, table.columnCount() - 1):  # the last one stretches
+        assert table.columnWidth(column) >= header.sectionSizeHint(column), column
 
 
 def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
