@@ -77,6 +77,14 @@ def integers_as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
+def integer_notes(frame: pd.DataFrame, fmt: str) -> list[str]:
+    """One line per column that an export to ``fmt`` writes as text to keep it exact."""
+    if fmt != "xlsx":
+        return []
+    return [f"column {name!r}: {EXCEL_INT_NOTE}"
+            for name in integers_beyond(frame, EXCEL_MAX_EXACT_INT)]
+
+
 def export_format(path: str | Path, fmt: str | None = None) -> str:
     if fmt:
         return fmt
