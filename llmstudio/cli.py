@@ -129,7 +129,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     corpus = load(args.file, _options(args))
     out = export_table(corpus.frame, args.out, bom=args.bom, guard=not args.no_formula_guard)
     print(f"wrote {corpus.rows:,} rows x {len(corpus.columns)} columns to {out}", file=sys.stderr)
-    for p in [*corpus.problems, *integer_notes(corpus.frame, export_format(out))]:
+    for p in [*corpus.problems, *integer_notes(corpus.frame, out)]:
         print(f"note: {p}", file=sys.stderr)
     return DONE
 
@@ -369,7 +369,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 table = frame.join(results, how="left")
                 out = export_table(table, args.out)
                 print(f"wrote {len(table):,} rows to {out}", file=sys.stderr)
-                for note in integer_notes(table, export_format(out)):
+                for note in integer_notes(table, out):
                     print(f"note: {note}", file=sys.stderr)
             if how != "temporary":
                 print(f"kept run {result.run_id} in {project.path}", file=sys.stderr)

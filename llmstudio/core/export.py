@@ -77,9 +77,10 @@ def integers_as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-def integer_notes(frame: pd.DataFrame, fmt: str) -> list[str]:
-    """One line per column that an export to ``fmt`` writes as text to keep it exact."""
-    if fmt != "xlsx":
+def integer_notes(frame: pd.DataFrame, path: str | Path) -> list[str]:
+    """One line per column of ``frame`` that an XLSX export to ``path`` writes as text to
+    keep it exact (none for other formats; Stata says it in its variable labels)."""
+    if FORMATS.get(Path(path).suffix.lower()) != "xlsx":
         return []
     return [f"column {name!r}: {EXCEL_INT_NOTE}"
             for name in integers_beyond(frame, EXCEL_MAX_EXACT_INT)]
