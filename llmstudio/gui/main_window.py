@@ -851,7 +851,8 @@ class MainWindow(QMainWindow):
         def done(written):
             # The corpus's columns are the annotated table's first: the same notes hold.
             notes = integer_notes(frame, written)
-            self.statusBar().showMessage("; ".join([f"Exported {len(frame):,} rows to {written}",
+            where = Path(written).name if notes else written  # room for the note
+            self.statusBar().showMessage("; ".join([f"Exported {len(frame):,} rows to {where}",
                                                     *notes]), 8000 if not notes else 20000)
             self.sig_saved.emit(str(written))
 
