@@ -172,3 +172,12 @@ def test_stata_labels_a_long_integer_column_written_as_text(annotated, tmp_path)
     assert frame["id"].tolist() == [str(BIG), "", str(ODD)]
     assert labels["id"] == f"id ({STATA_INT_NOTE})"
     assert labels["text"] == "text"
+
+
+def test_searching_an_id_finds_its_row(jsonl):
+    from llmstudio.core.search import matching_rows
+
+    frame = read_table(jsonl).frame
+    assert matching_rows(frame, str(BIG)).tolist() == [0]
+    assert matching_rows(frame, str(ODD)).tolist() == [2]
+    assert matching_rows(frame, "NA").tolist() == []
