@@ -37,8 +37,8 @@ ANNOTATED_FORMATS = {**FORMATS, ".dta": "dta"}
 STATA_STR_MAX = 2045        # longer text goes to strL
 STATA_NAME_MAX = 32
 STATA_LABEL_MAX = 80
-# Stata has no 64-bit integer type: a double holds integers exactly up to 2**53 only.
-STATA_MAX_EXACT_INT = 2**53
+# Stata has no 64-bit integer type; a double holds every integer only up to 2**53.
+STATA_MAX_EXACT_INT = 2**53 - 1  # the largest n with n and n+1 both exact
 STATA_INT_NOTE = "text: integers too large for Stata"
 STATA_RESERVED = {
     "_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long",

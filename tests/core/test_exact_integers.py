@@ -13,12 +13,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from llmstudio.core.annotated import STATA_INT_NOTE, export_annotated
+from llmstudio.core.annotated import STATA_INT_NOTE, export_annotated, write_stata
 from llmstudio.core.backends import make_backend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.export import export_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
+from llmstudio.core.search import matching_rows
 from llmstudio.core.tasks import SentimentTask
 
 BIG = 12345678901234567          # over 2**53: a double rounds it
@@ -175,9 +176,15 @@ def test_stata_labels_a_long_integer_column_written_as_text(annotated, tmp_path)
 
 
 def test_searching_an_id_finds_its_row(jsonl):
-    from llmstudio.core.search import matching_rows
-
     frame = read_table(jsonl).frame
     assert matching_rows(frame, str(BIG)).tolist() == [0]
     assert matching_rows(frame, str(ODD)).tolist() == [2]
     assert matching_rows(frame, "NA").tolist() == []
+
+
+def test_stata_plain_int64_beyond_2_53_is_text_small_ints_stay_numbers(tmp_path):
+    frame = pd.DataFrame({"big": [-BIG, ODD], "small": [1, 2**53 - 1], "text": ["a", "b"]})
+    out = write_stata(frame, [], tmp_path / "plain.dta")
+    back = pd.read_stata(out)
+    assert back["big"].tolist() == [str(-BIG), str(ODD)]
+    assert back["small"].tolist() == [1, 2**53 - 1]
