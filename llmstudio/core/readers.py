@@ -149,10 +149,12 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
         # An integer column with a null would become float64 (ids beyond 2**53 rounded);
         # a nullable integer dtype keeps every value exact.
         for i, spec in enumerate(table.schema):
-            if spec.type in _NULLABLE_INTS and table.column(i).null_count \
-                    and spec.name in frame.columns and frame[spec.name].dtype.kind == "f":
+            if spec.type not in _NULLABLE_INTS or not table.column(i).null_count:
+                continue
+            at = [k for k, c in enumerate(frame.columns) if c == spec.name]
+            if len(at) == 1 and frame.iloc[:, at[0]].dtype.kind == "f":
                 exact = table.column(i).to_pandas(types_mapper=_NULLABLE_INTS.get)
-                frame[spec.name] = pd.Series(exact.array, index=frame.index)
+                frame.isetitem(at[0], pd.Series(exact.array, index=frame.index))
     except Exception as exc:  # pyarrow's errors for a damaged file vary
         raise CorpusError(path, f"not a readable Parquet file ({exc})") from None
     if not isinstance(frame.index, pd.RangeIndex):

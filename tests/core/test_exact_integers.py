@@ -188,3 +188,4 @@ def test_stata_plain_int64_beyond_2_53_is_text_small_ints_stay_numbers(tmp_path)
     back = pd.read_stata(out)
     assert back["big"].tolist() == [str(-BIG), str(ODD)]
     assert back["small"].tolist() == [1, 2**53 - 1]
+
