@@ -30,7 +30,7 @@ from pathlib import Path
 from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
-from .core.export import FORMATS, export_format, export_table
+from .core.export import FORMATS, export_format, export_table, integer_notes
 from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
 from .core.sniff import DELIMITER_NAMES
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
@@ -129,7 +129,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     corpus = load(args.file, _options(args))
     out = export_table(corpus.frame, args.out, bom=args.bom, guard=not args.no_formula_guard)
     print(f"wrote {corpus.rows:,} rows x {len(corpus.columns)} columns to {out}", file=sys.stderr)
-    for p in corpus.problems:
+    for p in [*corpus.problems, *integer_notes(corpus.frame, out)]:
         print(f"note: {p}", file=sys.stderr)
     return DONE
 
@@ -369,6 +369,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 table = frame.join(results, how="left")
                 out = export_table(table, args.out)
                 print(f"wrote {len(table):,} rows to {out}", file=sys.stderr)
+                for note in integer_notes(table, out):
+                    print(f"note: {note}", file=sys.stderr)
             if how != "temporary":
                 print(f"kept run {result.run_id} in {project.path}", file=sys.stderr)
         finally:

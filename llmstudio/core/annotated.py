@@ -27,7 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ExportError, LlmstudioError
-from .export import FORMATS, export_table
+from .export import (EXCEL_INT_NOTE, EXCEL_MAX_EXACT_INT, FORMATS, export_table,
+                     integers_as_text, integers_beyond)
 from .human_codes import coder_columns, memo_column_names, memo_columns
 from .project import Project
 from .results import code_names, describe_run, named_results, shown_name
@@ -36,6 +37,9 @@ ANNOTATED_FORMATS = {**FORMATS, ".dta": "dta"}
 STATA_STR_MAX = 2045        # longer text goes to strL
 STATA_NAME_MAX = 32
 STATA_LABEL_MAX = 80
+# Stata has no 64-bit integer type; a double holds every integer only up to 2**53.
+STATA_MAX_EXACT_INT = 2**53 - 1  # the largest n with n and n+1 both exact
+STATA_INT_NOTE = "text: integers too large for Stata"
 STATA_RESERVED = {
     "_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long",
     "_n", "_N", "_pi", "_pred", "_rc", "_skip", "strL", "using", "with", "str"}
@@ -232,6 +236,7 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
     value_labels: dict[str, dict[int, str]] = {}
     strl: list[str] = []
     dates: dict[str, str] = {}
+    wide = set(integers_beyond(frame, STATA_MAX_EXACT_INT))
     for column in frame.columns:
         name = names[column]
         col = frame[column].reset_index(drop=True)
@@ -258,6 +263,9 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
                 col = col.dt.tz_convert("UTC").dt.tz_localize(None)
             out[name] = col.astype("datetime64[ns]")
             dates[name] = "tc"
+        elif column in wide:  # Stata has no 64-bit integer: a double would round these
+            out[name] = integers_as_text(col.to_frame(), [column])[column].fillna("") \
+                .astype(object)
         elif pd.api.types.is_numeric_dtype(col.dtype):
             out[name] = col.astype("float64") if col.isna().any() or \
                 str(col.dtype)[0] in "IU" else col
@@ -284,7 +292,9 @@ def write_stata(frame: pd.DataFrame, info: list[ColumnInfo], path: str | Path) -
     """``frame`` as a Stata 14+ ``.dta`` (version 118), atomically."""
     path = Path(path)
     out, names, value_labels, strl, dates = _stata_frame(frame, info)
-    labels = {names[c]: str(c)[:STATA_LABEL_MAX] for c in frame.columns}
+    wide = set(integers_beyond(frame, STATA_MAX_EXACT_INT))
+    labels = {names[c]: _stata_label(c, STATA_INT_NOTE if c in wide else None)
+              for c in frame.columns}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         out.to_stata(tmp, write_index=False, version=118, convert_strl=strl,
@@ -298,6 +308,12 @@ def write_stata(frame: pd.DataFrame, info: list[ColumnInfo], path: str | Path) -
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _stata_label(column, note: str | None) -> str:
+    """The variable label: the column's name, then ``note`` (cut to fit, name first)."""
+    label = str(column) if note is None else f"{column} ({note})"
+    return label[:STATA_LABEL_MAX]
 
 
 def annotated_format(path: str | Path) -> str:
@@ -316,5 +332,11 @@ def export_annotated(project: Project, path: str | Path, *, guard: bool = True,
     frame, info = annotated_table(project)
     if fmt == "dta":
         return write_stata(frame, info, path)
-    extra = {"columns": columns_sheet(info)} if fmt == "xlsx" else None
+    extra = None
+    if fmt == "xlsx":
+        sheet = columns_sheet(info)
+        wide = set(integers_beyond(frame, EXCEL_MAX_EXACT_INT))
+        sheet["description"] = [f"{d} ({EXCEL_INT_NOTE})" if c in wide else d
+                                for c, d in zip(sheet["column"], sheet["description"])]
+        extra = {"columns": sheet}
     return export_table(frame, path, fmt=fmt, guard=guard, bom=bom, extra_sheets=extra)

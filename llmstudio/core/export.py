@@ -24,6 +24,9 @@ _RISKY = r"^[=+\-@\t\r]"
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 EXCEL_MAX_ROWS = 1_048_575  # plus the header row
 EXCEL_MAX_CHARS = 32_767
+# Excel keeps 15 significant digits: a 17-digit id typed or saved there ends in zeros.
+EXCEL_MAX_EXACT_INT = 10**15 - 1
+EXCEL_INT_NOTE = "integers of more than 15 digits written as text: Excel keeps 15 digits"
 # Characters XML 1.0 cannot hold: controls, unpaired surrogates, U+FFFE/U+FFFF.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -47,6 +50,40 @@ def guard_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     # Column names become the first row of the sheet: guarded like any other cell.
     out.columns = ["'" + c if isinstance(c, str) and _needs_guard(c) else c for c in out.columns]
     return out
+
+
+def integers_beyond(frame: pd.DataFrame, limit: int) -> list[str]:
+    """Integer columns of ``frame`` holding a value of magnitude over ``limit``: those a
+    format with fewer exact digits (a double, Excel's 15 digits) would round."""
+    out = []
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+            values = col.dropna()
+            # Compared as Python ints: abs() of int64's minimum overflows in numpy.
+            if len(values) and max(abs(int(values.min())), abs(int(values.max()))) > limit:
+                out.append(name)
+    return out
+
+
+def integers_as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy of ``frame`` with ``columns`` as their digits (text); missing stays missing."""
+    if not columns:
+        return frame
+    out = frame.copy()
+    for name in columns:
+        out[name] = pd.array([None if pd.isna(v) else str(int(v)) for v in out[name]],
+                             dtype="str")
+    return out
+
+
+def integer_notes(frame: pd.DataFrame, path: str | Path) -> list[str]:
+    """One line per column of ``frame`` that an XLSX export to ``path`` writes as text to
+    keep it exact (none for other formats; Stata says it in its variable labels)."""
+    if FORMATS.get(Path(path).suffix.lower()) != "xlsx":
+        return []
+    return [f"column {name!r}: {EXCEL_INT_NOTE}"
+            for name in integers_beyond(frame, EXCEL_MAX_EXACT_INT)]
 
 
 def export_format(path: str | Path, fmt: str | None = None) -> str:
@@ -167,7 +204,8 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str, shown: Path,
     if len(frame) > EXCEL_MAX_ROWS:
         raise ExportError(f"{shown}: {len(frame):,} rows; an Excel sheet holds at most "
                           f"{EXCEL_MAX_ROWS:,}. Export as CSV or Parquet instead")
-    sheets = {sheet_name: frame, **(extra_sheets or {})}
+    sheets = {name: integers_as_text(table, integers_beyond(table, EXCEL_MAX_EXACT_INT))
+              for name, table in {sheet_name: frame, **(extra_sheets or {})}.items()}
     for table in sheets.values():
         _check_excel_text(table, shown)
     book = Workbook(write_only=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .delimited import STRING_DTYPE, Problem, unique_names
 from .errors import CorpusError
@@ -24,6 +25,38 @@ def _strings_as_str(frame: pd.DataFrame) -> pd.DataFrame:
             values = col.dropna()
             if len(values) and all(isinstance(v, str) for v in values):
                 frame[name] = col.astype(STRING_DTYPE)
+    return frame
+
+
+_NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(),
+                  pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
+                  pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+                  pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+
+
+def _exact_integers(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Give object columns that hold only whole numbers (and gaps) a nullable integer dtype.
+
+    pandas' own inference turns ints with a missing cell into float64, which rounds every
+    id beyond 2**53 (tweet and user ids: 12345678901234567 became 1.2345678901234568e+16).
+    Integers beyond 64 bits have no integer dtype; they are kept as their digits, as text.
+    """
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) != "integer":
+            continue
+        values = [None if v is None or v is pd.NA else v for v in col]
+        for dtype in ("Int64", "UInt64"):
+            try:
+                frame[name] = pd.array(values, dtype=dtype)
+                break
+            except (OverflowError, TypeError, ValueError):
+                continue
+        else:
+            frame[name] = pd.array([None if v is None else str(v) for v in values],
+                                   dtype=STRING_DTYPE)
+            problems.append(Problem(f"column {name!r} holds integers too large for a 64-bit "
+                                    f"number; its cells were read as text, digit for digit"))
     return frame
 
 
@@ -105,12 +138,23 @@ def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame,
                          [""] * max(0, width - len(header)))
     columns = {n: [r[i] if i < len(r) else None for r in data] for i, n in enumerate(names)}
     frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in columns.items()})
+    frame = _exact_integers(frame, problems)
     return _storable(_strings_as_str(frame.infer_objects()), problems), problems
 
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     try:
-        frame = pd.read_parquet(path)
+        table = pq.read_table(path)
+        frame = table.to_pandas()
+        # An integer column with a null would become float64 (ids beyond 2**53 rounded);
+        # a nullable integer dtype keeps every value exact.
+        for i, spec in enumerate(table.schema):
+            if spec.type not in _NULLABLE_INTS or not table.column(i).null_count:
+                continue
+            at = [k for k, c in enumerate(frame.columns) if c == spec.name]
+            if len(at) == 1 and frame.iloc[:, at[0]].dtype.kind == "f":
+                exact = table.column(i).to_pandas(types_mapper=_NULLABLE_INTS.get)
+                frame.isetitem(at[0], pd.Series(exact.array, index=frame.index))
     except Exception as exc:  # pyarrow's errors for a damaged file vary
         raise CorpusError(path, f"not a readable Parquet file ({exc})") from None
     if not isinstance(frame.index, pd.RangeIndex):
@@ -183,4 +227,5 @@ def read_jsonl(path: Path, text: str) -> tuple[pd.DataFrame, list[Problem]]:
     columns = {k: [r.get(k) for r in records] for k in names}
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
     frame.columns = unique_names([str(c) for c in names])
+    frame = _exact_integers(frame, problems)
     return _storable(_strings_as_str(frame.infer_objects()), problems), problems

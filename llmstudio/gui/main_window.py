@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDock
 
 from ..core.corpus import SUPPORTED, Corpus, ImportOptions
 from ..core.errors import LlmstudioError
-from ..core.export import export_table
+from ..core.export import export_table, integer_notes
 from ..core.project import SUFFIX, Project, load_any
 from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
@@ -849,7 +849,11 @@ class MainWindow(QMainWindow):
             return export_annotated(project, path, bom=bom, guard=guard)
 
         def done(written):
-            self.statusBar().showMessage(f"Exported {len(frame):,} rows to {written}", 8000)
+            # The corpus's columns are the annotated table's first: the same notes hold.
+            notes = integer_notes(frame, written)
+            where = Path(written).name if notes else written  # room for the note
+            self.statusBar().showMessage("; ".join([f"Exported {len(frame):,} rows to {where}",
+                                                    *notes]), 8000 if not notes else 20000)
             self.sig_saved.emit(str(written))
 
         self._start(f"Exporting to {Path(path).name}…", work, on_done=done,
