@@ -410,8 +410,9 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
                    ("started", r.created), ("finished", r.finished or "-"),
                    ("software", r.software),
                    ("rows", f"{r.rows_done:,} done, {r.rows_failed:,} failed, "
-                            f"{r.empty:,} empty (no text: no label, not sent), of "
-                            f"{r.rows_total:,} asked ({rows:,} in the corpus)"),
+                            + (f"{r.empty:,} empty (no text: no label, not sent), "
+                               if r.empty else "")
+                            + f"of {r.rows_total:,} asked ({rows:,} in the corpus)"),
                    ("long texts", long_texts_words(r))])
         settings = {k: v for k, v in r.fingerprint.items() if k not in ("model", "endpoint")}
         params = {k: v for k, v in r.params.items() if k != "codebook"}
