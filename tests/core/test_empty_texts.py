@@ -17,7 +17,7 @@ from llmstudio.core.cost import estimate
 from llmstudio.core.empty_texts import EMPTY_TEXT
 from llmstudio.core.project import Project
 from llmstudio.core.runner import empty_rows, row_inputs, run_job, run_results
-from llmstudio.core.runs import COMPLETE, run_info
+from llmstudio.core.runs import COMPLETE, check_resumes, run_info, run_settings
 from llmstudio.core.tasks import CodeTask, PromptTask, SentimentTask
 
 REAL = ["I love this wonderful park", "This is terrible and I hate it",
@@ -88,6 +88,9 @@ def test_builtin_neither_labels_nor_learns_from_empty_texts(project, hf_offline)
     result = run_job(project, CodeTask(codebook=book), backend)
     check_no_label_for_empty_rows(project, result, "code_label", "code_error")
     assert sorted(learnt) == sorted(REAL)
+    # Resuming makes the same corpus key (it too leaves the empty texts out).
+    check_resumes(project, run_settings(project, result.run_id), CodeTask(codebook=book),
+                  backend)
     sentiment = run_job(project, SentimentTask(), backend)
     check_no_label_for_empty_rows(project, sentiment)
 
