@@ -37,11 +37,6 @@ def no_text(cells: Iterable[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
-def empty_count_sql(column: str = "error") -> str:
-    """An SQL expression counting the rows of ``annotations`` marked as empty texts."""
-    return f"COALESCE(SUM({column} = '{EMPTY_TEXT}'), 0)"
-
-
 def empty_words(n: int) -> str:
     """ "3 empty texts (no label)", or "" for none: how a count of them reads."""
     return f"{n:,} empty text{'' if n == 1 else 's'} (no label)" if n else ""
