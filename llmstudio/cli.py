@@ -198,7 +198,8 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
     from .core.chunking import LongTexts
     from .core.cost import estimate
-    from .core.runner import row_inputs
+    from .core.empty_texts import empty_words
+    from .core.runner import empty_rows, row_inputs
     from .core.secrets import endpoint_id
 
     corpus = project.corpus()
@@ -207,11 +208,15 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     if rows is None:
         rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
     texts = [t for column in sent for t in row_inputs(task, corpus.frame, column, rows)]
+    # Rows with no text are never sent (row_inputs leaves them out): said, not counted.
+    empty = len(empty_rows(task, corpus.frame, sent[0], rows))
     # A long text goes as one request per chunk: the estimate counts what is sent.
     texts = LongTexts(backend, task).pieces(texts)
     endpoint = endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
-    print(f"sending column{'s' if len(columns) > 1 else ''} {named} of {len(rows):,} rows to "
+    left_out = f" ({empty_words(empty)} left out)" if empty and len(sent) == 1 else ""
+    print(f"sending column{'s' if len(columns) > 1 else ''} {named} of "
+          f"{len(rows) - (empty if left_out else 0):,} rows{left_out} to "
           f"{endpoint} (model {backend.model}); at most {estimate(task, texts, backend.model)}; "
           "answers already in the project are not requested again", file=sys.stderr)
     if not project.has_consent(endpoint, columns):

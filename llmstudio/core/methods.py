@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .. import __version__
 from .chunking import long_text_counts
+from .empty_texts import EMPTY_TEXT
 from .errors import ExportError, LlmstudioError
 from .project import Project
 from .runs import run_name
@@ -215,6 +216,7 @@ class RunRecord:
     replicate_of: int | None = None
     chunked: int = 0  # rows whose text was split into chunks
     truncated: int = 0  # rows whose text the model read only the start of
+    empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
 
     @property
     def title(self) -> str:
@@ -235,9 +237,11 @@ def run_records(project: Project) -> list[RunRecord]:
             "SELECT id, task, params, backend, fingerprint, text_column, status, rows_total, "
             "created, finished, software, prompt FROM runs ORDER BY id").fetchall():
         fp = json.loads(fp or "{}")
-        done, failed = project.db.execute(
-            "SELECT COALESCE(SUM(output IS NOT NULL), 0), COALESCE(SUM(error IS NOT NULL), 0) "
-            "FROM annotations WHERE run_id = ?", (run_id,)).fetchone()
+        done, failed, empty = project.db.execute(
+            "SELECT COALESCE(SUM(output IS NOT NULL), 0), "
+            "COALESCE(SUM(error IS NOT NULL AND error IS NOT ?), 0), "
+            "COALESCE(SUM(error IS ?), 0) FROM annotations WHERE run_id = ?",
+            (EMPTY_TEXT, EMPTY_TEXT, run_id)).fetchone()
         revision = next((str(fp[k]) for k in ("revision", "hash", "sha256", "file_hash",
                                                  "commit") if fp.get(k)), "")
         try:
@@ -253,7 +257,7 @@ def run_records(project: Project) -> list[RunRecord]:
                              infos[run_id].name, infos[run_id].state,
                              infos[run_id].state_text(), run_id in plain,
                              infos[run_id].replicate_of,
-                             chunked=chunked, truncated=truncated))
+                             chunked=chunked, truncated=truncated, empty=int(empty)))
     return out
 
 
@@ -405,8 +409,10 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
                     if r.plain else f"suffixed _run{r.run_id}"),
                    ("started", r.created), ("finished", r.finished or "-"),
                    ("software", r.software),
-                   ("rows", f"{r.rows_done:,} done, {r.rows_failed:,} failed, of "
-                            f"{r.rows_total:,} asked ({rows:,} in the corpus)"),
+                   ("rows", f"{r.rows_done:,} done, {r.rows_failed:,} failed, "
+                            + (f"{r.empty:,} empty (no text: no label, not sent), "
+                               if r.empty else "")
+                            + f"of {r.rows_total:,} asked ({rows:,} in the corpus)"),
                    ("long texts", long_texts_words(r))])
         settings = {k: v for k, v in r.fingerprint.items() if k not in ("model", "endpoint")}
         params = {k: v for k, v in r.params.items() if k != "codebook"}
@@ -605,6 +611,9 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
                      f"({run_name(r.run_id, r.name)}, "
                      f"{r.finished[:10] or r.created[:10]}; "
                      f"{r.rows_failed:,} text{'' if r.rows_failed == 1 else 's'} failed).")
+        if r.empty:
+            parts.append(f"{r.empty:,} text{' was' if r.empty == 1 else 's were'} empty or "
+                         "only whitespace: not sent to the model and left without a label.")
         if r.chunked:
             parts.append(f"{r.chunked:,} texts longer than the model reads at once were split "
                          "into chunks whose answers were combined.")

@@ -32,6 +32,7 @@ import pandas as pd
 from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
 from .chunking import LongTexts, long_text_counts, long_text_summary
+from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
 from .project import Project
 from .tasks.base import Task
 
@@ -50,6 +51,7 @@ class Progress:
     cached: int = 0
     computed: int = 0
     elapsed: float = 0.0
+    empty: int = 0  # rows with no text: stored without a label, never sent (empty_texts)
     phase: str = ""  # before the rows: what the model is doing (learning from examples…)
     phase_fraction: float | None = None  # how far that step is, 0..1 (None: no step now)
     phase_elapsed: float = 0.0  # seconds spent in that step so far
@@ -90,14 +92,18 @@ class JobResult:
     errors: list[tuple[int, str]] = field(default_factory=list)
     chunked: int = 0  # rows whose text was split into chunks (the whole run's)
     truncated: int = 0  # rows whose text the model read only the start of
+    empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
 
     def summary(self, title: str | None = None) -> str:
         """The end-of-run line: "run 3: done; 300/300 rows, 300 computed, 0 from cache,
-        0 failed, 12.3 s" and the long texts split or truncated, if any."""
+        0 failed, 12.3 s", the empty texts (no label, not sent) and the long texts split or
+        truncated, if any."""
         long_texts = long_text_summary(self.chunked, self.truncated)
+        empty = empty_words(self.empty)
         return (f"{title or f'run {self.run_id}'}: {self.status}; {self.done:,}/{self.total:,} "
                 f"rows, {self.computed:,} computed, {self.cached:,} from cache, "
                 f"{self.failed:,} failed, {self.elapsed:,.1f} s"
+                + (f"; {empty}, not sent" if empty else "")
                 + (f"; {long_texts}" if long_texts else ""))
 
 
@@ -206,7 +212,8 @@ class _Writer:
             if isinstance(outcome, RowError):
                 rows.append((self.run_id, row_id, None, str(outcome), 0,
                              int(outcome.retryable)))
-                self.errors.append((row_id, str(outcome)))
+                if not isinstance(outcome, EmptyText):
+                    self.errors.append((row_id, str(outcome)))
             else:
                 output = json.dumps(outcome, ensure_ascii=False)
                 rows.append((self.run_id, row_id, output, None, int(cached), 0))
@@ -246,6 +253,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         # The row's input: its text, or a prompt filled from its columns (a placeholder
         # naming no column is refused here, before anything is stored).
         text_of = _input_maker(task, corpus.frame, column)
+        blank = _blank_maker(task, corpus.frame, column)
         _check_can_run(task, backend)
         long_texts = LongTexts(backend, task)
         wanted = list(range(len(corpus.frame))) if rows is None else list(rows)
@@ -255,7 +263,9 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
 
         # A backend that learns from the corpus sees every input (prepare) and its
         # answers depend on them all (the corpus digest joins the cache key).
-        inputs = [text_of(r) for r in wanted] if backend.transductive(task) else None
+        # Rows with no text are never sent, nor learnt from.
+        inputs = [text_of(r) for r in wanted if not blank(r)] \
+            if backend.transductive(task) else None
         corpus_key = digest(inputs) if inputs is not None else None
         run_id = _find_or_create_run(db, task, backend, column, len(wanted), corpus_key,
                                      replicate)
@@ -271,17 +281,22 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         def report(flushed) -> None:
             for _, outcome in flushed:
                 state.done += 1
-                state.failed += isinstance(outcome, RowError)
+                state.failed += isinstance(outcome, RowError) and \
+                    not isinstance(outcome, EmptyText)
             state.elapsed = time.monotonic() - started
             if flushed and on_rows:
                 on_rows(flushed)
             if progress:
                 progress(state)
 
-        # Answers already paid for: no call at all.
+        # Answers already paid for: no call at all; rows with no text need none.
         uncached = []
         for row_id in todo:
             text = text_of(row_id)
+            if blank(row_id):
+                writer.add(row_id, text, EmptyText(), True)
+                state.empty += 1
+                continue
             hit = db.execute("SELECT output FROM response_cache WHERE key = ?",
                              (writer.key(text),)).fetchone()
             if hit is not None:
@@ -300,7 +315,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
                 # A backend that learns from the corpus sees the pieces it will be asked
                 # about: a long text's chunks.
                 seen = long_texts.pieces(inputs) if inputs is not None else \
-                    [text_of(r) for r in wanted]
+                    [text_of(r) for r in wanted if not blank(r)]
                 prepared = _prepare(backend, task, seen, state, progress, cancelled, started)
                 status = "cancelled" if not prepared else runner(long_texts, uncached, text_of, writer, state, report, cancelled)
             except BackendError:
@@ -322,7 +337,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         chunked, truncated = long_text_counts(db, run_id)
         return JobResult(run_id, status, state.total, state.done, state.failed, state.cached,
                          state.computed, time.monotonic() - started, writer.errors,
-                         chunked, truncated)
+                         chunked, truncated, _empty_count(db, run_id))
     finally:
         if own:
             proj.close()
@@ -361,9 +376,31 @@ def _prepare(backend: Backend, task: Task, texts: list[str], state: Progress, pr
 def row_inputs(task: Task, frame: pd.DataFrame, text_column: str,
                rows: Sequence[int] | None = None) -> list[str]:
     """Each row's input as the model gets it: its text, or the prompt filled from its
-    columns (what is sent, and so what cost estimates count)."""
+    columns (what is sent, and so what cost estimates count). Rows with no text
+    (:func:`empty_rows`) are left out: they are never sent."""
     input_of = _input_maker(task, frame, text_column)
-    return [input_of(r) for r in (range(len(frame)) if rows is None else rows)]
+    blank = _blank_maker(task, frame, text_column)
+    return [input_of(r) for r in (range(len(frame)) if rows is None else rows)
+            if not blank(r)]
+
+
+def empty_rows(task: Task, frame: pd.DataFrame, text_column: str,
+               rows: Sequence[int] | None = None) -> list[int]:
+    """The rows (of ``rows``, default all) with no text for ``task``: stored without a
+    label and never sent (:mod:`llmstudio.core.empty_texts` gives the rule)."""
+    blank = _blank_maker(task, frame, text_column)
+    return [r for r in (range(len(frame)) if rows is None else rows) if blank(r)]
+
+
+def _blank_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], bool]:
+    # The text column always counts, with every column a custom prompt names.
+    columns = [frame[text_column]] + [frame[c] for c in task.inputs() if c in frame.columns]
+    return lambda row_id: no_text(cell_text(values, row_id) for values in columns)
+
+
+def _empty_count(db, run_id: int) -> int:
+    return db.execute("SELECT COUNT(*) FROM annotations WHERE run_id = ? AND error = ?",
+                      (run_id, EMPTY_TEXT)).fetchone()[0]
 
 
 def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], str]:

@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass
 
 from .errors import LlmstudioError
+from .empty_texts import EMPTY_TEXT
 from .project import Project, _pid_alive
 
 COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = "complete", "interrupted", "running", \
@@ -127,8 +128,9 @@ def run_infos(project: Project) -> list[RunInfo]:
     """Every run of the project with its state, oldest first."""
     whole = int(project.meta("rows", "0") or 0)
     counts = {run_id: (answered, failed) for run_id, answered, failed in project.db.execute(
-        "SELECT run_id, SUM(retryable = 0), SUM(retryable = 0 AND output IS NULL) "
-        "FROM annotations GROUP BY run_id")}
+        # A row with no text is answered (no label) and not a failure: core/empty_texts.py.
+        "SELECT run_id, SUM(retryable = 0), SUM(retryable = 0 AND output IS NULL "
+        "AND error IS NOT ?) FROM annotations GROUP BY run_id", (EMPTY_TEXT,))}
     out = []
     for (run_id, name, task, params, backend, fingerprint, status, total, created, finished,
          replicate_of, pid, columns) in project.db.execute(

@@ -11,6 +11,7 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
+from ..core.empty_texts import EMPTY_TEXT
 from .corpus_model import cell_excerpt, result_text
 
 
@@ -32,7 +33,14 @@ class RowResult:
     running: bool = False
     code_names: tuple[tuple[str, str], ...] = ()  # multi-label codes: (slug, name)
 
+    @property
+    def empty(self) -> bool:
+        """The row has no text: the run left it without a label, on purpose."""
+        return self.error == EMPTY_TEXT
+
     def plain(self) -> str:
+        if self.empty:
+            return f"{self.heading}: no label ({EMPTY_TEXT})"
         if self.error:
             return f"{self.heading}: failed: {cell_excerpt(self.error, MAX_ERROR_CHARS)}"
         short, long = self._shown()
@@ -62,6 +70,8 @@ class RowResult:
 
     def html(self) -> str:
         head = f"<span style='color:#555'>{html.escape(self.heading)}:</span> "
+        if self.empty:
+            return head + f"<span style='color:#999'><i>no label ({EMPTY_TEXT})</i></span>"
         if self.error:
             return (head + "<span style='color:#c62828'>failed: "
                     f"{html.escape(cell_excerpt(self.error, MAX_ERROR_CHARS))}</span>")

@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 
 from ..core.backends import make_backend
 from ..core.backends.base import Backend
+from ..core.empty_texts import EMPTY_TEXT
 from ..core.priority import lower_this_thread
 from ..core.project import Project
 from ..core.runner import JobResult, Progress, run_job
@@ -263,6 +264,7 @@ class Job(QObject):
 
     def _on_rows(self, frame: pd.DataFrame) -> None:
         errors = frame[self.columns[-1]].dropna()
+        errors = errors[errors != EMPTY_TEXT]  # a row with no text is not a failure
         self.state.errors.extend((int(r), str(m)) for r, m in errors.items())
         self.sig_results.emit(frame)
 

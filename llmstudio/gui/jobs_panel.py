@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QHB
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.chunking import long_text_summary
+from ..core.empty_texts import empty_words
 from .jobs import Job
 
 HEADERS = ["Task", "Model", "Progress", "Rows", "Speed", "Time left", "Status", ""]
@@ -38,7 +39,8 @@ def status_text(job: Job) -> str:
         text = f"Done, {failed:,} row(s) failed" if failed else "Done"
         result = job.result
         long_texts = long_text_summary(result.chunked, result.truncated) if result else ""
-        return f"{text}; {long_texts}" if long_texts else text
+        empty = empty_words(result.empty) if result else ""
+        return "; ".join(t for t in (text, empty, long_texts) if t)
     phase = state.progress.phase if state.progress is not None else ""
     if state.status == "running" and phase:
         return phase[:1].upper() + phase[1:]

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from ..core.chunking import over_limit
 from ..core.codebook import Codebook
+from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
 from ..core.secrets import endpoint_id
@@ -1004,7 +1005,8 @@ class RunDialog(QDialog):
             error = values[error_column]
             if isinstance(error, str) and error:
                 item = QTableWidgetItem(error)
-                item.setForeground(QColor("#c62828"))
+                # A row with no text is left without a label on purpose: not a failure.
+                item.setForeground(QColor("#999" if error == EMPTY_TEXT else "#c62828"))
                 item.setToolTip(error)
                 self.trial_table.setItem(row_id, len(self._trial_columns), item)
         self.trial_table.resizeRowsToContents()
