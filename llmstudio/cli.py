@@ -402,10 +402,16 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 def _agree_text(file: str, report) -> str:
     """The agreement report as a table for people: values with their 95% intervals."""
+    # Pairs are named in full: columns cut to a few letters (sentiment_la / sentiment_la)
+    # could not be told apart, so the name column widens to the longest pair instead.
+    pairs = {f"Cohen's kappa {a} / {b}": e for (a, b), e in
+             (report.pairwise_cohen_kappa.items() if report.cohen_kappa is None else ())}
+    width = max([32, *map(len, pairs)])
+
     def row(name: str, e) -> str:
         value = "undefined" if e.value != e.value else f"{e.value:.3f}"
         ci = f"[{e.ci_low:.3f}, {e.ci_high:.3f}]" if e.ci_low is not None else "-"
-        return f"  {name:<32} {value:>9}  {ci:<17} {e.n:>7,}"
+        return f"  {name:<{width}} {value:>9}  {ci:<17} {e.n:>7,}"
 
     cols = ", ".join(map(repr, report.columns))
     lines = [f"file:      {file} ({report.rows:,} rows)", f"columns:   {cols}",
@@ -414,7 +420,7 @@ def _agree_text(file: str, report) -> str:
              f"codes:     {', '.join(report.labels)}",
              f"intervals: 95% percentile bootstrap, {report.n_resamples:,} resamples of rows, "
              f"seed {report.seed}", "",
-             f"  {'statistic':<32} {'value':>9}  {'95% CI':<17} {'n':>7}",
+             f"  {'statistic':<{width}} {'value':>9}  {'95% CI':<17} {'n':>7}",
              # with two columns percent agreement is accuracy: one number, one row
              row("percent agreement" + (" (= accuracy)" if report.cohen_kappa is not None
                                         else ""), report.percent_agreement),
@@ -434,8 +440,7 @@ def _agree_text(file: str, report) -> str:
                   for label, counts in zip(report.labels, report.confusion)]
     else:
         lines.append(row("Fleiss' kappa (rows all coded)", report.fleiss_kappa))
-        lines += [row(f"Cohen's kappa {a[:12]} / {b[:12]}", e)
-                  for (a, b), e in report.pairwise_cohen_kappa.items()]
+        lines += [row(name, e) for name, e in pairs.items()]
     return "\n".join(lines + _agree_notes(report))
 
 
