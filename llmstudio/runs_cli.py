@@ -66,10 +66,6 @@ def _parse(args: argparse.Namespace) -> tuple[str, str, str | None]:
     if action != "list" and args.run is None:
         raise LlmstudioError(f"runs {action}: give the run with --run N "
                              f"(llmstudio runs {project} lists them)")
-    if Path(project).suffix.lower() != SUFFIX:
-        raise LlmstudioError(f"{project}: not a project ({SUFFIX})")
-    if not Path(project).exists():
-        raise LlmstudioError(f"{project}: no such file")
     return action, project, name
 
 
@@ -107,6 +103,13 @@ def run(args: argparse.Namespace) -> int:
     except LlmstudioError as exc:
         print(f"llmstudio: error: {exc}", file=sys.stderr)
         return USAGE_OR_CANCELLED
+    # The file's errors, not the command line's (exit_codes.py), as export's and
+    # replicate's are.
+    problem = (f"not a project ({SUFFIX})" if Path(path).suffix.lower() != SUFFIX else
+               "no such file" if not Path(path).exists() else None)
+    if problem:
+        print(f"llmstudio: error: {path}: {problem}", file=sys.stderr)
+        return ERROR
     project = Project.open(path)
     try:
         if action == "list":

@@ -28,9 +28,10 @@ MISSING = {
     "export": ["gone.llmstudio", "--out", "o.csv"],
     "replicate": ["gone.llmstudio", "--run", "1"],
     "probe": ["--model", "lexicon", "--probe", "eec", "--eec", GONE, "--out", "p"],
+    "runs": ["gone.llmstudio"],
 }
 COMMANDS = ["inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
-            "replicate"]
+            "replicate", "runs"]
 
 
 def _start(folder: Path, *args) -> subprocess.Popen:
