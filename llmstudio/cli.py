@@ -394,8 +394,13 @@ def cmd_annotate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return ERROR
     if result.status != "done":
-        print("llmstudio: cancelled; the rows finished are kept (the same command resumes)",
-              file=sys.stderr)
+        if how == "temporary":  # --out alone: no project outlives the command
+            print(f"llmstudio: cancelled; the {result.done:,} rows finished are in {args.out} "
+                  "only: no project was kept, so the same command starts again from the "
+                  "first row (give --project to be able to resume)", file=sys.stderr)
+        else:
+            print("llmstudio: cancelled; the rows finished are kept (the same command "
+                  "resumes)", file=sys.stderr)
         return USAGE_OR_CANCELLED
     return DONE
 
