@@ -230,6 +230,22 @@ def _check_out(path: str | None) -> None:
             raise UsageError(f"--out {exc}") from None
 
 
+def _check_out_folder(path: str | None) -> None:
+    """The output table's folder exists and can be written, before any work: a run that
+    cannot be written at its end has been paid for for nothing (LlmstudioError)."""
+    if not path:
+        return
+    out = Path(path)
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise LlmstudioError(f"--out {path}: is a folder; give a file name (.csv .xlsx "
+                             ".parquet)")
+    if not folder.is_dir():
+        raise LlmstudioError(f"--out {path}: no folder {str(folder)!r}")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise LlmstudioError(f"--out {path}: cannot write there (no permission)")
+
+
 def _check_counts(args: argparse.Namespace) -> None:
     """Numbers of rows and requests that cannot be right, before any file is read."""
     if getattr(args, "limit", None) is not None and args.limit < 1:
@@ -331,6 +347,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     # project; then the model can run the task (labels it can give) before any request.
     _check_counts(args)
     _check_out(args.out)
+    _check_out_folder(args.out)
     task = make_task(TaskOptions(
         task=args.task, labels=parse_labels(args.labels), scale=args.scale,
         codebook=args.codebook, multi_label=args.multi_label, none_option=args.none_option,

@@ -73,6 +73,7 @@ def test_annotate_reads_a_project_and_stores_its_codebook(run, source, tmp_path,
 
 @pytest.mark.parametrize("args, message, status", [
     (("--out", "table.sav"), "unknown export format '.sav'", 2),
+    (("--out", "no/such/folder/table.csv"), "no folder 'no/such/folder'", 1),
     (("--text-column", "comment"), "no column named 'comment' (columns: id, answer)", 1),
     (("--project", "no/such/folder/p.llmstudio"), "cannot write the project here", 1),
     (("--limit", "0"), "--limit is a number of rows", 2),
@@ -84,6 +85,15 @@ def test_annotate_fails_before_any_request(run, source, fake_openai, args, messa
     assert message in done.stderr and "Traceback" not in done.stderr
     assert fake_openai.total == 0  # nothing was asked (the server counts every request)
     assert not source.with_suffix(".llmstudio").exists()
+
+
+def test_an_out_that_is_a_folder_fails_before_any_request(run, source, tmp_path,
+                                                          fake_openai):
+    (tmp_path / "table.csv").mkdir()
+    done = run("annotate", source, *api(fake_openai), "--out", tmp_path / "table.csv")
+    assert done.returncode == 1, done.stderr
+    assert "table.csv: is a folder; give a file name" in done.stderr
+    assert fake_openai.total == 0
 
 
 @pytest.mark.slow
