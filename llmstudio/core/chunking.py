@@ -190,15 +190,31 @@ class LongTexts:
                             [next(answers) for _ in plan.pieces]) for plan in plans]
 
     def annotate_one(self, text: str) -> dict | RowError:
-        """One text through a remote backend, a request per piece."""
-        plan = self.plan([text])[0]
-        answers = []
-        if not plan.refused:
-            for piece in plan.pieces:
-                answers.append(self.backend.annotate_one(self.task, piece))
-                if isinstance(answers[-1], RowError):
-                    break
-        return self.finish(plan, answers)
+        """One text through a remote backend, a request per piece. A server that refuses
+        a piece as too long for its context, and says how long that is, teaches the
+        backend its window: the text is then planned again within it and sent again."""
+        while True:
+            limit = self.limit
+            plan = self.plan([text])[0]
+            answers = []
+            if not plan.refused:
+                for piece in plan.pieces:
+                    answers.append(self.backend.annotate_one(self.task, piece))
+                    if isinstance(answers[-1], RowError):
+                        break
+            outcome = self.finish(plan, answers)
+            if not (isinstance(outcome, RowError) and self._relearned(outcome, limit)):
+                return outcome
+
+    def _relearned(self, failed: RowError, limit: int | None) -> bool:
+        """True when the limit is now smaller than ``limit`` (the one ``failed`` was
+        planned with): learned from this refusal, or from another row's meanwhile."""
+        learn = getattr(self.backend, "learn_context", None)
+        if limit is None or learn is None:
+            return False
+        learn(failed.message)
+        self.__dict__.pop("limit", None)  # cached_property: asked again
+        return self.limit is not None and self.limit < limit
 
     def finish(self, plan: Plan, answers: list) -> dict | RowError:
         """The row's outcome from its pieces' answers, marked."""

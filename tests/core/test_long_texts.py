@@ -330,6 +330,36 @@ def test_openai_long_text_is_split_within_the_context(tmp_path):
         assert long_text.startswith(cut_texts[0]) and len(cut_texts[0]) < len(long_text)
 
 
+def test_a_server_that_does_not_list_its_context_teaches_it_by_refusing(tmp_path):
+    """llama-cpp-python lists no context in GET /models: llmstudio assumes the default
+    (4,096), the server refuses a longer text saying its own size, and the text is planned
+    again within it and sent in chunks rather than recorded as failed."""
+    from fakes.openai_server import FakeOpenAI
+
+    long_text = BODY + " In the end I hate it."
+    with FakeOpenAI(context_window=600, context_field="unlisted_ctx") as fake, \
+            project_of(tmp_path, [long_text, "I love it.", long_text + " Twice."]) as project:
+        backend = OpenAIBackend("fake", fake.url, concurrency=2)
+        assert backend.context_window()[0] == DEFAULT_CONTEXT_WINDOW  # nothing listed
+        result = run_job(project, SentimentTask(), backend)
+        got = run_results(project, result.run_id)
+        assert result.failed == 0, result.errors
+        assert backend.context_window() == (
+            600, f"{backend.host} said so when it refused a longer request")
+        assert got["sentiment_chunks"].tolist()[1] == 1
+        assert got["sentiment_chunks"][0] > 1 and got["sentiment_chunks"][2] > 1
+        assert result.chunked == 2
+        refused = [r for r in fake.chat_requests() if r.status == 400]
+        assert 1 <= len(refused) <= 2  # the texts in flight before it was learned
+    # A refusal that states no size, or a larger one, teaches nothing.
+    backend = OpenAIBackend("llama3.2", "http://127.0.0.1:9/v1")
+    assert not backend.learn_context("HTTP 400: bad request")
+    assert not backend.learn_context("This model's maximum context length is 8192 tokens.")
+    assert backend.learn_context("the request exceeds the available context size "
+                                 "(2,048 tokens)")
+    assert backend.context_window()[0] == 2048
+
+
 def test_openai_without_chunking_the_server_refuses(tmp_path):
     """What the chunking prevents: the same text sent whole is refused by the server."""
     from fakes.openai_server import FakeOpenAI

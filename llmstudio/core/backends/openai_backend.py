@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 import threading
 import time
 from contextlib import nullcontext
@@ -50,6 +51,11 @@ DEFAULT_CONTEXT_WINDOW = 4_096
 # llama.cpp n_ctx (or n_ctx_train under "meta").
 _CONTEXT_FIELDS = ("max_model_len", "context_length", "max_context_length", "context_window",
                    "n_ctx", "n_ctx_train")
+# How servers say a request was longer than the model's context, with its size: OpenAI's
+# and vLLM's "maximum context length is N tokens" (llama-cpp-python's too: its model list
+# does not say it), llama.cpp's "exceeds the available context size (N tokens)".
+_CONTEXT_REFUSAL = re.compile(r"(?:maximum context length|context size|context window)"
+                              r"\D{0,30}?(\d[\d,]*)\s*tokens", re.IGNORECASE)
 # Tokens a chat message costs besides its content (role and separators).
 MESSAGE_OVERHEAD_TOKENS = 4
 # Statuses the openai client retries by itself (and so may pass with a second try).
@@ -174,6 +180,20 @@ class OpenAIBackend(Backend):
                 else:
                     self._context = (DEFAULT_CONTEXT_WINDOW, "the default for unknown models")
         return self._context
+
+    def learn_context(self, refusal: str) -> bool:
+        """Take the context a server states when it refuses a request as too long (a
+        server whose model list does not give it, e.g. llama-cpp-python's): True when
+        that is smaller than the window used so far, so the texts are planned again."""
+        found = _CONTEXT_REFUSAL.search(refusal)
+        if found is None:
+            return False
+        stated = int(found.group(1).replace(",", ""))
+        with self._context_lock:
+            if stated < 1 or stated >= self._learn_context()[0]:
+                return False
+            self._context = (stated, f"{self.host} said so when it refused a longer request")
+        return True
 
     def _listed_context(self) -> int | None:
         """The context the server's model list gives this model, if it gives one."""
