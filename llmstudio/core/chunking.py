@@ -36,6 +36,9 @@ _WORD_END = re.compile(r"\s+")
 # Re-splitting a chunk whose joined count came out over the limit (tokens are not quite
 # additive across a boundary): rounds before giving up and cutting by characters.
 _REFIT_ROUNDS = 4
+# Plans of one text with what a server's refusals teach (its window, its tokenizer's
+# rate): each refusal teaches more, so a few rounds find it or the error stands.
+_RELEARN_ROUNDS = 4
 
 
 @dataclass
@@ -193,8 +196,8 @@ class LongTexts:
         """One text through a remote backend, a request per piece. A server that refuses
         a piece as too long for its context, and says how long that is, teaches the
         backend its window: the text is then planned again within it and sent again."""
-        while True:
-            limit = self.limit
+        for _ in range(_RELEARN_ROUNDS):
+            learned = getattr(self.backend, "learned", 0)
             plan = self.plan([text])[0]
             answers = []
             if not plan.refused:
@@ -203,18 +206,13 @@ class LongTexts:
                     if isinstance(answers[-1], RowError):
                         break
             outcome = self.finish(plan, answers)
-            if not (isinstance(outcome, RowError) and self._relearned(outcome, limit)):
+            # The backend learned its limits from this refusal, or from another row's
+            # meanwhile: plan again with them.
+            if not isinstance(outcome, RowError) or \
+                    getattr(self.backend, "learned", 0) == learned:
                 return outcome
-
-    def _relearned(self, failed: RowError, limit: int | None) -> bool:
-        """True when the limit is now smaller than ``limit`` (the one ``failed`` was
-        planned with): learned from this refusal, or from another row's meanwhile."""
-        learn = getattr(self.backend, "learn_context", None)
-        if limit is None or learn is None:
-            return False
-        learn(failed.message)
-        self.__dict__.pop("limit", None)  # cached_property: asked again
-        return self.limit is not None and self.limit < limit
+            self.__dict__.pop("limit", None)  # cached_property: asked again
+        return outcome
 
     def finish(self, plan: Plan, answers: list) -> dict | RowError:
         """The row's outcome from its pieces' answers, marked."""

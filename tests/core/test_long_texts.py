@@ -4,6 +4,7 @@ the rules that combine chunks' answers, truncation marked, and the counts report
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -357,7 +358,30 @@ def test_a_server_that_does_not_list_its_context_teaches_it_by_refusing(tmp_path
     assert not backend.learn_context("This model's maximum context length is 8192 tokens.")
     assert backend.learn_context("the request exceeds the available context size "
                                  "(2,048 tokens)")
-    assert backend.context_window()[0] == 2048
+    assert backend.context_window()[0] == 2048 and backend.learned == 1
+
+
+def test_a_refusal_that_counts_the_messages_teaches_the_tokenizer_rate():
+    """A small-vocabulary model (llama-cpp-python's stories260K) counts more tokens than
+    the estimate of a token per three characters: a refusal that says how many the
+    messages took teaches the rate, so that a text cut to the window then fits."""
+    backend = OpenAIBackend("tiny", "http://127.0.0.1:9/v1", context_window=4096)
+    text = "word " * 300
+    before = backend.count_tokens([text])[0]
+    assert backend.learn_context(
+        "This model's maximum context length is 512 tokens. However, you requested 722 "
+        "tokens (522 in the messages, 200 in the completion).", estimated=300)
+    assert backend.context_window()[0] == 512
+    assert backend.count_tokens([text])[0] == math.ceil(before * 522 / 300 * 1.05)
+    # OpenAI's wording; a rate lower than the one learned teaches nothing
+    assert not backend.learn_context("This model's maximum context length is 512 tokens. "
+                                     "However, your messages resulted in 600 tokens.", 500)
+    assert backend.learned == 1
+    # OpenAI's own models are counted by their tokenizer: no rate is learned for them
+    openai_model = OpenAIBackend("gpt-4o-mini", None, key="sk-x", context_window=4096)
+    assert not openai_model.learn_context("This model's maximum context length is 8192 "
+                                          "tokens. However, your messages resulted in 9000 "
+                                          "tokens.", 100)
 
 
 def test_openai_without_chunking_the_server_refuses(tmp_path):
