@@ -282,6 +282,30 @@ def _beside(source: Path) -> Path:
     return candidate
 
 
+def _check_same_table(project: Project, source: Path, args: argparse.Namespace) -> None:
+    """A project found for FILE (``--project``, or the one kept beside it) runs over the
+    table it holds: refuse when that is not FILE's table as FILE is now, since the run
+    would otherwise annotate another table (or an older FILE) without a word."""
+    held = project.corpus()
+    now = read_table(source, _options(args))
+    column = held.text_column
+
+    def texts(frame):
+        return frame[column].fillna("").astype(str).tolist()
+
+    if column in now.frame.columns and texts(now.frame) == texts(held.frame):
+        return
+    made_from = project.meta("source") or "?"
+    if Path(made_from).resolve() == source.resolve():
+        why = (f"{source} changed since {project.path} was made from it "
+               f"({len(held.frame):,} rows then, {len(now.frame):,} now)")
+    else:
+        why = (f"{project.path} holds another table ({Path(made_from).name}, "
+               f"{len(held.frame):,} rows) than {source} ({len(now.frame):,} rows)")
+    raise LlmstudioError(f"{why}: give --project a new file for this table, or run on the "
+                         f"project itself (llmstudio annotate {project.path})")
+
+
 def _writable(path: Path) -> None:
     """Refuse a project that could not be written, before any model is loaded."""
     folder = path.parent if not path.exists() else path
@@ -310,7 +334,13 @@ def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
         path, how = _beside(source), "beside"
     if path.exists():
         _writable(path)
-        return Project.open(path), how
+        project = Project.open(path)
+        try:
+            _check_same_table(project, source, args)
+        except LlmstudioError:
+            project.close()
+            raise
+        return project, how
     # Beside its file, a project names the file absolutely: found again from any folder.
     corpus = read_table(source.resolve() if how == "beside" else source, _options(args))
     _writable(path)

@@ -41,6 +41,30 @@ def runs(project: Path) -> list[tuple]:
                           "ORDER BY id").fetchall()
 
 
+def test_a_project_made_from_another_table_is_refused_not_used(run, source, tmp_path,
+                                                                fake_openai):
+    """--project naming a project of another file, or a file edited since its project
+    beside it was made: the run would annotate the project's table, not FILE's."""
+    assert run("annotate", source, *api(fake_openai)).returncode == 0
+    made = fake_openai.total
+    other = tmp_path / "other.csv"
+    other.write_text("id,answer\n1,I love it\n2,I hate it\n", encoding="utf-8")
+    done = run("annotate", other, *api(fake_openai), "--project",
+               source.with_suffix(".llmstudio"))
+    assert done.returncode == 1, done.stderr
+    assert (f"holds another table (survey.csv, {len(TEXTS)} rows) than {other} (2 rows)"
+            in done.stderr)
+    assert "llmstudio annotate " in done.stderr
+    # the same file, edited since: said so, nothing asked
+    with source.open("a", encoding="utf-8") as fh:
+        fh.write('99,"a new answer"\n')
+    done = run("annotate", source, *api(fake_openai))
+    assert done.returncode == 1, done.stderr
+    assert f"{source} changed since" in done.stderr
+    assert f"({len(TEXTS)} rows then, {len(TEXTS) + 1} now)" in done.stderr
+    assert fake_openai.total == made and len(runs(source.with_suffix(".llmstudio"))) == 1
+
+
 def test_annotate_without_out_or_project_keeps_the_run_beside_the_input(run, source,
                                                                         fake_openai):
     done = run("annotate", source, *api(fake_openai))
