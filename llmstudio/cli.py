@@ -607,6 +607,8 @@ def _agree_runs(args: argparse.Namespace) -> int:
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
     a, b = args.run
+    if a == b:  # as --columns naming a column twice: the command line's error
+        raise UsageError(f"--run {a} given twice: give two different runs")
     with _open_project(args.file) as project:
         found = compare_runs(project, a, b, n_resamples=args.bootstrap, seed=args.seed)
         if args.json:

@@ -182,6 +182,18 @@ def test_replicate_errors(run, source, tmp_path, args, message, status):
     assert len(runs(project)) == 1
 
 
+def test_agree_runs_usage_errors_are_usage(run, source, tmp_path):
+    """A run given once, or the same run twice, is the command line's error (2), as a
+    column named twice is."""
+    project = tmp_path / "p.llmstudio"
+    assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
+    for args, message in ((("--run", "1", "--run", "1"), "--run 1 given twice"),
+                          (("--run", "1"), "give it twice (got 1)")):
+        done = run("agree", project, *args)
+        assert done.returncode == 2, done.stderr
+        assert message in done.stderr and "Traceback" not in done.stderr
+
+
 def test_a_deterministic_model_is_said_to_measure_nothing_before_it_runs(run, source,
                                                                           tmp_path):
     project = tmp_path / "p.llmstudio"
