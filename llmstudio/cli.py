@@ -646,7 +646,9 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     project = _open_project(args.project)
     try:
         plan = plan_replicate(project, args.run, changes, base_urls=_known_base_urls(args))
-        print(f"{plan.describe()}; model {plan.model}", file=sys.stderr)
+        # the model asked, unless the change already names it
+        print(plan.describe() + ("" if args.model else f"; model {plan.model}"),
+              file=sys.stderr)
         for note in plan.notes:
             print(f"note: {note}", file=sys.stderr)
         if plan.resume is not None:

@@ -182,6 +182,17 @@ def test_replicate_errors(run, source, tmp_path, args, message, status):
     assert len(runs(project)) == 1
 
 
+def test_a_replicate_names_its_model_once(run, source, tmp_path):
+    project = tmp_path / "p.llmstudio"
+    assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
+    done = run("replicate", project, "--run", "1", "--model", "lexicon", "--bootstrap", "0")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == \
+        f"replicate of run 1 (sentiment, {len(TEXTS)} rows), changed: model lexicon"
+    done = run("replicate", project, "--run", "1", "--bootstrap", "0")
+    assert done.stderr.splitlines()[0].endswith("changed: nothing; model lexicon")
+
+
 def test_agree_runs_usage_errors_are_usage(run, source, tmp_path):
     """A run given once, or the same run twice, is the command line's error (2), as a
     column named twice is."""
