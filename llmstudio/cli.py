@@ -235,6 +235,22 @@ def _check_out(path: str | None) -> None:
             raise UsageError(f"--out {exc}") from None
 
 
+def _check_out_folder(path: str | None) -> None:
+    """The output table's folder exists and can be written, before any work: a run that
+    cannot be written at its end has been paid for for nothing (LlmstudioError)."""
+    if not path:
+        return
+    out = Path(path)
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise LlmstudioError(f"--out {path}: is a folder; give a file name (.csv .xlsx "
+                             ".parquet)")
+    if not folder.is_dir():
+        raise LlmstudioError(f"--out {path}: no folder {str(folder)!r}")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise LlmstudioError(f"--out {path}: cannot write there (no permission)")
+
+
 def _check_counts(args: argparse.Namespace) -> None:
     """Numbers of rows and requests that cannot be right, before any file is read."""
     if getattr(args, "limit", None) is not None and args.limit < 1:
@@ -258,6 +274,30 @@ def _beside(source: Path) -> Path:
         k += 1
         candidate = source.with_name(f"{source.stem}_{k}{SUFFIX}")
     return candidate
+
+
+def _check_same_table(project: Project, source: Path, args: argparse.Namespace) -> None:
+    """A project found for FILE (``--project``, or the one kept beside it) runs over the
+    table it holds: refuse when that is not FILE's table as FILE is now, since the run
+    would otherwise annotate another table (or an older FILE) without a word."""
+    held = project.corpus()
+    now = read_table(source, _options(args))
+    column = held.text_column
+
+    def texts(frame):
+        return frame[column].fillna("").astype(str).tolist()
+
+    if column in now.frame.columns and texts(now.frame) == texts(held.frame):
+        return
+    made_from = project.meta("source") or "?"
+    if Path(made_from).resolve() == source.resolve():
+        why = (f"{source} changed since {project.path} was made from it "
+               f"({len(held.frame):,} rows then, {len(now.frame):,} now)")
+    else:
+        why = (f"{project.path} holds another table ({Path(made_from).name}, "
+               f"{len(held.frame):,} rows) than {source} ({len(now.frame):,} rows)")
+    raise LlmstudioError(f"{why}: give --project a new file for this table, or run on the "
+                         f"project itself (llmstudio annotate {project.path})")
 
 
 def _writable(path: Path) -> None:
@@ -288,7 +328,13 @@ def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
         path, how = _beside(source), "beside"
     if path.exists():
         _writable(path)
-        return Project.open(path), how
+        project = Project.open(path)
+        try:
+            _check_same_table(project, source, args)
+        except LlmstudioError:
+            project.close()
+            raise
+        return project, how
     # Beside its file, a project names the file absolutely: found again from any folder.
     corpus = read_table(source.resolve() if how == "beside" else source, _options(args))
     _writable(path)
@@ -324,6 +370,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     # project; then the model can run the task (labels it can give) before any request.
     _check_counts(args)
     _check_out(args.out)
+    _check_out_folder(args.out)
     task = make_task(TaskOptions(
         task=args.task, labels=parse_labels(args.labels), scale=args.scale,
         codebook=args.codebook, multi_label=args.multi_label, none_option=args.none_option,
@@ -380,15 +427,25 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 print(f"kept run {result.run_id} in {project.path}", file=sys.stderr)
         finally:
             project.close()
+    if how == "temporary":  # --out alone: no project outlives the command
+        return job_status(result, kept=f"the {result.done:,} rows finished are in {args.out} "
+                          "only: no project was kept, so the same command starts again from "
+                          "the first row (give --project to be able to resume)")
     return job_status(result)
 
 
 def _agree_text(file: str, report) -> str:
     """The agreement report as a table for people: values with their 95% intervals."""
+    # Pairs are named in full: columns cut to a few letters (sentiment_la / sentiment_la)
+    # could not be told apart, so the name column widens to the longest pair instead.
+    pairs = {f"Cohen's kappa {a} / {b}": e for (a, b), e in
+             (report.pairwise_cohen_kappa.items() if report.cohen_kappa is None else ())}
+    width = max([32, *map(len, pairs)])
+
     def row(name: str, e) -> str:
         value = "undefined" if e.value != e.value else f"{e.value:.3f}"
         ci = f"[{e.ci_low:.3f}, {e.ci_high:.3f}]" if e.ci_low is not None else "-"
-        return f"  {name:<32} {value:>9}  {ci:<17} {e.n:>7,}"
+        return f"  {name:<{width}} {value:>9}  {ci:<17} {e.n:>7,}"
 
     cols = ", ".join(map(repr, report.columns))
     lines = [f"file:      {file} ({report.rows:,} rows)", f"columns:   {cols}",
@@ -397,7 +454,7 @@ def _agree_text(file: str, report) -> str:
              f"codes:     {', '.join(report.labels)}",
              f"intervals: 95% percentile bootstrap, {report.n_resamples:,} resamples of rows, "
              f"seed {report.seed}", "",
-             f"  {'statistic':<32} {'value':>9}  {'95% CI':<17} {'n':>7}",
+             f"  {'statistic':<{width}} {'value':>9}  {'95% CI':<17} {'n':>7}",
              # with two columns percent agreement is accuracy: one number, one row
              row("percent agreement" + (" (= accuracy)" if report.cohen_kappa is not None
                                         else ""), report.percent_agreement),
@@ -417,8 +474,7 @@ def _agree_text(file: str, report) -> str:
                   for label, counts in zip(report.labels, report.confusion)]
     else:
         lines.append(row("Fleiss' kappa (rows all coded)", report.fleiss_kappa))
-        lines += [row(f"Cohen's kappa {a[:12]} / {b[:12]}", e)
-                  for (a, b), e in report.pairwise_cohen_kappa.items()]
+        lines += [row(name, e) for name, e in pairs.items()]
     return "\n".join(lines + _agree_notes(report))
 
 
@@ -513,6 +569,8 @@ def _agree_runs(args: argparse.Namespace) -> int:
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
     a, b = args.run
+    if a == b:  # as --columns naming a column twice: the command line's error
+        raise UsageError(f"--run {a} given twice: give two different runs")
     with open_project_file(args.file) as project:
         found = compare_runs(project, a, b, n_resamples=args.bootstrap, seed=args.seed)
         if args.json:
@@ -550,7 +608,9 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     project = open_project_file(args.project)
     try:
         plan = plan_replicate(project, args.run, changes, base_urls=_known_base_urls(args))
-        print(f"{plan.describe()}; model {plan.model}", file=sys.stderr)
+        # the model asked, unless the change already names it
+        print(plan.describe() + ("" if args.model else f"; model {plan.model}"),
+              file=sys.stderr)
         for note in plan.notes:
             print(f"note: {note}", file=sys.stderr)
         if plan.resume is not None:

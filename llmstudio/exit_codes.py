@@ -26,14 +26,15 @@ TABLE = """exit statuses (every command):
      cancelled (Ctrl+C; the rows finished are kept and the same command resumes)"""
 
 
-def job_status(result) -> int:
+def job_status(result, kept: str = "the rows finished are kept (the same command resumes)"
+               ) -> int:
     """The exit status of a model job (a ``runner.JobResult``), saying on stderr why when
-    it is not done: cancelled (2, the rows finished are kept), every row failed (1)."""
+    it is not done: cancelled (2; ``kept`` says where its finished rows are), every row
+    failed (1)."""
     import sys
 
     if result.status != "done":
-        print("llmstudio: cancelled; the rows finished are kept (the same command resumes)",
-              file=sys.stderr)
+        print(f"llmstudio: cancelled; {kept}", file=sys.stderr)
         return USAGE_OR_CANCELLED
     if result.computed and result.failed >= result.computed:
         print(f"llmstudio: every row failed; the first error: {result.errors[0][1]}",

@@ -103,6 +103,8 @@ def output_meaning(task: str, column: str) -> str:
                            "negative -1, negative -0.5, neutral 0, positive 0.5, very "
                            "positive 1); empty where the model gives no probabilities",
         f"{task}_score": "the model's confidence in its label, not a direction of sentiment",
+        f"{task}_lexicon": "the VADER lexicon's label, a baseline to compare with "
+                           "(--baseline); not the model's answer",
     }.get(column)
     return f" ({meaning})" if meaning else ""
 

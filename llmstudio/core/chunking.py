@@ -36,6 +36,9 @@ _WORD_END = re.compile(r"\s+")
 # Re-splitting a chunk whose joined count came out over the limit (tokens are not quite
 # additive across a boundary): rounds before giving up and cutting by characters.
 _REFIT_ROUNDS = 4
+# Plans of one text with what a server's refusals teach (its window, its tokenizer's
+# rate): each refusal teaches more, so a few rounds find it or the error stands.
+_RELEARN_ROUNDS = 4
 
 
 @dataclass
@@ -190,15 +193,26 @@ class LongTexts:
                             [next(answers) for _ in plan.pieces]) for plan in plans]
 
     def annotate_one(self, text: str) -> dict | RowError:
-        """One text through a remote backend, a request per piece."""
-        plan = self.plan([text])[0]
-        answers = []
-        if not plan.refused:
-            for piece in plan.pieces:
-                answers.append(self.backend.annotate_one(self.task, piece))
-                if isinstance(answers[-1], RowError):
-                    break
-        return self.finish(plan, answers)
+        """One text through a remote backend, a request per piece. A server that refuses
+        a piece as too long for its context, and says how long that is, teaches the
+        backend its window: the text is then planned again within it and sent again."""
+        for _ in range(_RELEARN_ROUNDS):
+            learned = getattr(self.backend, "learned", 0)
+            plan = self.plan([text])[0]
+            answers = []
+            if not plan.refused:
+                for piece in plan.pieces:
+                    answers.append(self.backend.annotate_one(self.task, piece))
+                    if isinstance(answers[-1], RowError):
+                        break
+            outcome = self.finish(plan, answers)
+            # The backend learned its limits from this refusal, or from another row's
+            # meanwhile: plan again with them.
+            if not isinstance(outcome, RowError) or \
+                    getattr(self.backend, "learned", 0) == learned:
+                return outcome
+            self.__dict__.pop("limit", None)  # cached_property: asked again
+        return outcome
 
     def finish(self, plan: Plan, answers: list) -> dict | RowError:
         """The row's outcome from its pieces' answers, marked."""

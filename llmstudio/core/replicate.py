@@ -144,9 +144,14 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
     OpenAI-compatible servers known (the run stored its server's host only)."""
     run = _stored_run(project, run_id)
     if run["status"] != "done":
-        raise ReplicateError(f"run {run_id} is {run_info(project, run_id).state_text()}, not "
-                             "finished: resume it first, so that the replicate asks about "
-                             "the same rows")
+        from .runs import INTERRUPTED
+
+        # Said as `llmstudio runs` says it: a killed run is stored as running.
+        info = run_info(project, run_id)
+        how = (f"resume it first (llmstudio runs resume PROJECT --run {run_id}), "
+               if info.state == INTERRUPTED else "")
+        raise ReplicateError(f"{info.describe()}: not finished; {how}a replicate asks about "
+                             "the same rows as a finished run")
     params = dict(run["params"])
     params.pop("replicate", None)
     options = options_from_params(params)

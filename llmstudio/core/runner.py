@@ -152,14 +152,18 @@ def _keyer(task: Task, backend: Backend, corpus: str | None = None,
 
 
 def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, total: int,
-                        corpus: str | None = None, replicate: Replicate | None = None) -> int:
+                        corpus: str | None = None, replicate: Replicate | None = None
+                        ) -> tuple[int, str | None]:
+    """(the run's id, when it finished if it was already done: a run found again with
+    nothing left to ask keeps that time, see :func:`run_job`)."""
     spec = run_spec(task, backend, text_column, corpus, replicate)
     params = task.params()
     if replicate is not None:  # stored with the task's parameters: resuming needs it
         params = {**params, "replicate": replicate.index}
     key = digest(spec)
-    row = db.execute("SELECT id, rows_total FROM runs WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
-                     (key,)).fetchone()
+    row = db.execute("SELECT id, rows_total, status, finished FROM runs WHERE spec_key = ? "
+                     "ORDER BY id DESC LIMIT 1", (key,)).fetchone()
+    done_at = row[3] if row is not None and row[2] == "done" else None
     with db:
         db.execute("BEGIN IMMEDIATE")
         if row is not None:
@@ -181,7 +185,7 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
             run_id = cur.lastrowid
         db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
                    (f"run {run_id}: {task.name} with {backend.describe()}",))
-    return run_id
+    return run_id, done_at
 
 
 class _Writer:
@@ -267,8 +271,8 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         inputs = [text_of(r) for r in wanted if not blank(r)] \
             if backend.transductive(task) else None
         corpus_key = digest(inputs) if inputs is not None else None
-        run_id = _find_or_create_run(db, task, backend, column, len(wanted), corpus_key,
-                                     replicate)
+        run_id, done_at = _find_or_create_run(db, task, backend, column, len(wanted),
+                                              corpus_key, replicate)
         if on_run is not None:
             on_run(run_id)
         # Rows that failed for a reason of the moment (retryable) are asked again.
@@ -330,10 +334,14 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         elif uncached:
             status = "cancelled"
         report(writer.flush())
+        # A complete run asked again with nothing left to ask keeps its finishing time:
+        # the record stays true, and it does not become the latest complete run of its
+        # task (taking the plain column names) for having been looked at.
+        finished = done_at if done_at and not todo and status == "done" else _now()
         with db:
             db.execute("BEGIN IMMEDIATE")
             db.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?",
-                       (status, _now(), run_id))
+                       (status, finished, run_id))
         chunked, truncated = long_text_counts(db, run_id)
         return JobResult(run_id, status, state.total, state.done, state.failed, state.cached,
                          state.computed, time.monotonic() - started, writer.errors,

@@ -192,3 +192,23 @@ def test_a_project_prints_the_blind_counts_and_warns(agree, tmp_path):
     done = agree(renamed, "--columns", "human_tone_ana", "sentiment_label", "--bootstrap", "0")
     assert done.returncode == 0, done.stderr
     assert "Warning: 2 of Ana's 7 codes compared were made with blind coding off" in done.stdout
+
+
+def test_three_columns_table_names_each_pair_in_full(agree, write_file):
+    """Column names sharing their first letters (a run and its _run1) stay apart in the
+    pairwise rows: each pair is named in full, on one line with its value."""
+    csv = write_file("runs.csv", "text,sentiment_label,sentiment_label_run1,sentiment_lexicon\n"
+                     "a,pos,pos,neg\nb,neg,neg,neg\nc,pos,neg,pos\nd,neu,neu,neu\n")
+    done = agree(csv, "--columns", "sentiment_label", "sentiment_label_run1",
+                 "sentiment_lexicon", "--bootstrap", "0")
+    assert done.returncode == 0, done.stderr
+    table = done.stdout.split("notes:")[0]
+    pairs = [line for line in table.splitlines() if "Cohen's kappa" in line]
+    assert [line.split()[2:5] for line in pairs] == [
+        ["sentiment_label", "/", "sentiment_label_run1"],
+        ["sentiment_label", "/", "sentiment_lexicon"],
+        ["sentiment_label_run1", "/", "sentiment_lexicon"]]
+    # the values line up under the header's 'value'
+    header = next(line for line in table.splitlines() if "statistic" in line)
+    assert {line.index(line.split()[5]) + len(line.split()[5]) for line in pairs} == {
+        header.index("value") + len("value")}

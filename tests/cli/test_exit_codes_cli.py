@@ -28,8 +28,8 @@ MISSING = {
     "bias": [GONE, "--swap", "gender", "--model", "lexicon", "--out", "b"],
     "export": ["gone.llmstudio", "--out", "o.csv"],
     "replicate": ["gone.llmstudio", "--run", "1"],
-    "runs": ["gone.llmstudio"],
     "probe": ["--model", "lexicon", "--probe", "eec", "--eec", GONE, "--out", "p"],
+    "runs": ["gone.llmstudio"],
 }
 COMMANDS = ["inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
             "replicate", "runs"]
@@ -126,6 +126,17 @@ def test_ctrl_c_is_cancelled_and_keeps_the_rows(tmp_path, fake_openai):
         kept = db.execute("SELECT COUNT(*) FROM annotations WHERE output IS NOT NULL").fetchone()
         status = db.execute("SELECT status FROM runs").fetchone()
     assert kept[0] >= 1 and status == ("cancelled",)
+
+    # With --out alone no project outlives the command: the message says so, and where
+    # the finished rows are, rather than promising a resume.
+    fake_openai.reset()
+    done = _cancel(fake_openai, tmp_path, "annotate", _texts(tmp_path), *api,
+                   "--out", tmp_path / "out.csv")
+    assert done.returncode == USAGE_OR_CANCELLED, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "out.csv only: no project was kept" in last and "give --project" in last
+    assert "the same command resumes" not in done.stderr
+    fake_openai.reset()
 
     # Finish it, then replicate it and cancel the replicate.
     fake_openai.latency = 0.0

@@ -41,6 +41,30 @@ def runs(project: Path) -> list[tuple]:
                           "ORDER BY id").fetchall()
 
 
+def test_a_project_made_from_another_table_is_refused_not_used(run, source, tmp_path,
+                                                                fake_openai):
+    """--project naming a project of another file, or a file edited since its project
+    beside it was made: the run would annotate the project's table, not FILE's."""
+    assert run("annotate", source, *api(fake_openai)).returncode == 0
+    made = fake_openai.total
+    other = tmp_path / "other.csv"
+    other.write_text("id,answer\n1,I love it\n2,I hate it\n", encoding="utf-8")
+    done = run("annotate", other, *api(fake_openai), "--project",
+               source.with_suffix(".llmstudio"))
+    assert done.returncode == 1, done.stderr
+    assert (f"holds another table (survey.csv, {len(TEXTS)} rows) than {other} (2 rows)"
+            in done.stderr)
+    assert "llmstudio annotate " in done.stderr
+    # the same file, edited since: said so, nothing asked
+    with source.open("a", encoding="utf-8") as fh:
+        fh.write('99,"a new answer"\n')
+    done = run("annotate", source, *api(fake_openai))
+    assert done.returncode == 1, done.stderr
+    assert f"{source} changed since" in done.stderr
+    assert f"({len(TEXTS)} rows then, {len(TEXTS) + 1} now)" in done.stderr
+    assert fake_openai.total == made and len(runs(source.with_suffix(".llmstudio"))) == 1
+
+
 def test_annotate_without_out_or_project_keeps_the_run_beside_the_input(run, source,
                                                                         fake_openai):
     done = run("annotate", source, *api(fake_openai))
@@ -73,6 +97,7 @@ def test_annotate_reads_a_project_and_stores_its_codebook(run, source, tmp_path,
 
 @pytest.mark.parametrize("args, message, status", [
     (("--out", "table.sav"), "unknown export format '.sav'", 2),
+    (("--out", "no/such/folder/table.csv"), "no folder 'no/such/folder'", 1),
     (("--text-column", "comment"), "no column named 'comment' (columns: id, answer)", 1),
     (("--project", "no/such/folder/p.llmstudio"), "cannot write the project here", 1),
     (("--limit", "0"), "--limit is a number of rows", 2),
@@ -84,6 +109,15 @@ def test_annotate_fails_before_any_request(run, source, fake_openai, args, messa
     assert message in done.stderr and "Traceback" not in done.stderr
     assert fake_openai.total == 0  # nothing was asked (the server counts every request)
     assert not source.with_suffix(".llmstudio").exists()
+
+
+def test_an_out_that_is_a_folder_fails_before_any_request(run, source, tmp_path,
+                                                          fake_openai):
+    (tmp_path / "table.csv").mkdir()
+    done = run("annotate", source, *api(fake_openai), "--out", tmp_path / "table.csv")
+    assert done.returncode == 1, done.stderr
+    assert "table.csv: is a folder; give a file name" in done.stderr
+    assert fake_openai.total == 0
 
 
 @pytest.mark.slow
@@ -146,6 +180,31 @@ def test_replicate_errors(run, source, tmp_path, args, message, status):
     assert done.returncode == status, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
     assert len(runs(project)) == 1
+
+
+def test_a_replicate_names_its_model_once(run, source, tmp_path):
+    project = tmp_path / "p.llmstudio"
+    assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
+    done = run("replicate", project, "--run", "1", "--bootstrap", "0")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == \
+        f"replicate of run 1 (sentiment, {len(TEXTS)} rows), changed: nothing; model lexicon"
+    # the run's own model is no change: refused, not recorded as "changed: model lexicon"
+    done = run("replicate", project, "--run", "1", "--model", "lexicon", "--bootstrap", "0")
+    assert done.returncode == 1 and "lexicon is the model of run 1 already" in done.stderr
+    assert len(runs(project)) == 2
+
+
+def test_agree_runs_usage_errors_are_usage(run, source, tmp_path):
+    """A run given once, or the same run twice, is the command line's error (2), as a
+    column named twice is."""
+    project = tmp_path / "p.llmstudio"
+    assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
+    for args, message in ((("--run", "1", "--run", "1"), "--run 1 given twice"),
+                          (("--run", "1"), "give it twice (got 1)")):
+        done = run("agree", project, *args)
+        assert done.returncode == 2, done.stderr
+        assert message in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_deterministic_model_is_said_to_measure_nothing_before_it_runs(run, source,

@@ -179,8 +179,10 @@ def test_resume_runs_an_interrupted_run_to_the_end(cli, project):
     (("resume", "{p}"), 2, "give the run with --run N"),
     (("frob", "{p}"), 2, "unknown action 'frob'"),
     (("resume", "{p}", "--run", "x"), 2, "invalid int value"),
+    # the file's errors are errors (1), as every command has them (exit_codes.py)
     (("{d}/none.llmstudio",), 1, "none.llmstudio: no such file"),
     (("{d}/c.csv",), 1, "not a project (.llmstudio)"),
+    (("delete", "{d}/none.llmstudio", "--run", "1", "--yes"), 1, "no such file"),
     (("rename", "{p}", "--run", "1", "a", "b"), 2, "one NAME"),
 ])
 def test_errors(cli, project, args, status, message):

@@ -217,3 +217,19 @@ def test_a_multi_label_run_gets_described_and_labelled_in_stata(tmp_path):
     got = pd.read_stata(out)
     assert got["code_housing_rent"].tolist() == ["does not apply", "applies"] * 3
     assert got["code_housing_rent_score"].tolist() == [0.5] * 6
+
+
+def test_the_baseline_column_is_described_as_the_lexicon_not_the_model(tmp_path):
+    from llmstudio.core.backends.lexicon import LexiconBackend
+    from llmstudio.core.corpus import Corpus
+    from llmstudio.core.runner import run_job
+    from llmstudio.core.tasks import SentimentTask
+
+    frame = pd.DataFrame({"text": ["I love it", "I hate it", "a table"]})
+    with Project.create(tmp_path / "b.llmstudio", Corpus(frame, text_column="text")) as p:
+        run_job(p, SentimentTask(baseline=True), LexiconBackend())
+        _, info = annotated_table(p)
+    about = {c.name: c.description for c in info}
+    assert about["sentiment_lexicon"].startswith(
+        "output 'sentiment_lexicon' (the VADER lexicon's label, a baseline to compare with "
+        "(--baseline); not the model's answer)")

@@ -163,6 +163,19 @@ def test_limit_and_report_files(tmp_path, corpus):
     assert "## Counterfactual check: mood swaps" in paths[2].read_text(encoding="utf-8")
 
 
+def test_without_resamples_the_report_says_why_there_is_no_interval(tmp_path, corpus):
+    project, swapped = counterfactual_project(tmp_path / "b.llmstudio", corpus, "text", SWAPS)
+    try:
+        result = run_counterfactual(project, SentimentTask(), LexiconBackend(), SWAPS, swapped,
+                                    n_resamples=0)
+    finally:
+        project.close()
+    text = write_report(result, tmp_path / "out")[2].read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("- Mean score difference"))
+    assert "(no interval: no bootstrap resamples were asked for)" in line
+    assert "undefined" not in line
+
+
 def test_no_swaps_at_all(tmp_path, corpus):
     result = run(tmp_path / "bias.llmstudio", corpus, pairs_from([("zebra", "lion")]))
     assert result.n == 0 and result.rows_without_swaps == 6 and result.runs == ()

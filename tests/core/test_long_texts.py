@@ -4,6 +4,7 @@ the rules that combine chunks' answers, truncation marked, and the counts report
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -328,6 +329,59 @@ def test_openai_long_text_is_split_within_the_context(tmp_path):
         # What was sent is the text's start, cut at a word.
         cut_texts = [r.text for r in sent if r.text != "I love it."]
         assert long_text.startswith(cut_texts[0]) and len(cut_texts[0]) < len(long_text)
+
+
+def test_a_server_that_does_not_list_its_context_teaches_it_by_refusing(tmp_path):
+    """llama-cpp-python lists no context in GET /models: llmstudio assumes the default
+    (4,096), the server refuses a longer text saying its own size, and the text is planned
+    again within it and sent in chunks rather than recorded as failed."""
+    from fakes.openai_server import FakeOpenAI
+
+    long_text = BODY + " In the end I hate it."
+    with FakeOpenAI(context_window=600, context_field="unlisted_ctx") as fake, \
+            project_of(tmp_path, [long_text, "I love it.", long_text + " Twice."]) as project:
+        backend = OpenAIBackend("fake", fake.url, concurrency=2)
+        assert backend.context_window()[0] == DEFAULT_CONTEXT_WINDOW  # nothing listed
+        result = run_job(project, SentimentTask(), backend)
+        got = run_results(project, result.run_id)
+        assert result.failed == 0, result.errors
+        assert backend.context_window() == (
+            600, f"{backend.host} said so when it refused a longer request")
+        assert got["sentiment_chunks"].tolist()[1] == 1
+        assert got["sentiment_chunks"][0] > 1 and got["sentiment_chunks"][2] > 1
+        assert result.chunked == 2
+        refused = [r for r in fake.chat_requests() if r.status == 400]
+        assert 1 <= len(refused) <= 2  # the texts in flight before it was learned
+    # A refusal that states no size, or a larger one, teaches nothing.
+    backend = OpenAIBackend("llama3.2", "http://127.0.0.1:9/v1")
+    assert not backend.learn_context("HTTP 400: bad request")
+    assert not backend.learn_context("This model's maximum context length is 8192 tokens.")
+    assert backend.learn_context("the request exceeds the available context size "
+                                 "(2,048 tokens)")
+    assert backend.context_window()[0] == 2048 and backend.learned == 1
+
+
+def test_a_refusal_that_counts_the_messages_teaches_the_tokenizer_rate():
+    """A small-vocabulary model (llama-cpp-python's stories260K) counts more tokens than
+    the estimate of a token per three characters: a refusal that says how many the
+    messages took teaches the rate, so that a text cut to the window then fits."""
+    backend = OpenAIBackend("tiny", "http://127.0.0.1:9/v1", context_window=4096)
+    text = "word " * 300
+    before = backend.count_tokens([text])[0]
+    assert backend.learn_context(
+        "This model's maximum context length is 512 tokens. However, you requested 722 "
+        "tokens (522 in the messages, 200 in the completion).", estimated=300)
+    assert backend.context_window()[0] == 512
+    assert backend.count_tokens([text])[0] == math.ceil(before * 522 / 300 * 1.05)
+    # OpenAI's wording; a rate lower than the one learned teaches nothing
+    assert not backend.learn_context("This model's maximum context length is 512 tokens. "
+                                     "However, your messages resulted in 600 tokens.", 500)
+    assert backend.learned == 1
+    # OpenAI's own models are counted by their tokenizer: no rate is learned for them
+    openai_model = OpenAIBackend("gpt-4o-mini", None, key="sk-x", context_window=4096)
+    assert not openai_model.learn_context("This model's maximum context length is 8192 "
+                                          "tokens. However, your messages resulted in 9000 "
+                                          "tokens.", 100)
 
 
 def test_openai_without_chunking_the_server_refuses(tmp_path):

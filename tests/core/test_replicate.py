@@ -158,6 +158,17 @@ def test_unknown_or_unfinished_runs_and_other_prompt_versions_are_refused(projec
     project.db.execute("UPDATE runs SET status = 'cancelled'")
     with pytest.raises(ReplicateError, match="resume it first"):
         plan_replicate(project, first.run_id)
+    # A killed run is stored as running with a process gone: said as `runs` says it.
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    project.db.execute("UPDATE runs SET status = 'running', pid = ?", (gone.pid,))
+    with pytest.raises(ReplicateError, match=r"run 1: sentiment with \w+, interrupted, .*: not "
+                                             r"finished; resume it first \(llmstudio runs "
+                                             r"resume PROJECT --run 1\)"):
+        plan_replicate(project, first.run_id)
 
 
 def _stored(project, task: str, params: dict, labels: dict[int, str]) -> int:

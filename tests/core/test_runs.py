@@ -95,6 +95,22 @@ def test_complete_beats_a_newer_interrupted_run(project):
     assert joined["sentiment_label"].tolist() == frame["sentiment_label"].tolist()
 
 
+def test_asking_a_complete_run_again_keeps_its_finish_and_the_plain_names(project):
+    """The same command run again finds its complete run with nothing left to ask: its
+    finishing time stays (the record says when it ran) and a later complete run of the
+    task keeps the plain names."""
+    first = run_job(project, SentimentTask(), LexiconBackend()).run_id
+    # a finishing time older than the next run's, however fast the machine
+    with project.db:
+        project.db.execute("UPDATE runs SET finished = '2020-01-01T00:00:00+00:00' "
+                           "WHERE id = ?", (first,))
+    second = run_job(project, SentimentTask(baseline=True), LexiconBackend()).run_id
+    again = run_job(project, SentimentTask(), LexiconBackend())
+    assert (again.run_id, again.status, again.computed) == (first, "done", 0)
+    assert runs.run_info(project, first).finished == "2020-01-01T00:00:00+00:00"
+    assert runs.plain_runs(runs.run_infos(project)) == {second}
+
+
 def test_a_trial_never_takes_the_plain_names(project):
     trial = run_job(project, SentimentTask(), LexiconBackend(), limit=3).run_id
     assert state(project, trial) == runs.TRIAL

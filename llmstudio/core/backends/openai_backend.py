@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 import threading
 import time
 from contextlib import nullcontext
@@ -50,6 +51,15 @@ DEFAULT_CONTEXT_WINDOW = 4_096
 # llama.cpp n_ctx (or n_ctx_train under "meta").
 _CONTEXT_FIELDS = ("max_model_len", "context_length", "max_context_length", "context_window",
                    "n_ctx", "n_ctx_train")
+# How servers say a request was longer than the model's context, with its size: OpenAI's
+# and vLLM's "maximum context length is N tokens" (llama-cpp-python's too: its model list
+# does not say it), llama.cpp's "exceeds the available context size (N tokens)".
+_CONTEXT_REFUSAL = re.compile(r"(?:maximum context length|context size|context window)"
+                              r"\D{0,30}?(\d[\d,]*)\s*tokens", re.IGNORECASE)
+# What such a refusal may add about the request (OpenAI, vLLM, llama-cpp-python): the
+# tokens of its messages, by the model's own tokenizer.
+_MESSAGE_TOKENS = re.compile(r"messages resulted in\s*(\d[\d,]*)|(\d[\d,]*)\s*(?:tokens\s*)?"
+                             r"in the messages", re.IGNORECASE)
 # Tokens a chat message costs besides its content (role and separators).
 MESSAGE_OVERHEAD_TOKENS = 4
 # Statuses the openai client retries by itself (and so may pass with a second try).
@@ -128,6 +138,10 @@ class OpenAIBackend(Backend):
         self._context_given = int(context_window) if context_window else None
         self._context: tuple[int, str] | None = None  # (tokens, where it was learned)
         self._context_lock = threading.Lock()  # request threads ask at once: learn it once
+        # Tokens the server's tokenizer counts per token of the estimate (learned from a
+        # refusal, see learn_context), and how many times something was learned.
+        self._token_rate = 1.0
+        self.learned = 0
 
     @property
     def _closed(self) -> bool:
@@ -175,6 +189,34 @@ class OpenAIBackend(Backend):
                     self._context = (DEFAULT_CONTEXT_WINDOW, "the default for unknown models")
         return self._context
 
+    def learn_context(self, refusal: str, estimated: int | None = None) -> bool:
+        """Learn from a server's refusal of a request as too long for the context (a
+        server whose model list does not give it, e.g. llama-cpp-python's): the window it
+        states, when smaller than the one used so far; and, when it says how many tokens
+        the messages took and ``estimated`` is what this backend counted for them, how
+        much more its tokenizer counts than the estimate. True when something was
+        learned (:attr:`learned` counts it): the texts are then planned again."""
+        found = _CONTEXT_REFUSAL.search(refusal)
+        if found is None:
+            return False
+        stated = int(found.group(1).replace(",", ""))
+        counted = _MESSAGE_TOKENS.search(refusal)
+        changed = False
+        with self._context_lock:
+            if 0 < stated < self._learn_context()[0]:
+                self._context = (stated, f"{self.host} said so when it refused a longer "
+                                         "request")
+                changed = True
+            if counted and estimated and self.host != OPENAI_HOST:
+                # a little over the rate seen, so the next plan is not refused for a token
+                tokens = int((counted.group(1) or counted.group(2)).replace(",", ""))
+                rate = tokens / estimated * 1.05
+                if rate > self._token_rate:
+                    self._token_rate = rate
+                    changed = True
+            self.learned += changed
+        return changed
+
     def _listed_context(self) -> int | None:
         """The context the server's model list gives this model, if it gives one."""
         try:
@@ -208,7 +250,7 @@ class OpenAIBackend(Backend):
         estimate of one token per three characters."""
         encoding = _tiktoken_encoding(self.model) if self.host == OPENAI_HOST else None
         if encoding is None:
-            return super().count_tokens(texts)
+            return [math.ceil(n * self._token_rate) for n in super().count_tokens(texts)]
         return [len(encoding.encode(t, disallowed_special=())) for t in texts]
 
     def describe(self) -> str:
@@ -351,6 +393,10 @@ class OpenAIBackend(Backend):
                                            f"({redact(str(exc))})")
                 raise self._fatal from None
             except openai.APIStatusError as exc:
+                if exc.status_code == 400:  # too long for the context: learn what it says
+                    self.learn_context(str(exc.message), sum(
+                        self.count_tokens([m["content"]])[0] + MESSAGE_OVERHEAD_TOKENS
+                        for m in messages))
                 retried = _transient(exc.status_code)  # the client retries only these
                 return RowError(redact(f"HTTP {exc.status_code}{' after retries' if retried else ''}"
                                        f": {exc.message}"), retryable=retried)

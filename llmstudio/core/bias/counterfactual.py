@@ -314,8 +314,11 @@ def _markdown(d: dict) -> str:
                 "none": "no test: every difference is zero"}.get(d["test"], d["test"])
         lines += [
             f"- Mean score difference (swapped - original): {_number(d['mean_difference'])} "
-            f"(95% CI {_number(d['ci_low'])} to {_number(d['ci_high'])}); "
-            f"{d['nonzero_differences']:,} rows differ",
+            + (f"(95% CI {_number(d['ci_low'])} to {_number(d['ci_high'])}); "
+               if d["ci_low"] is not None else "(no interval: " + (
+                   "no bootstrap resamples were asked for); " if not d["bootstrap_resamples"]
+                   else "no resample gave one); "))
+            + f"{d['nonzero_differences']:,} rows differ",
             f"- Paired test: {test}, p = {_number(d['p_value'], 4)}", "",
             f"Score: {d['score_definition']}.",
         ]
