@@ -20,7 +20,7 @@ from ..core.backends.base import Backend
 from ..core.priority import lower_this_thread
 from ..core.project import Project
 from ..core.runner import JobResult, Progress, run_job
-from ..core.secrets import endpoint_id, redact
+from ..core.secrets import accept_url, endpoint_id, redact
 from ..core.tasks import SentimentTask
 from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
@@ -52,6 +52,12 @@ class JobSpec:
     text_column: str = ""
     options: TaskOptions | None = None
     replicate: object | None = None   # a core.replicate.ReplicatePlan: ask a run again
+
+    def __post_init__(self):
+        # A password or token typed in the base URL goes with the requests; the spec (shown
+        # in the Jobs panel, kept with the job) holds the URL without it.
+        if self.base_url:
+            object.__setattr__(self, "base_url", accept_url(self.base_url))
 
     @property
     def task_name(self) -> str:
