@@ -261,3 +261,17 @@ def test_without_a_keyring_a_password_in_the_url_is_used_this_session_and_said_s
     assert "could not be kept in the system keyring" in status and "OPENAI_BASE_URL" in status
     assert URL_SECRET not in status and dialog.base_url.text() == "https://gw.example/v1"
     assert secrets.url_credentials("https://gw.example/v1").password == URL_SECRET
+
+
+def test_a_password_typed_in_the_run_dialog_leaves_the_field_and_the_spec(
+        qtbot, isolated_config, monkeypatch):
+    from llmstudio.core import secrets
+
+    monkeypatch.setattr(secrets, "_session", {})
+    run = RunDialog("text", 10)
+    qtbot.addWidget(run)
+    run.set_model("openai:m", f"http://u:{URL_SECRET}@gw.example/v1")
+    run.base_url.editingFinished.emit()
+    assert run.base_url.text() == "http://gw.example/v1"
+    assert run.spec().base_url == "http://gw.example/v1"
+    assert secrets.url_credentials("http://gw.example/v1").password == URL_SECRET
