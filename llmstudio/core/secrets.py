@@ -137,7 +137,7 @@ def keep_url_credentials(base_url: str | None) -> tuple[str | None, str | None]:
 
         keyring.set_password(KEYRING_SERVICE, _credentials_name(clean), creds.to_json())
     except Exception as exc:  # no keyring backend on this system (headless Linux, CI)
-        return clean, (f"the user name, password or token in the base URL could not be kept "
+        return clean, (f"The user name, password or token in the base URL could not be kept "
                        f"in the system keyring ({type(exc).__name__}); they work until the "
                        "program closes: set OPENAI_BASE_URL with them to use them again")
     return clean, None

@@ -136,6 +136,8 @@ class ModelSettingsDialog(QDialog):
         self.base_url.setPlaceholderText("empty for OpenAI; e.g. http://localhost:11434/v1 (Ollama)")
         # Not per keystroke: a keyring lookup can be slow, or ask the OS for permission.
         self.base_url.editingFinished.connect(self._show_key_status)
+        # What became of a password typed in the URL is said until the URL is edited again.
+        self.base_url.textEdited.connect(lambda *_: setattr(self, "_url_note", ""))
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("paste a key to store it in the system keyring")
@@ -205,6 +207,7 @@ class ModelSettingsDialog(QDialog):
         self.config.endpoints = [x for x in self.config.endpoints if x != e] + [e]
         save_config(self.config)
         self._fill_endpoints()
+        self._show_key_status()
 
     def _remove_endpoint(self) -> None:
         row = self.endpoints.currentRow()
@@ -214,7 +217,6 @@ class ModelSettingsDialog(QDialog):
             self._fill_endpoints()
 
     def _show_key_status(self, *_) -> None:
-        self._url_note = ""
         host = self.endpoint().host
         if os.environ.get("OPENAI_API_KEY"):
             text = "The key in the environment variable OPENAI_API_KEY is used."
