@@ -98,6 +98,12 @@ def endpoint_id(base_url: str | None) -> str:
     return parsed.netloc or base_url
 
 
+def effective_base_url(base_url: str | None) -> str | None:
+    """Where requests for ``base_url`` go: it, else ``OPENAI_BASE_URL`` (the openai client
+    sends there when no base URL is given), else None for OpenAI itself."""
+    return base_url or os.environ.get("OPENAI_BASE_URL") or None
+
+
 def _credentials_name(base_url: str | None) -> str:
     """The keyring entry of an endpoint's URL credentials (its key is under the host)."""
     return f"{endpoint_id(base_url)} url-credentials"

@@ -20,7 +20,7 @@ from ..core.backends.base import Backend
 from ..core.priority import lower_this_thread
 from ..core.project import Project
 from ..core.runner import JobResult, Progress, run_job
-from ..core.secrets import accept_url, endpoint_id, redact
+from ..core.secrets import accept_url, effective_base_url, endpoint_id, redact
 from ..core.tasks import SentimentTask
 from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
@@ -82,8 +82,9 @@ class JobSpec:
 
     @property
     def endpoint(self) -> str:
-        """The host texts are sent to (remote models only)."""
-        return endpoint_id(self.base_url)
+        """The host texts are sent to (remote models only): OPENAI_BASE_URL's when no base
+        URL is given, as the client does."""
+        return endpoint_id(effective_base_url(self.base_url))
 
     def task(self) -> Task:
         """The task to run: the one place the GUI makes tasks (``make_task``, as the CLI).

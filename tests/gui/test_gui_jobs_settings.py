@@ -275,3 +275,12 @@ def test_a_password_typed_in_the_run_dialog_leaves_the_field_and_the_spec(
     assert run.base_url.text() == "http://gw.example/v1"
     assert run.spec().base_url == "http://gw.example/v1"
     assert secrets.url_credentials("http://gw.example/v1").password == URL_SECRET
+
+
+def test_a_job_without_a_base_url_names_the_host_openai_base_url_sends_to(monkeypatch):
+    from llmstudio.gui.jobs import JobSpec
+
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://u:{URL_SECRET}@gw.example:8080/v1")
+    assert JobSpec(model="openai:m").endpoint == "gw.example:8080"
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    assert JobSpec(model="openai:m").endpoint == "api.openai.com"

@@ -24,7 +24,8 @@ from contextlib import nullcontext
 from dataclasses import replace
 
 from ..cost import tokens as average_tokens
-from ..secrets import accept_url, endpoint_id, find_api_key, redact, remember, url_credentials
+from ..secrets import (accept_url, effective_base_url, endpoint_id, find_api_key, redact,
+                       remember, url_credentials)
 from ..tasks.base import ParseError, Task
 from . import dialect as dialects
 from .base import Backend, BackendError, RowError
@@ -95,7 +96,7 @@ class OpenAIBackend(Backend):
         self.model = model
         # The openai client sends to OPENAI_BASE_URL when no base URL is given: name that
         # server (in the run's record, in messages), not OpenAI's.
-        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        base_url = effective_base_url(base_url)
         # A user name, password or token in the URL is sent (basic auth, query) but never
         # kept or shown: only the URL without them is this backend's.
         credentials = url_credentials(base_url)
