@@ -23,13 +23,15 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlparse, urlsplit, urlu
 KEYRING_SERVICE = "llmstudio"
 # A query parameter whose name says it holds a secret: api_key, key, token, access_token,
 # password, secret, auth, sig (signed URLs)...
-_SECRET_PARAM = re.compile(r"^(?:.*(?:key|token|secret|passw|pwd|credential|auth).*|sig|signature)$",
-                           re.IGNORECASE)
+# (not a count: max_tokens, sort_keys)
+_SECRET_PARAM = re.compile(
+    r"^(?:.*(?:key(?!s)|token(?!s)|secret|passw|pwd|credential|auth).*|sig|signature)$",
+    re.IGNORECASE)
 _KEYLIKE = re.compile(
     r"\b(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9_\-.]{6,}|Basic\s+[A-Za-z0-9+/=]{6,})"
     # a secret-named parameter in a URL or a pasted text: api_key=..., &token=...
-    r"|\b(?:[A-Za-z_\-]*(?:key|token|secret|passw|pwd|credential)[A-Za-z_\-]*|sig|signature)"
-    r"=[^\s&\"'#]+",
+    r"|\b(?:[A-Za-z_\-]*(?:key(?!s)|token(?!s)|secret|passw|pwd|credential)[A-Za-z_\-]*"
+    r"|sig|signature)=[^\s&\"'#]+",
     re.IGNORECASE)
 # The userinfo of a URL written anywhere: scheme://user:pass@ or scheme://token@
 _USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s@?#]+@")

@@ -55,9 +55,9 @@ def test_the_endpoint_is_the_host_never_the_user_or_password():
 
 def test_one_redact_for_messages_and_the_record():
     text = (f"cannot reach http://user:{MARK}@h:1/v1?api_key=tok123&x=1 "
-            "with Bearer abcdefghij or sk-abcdefghijkl; design=plain")
+            "with Bearer abcdefghij or sk-abcdefghijkl; design=plain max_tokens=200")
     assert redact(text) == ("cannot reach http://***@h:1/v1?***&x=1 with *** or ***; "
-                            "design=plain")
+                            "design=plain max_tokens=200")
     assert methods.redact(text).count("[redacted]") == 4 and MARK not in methods.redact(text)
 
 
