@@ -103,3 +103,13 @@ def test_a_refused_key_names_the_host_it_went_to_and_where_it_came_from(tmp_path
     assert "sent: no API key" in error[0] and "elsewhere.example:9" in error[0]
     assert [r.headers["authorization"] for r in fake_openai.chat_requests()] == [
         "Bearer not-needed"]
+
+
+def test_an_unreadable_url_with_a_password_shows_it_nowhere(tmp_path):
+    # Whatever the command makes of it (a message, an internal error and its crash log),
+    # the password is in no output and no file.
+    done = _run(tmp_path, "annotate", _texts(tmp_path), "--model", "openai:m",
+                "--base-url", f"http://u:{MARK}@[::1")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert _leaks(tmp_path, MARK, done) == []
