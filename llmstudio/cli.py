@@ -212,7 +212,8 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     empty = len(empty_rows(task, corpus.frame, sent[0], rows))
     # A long text goes as one request per chunk: the estimate counts what is sent.
     texts = LongTexts(backend, task).pieces(texts)
-    endpoint = endpoint_id(args.base_url)
+    # The backend's host: the server it sends to (OPENAI_BASE_URL's when no --base-url).
+    endpoint = getattr(backend, "host", None) or endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
     left_out = f" ({empty_words(empty)} left out)" if empty and len(sent) == 1 else ""
     print(f"sending column{'s' if len(columns) > 1 else ''} {named} of "
@@ -1070,6 +1071,13 @@ def _gui_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _redacted(line: str) -> str:
+    """A last message with any secret blanked: an error may quote the base URL typed."""
+    from .core.secrets import redact
+
+    return redact(line)
+
+
 def _log_crash() -> Path | None:
     try:
         from platformdirs import user_log_dir
@@ -1078,8 +1086,10 @@ def _log_crash() -> Path | None:
         base = os.environ.get("LLMSTUDIO_CONFIG_DIR") or user_log_dir("llmstudio", "llmstudio")
         log = Path(base) / "crash.log"
         log.parent.mkdir(parents=True, exist_ok=True)
+        from .core.secrets import redact
+
         with open(log, "a", encoding="utf-8") as fh:
-            traceback.print_exc(file=fh)
+            fh.write(redact(traceback.format_exc()))
         return log
     except OSError:
         return None
@@ -1090,6 +1100,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] in COMMANDS:
             args = _parser(argv[0]).parse_args(argv[1:])
+            if getattr(args, "base_url", None):
+                from .core.secrets import accept_url
+
+                # A password or token in the URL goes with the requests, nowhere else: from
+                # here on the command holds the URL without it.
+                args.base_url = accept_url(args.base_url)
             return args.func(args)
         args = _gui_parser().parse_args(argv)
         from .gui.app import run, screenshot
@@ -1104,10 +1120,10 @@ def main(argv: list[str] | None = None) -> int:
             return DONE
         return run(args.file)
     except UsageError as exc:
-        print(f"llmstudio: error: {exc}", file=sys.stderr)
+        print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
         return USAGE_OR_CANCELLED
     except LlmstudioError as exc:
-        print(f"llmstudio: error: {exc}", file=sys.stderr)
+        print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
         return ERROR
     except KeyboardInterrupt:  # before a command's own Ctrl+C handling is in place
         print("llmstudio: cancelled", file=sys.stderr)
@@ -1120,7 +1136,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the user gets one line; the details go to a log file
         log = _log_crash()
         where = f"; details in {log}" if log else ""
-        print(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        print(_redacted(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
+              file=sys.stderr)
         return ERROR
 
 

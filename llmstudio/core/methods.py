@@ -28,14 +28,11 @@ from .chunking import long_text_counts
 from .empty_texts import EMPTY_TEXT
 from .errors import ExportError, LlmstudioError
 from .project import Project
+from . import secrets
 from .runs import run_name
 
-# Anything that looks like a secret is blanked wherever it would appear (a key pasted into
-# a prompt or a URL): the record is meant to be published.
 # Backends that score a text directly: they never read the run's (stored) prompt.
 DIRECT_BACKENDS = ("lexicon", "builtin")
-_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|(?:api[_-]?key|token|secret)=[^\s&\"']+)",
-                     re.IGNORECASE)
 
 
 def _scores_directly(run) -> bool:
@@ -47,7 +44,10 @@ def _scores_directly(run) -> bool:
 
 
 def redact(text: str) -> str:
-    return _SECRET.sub("[redacted]", text)
+    """``text`` with anything that looks like a secret blanked (a key pasted into a prompt,
+    a password in a URL): the record is meant to be published. What a secret looks like is
+    known in one place, :func:`secrets.redact`."""
+    return secrets.redact(text, mark="[redacted]")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ..core.empty_texts import EMPTY_TEXT
 from ..core.priority import lower_this_thread
 from ..core.project import Project
 from ..core.runner import JobResult, Progress, run_job
-from ..core.secrets import endpoint_id, redact
+from ..core.secrets import accept_url, effective_base_url, endpoint_id, redact
 from ..core.tasks import SentimentTask
 from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
@@ -54,6 +54,12 @@ class JobSpec:
     options: TaskOptions | None = None
     replicate: object | None = None   # a core.replicate.ReplicatePlan: ask a run again
 
+    def __post_init__(self):
+        # A password or token typed in the base URL goes with the requests; the spec (shown
+        # in the Jobs panel, kept with the job) holds the URL without it.
+        if self.base_url:
+            object.__setattr__(self, "base_url", accept_url(self.base_url))
+
     @property
     def task_name(self) -> str:
         """``sentiment``, ``code`` or ``prompt``: the task's name, its columns' prefix."""
@@ -77,8 +83,9 @@ class JobSpec:
 
     @property
     def endpoint(self) -> str:
-        """The host texts are sent to (remote models only)."""
-        return endpoint_id(self.base_url)
+        """The host texts are sent to (remote models only): OPENAI_BASE_URL's when no base
+        URL is given, as the client does."""
+        return endpoint_id(effective_base_url(self.base_url))
 
     def task(self) -> Task:
         """The task to run: the one place the GUI makes tasks (``make_task``, as the CLI).

@@ -1,7 +1,8 @@
 """The models a researcher has configured, kept in ``models.json`` in the config folder.
 
-Local folders and API endpoints (base URL and model name) only: an API key is never in
-this file (keys live in the OS keyring or ``OPENAI_API_KEY``, see ``core.secrets``).
+Local folders and API endpoints (base URL and model name) only: an API key, or a password
+or token a base URL carried, is never in this file (they live in the OS keyring or the
+environment, see ``core.secrets``).
 Qt-free, so the run dialog and Model settings read the same list.
 """
 
@@ -12,7 +13,7 @@ import os
 from dataclasses import asdict, dataclass, field
 
 from ..core.recent import config_dir
-from ..core.secrets import endpoint_id
+from ..core.secrets import clean_url, endpoint_id, keep_url_credentials
 
 FILE_NAME = "models.json"
 # The models every installation has, as the run dialog, Model settings and Jobs name them.
@@ -55,19 +56,33 @@ def load_config() -> ModelConfig:
     """The saved list; an empty one when there is none or it cannot be read."""
     try:
         data = json.loads(_file().read_text(encoding="utf-8"))
-        return ModelConfig(
+        config = ModelConfig(
             folders=[str(f) for f in data.get("folders", [])],
             endpoints=[Endpoint(str(e["model"]), str(e.get("base_url") or ""))
                        for e in data.get("endpoints", [])])
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return ModelConfig()
+    if any(clean_url(e.base_url) != e.base_url for e in config.endpoints):
+        # A file written before credentials were split off: move them to the keyring
+        # (or this session) and rewrite the file without them.
+        config.endpoints = [Endpoint(e.model, keep_url_credentials(e.base_url)[0] or "")
+                            for e in config.endpoints]
+        try:
+            save_config(config)
+        except OSError:
+            pass  # read-only config folder: the list still works, without the secrets shown
+    return config
 
 
 def save_config(config: ModelConfig) -> None:
     """Write the list (atomically: a crash leaves the old file, not half a new one)."""
     target = _file()
     target.parent.mkdir(parents=True, exist_ok=True)
-    data = {"folders": config.folders, "endpoints": [asdict(e) for e in config.endpoints]}
+    # Never a password or token in clear: a caller should have kept them already
+    # (keep_url_credentials); what it did not is left out, not written.
+    data = {"folders": config.folders,
+            "endpoints": [dict(asdict(e), base_url=clean_url(e.base_url) or "")
+                          for e in config.endpoints]}
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(tmp, target)

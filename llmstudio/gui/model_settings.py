@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayo
 from shiboken6 import isValid
 
 from ..core.cost import price_table, save_price_table
-from ..core.secrets import api_key, redact, store_api_key
+from ..core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
 from .errors import describe
 from .model_config import (OFFLINE_MODELS, Endpoint, cached_models, check_endpoint,
                            load_config, save_config)
@@ -136,6 +136,8 @@ class ModelSettingsDialog(QDialog):
         self.base_url.setPlaceholderText("empty for OpenAI; e.g. http://localhost:11434/v1 (Ollama)")
         # Not per keystroke: a keyring lookup can be slow, or ask the OS for permission.
         self.base_url.editingFinished.connect(self._show_key_status)
+        # What became of a password typed in the URL is said until the URL is edited again.
+        self.base_url.textEdited.connect(lambda *_: setattr(self, "_url_note", ""))
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("paste a key to store it in the system keyring")
@@ -185,8 +187,17 @@ class ModelSettingsDialog(QDialog):
             self._show_key_status()
 
     def endpoint(self) -> Endpoint:
-        """The endpoint as typed in the fields."""
-        return Endpoint(self.api_model.text().strip(), self.base_url.text().strip())
+        """The endpoint as typed in the fields. A password or token typed in the base URL is
+        taken off at once: kept in the system keyring (or for this session, and said so
+        where there is none) and the field shows the URL without it."""
+        url = self.base_url.text().strip()
+        if split_credentials(url)[1]:
+            url, problem = keep_url_credentials(url)
+            url = url or ""
+            self.base_url.setText(url)
+            self._url_note = problem or ("The user name, password or token in the base URL "
+                                         "is stored in the system keyring, not in the URL.")
+        return Endpoint(self.api_model.text().strip(), url)
 
     def add_endpoint(self) -> None:
         e = self.endpoint()
@@ -196,6 +207,7 @@ class ModelSettingsDialog(QDialog):
         self.config.endpoints = [x for x in self.config.endpoints if x != e] + [e]
         save_config(self.config)
         self._fill_endpoints()
+        self._show_key_status()
 
     def _remove_endpoint(self) -> None:
         row = self.endpoints.currentRow()
@@ -213,7 +225,8 @@ class ModelSettingsDialog(QDialog):
         else:
             text = (f"No key stored for {host}. Local servers usually need none; OpenAI "
                     "needs one.")
-        self.key_status.setText(text)
+        note = getattr(self, "_url_note", "")
+        self.key_status.setText(f"{text} {note}" if note else text)
 
     def store_key(self) -> None:
         """Put the typed key in the OS keyring; it is never written to a file."""

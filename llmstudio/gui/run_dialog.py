@@ -35,7 +35,7 @@ from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
-from ..core.secrets import endpoint_id
+from ..core.secrets import accept_url, endpoint_id
 from ..core.tasks import CodeTask
 from ..core.tasks.build import TaskOptions
 from ..core.tasks.prompt import TemplateError, placeholders
@@ -234,6 +234,7 @@ class RunDialog(QDialog):
         self.base_url.setPlaceholderText("empty for OpenAI; e.g. http://localhost:11434/v1 (Ollama)")
         form.addRow("API model name:", self.api_model)
         form.addRow("Base URL:", self.base_url)
+        self.base_url.editingFinished.connect(self._hide_url_credentials)
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 64)
         self.concurrency.setValue(8)
@@ -856,6 +857,14 @@ class RunDialog(QDialog):
                            examples=self._examples or None,
                            explain=self.explain.isChecked(), baseline=self.baseline.isChecked(),
                            long_texts=long_texts)
+
+    def _hide_url_credentials(self) -> None:
+        """A password or token typed in the base URL leaves the screen: it goes with this
+        session's requests to that host (core.secrets), the field keeps the URL without it."""
+        typed = self.base_url.text().strip()
+        clean = accept_url(typed) or ""
+        if clean != typed:
+            self.base_url.setText(clean)
 
     def spec(self) -> JobSpec:
         kind = self._kind()

@@ -25,7 +25,10 @@ label), ``wrong_case`` (``POSITIVE``), ``unknown_label``, ``truncated``
 (``{"label": "posit``) and ``content`` (send ``content`` as is). Server-wide settings:
 ``latency`` (seconds per request; ``jitter`` spreads it evenly over latency +- jitter,
 by a hash of the text, so reproducibly), ``api_key`` (anything else gets 401, with the key
-it got echoed in the message, the worst case for redaction), ``accepts_structured=False``
+it got echoed in the message, the worst case for redaction), ``basic_auth`` (a
+``(user, password)`` pair: a server behind basic authentication, as a reverse proxy puts
+it; anything else gets 401), ``query_key`` (a ``(name, value)`` pair the query string
+must carry, as some gateways want ``?key=...``), ``accepts_structured=False``
 (400 when ``response_format`` is sent, as servers without structured output answer),
 ``formats`` (the ``response_format`` types taken when ``accepts_structured``; default
 ``json_schema`` and ``json_object``), ``refusal_status`` (the status of those refusals:
@@ -194,6 +197,7 @@ class Request:
     finished: float | None = None  # when the reply was ready (sent next) or the connection dropped
     status: int | None = None  # the status sent; None: no reply (dropped, or the client left)
     fault: str | None = None
+    query: str = ""  # the query string, without the "?"
 
 
 def _text_of(body: dict | None) -> str | None:
@@ -263,6 +267,8 @@ class FakeOpenAI:
     """The server; ``start()``/``stop()`` or use it as a context manager."""
 
     def __init__(self, *, latency: float = 0.0, jitter: float = 0.0, api_key: str | None = None,
+                 basic_auth: tuple[str, str] | None = None,
+                 query_key: tuple[str, str] | None = None,
                  accepts_structured: bool = True, accepts_logprobs: bool = True,
                  returns_logprobs: bool = True, models: tuple[str, ...] | None = None,
                  formats: tuple[str, ...] = ("json_schema", "json_object"),
@@ -275,6 +281,8 @@ class FakeOpenAI:
         self.context_field = context_field
         self.jitter = jitter
         self.api_key = api_key
+        self.basic_auth = basic_auth
+        self.query_key = query_key
         self.accepts_structured = accepts_structured
         self.accepts_logprobs = accepts_logprobs
         self.returns_logprobs = returns_logprobs
@@ -433,10 +441,10 @@ class FakeOpenAI:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        path = h.path.split("?", 1)[0]
+        path, _, query = h.path.partition("?")
         is_chat = method == "POST" and path.rstrip("/").endswith("/chat/completions")
         request = Request(method, path, {k.lower(): v for k, v in h.headers.items()}, body,
-                          _text_of(body) if is_chat else None, time.monotonic())
+                          _text_of(body) if is_chat else None, time.monotonic(), query=query)
         with self._lock:
             self._requests.append(request)
             if is_chat:
@@ -510,6 +518,20 @@ class FakeOpenAI:
 
     def _reply(self, request: Request, is_chat: bool):
         """(status, JSON payload, headers), or None to drop the connection."""
+        if self.basic_auth is not None:
+            import base64
+
+            wanted = "Basic " + base64.b64encode(":".join(self.basic_auth).encode()).decode()
+            if request.headers.get("authorization", "") != wanted:
+                return self._error(401, "Unauthorized: basic authentication required.",
+                                   "invalid_api_key")
+        if self.query_key is not None:
+            from urllib.parse import parse_qsl
+
+            name, value = self.query_key
+            if dict(parse_qsl(request.query)).get(name) != value:
+                return self._error(401, f"Missing or wrong {name} in the query string.",
+                                   "invalid_api_key")
         if self.api_key is not None:
             given = request.headers.get("authorization", "")
             if given != f"Bearer {self.api_key}":

@@ -192,3 +192,95 @@ def test_run_dialog_says_what_is_missing(qtbot):
     assert not run.isEnabled()
     dialog.api_model.setText("llama3.2")
     assert run.isEnabled() and "localhost:11434" in dialog.note.text()
+
+
+URL_SECRET = "SECRETMARKER"
+
+
+def test_a_password_in_the_base_url_goes_to_the_keyring_and_still_reaches_the_server(
+        qtbot, isolated_config, use_keyring, fake_openai, monkeypatch):
+    from urllib.parse import urlsplit
+
+    from llmstudio.core import secrets
+
+    monkeypatch.setattr(secrets, "_session", {})  # nothing given earlier in this process
+    ring = use_keyring(MemoryKeyring())
+    fake_openai.basic_auth = ("user", URL_SECRET)
+    host = urlsplit(fake_openai.url).netloc
+    dialog = open_settings(qtbot)
+    dialog.api_model.setText("fake-model")
+    dialog.base_url.setText(f"http://user:{URL_SECRET}@{host}/v1")
+    dialog.add_endpoint()
+    assert dialog.base_url.text() == fake_openai.url  # off the screen at once
+    assert URL_SECRET not in config_text(isolated_config)
+    assert load_config().endpoints == [Endpoint("fake-model", fake_openai.url)]
+    assert URL_SECRET in ring.store[(KEYRING_SERVICE, f"{host} url-credentials")]
+    assert all(URL_SECRET not in listed_text for listed_text in listed(dialog.endpoints))
+
+    # Another session: the credentials come from the keyring, the server lets it in.
+    monkeypatch.setattr(secrets, "_session", {})
+    again = open_settings(qtbot)
+    again.endpoints.setCurrentRow(0)
+    again.test_connection()
+    qtbot.waitUntil(lambda: again.test_button.isEnabled(), timeout=20_000)
+    assert again.test_result.text().startswith("Connected"), again.test_result.text()
+    assert fake_openai.chat_requests()[-1].headers["authorization"].startswith("Basic ")
+
+
+def test_an_old_models_file_with_a_password_is_rewritten_without_it(
+        isolated_config, use_keyring, monkeypatch):
+    from llmstudio.core import secrets
+
+    monkeypatch.setattr(secrets, "_session", {})
+    ring = use_keyring(MemoryKeyring())
+    (isolated_config / "models.json").write_text(json.dumps(
+        {"folders": [], "endpoints": [{"model": "m", "base_url":
+                                       f"https://u:{URL_SECRET}@gw.example/v1?key=TOKEN12345"}]}),
+        encoding="utf-8")
+    assert load_config().endpoints == [Endpoint("m", "https://gw.example/v1")]
+    assert URL_SECRET not in config_text(isolated_config)
+    assert "TOKEN12345" not in config_text(isolated_config)
+    kept = secrets.UrlCredentials.from_json(ring.store[(KEYRING_SERVICE,
+                                                        "gw.example url-credentials")])
+    assert kept == secrets.UrlCredentials("u", URL_SECRET, (("key", "TOKEN12345"),))
+    monkeypatch.setattr(secrets, "_session", {})
+    assert secrets.url_credentials("https://gw.example/v1") == kept
+
+
+def test_without_a_keyring_a_password_in_the_url_is_used_this_session_and_said_so(
+        qtbot, isolated_config, use_keyring, monkeypatch):
+    from llmstudio.core import secrets
+
+    monkeypatch.setattr(secrets, "_session", {})
+    use_keyring(NoKeyring())
+    dialog = open_settings(qtbot)
+    dialog.api_model.setText("m")
+    dialog.base_url.setText(f"https://u:{URL_SECRET}@gw.example/v1")
+    dialog._show_key_status()
+    status = dialog.key_status.text()
+    assert "could not be kept in the system keyring" in status and "OPENAI_BASE_URL" in status
+    assert URL_SECRET not in status and dialog.base_url.text() == "https://gw.example/v1"
+    assert secrets.url_credentials("https://gw.example/v1").password == URL_SECRET
+
+
+def test_a_password_typed_in_the_run_dialog_leaves_the_field_and_the_spec(
+        qtbot, isolated_config, monkeypatch):
+    from llmstudio.core import secrets
+
+    monkeypatch.setattr(secrets, "_session", {})
+    run = RunDialog("text", 10)
+    qtbot.addWidget(run)
+    run.set_model("openai:m", f"http://u:{URL_SECRET}@gw.example/v1")
+    run.base_url.editingFinished.emit()
+    assert run.base_url.text() == "http://gw.example/v1"
+    assert run.spec().base_url == "http://gw.example/v1"
+    assert secrets.url_credentials("http://gw.example/v1").password == URL_SECRET
+
+
+def test_a_job_without_a_base_url_names_the_host_openai_base_url_sends_to(monkeypatch):
+    from llmstudio.gui.jobs import JobSpec
+
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://u:{URL_SECRET}@gw.example:8080/v1")
+    assert JobSpec(model="openai:m").endpoint == "gw.example:8080"
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    assert JobSpec(model="openai:m").endpoint == "api.openai.com"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import os
 import re
 import threading
 import time
@@ -24,7 +25,8 @@ from contextlib import nullcontext
 from dataclasses import replace
 
 from ..cost import tokens as average_tokens
-from ..secrets import api_key, endpoint_id, redact, remember
+from ..secrets import (accept_url, effective_base_url, endpoint_id, find_api_key, redact,
+                       remember, url_credentials)
 from ..tasks.base import ParseError, Task
 from . import dialect as dialects
 from .base import Backend, BackendError, RowError
@@ -102,6 +104,13 @@ class OpenAIBackend(Backend):
         from openai import DefaultHttpxClient, OpenAI  # imported on use: light start-up
 
         self.model = model
+        # The openai client sends to OPENAI_BASE_URL when no base URL is given: name that
+        # server (in the run's record, in messages), not OpenAI's.
+        base_url = effective_base_url(base_url)
+        # A user name, password or token in the URL is sent (basic auth, query) but never
+        # kept or shown: only the URL without them is this backend's.
+        credentials = url_credentials(base_url)
+        base_url = accept_url(base_url)
         self.base_url = base_url
         self.host = endpoint_id(base_url)
         self.concurrency = max(1, concurrency)
@@ -118,7 +127,9 @@ class OpenAIBackend(Backend):
         if not logprobs:
             start = replace(start, logprobs=False)
         self._dialect = start
-        key = key or api_key(base_url)
+        given = key
+        key, self._key_source = (given, "the key given") if given else find_api_key(base_url)
+        self._url_auth = bool(credentials.username or credentials.password)
         # A key passed in (Model settings, a test connection) was never seen by api_key():
         # without this, an error echoing a key not shaped like "sk-..." showed it whole.
         remember(key)
@@ -127,9 +138,13 @@ class OpenAIBackend(Backend):
                 raise BackendError("no OpenAI API key: set OPENAI_API_KEY or store a key in "
                                    "Model settings (kept in the OS keyring)")
             key = "not-needed"  # local servers ignore the key, the client wants one
-        http = DefaultHttpxClient(event_hooks={"response": [self._saw_response]})
+        # Basic auth (a pair, as the HTTP client takes it) replaces the Bearer key: the
+        # server behind it wants it.
+        auth = (credentials.username, credentials.password) if self._url_auth else None
+        http = DefaultHttpxClient(event_hooks={"response": [self._saw_response]}, auth=auth)
         self._client = OpenAI(api_key=key, base_url=base_url, timeout=timeout,
-                              max_retries=max_retries, http_client=http)
+                              max_retries=max_retries, http_client=http,
+                              default_query=dict(credentials.query) or None)
         self._closing = threading.Event()
         self._fatal: BackendError | None = None
         if context_window is not None and int(context_window) < 1:
@@ -430,11 +445,28 @@ class OpenAIBackend(Backend):
         return RowError(redact(f"unreadable answer after {PARSE_ATTEMPTS} attempts: {last_error}"))
 
     def _key_refused(self, exc) -> str:
+        """What was sent where, and what to do: the key's source (never the key) and the
+        host it went to, as they were, whatever OPENAI_BASE_URL says."""
+        if self._url_auth:
+            sent = "the user name and password in the base URL (basic authentication)"
+        elif self._key_source == "no key":
+            sent = "no API key"
+        else:
+            sent = self._key_source
+        said = f"{self.host} refused the API key (HTTP {exc.status_code}); sent: {sent}"
         if self.host == OPENAI_HOST:
-            return f"{self.host} refused the API key: {redact(str(exc))}"
-        return (f"{self.host} refused the API key (HTTP {exc.status_code}): store this "
-                "server's key in Model settings; OPENAI_API_KEY is sent to api.openai.com "
-                f"only. ({redact(str(exc))})")
+            return f"{said}. ({redact(str(exc))})"
+        paired = os.environ.get("OPENAI_BASE_URL")
+        if self._key_source == "OPENAI_API_KEY":
+            advice = "check OPENAI_API_KEY, or store this server's key in Model settings"
+        elif paired:
+            advice = (f"store this server's key in Model settings; OPENAI_API_KEY is sent "
+                      f"only to api.openai.com and to OPENAI_BASE_URL's host "
+                      f"({endpoint_id(paired)})")
+        else:
+            advice = ("store this server's key in Model settings; OPENAI_API_KEY is sent to "
+                      "api.openai.com only, or to the host OPENAI_BASE_URL names")
+        return f"{said}: {advice}. ({redact(str(exc))})"
 
     def _unreachable(self, exc) -> RowError:
         """This row's error; the job's, once ``concurrency`` requests in a row failed."""
