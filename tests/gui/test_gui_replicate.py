@@ -110,18 +110,25 @@ def test_runs_made_after_the_view_opened_are_listed(qtbot, window, project_path,
     assert stability.table.item(0, 1).text() == str(ROWS)
 
 
+def one_run_and_validate_open(qtbot, window, tmp_path):
+    """A project with one lexicon run, open in the window with Validate open (whose Run
+    stability has nothing to compare yet); the project's path and the view."""
+    path = make_project(tmp_path / "one_run.llmstudio", sample_frame().head(ROWS))
+    with Project.open(path) as project:
+        run_job(project, SentimentTask(), make_backend("lexicon"))
+    open_project(qtbot, window, path)
+    view = window.review.open_validation()
+    assert "Two finished runs are needed" in view.stability.summary.text()
+    return path, view
+
+
 def test_a_run_ending_while_validate_is_open_is_compared_without_opening_a_list(
         qtbot, window, tmp_path):
     """Seen: Validate opened before a run; the run ended; Run stability still said "Two
     finished runs are needed" until a list was opened. The window tells the view when a
     run ends (``update_sources``): the section lists it and compares."""
-    path = make_project(tmp_path / "two.llmstudio", sample_frame().head(ROWS))
-    with Project.open(path) as project:
-        run_job(project, SentimentTask(), make_backend("lexicon"))
-    open_project(qtbot, window, path)
-    view = window.review.open_validation()
+    path, view = one_run_and_validate_open(qtbot, window, tmp_path)
     stability = view.stability
-    assert "Two finished runs are needed" in stability.summary.text()
     with Project.open(path) as project:
         run_job(project, SentimentTask(labels=("positive", "negative")), make_backend("lexicon"))
     view.update_sources()  # what the window calls when a job ends
@@ -156,13 +163,8 @@ def test_a_replicate_made_in_the_window_is_listed_by_an_open_validate_view(
     """Seen: Validate open, Replicate Run… of run 2, the replicate done: Run stability
     still said "Two finished runs are needed" (a replicate job was never announced to the
     views that follow the window's jobs)."""
-    path = make_project(tmp_path / "rep.llmstudio", sample_frame().head(ROWS))
-    with Project.open(path) as project:
-        run_job(project, SentimentTask(), make_backend("lexicon"))
-    open_project(qtbot, window, path)
-    view = window.review.open_validation()
+    path, view = one_run_and_validate_open(qtbot, window, tmp_path)
     stability = view.stability
-    assert "Two finished runs are needed" in stability.summary.text()
     dialog = ReplicateDialog(window.project, window, run_id=1)
     qtbot.addWidget(dialog)
     job = window.replicate.start(dialog.plan())

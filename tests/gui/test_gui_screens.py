@@ -199,18 +199,25 @@ def test_new_result_and_coder_columns_are_brought_into_view_once(qtbot, window, 
                                    "sentiment_error": [None]}, index=[3]), False, "again")
     assert window.table.horizontalScrollBar().value() == 0
     # A coder's first click: their column comes into view.
+    first_click_as_ana(qtbot, window, before_click=lambda: window.table
+                               .horizontalScrollBar().setValue(0))
+    assert in_view(window, "human_local_issues_ana")
+    assert header.sectionViewportPosition(header.logicalIndexAt(0)) == 0
+
+
+def first_click_as_ana(qtbot, window, before_click=lambda: None):
+    """Open the coding panel on BOOK as coder "ana" and make her first click; the panel."""
     panel = window.coding
     panel.act_open.trigger()
     qtbot.waitUntil(lambda: panel.dock.isVisible())
     panel.codebook_box.setCurrentText(BOOK.name)
     panel.coder_edit.setText("ana")
     panel.coder_edit.editingFinished.emit()
-    window.table.horizontalScrollBar().setValue(0)
+    before_click()
     qtbot.waitUntil(lambda: panel.coder == "ana")
     panel.code_buttons[0].click()
     qtbot.waitUntil(lambda: "human_local_issues_ana" in window.model.result_names)
-    assert in_view(window, "human_local_issues_ana")
-    assert header.sectionViewportPosition(header.logicalIndexAt(0)) == 0
+    return panel
 
 
 def left_edge_cut(window) -> int:
@@ -230,15 +237,7 @@ def test_no_column_is_cut_at_the_left_edge_after_blind_hides_columns(qtbot, wind
         p.save_codebook(BOOK)
     with qtbot.waitSignal(window.runs.sig_results_shown, timeout=20_000):
         window.open_path(path)
-    panel = window.coding
-    panel.act_open.trigger()
-    qtbot.waitUntil(lambda: panel.dock.isVisible())
-    panel.codebook_box.setCurrentText(BOOK.name)
-    panel.coder_edit.setText("ana")
-    panel.coder_edit.editingFinished.emit()
-    qtbot.waitUntil(lambda: panel.coder == "ana")
-    panel.code_buttons[0].click()
-    qtbot.waitUntil(lambda: "human_local_issues_ana" in window.model.result_names)
+    panel = first_click_as_ana(qtbot, window)
     qtbot.wait(20)
     assert in_view(window, "human_local_issues_ana")
     assert left_edge_cut(window) == 0
