@@ -834,8 +834,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 
 def _label_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--labels", help="comma-separated labels or codes (sentiment default: "
-                                    "positive,negative,neutral)")
+    p.add_argument("--labels", help="comma-separated labels or codes; quote one with a "
+                                    "comma in it as in CSV: '\"Law, order\",Housing' "
+                                    "(sentiment default: positive,negative,neutral)")
     p.add_argument("--scale", choices=["3", "5"],
                    help="sentiment: 3 (positive/negative/neutral) or 5 points")
     p.add_argument("--codebook", help="code: a codebook, .yaml/.yml or .json")

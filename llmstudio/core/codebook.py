@@ -194,6 +194,12 @@ def validate(book: Codebook) -> list[str]:
                             f"name code_{slug}")
         slugs[slug] = code.name
     if book.multi_label:
+        # ";" separates a multi-label example's codes (and is how they are stored):
+        # a code named with one could never be given in an example.
+        for code in book.codes:
+            if ";" in code.name:
+                problems.append(f"code {code.name!r} has ';' in its name, which separates "
+                                "the codes of a multi-label example; rename it")
         # Multi-label columns are code_<slug> and code_<slug>_score, beside
         # code_explanation: "Fear" and "Fear score" would both write code_fear_score.
         for code in book.codes:

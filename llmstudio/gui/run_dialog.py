@@ -37,7 +37,7 @@ from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
 from ..core.secrets import accept_url, endpoint_id
 from ..core.tasks import CodeTask
-from ..core.tasks.build import TaskOptions
+from ..core.tasks.build import TaskOptions, parse_labels as labels_from_text
 from ..core.tasks.prompt import TemplateError, placeholders
 from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
 from .corpus_model import cell_excerpt
@@ -83,8 +83,12 @@ def _examples_tip(code: bool) -> str:
 
 
 def parse_labels(text: str) -> tuple[str, ...]:
-    """Comma-separated labels, stripped, without repeats, in the order given."""
-    return tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
+    """The labels typed, read as ``--labels`` reads them (core.tasks.build.parse_labels:
+    CSV-style quotes); () while the field is empty or wrong (problem() says why)."""
+    try:
+        return labels_from_text(text, option="Labels") if text.strip() else ()
+    except LlmstudioError:
+        return ()
 
 
 @lru_cache(maxsize=64)
@@ -774,8 +778,14 @@ class RunDialog(QDialog):
     def problem(self) -> str:
         """Why the run cannot start as filled in ("" when it can)."""
         task = self.task_name()
-        if task == "sentiment" and len(parse_labels(self.labels.text())) < 2:
-            return "Give at least two labels, separated by commas."
+        if task == "sentiment":
+            text = self.labels.text()
+            try:  # the same rules as --labels: a repeated label or an open quote is named
+                labels = labels_from_text(text, option="Labels") if text.strip() else ()
+            except LlmstudioError as exc:
+                return str(exc)
+            if len(labels) < 2:
+                return "Give at least two labels, separated by commas."
         if task == "code":
             if self._book is None:
                 return self._book_error or (

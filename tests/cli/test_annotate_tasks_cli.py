@@ -215,3 +215,25 @@ def test_five_point_scale_with_baseline_offline(annotate, source, tmp_path):
     assert list(table["sentiment_lexicon"]) == [vader_label(t, task) for t in TEXTS]
     assert list(table["sentiment_lexicon"]) == list(table["sentiment_label"])
     assert table["sentiment_label"].nunique() >= 3
+
+
+def test_labels_given_empty_or_twice_are_one_usage_error(annotate, source, tmp_path):
+    out = tmp_path / "out.csv"
+    for labels, message in (("", "llmstudio: error: --labels is empty"),
+                            ("positive,Positive ,negative",
+                             "llmstudio: error: --labels: 'Positive' is given twice")):
+        done = annotate(source, "--task", "sentiment", "--labels", labels, "--model", "lexicon",
+                        "--out", out)
+        assert done.returncode == 2, done.stderr
+        assert len(error_lines(done)) == 1 and error_lines(done)[0].startswith(message)
+        no_traceback(done)
+    assert not out.exists()
+
+
+def test_one_code_with_none_option_runs(annotate, source, tmp_path, fake_openai):
+    out = tmp_path / "out.csv"
+    done = annotate(source, "--task", "code", "--labels", '"Law, order"', "--none-option",
+                    *api(fake_openai), "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(out)["code_label"].isin(["Law, order", "none"]).all()
+    assert "Law, order" in str(fake_openai.chat_requests()[0].body["response_format"])

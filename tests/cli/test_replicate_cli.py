@@ -101,7 +101,10 @@ def test_annotate_reads_a_project_and_stores_its_codebook(run, source, tmp_path,
     (("--text-column", "comment"), "no column named 'comment' (columns: id, answer)", 1),
     (("--project", "no/such/folder/p.llmstudio"), "cannot write the project here", 1),
     (("--limit", "0"), "--limit is a number of rows", 2),
+    (("--limit", "-1"), "--limit is a number of rows", 2),
     (("--task", "code", "--labels", "a"), "needs at least two labels", 2),
+    (("--labels", ""), "--labels is empty", 2),
+    (("--labels", "good,bad,good"), "'good' is given twice", 2),
 ])
 def test_annotate_fails_before_any_request(run, source, fake_openai, args, message, status):
     done = run("annotate", source, *api(fake_openai), *args)

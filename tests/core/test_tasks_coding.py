@@ -414,7 +414,7 @@ def test_a_template_of_columns_only_is_allowed():
 
 def test_parse_labels():
     assert parse_labels(" a, b ,,c ,") == ("a", "b", "c")
-    assert parse_labels(None) == () and parse_labels("") == ()
+    assert parse_labels(None) == ()  # not given; "" given is refused (test_label_options)
 
 
 def test_make_task_builds_each_task(tmp_path):

@@ -184,8 +184,10 @@ def test_run_dialog_says_what_is_missing(qtbot):
     dialog.set_model("builtin")
     dialog.labels.setText("positive")
     assert not run.isEnabled() and "two labels" in dialog.note.text()
-    dialog.labels.setText("good, bad, good")
-    assert run.isEnabled() and dialog.spec().labels == ("good", "bad")
+    dialog.labels.setText("good, bad, Good")  # read as --labels reads them: named, refused
+    assert not run.isEnabled() and "&#x27;Good&#x27; is given twice" in dialog.note.text()
+    dialog.labels.setText('good, "not bad, not good"')
+    assert run.isEnabled() and dialog.spec().labels == ("good", "not bad, not good")
     dialog.set_model("hf:")
     assert not run.isEnabled() and "folder" in dialog.note.text()
     dialog.set_model("openai:", "http://localhost:11434/v1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,9 +51,35 @@ class TaskOptions:
     long_texts: str = SPLIT  # texts longer than the model reads: "split" or "truncate"
 
 
-def parse_labels(text: str | None) -> tuple[str, ...]:
-    """``"a, b,c"`` -> ``("a", "b", "c")``; blanks dropped."""
-    return tuple(x.strip() for x in (text or "").split(",") if x.strip())
+def parse_labels(text: str | None, option: str = "--labels") -> tuple[str, ...]:
+    """``'a, b,"c, d"'`` -> ``("a", "b", "c, d")``: comma-separated, CSV-style quotes
+    for a label with a comma in it; blanks dropped. ``None`` (not given) is ``()``.
+
+    Raises UsageError for a value given but empty (it would fall back to the
+    default labels), an unclosed quote, and duplicates (also differing only in case
+    or spaces: one label would then be two columns or two answers)."""
+    if text is None:
+        return ()
+    # A quote opened at a label's start and never closed would run to the end and
+    # swallow the commas after it (non-strict csv says nothing); a quote inside a
+    # label (5" screen) is a plain character, as in CSV.
+    if text.count('"') % 2 and re.search(r'(^|,)\s*"', text):
+        raise UsageError(f"{option} {text!r}: a quote is opened and not closed (quote a "
+                         "label with a comma in it: '\"Law, order\",Housing')")
+    labels = tuple(x.strip() for row in csv.reader([text], skipinitialspace=True)
+                   for x in row if x.strip())
+    if not labels:
+        raise UsageError(f"{option} is empty: give labels (a,b,c) or leave the option out "
+                         "for the default")
+    seen: dict[str, str] = {}
+    for label in labels:
+        key = " ".join(label.split()).casefold()
+        if key in seen:
+            same = "" if seen[key] == label else f" (the same as {seen[key]!r} but for " \
+                "case or spaces)"
+            raise UsageError(f"{option}: {label!r} is given twice{same}")
+        seen[key] = label
+    return labels
 
 
 def make_task(o: TaskOptions) -> Task:
@@ -86,7 +114,8 @@ def make_task(o: TaskOptions) -> Task:
     if book is None:
         if not o.labels:
             raise UsageError("the coding task needs codes: --codebook FILE or --labels a,b,c")
-        if not o.multi_label:
+        if not o.multi_label and not o.none_option:
+            # One code with "none of these" is a choice of two, as in a codebook.
             _at_least_two(o.labels)
         book = Codebook.from_labels(o.labels, multi_label=o.multi_label)
     elif not isinstance(book, Codebook):
