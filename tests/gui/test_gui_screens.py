@@ -199,8 +199,8 @@ def test_new_result_and_coder_columns_are_brought_into_view_once(qtbot, window, 
                                    "sentiment_error": [None]}, index=[3]), False, "again")
     assert window.table.horizontalScrollBar().value() == 0
     # A coder's first click: their column comes into view.
-    first_click_as_ana(qtbot, window, before_click=lambda: window.table
-                               .horizontalScrollBar().setValue(0))
+    first_click_as_ana(qtbot, window,
+                       before_click=lambda: window.table.horizontalScrollBar().setValue(0))
     assert in_view(window, "human_local_issues_ana")
     assert header.sectionViewportPosition(header.logicalIndexAt(0)) == 0
 
