@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -83,13 +84,30 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _remove_dead_temp_files(path: Path) -> None:
-    """Delete the half-written temporary files of creates that were killed (their process
-    is gone), so crashes do not leave hidden files piling up beside the project."""
-    for leftover in path.parent.glob(f".{path.name}.*.tmp*"):
-        pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            leftover.unlink(missing_ok=True)
+# The shape of a create's temporary file and SQLite's companions of it:
+# ".<project name>.<pid>.tmp", "...tmp-journal", "...tmp-wal", "...tmp-shm".
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp(?:-journal|-wal|-shm)?$")
+
+
+def _remove_dead_temp_files(folder: Path) -> None:
+    """Delete, in ``folder``, the half-written temporary files (and their SQLite
+    companions) of creates whose process is gone (killed), whatever project they were for,
+    so crashes do not leave hidden corpus-sized files piling up. A live process's files
+    are never touched; nothing is raised (cleanup must not stop an open)."""
+    try:
+        candidates = list(folder.glob(".*.tmp*"))
+    except OSError:
+        return
+    for leftover in candidates:
+        match = _TEMP_NAME.match(leftover.name)
+        if match is None:
+            continue
+        pid = int(match.group(1))
+        if pid != os.getpid() and not _pid_alive(pid):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass  # not ours to delete (permissions): leave it
 
 
 class Project:
@@ -108,8 +126,8 @@ class Project:
         """Write a new project holding ``corpus``; an existing file at ``path`` is replaced."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        _remove_dead_temp_files(path)
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        _remove_dead_temp_files(path.parent)
+        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
         db = None
         try:
@@ -158,6 +176,7 @@ class Project:
         path = Path(path)
         if not path.exists():
             raise ProjectError(f"{path}: no such project file")
+        _remove_dead_temp_files(path.parent)
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise ProjectError(f"{path}: not an llmstudio project (not an SQLite database)")
