@@ -110,6 +110,22 @@ def _remove_dead_temp_files(folder: Path) -> None:
                 pass  # not ours to delete (permissions): leave it
 
 
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {name for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+
+
+def _required_tables(migrations: Sequence[Migration]) -> set[str]:
+    """The tables ``migrations`` make in an empty database: those every project must
+    have, without a second list of them to keep in step."""
+    db = sqlite3.connect(":memory:")
+    try:
+        migrate(db, migrations)
+        return _tables(db)
+    finally:
+        db.close()
+
+
 class Project:
     """An open project file. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
 
@@ -192,6 +208,10 @@ class Project:
             migrate(db, migrations)
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise ProjectError(f"{path}: the project file is damaged (integrity check failed)")
+            missing = sorted(_required_tables(migrations) - _tables(db))
+            if missing:
+                raise ProjectError(f"{path}: the project file is damaged (its table(s) "
+                                   f"{', '.join(missing)} are missing)")
         except BaseException as exc:
             # Close on every failure (a failed migration too): a leaked connection keeps
             # the file (and its -wal/-shm) open, and locked on Windows, until collected.
@@ -251,6 +271,11 @@ class Project:
             parts = [pq.read_table(pa.BufferReader(blob)) for (blob,) in
                      self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")]
             table = pa.concat_tables(parts) if parts else pa.table({})
+            rows = int(self.meta("rows", "0") or 0)
+            if table.num_rows != rows or (rows and table.num_columns != len(self.columns)):
+                # Chunks deleted or cut by hand or by a tool: the texts cannot be right.
+                raise ProjectError(f"{self.path}: the project file is damaged (its corpus "
+                                   f"holds {table.num_rows} of its {rows} rows)")
             frame = table.to_pandas()
             frame.columns = self.columns
             problems = [Problem(m, line) for m, line in json.loads(self.meta("problems", "[]"))]
