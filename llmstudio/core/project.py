@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ import pyarrow.parquet as pq
 from .corpus import Corpus
 from .delimited import Problem
 from .errors import ProjectError
+from .leftovers import pid_alive as _pid_alive, remove_dead_leftovers
 from .migrations import MIGRATIONS, Migration, migrate, schema_version
 
 SUFFIX = ".llmstudio"
@@ -74,42 +74,6 @@ def _chunks(frame: pd.DataFrame):
         yield k, start, part.num_rows, buf.getvalue()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists but is not ours, or we cannot tell: leave its files alone
-    return True
-
-
-# The shape of a create's temporary file and SQLite's companions of it:
-# ".<project name>.<pid>.tmp", "...tmp-journal", "...tmp-wal", "...tmp-shm".
-_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp(?:-journal|-wal|-shm)?$")
-
-
-def _remove_dead_temp_files(folder: Path) -> None:
-    """Delete, in ``folder``, the half-written temporary files (and their SQLite
-    companions) of creates whose process is gone (killed), whatever project they were for,
-    so crashes do not leave hidden corpus-sized files piling up. A live process's files
-    are never touched; nothing is raised (cleanup must not stop an open)."""
-    try:
-        candidates = list(folder.glob(".*.tmp*"))
-    except OSError:
-        return
-    for leftover in candidates:
-        match = _TEMP_NAME.match(leftover.name)
-        if match is None:
-            continue
-        pid = int(match.group(1))
-        if pid != os.getpid() and not _pid_alive(pid):
-            try:
-                leftover.unlink(missing_ok=True)
-            except OSError:
-                pass  # not ours to delete (permissions): leave it
-
-
 def _tables(db: sqlite3.Connection) -> set[str]:
     return {name for (name,) in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
@@ -142,7 +106,7 @@ class Project:
         """Write a new project holding ``corpus``; an existing file at ``path`` is replaced."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        _remove_dead_temp_files(path.parent)
+        remove_dead_leftovers(path.parent)
         for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
         db = None
@@ -192,7 +156,7 @@ class Project:
         path = Path(path)
         if not path.exists():
             raise ProjectError(f"{path}: no such project file")
-        _remove_dead_temp_files(path.parent)
+        remove_dead_leftovers(path.parent)
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise ProjectError(f"{path}: not an llmstudio project (not an SQLite database)")

@@ -1,6 +1,6 @@
 """A create killed with SIGKILL leaves a hidden corpus-sized temporary file (and SQLite's
--journal/-wal/-shm beside it); the next open or create in that folder removes them, and
-never the files of a create still running."""
+-journal/-wal/-shm beside it), a killed export its ``.part``; the next open, create or
+export in that folder removes them (core/leftovers.py), never a running process's."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from llmstudio.core.export import export_table
 from llmstudio.core.project import Project
 from test_project import string_corpus
 
@@ -23,6 +24,7 @@ CREATOR = """
 import sys
 import pandas as pd
 from llmstudio.core.corpus import Corpus
+from llmstudio.core.export import export_table
 from llmstudio.core.project import Project
 frame = pd.DataFrame({"text": pd.array([f"answer {i} " * 40 for i in range(200_000)], dtype="str")})
 corpus = Corpus(frame=frame, text_column="text")
@@ -55,8 +57,8 @@ def kill_inside_a_create(folder: Path, name: str) -> list[str]:
 
 @needs_sigkill
 @pytest.mark.slow
-@pytest.mark.parametrize("then", ["open", "create"])
-def test_the_leftovers_of_a_killed_create_are_removed_by_the_next_open_or_create(tmp_path, then):
+@pytest.mark.parametrize("then", ["open", "create", "export"])
+def test_the_leftovers_of_killed_processes_are_removed_by_the_next_open_create_or_export(tmp_path, then):
     with Project.create(tmp_path / "other.llmstudio", string_corpus()):
         pass
     left = kill_inside_a_create(tmp_path, "big.llmstudio")
@@ -65,20 +67,24 @@ def test_the_leftovers_of_a_killed_create_are_removed_by_the_next_open_or_create
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         kept = [tmp_path / f".third.llmstudio.{live.pid}.tmp{s}" for s in ("", "-journal", "-wal")]
+        kept.append(tmp_path / f".other.csv.{live.pid}.part")  # an export still writing
         for path in kept:
             path.write_bytes(b"in progress")
         # A killed create's SQLite companions alone (the .tmp already gone) go too.
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()
         orphans = [tmp_path / f".fourth.llmstudio.{dead.pid}.tmp{s}" for s in ("-journal", "-shm")]
+        orphans.append(tmp_path / f".table.csv.{dead.pid}.part")  # a killed export's
         for path in orphans:
             path.write_bytes(b"x")
         unrelated = tmp_path / ".notes.tmp"  # not a project's temporary file: not ours
         unrelated.write_text("keep")
         if then == "open":
             Project.open(tmp_path / "other.llmstudio").close()
-        else:
+        elif then == "create":
             Project.create(tmp_path / "new.llmstudio", string_corpus()).close()
+        else:
+            export_table(string_corpus().frame, tmp_path / "out.csv")
         assert hidden(tmp_path) == sorted([".notes.tmp"] + [p.name for p in kept])
     finally:
         live.kill()
