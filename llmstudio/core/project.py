@@ -232,8 +232,12 @@ class Project:
     def corpus(self) -> Corpus:
         """The stored corpus (loaded once, then shared)."""
         if self._corpus is None:
-            parts = [pq.read_table(pa.BufferReader(blob)) for (blob,) in
-                     self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")]
+            try:
+                parts = [pq.read_table(pa.BufferReader(blob)) for (blob,) in
+                         self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")]
+            except (pa.ArrowException, ValueError, TypeError):
+                raise ProjectError(f"{self.path}: the project file is damaged (its corpus "
+                                   "chunks cannot be read)") from None
             table = pa.concat_tables(parts) if parts else pa.table({})
             rows = int(self.meta("rows", "0") or 0)
             if table.num_rows != rows or (rows and table.num_columns != len(self.columns)):

@@ -63,6 +63,8 @@ DAMAGE = {
     "parameters not JSON": ("UPDATE runs SET params = '{not json'",
                             "run 1: its parameters are not readable JSON"),
     "corpus chunks gone": ("DELETE FROM corpus_chunks", "its corpus holds 0 of its 5 rows"),
+    "corpus chunk overwritten": ("UPDATE corpus_chunks SET data = x'00112233'",
+                                 "its corpus chunks cannot be read"),
 }
 
 
