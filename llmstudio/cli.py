@@ -1102,8 +1102,11 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in COMMANDS:
             args = _parser(argv[0]).parse_args(argv[1:])
             if getattr(args, "base_url", None):
-                from .core.secrets import accept_url
+                from .core.secrets import accept_url, clean_url, url_problem
 
+                problem = url_problem(args.base_url)
+                if problem:
+                    raise UsageError(f"--base-url {clean_url(args.base_url)}: {problem}")
                 # A password or token in the URL goes with the requests, nowhere else: from
                 # here on the command holds the URL without it.
                 args.base_url = accept_url(args.base_url)

@@ -30,6 +30,7 @@ from .errors import ExportError, LlmstudioError
 from .export import (EXCEL_INT_NOTE, EXCEL_MAX_EXACT_INT, FORMATS, export_table,
                      integers_as_text, integers_beyond)
 from .human_codes import coder_columns, memo_column_names, memo_columns
+from .leftovers import remove_dead_leftovers
 from .project import Project
 from .results import code_names, describe_run, named_results, shown_name
 
@@ -297,6 +298,7 @@ def write_stata(frame: pd.DataFrame, info: list[ColumnInfo], path: str | Path) -
     wide = set(integers_beyond(frame, STATA_MAX_EXACT_INT))
     labels = {names[c]: _stata_label(c, STATA_INT_NOTE if c in wide else None)
               for c in frame.columns}
+    remove_dead_leftovers(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         out.to_stata(tmp, write_index=False, version=118, convert_strl=strl,

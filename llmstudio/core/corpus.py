@@ -168,6 +168,21 @@ def _check_encoding_option(path: Path, options: ImportOptions) -> None:
             codecs.lookup(options.encoding)
         except LookupError:
             raise CorpusError(path, f"unknown encoding {options.encoding!r}") from None
+        # "utf-16" and "utf-32" need a byte-order mark at the start; without one their
+        # codecs raise a bare UnicodeError (no byte to name) deep inside the reader.
+        try:
+            with open(path, "rb") as fh:
+                codecs.getincrementaldecoder(options.encoding)().decode(fh.read(4))
+        except UnicodeDecodeError:
+            pass  # a bad byte: the reader reports it with its line
+        except UnicodeError as exc:
+            raise CorpusError(path, f"cannot be read as {options.encoding} ({exc}); a file "
+                                    "without a byte-order mark needs the byte order: "
+                                    f"{options.encoding}-le or {options.encoding}-be"
+                              if options.encoding.lower().replace("_", "-") in ("utf-16", "utf-32")
+                              else f"cannot be read as {options.encoding} ({exc})") from None
+        except OSError:
+            pass  # unreadable: reported where the file is read
 
 
 def sniff_file(path: str | Path, options: ImportOptions | None = None

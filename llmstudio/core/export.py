@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ExportError
+from .leftovers import remove_dead_leftovers
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 _RISKY = r"^[=+\-@\t\r]"
@@ -107,6 +108,7 @@ def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = Non
     fmt = export_format(path, fmt)
     if guard and fmt in ("csv", "xlsx"):
         frame = guard_formulas(frame)
+    remove_dead_leftovers(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         if fmt == "csv":

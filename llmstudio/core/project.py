@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from .corpus import Corpus
 from .delimited import Problem
 from .errors import ProjectError
+from .leftovers import pid_alive as _pid_alive, remove_dead_leftovers
 from .migrations import MIGRATIONS, Migration, migrate, schema_version
 
 SUFFIX = ".llmstudio"
@@ -73,23 +74,20 @@ def _chunks(frame: pd.DataFrame):
         yield k, start, part.num_rows, buf.getvalue()
 
 
-def _pid_alive(pid: int) -> bool:
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {name for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+
+
+def _required_tables(migrations: Sequence[Migration]) -> set[str]:
+    """The tables ``migrations`` make in an empty database: those every project must
+    have, without a second list of them to keep in step."""
+    db = sqlite3.connect(":memory:")
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists but is not ours, or we cannot tell: leave its files alone
-    return True
-
-
-def _remove_dead_temp_files(path: Path) -> None:
-    """Delete the half-written temporary files of creates that were killed (their process
-    is gone), so crashes do not leave hidden files piling up beside the project."""
-    for leftover in path.parent.glob(f".{path.name}.*.tmp*"):
-        pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            leftover.unlink(missing_ok=True)
+        migrate(db, migrations)
+        return _tables(db)
+    finally:
+        db.close()
 
 
 class Project:
@@ -108,8 +106,8 @@ class Project:
         """Write a new project holding ``corpus``; an existing file at ``path`` is replaced."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        _remove_dead_temp_files(path)
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        remove_dead_leftovers(path.parent)
+        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
         db = None
         try:
@@ -158,6 +156,7 @@ class Project:
         path = Path(path)
         if not path.exists():
             raise ProjectError(f"{path}: no such project file")
+        remove_dead_leftovers(path.parent)
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise ProjectError(f"{path}: not an llmstudio project (not an SQLite database)")
@@ -173,6 +172,10 @@ class Project:
             migrate(db, migrations)
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise ProjectError(f"{path}: the project file is damaged (integrity check failed)")
+            missing = sorted(_required_tables(migrations) - _tables(db))
+            if missing:
+                raise ProjectError(f"{path}: the project file is damaged (its table(s) "
+                                   f"{', '.join(missing)} are missing)")
         except BaseException as exc:
             # Close on every failure (a failed migration too): a leaked connection keeps
             # the file (and its -wal/-shm) open, and locked on Windows, until collected.
@@ -229,9 +232,18 @@ class Project:
     def corpus(self) -> Corpus:
         """The stored corpus (loaded once, then shared)."""
         if self._corpus is None:
-            parts = [pq.read_table(pa.BufferReader(blob)) for (blob,) in
-                     self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")]
+            try:
+                parts = [pq.read_table(pa.BufferReader(blob)) for (blob,) in
+                         self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")]
+            except (pa.ArrowException, ValueError, TypeError):
+                raise ProjectError(f"{self.path}: the project file is damaged (its corpus "
+                                   "chunks cannot be read)") from None
             table = pa.concat_tables(parts) if parts else pa.table({})
+            rows = int(self.meta("rows", "0") or 0)
+            if table.num_rows != rows or (rows and table.num_columns != len(self.columns)):
+                # Chunks deleted or cut by hand or by a tool: the texts cannot be right.
+                raise ProjectError(f"{self.path}: the project file is damaged (its corpus "
+                                   f"holds {table.num_rows} of its {rows} rows)")
             frame = table.to_pandas()
             frame.columns = self.columns
             problems = [Problem(m, line) for m, line in json.loads(self.meta("problems", "[]"))]

@@ -22,13 +22,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .errors import LlmstudioError
+from .errors import LlmstudioError, ProjectError
 from .empty_texts import EMPTY_TEXT
 from .project import Project, _pid_alive
 
 COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = "complete", "interrupted", "running", \
     "failed", "trial"
 STATES = (COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL)
+
+
+def _stored_json(project: Project, run_id: int, what: str, text: str | None, empty: str):
+    """A JSON field of run ``run_id``; a clear ProjectError when the file holds something
+    else there (edited or damaged), never a bare JSONDecodeError."""
+    try:
+        return json.loads(text or empty)
+    except ValueError:
+        raise ProjectError(f"{project.path}: the project file is damaged (run {run_id}: "
+                           f"its {what} are not readable JSON)") from None
 
 
 class RunError(LlmstudioError):
@@ -136,15 +146,17 @@ def run_infos(project: Project) -> list[RunInfo]:
          replicate_of, pid, columns) in project.db.execute(
             "SELECT id, name, task, params, backend, fingerprint, status, rows_total, created, "
             "finished, replicate_of, pid, columns FROM runs ORDER BY id"):
-        params = json.loads(params or "{}")
+        params = _stored_json(project, run_id, "parameters", params, "{}")
         answered, failed = counts.get(run_id, (0, 0))
         total = int(total or 0)
         out.append(RunInfo(
             run_id, name or "", task, task_key(task, params), backend,
-            _short_model(backend, json.loads(fingerprint or "{}").get("model")), status,
+            _short_model(backend, _stored_json(project, run_id, "model details", fingerprint,
+                                               "{}").get("model")), status,
             _state(status, pid, int(answered or 0), total, whole), int(answered or 0),
             int(failed or 0), total, whole, created or "", finished or "", replicate_of, pid,
-            tuple(json.loads(columns or "[]")) + (f"{task}_error",),
+            tuple(_stored_json(project, run_id, "output columns", columns, "[]"))
+            + (f"{task}_error",),
             (params.get("codebook") or {}).get("name", "") if task == "code" else ""))
     return out
 
@@ -328,7 +340,8 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
     params_json, backend, fingerprint, column = project.db.execute(
         "SELECT params, backend, fingerprint, text_column FROM runs WHERE id = ?",
         (run_id,)).fetchone()
-    params, fp = json.loads(params_json or "{}"), json.loads(fingerprint or "{}")
+    params = _stored_json(project, run_id, "parameters", params_json, "{}")
+    fp = _stored_json(project, run_id, "model details", fingerprint, "{}")
     try:
         options = options_from_params(params)
         rebuilt = make_task(options).params()
@@ -368,7 +381,8 @@ def check_resumes(project: Project, spec: ResumeSpec, task, backend) -> None:
     stored, fingerprint = project.db.execute(
         "SELECT spec_key, fingerprint FROM runs WHERE id = ?", (spec.run_id,)).fetchone()
     if key != stored:
-        was, now = json.loads(fingerprint or "{}"), backend.fingerprint()
+        was = _stored_json(project, spec.run_id, "model details", fingerprint, "{}")
+        now = backend.fingerprint()
         changed = [k for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)]
         what = (f"the model changed since ({', '.join(changed)}: {was.get(changed[0])!r} "
                 f"then, {now.get(changed[0])!r} now)" if changed

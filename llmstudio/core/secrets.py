@@ -86,6 +86,17 @@ def split_credentials(base_url: str | None) -> tuple[str | None, UrlCredentials]
     return clean, UrlCredentials(username, password, secret)
 
 
+def url_problem(base_url: str) -> str | None:
+    """Why ``base_url`` cannot be a server's address (an unclosed IPv6 bracket, a port
+    that is not a number), or None; said before anything is read or sent."""
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    return None
+
+
 def clean_url(base_url: str | None) -> str | None:
     """``base_url`` without the credentials it may carry: the form kept and shown."""
     return split_credentials(base_url)[0]
@@ -96,8 +107,12 @@ def endpoint_id(base_url: str | None) -> str:
     name or password the URL carries)."""
     if not base_url:
         return "api.openai.com"
-    parsed = urlparse(clean_url(base_url))
-    return parsed.netloc or base_url
+    clean = clean_url(base_url)
+    try:
+        parsed = urlparse(clean)
+    except ValueError:  # not a URL ("http://[::1"): shown as written, less credentials
+        return clean
+    return parsed.netloc or clean
 
 
 def effective_base_url(base_url: str | None) -> str | None:

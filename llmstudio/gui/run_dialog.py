@@ -35,7 +35,7 @@ from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
-from ..core.secrets import accept_url, endpoint_id
+from ..core.secrets import accept_url, endpoint_id, url_problem
 from ..core.tasks import CodeTask
 from ..core.tasks.build import TaskOptions, parse_labels as labels_from_text
 from ..core.tasks.prompt import TemplateError, placeholders
@@ -803,6 +803,10 @@ class RunDialog(QDialog):
             return "Choose a model folder, or type a Hugging Face hub id."
         if kind == "openai" and not self.api_model.text().strip():
             return "Type the API's model name."
+        if kind == "openai" and self.base_url.text().strip():
+            problem = url_problem(self.base_url.text().strip())
+            if problem:
+                return f"The base URL is {problem}."
         writes = self._generative()
         if writes is False:
             model = self._model_words()

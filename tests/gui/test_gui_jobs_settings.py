@@ -286,3 +286,12 @@ def test_a_job_without_a_base_url_names_the_host_openai_base_url_sends_to(monkey
     assert JobSpec(model="openai:m").endpoint == "gw.example:8080"
     monkeypatch.delenv("OPENAI_BASE_URL")
     assert JobSpec(model="openai:m").endpoint == "api.openai.com"
+
+
+def test_a_base_url_that_is_not_a_url_stops_the_run_with_a_reason(qtbot, isolated_config):
+    run = RunDialog("text", 10)
+    qtbot.addWidget(run)
+    run.set_model("openai:llama3.2", "http://localhost:11434/v1")
+    assert run.problem() == ""
+    run.base_url.setText("http://[::1/v1")
+    assert run.problem() == "The base URL is not a valid URL (Invalid IPv6 URL)."

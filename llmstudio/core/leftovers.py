@@ -1,0 +1,48 @@
+"""The hidden half-written files of a process that was killed, and their removal.
+
+Project creates and copies write ``.<name>.<pid>.tmp`` (SQLite may add ``-journal``,
+``-wal``, ``-shm`` beside it) and exports write ``.<name>.<pid>.part``, then rename into
+place. A SIGKILL in between leaves them behind, up to corpus-sized; the next open, create
+or export in that folder removes those whose process is gone, never a live one's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_LEFTOVER = re.compile(r"^\..+\.(\d+)\.(?:tmp(?:-journal|-wal|-shm)?|part)$")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (True when it cannot be told: leave its files)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but is not ours, or we cannot tell: leave its files alone
+    return True
+
+
+def remove_dead_leftovers(folder: str | Path) -> list[Path]:
+    """Delete, in ``folder``, the temporary files of killed processes (see the module);
+    the paths removed. Never raises: cleanup must not stop the work that called it."""
+    try:
+        candidates = list(Path(folder).glob(".*.*"))
+    except OSError:
+        return []
+    removed = []
+    for leftover in candidates:
+        match = _LEFTOVER.match(leftover.name)
+        if match is None:
+            continue
+        pid = int(match.group(1))
+        if pid != os.getpid() and not pid_alive(pid):
+            try:
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
+            except OSError:
+                pass  # not ours to delete (permissions): leave it
+    return removed
