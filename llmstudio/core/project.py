@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from .corpus import Corpus
 from .delimited import Problem
 from .errors import ProjectError
-from .leftovers import pid_alive as _pid_alive, remove_dead_leftovers
+from .leftovers import remove_dead_leftovers
 from .migrations import MIGRATIONS, Migration, migrate, schema_version
 
 SUFFIX = ".llmstudio"

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from .errors import LlmstudioError, ProjectError
 from .empty_texts import EMPTY_TEXT
-from .project import Project, _pid_alive
+from .leftovers import pid_alive
+from .project import Project
 
 COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = "complete", "interrupted", "running", \
     "failed", "trial"
@@ -122,7 +123,7 @@ def task_key(task: str, params: dict) -> str:
 
 
 def _state(status: str, pid: int | None, answered: int, total: int, whole: int) -> str:
-    if status == "running" and pid is not None and _pid_alive(pid):
+    if status == "running" and pid is not None and pid_alive(pid):
         return RUNNING
     if status == "failed":
         return FAILED

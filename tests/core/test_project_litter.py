@@ -4,7 +4,6 @@ export in that folder removes them (core/leftovers.py), never a running process'
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
