@@ -13,11 +13,13 @@ import re
 import shutil
 import socket
 
+import pandas as pd
 import pytest
 
 from llmstudio.core.backends import BackendError, RowError, make_backend
 from llmstudio.core.backends import hf
 from llmstudio.core.corpus import read_table
+from llmstudio.core.empty_texts import EMPTY_TEXT
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.codebook import Code, Codebook
@@ -87,19 +89,34 @@ def test_pipeline_task_overrides_detection(tiny_models):
 
 # -- text classification ---------------------------------------------------------------
 
+EMPTY = TEXTS.index("")  # an empty text: no label, never sent to a model (core.empty_texts)
+
+
+def labelled(frame):
+    """The run's labels of the rows that have a text; the empty row carries its reason."""
+    assert pd.isna(frame.loc[EMPTY, "sentiment_label"])
+    assert frame.loc[EMPTY, "sentiment_error"] == EMPTY_TEXT
+    return frame.drop(index=EMPTY)
+
+
 def test_classifier_run_matches_the_transformers_pipeline(tiny_models, project):
     backend = make_backend("hf:" + str(tiny_models.named), batch_size=4)
     result = run_job(project, TRUNCATED, backend)
     assert result.status == "done" and result.done == result.total == len(TEXTS)
     assert result.failed == 0
     frame = run_results(project, result.run_id)
+    labelled(frame)
     expected = pipeline_top(tiny_models.named)
     for i, (label, p) in enumerate(expected):
+        if i == EMPTY:
+            continue
         # NEGATIVE/POSITIVE by name; the task's neutral, which the model lacks, gets 0.
         assert frame.loc[i, "sentiment_label"] == label.lower()
         assert frame.loc[i, "sentiment_score"] == pytest.approx(p, abs=1e-4)
-    assert len(set(frame["sentiment_label"])) == 2, "random weights should give both labels"
-    assert frame["sentiment_truncated"].tolist() == [int(t == LONG) for t in TEXTS]
+    assert len(set(labelled(frame)["sentiment_label"])) == 2, \
+        "random weights should give both labels"
+    assert labelled(frame)["sentiment_truncated"].tolist() == \
+        [int(t == LONG) for i, t in enumerate(TEXTS) if i != EMPTY]
     again = run_job(project, TRUNCATED, backend)
     assert again.computed == 0  # the same fingerprint: resumed, nothing recomputed
 
@@ -238,7 +255,7 @@ def test_zero_shot_over_a_custom_label_set(tiny_models, project):
     result = run_job(project, task, backend)
     assert result.status == "done" and result.failed == 0 and result.done == len(TEXTS)
     frame = run_results(project, result.run_id)
-    assert set(frame["sentiment_label"]) <= set(labels)
+    assert set(labelled(frame)["sentiment_label"]) <= set(labels)
     reference = pipeline_top(tiny_models.nli, "zero-shot-classification")
     for i, text in enumerate(TEXTS):
         if not text:
@@ -260,9 +277,9 @@ def test_causal_lm_gibberish_is_recorded_as_row_errors(tiny_models, project, nam
     answered = frame["sentiment_label"].notna()
     assert set(frame.loc[answered, "sentiment_label"]) <= set(SENTIMENT.labels)
     assert (answered ^ frame["sentiment_error"].notna()).all()  # a label or an error
-    assert result.failed == len(TEXTS), "random weights should not produce a label"
+    assert result.failed == len(TEXTS) - 1, "random weights should not produce a label"
     # The long text is read in chunks: its error says which chunk failed.
-    assert frame["sentiment_error"].str.contains("unparseable answer").all()
+    assert labelled(frame)["sentiment_error"].str.contains("unparseable answer").all()
 
 
 def test_prompts_use_the_chat_template_when_there_is_one(tiny_models):
@@ -303,7 +320,8 @@ def test_bare_encoder_labels_by_similarity(tiny_models, project):
     backend = make_backend("hf:" + str(tiny_models.encoder))
     result = run_job(project, SENTIMENT, backend)
     assert result.status == "done" and result.failed == 0
-    assert set(run_results(project, result.run_id)["sentiment_label"]) <= set(SENTIMENT.labels)
+    assert set(labelled(run_results(project, result.run_id))["sentiment_label"]) <= \
+        set(SENTIMENT.labels)
     assert backend.fingerprint()["method"] == "label-description similarity v1"
 
 
