@@ -29,10 +29,15 @@ TABLE = """exit statuses (every command):
 def job_status(result, kept: str = "the rows finished are kept (the same command resumes)"
                ) -> int:
     """The exit status of a model job (a ``runner.JobResult``), saying on stderr why when
-    it is not done: cancelled (2; ``kept`` says where its finished rows are), every row
-    failed (1)."""
+    it is not done: cancelled (2; ``kept`` says where its finished rows are), stopped
+    because rows kept failing the same way (1: the circuit breaker), every row failed (1)."""
     import sys
 
+    if getattr(result, "stopped", ""):  # the circuit breaker: the server fails every row
+        print(f"llmstudio: {result.stopped}; {kept}, and the failed rows are asked again "
+              f"(llmstudio runs resume PROJECT --run {result.run_id}, once the server answers)",
+              file=sys.stderr)
+        return ERROR
     if result.status != "done":
         print(f"llmstudio: cancelled; {kept}", file=sys.stderr)
         return USAGE_OR_CANCELLED

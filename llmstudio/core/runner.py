@@ -12,6 +12,14 @@
   Cancel, requests in flight are abandoned (the backend closes its connections) and the
   call returns within about a second.
 * ``progress(Progress)`` reports rows done, rows/s and ETA after every flush.
+* Circuit breaker (remote backends): when ``STOP_AFTER_FAILED_ROWS`` rows in a row (in the
+  order their answers arrive) fail the same way with a failure of the moment (the same
+  HTTP status, or a lost connection: the retryable ones), whether or not earlier rows
+  succeeded, the job stops: a server answering 500 or ``insufficient_quota`` to
+  everything is not asked about every row. The finished rows are kept, the failed ones
+  stay retryable, the run is stored as cancelled (read as *interrupted*, resumable once
+  the server is fixed) and ``JobResult.stopped`` says why; the status is ``stopped``.
+  Requests spent are bounded by (that count + ``concurrency``) x the client's attempts.
 
 Qt-free: the GUI wraps this in a worker, the CLI calls it directly.
 """
@@ -39,6 +47,8 @@ from .tasks.base import Task
 FLUSH_SECONDS = 0.25
 FLUSH_ROWS = 256
 POLL_SECONDS = 0.05
+# Rows in a row failing the same way (retryably) that stop a remote job: see the docstring.
+STOP_AFTER_FAILED_ROWS = 5
 
 
 @dataclass
@@ -82,7 +92,7 @@ class Progress:
 @dataclass
 class JobResult:
     run_id: int
-    status: str  # done, cancelled, failed
+    status: str  # done, cancelled, stopped (circuit breaker: see ``stopped``), failed
     total: int
     done: int
     failed: int
@@ -93,6 +103,7 @@ class JobResult:
     chunked: int = 0  # rows whose text was split into chunks (the whole run's)
     truncated: int = 0  # rows whose text the model read only the start of
     empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
+    stopped: str = ""  # why the circuit breaker stopped the job ("" when it did not)
 
     def summary(self, title: str | None = None) -> str:
         """The end-of-run line: "run 3: done; 300/300 rows, 300 computed, 0 from cache,
@@ -198,6 +209,7 @@ class _Writer:
         self.last_flush = time.monotonic()
         self.errors: list[tuple[int, str]] = []
         self.key = _keyer(task, backend, corpus, replicate)
+        self.stopped = ""  # the circuit breaker's reason, set by _run_remote
 
     def add(self, row_id: int, text: str, outcome: dict | RowError, cached: bool) -> None:
         if not cached and not isinstance(outcome, RowError):
@@ -334,18 +346,20 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         elif uncached:
             status = "cancelled"
         report(writer.flush())
+        stopped = state_stop(status, writer)
         # A complete run asked again with nothing left to ask keeps its finishing time:
         # the record stays true, and it does not become the latest complete run of its
         # task (taking the plain column names) for having been looked at.
         finished = done_at if done_at and not todo and status == "done" else _now()
         with db:
             db.execute("BEGIN IMMEDIATE")
+            # Stopped by the breaker: stored as cancelled, i.e. interrupted and resumable.
             db.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?",
-                       (status, finished, run_id))
+                       ("cancelled" if stopped else status, finished, run_id))
         chunked, truncated = long_text_counts(db, run_id)
         return JobResult(run_id, status, state.total, state.done, state.failed, state.cached,
                          state.computed, time.monotonic() - started, writer.errors,
-                         chunked, truncated, _empty_count(db, run_id))
+                         chunked, truncated, _empty_count(db, run_id), stopped)
     finally:
         if own:
             proj.close()
@@ -454,6 +468,43 @@ def _local_batches(backend, row_ids, text_of) -> list[list]:
     return [order[start:start + size] for start in range(0, len(order), size)]
 
 
+def failure_kind(error: RowError) -> str | None:
+    """What a failed row counts as for the circuit breaker: "HTTP 500", "connection
+    failed"...; None for a failure that does not count (an unreadable answer is the
+    row's own, not the server's)."""
+    if isinstance(error, EmptyText) or not error.retryable:
+        return None
+    kind = error.message.split(":", 1)[0]
+    return kind.replace(" after retries", "").strip()
+
+
+class _Breaker:
+    """Counts rows in a row failing the same way; ``reason`` once they are too many."""
+
+    def __init__(self, limit: int = STOP_AFTER_FAILED_ROWS):
+        self.limit, self.kind, self.count, self.last, self.reason = limit, None, 0, "", ""
+
+    def saw(self, outcome) -> bool:
+        """Note a row's outcome; True when the job should stop."""
+        kind = failure_kind(outcome) if isinstance(outcome, RowError) else None
+        if kind is None or kind != self.kind:
+            self.kind, self.count = kind, 0
+        if kind is None:
+            return False
+        self.count += 1
+        self.last = str(outcome)
+        if self.count >= self.limit:
+            self.reason = (f"stopped after {self.count} rows in a row failed the same way: "
+                           f"{self.last}")
+            return True
+        return False
+
+
+def state_stop(status: str, writer: "_Writer") -> str:
+    """The breaker's reason when it stopped the job, else ""."""
+    return writer.stopped if status == "stopped" else ""
+
+
 def _run_local(long_texts, row_ids, text_of, writer, state, report, cancelled) -> str:
     for batch in _local_batches(long_texts.backend, list(row_ids), text_of):
         if cancelled():
@@ -507,6 +558,7 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
     for t in threads:
         t.start()
     received = 0
+    breaker = _Breaker()
     unreported: list = []
     last_report = time.monotonic()
     try:
@@ -535,6 +587,8 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
                 received += 1
                 writer.add(row_id, text, outcome, False)
                 state.computed += 1
+                if not breaker.reason and breaker.saw(outcome):
+                    writer.stopped = breaker.reason
             # Committed at once (answers cost money); progress is still reported per
             # FLUSH_SECONDS, not per row.
             unreported += writer.flush()
@@ -544,6 +598,10 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
             if unreported and time.monotonic() - last_report >= FLUSH_SECONDS:
                 report(unreported)
                 unreported, last_report = [], time.monotonic()
+            if breaker.reason:  # requests in flight are abandoned, as on Cancel
+                stop.set()
+                backend.close()
+                return "stopped"
     finally:
         stop.set()
         report(unreported + writer.flush())

@@ -223,3 +223,39 @@ def test_the_rate_limiter_spaces_requests_and_carries_token_debt():
     tokens = RateLimiter(tokens_per_minute=600, clock=lambda: now[0])  # 10 a second
     assert tokens.wait_time(50) == 0  # larger than the burst: goes, and leaves a debt
     assert tokens.wait_time(5) == pytest.approx(4.5)  # 40 owed + 5 needed, at 10/s
+
+
+# -- the circuit breaker (issue 14, item 8) -------------------------------------------------
+
+@pytest.mark.parametrize("fault", ["500", "quota"])
+def test_a_server_failing_every_row_stops_the_job_resumably(fake_openai, tmp_path, fault):
+    from llmstudio.core.runner import STOP_AFTER_FAILED_ROWS
+    from llmstudio.core.runs import INTERRUPTED, resume_spec, run_info
+
+    with make_project(tmp_path / "p.llmstudio", texts(30)) as proj:
+        fake_openai.add_rule(fault, times=None, retry_after=0)
+        result = run_job(proj, TASK, backend(fake_openai, concurrency=1, max_retries=2))
+        assert result.status == "stopped" and result.done == STOP_AFTER_FAILED_ROWS
+        assert f"stopped after {STOP_AFTER_FAILED_ROWS} rows in a row failed" in result.stopped
+        assert ("HTTP 500" if fault == "500" else "insufficient_quota") in result.stopped
+        # 500: three attempts per row; no quota: one (asking again cannot help).
+        attempts = 3 if fault == "500" else 1
+        assert fake_openai.total == STOP_AFTER_FAILED_ROWS * attempts
+        assert run_info(proj, result.run_id).state == INTERRUPTED
+        resume_spec(proj, result.run_id)  # resumable: raises otherwise
+        # Once the server answers, the same job asks the failed rows again and finishes.
+        fake_openai.clear_rules()
+        fake_openai.reset()
+        again = run_job(proj, TASK, backend(fake_openai, concurrency=1, max_retries=2))
+        assert again.run_id == result.run_id and again.status == "done"
+        assert again.done == 30 and again.failed == 0 and fake_openai.total == 30
+
+
+def test_failures_between_successes_do_not_stop_the_job(fake_openai, project):
+    # Every other row fails: never five in a row, so every row is asked.
+    rows = texts(60)
+    fake_openai.add_rule("500", match=lambda t: rows.index(t) % 2 == 0 if t in rows else False,
+                         times=None, retry_after=0)
+    result = run_job(project, TASK, backend(fake_openai, concurrency=1, max_retries=0))
+    assert result.status == "done" and not result.stopped
+    assert result.done == 60 and result.failed == 30

@@ -19,7 +19,7 @@ kept. Faults are injected by rule (:meth:`FakeOpenAI.add_rule`)::
         ... OpenAIBackend("fake", fake.url) ...
         assert fake.count("some text") == 2
 
-Faults: ``429`` (with ``Retry-After``), ``500``, ``slow`` (wait ``seconds`` first),
+Faults: ``429`` (with ``Retry-After``), ``quota`` (429 ``insufficient_quota``), ``500``, ``slow`` (wait ``seconds`` first),
 ``drop`` (close the connection without a reply), and malformed answers: ``prose`` (no
 label), ``wrong_case`` (``POSITIVE``), ``unknown_label``, ``truncated``
 (``{"label": "posit``) and ``content`` (send ``content`` as is). Server-wide settings:
@@ -72,7 +72,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LABELS = ("positive", "negative", "neutral")
 STATED_SCORE = 0.5  # the "score" inside the JSON answer; logprobs give another number
-FAULTS = ("429", "500", "slow", "drop", "prose", "wrong_case", "unknown_label", "truncated",
+FAULTS = ("429", "quota", "500", "slow", "drop", "prose", "wrong_case", "unknown_label", "truncated",
           "content")
 PROSE = "Hard to say; the writer seems of two minds about it."  # names no label
 _POSITIVE = ("love", "great", "wonderful", "happy", "excellent", "good")
@@ -581,6 +581,10 @@ class FakeOpenAI:
             if body.get("max_tokens"):
                 content = "".join(_TOKEN.findall(content)[:int(body["max_tokens"])])
         if rule is not None:
+            if rule.fault == "quota":  # OpenAI's answer when the account has no credit
+                return self._error(429, "You exceeded your current quota, please check your "
+                                   "plan and billing details.", "insufficient_quota",
+                                   "insufficient_quota", {})
             if rule.fault in ("429", "500"):
                 headers = ({} if rule.retry_after is None
                            else {"Retry-After": f"{rule.retry_after:g}"})

@@ -86,6 +86,15 @@ def retry_after(headers) -> float | None:
         return None
 
 
+def _no_quota(response) -> bool:
+    """Whether a 429 says the account has no quota left (``insufficient_quota``)."""
+    try:
+        response.read()  # an event hook sees the body only once it is read
+        return b"insufficient_quota" in response.content
+    except Exception:  # noqa: BLE001 (a body that cannot be read: treat as a rate limit)
+        return False
+
+
 def _transient(status: int) -> bool:
     return status in TRANSIENT or status >= 500
 
@@ -290,6 +299,10 @@ class OpenAIBackend(Backend):
     def _saw_response(self, response) -> None:
         """Every HTTP response, retries included: a 429's Retry-After pauses all threads
         (the client waits it out for its own request only)."""
+        if response.status_code == 429 and _no_quota(response):
+            # Not a rate limit: asking again cannot help, so the client must not retry.
+            response.headers["x-should-retry"] = "false"
+            return
         if response.status_code in (429, 503):
             seconds = retry_after(response.headers)
             if seconds:
@@ -333,6 +346,7 @@ class OpenAIBackend(Backend):
                     "and is the base URL right? (Model settings > Test connection)")) from None
         except openai.APIStatusError as exc:
             if (retries < 1 or not _transient(exc.status_code)
+                    or getattr(exc, "code", None) == "insufficient_quota"
                     or self._refusal(exc, dialect) is not None):
                 raise  # a refusal (some servers answer one with HTTP 500): the caller's
             # What the client would have done: wait as asked (or its first backoff).
@@ -413,6 +427,9 @@ class OpenAIBackend(Backend):
                         self.count_tokens([m["content"]])[0] + MESSAGE_OVERHEAD_TOKENS
                         for m in messages))
                 retried = _transient(exc.status_code)  # the client retries only these
+                if getattr(exc, "code", None) == "insufficient_quota":  # never retried
+                    return RowError(redact(f"HTTP 429 insufficient_quota: {exc.message}"),
+                                    retryable=True)
                 return RowError(redact(f"HTTP {exc.status_code}{' after retries' if retried else ''}"
                                        f": {exc.message}"), retryable=retried)
             except openai.APIConnectionError as exc:
