@@ -587,7 +587,8 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
                 received += 1
                 writer.add(row_id, text, outcome, False)
                 state.computed += 1
-                if not breaker.reason and breaker.saw(outcome):
+                # With no row left to ask, stopping would save nothing: the job is done.
+                if breaker.saw(outcome) and received < len(row_ids) and not writer.stopped:
                     writer.stopped = breaker.reason
             # Committed at once (answers cost money); progress is still reported per
             # FLUSH_SECONDS, not per row.
@@ -598,7 +599,7 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
             if unreported and time.monotonic() - last_report >= FLUSH_SECONDS:
                 report(unreported)
                 unreported, last_report = [], time.monotonic()
-            if breaker.reason:  # requests in flight are abandoned, as on Cancel
+            if writer.stopped:  # requests in flight are abandoned, as on Cancel
                 stop.set()
                 backend.close()
                 return "stopped"

@@ -41,6 +41,9 @@ def status_text(job: Job) -> str:
         long_texts = long_text_summary(result.chunked, result.truncated) if result else ""
         empty = empty_words(result.empty) if result else ""
         return "; ".join(t for t in (text, empty, long_texts) if t)
+    if state.status == "stopped" and job.result is not None:  # the runner's circuit breaker
+        why = job.result.stopped
+        return f"{why[:1].upper()}{why[1:]}; finished rows kept, Resume asks the failed ones again"
     phase = state.progress.phase if state.progress is not None else ""
     if state.status == "running" and phase:
         return phase[:1].upper() + phase[1:]

@@ -153,3 +153,32 @@ def test_an_unreachable_server_fails_at_once_with_a_clear_message(annotate, sour
     assert "Is the server running" in error[0]
     assert not out.exists()
     assert seconds < 15
+
+
+def test_a_server_out_of_quota_stops_the_job_and_the_same_command_resumes(
+        annotate, source, tmp_path, fake_openai):
+    from llmstudio.core.runner import STOP_AFTER_FAILED_ROWS
+
+    fake_openai.add_rule("quota", times=None)
+    project = tmp_path / "p.llmstudio"
+    args = (source, "--model", "openai:m", "--base-url", fake_openai.url,
+            "--concurrency", "2", "--project", project)
+    done, _ = annotate(*args)
+    no_traceback(done)
+    assert done.returncode == 1, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("llmstudio: stopped")]
+    assert len(said) == 1, done.stderr
+    assert said[0].startswith(f"llmstudio: stopped after {STOP_AFTER_FAILED_ROWS} rows in a "
+                              "row failed the same way: HTTP 429 insufficient_quota")
+    assert "the rows finished are kept" in said[0]
+    assert "llmstudio runs resume" in said[0] and "--run 1" in said[0]
+    # One request a row (no quota is not retried), and no row after the breaker but the
+    # ones already in flight: far fewer than the 30 rows x 6 attempts of before.
+    assert fake_openai.total <= STOP_AFTER_FAILED_ROWS + 2
+
+    fake_openai.clear_rules()
+    fake_openai.reset()
+    again, _ = annotate(*args)
+    assert again.returncode == 0, again.stderr
+    assert "30/30 rows" in again.stderr and "0 failed" in again.stderr
+    assert fake_openai.total == 30  # every row asked once the server answers
