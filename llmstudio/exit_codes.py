@@ -34,9 +34,9 @@ def job_status(result, kept: str = "the rows finished are kept (the same command
     import sys
 
     if getattr(result, "stopped", ""):  # the circuit breaker: the server fails every row
-        print(f"llmstudio: {result.stopped}; {kept}, and the failed rows are asked again "
-              f"(llmstudio runs resume PROJECT --run {result.run_id}, once the server answers)",
-              file=sys.stderr)
+        # "The same command resumes" holds for trials (--limit) too, which runs resume refuses.
+        print(f"llmstudio: {result.stopped}; {kept}; once the server answers, the failed "
+              "rows are asked again", file=sys.stderr)
         return ERROR
     if result.status != "done":
         print(f"llmstudio: cancelled; {kept}", file=sys.stderr)

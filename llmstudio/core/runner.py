@@ -495,7 +495,7 @@ class _Breaker:
         self.last = str(outcome)
         if self.count >= self.limit:
             self.reason = (f"stopped after {self.count} rows in a row failed the same way: "
-                           f"{self.last}")
+                           f"{self.last.rstrip('.')}")
             return True
         return False
 
