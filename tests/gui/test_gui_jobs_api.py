@@ -141,6 +141,28 @@ def test_unreadable_answers_are_row_errors(qtbot, opened, fake_openai, monkeypat
     assert opened.runs.panel.cell_text(job, STATUS) == "Done, 1 row(s) failed"
 
 
+def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_openai,
+                                                          monkeypatch):
+    consent(monkeypatch, QDialog.DialogCode.Accepted)
+    fake_openai.add_rule("quota", times=None)
+    job = opened.runs.run(api_spec(fake_openai, concurrency=2))
+    qtbot.waitUntil(lambda: not job.running and job.state.status == "stopped", timeout=30_000)
+    status = opened.runs.panel.cell_text(job, STATUS)
+    assert status.startswith("Stopped after 5 rows in a row failed the same way: HTTP 429 "
+                             "insufficient_quota"), status
+    assert status.endswith("finished rows kept, Resume asks the failed ones again")
+    assert fake_openai.total <= 5 + 2  # not 60 rows x 6 attempts
+    button = opened.runs.panel.button(job)
+    assert button.isVisible() and button.text() == "Resume"
+    opened.runs.panel.grab().save("/tmp/breaker_stopped.png")
+
+    fake_openai.clear_rules()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    wait_job(qtbot, job)
+    assert job.state.status == "done"
+    assert all(v is not None for v in opened.model.result("sentiment_label"))
+
+
 # -- Model settings: Test connection ------------------------------------------------------
 
 def closed_port() -> int:
