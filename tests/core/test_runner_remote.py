@@ -259,3 +259,22 @@ def test_failures_between_successes_do_not_stop_the_job(fake_openai, project):
     result = run_job(project, TASK, backend(fake_openai, concurrency=1, max_retries=0))
     assert result.status == "done" and not result.stopped
     assert result.done == 60 and result.failed == 30
+
+
+def test_a_request_larger_than_the_tokens_per_minute_limit_is_that_rows_error(
+        fake_openai, project):
+    # ~58 tokens a request, 10 allowed a minute: it could never go (it used to wait
+    # forever, holding back every row). Each row gets the error; nothing is sent.
+    started = time.monotonic()
+    result = run_job(project, TASK, backend(fake_openai, concurrency=2, max_tokens=50,
+                                            tokens_per_minute=10), limit=3)
+    assert time.monotonic() - started < 10
+    assert result.status == "done" and result.failed == 3 and fake_openai.total == 0
+    assert all("tokens-per-minute limit" in e and "(--tpm)" in e for _, e in result.errors)
+    # Every row too large: the breaker stops the job after five, as for a failing server.
+    whole = run_job(project, TASK, backend(fake_openai, concurrency=2, max_tokens=50,
+                                           tokens_per_minute=10))
+    assert whole.status == "stopped" and "tokens-per-minute limit" in whole.stopped
+    # A larger limit asks the rows again (the errors were retryable).
+    again = run_job(project, TASK, backend(fake_openai, concurrency=4))
+    assert again.status == "done" and again.failed == 0 and fake_openai.total == 60

@@ -406,6 +406,13 @@ class OpenAIBackend(Backend):
         tokens = average_tokens(text) + self.max_tokens
         messages = task.messages(text)
         last_error = "no answer"
+        tpm = self.limiter.tpm
+        if tpm and tokens > tpm:
+            # It could never go within the limit (it waited forever, holding back every
+            # other row): this row's error, retryable so that a larger limit asks it.
+            return RowError(f"too large for the tokens-per-minute limit: this request needs "
+                            f"about {tokens:,} tokens, more than the {tpm:,g} a minute allows "
+                            "(--tpm); raise the limit to send it", retryable=True)
         for _ in range(PARSE_ATTEMPTS):
             if not self.limiter.acquire(tokens, cancelled=lambda: self._closed):
                 return RowError("cancelled")
