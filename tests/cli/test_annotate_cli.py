@@ -182,3 +182,16 @@ def test_a_server_out_of_quota_stops_the_job_and_the_same_command_resumes(
     assert again.returncode == 0, again.stderr
     assert "30/30 rows" in again.stderr and "0 failed" in again.stderr
     assert fake_openai.total == 30  # every row asked once the server answers
+
+
+def test_a_tpm_smaller_than_one_request_gives_each_row_its_error(annotate, source, tmp_path,
+                                                                  fake_openai):
+    out = tmp_path / "out.csv"
+    done, seconds = annotate(source, "--model", "openai:m", "--base-url", fake_openai.url,
+                             "--tpm", "10", "--limit", "3", "--out", out)
+    no_traceback(done)
+    assert seconds < 30 and fake_openai.total == 0  # no wait forever, nothing sent
+    assert done.returncode == 1 and "every row failed" in done.stderr
+    assert "more than the 10 a minute allows (--tpm); raise the limit" in done.stderr
+    errors = pd.read_csv(out)["sentiment_error"].iloc[:3]
+    assert errors.str.startswith("too large for the tokens-per-minute limit").all()
