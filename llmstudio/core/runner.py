@@ -346,7 +346,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         elif uncached:
             status = "cancelled"
         report(writer.flush())
-        stopped = state_stop(status, writer)
+        stopped = writer.stopped if status == "stopped" else ""  # the breaker's reason
         # A complete run asked again with nothing left to ask keeps its finishing time:
         # the record stays true, and it does not become the latest complete run of its
         # task (taking the plain column names) for having been looked at.
@@ -498,11 +498,6 @@ class _Breaker:
                            f"{self.last.rstrip('.')}")
             return True
         return False
-
-
-def state_stop(status: str, writer: "_Writer") -> str:
-    """The breaker's reason when it stopped the job, else ""."""
-    return writer.stopped if status == "stopped" else ""
 
 
 def _run_local(long_texts, row_ids, text_of, writer, state, report, cancelled) -> str:
