@@ -269,7 +269,6 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         # The row's input: its text, or a prompt filled from its columns (a placeholder
         # naming no column is refused here, before anything is stored).
         text_of = _input_maker(task, corpus.frame, column)
-        blank = _blank_maker(task, corpus.frame, column)
         _check_can_run(task, backend)
         long_texts = LongTexts(backend, task)
         wanted = list(range(len(corpus.frame))) if rows is None else list(rows)
@@ -279,9 +278,11 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
 
         # A backend that learns from the corpus sees every input (prepare) and its
         # answers depend on them all (the corpus digest joins the cache key).
-        # Rows with no text are never sent, nor learnt from.
-        inputs = [text_of(r) for r in wanted if not blank(r)] \
-            if backend.transductive(task) else None
+        # Rows with no text are never sent, nor learnt from (found once: each check reads
+        # every input column of the row).
+        blanks = set(empty_rows(task, corpus.frame, column, wanted))
+        with_text = [r for r in wanted if r not in blanks]
+        inputs = [text_of(r) for r in with_text] if backend.transductive(task) else None
         corpus_key = digest(inputs) if inputs is not None else None
         run_id, done_at = _find_or_create_run(db, task, backend, column, len(wanted),
                                               corpus_key, replicate)
@@ -309,7 +310,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         uncached = []
         for row_id in todo:
             text = text_of(row_id)
-            if blank(row_id):
+            if row_id in blanks:
                 writer.add(row_id, text, EmptyText(), True)
                 state.empty += 1
                 continue
@@ -331,7 +332,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
                 # A backend that learns from the corpus sees the pieces it will be asked
                 # about: a long text's chunks.
                 seen = long_texts.pieces(inputs) if inputs is not None else \
-                    [text_of(r) for r in wanted if not blank(r)]
+                    [text_of(r) for r in with_text]
                 prepared = _prepare(backend, task, seen, state, progress, cancelled, started)
                 status = "cancelled" if not prepared else runner(long_texts, uncached, text_of, writer, state, report, cancelled)
             except BackendError:
