@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 from .delimited import Problem, parse_text, read_delimited
 from .errors import CorpusError
 from .readers import read_jsonl, read_parquet, read_xlsx
-from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, detect_encoding,
-                    split_records, sniff)
+from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, decode_guessed,
+                    detect_encoding, may_mix, split_records, sniff)
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -208,7 +208,8 @@ def sniff_file(path: str | Path, options: ImportOptions | None = None
                           else options.has_header,
                           header_row=dialect.header_row if options.header_row is None
                           else options.header_row)
-    text = sample.decode(encoding, errors="replace")
+    text = sample.decode(encoding, errors="replace") if options.encoding else \
+        decode_guessed(sample, encoding, complete)[0]
     records = split_records(text.lstrip("\ufeff"), dialect.delimiter, dialect.header_row + 1)
     header = records[dialect.header_row] if len(records) > dialect.header_row else None
     return dialect, header
@@ -230,10 +231,19 @@ def preview(path: str | Path, options: ImportOptions | None = None, rows: int = 
         return corpus
     dialect, _ = sniff_file(path, options)
     with open(path, "rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
-    text = sample.decode(dialect.encoding, errors="replace").lstrip("\ufeff")
+        sample = fh.read(SAMPLE_BYTES + 1)
+    complete, sample = len(sample) <= SAMPLE_BYTES, sample[:SAMPLE_BYTES]
+    mixed = None
+    if options.encoding:
+        text = sample.decode(dialect.encoding, errors="replace").lstrip("\ufeff")
+    else:
+        text, mixed = decode_guessed(sample, dialect.encoding, complete)
     frame, problems, _ = parse_text(text, dialect, max_rows=rows)
-    return _corpus(frame, path, fmt, dialect, problems, options.text_column)
+    corpus = _corpus(frame, path, fmt, dialect, problems, options.text_column)
+    if mixed is not None:  # as read_table says it, for the lines of the first megabyte
+        corpus.encoding = mixed.label
+        corpus.problems.insert(0, Problem(mixed.message(), mixed.lines[0] if mixed.lines else None))
+    return corpus
 
 
 def _corpus(frame: pd.DataFrame, path: Path, fmt: str, dialect: Dialect | None,
@@ -284,11 +294,20 @@ def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus
     if fmt == "jsonl":
         data = path.read_bytes()
         encoding = options.encoding or detect_encoding(data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES)
-        try:
-            text = decode(data, encoding)
-        except UnicodeDecodeError as exc:
-            raise CorpusError(path, f"cannot be decoded as {encoding} at byte {exc.start}") from None
+        mixed = None
+        if options.encoding is None and may_mix(encoding):
+            text, mixed = decode_guessed(data, encoding)
+            if mixed is None:  # not mixed: strictly, as before
+                text = None
+        if mixed is None:
+            try:
+                text = decode(data, encoding)
+            except UnicodeDecodeError as exc:
+                raise CorpusError(path, f"cannot be decoded as {encoding} at byte {exc.start}") from None
         frame, problems = read_jsonl(path, text)
+        if mixed is not None:
+            encoding = mixed.label
+            problems.insert(0, Problem(mixed.message(), mixed.lines[0] if mixed.lines else None))
         dialect = Dialect(encoding, "", True, 0)
         corpus = _corpus(frame, path, fmt, dialect, problems, options.text_column)
         corpus.delimiter = None

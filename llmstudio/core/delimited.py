@@ -17,7 +17,7 @@ import csv
 import io
 from array import array
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +25,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import CorpusError
-from .sniff import Dialect, bom_encoding, western_fallback
+from .leftovers import temporary_file
+from .mixed_encoding import Scan, scan_bytes, scan_file, transcode_file
+from .sniff import (SAMPLE_BYTES, Dialect, bom_encoding, legacy_encoding, single_byte,
+                    western_fallback)
 
 STRING_DTYPE = "str"
 BLOCK_BYTES = 16 << 20
@@ -342,10 +345,20 @@ def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
 def read_delimited(path: Path, dialect: Dialect, *, encoding_chosen: bool,
                    header: list[str] | None) -> tuple[pd.DataFrame, list[Problem], str]:
     """Read the whole file; returns (frame, problems, encoding actually used)."""
+    # A guessed single-byte code page reads UTF-8 lines as mojibake without failing, so
+    # it is checked first; a guessed UTF-8 only once pyarrow refused the file (a clean
+    # UTF-8 file pays nothing), or at once when its first megabyte is not valid UTF-8.
+    mixed = None if encoding_chosen else _mixed_before_fast(path, dialect.encoding)
+    if mixed:
+        return _read_mixed(path, dialect, header, mixed)
     try:
         return read_fast(path, dialect, header), [], dialect.encoding
     except _Irregular:
         pass
+    if not encoding_chosen and dialect.encoding in ("utf-8", "utf-8-sig"):
+        mixed = scan_file(path)
+        if mixed.mixed:
+            return _read_mixed(path, dialect, header, mixed)
     problems: list[Problem] = []
     used = check_encoding(path, dialect.encoding, encoding_chosen, problems)
     if used != dialect.encoding:
@@ -357,3 +370,36 @@ def read_delimited(path: Path, dialect: Dialect, *, encoding_chosen: bool,
     except CorpusError as exc:
         raise CorpusError(path, exc.reason, exc.line) from None
     return frame, problems + more, used
+
+
+def _mixed_before_fast(path: Path, encoding: str) -> Scan | None:
+    """The scan of a file guessed to be in ``encoding`` that must be read as mixed before
+    the fast path is tried (None: try the fast path)."""
+    if single_byte(encoding):
+        scan = scan_file(path)
+    elif encoding in ("utf-8", "utf-8-sig"):
+        with open(path, "rb") as fh:
+            head = fh.read(SAMPLE_BYTES + 1)
+        scan = scan_bytes(head[:SAMPLE_BYTES], final=len(head) <= SAMPLE_BYTES)
+    else:
+        return None
+    return scan if scan.mixed else None
+
+
+def _read_mixed(path: Path, dialect: Dialect, header: list[str] | None, scan: Scan
+                ) -> tuple[pd.DataFrame, list[Problem], str]:
+    """Read a file that mixes UTF-8 lines with lines in a legacy code page: transcoded
+    line by line into a UTF-8 temporary file, which is then read as any UTF-8 file."""
+    fallback = dialect.encoding if single_byte(dialect.encoding) else legacy_encoding(scan.sample)
+    tmp = temporary_file("utf8", path.suffix or ".csv")
+    try:
+        with open(tmp, "wb") as out:
+            lines = transcode_file(path, out, fallback)
+        frame, problems, _ = read_delimited(tmp, replace(dialect, encoding="utf-8"),
+                                            encoding_chosen=True, header=header)
+    except CorpusError as exc:
+        raise CorpusError(path, exc.reason, exc.line, exc.column) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    first = lines.lines[0] if lines.lines else None
+    return frame, [Problem(lines.message(), first), *problems], lines.label

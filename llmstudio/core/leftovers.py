@@ -46,3 +46,26 @@ def remove_dead_leftovers(folder: str | Path) -> list[Path]:
             except OSError:
                 pass  # not ours to delete (permissions): leave it
     return removed
+
+
+_TEMPORARY = re.compile(r"^llmstudio-[a-z0-9]+-(\d+)-")
+
+
+def temporary_file(what: str, suffix: str) -> Path:
+    """A new empty file in the system's temporary folder, named for this process
+    (``llmstudio-<what>-<pid>-...``); the caller removes it. The files that killed
+    processes left there before are removed first, never a live process's."""
+    import tempfile
+
+    folder = Path(tempfile.gettempdir())
+    try:
+        for leftover in folder.glob("llmstudio-*-*"):
+            match = _TEMPORARY.match(leftover.name)
+            if match and int(match.group(1)) != os.getpid() and not pid_alive(int(match.group(1))):
+                leftover.unlink(missing_ok=True)
+    except OSError:
+        pass  # cleanup must not stop the work that called it
+    fd, name = tempfile.mkstemp(prefix=f"llmstudio-{what}-{os.getpid()}-", suffix=suffix,
+                                dir=folder)
+    os.close(fd)
+    return Path(name)

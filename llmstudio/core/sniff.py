@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
+
+from .mixed_encoding import FallbackLines, decode_mixed, scan_bytes
 
 SAMPLE_BYTES = 1 << 20
 SNIFF_RECORDS = 200
@@ -100,7 +103,11 @@ def western_fallback(data: bytes) -> str:
 
 
 def detect_encoding(sample: bytes, complete: bool = False) -> str:
-    """Guess the encoding of ``sample`` (the start of a file, or all of it if ``complete``)."""
+    """Guess the encoding of ``sample`` (the start of a file, or all of it if ``complete``).
+
+    "utf-8" also when valid UTF-8 lines stand beside lines that are not (a file that
+    mixes encodings): such a file is decoded line by line (see :func:`decode_guessed`).
+    """
     named = bom_encoding(sample)
     if named:
         return named
@@ -109,6 +116,16 @@ def detect_encoding(sample: bytes, complete: bool = False) -> str:
         return utf16
     if _is_utf8(sample, complete):
         return "utf-8"
+    if scan_bytes(sample, final=complete).mixed:
+        # UTF-8 lines beside lines that are not: UTF-8, decoded line by line where it
+        # is read (core.mixed_encoding), the other lines in legacy_encoding of theirs.
+        return "utf-8"
+    return legacy_encoding(sample)
+
+
+def legacy_encoding(sample: bytes) -> str:
+    """The legacy code page of text that is not UTF-8: cp1252 (or latin-1) for Latin
+    script, charset-normalizer's guess when cp1252 makes most letters accented ones."""
     # Without a BOM or valid UTF-8 the file is in a legacy code page. For Latin-script
     # text that is cp1252 (what "ANSI" means on Windows); charset-normalizer's guesses on
     # short samples (cp932, mac_latin2, ...) are wrong there. Only when cp1252 turns most
@@ -122,6 +139,40 @@ def detect_encoding(sample: bytes, complete: bool = False) -> str:
         if best is not None:
             return best.encoding
     return fallback
+
+
+@functools.lru_cache(maxsize=None)
+def single_byte(encoding: str) -> bool:
+    """Whether ``encoding`` is a one-byte-per-character code page (cp1252, latin-1, cp1251,
+    ...): the legacy encodings a file can mix with UTF-8 line by line."""
+    try:
+        return len(bytes(range(128, 256)).decode(encoding, errors="replace")) == 128 and \
+            not encoding.lower().replace("_", "-").startswith("utf")
+    except LookupError:
+        return False
+
+
+def may_mix(encoding: str) -> bool:
+    """Whether a file guessed (not chosen) to be in ``encoding`` may mix it with UTF-8."""
+    return encoding in ("utf-8", "utf-8-sig") or single_byte(encoding)
+
+
+def decode_guessed(data: bytes, encoding: str, final: bool = True
+                   ) -> tuple[str, FallbackLines | None]:
+    """``data`` (a file, or its first bytes when not ``final``) decoded with the guessed
+    ``encoding``, a leading BOM dropped. When it mixes UTF-8 lines with lines in a legacy
+    code page it is decoded line by line, and the lines read in the legacy code page come
+    back too (else None). Other undecodable bytes become U+FFFD (a preview, a header)."""
+    if may_mix(encoding):
+        scan = scan_bytes(data, final)
+        if scan.mixed:
+            fallback = encoding if single_byte(encoding) else legacy_encoding(scan.sample)
+            return decode_mixed(data, fallback, final)
+    if final:
+        text = data.decode(encoding, errors="replace")
+    else:
+        text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data)
+    return (text[1:] if text.startswith("\ufeff") else text), None
 
 
 def decode(data: bytes, encoding: str) -> str:

@@ -1,0 +1,315 @@
+"""Files that mix UTF-8 lines with lines in a legacy encoding (cp1252, latin-1, ...).
+
+Two exports pasted into one file, or one old row typed on Windows, give a file no single
+codec reads: read as UTF-8 it fails, read as cp1252 its UTF-8 lines turn into mojibake
+(``café`` -> ``cafÃ©``). Such a file is decoded line by line instead: UTF-8 where the line
+is valid UTF-8, the fallback encoding elsewhere, and the fallback lines are reported.
+
+The work is done on bytes, never on decoded text, so that it costs little beside the
+parse: a block that is valid UTF-8 (checked by Arrow's SIMD validator) is copied as it
+is; in the other blocks numpy finds the lines holding an invalid sequence from the
+positions of the non-ASCII bytes alone, and only those lines are decoded in Python.
+Lines end at ``\\r\\n``, ``\\r`` or ``\\n`` and are numbered from 1, as the parser numbers
+them; a multi-byte character never spans a line end, so lines decode independently.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+
+CHUNK_BYTES = 8 << 20
+MAX_LISTED_LINES = 10
+GUESS_BYTES = 64 << 10  # bad lines kept to guess their encoding from
+UTF8_BOM = codecs.BOM_UTF8
+
+# Continuation bytes a UTF-8 lead byte needs (0: a continuation byte, -1: never valid).
+_NEED = np.full(256, -1, dtype=np.int8)
+_NEED[0x80:0xC0] = 0
+_NEED[0xC2:0xE0] = 1
+_NEED[0xE0:0xF0] = 2
+_NEED[0xF0:0xF5] = 3
+# The second byte's range where it is narrower than 80-BF (no overlong forms, no
+# surrogates, nothing past U+10FFFF): RFC 3629, what Python's strict decoder accepts.
+_SECOND = {0xE0: (0xA0, 0xBF), 0xED: (0x80, 0x9F), 0xF0: (0x90, 0xBF), 0xF4: (0x80, 0x8F)}
+
+
+def _keep_byte(exc: UnicodeDecodeError) -> tuple[str, int]:
+    # A byte the fallback leaves undefined (0x81 in cp1252) becomes the latin-1 character
+    # of the same number, as browsers do: nothing is dropped, nothing raises.
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("llmstudio-keep-byte", _keep_byte)
+
+
+def is_valid_utf8(data) -> bool:
+    """Whether ``data`` (bytes or a memoryview) is valid UTF-8, without decoding it."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    array = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        array.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+@dataclass
+class _Block:
+    """What one block of whole lines holds: the byte spans of its lines that are not valid
+    UTF-8, their 1-based line numbers, whether some other line has non-ASCII bytes (so is
+    UTF-8 text beyond ASCII), and how many lines it holds."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    numbers: np.ndarray
+    utf8_beyond_ascii: bool
+    lines: int
+
+
+def _count_lines(data, start: int = 0, end: int | None = None) -> int:
+    """Line ends (\\r\\n, \\r or \\n) in ``data[start:end]``."""
+    a = np.frombuffer(data, dtype=np.uint8)[start:end]
+    cr = a == 13
+    crlf = int(np.count_nonzero(cr[:-1] & (a[1:] == 10))) if len(a) > 1 else 0
+    return int(np.count_nonzero(a == 10)) + int(np.count_nonzero(cr)) - crlf
+
+
+def _analyse(data, first_line: int) -> _Block:
+    """The lines of ``data`` (bytes ending at a line end, or at the end of the input) that
+    are not valid UTF-8."""
+    empty = np.zeros(0, dtype=np.int64)
+    if is_valid_utf8(data):
+        return _Block(empty, empty, empty, not _is_ascii(data), _count_lines(data))
+    a = np.frombuffer(data, dtype=np.uint8)
+    h = np.flatnonzero(a.view(np.int8) < 0)  # positions of the non-ASCII bytes
+    b = a[h]
+    need = _NEED[b]
+    n = len(h)
+    bad = need < 0
+    claimed = np.zeros(n, dtype=bool)
+    cont = (b & 0xC0) == 0x80
+    for k in (1, 2, 3):
+        lead = np.flatnonzero(need >= k)
+        nxt = lead + k
+        inside = nxt < n
+        ok = np.zeros(len(lead), dtype=bool)
+        ok[inside] = (h[nxt[inside]] == h[lead[inside]] + k) & cont[nxt[inside]]
+        if k == 1:
+            for byte, (lo, hi) in _SECOND.items():
+                special = ok & (b[lead] == byte)
+                second = b[nxt[special]]
+                ok[special] = (second >= lo) & (second <= hi)
+        bad[lead[~ok]] = True
+        claimed[nxt[ok]] = True
+    bad |= cont & ~claimed
+    # Line ends: \r and \n both end lines; the \n of a \r\n ends an empty "line" that no
+    # non-ASCII byte falls in, and is not counted when numbering lines.
+    eol = np.flatnonzero((a == 10) | (a == 13))
+    line_of = np.searchsorted(eol, h)  # index of the line each non-ASCII byte is in
+    bad_lines = np.unique(line_of[bad])
+    utf8_beyond_ascii = len(np.unique(line_of)) > len(bad_lines)
+    bounds = np.concatenate([[-1], eol, [len(a) - 1]])  # line i is bounds[i]+1 .. bounds[i+1]
+    starts = bounds[bad_lines] + 1
+    ends = bounds[bad_lines + 1] + 1
+    # A bad line ending in \r\n takes its \n too.
+    crlf_end = (ends < len(a)) & (ends > 0)
+    crlf_end[crlf_end] = (a[ends[crlf_end] - 1] == 13) & (a[ends[crlf_end]] == 10)
+    ends = ends + crlf_end
+    is_crlf_lf = np.zeros(len(eol), dtype=bool)
+    if len(eol):
+        lf = a[eol] == 10
+        prev_cr = np.zeros(len(eol), dtype=bool)
+        prev_cr[1:] = (eol[1:] == eol[:-1] + 1) & (a[eol[:-1]] == 13)
+        is_crlf_lf = lf & prev_cr
+    skipped = np.concatenate([[0], np.cumsum(is_crlf_lf)])
+    numbers = first_line + bad_lines - skipped[bad_lines]
+    lines = len(eol) - int(is_crlf_lf.sum())
+    return _Block(starts.astype(np.int64), ends.astype(np.int64), numbers.astype(np.int64),
+                  utf8_beyond_ascii, lines)
+
+
+def _is_ascii(data) -> bool:
+    return (bytes(data) if isinstance(data, memoryview) else data).isascii()
+
+
+def _blocks(fh: BinaryIO):
+    """Yield (block, first line number) of whole lines read from ``fh``; a leading UTF-8
+    BOM is left out (it is no part of the first line's text)."""
+    rest = b""
+    line = 1
+    first = True
+    while True:
+        data = fh.read(CHUNK_BYTES)
+        if first:
+            first = False
+            if data.startswith(UTF8_BOM):
+                data = data[len(UTF8_BOM):]
+        if not data:
+            if rest:
+                yield rest, line
+            return
+        data = rest + data if rest else data
+        cut = data.rfind(b"\n") + 1
+        if not cut:
+            cr = data.rfind(b"\r", 0, len(data) - 1)  # a last \r may be half of a \r\n
+            cut = cr + 1
+        if not cut:
+            rest = data  # one line longer than a block: read on
+            continue
+        block, rest = data[:cut], data[cut:]
+        yield block, line
+        line += _count_lines(block)
+
+
+@dataclass
+class FallbackLines:
+    """The lines of a mixed file that were not valid UTF-8 and were read as ``encoding``."""
+
+    encoding: str
+    count: int = 0
+    lines: list[int] = field(default_factory=list)  # the first MAX_LISTED_LINES
+    total_lines: int = 0
+
+    def add(self, numbers) -> None:
+        self.count += len(numbers)
+        room = MAX_LISTED_LINES - len(self.lines)
+        if room > 0:
+            self.lines.extend(int(n) for n in numbers[:room])
+
+    @property
+    def label(self) -> str:
+        """How the file was decoded, as the encoding shown for it."""
+        return f"utf-8 + {self.encoding}"
+
+    def message(self) -> str:
+        listed = ", ".join(f"{n:,}" for n in self.lines)
+        more = f" and {self.count - len(self.lines):,} more" if self.count > len(self.lines) else ""
+        one = self.count == 1
+        others = max(0, self.total_lines - self.count)
+        return (f"the file mixes encodings: {self.count:,} line{'' if one else 's'} "
+                f"{'is' if one else 'are'} not valid UTF-8 and {'was' if one else 'were'} "
+                f"read as {self.encoding} (line{'' if one else 's'} {listed}{more}); the "
+                f"other {others:,} line{'' if others == 1 else 's'} as UTF-8. Check "
+                f"{'that row' if one else 'those rows'}, or choose one encoding for the "
+                "whole file")
+
+
+@dataclass
+class Scan:
+    """Whether a file mixes encodings: some line is not valid UTF-8 (``bad``) while some
+    other line is UTF-8 beyond ASCII (``utf8``). ``sample`` holds the first bad lines, to
+    guess their encoding from."""
+
+    bad: bool = False
+    utf8: bool = False
+    sample: bytes = b""
+
+    @property
+    def mixed(self) -> bool:
+        return self.bad and self.utf8
+
+
+def _scan_block(scan: Scan, block, info: _Block) -> None:
+    scan.utf8 = scan.utf8 or info.utf8_beyond_ascii
+    if len(info.starts):
+        scan.bad = True
+        mv = memoryview(block)
+        for s, e in zip(info.starts.tolist(), info.ends.tolist()):
+            if len(scan.sample) >= GUESS_BYTES:
+                break
+            scan.sample += bytes(mv[s:e])
+
+
+def scan_bytes(data: bytes, final: bool = True) -> Scan:
+    """:class:`Scan` of ``data``; with ``final=False`` (the start of a longer file) the
+    last, perhaps cut, line is left out."""
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    if not final:
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        data = data[:cut]
+    scan = Scan()
+    _scan_block(scan, data, _analyse(data, 1))
+    return scan
+
+
+def scan_file(path: Path) -> Scan:
+    """:class:`Scan` of the file at ``path``, stopping as soon as it is known to mix."""
+    scan = Scan()
+    with open(path, "rb") as fh:
+        for block, line in _blocks(fh):
+            _scan_block(scan, block, _analyse(block, line))
+            if scan.mixed:
+                break
+    return scan
+
+
+def _transcode_block(block, info: _Block, fallback: str, write) -> None:
+    mv = memoryview(block)
+    at = 0
+    for s, e in zip(info.starts.tolist(), info.ends.tolist()):
+        if s > at:
+            write(mv[at:s])
+        write(bytes(mv[s:e]).decode(fallback, errors="llmstudio-keep-byte").encode("utf-8"))
+        at = e
+    if at < len(block):
+        write(mv[at:])
+
+
+def transcode_file(path: Path, out: BinaryIO, fallback: str) -> FallbackLines:
+    """Write the file at ``path`` to ``out`` as UTF-8, each line that is not valid UTF-8
+    decoded from ``fallback``; the same lines, line for line (a BOM is left out)."""
+    report = FallbackLines(fallback)
+    with open(path, "rb") as fh:
+        for block, line in _blocks(fh):
+            info = _analyse(block, line)
+            report.add(info.numbers)
+            report.total_lines += info.lines
+            _transcode_block(block, info, fallback, out.write)
+    if report.total_lines == 0 or not _ends_with_eol(path):
+        report.total_lines += 1  # the last line has no line end
+    return report
+
+
+def _ends_with_eol(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        try:
+            fh.seek(-1, 2)
+        except OSError:
+            return True
+        return fh.read(1) in (b"\n", b"\r")
+
+
+def decode_mixed(data: bytes, fallback: str, final: bool = True) -> tuple[str, FallbackLines]:
+    """``data`` decoded line by line (UTF-8 where valid, ``fallback`` elsewhere) and the
+    lines that took the fallback. ``final=False``: ``data`` is the start of a longer file,
+    whose last line may be cut inside a character (that character is left out)."""
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    tail = b""
+    if not final:
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        data, tail = data[:cut], data[cut:]
+    report = FallbackLines(fallback)
+    info = _analyse(data, 1)
+    report.add(info.numbers)
+    report.total_lines = info.lines
+    parts: list = []
+    _transcode_block(data, info, fallback, parts.append)
+    text = b"".join(parts).decode("utf-8")
+    if tail:
+        try:
+            text += codecs.getincrementaldecoder("utf-8")().decode(tail, final=False)
+        except UnicodeDecodeError:
+            text += tail.decode(fallback, errors="llmstudio-keep-byte")
+            report.add([info.lines + 1])
+        report.total_lines += 1
+    elif data and data[-1:] not in (b"\n", b"\r"):
+        report.total_lines += 1
+    return text, report
