@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.compute as pc
 
-from .delimited import Problem, parse_text, read_delimited
+from .delimited import Problem, mixed_problem, parse_text, read_delimited
 from .errors import CorpusError
 from .readers import read_jsonl, read_parquet, read_xlsx
 from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, decode_guessed,
@@ -232,17 +232,17 @@ def preview(path: str | Path, options: ImportOptions | None = None, rows: int = 
     dialect, _ = sniff_file(path, options)
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES + 1)
-    complete, sample = len(sample) <= SAMPLE_BYTES, sample[:SAMPLE_BYTES]
+    complete = len(sample) <= SAMPLE_BYTES
     mixed = None
     if options.encoding:
-        text = sample.decode(dialect.encoding, errors="replace").lstrip("\ufeff")
+        text = sample[:SAMPLE_BYTES].decode(dialect.encoding, errors="replace").lstrip("\ufeff")
     else:
-        text, mixed = decode_guessed(sample, dialect.encoding, complete)
+        text, mixed = decode_guessed(sample[:SAMPLE_BYTES], dialect.encoding, complete)
     frame, problems, _ = parse_text(text, dialect, max_rows=rows)
     corpus = _corpus(frame, path, fmt, dialect, problems, options.text_column)
     if mixed is not None:  # as read_table says it, for the lines of the first megabyte
         corpus.encoding = mixed.label
-        corpus.problems.insert(0, Problem(mixed.message(), mixed.lines[0] if mixed.lines else None))
+        corpus.problems.insert(0, mixed_problem(mixed))
     return corpus
 
 
@@ -307,7 +307,7 @@ def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus
         frame, problems = read_jsonl(path, text)
         if mixed is not None:
             encoding = mixed.label
-            problems.insert(0, Problem(mixed.message(), mixed.lines[0] if mixed.lines else None))
+            problems.insert(0, mixed_problem(mixed))
         dialect = Dialect(encoding, "", True, 0)
         corpus = _corpus(frame, path, fmt, dialect, problems, options.text_column)
         corpus.delimiter = None

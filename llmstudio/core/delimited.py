@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 
 from .errors import CorpusError
 from .leftovers import temporary_file
-from .mixed_encoding import Scan, scan_bytes, scan_file, transcode_file
+from .mixed_encoding import FallbackLines, Scan, scan_bytes, scan_file, transcode_file
 from .sniff import (SAMPLE_BYTES, Dialect, bom_encoding, legacy_encoding, single_byte,
                     western_fallback)
 
@@ -401,5 +401,9 @@ def _read_mixed(path: Path, dialect: Dialect, header: list[str] | None, scan: Sc
         raise CorpusError(path, exc.reason, exc.line, exc.column) from None
     finally:
         tmp.unlink(missing_ok=True)
-    first = lines.lines[0] if lines.lines else None
-    return frame, [Problem(lines.message(), first), *problems], lines.label
+    return frame, [mixed_problem(lines), *problems], lines.label
+
+
+def mixed_problem(lines: FallbackLines) -> Problem:
+    """The import problem that says which lines of a mixed file took the fallback."""
+    return Problem(lines.message(), lines.lines[0] if lines.lines else None)
