@@ -27,7 +27,12 @@ machine's speed hits every reader alike. Readers:
 (c) ``llmstudio.core.corpus.read_table(path)``: what the app does on File > Open;
 (d) llmstudio's exact Python path alone (encoding check, then ``delimited.parse_records``
     streaming the file through the csv module into Arrow chunks):
-    what ``read_table`` would cost if its pyarrow fast path refused the file.
+    what ``read_table`` would cost if its pyarrow fast path refused the file;
+(e) ``read_table`` on a copy of the file that mixes encodings: every line whose text
+    cp1252 can write (the accented ones; not those with emoji) is written in cp1252, the
+    others stay UTF-8, from line 2 on (so the first megabyte is mixed already). It is
+    decoded line by line (``core.mixed_encoding``); its cells must be those of (c), and
+    its time is compared with (c)'s: goal under 2x (issue 14).
 
 Time is the wall time of the read call alone (imports excluded). Peak memory is the child's
 ``ru_maxrss`` (``getrusage(RUSAGE_SELF)``). On Linux a child's ``ru_maxrss`` starts at its
@@ -66,12 +71,15 @@ COLUMNS = ["id", "date", "group", "country", "text", "score"]
 
 TIME_GOAL = 1.5
 MEMORY_GOAL = 2.0
+MIXED_GOAL = 2.0  # (e) against (c): line-by-line decoding of a mixed file
+MIXED_FILE = DATA_DIR / "import_speed_mixed.csv"
 
 READERS = {
     "a": 'pandas.read_csv(engine="pyarrow")',
     "b": 'pandas.read_csv(engine="pyarrow", dtype=str, keep_default_na=False)',
     "c": "llmstudio read_table",
     "d": "llmstudio exact path (parse_records, streamed)",
+    "e": "llmstudio read_table, mixed UTF-8 + cp1252 copy",
 }
 
 # --------------------------------------------------------------------------------------
@@ -178,6 +186,31 @@ def generate(rows: int, path: Path) -> None:
     os.replace(part, path)
 
 
+def mix(clean: Path, out: Path) -> None:
+    """Write ``clean`` again with every line cp1252 can encode (and that is not ASCII) in
+    cp1252, the others as they are: a file that mixes encodings line by line."""
+    part = out.with_suffix(".csv.part")
+    with open(clean, "rb") as src, open(part, "wb") as dst:
+        for line in src:
+            if not line.isascii():
+                try:
+                    line = line.decode("utf-8").encode("cp1252")
+                except UnicodeEncodeError:
+                    pass
+            dst.write(line)
+    os.replace(part, out)
+
+
+def ensure_mixed(rows: int) -> Path:
+    """The mixed-encoding copy of the generated CSV (made again when that is newer)."""
+    clean = ensure_data(rows)
+    if not MIXED_FILE.exists() or MIXED_FILE.stat().st_mtime < clean.stat().st_mtime:
+        print(f"writing the mixed-encoding copy {MIXED_FILE.relative_to(ROOT)} ...", flush=True)
+        subprocess.run([sys.executable, __file__, "--_mix", str(clean), str(MIXED_FILE)],
+                       check=True)
+    return MIXED_FILE
+
+
 def ensure_data(rows: int) -> Path:
     """The cached CSV of ``rows`` rows, generated (in a subprocess) when missing or stale."""
     want = {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION}
@@ -230,7 +263,7 @@ def child(reader: str, path: str, rows: int) -> None:
     import pyarrow  # noqa: F401  (imported by every reader, so not timed in any)
     import pyarrow.csv  # noqa: F401
 
-    if reader in "cd":
+    if reader in "cde":
         from llmstudio.core import corpus, delimited, sniff  # noqa: F401
     base_kb = _status_kb("VmRSS")
 
@@ -239,8 +272,9 @@ def child(reader: str, path: str, rows: int) -> None:
         frame = pd.read_csv(path, engine="pyarrow")
     elif reader == "b":
         frame = pd.read_csv(path, engine="pyarrow", dtype=str, keep_default_na=False)
-    elif reader == "c":
-        frame = corpus.read_table(path).frame
+    elif reader in "ce":
+        read = corpus.read_table(path)
+        frame = read.frame
     elif reader == "d":
         # What read_delimited does when pyarrow refuses the file: check the encoding in
         # chunks, then stream the file through the csv module into Arrow chunks.
@@ -266,10 +300,13 @@ def child(reader: str, path: str, rows: int) -> None:
         "shape": list(frame.shape),
         "dtypes": sorted({str(t) for t in frame.dtypes}),
     }
+    if reader in "ce":
+        out["encoding"] = read.encoding
+        out["problems"] = [str(p) for p in read.problems]
     if list(frame.shape) != [rows, len(COLUMNS)] or [str(c) for c in frame.columns] != COLUMNS:
         out["error"] = (f"expected {rows} rows x columns {COLUMNS}, got {frame.shape[0]} rows "
                         f"x {list(frame.columns)}")
-    if reader in "bcd":
+    if reader in "bcde":
         out["fingerprint"] = _fingerprint(frame)
     print(json.dumps(out))
 
@@ -441,6 +478,18 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def mixed_verdict(rows: list[dict]) -> str:
+    ref = {r["key"]: r for r in rows}
+    if "c" not in ref or "e" not in ref:
+        return "mixed-file goal not checked (needs readers c and e)"
+    t = ref["e"]["seconds"] / ref["c"]["seconds"]
+    m = ref["e"]["peak_mb"] / ref["c"]["peak_mb"]
+    return (f"goal (read_table on the mixed file < {MIXED_GOAL}x the time of (c), the same "
+            f"file in UTF-8): time {t:.2f}x (min times: "
+            f"{ref['e']['min_seconds'] / ref['c']['min_seconds']:.2f}x), memory {m:.2f}x -> "
+            f"{'PASS' if t < MIXED_GOAL else 'FAIL'}")
+
+
 def verdict(rows: list[dict]) -> str:
     ref = {r["key"]: r for r in rows}
     if "a" not in ref or "c" not in ref:
@@ -496,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--_generate"]:
         generate(int(argv[1]), Path(argv[2]))
         return 0
+    if argv[:1] == ["--_mix"]:
+        mix(Path(argv[1]), Path(argv[2]))
+        return 0
     if argv[:1] == ["--_child"]:
         child(argv[1], argv[2], int(argv[3]))
         return 0
@@ -506,20 +558,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows in the CSV (1,000,000)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each reader (3)")
-    ap.add_argument("--readers", default="abcd", help="which readers to run (abcd)")
+    ap.add_argument("--readers", default="abcde", help="which readers to run (abcde)")
     ap.add_argument("--write", action="store_true", help="record the table in RESULTS.md")
     ap.add_argument("--breakdown", action="store_true",
                     help="also time read_table's stages (sniff, pyarrow read, to_pandas, ...)")
     args = ap.parse_args(argv)
-    readers = [k for k in "abcd" if k in args.readers]
-    if not readers or set(args.readers) - set("abcd"):
-        ap.error("--readers takes letters among a, b, c, d")
+    readers = [k for k in "abcde" if k in args.readers]
+    if not readers or set(args.readers) - set("abcde"):
+        ap.error("--readers takes letters among a, b, c, d, e")
 
     path = ensure_data(args.rows)
     size = path.stat().st_size
-    with open(path, "rb") as fh:  # into the page cache, so that no reader pays the disk
-        while fh.read(16 << 20):
-            pass
+    mixed_path = ensure_mixed(args.rows) if "e" in readers else None
+    for cached in (path, mixed_path):  # into the page cache: no reader pays the disk
+        if cached is not None:
+            with open(cached, "rb") as fh:
+                while fh.read(16 << 20):
+                    pass
     print(f"{path.relative_to(ROOT)}: {args.rows:,} rows, {size / 1e6:.1f} MB; "
           f"{args.repeat} run(s) of each reader, each in a fresh process", flush=True)
 
@@ -527,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, list[dict]] = {k: [] for k in readers}
     for i in range(args.repeat):
         for key in readers:
-            r = run_child(key, path, args.rows)
+            r = run_child(key, mixed_path if key == "e" else path, args.rows)
             runs[key].append(r)
             print(f"  run {i + 1}/{args.repeat} ({key}) {r['seconds']:7.2f} s  "
                   f"peak {r['maxrss_kb'] / 1024:6.0f} MB  (VmHWM {r['hwm_kb'] / 1024:.0f} MB, "
@@ -540,15 +595,25 @@ def main(argv: list[str] | None = None) -> int:
     if "a" in runs and "c" in runs and runs["a"][0]["shape"] != runs["c"][0]["shape"]:
         raise SystemExit(f"read_table gave {runs['c'][0]['shape']}, pandas gave "
                          f"{runs['a'][0]['shape']}")
-    prints = {k: {r["fingerprint"] for r in runs[k]} for k in "bcd" if k in runs}
+    prints = {k: {r["fingerprint"] for r in runs[k]} for k in "bcde" if k in runs}
     if "c" in prints:
-        for other in ("b", "d"):
+        for other in ("b", "d", "e"):
             if other in prints:
                 same = prints[other] == prints["c"]
                 notes.append(f"cells of ({other}) {'identical to' if same else 'DIFFER from'} "
                              f"those of (c)")
         if "d" in prints and prints["d"] != prints["c"]:
             raise SystemExit("read_table's fast path and its exact path disagree on this file")
+        if "e" in prints and prints["e"] != prints["c"]:
+            raise SystemExit("the mixed-encoding copy was not read back to the same cells")
+    if "e" in runs:
+        mixed_size = mixed_path.stat().st_size
+        e = runs["e"][0]
+        notes.append(f"mixed copy: {mixed_size / 1e6:.1f} MB ({mixed_size / size:.3f}x the "
+                     f"UTF-8 file's bytes), read with encoding {e['encoding']!r}; its "
+                     f"problem: {e['problems'][0][:220] if e['problems'] else 'NONE'}")
+        if not e["problems"]:
+            raise SystemExit("the mixed-encoding copy was read without a problem")
     for key, results in runs.items():
         hwm = max(r["hwm_kb"] for r in results)
         rss = max(r["maxrss_kb"] for r in results)
@@ -562,6 +627,8 @@ def main(argv: list[str] | None = None) -> int:
     print(out)
     print()
     print(verdict(rows))
+    if "e" in runs:
+        print(mixed_verdict(rows))
     for n in notes:
         print("note:", n)
 
@@ -584,8 +651,9 @@ def main(argv: list[str] | None = None) -> int:
             "changes)",
             f"- command: `.venv/bin/python benchmarks/import_speed.py --rows {args.rows} "
             f"--repeat {args.repeat}" + (f" --readers {''.join(readers)}"
-                                         if readers != list("abcd") else "")
+                                         if readers != list("abcde") else "")
             + (" --breakdown" if args.breakdown else "") + " --write`",
+            f"- load average (1 min) when the runs ended: {os.getloadavg()[0]:.2f}",
             f"- load average (1 min) when the runs began: {load:.2f}; other processes make "
             "the times noisy, so compare the min times too",
             "- median wall time of the read call over the runs; peak RSS = the largest "
@@ -595,6 +663,7 @@ def main(argv: list[str] | None = None) -> int:
             out,
             "",
             f"**{verdict(rows)}**",
+            *(["", f"**{mixed_verdict(rows)}**"] if "e" in runs else []),
             *(["", *[f"- {n}" for n in notes]] if notes else []),
             *(["", "Where read_table's time goes (`--breakdown`: each stage timed by wrapping "
                "llmstudio's functions in a fresh process; medians):", "", stages]
