@@ -95,6 +95,7 @@ class ImportDialog(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.problems = QListWidget()
         self.problems.setMaximumHeight(110)
+        self.problems.setWordWrap(True)  # a problem is a sentence: read without scrolling
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -143,7 +144,9 @@ class ImportDialog(QDialog):
         self.problems.clear()
         try:
             corpus = preview(self.path, opts, PREVIEW_ROWS)
-            _check_decodes(self.path, opts.encoding or self.detected.encoding)
+            # Only a chosen encoding is strict: a detected one may read the file line
+            # by line when it mixes encodings (the preview's problems say so).
+            _check_decodes(self.path, opts.encoding)
         except (LlmstudioError, LookupError, UnicodeError, ValueError) as exc:
             self.model.set_frame(self.model.frame.iloc[0:0, 0:0])
             message = describe(exc) if isinstance(exc, LlmstudioError) else \
@@ -161,7 +164,9 @@ class ImportDialog(QDialog):
         self.text_column.blockSignals(False)
         d = self.detected
         self.summary.setText(
-            f"Detected: {d.encoding}, {DELIMITER_NAMES[d.delimiter]}, "
+            # A mixed file's preview names both encodings ("utf-8 + cp1252").
+            f"Detected: {corpus.encoding if opts.encoding is None else d.encoding}, "
+            f"{DELIMITER_NAMES[d.delimiter]}, "
             f"{'a header row' if d.has_header else 'no header row'}"
             f"{f' after {d.header_row} skipped record(s)' if d.header_row else ''}. "
             f"{len(corpus.columns)} columns; suggested text column: "

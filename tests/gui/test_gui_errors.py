@@ -83,3 +83,13 @@ def test_reports_problems_of_a_ragged_file(qtbot, window, open_file, tmp_path):
     assert window.problems.count() >= 1
     assert "line 3" in window.problems.item(0).text()
     assert window.corpus.rows == 3
+
+
+def test_reports_the_lines_of_a_file_mixing_encodings(qtbot, window, open_file, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("id,text\n1,café\n".encode() + "2,naïve\n".encode("cp1252"))
+    open_file(path)
+    assert window.corpus.frame["text"].tolist() == ["café", "naïve"]
+    assert window.problems_dock.isVisible()
+    assert window.problems.item(0).text().startswith("line 3: the file mixes encodings")
+    assert "utf-8 + cp1252" in window.file_label.text()

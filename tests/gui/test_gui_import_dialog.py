@@ -144,3 +144,20 @@ def test_window_refuses_a_binary_file_in_the_import_dialog(qtbot, window, tmp_pa
         window.open_path(path, ask=True)
     assert "image.csv" in blocker.args[0]
     assert window.corpus is None
+
+
+def test_a_file_mixing_encodings_is_previewed_line_by_line(qtbot, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("id,texte\n1,café\n".encode() + "2,naïve\n".encode("cp1252")
+                     + "3,déjà vu\n".encode())
+    dlg = ImportDialog(path)
+    qtbot.addWidget(dlg)
+    model = dlg.model
+    assert [model.data(model.index(r, 1)) for r in range(3)] == ["café", "naïve", "déjà vu"]
+    shown = [dlg.problems.item(i).text() for i in range(dlg.problems.count())]
+    assert len(shown) == 1 and shown[0].startswith("line 3: the file mixes encodings")
+    assert "read as cp1252 (line 3)" in shown[0]
+    assert dlg.ok_button.isEnabled()
+    assert "Detected: utf-8 + cp1252, comma" in dlg.summary.text()
+    dlg.resize(900, 520)
+    dlg.grab().save(str(tmp_path / "mixed_dialog.png"))
