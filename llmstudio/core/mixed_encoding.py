@@ -114,9 +114,13 @@ def _analyse(data, first_line: int) -> _Block:
     # non-ASCII byte falls in, and is not counted when numbering lines.
     has_cr = data.find(b"\r") >= 0
     eol = np.flatnonzero((a == 10) | (a == 13)) if has_cr else np.flatnonzero(a == 10)
-    line_of = np.searchsorted(eol, h)  # index of the line each non-ASCII byte is in
-    bad_lines = np.unique(line_of[bad])
-    utf8_beyond_ascii = len(np.unique(line_of)) > len(bad_lines)
+    line_of = np.searchsorted(eol, h)  # index of the line each non-ASCII byte is in (sorted)
+    bad_of = line_of[bad]
+    bad_lines = bad_of[np.concatenate([[True], bad_of[1:] != bad_of[:-1]])] if len(bad_of) \
+        else bad_of
+    is_bad = np.zeros(len(eol) + 1, dtype=bool)
+    is_bad[bad_lines] = True
+    utf8_beyond_ascii = not bool(is_bad[line_of].all())
     bounds = np.concatenate([[-1], eol, [len(a) - 1]])  # line i is bounds[i]+1 .. bounds[i+1]
     starts = bounds[bad_lines] + 1
     ends = bounds[bad_lines + 1] + 1
@@ -239,17 +243,32 @@ def scan_bytes(data: bytes, final: bool = True) -> Scan:
     return scan
 
 
+def _no_multibyte(block) -> bool:
+    """Whether ``block`` holds non-ASCII bytes but no UTF-8 lead byte followed at once by a
+    continuation byte: then no character in it is UTF-8 beyond ASCII and each non-ASCII
+    byte is invalid (a legacy code page's text, checked cheaply)."""
+    a = np.frombuffer(block, dtype=np.uint8)
+    h = np.flatnonzero(a.view(np.int8) < 0)
+    if not len(h):
+        return False
+    pair = h[1:] == h[:-1] + 1
+    b = a[h]
+    lead = (b[:-1] >= 0xC2) & (b[:-1] <= 0xF4)
+    return not bool(np.any(pair & lead & ((b[1:] & 0xC0) == 0x80)))
+
+
 def scan_file(path: Path) -> Scan:
     """:class:`Scan` of the file at ``path``, stopping as soon as it is known to mix."""
     scan = Scan()
-    line = 1
     with open(path, "rb") as fh:
         for block in _blocks(fh):
-            info = _analyse(block, line)
-            _scan_block(scan, block, info)
+            if _no_multibyte(block):  # most blocks of a file in a legacy code page
+                scan.bad = True
+                scan.sample = scan.sample or block[:GUESS_BYTES]
+                continue
+            _scan_block(scan, block, _analyse(block, 1))  # (a scan numbers no line)
             if scan.mixed:
                 break
-            line += info.lines
     return scan
 
 
@@ -258,13 +277,18 @@ def _transcode_block(block, info: _Block, fallback: str, write) -> None:
         write(block)
         return
     mv = memoryview(block)
-    parts = []
-    at = 0
-    for s, e in zip(info.starts.tolist(), info.ends.tolist()):
-        parts.append(mv[at:s])
-        parts.append(block[s:e].decode(fallback, errors="llmstudio-keep-byte").encode("utf-8"))
-        at = e
-    parts.append(mv[at:])
+    starts, ends = info.starts.tolist(), info.ends.tolist()
+    # The bad lines decoded in one call, then cut apart again at their line ends (each
+    # ends with one, but perhaps the very last line of the file; a single-byte code page
+    # makes no \r or \n of another byte, which the count check makes sure of).
+    bad = b"".join([mv[s:e] for s, e in zip(starts, ends)])
+    done = bad.decode(fallback, errors="llmstudio-keep-byte").encode("utf-8").splitlines(True)
+    if len(done) != len(starts):
+        done = [block[s:e].decode(fallback, errors="llmstudio-keep-byte").encode("utf-8")
+                for s, e in zip(starts, ends)]
+    parts = [None] * (2 * len(starts) + 1)
+    parts[0::2] = [mv[a:b] for a, b in zip([0, *ends], [*starts, len(block)])]
+    parts[1::2] = done
     write(b"".join(parts))
 
 
