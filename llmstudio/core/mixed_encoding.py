@@ -72,10 +72,16 @@ class _Block:
     lines: int
 
 
+def _has_cr(data) -> bool:
+    """Whether ``data`` (bytes, or a memoryview of the start of bytes) holds a \\r."""
+    whole = data.obj if isinstance(data, memoryview) else data
+    return whole.find(b"\r", 0, len(data)) >= 0
+
+
 def _count_lines(data) -> int:
     """Line ends (\\r\\n, \\r or \\n) in ``data``."""
     a = np.frombuffer(data, dtype=np.uint8)
-    if data.find(b"\r") < 0:  # most files: \n alone (numpy counts faster than bytes.count)
+    if not _has_cr(data):  # most files: \n alone (numpy counts faster than bytes.count)
         return int(np.count_nonzero(a == 10))
     cr = a == 13
     crlf = int(np.count_nonzero(cr[:-1] & (a[1:] == 10))) if len(a) > 1 else 0
@@ -112,7 +118,7 @@ def _analyse(data, first_line: int) -> _Block:
     bad |= cont & ~claimed
     # Line ends: \r and \n both end lines; the \n of a \r\n ends an empty "line" that no
     # non-ASCII byte falls in, and is not counted when numbering lines.
-    has_cr = data.find(b"\r") >= 0
+    has_cr = _has_cr(data)
     eol = np.flatnonzero((a == 10) | (a == 13)) if has_cr else np.flatnonzero(a == 10)
     line_of = np.searchsorted(eol, h)  # index of the line each non-ASCII byte is in (sorted)
     bad_of = line_of[bad]
@@ -142,12 +148,14 @@ def _analyse(data, first_line: int) -> _Block:
 
 
 def _is_ascii(data) -> bool:
-    return (bytes(data) if isinstance(data, memoryview) else data).isascii()
+    if isinstance(data, bytes):
+        return data.isascii()
+    return not np.any(np.frombuffer(data, dtype=np.int8) < 0)  # a view: not copied
 
 
 def _blocks(fh: BinaryIO):
-    """Yield blocks of whole lines read from ``fh`` (seekable); a leading UTF-8 BOM is
-    left out (it is no part of the first line's text)."""
+    """Yield blocks of whole lines read from ``fh`` (seekable): bytes, or a memoryview of
+    the start of bytes; a leading UTF-8 BOM is left out (no part of the first line)."""
     if fh.read(len(UTF8_BOM)) != UTF8_BOM:
         fh.seek(0)
     size = CHUNK_BYTES
@@ -164,11 +172,12 @@ def _blocks(fh: BinaryIO):
             fh.seek(-len(data), 1)
             size *= 2  # one line longer than a block: read it whole
             continue
+        size = CHUNK_BYTES
         if cut < len(data):
             fh.seek(cut - len(data), 1)  # the cut line is read again with the next block
-            data = data[:cut]
-        size = CHUNK_BYTES
-        yield data
+            yield memoryview(data)[:cut]  # (a view: no copy of the block)
+        else:
+            yield data
 
 
 @dataclass
@@ -264,7 +273,7 @@ def scan_file(path: Path) -> Scan:
         for block in _blocks(fh):
             if _no_multibyte(block):  # most blocks of a file in a legacy code page
                 scan.bad = True
-                scan.sample = scan.sample or block[:GUESS_BYTES]
+                scan.sample = scan.sample or bytes(block[:GUESS_BYTES])
                 continue
             _scan_block(scan, block, _analyse(block, 1))  # (a scan numbers no line)
             if scan.mixed:
@@ -284,7 +293,7 @@ def _transcode_block(block, info: _Block, fallback: str, write) -> None:
     bad = b"".join([mv[s:e] for s, e in zip(starts, ends)])
     done = bad.decode(fallback, errors="llmstudio-keep-byte").encode("utf-8").splitlines(True)
     if len(done) != len(starts):
-        done = [block[s:e].decode(fallback, errors="llmstudio-keep-byte").encode("utf-8")
+        done = [bytes(mv[s:e]).decode(fallback, errors="llmstudio-keep-byte").encode("utf-8")
                 for s, e in zip(starts, ends)]
     parts = [None] * (2 * len(starts) + 1)
     parts[0::2] = [mv[a:b] for a, b in zip([0, *ends], [*starts, len(block)])]
