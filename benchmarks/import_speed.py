@@ -653,9 +653,9 @@ def main(argv: list[str] | None = None) -> int:
             f"--repeat {args.repeat}" + (f" --readers {''.join(readers)}"
                                          if readers != list("abcde") else "")
             + (" --breakdown" if args.breakdown else "") + " --write`",
-            f"- load average (1 min) when the runs ended: {os.getloadavg()[0]:.2f}",
             f"- load average (1 min) when the runs began: {load:.2f}; other processes make "
             "the times noisy, so compare the min times too",
+            f"- load average (1 min) when the runs ended: {os.getloadavg()[0]:.2f}",
             "- median wall time of the read call over the runs; peak RSS = the largest "
             "`ru_maxrss` of the fresh child process; base RSS = the child's RSS after its "
             "imports, before reading",
