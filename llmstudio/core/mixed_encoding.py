@@ -16,6 +16,8 @@ them; a multi-byte character never spans a line end, so lines decode independent
 from __future__ import annotations
 
 import codecs
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -305,12 +307,29 @@ def transcode_file(path: Path, out: BinaryIO, fallback: str) -> FallbackLines:
     """Write the file at ``path`` to ``out`` as UTF-8, each line that is not valid UTF-8
     decoded from ``fallback``; the same lines, line for line (a BOM is left out)."""
     report = FallbackLines(fallback)
-    with open(path, "rb") as fh:
+
+    def convert(block) -> tuple[_Block, bytes]:
+        info = _analyse(block, 1)  # numbered from the block's first line
+        done: list = []
+        _transcode_block(block, info, fallback, done.append)
+        return info, done[0]
+
+    def put(job) -> None:
+        info, data = job.result()
+        report.add(info.numbers + report.total_lines)
+        report.total_lines += info.lines
+        out.write(data)
+
+    # Two blocks converted at once (numpy and the codecs leave the GIL for much of it),
+    # written in order; at most three blocks are held.
+    with open(path, "rb") as fh, ThreadPoolExecutor(2) as pool:
+        pending: deque = deque()
         for block in _blocks(fh):
-            info = _analyse(block, report.total_lines + 1)
-            report.add(info.numbers)
-            report.total_lines += info.lines
-            _transcode_block(block, info, fallback, out.write)
+            pending.append(pool.submit(convert, block))
+            if len(pending) > 2:
+                put(pending.popleft())
+        while pending:
+            put(pending.popleft())
     if report.total_lines == 0 or not _ends_with_eol(path):
         report.total_lines += 1  # the last line has no line end
     return report
