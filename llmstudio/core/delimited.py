@@ -112,7 +112,9 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
         try:
             table = pacsv.read_csv(path, read_options=read, parse_options=parse,
                                    convert_options=convert)
-        except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, LookupError):
+        except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, LookupError) as exc:
+            if "invalid UTF8" in str(exc):
+                raise _Irregular from None  # the same bytes fail again with newlines allowed
             continue
         if table.num_columns != n or not all(pa.types.is_large_string(t) for t in table.schema.types):
             raise _Irregular

@@ -296,3 +296,20 @@ def test_blocks_keep_lines_whole(monkeypatch, tmp_path):
     assert out.read_bytes() == data.decode("cp1252").encode().replace(
         "cafÃ©".encode(), "café".encode())
     assert (lines.count, lines.lines, lines.total_lines) == (2, [3, 5], 5)
+
+
+def test_late_non_utf8_byte_costs_one_pyarrow_pass_over_the_file(write_file, monkeypatch):
+    rows = [("id,text", UTF8)] + [(f"{i},réponse numéro {i}", UTF8) for i in range(45_000)]
+    path = write_file("late.csv", mixed(*rows) + mixed(("45000,naïve", CP)))
+    sources = []
+    real = delimited.pacsv.read_csv
+
+    def spy(source, *args, **kwargs):
+        sources.append(Path(source))
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(delimited.pacsv, "read_csv", spy)
+    corpus = read_table(path)
+    assert texts(corpus)[-1] == "naïve" and texts(corpus)[0] == "réponse numéro 0"
+    # invalid UTF-8 fails the same way with newlines in values allowed: no second pass
+    assert sources.count(path) == 1 and len(sources) == 2
