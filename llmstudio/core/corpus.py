@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 from .delimited import Problem, mixed_problem, parse_text, read_delimited
 from .errors import CorpusError
 from .readers import read_jsonl, read_parquet, read_xlsx
+from .mixed_encoding import decode_mixed
 from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, decode_guessed,
-                    detect_encoding, may_mix, split_records, sniff)
+                    detect_encoding, mixed_fallback, split_records, sniff)
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -295,11 +296,10 @@ def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus
         data = path.read_bytes()
         encoding = options.encoding or detect_encoding(data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES)
         mixed = None
-        if options.encoding is None and may_mix(encoding):
-            text, mixed = decode_guessed(data, encoding)
-            if mixed is None:  # not mixed: strictly, as before
-                text = None
-        if mixed is None:
+        fallback = None if options.encoding else mixed_fallback(data, encoding)
+        if fallback:
+            text, mixed = decode_mixed(data, fallback)
+        else:
             try:
                 text = decode(data, encoding)
             except UnicodeDecodeError as exc:

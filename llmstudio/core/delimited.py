@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 from .errors import CorpusError
 from .leftovers import temporary_file
 from .mixed_encoding import FallbackLines, Scan, scan_bytes, scan_file, transcode_file
-from .sniff import (SAMPLE_BYTES, Dialect, bom_encoding, legacy_encoding, single_byte,
+from .sniff import (SAMPLE_BYTES, Dialect, bom_encoding, fallback_of, single_byte,
                     western_fallback)
 
 STRING_DTYPE = "str"
@@ -392,7 +392,7 @@ def _read_mixed(path: Path, dialect: Dialect, header: list[str] | None, scan: Sc
                 ) -> tuple[pd.DataFrame, list[Problem], str]:
     """Read a file that mixes UTF-8 lines with lines in a legacy code page: transcoded
     line by line into a UTF-8 temporary file, which is then read as any UTF-8 file."""
-    fallback = dialect.encoding if single_byte(dialect.encoding) else legacy_encoding(scan.sample)
+    fallback = fallback_of(scan, dialect.encoding)
     tmp = temporary_file("utf8", path.suffix or ".csv")
     try:
         with open(tmp, "wb") as out:

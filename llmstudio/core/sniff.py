@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
-from .mixed_encoding import FallbackLines, decode_mixed, scan_bytes
+from .mixed_encoding import FallbackLines, Scan, decode_mixed, scan_bytes
 
 SAMPLE_BYTES = 1 << 20
 SNIFF_RECORDS = 200
@@ -157,17 +157,30 @@ def may_mix(encoding: str) -> bool:
     return encoding in ("utf-8", "utf-8-sig") or single_byte(encoding)
 
 
+def mixed_fallback(data: bytes, encoding: str, final: bool = True) -> str | None:
+    """The encoding of the non-UTF-8 lines when ``data``, guessed to be in ``encoding``,
+    mixes them with UTF-8 lines beyond ASCII (None: it does not mix)."""
+    if not may_mix(encoding):
+        return None
+    scan = scan_bytes(data, final)
+    return fallback_of(scan, encoding) if scan.mixed else None
+
+
+def fallback_of(scan: Scan, encoding: str) -> str:
+    """The encoding of a mixed file's non-UTF-8 lines: the guessed single-byte code page
+    itself, or (a UTF-8 guess) the code page those lines' bytes point to."""
+    return encoding if single_byte(encoding) else legacy_encoding(scan.sample)
+
+
 def decode_guessed(data: bytes, encoding: str, final: bool = True
                    ) -> tuple[str, FallbackLines | None]:
     """``data`` (a file, or its first bytes when not ``final``) decoded with the guessed
     ``encoding``, a leading BOM dropped. When it mixes UTF-8 lines with lines in a legacy
     code page it is decoded line by line, and the lines read in the legacy code page come
     back too (else None). Other undecodable bytes become U+FFFD (a preview, a header)."""
-    if may_mix(encoding):
-        scan = scan_bytes(data, final)
-        if scan.mixed:
-            fallback = encoding if single_byte(encoding) else legacy_encoding(scan.sample)
-            return decode_mixed(data, fallback, final)
+    fallback = mixed_fallback(data, encoding, final)
+    if fallback:
+        return decode_mixed(data, fallback, final)
     if final:
         text = data.decode(encoding, errors="replace")
     else:
