@@ -31,7 +31,8 @@ from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
-from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
+from .core.project import (SUFFIX, Project, ProjectExists, is_project, load_any,
+                           open_project_file)
 from .core.sniff import DELIMITER_NAMES
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from .progress_line import StatusLine
@@ -329,17 +330,27 @@ def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
         path, how = _beside(source), "beside"
     if path.exists():
         _writable(path)
-        project = Project.open(path)
-        try:
-            _check_same_table(project, source, args)
-        except LlmstudioError:
-            project.close()
-            raise
-        return project, how
+        return _open_for(path, source, args), how
     # Beside its file, a project names the file absolutely: found again from any folder.
     corpus = read_table(source.resolve() if how == "beside" else source, _options(args))
     _writable(path)
-    return Project.create(path, corpus), how
+    try:
+        return Project.create(path, corpus, replace=False), how
+    except ProjectExists:
+        # Another llmstudio made it while this one read FILE: use it, as if found (the
+        # run lock then keeps the two from asking for the same rows).
+        return _open_for(path, source, args), how
+
+
+def _open_for(path: Path, source: Path, args: argparse.Namespace) -> Project:
+    """The existing project at ``path``, refused unless it holds FILE's table."""
+    project = Project.open(path)
+    try:
+        _check_same_table(project, source, args)
+    except LlmstudioError:
+        project.close()
+        raise
+    return project
 
 
 def _keep_codebook(project: Project, task) -> None:

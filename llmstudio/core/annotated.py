@@ -33,6 +33,7 @@ from .human_codes import coder_columns, memo_column_names, memo_columns
 from .leftovers import remove_dead_leftovers
 from .project import Project
 from .results import code_names, describe_run, named_results, shown_name
+from .runs import run_params, stored_json
 
 ANNOTATED_FORMATS = {**FORMATS, ".dta": "dta"}
 STATA_STR_MAX = 2045        # longer text goes to strL
@@ -117,7 +118,7 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
     for run_id, suffix, results in named_results(project, frame.columns):
         task, params, prompt = project.db.execute(
             "SELECT task, params, prompt FROM runs WHERE id = ?", (run_id,)).fetchone()
-        params = json.loads(params or "{}")
+        params = run_params(project, run_id, params)
         names = dict(zip(run_results_columns(project, run_id), results.columns))
         about = describe_run(project, run_id)
         if not suffix:
@@ -154,7 +155,7 @@ def run_results_columns(project: Project, run_id: int) -> list[str]:
     """A run's columns as ``runner.run_results`` names them (outputs, then the error)."""
     task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
-    return json.loads(columns) + [f"{task}_error"]
+    return stored_json(project, run_id, "output columns", columns, "[]") + [f"{task}_error"]
 
 
 def _join_memos(project: Project, frame: pd.DataFrame, info: list[ColumnInfo]) -> pd.DataFrame:

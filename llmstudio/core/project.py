@@ -90,6 +90,25 @@ def _required_tables(migrations: Sequence[Migration]) -> set[str]:
         db.close()
 
 
+class ProjectExists(ProjectError):
+    """A project file appeared at the path a new one was to be written to."""
+
+
+def _put_in_place(tmp: Path, path: Path, replace: bool) -> None:
+    if replace:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # atomic, and fails if the path is taken: never replaces
+    except FileExistsError:
+        raise ProjectExists(f"{path}: a project was made there meanwhile") from None
+    except OSError:
+        # A file system without hard links: the next best, checked just before.
+        if path.exists():
+            raise ProjectExists(f"{path}: a project was made there meanwhile") from None
+        os.replace(tmp, path)
+
+
 class Project:
     """An open project file. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
 
@@ -102,8 +121,10 @@ class Project:
 
     @classmethod
     def create(cls, path: str | Path, corpus: Corpus, *,
-               migrations: Sequence[Migration] = MIGRATIONS) -> "Project":
-        """Write a new project holding ``corpus``; an existing file at ``path`` is replaced."""
+               migrations: Sequence[Migration] = MIGRATIONS, replace: bool = True) -> "Project":
+        """Write a new project holding ``corpus``; an existing file at ``path`` is replaced,
+        or with ``replace=False`` kept: ProjectExists when one appeared meanwhile (another
+        process made it first; replacing it under that process would lose what it writes)."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         remove_dead_leftovers(path.parent)
@@ -138,7 +159,9 @@ class Project:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()
             _fold_stale_wal(path)
-            os.replace(tmp, path)
+            _put_in_place(tmp, path, replace)
+        except ProjectExists:
+            raise
         except (sqlite3.Error, pa.ArrowException) as exc:
             raise ProjectError(f"{path}: cannot write the project ({exc})") from None
         except OSError as exc:

@@ -183,7 +183,7 @@ class RunLabel:
 
 def run_label(project: Project, run_id: int) -> RunLabel:
     """The :class:`RunLabel` of a stored run, with its state (complete, interrupted...)."""
-    from .runs import COMPLETE, run_info
+    from .runs import COMPLETE, run_info, run_params, stored_json
 
     info = run_info(project, run_id)
     params, fingerprint = project.db.execute(
@@ -191,9 +191,10 @@ def run_label(project: Project, run_id: int) -> RunLabel:
     part = ""
     if info.state != COMPLETE:
         part = info.state_text().partition(", ")[2]
-    return RunLabel(info.task, short_model(info.backend, json.loads(fingerprint).get("model")),
+    return RunLabel(info.task, short_model(info.backend, stored_json(
+                        project, run_id, "model details", fingerprint).get("model")),
                     run_id, "done" if info.state == COMPLETE else info.state,
-                    tuple(code_names(json.loads(params or "{}")).items()), part, info.name)
+                    tuple(code_names(run_params(project, run_id, params)).items()), part, info.name)
 
 
 def named_results(project: Project, corpus_columns, runs=None

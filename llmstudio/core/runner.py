@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pandas as pd
 
@@ -42,6 +43,7 @@ from .backends.base import Backend, BackendError, RowError, digest
 from .chunking import LongTexts, long_text_counts, long_text_summary
 from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
 from .project import Project
+from .runs import check_run_free, hold_run, release_run
 from .tasks.base import Task
 
 FLUSH_SECONDS = 0.25
@@ -162,22 +164,26 @@ def _keyer(task: Task, backend: Backend, corpus: str | None = None,
     return lambda text: digest(identity + [text])
 
 
-def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, total: int,
-                        corpus: str | None = None, replicate: Replicate | None = None
-                        ) -> tuple[int, str | None]:
+def _find_or_create_run(db, path, task: Task, backend: Backend, text_column: str,
+                        total: int, corpus: str | None = None,
+                        replicate: Replicate | None = None) -> tuple[int, str | None]:
     """(the run's id, when it finished if it was already done: a run found again with
-    nothing left to ask keeps that time, see :func:`run_job`)."""
+    nothing left to ask keeps that time, see :func:`run_job`). The run is claimed for this
+    job (held until :func:`release_run`); RunBusy when another live job fills it."""
     spec = run_spec(task, backend, text_column, corpus, replicate)
     params = task.params()
     if replicate is not None:  # stored with the task's parameters: resuming needs it
         params = {**params, "replicate": replicate.index}
     key = digest(spec)
-    row = db.execute("SELECT id, rows_total, status, finished FROM runs WHERE spec_key = ? "
-                     "ORDER BY id DESC LIMIT 1", (key,)).fetchone()
-    done_at = row[3] if row is not None and row[2] == "done" else None
     with db:
+        # Found and claimed in one write transaction: two processes starting together
+        # cannot both find it free (or both make a new one) and pay for every row twice.
         db.execute("BEGIN IMMEDIATE")
+        row = db.execute("SELECT id, rows_total, status, finished, pid FROM runs "
+                         "WHERE spec_key = ? ORDER BY id DESC LIMIT 1", (key,)).fetchone()
+        done_at = row[3] if row is not None and row[2] == "done" else None
         if row is not None:
+            check_run_free(db, path, row[0], row[2], row[4])
             # The pid tells a run still being filled from one whose process was killed.
             db.execute("UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
                        "finished = NULL, pid = ? WHERE id = ?", (total, os.getpid(), row[0]))
@@ -196,6 +202,7 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
             run_id = cur.lastrowid
         db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
                    (f"run {run_id}: {task.name} with {backend.describe()}",))
+        hold_run(path, run_id)  # before the commit: no other job of ours sees it free
     return run_id, done_at
 
 
@@ -263,6 +270,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
     own = not isinstance(project, Project)
     proj = Project.open(project) if own else project
     started = time.monotonic()
+    held_as, run_id = Path(proj.path).resolve(), None
     try:
         corpus = proj.corpus()
         column = text_column or corpus.text_column
@@ -284,8 +292,8 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         with_text = [r for r in wanted if r not in blanks]
         inputs = [text_of(r) for r in with_text] if backend.transductive(task) else None
         corpus_key = digest(inputs) if inputs is not None else None
-        run_id, done_at = _find_or_create_run(db, task, backend, column, len(wanted),
-                                              corpus_key, replicate)
+        run_id, done_at = _find_or_create_run(db, held_as, task, backend, column,
+                                              len(wanted), corpus_key, replicate)
         if on_run is not None:
             on_run(run_id)
         # Rows that failed for a reason of the moment (retryable) are asked again.
@@ -362,6 +370,8 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
                          state.computed, time.monotonic() - started, writer.errors,
                          chunked, truncated, _empty_count(db, run_id), stopped)
     finally:
+        if run_id is not None:
+            release_run(held_as, run_id)
         if own:
             proj.close()
 
