@@ -25,6 +25,7 @@ from .delimited import Problem
 from .errors import ProjectError
 from .leftovers import remove_dead_leftovers
 from .migrations import MIGRATIONS, Migration, migrate, schema_version
+from .stored_credentials import scrub_stored_credentials
 
 SUFFIX = ".llmstudio"
 APPLICATION_ID = 0x4C4C4D53  # "LLMS": tells our files from other SQLite databases
@@ -199,6 +200,7 @@ class Project:
             if missing:
                 raise ProjectError(f"{path}: the project file is damaged (its table(s) "
                                    f"{', '.join(missing)} are missing)")
+            scrub_stored_credentials(db)  # an older version's user:pass@host, see there
         except BaseException as exc:
             # Close on every failure (a failed migration too): a leaked connection keeps
             # the file (and its -wal/-shm) open, and locked on Windows, until collected.
