@@ -56,6 +56,9 @@ def scrub_stored_credentials(db: sqlite3.Connection) -> list[str]:
     """Take the credentials an older version stored off the project's runs, consents,
     history and row errors (see the module); the hosts cleaned ([] when none was found).
     A project that cannot be written now (read-only) is left as it is."""
+    tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"runs", "consents", "history", "annotations"} <= tables:
+        return []  # a schema from before runs and consents: nothing of theirs stored
     runs = db.execute("SELECT id, fingerprint, spec_key, params, text_column FROM runs "
                       "WHERE fingerprint LIKE '%@%'").fetchall()
     consents = db.execute("SELECT endpoint FROM consents WHERE endpoint LIKE '%@%'").fetchall()
