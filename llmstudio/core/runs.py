@@ -23,6 +23,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import LlmstudioError, ProjectError
 from .empty_texts import EMPTY_TEXT
@@ -508,7 +509,8 @@ def _claimed_at(db, run_id: int) -> str:
 
 
 def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
-    """RunBusy unless run ``run_id`` (stored ``status`` and ``pid``) can be claimed by this
+    """RunBusy (its message starts with the run and the project's file name: the window's
+    Jobs panel shows the start of it) unless run ``run_id`` (stored ``status`` and ``pid``) can be claimed by this
     job: not running, or its process is gone, or (this process) no live job of ours holds
     it. Called inside the write transaction that then claims it."""
     if status != "running" or pid is None:
@@ -526,7 +528,8 @@ def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
     row = db.execute("SELECT name, task FROM runs WHERE id = ?", (run_id,)).fetchone()
     since = _claimed_at(db, run_id)
     raise RunBusy(
-        f"{path}: {run_name(run_id, row[0] if row else '')} ({row[1] if row else 'a task'} "
+        f"{run_name(run_id, row[0] if row else '')} of {Path(path).name} "
+        f"({row[1] if row else 'a task'} "
         f"with the same model and settings) is being filled by {holder}"
         f"{', since ' + since if since else ''}; nothing was sent. Wait for it to finish, "
         "or cancel it (Cancel in the window's Jobs panel, Ctrl+C in its terminal"

@@ -77,6 +77,8 @@ def bar_value(job: Job) -> tuple[int, int, str] | None:
     """What the progress bar shows, (value, maximum, text): a step's own fraction while
     it runs (embedding the corpus), then the rows; None while the model loads."""
     state, p = job.state, job.state.progress
+    if p is None and not job.running and state.status in ("failed", "cancelled"):
+        return 0, 1, "not started"  # refused or failed before its first row
     if p is None or state.status == "loading":
         return None
     if p.phase_fraction is not None and job.running:

@@ -68,8 +68,8 @@ def test_a_second_process_on_the_same_run_is_refused_and_nothing_is_paid_twice(
                 process.kill()
     assert second.returncode == ERROR, err
     assert "Traceback" not in err and "internal error" not in err
-    assert (f"run 1 (sentiment with the same model and settings) is being filled by "
-            f"another llmstudio process (pid {first.pid}), since ") in err, err
+    assert (f"run 1 of p.llmstudio (sentiment with the same model and settings) is being "
+            f"filled by another llmstudio process (pid {first.pid}), since ") in err, err
     assert "nothing was sent" in err and f"or kill {first.pid}" in err
     assert "rows it finished are kept and not asked again" in err
     assert first.returncode == 0, err1

@@ -51,7 +51,7 @@ def test_a_second_job_of_this_process_on_the_same_run_is_refused(project_path):
 
     first = job(project_path, on_run=second)
     assert first.status == "done" and first.done == 5
-    assert refused == [f"{project_path.resolve()}: run 1 (sentiment with the same model and "
+    assert refused == [f"run 1 of p.llmstudio (sentiment with the same model and "
                        "settings) is being filled by another job in this window (see the "
                        f"Jobs panel), since {refused[0].split('since ')[1][:20]}; nothing "
                        "was sent. Wait for it to finish, or cancel it (Cancel in the "
