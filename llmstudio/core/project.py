@@ -129,6 +129,10 @@ class Project:
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         remove_dead_leftovers(path.parent)
+        if not replace and not path.exists():
+            # A log whose project is gone: it must not be replayed onto ours.
+            for orphan in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                orphan.unlink(missing_ok=True)
         for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
         db = None
@@ -159,7 +163,10 @@ class Project:
                            (corpus.source or "",))
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()
-            _fold_stale_wal(path)
+            if replace:
+                _fold_stale_wal(path)
+            # else never: a project there now is another process's, open with its live
+            # log (deleting that log lost its writes, and its locks: both paid every row).
             _put_in_place(tmp, path, replace)
         except ProjectExists:
             raise

@@ -106,3 +106,20 @@ def test_a_killed_process_does_not_block_the_run_and_its_rows_are_not_asked_agai
     assert stored_rows(project) == ROWS
     # Only the rows the killed process had not stored are asked again.
     assert fake_openai.total - asked_before == ROWS - kept
+
+
+@pytest.mark.slow
+def test_two_processes_started_together_on_a_new_project_pay_each_row_once(
+        tmp_path, source, fake_openai):
+    """Both find no project and make one: the second keeps the first's (never replaces it
+    nor removes its live log, which once let both fill their own run 1: 2x the requests)."""
+    fake_openai.latency = 0.1
+    both = [start(tmp_path, source, fake_openai.url) for _ in range(2)]
+    errs = [process.communicate(timeout=120)[1] for process in both]
+    assert fake_openai.total == ROWS and set(fake_openai.counts.values()) == {1}, errs
+    assert stored_rows(tmp_path / "p.llmstudio") == ROWS
+    for process, err in zip(both, errs):
+        # Refused when the other held the run; else it found the rows done (or did them).
+        assert process.returncode == 0 or (process.returncode == ERROR and
+                                           "is being filled by another" in err), err
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
