@@ -23,11 +23,12 @@ import json
 import os
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from .errors import LlmstudioError, ProjectError
 from .empty_texts import EMPTY_TEXT
-from .leftovers import pid_alive
+from .leftovers import pid_alive, process_started
 from .project import Project
 
 COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = "complete", "interrupted", "running", \
@@ -147,8 +148,8 @@ def task_key(task: str, params: dict) -> str:
     return f"{task}:{book.get('name', '')}" if task == "code" and book else task
 
 
-def _state(status: str, pid: int | None, answered: int, total: int, whole: int) -> str:
-    if status == "running" and pid is not None and pid_alive(pid):
+def _state(status: str, live: bool, answered: int, total: int, whole: int) -> str:
+    if status == "running" and live:
         return RUNNING
     if status == "failed":
         return FAILED
@@ -179,7 +180,8 @@ def run_infos(project: Project) -> list[RunInfo]:
             run_id, name or "", task, task_key(task, params), backend,
             _short_model(backend, stored_json(project, run_id, "model details", fingerprint,
                                                "{}").get("model")), status,
-            _state(status, pid, int(answered or 0), total, whole), int(answered or 0),
+            _state(status, status == "running" and _process_holds(project.db, run_id, pid),
+                   int(answered or 0), total, whole), int(answered or 0),
             int(failed or 0), total, whole, created or "", finished or "", replicate_of, pid,
             tuple(stored_json(project, run_id, "output columns", columns, "[]"))
             + (f"{task}_error",),
@@ -500,12 +502,30 @@ class RunBusy(RunError):
     """The run a job would fill is being filled by another live job."""
 
 
-def _claimed_at(db, run_id: int) -> str:
-    """When run ``run_id`` was last started or resumed, "2026-12-05 01:58 UTC" ("" if the
-    history does not say)."""
+def _claimed_at(db, run_id: int) -> datetime | None:
+    """When run ``run_id`` was last started or resumed (its line in the history), or None
+    when the history does not say."""
     row = db.execute("SELECT at FROM history WHERE action = 'run' AND detail LIKE ? "
                      "ORDER BY id DESC LIMIT 1", (f"run {run_id}:%",)).fetchone()
-    return f"{row[0][:10]} {row[0][11:16]} UTC" if row and row[0] else ""
+    try:
+        return datetime.fromisoformat(row[0].replace("Z", "+00:00")) if row else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _reused(pid: int, claimed: datetime | None) -> bool:
+    """Whether ``pid`` is now another process than the one that claimed the run: it
+    started after the claim (a killed job's pid taken by a new process)."""
+    started = process_started(pid)
+    # The boot time the start is counted from has whole seconds: a margin of two.
+    return started is not None and claimed is not None and \
+        started > claimed.timestamp() + 2
+
+
+def _process_holds(db, run_id: int, pid: int | None) -> bool:
+    """Whether the process that marked run ``run_id`` as running (``pid``) still runs:
+    its pid is alive and was not taken, since the claim, by a new process."""
+    return pid is not None and pid_alive(pid) and not _reused(pid, _claimed_at(db, run_id))
 
 
 def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
@@ -521,12 +541,13 @@ def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
         if not mine:
             return  # a job of ours that ended without saying so: nobody fills it now
         holder = "another job in this window (see the Jobs panel)"
-    elif pid_alive(pid):
+    elif _process_holds(db, run_id, pid):
         holder = f"another llmstudio process (pid {pid})"
     else:
         return  # killed: its finished rows are kept, the rest are ours to ask
     row = db.execute("SELECT name, task FROM runs WHERE id = ?", (run_id,)).fetchone()
-    since = _claimed_at(db, run_id)
+    claimed = _claimed_at(db, run_id)
+    since = claimed.strftime("%Y-%m-%d %H:%M UTC") if claimed else ""
     raise RunBusy(
         f"{run_name(run_id, row[0] if row else '')} of {Path(path).name} "
         f"({row[1] if row else 'a task'} "

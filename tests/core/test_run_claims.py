@@ -36,9 +36,13 @@ def job(path, **kw):
         backend.close()
 
 
-def mark_running(path, pid: int) -> None:
+def mark_running(path, pid: int, ago: str = "+0 hours") -> None:
+    """Run 1 claimed by process ``pid``, now or ``ago`` (as the runner claims it)."""
     with Project.open(path) as project, project.db:
         project.db.execute("UPDATE runs SET status = 'running', pid = ? WHERE id = 1", (pid,))
+        project.db.execute("INSERT INTO history (at, action, detail) VALUES (strftime("
+                           "'%Y-%m-%dT%H:%M:%fZ', 'now', ?), 'run', 'run 1: sentiment with lexicon')",
+                           (ago,))
 
 
 def test_a_second_job_of_this_process_on_the_same_run_is_refused(project_path):
@@ -87,6 +91,22 @@ def test_a_run_held_by_a_live_process_is_refused_until_that_process_is_gone(proj
     with Project.open(project_path) as project:
         assert run_info(project, 1).state == "interrupted"
     assert job(project_path).status == "done"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="start times from /proc")
+def test_a_dead_jobs_pid_taken_by_a_new_process_does_not_hold_the_run(project_path):
+    job(project_path)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        # The run was claimed an hour ago by a process with this pid, killed since: the
+        # process that has the pid now started later, so it is not the one.
+        mark_running(project_path, other.pid, ago="-1 hours")
+        with Project.open(project_path) as project:
+            assert run_info(project, 1).state == "interrupted"
+        assert job(project_path).status == "done"
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_annotate_never_replaces_a_project_made_meanwhile(tmp_path, project_path):
