@@ -25,7 +25,7 @@ from .delimited import Problem
 from .errors import ProjectError
 from .leftovers import remove_dead_leftovers
 from .migrations import MIGRATIONS, Migration, migrate, schema_version
-from .nested import arrow_types, to_arrow
+from .nested import arrow_types, text_column_problem, to_arrow
 
 SUFFIX = ".llmstudio"
 APPLICATION_ID = 0x4C4C4D53  # "LLMS": tells our files from other SQLite databases
@@ -268,6 +268,9 @@ class Project:
         """Choose the column that holds the texts; saved at once."""
         if name not in self.columns:
             raise ProjectError(f"{self.path}: no column named {name!r}")
+        problem = text_column_problem(self.corpus().frame, name)
+        if problem:
+            raise ProjectError(f"{self.path}: {problem}")
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE meta SET value = ? WHERE key = 'text_column'", (name,))

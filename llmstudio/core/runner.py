@@ -41,6 +41,8 @@ from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
 from .chunking import LongTexts, long_text_counts, long_text_summary
 from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
+from .errors import ProjectError
+from .nested import text_column_problem
 from .project import Project
 from .tasks.base import Task
 
@@ -266,6 +268,9 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
     try:
         corpus = proj.corpus()
         column = text_column or corpus.text_column
+        problem = text_column_problem(corpus.frame, column)
+        if problem:  # a list or map has no text to send
+            raise ProjectError(f"{proj.path}: {problem}")
         # The row's input: its text, or a prompt filled from its columns (a placeholder
         # naming no column is refused here, before anything is stored).
         text_of = _input_maker(task, corpus.frame, column)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDock
 from ..core.corpus import SUPPORTED, Corpus, ImportOptions
 from ..core.errors import LlmstudioError
 from ..core.export import export_table, integer_notes
+from ..core.nested import text_column_problem
 from ..core.project import SUFFIX, Project, load_any
 from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
@@ -585,6 +586,9 @@ class MainWindow(QMainWindow):
         if self.corpus is None or not name or name == self.corpus.text_column:
             return
         try:
+            problem = text_column_problem(self.corpus.frame, name)
+            if problem:  # a list or map column: also without a project
+                raise LlmstudioError(problem)
             if self.project is not None:
                 self.project.set_text_column(name)  # saved at once, in a transaction
             # Also when a project is open: after Save As the shown corpus is not the
