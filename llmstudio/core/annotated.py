@@ -377,8 +377,8 @@ def export_annotated(project: Project, path: str | Path, *, guard: bool = True,
     """Write the project's annotated table to ``path`` (.csv .xlsx .parquet .dta); XLSX
     gets a second sheet "columns" describing every column."""
     fmt = annotated_format(path)
-    corpus = project.corpus().frame
-    check_annotated_fits(path, len(corpus), len(corpus.columns))  # before building the table
+    # From the project's list of columns: before even the corpus is read.
+    check_annotated_fits(path, int(project.meta("rows", "0") or 0), len(project.columns))
     frame, info = annotated_table(project)
     check_annotated_fits(path, len(frame), len(frame.columns))
     if fmt == "dta":
