@@ -595,6 +595,10 @@ class MainWindow(QMainWindow):
             # project's own object, and the detail pane and search read this one.
             self.corpus.text_column = name
         except LlmstudioError as exc:
+            # The box shows the text column in use, not the one refused.
+            self.text_column.blockSignals(True)
+            self.text_column.setCurrentText(self.corpus.text_column)
+            self.text_column.blockSignals(False)
             self.show_error("Cannot change the text column", exc)
             return
         self.widths.size_all()  # the new text column gets the room, the old one its content's
