@@ -154,7 +154,7 @@ def check_fits(path: str | Path, rows: int, columns: int, fmt: str | None = None
                           f"{EXCEL_MAX_COLUMNS:,}. Export as CSV or Parquet instead")
     if rows > EXCEL_MAX_ROWS:
         raise ExportError(f"{path}: {rows:,} rows; an Excel sheet holds at most "
-                          f"{EXCEL_MAX_ROWS:,} below its header. Export as CSV or Parquet "
+                          f"{EXCEL_MAX_ROWS:,} rows below its header. Export as CSV or Parquet "
                           f"instead")
 
 

@@ -129,6 +129,12 @@ def structures_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
+def shown_column(col: pd.Series) -> pd.Series:
+    """``col`` as people and models read it: a structure column as its JSON text (what
+    the table shows, a search finds and a prompt's placeholder gets), any other as is."""
+    return structures_as_text(col.to_frame()).iloc[:, 0] if is_nested(col) else col
+
+
 def text_column_problem(frame: pd.DataFrame, column) -> str | None:
     """Why ``column`` cannot be the text column (it holds structures), or None."""
     if column in frame.columns and is_nested(frame[column]):

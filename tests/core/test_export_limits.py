@@ -59,7 +59,7 @@ def test_xlsx_takes_exactly_excels_columns(tmp_path):
 def test_xlsx_refuses_more_rows_than_excel_holds(tmp_path):
     frame = pd.DataFrame({"n": np.zeros(EXCEL_MAX_ROWS + 1, dtype="int8")})
     with pytest.raises(ExportError, match=r"1,048,576 rows; an Excel sheet holds at most "
-                                          r"1,048,575 below its header"):
+                                          r"1,048,575 rows below its header"):
         export_table(frame, tmp_path / "long.xlsx")
     assert nothing_written(tmp_path)
 

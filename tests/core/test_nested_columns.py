@@ -151,3 +151,16 @@ def test_the_suggested_text_column_is_never_a_structure(tmp_path):
     pq.write_table(pa.table({"tags": pa.array([["a long text"] * 9], TAGS),
                              "n": pa.array([1])}), path)
     assert read_table(path).text_column == "n"
+
+
+def test_a_prompt_placeholder_gets_the_json_text(project):
+    from llmstudio.core.runner import empty_rows, row_inputs
+    from llmstudio.core.tasks.prompt import PromptTask
+
+    task = PromptTask(template="{text} | tags: {tags} | meta: {meta} | blob: {blob}")
+    frame = project.corpus().frame
+    assert row_inputs(task, frame, "text") == [
+        'a good day | tags: ["a", "b"] | meta: {"k": 1} | blob: AP8B',
+        'a bad day | tags: [] | meta: {"x": 2, "y": 3} | blob: aGk=',
+        "fine | tags:  | meta:  | blob: "]
+    assert empty_rows(PromptTask(template="{tags}"), frame.assign(text=""), "text") == [2]

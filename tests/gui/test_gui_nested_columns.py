@@ -56,3 +56,17 @@ def test_structures_are_shown_sorted_and_refused_as_text(qtbot, window, open_fil
     assert "column 'tags' holds lists, not text" in blocker.args[0]
     assert window.corpus.text_column == "text"
     assert window.text_column.currentText() == "text"
+
+
+def test_the_run_dialog_shows_a_placeholders_json_text(qtbot, window, open_file, nested):
+    from llmstudio.gui.run_dialog import RunDialog
+
+    open_file(nested)
+    dialog = RunDialog("text", 3, window, frame=window.corpus.frame)
+    qtbot.addWidget(dialog)
+    dialog.set_task("prompt")
+    dialog.template.setPlainText("Classify {text} given {meta} and {tags}")
+    request = dialog.request_text()
+    assert 'Classify good day given {"k": 1} and ["b"]' in request
+    dialog.show()
+    dialog.grab().save("/tmp/formats_run_dialog.png")
