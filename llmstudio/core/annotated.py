@@ -238,6 +238,11 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
     coded = {c.name for c in info if c.coded}
     applies = {c.name for c in info if c.applies}
     frame = structures_as_text(frame)  # lists, maps, structs: JSON text; binary: base64
+    for column in frame.columns:  # the name is the variable label: cut at a NUL too
+        if "\x00" in str(column):
+            raise ExportError(f"the column name {str(column)!r} holds a NUL character "
+                              f"(U+0000), where a Stata label ends, so Stata would cut it. "
+                              f"Export as CSV or Parquet instead, or rename the column")
     # Columns are gathered, then made one frame: inserting them one by one into a frame
     # copied it each time (quadratic; a PerformanceWarning per column from 100 on).
     out: dict[str, pd.Series] = {}

@@ -114,3 +114,10 @@ def test_stata_refuses_text_with_a_nul_naming_column_and_row(tmp_path):
     # The same table keeps every character where text may hold a NUL.
     out = export_table(frame, tmp_path / "t.parquet")
     assert pd.read_parquet(out)["text"][1] == "cut\x00here"
+
+
+def test_stata_refuses_a_column_name_with_a_nul(tmp_path):
+    frame = pd.DataFrame({"id": [1], "te\x00xt": ["fine"]})
+    with pytest.raises(ExportError, match=r"n\.dta: the column name 'te\\x00xt' holds a NUL"):
+        write_stata(frame, [], tmp_path / "n.dta")
+    assert nothing_written(tmp_path)
