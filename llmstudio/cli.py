@@ -387,8 +387,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                                      f"{', '.join(map(repr, corpus.columns))}")
             from .core.nested import text_column_problem
 
-            if text_column_problem(corpus.frame, column):
-                raise LlmstudioError(f"{args.file}: {text_column_problem(corpus.frame, column)}")
+            problem = text_column_problem(corpus.frame, column)
+            if problem:  # a list or map column: nothing to send
+                raise LlmstudioError(f"{args.file}: {problem}")
             from .core.export import check_fits
 
             if args.out:  # Excel's limits, before any request is paid for (+1: the errors)

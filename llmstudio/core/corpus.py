@@ -243,8 +243,9 @@ def _corpus(frame: pd.DataFrame, path: Path, fmt: str, dialect: Dialect | None,
     if text_column is not None and text_column not in frame.columns:
         raise CorpusError(path, f"no column named {text_column!r} (columns: "
                                 f"{', '.join(map(str, frame.columns))})")
-    if text_column is not None and text_column_problem(frame, text_column):
-        raise CorpusError(path, text_column_problem(frame, text_column))
+    problem = text_column_problem(frame, text_column) if text_column is not None else None
+    if problem:
+        raise CorpusError(path, problem)
     return Corpus(
         frame=frame,
         text_column=text_column or suggest_text_column(frame),

@@ -112,20 +112,23 @@ def _is_structure(value) -> bool:
 def structures_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every structure cell as text (JSON; binary as base64), for CSV,
     XLSX and Stata; the frame itself if it has none. Columns of other types are shared."""
-    changed = {}
-    for name, col in frame.items():
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]  # by position: a name
+    changed = False                                                # may be used twice
+    for i, col in enumerate(columns):
         if is_nested(col):
             kind = col.dtype.pyarrow_dtype
-            values = pa.array(col).to_pylist()
-            changed[name] = [cell_text(v, kind) for v in values]
+            texts = [cell_text(v, kind) for v in pa.array(col).to_pylist()]
         elif col.dtype == object and any(_is_structure(v) for v in col):
-            changed[name] = [cell_text(v) if _is_structure(v) else v for v in col]
+            texts = [cell_text(v) if _is_structure(v) else v for v in col]
+        else:
+            continue
+        columns[i] = pd.Series(texts, index=frame.index, dtype=object)
+        changed = True
     if not changed:
         return frame
-    out = {name: (pd.Series(changed[name], index=frame.index, dtype=object)
-                  if name in changed else col) for name, col in frame.items()}
-    result = pd.concat(out.values(), axis=1, keys=range(len(out)))
-    result.columns = frame.columns  # names used twice survive (keys were positions)
+    # One concat, not column by column: a wide table is not copied once per column.
+    result = pd.concat(columns, axis=1, keys=range(len(columns)))
+    result.columns = frame.columns
     return result
 
 
