@@ -2,7 +2,7 @@
 the detail pane show their JSON text (as the exports write it), they sort, and a list is
 refused as the text column with the box left on the text column in use.
 
-Before, measuring the columns for such a file crashed the window (a segmentation fault:
+Before, such a file could crash the window (a segmentation fault while measuring columns:
 ``pd.isna`` of a list inside a Qt call), and sorting by one raised in pyarrow.
 """
 
