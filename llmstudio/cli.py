@@ -396,6 +396,16 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             if column not in corpus.frame.columns:
                 raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "
                                      f"{', '.join(map(repr, corpus.columns))}")
+            from .core.nested import text_column_problem
+
+            problem = text_column_problem(corpus.frame, column)
+            if problem:  # a list or map column: nothing to send
+                raise LlmstudioError(f"{args.file}: {problem}")
+            from .core.export import check_fits
+
+            if args.out:  # Excel's limits, before any request is paid for (+1: the errors)
+                check_fits(args.out, len(corpus.frame),
+                           len(corpus.columns) + len(task.columns()) + 1)
             from .core.runner import row_inputs
 
             row_inputs(task, corpus.frame.head(1), column)  # placeholders naming no column

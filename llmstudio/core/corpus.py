@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from .delimited import Problem, parse_text, read_delimited
 from .errors import CorpusError
+from .nested import is_nested, text_column_problem
 from .readers import read_jsonl, read_parquet, read_xlsx
 from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, detect_encoding,
                     split_records, sniff)
@@ -112,7 +113,8 @@ def suggest_text_column(frame: pd.DataFrame) -> str:
     if best is None:
         if not len(frame.columns):
             raise ValueError("a table without columns has no text column")
-        best = frame.columns[0]
+        # A list or map column has no text to read: the first other column if any.
+        best = next((n for n in frame.columns if not is_nested(frame[n])), frame.columns[0])
     return str(best)
 
 
@@ -241,6 +243,9 @@ def _corpus(frame: pd.DataFrame, path: Path, fmt: str, dialect: Dialect | None,
     if text_column is not None and text_column not in frame.columns:
         raise CorpusError(path, f"no column named {text_column!r} (columns: "
                                 f"{', '.join(map(str, frame.columns))})")
+    problem = text_column_problem(frame, text_column) if text_column is not None else None
+    if problem:
+        raise CorpusError(path, problem)
     return Corpus(
         frame=frame,
         text_column=text_column or suggest_text_column(frame),
