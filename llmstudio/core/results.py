@@ -9,7 +9,6 @@ gets a numeric suffix so that neither is hidden.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 
@@ -105,12 +104,12 @@ def latest_run_ids(project: Project) -> list[int]:
 def describe_run(project: Project, run_id: int) -> str:
     """"sentiment by lexicon:vader (run 3, interrupted, 69 of 300 rows)": which model made
     a result column, and whether its run is complete."""
-    from .runs import run_info
+    from .runs import run_info, stored_json
 
     backend, fingerprint = project.db.execute(
         "SELECT backend, fingerprint FROM runs WHERE id = ?", (run_id,)).fetchone()
     info = run_info(project, run_id)
-    fp = json.loads(fingerprint)
+    fp = stored_json(project, run_id, "model details", fingerprint)
     where = f" at {fp['endpoint']}" if fp.get("endpoint") else ""
     return f"{info.what} by {backend}:{fp.get('model')}{where} ({info.title}, " \
            f"{info.state_text()})"

@@ -45,7 +45,7 @@ from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
 from .errors import ProjectError
 from .nested import shown_column, text_column_problem
 from .project import Project
-from .runs import check_run_free, hold_run, release_run
+from .runs import check_run_free, hold_run, release_run, stored_json
 from .tasks.base import Task
 
 FLUSH_SECONDS = 0.25
@@ -626,7 +626,7 @@ def run_results(project: Project, run_id: int) -> pd.DataFrame:
     """One row per annotated row id: the task's output columns and ``<task>_error``."""
     task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
-    columns = json.loads(columns)
+    columns = stored_json(project, run_id, "output columns", columns, "[]")
     records = {}
     for row_id, output, error in project.db.execute(
             "SELECT row_id, output, error FROM annotations WHERE run_id = ?", (run_id,)):

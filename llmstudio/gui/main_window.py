@@ -19,6 +19,7 @@ from ..core.errors import LlmstudioError
 from ..core.export import export_table, integer_notes
 from ..core.nested import text_column_problem
 from ..core.project import SUFFIX, Project, load_any
+from ..core.runs import run_infos
 from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
@@ -501,6 +502,12 @@ class MainWindow(QMainWindow):
 
         def work():
             corpus, project = load_any(path, options)
+            if project is not None:
+                try:  # a damaged run is said here, as the file's error, not in a slot later
+                    run_infos(project)
+                except LlmstudioError:
+                    project.close()
+                    raise
             if save_to is not None:
                 project = Project.create(save_to, corpus)
             return corpus, project
