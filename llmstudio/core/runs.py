@@ -490,8 +490,8 @@ def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
 # Two jobs filling one run would each ask the model for the same rows and pay twice. The
 # job that finds or makes a run claims it (status running, its pid, in the transaction that
 # finds it); another process then finds it claimed and is refused, with who holds it. A
-# claim left by a killed process is stale as soon as its pid is gone (as the run's state
-# already reads it). In one process (the window runs several jobs) the pid is ours either
+# claim left by a killed process is stale as soon as its pid is gone, or is taken by a
+# process started after the claim (the run's state reads it the same way). In one process (the window runs several jobs) the pid is ours either
 # way: the runs held by live jobs of this process are kept here.
 
 _held: set[tuple[str, int]] = set()
@@ -529,10 +529,10 @@ def _process_holds(db, run_id: int, pid: int | None) -> bool:
 
 
 def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
-    """RunBusy (its message starts with the run and the project's file name: the window's
-    Jobs panel shows the start of it) unless run ``run_id`` (stored ``status`` and ``pid``) can be claimed by this
-    job: not running, or its process is gone, or (this process) no live job of ours holds
-    it. Called inside the write transaction that then claims it."""
+    """RunBusy unless run ``run_id`` (stored ``status`` and ``pid``) can be claimed by
+    this job: not running, or its process is gone, or (this process) no live job of ours
+    holds it. Called inside the write transaction that then claims it. The message starts
+    with the run and the project's file name: the Jobs panel's cell shows its start."""
     if status != "running" or pid is None:
         return
     if pid == os.getpid():
