@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from test_gui_jobs import make_project, open_project, sample_frame, wait_job
@@ -29,6 +30,7 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_a_run_the_cli_is_filling_is_refused_in_the_window(qtbot, window, tmp_path,
                                                            fake_openai, monkeypatch):
     path = make_project(tmp_path / "both.llmstudio", sample_frame().head(ROWS))
