@@ -268,7 +268,7 @@ class OpenAIBackend(Backend):
         """The context the server's model list gives this model, if it gives one."""
         try:
             page = self._client.with_options(max_retries=0,
-                                             timeout=min(10.0, self.timeout)).models.list()
+                                             timeout=min(5.0, self.timeout)).models.list()
             entries = list(page.data)
         except Exception:  # an old server without the route, or a refusal: not known
             return None
