@@ -378,11 +378,11 @@ def _rows_kept(project: Project, how: str, args: argparse.Namespace,
         (runs[0],)).fetchone()[0] if runs else 0
     if not answered:
         return None
-    rows = f"the {answered:,} row{'s' if answered > 1 else ''} answered"
+    rows = f"the {answered:,} rows answered are" if answered > 1 else "the 1 row answered is"
     if how != "temporary":
-        return f"{rows} are kept in {project.path} (the same command asks only the rest)"
+        return f"{rows} kept in {project.path} (the same command asks only the rest)"
     kept = _keep_unfinished(project, args)
-    return (f"{rows} are kept in {kept}" + (f" and written to {args.out}" if Path(
+    return (f"{rows} kept in {kept}" + (f" and written to {args.out}" if Path(
         args.out).exists() else "") + " (the same command asks only the rest)")
 
 
