@@ -263,9 +263,6 @@ def _check_counts(args: argparse.Namespace) -> None:
         raise UsageError("--limit is a number of rows, 1 or more")
     if getattr(args, "concurrency", 1) < 1:
         raise UsageError("--concurrency is a number of parallel requests, 1 or more")
-    seconds = getattr(args, "timeout", None)
-    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
-        raise UsageError(f"--timeout is a number of seconds above 0, not {seconds:g}")
 
 
 def _beside(source: Path, near: Path | None = None) -> Path:
@@ -362,6 +359,8 @@ def _timeout(args: argparse.Namespace, model: str | None = None) -> dict:
     seconds = getattr(args, "timeout", None)
     if seconds is None:
         return {}
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(f"--timeout is a number of seconds above 0, not {seconds:g}")
     if not (model or args.model or "").startswith("openai:"):
         raise UsageError("--timeout is for openai: models (a local model sends no request)")
     return {"timeout": seconds}
@@ -423,6 +422,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     # extension, the task (codebook, examples), the input and its text column, the
     # project; then the model can run the task (labels it can give) before any request.
     _check_counts(args)
+    timeout = _timeout(args)
     _check_out(args.out)
     _check_out_folder(args.out)
     task = make_task(TaskOptions(
@@ -446,12 +446,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             options = {}
             if args.model.startswith("openai:"):
                 options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm,
-                           "context_window": args.context_window, **_timeout(args)}
+                           "context_window": args.context_window, **timeout}
             elif args.context_window is not None:
                 raise LlmstudioError("--context-window is for openai: models (a local "
                                      "model's limit is read from the model)")
-            else:
-                _timeout(args)  # refused for a local model
             backend = make_backend(args.model, base_url=args.base_url,
                                    concurrency=args.concurrency, **options)
             check_can_run(task, backend)
@@ -667,6 +665,7 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     from .core.stability import compare_runs
 
     _check_counts(args)
+    _timeout(args, "openai:" if args.model is None else args.model)  # the run's model: below
     if args.temperature is not None and not 0 <= args.temperature <= 2:
         raise UsageError("--temperature is from 0 to 2")
     changes = Changes(model=args.model, base_url=args.base_url, temperature=args.temperature,

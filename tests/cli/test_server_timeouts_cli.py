@@ -123,7 +123,7 @@ def test_a_timeout_for_a_local_model_is_refused(annotate_cli, source):
 
 
 def test_the_timeout_and_its_default_are_in_the_help_and_the_readme(cli):
-    for command in ("annotate", "bias", "replicate"):
+    for command in ("annotate", "bias", "replicate", "probe"):
         shown = " ".join(cli(command)("--help").stdout.split())
         assert f"--timeout SECONDS openai: seconds a request waits for an answer (default " \
                f"{DEFAULT_TIMEOUT:g})" in shown, command
@@ -153,3 +153,50 @@ def test_a_bad_out_with_project_fails_before_any_request(annotate_cli, source, t
         assert project.read_bytes() == before
     else:
         assert not project.exists()
+
+
+@pytest.mark.slow
+def test_a_server_killed_midway_stops_the_job_and_its_restart_is_asked_only_the_rest(
+        tmp_path, source):
+    """The server process goes away (connections refused) after some answers, then comes
+    back on the same port: the job stops saying where the answered rows are, and the same
+    command asks the restarted server only for the rest."""
+    import subprocess
+    import sys
+    import time
+
+    from cli_process import cli_env
+    from fakes.openai_server import FakeOpenAI
+
+    out = tmp_path / "out.csv"
+    first_server = FakeOpenAI(latency=0.1).start()
+    port = first_server.port
+    args = [sys.executable, "-m", "llmstudio", "annotate", str(source), "--model", "openai:m",
+            "--base-url", first_server.url, "--concurrency", "2", "--out", str(out)]
+    process = subprocess.Popen(args, cwd=tmp_path, env=cli_env(tmp_path), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while first_server.total < ANSWERED and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first_server.stop()
+    answered = {r.text for r in first_server.chat_requests() if r.status == 200}
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    said = err.strip().splitlines()[-1]
+    assert said.startswith(f"llmstudio: connection failed after retries: lost the connection "
+                           f"to 127.0.0.1:{port}"), said
+    kept = tmp_path / "out.llmstudio"
+    assert f"answered are kept in {kept} and written to {out}" in said
+    with sqlite3.connect(kept) as db:
+        stored = {TEXTS[row] for (row,) in db.execute(
+            "SELECT row_id FROM annotations WHERE output IS NOT NULL")}
+    # Every answer that came back is stored (an answer lost at the kill was never received).
+    assert stored <= answered and len(stored) >= len(answered) - 2
+
+    with FakeOpenAI(port=port) as second_server:
+        again = subprocess.run(args, cwd=tmp_path, env=cli_env(tmp_path), text=True,
+                               capture_output=True, timeout=120)
+        asked = [r.text for r in second_server.chat_requests()]
+    assert again.returncode == 0, again.stderr
+    assert sorted(asked) == sorted(set(TEXTS) - stored)  # each once, none stored asked again
+    assert pd.read_csv(out)["sentiment_label"].tolist() == [label_for(t) for t in TEXTS]
