@@ -123,7 +123,7 @@ def test_a_timeout_for_a_local_model_is_refused(annotate_cli, source):
 
 
 def test_the_timeout_and_its_default_are_in_the_help_and_the_readme(cli):
-    for command in ("annotate", "bias", "replicate", "probe"):
+    for command in ("annotate", "bias", "replicate", "probe", "runs"):
         shown = " ".join(cli(command)("--help").stdout.split())
         assert f"--timeout SECONDS openai: seconds a request waits for an answer (default " \
                f"{DEFAULT_TIMEOUT:g})" in shown, command
