@@ -464,3 +464,15 @@ def test_a_server_that_stops_answering_midway_stops_after_k_rows(fake_openai, pr
 def test_a_timeout_that_is_not_a_positive_number_is_refused(fake_openai, timeout):
     with pytest.raises(BackendError, match="the timeout is a number of seconds above 0"):
         make_backend(fake_openai, timeout=timeout)
+
+
+def test_a_server_down_from_the_start_with_a_remembered_dialect_is_not_said_lost(fake_openai,
+                                                                                 project):
+    within(10, make_backend(fake_openai).annotate_one, TASK, "warm-up")  # dialect saved
+    fake_openai.stop()  # down before the job: its first request is not probed again
+    result = within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
+                                                             max_retries=1))
+    assert result.status == "stopped" and result.done == 2
+    assert result.stopped.startswith(f"connection failed after retries: cannot reach "
+                                     f"127.0.0.1:{fake_openai.port}, ")
+    assert "lost" not in result.stopped

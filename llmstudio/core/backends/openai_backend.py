@@ -538,11 +538,14 @@ class OpenAIBackend(Backend):
         runner's circuit breaker: the finished rows stay where the job keeps them)."""
         with self._lock:
             self._failed_in_a_row += 1
-            failed = self._failed_in_a_row
+            failed, answered = self._failed_in_a_row, self._answered
         reason = redact(f"{exc}{_cause(exc)}")
-        return RowError(f"connection failed after retries: lost the connection to "
-                        f"{self.host}, {failed} request{'s' if failed > 1 else ''} in a row "
-                        f"failed ({reason})", retryable=True, stop_after=self.concurrency)
+        # "lost" only when it answered in this job (a dialect remembered from another
+        # session skips the first request's quick check: the server may never have been up)
+        what = "lost the connection to" if answered else "cannot reach"
+        return RowError(f"connection failed after retries: {what} {self.host}, {failed} "
+                        f"request{'s' if failed > 1 else ''} in a row failed ({reason})",
+                        retryable=True, stop_after=self.concurrency)
 
     def _no_answer(self) -> RowError:
         """The error of a row whose request got no answer within the timeout, asked
