@@ -15,17 +15,19 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from array import array
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import CorpusError
-from .sniff import Dialect, bom_encoding, western_fallback
+from .sniff import Dialect, bom_encoding, csv_reader, western_fallback
 
 STRING_DTYPE = "str"
 BLOCK_BYTES = 16 << 20
@@ -102,7 +104,8 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
     # ``refuse`` catches, so the retry with newlines allowed is always taken when needed.
     attempts = [True] if (dialect.newlines_in_values or n < 2) else [False, True]
     for newlines in attempts:
-        parse = pacsv.ParseOptions(delimiter=dialect.delimiter, quote_char='"',
+        parse = pacsv.ParseOptions(delimiter=dialect.delimiter,
+                                   quote_char=False if dialect.quoting == "none" else '"',
                                    double_quote=True, escape_char=False,
                                    newlines_in_values=newlines, ignore_empty_lines=True,
                                    invalid_row_handler=refuse)
@@ -113,11 +116,50 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
             continue
         if table.num_columns != n or not all(pa.types.is_large_string(t) for t in table.schema.types):
             raise _Irregular
+        if newlines and dialect.quoting != "none" and _may_run_away(
+                table, path, dialect.encoding, dialect.delimiter, n):
+            raise _Irregular
         if dialect.has_header:
             table = _drop_header(table, header)
         final = unique_names(header) if dialect.has_header else [f"column_{i + 1}" for i in range(n)]
         return table.rename_columns(final).to_pandas()
     raise _Irregular
+
+
+def _may_run_away(table: pa.Table, path: Path, encoding: str, delimiter: str,
+                  width: int) -> bool:
+    """Whether a quoted line break in ``table`` may be a runaway quote, which only the
+    exact parser can tell and undo: a cell whose lines look like rows (see
+    :func:`runaway_quote`), or a last cell that may be a quote never closed."""
+    for column in table.columns:
+        breaks = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
+        if not pc.any(breaks).as_py():
+            continue
+        for cell in pc.filter(column, breaks).to_pylist():
+            if _swallowed_rows(re.split(r"\r\n|\r|\n", cell)[1:], delimiter, width):
+                return True
+    return _may_end_open(table, path, encoding)
+
+
+def _may_end_open(table: pa.Table, path: Path, encoding: str) -> bool:
+    """Whether the file may end inside a quoted field.
+
+    pyarrow ends such a field at the end of the file without a word. An open field takes
+    in every byte up to the end, so it is the last row's last cell (another cell would
+    leave the row short, which pyarrow refuses), and the file then ends with exactly a
+    quote and that cell's text with its quotes doubled; a closed one ends with its
+    closing quote or what follows it.
+    """
+    if not table.num_rows or not table.num_columns:
+        return False
+    last = table.column(table.num_columns - 1)[table.num_rows - 1].as_py()
+    if "\n" not in last and "\r" not in last:
+        return False  # a field open over no line break would be the file's last line only
+    codec = "utf-8" if encoding.startswith("utf-8") else encoding  # no BOM at the end
+    tail = ('"' + last.replace('"', '""')).encode(codec)
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - len(tail)))
+        return fh.read() == tail
 
 
 def _drop_header(table: pa.Table, header: list[str]) -> pa.Table:
@@ -193,11 +235,15 @@ def _stream_encoding(path: Path, encoding: str) -> str:
     return encoding
 
 
-def _records(stream, delimiter: str):
+def _records(stream, delimiter: str, quoting: str = "auto", *,
+             width: list | None = None, problems: list | None = None, complete: bool = True):
     """Yield (first line, fields) for every non-blank record, with 1-based line numbers.
 
     ``stream`` is text opened with ``newline=""``, so CR, LF and CRLF all end lines and
-    line endings inside quoted fields arrive untranslated.
+    line endings inside quoted fields arrive untranslated. A quoted field that runs away
+    (see :func:`runaway_quote`) is reported in ``problems``; with ``quoting="auto"`` its
+    opening quote is read as a plain character and the lines it held are read again as
+    rows. ``width[0]`` is the header's number of fields once known (None before).
     """
     if delimiter == "":
         for line, piece in enumerate(stream, start=1):
@@ -208,18 +254,137 @@ def _records(stream, delimiter: str):
             if piece != "":
                 yield line, [piece]
         return
-    reader = csv.reader(stream, delimiter=delimiter, strict=False)
+    width = width if width is not None else [None]
+    problems = problems if problems is not None else []
+    taken: list[str] = []  # the lines of the record being read
+    ended = [False]
+
+    def feed(lines):
+        for text in lines:
+            taken.append(text)
+            yield text
+        ended[0] = True
+
+    source = iter(stream)
+    reader = csv_reader(feed(source), delimiter, quoting)
     previous = 0
     while True:
+        taken.clear()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
             raise CorpusError(None, f"cannot parse: {exc}", previous + 1) from None
+        first = previous + 1
+        previous += len(taken)
+        if len(taken) > 1 and quoting != "none":
+            found = runaway_quote(taken, delimiter, width[0], at_end=ended[0] and complete)
+            if found is not None:
+                problems.append(found.problem(first, quoting))
+                if quoting == "auto":
+                    row = found.plain_row
+                    pending, previous = taken[1:], first
+                    ended[0] = False
+                    reader = csv_reader(feed(itertools.chain(pending, source)), delimiter,
+                                        quoting)
         if row:
-            yield previous + 1, row
-        previous = reader.line_num
+            yield first, row
+
+
+RUNAWAY_MIN_ROWS = 2
+
+
+def _swallowed_rows(lines: list[str], delimiter: str, width: int | None) -> int:
+    """How many of ``lines`` (the lines inside one quoted field, after its first) have the
+    file's number of fields when quotes are plain characters; 0 unless that is at least
+    RUNAWAY_MIN_ROWS lines and three in four non-blank lines: a field holding rows."""
+    if not width or width < 2:
+        return 0  # one column: every line "looks like" a row, nothing can be told
+    lines = [t for t in (line.rstrip("\r\n") for line in lines) if t.strip()]
+    rows = sum(1 for t in lines if t.count(delimiter) == width - 1)
+    return rows if rows >= RUNAWAY_MIN_ROWS and 4 * rows >= 3 * len(lines) else 0
+
+
+@dataclass(frozen=True)
+class RunawayQuote:
+    """A quoted field that holds rows of the file, or runs to its end."""
+
+    column: int  # 1-based character position of the opening quote in its line
+    lines: int  # lines the record spans
+    rows: int  # lines inside it that have the file's number of fields
+    to_end: bool  # the quote never closes
+    plain_row: list[str]  # the record's first line read with that quote as a character
+
+    def problem(self, line: int, quoting: str) -> Problem:
+        """The problem the user sees, naming where the quote opened and both readings."""
+        span = f"the {self.lines - 1} line(s) after it"
+        runs = (f"never closes: its field would take in {span}, to the end of the file"
+                if self.to_end else f"opens a field that takes in {span}")
+        held = f" ({self.rows} of them look like rows of this file)" if self.rows else ""
+        if quoting == "auto":
+            what = ("the quote was read as a plain character and those lines as rows (to "
+                    "read it as one quoted field instead: Quotes 'as quoted' in the import "
+                    "dialog, --quoting csv)")
+        else:
+            what = ("it was read as one quoted field, as chosen (to read the quote as a "
+                    "plain character and those lines as rows: Quotes 'automatic', "
+                    "--quoting auto)")
+        return Problem(f"the quote at column {self.column} {runs}{held}; {what}", line)
+
+
+def _open_quote(line: str, delimiter: str) -> int | None:
+    """Index of the quote still open at the end of ``line`` (csv's rules), or None."""
+    start, opened, i, n = True, None, 0, len(line)
+    while i < n:
+        ch = line[i]
+        if opened is not None:
+            if ch == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 1  # a doubled quote inside a quoted field
+                else:
+                    opened, start = None, False  # closed; what follows is unquoted text
+        elif ch == delimiter:
+            start = True
+        elif ch == '"' and start:
+            opened = i
+        else:
+            start = False
+        i += 1
+    return opened
+
+
+def _quote_open_at_end(text: str, delimiter: str) -> bool:
+    """Whether ``text`` (one record as csv read it) ends inside a quoted field.
+
+    A closed record followed by a line holding one quote makes two records; an open one
+    takes that quote as its closing quote and stays one.
+    """
+    reader = csv_reader(io.StringIO(text + '\n"', newline=""), delimiter)
+    return sum(1 for _ in reader) == 1
+
+
+def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
+                  at_end: bool) -> RunawayQuote | None:
+    """The runaway quote of one record spanning ``lines`` (raw, with their endings), or
+    None when its quoted line breaks look like a text's own.
+
+    Runaway: the quote never closes (``at_end``: the record was the file's last), or the
+    lines inside the field look like rows of the file (see :func:`_swallowed_rows`;
+    ``width`` None: the first line's own number of fields, for a header).
+    """
+    head = lines[0].rstrip("\r\n")
+    p = _open_quote(head, delimiter)
+    if p is None:
+        return None
+    width = width or head.count(delimiter) + 1
+    to_end = at_end and _quote_open_at_end("".join(lines), delimiter)
+    rows = _swallowed_rows(lines[1:], delimiter, width)
+    if not to_end and not rows:
+        return None
+    before = next(csv_reader([head[:p]], delimiter), [])[:-1] if p else []
+    plain = next(csv_reader([head[p:]], delimiter, "none"), [])
+    return RunawayQuote(p + 1, len(lines), rows, to_end, before + plain)
 
 
 class _ColumnBuilder:
@@ -279,11 +444,17 @@ class _ColumnBuilder:
         return pa.table(columns, names=names) if columns else pa.table({})
 
 
-def parse_records(stream, dialect: Dialect, max_rows: int | None = None
-                  ) -> tuple[pd.DataFrame, list[Problem], array]:
-    """Exact parser over a text stream: the frame, the problems, each row's first line."""
+def parse_records(stream, dialect: Dialect, max_rows: int | None = None, *,
+                  complete: bool = True) -> tuple[pd.DataFrame, list[Problem], array]:
+    """Exact parser over a text stream: the frame, the problems, each row's first line.
+
+    ``complete``: the stream is the whole file (a quote still open at its end ran to the
+    end of the file), not a sample.
+    """
     problems: list[Problem] = []
-    records = _records(stream, dialect.delimiter)
+    known_width: list[int | None] = [None]
+    records = _records(stream, dialect.delimiter, dialect.quoting, width=known_width,
+                       problems=problems, complete=complete)
     skipped = []
     for _ in range(dialect.header_row):
         first = next(records, None)
@@ -302,6 +473,7 @@ def parse_records(stream, dialect: Dialect, max_rows: int | None = None
     else:
         first_data = next(records, None)
     width = len(header) if header is not None else (len(first_data[1]) if first_data else 0)
+    known_width[0] = width
     builder = _ColumnBuilder(width)
     line_numbers = array("q")
     irregular = 0
@@ -333,10 +505,11 @@ def parse_records(stream, dialect: Dialect, max_rows: int | None = None
     return builder.table(names).to_pandas(), problems, line_numbers
 
 
-def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
-               ) -> tuple[pd.DataFrame, list[Problem], array]:
-    """The exact parser on text already decoded (previews, tests)."""
-    return parse_records(io.StringIO(text, newline=""), dialect, max_rows)
+def parse_text(text: str, dialect: Dialect, max_rows: int | None = None, *,
+               complete: bool = True) -> tuple[pd.DataFrame, list[Problem], array]:
+    """The exact parser on text already decoded (previews, tests); ``complete``: ``text``
+    is the whole file, not its first megabyte."""
+    return parse_records(io.StringIO(text, newline=""), dialect, max_rows, complete=complete)
 
 
 def read_delimited(path: Path, dialect: Dialect, *, encoding_chosen: bool,
@@ -349,7 +522,7 @@ def read_delimited(path: Path, dialect: Dialect, *, encoding_chosen: bool,
     problems: list[Problem] = []
     used = check_encoding(path, dialect.encoding, encoding_chosen, problems)
     if used != dialect.encoding:
-        dialect = Dialect(used, dialect.delimiter, dialect.has_header, dialect.header_row)
+        dialect = replace(dialect, encoding=used)
     try:
         with open(path, "rb") as raw:
             stream = io.TextIOWrapper(raw, encoding=_stream_encoding(path, used), newline="")

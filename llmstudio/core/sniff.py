@@ -17,6 +17,14 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 SAMPLE_BYTES = 1 << 20
+# csv refuses fields over 128 KB by default ("field larger than field limit (131072)").
+# Its limit is a C long: sys.maxsize overflows where a long is 32 bits (Windows), so the
+# largest 32-bit value is used everywhere (2 GB in one field).
+FIELD_SIZE_LIMIT = 2**31 - 1
+# How quotes are read: "auto" (quoted fields, but a quote that runs away over rows is a
+# plain character, reported), "csv" (every quote at a field's start opens a quoted
+# field, as the standard says), "none" (quotes are plain characters everywhere).
+QUOTINGS = ("auto", "csv", "none")
 SNIFF_RECORDS = 200
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", "": "none (one text per line)"}
@@ -143,6 +151,15 @@ class Dialect:
     has_header: bool
     header_row: int  # records (not lines) before the header or the first data row
     newlines_in_values: bool = True
+    quoting: str = "auto"  # one of QUOTINGS
+
+
+def csv_reader(lines, delimiter: str, quoting: str = "auto"):
+    """The one csv reader of the program (sniffer and exact parser): lenient about a
+    stray quote inside a field, no field size limit, quotes plain when ``quoting="none"``."""
+    csv.field_size_limit(FIELD_SIZE_LIMIT)
+    return csv.reader(lines, delimiter=delimiter, strict=False,
+                      quoting=csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL)
 
 
 def split_records(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
@@ -154,7 +171,7 @@ def split_records(text: str, delimiter: str, limit: int | None = None) -> list[l
         rows = [[line] for line in lines if line != ""]
         return rows[:limit] if limit else rows
     rows = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader = csv_reader(io.StringIO(text, newline=""), delimiter)
     try:
         for row in reader:
             if row:
