@@ -292,18 +292,15 @@ def _records(stream, delimiter: str, quoting: str = "auto", *,
             yield first, row
 
 
-RUNAWAY_MIN_ROWS = 2
-
-
 def _swallowed_rows(lines: list[str], delimiter: str, width: int | None) -> int:
     """How many of ``lines`` (the lines inside one quoted field, after its first) have the
-    file's number of fields when quotes are plain characters; 0 unless that is at least
-    RUNAWAY_MIN_ROWS lines and three in four non-blank lines: a field holding rows."""
+    file's number of fields when quotes are plain characters; 0 unless that is three in
+    four non-blank lines: a field that may hold rows."""
     if not width or width < 2:
         return 0  # one column: every line "looks like" a row, nothing can be told
     lines = [t for t in (line.rstrip("\r\n") for line in lines) if t.strip()]
     rows = sum(1 for t in lines if t.count(delimiter) == width - 1)
-    return rows if rows >= RUNAWAY_MIN_ROWS and 4 * rows >= 3 * len(lines) else 0
+    return rows if rows and 4 * rows >= 3 * len(lines) else 0
 
 
 @dataclass(frozen=True)
@@ -364,6 +361,17 @@ def _quote_open_at_end(text: str, delimiter: str) -> bool:
     return sum(1 for _ in reader) == 1
 
 
+def _malformed(text: str, delimiter: str) -> bool:
+    """Whether a closing quote in ``text`` is followed by more text of the same field
+    (``"hello ... he said "hi,``), which a quoted field of a well-formed file never is."""
+    try:
+        for _ in csv_reader(io.StringIO(text, newline=""), delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
+
+
 def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
                   at_end: bool) -> RunawayQuote | None:
     """The runaway quote of one record spanning ``lines`` (raw, with their endings), or
@@ -371,7 +379,9 @@ def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
 
     Runaway: the quote never closes (``at_end``: the record was the file's last), or the
     lines inside the field look like rows of the file (see :func:`_swallowed_rows`;
-    ``width`` None: the first line's own number of fields, for a header).
+    ``width`` None: the first line's own number of fields, for a header) and the quote
+    that ends it is followed by more text (a stray quote closed by another one); a text
+    whose lines happen to hold commas ends with a clean closing quote.
     """
     head = lines[0].rstrip("\r\n")
     p = _open_quote(head, delimiter)
@@ -380,7 +390,7 @@ def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
     width = width or head.count(delimiter) + 1
     to_end = at_end and _quote_open_at_end("".join(lines), delimiter)
     rows = _swallowed_rows(lines[1:], delimiter, width)
-    if not to_end and not rows:
+    if not to_end and not (rows and _malformed("".join(lines), delimiter)):
         return None
     before = next(csv_reader([head[:p]], delimiter), [])[:-1] if p else []
     plain = next(csv_reader([head[p:]], delimiter, "none"), [])

@@ -154,11 +154,12 @@ class Dialect:
     quoting: str = "auto"  # one of QUOTINGS
 
 
-def csv_reader(lines, delimiter: str, quoting: str = "auto"):
+def csv_reader(lines, delimiter: str, quoting: str = "auto", strict: bool = False):
     """The one csv reader of the program (sniffer and exact parser): lenient about a
-    stray quote inside a field, no field size limit, quotes plain when ``quoting="none"``."""
+    stray quote inside a field (unless ``strict``), no field size limit, quotes plain
+    when ``quoting="none"``."""
     csv.field_size_limit(FIELD_SIZE_LIMIT)
-    return csv.reader(lines, delimiter=delimiter, strict=False,
+    return csv.reader(lines, delimiter=delimiter, strict=strict,
                       quoting=csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL)
 
 
