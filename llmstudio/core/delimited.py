@@ -17,6 +17,7 @@ import csv
 import io
 import itertools
 from array import array
+from collections import deque
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -256,40 +257,67 @@ def _records(stream, delimiter: str, quoting: str = "auto", *,
         return
     width = width if width is not None else [None]
     problems = problems if problems is not None else []
-    taken: list[str] = []  # the lines of the record being read
-    ended = [False]
-
-    def feed(lines):
-        for text in lines:
-            taken.append(text)
-            yield text
-        ended[0] = True
-
-    source = iter(stream)
-    reader = csv_reader(feed(source), delimiter, quoting)
-    previous = 0
+    # csv reads one line at a time from ``lines`` and never ahead of a record, so its
+    # line_num says how many lines each record took; ``shadow`` (a tee, buffered in C:
+    # no Python call per line) hands the raw lines of a record that took several.
+    lines, shadow = itertools.tee(stream)
+    ahead: list[str] = []  # lines taken from ``shadow`` past the current record
+    behind = 0  # lines of one-line records still to drop from ``shadow``, in batches
+    reader = csv_reader(lines, delimiter, quoting)
+    base = previous = 0
     while True:
-        taken.clear()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
             raise CorpusError(None, f"cannot parse: {exc}", previous + 1) from None
-        first = previous + 1
-        previous += len(taken)
-        if len(taken) > 1 and quoting != "none":
-            found = runaway_quote(taken, delimiter, width[0], at_end=ended[0] and complete)
+        first, previous = previous + 1, base + reader.line_num
+        taken = previous - first + 1
+        if taken == 1:
+            if ahead:
+                ahead.pop(0)
+            else:
+                behind += 1
+                if behind >= SHADOW_BATCH:  # the tee holds at most this many lines
+                    _drop(shadow, behind)
+                    behind = 0
+        elif quoting != "none":
+            if behind:
+                _drop(shadow, behind)
+                behind = 0
+            raw = ahead[:taken] + list(itertools.islice(shadow, taken - len(ahead[:taken])))
+            del ahead[:taken]
+            if not ahead:
+                nxt = next(shadow, None)  # None: this record ended the input
+                at_end = nxt is None
+                if nxt is not None:
+                    ahead.append(nxt)
+            else:
+                at_end = False
+            found = runaway_quote(raw, delimiter, width[0], at_end=at_end and complete)
             if found is not None:
                 problems.append(found.problem(first, quoting))
                 if quoting == "auto":
+                    # The quote is a character: its line is one row, and the lines it took
+                    # in are read again from the start of the next line.
                     row = found.plain_row
-                    pending, previous = taken[1:], first
-                    ended[0] = False
-                    reader = csv_reader(feed(itertools.chain(pending, source)), delimiter,
-                                        quoting)
+                    lines, shadow = itertools.tee(itertools.chain(raw[1:], ahead, shadow))
+                    ahead = []
+                    reader = csv_reader(lines, delimiter, quoting)
+                    base = previous = first
+        else:
+            behind += taken
         if row:
             yield first, row
+
+
+SHADOW_BATCH = 4096
+
+
+def _drop(lines, n: int) -> None:
+    """Drop the next ``n`` items of ``lines`` (at C speed)."""
+    deque(itertools.islice(lines, n), maxlen=0)
 
 
 def _swallowed_rows(lines: list[str], delimiter: str, width: int | None) -> int:
@@ -298,6 +326,8 @@ def _swallowed_rows(lines: list[str], delimiter: str, width: int | None) -> int:
     four non-blank lines: a field that may hold rows."""
     if not width or width < 2:
         return 0  # one column: every line "looks like" a row, nothing can be told
+    if sum(line.count(delimiter) for line in lines) < width - 1:
+        return 0  # not one line's worth of delimiters: cheap, and the common case
     lines = [t for t in (line.rstrip("\r\n") for line in lines) if t.strip()]
     rows = sum(1 for t in lines if t.count(delimiter) == width - 1)
     return rows if rows and 4 * rows >= 3 * len(lines) else 0
@@ -384,13 +414,15 @@ def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
     whose lines happen to hold commas ends with a clean closing quote.
     """
     head = lines[0].rstrip("\r\n")
+    width = width or head.count(delimiter) + 1
+    rows = _swallowed_rows(lines[1:], delimiter, width)
+    if not rows and not at_end:
+        return None  # the common case, a text's own line breaks, decided cheaply
+    to_end = at_end and _quote_open_at_end("".join(lines), delimiter)
+    if not to_end and not (rows and _malformed("".join(lines), delimiter)):
+        return None
     p = _open_quote(head, delimiter)
     if p is None:
-        return None
-    width = width or head.count(delimiter) + 1
-    to_end = at_end and _quote_open_at_end("".join(lines), delimiter)
-    rows = _swallowed_rows(lines[1:], delimiter, width)
-    if not to_end and not (rows and _malformed("".join(lines), delimiter)):
         return None
     before = next(csv_reader([head[:p]], delimiter), [])[:-1] if p else []
     plain = next(csv_reader([head[p:]], delimiter, "none"), [])
