@@ -173,3 +173,18 @@ def test_fifty_megabyte_quoted_field(write_file):
     assert corpus.rows == 2
     assert corpus.frame["text"].iloc[0] == big
     assert [p.line for p in corpus.problems] == [3]
+
+
+def test_runaway_after_thousands_of_rows_is_found_at_its_line(write_file):
+    # The raw lines of one-line records are dropped in batches; the count must stay exact.
+    lines = ["id,text"] + [f"{i},row {i}" for i in range(1, 9001)]
+    lines[5000] = '5000,"stray'  # closed by the quote of row 7000, 2,000 lines on
+    lines[7000] = '7000,"a text\nover two lines"'  # a text's own line break
+    corpus = read_table(write_file("long.csv", "\n".join(lines) + "\n"))
+    [problem] = corpus.problems
+    assert problem.line == 5001 and "column 6" in problem.message
+    assert "takes in the 2000 line(s) after it" in problem.message
+    expected = [[str(i), f"row {i}"] for i in range(1, 9001)]
+    expected[4999][1] = '"stray'
+    expected[6999][1] = "a text\nover two lines"
+    assert cells(corpus.frame) == expected
