@@ -137,7 +137,7 @@ def _may_run_away(table: pa.Table, path: Path, encoding: str, delimiter: str,
         if not pc.any(breaks).as_py():
             continue
         for cell in pc.filter(column, breaks).to_pylist():
-            if _swallowed_rows(re.split(r"\r\n|\r|\n", cell)[1:], delimiter, width):
+            if _swallowed_rows(re.split(r"\r\n|\r|\n", cell)[1:-1], delimiter, width):
                 return True
     return _may_end_open(table, path, encoding)
 
@@ -321,9 +321,14 @@ def _drop(lines, n: int) -> None:
 
 
 def _swallowed_rows(lines: list[str], delimiter: str, width: int | None) -> int:
-    """How many of ``lines`` (the lines inside one quoted field, after its first) have the
-    file's number of fields when quotes are plain characters; 0 unless that is three in
-    four non-blank lines: a field that may hold rows."""
+    """How many of ``lines`` have the file's number of fields when quotes are plain
+    characters; 0 unless that is three in four non-blank lines: a field that may hold rows.
+
+    ``lines`` are those a quoted field takes in whole: after the line it opens on and,
+    when it closes, before the line it closes on (that one is cut by the quote: pyarrow
+    puts what follows the quote in other columns), so a cell's lines and the file's
+    lines give the same answer.
+    """
     if not width or width < 2:
         return 0  # one column: every line "looks like" a row, nothing can be told
     if sum(line.count(delimiter) for line in lines) < width - 1:
@@ -331,6 +336,9 @@ def _swallowed_rows(lines: list[str], delimiter: str, width: int | None) -> int:
     lines = [t for t in (line.rstrip("\r\n") for line in lines) if t.strip()]
     rows = sum(1 for t in lines if t.count(delimiter) == width - 1)
     return rows if rows and 4 * rows >= 3 * len(lines) else 0
+
+
+QUOTE_PROBLEM = "the quote at column "
 
 
 @dataclass(frozen=True)
@@ -357,7 +365,12 @@ class RunawayQuote:
             what = ("it was read as one quoted field, as chosen (to read the quote as a "
                     "plain character and those lines as rows: Quotes 'automatic', "
                     "--quoting auto)")
-        return Problem(f"the quote at column {self.column} {runs}{held}; {what}", line)
+        return Problem(f"{QUOTE_PROBLEM}{self.column} {runs}{held}; {what}", line)
+
+
+def is_quote_problem(problem: Problem) -> bool:
+    """Whether ``problem`` is a runaway quote's (see :meth:`RunawayQuote.problem`)."""
+    return problem.message.startswith(QUOTE_PROBLEM)
 
 
 def _open_quote(line: str, delimiter: str) -> int | None:
@@ -411,15 +424,18 @@ def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
     lines inside the field look like rows of the file (see :func:`_swallowed_rows`;
     ``width`` None: the first line's own number of fields, for a header) and the quote
     that ends it is followed by more text (a stray quote closed by another one); a text
-    whose lines happen to hold commas ends with a clean closing quote.
+    whose lines happen to hold commas ends with a clean closing quote. A stray quote
+    closed on the very next line holds no whole line, and is read as quoted.
     """
     head = lines[0].rstrip("\r\n")
     width = width or head.count(delimiter) + 1
-    rows = _swallowed_rows(lines[1:], delimiter, width)
+    rows = _swallowed_rows(lines[1:-1], delimiter, width)
     if not rows and not at_end:
         return None  # the common case, a text's own line breaks, decided cheaply
     to_end = at_end and _quote_open_at_end("".join(lines), delimiter)
-    if not to_end and not (rows and _malformed("".join(lines), delimiter)):
+    if to_end:
+        rows = _swallowed_rows(lines[1:], delimiter, width)  # the last line is whole
+    elif not (rows and _malformed("".join(lines), delimiter)):
         return None
     p = _open_quote(head, delimiter)
     if p is None:

@@ -90,7 +90,22 @@ def test_quote_that_closes_rows_later_is_read_as_a_character(write_file, paths):
     assert cells(corpus.frame) == [line.split(",") for line in lines[1:]]
     [problem] = corpus.problems
     assert problem.line == 2 and "column 3" in problem.message
-    assert "4 of them look like rows" in problem.message
+    assert "3 of them look like rows" in problem.message  # lines 3-5; 6 holds the close
+
+
+def test_fast_and_exact_paths_agree_when_the_closing_line_has_more_fields(write_file, paths):
+    # pyarrow's cell holds the closing line only up to the quote's field (its other
+    # fields go to other columns): the fast path's check must still send it on.
+    lines = ["id,text,party", '1,"hello there,A', "2,world is good,B", "3,again bad,C",
+             '4,he said "hi there,D', "5,last,E"]
+    path = write_file("s.csv", "\n".join(lines) + "\n")
+    corpus = read_table(path)
+    assert paths == [False]
+    assert cells(corpus.frame) == [line.split(",") for line in lines[1:]]
+    assert [p.line for p in corpus.problems] == [2]
+    frame, problems, _ = parse_text(path.read_text(), sniff_file(path)[0])
+    pd.testing.assert_frame_equal(frame, corpus.frame)
+    assert problems == corpus.problems
 
 
 def test_rows_after_a_runaway_keep_their_line_numbers(write_file):
