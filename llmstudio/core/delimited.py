@@ -298,7 +298,7 @@ def _records(stream, delimiter: str, quoting: str = "auto", *,
             found = runaway_quote(raw, delimiter, width[0], at_end=at_end and complete)
             if found is not None:
                 problems.append(found.problem(first, quoting))
-                if quoting == "auto":
+                if quoting == "auto" and not found.closes_cleanly:
                     # The quote is a character: its line is one row, and the lines it took
                     # in are read again from the start of the next line.
                     row = found.plain_row
@@ -350,6 +350,9 @@ class RunawayQuote:
     rows: int  # lines inside it that have the file's number of fields
     to_end: bool  # the quote never closes
     plain_row: list[str]  # the record's first line read with that quote as a character
+    # Closed by a quote that ends its field as a quoted field ends: a text may hold such
+    # lines, so it stays one field (reported: the rows it may have taken in are named).
+    closes_cleanly: bool = False
 
     def problem(self, line: int, quoting: str) -> Problem:
         """The problem the user sees, naming where the quote opened and both readings."""
@@ -357,7 +360,11 @@ class RunawayQuote:
         runs = (f"never closes: its field would take in {span}, to the end of the file"
                 if self.to_end else f"opens a field that takes in {span}")
         held = f" ({self.rows} of them look like rows of this file)" if self.rows else ""
-        if quoting == "auto":
+        if self.closes_cleanly:
+            what = ("it closes as a quoted field does and was kept as one field; if that "
+                    "quote is a stray one, Quotes 'as plain characters' (--quoting none) "
+                    "reads every quote as a character")
+        elif quoting == "auto":
             what = ("the quote was read as a plain character and those lines as rows (to "
                     "read it as one quoted field instead: Quotes 'as quoted' in the import "
                     "dialog, --quoting csv)")
@@ -415,6 +422,23 @@ def _malformed(text: str, delimiter: str) -> bool:
     return False
 
 
+def _shape(cell: str) -> str:
+    """``2024-05-01`` -> ``9-9-9``, ``A17`` -> ``a9``: what ids and dates look like."""
+    return re.sub(r"\d+", "9", re.sub(r"[^\W\d_]+", "a", cell.strip().strip('"')))
+
+
+def _ids_continue(head: str, inner: list[str], delimiter: str, width: int) -> bool:
+    """Whether the row-like lines inside a field start as the record itself does with
+    an id or a date (a digit in the first field, of the same shape): rows, not a text's
+    lines that happen to hold commas."""
+    shape = _shape(head.split(delimiter, 1)[0])
+    if not any(ch.isdigit() for ch in shape):
+        return False
+    starts = [t.split(delimiter, 1)[0] for t in (line.rstrip("\r\n") for line in inner)
+              if t.count(delimiter) == width - 1]
+    return all(_shape(s) == shape for s in starts)
+
+
 def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
                   at_end: bool) -> RunawayQuote | None:
     """The runaway quote of one record spanning ``lines`` (raw, with their endings), or
@@ -422,10 +446,12 @@ def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
 
     Runaway: the quote never closes (``at_end``: the record was the file's last), or the
     lines inside the field look like rows of the file (see :func:`_swallowed_rows`;
-    ``width`` None: the first line's own number of fields, for a header) and the quote
-    that ends it is followed by more text (a stray quote closed by another one); a text
-    whose lines happen to hold commas ends with a clean closing quote. A stray quote
-    closed on the very next line holds no whole line, and is read as quoted.
+    ``width`` None: the first line's own number of fields, for a header). When the quote
+    that ends it is followed by more text (a stray quote closed by another one) it is
+    undone; when it closes cleanly (``closes_cleanly``: a text whose lines hold commas
+    does) it is only reported, and only when two or more of those lines start with an
+    id or a date shaped like the record's own. A stray quote closed on the very next line holds no whole
+    line, and is read as quoted.
     """
     head = lines[0].rstrip("\r\n")
     width = width or head.count(delimiter) + 1
@@ -433,16 +459,23 @@ def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
     if not rows and not at_end:
         return None  # the common case, a text's own line breaks, decided cheaply
     to_end = at_end and _quote_open_at_end("".join(lines), delimiter)
+    cleanly = False
     if to_end:
         rows = _swallowed_rows(lines[1:], delimiter, width)  # the last line is whole
-    elif not (rows and _malformed("".join(lines), delimiter)):
+    elif not rows:
+        return None
+    elif _malformed("".join(lines), delimiter):
+        pass
+    elif rows >= 2 and _ids_continue(head, lines[1:-1], delimiter, width):
+        cleanly = True
+    else:
         return None
     p = _open_quote(head, delimiter)
     if p is None:
         return None
     before = next(csv_reader([head[:p]], delimiter), [])[:-1] if p else []
     plain = next(csv_reader([head[p:]], delimiter, "none"), [])
-    return RunawayQuote(p + 1, len(lines), rows, to_end, before + plain)
+    return RunawayQuote(p + 1, len(lines), rows, to_end, before + plain, cleanly)
 
 
 class _ColumnBuilder:

@@ -108,6 +108,21 @@ def test_fast_and_exact_paths_agree_when_the_closing_line_has_more_fields(write_
     assert problems == corpus.problems
 
 
+def test_quote_closed_cleanly_over_id_rows_is_reported_not_undone(write_file, paths):
+    # 1,"stray ... 4,d",D: the closing quote ends its field as any quoted field does, so
+    # the text may be one; lines starting with ids like the record's are named.
+    lines = ["id,text,party", '1,"stray,A', "2,b,B", "3,c,C", '4,d",D', "5,e,E"]
+    path = write_file("c.csv", "\n".join(lines) + "\n")
+    corpus = read_table(path)
+    assert paths == [False]
+    assert cells(corpus.frame) == [["1", "stray,A\n2,b,B\n3,c,C\n4,d", "D"], ["5", "e", "E"]]
+    [problem] = corpus.problems
+    assert problem.line == 2 and "kept as one field" in problem.message
+    assert "--quoting none" in problem.message
+    plain = read_table(path, ImportOptions(quoting="none"))
+    assert cells(plain.frame)[0] == ["1", '"stray', "A"] and plain.rows == 5
+
+
 def test_rows_after_a_runaway_keep_their_line_numbers(write_file):
     text = 'a,b,c\n1,"x,y\n2,p,q\n3,r,s\n4,t,u,EXTRA\n'
     corpus = read_table(write_file("n.csv", text))
