@@ -73,6 +73,17 @@ def test_quote_on_the_header_line_gives_rows_not_zero(write_file):
     assert read_table(path, ImportOptions(quoting="csv")).rows == 0
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_quote_on_the_header_line_of_another_delimiter(write_file, delimiter):
+    # The sniffer saw one field (the quote took in the sample) and guessed a comma.
+    lines = [f'"id{delimiter}text', f"1{delimiter}hello", f"2{delimiter}world"]
+    corpus = read_table(write_file("s.csv", "\r\n".join(lines) + "\r\n"))
+    assert corpus.delimiter == delimiter
+    assert corpus.columns == ['"id', "text"]
+    assert cells(corpus.frame) == [["1", "hello"], ["2", "world"]]
+    assert [p.line for p in quote_problems(corpus)] == [1]
+
+
 def test_quote_open_at_the_end_without_line_break_at_end(write_file):
     # The last field runs to the end of a file with no final line break.
     corpus = read_table(write_file("t.csv", 'id,text\n1,"ok\nfine"\n2,"hello there\nbye'))
