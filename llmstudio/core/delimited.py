@@ -260,15 +260,20 @@ def _records(stream, delimiter: str, quoting: str = "auto", *,
     # csv reads one line at a time from ``lines`` and never ahead of a record, so its
     # line_num says how many lines each record took; ``shadow`` (a tee, buffered in C:
     # no Python call per line) hands the raw lines of a record that took several.
-    lines, shadow = itertools.tee(stream)
+    source = iter(stream)
+    pending: list[str] = []  # lines read again after a runaway, before ``source``
+    lines, shadow = itertools.tee(source)
     ahead: list[str] = []  # lines taken from ``shadow`` past the current record
     behind = 0  # lines of one-line records still to drop from ``shadow``, in batches
     reader = csv_reader(lines, delimiter, quoting)
-    base = previous = 0
+    base = previous = runaways = 0
     while True:
         try:
             row = next(reader)
         except StopIteration:
+            if runaways > MAX_LISTED_PROBLEMS:
+                problems.append(Problem(f"... and {runaways - MAX_LISTED_PROBLEMS} more "
+                                        f"quotes that ran away ({runaways} in all)"))
             return
         except csv.Error as exc:
             raise CorpusError(None, f"cannot parse: {exc}", previous + 1) from None
@@ -297,12 +302,18 @@ def _records(stream, delimiter: str, quoting: str = "auto", *,
                 at_end = False
             found = runaway_quote(raw, delimiter, width[0], at_end=at_end and complete)
             if found is not None:
-                problems.append(found.problem(first, quoting))
+                runaways += 1
+                if runaways <= MAX_LISTED_PROBLEMS:
+                    problems.append(found.problem(first, quoting))
                 if quoting == "auto" and not found.closes_cleanly:
                     # The quote is a character: its line is one row, and the lines it took
-                    # in are read again from the start of the next line.
+                    # in are read again from the start of the next line. One chain over
+                    # the file's own iterator (not a chain over the last tee), so that many
+                    # runaways do not stack up a call per runaway on every later line.
                     row = found.plain_row
-                    lines, shadow = itertools.tee(itertools.chain(raw[1:], ahead, shadow))
+                    used = previous - base + len(ahead)  # of the current chain
+                    pending = raw[1:] + ahead + pending[used:]
+                    lines, shadow = itertools.tee(itertools.chain(pending, source))
                     ahead = []
                     reader = csv_reader(lines, delimiter, quoting)
                     base = previous = first
