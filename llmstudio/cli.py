@@ -722,6 +722,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
     task = make_task(TaskOptions(task=args.task, labels=parse_labels(args.labels),
                                  scale=args.scale, codebook=args.codebook))
     corpus = load(args.file, _options(args))
+    _check_has_rows(corpus, args.file)
     column = args.text_column or corpus.text_column
     if column not in corpus.frame.columns:
         raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "

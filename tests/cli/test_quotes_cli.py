@@ -60,3 +60,11 @@ def test_annotate_refuses_a_header_without_rows(tmp_path, annotate_cli):
     assert done.returncode == ERROR
     assert "e.csv: read as 0 rows, nothing to run (a header and no rows)" in done.stderr
     assert not list(tmp_path.glob("*.llmstudio"))  # no empty project left beside it
+
+
+def test_bias_refuses_a_table_read_as_zero_rows(tmp_path, cli):
+    (tmp_path / "e.csv").write_text("id,text\n", encoding="utf-8")
+    done = cli("bias")("e.csv", "--swap", "gender", "--model", "lexicon", "--out", "b")
+    assert done.returncode == ERROR
+    assert "e.csv: read as 0 rows, nothing to run (a header and no rows)" in done.stderr
+    assert not (tmp_path / "b").exists()
