@@ -33,7 +33,7 @@ from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
 from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
-from .core.sniff import DELIMITER_NAMES
+from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from .progress_line import StatusLine
 
@@ -67,13 +67,18 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--skip-rows", type=int, metavar="N", help="records before the header")
     g.add_argument("--text-column", metavar="COL", help="the column holding the texts")
     g.add_argument("--sheet", help="Excel sheet name (default: the first)")
+    g.add_argument("--quoting", choices=QUOTINGS,
+                   help="auto (default): quoted fields, but a quote that never closes or "
+                        "takes in lines that look like rows is a plain character (and a "
+                        "problem names its line); csv: every quote opens a quoted field; "
+                        "none: quotes are plain characters")
 
 
 def _options(args: argparse.Namespace) -> ImportOptions:
     return ImportOptions(encoding=args.encoding, delimiter=args.delimiter,
                          has_header=False if args.no_header else None,
                          header_row=args.skip_rows, text_column=args.text_column,
-                         sheet=args.sheet)
+                         sheet=args.sheet, quoting=args.quoting)
 
 
 def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
@@ -349,6 +354,9 @@ def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
         return project, how
     # Beside its file, a project names the file absolutely: found again from any folder.
     corpus = read_table(source.resolve() if how != "given" else source, _options(args))
+    _check_has_rows(corpus, source)
+    for problem in corpus.problems:
+        print(f"note: {source}: {problem}", file=sys.stderr)
     _writable(path)
     return Project.create(path, corpus), how
 
@@ -394,6 +402,19 @@ def _keep_unfinished(project: Project, args: argparse.Namespace) -> Path:
     return path
 
 
+def _check_has_rows(corpus: Corpus, source) -> None:
+    """Refuse a table read as 0 rows: a job over nothing must not end as "done".
+
+    A header alone, or a quote on the header line that took in every line after it (as
+    ``--quoting csv`` reads it); the problems found while reading say which.
+    """
+    if corpus.rows:
+        return
+    why = "; ".join(map(str, corpus.problems[:3]))
+    raise LlmstudioError(f"{source}: read as 0 rows, nothing to run"
+                         + (f" ({why})" if why else " (a header and no rows)"))
+
+
 def _keep_codebook(project: Project, task) -> None:
     """A codebook given with --codebook goes into the project (the coding panel and the
     codebook editor find it there); one of that name already there is never replaced."""
@@ -434,10 +455,21 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         project, how = _open_target(args, tmp)
         try:
             corpus = project.corpus()
+            _check_has_rows(corpus, args.file)
             column = args.text_column or corpus.text_column
             if column not in corpus.frame.columns:
                 raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "
                                      f"{', '.join(map(repr, corpus.columns))}")
+            from .core.nested import text_column_problem
+
+            problem = text_column_problem(corpus.frame, column)
+            if problem:  # a list or map column: nothing to send
+                raise LlmstudioError(f"{args.file}: {problem}")
+            from .core.export import check_fits
+
+            if args.out:  # Excel's limits, before any request is paid for (+1: the errors)
+                check_fits(args.out, len(corpus.frame),
+                           len(corpus.columns) + len(task.columns()) + 1)
             from .core.runner import row_inputs
 
             row_inputs(task, corpus.frame.head(1), column)  # placeholders naming no column
@@ -765,6 +797,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
     task = make_task(TaskOptions(task=args.task, labels=parse_labels(args.labels),
                                  scale=args.scale, codebook=args.codebook))
     corpus = load(args.file, _options(args))
+    _check_has_rows(corpus, args.file)
     column = args.text_column or corpus.text_column
     if column not in corpus.frame.columns:
         raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "

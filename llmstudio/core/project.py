@@ -25,6 +25,7 @@ from .delimited import Problem
 from .errors import ProjectError
 from .leftovers import remove_dead_leftovers
 from .migrations import MIGRATIONS, Migration, migrate, schema_version
+from .nested import arrow_types, text_column_problem, to_arrow
 
 SUFFIX = ".llmstudio"
 APPLICATION_ID = 0x4C4C4D53  # "LLMS": tells our files from other SQLite databases
@@ -66,7 +67,7 @@ def _now() -> str:
 
 
 def _chunks(frame: pd.DataFrame):
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = to_arrow(frame)
     for k, start in enumerate(range(0, max(len(frame), 1), CHUNK_ROWS)):
         part = table.slice(start, CHUNK_ROWS)
         buf = io.BytesIO()
@@ -244,7 +245,7 @@ class Project:
                 # Chunks deleted or cut by hand or by a tool: the texts cannot be right.
                 raise ProjectError(f"{self.path}: the project file is damaged (its corpus "
                                    f"holds {table.num_rows} of its {rows} rows)")
-            frame = table.to_pandas()
+            frame = table.to_pandas(types_mapper=arrow_types)
             frame.columns = self.columns
             problems = [Problem(m, line) for m, line in json.loads(self.meta("problems", "[]"))]
             delimiter = self.meta("delimiter", "")
@@ -267,6 +268,9 @@ class Project:
         """Choose the column that holds the texts; saved at once."""
         if name not in self.columns:
             raise ProjectError(f"{self.path}: no column named {name!r}")
+        problem = text_column_problem(self.corpus().frame, name)
+        if problem:
+            raise ProjectError(f"{self.path}: {problem}")
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE meta SET value = ? WHERE key = 'text_column'", (name,))

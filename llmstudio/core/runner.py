@@ -46,6 +46,8 @@ from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
 from .chunking import LongTexts, long_text_counts, long_text_summary
 from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
+from .errors import ProjectError
+from .nested import shown_column, text_column_problem
 from .project import Project
 from .tasks.base import Task
 
@@ -275,6 +277,9 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
     try:
         corpus = proj.corpus()
         column = text_column or corpus.text_column
+        problem = text_column_problem(corpus.frame, column)
+        if problem:  # a list or map has no text to send
+            raise ProjectError(f"{proj.path}: {problem}")
         # The row's input: its text, or a prompt filled from its columns (a placeholder
         # naming no column is refused here, before anything is stored).
         text_of = _input_maker(task, corpus.frame, column)
@@ -426,7 +431,8 @@ def empty_rows(task: Task, frame: pd.DataFrame, text_column: str,
 
 def _blank_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], bool]:
     # The text column always counts, with every column a custom prompt names.
-    columns = [frame[text_column]] + [frame[c] for c in task.inputs() if c in frame.columns]
+    columns = [frame[text_column]] + [shown_column(frame[c]) for c in task.inputs()
+                                      if c in frame.columns]
     return lambda row_id: no_text(cell_text(values, row_id) for values in columns)
 
 
@@ -439,7 +445,8 @@ def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[
     check = getattr(task, "check_columns", None)  # placeholders naming no column
     if check is not None:
         check(list(frame.columns))
-    texts, extra = frame[text_column], {c: frame[c] for c in task.inputs()}
+    # A placeholder naming a list or map column gets its JSON text, as the table shows it.
+    texts, extra = frame[text_column], {c: shown_column(frame[c]) for c in task.inputs()}
 
     def input_of(row_id: int) -> str:
         return task.render(cell_text(texts, row_id),
