@@ -18,7 +18,7 @@ from .delimited import Problem, parse_text, read_delimited
 from .errors import CorpusError
 from .nested import is_nested, text_column_problem
 from .readers import read_jsonl, read_parquet, read_xlsx
-from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, detect_encoding,
+from .sniff import (QUOTINGS, SAMPLE_BYTES, Dialect, binary_kind, decode, detect_encoding,
                     split_records, sniff)
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
@@ -38,6 +38,7 @@ class ImportOptions:
     header_row: int | None = None  # records skipped before the header
     text_column: str | None = None
     sheet: str | int | None = None
+    quoting: str | None = None  # one of sniff.QUOTINGS; None: "auto"
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Corpus:
     has_header: bool = True
     header_row: int = 0
     problems: list[Problem] = field(default_factory=list)
+    quoting: str | None = None  # how quotes were read (delimited text only)
 
     @property
     def rows(self) -> int:
@@ -71,6 +73,7 @@ class Corpus:
             "delimiter": self.delimiter,
             "has_header": self.has_header,
             "header_row": self.header_row,
+            "quoting": self.quoting,
             "rows": self.rows,
             "columns": self.columns,
             "text_column": self.text_column,
@@ -204,6 +207,11 @@ def sniff_file(path: str | Path, options: ImportOptions | None = None
     dialect = sniff(sample, complete=complete,
                     prefer_table=path.suffix.lower() not in {".txt"},
                     encoding=encoding, delimiter=options.delimiter)
+    if options.quoting is not None:
+        if options.quoting not in QUOTINGS:
+            raise CorpusError(path, f"unknown quoting {options.quoting!r} (one of "
+                                    f"{', '.join(QUOTINGS)})")
+        dialect = replace(dialect, quoting=options.quoting)
     if options.has_header is not None or options.header_row is not None:
         dialect = replace(dialect,
                           has_header=dialect.has_header if options.has_header is None
@@ -232,9 +240,10 @@ def preview(path: str | Path, options: ImportOptions | None = None, rows: int = 
         return corpus
     dialect, _ = sniff_file(path, options)
     with open(path, "rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
-    text = sample.decode(dialect.encoding, errors="replace").lstrip("\ufeff")
-    frame, problems, _ = parse_text(text, dialect, max_rows=rows)
+        sample = fh.read(SAMPLE_BYTES + 1)
+    complete = len(sample) <= SAMPLE_BYTES
+    text = sample[:SAMPLE_BYTES].decode(dialect.encoding, errors="replace").lstrip("\ufeff")
+    frame, problems, _ = parse_text(text, dialect, max_rows=rows, complete=complete)
     return _corpus(frame, path, fmt, dialect, problems, options.text_column)
 
 
@@ -256,6 +265,7 @@ def _corpus(frame: pd.DataFrame, path: Path, fmt: str, dialect: Dialect | None,
         has_header=dialect.has_header if dialect else True,
         header_row=dialect.header_row if dialect else 0,
         problems=problems,
+        quoting=dialect.quoting if dialect and dialect.delimiter else None,
     )
 
 

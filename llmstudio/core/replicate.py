@@ -78,10 +78,11 @@ class ReplicatePlan:
     def task(self) -> Task:
         return make_task(self.options)
 
-    def backend(self, concurrency: int = 8) -> Backend:
-        """The model, loaded (seconds for a local one: not in a GUI thread)."""
+    def backend(self, concurrency: int = 8, **options) -> Backend:
+        """The model, loaded (seconds for a local one: not in a GUI thread); ``options``
+        of the moment that do not change its answers (an API model's ``timeout``)."""
         return make_backend(self.model, base_url=self.base_url, concurrency=concurrency,
-                            **dict(self.backend_options))
+                            **dict(self.backend_options), **options)
 
     def describe(self) -> str:
         """ "replicate of run 3 (sentiment, 300 rows), changed: temperature 0.7"."""

@@ -20,6 +20,10 @@
   stay retryable, the run is stored as cancelled (read as *interrupted*, resumable once
   the server is fixed) and ``JobResult.stopped`` says why; the status is ``stopped``.
   Requests spent are bounded by (that count + ``concurrency``) x the client's attempts.
+  A backend may say a failure stops the job sooner (``RowError.stop_after``): a server
+  lost midway, or one that no longer answers within its timeout.
+* While no row has come back for ``WAIT_SHOWN_AFTER_S``, progress is reported every
+  second with the time waited and for what (``Progress.waiting_s``, ``waiting_for``).
 
 Qt-free: the GUI wraps this in a worker, the CLI calls it directly.
 """
@@ -29,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -53,6 +58,8 @@ FLUSH_ROWS = 256
 POLL_SECONDS = 0.05
 # Rows in a row failing the same way (retryably) that stop a remote job: see the docstring.
 STOP_AFTER_FAILED_ROWS = 5
+# Seconds with no row back after which a remote job says how long it has been waiting.
+WAIT_SHOWN_AFTER_S = 5.0
 
 
 @dataclass
@@ -70,6 +77,8 @@ class Progress:
     phase_fraction: float | None = None  # how far that step is, 0..1 (None: no step now)
     phase_elapsed: float = 0.0  # seconds spent in that step so far
     rows_started: float = 0.0  # ``elapsed`` when the rows began (after any step before them)
+    waiting_s: float = 0.0  # remote: seconds since a row last came back, once it is long
+    waiting_for: str = ""  # the server waited for (its host)
 
     @property
     def rows_per_s(self) -> float:
@@ -492,7 +501,8 @@ def failure_kind(error: RowError) -> str | None:
     row's own, not the server's)."""
     if isinstance(error, EmptyText) or not error.retryable:
         return None
-    kind = error.message.split(":", 1)[0]
+    message = re.sub(r"^chunk \d+ of \d+: ", "", error.message)  # a long text's piece
+    kind = message.split(":", 1)[0]
     return kind.replace(" after retries", "").strip()
 
 
@@ -511,6 +521,11 @@ class _Breaker:
             return False
         self.count += 1
         self.last = str(outcome)
+        if outcome.stop_after is not None:  # the backend knows the job cannot go on
+            if self.count >= outcome.stop_after:
+                self.reason = f"{self.last.rstrip('.')}; stopped"
+                return True
+            return False
         if self.count >= self.limit:
             self.reason = (f"stopped after {self.count} rows in a row failed the same way: "
                            f"{self.last.rstrip('.')}")
@@ -573,7 +588,7 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
     received = 0
     breaker = _Breaker()
     unreported: list = []
-    last_report = time.monotonic()
+    last_report = last_row = time.monotonic()
     try:
         while received < len(row_ids):
             if cancelled():
@@ -585,16 +600,26 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
             except queue.Empty:
                 if not any(t.is_alive() for t in threads) and results.empty():
                     break
+                # Said while it lasts: a server that does not answer is not "0/30 rows"
+                # for minutes without a word.
+                now = time.monotonic()
+                if now - last_row >= WAIT_SHOWN_AFTER_S and now - last_report >= 1.0:
+                    state.waiting_s = now - last_row
+                    state.waiting_for = getattr(backend, "host", "") or backend.describe()
+                    report(unreported)
+                    unreported, last_report = [], now
                 continue
-            while True:  # whatever else has come back: one commit for all of it
-                try:
-                    batch.append(results.get_nowait())
-                except queue.Empty:
-                    break
+            last_row, state.waiting_s = time.monotonic(), 0.0
+            batch += _drain(results)  # whatever else has come back: one commit for all
+            fatal = next((o for _, _, o, _ in batch if isinstance(o, BackendError)), None)
+            if fatal is not None:
+                # The job cannot go on; the answers that came back with the error (in this
+                # batch or just after it) are paid for: stored before it is raised.
+                stop.set()
+                batch += _drain(results)
             for row_id, text, outcome, _ in batch:
                 if isinstance(outcome, BackendError):
-                    stop.set()
-                    raise outcome
+                    continue
                 if isinstance(outcome, RowError) and outcome.message == "cancelled":
                     continue
                 received += 1
@@ -606,6 +631,8 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
             # Committed at once (answers cost money); progress is still reported per
             # FLUSH_SECONDS, not per row.
             unreported += writer.flush()
+            if fatal is not None:
+                raise fatal
             for *_, stored in batch:
                 if stored is not None:
                     stored.set()
@@ -620,6 +647,16 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
         stop.set()
         report(unreported + writer.flush())
     return "done" if received == len(row_ids) else "cancelled"
+
+
+def _drain(results: queue.Queue) -> list:
+    """Whatever is in ``results`` now."""
+    taken = []
+    while True:
+        try:
+            taken.append(results.get_nowait())
+        except queue.Empty:
+            return taken
 
 
 def run_results(project: Project, run_id: int) -> pd.DataFrame:

@@ -463,9 +463,12 @@ def note_resume(project: Project, run_id: int) -> None:
 
 
 def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
-               concurrency: int = 8, progress=None, cancelled=lambda: False):
+               concurrency: int = 8, progress=None, cancelled=lambda: False,
+               **options):
     """Run an interrupted run to the end with the settings it stored; the rows it has are
-    kept (and any answer in the response cache is reused). Returns the runner's JobResult."""
+    kept (and any answer in the response cache is reused). ``options``: backend options
+    of the moment that do not change its answers (an API model's ``timeout``). Returns the
+    runner's JobResult."""
     from .backends import make_backend
     from .runner import run_job
     from .tasks.build import make_task
@@ -475,7 +478,7 @@ def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
     url = base_url_for(spec, base_url)
     check_consent(project, spec, task)
     backend = make_backend(spec.model, base_url=url, concurrency=concurrency,
-                           **spec.backend_options)
+                           **spec.backend_options, **options)
     try:
         check_resumes(project, spec, task, backend)
         note_resume(project, run_id)

@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
 
         self.problems = QListWidget()
+        self.problems.setWordWrap(True)  # a problem is a sentence (a runaway quote's is long)
         self.problems_dock = QDockWidget("Import problems", self)
         self.problems_dock.setObjectName("problemsDock")
         self.problems_dock.setWidget(self.problems)
