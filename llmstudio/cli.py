@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import traceback
@@ -31,8 +32,9 @@ from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
-from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
-from .core.sniff import DELIMITER_NAMES
+from .core.project import (SUFFIX, Project, ProjectExists, is_project, load_any,
+                           open_project_file)
+from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from .progress_line import StatusLine
 
@@ -66,13 +68,18 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--skip-rows", type=int, metavar="N", help="records before the header")
     g.add_argument("--text-column", metavar="COL", help="the column holding the texts")
     g.add_argument("--sheet", help="Excel sheet name (default: the first)")
+    g.add_argument("--quoting", choices=QUOTINGS,
+                   help="auto (default): quoted fields, but a quote that never closes or "
+                        "takes in lines that look like rows is a plain character (and a "
+                        "problem names its line); csv: every quote opens a quoted field; "
+                        "none: quotes are plain characters")
 
 
 def _options(args: argparse.Namespace) -> ImportOptions:
     return ImportOptions(encoding=args.encoding, delimiter=args.delimiter,
                          has_header=False if args.no_header else None,
                          header_row=args.skip_rows, text_column=args.text_column,
-                         sheet=args.sheet)
+                         sheet=args.sheet, quoting=args.quoting)
 
 
 def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
@@ -184,8 +191,12 @@ def _progress_printer(line):
             line.show(p.phase + (f", about {left:,.0f} s left, then the rows" if left else ""))
             return
         eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
-        line.show(f"{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, {p.failed:,} "
-                  f"failed), {p.rows_per_s:,.1f} rows/s{eta}", final=p.done >= p.total)
+        # No row back for a while: how long, and for what (a server that does not answer).
+        # Put first, a line of a new kind: a log shows at once that the job waits.
+        waiting = f"waiting for {p.waiting_for} {p.waiting_s:,.0f} s; " if p.waiting_s else ""
+        line.show(f"{waiting}{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, "
+                  f"{p.failed:,} failed), {p.rows_per_s:,.1f} rows/s{eta}",
+                  final=p.done >= p.total)
 
     return show
 
@@ -260,11 +271,13 @@ def _check_counts(args: argparse.Namespace) -> None:
         raise UsageError("--concurrency is a number of parallel requests, 1 or more")
 
 
-def _beside(source: Path) -> Path:
+def _beside(source: Path, near: Path | None = None) -> Path:
     """The project kept beside a data file: ``survey.llmstudio`` next to ``survey.csv``,
     or that file's own project when it is already there; another file's project of that
-    name is left alone (``survey_2.llmstudio``)."""
-    k, candidate = 1, source.with_suffix(SUFFIX)
+    name is left alone (``survey_2.llmstudio``). ``near``: named after and put beside that
+    file instead (``--out results.csv``: ``results.llmstudio``), still for ``source``."""
+    near = near or source
+    k, candidate = 1, near.with_suffix(SUFFIX)
     while candidate.exists():
         try:
             with Project.open(candidate) as other:
@@ -273,7 +286,7 @@ def _beside(source: Path) -> Path:
         except LlmstudioError:
             pass
         k += 1
-        candidate = source.with_name(f"{source.stem}_{k}{SUFFIX}")
+        candidate = near.with_name(f"{near.stem}_{k}{SUFFIX}")
     return candidate
 
 
@@ -312,7 +325,9 @@ def _writable(path: Path) -> None:
 def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
     """The project a run goes into, and how to name it to the user: FILE itself when it
     is a project, ``--project``, a project beside FILE (neither ``--out`` nor
-    ``--project``: paid answers are never thrown away), or a temporary one (``--out``)."""
+    ``--project``: paid answers are never thrown away), the project an unfinished job
+    with ``--out`` alone kept beside OUT (``kept``: see :func:`_keep_unfinished`), or a
+    temporary one (``--out``)."""
     source = Path(args.file)
     if not source.exists():
         raise LlmstudioError(f"{source}: no such file")
@@ -323,23 +338,92 @@ def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
         return Project.open(source), "given"
     if args.project:
         path, how = Path(args.project), "given"
+    elif args.out and _beside(source, Path(args.out)).exists():
+        path, how = _beside(source, Path(args.out)), "kept"
     elif args.out:
         path, how = Path(tmp) / f"annotate{SUFFIX}", "temporary"
     else:
         path, how = _beside(source), "beside"
     if path.exists():
         _writable(path)
-        project = Project.open(path)
-        try:
-            _check_same_table(project, source, args)
-        except LlmstudioError:
-            project.close()
-            raise
-        return project, how
+        return _open_for(path, source, args), how
     # Beside its file, a project names the file absolutely: found again from any folder.
-    corpus = read_table(source.resolve() if how == "beside" else source, _options(args))
+    corpus = read_table(source.resolve() if how != "given" else source, _options(args))
+    _check_has_rows(corpus, source)
+    for problem in corpus.problems:
+        print(f"note: {source}: {problem}", file=sys.stderr)
     _writable(path)
-    return Project.create(path, corpus), how
+    try:
+        return Project.create(path, corpus, replace=False), how
+    except ProjectExists:
+        # Another llmstudio made it while this one read FILE: use it, as if found (the
+        # run lock then keeps the two from asking for the same rows).
+        return _open_for(path, source, args), how
+
+
+def _open_for(path: Path, source: Path, args: argparse.Namespace) -> Project:
+    """The existing project at ``path``, refused unless it holds FILE's table."""
+    project = Project.open(path)
+    try:
+        _check_same_table(project, source, args)
+    except LlmstudioError:
+        project.close()
+        raise
+    return project
+
+
+def _timeout(args: argparse.Namespace, model: str | None = None) -> dict:
+    """The backend option of ``--timeout`` (none when not given: the backend's default);
+    refused for a model (``model``, default ``--model``) that sends no request."""
+    seconds = getattr(args, "timeout", None)
+    if seconds is None:
+        return {}
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(f"--timeout is a number of seconds above 0, not {seconds:g}")
+    if not (model or args.model or "").startswith("openai:"):
+        raise UsageError("--timeout is for openai: models (a local model sends no request)")
+    return {"timeout": seconds}
+
+
+def _rows_kept(project: Project, how: str, args: argparse.Namespace,
+               runs: list[int]) -> str | None:
+    """Where the rows an unfinished job answered are, and what the same command does
+    next; None when no row was answered. A job with ``--out`` alone keeps its temporary
+    project beside OUT (see :func:`_keep_unfinished`) so that the same command asks only
+    the rest."""
+    answered = project.db.execute(
+        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL",
+        (runs[0],)).fetchone()[0] if runs else 0
+    if not answered:
+        return None
+    rows = f"the {answered:,} rows answered are" if answered > 1 else "the 1 row answered is"
+    if how != "temporary":
+        return f"{rows} kept in {project.path} (the same command asks only the rest)"
+    kept = _keep_unfinished(project, args)
+    return (f"{rows} kept in {kept}" + (f" and written to {args.out}" if Path(
+        args.out).exists() else "") + " (the same command asks only the rest)")
+
+
+def _keep_unfinished(project: Project, args: argparse.Namespace) -> Path:
+    """Copy the temporary project of an unfinished job with ``--out`` alone beside OUT
+    (``results.csv`` -> ``results.llmstudio``), where the same command finds it again
+    (:func:`_open_target`): the answers paid for are not asked again."""
+    path = _beside(Path(args.file), Path(args.out))
+    project.save_as(path).close()
+    return path
+
+
+def _check_has_rows(corpus: Corpus, source) -> None:
+    """Refuse a table read as 0 rows: a job over nothing must not end as "done".
+
+    A header alone, or a quote on the header line that took in every line after it (as
+    ``--quoting csv`` reads it); the problems found while reading say which.
+    """
+    if corpus.rows:
+        return
+    why = "; ".join(map(str, corpus.problems[:3]))
+    raise LlmstudioError(f"{source}: read as 0 rows, nothing to run"
+                         + (f" ({why})" if why else " (a header and no rows)"))
 
 
 def _keep_codebook(project: Project, task) -> None:
@@ -361,7 +445,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     import tempfile
     import threading
 
-    from .core.backends import make_backend
+    from .core.backends import BackendError, make_backend
     from .core.export import export_table
     from .core.runner import check_can_run, run_job, run_results
     from .core.tasks.build import TaskOptions, make_task, parse_labels
@@ -370,6 +454,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     # extension, the task (codebook, examples), the input and its text column, the
     # project; then the model can run the task (labels it can give) before any request.
     _check_counts(args)
+    timeout = _timeout(args)
     _check_out(args.out)
     _check_out_folder(args.out)
     task = make_task(TaskOptions(
@@ -381,10 +466,21 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         project, how = _open_target(args, tmp)
         try:
             corpus = project.corpus()
+            _check_has_rows(corpus, args.file)
             column = args.text_column or corpus.text_column
             if column not in corpus.frame.columns:
                 raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "
                                      f"{', '.join(map(repr, corpus.columns))}")
+            from .core.nested import text_column_problem
+
+            problem = text_column_problem(corpus.frame, column)
+            if problem:  # a list or map column: nothing to send
+                raise LlmstudioError(f"{args.file}: {problem}")
+            from .core.export import check_fits
+
+            if args.out:  # Excel's limits, before any request is paid for (+1: the errors)
+                check_fits(args.out, len(corpus.frame),
+                           len(corpus.columns) + len(task.columns()) + 1)
             from .core.runner import row_inputs
 
             row_inputs(task, corpus.frame.head(1), column)  # placeholders naming no column
@@ -393,7 +489,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             options = {}
             if args.model.startswith("openai:"):
                 options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm,
-                           "context_window": args.context_window}
+                           "context_window": args.context_window, **timeout}
             elif args.context_window is not None:
                 raise LlmstudioError("--context-window is for openai: models (a local "
                                      "model's limit is read from the model)")
@@ -405,12 +501,22 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             if how == "beside":
                 print(f"the run is kept in {project.path} (give --project or --out to choose)",
                       file=sys.stderr)
+            elif how == "kept":
+                print(f"resuming the unfinished job kept in {project.path}", file=sys.stderr)
             stop = threading.Event()
             signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
             line = StatusLine()
-            result = run_job(project, task, backend, text_column=args.text_column,
-                             limit=args.limit, progress=_progress_printer(line),
-                             cancelled=stop.is_set)
+            runs: list[int] = []
+            try:
+                result = run_job(project, task, backend, text_column=args.text_column,
+                                 limit=args.limit, progress=_progress_printer(line),
+                                 cancelled=stop.is_set, on_run=runs.append)
+            except BackendError as exc:  # the model cannot go on: say where its rows are
+                line.end()
+                kept = _rows_kept(project, how, args, runs)
+                if kept is None:
+                    raise
+                raise BackendError(f"{exc}; {kept}") from None
             backend.close()
             line.end()
             print(result.summary(), file=sys.stderr)
@@ -426,13 +532,13 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                     print(f"note: {note}", file=sys.stderr)
             if how != "temporary":
                 print(f"kept run {result.run_id} in {project.path}", file=sys.stderr)
+            kept = None
+            if result.status != "done":
+                kept = _rows_kept(project, how, args, [result.run_id]) or (
+                    "no row was answered, so none is kept")
         finally:
             project.close()
-    if how == "temporary":  # --out alone: no project outlives the command
-        return job_status(result, kept=f"the {result.done:,} rows finished are in {args.out} "
-                          "only: no project was kept, so the same command starts again from "
-                          "the first row (give --project to be able to resume)")
-    return job_status(result)
+    return job_status(result, kept=kept) if kept else job_status(result)
 
 
 def _agree_text(file: str, report) -> str:
@@ -602,6 +708,7 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     from .core.stability import compare_runs
 
     _check_counts(args)
+    _timeout(args, "openai:" if args.model is None else args.model)  # the run's model: below
     if args.temperature is not None and not 0 <= args.temperature <= 2:
         raise UsageError("--temperature is from 0 to 2")
     changes = Changes(model=args.model, base_url=args.base_url, temperature=args.temperature,
@@ -618,7 +725,7 @@ def cmd_replicate(args: argparse.Namespace) -> int:
             print(f"resuming run {plan.resume}, an interrupted replicate of run {plan.of} with "
                   "the same settings (its answers were paid for)", file=sys.stderr)
         task = plan.task()
-        backend = plan.backend(args.concurrency)
+        backend = plan.backend(args.concurrency, **_timeout(args, plan.model))
         try:
             check_can_run(task, backend)
             if backend.remote:
@@ -691,6 +798,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
 
     # Everything the user can get wrong is checked before a model is loaded.
     _check_counts(args)
+    timeout = _timeout(args)
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
     if not args.out and not args.show_swaps:
@@ -700,6 +808,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
     task = make_task(TaskOptions(task=args.task, labels=parse_labels(args.labels),
                                  scale=args.scale, codebook=args.codebook))
     corpus = load(args.file, _options(args))
+    _check_has_rows(corpus, args.file)
     column = args.text_column or corpus.text_column
     if column not in corpus.frame.columns:
         raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "
@@ -723,7 +832,8 @@ def cmd_bias(args: argparse.Namespace) -> int:
     try:
         options = {}
         if args.model.startswith("openai:"):
-            options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm}
+            options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm,
+                       **timeout}
         backend = make_backend(args.model, base_url=args.base_url,
                                concurrency=args.concurrency, **options)
         rows = rows_with_swaps(swapped, args.limit)
@@ -833,6 +943,18 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                                       "http://localhost:11434/v1 (Ollama)")
 
 
+def _timeout_arg(p: argparse.ArgumentParser) -> None:
+    from .core.backends.openai_backend import (DEFAULT_TIMEOUT, STOP_AFTER_TIMEOUTS,
+                                               TIMEOUT_ATTEMPTS)
+
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help=f"openai: seconds a request waits for an answer (default "
+                        f"{DEFAULT_TIMEOUT:g}); a request with no answer is asked "
+                        f"{TIMEOUT_ATTEMPTS} times at most, and the job stops after "
+                        f"{STOP_AFTER_TIMEOUTS} rows in a row with no answer (after the first "
+                        "when the server has answered nothing), keeping the rows finished")
+
+
 def _label_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--labels", help="comma-separated labels or codes; quote one with a "
                                     "comma in it as in CSV: '\"Law, order\",Housing' "
@@ -880,6 +1002,7 @@ def _replicate_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
     p.add_argument("--rpm", type=float, help="API requests per minute at most")
     p.add_argument("--tpm", type=float, help="API tokens per minute at most")
+    _timeout_arg(p)
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="resamples for the 95%% intervals of the comparison (default 1000)")
     p.set_defaults(func=cmd_replicate)
@@ -990,6 +1113,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
         p.add_argument("--rpm", type=float, help="API requests per minute at most")
         p.add_argument("--tpm", type=float, help="API tokens per minute at most")
+        _timeout_arg(p)
         p.add_argument("--limit", type=int, help="only the first N rows")
         p.add_argument("--long-texts", choices=["split", "truncate"], default="split",
                        help="texts longer than the model reads at once: split (default) "
@@ -1030,6 +1154,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
         p.add_argument("--rpm", type=float, help="API requests per minute at most")
         p.add_argument("--tpm", type=float, help="API tokens per minute at most")
+        _timeout_arg(p)
         p.add_argument("--limit", type=int, help="only the first N rows")
         _import_args(p)
         p.set_defaults(func=cmd_bias)

@@ -73,6 +73,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="eec: keep the run in this project file; run again, it answers from "
                         "its cache")
     p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
+    from .cli import _timeout_arg  # the API model commands' one --timeout
+
+    _timeout_arg(p)
 
 
 def _progress(line: StatusLine):
@@ -193,8 +196,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--samples is a number of completions, 0 or more")
         if args.limit is not None and args.limit < 1:
             raise UsageError("--limit is a number of sentences, 1 or more")
+        from .cli import _timeout
+
         backend = make_backend(args.model, base_url=args.base_url,
-                               concurrency=args.concurrency)
+                               concurrency=args.concurrency, **_timeout(args))
         try:
             previous = signal.signal(signal.SIGINT, lambda *_: _stop.set())
         except ValueError:  # not the main thread (a GUI worker, a test): no Ctrl+C here

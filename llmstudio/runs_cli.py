@@ -43,6 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", help="resume: the OpenAI-compatible server of an API run "
                                       "(when it is not api.openai.com)")
     p.add_argument("--concurrency", type=int, default=8, help="resume: parallel API requests")
+    from .cli import _timeout_arg  # the API model commands' one --timeout
+
+    _timeout_arg(p)
 
 
 def _parse(args: argparse.Namespace) -> tuple[str, str, str | None]:
@@ -147,18 +150,19 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .cli import _progress_printer
+    from .cli import _progress_printer, _timeout
     from .core import runs
     from .progress_line import StatusLine
 
-    runs.resume_spec(project, args.run)  # a run that cannot be resumed: said first
+    spec = runs.resume_spec(project, args.run)  # a run that cannot be resumed: said first
+    options = _timeout(args, spec.model)
     print(f"resuming {runs.run_info(project, args.run).describe()}", file=sys.stderr)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
     line = StatusLine()
     result = runs.resume_run(project, args.run, base_url=args.base_url,
                              concurrency=args.concurrency, progress=_progress_printer(line),
-                             cancelled=stop.is_set)
+                             cancelled=stop.is_set, **options)
     line.end()
     print(result.summary(), file=sys.stderr)
     print(runs.run_info(project, args.run).describe(), file=sys.stderr)

@@ -27,17 +27,20 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ExportError, LlmstudioError
-from .export import (EXCEL_INT_NOTE, EXCEL_MAX_EXACT_INT, FORMATS, export_table,
+from .export import (EXCEL_INT_NOTE, EXCEL_MAX_EXACT_INT, FORMATS, check_fits, export_table,
                      integers_as_text, integers_beyond)
 from .human_codes import coder_columns, memo_column_names, memo_columns
 from .leftovers import remove_dead_leftovers
+from .nested import structures_as_text
 from .project import Project
 from .results import code_names, describe_run, named_results, shown_name
+from .runs import run_params, stored_json
 
 ANNOTATED_FORMATS = {**FORMATS, ".dta": "dta"}
 STATA_STR_MAX = 2045        # longer text goes to strL
 STATA_NAME_MAX = 32
 STATA_LABEL_MAX = 80
+STATA_MAX_VARIABLES = 32_767  # format 118, as pandas writes it
 # Stata has no 64-bit integer type; a double holds every integer only up to 2**53.
 STATA_MAX_EXACT_INT = 2**53 - 1  # the largest n with n and n+1 both exact
 STATA_INT_NOTE = "text: integers too large for Stata"
@@ -117,7 +120,7 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
     for run_id, suffix, results in named_results(project, frame.columns):
         task, params, prompt = project.db.execute(
             "SELECT task, params, prompt FROM runs WHERE id = ?", (run_id,)).fetchone()
-        params = json.loads(params or "{}")
+        params = run_params(project, run_id, params)
         names = dict(zip(run_results_columns(project, run_id), results.columns))
         about = describe_run(project, run_id)
         if not suffix:
@@ -154,7 +157,7 @@ def run_results_columns(project: Project, run_id: int) -> list[str]:
     """A run's columns as ``runner.run_results`` names them (outputs, then the error)."""
     task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
-    return json.loads(columns) + [f"{task}_error"]
+    return stored_json(project, run_id, "output columns", columns, "[]") + [f"{task}_error"]
 
 
 def _join_memos(project: Project, frame: pd.DataFrame, info: list[ColumnInfo]) -> pd.DataFrame:
@@ -235,14 +238,22 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
     codes = {c.name: c.codes for c in info}
     coded = {c.name for c in info if c.coded}
     applies = {c.name for c in info if c.applies}
-    out = pd.DataFrame(index=range(len(frame)))
+    frame = structures_as_text(frame)  # lists, maps, structs: JSON text; binary: base64
+    for column in frame.columns:  # the name is the variable label: cut at a NUL too
+        if "\x00" in str(column):
+            raise ExportError(f"the column name {str(column)!r} holds a NUL character "
+                              f"(U+0000), where a Stata label ends, so Stata would cut it. "
+                              f"Export as CSV or Parquet instead, or rename the column")
+    # Columns are gathered, then made one frame: inserting them one by one into a frame
+    # copied it each time (quadratic; a PerformanceWarning per column from 100 on).
+    out: dict[str, pd.Series] = {}
     value_labels: dict[str, dict[int, str]] = {}
     strl: list[str] = []
     dates: dict[str, str] = {}
     wide = set(integers_beyond(frame, STATA_MAX_EXACT_INT))
-    for column in frame.columns:
+    for position, column in enumerate(frame.columns):
         name = names[column]
-        col = frame[column].reset_index(drop=True)
+        col = frame.iloc[:, position].reset_index(drop=True)
         if column in coded and _is_text(col):
             order = list(codes.get(column, ()))
             seen = sorted({str(v) for v in col.dropna()} - set(order))
@@ -275,10 +286,33 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
         else:
             text = col.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
                            else str(v)).astype(object)
+            _refuse_nul(text, column)
             out[name] = text
             if max((len(v.encode("utf-8")) for v in text), default=0) > STATA_STR_MAX:
                 strl.append(name)
-    return out, names, value_labels, strl, dates
+    table = pd.concat(out, axis=1) if out else pd.DataFrame(index=range(len(frame)))
+    return table, names, value_labels, strl, dates
+
+
+def _refuse_nul(text: pd.Series, column) -> None:
+    """Stata strings end at a NUL character: the rest of the text would be cut without a
+    word. Refused, naming the first cell, so nothing is lost."""
+    has_nul = text.str.contains("\x00", regex=False)
+    if has_nul.any():
+        row = int(has_nul.to_numpy().argmax()) + 1
+        count = int(has_nul.sum())
+        more = f" (and {count - 1:,} more rows)" if count > 1 else ""
+        raise ExportError(f"row {row}{more}, column {str(column)!r}: the text holds a NUL "
+                          f"character (U+0000), where a Stata string ends, so Stata would cut "
+                          f"it. Export as CSV or Parquet instead, or remove the NUL")
+
+
+def check_stata_fits(columns: int) -> None:
+    """Refuse, before any work, a table with more variables than a .dta file holds."""
+    if columns > STATA_MAX_VARIABLES:
+        raise ExportError(f"{columns:,} columns; a Stata .dta file (format 118) holds at most "
+                          f"{STATA_MAX_VARIABLES:,} variables. Export as CSV or Parquet "
+                          f"instead")
 
 
 def _all_numbers(col: pd.Series) -> bool:
@@ -294,7 +328,11 @@ def _is_text(col: pd.Series) -> bool:
 def write_stata(frame: pd.DataFrame, info: list[ColumnInfo], path: str | Path) -> Path:
     """``frame`` as a Stata 14+ ``.dta`` (version 118), atomically."""
     path = Path(path)
-    out, names, value_labels, strl, dates = _stata_frame(frame, info)
+    try:
+        check_stata_fits(len(frame.columns))
+        out, names, value_labels, strl, dates = _stata_frame(frame, info)
+    except ExportError as exc:
+        raise ExportError(f"{path}: {exc}") from None
     wide = set(integers_beyond(frame, STATA_MAX_EXACT_INT))
     labels = {names[c]: _stata_label(c, STATA_INT_NOTE if c in wide else None)
               for c in frame.columns}
@@ -328,12 +366,27 @@ def annotated_format(path: str | Path) -> str:
     return ANNOTATED_FORMATS[suffix]
 
 
+def check_annotated_fits(path: str | Path, rows: int, columns: int) -> None:
+    """Refuse, before any work, a table of ``rows`` x ``columns`` that the format of
+    ``path`` cannot hold (Excel's and Stata's limits); ExportError naming the limit."""
+    if annotated_format(path) == "dta":
+        try:
+            check_stata_fits(columns)
+        except ExportError as exc:
+            raise ExportError(f"{path}: {exc}") from None
+    else:
+        check_fits(path, rows, columns)
+
+
 def export_annotated(project: Project, path: str | Path, *, guard: bool = True,
                      bom: bool = False) -> Path:
     """Write the project's annotated table to ``path`` (.csv .xlsx .parquet .dta); XLSX
     gets a second sheet "columns" describing every column."""
     fmt = annotated_format(path)
+    # From the project's list of columns: before even the corpus is read.
+    check_annotated_fits(path, int(project.meta("rows", "0") or 0), len(project.columns))
     frame, info = annotated_table(project)
+    check_annotated_fits(path, len(frame), len(frame.columns))
     if fmt == "dta":
         return write_stata(frame, info, path)
     extra = None

@@ -10,11 +10,11 @@ labels, made when the project has none), and what a sample of N rows can tell
 
 from __future__ import annotations
 
-import json
 
 from .codebook import Code, Codebook
 from .errors import ProjectError
 from .project import Project
+from .runs import run_params
 from .stats.intervals import wilson_width
 from .validation import sources
 
@@ -52,7 +52,7 @@ def codebook_for_run(project: Project, run_id: int, save: bool = True) -> Codebo
     row = project.db.execute("SELECT task, params FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         raise ProjectError(f"{project.path}: no run {run_id}")
-    task, params = row[0], json.loads(row[1] or "{}")
+    task, params = row[0], run_params(project, run_id, row[1])
     if task not in CHECKABLE:
         raise ProjectError(f"run {run_id} is a {task} run: only sentiment and codebook runs "
                            "give labels a coder can give by hand")

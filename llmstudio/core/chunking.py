@@ -224,7 +224,7 @@ class LongTexts:
                 return failed
             where = answers.index(failed) + 1
             return RowError(f"chunk {where} of {len(plan.pieces)}: {failed.message}",
-                            retryable=failed.retryable)
+                            retryable=failed.retryable, stop_after=failed.stop_after)
         if len(answers) == 1:
             out = dict(answers[0])
         else:

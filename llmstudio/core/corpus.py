@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 
 from .delimited import Problem, mixed_problem, parse_text, read_delimited
 from .errors import CorpusError
+from .nested import is_nested, text_column_problem
 from .readers import read_jsonl, read_parquet, read_xlsx
 from .mixed_encoding import decode_mixed
-from .sniff import (SAMPLE_BYTES, Dialect, binary_kind, decode, decode_guessed,
+from .sniff import (QUOTINGS, SAMPLE_BYTES, Dialect, binary_kind, decode, decode_guessed,
                     detect_encoding, mixed_fallback, split_records, sniff)
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
@@ -38,6 +39,7 @@ class ImportOptions:
     header_row: int | None = None  # records skipped before the header
     text_column: str | None = None
     sheet: str | int | None = None
+    quoting: str | None = None  # one of sniff.QUOTINGS; None: "auto"
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Corpus:
     has_header: bool = True
     header_row: int = 0
     problems: list[Problem] = field(default_factory=list)
+    quoting: str | None = None  # how quotes were read (delimited text only)
 
     @property
     def rows(self) -> int:
@@ -71,6 +74,7 @@ class Corpus:
             "delimiter": self.delimiter,
             "has_header": self.has_header,
             "header_row": self.header_row,
+            "quoting": self.quoting,
             "rows": self.rows,
             "columns": self.columns,
             "text_column": self.text_column,
@@ -113,7 +117,8 @@ def suggest_text_column(frame: pd.DataFrame) -> str:
     if best is None:
         if not len(frame.columns):
             raise ValueError("a table without columns has no text column")
-        best = frame.columns[0]
+        # A list or map column has no text to read: the first other column if any.
+        best = next((n for n in frame.columns if not is_nested(frame[n])), frame.columns[0])
     return str(best)
 
 
@@ -203,6 +208,11 @@ def sniff_file(path: str | Path, options: ImportOptions | None = None
     dialect = sniff(sample, complete=complete,
                     prefer_table=path.suffix.lower() not in {".txt"},
                     encoding=encoding, delimiter=options.delimiter)
+    if options.quoting is not None:
+        if options.quoting not in QUOTINGS:
+            raise CorpusError(path, f"unknown quoting {options.quoting!r} (one of "
+                                    f"{', '.join(QUOTINGS)})")
+        dialect = replace(dialect, quoting=options.quoting)
     if options.has_header is not None or options.header_row is not None:
         dialect = replace(dialect,
                           has_header=dialect.has_header if options.has_header is None
@@ -239,7 +249,7 @@ def preview(path: str | Path, options: ImportOptions | None = None, rows: int = 
         text = sample[:SAMPLE_BYTES].decode(dialect.encoding, errors="replace").lstrip("\ufeff")
     else:
         text, mixed = decode_guessed(sample[:SAMPLE_BYTES], dialect.encoding, complete)
-    frame, problems, _ = parse_text(text, dialect, max_rows=rows)
+    frame, problems, _ = parse_text(text, dialect, max_rows=rows, complete=complete)
     corpus = _corpus(frame, path, fmt, dialect, problems, options.text_column)
     if mixed is not None:  # as read_table says it, for the lines of the first megabyte
         corpus.encoding = mixed.label
@@ -252,6 +262,9 @@ def _corpus(frame: pd.DataFrame, path: Path, fmt: str, dialect: Dialect | None,
     if text_column is not None and text_column not in frame.columns:
         raise CorpusError(path, f"no column named {text_column!r} (columns: "
                                 f"{', '.join(map(str, frame.columns))})")
+    problem = text_column_problem(frame, text_column) if text_column is not None else None
+    if problem:
+        raise CorpusError(path, problem)
     return Corpus(
         frame=frame,
         text_column=text_column or suggest_text_column(frame),
@@ -262,6 +275,7 @@ def _corpus(frame: pd.DataFrame, path: Path, fmt: str, dialect: Dialect | None,
         has_header=dialect.has_header if dialect else True,
         header_row=dialect.header_row if dialect else 0,
         problems=problems,
+        quoting=dialect.quoting if dialect and dialect.delimiter else None,
     )
 
 

@@ -15,19 +15,22 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from array import array
+from collections import deque
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import CorpusError
 from .leftovers import temporary_file
 from .mixed_encoding import FallbackLines, Scan, scan_bytes, scan_file, transcode_file
-from .sniff import (SAMPLE_BYTES, Dialect, bom_encoding, fallback_of, single_byte,
+from .sniff import (SAMPLE_BYTES, Dialect, bom_encoding, csv_reader, fallback_of, single_byte,
                     western_fallback)
 
 STRING_DTYPE = "str"
@@ -105,7 +108,8 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
     # ``refuse`` catches, so the retry with newlines allowed is always taken when needed.
     attempts = [True] if (dialect.newlines_in_values or n < 2) else [False, True]
     for newlines in attempts:
-        parse = pacsv.ParseOptions(delimiter=dialect.delimiter, quote_char='"',
+        parse = pacsv.ParseOptions(delimiter=dialect.delimiter,
+                                   quote_char=False if dialect.quoting == "none" else '"',
                                    double_quote=True, escape_char=False,
                                    newlines_in_values=newlines, ignore_empty_lines=True,
                                    invalid_row_handler=refuse)
@@ -118,11 +122,58 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
             continue
         if table.num_columns != n or not all(pa.types.is_large_string(t) for t in table.schema.types):
             raise _Irregular
+        if newlines and dialect.quoting != "none" and _may_run_away(
+                table, path, dialect.encoding, dialect.delimiter, n):
+            raise _Irregular
         if dialect.has_header:
             table = _drop_header(table, header)
         final = unique_names(header) if dialect.has_header else [f"column_{i + 1}" for i in range(n)]
         return table.rename_columns(final).to_pandas()
     raise _Irregular
+
+
+def _may_run_away(table: pa.Table, path: Path, encoding: str, delimiter: str,
+                  width: int) -> bool:
+    """Whether a quoted line break in ``table`` may be a runaway quote, which only the
+    exact parser can tell and undo: a cell whose lines look like rows (see
+    :func:`runaway_quote`), or a last cell that may be a quote never closed."""
+    for column in table.columns:
+        # Only a cell of three lines or more has a whole line inside, and it needs one
+        # line's worth of delimiters: both counted in C (one pass over each column, the
+        # second over the few cells the first leaves), so texts cost no Python call.
+        breaks = pc.count_substring(column, "\n")
+        if not pc.max(breaks).as_py():
+            breaks = pc.count_substring(column, "\r")  # a file with CR line ends
+        cells = pc.filter(column, pc.greater_equal(breaks, 2))
+        if not len(cells):
+            continue
+        cells = pc.filter(cells, pc.greater_equal(pc.count_substring(cells, delimiter),
+                                                  width - 1))
+        for cell in cells.to_pylist():
+            if _swallowed_rows(re.split(r"\r\n|\r|\n", cell)[1:-1], delimiter, width):
+                return True
+    return _may_end_open(table, path, encoding)
+
+
+def _may_end_open(table: pa.Table, path: Path, encoding: str) -> bool:
+    """Whether the file may end inside a quoted field.
+
+    pyarrow ends such a field at the end of the file without a word. An open field takes
+    in every byte up to the end, so it is the last row's last cell (another cell would
+    leave the row short, which pyarrow refuses), and the file then ends with exactly a
+    quote and that cell's text with its quotes doubled; a closed one ends with its
+    closing quote or what follows it.
+    """
+    if not table.num_rows or not table.num_columns:
+        return False
+    last = table.column(table.num_columns - 1)[table.num_rows - 1].as_py()
+    if "\n" not in last and "\r" not in last:
+        return False  # a field open over no line break would be the file's last line only
+    codec = "utf-8" if encoding.startswith("utf-8") else encoding  # no BOM at the end
+    tail = ('"' + last.replace('"', '""')).encode(codec)
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - len(tail)))
+        return fh.read() == tail
 
 
 def _drop_header(table: pa.Table, header: list[str]) -> pa.Table:
@@ -198,11 +249,15 @@ def _stream_encoding(path: Path, encoding: str) -> str:
     return encoding
 
 
-def _records(stream, delimiter: str):
+def _records(stream, delimiter: str, quoting: str = "auto", *,
+             width: list | None = None, problems: list | None = None, complete: bool = True):
     """Yield (first line, fields) for every non-blank record, with 1-based line numbers.
 
     ``stream`` is text opened with ``newline=""``, so CR, LF and CRLF all end lines and
-    line endings inside quoted fields arrive untranslated.
+    line endings inside quoted fields arrive untranslated. A quoted field that runs away
+    (see :func:`runaway_quote`) is reported in ``problems``; with ``quoting="auto"`` its
+    opening quote is read as a plain character and the lines it held are read again as
+    rows. ``width[0]`` is the header's number of fields once known (None before).
     """
     if delimiter == "":
         for line, piece in enumerate(stream, start=1):
@@ -213,18 +268,238 @@ def _records(stream, delimiter: str):
             if piece != "":
                 yield line, [piece]
         return
-    reader = csv.reader(stream, delimiter=delimiter, strict=False)
-    previous = 0
+    width = width if width is not None else [None]
+    problems = problems if problems is not None else []
+    # csv reads one line at a time from ``lines`` and never ahead of a record, so its
+    # line_num says how many lines each record took; ``shadow`` (a tee, buffered in C:
+    # no Python call per line) hands the raw lines of a record that took several.
+    source = iter(stream)
+    pending: list[str] = []  # lines read again after a runaway, before ``source``
+    lines, shadow = itertools.tee(source)
+    ahead: list[str] = []  # lines taken from ``shadow`` past the current record
+    behind = 0  # lines of one-line records still to drop from ``shadow``, in batches
+    reader = csv_reader(lines, delimiter, quoting)
+    base = previous = runaways = 0
     while True:
         try:
             row = next(reader)
         except StopIteration:
+            if runaways > MAX_LISTED_PROBLEMS:
+                problems.append(Problem(f"... and {runaways - MAX_LISTED_PROBLEMS} more "
+                                        f"quotes that ran away ({runaways} in all)"))
             return
         except csv.Error as exc:
             raise CorpusError(None, f"cannot parse: {exc}", previous + 1) from None
+        first, previous = previous + 1, base + reader.line_num
+        taken = previous - first + 1
+        if taken == 1:
+            if ahead:
+                ahead.pop(0)
+            else:
+                behind += 1
+                if behind >= SHADOW_BATCH:  # the tee holds at most this many lines
+                    _drop(shadow, behind)
+                    behind = 0
+        elif quoting != "none":
+            if behind:
+                _drop(shadow, behind)
+                behind = 0
+            raw = ahead[:taken] + list(itertools.islice(shadow, taken - len(ahead[:taken])))
+            del ahead[:taken]
+            if not ahead:
+                nxt = next(shadow, None)  # None: this record ended the input
+                at_end = nxt is None
+                if nxt is not None:
+                    ahead.append(nxt)
+            else:
+                at_end = False
+            found = runaway_quote(raw, delimiter, width[0], at_end=at_end and complete)
+            if found is not None:
+                runaways += 1
+                if runaways <= MAX_LISTED_PROBLEMS:
+                    problems.append(found.problem(first, quoting))
+                if quoting == "auto" and not found.closes_cleanly:
+                    # The quote is a character: its line is one row, and the lines it took
+                    # in are read again from the start of the next line. One chain over
+                    # the file's own iterator (not a chain over the last tee), so that many
+                    # runaways do not stack up a call per runaway on every later line.
+                    row = found.plain_row
+                    used = previous - base + len(ahead)  # of the current chain
+                    pending = raw[1:] + ahead + pending[used:]
+                    lines, shadow = itertools.tee(itertools.chain(pending, source))
+                    ahead = []
+                    reader = csv_reader(lines, delimiter, quoting)
+                    base = previous = first
+        else:
+            behind += taken
         if row:
-            yield previous + 1, row
-        previous = reader.line_num
+            yield first, row
+
+
+SHADOW_BATCH = 4096
+
+
+def _drop(lines, n: int) -> None:
+    """Drop the next ``n`` items of ``lines`` (at C speed)."""
+    deque(itertools.islice(lines, n), maxlen=0)
+
+
+def _swallowed_rows(lines: list[str], delimiter: str, width: int | None) -> int:
+    """How many of ``lines`` have the file's number of fields when quotes are plain
+    characters; 0 unless that is three in four non-blank lines: a field that may hold rows.
+
+    ``lines`` are those a quoted field takes in whole: after the line it opens on and,
+    when it closes, before the line it closes on (that one is cut by the quote: pyarrow
+    puts what follows the quote in other columns), so a cell's lines and the file's
+    lines give the same answer.
+    """
+    if not width or width < 2:
+        return 0  # one column: every line "looks like" a row, nothing can be told
+    if sum(line.count(delimiter) for line in lines) < width - 1:
+        return 0  # not one line's worth of delimiters: cheap, and the common case
+    lines = [t for t in (line.rstrip("\r\n") for line in lines) if t.strip()]
+    rows = sum(1 for t in lines if t.count(delimiter) == width - 1)
+    return rows if rows and 4 * rows >= 3 * len(lines) else 0
+
+
+QUOTE_PROBLEM = "the quote at column "
+
+
+@dataclass(frozen=True)
+class RunawayQuote:
+    """A quoted field that holds rows of the file, or runs to its end."""
+
+    column: int  # 1-based character position of the opening quote in its line
+    lines: int  # lines the record spans
+    rows: int  # lines inside it that have the file's number of fields
+    to_end: bool  # the quote never closes
+    plain_row: list[str]  # the record's first line read with that quote as a character
+    # Closed by a quote that ends its field as a quoted field ends: a text may hold such
+    # lines, so it stays one field (reported: the rows it may have taken in are named).
+    closes_cleanly: bool = False
+
+    def problem(self, line: int, quoting: str) -> Problem:
+        """The problem the user sees, naming where the quote opened and both readings."""
+        span = f"the {self.lines - 1} line(s) after it"
+        runs = (f"never closes: its field would take in {span}, to the end of the file"
+                if self.to_end else f"opens a field that takes in {span}")
+        held = f" ({self.rows} of them look like rows of this file)" if self.rows else ""
+        if self.closes_cleanly:
+            what = ("it closes as a quoted field does and was kept as one field; if that "
+                    "quote is a stray one, Quotes 'as plain characters' (--quoting none) "
+                    "reads every quote as a character")
+        elif quoting == "auto":
+            what = ("the quote was read as a plain character and those lines as rows (to "
+                    "read it as one quoted field instead: Quotes 'as quoted' in the import "
+                    "dialog, --quoting csv)")
+        else:
+            what = ("it was read as one quoted field, as chosen (to read the quote as a "
+                    "plain character and those lines as rows: Quotes 'automatic', "
+                    "--quoting auto)")
+        return Problem(f"{QUOTE_PROBLEM}{self.column} {runs}{held}; {what}", line)
+
+
+def is_quote_problem(problem: Problem) -> bool:
+    """Whether ``problem`` is a runaway quote's (see :meth:`RunawayQuote.problem`)."""
+    return problem.message.startswith(QUOTE_PROBLEM)
+
+
+def _open_quote(line: str, delimiter: str) -> int | None:
+    """Index of the quote still open at the end of ``line`` (csv's rules), or None."""
+    start, opened, i, n = True, None, 0, len(line)
+    while i < n:
+        ch = line[i]
+        if opened is not None:
+            if ch == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 1  # a doubled quote inside a quoted field
+                else:
+                    opened, start = None, False  # closed; what follows is unquoted text
+        elif ch == delimiter:
+            start = True
+        elif ch == '"' and start:
+            opened = i
+        else:
+            start = False
+        i += 1
+    return opened
+
+
+def _quote_open_at_end(text: str, delimiter: str) -> bool:
+    """Whether ``text`` (one record as csv read it) ends inside a quoted field.
+
+    A closed record followed by a line holding one quote makes two records; an open one
+    takes that quote as its closing quote and stays one.
+    """
+    reader = csv_reader(io.StringIO(text + '\n"', newline=""), delimiter)
+    return sum(1 for _ in reader) == 1
+
+
+def _malformed(text: str, delimiter: str) -> bool:
+    """Whether a closing quote in ``text`` is followed by more text of the same field
+    (``"hello ... he said "hi,``), which a quoted field of a well-formed file never is."""
+    try:
+        for _ in csv_reader(io.StringIO(text, newline=""), delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
+
+
+def _shape(cell: str) -> str:
+    """``2024-05-01`` -> ``9-9-9``, ``A17`` -> ``a9``: what ids and dates look like."""
+    return re.sub(r"\d+", "9", re.sub(r"[^\W\d_]+", "a", cell.strip().strip('"')))
+
+
+def _ids_continue(head: str, inner: list[str], delimiter: str, width: int) -> bool:
+    """Whether the row-like lines inside a field start as the record itself does with
+    an id or a date (a digit in the first field, of the same shape): rows, not a text's
+    lines that happen to hold commas."""
+    shape = _shape(head.split(delimiter, 1)[0])
+    if not any(ch.isdigit() for ch in shape):
+        return False
+    starts = [t.split(delimiter, 1)[0] for t in (line.rstrip("\r\n") for line in inner)
+              if t.count(delimiter) == width - 1]
+    return all(_shape(s) == shape for s in starts)
+
+
+def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
+                  at_end: bool) -> RunawayQuote | None:
+    """The runaway quote of one record spanning ``lines`` (raw, with their endings), or
+    None when its quoted line breaks look like a text's own.
+
+    Runaway: the quote never closes (``at_end``: the record was the file's last), or the
+    lines inside the field look like rows of the file (see :func:`_swallowed_rows`;
+    ``width`` None: the first line's own number of fields, for a header). When the quote
+    that ends it is followed by more text (a stray quote closed by another one) it is
+    undone; when it closes cleanly (``closes_cleanly``: a text whose lines hold commas
+    does) it is only reported, and only when two or more of those lines start with an
+    id or a date shaped like the record's own. A stray quote closed on the very next line holds no whole
+    line, and is read as quoted.
+    """
+    head = lines[0].rstrip("\r\n")
+    width = width or head.count(delimiter) + 1
+    rows = _swallowed_rows(lines[1:-1], delimiter, width)
+    if not rows and not at_end:
+        return None  # the common case, a text's own line breaks, decided cheaply
+    to_end = at_end and _quote_open_at_end("".join(lines), delimiter)
+    cleanly = False
+    if to_end:
+        rows = _swallowed_rows(lines[1:], delimiter, width)  # the last line is whole
+    elif not rows:
+        return None
+    elif _malformed("".join(lines), delimiter):
+        pass
+    elif rows >= 2 and _ids_continue(head, lines[1:-1], delimiter, width):
+        cleanly = True
+    else:
+        return None
+    p = _open_quote(head, delimiter)
+    if p is None:
+        return None
+    before = next(csv_reader([head[:p]], delimiter), [])[:-1] if p else []
+    plain = next(csv_reader([head[p:]], delimiter, "none"), [])
+    return RunawayQuote(p + 1, len(lines), rows, to_end, before + plain, cleanly)
 
 
 class _ColumnBuilder:
@@ -284,11 +559,17 @@ class _ColumnBuilder:
         return pa.table(columns, names=names) if columns else pa.table({})
 
 
-def parse_records(stream, dialect: Dialect, max_rows: int | None = None
-                  ) -> tuple[pd.DataFrame, list[Problem], array]:
-    """Exact parser over a text stream: the frame, the problems, each row's first line."""
+def parse_records(stream, dialect: Dialect, max_rows: int | None = None, *,
+                  complete: bool = True) -> tuple[pd.DataFrame, list[Problem], array]:
+    """Exact parser over a text stream: the frame, the problems, each row's first line.
+
+    ``complete``: the stream is the whole file (a quote still open at its end ran to the
+    end of the file), not a sample.
+    """
     problems: list[Problem] = []
-    records = _records(stream, dialect.delimiter)
+    known_width: list[int | None] = [None]
+    records = _records(stream, dialect.delimiter, dialect.quoting, width=known_width,
+                       problems=problems, complete=complete)
     skipped = []
     for _ in range(dialect.header_row):
         first = next(records, None)
@@ -307,6 +588,7 @@ def parse_records(stream, dialect: Dialect, max_rows: int | None = None
     else:
         first_data = next(records, None)
     width = len(header) if header is not None else (len(first_data[1]) if first_data else 0)
+    known_width[0] = width
     builder = _ColumnBuilder(width)
     line_numbers = array("q")
     irregular = 0
@@ -338,10 +620,11 @@ def parse_records(stream, dialect: Dialect, max_rows: int | None = None
     return builder.table(names).to_pandas(), problems, line_numbers
 
 
-def parse_text(text: str, dialect: Dialect, max_rows: int | None = None
-               ) -> tuple[pd.DataFrame, list[Problem], array]:
-    """The exact parser on text already decoded (previews, tests)."""
-    return parse_records(io.StringIO(text, newline=""), dialect, max_rows)
+def parse_text(text: str, dialect: Dialect, max_rows: int | None = None, *,
+               complete: bool = True) -> tuple[pd.DataFrame, list[Problem], array]:
+    """The exact parser on text already decoded (previews, tests); ``complete``: ``text``
+    is the whole file, not its first megabyte."""
+    return parse_records(io.StringIO(text, newline=""), dialect, max_rows, complete=complete)
 
 
 def read_delimited(path: Path, dialect: Dialect, *, encoding_chosen: bool,
@@ -364,7 +647,7 @@ def read_delimited(path: Path, dialect: Dialect, *, encoding_chosen: bool,
     problems: list[Problem] = []
     used = check_encoding(path, dialect.encoding, encoding_chosen, problems)
     if used != dialect.encoding:
-        dialect = Dialect(used, dialect.delimiter, dialect.has_header, dialect.header_row)
+        dialect = replace(dialect, encoding=used)
     try:
         with open(path, "rb") as raw:
             stream = io.TextIOWrapper(raw, encoding=_stream_encoding(path, used), newline="")

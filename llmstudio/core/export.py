@@ -16,14 +16,18 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .errors import ExportError
 from .leftovers import remove_dead_leftovers
+from .nested import structures_as_text, to_arrow
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 _RISKY = r"^[=+\-@\t\r]"
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 EXCEL_MAX_ROWS = 1_048_575  # plus the header row
+EXCEL_MAX_COLUMNS = 16_384  # column XFD
 EXCEL_MAX_CHARS = 32_767
 # Excel keeps 15 significant digits: a 17-digit id typed or saved there ends in zeros.
 EXCEL_MAX_EXACT_INT = 10**15 - 1
@@ -106,6 +110,9 @@ def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = Non
     describing the columns); guarded like the data."""
     path = Path(path)
     fmt = export_format(path, fmt)
+    check_fits(path, len(frame), len(frame.columns), fmt)
+    if fmt in ("csv", "xlsx"):
+        frame = structures_as_text(frame)  # JSON text, not Python's or numpy's repr
     if guard and fmt in ("csv", "xlsx"):
         frame = guard_formulas(frame)
     remove_dead_leftovers(path.parent)
@@ -136,10 +143,26 @@ def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = Non
     return path
 
 
+def check_fits(path: str | Path, rows: int, columns: int, fmt: str | None = None) -> None:
+    """Refuse, before any work, a table of ``rows`` x ``columns`` that the format of
+    ``path`` cannot hold (an Excel sheet: 1,048,576 rows with the header, 16,384 columns);
+    ExportError naming the limit. Other formats hold any size."""
+    if export_format(path, fmt) != "xlsx":
+        return
+    if columns > EXCEL_MAX_COLUMNS:
+        raise ExportError(f"{path}: {columns:,} columns; an Excel sheet holds at most "
+                          f"{EXCEL_MAX_COLUMNS:,}. Export as CSV or Parquet instead")
+    if rows > EXCEL_MAX_ROWS:
+        raise ExportError(f"{path}: {rows:,} rows; an Excel sheet holds at most "
+                          f"{EXCEL_MAX_ROWS:,} rows below its header. Export as CSV or Parquet "
+                          f"instead")
+
+
 def _write_parquet(frame: pd.DataFrame, tmp: Path, path: Path) -> None:
     try:
-        frame.to_parquet(tmp, index=False)
-    except (TypeError, ValueError) as exc:  # pyarrow's ArrowTypeError / ArrowInvalid
+        # Through to_arrow: list, map, struct and binary columns keep their Arrow types.
+        pq.write_table(to_arrow(frame), tmp)
+    except (TypeError, ValueError, pa.ArrowException) as exc:  # ArrowTypeError, ArrowInvalid
         raise ExportError(f"{path}: cannot be stored as Parquet ({exc})") from None
 
 
@@ -203,9 +226,6 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str, shown: Path,
                 extra_sheets: dict[str, pd.DataFrame] | None = None) -> None:
     from openpyxl import Workbook  # heavy; only when exporting to Excel
 
-    if len(frame) > EXCEL_MAX_ROWS:
-        raise ExportError(f"{shown}: {len(frame):,} rows; an Excel sheet holds at most "
-                          f"{EXCEL_MAX_ROWS:,}. Export as CSV or Parquet instead")
     sheets = {name: integers_as_text(table, integers_beyond(table, EXCEL_MAX_EXACT_INT))
               for name, table in {sheet_name: frame, **(extra_sheets or {})}.items()}
     for table in sheets.values():

@@ -48,6 +48,22 @@ def remove_dead_leftovers(folder: str | Path) -> list[Path]:
     return removed
 
 
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), where the system says
+    (Linux's /proc); None elsewhere or when it cannot be read. Tells a process that took
+    a dead one's pid (pids are reused) from the one that left a mark."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            stat = fh.read()
+        with open("/proc/stat", encoding="ascii", errors="replace") as fh:
+            boot = next(float(line.split()[1]) for line in fh if line.startswith("btime "))
+        # The name (field 2) may hold spaces and parentheses: count from its last ")".
+        ticks = float(stat.rpartition(")")[2].split()[19])
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration, AttributeError):
+        return None
+
+
 _TEMPORARY = re.compile(r"^llmstudio-[a-z0-9]+-(\d+)-")
 
 

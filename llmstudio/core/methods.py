@@ -227,7 +227,7 @@ class RunRecord:
 
 def run_records(project: Project) -> list[RunRecord]:
     """Every run of the project, oldest first, with its state (core.runs)."""
-    from .runs import plain_runs, run_infos
+    from .runs import plain_runs, run_infos, run_params, stored_json
 
     infos = {i.run_id: i for i in run_infos(project)}
     plain = plain_runs(list(infos.values()))
@@ -236,7 +236,7 @@ def run_records(project: Project) -> list[RunRecord]:
          software, prompt) in project.db.execute(
             "SELECT id, task, params, backend, fingerprint, text_column, status, rows_total, "
             "created, finished, software, prompt FROM runs ORDER BY id").fetchall():
-        fp = json.loads(fp or "{}")
+        fp = stored_json(project, run_id, "model details", fp)
         done, failed, empty = project.db.execute(
             "SELECT COALESCE(SUM(output IS NOT NULL), 0), "
             "COALESCE(SUM(error IS NOT NULL AND error IS NOT ?), 0), "
@@ -250,7 +250,7 @@ def run_records(project: Project) -> list[RunRecord]:
             messages = [{"role": "user", "content": prompt}]
         chunked, truncated = long_text_counts(project.db, run_id)
         out.append(RunRecord(run_id, task, backend, str(fp.get("model") or backend), revision,
-                             str(fp.get("endpoint") or ""), json.loads(params or "{}"),
+                             str(fp.get("endpoint") or ""), run_params(project, run_id, params),
                              messages if isinstance(messages, list) else [], column or "",
                              status, created or "", finished or "", software or "",
                              int(total or 0), int(done), int(failed), fp,

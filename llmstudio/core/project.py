@@ -25,6 +25,8 @@ from .delimited import Problem
 from .errors import ProjectError
 from .leftovers import remove_dead_leftovers
 from .migrations import MIGRATIONS, Migration, migrate, schema_version
+from .nested import arrow_types, text_column_problem, to_arrow
+from .stored_credentials import scrub_stored_credentials
 
 SUFFIX = ".llmstudio"
 APPLICATION_ID = 0x4C4C4D53  # "LLMS": tells our files from other SQLite databases
@@ -66,7 +68,7 @@ def _now() -> str:
 
 
 def _chunks(frame: pd.DataFrame):
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = to_arrow(frame)
     for k, start in enumerate(range(0, max(len(frame), 1), CHUNK_ROWS)):
         part = table.slice(start, CHUNK_ROWS)
         buf = io.BytesIO()
@@ -90,6 +92,25 @@ def _required_tables(migrations: Sequence[Migration]) -> set[str]:
         db.close()
 
 
+class ProjectExists(ProjectError):
+    """A project file appeared at the path a new one was to be written to."""
+
+
+def _put_in_place(tmp: Path, path: Path, replace: bool) -> None:
+    if replace:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # atomic, and fails if the path is taken: never replaces
+    except FileExistsError:
+        raise ProjectExists(f"{path}: a project was made there meanwhile") from None
+    except OSError:
+        # A file system without hard links: the next best, checked just before.
+        if path.exists():
+            raise ProjectExists(f"{path}: a project was made there meanwhile") from None
+        os.replace(tmp, path)
+
+
 class Project:
     """An open project file. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
 
@@ -102,11 +123,17 @@ class Project:
 
     @classmethod
     def create(cls, path: str | Path, corpus: Corpus, *,
-               migrations: Sequence[Migration] = MIGRATIONS) -> "Project":
-        """Write a new project holding ``corpus``; an existing file at ``path`` is replaced."""
+               migrations: Sequence[Migration] = MIGRATIONS, replace: bool = True) -> "Project":
+        """Write a new project holding ``corpus``; an existing file at ``path`` is replaced,
+        or with ``replace=False`` kept: ProjectExists when one appeared meanwhile (another
+        process made it first; replacing it under that process would lose what it writes)."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         remove_dead_leftovers(path.parent)
+        if not replace and not path.exists():
+            # A log whose project is gone: it must not be replayed onto ours.
+            for orphan in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                orphan.unlink(missing_ok=True)
         for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
         db = None
@@ -137,8 +164,13 @@ class Project:
                            (corpus.source or "",))
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()
-            _fold_stale_wal(path)
-            os.replace(tmp, path)
+            if replace:
+                _fold_stale_wal(path)
+            # else never: a project there now is another process's, open with its live
+            # log (deleting that log lost its writes, and its locks: both paid every row).
+            _put_in_place(tmp, path, replace)
+        except ProjectExists:
+            raise
         except (sqlite3.Error, pa.ArrowException) as exc:
             raise ProjectError(f"{path}: cannot write the project ({exc})") from None
         except OSError as exc:
@@ -176,6 +208,7 @@ class Project:
             if missing:
                 raise ProjectError(f"{path}: the project file is damaged (its table(s) "
                                    f"{', '.join(missing)} are missing)")
+            scrub_stored_credentials(db)  # an older version's user:pass@host, see there
         except BaseException as exc:
             # Close on every failure (a failed migration too): a leaked connection keeps
             # the file (and its -wal/-shm) open, and locked on Windows, until collected.
@@ -244,7 +277,7 @@ class Project:
                 # Chunks deleted or cut by hand or by a tool: the texts cannot be right.
                 raise ProjectError(f"{self.path}: the project file is damaged (its corpus "
                                    f"holds {table.num_rows} of its {rows} rows)")
-            frame = table.to_pandas()
+            frame = table.to_pandas(types_mapper=arrow_types)
             frame.columns = self.columns
             problems = [Problem(m, line) for m, line in json.loads(self.meta("problems", "[]"))]
             delimiter = self.meta("delimiter", "")
@@ -267,6 +300,9 @@ class Project:
         """Choose the column that holds the texts; saved at once."""
         if name not in self.columns:
             raise ProjectError(f"{self.path}: no column named {name!r}")
+        problem = text_column_problem(self.corpus().frame, name)
+        if problem:
+            raise ProjectError(f"{self.path}: {problem}")
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE meta SET value = ? WHERE key = 'text_column'", (name,))

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from .delimited import STRING_DTYPE, Problem, unique_names
 from .errors import CorpusError
+from .nested import arrow_types
 
 
 def _strings_as_str(frame: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +146,7 @@ def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame,
 def read_parquet(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     try:
         table = pq.read_table(path)
-        frame = table.to_pandas()
+        frame = table.to_pandas(types_mapper=arrow_types)
         # An integer column with a null would become float64 (ids beyond 2**53 rounded);
         # a nullable integer dtype keeps every value exact.
         for i, spec in enumerate(table.schema):

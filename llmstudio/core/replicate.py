@@ -15,7 +15,6 @@ functions.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -24,7 +23,7 @@ from .backends.base import Backend
 from .errors import LlmstudioError
 from .project import Project
 from .runner import JobResult, Progress, Replicate, run_job
-from .runs import no_such_run, run_info
+from .runs import no_such_run, run_info, run_params, stored_json
 from .secrets import endpoint_id
 from .tasks.base import Task
 from .tasks.build import TaskOptions, make_task, options_from_params
@@ -79,10 +78,11 @@ class ReplicatePlan:
     def task(self) -> Task:
         return make_task(self.options)
 
-    def backend(self, concurrency: int = 8) -> Backend:
-        """The model, loaded (seconds for a local one: not in a GUI thread)."""
+    def backend(self, concurrency: int = 8, **options) -> Backend:
+        """The model, loaded (seconds for a local one: not in a GUI thread); ``options``
+        of the moment that do not change its answers (an API model's ``timeout``)."""
         return make_backend(self.model, base_url=self.base_url, concurrency=concurrency,
-                            **dict(self.backend_options))
+                            **dict(self.backend_options), **options)
 
     def describe(self) -> str:
         """ "replicate of run 3 (sentiment, 300 rows), changed: temperature 0.7"."""
@@ -98,8 +98,8 @@ def _stored_run(project: Project, run_id: int) -> dict:
         raise ReplicateError(no_such_run(project, run_id))
     keys = ("task", "params", "backend", "fingerprint", "text_column", "status", "rows_total")
     out = dict(zip(keys, row))
-    out["params"] = json.loads(out["params"] or "{}")
-    out["fingerprint"] = json.loads(out["fingerprint"] or "{}")
+    out["params"] = run_params(project, run_id, out["params"])
+    out["fingerprint"] = stored_json(project, run_id, "model details", out["fingerprint"])
     return out
 
 
@@ -242,7 +242,8 @@ def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
     for run_id, stored, fingerprint in project.db.execute(
             "SELECT id, params, fingerprint FROM runs WHERE replicate_of = ? AND status != 'done' "
             "ORDER BY id DESC", (plan.of,)).fetchall():
-        stored, fp = json.loads(stored or "{}"), json.loads(fingerprint or "{}")
+        stored = run_params(project, run_id, stored)
+        fp = stored_json(project, run_id, "model details", fingerprint)
         index = stored.pop("replicate", None)
         same_model = fp.get("kind") == kind and (not name or fp.get("model") == name)
         same_settings = all(fp.get(k) == v for k, v in plan.backend_options
@@ -257,8 +258,8 @@ def next_index(project: Project) -> int:
     answers may still be in the cache)."""
     with project.db:
         project.db.execute("BEGIN IMMEDIATE")
-        used = [json.loads(p or "{}").get("replicate") for (p,) in project.db.execute(
-            "SELECT params FROM runs WHERE replicate_of IS NOT NULL")]
+        used = [run_params(project, r, p).get("replicate") for r, p in project.db.execute(
+            "SELECT id, params FROM runs WHERE replicate_of IS NOT NULL")]
         last = max([int(project.meta("replicates_made", "0") or 0)]
                    + [int(u) for u in used if isinstance(u, int)])
         project.db.execute("INSERT OR REPLACE INTO meta VALUES ('replicates_made', ?)",

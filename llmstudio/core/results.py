@@ -9,7 +9,6 @@ gets a numeric suffix so that neither is hidden.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 
@@ -105,12 +104,12 @@ def latest_run_ids(project: Project) -> list[int]:
 def describe_run(project: Project, run_id: int) -> str:
     """"sentiment by lexicon:vader (run 3, interrupted, 69 of 300 rows)": which model made
     a result column, and whether its run is complete."""
-    from .runs import run_info
+    from .runs import run_info, stored_json
 
     backend, fingerprint = project.db.execute(
         "SELECT backend, fingerprint FROM runs WHERE id = ?", (run_id,)).fetchone()
     info = run_info(project, run_id)
-    fp = json.loads(fingerprint)
+    fp = stored_json(project, run_id, "model details", fingerprint)
     where = f" at {fp['endpoint']}" if fp.get("endpoint") else ""
     return f"{info.what} by {backend}:{fp.get('model')}{where} ({info.title}, " \
            f"{info.state_text()})"
@@ -183,7 +182,7 @@ class RunLabel:
 
 def run_label(project: Project, run_id: int) -> RunLabel:
     """The :class:`RunLabel` of a stored run, with its state (complete, interrupted...)."""
-    from .runs import COMPLETE, run_info
+    from .runs import COMPLETE, run_info, run_params, stored_json
 
     info = run_info(project, run_id)
     params, fingerprint = project.db.execute(
@@ -191,9 +190,10 @@ def run_label(project: Project, run_id: int) -> RunLabel:
     part = ""
     if info.state != COMPLETE:
         part = info.state_text().partition(", ")[2]
-    return RunLabel(info.task, short_model(info.backend, json.loads(fingerprint).get("model")),
+    return RunLabel(info.task, short_model(info.backend, stored_json(
+                        project, run_id, "model details", fingerprint).get("model")),
                     run_id, "done" if info.state == COMPLETE else info.state,
-                    tuple(code_names(json.loads(params or "{}")).items()), part, info.name)
+                    tuple(code_names(run_params(project, run_id, params)).items()), part, info.name)
 
 
 def named_results(project: Project, corpus_columns, runs=None

@@ -20,6 +20,10 @@
   stay retryable, the run is stored as cancelled (read as *interrupted*, resumable once
   the server is fixed) and ``JobResult.stopped`` says why; the status is ``stopped``.
   Requests spent are bounded by (that count + ``concurrency``) x the client's attempts.
+  A backend may say a failure stops the job sooner (``RowError.stop_after``): a server
+  lost midway, or one that no longer answers within its timeout.
+* While no row has come back for ``WAIT_SHOWN_AFTER_S``, progress is reported every
+  second with the time waited and for what (``Progress.waiting_s``, ``waiting_for``).
 
 Qt-free: the GUI wraps this in a worker, the CLI calls it directly.
 """
@@ -29,11 +33,13 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pandas as pd
 
@@ -41,7 +47,10 @@ from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
 from .chunking import LongTexts, long_text_counts, long_text_summary
 from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
+from .errors import ProjectError
+from .nested import shown_column, text_column_problem
 from .project import Project
+from .runs import check_run_free, hold_run, release_run, stored_json
 from .tasks.base import Task
 
 FLUSH_SECONDS = 0.25
@@ -49,6 +58,8 @@ FLUSH_ROWS = 256
 POLL_SECONDS = 0.05
 # Rows in a row failing the same way (retryably) that stop a remote job: see the docstring.
 STOP_AFTER_FAILED_ROWS = 5
+# Seconds with no row back after which a remote job says how long it has been waiting.
+WAIT_SHOWN_AFTER_S = 5.0
 
 
 @dataclass
@@ -66,6 +77,8 @@ class Progress:
     phase_fraction: float | None = None  # how far that step is, 0..1 (None: no step now)
     phase_elapsed: float = 0.0  # seconds spent in that step so far
     rows_started: float = 0.0  # ``elapsed`` when the rows began (after any step before them)
+    waiting_s: float = 0.0  # remote: seconds since a row last came back, once it is long
+    waiting_for: str = ""  # the server waited for (its host)
 
     @property
     def rows_per_s(self) -> float:
@@ -162,22 +175,26 @@ def _keyer(task: Task, backend: Backend, corpus: str | None = None,
     return lambda text: digest(identity + [text])
 
 
-def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, total: int,
-                        corpus: str | None = None, replicate: Replicate | None = None
-                        ) -> tuple[int, str | None]:
+def _find_or_create_run(db, path, task: Task, backend: Backend, text_column: str,
+                        total: int, corpus: str | None = None,
+                        replicate: Replicate | None = None) -> tuple[int, str | None]:
     """(the run's id, when it finished if it was already done: a run found again with
-    nothing left to ask keeps that time, see :func:`run_job`)."""
+    nothing left to ask keeps that time, see :func:`run_job`). The run is claimed for this
+    job (held until :func:`release_run`); RunBusy when another live job fills it."""
     spec = run_spec(task, backend, text_column, corpus, replicate)
     params = task.params()
     if replicate is not None:  # stored with the task's parameters: resuming needs it
         params = {**params, "replicate": replicate.index}
     key = digest(spec)
-    row = db.execute("SELECT id, rows_total, status, finished FROM runs WHERE spec_key = ? "
-                     "ORDER BY id DESC LIMIT 1", (key,)).fetchone()
-    done_at = row[3] if row is not None and row[2] == "done" else None
     with db:
+        # Found and claimed in one write transaction: two processes starting together
+        # cannot both find it free (or both make a new one) and pay for every row twice.
         db.execute("BEGIN IMMEDIATE")
+        row = db.execute("SELECT id, rows_total, status, finished, pid FROM runs "
+                         "WHERE spec_key = ? ORDER BY id DESC LIMIT 1", (key,)).fetchone()
+        done_at = row[3] if row is not None and row[2] == "done" else None
         if row is not None:
+            check_run_free(db, path, row[0], row[2], row[4])
             # The pid tells a run still being filled from one whose process was killed.
             db.execute("UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
                        "finished = NULL, pid = ? WHERE id = ?", (total, os.getpid(), row[0]))
@@ -196,6 +213,7 @@ def _find_or_create_run(db, task: Task, backend: Backend, text_column: str, tota
             run_id = cur.lastrowid
         db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
                    (f"run {run_id}: {task.name} with {backend.describe()}",))
+        hold_run(path, run_id)  # before the commit: no other job of ours sees it free
     return run_id, done_at
 
 
@@ -263,9 +281,13 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
     own = not isinstance(project, Project)
     proj = Project.open(project) if own else project
     started = time.monotonic()
+    held_as, run_id = Path(proj.path).resolve(), None
     try:
         corpus = proj.corpus()
         column = text_column or corpus.text_column
+        problem = text_column_problem(corpus.frame, column)
+        if problem:  # a list or map has no text to send
+            raise ProjectError(f"{proj.path}: {problem}")
         # The row's input: its text, or a prompt filled from its columns (a placeholder
         # naming no column is refused here, before anything is stored).
         text_of = _input_maker(task, corpus.frame, column)
@@ -284,8 +306,8 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         with_text = [r for r in wanted if r not in blanks]
         inputs = [text_of(r) for r in with_text] if backend.transductive(task) else None
         corpus_key = digest(inputs) if inputs is not None else None
-        run_id, done_at = _find_or_create_run(db, task, backend, column, len(wanted),
-                                              corpus_key, replicate)
+        run_id, done_at = _find_or_create_run(db, held_as, task, backend, column,
+                                              len(wanted), corpus_key, replicate)
         if on_run is not None:
             on_run(run_id)
         # Rows that failed for a reason of the moment (retryable) are asked again.
@@ -362,6 +384,8 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
                          state.computed, time.monotonic() - started, writer.errors,
                          chunked, truncated, _empty_count(db, run_id), stopped)
     finally:
+        if run_id is not None:
+            release_run(held_as, run_id)
         if own:
             proj.close()
 
@@ -417,7 +441,8 @@ def empty_rows(task: Task, frame: pd.DataFrame, text_column: str,
 
 def _blank_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], bool]:
     # The text column always counts, with every column a custom prompt names.
-    columns = [frame[text_column]] + [frame[c] for c in task.inputs() if c in frame.columns]
+    columns = [frame[text_column]] + [shown_column(frame[c]) for c in task.inputs()
+                                      if c in frame.columns]
     return lambda row_id: no_text(cell_text(values, row_id) for values in columns)
 
 
@@ -430,7 +455,8 @@ def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[
     check = getattr(task, "check_columns", None)  # placeholders naming no column
     if check is not None:
         check(list(frame.columns))
-    texts, extra = frame[text_column], {c: frame[c] for c in task.inputs()}
+    # A placeholder naming a list or map column gets its JSON text, as the table shows it.
+    texts, extra = frame[text_column], {c: shown_column(frame[c]) for c in task.inputs()}
 
     def input_of(row_id: int) -> str:
         return task.render(cell_text(texts, row_id),
@@ -475,7 +501,8 @@ def failure_kind(error: RowError) -> str | None:
     row's own, not the server's)."""
     if isinstance(error, EmptyText) or not error.retryable:
         return None
-    kind = error.message.split(":", 1)[0]
+    message = re.sub(r"^chunk \d+ of \d+: ", "", error.message)  # a long text's piece
+    kind = message.split(":", 1)[0]
     return kind.replace(" after retries", "").strip()
 
 
@@ -494,6 +521,11 @@ class _Breaker:
             return False
         self.count += 1
         self.last = str(outcome)
+        if outcome.stop_after is not None:  # the backend knows the job cannot go on
+            if self.count >= outcome.stop_after:
+                self.reason = f"{self.last.rstrip('.')}; stopped"
+                return True
+            return False
         if self.count >= self.limit:
             self.reason = (f"stopped after {self.count} rows in a row failed the same way: "
                            f"{self.last.rstrip('.')}")
@@ -556,7 +588,7 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
     received = 0
     breaker = _Breaker()
     unreported: list = []
-    last_report = time.monotonic()
+    last_report = last_row = time.monotonic()
     try:
         while received < len(row_ids):
             if cancelled():
@@ -568,16 +600,26 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
             except queue.Empty:
                 if not any(t.is_alive() for t in threads) and results.empty():
                     break
+                # Said while it lasts: a server that does not answer is not "0/30 rows"
+                # for minutes without a word.
+                now = time.monotonic()
+                if now - last_row >= WAIT_SHOWN_AFTER_S and now - last_report >= 1.0:
+                    state.waiting_s = now - last_row
+                    state.waiting_for = getattr(backend, "host", "") or backend.describe()
+                    report(unreported)
+                    unreported, last_report = [], now
                 continue
-            while True:  # whatever else has come back: one commit for all of it
-                try:
-                    batch.append(results.get_nowait())
-                except queue.Empty:
-                    break
+            last_row, state.waiting_s = time.monotonic(), 0.0
+            batch += _drain(results)  # whatever else has come back: one commit for all
+            fatal = next((o for _, _, o, _ in batch if isinstance(o, BackendError)), None)
+            if fatal is not None:
+                # The job cannot go on; the answers that came back with the error (in this
+                # batch or just after it) are paid for: stored before it is raised.
+                stop.set()
+                batch += _drain(results)
             for row_id, text, outcome, _ in batch:
                 if isinstance(outcome, BackendError):
-                    stop.set()
-                    raise outcome
+                    continue
                 if isinstance(outcome, RowError) and outcome.message == "cancelled":
                     continue
                 received += 1
@@ -589,6 +631,8 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
             # Committed at once (answers cost money); progress is still reported per
             # FLUSH_SECONDS, not per row.
             unreported += writer.flush()
+            if fatal is not None:
+                raise fatal
             for *_, stored in batch:
                 if stored is not None:
                     stored.set()
@@ -605,11 +649,21 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
     return "done" if received == len(row_ids) else "cancelled"
 
 
+def _drain(results: queue.Queue) -> list:
+    """Whatever is in ``results`` now."""
+    taken = []
+    while True:
+        try:
+            taken.append(results.get_nowait())
+        except queue.Empty:
+            return taken
+
+
 def run_results(project: Project, run_id: int) -> pd.DataFrame:
     """One row per annotated row id: the task's output columns and ``<task>_error``."""
     task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
-    columns = json.loads(columns)
+    columns = stored_json(project, run_id, "output columns", columns, "[]")
     records = {}
     for row_id, output, error in project.db.execute(
             "SELECT row_id, output, error FROM annotations WHERE run_id = ?", (run_id,)):

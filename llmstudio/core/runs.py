@@ -20,11 +20,15 @@ Qt-free: the window and the CLI call these functions.
 from __future__ import annotations
 
 import json
+import os
+import threading
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from .errors import LlmstudioError, ProjectError
 from .empty_texts import EMPTY_TEXT
-from .leftovers import pid_alive
+from .leftovers import pid_alive, process_started
 from .project import Project
 
 COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = "complete", "interrupted", "running", \
@@ -32,14 +36,36 @@ COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = "complete", "interrupted", "runn
 STATES = (COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL)
 
 
-def _stored_json(project: Project, run_id: int, what: str, text: str | None, empty: str):
-    """A JSON field of run ``run_id``; a clear ProjectError when the file holds something
-    else there (edited or damaged), never a bare JSONDecodeError."""
+def stored_json(where, run_id: int, what: str, text: str | None, empty: str = "{}"):
+    """A JSON field of run ``run_id`` (``empty`` when there is none: "{}" for an object,
+    "[]" for a list); a clear ProjectError naming the project (``where``: it or its path)
+    and the run when the file holds something else there (edited or damaged: not JSON,
+    or JSON of another shape), never a bare JSONDecodeError or AttributeError later."""
+    path = getattr(where, "path", where)
+    kind = dict if empty.startswith("{") else list
     try:
-        return json.loads(text or empty)
-    except ValueError:
-        raise ProjectError(f"{project.path}: the project file is damaged (run {run_id}: "
-                           f"its {what} are not readable JSON)") from None
+        value = json.loads(text or empty)
+    except (ValueError, TypeError):
+        value = None
+        why = "not readable JSON"
+    else:
+        why = f"not a JSON {'object' if kind is dict else 'list'}"
+    if not isinstance(value, kind):
+        raise ProjectError(f"{path}: the project file is damaged (run {run_id}: its {what} "
+                           f"are {why})") from None
+    return value
+
+
+def run_params(where, run_id: int, text: str | None) -> dict:
+    """Run ``run_id``'s stored task parameters (``runs.params``), checked: the one reader
+    for every module that reads them (ProjectError naming the run when damaged)."""
+    params = stored_json(where, run_id, "parameters", text)
+    if not isinstance(params.get("codebook") or {}, dict) or \
+            not isinstance(params.get("labels") or [], list):
+        raise ProjectError(f"{getattr(where, 'path', where)}: the project file is damaged "
+                           f"(run {run_id}: its parameters hold a codebook or labels of the "
+                           "wrong shape)")
+    return params
 
 
 class RunError(LlmstudioError):
@@ -122,8 +148,8 @@ def task_key(task: str, params: dict) -> str:
     return f"{task}:{book.get('name', '')}" if task == "code" and book else task
 
 
-def _state(status: str, pid: int | None, answered: int, total: int, whole: int) -> str:
-    if status == "running" and pid is not None and pid_alive(pid):
+def _state(status: str, live: bool, answered: int, total: int, whole: int) -> str:
+    if status == "running" and live:
         return RUNNING
     if status == "failed":
         return FAILED
@@ -147,16 +173,17 @@ def run_infos(project: Project) -> list[RunInfo]:
          replicate_of, pid, columns) in project.db.execute(
             "SELECT id, name, task, params, backend, fingerprint, status, rows_total, created, "
             "finished, replicate_of, pid, columns FROM runs ORDER BY id"):
-        params = _stored_json(project, run_id, "parameters", params, "{}")
+        params = run_params(project, run_id, params)
         answered, failed = counts.get(run_id, (0, 0))
         total = int(total or 0)
         out.append(RunInfo(
             run_id, name or "", task, task_key(task, params), backend,
-            _short_model(backend, _stored_json(project, run_id, "model details", fingerprint,
+            _short_model(backend, stored_json(project, run_id, "model details", fingerprint,
                                                "{}").get("model")), status,
-            _state(status, pid, int(answered or 0), total, whole), int(answered or 0),
+            _state(status, status == "running" and _process_holds(project.db, run_id, pid),
+                   int(answered or 0), total, whole), int(answered or 0),
             int(failed or 0), total, whole, created or "", finished or "", replicate_of, pid,
-            tuple(_stored_json(project, run_id, "output columns", columns, "[]"))
+            tuple(stored_json(project, run_id, "output columns", columns, "[]"))
             + (f"{task}_error",),
             (params.get("codebook") or {}).get("name", "") if task == "code" else ""))
     return out
@@ -341,8 +368,8 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
     params_json, backend, fingerprint, column = project.db.execute(
         "SELECT params, backend, fingerprint, text_column FROM runs WHERE id = ?",
         (run_id,)).fetchone()
-    params = _stored_json(project, run_id, "parameters", params_json, "{}")
-    fp = _stored_json(project, run_id, "model details", fingerprint, "{}")
+    params = run_params(project, run_id, params_json)
+    fp = stored_json(project, run_id, "model details", fingerprint, "{}")
     try:
         options = options_from_params(params)
         rebuilt = make_task(options).params()
@@ -382,7 +409,7 @@ def check_resumes(project: Project, spec: ResumeSpec, task, backend) -> None:
     stored, fingerprint = project.db.execute(
         "SELECT spec_key, fingerprint FROM runs WHERE id = ?", (spec.run_id,)).fetchone()
     if key != stored:
-        was = _stored_json(project, spec.run_id, "model details", fingerprint, "{}")
+        was = stored_json(project, spec.run_id, "model details", fingerprint, "{}")
         now = backend.fingerprint()
         changed = [k for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)]
         what = (f"the model changed since ({', '.join(changed)}: {was.get(changed[0])!r} "
@@ -436,9 +463,12 @@ def note_resume(project: Project, run_id: int) -> None:
 
 
 def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
-               concurrency: int = 8, progress=None, cancelled=lambda: False):
+               concurrency: int = 8, progress=None, cancelled=lambda: False,
+               **options):
     """Run an interrupted run to the end with the settings it stored; the rows it has are
-    kept (and any answer in the response cache is reused). Returns the runner's JobResult."""
+    kept (and any answer in the response cache is reused). ``options``: backend options
+    of the moment that do not change its answers (an API model's ``timeout``). Returns the
+    runner's JobResult."""
     from .backends import make_backend
     from .runner import run_job
     from .tasks.build import make_task
@@ -448,7 +478,7 @@ def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
     url = base_url_for(spec, base_url)
     check_consent(project, spec, task)
     backend = make_backend(spec.model, base_url=url, concurrency=concurrency,
-                           **spec.backend_options)
+                           **spec.backend_options, **options)
     try:
         check_resumes(project, spec, task, backend)
         note_resume(project, run_id)
@@ -456,3 +486,88 @@ def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
                        progress=progress, cancelled=cancelled)
     finally:
         backend.close()
+
+
+# -- one job per run -----------------------------------------------------------------------
+#
+# Two jobs filling one run would each ask the model for the same rows and pay twice. The
+# job that finds or makes a run claims it (status running, its pid, in the transaction that
+# finds it); another process then finds it claimed and is refused, with who holds it. A
+# claim left by a killed process is stale as soon as its pid is gone, or is taken by a
+# process started after the claim (the run's state reads it the same way). In one process (the window runs several jobs) the pid is ours either
+# way: the runs held by live jobs of this process are kept here.
+
+_held: set[tuple[str, int]] = set()
+_held_lock = threading.Lock()
+
+
+class RunBusy(RunError):
+    """The run a job would fill is being filled by another live job."""
+
+
+def _claimed_at(db, run_id: int) -> datetime | None:
+    """When run ``run_id`` was last started or resumed (its line in the history), or None
+    when the history does not say."""
+    row = db.execute("SELECT at FROM history WHERE action = 'run' AND detail LIKE ? "
+                     "ORDER BY id DESC LIMIT 1", (f"run {run_id}:%",)).fetchone()
+    try:
+        return datetime.fromisoformat(row[0].replace("Z", "+00:00")) if row else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _reused(pid: int, claimed: datetime | None) -> bool:
+    """Whether ``pid`` is now another process than the one that claimed the run: it
+    started after the claim (a killed job's pid taken by a new process)."""
+    started = process_started(pid)
+    # The boot time the start is counted from has whole seconds: a margin of two.
+    return started is not None and claimed is not None and \
+        started > claimed.timestamp() + 2
+
+
+def _process_holds(db, run_id: int, pid: int | None) -> bool:
+    """Whether the process that marked run ``run_id`` as running (``pid``) still runs:
+    its pid is alive and was not taken, since the claim, by a new process."""
+    return pid is not None and pid_alive(pid) and not _reused(pid, _claimed_at(db, run_id))
+
+
+def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
+    """RunBusy unless run ``run_id`` (stored ``status`` and ``pid``) can be claimed by
+    this job: not running, or its process is gone, or (this process) no live job of ours
+    holds it. Called inside the write transaction that then claims it. The message starts
+    with the run and the project's file name: the Jobs panel's cell shows its start."""
+    if status != "running" or pid is None:
+        return
+    if pid == os.getpid():
+        with _held_lock:
+            mine = (str(path), run_id) in _held
+        if not mine:
+            return  # a job of ours that ended without saying so: nobody fills it now
+        holder = "another job in this window (see the Jobs panel)"
+    elif _process_holds(db, run_id, pid):
+        holder = f"another llmstudio process (pid {pid})"
+    else:
+        return  # killed: its finished rows are kept, the rest are ours to ask
+    row = db.execute("SELECT name, task FROM runs WHERE id = ?", (run_id,)).fetchone()
+    claimed = _claimed_at(db, run_id)
+    since = claimed.strftime("%Y-%m-%d %H:%M UTC") if claimed else ""
+    raise RunBusy(
+        f"{run_name(run_id, row[0] if row else '')} of {Path(path).name} "
+        f"({row[1] if row else 'a task'} "
+        f"with the same model and settings) is being filled by {holder}"
+        f"{', since ' + since if since else ''}; nothing was sent. Wait for it to finish, "
+        "or cancel it (Cancel in the window's Jobs panel, Ctrl+C in its terminal"
+        f"{'' if pid == os.getpid() else f', or kill {pid}'}), then run this again: the "
+        "rows it finished are kept and not asked again")
+
+
+def hold_run(path, run_id: int) -> None:
+    """Mark run ``run_id`` of project ``path`` as held by a live job of this process."""
+    with _held_lock:
+        _held.add((str(path), run_id))
+
+
+def release_run(path, run_id: int) -> None:
+    """The job holding run ``run_id`` ended (whatever the way)."""
+    with _held_lock:
+        _held.discard((str(path), run_id))

@@ -180,7 +180,7 @@ def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
     None when there is none. Single-label: ``code_label``; multi-label: the codes whose
     ``code_<slug>`` column is 1 ("none" when no code applies)."""
     from .results import run_codes  # heavy import (the runner), only when asked
-    from .runs import COMPLETE, run_infos
+    from .runs import COMPLETE, run_infos, run_params
 
     # The latest complete run of this codebook (the one with the plain column names),
     # else its newest run of any state: never a partial run when a complete one exists.
@@ -188,7 +188,7 @@ def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
     found = None
     for run_id, params in project.db.execute(
             "SELECT id, params FROM runs WHERE task = 'code' ORDER BY id DESC"):
-        cb = json.loads(params or "{}").get("codebook") or {}
+        cb = run_params(project, run_id, params).get("codebook") or {}
         if cb.get("name") == book.name and bool(cb.get("multi_label")) == book.multi_label:
             found = run_id if found is None else found
             if run_id in complete:

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import LlmstudioError
+from .nested import shown_column
 
 
 class SearchError(LlmstudioError):
@@ -40,7 +41,7 @@ def matching_rows(frame: pd.DataFrame, pattern: str, columns: list[str] | None =
     names = list(frame.columns) if columns is None else columns
     hit = np.zeros(len(frame), dtype=bool)
     for name in names:
-        col = frame[name]
+        col = shown_column(frame[name])
         if not pd.api.types.is_string_dtype(col.dtype):
             col = col.astype("str")
         hit |= _contains(col, pattern, compiled, regex, case)
@@ -63,7 +64,7 @@ def _contains(col: pd.Series, pattern: str, compiled: re.Pattern, regex: bool,
 
 def sort_order(frame: pd.DataFrame, column: str, descending: bool = False) -> np.ndarray:
     """Row positions ordering ``column``: missing values last, ties in file order."""
-    col = frame[column]
+    col = shown_column(frame[column])  # Arrow cannot sort lists and maps: their text
     try:
         values = pa.array(col, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in an object column

@@ -247,3 +247,9 @@ def redact(text: str, mark: str = "***") -> str:
         text = text.replace(key, mark)
     text = _USERINFO.sub(lambda m: f"{m.group(1)}{mark}@", text)
     return _KEYLIKE.sub(mark, text)
+
+
+def without_userinfo(text: str) -> str:
+    """``text`` with the user name and password of every URL in it taken off (the URL
+    kept: ``http://host/v1``); for stored text, where a ``***`` would be noise."""
+    return _USERINFO.sub(r"\1", text)

@@ -20,6 +20,14 @@ from charset_normalizer import from_bytes
 from .mixed_encoding import FallbackLines, Scan, decode_mixed, scan_bytes
 
 SAMPLE_BYTES = 1 << 20
+# csv refuses fields over 128 KB by default ("field larger than field limit (131072)").
+# Its limit is a C long: sys.maxsize overflows where a long is 32 bits (Windows), so the
+# largest 32-bit value is used everywhere (2 GB in one field).
+FIELD_SIZE_LIMIT = 2**31 - 1
+# How quotes are read: "auto" (quoted fields, but a quote that runs away over rows is a
+# plain character, reported), "csv" (every quote at a field's start opens a quoted
+# field, as the standard says), "none" (quotes are plain characters everywhere).
+QUOTINGS = ("auto", "csv", "none")
 SNIFF_RECORDS = 200
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", "": "none (one text per line)"}
@@ -207,9 +215,20 @@ class Dialect:
     has_header: bool
     header_row: int  # records (not lines) before the header or the first data row
     newlines_in_values: bool = True
+    quoting: str = "auto"  # one of QUOTINGS
 
 
-def split_records(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+def csv_reader(lines, delimiter: str, quoting: str = "auto", strict: bool = False):
+    """The one csv reader of the program (sniffer and exact parser): lenient about a
+    stray quote inside a field (unless ``strict``), no field size limit, quotes plain
+    when ``quoting="none"``."""
+    csv.field_size_limit(FIELD_SIZE_LIMIT)
+    return csv.reader(lines, delimiter=delimiter, strict=strict,
+                      quoting=csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL)
+
+
+def split_records(text: str, delimiter: str, limit: int | None = None,
+                  quoting: str = "auto") -> list[list[str]]:
     """Parse ``text`` into records the same way the full parser does (blank lines dropped)."""
     if delimiter == "":
         lines = re.split(r"\r\n|\r|\n", text)
@@ -218,7 +237,7 @@ def split_records(text: str, delimiter: str, limit: int | None = None) -> list[l
         rows = [[line] for line in lines if line != ""]
         return rows[:limit] if limit else rows
     rows = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader = csv_reader(io.StringIO(text, newline=""), delimiter, quoting)
     try:
         for row in reader:
             if row:
@@ -244,16 +263,25 @@ def sniff_delimiter(text: str, complete: bool, prefer_table: bool) -> str:
     ``prefer_table`` (a .csv/.tsv name) keeps a comma for one-column files so quoted cells
     are unquoted; otherwise (a .txt) a file no delimiter splits is read one text per line.
     """
-    best, best_key = None, (0.0, 0)
-    for d in DELIMITERS:
-        rows = split_records(text, d, SNIFF_RECORDS + 1)
-        if not complete and len(rows) > SNIFF_RECORDS:
-            rows = rows[:-1]  # the last record of a cut sample may be partial
-        share, modal = _consistency(rows)
-        if modal >= 2 and share >= 0.5 and (share, modal) > best_key:
-            best, best_key = d, (share, modal)
-    if best is not None:
-        return best
+    # Quotes are read as plain characters only when no delimiter splits the sample
+    # otherwise and a quote on the first line took in the lines after it (a quote that
+    # never closes there makes the whole sample one field).
+    opened_over_lines: set[str] = set()
+    for quoting in ("auto", "none"):
+        best, best_key = None, (0.0, 0)
+        for d in DELIMITERS:
+            if quoting == "none" and d not in opened_over_lines:
+                continue
+            rows = split_records(text, d, SNIFF_RECORDS + 1, quoting)
+            if rows and any("\n" in c or "\r" in c for c in rows[0]):
+                opened_over_lines.add(d)
+            if not complete and len(rows) > SNIFF_RECORDS:
+                rows = rows[:-1]  # the last record of a cut sample may be partial
+            share, modal = _consistency(rows)
+            if modal >= 2 and share >= 0.5 and (share, modal) > best_key:
+                best, best_key = d, (share, modal)
+        if best is not None:
+            return best
     if prefer_table:
         # A .csv whose rows disagree in width is still comma- (or ;-) separated: pick
         # the delimiter that splits most records, and let the parser report ragged rows.

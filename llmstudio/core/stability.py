@@ -13,7 +13,6 @@ methods record use it.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, replace
 
@@ -23,7 +22,7 @@ from .codebook import column_slug
 from .errors import LlmstudioError
 from .project import Project
 from .runner import run_results
-from .runs import no_such_run
+from .runs import no_such_run, run_params
 from .stats import Estimate, StatsError, agreement
 from .stats.intervals import wilson
 
@@ -75,7 +74,7 @@ def _run(project: Project, run_id: int) -> tuple[str, dict]:
     row = project.db.execute("SELECT task, params FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         raise StatsError(no_such_run(project, run_id))
-    return row[0], json.loads(row[1] or "{}")
+    return row[0], run_params(project, run_id, row[1])
 
 
 def _question(task: str, params: dict) -> tuple:

@@ -15,7 +15,6 @@ Multi-label codebooks are compared one code at a time ("applies" / "does not app
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,7 +25,7 @@ from .blind import BlindCounts, blind_counts, blind_warning
 from .codebook import Codebook
 from .project import Project
 from .results import run_codes
-from .runs import run_infos
+from .runs import run_infos, run_params
 from .stats import Agreement, agreement
 
 __all__ = ["Source", "sources", "codes_of", "compare", "compared_sources", "blind_of", "report",
@@ -65,7 +64,7 @@ def sources(project: Project, book: Codebook) -> list[Source]:
     states = {i.run_id: i for i in run_infos(project)}
     for run_id, params in project.db.execute(
             "SELECT id, params FROM runs WHERE task IN ('code', 'sentiment') ORDER BY id DESC"):
-        p = json.loads(params or "{}")
+        p = run_params(project, run_id, params)
         multi = bool((p.get("codebook") or {}).get("multi_label"))
         if multi != book.multi_label:
             continue

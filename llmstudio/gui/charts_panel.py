@@ -16,7 +16,6 @@ confidence in its own label, only ever under that name.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
 
 from ..core import chart_data as cd
 from ..core.results import shown_name
+from ..core.runs import run_params
 from ..core.tasks.sentiment import five_point
 from .chart_export import PNG_WIDTH, export_png, export_svg
 from .jobs import TASK_TITLES
@@ -288,7 +288,7 @@ class ChartsPanel(QWidget):
         if project is None or run_id is None:
             return {}
         row = project.db.execute("SELECT params FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return json.loads(row[0] or "{}") if row is not None else {}
+        return run_params(project, run_id, row[0]) if row is not None else {}
 
     def _run_sources(self) -> dict[str, Source]:
         """Readable names for the result columns of the runs the table shows, and each

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from ..core.nested import cell_text, structures_as_text
+
 CHANGED_BLOCK = 64  # rows per dataChanged signal for results (see _changed)
 MAX_CHANGED_BLOCKS = 1000  # more than this: one signal for all rows
 MAX_CELL_CHARS = 300  # the table shows a one-line excerpt; the detail pane shows all
@@ -23,9 +25,12 @@ _NEWLINES = str.maketrans({"\r": " ", "\n": " ⏎ ", "\t": " "})
 
 def cell_excerpt(value, limit: int = MAX_CELL_CHARS) -> str:
     """One-line text for a table cell: newlines shown as ⏎, long text cut with …"""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if isinstance(value, (list, tuple, dict, bytes, bytearray, np.ndarray)):
+        text = cell_text(value) or ""  # JSON, binary as base64: as the exports write it
+    elif value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    text = value if isinstance(value, str) else str(value)
+    else:
+        text = value if isinstance(value, str) else str(value)
     if len(text) > limit:
         text = text[:limit] + "…"
     return text.replace("\r\n", "\n").translate(_NEWLINES)
@@ -56,7 +61,8 @@ class CorpusTableModel(QAbstractTableModel):
 
     def _set_columns(self, frame: pd.DataFrame) -> None:
         self._n_frame = len(frame.columns)  # columns after these are results
-        self._columns = [frame[c].array for c in frame.columns]
+        shown = structures_as_text(frame)  # lists, maps, structs: their JSON text
+        self._columns = [shown[c].array for c in frame.columns]
         self._numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
         self._names = [str(c) for c in frame.columns]
         self._results: dict[str, np.ndarray] = {}  # result column name -> values by row id

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from ..core.empty_texts import EMPTY_TEXT
+from ..core.nested import structures_as_text
 from .corpus_model import cell_excerpt, result_text
 
 
@@ -234,7 +235,8 @@ class DetailPane(QWidget):
                  highlight: re.Pattern | None = None) -> None:
         """Show row ``row_id``; ``position`` = (k, n) when it is match k of a search's n,
         ``highlight`` marks the search's matches in the text."""
-        row = frame.iloc[row_id]
+        # Lists, maps and structs as the table and the exports show them (JSON text).
+        row = structures_as_text(frame.iloc[[row_id]]).iloc[0]
         title = f"Row {row_id + 1:,} of {len(frame):,}"
         if position is not None:
             title += f"  ·  match {position[0]:,} of {position[1]:,}"

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import codecs
 import html
+from dataclasses import replace
 from pathlib import Path
+
+from PySide6.QtGui import QColor
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
                                QSpinBox, QTableView, QVBoxLayout)
 
 from ..core.corpus import ImportOptions, preview, sniff_file
+from ..core.delimited import is_quote_problem
 from ..core.errors import CorpusError, LlmstudioError
 from ..core.sniff import DELIMITER_NAMES, ENCODINGS, SAMPLE_BYTES
 from .corpus_model import CorpusTableModel
@@ -22,6 +26,11 @@ from .errors import describe
 
 PREVIEW_ROWS = 100
 _DELIMITERS = [",", ";", "\t", "|", ""]
+# The two readings of a quote that never closes or takes in rows (core.delimited's
+# runaway_quote), and quotes as plain characters everywhere.
+_QUOTINGS = [("auto", "Automatic: a quote that runs away over rows is a plain character"),
+             ("csv", "As quoted: every quote at a field's start opens a quoted field"),
+             ("none", "As plain characters: no quoted fields at all")]
 
 
 def _check_decodes(path: Path, encoding: str | None) -> None:
@@ -75,12 +84,19 @@ class ImportDialog(QDialog):
         self.skip.setToolTip("Records (titles, notes, comments) before the header row")
         self.text_column = QComboBox()
         self.text_column.setToolTip("The column holding the texts to analyse")
+        self.quoting = QComboBox()
+        for value, label in _QUOTINGS:
+            self.quoting.addItem(label, value)
+        self.quoting.setToolTip("How quotes are read. A quote that never closes, or whose "
+                                "field takes in lines that look like rows, is listed under "
+                                "Problems with its line; choose here which reading to keep.")
 
         form = QFormLayout()
         form.addRow("Encoding:", self.encoding)
         form.addRow("Delimiter:", self.delimiter)
         form.addRow("Header:", self.has_header)
         form.addRow("Skip records before the header:", self.skip)
+        form.addRow("Quotes:", self.quoting)
         form.addRow("Text column:", self.text_column)
         settings = QGroupBox("How to read the file (detected; change anything that looks wrong)")
         settings.setLayout(form)
@@ -95,7 +111,7 @@ class ImportDialog(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.problems = QListWidget()
         self.problems.setMaximumHeight(110)
-        self.problems.setWordWrap(True)  # a problem is a sentence: read without scrolling
+        self.problems.setWordWrap(True)  # a problem is a sentence; read without scrolling
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -116,7 +132,8 @@ class ImportDialog(QDialog):
         layout.addWidget(buttons)
 
         for signal in (self.encoding.currentTextChanged, self.delimiter.currentIndexChanged,
-                       self.has_header.toggled, self.skip.valueChanged):
+                       self.has_header.toggled, self.skip.valueChanged,
+                       self.quoting.currentIndexChanged):
             signal.connect(self.refresh)
         self._building = False
         self.refresh()
@@ -132,6 +149,7 @@ class ImportDialog(QDialog):
             has_header=self.has_header.isChecked(),
             header_row=self.skip.value(),
             text_column=self.text_column.currentText() or None,
+            quoting=None if self.quoting.currentData() == "auto" else self.quoting.currentData(),
         )
 
     def refresh(self) -> None:
@@ -140,7 +158,7 @@ class ImportDialog(QDialog):
             return
         chosen = self.text_column.currentText()
         opts = self.options()
-        opts = ImportOptions(opts.encoding, opts.delimiter, opts.has_header, opts.header_row)
+        opts = replace(opts, text_column=None)
         self.problems.clear()
         try:
             corpus = preview(self.path, opts, PREVIEW_ROWS)
@@ -171,8 +189,19 @@ class ImportDialog(QDialog):
             f"{f' after {d.header_row} skipped record(s)' if d.header_row else ''}. "
             f"{len(corpus.columns)} columns; suggested text column: "
             f"<b>{html.escape(corpus.text_column)}</b> (the longest texts on average).")
+        quotes = [p for p in corpus.problems if is_quote_problem(p)]
+        if quotes:
+            lines = ", ".join(str(p.line) for p in quotes[:5])
+            self.summary.setText(
+                self.summary.text() + "<br><span style='color:#b00020'><b>A quote runs away "
+                f"(line {lines})</b>: the two readings give different rows; see Problems, "
+                "and choose under Quotes.</span>")
         for p in corpus.problems:
             self.problems.addItem(str(p))
+            if is_quote_problem(p):  # the one that changes the rows: make it stand out
+                item = self.problems.item(self.problems.count() - 1)
+                item.setForeground(QColor("#b00020"))
+                item.setToolTip("Choose the other reading under Quotes above to compare.")
         if not corpus.problems:
             self.problems.addItem("None in the preview rows.")
         self.table.resizeColumnsToContents()

@@ -117,6 +117,7 @@ class JobState:
     status: str = "waiting"   # waiting, loading, running, cancelling, cancelled, done, failed
     progress: Progress | None = None
     message: str = ""         # why it failed
+    busy: bool = False        # refused: another job (another process) fills its run
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row id, message)
 
 
@@ -280,7 +281,10 @@ class Job(QObject):
         self.state.status = result.status
 
     def _on_error(self, exc: BaseException) -> None:
+        from ..core.runs import RunBusy
+
         self.state.status = "failed"
+        self.state.busy = isinstance(exc, RunBusy)
         self.state.message = redact(describe(exc))  # a server's error may echo a key
 
     def _on_finished(self) -> None:

@@ -42,11 +42,18 @@ def status_text(job: Job) -> str:
         empty = empty_words(result.empty) if result else ""
         return "; ".join(t for t in (text, empty, long_texts) if t)
     if state.status == "stopped" and job.result is not None:  # the runner's circuit breaker
-        why = job.result.stopped
-        return f"{why[:1].upper()}{why[1:]}; finished rows kept, Resume asks the failed ones again"
-    phase = state.progress.phase if state.progress is not None else ""
+        result = job.result
+        why = result.stopped
+        # Said only when true: a server that never answered left no row to keep.
+        answered = result.done - result.failed - result.empty
+        kept = "finished rows kept" if answered else "no row was answered"
+        return f"{why[:1].upper()}{why[1:]}; {kept}, Resume asks the failed ones again"
+    p = state.progress
+    phase = p.phase if p is not None else ""
     if state.status == "running" and phase:
         return phase[:1].upper() + phase[1:]
+    if state.status == "running" and p is not None and p.waiting_s:  # no row back for a while
+        return f"Waiting for {p.waiting_for}, {format_duration(p.waiting_s)}"
     return {"waiting": "Waiting", "loading": "Loading the model…", "running": "Running",
             "cancelling": "Cancelling…", "cancelled": "Cancelled (finished rows kept)",
             "failed": f"Failed: {state.message}"}.get(state.status, state.status)
@@ -77,6 +84,8 @@ def bar_value(job: Job) -> tuple[int, int, str] | None:
     """What the progress bar shows, (value, maximum, text): a step's own fraction while
     it runs (embedding the corpus), then the rows; None while the model loads."""
     state, p = job.state, job.state.progress
+    if p is None and not job.running and state.status in ("failed", "cancelled"):
+        return 0, 1, "not started"  # refused or failed before its first row
     if p is None or state.status == "loading":
         return None
     if p.phase_fraction is not None and job.running:

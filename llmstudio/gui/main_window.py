@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDock
 from ..core.corpus import SUPPORTED, Corpus, ImportOptions
 from ..core.errors import LlmstudioError
 from ..core.export import export_table, integer_notes
+from ..core.nested import text_column_problem
 from ..core.project import SUFFIX, Project, load_any
+from ..core.runs import run_infos
 from ..core.recent import add_recent, recent_files
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
@@ -182,7 +184,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
 
         self.problems = QListWidget()
-        self.problems.setWordWrap(True)  # a problem is a sentence: read without scrolling
+        self.problems.setWordWrap(True)  # a problem is a sentence (a runaway quote's is long)
         self.problems_dock = QDockWidget("Import problems", self)
         self.problems_dock.setObjectName("problemsDock")
         self.problems_dock.setWidget(self.problems)
@@ -501,6 +503,12 @@ class MainWindow(QMainWindow):
 
         def work():
             corpus, project = load_any(path, options)
+            if project is not None:
+                try:  # a damaged run is said here, as the file's error, not in a slot later
+                    run_infos(project)
+                except LlmstudioError:
+                    project.close()
+                    raise
             if save_to is not None:
                 project = Project.create(save_to, corpus)
             return corpus, project
@@ -586,12 +594,19 @@ class MainWindow(QMainWindow):
         if self.corpus is None or not name or name == self.corpus.text_column:
             return
         try:
+            problem = text_column_problem(self.corpus.frame, name)
+            if problem:  # a list or map column: also without a project
+                raise LlmstudioError(problem)
             if self.project is not None:
                 self.project.set_text_column(name)  # saved at once, in a transaction
             # Also when a project is open: after Save As the shown corpus is not the
             # project's own object, and the detail pane and search read this one.
             self.corpus.text_column = name
         except LlmstudioError as exc:
+            # The box shows the text column in use, not the one refused.
+            self.text_column.blockSignals(True)
+            self.text_column.setCurrentText(self.corpus.text_column)
+            self.text_column.blockSignals(False)
             self.show_error("Cannot change the text column", exc)
             return
         self.widths.size_all()  # the new text column gets the room, the old one its content's

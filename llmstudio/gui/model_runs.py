@@ -70,6 +70,7 @@ class ModelRuns(QObject):
         self.act_settings = QAction("Model &Settings…", window)
         self.act_settings.setStatusTip("Local models, API endpoints and keys, prices")
         self.act_settings.triggered.connect(self.show_settings)
+        self.busy_box: QMessageBox | None = None  # the last "run in use" message shown
         self.panel = JobsPanel(window)
         self.panel.sig_goto_row.connect(window.goto_row)
         self.panel.hide()
@@ -313,6 +314,14 @@ class ModelRuns(QObject):
         project's runs shown afresh); one that stopped early is labelled as the project
         stores it ("interrupted, 69 of 300 rows"), its columns kept where they are so
         that Resume in the Jobs panel goes on filling them."""
+        if job.state.busy:
+            # Nothing was sent: said in a box as well as in the Jobs panel, where a narrow
+            # Status cell would cut the who and the how to go on.
+            box = QMessageBox(QMessageBox.Icon.Information, "The run is in use",
+                              job.state.message, QMessageBox.StandardButton.Ok, self.window)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.busy_box = box
+            box.open()
         if not self._shows(job):
             return
         ended = job.result.status if job.result is not None else "failed"

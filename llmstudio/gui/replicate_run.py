@@ -10,7 +10,6 @@ plain column names.
 
 from __future__ import annotations
 
-import json
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -23,6 +22,7 @@ from ..core.project import Project
 from ..core.replicate import Changes, plan_replicate
 from ..core import runs as core_runs
 from ..core.results import describe_run
+from ..core.runs import run_params
 from ..core.runner import run_results
 from .jobs import Job, JobSpec
 from .model_config import load_config
@@ -222,8 +222,8 @@ class ReplicateRuns:
 
         frame = run_results(w.project, result.run_id)
         frame = frame.rename(columns={c: f"{c}_run{result.run_id}" for c in frame.columns})
-        of = json.loads(w.project.db.execute("SELECT params FROM runs WHERE id = ?",
-                                             (result.run_id,)).fetchone()[0] or "{}")
+        of = run_params(w.project, result.run_id, w.project.db.execute(
+            "SELECT params FROM runs WHERE id = ?", (result.run_id,)).fetchone()[0])
         tip = (f"{describe_run(w.project, result.run_id)}; replicate {of.get('replicate')} "
                f"of run {job.spec.replicate.of}")
         w.runs._put(frame, True, tip, run_label(w.project, result.run_id))

@@ -35,6 +35,7 @@ from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
+from ..core.nested import shown_column
 from ..core.secrets import accept_url, endpoint_id, url_problem
 from ..core.tasks import CodeTask
 from ..core.tasks.build import TaskOptions, parse_labels as labels_from_text
@@ -906,7 +907,8 @@ class RunDialog(QDialog):
             return "" if value is None or (not isinstance(value, str) and pd.isna(value)) \
                 else str(value)
 
-        row = {str(c): cell(self.frame[c].iat[0]) for c in self.frame.columns}
+        row = {str(c): cell(shown_column(self.frame[c].iloc[:1]).iat[0])
+               for c in self.frame.columns}
         return row.get(self._text_column, ""), row
 
     def request_text(self) -> str:

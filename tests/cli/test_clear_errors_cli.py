@@ -62,6 +62,8 @@ DAMAGE = {
     "runs table missing": ("DROP TABLE runs", "its table(s) runs are missing"),
     "parameters not JSON": ("UPDATE runs SET params = '{not json'",
                             "run 1: its parameters are not readable JSON"),
+    "parameters JSON of another shape": ("UPDATE runs SET params = '[\"sentiment\"]'",
+                                         "run 1: its parameters are not a JSON object"),
     "corpus chunks gone": ("DELETE FROM corpus_chunks", "its corpus holds 0 of its 5 rows"),
     "corpus chunk overwritten": ("UPDATE corpus_chunks SET data = x'00112233'",
                                  "its corpus chunks cannot be read"),

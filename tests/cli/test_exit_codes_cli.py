@@ -12,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from cli_process import cli_env
 
+from llmstudio.core.project import Project
 from llmstudio.core.runner import JobResult
 from llmstudio.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 
@@ -121,21 +123,41 @@ def test_ctrl_c_is_cancelled_and_keeps_the_rows(tmp_path, fake_openai):
     done = _cancel(fake_openai, tmp_path, "annotate", _texts(tmp_path), *api,
                    "--project", project)
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
-    assert "cancelled; the rows finished are kept" in done.stderr
+    assert "llmstudio: cancelled; the " in done.stderr
+    assert f"kept in {project} (the same command asks only the rest)" in done.stderr
     with sqlite3.connect(project) as db:
         kept = db.execute("SELECT COUNT(*) FROM annotations WHERE output IS NOT NULL").fetchone()
         status = db.execute("SELECT status FROM runs").fetchone()
     assert kept[0] >= 1 and status == ("cancelled",)
 
-    # With --out alone no project outlives the command: the message says so, and where
-    # the finished rows are, rather than promising a resume.
+    # With --out alone the answered rows are written to OUT and kept in a project beside
+    # it, where the same command finds them: it asks only the rest.
     fake_openai.reset()
-    done = _cancel(fake_openai, tmp_path, "annotate", _texts(tmp_path), *api,
-                   "--out", tmp_path / "out.csv")
+    out = tmp_path / "out.csv"
+    done = _cancel(fake_openai, tmp_path, "annotate", _texts(tmp_path), *api, "--out", out)
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
     last = done.stderr.strip().splitlines()[-1]
-    assert "out.csv only: no project was kept" in last and "give --project" in last
-    assert "the same command resumes" not in done.stderr
+    kept = tmp_path / "out.llmstudio"
+    assert f" answered {'is' if ' 1 row ' in last else 'are'} kept in {kept} and written to " \
+           f"{out}" in last, last
+    assert last.endswith("(the same command asks only the rest)")
+    with sqlite3.connect(kept) as db:
+        answered = {r for (r,) in db.execute(
+            "SELECT row_id FROM annotations WHERE output IS NOT NULL")}
+    assert answered
+    fake_openai.reset()
+    fake_openai.latency = 0.0
+    assert _start(tmp_path, "annotate", _texts(tmp_path), *api, "--out", out).wait(120) == DONE
+    with Project.open(kept) as held:  # the texts as the job reads them
+        corpus = held.corpus()
+        texts = corpus.frame[corpus.text_column].tolist()
+    asked = [r.text for r in fake_openai.chat_requests()]
+    # None paid twice: no text answered before is asked again (equal texts are answered
+    # from the cache); every other row is asked once.
+    before = {texts[i] for i in answered}
+    assert not set(asked) & before
+    assert len(asked) == sum(t not in before for i, t in enumerate(texts) if i not in answered)
+    assert pd.read_csv(out)["sentiment_label"].notna().all()
     fake_openai.reset()
 
     # Finish it, then replicate it and cancel the replicate.

@@ -351,24 +351,38 @@ def test_rows_failed_for_the_moment_are_asked_again_when_the_job_runs_again(fake
     assert frame.loc[4, "sentiment_error"].startswith("unreadable answer")
 
 
-def test_a_server_lost_mid_job_stops_it_after_k_failures(fake_openai, project):
+def test_a_server_lost_mid_job_stops_it_and_the_rerun_asks_only_the_rest(fake_openai,
+                                                                          project):
     first = make_backend(fake_openai)
     within(10, first.annotate_one, TASK, "warm-up")  # the dialect is known: no probing
     fake_openai.reset()
     fake_openai.add_rule("drop", lambda text: text in TEXTS[6:], times=None)
-    with pytest.raises(BackendError) as info:
-        within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
-                                                        max_retries=1))
-    assert "lost the connection to 127.0.0.1" in str(info.value)
-    assert "run the job again" in str(info.value)
+    result = within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
+                                                             max_retries=1))
+    # The circuit breaker stops it (not an error raised with the finished rows' fate
+    # unsaid): resumable, its finished rows stored.
+    assert result.status == "stopped" and result.done == 8 and result.failed == 2
+    assert result.stopped.startswith("connection failed after retries: lost the connection "
+                                     "to 127.0.0.1")
+    assert result.stopped.endswith("; stopped")
     kept = project.db.execute("SELECT COUNT(*) FROM annotations WHERE output IS NOT NULL"
                               ).fetchone()[0]
     assert kept == 6
-    status = project.db.execute("SELECT status FROM runs").fetchone()[0]
-    assert status == "failed"
-    # Two rows in a row failed (K = 2), each tried twice: the job did not go through
-    # the other 16 rows' retries.
+    assert project.db.execute("SELECT status FROM runs").fetchone()[0] == "cancelled"
+    # Two rows in a row failed (K = concurrency = 2), each tried twice: the job did not go
+    # through the other 16 rows' retries.
     assert len(fake_openai.chat_requests()) <= 6 + 2 * 2 + 2
+
+    answered = [r.text for r in fake_openai.chat_requests() if r.status == 200]
+    fake_openai.clear_rules()
+    fake_openai.reset()
+    again = within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=2))
+    assert again.status == "done" and again.run_id == result.run_id and again.failed == 0
+    answered += [r.text for r in fake_openai.chat_requests() if r.status == 200]
+    # Every row answered exactly once over the two jobs: none paid twice, none missing.
+    assert sorted(answered) == sorted(TEXTS)
+    assert run_results(project, again.run_id)["sentiment_label"].tolist() == [
+        label_for(t) for t in TEXTS]
 
 
 def test_openai_api_key_goes_to_openai_only(monkeypatch):
@@ -391,3 +405,74 @@ def test_a_llama_cpp_like_server_gets_exactly_one_request_a_row(fake_openai, pro
     assert result.status == "done" and result.failed == 0
     assert sorted(r.text for r in fake_openai.chat_requests()) == sorted(TEXTS)
     assert {r.status for r in fake_openai.chat_requests()} == {200}
+
+
+def test_a_server_that_never_answers_stops_the_job_within_the_stated_timeout(project,
+                                                                             monkeypatch):
+    from fakes.silent_server import SilentServer
+
+    from llmstudio.core import runner
+    from llmstudio.core.backends.openai_backend import TIMEOUT_ATTEMPTS
+
+    monkeypatch.setattr(runner, "WAIT_SHOWN_AFTER_S", 0.3)
+    seen: list[tuple[float, str]] = []
+    with SilentServer() as silent:
+        backend = make_backend(silent, concurrency=4, timeout=0.5)
+        assert backend.client.timeout == 0.5  # the client waits what is stated
+        started = time.monotonic()
+        result = within(20, lambda: run_job(
+            project, TASK, backend,
+            progress=lambda p: seen.append((p.waiting_s, p.waiting_for))))
+        seconds = time.monotonic() - started
+        accepted = silent.accepted
+    # Nothing ever answered: the first row, asked twice (not six times), stops the job.
+    assert result.status == "stopped" and result.done == 1 and result.failed == 1
+    assert result.stopped.startswith(f"no answer within 0.5 s: the server at {silent.host} "
+                                     "did not answer")
+    assert f"each row asked {TIMEOUT_ATTEMPTS} times" in result.stopped
+    assert result.stopped.endswith("; stopped")
+    # The model list (asked once, with the same timeout), the two tries of the row and
+    # the next row's request, abandoned when the job stopped (rows go one at a time until
+    # the server has answered once).
+    assert "did not answer 3 requests in a row" in result.stopped
+    assert accepted <= 1 + TIMEOUT_ATTEMPTS + 1
+    assert seconds < 8
+    # The time waited was shown while waiting, named for the server.
+    waits = [w for w, host in seen if w > 0 and host == silent.host]
+    assert waits and max(waits) >= 0.3
+    assert project.db.execute("SELECT status FROM runs").fetchone()[0] == "cancelled"
+
+
+def test_a_server_that_stops_answering_midway_stops_after_k_rows(fake_openai, project):
+    from llmstudio.core.backends.openai_backend import STOP_AFTER_TIMEOUTS, TIMEOUT_ATTEMPTS
+
+    fake_openai.add_rule("slow", lambda text: text in TEXTS[6:], times=None, seconds=30)
+    result = within(30, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
+                                                             timeout=0.5))
+    assert result.status == "stopped", result
+    assert result.failed == STOP_AFTER_TIMEOUTS
+    assert f"the server at 127.0.0.1:{fake_openai.port} did not answer" in result.stopped
+    answered = {r.text for r in fake_openai.chat_requests() if r.status == 200}
+    assert answered == set(TEXTS[:6])
+    # A row that timed out is asked TIMEOUT_ATTEMPTS times, not the client's six.
+    hung = [r.text for r in fake_openai.chat_requests() if r.text in TEXTS[6:]]
+    assert max(hung.count(t) for t in set(hung)) == TIMEOUT_ATTEMPTS
+    assert len(set(hung)) <= STOP_AFTER_TIMEOUTS + 2  # the breaker, plus those in flight
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf")])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(fake_openai, timeout):
+    with pytest.raises(BackendError, match="the timeout is a number of seconds above 0"):
+        make_backend(fake_openai, timeout=timeout)
+
+
+def test_a_server_down_from_the_start_with_a_remembered_dialect_is_not_said_lost(fake_openai,
+                                                                                 project):
+    within(10, make_backend(fake_openai).annotate_one, TASK, "warm-up")  # dialect saved
+    fake_openai.stop()  # down before the job: its first request is not probed again
+    result = within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
+                                                             max_retries=1))
+    assert result.status == "stopped" and result.done == 2
+    assert result.stopped.startswith(f"connection failed after retries: cannot reach "
+                                     f"127.0.0.1:{fake_openai.port}, ")
+    assert "lost" not in result.stopped

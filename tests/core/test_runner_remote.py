@@ -278,3 +278,26 @@ def test_a_request_larger_than_the_tokens_per_minute_limit_is_that_rows_error(
     # A larger limit asks the rows again (the errors were retryable).
     again = run_job(project, TASK, backend(fake_openai, concurrency=4))
     assert again.status == "done" and again.failed == 0 and fake_openai.total == 60
+
+
+def test_the_breaker_counts_a_long_texts_chunks_as_one_kind_and_stops_when_the_backend_says():
+    from llmstudio.core.backends import RowError
+    from llmstudio.core.runner import STOP_AFTER_FAILED_ROWS, _Breaker, failure_kind
+
+    # Which chunk of a long text failed does not make it another failure.
+    first = RowError("chunk 1 of 3: HTTP 500 after retries: boom", retryable=True)
+    second = RowError("chunk 2 of 4: HTTP 500 after retries: boom", retryable=True)
+    assert failure_kind(first) == failure_kind(second) == "HTTP 500"
+    breaker = _Breaker()
+    assert not any(breaker.saw(e) for e in [first, second] * 2)
+    assert breaker.saw(first) and breaker.count == STOP_AFTER_FAILED_ROWS
+    # A failure the backend says stops the job sooner: after its own count, said as it is.
+    hung = RowError("no answer within 5 s: the server did not answer", retryable=True,
+                    stop_after=2)
+    breaker = _Breaker()
+    assert not breaker.saw(hung)
+    assert breaker.saw(hung)
+    assert breaker.reason == "no answer within 5 s: the server did not answer; stopped"
+    # An answer between two of them starts the count again.
+    breaker = _Breaker()
+    assert not breaker.saw(hung) and not breaker.saw({"label": "x"}) and not breaker.saw(hung)

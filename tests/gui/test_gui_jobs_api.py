@@ -150,7 +150,8 @@ def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_op
     status = opened.runs.panel.cell_text(job, STATUS)
     assert status.startswith("Stopped after 5 rows in a row failed the same way: HTTP 429 "
                              "insufficient_quota"), status
-    assert status.endswith("finished rows kept, Resume asks the failed ones again")
+    # Nothing was answered: nothing is said to be kept.
+    assert status.endswith("; no row was answered, Resume asks the failed ones again")
     assert fake_openai.total <= 5 + 2  # not 60 rows x 6 attempts
     button = opened.runs.panel.button(job)
     assert button.isVisible() and button.text() == "Resume"
@@ -161,6 +162,29 @@ def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_op
     wait_job(qtbot, job)
     assert job.state.status == "done"
     assert all(v is not None for v in opened.model.result("sentiment_label"))
+
+
+def test_a_server_that_does_not_answer_shows_the_time_waited(qtbot, opened, monkeypatch):
+    from fakes.silent_server import SilentServer
+
+    from llmstudio.core import runner
+
+    consent(monkeypatch, QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(runner, "WAIT_SHOWN_AFTER_S", 0.5)
+    with SilentServer() as silent:
+        job = opened.runs.run(JobSpec(model="openai:fake", base_url=silent.url))
+        panel = opened.runs.panel
+        qtbot.waitUntil(lambda: panel.cell_text(job, STATUS).startswith(
+            f"Waiting for {silent.host}, "), timeout=20_000)
+        first = panel.cell_text(job, STATUS)
+        qtbot.waitUntil(lambda: panel.cell_text(job, STATUS) != first, timeout=5_000)
+        status = panel.cell_text(job, STATUS)
+        assert status.startswith(f"Waiting for {silent.host}, ") and status.endswith(" s")
+        assert panel.cell_text(job, ROWS) == f"0 / {ROWS_IN_PROJECT}"
+        panel.grab().save("/tmp/server_waiting.png")
+        job.cancel()
+        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    assert job.state.status == "cancelled"
 
 
 # -- Model settings: Test connection ------------------------------------------------------

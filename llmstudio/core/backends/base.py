@@ -31,6 +31,10 @@ class RowError:
     # the row is asked again when the job is run again. A row the model answered
     # unreadably keeps its error: the same question would get the same answer.
     retryable: bool = False
+    # Rows in a row failing this way that stop a remote job (the runner's circuit
+    # breaker); None: the breaker's own count. A backend sets it when it knows the job
+    # cannot go on sooner (a server that has stopped answering).
+    stop_after: int | None = None
 
     def __str__(self) -> str:
         return self.message

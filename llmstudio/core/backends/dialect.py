@@ -137,9 +137,23 @@ def _key(host: str, model: str) -> str:
 def _read() -> dict:
     try:
         data = json.loads(_file().read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    # An older version named a host with the URL's user name and password
+    # ("ana:pw@host|model"): the file is written again with the host alone.
+    dirty = [k for k in data if "@" in k.partition("|")[0]]
+    if dirty:
+        for key in dirty:
+            host, _, model = key.partition("|")
+            data.setdefault(_key(host.rpartition("@")[2], model), data[key])
+            del data[key]
+        try:
+            write_text(_file(), json.dumps(data, indent=1))
+        except OSError:
+            pass  # a read-only config folder: nothing else to do
+    return data
 
 
 def load(host: str, model: str) -> Dialect:

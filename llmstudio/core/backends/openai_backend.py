@@ -9,8 +9,17 @@ Failures: the openai client's own retries come first (429 with Retry-After, 5xx,
 timeouts, dropped connections), and a Retry-After seen by one thread holds back every
 thread's next request. An unreadable answer is asked again with the parse error quoted,
 then recorded as that row's error. A server that cannot be reached at all fails the job
-at once (the first request, or ``concurrency`` requests in a row) instead of spending the
-retries of every row.
+at once (the first request); one lost midway stops it through the runner's circuit
+breaker once ``concurrency`` rows in a row could not reach it (the rows finished are
+kept, the rest resumable).
+
+Timeouts: each request waits at most ``timeout`` seconds for an answer (the CLI's
+``--timeout``), and a request that timed out is asked at most :data:`TIMEOUT_ATTEMPTS`
+times in all (the client would ask six times, six timeouts per row). A row that got no
+answer is that row's error (retryable), and the job stops after
+:data:`STOP_AFTER_TIMEOUTS` such rows in a row, or at the first when the server has not
+answered anything yet: a server that accepts connections and never answers stops the
+job within about ``TIMEOUT_ATTEMPTS x timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -66,6 +75,14 @@ _MESSAGE_TOKENS = re.compile(r"messages resulted in\s*(\d[\d,]*)|(\d[\d,]*)\s*(?
 MESSAGE_OVERHEAD_TOKENS = 4
 # Statuses the openai client retries by itself (and so may pass with a second try).
 TRANSIENT = {408, 409, 429}
+# Seconds a request waits for its answer unless told (--timeout): long enough for a local
+# server's slow answer, short enough that a server which never answers is found out.
+DEFAULT_TIMEOUT = 60.0
+# Tries of a request that times out (the first and one more: a local server loading its
+# model, an answer lost on the way); the client's other retries are not cut.
+TIMEOUT_ATTEMPTS = 2
+# Rows in a row with no answer that stop a job whose server had answered before.
+STOP_AFTER_TIMEOUTS = 3
 
 
 def retry_after(headers) -> float | None:
@@ -105,12 +122,12 @@ class OpenAIBackend(Backend):
     batch_size = 1
 
     def __init__(self, model: str, base_url: str | None = None, *, key: str | None = None,
-                 concurrency: int = 8, timeout: float = 60.0, max_retries: int = 5,
+                 concurrency: int = 8, timeout: float = DEFAULT_TIMEOUT, max_retries: int = 5,
                  temperature: float = 0.0, seed: int = 0, max_tokens: int = 200,
                  requests_per_minute: float | None = None, tokens_per_minute: float | None = None,
                  structured: bool = True, logprobs: bool = True,
                  context_window: int | None = None):
-        from openai import DefaultHttpxClient, OpenAI  # imported on use: light start-up
+        from openai import OpenAI  # imported on use: light start-up
 
         self.model = model
         # The openai client sends to OPENAI_BASE_URL when no base URL is given: name that
@@ -129,6 +146,12 @@ class OpenAIBackend(Backend):
         # refuses part of the request refuses it once, not once per thread.
         self._first = threading.Lock()
         self._failed_in_a_row = 0  # requests that could not reach the server, since an answer
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise BackendError(f"the timeout is a number of seconds above 0, not {timeout!r}")
+        self.timeout = float(timeout)
+        self._timeouts_in_a_row = 0  # attempts with no answer within the timeout, since one
+        self._answered = False  # the server has answered something in this job
+        self._attempt = threading.local()  # this thread's request: its timeouts so far
         self.limiter = RateLimiter(requests_per_minute, tokens_per_minute)
         start = dialects.load(self.host, model)
         if not structured:
@@ -150,7 +173,7 @@ class OpenAIBackend(Backend):
         # Basic auth (a pair, as the HTTP client takes it) replaces the Bearer key: the
         # server behind it wants it.
         auth = (credentials.username, credentials.password) if self._url_auth else None
-        http = DefaultHttpxClient(event_hooks={"response": [self._saw_response]}, auth=auth)
+        http = _http_client(self, event_hooks={"response": [self._saw_response]}, auth=auth)
         self._client = OpenAI(api_key=key, base_url=base_url, timeout=timeout,
                               max_retries=max_retries, http_client=http,
                               default_query=dict(credentials.query) or None)
@@ -244,7 +267,8 @@ class OpenAIBackend(Backend):
     def _listed_context(self) -> int | None:
         """The context the server's model list gives this model, if it gives one."""
         try:
-            page = self._client.with_options(max_retries=0, timeout=10.0).models.list()
+            page = self._client.with_options(max_retries=0,
+                                             timeout=min(5.0, self.timeout)).models.list()
             entries = list(page.data)
         except Exception:  # an old server without the route, or a refusal: not known
             return None
@@ -299,6 +323,10 @@ class OpenAIBackend(Backend):
     def _saw_response(self, response) -> None:
         """Every HTTP response, retries included: a 429's Retry-After pauses all threads
         (the client waits it out for its own request only)."""
+        with self._lock:
+            self._answered = True
+            self._timeouts_in_a_row = 0
+        self._attempt.timeouts = 0
         if response.status_code == 429 and _no_quota(response):
             # Not a rate limit: asking again cannot help, so the client must not retry.
             response.headers["x-should-retry"] = "false"
@@ -315,9 +343,18 @@ class OpenAIBackend(Backend):
             return None
         return dialect.adjusted(self.host, str(exc.message), getattr(exc, "param", None))
 
+    def _timed_out(self) -> bool:
+        """Count an attempt of this thread's request that got no answer in time; True
+        when the request must not be asked again (see :data:`TIMEOUT_ATTEMPTS`)."""
+        with self._lock:
+            self._timeouts_in_a_row += 1
+        self._attempt.timeouts = getattr(self._attempt, "timeouts", 0) + 1
+        return self._attempt.timeouts >= TIMEOUT_ATTEMPTS
+
     def _send(self, kwargs: dict, dialect: dialects.Dialect):
         import openai
 
+        self._attempt.timeouts = 0  # a new request: its own tries
         if dialect.confirmed:
             return self._client.chat.completions.create(**kwargs)
         # The first request goes without the client's retries until it is known what
@@ -439,6 +476,10 @@ class OpenAIBackend(Backend):
                                     retryable=True)
                 return RowError(redact(f"HTTP {exc.status_code}{' after retries' if retried else ''}"
                                        f": {exc.message}"), retryable=retried)
+            except openai.APITimeoutError:
+                if self._closed:
+                    return RowError("cancelled")
+                return self._no_answer()
             except openai.APIConnectionError as exc:
                 if self._closed:
                     return RowError("cancelled")
@@ -493,20 +534,62 @@ class OpenAIBackend(Backend):
         return f"{said}: {advice}. ({redact(str(exc))})"
 
     def _unreachable(self, exc) -> RowError:
-        """This row's error; the job's, once ``concurrency`` requests in a row failed."""
+        """This row's error, retryable; ``concurrency`` of them in a row stop the job (the
+        runner's circuit breaker: the finished rows stay where the job keeps them)."""
         with self._lock:
             self._failed_in_a_row += 1
-            failed = self._failed_in_a_row
+            failed, answered = self._failed_in_a_row, self._answered
         reason = redact(f"{exc}{_cause(exc)}")
-        if failed >= self.concurrency:
-            self._fatal = BackendError(
-                f"lost the connection to {self.host}: {failed} requests in a row failed "
-                f"({reason}). Finished rows are kept; run the job again to go on.")
-            raise self._fatal
-        return RowError(f"connection failed after retries: {reason}", retryable=True)
+        # "lost" only when it answered in this job (a dialect remembered from another
+        # session skips the first request's quick check: the server may never have been up)
+        what = "lost the connection to" if answered else "cannot reach"
+        return RowError(f"connection failed after retries: {what} {self.host}, {failed} "
+                        f"request{'s' if failed > 1 else ''} in a row failed ({reason})",
+                        retryable=True, stop_after=self.concurrency)
+
+    def _no_answer(self) -> RowError:
+        """The error of a row whose request got no answer within the timeout, asked
+        :data:`TIMEOUT_ATTEMPTS` times: retryable; the job stops after
+        :data:`STOP_AFTER_TIMEOUTS` of them in a row, or at once when the server has
+        answered nothing yet."""
+        with self._lock:
+            waited, answered = self._timeouts_in_a_row, self._answered
+        tries = min(TIMEOUT_ATTEMPTS, self._client.max_retries + 1)
+        each = f"each row asked {tries} times" if tries > 1 else "each row asked once"
+        return RowError(
+            f"no answer within {self.timeout:g} s: the server at {self.host} did not answer "
+            f"{waited} request{'s' if waited != 1 else ''} in a row within {self.timeout:g} s "
+            f"({each}; a server this slow needs a longer timeout, --timeout)",
+            retryable=True, stop_after=STOP_AFTER_TIMEOUTS if answered else 1)
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         return [self.annotate_one(task, t) for t in texts]
+
+
+def _http_client(backend: OpenAIBackend, **kwargs):
+    """The HTTP client of ``backend``'s requests: the openai client's own, except that a
+    request whose attempts timed out :data:`TIMEOUT_ATTEMPTS` times is not asked again
+    (raised as the openai client's timeout error, which it passes on without a retry)."""
+    import openai
+    from openai import DefaultHttpxClient
+
+    try:  # the HTTP library's timeouts, as the openai client tells them
+        from openai._httpx2 import timeout_exceptions
+        timeouts = timeout_exceptions()
+    except ImportError:  # an openai client built on httpx itself
+        import httpx
+        timeouts = (httpx.TimeoutException,)
+
+    class Client(DefaultHttpxClient):
+        def send(self, request, **options):
+            try:
+                return super().send(request, **options)
+            except timeouts as exc:
+                if backend._timed_out():
+                    raise openai.APITimeoutError(request=request) from exc
+                raise
+
+    return Client(**kwargs)
 
 
 def _tiktoken_encoding(model: str):
