@@ -420,11 +420,11 @@ def _check_has_rows(corpus: Corpus, source) -> None:
     A header alone, or a quote on the header line that took in every line after it (as
     ``--quoting csv`` reads it); the problems found while reading say which.
     """
-    if corpus.rows:
-        return
-    why = "; ".join(map(str, corpus.problems[:3]))
-    raise LlmstudioError(f"{source}: read as 0 rows, nothing to run"
-                         + (f" ({why})" if why else " (a header and no rows)"))
+    from .core.no_rows import zero_rows_message
+
+    message = zero_rows_message(corpus, source)
+    if message:
+        raise LlmstudioError(message)
 
 
 def _keep_codebook(project: Project, task) -> None:
