@@ -384,7 +384,7 @@ class MainWindow(QMainWindow):
         self.act_runs.setEnabled(self.project is not None)
         self.coding.act_open.setEnabled(has and self.corpus.rows > 0)
         self.review.set_enabled(has)
-        self.bias.act_open.setEnabled(has)
+        self.bias.act_open.setEnabled(has and self.corpus.rows > 0)  # it runs models too
         self.charts.act_open.setEnabled(has)
 
     def _update_counts(self) -> None:

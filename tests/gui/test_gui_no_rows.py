@@ -45,6 +45,7 @@ def test_a_quote_on_the_header_line_read_as_quoted_is_said_with_its_line(
     assert "read as 0 rows" in window.detail.browser.toPlainText()
     assert window.rows_label.text().startswith("0 rows")
     assert not window.runs.act_run.isEnabled() and not window.coding.act_open.isEnabled()
+    assert not window.bias.act_open.isEnabled()
     window.resize(1100, 700)
     box.grab().save(str(tmp_path / "no_rows_box.png"))
     box.close()
@@ -56,6 +57,7 @@ def test_a_quote_on_the_header_line_read_as_quoted_is_said_with_its_line(
     with qtbot.waitSignal(window.sig_loaded, timeout=20_000):
         window.ask_reimport()
     assert window.corpus.rows == 2 and window.runs.act_run.isEnabled()
+    assert window.coding.act_open.isEnabled() and window.bias.act_open.isEnabled()
 
 
 def test_run_model_refuses_a_header_without_rows_and_no_project_is_made(
