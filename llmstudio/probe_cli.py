@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .core.backends import make_backend
     from .core.errors import LlmstudioError, UsageError
-    from .core.stats import Cancelled
+    from .core.errors import Cancelled
 
     _stop.clear()
     line = StatusLine()

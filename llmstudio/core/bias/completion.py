@@ -42,8 +42,7 @@ import pandas as pd
 
 from ..backends.base import BackendError
 from ..cost import tokens as average_tokens
-from ..errors import LlmstudioError
-from ..stats import Cancelled
+from ..errors import Cancelled, LlmstudioError
 from ..stats.intervals import t_interval, wilson
 
 DEFAULT_TEMPLATES = ("The {occupation} walked into the room.",)
