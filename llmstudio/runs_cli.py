@@ -151,7 +151,7 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
     import threading
 
     from .cli import _progress_printer, _timeout
-    from .core import runs
+    from .core import resume, runs
     from .progress_line import StatusLine
 
     spec = runs.resume_spec(project, args.run)  # a run that cannot be resumed: said first
@@ -160,9 +160,9 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
     line = StatusLine()
-    result = runs.resume_run(project, args.run, base_url=args.base_url,
-                             concurrency=args.concurrency, progress=_progress_printer(line),
-                             cancelled=stop.is_set, **options)
+    result = resume.resume_run(project, args.run, base_url=args.base_url,
+                               concurrency=args.concurrency, progress=_progress_printer(line),
+                               cancelled=stop.is_set, **options)
     line.end()
     print(result.summary(), file=sys.stderr)
     print(runs.run_info(project, args.run).describe(), file=sys.stderr)
