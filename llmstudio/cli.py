@@ -30,6 +30,8 @@ from pathlib import Path
 
 from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
+from .cli_options import timeout_arg as _timeout_arg
+from .cli_options import timeout_options as _timeout
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
 from .core.project import (SUFFIX, Project, ProjectExists, is_project, load_any,
@@ -37,6 +39,7 @@ from .core.project import (SUFFIX, Project, ProjectExists, is_project, load_any,
 from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from .progress_line import StatusLine
+from .progress_line import progress_printer as _progress_printer
 
 COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
             "replicate", "runs")
@@ -180,25 +183,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for path in written:
         print(f"  {path.resolve()}")
     return DONE
-
-
-def _progress_printer(line):
-    """Progress of a job on ``line`` (a :class:`StatusLine`): rows done, rows/s and ETA."""
-
-    def show(p) -> None:
-        if p.phase:  # learning from the corpus or the examples, before the rows
-            left = p.phase_eta_s
-            line.show(p.phase + (f", about {left:,.0f} s left, then the rows" if left else ""))
-            return
-        eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
-        # No row back for a while: how long, and for what (a server that does not answer).
-        # Put first, a line of a new kind: a log shows at once that the job waits.
-        waiting = f"waiting for {p.waiting_for} {p.waiting_s:,.0f} s; " if p.waiting_s else ""
-        line.show(f"{waiting}{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, "
-                  f"{p.failed:,} failed), {p.rows_per_s:,.1f} rows/s{eta}",
-                  final=p.done >= p.total)
-
-    return show
 
 
 def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
@@ -370,19 +354,6 @@ def _open_for(path: Path, source: Path, args: argparse.Namespace) -> Project:
         project.close()
         raise
     return project
-
-
-def _timeout(args: argparse.Namespace, model: str | None = None) -> dict:
-    """The backend option of ``--timeout`` (none when not given: the backend's default);
-    refused for a model (``model``, default ``--model``) that sends no request."""
-    seconds = getattr(args, "timeout", None)
-    if seconds is None:
-        return {}
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise UsageError(f"--timeout is a number of seconds above 0, not {seconds:g}")
-    if not (model or args.model or "").startswith("openai:"):
-        raise UsageError("--timeout is for openai: models (a local model sends no request)")
-    return {"timeout": seconds}
 
 
 def _rows_kept(project: Project, how: str, args: argparse.Namespace,
@@ -941,18 +912,6 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                         "openai:MODEL_NAME")
     p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
                                       "http://localhost:11434/v1 (Ollama)")
-
-
-def _timeout_arg(p: argparse.ArgumentParser) -> None:
-    from .core.backends.openai_backend import (DEFAULT_TIMEOUT, STOP_AFTER_TIMEOUTS,
-                                               TIMEOUT_ATTEMPTS)
-
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
-                   help=f"openai: seconds a request waits for an answer (default "
-                        f"{DEFAULT_TIMEOUT:g}); a request with no answer is asked "
-                        f"{TIMEOUT_ATTEMPTS} times at most, and the job stops after "
-                        f"{STOP_AFTER_TIMEOUTS} rows in a row with no answer (after the first "
-                        "when the server has answered nothing), keeping the rows finished")
 
 
 def _label_args(p: argparse.ArgumentParser) -> None:
