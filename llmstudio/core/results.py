@@ -198,7 +198,7 @@ def named_results(project: Project, corpus_columns, runs=None
     for run_id in runs:
         end = suffix(run_id, plain)
         frame = run_results(project, run_id)
-        out.append((run_id, end, _renamed(frame.rename(columns=lambda c: f"{c}{end}"),
+        out.append((run_id, end, _renamed(frame.rename(columns=lambda c, end=end: f"{c}{end}"),
                                           corpus_columns)))
     return out
 

@@ -449,8 +449,9 @@ def note_resume(project: Project, run_id: int) -> None:
 # job that finds or makes a run claims it (status running, its pid, in the transaction that
 # finds it); another process then finds it claimed and is refused, with who holds it. A
 # claim left by a killed process is stale as soon as its pid is gone, or is taken by a
-# process started after the claim (the run's state reads it the same way). In one process (the window runs several jobs) the pid is ours either
-# way: the runs held by live jobs of this process are kept here.
+# process started after the claim (the run's state reads it the same way). In one process
+# (the window runs several jobs) the pid is ours either way: the runs held by live jobs of
+# this process are kept here.
 
 _held: set[tuple[str, int]] = set()
 _held_lock = threading.Lock()

@@ -26,4 +26,5 @@ def describe(exc: BaseException, failed: str | None = None) -> str:
     if isinstance(exc, OSError):
         return f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")
     log.error("unexpected error", exc_info=exc)
-    return f"Unexpected error ({type(exc).__name__}: {exc}). Please report it with the file that caused it."
+    return (f"Unexpected error ({type(exc).__name__}: {exc}). Please report it with the file "
+            "that caused it.")

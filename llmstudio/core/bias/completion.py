@@ -218,7 +218,7 @@ def _occupation_columns(o: Occupation, template: str, prompt: str) -> dict:
 
 def _per_occupation(details: pd.DataFrame, method: str) -> pd.DataFrame:
     out = []
-    for name, sub in details.groupby("occupation", sort=False):
+    for _, sub in details.groupby("occupation", sort=False):
         row = {c: sub[c].iloc[0] for c in ("occupation", "stereotype", "women_share")}
         row["method"] = method
         if method == "logprobs":
