@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
-import traceback
 from pathlib import Path
 
 from . import __version__
@@ -38,6 +36,7 @@ from .core.project import (SUFFIX, Project, ProjectExists, is_project, load_any,
                            open_project_file)
 from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
+from .log import log, setup_logging
 from .progress_line import StatusLine
 from .progress_line import progress_printer as _progress_printer
 
@@ -1163,25 +1162,9 @@ def _redacted(line: str) -> str:
     return redact(line)
 
 
-def _log_crash() -> Path | None:
-    try:
-        from platformdirs import user_log_dir
-
-        # LLMSTUDIO_CONFIG_DIR keeps a portable install (or a test run) self-contained.
-        base = os.environ.get("LLMSTUDIO_CONFIG_DIR") or user_log_dir("llmstudio", "llmstudio")
-        log = Path(base) / "crash.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        from .core.secrets import redact
-
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(redact(traceback.format_exc()))
-        return log
-    except OSError:
-        return None
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    log_path = setup_logging()
     try:
         if argv and argv[0] in COMMANDS:
             args = _parser(argv[0]).parse_args(argv[1:])
@@ -1208,12 +1191,15 @@ def main(argv: list[str] | None = None) -> int:
             return DONE
         return run(args.file)
     except UsageError as exc:
+        log.info("usage error", exc_info=exc)
         print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
         return USAGE_OR_CANCELLED
     except LlmstudioError as exc:
+        log.warning("error", exc_info=exc)
         print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
         return ERROR
-    except KeyboardInterrupt:  # before a command's own Ctrl+C handling is in place
+    except KeyboardInterrupt as exc:  # before a command's own Ctrl+C handling is in place
+        log.info("cancelled", exc_info=exc)
         print("llmstudio: cancelled", file=sys.stderr)
         return USAGE_OR_CANCELLED
     except BrokenPipeError:
@@ -1222,8 +1208,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return DONE
     except Exception as exc:  # the user gets one line; the details go to a log file
-        log = _log_crash()
-        where = f"; details in {log}" if log else ""
+        log.error("internal error", exc_info=exc)
+        where = f"; details in {log_path}" if log_path.exists() else ""
         print(_redacted(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
               file=sys.stderr)
         return ERROR
