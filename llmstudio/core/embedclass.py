@@ -342,7 +342,7 @@ class EmbeddingClassifier:
         if len(example_texts) != len(example_labels):
             raise ValueError("example_texts and example_labels differ in length")
         ex_texts, targets = [], []
-        for text, lab in zip(example_texts, example_labels):
+        for text, lab in zip(example_texts, example_labels, strict=True):
             names = [lab] if (not multi_label or isinstance(lab, str)) else list(lab)
             row = np.zeros(len(labels))
             for name in names:

@@ -97,7 +97,7 @@ class LabelSimilarity:
         prototypes = self.prototypes(labels, descriptions)
         sims = self.embed(texts) @ prototypes.T
         probs = torch.softmax(sims * self.scale, dim=1).cpu().tolist()
-        return [dict(zip(labels, p)) for p in probs]
+        return [dict(zip(labels, p, strict=True)) for p in probs]
 
 
 def refusal(task: Task) -> str | None:

@@ -386,7 +386,7 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
         if all(r is not None for r in results) and any(
                 r["p_he"] + r["p_she"] > 0 for r in results):
             return pd.DataFrame([{**_occupation_columns(*job), **r}
-                                 for job, r in zip(jobs, results)]), "logprobs"
+                                 for job, r in zip(jobs, results, strict=True)]), "logprobs"
     if samples < 1:
         raise LlmstudioError(f"{backend.describe()} gives no logprobs, and --samples is 0")
     draws = [(job, i) for job in jobs for i in range(samples)]
@@ -400,7 +400,7 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
     texts = _run_all(backend, draws, sample, progress, cancelled, offset=0, total=len(draws))
     rows = [{**_occupation_columns(*job), "sample": i, "seed": seed + i, "completion": text,
              "pronoun": first_pronoun(text) or "neither"}
-            for (job, i), text in zip(draws, texts)]
+            for (job, i), text in zip(draws, texts, strict=True)]
     return pd.DataFrame(rows), "samples"
 
 
