@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # an unpinned torch would pull a multi-GB CUDA build.
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: run test venv demo bench check-llama clean
+.PHONY: run test test-fast lint venv demo bench check-llama clean
 
 venv: $(STAMP)
 
@@ -34,6 +34,17 @@ demo: $(STAMP)
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero.
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen LLMSTUDIO_CONFIG_DIR=$$(mktemp -d) $(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The edit loop: everything but the tests marked slow (model training, real models).
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen LLMSTUDIO_CONFIG_DIR=$$(mktemp -d) $(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+
+# Lint, format check and the import contracts of pyproject.toml (core Qt-free, layers inside
+# core, no cycles). `ruff check --fix .` and `ruff format .` fix most of what the first two say.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_speed.py

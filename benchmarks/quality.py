@@ -133,7 +133,6 @@ def run_dataset(name, args, model, log):
     rows = []
     limit = args.zeroshot_texts if name == "tweeteval" else None
     texts, y, labels = load(name, limit)
-    k = len(labels)
     base = EmbeddingClassifier(model)
     frozen = Frozen(base, texts, name, args.emb_cache)
     log(f"{name}: {len(texts):,} texts, frozen embeddings in {frozen.seconds:.1f} s")

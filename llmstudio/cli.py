@@ -22,21 +22,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
-import traceback
 from pathlib import Path
 
 from . import __version__
 from .core.corpus import Corpus, ImportOptions, read_table
+from .cli_options import timeout_arg as _timeout_arg
+from .cli_options import timeout_options as _timeout
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
 from .core.project import (SUFFIX, Project, ProjectExists, is_project, load_any,
                            open_project_file)
 from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
+from .log import log, setup_logging
 from .progress_line import StatusLine
+from .progress_line import progress_printer as _progress_printer
 
 COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
             "replicate", "runs")
@@ -180,25 +182,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for path in written:
         print(f"  {path.resolve()}")
     return DONE
-
-
-def _progress_printer(line):
-    """Progress of a job on ``line`` (a :class:`StatusLine`): rows done, rows/s and ETA."""
-
-    def show(p) -> None:
-        if p.phase:  # learning from the corpus or the examples, before the rows
-            left = p.phase_eta_s
-            line.show(p.phase + (f", about {left:,.0f} s left, then the rows" if left else ""))
-            return
-        eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
-        # No row back for a while: how long, and for what (a server that does not answer).
-        # Put first, a line of a new kind: a log shows at once that the job waits.
-        waiting = f"waiting for {p.waiting_for} {p.waiting_s:,.0f} s; " if p.waiting_s else ""
-        line.show(f"{waiting}{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, "
-                  f"{p.failed:,} failed), {p.rows_per_s:,.1f} rows/s{eta}",
-                  final=p.done >= p.total)
-
-    return show
 
 
 def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
@@ -371,19 +354,6 @@ def _open_for(path: Path, source: Path, args: argparse.Namespace) -> Project:
         project.close()
         raise
     return project
-
-
-def _timeout(args: argparse.Namespace, model: str | None = None) -> dict:
-    """The backend option of ``--timeout`` (none when not given: the backend's default);
-    refused for a model (``model``, default ``--model``) that sends no request."""
-    seconds = getattr(args, "timeout", None)
-    if seconds is None:
-        return {}
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise UsageError(f"--timeout is a number of seconds above 0, not {seconds:g}")
-    if not (model or args.model or "").startswith("openai:"):
-        raise UsageError("--timeout is for openai: models (a local model sends no request)")
-    return {"timeout": seconds}
 
 
 def _rows_kept(project: Project, how: str, args: argparse.Namespace,
@@ -944,18 +914,6 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                                       "http://localhost:11434/v1 (Ollama)")
 
 
-def _timeout_arg(p: argparse.ArgumentParser) -> None:
-    from .core.backends.openai_backend import (DEFAULT_TIMEOUT, STOP_AFTER_TIMEOUTS,
-                                               TIMEOUT_ATTEMPTS)
-
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
-                   help=f"openai: seconds a request waits for an answer (default "
-                        f"{DEFAULT_TIMEOUT:g}); a request with no answer is asked "
-                        f"{TIMEOUT_ATTEMPTS} times at most, and the job stops after "
-                        f"{STOP_AFTER_TIMEOUTS} rows in a row with no answer (after the first "
-                        "when the server has answered nothing), keeping the rows finished")
-
-
 def _label_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--labels", help="comma-separated labels or codes; quote one with a "
                                     "comma in it as in CSV: '\"Law, order\",Housing' "
@@ -1205,25 +1163,9 @@ def _redacted(line: str) -> str:
     return redact(line)
 
 
-def _log_crash() -> Path | None:
-    try:
-        from platformdirs import user_log_dir
-
-        # LLMSTUDIO_CONFIG_DIR keeps a portable install (or a test run) self-contained.
-        base = os.environ.get("LLMSTUDIO_CONFIG_DIR") or user_log_dir("llmstudio", "llmstudio")
-        log = Path(base) / "crash.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        from .core.secrets import redact
-
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(redact(traceback.format_exc()))
-        return log
-    except OSError:
-        return None
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    log_path = setup_logging()
     try:
         if argv and argv[0] in COMMANDS:
             args = _parser(argv[0]).parse_args(argv[1:])
@@ -1250,12 +1192,15 @@ def main(argv: list[str] | None = None) -> int:
             return DONE
         return run(args.file)
     except UsageError as exc:
+        log.info("usage error", exc_info=exc)
         print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
         return USAGE_OR_CANCELLED
     except LlmstudioError as exc:
+        log.warning("error", exc_info=exc)
         print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
         return ERROR
-    except KeyboardInterrupt:  # before a command's own Ctrl+C handling is in place
+    except KeyboardInterrupt as exc:  # before a command's own Ctrl+C handling is in place
+        log.info("cancelled", exc_info=exc)
         print("llmstudio: cancelled", file=sys.stderr)
         return USAGE_OR_CANCELLED
     except BrokenPipeError:
@@ -1264,8 +1209,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return DONE
     except Exception as exc:  # the user gets one line; the details go to a log file
-        log = _log_crash()
-        where = f"; details in {log}" if log else ""
+        log.error("internal error", exc_info=exc)
+        where = f"; details in {log_path}" if log_path.exists() else ""
         print(_redacted(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
               file=sys.stderr)
         return ERROR

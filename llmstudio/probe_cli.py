@@ -21,6 +21,7 @@ import sys
 import threading
 from pathlib import Path
 
+from .cli_options import timeout_arg, timeout_options
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
 
@@ -73,9 +74,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="eec: keep the run in this project file; run again, it answers from "
                         "its cache")
     p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
-    from .cli import _timeout_arg  # the API model commands' one --timeout
 
-    _timeout_arg(p)
+    timeout_arg(p)  # the API model commands' one --timeout
 
 
 def _progress(line: StatusLine):
@@ -185,8 +185,7 @@ def run(args: argparse.Namespace) -> int:
     import signal
 
     from .core.backends import make_backend
-    from .core.errors import LlmstudioError, UsageError
-    from .core.stats import Cancelled
+    from .core.errors import Cancelled, LlmstudioError, UsageError
 
     _stop.clear()
     line = StatusLine()
@@ -196,10 +195,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--samples is a number of completions, 0 or more")
         if args.limit is not None and args.limit < 1:
             raise UsageError("--limit is a number of sentences, 1 or more")
-        from .cli import _timeout
-
         backend = make_backend(args.model, base_url=args.base_url,
-                               concurrency=args.concurrency, **_timeout(args))
+                               concurrency=args.concurrency, **timeout_options(args))
         try:
             previous = signal.signal(signal.SIGINT, lambda *_: _stop.set())
         except ValueError:  # not the main thread (a GUI worker, a test): no Ctrl+C here

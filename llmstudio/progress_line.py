@@ -49,3 +49,22 @@ def _kind(text: str) -> str:
         if ch.isdigit():
             return text[:i]
     return text
+
+
+def progress_printer(line):
+    """Progress of a job on ``line`` (a :class:`StatusLine`): rows done, rows/s and ETA."""
+
+    def show(p) -> None:
+        if p.phase:  # learning from the corpus or the examples, before the rows
+            left = p.phase_eta_s
+            line.show(p.phase + (f", about {left:,.0f} s left, then the rows" if left else ""))
+            return
+        eta = f", ETA {p.eta_s:,.0f} s" if p.eta_s is not None and p.done < p.total else ""
+        # No row back for a while: how long, and for what (a server that does not answer).
+        # Put first, a line of a new kind: a log shows at once that the job waits.
+        waiting = f"waiting for {p.waiting_for} {p.waiting_s:,.0f} s; " if p.waiting_s else ""
+        line.show(f"{waiting}{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, "
+                  f"{p.failed:,} failed), {p.rows_per_s:,.1f} rows/s{eta}",
+                  final=p.done >= p.total)
+
+    return show

@@ -19,6 +19,7 @@ from dataclasses import asdict
 
 from .core.errors import LlmstudioError
 from .core.project import SUFFIX, Project, open_project_file
+from .cli_options import timeout_arg, timeout_options
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED, job_status
 
 ACTIONS = ("list", "resume", "discard", "rename", "delete")
@@ -43,9 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", help="resume: the OpenAI-compatible server of an API run "
                                       "(when it is not api.openai.com)")
     p.add_argument("--concurrency", type=int, default=8, help="resume: parallel API requests")
-    from .cli import _timeout_arg  # the API model commands' one --timeout
 
-    _timeout_arg(p)
+    timeout_arg(p)  # the API model commands' one --timeout
 
 
 def _parse(args: argparse.Namespace) -> tuple[str, str, str | None]:
@@ -150,19 +150,18 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .cli import _progress_printer, _timeout
-    from .core import runs
-    from .progress_line import StatusLine
+    from .core import resume, runs
+    from .progress_line import StatusLine, progress_printer
 
     spec = runs.resume_spec(project, args.run)  # a run that cannot be resumed: said first
-    options = _timeout(args, spec.model)
+    options = timeout_options(args, spec.model)
     print(f"resuming {runs.run_info(project, args.run).describe()}", file=sys.stderr)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
     line = StatusLine()
-    result = runs.resume_run(project, args.run, base_url=args.base_url,
-                             concurrency=args.concurrency, progress=_progress_printer(line),
-                             cancelled=stop.is_set, **options)
+    result = resume.resume_run(project, args.run, base_url=args.base_url,
+                               concurrency=args.concurrency, progress=progress_printer(line),
+                               cancelled=stop.is_set, **options)
     line.end()
     print(result.summary(), file=sys.stderr)
     print(runs.run_info(project, args.run).describe(), file=sys.stderr)

@@ -258,7 +258,8 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
             order = list(codes.get(column, ()))
             seen = sorted({str(v) for v in col.dropna()} - set(order))
             mapping = {label: i + 1 for i, label in enumerate(order + seen)}
-            values = col.map(lambda v: None if v is None or pd.isna(v) else mapping[str(v)])
+            values = col.map(lambda v, mapping=mapping:
+                             None if v is None or pd.isna(v) else mapping[str(v)])
             out[name] = values.astype("float64") if values.isna().any() else \
                 values.astype("int32")
             value_labels[name] = {i: label[:32000] for label, i in mapping.items()}

@@ -153,7 +153,7 @@ class LongTexts:
             return [Plan([t], [0]) for t in texts]
         counts = self.backend.count_tokens(texts)
         return [Plan([t], [n]) if n <= self.limit else self._long(t, n)
-                for t, n in zip(texts, counts)]
+                for t, n in zip(texts, counts, strict=True)]
 
     def _long(self, text: str, tokens: int) -> Plan:
         count = self.backend.count_tokens

@@ -474,8 +474,8 @@ def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
     that ends it is followed by more text (a stray quote closed by another one) it is
     undone; when it closes cleanly (``closes_cleanly``: a text whose lines hold commas
     does) it is only reported, and only when two or more of those lines start with an
-    id or a date shaped like the record's own. A stray quote closed on the very next line holds no whole
-    line, and is read as quoted.
+    id or a date shaped like the record's own. A stray quote closed on the very next line
+    holds no whole line, and is read as quoted.
     """
     head = lines[0].rstrip("\r\n")
     width = width or head.count(delimiter) + 1

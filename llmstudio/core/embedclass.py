@@ -56,7 +56,10 @@ import hashlib
 import re
 from typing import Callable, Sequence
 
-__all__ = ["Cancelled", "EmbeddingClassifier", "label_sentences", "DEFAULT_TEMPLATES"]
+from .errors import Cancelled
+from .minilm import model_dir
+
+__all__ = ["EmbeddingClassifier", "label_sentences", "DEFAULT_TEMPLATES"]
 
 # Generic sentence frames for a label name. None mentions a genre or a domain: they must
 # suit tweets, speeches, survey answers and news alike.
@@ -82,10 +85,6 @@ _POLARITY = {"negative": -1.0, "neutral": 0.0, "positive": 1.0,
 # Weight of the lexicon features beside a unit-length embedding (TweetEval / SST-2 16 a
 # class, seeds 0-2: 0.2 -> 58.0% / 76.3%, 0.5 -> 61.5% / 76.5%, 1.0 -> 63.2% / 74.9%).
 LEXICON_SCALE = 0.5
-
-
-class Cancelled(Exception):
-    """Raised when the caller's ``cancelled()`` returned True between two steps."""
 
 
 def _label_names(label: str) -> list[str]:
@@ -183,8 +182,6 @@ class EmbeddingClassifier:
         from sentence_transformers import SentenceTransformer
 
         if path is None:
-            from .backends.builtin import model_dir
-
             path = model_dir()
         return cls(SentenceTransformer(str(path), device=device or "cpu"), **kwargs)
 
@@ -345,7 +342,7 @@ class EmbeddingClassifier:
         if len(example_texts) != len(example_labels):
             raise ValueError("example_texts and example_labels differ in length")
         ex_texts, targets = [], []
-        for text, lab in zip(example_texts, example_labels):
+        for text, lab in zip(example_texts, example_labels, strict=True):
             names = [lab] if (not multi_label or isinstance(lab, str)) else list(lab)
             row = np.zeros(len(labels))
             for name in names:
@@ -582,7 +579,7 @@ def _lexicon_features(texts):
     a strong opinion from none: neutral), weighted by ``LEXICON_SCALE``."""
     import numpy as np
 
-    from .backends.lexicon import vader
+    from .lexicon import vader
 
     analyzer = vader()
     c = np.array([analyzer.polarity_scores(t if isinstance(t, str) else "")["compound"]

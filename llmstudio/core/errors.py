@@ -13,6 +13,15 @@ class LlmstudioError(Exception):
     """Base class of all errors whose message is written for the user."""
 
 
+class Cancelled(Exception):
+    """Raised by a long core function when the caller's ``cancelled()`` returned True
+    between two steps: the one cancel exception of the whole core."""
+
+
+class BackendError(LlmstudioError):
+    """A model could not be loaded or reached (the message says which and why)."""
+
+
 class CorpusError(LlmstudioError):
     """A file could not be read as a table of texts."""
 

@@ -19,6 +19,7 @@ from .codebook import NONE_CODE, Codebook, column_slug
 from .human_codes import coder_columns
 from .project import Project
 from .runner import run_results
+from .runs import short_model
 from .tasks.base import Task
 
 
@@ -115,21 +116,6 @@ def describe_run(project: Project, run_id: int) -> str:
            f"{info.state_text()})"
 
 
-def short_model(kind: str, model: str | None) -> str:
-    """A model as few words name it: "lexicon", "builtin", "gpt-4o-mini", a folder's name."""
-    if kind in ("lexicon", "builtin") or not model:
-        return kind
-    if kind == "hf":
-        return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
-    return model
-
-
-def spec_model(spec: str) -> str:
-    """:func:`short_model` of a model SPEC (builtin, lexicon, hf:PATH, openai:MODEL)."""
-    kind, _, name = spec.partition(":")
-    return short_model(kind, name or None)
-
-
 # "done" and "complete" go without saying.
 _SAID = ("running", "cancelled", "failed", "interrupted", "trial")
 
@@ -157,7 +143,7 @@ class RunLabel:
     name: str = ""              # the researcher's name for the run
 
     def _run(self) -> str:
-        from .runs import run_name  # runs imports this module: imported late
+        from .runs import run_name
 
         return run_name(self.run_id, self.name)
 
@@ -212,7 +198,7 @@ def named_results(project: Project, corpus_columns, runs=None
     for run_id in runs:
         end = suffix(run_id, plain)
         frame = run_results(project, run_id)
-        out.append((run_id, end, _renamed(frame.rename(columns=lambda c: f"{c}{end}"),
+        out.append((run_id, end, _renamed(frame.rename(columns=lambda c, end=end: f"{c}{end}"),
                                           corpus_columns)))
     return out
 

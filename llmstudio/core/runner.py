@@ -565,7 +565,7 @@ def _run_local(long_texts, row_ids, text_of, writer, state, report, cancelled) -
             return "cancelled"
         batch_texts = [text_of(r) for r in batch]
         outcomes = long_texts.annotate(batch_texts)
-        for row_id, text, outcome in zip(batch, batch_texts, outcomes):
+        for row_id, text, outcome in zip(batch, batch_texts, outcomes, strict=True):
             state.computed += writer.add(row_id, text, outcome, False)
         report(writer.flush())
     return "done"

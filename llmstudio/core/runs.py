@@ -135,10 +135,19 @@ class RunInfo:
         return self.label() + ("" if self.state == COMPLETE else f", {self.state}")
 
 
-def _short_model(kind: str, model: str | None) -> str:
-    from .results import short_model  # results imports this module: imported late
+def short_model(kind: str, model: str | None) -> str:
+    """A model as few words name it: "lexicon", "builtin", "gpt-4o-mini", a folder's name."""
+    if kind in ("lexicon", "builtin") or not model:
+        return kind
+    if kind == "hf":
+        return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
+    return model
 
-    return short_model(kind, model)
+
+def spec_model(spec: str) -> str:
+    """:func:`short_model` of a model SPEC (builtin, lexicon, hf:PATH, openai:MODEL)."""
+    kind, _, name = spec.partition(":")
+    return short_model(kind, name or None)
 
 
 def task_key(task: str, params: dict) -> str:
@@ -178,7 +187,7 @@ def run_infos(project: Project) -> list[RunInfo]:
         total = int(total or 0)
         out.append(RunInfo(
             run_id, name or "", task, task_key(task, params), backend,
-            _short_model(backend, stored_json(project, run_id, "model details", fingerprint,
+            short_model(backend, stored_json(project, run_id, "model details", fingerprint,
                                                "{}").get("model")), status,
             _state(status, status == "running" and _process_holds(project.db, run_id, pid),
                    int(answered or 0), total, whole), int(answered or 0),
@@ -396,34 +405,6 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
     return ResumeSpec(run_id, options, model, endpoint, backend_options, column, params)
 
 
-def check_resumes(project: Project, spec: ResumeSpec, task, backend) -> None:
-    """RunError unless ``task`` and ``backend`` make the very run ``spec`` resumes (a model
-    whose weights or version changed since would mix two models' answers in one run)."""
-    from .backends.base import digest
-    from .runner import row_inputs, run_spec
-
-    corpus = None
-    if backend.transductive(task):
-        corpus = digest(row_inputs(task, project.corpus().frame, spec.text_column))
-    key = digest(run_spec(task, backend, spec.text_column, corpus))
-    stored, fingerprint = project.db.execute(
-        "SELECT spec_key, fingerprint FROM runs WHERE id = ?", (spec.run_id,)).fetchone()
-    if key != stored:
-        was = stored_json(project, spec.run_id, "model details", fingerprint, "{}")
-        now = backend.fingerprint()
-        changed = [k for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)]
-        what = (f"the model changed since ({', '.join(changed)}: {was.get(changed[0])!r} "
-                f"then, {now.get(changed[0])!r} now)" if changed
-                else "the corpus or its text column changed since")
-        raise RunError(f"cannot resume run {spec.run_id}: {what}; run the task again as a "
-                       "new run instead")
-    newer = project.db.execute("SELECT id FROM runs WHERE spec_key = ? AND id > ?",
-                               (stored, spec.run_id)).fetchone()
-    if newer is not None:
-        raise RunError(f"cannot resume run {spec.run_id}: run {newer[0]} has the same "
-                       "settings and would be resumed instead")
-
-
 def check_consent(project: Project, spec: ResumeSpec, task) -> None:
     """RunError unless the texts may go to the API run's endpoint (the consent the run
     was started with, stored in the project)."""
@@ -462,40 +443,15 @@ def note_resume(project: Project, run_id: int) -> None:
         _history(project, f"resumed run {run_id} with its stored settings")
 
 
-def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
-               concurrency: int = 8, progress=None, cancelled=lambda: False,
-               **options):
-    """Run an interrupted run to the end with the settings it stored; the rows it has are
-    kept (and any answer in the response cache is reused). ``options``: backend options
-    of the moment that do not change its answers (an API model's ``timeout``). Returns the
-    runner's JobResult."""
-    from .backends import make_backend
-    from .runner import run_job
-    from .tasks.build import make_task
-
-    spec = resume_spec(project, run_id)
-    task = make_task(spec.options)
-    url = base_url_for(spec, base_url)
-    check_consent(project, spec, task)
-    backend = make_backend(spec.model, base_url=url, concurrency=concurrency,
-                           **spec.backend_options, **options)
-    try:
-        check_resumes(project, spec, task, backend)
-        note_resume(project, run_id)
-        return run_job(project, task, backend, text_column=spec.text_column,
-                       progress=progress, cancelled=cancelled)
-    finally:
-        backend.close()
-
-
 # -- one job per run -----------------------------------------------------------------------
 #
 # Two jobs filling one run would each ask the model for the same rows and pay twice. The
 # job that finds or makes a run claims it (status running, its pid, in the transaction that
 # finds it); another process then finds it claimed and is refused, with who holds it. A
 # claim left by a killed process is stale as soon as its pid is gone, or is taken by a
-# process started after the claim (the run's state reads it the same way). In one process (the window runs several jobs) the pid is ours either
-# way: the runs held by live jobs of this process are kept here.
+# process started after the claim (the run's state reads it the same way). In one process
+# (the window runs several jobs) the pid is ours either way: the runs held by live jobs of
+# this process are kept here.
 
 _held: set[tuple[str, int]] = set()
 _held_lock = threading.Lock()

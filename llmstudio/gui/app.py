@@ -79,6 +79,9 @@ def preload_model_libraries() -> threading.Thread:
 
 def run(path: str | Path | None = None) -> int:
     """Open the window (on ``path`` if given) and run until it is closed."""
+    from ..log import setup_logging
+
+    setup_logging()
     if not _has_display() and os.environ.get("QT_QPA_PLATFORM") in (None, "", "xcb"):
         from ..core.errors import LlmstudioError
 

@@ -243,7 +243,8 @@ class CounterfactualTab(Exports, QWidget):
         table.resizeColumnToContents(0)
         more = f" (the first {PREVIEW_ROWS} shown)" if with_swaps > PREVIEW_ROWS else ""
         self.preview_label.setText(
-            f"<b>Swaps before running</b> — list <i>{escape(swaps.name)}</i> ({len(swaps.pairs)} pairs): "
+            f"<b>Swaps before running</b> — list <i>{escape(swaps.name)}</i> "
+            f"({len(swaps.pairs)} pairs): "
             f"<b>{with_swaps:,}</b> of {n:,} rows have a listed word and will be compared{more}; "
             f"{n - with_swaps:,} rows have none and are left out. Check that the swapped texts "
             "read right (e.g. “her” → “his” or “him”).")

@@ -152,7 +152,7 @@ class ProbeTab(Exports, QWidget):
         self.bar.setFormat(f"{done:,} / {total:,} {self.unit}")
 
     def _on_error(self, exc: BaseException) -> None:
-        from ..core.stats import Cancelled
+        from ..core.errors import Cancelled
 
         if isinstance(exc, Cancelled):
             self.cancelled = True

@@ -305,7 +305,7 @@ class ChartsPanel(QWidget):
                                  run.run_id is not None else "")
             codes = dict(run.code_names)
 
-            def part(column: str) -> str:
+            def part(column: str, task: str = task, codes: dict = codes) -> str:
                 """``label`` of ``sentiment_label`` (or of ``sentiment_label_run2``)."""
                 rest = column[len(task) + 1:] if column.startswith(task + "_") else column
                 for known in (*codes, "label", "score", "valence", "lexicon", "explanation",
@@ -414,7 +414,7 @@ class ChartsPanel(QWidget):
 
     def refresh_columns(self) -> None:
         """Offer the table's columns that fit the chart chosen."""
-        self._kinds = labels, numeric, groups, dates = self._columns()
+        self._kinds = labels, numeric, _groups, _dates = self._columns()
         kind = self.kind.currentIndex()
         self._refill(self.column, numeric if kind in NUMBER_KINDS else labels)
         self._refill_second()
@@ -664,7 +664,7 @@ class ChartsPanel(QWidget):
         bars = pg.BarGraphItem(x=[], height=[], width=0.8, pen="w", brush=PALETTE[0])
         bars.setOpts(x=centre, height=data["n"].to_numpy(float), width=width * 0.95, y0=0)
         self.plot.addItem(bars)
-        for i, row in data.iterrows():
+        for _, row in data.iterrows():
             self.hits.append((row["left"], row["right"], 0, max(row["n"], 0), row["rows"],
                               f"{column.name} from {row['left']:.3g} to {row['right']:.3g}",
                               f"{column.name} {row['left']:.3g} to {row['right']:.3g}\n"

@@ -24,7 +24,7 @@ def format_duration(seconds: float | None) -> str:
     """``45 s``, ``3 min 05 s``, ``2 h 07 min``; a dash when unknown."""
     if seconds is None:
         return "–"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s} s"
     if s < 3600:

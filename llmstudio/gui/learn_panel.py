@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLa
 
 from ..core import human_codes, learning
 from ..core.codebook import NONE_CODE
-from ..core.embedclass import Cancelled
+from ..core.errors import Cancelled
 from ..core.tasks.build import TaskOptions
 from ..core.validation import APPLIES, DOES_NOT_APPLY
 from .errors import describe

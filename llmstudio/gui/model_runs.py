@@ -19,7 +19,8 @@ from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
 from ..core.results import (RunLabel, code_names, latest_results, may_say_nothing,
-                             result_columns, says_nothing, shown_name, spec_model)
+                             result_columns, says_nothing, shown_name)
+from ..core.runs import spec_model
 from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170

@@ -7,6 +7,7 @@ cache, testing a connection) runs in the background.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from PySide6.QtCore import Qt, Signal
@@ -236,6 +237,7 @@ class ModelSettingsDialog(QDialog):
         try:
             store_api_key(self.endpoint().base_url or None, key)
         except Exception as exc:  # no keyring backend (headless Linux, some containers)
+            logging.getLogger("llmstudio.gui").warning("cannot store the key", exc_info=exc)
             self.key_status.setText(
                 f"<span style='color:#c62828'>Cannot store the key: this system has no "
                 f"keyring ({redact(type(exc).__name__)}).</span> Set the environment variable "

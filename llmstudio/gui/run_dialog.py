@@ -479,7 +479,7 @@ class RunDialog(QDialog):
 
     def _on_labels_edited(self, text: str) -> None:
         labels = parse_labels(text)
-        match = next((i for i, (_, l) in enumerate(SCALE_CHOICES) if l == labels), 2)
+        match = next((i for i, (_, scale) in enumerate(SCALE_CHOICES) if scale == labels), 2)
         self.scale.blockSignals(True)
         self.scale.setCurrentIndex(match)
         self.scale.blockSignals(False)
@@ -636,7 +636,8 @@ class RunDialog(QDialog):
         elif problem:
             self.note.setText(f"<span style='color:#c62828'>{html.escape(problem)}</span>")
         elif kind == "openai":
-            self.note.setText(f"The texts will be sent to <b>{endpoint_id(self.base_url.text().strip() or None)}</b>"
+            host = endpoint_id(self.base_url.text().strip() or None)
+            self.note.setText(f"The texts will be sent to <b>{host}</b>"
                               ". You will see what is sent and an estimate of the cost, and "
                               "confirm, before anything leaves this computer.")
         elif kind == "builtin" and self.task_name() == "sentiment":

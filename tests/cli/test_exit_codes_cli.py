@@ -73,12 +73,12 @@ def test_a_bad_option_is_usage_and_a_missing_file_an_error(statuses, command):
         assert "Traceback" not in missing.stderr and "internal error" not in missing.stderr
 
 
-def test_the_table_is_in_the_help(cli):
+def test_the_table_is_in_the_help(cli, tmp_path):
     done = cli("annotate")("--help")
     assert done.returncode == DONE
     assert TABLE.splitlines()[1] in done.stdout and "cancelled (Ctrl+C" in done.stdout
     main = subprocess.run([sys.executable, "-m", "llmstudio", "--help"], capture_output=True,
-                          text=True, env=cli_env(Path.cwd()), timeout=60)
+                          text=True, env=cli_env(tmp_path), timeout=60)
     assert "exit statuses (every command):" in main.stdout
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     assert "## Exit statuses" in readme

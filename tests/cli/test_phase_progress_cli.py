@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmstudio.cli import _progress_printer
+from llmstudio.progress_line import progress_printer as _progress_printer
 from llmstudio.core.runner import Progress
 
 

@@ -16,7 +16,8 @@ from sklearn.metrics import (accuracy_score, cohen_kappa_score, f1_score,
                              precision_recall_fscore_support)
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from llmstudio.core.stats import (Cancelled, StatsError, agreement, cohen_kappa,
+from llmstudio.core.errors import Cancelled
+from llmstudio.core.stats import (StatsError, agreement, cohen_kappa,
                                   confusion_matrix, encode, fleiss_kappa, krippendorff_alpha,
                                   normalize_code, percent_agreement)
 

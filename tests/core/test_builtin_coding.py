@@ -62,6 +62,7 @@ def test_zero_shot_coding_against_a_codebook(builtin, project):
     assert again.computed == 0 and again.run_id == result.run_id
 
 
+@pytest.mark.slow  # fine-tunes MiniLM on the examples: ~30 s
 def test_few_shot_learns_labels_whose_names_say_nothing(builtin, project):
     # "alpha/beta/gamma" carry no meaning: only the examples can teach them.
     book = Codebook(codes=(Code("alpha"), Code("beta"), Code("gamma")), name="opaque")
@@ -78,6 +79,7 @@ def test_few_shot_learns_labels_whose_names_say_nothing(builtin, project):
     assert phases, "learning from the examples reports its progress"
 
 
+@pytest.mark.slow  # fine-tunes MiniLM on the examples: ~30 s
 def test_multi_label_gives_a_column_per_code(builtin, project):
     book = Codebook(codes=BOOK.codes, name="topics", multi_label=True)
     examples = ((SPORTS[0], "sports"), (FOOD[0], "cooking"), (WEATHER[0], "weather"),
@@ -107,6 +109,7 @@ def test_cancel_while_it_learns_stops_before_any_row(builtin, project):
     assert project.db.execute("SELECT status FROM runs").fetchone()[0] == "cancelled"
 
 
+@pytest.mark.slow  # fine-tunes a copy of MiniLM: ~60 s
 def test_any_sentence_transformers_folder_codes_as_the_builtin_model(builtin, project):
     """hf: with an embedding model learns from examples and codes several codes a text
     by the same classifier (here the MiniLM folder itself: the same answers)."""

@@ -130,7 +130,8 @@ def test_multi_label_scores_are_independent(model):
 
 
 def test_progress_and_cancel(model):
-    from llmstudio.core.embedclass import Cancelled, EmbeddingClassifier
+    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.errors import Cancelled
 
     texts, _ = _corpus()
     progress = Mock()

@@ -17,7 +17,7 @@ from llmstudio.core.bias.probes import (Occupation, SignedSentimentTask, complet
                                         t_interval, read_eec, read_occupations, wilson,
                                         word_probabilities)
 from llmstudio.core.errors import LlmstudioError
-from llmstudio.core.stats import Cancelled
+from llmstudio.core.errors import Cancelled
 from llmstudio.core.tasks import PromptTask, SentimentTask
 
 TABLE = {"He": 0.5, "She": 0.2, "The": 0.25, " he": 0.05}

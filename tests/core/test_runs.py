@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from llmstudio.core import human_codes, runs
+from llmstudio.core import human_codes, resume, runs
 from llmstudio.core.annotated import annotated_table
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.codebook import Code, Codebook
@@ -218,7 +218,7 @@ def test_resume_runs_an_interrupted_run_to_the_end_with_its_settings(project):
     first = run_job(project, task, LexiconBackend()).run_id
     whole = annotated_table(project)[0]["sentiment_label"].tolist()
     kill_midway(project, first, 4)
-    result = runs.resume_run(project, first)
+    result = resume.resume_run(project, first)
     assert result.run_id == first and result.status == "done"
     assert result.computed == 0 and result.cached == len(TEXTS) - 4  # the cache paid
     assert state(project, first) == runs.COMPLETE
@@ -226,7 +226,7 @@ def test_resume_runs_an_interrupted_run_to_the_end_with_its_settings(project):
     assert any(d == f"resumed run {first} with its stored settings"
                for _, _, d in project.history())
     with pytest.raises(runs.RunError, match="complete: nothing to resume"):
-        runs.resume_run(project, first)
+        resume.resume_run(project, first)
 
 
 def test_resume_refuses_a_changed_model_and_a_trial(project):
@@ -240,10 +240,10 @@ def test_resume_refuses_a_changed_model_and_a_trial(project):
         project.db.execute("UPDATE runs SET fingerprint = ?, spec_key = 'old'",
                            (json.dumps(fp),))
     with pytest.raises(runs.RunError, match=r"the model changed since \(revision: '0.0.1'"):
-        runs.resume_run(project, first)
+        resume.resume_run(project, first)
     trial = run_job(project, SentimentTask(labels=("a", "b")), LexiconBackend(), limit=2)
     with pytest.raises(runs.RunError, match="is a trial"):
-        runs.resume_run(project, trial.run_id)
+        resume.resume_run(project, trial.run_id)
 
 
 def test_resume_of_an_api_run_needs_its_consent_and_base_url(project):
@@ -259,8 +259,8 @@ def test_resume_of_an_api_run_needs_its_consent_and_base_url(project):
     assert (spec.model, spec.endpoint, spec.backend_options) == \
         ("openai:m", "127.0.0.1:9", {"temperature": 0.0})
     with pytest.raises(runs.RunError, match="give its base URL"):
-        runs.resume_run(project, first)
+        resume.resume_run(project, first)
     with pytest.raises(runs.RunError, match="not 10.0.0.1"):
-        runs.resume_run(project, first, base_url="http://10.0.0.1/v1")
+        resume.resume_run(project, first, base_url="http://10.0.0.1/v1")
     with pytest.raises(runs.RunError, match="no consent"):
-        runs.resume_run(project, first, base_url="http://127.0.0.1:9/v1")
+        resume.resume_run(project, first, base_url="http://127.0.0.1:9/v1")

@@ -16,7 +16,8 @@ from llmstudio.core.backends.base import digest
 from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
-from llmstudio.core.runs import resume_run, run_info, run_settings
+from llmstudio.core.resume import resume_run
+from llmstudio.core.runs import run_info, run_settings
 from llmstudio.core.tasks import SentimentTask
 
 SECRET = "S3cretPw"

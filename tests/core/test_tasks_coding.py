@@ -93,7 +93,8 @@ def test_params_cover_the_codebook_and_the_examples():
 
 @pytest.mark.parametrize("raw, label, score", [
     ('{"label": "Housing", "score": 0.9}', "Housing", 0.9),
-    ('Sure, here you go:\n```json\n{"label": "transport", "score": 0.7}\n```\nHope it helps!',
+    ('Sure, here you go:\n```json\n{"label": "transport", "score": 0.7}\n```\n'
+     'Hope it helps!',
      "Transport", 0.7),
     ('{"label": "LAW & ORDER", "score": "0.6"}', "Law & Order", 0.6),
     ('{"label": "None of the above.", "score": 0.8}', NONE_CODE, 0.8),

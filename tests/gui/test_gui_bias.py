@@ -20,7 +20,8 @@ from llmstudio.core.project import Project
 from llmstudio.core.tasks.build import TaskOptions, make_task
 
 from llmstudio.gui.bias_common import p_text
-from test_gui_jobs import bigger_frame, make_project, open_project
+from helpers.gui import bigger_frame, make_project, open_project
+from helpers.gui import core_result
 
 TIMEOUT = 120_000
 
@@ -38,23 +39,6 @@ def view(qtbot, window, tmp_path):
 
 def wait_run(qtbot, tab, timeout=TIMEOUT):
     qtbot.waitUntil(lambda: not tab.running(), timeout=timeout)
-
-
-def core_result(window, tmp_path, swaps="gender"):
-    """The same check through the core alone, on a copy of the project's corpus."""
-    corpus = Project.open(window.project.path)
-    try:
-        frame = corpus.corpus()
-    finally:
-        corpus.close()
-    lst = load_swaps(swaps)
-    project, swapped = counterfactual_project(tmp_path / "core.llmstudio", frame,
-                                              frame.text_column, lst)
-    try:
-        return run_counterfactual(project, make_task(TaskOptions(task="sentiment", scale="3")),
-                                  make_backend("lexicon"), lst, swapped)
-    finally:
-        project.close()
 
 
 def test_preview_shows_swaps_before_anything_runs(view, window, tmp_path):
@@ -353,7 +337,7 @@ def test_occupations_probe_through_an_api_model(qtbot, window, tmp_path, monkeyp
 
 
 def test_menu_action_and_a_corpus_without_project(qtbot, window, open_file, tmp_path):
-    from test_gui_jobs import sample_frame
+    from helpers.gui import sample_frame
 
     act = window.bias.act_open
     assert act.shortcut().toString() == "Ctrl+Shift+B"

@@ -15,8 +15,8 @@ from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui import chart_export
 from llmstudio.gui.chart_export import FIGURE_SIZE, PNG_WIDTH
 
-from test_gui_bias import core_result
-from test_gui_jobs import make_project, open_project
+from helpers.gui import core_result
+from helpers.gui import make_project, open_project
 
 
 def eec_chart():

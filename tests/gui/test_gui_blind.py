@@ -14,8 +14,8 @@ from llmstudio.core.coder_prefs import remembered_blind
 from llmstudio.core.project import Project
 from llmstudio.gui.blind_mode import HIDDEN_NOTE
 
-from test_gui_coding import BOOK, ROWS, add_code_run, open_panel
-from test_gui_jobs import make_project, open_project, sample_frame
+from helpers.coding import BOOK, ROWS, add_code_run, open_panel
+from helpers.gui import make_project, open_project, sample_frame
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from llmstudio.gui import charts_panel as cp
 from llmstudio.gui.jobs import JobSpec
 
-from test_gui_jobs import make_project, open_project, sample_frame, wait_job
+from helpers.gui import make_project, open_project, sample_frame, wait_job
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from llmstudio.core.sampling import load_sample
 from llmstudio.gui.check_run import CheckRunDialog
 from llmstudio.gui.jobs import JobSpec
 
-from test_gui_jobs import make_project, open_project, sample_frame, wait_job
+from helpers.gui import make_project, open_project, sample_frame, wait_job
 
 K = Qt.Key
 

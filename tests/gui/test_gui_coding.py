@@ -16,18 +16,10 @@ from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
 from llmstudio.core.sampling import load_sample
 
-from test_gui_jobs import make_project, open_project, sample_frame
+from helpers.gui import make_project, open_project, sample_frame
+from helpers.coding import BOOK, CTRL, K, ROWS, SHIFT, add_code_run, key, open_panel
 
-ROWS = 12
-BOOK = Codebook(codes=(Code("Housing", "Rents, house prices, homelessness"),
-                       Code("Transport", "Buses, trains, roads, potholes"),
-                       Code("Health", "Hospitals, doctors, waiting lists")),
-                name="Local issues", none_option=True)
 MULTI = Codebook(codes=BOOK.codes, name="Issues (multi)", multi_label=True)
-CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
-K = Qt.Key
-
-
 @pytest.fixture
 def project_path(tmp_path):
     path = make_project(tmp_path / "coding.llmstudio", sample_frame().head(ROWS).copy())
@@ -46,22 +38,8 @@ def opened(qtbot, window, project_path):
     return window
 
 
-def key(qtbot, k, mods=Qt.KeyboardModifier.NoModifier):
-    """A key pressed where the focus is, as a user's keyboard would send it."""
-    target = QApplication.focusWidget()
-    assert target is not None
-    QTest.keyClick(target, k, mods)
-
-
 def type_text(text: str):
     QTest.keyClicks(QApplication.focusWidget(), text)
-
-
-def open_panel(qtbot, window):
-    key(qtbot, K.Key_K, CTRL)
-    panel = window.coding
-    qtbot.waitUntil(lambda: panel.dock.isVisible())
-    return panel
 
 
 def current_row(window) -> int:
@@ -76,21 +54,6 @@ def stored(path, book=BOOK.name, coder="ana"):
         clicks = {r: [(c.codes, c.memo) for c in hc.history(p, book, r) if c.coder == coder]
                   for r in range(ROWS)}
     return now, {r: v for r, v in clicks.items() if v}
-
-
-def add_code_run(path, book, labels: dict[int, str]) -> None:
-    """A finished single-label coding run of ``book`` as the runner stores it."""
-    with Project.open(path) as p:
-        with p.db:
-            cur = p.db.execute(
-                "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column,"
-                " columns, status, rows_total, created, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                ("k", "code", json.dumps({"task": "code", "codebook": book.to_dict()}),
-                 "builtin", "{}", "text", json.dumps(["code_label", "code_score"]), "done",
-                 int(p.meta("rows")), "2026-01-01", "2026-01-01"))
-            p.db.executemany("INSERT INTO annotations (run_id, row_id, output) VALUES (?,?,?)",
-                             [(cur.lastrowid, r, json.dumps({"code_label": lab}))
-                              for r, lab in labels.items()])
 
 
 def test_a_keyboard_only_coding_session(qtbot, opened, project_path):

@@ -5,7 +5,7 @@ is complete."""
 from __future__ import annotations
 
 import pandas as pd
-from test_gui_jobs import make_project, open_project, wait_job
+from helpers.gui import make_project, open_project, wait_job
 
 from llmstudio.core.empty_texts import EMPTY_TEXT
 from llmstudio.core.project import Project

@@ -82,7 +82,7 @@ def test_export_has_one_column_per_coder_after_the_model_columns(qtbot, window, 
     from llmstudio.core.codebook import Code, Codebook
     from llmstudio.core.project import Project
     from llmstudio.gui.jobs import JobSpec
-    from test_gui_jobs import RESULTS, make_project, open_project, wait_job
+    from helpers.gui import RESULTS, make_project, open_project, wait_job
 
     book = Codebook(codes=(Code("Praise"), Code("Complaint")), name="Tone of answer")
     path = make_project(tmp_path / "coded.llmstudio")
@@ -114,7 +114,7 @@ def test_a_project_exports_to_stata_and_describes_its_columns_in_excel(qtbot, wi
     from llmstudio.core.codebook import Code, Codebook
     from llmstudio.core.project import Project
     from llmstudio.gui.export_dialog import ExportDialog
-    from test_gui_jobs import make_project, open_project
+    from helpers.gui import make_project, open_project
 
     book = Codebook(codes=(Code("Praise"), Code("Complaint")), name="Tone")
     path = make_project(tmp_path / "coded.llmstudio")
@@ -146,7 +146,7 @@ def test_file_menu_writes_the_methods_record(qtbot, window, tmp_path, monkeypatc
     from PySide6.QtWidgets import QFileDialog
 
     from annotated_project import make_project as make_annotated
-    from test_gui_jobs import open_project
+    from helpers.gui import open_project
 
     from llmstudio.core.project import Project
 

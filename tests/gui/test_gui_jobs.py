@@ -19,77 +19,8 @@ from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import ROWS, STATUS
 from llmstudio.gui.run_dialog import RunDialog
 from llmstudio.paths import sample_corpus
-
-LABELS = {"positive", "negative", "neutral"}
-RESULTS = ["sentiment_label", "sentiment_score", "sentiment_valence", "sentiment_chunks",
-           "sentiment_error"]
-
-
-def make_project(path, frame: pd.DataFrame | None = None):
-    """A project file from the sample corpus (or ``frame`` written as CSV beside it)."""
-    source = sample_corpus()
-    if frame is not None:
-        source = path.with_suffix(".csv")
-        frame.to_csv(source, index=False)
-    Project.create(path, read_table(source)).close()
-    return path
-
-
-def sample_frame() -> pd.DataFrame:
-    return read_table(sample_corpus()).frame
-
-
-def bigger_frame(copies: int) -> pd.DataFrame:
-    """The sample ``copies`` times, each text made distinct (one cached answer per text
-    otherwise, and nothing left to compute)."""
-    base = sample_frame()
-    parts = []
-    for k in range(copies):
-        part = base.copy()
-        part["text"] = part["text"] + f" (copy {k})"
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
-def open_project(qtbot, window, path):
-    with qtbot.waitSignal(window.sig_loaded, timeout=20_000):
-        window.open_path(path)
-
-
-def wait_job(qtbot, job, timeout=60_000):
-    qtbot.waitUntil(lambda: not job.running and job.state.status in ("done", "cancelled", "failed"),
-                    timeout=timeout)
-    assert job.state.status != "failed", job.state.message
-
-
-def answer_run_dialog(monkeypatch, model="lexicon", labels=None, base_url=""):
-    """The run dialog answers at once with this model (its real widgets are filled)."""
-    def exec_(dialog):
-        dialog.set_model(model, base_url)
-        if labels is not None:
-            dialog.labels.setText(labels)
-        assert not dialog.problem()
-        return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(RunDialog, "exec", exec_)
-
-
-class Heartbeat:
-    """A 10 ms timer in the GUI thread: the longest gap between ticks is the longest
-    time the event loop could not answer (a click, a repaint)."""
-
-    def __init__(self):
-        self.ticks: list[float] = []
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:])]
-        return max(gaps) if gaps else float("inf")
-
+from helpers.gui import (LABELS, RESULTS, Heartbeat, answer_run_dialog, bigger_frame,
+                         make_project, open_project, sample_frame, wait_job)
 
 @pytest.fixture
 def sample_project(tmp_path):

@@ -17,8 +17,9 @@ from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import ROWS, STATUS
 from llmstudio.gui.model_settings import ModelSettingsDialog
 from fakes.openai_server import label_for
-from test_gui_jobs import (Heartbeat, answer_run_dialog, make_project, open_project,
+from helpers.gui import (Heartbeat, answer_run_dialog, make_project, open_project,
                            sample_frame, wait_job)
+from helpers.gui import api_spec, consent
 
 ROWS_IN_PROJECT = 60
 
@@ -33,22 +34,6 @@ def project_path(tmp_path):
 def opened(qtbot, window, project_path):
     open_project(qtbot, window, project_path)
     return window
-
-
-def api_spec(fake, concurrency: int = 4) -> JobSpec:
-    return JobSpec(model="openai:fake", base_url=fake.url, concurrency=concurrency)
-
-
-def consent(monkeypatch, answer=QDialog.DialogCode.Accepted) -> list[str]:
-    """Answer the consent dialog at once; the dialogs shown are returned in a list."""
-    shown = []
-
-    def exec_(dialog):
-        shown.append(dialog.text.text())
-        return answer
-
-    monkeypatch.setattr(ConsentDialog, "exec", exec_)
-    return shown
 
 
 def host_of(fake) -> str:

@@ -78,7 +78,7 @@ def small_classifier(tmp_path_factory):
 
 
 def test_jobs_panel_says_how_many_rows_were_split(qtbot, window, tmp_path, small_classifier):
-    from test_gui_jobs import make_project, open_project, wait_job
+    from helpers.gui import make_project, open_project, wait_job
 
     path = make_project(tmp_path / "long.llmstudio", FRAME)
     open_project(qtbot, window, path)

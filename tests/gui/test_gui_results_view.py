@@ -11,7 +11,7 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui.jobs import JobSpec
-from test_gui_jobs import (LABELS, bigger_frame, make_project, open_project, sample_frame,
+from helpers.gui import (LABELS, bigger_frame, make_project, open_project, sample_frame,
                            wait_job)
 
 CORPUS = "300 rows · 7 columns"

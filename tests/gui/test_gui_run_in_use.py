@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from test_gui_jobs import make_project, open_project, sample_frame, wait_job
-from test_gui_jobs_api import api_spec, consent
+from helpers.gui import make_project, open_project, sample_frame, wait_job
+from helpers.gui import api_spec, consent
 
 from llmstudio.gui.jobs_panel import STATUS, bar_value
 

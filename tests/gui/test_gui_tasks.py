@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
 from llmstudio.gui.run_dialog import RunDialog
-from test_gui_jobs import make_project, open_project, sample_frame, wait_job
-from test_gui_jobs_api import consent
+from helpers.gui import make_project, open_project, sample_frame, wait_job
+from helpers.gui import consent
 
 ROWS = 12
 BOOK = Codebook(codes=(Code("Housing", "Rents, house prices, homelessness"),

@@ -91,7 +91,7 @@ def test_without_two_sources_it_says_what_is_needed(qtbot, tmp_path):
 def test_from_the_menu_a_confusion_cell_opens_its_rows_in_the_table(qtbot, window, tmp_path):
     """Analyse › Validate Codes…; a click on "ana: neutral, ben: negative" leaves that row
     alone in the table with a bar saying so; Show all rows brings every row back."""
-    from test_gui_jobs import make_project, open_project
+    from helpers.gui import make_project, open_project
 
     frame = pd.DataFrame({"id": [str(i) for i in range(len(TEXTS))], "text": TEXTS})
     path = make_project(tmp_path / "menu.llmstudio", frame)

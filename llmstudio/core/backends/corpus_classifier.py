@@ -87,5 +87,6 @@ class CorpusClassifier:
         for text in texts:
             row = self._learned.get(text)
             out.append(RowError("this text was not in the corpus the classifier saw")
-                       if row is None else task.from_probabilities(dict(zip(task.labels, row))))
+                       if row is None else
+                       task.from_probabilities(dict(zip(task.labels, row, strict=True))))
         return out

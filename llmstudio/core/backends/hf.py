@@ -667,9 +667,9 @@ class HFBackend(Backend):
         # A batch the runner planned comes back as one batch (it is within the budget).
         for batch in self._plan(lengths):
             probs_of = self._classify([texts[i] for i in batch], [lengths[i] for i in batch])
-            for i, probs in zip(batch, probs_of):
+            for i, probs in zip(batch, probs_of, strict=True):
                 scores = dict.fromkeys(labels, 0.0)
-                for label, p in zip(mapping, probs):
+                for label, p in zip(mapping, probs, strict=True):
                     scores[label] += p
                 out[i] = task.from_probabilities(scores)
         return out
@@ -825,7 +825,7 @@ class HFBackend(Backend):
                 entail.append(logits[:, self.entailment_id])
         per_text = torch.cat(entail).view(len(texts), len(labels))
         probs = (per_text if multi else torch.softmax(per_text, dim=1)).cpu().tolist()
-        return [dict(zip(labels, p)) for p in probs]
+        return [dict(zip(labels, p, strict=True)) for p in probs]
 
     def _prompt(self, task: Task, text: str) -> str:
         messages = task.messages(text)

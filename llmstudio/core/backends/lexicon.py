@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-
+from ..lexicon import NEGATIVE_AT, POSITIVE_AT, STRONG_AT, vader, vader_label, vader_word
 from ..tasks.base import Task
 from ..tasks.sentiment import SentimentTask
 from .base import Backend, BackendError, RowError
 
-# VADER's own recommended cut-offs for the compound score.
-POSITIVE_AT = 0.05
-NEGATIVE_AT = -0.05
-# For a 5-point scale: beyond these the sentiment is "very" (a common choice in the
-# literature; VADER itself defines only the three-way cut-offs).
-STRONG_AT = 0.6
-
-
-@functools.cache
-def vader():
-    """The VADER analyzer (loading its lexicon takes ~0.1 s: once per process)."""
-    try:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-    except ImportError as exc:  # pragma: no cover - a dependency of llmstudio
-        raise BackendError(f"the VADER lexicon is not installed ({exc})") from None
-    return SentimentIntensityAnalyzer()
-
-
-def vader_word(compound: float, labels: tuple[str, ...]) -> str:
-    """VADER's word for a compound score, on a 5-point scale when ``labels`` is one."""
-    five = "very positive" in {label.lower() for label in labels}
-    if compound >= POSITIVE_AT:
-        return "very positive" if five and compound >= STRONG_AT else "positive"
-    if compound <= NEGATIVE_AT:
-        return "very negative" if five and compound <= -STRONG_AT else "negative"
-    return "neutral"
-
-
-def vader_label(text: str, task: SentimentTask) -> str | None:
-    """The task's label VADER gives ``text`` (None when the scheme has no such label)."""
-    compound = vader().polarity_scores(text)["compound"]
-    return task.label_of(vader_word(compound, task.labels))
+# The analyzer and its cut-offs live in core/lexicon.py; named here too for the callers
+# that import them from the backend.
+__all__ = ["LexiconBackend", "NEGATIVE_AT", "POSITIVE_AT", "STRONG_AT", "refusal", "vader",
+           "vader_label", "vader_word"]
 
 
 def refusal(task: Task) -> str | None:

@@ -42,8 +42,7 @@ import pandas as pd
 
 from ..backends.base import BackendError
 from ..cost import tokens as average_tokens
-from ..errors import LlmstudioError
-from ..stats import Cancelled
+from ..errors import Cancelled, LlmstudioError
 from ..stats.intervals import t_interval, wilson
 
 DEFAULT_TEMPLATES = ("The {occupation} walked into the room.",)
@@ -219,7 +218,7 @@ def _occupation_columns(o: Occupation, template: str, prompt: str) -> dict:
 
 def _per_occupation(details: pd.DataFrame, method: str) -> pd.DataFrame:
     out = []
-    for name, sub in details.groupby("occupation", sort=False):
+    for _, sub in details.groupby("occupation", sort=False):
         row = {c: sub[c].iloc[0] for c in ("occupation", "stereotype", "women_share")}
         row["method"] = method
         if method == "logprobs":
@@ -387,7 +386,7 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
         if all(r is not None for r in results) and any(
                 r["p_he"] + r["p_she"] > 0 for r in results):
             return pd.DataFrame([{**_occupation_columns(*job), **r}
-                                 for job, r in zip(jobs, results)]), "logprobs"
+                                 for job, r in zip(jobs, results, strict=True)]), "logprobs"
     if samples < 1:
         raise LlmstudioError(f"{backend.describe()} gives no logprobs, and --samples is 0")
     draws = [(job, i) for job in jobs for i in range(samples)]
@@ -401,7 +400,7 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
     texts = _run_all(backend, draws, sample, progress, cancelled, offset=0, total=len(draws))
     rows = [{**_occupation_columns(*job), "sample": i, "seed": seed + i, "completion": text,
              "pronoun": first_pronoun(text) or "neither"}
-            for (job, i), text in zip(draws, texts)]
+            for (job, i), text in zip(draws, texts, strict=True)]
     return pd.DataFrame(rows), "samples"
 
 

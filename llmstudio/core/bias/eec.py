@@ -40,8 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import LlmstudioError
-from ..stats import Cancelled
+from ..errors import Cancelled, LlmstudioError
 from ..tasks.sentiment import SentimentTask
 from ..stats.intervals import t_interval
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of  # noqa: F401 (API)

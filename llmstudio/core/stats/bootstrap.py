@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..embedclass import Cancelled  # one cancel exception for the whole core
+from ..errors import Cancelled  # one cancel exception for the whole core
 
 __all__ = ["Cancelled", "Estimate", "bootstrap", "resample_sums"]
 

@@ -186,7 +186,7 @@ class ChoiceTask(Task):
         label_col, score_col = self.output_columns()[:2]
         tally: dict[str, float] = {}
         strongest: dict[str, tuple[float, dict]] = {}
-        for out, weight in zip(outputs, weights):
+        for out, weight in zip(outputs, weights, strict=True):
             label, score = out.get(label_col), out.get(score_col)
             mass = weight * (1.0 if score is None else float(score))
             tally[label] = tally.get(label, 0.0) + mass
@@ -206,7 +206,8 @@ def weighted_mean(rows: list[dict[str, float]], weights: list[int],
                   labels: tuple[str, ...]) -> dict[str, float]:
     """``{label: mean probability}`` over ``rows`` weighted by ``weights``."""
     total = sum(weights) or 1
-    return {label: sum(w * float(row.get(label, 0.0)) for w, row in zip(weights, rows)) / total
+    pairs = list(zip(weights, rows, strict=True))
+    return {label: sum(w * float(row.get(label, 0.0)) for w, row in pairs) / total
             for label in labels}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..lexicon import vader_label
 from .choice import ChoiceTask
 
 DEFAULT_LABELS = ("positive", "negative", "neutral")
@@ -102,8 +103,6 @@ class SentimentTask(ChoiceTask):
 
     def complete(self, text: str, output: dict) -> dict:
         if self.baseline:
-            from ..backends.lexicon import vader_label
-
             output = {**output, f"{self.name}_lexicon": vader_label(text, self)}
         return output
 

@@ -1,0 +1,99 @@
+"""llmstudio's one log: a rotating file in the user log folder, set up once by the CLI entry
+and by the window, with every record passed through the one redaction (no key, token or
+URL password ever reaches the file).
+
+Code logs to ``logging.getLogger("llmstudio")`` (or a child: ``llmstudio.gui``). Model
+libraries (transformers, sentence-transformers, the Hugging Face hub) log to the same file
+and not to the terminal, and their progress bars are off.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+from .core.secrets import redact
+
+LOGGER = "llmstudio"
+FILE_NAME = "llmstudio.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 3  # llmstudio.log.1 .. .3: a few MB at most
+# Libraries whose records go to our file instead of the terminal.
+LIBRARIES = ("transformers", "sentence_transformers", "huggingface_hub", "filelock",
+             "urllib3", "httpx", "openai")
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+log = logging.getLogger(LOGGER)
+
+
+def log_dir() -> Path:
+    """Where the log file lies: ``$LLMSTUDIO_CONFIG_DIR/logs`` when that is set (portable
+    installs, test runs), else the OS's user log folder."""
+    base = os.environ.get("LLMSTUDIO_CONFIG_DIR")
+    if base:
+        return Path(base) / "logs"
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir("llmstudio", "llmstudio"))
+
+
+def log_file() -> Path:
+    """The current log file (it exists once something was logged)."""
+    return log_dir() / FILE_NAME
+
+
+class RedactFilter(logging.Filter):
+    """Passes every record through :func:`core.secrets.redact`: its message, arguments
+    merged in, and its traceback (an exception message may quote a key or a URL)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+class _FileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating file opened on the first record, its folder made then: a run that logs
+    nothing leaves no file and no folder behind."""
+
+    def _open(self):
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+
+def setup_logging(level: int = logging.INFO) -> Path:
+    """Send llmstudio's records and the model libraries' to the log file (once per log
+    folder: calling it again is harmless, and follows a changed ``LLMSTUDIO_CONFIG_DIR``),
+    and keep the libraries' warnings and progress bars off the terminal. Returns the file."""
+    path = log_file()
+    # Read by the libraries when they load (after this): errors only, no progress bars.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    for name in (LOGGER, *LIBRARIES):
+        logger = logging.getLogger(name)
+        ours = [h for h in logger.handlers if isinstance(h, _FileHandler)]
+        if any(h.baseFilename == str(path.absolute()) for h in ours):
+            continue
+        for old in ours:
+            logger.removeHandler(old)
+            old.close()
+        handler = _FileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                               encoding="utf-8", delay=True)
+        handler.addFilter(RedactFilter())
+        handler.setFormatter(logging.Formatter(_FORMAT))
+        logger.addHandler(handler)
+        logger.propagate = False  # nothing of ours or theirs reaches the terminal this way
+        if name == LOGGER:
+            logger.setLevel(level)
+        elif logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+    return path
