@@ -88,8 +88,12 @@ def build_model(kind: str) -> Path:
     if (folder / "model.safetensors").exists():
         return folder
     import torch
-    from transformers import (BertConfig, BertForSequenceClassification, DistilBertConfig,
-                              DistilBertForSequenceClassification)
+    from transformers import (
+        BertConfig,
+        BertForSequenceClassification,
+        DistilBertConfig,
+        DistilBertForSequenceClassification,
+    )
 
     from llmstudio.core.backends.builtin import model_dir
 

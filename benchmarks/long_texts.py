@@ -190,7 +190,7 @@ def main(argv=None) -> int:
     if args.write:
         from import_speed import machine_line, write_section
 
-        now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         body = "\n".join([
             f"- date: {now}",
             f"- {machine_line()}",

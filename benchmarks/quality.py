@@ -100,11 +100,10 @@ class Frozen:
     use them (their time is charged to each run that uses them)."""
 
     def __init__(self, clf, texts, name, cache_dir=None):
+        import hashlib
         import json
 
         import numpy as np
-
-        import hashlib
 
         path = None
         if cache_dir:

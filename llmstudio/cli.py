@@ -27,13 +27,12 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .core.corpus import Corpus, ImportOptions, read_table
 from .cli_options import timeout_arg as _timeout_arg
 from .cli_options import timeout_options as _timeout
+from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
-from .core.project import (SUFFIX, Project, ProjectExists, is_project, load_any,
-                           open_project_file)
+from .core.project import SUFFIX, Project, ProjectExists, is_project, load_any, open_project_file
 from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from .log import log, setup_logging
@@ -221,8 +220,8 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
 
 def _check_out(path: str | None) -> None:
     """An output table's extension, checked before any work (UsageError if unknown)."""
-    from .core.export import export_format
     from .core.errors import ExportError
+    from .core.export import export_format
 
     if path:
         try:
@@ -761,8 +760,13 @@ def cmd_bias(args: argparse.Namespace) -> int:
     import threading
 
     from .core.backends import make_backend
-    from .core.bias.counterfactual import (counterfactual_project, rows_with_swaps,
-                                           run_counterfactual, swapped_column, write_report)
+    from .core.bias.counterfactual import (
+        counterfactual_project,
+        rows_with_swaps,
+        run_counterfactual,
+        swapped_column,
+        write_report,
+    )
     from .core.bias.swaps import load_swaps, swap_all
     from .core.runner import cell_text
     from .core.tasks.build import TaskOptions, make_task, parse_labels

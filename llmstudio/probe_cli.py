@@ -109,8 +109,12 @@ def _eec(args, backend):
 
 
 def _occupations(args, backend):
-    from .core.bias.completion import (DEFAULT_TEMPLATES, completion_probe,
-                                       default_occupations, read_occupations)
+    from .core.bias.completion import (
+        DEFAULT_TEMPLATES,
+        completion_probe,
+        default_occupations,
+        read_occupations,
+    )
 
     occupations = read_occupations(args.occupations) if args.occupations else default_occupations()
     templates = tuple(args.template or DEFAULT_TEMPLATES)

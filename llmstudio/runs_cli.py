@@ -17,9 +17,9 @@ import json
 import sys
 from dataclasses import asdict
 
+from .cli_options import timeout_arg, timeout_options
 from .core.errors import LlmstudioError
 from .core.project import SUFFIX, Project, open_project_file
-from .cli_options import timeout_arg, timeout_options
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED, job_status
 
 ACTIONS = ("list", "resume", "discard", "rename", "delete")

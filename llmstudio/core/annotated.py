@@ -27,8 +27,15 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ExportError, LlmstudioError
-from .export import (EXCEL_INT_NOTE, EXCEL_MAX_EXACT_INT, FORMATS, check_fits, export_table,
-                     integers_as_text, integers_beyond)
+from .export import (
+    EXCEL_INT_NOTE,
+    EXCEL_MAX_EXACT_INT,
+    FORMATS,
+    check_fits,
+    export_table,
+    integers_as_text,
+    integers_beyond,
+)
 from .human_codes import coder_columns, memo_column_names, memo_columns
 from .leftovers import remove_dead_leftovers
 from .nested import structures_as_text

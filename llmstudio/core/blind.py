@@ -28,8 +28,14 @@ from dataclasses import asdict, dataclass
 
 from .project import Project
 
-__all__ = ["BlindCounts", "blind_counts", "blind_warning", "blind_note", "first_model_run",
-           "blind_of_columns"]
+__all__ = [
+    "BlindCounts",
+    "blind_counts",
+    "blind_note",
+    "blind_of_columns",
+    "blind_warning",
+    "first_model_run",
+]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ labels, made when the project has none), and what a sample of N rows can tell
 
 from __future__ import annotations
 
-
 from .codebook import Code, Codebook
 from .errors import ProjectError
 from .project import Project
@@ -18,8 +17,16 @@ from .runs import run_params
 from .stats.intervals import wilson_width
 from .validation import sources
 
-__all__ = ["MIN_ROWS", "DEFAULT_N", "EXPECTED_AGREEMENT", "worth_checking",
-           "codebook_for_run", "observed_agreement", "expected_width", "width_text"]
+__all__ = [
+    "DEFAULT_N",
+    "EXPECTED_AGREEMENT",
+    "MIN_ROWS",
+    "codebook_for_run",
+    "expected_width",
+    "observed_agreement",
+    "width_text",
+    "worth_checking",
+]
 
 MIN_ROWS = 200  # runs of fewer rows can be read whole
 DEFAULT_N = 100

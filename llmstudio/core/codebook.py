@@ -108,7 +108,7 @@ class Codebook:
         return "\n".join(parts)
 
     @classmethod
-    def from_dict(cls, data, where: str = "codebook") -> "Codebook":
+    def from_dict(cls, data, where: str = "codebook") -> Codebook:
         if not isinstance(data, dict):
             raise CodebookError(f"{where}: expected a mapping with 'codes', got "
                                 f"{type(data).__name__}")
@@ -132,7 +132,7 @@ class Codebook:
             raise CodebookError(str(exc) if where == "codebook" else f"{where}: {exc}") from None
 
     @classmethod
-    def from_labels(cls, labels, multi_label: bool = False) -> "Codebook":
+    def from_labels(cls, labels, multi_label: bool = False) -> Codebook:
         """A codebook of bare names (``--labels a,b,c``)."""
         return cls(codes=tuple(Code(name) for name in labels), name="labels",
                    multi_label=multi_label)

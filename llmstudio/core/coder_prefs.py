@@ -13,8 +13,14 @@ import json
 from .atomic import write_text
 from .recent import config_dir
 
-__all__ = ["remembered_coder", "remember_coder", "remembered_codebook", "remember_codebook",
-           "remembered_blind", "remember_blind"]
+__all__ = [
+    "remember_blind",
+    "remember_codebook",
+    "remember_coder",
+    "remembered_blind",
+    "remembered_codebook",
+    "remembered_coder",
+]
 
 SETTINGS_FILE = "coding.json"
 

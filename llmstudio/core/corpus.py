@@ -16,11 +16,21 @@ import pyarrow.compute as pc
 
 from .delimited import Problem, mixed_problem, parse_text, read_delimited
 from .errors import CorpusError
+from .mixed_encoding import decode_mixed
 from .nested import is_nested, text_column_problem
 from .readers import read_jsonl, read_parquet, read_xlsx
-from .mixed_encoding import decode_mixed
-from .sniff import (QUOTINGS, SAMPLE_BYTES, Dialect, binary_kind, decode, decode_guessed,
-                    detect_encoding, mixed_fallback, split_records, sniff)
+from .sniff import (
+    QUOTINGS,
+    SAMPLE_BYTES,
+    Dialect,
+    binary_kind,
+    decode,
+    decode_guessed,
+    detect_encoding,
+    mixed_fallback,
+    sniff,
+    split_records,
+)
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}

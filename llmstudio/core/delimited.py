@@ -16,9 +16,9 @@ import codecs
 import csv
 import io
 import itertools
+import re
 from array import array
 from collections import deque
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,8 +30,15 @@ import pyarrow.csv as pacsv
 from .errors import CorpusError
 from .leftovers import temporary_file
 from .mixed_encoding import FallbackLines, Scan, scan_bytes, scan_file, transcode_file
-from .sniff import (SAMPLE_BYTES, Dialect, bom_encoding, csv_reader, fallback_of, single_byte,
-                    western_fallback)
+from .sniff import (
+    SAMPLE_BYTES,
+    Dialect,
+    bom_encoding,
+    csv_reader,
+    fallback_of,
+    single_byte,
+    western_fallback,
+)
 
 STRING_DTYPE = "str"
 BLOCK_BYTES = 16 << 20

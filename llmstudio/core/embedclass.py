@@ -54,12 +54,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .errors import Cancelled
 from .minilm import model_dir
 
-__all__ = ["EmbeddingClassifier", "label_sentences", "DEFAULT_TEMPLATES"]
+__all__ = ["DEFAULT_TEMPLATES", "EmbeddingClassifier", "label_sentences"]
 
 # Generic sentence frames for a label name. None mentions a genre or a domain: they must
 # suit tweets, speeches, survey answers and news alike.

@@ -17,9 +17,9 @@ validation view, the agreement CLI and the exports all read through these functi
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -27,9 +27,24 @@ from .codebook import NONE_CODE, Codebook, column_slug
 from .errors import ProjectError
 from .project import Project
 
-__all__ = ["RowCoding", "allowed_codes", "record", "coding_of", "current", "coders", "history", "code_table",
-           "check_coder", "coder_columns", "coder_column_names", "memo_column_names",
-           "memo_columns", "memo_counts", "coding_log", "export_coding_log"]
+__all__ = [
+    "RowCoding",
+    "allowed_codes",
+    "check_coder",
+    "code_table",
+    "coder_column_names",
+    "coder_columns",
+    "coders",
+    "coding_log",
+    "coding_of",
+    "current",
+    "export_coding_log",
+    "history",
+    "memo_column_names",
+    "memo_columns",
+    "memo_counts",
+    "record",
+]
 
 SEPARATOR = "; "  # multi-label codes in one cell (exports, the agreement CLI)
 
@@ -107,7 +122,7 @@ def record(project: Project, codebook: Codebook, coder: str, row_id: int,
     if memo is None:
         before = coding_of(project, codebook.name, coder, row_id)
         memo = before.memo if before is not None else ""
-    time = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    time = datetime.now(UTC).isoformat(timespec="milliseconds")
     db = project.db
     with db:
         db.execute("BEGIN IMMEDIATE")

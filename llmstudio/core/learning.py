@@ -26,14 +26,14 @@ Why these choices:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
 from .stats.intervals import wilson
 
-__all__ = ["CurvePoint", "prepare_features", "fit_predict", "suggest_order", "learning_curve"]
+__all__ = ["CurvePoint", "fit_predict", "learning_curve", "prepare_features", "suggest_order"]
 
 
 @dataclass(frozen=True)

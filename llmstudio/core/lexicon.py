@@ -9,6 +9,7 @@ backend and the sentiment task used to import each other).
 from __future__ import annotations
 
 import functools
+
 from .errors import BackendError
 
 # VADER's own recommended cut-offs for the compound score.

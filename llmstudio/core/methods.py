@@ -19,16 +19,16 @@ import platform
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
 from .. import __version__
+from . import secrets
 from .chunking import long_text_counts
 from .empty_texts import EMPTY_TEXT
 from .errors import ExportError, LlmstudioError
 from .project import Project
-from . import secrets
 from .runs import run_name
 
 # Backends that score a text directly: they never read the run's (stored) prompt.
@@ -386,7 +386,7 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
     charts = check_charts(charts)
     doc = Document()
     rows = int(project.meta("rows", "0") or 0)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     doc.h(1, f"Methods record: {Path(project.path).name}")
     doc.items([("project", Path(project.path).name), ("corpus rows", f"{rows:,}"),
                ("text column", project.meta("text_column") or ""),

@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -64,7 +64,7 @@ def _fold_stale_wal(path: Path) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _chunks(frame: pd.DataFrame):
@@ -123,7 +123,7 @@ class Project:
 
     @classmethod
     def create(cls, path: str | Path, corpus: Corpus, *,
-               migrations: Sequence[Migration] = MIGRATIONS, replace: bool = True) -> "Project":
+               migrations: Sequence[Migration] = MIGRATIONS, replace: bool = True) -> Project:
         """Write a new project holding ``corpus``; an existing file at ``path`` is replaced,
         or with ``replace=False`` kept: ProjectExists when one appeared meanwhile (another
         process made it first; replacing it under that process would lose what it writes)."""
@@ -183,7 +183,7 @@ class Project:
         return cls.open(path, migrations=migrations)
 
     @classmethod
-    def open(cls, path: str | Path, *, migrations: Sequence[Migration] = MIGRATIONS) -> "Project":
+    def open(cls, path: str | Path, *, migrations: Sequence[Migration] = MIGRATIONS) -> Project:
         """Open a project, upgrading an older schema; refuses files that are not projects."""
         path = Path(path)
         if not path.exists():
@@ -229,7 +229,7 @@ class Project:
             self._db.close()
             self._db = None
 
-    def __enter__(self) -> "Project":
+    def __enter__(self) -> Project:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -366,7 +366,7 @@ class Project:
             self.db.execute("INSERT INTO history (action, detail) VALUES ('codebook', ?)",
                             (f"deleted {name!r}",))
 
-    def save_as(self, path: str | Path) -> "Project":
+    def save_as(self, path: str | Path) -> Project:
         """Copy the project (consistently, even mid-use) to ``path`` and return it opened.
 
         This project stays open; the caller decides which one to keep working in.

@@ -162,7 +162,7 @@ class RunLabel:
         run = f", {self._run()}" if self.run_id is not None else ""
         return f"{self.task} ({self.model}{run}{self._state()})"
 
-    def with_status(self, status: str, run_id: int | None = None) -> "RunLabel":
+    def with_status(self, status: str, run_id: int | None = None) -> RunLabel:
         return replace(self, status=status, run_id=self.run_id if run_id is None else run_id)
 
 

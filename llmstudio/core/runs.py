@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .errors import LlmstudioError, ProjectError
 from .empty_texts import EMPTY_TEXT
+from .errors import LlmstudioError, ProjectError
 from .leftovers import pid_alive, process_started
 from .project import Project
 

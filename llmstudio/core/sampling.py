@@ -12,8 +12,8 @@ disagree", the latest coding run of the codebook (:func:`model_codes`).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,23 @@ from .codebook import Codebook
 from .errors import ProjectError
 from .project import Project
 
-__all__ = ["Sample", "random_sample", "stratified_sample", "group_keys", "group_counts",
-           "default_group_column", "MAX_GROUPS", "save_sample", "load_sample",
-           "clear_sample", "sample_key", "ModelCodes", "model_codes", "select_rows", "FILTERS"]
+__all__ = [
+    "FILTERS",
+    "MAX_GROUPS",
+    "ModelCodes",
+    "Sample",
+    "clear_sample",
+    "default_group_column",
+    "group_counts",
+    "group_keys",
+    "load_sample",
+    "model_codes",
+    "random_sample",
+    "sample_key",
+    "save_sample",
+    "select_rows",
+    "stratified_sample",
+]
 
 FILTERS = ("all", "uncoded", "coded", "disagree", "suggested")  # select_rows' ``which``
 
@@ -61,7 +75,7 @@ class Sample:
                           ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "Sample":
+    def from_json(cls, text: str) -> Sample:
         d = json.loads(text)
         return cls(d["kind"], int(d["n"]), int(d["seed"]), tuple(int(r) for r in d["rows"]),
                    d.get("column"), dict(d.get("groups") or {}), str(d.get("purpose") or ""))

@@ -56,7 +56,7 @@ class UrlCredentials:
                            "query": [list(q) for q in self.query]})
 
     @classmethod
-    def from_json(cls, text: str) -> "UrlCredentials":
+    def from_json(cls, text: str) -> UrlCredentials:
         data = json.loads(text)
         return cls(str(data.get("username") or ""), str(data.get("password") or ""),
                    tuple((str(k), str(v)) for k, v in data.get("query") or []))

@@ -149,7 +149,7 @@ def legacy_encoding(sample: bytes) -> str:
     return fallback
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def single_byte(encoding: str) -> bool:
     """Whether ``encoding`` is a one-byte-per-character code page (cp1252, latin-1, cp1251,
     ...): the legacy encodings a file can mix with UTF-8 line by line."""

@@ -15,8 +15,8 @@ Multi-label codebooks are compared one code at a time ("applies" / "does not app
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
@@ -28,8 +28,18 @@ from .results import run_codes
 from .runs import run_infos, run_params
 from .stats import Agreement, agreement
 
-__all__ = ["Source", "sources", "codes_of", "compare", "compared_sources", "blind_of", "report",
-           "APPLIES", "DOES_NOT_APPLY", "ALL_CODERS"]
+__all__ = [
+    "ALL_CODERS",
+    "APPLIES",
+    "DOES_NOT_APPLY",
+    "Source",
+    "blind_of",
+    "codes_of",
+    "compare",
+    "compared_sources",
+    "report",
+    "sources",
+]
 
 APPLIES, DOES_NOT_APPLY = "applies", "does not apply"
 

@@ -13,21 +13,41 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from html import escape
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core.bias.swaps import load_swaps, swap_all
 from ..core.runner import cell_text
-from .bias_common import (BASE_URL_ROLE, Exports, model_box, run_controls, _ci, _num, bias_project_path, excerpt,
-                          p_text, table_defaults)
+from .bias_common import (
+    BASE_URL_ROLE,
+    Exports,
+    _ci,
+    _num,
+    bias_project_path,
+    excerpt,
+    model_box,
+    p_text,
+    run_controls,
+    table_defaults,
+)
 from .errors import describe
 from .model_config import cached_models, load_config, model_choices
 
@@ -307,8 +327,11 @@ class CounterfactualTab(Exports, QWidget):
         endpoint and columns (the original and the swapped text column), as for any run."""
         from PySide6.QtWidgets import QDialog
 
-        from ..core.bias.counterfactual import (counterfactual_project, rows_with_swaps,
-                                                swapped_column)
+        from ..core.bias.counterfactual import (
+            counterfactual_project,
+            rows_with_swaps,
+            swapped_column,
+        )
         from ..core.cost import estimate
         from ..core.runner import row_inputs
         from ..core.secrets import endpoint_id

@@ -20,12 +20,31 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .bias_common import (BASE_URL_ROLE, Exports, model_box, run_controls, _ci, _num, bias_project_path, file_row,
-                          p_text, table_defaults)
+from .bias_common import (
+    BASE_URL_ROLE,
+    Exports,
+    _ci,
+    _num,
+    bias_project_path,
+    file_row,
+    model_box,
+    p_text,
+    run_controls,
+    table_defaults,
+)
 from .errors import describe
 from .model_config import cached_models, load_config, model_choices
 

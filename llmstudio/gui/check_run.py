@@ -15,11 +15,25 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
-                               QLabel, QPushButton, QSpinBox)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+)
 
-from ..core.check_run import (DEFAULT_N, EXPECTED_AGREEMENT, codebook_for_run,
-                              observed_agreement, width_text, worth_checking)
+from ..core.check_run import (
+    DEFAULT_N,
+    EXPECTED_AGREEMENT,
+    codebook_for_run,
+    observed_agreement,
+    width_text,
+    worth_checking,
+)
 from ..core.codebook import Codebook
 from ..core.errors import LlmstudioError
 from ..core.results import run_label

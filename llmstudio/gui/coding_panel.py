@@ -37,23 +37,54 @@ import sqlite3
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDockWidget, QFrame, QGridLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
-                               QProgressBar, QPushButton, QSizePolicy, QTextBrowser,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDockWidget,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core import human_codes
 from ..core.codebook import NONE_CODE, Codebook
+from ..core.coder_prefs import (
+    remember_blind,
+    remember_codebook,
+    remember_coder,
+    remembered_blind,
+    remembered_codebook,
+    remembered_coder,
+)
 from ..core.errors import LlmstudioError
-from ..core.coder_prefs import (remember_blind, remember_codebook, remember_coder,
-                                remembered_blind, remembered_codebook, remembered_coder)
-from ..core.sampling import (ModelCodes, Sample, load_sample, model_codes, random_sample,
-                             save_sample, select_rows, stratified_sample)
-from .code_keys import WAIT_MS as CODE_KEY_WAIT_MS, CodeKeys
+from ..core.sampling import (
+    ModelCodes,
+    Sample,
+    load_sample,
+    model_codes,
+    random_sample,
+    save_sample,
+    select_rows,
+    stratified_sample,
+)
+from .code_keys import WAIT_MS as CODE_KEY_WAIT_MS
+from .code_keys import CodeKeys
 from .errors import describe
 from .sample_dialog import SampleDialog
 
-__all__ = ["CodingPanel", "install", "FILTER_NAMES"]
+__all__ = ["FILTER_NAMES", "CodingPanel", "install"]
 
 FILTER_NAMES = (("uncoded", "Uncoded by me"), ("all", "All rows"), ("coded", "Coded by me"),
                 ("disagree", "Model and I disagree"),
@@ -94,7 +125,7 @@ class _Click(QUndoCommand):
     """One click on a row: its codes and memo before and after. Pushing it stores ``after``;
     undo stores ``before`` again (a click too) and shows the row; redo stores ``after``."""
 
-    def __init__(self, panel: "CodingPanel", row_id: int, before, after, text: str):
+    def __init__(self, panel: CodingPanel, row_id: int, before, after, text: str):
         super().__init__(text)
         self.panel, self.row_id, self.before, self.after = panel, row_id, before, after
         self._pushed = False

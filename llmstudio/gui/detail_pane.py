@@ -15,7 +15,6 @@ from ..core.empty_texts import EMPTY_TEXT
 from ..core.nested import structures_as_text
 from .corpus_model import cell_excerpt, result_text
 
-
 MAX_MARKS = 500  # marking every hit of a one-letter search in a huge text helps nobody
 MAX_ERROR_CHARS = 240  # a server's error can quote a whole request; the tooltip has it all
 MAX_LONG_CHARS = 1200  # a long output must not push the text out of the pane

@@ -12,10 +12,21 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtGui import QColor
-
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QSpinBox, QTableView, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+)
 
 from ..core.corpus import ImportOptions, preview, sniff_file
 from ..core.delimited import is_quote_problem

@@ -20,6 +20,7 @@ from ..core.backends.base import Backend
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.priority import lower_this_thread
 from ..core.project import Project
+from ..core.results import batch_frame, result_columns, run_frame, shown_name
 from ..core.runner import JobResult, Progress, run_job
 from ..core.secrets import accept_url, effective_base_url, endpoint_id, redact
 from ..core.tasks import SentimentTask
@@ -27,7 +28,6 @@ from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
 from .errors import describe
 from .model_config import OFFLINE_MODELS
-from ..core.results import batch_frame, result_columns, run_frame, shown_name
 from .workers import run_in_background
 
 SHOW_WAIT_S = 0.2

@@ -8,39 +8,58 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDockWidget,
-                               QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QLineEdit, QListWidget, QMainWindow, QMessageBox, QProgressBar,
-                               QPushButton, QSplitter, QStackedWidget, QStyle, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ..core.annotated import export_annotated
 from ..core.corpus import SUPPORTED, Corpus, ImportOptions
 from ..core.errors import LlmstudioError
 from ..core.export import export_table, integer_notes
 from ..core.nested import text_column_problem
 from ..core.no_rows import zero_rows_message
 from ..core.project import SUFFIX, Project, load_any
-from ..core.runs import run_infos
 from ..core.recent import add_recent, recent_files
+from ..core.runs import run_infos
 from ..core.search import matching_rows, search_pattern, sort_order
 from ..core.sniff import DELIMITER_NAMES
+from .bias_view import BiasChecks
 from .blind_mode import BlindMode
+from .charts_panel import install as install_charts
 from .check_run import CheckRun
 from .coder_columns import CoderColumns
-from .column_widths import ColumnWidths
 from .coding_panel import install as install_coding
-from .charts_panel import install as install_charts
-from .bias_view import BiasChecks
-from .review import Review
-from .replicate_run import install_replicate
+from .column_widths import ColumnWidths
 from .corpus_model import CorpusTableModel
 from .detail_pane import DetailPane, RowResult
 from .errors import describe
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
 from .model_runs import ModelRuns
+from .replicate_run import install_replicate
+from .review import Review
 from .runs_dialog import install_runs
-from ..core.annotated import export_annotated
 from .workers import run_in_background
 
 # Filtering and sorting below this many rows is instant; above it runs in the background.

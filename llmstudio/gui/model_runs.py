@@ -14,13 +14,20 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
 from ..core.cost import estimate
 from ..core.no_rows import zero_rows_message
+from ..core.results import (
+    RunLabel,
+    code_names,
+    latest_results,
+    may_say_nothing,
+    result_columns,
+    says_nothing,
+    shown_name,
+)
 from ..core.runner import row_inputs
+from ..core.runs import spec_model
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
-from ..core.results import (RunLabel, code_names, latest_results, may_say_nothing,
-                             result_columns, says_nothing, shown_name)
-from ..core.runs import spec_model
 from .run_dialog import RunDialog
 
 PANEL_HEIGHT = 170

@@ -12,17 +12,37 @@ import os
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QTableWidget, QTableWidgetItem, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from ..core.cost import price_table, save_price_table
 from ..core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
 from .errors import describe
-from .model_config import (OFFLINE_MODELS, Endpoint, cached_models, check_endpoint,
-                           load_config, save_config)
+from .model_config import (
+    OFFLINE_MODELS,
+    Endpoint,
+    cached_models,
+    check_endpoint,
+    load_config,
+    save_config,
+)
 from .workers import run_in_background
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole

@@ -10,20 +10,30 @@ plain column names.
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFormLayout, QLabel, QLineEdit, QMessageBox, QSpinBox,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ..core import runs as core_runs
 from ..core.errors import LlmstudioError
 from ..core.project import Project
 from ..core.replicate import Changes, plan_replicate
-from ..core import runs as core_runs
 from ..core.results import describe_run
-from ..core.runs import run_params
 from ..core.runner import run_results
+from ..core.runs import run_params
 from .jobs import Job, JobSpec
 from .model_config import load_config
 

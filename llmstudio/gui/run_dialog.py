@@ -24,32 +24,50 @@ import pandas as pd
 import shiboken6
 from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
-                               QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ..core.backends import offline_refusal
 from ..core.chunking import over_limit
 from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
 from ..core.nested import shown_column
+from ..core.results import code_names
+from ..core.runner import row_inputs
 from ..core.secrets import accept_url, endpoint_id, url_problem
 from ..core.tasks import CodeTask
-from ..core.tasks.build import TaskOptions, parse_labels as labels_from_text
+from ..core.tasks.build import TaskOptions
+from ..core.tasks.build import parse_labels as labels_from_text
 from ..core.tasks.prompt import TemplateError, placeholders
 from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
 from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
-from ..core.results import code_names
-from ..core.runner import row_inputs
-from .workers import run_in_background
 from .errors import describe
 from .jobs import Job, JobSpec
-from ..core.backends import offline_refusal
 from .model_config import OFFLINE_MODELS, ModelChoice, cached_models, load_config, model_choices
+from .workers import run_in_background
 
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
 OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", "openai:")

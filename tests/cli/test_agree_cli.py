@@ -9,7 +9,6 @@ import pytest
 
 from llmstudio.core.stats import agreement
 
-
 # Row 4 lacks the human code, row 8 has one code only; 'notes' holds no codes at all.
 CODES = """id,text,human,model,second,notes
 1,great stuff,pos,pos,pos,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from fakes.openai_server import LABELS, label_for
 
 REPO = Path(__file__).resolve().parents[2]

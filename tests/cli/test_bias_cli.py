@@ -10,7 +10,6 @@ import pytest
 
 from llmstudio.core.project import Project
 
-
 CORPUS = """id,text,party
 1,He is a wonderful man and I love his work.,A
 2,She was rude to her brother.,B

@@ -12,9 +12,10 @@ import subprocess
 import sys
 
 import pytest
-from cli_process import cli_env
 
 from llmstudio.exit_codes import ERROR, USAGE_OR_CANCELLED
+
+from cli_process import cli_env
 
 
 def no_crash(done: subprocess.CompletedProcess) -> str:

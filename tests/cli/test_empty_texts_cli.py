@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_process import cli_env
 
 from llmstudio.core.empty_texts import EMPTY_TEXT
+
+from cli_process import cli_env
 
 REAL = ["I love this great park", "terrible awful service again", "the bus comes at nine",
         "what a wonderful day"]

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_process import cli_env
 
 from llmstudio.core.project import Project
 from llmstudio.core.runner import JobResult
 from llmstudio.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
+
+from cli_process import cli_env
 
 GONE = "gone.csv"
 # Each command with a file that is not there (its other arguments right).

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from annotated_project import TEXTS, make_project
 
 from llmstudio.core.annotated import annotated_table, stata_names
 from llmstudio.core.project import Project
 
+from annotated_project import TEXTS, make_project
 
 
 @pytest.fixture

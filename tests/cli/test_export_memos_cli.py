@@ -4,10 +4,11 @@ the coding log (``--coding-log``), run as users run it."""
 from __future__ import annotations
 
 import pandas as pd
-from annotated_project import BOOK, make_project
 
 from llmstudio.core import human_codes
 from llmstudio.core.project import Project
+
+from annotated_project import BOOK, make_project
 
 
 def test_table_and_coding_log_carry_the_memos(cli, tmp_path):

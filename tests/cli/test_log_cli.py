@@ -11,6 +11,7 @@ import pytest
 
 from llmstudio import log as applog
 from llmstudio.core.secrets import remember
+
 from cli_process import cli_env
 
 

@@ -12,9 +12,10 @@ import sys
 import time
 
 import pytest
-from cli_process import cli_env
 
 from llmstudio.exit_codes import ERROR
+
+from cli_process import cli_env
 
 ROWS = 40
 TEXTS = [f"remark {i} is {'good' if i % 2 else 'bad'}" for i in range(ROWS)]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cli.conftest import cli_runner
+
 from fakes.openai_server import label_for
 
 STARTS = ["I love the new park", "I hate the traffic", "The bus comes at nine"]

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_process import REPO, cli_env
-from killed_run import kill_after
 
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
+
+from cli_process import REPO, cli_env
+from killed_run import kill_after
 
 SAMPLE = REPO / "resources" / "sample_corpus.csv"
 

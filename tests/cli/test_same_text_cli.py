@@ -4,6 +4,7 @@ sent once (and said so before and after), every row gets its answer."""
 from __future__ import annotations
 
 import pandas as pd
+
 from fakes.openai_server import label_for
 
 TEXTS = ["no", "I love the new park", "no", "RT terrible awful service", "no",

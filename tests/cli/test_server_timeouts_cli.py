@@ -10,11 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from llmstudio.core.backends.openai_backend import (
+    DEFAULT_TIMEOUT,
+    STOP_AFTER_TIMEOUTS,
+    TIMEOUT_ATTEMPTS,
+)
+
 from fakes.openai_server import label_for
 from fakes.silent_server import SilentServer
-
-from llmstudio.core.backends.openai_backend import (DEFAULT_TIMEOUT, STOP_AFTER_TIMEOUTS,
-                                                    TIMEOUT_ATTEMPTS)
 
 STARTS = ["I love the new park", "I hate the traffic", "The bus comes at nine",
           "What a wonderful day", "Awful service again", "Meeting minutes attached"]

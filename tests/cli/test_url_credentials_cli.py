@@ -7,10 +7,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
 from cli_process import cli_env
-from urllib.parse import urlsplit
 
 MARK = "SECRETMARKER"
 TOKEN = "TOKENMARKER987"

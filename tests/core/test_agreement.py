@@ -12,14 +12,26 @@ from itertools import permutations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import (accuracy_score, cohen_kappa_score, f1_score,
-                             precision_recall_fscore_support)
+from sklearn.metrics import (
+    accuracy_score,
+    cohen_kappa_score,
+    f1_score,
+    precision_recall_fscore_support,
+)
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
 from llmstudio.core.errors import Cancelled
-from llmstudio.core.stats import (StatsError, agreement, cohen_kappa,
-                                  confusion_matrix, encode, fleiss_kappa, krippendorff_alpha,
-                                  normalize_code, percent_agreement)
+from llmstudio.core.stats import (
+    StatsError,
+    agreement,
+    cohen_kappa,
+    confusion_matrix,
+    encode,
+    fleiss_kappa,
+    krippendorff_alpha,
+    normalize_code,
+    percent_agreement,
+)
 
 _ = None  # a missing code, so the tables below line up
 

@@ -7,13 +7,13 @@ import math
 
 import pandas as pd
 import pytest
-from annotated_project import ANA, LONG, TEXTS, make_project
 
-from llmstudio.core.annotated import (annotated_table, columns_sheet, export_annotated,
-                                      stata_names)
+from llmstudio.core.annotated import annotated_table, columns_sheet, export_annotated, stata_names
 from llmstudio.core.errors import ExportError
 from llmstudio.core.project import Project
 from llmstudio.core.results import with_results
+
+from annotated_project import ANA, LONG, TEXTS, make_project
 
 ORIGINAL = ["id", "text", "Partei (Wahl) ü", "a b", "a-b", "1st",
             "a column name that is far longer than thirty-two characters", "title"]

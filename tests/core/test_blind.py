@@ -72,7 +72,7 @@ def test_counts_take_every_click_on_the_row_into_account(project):
     hc.record(project, BOOK, "ana", 2, ["neutral"], blind=True)
     hc.record(project, BOOK, "ana", 3, ["neutral"], blind=False)
     hc.record(project, BOOK, "ana", 4, ["neutral"], blind=False)
-    add_run(project, {r: "positive" for r in range(10)}, created="2000-01-01T00:00:00")
+    add_run(project, dict.fromkeys(range(10), "positive"), created="2000-01-01T00:00:00")
     counts = blind_counts(project, "Tone", "ana", [0, 1, 2, 3, 9])
     assert (counts.blind, counts.not_blind, counts.not_recorded) == (1, 2, 1)
     assert counts.total == 4 and counts.before_models == 0
@@ -93,7 +93,7 @@ def test_the_warning_names_codes_seen_and_codes_not_recorded(project):
 def test_codes_made_before_the_first_run_are_counted_apart(project):
     hc.record(project, BOOK, "ana", 0, ["positive"])               # before: not recorded
     hc.record(project, BOOK, "ana", 1, ["negative"], blind=False)  # before: not blind
-    add_run(project, {r: "positive" for r in range(10)}, created="2999-01-01T00:00:00")
+    add_run(project, dict.fromkeys(range(10), "positive"), created="2999-01-01T00:00:00")
     counts = blind_counts(project, "Tone", "ana", range(10))
     assert counts.before_models == 2 and counts.seen == 0 and counts.unknown == 0
 
@@ -160,7 +160,7 @@ def test_all_coders_pairwise_without_shared_rows_says_so(project):
 def test_the_report_is_written_as_csv_and_markdown_and_reads_back(project, tmp_path):
     import csv
 
-    run = add_run(project, {r: "positive" for r in range(10)})
+    run = add_run(project, dict.fromkeys(range(10), "positive"))
     for r in range(8):
         hc.record(project, BOOK, "ana", r, [["positive", "negative"][r % 2]], blind=True)
     found = {s.key: s for s in sources(project, BOOK)}
@@ -183,7 +183,7 @@ def test_the_csv_names_the_interval_note_apart_from_the_precision_statistic(proj
     rows named "precision": a reader takes the note for the statistic."""
     import csv
 
-    run = add_run(project, {r: "positive" for r in range(10)})
+    run = add_run(project, dict.fromkeys(range(10), "positive"))
     for r in range(8):
         hc.record(project, BOOK, "ana", r, [["positive", "negative"][r % 2]], blind=True)
     found = {s.key: s for s in sources(project, BOOK)}
@@ -207,15 +207,15 @@ def test_interval_width_for_a_sample_of_n():
 
 def test_which_runs_are_worth_checking_and_their_codebook(tmp_path):
     with Project.create(tmp_path / "c.llmstudio", _corpus(250)) as p:
-        small = add_run(p, {r: "positive" for r in range(150)}, created="2026-01-01T00:00:01")
-        big = add_run(p, {r: "positive" for r in range(250)}, created="2026-01-01T00:00:02")
+        small = add_run(p, dict.fromkeys(range(150), "positive"), created="2026-01-01T00:00:01")
+        big = add_run(p, dict.fromkeys(range(250), "positive"), created="2026-01-01T00:00:02")
         assert not worth_checking(p, small) and worth_checking(p, big)
         book = codebook_for_run(p, big)  # no codebook yet: one of the run's labels
         assert book.name == "Sentiment" and book.names == ("positive", "negative", "neutral")
         assert p.codebooks() == ["Sentiment"]
         assert codebook_for_run(p, big) == book  # found again, not made twice
         assert any(s.run_id == big for s in sources(p, book))
-        coding = add_run(p, {r: "neutral" for r in range(250)}, task="code",
+        coding = add_run(p, dict.fromkeys(range(250), "neutral"), task="code",
                          created="2026-01-01T00:00:03")
         assert codebook_for_run(p, coding).name == "Tone" and "Tone" in p.codebooks()
 
@@ -227,7 +227,7 @@ def test_a_deleted_run_still_counts_as_having_been_in_view(project):
         project.db.execute("INSERT INTO history (action, detail, at) VALUES ('run', 'run 1', "
                            "'2000-01-01T00:00:00.000Z')")
     hc.record(project, BOOK, "ana", 0, ["positive"], blind=False)
-    add_run(project, {r: "positive" for r in range(10)}, created="2999-01-01T00:00:00")
+    add_run(project, dict.fromkeys(range(10), "positive"), created="2999-01-01T00:00:00")
     counts = blind_counts(project, "Tone", "ana", range(10))
     assert counts.not_blind == 1 and counts.before_models == 0 and counts.seen == 1
 

@@ -12,9 +12,14 @@ import pandas as pd
 import pytest
 
 from llmstudio.core.backends.lexicon import LexiconBackend, vader
-from llmstudio.core.bias.counterfactual import (counterfactual_project, run_counterfactual,
-                                                signed_score, swapped_column, valences,
-                                                write_report)
+from llmstudio.core.bias.counterfactual import (
+    counterfactual_project,
+    run_counterfactual,
+    signed_score,
+    swapped_column,
+    valences,
+    write_report,
+)
 from llmstudio.core.bias.swaps import load_swaps, pairs_from
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.errors import LlmstudioError

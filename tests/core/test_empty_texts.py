@@ -16,8 +16,8 @@ from llmstudio.core.corpus import Corpus, read_table
 from llmstudio.core.cost import estimate
 from llmstudio.core.empty_texts import EMPTY_TEXT
 from llmstudio.core.project import Project
-from llmstudio.core.runner import empty_rows, row_inputs, run_job, run_results
 from llmstudio.core.resume import check_resumes
+from llmstudio.core.runner import empty_rows, row_inputs, run_job, run_results
 from llmstudio.core.runs import COMPLETE, run_info, run_settings
 from llmstudio.core.tasks import CodeTask, PromptTask, SentimentTask
 

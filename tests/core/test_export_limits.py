@@ -17,12 +17,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from llmstudio.core.annotated import (STATA_MAX_VARIABLES, check_annotated_fits,
-                                      export_annotated, write_stata)
+from llmstudio.core.annotated import (
+    STATA_MAX_VARIABLES,
+    check_annotated_fits,
+    export_annotated,
+    write_stata,
+)
 from llmstudio.core.corpus import read_table
 from llmstudio.core.errors import ExportError
-from llmstudio.core.export import (EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, check_fits,
-                                   export_table)
+from llmstudio.core.export import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, check_fits, export_table
 from llmstudio.core.project import Project
 
 

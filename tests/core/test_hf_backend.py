@@ -16,13 +16,12 @@ import socket
 import pandas as pd
 import pytest
 
-from llmstudio.core.backends import BackendError, RowError, make_backend
-from llmstudio.core.backends import hf
+from llmstudio.core.backends import BackendError, RowError, hf, make_backend
+from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import read_table
 from llmstudio.core.empty_texts import EMPTY_TEXT
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
-from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.tasks import CodeTask, PromptTask, SentimentTask
 
 LONG = " ".join(["the story was good but the acting was bad and the people were sad"] * 20)

@@ -13,8 +13,13 @@ import pandas as pd
 import pytest
 
 from llmstudio.core import delimited
-from llmstudio.core.corpus import (ImportOptions, preview, read_table, sniff_file,
-                                   suggest_text_column)
+from llmstudio.core.corpus import (
+    ImportOptions,
+    preview,
+    read_table,
+    sniff_file,
+    suggest_text_column,
+)
 from llmstudio.core.delimited import parse_text
 from llmstudio.core.errors import CorpusError
 from llmstudio.core.project import Project

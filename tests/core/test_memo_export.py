@@ -8,7 +8,6 @@ import re
 
 import pandas as pd
 import pytest
-from annotated_project import BOOK, make_project
 from openpyxl import load_workbook
 
 from llmstudio.core import human_codes
@@ -16,6 +15,8 @@ from llmstudio.core.annotated import annotated_table, export_annotated, stata_na
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.methods import write_methods
 from llmstudio.core.project import Project
+
+from annotated_project import BOOK, make_project
 
 TOPICS = Codebook((Code("Housing"), Code("Transport")), name="Local topics")
 # (codebook, coder, row, codes, memo): memo=None keeps the row's memo.

@@ -8,13 +8,14 @@ import json
 import re
 
 import pytest
-from annotated_project import make_project
 
 from llmstudio.core.errors import ExportError
 from llmstudio.core.methods import build_record, redact, write_methods
 from llmstudio.core.project import Project
 from llmstudio.core.sampling import load_sample
 from llmstudio.core.validation import Source, compare
+
+from annotated_project import make_project
 
 BIAS = {"n": 40, "changed": 3, "changed_share": 0.075, "changed_share_ci_low": 0.02,
         "changed_share_ci_high": 0.15, "mean_difference": -0.012, "ci_low": -0.03,
@@ -267,6 +268,7 @@ def test_the_record_says_how_the_human_codes_were_made_and_warns(tmp_path):
     warned about; after ana recodes a row blind and bo with the model in view, the
     counts follow (every click on a row counts)."""
     from llmstudio.core import human_codes
+
     from annotated_project import BOOK
 
     path = make_project(tmp_path)

@@ -12,7 +12,6 @@ import time
 
 import pandas as pd
 import pytest
-from fakes.openai_server import LABELS, PROSE, STATED_SCORE, label_for, label_probability
 
 from llmstudio.core.backends import BackendError
 from llmstudio.core.backends.openai_backend import OpenAIBackend
@@ -22,6 +21,8 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.secrets import api_key
 from llmstudio.core.tasks import SentimentTask
+
+from fakes.openai_server import LABELS, PROSE, STATED_SCORE, label_for, label_probability
 
 TASK = SentimentTask()
 KEY = "sk-test-SECRET123456"
@@ -409,10 +410,10 @@ def test_a_llama_cpp_like_server_gets_exactly_one_request_a_row(fake_openai, pro
 
 def test_a_server_that_never_answers_stops_the_job_within_the_stated_timeout(project,
                                                                              monkeypatch):
-    from fakes.silent_server import SilentServer
-
     from llmstudio.core import runner
     from llmstudio.core.backends.openai_backend import TIMEOUT_ATTEMPTS
+
+    from fakes.silent_server import SilentServer
 
     monkeypatch.setattr(runner, "WAIT_SHOWN_AFTER_S", 0.3)
     seen: list[tuple[float, str]] = []

@@ -12,12 +12,20 @@ import pytest
 from scipy import stats
 
 from llmstudio.core.backends import BackendError, make_backend
-from llmstudio.core.bias.probes import (Occupation, SignedSentimentTask, completion_probe,
-                                        default_occupations, eec_probe, first_pronoun,
-                                        t_interval, read_eec, read_occupations, wilson,
-                                        word_probabilities)
-from llmstudio.core.errors import LlmstudioError
-from llmstudio.core.errors import Cancelled
+from llmstudio.core.bias.probes import (
+    Occupation,
+    SignedSentimentTask,
+    completion_probe,
+    default_occupations,
+    eec_probe,
+    first_pronoun,
+    read_eec,
+    read_occupations,
+    t_interval,
+    wilson,
+    word_probabilities,
+)
+from llmstudio.core.errors import Cancelled, LlmstudioError
 from llmstudio.core.tasks import PromptTask, SentimentTask
 
 TABLE = {"He": 0.5, "She": 0.2, "The": 0.25, " he": 0.05}

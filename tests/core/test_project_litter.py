@@ -14,6 +14,7 @@ import pytest
 
 from llmstudio.core.export import export_table
 from llmstudio.core.project import Project
+
 from helpers.corpora import string_corpus
 
 needs_sigkill = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")

@@ -11,14 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-from fakes.openai_server import label_for
-from killed_run import kill_after
 
 from llmstudio.core.backends.openai_backend import OpenAIBackend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import SentimentTask
+
+from fakes.openai_server import label_for
+from killed_run import kill_after
 
 REPO = Path(__file__).resolve().parents[2]
 TASK = SentimentTask()

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes.openai_server import label_for
 
 from llmstudio.core.backends.base import BackendError
 from llmstudio.core.backends.lexicon import LexiconBackend, vader_label
@@ -17,6 +16,8 @@ from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import cache_key, run_job, run_results
 from llmstudio.core.tasks import SCALES, CodeTask, PromptTask, SentimentTask, TemplateError
+
+from fakes.openai_server import label_for
 
 ROWS = [("I love the new park", "Greens"), ("I hate the traffic", "Labour"),
         ("The bus comes at nine", "Greens"), ("Rents doubled this year", "Tories"),

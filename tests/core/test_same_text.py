@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from fakes.openai_server import label_for
-
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.backends.openai_backend import OpenAIBackend
 from llmstudio.core.corpus import read_table
@@ -15,6 +13,8 @@ from llmstudio.core.cost import estimate
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import SentimentTask
+
+from fakes.openai_server import label_for
 
 TASK = SentimentTask()
 DISTINCT = ["no", "I love the new park", "I hate the traffic", "The bus comes at nine",

@@ -15,8 +15,8 @@ from llmstudio.core.backends import make_backend
 from llmstudio.core.backends.base import digest
 from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
-from llmstudio.core.runner import run_job
 from llmstudio.core.resume import resume_run
+from llmstudio.core.runner import run_job
 from llmstudio.core.runs import run_info, run_settings
 from llmstudio.core.tasks import SentimentTask
 

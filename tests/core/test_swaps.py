@@ -6,8 +6,16 @@ import time
 
 import pytest
 
-from llmstudio.core.bias.swaps import (BUILTIN, SwapList, SwapListError, builtin_path,
-                                       load_swaps, pairs_from, swap, swap_all)
+from llmstudio.core.bias.swaps import (
+    BUILTIN,
+    SwapList,
+    SwapListError,
+    builtin_path,
+    load_swaps,
+    pairs_from,
+    swap,
+    swap_all,
+)
 from llmstudio.core.errors import LlmstudioError
 
 

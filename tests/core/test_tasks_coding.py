@@ -12,7 +12,12 @@ from llmstudio.core.codebook import NONE_CODE, Code, Codebook, CodebookError
 from llmstudio.core.errors import LlmstudioError
 from llmstudio.core.examples import ExamplesError
 from llmstudio.core.tasks import (
-    SCALES, CodeTask, ParseError, PromptTask, SentimentTask, TemplateError,
+    SCALES,
+    CodeTask,
+    ParseError,
+    PromptTask,
+    SentimentTask,
+    TemplateError,
 )
 from llmstudio.core.tasks.build import TaskOptions, make_task, parse_labels
 from llmstudio.core.tasks.coding import APPLIES_AT

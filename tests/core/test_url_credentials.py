@@ -9,8 +9,7 @@ import pytest
 
 from llmstudio.core import methods, secrets
 from llmstudio.core.backends.openai_backend import OpenAIBackend
-from llmstudio.core.secrets import (UrlCredentials, clean_url, endpoint_id, redact,
-                                    split_credentials)
+from llmstudio.core.secrets import UrlCredentials, clean_url, endpoint_id, redact, split_credentials
 from llmstudio.core.tasks import SentimentTask
 
 MARK = "SECRETMARKER"

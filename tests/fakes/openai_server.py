@@ -227,7 +227,7 @@ def _text_of(body: dict | None) -> str | None:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # stop() wakes and joins them itself
     request_queue_size = 256  # K clients connecting at once must not wait for SYN retries
-    fake: "FakeOpenAI"
+    fake: FakeOpenAI
 
     def handle_error(self, request, client_address) -> None:
         # Clients that time out or are cancelled hang up mid-reply: expected here. Anything
@@ -314,7 +314,7 @@ class FakeOpenAI:
         """The base URL to give the client (``http://127.0.0.1:PORT/v1``)."""
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05},
                                         name="fake-openai", daemon=True)
@@ -347,7 +347,7 @@ class FakeOpenAI:
         with self._lock:
             return sum(t.is_alive() for _, t in self._connections.values())
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -43,14 +43,14 @@ class SilentServer:
         while not self._stop.is_set():
             try:
                 conn, _ = self._listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
             with self._lock:
                 self._held.append(conn)
 
-    def start(self) -> "SilentServer":
+    def start(self) -> SilentServer:
         self._thread.start()
         return self
 
@@ -62,7 +62,7 @@ class SilentServer:
                 conn.close()
         self._listener.close()
 
-    def __enter__(self) -> "SilentServer":
+    def __enter__(self) -> SilentServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

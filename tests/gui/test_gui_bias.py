@@ -13,15 +13,11 @@ import pytest
 from PySide6.QtGui import QImage
 
 from llmstudio.core.backends import make_backend
-from llmstudio.core.bias.counterfactual import counterfactual_project, run_counterfactual
-from llmstudio.core.bias.swaps import load_swaps
 from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
-from llmstudio.core.tasks.build import TaskOptions, make_task
-
 from llmstudio.gui.bias_common import p_text
-from helpers.gui import bigger_frame, make_project, open_project
-from helpers.gui import core_result
+
+from helpers.gui import bigger_frame, core_result, make_project, open_project
 
 TIMEOUT = 120_000
 
@@ -298,9 +294,10 @@ def test_occupations_tab_needs_a_generative_model(view):
 def test_occupations_probe_through_an_api_model(qtbot, window, tmp_path, monkeypatch, server):
     from PySide6.QtWidgets import QMessageBox
 
-    from fakes.openai_server import FakeOpenAI
     from llmstudio.core.bias.completion import completion_probe
     from llmstudio.gui.model_config import Endpoint, ModelConfig, save_config
+
+    from fakes.openai_server import FakeOpenAI
 
     table = {"He": 0.5, "She": 0.2, "The": 0.25, " he": 0.05}
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)

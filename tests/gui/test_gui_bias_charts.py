@@ -5,18 +5,17 @@ half blank; the counterfactual chart's axis title over its tick labels)."""
 from __future__ import annotations
 
 import pytest
+from chart_checks import problems
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from chart_checks import problems
 from llmstudio.core.backends import make_backend
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui import chart_export
 from llmstudio.gui.chart_export import FIGURE_SIZE, PNG_WIDTH
 
-from helpers.gui import core_result
-from helpers.gui import make_project, open_project
+from helpers.gui import core_result, make_project, open_project
 
 
 def eec_chart():

@@ -31,7 +31,7 @@ def test_blind_hides_and_shows_and_every_click_keeps_its_mode(qtbot, window, tmp
     with Project.open(path) as p:
         p.save_codebook(BOOK)
         hc.record(p, BOOK, "ben", 0, ["Health"], blind=True)
-    add_code_run(path, BOOK, {r: "Housing" for r in range(ROWS)})
+    add_code_run(path, BOOK, dict.fromkeys(range(ROWS), "Housing"))
     open_project(qtbot, window, path)
     qtbot.waitUntil(lambda: "code_label" in window.model.result_names
                     and "human_local_issues_ben" in window.model.result_names, timeout=20_000)
@@ -125,7 +125,7 @@ def test_the_status_bar_counts_the_result_columns_in_view_as_blind_hides_and_sho
     path = make_project(tmp_path / "count.llmstudio", sample_frame().head(ROWS).copy())
     with Project.open(path) as p:
         p.save_codebook(BOOK)
-    add_code_run(path, BOOK, {r: "Housing" for r in range(ROWS)})
+    add_code_run(path, BOOK, dict.fromkeys(range(ROWS), "Housing"))
     open_project(qtbot, window, path)
     qtbot.waitUntil(lambda: "code_label" in window.model.result_names, timeout=20_000)
     before = window.rows_label.text()

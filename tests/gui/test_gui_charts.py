@@ -4,8 +4,8 @@ chart's numbers checked against pandas, clicks through to the table's rows, expo
 from __future__ import annotations
 
 import time
-from collections import Counter
 import xml.etree.ElementTree as ET
+from collections import Counter
 
 import numpy as np
 import pandas as pd

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from llmstudio.core.codebook import Code, Codebook, load
 from llmstudio.core.project import Project
 from llmstudio.gui.codebook_editor import CodebookEditor
+
 from helpers.gui import make_project, open_project, sample_frame
 
 BOOK = Codebook(codes=(Code("Housing", "Rents and house prices", examples=("Rent doubled.",)),

@@ -4,8 +4,6 @@ sample; the messages shown when something is missing."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -16,8 +14,8 @@ from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
 from llmstudio.core.sampling import load_sample
 
+from helpers.coding import BOOK, CTRL, ROWS, SHIFT, K, add_code_run, key, open_panel
 from helpers.gui import make_project, open_project, sample_frame
-from helpers.coding import BOOK, CTRL, K, ROWS, SHIFT, add_code_run, key, open_panel
 
 MULTI = Codebook(codes=BOOK.codes, name="Issues (multi)", multi_label=True)
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from llmstudio.core import human_codes as hc
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
+
 from helpers.gui import make_project, sample_frame
 
 BOOK = Codebook(codes=(Code("Housing"), Code("Transport"), Code("Health")), name="Issues")

@@ -5,13 +5,14 @@ is complete."""
 from __future__ import annotations
 
 import pandas as pd
-from helpers.gui import make_project, open_project, wait_job
 
 from llmstudio.core.empty_texts import EMPTY_TEXT
 from llmstudio.core.project import Project
 from llmstudio.core.runs import COMPLETE, run_info
 from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import ROWS, STATUS
+
+from helpers.gui import make_project, open_project, wait_job
 
 
 def test_empty_rows_show_no_label_with_the_reason(qtbot, window, tmp_path):

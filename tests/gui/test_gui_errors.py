@@ -16,7 +16,7 @@ def bad_files(tmp_path):
     png = tmp_path / "picture.csv"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     noise = tmp_path / "noise.txt"
-    noise.write_bytes(bytes(range(0, 32)) * 200)
+    noise.write_bytes(bytes(range(32)) * 200)
     missing = tmp_path / "missing.csv"
     project = tmp_path / "fake.llmstudio"
     project.write_text("not a database", encoding="utf-8")

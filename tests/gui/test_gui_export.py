@@ -82,6 +82,7 @@ def test_export_has_one_column_per_coder_after_the_model_columns(qtbot, window, 
     from llmstudio.core.codebook import Code, Codebook
     from llmstudio.core.project import Project
     from llmstudio.gui.jobs import JobSpec
+
     from helpers.gui import RESULTS, make_project, open_project, wait_job
 
     book = Codebook(codes=(Code("Praise"), Code("Complaint")), name="Tone of answer")
@@ -114,6 +115,7 @@ def test_a_project_exports_to_stata_and_describes_its_columns_in_excel(qtbot, wi
     from llmstudio.core.codebook import Code, Codebook
     from llmstudio.core.project import Project
     from llmstudio.gui.export_dialog import ExportDialog
+
     from helpers.gui import make_project, open_project
 
     book = Codebook(codes=(Code("Praise"), Code("Complaint")), name="Tone")
@@ -145,10 +147,10 @@ def test_file_menu_writes_the_methods_record(qtbot, window, tmp_path, monkeypatc
     kind's; the record describes the project's runs; a bad target says why."""
     from PySide6.QtWidgets import QFileDialog
 
+    from llmstudio.core.project import Project
+
     from annotated_project import make_project as make_annotated
     from helpers.gui import open_project
-
-    from llmstudio.core.project import Project
 
     path = make_annotated(tmp_path)
     assert not window.act_methods.isEnabled()  # no project yet: nothing to record

@@ -3,12 +3,9 @@ lexicon (VADER) and builtin (MiniLM) backends, projects on disk."""
 
 from __future__ import annotations
 
-import time
-
-import pandas as pd
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.corpus import read_table
@@ -18,9 +15,19 @@ from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import ROWS, STATUS
 from llmstudio.gui.run_dialog import RunDialog
-from llmstudio.paths import sample_corpus
-from helpers.gui import (LABELS, RESULTS, Heartbeat, answer_run_dialog, bigger_frame,
-                         make_project, open_project, sample_frame, wait_job)
+
+from helpers.gui import (
+    LABELS,
+    RESULTS,
+    Heartbeat,
+    answer_run_dialog,
+    bigger_frame,
+    make_project,
+    open_project,
+    sample_frame,
+    wait_job,
+)
+
 
 @pytest.fixture
 def sample_project(tmp_path):

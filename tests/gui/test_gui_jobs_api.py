@@ -12,14 +12,21 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from llmstudio.core.project import Project
-from llmstudio.gui.consent_dialog import ConsentDialog
 from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import ROWS, STATUS
 from llmstudio.gui.model_settings import ModelSettingsDialog
+
 from fakes.openai_server import label_for
-from helpers.gui import (Heartbeat, answer_run_dialog, make_project, open_project,
-                           sample_frame, wait_job)
-from helpers.gui import api_spec, consent
+from helpers.gui import (
+    Heartbeat,
+    answer_run_dialog,
+    api_spec,
+    consent,
+    make_project,
+    open_project,
+    sample_frame,
+    wait_job,
+)
 
 ROWS_IN_PROJECT = 60
 
@@ -150,9 +157,9 @@ def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_op
 
 
 def test_a_server_that_does_not_answer_shows_the_time_waited(qtbot, opened, monkeypatch):
-    from fakes.silent_server import SilentServer
-
     from llmstudio.core import runner
+
+    from fakes.silent_server import SilentServer
 
     consent(monkeypatch, QDialog.DialogCode.Accepted)
     monkeypatch.setattr(runner, "WAIT_SHOWN_AFTER_S", 0.5)
@@ -228,10 +235,10 @@ def test_connection_names_the_dialect_it_learned(qtbot, settings):
 def test_connection_to_a_reasoning_model_teaches_the_app_its_dialect(qtbot, settings):
     """A reasoning model refuses max_tokens and temperature: the test connection learns
     that, says so, and a run afterwards sends max_completion_tokens at once."""
-    from fakes.openai_server import FakeOpenAI
-
     from llmstudio.core.backends.openai_backend import OpenAIBackend
     from llmstudio.core.tasks import SentimentTask
+
+    from fakes.openai_server import FakeOpenAI
 
     with FakeOpenAI(reasoning=True) as fake:
         text = test_connection(qtbot, settings, fake.url)

@@ -11,6 +11,7 @@ from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
 from llmstudio.gui import learn_panel
 from llmstudio.gui.learn_panel import LearnPanel
+
 from helpers.gui import make_project, open_project, wait_job
 
 SPORT = ["The striker scored twice in the final.", "The team won the league title.",

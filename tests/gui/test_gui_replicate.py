@@ -14,6 +14,7 @@ from llmstudio.gui.consent_dialog import ConsentDialog
 from llmstudio.gui.model_config import Endpoint, ModelConfig, save_config
 from llmstudio.gui.replicate_run import ReplicateDialog
 from llmstudio.gui.validation_view import ValidationView
+
 from helpers.gui import make_project, open_project, sample_frame, wait_job
 
 ROWS = 40

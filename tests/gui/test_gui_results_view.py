@@ -11,8 +11,8 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui.jobs import JobSpec
-from helpers.gui import (LABELS, bigger_frame, make_project, open_project, sample_frame,
-                           wait_job)
+
+from helpers.gui import LABELS, bigger_frame, make_project, open_project, sample_frame, wait_job
 
 CORPUS = "300 rows · 7 columns"
 

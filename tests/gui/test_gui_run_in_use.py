@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from helpers.gui import make_project, open_project, sample_frame, wait_job
-from helpers.gui import api_spec, consent
-
 from llmstudio.gui.jobs_panel import STATUS, bar_value
+
+from helpers.gui import api_spec, consent, make_project, open_project, sample_frame, wait_job
 
 ROWS = 30
 REPO = Path(__file__).resolve().parents[2]

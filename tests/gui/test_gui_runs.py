@@ -17,6 +17,7 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui.runs_dialog import RunsDialog
+
 from helpers.gui import make_project, open_project, wait_job
 
 ROWS = 300

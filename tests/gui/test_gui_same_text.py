@@ -4,12 +4,13 @@ requests, not rows, and each distinct text is sent once (fake server, real worke
 from __future__ import annotations
 
 import pandas as pd
-from fakes.openai_server import label_for
 from PySide6.QtWidgets import QDialog
+from test_gui_jobs import make_project, open_project, wait_job
 
 from llmstudio.gui.consent_dialog import ConsentDialog
 from llmstudio.gui.jobs import JobSpec
-from test_gui_jobs import make_project, open_project, wait_job
+
+from fakes.openai_server import label_for
 
 TEXTS = ["no", "I love the new park", "no", "RT awful service", "no", "RT awful service",
          "the bus comes at nine", "no", "yes", "no"]

@@ -21,8 +21,8 @@ from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import BAR, ETA, STATUS
 from llmstudio.gui.run_dialog import RunDialog
 from llmstudio.gui.sample_dialog import SampleDialog
-from helpers.gui import make_project, open_project, sample_frame, wait_job
-from helpers.gui import api_spec, consent
+
+from helpers.gui import api_spec, consent, make_project, open_project, sample_frame, wait_job
 
 BOOK = Codebook((Code("Housing"), Code("Transport"), Code("Health")), name="Local issues")
 

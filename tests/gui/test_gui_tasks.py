@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
 from llmstudio.gui.run_dialog import RunDialog
-from helpers.gui import make_project, open_project, sample_frame, wait_job
-from helpers.gui import consent
+
+from helpers.gui import consent, make_project, open_project, sample_frame, wait_job
 
 ROWS = 12
 BOOK = Codebook(codes=(Code("Housing", "Rents, house prices, homelessness"),
@@ -527,10 +527,10 @@ def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
 
     # a run of 5 rows alone is shown, and said to be part of the corpus
     from llmstudio.core.backends.lexicon import LexiconBackend
-    from llmstudio.core.runner import run_job
-    from llmstudio.core.tasks import SentimentTask
     from llmstudio.core.results import latest_run_ids, run_label
+    from llmstudio.core.runner import run_job
     from llmstudio.core.runs import table_runs
+    from llmstudio.core.tasks import SentimentTask
 
     with Project.open(path) as project:
         with project.db:

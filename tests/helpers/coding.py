@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
 
-
 ROWS = 12
 
 

@@ -20,7 +20,6 @@ from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.run_dialog import RunDialog
 from llmstudio.paths import sample_corpus
 
-
 LABELS = {"positive", "negative", "neutral"}
 
 

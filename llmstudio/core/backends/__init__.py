@@ -10,5 +10,12 @@ from __future__ import annotations
 from .base import Backend, BackendError, RowError, digest
 from .registry import SPECS, make_backend, offline_refusal
 
-__all__ = ["Backend", "BackendError", "RowError", "SPECS", "digest", "make_backend",
-           "offline_refusal"]
+__all__ = [
+           "SPECS",
+           "Backend",
+           "BackendError",
+           "RowError",
+           "digest",
+           "make_backend",
+           "offline_refusal",
+]

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..minilm import model_dir
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
-from .base import Backend, BackendError, RowError
+from .base import Backend, RowError
 from .corpus_classifier import CorpusClassifier
 
 SOFTMAX_SCALE = 20.0  # cosine similarities differ by hundredths; scale before the softmax

@@ -45,7 +45,7 @@ class Dialect:
     confirmed: bool = False  # an answer came back phrased this way
 
     @classmethod
-    def first_for(cls, host: str) -> "Dialect":
+    def first_for(cls, host: str) -> Dialect:
         if host == OPENAI_HOST:
             return cls(format=LADDER_OPENAI[0], schema_in_json_object=False)
         return cls(format=LADDER_OTHER[0])
@@ -71,7 +71,7 @@ class Dialect:
             kwargs["logprobs"] = True
         return kwargs
 
-    def adjusted(self, host: str, message: str, param: str | None = None) -> "Dialect | None":
+    def adjusted(self, host: str, message: str, param: str | None = None) -> Dialect | None:
         """The dialect that avoids what a refusal objects to; None if it objects to
         something else (the request itself, the key, the model).
 
@@ -103,7 +103,7 @@ class Dialect:
             return None
         return min(changes, key=lambda c: c[0])[1]()
 
-    def _next_format(self, host: str) -> "Dialect":
+    def _next_format(self, host: str) -> Dialect:
         tried = self.tried + (self.format,)
         ladder = LADDER_OPENAI if host == OPENAI_HOST else LADDER_OTHER
         following = [f for f in ladder if f not in tried]

@@ -9,8 +9,16 @@ from .base import Backend, BackendError, RowError
 
 # The analyzer and its cut-offs live in core/lexicon.py; named here too for the callers
 # that import them from the backend.
-__all__ = ["LexiconBackend", "NEGATIVE_AT", "POSITIVE_AT", "STRONG_AT", "refusal", "vader",
-           "vader_label", "vader_word"]
+__all__ = [
+    "NEGATIVE_AT",
+    "POSITIVE_AT",
+    "STRONG_AT",
+    "LexiconBackend",
+    "refusal",
+    "vader",
+    "vader_label",
+    "vader_word",
+]
 
 
 def refusal(task: Task) -> str | None:

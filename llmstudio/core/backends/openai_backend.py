@@ -34,8 +34,15 @@ from contextlib import nullcontext
 from dataclasses import replace
 
 from ..cost import tokens as average_tokens
-from ..secrets import (accept_url, effective_base_url, endpoint_id, find_api_key, redact,
-                       remember, url_credentials)
+from ..secrets import (
+    accept_url,
+    effective_base_url,
+    endpoint_id,
+    find_api_key,
+    redact,
+    remember,
+    url_credentials,
+)
 from ..tasks.base import ParseError, Task
 from . import dialect as dialects
 from .base import Backend, BackendError, RowError

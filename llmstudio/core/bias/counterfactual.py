@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -40,8 +40,17 @@ from ..tasks.sentiment import SentimentTask
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of
 from .swaps import SwapList, Swapped, swap
 
-__all__ = ["CounterfactualResult", "SCORES", "counterfactual_project", "rows_with_swaps",
-           "run_counterfactual", "signed_score", "swapped_column", "valences", "write_report"]
+__all__ = [
+    "SCORES",
+    "CounterfactualResult",
+    "counterfactual_project",
+    "rows_with_swaps",
+    "run_counterfactual",
+    "signed_score",
+    "swapped_column",
+    "valences",
+    "write_report",
+]
 
 SCORES = ("signed", "label")
 SCORE_DEFINITIONS = {
@@ -237,7 +246,7 @@ def run_counterfactual(project: Project, task: Task, backend: Backend, swaps: Sw
         changed=int(flags.sum()), changed_share=share, changed_ci=(low, high),
         comparison=comparison, rows=table, runs=runs, status=status, params=task.params(),
         fingerprint=backend.fingerprint(),
-        date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        date=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def _rows_table(frame, column, rows, swapped, results, output_columns, valence,

@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Cancelled, LlmstudioError
-from ..tasks.sentiment import SentimentTask
 from ..stats.intervals import t_interval
+from ..tasks.sentiment import SentimentTask
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of  # noqa: F401 (API)
 
 EMOTIONS = ("anger", "fear", "joy", "sadness", "none")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from ..errors import LlmstudioError
 from ..tasks.sentiment import VALENCE, VALENCE_5, SentimentTask, valence_scale
 
-__all__ = ["VALENCE", "VALENCE_5", "SCORE_DEFINITION", "valence_of", "SignedSentimentTask"]
+__all__ = ["SCORE_DEFINITION", "VALENCE", "VALENCE_5", "SignedSentimentTask", "valence_of"]
 
 SCORE_DEFINITION = (
     "signed sentiment score in [-1, 1]: the expected valence of the label probabilities the "
@@ -49,7 +49,7 @@ class SignedSentimentTask(SentimentTask):
         return out
 
     @classmethod
-    def of(cls, task: SentimentTask) -> "SignedSentimentTask":
+    def of(cls, task: SentimentTask) -> SignedSentimentTask:
         if not isinstance(task, SentimentTask):
             raise LlmstudioError(f"a signed score needs a sentiment task, not {task.describe()}")
         valence_of(task.labels)  # refused before anything runs

@@ -3,9 +3,18 @@
 Qt-free; the GUI's validation view and ``llmstudio agree`` call the same functions.
 """
 
-from .agreement import (Agreement, StatsError, agreement, cohen_kappa, confusion_matrix,
-                        encode, fleiss_kappa, krippendorff_alpha, normalize_code,
-                        percent_agreement)
+from .agreement import (
+                        Agreement,
+                        StatsError,
+                        agreement,
+                        cohen_kappa,
+                        confusion_matrix,
+                        encode,
+                        fleiss_kappa,
+                        krippendorff_alpha,
+                        normalize_code,
+                        percent_agreement,
+)
 from .bootstrap import Cancelled, Estimate, bootstrap, resample_sums
 
 __all__ = ["Agreement", "Cancelled", "Estimate", "StatsError", "agreement", "bootstrap",

@@ -6,7 +6,6 @@ import json
 import re
 from abc import ABC, abstractmethod
 
-
 # Long texts (over what a model reads at once): split into chunks whose answers are
 # combined (the default), or truncated to the part the model reads. Part of a task's
 # params, so the cache never serves one mode's answer to the other.

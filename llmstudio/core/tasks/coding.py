@@ -49,8 +49,7 @@ class CodeTask(ChoiceTask):
 
     def synonyms(self) -> dict[str, str]:
         if self.codebook.none_option:
-            return {w: NONE_CODE for w in ("none of these", "none of the above", "no code",
-                                           "other", "n/a")}
+            return dict.fromkeys(("none of these", "none of the above", "no code", "other", "n/a"), NONE_CODE)
         return {}
 
     def hypothesis(self, label: str, template: str = "This text is {}.") -> str:
