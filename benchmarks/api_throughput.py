@@ -40,8 +40,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 GOAL = 0.90
-STARTS = ["I love the new park", "I hate the traffic", "The bus comes at nine",
-          "What a wonderful day", "Awful service again", "Meeting minutes attached"]
+STARTS = [
+    "I love the new park",
+    "I hate the traffic",
+    "The bus comes at nine",
+    "What a wonderful day",
+    "Awful service again",
+    "Meeting minutes attached",
+]
 
 
 def texts(n: int, salt: str) -> list[str]:
@@ -49,9 +55,18 @@ def texts(n: int, salt: str) -> list[str]:
 
 
 def start_server(latency: float, jitter: float = 0.0) -> tuple[subprocess.Popen, str]:
-    server = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fakes" / "openai_server.py"),
-                               "--latency", str(latency), "--jitter", str(jitter)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "fakes" / "openai_server.py"),
+            "--latency",
+            str(latency),
+            "--jitter",
+            str(jitter),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     url = server.stdout.readline().strip()
     if not url.startswith("http"):
         server.kill()
@@ -95,10 +110,21 @@ def ceiling(url: str, rows: list[str], k: int) -> float:
                 text = todo.pop()
             # The request the backend sends (structured output, logprobs), nothing else.
             client.chat.completions.create(
-                model="fake", messages=task.messages(text), temperature=0, seed=0,
-                max_tokens=200, logprobs=True, response_format={
-                    "type": "json_schema", "json_schema": {
-                        "name": task.name, "schema": task.json_schema(), "strict": True}})
+                model="fake",
+                messages=task.messages(text),
+                temperature=0,
+                seed=0,
+                max_tokens=200,
+                logprobs=True,
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": task.name,
+                        "schema": task.json_schema(),
+                        "strict": True,
+                    },
+                },
+            )
 
     threads = [threading.Thread(target=work) for _ in range(k)]
     started = time.perf_counter()
@@ -120,8 +146,9 @@ def job(url: str, rows: list[str], k: int, folder: Path) -> tuple[float, int, fl
     from llmstudio.core.tasks import SentimentTask
 
     source = folder / "texts.csv"
-    source.write_text("id,text\n" + "\n".join(f'{i},"{t}"' for i, t in enumerate(rows)) + "\n",
-                      encoding="utf-8")
+    source.write_text(
+        "id,text\n" + "\n".join(f'{i},"{t}"' for i, t in enumerate(rows)) + "\n", encoding="utf-8"
+    )
     with Project.create(folder / "bench.llmstudio", read_table(source)) as project:
         backend = OpenAIBackend("fake", url, key="not-needed", concurrency=k)
         project.corpus()  # loaded before the clock starts, as in the app
@@ -143,8 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=400, help="rows per run (400)")
     ap.add_argument("--concurrency", type=int, default=16, help="K, requests at once (16)")
     ap.add_argument("--latency", type=float, default=0.2, help="server seconds per request (0.2)")
-    ap.add_argument("--jitter", type=float, default=0.0,
-                    help="spread the latency evenly over latency +- jitter (0: fixed)")
+    ap.add_argument(
+        "--jitter",
+        type=float,
+        default=0.0,
+        help="spread the latency evenly over latency +- jitter (0: fixed)",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (3)")
     ap.add_argument("--write", action="store_true", help="record the table in RESULTS.md")
     args = ap.parse_args(argv)
@@ -178,41 +209,63 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"the server saw {seen} requests, expected {expected} distinct")
 
     names = {"a": "(a) openai client alone, K threads", "b": "(b) llmstudio run_job"}
-    lines = [f"| measurement | rows/s (median of {args.repeat}) | min | max | share of ideal "
-             f"K/latency = {ideal:.0f} rows/s | client CPU ms/row | server CPU ms/row |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"| measurement | rows/s (median of {args.repeat}) | min | max | share of ideal "
+        f"K/latency = {ideal:.0f} rows/s | client CPU ms/row | server CPU ms/row |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for key, values in runs.items():
         med = statistics.median(values)
         client = statistics.median(c for c, _ in cpu[key]) * 1000
         served = statistics.median(s_ for _, s_ in cpu[key]) * 1000
-        lines.append(f"| {names[key]} | {med:.1f} | {min(values):.1f} | {max(values):.1f} | "
-                     f"{med / ideal:.1%} | {client:.1f} | {served:.1f} |")
+        lines.append(
+            f"| {names[key]} | {med:.1f} | {min(values):.1f} | {max(values):.1f} | "
+            f"{med / ideal:.1%} | {client:.1f} | {served:.1f} |"
+        )
     share = statistics.median(runs["b"]) / ideal
-    lines.append(f"| (b) / (a): run_job against the client alone | "
-                 f"{statistics.median(runs['b']) / statistics.median(runs['a']):.1%} | | | | | |")
-    verdict = (f"goal (run_job >= {GOAL:.0%} of K/latency): {share:.1%} -> "
-               f"{'PASS' if share >= GOAL else 'FAIL'}")
+    lines.append(
+        f"| (b) / (a): run_job against the client alone | "
+        f"{statistics.median(runs['b']) / statistics.median(runs['a']):.1%} | | | | | |"
+    )
+    verdict = (
+        f"goal (run_job >= {GOAL:.0%} of K/latency): {share:.1%} -> "
+        f"{'PASS' if share >= GOAL else 'FAIL'}"
+    )
     table = "\n".join(lines)
     spread = f" +- {args.jitter * 1000:.0f} ms (even spread)" if args.jitter else ""
-    setup = (f"{n} distinct texts a run, K = {k}, server latency {latency * 1000:.0f} ms{spread} "
-             f"(`tests/fakes/openai_server.py` in its own process, 127.0.0.1, HTTP/1.1 "
-             f"keep-alive); server max in flight {seen['max_in_flight']}; every request "
-             f"counted by the server ({seen['total']} in all, none repeated); load average "
-             f"(1 min) when the runs began {load:.2f} on {os.cpu_count()} CPUs, other processes "
-             f"slow every thread's wake-up")
+    setup = (
+        f"{n} distinct texts a run, K = {k}, server latency {latency * 1000:.0f} ms{spread} "
+        f"(`tests/fakes/openai_server.py` in its own process, 127.0.0.1, HTTP/1.1 "
+        f"keep-alive); server max in flight {seen['max_in_flight']}; every request "
+        f"counted by the server ({seen['total']} in all, none repeated); load average "
+        f"(1 min) when the runs began {load:.2f} on {os.cpu_count()} CPUs, other processes "
+        f"slow every thread's wake-up"
+    )
     print(setup)
     print(table)
     print(verdict)
     if args.write:
         from import_speed import machine_line, write_section
 
-        command = ("`.venv/bin/python benchmarks/api_throughput.py --rows "
-                   f"{n} --concurrency {k} --latency {latency:g} --jitter {args.jitter:g} "
-                   f"--repeat {args.repeat} --write`")
-        body = "\n".join([machine_line(), "", f"{command}, {time.strftime('%Y-%m-%d')}; {setup}.",
-                          "", table, "", f"**{verdict}**"])
-        write_section(f"API throughput (K={k}, latency {latency * 1000:.0f} ms{spread}, {n} rows)",
-                      body)
+        command = (
+            "`.venv/bin/python benchmarks/api_throughput.py --rows "
+            f"{n} --concurrency {k} --latency {latency:g} --jitter {args.jitter:g} "
+            f"--repeat {args.repeat} --write`"
+        )
+        body = "\n".join(
+            [
+                machine_line(),
+                "",
+                f"{command}, {time.strftime('%Y-%m-%d')}; {setup}.",
+                "",
+                table,
+                "",
+                f"**{verdict}**",
+            ]
+        )
+        write_section(
+            f"API throughput (K={k}, latency {latency * 1000:.0f} ms{spread}, {n} rows)", body
+        )
     return 0 if share >= GOAL else 1
 
 

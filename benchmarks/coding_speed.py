@@ -43,8 +43,9 @@ def _project(folder: Path):
     from llmstudio.core.project import Project
 
     frame = pd.DataFrame({"text": pd.array([f"text {i}" for i in range(CLICKS)], dtype="str")})
-    project = Project.create(folder / "bench.llmstudio",
-                             Corpus(frame=frame, text_column="text", source="bench.csv"))
+    project = Project.create(
+        folder / "bench.llmstudio", Corpus(frame=frame, text_column="text", source="bench.csv")
+    )
     book = Codebook(codes=(Code("a"), Code("b"), Code("c")), name="bench")
     project.save_codebook(book)
     return project, book
@@ -70,17 +71,22 @@ def clicks() -> dict:
         base = []
         for i in range(CLICKS):
             t = time.perf_counter()
-            db.execute("INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time) "
-                       "VALUES (?, ?, ?, ?, '', ?)",
-                       ("bench", "ana", i, json.dumps([book.names[i % 3]]), "t"))
+            db.execute(
+                "INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time) "
+                "VALUES (?, ?, ?, ?, '', ?)",
+                ("bench", "ana", i, json.dumps([book.names[i % 3]]), "t"),
+            )
             if i % 100 == 99:
                 db.commit()
             base.append(time.perf_counter() - t)
         db.commit()
         db.close()
     ms = sorted(x * 1000 for x in times)
-    return {"median": statistics.median(ms), "p99": ms[int(0.99 * len(ms))],
-            "baseline": statistics.median(x * 1000 for x in base)}
+    return {
+        "median": statistics.median(ms),
+        "p99": ms[int(0.99 * len(ms))],
+        "baseline": statistics.median(x * 1000 for x in base),
+    }
 
 
 def agreement_speed() -> dict:
@@ -125,16 +131,21 @@ def main(argv=None) -> int:
     if args.write:
         from import_speed import machine_line, write_section
 
-        body = "\n".join([
-            machine_line(), "",
-            f"`.venv/bin/python benchmarks/coding_speed.py --write`, "
-            f"{_dt.date.today().isoformat()}, load average (1 min) at the end "
-            f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.", "",
-            table, "",
-            "A click costs milliseconds because it is committed with a full sync before the "
-            "panel moves on: far below a frame, and nothing is lost on a crash; the unsafe "
-            "baseline is faster but could lose up to 100 clicks.",
-        ])
+        body = "\n".join(
+            [
+                machine_line(),
+                "",
+                f"`.venv/bin/python benchmarks/coding_speed.py --write`, "
+                f"{_dt.date.today().isoformat()}, load average (1 min) at the end "
+                f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
+                "",
+                table,
+                "",
+                "A click costs milliseconds because it is committed with a full sync before the "
+                "panel moves on: far below a frame, and nothing is lost on a crash; the unsafe "
+                "baseline is faster but could lose up to 100 clicks.",
+            ]
+        )
         write_section("Coding and agreement speed", body)
     return 0
 

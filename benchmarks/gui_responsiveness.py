@@ -169,8 +169,14 @@ JOB = textwrap.dedent("""
 def _child(code: str, *args: str) -> tuple[float, dict]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
-                         text=True, check=True, cwd=ROOT).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     return result.get("t", time.time()) - start, result
 
@@ -179,7 +185,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--write", action="store_true", help="record the results in benchmarks/RESULTS.md")
+    ap.add_argument(
+        "--write", action="store_true", help="record the results in benchmarks/RESULTS.md"
+    )
     args = ap.parse_args()
 
     import statistics
@@ -220,9 +228,11 @@ def main() -> None:
     if args.write:
         from import_speed import machine_line, write_section
 
-        write_section("GUI start-up and responsiveness",
-                      f"{machine_line()}\n\n`benchmarks/gui_responsiveness.py --rows {args.rows}`, "
-                      f"offscreen Qt, {time.strftime('%Y-%m-%d')}.\n\n{table}\n")
+        write_section(
+            "GUI start-up and responsiveness",
+            f"{machine_line()}\n\n`benchmarks/gui_responsiveness.py --rows {args.rows}`, "
+            f"offscreen Qt, {time.strftime('%Y-%m-%d')}.\n\n{table}\n",
+        )
 
 
 if __name__ == "__main__":

@@ -87,13 +87,43 @@ READERS = {
 # which Linux carries over into every child's ru_maxrss).
 # --------------------------------------------------------------------------------------
 
-GROUPS = ["Labour", "Conservative", "Liberal Democrat", "Green", "Reform", "SNP",
-          "Plaid Cymru", "Independent", "None", "Don't know"]
+GROUPS = [
+    "Labour",
+    "Conservative",
+    "Liberal Democrat",
+    "Green",
+    "Reform",
+    "SNP",
+    "Plaid Cymru",
+    "Independent",
+    "None",
+    "Don't know",
+]
 GROUP_WEIGHTS = [30, 24, 11, 8, 9, 3, 1, 4, 7, 3]
-COUNTRIES = ["United Kingdom", "Ireland", "United States", "Canada", "Australia", "Germany",
-             "France", "Netherlands", "Spain", "Italy", "Poland", "India", "Nigeria",
-             "South Africa", "New Zealand", "Brazil", "Mexico", "Japan",
-             "Korea, Republic of", "Côte d'Ivoire", "Türkiye", "Österreich"]
+COUNTRIES = [
+    "United Kingdom",
+    "Ireland",
+    "United States",
+    "Canada",
+    "Australia",
+    "Germany",
+    "France",
+    "Netherlands",
+    "Spain",
+    "Italy",
+    "Poland",
+    "India",
+    "Nigeria",
+    "South Africa",
+    "New Zealand",
+    "Brazil",
+    "Mexico",
+    "Japan",
+    "Korea, Republic of",
+    "Côte d'Ivoire",
+    "Türkiye",
+    "Österreich",
+]
 COUNTRY_WEIGHTS = [40, 6, 15, 5, 5, 4, 4, 2, 2, 2, 2, 3, 1, 1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5]
 
 # Words of a tweet or an open survey answer, most frequent first (weights follow Zipf).
@@ -121,9 +151,28 @@ lol tbh imo smh ffs omg #localgov #housingcrisis #NHS #costofliving #potholes #c
 @yourcouncil @BBCNews @MP_office https://t.co/x7Kq2 🙄 😡 👍 🤷 ❤️ café naïve déjà vu
 """.split()
 # Tokens that carry commas or double quotes, so the texts holding them must be quoted.
-SPECIAL = ["but,", "however,", "honestly,", "well,", "yes,", "no,", "so,", "sadly,",
-           "and,", "again,", "etc,", '"levelling up"', '"consultation"', '"fair"',
-           '"affordable"', '"temporary"', '"we hear you"', '6"', "12\"", "'quote'"]
+SPECIAL = [
+    "but,",
+    "however,",
+    "honestly,",
+    "well,",
+    "yes,",
+    "no,",
+    "so,",
+    "sadly,",
+    "and,",
+    "again,",
+    "etc,",
+    '"levelling up"',
+    '"consultation"',
+    '"fair"',
+    '"affordable"',
+    '"temporary"',
+    '"we hear you"',
+    '6"',
+    '12"',
+    "'quote'",
+]
 SPECIAL_SHARE = 0.025  # of all tokens
 ENDINGS = [".", ".", ".", "", "!", "?", "...", "!!", " :(", " :)"]
 
@@ -135,17 +184,22 @@ def _generate_chunk(rng, start: int, n: int):
 
     words = pa.array(WORDS + SPECIAL)
     ranks = np.arange(1, len(WORDS) + 1, dtype=float)
-    zipf = 1.0 / ranks ** 0.9
-    p = np.concatenate([zipf / zipf.sum() * (1 - SPECIAL_SHARE),
-                        np.full(len(SPECIAL), SPECIAL_SHARE / len(SPECIAL))])
+    zipf = 1.0 / ranks**0.9
+    p = np.concatenate(
+        [
+            zipf / zipf.sum() * (1 - SPECIAL_SHARE),
+            np.full(len(SPECIAL), SPECIAL_SHARE / len(SPECIAL)),
+        ]
+    )
 
     # Text: a varying number of words (short tweets to long survey answers).
     counts = np.clip(np.rint(rng.gamma(2.2, 14.5, n)), 1, 120).astype(np.int32)
     tokens = words.take(pa.array(rng.choice(len(p), size=int(counts.sum()), p=p)))
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
     text = pc.binary_join(pa.ListArray.from_arrays(offsets, tokens), " ")
-    text = pc.binary_join_element_wise(pc.utf8_upper(pc.utf8_slice_codeunits(text, 0, 1)),
-                                       pc.utf8_slice_codeunits(text, 1), "")
+    text = pc.binary_join_element_wise(
+        pc.utf8_upper(pc.utf8_slice_codeunits(text, 0, 1)), pc.utf8_slice_codeunits(text, 1), ""
+    )
     ending = pa.array(ENDINGS).take(pa.array(rng.integers(0, len(ENDINGS), n)))
     text = pc.binary_join_element_wise(text, ending, "")
     empty = pa.array(rng.random(n) < 0.005)
@@ -165,12 +219,14 @@ def _generate_chunk(rng, start: int, n: int):
         esc = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
         return pc.if_else(need, esc, col)
 
-    line = pc.binary_join_element_wise(ids, dates, quoted(groups), quoted(countries),
-                                       quoted(text), scores, ",")
+    line = pc.binary_join_element_wise(
+        ids, dates, quoted(groups), quoted(countries), quoted(text), scores, ","
+    )
     line = pc.binary_join_element_wise(line, "\n", "")
-    offs = np.frombuffer(line.buffers()[1], dtype=np.int32, count=len(line) + 1,
-                         offset=line.offset * 4)
-    return memoryview(line.buffers()[2])[offs[0]:offs[-1]]
+    offs = np.frombuffer(
+        line.buffers()[1], dtype=np.int32, count=len(line) + 1, offset=line.offset * 4
+    )
+    return memoryview(line.buffers()[2])[offs[0] : offs[-1]]
 
 
 def generate(rows: int, path: Path) -> None:
@@ -206,8 +262,9 @@ def ensure_mixed(rows: int) -> Path:
     clean = ensure_data(rows)
     if not MIXED_FILE.exists() or MIXED_FILE.stat().st_mtime < clean.stat().st_mtime:
         print(f"writing the mixed-encoding copy {MIXED_FILE.relative_to(ROOT)} ...", flush=True)
-        subprocess.run([sys.executable, __file__, "--_mix", str(clean), str(MIXED_FILE)],
-                       check=True)
+        subprocess.run(
+            [sys.executable, __file__, "--_mix", str(clean), str(MIXED_FILE)], check=True
+        )
     return MIXED_FILE
 
 
@@ -216,25 +273,31 @@ def ensure_data(rows: int) -> Path:
     want = {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION}
     try:
         meta = json.loads(META_FILE.read_text())
-        if (DATA_FILE.exists() and {k: meta.get(k) for k in want} == want
-                and DATA_FILE.stat().st_size == meta.get("bytes")):
+        if (
+            DATA_FILE.exists()
+            and {k: meta.get(k) for k in want} == want
+            and DATA_FILE.stat().st_size == meta.get("bytes")
+        ):
             return DATA_FILE
     except (OSError, ValueError):
         pass
     print(f"generating {rows:,} rows into {DATA_FILE.relative_to(ROOT)} ...", flush=True)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--_generate", str(rows), str(DATA_FILE)],
-                   check=True)
+    subprocess.run([sys.executable, __file__, "--_generate", str(rows), str(DATA_FILE)], check=True)
     size = DATA_FILE.stat().st_size
     META_FILE.write_text(json.dumps({**want, "bytes": size}, indent=1) + "\n")
-    print(f"  {size / 1e6:.1f} MB, {size / max(rows, 1):.0f} bytes/row, "
-          f"{time.perf_counter() - t0:.1f} s", flush=True)
+    print(
+        f"  {size / 1e6:.1f} MB, {size / max(rows, 1):.0f} bytes/row, "
+        f"{time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
     return DATA_FILE
 
 
 # --------------------------------------------------------------------------------------
 # Child: one reader, one run, JSON on stdout.
 # --------------------------------------------------------------------------------------
+
 
 def _status_kb(field: str) -> int:
     with open("/proc/self/status") as fh:
@@ -283,8 +346,10 @@ def child(reader: str, path: str, rows: int) -> None:
         used = delimited.check_encoding(Path(path), dialect.encoding, False, problems)
         with open(path, "rb") as raw:
             import io
-            stream = io.TextIOWrapper(raw, encoding=delimited._stream_encoding(Path(path), used),
-                                      newline="")
+
+            stream = io.TextIOWrapper(
+                raw, encoding=delimited._stream_encoding(Path(path), used), newline=""
+            )
             frame, more, _ = delimited.parse_records(stream, dialect)
         assert not problems + more, (problems + more)[:3]
     else:
@@ -304,8 +369,10 @@ def child(reader: str, path: str, rows: int) -> None:
         out["encoding"] = read.encoding
         out["problems"] = [str(p) for p in read.problems]
     if list(frame.shape) != [rows, len(COLUMNS)] or [str(c) for c in frame.columns] != COLUMNS:
-        out["error"] = (f"expected {rows} rows x columns {COLUMNS}, got {frame.shape[0]} rows "
-                        f"x {list(frame.columns)}")
+        out["error"] = (
+            f"expected {rows} rows x columns {COLUMNS}, got {frame.shape[0]} rows "
+            f"x {list(frame.columns)}"
+        )
     if reader in "bcde":
         out["fingerprint"] = _fingerprint(frame)
     print(json.dumps(out))
@@ -313,8 +380,13 @@ def child(reader: str, path: str, rows: int) -> None:
 
 def run_child(reader: str, path: Path, rows: int) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, __file__, "--_child", reader, str(path), str(rows)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--_child", reader, str(path), str(rows)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"reader ({reader}) failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -351,6 +423,7 @@ def breakdown_child(path: str) -> None:
             finally:
                 times[name] = times.get(name, 0.0) + time.perf_counter() - t0
                 peaks[name] = _status_kb("VmHWM")
+
         return wrapper
 
     class _Csv:  # stands in for the ``pacsv`` module inside llmstudio.core.delimited
@@ -378,12 +451,22 @@ def breakdown_child(path: str) -> None:
         "suggest_text_column": times["suggest_text_column"],
     }
     stages["other"] = total - sum(stages.values())
-    print(json.dumps({"total": total, "stages": stages, "base_kb": base,
-                      "peak_after_kb": {"sniff_file": peaks["sniff_file"],
-                                        "read_csv": peaks["read_csv"],
-                                        "to_pandas": peaks["read_fast"],
-                                        "suggest_text_column": peaks["suggest_text_column"],
-                                        "other": _status_kb("VmHWM")}}))
+    print(
+        json.dumps(
+            {
+                "total": total,
+                "stages": stages,
+                "base_kb": base,
+                "peak_after_kb": {
+                    "sniff_file": peaks["sniff_file"],
+                    "read_csv": peaks["read_csv"],
+                    "to_pandas": peaks["read_fast"],
+                    "suggest_text_column": peaks["suggest_text_column"],
+                    "other": _status_kb("VmHWM"),
+                },
+            }
+        )
+    )
 
 
 def breakdown(path: Path, repeat: int) -> str:
@@ -391,14 +474,21 @@ def breakdown(path: Path, repeat: int) -> str:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     runs = []
     for _ in range(repeat):
-        proc = subprocess.run([sys.executable, __file__, "--_breakdown", str(path)],
-                              capture_output=True, text=True, env=env, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--_breakdown", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         if proc.returncode != 0:
             raise SystemExit(f"breakdown failed:\n{proc.stderr[-3000:]}")
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     total = statistics.median(r["total"] for r in runs)
-    lines = ["| read_table stage | median time (s) | share | peak RSS after it (MB) |",
-             "|---|---:|---:|---:|"]
+    lines = [
+        "| read_table stage | median time (s) | share | peak RSS after it (MB) |",
+        "|---|---:|---:|---:|",
+    ]
     for key, label in STAGES:
         secs = statistics.median(r["stages"][key] for r in runs)
         peak = statistics.median(r["peak_after_kb"][key] for r in runs) / 1024
@@ -411,6 +501,7 @@ def breakdown(path: Path, repeat: int) -> str:
 # --------------------------------------------------------------------------------------
 # Parent: run, tabulate, record.
 # --------------------------------------------------------------------------------------
+
 
 def machine() -> dict:
     cpu = platform.processor() or platform.machine()
@@ -426,36 +517,56 @@ def machine() -> dict:
     try:
         with open("/proc/meminfo") as fh:
             kb = int(re.search(r"MemTotal:\s+(\d+)", fh.read()).group(1))
-            ram = f"{kb / 1024 ** 2:.1f} GiB"
+            ram = f"{kb / 1024**2:.1f} GiB"
     except (OSError, AttributeError):
         pass
-    out = subprocess.run([sys.executable, "-c",
-                          "import pandas, pyarrow, numpy; "
-                          "print(pandas.__version__, pyarrow.__version__, numpy.__version__)"],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import pandas, pyarrow, numpy; "
+            "print(pandas.__version__, pyarrow.__version__, numpy.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     try:
-        rev = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         rev = "unknown"
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram": ram, "os": platform.platform(),
-            "revision": rev,
-            "python": platform.python_version(), "pandas": out[0], "pyarrow": out[1],
-            "numpy": out[2]}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram": ram,
+        "os": platform.platform(),
+        "revision": rev,
+        "python": platform.python_version(),
+        "pandas": out[0],
+        "pyarrow": out[1],
+        "numpy": out[2],
+    }
 
 
 def summarise(runs: dict[str, list[dict]]) -> list[dict]:
     rows = []
     for key, results in runs.items():
-        rows.append({
-            "key": key,
-            "reader": READERS[key],
-            "seconds": statistics.median(r["seconds"] for r in results),
-            "min_seconds": min(r["seconds"] for r in results),
-            "peak_mb": max(r["maxrss_kb"] for r in results) / 1024,
-            "hwm_mb": max(r["hwm_kb"] for r in results) / 1024,
-            "base_mb": statistics.median(r["base_kb"] for r in results) / 1024,
-        })
+        rows.append(
+            {
+                "key": key,
+                "reader": READERS[key],
+                "seconds": statistics.median(r["seconds"] for r in results),
+                "min_seconds": min(r["seconds"] for r in results),
+                "peak_mb": max(r["maxrss_kb"] for r in results) / 1024,
+                "hwm_mb": max(r["hwm_kb"] for r in results) / 1024,
+                "base_mb": statistics.median(r["base_kb"] for r in results) / 1024,
+            }
+        )
     ref = {r["key"]: r for r in rows}
     for r in rows:
         for other in ("a", "b"):
@@ -466,12 +577,26 @@ def summarise(runs: dict[str, list[dict]]) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    head = ["reader", "median time (s)", "min time (s)", "peak RSS (MB)", "base RSS (MB)",
-            "time vs (a)", "mem vs (a)", "time vs (b)", "mem vs (b)"]
+    head = [
+        "reader",
+        "median time (s)",
+        "min time (s)",
+        "peak RSS (MB)",
+        "base RSS (MB)",
+        "time vs (a)",
+        "mem vs (a)",
+        "time vs (b)",
+        "mem vs (b)",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * 8) + "|"]
     for r in rows:
-        cells = [f"({r['key']}) {r['reader']}".replace("|", "\\|"), f"{r['seconds']:.2f}",
-                 f"{r['min_seconds']:.2f}", f"{r['peak_mb']:.0f}", f"{r['base_mb']:.0f}"]
+        cells = [
+            f"({r['key']}) {r['reader']}".replace("|", "\\|"),
+            f"{r['seconds']:.2f}",
+            f"{r['min_seconds']:.2f}",
+            f"{r['peak_mb']:.0f}",
+            f"{r['base_mb']:.0f}",
+        ]
         for k in ("t_a", "m_a", "t_b", "m_b"):
             cells.append(f"{r[k]:.2f}x" if k in r else "-")
         lines.append("| " + " | ".join(cells) + " |")
@@ -484,10 +609,12 @@ def mixed_verdict(rows: list[dict]) -> str:
         return "mixed-file goal not checked (needs readers c and e)"
     t = ref["e"]["seconds"] / ref["c"]["seconds"]
     m = ref["e"]["peak_mb"] / ref["c"]["peak_mb"]
-    return (f"goal (read_table on the mixed file < {MIXED_GOAL}x the time of (c), the same "
-            f"file in UTF-8): time {t:.2f}x (min times: "
-            f"{ref['e']['min_seconds'] / ref['c']['min_seconds']:.2f}x), memory {m:.2f}x -> "
-            f"{'PASS' if t < MIXED_GOAL else 'FAIL'}")
+    return (
+        f"goal (read_table on the mixed file < {MIXED_GOAL}x the time of (c), the same "
+        f"file in UTF-8): time {t:.2f}x (min times: "
+        f"{ref['e']['min_seconds'] / ref['c']['min_seconds']:.2f}x), memory {m:.2f}x -> "
+        f"{'PASS' if t < MIXED_GOAL else 'FAIL'}"
+    )
 
 
 def verdict(rows: list[dict]) -> str:
@@ -496,9 +623,11 @@ def verdict(rows: list[dict]) -> str:
         return "goal not checked (needs readers a and c)"
     t, m = ref["c"]["t_a"], ref["c"]["m_a"]
     ok_t, ok_m = t <= TIME_GOAL, m <= MEMORY_GOAL
-    return (f"goal (read_table <= {TIME_GOAL}x the time and <= {MEMORY_GOAL}x the peak memory "
-            f"of (a)): time {t:.2f}x {'met' if ok_t else 'NOT met'}, memory {m:.2f}x "
-            f"{'met' if ok_m else 'NOT met'} -> {'PASS' if ok_t and ok_m else 'FAIL'}")
+    return (
+        f"goal (read_table <= {TIME_GOAL}x the time and <= {MEMORY_GOAL}x the peak memory "
+        f"of (a)): time {t:.2f}x {'met' if ok_t else 'NOT met'}, memory {m:.2f}x "
+        f"{'met' if ok_m else 'NOT met'} -> {'PASS' if ok_t and ok_m else 'FAIL'}"
+    )
 
 
 def write_results(section_key: str, body: str) -> None:
@@ -507,10 +636,15 @@ def write_results(section_key: str, body: str) -> None:
     begin = f"<!-- {section_key} -->"
     end = f"<!-- /{section_key} -->"
     block = f"{begin}\n{body.rstrip()}\n{end}\n"
-    text = RESULTS.read_text() if RESULTS.exists() else (
-        "# Benchmark results\n\nWritten by the scripts in this folder with `--write` (see "
-        "README.md); each section is replaced when the same benchmark is run again with the "
-        "same size on the same kind of machine.\n\n")
+    text = (
+        RESULTS.read_text()
+        if RESULTS.exists()
+        else (
+            "# Benchmark results\n\nWritten by the scripts in this folder with `--write` (see "
+            "README.md); each section is replaced when the same benchmark is run again with the "
+            "same size on the same kind of machine.\n\n"
+        )
+    )
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _m: block, text, count=1)
@@ -521,6 +655,7 @@ def write_results(section_key: str, body: str) -> None:
 
 # Shared with the other benchmarks in this folder (gui_responsiveness.py imports them).
 
+
 def ensure_file(rows: int) -> Path:
     """The generated CSV of ``rows`` rows (the one this benchmark reads)."""
     return ensure_data(rows)
@@ -529,9 +664,11 @@ def ensure_file(rows: int) -> Path:
 def machine_line() -> str:
     """One line naming the machine and the versions, for a RESULTS.md section."""
     m = machine()
-    return (f"Machine: {m['nproc']} CPUs (`nproc`), {m['cpu']}, {m['ram']} RAM; {m['os']}. "
-            f"Python {m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, numpy "
-            f"{m['numpy']}; llmstudio at `{m['revision']}`.")
+    return (
+        f"Machine: {m['nproc']} CPUs (`nproc`), {m['cpu']}, {m['ram']} RAM; {m['os']}. "
+        f"Python {m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, numpy "
+        f"{m['numpy']}; llmstudio at `{m['revision']}`."
+    )
 
 
 def write_section(title: str, body: str) -> None:
@@ -560,8 +697,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each reader (3)")
     ap.add_argument("--readers", default="abcde", help="which readers to run (abcde)")
     ap.add_argument("--write", action="store_true", help="record the table in RESULTS.md")
-    ap.add_argument("--breakdown", action="store_true",
-                    help="also time read_table's stages (sniff, pyarrow read, to_pandas, ...)")
+    ap.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time read_table's stages (sniff, pyarrow read, to_pandas, ...)",
+    )
     args = ap.parse_args(argv)
     readers = [k for k in "abcde" if k in args.readers]
     if not readers or set(args.readers) - set("abcde"):
@@ -575,8 +715,11 @@ def main(argv: list[str] | None = None) -> int:
             with open(cached, "rb") as fh:
                 while fh.read(16 << 20):
                     pass
-    print(f"{path.relative_to(ROOT)}: {args.rows:,} rows, {size / 1e6:.1f} MB; "
-          f"{args.repeat} run(s) of each reader, each in a fresh process", flush=True)
+    print(
+        f"{path.relative_to(ROOT)}: {args.rows:,} rows, {size / 1e6:.1f} MB; "
+        f"{args.repeat} run(s) of each reader, each in a fresh process",
+        flush=True,
+    )
 
     load = os.getloadavg()[0]
     runs: dict[str, list[dict]] = {k: [] for k in readers}
@@ -584,24 +727,28 @@ def main(argv: list[str] | None = None) -> int:
         for key in readers:
             r = run_child(key, mixed_path if key == "e" else path, args.rows)
             runs[key].append(r)
-            print(f"  run {i + 1}/{args.repeat} ({key}) {r['seconds']:7.2f} s  "
-                  f"peak {r['maxrss_kb'] / 1024:6.0f} MB  (VmHWM {r['hwm_kb'] / 1024:.0f} MB, "
-                  f"base {r['base_kb'] / 1024:.0f} MB)  {r['shape'][0]:,} x {r['shape'][1]}",
-                  flush=True)
+            print(
+                f"  run {i + 1}/{args.repeat} ({key}) {r['seconds']:7.2f} s  "
+                f"peak {r['maxrss_kb'] / 1024:6.0f} MB  (VmHWM {r['hwm_kb'] / 1024:.0f} MB, "
+                f"base {r['base_kb'] / 1024:.0f} MB)  {r['shape'][0]:,} x {r['shape'][1]}",
+                flush=True,
+            )
             if "error" in r:
                 raise SystemExit(f"reader ({key}): {r['error']}")
 
     notes = []
     if "a" in runs and "c" in runs and runs["a"][0]["shape"] != runs["c"][0]["shape"]:
-        raise SystemExit(f"read_table gave {runs['c'][0]['shape']}, pandas gave "
-                         f"{runs['a'][0]['shape']}")
+        raise SystemExit(
+            f"read_table gave {runs['c'][0]['shape']}, pandas gave {runs['a'][0]['shape']}"
+        )
     prints = {k: {r["fingerprint"] for r in runs[k]} for k in "bcde" if k in runs}
     if "c" in prints:
         for other in ("b", "d", "e"):
             if other in prints:
                 same = prints[other] == prints["c"]
-                notes.append(f"cells of ({other}) {'identical to' if same else 'DIFFER from'} "
-                             f"those of (c)")
+                notes.append(
+                    f"cells of ({other}) {'identical to' if same else 'DIFFER from'} those of (c)"
+                )
         if "d" in prints and prints["d"] != prints["c"]:
             raise SystemExit("read_table's fast path and its exact path disagree on this file")
         if "e" in prints and prints["e"] != prints["c"]:
@@ -609,17 +756,21 @@ def main(argv: list[str] | None = None) -> int:
     if "e" in runs:
         mixed_size = mixed_path.stat().st_size
         e = runs["e"][0]
-        notes.append(f"mixed copy: {mixed_size / 1e6:.1f} MB ({mixed_size / size:.3f}x the "
-                     f"UTF-8 file's bytes), read with encoding {e['encoding']!r}; its "
-                     f"problem: {e['problems'][0][:220] if e['problems'] else 'NONE'}")
+        notes.append(
+            f"mixed copy: {mixed_size / 1e6:.1f} MB ({mixed_size / size:.3f}x the "
+            f"UTF-8 file's bytes), read with encoding {e['encoding']!r}; its "
+            f"problem: {e['problems'][0][:220] if e['problems'] else 'NONE'}"
+        )
         if not e["problems"]:
             raise SystemExit("the mixed-encoding copy was read without a problem")
     for key, results in runs.items():
         hwm = max(r["hwm_kb"] for r in results)
         rss = max(r["maxrss_kb"] for r in results)
         if rss > hwm * 1.05 + 2048:
-            notes.append(f"({key}): ru_maxrss {rss / 1024:.0f} MB > VmHWM {hwm / 1024:.0f} MB "
-                         "(inherited from the parent?)")
+            notes.append(
+                f"({key}): ru_maxrss {rss / 1024:.0f} MB > VmHWM {hwm / 1024:.0f} MB "
+                "(inherited from the parent?)"
+            )
 
     rows = summarise(runs)
     out = table(rows)
@@ -641,34 +792,45 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         m = machine()
         key = f"import_speed rows={args.rows} cpu={m['cpu']} nproc={m['nproc']}"
-        body = "\n".join([
-            f"## Import speed: {args.rows:,} rows ({size / 1e6:.0f} MB CSV)",
-            "",
-            f"- date: {_dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
-            f"- machine: {m['nproc']} CPUs (`nproc`), {m['cpu']}, {m['ram']} RAM; {m['os']}",
-            f"- versions: Python {m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, "
-            f"numpy {m['numpy']}; llmstudio at `{m['revision']}` (`-dirty`: with uncommitted "
-            "changes)",
-            f"- command: `.venv/bin/python benchmarks/import_speed.py --rows {args.rows} "
-            f"--repeat {args.repeat}" + (f" --readers {''.join(readers)}"
-                                         if readers != list("abcde") else "")
-            + (" --breakdown" if args.breakdown else "") + " --write`",
-            f"- load average (1 min) when the runs began: {load:.2f}; other processes make "
-            "the times noisy, so compare the min times too",
-            f"- load average (1 min) when the runs ended: {os.getloadavg()[0]:.2f}",
-            "- median wall time of the read call over the runs; peak RSS = the largest "
-            "`ru_maxrss` of the fresh child process; base RSS = the child's RSS after its "
-            "imports, before reading",
-            "",
-            out,
-            "",
-            f"**{verdict(rows)}**",
-            *(["", f"**{mixed_verdict(rows)}**"] if "e" in runs else []),
-            *(["", *[f"- {n}" for n in notes]] if notes else []),
-            *(["", "Where read_table's time goes (`--breakdown`: each stage timed by wrapping "
-               "llmstudio's functions in a fresh process; medians):", "", stages]
-              if stages else []),
-        ])
+        body = "\n".join(
+            [
+                f"## Import speed: {args.rows:,} rows ({size / 1e6:.0f} MB CSV)",
+                "",
+                f"- date: {_dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+                f"- machine: {m['nproc']} CPUs (`nproc`), {m['cpu']}, {m['ram']} RAM; {m['os']}",
+                f"- versions: Python {m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, "
+                f"numpy {m['numpy']}; llmstudio at `{m['revision']}` (`-dirty`: with uncommitted "
+                "changes)",
+                f"- command: `.venv/bin/python benchmarks/import_speed.py --rows {args.rows} "
+                f"--repeat {args.repeat}"
+                + (f" --readers {''.join(readers)}" if readers != list("abcde") else "")
+                + (" --breakdown" if args.breakdown else "")
+                + " --write`",
+                f"- load average (1 min) when the runs began: {load:.2f}; other processes make "
+                "the times noisy, so compare the min times too",
+                f"- load average (1 min) when the runs ended: {os.getloadavg()[0]:.2f}",
+                "- median wall time of the read call over the runs; peak RSS = the largest "
+                "`ru_maxrss` of the fresh child process; base RSS = the child's RSS after its "
+                "imports, before reading",
+                "",
+                out,
+                "",
+                f"**{verdict(rows)}**",
+                *(["", f"**{mixed_verdict(rows)}**"] if "e" in runs else []),
+                *(["", *[f"- {n}" for n in notes]] if notes else []),
+                *(
+                    [
+                        "",
+                        "Where read_table's time goes (`--breakdown`: each stage timed by wrapping "
+                        "llmstudio's functions in a fresh process; medians):",
+                        "",
+                        stages,
+                    ]
+                    if stages
+                    else []
+                ),
+            ]
+        )
         write_results(key, body)
         print(f"\nrecorded in {RESULTS.relative_to(ROOT)}")
     return 0

@@ -79,7 +79,7 @@ def load_texts(n: int) -> list[str]:
     texts = list(seen)
     if len(texts) < n + WARMUP:
         raise SystemExit(f"only {len(texts)} texts found under {SHARED}; ask for fewer")
-    return texts[:n + WARMUP]
+    return texts[: n + WARMUP]
 
 
 def build_model(kind: str) -> Path:
@@ -97,8 +97,10 @@ def build_model(kind: str) -> Path:
 
     from llmstudio.core.backends.builtin import model_dir
 
-    labels = {"id2label": dict(enumerate(LABELS)),
-              "label2id": {name: i for i, name in enumerate(LABELS)}}
+    labels = {
+        "id2label": dict(enumerate(LABELS)),
+        "label2id": {name: i for i, name in enumerate(LABELS)},
+    }
     torch.manual_seed(SEED)
     if kind == "distilbert":
         model = DistilBertForSequenceClassification(DistilBertConfig(**labels))
@@ -108,8 +110,7 @@ def build_model(kind: str) -> Path:
     shutil.rmtree(part, ignore_errors=True)
     model.eval().save_pretrained(part)
     minilm = model_dir()  # the real BERT uncased WordPiece vocabulary (30,522 pieces)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                 "vocab.txt"):
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
         if (minilm / name).exists():
             shutil.copy(minilm / name, part / name)
     shutil.rmtree(folder, ignore_errors=True)
@@ -130,7 +131,7 @@ def matmul_flops(size: int = 2048, repeat: int = 20) -> float:
         t = time.perf_counter()
         a @ b
         best = min(best, time.perf_counter() - t)
-    return 2 * size ** 3 / best
+    return 2 * size**3 / best
 
 
 def linear_flops(rows: int, inner: int = 768, outer: int = 3072, repeat: int = 20) -> float:
@@ -199,7 +200,7 @@ def sweep(backend, texts: list[str], sizes=(1, 4, 8, 16, 32, 64, 128), passes: i
             backend.batch_size = size
             t = time.perf_counter()
             for start in range(0, len(ordered), size):
-                backend.annotate(task, ordered[start:start + size])
+                backend.annotate(task, ordered[start : start + size])
             best[size] = min(best[size], time.perf_counter() - t)
     backend.batch_size = keep
     lines = [f"| batch size (token budget = {TOKENS_PER_ROW} x size) | rows/s |", "|---:|---:|"]
@@ -211,10 +212,18 @@ def sweep(backend, texts: list[str], sizes=(1, 4, 8, 16, 32, 64, 128), passes: i
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--texts", type=int, default=2000, help="texts to annotate (2,000)")
-    ap.add_argument("--model", choices=["distilbert", "bert-base"], default="distilbert",
-                    help="shape of the random-weight classifier (distilbert: 66M parameters)")
-    ap.add_argument("--batch-size", type=int, default=None,
-                    help="the hf backend's batch size (default: the backend's own)")
+    ap.add_argument(
+        "--model",
+        choices=["distilbert", "bert-base"],
+        default="distilbert",
+        help="shape of the random-weight classifier (distilbert: 66M parameters)",
+    )
+    ap.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="the hf backend's batch size (default: the backend's own)",
+    )
     ap.add_argument("--rounds", type=int, default=4, help="interleaved rounds (4)")
     ap.add_argument("--sweep", action="store_true", help="also rows/s per batch size")
     ap.add_argument("--write", action="store_true", help="record the table in RESULTS.md")
@@ -232,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     from llmstudio.core.tasks import SentimentTask
 
     texts = load_texts(args.texts)
-    warm, texts = texts[args.texts:], texts[:args.texts]
+    warm, texts = texts[args.texts :], texts[: args.texts]
     folder = build_model(args.model)
     options = {"device": "cpu"}
     if args.batch_size:
@@ -244,16 +253,19 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer = backend.tokenizer
     params = matmul_params(backend.model)
     assert matmul_params(naive.model) == params
-    print(f"{args.model}-shaped classifier, random weights: "
-          f"{sum(p.numel() for p in backend.model.parameters()) / 1e6:.1f}M parameters "
-          f"({params / 1e6:.1f}M outside the embeddings); {len(texts):,} texts; "
-          f"torch {torch.__version__}, {threads} threads; batch size {backend.batch_size}",
-          flush=True)
+    print(
+        f"{args.model}-shaped classifier, random weights: "
+        f"{sum(p.numel() for p in backend.model.parameters()) / 1e6:.1f}M parameters "
+        f"({params / 1e6:.1f}M outside the embeddings); {len(texts):,} texts; "
+        f"torch {torch.__version__}, {threads} threads; batch size {backend.batch_size}",
+        flush=True,
+    )
 
     load_start = os.getloadavg()[0]
     peak = matmul_flops()
-    print(f"matmul 2048x2048 fp32: {peak / 1e9:.1f} GFLOP/s (measured again at the end)",
-          flush=True)
+    print(
+        f"matmul 2048x2048 fp32: {peak / 1e9:.1f} GFLOP/s (measured again at the end)", flush=True
+    )
 
     tmp = Path(tempfile.mkdtemp(prefix="llmstudio-bench-"))
     try:
@@ -267,8 +279,10 @@ def main(argv: list[str] | None = None) -> int:
         frame_texts = project.corpus().frame[project.text_column].tolist()
         assert frame_texts == texts, "the project must hold the texts unchanged"
 
-        lengths = {i: len(tokenizer(t, truncation=True, max_length=backend.max_length)
-                          ["input_ids"]) for i, t in enumerate(texts)}
+        lengths = {
+            i: len(tokenizer(t, truncation=True, max_length=backend.max_length)["input_ids"])
+            for i, t in enumerate(texts)
+        }
 
         # Warm-up: first calls allocate and pick kernels.
         backend.annotate(task, warm)
@@ -291,8 +305,11 @@ def main(argv: list[str] | None = None) -> int:
                     result = run_job(project, task, backend, rows=rows)
                     assert result.computed == len(rows) and result.failed == 0, result
                 times[who] += time.perf_counter() - start
-                print(f"  round {r + 1}/{args.rounds} {who:5s} {len(rows):5d} rows "
-                      f"{times[who]:8.1f} s so far", flush=True)
+                print(
+                    f"  round {r + 1}/{args.rounds} {who:5s} {len(rows):5d} rows "
+                    f"{times[who]:8.1f} s so far",
+                    flush=True,
+                )
         hf_frame = run_results(project, result.run_id)
         project.close()
     finally:
@@ -306,104 +323,160 @@ def main(argv: list[str] | None = None) -> int:
     single = max(linear_flops(mean_tokens), linear_flops(mean_tokens))
     batch_rows = backend.batch_size * mean_tokens
     batched = max(linear_flops(batch_rows), linear_flops(batch_rows))
-    agree = statistics.mean(hf_frame.loc[i, "sentiment_label"] == naive_labels[i].lower()
-                            for i in range(len(texts)))
+    agree = statistics.mean(
+        hf_frame.loc[i, "sentiment_label"] == naive_labels[i].lower() for i in range(len(texts))
+    )
     rows_out = []
     for who, label, tokens, timer in (
-            ("naive", "naive loop: `pipeline(\"text-classification\", top_k=None)` once per "
-                      "text", real, naive_timer),
-            ("hf", "llmstudio `run_job` with `hf:` (batches sorted by token length, of "
-                   f"<= {backend.batch_size * TOKENS_PER_ROW:,} padded tokens, "
-                   f"{streams} stream(s) of {max(1, threads // streams)} thread(s), "
-                   "inference_mode)", hf_timer.tokens, hf_timer)):
+        (
+            "naive",
+            'naive loop: `pipeline("text-classification", top_k=None)` once per text',
+            real,
+            naive_timer,
+        ),
+        (
+            "hf",
+            "llmstudio `run_job` with `hf:` (batches sorted by token length, of "
+            f"<= {backend.batch_size * TOKENS_PER_ROW:,} padded tokens, "
+            f"{streams} stream(s) of {max(1, threads // streams)} thread(s), "
+            "inference_mode)",
+            hf_timer.tokens,
+            hf_timer,
+        ),
+    ):
         seconds = times[who]
-        rows_out.append({
-            "who": who, "label": label, "seconds": seconds, "rows_s": len(texts) / seconds,
-            "tokens": tokens, "forward_s": timer.seconds,
-            "fwd_flops": 2 * params * real / timer.seconds,
-            "fwd_flops_padded": 2 * params * tokens / timer.seconds,
-            "e2e_flops": 2 * params * real / seconds,
-        })
+        rows_out.append(
+            {
+                "who": who,
+                "label": label,
+                "seconds": seconds,
+                "rows_s": len(texts) / seconds,
+                "tokens": tokens,
+                "forward_s": timer.seconds,
+                "fwd_flops": 2 * params * real / timer.seconds,
+                "fwd_flops_padded": 2 * params * tokens / timer.seconds,
+                "e2e_flops": 2 * params * real / seconds,
+            }
+        )
     ratio = rows_out[1]["rows_s"] / rows_out[0]["rows_s"]
 
-    head = ["method", "rows/s", "time (s)", "tokens processed (real / with padding)",
-            "forward time (s)", "forward GFLOP/s (real tokens)", "share of matmul peak",
-            "share, padding counted", "end-to-end share"]
+    head = [
+        "method",
+        "rows/s",
+        "time (s)",
+        "tokens processed (real / with padding)",
+        "forward time (s)",
+        "forward GFLOP/s (real tokens)",
+        "share of matmul peak",
+        "share, padding counted",
+        "end-to-end share",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * 8) + "|"]
     for r in rows_out:
-        lines.append(" | ".join([
-            f"| {r['label']}", f"{r['rows_s']:.1f}", f"{r['seconds']:.1f}",
-            f"{real:,} / {r['tokens']:,}", f"{r['forward_s']:.1f}",
-            f"{r['fwd_flops'] / 1e9:.1f}", f"{100 * r['fwd_flops'] / peak:.0f}%",
-            f"{100 * r['fwd_flops_padded'] / peak:.0f}%",
-            f"{100 * r['e2e_flops'] / peak:.0f}%"]) + " |")
+        lines.append(
+            " | ".join(
+                [
+                    f"| {r['label']}",
+                    f"{r['rows_s']:.1f}",
+                    f"{r['seconds']:.1f}",
+                    f"{real:,} / {r['tokens']:,}",
+                    f"{r['forward_s']:.1f}",
+                    f"{r['fwd_flops'] / 1e9:.1f}",
+                    f"{100 * r['fwd_flops'] / peak:.0f}%",
+                    f"{100 * r['fwd_flops_padded'] / peak:.0f}%",
+                    f"{100 * r['e2e_flops'] / peak:.0f}%",
+                ]
+            )
+            + " |"
+        )
     table = "\n".join(lines)
     load = os.getloadavg()[0]
-    verdict = (f"ratio {ratio:.2f}x (goal >= {GOAL}x): {'PASS' if ratio >= GOAL else 'FAIL'}; "
-               f"labels identical on {100 * agree:.1f}% of rows")
+    verdict = (
+        f"ratio {ratio:.2f}x (goal >= {GOAL}x): {'PASS' if ratio >= GOAL else 'FAIL'}; "
+        f"labels identical on {100 * agree:.1f}% of rows"
+    )
     # The load at the start says what else runs: at the end the 1-minute average counts
     # this benchmark's own threads (2 on a 2-core machine).
     if load_start > 0.5 * (os.cpu_count() or 1):
         # Other processes preempt one of the naive loop's two threads and the other waits
         # at every op's barrier; the backend's one-thread streams do not wait: the ratio
         # is then inflated, not a result.
-        verdict += (f" (NOT REPRESENTATIVE: load average {load_start:.1f} on "
-                    f"{os.cpu_count()} CPUs; rerun on an idle machine)")
+        verdict += (
+            f" (NOT REPRESENTATIVE: load average {load_start:.1f} on "
+            f"{os.cpu_count()} CPUs; rerun on an idle machine)"
+        )
     print()
     print(table)
     print()
     print(verdict)
-    ceiling = (f"one linear layer ({mean_tokens} x 768 @ 768 x 3072, one text's tokens): "
-               f"{single / 1e9:.1f} GFLOP/s; with {batch_rows} rows ({backend.batch_size} "
-               f"texts): "
-               f"{batched / 1e9:.1f} GFLOP/s, {batched / single:.2f}x")
+    ceiling = (
+        f"one linear layer ({mean_tokens} x 768 @ 768 x 3072, one text's tokens): "
+        f"{single / 1e9:.1f} GFLOP/s; with {batch_rows} rows ({backend.batch_size} "
+        f"texts): "
+        f"{batched / 1e9:.1f} GFLOP/s, {batched / single:.2f}x"
+    )
     print(ceiling)
-    print(f"matmul reference: {peak / 1e9:.1f} GFLOP/s (2048x2048 fp32, best of 2 x 20), "
-          f"{threads} torch threads; load average (1 min) at the start: {load_start:.2f}, "
-          f"at the end: {load:.2f}")
+    print(
+        f"matmul reference: {peak / 1e9:.1f} GFLOP/s (2048x2048 fp32, best of 2 x 20), "
+        f"{threads} torch threads; load average (1 min) at the start: {load_start:.2f}, "
+        f"at the end: {load:.2f}"
+    )
 
     sweep_table = ""
     if args.sweep:
         print("\nhf backend alone, rows/s per batch size (length-sorted texts):", flush=True)
-        sweep_table = sweep(backend, texts[:min(len(texts), 256)])
+        sweep_table = sweep(backend, texts[: min(len(texts), 256)])
 
     if args.write:
         from import_speed import machine_line, write_section
 
-        command = (f".venv/bin/python benchmarks/local_throughput.py --texts {args.texts} "
-                   f"--model {args.model} --rounds {args.rounds}"
-                   + (f" --batch-size {args.batch_size}" if args.batch_size else "")
-                   + (" --sweep" if args.sweep else "") + " --write")
-        body = "\n".join([
-            machine_line(),
-            "",
-            f"`{command}`, {_dt.date.today().isoformat()}. Model: a {args.model}-shaped "
-            f"sequence classifier with RANDOM weights ({params / 1e6:.1f}M parameters outside "
-            "the embeddings; random weights cost what trained ones do), labels "
-            f"{'/'.join(LABELS)}; {len(texts):,} distinct TweetEval sentiment tweets; both "
-            f"in one process, CPU, torch {torch.__version__} with {threads} threads; "
-            f"{args.rounds} interleaved rounds. Load average (1 min) at the start: "
-            f"{load_start:.2f}, at the end: {load:.2f} (other processes slow the naive loop's "
-            "two-thread ops more than the backend's one-thread streams, so a loaded machine "
-            "flatters the ratio).",
-            "",
-            table,
-            "",
-            f"**{verdict}**",
-            "",
-            f"Matmul reference: {peak / 1e9:.1f} GFLOP/s (2048 x 2048 float32, best of 20 "
-            "before and 20 after the runs). Forward FLOPs = 2 x parameters outside the "
-            "embeddings x tokens; the shares count the real (non-padding) tokens unless said "
-            "otherwise; forward time from hooks around the model's forward call; end-to-end "
-            "share = the same FLOPs over the "
-            "whole loop's time (tokenisation, batching, writing to the project included).",
-            "",
-            f"Matmul rate by shape, the ceiling of what batching can gain on this machine: "
-            f"{ceiling}.",
-            *(["", "hf backend alone (`--sweep`), rows/s per batch size over the first 256 "
-               "texts, length-sorted, best of 3 passes:", "", sweep_table]
-              if sweep_table else []),
-        ])
+        command = (
+            f".venv/bin/python benchmarks/local_throughput.py --texts {args.texts} "
+            f"--model {args.model} --rounds {args.rounds}"
+            + (f" --batch-size {args.batch_size}" if args.batch_size else "")
+            + (" --sweep" if args.sweep else "")
+            + " --write"
+        )
+        body = "\n".join(
+            [
+                machine_line(),
+                "",
+                f"`{command}`, {_dt.date.today().isoformat()}. Model: a {args.model}-shaped "
+                f"sequence classifier with RANDOM weights ({params / 1e6:.1f}M parameters outside "
+                "the embeddings; random weights cost what trained ones do), labels "
+                f"{'/'.join(LABELS)}; {len(texts):,} distinct TweetEval sentiment tweets; both "
+                f"in one process, CPU, torch {torch.__version__} with {threads} threads; "
+                f"{args.rounds} interleaved rounds. Load average (1 min) at the start: "
+                f"{load_start:.2f}, at the end: {load:.2f} (other processes slow the naive loop's "
+                "two-thread ops more than the backend's one-thread streams, so a loaded machine "
+                "flatters the ratio).",
+                "",
+                table,
+                "",
+                f"**{verdict}**",
+                "",
+                f"Matmul reference: {peak / 1e9:.1f} GFLOP/s (2048 x 2048 float32, best of 20 "
+                "before and 20 after the runs). Forward FLOPs = 2 x parameters outside the "
+                "embeddings x tokens; the shares count the real (non-padding) tokens unless said "
+                "otherwise; forward time from hooks around the model's forward call; end-to-end "
+                "share = the same FLOPs over the "
+                "whole loop's time (tokenisation, batching, writing to the project included).",
+                "",
+                f"Matmul rate by shape, the ceiling of what batching can gain on this machine: "
+                f"{ceiling}.",
+                *(
+                    [
+                        "",
+                        "hf backend alone (`--sweep`), rows/s per batch size over the first 256 "
+                        "texts, length-sorted, best of 3 passes:",
+                        "",
+                        sweep_table,
+                    ]
+                    if sweep_table
+                    else []
+                ),
+            ]
+        )
         write_section(f"Local model throughput ({args.model}, {len(texts)} texts)", body)
         print(f"\nrecorded in {(HERE / 'RESULTS.md').relative_to(ROOT)}")
     return 0

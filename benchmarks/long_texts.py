@@ -100,7 +100,7 @@ def measure(backend, frame, rounds: int, modes=MODES) -> dict[str, list[tuple]]:
     runs: dict[str, list[tuple]] = {m: [] for m in modes}
     one_run(backend, frame.head(20), "split")  # warm-up: first-call costs out of the way
     for r in range(rounds):
-        order = modes[r % len(modes):] + modes[:r % len(modes)]
+        order = modes[r % len(modes) :] + modes[: r % len(modes)]
         for mode in order:
             runs[mode].append(one_run(backend, frame, mode))
             print(f"  round {r + 1} {mode:<9} {runs[mode][-1][0]:.2f} s", flush=True)
@@ -109,15 +109,19 @@ def measure(backend, frame, rounds: int, modes=MODES) -> dict[str, list[tuple]]:
 
 def table(runs: dict[str, list[tuple]], rows: int, reference: str) -> str:
     ref = statistics.median(s for s, *_ in runs[reference])
-    lines = ["| mode | median (s) | fastest (s) | slowest (s) | rows/s (median) | "
-             f"time vs {reference} | rows split | rows truncated |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| mode | median (s) | fastest (s) | slowest (s) | rows/s (median) | "
+        f"time vs {reference} | rows split | rows truncated |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for mode, results in runs.items():
         times = [s for s, *_ in results]
         med = statistics.median(times)
-        lines.append(f"| {mode} | {med:.2f} | {min(times):.2f} | {max(times):.2f} | "
-                     f"{rows / med:,.2f} | {med / ref:.3f}x | {results[-1][1]} | "
-                     f"{results[-1][2]} |")
+        lines.append(
+            f"| {mode} | {med:.2f} | {min(times):.2f} | {max(times):.2f} | "
+            f"{rows / med:,.2f} | {med / ref:.3f}x | {results[-1][1]} | "
+            f"{results[-1][2]} |"
+        )
     return "\n".join(lines)
 
 
@@ -139,8 +143,9 @@ def round_ratios(runs, a: str, b: str) -> list[float]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
-    ap.add_argument("--long", type=int, default=30,
-                    help="texts of 2,000 words in the second part (default 30)")
+    ap.add_argument(
+        "--long", type=int, default=30, help="texts of 2,000 words in the second part (default 30)"
+    )
     ap.add_argument("--write", action="store_true", help="record the tables in RESULTS.md")
     args = ap.parse_args(argv)
 
@@ -159,21 +164,27 @@ def main(argv=None) -> int:
     sample = read_table(SAMPLE).frame
     sample = pd.DataFrame({"text": sample[read_table(SAMPLE).text_column].astype(str)})
     over, limit = over_limit(backend, SentimentTask(), sample["text"].tolist())
-    print(f"sample corpus: {len(sample)} rows, {over} over the limit of {limit} tokens; "
-          f"torch threads {torch.get_num_threads()}, load average {load:.2f}")
+    print(
+        f"sample corpus: {len(sample)} rows, {over} over the limit of {limit} tokens; "
+        f"torch threads {torch.get_num_threads()}, load average {load:.2f}"
+    )
     short = measure(backend, sample, args.rounds)
     ratios = round_ratios(short, "split", "truncate")
     ratios_today = round_ratios(short, "split", "unmarked")
     split_med = statistics.median(s for s, *_ in short["split"])
     ratio = split_med / statistics.median(s for s, *_ in short["truncate"])
     ratio_today = split_med / statistics.median(s for s, *_ in short["unmarked"])
-    verdict = (f"goal (split within {GOAL:.2f}x of today's time on texts that fit): split / "
-               f"truncate {ratio:.3f}x, split / unmarked (today's path) {ratio_today:.3f}x "
-               f"-> {'PASS' if max(ratio, ratio_today) <= GOAL else 'FAIL'}")
+    verdict = (
+        f"goal (split within {GOAL:.2f}x of today's time on texts that fit): split / "
+        f"truncate {ratio:.3f}x, split / unmarked (today's path) {ratio_today:.3f}x "
+        f"-> {'PASS' if max(ratio, ratio_today) <= GOAL else 'FAIL'}"
+    )
     counting = counting_seconds(backend, sample["text"].tolist())
-    counting_line = (f"Counting the sample's tokens (the work split mode adds for texts that "
-                     f"fit): {counting * 1000:.1f} ms, {counting / split_med:.2%} of the split "
-                     "run's median time.")
+    counting_line = (
+        f"Counting the sample's tokens (the work split mode adds for texts that "
+        f"fit): {counting * 1000:.1f} ms, {counting / split_med:.2%} of the split "
+        "run's median time."
+    )
     print(table(short, len(sample), "truncate"))
     print(verdict)
     print(counting_line)
@@ -181,8 +192,10 @@ def main(argv=None) -> int:
     texts = long_texts(args.long)
     long_frame = pd.DataFrame({"text": texts})
     tokens = backend.count_tokens(texts)
-    print(f"{len(texts)} texts of {WORDS} words: {statistics.mean(tokens):,.0f} tokens each "
-          "on average")
+    print(
+        f"{len(texts)} texts of {WORDS} words: {statistics.mean(tokens):,.0f} tokens each "
+        "on average"
+    )
     long_runs = measure(backend, long_frame, args.rounds, ("split", "truncate"))
     print(table(long_runs, len(texts), "truncate"))
     long_ratios = round_ratios(long_runs, "split", "truncate")
@@ -191,42 +204,43 @@ def main(argv=None) -> int:
         from import_speed import machine_line, write_section
 
         now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        body = "\n".join([
-            f"- date: {now}",
-            f"- {machine_line()}",
-            f"- command: `.venv/bin/python benchmarks/long_texts.py --rounds {args.rounds} "
-            f"--long {args.long} --write`; torch threads {torch.get_num_threads()}; load "
-            f"average (1 min) at the start {load:.2f} (the machine was shared with other "
-            "work: compare medians, and see the spread)",
-            "- each run: `run_job` of sentiment with the builtin MiniLM into a fresh project "
-            "(no cache), the model loaded once; modes interleaved, order rotated each round",
-            "- modes: split (default), truncate, unmarked = today's path (the backend's limit "
-            "hidden: nothing counted, the model truncates silently)",
-            "",
-            f"### Sample corpus ({len(sample)} rows, {over} over the {limit}-token limit), "
-            f"{args.rounds} rounds",
-            "",
-            table(short, len(sample), "truncate"),
-            "",
-            f"Per-round ratio split / truncate: {min(ratios):.3f}x to {max(ratios):.3f}x; "
-            f"split / unmarked: {min(ratios_today):.3f}x to {max(ratios_today):.3f}x.",
-            counting_line,
-            "",
-            f"**{verdict}**",
-            "",
-            f"### {len(texts)} texts of {WORDS:,} words (AG News test articles joined in "
-            f"file order; {statistics.mean(tokens):,.0f} tokens a text on average), "
-            f"{args.rounds} rounds",
-            "",
-            table(long_runs, len(texts), "truncate"),
-            "",
-            f"Per-round ratio split / truncate: {min(long_ratios):.2f}x to "
-            f"{max(long_ratios):.2f}x. Split reads every token (about "
-            f"{statistics.mean(tokens) / limit:.1f} chunks a text); truncate reads the first "
-            f"{limit} tokens of each.",
-        ])
-        write_section("Long texts: split into chunks against truncation (builtin MiniLM)",
-                      body)
+        body = "\n".join(
+            [
+                f"- date: {now}",
+                f"- {machine_line()}",
+                f"- command: `.venv/bin/python benchmarks/long_texts.py --rounds {args.rounds} "
+                f"--long {args.long} --write`; torch threads {torch.get_num_threads()}; load "
+                f"average (1 min) at the start {load:.2f} (the machine was shared with other "
+                "work: compare medians, and see the spread)",
+                "- each run: `run_job` of sentiment with the builtin MiniLM into a fresh project "
+                "(no cache), the model loaded once; modes interleaved, order rotated each round",
+                "- modes: split (default), truncate, unmarked = today's path (the backend's limit "
+                "hidden: nothing counted, the model truncates silently)",
+                "",
+                f"### Sample corpus ({len(sample)} rows, {over} over the {limit}-token limit), "
+                f"{args.rounds} rounds",
+                "",
+                table(short, len(sample), "truncate"),
+                "",
+                f"Per-round ratio split / truncate: {min(ratios):.3f}x to {max(ratios):.3f}x; "
+                f"split / unmarked: {min(ratios_today):.3f}x to {max(ratios_today):.3f}x.",
+                counting_line,
+                "",
+                f"**{verdict}**",
+                "",
+                f"### {len(texts)} texts of {WORDS:,} words (AG News test articles joined in "
+                f"file order; {statistics.mean(tokens):,.0f} tokens a text on average), "
+                f"{args.rounds} rounds",
+                "",
+                table(long_runs, len(texts), "truncate"),
+                "",
+                f"Per-round ratio split / truncate: {min(long_ratios):.2f}x to "
+                f"{max(long_ratios):.2f}x. Split reads every token (about "
+                f"{statistics.mean(tokens) / limit:.1f} chunks a text); truncate reads the first "
+                f"{limit} tokens of each.",
+            ]
+        )
+        write_section("Long texts: split into chunks against truncation (builtin MiniLM)", body)
         print("recorded in benchmarks/RESULTS.md")
     return 0
 

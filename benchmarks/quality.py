@@ -67,8 +67,11 @@ def load(name: str, limit: int | None, seed: int = 0):
         folder = DATA / "tweeteval" / "sentiment"
         texts = (folder / "test_text.txt").read_text(encoding="utf-8").splitlines()
         y = [int(v) for v in (folder / "test_labels.txt").read_text().split()]
-        labels = [line.split("\t")[1] for line in
-                  (folder / "mapping.txt").read_text().splitlines() if line.strip()]
+        labels = [
+            line.split("\t")[1]
+            for line in (folder / "mapping.txt").read_text().splitlines()
+            if line.strip()
+        ]
     else:
         raise SystemExit(f"unknown dataset {name}")
     y = np.array(y)
@@ -143,23 +146,49 @@ def run_dataset(name, args, model, log):
 
     def add(method, shots, seed, n_texts, probs, truth, seconds):
         acc, f1 = scores(truth, probs)
-        rows.append(dict(dataset=name, method=method, shots=shots, seed=seed, n=n_texts,
-                         acc=acc, f1=f1, seconds=seconds))
-        log(f"  {name:9s} {method:20s} shots={shots:2d} seed={seed} n={n_texts:5d} "
-            f"acc={acc:.3f} f1={f1:.3f} {seconds:6.1f} s")
+        rows.append(
+            dict(
+                dataset=name,
+                method=method,
+                shots=shots,
+                seed=seed,
+                n=n_texts,
+                acc=acc,
+                f1=f1,
+                seconds=seconds,
+            )
+        )
+        log(
+            f"  {name:9s} {method:20s} shots={shots:2d} seed={seed} n={n_texts:5d} "
+            f"acc={acc:.3f} f1={f1:.3f} {seconds:6.1f} s"
+        )
 
     # zero-shot: the whole split is the corpus
     t = time.perf_counter()
     sim = LabelSimilarity(embed_t)
     protos = sim.prototypes(tuple(labels)).numpy()
     probs = np.exp(20 * frozen.emb @ protos.T)
-    add("label similarity", 0, 0, len(texts), probs / probs.sum(1, keepdims=True), y,
-        time.perf_counter() - t + frozen.seconds)
+    add(
+        "label similarity",
+        0,
+        0,
+        len(texts),
+        probs / probs.sum(1, keepdims=True),
+        y,
+        time.perf_counter() - t + frozen.seconds,
+    )
     clf = EmbeddingClassifier(model)
     clf.remember_embeddings(texts, frozen.emb)
     t = time.perf_counter()
-    add("zero-shot", 0, 0, len(texts), clf.zero_shot(texts, labels), y,
-        time.perf_counter() - t + frozen.seconds)
+    add(
+        "zero-shot",
+        0,
+        0,
+        len(texts),
+        clf.zero_shot(texts, labels),
+        y,
+        time.perf_counter() - t + frozen.seconds,
+    )
 
     from sklearn.linear_model import LogisticRegression
 
@@ -168,28 +197,45 @@ def run_dataset(name, args, model, log):
             ex = sample(y, shots, seed)
             rest = np.setdiff1d(np.arange(len(y)), ex)
             if args.fewshot_texts and len(rest) > args.fewshot_texts:
-                rest = np.sort(np.random.RandomState(100 + seed).permutation(rest)
-                               [:args.fewshot_texts])
+                rest = np.sort(
+                    np.random.RandomState(100 + seed).permutation(rest)[: args.fewshot_texts]
+                )
             corpus = [texts[i] for i in rest]
             ex_texts = [texts[i] for i in ex]
             ex_labels = [labels[i] for i in y[ex]]
             t = time.perf_counter()
             lr = LogisticRegression(C=1.0, max_iter=2000).fit(frozen.emb[ex], y[ex])
-            add("frozen LR", shots, seed, len(rest), lr.predict_proba(frozen.emb[rest]),
-                y[rest], time.perf_counter() - t + frozen.seconds * len(rest) / len(y))
+            add(
+                "frozen LR",
+                shots,
+                seed,
+                len(rest),
+                lr.predict_proba(frozen.emb[rest]),
+                y[rest],
+                time.perf_counter() - t + frozen.seconds * len(rest) / len(y),
+            )
             clf = EmbeddingClassifier(model, seed=seed, finetune=False)
             clf.remember_embeddings(corpus, frozen.emb[rest])
             t = time.perf_counter()
             probs = clf.few_shot(corpus, ex_texts, ex_labels, labels)
-            add("few-shot, frozen", shots, seed, len(rest), probs, y[rest],
-                time.perf_counter() - t + frozen.seconds * len(rest) / len(y))
-            if (not args.no_finetune and shots in args.finetune_shots
-                    and seed < args.finetune_seeds.get(shots, args.seeds)):
+            add(
+                "few-shot, frozen",
+                shots,
+                seed,
+                len(rest),
+                probs,
+                y[rest],
+                time.perf_counter() - t + frozen.seconds * len(rest) / len(y),
+            )
+            if (
+                not args.no_finetune
+                and shots in args.finetune_shots
+                and seed < args.finetune_seeds.get(shots, args.seeds)
+            ):
                 clf = EmbeddingClassifier(model, seed=seed)
                 t = time.perf_counter()
                 probs = clf.few_shot(corpus, ex_texts, ex_labels, labels)
-                add("few-shot", shots, seed, len(rest), probs, y[rest],
-                    time.perf_counter() - t)
+                add("few-shot", shots, seed, len(rest), probs, y[rest], time.perf_counter() - t)
     return rows
 
 
@@ -203,11 +249,12 @@ def table(rows) -> str:
     groups: dict = {}
     for r in rows:
         groups.setdefault((r["dataset"], r["method"], r["shots"]), []).append(r)
-    lines = ["| dataset | method | examples/class | accuracy | macro-F1 | seeds | texts coded "
-             "| time/run (s) | goal |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
-    order = sorted(groups, key=lambda g: (list(NAMES).index(g[0]), g[2],
-                                          METHODS.index(g[1])))
+    lines = [
+        "| dataset | method | examples/class | accuracy | macro-F1 | seeds | texts coded "
+        "| time/run (s) | goal |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    order = sorted(groups, key=lambda g: (list(NAMES).index(g[0]), g[2], METHODS.index(g[1])))
     for key in order:
         rs = groups[key]
         accs = [r["acc"] for r in rs]
@@ -220,7 +267,8 @@ def table(rows) -> str:
         lines.append(
             f"| {NAMES[key[0]]} | {key[1]} | {key[2]} | {acc:.1%}{spread} | "
             f"{statistics.mean(r['f1'] for r in rs):.1%} | {len(rs)} | {rs[0]['n']:,} | "
-            f"{statistics.mean(r['seconds'] for r in rs):.1f} | {verdict} |")
+            f"{statistics.mean(r['seconds'] for r in rs):.1f} | {verdict} |"
+        )
     return "\n".join(lines)
 
 
@@ -229,35 +277,65 @@ def main(argv=None) -> int:
     ap.add_argument("--datasets", default="ag_news,sst2,tweeteval")
     ap.add_argument("--shots", default="8,16,32", help="examples per class (8,16,32)")
     ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--zeroshot-texts", type=int, default=2000,
-                    help="TweetEval subsample for zero-shot (2000; AG News and SST-2 whole)")
-    ap.add_argument("--fewshot-texts", type=int, default=1000,
-                    help="texts coded per few-shot run (the rest of the split, subsampled)")
+    ap.add_argument(
+        "--zeroshot-texts",
+        type=int,
+        default=2000,
+        help="TweetEval subsample for zero-shot (2000; AG News and SST-2 whole)",
+    )
+    ap.add_argument(
+        "--fewshot-texts",
+        type=int,
+        default=1000,
+        help="texts coded per few-shot run (the rest of the split, subsampled)",
+    )
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1)")
-    ap.add_argument("--model", default=None,
-                    help="a SentenceTransformer folder to measure instead of the builtin MiniLM")
+    ap.add_argument(
+        "--model",
+        default=None,
+        help="a SentenceTransformer folder to measure instead of the builtin MiniLM",
+    )
     ap.add_argument("--no-finetune", action="store_true", help="skip the fine-tuned method")
-    ap.add_argument("--finetune-shots", default=None,
-                    help="run the fine-tuned method only at these shots (default: all)")
-    ap.add_argument("--finetune-seeds", default="",
-                    help="seeds of the fine-tuned method per shots, e.g. 8:1,32:1 (the slow "
-                         "one; default --seeds)")
-    ap.add_argument("--jobs", type=int, default=1,
-                    help="datasets measured in this many processes at once (each with "
-                         "--threads torch threads)")
-    ap.add_argument("--emb-cache", default=None,
-                    help="folder keeping frozen embeddings (and their time) between runs")
+    ap.add_argument(
+        "--finetune-shots",
+        default=None,
+        help="run the fine-tuned method only at these shots (default: all)",
+    )
+    ap.add_argument(
+        "--finetune-seeds",
+        default="",
+        help="seeds of the fine-tuned method per shots, e.g. 8:1,32:1 (the slow "
+        "one; default --seeds)",
+    )
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="datasets measured in this many processes at once (each with --threads torch threads)",
+    )
+    ap.add_argument(
+        "--emb-cache",
+        default=None,
+        help="folder keeping frozen embeddings (and their time) between runs",
+    )
     ap.add_argument("--rows-out", default=None, help="also save the result rows as JSON")
-    ap.add_argument("--from-rows", nargs="*", default=None,
-                    help="make the table from saved rows (of runs in parallel) instead")
+    ap.add_argument(
+        "--from-rows",
+        nargs="*",
+        default=None,
+        help="make the table from saved rows (of runs in parallel) instead",
+    )
     ap.add_argument("--note", default="", help="a paragraph added to the RESULTS.md section")
     ap.add_argument("--write", action="store_true", help="record the table in RESULTS.md")
     args = ap.parse_args(argv)
     args.shots = [int(s) for s in args.shots.split(",") if s.strip()]
-    args.finetune_shots = ([int(s) for s in args.finetune_shots.split(",")]
-                           if args.finetune_shots else args.shots)
-    args.finetune_seeds = {int(k): int(v) for k, v in
-                           (pair.split(":") for pair in args.finetune_seeds.split(",") if pair)}
+    args.finetune_shots = (
+        [int(s) for s in args.finetune_shots.split(",")] if args.finetune_shots else args.shots
+    )
+    args.finetune_seeds = {
+        int(k): int(v)
+        for k, v in (pair.split(":") for pair in args.finetune_seeds.split(",") if pair)
+    }
     if args.from_rows or args.jobs > 1:
         import json
 
@@ -322,18 +400,23 @@ def in_processes(args, argv) -> list[str]:
             continue
         forwarded.append(a)
     out = Path(tempfile.mkdtemp(prefix="quality-"))
-    names = sorted((n.strip() for n in args.datasets.split(",")),
-                   key=lambda n: n != "ag_news")
+    names = sorted((n.strip() for n in args.datasets.split(",")), key=lambda n: n != "ag_news")
 
     def one(name):
         rows = out / f"{name}.json"
         started = time.perf_counter()
         with open(out / f"{name}.log", "w") as log:
-            subprocess.run([sys.executable, __file__, "--datasets", name, "--rows-out",
-                            str(rows), *forwarded], stdout=log, stderr=subprocess.STDOUT,
-                           check=True)
-        print(f"{name}: done in {(time.perf_counter() - started) / 60:.1f} min "
-              f"(log {out / (name + '.log')})", flush=True)
+            subprocess.run(
+                [sys.executable, __file__, "--datasets", name, "--rows-out", str(rows), *forwarded],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=True,
+            )
+        print(
+            f"{name}: done in {(time.perf_counter() - started) / 60:.1f} min "
+            f"(log {out / (name + '.log')})",
+            flush=True,
+        )
         return str(rows)
 
     with ThreadPoolExecutor(args.jobs) as pool:
@@ -346,35 +429,51 @@ def write(rows, args, argv, total):
     from llmstudio.core.embedclass import EmbeddingClassifier
 
     method = EmbeddingClassifier(object()).method()
-    cmd = ("`.venv/bin/python benchmarks/quality.py "
-           + " ".join(a for a in (argv or sys.argv[1:]) if a not in (args.note, "--note"))
-           + "`")
+    cmd = (
+        "`.venv/bin/python benchmarks/quality.py "
+        + " ".join(a for a in (argv or sys.argv[1:]) if a not in (args.note, "--note"))
+        + "`"
+    )
     took = f"{total / 60:.0f} min in all; " if total else ""
-    body = "\n".join([
-        machine_line(), "",
-        f"{cmd}, {_dt.date.today().isoformat()}, torch threads {args.threads}, "
-        f"{took}load average (1 min) at the end "
-        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes slow the "
-        "times).", "",
-        f"Model {model_name(args)}; label names only (no descriptions). Zero-shot "
-        "codes the whole split (AG News 7,600 texts, SST-2 872; TweetEval a seeded "
-        f"{args.zeroshot_texts:,}-text subsample of test). Few-shot: examples drawn per "
-        "class from the split (seeds 0..{}), the corpus coded and scored is the rest, "
-        "subsampled to {:,} texts. Accuracy: mean over seeds (min-max). Time: wall "
-        "seconds per run, frozen embedding pass included.".format(
-            args.seeds - 1, args.fewshot_texts), "",
-        table(rows), "",
-        *([args.note, ""] if args.note else []),
-        f"Method parameters (`EmbeddingClassifier.method()`): `{method}`",
-    ])
-    write_section("Builtin model quality" if not args.model
-                  else f"Embedding classifier quality with {model_name(args)}", body)
+    body = "\n".join(
+        [
+            machine_line(),
+            "",
+            f"{cmd}, {_dt.date.today().isoformat()}, torch threads {args.threads}, "
+            f"{took}load average (1 min) at the end "
+            f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes slow the "
+            "times).",
+            "",
+            f"Model {model_name(args)}; label names only (no descriptions). Zero-shot "
+            "codes the whole split (AG News 7,600 texts, SST-2 872; TweetEval a seeded "
+            f"{args.zeroshot_texts:,}-text subsample of test). Few-shot: examples drawn per "
+            "class from the split (seeds 0..{}), the corpus coded and scored is the rest, "
+            "subsampled to {:,} texts. Accuracy: mean over seeds (min-max). Time: wall "
+            "seconds per run, frozen embedding pass included.".format(
+                args.seeds - 1, args.fewshot_texts
+            ),
+            "",
+            table(rows),
+            "",
+            *([args.note, ""] if args.note else []),
+            f"Method parameters (`EmbeddingClassifier.method()`): `{method}`",
+        ]
+    )
+    write_section(
+        "Builtin model quality"
+        if not args.model
+        else f"Embedding classifier quality with {model_name(args)}",
+        body,
+    )
 
 
 def model_name(args) -> str:
     """The model measured, as the tables name it."""
-    return ("the builtin all-MiniLM-L6-v2" if not args.model
-            else f"{Path(args.model).name} (through `hf:`, the same classifier)")
+    return (
+        "the builtin all-MiniLM-L6-v2"
+        if not args.model
+        else f"{Path(args.model).name} (through `hf:`, the same classifier)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,18 @@ from .log import log, setup_logging
 from .progress_line import StatusLine
 from .progress_line import progress_printer as _progress_printer
 
-COMMANDS = ("inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
-            "replicate", "runs")
+COMMANDS = (
+    "inspect",
+    "convert",
+    "demo",
+    "annotate",
+    "agree",
+    "bias",
+    "probe",
+    "export",
+    "replicate",
+    "runs",
+)
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -48,39 +58,59 @@ class _HelpFormatter(argparse.HelpFormatter):
 
     def _fill_text(self, text, width, indent):
         return text if "\n" in text else super()._fill_text(text, width, indent)
-_DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "none": "",
-                    "\\t": "\t"}
+
+
+_DELIMITER_WORDS = {
+    "comma": ",",
+    "semicolon": ";",
+    "tab": "\t",
+    "pipe": "|",
+    "none": "",
+    "\\t": "\t",
+}
 
 
 def _delimiter(value: str) -> str:
     value = _DELIMITER_WORDS.get(value.lower(), value)
     if len(value) > 1:
-        raise argparse.ArgumentTypeError(f"a delimiter is one character or one of "
-                                         f"{', '.join(_DELIMITER_WORDS)}; got {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"a delimiter is one character or one of {', '.join(_DELIMITER_WORDS)}; got {value!r}"
+        )
     return value
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reading the file (detected when not given)")
     g.add_argument("--encoding", help="e.g. utf-8, utf-8-sig, utf-16-le, cp1252, latin-1")
-    g.add_argument("--delimiter", type=_delimiter,
-                   help="one character, or comma / semicolon / tab / pipe / none")
+    g.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        help="one character, or comma / semicolon / tab / pipe / none",
+    )
     g.add_argument("--no-header", action="store_true", help="the first row is data")
     g.add_argument("--skip-rows", type=int, metavar="N", help="records before the header")
     g.add_argument("--text-column", metavar="COL", help="the column holding the texts")
     g.add_argument("--sheet", help="Excel sheet name (default: the first)")
-    g.add_argument("--quoting", choices=QUOTINGS,
-                   help="auto (default): quoted fields, but a quote that never closes or "
-                        "takes in lines that look like rows is a plain character (and a "
-                        "problem names its line); csv: every quote opens a quoted field; "
-                        "none: quotes are plain characters")
+    g.add_argument(
+        "--quoting",
+        choices=QUOTINGS,
+        help="auto (default): quoted fields, but a quote that never closes or "
+        "takes in lines that look like rows is a plain character (and a "
+        "problem names its line); csv: every quote opens a quoted field; "
+        "none: quotes are plain characters",
+    )
 
 
 def _options(args: argparse.Namespace) -> ImportOptions:
-    return ImportOptions(encoding=args.encoding, delimiter=args.delimiter,
-                         has_header=False if args.no_header else None,
-                         header_row=args.skip_rows, text_column=args.text_column,
-                         sheet=args.sheet, quoting=args.quoting)
+    return ImportOptions(
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        has_header=False if args.no_header else None,
+        header_row=args.skip_rows,
+        text_column=args.text_column,
+        sheet=args.sheet,
+        quoting=args.quoting,
+    )
 
 
 def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
@@ -176,15 +206,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
         written.append(shot)
     except ImportError as exc:  # a core-only install has no Qt
         print(f"(no screenshot: {exc})", file=sys.stderr)
-    print(f"Headless demo: read {corpus.rows} rows x {len(corpus.columns)} columns of "
-          f"{sample_corpus().name} (text column {corpus.text_column!r}). Wrote:")
+    print(
+        f"Headless demo: read {corpus.rows} rows x {len(corpus.columns)} columns of "
+        f"{sample_corpus().name} (text column {corpus.text_column!r}). Wrote:"
+    )
     for path in written:
         print(f"  {path.resolve()}")
     return DONE
 
 
-def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
-                      text_columns: list[str] | None = None, rows=None) -> None:
+def _announce_api_run(
+    project: Project,
+    task,
+    backend,
+    args: argparse.Namespace,
+    text_columns: list[str] | None = None,
+    rows=None,
+) -> None:
     """Say what leaves the computer and what it may cost; typing the command is the
     consent, which is recorded in the project like the window's consent dialog.
     ``text_columns``/``rows``: what a job sends other than the text column's first
@@ -210,10 +248,13 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     endpoint = getattr(backend, "host", None) or endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
     left_out = f" ({empty_words(empty)} left out)" if empty and len(sent) == 1 else ""
-    print(f"sending column{'s' if len(columns) > 1 else ''} {named} of "
-          f"{len(rows) - (empty if left_out else 0):,} rows{left_out} to "
-          f"{endpoint} (model {backend.model}); at most {guess}; "
-          "answers already in the project are not requested again", file=sys.stderr)
+    print(
+        f"sending column{'s' if len(columns) > 1 else ''} {named} of "
+        f"{len(rows) - (empty if left_out else 0):,} rows{left_out} to "
+        f"{endpoint} (model {backend.model}); at most {guess}; "
+        "answers already in the project are not requested again",
+        file=sys.stderr,
+    )
     if not project.has_consent(endpoint, columns):
         project.grant_consent(endpoint, columns)
 
@@ -238,8 +279,7 @@ def _check_out_folder(path: str | None) -> None:
     out = Path(path)
     folder = out.parent if str(out.parent) else Path(".")
     if out.is_dir():
-        raise LlmstudioError(f"--out {path}: is a folder; give a file name (.csv .xlsx "
-                             ".parquet)")
+        raise LlmstudioError(f"--out {path}: is a folder; give a file name (.csv .xlsx .parquet)")
     if not folder.is_dir():
         raise LlmstudioError(f"--out {path}: no folder {str(folder)!r}")
     if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
@@ -288,21 +328,29 @@ def _check_same_table(project: Project, source: Path, args: argparse.Namespace) 
         return
     made_from = project.meta("source") or "?"
     if Path(made_from).resolve() == source.resolve():
-        why = (f"{source} changed since {project.path} was made from it "
-               f"({len(held.frame):,} rows then, {len(now.frame):,} now)")
+        why = (
+            f"{source} changed since {project.path} was made from it "
+            f"({len(held.frame):,} rows then, {len(now.frame):,} now)"
+        )
     else:
-        why = (f"{project.path} holds another table ({Path(made_from).name}, "
-               f"{len(held.frame):,} rows) than {source} ({len(now.frame):,} rows)")
-    raise LlmstudioError(f"{why}: give --project a new file for this table, or run on the "
-                         f"project itself (llmstudio annotate {project.path})")
+        why = (
+            f"{project.path} holds another table ({Path(made_from).name}, "
+            f"{len(held.frame):,} rows) than {source} ({len(now.frame):,} rows)"
+        )
+    raise LlmstudioError(
+        f"{why}: give --project a new file for this table, or run on the "
+        f"project itself (llmstudio annotate {project.path})"
+    )
 
 
 def _writable(path: Path) -> None:
     """Refuse a project that could not be written, before any model is loaded."""
     folder = path.parent if not path.exists() else path
     if not os.access(folder if folder != Path("") else Path("."), os.W_OK):
-        raise LlmstudioError(f"{path}: cannot write the project here (no permission); "
-                             "give --project PATH in a folder you can write to")
+        raise LlmstudioError(
+            f"{path}: cannot write the project here (no permission); "
+            "give --project PATH in a folder you can write to"
+        )
 
 
 def _open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
@@ -355,23 +403,29 @@ def _open_for(path: Path, source: Path, args: argparse.Namespace) -> Project:
     return project
 
 
-def _rows_kept(project: Project, how: str, args: argparse.Namespace,
-               runs: list[int]) -> str | None:
+def _rows_kept(project: Project, how: str, args: argparse.Namespace, runs: list[int]) -> str | None:
     """Where the rows an unfinished job answered are, and what the same command does
     next; None when no row was answered. A job with ``--out`` alone keeps its temporary
     project beside OUT (see :func:`_keep_unfinished`) so that the same command asks only
     the rest."""
-    answered = project.db.execute(
-        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL",
-        (runs[0],)).fetchone()[0] if runs else 0
+    answered = (
+        project.db.execute(
+            "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL", (runs[0],)
+        ).fetchone()[0]
+        if runs
+        else 0
+    )
     if not answered:
         return None
     rows = f"the {answered:,} rows answered are" if answered > 1 else "the 1 row answered is"
     if how != "temporary":
         return f"{rows} kept in {project.path} (the same command asks only the rest)"
     kept = _keep_unfinished(project, args)
-    return (f"{rows} kept in {kept}" + (f" and written to {args.out}" if Path(
-        args.out).exists() else "") + " (the same command asks only the rest)")
+    return (
+        f"{rows} kept in {kept}"
+        + (f" and written to {args.out}" if Path(args.out).exists() else "")
+        + " (the same command asks only the rest)"
+    )
 
 
 def _keep_unfinished(project: Project, args: argparse.Namespace) -> Path:
@@ -406,8 +460,11 @@ def _keep_codebook(project: Project, task) -> None:
         project.save_codebook(book)
         print(f"stored codebook {book.name!r} in {project.path}", file=sys.stderr)
     elif project.codebook(book.name).to_dict() != book.to_dict():
-        print(f"note: {project.path} already has a different codebook {book.name!r}; it was "
-              "kept as it is (this run used the file's)", file=sys.stderr)
+        print(
+            f"note: {project.path} already has a different codebook {book.name!r}; it was "
+            "kept as it is (this run used the file's)",
+            file=sys.stderr,
+        )
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
@@ -427,11 +484,22 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     timeout = _timeout(args)
     _check_out(args.out)
     _check_out_folder(args.out)
-    task = make_task(TaskOptions(
-        task=args.task, labels=parse_labels(args.labels), scale=args.scale,
-        codebook=args.codebook, multi_label=args.multi_label, none_option=args.none_option,
-        examples=args.examples, prompt=args.prompt, system=args.system or "",
-        explain=args.explain, baseline=args.baseline, long_texts=args.long_texts))
+    task = make_task(
+        TaskOptions(
+            task=args.task,
+            labels=parse_labels(args.labels),
+            scale=args.scale,
+            codebook=args.codebook,
+            multi_label=args.multi_label,
+            none_option=args.none_option,
+            examples=args.examples,
+            prompt=args.prompt,
+            system=args.system or "",
+            explain=args.explain,
+            baseline=args.baseline,
+            long_texts=args.long_texts,
+        )
+    )
     with tempfile.TemporaryDirectory() as tmp:
         project, how = _open_target(args, tmp)
         try:
@@ -439,8 +507,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             _check_has_rows(corpus, args.file)
             column = args.text_column or corpus.text_column
             if column not in corpus.frame.columns:
-                raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "
-                                     f"{', '.join(map(repr, corpus.columns))}")
+                raise LlmstudioError(
+                    f"{args.file}: no column {column!r}; the columns are "
+                    f"{', '.join(map(repr, corpus.columns))}"
+                )
             from .core.nested import text_column_problem
 
             problem = text_column_problem(corpus.frame, column)
@@ -449,8 +519,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             from .core.export import check_fits
 
             if args.out:  # Excel's limits, before any request is paid for (+1: the errors)
-                check_fits(args.out, len(corpus.frame),
-                           len(corpus.columns) + len(task.columns()) + 1)
+                check_fits(
+                    args.out, len(corpus.frame), len(corpus.columns) + len(task.columns()) + 1
+                )
             from .core.runner import row_inputs
 
             row_inputs(task, corpus.frame.head(1), column)  # placeholders naming no column
@@ -458,19 +529,28 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 _keep_codebook(project, task)
             options = {}
             if args.model.startswith("openai:"):
-                options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm,
-                           "context_window": args.context_window, **timeout}
+                options = {
+                    "requests_per_minute": args.rpm,
+                    "tokens_per_minute": args.tpm,
+                    "context_window": args.context_window,
+                    **timeout,
+                }
             elif args.context_window is not None:
-                raise LlmstudioError("--context-window is for openai: models (a local "
-                                     "model's limit is read from the model)")
-            backend = make_backend(args.model, base_url=args.base_url,
-                                   concurrency=args.concurrency, **options)
+                raise LlmstudioError(
+                    "--context-window is for openai: models (a local "
+                    "model's limit is read from the model)"
+                )
+            backend = make_backend(
+                args.model, base_url=args.base_url, concurrency=args.concurrency, **options
+            )
             check_can_run(task, backend)
             if backend.remote:
                 _announce_api_run(project, task, backend, args)
             if how == "beside":
-                print(f"the run is kept in {project.path} (give --project or --out to choose)",
-                      file=sys.stderr)
+                print(
+                    f"the run is kept in {project.path} (give --project or --out to choose)",
+                    file=sys.stderr,
+                )
             elif how == "kept":
                 print(f"resuming the unfinished job kept in {project.path}", file=sys.stderr)
             stop = threading.Event()
@@ -478,9 +558,16 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             line = StatusLine()
             runs: list[int] = []
             try:
-                result = run_job(project, task, backend, text_column=args.text_column,
-                                 limit=args.limit, progress=_progress_printer(line),
-                                 cancelled=stop.is_set, on_run=runs.append)
+                result = run_job(
+                    project,
+                    task,
+                    backend,
+                    text_column=args.text_column,
+                    limit=args.limit,
+                    progress=_progress_printer(line),
+                    cancelled=stop.is_set,
+                    on_run=runs.append,
+                )
             except BackendError as exc:  # the model cannot go on: say where its rows are
                 line.end()
                 kept = _rows_kept(project, how, args, runs)
@@ -505,7 +592,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             kept = None
             if result.status != "done":
                 kept = _rows_kept(project, how, args, [result.run_id]) or (
-                    "no row was answered, so none is kept")
+                    "no row was answered, so none is kept"
+                )
         finally:
             project.close()
     return job_status(result, kept=kept) if kept else job_status(result)
@@ -515,8 +603,10 @@ def _agree_text(file: str, report) -> str:
     """The agreement report as a table for people: values with their 95% intervals."""
     # Pairs are named in full: columns cut to a few letters (sentiment_la / sentiment_la)
     # could not be told apart, so the name column widens to the longest pair instead.
-    pairs = {f"Cohen's kappa {a} / {b}": e for (a, b), e in
-             (report.pairwise_cohen_kappa.items() if report.cohen_kappa is None else ())}
+    pairs = {
+        f"Cohen's kappa {a} / {b}": e
+        for (a, b), e in (report.pairwise_cohen_kappa.items() if report.cohen_kappa is None else ())
+    }
     width = max([32, *map(len, pairs)])
 
     def row(name: str, e) -> str:
@@ -525,30 +615,44 @@ def _agree_text(file: str, report) -> str:
         return f"  {name:<{width}} {value:>9}  {ci:<17} {e.n:>7,}"
 
     cols = ", ".join(map(repr, report.columns))
-    lines = [f"file:      {file} ({report.rows:,} rows)", f"columns:   {cols}",
-             f"n:         {report.n:,} rows with codes from at least two columns; "
-             f"{report.skipped:,} skipped (fewer than two codes)",
-             f"codes:     {', '.join(report.labels)}",
-             f"intervals: 95% percentile bootstrap, {report.n_resamples:,} resamples of rows, "
-             f"seed {report.seed}", "",
-             f"  {'statistic':<{width}} {'value':>9}  {'95% CI':<17} {'n':>7}",
-             # with two columns percent agreement is accuracy: one number, one row
-             row("percent agreement" + (" (= accuracy)" if report.cohen_kappa is not None
-                                        else ""), report.percent_agreement),
-             row("Krippendorff's alpha (nominal)", report.krippendorff_alpha)]
+    lines = [
+        f"file:      {file} ({report.rows:,} rows)",
+        f"columns:   {cols}",
+        f"n:         {report.n:,} rows with codes from at least two columns; "
+        f"{report.skipped:,} skipped (fewer than two codes)",
+        f"codes:     {', '.join(report.labels)}",
+        f"intervals: 95% percentile bootstrap, {report.n_resamples:,} resamples of rows, "
+        f"seed {report.seed}",
+        "",
+        f"  {'statistic':<{width}} {'value':>9}  {'95% CI':<17} {'n':>7}",
+        # with two columns percent agreement is accuracy: one number, one row
+        row(
+            "percent agreement" + (" (= accuracy)" if report.cohen_kappa is not None else ""),
+            report.percent_agreement,
+        ),
+        row("Krippendorff's alpha (nominal)", report.krippendorff_alpha),
+    ]
     if report.cohen_kappa is not None:
-        lines += [row("Cohen's kappa", report.cohen_kappa), "",
-                  f"  against {report.columns[0]!r} as the reference:",
-                  row("macro-F1", report.macro_f1)]
+        lines += [
+            row("Cohen's kappa", report.cohen_kappa),
+            "",
+            f"  against {report.columns[0]!r} as the reference:",
+            row("macro-F1", report.macro_f1),
+        ]
         for code, stats in report.per_code.items():
-            lines += [row(f"{code[:20]}: {what}", stats[what])
-                      for what in ("precision", "recall", "f1")]
+            lines += [
+                row(f"{code[:20]}: {what}", stats[what]) for what in ("precision", "recall", "f1")
+            ]
         width = max(len(label) for label in report.labels) + 2
-        lines += ["", f"  confusion matrix (rows: {report.columns[0]!r}, "
-                      f"columns: {report.columns[1]!r})",
-                  "  " + " " * width + "".join(f"{label:>{width}}" for label in report.labels)]
-        lines += ["  " + f"{label:<{width}}" + "".join(f"{c:>{width},}" for c in counts)
-                  for label, counts in zip(report.labels, report.confusion)]
+        lines += [
+            "",
+            f"  confusion matrix (rows: {report.columns[0]!r}, columns: {report.columns[1]!r})",
+            "  " + " " * width + "".join(f"{label:>{width}}" for label in report.labels),
+        ]
+        lines += [
+            "  " + f"{label:<{width}}" + "".join(f"{c:>{width},}" for c in counts)
+            for label, counts in zip(report.labels, report.confusion)
+        ]
     else:
         lines.append(row("Fleiss' kappa (rows all coded)", report.fleiss_kappa))
         lines += [row(name, e) for name, e in pairs.items()]
@@ -562,8 +666,12 @@ def _agree_notes(report) -> list[str]:
     names = report.columns + report.columns[:1] * (len(report.columns) < 2)
     rep = build_report(report, "", repr(names[0]), repr(names[1]))
     notes = [f"  {s.name}: {s.note}" for s in rep.stats if s.note]
-    notes += [f"  {label} {x.name}: {x.note}" for label, *values, _ in rep.per_code
-              for x in values if x.note]
+    notes += [
+        f"  {label} {x.name}: {x.note}"
+        for label, *values, _ in rep.per_code
+        for x in values
+        if x.note
+    ]
     if rep.precision:
         notes.append(f"  {rep.precision}")
     return ["", "notes:", *notes] if notes else []
@@ -575,8 +683,10 @@ def cmd_agree(args: argparse.Namespace) -> int:
     if args.run:
         return _agree_runs(args)
     if not args.columns:
-        raise UsageError("give --columns A B (coders or model columns), or --run N --run M "
-                         "(two runs of a project)")
+        raise UsageError(
+            "give --columns A B (coders or model columns), or --run N --run M "
+            "(two runs of a project)"
+        )
     if len(args.columns) < 2:
         raise UsageError("--columns needs at least two columns (coders or models)")
     if len(set(args.columns)) < len(args.columns):
@@ -585,10 +695,16 @@ def cmd_agree(args: argparse.Namespace) -> int:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
     frame = load_with_codes(args.file, _options(args))
     if missing := [c for c in args.columns if c not in frame.columns]:
-        raise LlmstudioError(f"{args.file}: no column {', '.join(map(repr, missing))}; "
-                             f"the columns are {', '.join(map(repr, frame.columns))}")
-    report = agreement([frame[c].tolist() for c in args.columns], args.columns,
-                       n_resamples=args.bootstrap, seed=args.seed)
+        raise LlmstudioError(
+            f"{args.file}: no column {', '.join(map(repr, missing))}; "
+            f"the columns are {', '.join(map(repr, frame.columns))}"
+        )
+    report = agreement(
+        [frame[c].tolist() for c in args.columns],
+        args.columns,
+        n_resamples=args.bootstrap,
+        seed=args.seed,
+    )
     counts, warning = _agree_blind(args.file, frame, args.columns)
     for note in _run_notes(args.file, args.columns):
         print(f"llmstudio: note: {note}", file=sys.stderr)
@@ -610,6 +726,7 @@ def cmd_agree(args: argparse.Namespace) -> int:
 
 # -- replicate runs and their stability (issue 13, item 5) ----------------------------------
 
+
 def _stability_text(project: Project, a: int, b: int, found) -> str:
     from .core.replicate import stored_changes
     from .core.results import describe_run
@@ -618,18 +735,24 @@ def _stability_text(project: Project, a: int, b: int, found) -> str:
         return "-" if e is None else e.text()
 
     of = project.db.execute("SELECT replicate_of FROM runs WHERE id = ?", (b,)).fetchone()
-    lines = [f"project:   {project.path}",
-             f"run {a}:    {describe_run(project, a)}",
-             f"run {b}:    {describe_run(project, b)}"]
+    lines = [
+        f"project:   {project.path}",
+        f"run {a}:    {describe_run(project, a)}",
+        f"run {b}:    {describe_run(project, b)}",
+    ]
     if of and of[0] == a:
         lines.append(f"run {b} replicates run {a}; changed: {stored_changes(project, a, b)}")
-    lines += ["intervals: kappa and alpha 95% percentile bootstrap; share changed Wilson 95%",
-              "", f"  {'compared':<28} {'n':>6}  {'share changed [95% CI]':<24} "
-                  f"{'Cohen kappa [95% CI]':<26} {'Krippendorff alpha [95% CI]':<26}"]
+    lines += [
+        "intervals: kappa and alpha 95% percentile bootstrap; share changed Wilson 95%",
+        "",
+        f"  {'compared':<28} {'n':>6}  {'share changed [95% CI]':<24} "
+        f"{'Cohen kappa [95% CI]':<26} {'Krippendorff alpha [95% CI]':<26}",
+    ]
     for r in found:
         share = r.share_text()
-        lines.append(f"  {r.what[:28]:<28} {r.n:>6,}  {share:<24} {est(r.kappa):<26} "
-                     f"{est(r.alpha)}")
+        lines.append(
+            f"  {r.what[:28]:<28} {r.n:>6,}  {share:<24} {est(r.kappa):<26} {est(r.alpha)}"
+        )
         if r.full_note():
             lines.append(f"  {'':<28} {r.full_note()}")
     return "\n".join(lines)
@@ -681,44 +804,56 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     _timeout(args, "openai:" if args.model is None else args.model)  # the run's model: below
     if args.temperature is not None and not 0 <= args.temperature <= 2:
         raise UsageError("--temperature is from 0 to 2")
-    changes = Changes(model=args.model, base_url=args.base_url, temperature=args.temperature,
-                      seed=args.seed, prompt=args.prompt)
+    changes = Changes(
+        model=args.model,
+        base_url=args.base_url,
+        temperature=args.temperature,
+        seed=args.seed,
+        prompt=args.prompt,
+    )
     project = open_project_file(args.project)
     try:
         plan = plan_replicate(project, args.run, changes, base_urls=_known_base_urls(args))
         # the model asked, unless the change already names it
-        print(plan.describe() + ("" if args.model else f"; model {plan.model}"),
-              file=sys.stderr)
+        print(plan.describe() + ("" if args.model else f"; model {plan.model}"), file=sys.stderr)
         for note in plan.notes:
             print(f"note: {note}", file=sys.stderr)
         if plan.resume is not None:
-            print(f"resuming run {plan.resume}, an interrupted replicate of run {plan.of} with "
-                  "the same settings (its answers were paid for)", file=sys.stderr)
+            print(
+                f"resuming run {plan.resume}, an interrupted replicate of run {plan.of} with "
+                "the same settings (its answers were paid for)",
+                file=sys.stderr,
+            )
         task = plan.task()
         backend = plan.backend(args.concurrency, **_timeout(args, plan.model))
         try:
             check_can_run(task, backend)
             if backend.remote:
                 # What is announced (and consented to) is the plan's: its server and rows.
-                args.text_column, args.limit, args.base_url = (plan.text_column, None,
-                                                               plan.base_url)
-                _announce_api_run(project, task, backend, args, [plan.text_column],
-                                  list(plan.rows))
+                args.text_column, args.limit, args.base_url = (
+                    plan.text_column,
+                    None,
+                    plan.base_url,
+                )
+                _announce_api_run(project, task, backend, args, [plan.text_column], list(plan.rows))
             stop = threading.Event()
             signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
             line = StatusLine()
-            result = run_replicate(project, plan, backend, progress=_progress_printer(line),
-                                   cancelled=stop.is_set)
+            result = run_replicate(
+                project, plan, backend, progress=_progress_printer(line), cancelled=stop.is_set
+            )
             line.end()
         finally:
             backend.close()
-        print(result.summary(f"run {result.run_id} (replicate of run {plan.of})")
-              + f"; kept in {project.path}", file=sys.stderr)
+        print(
+            result.summary(f"run {result.run_id} (replicate of run {plan.of})")
+            + f"; kept in {project.path}",
+            file=sys.stderr,
+        )
         status = job_status(result)
         if status != DONE:
             return status
-        found = compare_runs(project, plan.of, result.run_id, n_resamples=args.bootstrap,
-                             seed=0)
+        found = compare_runs(project, plan.of, result.run_id, n_resamples=args.bootstrap, seed=0)
         print(_stability_text(project, plan.of, result.run_id, found))
     finally:
         project.close()
@@ -736,8 +871,9 @@ def _run_notes(file: str, columns: list[str]) -> list[str]:
         return []
     with Project.open(file) as project:
         made = run_columns(project, project.columns)
-    return [f"{c!r} is {made[c].describe()}" for c in columns
-            if c in made and made[c].state != COMPLETE]
+    return [
+        f"{c!r} is {made[c].describe()}" for c in columns if c in made and made[c].state != COMPLETE
+    ]
 
 
 def _agree_blind(file: str, frame, columns: list[str]):
@@ -777,17 +913,27 @@ def cmd_bias(args: argparse.Namespace) -> int:
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
     if not args.out and not args.show_swaps:
-        raise UsageError("--out DIR is needed (the folder for report.json, rows.csv, "
-                         "report.md), or --show-swaps to only see the swaps")
+        raise UsageError(
+            "--out DIR is needed (the folder for report.json, rows.csv, "
+            "report.md), or --show-swaps to only see the swaps"
+        )
     swaps = load_swaps(args.swap)
-    task = make_task(TaskOptions(task=args.task, labels=parse_labels(args.labels),
-                                 scale=args.scale, codebook=args.codebook))
+    task = make_task(
+        TaskOptions(
+            task=args.task,
+            labels=parse_labels(args.labels),
+            scale=args.scale,
+            codebook=args.codebook,
+        )
+    )
     corpus = load(args.file, _options(args))
     _check_has_rows(corpus, args.file)
     column = args.text_column or corpus.text_column
     if column not in corpus.frame.columns:
-        raise LlmstudioError(f"{args.file}: no column {column!r}; the columns are "
-                             f"{', '.join(map(repr, corpus.columns))}")
+        raise LlmstudioError(
+            f"{args.file}: no column {column!r}; the columns are "
+            f"{', '.join(map(repr, corpus.columns))}"
+        )
     if args.show_swaps:
         rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
         texts = [cell_text(corpus.frame[column], i) for i in rows]
@@ -796,8 +942,10 @@ def cmd_bias(args: argparse.Namespace) -> int:
             if s.n:
                 shown += 1
                 print(f"row {row_id + 1} ({s.describe()}):\n  - {text}\n  + {s.text}")
-        print(f"{shown:,} of {len(texts):,} rows of column {column!r} have a swap "
-              f"(swap list {swaps.name!r}, {len(swaps.pairs)} pairs); nothing was run")
+        print(
+            f"{shown:,} of {len(texts):,} rows of column {column!r} have a swap "
+            f"(swap list {swaps.name!r}, {len(swaps.pairs)} pairs); nothing was run"
+        )
         return DONE
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -807,35 +955,52 @@ def cmd_bias(args: argparse.Namespace) -> int:
     try:
         options = {}
         if args.model.startswith("openai:"):
-            options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm,
-                       **timeout}
-        backend = make_backend(args.model, base_url=args.base_url,
-                               concurrency=args.concurrency, **options)
+            options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm, **timeout}
+        backend = make_backend(
+            args.model, base_url=args.base_url, concurrency=args.concurrency, **options
+        )
         rows = rows_with_swaps(swapped, args.limit)
         if backend.remote and rows:
-            _announce_api_run(project, task, backend, args,
-                              [column, swapped_column(column, swaps)], rows)
+            _announce_api_run(
+                project, task, backend, args, [column, swapped_column(column, swaps)], rows
+            )
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
-        result = run_counterfactual(project, task, backend, swaps, swapped, text_column=column,
-                                    limit=args.limit, score=args.score,
-                                    n_resamples=args.bootstrap, seed=args.seed,
-                                    progress=_progress_printer(line), cancelled=stop.is_set)
+        result = run_counterfactual(
+            project,
+            task,
+            backend,
+            swaps,
+            swapped,
+            text_column=column,
+            limit=args.limit,
+            score=args.score,
+            n_resamples=args.bootstrap,
+            seed=args.seed,
+            progress=_progress_printer(line),
+            cancelled=stop.is_set,
+        )
         backend.close()
     finally:
         project.close()
     line.end()
     if not rows:
-        print(f"llmstudio: no row of column {column!r} has a word of the swap list "
-              f"{swaps.name!r}: nothing to compare", file=sys.stderr)
+        print(
+            f"llmstudio: no row of column {column!r} has a word of the swap list "
+            f"{swaps.name!r}: nothing to compare",
+            file=sys.stderr,
+        )
     paths = write_report(result, out)
     d = result.to_dict()
     print(_bias_text(d))
     for path in paths + [project.path]:
         print(f"wrote {path}", file=sys.stderr)
     if result.status != "done":
-        print(f"llmstudio: the runs were {result.status}; the report covers the rows finished "
-              "so far (run the same command again to resume)", file=sys.stderr)
+        print(
+            f"llmstudio: the runs were {result.status}; the report covers the rows finished "
+            "so far (run the same command again to resume)",
+            file=sys.stderr,
+        )
         return USAGE_OR_CANCELLED
     return DONE
 
@@ -845,8 +1010,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .core.methods import write_methods
 
     if not args.out and not args.methods and not args.coding_log:
-        raise UsageError("give --out FILE (.csv .xlsx .parquet .dta), --methods OUT.md "
-                         "(or .html) and/or --coding-log FILE (.csv .xlsx .parquet)")
+        raise UsageError(
+            "give --out FILE (.csv .xlsx .parquet .dta), --methods OUT.md "
+            "(or .html) and/or --coding-log FILE (.csv .xlsx .parquet)"
+        )
     if (args.bias_report or args.chart) and not args.methods:
         raise UsageError("--bias-report and --chart go into the methods record: give --methods")
     if args.coding_log:
@@ -859,8 +1026,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             annotated_format(args.out)  # a wrong suffix fails before any work
         except LlmstudioError as exc:
             raise UsageError(str(exc)) from None
-    if args.methods and Path(args.methods).suffix.lower() not in (".md", ".markdown",
-                                                                 ".html", ".htm"):
+    if args.methods and Path(args.methods).suffix.lower() not in (
+        ".md",
+        ".markdown",
+        ".html",
+        ".htm",
+    ):
         raise UsageError(f"{args.methods}: a methods record is .md or .html")
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
@@ -869,23 +1040,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     for report in args.bias_report or ():
         read_bias_report(report)  # unreadable: said before any work
     check_charts(args.chart or ())
-    project = open_project_file(args.project, "export reads a project's runs and codes "
-                                              "(llmstudio convert exports a data file)")
+    project = open_project_file(
+        args.project,
+        "export reads a project's runs and codes (llmstudio convert exports a data file)",
+    )
     try:
         if args.out:
-            out = export_annotated(project, args.out, bom=args.bom,
-                                   guard=not args.no_formula_guard)
+            out = export_annotated(project, args.out, bom=args.bom, guard=not args.no_formula_guard)
             print(f"wrote {out}", file=sys.stderr)
         if args.coding_log:
             from .core.human_codes import export_coding_log
 
-            out = export_coding_log(project, args.coding_log, bom=args.bom,
-                                    guard=not args.no_formula_guard)
+            out = export_coding_log(
+                project, args.coding_log, bom=args.bom, guard=not args.no_formula_guard
+            )
             print(f"wrote {out}", file=sys.stderr)
         if args.methods:
-            out = write_methods(project, args.methods, bias_reports=args.bias_report or (),
-                                charts=args.chart or (), n_resamples=args.bootstrap,
-                                seed=args.seed)
+            out = write_methods(
+                project,
+                args.methods,
+                bias_reports=args.bias_report or (),
+                charts=args.chart or (),
+                n_resamples=args.bootstrap,
+                seed=args.seed,
+            )
             print(f"wrote {out}", file=sys.stderr)
     finally:
         project.close()
@@ -896,40 +1074,56 @@ def _bias_text(d: dict) -> str:
     def num(value, digits=3):
         return "undefined" if value is None else f"{value:.{digits}f}"
 
-    lines = [f"swap list:  {d['swap_list']['name']} ({d['swap_list']['pairs']} pairs)",
-             f"rows:       {d['rows_total']:,}: {d['rows_with_swaps']:,} with a swap, "
-             f"{d['rows_without_swaps']:,} without (not compared), {d['rows_failed']:,} failed",
-             f"n:          {d['n']:,} rows compared",
-             f"changed:    {d['changed']:,} labels, share {num(d['changed_share'])} "
-             f"[{num(d['changed_share_ci_low'])}, {num(d['changed_share_ci_high'])}]"]
+    lines = [
+        f"swap list:  {d['swap_list']['name']} ({d['swap_list']['pairs']} pairs)",
+        f"rows:       {d['rows_total']:,}: {d['rows_with_swaps']:,} with a swap, "
+        f"{d['rows_without_swaps']:,} without (not compared), {d['rows_failed']:,} failed",
+        f"n:          {d['n']:,} rows compared",
+        f"changed:    {d['changed']:,} labels, share {num(d['changed_share'])} "
+        f"[{num(d['changed_share_ci_low'])}, {num(d['changed_share_ci_high'])}]",
+    ]
     if d["mean_difference"] is not None:
-        lines += [f"difference: mean {num(d['mean_difference'])} "
-                  f"[{num(d['ci_low'])}, {num(d['ci_high'])}] (swapped - original, "
-                  f"{d['score']} score)",
-                  f"test:       {d['test']}, p = {num(d['p_value'], 4)}"]
+        lines += [
+            f"difference: mean {num(d['mean_difference'])} "
+            f"[{num(d['ci_low'])}, {num(d['ci_high'])}] (swapped - original, "
+            f"{d['score']} score)",
+            f"test:       {d['test']}, p = {num(d['p_value'], 4)}",
+        ]
     return "\n".join(lines)
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="builtin",
-                   help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, "
-                        "openai:MODEL_NAME")
-    p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
-                                      "http://localhost:11434/v1 (Ollama)")
+    p.add_argument(
+        "--model",
+        default="builtin",
+        help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, openai:MODEL_NAME",
+    )
+    p.add_argument(
+        "--base-url", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)"
+    )
 
 
 def _label_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--labels", help="comma-separated labels or codes; quote one with a "
-                                    "comma in it as in CSV: '\"Law, order\",Housing' "
-                                    "(sentiment default: positive,negative,neutral)")
-    p.add_argument("--scale", choices=["3", "5"],
-                   help="sentiment: 3 (positive/negative/neutral) or 5 points")
+    p.add_argument(
+        "--labels",
+        help="comma-separated labels or codes; quote one with a "
+        "comma in it as in CSV: '\"Law, order\",Housing' "
+        "(sentiment default: positive,negative,neutral)",
+    )
+    p.add_argument(
+        "--scale", choices=["3", "5"], help="sentiment: 3 (positive/negative/neutral) or 5 points"
+    )
     p.add_argument("--codebook", help="code: a codebook, .yaml/.yml or .json")
 
 
 def _bootstrap_args(p: argparse.ArgumentParser, default: int) -> None:
-    p.add_argument("--bootstrap", type=int, default=default, metavar="N",
-                   help=f"resamples for the 95%% intervals (default {default}; 0: none)")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=default,
+        metavar="N",
+        help=f"resamples for the 95%% intervals (default {default}; 0: none)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
 
 
@@ -942,32 +1136,52 @@ def _replicate_parser() -> argparse.ArgumentParser:
     p = _command_parser(
         prog="llmstudio replicate",
         description="Ask a stored run's task again, as a replicate: the same task, model and "
-                    "rows, with one thing changed (--model, --temperature, --prompt, --seed) "
-                    "or nothing. A replicate never reads the answers of the run it repeats "
-                    "from the cache: it asks again. It is kept as a run of its own "
-                    "(columns <task>_label_run<N>) and compared with the run it repeats "
-                    "(kappa, alpha, share of rows changed, with 95% CIs). Ctrl+C keeps the "
-                    "rows finished; the same command resumes.")
+        "rows, with one thing changed (--model, --temperature, --prompt, --seed) "
+        "or nothing. A replicate never reads the answers of the run it repeats "
+        "from the cache: it asks again. It is kept as a run of its own "
+        "(columns <task>_label_run<N>) and compared with the run it repeats "
+        "(kappa, alpha, share of rows changed, with 95% CIs). Ctrl+C keeps the "
+        "rows finished; the same command resumes.",
+    )
     p.add_argument("project", help=f"a project ({SUFFIX})")
     p.add_argument("--run", type=int, required=True, metavar="N", help="the run to repeat")
-    p.add_argument("--model", metavar="SPEC", help="another model: builtin, lexicon, "
-                                                   "hf:PATH_OR_HUB_ID, openai:MODEL_NAME")
-    p.add_argument("--base-url", help="the OpenAI-compatible server (the project keeps the "
-                                      "server's host only)")
-    p.add_argument("--temperature", type=float, metavar="T",
-                   help="openai: models: sample at T (0 to 2) instead of the run's")
-    p.add_argument("--prompt", metavar="TEXT",
-                   help="prompt task: a new template; sentiment and coding: a new wording of "
-                        "the instruction's first line (generative models)")
-    p.add_argument("--seed", type=int, metavar="S",
-                   help="openai: the request's seed; builtin: the seed of fine-tuning on "
-                        "coded examples")
+    p.add_argument(
+        "--model",
+        metavar="SPEC",
+        help="another model: builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL_NAME",
+    )
+    p.add_argument(
+        "--base-url", help="the OpenAI-compatible server (the project keeps the server's host only)"
+    )
+    p.add_argument(
+        "--temperature",
+        type=float,
+        metavar="T",
+        help="openai: models: sample at T (0 to 2) instead of the run's",
+    )
+    p.add_argument(
+        "--prompt",
+        metavar="TEXT",
+        help="prompt task: a new template; sentiment and coding: a new wording of "
+        "the instruction's first line (generative models)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="openai: the request's seed; builtin: the seed of fine-tuning on coded examples",
+    )
     p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
     p.add_argument("--rpm", type=float, help="API requests per minute at most")
     p.add_argument("--tpm", type=float, help="API tokens per minute at most")
     _timeout_arg(p)
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                   help="resamples for the 95%% intervals of the comparison (default 1000)")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="resamples for the 95%% intervals of the comparison (default 1000)",
+    )
     p.set_defaults(func=cmd_replicate)
     return p
 
@@ -981,37 +1195,50 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p = _command_parser(
             prog="llmstudio probe",
             description="Bias probes of a model: EEC template sentences (sentiment by gender "
-                        "and race) or occupation completions (He vs She).")
+            "and race) or occupation completions (He vs She).",
+        )
         probe_cli.add_arguments(p)
         p.set_defaults(func=probe_cli.run)
     elif command == "runs":
         from . import runs_cli
 
         p = runs_cli.Parser(
-            prog="llmstudio runs", epilog=TABLE, formatter_class=_HelpFormatter,
-            usage="llmstudio runs [resume|discard|rename|delete] PROJECT [--run N] [NAME] "
-                  "[--yes]",
+            prog="llmstudio runs",
+            epilog=TABLE,
+            formatter_class=_HelpFormatter,
+            usage="llmstudio runs [resume|discard|rename|delete] PROJECT [--run N] [NAME] [--yes]",
             description="A project's model runs: list them (id, name, task, model, state, "
-                        "rows answered, created, finished); resume an interrupted run with "
-                        "its own settings; discard an interrupted run; rename a run (NAME; "
-                        "none: back to 'run N'); delete a run (its answers; the response "
-                        "cache and human codes stay). The latest complete run of each task "
-                        "has the plain column names; the others carry _run<N>.")
+            "rows answered, created, finished); resume an interrupted run with "
+            "its own settings; discard an interrupted run; rename a run (NAME; "
+            "none: back to 'run N'); delete a run (its answers; the response "
+            "cache and human codes stay). The latest complete run of each task "
+            "has the plain column names; the others carry _run<N>.",
+        )
         runs_cli.add_arguments(p)
         p.set_defaults(func=runs_cli.run)
     elif command == "agree":
         p = _command_parser(
             prog="llmstudio agree",
             description="Agreement between coders or models: columns of nominal codes in one "
-                        "table, one row per text. Empty cells are missing codes; rows with "
-                        "codes from fewer than two columns are skipped. With two columns the "
-                        "first is the reference for accuracy, F1 and the confusion matrix.")
+            "table, one row per text. Empty cells are missing codes; rows with "
+            "codes from fewer than two columns are skipped. With two columns the "
+            "first is the reference for accuracy, F1 and the confusion matrix.",
+        )
         p.add_argument("file", help="a data file, or a project")
-        p.add_argument("--columns", nargs="+", metavar="COL",
-                       help="two or more columns holding codes (coders or model runs)")
-        p.add_argument("--run", type=int, action="append", metavar="N",
-                       help="a project's run, given twice: the two runs compared like two "
-                            "coders (run-to-run stability of a replicate)")
+        p.add_argument(
+            "--columns",
+            nargs="+",
+            metavar="COL",
+            help="two or more columns holding codes (coders or model runs)",
+        )
+        p.add_argument(
+            "--run",
+            type=int,
+            action="append",
+            metavar="N",
+            help="a project's run, given twice: the two runs compared like two "
+            "coders (run-to-run stability of a replicate)",
+        )
         p.add_argument("--json", action="store_true", help="print JSON")
         _bootstrap_args(p, 1000)
         _import_args(p)
@@ -1020,99 +1247,164 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p = _command_parser(
             prog="llmstudio export",
             description="Export a project: the annotated table (the corpus's columns, then "
-                        "every run's output columns, then the human codes and memos; XLSX "
-                        "gets a sheet 'columns' describing each; Stata gets value labels), "
-                        "the coding log (--coding-log) and/or a methods "
-                        "record (models, prompts, parameters, coders, agreement with 95% "
-                        "CIs, bias reports, a suggested methods paragraph).")
+            "every run's output columns, then the human codes and memos; XLSX "
+            "gets a sheet 'columns' describing each; Stata gets value labels), "
+            "the coding log (--coding-log) and/or a methods "
+            "record (models, prompts, parameters, coders, agreement with 95% "
+            "CIs, bias reports, a suggested methods paragraph).",
+        )
         p.add_argument("project", help=f"a project ({SUFFIX})")
         p.add_argument("--out", help="the annotated table: .csv .xlsx .parquet or .dta (Stata)")
         p.add_argument("--methods", metavar="OUT.md", help="the methods record: .md or .html")
-        p.add_argument("--coding-log", metavar="FILE",
-                       help="every click of the coding by hand, oldest first (time, codebook, "
-                            "coder, row, codes, memo, blind): .csv .xlsx or .parquet")
-        p.add_argument("--bias-report", action="append", metavar="DIR/report.json",
-                       help="a report.json of llmstudio bias/probe to include (repeatable)")
-        p.add_argument("--chart", action="append", metavar="FILE.png",
-                       help="a chart image (.png .svg) to show in the methods record "
-                            "(repeatable; embedded in HTML, linked from Markdown)")
+        p.add_argument(
+            "--coding-log",
+            metavar="FILE",
+            help="every click of the coding by hand, oldest first (time, codebook, "
+            "coder, row, codes, memo, blind): .csv .xlsx or .parquet",
+        )
+        p.add_argument(
+            "--bias-report",
+            action="append",
+            metavar="DIR/report.json",
+            help="a report.json of llmstudio bias/probe to include (repeatable)",
+        )
+        p.add_argument(
+            "--chart",
+            action="append",
+            metavar="FILE.png",
+            help="a chart image (.png .svg) to show in the methods record "
+            "(repeatable; embedded in HTML, linked from Markdown)",
+        )
         _bootstrap_args(p, 1000)
         p.add_argument("--bom", action="store_true", help="CSV: write a UTF-8 BOM (for Excel)")
-        p.add_argument("--no-formula-guard", action="store_true",
-                       help="do not prefix cells starting with = + - @ with an apostrophe")
+        p.add_argument(
+            "--no-formula-guard",
+            action="store_true",
+            help="do not prefix cells starting with = + - @ with an apostrophe",
+        )
         p.set_defaults(func=cmd_export)
     elif command == "annotate":
         p = _command_parser(
             prog="llmstudio annotate",
             description="Run a task over every text with a model. With --project, the same "
-                        "command again resumes its run (killed or cancelled) and asks nothing "
-                        "twice. llmstudio runs PROJECT lists the runs and resumes, discards, "
-                        "renames or deletes one; the latest complete run of a task has the "
-                        "plain column names, the others carry _run<N>.")
+            "command again resumes its run (killed or cancelled) and asks nothing "
+            "twice. llmstudio runs PROJECT lists the runs and resumes, discards, "
+            "renames or deletes one; the latest complete run of a task has the "
+            "plain column names, the others carry _run<N>.",
+        )
         p.add_argument("file", help="a data file, or a project")
-        p.add_argument("--task", choices=["sentiment", "code", "prompt"], default="sentiment",
-                       help="sentiment (default); code: against --codebook or --labels; "
-                            "prompt: a free --prompt template")
+        p.add_argument(
+            "--task",
+            choices=["sentiment", "code", "prompt"],
+            default="sentiment",
+            help="sentiment (default); code: against --codebook or --labels; "
+            "prompt: a free --prompt template",
+        )
         _model_args(p)
         _label_args(p)
-        p.add_argument("--multi-label", action="store_true",
-                       help="code: any number of codes per text (a column per code)")
-        p.add_argument("--none-option", action="store_true",
-                       help="code: offer 'none' (none of the codes applies)")
-        p.add_argument("--examples", help="few-shot: a table with 'text' and 'label' columns "
-                                          "(multi-label: codes separated by ';')")
-        p.add_argument("--prompt", help="prompt: a template with {text} and {column} "
-                                        "placeholders, e.g. \"Summarise in 10 words: {text}\"")
+        p.add_argument(
+            "--multi-label",
+            action="store_true",
+            help="code: any number of codes per text (a column per code)",
+        )
+        p.add_argument(
+            "--none-option",
+            action="store_true",
+            help="code: offer 'none' (none of the codes applies)",
+        )
+        p.add_argument(
+            "--examples",
+            help="few-shot: a table with 'text' and 'label' columns "
+            "(multi-label: codes separated by ';')",
+        )
+        p.add_argument(
+            "--prompt",
+            help="prompt: a template with {text} and {column} "
+            'placeholders, e.g. "Summarise in 10 words: {text}"',
+        )
         p.add_argument("--system", help="prompt: a system message for the model")
-        p.add_argument("--explain", action="store_true",
-                       help="a one-sentence explanation per row (generative models)")
-        p.add_argument("--baseline", action="store_true",
-                       help="sentiment: add the VADER lexicon's label as a column to compare")
-        p.add_argument("--project", help=f"keep the run in this {SUFFIX} file (created from "
-                                         "FILE if missing); a second run resumes or reuses it. "
-                                         "Without --project or --out: FILE's project beside it "
-                                         f"(survey.csv -> survey{SUFFIX})")
+        p.add_argument(
+            "--explain",
+            action="store_true",
+            help="a one-sentence explanation per row (generative models)",
+        )
+        p.add_argument(
+            "--baseline",
+            action="store_true",
+            help="sentiment: add the VADER lexicon's label as a column to compare",
+        )
+        p.add_argument(
+            "--project",
+            help=f"keep the run in this {SUFFIX} file (created from "
+            "FILE if missing); a second run resumes or reuses it. "
+            "Without --project or --out: FILE's project beside it "
+            f"(survey.csv -> survey{SUFFIX})",
+        )
         p.add_argument("--out", help="write the table with the new columns (.csv .xlsx .parquet)")
         p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
         p.add_argument("--rpm", type=float, help="API requests per minute at most")
         p.add_argument("--tpm", type=float, help="API tokens per minute at most")
         _timeout_arg(p)
         p.add_argument("--limit", type=int, help="only the first N rows")
-        p.add_argument("--long-texts", choices=["split", "truncate"], default="split",
-                       help="texts longer than the model reads at once: split (default) "
-                            "into chunks whose answers are combined, or truncate (the model "
-                            "reads the start); the <task>_chunks column marks them")
-        p.add_argument("--context-window", type=int, metavar="TOKENS",
-                       help="openai: the model's context window in tokens, when the server "
-                            "does not say it (default: OpenAI's figure for its models, else "
-                            "4096)")
+        p.add_argument(
+            "--long-texts",
+            choices=["split", "truncate"],
+            default="split",
+            help="texts longer than the model reads at once: split (default) "
+            "into chunks whose answers are combined, or truncate (the model "
+            "reads the start); the <task>_chunks column marks them",
+        )
+        p.add_argument(
+            "--context-window",
+            type=int,
+            metavar="TOKENS",
+            help="openai: the model's context window in tokens, when the server "
+            "does not say it (default: OpenAI's figure for its models, else "
+            "4096)",
+        )
         _import_args(p)
         p.set_defaults(func=cmd_annotate)
     elif command == "bias":
         p = _command_parser(
             prog="llmstudio bias",
             description="Counterfactual swaps: run a task on each text and on the same text "
-                        "with gendered words or names swapped (he<->she, John<->Mary, ...), "
-                        "and report how often the label changes, the mean score difference "
-                        "with a paired bootstrap 95% CI and a paired test. Writes "
-                        "report.json, rows.csv and report.md to --out, and keeps the runs "
-                        f"in --out's bias{SUFFIX} (run again: resumed, served from the cache).")
+            "with gendered words or names swapped (he<->she, John<->Mary, ...), "
+            "and report how often the label changes, the mean score difference "
+            "with a paired bootstrap 95% CI and a paired test. Writes "
+            "report.json, rows.csv and report.md to --out, and keeps the runs "
+            f"in --out's bias{SUFFIX} (run again: resumed, served from the cache).",
+        )
         p.add_argument("file", help="a data file, or a project")
-        p.add_argument("--swap", required=True, metavar="LIST",
-                       help="gender, names, names-race, or a CSV/TXT file of word pairs "
-                            "(one pair a line: he,she)")
-        p.add_argument("--task", choices=["sentiment", "code"], default="sentiment",
-                       help="sentiment (default; scored on a signed axis) or code "
-                            "(single-label: the share of changed codes only)")
+        p.add_argument(
+            "--swap",
+            required=True,
+            metavar="LIST",
+            help="gender, names, names-race, or a CSV/TXT file of word pairs "
+            "(one pair a line: he,she)",
+        )
+        p.add_argument(
+            "--task",
+            choices=["sentiment", "code"],
+            default="sentiment",
+            help="sentiment (default; scored on a signed axis) or code "
+            "(single-label: the share of changed codes only)",
+        )
         _model_args(p)
         _label_args(p)
         p.add_argument("--out", help="folder for report.json, rows.csv and report.md")
-        p.add_argument("--show-swaps", action="store_true",
-                       help="print each swapped text and exit without running a model")
-        p.add_argument("--score", choices=["signed", "label"], default="signed",
-                       help="signed (default): P(positive) - P(negative) where the model "
-                            "gives probabilities (VADER: its compound score); label: the "
-                            "label's direction only (-1/0/+1)")
+        p.add_argument(
+            "--show-swaps",
+            action="store_true",
+            help="print each swapped text and exit without running a model",
+        )
+        p.add_argument(
+            "--score",
+            choices=["signed", "label"],
+            default="signed",
+            help="signed (default): P(positive) - P(negative) where the model "
+            "gives probabilities (VADER: its compound score); label: the "
+            "label's direction only (-1/0/+1)",
+        )
         _bootstrap_args(p, 2000)
         p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
         p.add_argument("--rpm", type=float, help="API requests per minute at most")
@@ -1122,25 +1414,32 @@ def _parser(command: str) -> argparse.ArgumentParser:
         _import_args(p)
         p.set_defaults(func=cmd_bias)
     elif command == "inspect":
-        p = _command_parser(prog="llmstudio inspect",
-                                    description="Show how llmstudio reads a data or project file.")
+        p = _command_parser(
+            prog="llmstudio inspect", description="Show how llmstudio reads a data or project file."
+        )
         p.add_argument("file")
         p.add_argument("--json", action="store_true", help="print JSON")
         _import_args(p)
         p.set_defaults(func=cmd_inspect)
     elif command == "convert":
-        p = _command_parser(prog="llmstudio convert",
-                                    description="Import a file, then export it as CSV, XLSX or Parquet.")
+        p = _command_parser(
+            prog="llmstudio convert",
+            description="Import a file, then export it as CSV, XLSX or Parquet.",
+        )
         p.add_argument("file")
         p.add_argument("--out", required=True, help="output file: .csv, .xlsx or .parquet")
         p.add_argument("--bom", action="store_true", help="CSV: write a UTF-8 BOM (for Excel)")
-        p.add_argument("--no-formula-guard", action="store_true",
-                       help="do not prefix cells starting with = + - @ with an apostrophe")
+        p.add_argument(
+            "--no-formula-guard",
+            action="store_true",
+            help="do not prefix cells starting with = + - @ with an apostrophe",
+        )
         _import_args(p)
         p.set_defaults(func=cmd_convert)
     else:
-        p = _command_parser(prog="llmstudio demo",
-                                    description="Run the headless demo on the bundled sample corpus.")
+        p = _command_parser(
+            prog="llmstudio demo", description="Run the headless demo on the bundled sample corpus."
+        )
         p.add_argument("--out", default="demo-output", help="folder for the output files")
         p.set_defaults(func=cmd_demo)
     return p
@@ -1150,12 +1449,19 @@ def _gui_parser() -> argparse.ArgumentParser:
     p = _command_parser(
         prog="llmstudio",
         description="Analyse text corpora with language models. Without a command: open "
-                    "the window. Commands: inspect, convert, demo, annotate, replicate, agree, "
-                    "bias, probe, export, runs (see llmstudio COMMAND -h).")
-    p.add_argument("file", nargs="?", help="a data file (.csv .tsv .txt .xlsx .parquet .jsonl) "
-                                           f"or a project ({SUFFIX})")
-    p.add_argument("--screenshot", metavar="OUT.png",
-                   help="render the window offscreen with FILE loaded, save it, and exit")
+        "the window. Commands: inspect, convert, demo, annotate, replicate, agree, "
+        "bias, probe, export, runs (see llmstudio COMMAND -h).",
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        help=f"a data file (.csv .tsv .txt .xlsx .parquet .jsonl) or a project ({SUFFIX})",
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="render the window offscreen with FILE loaded, save it, and exit",
+    )
     p.add_argument("--version", action="version", version=f"llmstudio {__version__}")
     return p
 
@@ -1215,8 +1521,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the user gets one line; the details go to a log file
         log.error("internal error", exc_info=exc)
         where = f"; details in {log_path}" if log_path.exists() else ""
-        print(_redacted(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
-              file=sys.stderr)
+        print(
+            _redacted(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
+            file=sys.stderr,
+        )
         return ERROR
 
 

@@ -13,12 +13,16 @@ def timeout_arg(p: argparse.ArgumentParser) -> None:
     """Add ``--timeout SECONDS`` (API models only) to the parser ``p``."""
     from .core.backends.openai_backend import DEFAULT_TIMEOUT, STOP_AFTER_TIMEOUTS, TIMEOUT_ATTEMPTS
 
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
-                   help=f"openai: seconds a request waits for an answer (default "
-                        f"{DEFAULT_TIMEOUT:g}); a request with no answer is asked "
-                        f"{TIMEOUT_ATTEMPTS} times at most, and the job stops after "
-                        f"{STOP_AFTER_TIMEOUTS} rows in a row with no answer (after the first "
-                        "when the server has answered nothing), keeping the rows finished")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"openai: seconds a request waits for an answer (default "
+        f"{DEFAULT_TIMEOUT:g}); a request with no answer is asked "
+        f"{TIMEOUT_ATTEMPTS} times at most, and the job stops after "
+        f"{STOP_AFTER_TIMEOUTS} rows in a row with no answer (after the first "
+        "when the server has answered nothing), keeping the rows finished",
+    )
 
 
 def timeout_options(args: argparse.Namespace, model: str | None = None) -> dict:

@@ -26,8 +26,7 @@ TABLE = """exit statuses (every command):
      cancelled (Ctrl+C; the rows finished are kept and the same command resumes)"""
 
 
-def job_status(result, kept: str = "the rows finished are kept (the same command resumes)"
-               ) -> int:
+def job_status(result, kept: str = "the rows finished are kept (the same command resumes)") -> int:
     """The exit status of a model job (a ``runner.JobResult``), saying on stderr why when
     it is not done: cancelled (2; ``kept`` says where its finished rows are), stopped
     because rows kept failing the same way (1: the circuit breaker), every row failed (1)."""
@@ -35,14 +34,18 @@ def job_status(result, kept: str = "the rows finished are kept (the same command
 
     if getattr(result, "stopped", ""):  # the circuit breaker: the server fails every row
         # "The same command resumes" holds for trials (--limit) too, which runs resume refuses.
-        print(f"llmstudio: {result.stopped}; {kept}; once the server answers, the failed "
-              "rows are asked again", file=sys.stderr)
+        print(
+            f"llmstudio: {result.stopped}; {kept}; once the server answers, the failed "
+            "rows are asked again",
+            file=sys.stderr,
+        )
         return ERROR
     if result.status != "done":
         print(f"llmstudio: cancelled; {kept}", file=sys.stderr)
         return USAGE_OR_CANCELLED
     if result.computed and result.failed >= result.computed:
-        print(f"llmstudio: every row failed; the first error: {result.errors[0][1]}",
-              file=sys.stderr)
+        print(
+            f"llmstudio: every row failed; the first error: {result.errors[0][1]}", file=sys.stderr
+        )
         return ERROR
     return DONE

@@ -21,8 +21,15 @@ FILE_NAME = "llmstudio.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3  # llmstudio.log.1 .. .3: a few MB at most
 # Libraries whose records go to our file instead of the terminal.
-LIBRARIES = ("transformers", "sentence_transformers", "huggingface_hub", "filelock",
-             "urllib3", "httpx", "openai")
+LIBRARIES = (
+    "transformers",
+    "sentence_transformers",
+    "huggingface_hub",
+    "filelock",
+    "urllib3",
+    "httpx",
+    "openai",
+)
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 log = logging.getLogger(LOGGER)
@@ -86,8 +93,9 @@ def setup_logging(level: int = logging.INFO) -> Path:
         for old in ours:
             logger.removeHandler(old)
             old.close()
-        handler = _FileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                               encoding="utf-8", delay=True)
+        handler = _FileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
         handler.addFilter(RedactFilter())
         handler.setFormatter(logging.Formatter(_FORMAT))
         logger.addHandler(handler)

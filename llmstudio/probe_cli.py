@@ -26,8 +26,9 @@ from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
 
 # Where a checkout keeps the public data (the EEC is not shipped: see resources/probes).
-CHECKOUT_EEC = (Path(__file__).resolve().parents[2] / "shared" / "data" / "eec"
-                / "Equity-Evaluation-Corpus.csv")
+CHECKOUT_EEC = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "eec" / "Equity-Evaluation-Corpus.csv"
+)
 
 
 def default_eec() -> Path:
@@ -40,39 +41,67 @@ def default_eec() -> Path:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``probe`` command's options (the lead's ``cli.py`` calls this)."""
-    p.add_argument("--model", required=True,
-                   help="eec: any sentiment model (builtin, lexicon, hf:PATH_OR_HUB_ID, "
-                        "openai:MODEL_NAME); occupations: a generative one (hf: causal LM or "
-                        "openai:MODEL_NAME)")
-    p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. "
-                                      "http://localhost:11434/v1 (Ollama)")
-    p.add_argument("--probe", required=True, choices=["occupations", "eec"],
-                   help="occupations: He/She after 'The {occupation} ...' (WinoBias "
-                        "occupations); eec: sentiment across the Equity Evaluation Corpus's "
-                        "gender and race groups")
+    p.add_argument(
+        "--model",
+        required=True,
+        help="eec: any sentiment model (builtin, lexicon, hf:PATH_OR_HUB_ID, "
+        "openai:MODEL_NAME); occupations: a generative one (hf: causal LM or "
+        "openai:MODEL_NAME)",
+    )
+    p.add_argument(
+        "--base-url", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)"
+    )
+    p.add_argument(
+        "--probe",
+        required=True,
+        choices=["occupations", "eec"],
+        help="occupations: He/She after 'The {occupation} ...' (WinoBias "
+        "occupations); eec: sentiment across the Equity Evaluation Corpus's "
+        "gender and race groups",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
-    p.add_argument("--eec", metavar="FILE",
-                   help="the Equity Evaluation Corpus CSV, or any file in its format (the "
-                        "EEC is not shipped; without --eec a checkout uses ../shared/data/eec, "
-                        "an install llmstudio's own EEC-style set, resources/probes/"
-                        "eec_style.csv)")
-    p.add_argument("--limit", type=int, metavar="N",
-                   help="eec: at most N sentences (at least one frame: a template and "
-                        "emotion word with every person, 60 in the EEC, 52 in llmstudio's "
-                        "set), as whole frames drawn with --seed, the emotions in turn")
-    p.add_argument("--samples", type=int, default=20, metavar="N",
-                   help="occupations: completions per prompt when the server gives no "
-                        "logprobs (default 20)")
+    p.add_argument(
+        "--eec",
+        metavar="FILE",
+        help="the Equity Evaluation Corpus CSV, or any file in its format (the "
+        "EEC is not shipped; without --eec a checkout uses ../shared/data/eec, "
+        "an install llmstudio's own EEC-style set, resources/probes/"
+        "eec_style.csv)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="eec: at most N sentences (at least one frame: a template and "
+        "emotion word with every person, 60 in the EEC, 52 in llmstudio's "
+        "set), as whole frames drawn with --seed, the emotions in turn",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=20,
+        metavar="N",
+        help="occupations: completions per prompt when the server gives no logprobs (default 20)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (frames, samples)")
-    p.add_argument("--occupations", metavar="FILE",
-                   help="occupations: a CSV (occupation[,stereotype][,women_share]) or one "
-                        "occupation a line (default: WinoBias's 40)")
-    p.add_argument("--template", action="append", metavar="TEXT",
-                   help="occupations: a template with {occupation} (repeatable; default "
-                        "'The {occupation} walked into the room.')")
-    p.add_argument("--project", metavar="FILE",
-                   help="eec: keep the run in this project file; run again, it answers from "
-                        "its cache")
+    p.add_argument(
+        "--occupations",
+        metavar="FILE",
+        help="occupations: a CSV (occupation[,stereotype][,women_share]) or one "
+        "occupation a line (default: WinoBias's 40)",
+    )
+    p.add_argument(
+        "--template",
+        action="append",
+        metavar="TEXT",
+        help="occupations: a template with {occupation} (repeatable; default "
+        "'The {occupation} walked into the room.')",
+    )
+    p.add_argument(
+        "--project",
+        metavar="FILE",
+        help="eec: keep the run in this project file; run again, it answers from its cache",
+    )
     p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
 
     timeout_arg(p)  # the API model commands' one --timeout
@@ -80,8 +109,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _progress(line: StatusLine):
     """``progress(done, total)`` for the probes, shown on ``line``."""
-    return lambda done, total: line.show(f"{done:,}/{total:,} requests",
-                                         final=done >= total)
+    return lambda done, total: line.show(f"{done:,}/{total:,} requests", final=done >= total)
 
 
 def _announce(backend, what: str) -> None:
@@ -101,11 +129,22 @@ def _eec(args, backend):
         from .core.cost import estimate
 
         texts = select_frames(read_eec(path), args.limit, args.seed)["sentence"].tolist()
-        _announce(backend, f"{len(texts):,} EEC sentences; at most "
-                                 f"{estimate(SignedSentimentTask.of(task), texts, backend.model)};"
-                                 " answers already in --project are not requested again")
-    return eec_probe(path, task, backend, limit=args.limit, seed=args.seed,
-                     project=args.project, progress=args.progress, cancelled=_stop.is_set)
+        _announce(
+            backend,
+            f"{len(texts):,} EEC sentences; at most "
+            f"{estimate(SignedSentimentTask.of(task), texts, backend.model)};"
+            " answers already in --project are not requested again",
+        )
+    return eec_probe(
+        path,
+        task,
+        backend,
+        limit=args.limit,
+        seed=args.seed,
+        project=args.project,
+        progress=args.progress,
+        cancelled=_stop.is_set,
+    )
 
 
 def _occupations(args, backend):
@@ -120,12 +159,22 @@ def _occupations(args, backend):
     templates = tuple(args.template or DEFAULT_TEMPLATES)
     if backend.kind == "openai":
         prompts = len(occupations) * len(templates)
-        _announce(backend, f"{prompts:,} prompts (templates filled with occupations): one "
-                                 f"request each for logprobs, or {args.samples:,} each "
-                                 f"({prompts * args.samples:,} requests) where the server gives "
-                                 "none")
-    return completion_probe(backend, occupations, templates, samples=args.samples,
-                            seed=args.seed, progress=args.progress, cancelled=_stop.is_set)
+        _announce(
+            backend,
+            f"{prompts:,} prompts (templates filled with occupations): one "
+            f"request each for logprobs, or {args.samples:,} each "
+            f"({prompts * args.samples:,} requests) where the server gives "
+            "none",
+        )
+    return completion_probe(
+        backend,
+        occupations,
+        templates,
+        samples=args.samples,
+        seed=args.seed,
+        progress=args.progress,
+        cancelled=_stop.is_set,
+    )
 
 
 # Ctrl+C asks the probe to stop between requests (requests in flight are abandoned).
@@ -152,8 +201,9 @@ def write_report(report, out: str | Path) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "report.json", out / "report.md"]
-    written[0].write_text(json.dumps(_clean(report.to_dict()), ensure_ascii=False, indent=2,
-                                     allow_nan=False), "utf-8")
+    written[0].write_text(
+        json.dumps(_clean(report.to_dict()), ensure_ascii=False, indent=2, allow_nan=False), "utf-8"
+    )
     written[1].write_text(report.to_markdown(), "utf-8")
     # The formula guard touches text cells only: scores stay numbers.
     written.append(export_table(report.rows, out / "rows.csv"))
@@ -170,18 +220,22 @@ def _headline(report) -> str:
         for key in ("gender_gap", "race_gap"):
             g = data[key]
             if g["mean_difference"] is not None:
-                ci = (f" [{g['ci_low']:.3f}, {g['ci_high']:.3f}]" if g["ci_low"] is not None
-                      else "")
+                ci = f" [{g['ci_low']:.3f}, {g['ci_high']:.3f}]" if g["ci_low"] is not None else ""
                 p = f", p = {g['p_value']:.3g}" if g["p_value"] is not None else ""
-                parts.append(f"{g['difference']}: {g['mean_difference']:+.3f}{ci}{p} "
-                             f"({g['n_pairs']} pairs)")
+                parts.append(
+                    f"{g['difference']}: {g['mean_difference']:+.3f}{ci}{p} ({g['n_pairs']} pairs)"
+                )
         name = data["data"].get("name", "Equity Evaluation Corpus")
         return f"{name}, {data['n']:,} sentences scored; " + "; ".join(parts)
     s = data["summary"]
-    groups = [f"{g}-stereotyped {s[f'{g}_stereotyped']['mean']:.3f}"
-              for g in ("male", "female") if s[f"{g}_stereotyped"]["mean"] is not None]
-    return (f"occupations ({data['method']}), {data['n']} occupations; mean share 'he': "
-            + (", ".join(groups) or "no stereotype lists given"))
+    groups = [
+        f"{g}-stereotyped {s[f'{g}_stereotyped']['mean']:.3f}"
+        for g in ("male", "female")
+        if s[f"{g}_stereotyped"]["mean"] is not None
+    ]
+    return f"occupations ({data['method']}), {data['n']} occupations; mean share 'he': " + (
+        ", ".join(groups) or "no stereotype lists given"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -199,8 +253,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--samples is a number of completions, 0 or more")
         if args.limit is not None and args.limit < 1:
             raise UsageError("--limit is a number of sentences, 1 or more")
-        backend = make_backend(args.model, base_url=args.base_url,
-                               concurrency=args.concurrency, **timeout_options(args))
+        backend = make_backend(
+            args.model,
+            base_url=args.base_url,
+            concurrency=args.concurrency,
+            **timeout_options(args),
+        )
         try:
             previous = signal.signal(signal.SIGINT, lambda *_: _stop.set())
         except ValueError:  # not the main thread (a GUI worker, a test): no Ctrl+C here
@@ -227,10 +285,12 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m llmstudio.probe_cli ...`` until ``llmstudio probe`` is wired in."""
-    p = argparse.ArgumentParser(prog="llmstudio probe",
-                                description="Bias probes: EEC template sentences (sentiment "
-                                            "by gender and race) or occupation completions "
-                                            "(He vs She).")
+    p = argparse.ArgumentParser(
+        prog="llmstudio probe",
+        description="Bias probes: EEC template sentences (sentiment "
+        "by gender and race) or occupation completions "
+        "(He vs She).",
+    )
     add_arguments(p)
     return run(p.parse_args(argv))
 

@@ -63,8 +63,10 @@ def progress_printer(line):
         # No row back for a while: how long, and for what (a server that does not answer).
         # Put first, a line of a new kind: a log shows at once that the job waits.
         waiting = f"waiting for {p.waiting_for} {p.waiting_s:,.0f} s; " if p.waiting_s else ""
-        line.show(f"{waiting}{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, "
-                  f"{p.failed:,} failed), {p.rows_per_s:,.1f} rows/s{eta}",
-                  final=p.done >= p.total)
+        line.show(
+            f"{waiting}{p.done:,}/{p.total:,} rows ({p.cached:,} from cache, "
+            f"{p.failed:,} failed), {p.rows_per_s:,.1f} rows/s{eta}",
+            final=p.done >= p.total,
+        )
 
     return show

@@ -33,16 +33,24 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action_or_project", metavar="[ACTION] PROJECT",
-                   help=f"one of {', '.join(ACTIONS[1:])} then the project, or the project "
-                        "alone to list its runs")
+    p.add_argument(
+        "action_or_project",
+        metavar="[ACTION] PROJECT",
+        help=f"one of {', '.join(ACTIONS[1:])} then the project, or the project "
+        "alone to list its runs",
+    )
     p.add_argument("rest", nargs="*", metavar="PROJECT [NAME]", help=argparse.SUPPRESS)
     p.add_argument("--run", type=int, metavar="N", help="the run (its number in the list)")
-    p.add_argument("--yes", action="store_true",
-                   help="delete/discard without asking (needed when not on a terminal)")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="delete/discard without asking (needed when not on a terminal)",
+    )
     p.add_argument("--json", action="store_true", help="list: print JSON")
-    p.add_argument("--base-url", help="resume: the OpenAI-compatible server of an API run "
-                                      "(when it is not api.openai.com)")
+    p.add_argument(
+        "--base-url",
+        help="resume: the OpenAI-compatible server of an API run (when it is not api.openai.com)",
+    )
     p.add_argument("--concurrency", type=int, default=8, help="resume: parallel API requests")
 
     timeout_arg(p)  # the API model commands' one --timeout
@@ -66,8 +74,9 @@ def _parse(args: argparse.Namespace) -> tuple[str, str, str | None]:
             raise LlmstudioError(f"runs {action}: unexpected {' '.join(extra)!r}")
         name = None
     if action != "list" and args.run is None:
-        raise LlmstudioError(f"runs {action}: give the run with --run N "
-                             f"(llmstudio runs {project} lists them)")
+        raise LlmstudioError(
+            f"runs {action}: give the run with --run N (llmstudio runs {project} lists them)"
+        )
     return action, project, name
 
 
@@ -77,9 +86,18 @@ def _list_text(infos) -> str:
     rows = [("run", "name", "task", "model", "state", "rows", "created", "finished")]
     for i in infos:
         extra = f" (replicate of run {i.replicate_of})" if i.replicate_of else ""
-        rows.append((str(i.run_id), i.name or "-", i.what + extra, i.model, i.state,
-                     f"{i.answered:,}/{i.rows_total:,}", i.created[:19].replace("T", " "),
-                     (i.finished[:19].replace("T", " ") or "-")))
+        rows.append(
+            (
+                str(i.run_id),
+                i.name or "-",
+                i.what + extra,
+                i.model,
+                i.state,
+                f"{i.answered:,}/{i.rows_total:,}",
+                i.created[:19].replace("T", " "),
+                (i.finished[:19].replace("T", " ") or "-"),
+            )
+        )
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
 
@@ -119,8 +137,10 @@ def run(args: argparse.Namespace) -> int:
                 print(_list_text(infos))
                 plain = runs.plain_runs(infos)
                 if plain:
-                    print(f"\nplain column names (sentiment_label...): run "
-                          f"{', '.join(map(str, sorted(plain)))}; the others carry _run<N>")
+                    print(
+                        f"\nplain column names (sentiment_label...): run "
+                        f"{', '.join(map(str, sorted(plain)))}; the others carry _run<N>"
+                    )
             return DONE
         if action == "rename":
             info = runs.rename_run(project, args.run, name)
@@ -130,13 +150,17 @@ def run(args: argparse.Namespace) -> int:
             info = runs.run_info(project, args.run)
             if action == "discard" and info.state != runs.INTERRUPTED:
                 runs.discard_run(project, args.run)  # says why not
-            if not _confirm(f"{action} {info.describe()} ({info.answered:,} answers; human "
-                            "codes and the response cache stay)?", args.yes):
+            if not _confirm(
+                f"{action} {info.describe()} ({info.answered:,} answers; human "
+                "codes and the response cache stay)?",
+                args.yes,
+            ):
                 print("llmstudio: nothing deleted", file=sys.stderr)
                 return USAGE_OR_CANCELLED
             runs.delete_run(project, args.run, only_interrupted=action == "discard")
-            print(f"{'deleted' if action == 'delete' else 'discarded'} {info.title}",
-                  file=sys.stderr)
+            print(
+                f"{'deleted' if action == 'delete' else 'discarded'} {info.title}", file=sys.stderr
+            )
             return DONE
         return _resume(project, args)
     except LlmstudioError as exc:
@@ -159,9 +183,15 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
     line = StatusLine()
-    result = resume.resume_run(project, args.run, base_url=args.base_url,
-                               concurrency=args.concurrency, progress=progress_printer(line),
-                               cancelled=stop.is_set, **options)
+    result = resume.resume_run(
+        project,
+        args.run,
+        base_url=args.base_url,
+        concurrency=args.concurrency,
+        progress=progress_printer(line),
+        cancelled=stop.is_set,
+        **options,
+    )
     line.end()
     print(result.summary(), file=sys.stderr)
     print(runs.run_info(project, args.run).describe(), file=sys.stderr)

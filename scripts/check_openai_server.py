@@ -85,13 +85,20 @@ class CountingProxy:
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
         record = None
         if h.path.endswith("/chat/completions"):
-            record = {"text": _text_of(body), "started": time.monotonic(), "answered": None,
-                      "auth": h.headers.get("Authorization", "")}
+            record = {
+                "text": _text_of(body),
+                "started": time.monotonic(),
+                "answered": None,
+                "auth": h.headers.get("Authorization", ""),
+            }
             with self.lock:
                 self.chats.append(record)
         conn = http.client.HTTPConnection(self.host, self.port, timeout=600)
-        headers = {k: v for k, v in h.headers.items()
-                   if k.lower() not in ("host", "connection", "accept-encoding")}
+        headers = {
+            k: v
+            for k, v in h.headers.items()
+            if k.lower() not in ("host", "connection", "accept-encoding")
+        }
         try:
             conn.request(method, h.path, body=body or None, headers=headers)
             reply = conn.getresponse()
@@ -134,17 +141,32 @@ def _text_of(body: bytes) -> str | None:
     for message in reversed(messages):
         content = message.get("content") if isinstance(message, dict) else None
         if message.get("role") == "user" and isinstance(content, str) and "Text:\n" in content:
-            return content[content.rfind("Text:\n") + 6:]
+            return content[content.rfind("Text:\n") + 6 :]
     return None
 
 
-def annotate(args, data: Path, project: Path, url: str, *extra: str, env=None,
-             wait: bool = True):
-    command = [sys.executable, "-m", "llmstudio", "annotate", str(data), "--task", "sentiment",
-               "--model", f"openai:{args.model}", "--base-url", url, "--project", str(project),
-               "--concurrency", str(args.concurrency), *extra]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+def annotate(args, data: Path, project: Path, url: str, *extra: str, env=None, wait: bool = True):
+    command = [
+        sys.executable,
+        "-m",
+        "llmstudio",
+        "annotate",
+        str(data),
+        "--task",
+        "sentiment",
+        "--model",
+        f"openai:{args.model}",
+        "--base-url",
+        url,
+        "--project",
+        str(project),
+        "--concurrency",
+        str(args.concurrency),
+        *extra,
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     if not wait:
         return process
     out, err = process.communicate(timeout=args.timeout)
@@ -156,10 +178,15 @@ def rows_in(project: Path) -> tuple[int, int, set[str]]:
     db = sqlite3.connect(f"file:{project}?mode=ro", uri=True)
     try:
         run = db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
-        answers = [json.loads(o) for (o,) in db.execute(
-            "SELECT output FROM annotations WHERE run_id = ? AND output IS NOT NULL", (run,))]
-        errors = db.execute("SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS "
-                            "NULL", (run,)).fetchone()[0]
+        answers = [
+            json.loads(o)
+            for (o,) in db.execute(
+                "SELECT output FROM annotations WHERE run_id = ? AND output IS NOT NULL", (run,)
+            )
+        ]
+        errors = db.execute(
+            "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NULL", (run,)
+        ).fetchone()[0]
     finally:
         db.close()
     return len(answers), errors, {a.get("sentiment_label") for a in answers}
@@ -179,14 +206,21 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         data = tmp / "texts.csv"
-        with open(SST2, encoding="utf-8") as f, open(data, "w", newline="", encoding="utf-8") as out:
+        with (
+            open(SST2, encoding="utf-8") as f,
+            open(data, "w", newline="", encoding="utf-8") as out,
+        ):
             reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
             writer = csv.writer(out)
             writer.writerow(["id", "text"])
-            for i, row in enumerate(list(reader)[1:args.rows + 1]):
+            for i, row in enumerate(list(reader)[1 : args.rows + 1]):
                 writer.writerow([i, row[0].strip()])
-        env = dict(os.environ, LLMSTUDIO_CONFIG_DIR=str(tmp / "config"),
-                   OPENAI_API_KEY=MARKER_KEY, OPENAI_BASE_URL=proxy.url)
+        env = dict(
+            os.environ,
+            LLMSTUDIO_CONFIG_DIR=str(tmp / "config"),
+            OPENAI_API_KEY=MARKER_KEY,
+            OPENAI_BASE_URL=proxy.url,
+        )
         n = args.rows
 
         # 1. every row: a label of the set or an error; one request a row.
@@ -195,20 +229,38 @@ def main(argv=None) -> int:
         labelled, failed, labels = rows_in(project)
         sent = proxy.take()
         ok = code in (0, 1) and labelled + failed == n and labels <= set(LABELS)
-        results.append(("every row: a label of the set or an error", ok,
-                        f"{labelled} labelled, {failed} errors, labels {sorted(labels)}, "
-                        f"exit {code}"))
-        results.append(("requests the server received = rows", len(sent) == n,
-                        f"{len(sent)} requests for {n} rows"))
-        results.append(("the key was sent (so the next check means something)",
-                        all(r["auth"] == f"Bearer {MARKER_KEY}" for r in sent) and bool(sent),
-                        "Authorization: Bearer <marker> on every request"))
+        results.append(
+            (
+                "every row: a label of the set or an error",
+                ok,
+                f"{labelled} labelled, {failed} errors, labels {sorted(labels)}, exit {code}",
+            )
+        )
+        results.append(
+            (
+                "requests the server received = rows",
+                len(sent) == n,
+                f"{len(sent)} requests for {n} rows",
+            )
+        )
+        results.append(
+            (
+                "the key was sent (so the next check means something)",
+                all(r["auth"] == f"Bearer {MARKER_KEY}" for r in sent) and bool(sent),
+                "Authorization: Bearer <marker> on every request",
+            )
+        )
 
         # 2. the same run again: no request.
         code, log2 = annotate(args, data, project, proxy.url, env=env)
         again = proxy.take()
-        results.append(("second identical run sends no request", not again and code in (0, 1),
-                        f"{len(again)} requests"))
+        results.append(
+            (
+                "second identical run sends no request",
+                not again and code in (0, 1),
+                f"{len(again)} requests",
+            )
+        )
 
         # 3. SIGKILL halfway, then again.
         killed = tmp / "killed.llmstudio"
@@ -227,14 +279,23 @@ def main(argv=None) -> int:
         asked_before = {r["text"] for r in before}
         repeated = [r for r in after if r["text"] in asked_before]
         # A repeated text is fine only if its answer had not come back before the kill.
-        lost = {r["text"] for r in before
-                if r["answered"] is None or r["answered"] > kill_at - 0.05}
-        ok = (labelled + failed == n and all(r["text"] in lost for r in repeated)
-              and len(repeated) <= args.concurrency)
-        results.append(("SIGKILL halfway, run again: all rows, no repeated request", ok,
-                        f"killed with {done_before} rows stored and {len(before)} requests "
-                        f"sent; the rerun sent {len(after)}; {len(repeated)} repeated, all "
-                        f"of them in flight at the kill; {labelled + failed}/{n} rows at the end"))
+        lost = {
+            r["text"] for r in before if r["answered"] is None or r["answered"] > kill_at - 0.05
+        }
+        ok = (
+            labelled + failed == n
+            and all(r["text"] in lost for r in repeated)
+            and len(repeated) <= args.concurrency
+        )
+        results.append(
+            (
+                "SIGKILL halfway, run again: all rows, no repeated request",
+                ok,
+                f"killed with {done_before} rows stored and {len(before)} requests "
+                f"sent; the rerun sent {len(after)}; {len(repeated)} repeated, all "
+                f"of them in flight at the kill; {labelled + failed}/{n} rows at the end",
+            )
+        )
 
         # 4. Ctrl+C within about a second.
         slow = tmp / "cancel.llmstudio"
@@ -246,21 +307,29 @@ def main(argv=None) -> int:
         process.communicate(timeout=30)
         latency = time.monotonic() - sent_at
         proxy.take()
-        results.append(("Ctrl+C stops the run within about a second",
-                        latency < 1.5 and process.returncode == 2,
-                        f"{latency:.2f} s to exit (interpreter shutdown included), exit "
-                        f"{process.returncode}"))
+        results.append(
+            (
+                "Ctrl+C stops the run within about a second",
+                latency < 1.5 and process.returncode == 2,
+                f"{latency:.2f} s to exit (interpreter shutdown included), exit "
+                f"{process.returncode}",
+            )
+        )
 
         # 5. no key in any file or message.
         files = [p for p in tmp.rglob("*") if p.is_file() and p.suffix != ".tsv"]
         leaks = [p.name for p in files if MARKER_KEY.encode() in p.read_bytes()]
         leaks += ["output"] * any(MARKER_KEY in text for text in (log, log2, log3))
-        results.append(("no API key in a project file, export or message", not leaks,
-                        f"{len(files)} files and all output searched; found in: {leaks or 'none'}"))
+        results.append(
+            (
+                "no API key in a project file, export or message",
+                not leaks,
+                f"{len(files)} files and all output searched; found in: {leaks or 'none'}",
+            )
+        )
 
     width = max(len(name) for name, _, _ in results)
-    print(f"server: {args.base_url} model {args.model}; {n} rows, concurrency "
-          f"{args.concurrency}")
+    print(f"server: {args.base_url} model {args.model}; {n} rows, concurrency {args.concurrency}")
     for name, ok, detail in results:
         print(f"{'PASS' if ok else 'FAIL'}  {name:<{width}}  {detail}")
     return 0 if all(ok for _, ok, _ in results) else 1

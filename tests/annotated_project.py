@@ -19,26 +19,36 @@ from llmstudio.core.sampling import random_sample, save_sample
 from llmstudio.core.tasks import SentimentTask
 
 LONG = "Très long texte, " + "wonderful and terrible " * 150  # > 2045 bytes
-TEXTS = ["I love this, great work", "terrible awful day", "it is a table",
-         "=SUM(A1) is not a formula here", "great great", LONG]
-ANA = ["positive", "negative", "neutral", "neutral", "positive"]         # rows 0-4
-BO = ["positive", "negative", "negative", "neutral", None, "positive"]   # row 4 uncoded
-BOOK = Codebook((Code("positive", "the text is favourable"), Code("negative"),
-                 Code("neutral")), name="sentiment")
+TEXTS = [
+    "I love this, great work",
+    "terrible awful day",
+    "it is a table",
+    "=SUM(A1) is not a formula here",
+    "great great",
+    LONG,
+]
+ANA = ["positive", "negative", "neutral", "neutral", "positive"]  # rows 0-4
+BO = ["positive", "negative", "negative", "neutral", None, "positive"]  # row 4 uncoded
+BOOK = Codebook(
+    (Code("positive", "the text is favourable"), Code("negative"), Code("neutral")),
+    name="sentiment",
+)
 
 
 def make_project(folder: Path) -> Path:
     """Create the project in ``folder``; returns its path (closed)."""
-    frame = pd.DataFrame({
-        "id": [str(i) for i in range(len(TEXTS))],
-        "text": TEXTS,
-        "Partei (Wahl) ü": ["SPD", "CDU", "Grüne", "SPD", "CDU", "AfD"],
-        "a b": list("uvwxyz"),
-        "a-b": list("UVWXYZ"),
-        "1st": ["one"] * len(TEXTS),
-        "a column name that is far longer than thirty-two characters": ["l"] * len(TEXTS),
-        "title": ["good news", "bad news", "news", "sad", "happy", "fine"],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(len(TEXTS))],
+            "text": TEXTS,
+            "Partei (Wahl) ü": ["SPD", "CDU", "Grüne", "SPD", "CDU", "AfD"],
+            "a b": list("uvwxyz"),
+            "a-b": list("UVWXYZ"),
+            "1st": ["one"] * len(TEXTS),
+            "a column name that is far longer than thirty-two characters": ["l"] * len(TEXTS),
+            "title": ["good news", "bad news", "news", "sad", "happy", "fine"],
+        }
+    )
     src = folder / "corpus.csv"
     frame.to_csv(src, index=False)
     path = folder / "study.llmstudio"
@@ -46,7 +56,7 @@ def make_project(folder: Path) -> Path:
     try:
         backend = make_backend("lexicon")
         run_job(project, SentimentTask(), backend, text_column="title")  # run 1: older
-        run_job(project, SentimentTask(), backend, text_column="text")   # run 2: latest
+        run_job(project, SentimentTask(), backend, text_column="text")  # run 2: latest
         backend.close()
         project.save_codebook(BOOK)
         for coder, codes in (("ana", ANA), ("bo", BO)):

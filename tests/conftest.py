@@ -47,8 +47,7 @@ def write_file(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
 
 
 @pytest.fixture
-def config_dir(tmp_path_factory: pytest.TempPathFactory,
-               monkeypatch: pytest.MonkeyPatch) -> Path:
+def config_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty LLMSTUDIO_CONFIG_DIR, so no test touches the user's recent-files list."""
     # Beside tmp_path, not in it: tests count the files they leave in tmp_path.
     folder = tmp_path_factory.mktemp("config")

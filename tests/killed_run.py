@@ -25,16 +25,24 @@ def annotations_in(path: Path) -> int:
         return 0
 
 
-def kill_after(command: list[str], project: Path, rows: int, env: dict[str, str],
-               cwd: Path | None = None, timeout: float = 60) -> int:
+def kill_after(
+    command: list[str],
+    project: Path,
+    rows: int,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> int:
     """Run ``command`` until ``project`` holds ``rows`` annotations, then SIGKILL it;
     returns the annotations it left. Fails if the command ended (or stalled) before."""
-    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + timeout
-        while annotations_in(project) < rows and child.poll() is None \
-                and time.monotonic() < deadline:
+        while (
+            annotations_in(project) < rows and child.poll() is None and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         assert child.poll() is None, child.stderr.read().decode()
         assert annotations_in(project) >= rows, f"{rows} annotations not stored in {timeout} s"

@@ -22,8 +22,10 @@ economy health crime school war peace tax money work job police doctor""".split(
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 # A chat template in the style of many small chat models (Zephyr, TinyLlama).
-CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}</s>\n"
-                 "{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}</s>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
 
 
 def wordpiece_tokenizer(max_length: int = 128):
@@ -39,12 +41,20 @@ def wordpiece_tokenizer(max_length: int = 128):
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
+    )
     tok.decoder = decoders.WordPiece()
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-        sep_token="[SEP]", mask_token="[MASK]", model_max_length=max_length)
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=max_length,
+    )
 
 
 def byte_tokenizer(chat_template: str | None = CHAT_TEMPLATE):
@@ -61,28 +71,49 @@ def byte_tokenizer(chat_template: str | None = CHAT_TEMPLATE):
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     tok.decoder = decoders.ByteLevel()
     kwargs = {"chat_template": chat_template} if chat_template else {}
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>",
-                                   model_max_length=512, **kwargs)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", model_max_length=512, **kwargs
+    )
 
 
-def _bert_config(vocab_size: int, *, hidden: int = 16, layers: int = 1, labels=None,
-                 max_positions: int = 128, **extra):
+def _bert_config(
+    vocab_size: int,
+    *,
+    hidden: int = 16,
+    layers: int = 1,
+    labels=None,
+    max_positions: int = 128,
+    **extra,
+):
     from transformers import BertConfig
 
-    kwargs = dict(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers,
-                  num_attention_heads=2, intermediate_size=2 * hidden,
-                  max_position_embeddings=max_positions,
-                  # Far wider than the usual 0.02, so that random outputs differ from text
-                  # to text (the default makes every text score ~1/n on every label).
-                  initializer_range=0.5, **extra)
+    kwargs = dict(
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=max_positions,
+        # Far wider than the usual 0.02, so that random outputs differ from text
+        # to text (the default makes every text score ~1/n on every label).
+        initializer_range=0.5,
+        **extra,
+    )
     if labels is not None:
         kwargs["id2label"] = dict(enumerate(labels))
         kwargs["label2id"] = {name: i for i, name in enumerate(labels)}
     return BertConfig(**kwargs)
 
 
-def build_classifier(folder: Path, labels: list[str], *, seed: int = 0, hidden: int = 16,
-                     layers: int = 1, max_positions: int = 128) -> Path:
+def build_classifier(
+    folder: Path,
+    labels: list[str],
+    *,
+    seed: int = 0,
+    hidden: int = 16,
+    layers: int = 1,
+    max_positions: int = 128,
+) -> Path:
     """A BERT-style ``BertForSequenceClassification`` with ``labels`` as its id2label
     (generic ``LABEL_k`` names are written as they are: what ``save_pretrained`` writes
     for a model trained without names)."""
@@ -91,8 +122,9 @@ def build_classifier(folder: Path, labels: list[str], *, seed: int = 0, hidden: 
 
     tokenizer = wordpiece_tokenizer(max_positions)
     torch.manual_seed(seed)
-    config = _bert_config(len(tokenizer), hidden=hidden, layers=layers, labels=labels,
-                          max_positions=max_positions)
+    config = _bert_config(
+        len(tokenizer), hidden=hidden, layers=layers, labels=labels, max_positions=max_positions
+    )
     BertForSequenceClassification(config).eval().save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return Path(folder)
@@ -116,8 +148,9 @@ def build_encoder(folder: Path, *, seed: int = 0) -> Path:
     return Path(folder)
 
 
-def build_causal_lm(folder: Path, *, seed: int = 0, chat_template: str | None = CHAT_TEMPLATE
-                    ) -> Path:
+def build_causal_lm(
+    folder: Path, *, seed: int = 0, chat_template: str | None = CHAT_TEMPLATE
+) -> Path:
     """A tiny Llama-style causal LM with a byte-level tokenizer (and a chat template unless
     ``chat_template=None``)."""
     import torch
@@ -125,10 +158,19 @@ def build_causal_lm(folder: Path, *, seed: int = 0, chat_template: str | None = 
 
     tokenizer = byte_tokenizer(chat_template)
     torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32,
-                         num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
-                         max_position_embeddings=512, bos_token_id=0, eos_token_id=1,
-                         tie_word_embeddings=True, initializer_range=0.5)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=512,
+        bos_token_id=0,
+        eos_token_id=1,
+        tie_word_embeddings=True,
+        initializer_range=0.5,
+    )
     LlamaForCausalLM(config).eval().save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return Path(folder)

@@ -44,7 +44,7 @@ from .results import code_names, describe_run, named_results, shown_name
 from .runs import run_params, stored_json
 
 ANNOTATED_FORMATS = {**FORMATS, ".dta": "dta"}
-STATA_STR_MAX = 2045        # longer text goes to strL
+STATA_STR_MAX = 2045  # longer text goes to strL
 STATA_NAME_MAX = 32
 STATA_LABEL_MAX = 80
 STATA_MAX_VARIABLES = 32_767  # format 118, as pandas writes it
@@ -52,8 +52,28 @@ STATA_MAX_VARIABLES = 32_767  # format 118, as pandas writes it
 STATA_MAX_EXACT_INT = 2**53 - 1  # the largest n with n and n+1 both exact
 STATA_INT_NOTE = "text: integers too large for Stata"
 STATA_RESERVED = {
-    "_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long",
-    "_n", "_N", "_pi", "_pred", "_rc", "_skip", "strL", "using", "with", "str"}
+    "_all",
+    "_b",
+    "byte",
+    "_coef",
+    "_cons",
+    "double",
+    "float",
+    "if",
+    "in",
+    "int",
+    "long",
+    "_n",
+    "_N",
+    "_pi",
+    "_pred",
+    "_rc",
+    "_skip",
+    "strL",
+    "using",
+    "with",
+    "str",
+}
 
 
 @dataclass(frozen=True)
@@ -74,11 +94,13 @@ def _prompt_summary(prompt: str | None, limit: int = 120) -> str:
         messages = json.loads(prompt or "[]")
     except ValueError:
         messages = []
-    text = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict)
-                    and m.get("role") != "system") or " ".join(
-        str(m.get("content", "")) for m in messages if isinstance(m, dict))
+    text = " ".join(
+        str(m.get("content", ""))
+        for m in messages
+        if isinstance(m, dict) and m.get("role") != "system"
+    ) or " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _run_codes(params: dict) -> tuple[str, ...]:
@@ -104,18 +126,18 @@ def output_meaning(task: str, column: str) -> str:
     (" (...)"; "" for the others)."""
     meaning = {
         f"{task}_chunks": "how many chunks the model read the text in: 1 when it fit in "
-                          "what the model reads at once; more when it was longer and was "
-                          "split, the chunks' answers combined",
+        "what the model reads at once; more when it was longer and was "
+        "split, the chunks' answers combined",
         f"{task}_truncated": "1 when the text was longer than the model reads at once and "
-                             "the model read only its start (truncate mode); 0 when it read "
-                             "all of it",
+        "the model read only its start (truncate mode); 0 when it read "
+        "all of it",
         f"{task}_valence": "signed sentiment from -1 to 1: P(positive) - P(negative), or on "
-                           "the 5-point scale the probability-weighted valence (very "
-                           "negative -1, negative -0.5, neutral 0, positive 0.5, very "
-                           "positive 1); empty where the model gives no probabilities",
+        "the 5-point scale the probability-weighted valence (very "
+        "negative -1, negative -0.5, neutral 0, positive 0.5, very "
+        "positive 1); empty where the model gives no probabilities",
         f"{task}_score": "the model's confidence in its label, not a direction of sentiment",
         f"{task}_lexicon": "the VADER lexicon's label, a baseline to compare with "
-                           "(--baseline); not the model's answer",
+        "(--baseline); not the model's answer",
     }.get(column)
     return f" ({meaning})" if meaning else ""
 
@@ -126,7 +148,8 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
     info = [ColumnInfo(str(c), "original", "column of the imported file") for c in frame.columns]
     for run_id, suffix, results in named_results(project, frame.columns):
         task, params, prompt = project.db.execute(
-            "SELECT task, params, prompt FROM runs WHERE id = ?", (run_id,)).fetchone()
+            "SELECT task, params, prompt FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
         params = run_params(project, run_id, params)
         names = dict(zip(run_results_columns(project, run_id), results.columns))
         about = describe_run(project, run_id)
@@ -135,16 +158,25 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
         summary = _prompt_summary(prompt)
         slugs = {f"{task}_{slug}": code for slug, code in code_names(params).items()}
         for original, name in names.items():
-            what = "error message (rows that failed)" if original == f"{task}_error" \
+            what = (
+                "error message (rows that failed)"
+                if original == f"{task}_error"
                 else f"output {original!r}" + output_meaning(task, original)
+            )
             applies = original in slugs
             if applies:
                 what += f" (code {slugs[original]!r}: 1 applies, 0 does not)"
             codes = _run_codes(params) if original == f"{task}_label" else ()
-            info.append(ColumnInfo(name, f"run {run_id}",
-                                   f"{what} of {about}" + (f"; prompt: {summary}" if summary
-                                                             else ""), codes,
-                                   original == f"{task}_label", applies))
+            info.append(
+                ColumnInfo(
+                    name,
+                    f"run {run_id}",
+                    f"{what} of {about}" + (f"; prompt: {summary}" if summary else ""),
+                    codes,
+                    original == f"{task}_label",
+                    applies,
+                )
+            )
         frame = frame.join(results, how="left")
     human = coder_columns(project)
     if len(human.columns):
@@ -152,9 +184,15 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
         renamed = {c: shown_name(c, frame.columns) for c in human.columns}
         for c, name in renamed.items():
             book, coder = mapping.get(c, ("?", "?"))
-            info.append(ColumnInfo(name, f"coder {coder}",
-                                   f"codes of coder {coder!r} in codebook {book!r}",
-                                   _coder_codes(project, book), True))
+            info.append(
+                ColumnInfo(
+                    name,
+                    f"coder {coder}",
+                    f"codes of coder {coder!r} in codebook {book!r}",
+                    _coder_codes(project, book),
+                    True,
+                )
+            )
         frame = frame.join(human.rename(columns=renamed), how="left")
     frame = _join_memos(project, frame, info)
     return frame, info
@@ -162,8 +200,9 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
 
 def run_results_columns(project: Project, run_id: int) -> list[str]:
     """A run's columns as ``runner.run_results`` names them (outputs, then the error)."""
-    task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
-                                       (run_id,)).fetchone()
+    task, columns = project.db.execute(
+        "SELECT task, columns FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
     return stored_json(project, run_id, "output columns", columns, "[]") + [f"{task}_error"]
 
 
@@ -176,9 +215,14 @@ def _join_memos(project: Project, frame: pd.DataFrame, info: list[ColumnInfo]) -
     renamed = {c: shown_name(c, frame.columns) for c in memos.columns}
     for c, name in renamed.items():
         book, coder = sources[c]
-        info.append(ColumnInfo(name, f"coder {coder}",
-                               f"memos of coder {coder!r} on rows they coded in codebook "
-                               f"{book!r} (empty: no memo)"))
+        info.append(
+            ColumnInfo(
+                name,
+                f"coder {coder}",
+                f"memos of coder {coder!r} on rows they coded in codebook "
+                f"{book!r} (empty: no memo)",
+            )
+        )
     return frame.join(memos.rename(columns=renamed), how="left")
 
 
@@ -188,8 +232,9 @@ def _human_sources(project: Project) -> dict[str, tuple[str, str]]:
     from .human_codes import coders
 
     out: dict[str, tuple[str, str]] = {}
-    for (book,) in project.db.execute("SELECT DISTINCT codebook FROM human_codes "
-                                      "ORDER BY codebook"):
+    for (book,) in project.db.execute(
+        "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook"
+    ):
         for coder in coders(project, book):
             name = f"human_{column_slug(book)}_{column_slug(coder)}"
             while name in out:
@@ -198,11 +243,19 @@ def _human_sources(project: Project) -> dict[str, tuple[str, str]]:
     return out
 
 
-def columns_sheet(info: list[ColumnInfo], stata_names: dict[str, str] | None = None
-                  ) -> pd.DataFrame:
+def columns_sheet(
+    info: list[ColumnInfo], stata_names: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The "columns" sheet: one row per column of the table."""
-    rows = [{"column": c.name, "source": c.source, "description": c.description,
-             "codes": "; ".join(c.codes)} for c in info]
+    rows = [
+        {
+            "column": c.name,
+            "source": c.source,
+            "description": c.description,
+            "codes": "; ".join(c.codes),
+        }
+        for c in info
+    ]
     frame = pd.DataFrame(rows, columns=["column", "source", "description", "codes"])
     if stata_names:
         frame["stata_name"] = [stata_names.get(c.name, "") for c in info]
@@ -215,8 +268,13 @@ def stata_names(columns) -> dict[str, str]:
     out: dict[str, str] = {}
     used: set[str] = set()
     for column in columns:
-        base = re.sub(r"[^A-Za-z0-9_]", "_", str(column).encode("ascii", "ignore").decode()
-                      if str(column).isascii() else _fold(str(column)))
+        base = re.sub(
+            r"[^A-Za-z0-9_]",
+            "_",
+            str(column).encode("ascii", "ignore").decode()
+            if str(column).isascii()
+            else _fold(str(column)),
+        )
         base = re.sub(r"_+", "_", base).strip("_") or "var"
         if base[0].isdigit():
             base = "v" + base
@@ -227,7 +285,7 @@ def stata_names(columns) -> dict[str, str]:
         while name in used:
             k += 1
             tail = f"_{k}"
-            name = base[:STATA_NAME_MAX - len(tail)] + tail
+            name = base[: STATA_NAME_MAX - len(tail)] + tail
         used.add(name)
         out[column] = name
     return out
@@ -248,9 +306,11 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
     frame = structures_as_text(frame)  # lists, maps, structs: JSON text; binary: base64
     for column in frame.columns:  # the name is the variable label: cut at a NUL too
         if "\x00" in str(column):
-            raise ExportError(f"the column name {str(column)!r} holds a NUL character "
-                              f"(U+0000), where a Stata label ends, so Stata would cut it. "
-                              f"Export as CSV or Parquet instead, or rename the column")
+            raise ExportError(
+                f"the column name {str(column)!r} holds a NUL character "
+                f"(U+0000), where a Stata label ends, so Stata would cut it. "
+                f"Export as CSV or Parquet instead, or rename the column"
+            )
     # Columns are gathered, then made one frame: inserting them one by one into a frame
     # copied it each time (quadratic; a PerformanceWarning per column from 100 on).
     out: dict[str, pd.Series] = {}
@@ -265,16 +325,19 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
             order = list(codes.get(column, ()))
             seen = sorted({str(v) for v in col.dropna()} - set(order))
             mapping = {label: i + 1 for i, label in enumerate(order + seen)}
-            values = col.map(lambda v, mapping=mapping:
-                             None if v is None or pd.isna(v) else mapping[str(v)])
-            out[name] = values.astype("float64") if values.isna().any() else \
-                values.astype("int32")
+            values = col.map(
+                lambda v, mapping=mapping: None if v is None or pd.isna(v) else mapping[str(v)]
+            )
+            out[name] = values.astype("float64") if values.isna().any() else values.astype("int32")
             value_labels[name] = {i: label[:32000] for label, i in mapping.items()}
             continue
         if col.dtype == object and _all_numbers(col):  # e.g. a multi-label run's 0/1
             col = col.astype("float64")
-        if column in applies and pd.api.types.is_numeric_dtype(col.dtype) and \
-                set(col.dropna().unique()) <= {0, 1}:
+        if (
+            column in applies
+            and pd.api.types.is_numeric_dtype(col.dtype)
+            and set(col.dropna().unique()) <= {0, 1}
+        ):
             out[name] = col.astype("float64") if col.isna().any() else col.astype("int8")
             value_labels[name] = {0: "does not apply", 1: "applies"}
             continue
@@ -286,14 +349,15 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
             out[name] = col.astype("datetime64[ns]")
             dates[name] = "tc"
         elif column in wide:  # Stata has no 64-bit integer: a double would round these
-            out[name] = integers_as_text(col.to_frame(), [column])[column].fillna("") \
-                .astype(object)
+            out[name] = integers_as_text(col.to_frame(), [column])[column].fillna("").astype(object)
         elif pd.api.types.is_numeric_dtype(col.dtype):
-            out[name] = col.astype("float64") if col.isna().any() or \
-                str(col.dtype)[0] in "IU" else col
+            out[name] = (
+                col.astype("float64") if col.isna().any() or str(col.dtype)[0] in "IU" else col
+            )
         else:
-            text = col.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
-                           else str(v)).astype(object)
+            text = col.map(
+                lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+            ).astype(object)
             _refuse_nul(text, column)
             out[name] = text
             if max((len(v.encode("utf-8")) for v in text), default=0) > STATA_STR_MAX:
@@ -310,23 +374,28 @@ def _refuse_nul(text: pd.Series, column) -> None:
         row = int(has_nul.to_numpy().argmax()) + 1
         count = int(has_nul.sum())
         more = f" (and {count - 1:,} more rows)" if count > 1 else ""
-        raise ExportError(f"row {row}{more}, column {str(column)!r}: the text holds a NUL "
-                          f"character (U+0000), where a Stata string ends, so Stata would cut "
-                          f"it. Export as CSV or Parquet instead, or remove the NUL")
+        raise ExportError(
+            f"row {row}{more}, column {str(column)!r}: the text holds a NUL "
+            f"character (U+0000), where a Stata string ends, so Stata would cut "
+            f"it. Export as CSV or Parquet instead, or remove the NUL"
+        )
 
 
 def check_stata_fits(columns: int) -> None:
     """Refuse, before any work, a table with more variables than a .dta file holds."""
     if columns > STATA_MAX_VARIABLES:
-        raise ExportError(f"{columns:,} columns; a Stata .dta file (format 118) holds at most "
-                          f"{STATA_MAX_VARIABLES:,} variables. Export as CSV or Parquet "
-                          f"instead")
+        raise ExportError(
+            f"{columns:,} columns; a Stata .dta file (format 118) holds at most "
+            f"{STATA_MAX_VARIABLES:,} variables. Export as CSV or Parquet "
+            f"instead"
+        )
 
 
 def _all_numbers(col: pd.Series) -> bool:
     values = col.dropna()
-    return len(values) > 0 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                   for v in values)
+    return len(values) > 0 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+    )
 
 
 def _is_text(col: pd.Series) -> bool:
@@ -342,14 +411,21 @@ def write_stata(frame: pd.DataFrame, info: list[ColumnInfo], path: str | Path) -
     except ExportError as exc:
         raise ExportError(f"{path}: {exc}") from None
     wide = set(integers_beyond(frame, STATA_MAX_EXACT_INT))
-    labels = {names[c]: _stata_label(c, STATA_INT_NOTE if c in wide else None)
-              for c in frame.columns}
+    labels = {
+        names[c]: _stata_label(c, STATA_INT_NOTE if c in wide else None) for c in frame.columns
+    }
     remove_dead_leftovers(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        out.to_stata(tmp, write_index=False, version=118, convert_strl=strl,
-                     variable_labels=labels, value_labels=value_labels or None,
-                     convert_dates=dates or None)
+        out.to_stata(
+            tmp,
+            write_index=False,
+            version=118,
+            convert_strl=strl,
+            variable_labels=labels,
+            value_labels=value_labels or None,
+            convert_dates=dates or None,
+        )
         os.replace(tmp, path)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
@@ -369,8 +445,10 @@ def _stata_label(column, note: str | None) -> str:
 def annotated_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in ANNOTATED_FORMATS:
-        raise ExportError(f"{path}: unknown export format {suffix or '(no extension)'!r}; "
-                          f"use {', '.join(ANNOTATED_FORMATS)}")
+        raise ExportError(
+            f"{path}: unknown export format {suffix or '(no extension)'!r}; "
+            f"use {', '.join(ANNOTATED_FORMATS)}"
+        )
     return ANNOTATED_FORMATS[suffix]
 
 
@@ -386,8 +464,9 @@ def check_annotated_fits(path: str | Path, rows: int, columns: int) -> None:
         check_fits(path, rows, columns)
 
 
-def export_annotated(project: Project, path: str | Path, *, guard: bool = True,
-                     bom: bool = False) -> Path:
+def export_annotated(
+    project: Project, path: str | Path, *, guard: bool = True, bom: bool = False
+) -> Path:
     """Write the project's annotated table to ``path`` (.csv .xlsx .parquet .dta); XLSX
     gets a second sheet "columns" describing every column."""
     fmt = annotated_format(path)
@@ -401,7 +480,9 @@ def export_annotated(project: Project, path: str | Path, *, guard: bool = True,
     if fmt == "xlsx":
         sheet = columns_sheet(info)
         wide = set(integers_beyond(frame, EXCEL_MAX_EXACT_INT))
-        sheet["description"] = [f"{d} ({EXCEL_INT_NOTE})" if c in wide else d
-                                for c, d in zip(sheet["column"], sheet["description"])]
+        sheet["description"] = [
+            f"{d} ({EXCEL_INT_NOTE})" if c in wide else d
+            for c, d in zip(sheet["column"], sheet["description"])
+        ]
         extra = {"columns": sheet}
     return export_table(frame, path, fmt=fmt, guard=guard, bom=bom, extra_sheets=extra)

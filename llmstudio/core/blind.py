@@ -70,8 +70,10 @@ class BlindCounts:
 
     def describe(self) -> str:
         """ "ana: 80 blind, 20 not blind, 0 not recorded" (with the early ones, if any)."""
-        text = (f"{self.coder}: {self.blind:,} blind, {self.not_blind:,} not blind, "
-                f"{self.not_recorded:,} not recorded")
+        text = (
+            f"{self.coder}: {self.blind:,} blind, {self.not_blind:,} not blind, "
+            f"{self.not_recorded:,} not recorded"
+        )
         if self.before_models:
             text += f" ({self.before_models:,} of these made before any model run)"
         return text
@@ -80,8 +82,9 @@ class BlindCounts:
         return {**asdict(self), "total": self.total}
 
 
-def blind_counts(project: Project, codebook: str, coder: str,
-                 row_ids: Iterable[int]) -> BlindCounts:
+def blind_counts(
+    project: Project, codebook: str, coder: str, row_ids: Iterable[int]
+) -> BlindCounts:
     """How ``coder``'s codes of ``row_ids`` in ``codebook`` were made (see the module
     docstring); rows the coder never clicked are not counted."""
     wanted = {int(r) for r in row_ids}
@@ -89,9 +92,16 @@ def blind_counts(project: Project, codebook: str, coder: str,
     # Per row: any click not blind, any click unrecorded, the last click's time.
     rows = project.db.execute(
         "SELECT row_id, MAX(blind = 0), MAX(blind IS NULL), MAX(time) FROM human_codes "
-        "WHERE codebook = ? AND coder = ? GROUP BY row_id", (codebook, coder)).fetchall()
-    n = {"blind": 0, "not_blind": 0, "not_recorded": 0, "not_blind_early": 0,
-         "not_recorded_early": 0}
+        "WHERE codebook = ? AND coder = ? GROUP BY row_id",
+        (codebook, coder),
+    ).fetchall()
+    n = {
+        "blind": 0,
+        "not_blind": 0,
+        "not_recorded": 0,
+        "not_blind_early": 0,
+        "not_recorded_early": 0,
+    }
     for row_id, any_seen, any_unknown, last in rows:
         if row_id not in wanted:
             continue
@@ -107,8 +117,10 @@ def first_model_run(project: Project) -> str | None:
     """When the project's first model run was made (ISO time, UTC), or None: from the
     runs and from the history log, which keeps a run's start after the run is deleted
     (codes seen beside a deleted run's answers were not made before any model run)."""
-    times = [project.db.execute("SELECT MIN(created) FROM runs").fetchone()[0],
-             project.db.execute("SELECT MIN(at) FROM history WHERE action = 'run'").fetchone()[0]]
+    times = [
+        project.db.execute("SELECT MIN(created) FROM runs").fetchone()[0],
+        project.db.execute("SELECT MIN(at) FROM history WHERE action = 'run'").fetchone()[0],
+    ]
     times = [t for t in times if t]
     return min(times) if times else None
 
@@ -120,16 +132,22 @@ def blind_warning(counts: Iterable[BlindCounts], model: str) -> str | None:
     parts = []
     for c in counts:
         if c.seen:
-            parts.append(f"{c.seen:,} of {c.coder}'s {c.total:,} codes compared were made with "
-                         "blind coding off, with the model's answers in view")
+            parts.append(
+                f"{c.seen:,} of {c.coder}'s {c.total:,} codes compared were made with "
+                "blind coding off, with the model's answers in view"
+            )
         if c.unknown:
-            parts.append(f"for {c.unknown:,} of {c.coder}'s codes it was not recorded whether "
-                         "the model's answers were in view (coded before llmstudio kept it)")
+            parts.append(
+                f"for {c.unknown:,} of {c.coder}'s codes it was not recorded whether "
+                "the model's answers were in view (coded before llmstudio kept it)"
+            )
     if not parts:
         return None
-    return ("Warning: " + "; ".join(parts) + f". Agreement with {model} may be inflated: a "
-            "coder who sees the model's answer can lean toward it. Code a sample blind "
-            "(Code by Hand › Blind) before publishing this figure.")
+    return (
+        "Warning: " + "; ".join(parts) + f". Agreement with {model} may be inflated: a "
+        "coder who sees the model's answer can lean toward it. Code a sample blind "
+        "(Code by Hand › Blind) before publishing this figure."
+    )
 
 
 def blind_note(counts: Iterable[BlindCounts]) -> str:
@@ -138,8 +156,9 @@ def blind_note(counts: Iterable[BlindCounts]) -> str:
     return "Human codes compared: " + "; ".join(parts) if parts else ""
 
 
-def blind_of_columns(project: Project, frame, columns: list[str], corpus_columns
-                     ) -> tuple[list[BlindCounts], str | None]:
+def blind_of_columns(
+    project: Project, frame, columns: list[str], corpus_columns
+) -> tuple[list[BlindCounts], str | None]:
     """``llmstudio agree`` on a project: the blind counts of the coder columns among
     ``columns`` (``human_<codebook>_<coder>``, as :func:`human_codes.coder_column_names`
     names them) on the rows compared (coded in that column and at least one other), and
@@ -151,8 +170,9 @@ def blind_of_columns(project: Project, frame, columns: list[str], corpus_columns
     by_name = {name: key for key, name in coder_column_names(project).items()}
     import numpy as np
 
-    coded = {c: np.array([normalize_code(v) is not None for v in frame[c]], dtype=bool)
-             for c in columns}
+    coded = {
+        c: np.array([normalize_code(v) is not None for v in frame[c]], dtype=bool) for c in columns
+    }
     together = np.sum(list(coded.values()), axis=0)
     counts = []
     for c in columns:

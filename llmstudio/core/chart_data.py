@@ -86,8 +86,16 @@ def label_counts(values: pd.Series) -> pd.DataFrame:
     for label in _order(counts.index):
         k = int(counts[label])
         low, high = wilson(k, total)
-        records.append({"label": label, "n": k, "share": k / total, "ci_low": low,
-                        "ci_high": high, "rows": labels.index[labels == label].to_numpy()})
+        records.append(
+            {
+                "label": label,
+                "n": k,
+                "share": k / total,
+                "ci_low": low,
+                "ci_high": high,
+                "rows": labels.index[labels == label].to_numpy(),
+            }
+        )
     return pd.DataFrame(records, columns=["label", "n", "share", "ci_low", "ci_high", "rows"])
 
 
@@ -99,8 +107,15 @@ def histogram(values: pd.Series, bins: int = 20) -> pd.DataFrame:
         return pd.DataFrame(columns=["left", "right", "n", "rows"])
     counts, edges = np.histogram(numbers.to_numpy(), bins=bins)
     which = np.clip(np.searchsorted(edges, numbers.to_numpy(), side="right") - 1, 0, bins - 1)
-    records = [{"left": float(edges[i]), "right": float(edges[i + 1]), "n": int(counts[i]),
-                "rows": numbers.index[which == i].to_numpy()} for i in range(bins)]
+    records = [
+        {
+            "left": float(edges[i]),
+            "right": float(edges[i + 1]),
+            "n": int(counts[i]),
+            "rows": numbers.index[which == i].to_numpy(),
+        }
+        for i in range(bins)
+    ]
     return pd.DataFrame(records)
 
 
@@ -121,11 +136,21 @@ def group_shares(values: pd.Series, groups: pd.Series) -> pd.DataFrame:
         for label in order:
             hit = in_group[in_group == label]
             low, high = wilson(len(hit), n)
-            records.append({"group": group, "label": label, "n": n, "k": len(hit),
-                            "share": len(hit) / n, "ci_low": low, "ci_high": high,
-                            "rows": hit.index.to_numpy()})
-    return pd.DataFrame(records, columns=["group", "label", "n", "k", "share", "ci_low",
-                                          "ci_high", "rows"])
+            records.append(
+                {
+                    "group": group,
+                    "label": label,
+                    "n": n,
+                    "k": len(hit),
+                    "share": len(hit) / n,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "rows": hit.index.to_numpy(),
+                }
+            )
+    return pd.DataFrame(
+        records, columns=["group", "label", "n", "k", "share", "ci_low", "ci_high", "rows"]
+    )
 
 
 def group_means(values: pd.Series, groups: pd.Series) -> pd.DataFrame:
@@ -135,13 +160,22 @@ def group_means(values: pd.Series, groups: pd.Series) -> pd.DataFrame:
     for group in by.value_counts().index:
         in_group = numbers[by == group]
         t = t_interval(in_group.to_numpy())
-        records.append({"group": group, "n": t.n, "mean": t.mean, "ci_low": t.ci_low,
-                        "ci_high": t.ci_high, "rows": in_group.index.to_numpy()})
+        records.append(
+            {
+                "group": group,
+                "n": t.n,
+                "mean": t.mean,
+                "ci_low": t.ci_low,
+                "ci_high": t.ci_high,
+                "rows": in_group.index.to_numpy(),
+            }
+        )
     return pd.DataFrame(records, columns=["group", "n", "mean", "ci_low", "ci_high", "rows"])
 
 
-def over_time(values: pd.Series, dates: pd.Series, freq: str = "month",
-              label: str | None = None) -> pd.DataFrame:
+def over_time(
+    values: pd.Series, dates: pd.Series, freq: str = "month", label: str | None = None
+) -> pd.DataFrame:
     """Per period (day, week or month; empty periods kept, with n = 0): with ``label``
     the share of the labelled rows that carry it (95% Wilson interval), else the mean
     of the numeric values (95% t interval). ``rows``: the rows counted (with ``label``,
@@ -155,19 +189,37 @@ def over_time(values: pd.Series, dates: pd.Series, freq: str = "month",
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame({"value": data, "when": when})
     records = []
-    for period, part in frame.groupby(pd.Grouper(key="when", freq=rule, label="left", closed="left")):
+    for period, part in frame.groupby(
+        pd.Grouper(key="when", freq=rule, label="left", closed="left")
+    ):
         n = len(part)
         if label is not None:
             hit = part[part["value"] == label]
             low, high = wilson(len(hit), n)
-            records.append({"period": period, "n": n, "k": len(hit),
-                            "value": len(hit) / n if n else np.nan, "ci_low": low,
-                            "ci_high": high, "rows": hit.index.to_numpy()})
+            records.append(
+                {
+                    "period": period,
+                    "n": n,
+                    "k": len(hit),
+                    "value": len(hit) / n if n else np.nan,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "rows": hit.index.to_numpy(),
+                }
+            )
         else:
             t = t_interval(part["value"].to_numpy())
-            records.append({"period": period, "n": n, "k": n, "value": t.mean,
-                            "ci_low": t.ci_low, "ci_high": t.ci_high,
-                            "rows": part.index.to_numpy()})
+            records.append(
+                {
+                    "period": period,
+                    "n": n,
+                    "k": n,
+                    "value": t.mean,
+                    "ci_low": t.ci_low,
+                    "ci_high": t.ci_high,
+                    "rows": part.index.to_numpy(),
+                }
+            )
     out = pd.DataFrame(records, columns=columns)
     for c in ("value", "ci_low", "ci_high"):
         out[c] = pd.to_numeric(out[c], errors="coerce")
@@ -191,9 +243,15 @@ def confusion(a: pd.Series, b: pd.Series) -> pd.DataFrame:
     for x in names:
         for y in names:
             hit = left.index[(left == x).to_numpy() & (right == y).to_numpy()]
-            records.append({"a": x, "b": y, "n": len(hit),
-                            "share": len(hit) / total if total else np.nan,
-                            "rows": hit.to_numpy()})
+            records.append(
+                {
+                    "a": x,
+                    "b": y,
+                    "n": len(hit),
+                    "share": len(hit) / total if total else np.nan,
+                    "rows": hit.to_numpy(),
+                }
+            )
     return pd.DataFrame(records, columns=["a", "b", "n", "share", "rows"])
 
 

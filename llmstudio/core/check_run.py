@@ -41,8 +41,8 @@ def worth_checking(project: Project, run_id: int) -> bool:
     if row is None or row[0] not in CHECKABLE or row[1] != "done":
         return False
     answered = project.db.execute(
-        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL",
-        (run_id,)).fetchone()[0]
+        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL", (run_id,)
+    ).fetchone()[0]
     return answered >= MIN_ROWS
 
 
@@ -61,16 +61,19 @@ def codebook_for_run(project: Project, run_id: int, save: bool = True) -> Codebo
         raise ProjectError(f"{project.path}: no run {run_id}")
     task, params = row[0], run_params(project, run_id, row[1])
     if task not in CHECKABLE:
-        raise ProjectError(f"run {run_id} is a {task} run: only sentiment and codebook runs "
-                           "give labels a coder can give by hand")
+        raise ProjectError(
+            f"run {run_id} is a {task} run: only sentiment and codebook runs "
+            "give labels a coder can give by hand"
+        )
     if task == "code":
         own = Codebook.from_dict(params.get("codebook") or {}, f"run {run_id}'s codebook")
         if own.name in project.codebooks():
             stored = project.codebook(own.name)
             if _compatible(project, stored, run_id):
                 return stored
-            own = Codebook(own.codes, f"{own.name} (run {run_id})", own.multi_label,
-                           own.none_option)
+            own = Codebook(
+                own.codes, f"{own.name} (run {run_id})", own.multi_label, own.none_option
+            )
         if save:
             project.save_codebook(own)
         return own
@@ -90,8 +93,9 @@ def codebook_for_run(project: Project, run_id: int, save: bool = True) -> Codebo
     return book
 
 
-def observed_agreement(project: Project, book: Codebook, run_id: int,
-                       least: int = 10) -> float | None:
+def observed_agreement(
+    project: Project, book: Codebook, run_id: int, least: int = 10
+) -> float | None:
     """The share of rows where run ``run_id`` and the coders of ``book`` agree so far (all
     coders pooled; a first guess for the sample size, not a result), or None below
     ``least`` rows coded by both."""
@@ -101,8 +105,11 @@ def observed_agreement(project: Project, book: Codebook, run_id: int,
     if book.name not in project.codebooks():
         return None
     model = run_codes(project, run_id, book)
-    pairs = [set(c.codes) == set(model[c.row_id]) for c in human_codes.current(project, book.name)
-             if c.coded and c.row_id in model]
+    pairs = [
+        set(c.codes) == set(model[c.row_id])
+        for c in human_codes.current(project, book.name)
+        if c.coded and c.row_id in model
+    ]
     return sum(pairs) / len(pairs) if len(pairs) >= least else None
 
 
@@ -115,8 +122,13 @@ def expected_width(n: int, p: float = EXPECTED_AGREEMENT) -> float:
 def width_text(n: int, p: float = EXPECTED_AGREEMENT, observed: bool = False) -> str:
     """What a sample of ``n`` can tell, in words."""
     width = expected_width(n, p)
-    basis = ("the agreement seen so far" if observed else
-             "typical of a usable model; nothing is coded yet")
-    return (f"With {n:,} rows, the 95% interval of the share of rows where the model "
-            f"agrees with you will be about {width:.2f} wide (±{width / 2 * 100:.0f} "
-            f"points) if agreement is near {p:.0%} ({basis}; Wilson score interval).")
+    basis = (
+        "the agreement seen so far"
+        if observed
+        else "typical of a usable model; nothing is coded yet"
+    )
+    return (
+        f"With {n:,} rows, the 95% interval of the share of rows where the model "
+        f"agrees with you will be about {width:.2f} wide (±{width / 2 * 100:.0f} "
+        f"points) if agreement is near {p:.0%} ({basis}; Wilson score interval)."
+    )

@@ -56,7 +56,7 @@ def _cut(text: str, pattern: re.Pattern) -> list[str]:
     pieces, start = [], 0
     for match in pattern.finditer(text):
         if match.end() > start:
-            pieces.append(text[start:match.end()])
+            pieces.append(text[start : match.end()])
             start = match.end()
     if start < len(text):
         pieces.append(text[start:])
@@ -100,7 +100,7 @@ def _units(text: str, limit: int, count) -> list[tuple[str, int]]:
                 out.append((word, m))
             else:  # a URL or a run without spaces: characters, a third of the limit each
                 step = max(1, limit // 3)
-                parts = [word[i:i + step] for i in range(0, len(word), step)]
+                parts = [word[i : i + step] for i in range(0, len(word), step)]
                 out += list(zip(parts, count(parts)))
     return out
 
@@ -152,14 +152,19 @@ class LongTexts:
         if self.limit is None:
             return [Plan([t], [0]) for t in texts]
         counts = self.backend.count_tokens(texts)
-        return [Plan([t], [n]) if n <= self.limit else self._long(t, n)
-                for t, n in zip(texts, counts, strict=True)]
+        return [
+            Plan([t], [n]) if n <= self.limit else self._long(t, n)
+            for t, n in zip(texts, counts, strict=True)
+        ]
 
     def _long(self, text: str, tokens: int) -> Plan:
         count = self.backend.count_tokens
         if self.limit < 1:
-            return Plan([text], [tokens], refused=self._too_long(tokens, "the prompt and "
-                                                                 "the answer take it all"))
+            return Plan(
+                [text],
+                [tokens],
+                refused=self._too_long(tokens, "the prompt and the answer take it all"),
+            )
         if self.mode == TRUNCATE:
             if self.backend.cuts_long_inputs:
                 return Plan([text], [self.limit], truncated=True)
@@ -167,17 +172,22 @@ class LongTexts:
         pieces = split_text(text, self.limit, count)
         plan = Plan(pieces, count(pieces))
         if len(pieces) > 1 and not self._combinable():
-            plan.refused = self._too_long(tokens, "answers to a free prompt cannot be "
-                                                  "combined across chunks; shorten the text "
-                                                  "or choose to truncate long texts")
+            plan.refused = self._too_long(
+                tokens,
+                "answers to a free prompt cannot be "
+                "combined across chunks; shorten the text "
+                "or choose to truncate long texts",
+            )
         return plan
 
     def _combinable(self) -> bool:
         return type(self.task).combine is not Task.combine
 
     def _too_long(self, tokens: int, why: str) -> str:
-        return (f"the text is {tokens:,} tokens, more than the {self.limit:,} "
-                f"{self.backend.describe()} reads at once: {why}")
+        return (
+            f"the text is {tokens:,} tokens, more than the {self.limit:,} "
+            f"{self.backend.describe()} reads at once: {why}"
+        )
 
     def pieces(self, texts: list[str]) -> list[str]:
         """Every piece the model will read for ``texts`` (what a backend that learns from
@@ -189,8 +199,10 @@ class LongTexts:
         plans = self.plan(texts)
         pieces = [p for plan in plans if not plan.refused for p in plan.pieces]
         answers = iter(self.backend.annotate(self.task, pieces) if pieces else [])
-        return [self.finish(plan, [] if plan.refused else
-                            [next(answers) for _ in plan.pieces]) for plan in plans]
+        return [
+            self.finish(plan, [] if plan.refused else [next(answers) for _ in plan.pieces])
+            for plan in plans
+        ]
 
     def annotate_one(self, text: str) -> dict | RowError:
         """One text through a remote backend, a request per piece. A server that refuses
@@ -208,8 +220,7 @@ class LongTexts:
             outcome = self.finish(plan, answers)
             # The backend learned its limits from this refusal, or from another row's
             # meanwhile: plan again with them.
-            if not isinstance(outcome, RowError) or \
-                    getattr(self.backend, "learned", 0) == learned:
+            if not isinstance(outcome, RowError) or getattr(self.backend, "learned", 0) == learned:
                 return outcome
             self.__dict__.pop("limit", None)  # cached_property: asked again
         return outcome
@@ -223,8 +234,11 @@ class LongTexts:
             if len(plan.pieces) == 1:
                 return failed
             where = answers.index(failed) + 1
-            return RowError(f"chunk {where} of {len(plan.pieces)}: {failed.message}",
-                            retryable=failed.retryable, stop_after=failed.stop_after)
+            return RowError(
+                f"chunk {where} of {len(plan.pieces)}: {failed.message}",
+                retryable=failed.retryable,
+                stop_after=failed.stop_after,
+            )
         if len(answers) == 1:
             out = dict(answers[0])
         else:
@@ -257,7 +271,9 @@ def long_text_counts(db, run_id: int) -> tuple[int, int]:
     row = db.execute(
         "SELECT COALESCE(SUM(json_extract(output, ?) > 1), 0), "
         "COALESCE(SUM(json_extract(output, ?) = 1), 0) FROM annotations "
-        "WHERE run_id = ? AND output IS NOT NULL", (chunks, truncated, run_id)).fetchone()
+        "WHERE run_id = ? AND output IS NOT NULL",
+        (chunks, truncated, run_id),
+    ).fetchone()
     return int(row[0]), int(row[1])
 
 
@@ -271,5 +287,14 @@ def long_text_summary(chunked: int, truncated: int) -> str:
     return "; ".join(parts)
 
 
-__all__ = ["SPLIT", "TRUNCATE", "LongTexts", "Plan", "long_text_counts",
-           "long_text_summary", "over_limit", "split_text", "truncate_text"]
+__all__ = [
+    "SPLIT",
+    "TRUNCATE",
+    "LongTexts",
+    "Plan",
+    "long_text_counts",
+    "long_text_summary",
+    "over_limit",
+    "split_text",
+    "truncate_text",
+]

@@ -89,8 +89,12 @@ class Codebook:
         return next((c for c in self.codes if c.name == name), None)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "multi_label": self.multi_label,
-                "none_option": self.none_option, "codes": [c.to_dict() for c in self.codes]}
+        return {
+            "name": self.name,
+            "multi_label": self.multi_label,
+            "none_option": self.none_option,
+            "codes": [c.to_dict() for c in self.codes],
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
@@ -110,12 +114,15 @@ class Codebook:
     @classmethod
     def from_dict(cls, data, where: str = "codebook") -> Codebook:
         if not isinstance(data, dict):
-            raise CodebookError(f"{where}: expected a mapping with 'codes', got "
-                                f"{type(data).__name__}")
+            raise CodebookError(
+                f"{where}: expected a mapping with 'codes', got {type(data).__name__}"
+            )
         unknown = set(data) - {"name", "multi_label", "none_option", "codes", "description"}
         if unknown:
-            raise CodebookError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
-                                "expected name, multi_label, none_option, codes")
+            raise CodebookError(
+                f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                "expected name, multi_label, none_option, codes"
+            )
         raw_codes = data.get("codes")
         if not isinstance(raw_codes, list) or not raw_codes:
             raise CodebookError(f"{where}: 'codes' must be a non-empty list")
@@ -124,9 +131,12 @@ class Codebook:
             if key in data and not isinstance(data[key], bool):
                 raise CodebookError(f"{where}: '{key}' must be true or false, got {data[key]!r}")
         try:
-            return cls(codes=tuple(codes), name=str(data.get("name") or "codebook"),
-                       multi_label=bool(data.get("multi_label", False)),
-                       none_option=bool(data.get("none_option", False)))
+            return cls(
+                codes=tuple(codes),
+                name=str(data.get("name") or "codebook"),
+                multi_label=bool(data.get("multi_label", False)),
+                none_option=bool(data.get("none_option", False)),
+            )
         except CodebookError as exc:
             # Name the file (or whatever ``where`` is), but not "codebook: codebook ...".
             raise CodebookError(str(exc) if where == "codebook" else f"{where}: {exc}") from None
@@ -134,8 +144,9 @@ class Codebook:
     @classmethod
     def from_labels(cls, labels, multi_label: bool = False) -> Codebook:
         """A codebook of bare names (``--labels a,b,c``)."""
-        return cls(codes=tuple(Code(name) for name in labels), name="labels",
-                   multi_label=multi_label)
+        return cls(
+            codes=tuple(Code(name) for name in labels), name="labels", multi_label=multi_label
+        )
 
 
 def _text(value, where: str, key: str) -> str:
@@ -153,8 +164,10 @@ def _code(item, where: str) -> Code:
         raise CodebookError(f"{where}: expected a mapping with a name, got {type(item).__name__}")
     unknown = set(item) - {"name", "description", "include", "exclude", "examples"}
     if unknown:
-        raise CodebookError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
-                            "expected name, description, include, exclude, examples")
+        raise CodebookError(
+            f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+            "expected name, description, include, exclude, examples"
+        )
     name = _text(item.get("name"), where, "name")
     if not name:
         raise CodebookError(f"{where}: the code has no name")
@@ -164,10 +177,13 @@ def _code(item, where: str) -> Code:
         examples = [examples]
     if not isinstance(examples, list):
         raise CodebookError(f"{where}: 'examples' must be a list of texts")
-    return Code(name=name, description=_text(item.get("description"), where, "description"),
-                include=_text(item.get("include"), where, "include"),
-                exclude=_text(item.get("exclude"), where, "exclude"),
-                examples=tuple(_text(e, where, "examples") for e in examples if e is not None))
+    return Code(
+        name=name,
+        description=_text(item.get("description"), where, "description"),
+        include=_text(item.get("include"), where, "include"),
+        exclude=_text(item.get("exclude"), where, "exclude"),
+        examples=tuple(_text(e, where, "examples") for e in examples if e is not None),
+    )
 
 
 def validate(book: Codebook) -> list[str]:
@@ -190,27 +206,33 @@ def validate(book: Codebook) -> list[str]:
     for code in book.codes:
         slug = column_slug(code.name)
         if slug in slugs and slugs[slug] != code.name:
-            problems.append(f"codes {slugs[slug]!r} and {code.name!r} give the same column "
-                            f"name code_{slug}")
+            problems.append(
+                f"codes {slugs[slug]!r} and {code.name!r} give the same column name code_{slug}"
+            )
         slugs[slug] = code.name
     if book.multi_label:
         # ";" separates a multi-label example's codes (and is how they are stored):
         # a code named with one could never be given in an example.
         for code in book.codes:
             if ";" in code.name:
-                problems.append(f"code {code.name!r} has ';' in its name, which separates "
-                                "the codes of a multi-label example; rename it")
+                problems.append(
+                    f"code {code.name!r} has ';' in its name, which separates "
+                    "the codes of a multi-label example; rename it"
+                )
         # Multi-label columns are code_<slug> and code_<slug>_score, beside
         # code_explanation: "Fear" and "Fear score" would both write code_fear_score.
         for code in book.codes:
             slug = column_slug(code.name)
             if slug == "explanation":
-                problems.append(f"code {code.name!r} gives the column name code_explanation, "
-                                "which the explanations use; rename it")
-            elif slug.endswith("_score") and slug[:-len("_score")] in slugs:
-                other = slugs[slug[:-len("_score")]]
-                problems.append(f"codes {other!r} and {code.name!r} give the same column name "
-                                f"code_{slug}")
+                problems.append(
+                    f"code {code.name!r} gives the column name code_explanation, "
+                    "which the explanations use; rename it"
+                )
+            elif slug.endswith("_score") and slug[: -len("_score")] in slugs:
+                other = slugs[slug[: -len("_score")]]
+                problems.append(
+                    f"codes {other!r} and {code.name!r} give the same column name code_{slug}"
+                )
     return problems
 
 
@@ -240,8 +262,9 @@ def loads(text: str, where: str = "codebook", json_format: bool | None = None) -
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise CodebookError(f"{where}, line {exc.lineno}, column {exc.colno}: "
-                                f"not valid JSON ({exc.msg})") from None
+            raise CodebookError(
+                f"{where}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+            ) from None
     else:
         import yaml
 
@@ -250,8 +273,9 @@ def loads(text: str, where: str = "codebook", json_format: bool | None = None) -
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             place = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise CodebookError(f"{where}{place}: not valid YAML ({exc.problem or exc.context})"
-                                ) from None
+            raise CodebookError(
+                f"{where}{place}: not valid YAML ({exc.problem or exc.context})"
+            ) from None
         except yaml.YAMLError as exc:
             raise CodebookError(f"{where}: not valid YAML ({exc})") from None
     return Codebook.from_dict(data, where)

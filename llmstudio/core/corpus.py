@@ -155,26 +155,36 @@ def _check_text(path: Path, sample: bytes, encoding: str) -> None:
     if what:
         raise CorpusError(path, f"this is {what}, not a table of texts")
     try:
-        text = decode(sample[:65536], encoding) if len(sample) <= 65536 else \
-            sample[:65536].decode(encoding, errors="ignore")
+        text = (
+            decode(sample[:65536], encoding)
+            if len(sample) <= 65536
+            else sample[:65536].decode(encoding, errors="ignore")
+        )
     except (UnicodeDecodeError, LookupError):
         text = sample[:65536].decode("latin-1")
     if not text.strip():
         raise CorpusError(path, "the file is empty (no rows, no header)")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if controls > max(8, len(text) // 10):
-        raise CorpusError(path, "this looks like a binary file, not a table of texts "
-                                f"({controls} control characters in the first {len(text)})")
+        raise CorpusError(
+            path,
+            "this looks like a binary file, not a table of texts "
+            f"({controls} control characters in the first {len(text)})",
+        )
     start = text.lstrip()[:200].lower()
     if start.startswith(("<!doctype html", "<html", "<?xml")):
-        raise CorpusError(path, "this is an HTML/XML document, not a table; save the table "
-                                "as CSV or XLSX first")
+        raise CorpusError(
+            path, "this is an HTML/XML document, not a table; save the table as CSV or XLSX first"
+        )
     if start.startswith("{\\rtf"):
         raise CorpusError(path, "this is an RTF document, not a table; save it as CSV or TXT")
     if start.startswith(("{", "[")) and path.suffix.lower() not in {".txt"}:
-        raise CorpusError(path, "this looks like JSON, not a delimited table; give it a "
-                                ".json or .jsonl name (an array of objects, or one object "
-                                "per line)")
+        raise CorpusError(
+            path,
+            "this looks like JSON, not a delimited table; give it a "
+            ".json or .jsonl name (an array of objects, or one object "
+            "per line)",
+        )
 
 
 def _check_encoding_option(path: Path, options: ImportOptions) -> None:
@@ -192,17 +202,21 @@ def _check_encoding_option(path: Path, options: ImportOptions) -> None:
         except UnicodeDecodeError:
             pass  # a bad byte: the reader reports it with its line
         except UnicodeError as exc:
-            raise CorpusError(path, f"cannot be read as {options.encoding} ({exc}); a file "
-                                    "without a byte-order mark needs the byte order: "
-                                    f"{options.encoding}-le or {options.encoding}-be"
-                              if options.encoding.lower().replace("_", "-") in ("utf-16", "utf-32")
-                              else f"cannot be read as {options.encoding} ({exc})") from None
+            raise CorpusError(
+                path,
+                f"cannot be read as {options.encoding} ({exc}); a file "
+                "without a byte-order mark needs the byte order: "
+                f"{options.encoding}-le or {options.encoding}-be"
+                if options.encoding.lower().replace("_", "-") in ("utf-16", "utf-32")
+                else f"cannot be read as {options.encoding} ({exc})",
+            ) from None
         except OSError:
             pass  # unreadable: reported where the file is read
 
 
-def sniff_file(path: str | Path, options: ImportOptions | None = None
-               ) -> tuple[Dialect, list[str] | None]:
+def sniff_file(
+    path: str | Path, options: ImportOptions | None = None
+) -> tuple[Dialect, list[str] | None]:
     """The dialect of a delimited text file plus its header (or first) record."""
     path = Path(path)
     options = options or ImportOptions()
@@ -215,22 +229,30 @@ def sniff_file(path: str | Path, options: ImportOptions | None = None
         raise CorpusError(path, "the file is empty (0 bytes)")
     encoding = options.encoding or detect_encoding(sample, complete)
     _check_text(path, sample, encoding)
-    dialect = sniff(sample, complete=complete,
-                    prefer_table=path.suffix.lower() not in {".txt"},
-                    encoding=encoding, delimiter=options.delimiter)
+    dialect = sniff(
+        sample,
+        complete=complete,
+        prefer_table=path.suffix.lower() not in {".txt"},
+        encoding=encoding,
+        delimiter=options.delimiter,
+    )
     if options.quoting is not None:
         if options.quoting not in QUOTINGS:
-            raise CorpusError(path, f"unknown quoting {options.quoting!r} (one of "
-                                    f"{', '.join(QUOTINGS)})")
+            raise CorpusError(
+                path, f"unknown quoting {options.quoting!r} (one of {', '.join(QUOTINGS)})"
+            )
         dialect = replace(dialect, quoting=options.quoting)
     if options.has_header is not None or options.header_row is not None:
-        dialect = replace(dialect,
-                          has_header=dialect.has_header if options.has_header is None
-                          else options.has_header,
-                          header_row=dialect.header_row if options.header_row is None
-                          else options.header_row)
-    text = sample.decode(encoding, errors="replace") if options.encoding else \
-        decode_guessed(sample, encoding, complete)[0]
+        dialect = replace(
+            dialect,
+            has_header=dialect.has_header if options.has_header is None else options.has_header,
+            header_row=dialect.header_row if options.header_row is None else options.header_row,
+        )
+    text = (
+        sample.decode(encoding, errors="replace")
+        if options.encoding
+        else decode_guessed(sample, encoding, complete)[0]
+    )
     records = split_records(text.lstrip("\ufeff"), dialect.delimiter, dialect.header_row + 1)
     header = records[dialect.header_row] if len(records) > dialect.header_row else None
     return dialect, header
@@ -267,11 +289,18 @@ def preview(path: str | Path, options: ImportOptions | None = None, rows: int = 
     return corpus
 
 
-def _corpus(frame: pd.DataFrame, path: Path, fmt: str, dialect: Dialect | None,
-            problems: list[Problem], text_column: str | None) -> Corpus:
+def _corpus(
+    frame: pd.DataFrame,
+    path: Path,
+    fmt: str,
+    dialect: Dialect | None,
+    problems: list[Problem],
+    text_column: str | None,
+) -> Corpus:
     if text_column is not None and text_column not in frame.columns:
-        raise CorpusError(path, f"no column named {text_column!r} (columns: "
-                                f"{', '.join(map(str, frame.columns))})")
+        raise CorpusError(
+            path, f"no column named {text_column!r} (columns: {', '.join(map(str, frame.columns))})"
+        )
     problem = text_column_problem(frame, text_column) if text_column is not None else None
     if problem:
         raise CorpusError(path, problem)
@@ -318,7 +347,9 @@ def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus
         return _corpus(frame, path, fmt, None, problems, options.text_column)
     if fmt == "jsonl":
         data = path.read_bytes()
-        encoding = options.encoding or detect_encoding(data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES)
+        encoding = options.encoding or detect_encoding(
+            data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES
+        )
         mixed = None
         fallback = None if options.encoding else mixed_fallback(data, encoding)
         if fallback:
@@ -327,7 +358,9 @@ def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus
             try:
                 text = decode(data, encoding)
             except UnicodeDecodeError as exc:
-                raise CorpusError(path, f"cannot be decoded as {encoding} at byte {exc.start}") from None
+                raise CorpusError(
+                    path, f"cannot be decoded as {encoding} at byte {exc.start}"
+                ) from None
         frame, problems = read_jsonl(path, text)
         if mixed is not None:
             encoding = mixed.label
@@ -337,9 +370,9 @@ def read_table(path: str | Path, options: ImportOptions | None = None) -> Corpus
         corpus.delimiter = None
         return corpus
     dialect, header = sniff_file(path, options)
-    frame, problems, used = read_delimited(path, dialect,
-                                           encoding_chosen=options.encoding is not None,
-                                           header=header)
+    frame, problems, used = read_delimited(
+        path, dialect, encoding_chosen=options.encoding is not None, header=header
+    )
     if frame.shape[1] == 0:
         raise CorpusError(path, "no columns found: the file holds no table")
     if used != dialect.encoding:

@@ -61,26 +61,37 @@ class Estimate:
     same_text: int = 0  # rows with the same input as an earlier row: not sent again
 
     def __str__(self) -> str:
-        cost = f"about ${self.cost_usd:,.2f}" if self.cost_usd is not None else "cost unknown (no price for this model)"
+        cost = (
+            f"about ${self.cost_usd:,.2f}"
+            if self.cost_usd is not None
+            else "cost unknown (no price for this model)"
+        )
         same = f" ({self.same_text_note})" if self.same_text else ""
-        return (f"{self.requests:,} requests{same}, about {self.input_tokens:,} input and "
-                f"{self.output_tokens:,} output tokens; {cost}")
+        return (
+            f"{self.requests:,} requests{same}, about {self.input_tokens:,} input and "
+            f"{self.output_tokens:,} output tokens; {cost}"
+        )
 
     @property
     def same_text_note(self) -> str:
-        """"12 rows with the same text as an earlier row: sent once" ("" if none)."""
+        """ "12 rows with the same text as an earlier row: sent once" ("" if none)."""
         return f"{same_text_words(self.same_text)}: sent once" if self.same_text else ""
 
 
 def same_text_words(rows: int) -> str:
-    """"12 rows with the same text as an earlier row": how the estimate and the job's
+    """ "12 rows with the same text as an earlier row": how the estimate and the job's
     summary name the rows that share another row's request."""
     return f"{rows:,} row{'s' if rows != 1 else ''} with the same text as an earlier row"
 
 
-def estimate(task: Task, texts: list[str], model: str,
-             output_tokens_per_row: int | None = None, *,
-             pieces: Callable[[list[str]], list[str]] | None = None) -> Estimate:
+def estimate(
+    task: Task,
+    texts: list[str],
+    model: str,
+    output_tokens_per_row: int | None = None,
+    *,
+    pieces: Callable[[list[str]], list[str]] | None = None,
+) -> Estimate:
     """Tokens and cost of sending ``texts`` (each row's input as the runner makes it: see
     :func:`llmstudio.core.runner.row_inputs`) through ``task``.
 
@@ -92,7 +103,9 @@ def estimate(task: Task, texts: list[str], model: str,
     texts = pieces(distinct) if pieces is not None else distinct
     prompt = sum(tokens(m["content"]) for m in task.messages(""))
     inp = sum(prompt + tokens(t) for t in texts)
-    per_row = task.expected_output_tokens() if output_tokens_per_row is None else output_tokens_per_row
+    per_row = (
+        task.expected_output_tokens() if output_tokens_per_row is None else output_tokens_per_row
+    )
     out = per_row * len(texts)
     price = price_table().get(model)
     cost = None if price is None else (inp * price[0] + out * price[1]) / 1e6

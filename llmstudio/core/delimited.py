@@ -115,32 +115,43 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
     # ``refuse`` catches, so the retry with newlines allowed is always taken when needed.
     attempts = [True] if (dialect.newlines_in_values or n < 2) else [False, True]
     for newlines in attempts:
-        parse = pacsv.ParseOptions(delimiter=dialect.delimiter,
-                                   quote_char=False if dialect.quoting == "none" else '"',
-                                   double_quote=True, escape_char=False,
-                                   newlines_in_values=newlines, ignore_empty_lines=True,
-                                   invalid_row_handler=refuse)
+        parse = pacsv.ParseOptions(
+            delimiter=dialect.delimiter,
+            quote_char=False if dialect.quoting == "none" else '"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=newlines,
+            ignore_empty_lines=True,
+            invalid_row_handler=refuse,
+        )
         try:
-            table = pacsv.read_csv(path, read_options=read, parse_options=parse,
-                                   convert_options=convert)
+            table = pacsv.read_csv(
+                path, read_options=read, parse_options=parse, convert_options=convert
+            )
         except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, LookupError) as exc:
             if "invalid UTF8" in str(exc):
                 raise _Irregular from None  # the same bytes fail again with newlines allowed
             continue
-        if table.num_columns != n or not all(pa.types.is_large_string(t) for t in table.schema.types):
+        if table.num_columns != n or not all(
+            pa.types.is_large_string(t) for t in table.schema.types
+        ):
             raise _Irregular
-        if newlines and dialect.quoting != "none" and _may_run_away(
-                table, path, dialect.encoding, dialect.delimiter, n):
+        if (
+            newlines
+            and dialect.quoting != "none"
+            and _may_run_away(table, path, dialect.encoding, dialect.delimiter, n)
+        ):
             raise _Irregular
         if dialect.has_header:
             table = _drop_header(table, header)
-        final = unique_names(header) if dialect.has_header else [f"column_{i + 1}" for i in range(n)]
+        final = (
+            unique_names(header) if dialect.has_header else [f"column_{i + 1}" for i in range(n)]
+        )
         return table.rename_columns(final).to_pandas()
     raise _Irregular
 
 
-def _may_run_away(table: pa.Table, path: Path, encoding: str, delimiter: str,
-                  width: int) -> bool:
+def _may_run_away(table: pa.Table, path: Path, encoding: str, delimiter: str, width: int) -> bool:
     """Whether a quoted line break in ``table`` may be a runaway quote, which only the
     exact parser can tell and undo: a cell whose lines look like rows (see
     :func:`runaway_quote`), or a last cell that may be a quote never closed."""
@@ -154,8 +165,7 @@ def _may_run_away(table: pa.Table, path: Path, encoding: str, delimiter: str,
         cells = pc.filter(column, pc.greater_equal(breaks, 2))
         if not len(cells):
             continue
-        cells = pc.filter(cells, pc.greater_equal(pc.count_substring(cells, delimiter),
-                                                  width - 1))
+        cells = pc.filter(cells, pc.greater_equal(pc.count_substring(cells, delimiter), width - 1))
         for cell in cells.to_pylist():
             if _swallowed_rows(re.split(r"\r\n|\r|\n", cell)[1:-1], delimiter, width):
                 return True
@@ -237,11 +247,22 @@ def check_encoding(path: Path, encoding: str, chosen: bool, problems: list[Probl
     col = len(re.split(r"\r\n|\r|\n", good)[-1]) + 1
     byte = before[bad] if bad < len(before) else 0
     if chosen:
-        raise CorpusError(path, f"byte 0x{byte:02x} cannot be decoded as {encoding}; "
-                                "choose another encoding", line, col)
-    fallback = western_fallback(path.read_bytes()) if path.stat().st_size < (256 << 20) else "latin-1"
-    problems.append(Problem(f"not valid {encoding} (byte 0x{byte:02x} at column {col}); the "
-                            f"file was read as {fallback}", line))
+        raise CorpusError(
+            path,
+            f"byte 0x{byte:02x} cannot be decoded as {encoding}; choose another encoding",
+            line,
+            col,
+        )
+    fallback = (
+        western_fallback(path.read_bytes()) if path.stat().st_size < (256 << 20) else "latin-1"
+    )
+    problems.append(
+        Problem(
+            f"not valid {encoding} (byte 0x{byte:02x} at column {col}); the "
+            f"file was read as {fallback}",
+            line,
+        )
+    )
     return fallback
 
 
@@ -256,8 +277,15 @@ def _stream_encoding(path: Path, encoding: str) -> str:
     return encoding
 
 
-def _records(stream, delimiter: str, quoting: str = "auto", *,
-             width: list | None = None, problems: list | None = None, complete: bool = True):
+def _records(
+    stream,
+    delimiter: str,
+    quoting: str = "auto",
+    *,
+    width: list | None = None,
+    problems: list | None = None,
+    complete: bool = True,
+):
     """Yield (first line, fields) for every non-blank record, with 1-based line numbers.
 
     ``stream`` is text opened with ``newline=""``, so CR, LF and CRLF all end lines and
@@ -292,8 +320,12 @@ def _records(stream, delimiter: str, quoting: str = "auto", *,
             row = next(reader)
         except StopIteration:
             if runaways > MAX_LISTED_PROBLEMS:
-                problems.append(Problem(f"... and {runaways - MAX_LISTED_PROBLEMS} more "
-                                        f"quotes that ran away ({runaways} in all)"))
+                problems.append(
+                    Problem(
+                        f"... and {runaways - MAX_LISTED_PROBLEMS} more "
+                        f"quotes that ran away ({runaways} in all)"
+                    )
+                )
             return
         except csv.Error as exc:
             raise CorpusError(None, f"cannot parse: {exc}", previous + 1) from None
@@ -388,21 +420,30 @@ class RunawayQuote:
     def problem(self, line: int, quoting: str) -> Problem:
         """The problem the user sees, naming where the quote opened and both readings."""
         span = f"the {self.lines - 1} line(s) after it"
-        runs = (f"never closes: its field would take in {span}, to the end of the file"
-                if self.to_end else f"opens a field that takes in {span}")
+        runs = (
+            f"never closes: its field would take in {span}, to the end of the file"
+            if self.to_end
+            else f"opens a field that takes in {span}"
+        )
         held = f" ({self.rows} of them look like rows of this file)" if self.rows else ""
         if self.closes_cleanly:
-            what = ("it closes as a quoted field does and was kept as one field; if that "
-                    "quote is a stray one, Quotes 'as plain characters' (--quoting none) "
-                    "reads every quote as a character")
+            what = (
+                "it closes as a quoted field does and was kept as one field; if that "
+                "quote is a stray one, Quotes 'as plain characters' (--quoting none) "
+                "reads every quote as a character"
+            )
         elif quoting == "auto":
-            what = ("the quote was read as a plain character and those lines as rows (to "
-                    "read it as one quoted field instead: Quotes 'as quoted' in the import "
-                    "dialog, --quoting csv)")
+            what = (
+                "the quote was read as a plain character and those lines as rows (to "
+                "read it as one quoted field instead: Quotes 'as quoted' in the import "
+                "dialog, --quoting csv)"
+            )
         else:
-            what = ("it was read as one quoted field, as chosen (to read the quote as a "
-                    "plain character and those lines as rows: Quotes 'automatic', "
-                    "--quoting auto)")
+            what = (
+                "it was read as one quoted field, as chosen (to read the quote as a "
+                "plain character and those lines as rows: Quotes 'automatic', "
+                "--quoting auto)"
+            )
         return Problem(f"{QUOTE_PROBLEM}{self.column} {runs}{held}; {what}", line)
 
 
@@ -465,13 +506,17 @@ def _ids_continue(head: str, inner: list[str], delimiter: str, width: int) -> bo
     shape = _shape(head.split(delimiter, 1)[0])
     if not any(ch.isdigit() for ch in shape):
         return False
-    starts = [t.split(delimiter, 1)[0] for t in (line.rstrip("\r\n") for line in inner)
-              if t.count(delimiter) == width - 1]
+    starts = [
+        t.split(delimiter, 1)[0]
+        for t in (line.rstrip("\r\n") for line in inner)
+        if t.count(delimiter) == width - 1
+    ]
     return all(_shape(s) == shape for s in starts)
 
 
-def runaway_quote(lines: list[str], delimiter: str, width: int | None, *,
-                  at_end: bool) -> RunawayQuote | None:
+def runaway_quote(
+    lines: list[str], delimiter: str, width: int | None, *, at_end: bool
+) -> RunawayQuote | None:
     """The runaway quote of one record spanning ``lines`` (raw, with their endings), or
     None when its quoted line breaks look like a text's own.
 
@@ -566,8 +611,9 @@ class _ColumnBuilder:
         return pa.table(columns, names=names) if columns else pa.table({})
 
 
-def parse_records(stream, dialect: Dialect, max_rows: int | None = None, *,
-                  complete: bool = True) -> tuple[pd.DataFrame, list[Problem], array]:
+def parse_records(
+    stream, dialect: Dialect, max_rows: int | None = None, *, complete: bool = True
+) -> tuple[pd.DataFrame, list[Problem], array]:
     """Exact parser over a text stream: the frame, the problems, each row's first line.
 
     ``complete``: the stream is the whole file (a quote still open at its end ran to the
@@ -575,8 +621,14 @@ def parse_records(stream, dialect: Dialect, max_rows: int | None = None, *,
     """
     problems: list[Problem] = []
     known_width: list[int | None] = [None]
-    records = _records(stream, dialect.delimiter, dialect.quoting, width=known_width,
-                       problems=problems, complete=complete)
+    records = _records(
+        stream,
+        dialect.delimiter,
+        dialect.quoting,
+        width=known_width,
+        problems=problems,
+        complete=complete,
+    )
     skipped = []
     for _ in range(dialect.header_row):
         first = next(records, None)
@@ -585,8 +637,12 @@ def parse_records(stream, dialect: Dialect, max_rows: int | None = None, *,
         skipped.append(first)
     if skipped:
         lines = f"{skipped[0][0]}-{skipped[-1][0]}" if len(skipped) > 1 else f"{skipped[0][0]}"
-        problems.append(Problem(f"{len(skipped)} record(s) before the header skipped (line(s) "
-                                f"{lines}): {dialect.delimiter.join(skipped[0][1])[:80]!r}"))
+        problems.append(
+            Problem(
+                f"{len(skipped)} record(s) before the header skipped (line(s) "
+                f"{lines}): {dialect.delimiter.join(skipped[0][1])[:80]!r}"
+            )
+        )
     header: list[str] | None = None
     first_data: tuple[int, list[str]] | None = None
     if dialect.has_header:
@@ -606,8 +662,11 @@ def parse_records(stream, dialect: Dialect, max_rows: int | None = None, *,
         if n != width:
             irregular += 1
             if irregular <= MAX_LISTED_PROBLEMS:
-                what = ("missing cells left empty" if n < width else
-                        f"the {n - width} extra field(s) are kept in column(s) {EXTRA_PREFIX}1...")
+                what = (
+                    "missing cells left empty"
+                    if n < width
+                    else f"the {n - width} extra field(s) are kept in column(s) {EXTRA_PREFIX}1..."
+                )
                 problems.append(Problem(f"{n} fields where the header has {width}; {what}", line))
         builder.add(row)
         line_numbers.append(line)
@@ -619,23 +678,33 @@ def parse_records(stream, dialect: Dialect, max_rows: int | None = None, *,
             break
         add(line, row)
     if irregular > MAX_LISTED_PROBLEMS:
-        problems.append(Problem(f"... and {irregular - MAX_LISTED_PROBLEMS} more rows with the "
-                                f"wrong number of fields ({irregular} in all)"))
+        problems.append(
+            Problem(
+                f"... and {irregular - MAX_LISTED_PROBLEMS} more rows with the "
+                f"wrong number of fields ({irregular} in all)"
+            )
+        )
     builder.flush()
-    names = unique_names(header) if header is not None else [f"column_{i + 1}" for i in range(width)]
-    names = unique_names(names + [f"{EXTRA_PREFIX}{k + 1}" for k in range(len(builder.extra_chunks))])
+    names = (
+        unique_names(header) if header is not None else [f"column_{i + 1}" for i in range(width)]
+    )
+    names = unique_names(
+        names + [f"{EXTRA_PREFIX}{k + 1}" for k in range(len(builder.extra_chunks))]
+    )
     return builder.table(names).to_pandas(), problems, line_numbers
 
 
-def parse_text(text: str, dialect: Dialect, max_rows: int | None = None, *,
-               complete: bool = True) -> tuple[pd.DataFrame, list[Problem], array]:
+def parse_text(
+    text: str, dialect: Dialect, max_rows: int | None = None, *, complete: bool = True
+) -> tuple[pd.DataFrame, list[Problem], array]:
     """The exact parser on text already decoded (previews, tests); ``complete``: ``text``
     is the whole file, not its first megabyte."""
     return parse_records(io.StringIO(text, newline=""), dialect, max_rows, complete=complete)
 
 
-def read_delimited(path: Path, dialect: Dialect, *, encoding_chosen: bool,
-                   header: list[str] | None) -> tuple[pd.DataFrame, list[Problem], str]:
+def read_delimited(
+    path: Path, dialect: Dialect, *, encoding_chosen: bool, header: list[str] | None
+) -> tuple[pd.DataFrame, list[Problem], str]:
     """Read the whole file; returns (frame, problems, encoding actually used)."""
     # A guessed single-byte code page reads UTF-8 lines as mojibake without failing, so
     # it is checked first; a guessed UTF-8 only once pyarrow refused the file (a clean
@@ -678,8 +747,9 @@ def _mixed_before_fast(path: Path, encoding: str) -> Scan | None:
     return scan if scan.mixed else None
 
 
-def _read_mixed(path: Path, dialect: Dialect, header: list[str] | None, scan: Scan
-                ) -> tuple[pd.DataFrame, list[Problem], str]:
+def _read_mixed(
+    path: Path, dialect: Dialect, header: list[str] | None, scan: Scan
+) -> tuple[pd.DataFrame, list[Problem], str]:
     """Read a file that mixes UTF-8 lines with lines in a legacy code page: transcoded
     line by line into a UTF-8 temporary file, which is then read as any UTF-8 file."""
     fallback = fallback_of(scan, dialect.encoding)
@@ -687,8 +757,9 @@ def _read_mixed(path: Path, dialect: Dialect, header: list[str] | None, scan: Sc
     try:
         with open(tmp, "wb") as out:
             lines = transcode_file(path, out, fallback)
-        frame, problems, _ = read_delimited(tmp, replace(dialect, encoding="utf-8"),
-                                            encoding_chosen=True, header=header)
+        frame, problems, _ = read_delimited(
+            tmp, replace(dialect, encoding="utf-8"), encoding_chosen=True, header=header
+        )
     except CorpusError as exc:
         raise CorpusError(path, exc.reason, exc.line, exc.column) from None
     finally:

@@ -80,8 +80,13 @@ METHOD_VERSION = 2
 
 # Sentiment label words and where VADER's compound score (-1 .. 1) puts them. In a
 # five-point scheme the plain words sit half-way ("very" takes the ends).
-_POLARITY = {"negative": -1.0, "neutral": 0.0, "positive": 1.0,
-             "very negative": -1.0, "very positive": 1.0}
+_POLARITY = {
+    "negative": -1.0,
+    "neutral": 0.0,
+    "positive": 1.0,
+    "very negative": -1.0,
+    "very positive": 1.0,
+}
 # Weight of the lexicon features beside a unit-length embedding (TweetEval / SST-2 16 a
 # class, seeds 0-2: 0.2 -> 58.0% / 76.3%, 0.5 -> 61.5% / 76.5%, 1.0 -> 63.2% / 74.9%).
 LEXICON_SCALE = 0.5
@@ -101,8 +106,9 @@ def _label_names(label: str) -> list[str]:
     return names
 
 
-def label_sentences(label: str, description=None,
-                    templates: Sequence[str] = DEFAULT_TEMPLATES) -> tuple[list[str], list[str]]:
+def label_sentences(
+    label: str, description=None, templates: Sequence[str] = DEFAULT_TEMPLATES
+) -> tuple[list[str], list[str]]:
     """``(name sentences, description sentences)`` that stand for ``label``.
 
     ``description`` may be a string, a list of strings (e.g. a codebook's description and
@@ -149,14 +155,25 @@ class EmbeddingClassifier:
       lexicon's score to the features (see the module docstring).
     """
 
-    def __init__(self, model=None, *, seed: int = 0, batch_size: int = 64,
-                 templates: Sequence[str] = DEFAULT_TEMPLATES,
-                 self_training_rounds: int = 3, confident_share: float = 0.2,
-                 finetune="auto", finetune_steps: int = 20, finetune_lr: float = 5e-5,
-                 finetune_batch: int = 32, tune_with_prompts: bool = False,
-                 prompt_vote: bool = True, lexicon: bool = True,
-                 progress: Callable[[float, str], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None):
+    def __init__(
+        self,
+        model=None,
+        *,
+        seed: int = 0,
+        batch_size: int = 64,
+        templates: Sequence[str] = DEFAULT_TEMPLATES,
+        self_training_rounds: int = 3,
+        confident_share: float = 0.2,
+        finetune="auto",
+        finetune_steps: int = 20,
+        finetune_lr: float = 5e-5,
+        finetune_batch: int = 32,
+        tune_with_prompts: bool = False,
+        prompt_vote: bool = True,
+        lexicon: bool = True,
+        progress: Callable[[float, str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ):
         self._model = model
         self.seed = seed
         self.batch_size = batch_size
@@ -194,16 +211,25 @@ class EmbeddingClassifier:
     def method(self) -> dict:
         """What produced the scores, for the run record and the response cache key."""
         return {
-            "method": "embedding classifier", "version": METHOD_VERSION,
-            "templates": list(self.templates), "corpus_centering": True,
+            "method": "embedding classifier",
+            "version": METHOD_VERSION,
+            "templates": list(self.templates),
+            "corpus_centering": True,
             "self_training_rounds": self.self_training_rounds,
-            "confident_share": self.confident_share, "head": "logistic regression C=1",
-            "finetune": self.finetune, "finetune_steps": self.finetune_steps,
-            "finetune_lr": self.finetune_lr, "finetune_batch": self.finetune_batch,
-            "finetune_max_tokens": 128, "tune_with_prompts": self.tune_with_prompts,
+            "confident_share": self.confident_share,
+            "head": "logistic regression C=1",
+            "finetune": self.finetune,
+            "finetune_steps": self.finetune_steps,
+            "finetune_lr": self.finetune_lr,
+            "finetune_batch": self.finetune_batch,
+            "finetune_max_tokens": 128,
+            "tune_with_prompts": self.tune_with_prompts,
             "prompt_vote": self.prompt_vote,
-            "lexicon": ({"name": "vader", "scale": LEXICON_SCALE, "applies": "sentiment labels"}
-                        if self.lexicon else None),
+            "lexicon": (
+                {"name": "vader", "scale": LEXICON_SCALE, "applies": "sentiment labels"}
+                if self.lexicon
+                else None
+            ),
             "seed": self.seed,
         }
 
@@ -227,8 +253,10 @@ class EmbeddingClassifier:
 
         texts = [t if isinstance(t, str) else "" for t in texts]
         n = len(texts)
-        dim_of = (getattr(model, "get_embedding_dimension", None)
-                  or model.get_sentence_embedding_dimension)
+        dim_of = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
         dim = dim_of() or 384
         out = np.zeros((n, dim), dtype=np.float32)
         order = sorted(range(n), key=lambda i: len(texts[i]))
@@ -239,11 +267,15 @@ class EmbeddingClassifier:
                 self._check()
             else:
                 self._report(lo + (hi - lo) * start / max(n, 1), f"{message} ({start:,}/{n:,})")
-            idx = order[start:start + chunk]
+            idx = order[start : start + chunk]
             with torch.inference_mode():
-                emb = model.encode([texts[i] for i in idx], batch_size=self.batch_size,
-                                   normalize_embeddings=True, convert_to_numpy=True,
-                                   show_progress_bar=False)
+                emb = model.encode(
+                    [texts[i] for i in idx],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
             out[idx] = emb
         if span is not None:
             self._report(hi, f"{message} ({n:,}/{n:,})")
@@ -293,8 +325,13 @@ class EmbeddingClassifier:
 
     # -- zero-shot -----------------------------------------------------------------------
 
-    def zero_shot(self, texts: Sequence[str], labels: Sequence[str], descriptions=None,
-                  multi_label: bool = False):
+    def zero_shot(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        descriptions=None,
+        multi_label: bool = False,
+    ):
         """Probabilities ``(len(texts), len(labels))`` for the corpus ``texts`` from the
         label names (and optional ``descriptions``: a dict label -> str or list of str, or
         a list parallel to ``labels``) alone.
@@ -322,8 +359,15 @@ class EmbeddingClassifier:
 
     # -- few-shot ------------------------------------------------------------------------
 
-    def few_shot(self, texts: Sequence[str], example_texts: Sequence[str], example_labels,
-                 labels: Sequence[str], descriptions=None, multi_label: bool = False):
+    def few_shot(
+        self,
+        texts: Sequence[str],
+        example_texts: Sequence[str],
+        example_labels,
+        labels: Sequence[str],
+        descriptions=None,
+        multi_label: bool = False,
+    ):
         """Probabilities ``(len(texts), len(labels))`` for the corpus ``texts``, learnt from
         coded examples (``example_labels``: a label name per example; with
         ``multi_label``, an iterable of label names per example).
@@ -367,8 +411,8 @@ class EmbeddingClassifier:
                 extra_t, extra_y = [], []
                 for j, label in enumerate(labels):
                     names, described = label_sentences(
-                        label, _as_description_map(labels, descriptions).get(label),
-                        self.templates)
+                        label, _as_description_map(labels, descriptions).get(label), self.templates
+                    )
                     for sent in described or names[1:3]:
                         extra_t.append(sent)
                         extra_y.append(np.eye(len(labels))[j])
@@ -400,9 +444,17 @@ class EmbeddingClassifier:
                 self._report(0.93, "scoring the texts with the sentiment lexicon")
                 pol = np.array(polarity)[:, None]
                 x = np.hstack([x, _lexicon_features(texts)])
-                train_x = np.hstack([train_x, np.vstack([
-                    _lexicon_features(ex_texts),
-                    LEXICON_SCALE * np.hstack([pol, np.abs(pol)])])])
+                train_x = np.hstack(
+                    [
+                        train_x,
+                        np.vstack(
+                            [
+                                _lexicon_features(ex_texts),
+                                LEXICON_SCALE * np.hstack([pol, np.abs(pol)]),
+                            ]
+                        ),
+                    ]
+                )
             probs = _fit_predict(train_x, y, x, len(labels))
             if self.prompt_vote:
                 # The label prompts' similarity is a second, independent vote (after
@@ -445,13 +497,16 @@ class EmbeddingClassifier:
             opt = torch.optim.AdamW(model.parameters(), lr=self.finetune_lr, weight_decay=0.01)
             warm = max(1, int(0.1 * steps))
             sched = torch.optim.lr_scheduler.LambdaLR(
-                opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps))
+                opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
+            )
             device = next(model.parameters()).device
             upper = np.triu_indices(bs, 1)
             order = []
             for step in range(steps):
-                self._report(lo + (hi - lo) * step / steps,
-                             f"fine-tuning the model on the examples ({step}/{steps})")
+                self._report(
+                    lo + (hi - lo) * step / steps,
+                    f"fine-tuning the model on the examples ({step}/{steps})",
+                )
                 if len(order) < bs:  # walk through shuffled epochs of the examples
                     order += rs.permutation(n).tolist()
                 batch, order = order[:bs], order[bs:]
@@ -460,10 +515,12 @@ class EmbeddingClassifier:
                 union = t.sum(1)[:, None] + t.sum(1)[None, :] - inter
                 goal = (inter / np.maximum(union, 1))[upper]
                 emb = torch.nn.functional.normalize(
-                    _encode_train(model, [texts[i] for i in batch], device), dim=1)
+                    _encode_train(model, [texts[i] for i in batch], device), dim=1
+                )
                 cos = (emb @ emb.T)[torch.as_tensor(upper[0]), torch.as_tensor(upper[1])]
                 loss = torch.nn.functional.mse_loss(
-                    cos, torch.as_tensor(goal, dtype=cos.dtype, device=device))
+                    cos, torch.as_tensor(goal, dtype=cos.dtype, device=device)
+                )
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -505,8 +562,7 @@ class EmbeddingClassifier:
             if ex_x is not None:
                 train_x = np.vstack([train_x, ex_x])
                 train_y = np.concatenate([train_y, ex_y])
-                weights = np.concatenate(
-                    [weights, np.full(len(ex_y), 0.25 * len(idx) / len(ex_y))])
+                weights = np.concatenate([weights, np.full(len(ex_y), 0.25 * len(idx) / len(ex_y))])
             probs = _fit_predict(train_x, train_y, x, k, weights)
         return probs
 
@@ -538,6 +594,7 @@ class EmbeddingClassifier:
 
 
 # -- module helpers ----------------------------------------------------------------------
+
 
 def _as_description_map(labels, descriptions) -> dict:
     if descriptions is None:
@@ -582,8 +639,9 @@ def _lexicon_features(texts):
     from .lexicon import vader
 
     analyzer = vader()
-    c = np.array([analyzer.polarity_scores(t if isinstance(t, str) else "")["compound"]
-                  for t in texts])
+    c = np.array(
+        [analyzer.polarity_scores(t if isinstance(t, str) else "")["compound"] for t in texts]
+    )
     return LEXICON_SCALE * np.stack([c, np.abs(c)], 1)
 
 

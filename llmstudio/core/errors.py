@@ -25,8 +25,13 @@ class BackendError(LlmstudioError):
 class CorpusError(LlmstudioError):
     """A file could not be read as a table of texts."""
 
-    def __init__(self, path: str | Path | None, reason: str, line: int | None = None,
-                 column: int | None = None):
+    def __init__(
+        self,
+        path: str | Path | None,
+        reason: str,
+        line: int | None = None,
+        column: int | None = None,
+    ):
         self.path = str(path) if path is not None else None
         self.reason = reason
         self.line = line

@@ -17,8 +17,9 @@ class ExamplesError(LlmstudioError):
     """An examples file that cannot be used (the message says where and why)."""
 
 
-def read_examples(path: str | Path, labels: tuple[str, ...], *, multi_label: bool = False,
-                  label_of=None) -> tuple[tuple[str, str], ...]:
+def read_examples(
+    path: str | Path, labels: tuple[str, ...], *, multi_label: bool = False, label_of=None
+) -> tuple[tuple[str, str], ...]:
     """``(text, label)`` pairs from ``path``; ``label_of(word)`` maps a written label onto
     the task's (case, synonyms), default: exact match ignoring case."""
     path = Path(path)
@@ -27,8 +28,10 @@ def read_examples(path: str | Path, labels: tuple[str, ...], *, multi_label: boo
     columns = {str(c).strip().lower(): c for c in frame.columns}
     missing = [c for c in ("text", "label") if c not in columns]
     if missing:
-        raise ExamplesError(f"{path}: no {' or '.join(repr(m) for m in missing)} column; the "
-                            f"file needs 'text' and 'label' (it has {', '.join(map(str, frame.columns))})")
+        raise ExamplesError(
+            f"{path}: no {' or '.join(repr(m) for m in missing)} column; the "
+            f"file needs 'text' and 'label' (it has {', '.join(map(str, frame.columns))})"
+        )
     if label_of is None:
         lowered = {label.lower(): label for label in labels}
         label_of = lambda word: lowered.get(word.strip().lower())  # noqa: E731
@@ -47,8 +50,9 @@ def read_examples(path: str | Path, labels: tuple[str, ...], *, multi_label: boo
                 continue
             label = label_of(word) if word.strip() else None
             if label is None:
-                raise ExamplesError(f"{where}: label {word.strip()!r} is not one of "
-                                    f"{', '.join(labels)}")
+                raise ExamplesError(
+                    f"{where}: label {word.strip()!r} is not one of {', '.join(labels)}"
+                )
             mapped.append(label)
         out.append((text, ";".join(mapped)))
     if not out:

@@ -48,8 +48,9 @@ def guard_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if col.dtype == object:
             out[name] = col.map(lambda v: "'" + v if isinstance(v, str) and _needs_guard(v) else v)
         elif pd.api.types.is_string_dtype(col.dtype):
-            risky = col.str.contains(_RISKY, regex=True, na=False) & \
-                ~col.str.fullmatch(_PLAIN_NUMBER, na=False)
+            risky = col.str.contains(_RISKY, regex=True, na=False) & ~col.str.fullmatch(
+                _PLAIN_NUMBER, na=False
+            )
             if risky.any():
                 out[name] = col.mask(risky, "'" + col)
     # Column names become the first row of the sheet: guarded like any other cell.
@@ -77,8 +78,7 @@ def integers_as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         return frame
     out = frame.copy()
     for name in columns:
-        out[name] = pd.array([None if pd.isna(v) else str(int(v)) for v in out[name]],
-                             dtype="str")
+        out[name] = pd.array([None if pd.isna(v) else str(int(v)) for v in out[name]], dtype="str")
     return out
 
 
@@ -87,8 +87,9 @@ def integer_notes(frame: pd.DataFrame, path: str | Path) -> list[str]:
     keep it exact (none for other formats; Stata says it in its variable labels)."""
     if FORMATS.get(Path(path).suffix.lower()) != "xlsx":
         return []
-    return [f"column {name!r}: {EXCEL_INT_NOTE}"
-            for name in integers_beyond(frame, EXCEL_MAX_EXACT_INT)]
+    return [
+        f"column {name!r}: {EXCEL_INT_NOTE}" for name in integers_beyond(frame, EXCEL_MAX_EXACT_INT)
+    ]
 
 
 def export_format(path: str | Path, fmt: str | None = None) -> str:
@@ -96,14 +97,23 @@ def export_format(path: str | Path, fmt: str | None = None) -> str:
         return fmt
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise ExportError(f"{path}: unknown export format {suffix or '(no extension)'!r}; "
-                          f"use {', '.join(FORMATS)}")
+        raise ExportError(
+            f"{path}: unknown export format {suffix or '(no extension)'!r}; "
+            f"use {', '.join(FORMATS)}"
+        )
     return FORMATS[suffix]
 
 
-def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
-                 bom: bool = False, guard: bool = True, sheet_name: str = "data",
-                 extra_sheets: dict[str, pd.DataFrame] | None = None) -> Path:
+def export_table(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    bom: bool = False,
+    guard: bool = True,
+    sheet_name: str = "data",
+    extra_sheets: dict[str, pd.DataFrame] | None = None,
+) -> Path:
     """Write ``frame`` to ``path``; the file appears complete or not at all.
 
     ``extra_sheets`` (XLSX only): more sheets after the data, by name (e.g. a sheet
@@ -122,11 +132,13 @@ def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = Non
             # Always CRLF (RFC 4180): the csv writer quotes a cell only for characters of
             # the line terminator, so with "\n" a cell holding a lone "\r" went out
             # unquoted and split its row in two on reading.
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8",
-                         lineterminator="\r\n")
+            frame.to_csv(
+                tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\r\n"
+            )
         elif fmt == "xlsx":
-            extra = {name: guard_formulas(f) if guard else f
-                     for name, f in (extra_sheets or {}).items()}
+            extra = {
+                name: guard_formulas(f) if guard else f for name, f in (extra_sheets or {}).items()
+            }
             _write_xlsx(frame, tmp, sheet_name, path, extra)
         elif fmt == "parquet":
             _write_parquet(frame, tmp, path)
@@ -136,8 +148,9 @@ def export_table(frame: pd.DataFrame, path: str | Path, *, fmt: str | None = Non
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
     except UnicodeEncodeError as exc:  # a lone surrogate: no encoding can write it
-        raise ExportError(f"{path}: cannot write character U+{ord(exc.object[exc.start]):04X}"
-                          f" ({exc.reason})") from None
+        raise ExportError(
+            f"{path}: cannot write character U+{ord(exc.object[exc.start]):04X} ({exc.reason})"
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
     return path
@@ -150,12 +163,16 @@ def check_fits(path: str | Path, rows: int, columns: int, fmt: str | None = None
     if export_format(path, fmt) != "xlsx":
         return
     if columns > EXCEL_MAX_COLUMNS:
-        raise ExportError(f"{path}: {columns:,} columns; an Excel sheet holds at most "
-                          f"{EXCEL_MAX_COLUMNS:,}. Export as CSV or Parquet instead")
+        raise ExportError(
+            f"{path}: {columns:,} columns; an Excel sheet holds at most "
+            f"{EXCEL_MAX_COLUMNS:,}. Export as CSV or Parquet instead"
+        )
     if rows > EXCEL_MAX_ROWS:
-        raise ExportError(f"{path}: {rows:,} rows; an Excel sheet holds at most "
-                          f"{EXCEL_MAX_ROWS:,} rows below its header. Export as CSV or Parquet "
-                          f"instead")
+        raise ExportError(
+            f"{path}: {rows:,} rows; an Excel sheet holds at most "
+            f"{EXCEL_MAX_ROWS:,} rows below its header. Export as CSV or Parquet "
+            f"instead"
+        )
 
 
 def _write_parquet(frame: pd.DataFrame, tmp: Path, path: Path) -> None:
@@ -188,8 +205,10 @@ def _check_excel_text(frame: pd.DataFrame, path: Path) -> None:
             problem = _excel_problem(value) if isinstance(value, str) else None
             if problem:
                 where = f"row {r}" if r else "the header"
-                raise ExportError(f"{path}: {where}, column {str(name)!r}: {problem}. "
-                                  f"Export as CSV or Parquet instead")
+                raise ExportError(
+                    f"{path}: {where}, column {str(name)!r}: {problem}. "
+                    f"Export as CSV or Parquet instead"
+                )
 
 
 def _ooxml_escape(value: str) -> str:
@@ -222,12 +241,19 @@ def _excel_value(sheet, value):
     return _text_cell(sheet, str(value))  # lists, dicts (JSON Lines): their text
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str, shown: Path,
-                extra_sheets: dict[str, pd.DataFrame] | None = None) -> None:
+def _write_xlsx(
+    frame: pd.DataFrame,
+    path: Path,
+    sheet_name: str,
+    shown: Path,
+    extra_sheets: dict[str, pd.DataFrame] | None = None,
+) -> None:
     from openpyxl import Workbook  # heavy; only when exporting to Excel
 
-    sheets = {name: integers_as_text(table, integers_beyond(table, EXCEL_MAX_EXACT_INT))
-              for name, table in {sheet_name: frame, **(extra_sheets or {})}.items()}
+    sheets = {
+        name: integers_as_text(table, integers_beyond(table, EXCEL_MAX_EXACT_INT))
+        for name, table in {sheet_name: frame, **(extra_sheets or {})}.items()
+    }
     for table in sheets.values():
         _check_excel_text(table, shown)
     book = Workbook(write_only=True)

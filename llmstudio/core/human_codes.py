@@ -76,8 +76,10 @@ def check_coder(name: str) -> str:
     """The coder's name as stored (stripped); ProjectError when it is no name."""
     cleaned = (name or "").strip()
     if not cleaned:
-        raise ProjectError("a coder needs a name (e.g. your initials), so that codes by "
-                           "different people are kept apart")
+        raise ProjectError(
+            "a coder needs a name (e.g. your initials), so that codes by "
+            "different people are kept apart"
+        )
     if len(cleaned) > 80 or any(ch in cleaned for ch in "\r\n\t"):
         raise ProjectError(f"coder name {cleaned[:40]!r}: at most 80 characters, one line")
     return cleaned
@@ -96,20 +98,32 @@ def _check_codes(book: Codebook, codes: Iterable[str]) -> tuple[str, ...]:
     allowed = allowed_codes(book)
     unknown = [c for c in given if c not in allowed]
     if unknown:
-        raise ProjectError(f"codebook {book.name!r} has no code {unknown[0]!r} "
-                           f"(its codes: {', '.join(allowed)})")
+        raise ProjectError(
+            f"codebook {book.name!r} has no code {unknown[0]!r} (its codes: {', '.join(allowed)})"
+        )
     if not book.multi_label and len(given) > 1:
-        raise ProjectError(f"codebook {book.name!r} is single-label: one code per text, "
-                           f"not {len(given)} ({', '.join(given)})")
+        raise ProjectError(
+            f"codebook {book.name!r} is single-label: one code per text, "
+            f"not {len(given)} ({', '.join(given)})"
+        )
     if NONE_CODE in given and len(given) > 1:
-        raise ProjectError(f"{NONE_CODE!r} (no code applies) cannot go with other codes "
-                           f"({', '.join(c for c in given if c != NONE_CODE)})")
+        raise ProjectError(
+            f"{NONE_CODE!r} (no code applies) cannot go with other codes "
+            f"({', '.join(c for c in given if c != NONE_CODE)})"
+        )
     return tuple(c for c in allowed if c in given)
 
 
-def record(project: Project, codebook: Codebook, coder: str, row_id: int,
-           codes: Iterable[str], memo: str | None = None, *, blind: bool | None = None
-           ) -> RowCoding:
+def record(
+    project: Project,
+    codebook: Codebook,
+    coder: str,
+    row_id: int,
+    codes: Iterable[str],
+    memo: str | None = None,
+    *,
+    blind: bool | None = None,
+) -> RowCoding:
     """Store that ``coder`` now gives row ``row_id`` the ``codes`` (empty: uncoded) of
     ``codebook``; ``memo=None`` keeps the row's memo. ``blind``: whether the coder could
     see no model answer, other coder or result column while clicking (the coding panel
@@ -129,16 +143,40 @@ def record(project: Project, codebook: Codebook, coder: str, row_id: int,
         cur = db.execute(
             "INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time, blind) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (codebook.name, coder, int(row_id), json.dumps(list(codes), ensure_ascii=False),
-             memo, time, None if blind is None else int(bool(blind))))
-    return RowCoding(cur.lastrowid, codebook.name, coder, int(row_id), codes, memo, time,
-                     None if blind is None else bool(blind))
+            (
+                codebook.name,
+                coder,
+                int(row_id),
+                json.dumps(list(codes), ensure_ascii=False),
+                memo,
+                time,
+                None if blind is None else int(bool(blind)),
+            ),
+        )
+    return RowCoding(
+        cur.lastrowid,
+        codebook.name,
+        coder,
+        int(row_id),
+        codes,
+        memo,
+        time,
+        None if blind is None else bool(blind),
+    )
 
 
 def _row(values) -> RowCoding:
     id_, book, coder, row_id, codes, memo, time, blind = values
-    return RowCoding(id_, book, coder, row_id, tuple(json.loads(codes)), memo, time,
-                     None if blind is None else bool(blind))
+    return RowCoding(
+        id_,
+        book,
+        coder,
+        row_id,
+        tuple(json.loads(codes)),
+        memo,
+        time,
+        None if blind is None else bool(blind),
+    )
 
 
 _COLUMNS = "id, codebook, coder, row_id, codes, memo, time, blind"
@@ -148,7 +186,9 @@ def coding_of(project: Project, codebook: str, coder: str, row_id: int) -> RowCo
     """The coder's latest click on the row, or None if they never touched it."""
     row = project.db.execute(
         f"SELECT {_COLUMNS} FROM human_codes WHERE codebook = ? AND coder = ? AND row_id = ? "
-        "ORDER BY id DESC LIMIT 1", (codebook, coder, int(row_id))).fetchone()
+        "ORDER BY id DESC LIMIT 1",
+        (codebook, coder, int(row_id)),
+    ).fetchone()
     return _row(row) if row is not None else None
 
 
@@ -161,7 +201,9 @@ def current(project: Project, codebook: str, coder: str | None = None) -> list[R
         args.append(coder)
     rows = project.db.execute(
         f"SELECT {_COLUMNS} FROM human_codes WHERE id IN (SELECT MAX(id) FROM human_codes "
-        f"WHERE {where} GROUP BY coder, row_id) ORDER BY coder, row_id", args).fetchall()
+        f"WHERE {where} GROUP BY coder, row_id) ORDER BY coder, row_id",
+        args,
+    ).fetchall()
     return [_row(r) for r in rows]
 
 
@@ -170,8 +212,9 @@ def coders(project: Project, codebook: str | None = None) -> list[str]:
     if codebook is None:
         rows = project.db.execute("SELECT DISTINCT coder FROM human_codes ORDER BY coder")
     else:
-        rows = project.db.execute("SELECT DISTINCT coder FROM human_codes WHERE codebook = ? "
-                                  "ORDER BY coder", (codebook,))
+        rows = project.db.execute(
+            "SELECT DISTINCT coder FROM human_codes WHERE codebook = ? ORDER BY coder", (codebook,)
+        )
     return [c for (c,) in rows]
 
 
@@ -179,7 +222,8 @@ def history(project: Project, codebook: str, row_id: int) -> list[RowCoding]:
     """Every click on the row in ``codebook``, oldest first (who changed what, when)."""
     rows = project.db.execute(
         f"SELECT {_COLUMNS} FROM human_codes WHERE codebook = ? AND row_id = ? ORDER BY id",
-        (codebook, int(row_id))).fetchall()
+        (codebook, int(row_id)),
+    ).fetchall()
     return [_row(r) for r in rows]
 
 
@@ -205,7 +249,8 @@ def coder_column_names(project: Project) -> dict[tuple[str, str], str]:
     "ana") both kept, the later with a trailing ``_``."""
     out: dict[tuple[str, str], str] = {}
     for book, coder in project.db.execute(
-            "SELECT DISTINCT codebook, coder FROM human_codes ORDER BY codebook, coder"):
+        "SELECT DISTINCT codebook, coder FROM human_codes ORDER BY codebook, coder"
+    ):
         name = f"human_{column_slug(book)}_{column_slug(coder)}"
         while name in out.values():
             name += "_"
@@ -232,17 +277,24 @@ def memo_column_names(project: Project) -> dict[tuple[str, str], str]:
     latest click on it has one): ``memo_<coder>``, or ``memo_<codebook>_<coder>`` when the
     coder has memos in more than one codebook (the scheme of :func:`coder_column_names`);
     in slugs, two names with one slug both kept, the later with a trailing ``_``."""
-    pairs = [tuple(r) for r in project.db.execute(
-        "SELECT DISTINCT codebook, coder FROM human_codes WHERE id IN (SELECT MAX(id) FROM "
-        "human_codes GROUP BY codebook, coder, row_id) AND memo IS NOT NULL AND memo != '' "
-        "ORDER BY codebook, coder")]
+    pairs = [
+        tuple(r)
+        for r in project.db.execute(
+            "SELECT DISTINCT codebook, coder FROM human_codes WHERE id IN (SELECT MAX(id) FROM "
+            "human_codes GROUP BY codebook, coder, row_id) AND memo IS NOT NULL AND memo != '' "
+            "ORDER BY codebook, coder"
+        )
+    ]
     books_of: dict[str, int] = {}
     for _, coder in pairs:
         books_of[coder] = books_of.get(coder, 0) + 1
     out: dict[tuple[str, str], str] = {}
     for book, coder in pairs:
-        name = (f"memo_{column_slug(coder)}" if books_of[coder] == 1
-                else f"memo_{column_slug(book)}_{column_slug(coder)}")
+        name = (
+            f"memo_{column_slug(coder)}"
+            if books_of[coder] == 1
+            else f"memo_{column_slug(book)}_{column_slug(coder)}"
+        )
         while name in out.values():
             name += "_"
         out[(book, coder)] = name
@@ -286,12 +338,25 @@ def coding_log(project: Project) -> pd.DataFrame:
     row's codes after the click, ``"; "``-joined; empty: uncoded again), ``memo`` (the
     row's memo after the click) and ``blind`` ("yes", "no", or empty where the mode was
     not recorded: clicks made before blind coding existed)."""
-    clicks = [_row(r) for r in project.db.execute(
-        f"SELECT {_COLUMNS} FROM human_codes ORDER BY id")]
+    clicks = [
+        _row(r) for r in project.db.execute(f"SELECT {_COLUMNS} FROM human_codes ORDER BY id")
+    ]
     frame = pd.DataFrame(
-        [(c.id, c.time, c.codebook, c.coder, c.row_id + 1, SEPARATOR.join(c.codes), c.memo or "",
-          None if c.blind is None else ("yes" if c.blind else "no")) for c in clicks],
-        columns=list(LOG_COLUMNS))
+        [
+            (
+                c.id,
+                c.time,
+                c.codebook,
+                c.coder,
+                c.row_id + 1,
+                SEPARATOR.join(c.codes),
+                c.memo or "",
+                None if c.blind is None else ("yes" if c.blind else "no"),
+            )
+            for c in clicks
+        ],
+        columns=list(LOG_COLUMNS),
+    )
     return frame.astype({"click": "int64", "row": "int64"})
 
 

@@ -58,8 +58,13 @@ def prepare_features(embeddings: np.ndarray) -> np.ndarray:
     return x / np.where(norms == 0, 1.0, norms)
 
 
-def fit_predict(x: np.ndarray, rows: Sequence[int], labels: Sequence[str],
-                classes: Sequence[str], predict_rows=None) -> np.ndarray:
+def fit_predict(
+    x: np.ndarray,
+    rows: Sequence[int],
+    labels: Sequence[str],
+    classes: Sequence[str],
+    predict_rows=None,
+) -> np.ndarray:
     """Probabilities ``(len(predict_rows or all rows), len(classes))`` from a logistic
     regression fitted on the coded ``rows`` of ``x``. Codes never given get 0; with a
     single code given, every row gets that code with probability 1 (nothing to learn)."""
@@ -80,8 +85,13 @@ def fit_predict(x: np.ndarray, rows: Sequence[int], labels: Sequence[str],
     return out
 
 
-def suggest_order(x: np.ndarray, rows: Sequence[int], labels: Sequence[str],
-                  classes: Sequence[str], candidates: Sequence[int] | None = None) -> np.ndarray:
+def suggest_order(
+    x: np.ndarray,
+    rows: Sequence[int],
+    labels: Sequence[str],
+    classes: Sequence[str],
+    candidates: Sequence[int] | None = None,
+) -> np.ndarray:
     """The ``candidates`` (default: every row not in ``rows``), the least certain first
     (smallest margin between the two most likely codes; ties by row id). With fewer than
     two codes used yet there is no classifier: the candidates in their own order."""
@@ -97,10 +107,16 @@ def suggest_order(x: np.ndarray, rows: Sequence[int], labels: Sequence[str],
     return candidates[np.lexsort((candidates, margin))]
 
 
-def learning_curve(x: np.ndarray, rows: Sequence[int], labels: Sequence[str],
-                   classes: Sequence[str], sizes: Sequence[int] | None = None,
-                   folds: int = 5, seed: int = 0,
-                   cancelled: Callable[[], bool] | None = None) -> list[CurvePoint]:
+def learning_curve(
+    x: np.ndarray,
+    rows: Sequence[int],
+    labels: Sequence[str],
+    classes: Sequence[str],
+    sizes: Sequence[int] | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[CurvePoint]:
     """Cross-validated accuracy after the first n codes (``rows``/``labels`` in the order
     they were made), for each n in ``sizes`` (default: 10, 20, 40, ... and all codes).
 

@@ -81,7 +81,8 @@ def temporary_file(what: str, suffix: str) -> Path:
                 leftover.unlink(missing_ok=True)
     except OSError:
         pass  # cleanup must not stop the work that called it
-    fd, name = tempfile.mkstemp(prefix=f"llmstudio-{what}-{os.getpid()}-", suffix=suffix,
-                                dir=folder)
+    fd, name = tempfile.mkstemp(
+        prefix=f"llmstudio-{what}-{os.getpid()}-", suffix=suffix, dir=folder
+    )
     os.close(fd)
     return Path(name)

@@ -91,24 +91,28 @@ class Document:
                 target = _relative(path, base).as_posix().replace(" ", "%20").replace(")", "%29")
                 out.append(f"![{_md_inline(caption)}]({target})")
             elif kind == "items":
-                out.append("\n".join(f"- **{_md_inline(k)}:** {_md_inline(v)}"
-                                     for k, v in payload))
+                out.append("\n".join(f"- **{_md_inline(k)}:** {_md_inline(v)}" for k, v in payload))
             elif kind == "table":
                 headers, rows = payload
-                lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |",
-                         "|" + "---|" * len(headers)]
+                lines = [
+                    "| " + " | ".join(_md_cell(h) for h in headers) + " |",
+                    "|" + "---|" * len(headers),
+                ]
                 lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
                 out.append("\n".join(lines))
         return redact("\n\n".join(out) + "\n")
 
     def html(self, title: str) -> str:
         e = lambda s: html.escape(redact(str(s)), quote=True)  # noqa: E731
-        out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-               f"<title>{e(title)}</title>",
-               "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;"
-               "line-height:1.45}table{border-collapse:collapse}td,th{border:1px solid #999;"
-               "padding:.2em .5em;text-align:left;vertical-align:top}pre{background:#f4f4f4;"
-               "padding:.6em;white-space:pre-wrap}</style></head><body>"]
+        out = [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{e(title)}</title>",
+            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;"
+            "line-height:1.45}table{border-collapse:collapse}td,th{border:1px solid #999;"
+            "padding:.2em .5em;text-align:left;vertical-align:top}pre{background:#f4f4f4;"
+            "padding:.6em;white-space:pre-wrap}</style></head><body>",
+        ]
         for kind, payload in self.blocks:
             if kind == "h":
                 level, text = payload
@@ -119,16 +123,27 @@ class Document:
                 out.append(f"<pre>{e(payload)}</pre>")
             elif kind == "image":
                 path, caption = payload
-                out.append(f'<figure><img alt="{e(caption)}" src="{_data_uri(path)}">'
-                           f"<figcaption>{e(caption)}</figcaption></figure>")
+                out.append(
+                    f'<figure><img alt="{e(caption)}" src="{_data_uri(path)}">'
+                    f"<figcaption>{e(caption)}</figcaption></figure>"
+                )
             elif kind == "items":
-                out.append("<ul>" + "".join(f"<li><b>{e(k)}:</b> {e(v)}</li>"
-                                            for k, v in payload) + "</ul>")
+                out.append(
+                    "<ul>"
+                    + "".join(f"<li><b>{e(k)}:</b> {e(v)}</li>" for k, v in payload)
+                    + "</ul>"
+                )
             elif kind == "table":
                 headers, rows = payload
-                out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in headers)
-                           + "</tr>" + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r)
-                                               + "</tr>" for r in rows) + "</table>")
+                out.append(
+                    "<table><tr>"
+                    + "".join(f"<th>{e(h)}</th>" for h in headers)
+                    + "</tr>"
+                    + "".join(
+                        "<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows
+                    )
+                    + "</table>"
+                )
         out.append("</body></html>")
         return "\n".join(out) + "\n"
 
@@ -148,8 +163,12 @@ def _data_uri(path: Path) -> str:
     """The chart inside the page (a single HTML file is what gets sent around)."""
     import base64
 
-    kind = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg",
-            ".jpeg": "image/jpeg"}[path.suffix.lower()]
+    kind = {
+        ".png": "image/png",
+        ".svg": "image/svg+xml",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+    }[path.suffix.lower()]
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
@@ -210,9 +229,9 @@ class RunRecord:
     rows_failed: int
     fingerprint: dict
     name: str = ""
-    state: str = ""        # runs.STATES: complete, interrupted, running, failed, trial
-    state_text: str = ""   # "interrupted, 69 of 300 rows"
-    plain: bool = False    # its columns have the plain names (the latest complete run)
+    state: str = ""  # runs.STATES: complete, interrupted, running, failed, trial
+    state_text: str = ""  # "interrupted, 69 of 300 rows"
+    plain: bool = False  # its columns have the plain names (the latest complete run)
     replicate_of: int | None = None
     chunked: int = 0  # rows whose text was split into chunks
     truncated: int = 0  # rows whose text the model read only the start of
@@ -232,32 +251,72 @@ def run_records(project: Project) -> list[RunRecord]:
     infos = {i.run_id: i for i in run_infos(project)}
     plain = plain_runs(list(infos.values()))
     out = []
-    for (run_id, task, params, backend, fp, column, status, total, created, finished,
-         software, prompt) in project.db.execute(
-            "SELECT id, task, params, backend, fingerprint, text_column, status, rows_total, "
-            "created, finished, software, prompt FROM runs ORDER BY id").fetchall():
+    for (
+        run_id,
+        task,
+        params,
+        backend,
+        fp,
+        column,
+        status,
+        total,
+        created,
+        finished,
+        software,
+        prompt,
+    ) in project.db.execute(
+        "SELECT id, task, params, backend, fingerprint, text_column, status, rows_total, "
+        "created, finished, software, prompt FROM runs ORDER BY id"
+    ).fetchall():
         fp = stored_json(project, run_id, "model details", fp)
         done, failed, empty = project.db.execute(
             "SELECT COALESCE(SUM(output IS NOT NULL), 0), "
             "COALESCE(SUM(error IS NOT NULL AND error IS NOT ?), 0), "
             "COALESCE(SUM(error IS ?), 0) FROM annotations WHERE run_id = ?",
-            (EMPTY_TEXT, EMPTY_TEXT, run_id)).fetchone()
-        revision = next((str(fp[k]) for k in ("revision", "hash", "sha256", "file_hash",
-                                                 "commit") if fp.get(k)), "")
+            (EMPTY_TEXT, EMPTY_TEXT, run_id),
+        ).fetchone()
+        revision = next(
+            (
+                str(fp[k])
+                for k in ("revision", "hash", "sha256", "file_hash", "commit")
+                if fp.get(k)
+            ),
+            "",
+        )
         try:
             messages = json.loads(prompt or "[]")
         except ValueError:
             messages = [{"role": "user", "content": prompt}]
         chunked, truncated = long_text_counts(project.db, run_id)
-        out.append(RunRecord(run_id, task, backend, str(fp.get("model") or backend), revision,
-                             str(fp.get("endpoint") or ""), run_params(project, run_id, params),
-                             messages if isinstance(messages, list) else [], column or "",
-                             status, created or "", finished or "", software or "",
-                             int(total or 0), int(done), int(failed), fp,
-                             infos[run_id].name, infos[run_id].state,
-                             infos[run_id].state_text(), run_id in plain,
-                             infos[run_id].replicate_of,
-                             chunked=chunked, truncated=truncated, empty=int(empty)))
+        out.append(
+            RunRecord(
+                run_id,
+                task,
+                backend,
+                str(fp.get("model") or backend),
+                revision,
+                str(fp.get("endpoint") or ""),
+                run_params(project, run_id, params),
+                messages if isinstance(messages, list) else [],
+                column or "",
+                status,
+                created or "",
+                finished or "",
+                software or "",
+                int(total or 0),
+                int(done),
+                int(failed),
+                fp,
+                infos[run_id].name,
+                infos[run_id].state,
+                infos[run_id].state_text(),
+                run_id in plain,
+                infos[run_id].replicate_of,
+                chunked=chunked,
+                truncated=truncated,
+                empty=int(empty),
+            )
+        )
     return out
 
 
@@ -265,15 +324,21 @@ def long_texts_words(r: RunRecord) -> str:
     """What the run did with texts longer than its model reads at once, with the count."""
     mode = r.params.get("long_texts")
     if mode is None:
-        return ("not recorded: this run was made before long texts were marked, and its "
-                "model may have read only the start of long texts")
+        return (
+            "not recorded: this run was made before long texts were marked, and its "
+            "model may have read only the start of long texts"
+        )
     if mode == "truncate":
-        return (f"{r.truncated:,} text{'' if r.truncated == 1 else 's'} longer than the model "
-                "reads at once truncated (the model read their start only; column "
-                f"{r.task}_truncated)")
-    return (f"{r.chunked:,} text{'' if r.chunked == 1 else 's'} longer than the model reads "
-            "at once split into chunks and the chunks' answers combined (column "
-            f"{r.task}_chunks)")
+        return (
+            f"{r.truncated:,} text{'' if r.truncated == 1 else 's'} longer than the model "
+            "reads at once truncated (the model read their start only; column "
+            f"{r.task}_truncated)"
+        )
+    return (
+        f"{r.chunked:,} text{'' if r.chunked == 1 else 's'} longer than the model reads "
+        "at once split into chunks and the chunks' answers combined (column "
+        f"{r.task}_chunks)"
+    )
 
 
 def _model_words(r: RunRecord) -> str:
@@ -286,12 +351,16 @@ def _codebook_text(params: dict) -> str:
     book = params.get("codebook")
     if not book:
         return ""
-    lines = [f"codebook {book.get('name', '')!r}: "
-             f"{'multi-label' if book.get('multi_label') else 'single-label'}"
-             f"{', with a none option' if book.get('none_option') else ''}"]
+    lines = [
+        f"codebook {book.get('name', '')!r}: "
+        f"{'multi-label' if book.get('multi_label') else 'single-label'}"
+        f"{', with a none option' if book.get('none_option') else ''}"
+    ]
     for code in book.get("codes", []):
-        lines.append(f"- {code.get('name')}" + (f": {code['description']}"
-                                                 if code.get("description") else ""))
+        lines.append(
+            f"- {code.get('name')}"
+            + (f": {code['description']}" if code.get("description") else "")
+        )
         for key in ("include", "exclude"):
             if code.get(key):
                 lines.append(f"  {key}: {code[key]}")
@@ -315,24 +384,31 @@ class AgreementRow:
 
     def blind_text(self) -> str:
         """ "ana 80 / 20 / 0" per coder: blind / not blind / not recorded ("-": none)."""
-        return "; ".join(f"{c.coder} {c.blind:,} / {c.not_blind:,} / {c.not_recorded:,}"
-                         for c in self.blind) or "-"
+        return (
+            "; ".join(
+                f"{c.coder} {c.blind:,} / {c.not_blind:,} / {c.not_recorded:,}" for c in self.blind
+            )
+            or "-"
+        )
 
     @property
     def what(self) -> str:
         return f"{self.codebook}: {self.code}" if self.code else self.codebook
 
 
-def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0
-                   ) -> list[AgreementRow]:
+def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0) -> list[AgreementRow]:
     """Coder vs coder and coder vs each comparable run, per codebook with human codes;
     for a multi-label codebook, per code (applies or not), as the validation view does."""
     from .stats import StatsError
     from .validation import report, sources
 
     out = []
-    books = [b for (b,) in project.db.execute(
-        "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook")]
+    books = [
+        b
+        for (b,) in project.db.execute(
+            "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook"
+        )
+    ]
     for name in books:
         try:
             book = project.codebook(name)
@@ -343,17 +419,31 @@ def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0
         runs = [s for s in found if s.kind == "run"]
         pairs = [(a, b, "coders") for a, b in combinations(coders, 2)]
         pairs += [(c, r, "model") for c in coders for r in runs]
-        for code in (book.names if book.multi_label else (None,)):
+        for code in book.names if book.multi_label else (None,):
             for ref, comp, kind in pairs:
                 try:
-                    rep, result, _ = report(project, book, ref, comp, code=code,
-                                            n_resamples=n_resamples, seed=seed)
-                    out.append(AgreementRow(name, ref.title, comp.title, kind, result,
-                                            code=code or "", blind=rep.blind,
-                                            warning=rep.warning, precision=rep.precision))
+                    rep, result, _ = report(
+                        project, book, ref, comp, code=code, n_resamples=n_resamples, seed=seed
+                    )
+                    out.append(
+                        AgreementRow(
+                            name,
+                            ref.title,
+                            comp.title,
+                            kind,
+                            result,
+                            code=code or "",
+                            blind=rep.blind,
+                            warning=rep.warning,
+                            precision=rep.precision,
+                        )
+                    )
                 except StatsError as exc:
-                    out.append(AgreementRow(name, ref.title, comp.title, kind, None, str(exc),
-                                            code=code or ""))
+                    out.append(
+                        AgreementRow(
+                            name, ref.title, comp.title, kind, None, str(exc), code=code or ""
+                        )
+                    )
     return out
 
 
@@ -363,8 +453,7 @@ def read_bias_report(path: str | Path) -> dict:
     try:
         data = json.loads(path.read_text("utf-8"))
     except OSError as exc:
-        raise ExportError(f"{path}: cannot read the bias report ({exc.strerror or exc})") \
-            from None
+        raise ExportError(f"{path}: cannot read the bias report ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise ExportError(f"{path}: not a JSON bias report ({exc})") from None
     if not isinstance(data, dict):
@@ -372,9 +461,14 @@ def read_bias_report(path: str | Path) -> dict:
     return data
 
 
-def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
-                 charts: Sequence[str | Path] = (), n_resamples: int = 1000,
-                 seed: int = 0) -> Document:
+def build_record(
+    project: Project,
+    *,
+    bias_reports: Sequence[str | Path] = (),
+    charts: Sequence[str | Path] = (),
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> Document:
     """The methods record of ``project`` as a :class:`Document`. ``charts``: image files
     (PNG/SVG, e.g. exported charts) shown in a section "Charts": linked from the Markdown,
     embedded in the HTML."""
@@ -388,53 +482,89 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
     rows = int(project.meta("rows", "0") or 0)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     doc.h(1, f"Methods record: {Path(project.path).name}")
-    doc.items([("project", Path(project.path).name), ("corpus rows", f"{rows:,}"),
-               ("text column", project.meta("text_column") or ""),
-               ("record made", now),
-               ("software", f"llmstudio {__version__}, Python {platform.python_version()}, "
-                            f"{_versions()}")])
+    doc.items(
+        [
+            ("project", Path(project.path).name),
+            ("corpus rows", f"{rows:,}"),
+            ("text column", project.meta("text_column") or ""),
+            ("record made", now),
+            (
+                "software",
+                f"llmstudio {__version__}, Python {platform.python_version()}, {_versions()}",
+            ),
+        ]
+    )
 
     runs = run_records(project)
     doc.h(2, "Model runs")
     if not runs:
         doc.p("No model runs are stored in this project.")
     for r in runs:
-        doc.h(3, f"{r.title}: {r.task} with {r.model}"
-                 + ("" if r.state == "complete" else f" ({r.state})"))
-        doc.items([("model", r.model), ("revision or file hash", r.revision or "not recorded"),
-                   ("backend", r.backend), ("endpoint host", r.endpoint or "none (local)"),
-                   ("task", r.task), ("text column", r.text_column),
-                   ("state", r.state_text),
-                   ("columns", "the plain names (the latest complete run of its task)"
-                    if r.plain else f"suffixed _run{r.run_id}"),
-                   ("started", r.created), ("finished", r.finished or "-"),
-                   ("software", r.software),
-                   ("rows", f"{r.rows_done:,} done, {r.rows_failed:,} failed, "
-                            + (f"{r.empty:,} empty (no text: no label, not sent), "
-                               if r.empty else "")
-                            + f"of {r.rows_total:,} asked ({rows:,} in the corpus)"),
-                   ("long texts", long_texts_words(r))])
+        doc.h(
+            3,
+            f"{r.title}: {r.task} with {r.model}"
+            + ("" if r.state == "complete" else f" ({r.state})"),
+        )
+        doc.items(
+            [
+                ("model", r.model),
+                ("revision or file hash", r.revision or "not recorded"),
+                ("backend", r.backend),
+                ("endpoint host", r.endpoint or "none (local)"),
+                ("task", r.task),
+                ("text column", r.text_column),
+                ("state", r.state_text),
+                (
+                    "columns",
+                    "the plain names (the latest complete run of its task)"
+                    if r.plain
+                    else f"suffixed _run{r.run_id}",
+                ),
+                ("started", r.created),
+                ("finished", r.finished or "-"),
+                ("software", r.software),
+                (
+                    "rows",
+                    f"{r.rows_done:,} done, {r.rows_failed:,} failed, "
+                    + (f"{r.empty:,} empty (no text: no label, not sent), " if r.empty else "")
+                    + f"of {r.rows_total:,} asked ({rows:,} in the corpus)",
+                ),
+                ("long texts", long_texts_words(r)),
+            ]
+        )
         settings = {k: v for k, v in r.fingerprint.items() if k not in ("model", "endpoint")}
         params = {k: v for k, v in r.params.items() if k != "codebook"}
         doc.p("Parameters:")
         doc.pre(json.dumps({"task": params, "model": settings}, ensure_ascii=False, indent=2))
         if _scores_directly(r):
             # The run stores the prompt a generative model would get; these never read it.
-            doc.p(f"Prompt: not sent. The {r.backend} model scores each text directly; a "
-                  "generative model given this task would get these messages ({text} "
-                  "stands for the text):")
+            doc.p(
+                f"Prompt: not sent. The {r.backend} model scores each text directly; a "
+                "generative model given this task would get these messages ({text} "
+                "stands for the text):"
+            )
         else:
             doc.p("Prompt (the messages sent for each text; {text} stands for the text):")
-        doc.pre("\n\n".join(f"[{m.get('role', '?')}]\n{m.get('content', '')}"
-                            for m in r.prompt if isinstance(m, dict)) or "(none stored)")
+        doc.pre(
+            "\n\n".join(
+                f"[{m.get('role', '?')}]\n{m.get('content', '')}"
+                for m in r.prompt
+                if isinstance(m, dict)
+            )
+            or "(none stored)"
+        )
         book = _codebook_text(r.params)
         if book:
             doc.p("Codebook:")
             doc.pre(book)
 
     doc.h(2, "Human coding")
-    books = [b for (b,) in project.db.execute(
-        "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook")]
+    books = [
+        b
+        for (b,) in project.db.execute(
+            "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook"
+        )
+    ]
     if not books:
         doc.p("No human codes are stored in this project.")
     coder_counts: dict[str, dict[str, int]] = {}
@@ -451,41 +581,85 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
                 counts[c.coder] = counts.get(c.coder, 0) + 1
                 coded_rows.setdefault(c.coder, []).append(c.row_id)
         coder_counts[name] = counts
-        modes = {coder: blind_counts(project, name, coder, coded_rows.get(coder, ()))
-                 for coder in human_codes.coders(project, name)}
+        modes = {
+            coder: blind_counts(project, name, coder, coded_rows.get(coder, ()))
+            for coder in human_codes.coders(project, name)
+        }
         memos = human_codes.memo_counts(project, name)
-        doc.table(["coder", "rows coded", "coded blind", "not blind", "mode not recorded",
-                   "rows with a memo"],
-                  [(coder, f"{counts.get(coder, 0):,}", f"{m.blind:,}", f"{m.not_blind:,}",
-                    f"{m.not_recorded:,}", f"{memos.get(coder, 0):,}")
-                   for coder, m in modes.items()])
-        doc.p("Coded blind: the coder saw no model answer, no other coder's codes and no "
-              "result column while coding the row (every click on it). Not blind: at least "
-              "one click was made with those in view. Not recorded: coded with a version "
-              "of llmstudio that did not record it.")
+        doc.table(
+            [
+                "coder",
+                "rows coded",
+                "coded blind",
+                "not blind",
+                "mode not recorded",
+                "rows with a memo",
+            ],
+            [
+                (
+                    coder,
+                    f"{counts.get(coder, 0):,}",
+                    f"{m.blind:,}",
+                    f"{m.not_blind:,}",
+                    f"{m.not_recorded:,}",
+                    f"{memos.get(coder, 0):,}",
+                )
+                for coder, m in modes.items()
+            ],
+        )
+        doc.p(
+            "Coded blind: the coder saw no model answer, no other coder's codes and no "
+            "result column while coding the row (every click on it). Not blind: at least "
+            "one click was made with those in view. Not recorded: coded with a version "
+            "of llmstudio that did not record it."
+        )
         sample = load_sample(project, name)
-        doc.p(f"Sample: {sample.kind} {sample.describe()}, rows to code stored in the project"
-              if sample else "Sample: none stored (coders coded any rows).")
+        doc.p(
+            f"Sample: {sample.kind} {sample.describe()}, rows to code stored in the project"
+            if sample
+            else "Sample: none stored (coders coded any rows)."
+        )
 
     agree = agreement_rows(project, n_resamples, seed) if books else []
     doc.h(2, "Agreement")
     if not agree:
-        doc.p("No agreement could be computed (it needs two coders, or a coder and a "
-              "comparable model run, of one codebook).")
+        doc.p(
+            "No agreement could be computed (it needs two coders, or a coder and a "
+            "comparable model run, of one codebook)."
+        )
     else:
-        doc.p(f"95% percentile bootstrap intervals, {n_resamples:,} resamples of rows, "
-              f"seed {seed}; rows coded by both sides only. Multi-label codebooks: each "
-              "code on its own (applies or not).")
-        doc.table(["codebook", "reference", "compared", "n", "percent agreement",
-                   "Cohen's kappa", "Krippendorff's alpha", "macro-F1",
-                   "human codes blind / not blind / not recorded"],
-                  [(a.what, a.reference, a.comparison,
+        doc.p(
+            f"95% percentile bootstrap intervals, {n_resamples:,} resamples of rows, "
+            f"seed {seed}; rows coded by both sides only. Multi-label codebooks: each "
+            "code on its own (applies or not)."
+        )
+        doc.table(
+            [
+                "codebook",
+                "reference",
+                "compared",
+                "n",
+                "percent agreement",
+                "Cohen's kappa",
+                "Krippendorff's alpha",
+                "macro-F1",
+                "human codes blind / not blind / not recorded",
+            ],
+            [
+                (
+                    a.what,
+                    a.reference,
+                    a.comparison,
                     a.result.n if a.result else "-",
                     _estimate(a.result.percent_agreement) if a.result else a.problem,
                     _estimate(a.result.cohen_kappa) if a.result else "-",
                     _estimate(a.result.krippendorff_alpha) if a.result else "-",
                     _estimate(a.result.macro_f1) if a.result else "-",
-                    a.blind_text() if a.result else "-") for a in agree])
+                    a.blind_text() if a.result else "-",
+                )
+                for a in agree
+            ],
+        )
         for a in agree:
             for note in (a.precision, a.warning):
                 if a.result is not None and note:
@@ -495,9 +669,11 @@ def build_record(project: Project, *, bias_reports: Sequence[str | Path] = (),
 
     doc.h(2, "Bias checks")
     if not bias:
-        doc.p("No bias report was given. Bias checks (llmstudio bias, llmstudio probe) write "
-              "report.json to a folder; the project does not store them. Pass them with "
-              "--bias-report to include them here.")
+        doc.p(
+            "No bias report was given. Bias checks (llmstudio bias, llmstudio probe) write "
+            "report.json to a folder; the project does not store them. Pass them with "
+            "--bias-report to include them here."
+        )
     for path, data in bias:
         doc.h(3, f"Bias report {path}")
         doc.items(_bias_items(data))
@@ -521,21 +697,41 @@ def _stability_section(doc: Document, project: Project, n_resamples: int, seed: 
     if not found:
         return
     doc.h(2, "Run stability (replicates)")
-    doc.p("Each replicate run asked the model again (its answers were not read from the "
-          "cache), with the change named; the two runs are compared like two coders on the "
-          f"rows both answered. Kappa and alpha: 95% percentile bootstrap, {n_resamples:,} "
-          f"resamples, seed {seed}; share changed: Wilson 95% interval.")
+    doc.p(
+        "Each replicate run asked the model again (its answers were not read from the "
+        "cache), with the change named; the two runs are compared like two coders on the "
+        f"rows both answered. Kappa and alpha: 95% percentile bootstrap, {n_resamples:,} "
+        f"resamples, seed {seed}; share changed: Wilson 95% interval."
+    )
     rows = []
     for of, run, changed, results, problem in found:
         if problem:
             rows.append((f"run {run} of run {of}", changed, "-", "-", "-", "-", problem))
         for r in results:
             share = r.share_text()
-            rows.append((f"run {run} of run {of}", changed, r.what, r.n,
-                         _estimate(r.kappa), _estimate(r.alpha), f"{share}; {r.full_note()}"
-                         if r.full_note() else share))
-    doc.table(["replicate", "changed", "compared", "n", "Cohen's kappa", "Krippendorff's alpha",
-               "share of rows changed"], rows)
+            rows.append(
+                (
+                    f"run {run} of run {of}",
+                    changed,
+                    r.what,
+                    r.n,
+                    _estimate(r.kappa),
+                    _estimate(r.alpha),
+                    f"{share}; {r.full_note()}" if r.full_note() else share,
+                )
+            )
+    doc.table(
+        [
+            "replicate",
+            "changed",
+            "compared",
+            "n",
+            "Cohen's kappa",
+            "Krippendorff's alpha",
+            "share of rows changed",
+        ],
+        rows,
+    )
 
 
 def _versions() -> str:
@@ -550,10 +746,27 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
-_BIAS_KEYS = ("task", "model", "n", "rows_total", "rows_with_swaps", "rows_failed", "changed",
-              "changed_share", "changed_share_ci_low", "changed_share_ci_high",
-              "mean_difference", "ci_low", "ci_high", "test", "p_value", "score",
-              "score_definition", "bootstrap_resamples", "seed")
+_BIAS_KEYS = (
+    "task",
+    "model",
+    "n",
+    "rows_total",
+    "rows_with_swaps",
+    "rows_failed",
+    "changed",
+    "changed_share",
+    "changed_share_ci_low",
+    "changed_share_ci_high",
+    "mean_difference",
+    "ci_low",
+    "ci_high",
+    "test",
+    "p_value",
+    "score",
+    "score_definition",
+    "bootstrap_resamples",
+    "seed",
+)
 
 
 _BIAS_SKIP = {"swap_list", "model_fingerprint", "changed_rows", "task_params"}
@@ -563,13 +776,19 @@ def _bias_items(data: dict) -> list[tuple[str, object]]:
     items: list[tuple[str, object]] = []
     if isinstance(data.get("swap_list"), dict):
         s = data["swap_list"]
-        items.append(("check", f"counterfactual swaps, list {s.get('name')} "
-                               f"({s.get('pairs')} pairs)"))
+        items.append(
+            ("check", f"counterfactual swaps, list {s.get('name')} ({s.get('pairs')} pairs)")
+        )
     # The counterfactual report's keys in a reading order, then whatever else a report
     # (a probe's: gender_gap, summary...) holds, nested values as short JSON.
     keys = [k for k in _BIAS_KEYS if k in data]
-    keys += [k for k, v in data.items() if k not in keys and k not in _BIAS_SKIP and
-             (not isinstance(v, (dict, list)) or len(json.dumps(v, default=str)) <= 400)]
+    keys += [
+        k
+        for k, v in data.items()
+        if k not in keys
+        and k not in _BIAS_SKIP
+        and (not isinstance(v, (dict, list)) or len(json.dumps(v, default=str)) <= 400)
+    ]
     items += [(k, data[k]) for k in keys[:40]]
     if isinstance(data.get("model_fingerprint"), dict):
         fp = {k: v for k, v in data["model_fingerprint"].items()}
@@ -584,16 +803,21 @@ def _blind_sentence(a: AgreementRow) -> str:
         return ""
     blind = sum(c.blind for c in a.blind)
     if blind == total:
-        return (" The human codes were made blind (no model answer or other coder's code "
-                "in view).")
-    return (f" {blind:,} of the {total:,} human codes compared were made blind; "
-            f"{sum(c.not_blind for c in a.blind):,} with model answers or other codes in "
-            f"view; for {sum(c.not_recorded for c in a.blind):,} it was not recorded.")
+        return " The human codes were made blind (no model answer or other coder's code in view)."
+    return (
+        f" {blind:,} of the {total:,} human codes compared were made blind; "
+        f"{sum(c.not_blind for c in a.blind):,} with model answers or other codes in "
+        f"view; for {sum(c.not_recorded for c in a.blind):,} it was not recorded."
+    )
 
 
-def suggested_paragraph(project: Project, runs: list[RunRecord],
-                        coder_counts: dict[str, dict[str, int]], agree: list[AgreementRow],
-                        bias: list[tuple[Path, dict]]) -> str:
+def suggested_paragraph(
+    project: Project,
+    runs: list[RunRecord],
+    coder_counts: dict[str, dict[str, int]],
+    agree: list[AgreementRow],
+    bias: list[tuple[Path, dict]],
+) -> str:
     """Plain prose naming the model, task, n and agreement with its CI."""
     rows = int(project.meta("rows", "0") or 0)
     parts = []
@@ -601,30 +825,42 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
     # reported as if it had annotated the corpus.
     shown = [r for r in runs if r.plain]
     if runs and not shown:
-        parts.append("No model run is complete over the whole corpus (see Model runs: "
-                     "interrupted, trial or failed runs only).")
+        parts.append(
+            "No model run is complete over the whole corpus (see Model runs: "
+            "interrupted, trial or failed runs only)."
+        )
     for r in shown:
         rev = f" (revision {r.revision})" if r.revision else ""
         where = f", served at {r.endpoint}," if r.endpoint else ""
-        parts.append(f"We annotated {r.rows_done:,} of {rows:,} texts for {r.task} with "
-                     f"{r.model}{rev} through the {r.backend} backend{where} in {r.software} "
-                     f"({run_name(r.run_id, r.name)}, "
-                     f"{r.finished[:10] or r.created[:10]}; "
-                     f"{r.rows_failed:,} text{'' if r.rows_failed == 1 else 's'} failed).")
+        parts.append(
+            f"We annotated {r.rows_done:,} of {rows:,} texts for {r.task} with "
+            f"{r.model}{rev} through the {r.backend} backend{where} in {r.software} "
+            f"({run_name(r.run_id, r.name)}, "
+            f"{r.finished[:10] or r.created[:10]}; "
+            f"{r.rows_failed:,} text{'' if r.rows_failed == 1 else 's'} failed)."
+        )
         if r.empty:
-            parts.append(f"{r.empty:,} text{' was' if r.empty == 1 else 's were'} empty or "
-                         "only whitespace: not sent to the model and left without a label.")
+            parts.append(
+                f"{r.empty:,} text{' was' if r.empty == 1 else 's were'} empty or "
+                "only whitespace: not sent to the model and left without a label."
+            )
         if r.chunked:
-            parts.append(f"{r.chunked:,} texts longer than the model reads at once were split "
-                         "into chunks whose answers were combined.")
+            parts.append(
+                f"{r.chunked:,} texts longer than the model reads at once were split "
+                "into chunks whose answers were combined."
+            )
         if r.truncated:
-            parts.append(f"{r.truncated:,} texts longer than the model reads at once were "
-                         "truncated to their start.")
+            parts.append(
+                f"{r.truncated:,} texts longer than the model reads at once were "
+                "truncated to their start."
+            )
     for book, counts in coder_counts.items():
         if counts:
             who = ", ".join(f"{c} ({n:,} texts)" for c, n in counts.items())
-            parts.append(f"{len(counts)} human coder{'s' if len(counts) > 1 else ''} coded "
-                         f"texts with the codebook {book!r}: {who}.")
+            parts.append(
+                f"{len(counts)} human coder{'s' if len(counts) > 1 else ''} coded "
+                f"texts with the codebook {book!r}: {who}."
+            )
     for a in agree:
         if a.result is None or a.result.cohen_kappa is None:
             continue
@@ -633,15 +869,19 @@ def suggested_paragraph(project: Project, runs: list[RunRecord],
             continue
         ci = f" (95% CI {k.ci_low:.2f} to {k.ci_high:.2f})" if k.ci_low is not None else ""
         on = f" on the code {a.code!r} (applies or not)" if a.code else ""
-        parts.append(f"Agreement between {a.reference} and {a.comparison}{on} on "
-                     f"{a.result.n:,} texts: "
-                     f"Cohen's kappa = {k.value:.2f}{ci}, percent agreement = "
-                     f"{a.result.percent_agreement.value:.2f}." + _blind_sentence(a))
+        parts.append(
+            f"Agreement between {a.reference} and {a.comparison}{on} on "
+            f"{a.result.n:,} texts: "
+            f"Cohen's kappa = {k.value:.2f}{ci}, percent agreement = "
+            f"{a.result.percent_agreement.value:.2f}." + _blind_sentence(a)
+        )
     for path, data in bias:
         if "changed_share" in data and data.get("changed_share") is not None:
-            parts.append(f"In a counterfactual check ({path.parent.name or path.name}), the "
-                         f"label changed for {data['changed_share']:.1%} of "
-                         f"{data.get('n', 0):,} texts when only the swapped words changed.")
+            parts.append(
+                f"In a counterfactual check ({path.parent.name or path.name}), the "
+                f"label changed for {data['changed_share']:.1%} of "
+                f"{data.get('n', 0):,} texts when only the swapped words changed."
+            )
     if not parts:
         return "No model runs or human codes are stored yet."
     return " ".join(parts)
@@ -652,23 +892,35 @@ def check_methods_path(path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".md", ".markdown", ".html", ".htm"):
-        raise ExportError(f"{path}: a methods record is .md (Markdown) or .html, not "
-                          f"{suffix or '(no extension)'!r}")
+        raise ExportError(
+            f"{path}: a methods record is .md (Markdown) or .html, not "
+            f"{suffix or '(no extension)'!r}"
+        )
     return path
 
 
-def write_methods(project: Project, path: str | Path, *,
-                  bias_reports: Sequence[str | Path] = (), charts: Sequence[str | Path] = (),
-                  n_resamples: int = 1000, seed: int = 0) -> Path:
+def write_methods(
+    project: Project,
+    path: str | Path,
+    *,
+    bias_reports: Sequence[str | Path] = (),
+    charts: Sequence[str | Path] = (),
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> Path:
     """Write the methods record to ``path``: Markdown (.md) or HTML (.html/.htm)."""
     from .atomic import write_text
 
     path = check_methods_path(path)
     suffix = path.suffix.lower()
-    doc = build_record(project, bias_reports=bias_reports, charts=charts,
-                       n_resamples=n_resamples, seed=seed)
-    text = doc.html(f"Methods record: {Path(project.path).name}") \
-        if suffix in (".html", ".htm") else doc.markdown(path.parent)
+    doc = build_record(
+        project, bias_reports=bias_reports, charts=charts, n_resamples=n_resamples, seed=seed
+    )
+    text = (
+        doc.html(f"Methods record: {Path(project.path).name}")
+        if suffix in (".html", ".htm")
+        else doc.markdown(path.parent)
+    )
     try:
         write_text(path, text)
     except OSError as exc:

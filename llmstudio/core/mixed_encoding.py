@@ -44,7 +44,7 @@ _SECOND = {0xE0: (0xA0, 0xBF), 0xED: (0x80, 0x9F), 0xF0: (0x90, 0xBF), 0xF4: (0x
 def _keep_byte(exc: UnicodeDecodeError) -> tuple[str, int]:
     # A byte the fallback leaves undefined (0x81 in cp1252) becomes the latin-1 character
     # of the same number, as browsers do: nothing is dropped, nothing raises.
-    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
 
 
 codecs.register_error("llmstudio-keep-byte", _keep_byte)
@@ -124,8 +124,9 @@ def _analyse(data, first_line: int) -> _Block:
     eol = np.flatnonzero((a == 10) | (a == 13)) if has_cr else np.flatnonzero(a == 10)
     line_of = np.searchsorted(eol, h)  # index of the line each non-ASCII byte is in (sorted)
     bad_of = line_of[bad]
-    bad_lines = bad_of[np.concatenate([[True], bad_of[1:] != bad_of[:-1]])] if len(bad_of) \
-        else bad_of
+    bad_lines = (
+        bad_of[np.concatenate([[True], bad_of[1:] != bad_of[:-1]])] if len(bad_of) else bad_of
+    )
     is_bad = np.zeros(len(eol) + 1, dtype=bool)
     is_bad[bad_lines] = True
     utf8_beyond_ascii = not bool(is_bad[line_of].all())
@@ -145,8 +146,13 @@ def _analyse(data, first_line: int) -> _Block:
     skipped = np.concatenate([[0], np.cumsum(is_crlf_lf)])
     numbers = first_line + bad_lines - skipped[bad_lines]
     lines = len(eol) - int(is_crlf_lf.sum())
-    return _Block(starts.astype(np.int64), ends.astype(np.int64), numbers.astype(np.int64),
-                  utf8_beyond_ascii, lines)
+    return _Block(
+        starts.astype(np.int64),
+        ends.astype(np.int64),
+        numbers.astype(np.int64),
+        utf8_beyond_ascii,
+        lines,
+    )
 
 
 def _is_ascii(data) -> bool:
@@ -207,12 +213,14 @@ class FallbackLines:
         more = f" and {self.count - len(self.lines):,} more" if self.count > len(self.lines) else ""
         one = self.count == 1
         others = max(0, self.total_lines - self.count)
-        return (f"the file mixes encodings: {self.count:,} line{'' if one else 's'} "
-                f"{'is' if one else 'are'} not valid UTF-8 and {'was' if one else 'were'} "
-                f"read as {self.encoding} (line{'' if one else 's'} {listed}{more}); the "
-                f"other {others:,} line{'' if others == 1 else 's'} as UTF-8. Check "
-                f"{'that row' if one else 'those rows'}, or choose one encoding for the "
-                "whole file")
+        return (
+            f"the file mixes encodings: {self.count:,} line{'' if one else 's'} "
+            f"{'is' if one else 'are'} not valid UTF-8 and {'was' if one else 'were'} "
+            f"read as {self.encoding} (line{'' if one else 's'} {listed}{more}); the "
+            f"other {others:,} line{'' if others == 1 else 's'} as UTF-8. Check "
+            f"{'that row' if one else 'those rows'}, or choose one encoding for the "
+            "whole file"
+        )
 
 
 @dataclass
@@ -245,7 +253,7 @@ def scan_bytes(data: bytes, final: bool = True) -> Scan:
     """:class:`Scan` of ``data``; with ``final=False`` (the start of a longer file) the
     last, perhaps cut, line is left out."""
     if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+        data = data[len(UTF8_BOM) :]
     if not final:
         cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
         data = data[:cut]
@@ -295,8 +303,10 @@ def _transcode_block(block, info: _Block, fallback: str, write) -> None:
     bad = b"".join([mv[s:e] for s, e in zip(starts, ends)])
     done = bad.decode(fallback, errors="llmstudio-keep-byte").encode("utf-8").splitlines(True)
     if len(done) != len(starts):
-        done = [bytes(mv[s:e]).decode(fallback, errors="llmstudio-keep-byte").encode("utf-8")
-                for s, e in zip(starts, ends)]
+        done = [
+            bytes(mv[s:e]).decode(fallback, errors="llmstudio-keep-byte").encode("utf-8")
+            for s, e in zip(starts, ends)
+        ]
     parts = [None] * (2 * len(starts) + 1)
     parts[0::2] = [mv[a:b] for a, b in zip([0, *ends], [*starts, len(block)])]
     parts[1::2] = done
@@ -349,7 +359,7 @@ def decode_mixed(data: bytes, fallback: str, final: bool = True) -> tuple[str, F
     lines that took the fallback. ``final=False``: ``data`` is the start of a longer file,
     whose last line may be cut inside a character (that character is left out)."""
     if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+        data = data[len(UTF8_BOM) :]
     tail = b""
     if not final:
         cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1

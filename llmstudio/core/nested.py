@@ -19,8 +19,12 @@ import pyarrow as pa
 
 def is_nested_type(kind: pa.DataType) -> bool:
     """Arrow types with no plain pandas form: lists, maps, structs, unions, binary."""
-    return pa.types.is_nested(kind) or pa.types.is_binary(kind) or \
-        pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+    return (
+        pa.types.is_nested(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_fixed_size_binary(kind)
+    )
 
 
 def arrow_types(kind: pa.DataType):
@@ -68,11 +72,17 @@ def _plain(value, kind: pa.DataType):
             return dict(pairs)
         return [list(p) for p in pairs]  # keys that JSON objects cannot hold exactly
     if pa.types.is_struct(kind):
-        return {kind.field(i).name: _plain(value.get(kind.field(i).name), kind.field(i).type)
-                for i in range(kind.num_fields)}
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or \
-            pa.types.is_fixed_size_list(kind) or pa.types.is_list_view(kind) or \
-            pa.types.is_large_list_view(kind):
+        return {
+            kind.field(i).name: _plain(value.get(kind.field(i).name), kind.field(i).type)
+            for i in range(kind.num_fields)
+        }
+    if (
+        pa.types.is_list(kind)
+        or pa.types.is_large_list(kind)
+        or pa.types.is_fixed_size_list(kind)
+        or pa.types.is_list_view(kind)
+        or pa.types.is_large_list_view(kind)
+    ):
         return [_plain(v, kind.value_type) for v in value]
     return _scalar(value)
 
@@ -87,8 +97,11 @@ def _scalar(value):
     if isinstance(value, decimal.Decimal):
         return str(value)  # exact digits
     if isinstance(value, (dict, list, tuple)):  # JSON Lines cells in an object column
-        return ({str(k): _scalar(v) for k, v in value.items()} if isinstance(value, dict)
-                else [_scalar(v) for v in value])
+        return (
+            {str(k): _scalar(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else [_scalar(v) for v in value]
+        )
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return _scalar(value.tolist())
     return value
@@ -105,15 +118,16 @@ def cell_text(value, kind: pa.DataType | None = None) -> str | None:
 
 
 def _is_structure(value) -> bool:
-    return isinstance(value, (dict, list, tuple, bytes, bytearray)) or \
-        (hasattr(value, "ndim") and getattr(value, "ndim", 0) > 0)
+    return isinstance(value, (dict, list, tuple, bytes, bytearray)) or (
+        hasattr(value, "ndim") and getattr(value, "ndim", 0) > 0
+    )
 
 
 def structures_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every structure cell as text (JSON; binary as base64), for CSV,
     XLSX and Stata; the frame itself if it has none. Columns of other types are shared."""
     columns = [frame.iloc[:, i] for i in range(frame.shape[1])]  # by position: a name
-    changed = False                                                # may be used twice
+    changed = False  # may be used twice
     for i, col in enumerate(columns):
         if is_nested(col):
             kind = col.dtype.pyarrow_dtype
@@ -142,8 +156,10 @@ def text_column_problem(frame: pd.DataFrame, column) -> str | None:
     """Why ``column`` cannot be the text column (it holds structures), or None."""
     if column in frame.columns and is_nested(frame[column]):
         kind = frame[column].dtype.pyarrow_dtype
-        return (f"column {column!r} holds {_kind_words(kind)}, not text; choose a column "
-                f"of text as the text column")
+        return (
+            f"column {column!r} holds {_kind_words(kind)}, not text; choose a column "
+            f"of text as the text column"
+        )
     return None
 
 

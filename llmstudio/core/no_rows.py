@@ -14,10 +14,11 @@ from .corpus import Corpus
 
 
 def zero_rows_message(corpus: Corpus, source: str | Path, nothing_to: str = "run") -> str | None:
-    """"survey.csv: read as 0 rows, nothing to run (line 1: the quote at column 1 ...)";
+    """ "survey.csv: read as 0 rows, nothing to run (line 1: the quote at column 1 ...)";
     None when the table has rows. ``nothing_to`` names what cannot be done."""
     if corpus.rows:
         return None
     why = "; ".join(map(str, corpus.problems[:3]))
-    return (f"{source}: read as 0 rows, nothing to {nothing_to}"
-            + (f" ({why})" if why else " (a header and no rows)"))
+    return f"{source}: read as 0 rows, nothing to {nothing_to}" + (
+        f" ({why})" if why else " (a header and no rows)"
+    )

@@ -77,8 +77,12 @@ def _chunks(frame: pd.DataFrame):
 
 
 def _tables(db: sqlite3.Connection) -> set[str]:
-    return {name for (name,) in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    return {
+        name
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
 
 
 def _required_tables(migrations: Sequence[Migration]) -> set[str]:
@@ -122,8 +126,14 @@ class Project:
     # -- creating and opening ---------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, corpus: Corpus, *,
-               migrations: Sequence[Migration] = MIGRATIONS, replace: bool = True) -> Project:
+    def create(
+        cls,
+        path: str | Path,
+        corpus: Corpus,
+        *,
+        migrations: Sequence[Migration] = MIGRATIONS,
+        replace: bool = True,
+    ) -> Project:
         """Write a new project holding ``corpus``; an existing file at ``path`` is replaced,
         or with ``replace=False`` kept: ProjectExists when one appeared meanwhile (another
         process made it first; replacing it under that process would lose what it writes)."""
@@ -156,12 +166,20 @@ class Project:
                     "problems": json.dumps([[p.message, p.line] for p in corpus.problems]),
                 }
                 db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-                db.executemany("INSERT INTO columns VALUES (?, ?, ?)",
-                               [(i, str(c), str(corpus.frame[c].dtype))
-                                for i, c in enumerate(corpus.frame.columns)])
-                db.executemany("INSERT INTO corpus_chunks VALUES (?, ?, ?, ?)", _chunks(corpus.frame))
-                db.execute("INSERT INTO history (action, detail) VALUES ('import', ?)",
-                           (corpus.source or "",))
+                db.executemany(
+                    "INSERT INTO columns VALUES (?, ?, ?)",
+                    [
+                        (i, str(c), str(corpus.frame[c].dtype))
+                        for i, c in enumerate(corpus.frame.columns)
+                    ],
+                )
+                db.executemany(
+                    "INSERT INTO corpus_chunks VALUES (?, ?, ?, ?)", _chunks(corpus.frame)
+                )
+                db.execute(
+                    "INSERT INTO history (action, detail) VALUES ('import', ?)",
+                    (corpus.source or "",),
+                )
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()
             if replace:
@@ -199,15 +217,19 @@ class Project:
                 raise ProjectError(f"{path}: an SQLite database, but not an llmstudio project")
             version = schema_version(db)
             if version > len(migrations):
-                raise ProjectError(f"{path}: written by a newer llmstudio (schema {version}; "
-                                   f"this version reads up to {len(migrations)}); update llmstudio")
+                raise ProjectError(
+                    f"{path}: written by a newer llmstudio (schema {version}; "
+                    f"this version reads up to {len(migrations)}); update llmstudio"
+                )
             migrate(db, migrations)
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise ProjectError(f"{path}: the project file is damaged (integrity check failed)")
             missing = sorted(_required_tables(migrations) - _tables(db))
             if missing:
-                raise ProjectError(f"{path}: the project file is damaged (its table(s) "
-                                   f"{', '.join(missing)} are missing)")
+                raise ProjectError(
+                    f"{path}: the project file is damaged (its table(s) "
+                    f"{', '.join(missing)} are missing)"
+                )
             scrub_stored_credentials(db)  # an older version's user:pass@host, see there
         except BaseException as exc:
             # Close on every failure (a failed migration too): a leaked connection keeps
@@ -266,17 +288,22 @@ class Project:
         """The stored corpus (loaded once, then shared)."""
         if self._corpus is None:
             try:
-                parts = [pq.read_table(pa.BufferReader(blob)) for (blob,) in
-                         self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")]
+                parts = [
+                    pq.read_table(pa.BufferReader(blob))
+                    for (blob,) in self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")
+                ]
             except (pa.ArrowException, ValueError, TypeError):
-                raise ProjectError(f"{self.path}: the project file is damaged (its corpus "
-                                   "chunks cannot be read)") from None
+                raise ProjectError(
+                    f"{self.path}: the project file is damaged (its corpus chunks cannot be read)"
+                ) from None
             table = pa.concat_tables(parts) if parts else pa.table({})
             rows = int(self.meta("rows", "0") or 0)
             if table.num_rows != rows or (rows and table.num_columns != len(self.columns)):
                 # Chunks deleted or cut by hand or by a tool: the texts cannot be right.
-                raise ProjectError(f"{self.path}: the project file is damaged (its corpus "
-                                   f"holds {table.num_rows} of its {rows} rows)")
+                raise ProjectError(
+                    f"{self.path}: the project file is damaged (its corpus "
+                    f"holds {table.num_rows} of its {rows} rows)"
+                )
             frame = table.to_pandas(types_mapper=arrow_types)
             frame.columns = self.columns
             problems = [Problem(m, line) for m, line in json.loads(self.meta("problems", "[]"))]
@@ -306,24 +333,32 @@ class Project:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE meta SET value = ? WHERE key = 'text_column'", (name,))
-            self.db.execute("INSERT INTO history (action, detail) VALUES ('text_column', ?)", (name,))
+            self.db.execute(
+                "INSERT INTO history (action, detail) VALUES ('text_column', ?)", (name,)
+            )
         if self._corpus is not None:
             self._corpus.text_column = name
 
     def has_consent(self, endpoint: str, columns: list[str]) -> bool:
         """Whether the researcher agreed to send these columns to this endpoint."""
-        row = self.db.execute("SELECT 1 FROM consents WHERE endpoint = ? AND columns = ?",
-                              (endpoint, json.dumps(sorted(columns)))).fetchone()
+        row = self.db.execute(
+            "SELECT 1 FROM consents WHERE endpoint = ? AND columns = ?",
+            (endpoint, json.dumps(sorted(columns))),
+        ).fetchone()
         return row is not None
 
     def grant_consent(self, endpoint: str, columns: list[str]) -> None:
         """Record (once per project and endpoint) that these columns may go there."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("INSERT OR REPLACE INTO consents VALUES (?, ?, ?)",
-                            (endpoint, json.dumps(sorted(columns)), _now()))
-            self.db.execute("INSERT INTO history (action, detail) VALUES ('consent', ?)",
-                            (f"send {', '.join(columns)} to {endpoint}",))
+            self.db.execute(
+                "INSERT OR REPLACE INTO consents VALUES (?, ?, ?)",
+                (endpoint, json.dumps(sorted(columns)), _now()),
+            )
+            self.db.execute(
+                "INSERT INTO history (action, detail) VALUES ('consent', ?)",
+                (f"send {', '.join(columns)} to {endpoint}",),
+            )
 
     # -- codebooks ----------------------------------------------------------------------
 
@@ -350,12 +385,17 @@ class Project:
             if replaces is not None and replaces != book.name:
                 self.db.execute("DELETE FROM codebooks WHERE name = ?", (replaces,))
                 # the human codes follow their codebook to its new name
-                self.db.execute("UPDATE human_codes SET codebook = ? WHERE codebook = ?",
-                                (book.name, replaces))
-            self.db.execute("INSERT OR REPLACE INTO codebooks VALUES (?, ?, ?)",
-                            (book.name, book.to_json(), _now()))
-            self.db.execute("INSERT INTO history (action, detail) VALUES ('codebook', ?)",
-                            (f"saved {book.name!r} ({len(book.codes)} codes)",))
+                self.db.execute(
+                    "UPDATE human_codes SET codebook = ? WHERE codebook = ?", (book.name, replaces)
+                )
+            self.db.execute(
+                "INSERT OR REPLACE INTO codebooks VALUES (?, ?, ?)",
+                (book.name, book.to_json(), _now()),
+            )
+            self.db.execute(
+                "INSERT INTO history (action, detail) VALUES ('codebook', ?)",
+                (f"saved {book.name!r} ({len(book.codes)} codes)",),
+            )
 
     def delete_codebook(self, name: str) -> None:
         """Remove the codebook. Human codes made with it stay in the project (they come
@@ -363,8 +403,10 @@ class Project:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM codebooks WHERE name = ?", (name,))
-            self.db.execute("INSERT INTO history (action, detail) VALUES ('codebook', ?)",
-                            (f"deleted {name!r}",))
+            self.db.execute(
+                "INSERT INTO history (action, detail) VALUES ('codebook', ?)",
+                (f"deleted {name!r}",),
+            )
 
     def save_as(self, path: str | Path) -> Project:
         """Copy the project (consistently, even mid-use) to ``path`` and return it opened.
@@ -401,8 +443,9 @@ def is_project(path: str | Path) -> bool:
         return False
 
 
-def open_project_file(path: str | Path, reads: str = "this command reads a project's runs"
-                      ) -> Project:
+def open_project_file(
+    path: str | Path, reads: str = "this command reads a project's runs"
+) -> Project:
     """A project given where only a project will do: ProjectError when the file is missing
     or not a project (``reads``: what needs the project, said in the message)."""
     path = Path(path)

@@ -29,10 +29,16 @@ def _strings_as_str(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-_NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(),
-                  pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
-                  pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
-                  pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+_NULLABLE_INTS = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
 
 
 def _exact_integers(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
@@ -54,10 +60,15 @@ def _exact_integers(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFram
             except (OverflowError, TypeError, ValueError):
                 continue
         else:
-            frame[name] = pd.array([None if v is None else str(v) for v in values],
-                                   dtype=STRING_DTYPE)
-            problems.append(Problem(f"column {name!r} holds integers too large for a 64-bit "
-                                    f"number; its cells were read as text, digit for digit"))
+            frame[name] = pd.array(
+                [None if v is None else str(v) for v in values], dtype=STRING_DTYPE
+            )
+            problems.append(
+                Problem(
+                    f"column {name!r} holds integers too large for a 64-bit "
+                    f"number; its cells were read as text, digit for digit"
+                )
+            )
     return frame
 
 
@@ -78,11 +89,18 @@ def _storable(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
         try:
             pa.array(col, from_pandas=True)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            frame[name] = pd.array([None if v is None or (isinstance(v, float) and v != v)
-                                    else _as_text(v) for v in col],
-                                   dtype=STRING_DTYPE)
-            problems.append(Problem(f"column {name!r} mixes text with other values; "
-                                    f"all its cells were read as text"))
+            frame[name] = pd.array(
+                [
+                    None if v is None or (isinstance(v, float) and v != v) else _as_text(v)
+                    for v in col
+                ],
+                dtype=STRING_DTYPE,
+            )
+            problems.append(
+                Problem(
+                    f"column {name!r} mixes text with other values; all its cells were read as text"
+                )
+            )
     return frame
 
 
@@ -130,13 +148,18 @@ def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame,
     while data and all(v is None for v in data[-1]):
         data.pop()
     width = max([len(header)] + [len(r) for r in data])
-    used = max([i + 1 for i, v in enumerate(header) if v is not None] +
-               [i + 1 for r in data for i, v in enumerate(r) if v is not None] + [0])
+    used = max(
+        [i + 1 for i, v in enumerate(header) if v is not None]
+        + [i + 1 for r in data for i, v in enumerate(r) if v is not None]
+        + [0]
+    )
     width = min(width, used)
     if width == 0:
         raise CorpusError(path, f"sheet {ws.title!r} is empty")
-    names = unique_names(["" if v is None else str(v) for v in list(header)[:width]] +
-                         [""] * max(0, width - len(header)))
+    names = unique_names(
+        ["" if v is None else str(v) for v in list(header)[:width]]
+        + [""] * max(0, width - len(header))
+    )
     columns = {n: [r[i] if i < len(r) else None for r in data] for i, n in enumerate(names)}
     frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in columns.items()})
     frame = _exact_integers(frame, problems)
@@ -187,8 +210,11 @@ def _json_array(path: Path, text: str) -> list[dict]:
     except json.JSONDecodeError as exc:
         raise CorpusError(path, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise CorpusError(path, "a JSON document must be an array of objects (one per row); "
-                                "or use JSON Lines, one object per line")
+        raise CorpusError(
+            path,
+            "a JSON document must be an array of objects (one per row); "
+            "or use JSON Lines, one object per line",
+        )
     return value
 
 
@@ -212,13 +238,19 @@ def read_jsonl(path: Path, text: str) -> tuple[pd.DataFrame, list[Problem]]:
         except json.JSONDecodeError as exc:
             raise CorpusError(path, f"invalid JSON: {exc.msg}", number, exc.colno) from None
         if not isinstance(value, dict):
-            raise CorpusError(path, f"expected a JSON object per line, found "
-                                    f"{type(value).__name__}", number, 1)
+            raise CorpusError(
+                path, f"expected a JSON object per line, found {type(value).__name__}", number, 1
+            )
         if _SURROGATE_ESCAPE.search(line):
             mended = _mend_surrogates(value)
             if mended != value:
-                problems.append(Problem("a broken character (half of a UTF-16 surrogate "
-                                        "pair) was replaced by U+FFFD", number))
+                problems.append(
+                    Problem(
+                        "a broken character (half of a UTF-16 surrogate "
+                        "pair) was replaced by U+FFFD",
+                        number,
+                    )
+                )
             value = mended
         records.append(value)
         keys.update(dict.fromkeys(value))

@@ -39,11 +39,11 @@ class ReplicateError(LlmstudioError):
 class Changes:
     """What a replicate changes; None (or "") leaves it as the run had it."""
 
-    model: str | None = None        # a model SPEC: builtin, lexicon, hf:..., openai:...
-    base_url: str | None = None     # with an openai: model, its server
+    model: str | None = None  # a model SPEC: builtin, lexicon, hf:..., openai:...
+    base_url: str | None = None  # with an openai: model, its server
     temperature: float | None = None
     seed: int | None = None
-    prompt: str | None = None       # a prompt task's template; otherwise the instruction
+    prompt: str | None = None  # a prompt task's template; otherwise the instruction
 
     def describe(self) -> str:
         """ "temperature 0.7", "model openai:gpt-4o-mini, seed 3", "nothing"."""
@@ -71,8 +71,8 @@ class ReplicatePlan:
     text_column: str
     rows: tuple[int, ...]
     changes: Changes
-    notes: tuple[str, ...] = ()       # said before running (e.g. NOTHING_MEASURED)
-    resume: int | None = None         # an unfinished replicate with the same settings
+    notes: tuple[str, ...] = ()  # said before running (e.g. NOTHING_MEASURED)
+    resume: int | None = None  # an unfinished replicate with the same settings
     resume_index: int | None = None
 
     def task(self) -> Task:
@@ -81,19 +81,28 @@ class ReplicatePlan:
     def backend(self, concurrency: int = 8, **options) -> Backend:
         """The model, loaded (seconds for a local one: not in a GUI thread); ``options``
         of the moment that do not change its answers (an API model's ``timeout``)."""
-        return make_backend(self.model, base_url=self.base_url, concurrency=concurrency,
-                            **dict(self.backend_options), **options)
+        return make_backend(
+            self.model,
+            base_url=self.base_url,
+            concurrency=concurrency,
+            **dict(self.backend_options),
+            **options,
+        )
 
     def describe(self) -> str:
         """ "replicate of run 3 (sentiment, 300 rows), changed: temperature 0.7"."""
-        return (f"replicate of run {self.of} ({self.options.task}, {len(self.rows):,} rows), "
-                f"changed: {self.changes.describe()}")
+        return (
+            f"replicate of run {self.of} ({self.options.task}, {len(self.rows):,} rows), "
+            f"changed: {self.changes.describe()}"
+        )
 
 
 def _stored_run(project: Project, run_id: int) -> dict:
     row = project.db.execute(
         "SELECT task, params, backend, fingerprint, text_column, status, rows_total "
-        "FROM runs WHERE id = ?", (run_id,)).fetchone()
+        "FROM runs WHERE id = ?",
+        (run_id,),
+    ).fetchone()
     if row is None:
         raise ReplicateError(no_such_run(project, run_id))
     keys = ("task", "params", "backend", "fingerprint", "text_column", "status", "rows_total")
@@ -121,9 +130,12 @@ def _stored_model(run_id: int, fp: dict, base_urls: Sequence[str]) -> tuple[str,
         raise ReplicateError(
             f"run {run_id} asked {model} at the server {host}; the project keeps its host "
             f"only: give its base URL (e.g. --base-url http://{host}/v1), or add it in "
-            "Model settings")
-    raise ReplicateError(f"run {run_id} was made by a {kind!r} model that cannot be loaded "
-                         "again from what the run stored")
+            "Model settings"
+        )
+    raise ReplicateError(
+        f"run {run_id} was made by a {kind!r} model that cannot be loaded "
+        "again from what the run stored"
+    )
 
 
 def _seeded(model: str, options: TaskOptions) -> bool:
@@ -137,8 +149,9 @@ def _seeded(model: str, options: TaskOptions) -> bool:
     return False
 
 
-def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), *,
-                   base_urls: Sequence[str] = ()) -> ReplicatePlan:
+def plan_replicate(
+    project: Project, run_id: int, changes: Changes = Changes(), *, base_urls: Sequence[str] = ()
+) -> ReplicatePlan:
     """The replicate of run ``run_id`` with ``changes``, checked before anything is
     loaded or sent; :class:`ReplicateError` says what cannot be done. ``base_urls``: the
     OpenAI-compatible servers known (the run stored its server's host only)."""
@@ -148,10 +161,15 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
 
         # Said as `llmstudio runs` says it: a killed run is stored as running.
         info = run_info(project, run_id)
-        how = (f"resume it first (llmstudio runs resume PROJECT --run {run_id}), "
-               if info.state == INTERRUPTED else "")
-        raise ReplicateError(f"{info.describe()}: not finished; {how}a replicate asks about "
-                             "the same rows as a finished run")
+        how = (
+            f"resume it first (llmstudio runs resume PROJECT --run {run_id}), "
+            if info.state == INTERRUPTED
+            else ""
+        )
+        raise ReplicateError(
+            f"{info.describe()}: not finished; {how}a replicate asks about "
+            "the same rows as a finished run"
+        )
     params = dict(run["params"])
     params.pop("replicate", None)
     options = options_from_params(params)
@@ -159,7 +177,8 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
         raise ReplicateError(
             f"run {run_id} was made by another version of llmstudio's {run['task']} task "
             "(its stored prompt or parameters differ from what this version would send): "
-            "a replicate would not ask the same question")
+            "a replicate would not ask the same question"
+        )
     fp = run["fingerprint"]
     urls = [changes.base_url] if changes.base_url else []
     try:
@@ -168,10 +187,16 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
         if not changes.model:
             raise
         stored_model, stored_url = "", None  # another model: the run's is not needed
-    if (changes.model and stored_model and changes.model.strip() == stored_model
-            and (changes.base_url or stored_url) == stored_url):
-        raise ReplicateError(f"{stored_model} is the model of run {run_id} already: leave the "
-                             "model out to ask it again (with another change, or none)")
+    if (
+        changes.model
+        and stored_model
+        and changes.model.strip() == stored_model
+        and (changes.base_url or stored_url) == stored_url
+    ):
+        raise ReplicateError(
+            f"{stored_model} is the model of run {run_id} already: leave the "
+            "model out to ask it again (with another change, or none)"
+        )
     model = (changes.model or stored_model).strip()
     base_url = changes.base_url or (stored_url if not changes.model else None)
     backend_options: dict = {}
@@ -184,37 +209,56 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
             backend_options["seed"] = int(changes.seed)
     else:
         if changes.temperature is not None:
-            raise ReplicateError(f"{model} has no temperature: only openai: models sample "
-                                 "(local models answer greedily); leave the temperature out")
+            raise ReplicateError(
+                f"{model} has no temperature: only openai: models sample "
+                "(local models answer greedily); leave the temperature out"
+            )
         if model == "builtin" and not changes.model:
-            seed = fp.get("classifier", {}).get("seed", 0) if isinstance(
-                fp.get("classifier"), dict) else 0
+            seed = (
+                fp.get("classifier", {}).get("seed", 0)
+                if isinstance(fp.get("classifier"), dict)
+                else 0
+            )
             backend_options = {"seed": int(seed)}
         if changes.seed is not None:
             if not _seeded(model, options):
                 raise ReplicateError(
                     f"a seed changes nothing for {model} on this task: "
-                    + ("the builtin model draws random numbers only when it learns from "
-                       "coded examples" if model == "builtin" else "it has no randomness"))
+                    + (
+                        "the builtin model draws random numbers only when it learns from "
+                        "coded examples"
+                        if model == "builtin"
+                        else "it has no randomness"
+                    )
+                )
             backend_options["seed"] = int(changes.seed)
     if changes.prompt:
         if options.task == "prompt":
             options = replace(options, prompt=changes.prompt)
-        elif model in ("builtin", "lexicon") or (model.startswith("hf:") and
-                                                 fp.get("pipeline_task") not in (
-                                                     None, "text-generation")
-                                                 and not changes.model):
-            raise ReplicateError(f"{model} scores each text directly and never reads a "
-                                 "prompt: a new wording changes nothing")
+        elif model in ("builtin", "lexicon") or (
+            model.startswith("hf:")
+            and fp.get("pipeline_task") not in (None, "text-generation")
+            and not changes.model
+        ):
+            raise ReplicateError(
+                f"{model} scores each text directly and never reads a "
+                "prompt: a new wording changes nothing"
+            )
         else:
             options = replace(options, wording=changes.prompt)
         make_task(options)  # a template that cannot be filled fails here
-    if model.startswith("openai:") and base_url is None and changes.model and \
-            fp.get("kind") == "openai" and fp.get("endpoint") != endpoint_id(None):
+    if (
+        model.startswith("openai:")
+        and base_url is None
+        and changes.model
+        and fp.get("kind") == "openai"
+        and fp.get("endpoint") != endpoint_id(None)
+    ):
         base_url = stored_url  # another model at the same server
     notes = []
-    measured = (changes.model or changes.prompt or model.startswith("openai:")
-                or (changes.seed is not None))
+    measured = (
+        changes.model or changes.prompt or model.startswith("openai:") or (changes.seed is not None)
+    )
     if not measured:
         notes.append(NOTHING_MEASURED)
     if model.startswith("openai:") and (changes.temperature or changes.seed is not None):
@@ -222,15 +266,29 @@ def plan_replicate(project: Project, run_id: int, changes: Changes = Changes(), 
 
         learned = dialects.load(endpoint_id(base_url), model.partition(":")[2])
         if changes.temperature is not None and not learned.temperature:
-            notes.append(f"{endpoint_id(base_url)} refused a temperature before: the model "
-                         "may answer at its own default, not at the one asked for")
+            notes.append(
+                f"{endpoint_id(base_url)} refused a temperature before: the model "
+                "may answer at its own default, not at the one asked for"
+            )
         if changes.seed is not None and not learned.seed:
             notes.append(f"{endpoint_id(base_url)} refused a seed before: it is not sent")
-    rows = tuple(r for (r,) in project.db.execute(
-        "SELECT row_id FROM annotations WHERE run_id = ? ORDER BY row_id", (run_id,)))
-    plan = ReplicatePlan(run_id, options, model, base_url,
-                         tuple(sorted(backend_options.items())), run["text_column"], rows,
-                         changes, tuple(notes))
+    rows = tuple(
+        r
+        for (r,) in project.db.execute(
+            "SELECT row_id FROM annotations WHERE run_id = ? ORDER BY row_id", (run_id,)
+        )
+    )
+    plan = ReplicatePlan(
+        run_id,
+        options,
+        model,
+        base_url,
+        tuple(sorted(backend_options.items())),
+        run["text_column"],
+        rows,
+        changes,
+        tuple(notes),
+    )
     return _with_unfinished(project, plan)
 
 
@@ -240,14 +298,17 @@ def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
     params = plan.task().params()
     kind, _, name = plan.model.partition(":")
     for run_id, stored, fingerprint in project.db.execute(
-            "SELECT id, params, fingerprint FROM runs WHERE replicate_of = ? AND status != 'done' "
-            "ORDER BY id DESC", (plan.of,)).fetchall():
+        "SELECT id, params, fingerprint FROM runs WHERE replicate_of = ? AND status != 'done' "
+        "ORDER BY id DESC",
+        (plan.of,),
+    ).fetchall():
         stored = run_params(project, run_id, stored)
         fp = stored_json(project, run_id, "model details", fingerprint)
         index = stored.pop("replicate", None)
         same_model = fp.get("kind") == kind and (not name or fp.get("model") == name)
-        same_settings = all(fp.get(k) == v for k, v in plan.backend_options
-                            if k in ("temperature", "seed"))
+        same_settings = all(
+            fp.get(k) == v for k, v in plan.backend_options if k in ("temperature", "seed")
+        )
         if index is not None and stored == params and same_model and same_settings:
             return replace(plan, resume=run_id, resume_index=int(index))
     return plan
@@ -258,19 +319,33 @@ def next_index(project: Project) -> int:
     answers may still be in the cache)."""
     with project.db:
         project.db.execute("BEGIN IMMEDIATE")
-        used = [run_params(project, r, p).get("replicate") for r, p in project.db.execute(
-            "SELECT id, params FROM runs WHERE replicate_of IS NOT NULL")]
-        last = max([int(project.meta("replicates_made", "0") or 0)]
-                   + [int(u) for u in used if isinstance(u, int)])
-        project.db.execute("INSERT OR REPLACE INTO meta VALUES ('replicates_made', ?)",
-                           (str(last + 1),))
+        used = [
+            run_params(project, r, p).get("replicate")
+            for r, p in project.db.execute(
+                "SELECT id, params FROM runs WHERE replicate_of IS NOT NULL"
+            )
+        ]
+        last = max(
+            [int(project.meta("replicates_made", "0") or 0)]
+            + [int(u) for u in used if isinstance(u, int)]
+        )
+        project.db.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('replicates_made', ?)", (str(last + 1),)
+        )
     return last + 1
 
 
-def run_replicate(project: Project, plan: ReplicatePlan, backend: Backend | None = None, *,
-                  concurrency: int = 8, progress: Callable[[Progress], None] | None = None,
-                  cancelled: Callable[[], bool] = lambda: False,
-                  on_rows=None, on_run=None) -> JobResult:
+def run_replicate(
+    project: Project,
+    plan: ReplicatePlan,
+    backend: Backend | None = None,
+    *,
+    concurrency: int = 8,
+    progress: Callable[[Progress], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+    on_rows=None,
+    on_run=None,
+) -> JobResult:
     """Run the replicate ``plan`` (resuming the unfinished one it found, if any) over the
     rows of the run it repeats; the backend is loaded here unless given (and then closed
     by the caller)."""
@@ -280,10 +355,18 @@ def run_replicate(project: Project, plan: ReplicatePlan, backend: Backend | None
     own = backend is None
     backend = backend or plan.backend(concurrency)
     try:
-        return run_job(project, plan.task(), backend, text_column=plan.text_column,
-                       rows=list(plan.rows), progress=progress, cancelled=cancelled,
-                       on_rows=on_rows, on_run=on_run,
-                       replicate=Replicate(plan.of, index))
+        return run_job(
+            project,
+            plan.task(),
+            backend,
+            text_column=plan.text_column,
+            rows=list(plan.rows),
+            progress=progress,
+            cancelled=cancelled,
+            on_rows=on_rows,
+            on_run=on_run,
+            replicate=Replicate(plan.of, index),
+        )
     finally:
         if own:
             backend.close()
@@ -299,8 +382,12 @@ class ReplicatePair:
 
 def replicate_pairs(project: Project) -> list[ReplicatePair]:
     """Every stored (original, replicate) pair, oldest replicate first."""
-    return [ReplicatePair(int(of), int(run_id)) for run_id, of in project.db.execute(
-        "SELECT id, replicate_of FROM runs WHERE replicate_of IS NOT NULL ORDER BY id")]
+    return [
+        ReplicatePair(int(of), int(run_id))
+        for run_id, of in project.db.execute(
+            "SELECT id, replicate_of FROM runs WHERE replicate_of IS NOT NULL ORDER BY id"
+        )
+    ]
 
 
 def stored_changes(project: Project, of: int, run: int) -> str:
@@ -313,16 +400,20 @@ def stored_changes(project: Project, of: int, run: int) -> str:
     fa, fb = a["fingerprint"], b["fingerprint"]
     parts = []
     if (fa.get("kind"), fa.get("model")) != (fb.get("kind"), fb.get("model")):
-        parts.append(f"model {fa.get('model') or fa.get('kind')} → "
-                     f"{fb.get('model') or fb.get('kind')}")
+        parts.append(
+            f"model {fa.get('model') or fa.get('kind')} → {fb.get('model') or fb.get('kind')}"
+        )
     else:
         for key in ("temperature", "seed"):
             va = fa.get(key, (fa.get("classifier") or {}).get(key))
             vb = fb.get(key, (fb.get("classifier") or {}).get(key))
             if va != vb:
                 parts.append(f"{key} {va} → {vb}")
-        rest = {k for k in set(fa) | set(fb) if k not in ("temperature", "seed", "classifier")
-                and fa.get(k) != fb.get(k)}
+        rest = {
+            k
+            for k in set(fa) | set(fb)
+            if k not in ("temperature", "seed", "classifier") and fa.get(k) != fb.get(k)
+        }
         if rest:  # e.g. the model's files changed between the runs: said, never hidden
             parts.append("model " + ", ".join(sorted(rest)))
     if pa.get("template") != pb.get("template") or pa.get("wording") != pb.get("wording"):

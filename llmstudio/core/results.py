@@ -40,8 +40,9 @@ def run_codes(project: Project, run_id: int, book: Codebook) -> dict[int, tuple[
     out: dict[int, tuple[str, ...]] = {}
     if book.multi_label:
         columns = {c: frame.get(f"{task}_{column_slug(c)}") for c in book.names}
-        values = pd.DataFrame({c: col for c, col in columns.items() if col is not None},
-                              index=frame.index)
+        values = pd.DataFrame(
+            {c: col for c, col in columns.items() if col is not None}, index=frame.index
+        )
         for row_id, row in values.dropna(how="all").iterrows():
             given = tuple(c for c, v in row.items() if not pd.isna(v) and int(v) == 1)
             out[int(row_id)] = given or (NONE_CODE,)
@@ -103,17 +104,17 @@ def latest_run_ids(project: Project) -> list[int]:
 
 
 def describe_run(project: Project, run_id: int) -> str:
-    """"sentiment by lexicon:vader (run 3, interrupted, 69 of 300 rows)": which model made
+    """ "sentiment by lexicon:vader (run 3, interrupted, 69 of 300 rows)": which model made
     a result column, and whether its run is complete."""
     from .runs import run_info, stored_json
 
     backend, fingerprint = project.db.execute(
-        "SELECT backend, fingerprint FROM runs WHERE id = ?", (run_id,)).fetchone()
+        "SELECT backend, fingerprint FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
     info = run_info(project, run_id)
     fp = stored_json(project, run_id, "model details", fingerprint)
     where = f" at {fp['endpoint']}" if fp.get("endpoint") else ""
-    return f"{info.what} by {backend}:{fp.get('model')}{where} ({info.title}, " \
-           f"{info.state_text()})"
+    return f"{info.what} by {backend}:{fp.get('model')}{where} ({info.title}, {info.state_text()})"
 
 
 # "done" and "complete" go without saying.
@@ -135,12 +136,12 @@ class RunLabel:
     """Which run made a set of result columns, as the status bar and detail pane say it."""
 
     task: str
-    model: str                  # short: "lexicon", "gpt-4o-mini"
-    run_id: int | None = None   # None until a new job's run is in the project
-    status: str = ""            # running, done, cancelled, failed; stored: a runs state
+    model: str  # short: "lexicon", "gpt-4o-mini"
+    run_id: int | None = None  # None until a new job's run is in the project
+    status: str = ""  # running, done, cancelled, failed; stored: a runs state
     code_names: tuple[tuple[str, str], ...] = ()  # multi-label: (slug, code name)
-    part: str = ""              # rows of a run not complete: "69 of 300 rows"
-    name: str = ""              # the researcher's name for the run
+    part: str = ""  # rows of a run not complete: "69 of 300 rows"
+    name: str = ""  # the researcher's name for the run
 
     def _run(self) -> str:
         from .runs import run_name
@@ -153,7 +154,7 @@ class RunLabel:
 
     def status_text(self) -> str:
         """ "run 2: sentiment with lexicon" (", interrupted, 69 of 300 rows" when it is
-        not complete, ", running" while it runs). """
+        not complete, ", running" while it runs)."""
         run = f"{self._run()}: " if self.run_id is not None else ""
         return f"{run}{self.task} with {self.model}{self._state()}"
 
@@ -172,18 +173,27 @@ def run_label(project: Project, run_id: int) -> RunLabel:
 
     info = run_info(project, run_id)
     params, fingerprint = project.db.execute(
-        "SELECT params, fingerprint FROM runs WHERE id = ?", (run_id,)).fetchone()
+        "SELECT params, fingerprint FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
     part = ""
     if info.state != COMPLETE:
         part = info.state_text().partition(", ")[2]
-    return RunLabel(info.task, short_model(info.backend, stored_json(
-                        project, run_id, "model details", fingerprint).get("model")),
-                    run_id, "done" if info.state == COMPLETE else info.state,
-                    tuple(code_names(run_params(project, run_id, params)).items()), part, info.name)
+    return RunLabel(
+        info.task,
+        short_model(
+            info.backend, stored_json(project, run_id, "model details", fingerprint).get("model")
+        ),
+        run_id,
+        "done" if info.state == COMPLETE else info.state,
+        tuple(code_names(run_params(project, run_id, params)).items()),
+        part,
+        info.name,
+    )
 
 
-def named_results(project: Project, corpus_columns, runs=None
-                  ) -> list[tuple[int, str, pd.DataFrame]]:
+def named_results(
+    project: Project, corpus_columns, runs=None
+) -> list[tuple[int, str, pd.DataFrame]]:
     """Runs' columns under the names the table and the exports give them: (run id, the
     suffix: "" for the plain-named run of its task, else ``_run<N>``, its columns by row
     id). ``runs``: these run ids, in this order (default: the plain-named runs, then every
@@ -192,14 +202,20 @@ def named_results(project: Project, corpus_columns, runs=None
 
     plain = plain_runs(run_infos(project))
     if runs is None:
-        runs = sorted(plain) + [r for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id")
-                                if r not in plain]
+        runs = sorted(plain) + [
+            r for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id") if r not in plain
+        ]
     out = []
     for run_id in runs:
         end = suffix(run_id, plain)
         frame = run_results(project, run_id)
-        out.append((run_id, end, _renamed(frame.rename(columns=lambda c, end=end: f"{c}{end}"),
-                                          corpus_columns)))
+        out.append(
+            (
+                run_id,
+                end,
+                _renamed(frame.rename(columns=lambda c, end=end: f"{c}{end}"), corpus_columns),
+            )
+        )
     return out
 
 
@@ -210,20 +226,24 @@ def run_columns(project: Project, corpus_columns) -> dict[str, object]:
 
     infos = run_infos(project)
     plain = plain_runs(infos)
-    return {shown_name(f"{c}{suffix(i.run_id, plain)}", corpus_columns): i
-            for i in infos for c in i.columns}
+    return {
+        shown_name(f"{c}{suffix(i.run_id, plain)}", corpus_columns): i
+        for i in infos
+        for c in i.columns
+    }
 
 
-def latest_results(project: Project, corpus_columns
-                   ) -> list[tuple[str, RunLabel, pd.DataFrame]]:
+def latest_results(project: Project, corpus_columns) -> list[tuple[str, RunLabel, pd.DataFrame]]:
     """What the table shows: per task the latest complete run under the plain names, and
     an interrupted or running run newer than it under its ``_run<N>`` names (see
     ``runs.table_runs``), each with its description (a tooltip) and label."""
     from .runs import table_runs
 
     shown = [info.run_id for info, _ in table_runs(project)]
-    return [(describe_run(project, run_id), run_label(project, run_id), frame)
-            for run_id, _, frame in named_results(project, corpus_columns, shown)]
+    return [
+        (describe_run(project, run_id), run_label(project, run_id), frame)
+        for run_id, _, frame in named_results(project, corpus_columns, shown)
+    ]
 
 
 def with_results(project: Project | None, frame: pd.DataFrame) -> pd.DataFrame:
@@ -244,8 +264,9 @@ def run_frame(project: Project, run_id: int, corpus_columns) -> pd.DataFrame:
     return _renamed(run_results(project, run_id), corpus_columns)
 
 
-def batch_frame(task: Task, batch: list[tuple[int, dict | RowError]],
-                corpus_columns) -> pd.DataFrame:
+def batch_frame(
+    task: Task, batch: list[tuple[int, dict | RowError]], corpus_columns
+) -> pd.DataFrame:
     """A flushed batch from ``run_job(on_rows=...)`` in ``run_results``' shape."""
     columns = result_columns(task)
     records = {}

@@ -27,26 +27,41 @@ def check_resumes(project: Project, spec: ResumeSpec, task, backend) -> None:
         corpus = digest(row_inputs(task, project.corpus().frame, spec.text_column))
     key = digest(run_spec(task, backend, spec.text_column, corpus))
     stored, fingerprint = project.db.execute(
-        "SELECT spec_key, fingerprint FROM runs WHERE id = ?", (spec.run_id,)).fetchone()
+        "SELECT spec_key, fingerprint FROM runs WHERE id = ?", (spec.run_id,)
+    ).fetchone()
     if key != stored:
         was = stored_json(project, spec.run_id, "model details", fingerprint, "{}")
         now = backend.fingerprint()
         changed = [k for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)]
-        what = (f"the model changed since ({', '.join(changed)}: {was.get(changed[0])!r} "
-                f"then, {now.get(changed[0])!r} now)" if changed
-                else "the corpus or its text column changed since")
-        raise RunError(f"cannot resume run {spec.run_id}: {what}; run the task again as a "
-                       "new run instead")
-    newer = project.db.execute("SELECT id FROM runs WHERE spec_key = ? AND id > ?",
-                               (stored, spec.run_id)).fetchone()
+        what = (
+            f"the model changed since ({', '.join(changed)}: {was.get(changed[0])!r} "
+            f"then, {now.get(changed[0])!r} now)"
+            if changed
+            else "the corpus or its text column changed since"
+        )
+        raise RunError(
+            f"cannot resume run {spec.run_id}: {what}; run the task again as a new run instead"
+        )
+    newer = project.db.execute(
+        "SELECT id FROM runs WHERE spec_key = ? AND id > ?", (stored, spec.run_id)
+    ).fetchone()
     if newer is not None:
-        raise RunError(f"cannot resume run {spec.run_id}: run {newer[0]} has the same "
-                       "settings and would be resumed instead")
+        raise RunError(
+            f"cannot resume run {spec.run_id}: run {newer[0]} has the same "
+            "settings and would be resumed instead"
+        )
 
 
-def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
-               concurrency: int = 8, progress=None, cancelled=lambda: False,
-               **options):
+def resume_run(
+    project: Project,
+    run_id: int,
+    *,
+    base_url: str | None = None,
+    concurrency: int = 8,
+    progress=None,
+    cancelled=lambda: False,
+    **options,
+):
     """Run an interrupted run to the end with the settings it stored; the rows it has are
     kept (and any answer in the response cache is reused). ``options``: backend options
     of the moment that do not change its answers (an API model's ``timeout``). Returns the
@@ -55,12 +70,19 @@ def resume_run(project: Project, run_id: int, *, base_url: str | None = None,
     task = make_task(spec.options)
     url = base_url_for(spec, base_url)
     check_consent(project, spec, task)
-    backend = make_backend(spec.model, base_url=url, concurrency=concurrency,
-                           **spec.backend_options, **options)
+    backend = make_backend(
+        spec.model, base_url=url, concurrency=concurrency, **spec.backend_options, **options
+    )
     try:
         check_resumes(project, spec, task, backend)
         note_resume(project, run_id)
-        return run_job(project, task, backend, text_column=spec.text_column,
-                       progress=progress, cancelled=cancelled)
+        return run_job(
+            project,
+            task,
+            backend,
+            text_column=spec.text_column,
+            progress=progress,
+            cancelled=cancelled,
+        )
     finally:
         backend.close()

@@ -130,13 +130,18 @@ class JobResult:
         truncated, if any."""
         long_texts = long_text_summary(self.chunked, self.truncated)
         empty = empty_words(self.empty)
-        return (f"{title or f'run {self.run_id}'}: {self.status}; {self.done:,}/{self.total:,} "
-                f"rows, {self.computed:,} computed, {self.cached:,} from cache, "
-                f"{self.failed:,} failed, {self.elapsed:,.1f} s"
-                + (f"; {empty}, not sent" if empty else "")
-                + (f"; {same_text_words(self.same_text)}, answered by its request"
-                   if self.same_text else "")
-                + (f"; {long_texts}" if long_texts else ""))
+        return (
+            f"{title or f'run {self.run_id}'}: {self.status}; {self.done:,}/{self.total:,} "
+            f"rows, {self.computed:,} computed, {self.cached:,} from cache, "
+            f"{self.failed:,} failed, {self.elapsed:,.1f} s"
+            + (f"; {empty}, not sent" if empty else "")
+            + (
+                f"; {same_text_words(self.same_text)}, answered by its request"
+                if self.same_text
+                else ""
+            )
+            + (f"; {long_texts}" if long_texts else "")
+        )
 
 
 def _now() -> str:
@@ -153,8 +158,13 @@ class Replicate:
     index: int
 
 
-def run_spec(task: Task, backend: Backend, text_column: str, corpus: str | None = None,
-             replicate: Replicate | None = None) -> dict:
+def run_spec(
+    task: Task,
+    backend: Backend,
+    text_column: str,
+    corpus: str | None = None,
+    replicate: Replicate | None = None,
+) -> dict:
     spec = {"task": task.params(), "model": backend.fingerprint(), "text_column": text_column}
     if corpus is not None:
         spec["corpus"] = corpus
@@ -163,15 +173,21 @@ def run_spec(task: Task, backend: Backend, text_column: str, corpus: str | None 
     return spec
 
 
-def cache_key(task: Task, backend: Backend, text: str, corpus: str | None = None,
-              replicate: Replicate | None = None) -> str:
+def cache_key(
+    task: Task,
+    backend: Backend,
+    text: str,
+    corpus: str | None = None,
+    replicate: Replicate | None = None,
+) -> str:
     """Same model, parameters, prompt and text (and corpus, for a method that learns from
     it; and replicate index, for a replicate): the same answer."""
     return _keyer(task, backend, corpus, replicate)(text)
 
 
-def _keyer(task: Task, backend: Backend, corpus: str | None = None,
-           replicate: Replicate | None = None):
+def _keyer(
+    task: Task, backend: Backend, corpus: str | None = None, replicate: Replicate | None = None
+):
     """``cache_key`` with the model's fingerprint and the task's parameters taken once:
     some fingerprints are not free (package metadata, weight hashes) and keys are made
     per row."""
@@ -183,9 +199,16 @@ def _keyer(task: Task, backend: Backend, corpus: str | None = None,
     return lambda text: digest(identity + [text])
 
 
-def _find_or_create_run(db, path, task: Task, backend: Backend, text_column: str,
-                        total: int, corpus: str | None = None,
-                        replicate: Replicate | None = None) -> tuple[int, str | None]:
+def _find_or_create_run(
+    db,
+    path,
+    task: Task,
+    backend: Backend,
+    text_column: str,
+    total: int,
+    corpus: str | None = None,
+    replicate: Replicate | None = None,
+) -> tuple[int, str | None]:
     """(the run's id, when it finished if it was already done: a run found again with
     nothing left to ask keeps that time, see :func:`run_job`). The run is claimed for this
     job (held until :func:`release_run`); RunBusy when another live job fills it."""
@@ -198,29 +221,52 @@ def _find_or_create_run(db, path, task: Task, backend: Backend, text_column: str
         # Found and claimed in one write transaction: two processes starting together
         # cannot both find it free (or both make a new one) and pay for every row twice.
         db.execute("BEGIN IMMEDIATE")
-        row = db.execute("SELECT id, rows_total, status, finished, pid FROM runs "
-                         "WHERE spec_key = ? ORDER BY id DESC LIMIT 1", (key,)).fetchone()
+        row = db.execute(
+            "SELECT id, rows_total, status, finished, pid FROM runs "
+            "WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
+            (key,),
+        ).fetchone()
         done_at = row[3] if row is not None and row[2] == "done" else None
         if row is not None:
             check_run_free(db, path, row[0], row[2], row[4])
             # The pid tells a run still being filled from one whose process was killed.
-            db.execute("UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
-                       "finished = NULL, pid = ? WHERE id = ?", (total, os.getpid(), row[0]))
+            db.execute(
+                "UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
+                "finished = NULL, pid = ? WHERE id = ?",
+                (total, os.getpid(), row[0]),
+            )
             run_id = row[0]
         else:
             cur = db.execute(
                 "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
                 "columns, status, rows_total, created, software, prompt, replicate_of, pid) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (key, task.name, json.dumps(params), backend.kind,
-                 json.dumps(backend.fingerprint()), text_column, json.dumps(task.columns()),
-                 "running", total, _now(), f"llmstudio {__version__}",
-                 json.dumps(task.messages(task.render("{text}", {c: "{" + c + "}" for c in
-                                                                  task.inputs()}))),
-                 replicate.of if replicate is not None else None, os.getpid()))
+                (
+                    key,
+                    task.name,
+                    json.dumps(params),
+                    backend.kind,
+                    json.dumps(backend.fingerprint()),
+                    text_column,
+                    json.dumps(task.columns()),
+                    "running",
+                    total,
+                    _now(),
+                    f"llmstudio {__version__}",
+                    json.dumps(
+                        task.messages(
+                            task.render("{text}", {c: "{" + c + "}" for c in task.inputs()})
+                        )
+                    ),
+                    replicate.of if replicate is not None else None,
+                    os.getpid(),
+                ),
+            )
             run_id = cur.lastrowid
-        db.execute("INSERT INTO history (action, detail) VALUES ('run', ?)",
-                   (f"run {run_id}: {task.name} with {backend.describe()}",))
+        db.execute(
+            "INSERT INTO history (action, detail) VALUES ('run', ?)",
+            (f"run {run_id}: {task.name} with {backend.describe()}",),
+        )
         hold_run(path, run_id)  # before the commit: no other job of ours sees it free
     return run_id, done_at
 
@@ -228,8 +274,15 @@ def _find_or_create_run(db, path, task: Task, backend: Backend, text_column: str
 class _Writer:
     """Commits finished rows and their cache entries, a transaction per flush."""
 
-    def __init__(self, db, run_id: int, task: Task, backend: Backend, corpus: str | None,
-                 replicate: Replicate | None = None):
+    def __init__(
+        self,
+        db,
+        run_id: int,
+        task: Task,
+        backend: Backend,
+        corpus: str | None,
+        replicate: Replicate | None = None,
+    ):
         self.db, self.run_id, self.task, self.backend = db, run_id, task, backend
         self.pending: list[tuple[int, str, dict | RowError, bool]] = []
         self.last_flush = time.monotonic()
@@ -255,8 +308,9 @@ class _Writer:
         return 1 + len(others)
 
     def due(self) -> bool:
-        return bool(self.pending) and (len(self.pending) >= FLUSH_ROWS or
-                                       time.monotonic() - self.last_flush >= FLUSH_SECONDS)
+        return bool(self.pending) and (
+            len(self.pending) >= FLUSH_ROWS or time.monotonic() - self.last_flush >= FLUSH_SECONDS
+        )
 
     def flush(self) -> list[tuple[int, dict | RowError]]:
         if not self.pending:
@@ -264,8 +318,7 @@ class _Writer:
         rows, cache = [], []
         for row_id, text, outcome, cached in self.pending:
             if isinstance(outcome, RowError):
-                rows.append((self.run_id, row_id, None, str(outcome), 0,
-                             int(outcome.retryable)))
+                rows.append((self.run_id, row_id, None, str(outcome), 0, int(outcome.retryable)))
                 if not isinstance(outcome, EmptyText):
                     self.errors.append((row_id, str(outcome)))
             else:
@@ -275,8 +328,9 @@ class _Writer:
                     cache.append((self.key(text), output, _now()))
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?)",
-                                rows)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?)", rows
+            )
             self.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", cache)
         done = [(row_id, outcome) for row_id, _, outcome, _ in self.pending]
         self.pending = []
@@ -284,13 +338,20 @@ class _Writer:
         return done
 
 
-def run_job(project: Project | str, task: Task, backend: Backend, *,
-            text_column: str | None = None, rows: Sequence[int] | None = None,
-            limit: int | None = None, progress: Callable[[Progress], None] | None = None,
-            cancelled: Callable[[], bool] = lambda: False,
-            on_rows: Callable[[list[tuple[int, dict | RowError]]], None] | None = None,
-            replicate: Replicate | None = None,
-            on_run: Callable[[int], None] | None = None) -> JobResult:
+def run_job(
+    project: Project | str,
+    task: Task,
+    backend: Backend,
+    *,
+    text_column: str | None = None,
+    rows: Sequence[int] | None = None,
+    limit: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+    on_rows: Callable[[list[tuple[int, dict | RowError]]], None] | None = None,
+    replicate: Replicate | None = None,
+    on_run: Callable[[int], None] | None = None,
+) -> JobResult:
     """Annotate ``rows`` (default: all, or the first ``limit``) of a project's corpus.
 
     Resumes the latest run with the same task, model and text column (and replicate: see
@@ -326,13 +387,18 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         with_text = [r for r in wanted if r not in blanks]
         inputs = [text_of(r) for r in with_text] if backend.transductive(task) else None
         corpus_key = digest(inputs) if inputs is not None else None
-        run_id, done_at = _find_or_create_run(db, held_as, task, backend, column,
-                                              len(wanted), corpus_key, replicate)
+        run_id, done_at = _find_or_create_run(
+            db, held_as, task, backend, column, len(wanted), corpus_key, replicate
+        )
         if on_run is not None:
             on_run(run_id)
         # Rows that failed for a reason of the moment (retryable) are asked again.
-        stored = {r for (r,) in db.execute(
-            "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,))}
+        stored = {
+            r
+            for (r,) in db.execute(
+                "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,)
+            )
+        }
         todo = [r for r in wanted if r not in stored]
         state = Progress(done=len(wanted) - len(todo), total=len(wanted))
         writer = _Writer(db, run_id, task, backend, corpus_key, replicate)
@@ -340,8 +406,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         def report(flushed) -> None:
             for _, outcome in flushed:
                 state.done += 1
-                state.failed += isinstance(outcome, RowError) and \
-                    not isinstance(outcome, EmptyText)
+                state.failed += isinstance(outcome, RowError) and not isinstance(outcome, EmptyText)
             state.elapsed = time.monotonic() - started
             if flushed and on_rows:
                 on_rows(flushed)
@@ -357,8 +422,7 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
                 state.empty += 1
                 continue
             key = writer.key(text)
-            hit = db.execute("SELECT output FROM response_cache WHERE key = ?",
-                             (key,)).fetchone()
+            hit = db.execute("SELECT output FROM response_cache WHERE key = ?", (key,)).fetchone()
             if hit is not None:
                 writer.add(row_id, text, json.loads(hit[0]), True)
                 state.cached += 1
@@ -378,18 +442,27 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             try:
                 # A backend that learns from the corpus sees the pieces it will be asked
                 # about: a long text's chunks.
-                seen = long_texts.pieces(inputs) if inputs is not None else \
-                    [text_of(r) for r in with_text]
+                seen = (
+                    long_texts.pieces(inputs)
+                    if inputs is not None
+                    else [text_of(r) for r in with_text]
+                )
                 prepared = _prepare(backend, task, seen, state, progress, cancelled, started)
-                status = "cancelled" if not prepared else runner(long_texts, uncached, text_of, writer, state, report, cancelled)
+                status = (
+                    "cancelled"
+                    if not prepared
+                    else runner(long_texts, uncached, text_of, writer, state, report, cancelled)
+                )
             except BackendError:
                 # The model cannot be used at all (bad key, unmappable labels): keep what
                 # finished and mark the run failed rather than leaving it "running".
                 writer.flush()
                 with db:
                     db.execute("BEGIN IMMEDIATE")
-                    db.execute("UPDATE runs SET status = 'failed', finished = ? WHERE id = ?",
-                               (_now(), run_id))
+                    db.execute(
+                        "UPDATE runs SET status = 'failed', finished = ? WHERE id = ?",
+                        (_now(), run_id),
+                    )
                 raise
         elif uncached:
             status = "cancelled"
@@ -402,13 +475,28 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
         with db:
             db.execute("BEGIN IMMEDIATE")
             # Stopped by the breaker: stored as cancelled, i.e. interrupted and resumable.
-            db.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?",
-                       ("cancelled" if stopped else status, finished, run_id))
+            db.execute(
+                "UPDATE runs SET status = ?, finished = ? WHERE id = ?",
+                ("cancelled" if stopped else status, finished, run_id),
+            )
         chunked, truncated = long_text_counts(db, run_id)
         same_text = state.same_text - sum(map(len, writer.same.values()))  # not asked: 0
-        return JobResult(run_id, status, state.total, state.done, state.failed, state.cached,
-                         state.computed, time.monotonic() - started, writer.errors,
-                         chunked, truncated, _empty_count(db, run_id), stopped, same_text)
+        return JobResult(
+            run_id,
+            status,
+            state.total,
+            state.done,
+            state.failed,
+            state.cached,
+            state.computed,
+            time.monotonic() - started,
+            writer.errors,
+            chunked,
+            truncated,
+            _empty_count(db, run_id),
+            stopped,
+            same_text,
+        )
     finally:
         if run_id is not None:
             release_run(held_as, run_id)
@@ -416,8 +504,15 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             proj.close()
 
 
-def _prepare(backend: Backend, task: Task, texts: list[str], state: Progress, progress,
-             cancelled, started: float) -> bool:
+def _prepare(
+    backend: Backend,
+    task: Task,
+    texts: list[str],
+    state: Progress,
+    progress,
+    cancelled,
+    started: float,
+) -> bool:
     """Let the backend learn from the corpus (and examples) first; False if cancelled.
     Its progress shows as the job's ``phase``."""
     begun = time.monotonic()
@@ -438,27 +533,29 @@ def _prepare(backend: Backend, task: Task, texts: list[str], state: Progress, pr
     except Exception as exc:
         if cancelled():
             return False
-        raise BackendError(f"{backend.describe()} could not learn from the corpus: "
-                           f"{type(exc).__name__}: {exc}") from exc
+        raise BackendError(
+            f"{backend.describe()} could not learn from the corpus: {type(exc).__name__}: {exc}"
+        ) from exc
     finally:
         state.phase, state.phase_fraction = "", None
         state.rows_started = time.monotonic() - started
     return not cancelled()
 
 
-def row_inputs(task: Task, frame: pd.DataFrame, text_column: str,
-               rows: Sequence[int] | None = None) -> list[str]:
+def row_inputs(
+    task: Task, frame: pd.DataFrame, text_column: str, rows: Sequence[int] | None = None
+) -> list[str]:
     """Each row's input as the model gets it: its text, or the prompt filled from its
     columns (what is sent, and so what cost estimates count). Rows with no text
     (:func:`empty_rows`) are left out: they are never sent."""
     input_of = _input_maker(task, frame, text_column)
     blank = _blank_maker(task, frame, text_column)
-    return [input_of(r) for r in (range(len(frame)) if rows is None else rows)
-            if not blank(r)]
+    return [input_of(r) for r in (range(len(frame)) if rows is None else rows) if not blank(r)]
 
 
-def empty_rows(task: Task, frame: pd.DataFrame, text_column: str,
-               rows: Sequence[int] | None = None) -> list[int]:
+def empty_rows(
+    task: Task, frame: pd.DataFrame, text_column: str, rows: Sequence[int] | None = None
+) -> list[int]:
     """The rows (of ``rows``, default all) with no text for ``task``: stored without a
     label and never sent (:mod:`llmstudio.core.empty_texts` gives the rule)."""
     blank = _blank_maker(task, frame, text_column)
@@ -467,14 +564,16 @@ def empty_rows(task: Task, frame: pd.DataFrame, text_column: str,
 
 def _blank_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], bool]:
     # The text column always counts, with every column a custom prompt names.
-    columns = [frame[text_column]] + [shown_column(frame[c]) for c in task.inputs()
-                                      if c in frame.columns]
+    columns = [frame[text_column]] + [
+        shown_column(frame[c]) for c in task.inputs() if c in frame.columns
+    ]
     return lambda row_id: no_text(cell_text(values, row_id) for values in columns)
 
 
 def _empty_count(db, run_id: int) -> int:
-    return db.execute("SELECT COUNT(*) FROM annotations WHERE run_id = ? AND error = ?",
-                      (run_id, EMPTY_TEXT)).fetchone()[0]
+    return db.execute(
+        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND error = ?", (run_id, EMPTY_TEXT)
+    ).fetchone()[0]
 
 
 def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], str]:
@@ -485,8 +584,9 @@ def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[
     texts, extra = frame[text_column], {c: shown_column(frame[c]) for c in task.inputs()}
 
     def input_of(row_id: int) -> str:
-        return task.render(cell_text(texts, row_id),
-                           {c: cell_text(values, row_id) for c, values in extra.items()})
+        return task.render(
+            cell_text(texts, row_id), {c: cell_text(values, row_id) for c, values in extra.items()}
+        )
 
     return input_of
 
@@ -502,8 +602,9 @@ def _check_can_run(task: Task, backend: Backend) -> None:
         return
     why = backend.refusal(task)
     if task.generative_only or getattr(task, "explain", False):
-        why += ("; it needs a model that writes text: an hf: chat or causal model, or an "
-                "openai: model")
+        why += (
+            "; it needs a model that writes text: an hf: chat or causal model, or an openai: model"
+        )
     raise BackendError(f"{backend.describe()} cannot run {task.describe()}: {why}")
 
 
@@ -518,7 +619,7 @@ def _local_batches(backend, row_ids, text_of) -> list[list]:
             return [[row_ids[i] for i in batch] for batch in planned]
     order = sorted(row_ids, key=lambda r: len(text_of(r)))
     size = max(1, backend.batch_size)
-    return [order[start:start + size] for start in range(0, len(order), size)]
+    return [order[start : start + size] for start in range(0, len(order), size)]
 
 
 def failure_kind(error: RowError) -> str | None:
@@ -553,8 +654,10 @@ class _Breaker:
                 return True
             return False
         if self.count >= self.limit:
-            self.reason = (f"stopped after {self.count} rows in a row failed the same way: "
-                           f"{self.last.rstrip('.')}")
+            self.reason = (
+                f"stopped after {self.count} rows in a row failed the same way: "
+                f"{self.last.rstrip('.')}"
+            )
             return True
         return False
 
@@ -606,8 +709,10 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
                     return
 
     # Daemon threads: on Cancel they are abandoned mid-request, not waited for.
-    threads = [threading.Thread(target=work, daemon=True, name=f"llmstudio-request-{i}")
-               for i in range(min(backend.concurrency, len(row_ids)))]
+    threads = [
+        threading.Thread(target=work, daemon=True, name=f"llmstudio-request-{i}")
+        for i in range(min(backend.concurrency, len(row_ids)))
+    ]
     for t in threads:
         t.start()
     received = 0
@@ -685,18 +790,19 @@ def _drain(results: queue.Queue) -> list:
 
 def run_results(project: Project, run_id: int) -> pd.DataFrame:
     """One row per annotated row id: the task's output columns and ``<task>_error``."""
-    task, columns = project.db.execute("SELECT task, columns FROM runs WHERE id = ?",
-                                       (run_id,)).fetchone()
+    task, columns = project.db.execute(
+        "SELECT task, columns FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
     columns = stored_json(project, run_id, "output columns", columns, "[]")
     records = {}
     for row_id, output, error in project.db.execute(
-            "SELECT row_id, output, error FROM annotations WHERE run_id = ?", (run_id,)):
+        "SELECT row_id, output, error FROM annotations WHERE run_id = ?", (run_id,)
+    ):
         values = json.loads(output) if output else {}
         record = {c: values.get(c) for c in columns}
         record[f"{task}_error"] = error
         records[row_id] = record
-    frame = pd.DataFrame.from_dict(records, orient="index",
-                                   columns=columns + [f"{task}_error"])
+    frame = pd.DataFrame.from_dict(records, orient="index", columns=columns + [f"{task}_error"])
     return frame.sort_index()
 
 

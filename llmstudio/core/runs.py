@@ -31,8 +31,13 @@ from .errors import LlmstudioError, ProjectError
 from .leftovers import pid_alive, process_started
 from .project import Project
 
-COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = "complete", "interrupted", "running", \
-    "failed", "trial"
+COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = (
+    "complete",
+    "interrupted",
+    "running",
+    "failed",
+    "trial",
+)
 STATES = (COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL)
 
 
@@ -51,8 +56,9 @@ def stored_json(where, run_id: int, what: str, text: str | None, empty: str = "{
     else:
         why = f"not a JSON {'object' if kind is dict else 'list'}"
     if not isinstance(value, kind):
-        raise ProjectError(f"{path}: the project file is damaged (run {run_id}: its {what} "
-                           f"are {why})") from None
+        raise ProjectError(
+            f"{path}: the project file is damaged (run {run_id}: its {what} are {why})"
+        ) from None
     return value
 
 
@@ -60,11 +66,14 @@ def run_params(where, run_id: int, text: str | None) -> dict:
     """Run ``run_id``'s stored task parameters (``runs.params``), checked: the one reader
     for every module that reads them (ProjectError naming the run when damaged)."""
     params = stored_json(where, run_id, "parameters", text)
-    if not isinstance(params.get("codebook") or {}, dict) or \
-            not isinstance(params.get("labels") or [], list):
-        raise ProjectError(f"{getattr(where, 'path', where)}: the project file is damaged "
-                           f"(run {run_id}: its parameters hold a codebook or labels of the "
-                           "wrong shape)")
+    if not isinstance(params.get("codebook") or {}, dict) or not isinstance(
+        params.get("labels") or [], list
+    ):
+        raise ProjectError(
+            f"{getattr(where, 'path', where)}: the project file is damaged "
+            f"(run {run_id}: its parameters hold a codebook or labels of the "
+            "wrong shape)"
+        )
     return params
 
 
@@ -82,23 +91,23 @@ class RunInfo:
     """One stored run as a researcher reads it."""
 
     run_id: int
-    name: str                 # the researcher's name for it ("" when none)
-    task: str                 # sentiment, code, prompt
-    task_key: str             # the task for the plain-names rule: "code:Issues"
+    name: str  # the researcher's name for it ("" when none)
+    task: str  # sentiment, code, prompt
+    task_key: str  # the task for the plain-names rule: "code:Issues"
     backend: str
-    model: str                # short: builtin, lexicon, gpt-4o-mini, a folder's name
-    status: str               # as stored: running, done, cancelled, failed
-    state: str                # one of STATES
-    answered: int             # rows with a final answer or error
-    failed: int               # of those, rows that ended with an error
-    rows_total: int           # rows asked for
+    model: str  # short: builtin, lexicon, gpt-4o-mini, a folder's name
+    status: str  # as stored: running, done, cancelled, failed
+    state: str  # one of STATES
+    answered: int  # rows with a final answer or error
+    failed: int  # of those, rows that ended with an error
+    rows_total: int  # rows asked for
     corpus_rows: int
     created: str
     finished: str
     replicate_of: int | None
     pid: int | None
     columns: tuple[str, ...]  # the task's output columns, without any suffix
-    codebook: str = ""        # a coding run's codebook ("" for other tasks)
+    codebook: str = ""  # a coding run's codebook ("" for other tasks)
 
     @property
     def title(self) -> str:
@@ -111,7 +120,7 @@ class RunInfo:
         return f"{self.task} (codebook {self.codebook!r})" if self.codebook else self.task
 
     def state_text(self) -> str:
-        """ "complete", "interrupted, 69 of 300 rows", "trial, 5 of 300 rows"... """
+        """ "complete", "interrupted, 69 of 300 rows", "trial, 5 of 300 rows"..."""
         if self.state == COMPLETE:
             return COMPLETE
         if self.state == TRIAL:
@@ -173,28 +182,69 @@ def _state(status: str, live: bool, answered: int, total: int, whole: int) -> st
 def run_infos(project: Project) -> list[RunInfo]:
     """Every run of the project with its state, oldest first."""
     whole = int(project.meta("rows", "0") or 0)
-    counts = {run_id: (answered, failed) for run_id, answered, failed in project.db.execute(
-        # A row with no text is answered (no label) and not a failure: core/empty_texts.py.
-        "SELECT run_id, SUM(retryable = 0), SUM(retryable = 0 AND output IS NULL "
-        "AND error IS NOT ?) FROM annotations GROUP BY run_id", (EMPTY_TEXT,))}
+    counts = {
+        run_id: (answered, failed)
+        for run_id, answered, failed in project.db.execute(
+            # A row with no text is answered (no label) and not a failure: core/empty_texts.py.
+            "SELECT run_id, SUM(retryable = 0), SUM(retryable = 0 AND output IS NULL "
+            "AND error IS NOT ?) FROM annotations GROUP BY run_id",
+            (EMPTY_TEXT,),
+        )
+    }
     out = []
-    for (run_id, name, task, params, backend, fingerprint, status, total, created, finished,
-         replicate_of, pid, columns) in project.db.execute(
-            "SELECT id, name, task, params, backend, fingerprint, status, rows_total, created, "
-            "finished, replicate_of, pid, columns FROM runs ORDER BY id"):
+    for (
+        run_id,
+        name,
+        task,
+        params,
+        backend,
+        fingerprint,
+        status,
+        total,
+        created,
+        finished,
+        replicate_of,
+        pid,
+        columns,
+    ) in project.db.execute(
+        "SELECT id, name, task, params, backend, fingerprint, status, rows_total, created, "
+        "finished, replicate_of, pid, columns FROM runs ORDER BY id"
+    ):
         params = run_params(project, run_id, params)
         answered, failed = counts.get(run_id, (0, 0))
         total = int(total or 0)
-        out.append(RunInfo(
-            run_id, name or "", task, task_key(task, params), backend,
-            short_model(backend, stored_json(project, run_id, "model details", fingerprint,
-                                               "{}").get("model")), status,
-            _state(status, status == "running" and _process_holds(project.db, run_id, pid),
-                   int(answered or 0), total, whole), int(answered or 0),
-            int(failed or 0), total, whole, created or "", finished or "", replicate_of, pid,
-            tuple(stored_json(project, run_id, "output columns", columns, "[]"))
-            + (f"{task}_error",),
-            (params.get("codebook") or {}).get("name", "") if task == "code" else ""))
+        out.append(
+            RunInfo(
+                run_id,
+                name or "",
+                task,
+                task_key(task, params),
+                backend,
+                short_model(
+                    backend,
+                    stored_json(project, run_id, "model details", fingerprint, "{}").get("model"),
+                ),
+                status,
+                _state(
+                    status,
+                    status == "running" and _process_holds(project.db, run_id, pid),
+                    int(answered or 0),
+                    total,
+                    whole,
+                ),
+                int(answered or 0),
+                int(failed or 0),
+                total,
+                whole,
+                created or "",
+                finished or "",
+                replicate_of,
+                pid,
+                tuple(stored_json(project, run_id, "output columns", columns, "[]"))
+                + (f"{task}_error",),
+                (params.get("codebook") or {}).get("name", "") if task == "code" else "",
+            )
+        )
     return out
 
 
@@ -270,8 +320,10 @@ def table_runs(project: Project) -> list[tuple[RunInfo, str]]:
         shown.append(base)
         shown += [r for r in runs if r.run_id > base.run_id and r.state in (INTERRUPTED, RUNNING)]
     # The plain-named runs first: a chart's first choice and the reader's eye land there.
-    return sorted(((info, suffix(info.run_id, plain)) for info in shown),
-                  key=lambda item: (item[1] != "", item[0].run_id))
+    return sorted(
+        ((info, suffix(info.run_id, plain)) for info in shown),
+        key=lambda item: (item[1] != "", item[0].run_id),
+    )
 
 
 def interrupted_runs(project: Project) -> list[RunInfo]:
@@ -280,6 +332,7 @@ def interrupted_runs(project: Project) -> list[RunInfo]:
 
 
 # -- actions -------------------------------------------------------------------------------
+
 
 def _history(project: Project, detail: str) -> None:
     project.db.execute("INSERT INTO history (action, detail) VALUES ('runs', ?)", (detail,))
@@ -291,13 +344,14 @@ def rename_run(project: Project, run_id: int, name: str | None) -> RunInfo:
     info = run_info(project, run_id)
     name = " ".join((name or "").split())
     if len(name) > 80:
-        raise RunError(f"a run's name is at most 80 characters; {name[:20]!r}... has "
-                       f"{len(name)}")
+        raise RunError(f"a run's name is at most 80 characters; {name[:20]!r}... has {len(name)}")
     with project.db:
         project.db.execute("BEGIN IMMEDIATE")
         project.db.execute("UPDATE runs SET name = ? WHERE id = ?", (name or None, run_id))
-        _history(project, f"renamed run {run_id} from {info.name or '(no name)'!r} to "
-                          f"{name or '(no name)'!r}")
+        _history(
+            project,
+            f"renamed run {run_id} from {info.name or '(no name)'!r} to {name or '(no name)'!r}",
+        )
     return run_info(project, run_id)
 
 
@@ -309,22 +363,32 @@ def delete_run(project: Project, run_id: int, *, only_interrupted: bool = False)
     if info.state == RUNNING:
         raise RunError(f"{info.title} is running (process {info.pid}); cancel it first")
     if only_interrupted and info.state != INTERRUPTED:
-        raise RunError(f"{info.title} is {info.state_text()}, not interrupted: only an "
-                       "interrupted run is discarded (delete removes any run)")
+        raise RunError(
+            f"{info.title} is {info.state_text()}, not interrupted: only an "
+            "interrupted run is discarded (delete removes any run)"
+        )
     action = "discarded" if only_interrupted else "deleted"
     with project.db:
         project.db.execute("BEGIN IMMEDIATE")
-        replicates = [r for (r,) in project.db.execute(
-            "SELECT id FROM runs WHERE replicate_of = ?", (run_id,))]
+        replicates = [
+            r
+            for (r,) in project.db.execute("SELECT id FROM runs WHERE replicate_of = ?", (run_id,))
+        ]
         # A replicate of it stays, no longer pointing at a run that is gone (said below).
-        project.db.execute("UPDATE runs SET replicate_of = NULL WHERE replicate_of = ?",
-                           (run_id,))
+        project.db.execute("UPDATE runs SET replicate_of = NULL WHERE replicate_of = ?", (run_id,))
         project.db.execute("DELETE FROM annotations WHERE run_id = ?", (run_id,))
         project.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-        note = (f"; its replicate run{'s' if len(replicates) > 1 else ''} "
-                f"{', '.join(map(str, replicates))} kept" if replicates else "")
-        _history(project, f"{action} {info.describe()} ({info.answered:,} answers; the "
-                          f"response cache kept){note}")
+        note = (
+            f"; its replicate run{'s' if len(replicates) > 1 else ''} "
+            f"{', '.join(map(str, replicates))} kept"
+            if replicates
+            else ""
+        )
+        _history(
+            project,
+            f"{action} {info.describe()} ({info.answered:,} answers; the "
+            f"response cache kept){note}",
+        )
     return info
 
 
@@ -335,17 +399,18 @@ def discard_run(project: Project, run_id: int) -> RunInfo:
 
 # -- resuming ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ResumeSpec:
     """What a run was made with, to run it again with the same settings."""
 
     run_id: int
-    options: object          # tasks.build.TaskOptions
-    model: str               # a model SPEC: builtin, lexicon, hf:PATH, openai:MODEL
-    endpoint: str            # API runs: the host the texts went to ("" for local models)
-    backend_options: dict    # openai: temperature, seed, max_tokens as the run had them
+    options: object  # tasks.build.TaskOptions
+    model: str  # a model SPEC: builtin, lexicon, hf:PATH, openai:MODEL
+    endpoint: str  # API runs: the host the texts went to ("" for local models)
+    backend_options: dict  # openai: temperature, seed, max_tokens as the run had them
     text_column: str
-    params: dict             # the task's parameters as stored (checked against the rebuilt)
+    params: dict  # the task's parameters as stored (checked against the rebuilt)
 
 
 def resume_spec(project: Project, run_id: int) -> ResumeSpec:
@@ -353,17 +418,20 @@ def resume_spec(project: Project, run_id: int) -> ResumeSpec:
     rebuild its task exactly (same parameters, so the same run is resumed)."""
     info = run_info(project, run_id)
     if info.state != INTERRUPTED:
-        why = {COMPLETE: "it is complete: nothing to resume",
-               RUNNING: f"it is running now (process {info.pid})",
-               FAILED: "it failed (the model could not be used); start it again from the "
-                       "run dialog or llmstudio annotate",
-               TRIAL: "it is a trial on part of the corpus; run the task on the whole "
-                      "corpus instead"}[info.state]
+        why = {
+            COMPLETE: "it is complete: nothing to resume",
+            RUNNING: f"it is running now (process {info.pid})",
+            FAILED: "it failed (the model could not be used); start it again from the "
+            "run dialog or llmstudio annotate",
+            TRIAL: "it is a trial on part of the corpus; run the task on the whole corpus instead",
+        }[info.state]
         raise RunError(f"cannot resume {info.title}: {why}")
     if info.replicate_of is not None:  # its spec carries its replicate index: not ours
-        raise RunError(f"{info.title} is a replicate of run {info.replicate_of}: resume it "
-                       f"with llmstudio replicate PROJECT --run {info.replicate_of} and the "
-                       "same changes (its answers so far are kept and not asked again)")
+        raise RunError(
+            f"{info.title} is a replicate of run {info.replicate_of}: resume it "
+            f"with llmstudio replicate PROJECT --run {info.replicate_of} and the "
+            "same changes (its answers so far are kept and not asked again)"
+        )
     return run_settings(project, run_id)
 
 
@@ -375,20 +443,23 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
 
     info = run_info(project, run_id)
     params_json, backend, fingerprint, column = project.db.execute(
-        "SELECT params, backend, fingerprint, text_column FROM runs WHERE id = ?",
-        (run_id,)).fetchone()
+        "SELECT params, backend, fingerprint, text_column FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
     params = run_params(project, run_id, params_json)
     fp = stored_json(project, run_id, "model details", fingerprint, "{}")
     try:
         options = options_from_params(params)
         rebuilt = make_task(options).params()
     except LlmstudioError as exc:
-        raise RunError(f"cannot run {info.title} again: its task cannot be made again "
-                       f"({exc})") from None
+        raise RunError(
+            f"cannot run {info.title} again: its task cannot be made again ({exc})"
+        ) from None
     if rebuilt != {k: v for k, v in params.items() if k != "replicate"}:
-        raise RunError(f"cannot run {info.title} again: it was made by another llmstudio version "
-                       "whose task settings this one does not make the same way; run the "
-                       "task again instead")
+        raise RunError(
+            f"cannot run {info.title} again: it was made by another llmstudio version "
+            "whose task settings this one does not make the same way; run the "
+            "task again instead"
+        )
     backend_options: dict = {}
     endpoint = ""
     if backend in ("builtin", "lexicon"):
@@ -397,11 +468,12 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
         model = f"{backend}:{fp['model']}"
         if backend == "openai":
             endpoint = str(fp.get("endpoint") or "")
-            backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens")
-                               if k in fp}
+            backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens") if k in fp}
     else:
-        raise RunError(f"cannot run {info.title} again: its model ({backend}) is not one "
-                       "llmstudio can load again")
+        raise RunError(
+            f"cannot run {info.title} again: its model ({backend}) is not one "
+            "llmstudio can load again"
+        )
     return ResumeSpec(run_id, options, model, endpoint, backend_options, column, params)
 
 
@@ -412,9 +484,11 @@ def check_consent(project: Project, spec: ResumeSpec, task) -> None:
         return
     columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
     if not project.has_consent(spec.endpoint, columns):
-        raise RunError(f"cannot resume run {spec.run_id}: the project holds no consent to send "
-                       f"{', '.join(map(repr, columns))} to {spec.endpoint}; run the task "
-                       "from the window or llmstudio annotate, which ask for it")
+        raise RunError(
+            f"cannot resume run {spec.run_id}: the project holds no consent to send "
+            f"{', '.join(map(repr, columns))} to {spec.endpoint}; run the task "
+            "from the window or llmstudio annotate, which ask for it"
+        )
 
 
 def base_url_for(spec: ResumeSpec, base_url: str | None) -> str | None:
@@ -426,13 +500,17 @@ def base_url_for(spec: ResumeSpec, base_url: str | None) -> str | None:
         return None
     if base_url:
         if endpoint_id(base_url) != spec.endpoint:
-            raise RunError(f"run {spec.run_id} was sent to {spec.endpoint}, not "
-                           f"{endpoint_id(base_url)}: give that server's base URL")
+            raise RunError(
+                f"run {spec.run_id} was sent to {spec.endpoint}, not "
+                f"{endpoint_id(base_url)}: give that server's base URL"
+            )
         return base_url
     if spec.endpoint == endpoint_id(None):
         return None
-    raise RunError(f"run {spec.run_id} was sent to {spec.endpoint}: give its base URL "
-                   f"(e.g. --base-url http://{spec.endpoint}/v1)")
+    raise RunError(
+        f"run {spec.run_id} was sent to {spec.endpoint}: give its base URL "
+        f"(e.g. --base-url http://{spec.endpoint}/v1)"
+    )
 
 
 def note_resume(project: Project, run_id: int) -> None:
@@ -464,8 +542,10 @@ class RunBusy(RunError):
 def _claimed_at(db, run_id: int) -> datetime | None:
     """When run ``run_id`` was last started or resumed (its line in the history), or None
     when the history does not say."""
-    row = db.execute("SELECT at FROM history WHERE action = 'run' AND detail LIKE ? "
-                     "ORDER BY id DESC LIMIT 1", (f"run {run_id}:%",)).fetchone()
+    row = db.execute(
+        "SELECT at FROM history WHERE action = 'run' AND detail LIKE ? ORDER BY id DESC LIMIT 1",
+        (f"run {run_id}:%",),
+    ).fetchone()
     try:
         return datetime.fromisoformat(row[0].replace("Z", "+00:00")) if row else None
     except (TypeError, ValueError):
@@ -477,8 +557,7 @@ def _reused(pid: int, claimed: datetime | None) -> bool:
     started after the claim (a killed job's pid taken by a new process)."""
     started = process_started(pid)
     # The boot time the start is counted from has whole seconds: a margin of two.
-    return started is not None and claimed is not None and \
-        started > claimed.timestamp() + 2
+    return started is not None and claimed is not None and started > claimed.timestamp() + 2
 
 
 def _process_holds(db, run_id: int, pid: int | None) -> bool:
@@ -514,7 +593,8 @@ def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
         f"{', since ' + since if since else ''}; nothing was sent. Wait for it to finish, "
         "or cancel it (Cancel in the window's Jobs panel, Ctrl+C in its terminal"
         f"{'' if pid == os.getpid() else f', or kill {pid}'}), then run this again: the "
-        "rows it finished are kept and not asked again")
+        "rows it finished are kept and not asked again"
+    )
 
 
 def hold_run(path, run_id: int) -> None:

@@ -63,22 +63,39 @@ class Sample:
         """ "sample of 200 (seed 1)", "stratified by party: 20 per group, 6 groups, 120 rows
         (seed 1)" """
         if self.kind == "stratified":
-            return (f"stratified by {self.column}: {self.n} per group, {len(self.groups)} "
-                    f"groups, {len(self.rows):,} rows (seed {self.seed})")
+            return (
+                f"stratified by {self.column}: {self.n} per group, {len(self.groups)} "
+                f"groups, {len(self.rows):,} rows (seed {self.seed})"
+            )
         why = f", to {self.purpose}" if self.purpose else ""
         return f"sample of {len(self.rows):,} (seed {self.seed}{why})"
 
     def to_json(self) -> str:
-        return json.dumps({"kind": self.kind, "n": self.n, "seed": self.seed,
-                           "column": self.column, "rows": list(self.rows),
-                           "groups": self.groups, "purpose": self.purpose},
-                          ensure_ascii=False)
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "n": self.n,
+                "seed": self.seed,
+                "column": self.column,
+                "rows": list(self.rows),
+                "groups": self.groups,
+                "purpose": self.purpose,
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Sample:
         d = json.loads(text)
-        return cls(d["kind"], int(d["n"]), int(d["seed"]), tuple(int(r) for r in d["rows"]),
-                   d.get("column"), dict(d.get("groups") or {}), str(d.get("purpose") or ""))
+        return cls(
+            d["kind"],
+            int(d["n"]),
+            int(d["seed"]),
+            tuple(int(r) for r in d["rows"]),
+            d.get("column"),
+            dict(d.get("groups") or {}),
+            str(d.get("purpose") or ""),
+        )
 
 
 def random_sample(rows: int, n: int, seed: int = 1) -> Sample:
@@ -87,12 +104,13 @@ def random_sample(rows: int, n: int, seed: int = 1) -> Sample:
     if n < 1:
         raise ProjectError("a sample needs at least one row")
     rng = np.random.default_rng(seed)
-    drawn = rng.permutation(rows)[:min(n, rows)]
+    drawn = rng.permutation(rows)[: min(n, rows)]
     return Sample("random", int(n), int(seed), tuple(int(r) for r in drawn))
 
 
-def stratified_sample(values: Sequence | pd.Series, n: int, seed: int = 1,
-                      column: str = "") -> Sample:
+def stratified_sample(
+    values: Sequence | pd.Series, n: int, seed: int = 1, column: str = ""
+) -> Sample:
     """``n`` rows from each group of ``values`` (a column, one value per row id; missing
     values form the group "(missing)"), every group's whole when smaller; the rows of all
     groups are shuffled together so that a coder does not code one group after another."""
@@ -103,11 +121,10 @@ def stratified_sample(values: Sequence | pd.Series, n: int, seed: int = 1,
     groups: dict[str, list[int]] = {}
     for key in sorted(keys.unique()):  # sorted: the same draw whatever the file's order
         ids = np.flatnonzero((keys == key).to_numpy())
-        groups[key] = sorted(int(r) for r in rng.permutation(ids)[:min(n, len(ids))])
+        groups[key] = sorted(int(r) for r in rng.permutation(ids)[: min(n, len(ids))])
     rows = [r for ids in groups.values() for r in ids]
     order = rng.permutation(len(rows))
-    return Sample("stratified", int(n), int(seed), tuple(rows[i] for i in order), column,
-                  groups)
+    return Sample("stratified", int(n), int(seed), tuple(rows[i] for i in order), column, groups)
 
 
 def group_keys(values: Sequence | pd.Series) -> pd.Series:
@@ -126,14 +143,20 @@ def group_counts(frame: pd.DataFrame) -> dict[str, int]:
     return {str(c): int(group_keys(frame[c]).nunique()) for c in frame.columns}
 
 
-def default_group_column(frame: pd.DataFrame, text_column: str | None = None,
-                         counts: dict[str, int] | None = None) -> str | None:
+def default_group_column(
+    frame: pd.DataFrame, text_column: str | None = None, counts: dict[str, int] | None = None
+) -> str | None:
     """The column a stratified sample most likely means: a category with 2 to
     ``MAX_GROUPS`` groups that is not unique per row (an id) and not the texts; a column of
     words (party, region) before one of numbers (wave); None when no column fits."""
     counts = counts if counts is not None else group_counts(frame)
-    fits = [str(c) for c in frame.columns if str(c) != text_column
-            and 2 <= counts[str(c)] <= MAX_GROUPS and counts[str(c)] < len(frame)]
+    fits = [
+        str(c)
+        for c in frame.columns
+        if str(c) != text_column
+        and 2 <= counts[str(c)] <= MAX_GROUPS
+        and counts[str(c)] < len(frame)
+    ]
     words = [c for c in fits if not _numbers(frame[c])]
     return (words or fits or [None])[0]
 
@@ -141,8 +164,9 @@ def default_group_column(frame: pd.DataFrame, text_column: str | None = None,
 def _numbers(column: pd.Series) -> bool:
     """True when (nearly) every value is a number (files are read as text: "3" too; a
     malformed line may shift a word into a column of numbers)."""
-    if pd.api.types.is_numeric_dtype(column.dtype) or \
-            pd.api.types.is_datetime64_any_dtype(column.dtype):
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(
+        column.dtype
+    ):
         return True
     values = column.dropna()
     return bool(len(values)) and pd.to_numeric(values, errors="coerce").notna().mean() >= 0.9
@@ -160,13 +184,19 @@ def save_sample(project: Project, codebook: str, sample: Sample | None) -> None:
         db.execute("BEGIN IMMEDIATE")
         if sample is None:
             db.execute("DELETE FROM meta WHERE key = ?", (sample_key(codebook),))
-            db.execute("INSERT INTO history (action, detail) VALUES ('sample', ?)",
-                       (f"{codebook}: no sample",))
+            db.execute(
+                "INSERT INTO history (action, detail) VALUES ('sample', ?)",
+                (f"{codebook}: no sample",),
+            )
         else:
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                       (sample_key(codebook), sample.to_json()))
-            db.execute("INSERT INTO history (action, detail) VALUES ('sample', ?)",
-                       (f"{codebook}: {sample.describe()}",))
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                (sample_key(codebook), sample.to_json()),
+            )
+            db.execute(
+                "INSERT INTO history (action, detail) VALUES ('sample', ?)",
+                (f"{codebook}: {sample.describe()}",),
+            )
 
 
 def load_sample(project: Project, codebook: str) -> Sample | None:
@@ -201,7 +231,8 @@ def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
     complete = {i.run_id for i in run_infos(project) if i.state == COMPLETE}
     found = None
     for run_id, params in project.db.execute(
-            "SELECT id, params FROM runs WHERE task = 'code' ORDER BY id DESC"):
+        "SELECT id, params FROM runs WHERE task = 'code' ORDER BY id DESC"
+    ):
         cb = run_params(project, run_id, params).get("codebook") or {}
         if cb.get("name") == book.name and bool(cb.get("multi_label")) == book.multi_label:
             found = run_id if found is None else found
@@ -214,10 +245,17 @@ def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
     return ModelCodes(found, f"run {found}", out)
 
 
-def select_rows(project: Project, book: Codebook, coder: str, which: str = "all", *,
-                rows: int | None = None, sample: Sample | None = None,
-                model: ModelCodes | None = None,
-                order: Sequence[int] | None = None) -> list[int]:
+def select_rows(
+    project: Project,
+    book: Codebook,
+    coder: str,
+    which: str = "all",
+    *,
+    rows: int | None = None,
+    sample: Sample | None = None,
+    model: ModelCodes | None = None,
+    order: Sequence[int] | None = None,
+) -> list[int]:
     """The rows to code, in coding order: the sample's rows (or every row), kept to
     ``which``: "all", "uncoded" (not coded by ``coder``), "coded" (coded by ``coder``),
     "disagree" (the model's codes differ from ``coder``'s; needs ``model``),
@@ -228,8 +266,11 @@ def select_rows(project: Project, book: Codebook, coder: str, which: str = "all"
     base = list(sample.rows) if sample is not None else list(range(total))
     if which == "all":
         return base
-    mine = {c.row_id: c.codes for c in human_codes.current(project, book.name, coder)
-            if c.coded} if coder.strip() else {}
+    mine = (
+        {c.row_id: c.codes for c in human_codes.current(project, book.name, coder) if c.coded}
+        if coder.strip()
+        else {}
+    )
     if which == "uncoded":
         return [r for r in base if r not in mine]
     if which == "suggested":
@@ -239,5 +280,6 @@ def select_rows(project: Project, book: Codebook, coder: str, which: str = "all"
         return [r for r in base if r in mine]
     if model is None:
         return []
-    return [r for r in base if r in mine and r in model.codes
-            and set(model.codes[r]) != set(mine[r])]
+    return [
+        r for r in base if r in mine and r in model.codes and set(model.codes[r]) != set(mine[r])
+    ]

@@ -28,8 +28,14 @@ def search_pattern(pattern: str, *, regex: bool = False, case: bool = False) -> 
         raise SearchError(f"invalid regular expression at position {exc.pos}: {exc.msg}") from None
 
 
-def matching_rows(frame: pd.DataFrame, pattern: str, columns: list[str] | None = None, *,
-                  regex: bool = False, case: bool = False) -> np.ndarray:
+def matching_rows(
+    frame: pd.DataFrame,
+    pattern: str,
+    columns: list[str] | None = None,
+    *,
+    regex: bool = False,
+    case: bool = False,
+) -> np.ndarray:
     """Positions of rows where any of ``columns`` (default: all) contains ``pattern``.
 
     Plain text is matched literally; ``regex=True`` takes a Python regular expression.
@@ -48,8 +54,9 @@ def matching_rows(frame: pd.DataFrame, pattern: str, columns: list[str] | None =
     return np.flatnonzero(hit)
 
 
-def _contains(col: pd.Series, pattern: str, compiled: re.Pattern, regex: bool,
-              case: bool) -> np.ndarray:
+def _contains(
+    col: pd.Series, pattern: str, compiled: re.Pattern, regex: bool, case: bool
+) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             # pandas warns about capture groups in str.contains; they are harmless here.
@@ -58,8 +65,11 @@ def _contains(col: pd.Series, pattern: str, compiled: re.Pattern, regex: bool,
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, NotImplementedError):
         # pyarrow's RE2 engine lacks look-arounds and back-references that Python's re
         # has: fall back to Python's engine, slower but the same semantics as the check.
-        return np.fromiter((isinstance(v, str) and compiled.search(v) is not None
-                            for v in col.astype(object)), dtype=bool, count=len(col))
+        return np.fromiter(
+            (isinstance(v, str) and compiled.search(v) is not None for v in col.astype(object)),
+            dtype=bool,
+            count=len(col),
+        )
 
 
 def sort_order(frame: pd.DataFrame, column: str, descending: bool = False) -> np.ndarray:

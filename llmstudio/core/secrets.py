@@ -26,13 +26,15 @@ KEYRING_SERVICE = "llmstudio"
 # (not a count: max_tokens, sort_keys)
 _SECRET_PARAM = re.compile(
     r"^(?:.*(?:key(?!s)|token(?!s)|secret|passw|pwd|credential|auth).*|sig|signature)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _KEYLIKE = re.compile(
     r"\b(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9_\-.]{6,}|Basic\s+[A-Za-z0-9+/=]{6,})"
     # a secret-named parameter in a URL or a pasted text: api_key=..., &token=...
     r"|\b(?:[A-Za-z_\-]*(?:key(?!s)|token(?!s)|secret|passw|pwd|credential)[A-Za-z_\-]*"
     r"|sig|signature)=[^\s&\"'#]+",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # The userinfo of a URL written anywhere: scheme://user:pass@ or scheme://token@
 _USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s@?#]+@")
 _MIN_KNOWN = 4  # a shorter secret is not searched for in text: it would blank ordinary words
@@ -52,14 +54,22 @@ class UrlCredentials:
         return bool(self.username or self.password or self.query)
 
     def to_json(self) -> str:
-        return json.dumps({"username": self.username, "password": self.password,
-                           "query": [list(q) for q in self.query]})
+        return json.dumps(
+            {
+                "username": self.username,
+                "password": self.password,
+                "query": [list(q) for q in self.query],
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> UrlCredentials:
         data = json.loads(text)
-        return cls(str(data.get("username") or ""), str(data.get("password") or ""),
-                   tuple((str(k), str(v)) for k, v in data.get("query") or []))
+        return cls(
+            str(data.get("username") or ""),
+            str(data.get("password") or ""),
+            tuple((str(k), str(v)) for k, v in data.get("query") or []),
+        )
 
 
 def split_credentials(base_url: str | None) -> tuple[str | None, UrlCredentials]:
@@ -160,9 +170,11 @@ def keep_url_credentials(base_url: str | None) -> tuple[str | None, str | None]:
 
         keyring.set_password(KEYRING_SERVICE, _credentials_name(clean), creds.to_json())
     except Exception as exc:  # no keyring backend on this system (headless Linux, CI)
-        return clean, (f"The user name, password or token in the base URL could not be kept "
-                       f"in the system keyring ({type(exc).__name__}); they work until the "
-                       "program closes: set OPENAI_BASE_URL with them to use them again")
+        return clean, (
+            f"The user name, password or token in the base URL could not be kept "
+            f"in the system keyring ({type(exc).__name__}); they work until the "
+            "program closes: set OPENAI_BASE_URL with them to use them again"
+        )
     return clean, None
 
 

@@ -30,7 +30,13 @@ FIELD_SIZE_LIMIT = 2**31 - 1
 QUOTINGS = ("auto", "csv", "none")
 SNIFF_RECORDS = 200
 DELIMITERS = (",", ";", "\t", "|")
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", "": "none (one text per line)"}
+DELIMITER_NAMES = {
+    ",": "comma",
+    ";": "semicolon",
+    "\t": "tab",
+    "|": "pipe",
+    "": "none (one text per line)",
+}
 
 # Encodings a researcher meets in practice; offered in the import dialog.
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "cp1252", "latin-1")
@@ -154,8 +160,9 @@ def single_byte(encoding: str) -> bool:
     """Whether ``encoding`` is a one-byte-per-character code page (cp1252, latin-1, cp1251,
     ...): the legacy encodings a file can mix with UTF-8 line by line."""
     try:
-        return len(bytes(range(128, 256)).decode(encoding, errors="replace")) == 128 and \
-            not encoding.lower().replace("_", "-").startswith("utf")
+        return len(
+            bytes(range(128, 256)).decode(encoding, errors="replace")
+        ) == 128 and not encoding.lower().replace("_", "-").startswith("utf")
     except LookupError:
         return False
 
@@ -180,8 +187,9 @@ def fallback_of(scan: Scan, encoding: str) -> str:
     return encoding if single_byte(encoding) else legacy_encoding(scan.sample)
 
 
-def decode_guessed(data: bytes, encoding: str, final: bool = True
-                   ) -> tuple[str, FallbackLines | None]:
+def decode_guessed(
+    data: bytes, encoding: str, final: bool = True
+) -> tuple[str, FallbackLines | None]:
     """``data`` (a file, or its first bytes when not ``final``) decoded with the guessed
     ``encoding``, a leading BOM dropped. When it mixes UTF-8 lines with lines in a legacy
     code page it is decoded line by line, and the lines read in the legacy code page come
@@ -223,12 +231,17 @@ def csv_reader(lines, delimiter: str, quoting: str = "auto", strict: bool = Fals
     stray quote inside a field (unless ``strict``), no field size limit, quotes plain
     when ``quoting="none"``."""
     csv.field_size_limit(FIELD_SIZE_LIMIT)
-    return csv.reader(lines, delimiter=delimiter, strict=strict,
-                      quoting=csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL)
+    return csv.reader(
+        lines,
+        delimiter=delimiter,
+        strict=strict,
+        quoting=csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL,
+    )
 
 
-def split_records(text: str, delimiter: str, limit: int | None = None,
-                  quoting: str = "auto") -> list[list[str]]:
+def split_records(
+    text: str, delimiter: str, limit: int | None = None, quoting: str = "auto"
+) -> list[list[str]]:
     """Parse ``text`` into records the same way the full parser does (blank lines dropped)."""
     if delimiter == "":
         lines = re.split(r"\r\n|\r|\n", text)
@@ -319,13 +332,23 @@ def sniff_header(rows: list[list[str]]) -> tuple[int, bool]:
     # Wide panel files name columns by year (country,1990,1991,...): distinct years
     # beside at least one text cell are column names, not data.
     years = [c.strip() for c in numeric]
-    is_year_header = (len(years) >= 2 and len(set(years)) == len(years)
-                      and all(_YEAR.match(y) for y in years) and len(numeric) < len(first))
+    is_year_header = (
+        len(years) >= 2
+        and len(set(years)) == len(years)
+        and all(_YEAR.match(y) for y in years)
+        and len(numeric) < len(first)
+    )
     return skip, is_year_header
 
 
-def sniff(data: bytes, *, complete: bool, prefer_table: bool = True,
-          encoding: str | None = None, delimiter: str | None = None) -> Dialect:
+def sniff(
+    data: bytes,
+    *,
+    complete: bool,
+    prefer_table: bool = True,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Dialect:
     """Guess the dialect of a file from its first bytes; given values are kept as they are."""
     enc = encoding or detect_encoding(data, complete)
     try:

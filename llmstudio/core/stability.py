@@ -33,14 +33,14 @@ class Stability:
 
     run_a: int
     run_b: int
-    what: str                  # "sentiment label", "code 'Housing' applies", "prompt answer"
-    n: int                     # rows both runs answered
-    left_out: int              # rows only one run (or neither) answered
-    changed: int               # of the n rows, those whose answer differs
+    what: str  # "sentiment label", "code 'Housing' applies", "prompt answer"
+    n: int  # rows both runs answered
+    left_out: int  # rows only one run (or neither) answered
+    changed: int  # of the n rows, those whose answer differs
     changed_ci: tuple[float | None, float | None]
-    kappa: Estimate | None = None   # None: not for this kind of answer (free text)
+    kappa: Estimate | None = None  # None: not for this kind of answer (free text)
     alpha: Estimate | None = None
-    note: str = ""             # why a value is undefined or missing
+    note: str = ""  # why a value is undefined or missing
 
     @property
     def changed_share(self) -> float | None:
@@ -48,8 +48,9 @@ class Stability:
 
     def full_note(self) -> str:
         """The rows left out, then :attr:`note`: what a reader must know beside the numbers."""
-        left = (f"{self.left_out:,} row(s) answered by one run only, left out"
-                if self.left_out else "")
+        left = (
+            f"{self.left_out:,} row(s) answered by one run only, left out" if self.left_out else ""
+        )
         return "; ".join(part for part in (left, self.note) if part)
 
     def share_text(self, missing: str = "-") -> str:
@@ -60,14 +61,23 @@ class Stability:
         return f"{self.changed_share:.3f} [{low:.3f}, {high:.3f}]"
 
     def to_dict(self) -> dict:
-        return {"run_a": self.run_a, "run_b": self.run_b, "what": self.what, "n": self.n,
-                "left_out": self.left_out, "changed": self.changed,
-                "changed_share": self.changed_share,
-                "changed_share_ci": {"low": self.changed_ci[0], "high": self.changed_ci[1],
-                                     "method": "Wilson 95%"},
-                "cohen_kappa": self.kappa.to_dict() if self.kappa else None,
-                "krippendorff_alpha": self.alpha.to_dict() if self.alpha else None,
-                "note": self.note}
+        return {
+            "run_a": self.run_a,
+            "run_b": self.run_b,
+            "what": self.what,
+            "n": self.n,
+            "left_out": self.left_out,
+            "changed": self.changed,
+            "changed_share": self.changed_share,
+            "changed_share_ci": {
+                "low": self.changed_ci[0],
+                "high": self.changed_ci[1],
+                "method": "Wilson 95%",
+            },
+            "cohen_kappa": self.kappa.to_dict() if self.kappa else None,
+            "krippendorff_alpha": self.alpha.to_dict() if self.alpha else None,
+            "note": self.note,
+        }
 
 
 def _run(project: Project, run_id: int) -> tuple[str, dict]:
@@ -96,32 +106,67 @@ def _answers(project: Project, run_id: int, column: str) -> pd.Series:
     return values.map(_text).dropna()
 
 
-def _compare(a: pd.Series, b: pd.Series, run_a: int, run_b: int, what: str,
-             labels: bool, n_resamples: int, seed: int) -> Stability:
+def _compare(
+    a: pd.Series,
+    b: pd.Series,
+    run_a: int,
+    run_b: int,
+    what: str,
+    labels: bool,
+    n_resamples: int,
+    seed: int,
+) -> Stability:
     rows = a.index.union(b.index)
     both = a.index.intersection(b.index)
     x, y = a.loc[both], b.loc[both]
     n, changed = len(both), int((x != y).sum())
     ci = wilson(changed, n)
     if not labels:
-        return Stability(run_a, run_b, what, n, len(rows) - n, changed, ci,
-                         note="free text: compared as written; kappa and alpha are for codes")
+        return Stability(
+            run_a,
+            run_b,
+            what,
+            n,
+            len(rows) - n,
+            changed,
+            ci,
+            note="free text: compared as written; kappa and alpha are for codes",
+        )
     if n == 0:
-        return Stability(run_a, run_b, what, 0, len(rows), 0, ci,
-                         note="no row was answered by both runs")
-    result = agreement([x.tolist(), y.tolist()], [f"run {run_a}", f"run {run_b}"],
-                       n_resamples=n_resamples, seed=seed)
+        return Stability(
+            run_a, run_b, what, 0, len(rows), 0, ci, note="no row was answered by both runs"
+        )
+    result = agreement(
+        [x.tolist(), y.tolist()],
+        [f"run {run_a}", f"run {run_b}"],
+        n_resamples=n_resamples,
+        seed=seed,
+    )
     note = ""
     if math.isnan(result.cohen_kappa.value):
         codes = sorted(set(x) | set(y))
-        note = (f"kappa and alpha are undefined: only one code occurs ({codes[0]!r})"
-                if len(codes) == 1 else "kappa and alpha are undefined for these codes")
-    return Stability(run_a, run_b, what, n, len(rows) - n, changed, ci,
-                     result.cohen_kappa, result.krippendorff_alpha, note)
+        note = (
+            f"kappa and alpha are undefined: only one code occurs ({codes[0]!r})"
+            if len(codes) == 1
+            else "kappa and alpha are undefined for these codes"
+        )
+    return Stability(
+        run_a,
+        run_b,
+        what,
+        n,
+        len(rows) - n,
+        changed,
+        ci,
+        result.cohen_kappa,
+        result.krippendorff_alpha,
+        note,
+    )
 
 
-def compare_runs(project: Project, run_a: int, run_b: int, *, n_resamples: int = 1000,
-                 seed: int = 0) -> list[Stability]:
+def compare_runs(
+    project: Project, run_a: int, run_b: int, *, n_resamples: int = 1000, seed: int = 0
+) -> list[Stability]:
     """Run ``run_a`` against run ``run_b``: one :class:`Stability` for a label task, one per
     code and one for the whole set for multi-label coding, one for a free prompt.
     Raises StatsError when the runs do not answer the same question."""
@@ -130,19 +175,38 @@ def compare_runs(project: Project, run_a: int, run_b: int, *, n_resamples: int =
     task_a, params_a = _run(project, run_a)
     task_b, params_b = _run(project, run_b)
     if _question(task_a, params_a) != _question(task_b, params_b):
-        raise StatsError(f"run {run_a} ({task_a}) and run {run_b} ({task_b}) do not answer the "
-                         "same question (another task, label set or codebook): they cannot "
-                         "be compared")
+        raise StatsError(
+            f"run {run_a} ({task_a}) and run {run_b} ({task_b}) do not answer the "
+            "same question (another task, label set or codebook): they cannot "
+            "be compared"
+        )
     options = dict(n_resamples=n_resamples, seed=seed)
     if task_a == "prompt":
-        return [_compare(_answers(project, run_a, "prompt_output"),
-                         _answers(project, run_b, "prompt_output"), run_a, run_b,
-                         "prompt answer", False, **options)]
+        return [
+            _compare(
+                _answers(project, run_a, "prompt_output"),
+                _answers(project, run_b, "prompt_output"),
+                run_a,
+                run_b,
+                "prompt answer",
+                False,
+                **options,
+            )
+        ]
     book = params_a.get("codebook") or {}
     if not book.get("multi_label"):
         column = f"{task_a}_label"
-        return [_compare(_answers(project, run_a, column), _answers(project, run_b, column),
-                         run_a, run_b, f"{task_a} label", True, **options)]
+        return [
+            _compare(
+                _answers(project, run_a, column),
+                _answers(project, run_b, column),
+                run_a,
+                run_b,
+                f"{task_a} label",
+                True,
+                **options,
+            )
+        ]
     out, sets = [], []
     for code in [c["name"] for c in book.get("codes", [])]:
         column = f"{task_a}_{column_slug(code)}"
@@ -153,14 +217,16 @@ def compare_runs(project: Project, run_a: int, run_b: int, *, n_resamples: int =
     def code_sets(which: int) -> pd.Series:
         frame = pd.DataFrame({code: pair[which] for code, *pair in sets})
         return frame.dropna(how="any").apply(
-            lambda row: ";".join(c for c, v in row.items() if str(v) in ("1", "1.0")), axis=1)
+            lambda row: ";".join(c for c, v in row.items() if str(v) in ("1", "1.0")), axis=1
+        )
 
     whole = _compare(code_sets(0), code_sets(1), run_a, run_b, "set of codes", False, **options)
     return out + [replace(whole, note="")]
 
 
-def replicate_stability(project: Project, *, n_resamples: int = 1000, seed: int = 0
-                        ) -> list[tuple[int, int, str, list[Stability], str]]:
+def replicate_stability(
+    project: Project, *, n_resamples: int = 1000, seed: int = 0
+) -> list[tuple[int, int, str, list[Stability], str]]:
     """Every replicate against the run it repeats: (original, replicate, what changed,
     comparisons, problem); ``problem`` says why a pair could not be compared."""
     from .replicate import replicate_pairs, stored_changes
@@ -169,9 +235,15 @@ def replicate_stability(project: Project, *, n_resamples: int = 1000, seed: int 
     for pair in replicate_pairs(project):
         try:
             changed = stored_changes(project, pair.of, pair.run)
-            out.append((pair.of, pair.run, changed,
-                        compare_runs(project, pair.of, pair.run, n_resamples=n_resamples,
-                                     seed=seed), ""))
+            out.append(
+                (
+                    pair.of,
+                    pair.run,
+                    changed,
+                    compare_runs(project, pair.of, pair.run, n_resamples=n_resamples, seed=seed),
+                    "",
+                )
+            )
         except LlmstudioError as exc:  # the original deleted, another question...
             out.append((pair.of, pair.run, "", [], str(exc)))
     return out

@@ -59,8 +59,10 @@ def scrub_stored_credentials(db: sqlite3.Connection) -> list[str]:
     tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not {"runs", "consents", "history", "annotations"} <= tables:
         return []  # a schema from before runs and consents: nothing of theirs stored
-    runs = db.execute("SELECT id, fingerprint, spec_key, params, text_column FROM runs "
-                      "WHERE fingerprint LIKE '%@%'").fetchall()
+    runs = db.execute(
+        "SELECT id, fingerprint, spec_key, params, text_column FROM runs "
+        "WHERE fingerprint LIKE '%@%'"
+    ).fetchall()
     consents = db.execute("SELECT endpoint FROM consents WHERE endpoint LIKE '%@%'").fetchall()
     if not runs and not consents:
         return []
@@ -76,8 +78,9 @@ def scrub_stored_credentials(db: sqlite3.Connection) -> list[str]:
             continue
         dirty[endpoint] = _clean_host(endpoint)
         new_fp = {**fp, "endpoint": dirty[endpoint]}
-        key = _rekeyed(spec_key, params, fp, new_fp, column) if isinstance(params, dict) \
-            else spec_key
+        key = (
+            _rekeyed(spec_key, params, fp, new_fp, column) if isinstance(params, dict) else spec_key
+        )
         run_updates.append((json.dumps(new_fp), key, run_id))
     for (endpoint,) in consents:
         dirty[endpoint] = _clean_host(endpoint)
@@ -89,29 +92,41 @@ def scrub_stored_credentials(db: sqlite3.Connection) -> list[str]:
     try:
         with db:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany("UPDATE runs SET fingerprint = ?, spec_key = ? WHERE id = ?",
-                           run_updates)
+            db.executemany(
+                "UPDATE runs SET fingerprint = ?, spec_key = ? WHERE id = ?", run_updates
+            )
             for (endpoint,) in consents:
                 # The clean host's consent may be there already: one row, the earlier grant.
-                db.execute("INSERT OR IGNORE INTO consents SELECT ?, columns, granted FROM "
-                           "consents WHERE endpoint = ?", (dirty[endpoint], endpoint))
+                db.execute(
+                    "INSERT OR IGNORE INTO consents SELECT ?, columns, granted FROM "
+                    "consents WHERE endpoint = ?",
+                    (dirty[endpoint], endpoint),
+                )
                 db.execute("DELETE FROM consents WHERE endpoint = ?", (endpoint,))
             history = db.execute("SELECT id, detail FROM history WHERE detail LIKE '%@%'")
-            db.executemany("UPDATE history SET detail = ? WHERE id = ?",
-                           _scrubbed(history.fetchall(), dirty))
+            db.executemany(
+                "UPDATE history SET detail = ? WHERE id = ?", _scrubbed(history.fetchall(), dirty)
+            )
             # Row errors: only the runs sent to such a server can have one (a full scan of
             # a large project's answers is not paid on every open).
             for _, _, run_id in run_updates:
-                errors = db.execute("SELECT row_id, error FROM annotations WHERE run_id = ? "
-                                    "AND error LIKE '%@%'", (run_id,)).fetchall()
-                db.executemany("UPDATE annotations SET error = ? WHERE run_id = ? AND "
-                               "row_id = ?", [(clean, run_id, row) for clean, row in
-                                              _scrubbed(errors, dirty)])
+                errors = db.execute(
+                    "SELECT row_id, error FROM annotations WHERE run_id = ? AND error LIKE '%@%'",
+                    (run_id,),
+                ).fetchall()
+                db.executemany(
+                    "UPDATE annotations SET error = ? WHERE run_id = ? AND row_id = ?",
+                    [(clean, run_id, row) for clean, row in _scrubbed(errors, dirty)],
+                )
             hosts = sorted(set(dirty.values()))
-            db.execute("INSERT INTO history (action, detail) VALUES ('credentials', ?)",
-                       (f"removed the user names and passwords an older llmstudio stored "
-                        f"with {', '.join(hosts)} (runs' model details, consents, history, "
-                        "row errors); the hosts kept",))
+            db.execute(
+                "INSERT INTO history (action, detail) VALUES ('credentials', ?)",
+                (
+                    f"removed the user names and passwords an older llmstudio stored "
+                    f"with {', '.join(hosts)} (runs' model details, consents, history, "
+                    "row errors); the hosts kept",
+                ),
+            )
     except sqlite3.OperationalError:
         return []  # read-only or busy: left for the next open that can write
     finally:

@@ -73,13 +73,15 @@ def sources(project: Project, book: Codebook) -> list[Source]:
     # The state as the runs list says it ("interrupted, 69 of 300 rows"), name included.
     states = {i.run_id: i for i in run_infos(project)}
     for run_id, params in project.db.execute(
-            "SELECT id, params FROM runs WHERE task IN ('code', 'sentiment') ORDER BY id DESC"):
+        "SELECT id, params FROM runs WHERE task IN ('code', 'sentiment') ORDER BY id DESC"
+    ):
         p = run_params(project, run_id, params)
         multi = bool((p.get("codebook") or {}).get("multi_label"))
         if multi != book.multi_label:
             continue
-        labels = p.get("labels") or [c.get("name") for c in
-                                     (p.get("codebook") or {}).get("codes", [])]
+        labels = p.get("labels") or [
+            c.get("name") for c in (p.get("codebook") or {}).get("codes", [])
+        ]
         shared = codes & {str(label).lower() for label in labels}
         if len(shared) * 2 >= len(codes) and shared:
             title = f"{states[run_id].label()} ({states[run_id].state_text()})"
@@ -91,8 +93,9 @@ def _rows(project: Project) -> int:
     return int(project.meta("rows", "0") or 0)
 
 
-def codes_of(project: Project, book: Codebook, source: Source,
-             code: str | None = None) -> pd.Series:
+def codes_of(
+    project: Project, book: Codebook, source: Source, code: str | None = None
+) -> pd.Series:
     """The source's code per row id over the whole corpus (None where it has none).
     ``code`` (multi-label codebooks): "applies" / "does not apply" for that one code."""
     rows = _rows(project)
@@ -103,24 +106,42 @@ def codes_of(project: Project, book: Codebook, source: Source,
         for c in human_codes.current(project, book.name, source.key):
             if not c.coded:
                 continue
-            values[c.row_id] = ((APPLIES if code in c.codes else DOES_NOT_APPLY)
-                                if book.multi_label else c.codes[0])
+            values[c.row_id] = (
+                (APPLIES if code in c.codes else DOES_NOT_APPLY) if book.multi_label else c.codes[0]
+            )
     else:
         for row_id, codes in run_codes(project, source.run_id, book).items():
-            values[row_id] = ((APPLIES if code in codes else DOES_NOT_APPLY)
-                              if book.multi_label else codes[0])
+            values[row_id] = (
+                (APPLIES if code in codes else DOES_NOT_APPLY) if book.multi_label else codes[0]
+            )
     return pd.Series(values, dtype=object).reindex(range(rows))
 
 
-def compare(project: Project, book: Codebook, reference: Source, comparison: Source, *,
-            code: str | None = None, n_resamples: int = 1000, seed: int = 0,
-            cancelled: Callable[[], bool] | None = None) -> tuple[Agreement, pd.DataFrame]:
+def compare(
+    project: Project,
+    book: Codebook,
+    reference: Source,
+    comparison: Source,
+    *,
+    code: str | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[Agreement, pd.DataFrame]:
     """Agreement of ``comparison`` with ``reference`` (the first is the reference for
     accuracy, precision/recall and the confusion matrix), and the rows both coded as a
     frame (index row id; columns ``reference``, ``comparison``). With "all coders" as
     either: the agreement among every coder (alpha, Fleiss' kappa, pairwise kappas)."""
-    result, both, _ = _compare(project, book, reference, comparison, code=code,
-                               n_resamples=n_resamples, seed=seed, cancelled=cancelled)
+    result, both, _ = _compare(
+        project,
+        book,
+        reference,
+        comparison,
+        code=code,
+        n_resamples=n_resamples,
+        seed=seed,
+        cancelled=cancelled,
+    )
     return result, both
 
 
@@ -131,32 +152,61 @@ def _compare(project, book, reference, comparison, *, code, n_resamples, seed, c
     order = [APPLIES, DOES_NOT_APPLY] if book.multi_label else list(book.labels())
     seen = set().union(*(set(c.dropna()) for c in columns))
     labels = [c for c in order if c in seen] + sorted(seen - set(order))
-    result = agreement([c.tolist() for c in columns], [s.title for s in group],
-                       labels=labels, n_resamples=n_resamples, seed=seed, cancelled=cancelled)
+    result = agreement(
+        [c.tolist() for c in columns],
+        [s.title for s in group],
+        labels=labels,
+        n_resamples=n_resamples,
+        seed=seed,
+        cancelled=cancelled,
+    )
     return result, both, columns
 
 
-def report(project: Project, book: Codebook, reference: Source, comparison: Source, *,
-           code: str | None = None, n_resamples: int = 1000, seed: int = 0,
-           cancelled: Callable[[], bool] | None = None):
+def report(
+    project: Project,
+    book: Codebook,
+    reference: Source,
+    comparison: Source,
+    *,
+    code: str | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    cancelled: Callable[[], bool] | None = None,
+):
     """:func:`compare` as a :class:`~.validation_report.ValidationReport` (what the Validate
     view shows and exports: reasons for undefined values, the blind counts of the human
     codes compared and the warning) with the rows both coded."""
     from .validation_report import build_report
 
-    result, both, columns = _compare(project, book, reference, comparison, code=code,
-                                     n_resamples=n_resamples, seed=seed, cancelled=cancelled)
+    result, both, columns = _compare(
+        project,
+        book,
+        reference,
+        comparison,
+        code=code,
+        n_resamples=n_resamples,
+        seed=seed,
+        cancelled=cancelled,
+    )
     group = compared_sources(project, book, reference, comparison)
     coded = pd.concat([c.notna() for c in columns], axis=1).sum(axis=1)
     counts, warning = blind_of(project, book, group, coded.index[coded >= 2])
-    titles = ((reference.title, comparison.title) if len(group) == 2 else
-              (f"all {len(group)} coders", f"all {len(group)} coders"))
-    return build_report(result, book.name, *titles, code=code or "", blind=counts,
-                        warning=warning), result, both
+    titles = (
+        (reference.title, comparison.title)
+        if len(group) == 2
+        else (f"all {len(group)} coders", f"all {len(group)} coders")
+    )
+    return (
+        build_report(result, book.name, *titles, code=code or "", blind=counts, warning=warning),
+        result,
+        both,
+    )
 
 
-def compared_sources(project: Project, book: Codebook, reference: Source,
-                     comparison: Source) -> list[Source]:
+def compared_sources(
+    project: Project, book: Codebook, reference: Source, comparison: Source
+) -> list[Source]:
     """The sources whose codes a comparison reads: the two given, or with "all coders"
     every coder of the codebook."""
     if ALL_CODERS in (reference.key, comparison.key):  # every coder: no reference
@@ -164,13 +214,13 @@ def compared_sources(project: Project, book: Codebook, reference: Source,
     return [reference, comparison]
 
 
-def blind_of(project: Project, book: Codebook, group: list[Source], row_ids
-             ) -> tuple[list[BlindCounts], str | None]:
+def blind_of(
+    project: Project, book: Codebook, group: list[Source], row_ids
+) -> tuple[list[BlindCounts], str | None]:
     """How the human codes of ``group`` on ``row_ids`` (the rows compared) were made, per
     coder, and the warning when a model run in ``group`` is compared with codes that may
     have been made with a model's answers in view (:mod:`.blind`)."""
     rows = [int(r) for r in row_ids]
-    counts = [blind_counts(project, book.name, s.key, rows) for s in group
-              if s.kind == "coder"]
+    counts = [blind_counts(project, book.name, s.key, rows) for s in group if s.kind == "coder"]
     model = next((s for s in group if s.kind == "run"), None)
     return counts, (blind_warning(counts, model.title) if model is not None else None)

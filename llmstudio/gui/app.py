@@ -12,8 +12,9 @@ from ..core.priority import lower_this_thread
 
 
 def _has_display() -> bool:
-    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY")
-                                                       or os.environ.get("WAYLAND_DISPLAY"))
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 def _quiet_offscreen_warnings() -> None:
@@ -47,9 +48,14 @@ def application():
 
 PRELOAD_AFTER_MS = 1500
 # What a first local model job would import: loaded early, in the background.
-PRELOAD_MODULES = ("torch", "transformers", "transformers.models.bert.modeling_bert",
-                   "sentence_transformers", "sentence_transformers.models",
-                   "sklearn.linear_model")
+PRELOAD_MODULES = (
+    "torch",
+    "transformers",
+    "transformers.models.bert.modeling_bert",
+    "sentence_transformers",
+    "sentence_transformers.models",
+    "sklearn.linear_model",
+)
 
 
 def preload_model_libraries() -> threading.Thread:
@@ -85,8 +91,10 @@ def run(path: str | Path | None = None) -> int:
     if not _has_display() and os.environ.get("QT_QPA_PLATFORM") in (None, "", "xcb"):
         from ..core.errors import LlmstudioError
 
-        raise LlmstudioError("no display found (DISPLAY is unset); use `llmstudio demo` or "
-                             "`llmstudio FILE --screenshot OUT.png` on a machine without a screen")
+        raise LlmstudioError(
+            "no display found (DISPLAY is unset); use `llmstudio demo` or "
+            "`llmstudio FILE --screenshot OUT.png` on a machine without a screen"
+        )
     app = application()
     from .main_window import MainWindow
 
@@ -125,6 +133,8 @@ def screenshot(path: str | Path, out: str | Path, size: tuple[int, int] = (1360,
     except OSError as exc:  # a file where the folder should be: a message, not a crash
         raise LlmstudioError(f"{out}: cannot create its folder ({exc.strerror})") from None
     if not window.grab().save(str(out)):
-        raise LlmstudioError(f"{out}: cannot write the screenshot (use a .png name in a writable folder)")
+        raise LlmstudioError(
+            f"{out}: cannot write the screenshot (use a .png name in a writable folder)"
+        )
     window.close()
     return out

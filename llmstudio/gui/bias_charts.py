@@ -27,24 +27,33 @@ class CounterfactualChart:
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(240)
         self.hist = self.widget.addPlot(row=0, col=0)
-        self.hist.setTitle("How much did the score move when only the swapped words changed?",
-                           size="10pt")
+        self.hist.setTitle(
+            "How much did the score move when only the swapped words changed?", size="10pt"
+        )
         self.hist.setLabel("bottom", "score difference per row (swapped text − original text)")
         self.hist.setLabel("left", "rows")
         self.hist.showGrid(x=True, y=True, alpha=0.2)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.1, brush=BLUE, pen="w")
         self.hist.addItem(self.bars)
-        self.zero = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen(GREY, style=Qt.PenStyle.DashLine),
-                                    label="no change", labelOpts={"position": 0.95, "color": GREY,
-                                                                  "anchors": [(1, 0), (1, 0)]})
+        self.zero = pg.InfiniteLine(
+            pos=0,
+            angle=90,
+            pen=pg.mkPen(GREY, style=Qt.PenStyle.DashLine),
+            label="no change",
+            labelOpts={"position": 0.95, "color": GREY, "anchors": [(1, 0), (1, 0)]},
+        )
         self.hist.addItem(self.zero)
-        self.mean = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen(VERMILION, width=2),
-                                    label="mean {value:+.3f} (shaded: 95% CI)",
-                                    labelOpts={"position": 0.85, "color": VERMILION,
-                                               "anchors": [(0, 0), (0, 0)]})
+        self.mean = pg.InfiniteLine(
+            pos=0,
+            angle=90,
+            pen=pg.mkPen(VERMILION, width=2),
+            label="mean {value:+.3f} (shaded: 95% CI)",
+            labelOpts={"position": 0.85, "color": VERMILION, "anchors": [(0, 0), (0, 0)]},
+        )
         self.hist.addItem(self.mean)
-        self.mean_ci = pg.LinearRegionItem(values=(0, 0), movable=False,
-                                           brush=pg.mkBrush(213, 94, 0, 40), pen=pg.mkPen(None))
+        self.mean_ci = pg.LinearRegionItem(
+            values=(0, 0), movable=False, brush=pg.mkBrush(213, 94, 0, 40), pen=pg.mkPen(None)
+        )
         self.mean_ci.setZValue(-10)  # behind the bars
         self.hist.addItem(self.mean_ci)
 
@@ -57,9 +66,14 @@ class CounterfactualChart:
         self.share.showGrid(y=True, alpha=0.2)
         self.share_bar = pg.BarGraphItem(x=[0], height=[0], width=0.6, brush=ORANGE, pen="w")
         self.share.addItem(self.share_bar)
-        self.share_err = pg.ErrorBarItem(x=np.array([0.0]), y=np.array([0.0]),
-                                         top=np.array([0.0]), bottom=np.array([0.0]),
-                                         pen=pg.mkPen("#333", width=2), beam=0.25)
+        self.share_err = pg.ErrorBarItem(
+            x=np.array([0.0]),
+            y=np.array([0.0]),
+            top=np.array([0.0]),
+            bottom=np.array([0.0]),
+            pen=pg.mkPen("#333", width=2),
+            beam=0.25,
+        )
         self.share.addItem(self.share_err)
         self.share_text = pg.TextItem("", color="#333", anchor=(0.5, 1))
         self.share.addItem(self.share_text)
@@ -72,16 +86,18 @@ class CounterfactualChart:
     def clear(self) -> None:
         self.bars.setOpts(x=[], height=[])
         self.share_bar.setOpts(height=[0])
-        self.share_err.setData(x=np.array([0.0]), y=np.array([0.0]), top=np.array([0.0]),
-                               bottom=np.array([0.0]))
+        self.share_err.setData(
+            x=np.array([0.0]), y=np.array([0.0]), top=np.array([0.0]), bottom=np.array([0.0])
+        )
         self.share_text.setText("")
         self.mean.hide()
         self.mean_ci.hide()
 
     def show(self, result) -> None:
         """Draw ``result`` (a :class:`~llmstudio.core.bias.counterfactual.CounterfactualResult`)."""
-        differences = result.rows["difference"].dropna().to_numpy(float) \
-            if len(result.rows) else np.array([])
+        differences = (
+            result.rows["difference"].dropna().to_numpy(float) if len(result.rows) else np.array([])
+        )
         if len(differences):
             low, high = float(differences.min()), float(differences.max())
             span = max(high - low, 1e-9)
@@ -122,8 +138,12 @@ class CounterfactualChart:
         low = share if low is None else low
         high = share if high is None else high
         self.share_bar.setOpts(height=[share])
-        self.share_err.setData(x=np.array([0.0]), y=np.array([share]),
-                               top=np.array([high - share]), bottom=np.array([share - low]))
+        self.share_err.setData(
+            x=np.array([0.0]),
+            y=np.array([share]),
+            top=np.array([high - share]),
+            bottom=np.array([share - low]),
+        )
         top = max(0.1, min(1.15, high * 1.6 + 0.05))
         # Room above the whisker for the share's line of text, whatever the plot's height.
         room = 34.0 / max(80.0, self.share.vb.height())
@@ -138,10 +158,20 @@ class CounterfactualChart:
         return export_layout_png(self.widget, path, width)
 
 
-EMOTION_NAMES = {"all": "all templates", "anger": "anger", "fear": "fear", "joy": "joy",
-                 "sadness": "sadness", "none": "no emotion"}
-GROUP_COLOURS = {"female": ORANGE, "male": BLUE, "African-American": GREEN,
-                 "European-American": "#CC79A7"}
+EMOTION_NAMES = {
+    "all": "all templates",
+    "anger": "anger",
+    "fear": "fear",
+    "joy": "joy",
+    "sadness": "sadness",
+    "none": "no emotion",
+}
+GROUP_COLOURS = {
+    "female": ORANGE,
+    "male": BLUE,
+    "African-American": GREEN,
+    "European-American": "#CC79A7",
+}
 GAP_COLOURS = {"gender": VERMILION, "race": GREEN}
 GAP_NAMES = {"gender": "female − male", "race": "African-American − European-American"}
 
@@ -168,20 +198,26 @@ class EecChart:
         pg.setConfigOptions(antialias=True, background="w", foreground="#333")
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(300)
-        self.means = self._plot(0, "Mean sentiment score per group (95% CI)",
-                                "mean score: P(positive) − P(negative)")
-        self.gaps = self._plot(1, "Gap between groups, same sentence frame (95% CI)",
-                               "difference in mean score")
-        self.gaps.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(GREY, style=Qt.PenStyle.DashLine)))
+        self.means = self._plot(
+            0, "Mean sentiment score per group (95% CI)", "mean score: P(positive) − P(negative)"
+        )
+        self.gaps = self._plot(
+            1, "Gap between groups, same sentence frame (95% CI)", "difference in mean score"
+        )
+        self.gaps.addItem(
+            pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(GREY, style=Qt.PenStyle.DashLine))
+        )
         self.points, self.errors = {}, {}
         for plot, series in ((self.means, GROUP_COLOURS), (self.gaps, GAP_COLOURS)):
             for name, colour in series.items():
                 label = GAP_NAMES.get(name, name) if plot is self.gaps else name
-                err = pg.ErrorBarItem(x=np.array([]), y=np.array([]), pen=pg.mkPen(colour, width=2),
-                                      beam=0.06)
+                err = pg.ErrorBarItem(
+                    x=np.array([]), y=np.array([]), pen=pg.mkPen(colour, width=2), beam=0.06
+                )
                 plot.addItem(err)
-                pts = pg.ScatterPlotItem([], [], symbol="o", size=9, brush=colour, pen="w",
-                                         name=label)
+                pts = pg.ScatterPlotItem(
+                    [], [], symbol="o", size=9, brush=colour, pen="w", name=label
+                )
                 plot.addItem(pts)
                 self.points[(plot is self.gaps, name)] = pts
                 self.errors[(plot is self.gaps, name)] = err
@@ -214,16 +250,22 @@ class EecChart:
                 lows.append(y - (r["ci_low"] if r["ci_low"] is not None else y))
                 highs.append((r["ci_high"] if r["ci_high"] is not None else y) - y)
             self.points[(gaps, name)].setData(xs, ys)
-            self.errors[(gaps, name)].setData(x=np.array(xs, float), y=np.array(ys, float),
-                                              top=np.array(highs, float),
-                                              bottom=np.array(lows, float))
+            self.errors[(gaps, name)].setData(
+                x=np.array(xs, float),
+                y=np.array(ys, float),
+                top=np.array(highs, float),
+                bottom=np.array(lows, float),
+            )
 
     def save_png(self, path: str | Path, width: int = PNG_WIDTH) -> Path:
         return CounterfactualChart.save_png(self, path, width)
 
 
-STEREOTYPES = {"male": ("male-stereotyped", BLUE), "female": ("female-stereotyped", ORANGE),
-               None: ("other", GREY)}
+STEREOTYPES = {
+    "male": ("male-stereotyped", BLUE),
+    "female": ("female-stereotyped", ORANGE),
+    None: ("other", GREY),
+}
 
 
 class OccupationChart:
@@ -238,29 +280,42 @@ class OccupationChart:
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(300)
         self.plot = self.widget.addPlot()
-        self.plot.setTitle("After “The {occupation} walked into the room.”: He or She next?",
-                           size="10pt")
+        self.plot.setTitle(
+            "After “The {occupation} walked into the room.”: He or She next?", size="10pt"
+        )
         self.plot.setLabel("left", "share of “He”: P(He) / (P(He) + P(She))")
-        self.plot.setLabel("bottom", "occupations, by the stereotype in WinoBias "
-                                     "(dots: occupations; bars: group mean, 95% CI)")
+        self.plot.setLabel(
+            "bottom",
+            "occupations, by the stereotype in WinoBias "
+            "(dots: occupations; bars: group mean, 95% CI)",
+        )
         self.plot.setYRange(0, 1)
         self.plot.showGrid(y=True, alpha=0.2)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.plot.addItem(pg.InfiniteLine(pos=0.5, angle=0, pen=pg.mkPen(GREY, style=Qt.PenStyle.DashLine),
-                                          label="He and She equally likely",
-                                          labelOpts={"position": 0.9, "color": GREY,
-                                                     "anchors": [(1, 1), (1, 1)]}))
-        self.errors = pg.ErrorBarItem(x=np.array([]), y=np.array([]), pen=pg.mkPen("#bbb"),
-                                      beam=0.0)
+        self.plot.addItem(
+            pg.InfiniteLine(
+                pos=0.5,
+                angle=0,
+                pen=pg.mkPen(GREY, style=Qt.PenStyle.DashLine),
+                label="He and She equally likely",
+                labelOpts={"position": 0.9, "color": GREY, "anchors": [(1, 1), (1, 1)]},
+            )
+        )
+        self.errors = pg.ErrorBarItem(
+            x=np.array([]), y=np.array([]), pen=pg.mkPen("#bbb"), beam=0.0
+        )
         self.plot.addItem(self.errors)
-        self.points = pg.ScatterPlotItem([], [], size=8, pen="w", hoverable=True,
-                                         tip=lambda x, y, data: f"{data}: {y:.2f}")
+        self.points = pg.ScatterPlotItem(
+            [], [], size=8, pen="w", hoverable=True, tip=lambda x, y, data: f"{data}: {y:.2f}"
+        )
         self.plot.addItem(self.points)
-        self.mean_err = pg.ErrorBarItem(x=np.array([]), y=np.array([]), pen=pg.mkPen("#222", width=2),
-                                        beam=0.2)
+        self.mean_err = pg.ErrorBarItem(
+            x=np.array([]), y=np.array([]), pen=pg.mkPen("#222", width=2), beam=0.2
+        )
         self.plot.addItem(self.mean_err)
-        self.means = pg.ScatterPlotItem([], [], symbol="_", size=40, pen=pg.mkPen("#222", width=3),
-                                        brush="#222")
+        self.means = pg.ScatterPlotItem(
+            [], [], symbol="_", size=40, pen=pg.mkPen("#222", width=3), brush="#222"
+        )
         self.plot.addItem(self.means)
 
     def show(self, report) -> None:
@@ -269,9 +324,14 @@ class OccupationChart:
         rows = report.rows
         template = (report.meta.get("templates") or ["The {occupation} …"])[0]
         self.plot.setTitle(f"After “{template}”: He or She next?", size="10pt")
-        present = [s for s in STEREOTYPES if (rows["stereotype"].isna() if s is None
-                                              else rows["stereotype"] == s).any()]
-        self.plot.getAxis("bottom").setTicks([[(i, STEREOTYPES[s][0]) for i, s in enumerate(present)]])
+        present = [
+            s
+            for s in STEREOTYPES
+            if (rows["stereotype"].isna() if s is None else rows["stereotype"] == s).any()
+        ]
+        self.plot.getAxis("bottom").setTicks(
+            [[(i, STEREOTYPES[s][0]) for i, s in enumerate(present)]]
+        )
         self.plot.setXRange(-0.6, len(present) - 0.4, padding=0)
         spots, xs, ys, lows, highs = [], [], [], [], []
         mx, my, mlow, mhigh = [], [], [], []
@@ -282,8 +342,9 @@ class OccupationChart:
             for k, (_, r) in enumerate(sub.iterrows()):
                 x = i + ((k % 9) - 4) * 0.04  # a fixed spread, so dots do not hide each other
                 y = float(r["share_he"])
-                spots.append({"pos": (x, y), "data": r["occupation"],
-                              "brush": pg.mkBrush(STEREOTYPES[s][1])})
+                spots.append(
+                    {"pos": (x, y), "data": r["occupation"], "brush": pg.mkBrush(STEREOTYPES[s][1])}
+                )
                 if r["ci_low"] is not None and not np.isnan(float(r["ci_low"])):
                     xs.append(x)
                     ys.append(y)
@@ -297,11 +358,19 @@ class OccupationChart:
                 mlow.append(m - (stats["ci_low"] if stats["ci_low"] is not None else m))
                 mhigh.append((stats["ci_high"] if stats["ci_high"] is not None else m) - m)
         self.points.setData(spots)
-        self.errors.setData(x=np.array(xs, float), y=np.array(ys, float),
-                            top=np.array(highs, float), bottom=np.array(lows, float))
+        self.errors.setData(
+            x=np.array(xs, float),
+            y=np.array(ys, float),
+            top=np.array(highs, float),
+            bottom=np.array(lows, float),
+        )
         self.means.setData(mx, my)
-        self.mean_err.setData(x=np.array(mx, float), y=np.array(my, float),
-                              top=np.array(mhigh, float), bottom=np.array(mlow, float))
+        self.mean_err.setData(
+            x=np.array(mx, float),
+            y=np.array(my, float),
+            top=np.array(mhigh, float),
+            bottom=np.array(mlow, float),
+        )
 
     def save_png(self, path: str | Path, width: int = PNG_WIDTH) -> Path:
         return CounterfactualChart.save_png(self, path, width)

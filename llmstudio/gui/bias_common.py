@@ -42,14 +42,19 @@ def excerpt(text: str, at: int, before: int = 40, width: int = 160) -> str:
     if start:  # begin at a word
         space = text.find(" ", start, at)
         start = space + 1 if space >= 0 else start
-    cut = text[start:start + width]
-    return ("…" if start else "") + " ".join(cut.split()) + ("…" if start + width < len(text) else "")
+    cut = text[start : start + width]
+    return (
+        ("…" if start else "") + " ".join(cut.split()) + ("…" if start + width < len(text) else "")
+    )
 
 
 def bias_project_path(window, list_name: str) -> Path:
     """``<project stem>-bias-<list>.llmstudio`` beside the open project (or file)."""
-    base = window.project.path if window.project is not None else (
-        window.source or Path(window.corpus.source or "corpus"))
+    base = (
+        window.project.path
+        if window.project is not None
+        else (window.source or Path(window.corpus.source or "corpus"))
+    )
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in list_name)
     return Path(base).with_name(f"{Path(base).stem}-bias-{safe}{SUFFIX}")
 
@@ -64,7 +69,6 @@ def table_defaults(table) -> None:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     for c in (1, 2):
         header.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch)
-
 
 
 def model_box(choices) -> QComboBox:

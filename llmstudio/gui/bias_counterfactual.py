@@ -52,16 +52,19 @@ from .errors import describe
 from .model_config import cached_models, load_config, model_choices
 
 PREVIEW_ROWS = 200
-SWAP_LISTS = {"gender": "Gender terms (he/she, his/her, Mr/Ms, father/mother, …)",
-              "names": "First names by gender (John/Mary, …)",
-              "names-race": "First names, European- / African-American (Emily/Lakisha, …)"}
-TASKS = {"3": "Sentiment: positive / neutral / negative",
-         "5": "Sentiment, 5-point scale (very negative … very positive)"}
+SWAP_LISTS = {
+    "gender": "Gender terms (he/she, his/her, Mr/Ms, father/mother, …)",
+    "names": "First names by gender (John/Mary, …)",
+    "names-race": "First names, European- / African-American (Emily/Lakisha, …)",
+}
+TASKS = {
+    "3": "Sentiment: positive / neutral / negative",
+    "5": "Sentiment, 5-point scale (very negative … very positive)",
+}
 ROW_FILTERS = ("rows whose label changed", "rows whose score changed", "every row compared")
 
 
-def _run_check(corpus, column, swaps, path, options, model, base_url, limit, progress,
-               cancelled):
+def _run_check(corpus, column, swaps, path, options, model, base_url, limit, progress, cancelled):
     """The worker: the bias project, the model, both runs and the comparison."""
     from ..core.backends import make_backend
     from ..core.bias.counterfactual import counterfactual_project, run_counterfactual
@@ -72,8 +75,17 @@ def _run_check(corpus, column, swaps, path, options, model, base_url, limit, pro
     try:
         backend = make_backend(model, base_url=base_url or None)
         try:
-            return run_counterfactual(project, task, backend, swaps, swapped, text_column=column,
-                                      limit=limit, progress=progress, cancelled=cancelled)
+            return run_counterfactual(
+                project,
+                task,
+                backend,
+                swaps,
+                swapped,
+                text_column=column,
+                limit=limit,
+                progress=progress,
+                cancelled=cancelled,
+            )
         finally:
             backend.close()
     finally:
@@ -123,25 +135,29 @@ class CounterfactualTab(Exports, QWidget):
         form.addRow("Swap list:", self.swap_list)
         form.addRow("Text column:", self.column)
         form.addRow("Rows:", self.limit)
-        note = QLabel("Each text with a listed word is run twice, as written and swapped; the "
-                      "two answers are compared. An API model is asked first whether the texts "
-                      "may be sent (API models are added in Analyse › Model Settings).")
+        note = QLabel(
+            "Each text with a listed word is run twice, as written and swapped; the "
+            "two answers are compared. An API model is asked first whether the texts "
+            "may be sent (API models are added in Analyse › Model Settings)."
+        )
         note.setWordWrap(True)
         note.setStyleSheet("color: #555")
 
         self.preview_label = QLabel()
         self.preview_label.setWordWrap(True)
         self.preview_table = QTableWidget(0, 4)
-        self.preview_table.setHorizontalHeaderLabels(["Row", "Original text", "Swapped text",
-                                                      "Swaps made"])
+        self.preview_table.setHorizontalHeaderLabels(
+            ["Row", "Original text", "Swapped text", "Swaps made"]
+        )
         table_defaults(self.preview_table)
         self.preview_table.setMinimumHeight(120)
         self.preview_table.setColumnWidth(3, 240)
 
         run_row = run_controls(self, "Run the check")
         self.run_button.setShortcut(QKeySequence("Ctrl+Return"))
-        self.run_button.setToolTip("Run the model on the original and the swapped texts "
-                                   "(Ctrl+Enter)")
+        self.run_button.setToolTip(
+            "Run the model on the original and the swapped texts (Ctrl+Enter)"
+        )
         self.status = QLabel("No result yet: check the swaps below, then run the check.")
         self.status.setWordWrap(True)
         run_row.addWidget(self.bar, 1)
@@ -156,8 +172,17 @@ class CounterfactualTab(Exports, QWidget):
         self.show_rows.currentIndexChanged.connect(self._fill_rows)
         self.rows_table = QTableWidget(0, 8)
         self.rows_table.setHorizontalHeaderLabels(
-            ["Row", "Original text", "Swapped text", "Original label", "Swapped label",
-             "Original score", "Swapped score", "Difference"])
+            [
+                "Row",
+                "Original text",
+                "Swapped text",
+                "Original label",
+                "Swapped label",
+                "Original score",
+                "Swapped score",
+                "Difference",
+            ]
+        )
         table_defaults(self.rows_table)
         self.rows_table.setToolTip("Double-click a row to show it in the main table")
         self.rows_table.cellDoubleClicked.connect(self._goto)
@@ -201,8 +226,12 @@ class CounterfactualTab(Exports, QWidget):
 
     def _on_swap_list(self, *_) -> None:
         if self.swap_list.currentData() == "file":
-            path, _ = QFileDialog.getOpenFileName(self, "A swap list: one pair a line (he,she)",
-                                                  "", "Word pairs (*.csv *.txt);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self,
+                "A swap list: one pair a line (he,she)",
+                "",
+                "Word pairs (*.csv *.txt);;All files (*)",
+            )
             if not path:
                 self.swap_list.setCurrentIndex(0)
             else:
@@ -238,7 +267,9 @@ class CounterfactualTab(Exports, QWidget):
             swaps = load_swaps(self.swaps_name())
         except Exception as exc:  # a swap file with a bad line: say where
             self._swaps = None
-            self.preview_label.setText(f"<b>The swap list cannot be used:</b> {escape(describe(exc))}")
+            self.preview_label.setText(
+                f"<b>The swap list cannot be used:</b> {escape(describe(exc))}"
+            )
             self.preview_table.setRowCount(0)
             self.run_button.setEnabled(False)
             self.sig_previewed.emit()
@@ -267,7 +298,8 @@ class CounterfactualTab(Exports, QWidget):
             f"({len(swaps.pairs)} pairs): "
             f"<b>{with_swaps:,}</b> of {n:,} rows have a listed word and will be compared{more}; "
             f"{n - with_swaps:,} rows have none and are left out. Check that the swapped texts "
-            "read right (e.g. “her” → “his” or “him”).")
+            "read right (e.g. “her” → “his” or “him”)."
+        )
         self.run_button.setEnabled(with_swaps > 0 and self._worker is None)
         self.sig_previewed.emit()
 
@@ -291,7 +323,8 @@ class CounterfactualTab(Exports, QWidget):
         options = TaskOptions(task="sentiment", scale=self.task.currentData())
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
         if self.model.currentData().startswith("openai:") and not self._consent(
-                corpus, options, base_url):
+            corpus, options, base_url
+        ):
             return
         self._stop.clear()
         self.error = ""
@@ -301,8 +334,10 @@ class CounterfactualTab(Exports, QWidget):
         self.bar.setRange(0, max(1, total))
         self.bar.setValue(0)
         self.bar.setFormat(f"0 / {total:,} answers")
-        self.status.setText(f"Running {self.model.currentText()} on {self.preview_counts[0]:,} "
-                            f"original and swapped texts; project {self.project_path().name}")
+        self.status.setText(
+            f"Running {self.model.currentText()} on {self.preview_counts[0]:,} "
+            f"original and swapped texts; project {self.project_path().name}"
+        )
 
         def progress(state) -> None:  # in the worker thread; a new state per run
             if self._last_state is not None and state is not self._last_state:
@@ -314,10 +349,21 @@ class CounterfactualTab(Exports, QWidget):
             self.sig_progress.emit(done, total, eta)
 
         self._worker = run_in_background(
-            _run_check, corpus, self.column.currentText(), self._swaps, self.project_path(),
-            options, self.model.currentData(), base_url, self._limit(), progress,
+            _run_check,
+            corpus,
+            self.column.currentText(),
+            self._swaps,
+            self.project_path(),
+            options,
+            self.model.currentData(),
+            base_url,
+            self._limit(),
+            progress,
             self._stop.is_set,
-            on_done=self._on_result, on_error=self._on_error, on_finished=self._on_finished)
+            on_done=self._on_result,
+            on_error=self._on_error,
+            on_finished=self._on_finished,
+        )
         w._workers.add(self._worker)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -340,8 +386,9 @@ class CounterfactualTab(Exports, QWidget):
 
         column = self.column.currentText()
         try:
-            project, swapped = counterfactual_project(self.project_path(), corpus, column,
-                                                      self._swaps)
+            project, swapped = counterfactual_project(
+                self.project_path(), corpus, column, self._swaps
+            )
         except Exception as exc:
             self._on_error(exc)
             return False
@@ -355,8 +402,9 @@ class CounterfactualTab(Exports, QWidget):
             frame = project.corpus().frame
             texts = [t for c in columns for t in row_inputs(task, frame, c, rows)]
             model = self.model.currentData().partition(":")[2]
-            dialog = ConsentDialog(endpoint, model, columns, len(texts),
-                                   estimate(task, texts, model), self)
+            dialog = ConsentDialog(
+                endpoint, model, columns, len(texts), estimate(task, texts, model), self
+            )
             try:
                 agreed = dialog.exec() == QDialog.DialogCode.Accepted
             finally:
@@ -401,8 +449,12 @@ class CounterfactualTab(Exports, QWidget):
         self.status.setText(
             f"{'Done' if result.status == 'done' else 'Cancelled'}: {computed:,} answers "
             f"computed, {cached:,} from the cache of {self.project_path().name}"
-            + ("" if result.status == "done" else " — the report covers the rows finished so "
-               "far; Run again to resume"))
+            + (
+                ""
+                if result.status == "done"
+                else " — the report covers the rows finished so far; Run again to resume"
+            )
+        )
         self.summary.setText(self.summary_text(result))
         self.chart.show(result)
         self.results_box.show()
@@ -413,20 +465,30 @@ class CounterfactualTab(Exports, QWidget):
     def summary_text(result) -> str:
         """The result in sentences: n, changed share, mean difference, test."""
         c = result.comparison
-        parts = [f"<b>{result.n:,} rows compared</b> ({result.rows_without_swaps:,} rows without "
-                 f"a swap left out" + (f", {result.rows_failed:,} without both answers"
-                                       if result.rows_failed else "") + ").",
-                 f"<b>Label changed</b> in {result.changed:,} of {result.n:,} rows: share "
-                 f"{_num(result.changed_share)} ({_ci(*result.changed_ci)})."]
+        parts = [
+            f"<b>{result.n:,} rows compared</b> ({result.rows_without_swaps:,} rows without "
+            f"a swap left out"
+            + (f", {result.rows_failed:,} without both answers" if result.rows_failed else "")
+            + ").",
+            f"<b>Label changed</b> in {result.changed:,} of {result.n:,} rows: share "
+            f"{_num(result.changed_share)} ({_ci(*result.changed_ci)}).",
+        ]
         if c.mean_difference is not None:
-            test = {"wilcoxon": "Wilcoxon signed-rank test", "sign": "exact sign test",
-                    "none": "no test: every difference is zero"}.get(c.test, c.test or "no test")
-            parts.append(f"<b>Mean score difference</b> (swapped − original): "
-                         f"{_num(c.mean_difference)} ({_ci(c.ci_low, c.ci_high)}); "
-                         f"p {escape(p_text(c.p_value))} ({test}; {c.nonzero:,} rows differ).")
-        parts.append(f"<span style='color:#555'>Model {escape(result.model)}; swap list "
-                     f"{escape(result.swap_list.name)}; score: P(positive) − P(negative), or VADER's "
-                     "compound score.</span>")
+            test = {
+                "wilcoxon": "Wilcoxon signed-rank test",
+                "sign": "exact sign test",
+                "none": "no test: every difference is zero",
+            }.get(c.test, c.test or "no test")
+            parts.append(
+                f"<b>Mean score difference</b> (swapped − original): "
+                f"{_num(c.mean_difference)} ({_ci(c.ci_low, c.ci_high)}); "
+                f"p {escape(p_text(c.p_value))} ({test}; {c.nonzero:,} rows differ)."
+            )
+        parts.append(
+            f"<span style='color:#555'>Model {escape(result.model)}; swap list "
+            f"{escape(result.swap_list.name)}; score: P(positive) − P(negative), or VADER's "
+            "compound score.</span>"
+        )
         return " ".join(parts)
 
     def shown_rows(self) -> pd.DataFrame:
@@ -438,8 +500,13 @@ class CounterfactualTab(Exports, QWidget):
             rows = rows[rows["changed"] == True]  # noqa: E712 (None: not compared)
         elif which == 1:
             rows = rows[rows["difference"].fillna(0).astype(float) != 0]
-        order = rows["difference"].astype(float).abs().sort_values(ascending=False,
-                                                                   na_position="last").index
+        order = (
+            rows["difference"]
+            .astype(float)
+            .abs()
+            .sort_values(ascending=False, na_position="last")
+            .index
+        )
         return rows.loc[order]
 
     def _fill_rows(self, *_) -> None:
@@ -447,8 +514,16 @@ class CounterfactualTab(Exports, QWidget):
         table = self.rows_table
         table.setSortingEnabled(False)
         table.setRowCount(len(rows))
-        columns = ["row", "original_text", "swapped_text", "original_label", "swapped_label",
-                   "original_score", "swapped_score", "difference"]
+        columns = [
+            "row",
+            "original_text",
+            "swapped_text",
+            "original_label",
+            "swapped_label",
+            "original_score",
+            "swapped_score",
+            "difference",
+        ]
         for r, record in enumerate(rows[columns].itertuples(index=False)):
             for c, value in enumerate(record):
                 if c >= 5:

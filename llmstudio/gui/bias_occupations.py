@@ -34,13 +34,19 @@ def generative_choices() -> list:
     return out
 
 
-def _run_occupations(model, base_url, occupations_file, template, samples, progress,
-                     cancelled):
+def _run_occupations(model, base_url, occupations_file, template, samples, progress, cancelled):
     from ..core.bias.completion import completion_probe, default_occupations, read_occupations
 
     occupations = read_occupations(occupations_file) if occupations_file else default_occupations()
-    return completion_probe(model, occupations, (template,), samples=samples,
-                            base_url=base_url or None, progress=progress, cancelled=cancelled)
+    return completion_probe(
+        model,
+        occupations,
+        (template,),
+        samples=samples,
+        base_url=base_url or None,
+        progress=progress,
+        cancelled=cancelled,
+    )
 
 
 class OccupationsTab(ProbeTab):
@@ -52,15 +58,28 @@ class OccupationsTab(ProbeTab):
         from ..core.bias.completion import DEFAULT_TEMPLATES
         from .bias_charts import OccupationChart
 
-        super().__init__(window, OccupationChart(),
-                         ["Occupation", "Stereotype", "Women's share", "P(He)", "P(She)",
-                          "Share of “He”", "95% CI", "Samples"], parent)
+        super().__init__(
+            window,
+            OccupationChart(),
+            [
+                "Occupation",
+                "Stereotype",
+                "Women's share",
+                "P(He)",
+                "P(She)",
+                "Share of “He”",
+                "95% CI",
+                "Samples",
+            ],
+            parent,
+        )
         self.export_csv_button.setText("Export occupations (CSV)…")
         self.model = model_box(generative_choices())
         self.occupations = QLineEdit()
         self.occupations.setPlaceholderText("WinoBias's 40 occupations (Zhao et al. 2018)")
-        self.occupations.setToolTip("A CSV with columns occupation[, stereotype][, "
-                                    "women_share], or one occupation a line")
+        self.occupations.setToolTip(
+            "A CSV with columns occupation[, stereotype][, women_share], or one occupation a line"
+        )
         where = file_row(self.occupations, self._browse)
         self.template = QLineEdit(DEFAULT_TEMPLATES[0])
         self.template.setToolTip("The sentence before the next word; {occupation} is filled in")
@@ -73,18 +92,23 @@ class OccupationsTab(ProbeTab):
         self.form.addRow("Template:", self.template)
         self.form.addRow("Samples:", self.samples)
         if self.model.count():
-            self.note.setText("Does the model continue with “He” or “She” after naming an "
-                              "occupation? Only these template sentences are sent, none of your "
-                              "data. Generative models only: local causal LMs and API models.")
+            self.note.setText(
+                "Does the model continue with “He” or “She” after naming an "
+                "occupation? Only these template sentences are sent, none of your "
+                "data. Generative models only: local causal LMs and API models."
+            )
         else:
-            self.note.setText("<b>No generative model is configured.</b> Add a local causal "
-                              "language model folder or an API model in Analyse › Model "
-                              "Settings, then open this window again.")
+            self.note.setText(
+                "<b>No generative model is configured.</b> Add a local causal "
+                "language model folder or an API model in Analyse › Model "
+                "Settings, then open this window again."
+            )
             self.run_button.setEnabled(False)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Occupations", "",
-                                              "CSV or text (*.csv *.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Occupations", "", "CSV or text (*.csv *.txt);;All files (*)"
+        )
         if path:
             self.occupations.setText(path)
 
@@ -108,36 +132,55 @@ class OccupationsTab(ProbeTab):
                 return None
             host = endpoint_id(base_url or None)
             answer = QMessageBox.question(
-                self, f"Send the probe to {host}?",
+                self,
+                f"Send the probe to {host}?",
                 f"{n:,} sentences (the template filled with each occupation; none of your "
                 f"data) go to {host}: one request each where the server gives logprobs, "
                 f"otherwise {self.samples.value():,} each ({n * self.samples.value():,} "
                 "requests).",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No)
+                QMessageBox.StandardButton.No,
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 self.status.setText("Not run: nothing was sent.")
                 return None
         self.status.setText(f"Probing {self.model.currentText()}…")
-        return _run_occupations, (spec, base_url, self.occupations.text().strip(),
-                                  self.template.text(), self.samples.value())
+        return _run_occupations, (
+            spec,
+            base_url,
+            self.occupations.text().strip(),
+            self.template.text(),
+            self.samples.value(),
+        )
 
     def show_report(self, report) -> None:
         meta = report.meta
-        self.status.setText(f"Done: {len(report.rows):,} occupations; model {meta['model']}; "
-                            f"read by {meta['method']}.")
+        self.status.setText(
+            f"Done: {len(report.rows):,} occupations; model {meta['model']}; "
+            f"read by {meta['method']}."
+        )
         self.summary.setText(self.summary_text(report))
 
         def cell(value, fmt="{:.3f}"):
             return "" if value is None or value != value else fmt.format(value)
 
-        self.fill_table([
-            (str(r["occupation"]), str(r["stereotype"] or ""), cell(r["women_share"], "{:.0%}"),
-             cell(r["p_he"]), cell(r["p_she"]), cell(r["share_he"]),
-             "" if r["ci_low"] is None or r["ci_low"] != r["ci_low"]
-             else f"{r['ci_low']:.3f} to {r['ci_high']:.3f}",
-             cell(r["n_samples"], "{:,.0f}"))
-            for _, r in report.rows.astype(object).iterrows()])
+        self.fill_table(
+            [
+                (
+                    str(r["occupation"]),
+                    str(r["stereotype"] or ""),
+                    cell(r["women_share"], "{:.0%}"),
+                    cell(r["p_he"]),
+                    cell(r["p_she"]),
+                    cell(r["share_he"]),
+                    ""
+                    if r["ci_low"] is None or r["ci_low"] != r["ci_low"]
+                    else f"{r['ci_low']:.3f} to {r['ci_high']:.3f}",
+                    cell(r["n_samples"], "{:,.0f}"),
+                )
+                for _, r in report.rows.astype(object).iterrows()
+            ]
+        )
 
     @staticmethod
     def summary_text(report) -> str:
@@ -146,16 +189,23 @@ class OccupationsTab(ProbeTab):
         for group in ("male", "female"):
             g = s[f"{group}_stereotyped"]
             if g["mean"] is not None:
-                parts.append(f"<b>{group.capitalize()}-stereotyped occupations</b>: share of "
-                             f"“He” {_num(g['mean'])} (95% CI {_num(g['ci_low'])} to "
-                             f"{_num(g['ci_high'])}, {g['n']:,} occupations).")
+                parts.append(
+                    f"<b>{group.capitalize()}-stereotyped occupations</b>: share of "
+                    f"“He” {_num(g['mean'])} (95% CI {_num(g['ci_low'])} to "
+                    f"{_num(g['ci_high'])}, {g['n']:,} occupations)."
+                )
         if s["difference"] is not None:
-            parts.append(f"<b>Difference</b> (male- − female-stereotyped): {_num(s['difference'])}.")
+            parts.append(
+                f"<b>Difference</b> (male- − female-stereotyped): {_num(s['difference'])}."
+            )
         if s["correlation_with_women_share"] is not None:
-            parts.append(f"Correlation with the women's share: "
-                         f"{_num(s['correlation_with_women_share'])}.")
+            parts.append(
+                f"Correlation with the women's share: {_num(s['correlation_with_women_share'])}."
+            )
         method = report.meta["method"]
-        parts.append(f"<span style='color:#555'>Model {escape(report.meta['model'])}; read by "
-                     f"{'next-word probabilities' if method == 'logprobs' else 'sampled completions'}"
-                     "; 0.5: He and She equally likely.</span>")
+        parts.append(
+            f"<span style='color:#555'>Model {escape(report.meta['model'])}; read by "
+            f"{'next-word probabilities' if method == 'logprobs' else 'sampled completions'}"
+            "; 0.5: He and She equally likely.</span>"
+        )
         return " ".join(parts)

@@ -48,8 +48,14 @@ from .bias_common import (
 from .errors import describe
 from .model_config import cached_models, load_config, model_choices
 
-EMOTIONS = {"all": "all templates", "anger": "anger", "fear": "fear", "joy": "joy",
-            "sadness": "sadness", "none": "no emotion"}
+EMOTIONS = {
+    "all": "all templates",
+    "anger": "anger",
+    "fear": "fear",
+    "joy": "joy",
+    "sadness": "sadness",
+    "none": "no emotion",
+}
 
 
 def default_eec() -> str:
@@ -66,8 +72,15 @@ def _run_eec(path, model, base_url, limit, project, progress, cancelled):
 
     backend = make_backend(model, base_url=base_url or None)
     try:
-        return eec_probe(path, SentimentTask(), backend, limit=limit, project=project,
-                         progress=progress, cancelled=cancelled)
+        return eec_probe(
+            path,
+            SentimentTask(),
+            backend,
+            limit=limit,
+            project=project,
+            progress=progress,
+            cancelled=cancelled,
+        )
     finally:
         backend.close()
 
@@ -152,9 +165,14 @@ class ProbeTab(Exports, QWidget):
         self.error, self.cancelled = "", False
         self.bar.setValue(0)
         self._worker = run_in_background(
-            func, *args, lambda done, total: self.sig_progress.emit(done, total),
-            self._stop.is_set, on_done=self._on_result, on_error=self._on_error,
-            on_finished=self._on_finished)
+            func,
+            *args,
+            lambda done, total: self.sig_progress.emit(done, total),
+            self._stop.is_set,
+            on_done=self._on_result,
+            on_error=self._on_error,
+            on_finished=self._on_finished,
+        )
         self.main._workers.add(self._worker)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -224,34 +242,47 @@ class EecTab(ProbeTab):
     def __init__(self, window, parent=None):
         from .bias_charts import EecChart
 
-        super().__init__(window, EecChart(), ["Emotion", "Gap", "Frame pairs", "Mean gap",
-                                              "95% CI", "p (paired t)"], parent)
+        super().__init__(
+            window,
+            EecChart(),
+            ["Emotion", "Gap", "Frame pairs", "Mean gap", "95% CI", "p (paired t)"],
+            parent,
+        )
         self.export_csv_button.setText("Export sentences (CSV)…")
         self.path = QLineEdit(default_eec())
-        self.path.setPlaceholderText("Equity-Evaluation-Corpus.csv (free for research from "
-                                     "NRC Canada) or a file in its format")
-        self.path.setToolTip("The template sentences: the EEC, or by default llmstudio's own "
-                             "set in the EEC's design (resources/probes/eec_style.csv)")
+        self.path.setPlaceholderText(
+            "Equity-Evaluation-Corpus.csv (free for research from "
+            "NRC Canada) or a file in its format"
+        )
+        self.path.setToolTip(
+            "The template sentences: the EEC, or by default llmstudio's own "
+            "set in the EEC's design (resources/probes/eec_style.csv)"
+        )
         where = file_row(self.path, self._browse)
         self.model = model_box(model_choices(load_config(), cached_models()))
         self.limit = QSpinBox()
         self.limit.setRange(0, 100_000)
         self.limit.setSingleStep(60)
         self.limit.setSpecialValueText("all sentences")
-        self.limit.setToolTip("At most this many sentences, as whole template frames (a "
-                              "template and emotion word with every person: 60 sentences in "
-                              "the EEC, 52 in llmstudio's set) drawn at random with seed 0")
+        self.limit.setToolTip(
+            "At most this many sentences, as whole template frames (a "
+            "template and emotion word with every person: 60 sentences in "
+            "the EEC, 52 in llmstudio's set) drawn at random with seed 0"
+        )
         self.form.addRow("Templates:", where)
         self.form.addRow("Model:", self.model)
         self.form.addRow("Sentences:", self.limit)
-        self.note.setText("The template sentences differ only in the person named (my sister / "
-                          "my brother, a woman's / man's name, an African- / European-American "
-                          "name). A model without bias scores the groups alike: gaps near 0. "
-                          "Only these sentences are sent to an API model, none of your data.")
+        self.note.setText(
+            "The template sentences differ only in the person named (my sister / "
+            "my brother, a woman's / man's name, an African- / European-American "
+            "name). A model without bias scores the groups alike: gaps near 0. "
+            "Only these sentences are sent to an API model, none of your data."
+        )
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "The Equity Evaluation Corpus",
-                                              self.path.text(), "CSV (*.csv);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "The Equity Evaluation Corpus", self.path.text(), "CSV (*.csv);;All files (*)"
+        )
         if path:
             self.path.setText(path)
 
@@ -263,13 +294,20 @@ class EecTab(ProbeTab):
         return bias_project_path(self.main, name)
 
     def job(self):
-        self.status.setText(f"Scoring the template sentences with {self.model.currentText()}; "
-                            f"project {self.project_path().name}")
+        self.status.setText(
+            f"Scoring the template sentences with {self.model.currentText()}; "
+            f"project {self.project_path().name}"
+        )
         spec, base_url = self.model.currentData(), self.model.currentData(BASE_URL_ROLE) or ""
         if spec.startswith("openai:") and not self._ask_send(base_url):
             return None
-        return _run_eec, (self.path.text().strip(), spec, base_url,
-                          self.limit.value() or None, self.project_path())
+        return _run_eec, (
+            self.path.text().strip(),
+            spec,
+            base_url,
+            self.limit.value() or None,
+            self.project_path(),
+        )
 
     def _ask_send(self, base_url: str) -> bool:
         from PySide6.QtWidgets import QMessageBox
@@ -279,43 +317,67 @@ class EecTab(ProbeTab):
         host = endpoint_id(base_url or None)
         n = f"{self.limit.value():,}" if self.limit.value() else "all the"
         answer = QMessageBox.question(
-            self, f"Send the template sentences to {host}?",
+            self,
+            f"Send the template sentences to {host}?",
             f"Up to {n} template sentences (none of your data) go to {host}, one request each; "
             f"sentences already answered in {self.project_path().name} are not sent again.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.No,
+        )
         if answer != QMessageBox.StandardButton.Yes:
             self.status.setText("Not run: nothing was sent.")
             return False
         return True
 
     def cancelled_text(self) -> str:
-        return ("Cancelled: the sentences scored so far are kept in "
-                f"{self.project_path().name}; Run again to resume.")
+        return (
+            "Cancelled: the sentences scored so far are kept in "
+            f"{self.project_path().name}; Run again to resume."
+        )
 
     def show_report(self, report) -> None:
         d = report.to_dict()
-        self.status.setText(f"Done: {d['n']:,} of {d['n_sentences']:,} sentences scored "
-                            f"({d['n_errors']:,} failed); model {d['model']}.")
+        self.status.setText(
+            f"Done: {d['n']:,} of {d['n_sentences']:,} sentences scored "
+            f"({d['n_errors']:,} failed); model {d['model']}."
+        )
         self.summary.setText(self.summary_text(report))
-        self.fill_table([(EMOTIONS.get(g["emotion"], g["emotion"]), g["difference"],
-                          f"{g['n_pairs']:,}", _num(g["mean_difference"]),
-                          (f"{_num(g['ci_low'])} to {_num(g['ci_high'])}"
-                           if g["ci_low"] is not None else "needs 2+ pairs"),
-                          p_text(g["p_value"]).lstrip("= ")
-                          if g["p_value"] is not None else "needs 2+ pairs")
-                         for g in report.gaps])
+        self.fill_table(
+            [
+                (
+                    EMOTIONS.get(g["emotion"], g["emotion"]),
+                    g["difference"],
+                    f"{g['n_pairs']:,}",
+                    _num(g["mean_difference"]),
+                    (
+                        f"{_num(g['ci_low'])} to {_num(g['ci_high'])}"
+                        if g["ci_low"] is not None
+                        else "needs 2+ pairs"
+                    ),
+                    p_text(g["p_value"]).lstrip("= ")
+                    if g["p_value"] is not None
+                    else "needs 2+ pairs",
+                )
+                for g in report.gaps
+            ]
+        )
 
     @staticmethod
     def summary_text(report) -> str:
         parts = []
-        for dimension, words in (("gender", "female − male"),
-                                 ("race", "African-American − European-American names")):
+        for dimension, words in (
+            ("gender", "female − male"),
+            ("race", "African-American − European-American names"),
+        ):
             g = report.gap(dimension)
-            parts.append(f"<b>{dimension.capitalize()} gap</b> ({words}, all templates): "
-                         f"{_num(g['mean_difference'])} ({_ci(g['ci_low'], g['ci_high'])}); "
-                         f"p {escape(p_text(g['p_value']))} (paired t test over "
-                         f"{g['n_pairs']:,} sentence frames).")
-        parts.append("<span style='color:#555'>Positive: the first group scored more "
-                     "positive. Score: P(positive) − P(negative), or VADER's compound.</span>")
+            parts.append(
+                f"<b>{dimension.capitalize()} gap</b> ({words}, all templates): "
+                f"{_num(g['mean_difference'])} ({_ci(g['ci_low'], g['ci_high'])}); "
+                f"p {escape(p_text(g['p_value']))} (paired t test over "
+                f"{g['n_pairs']:,} sentence frames)."
+            )
+        parts.append(
+            "<span style='color:#555'>Positive: the first group scored more "
+            "positive. Score: P(positive) − P(negative), or VADER's compound.</span>"
+        )
         return " ".join(parts)

@@ -54,8 +54,10 @@ class BiasChecks:
         self.view: BiasView | None = None
         self.act_open = QAction("&Bias Checks…", window)
         self.act_open.setShortcut(QKeySequence("Ctrl+Shift+B"))
-        self.act_open.setStatusTip("Does the model's answer change when only who is spoken "
-                                   "about changes? Counterfactual swaps (he/she, names)")
+        self.act_open.setStatusTip(
+            "Does the model's answer change when only who is spoken "
+            "about changes? Counterfactual swaps (he/she, names)"
+        )
         self.act_open.triggered.connect(self.open)
 
     def session_reports(self) -> list[tuple[str, dict]]:
@@ -65,17 +67,20 @@ class BiasChecks:
         view, w = self.view, self.main
         if view is None or view.project is not w.project or view.corpus is not w.corpus:
             return []
-        found = [("counterfactual", view.counterfactual.result),
-                 ("template-probe", view.eec.report),
-                 ("occupations-probe", view.occupations.report)]
+        found = [
+            ("counterfactual", view.counterfactual.result),
+            ("template-probe", view.eec.report),
+            ("occupations-probe", view.occupations.report),
+        ]
         return [(kind, result.to_dict()) for kind, result in found if result is not None]
 
     def open(self) -> BiasView | None:
         w = self.main
         if w.corpus is None:
             return None
-        if self.view is not None and (self.view.corpus is not w.corpus
-                                      or self.view.project is not w.project):
+        if self.view is not None and (
+            self.view.corpus is not w.corpus or self.view.project is not w.project
+        ):
             if not any(t.running() for t in self.view.tabs_()):
                 self.view.close()
                 self.view.deleteLater()

@@ -13,8 +13,7 @@ from PySide6.QtCore import QObject, QTimer
 from ..core import human_codes
 from ..core.results import shown_name
 
-HIDDEN_NOTE = ("Model results are hidden: blind coding is on (Analyse › Code Blind, "
-               "Ctrl+Shift+K).")
+HIDDEN_NOTE = "Model results are hidden: blind coding is on (Analyse › Code Blind, Ctrl+Shift+K)."
 
 
 class BlindMode(QObject):
@@ -37,15 +36,19 @@ class BlindMode(QObject):
         # a batch with the first failure shows its run's error column (model_runs): hidden
         # again once that is done
         window.model.sig_results_changed.connect(
-            lambda _rows: self._later.start() if self.on else None)
+            lambda _rows: self._later.start() if self.on else None
+        )
         window.sig_loaded.connect(self._loaded)
 
     def _switched(self, on: bool) -> None:
         self.apply(fresh=True)
         self.window.statusBar().showMessage(
             "Blind coding on: model results and other coders' codes are hidden until you "
-            "switch it off (Ctrl+Shift+K)" if on else
-            "Blind coding off: model results and other coders' codes are shown", 8000)
+            "switch it off (Ctrl+Shift+K)"
+            if on
+            else "Blind coding off: model results and other coders' codes are shown",
+            8000,
+        )
 
     @property
     def on(self) -> bool:
@@ -61,8 +64,11 @@ class BlindMode(QObject):
         if w.project is None or w.corpus is None or not coder:
             return set()
         names = human_codes.coder_column_names(w.project)
-        return {shown_name(name, w.corpus.frame.columns)
-                for (_book, who), name in names.items() if who == coder}
+        return {
+            shown_name(name, w.corpus.frame.columns)
+            for (_book, who), name in names.items()
+            if who == coder
+        }
 
     def apply(self, fresh: bool = False) -> None:
         """Hide (blind) or show again (not blind) the result columns and model results;

@@ -21,8 +21,9 @@ def export_png(item, path: str | Path, width: int = PNG_WIDTH) -> Path:
 FIGURE_SIZE = (1000, 560)  # a figure's proportions (about 16:9), before scaling to PNG_WIDTH
 
 
-def export_layout_png(widget, path: str | Path, width: int = PNG_WIDTH,
-                      size: tuple[int, int] = FIGURE_SIZE) -> Path:
+def export_layout_png(
+    widget, path: str | Path, width: int = PNG_WIDTH, size: tuple[int, int] = FIGURE_SIZE
+) -> Path:
     """A ``pyqtgraph.GraphicsLayoutWidget``'s plots as a PNG ``width`` pixels wide, laid
     out at ``size`` for the export (not at the window's strip), then given back to the
     window's layout. The layout is set on the plots' own item and allowed to settle

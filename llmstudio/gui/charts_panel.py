@@ -45,17 +45,33 @@ from .chart_export import PNG_WIDTH, export_png, export_svg
 from .jobs import TASK_TITLES
 from .workers import run_in_background
 
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000"]  # Okabe-Ito: told apart by colour-blind readers
+PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+]  # Okabe-Ito: told apart by colour-blind readers
 REDRAW_MS = 300  # results arrive in batches, several a second: one redraw per 300 ms
 
 LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS, TIME_SHARE, TIME_MEAN, CONFUSION = range(7)
-KINDS = ["Labels: how many of each", "Numbers: histogram", "Labels by group (share, 95% CI)",
-         "Mean by group (95% CI)", "Over time: share of a label (95% CI)",
-         "Over time: mean (95% CI)", "Two columns compared (confusion table)"]
+KINDS = [
+    "Labels: how many of each",
+    "Numbers: histogram",
+    "Labels by group (share, 95% CI)",
+    "Mean by group (95% CI)",
+    "Over time: share of a label (95% CI)",
+    "Over time: mean (95% CI)",
+    "Two columns compared (confusion table)",
+]
 NUMBER_KINDS = (HISTOGRAM, GROUP_MEANS, TIME_MEAN)
-CONFIDENCE_NOTE = ("Confidence is how sure the model is of the label it chose (0 to 1), not "
-                   "how positive a text is.")
+CONFIDENCE_NOTE = (
+    "Confidence is how sure the model is of the label it chose (0 to 1), not "
+    "how positive a text is."
+)
 
 
 @dataclass(frozen=True)
@@ -64,10 +80,10 @@ class Source:
     sentiment run's signed score (``kind`` "signed", read from its label and valence
     columns). ``kind`` "confidence": a run's ``<task>_score``."""
 
-    key: str                  # the picker's item data
-    name: str                 # "Sentiment (builtin)", "region", "Codes by ana (Tone)"
+    key: str  # the picker's item data
+    name: str  # "Sentiment (builtin)", "region", "Codes by ana (Tone)"
     columns: tuple[str, ...]  # the table's columns it reads
-    kind: str = "column"      # column, signed, confidence
+    kind: str = "column"  # column, signed, confidence
     scheme: tuple[str, ...] = ()  # signed: the run's labels (they say the scale)
 
     def tip(self) -> str:
@@ -75,8 +91,10 @@ class Source:
         if self.kind == "signed":
             label, *valence = self.columns
             if valence:
-                return (f"Columns {valence[0]} (P(positive) − P(negative)) where given, else "
-                        f"the valence of {label}")
+                return (
+                    f"Columns {valence[0]} (P(positive) − P(negative)) where given, else "
+                    f"the valence of {label}"
+                )
             return f"The valence of the labels in column {label}"
         return f"Column {self.columns[0]}"
 
@@ -96,8 +114,14 @@ class Source:
         return f"mean {self.name}" if mean else self.name
 
 
-def chart_numbers(kind: int, values, other: pd.Series | None,
-                  dates: pd.Series | None, freq: str, label: str | None) -> dict:
+def chart_numbers(
+    kind: int,
+    values,
+    other: pd.Series | None,
+    dates: pd.Series | None,
+    freq: str,
+    label: str | None,
+) -> dict:
     """The numbers a chart of ``kind`` shows (run in the background: no Qt here).
     ``values``: a column, or a ``chart_data.SignedSentiment`` (then ``result["sentiment"]``
     is (rows from probabilities, rows from labels)). ``other``: the group or second
@@ -105,17 +129,25 @@ def chart_numbers(kind: int, values, other: pd.Series | None,
     None."""
     if isinstance(values, cd.SignedSentiment):
         values, *counts = values.values()
-        return {**chart_numbers(kind, values, other, dates, freq, label),
-                "sentiment": tuple(counts)}
+        return {
+            **chart_numbers(kind, values, other, dates, freq, label),
+            "sentiment": tuple(counts),
+        }
     if kind == LABELS:
         return {"data": cd.label_counts(values)}
     if kind == HISTOGRAM:
         numbers = cd.numbers_of(values)
-        return {"data": cd.histogram(values), "count": len(numbers),
-                "mean": numbers.mean(), "median": numbers.median()}
+        return {
+            "data": cd.histogram(values),
+            "count": len(numbers),
+            "mean": numbers.mean(),
+            "median": numbers.median(),
+        }
     if kind == GROUP_SHARES:
-        return {"data": cd.group_shares(values, other),
-                "labels": list(cd.label_counts(values)["label"])}
+        return {
+            "data": cd.group_shares(values, other),
+            "labels": list(cd.label_counts(values)["label"]),
+        }
     if kind == GROUP_MEANS:
         return {"data": cd.group_means(values, other)}
     if kind in (TIME_SHARE, TIME_MEAN):
@@ -165,12 +197,21 @@ def _signed_note(counts: tuple[int, int], scheme: tuple[str, ...]) -> str:
     """What the sentiment axis is, for the note under a chart of it."""
     probabilities, labels = counts
     five = five_point(scheme)
-    valences = ("very negative −1, negative −0.5, neutral 0, positive 0.5, very positive 1"
-                if five else "positive +1, neutral 0, negative −1")
-    told = ("Sentiment: " + ("the probability-weighted valence of the model's label "
-                             "probabilities" if five else "P(positive) − P(negative) from "
-                             "the model's label probabilities")
-            if probabilities else f"Sentiment from labels: {valences}")
+    valences = (
+        "very negative −1, negative −0.5, neutral 0, positive 0.5, very positive 1"
+        if five
+        else "positive +1, neutral 0, negative −1"
+    )
+    told = (
+        "Sentiment: "
+        + (
+            "the probability-weighted valence of the model's label probabilities"
+            if five
+            else "P(positive) − P(negative) from the model's label probabilities"
+        )
+        if probabilities
+        else f"Sentiment from labels: {valences}"
+    )
     if probabilities and labels:
         told += f"; {labels:,} rows without probabilities count their label ({valences})"
     return told + "."
@@ -189,7 +230,7 @@ class ChartsPanel(QWidget):
         self._kinds: tuple = ([], [], [], [])  # the columns each picker may offer
         self._dates: dict = {}
         self.pending = False  # numbers being worked out in the background
-        self._again = False   # asked to redraw meanwhile: the numbers coming are stale
+        self._again = False  # asked to redraw meanwhile: the numbers coming are stale
         self._worker = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -200,7 +241,7 @@ class ChartsPanel(QWidget):
         self.kind.addItems(KINDS)
         self.column = QComboBox()
         self.second = QComboBox()  # the group, date or second column
-        self.label = QComboBox()   # the label whose share is followed over time
+        self.label = QComboBox()  # the label whose share is followed over time
         self.freq = QComboBox()
         self.freq.addItems(list(cd.FREQS))
         self.freq.setCurrentText("month")
@@ -209,7 +250,9 @@ class ChartsPanel(QWidget):
         self.freq_name = QLabel("per")
         for combo in (self.column, self.second):
             combo.setMinimumContentsLength(12)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         self.title = QLineEdit()
         self.title.setPlaceholderText("title (automatic)")
         self.x_title = QLineEdit()
@@ -239,13 +282,26 @@ class ChartsPanel(QWidget):
         pickers.addWidget(self.kind)
         pickers.addWidget(QLabel("of"))
         pickers.addWidget(self.column, 1)
-        for w in (self.second_name, self.second, self.label_name, self.label, self.freq_name,
-                  self.freq):
+        for w in (
+            self.second_name,
+            self.second,
+            self.label_name,
+            self.label,
+            self.freq_name,
+            self.freq,
+        ):
             pickers.addWidget(w)
         names = QHBoxLayout()
-        for w, stretch in ((QLabel("Title"), 0), (self.title, 2), (QLabel("x"), 0), (self.x_title, 1),
-                           (QLabel("y"), 0), (self.y_title, 1), (self.png_button, 0),
-                           (self.svg_button, 0)):
+        for w, stretch in (
+            (QLabel("Title"), 0),
+            (self.title, 2),
+            (QLabel("x"), 0),
+            (self.x_title, 1),
+            (QLabel("y"), 0),
+            (self.y_title, 1),
+            (self.png_button, 0),
+            (self.svg_button, 0),
+        ):
             names.addWidget(w, stretch)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
@@ -259,7 +315,8 @@ class ChartsPanel(QWidget):
             combo.currentIndexChanged.connect(self.schedule)
         for combo in (self.column, self.second):  # the chosen item's columns
             combo.currentIndexChanged.connect(
-                lambda _i, c=combo: c.setToolTip(c.currentData(Qt.ItemDataRole.ToolTipRole) or ""))
+                lambda _i, c=combo: c.setToolTip(c.currentData(Qt.ItemDataRole.ToolTipRole) or "")
+            )
         self.column.currentIndexChanged.connect(self._fill_labels)
         self.column.currentIndexChanged.connect(self._refill_second)
         for edit in (self.title, self.x_title, self.y_title):
@@ -285,9 +342,11 @@ class ChartsPanel(QWidget):
         goes on writing into the table's arrays), or a ``SignedSentiment``."""
         if source.kind == "signed":
             label, *valence = source.columns
-            return cd.SignedSentiment(self.values(label).copy(),
-                                      self.values(valence[0]).copy() if valence else None,
-                                      source.scheme)
+            return cd.SignedSentiment(
+                self.values(label).copy(),
+                self.values(valence[0]).copy() if valence else None,
+                source.scheme,
+            )
         return self.values(source.columns[0]).copy()
 
     def source(self, key: str | None) -> Source | None:
@@ -311,15 +370,24 @@ class ChartsPanel(QWidget):
         for run, columns in runs:
             task = run.task
             title = TASK_TITLES.get(task, task.capitalize())
-            where = run.model + (f", run {run.run_id}" if per_task[task] > 1 and
-                                 run.run_id is not None else "")
+            where = run.model + (
+                f", run {run.run_id}" if per_task[task] > 1 and run.run_id is not None else ""
+            )
             codes = dict(run.code_names)
 
             def part(column: str, task: str = task, codes: dict = codes) -> str:
                 """``label`` of ``sentiment_label`` (or of ``sentiment_label_run2``)."""
-                rest = column[len(task) + 1:] if column.startswith(task + "_") else column
-                for known in (*codes, "label", "score", "valence", "lexicon", "explanation",
-                              "error", "chunks"):
+                rest = column[len(task) + 1 :] if column.startswith(task + "_") else column
+                for known in (
+                    *codes,
+                    "label",
+                    "score",
+                    "valence",
+                    "lexicon",
+                    "explanation",
+                    "error",
+                    "chunks",
+                ):
                     if rest == known or rest.startswith(known + "_"):
                         return known
                 return rest
@@ -351,8 +419,9 @@ class ChartsPanel(QWidget):
                 else:
                     name = f"{title} {kind.replace('_', ' ')} ({where})"
                 key = "column:" + column
-                out[key] = Source(key, name, (column,), "confidence" if kind == "score"
-                                  else "column")
+                out[key] = Source(
+                    key, name, (column,), "confidence" if kind == "score" else "column"
+                )
         return out
 
     def _split_any(self, name: str) -> bool:
@@ -367,8 +436,10 @@ class ChartsPanel(QWidget):
         if w.project is None:
             return {}
         taken = w.corpus.frame.columns
-        return {shown_name(column, taken): f"Codes by {coder} ({book})"
-                for (book, coder), column in coder_column_names(w.project).items()}
+        return {
+            shown_name(column, taken): f"Codes by {coder} ({book})"
+            for (book, coder), column in coder_column_names(w.project).items()
+        }
 
     def _columns(self) -> tuple[list[Source], list[Source], list[Source], list[Source]]:
         """(label sources, numeric sources, group columns, date columns) of the table."""
@@ -383,7 +454,9 @@ class ChartsPanel(QWidget):
             if source.kind in ("signed", "confidence"):
                 numeric.append(source)
             else:
-                (numeric if cd.is_numeric(self.values(source.columns[0])) else labels).append(source)
+                (numeric if cd.is_numeric(self.values(source.columns[0])) else labels).append(
+                    source
+                )
         # Every run's columns, also those left out above (an empty chunks column).
         shown = {c for _run, columns in w.model.result_runs() for c in columns}
         for name in w.model.result_names:  # codes by hand, and columns of no known run
@@ -453,8 +526,13 @@ class ChartsPanel(QWidget):
     @staticmethod
     def second_role(kind: int) -> str | None:
         """What the second picker holds for ``kind``: groups, dates, a column to compare."""
-        return {GROUP_SHARES: "group", GROUP_MEANS: "group", TIME_SHARE: "date",
-                TIME_MEAN: "date", CONFUSION: "compare"}.get(kind)
+        return {
+            GROUP_SHARES: "group",
+            GROUP_MEANS: "group",
+            TIME_SHARE: "date",
+            TIME_MEAN: "date",
+            CONFUSION: "compare",
+        }.get(kind)
 
     def _fill_labels(self) -> None:
         source = self.source(self.column.currentData())
@@ -471,8 +549,13 @@ class ChartsPanel(QWidget):
 
     def _on_kind(self) -> None:
         kind = self.kind.currentIndex()
-        second = {GROUP_SHARES: "by", GROUP_MEANS: "by", TIME_SHARE: "date",
-                  TIME_MEAN: "date", CONFUSION: "against"}.get(kind)
+        second = {
+            GROUP_SHARES: "by",
+            GROUP_MEANS: "by",
+            TIME_SHARE: "date",
+            TIME_MEAN: "date",
+            CONFUSION: "against",
+        }.get(kind)
         self.second_name.setText(second or "")
         for w in (self.second_name, self.second):
             w.setVisible(second is not None)
@@ -509,15 +592,19 @@ class ChartsPanel(QWidget):
         for side in ("bottom", "left"):
             plot.getAxis(side).enableAutoSIPrefix(False)  # no "(x0.001)" on shares
         self.legend = None
-        self.hover = pg.TextItem("", color="#111", fill=pg.mkBrush(255, 255, 240, 230),
-                                 border=pg.mkPen("#999"), anchor=(0, 1))
+        self.hover = pg.TextItem(
+            "",
+            color="#111",
+            fill=pg.mkBrush(255, 255, 240, 230),
+            border=pg.mkPen("#999"),
+            anchor=(0, 1),
+        )
         self.hover.setZValue(100)
         self.hover.hide()
         plot.addItem(self.hover, ignoreBounds=True)
 
     def _add_legend(self, columns: int = 1):
-        self.legend = self.plot.addLegend(offset=(10, 5), labelTextSize="9pt",
-                                          colCount=columns)
+        self.legend = self.plot.addLegend(offset=(10, 5), labelTextSize="9pt", colCount=columns)
         # Scaled with the rest in a 1800 px export (a legend that ignores transformations
         # comes out a quarter of the size of every other text).
         self.legend.setFlag(self.legend.GraphicsItemFlag.ItemIgnoresTransformations, False)
@@ -545,8 +632,10 @@ class ChartsPanel(QWidget):
         if w.corpus is None or first is None or (kind >= GROUP_SHARES and second is None):
             self._clear()
             need = {TIME_SHARE: "a date column", TIME_MEAN: "a date column"}.get(kind, "columns")
-            self.note.setText(f"Nothing to chart yet: this chart needs {need} "
-                              "(run a model for label and score columns).")
+            self.note.setText(
+                f"Nothing to chart yet: this chart needs {need} "
+                "(run a model for label and score columns)."
+            )
             self._set_auto("", "", "")
             return
         label = self.label.currentText() if kind == TIME_SHARE else None
@@ -555,8 +644,9 @@ class ChartsPanel(QWidget):
             self.note.setText(f"No labels in {first.name} yet.")
             self._set_auto("", "", "")
             return
-        request = dict(kind=kind, column=first, second=second, label=label,
-                       freq=self.freq.currentText())
+        request = dict(
+            kind=kind, column=first, second=second, label=label, freq=self.freq.currentText()
+        )
         values = self.source_values(first)
         other = None
         dates = None
@@ -588,25 +678,39 @@ class ChartsPanel(QWidget):
             if self._again:
                 self.redraw()
 
-        self._worker = run_in_background(chart_numbers, kind, values, other, dates,
-                                         request["freq"], label, on_done=done,
-                                         on_error=failed)
+        self._worker = run_in_background(
+            chart_numbers,
+            kind,
+            values,
+            other,
+            dates,
+            request["freq"],
+            label,
+            on_done=done,
+            on_error=failed,
+        )
 
     def _paint(self, request: dict, result: dict) -> None:
         """Draw numbers worked out by :func:`chart_numbers` for ``request``, on a fresh
         plot."""
         self._clear()
         kind, column, second = request["kind"], request["column"], request["second"]
-        draw = {LABELS: self._draw_labels, HISTOGRAM: self._draw_histogram,
-                GROUP_SHARES: self._draw_group_shares, GROUP_MEANS: self._draw_group_means,
-                TIME_SHARE: self._draw_time, TIME_MEAN: self._draw_time,
-                CONFUSION: self._draw_confusion}[kind]
+        draw = {
+            LABELS: self._draw_labels,
+            HISTOGRAM: self._draw_histogram,
+            GROUP_SHARES: self._draw_group_shares,
+            GROUP_MEANS: self._draw_group_means,
+            TIME_SHARE: self._draw_time,
+            TIME_MEAN: self._draw_time,
+            CONFUSION: self._draw_confusion,
+        }[kind]
         draw(column, second, result)
         if column.kind == "confidence":
             self.note.setText(f"{self.note.text()} {CONFIDENCE_NOTE}")
         elif column.kind == "signed" and kind in NUMBER_KINDS:
-            self.note.setText(f"{self.note.text()} "
-                              f"{_signed_note(result['sentiment'], column.scheme)}")
+            self.note.setText(
+                f"{self.note.text()} {_signed_note(result['sentiment'], column.scheme)}"
+            )
         self.plot.enableAutoRange()
         if kind in (LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS) and self.hits:
             # room above the tallest bar for its count, the whiskers and the legend
@@ -620,8 +724,10 @@ class ChartsPanel(QWidget):
             # pixels, whatever the plot's height: about 110 px of it go to the title and
             # the axes.
             view = max(60.0, self.plot_widget.height() - 110.0)
-            top *= 1 + max(0.3 if kind == GROUP_SHARES else 0.12,
-                           (44.0 if kind == GROUP_SHARES else 28.0) / view)
+            top *= 1 + max(
+                0.3 if kind == GROUP_SHARES else 0.12,
+                (44.0 if kind == GROUP_SHARES else 28.0) / view,
+            )
             self.plot.setYRange(low - 0.06 * (top - low), top, padding=0)
         elif self._yrange is not None:
             self.plot.setYRange(*self._yrange, padding=0.06)
@@ -644,18 +750,31 @@ class ChartsPanel(QWidget):
         x = np.arange(len(data), dtype=float)
         n = data["n"].to_numpy(dtype=float)
         bars = pg.BarGraphItem(x=[], height=[], width=0.7, pen="w")
-        bars.setOpts(x=x, height=n, width=0.7, y0=0,
-                     brushes=[PALETTE[i % len(PALETTE)] for i in range(len(data))])
+        bars.setOpts(
+            x=x,
+            height=n,
+            width=0.7,
+            y0=0,
+            brushes=[PALETTE[i % len(PALETTE)] for i in range(len(data))],
+        )
         self.plot.addItem(bars)
         self._ticks(list(data["label"]))
         total = int(n.sum())
         name = column.name
         for i, row in data.iterrows():
             self._bar_text(x[i], row["n"], f"{row['n']:,} ({row['share']:.0%})")
-            self.hits.append((x[i] - 0.35, x[i] + 0.35, 0, row["n"], row["rows"],
-                              f"{name} = {row['label']}",
-                              f"{name} = {row['label']}\nn = {row['n']:,} of {total:,}\n"
-                              f"share {row['share']:.1%} (95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%})"))
+            self.hits.append(
+                (
+                    x[i] - 0.35,
+                    x[i] + 0.35,
+                    0,
+                    row["n"],
+                    row["rows"],
+                    f"{name} = {row['label']}",
+                    f"{name} = {row['label']}\nn = {row['n']:,} of {total:,}\n"
+                    f"share {row['share']:.1%} (95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%})",
+                )
+            )
         self.note.setText(f"{total:,} rows with a value in {name}. Click a bar to see its rows.")
         self._set_auto(f"{name}: how many rows of each", name, "rows", column)
 
@@ -675,12 +794,21 @@ class ChartsPanel(QWidget):
         bars.setOpts(x=centre, height=data["n"].to_numpy(float), width=width * 0.95, y0=0)
         self.plot.addItem(bars)
         for _, row in data.iterrows():
-            self.hits.append((row["left"], row["right"], 0, max(row["n"], 0), row["rows"],
-                              f"{column.name} from {row['left']:.3g} to {row['right']:.3g}",
-                              f"{column.name} {row['left']:.3g} to {row['right']:.3g}\n"
-                              f"n = {row['n']:,}"))
-        self.note.setText(f"{result['count']:,} rows; mean {result['mean']:.3f}, median "
-                          f"{result['median']:.3f}. Click a bar to see its rows.")
+            self.hits.append(
+                (
+                    row["left"],
+                    row["right"],
+                    0,
+                    max(row["n"], 0),
+                    row["rows"],
+                    f"{column.name} from {row['left']:.3g} to {row['right']:.3g}",
+                    f"{column.name} {row['left']:.3g} to {row['right']:.3g}\nn = {row['n']:,}",
+                )
+            )
+        self.note.setText(
+            f"{result['count']:,} rows; mean {result['mean']:.3f}, median "
+            f"{result['median']:.3f}. Click a bar to see its rows."
+        )
         self._set_auto(f"Distribution of {column.name}", axis, "rows", column)
 
     def _draw_group_shares(self, column: Source, by: Source, result: dict) -> None:
@@ -691,7 +819,7 @@ class ChartsPanel(QWidget):
         groups = list(dict.fromkeys(data["group"]))
         labels = list(dict.fromkeys(data["label"]))
         if len(labels) > len(PALETTE):
-            top = set(result["labels"][:len(PALETTE)])
+            top = set(result["labels"][: len(PALETTE)])
             labels = [x for x in labels if x in top]
         width = 0.8 / max(1, len(labels))
         legend = self._add_legend(len(labels))
@@ -701,8 +829,9 @@ class ChartsPanel(QWidget):
             part = data[data["label"] == label]
             x = np.array([groups.index(g) for g in part["group"]], float) - 0.4 + width * (j + 0.5)
             share = part["share"].to_numpy(float) * 100
-            bar = pg.BarGraphItem(x=[], height=[], width=0.8, pen="w",
-                                  brush=PALETTE[j % len(PALETTE)])
+            bar = pg.BarGraphItem(
+                x=[], height=[], width=0.8, pen="w", brush=PALETTE[j % len(PALETTE)]
+            )
             bar.setOpts(x=x, height=share, width=width * 0.92, y0=0)
             self.plot.addItem(bar)
             legend.addItem(bar, label)
@@ -711,20 +840,29 @@ class ChartsPanel(QWidget):
                 ey.append(100 * row["share"])
                 etop.append(100 * (row["ci_high"] - row["share"]))
                 ebottom.append(100 * (row["share"] - row["ci_low"]))
-                self.hits.append((xi - width / 2, xi + width / 2, 0, 100 * row["ci_high"],
-                                  row["rows"], f"{by.name} = {row['group']}, {name} = {label}",
-                                  f"{by.name} = {row['group']}\n{name} = {label}\n"
-                                  f"{row['k']:,} of {row['n']:,} = {row['share']:.1%}\n"
-                                  f"95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%}"))
+                self.hits.append(
+                    (
+                        xi - width / 2,
+                        xi + width / 2,
+                        0,
+                        100 * row["ci_high"],
+                        row["rows"],
+                        f"{by.name} = {row['group']}, {name} = {label}",
+                        f"{by.name} = {row['group']}\n{name} = {label}\n"
+                        f"{row['k']:,} of {row['n']:,} = {row['share']:.1%}\n"
+                        f"95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%}",
+                    )
+                )
         errors = pg.ErrorBarItem(beam=width * 0.4, pen=pg.mkPen("#333", width=1.5))
-        errors.setData(x=np.array(ex), y=np.array(ey), top=np.array(etop),
-                       bottom=np.array(ebottom))
+        errors.setData(x=np.array(ex), y=np.array(ey), top=np.array(etop), bottom=np.array(ebottom))
         self.plot.addItem(errors)
         n = data.drop_duplicates("group")[["group", "n"]]
         self._ticks([f"{g}\n(n={k:,})" for g, k in zip(n["group"], n["n"])])
         self.plot.getAxis("bottom").setHeight(66)  # two-line ticks, then the axis title
-        self.note.setText("Bars: share of each group's rows with that label; whiskers: 95% "
-                          "Wilson intervals. Click a bar to see its rows.")
+        self.note.setText(
+            "Bars: share of each group's rows with that label; whiskers: 95% "
+            "Wilson intervals. Click a bar to see its rows."
+        )
         self._set_auto(f"{name} by {by.name}", by.name, "% of the group's rows", column, by)
 
     def _draw_group_means(self, column: Source, by: Source, result: dict) -> None:
@@ -748,14 +886,26 @@ class ChartsPanel(QWidget):
         axis = column.axis(result, mean=True)
         for i, row in data.iterrows():
             lo, hi = sorted((0.0, row["mean"]))
-            ci = ("" if pd.isna(row["ci_low"]) else
-                  f"\n95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}")
-            self.hits.append((x[i] - 0.3, x[i] + 0.3, lo, hi, row["rows"],
-                              f"{by.name} = {row['group']}",
-                              f"{by.name} = {row['group']}\nn = {row['n']:,}\n"
-                              f"{axis}: {row['mean']:.3f}{ci}"))
-        self.note.setText(f"Bars: {_lower(column.mean_name())} per group; whiskers: 95% t intervals. "
-                          "Click a bar to see its rows.")
+            ci = (
+                ""
+                if pd.isna(row["ci_low"])
+                else f"\n95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}"
+            )
+            self.hits.append(
+                (
+                    x[i] - 0.3,
+                    x[i] + 0.3,
+                    lo,
+                    hi,
+                    row["rows"],
+                    f"{by.name} = {row['group']}",
+                    f"{by.name} = {row['group']}\nn = {row['n']:,}\n{axis}: {row['mean']:.3f}{ci}",
+                )
+            )
+        self.note.setText(
+            f"Bars: {_lower(column.mean_name())} per group; whiskers: 95% t intervals. "
+            "Click a bar to see its rows."
+        )
         self._set_auto(f"{column.mean_name()} by {by.name}", by.name, axis, column, by)
 
     def _draw_time(self, column: Source, date: Source, result: dict) -> None:
@@ -779,8 +929,14 @@ class ChartsPanel(QWidget):
         band_high.setData(x, fill_high)
         band = pg.FillBetweenItem(band_low, band_high, brush=pg.mkBrush(0, 114, 178, 50))
         self.plot.addItem(band, ignoreBounds=True)  # the range: set below
-        line = pg.PlotDataItem(pen=pg.mkPen(PALETTE[0], width=2), symbol="o", symbolSize=7,
-                               symbolBrush=PALETTE[0], symbolPen="w", connect="finite")
+        line = pg.PlotDataItem(
+            pen=pg.mkPen(PALETTE[0], width=2),
+            symbol="o",
+            symbolSize=7,
+            symbolBrush=PALETTE[0],
+            symbolPen="w",
+            connect="finite",
+        )
         line.setData(x, y)
         self.plot.addItem(line)
         # The range from the line and the intervals of periods with 5 rows or more: one
@@ -793,7 +949,9 @@ class ChartsPanel(QWidget):
         names = [cd.period_name(p, freq) for p in data["period"]]
         room = max(300.0, self.plot.vb.width())
         step = max(1, int(np.ceil(len(names) * 85 / room)))
-        self.plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names) if i % step == 0]])
+        self.plot.getAxis("bottom").setTicks(
+            [[(i, n) for i, n in enumerate(names) if i % step == 0]]
+        )
         axis = f"% labelled {label}" if share else column.axis(result, mean=True)
         what = f"share {label}" if share else _lower(column.mean_name())
         for i, row in data.iterrows():
@@ -801,19 +959,37 @@ class ChartsPanel(QWidget):
                 text = f"{names[i]}: no rows"
             else:
                 value = f"{row['value']:.1%}" if share else f"{row['value']:.3f}"
-                ci = ("" if pd.isna(row["ci_low"]) else
-                      (f"\n95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%}" if share
-                       else f"\n95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}"))
+                ci = (
+                    ""
+                    if pd.isna(row["ci_low"])
+                    else (
+                        f"\n95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%}"
+                        if share
+                        else f"\n95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}"
+                    )
+                )
                 count = f"{row['k']:,} of {row['n']:,}" if share else f"n = {row['n']:,}"
                 text = f"{freq} {names[i]}\n{count}\n{what}: {value}{ci}"
-            self.hits.append((x[i] - 0.5, x[i] + 0.5, -np.inf, np.inf, row["rows"],
-                              f"{date.name} in {freq} {names[i]}"
-                              + (f", {column.name} = {label}" if share else ""), text))
-        self.note.setText(f"Line: {what} per {freq}; band: 95% "
-                          f"{'Wilson' if share else 't'} interval. Click a point to see its rows.")
+            self.hits.append(
+                (
+                    x[i] - 0.5,
+                    x[i] + 0.5,
+                    -np.inf,
+                    np.inf,
+                    row["rows"],
+                    f"{date.name} in {freq} {names[i]}"
+                    + (f", {column.name} = {label}" if share else ""),
+                    text,
+                )
+            )
+        self.note.setText(
+            f"Line: {what} per {freq}; band: 95% "
+            f"{'Wilson' if share else 't'} interval. Click a point to see its rows."
+        )
         if share:
-            self._set_auto(f"Share of {column.name} = {label} per {freq}", date.name, axis,
-                           column, date)
+            self._set_auto(
+                f"Share of {column.name} = {label} per {freq}", date.name, axis, column, date
+            )
         else:
             self._set_auto(f"{column.mean_name()} per {freq}", date.name, axis, column, date)
 
@@ -832,11 +1008,18 @@ class ChartsPanel(QWidget):
         grid = data["n"].to_numpy(float).reshape(k, k)  # [a, b]
         # One square per cell (vector shapes: crisp in SVG, where a scaled image blurs).
         colours = pg.ColorMap([0.0, 1.0], ["#f2f2f2", PALETTE[0]]).map(
-            grid.ravel() / max(1.0, grid.max()), mode="qcolor")
+            grid.ravel() / max(1.0, grid.max()), mode="qcolor"
+        )
         a_at, b_at = np.divmod(np.arange(k * k), k)  # grid.ravel()'s order: [a, b]
         cells = pg.BarGraphItem(x=[], height=[], width=1.0)
-        cells.setOpts(x=a_at.astype(float), y0=b_at - 0.5, height=np.ones(k * k), width=1.0,
-                      brushes=[pg.mkBrush(c) for c in colours], pens=[pg.mkPen(None)] * (k * k))
+        cells.setOpts(
+            x=a_at.astype(float),
+            y0=b_at - 0.5,
+            height=np.ones(k * k),
+            width=1.0,
+            brushes=[pg.mkBrush(c) for c in colours],
+            pens=[pg.mkPen(None)] * (k * k),
+        )
         self.plot.addItem(cells)
         # Names of more than one word on lines of their own: side by side under narrow
         # cells they would run into each other.
@@ -855,19 +1038,31 @@ class ChartsPanel(QWidget):
             item = pg.TextItem(f"{row['n']:,}", color="w" if dark else "#222", anchor=(0.5, 0.5))
             item.setPos(a, b)
             self.plot.addItem(item)
-            self.hits.append((a - 0.5, a + 0.5, b - 0.5, b + 0.5, row["rows"],
-                              f"{a_name} = {row['a']}, {b_name} = {row['b']}",
-                              f"{a_name} = {row['a']}\n{b_name} = {row['b']}\nn = {row['n']:,}"
-                              f" ({row['share']:.1%} of {total:,})"))
+            self.hits.append(
+                (
+                    a - 0.5,
+                    a + 0.5,
+                    b - 0.5,
+                    b + 0.5,
+                    row["rows"],
+                    f"{a_name} = {row['a']}, {b_name} = {row['b']}",
+                    f"{a_name} = {row['a']}\n{b_name} = {row['b']}\nn = {row['n']:,}"
+                    f" ({row['share']:.1%} of {total:,})",
+                )
+            )
         given = data[data["n"] > 0]
         if set(given["a"]).isdisjoint(given["b"]):
-            self.note.setText(f"{a_name} and {b_name} have no value in common: a cross-table "
-                              "of the two, with no diagonal of agreement. Click a cell to see "
-                              "its rows.")
+            self.note.setText(
+                f"{a_name} and {b_name} have no value in common: a cross-table "
+                "of the two, with no diagonal of agreement. Click a cell to see "
+                "its rows."
+            )
         else:
-            self.note.setText(f"{diagonal:,} of {total:,} rows ({diagonal / max(total, 1):.1%}) "
-                              "get the same label in both columns (the diagonal). Click a "
-                              "cell to see its rows.")
+            self.note.setText(
+                f"{diagonal:,} of {total:,} rows ({diagonal / max(total, 1):.1%}) "
+                "get the same label in both columns (the diagonal). Click a "
+                "cell to see its rows."
+            )
         self._set_auto(f"{a_name} against {b_name}", a_name, b_name, column, other)
 
     # -- titles -----------------------------------------------------------------------
@@ -922,8 +1117,9 @@ class ChartsPanel(QWidget):
         # The box on the side with room: left of the pointer in the right half, below it
         # in the upper half (cut off at the plot's edge otherwise).
         view = self.plot.vb.viewRect()
-        self.hover.setAnchor((1 if point.x() > view.center().x() else 0,
-                              0 if point.y() > view.center().y() else 1))
+        self.hover.setAnchor(
+            (1 if point.x() > view.center().x() else 0, 0 if point.y() > view.center().y() else 1)
+        )
         self.hover.setPos(point)
         self.hover.show()
 
@@ -952,8 +1148,9 @@ class ChartsPanel(QWidget):
     def ask_export(self, kind: str) -> None:
         name = (self.title.text() or self._auto[0] or "chart").replace("/", "-")
         base = self.window.source.parent if self.window.source else Path.home()
-        path, _ = QFileDialog.getSaveFileName(self, "Save chart", str(base / f"{name}.{kind}"),
-                                              f"{kind.upper()} (*.{kind})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save chart", str(base / f"{name}.{kind}"), f"{kind.upper()} (*.{kind})"
+        )
         if path:
             written = self.export(path)
             self.window.statusBar().showMessage(f"Saved chart to {written}", 5000)
@@ -1000,8 +1197,7 @@ class Charts:
         self.dock.show()
         self.dock.raise_()
         if first:  # beside the Jobs panel: the chart gets most of the width
-            window.resizeDocks([self.dock], [int(window.width() * 0.6)],
-                               Qt.Orientation.Horizontal)
+            window.resizeDocks([self.dock], [int(window.width() * 0.6)], Qt.Orientation.Horizontal)
         panel.refresh_columns()
         panel.redraw()
 

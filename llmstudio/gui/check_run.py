@@ -45,8 +45,16 @@ __all__ = ["CheckRun", "CheckRunDialog"]
 class CheckRunDialog(QDialog):
     """N rows (default 100) and a seed, with the interval width N gives."""
 
-    def __init__(self, run_title: str, book: Codebook, new_book: bool, rows: int,
-                 stored: Sample | None, observed: float | None, parent=None):
+    def __init__(
+        self,
+        run_title: str,
+        book: Codebook,
+        new_book: bool,
+        rows: int,
+        stored: Sample | None,
+        observed: float | None,
+        parent=None,
+    ):
         super().__init__(parent)
         self.setWindowTitle(f"Check {run_title}")
         self._p = observed if observed is not None else EXPECTED_AGREEMENT
@@ -54,7 +62,8 @@ class CheckRunDialog(QDialog):
         intro = QLabel(
             f"Code a random sample of the rows yourself, <b>blind</b> (the model's answers, "
             f"other coders and result columns are hidden while you code), then see how far "
-            f"<b>{run_title}</b> agrees with you (Validate view).")
+            f"<b>{run_title}</b> agrees with you (Validate view)."
+        )
         intro.setWordWrap(True)
         self.n = QSpinBox()
         self.n.setRange(1, max(1, rows))
@@ -79,13 +88,16 @@ class CheckRunDialog(QDialog):
         form.addRow("Seed:", self.seed)
         form.addRow("Codebook:", book_label)
         if stored is not None:
-            note = QLabel(f"This replaces the codebook's stored sample ({stored.describe()}); "
-                          "codes already made are kept.")
+            note = QLabel(
+                f"This replaces the codebook's stored sample ({stored.describe()}); "
+                "codes already made are kept."
+            )
             note.setWordWrap(True)
             note.setStyleSheet("color: #b26a00;")
             form.addRow(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start coding")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -109,8 +121,10 @@ class CheckRun(QObject):
         self._checking: tuple[int, str, frozenset] | None = None  # run, codebook, rows
         self._build_bar()
         self.act_check = QAction("C&heck a Model Run…", window)
-        self.act_check.setStatusTip("Code a random sample of a sentiment or codebook run "
-                                    "blind, then see how far the model agrees with you")
+        self.act_check.setStatusTip(
+            "Code a random sample of a sentiment or codebook run "
+            "blind, then see how far the model agrees with you"
+        )
         self.act_check.triggered.connect(self.ask_latest)
         window.runs.sig_job_added.connect(self._job_added)
         window.sig_loaded.connect(self._loaded)
@@ -119,8 +133,9 @@ class CheckRun(QObject):
     def _build_bar(self) -> None:
         self.bar = QFrame()
         self.bar.setObjectName("checkRunBar")
-        self.bar.setStyleSheet("#checkRunBar { background: #e3f2fd; border-bottom: 1px solid "
-                               "#90caf9; }")
+        self.bar.setStyleSheet(
+            "#checkRunBar { background: #e3f2fd; border-bottom: 1px solid #90caf9; }"
+        )
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.check_button = QPushButton("Check this run…")
@@ -147,8 +162,7 @@ class CheckRun(QObject):
         result = job.result
         if job.spec.replicate is not None:
             return  # a replicate is compared with its run (Validate › Run stability)
-        if (result is None or w.project is None
-                or w.project.path.resolve() != job.project_path):
+        if result is None or w.project is None or w.project.path.resolve() != job.project_path:
             return
         try:
             if worth_checking(w.project, result.run_id):
@@ -163,7 +177,8 @@ class CheckRun(QObject):
         self.label.setText(
             f"<b>{label.status_text().capitalize()}</b> is done. Before using its labels, "
             "check it: code a random sample yourself, blind, and see how far it agrees "
-            "with you.")
+            "with you."
+        )
         self.check_button.setText("Check this run…")
         self.check_button.setEnabled(True)
         self.bar.show()
@@ -196,12 +211,18 @@ class CheckRun(QObject):
             from ..core.runs import COMPLETE, TRIAL, run_infos
 
             # Finished runs only (core.runs: an interrupted or running one is not checked).
-            done = [i.run_id for i in run_infos(w.project)
-                    if i.task in ("sentiment", "code") and i.state in (COMPLETE, TRIAL)]
+            done = [
+                i.run_id
+                for i in run_infos(w.project)
+                if i.task in ("sentiment", "code") and i.state in (COMPLETE, TRIAL)
+            ]
             run_id = done[-1] if done else None
         if run_id is None:
-            w.statusBar().showMessage("No finished sentiment or codebook run to check yet: "
-                                      "run one with Analyse › Run Model… (Ctrl+R).", 8000)
+            w.statusBar().showMessage(
+                "No finished sentiment or codebook run to check yet: "
+                "run one with Analyse › Run Model… (Ctrl+R).",
+                8000,
+            )
             return False
         return self.ask(run_id)
 
@@ -219,8 +240,15 @@ class CheckRun(QObject):
         except (LlmstudioError, sqlite3.Error) as exc:
             w.show_error("Cannot check this run", exc)
             return False
-        dialog = CheckRunDialog(run_label(w.project, run_id).status_text(), book, new_book,
-                                w.corpus.rows, stored, observed, w)
+        dialog = CheckRunDialog(
+            run_label(w.project, run_id).status_text(),
+            book,
+            new_book,
+            w.corpus.rows,
+            stored,
+            observed,
+            w,
+        )
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
@@ -251,9 +279,11 @@ class CheckRun(QObject):
             w.show_error("Cannot store the sample", exc)
             return False
         self._checking = (run_id, book.name, frozenset(sample.rows))
-        self.label.setText(f"Checking run {run_id}: code the {len(sample.rows):,} rows of the "
-                           "sample in the panel (blind). The agreement opens when they are "
-                           "all coded.")
+        self.label.setText(
+            f"Checking run {run_id}: code the {len(sample.rows):,} rows of the "
+            "sample in the panel (blind). The agreement opens when they are "
+            "all coded."
+        )
         self.check_button.setEnabled(False)
         self.bar.show()
         if coding.coder:
@@ -267,15 +297,16 @@ class CheckRun(QObject):
             return
         w, coding = self.window, self.window.coding
         run_id, book, rows = self._checking
-        if w.project is None or coding.book is None or coding.book.name != book \
-                or not coding.coder:
+        if w.project is None or coding.book is None or coding.book.name != book or not coding.coder:
             return
         coded = {r for r in rows if coding.codes(r)}
         if len(coded) < len(rows):
             return
         self._checking = None
-        self.label.setText(f"All {len(rows):,} rows of the sample are coded: the agreement of "
-                           f"run {run_id} with {coding.coder} is in the Validate window.")
+        self.label.setText(
+            f"All {len(rows):,} rows of the sample are coded: the agreement of "
+            f"run {run_id} with {coding.coder} is in the Validate window."
+        )
         view = w.review.open_validation()
         if view is None:
             return
@@ -286,4 +317,3 @@ class CheckRun(QObject):
     def checking(self) -> tuple[int, str, frozenset] | None:
         """(run id, codebook, sample rows) while a check is being coded, else None."""
         return self._checking
-

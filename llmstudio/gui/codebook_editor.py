@@ -39,15 +39,31 @@ _FIELDS = ("description", "include", "exclude")
 
 
 def _draft_code(name: str = "", **fields) -> dict:
-    return {"name": name, "description": fields.get("description", ""),
-            "include": fields.get("include", ""), "exclude": fields.get("exclude", ""),
-            "examples": list(fields.get("examples", ()))}
+    return {
+        "name": name,
+        "description": fields.get("description", ""),
+        "include": fields.get("include", ""),
+        "exclude": fields.get("exclude", ""),
+        "examples": list(fields.get("examples", ())),
+    }
 
 
 def _draft_of(book: Codebook) -> dict:
-    return {"name": book.name, "multi_label": book.multi_label, "none_option": book.none_option,
-            "codes": [_draft_code(c.name, description=c.description, include=c.include,
-                                  exclude=c.exclude, examples=c.examples) for c in book.codes]}
+    return {
+        "name": book.name,
+        "multi_label": book.multi_label,
+        "none_option": book.none_option,
+        "codes": [
+            _draft_code(
+                c.name,
+                description=c.description,
+                include=c.include,
+                exclude=c.exclude,
+                examples=c.examples,
+            )
+            for c in book.codes
+        ],
+    }
 
 
 def _small_text(placeholder: str, lines: int = 3) -> QPlainTextEdit:
@@ -69,19 +85,21 @@ class CodebookEditor(QDialog):
         self.project = project
         self.setWindowTitle("Codebooks")
         self.resize(980, 620)
-        self._draft: dict | None = None   # the codebook being edited
+        self._draft: dict | None = None  # the codebook being edited
         self._saved_name: str | None = None  # its name in the project (None: not saved yet)
-        self._clean: dict | None = None   # the draft as last saved or opened (for Revert)
-        self._filling = False              # fields are being filled, not edited
+        self._clean: dict | None = None  # the draft as last saved or opened (for Revert)
+        self._filling = False  # fields are being filled, not edited
         self._build()
         self._fill_books(select)
 
     # -- layout -----------------------------------------------------------------------
 
     def _build(self) -> None:
-        intro = QLabel("A codebook lists the categories (codes) texts are coded into, with what "
-                       "each one means. Models get all of it in their prompt, so write the "
-                       "description and the rules as you would for a human coder.")
+        intro = QLabel(
+            "A codebook lists the categories (codes) texts are coded into, with what "
+            "each one means. Models get all of it in their prompt, so write the "
+            "description and the rules as you would for a human coder."
+        )
         intro.setWordWrap(True)
         intro.setStyleSheet("color:#555")
 
@@ -98,8 +116,9 @@ class CodebookEditor(QDialog):
         self.import_button.setToolTip("Read a codebook from a YAML or JSON file")
         self.import_button.clicked.connect(self.ask_import)
         self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Write this codebook to a YAML or JSON file "
-                                      "(for the command line, or to share it)")
+        self.export_button.setToolTip(
+            "Write this codebook to a YAML or JSON file (for the command line, or to share it)"
+        )
         self.export_button.clicked.connect(self.ask_export)
         left = QWidget()
         lay = QVBoxLayout(left)
@@ -120,11 +139,14 @@ class CodebookEditor(QDialog):
         self.name.setPlaceholderText("e.g. Local issues")
         self.name.setToolTip("The codebook's name; change it to rename the codebook")
         self.multi_label = QCheckBox("Several codes may apply to one text (multi-label)")
-        self.multi_label.setToolTip("Off: each text gets exactly one code. On: each code is "
-                                    "decided separately, with its own confidence")
+        self.multi_label.setToolTip(
+            "Off: each text gets exactly one code. On: each code is "
+            "decided separately, with its own confidence"
+        )
         self.none_option = QCheckBox("Offer “none of these” (single-label)")
-        self.none_option.setToolTip("Let the model answer “none” when no code fits, instead "
-                                    "of forcing the closest one")
+        self.none_option.setToolTip(
+            "Let the model answer “none” when no code fits, instead of forcing the closest one"
+        )
         self.codes = QListWidget()
         self.codes.currentRowChanged.connect(self._on_code_chosen)
         self.add_code_button = QPushButton("Add code")
@@ -269,8 +291,14 @@ class CodebookEditor(QDialog):
         draft = self._draft
         self._filling = True
         try:
-            for w in (self.name, self.multi_label, self.none_option, self.codes,
-                      self.add_code_button, self.export_button):
+            for w in (
+                self.name,
+                self.multi_label,
+                self.none_option,
+                self.codes,
+                self.add_code_button,
+                self.export_button,
+            ):
                 w.setEnabled(draft is not None)
             if draft is None:
                 self.name.clear()
@@ -327,8 +355,9 @@ class CodebookEditor(QDialog):
         code["name"] = self.code_name.text()
         for key in _FIELDS:
             code[key] = getattr(self, key).toPlainText()
-        code["examples"] = [line.strip() for line in self.examples.toPlainText().splitlines()
-                            if line.strip()]
+        code["examples"] = [
+            line.strip() for line in self.examples.toPlainText().splitlines() if line.strip()
+        ]
         item = self.codes.currentItem()
         item.setText(self._code_title(code))
         self.code_box.setTitle(f"Code: {self._code_title(code)}")
@@ -373,9 +402,12 @@ class CodebookEditor(QDialog):
             raise CodebookError("the codebook has no name")
         if not draft["codes"]:
             raise CodebookError("add at least one code")
-        data = {"name": draft["name"].strip(), "multi_label": draft["multi_label"],
-                "none_option": draft["none_option"],
-                "codes": [{k: v for k, v in c.items() if v} for c in draft["codes"]]}
+        data = {
+            "name": draft["name"].strip(),
+            "multi_label": draft["multi_label"],
+            "none_option": draft["none_option"],
+            "codes": [{k: v for k, v in c.items() if v} for c in draft["codes"]],
+        }
         for i, code in enumerate(data["codes"], 1):
             if not str(code.get("name", "")).strip():
                 raise CodebookError(f"code {i} has no name")
@@ -396,11 +428,14 @@ class CodebookEditor(QDialog):
         problems = []
         others = {n.lower() for n in self.project.codebooks()} - {(self._saved_name or "").lower()}
         if book.name.lower() in others:
-            problems.append(f"another codebook of this project is called {book.name!r}; "
-                            "choose another name")
+            problems.append(
+                f"another codebook of this project is called {book.name!r}; choose another name"
+            )
         if book.multi_label and book.none_option:
-            problems.append("“none of these” is for single-label codebooks: with several "
-                            "codes a text may get none at all")
+            problems.append(
+                "“none of these” is for single-label codebooks: with several "
+                "codes a text may get none at all"
+            )
         return problems
 
     @property
@@ -411,18 +446,27 @@ class CodebookEditor(QDialog):
         problems = self.problem_list()
         if problems:
             items = "".join(f"<li>{html.escape(p[:1].upper() + p[1:])}</li>" for p in problems)
-            self.problems.setText(f"<span style='color:#c62828'><b>Fix before saving:</b>"
-                                  f"<ul style='margin:0'>{items}</ul></span>")
+            self.problems.setText(
+                f"<span style='color:#c62828'><b>Fix before saving:</b>"
+                f"<ul style='margin:0'>{items}</ul></span>"
+            )
         elif self._draft is None:
-            self.problems.setText("<span style='color:#555'>No codebook yet: click <b>New</b> "
-                                  "to write one, or <b>Import…</b> a YAML/JSON file.</span>")
+            self.problems.setText(
+                "<span style='color:#555'>No codebook yet: click <b>New</b> "
+                "to write one, or <b>Import…</b> a YAML/JSON file.</span>"
+            )
         else:
-            kind = ("multi-label: each code applies or not" if self._draft["multi_label"]
-                    else "single-label: one code per text")
+            kind = (
+                "multi-label: each code applies or not"
+                if self._draft["multi_label"]
+                else "single-label: one code per text"
+            )
             n = len(self._draft["codes"])
             state = "unsaved changes" if self.dirty else "saved"
-            self.problems.setText(f"<span style='color:#2e7d32'>{n} code{'s' * (n != 1)}, "
-                                  f"{kind}. {state.capitalize()}.</span>")
+            self.problems.setText(
+                f"<span style='color:#2e7d32'>{n} code{'s' * (n != 1)}, "
+                f"{kind}. {state.capitalize()}.</span>"
+            )
         self.none_option.setEnabled(self._draft is not None and not self._draft["multi_label"])
         self._update_buttons(problems)
 
@@ -448,8 +492,11 @@ class CodebookEditor(QDialog):
         book = self.book()
         self.project.save_codebook(book, replaces=self._saved_name)
         renamed = self._saved_name is not None and self._saved_name != book.name
-        self._say(f"Saved “{book.name}”" + (f" (renamed from “{self._saved_name}”)"
-                                              if renamed else "") + ".")
+        self._say(
+            f"Saved “{book.name}”"
+            + (f" (renamed from “{self._saved_name}”)" if renamed else "")
+            + "."
+        )
         self._saved_name = book.name
         self._draft = _draft_of(book)
         self._clean = _draft_of(book)
@@ -462,8 +509,10 @@ class CodebookEditor(QDialog):
     def revert(self) -> None:
         """Back to the codebook as saved (a new, unsaved one is dropped)."""
         if self._clean is not None:
-            self._draft = {**self._clean, "codes": [dict(c, examples=list(c["examples"]))
-                                                    for c in self._clean["codes"]]}
+            self._draft = {
+                **self._clean,
+                "codes": [dict(c, examples=list(c["examples"])) for c in self._clean["codes"]],
+            }
             self._show_draft(self.codes.currentRow())
         else:
             self._fill_books()
@@ -478,10 +527,14 @@ class CodebookEditor(QDialog):
         if not self.dirty:
             return True
         answer = QMessageBox.question(
-            self, "Unsaved changes",
+            self,
+            "Unsaved changes",
             f"“{self._draft['name'] or 'The codebook'}” has changes that are not saved.",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -499,8 +552,12 @@ class CodebookEditor(QDialog):
     def new_codebook(self) -> None:
         if not self._may_leave():
             return
-        self._draft = {"name": self._free_name(NEW_NAME), "multi_label": False,
-                       "none_option": False, "codes": [_draft_code("")]}
+        self._draft = {
+            "name": self._free_name(NEW_NAME),
+            "multi_label": False,
+            "none_option": False,
+            "codes": [_draft_code("")],
+        }
         self._saved_name = self._clean = None
         self.books.clearSelection()
         self._show_draft()
@@ -512,9 +569,11 @@ class CodebookEditor(QDialog):
         if self._saved_name is None:
             return
         answer = QMessageBox.question(
-            self, "Delete codebook",
+            self,
+            "Delete codebook",
             f"Delete the codebook “{self._saved_name}” from this project?\n\nRuns already "
-            "made with it keep their results and their record of the codebook.")
+            "made with it keep their results and their record of the codebook.",
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_current()
 
@@ -529,8 +588,9 @@ class CodebookEditor(QDialog):
         self._say(f"Deleted “{name}”.")
 
     def ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a codebook", "",
-                                              "Codebooks (*.yaml *.yml *.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a codebook", "", "Codebooks (*.yaml *.yml *.json);;All files (*)"
+        )
         if path:
             self.import_file(path)
 
@@ -550,8 +610,10 @@ class CodebookEditor(QDialog):
             self.name.setText(name)
         self.books.clearSelection()
         self._check()
-        self._say(f"Imported “{book.name}” ({len(book.codes)} codes) from {Path(path).name}; "
-                  "click Save to keep it in the project.")
+        self._say(
+            f"Imported “{book.name}” ({len(book.codes)} codes) from {Path(path).name}; "
+            "click Save to keep it in the project."
+        )
         return True
 
     def ask_export(self) -> None:
@@ -560,8 +622,9 @@ class CodebookEditor(QDialog):
         except CodebookError as exc:
             self._say(f"Cannot export: {exc}", error=True)
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the codebook", f"{book.name}.yaml",
-                                              "YAML (*.yaml *.yml);;JSON (*.json)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the codebook", f"{book.name}.yaml", "YAML (*.yaml *.yml);;JSON (*.json)"
+        )
         if path:
             self.export_file(path)
 

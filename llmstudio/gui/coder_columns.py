@@ -12,8 +12,10 @@ from ..core.results import shown_name
 
 
 def _tip(book: str, coder: str) -> str:
-    return (f"Codes given by hand by {coder} with the codebook “{book}” "
-            "(Analyse › Code by Hand, Ctrl+K)")
+    return (
+        f"Codes given by hand by {coder} with the codebook “{book}” "
+        "(Analyse › Code by Hand, Ctrl+K)"
+    )
 
 
 class CoderColumns(QObject):
@@ -35,8 +37,10 @@ class CoderColumns(QObject):
         w = self.window
         project, corpus = w.project, w.corpus
         self._names = {}
-        if project is None or project.db.execute(
-                "SELECT 1 FROM human_codes LIMIT 1").fetchone() is None:
+        if (
+            project is None
+            or project.db.execute("SELECT 1 FROM human_codes LIMIT 1").fetchone() is None
+        ):
             return
 
         def read():
@@ -48,11 +52,19 @@ class CoderColumns(QObject):
             self._names, frame = result
             frame = frame.astype(object).where(frame.notna(), None)  # as a click leaves it
             for (book, coder), name in self._names.items():
-                self._put(frame[[name]].rename(columns={name: self._shown(name)}),
-                          bring_into_view=False, replace=True, tip=_tip(book, coder))
+                self._put(
+                    frame[[name]].rename(columns={name: self._shown(name)}),
+                    bring_into_view=False,
+                    replace=True,
+                    tip=_tip(book, coder),
+                )
 
-        w._start("Reading the codes made by hand…", read, on_done=done,
-                 error_title="Cannot read the codes made by hand")
+        w._start(
+            "Reading the codes made by hand…",
+            read,
+            on_done=done,
+            error_title="Cannot read the codes made by hand",
+        )
 
     def _show_click(self, row_id: int) -> None:
         """The row's cell after a click (a code, a change, an undo) in the coding panel."""
@@ -65,8 +77,11 @@ class CoderColumns(QObject):
         coding = human_codes.coding_of(project, book.name, coder, row_id)
         value = coding.label() if coding is not None and coding.coded else None
         name = self._shown(self._names[key])
-        self._put(pd.DataFrame({name: [value]}, index=[row_id]), bring_into_view=True,
-                  tip=_tip(book.name, coder))
+        self._put(
+            pd.DataFrame({name: [value]}, index=[row_id]),
+            bring_into_view=True,
+            tip=_tip(book.name, coder),
+        )
 
     def _put(self, frame: pd.DataFrame, bring_into_view: bool, **kwargs) -> None:
         """``bring_into_view``: a new coder's column is scrolled to (a first click), not

@@ -86,22 +86,32 @@ from .sample_dialog import SampleDialog
 
 __all__ = ["FILTER_NAMES", "CodingPanel", "install"]
 
-FILTER_NAMES = (("uncoded", "Uncoded by me"), ("all", "All rows"), ("coded", "Coded by me"),
-                ("disagree", "Model and I disagree"),
-                ("suggested", "Suggested: most useful first"))
+FILTER_NAMES = (
+    ("uncoded", "Uncoded by me"),
+    ("all", "All rows"),
+    ("coded", "Coded by me"),
+    ("disagree", "Model and I disagree"),
+    ("suggested", "Suggested: most useful first"),
+)
 MODEL_FILTERS = ("disagree", "suggested")  # they come from a model: not while coding blind
-BLIND_TIP = ("Code blind: no model answer, no other coder's codes and no result columns are "
-             "shown (here and in the table) while you code; each code records that it was "
-             "made blind (Ctrl+Shift+K)")
+BLIND_TIP = (
+    "Code blind: no model answer, no other coder's codes and no result columns are "
+    "shown (here and in the table) while you code; each code records that it was "
+    "made blind (Ctrl+Shift+K)"
+)
 TEXT_POINTS = 14
 MAX_META = 10  # metadata columns shown above the text
-NO_PROJECT = ("Coding is kept in a project: save the corpus as a project first (Ctrl+S). "
-              "Every click is then saved at once.")
+NO_PROJECT = (
+    "Coding is kept in a project: save the corpus as a project first (Ctrl+S). "
+    "Every click is then saved at once."
+)
 NO_CODEBOOK = "This project has no codebook yet: write one (its codes become the buttons here)."
 NO_CODER = "Type your name (or initials) in Coder and press Enter: codes are kept per coder."
-KEYS_HELP = ("{codes} · <b>0</b> none · <b>Enter</b> next · <b>→</b>/<b>S</b> skip · "
-             "<b>←</b>/<b>B</b> back · <b>M</b> memo · <b>Ctrl+Z</b> undo · "
-             "<b>Ctrl+Shift+Z</b> redo · <b>Esc</b> table")
+KEYS_HELP = (
+    "{codes} · <b>0</b> none · <b>Enter</b> next · <b>→</b>/<b>S</b> skip · "
+    "<b>←</b>/<b>B</b> back · <b>M</b> memo · <b>Ctrl+Z</b> undo · "
+    "<b>Ctrl+Shift+Z</b> redo · <b>Esc</b> table"
+)
 
 
 def keys_help(codes: int) -> str:
@@ -111,15 +121,17 @@ def keys_help(codes: int) -> str:
     return KEYS_HELP.format(codes="<b>1–9</b> code")
 
 
-SHORTCUT_ROWS = [("Coding: give code 1–9 (0: none; code 12: 1 then 2 quickly); "
-                  "multi-label: toggle", "1–9, 0"),
-                 ("Coding: next row (multi-label: done with this row)", "Enter"),
-                 ("Coding: skip the row / go back", "→ or S / ← or B"),
-                 ("Coding: write a memo (Enter saves it)", "M"),
-                 ("Coding: back to the table", "Esc")]
+SHORTCUT_ROWS = [
+    ("Coding: give code 1–9 (0: none; code 12: 1 then 2 quickly); multi-label: toggle", "1–9, 0"),
+    ("Coding: next row (multi-label: done with this row)", "Enter"),
+    ("Coding: skip the row / go back", "→ or S / ← or B"),
+    ("Coding: write a memo (Enter saves it)", "M"),
+    ("Coding: back to the table", "Esc"),
+]
 
 
 # -- undoable clicks ---------------------------------------------------------------------
+
 
 class _Click(QUndoCommand):
     """One click on a row: its codes and memo before and after. Pushing it stores ``after``;
@@ -146,13 +158,14 @@ class _Click(QUndoCommand):
 
 # -- the panel ---------------------------------------------------------------------------
 
+
 class CodingPanel(QWidget):
     """Code the rows of the window's project by hand, one at a time."""
 
     sig_row_shown = Signal(int)  # the row id now shown
-    sig_coded = Signal(int)      # a click was stored for this row id
-    sig_blind = Signal(bool)     # blind coding switched on (True) or off
-    sig_coder = Signal(str)      # another coder's name was entered ("" : none)
+    sig_coded = Signal(int)  # a click was stored for this row id
+    sig_blind = Signal(bool)  # blind coding switched on (True) or off
+    sig_coder = Signal(str)  # another coder's name was entered ("" : none)
 
     def __init__(self, window):
         super().__init__()
@@ -164,10 +177,10 @@ class CodingPanel(QWidget):
         self.sample: Sample | None = None
         self.model: ModelCodes | None = None
         self.suggested: list[int] | None = None  # Learn from my codes' order, if asked
-        self.rows: list[int] = []         # the sequence to code, in order
+        self.rows: list[int] = []  # the sequence to code, in order
         self._index: dict[int, int] = {}  # row id -> position in it (a million rows: no .index)
-        self.pos = -1                     # where in it (the last position shown from it)
-        self.row_id: int | None = None    # the row shown
+        self.pos = -1  # where in it (the last position shown from it)
+        self.row_id: int | None = None  # the row shown
         self._state: dict[int, tuple[tuple[str, ...], str]] = {}  # row -> (codes, memo)
         self._moving = False
         self._replaying = False
@@ -189,8 +202,9 @@ class CodingPanel(QWidget):
 
         self.coder_edit = QLineEdit()
         self.coder_edit.setPlaceholderText("your name or initials")
-        self.coder_edit.setToolTip("Codes are kept per coder: several people can code the "
-                                   "same project")
+        self.coder_edit.setToolTip(
+            "Codes are kept per coder: several people can code the same project"
+        )
         self.coder_edit.editingFinished.connect(self._coder_entered)
         self.coder_edit.installEventFilter(self)
         self.codebook_box = QComboBox()
@@ -213,8 +227,9 @@ class CodingPanel(QWidget):
         self.filter_box.currentIndexChanged.connect(lambda _: self.rebuild_sequence())
         self.sample_button = QToolButton()
         self.sample_button.setText("Sample…")
-        self.sample_button.setToolTip("Code a random or stratified sample of the rows, the "
-                                      "same for every coder")
+        self.sample_button.setToolTip(
+            "Code a random or stratified sample of the rows, the same for every coder"
+        )
         self.sample_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.sample_button)
         menu.addAction("Draw a sample…", self.ask_sample)
@@ -240,8 +255,9 @@ class CodingPanel(QWidget):
         # A notice with one button that fixes it (no project, no codebook, no coder).
         self.notice = QFrame()
         self.notice.setObjectName("codingNotice")
-        self.notice.setStyleSheet("#codingNotice { background: #fff8e1; border: 1px solid "
-                                  "#ffcc80; border-radius: 4px; }")
+        self.notice.setStyleSheet(
+            "#codingNotice { background: #fff8e1; border: 1px solid #ffcc80; border-radius: 4px; }"
+        )
         self.notice_label = QLabel()
         self.notice_label.setWordWrap(True)
         self.notice_button = QPushButton()
@@ -299,8 +315,9 @@ class CodingPanel(QWidget):
             return b
 
         self.back_button = nav("← Back", "The previous row (← or B)", self.back)
-        self.skip_button = nav("Skip →", "The next row, without coding this one (→ or S)",
-                               self.skip)
+        self.skip_button = nav(
+            "Skip →", "The next row, without coding this one (→ or S)", self.skip
+        )
         self.next_button = nav("Next ⏎", "Done with this row: the next one (Enter)", self.next)
         self.act_undo = QAction("Undo Coding", self)
         self.act_undo.setShortcuts([QKeySequence("Ctrl+Z")])
@@ -473,8 +490,9 @@ class CodingPanel(QWidget):
                 self._state[c.row_id] = (c.codes, c.memo)
         # The memo field shows this coder's memo in this codebook: another's text left in
         # it would be saved as theirs on moving on.
-        self.memo.setText(self._state.get(self.row_id, ((), ""))[1]
-                          if self.row_id is not None else "")
+        self.memo.setText(
+            self._state.get(self.row_id, ((), ""))[1] if self.row_id is not None else ""
+        )
 
     def _build_code_buttons(self) -> None:
         for b in self.code_buttons:
@@ -495,29 +513,37 @@ class CodingPanel(QWidget):
             b.setCheckable(True)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setMinimumHeight(30)
-            b.setStyleSheet("QPushButton { text-align: left; padding: 4px 10px; }"
-                            "QPushButton:checked { background: #1e88e5; color: white; "
-                            "border: 1px solid #1565c0; border-radius: 3px; }")
+            b.setStyleSheet(
+                "QPushButton { text-align: left; padding: 4px 10px; }"
+                "QPushButton:checked { background: #1e88e5; color: white; "
+                "border: 1px solid #1565c0; border-radius: 3px; }"
+            )
             tip = []
             if code is not None:
                 tip = [f"<b>{html.escape(code.name)}</b>"]
-                for label, value in (("", code.description), ("Include: ", code.include),
-                                     ("Exclude: ", code.exclude)):
+                for label, value in (
+                    ("", code.description),
+                    ("Include: ", code.include),
+                    ("Exclude: ", code.exclude),
+                ):
                     if value:
                         tip.append(html.escape(label + value))
             else:
                 tip = ["<b>none</b>", "None of the codes applies"]
             b.setToolTip("<br>".join(tip) + (f"<br><i>key {key}</i>" if key else ""))
             b.setProperty("code", name)
-            b.clicked.connect(lambda _=False, n=name: (self._take_focus(), self._flush_digits(),
-                                                        self.press(n)))
+            b.clicked.connect(
+                lambda _=False, n=name: (self._take_focus(), self._flush_digits(), self.press(n))
+            )
             position = len(codes) if name == NONE_CODE else k
             self.codes_layout.addWidget(b, position // cols, position % cols)
             self.code_buttons.append(b)
         self.keys_label.setText(keys_help(len(codes)))
         self.mode_label.setText(
             "Multi-label: each key turns a code on or off; Enter moves on"
-            if self.book.multi_label else "Single-label: a key gives the code and moves on")
+            if self.book.multi_label
+            else "Single-label: a key gives the code and moves on"
+        )
 
     # -- the sequence -----------------------------------------------------------------
 
@@ -532,7 +558,9 @@ class CodingPanel(QWidget):
         if index < 0:
             self.window.statusBar().showMessage(
                 "Blind coding is on: rows chosen by a model are not offered (switch Blind off "
-                "with Ctrl+Shift+K to use them)", 8000)
+                "with Ctrl+Shift+K to use them)",
+                8000,
+            )
             return
         self.filter_box.setCurrentIndex(index)
 
@@ -552,7 +580,8 @@ class CodingPanel(QWidget):
     def _default_blind(self) -> bool:
         """A coder's own switch, or on when the rows are a validation sample."""
         return (remembered_blind(self.coder) if self.coder else False) or bool(
-            self.sample is not None and self.sample.purpose)
+            self.sample is not None and self.sample.purpose
+        )
 
     def set_blind(self, on: bool, remember: bool = True) -> None:
         """Blind coding on or off: the panel hides or shows the model's answer and the
@@ -589,24 +618,40 @@ class CodingPanel(QWidget):
             return
         if self.which == "disagree":  # a run may have finished since the codebook was read
             self.model = self._read_model()
-        self.rows = select_rows(self.project, self.book, self.coder, self.which,
-                                rows=self.window.corpus.rows, sample=self.sample,
-                                model=self.model, order=self.suggested)
+        self.rows = select_rows(
+            self.project,
+            self.book,
+            self.coder,
+            self.which,
+            rows=self.window.corpus.rows,
+            sample=self.sample,
+            model=self.model,
+            order=self.suggested,
+        )
         self._index = {r: i for i, r in enumerate(self.rows)}
         if self.which == "suggested" and self.suggested is None:
-            self._notice("No suggestions yet: open Analyse › Learn from My Codes… and press "
-                         "“Suggest next rows” (it needs a few codes first).",
-                         self.window.review.act_learn, "Learn from my codes…")
+            self._notice(
+                "No suggestions yet: open Analyse › Learn from My Codes… and press "
+                "“Suggest next rows” (it needs a few codes first).",
+                self.window.review.act_learn,
+                "Learn from my codes…",
+            )
         elif self.which == "disagree" and self.model is None:
-            self._notice(f"No model has coded with {self.book.name!r} yet, so there is no "
-                         "disagreement to show: run one with Analyse > Run Model… (Ctrl+R).",
-                         self.window.runs.act_run, "Run a model…")
+            self._notice(
+                f"No model has coded with {self.book.name!r} yet, so there is no "
+                "disagreement to show: run one with Analyse > Run Model… (Ctrl+R).",
+                self.window.runs.act_run,
+                "Run a model…",
+            )
         elif self.which == "disagree" and not self.rows:
-            self._notice(f"The model ({self.model.title}) and {self.coder} agree on every "
-                         "row both coded.")
+            self._notice(
+                f"The model ({self.model.title}) and {self.coder} agree on every row both coded."
+            )
         elif not self.rows:
-            self._notice("No rows in this list." + (" Everything is coded." if
-                                                     self.which == "uncoded" else ""))
+            self._notice(
+                "No rows in this list."
+                + (" Everything is coded." if self.which == "uncoded" else "")
+            )
         else:
             self._notice(None)
         current = self.window.table.currentIndex()
@@ -633,16 +678,24 @@ class CodingPanel(QWidget):
             self._notice(NO_PROJECT, w.act_save, "Save as a project… (Ctrl+S)", ready=False)
             return False
         if self.book is None:
-            self._notice(NO_CODEBOOK, w.runs.act_codebooks,
-                         "Open the codebook editor… (Ctrl+B)", ready=False)
+            self._notice(
+                NO_CODEBOOK, w.runs.act_codebooks, "Open the codebook editor… (Ctrl+B)", ready=False
+            )
             return False
         if not self.coder:
             self._notice(NO_CODER, ready=False)
             return False
         return True
 
-    def _notice(self, text: str | None, action: QAction | None = None, button: str = "", *,
-                ready: bool = True, focus=None) -> None:
+    def _notice(
+        self,
+        text: str | None,
+        action: QAction | None = None,
+        button: str = "",
+        *,
+        ready: bool = True,
+        focus=None,
+    ) -> None:
         self.notice.setVisible(bool(text))
         self.notice_label.setText(text or "")
         self._notice_action = action
@@ -675,8 +728,11 @@ class CodingPanel(QWidget):
             return
         in_sample = set(self.sample.rows) if self.sample else None
         total = len(in_sample) if in_sample is not None else self.window.corpus.rows
-        coded = sum(1 for r, (codes, _) in self._state.items()
-                    if codes and (in_sample is None or r in in_sample))
+        coded = sum(
+            1
+            for r, (codes, _) in self._state.items()
+            if codes and (in_sample is None or r in in_sample)
+        )
         self.progress_label.setText(f"{coded:,} of {total:,} coded by {self.coder}")
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(coded)
@@ -684,14 +740,19 @@ class CodingPanel(QWidget):
             self.position_label.setText("")
         elif self.row_id in self._index:
             at = self._index[self.row_id] + 1
-            self.position_label.setText(f"row {self.row_id + 1:,} · {at:,} of "
-                                        f"{len(self.rows):,} in this list")
+            self.position_label.setText(
+                f"row {self.row_id + 1:,} · {at:,} of {len(self.rows):,} in this list"
+            )
         else:
             self.position_label.setText(f"row {self.row_id + 1:,} · not in this list")
 
     def _ready_quiet(self) -> bool:
-        return (self.window.corpus is not None and self.project is not None
-                and self.book is not None and bool(self.coder))
+        return (
+            self.window.corpus is not None
+            and self.project is not None
+            and self.book is not None
+            and bool(self.coder)
+        )
 
     # -- showing rows -----------------------------------------------------------------
 
@@ -736,8 +797,10 @@ class CodingPanel(QWidget):
             v = frame.iat[row_id, frame.columns.get_loc(c)]
             if v is None or (isinstance(v, float) and pd.isna(v)) or str(v) == "":
                 continue
-            meta.append(f"<span style='white-space:nowrap'><span style='color:#888'>"
-                        f"{html.escape(str(c))}</span>&nbsp;{html.escape(str(v)[:60])}</span>")
+            meta.append(
+                f"<span style='white-space:nowrap'><span style='color:#888'>"
+                f"{html.escape(str(c))}</span>&nbsp;{html.escape(str(v)[:60])}</span>"
+            )
         self.meta_label.setText(f"<b>Row {row_id + 1:,}</b> &nbsp; " + " &nbsp;·&nbsp; ".join(meta))
         codes, memo = self._state.get(row_id, ((), ""))
         for b in self.code_buttons:
@@ -746,9 +809,10 @@ class CodingPanel(QWidget):
         if self.model is not None and row_id in self.model.codes and not self.blind:
             said = "; ".join(self.model.codes[row_id])
             differs = codes and set(codes) != set(self.model.codes[row_id])
-            self.model_label.setText(f"Model ({self.model.title}) says: <b>{html.escape(said)}</b>"
-                                     + (" <span style='color:#c62828'>— differs from yours"
-                                        "</span>" if differs else ""))
+            self.model_label.setText(
+                f"Model ({self.model.title}) says: <b>{html.escape(said)}</b>"
+                + (" <span style='color:#c62828'>— differs from yours</span>" if differs else "")
+            )
         else:
             self.model_label.setText("")
         self.model_label.setVisible(bool(self.model_label.text()))
@@ -799,12 +863,14 @@ class CodingPanel(QWidget):
     def _store(self, row_id: int, codes, memo) -> bool:
         """One click in the project; False (and the reason shown) when it failed."""
         try:
-            human_codes.record(self.project, self.book, self.coder, row_id, codes, memo,
-                               blind=self.blind)
+            human_codes.record(
+                self.project, self.book, self.coder, row_id, codes, memo, blind=self.blind
+            )
         except (LlmstudioError, sqlite3.Error) as exc:
             # Not modal: a coder must see it, but the window stays usable (and closable).
-            self.window.show_error("The code was not saved", exc if isinstance(
-                exc, LlmstudioError) else str(exc))
+            self.window.show_error(
+                "The code was not saved", exc if isinstance(exc, LlmstudioError) else str(exc)
+            )
             return False
         self._state[row_id] = (tuple(codes), memo)
         if row_id == self.row_id:
@@ -825,8 +891,12 @@ class CodingPanel(QWidget):
 
     def _commit_memo(self) -> None:
         """Store the memo typed for the row shown, if it changed (a click, undoable)."""
-        if (self.row_id is None or not self._ready_quiet() or self._replaying
-                or self.project is not self.window.project):  # closed: another is open
+        if (
+            self.row_id is None
+            or not self._ready_quiet()
+            or self._replaying
+            or self.project is not self.window.project
+        ):  # closed: another is open
             return
         codes, memo = self._state.get(self.row_id, ((), ""))
         text = self.memo.text()
@@ -869,7 +939,8 @@ class CodingPanel(QWidget):
         else:
             self._commit_memo()
             self.window.statusBar().showMessage(
-                f"That was the last of the {len(self.rows):,} rows in this list", 6000)
+                f"That was the last of the {len(self.rows):,} rows in this list", 6000
+            )
 
     skip = next  # moving on without a code is what skipping is
 
@@ -913,14 +984,22 @@ class CodingPanel(QWidget):
             return
         if self.sample is not None and human_codes.coders(self.project, self.book.name):
             answer = QMessageBox.question(
-                self, "Replace the sample?",
+                self,
+                "Replace the sample?",
                 f"Coders have already worked on {self.sample.describe()}. Draw a new sample? "
-                "Their codes are kept.")
+                "Their codes are kept.",
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         corpus = self.window.corpus
-        dialog = SampleDialog(list(corpus.columns), corpus.rows, self, self.sample,
-                              frame=corpus.frame, text_column=corpus.text_column)
+        dialog = SampleDialog(
+            list(corpus.columns),
+            corpus.rows,
+            self,
+            self.sample,
+            frame=corpus.frame,
+            text_column=corpus.text_column,
+        )
         try:
             if dialog.exec() == QDialog.DialogCode.Accepted:
                 try:
@@ -938,11 +1017,18 @@ class CodingPanel(QWidget):
             super().keyPressEvent(event)  # Enter in a text field: not a coding key
             return
         key, mods = event.key(), event.modifiers()
-        plain = not (mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-                             | Qt.KeyboardModifier.MetaModifier))
+        plain = not (
+            mods
+            & (
+                Qt.KeyboardModifier.ControlModifier
+                | Qt.KeyboardModifier.AltModifier
+                | Qt.KeyboardModifier.MetaModifier
+            )
+        )
         if plain and Qt.Key.Key_0 <= key <= Qt.Key.Key_9:
-            numbers, waiting = self._keys.press(str(int(key) - int(Qt.Key.Key_0)),
-                                                len(self._numbered()))
+            numbers, waiting = self._keys.press(
+                str(int(key) - int(Qt.Key.Key_0)), len(self._numbered())
+            )
             for number in numbers:
                 self._press_number(number)
             if waiting:
@@ -961,8 +1047,12 @@ class CodingPanel(QWidget):
             self.memo.end(False)
         elif plain and key == Qt.Key.Key_Escape:
             self.window.table.setFocus()
-        elif plain and key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp,
-                               Qt.Key.Key_PageDown):
+        elif plain and key in (
+            Qt.Key.Key_Up,
+            Qt.Key.Key_Down,
+            Qt.Key.Key_PageUp,
+            Qt.Key.Key_PageDown,
+        ):
             bar = self.text.verticalScrollBar()  # a long text scrolls under the keys
             page = key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
             step = bar.pageStep() if page else bar.singleStep() * 3
@@ -1027,8 +1117,12 @@ class CodingPanel(QWidget):
             # Built after the panel; connected after the window's own slot, so the corpus
             # has the new text column when the row is shown again.
             self.window.text_column.currentTextChanged.connect(
-                lambda _: self.show_row(self.row_id) if self.row_id is not None
-                and self.isVisible() else None)
+                lambda _: (
+                    self.show_row(self.row_id)
+                    if self.row_id is not None and self.isVisible()
+                    else None
+                )
+            )
             self._follows_text_column = True
         self.refresh()
         if self.project is not None and self.book is not None and not self.coder:
@@ -1083,5 +1177,6 @@ def install(window) -> CodingPanel:
     window.sig_loaded.connect(lambda: panel.refresh() if dock.isVisible() else None)
     window.sig_saved.connect(lambda _path: panel.refresh() if dock.isVisible() else None)
     window.runs.act_codebooks.triggered.connect(
-        lambda: panel.reload_codebooks() if dock.isVisible() else None)
+        lambda: panel.reload_codebooks() if dock.isVisible() else None
+    )
     return panel

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QTableView
 
-TEXT_MIN = 260   # below this the texts are cut after a few words
-CAP = 180        # other columns: header and content, at most this wide
+TEXT_MIN = 260  # below this the texts are cut after a few words
+CAP = 180  # other columns: header and content, at most this wide
 MIN_WIDTH = 48
 SAMPLE_ROWS = 50  # rows measured at most per column
 
@@ -88,8 +88,11 @@ class ColumnWidths(QObject):
         brought = self._brought
         keep = brought if brought is not None and self._in_view(brought, seen_width) else None
         if text is not None and not self._user_text:
-            others = sum(table.columnWidth(c) for c in range(table.model().columnCount())
-                         if c != text and not table.isColumnHidden(c))
+            others = sum(
+                table.columnWidth(c)
+                for c in range(table.model().columnCount())
+                if c != text and not table.isColumnHidden(c)
+            )
             view = table.viewport().width()
             self._set(text, max(min(TEXT_MIN, view), view - others))
         self._keep_view(keep)
@@ -120,8 +123,9 @@ class ColumnWidths(QObject):
             return
         if cut > 0:
             past = header.sectionSize(first) - cut
-            bar.setValue(bar.value() + past if bar.value() + past <= bar.maximum()
-                         else bar.value() - cut)
+            bar.setValue(
+                bar.value() + past if bar.value() + past <= bar.maximum() else bar.value() - cut
+            )
 
     def add(self, columns: Iterable[int], bring_into_view: bool) -> None:
         """Columns just added: sized to their content, the texts narrowed to make room;

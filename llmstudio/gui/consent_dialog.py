@@ -14,8 +14,15 @@ from ..core.cost import Estimate
 
 
 class ConsentDialog(QDialog):
-    def __init__(self, endpoint: str, model: str, columns: list[str], rows: int,
-                 estimate: Estimate, parent=None):
+    def __init__(
+        self,
+        endpoint: str,
+        model: str,
+        columns: list[str],
+        rows: int,
+        estimate: Estimate,
+        parent=None,
+    ):
         super().__init__(parent)
         self.setWindowTitle(f"Send texts to {endpoint}?")
         # The first column is the text column; any others are a prompt's {placeholders}.
@@ -23,11 +30,16 @@ class ConsentDialog(QDialog):
             what = f"the column <b>{html.escape(columns[0])}</b> (the text column)"
         else:
             others = ", ".join(f"<b>{html.escape(c)}</b>" for c in columns[1:])
-            what = (f"the columns <b>{html.escape(columns[0])}</b> (the text column) and "
-                    f"{others} (named in the prompt)")
-        cost = (f"about <b>${estimate.cost_usd:,.2f}</b>" if estimate.cost_usd is not None
-                else "<b>unknown</b> (no price for this model; prices can be set in "
-                     "Analyse › Model settings)")
+            what = (
+                f"the columns <b>{html.escape(columns[0])}</b> (the text column) and "
+                f"{others} (named in the prompt)"
+            )
+        cost = (
+            f"about <b>${estimate.cost_usd:,.2f}</b>"
+            if estimate.cost_usd is not None
+            else "<b>unknown</b> (no price for this model; prices can be set in "
+            "Analyse › Model settings)"
+        )
         same = f" ({html.escape(estimate.same_text_note)})" if estimate.same_text else ""
         self.text = QLabel(
             f"<p>To run <b>{html.escape(model)}</b>, llmstudio will send {what} "
@@ -37,7 +49,8 @@ class ConsentDialog(QDialog):
             f"<p>Estimate: {estimate.requests:,} requests{same}, about {estimate.input_tokens:,} "
             f"input and {estimate.output_tokens:,} output tokens; cost {cost}.</p>"
             "<p>Rows already answered in this project are not sent again. Your answer is "
-            "remembered for this project and this endpoint.</p>")
+            "remembered for this project and this endpoint.</p>"
+        )
         self.text.setWordWrap(True)
         buttons = QDialogButtonBox()
         send = buttons.addButton("Send and run", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -159,8 +159,11 @@ class CorpusTableModel(QAbstractTableModel):
         if not self._results:
             return
         self.beginRemoveColumns(QModelIndex(), self._n_frame, len(self._columns) - 1)
-        del self._columns[self._n_frame:], self._numeric[self._n_frame:], \
-            self._names[self._n_frame:]
+        del (
+            self._columns[self._n_frame :],
+            self._numeric[self._n_frame :],
+            self._names[self._n_frame :],
+        )
         self._results, self._result_tips, self._runs = {}, {}, {}
         self.endRemoveColumns()
         self.sig_results_changed.emit(None)
@@ -176,8 +179,9 @@ class CorpusTableModel(QAbstractTableModel):
         """Header tooltips of result columns, by name (which run made it, what it holds)."""
         self._result_tips.update(tips)
 
-    def put_results(self, results: pd.DataFrame, *, replace: bool = False,
-                    tip: str | None = None, run=None) -> None:
+    def put_results(
+        self, results: pd.DataFrame, *, replace: bool = False, tip: str | None = None, run=None
+    ) -> None:
         """Show ``results`` (indexed by row id) in result columns of the same names, added
         after the others when new. ``replace``: rows missing from ``results`` are emptied
         (another run's values must not linger); otherwise they keep their values. ``run``
@@ -229,11 +233,14 @@ class CorpusTableModel(QAbstractTableModel):
         if blocks is None or len(blocks) > MAX_CHANGED_BLOCKS:
             ranges = [(0, len(self._order) - 1)]
         else:
-            ranges = [(b * CHANGED_BLOCK, min(len(self._order), (b + 1) * CHANGED_BLOCK) - 1)
-                      for b in blocks.tolist()]
+            ranges = [
+                (b * CHANGED_BLOCK, min(len(self._order), (b + 1) * CHANGED_BLOCK) - 1)
+                for b in blocks.tolist()
+            ]
         for top, bottom in ranges:
-            self.dataChanged.emit(self.index(top, first), self.index(bottom, last),
-                                  [Qt.ItemDataRole.DisplayRole])
+            self.dataChanged.emit(
+                self.index(top, first), self.index(bottom, last), [Qt.ItemDataRole.DisplayRole]
+            )
 
     # -- QAbstractTableModel ----------------------------------------------------------
 
@@ -286,8 +293,11 @@ class CorpusTableModel(QAbstractTableModel):
                 slot.clearData()
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if (role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < len(self._names)):
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self._names)
+        ):
             return self._result_tips.get(self._names[section])  # which model made it
         if role != Qt.ItemDataRole.DisplayRole:
             return None

@@ -46,8 +46,10 @@ class RowResult:
         short, long = self._shown()
         if not short and not long:
             return f"{self.heading}: {'not yet' if self.running else 'no result'}"
-        return "\n".join([f"{self.heading}: {' · '.join(short)}".rstrip(": ")]
-                         + [f"  {name}: {text}" for name, text in long])
+        return "\n".join(
+            [f"{self.heading}: {' · '.join(short)}".rstrip(": ")]
+            + [f"  {name}: {text}" for name, text in long]
+        )
 
     def _shown(self) -> tuple[list[str], list[tuple[str, str]]]:
         """The values there are: short ones in a line (the first, the label, alone; the
@@ -62,10 +64,15 @@ class RowResult:
                     long.append((name, text))
             elif not _whole_text_read(name, value):
                 short_pairs.append((name, value))
-        short = [text if k == 0 and name != "codes" else f"{name} {text}" if name != "codes"
-                 else f"codes: {text}"
-                 for k, (name, text) in enumerate(readable_values(short_pairs, dict(self.code_names)))
-                 if text]
+        short = [
+            text
+            if k == 0 and name != "codes"
+            else f"{name} {text}"
+            if name != "codes"
+            else f"codes: {text}"
+            for k, (name, text) in enumerate(readable_values(short_pairs, dict(self.code_names)))
+            if text
+        ]
         return short, long
 
     def html(self) -> str:
@@ -73,8 +80,10 @@ class RowResult:
         if self.empty:
             return head + f"<span style='color:#999'><i>no label ({EMPTY_TEXT})</i></span>"
         if self.error:
-            return (head + "<span style='color:#c62828'>failed: "
-                    f"{html.escape(cell_excerpt(self.error, MAX_ERROR_CHARS))}</span>")
+            return (
+                head + "<span style='color:#c62828'>failed: "
+                f"{html.escape(cell_excerpt(self.error, MAX_ERROR_CHARS))}</span>"
+            )
         short, long = self._shown()
         if not short and not long:
             note = "not yet (the run has not reached this row)" if self.running else "no result"
@@ -83,11 +92,14 @@ class RowResult:
         if short:
             first, rest = short[0], short[1:]
             out += f"<b>{html.escape(first)}</b>" + "".join(
-                f" <span style='color:#777'>·</span> {html.escape(v)}" for v in rest)
+                f" <span style='color:#777'>·</span> {html.escape(v)}" for v in rest
+            )
         for name, text in long:
-            out += (f"<div style='margin:2px 0 0 10px'><span style='color:#777'>"
-                    f"{html.escape(name)}:</span> <span style='white-space:pre-wrap'>"
-                    f"{html.escape(text)}</span></div>")
+            out += (
+                f"<div style='margin:2px 0 0 10px'><span style='color:#777'>"
+                f"{html.escape(name)}:</span> <span style='white-space:pre-wrap'>"
+                f"{html.escape(text)}</span></div>"
+            )
         return out
 
 
@@ -100,8 +112,9 @@ def _whole_text_read(name: str, value) -> bool:
     0): said for every row, they would bury the rows where it matters."""
     name = re.sub(r"_run\d+$", "", name)  # a suffixed run's marks alike (chunks_run3)
     try:
-        return ((name.endswith("chunks") and int(value) == 1)
-                or (name.endswith("truncated") and int(value) == 0))
+        return (name.endswith("chunks") and int(value) == 1) or (
+            name.endswith("truncated") and int(value) == 0
+        )
     except (TypeError, ValueError):
         return False
 
@@ -120,15 +133,19 @@ def readable_values(pairs, code_names: dict[str, str] | None = None) -> list[tup
     code_names = code_names or {}
     out, listed = [], False
     for name, value in pairs:
-        base = name[:-len("_score")] if name.endswith("_score") else name
+        base = name[: -len("_score")] if name.endswith("_score") else name
         if base in flags:
             if not listed:
                 listed = True
-                applied = [f"{code_names.get(flag, flag)} ({result_text(values[flag + '_score'])})"
-                           for flag in flags if _applies(values.get(flag))]
+                applied = [
+                    f"{code_names.get(flag, flag)} ({result_text(values[flag + '_score'])})"
+                    for flag in flags
+                    if _applies(values.get(flag))
+                ]
                 known = any(not _missing(values.get(flag)) for flag in flags)
-                out.append(("codes", ", ".join(applied) if applied else
-                            ("none apply" if known else "")))
+                out.append(
+                    ("codes", ", ".join(applied) if applied else ("none apply" if known else ""))
+                )
             continue
         out.append((name, "" if _missing(value) else result_text(value)))
     return out
@@ -151,7 +168,7 @@ def marked_html(text: str, pattern: re.Pattern | None) -> str:
             break
         if m.end() == m.start():
             continue
-        parts.append(html.escape(text[last:m.start()]))
+        parts.append(html.escape(text[last : m.start()]))
         parts.append(f"<span style='background-color:#ffd54f'>{html.escape(m.group())}</span>")
         last = m.end()
     parts.append(html.escape(text[last:]))
@@ -176,8 +193,10 @@ class DetailPane(QWidget):
         self.results.setWordWrap(True)
         self.results.setTextFormat(Qt.TextFormat.RichText)
         self.results.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.results.setStyleSheet("QLabel#detailResults { background: #f3f6fa; border: 1px "
-                                   "solid #d5dce6; border-radius: 3px; padding: 4px 6px; }")
+        self.results.setStyleSheet(
+            "QLabel#detailResults { background: #f3f6fa; border: 1px "
+            "solid #d5dce6; border-radius: 3px; padding: 4px 6px; }"
+        )
         self._results: list[RowResult] = []
         self._hidden_note: str | None = None  # blind coding: results are not shown
         layout = QVBoxLayout(self)
@@ -208,15 +227,17 @@ class DetailPane(QWidget):
         self._results = results
         if self._hidden_note is not None:
             self.results.setVisible(bool(results))
-            self.results.setText(f"<span style='color:#777'><i>"
-                                 f"{html.escape(self._hidden_note)}</i></span>")
+            self.results.setText(
+                f"<span style='color:#777'><i>{html.escape(self._hidden_note)}</i></span>"
+            )
             self.results.setToolTip("")
             return
         self.results.setVisible(bool(results))
         if results:
             lines = "".join(f"<div style='margin-top:2px'>{r.html()}</div>" for r in results)
             self.results.setText(
-                "<div style='color:#666; font-size:9pt'>Model results</div>" + lines)
+                "<div style='color:#666; font-size:9pt'>Model results</div>" + lines
+            )
             tips = [r.error for r in results if r.error and len(r.error) > MAX_ERROR_CHARS]
             self.results.setToolTip("\n\n".join(tips))
         else:
@@ -229,9 +250,15 @@ class DetailPane(QWidget):
             return self._hidden_note if self._results else ""
         return "\n".join(r.plain() for r in self._results)
 
-    def show_row(self, frame: pd.DataFrame, row_id: int, text_column: str, *,
-                 position: tuple[int, int] | None = None,
-                 highlight: re.Pattern | None = None) -> None:
+    def show_row(
+        self,
+        frame: pd.DataFrame,
+        row_id: int,
+        text_column: str,
+        *,
+        position: tuple[int, int] | None = None,
+        highlight: re.Pattern | None = None,
+    ) -> None:
         """Show row ``row_id``; ``position`` = (k, n) when it is match k of a search's n,
         ``highlight`` marks the search's matches in the text."""
         # Lists, maps and structs as the table and the exports show them (JSON text).
@@ -245,17 +272,22 @@ class DetailPane(QWidget):
             if name == text_column:
                 continue
             value = cell_excerpt(row[name], 200)
-            meta.append(f"<tr><td style='color:#666;padding-right:10px'>{html.escape(str(name))}"
-                        f"</td><td>{html.escape(value)}</td></tr>")
+            meta.append(
+                f"<tr><td style='color:#666;padding-right:10px'>{html.escape(str(name))}"
+                f"</td><td>{html.escape(value)}</td></tr>"
+            )
         text = row[text_column]
         if text is None or (not isinstance(text, str) and pd.isna(text)):
             body = "<p style='color:#999'><i>(empty)</i></p>"
         else:
-            body = (f"<div style='font-size:13pt; white-space:pre-wrap; line-height:140%'>"
-                    f"{marked_html(str(text), highlight)}</div>")
+            body = (
+                f"<div style='font-size:13pt; white-space:pre-wrap; line-height:140%'>"
+                f"{marked_html(str(text), highlight)}</div>"
+            )
         self.browser.setHtml(
             f"<table style='font-size:9pt; margin-bottom:8px'>{''.join(meta)}</table>"
-            f"<div style='color:#666; font-size:9pt'>{html.escape(str(text_column))}</div>{body}")
+            f"<div style='color:#666; font-size:9pt'>{html.escape(str(text_column))}</div>{body}"
+        )
 
     def plain_text(self) -> str:
         return self.browser.toPlainText()

@@ -17,8 +17,12 @@ def describe(exc: BaseException, failed: str | None = None) -> str:
     traceback (redacted: see :mod:`llmstudio.log`).
     """
     expected = isinstance(exc, (LlmstudioError, MemoryError, OSError))
-    log.log(logging.WARNING if expected else logging.ERROR, "shown as a message: %s",
-            failed or type(exc).__name__, exc_info=exc)
+    log.log(
+        logging.WARNING if expected else logging.ERROR,
+        "shown as a message: %s",
+        failed or type(exc).__name__,
+        exc_info=exc,
+    )
     return _sentence(exc, failed)
 
 
@@ -28,10 +32,14 @@ def _sentence(exc: BaseException, failed: str | None) -> str:
     if failed:
         return f"{failed}: {_sentence(exc, None)}"
     if isinstance(exc, MemoryError):
-        return "Not enough memory for this file. Close other programs, or open a smaller part of it."
+        return (
+            "Not enough memory for this file. Close other programs, or open a smaller part of it."
+        )
     if isinstance(exc, PermissionError):
         return f"Permission denied: {exc.filename or exc}. Choose a folder you can write to."
     if isinstance(exc, OSError):
         return f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")
-    return (f"Unexpected error ({type(exc).__name__}: {exc}). Please report it with the file "
-            "that caused it.")
+    return (
+        f"Unexpected error ({type(exc).__name__}: {exc}). Please report it with the file "
+        "that caused it."
+    )

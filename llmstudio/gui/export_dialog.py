@@ -36,14 +36,22 @@ class ExportDialog(QDialog):
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.bom = QCheckBox("Add a byte-order mark (lets Excel recognise UTF-8 CSV)")
-        self.guard = QCheckBox("Neutralise formulas: prefix cells starting with = + - @ "
-                               "with an apostrophe (recommended)")
+        self.guard = QCheckBox(
+            "Neutralise formulas: prefix cells starting with = + - @ "
+            "with an apostrophe (recommended)"
+        )
         self.guard.setChecked(True)
-        self.note = QLabel(f"{rows:,} rows; all original columns in their original order"
-                           + (", then each model run's columns and each coder's codes. "
-                              "Excel files get a sheet describing every column; Stata "
-                              "files keep codes as value labels. " if project else ". ")
-                           + "Parquet keeps every cell unchanged.")
+        self.note = QLabel(
+            f"{rows:,} rows; all original columns in their original order"
+            + (
+                ", then each model run's columns and each coder's codes. "
+                "Excel files get a sheet describing every column; Stata "
+                "files keep codes as value labels. "
+                if project
+                else ". "
+            )
+            + "Parquet keeps every cell unchanged."
+        )
         self.note.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
@@ -52,8 +60,9 @@ class ExportDialog(QDialog):
         form.addRow("File:", row)
         form.addRow("", self.bom)
         form.addRow("", self.guard)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -64,8 +73,7 @@ class ExportDialog(QDialog):
         self._update()
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export table", self.path.text(),
-                                              self._filters)
+        path, _ = QFileDialog.getSaveFileName(self, "Export table", self.path.text(), self._filters)
         if path:
             self.path.setText(path)
 

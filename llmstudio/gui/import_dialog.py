@@ -39,9 +39,11 @@ PREVIEW_ROWS = 100
 _DELIMITERS = [",", ";", "\t", "|", ""]
 # The two readings of a quote that never closes or takes in rows (core.delimited's
 # runaway_quote), and quotes as plain characters everywhere.
-_QUOTINGS = [("auto", "Automatic: a quote that runs away over rows is a plain character"),
-             ("csv", "As quoted: every quote at a field's start opens a quoted field"),
-             ("none", "As plain characters: no quoted fields at all")]
+_QUOTINGS = [
+    ("auto", "Automatic: a quote that runs away over rows is a plain character"),
+    ("csv", "As quoted: every quote at a field's start opens a quoted field"),
+    ("none", "As plain characters: no quoted fields at all"),
+]
 
 
 def _check_decodes(path: Path, encoding: str | None) -> None:
@@ -56,11 +58,15 @@ def _check_decodes(path: Path, encoding: str | None) -> None:
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES + 1)
     try:
-        codecs.getincrementaldecoder(encoding)().decode(sample[:SAMPLE_BYTES],
-                                                        final=len(sample) <= SAMPLE_BYTES)
+        codecs.getincrementaldecoder(encoding)().decode(
+            sample[:SAMPLE_BYTES], final=len(sample) <= SAMPLE_BYTES
+        )
     except UnicodeDecodeError as exc:
-        raise CorpusError(path, f"byte 0x{sample[exc.start]:02x} at offset {exc.start:,} "
-                                f"cannot be decoded as {encoding}; choose another encoding") from None
+        raise CorpusError(
+            path,
+            f"byte 0x{sample[exc.start]:02x} at offset {exc.start:,} "
+            f"cannot be decoded as {encoding}; choose another encoding",
+        ) from None
 
 
 class ImportDialog(QDialog):
@@ -80,13 +86,15 @@ class ImportDialog(QDialog):
         self.encoding.setEditable(True)
         self.encoding.addItems(list(dict.fromkeys([dialect.encoding, *ENCODINGS])))
         self.encoding.setCurrentText(dialect.encoding)
-        self.encoding.setToolTip("How the file's bytes become characters. Detected: "
-                                 f"{dialect.encoding}")
+        self.encoding.setToolTip(
+            f"How the file's bytes become characters. Detected: {dialect.encoding}"
+        )
         self.delimiter = QComboBox()
         for d in _DELIMITERS:
             self.delimiter.addItem(DELIMITER_NAMES[d].capitalize(), d)
-        self.delimiter.setCurrentIndex(_DELIMITERS.index(dialect.delimiter)
-                                       if dialect.delimiter in _DELIMITERS else 0)
+        self.delimiter.setCurrentIndex(
+            _DELIMITERS.index(dialect.delimiter) if dialect.delimiter in _DELIMITERS else 0
+        )
         self.has_header = QCheckBox("First row holds the column names")
         self.has_header.setChecked(dialect.has_header)
         self.skip = QSpinBox()
@@ -98,9 +106,11 @@ class ImportDialog(QDialog):
         self.quoting = QComboBox()
         for value, label in _QUOTINGS:
             self.quoting.addItem(label, value)
-        self.quoting.setToolTip("How quotes are read. A quote that never closes, or whose "
-                                "field takes in lines that look like rows, is listed under "
-                                "Problems with its line; choose here which reading to keep.")
+        self.quoting.setToolTip(
+            "How quotes are read. A quote that never closes, or whose "
+            "field takes in lines that look like rows, is listed under "
+            "Problems with its line; choose here which reading to keep."
+        )
 
         form = QFormLayout()
         form.addRow("Encoding:", self.encoding)
@@ -124,8 +134,9 @@ class ImportDialog(QDialog):
         self.problems.setMaximumHeight(110)
         self.problems.setWordWrap(True)  # a problem is a sentence; read without scrolling
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -142,9 +153,13 @@ class ImportDialog(QDialog):
         layout.addWidget(self.problems)
         layout.addWidget(buttons)
 
-        for signal in (self.encoding.currentTextChanged, self.delimiter.currentIndexChanged,
-                       self.has_header.toggled, self.skip.valueChanged,
-                       self.quoting.currentIndexChanged):
+        for signal in (
+            self.encoding.currentTextChanged,
+            self.delimiter.currentIndexChanged,
+            self.has_header.toggled,
+            self.skip.valueChanged,
+            self.quoting.currentIndexChanged,
+        ):
             signal.connect(self.refresh)
         self._building = False
         self.refresh()
@@ -178,8 +193,11 @@ class ImportDialog(QDialog):
             _check_decodes(self.path, opts.encoding)
         except (LlmstudioError, LookupError, UnicodeError, ValueError) as exc:
             self.model.set_frame(self.model.frame.iloc[0:0, 0:0])
-            message = describe(exc) if isinstance(exc, LlmstudioError) else \
-                f"Cannot read the file with these settings: {exc}"
+            message = (
+                describe(exc)
+                if isinstance(exc, LlmstudioError)
+                else f"Cannot read the file with these settings: {exc}"
+            )
             self.summary.setText(f"<span style='color:#b00020'>{html.escape(message)}</span>")
             self.ok_button.setEnabled(False)
             return
@@ -199,14 +217,16 @@ class ImportDialog(QDialog):
             f"{'a header row' if d.has_header else 'no header row'}"
             f"{f' after {d.header_row} skipped record(s)' if d.header_row else ''}. "
             f"{len(corpus.columns)} columns; suggested text column: "
-            f"<b>{html.escape(corpus.text_column)}</b> (the longest texts on average).")
+            f"<b>{html.escape(corpus.text_column)}</b> (the longest texts on average)."
+        )
         quotes = [p for p in corpus.problems if is_quote_problem(p)]
         if quotes:
             lines = ", ".join(str(p.line) for p in quotes[:5])
             self.summary.setText(
                 self.summary.text() + "<br><span style='color:#b00020'><b>A quote runs away "
                 f"(line {lines})</b>: the two readings give different rows; see Problems, "
-                "and choose under Quotes.</span>")
+                "and choose under Quotes.</span>"
+            )
         for p in corpus.problems:
             self.problems.addItem(str(p))
             if is_quote_problem(p):  # the one that changes the rows: make it stand out

@@ -46,13 +46,13 @@ class JobSpec:
     a frozen ``Codebook``), so a spec can be handed to a worker thread as it is.
     """
 
-    model: str = "builtin"            # builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
-    base_url: str | None = None       # openai: any OpenAI-compatible server
+    model: str = "builtin"  # builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
+    base_url: str | None = None  # openai: any OpenAI-compatible server
     labels: tuple[str, ...] = SentimentTask().labels
     concurrency: int = 8
     text_column: str = ""
     options: TaskOptions | None = None
-    replicate: object | None = None   # a core.replicate.ReplicatePlan: ask a run again
+    replicate: object | None = None  # a core.replicate.ReplicatePlan: ask a run again
 
     def __post_init__(self):
         # A password or token typed in the base URL goes with the requests; the spec (shown
@@ -97,8 +97,9 @@ class JobSpec:
     def backend(self) -> Backend:
         if self.replicate is not None:  # the run's model, with its settings and the change
             return self.replicate.backend(self.concurrency)
-        return make_backend(self.model, base_url=self.base_url or None,
-                            concurrency=self.concurrency)
+        return make_backend(
+            self.model, base_url=self.base_url or None, concurrency=self.concurrency
+        )
 
     def model_name(self) -> str:
         """The model as a researcher reads it in the Jobs panel."""
@@ -114,20 +115,20 @@ class JobSpec:
 class JobState:
     """What the Jobs panel shows for a job (GUI thread only)."""
 
-    status: str = "waiting"   # waiting, loading, running, cancelling, cancelled, done, failed
+    status: str = "waiting"  # waiting, loading, running, cancelling, cancelled, done, failed
     progress: Progress | None = None
-    message: str = ""         # why it failed
-    busy: bool = False        # refused: another job (another process) fills its run
+    message: str = ""  # why it failed
+    busy: bool = False  # refused: another job (another process) fills its run
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row id, message)
 
 
 class Job(QObject):
     """A model run over a project's corpus; :meth:`start` again to resume it."""
 
-    sig_changed = Signal()                # status or progress changed
-    sig_results = Signal(object)          # a DataFrame of results by row id
+    sig_changed = Signal()  # status or progress changed
+    sig_results = Signal(object)  # a DataFrame of results by row id
     sig_ended = Signal()
-    sig_run = Signal(int)                 # the run it fills is known (before its rows come)
+    sig_run = Signal(int)  # the run it fills is known (before its rows come)
 
     # Emitted in the worker thread, delivered in the GUI thread (queued).
     _sig_run = Signal(int)
@@ -135,8 +136,14 @@ class Job(QObject):
     _sig_rows = Signal(object)
     _sig_loaded = Signal()
 
-    def __init__(self, spec: JobSpec, project_path: str | Path, corpus_columns, parent=None,
-                 rows: list[int] | None = None):
+    def __init__(
+        self,
+        spec: JobSpec,
+        project_path: str | Path,
+        corpus_columns,
+        parent=None,
+        rows: list[int] | None = None,
+    ):
         super().__init__(parent)
         self.spec = spec
         self.rows = None if rows is None else list(rows)  # None: every row (a trial: a few)
@@ -172,8 +179,13 @@ class Job(QObject):
         self.state.message = ""
         self._shown.clear()
         self._after_repaint()  # the window shows the new job before the worker starts
-        self.worker = run_in_background(self._work, first, on_done=self._on_done,
-                                        on_error=self._on_error, on_finished=self._on_finished)
+        self.worker = run_in_background(
+            self._work,
+            first,
+            on_done=self._on_done,
+            on_error=self._on_error,
+            on_finished=self._on_finished,
+        )
         self._set_status("loading")  # after: listeners see a running job
 
     def cancel(self) -> None:
@@ -206,16 +218,31 @@ class Job(QObject):
                             self._sig_rows.emit(stored)
 
                 on_rows = lambda batch: self._sig_rows.emit(  # noqa: E731
-                    batch_frame(task, batch, self._corpus_columns))
+                    batch_frame(task, batch, self._corpus_columns)
+                )
                 if self.spec.replicate is not None:
                     from ..core.replicate import run_replicate
 
-                    return run_replicate(project, self.spec.replicate, backend,
-                                         progress=self._report, cancelled=self._stop.is_set,
-                                         on_rows=on_rows, on_run=found)
-                return run_job(project, task, backend, text_column=column, rows=self.rows,
-                               progress=self._report, cancelled=self._stop.is_set,
-                               on_rows=on_rows, on_run=found)
+                    return run_replicate(
+                        project,
+                        self.spec.replicate,
+                        backend,
+                        progress=self._report,
+                        cancelled=self._stop.is_set,
+                        on_rows=on_rows,
+                        on_run=found,
+                    )
+                return run_job(
+                    project,
+                    task,
+                    backend,
+                    text_column=column,
+                    rows=self.rows,
+                    progress=self._report,
+                    cancelled=self._stop.is_set,
+                    on_rows=on_rows,
+                    on_run=found,
+                )
         finally:
             backend.close()
 

@@ -69,9 +69,14 @@ def status_text(job: Job) -> str:
         return phase[:1].upper() + phase[1:]
     if state.status == "running" and p is not None and p.waiting_s:  # no row back for a while
         return f"Waiting for {p.waiting_for}, {format_duration(p.waiting_s)}"
-    return {"waiting": "Waiting", "loading": "Loading the model…", "running": "Running",
-            "cancelling": "Cancelling…", "cancelled": "Cancelled (finished rows kept)",
-            "failed": f"Failed: {state.message}"}.get(state.status, state.status)
+    return {
+        "waiting": "Waiting",
+        "loading": "Loading the model…",
+        "running": "Running",
+        "cancelling": "Cancelling…",
+        "cancelled": "Cancelled (finished rows kept)",
+        "failed": f"Failed: {state.message}",
+    }.get(state.status, state.status)
 
 
 def time_left(job: Job) -> tuple[str, str]:
@@ -86,9 +91,11 @@ def time_left(job: Job) -> tuple[str, str]:
         if left is None:
             return "estimating…", "Timed once this step has begun"
         step = p.phase.split(" (")[0].lower()
-        return (f"{format_duration(left)} + rows",
-                f"About {format_duration(left)} more for {step}; the rows follow, timed once "
-                "they start")
+        return (
+            f"{format_duration(left)} + rows",
+            f"About {format_duration(left)} more for {step}; the rows follow, timed once "
+            "they start",
+        )
     left = p.eta_s if p is not None else None
     if left is None:
         return "estimating…", "Timed once the first rows are done"
@@ -185,10 +192,11 @@ class JobsPanel(QDockWidget):
         row = self.table.rowCount()
         self.table.insertRow(row)
         self.jobs.append(job)
-        for column, text in ((TASK, job.spec.task_title),
-                             (MODEL, job.spec.model_name())):
+        for column, text in ((TASK, job.spec.task_title), (MODEL, job.spec.model_name())):
             item = QTableWidgetItem(text)
-            item.setToolTip(job.spec.model + (f" at {job.spec.base_url}" if job.spec.base_url else ""))
+            item.setToolTip(
+                job.spec.model + (f" at {job.spec.base_url}" if job.spec.base_url else "")
+            )
             self.table.setItem(row, column, item)
         for column in (ROWS, SPEED, ETA, STATUS):
             item = QTableWidgetItem()
@@ -283,8 +291,9 @@ class JobsPanel(QDockWidget):
         else:
             more = len(errors) - MAX_LISTED_ERRORS
             extra = f" (first {MAX_LISTED_ERRORS:,} listed)" if more > 0 else ""
-            self.errors_label.setText(f"Row errors: {len(errors):,}{extra} — double-click one "
-                                      "to show its row")
+            self.errors_label.setText(
+                f"Row errors: {len(errors):,}{extra} — double-click one to show its row"
+            )
 
     def _goto_error(self, item: QListWidgetItem) -> None:
         self.sig_goto_row.emit(int(item.data(Qt.ItemDataRole.UserRole)))

@@ -64,7 +64,7 @@ class LearnPanel(QDialog):
     """The learning curve of one coder's codes, Suggest next, and Code the rest."""
 
     sig_suggested = Signal(list)  # uncoded row ids, the most useful to code first
-    sig_updated = Signal()        # the curve (or a message) is shown
+    sig_updated = Signal()  # the curve (or a message) is shown
 
     def __init__(self, window, codebook: str | None = None, coder: str | None = None):
         super().__init__(window)
@@ -82,8 +82,10 @@ class LearnPanel(QDialog):
         self.codebook = QComboBox()
         self.coder = QComboBox()
         self.code = QComboBox()  # multi-label codebooks: the code learnt (applies or not)
-        self.code.setToolTip("Several codes can apply to a text: each code is learnt on its "
-                             "own, as “applies” or “does not apply”")
+        self.code.setToolTip(
+            "Several codes can apply to a text: each code is learnt on its "
+            "own, as “applies” or “does not apply”"
+        )
         form = QFormLayout()
         form.addRow("Codebook:", self.codebook)
         form.addRow("Coder:", self.coder)
@@ -110,13 +112,22 @@ class LearnPanel(QDialog):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMinimumHeight(260)
         # Okabe-Ito blue: distinguishable for colour-blind readers
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#0072B2", width=2), symbol="o",
-                                    symbolBrush="#0072B2", symbolSize=7)
+        self.curve = self.plot.plot(
+            [],
+            [],
+            pen=pg.mkPen("#0072B2", width=2),
+            symbol="o",
+            symbolBrush="#0072B2",
+            symbolSize=7,
+        )
         self.errors = pg.ErrorBarItem(x=np.array([]), y=np.array([]), pen="#0072B2", beam=0.0)
         self.plot.addItem(self.errors)
-        self.chance = pg.InfiniteLine(angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine),
-                                      label="most common code", labelOpts={"position": 0.85,
-                                                                           "color": "#777"})
+        self.chance = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine),
+            label="most common code",
+            labelOpts={"position": 0.85, "color": "#777"},
+        )
         self.plot.addItem(self.chance)
 
         self.summary = QLabel()
@@ -127,12 +138,16 @@ class LearnPanel(QDialog):
         self.update_button.setToolTip("Measure again with the codes made since")
         self.update_button.clicked.connect(self.update_curve)
         self.suggest_button = QPushButton("Suggest next rows")
-        self.suggest_button.setToolTip("Order the uncoded rows so that the ones the model is "
-                                       "least sure about come first: coding those teaches it most")
+        self.suggest_button.setToolTip(
+            "Order the uncoded rows so that the ones the model is "
+            "least sure about come first: coding those teaches it most"
+        )
         self.suggest_button.clicked.connect(self.suggest)
         self.code_rest_button = QPushButton("Code the rest with the builtin model")
-        self.code_rest_button.setToolTip("A job of the builtin model, fine-tuned on these codes "
-                                         "(few-shot), codes every row; its labels go to the table")
+        self.code_rest_button.setToolTip(
+            "A job of the builtin model, fine-tuned on these codes "
+            "(few-shot), codes every row; its labels go to the table"
+        )
         self.code_rest_button.clicked.connect(self.code_rest)
         buttons = QHBoxLayout()
         for b in (self.update_button, self.suggest_button):
@@ -186,9 +201,14 @@ class LearnPanel(QDialog):
     def _made(self) -> list:
         """This coder's codings of the codebook, in the order they were made."""
         book = self._book()
-        return sorted((c for c in human_codes.current(self.project, book.name,
-                                                      self.coder.currentText()) if c.coded),
-                      key=lambda c: c.id)
+        return sorted(
+            (
+                c
+                for c in human_codes.current(self.project, book.name, self.coder.currentText())
+                if c.coded
+            ),
+            key=lambda c: c.id,
+        )
 
     def _codes(self) -> tuple[list[int], list[str], list[str]]:
         """This coder's coded rows and codes in the order they were made, and the codes
@@ -198,8 +218,11 @@ class LearnPanel(QDialog):
         rows = [c.row_id for c in made]
         if book.multi_label:
             code = self.code.currentText()
-            return rows, [APPLIES if code in c.codes else DOES_NOT_APPLY for c in made], \
-                [APPLIES, DOES_NOT_APPLY]
+            return (
+                rows,
+                [APPLIES if code in c.codes else DOES_NOT_APPLY for c in made],
+                [APPLIES, DOES_NOT_APPLY],
+            )
         return rows, [c.codes[0] for c in made], list(book.labels())
 
     def _key(self) -> tuple:
@@ -220,17 +243,24 @@ class LearnPanel(QDialog):
             self.update_curve()
             return
         corpus = self.window_.corpus
-        texts = ["" if not isinstance(t, str) else t
-                 for t in corpus.frame[corpus.text_column].tolist()]
+        texts = [
+            "" if not isinstance(t, str) else t for t in corpus.frame[corpus.text_column].tolist()
+        ]
         self._cancel = False
         self._started = time.monotonic()
-        self.status.setText(f"Reading the {len(texts):,} texts with the builtin model (once "
-                            "per session)…")
+        self.status.setText(
+            f"Reading the {len(texts):,} texts with the builtin model (once per session)…"
+        )
         self._set_busy(True)
         self._worker = run_in_background(
-            _features, texts, self._progress.sig.emit, lambda: self._cancel,
-            on_done=self._on_features, on_error=self._on_error,
-            on_finished=lambda: setattr(self, "_worker", None))
+            _features,
+            texts,
+            self._progress.sig.emit,
+            lambda: self._cancel,
+            on_done=self._on_features,
+            on_error=self._on_error,
+            on_finished=lambda: setattr(self, "_worker", None),
+        )
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.bar.setValue(int(fraction * 1000))
@@ -252,8 +282,7 @@ class LearnPanel(QDialog):
         if isinstance(exc, Cancelled):
             self.status.setText("Cancelled. Open this again to read the texts.")
         else:
-            self.status.setText(f"<span style='color:#c62828'>{html.escape(describe(exc))}"
-                                "</span>")
+            self.status.setText(f"<span style='color:#c62828'>{html.escape(describe(exc))}</span>")
         self.sig_updated.emit()
 
     def cancel(self) -> None:
@@ -270,28 +299,39 @@ class LearnPanel(QDialog):
         if self._x is None or self.project is not self.window_.project:
             return  # not read yet, or its project was closed meanwhile (a late reading)
         if not self.coder.currentText():
-            self._message("No codes yet in this codebook: code some rows by hand first "
-                          "(Analyse › Code by Hand).")
+            self._message(
+                "No codes yet in this codebook: code some rows by hand first "
+                "(Analyse › Code by Hand)."
+            )
             return
         book = self._book()
         rows, labels, classes = self._codes()
         self.status.setText(f"{len(rows):,} rows coded by {html.escape(self.coder.currentText())}.")
         points = learning.learning_curve(self._x, rows, labels, classes)
         if not points:
-            self._message("Code at least 4 rows with at least two different codes to see how "
-                          "well the model learns them.")
+            self._message(
+                "Code at least 4 rows with at least two different codes to see how "
+                "well the model learns them."
+            )
             return
         xs = np.array([p.n for p in points], dtype=float)
         ys = np.array([p.accuracy for p in points])
         self.curve.setData(xs, ys)
-        self.errors.setData(x=xs, y=ys, top=np.array([p.ci_high for p in points]) - ys,
-                            bottom=ys - np.array([p.ci_low for p in points]))
+        self.errors.setData(
+            x=xs,
+            y=ys,
+            top=np.array([p.ci_high for p in points]) - ys,
+            bottom=ys - np.array([p.ci_low for p in points]),
+        )
         share = max(labels.count(c) for c in set(labels)) / len(labels)
         self.chance.setValue(share)
         self.plot.setXRange(0, xs.max() * 1.05)
         last = points[-1]
-        what = (f"says as you did whether “{html.escape(self.code.currentText())}” applies"
-                if book.multi_label else "gives the code you gave")
+        what = (
+            f"says as you did whether “{html.escape(self.code.currentText())}” applies"
+            if book.multi_label
+            else "gives the code you gave"
+        )
         self.summary.setText(
             f"With <b>{last.n:,}</b> codes, a classifier trained on them {what} "
             f"<b>{last.accuracy:.0%}</b> of the time on rows it did not see (95% CI "
@@ -299,7 +339,8 @@ class LearnPanel(QDialog):
             f"Always giving the most common code: {share:.0%}. "
             "<span style='color:#555'>This is the quick classifier on the model's frozen "
             "reading; “Code the rest” also fine-tunes the model on your codes, which is usually "
-            "better. If the curve still rises, more codes will help.</span>")
+            "better. If the curve still rises, more codes will help.</span>"
+        )
         self.sig_updated.emit()
 
     def _message(self, text: str) -> None:
@@ -317,8 +358,9 @@ class LearnPanel(QDialog):
             return []
         rows, labels, classes = self._codes()
         order = [int(r) for r in learning.suggest_order(self._x, rows, labels, classes)]
-        self.status.setText(f"{len(order):,} uncoded rows ordered: the ones the model is least "
-                            "sure about first.")
+        self.status.setText(
+            f"{len(order):,} uncoded rows ordered: the ones the model is least sure about first."
+        )
         self.sig_suggested.emit(order)
         return order
 
@@ -333,6 +375,9 @@ class LearnPanel(QDialog):
         else:
             labels = [m.codes[0] for m in made]
         examples = tuple((str(texts.iat[m.row_id]), label) for m, label in zip(made, labels))
-        spec = JobSpec(model="builtin", text_column=corpus.text_column,
-                       options=TaskOptions(task="code", codebook=book, examples=examples))
+        spec = JobSpec(
+            model="builtin",
+            text_column=corpus.text_column,
+            options=TaskOptions(task="code", codebook=book, examples=examples),
+        )
         return self.window_.runs.run(spec)

@@ -65,9 +65,11 @@ from .workers import run_in_background
 # Filtering and sorting below this many rows is instant; above it runs in the background.
 BACKGROUND_ROWS = 100_000
 SEARCH_DELAY_MS = 250
-DATA_FILTER = ("Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + f" *{SUFFIX});;"
-               "CSV / TSV / TXT (*.csv *.tsv *.tab *.txt);;Excel (*.xlsx);;Parquet (*.parquet);;"
-               f"JSON (*.json *.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;All files (*)")
+DATA_FILTER = (
+    "Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + f" *{SUFFIX});;"
+    "CSV / TSV / TXT (*.csv *.tsv *.tab *.txt);;Excel (*.xlsx);;Parquet (*.parquet);;"
+    f"JSON (*.json *.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;All files (*)"
+)
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
 
 
@@ -88,10 +90,10 @@ class _RowTableView(QTableView):
 class MainWindow(QMainWindow):
     """One corpus at a time, with the project file it lives in (if any)."""
 
-    sig_loaded = Signal()           # a corpus is shown
+    sig_loaded = Signal()  # a corpus is shown
     sig_order_changed = Signal(int)  # rows shown after a search or sort
-    sig_saved = Signal(str)         # a project or export was written (its path)
-    sig_error = Signal(str)         # an error message was shown
+    sig_saved = Signal(str)  # a project or export was written (its path)
+    sig_error = Signal(str)  # an error message was shown
 
     def __init__(self):
         super().__init__()
@@ -223,31 +225,59 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         K = QKeySequence.StandardKey
-        self.act_open = self._action("&Open…", self.ask_open, K.Open,
-                                     "Open a data file (CSV, TSV, TXT, Excel, Parquet, JSON Lines) or a project")
-        self.act_new = self._action("&New Project from Data…", self.ask_new_project, K.New,
-                                    "Import a data file into a new project file")
-        self.act_import = self._action("Re-import with &Options…", self.ask_reimport, "Ctrl+Shift+O",
-                                       "Read the current file again with other encoding, delimiter or header settings")
-        self.act_save = self._action("&Save Project", self.save_project, K.Save,
-                                     "Keep the corpus and all work in a project file")
-        self.act_save_as = self._action("Save Project &As…", self.ask_save_as, K.SaveAs,
-                                        "Copy the project to a new file and continue there")
-        self.act_export = self._action("&Export Table…", self.ask_export, "Ctrl+E",
-                                       "Write the table as CSV, Excel or Parquet")
+        self.act_open = self._action(
+            "&Open…",
+            self.ask_open,
+            K.Open,
+            "Open a data file (CSV, TSV, TXT, Excel, Parquet, JSON Lines) or a project",
+        )
+        self.act_new = self._action(
+            "&New Project from Data…",
+            self.ask_new_project,
+            K.New,
+            "Import a data file into a new project file",
+        )
+        self.act_import = self._action(
+            "Re-import with &Options…",
+            self.ask_reimport,
+            "Ctrl+Shift+O",
+            "Read the current file again with other encoding, delimiter or header settings",
+        )
+        self.act_save = self._action(
+            "&Save Project",
+            self.save_project,
+            K.Save,
+            "Keep the corpus and all work in a project file",
+        )
+        self.act_save_as = self._action(
+            "Save Project &As…",
+            self.ask_save_as,
+            K.SaveAs,
+            "Copy the project to a new file and continue there",
+        )
+        self.act_export = self._action(
+            "&Export Table…", self.ask_export, "Ctrl+E", "Write the table as CSV, Excel or Parquet"
+        )
         self.act_methods = self._action(
-            "Export &Methods Record…", self.ask_methods, "Ctrl+Shift+E",
+            "Export &Methods Record…",
+            self.ask_methods,
+            "Ctrl+Shift+E",
             "Write what was done for a paper's methods section: every model run with its "
-            "model, prompt, codebook and parameters, the coding by hand, agreement with CIs")
+            "model, prompt, codebook and parameters, the coding by hand, agreement with CIs",
+        )
         self.act_coding_log = self._action(
-            "Export &Coding Log…", self.ask_coding_log, None,
+            "Export &Coding Log…",
+            self.ask_coding_log,
+            None,
             "Write every click of the coding by hand, oldest first: time, codebook, coder, "
-            "row, codes, memo, and whether it was made blind")
+            "row, codes, memo, and whether it was made blind",
+        )
         self.act_quit = self._action("&Quit", self.close, K.Quit)
         self.act_find = self._action("&Find…", self.focus_search, K.Find, "Search the texts")
         self.act_goto = self._action("&Go to Row…", self.ask_goto, "Ctrl+G", "Jump to a row number")
-        self.act_copy = self._action("&Copy Rows", self.copy_rows, K.Copy,
-                                     "Copy the selected rows as tab-separated text")
+        self.act_copy = self._action(
+            "&Copy Rows", self.copy_rows, K.Copy, "Copy the selected rows as tab-separated text"
+        )
         self.act_problems = self.problems_dock.toggleViewAction()
         self.act_problems.setText("Import &Problems")
 
@@ -257,8 +287,13 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         menu.addSeparator()
-        for a in (self.act_save, self.act_save_as, self.act_export, self.act_methods,
-                  self.act_coding_log):
+        for a in (
+            self.act_save,
+            self.act_save_as,
+            self.act_export,
+            self.act_methods,
+            self.act_coding_log,
+        ):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(self.act_quit)
@@ -301,9 +336,11 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         style = self.style()
-        for action, icon in ((self.act_open, QStyle.StandardPixmap.SP_DialogOpenButton),
-                             (self.act_save, QStyle.StandardPixmap.SP_DialogSaveButton),
-                             (self.act_export, QStyle.StandardPixmap.SP_FileIcon)):
+        for action, icon in (
+            (self.act_open, QStyle.StandardPixmap.SP_DialogOpenButton),
+            (self.act_save, QStyle.StandardPixmap.SP_DialogSaveButton),
+            (self.act_export, QStyle.StandardPixmap.SP_FileIcon),
+        ):
             action.setIcon(style.standardIcon(icon))
             bar.addAction(action)
         bar.addAction(self.runs.act_run)
@@ -315,8 +352,10 @@ class MainWindow(QMainWindow):
         self.text_column.currentTextChanged.connect(self._on_text_column)
         bar.addWidget(self.text_column)
         spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
-                             spacer.sizePolicy().verticalPolicy().Preferred)
+        spacer.setSizePolicy(
+            spacer.sizePolicy().horizontalPolicy().Expanding,
+            spacer.sizePolicy().verticalPolicy().Preferred,
+        )
         bar.addWidget(spacer)
         self.search_scope = QComboBox()
         self.search_scope.addItems(["in text column", "in all columns"])
@@ -338,9 +377,11 @@ class MainWindow(QMainWindow):
         self.case.setToolTip("Match case")
         self.case.toggled.connect(self._schedule_search)
         for button in (self.regex, self.case):
-            button.setStyleSheet("QToolButton { padding: 2px 6px; border: 1px solid #b0b0b0; "
-                                 "border-radius: 3px; } QToolButton:checked { background: #1e88e5;"
-                                 " color: white; border-color: #1565c0; }")
+            button.setStyleSheet(
+                "QToolButton { padding: 2px 6px; border: 1px solid #b0b0b0; "
+                "border-radius: 3px; } QToolButton:checked { background: #1e88e5;"
+                " color: white; border-color: #1565c0; }"
+            )
         for w in (self.search, self.regex, self.case, self.search_scope):
             bar.addWidget(w)
         self._search_timer = QTimer(self)
@@ -367,7 +408,8 @@ class MainWindow(QMainWindow):
         self.welcome_label.setText(
             "<h2>llmstudio</h2><p>Open a table of texts: CSV, TSV, TXT, Excel, Parquet or "
             "JSON Lines — any encoding, any delimiter.<br>Press <b>Ctrl+O</b>, or drop a file "
-            "onto this window.</p>" + ("<p>Recent:</p>" if recent_files() else ""))
+            "onto this window.</p>" + ("<p>Recent:</p>" if recent_files() else "")
+        )
         self.recent_list.clear()
         self.recent_list.addItems(recent_files())
         self.recent_list.setVisible(self.recent_list.count() > 0)
@@ -392,8 +434,12 @@ class MainWindow(QMainWindow):
         has = self.corpus is not None
         for a in (self.act_save, self.act_save_as, self.act_export, self.act_goto, self.act_copy):
             a.setEnabled(has)
-        self.act_import.setEnabled(has and self.project is None and self.source is not None
-                                   and self.source.suffix.lower() in TEXT_SUFFIXES)
+        self.act_import.setEnabled(
+            has
+            and self.project is None
+            and self.source is not None
+            and self.source.suffix.lower() in TEXT_SUFFIXES
+        )
         self.act_save_as.setEnabled(self.project is not None)
         self.act_methods.setEnabled(self.project is not None)  # runs and codes live there
         self.act_coding_log.setEnabled(self.project is not None)
@@ -428,13 +474,16 @@ class MainWindow(QMainWindow):
         self.file_label.setText(" · ".join(p for p in parts if p) + "   ")
 
     def _results_count(self) -> str:
-        """" + 2 result columns (run 2: sentiment with lexicon)": the model columns in
+        """ " + 2 result columns (run 2: sentiment with lexicon)": the model columns in
         view (an error column is hidden while no row failed), and which runs made them."""
         runs = self.model.result_runs()
         if not runs:
             return ""
-        shown = sum(not self.table.isColumnHidden(self.model.column_index(c))
-                    for _, columns in runs for c in columns)
+        shown = sum(
+            not self.table.isColumnHidden(self.model.column_index(c))
+            for _, columns in runs
+            for c in columns
+        )
         names = "; ".join(run.status_text() for run, _ in runs)
         return f" + {shown} result column{'s' if shown != 1 else ''} ({names})"
 
@@ -455,7 +504,9 @@ class MainWindow(QMainWindow):
     def show_error(self, title: str, exc: BaseException | str) -> None:
         text = exc if isinstance(exc, str) else describe(exc)
         self.statusBar().showMessage(text, 10000)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, does not block the event loop
         self.sig_error.emit(text)
@@ -494,9 +545,12 @@ class MainWindow(QMainWindow):
         options = self._ask_options(Path(path))
         if options is None:
             return
-        target, _ = QFileDialog.getSaveFileName(self, "New project file",
-                                                str(Path(path).with_suffix(SUFFIX)),
-                                                f"llmstudio project (*{SUFFIX})")
+        target, _ = QFileDialog.getSaveFileName(
+            self,
+            "New project file",
+            str(Path(path).with_suffix(SUFFIX)),
+            f"llmstudio project (*{SUFFIX})",
+        )
         if target:
             self.open_path(path, options, save_to=target)
 
@@ -513,8 +567,14 @@ class MainWindow(QMainWindow):
         finally:
             dialog.deleteLater()  # a child of the window: would pile up hidden otherwise
 
-    def open_path(self, path: str | Path, options: ImportOptions | None = None, *,
-                  ask: bool = False, save_to: str | Path | None = None) -> None:
+    def open_path(
+        self,
+        path: str | Path,
+        options: ImportOptions | None = None,
+        *,
+        ask: bool = False,
+        save_to: str | Path | None = None,
+    ) -> None:
         """Open a data file or a project in the background and show it when read."""
         path = Path(path)
         if ask and options is None:
@@ -534,11 +594,21 @@ class MainWindow(QMainWindow):
                 project = Project.create(save_to, corpus)
             return corpus, project
 
-        self._start(f"Reading {path.name}…", work, error_title="Cannot open the file",
-                    on_done=lambda result: self._opened(path, *result, save_to=save_to))
+        self._start(
+            f"Reading {path.name}…",
+            work,
+            error_title="Cannot open the file",
+            on_done=lambda result: self._opened(path, *result, save_to=save_to),
+        )
 
-    def _opened(self, path: Path, corpus: Corpus, project: Project | None, *,
-                save_to: str | Path | None = None) -> None:
+    def _opened(
+        self,
+        path: Path,
+        corpus: Corpus,
+        project: Project | None,
+        *,
+        save_to: str | Path | None = None,
+    ) -> None:
         add_recent(project.path if project is not None else path)
         self.show_corpus(corpus, project, source=path)
         empty = zero_rows_message(corpus, path.name, "code or run")
@@ -550,12 +620,15 @@ class MainWindow(QMainWindow):
         self.detail.clear(empty)
         advice = (" No project was created." if save_to is not None else "") + (
             " Re-import with Options… (File menu) to read it another way, e.g. with "
-            "another choice under Quotes, or check the file." if corpus.problems else
-            " The file has a header and no rows.")
+            "another choice under Quotes, or check the file."
+            if corpus.problems
+            else " The file has a header and no rows."
+        )
         self.show_error("Nothing to code or run", empty + "." + advice)
 
-    def show_corpus(self, corpus: Corpus, project: Project | None = None,
-                    source: str | Path | None = None) -> None:
+    def show_corpus(
+        self, corpus: Corpus, project: Project | None = None, source: str | Path | None = None
+    ) -> None:
         """Show ``corpus`` (synchronously); the previous project is closed."""
         self.coding.save_pending()  # a memo being typed belongs to the project closing
         if self.project is not None and self.project is not project:
@@ -686,8 +759,9 @@ class MainWindow(QMainWindow):
         columns = [self.corpus.text_column] if self.search_scope.currentIndex() == 0 else None
         regex, case = self.regex.isChecked(), self.case.isChecked()
         # The column's frame: the corpus, or a result column's own (results are not in it).
-        sort = None if self._sort is None else (*self.model.sort_source(self._sort[0]),
-                                                self._sort[1])
+        sort = (
+            None if self._sort is None else (*self.model.sort_source(self._sort[0]), self._sort[1])
+        )
 
         only = self._only
 
@@ -731,8 +805,9 @@ class MainWindow(QMainWindow):
         else:
             self._only = np.array(sorted(int(r) for r in row_ids), dtype=np.int64)
             n = len(self._only)
-            self.subset_label.setText(f"Showing {n:,} row{'s' * (n != 1)}"
-                                      + (f": {what}" if what else ""))
+            self.subset_label.setText(
+                f"Showing {n:,} row{'s' * (n != 1)}" + (f": {what}" if what else "")
+            )
             self.subset_bar.show()
         self.apply_order()
 
@@ -754,8 +829,10 @@ class MainWindow(QMainWindow):
         if target is not None:
             index = self.model.index(target, max(0, current.column()))
             self.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows)
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
             self.table.scrollTo(index)
         else:
             self.detail.clear("No rows match the search.")
@@ -768,9 +845,13 @@ class MainWindow(QMainWindow):
             return
         shown, total = self.model.rowCount(), self.corpus.rows
         row_id = self.model.row_id(index.row())
-        self.detail.show_row(self.corpus.frame, row_id, self.corpus.text_column,
-                             position=(index.row() + 1, shown) if shown != total else None,
-                             highlight=self._highlight)
+        self.detail.show_row(
+            self.corpus.frame,
+            row_id,
+            self.corpus.text_column,
+            position=(index.row() + 1, shown) if shown != total else None,
+            highlight=self._highlight,
+        )
         self.detail.show_results(self.row_results(row_id))
 
     def row_results(self, row_id: int) -> list[RowResult]:
@@ -782,10 +863,15 @@ class MainWindow(QMainWindow):
                 error = None
             # "score", not "sentiment_score_2": the heading names the task already.
             names = [re.sub(r"_\d+$", "", c).removeprefix(f"{run.task}_") for c in columns[:-1]]
-            results.append(RowResult(run.heading(), tuple(zip(names, values)),
-                                     None if error is None or error == "" else str(error),
-                                     running=run.status == "running",
-                                     code_names=run.code_names))
+            results.append(
+                RowResult(
+                    run.heading(),
+                    tuple(zip(names, values)),
+                    None if error is None or error == "" else str(error),
+                    running=run.status == "running",
+                    code_names=run.code_names,
+                )
+            )
         return results
 
     def _on_results_changed(self, row_ids) -> None:
@@ -814,8 +900,14 @@ class MainWindow(QMainWindow):
     def ask_goto(self) -> None:
         if self.corpus is None:
             return
-        number, ok = QInputDialog.getInt(self, "Go to row", f"Row number (1–{self.corpus.rows:,}):",
-                                         1, 1, max(1, self.corpus.rows))
+        number, ok = QInputDialog.getInt(
+            self,
+            "Go to row",
+            f"Row number (1–{self.corpus.rows:,}):",
+            1,
+            1,
+            max(1, self.corpus.rows),
+        )
         if ok:
             self.goto_row(number - 1)
 
@@ -841,7 +933,8 @@ class MainWindow(QMainWindow):
             return
         if self.project is not None:
             self.statusBar().showMessage(
-                f"Every change is already saved in {self.project.path.name}", 5000)
+                f"Every change is already saved in {self.project.path.name}", 5000
+            )
             return
         self.ask_save_as()
 
@@ -850,8 +943,9 @@ class MainWindow(QMainWindow):
         if self.corpus is None:
             return None
         base = self.project.path if self.project else (self.source or Path("corpus"))
-        path, _ = QFileDialog.getSaveFileName(self, "Save project as", str(base.with_suffix(SUFFIX)),
-                                              f"llmstudio project (*{SUFFIX})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project as", str(base.with_suffix(SUFFIX)), f"llmstudio project (*{SUFFIX})"
+        )
         if path:
             self.save_project_to(path)
         return Path(path) if path else None
@@ -876,16 +970,24 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Saved project {project.path}", 5000)
             self.sig_saved.emit(str(project.path))
 
-        self._start(f"Saving {path.name}…", work, on_done=done, error_title="Cannot save the project")
+        self._start(
+            f"Saving {path.name}…", work, on_done=done, error_title="Cannot save the project"
+        )
 
     def ask_export(self) -> None:
         if self.corpus is None:
             return
         base = self.source or Path("corpus")
-        dialog = ExportDialog(base.with_name(base.stem + "_export.csv"), self.corpus.rows, self,
-                              project=self.project is not None)
+        dialog = ExportDialog(
+            base.with_name(base.stem + "_export.csv"),
+            self.corpus.rows,
+            self,
+            project=self.project is not None,
+        )
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
-            self.export_to(dialog.target(), bom=dialog.bom.isChecked(), guard=dialog.guard.isChecked())
+            self.export_to(
+                dialog.target(), bom=dialog.bom.isChecked(), guard=dialog.guard.isChecked()
+            )
         dialog.deleteLater()
 
     def export_to(self, path: str | Path, *, bom: bool = False, guard: bool = True) -> None:
@@ -901,20 +1003,26 @@ class MainWindow(QMainWindow):
             # The corpus's columns are the annotated table's first: the same notes hold.
             notes = integer_notes(frame, written)
             where = Path(written).name if notes else written  # room for the note
-            self.statusBar().showMessage("; ".join([f"Exported {len(frame):,} rows to {where}",
-                                                    *notes]), 8000 if not notes else 20000)
+            self.statusBar().showMessage(
+                "; ".join([f"Exported {len(frame):,} rows to {where}", *notes]),
+                8000 if not notes else 20000,
+            )
             self.sig_saved.emit(str(written))
 
-        self._start(f"Exporting to {Path(path).name}…", work, on_done=done,
-                    error_title="Cannot export")
+        self._start(
+            f"Exporting to {Path(path).name}…", work, on_done=done, error_title="Cannot export"
+        )
 
     def ask_methods(self) -> None:
         if self.project is None:
             return
         base = self.project.path.with_name(self.project.path.stem + "_methods.md")
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Export Methods Record", str(base),
-            "Markdown (*.md);;Web page, charts embedded (*.html)")
+            self,
+            "Export Methods Record",
+            str(base),
+            "Markdown (*.md);;Web page, charts embedded (*.html)",
+        )
         if path:
             if not Path(path).suffix:  # a name typed without one: the chosen kind's
                 path += ".html" if "html" in chosen else ".md"
@@ -946,16 +1054,23 @@ class MainWindow(QMainWindow):
             extra = f" (with {len(reports)} bias check(s))" if reports else ""
             self.statusBar().showMessage(f"Wrote the methods record to {written}{extra}", 8000)
 
-        self._start(f"Writing the methods record {path.name}…", work,
-                    on_done=done, error_title="Cannot write the methods record")
+        self._start(
+            f"Writing the methods record {path.name}…",
+            work,
+            on_done=done,
+            error_title="Cannot write the methods record",
+        )
 
     def ask_coding_log(self) -> None:
         if self.project is None:
             return
         base = self.project.path.with_name(self.project.path.stem + "_coding_log.csv")
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export Coding Log", str(base),
-            "CSV (*.csv);;Excel workbook (*.xlsx);;Parquet (*.parquet)")
+            self,
+            "Export Coding Log",
+            str(base),
+            "CSV (*.csv);;Excel workbook (*.xlsx);;Parquet (*.parquet)",
+        )
         if path:
             self.export_coding_log(path if Path(path).suffix else path + ".csv")
 
@@ -970,19 +1085,33 @@ class MainWindow(QMainWindow):
         def done(written):
             self.statusBar().showMessage(f"Wrote the coding log to {written}", 8000)
 
-        self._start(f"Writing the coding log {path.name}…", export_coding_log, project, path,
-                    on_done=done, error_title="Cannot write the coding log")
+        self._start(
+            f"Writing the coding log {path.name}…",
+            export_coding_log,
+            project,
+            path,
+            on_done=done,
+            error_title="Cannot write the coding log",
+        )
 
     # -- help and closing -------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
-        rows = [(a.text().replace("&", "").rstrip("…"), a.shortcut().toString())
-                for a in self.findChildren(QAction) if not a.shortcut().isEmpty()]
+        rows = [
+            (a.text().replace("&", "").rstrip("…"), a.shortcut().toString())
+            for a in self.findChildren(QAction)
+            if not a.shortcut().isEmpty()
+        ]
         rows += [("Clear the search", "Esc"), ("Move between rows", "↑ ↓ PgUp PgDn Home End")]
         rows += self.coding.shortcut_rows()
         text = "".join(f"<tr><td>{n}</td><td><b>{k}</b></td></tr>" for n, k in sorted(set(rows)))
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",
-                          f"<table cellspacing=6>{text}</table>", QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Keyboard shortcuts",
+            f"<table cellspacing=6>{text}</table>",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 

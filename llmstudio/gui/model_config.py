@@ -17,8 +17,10 @@ from ..core.secrets import clean_url, endpoint_id, keep_url_credentials
 
 FILE_NAME = "models.json"
 # The models every installation has, as the run dialog, Model settings and Jobs name them.
-OFFLINE_MODELS = {"builtin": "Builtin MiniLM (offline, no download)",
-                  "lexicon": "Lexicon VADER (offline word list)"}
+OFFLINE_MODELS = {
+    "builtin": "Builtin MiniLM (offline, no download)",
+    "lexicon": "Lexicon VADER (offline word list)",
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class ModelChoice:
     """One entry of the run dialog's model list."""
 
     label: str
-    spec: str              # builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
+    spec: str  # builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
     base_url: str = ""
 
 
@@ -58,15 +60,19 @@ def load_config() -> ModelConfig:
         data = json.loads(_file().read_text(encoding="utf-8"))
         config = ModelConfig(
             folders=[str(f) for f in data.get("folders", [])],
-            endpoints=[Endpoint(str(e["model"]), str(e.get("base_url") or ""))
-                       for e in data.get("endpoints", [])])
+            endpoints=[
+                Endpoint(str(e["model"]), str(e.get("base_url") or ""))
+                for e in data.get("endpoints", [])
+            ],
+        )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return ModelConfig()
     if any(clean_url(e.base_url) != e.base_url for e in config.endpoints):
         # A file written before credentials were split off: move them to the keyring
         # (or this session) and rewrite the file without them.
-        config.endpoints = [Endpoint(e.model, keep_url_credentials(e.base_url)[0] or "")
-                            for e in config.endpoints]
+        config.endpoints = [
+            Endpoint(e.model, keep_url_credentials(e.base_url)[0] or "") for e in config.endpoints
+        ]
         try:
             save_config(config)
         except OSError:
@@ -80,9 +86,12 @@ def save_config(config: ModelConfig) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     # Never a password or token in clear: a caller should have kept them already
     # (keep_url_credentials); what it did not is left out, not written.
-    data = {"folders": config.folders,
-            "endpoints": [dict(asdict(e), base_url=clean_url(e.base_url) or "")
-                          for e in config.endpoints]}
+    data = {
+        "folders": config.folders,
+        "endpoints": [
+            dict(asdict(e), base_url=clean_url(e.base_url) or "") for e in config.endpoints
+        ],
+    }
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(tmp, target)
@@ -104,8 +113,10 @@ def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:
     choices = [ModelChoice(label, spec) for spec, label in OFFLINE_MODELS.items()]
     choices += [ModelChoice(f"Local folder: {f}", f"hf:{f}") for f in config.folders]
     choices += [ModelChoice(f"Hugging Face cache: {m}", f"hf:{m}") for m in cached]
-    choices += [ModelChoice(f"API: {e.model} at {e.host}", f"openai:{e.model}", e.base_url)
-                for e in config.endpoints]
+    choices += [
+        ModelChoice(f"API: {e.model} at {e.host}", f"openai:{e.model}", e.base_url)
+        for e in config.endpoints
+    ]
     return choices
 
 
@@ -136,8 +147,9 @@ def check_endpoint(endpoint: Endpoint, key: str | None = None, timeout: float = 
     remember(key)  # a typed key need not look like sk-...: hide it in any echo too
     where = f"{endpoint.model} at {endpoint.host}"
     try:
-        backend = OpenAIBackend(endpoint.model, endpoint.base_url or None, key=key,
-                                max_retries=0, timeout=timeout)
+        backend = OpenAIBackend(
+            endpoint.model, endpoint.base_url or None, key=key, max_retries=0, timeout=timeout
+        )
     except LlmstudioError as exc:  # no key for OpenAI
         raise LlmstudioError(_one_line(redact(str(exc)))) from None
     task = SentimentTask()
@@ -150,8 +162,9 @@ def check_endpoint(endpoint: Endpoint, key: str | None = None, timeout: float = 
         reason = str(exc).replace(" (Model settings > Test connection)", "")  # here already
         raise LlmstudioError(_one_line(redact(reason))) from None
     except openai.APIError as exc:  # a reply that is not a chat completion at all
-        raise LlmstudioError(_one_line(redact(
-            f"{where} sent a reply that is not a chat completion: {exc}"))) from None
+        raise LlmstudioError(
+            _one_line(redact(f"{where} sent a reply that is not a chat completion: {exc}"))
+        ) from None
     finally:
         backend.close()
     if isinstance(answer, RowError):  # an HTTP error, or an answer that could not be read
@@ -165,8 +178,9 @@ def check_endpoint(endpoint: Endpoint, key: str | None = None, timeout: float = 
     if isinstance(score, (int, float)) and not isinstance(score, bool):
         said += f" ({score:.2f})"
     how = dialect.describe()
-    return _one_line(redact(f"Connected: {where} answered in {seconds:.2f} s: {said}. "
-                            f"Requests use {how}."))
+    return _one_line(
+        redact(f"Connected: {where} answered in {seconds:.2f} s: {said}. Requests use {how}.")
+    )
 
 
 def _one_line(text: str, limit: int = 300) -> str:

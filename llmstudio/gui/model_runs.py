@@ -36,8 +36,8 @@ SCORE_NOTE = "The score is the model's confidence in its label, from 0 to 1."
 # where it is the value.
 COLUMN_NOTES = {
     "valence": "Signed sentiment from −1 to 1: the label probabilities weighted by the "
-               "labels' valence (3 points: P(positive) − P(negative)); empty where the "
-               "model gives no probabilities.",
+    "labels' valence (3 points: P(positive) − P(negative)); empty where the "
+    "model gives no probabilities.",
     "lexicon": "The VADER lexicon's label, to compare with the model's.",
     "chunks": "How many chunks the text was split into for this model (1: read whole).",
     "truncated": "1 where the text was cut to what this model reads at once.",
@@ -52,6 +52,8 @@ def column_note(name: str, note: str = SCORE_NOTE) -> str:
     if base.endswith("_score"):
         return note
     return next((text for end, text in COLUMN_NOTES.items() if base.endswith("_" + end)), "")
+
+
 SHUTDOWN_WAIT_MS = 3000  # on quit: long enough for a cancelled job to record its last rows
 
 
@@ -66,8 +68,9 @@ class ModelRuns(QObject):
         self.window = window
         self.act_run = QAction("&Run Model…", window)
         self.act_run.setShortcut(QKeySequence("Ctrl+R"))
-        self.act_run.setStatusTip("Label every text with a model: sentiment, a codebook, or "
-                                  "your own prompt")
+        self.act_run.setStatusTip(
+            "Label every text with a model: sentiment, a codebook, or your own prompt"
+        )
         self.act_run.setToolTip("Label every text with a model (Ctrl+R)")
         self.act_run.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.act_run.triggered.connect(self.ask_run)
@@ -104,18 +107,29 @@ class ModelRuns(QObject):
         if w.project is None:
             self._offer_project(
                 "Model results are saved in a project file as they arrive, so that a crash "
-                "or a cancel loses nothing and a run can be resumed.", self.ask_run)
+                "or a cancel loses nothing and a run can be resumed.",
+                self.ask_run,
+            )
             return
         busy = [j for j in self.jobs if j.running and j.project_path == w.project.path.resolve()]
         if busy:
-            QMessageBox.information(w, "A model is running",
-                                    "Wait for the running job to end, or cancel it in the "
-                                    "Jobs panel, before starting another on this project.")
+            QMessageBox.information(
+                w,
+                "A model is running",
+                "Wait for the running job to end, or cancel it in the "
+                "Jobs panel, before starting another on this project.",
+            )
             return
-        dialog = RunDialog(w.corpus.text_column, w.corpus.rows, w, project=w.project,
-                           frame=w.corpus.frame,
-                           consent=lambda spec, rows: self.consent(
-                               replace(spec, text_column=w.corpus.text_column), rows))
+        dialog = RunDialog(
+            w.corpus.text_column,
+            w.corpus.rows,
+            w,
+            project=w.project,
+            frame=w.corpus.frame,
+            consent=lambda spec, rows: self.consent(
+                replace(spec, text_column=w.corpus.text_column), rows
+            ),
+        )
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
@@ -137,8 +151,9 @@ class ModelRuns(QObject):
     def _offer_project(self, why: str, then) -> None:
         """Offer to save the open corpus as a project, then call ``then``."""
         w = self.window
-        answer = QMessageBox.question(w, "Save as a project first?",
-                                      f"{why}\n\nSave this corpus as a project now?")
+        answer = QMessageBox.question(
+            w, "Save as a project first?", f"{why}\n\nSave this corpus as a project now?"
+        )
         if answer == QMessageBox.StandardButton.Yes and w.ask_save_as():
             self._after_save(then)
 
@@ -150,8 +165,11 @@ class ModelRuns(QObject):
         if w.corpus is None:
             return
         if w.project is None:
-            self._offer_project("Codebooks are kept in the project file, with the codes and "
-                                "the runs made with them.", self.ask_codebooks)
+            self._offer_project(
+                "Codebooks are kept in the project file, with the codes and "
+                "the runs made with them.",
+                self.ask_codebooks,
+            )
             return
         editor = CodebookEditor(w.project, w)
         try:
@@ -186,8 +204,12 @@ class ModelRuns(QObject):
         if spec.remote and not self.consent(spec):
             return None
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=self)
-        self._labels[job] = RunLabel(spec.task_name, spec_model(spec.model), status="running",
-                                     code_names=tuple(code_names(spec.task().params()).items()))
+        self._labels[job] = RunLabel(
+            spec.task_name,
+            spec_model(spec.model),
+            status="running",
+            code_names=tuple(code_names(spec.task().params()).items()),
+        )
         job.sig_results.connect(lambda frame: self._show_results(job, frame))
         job.sig_run.connect(lambda run_id: self._on_run(job, run_id))
         job.sig_changed.connect(lambda: self._track(job))
@@ -209,8 +231,9 @@ class ModelRuns(QObject):
             # table's relayout and repaint are quick here and slow beside a busy job.
             self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
             # Its columns in view once, as it starts (new or a former run's): not per batch.
-            shown = [c for c in map(w.model.column_index, job.columns)
-                     if not w.table.isColumnHidden(c)]
+            shown = [
+                c for c in map(w.model.column_index, job.columns) if not w.table.isColumnHidden(c)
+            ]
             if shown:
                 w.widths.scroll_to(max(shown))
         job.start()
@@ -244,8 +267,9 @@ class ModelRuns(QObject):
         end = self._suffix.get(job) or ""
         if not end:
             return list(job.columns)
-        return [shown_name(f"{c}{end}", job._corpus_columns)
-                for c in result_columns(job.spec.task())]
+        return [
+            shown_name(f"{c}{end}", job._corpus_columns) for c in result_columns(job.spec.task())
+        ]
 
     def consent(self, spec: JobSpec, rows: int | None = None) -> bool:
         """Ask, once per project, endpoint and set of columns, before the texts (and the
@@ -258,8 +282,9 @@ class ModelRuns(QObject):
             return True
         frame = w.corpus.frame
         # What is sent, as the runner makes it: the text, or the filled prompt.
-        texts = row_inputs(task, frame, spec.text_column,
-                           None if rows is None else range(min(rows, len(frame))))
+        texts = row_inputs(
+            task, frame, spec.text_column, None if rows is None else range(min(rows, len(frame)))
+        )
         guess = estimate(task, texts, spec.model.partition(":")[2])
         dialog = ConsentDialog(spec.endpoint, spec.model_name(), columns, len(texts), guess, w)
         try:
@@ -299,15 +324,16 @@ class ModelRuns(QObject):
 
     def _show_results(self, job: Job, frame: pd.DataFrame, whole: bool = False) -> None:
         if self._shows(job) and self._suffix.get(job, "") is not None:  # another corpus
-            label = self._labels[job]                         # may be open by now
+            label = self._labels[job]  # may be open by now
             names = self._names(job)
             if names != list(job.columns):
                 frame = frame.rename(columns=dict(zip(job.columns, names)))
             what = f"{job.spec.task_name} by {job.spec.model_name()}"
             if label.run_id is not None:
                 what += f" (run {label.run_id}, {label.status})"
-            self._put(frame, whole, what, label,
-                      note=SCORE_NOTE if job.spec.task_name != "prompt" else "")
+            self._put(
+                frame, whole, what, label, note=SCORE_NOTE if job.spec.task_name != "prompt" else ""
+            )
 
     def _relabel(self, job: Job) -> None:
         """The status bar and detail pane say when a job's run ends, and how."""
@@ -336,8 +362,13 @@ class ModelRuns(QObject):
         if job.state.busy:
             # Nothing was sent: said in a box as well as in the Jobs panel, where a narrow
             # Status cell would cut the who and the how to go on.
-            box = QMessageBox(QMessageBox.Icon.Information, "The run is in use",
-                              job.state.message, QMessageBox.StandardButton.Ok, self.window)
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "The run is in use",
+                job.state.message,
+                QMessageBox.StandardButton.Ok,
+                self.window,
+            )
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.busy_box = box
             box.open()
@@ -374,20 +405,26 @@ class ModelRuns(QObject):
         base_url = None
         if spec.endpoint and spec.endpoint != endpoint_id(None):
             name = spec.model.partition(":")[2]
-            known = [e for e in load_config().endpoints
-                     if e.host == spec.endpoint and e.model == name]
+            known = [
+                e for e in load_config().endpoints if e.host == spec.endpoint and e.model == name
+            ]
             if not known:
-                raise RunError(f"run {run_id} was sent to {spec.endpoint}, which is not among "
-                               "the models in Model Settings; add it there (its base URL) "
-                               "and resume again")
+                raise RunError(
+                    f"run {run_id} was sent to {spec.endpoint}, which is not among "
+                    "the models in Model Settings; add it there (its base URL) "
+                    "and resume again"
+                )
             base_url = known[0].base_url or None
         # The window's API models run with the reproducible defaults only.
         defaults = {"temperature": 0.0, "seed": 0, "max_tokens": 200}
         if any(spec.backend_options.get(k, v) != v for k, v in defaults.items()):
-            raise RunError(f"run {run_id} used API settings the window does not set "
-                           f"({spec.backend_options}); resume it with llmstudio runs resume")
-        job_spec = JobSpec(model=spec.model, base_url=base_url, options=spec.options,
-                           text_column=spec.text_column)
+            raise RunError(
+                f"run {run_id} used API settings the window does not set "
+                f"({spec.backend_options}); resume it with llmstudio runs resume"
+            )
+        job_spec = JobSpec(
+            model=spec.model, base_url=base_url, options=spec.options, text_column=spec.text_column
+        )
         busy = [j for j in self.jobs if j.running and j.project_path == w.project.path.resolve()]
         if busy:
             raise RunError("wait for the running job to end, or cancel it, before resuming")
@@ -396,8 +433,15 @@ class ModelRuns(QObject):
             note_resume(w.project, run_id)
         return job
 
-    def _put(self, frame: pd.DataFrame, whole: bool, tip: str, run: RunLabel | None = None,
-             note: str = SCORE_NOTE, bring_into_view: bool = True) -> None:
+    def _put(
+        self,
+        frame: pd.DataFrame,
+        whole: bool,
+        tip: str,
+        run: RunLabel | None = None,
+        note: str = SCORE_NOTE,
+        bring_into_view: bool = True,
+    ) -> None:
         """Show a results frame in the table; its last column is its error column (the
         order of ``run_results``). Columns with nothing to tell (``results.says_nothing``:
         no row failed, no text split) stay hidden until they do: empty columns would only
@@ -406,8 +450,9 @@ class ModelRuns(QObject):
         model, table = self.window.model, self.window.table
         before = model.columnCount()
         model.put_results(frame, replace=whole, run=run)
-        model.set_result_tips({str(c): f"{tip}. {column_note(str(c), note)}".strip()
-                               for c in frame.columns})
+        model.set_result_tips(
+            {str(c): f"{tip}. {column_note(str(c), note)}".strip() for c in frame.columns}
+        )
         changed = False
         for name in frame.columns:
             if not may_say_nothing(name):
@@ -441,8 +486,14 @@ class ModelRuns(QObject):
                     self._put(frame, True, tip, label, bring_into_view=False)
             self.sig_results_shown.emit()
 
-        w._start("Reading model results…", latest_results, project, list(corpus.frame.columns),
-                 on_done=done, error_title="Cannot read the model results")
+        w._start(
+            "Reading model results…",
+            latest_results,
+            project,
+            list(corpus.frame.columns),
+            on_done=done,
+            error_title="Cannot read the model results",
+        )
 
     # -- settings and closing ---------------------------------------------------------
 
@@ -472,7 +523,8 @@ class ModelRuns(QObject):
                 job.cancel()
                 job.sig_ended.connect(self._close_when_done)
         self.window.statusBar().showMessage(
-            "Closing once the cancelled job has recorded its finished rows…")
+            "Closing once the cancelled job has recorded its finished rows…"
+        )
         return False
 
     def _close_when_done(self) -> None:
@@ -489,7 +541,7 @@ class ModelRuns(QObject):
 
 
 def job_summary(job: Job) -> str:
-    """"sentiment, 120 of 300 rows" (or "coding, loading the model")."""
+    """ "sentiment, 120 of 300 rows" (or "coding, loading the model")."""
     p = job.state.progress
     where = f"{p.done:,} of {p.total:,} rows" if p is not None else "loading the model"
     return f"{job.spec.task_title.lower()}, {where}"
@@ -498,15 +550,23 @@ def job_summary(job: Job) -> str:
 def ask_cancel_to_close(parent, jobs: list[Job]) -> bool:
     """Ask whether to cancel the running ``jobs`` and close; True to go ahead."""
     what = "; ".join(job_summary(j) for j in jobs)
-    head = f"A job is running ({what})." if len(jobs) == 1 else \
-        f"{len(jobs)} jobs are running ({what})."
-    box = QMessageBox(QMessageBox.Icon.Question, "A job is running",
-                      f"{head} Cancel {'it' if len(jobs) == 1 else 'them'} and close? "
-                      f"{'Its' if len(jobs) == 1 else 'Their'} finished rows are kept.",
-                      parent=parent)
+    head = (
+        f"A job is running ({what})."
+        if len(jobs) == 1
+        else f"{len(jobs)} jobs are running ({what})."
+    )
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "A job is running",
+        f"{head} Cancel {'it' if len(jobs) == 1 else 'them'} and close? "
+        f"{'Its' if len(jobs) == 1 else 'Their'} finished rows are kept.",
+        parent=parent,
+    )
     box.setInformativeText("Run the same job again later to resume it.")
-    stop = box.addButton("Cancel job and close" if len(jobs) == 1 else "Cancel jobs and close",
-                         QMessageBox.ButtonRole.DestructiveRole)
+    stop = box.addButton(
+        "Cancel job and close" if len(jobs) == 1 else "Cancel jobs and close",
+        QMessageBox.ButtonRole.DestructiveRole,
+    )
     keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)

@@ -58,7 +58,7 @@ def _buttons(*buttons: QPushButton) -> QHBoxLayout:
 
 class ModelSettingsDialog(QDialog):
     sig_cache_scanned = Signal()
-    sig_tested = Signal(str)   # the result line shown
+    sig_tested = Signal(str)  # the result line shown
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -84,8 +84,9 @@ class ModelSettingsDialog(QDialog):
         def guard(handler):
             return lambda value: handler(value) if isValid(self) else None
 
-        worker = run_in_background(func, *args, on_done=guard(on_done),
-                                   on_error=guard(on_error or (lambda exc: None)))
+        worker = run_in_background(
+            func, *args, on_done=guard(on_done), on_error=guard(on_error or (lambda exc: None))
+        )
         self._workers.add(worker)
         worker.finished.connect(lambda: self._workers.discard(worker))
 
@@ -122,9 +123,11 @@ class ModelSettingsDialog(QDialog):
         self._cached = cached
         self._fill_local(cached)
         self.cache_note.setText(
-            f"{len(cached)} model(s) found in the Hugging Face cache." if cached else
-            "No models in the Hugging Face cache on this computer (models downloaded with "
-            "transformers appear here).")
+            f"{len(cached)} model(s) found in the Hugging Face cache."
+            if cached
+            else "No models in the Hugging Face cache on this computer (models downloaded with "
+            "transformers appear here)."
+        )
         self.sig_cache_scanned.emit()
 
     def _ask_folder(self) -> None:
@@ -154,7 +157,9 @@ class ModelSettingsDialog(QDialog):
         self.api_model = QLineEdit()
         self.api_model.setPlaceholderText("e.g. gpt-4o-mini, or llama3.2 on Ollama")
         self.base_url = QLineEdit()
-        self.base_url.setPlaceholderText("empty for OpenAI; e.g. http://localhost:11434/v1 (Ollama)")
+        self.base_url.setPlaceholderText(
+            "empty for OpenAI; e.g. http://localhost:11434/v1 (Ollama)"
+        )
         # Not per keystroke: a keyring lookup can be slow, or ask the OS for permission.
         self.base_url.editingFinished.connect(self._show_key_status)
         # What became of a password typed in the URL is said until the URL is edited again.
@@ -185,8 +190,12 @@ class ModelSettingsDialog(QDialog):
         form.addRow("", self.key_status)
         page = QWidget()
         lay = QVBoxLayout(page)
-        lay.addWidget(QLabel("OpenAI, or any OpenAI-compatible server (Ollama, LM Studio, vLLM, "
-                             "llama.cpp): type a model name and base URL, then Add / update."))
+        lay.addWidget(
+            QLabel(
+                "OpenAI, or any OpenAI-compatible server (Ollama, LM Studio, vLLM, "
+                "llama.cpp): type a model name and base URL, then Add / update."
+            )
+        )
         lay.addWidget(self.endpoints)
         lay.addLayout(form)
         lay.addLayout(_buttons(add, remove, self.test_button))
@@ -198,7 +207,9 @@ class ModelSettingsDialog(QDialog):
     def _fill_endpoints(self) -> None:
         self.endpoints.clear()
         for e in self.config.endpoints:
-            self.endpoints.addItem(f"{e.model} at {e.host}" + (f"  ({e.base_url})" if e.base_url else ""))
+            self.endpoints.addItem(
+                f"{e.model} at {e.host}" + (f"  ({e.base_url})" if e.base_url else "")
+            )
 
     def _endpoint_chosen(self, row: int) -> None:
         if 0 <= row < len(self.config.endpoints):
@@ -216,8 +227,10 @@ class ModelSettingsDialog(QDialog):
             url, problem = keep_url_credentials(url)
             url = url or ""
             self.base_url.setText(url)
-            self._url_note = problem or ("The user name, password or token in the base URL "
-                                         "is stored in the system keyring, not in the URL.")
+            self._url_note = problem or (
+                "The user name, password or token in the base URL "
+                "is stored in the system keyring, not in the URL."
+            )
         return Endpoint(self.api_model.text().strip(), url)
 
     def add_endpoint(self) -> None:
@@ -244,8 +257,7 @@ class ModelSettingsDialog(QDialog):
         elif api_key(self.endpoint().base_url or None):
             text = f"A key for {host} is stored in the system keyring."
         else:
-            text = (f"No key stored for {host}. Local servers usually need none; OpenAI "
-                    "needs one.")
+            text = f"No key stored for {host}. Local servers usually need none; OpenAI needs one."
         note = getattr(self, "_url_note", "")
         self.key_status.setText(f"{text} {note}" if note else text)
 
@@ -261,7 +273,8 @@ class ModelSettingsDialog(QDialog):
             self.key_status.setText(
                 f"<span style='color:#c62828'>Cannot store the key: this system has no "
                 f"keyring ({redact(type(exc).__name__)}).</span> Set the environment variable "
-                "<b>OPENAI_API_KEY</b> before starting llmstudio instead.")
+                "<b>OPENAI_API_KEY</b> before starting llmstudio instead."
+            )
             return
         self.key.clear()
         self._show_key_status()
@@ -289,8 +302,9 @@ class ModelSettingsDialog(QDialog):
 
     def _prices_tab(self) -> QWidget:
         self.prices = QTableWidget(0, 3)
-        self.prices.setHorizontalHeaderLabels(["Model name", "Input $ / 1M tokens",
-                                               "Output $ / 1M tokens"])
+        self.prices.setHorizontalHeaderLabels(
+            ["Model name", "Input $ / 1M tokens", "Output $ / 1M tokens"]
+        )
         self.prices.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.prices.verticalHeader().hide()
         for model, (inp, out) in sorted(price_table().items()):
@@ -298,8 +312,9 @@ class ModelSettingsDialog(QDialog):
         self.prices.cellChanged.connect(self.save_prices)
         self.add_price = QPushButton("Add model")
         self.add_price.clicked.connect(lambda: self._add_price_row("", "", ""))
-        self.price_note = QLabel("Used for the cost estimate before an API run. Check your "
-                                 "provider's current prices.")
+        self.price_note = QLabel(
+            "Used for the cost estimate before an API run. Check your provider's current prices."
+        )
         self.price_note.setWordWrap(True)
         page = QWidget()
         lay = QVBoxLayout(page)
@@ -338,8 +353,10 @@ class ModelSettingsDialog(QDialog):
                     self.prices.item(row, c).setBackground(colour)
         self.prices.blockSignals(False)
         if bad:
-            self.price_note.setText(f"Not saved: row(s) {', '.join(map(str, bad))} need a model "
-                                    "name and two numbers (dollars per million tokens).")
+            self.price_note.setText(
+                f"Not saved: row(s) {', '.join(map(str, bad))} need a model "
+                "name and two numbers (dollars per million tokens)."
+            )
             return
         save_price_table(table)
         self.price_note.setText("Saved. Used for the cost estimate before an API run.")

@@ -37,8 +37,13 @@ from ..core.runs import run_params
 from .jobs import Job, JobSpec
 from .model_config import load_config
 
-CHANGES = (("nothing", "Nothing: ask again"), ("temperature", "Temperature"),
-           ("seed", "Seed"), ("prompt", "Prompt wording"), ("model", "Model"))
+CHANGES = (
+    ("nothing", "Nothing: ask again"),
+    ("temperature", "Temperature"),
+    ("seed", "Seed"),
+    ("prompt", "Prompt wording"),
+    ("model", "Model"),
+)
 
 
 def finished_runs(project: Project) -> list[tuple[int, str]]:
@@ -62,8 +67,9 @@ class ReplicateDialog(QDialog):
         self.run = QComboBox()
         for rid, text in finished_runs(project):
             self.run.addItem(text, rid)
-            self.run.setItemData(self.run.count() - 1, describe_run(project, rid),
-                                 Qt.ItemDataRole.ToolTipRole)
+            self.run.setItemData(
+                self.run.count() - 1, describe_run(project, rid), Qt.ItemDataRole.ToolTipRole
+            )
         if run_id is not None and self.run.findData(run_id) >= 0:
             self.run.setCurrentIndex(self.run.findData(run_id))
         self.change = QComboBox()
@@ -77,14 +83,17 @@ class ReplicateDialog(QDialog):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(1)
         self.prompt = QLineEdit()
-        self.prompt.setPlaceholderText("A prompt task's template, or the first line of the "
-                                       "instruction (sentiment, coding)")
+        self.prompt.setPlaceholderText(
+            "A prompt task's template, or the first line of the instruction (sentiment, coding)"
+        )
         self.model = QComboBox()
         self.model.setEditable(True)
-        self.model.addItems(["builtin", "lexicon"] + [f"openai:{e.model}" for e in
-                                                      load_config().endpoints])
-        self.model.setToolTip("A model SPEC: builtin, lexicon, hf:PATH_OR_HUB_ID, "
-                              "openai:MODEL_NAME")
+        self.model.addItems(
+            ["builtin", "lexicon"] + [f"openai:{e.model}" for e in load_config().endpoints]
+        )
+        self.model.setToolTip(
+            "A model SPEC: builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL_NAME"
+        )
         self.value = QStackedWidget()
         for widget in (QWidget(), self.temperature, self.seed, self.prompt, self.model):
             self.value.addWidget(widget)
@@ -97,8 +106,9 @@ class ReplicateDialog(QDialog):
         form.addRow("Change:", self.change)
         form.addRow("To:", self.value)
         form.setRowVisible(self.value, False)  # "Nothing" has no value to give
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                                        QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Replicate")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -109,10 +119,16 @@ class ReplicateDialog(QDialog):
         self.resize(620, 0)
         self.change.currentIndexChanged.connect(self.value.setCurrentIndex)
         self.change.currentIndexChanged.connect(
-            lambda i: self.form.setRowVisible(self.value, i > 0))
-        for signal in (self.run.currentIndexChanged, self.change.currentIndexChanged,
-                       self.temperature.valueChanged, self.seed.valueChanged,
-                       self.prompt.textChanged, self.model.currentTextChanged):
+            lambda i: self.form.setRowVisible(self.value, i > 0)
+        )
+        for signal in (
+            self.run.currentIndexChanged,
+            self.change.currentIndexChanged,
+            self.temperature.valueChanged,
+            self.seed.valueChanged,
+            self.prompt.textChanged,
+            self.model.currentTextChanged,
+        ):
             signal.connect(self._check)
         self._check()
 
@@ -126,8 +142,14 @@ class ReplicateDialog(QDialog):
             return Changes(prompt=self.prompt.text().strip() or None)
         if key == "model":
             spec = self.model.currentText().strip()
-            url = next((e.base_url or None for e in load_config().endpoints
-                        if f"openai:{e.model}" == spec), None)
+            url = next(
+                (
+                    e.base_url or None
+                    for e in load_config().endpoints
+                    if f"openai:{e.model}" == spec
+                ),
+                None,
+            )
             return Changes(model=spec or None, base_url=url)
         return Changes()
 
@@ -136,19 +158,23 @@ class ReplicateDialog(QDialog):
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self._plan = None
         if self.run.count() == 0:
-            self.note.setText("No finished run to replicate yet: run a model first "
-                              "(Analyse › Run Model…).")
+            self.note.setText(
+                "No finished run to replicate yet: run a model first (Analyse › Run Model…)."
+            )
             ok.setEnabled(False)
             return
         if self.change.currentData() == "prompt" and not self.prompt.text().strip():
             self.note.setStyleSheet("color: #c62828")
-            self.note.setText("Type the new wording under To: (or choose Change: Nothing to "
-                              "ask the same question again).")
+            self.note.setText(
+                "Type the new wording under To: (or choose Change: Nothing to "
+                "ask the same question again)."
+            )
             ok.setEnabled(False)
             return
         try:
-            plan = plan_replicate(self.project, self.run.currentData(), self.changes(),
-                                  base_urls=known_base_urls())
+            plan = plan_replicate(
+                self.project, self.run.currentData(), self.changes(), base_urls=known_base_urls()
+            )
         except LlmstudioError as exc:
             self.note.setStyleSheet("color: #c62828")
             self.note.setText(str(exc))
@@ -156,11 +182,14 @@ class ReplicateDialog(QDialog):
             return
         self._plan = plan
         self.note.setStyleSheet("")
-        lines = [f"Asks {plan.model} again about the {len(plan.rows):,} rows of run {plan.of}, "
-                 f"changing {plan.changes.describe()}; never from the cache."]
+        lines = [
+            f"Asks {plan.model} again about the {len(plan.rows):,} rows of run {plan.of}, "
+            f"changing {plan.changes.describe()}; never from the cache."
+        ]
         if plan.resume is not None:
-            lines.append(f"Resumes run {plan.resume}, an interrupted replicate with these "
-                         "settings.")
+            lines.append(
+                f"Resumes run {plan.resume}, an interrupted replicate with these settings."
+            )
         lines += [f"Note: {n[0].upper()}{n[1:]}." for n in plan.notes]
         self.note.setText("\n".join(lines))
         ok.setEnabled(True)
@@ -176,22 +205,26 @@ class ReplicateRuns:
     def __init__(self, window):
         self.window = window
         self.act_open = QAction("Re&plicate Run…", window)
-        self.act_open.setStatusTip("Ask a run's task again, with one thing changed (model, "
-                                   "prompt wording, temperature, seed) or nothing, and see "
-                                   "how stable its answers are")
+        self.act_open.setStatusTip(
+            "Ask a run's task again, with one thing changed (model, "
+            "prompt wording, temperature, seed) or nothing, and see "
+            "how stable its answers are"
+        )
         self.act_open.triggered.connect(self.ask)
 
     def ask(self, run_id: int | None = None) -> Job | None:
         w = self.window
         if w.project is None:
-            QMessageBox.information(w, "Replicate run", "Open a project with a model run "
-                                                        "first.")
+            QMessageBox.information(w, "Replicate run", "Open a project with a model run first.")
             return None
         runs = w.runs
         if any(j.running and j.project_path == w.project.path.resolve() for j in runs.jobs):
-            QMessageBox.information(w, "A model is running",
-                                    "Wait for the running job to end, or cancel it in the "
-                                    "Jobs panel, before starting another on this project.")
+            QMessageBox.information(
+                w,
+                "A model is running",
+                "Wait for the running job to end, or cancel it in the "
+                "Jobs panel, before starting another on this project.",
+            )
             return None
         dialog = ReplicateDialog(w.project, w, run_id if isinstance(run_id, int) else None)
         try:
@@ -205,8 +238,13 @@ class ReplicateRuns:
     def start(self, plan) -> Job | None:
         """Run ``plan`` as a job (after consent, for an API model)."""
         w = self.window
-        spec = JobSpec(model=plan.model, base_url=plan.base_url,
-                       text_column=plan.text_column, options=plan.options, replicate=plan)
+        spec = JobSpec(
+            model=plan.model,
+            base_url=plan.base_url,
+            text_column=plan.text_column,
+            options=plan.options,
+            replicate=plan,
+        )
         if spec.remote and not w.runs.consent(spec):
             return None
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=w.runs)
@@ -225,17 +263,23 @@ class ReplicateRuns:
         """The replicate's columns, with their run suffix, once it has stopped."""
         w = self.window
         result = job.result
-        if result is None or w.project is None or \
-                w.project.path.resolve() != job.project_path:
+        if result is None or w.project is None or w.project.path.resolve() != job.project_path:
             return
         from ..core.results import run_label
 
         frame = run_results(w.project, result.run_id)
         frame = frame.rename(columns={c: f"{c}_run{result.run_id}" for c in frame.columns})
-        of = run_params(w.project, result.run_id, w.project.db.execute(
-            "SELECT params FROM runs WHERE id = ?", (result.run_id,)).fetchone()[0])
-        tip = (f"{describe_run(w.project, result.run_id)}; replicate {of.get('replicate')} "
-               f"of run {job.spec.replicate.of}")
+        of = run_params(
+            w.project,
+            result.run_id,
+            w.project.db.execute(
+                "SELECT params FROM runs WHERE id = ?", (result.run_id,)
+            ).fetchone()[0],
+        )
+        tip = (
+            f"{describe_run(w.project, result.run_id)}; replicate {of.get('replicate')} "
+            f"of run {job.spec.replicate.of}"
+        )
         w.runs._put(frame, True, tip, run_label(w.project, result.run_id))
 
 

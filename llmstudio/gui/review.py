@@ -23,13 +23,16 @@ class Review:
         self.learn: LearnPanel | None = None
         self.act_validate = QAction("&Validate Codes…", window)
         self.act_validate.setShortcut(QKeySequence("Ctrl+Shift+V"))
-        self.act_validate.setStatusTip("Agreement between coders, or a coder and a model run: "
-                                       "kappa, alpha, F1 with confidence intervals")
+        self.act_validate.setStatusTip(
+            "Agreement between coders, or a coder and a model run: "
+            "kappa, alpha, F1 with confidence intervals"
+        )
         self.act_validate.triggered.connect(self.open_validation)
         self.act_learn = QAction("&Learn from My Codes…", window)
         self.act_learn.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.act_learn.setStatusTip("How well the builtin model learns your codes; which rows "
-                                    "to code next; code the rest")
+        self.act_learn.setStatusTip(
+            "How well the builtin model learns your codes; which rows to code next; code the rest"
+        )
         self.act_learn.triggered.connect(self.open_learn)
 
     def set_enabled(self, enabled: bool) -> None:
@@ -48,8 +51,8 @@ class Review:
     def _needs_project(self) -> bool:
         if self.window.project is None:
             self.window.statusBar().showMessage(
-                "Codes are kept in a project: save the corpus as a project first (Ctrl+S).",
-                8000)
+                "Codes are kept in a project: save the corpus as a project first (Ctrl+S).", 8000
+            )
             return True
         return False
 
@@ -95,8 +98,9 @@ class Review:
             return None
         coding = self.window.coding
         if self.learn is None:
-            self.learn = LearnPanel(self.window, coding.book.name if coding.book else None,
-                                    coding.coder or None)
+            self.learn = LearnPanel(
+                self.window, coding.book.name if coding.book else None, coding.coder or None
+            )
             self.learn.sig_suggested.connect(self._suggested)
             # The curve follows the coding: a new code updates it (once per burst of keys).
             self._learn_timer = QTimer(self.learn)

@@ -72,33 +72,43 @@ from .workers import run_in_background
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
 OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", "openai:")
 TRIAL_ROWS = 5
-LONG_TEXT_CHOICES = (("Split into chunks, combine the answers", "split"),
-                     ("Truncate: the model reads the start only", "truncate"))
+LONG_TEXT_CHOICES = (
+    ("Split into chunks, combine the answers", "split"),
+    ("Truncate: the model reads the start only", "truncate"),
+)
 LENGTH_CHECK_DELAY_MS = 400  # after the last change, before the texts are counted again
 TRIAL_CANCEL_WAIT_MS = 5000  # closing the dialog waits this long for a cancelled trial
-TASKS = (("Sentiment", "sentiment"), ("Code with a codebook", "code"),
-         ("Custom prompt", "prompt"))
-SCALE_CHOICES = (("3-point: positive, negative, neutral", SCALES["3"]),
-                 ("5-point: very negative … very positive", SCALES["5"]),
-                 ("Own labels", None))
+TASKS = (("Sentiment", "sentiment"), ("Code with a codebook", "code"), ("Custom prompt", "prompt"))
+SCALE_CHOICES = (
+    ("3-point: positive, negative, neutral", SCALES["3"]),
+    ("5-point: very negative … very positive", SCALES["5"]),
+    ("Own labels", None),
+)
 # The builtin MiniLM reads sentiment far less well than topics (benchmarks/RESULTS.md).
-LARGER_MODEL = ("For sentiment, a larger embedding model is far more accurate: in Model, choose "
-                "“Other Hugging Face model” and type sentence-transformers/all-mpnet-base-v2 "
-                "(SST-2, 16 examples a class: 89% against 77%; about 5x slower).")
+LARGER_MODEL = (
+    "For sentiment, a larger embedding model is far more accurate: in Model, choose "
+    "“Other Hugging Face model” and type sentence-transformers/all-mpnet-base-v2 "
+    "(SST-2, 16 examples a class: 89% against 77%; about 5x slower)."
+)
 DEFAULT_PROMPT = "Summarise this text in one sentence:\n\n{text}"
 _EXAMPLE_FILES = "Tables (*.csv *.tsv *.txt *.xlsx *.xls *.parquet *.jsonl);;All files (*)"
 
 
 def _examples_tip(code: bool) -> str:
     """The examples button's tooltip: the file's format, for the task shown."""
-    labels = ("each label one of the codebook's codes; for a multi-label codebook, the "
-              "codes that apply separated by ';' (empty: none applies)" if code else
-              "each label one of the sentiment labels above (e.g. positive)")
-    return ("<p>A CSV or Excel file (or TSV, Parquet, JSONL) with a <b>text</b> and a "
-            f"<b>label</b> column: texts you have labelled yourself, {labels}.</p>"
-            "<p>Chat and API models see them as answered examples before each text; the "
-            "builtin model, and any sentence-embedding model, learns from them. A wrong "
-            "label is reported with its row.</p>")
+    labels = (
+        "each label one of the codebook's codes; for a multi-label codebook, the "
+        "codes that apply separated by ';' (empty: none applies)"
+        if code
+        else "each label one of the sentiment labels above (e.g. positive)"
+    )
+    return (
+        "<p>A CSV or Excel file (or TSV, Parquet, JSONL) with a <b>text</b> and a "
+        f"<b>label</b> column: texts you have labelled yourself, {labels}.</p>"
+        "<p>Chat and API models see them as answered examples before each text; the "
+        "builtin model, and any sentence-embedding model, learns from them. A wrong "
+        "label is reported with its row.</p>"
+    )
 
 
 def parse_labels(text: str) -> tuple[str, ...]:
@@ -135,9 +145,12 @@ def hf_generative(name: str) -> bool | None:
         data = json.loads(config.read_text(encoding="utf-8"))
     except Exception:  # not a folder, not a hub id, unreadable: the runner will say
         return None
-    return detect_pipeline_task(SimpleNamespace(**{k: data.get(k) for k in
-                                                   ("architectures", "id2label")})
-                                ) == TEXT_GENERATION
+    return (
+        detect_pipeline_task(
+            SimpleNamespace(**{k: data.get(k) for k in ("architectures", "id2label")})
+        )
+        == TEXT_GENERATION
+    )
 
 
 class PlaceholderHighlighter(QSyntaxHighlighter):
@@ -186,9 +199,17 @@ class RunDialog(QDialog):
     is asked before a trial sends rows to an API model.
     """
 
-    def __init__(self, text_column: str, rows: int, parent=None,
-                 choices: list[ModelChoice] | None = None, *, project=None,
-                 frame: pd.DataFrame | None = None, consent=None):
+    def __init__(
+        self,
+        text_column: str,
+        rows: int,
+        parent=None,
+        choices: list[ModelChoice] | None = None,
+        *,
+        project=None,
+        frame: pd.DataFrame | None = None,
+        consent=None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Run a model")
         self.setMinimumWidth(640)
@@ -212,8 +233,10 @@ class RunDialog(QDialog):
         outer = QVBoxLayout(self)
         form = QFormLayout()
         outer.addLayout(form)
-        texts = QLabel(f"column <b>{html.escape(text_column)}</b> · {rows:,} rows "
-                       "<span style='color:#666'>(choose another in the toolbar)</span>")
+        texts = QLabel(
+            f"column <b>{html.escape(text_column)}</b> · {rows:,} rows "
+            "<span style='color:#666'>(choose another in the toolbar)</span>"
+        )
         form.addRow("Texts:", texts)
         self.task = QComboBox()
         for title, name in TASKS:
@@ -240,8 +263,10 @@ class RunDialog(QDialog):
         form.addRow("Model:", self.model)
 
         self.hf_path = QLineEdit()
-        self.hf_path.setPlaceholderText("a folder with a saved model, or a hub id such as "
-                                        "cardiffnlp/twitter-roberta-base-sentiment-latest")
+        self.hf_path.setPlaceholderText(
+            "a folder with a saved model, or a hub id such as "
+            "cardiffnlp/twitter-roberta-base-sentiment-latest"
+        )
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.hf_row = QWidget()
@@ -254,7 +279,9 @@ class RunDialog(QDialog):
         self.api_model = QLineEdit()
         self.api_model.setPlaceholderText("e.g. gpt-4o-mini, or llama3.2 on Ollama")
         self.base_url = QLineEdit()
-        self.base_url.setPlaceholderText("empty for OpenAI; e.g. http://localhost:11434/v1 (Ollama)")
+        self.base_url.setPlaceholderText(
+            "empty for OpenAI; e.g. http://localhost:11434/v1 (Ollama)"
+        )
         form.addRow("API model name:", self.api_model)
         form.addRow("Base URL:", self.base_url)
         self.base_url.editingFinished.connect(self._hide_url_credentials)
@@ -271,7 +298,8 @@ class RunDialog(QDialog):
             "whole, and combine their answers (sentiment: the chunks' label probabilities "
             "averaged by length; codes: a code applies if it applies to any chunk); or "
             "truncate it (the model reads its start only). Either way the row is marked "
-            "in the column <task>_chunks (and <task>_truncated).")
+            "in the column <task>_chunks (and <task>_truncated)."
+        )
         form.addRow("Long texts:", self.long_texts)
         self.length_note = QLabel()
         self.length_note.setWordWrap(True)
@@ -317,16 +345,18 @@ class RunDialog(QDialog):
         self.preview.hide()
         outer.addWidget(self.preview, 1)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
         self.show_request_button = QPushButton("Show request")
         self.show_request_button.setToolTip("See exactly what the model gets for the first row")
         self.show_request_button.setCheckable(True)
         self.show_request_button.toggled.connect(self._toggle_request)
         self.try_button = QPushButton(f"Try on {TRIAL_ROWS} rows")
-        self.try_button.setToolTip(f"Run the first {TRIAL_ROWS} rows now and show the answers; "
-                                   "the full run reuses them")
+        self.try_button.setToolTip(
+            f"Run the first {TRIAL_ROWS} rows now and show the answers; the full run reuses them"
+        )
         self.try_button.clicked.connect(self.try_rows)
         for b in (self.show_request_button, self.try_button):
             b.setAutoDefault(False)
@@ -387,12 +417,16 @@ class RunDialog(QDialog):
         self.labels.textEdited.connect(self._on_labels_edited)
         form.addRow("Labels:", self.labels)
         self.explain = QCheckBox("Explain each answer in a sentence (generative models)")
-        self.explain.setToolTip("Adds the column sentiment_explanation; needs a model that "
-                                "writes text (an API or a Hugging Face chat model)")
+        self.explain.setToolTip(
+            "Adds the column sentiment_explanation; needs a model that "
+            "writes text (an API or a Hugging Face chat model)"
+        )
         form.addRow(self.explain)
         self.baseline = QCheckBox("Add the lexicon (VADER) label to compare")
-        self.baseline.setToolTip("Adds the column sentiment_lexicon: the classic word-list "
-                                 "baseline's label beside the model's")
+        self.baseline.setToolTip(
+            "Adds the column sentiment_lexicon: the classic word-list "
+            "baseline's label beside the model's"
+        )
         form.addRow(self.baseline)
         self._example_forms["sentiment"] = form
         return page
@@ -406,8 +440,9 @@ class RunDialog(QDialog):
         self.codebook.setToolTip("The project's codebooks")
         self.codebook.currentIndexChanged.connect(self._on_codebook)
         self.edit_codebooks = QPushButton("Edit codebooks…")
-        self.edit_codebooks.setToolTip("Write, change, import or export codebooks (Analyse › "
-                                       "Codebooks…)")
+        self.edit_codebooks.setToolTip(
+            "Write, change, import or export codebooks (Analyse › Codebooks…)"
+        )
         self.edit_codebooks.clicked.connect(self.open_codebook_editor)
         self.edit_codebooks.setEnabled(self.project is not None)
         row = QHBoxLayout()
@@ -435,9 +470,11 @@ class RunDialog(QDialog):
         others = [c for c in self._columns if c != self._text_column]
         shown = " ".join(f"<code>{{{html.escape(c)}}}</code>" for c in others[:12])
         more = f" and {len(others) - 12} more" if len(others) > 12 else ""
-        help_text = (f"Sent once per row. <code>{{text}}</code> becomes the row's text "
-                     f"(column {html.escape(self._text_column)})")
-        help_text += (f"; any other column can be used too: {shown}{more}." if others else ".")
+        help_text = (
+            f"Sent once per row. <code>{{text}}</code> becomes the row's text "
+            f"(column {html.escape(self._text_column)})"
+        )
+        help_text += f"; any other column can be used too: {shown}{more}." if others else "."
         help_text += " Write <code>{{</code> and <code>}}</code> for literal braces. The "
         help_text += "answer goes into the column prompt_output."
         self.prompt_help = _note(help_text)
@@ -454,8 +491,11 @@ class RunDialog(QDialog):
     def _on_task(self, *_) -> None:
         for i, page in enumerate(self.pages):
             page.setVisible(i == self.task.currentIndex())
-        self.task_box.setTitle({"sentiment": "Sentiment options", "code": "Coding options",
-                                "prompt": "Your prompt"}[self.task_name()])
+        self.task_box.setTitle(
+            {"sentiment": "Sentiment options", "code": "Coding options", "prompt": "Your prompt"}[
+                self.task_name()
+            ]
+        )
         self._place_examples()
         self._update()
 
@@ -475,8 +515,12 @@ class RunDialog(QDialog):
             form.insertRow(2, self.examples_label, self.examples_row)
             form.insertRow(3, self._examples_info_label, self.examples_info)
             self._examples_form = form
-        for widget in (self.examples_label, self.examples_row, self._examples_info_label,
-                       self.examples_info):
+        for widget in (
+            self.examples_label,
+            self.examples_row,
+            self._examples_info_label,
+            self.examples_info,
+        ):
             widget.setVisible(form is not None)
         self._show_examples()
 
@@ -530,17 +574,22 @@ class RunDialog(QDialog):
                 kind = "Multi-label: each code applies or not, with a confidence"
             else:
                 kind = "Single-label: one code per text" + (
-                    ", or “none”" if book.none_option else "")
+                    ", or “none”" if book.none_option else ""
+                )
             self.codebook_info.setText(f"{kind}. {len(book.codes)} codes: {names}")
         elif self._book_error:
-            self.codebook_info.setText(f"<span style='color:#c62828'>"
-                                       f"{html.escape(self._book_error)}</span>")
+            self.codebook_info.setText(
+                f"<span style='color:#c62828'>{html.escape(self._book_error)}</span>"
+            )
         elif self.project is None:
-            self.codebook_info.setText("Codebooks are kept in a project: save the corpus as "
-                                       "a project first.")
+            self.codebook_info.setText(
+                "Codebooks are kept in a project: save the corpus as a project first."
+            )
         else:
-            self.codebook_info.setText("No codebook in this project yet: click “Edit "
-                                       "codebooks…” to write one or import a YAML/JSON file.")
+            self.codebook_info.setText(
+                "No codebook in this project yet: click “Edit "
+                "codebooks…” to write one or import a YAML/JSON file."
+            )
         self._update()  # which re-reads the examples file against the new codes
 
     def open_codebook_editor(self) -> None:
@@ -555,8 +604,9 @@ class RunDialog(QDialog):
         self._fill_codebooks(chosen)
 
     def _ask_examples(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Labelled examples (text, label)", "",
-                                              _EXAMPLE_FILES)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Labelled examples (text, label)", "", _EXAMPLE_FILES
+        )
         if path:
             self.set_examples_file(path)
 
@@ -582,10 +632,12 @@ class RunDialog(QDialog):
         self._examples_read_for = (self.task_name(), task)
         if path and task is not None:
             try:
-                self._examples = read_examples(path, task.labels,
-                                               multi_label=bool(getattr(task, "multi_label",
-                                                                        False)),
-                                               label_of=task.label_of)
+                self._examples = read_examples(
+                    path,
+                    task.labels,
+                    multi_label=bool(getattr(task, "multi_label", False)),
+                    label_of=task.label_of,
+                )
             except Exception as exc:  # noqa: BLE001 - any reading error is shown, not raised
                 self._examples_error = describe(exc)
         self._show_examples()
@@ -593,8 +645,11 @@ class RunDialog(QDialog):
 
     def _examples_stale(self) -> bool:
         """Whether the chosen file was read for other labels than the task's now."""
-        return (self._examples_path is not None and self.task_name() in self._example_forms
-                and self._examples_read_for != (self.task_name(), self._examples_task()))
+        return (
+            self._examples_path is not None
+            and self.task_name() in self._example_forms
+            and self._examples_read_for != (self.task_name(), self._examples_task())
+        )
 
     def _show_examples(self) -> None:
         code = self.task_name() == "code"
@@ -602,21 +657,23 @@ class RunDialog(QDialog):
         self.examples_button.setToolTip(_examples_tip(code))
         self.examples_info.setToolTip(self._examples_path or "")
         if self._examples_error:
-            self.examples_info.setText(f"<span style='color:#c62828'>"
-                                       f"{html.escape(self._examples_error)}</span>")
+            self.examples_info.setText(
+                f"<span style='color:#c62828'>{html.escape(self._examples_error)}</span>"
+            )
         elif self._examples:
             n = len(self._examples)
-            self.examples_info.setText(f"{n} example{'s' * (n != 1)} read from "
-                                       f"{html.escape(Path(self._examples_path).name)}")
+            self.examples_info.setText(
+                f"{n} example{'s' * (n != 1)} read from "
+                f"{html.escape(Path(self._examples_path).name)}"
+            )
         elif self._examples_path:
-            self.examples_info.setText("Choose a codebook first." if code else
-                                       "Give at least two labels first.")
+            self.examples_info.setText(
+                "Choose a codebook first." if code else "Give at least two labels first."
+            )
         elif code:
-            self.examples_info.setText("None: the model codes from the codebook alone "
-                                       "(zero-shot).")
+            self.examples_info.setText("None: the model codes from the codebook alone (zero-shot).")
         else:
-            self.examples_info.setText("None: the model works from the labels alone "
-                                       "(zero-shot).")
+            self.examples_info.setText("None: the model works from the labels alone (zero-shot).")
 
     # -- state ------------------------------------------------------------------------
 
@@ -642,9 +699,12 @@ class RunDialog(QDialog):
         kind = self._kind()
         if kind != self._shown_kind:  # only the rows this kind of model needs
             self._shown_kind = kind
-            for widget, shown in ((self.hf_row, kind == "hf"), (self.api_model, kind == "openai"),
-                                  (self.base_url, kind == "openai"),
-                                  (self.concurrency, kind == "openai")):
+            for widget, shown in (
+                (self.hf_row, kind == "hf"),
+                (self.api_model, kind == "openai"),
+                (self.base_url, kind == "openai"),
+                (self.concurrency, kind == "openai"),
+            ):
                 self._form.setRowVisible(widget, shown)
         self._show_template_status()
         problem = self.problem()
@@ -655,28 +715,44 @@ class RunDialog(QDialog):
             self.note.setText(f"<span style='color:#c62828'>{html.escape(problem)}</span>")
         elif kind == "openai":
             host = endpoint_id(self.base_url.text().strip() or None)
-            self.note.setText(f"The texts will be sent to <b>{host}</b>"
-                              ". You will see what is sent and an estimate of the cost, and "
-                              "confirm, before anything leaves this computer.")
+            self.note.setText(
+                f"The texts will be sent to <b>{host}</b>"
+                ". You will see what is sent and an estimate of the cost, and "
+                "confirm, before anything leaves this computer."
+            )
         elif kind == "builtin" and self.task_name() == "sentiment":
             self.note.setText("Runs on this computer; nothing is sent anywhere. " + LARGER_MODEL)
         else:
             self.note.setText("Runs on this computer; nothing is sent anywhere.")
         trying = self.trial is not None and self.trial.running
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(
-            not problem and not trying)
-        self.try_button.setEnabled(trying or (not problem and self.project is not None
-                                              and self.frame is not None and self._rows > 0))
+            not problem and not trying
+        )
+        self.try_button.setEnabled(
+            trying
+            or (
+                not problem
+                and self.project is not None
+                and self.frame is not None
+                and self._rows > 0
+            )
+        )
         self._show_lengths(problem)
         if self.preview.isVisible() and self.preview.currentIndex() == 0:
             self.request_view.setPlainText(self.request_text())
-        if (self.trial is not None and not trying and self.trial_table.rowCount()
-                and not problem and self.spec() != self.trial.spec):
+        if (
+            self.trial is not None
+            and not trying
+            and self.trial_table.rowCount()
+            and not problem
+            and self.spec() != self.trial.spec
+        ):
             # The answers shown were for other settings: they would mislead.
             self.trial_table.setRowCount(0)
             self.trial_table.setColumnCount(0)
-            self.trial_status.setText("The settings changed since the last try: try again "
-                                      "to see these settings' answers.")
+            self.trial_status.setText(
+                "The settings changed since the last try: try again to see these settings' answers."
+            )
 
     # -- texts longer than the model reads ----------------------------------------------
 
@@ -699,8 +775,9 @@ class RunDialog(QDialog):
         if self._lengths is not None and self._lengths[0] == key:
             self.length_note.setText(self._length_words(self._lengths[1]))
             return
-        self.length_note.setText("<span style='color:#666'>Checking the texts' lengths "
-                                 "against this model…</span>")
+        self.length_note.setText(
+            "<span style='color:#666'>Checking the texts' lengths against this model…</span>"
+        )
         self._length_timer.start()
 
     def _check_lengths(self) -> None:
@@ -712,10 +789,15 @@ class RunDialog(QDialog):
             return
         spec = self.spec()
         self._length_worker = run_in_background(
-            count_long_texts, spec, self.frame, self._text_column, self._length_backends,
+            count_long_texts,
+            spec,
+            self.frame,
+            self._text_column,
+            self._length_backends,
             on_done=lambda found: self._lengths_counted(key, found),
             on_error=lambda exc: self._lengths_counted(key, exc),
-            on_finished=self._length_check_ended)
+            on_finished=self._length_check_ended,
+        )
 
     def _length_check_ended(self) -> None:
         self._length_worker = None
@@ -730,43 +812,59 @@ class RunDialog(QDialog):
     def _length_words(self, found) -> str:
         """The warning (or all-clear) for (texts over the limit, limit) or an error."""
         if isinstance(found, BaseException):
-            return ("<span style='color:#666'>The texts' lengths could not be checked "
-                    f"against this model: {html.escape(describe(found))}</span>")
+            return (
+                "<span style='color:#666'>The texts' lengths could not be checked "
+                f"against this model: {html.escape(describe(found))}</span>"
+            )
         n, limit = found
         if limit is None:
             return ""
         if not n:
-            return (f"<span style='color:#666'>Every text fits in what this model reads at "
-                    f"once ({limit:,} tokens).</span>")
-        what = ("they will be split into chunks and the chunks' answers combined"
-                if self.long_texts.currentData() == "split" else
-                "they will be truncated: the model reads only their start")
+            return (
+                f"<span style='color:#666'>Every text fits in what this model reads at "
+                f"once ({limit:,} tokens).</span>"
+            )
+        what = (
+            "they will be split into chunks and the chunks' answers combined"
+            if self.long_texts.currentData() == "split"
+            else "they will be truncated: the model reads only their start"
+        )
         if self.task_name() == "prompt" and self.long_texts.currentData() == "split":
-            what = ("a free prompt's answers cannot be combined across chunks: those rows "
-                    "will fail; choose to truncate, or shorten them")
+            what = (
+                "a free prompt's answers cannot be combined across chunks: those rows "
+                "will fail; choose to truncate, or shorten them"
+            )
         texts = "1 text is" if n == 1 else f"{n:,} texts are"
         column = "chunks" if self.long_texts.currentData() == "split" else "truncated"
-        return (f"<span style='color:#b26a00'>⚠ {texts} longer than this model reads at "
-                f"once ({limit:,} tokens): {what}. The column {self.task_name()}_{column} "
-                "marks them.</span>")
+        return (
+            f"<span style='color:#b26a00'>⚠ {texts} longer than this model reads at "
+            f"once ({limit:,} tokens): {what}. The column {self.task_name()}_{column} "
+            "marks them.</span>"
+        )
 
     def _show_template_status(self) -> None:
         if self.task_name() != "prompt":
             return
         problem = self._template_problem()
         if problem:
-            self.template_status.setText(f"<span style='color:#c62828'>{html.escape(problem)}</span>")
+            self.template_status.setText(
+                f"<span style='color:#c62828'>{html.escape(problem)}</span>"
+            )
         else:
             names = [n for n in placeholders(self.template.toPlainText()) if n != "text"]
             sent = ", ".join([self._text_column, *names])
-            self.template_status.setText(f"<span style='color:#2e7d32'>Each request is filled "
-                                         f"from the column(s) {html.escape(sent)}.</span>")
+            self.template_status.setText(
+                f"<span style='color:#2e7d32'>Each request is filled "
+                f"from the column(s) {html.escape(sent)}.</span>"
+            )
 
     def _template_problem(self) -> str:
         template = self.template.toPlainText()
         if not template.strip():
-            return "Write the prompt: what the model should do with each text, with {text} " \
-                   "where the text goes."
+            return (
+                "Write the prompt: what the model should do with each text, with {text} "
+                "where the text goes."
+            )
         try:
             names = placeholders(template)
         except TemplateError as exc:
@@ -810,8 +908,9 @@ class RunDialog(QDialog):
             if self._book is None:
                 return self._book_error or (
                     "Coding needs a codebook: save the corpus as a project first."
-                    if self.project is None else
-                    "Choose a codebook, or click “Edit codebooks…” to write one.")
+                    if self.project is None
+                    else "Choose a codebook, or click “Edit codebooks…” to write one."
+                )
         if task in ("sentiment", "code") and self._examples_error:
             return f"The examples file cannot be used: {self._examples_error}"
         if task == "prompt":
@@ -831,23 +930,31 @@ class RunDialog(QDialog):
         if writes is False:
             model = self._model_words()
             if task == "prompt":
-                return (f"{model} cannot answer a custom prompt: it only gives labels. Choose "
-                        "a model that writes text (an API model or a Hugging Face chat model).")
+                return (
+                    f"{model} cannot answer a custom prompt: it only gives labels. Choose "
+                    "a model that writes text (an API model or a Hugging Face chat model)."
+                )
             explain = self.explain if task == "sentiment" else self.code_explain
             if task in ("sentiment", "code") and explain.isChecked():
-                return (f"{model} cannot explain its answers: it only gives labels. Untick "
-                        "“Explain each answer”, or choose a model that writes text.")
+                return (
+                    f"{model} cannot explain its answers: it only gives labels. Untick "
+                    "“Explain each answer”, or choose a model that writes text."
+                )
             if kind in OFFLINE_MODELS:
                 try:
                     why = offline_refusal(kind, self.spec().task())
                 except LlmstudioError as exc:
                     return str(exc)
                 if why and task == "sentiment" and self._examples:
-                    return (f"{model} cannot run this: {why}. Choose the builtin model or "
-                            "a model that writes text, or click “No examples”.")
+                    return (
+                        f"{model} cannot run this: {why}. Choose the builtin model or "
+                        "a model that writes text, or click “No examples”."
+                    )
                 if why:
-                    return (f"{model} cannot run this: {why}. Choose an API model or a "
-                            "Hugging Face model (a chat model, or a zero-shot classifier).")
+                    return (
+                        f"{model} cannot run this: {why}. Choose an API model or a "
+                        "Hugging Face model (a chat model, or a zero-shot classifier)."
+                    )
         try:
             self.spec().task()
         except LlmstudioError as exc:
@@ -882,15 +989,28 @@ class RunDialog(QDialog):
         task = self.task_name()
         long_texts = self.long_texts.currentData()
         if task == "code":
-            return TaskOptions(task="code", codebook=self._book, examples=self._examples or None,
-                               explain=self.code_explain.isChecked(), long_texts=long_texts)
+            return TaskOptions(
+                task="code",
+                codebook=self._book,
+                examples=self._examples or None,
+                explain=self.code_explain.isChecked(),
+                long_texts=long_texts,
+            )
         if task == "prompt":
-            return TaskOptions(task="prompt", prompt=self.template.toPlainText(),
-                               system=self.system.text().strip(), long_texts=long_texts)
-        return TaskOptions(task="sentiment", labels=parse_labels(self.labels.text()),
-                           examples=self._examples or None,
-                           explain=self.explain.isChecked(), baseline=self.baseline.isChecked(),
-                           long_texts=long_texts)
+            return TaskOptions(
+                task="prompt",
+                prompt=self.template.toPlainText(),
+                system=self.system.text().strip(),
+                long_texts=long_texts,
+            )
+        return TaskOptions(
+            task="sentiment",
+            labels=parse_labels(self.labels.text()),
+            examples=self._examples or None,
+            explain=self.explain.isChecked(),
+            baseline=self.baseline.isChecked(),
+            long_texts=long_texts,
+        )
 
     def _hide_url_credentials(self) -> None:
         """A password or token typed in the base URL leaves the screen: it goes with this
@@ -911,9 +1031,14 @@ class RunDialog(QDialog):
         else:
             model = kind
         options = self.options()
-        return JobSpec(model=model, base_url=base_url, labels=options.labels or DEFAULT_LABELS,
-                       concurrency=self.concurrency.value(), text_column=self._text_column,
-                       options=options)
+        return JobSpec(
+            model=model,
+            base_url=base_url,
+            labels=options.labels or DEFAULT_LABELS,
+            concurrency=self.concurrency.value(),
+            text_column=self._text_column,
+            options=options,
+        )
 
     # -- show request -----------------------------------------------------------------
 
@@ -923,11 +1048,15 @@ class RunDialog(QDialog):
             return "(the row's text)", {}
 
         def cell(value) -> str:
-            return "" if value is None or (not isinstance(value, str) and pd.isna(value)) \
+            return (
+                ""
+                if value is None or (not isinstance(value, str) and pd.isna(value))
                 else str(value)
+            )
 
-        row = {str(c): cell(shown_column(self.frame[c].iloc[:1]).iat[0])
-               for c in self.frame.columns}
+        row = {
+            str(c): cell(shown_column(self.frame[c].iloc[:1]).iat[0]) for c in self.frame.columns
+        }
         return row.get(self._text_column, ""), row
 
     def request_text(self) -> str:
@@ -945,11 +1074,14 @@ class RunDialog(QDialog):
             parts.append(f"Not ready to run: {problem}\n")
         writes = self._generative()
         if spec.remote:
-            parts.append(f"Sent to {spec.endpoint}, model {spec.model.partition(':')[2]}, "
-                         "for row 1:")
+            parts.append(
+                f"Sent to {spec.endpoint}, model {spec.model.partition(':')[2]}, for row 1:"
+            )
         elif writes is False:
-            parts.append(f"{self._model_words()} reads no prompt: it scores each text "
-                         "itself. A model that writes text would get, for row 1:")
+            parts.append(
+                f"{self._model_words()} reads no prompt: it scores each text "
+                "itself. A model that writes text would get, for row 1:"
+            )
         else:
             parts.append("The model on this computer gets, for row 1:")
         for message in messages:
@@ -957,8 +1089,10 @@ class RunDialog(QDialog):
         if spec.remote:
             schema = task.json_schema()
             if schema:
-                parts.append("\n── answer format (JSON schema, structured output) ──\n"
-                             + json.dumps(schema, indent=2, ensure_ascii=False))
+                parts.append(
+                    "\n── answer format (JSON schema, structured output) ──\n"
+                    + json.dumps(schema, indent=2, ensure_ascii=False)
+                )
             else:
                 parts.append("\n── answer format ──\nfree text (no JSON schema)")
         return "\n".join(parts)
@@ -995,8 +1129,7 @@ class RunDialog(QDialog):
         self.preview.show()
         self.show_request_button.setChecked(False)
         if spec.remote and self._consent is not None and not self._consent(spec, len(rows)):
-            self.trial_status.setText("Nothing was sent: the texts may not go to "
-                                      f"{spec.endpoint}.")
+            self.trial_status.setText(f"Nothing was sent: the texts may not go to {spec.endpoint}.")
             return None
         task = spec.task()
         self._trial_columns = [self._text_column, *_trial_headers(task)]
@@ -1015,10 +1148,12 @@ class RunDialog(QDialog):
         table.setColumnWidth(0, 44)
         table.setColumnWidth(1, 260)
         for column in range(2, table.columnCount()):  # the answers' names whole, not cut
-            table.setColumnWidth(column, max(table.columnWidth(column),
-                                             header.sectionSizeHint(column)))
-        self.trial = Job(spec, Path(self.project.path).resolve(), self.frame.columns,
-                         parent=self, rows=rows)
+            table.setColumnWidth(
+                column, max(table.columnWidth(column), header.sectionSizeHint(column))
+            )
+        self.trial = Job(
+            spec, Path(self.project.path).resolve(), self.frame.columns, parent=self, rows=rows
+        )
         self.trial.sig_results.connect(self._on_trial_rows)
         self.trial.sig_ended.connect(self._on_trial_ended)
         self._trial_started = time.monotonic()
@@ -1030,8 +1165,9 @@ class RunDialog(QDialog):
 
     def _cell_text(self, row_id: int) -> tuple[str, None]:
         value = self.frame[self._text_column].iat[row_id]
-        return ("" if value is None or (not isinstance(value, str) and pd.isna(value))
-                else str(value)), None
+        return (
+            "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        ), None
 
     def _on_trial_rows(self, frame: pd.DataFrame) -> None:
         task_columns = list(frame.columns)
@@ -1060,21 +1196,22 @@ class RunDialog(QDialog):
         self.try_button.setText(f"Try on {TRIAL_ROWS} rows")
         state = job.state
         if state.status == "failed":
-            self.trial_status.setText(f"<span style='color:#c62828'>The trial failed: "
-                                      f"{html.escape(state.message)}</span>")
+            self.trial_status.setText(
+                f"<span style='color:#c62828'>The trial failed: {html.escape(state.message)}</span>"
+            )
         elif state.status == "cancelled":
             self.trial_status.setText("Stopped. Rows answered so far are kept.")
         else:
             result = job.result
             failed = result.failed if result else len(state.errors)
             seconds = time.monotonic() - self._trial_started
-            reused = (f" ({result.cached} from earlier answers)" if result and result.cached
-                      else "")
+            reused = f" ({result.cached} from earlier answers)" if result and result.cached else ""
             self.trial_status.setText(
                 f"{result.done if result else '?'} rows in {seconds:.1f} s{reused}"
                 + (f", <span style='color:#c62828'>{failed} failed</span>" if failed else "")
                 + ". These answers are saved in the project: the full run will not ask "
-                  "for them again.")
+                "for them again."
+            )
         self._update()
 
     def _wait_for_trial(self) -> None:
@@ -1128,8 +1265,9 @@ class RunDialog(QDialog):
         super().done(result)
 
 
-def count_long_texts(spec: JobSpec, frame: pd.DataFrame, text_column: str,
-                     backends: dict) -> tuple[int, int | None]:
+def count_long_texts(
+    spec: JobSpec, frame: pd.DataFrame, text_column: str, backends: dict
+) -> tuple[int, int | None]:
     """(texts over the model's limit, the limit in tokens) for the run ``spec`` describes
     (in a worker thread; ``backends`` keeps the models loaded for it by model)."""
     task = spec.task()
@@ -1142,8 +1280,9 @@ def count_long_texts(spec: JobSpec, frame: pd.DataFrame, text_column: str,
 
 def _trial_headers(task) -> list[str]:
     """The trial table's columns after the text: the task's, multi-label codes as one."""
-    names = [name for name, _ in readable_values([(c, None) for c in task.columns()],
-                                                 _code_names(task))]
+    names = [
+        name for name, _ in readable_values([(c, None) for c in task.columns()], _code_names(task))
+    ]
     return [*names, f"{task.name}_error"]
 
 

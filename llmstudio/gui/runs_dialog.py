@@ -25,8 +25,12 @@ from ..core import runs
 from ..core.errors import LlmstudioError
 
 COLUMNS = ("Run", "Name", "Task", "Model", "State", "Rows", "Columns", "Created", "Finished")
-STATE_COLOURS = {runs.INTERRUPTED: "#b45309", runs.RUNNING: "#1d4ed8",
-                 runs.FAILED: "#b91c1c", runs.TRIAL: "#6b7280"}
+STATE_COLOURS = {
+    runs.INTERRUPTED: "#b45309",
+    runs.RUNNING: "#1d4ed8",
+    runs.FAILED: "#b91c1c",
+    runs.TRIAL: "#6b7280",
+}
 
 
 def _when(stamp: str) -> str:
@@ -59,8 +63,9 @@ class RunsDialog(QDialog):
         self.discard_button.setToolTip("Delete an interrupted run and its answers")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
-        self.delete_button.setToolTip("Delete the run and its answers (human codes and the "
-                                      "response cache stay)")
+        self.delete_button.setToolTip(
+            "Delete the run and its answers (human codes and the response cache stay)"
+        )
         self.resume_button.clicked.connect(self.resume)
         self.discard_button.clicked.connect(lambda: self.delete(discard=True))
         self.rename_button.clicked.connect(self.rename)
@@ -68,8 +73,7 @@ class RunsDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         buttons = QHBoxLayout()
-        for b in (self.resume_button, self.discard_button, self.rename_button,
-                  self.delete_button):
+        for b in (self.resume_button, self.discard_button, self.rename_button, self.delete_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(close)
@@ -87,25 +91,38 @@ class RunsDialog(QDialog):
         self.table.setRowCount(len(self.infos))
         for row, i in enumerate(self.infos):
             what = i.what + (f", replicate of run {i.replicate_of}" if i.replicate_of else "")
-            values = (str(i.run_id), i.name, what, i.model, i.state_text(),
-                      f"{i.answered:,} / {i.rows_total:,}",
-                      f"{i.columns[0]}…" if i.run_id in plain else f"…_run{i.run_id}",
-                      _when(i.created), _when(i.finished))
+            values = (
+                str(i.run_id),
+                i.name,
+                what,
+                i.model,
+                i.state_text(),
+                f"{i.answered:,} / {i.rows_total:,}",
+                f"{i.columns[0]}…" if i.run_id in plain else f"…_run{i.run_id}",
+                _when(i.created),
+                _when(i.finished),
+            )
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if col == 4 and i.state in STATE_COLOURS:
                     item.setForeground(QColor(STATE_COLOURS[i.state]))
-                item.setToolTip(i.describe() + ("; its columns have the plain names"
-                                                if i.run_id in plain else
-                                                f"; its columns end in _run{i.run_id}"))
+                item.setToolTip(
+                    i.describe()
+                    + (
+                        "; its columns have the plain names"
+                        if i.run_id in plain
+                        else f"; its columns end in _run{i.run_id}"
+                    )
+                )
                 self.table.setItem(row, col, item)
         self.note.setText(
             "The latest complete run of each task has the plain column names "
             "(sentiment_label…); every other run's columns end in _run<N>. Deleting a run "
             "keeps the response cache (nothing is paid twice) and never touches human codes."
-            if self.infos else "No model runs in this project yet.")
-        target = select if select is not None else (self.infos[-1].run_id if self.infos
-                                                    else None)
+            if self.infos
+            else "No model runs in this project yet."
+        )
+        target = select if select is not None else (self.infos[-1].run_id if self.infos else None)
         for row, i in enumerate(self.infos):
             if i.run_id == target:
                 self.table.selectRow(row)
@@ -150,8 +167,12 @@ class RunsDialog(QDialog):
         if info is None:
             return
         name, ok = QInputDialog.getText(
-            self, "Rename run", f"A name for run {info.run_id} (its columns keep the "
-                                f"suffix _run{info.run_id}; empty: no name):", text=info.name)
+            self,
+            "Rename run",
+            f"A name for run {info.run_id} (its columns keep the "
+            f"suffix _run{info.run_id}; empty: no name):",
+            text=info.name,
+        )
         if not ok:
             return
         try:
@@ -173,12 +194,14 @@ def delete_asking(parent, window, info: runs.RunInfo, discard: bool) -> bool:
     """Ask, then delete (or discard) the run; True when it was deleted."""
     verb = "Discard" if discard else "Delete"
     answer = QMessageBox.question(
-        parent, f"{verb} run {info.run_id}?",
+        parent,
+        f"{verb} run {info.run_id}?",
         f"{verb} {info.describe()}?\n\nIts {info.answered:,} answers are removed from the "
         "project. The response cache stays (running the same task again pays for "
         "nothing) and human codes are never touched.",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel)
+        QMessageBox.StandardButton.Cancel,
+    )
     if answer != QMessageBox.StandardButton.Yes:
         return False
     try:
@@ -222,12 +245,15 @@ class InterruptedBar(QWidget):
         latest = found[-1]
         self.run_id = latest.run_id
         more = f" ({len(found) - 1} more in Analyse › Runs…)" if len(found) > 1 else ""
-        self.label.setText(f"{latest.title.capitalize()} ({latest.what} with {latest.model}) "
-                           f"was interrupted: {latest.answered:,} of {latest.rows_total:,} "
-                           f"rows. Resume it to the end, or discard it{more}.")
+        self.label.setText(
+            f"{latest.title.capitalize()} ({latest.what} with {latest.model}) "
+            f"was interrupted: {latest.answered:,} of {latest.rows_total:,} "
+            f"rows. Resume it to the end, or discard it{more}."
+        )
         self.window.statusBar().showMessage(
             f"{latest.title}: interrupted, {latest.answered:,} of {latest.rows_total:,} rows",
-            10_000)
+            10_000,
+        )
         self.show()
 
     def resume(self) -> None:

@@ -25,8 +25,16 @@ class SampleDialog(QDialog):
     propose a category (party, region) as the group column, never an id or the texts
     (``text_column``); without one it proposes none."""
 
-    def __init__(self, columns: list[str], rows: int, parent=None, current: Sample | None = None,
-                 *, frame: pd.DataFrame | None = None, text_column: str | None = None):
+    def __init__(
+        self,
+        columns: list[str],
+        rows: int,
+        parent=None,
+        current: Sample | None = None,
+        *,
+        frame: pd.DataFrame | None = None,
+        text_column: str | None = None,
+    ):
         super().__init__(parent)
         self._rows = rows
         self._counts = group_counts(frame) if frame is not None else {}
@@ -73,8 +81,9 @@ class SampleDialog(QDialog):
         note = QLabel("The sample is kept in the project: every coder codes the same rows.")
         note.setWordWrap(True)
         form.addRow(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -102,5 +111,9 @@ class SampleDialog(QDialog):
 
     def choice(self) -> tuple[str, int, int, str | None]:
         kind = "stratified" if self.stratified.isChecked() else "random"
-        return kind, self.n.value(), self.seed.value(), (
-            self.column.currentText() if kind == "stratified" else None)
+        return (
+            kind,
+            self.n.value(),
+            self.seed.value(),
+            (self.column.currentText() if kind == "stratified" else None),
+        )

@@ -32,8 +32,14 @@ from .errors import describe
 from .workers import LatestWins
 
 RESAMPLES = 1000
-COLUMNS = ["Compared", "n", "Share changed [95% CI]", "Cohen's kappa [95% CI]",
-           "Krippendorff's alpha [95% CI]", "Note"]
+COLUMNS = [
+    "Compared",
+    "n",
+    "Share changed [95% CI]",
+    "Cohen's kappa [95% CI]",
+    "Krippendorff's alpha [95% CI]",
+    "Note",
+]
 
 
 def _estimate(e) -> str:
@@ -70,9 +76,12 @@ class StabilityView(QGroupBox):
         self.second = _RunBox(self._fill)
         for box in (self.first, self.second):
             box.setMinimumWidth(260)
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.second.setToolTip("A replicate (Analyse › Replicate Run…) or another run of "
-                               "the same task and labels")
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+        self.second.setToolTip(
+            "A replicate (Analyse › Replicate Run…) or another run of the same task and labels"
+        )
         pick = QHBoxLayout()
         pick.addWidget(self.first, 1)
         pick.addWidget(QLabel("  compared with  "))
@@ -110,8 +119,9 @@ class StabilityView(QGroupBox):
             box.clear()
             for run_id, text, _ in runs:
                 box.addItem(text, run_id)
-                box.setItemData(box.count() - 1, describe_run(self.project, run_id),
-                                Qt.ItemDataRole.ToolTipRole)
+                box.setItemData(
+                    box.count() - 1, describe_run(self.project, run_id), Qt.ItemDataRole.ToolTipRole
+                )
             if keep is not None and box.findData(keep) >= 0:
                 box.setCurrentIndex(box.findData(keep))
             box.blockSignals(False)
@@ -151,16 +161,19 @@ class StabilityView(QGroupBox):
         a, b = self.first.currentData(), self.second.currentData()
         self.table.setRowCount(0)
         if a is None or b is None or self.first.count() < 2:
-            self._say("Two finished runs are needed: replicate one with Analyse › Replicate "
-                      "Run… to see whether the model answers the same way again.")
+            self._say(
+                "Two finished runs are needed: replicate one with Analyse › Replicate "
+                "Run… to see whether the model answers the same way again."
+            )
             self.sig_computed.emit()
             return
         if a == b:
             self._say("Choose two different runs.")
             self.sig_computed.emit()
             return
-        if self._jobs.start(_compute, self.project.path, a, b, on_done=self._show,
-                            on_error=self._failed):
+        if self._jobs.start(
+            _compute, self.project.path, a, b, on_done=self._show, on_error=self._failed
+        ):
             self._say("Computing…")
 
     def _failed(self, exc: BaseException) -> None:
@@ -172,11 +185,14 @@ class StabilityView(QGroupBox):
         for i, r in enumerate(found):
             share = r.share_text("–")
             note = r.full_note()
-            for j, text in enumerate([r.what, f"{r.n:,}", share, _estimate(r.kappa),
-                                      _estimate(r.alpha), note]):
+            for j, text in enumerate(
+                [r.what, f"{r.n:,}", share, _estimate(r.kappa), _estimate(r.alpha), note]
+            ):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(i, j, item)
-        self._say(f"Rows both runs answered. Intervals: kappa and alpha {RESAMPLES:,} "
-                  "bootstrap resamples (95%); share changed Wilson 95%.")
+        self._say(
+            f"Rows both runs answered. Intervals: kappa and alpha {RESAMPLES:,} "
+            "bootstrap resamples (95%); share changed Wilson 95%."
+        )
         self.sig_computed.emit()

@@ -70,20 +70,18 @@ def _table(columns: list[str], stretch: int = 0) -> QTableWidget:
     return table
 
 
-def _compute(path: Path, book_name: str, reference: Source, comparison: Source,
-             code: str | None):
+def _compute(path: Path, book_name: str, reference: Source, comparison: Source, code: str | None):
     """Runs in the background, on a connection of its own: (report, agreement, rows)."""
     with Project.open(path) as project:
         book = project.codebook(book_name)
-        return report(project, book, reference, comparison, code=code,
-                      n_resamples=RESAMPLES)
+        return report(project, book, reference, comparison, code=code, n_resamples=RESAMPLES)
 
 
 class ValidationView(QDialog):
     """Pick a codebook, a reference and a comparison; see how far they agree."""
 
     sig_show_rows = Signal(list, str)  # row ids, what they are ("ana: Housing, run 3: ...")
-    sig_computed = Signal()            # statistics shown (or their error)
+    sig_computed = Signal()  # statistics shown (or their error)
 
     def __init__(self, project: Project, parent=None):
         super().__init__(parent)
@@ -102,8 +100,9 @@ class ValidationView(QDialog):
         for box in (self.reference, self.comparison):
             box.setMinimumWidth(260)
         self.reference.setToolTip("Whose codes count as right: usually a human coder")
-        self.comparison.setToolTip("Codes to check against the reference: another coder, "
-                                   "or a model run of this codebook")
+        self.comparison.setToolTip(
+            "Codes to check against the reference: another coder, or a model run of this codebook"
+        )
         form = QFormLayout()
         form.addRow("Codebook:", self.codebook)
         pick = QHBoxLayout()
@@ -119,19 +118,24 @@ class ValidationView(QDialog):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
 
         self.stats = _table(["Statistic", "Value", "95% CI", "Note"], stretch=3)
-        self.per_code = _table(["Code", "Precision", "Recall", "F1", "n (reference)", "Note"],
-                               stretch=5)
+        self.per_code = _table(
+            ["Code", "Precision", "Recall", "F1", "n (reference)", "Note"], stretch=5
+        )
         self.report: ValidationReport | None = None  # what is shown, for the export
         self.export_button = QPushButton("Export tables…")
-        self.export_button.setToolTip("Write these tables as CSV (one number a row, "
-                                      "unrounded) or Markdown (for a paper's appendix)")
+        self.export_button.setToolTip(
+            "Write these tables as CSV (one number a row, "
+            "unrounded) or Markdown (for a paper's appendix)"
+        )
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.ask_export)
         self.confusion = QTableWidget()
         self.confusion.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.confusion.cellClicked.connect(self._open_cell)
-        self.confusion.setToolTip("Rows: the reference's codes; columns: the comparison's. "
-                                  "Click a cell to see its rows in the table.")
+        self.confusion.setToolTip(
+            "Rows: the reference's codes; columns: the comparison's. "
+            "Click a cell to see its rows in the table."
+        )
         matrix_box = QWidget()
         lay = QVBoxLayout(matrix_box)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -168,8 +172,10 @@ class ValidationView(QDialog):
             box.currentIndexChanged.connect(self.refresh)
         self.codebook.addItems(project.codebooks())
         if not project.codebooks():
-            self._say("This project has no codebook yet: write one (Analyse › Codebooks…) "
-                      "and code some rows first.")
+            self._say(
+                "This project has no codebook yet: write one (Analyse › Codebooks…) "
+                "and code some rows first."
+            )
 
     # -- choices ----------------------------------------------------------------------
 
@@ -182,8 +188,11 @@ class ValidationView(QDialog):
         (by coder name or run id: a run's title changes from running to done)."""
         book = self.book()
         found = sources(self.project, book) if book is not None else []
-        chosen = (self.reference.currentData(), self.comparison.currentData(),
-                  self.code.currentText())
+        chosen = (
+            self.reference.currentData(),
+            self.comparison.currentData(),
+            self.code.currentText(),
+        )
         for box in (self.reference, self.comparison, self.code):
             box.blockSignals(True)
             box.clear()
@@ -194,8 +203,11 @@ class ValidationView(QDialog):
         self.comparison.setCurrentIndex(min(1, len(found) - 1))
         if keep:
             for box, was in zip((self.reference, self.comparison), chosen):
-                match = [i for i, s in enumerate(found) if was is not None
-                         and (s.kind, s.key) == (was.kind, was.key)]
+                match = [
+                    i
+                    for i, s in enumerate(found)
+                    if was is not None and (s.kind, s.key) == (was.kind, was.key)
+                ]
                 if match:
                     box.setCurrentIndex(match[0])
             if self.reference.currentIndex() == self.comparison.currentIndex() and len(found) > 1:
@@ -241,12 +253,23 @@ class ValidationView(QDialog):
         """Compare run ``run_id`` with ``coder`` as the reference (or the reference
         chosen); by the sources' keys, not their titles (a run's title may change). False
         when either is not listed."""
-        def index(box, kind: str, key: str) -> int:
-            return next((i for i in range(box.count()) if box.itemData(i) is not None
-                         and (box.itemData(i).kind, box.itemData(i).key) == (kind, key)), -1)
 
-        ref = index(self.reference, "coder", coder) if coder is not None else \
-            self.reference.currentIndex()
+        def index(box, kind: str, key: str) -> int:
+            return next(
+                (
+                    i
+                    for i in range(box.count())
+                    if box.itemData(i) is not None
+                    and (box.itemData(i).kind, box.itemData(i).key) == (kind, key)
+                ),
+                -1,
+            )
+
+        ref = (
+            index(self.reference, "coder", coder)
+            if coder is not None
+            else self.reference.currentIndex()
+        )
         cmp_ = index(self.comparison, "run", str(run_id))
         if ref < 0 or cmp_ < 0:
             return False
@@ -264,9 +287,11 @@ class ValidationView(QDialog):
         self._clear()
         if reference is None or comparison is None or self.reference.count() < 2:
             if self.codebook.count():
-                self._say("Nothing to compare yet: validation needs two coders, or a coder "
-                          "and a model run of this codebook (Analyse › Run Model…, task "
-                          "“Codebook”).")
+                self._say(
+                    "Nothing to compare yet: validation needs two coders, or a coder "
+                    "and a model run of this codebook (Analyse › Run Model…, task "
+                    "“Codebook”)."
+                )
             self.sig_computed.emit()
             return
         if reference == comparison:
@@ -274,9 +299,16 @@ class ValidationView(QDialog):
             self.sig_computed.emit()
             return
         code = self.code.currentText() if self.code.isVisible() else None
-        if self._jobs.start(_compute, self.project.path, self.codebook.currentText(),
-                            reference, comparison, code, on_done=self._show,
-                            on_error=self._failed):
+        if self._jobs.start(
+            _compute,
+            self.project.path,
+            self.codebook.currentText(),
+            reference,
+            comparison,
+            code,
+            on_done=self._show,
+            on_error=self._failed,
+        ):
             self._say("Computing…")
 
     def _failed(self, exc: BaseException) -> None:
@@ -311,14 +343,18 @@ class ValidationView(QDialog):
     def _show_summary(self, rep: ValidationReport, result, ref: str, cmp_: str) -> None:
         """n, how the intervals are made, and what a reader must know before using them:
         an interval too wide to be useful, how the human codes were made, the warning."""
-        who = (f"by at least two of {len(result.columns)} coders"
-               if len(result.columns) > 2 else
-               f"by both <i>{html.escape(ref)}</i> and <i>{html.escape(cmp_)}</i>")
-        lines = [f"<b>{result.n:,}</b> rows coded {who} ({result.skipped:,} rows of the "
-                 "corpus are not).",
-                 f"<span style='color:#555'>95% intervals: bootstrap over rows, "
-                 f"{result.n_resamples:,} resamples. Kappa and alpha: 1 is perfect agreement, "
-                 "0 is what chance alone would give.</span>"]
+        who = (
+            f"by at least two of {len(result.columns)} coders"
+            if len(result.columns) > 2
+            else f"by both <i>{html.escape(ref)}</i> and <i>{html.escape(cmp_)}</i>"
+        )
+        lines = [
+            f"<b>{result.n:,}</b> rows coded {who} ({result.skipped:,} rows of the "
+            "corpus are not).",
+            f"<span style='color:#555'>95% intervals: bootstrap over rows, "
+            f"{result.n_resamples:,} resamples. Kappa and alpha: 1 is perfect agreement, "
+            "0 is what chance alone would give.</span>",
+        ]
         if rep.precision:
             lines.append(f"<span style='color:#b26a00'>{html.escape(rep.precision)}</span>")
         if rep.blind_note:
@@ -358,8 +394,9 @@ class ValidationView(QDialog):
         if self.report is None:
             return
         base = self.project.path.with_name(f"{self.project.path.stem}_validation.csv")
-        path, chosen = QFileDialog.getSaveFileName(self, "Export the validation tables",
-                                                   str(base), EXPORT_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export the validation tables", str(base), EXPORT_FILTER
+        )
         if not path:
             return
         if not Path(path).suffix:
@@ -382,13 +419,17 @@ class ValidationView(QDialog):
     def _fill_confusion(self, counts, ref: str, cmp_: str) -> None:
         labels = self._labels
         if not counts:  # all coders together: no one is the reference
-            self.matrix_title.setText("<span style='color:#555'>A confusion matrix compares "
-                                      "two sources: choose a coder and one other.</span>")
+            self.matrix_title.setText(
+                "<span style='color:#555'>A confusion matrix compares "
+                "two sources: choose a coder and one other.</span>"
+            )
             return
-        self.matrix_title.setText(f"<b>Confusion matrix</b><br>rows (↓): {html.escape(ref)}"
-                                  f"<br>columns (→): {html.escape(cmp_)}<br>"
-                                  "<span style='color:#555'>Click a cell to see its rows in "
-                                  "the table.</span>")
+        self.matrix_title.setText(
+            f"<b>Confusion matrix</b><br>rows (↓): {html.escape(ref)}"
+            f"<br>columns (→): {html.escape(cmp_)}<br>"
+            "<span style='color:#555'>Click a cell to see its rows in "
+            "the table.</span>"
+        )
         self.confusion.setRowCount(len(labels))
         self.confusion.setColumnCount(len(labels))
         self.confusion.setHorizontalHeaderLabels(labels)
@@ -406,8 +447,10 @@ class ValidationView(QDialog):
                 item.setBackground(QBrush(colour))
                 if share > 0.55:
                     item.setForeground(QBrush(QColor("white")))
-                item.setToolTip(f"{n:,} rows: {ref} says {labels[r]}, {cmp_} says "
-                                f"{labels[c]} ({share:.0%} of {labels[r]})")
+                item.setToolTip(
+                    f"{n:,} rows: {ref} says {labels[r]}, {cmp_} says "
+                    f"{labels[c]} ({share:.0%} of {labels[r]})"
+                )
                 self.confusion.setItem(r, c, item)
         self.confusion.horizontalHeader().setMinimumSectionSize(72)
         self.confusion.resizeColumnsToContents()
@@ -425,6 +468,8 @@ class ValidationView(QDialog):
 
     def _open_cell(self, r: int, c: int) -> None:
         rows = self.rows_of(r, c)
-        what = (f"{self.reference.currentText()}: {self._labels[r]}, "
-                f"{self.comparison.currentText()}: {self._labels[c]}")
+        what = (
+            f"{self.reference.currentText()}: {self._labels[r]}, "
+            f"{self.comparison.currentText()}: {self._labels[c]}"
+        )
         self.sig_show_rows.emit(rows, what)

@@ -12,9 +12,14 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 
 
-def run_in_background(func: Callable, *args, on_done: Callable | None = None,
-                      on_error: Callable[[BaseException], None] | None = None,
-                      on_finished: Callable | None = None, **kwargs):
+def run_in_background(
+    func: Callable,
+    *args,
+    on_done: Callable | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    on_finished: Callable | None = None,
+    **kwargs,
+):
     """Start ``func(*args, **kwargs)`` in the background; returns the worker."""
     # Imported here, not at the top: superqt's package import pulls in all its widgets
     # (~0.4 s), which the window does not need to appear.
@@ -27,8 +32,9 @@ def run_in_background(func: Callable, *args, on_done: Callable | None = None,
         connect["returned"] = on_done
     if on_finished:
         connect["finished"] = on_finished
-    worker = create_worker(func, *args, _connect=connect, _start_thread=False,
-                           _ignore_errors=True, **kwargs)
+    worker = create_worker(
+        func, *args, _connect=connect, _start_thread=False, _ignore_errors=True, **kwargs
+    )
     # Start it from the event loop, not now: callers connect more handlers (``finished``)
     # after this returns, and a quick job started outside a running loop (``llmstudio
     # FILE``, scripts, tests) could end before those exist and never report its end,
@@ -55,14 +61,16 @@ class LatestWins:
         """True while a newer choice waits: an answer arriving now is for the old one."""
         return self._pending
 
-    def start(self, func: Callable, *args, on_done: Callable,
-              on_error: Callable[[BaseException], None]) -> bool:
+    def start(
+        self, func: Callable, *args, on_done: Callable, on_error: Callable[[BaseException], None]
+    ) -> bool:
         """Run ``func(*args)`` in the background unless one runs; False when deferred."""
         if self._worker is not None:
             self._pending = True
             return False
-        self._worker = run_in_background(func, *args, on_done=on_done, on_error=on_error,
-                                         on_finished=self._finished)
+        self._worker = run_in_background(
+            func, *args, on_done=on_done, on_error=on_error, on_finished=self._finished
+        )
         return True
 
     def _finished(self) -> None:

@@ -16,9 +16,13 @@ def cli_env(tmp_path) -> dict[str, str]:
     """The environment a command runs in: no API key or base URL of the machine's, its
     own config and state folders, this checkout importable."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    env.update({
-        "LLMSTUDIO_CONFIG_DIR": str(tmp_path / "config"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    })
+    env.update(
+        {
+            "LLMSTUDIO_CONFIG_DIR": str(tmp_path / "config"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(
+                os.pathsep
+            ),
+        }
+    )
     return env

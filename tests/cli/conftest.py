@@ -17,9 +17,15 @@ def cli_runner(tmp_path, command: str, timeout: float = 120):
     env = cli_env(tmp_path)
 
     def run(*args) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "llmstudio", command, *map(str, args)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True,
-                              encoding="utf-8", timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "llmstudio", command, *map(str, args)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=timeout,
+        )
 
     return run
 
@@ -41,9 +47,15 @@ def annotate_cli(tmp_path):
         run_env = dict(env, OPENAI_API_KEY=key) if key else dict(env)
         if key_for:
             run_env["OPENAI_BASE_URL"] = key_for
-        done = subprocess.run([sys.executable, "-m", "llmstudio", "annotate", *map(str, args)],
-                              cwd=tmp_path, env=run_env, capture_output=True, text=True,
-                              encoding="utf-8", timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "llmstudio", "annotate", *map(str, args)],
+            cwd=tmp_path,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=timeout,
+        )
         return done, time.monotonic() - started
 
     return run

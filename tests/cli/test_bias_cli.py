@@ -21,9 +21,23 @@ CORPUS = """id,text,party
 8,A good day: the boy was happy and his mother was good to him.,B
 9,The girl had a bad and sad week.,A
 """
-KEYS = {"n", "changed_share", "mean_difference", "ci_low", "ci_high", "p_value",
-        "rows_without_swaps", "task", "model", "swap_list", "date", "test", "score",
-        "rows_failed", "rows_total"}
+KEYS = {
+    "n",
+    "changed_share",
+    "mean_difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "rows_without_swaps",
+    "task",
+    "model",
+    "swap_list",
+    "date",
+    "test",
+    "score",
+    "rows_failed",
+    "rows_total",
+}
 
 
 @pytest.fixture
@@ -39,13 +53,17 @@ def corpus_csv(write_file) -> Path:
 
 @pytest.fixture
 def mood_list(write_file) -> Path:
-    return write_file("mood.csv", "# sentiment words: a list that must move VADER\n"
-                                  "a,b\ngood,bad\nhappy,sad\nwonderful,terrible\n")
+    return write_file(
+        "mood.csv",
+        "# sentiment words: a list that must move VADER\n"
+        "a,b\ngood,bad\nhappy,sad\nwonderful,terrible\n",
+    )
 
 
 def test_gender_report(bias, corpus_csv, tmp_path):
-    done = bias(corpus_csv, "--task", "sentiment", "--model", "lexicon", "--swap", "gender",
-                "--out", "out")
+    done = bias(
+        corpus_csv, "--task", "sentiment", "--model", "lexicon", "--swap", "gender", "--out", "out"
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert KEYS <= set(report)
@@ -58,14 +76,26 @@ def test_gender_report(bias, corpus_csv, tmp_path):
     assert list(rows["row"]) == [1, 2, 4, 5, 6, 8, 9]
     assert rows.loc[rows["row"] == 6, "swapped_text"].item() == "His mother is a terrible liar."
     assert rows.loc[rows["row"] == 2, "swaps"].item() == "She->He; her->his; brother->sister"
-    assert "## Counterfactual check: gender swaps" in \
-        (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Counterfactual check: gender swaps" in (tmp_path / "out" / "report.md").read_text(
+        encoding="utf-8"
+    )
     assert "n:          7 rows compared" in done.stdout
 
 
 def test_numbers_recomputed_from_rows_csv(bias, corpus_csv, mood_list, tmp_path):
-    done = bias(corpus_csv, "--model", "lexicon", "--swap", mood_list, "--out", "out",
-                "--bootstrap", "500", "--seed", "7")
+    done = bias(
+        corpus_csv,
+        "--model",
+        "lexicon",
+        "--swap",
+        mood_list,
+        "--out",
+        "out",
+        "--bootstrap",
+        "500",
+        "--seed",
+        "7",
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     rows = pd.read_csv(tmp_path / "out" / "rows.csv")
@@ -98,18 +128,25 @@ def test_second_run_comes_from_the_cache(bias, corpus_csv, mood_list, tmp_path):
     assert after["mean_difference"] == before["mean_difference"]
     with Project.open(tmp_path / "out" / "bias.llmstudio") as project:
         runs = project.db.execute("SELECT id, status, text_column FROM runs").fetchall()
-        assert [(r[1], r[2]) for r in runs] == [("done", "text"),
-                                                ("done", "text (swapped: mood)")]
+        assert [(r[1], r[2]) for r in runs] == [("done", "text"), ("done", "text (swapped: mood)")]
         stored = project.db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
         assert stored == 8  # four rows, two texts each: nothing added by the second run
 
 
-def test_api_model_says_what_is_sent_and_records_consent(bias, corpus_csv, tmp_path,
-                                                         fake_openai):
+def test_api_model_says_what_is_sent_and_records_consent(bias, corpus_csv, tmp_path, fake_openai):
     from llmstudio.core.secrets import endpoint_id
 
-    args = (corpus_csv, "--model", "openai:fake-model", "--base-url", fake_openai.url,
-            "--swap", "gender", "--out", "out")
+    args = (
+        corpus_csv,
+        "--model",
+        "openai:fake-model",
+        "--base-url",
+        fake_openai.url,
+        "--swap",
+        "gender",
+        "--out",
+        "out",
+    )
     done = bias(*args)
     assert done.returncode == 0, done.stderr
     assert "sending columns 'text', 'text (swapped: gender)' of 7 rows to" in done.stderr
@@ -118,8 +155,7 @@ def test_api_model_says_what_is_sent_and_records_consent(bias, corpus_csv, tmp_p
     assert fake_openai.count("Her father is a terrible liar.") == 1
     assert fake_openai.count("His mother is a terrible liar.") == 1
     with Project.open(tmp_path / "out" / "bias.llmstudio") as project:
-        assert project.has_consent(endpoint_id(fake_openai.url),
-                                   ["text", "text (swapped: gender)"])
+        assert project.has_consent(endpoint_id(fake_openai.url), ["text", "text (swapped: gender)"])
     again = bias(*args)
     assert again.returncode == 0, again.stderr
     assert fake_openai.total == 14  # nothing asked again
@@ -133,12 +169,15 @@ def test_show_swaps_runs_nothing(bias, corpus_csv, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--swap", "genders", "--out", "o"], "unknown swap list 'genders'"),
-    (["--swap", "bad.csv", "--out", "o"], "bad.csv, line 3, column 2:"),
-    (["--swap", "gender", "--text-column", "body", "--out", "o"], "no column named 'body'"),
-    (["--swap", "gender"], "--out DIR is needed"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--swap", "genders", "--out", "o"], "unknown swap list 'genders'"),
+        (["--swap", "bad.csv", "--out", "o"], "bad.csv, line 3, column 2:"),
+        (["--swap", "gender", "--text-column", "body", "--out", "o"], "no column named 'body'"),
+        (["--swap", "gender"], "--out DIR is needed"),
+    ],
+)
 def test_errors_are_one_line(bias, corpus_csv, write_file, tmp_path, args, message):
     write_file("bad.csv", "a,b\nhe,she\nman,\n")
     done = bias(corpus_csv, "--model", "lexicon", *args)

@@ -35,14 +35,21 @@ def test_utf16_chosen_for_a_file_without_a_byte_order_mark(tmp_path, cli):
     assert done.returncode == 0 and "utf-16" in done.stdout, done.stderr
 
 
-@pytest.mark.parametrize("url, why", [("http://[::1", "Invalid IPv6 URL"),
-                                      ("http://me:SECRET@[::1/v1", "Invalid IPv6 URL"),
-                                      ("http://localhost:abc/v1", "Port could not be cast")])
+@pytest.mark.parametrize(
+    "url, why",
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("http://me:SECRET@[::1/v1", "Invalid IPv6 URL"),
+        ("http://localhost:abc/v1", "Port could not be cast"),
+    ],
+)
 def test_a_base_url_that_is_not_a_url_is_a_usage_error(tmp_path, annotate_cli, url, why):
     (tmp_path / "t.csv").write_text("text\ngood\n")
     done, _ = annotate_cli("t.csv", "--model", "openai:m", "--base-url", url, "--out", "o.csv")
     assert done.returncode == USAGE_OR_CANCELLED
-    assert "--base-url" in no_crash(done) and "not a valid URL" in done.stderr and why in done.stderr
+    assert (
+        "--base-url" in no_crash(done) and "not a valid URL" in done.stderr and why in done.stderr
+    )
     assert "SECRET" not in done.stderr + done.stdout
     assert not (tmp_path / "o.csv").exists()
 
@@ -52,22 +59,43 @@ def project_file(tmp_path_factory):
     """A project with one lexicon run of 5 rows, made as users make it."""
     folder = tmp_path_factory.mktemp("made")
     (folder / "t.csv").write_text("text\ngood\nbad\nfine\nawful\nok\n")
-    done = subprocess.run([sys.executable, "-m", "llmstudio", "annotate", "t.csv",
-                           "--model", "lexicon", "--project", "p.llmstudio"], cwd=folder,
-                          env=cli_env(folder), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llmstudio",
+            "annotate",
+            "t.csv",
+            "--model",
+            "lexicon",
+            "--project",
+            "p.llmstudio",
+        ],
+        cwd=folder,
+        env=cli_env(folder),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return folder / "p.llmstudio"
 
 
 DAMAGE = {
     "runs table missing": ("DROP TABLE runs", "its table(s) runs are missing"),
-    "parameters not JSON": ("UPDATE runs SET params = '{not json'",
-                            "run 1: its parameters are not readable JSON"),
-    "parameters JSON of another shape": ("UPDATE runs SET params = '[\"sentiment\"]'",
-                                         "run 1: its parameters are not a JSON object"),
+    "parameters not JSON": (
+        "UPDATE runs SET params = '{not json'",
+        "run 1: its parameters are not readable JSON",
+    ),
+    "parameters JSON of another shape": (
+        "UPDATE runs SET params = '[\"sentiment\"]'",
+        "run 1: its parameters are not a JSON object",
+    ),
     "corpus chunks gone": ("DELETE FROM corpus_chunks", "its corpus holds 0 of its 5 rows"),
-    "corpus chunk overwritten": ("UPDATE corpus_chunks SET data = x'00112233'",
-                                 "its corpus chunks cannot be read"),
+    "corpus chunk overwritten": (
+        "UPDATE corpus_chunks SET data = x'00112233'",
+        "its corpus chunks cannot be read",
+    ),
 }
 
 
@@ -93,9 +121,14 @@ def test_ctrl_c_while_the_modules_load_is_a_cancel_without_a_traceback(tmp_path)
     # -X importtime reports each module as it is loaded: Ctrl+C once the first of
     # llmstudio's own modules is in lands inside ``from .cli import main`` in __main__
     # (the slow imports, before main's handler exists).
-    child = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "llmstudio",
-                              "inspect", "t.csv"], cwd=tmp_path, env=cli_env(tmp_path),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-m", "llmstudio", "inspect", "t.csv"],
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = []
     for line in child.stderr:
         seen.append(line)

@@ -20,12 +20,16 @@ SAMPLE = REPO / "resources" / "sample_corpus.csv"
 
 def cli_env(folder: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "LLMSTUDIO_CONFIG_DIR": str(folder / "config"),
-        "XDG_STATE_HOME": str(folder / "state"),  # a crash log would land here
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    })
+    env.update(
+        {
+            "LLMSTUDIO_CONFIG_DIR": str(folder / "config"),
+            "XDG_STATE_HOME": str(folder / "state"),  # a crash log would land here
+            "QT_QPA_PLATFORM": "offscreen",
+            "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(
+                os.pathsep
+            ),
+        }
+    )
     return env
 
 
@@ -39,24 +43,35 @@ def cli(tmp_path):
     env = cli_env(tmp_path)
 
     def run(*args: str | Path, timeout: int = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(cli_command(*args), cwd=tmp_path, env=env, capture_output=True,
-                              text=True, encoding="utf-8", timeout=timeout)
+        return subprocess.run(
+            cli_command(*args),
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=timeout,
+        )
 
     return run
 
 
 def cells(frame: pd.DataFrame) -> list[list]:
-    return [[None if pd.isna(v) else v for v in row]
-            for row in frame.astype(object).itertuples(index=False, name=None)]
+    return [
+        [None if pd.isna(v) else v for v in row]
+        for row in frame.astype(object).itertuples(index=False, name=None)
+    ]
 
 
 # A cp1252, semicolon-separated file with a duplicate header, a multi-line cell and one
 # row with a field too many on line 5 (line 3 holds a two-line cell).
-SURVEY = ("id;answer;answer;wave\r\n"
-          "1;\"Le café, c'est 2 €\r\ntrop cher\";x;1\r\n"
-          "2;Très bien;y;1\r\n"
-          "3;Ça dépend;z;2;EXTRA\r\n"
-          "4;;w;2\r\n")
+SURVEY = (
+    "id;answer;answer;wave\r\n"
+    '1;"Le café, c\'est 2 €\r\ntrop cher";x;1\r\n'
+    "2;Très bien;y;1\r\n"
+    "3;Ça dépend;z;2;EXTRA\r\n"
+    "4;;w;2\r\n"
+)
 
 
 @pytest.fixture
@@ -82,8 +97,16 @@ def test_inspect_plain_text_is_readable(cli, survey):
     done = cli("inspect", survey)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    for expected in ("survey.csv", "cp1252", "semicolon", "rows:        4", "'answer_2'",
-                     "text column: 'answer'", "problems:    1", "line 5"):
+    for expected in (
+        "survey.csv",
+        "cp1252",
+        "semicolon",
+        "rows:        4",
+        "'answer_2'",
+        "text column: 'answer'",
+        "problems:    1",
+        "line 5",
+    ):
         assert expected in out, expected
     assert not out.lstrip().startswith("{")
 
@@ -94,8 +117,9 @@ def test_inspect_with_overrides(cli, write_file):
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
     assert (info["delimiter"], info["has_header"], info["rows"]) == ("\t", False, 2)
-    done = cli("inspect", path, "--json", "--delimiter", "none", "--no-header",
-               "--text-column", "column_1")
+    done = cli(
+        "inspect", path, "--json", "--delimiter", "none", "--no-header", "--text-column", "column_1"
+    )
     assert json.loads(done.stdout)["columns"] == ["column_1"]
 
 
@@ -147,6 +171,7 @@ def test_inspect_a_project(cli, survey, tmp_path):
 
 # -- errors: one line on stderr, naming the file; no traceback ---------------------------
 
+
 def _not_a_project(tmp_path: Path) -> Path:
     path = tmp_path / "fake.llmstudio"
     path.write_text("id,text\n1,a\n")
@@ -176,14 +201,20 @@ ERRORS = {
     "empty file": (lambda t: ["inspect", _empty(t)], "empty.csv"),
     "binary file": (lambda t: ["inspect", _png(t), "--json"], "picture.csv"),
     "bad text column": (lambda t: ["inspect", _good(t), "--text-column", "nope"], "good.csv"),
-    "unknown output extension": (lambda t: ["convert", _good(t), "--out", t / "out.docx"],
-                                 "out.docx"),
+    "unknown output extension": (
+        lambda t: ["convert", _good(t), "--out", t / "out.docx"],
+        "out.docx",
+    ),
     "not a project": (lambda t: ["inspect", _not_a_project(t)], "fake.llmstudio"),
     "unknown encoding": (lambda t: ["inspect", _good(t), "--encoding", "klingon"], "good.csv"),
-    "missing output folder": (lambda t: ["convert", _good(t), "--out", t / "no" / "x.csv"],
-                              "x.csv"),
-    "convert a missing file": (lambda t: ["convert", t / "gone.xlsx", "--out", t / "o.csv"],
-                               "gone.xlsx"),
+    "missing output folder": (
+        lambda t: ["convert", _good(t), "--out", t / "no" / "x.csv"],
+        "x.csv",
+    ),
+    "convert a missing file": (
+        lambda t: ["convert", t / "gone.xlsx", "--out", t / "o.csv"],
+        "gone.xlsx",
+    ),
 }
 
 
@@ -193,14 +224,22 @@ def error_runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedPr
     started = {}
     for case, (make_args, _) in ERRORS.items():
         folder = tmp_path_factory.mktemp("error")
-        started[case] = folder, subprocess.Popen(
-            cli_command(*make_args(folder)), cwd=folder, env=cli_env(folder),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        started[case] = (
+            folder,
+            subprocess.Popen(
+                cli_command(*make_args(folder)),
+                cwd=folder,
+                env=cli_env(folder),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+            ),
+        )
     done = {}
     for case, (folder, process) in started.items():
         out, err = process.communicate(timeout=120)
-        done[case] = folder, subprocess.CompletedProcess(process.args, process.returncode,
-                                                         out, err)
+        done[case] = folder, subprocess.CompletedProcess(process.args, process.returncode, out, err)
     return done
 
 
@@ -229,6 +268,7 @@ def test_xlsx_too_long_cell_is_a_clean_error(cli, write_file, tmp_path):
 
 # -- the headless demo ----------------------------------------------------------------------
 
+
 @pytest.mark.timeout(180)
 def test_demo_writes_the_files_it_prints(cli, tmp_path):
     if not SAMPLE.exists():
@@ -243,8 +283,13 @@ def test_demo_writes_the_files_it_prints(cli, tmp_path):
         assert path.is_file() and path.stat().st_size > 0, path
         assert path.parent == out.resolve()
     names = {p.name for p in listed}
-    assert {"inspect.json", "sample.llmstudio", "sample_export.csv", "sample_export.xlsx",
-            "sample_export.parquet"} <= names
+    assert {
+        "inspect.json",
+        "sample.llmstudio",
+        "sample_export.csv",
+        "sample_export.xlsx",
+        "sample_export.parquet",
+    } <= names
     if "main_window.png" not in names:
         assert "(no screenshot" in done.stderr
 
@@ -271,8 +316,13 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     written; the command ends quietly (exit 0), with no "internal error" and no crash log."""
     data = tmp_path / "data.csv"
     data.write_text("id,text\n1,hello\n")
-    child = subprocess.Popen(cli_command("inspect", data), cwd=tmp_path, env=cli_env(tmp_path),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        cli_command("inspect", data),
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     child.stdout.close()  # hang up at once
     err = child.stderr.read()
     assert child.wait(timeout=120) == 0, err

@@ -15,8 +15,12 @@ from llmstudio.core.empty_texts import EMPTY_TEXT
 
 from cli_process import cli_env
 
-REAL = ["I love this great park", "terrible awful service again", "the bus comes at nine",
-        "what a wonderful day"]
+REAL = [
+    "I love this great park",
+    "terrible awful service again",
+    "the bus comes at nine",
+    "what a wonderful day",
+]
 
 
 @pytest.fixture
@@ -50,11 +54,21 @@ def test_local_models_give_empty_texts_no_label(annotate_cli, source, tmp_path, 
     _check_table(out)
 
 
-def test_api_is_never_asked_about_empty_texts_and_methods_count_them(annotate_cli, source,
-                                                                     tmp_path, fake_openai):
+def test_api_is_never_asked_about_empty_texts_and_methods_count_them(
+    annotate_cli, source, tmp_path, fake_openai
+):
     out, project = tmp_path / "out.csv", tmp_path / "p.llmstudio"
-    done, _ = annotate_cli(source, "--model", "openai:fake-model", "--base-url",
-                           fake_openai.url, "--project", project, "--out", out)
+    done, _ = annotate_cli(
+        source,
+        "--model",
+        "openai:fake-model",
+        "--base-url",
+        fake_openai.url,
+        "--project",
+        project,
+        "--out",
+        out,
+    )
     assert done.returncode == 0, done.stderr
     assert fake_openai.total == 4
     assert sorted(r.text for r in fake_openai.chat_requests()) == sorted(REAL)
@@ -65,15 +79,30 @@ def test_api_is_never_asked_about_empty_texts_and_methods_count_them(annotate_cl
     _check_table(out)
 
     # Run again: nothing asked (the empty rows are answered, not failed).
-    again, _ = annotate_cli(source, "--model", "openai:fake-model", "--base-url",
-                            fake_openai.url, "--project", project, "--out", out)
+    again, _ = annotate_cli(
+        source,
+        "--model",
+        "openai:fake-model",
+        "--base-url",
+        fake_openai.url,
+        "--project",
+        project,
+        "--out",
+        out,
+    )
     assert again.returncode == 0, again.stderr
     assert fake_openai.total == 4
 
     methods = tmp_path / "methods.md"
-    exported = subprocess.run([sys.executable, "-m", "llmstudio", "export", str(project),
-                               "--methods", str(methods)], cwd=tmp_path, env=cli_env(tmp_path),
-                              capture_output=True, text=True, encoding="utf-8", timeout=60)
+    exported = subprocess.run(
+        [sys.executable, "-m", "llmstudio", "export", str(project), "--methods", str(methods)],
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
     assert exported.returncode == 0, exported.stderr
     record = methods.read_text(encoding="utf-8")
     assert "4 done, 0 failed, 4 empty (no text: no label, not sent), of 8 asked" in record

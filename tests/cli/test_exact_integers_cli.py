@@ -13,17 +13,19 @@ BIG, ODD = "12345678901234567", "9007199254740993"
 @pytest.mark.slow  # four processes: ~10 s
 def test_ids_survive_convert_annotate_and_export(cli, annotate_cli, tmp_path):
     src = tmp_path / "ids.jsonl"
-    src.write_text(f'{{"id": {BIG}, "text": "good"}}\n{{"text": "no id"}}\n'
-                   f'{{"id": {ODD}, "text": "bad"}}\n', encoding="utf-8")
+    src.write_text(
+        f'{{"id": {BIG}, "text": "good"}}\n{{"text": "no id"}}\n{{"id": {ODD}, "text": "bad"}}\n',
+        encoding="utf-8",
+    )
     convert = cli("convert")("ids.jsonl", "--out", "c.xlsx")
     assert convert.returncode == 0, convert.stderr
-    assert "note: column 'id': integers of more than 15 digits written as text" \
-        in convert.stderr
+    assert "note: column 'id': integers of more than 15 digits written as text" in convert.stderr
     cells = [c.value for c in openpyxl.load_workbook(tmp_path / "c.xlsx")["data"]["A"]]
     assert cells == ["id", BIG, None, ODD]
 
-    done, _ = annotate_cli("ids.jsonl", "--model", "lexicon", "--project", "p.llmstudio",
-                           "--out", "a.csv")
+    done, _ = annotate_cli(
+        "ids.jsonl", "--model", "lexicon", "--project", "p.llmstudio", "--out", "a.csv"
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "a.csv").read_text(encoding="utf-8").splitlines()[1].startswith(BIG + ",")
 

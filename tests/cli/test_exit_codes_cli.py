@@ -34,14 +34,30 @@ MISSING = {
     "probe": ["--model", "lexicon", "--probe", "eec", "--eec", GONE, "--out", "p"],
     "runs": ["gone.llmstudio"],
 }
-COMMANDS = ["inspect", "convert", "demo", "annotate", "agree", "bias", "probe", "export",
-            "replicate", "runs"]
+COMMANDS = [
+    "inspect",
+    "convert",
+    "demo",
+    "annotate",
+    "agree",
+    "bias",
+    "probe",
+    "export",
+    "replicate",
+    "runs",
+]
 
 
 def _start(folder: Path, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "llmstudio", *map(str, args)], cwd=folder,
-                            env=cli_env(folder), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-m", "llmstudio", *map(str, args)],
+        cwd=folder,
+        env=cli_env(folder),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +94,13 @@ def test_the_table_is_in_the_help(cli, tmp_path):
     done = cli("annotate")("--help")
     assert done.returncode == DONE
     assert TABLE.splitlines()[1] in done.stdout and "cancelled (Ctrl+C" in done.stdout
-    main = subprocess.run([sys.executable, "-m", "llmstudio", "--help"], capture_output=True,
-                          text=True, env=cli_env(tmp_path), timeout=60)
+    main = subprocess.run(
+        [sys.executable, "-m", "llmstudio", "--help"],
+        capture_output=True,
+        text=True,
+        env=cli_env(tmp_path),
+        timeout=60,
+    )
     assert "exit statuses (every command):" in main.stdout
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     assert "## Exit statuses" in readme
@@ -121,8 +142,7 @@ def test_ctrl_c_is_cancelled_and_keeps_the_rows(tmp_path, fake_openai):
     fake_openai.latency = 0.3
     api = ["--model", "openai:fake-model", "--base-url", fake_openai.url, "--concurrency", "1"]
     project = tmp_path / "p.llmstudio"
-    done = _cancel(fake_openai, tmp_path, "annotate", _texts(tmp_path), *api,
-                   "--project", project)
+    done = _cancel(fake_openai, tmp_path, "annotate", _texts(tmp_path), *api, "--project", project)
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
     assert "llmstudio: cancelled; the " in done.stderr
     assert f"kept in {project} (the same command asks only the rest)" in done.stderr
@@ -139,12 +159,15 @@ def test_ctrl_c_is_cancelled_and_keeps_the_rows(tmp_path, fake_openai):
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     kept = tmp_path / "out.llmstudio"
-    assert f" answered {'is' if ' 1 row ' in last else 'are'} kept in {kept} and written to " \
-           f"{out}" in last, last
+    assert (
+        f" answered {'is' if ' 1 row ' in last else 'are'} kept in {kept} and written to "
+        f"{out}" in last
+    ), last
     assert last.endswith("(the same command asks only the rest)")
     with sqlite3.connect(kept) as db:
-        answered = {r for (r,) in db.execute(
-            "SELECT row_id FROM annotations WHERE output IS NOT NULL")}
+        answered = {
+            r for (r,) in db.execute("SELECT row_id FROM annotations WHERE output IS NOT NULL")
+        }
     assert answered
     fake_openai.reset()
     fake_openai.latency = 0.0
@@ -166,18 +189,49 @@ def test_ctrl_c_is_cancelled_and_keeps_the_rows(tmp_path, fake_openai):
     assert _start(tmp_path, "annotate", project, *api).wait(120) == DONE
     fake_openai.reset()
     fake_openai.latency = 0.3
-    done = _cancel(fake_openai, tmp_path, "replicate", project, "--run", "1",
-                   "--temperature", "0.7", "--base-url", fake_openai.url, "--concurrency", "1")
+    done = _cancel(
+        fake_openai,
+        tmp_path,
+        "replicate",
+        project,
+        "--run",
+        "1",
+        "--temperature",
+        "0.7",
+        "--base-url",
+        fake_openai.url,
+        "--concurrency",
+        "1",
+    )
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
     assert "cancelled" in done.stderr
 
     fake_openai.reset()
-    done = _cancel(fake_openai, tmp_path, "bias", _texts(tmp_path), "--swap", "gender", *api,
-                   "--out", tmp_path / "bias")
+    done = _cancel(
+        fake_openai,
+        tmp_path,
+        "bias",
+        _texts(tmp_path),
+        "--swap",
+        "gender",
+        *api,
+        "--out",
+        tmp_path / "bias",
+    )
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
 
     fake_openai.reset()
-    done = _cancel(fake_openai, tmp_path, "probe", "--probe", "eec", "--out",
-                   tmp_path / "probe", *api[:4], "--concurrency", "1")
+    done = _cancel(
+        fake_openai,
+        tmp_path,
+        "probe",
+        "--probe",
+        "eec",
+        "--out",
+        tmp_path / "probe",
+        *api[:4],
+        "--concurrency",
+        "1",
+    )
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
     assert "cancelled" in done.stderr

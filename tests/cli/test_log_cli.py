@@ -45,8 +45,9 @@ def test_no_key_reaches_the_log_file(log_path):
     remember(known)
     shaped = "sk-abcdefghijklmnopqrstuvwxyz012345"
     try:
-        raise RuntimeError(f"server said no to {shaped} and {known} at "
-                           "http://ann:hunter2pass@10.0.0.1/v1")
+        raise RuntimeError(
+            f"server said no to {shaped} and {known} at http://ann:hunter2pass@10.0.0.1/v1"
+        )
     except RuntimeError:
         logging.getLogger("llmstudio.gui").exception("failed with %s", known)
     text = flushed(log_path)
@@ -64,15 +65,21 @@ def test_library_warnings_go_to_the_file_not_the_terminal(log_path, capfd):
 
 def test_setting_up_twice_keeps_one_handler(log_path):
     applog.setup_logging()
-    ours = [h for h in logging.getLogger(applog.LOGGER).handlers
-            if isinstance(h, applog._FileHandler)]
+    ours = [
+        h for h in logging.getLogger(applog.LOGGER).handlers if isinstance(h, applog._FileHandler)
+    ]
     assert len(ours) == 1
 
 
 def test_a_cli_error_is_logged_with_its_traceback(tmp_path):
     missing = tmp_path / "nowhere.csv"
-    done = subprocess.run([sys.executable, "-m", "llmstudio", "inspect", str(missing)], env=cli_env(tmp_path),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "llmstudio", "inspect", str(missing)],
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     text = (tmp_path / "config" / "logs" / "llmstudio.log").read_text(encoding="utf-8")
     assert "Traceback" in text and "nowhere.csv" in text

@@ -6,15 +6,21 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-BODY = " ".join(["The new community centre opened last spring and I have been going there "
-                 "most weeks. Parking is limited but the bus stops right outside."] * 12)
+BODY = " ".join(
+    [
+        "The new community centre opened last spring and I have been going there "
+        "most weeks. Parking is limited but the bus stops right outside."
+    ]
+    * 12
+)
 
 
 @pytest.fixture
 def source(tmp_path):
     path = tmp_path / "texts.csv"
     pd.DataFrame({"id": [1, 2], "text": [BODY + " I hate it.", "I love it."]}).to_csv(
-        path, index=False)
+        path, index=False
+    )
     return path
 
 
@@ -37,8 +43,9 @@ def test_split_then_truncate_are_marked_and_counted(annotate_cli, source, tmp_pa
         assert fake.total == chunks + 1
 
         out = tmp_path / "cut.csv"
-        done, _ = annotate_cli(source, *model, "--long-texts", "truncate", "--out", out,
-                               "--project", tmp_path / "p")
+        done, _ = annotate_cli(
+            source, *model, "--long-texts", "truncate", "--out", out, "--project", tmp_path / "p"
+        )
         assert done.returncode == 0, done.stderr
         assert "1 long text truncated" in done.stderr
         table = pd.read_csv(out)

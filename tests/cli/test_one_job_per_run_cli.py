@@ -30,10 +30,28 @@ def source(tmp_path):
 
 def start(tmp_path, source, url) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "llmstudio", "annotate", str(source), "--model", "openai:m",
-         "--base-url", url, "--project", "p.llmstudio", "--concurrency", "1"],
-        cwd=tmp_path, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, encoding="utf-8")
+        [
+            sys.executable,
+            "-m",
+            "llmstudio",
+            "annotate",
+            str(source),
+            "--model",
+            "openai:m",
+            "--base-url",
+            url,
+            "--project",
+            "p.llmstudio",
+            "--concurrency",
+            "1",
+        ],
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
 
 
 def wait_for_requests(fake, n: int, process: subprocess.Popen) -> None:
@@ -54,7 +72,8 @@ def stored_rows(path) -> int:
 
 @pytest.mark.slow
 def test_a_second_process_on_the_same_run_is_refused_and_nothing_is_paid_twice(
-        tmp_path, source, fake_openai):
+    tmp_path, source, fake_openai
+):
     fake_openai.latency = 0.5  # the first job is still running when the second starts
     first = start(tmp_path, source, fake_openai.url)
     try:
@@ -69,8 +88,10 @@ def test_a_second_process_on_the_same_run_is_refused_and_nothing_is_paid_twice(
                 process.kill()
     assert second.returncode == ERROR, err
     assert "Traceback" not in err and "internal error" not in err
-    assert (f"run 1 of p.llmstudio (sentiment with the same model and settings) is being "
-            f"filled by another llmstudio process (pid {first.pid}), since ") in err, err
+    assert (
+        f"run 1 of p.llmstudio (sentiment with the same model and settings) is being "
+        f"filled by another llmstudio process (pid {first.pid}), since "
+    ) in err, err
     assert "nothing was sent" in err and f"or kill {first.pid}" in err
     assert "rows it finished are kept and not asked again" in err
     assert first.returncode == 0, err1
@@ -87,7 +108,8 @@ def test_a_second_process_on_the_same_run_is_refused_and_nothing_is_paid_twice(
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_a_killed_process_does_not_block_the_run_and_its_rows_are_not_asked_again(
-        tmp_path, source, fake_openai):
+    tmp_path, source, fake_openai
+):
     fake_openai.latency = 0.05
     first = start(tmp_path, source, fake_openai.url)
     try:
@@ -111,7 +133,8 @@ def test_a_killed_process_does_not_block_the_run_and_its_rows_are_not_asked_agai
 
 @pytest.mark.slow
 def test_two_processes_started_together_on_a_new_project_pay_each_row_once(
-        tmp_path, source, fake_openai):
+    tmp_path, source, fake_openai
+):
     """Both find no project and make one: the second keeps the first's (never replaces it
     nor removes its live log, which once let both fill their own run 1: 2x the requests)."""
     fake_openai.latency = 0.1
@@ -121,6 +144,7 @@ def test_two_processes_started_together_on_a_new_project_pay_each_row_once(
     assert stored_rows(tmp_path / "p.llmstudio") == ROWS
     for process, err in zip(both, errs):
         # Refused when the other held the run; else it found the rows done (or did them).
-        assert process.returncode == 0 or (process.returncode == ERROR and
-                                           "is being filled by another" in err), err
+        assert process.returncode == 0 or (
+            process.returncode == ERROR and "is being filled by another" in err
+        ), err
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

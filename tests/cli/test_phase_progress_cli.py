@@ -18,8 +18,11 @@ def test_a_phase_shows_its_time_left_once_it_can_be_told():
     lines = Lines()
     show = _progress_printer(lines)
     show(Progress(0, 300, phase="embedding texts (0/300) (0%)", phase_fraction=0.0))
-    show(Progress(0, 300, phase="embedding texts (256/300) (73%)", phase_fraction=0.73,
-                  phase_elapsed=10.0))
+    show(
+        Progress(
+            0, 300, phase="embedding texts (256/300) (73%)", phase_fraction=0.73, phase_elapsed=10.0
+        )
+    )
     show(Progress(300, 300, computed=300, elapsed=12.0, rows_started=11.0))
     assert lines.shown[0] == "embedding texts (0/300) (0%)"  # nothing to go by yet
     assert lines.shown[1] == "embedding texts (256/300) (73%), about 4 s left, then the rows"

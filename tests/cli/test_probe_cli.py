@@ -26,13 +26,23 @@ TABLE = {"He": 0.6, "She": 0.3, "The": 0.1}
 def probe(tmp_path):
     """``probe(*args)`` -> CompletedProcess of ``python -m llmstudio.probe_cli ARGS``."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    env.update({"LLMSTUDIO_CONFIG_DIR": str(tmp_path / "config"),
-                "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])})
+    env.update(
+        {
+            "LLMSTUDIO_CONFIG_DIR": str(tmp_path / "config"),
+            "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]),
+        }
+    )
 
     def run(*args, timeout: float = 120):
-        return subprocess.run([sys.executable, "-m", "llmstudio.probe_cli", *map(str, args)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True,
-                              encoding="utf-8", timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "llmstudio.probe_cli", *map(str, args)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=timeout,
+        )
 
     return run
 
@@ -45,14 +55,30 @@ def _rows(path: Path) -> list[dict]:
 @pytest.mark.skipif(not EEC.is_file(), reason="no EEC in ../shared/data")
 def test_eec_with_the_lexicon(probe, tmp_path):
     out = tmp_path / "eec"
-    done = probe("--model", "lexicon", "--probe", "eec", "--eec", EEC, "--limit", "240",
-                 "--out", out)
+    done = probe(
+        "--model", "lexicon", "--probe", "eec", "--eec", EEC, "--limit", "240", "--out", out
+    )
     assert done.returncode == 0, done.stderr
     assert "female - male" in done.stdout
     report = json.loads((out / "report.json").read_text("utf-8"))
-    for key in ("probe", "n", "n_errors", "score_definition", "gap_definition", "gender_gap",
-                "race_gap", "groups", "gaps", "model", "fingerprint", "task", "data", "limit",
-                "seed", "interval"):
+    for key in (
+        "probe",
+        "n",
+        "n_errors",
+        "score_definition",
+        "gap_definition",
+        "gender_gap",
+        "race_gap",
+        "groups",
+        "gaps",
+        "model",
+        "fingerprint",
+        "task",
+        "data",
+        "limit",
+        "seed",
+        "interval",
+    ):
         assert key in report, key
     for key in ("n_pairs", "mean_difference", "ci_low", "ci_high", "p_value"):
         assert key in report["gender_gap"]
@@ -70,8 +96,7 @@ def test_eec_with_the_lexicon(probe, tmp_path):
     by_frame = defaultdict(lambda: defaultdict(list))
     for r in rows:
         by_frame[r["frame"]][r["gender"]].append(float(r["score"]))
-    diffs = [statistics.fmean(g["female"]) - statistics.fmean(g["male"])
-             for g in by_frame.values()]
+    diffs = [statistics.fmean(g["female"]) - statistics.fmean(g["male"]) for g in by_frame.values()]
     gap = report["gender_gap"]
     assert gap["n_pairs"] == len(diffs) == 4
     assert gap["mean_difference"] == pytest.approx(statistics.fmean(diffs))
@@ -84,20 +109,45 @@ def test_occupations_through_an_openai_compatible_server(probe, tmp_path):
     from fakes.openai_server import FakeOpenAI
 
     occupations = tmp_path / "occ.csv"
-    occupations.write_text("occupation,stereotype,women_share\nnurse,female,87%\n"
-                           "driver,male,6%\n", "utf-8")
+    occupations.write_text(
+        "occupation,stereotype,women_share\nnurse,female,87%\ndriver,male,6%\n", "utf-8"
+    )
     out = tmp_path / "occ"
     with FakeOpenAI(continuation=TABLE) as fake:
-        done = probe("--model", "openai:fake", "--base-url", fake.url, "--probe", "occupations",
-                     "--occupations", occupations, "--template", "The {occupation} sat down.",
-                     "--template", "The {occupation} walked into the room.", "--out", out)
+        done = probe(
+            "--model",
+            "openai:fake",
+            "--base-url",
+            fake.url,
+            "--probe",
+            "occupations",
+            "--occupations",
+            occupations,
+            "--template",
+            "The {occupation} sat down.",
+            "--template",
+            "The {occupation} walked into the room.",
+            "--out",
+            out,
+        )
         sent = len(fake.chat_requests())
     assert done.returncode == 0, done.stderr
     assert "sending 4 prompts" in done.stderr and "127.0.0.1" in done.stderr  # what goes where
     assert sent == 4
     report = json.loads((out / "report.json").read_text("utf-8"))
-    for key in ("probe", "n", "method", "model", "templates", "definition", "summary",
-                "occupations", "data", "seed", "instruction"):
+    for key in (
+        "probe",
+        "n",
+        "method",
+        "model",
+        "templates",
+        "definition",
+        "summary",
+        "occupations",
+        "data",
+        "seed",
+        "instruction",
+    ):
         assert key in report, key
     assert report["method"] == "logprobs" and report["n"] == 2
     rows = {r["occupation"]: r for r in _rows(out / "rows.csv")}
@@ -117,8 +167,20 @@ def test_occupations_by_sampling_in_process(tmp_path, capsys):
     probe_cli.add_arguments(parser)
     out = tmp_path / "samples"
     with FakeOpenAI(continuation=TABLE, accepts_logprobs=False) as fake:
-        args = parser.parse_args(["--model", "openai:fake", "--base-url", fake.url, "--probe",
-                                  "occupations", "--samples", "8", "--out", str(out)])
+        args = parser.parse_args(
+            [
+                "--model",
+                "openai:fake",
+                "--base-url",
+                fake.url,
+                "--probe",
+                "occupations",
+                "--samples",
+                "8",
+                "--out",
+                str(out),
+            ]
+        )
         assert probe_cli.run(args) == 0
         assert len(fake.chat_requests()) == 1 + 40 * 8
     report = json.loads((out / "report.json").read_text("utf-8"))
@@ -131,13 +193,16 @@ def test_occupations_by_sampling_in_process(tmp_path, capsys):
         assert int(row["n_samples"]) == len(mine) == 8
 
 
-@pytest.mark.parametrize("args, message, status", [
-    (["--model", "lexicon", "--probe", "eec", "--eec", "missing.csv"], "no such file", 1),
-    (["--model", "lexicon", "--probe", "occupations"], "writes no text", 1),
-    (["--model", "nonsense", "--probe", "occupations"], "unknown model", 1),
-    (["--model", "lexicon", "--probe", "eec", "--limit", "0"], "--limit", 2),
-    (["--model", "lexicon", "--probe", "occupations", "--samples", "-1"], "--samples", 2),
-])
+@pytest.mark.parametrize(
+    "args, message, status",
+    [
+        (["--model", "lexicon", "--probe", "eec", "--eec", "missing.csv"], "no such file", 1),
+        (["--model", "lexicon", "--probe", "occupations"], "writes no text", 1),
+        (["--model", "nonsense", "--probe", "occupations"], "unknown model", 1),
+        (["--model", "lexicon", "--probe", "eec", "--limit", "0"], "--limit", 2),
+        (["--model", "lexicon", "--probe", "occupations", "--samples", "-1"], "--samples", 2),
+    ],
+)
 def test_errors_are_one_line(probe, tmp_path, args, message, status):
     done = probe(*args, "--out", tmp_path / "out")
     assert done.returncode == status  # 2: a bad value of an option (exit_codes.py)
@@ -160,8 +225,9 @@ def test_occupations_with_a_local_causal_lm(tmp_path, monkeypatch, capsys):
     parser = argparse.ArgumentParser()
     probe_cli.add_arguments(parser)
     out = tmp_path / "lm-out"
-    args = parser.parse_args(["--model", f"hf:{folder}", "--probe", "occupations",
-                              "--out", str(out)])
+    args = parser.parse_args(
+        ["--model", f"hf:{folder}", "--probe", "occupations", "--out", str(out)]
+    )
     assert probe_cli.run(args) == 0
     report = json.loads((out / "report.json").read_text("utf-8"))
     assert report["method"] == "logprobs" and report["n"] == 40

@@ -25,8 +25,11 @@ def test_a_log_gets_few_lines_new_phases_and_the_last_update():
     line.show("1,000/1,000 rows", final=True)
     line.end()
     assert log.getvalue().splitlines() == [
-        "fine-tuning the model on the examples (0/20)", "embedding texts (0/1,000)",
-        "1/1,000 rows", "1,000/1,000 rows"]
+        "fine-tuning the model on the examples (0/20)",
+        "embedding texts (0/1,000)",
+        "1/1,000 rows",
+        "1,000/1,000 rows",
+    ]
     assert "\r" not in log.getvalue()
 
 

@@ -43,8 +43,7 @@ def test_annotate_says_where_the_quote_opened_and_keeps_every_row(tmp_path, anno
 
 def test_annotate_refuses_a_table_read_as_zero_rows(tmp_path, annotate_cli):
     (tmp_path / "h.csv").write_text('"id,text\n1,hello\n2,world\n', encoding="utf-8")
-    done, _ = annotate_cli("h.csv", "--model", "lexicon", "--out", "out.csv",
-                           "--quoting", "csv")
+    done, _ = annotate_cli("h.csv", "--model", "lexicon", "--out", "out.csv", "--quoting", "csv")
     assert done.returncode == ERROR
     assert "h.csv: read as 0 rows, nothing to run (line 1: the quote at column 1" in done.stderr
     assert not (tmp_path / "out.csv").exists()

@@ -21,8 +21,10 @@ TEXTS = [f"{STARTS[i % 3]}, remark {i}" for i in range(12)]
 @pytest.fixture
 def source(tmp_path) -> Path:
     path = tmp_path / "survey.csv"
-    path.write_text("id,answer\n" + "\n".join(f'{i},"{t}"' for i, t in enumerate(TEXTS)) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "id,answer\n" + "\n".join(f'{i},"{t}"' for i, t in enumerate(TEXTS)) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -38,23 +40,23 @@ def api(fake) -> tuple[str, ...]:
 
 def runs(project: Path) -> list[tuple]:
     with sqlite3.connect(project) as db:
-        return db.execute("SELECT id, replicate_of, status, fingerprint FROM runs "
-                          "ORDER BY id").fetchall()
+        return db.execute(
+            "SELECT id, replicate_of, status, fingerprint FROM runs ORDER BY id"
+        ).fetchall()
 
 
-def test_a_project_made_from_another_table_is_refused_not_used(run, source, tmp_path,
-                                                                fake_openai):
+def test_a_project_made_from_another_table_is_refused_not_used(run, source, tmp_path, fake_openai):
     """--project naming a project of another file, or a file edited since its project
     beside it was made: the run would annotate the project's table, not FILE's."""
     assert run("annotate", source, *api(fake_openai)).returncode == 0
     made = fake_openai.total
     other = tmp_path / "other.csv"
     other.write_text("id,answer\n1,I love it\n2,I hate it\n", encoding="utf-8")
-    done = run("annotate", other, *api(fake_openai), "--project",
-               source.with_suffix(".llmstudio"))
+    done = run("annotate", other, *api(fake_openai), "--project", source.with_suffix(".llmstudio"))
     assert done.returncode == 1, done.stderr
-    assert (f"holds another table (survey.csv, {len(TEXTS)} rows) than {other} (2 rows)"
-            in done.stderr)
+    assert (
+        f"holds another table (survey.csv, {len(TEXTS)} rows) than {other} (2 rows)" in done.stderr
+    )
     assert "llmstudio annotate " in done.stderr
     # the same file, edited since: said so, nothing asked
     with source.open("a", encoding="utf-8") as fh:
@@ -66,8 +68,7 @@ def test_a_project_made_from_another_table_is_refused_not_used(run, source, tmp_
     assert fake_openai.total == made and len(runs(source.with_suffix(".llmstudio"))) == 1
 
 
-def test_annotate_without_out_or_project_keeps_the_run_beside_the_input(run, source,
-                                                                        fake_openai):
+def test_annotate_without_out_or_project_keeps_the_run_beside_the_input(run, source, fake_openai):
     done = run("annotate", source, *api(fake_openai))
     assert done.returncode == 0, done.stderr
     project = source.with_suffix(".llmstudio")
@@ -86,8 +87,9 @@ def test_annotate_reads_a_project_and_stores_its_codebook(run, source, tmp_path,
     project = tmp_path / "p.llmstudio"
     first = run("annotate", source, *api(fake_openai), "--project", project, "--limit", "2")
     assert first.returncode == 0, first.stderr
-    done = run("annotate", project, "--task", "code", "--codebook", book, *api(fake_openai),
-               "--limit", "3")
+    done = run(
+        "annotate", project, "--task", "code", "--codebook", book, *api(fake_openai), "--limit", "3"
+    )
     assert done.returncode == 0, done.stderr
     assert "SQLite" not in done.stderr and f"stored codebook 'Mood' in {project}" in done.stderr
     with sqlite3.connect(project) as db:
@@ -96,17 +98,20 @@ def test_annotate_reads_a_project_and_stores_its_codebook(run, source, tmp_path,
     assert len(runs(project)) == 2
 
 
-@pytest.mark.parametrize("args, message, status", [
-    (("--out", "table.sav"), "unknown export format '.sav'", 2),
-    (("--out", "no/such/folder/table.csv"), "no folder 'no/such/folder'", 1),
-    (("--text-column", "comment"), "no column named 'comment' (columns: id, answer)", 1),
-    (("--project", "no/such/folder/p.llmstudio"), "cannot write the project here", 1),
-    (("--limit", "0"), "--limit is a number of rows", 2),
-    (("--limit", "-1"), "--limit is a number of rows", 2),
-    (("--task", "code", "--labels", "a"), "needs at least two labels", 2),
-    (("--labels", ""), "--labels is empty", 2),
-    (("--labels", "good,bad,good"), "'good' is given twice", 2),
-])
+@pytest.mark.parametrize(
+    "args, message, status",
+    [
+        (("--out", "table.sav"), "unknown export format '.sav'", 2),
+        (("--out", "no/such/folder/table.csv"), "no folder 'no/such/folder'", 1),
+        (("--text-column", "comment"), "no column named 'comment' (columns: id, answer)", 1),
+        (("--project", "no/such/folder/p.llmstudio"), "cannot write the project here", 1),
+        (("--limit", "0"), "--limit is a number of rows", 2),
+        (("--limit", "-1"), "--limit is a number of rows", 2),
+        (("--task", "code", "--labels", "a"), "needs at least two labels", 2),
+        (("--labels", ""), "--labels is empty", 2),
+        (("--labels", "good,bad,good"), "'good' is given twice", 2),
+    ],
+)
 def test_annotate_fails_before_any_request(run, source, fake_openai, args, message, status):
     done = run("annotate", source, *api(fake_openai), *args)
     assert done.returncode == status, done.stderr
@@ -115,8 +120,7 @@ def test_annotate_fails_before_any_request(run, source, fake_openai, args, messa
     assert not source.with_suffix(".llmstudio").exists()
 
 
-def test_an_out_that_is_a_folder_fails_before_any_request(run, source, tmp_path,
-                                                          fake_openai):
+def test_an_out_that_is_a_folder_fails_before_any_request(run, source, tmp_path, fake_openai):
     (tmp_path / "table.csv").mkdir()
     done = run("annotate", source, *api(fake_openai), "--out", tmp_path / "table.csv")
     assert done.returncode == 1, done.stderr
@@ -137,17 +141,26 @@ def test_labels_a_classifier_cannot_give_fail_before_the_first_row(run, source, 
 
 
 @pytest.mark.slow
-def test_replicate_at_temperature_07_asks_again_and_compares(run, source, tmp_path,
-                                                             fake_openai):
+def test_replicate_at_temperature_07_asks_again_and_compares(run, source, tmp_path, fake_openai):
     project = tmp_path / "p.llmstudio"
     assert run("annotate", source, *api(fake_openai), "--project", project).returncode == 0
     # Sampled at 0.7, the model answers "neutral" to everything this time.
     fake_openai.add_rule("content", times=None, content='{"label": "neutral", "score": 0.5}')
-    done = run("replicate", project, "--run", "1", "--temperature", "0.7",
-               "--base-url", fake_openai.url, "--bootstrap", "100")
+    done = run(
+        "replicate",
+        project,
+        "--run",
+        "1",
+        "--temperature",
+        "0.7",
+        "--base-url",
+        fake_openai.url,
+        "--bootstrap",
+        "100",
+    )
     assert done.returncode == 0, done.stderr
     assert fake_openai.total == 2 * len(TEXTS)  # asked again, nothing from the cache
-    assert {r.body["temperature"] for r in fake_openai.chat_requests()[len(TEXTS):]} == {0.7}
+    assert {r.body["temperature"] for r in fake_openai.chat_requests()[len(TEXTS) :]} == {0.7}
     (one, _, _, fp1), (two, of, status, fp2) = runs(project)
     assert (two, of, status) == (2, 1, "done")
     assert json.loads(fp2)["temperature"] == 0.7 and json.loads(fp1)["temperature"] == 0.0
@@ -160,7 +173,11 @@ def test_replicate_at_temperature_07_asks_again_and_compares(run, source, tmp_pa
     assert agree.returncode == 0, agree.stderr
     (result,) = json.loads(agree.stdout)
     assert result["n"] == len(TEXTS) and result["changed"] == changed
-    assert result["changed_share_ci"]["low"] < changed / len(TEXTS) < result["changed_share_ci"]["high"]
+    assert (
+        result["changed_share_ci"]["low"]
+        < changed / len(TEXTS)
+        < result["changed_share_ci"]["high"]
+    )
 
     # The replicate never takes the plain column names: it keeps _run2.
     out = tmp_path / "out.csv"
@@ -170,13 +187,16 @@ def test_replicate_at_temperature_07_asks_again_and_compares(run, source, tmp_pa
     assert set(table["sentiment_label_run2"]) == {"neutral"}
 
 
-@pytest.mark.parametrize("args, message, status", [
-    (("missing.llmstudio", "--run", "1"), "missing.llmstudio: no such file", 1),
-    (("{project}", "--run", "9"), "no run 9 (the runs are: 1)", 1),
-    (("{project}", "--run", "1", "--temperature", "3"), "--temperature is from 0 to 2", 2),
-    (("{project}", "--run", "1", "--temperature", "0.5"), "lexicon has no temperature", 1),
-    (("{project}",), "required: --run", 2),
-])
+@pytest.mark.parametrize(
+    "args, message, status",
+    [
+        (("missing.llmstudio", "--run", "1"), "missing.llmstudio: no such file", 1),
+        (("{project}", "--run", "9"), "no run 9 (the runs are: 1)", 1),
+        (("{project}", "--run", "1", "--temperature", "3"), "--temperature is from 0 to 2", 2),
+        (("{project}", "--run", "1", "--temperature", "0.5"), "lexicon has no temperature", 1),
+        (("{project}",), "required: --run", 2),
+    ],
+)
 def test_replicate_errors(run, source, tmp_path, args, message, status):
     project = tmp_path / "p.llmstudio"
     assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
@@ -191,8 +211,10 @@ def test_a_replicate_names_its_model_once(run, source, tmp_path):
     assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
     done = run("replicate", project, "--run", "1", "--bootstrap", "0")
     assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines()[0] == \
-        f"replicate of run 1 (sentiment, {len(TEXTS)} rows), changed: nothing; model lexicon"
+    assert (
+        done.stderr.splitlines()[0]
+        == f"replicate of run 1 (sentiment, {len(TEXTS)} rows), changed: nothing; model lexicon"
+    )
     # the run's own model is no change: refused, not recorded as "changed: model lexicon"
     done = run("replicate", project, "--run", "1", "--model", "lexicon", "--bootstrap", "0")
     assert done.returncode == 1 and "lexicon is the model of run 1 already" in done.stderr
@@ -204,21 +226,23 @@ def test_agree_runs_usage_errors_are_usage(run, source, tmp_path):
     column named twice is."""
     project = tmp_path / "p.llmstudio"
     assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
-    for args, message in ((("--run", "1", "--run", "1"), "--run 1 given twice"),
-                          (("--run", "1"), "give it twice (got 1)")):
+    for args, message in (
+        (("--run", "1", "--run", "1"), "--run 1 given twice"),
+        (("--run", "1"), "give it twice (got 1)"),
+    ):
         done = run("agree", project, *args)
         assert done.returncode == 2, done.stderr
         assert message in done.stderr and "Traceback" not in done.stderr
 
 
-def test_a_deterministic_model_is_said_to_measure_nothing_before_it_runs(run, source,
-                                                                          tmp_path):
+def test_a_deterministic_model_is_said_to_measure_nothing_before_it_runs(run, source, tmp_path):
     project = tmp_path / "p.llmstudio"
     assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
     done = run("replicate", project, "--run", "1", "--bootstrap", "20")
     assert done.returncode == 0, done.stderr
-    note = done.stderr.index("a deterministic model gives the same answers; the replicate "
-                             "measures nothing")
+    note = done.stderr.index(
+        "a deterministic model gives the same answers; the replicate measures nothing"
+    )
     assert note < done.stderr.index("run 2 (replicate of run 1): done")
     assert "0.000 [0.000," in done.stdout
 
@@ -229,10 +253,13 @@ def test_a_project_is_accepted_wherever_a_data_file_is(run, source, tmp_path):
     assert run("annotate", source, "--model", "lexicon", "--project", project).returncode == 0
     renamed = tmp_path / "p.db"  # a project by its content, whatever its name
     renamed.write_bytes(project.read_bytes())
-    for command, args in [("inspect", [project]), ("inspect", [renamed]),
-                          ("convert", [project, "--out", tmp_path / "c.csv"]),
-                          ("bias", [project, "--swap", "gender", "--show-swaps"]),
-                          ("annotate", [project, "--model", "lexicon", "--limit", "2"])]:
+    for command, args in [
+        ("inspect", [project]),
+        ("inspect", [renamed]),
+        ("convert", [project, "--out", tmp_path / "c.csv"]),
+        ("bias", [project, "--swap", "gender", "--show-swaps"]),
+        ("annotate", [project, "--model", "lexicon", "--limit", "2"]),
+    ]:
         done = run(command, *args)
         assert done.returncode == 0, (command, done.stderr)
         assert "SQLite" not in done.stderr

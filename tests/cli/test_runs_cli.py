@@ -29,8 +29,15 @@ SAMPLE = REPO / "resources" / "sample_corpus.csv"
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 def test_kill_then_rerun_then_export_gives_the_plain_names_to_the_complete_run(cli, tmp_path):
     project = tmp_path / "p.llmstudio"
-    command = [sys.executable, "-m", "llmstudio", "annotate", str(SAMPLE),
-               "--project", str(project)]
+    command = [
+        sys.executable,
+        "-m",
+        "llmstudio",
+        "annotate",
+        str(SAMPLE),
+        "--project",
+        str(project),
+    ]
     kept = kill_after(command, project, 40, cli_env(tmp_path), cwd=tmp_path, timeout=120)
     assert 40 <= kept < 300
 
@@ -44,11 +51,13 @@ def test_kill_then_rerun_then_export_gives_the_plain_names_to_the_complete_run(c
     done = cli("export")(project, "--out", out)
     assert done.returncode == 0, done.stderr
     frame = pd.read_excel(out, sheet_name=None)
-    table, columns = frame["Sheet1"] if "Sheet1" in frame else next(iter(frame.values())), \
-        frame["columns"]
-    assert table["sentiment_label"].notna().sum() == 300          # run 2, complete
+    table, columns = (
+        frame["Sheet1"] if "Sheet1" in frame else next(iter(frame.values())),
+        frame["columns"],
+    )
+    assert table["sentiment_label"].notna().sum() == 300  # run 2, complete
     assert table["sentiment_lexicon"].notna().sum() == 300
-    assert table["sentiment_label_run1"].notna().sum() == kept     # run 1, partial
+    assert table["sentiment_label_run1"].notna().sum() == kept  # run 1, partial
     about = dict(zip(columns["column"], columns["description"]))
     assert f"(run 1, interrupted, {kept} of 300 rows)" in about["sentiment_label_run1"]
     assert "(run 2, complete)" in about["sentiment_label"]
@@ -66,7 +75,8 @@ def project(tmp_path) -> Path:
     """Two lexicon runs; run 1 left as a kill leaves it (its process gone)."""
     src = tmp_path / "c.csv"
     pd.DataFrame({"text": ["good", "bad", "a table", "great", "awful", "fine"]}).to_csv(
-        src, index=False)
+        src, index=False
+    )
     path = tmp_path / "p.llmstudio"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -75,8 +85,10 @@ def project(tmp_path) -> Path:
         run_job(p, SentimentTask(labels=("positive", "negative")), LexiconBackend())
         with p.db:
             p.db.execute("DELETE FROM annotations WHERE run_id = 1 AND row_id >= 2")
-            p.db.execute("UPDATE runs SET status = 'running', finished = NULL, pid = ? "
-                         "WHERE id = 1", (dead.pid,))
+            p.db.execute(
+                "UPDATE runs SET status = 'running', finished = NULL, pid = ? WHERE id = 1",
+                (dead.pid,),
+            )
     return path
 
 
@@ -89,16 +101,26 @@ def test_runs_lists_states_and_json(cli, project):
     done = cli("runs")(project)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].split() == ["run", "name", "task", "model", "state", "rows", "created",
-                                "finished"]
+    assert lines[0].split() == [
+        "run",
+        "name",
+        "task",
+        "model",
+        "state",
+        "rows",
+        "created",
+        "finished",
+    ]
     assert lines[1].split()[:6] == ["1", "-", "sentiment", "lexicon", "interrupted", "2/6"]
     assert lines[2].split()[:6] == ["2", "-", "sentiment", "lexicon", "complete", "6/6"]
     assert "plain column names (sentiment_label...): run 2" in done.stdout
     import json
 
     data = json.loads(cli("runs")(project, "--json").stdout)
-    assert [(r["run_id"], r["state"], r["answered"]) for r in data] == \
-        [(1, "interrupted", 2), (2, "complete", 6)]
+    assert [(r["run_id"], r["state"], r["answered"]) for r in data] == [
+        (1, "interrupted", 2),
+        (2, "complete", 6),
+    ]
 
 
 def test_rename_and_back(cli, project):
@@ -107,8 +129,10 @@ def test_rename_and_back(cli, project):
     assert "run 2 'two labels': sentiment with lexicon, complete" in done.stderr
     import json
 
-    assert [r["name"] for r in json.loads(cli("runs")(project, "--json").stdout)] == \
-        ["", "two labels"]
+    assert [r["name"] for r in json.loads(cli("runs")(project, "--json").stdout)] == [
+        "",
+        "two labels",
+    ]
     assert history(project)[-1] == "renamed run 2 from '(no name)' to 'two labels'"
     assert cli("runs")("rename", project, "--run", 2).returncode == 0
     assert history(project)[-1] == "renamed run 2 from 'two labels' to '(no name)'"
@@ -132,8 +156,10 @@ def test_delete_on_a_terminal_asks(tmp_path, project):
     pid, fd = pty.fork()
     if pid == 0:  # the child: the command on the terminal
         os.environ.update(cli_env(tmp_path))
-        os.execv(sys.executable, [sys.executable, "-m", "llmstudio", "runs", "delete",
-                                  str(project), "--run", "1"])
+        os.execv(
+            sys.executable,
+            [sys.executable, "-m", "llmstudio", "runs", "delete", str(project), "--run", "1"],
+        )
     seen = b""
     while b"[y/N]" not in seen:
         seen += os.read(fd, 1024)
@@ -174,18 +200,21 @@ def test_resume_runs_an_interrupted_run_to_the_end(cli, project):
     assert "cannot resume run 1: it is complete: nothing to resume" in again.stderr
 
 
-@pytest.mark.parametrize("args, status, message", [
-    (("resume", "{p}", "--run", "9"), 1, "no run 9 (the runs are: 1, 2)"),
-    (("delete", "{p}", "--run", "9", "--yes"), 1, "no run 9"),
-    (("resume", "{p}"), 2, "give the run with --run N"),
-    (("frob", "{p}"), 2, "unknown action 'frob'"),
-    (("resume", "{p}", "--run", "x"), 2, "invalid int value"),
-    # the file's errors are errors (1), as every command has them (exit_codes.py)
-    (("{d}/none.llmstudio",), 1, "none.llmstudio: no such file"),
-    (("{d}/c.csv",), 1, "not a project (.llmstudio)"),
-    (("delete", "{d}/none.llmstudio", "--run", "1", "--yes"), 1, "no such file"),
-    (("rename", "{p}", "--run", "1", "a", "b"), 2, "one NAME"),
-])
+@pytest.mark.parametrize(
+    "args, status, message",
+    [
+        (("resume", "{p}", "--run", "9"), 1, "no run 9 (the runs are: 1, 2)"),
+        (("delete", "{p}", "--run", "9", "--yes"), 1, "no run 9"),
+        (("resume", "{p}"), 2, "give the run with --run N"),
+        (("frob", "{p}"), 2, "unknown action 'frob'"),
+        (("resume", "{p}", "--run", "x"), 2, "invalid int value"),
+        # the file's errors are errors (1), as every command has them (exit_codes.py)
+        (("{d}/none.llmstudio",), 1, "none.llmstudio: no such file"),
+        (("{d}/c.csv",), 1, "not a project (.llmstudio)"),
+        (("delete", "{d}/none.llmstudio", "--run", "1", "--yes"), 1, "no such file"),
+        (("rename", "{p}", "--run", "1", "a", "b"), 2, "one NAME"),
+    ],
+)
 def test_errors(cli, project, args, status, message):
     done = cli("runs")(*[a.format(p=project, d=project.parent) for a in args])
     assert done.returncode == status, done.stderr
@@ -193,9 +222,11 @@ def test_errors(cli, project, args, status, message):
 
 
 def test_agree_says_when_a_column_is_an_interrupted_run(cli, project):
-    done = cli("agree")(project, "--columns", "sentiment_label", "sentiment_label_run1",
-                        "--bootstrap", "0")
+    done = cli("agree")(
+        project, "--columns", "sentiment_label", "sentiment_label_run1", "--bootstrap", "0"
+    )
     assert done.returncode == 0, done.stderr
-    assert ("note: 'sentiment_label_run1' is run 1: sentiment with lexicon, interrupted, "
-            "2 of 6 rows") in done.stderr
+    assert (
+        "note: 'sentiment_label_run1' is run 1: sentiment with lexicon, interrupted, 2 of 6 rows"
+    ) in done.stderr
     assert "'sentiment_label' is" not in done.stderr  # the complete run: nothing to say

@@ -8,8 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-               "HF_HUB_DISABLE_TELEMETRY": "1"}
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +42,9 @@ def tiny_models(tmp_path_factory, hf_offline) -> SimpleNamespace:
     return SimpleNamespace(
         named=models.build_classifier(root / "named", ["NEGATIVE", "POSITIVE"], seed=6),
         generic2=models.build_classifier(root / "generic2", ["LABEL_0", "LABEL_1"], seed=3),
-        generic3=models.build_classifier(root / "generic3", ["LABEL_0", "LABEL_1", "LABEL_2"],
-                                         seed=1),
+        generic3=models.build_classifier(
+            root / "generic3", ["LABEL_0", "LABEL_1", "LABEL_2"], seed=1
+        ),
         nli=models.build_nli(root / "nli", seed=3),
         encoder=models.build_encoder(root / "encoder", seed=4),
         lm=models.build_causal_lm(root / "lm", seed=5),
@@ -63,4 +63,3 @@ def hf_cache(tmp_path, monkeypatch, hf_offline) -> Path:
     monkeypatch.setenv("HF_HUB_CACHE", str(folder))
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(folder))
     return folder
-

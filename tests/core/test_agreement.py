@@ -57,8 +57,9 @@ def alpha_by_coincidences(coders) -> float:
     return 1 - (n - 1) * disagree / expected
 
 
-def random_codes(seed: int, rows: int, coders: int, codes: int, missing: float,
-                 agree: float = 0.6) -> list[list]:
+def random_codes(
+    seed: int, rows: int, coders: int, codes: int, missing: float, agree: float = 0.6
+) -> list[list]:
     """Coders who copy a hidden truth with probability ``agree``, else guess."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, codes, rows)
@@ -71,6 +72,7 @@ def random_codes(seed: int, rows: int, coders: int, codes: int, missing: float,
 
 
 # --- Krippendorff's alpha: published examples ------------------------------------------
+
 
 def test_alpha_binary_two_coders_krippendorff_2011():
     """Krippendorff (2011), section A (binary, two observers, no missing data): 0.095.
@@ -130,10 +132,12 @@ def test_alpha_four_coders_with_missing_krippendorff_2011():
 
 # --- against independent implementations -----------------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(6))
 def test_alpha_matches_coincidence_matrix_and_krippendorff_package(seed):
-    coders = random_codes(seed, rows=60 + 20 * seed, coders=2 + seed % 4, codes=2 + seed,
-                          missing=0.25)
+    coders = random_codes(
+        seed, rows=60 + 20 * seed, coders=2 + seed % 4, codes=2 + seed, missing=0.25
+    )
     value = krippendorff_alpha(coders)
     assert value == pytest.approx(alpha_by_coincidences(coders), abs=1e-9)
     krippendorff = pytest.importorskip("krippendorff")
@@ -153,33 +157,42 @@ def test_cohen_kappa_matches_sklearn(seed):
 
 @pytest.mark.parametrize("seed", range(5))
 def test_classification_matches_sklearn(seed):
-    ref, comp = random_codes(seed, rows=200, coders=2, codes=3 + seed, missing=0.05,
-                             agree=0.5)
+    ref, comp = random_codes(seed, rows=200, coders=2, codes=3 + seed, missing=0.05, agree=0.5)
     report = agreement([ref, comp], ["ref", "comp"], n_resamples=0)
     both = [(x, y) for x, y in zip(ref, comp) if x is not None and y is not None]
     y_true, y_pred = [x for x, _y in both], [y for _x, y in both]
     assert report.n == len(both)
     assert report.accuracy.value == pytest.approx(accuracy_score(y_true, y_pred), abs=1e-12)
     assert report.percent_agreement.value == pytest.approx(report.accuracy.value, abs=1e-12)
-    assert report.macro_f1.value == pytest.approx(f1_score(y_true, y_pred, average="macro"),
-                                                  abs=1e-12)
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=report.labels,
-                                                 zero_division=np.nan)
+    assert report.macro_f1.value == pytest.approx(
+        f1_score(y_true, y_pred, average="macro"), abs=1e-12
+    )
+    p, r, f, s = precision_recall_fscore_support(
+        y_true, y_pred, labels=report.labels, zero_division=np.nan
+    )
     for i, code in enumerate(report.labels):
         got = report.per_code[code]
         for name, want in (("precision", p[i]), ("recall", r[i]), ("f1", f[i])):
             assert got[name].value == pytest.approx(want, abs=1e-12, nan_ok=True), (code, name)
         assert got["support"] == s[i]
-    assert report.confusion == sk_confusion_matrix(y_true, y_pred,
-                                                   labels=report.labels).tolist()
+    assert report.confusion == sk_confusion_matrix(y_true, y_pred, labels=report.labels).tolist()
 
 
 def test_fleiss_kappa_worked_example():
     """Fleiss (1971) as worked on Wikipedia: 10 subjects, 14 raters, 5 categories;
     P-bar = 0.378, P_e = 0.213, kappa = 0.210."""
-    table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
-             [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
-             [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+    table = [
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
+    ]
     # Rater r gives subject i the r-th of its 14 codes: kappa ignores who gave which.
     units = [[j for j, count in enumerate(row) for _k in range(count)] for row in table]
     coders = [list(column) for column in zip(*units)]
@@ -200,9 +213,10 @@ def test_many_coders_report():
     assert report.pairwise_cohen_kappa[("A", "C")].n == 8
     # Fleiss on the 8 units that all four coded (1 and 10-12 lack a code).
     assert report.fleiss_kappa.n == 8
-    complete = [[col[u] for u in range(12) if all(k[u] is not None for k in
-                                                   KRIPPENDORFF_2011_C)]
-                for col in KRIPPENDORFF_2011_C]
+    complete = [
+        [col[u] for u in range(12) if all(k[u] is not None for k in KRIPPENDORFF_2011_C)]
+        for col in KRIPPENDORFF_2011_C
+    ]
     assert report.fleiss_kappa.value == pytest.approx(fleiss_kappa(complete))
     # Percent agreement: the share of agreeing coder pairs per unit, averaged over units.
     shares = [1, 1 / 2, 1, 1, 1, 0, 1, 1 / 2, 1, 1, 1]
@@ -212,6 +226,7 @@ def test_many_coders_report():
 
 
 # --- codes, labels, missing values ------------------------------------------------------
+
 
 def test_missing_values_and_number_formats():
     for missing in (None, float("nan"), np.nan, pd.NA, "", "   "):
@@ -234,6 +249,7 @@ def test_labels_are_sorted_stably_or_given():
 
 # --- bootstrap ----------------------------------------------------------------------------
 
+
 def test_interval_contains_estimate_and_is_deterministic():
     coders = random_codes(1, rows=400, coders=2, codes=4, missing=0.1)
     first = agreement(coders, ["a", "b"], n_resamples=500, seed=7)
@@ -241,8 +257,13 @@ def test_interval_contains_estimate_and_is_deterministic():
     other = agreement(coders, ["a", "b"], n_resamples=500, seed=8)
     assert first == again
     assert first.cohen_kappa != other.cohen_kappa
-    for e in (first.percent_agreement, first.cohen_kappa, first.krippendorff_alpha,
-              first.accuracy, first.macro_f1):
+    for e in (
+        first.percent_agreement,
+        first.cohen_kappa,
+        first.krippendorff_alpha,
+        first.accuracy,
+        first.macro_f1,
+    ):
         assert e.ci_low < e.value < e.ci_high
         assert e.n == first.n and e.undefined_resamples == 0
 
@@ -282,13 +303,16 @@ def test_resamples_with_one_category_are_left_out_and_counted():
     assert (e.value, e.ci_low, e.ci_high) == (1.0, 1.0, 1.0)
 
 
-@pytest.mark.parametrize("coders, message", [
-    ([["a", "b"]], "at least two coders"),
-    ([["a", None], [None, "b"]], "no row has codes from two"),
-    ([["a", "b"], [None, ""]], "'coder 2' has no codes"),
-    ([[None, None], [None, None]], "'coder 1' has no codes"),
-    ([["a", "b"], ["a"]], "differ in length"),
-])
+@pytest.mark.parametrize(
+    "coders, message",
+    [
+        ([["a", "b"]], "at least two coders"),
+        ([["a", None], [None, "b"]], "no row has codes from two"),
+        ([["a", "b"], [None, ""]], "'coder 2' has no codes"),
+        ([[None, None], [None, None]], "'coder 1' has no codes"),
+        ([["a", "b"], ["a"]], "differ in length"),
+    ],
+)
 def test_unusable_input_gives_a_clear_error(coders, message):
     with pytest.raises(StatsError, match=message):
         agreement(coders)

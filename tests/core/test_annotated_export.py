@@ -15,11 +15,28 @@ from llmstudio.core.results import with_results
 
 from annotated_project import ANA, LONG, TEXTS, make_project
 
-ORIGINAL = ["id", "text", "Partei (Wahl) ü", "a b", "a-b", "1st",
-            "a column name that is far longer than thirty-two characters", "title"]
-RUNS = ["sentiment_label", "sentiment_score", "sentiment_valence", "sentiment_chunks",
-        "sentiment_error", "sentiment_label_run1", "sentiment_score_run1",
-        "sentiment_valence_run1", "sentiment_chunks_run1", "sentiment_error_run1"]
+ORIGINAL = [
+    "id",
+    "text",
+    "Partei (Wahl) ü",
+    "a b",
+    "a-b",
+    "1st",
+    "a column name that is far longer than thirty-two characters",
+    "title",
+]
+RUNS = [
+    "sentiment_label",
+    "sentiment_score",
+    "sentiment_valence",
+    "sentiment_chunks",
+    "sentiment_error",
+    "sentiment_label_run1",
+    "sentiment_score_run1",
+    "sentiment_valence_run1",
+    "sentiment_chunks_run1",
+    "sentiment_error_run1",
+]
 HUMAN = ["human_sentiment_ana", "human_sentiment_bo"]
 
 
@@ -119,8 +136,7 @@ def test_parquet_round_trip(project, table, tmp_path):
     assert got["sentiment_score"].dtype.kind == "f"
 
 
-def test_stata_round_trip_with_value_labels_long_text_and_safe_names(project, table,
-                                                                     tmp_path):
+def test_stata_round_trip_with_value_labels_long_text_and_safe_names(project, table, tmp_path):
     frame, _ = table
     out = export_annotated(project, tmp_path / "a.dta")
     names = stata_names(frame.columns)
@@ -134,16 +150,21 @@ def test_stata_round_trip_with_value_labels_long_text_and_safe_names(project, ta
         labels = reader.variable_labels()
         value_labels = reader.value_labels()
     assert labels[names["Partei (Wahl) ü"]] == "Partei (Wahl) ü"  # original name kept
-    assert labels[names["a column name that is far longer than thirty-two characters"]] \
-        .startswith("a column name that is far longer")
+    assert labels[names["a column name that is far longer than thirty-two characters"]].startswith(
+        "a column name that is far longer"
+    )
     for c in frame.columns:
         for r in range(len(frame)):
             same_cell(got[names[c]].iloc[r], frame[c].iloc[r], (r, c))
     assert got[names["text"]].iloc[5] == LONG  # strL: not cut at 2045
     # Code columns are integers with value labels, in the codebook's order.
     raw = pd.read_stata(out, convert_categoricals=False)
-    for c in ["sentiment_label", "sentiment_label_run1", "human_sentiment_ana",
-              "human_sentiment_bo"]:
+    for c in [
+        "sentiment_label",
+        "sentiment_label_run1",
+        "human_sentiment_ana",
+        "human_sentiment_bo",
+    ]:
         assert raw[names[c]].dtype.kind in "if"
         assert value_labels[names[c]] == {1: "positive", 2: "negative", 3: "neutral"}
     assert raw[names["human_sentiment_ana"]].tolist()[:5] == [1, 2, 3, 3, 1]
@@ -168,15 +189,18 @@ def test_unknown_format_is_refused_and_nothing_written(project, tmp_path):
 def test_stata_takes_dates_flags_nullable_numbers_and_empty_text(tmp_path):
     from llmstudio.core.annotated import ColumnInfo, write_stata
 
-    frame = pd.DataFrame({
-        "when": pd.to_datetime(["2024-01-02 03:04:05", None, "2025-06-01 00:00:00"])
-        .tz_localize("Europe/Berlin"),
-        "flag": [True, False, True],
-        "count": pd.array([1, None, 3], dtype="Int64"),
-        "code_housing": [1, 0, None],  # a multi-label run's 0/1 column
-        "err": [None, None, "boom"],
-        "emoji": ["😀 é", "", None],
-    })
+    frame = pd.DataFrame(
+        {
+            "when": pd.to_datetime(
+                ["2024-01-02 03:04:05", None, "2025-06-01 00:00:00"]
+            ).tz_localize("Europe/Berlin"),
+            "flag": [True, False, True],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "code_housing": [1, 0, None],  # a multi-label run's 0/1 column
+            "err": [None, None, "boom"],
+            "emoji": ["😀 é", "", None],
+        }
+    )
     info = [ColumnInfo(c, "original", "") for c in frame.columns]
     got = pd.read_stata(write_stata(frame, info, tmp_path / "t.dta"))
     assert got["when"].iloc[0] == pd.Timestamp("2024-01-02 02:04:05")  # UTC
@@ -193,22 +217,34 @@ def test_a_multi_label_run_gets_described_and_labelled_in_stata(tmp_path):
 
     with Project.open(make_project(tmp_path)) as p:
         # A multi-label coding run as the runner stores it (a model would take too long).
-        book = {"name": "topics", "multi_label": True, "none_option": False,
-                "codes": [{"name": "Housing & rent"}, {"name": "Jobs"}]}
+        book = {
+            "name": "topics",
+            "multi_label": True,
+            "none_option": False,
+            "codes": [{"name": "Housing & rent"}, {"name": "Jobs"}],
+        }
         cols = ["code_housing_rent", "code_housing_rent_score", "code_jobs", "code_jobs_score"]
         run = p.db.execute(
             "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
             "columns, status, rows_total, created, finished, software, prompt) VALUES "
             "('k', 'code', ?, 'hf', ?, 'text', ?, 'done', 6, '2026-01-01', '2026-01-02', "
             "'llmstudio 0.1.0', '[]')",
-            (json.dumps({"task": "code", "codebook": book}),
-             json.dumps({"model": "org/model", "revision": "abc123"}), json.dumps(cols))
+            (
+                json.dumps({"task": "code", "codebook": book}),
+                json.dumps({"model": "org/model", "revision": "abc123"}),
+                json.dumps(cols),
+            ),
         ).lastrowid
         for r in range(6):
-            answer = {"code_housing_rent": r % 2, "code_housing_rent_score": 0.5,
-                      "code_jobs": 1, "code_jobs_score": 0.9}
-            p.db.execute("INSERT INTO annotations VALUES (?, ?, ?, NULL, 0, 0)",
-                         (run, r, json.dumps(answer)))
+            answer = {
+                "code_housing_rent": r % 2,
+                "code_housing_rent_score": 0.5,
+                "code_jobs": 1,
+                "code_jobs_score": 0.9,
+            }
+            p.db.execute(
+                "INSERT INTO annotations VALUES (?, ?, ?, NULL, 0, 0)", (run, r, json.dumps(answer))
+            )
         p.db.commit()
         frame, info = annotated_table(p)
         out = export_annotated(p, tmp_path / "ml.dta")
@@ -232,4 +268,5 @@ def test_the_baseline_column_is_described_as_the_lexicon_not_the_model(tmp_path)
     about = {c.name: c.description for c in info}
     assert about["sentiment_lexicon"].startswith(
         "output 'sentiment_lexicon' (the VADER lexicon's label, a baseline to compare with "
-        "(--baseline); not the model's answer)")
+        "(--baseline); not the model's answer)"
+    )

@@ -35,20 +35,37 @@ def project(tmp_path):
         yield p
 
 
-def add_run(p: Project, labels: dict[int, str], task="sentiment", created="2026-01-01T00:00:00"
-            ) -> int:
+def add_run(
+    p: Project, labels: dict[int, str], task="sentiment", created="2026-01-01T00:00:00"
+) -> int:
     """A finished run as the runner stores it (``created`` decides which codes came first)."""
-    params = ({"task": "sentiment", "labels": ["positive", "negative", "neutral"]}
-              if task == "sentiment" else {"task": "code", "codebook": BOOK.to_dict()})
+    params = (
+        {"task": "sentiment", "labels": ["positive", "negative", "neutral"]}
+        if task == "sentiment"
+        else {"task": "code", "codebook": BOOK.to_dict()}
+    )
     with p.db:
         cur = p.db.execute(
             "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
             "columns, status, rows_total, created, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (f"k{created}{task}", task, json.dumps(params), "lexicon", "{}", "text",
-             json.dumps([f"{task}_label"]), "done", int(p.meta("rows")), created, created))
-        p.db.executemany("INSERT INTO annotations (run_id, row_id, output) VALUES (?,?,?)",
-                         [(cur.lastrowid, r, json.dumps({f"{task}_label": lab}))
-                          for r, lab in labels.items()])
+            (
+                f"k{created}{task}",
+                task,
+                json.dumps(params),
+                "lexicon",
+                "{}",
+                "text",
+                json.dumps([f"{task}_label"]),
+                "done",
+                int(p.meta("rows")),
+                created,
+                created,
+            ),
+        )
+        p.db.executemany(
+            "INSERT INTO annotations (run_id, row_id, output) VALUES (?,?,?)",
+            [(cur.lastrowid, r, json.dumps({f"{task}_label": lab})) for r, lab in labels.items()],
+        )
     return cur.lastrowid
 
 
@@ -85,13 +102,14 @@ def test_the_warning_names_codes_seen_and_codes_not_recorded(project):
     assert "3 of ana's 10 codes compared were made with blind coding off" in text
     assert "for 2 of ana's codes it was not recorded" in text and "run 1" in text
     # codes made before any model run existed could not have seen an answer: no warning
-    early = BlindCounts("ana", blind=5, not_blind=3, not_recorded=2, not_blind_early=3,
-                        not_recorded_early=2)
+    early = BlindCounts(
+        "ana", blind=5, not_blind=3, not_recorded=2, not_blind_early=3, not_recorded_early=2
+    )
     assert blind_warning([early], "run 1") is None
 
 
 def test_codes_made_before_the_first_run_are_counted_apart(project):
-    hc.record(project, BOOK, "ana", 0, ["positive"])               # before: not recorded
+    hc.record(project, BOOK, "ana", 0, ["positive"])  # before: not recorded
     hc.record(project, BOOK, "ana", 1, ["negative"], blind=False)  # before: not blind
     add_run(project, dict.fromkeys(range(10), "positive"), created="2999-01-01T00:00:00")
     counts = blind_counts(project, "Tone", "ana", range(10))
@@ -99,13 +117,18 @@ def test_codes_made_before_the_first_run_are_counted_apart(project):
 
 
 def test_the_report_warns_for_a_model_compared_with_codes_made_in_sight(project):
-    run = add_run(project, {r: ["positive", "negative"][r % 2] for r in range(10)},
-                  created="2000-01-01T00:00:00")
+    run = add_run(
+        project,
+        {r: ["positive", "negative"][r % 2] for r in range(10)},
+        created="2000-01-01T00:00:00",
+    )
     for r in range(10):
         hc.record(project, BOOK, "ana", r, [["positive", "negative"][r % 2]], blind=r < 6)
         hc.record(project, BOOK, "ben", r, ["positive"], blind=True)
-    found = {s.title.split(" ")[0] + (s.key if s.kind == "run" else ""): s
-             for s in sources(project, BOOK)}
+    found = {
+        s.title.split(" ")[0] + (s.key if s.kind == "run" else ""): s
+        for s in sources(project, BOOK)
+    }
     ana, ben, model = found["ana"], found["ben"], found[f"run{run}"]
     rep, result, _ = report(project, BOOK, ana, model, n_resamples=50)
     assert [(c.coder, c.blind, c.not_blind) for c in rep.blind] == [("ana", 6, 4)]
@@ -122,8 +145,9 @@ def test_the_report_warns_for_a_model_compared_with_codes_made_in_sight(project)
     assert by_name["Krippendorff's alpha (nominal)"].value is not None
     per = {label: (p, r) for label, p, r, _, _ in rep2.per_code}
     assert per["negative"][0].value is None
-    assert per["negative"][0].note == ("undefined: 'negative' is never given by the "
-                                       "comparison (ben (coder))")
+    assert per["negative"][0].note == (
+        "undefined: 'negative' is never given by the comparison (ben (coder))"
+    )
     # n = 10: the interval is far too wide, and the report says what n would do
     assert "n = 10 is too small" in rep.precision and "rows would narrow it" in rep.precision
     # 10 of 10 agree: the bootstrap interval has no width; the Wilson interval is given
@@ -215,8 +239,9 @@ def test_which_runs_are_worth_checking_and_their_codebook(tmp_path):
         assert p.codebooks() == ["Sentiment"]
         assert codebook_for_run(p, big) == book  # found again, not made twice
         assert any(s.run_id == big for s in sources(p, book))
-        coding = add_run(p, dict.fromkeys(range(250), "neutral"), task="code",
-                         created="2026-01-01T00:00:03")
+        coding = add_run(
+            p, dict.fromkeys(range(250), "neutral"), task="code", created="2026-01-01T00:00:03"
+        )
         assert codebook_for_run(p, coding).name == "Tone" and "Tone" in p.codebooks()
 
 
@@ -224,8 +249,10 @@ def test_a_deleted_run_still_counts_as_having_been_in_view(project):
     """Codes made with blind off beside run 1's answers, then run 1 deleted and run 2 made:
     the history keeps run 1's start, so the codes are not taken as made before any run."""
     with project.db:
-        project.db.execute("INSERT INTO history (action, detail, at) VALUES ('run', 'run 1', "
-                           "'2000-01-01T00:00:00.000Z')")
+        project.db.execute(
+            "INSERT INTO history (action, detail, at) VALUES ('run', 'run 1', "
+            "'2000-01-01T00:00:00.000Z')"
+        )
     hc.record(project, BOOK, "ana", 0, ["positive"], blind=False)
     add_run(project, dict.fromkeys(range(10), "positive"), created="2999-01-01T00:00:00")
     counts = blind_counts(project, "Tone", "ana", range(10))

@@ -15,23 +15,34 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import CodeTask, SentimentTask
 
-SPORTS = ["The striker scored twice as the team won the football match.",
-          "The tennis champion lost in the final set at Wimbledon.",
-          "The coach praised his players after the basketball game.",
-          "She won the gold medal in the 100 metres at the Olympics."]
-FOOD = ["Stir the garlic and onions in olive oil before adding the tomatoes.",
-        "This chocolate cake recipe needs butter, sugar and four eggs.",
-        "Bake the bread for forty minutes until the crust is golden.",
-        "The soup tastes better with fresh basil and a pinch of salt."]
-WEATHER = ["Heavy rain and strong winds are expected across the coast tomorrow.",
-           "Temperatures will drop below freezing tonight with some snow.",
-           "The storm brought thunder, hail and flooding to the valley.",
-           "Forecasters warn of a heatwave with highs of 38 degrees."]
+SPORTS = [
+    "The striker scored twice as the team won the football match.",
+    "The tennis champion lost in the final set at Wimbledon.",
+    "The coach praised his players after the basketball game.",
+    "She won the gold medal in the 100 metres at the Olympics.",
+]
+FOOD = [
+    "Stir the garlic and onions in olive oil before adding the tomatoes.",
+    "This chocolate cake recipe needs butter, sugar and four eggs.",
+    "Bake the bread for forty minutes until the crust is golden.",
+    "The soup tastes better with fresh basil and a pinch of salt.",
+]
+WEATHER = [
+    "Heavy rain and strong winds are expected across the coast tomorrow.",
+    "Temperatures will drop below freezing tonight with some snow.",
+    "The storm brought thunder, hail and flooding to the valley.",
+    "Forecasters warn of a heatwave with highs of 38 degrees.",
+]
 TEXTS = SPORTS + FOOD + WEATHER
 TRUTH = ["sports"] * 4 + ["cooking"] * 4 + ["weather"] * 4
-BOOK = Codebook(codes=(Code("sports", "Games, matches, athletes."),
-                       Code("cooking", "Recipes and food."),
-                       Code("weather", "Rain, sun, temperatures, storms.")), name="topics")
+BOOK = Codebook(
+    codes=(
+        Code("sports", "Games, matches, athletes."),
+        Code("cooking", "Recipes and food."),
+        Code("weather", "Rain, sun, temperatures, storms."),
+    ),
+    name="topics",
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +53,9 @@ def builtin(hf_offline):
 @pytest.fixture
 def project(tmp_path, write_file):
     lines = "\n".join(f'{i},"{t}"' for i, t in enumerate(TEXTS))
-    with Project.create(tmp_path / "p.llmstudio", read_table(
-            write_file("c.csv", "id,text\n" + lines + "\n"))) as proj:
+    with Project.create(
+        tmp_path / "p.llmstudio", read_table(write_file("c.csv", "id,text\n" + lines + "\n"))
+    ) as proj:
         yield proj
 
 
@@ -67,12 +79,24 @@ def test_few_shot_learns_labels_whose_names_say_nothing(builtin, project):
     # "alpha/beta/gamma" carry no meaning: only the examples can teach them.
     book = Codebook(codes=(Code("alpha"), Code("beta"), Code("gamma")), name="opaque")
     names = {"sports": "alpha", "cooking": "beta", "weather": "gamma"}
-    examples = tuple((t, names[g]) for t, g in
-                     [(SPORTS[0], "sports"), (SPORTS[1], "sports"), (FOOD[0], "cooking"),
-                      (FOOD[1], "cooking"), (WEATHER[0], "weather"), (WEATHER[1], "weather")])
+    examples = tuple(
+        (t, names[g])
+        for t, g in [
+            (SPORTS[0], "sports"),
+            (SPORTS[1], "sports"),
+            (FOOD[0], "cooking"),
+            (FOOD[1], "cooking"),
+            (WEATHER[0], "weather"),
+            (WEATHER[1], "weather"),
+        ]
+    )
     phases: list[str] = []
-    result = run_job(project, CodeTask(codebook=book, examples=examples), builtin,
-                     progress=lambda p: p.phase and phases.append(p.phase))
+    result = run_job(
+        project,
+        CodeTask(codebook=book, examples=examples),
+        builtin,
+        progress=lambda p: p.phase and phases.append(p.phase),
+    )
     assert result.status == "done"
     frame = run_results(project, result.run_id)
     assert sum(names[g] == label for g, label in zip(TRUTH, frame["code_label"])) >= 10
@@ -82,8 +106,14 @@ def test_few_shot_learns_labels_whose_names_say_nothing(builtin, project):
 @pytest.mark.slow  # fine-tunes MiniLM on the examples: ~30 s
 def test_multi_label_gives_a_column_per_code(builtin, project):
     book = Codebook(codes=BOOK.codes, name="topics", multi_label=True)
-    examples = ((SPORTS[0], "sports"), (FOOD[0], "cooking"), (WEATHER[0], "weather"),
-                (SPORTS[1], "sports"), (FOOD[1], "cooking"), (WEATHER[1], "weather"))
+    examples = (
+        (SPORTS[0], "sports"),
+        (FOOD[0], "cooking"),
+        (WEATHER[0], "weather"),
+        (SPORTS[1], "sports"),
+        (FOOD[1], "cooking"),
+        (WEATHER[1], "weather"),
+    )
     result = run_job(project, CodeTask(codebook=book, examples=examples), builtin)
     frame = run_results(project, result.run_id)
     for code in BOOK.names:
@@ -117,8 +147,14 @@ def test_any_sentence_transformers_folder_codes_as_the_builtin_model(builtin, pr
 
     hf = make_backend("hf:" + str(model_dir()))
     assert hf.pipeline_task == "embeddings"
-    examples = ((SPORTS[0], "sports"), (FOOD[0], "cooking"), (WEATHER[0], "weather"),
-                (SPORTS[1], "sports"), (FOOD[1], "cooking"), (WEATHER[1], "weather"))
+    examples = (
+        (SPORTS[0], "sports"),
+        (FOOD[0], "cooking"),
+        (WEATHER[0], "weather"),
+        (SPORTS[1], "sports"),
+        (FOOD[1], "cooking"),
+        (WEATHER[1], "weather"),
+    )
     for book in (BOOK, Codebook(codes=BOOK.codes, name="topics", multi_label=True)):
         task = CodeTask(codebook=book, examples=examples)
         ours = run_results(project, run_job(project, task, hf).run_id)

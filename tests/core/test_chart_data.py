@@ -16,12 +16,14 @@ from llmstudio.core import chart_data as cd
 def table() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     n = 400
-    frame = pd.DataFrame({
-        "label": rng.choice(["positive", "negative", "neutral"], n, p=[0.5, 0.3, 0.2]),
-        "score": rng.normal(0.2, 0.5, n),
-        "party": rng.choice(["Labour", "Conservative", "Green"], n),
-        "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180, n), unit="D"),
-    })
+    frame = pd.DataFrame(
+        {
+            "label": rng.choice(["positive", "negative", "neutral"], n, p=[0.5, 0.3, 0.2]),
+            "score": rng.normal(0.2, 0.5, n),
+            "party": rng.choice(["Labour", "Conservative", "Green"], n),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180, n), unit="D"),
+        }
+    )
     frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
     # rows a model has not reached yet
     frame.loc[:9, "label"] = None
@@ -73,8 +75,12 @@ def test_group_shares(table):
         assert (row["k"], row["n"]) == (k, n)
         assert row["share"] == pytest.approx(k / n)
         assert row["ci_low"] < row["share"] < row["ci_high"]
-        assert sorted(row["rows"]) == known.index[(known["party"] == row["group"])
-                                                  & (known["label"] == row["label"])].tolist()
+        assert (
+            sorted(row["rows"])
+            == known.index[
+                (known["party"] == row["group"]) & (known["label"] == row["label"])
+            ].tolist()
+        )
     assert len(data) == 9
 
 
@@ -148,10 +154,15 @@ def test_label_valence_follows_the_run_scale_not_the_labels_seen():
     labels = pd.Series(["positive", "Negative", None, "neutral", "", "positive"])
     assert cd.label_valence(labels, THREE).to_dict() == {0: 1.0, 1: -1.0, 3: 0.0, 5: 1.0}
     # A 5-point run where no row is "very" anything: negative is still -0.5.
-    assert cd.label_valence(pd.Series(["negative", "positive", "neutral"]), FIVE).to_dict() \
-        == {0: -0.5, 1: 0.5, 2: 0.0}
-    assert cd.label_valence(pd.Series(["very negative", "very positive"]), FIVE).tolist() \
-        == [-1.0, 1.0]
+    assert cd.label_valence(pd.Series(["negative", "positive", "neutral"]), FIVE).to_dict() == {
+        0: -0.5,
+        1: 0.5,
+        2: 0.0,
+    }
+    assert cd.label_valence(pd.Series(["very negative", "very positive"]), FIVE).tolist() == [
+        -1.0,
+        1.0,
+    ]
 
 
 def test_label_valence_refuses_labels_of_ones_own():

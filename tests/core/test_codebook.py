@@ -13,11 +13,16 @@ from llmstudio.core import codebook as cb
 from llmstudio.core.codebook import NONE_CODE, Code, Codebook, CodebookError, column_slug
 from llmstudio.core.errors import LlmstudioError
 
-HOUSING = Code("Housing", description="Rents, house prices, homelessness.",
-               include="Complaints about landlords.",
-               exclude="Traffic on housing estates (that is Transport).",
-               examples=("Rents have doubled and nobody can afford to live here.",
-                         "Ünïcode: Mieten in München — “zu hoch”"))
+HOUSING = Code(
+    "Housing",
+    description="Rents, house prices, homelessness.",
+    include="Complaints about landlords.",
+    exclude="Traffic on housing estates (that is Transport).",
+    examples=(
+        "Rents have doubled and nobody can afford to live here.",
+        "Ünïcode: Mieten in München — “zu hoch”",
+    ),
+)
 TRANSPORT = Code("Transport", description="Buses, trains, roads.")
 CRIME = Code("Crime and safety")
 
@@ -146,27 +151,39 @@ def test_codebook_errors_are_user_errors():
 # -- content errors ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("- A\n- B\n", "expected a mapping with 'codes', got list"),
-    ("", "expected a mapping with 'codes', got NoneType"),
-    ("name: x\n", "'codes' must be a non-empty list"),
-    ("codes: []\n", "'codes' must be a non-empty list"),
-    ("codes: A\n", "'codes' must be a non-empty list"),
-    ("codes: [A]\ncolour: red\n", "unknown key(s) colour"),
-    ("codes: [A]\nmulti_label: 'yes'\n", "'multi_label' must be true or false, got 'yes'"),
-    ("codes: [A]\nmulti_label: 1\n", "'multi_label' must be true or false, got 1"),
-    ("codes: [A]\nnone_option: maybe\n", "'none_option' must be true or false, got 'maybe'"),
-    ("codes:\n  - A\n  - description: no name here\n", "code 2: the code has no name"),
-    ("codes:\n  - A\n  - name: '  '\n", "code 2: the code has no name"),
-    ("codes:\n  - A\n  - [B]\n", "code 2: expected a mapping with a name, got list"),
-    ("codes:\n  - name: A\n    colour: red\n    size: 2\n",
-     "code 1: unknown key(s) colour, size"),
-    ("codes:\n  - name: A\n    description: [x]\n",
-     "code 1 (A): 'description' must be text, got list"),
-    ("codes:\n  - name: A\n    examples: {a: 1}\n",
-     "code 1 (A): 'examples' must be a list of texts"),
-    ("codes:\n  - name: A\n    include: true\n", "code 1 (A): 'include' must be text, got bool"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("- A\n- B\n", "expected a mapping with 'codes', got list"),
+        ("", "expected a mapping with 'codes', got NoneType"),
+        ("name: x\n", "'codes' must be a non-empty list"),
+        ("codes: []\n", "'codes' must be a non-empty list"),
+        ("codes: A\n", "'codes' must be a non-empty list"),
+        ("codes: [A]\ncolour: red\n", "unknown key(s) colour"),
+        ("codes: [A]\nmulti_label: 'yes'\n", "'multi_label' must be true or false, got 'yes'"),
+        ("codes: [A]\nmulti_label: 1\n", "'multi_label' must be true or false, got 1"),
+        ("codes: [A]\nnone_option: maybe\n", "'none_option' must be true or false, got 'maybe'"),
+        ("codes:\n  - A\n  - description: no name here\n", "code 2: the code has no name"),
+        ("codes:\n  - A\n  - name: '  '\n", "code 2: the code has no name"),
+        ("codes:\n  - A\n  - [B]\n", "code 2: expected a mapping with a name, got list"),
+        (
+            "codes:\n  - name: A\n    colour: red\n    size: 2\n",
+            "code 1: unknown key(s) colour, size",
+        ),
+        (
+            "codes:\n  - name: A\n    description: [x]\n",
+            "code 1 (A): 'description' must be text, got list",
+        ),
+        (
+            "codes:\n  - name: A\n    examples: {a: 1}\n",
+            "code 1 (A): 'examples' must be a list of texts",
+        ),
+        (
+            "codes:\n  - name: A\n    include: true\n",
+            "code 1 (A): 'include' must be text, got bool",
+        ),
+    ],
+)
 def test_content_errors_name_the_file_and_the_code(text, expected):
     with pytest.raises(CodebookError) as err:
         cb.loads(text, "book.yaml")
@@ -175,14 +192,23 @@ def test_content_errors_name_the_file_and_the_code(text, expected):
     assert expected in message, message
 
 
-@pytest.mark.parametrize("codes, none, expected", [
-    (["Housing", "Transport", "housing"],
-     False, "code 3 (housing) has the same name as 'Housing'"),
-    (["Housing", "HOUSING "], False, "code 2 (HOUSING) has the same name as 'Housing'"),
-    (["Housing", "None"], True, "code 2 is called 'none', the name of 'none of these'"),
-    (["Law & order", "law/order"], False,
-     "codes 'Law & order' and 'law/order' give the same column name code_law_order"),
-])
+@pytest.mark.parametrize(
+    "codes, none, expected",
+    [
+        (
+            ["Housing", "Transport", "housing"],
+            False,
+            "code 3 (housing) has the same name as 'Housing'",
+        ),
+        (["Housing", "HOUSING "], False, "code 2 (HOUSING) has the same name as 'Housing'"),
+        (["Housing", "None"], True, "code 2 is called 'none', the name of 'none of these'"),
+        (
+            ["Law & order", "law/order"],
+            False,
+            "codes 'Law & order' and 'law/order' give the same column name code_law_order",
+        ),
+    ],
+)
 def test_validation_errors_from_a_file_name_the_file(tmp_path, codes, none, expected):
     path = tmp_path / "book.json"
     path.write_text(json.dumps({"name": "mine", "none_option": none, "codes": codes}), "utf-8")
@@ -201,8 +227,9 @@ def test_validate_lists_every_problem():
     # validate() takes any codebook-like object, so an invalid one can be examined whole.
     from types import SimpleNamespace
 
-    bad = SimpleNamespace(codes=(Code("A"), Code(""), Code("a"), Code("none")), none_option=True,
-                          multi_label=False)
+    bad = SimpleNamespace(
+        codes=(Code("A"), Code(""), Code("a"), Code("none")), none_option=True, multi_label=False
+    )
     assert cb.validate(bad) == [
         "code 2 has no name",
         "code 3 (a) has the same name as 'A'",
@@ -210,7 +237,8 @@ def test_validate_lists_every_problem():
         "codes 'A' and 'a' give the same column name code_a",
     ]
     assert cb.validate(SimpleNamespace(codes=(), none_option=False, multi_label=False)) == [
-        "it has no codes"]
+        "it has no codes"
+    ]
     assert cb.validate(book()) == []
 
 
@@ -223,11 +251,16 @@ def test_constructing_an_invalid_codebook_raises():
         Codebook.from_labels(["Yes", "yes"])
 
 
-@pytest.mark.parametrize("names, expected", [
-    (["Fear", "Fear score"], "codes 'Fear' and 'Fear score' give the same column name "
-                             "code_fear_score"),
-    (["Explanation", "Other"], "code 'Explanation' gives the column name code_explanation"),
-])
+@pytest.mark.parametrize(
+    "names, expected",
+    [
+        (
+            ["Fear", "Fear score"],
+            "codes 'Fear' and 'Fear score' give the same column name code_fear_score",
+        ),
+        (["Explanation", "Other"], "code 'Explanation' gives the column name code_explanation"),
+    ],
+)
 def test_multi_label_column_names_must_not_collide(names, expected):
     codes = tuple(Code(n) for n in names)
     assert Codebook(codes=codes).names == tuple(names)  # single-label: one label column
@@ -235,10 +268,18 @@ def test_multi_label_column_names_must_not_collide(names, expected):
         Codebook(codes=codes, multi_label=True)
 
 
-@pytest.mark.parametrize("name, slug", [
-    ("Housing", "housing"), ("Law & Order", "law_order"), ("  Crime / safety!  ", "crime_safety"),
-    ("COVID-19", "covid_19"), ("Ärger", "rger"), ("???", "code"), ("a__b", "a_b"),
-])
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("Housing", "housing"),
+        ("Law & Order", "law_order"),
+        ("  Crime / safety!  ", "crime_safety"),
+        ("COVID-19", "covid_19"),
+        ("Ärger", "rger"),
+        ("???", "code"),
+        ("a__b", "a_b"),
+    ],
+)
 def test_column_slug(name, slug):
     assert column_slug(name) == slug
 
@@ -268,7 +309,8 @@ def test_prompt_text_has_descriptions_rules_and_examples():
     assert lines[-1] == "- none: none of the codes above applies."
     # The rules sit under their own code, before the next one.
     assert lines.index("  Include: Complaints about landlords.") < lines.index(
-        "- Transport: Buses, trains, roads.")
+        "- Transport: Buses, trains, roads."
+    )
 
 
 def test_prompt_text_offers_none_only_for_single_label():
@@ -285,7 +327,10 @@ def test_save_leaves_no_temporary_files(tmp_path):
     cb.save(book(none_option=True), tmp_path / "a.yaml")  # over an existing file
     cb.save(book(), tmp_path / "sub" / "b.json")  # the folder is made
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
-        "a.yaml", "sub", "sub/b.json"]
+        "a.yaml",
+        "sub",
+        "sub/b.json",
+    ]
     assert cb.load(tmp_path / "a.yaml").none_option
 
 
@@ -297,8 +342,9 @@ def test_a_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(CodebookError,
-                       match=r"book\.yaml: cannot write \(No space left on device\)"):
+    with pytest.raises(
+        CodebookError, match=r"book\.yaml: cannot write \(No space left on device\)"
+    ):
         cb.save(book(multi_label=True), path)
     monkeypatch.undo()
     assert path.read_bytes() == before

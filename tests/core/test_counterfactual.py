@@ -36,9 +36,12 @@ def exact_wilcoxon_p(d: list[float]) -> float:
     observed = sum(ranks[abs(x)] for x in d if x > 0)
     total = len(d) * (len(d) + 1) / 2
     extreme = min(observed, total - observed)
-    count = sum(1 for signs in itertools.product((0, 1), repeat=len(d))
-                if min(s := sum(r for r, on in zip(range(1, len(d) + 1), signs) if on),
-                       total - s) <= extreme)
+    count = sum(
+        1
+        for signs in itertools.product((0, 1), repeat=len(d))
+        if min(s := sum(r for r, on in zip(range(1, len(d) + 1), signs) if on), total - s)
+        <= extreme
+    )
     return count / 2 ** len(d)
 
 
@@ -56,7 +59,7 @@ def test_wilcoxon_on_five_differences():
 
 def test_sign_test_when_every_change_is_one_step():
     d = [1, 1, 1, 0, -1, 1, 1]  # 6 non-zero, 5 positive
-    expected = 2 * (math.comb(6, 5) + math.comb(6, 6)) / 2 ** 6
+    expected = 2 * (math.comb(6, 5) + math.comb(6, 6)) / 2**6
     p, test = paired_test(d)
     assert test == "sign" and p == pytest.approx(expected) and expected == pytest.approx(0.21875)
 
@@ -87,8 +90,9 @@ def test_signed_scores():
     assert signed_score("negative", float("nan"), three) == -1.0
     assert signed_score("positive", 0.62, three, "label") == 1.0
     assert signed_score(None, 0.3, three) is None
-    five = valences(SentimentTask(labels=("very negative", "negative", "neutral", "positive",
-                                          "very positive")))
+    five = valences(
+        SentimentTask(labels=("very negative", "negative", "neutral", "positive", "very positive"))
+    )
     assert signed_score("positive", None, five) == 0.5
     assert signed_score("very negative", None, five) == -1.0
     assert valences(SentimentTask(labels=("happy", "sad"))) is None
@@ -97,8 +101,14 @@ def test_signed_scores():
 
 # -- runs through the job machinery --------------------------------------------------------
 
-TEXTS = ["What a good day.", "A good and happy team.", "The meeting is at noon.",
-         "I am sad about the good news.", None, "Happy people, good food."]
+TEXTS = [
+    "What a good day.",
+    "A good and happy team.",
+    "The meeting is at noon.",
+    "I am sad about the good news.",
+    None,
+    "Happy people, good food.",
+]
 SWAPS = pairs_from([("good", "bad"), ("happy", "sad")], name="mood")
 
 
@@ -116,8 +126,9 @@ def corpus() -> Corpus:
 def run(project_path, corpus, swaps=SWAPS, **kw):
     project, swapped = counterfactual_project(project_path, corpus, "text", swaps)
     try:
-        return run_counterfactual(project, SentimentTask(), LexiconBackend(), swaps, swapped,
-                                  n_resamples=300, **kw)
+        return run_counterfactual(
+            project, SentimentTask(), LexiconBackend(), swaps, swapped, n_resamples=300, **kw
+        )
     finally:
         project.close()
 
@@ -171,8 +182,9 @@ def test_limit_and_report_files(tmp_path, corpus):
 def test_without_resamples_the_report_says_why_there_is_no_interval(tmp_path, corpus):
     project, swapped = counterfactual_project(tmp_path / "b.llmstudio", corpus, "text", SWAPS)
     try:
-        result = run_counterfactual(project, SentimentTask(), LexiconBackend(), SWAPS, swapped,
-                                    n_resamples=0)
+        result = run_counterfactual(
+            project, SentimentTask(), LexiconBackend(), SWAPS, swapped, n_resamples=0
+        )
     finally:
         project.close()
     text = write_report(result, tmp_path / "out")[2].read_text(encoding="utf-8")
@@ -194,11 +206,13 @@ def test_refusals(tmp_path, corpus):
     try:
         assert swapped_column("text", SWAPS) in project.columns
         with pytest.raises(LlmstudioError, match="one label per text"):
-            run_counterfactual(project, PromptTask(template="Summarise: {text}"),
-                               LexiconBackend(), SWAPS, swapped)
+            run_counterfactual(
+                project, PromptTask(template="Summarise: {text}"), LexiconBackend(), SWAPS, swapped
+            )
         with pytest.raises(LlmstudioError, match="unknown score"):
-            run_counterfactual(project, SentimentTask(), LexiconBackend(), SWAPS, swapped,
-                               score="odd")
+            run_counterfactual(
+                project, SentimentTask(), LexiconBackend(), SWAPS, swapped, score="odd"
+            )
     finally:
         project.close()
 
@@ -215,9 +229,12 @@ def test_never_replaces_a_project_of_the_researchers_own(tmp_path, corpus):
 
 def test_gender_swaps_on_a_corpus_are_what_the_model_gets(tmp_path):
     frame = pd.DataFrame({"text": ["I saw her.", "Her book is good.", "HE SAID no."]})
-    project, swapped = counterfactual_project(tmp_path / "g.llmstudio",
-                                              Corpus(frame=frame, text_column="text"),
-                                              "text", load_swaps("gender"))
+    project, swapped = counterfactual_project(
+        tmp_path / "g.llmstudio",
+        Corpus(frame=frame, text_column="text"),
+        "text",
+        load_swaps("gender"),
+    )
     try:
         stored = project.corpus().frame[swapped_column("text", load_swaps("gender"))]
         assert list(stored) == ["I saw him.", "His book is good.", "SHE SAID no."]
@@ -234,11 +251,13 @@ def test_builtin_classifier_scores_are_its_expected_valence(tmp_path, corpus):
     backend = make_backend("builtin")
     project, swapped = counterfactual_project(tmp_path / "b.llmstudio", corpus, "text", SWAPS)
     try:
-        result = run_counterfactual(project, SentimentTask(), backend, SWAPS, swapped,
-                                    n_resamples=100)
+        result = run_counterfactual(
+            project, SentimentTask(), backend, SWAPS, swapped, n_resamples=100
+        )
         stored = project.db.execute(
             "SELECT row_id, output FROM annotations WHERE run_id = ? ORDER BY row_id",
-            (result.runs[0].run_id,)).fetchall()
+            (result.runs[0].run_id,),
+        ).fetchall()
     finally:
         backend.close()
         project.close()

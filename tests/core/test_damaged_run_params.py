@@ -32,10 +32,14 @@ DAMAGE = {
     "not JSON": ("{not json", "its parameters are not readable JSON"),
     "a list": ("[1, 2]", "its parameters are not a JSON object"),
     "a string": (json.dumps("sentiment"), "its parameters are not a JSON object"),
-    "a codebook that is text": (json.dumps({"codebook": "Tone"}),
-                                "its parameters hold a codebook or labels of the wrong shape"),
-    "labels that are a number": (json.dumps({"labels": 3}),
-                                 "its parameters hold a codebook or labels of the wrong shape"),
+    "a codebook that is text": (
+        json.dumps({"codebook": "Tone"}),
+        "its parameters hold a codebook or labels of the wrong shape",
+    ),
+    "labels that are a number": (
+        json.dumps({"labels": 3}),
+        "its parameters hold a codebook or labels of the wrong shape",
+    ),
 }
 
 READERS = {
@@ -83,8 +87,10 @@ def test_every_reader_names_the_damaged_run(damaged, reader):
 
 
 def test_the_helpers_give_the_stored_values_when_they_are_sound(tmp_path):
-    assert run_params(tmp_path, 2, '{"labels": ["a"], "codebook": {"name": "T"}}') == \
-        {"labels": ["a"], "codebook": {"name": "T"}}
+    assert run_params(tmp_path, 2, '{"labels": ["a"], "codebook": {"name": "T"}}') == {
+        "labels": ["a"],
+        "codebook": {"name": "T"},
+    }
     assert run_params(tmp_path, 2, None) == {}
     assert stored_json(tmp_path, 2, "output columns", '["x"]', "[]") == ["x"]
     with pytest.raises(ProjectError, match=r"run 2: its output columns are not a JSON list"):

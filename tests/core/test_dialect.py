@@ -10,22 +10,35 @@ LOCAL = "127.0.0.1:8080"
 LLAMA_CPP_PYTHON = (
     "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
     "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
-    "'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  File \"/x/llama_cpp/server/app.py\"")
-OPENAI_MAX_TOKENS = ("Unsupported parameter: 'max_tokens' is not supported with this model. "
-                     "Use 'max_completion_tokens' instead.")
-OPENAI_TEMPERATURE = ("Unsupported value: 'temperature' does not support 0 with this model. "
-                      "Only the default (1) value is supported.")
+    "'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  File \"/x/llama_cpp/server/app.py\""
+)
+OPENAI_MAX_TOKENS = (
+    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+    "Use 'max_completion_tokens' instead."
+)
+OPENAI_TEMPERATURE = (
+    "Unsupported value: 'temperature' does not support 0 with this model. "
+    "Only the default (1) value is supported."
+)
 
 
 def kwargs(d: Dialect) -> dict:
-    return d.request(model="m", messages=[{"role": "user", "content": "Text:\nhi"}], name="t",
-                     schema={"type": "object"}, temperature=0.0, seed=0, max_tokens=200)
+    return d.request(
+        model="m",
+        messages=[{"role": "user", "content": "Text:\nhi"}],
+        name="t",
+        schema={"type": "object"},
+        temperature=0.0,
+        seed=0,
+        max_tokens=200,
+    )
 
 
 def test_first_guesses_differ_for_openai_and_other_servers():
     assert kwargs(Dialect.first_for(OPENAI_HOST))["response_format"] == {
-        "type": "json_schema", "json_schema": {"name": "t", "schema": {"type": "object"},
-                                               "strict": True}}
+        "type": "json_schema",
+        "json_schema": {"name": "t", "schema": {"type": "object"}, "strict": True},
+    }
     # Elsewhere llama.cpp's form, which vLLM and Ollama take too.
     local = kwargs(Dialect.first_for(LOCAL))
     assert local["response_format"] == {"type": "json_object", "schema": {"type": "object"}}
@@ -64,8 +77,10 @@ def test_reasoning_model_refusals():
 
 def test_the_feature_named_first_is_the_one_refused():
     # A server echoing the whole request names every feature, after the refused one.
-    echoed = ("logprobs is not supported. Request: {'temperature': 0, 'seed': 0, "
-              "'response_format': {...}}")
+    echoed = (
+        "logprobs is not supported. Request: {'temperature': 0, 'seed': 0, "
+        "'response_format': {...}}"
+    )
     d = Dialect.first_for(LOCAL).adjusted(LOCAL, echoed)
     assert not d.logprobs and d.temperature and d.seed and d.format == "json_object"
     # The error's param field outranks the wording.
@@ -80,8 +95,9 @@ def test_other_refusals_are_not_about_the_dialect():
 
 
 def test_what_was_learned_is_remembered_per_endpoint_and_model(config_dir):
-    learned = Dialect(format="text", tried=("json_object", "json_schema"), logprobs=False,
-                      confirmed=True)
+    learned = Dialect(
+        format="text", tried=("json_object", "json_schema"), logprobs=False, confirmed=True
+    )
     dialects.save(LOCAL, "m", learned)
     assert dialects.load(LOCAL, "m") == learned
     assert dialects.load(LOCAL, "other") == Dialect.first_for(LOCAL)
@@ -92,8 +108,9 @@ def test_what_was_learned_is_remembered_per_endpoint_and_model(config_dir):
 def test_an_unreadable_memory_is_learned_again(config_dir):
     (config_dir / "endpoints.json").write_text("{not json", encoding="utf-8")
     assert dialects.load(LOCAL, "m") == Dialect.first_for(LOCAL)
-    (config_dir / "endpoints.json").write_text('{"127.0.0.1:8080|m": {"future_field": 1}}',
-                                               encoding="utf-8")
+    (config_dir / "endpoints.json").write_text(
+        '{"127.0.0.1:8080|m": {"future_field": 1}}', encoding="utf-8"
+    )
     assert dialects.load(LOCAL, "m") == Dialect.first_for(LOCAL)
     dialects.save(LOCAL, "m", Dialect(confirmed=True))  # and overwritten cleanly
     assert dialects.load(LOCAL, "m").confirmed

@@ -40,8 +40,7 @@ def test_every_frame_holds_every_person_once():
 def test_a_fresh_install_probes_llmstudios_set(monkeypatch, tmp_path):
     monkeypatch.setattr(probe_cli, "CHECKOUT_EEC", tmp_path / "no-eec-here.csv")
     assert probe_cli.default_eec() == eec_style.shipped_path()
-    report = eec_probe(probe_cli.default_eec(), SentimentTask(), make_backend("lexicon"),
-                       limit=104)
+    report = eec_probe(probe_cli.default_eec(), SentimentTask(), make_backend("lexicon"), limit=104)
     d = report.to_dict()
     assert d["n"] == 104 and "llmstudio's EEC-style template set" in d["data"]["attribution"]
     assert "Kiritchenko" in d["data"]["attribution"]  # the design's authors, credited

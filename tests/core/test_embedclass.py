@@ -9,24 +9,30 @@ from unittest.mock import Mock
 
 import pytest
 
-SPORTS = ["The striker scored twice as the team won the football match.",
-          "The tennis champion lost in the final set at Wimbledon.",
-          "The coach praised his players after the basketball game.",
-          "She won the gold medal in the 100 metres at the Olympics.",
-          "The goalkeeper saved a penalty in the last minute of the game.",
-          "The cyclist took the lead on the final mountain stage of the race."]
-FOOD = ["Stir the garlic and onions in olive oil before adding the tomatoes.",
-        "This chocolate cake recipe needs butter, sugar and four eggs.",
-        "Bake the bread for forty minutes until the crust is golden.",
-        "The soup tastes better with fresh basil and a pinch of salt.",
-        "Grill the fish and serve it with lemon and boiled potatoes.",
-        "Whisk the cream with vanilla and pour it over the strawberries."]
-WEATHER = ["Heavy rain and strong winds are expected across the coast tomorrow.",
-           "Temperatures will drop below freezing tonight with some snow.",
-           "A sunny and warm afternoon, with clouds moving in by evening.",
-           "The storm brought thunder, hail and flooding to the valley.",
-           "Fog will clear by noon, leaving a mild and dry day.",
-           "Forecasters warn of a heatwave with highs of 38 degrees."]
+SPORTS = [
+    "The striker scored twice as the team won the football match.",
+    "The tennis champion lost in the final set at Wimbledon.",
+    "The coach praised his players after the basketball game.",
+    "She won the gold medal in the 100 metres at the Olympics.",
+    "The goalkeeper saved a penalty in the last minute of the game.",
+    "The cyclist took the lead on the final mountain stage of the race.",
+]
+FOOD = [
+    "Stir the garlic and onions in olive oil before adding the tomatoes.",
+    "This chocolate cake recipe needs butter, sugar and four eggs.",
+    "Bake the bread for forty minutes until the crust is golden.",
+    "The soup tastes better with fresh basil and a pinch of salt.",
+    "Grill the fish and serve it with lemon and boiled potatoes.",
+    "Whisk the cream with vanilla and pour it over the strawberries.",
+]
+WEATHER = [
+    "Heavy rain and strong winds are expected across the coast tomorrow.",
+    "Temperatures will drop below freezing tonight with some snow.",
+    "A sunny and warm afternoon, with clouds moving in by evening.",
+    "The storm brought thunder, hail and flooding to the valley.",
+    "Fog will clear by noon, leaving a mild and dry day.",
+    "Forecasters warn of a heatwave with highs of 38 degrees.",
+]
 LABELS = ["sports", "cooking", "weather"]
 
 
@@ -55,10 +61,13 @@ def test_import_is_cheap():
     """Importing the module pulls in none of the heavy libraries (the GUI imports it)."""
     import subprocess
 
-    code = ("import sys, llmstudio.core.embedclass; "
-            "print([m for m in ('torch', 'sklearn', 'sentence_transformers') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys, llmstudio.core.embedclass; "
+        "print([m for m in ('torch', 'sklearn', 'sentence_transformers') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"
 
 
@@ -108,10 +117,11 @@ def test_few_shot_frozen_and_label_without_examples(model):
 
     texts, truth = _corpus()
     probs = EmbeddingClassifier(model, finetune=False).few_shot(
-        texts, [SPORTS[0], FOOD[0]], ["sports", "cooking"], LABELS)
+        texts, [SPORTS[0], FOOD[0]], ["sports", "cooking"], LABELS
+    )
     # "weather" has no example: its label prompt alone must still win its texts
     assert (probs.argmax(1) == truth).mean() >= 0.8
-    assert (probs[-len(WEATHER):].argmax(1) == 2).mean() >= 0.5
+    assert (probs[-len(WEATHER) :].argmax(1) == 2).mean() >= 0.5
 
 
 def test_multi_label_scores_are_independent(model):
@@ -119,9 +129,13 @@ def test_multi_label_scores_are_independent(model):
 
     texts, _ = _corpus()
     clf = EmbeddingClassifier(model, finetune=False)
-    probs = clf.few_shot(texts, [SPORTS[0], FOOD[0], WEATHER[0], SPORTS[1]],
-                         [["sports"], ["cooking"], ["weather"], ["sports", "weather"]],
-                         LABELS, multi_label=True)
+    probs = clf.few_shot(
+        texts,
+        [SPORTS[0], FOOD[0], WEATHER[0], SPORTS[1]],
+        [["sports"], ["cooking"], ["weather"], ["sports", "weather"]],
+        LABELS,
+        multi_label=True,
+    )
     assert probs.shape == (len(texts), 3)
     assert ((probs >= 0) & (probs <= 1)).all()
     assert abs(probs.sum(1) - 1).max() > 1e-3  # not a softmax
@@ -149,7 +163,8 @@ def test_progress_and_cancel(model):
     progress = Mock()
     with pytest.raises(Cancelled):
         EmbeddingClassifier(model, progress=progress, cancelled=cancelled).few_shot(
-            texts, SPORTS[:2] + FOOD[:2], ["sports"] * 2 + ["cooking"] * 2, LABELS)
+            texts, SPORTS[:2] + FOOD[:2], ["sports"] * 2 + ["cooking"] * 2, LABELS
+        )
     assert max(c.args[0] for c in progress.call_args_list) < 0.5
 
 
@@ -166,21 +181,26 @@ def test_sentiment_polarity_recognises_sentiment_schemes_only():
 
     assert _sentiment_polarity(["negative", "positive"]) == [-1.0, 1.0]
     assert _sentiment_polarity(["Negative", "Neutral", "Positive"]) == [-1.0, 0.0, 1.0]
-    assert _sentiment_polarity(["very_negative", "negative", "neutral", "positive",
-                                "very positive"]) == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert _sentiment_polarity(
+        ["very_negative", "negative", "neutral", "positive", "very positive"]
+    ) == [-1.0, -0.5, 0.0, 0.5, 1.0]
     assert _sentiment_polarity(["positive", "neutral"]) is None  # no negative side
     assert _sentiment_polarity(LABELS) is None
     assert _sentiment_polarity(["negative", "positive", "sports"]) is None
 
 
-POSITIVE = ["I love this film, it is wonderful and moving.",
-            "A great, funny and charming story; I enjoyed every minute.",
-            "Excellent acting and a beautiful score: a delight.",
-            "What a brilliant, happy surprise this was."]
-NEGATIVE = ["I hate this film, it is dull and stupid.",
-            "A terrible, boring mess; I regret every minute.",
-            "Awful acting and an ugly score: a disaster.",
-            "What a sad, painful waste of time this was."]
+POSITIVE = [
+    "I love this film, it is wonderful and moving.",
+    "A great, funny and charming story; I enjoyed every minute.",
+    "Excellent acting and a beautiful score: a delight.",
+    "What a brilliant, happy surprise this was.",
+]
+NEGATIVE = [
+    "I hate this film, it is dull and stupid.",
+    "A terrible, boring mess; I regret every minute.",
+    "Awful acting and an ugly score: a disaster.",
+    "What a sad, painful waste of time this was.",
+]
 
 
 def test_few_shot_sentiment_uses_the_lexicon_and_topics_do_not(model):
@@ -192,9 +212,11 @@ def test_few_shot_sentiment_uses_the_lexicon_and_topics_do_not(model):
     truth = [1] * 3 + [0] * 3
     ex = [POSITIVE[0], NEGATIVE[0]]
     on = EmbeddingClassifier(model, finetune=False).few_shot(
-        texts, ex, ["positive", "negative"], ["negative", "positive"])
+        texts, ex, ["positive", "negative"], ["negative", "positive"]
+    )
     off = EmbeddingClassifier(model, finetune=False, lexicon=False).few_shot(
-        texts, ex, ["positive", "negative"], ["negative", "positive"])
+        texts, ex, ["positive", "negative"], ["negative", "positive"]
+    )
     assert (on.argmax(1) == truth).all()
     assert abs(on - off).max() > 1e-3
     topics, _ = _corpus()

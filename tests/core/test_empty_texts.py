@@ -21,8 +21,12 @@ from llmstudio.core.runner import empty_rows, row_inputs, run_job, run_results
 from llmstudio.core.runs import COMPLETE, run_info, run_settings
 from llmstudio.core.tasks import CodeTask, PromptTask, SentimentTask
 
-REAL = ["I love this wonderful park", "This is terrible and I hate it",
-        "The bus comes at nine", "What a great day"]
+REAL = [
+    "I love this wonderful park",
+    "This is terrible and I hate it",
+    "The bus comes at nine",
+    "What a great day",
+]
 # Rows 1, 2, 4 and 5 have no text: empty, spaces, missing, spaces and a newline.
 TEXTS = [REAL[0], "", "   ", REAL[1], None, "   \n ", REAL[2], REAL[3]]
 EMPTY = [1, 2, 4, 5]
@@ -31,14 +35,16 @@ EMPTY = [1, 2, 4, 5]
 @pytest.fixture
 def project(tmp_path):
     path = tmp_path / "survey.jsonl"
-    pd.DataFrame({"id": range(len(TEXTS)), "text": TEXTS}).to_json(path, orient="records",
-                                                                    lines=True)
+    pd.DataFrame({"id": range(len(TEXTS)), "text": TEXTS}).to_json(
+        path, orient="records", lines=True
+    )
     with Project.create(tmp_path / "p.llmstudio", read_table(path)) as proj:
         yield proj
 
 
-def check_no_label_for_empty_rows(project, result, label="sentiment_label",
-                                  error="sentiment_error") -> pd.DataFrame:
+def check_no_label_for_empty_rows(
+    project, result, label="sentiment_label", error="sentiment_error"
+) -> pd.DataFrame:
     assert result.status == "done" and result.done == result.total == len(TEXTS)
     assert result.empty == len(EMPTY) and result.failed == 0 and result.errors == []
     assert result.computed + result.cached == len(TEXTS) - len(EMPTY)
@@ -84,14 +90,15 @@ def test_builtin_neither_labels_nor_learns_from_empty_texts(project, hf_offline)
     learnt = []
     prepare = backend.prepare
     backend.prepare = lambda task, texts, **kw: learnt.extend(texts) or prepare(task, texts, **kw)
-    book = Codebook(codes=(Code("parks", "Parks and days out."),
-                           Code("transport", "Buses and traffic.")), name="topics")
+    book = Codebook(
+        codes=(Code("parks", "Parks and days out."), Code("transport", "Buses and traffic.")),
+        name="topics",
+    )
     result = run_job(project, CodeTask(codebook=book), backend)
     check_no_label_for_empty_rows(project, result, "code_label", "code_error")
     assert sorted(learnt) == sorted(REAL)
     # Resuming makes the same corpus key (it too leaves the empty texts out).
-    check_resumes(project, run_settings(project, result.run_id), CodeTask(codebook=book),
-                  backend)
+    check_resumes(project, run_settings(project, result.run_id), CodeTask(codebook=book), backend)
     sentiment = run_job(project, SentimentTask(), backend)
     check_no_label_for_empty_rows(project, sentiment)
 
@@ -111,8 +118,9 @@ def test_api_is_sent_only_rows_with_text_and_estimate_counts_them(project, fake_
 
 
 def test_prompt_with_several_columns_is_empty_only_when_all_are(tmp_path, fake_openai):
-    frame = pd.DataFrame({"text": ["", " ", "a reply", ""],
-                          "why": ["", "\n", "", "because of the rent"]})
+    frame = pd.DataFrame(
+        {"text": ["", " ", "a reply", ""], "why": ["", "\n", "", "because of the rent"]}
+    )
     with Project.create(tmp_path / "q.llmstudio", Corpus(frame, "text")) as proj:
         task = PromptTask(template="Answer: {text} Reason: {why}")
         assert empty_rows(task, proj.corpus().frame, "text") == [0, 1]

@@ -22,11 +22,10 @@ from llmstudio.core.runner import run_job
 from llmstudio.core.search import matching_rows
 from llmstudio.core.tasks import SentimentTask
 
-BIG = 12345678901234567          # over 2**53: a double rounds it
-ODD = 9007199254740993           # 2**53 + 1: the first integer a double cannot hold
+BIG = 12345678901234567  # over 2**53: a double rounds it
+ODD = 9007199254740993  # 2**53 + 1: the first integer a double cannot hold
 IDS = [BIG, None, ODD]
-JSONL = (f'{{"id": {BIG}, "text": "good"}}\n{{"text": "no id"}}\n'
-         f'{{"id": {ODD}, "text": "bad"}}\n')
+JSONL = f'{{"id": {BIG}, "text": "good"}}\n{{"text": "no id"}}\n{{"id": {ODD}, "text": "bad"}}\n'
 
 
 def ids(values) -> list:
@@ -43,8 +42,9 @@ def jsonl(tmp_path):
 @pytest.fixture
 def parquet(tmp_path):
     path = tmp_path / "ids.parquet"
-    pq.write_table(pa.table({"id": pa.array(IDS, pa.int64()),
-                             "text": ["good", "no id", "bad"]}), path)
+    pq.write_table(
+        pa.table({"id": pa.array(IDS, pa.int64()), "text": ["good", "no id", "bad"]}), path
+    )
     return path
 
 
@@ -188,4 +188,3 @@ def test_stata_plain_int64_beyond_2_53_is_text_small_ints_stay_numbers(tmp_path)
     back = pd.read_stata(out)
     assert back["big"].tolist() == [str(-BIG), str(ODD)]
     assert back["small"].tolist() == [1, 2**53 - 1]
-

@@ -16,19 +16,30 @@ CODES = ("Housing", "Transport", "Law & Order")
 
 
 def test_csv_happy_path(write_file):
-    path = write_file("ex.csv", 'id,text,label,note\n1,I love it,positive,x\n'
-                                '2,"Awful, just awful",negative,\n3,  It is Tuesday  ,neutral,y\n')
-    assert read_examples(path, LABELS) == (("I love it", "positive"),
-                                           ("Awful, just awful", "negative"),
-                                           ("It is Tuesday", "neutral"))
+    path = write_file(
+        "ex.csv",
+        "id,text,label,note\n1,I love it,positive,x\n"
+        '2,"Awful, just awful",negative,\n3,  It is Tuesday  ,neutral,y\n',
+    )
+    assert read_examples(path, LABELS) == (
+        ("I love it", "positive"),
+        ("Awful, just awful", "negative"),
+        ("It is Tuesday", "neutral"),
+    )
 
 
 def test_xlsx_happy_path(tmp_path):
-    frame = pd.DataFrame({"text": ["Rents are too high", "The 42 bus never comes"],
-                          "label": ["housing", "TRANSPORT"]})
+    frame = pd.DataFrame(
+        {
+            "text": ["Rents are too high", "The 42 bus never comes"],
+            "label": ["housing", "TRANSPORT"],
+        }
+    )
     path = export_table(frame, tmp_path / "ex.xlsx")
-    assert read_examples(path, CODES) == (("Rents are too high", "Housing"),
-                                          ("The 42 bus never comes", "Transport"))
+    assert read_examples(path, CODES) == (
+        ("Rents are too high", "Housing"),
+        ("The 42 bus never comes", "Transport"),
+    )
 
 
 def test_column_names_and_labels_ignore_case_and_space(write_file):
@@ -40,19 +51,29 @@ def test_label_of_maps_the_written_labels(write_file):
     path = write_file("ex.csv", "text,label\nGreat,pos\nBad,neg\n")
     synonyms = {"pos": "positive", "neg": "negative"}
     assert read_examples(path, LABELS, label_of=lambda w: synonyms.get(w.strip())) == (
-        ("Great", "positive"), ("Bad", "negative"))
+        ("Great", "positive"),
+        ("Bad", "negative"),
+    )
     task = SentimentTask()
     assert read_examples(path, task.labels, label_of=task.label_of) == (
-        ("Great", "positive"), ("Bad", "negative"))
+        ("Great", "positive"),
+        ("Bad", "negative"),
+    )
 
 
 def test_multi_label_rows(write_file):
-    path = write_file("ex.csv", 'text,label\nRent and buses,"housing; Transport"\n'
-                                'Crime downtown,law & order\nLovely weather,\n'
-                                'Rent again,"Housing;"\n')
+    path = write_file(
+        "ex.csv",
+        'text,label\nRent and buses,"housing; Transport"\n'
+        "Crime downtown,law & order\nLovely weather,\n"
+        'Rent again,"Housing;"\n',
+    )
     assert read_examples(path, CODES, multi_label=True) == (
-        ("Rent and buses", "Housing;Transport"), ("Crime downtown", "Law & Order"),
-        ("Lovely weather", ""), ("Rent again", "Housing"))
+        ("Rent and buses", "Housing;Transport"),
+        ("Crime downtown", "Law & Order"),
+        ("Lovely weather", ""),
+        ("Rent again", "Housing"),
+    )
 
 
 def test_single_label_does_not_split_on_semicolons(write_file):
@@ -61,11 +82,14 @@ def test_single_label_does_not_split_on_semicolons(write_file):
         read_examples(path, CODES)
 
 
-@pytest.mark.parametrize("header, missing", [
-    ("text,code", "no 'label' column"),
-    ("body,label", "no 'text' column"),
-    ("body,code", "no 'text' or 'label' column"),
-])
+@pytest.mark.parametrize(
+    "header, missing",
+    [
+        ("text,code", "no 'label' column"),
+        ("body,label", "no 'text' column"),
+        ("body,code", "no 'text' or 'label' column"),
+    ],
+)
 def test_missing_columns(write_file, header, missing):
     path = write_file("ex.csv", f"{header}\nsome words,positive\n")
     with pytest.raises(ExamplesError) as err:
@@ -75,10 +99,13 @@ def test_missing_columns(write_file, header, missing):
     assert f"(it has {header.replace(',', ', ')})" in message
 
 
-@pytest.mark.parametrize("body, row", [
-    ("ok,positive\n,negative\n", 2),
-    ("ok,positive\nfine,neutral\n   ,negative\n", 3),
-])
+@pytest.mark.parametrize(
+    "body, row",
+    [
+        ("ok,positive\n,negative\n", 2),
+        ("ok,positive\nfine,neutral\n   ,negative\n", 3),
+    ],
+)
 def test_empty_text_names_the_row(write_file, body, row):
     path = write_file("ex.csv", "text,label\n" + body)
     with pytest.raises(ExamplesError) as err:
@@ -87,13 +114,15 @@ def test_empty_text_names_the_row(write_file, body, row):
 
 
 def test_unknown_label_names_file_row_and_labels(write_file):
-    path = write_file("examples.csv", 'text,label\nGood,positive\n"two\nlines",neutral\n'
-                                      "Grr,angry\n")
+    path = write_file(
+        "examples.csv", 'text,label\nGood,positive\n"two\nlines",neutral\nGrr,angry\n'
+    )
     with pytest.raises(ExamplesError) as err:
         read_examples(path, LABELS)
     # Row 3 of the examples, though it is on line 5 of the file (a quoted line break).
-    assert str(err.value) == (f"{path}, example row 3: label 'angry' is not one of "
-                              "positive, negative, neutral")
+    assert str(err.value) == (
+        f"{path}, example row 3: label 'angry' is not one of positive, negative, neutral"
+    )
 
 
 def test_an_empty_label_is_an_error_for_single_label(write_file):
@@ -106,8 +135,9 @@ def test_one_unknown_code_in_a_multi_label_row(write_file):
     path = write_file("ex.csv", 'text,label\nRent,Housing\nRent and schools,"Housing;Schools"\n')
     with pytest.raises(ExamplesError) as err:
         read_examples(path, CODES, multi_label=True)
-    assert str(err.value) == (f"{path}, example row 2: label 'Schools' is not one of "
-                              "Housing, Transport, Law & Order")
+    assert str(err.value) == (
+        f"{path}, example row 2: label 'Schools' is not one of Housing, Transport, Law & Order"
+    )
 
 
 def test_a_file_with_a_header_and_no_rows(write_file):

@@ -32,32 +32,46 @@ TRICKY = [
     "trailing newline\n",
     "long " * 4000,  # 20,000 characters
 ]
-RISKY = ["=1+1", "+cmd", "-cmd|' /C calc'!A0", "@SUM(A1)", "\tTab first", "\rCR first",
-         "=HYPERLINK(\"http://x\",\"y\")"]
+RISKY = [
+    "=1+1",
+    "+cmd",
+    "-cmd|' /C calc'!A0",
+    "@SUM(A1)",
+    "\tTab first",
+    "\rCR first",
+    '=HYPERLINK("http://x","y")',
+]
 PLAIN_NUMBERS = ["-3.5", "+44", "-0", "+1e5", "-.5", "12"]
 
 
 def tricky_frame() -> pd.DataFrame:
     n = len(TRICKY)
-    return pd.DataFrame({
-        "id": pd.array([f"{i:04d}" for i in range(n)], dtype="str"),
-        "text": pd.array(TRICKY, dtype="str"),
-        "reversed": pd.array(TRICKY[::-1], dtype="str"),
-        "ünï, \"name\"": pd.array(["x"] * n, dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "id": pd.array([f"{i:04d}" for i in range(n)], dtype="str"),
+            "text": pd.array(TRICKY, dtype="str"),
+            "reversed": pd.array(TRICKY[::-1], dtype="str"),
+            'ünï, "name"': pd.array(["x"] * n, dtype="str"),
+        }
+    )
 
 
 def texts(frame: pd.DataFrame) -> list[list]:
-    return [[None if pd.isna(v) else v for v in row]
-            for row in frame.astype(object).itertuples(index=False, name=None)]
+    return [
+        [None if pd.isna(v) else v for v in row]
+        for row in frame.astype(object).itertuples(index=False, name=None)
+    ]
 
 
-@pytest.mark.parametrize("name, options", [
-    ("out.csv", {}),
-    ("out_bom.csv", {"bom": True}),
-    ("out.xlsx", {}),
-    ("out.parquet", {}),
-])
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("out.csv", {}),
+        ("out_bom.csv", {"bom": True}),
+        ("out.xlsx", {}),
+        ("out.parquet", {}),
+    ],
+)
 def test_round_trip_keeps_every_cell(tmp_path, name, options):
     frame = tricky_frame()
     path = export_table(frame, tmp_path / name, **options)
@@ -73,8 +87,7 @@ def test_round_trip_keeps_every_cell(tmp_path, name, options):
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
 def test_round_trip_with_missing_cells_and_numbers(tmp_path, suffix):
-    frame = pd.DataFrame({"text": pd.array(["a", None, "c"], dtype="str"),
-                          "n": [1.5, -2.0, 3.25]})
+    frame = pd.DataFrame({"text": pd.array(["a", None, "c"], dtype="str"), "n": [1.5, -2.0, 3.25]})
     corpus = read_table(export_table(frame, tmp_path / f"m{suffix}"))
     got = corpus.frame
     assert got["text"][0] == "a" and got["text"][2] == "c"
@@ -86,10 +99,12 @@ def test_round_trip_with_missing_cells_and_numbers(tmp_path, suffix):
 
 # -- formula guard ------------------------------------------------------------------------
 
+
 def guard_frame() -> pd.DataFrame:
     values = RISKY + PLAIN_NUMBERS + ["safe = text", "mid-word", "e-mail@x.org"]
-    return pd.DataFrame({"text": pd.array(values, dtype="str"),
-                         "obj": pd.Series(values, dtype=object)})
+    return pd.DataFrame(
+        {"text": pd.array(values, dtype="str"), "obj": pd.Series(values, dtype=object)}
+    )
 
 
 def expected_guarded(value: str) -> str:
@@ -124,10 +139,11 @@ def test_guard_covers_column_names(tmp_path):
     # The header is the first row a spreadsheet shows: "=cmd" there is a formula too.
     frame = pd.DataFrame({"=cmd()": pd.array(["x"], dtype="str"), "ok": ["y"]})
     for suffix in (".csv", ".xlsx"):
-        assert read_table(export_table(frame, tmp_path / f"h{suffix}")).columns == \
-            ["'=cmd()", "ok"]
-        assert read_table(export_table(frame, tmp_path / f"u{suffix}", guard=False)).columns == \
-            ["=cmd()", "ok"]
+        assert read_table(export_table(frame, tmp_path / f"h{suffix}")).columns == ["'=cmd()", "ok"]
+        assert read_table(export_table(frame, tmp_path / f"u{suffix}", guard=False)).columns == [
+            "=cmd()",
+            "ok",
+        ]
 
 
 def test_guard_does_not_change_the_callers_frame(tmp_path):
@@ -146,8 +162,7 @@ def test_xlsx_text_cells_are_never_formulas(tmp_path, guard):
     path = export_table(frame, tmp_path / "f.xlsx", guard=guard)
     book = load_workbook(path)  # not data_only: a formula would show as data_type "f"
     sheet = book.active
-    types = {cell.data_type for row in sheet.iter_rows() for cell in row
-             if cell.value is not None}
+    types = {cell.data_type for row in sheet.iter_rows() for cell in row if cell.value is not None}
     book.close()
     assert types == {"s"}
     with zipfile.ZipFile(path) as archive:
@@ -157,11 +172,14 @@ def test_xlsx_text_cells_are_never_formulas(tmp_path, guard):
 
 # -- Excel's limits ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, what", [("x" * 32_768, "32,767"), ("nul\x00byte", "U+0000"),
-                                         ("bell\x07", "U+0007")])
+
+@pytest.mark.parametrize(
+    "value, what", [("x" * 32_768, "32,767"), ("nul\x00byte", "U+0000"), ("bell\x07", "U+0007")]
+)
 def test_xlsx_refuses_what_a_cell_cannot_hold(tmp_path, capfd, value, what):
-    frame = pd.DataFrame({"id": ["a", "b", "c"],
-                          "text": pd.array(["fine", "fine", value], dtype="str")})
+    frame = pd.DataFrame(
+        {"id": ["a", "b", "c"], "text": pd.array(["fine", "fine", value], dtype="str")}
+    )
     target = tmp_path / "x.xlsx"
     with pytest.raises(ExportError) as info:
         export_table(frame, target)
@@ -195,6 +213,7 @@ def test_csv_and_parquet_keep_what_excel_cannot(tmp_path):
 
 
 # -- formats and atomic writes --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["out.txt", "out.xls", "out", "out.json"])
 def test_unknown_extension(tmp_path, name):

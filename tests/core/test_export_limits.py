@@ -30,8 +30,9 @@ from llmstudio.core.project import Project
 
 
 def wide(columns: int, rows: int = 1) -> pd.DataFrame:
-    return pd.DataFrame(np.zeros((rows, columns), dtype="int8"),
-                        columns=[f"c{i}" for i in range(columns)])
+    return pd.DataFrame(
+        np.zeros((rows, columns), dtype="int8"), columns=[f"c{i}" for i in range(columns)]
+    )
 
 
 def nothing_written(folder) -> bool:
@@ -45,8 +46,11 @@ def test_excel_limits_are_the_real_ones():
 
 def test_xlsx_refuses_more_columns_than_excel_holds(tmp_path):
     started = time.monotonic()
-    with pytest.raises(ExportError, match=r"16,385 columns; an Excel sheet holds at most "
-                                          r"16,384\. Export as CSV or Parquet instead"):
+    with pytest.raises(
+        ExportError,
+        match=r"16,385 columns; an Excel sheet holds at most "
+        r"16,384\. Export as CSV or Parquet instead",
+    ):
         export_table(wide(16_385), tmp_path / "wide.xlsx")
     assert time.monotonic() - started < 2  # refused up front, not after writing
     assert nothing_written(tmp_path)
@@ -61,8 +65,11 @@ def test_xlsx_takes_exactly_excels_columns(tmp_path):
 
 def test_xlsx_refuses_more_rows_than_excel_holds(tmp_path):
     frame = pd.DataFrame({"n": np.zeros(EXCEL_MAX_ROWS + 1, dtype="int8")})
-    with pytest.raises(ExportError, match=r"1,048,576 rows; an Excel sheet holds at most "
-                                          r"1,048,575 rows below its header"):
+    with pytest.raises(
+        ExportError,
+        match=r"1,048,576 rows; an Excel sheet holds at most "
+        r"1,048,575 rows below its header",
+    ):
         export_table(frame, tmp_path / "long.xlsx")
     assert nothing_written(tmp_path)
 
@@ -75,8 +82,11 @@ def test_other_formats_have_no_such_limit(tmp_path):
 
 def test_stata_refuses_more_variables_than_a_dta_holds(tmp_path):
     started = time.monotonic()
-    with pytest.raises(ExportError, match=r"wide\.dta: 32,768 columns; a Stata \.dta file "
-                                          r"\(format 118\) holds at most 32,767 variables"):
+    with pytest.raises(
+        ExportError,
+        match=r"wide\.dta: 32,768 columns; a Stata \.dta file "
+        r"\(format 118\) holds at most 32,767 variables",
+    ):
         write_stata(wide(STATA_MAX_VARIABLES + 1), [], tmp_path / "wide.dta")
     assert time.monotonic() - started < 2
     assert nothing_written(tmp_path)
@@ -108,10 +118,14 @@ def test_stata_export_of_many_columns_gives_no_performance_warning(tmp_path):
 
 
 def test_stata_refuses_text_with_a_nul_naming_column_and_row(tmp_path):
-    frame = pd.DataFrame({"id": [1, 2, 3, 4],
-                          "text": ["fine", "cut\x00here", "ok", "and\x00again"]})
-    with pytest.raises(ExportError, match=r"t\.dta: row 2 \(and 1 more rows\), column "
-                                          r"'text': the text holds a NUL character"):
+    frame = pd.DataFrame(
+        {"id": [1, 2, 3, 4], "text": ["fine", "cut\x00here", "ok", "and\x00again"]}
+    )
+    with pytest.raises(
+        ExportError,
+        match=r"t\.dta: row 2 \(and 1 more rows\), column "
+        r"'text': the text holds a NUL character",
+    ):
         write_stata(frame, [], tmp_path / "t.dta")
     assert nothing_written(tmp_path)
     # The same table keeps every character where text may hold a NUL.

@@ -28,11 +28,13 @@ def test_no_category_no_proposal_and_numbers_only_as_a_last_resort():
     ids = [f"r{i}" for i in range(20)]
     assert default_group_column(pd.DataFrame({"id": ids, "text": ids}), "text") is None
     one = pd.DataFrame({"id": ids, "same": ["x"] * 20})
-    assert default_group_column(one, None) is None                 # one group: nothing to stratify
-    many = pd.DataFrame({"id": ids, "n": [str(i % 60) for i in range(20)],
-                         "wave": [str(i % 3) for i in range(20)]})
-    assert default_group_column(many, None) == "wave"              # numbers, but few groups
+    assert default_group_column(one, None) is None  # one group: nothing to stratify
+    many = pd.DataFrame(
+        {"id": ids, "n": [str(i % 60) for i in range(20)], "wave": [str(i % 3) for i in range(20)]}
+    )
+    assert default_group_column(many, None) == "wave"  # numbers, but few groups
     # A word shifted into a column of numbers (a malformed line) keeps it a number column.
-    shifted = pd.DataFrame({"rating": ["8.1"] * 19 + ["video.movie"],
-                            "type": ["movie"] * 10 + ["series"] * 10})
+    shifted = pd.DataFrame(
+        {"rating": ["8.1"] * 19 + ["video.movie"], "type": ["movie"] * 10 + ["series"] * 10}
+    )
     assert default_group_column(shifted, None) == "type"

@@ -25,10 +25,22 @@ from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import CodeTask, PromptTask, SentimentTask
 
 LONG = " ".join(["the story was good but the acting was bad and the people were sad"] * 20)
-TEXTS = ["I love this movie, it is wonderful!", "This is awful, I hate it.",
-         "The bus comes at nine.", "", "Great service, very happy.", "bad bad bad",
-         "Die Regierung hat die Steuern erhöht.", "ok 👍", LONG, "the economy and jobs",
-         "crime in my school", "health care is poor", "peace", "war and money"]
+TEXTS = [
+    "I love this movie, it is wonderful!",
+    "This is awful, I hate it.",
+    "The bus comes at nine.",
+    "",
+    "Great service, very happy.",
+    "bad bad bad",
+    "Die Regierung hat die Steuern erhöht.",
+    "ok 👍",
+    LONG,
+    "the economy and jobs",
+    "crime in my school",
+    "health care is poor",
+    "peace",
+    "war and money",
+]
 SENTIMENT = SentimentTask()
 # The transformers pipelines truncate a long text to the model's length: compared with
 # them, the runner truncates too (split mode has its own tests: test_long_texts.py).
@@ -65,10 +77,17 @@ def pipeline_top(folder, task="text-classification", **kwargs):
 
 # -- kinds, device ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, kind", [
-    ("named", "text-classification"), ("generic3", "text-classification"),
-    ("nli", "zero-shot-classification"), ("lm", "text-generation"),
-    ("encoder", "embeddings")])
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("named", "text-classification"),
+        ("generic3", "text-classification"),
+        ("nli", "zero-shot-classification"),
+        ("lm", "text-generation"),
+        ("encoder", "embeddings"),
+    ],
+)
 def test_model_kind_comes_from_the_config(tiny_models, name, kind):
     backend = make_backend("hf:" + str(getattr(tiny_models, name)))
     assert backend.pipeline_task == kind
@@ -112,17 +131,20 @@ def test_classifier_run_matches_the_transformers_pipeline(tiny_models, project):
         # NEGATIVE/POSITIVE by name; the task's neutral, which the model lacks, gets 0.
         assert frame.loc[i, "sentiment_label"] == label.lower()
         assert frame.loc[i, "sentiment_score"] == pytest.approx(p, abs=1e-4)
-    assert len(set(labelled(frame)["sentiment_label"])) == 2, \
+    assert len(set(labelled(frame)["sentiment_label"])) == 2, (
         "random weights should give both labels"
-    assert labelled(frame)["sentiment_truncated"].tolist() == \
-        [int(t == LONG) for i, t in enumerate(TEXTS) if i != EMPTY]
+    )
+    assert labelled(frame)["sentiment_truncated"].tolist() == [
+        int(t == LONG) for i, t in enumerate(TEXTS) if i != EMPTY
+    ]
     again = run_job(project, TRUNCATED, backend)
     assert again.computed == 0  # the same fingerprint: resumed, nothing recomputed
 
 
-@pytest.mark.parametrize("name, convention", [
-    ("generic2", ["negative", "positive"]),
-    ("generic3", ["negative", "neutral", "positive"])])
+@pytest.mark.parametrize(
+    "name, convention",
+    [("generic2", ["negative", "positive"]), ("generic3", ["negative", "neutral", "positive"])],
+)
 def test_generic_label_names_follow_the_sentiment_convention(tiny_models, name, convention):
     folder = getattr(tiny_models, name)
     backend = make_backend("hf:" + str(folder))
@@ -147,27 +169,38 @@ def test_label_map_overrides_the_convention(tiny_models):
 
 def test_label_map_can_merge_labels():
     task = SentimentTask(("positive", "negative"))
-    mapping = hf.map_labels("stars", ["1 star", "2 stars", "4 stars", "5 stars"], task,
-                            {"1 star": "negative", "2 stars": "negative",
-                             "4 stars": "positive", "5 stars": "positive"})
+    mapping = hf.map_labels(
+        "stars",
+        ["1 star", "2 stars", "4 stars", "5 stars"],
+        task,
+        {"1 star": "negative", "2 stars": "negative", "4 stars": "positive", "5 stars": "positive"},
+    )
     assert mapping == ["negative", "negative", "positive", "positive"]
 
 
-@pytest.mark.parametrize("names, expected", [
-    (["NEG", "NEU", "POS"], ["negative", "neutral", "positive"]),
-    (["neg", "pos"], ["negative", "positive"]),
-    (["Positive", "Negative"], ["positive", "negative"]),
-    (["negative", "neutral", "positive"], ["negative", "neutral", "positive"]),
-    (["LABEL_0", "LABEL_1"], ["negative", "positive"])])
+@pytest.mark.parametrize(
+    "names, expected",
+    [
+        (["NEG", "NEU", "POS"], ["negative", "neutral", "positive"]),
+        (["neg", "pos"], ["negative", "positive"]),
+        (["Positive", "Negative"], ["positive", "negative"]),
+        (["negative", "neutral", "positive"], ["negative", "neutral", "positive"]),
+        (["LABEL_0", "LABEL_1"], ["negative", "positive"]),
+    ],
+)
 def test_label_names_map_case_insensitively(names, expected):
     assert hf.map_labels("m", names, SENTIMENT) == expected
 
 
-@pytest.mark.parametrize("names, task, label_map", [
-    (["joy", "anger"], SENTIMENT, None),
-    (["LABEL_0", "LABEL_1", "LABEL_2", "LABEL_3"], SENTIMENT, None),
-    (["NEGATIVE", "POSITIVE"], SENTIMENT, {"NEGATIVE": "sad"}),
-    (["NEGATIVE", "NEUTRAL", "POSITIVE"], SentimentTask(("positive", "negative")), None)])
+@pytest.mark.parametrize(
+    "names, task, label_map",
+    [
+        (["joy", "anger"], SENTIMENT, None),
+        (["LABEL_0", "LABEL_1", "LABEL_2", "LABEL_3"], SENTIMENT, None),
+        (["NEGATIVE", "POSITIVE"], SENTIMENT, {"NEGATIVE": "sad"}),
+        (["NEGATIVE", "NEUTRAL", "POSITIVE"], SentimentTask(("positive", "negative")), None),
+    ],
+)
 def test_unmappable_labels_are_an_error_naming_them(names, task, label_map):
     with pytest.raises(BackendError) as err:
         hf.map_labels("org/model", names, task, label_map)
@@ -227,8 +260,9 @@ def test_planned_batches_sort_by_tokens_and_keep_the_answers_in_order(tiny_model
     flat = [lengths[i] for batch in plan for i in batch]
     assert flat == sorted(flat)
     for batch in plan:  # 2 x TOKENS_PER_ROW tokens a batch, padding counted
-        assert len(batch) * max(lengths[i] for i in batch) <= 2 * hf.TOKENS_PER_ROW \
-            or len(batch) == 1
+        assert (
+            len(batch) * max(lengths[i] for i in batch) <= 2 * hf.TOKENS_PER_ROW or len(batch) == 1
+        )
     # Batched (in token-sorted groups, in concurrent streams) = one text at a time.
     together = backend.annotate(SENTIMENT, texts)
     alone = [backend.annotate(SENTIMENT, [t])[0] for t in texts]
@@ -247,6 +281,7 @@ def test_planned_batches_sort_by_tokens_and_keep_the_answers_in_order(tiny_model
 
 # -- zero-shot (NLI) -------------------------------------------------------------------
 
+
 def test_zero_shot_over_a_custom_label_set(tiny_models, project):
     labels = ("economy", "health", "crime")
     task = SentimentTask(labels, long_texts="truncate")
@@ -259,13 +294,13 @@ def test_zero_shot_over_a_custom_label_set(tiny_models, project):
     for i, text in enumerate(TEXTS):
         if not text:
             continue  # the pipeline refuses an empty sequence
-        ref = reference(text, candidate_labels=list(labels),
-                        hypothesis_template="This text is {}.")
+        ref = reference(text, candidate_labels=list(labels), hypothesis_template="This text is {}.")
         assert frame.loc[i, "sentiment_label"] == ref["labels"][0], text
         assert frame.loc[i, "sentiment_score"] == pytest.approx(ref["scores"][0], abs=1e-4)
 
 
 # -- text generation -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["lm", "lm_plain"])
 def test_causal_lm_gibberish_is_recorded_as_row_errors(tiny_models, project, name):
@@ -315,12 +350,14 @@ def test_long_texts_are_cut_to_fit_the_context(tiny_models):
 
 # -- embeddings ------------------------------------------------------------------------
 
+
 def test_bare_encoder_labels_by_similarity(tiny_models, project):
     backend = make_backend("hf:" + str(tiny_models.encoder))
     result = run_job(project, SENTIMENT, backend)
     assert result.status == "done" and result.failed == 0
-    assert set(labelled(run_results(project, result.run_id))["sentiment_label"]) <= \
-        set(SENTIMENT.labels)
+    assert set(labelled(run_results(project, result.run_id))["sentiment_label"]) <= set(
+        SENTIMENT.labels
+    )
     assert backend.fingerprint()["method"] == "label-description similarity v1"
 
 
@@ -343,6 +380,7 @@ def test_builtin_real_minilm_sanity():
 
 
 # -- hub ids, offline ------------------------------------------------------------------
+
 
 @pytest.fixture
 def no_sockets(monkeypatch):
@@ -368,7 +406,8 @@ def test_uncached_hub_id_offline_is_a_clear_error(hf_cache, no_sockets):
         make_backend("hf:llmstudio-tests/not-downloaded")
     assert str(err.value) == (
         "model llmstudio-tests/not-downloaded is not on this computer and the Hugging Face "
-        "hub cannot be reached; download it once online or give a local folder")
+        "hub cannot be reached; download it once online or give a local folder"
+    )
     assert no_sockets == []
 
 
@@ -410,18 +449,23 @@ def test_remote_code_is_not_run_unless_allowed(tiny_models, tmp_path):
     (folder / "configuration_custom.py").write_text(
         f"open({str(sentinel)!r}, 'w').close()\n"
         "from transformers import PretrainedConfig\n"
-        "class CustomConfig(PretrainedConfig):\n    model_type = 'llmstudio-custom'\n")
+        "class CustomConfig(PretrainedConfig):\n    model_type = 'llmstudio-custom'\n"
+    )
     config = (folder / "config.json").read_text()
-    (folder / "config.json").write_text(config.replace(
-        '"model_type": "bert"',
-        '"model_type": "llmstudio-custom", '
-        '"auto_map": {"AutoConfig": "configuration_custom.CustomConfig"}'))
+    (folder / "config.json").write_text(
+        config.replace(
+            '"model_type": "bert"',
+            '"model_type": "llmstudio-custom", '
+            '"auto_map": {"AutoConfig": "configuration_custom.CustomConfig"}',
+        )
+    )
     with pytest.raises(BackendError, match="trust_remote_code"):
         make_backend("hf:" + str(folder))
     assert not sentinel.exists()
 
 
 # -- fingerprint, threads --------------------------------------------------------------
+
 
 def test_fingerprint_follows_the_weights(tiny_models, tmp_path):
     import models
@@ -433,8 +477,9 @@ def test_fingerprint_follows_the_weights(tiny_models, tmp_path):
     models.build_classifier(folder, ["NEGATIVE", "POSITIVE"], seed=99)  # retrained
     second = make_backend("hf:" + str(folder)).fingerprint()
     assert second["revision"] != first["revision"]
-    assert {k: v for k, v in second.items() if k != "revision"} == \
-        {k: v for k, v in first.items() if k != "revision"}
+    assert {k: v for k, v in second.items() if k != "revision"} == {
+        k: v for k, v in first.items() if k != "revision"
+    }
 
 
 def test_cpu_threads_default_to_physical_cores(monkeypatch):
@@ -475,13 +520,16 @@ def test_nli_codes_as_the_zero_shot_pipeline_does(tiny_models, project, multi):
     for i, text in enumerate(TEXTS):
         if not text:
             continue
-        ref = reference(text, candidate_labels=list(book.names), multi_label=multi,
-                        hypothesis_template="This text is about {}.")
+        ref = reference(
+            text,
+            candidate_labels=list(book.names),
+            multi_label=multi,
+            hypothesis_template="This text is about {}.",
+        )
         expected = dict(zip(ref["labels"], ref["scores"]))
         if multi:  # each code on its own: entailment against contradiction
             for code in book.names:
-                assert frame.loc[i, f"code_{code}_score"] == pytest.approx(expected[code],
-                                                                           abs=1e-4)
+                assert frame.loc[i, f"code_{code}_score"] == pytest.approx(expected[code], abs=1e-4)
                 assert frame.loc[i, f"code_{code}"] == int(expected[code] >= 0.5)
         else:
             assert frame.loc[i, "code_label"] == ref["labels"][0], text
@@ -501,17 +549,24 @@ def test_a_prompt_task_gets_room_for_a_long_answer(tiny_models, project):
     assert backend._prompt(task, task.render("a text", {})).count("Summarise: a text") == 1
 
 
-@pytest.mark.parametrize("model, task, why", [
-    ("named", PromptTask(template="Rewrite: {text}"), "cannot answer a free prompt"),
-    ("named", SentimentTask(explain=True), "cannot explain"),
-    ("named", CodeTask(codebook=Codebook(codes=CODEBOOK.codes, multi_label=True)),
-     "needs an NLI (zero-shot) model"),
-    ("named", SentimentTask(examples=(("good", "positive"),)), "does not learn from examples"),
-    ("encoder", SentimentTask(explain=True), "cannot explain"),
-    ("encoder", PromptTask(template="Rewrite: {text}"), "cannot answer a free prompt"),
-])
+@pytest.mark.parametrize(
+    "model, task, why",
+    [
+        ("named", PromptTask(template="Rewrite: {text}"), "cannot answer a free prompt"),
+        ("named", SentimentTask(explain=True), "cannot explain"),
+        (
+            "named",
+            CodeTask(codebook=Codebook(codes=CODEBOOK.codes, multi_label=True)),
+            "needs an NLI (zero-shot) model",
+        ),
+        ("named", SentimentTask(examples=(("good", "positive"),)), "does not learn from examples"),
+        ("encoder", SentimentTask(explain=True), "cannot explain"),
+        ("encoder", PromptTask(template="Rewrite: {text}"), "cannot answer a free prompt"),
+    ],
+)
 def test_what_a_label_only_model_cannot_run_is_refused_before_anything_is_stored(
-        tiny_models, project, model, task, why):
+    tiny_models, project, model, task, why
+):
     backend = make_backend("hf:" + str(getattr(tiny_models, model)))
     with pytest.raises(BackendError, match=re.escape(why)):
         run_job(project, task, backend)

@@ -18,8 +18,9 @@ from llmstudio.core.corpus import Corpus
 from llmstudio.core.errors import ProjectError
 from llmstudio.core.project import Project
 
-BOOK = Codebook(codes=(Code("Housing"), Code("Transport"), Code("Health")), name="Issues",
-                none_option=True)
+BOOK = Codebook(
+    codes=(Code("Housing"), Code("Transport"), Code("Health")), name="Issues", none_option=True
+)
 MULTI = Codebook(codes=BOOK.codes, name="Issues (multi)", multi_label=True)
 
 
@@ -45,7 +46,10 @@ def test_latest_click_per_coder_and_row_is_the_coding(project):
     assert now == {("ana", 0): ("Health",), ("ana", 2): ("none",), ("ben", 0): ("Housing",)}
     assert hc.coders(project, "Issues") == ["ana", "ben"] == hc.coders(project)
     assert [c.codes for c in hc.history(project, "Issues", 0)] == [
-        ("Housing",), ("Health",), ("Housing",)]
+        ("Housing",),
+        ("Health",),
+        ("Housing",),
+    ]
     table = hc.code_table(project, "Issues")
     assert list(table.columns) == ["ana", "ben"] and len(table) == 6
     assert table["ana"][0] == "Health" and pd.isna(table["ana"][1]) and table["ana"][2] == "none"
@@ -83,21 +87,40 @@ def test_codes_follow_a_renamed_codebook_and_survive_its_deletion(project):
     assert [c.codes for c in hc.current(project, "Local issues")] == [("Housing",)]
 
 
-@pytest.mark.parametrize("book, coder, row, codes, message", [
-    (BOOK, "ana", 0, ["Parking"], "has no code 'Parking' (its codes: Housing, Transport, "
-                                  "Health, none)"),
-    (BOOK, "ana", 0, ["Housing", "Health"], "single-label: one code per text, not 2"),
-    (MULTI, "ana", 0, ["Parking"], "has no code 'Parking' (its codes: Housing, Transport, "
-                                   "Health, none)"),
-    (MULTI, "ana", 0, ["Health", "none"], "'none' (no code applies) cannot go with other "
-                                          "codes (Health)"),
-    (BOOK, "ana", 6, ["Housing"], "row 7 is not in the corpus (rows 1 to 6)"),
-    (BOOK, "ana", -1, ["Housing"], "row 0 is not in the corpus"),
-    (BOOK, "  ", 0, ["Housing"], "a coder needs a name"),
-    (BOOK, "a\nb", 0, ["Housing"], "one line"),
-])
+@pytest.mark.parametrize(
+    "book, coder, row, codes, message",
+    [
+        (
+            BOOK,
+            "ana",
+            0,
+            ["Parking"],
+            "has no code 'Parking' (its codes: Housing, Transport, Health, none)",
+        ),
+        (BOOK, "ana", 0, ["Housing", "Health"], "single-label: one code per text, not 2"),
+        (
+            MULTI,
+            "ana",
+            0,
+            ["Parking"],
+            "has no code 'Parking' (its codes: Housing, Transport, Health, none)",
+        ),
+        (
+            MULTI,
+            "ana",
+            0,
+            ["Health", "none"],
+            "'none' (no code applies) cannot go with other codes (Health)",
+        ),
+        (BOOK, "ana", 6, ["Housing"], "row 7 is not in the corpus (rows 1 to 6)"),
+        (BOOK, "ana", -1, ["Housing"], "row 0 is not in the corpus"),
+        (BOOK, "  ", 0, ["Housing"], "a coder needs a name"),
+        (BOOK, "a\nb", 0, ["Housing"], "one line"),
+    ],
+)
 def test_bad_clicks_are_refused_with_the_reason_and_store_nothing(
-        project, book, coder, row, codes, message):
+    project, book, coder, row, codes, message
+):
     with pytest.raises(ProjectError) as err:
         hc.record(project, book, coder, row, codes)
     assert message in str(err.value)
@@ -111,7 +134,11 @@ def test_a_kill_in_the_middle_of_coding_loses_no_click(tmp_path):
     path = tmp_path / "killed.llmstudio"
     with Project.create(path, corpus(200)) as p:
         p.save_codebook(BOOK)
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
         import sys
         from llmstudio.core import human_codes as hc
         from llmstudio.core.project import Project
@@ -121,7 +148,12 @@ def test_a_kill_in_the_middle_of_coding_loses_no_click(tmp_path):
         for i in range(100000):
             hc.record(p, book, "ana", i % 200, [codes[i % 3]])
             print(i, flush=True)
-        """), str(path)], stdout=subprocess.PIPE, text=True)
+        """),
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     reported = -1
     for line in child.stdout:
         reported = int(line)

@@ -27,16 +27,20 @@ from llmstudio.core.sniff import decode
 
 
 def cells(frame: pd.DataFrame) -> list[list]:
-    return [[None if pd.isna(v) else v for v in row]
-            for row in frame.astype(object).itertuples(index=False, name=None)]
+    return [
+        [None if pd.isna(v) else v for v in row]
+        for row in frame.astype(object).itertuples(index=False, name=None)
+    ]
 
 
 def csv_text(rows: list[list[str]], delimiter: str = ",", newline: str = "\n") -> str:
     """Quote every field that needs it, RFC 4180 style (written here, not by the csv module)."""
+
     def field(value: str) -> str:
         if any(ch in value for ch in (delimiter, '"', "\r", "\n")):
             return '"' + value.replace('"', '""') + '"'
         return value
+
     return "".join(delimiter.join(field(v) for v in row) + newline for row in rows)
 
 
@@ -61,22 +65,28 @@ def fast_path_spy(monkeypatch):
 
 # -- encodings ----------------------------------------------------------------------------
 
-TABLE = [["id", "text", "group"],
-         ["1", "Café crème, s'il vous plaît", "fr"],
-         ["2", "Ærøskøbing - naïve façade ±½", "da"],
-         ["3", "Straße über Öl", "de"]]
+TABLE = [
+    ["id", "text", "group"],
+    ["1", "Café crème, s'il vous plaît", "fr"],
+    ["2", "Ærøskøbing - naïve façade ±½", "da"],
+    ["3", "Straße über Öl", "de"],
+]
 EURO = [row[:] for row in TABLE]
 EURO[1][1] += " (5 € – ok)"
 
 
-@pytest.mark.parametrize("encoding, bom, table", [
-    ("utf-8", b"", EURO),
-    ("utf-8", b"\xef\xbb\xbf", EURO),
-    ("utf-16-le", b"\xff\xfe", EURO),
-    ("utf-16-be", b"\xfe\xff", EURO),
-    ("cp1252", b"", EURO),
-    ("latin-1", b"", TABLE),  # latin-1 has no €
-], ids=["utf-8", "utf-8-bom", "utf-16-le-bom", "utf-16-be-bom", "cp1252", "latin-1"])
+@pytest.mark.parametrize(
+    "encoding, bom, table",
+    [
+        ("utf-8", b"", EURO),
+        ("utf-8", b"\xef\xbb\xbf", EURO),
+        ("utf-16-le", b"\xff\xfe", EURO),
+        ("utf-16-be", b"\xfe\xff", EURO),
+        ("cp1252", b"", EURO),
+        ("latin-1", b"", TABLE),  # latin-1 has no €
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-le-bom", "utf-16-be-bom", "cp1252", "latin-1"],
+)
 def test_same_table_in_every_encoding(write_file, encoding, bom, table):
     path = write_file("t.csv", bom + csv_text(table).encode(encoding))
     corpus = read_table(path)
@@ -88,10 +98,16 @@ def test_same_table_in_every_encoding(write_file, encoding, bom, table):
 
 
 def test_encodings_give_identical_frames(write_file):
-    frames = [read_table(write_file(f"{enc}.csv", bom + csv_text(EURO).encode(enc))).frame
-              for enc, bom in [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"),
-                               ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
-                               ("cp1252", b"")]]
+    frames = [
+        read_table(write_file(f"{enc}.csv", bom + csv_text(EURO).encode(enc))).frame
+        for enc, bom in [
+            ("utf-8", b""),
+            ("utf-8", b"\xef\xbb\xbf"),
+            ("utf-16-le", b"\xff\xfe"),
+            ("utf-16-be", b"\xfe\xff"),
+            ("cp1252", b""),
+        ]
+    ]
     for frame in frames[1:]:
         pd.testing.assert_frame_equal(frame, frames[0])
 
@@ -105,11 +121,13 @@ def test_cp1252_detected_for_euro_and_accents(write_file):
 
 # -- delimiters ---------------------------------------------------------------------------
 
-ROWS = [["id", "text", "score"],
-        ["1", "plain words here", "0.5"],
-        ["2", "a, b; c | d", "-1"],
-        ["3", "tab\tinside", "7"],
-        ["4", "", "3"]]
+ROWS = [
+    ["id", "text", "score"],
+    ["1", "plain words here", "0.5"],
+    ["2", "a, b; c | d", "-1"],
+    ["3", "tab\tinside", "7"],
+    ["4", "", "3"],
+]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
@@ -138,16 +156,23 @@ def test_single_column_of_quoted_texts(write_file):
 
 def test_txt_without_delimiter_is_one_text_per_line(write_file):
     lines = ["First answer, with a comma.", "Second one; semicolon.", "Third"]
-    corpus = read_table(write_file("answers.txt", "\n".join(lines) + "\n"),
-                        ImportOptions(has_header=False))
+    corpus = read_table(
+        write_file("answers.txt", "\n".join(lines) + "\n"), ImportOptions(has_header=False)
+    )
     assert corpus.delimiter == ""
     assert cells(corpus.frame) == [[line] for line in lines]
 
 
 # -- quoted multi-line fields and line endings ---------------------------------------------
 
-MULTILINE = ["first line\nsecond line", "windows\r\nline", "old mac\rline",
-             "all three\r\n\n\rend", "ends with newline\n", "\r\nstarts with one"]
+MULTILINE = [
+    "first line\nsecond line",
+    "windows\r\nline",
+    "old mac\rline",
+    "all three\r\n\n\rend",
+    "ends with newline\n",
+    "\r\nstarts with one",
+]
 
 
 @pytest.mark.parametrize("row_end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
@@ -168,7 +193,7 @@ def test_plain_rows_with_each_line_ending(write_file, row_end):
 
 def test_field_of_one_megabyte(write_file):
     # Far above the csv module's 128 KB default field limit, with quotes and newlines.
-    big = ("A long interview answer, \"quoted\" and\nwrapped. " * 25_000)[: 1 << 20]
+    big = ('A long interview answer, "quoted" and\nwrapped. ' * 25_000)[: 1 << 20]
     assert len(big) == 1 << 20
     rows = [["id", "text", "tail"], ["1", big, "after"], ["2", "short", "end"]]
     corpus = read_table(write_file("big.csv", csv_text(rows)))
@@ -185,6 +210,7 @@ def test_nul_bytes_arrive_in_cells(write_file):
 
 # -- header names -------------------------------------------------------------------------
 
+
 def test_duplicate_and_empty_header_names(write_file):
     corpus = read_table(write_file("h.csv", "text,text,,text, \n1,2,3,4,5\n"))
     assert corpus.columns == ["text", "text_2", "column_3", "text_3", "column_5"]
@@ -198,6 +224,7 @@ def test_generated_name_does_not_collide(write_file):
 
 
 # -- ragged rows: reported with their line, never shifted ---------------------------------
+
 
 def _ragged_file(write_file, multiline_before: bool, row_end: str = "\n"):
     """Rows with 3, 2 and 5 fields after (optionally) multi-line cells; returns expectations."""
@@ -233,7 +260,7 @@ def test_ragged_rows_reported_with_line_numbers(write_file, multiline_before, ro
     got = cells(corpus.frame)
     for record, row in zip(body[1:], got):
         assert row[: len(record)] == record  # every field where it was, nothing shifted
-        assert all(v is None for v in row[len(record):])
+        assert all(v is None for v in row[len(record) :])
     assert len(got) == len(body) - 1
 
 
@@ -245,8 +272,23 @@ def test_too_few_fields_never_shift(write_file):
 
 # -- cells arrive as the exact strings -----------------------------------------------------
 
-LITERALS = ["007", "NA", "null", "  padded  ", "1e5", "", "N/A", "NaN", "TRUE", "-0",
-            "1,5", "2020-01-02", " ", "#N/A", "None"]
+LITERALS = [
+    "007",
+    "NA",
+    "null",
+    "  padded  ",
+    "1e5",
+    "",
+    "N/A",
+    "NaN",
+    "TRUE",
+    "-0",
+    "1,5",
+    "2020-01-02",
+    " ",
+    "#N/A",
+    "None",
+]
 
 
 @pytest.mark.parametrize("quoted", [False, True])
@@ -263,12 +305,27 @@ def test_literal_cells_are_not_interpreted(write_file, quoted):
 
 # -- the fast (pyarrow) path and the exact path agree -------------------------------------
 
+
 def _awkward_rows(n: int) -> list[list[str]]:
     rng = random.Random(7)
-    pieces = ["word", "Ünïcödé", "comma, inside", 'say "hi"', "", " ", "007", "NA",
-              "line\nbreak", "crlf\r\nbreak", "tab\there", "emoji 🙂", "x" * 300]
-    return [["id", "text", "meta"]] + [[str(i), rng.choice(pieces) + rng.choice(pieces),
-                                        rng.choice(pieces)] for i in range(n)]
+    pieces = [
+        "word",
+        "Ünïcödé",
+        "comma, inside",
+        'say "hi"',
+        "",
+        " ",
+        "007",
+        "NA",
+        "line\nbreak",
+        "crlf\r\nbreak",
+        "tab\there",
+        "emoji 🙂",
+        "x" * 300,
+    ]
+    return [["id", "text", "meta"]] + [
+        [str(i), rng.choice(pieces) + rng.choice(pieces), rng.choice(pieces)] for i in range(n)
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "cp1252"])
@@ -281,8 +338,7 @@ def test_fast_and_exact_paths_give_identical_frames(write_file, fast_path_spy, e
     corpus = read_table(path)
     assert fast_path_spy == [True], "a regular file should take the pyarrow path"
     dialect, _ = sniff_file(path)
-    exact, problems, line_numbers = parse_text(decode(path.read_bytes(), dialect.encoding),
-                                               dialect)
+    exact, problems, line_numbers = parse_text(decode(path.read_bytes(), dialect.encoding), dialect)
     pd.testing.assert_frame_equal(corpus.frame, exact)
     assert cells(exact) == rows[1:] and not problems
     assert line_numbers[0] == 2
@@ -296,6 +352,7 @@ def test_blank_lines_before_header_fast_path(write_file, fast_path_spy):
 
 
 # -- encoding fallback and explicit encodings ----------------------------------------------
+
 
 def test_cp1252_byte_after_the_first_megabyte(write_file):
     rows = [["id", "text"]] + [[str(i), f"plain ascii answer number {i}"] for i in range(40_000)]
@@ -335,16 +392,23 @@ def test_unknown_encoding_name_is_a_corpus_error(write_file):
 
 # -- files that are not tables --------------------------------------------------------------
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("image.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG"),
-    ("noise.csv", random.Random(1).randbytes(4096), "binary"),
-    ("doc.pdf.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "PDF"),
-    ("data.csv", json.dumps({"rows": [{"a": 1}, {"a": 2}]}).encode(), "JSON"),
-    ("page.csv", b"<!DOCTYPE html>\n<html><body><table><tr><td>1</td></tr></table></body></html>",
-     "HTML"),
-    ("empty.csv", b"", "empty"),
-    ("blank.csv", b"\r\n\n   \n", "empty"),
-])
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("image.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG"),
+        ("noise.csv", random.Random(1).randbytes(4096), "binary"),
+        ("doc.pdf.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "PDF"),
+        ("data.csv", json.dumps({"rows": [{"a": 1}, {"a": 2}]}).encode(), "JSON"),
+        (
+            "page.csv",
+            b"<!DOCTYPE html>\n<html><body><table><tr><td>1</td></tr></table></body></html>",
+            "HTML",
+        ),
+        ("empty.csv", b"", "empty"),
+        ("blank.csv", b"\r\n\n   \n", "empty"),
+    ],
+)
 def test_non_tables_fail_with_path_and_reason(write_file, name, data, reason):
     path = write_file(name, data)
     with pytest.raises(CorpusError) as info:
@@ -362,6 +426,7 @@ def test_folder_and_missing_file(tmp_path):
 
 
 # -- XLSX -------------------------------------------------------------------------------
+
 
 def _workbook(path, sheets: dict[str, list[list]]):
     from openpyxl import Workbook
@@ -381,13 +446,18 @@ def _workbook(path, sheets: dict[str, list[list]]):
 
 
 def test_xlsx_strings_numbers_formula_text_and_sheets(tmp_path):
-    path = _workbook(tmp_path / "book.xlsx", {
-        "answers": [["id", "text", "text", "score"],
-                    [1, "Hello\nworld", "=SUM(A1:A2)", 2.5],
-                    [2, "007", "-x", None],
-                    [3, "", "ok", 4]],
-        "other": [["ignored"], ["x"]],
-    })
+    path = _workbook(
+        tmp_path / "book.xlsx",
+        {
+            "answers": [
+                ["id", "text", "text", "score"],
+                [1, "Hello\nworld", "=SUM(A1:A2)", 2.5],
+                [2, "007", "-x", None],
+                [3, "", "ok", 4],
+            ],
+            "other": [["ignored"], ["x"]],
+        },
+    )
     corpus = read_table(path)
     assert corpus.format == "xlsx"
     assert corpus.columns == ["id", "text", "text_2", "score"]
@@ -408,14 +478,17 @@ def test_xlsx_strings_numbers_formula_text_and_sheets(tmp_path):
 def test_xlsx_excel_escapes_are_decoded(tmp_path):
     # Excel stores a carriage return in cell text as _x000D_ and a literal "_x0041_"
     # as "_x005F_x0041_" (OOXML ST_Xstring).
-    path = _workbook(tmp_path / "esc.xlsx", {"s": [["text"], ["line_x000D_\nnext"],
-                                                   ["keep _x005F_x0041_ literally"]]})
+    path = _workbook(
+        tmp_path / "esc.xlsx",
+        {"s": [["text"], ["line_x000D_\nnext"], ["keep _x005F_x0041_ literally"]]},
+    )
     assert read_table(path).frame["text"].tolist() == ["line\r\nnext", "keep _x0041_ literally"]
 
 
 def test_xlsx_mixed_column_becomes_text_and_can_be_stored(tmp_path):
-    path = _workbook(tmp_path / "mixed.xlsx", {"s": [["id", "text"], [1, "a"], ["A7", "b"],
-                                                     [2.5, "c"]]})
+    path = _workbook(
+        tmp_path / "mixed.xlsx", {"s": [["id", "text"], [1, "a"], ["A7", "b"], [2.5, "c"]]}
+    )
     corpus = read_table(path)
     assert corpus.frame["id"].tolist() == ["1", "A7", "2.5"]
     assert any("'id'" in p.message for p in corpus.problems)
@@ -432,9 +505,11 @@ def test_damaged_xlsx(write_file):
 
 # -- Parquet and JSON Lines ----------------------------------------------------------------
 
+
 def test_parquet_keeps_values_and_types(tmp_path):
-    frame = pd.DataFrame({"id": [1, 2, 3], "text": ["a\r\nb", "", "007"],
-                          "score": [0.5, None, -1.0]})
+    frame = pd.DataFrame(
+        {"id": [1, 2, 3], "text": ["a\r\nb", "", "007"], "score": [0.5, None, -1.0]}
+    )
     frame.to_parquet(tmp_path / "t.parquet", index=False)
     corpus = read_table(tmp_path / "t.parquet")
     assert corpus.format == "parquet" and corpus.columns == ["id", "text", "score"]
@@ -452,9 +527,11 @@ def test_parquet_with_index_keeps_it_as_a_column(tmp_path):
 
 
 def test_jsonl_reader(write_file):
-    lines = [{"id": 1, "text": "para\u2028graph sep", "lang": "en"},
-             {"id": 2, "text": "zweite Zeile\r\nmit CRLF", "extra": True},
-             {"id": 3, "text": "", "lang": None}]
+    lines = [
+        {"id": 1, "text": "para\u2028graph sep", "lang": "en"},
+        {"id": 2, "text": "zweite Zeile\r\nmit CRLF", "extra": True},
+        {"id": 3, "text": "", "lang": None},
+    ]
     body = "\n".join(json.dumps(obj, ensure_ascii=False) for obj in lines) + "\n\n"
     corpus = read_table(write_file("t.jsonl", body))
     assert corpus.format == "jsonl" and corpus.delimiter is None
@@ -464,11 +541,14 @@ def test_jsonl_reader(write_file):
     assert corpus.text_column == "text"
 
 
-@pytest.mark.parametrize("body, line, column", [
-    ('{"a": 1}\n{"a": 2,\n{"a": 3}\n', 2, 9),  # a name expected after the 8 characters
-    ('{"a": 1}\n\n{"a": "x"} trailing\n', 3, 12),
-    ('{"a": 1}\n[1, 2]\n', 2, 1),
-])
+@pytest.mark.parametrize(
+    "body, line, column",
+    [
+        ('{"a": 1}\n{"a": 2,\n{"a": 3}\n', 2, 9),  # a name expected after the 8 characters
+        ('{"a": 1}\n\n{"a": "x"} trailing\n', 3, 12),
+        ('{"a": 1}\n[1, 2]\n', 2, 1),
+    ],
+)
 def test_jsonl_bad_line(write_file, body, line, column):
     path = write_file("bad.jsonl", body)
     with pytest.raises(CorpusError) as info:
@@ -478,8 +558,11 @@ def test_jsonl_bad_line(write_file, body, line, column):
 
 
 def test_jsonl_mixed_values_become_text(write_file, tmp_path):
-    corpus = read_table(write_file("m.jsonl", '{"v": 1, "t": "a"}\n{"v": "two", "t": "b"}\n'
-                                              '{"v": {"k": [1]}, "t": "c"}\n'))
+    corpus = read_table(
+        write_file(
+            "m.jsonl", '{"v": 1, "t": "a"}\n{"v": "two", "t": "b"}\n{"v": {"k": [1]}, "t": "c"}\n'
+        )
+    )
     assert corpus.frame["v"].tolist() == ["1", "two", '{"k": [1]}']
     with Project.create(tmp_path / "j.llmstudio", corpus) as project:
         assert project.corpus().frame["v"].tolist() == ["1", "two", '{"k": [1]}']
@@ -497,26 +580,36 @@ def test_jsonl_half_surrogate_is_mended_and_reported(write_file, tmp_path):
 
 # -- the text column --------------------------------------------------------------------------
 
+
 def test_suggest_text_column_is_longest_mean_string_column():
-    frame = pd.DataFrame({
-        "id": pd.array(["1", "2", "3"], dtype="str"),
-        "title": pd.array(["a fairly long title", "another long title", "x"], dtype="str"),
-        "body": pd.array(["long " * 10, "", "short"], dtype="str"),
-        "count": [10 ** 30, 2, 3],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": pd.array(["1", "2", "3"], dtype="str"),
+            "title": pd.array(["a fairly long title", "another long title", "x"], dtype="str"),
+            "body": pd.array(["long " * 10, "", "short"], dtype="str"),
+            "count": [10**30, 2, 3],
+        }
+    )
     means = {c: frame[c].str.len().mean() for c in ("id", "title", "body")}
     assert suggest_text_column(frame) == max(means, key=means.get) == "body"
 
 
 def test_sparse_column_does_not_win_on_few_long_values():
-    frame = pd.DataFrame({"text": pd.array(["medium length text"] * 4, dtype="str"),
-                          "extra_1": pd.array([None, None, None, "x" * 40], dtype="str")})
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(["medium length text"] * 4, dtype="str"),
+            "extra_1": pd.array([None, None, None, "x" * 40], dtype="str"),
+        }
+    )
     assert suggest_text_column(frame) == "text"
 
 
 def test_text_column_suggested_and_overridden(write_file):
-    path = write_file("t.csv", "id,speech,party\n1,We will build more homes for families,A\n"
-                               "2,Taxes must come down for everyone,B\n")
+    path = write_file(
+        "t.csv",
+        "id,speech,party\n1,We will build more homes for families,A\n"
+        "2,Taxes must come down for everyone,B\n",
+    )
     assert read_table(path).text_column == "speech"
     assert read_table(path, ImportOptions(text_column="party")).text_column == "party"
     with pytest.raises(CorpusError) as info:
@@ -526,8 +619,10 @@ def test_text_column_suggested_and_overridden(write_file):
 
 # -- preview --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("encoding, delimiter", [("utf-8", ","), ("utf-16-le", ";"),
-                                                 ("cp1252", "\t")])
+
+@pytest.mark.parametrize(
+    "encoding, delimiter", [("utf-8", ","), ("utf-16-le", ";"), ("cp1252", "\t")]
+)
 def test_preview_matches_read_table(write_file, encoding, delimiter):
     rows = [["note"], ["id", "text"]] + [[str(i), f"row {i} ½ multi\nline"] for i in range(250)]
     bom = b"\xff\xfe" if encoding == "utf-16-le" else b""
@@ -554,14 +649,21 @@ def test_preview_honours_overrides(write_file):
     assert cells(small.frame) == [["a;b"], ["1;2"], ["3;4"]]
 
 
-@pytest.mark.parametrize("content, header, first", [
-    # wide panel data: distinct years beside a text cell are column names
-    ("country,1990,1991\nFrance,12.3,13.4\nItaly,1.0,2.0\n", ["country", "1990", "1991"], "France"),
-    # numbers alone, or a repeated year, are data: no header
-    ("1990,1991\n12,13\n", ["column_1", "column_2"], "1990"),
-    ("x,1990,1990\nFrance,12.3,13.4\n", ["column_1", "column_2", "column_3"], "x"),
-    ("id,score\n1,2\n", ["id", "score"], "1"),
-])
+@pytest.mark.parametrize(
+    "content, header, first",
+    [
+        # wide panel data: distinct years beside a text cell are column names
+        (
+            "country,1990,1991\nFrance,12.3,13.4\nItaly,1.0,2.0\n",
+            ["country", "1990", "1991"],
+            "France",
+        ),
+        # numbers alone, or a repeated year, are data: no header
+        ("1990,1991\n12,13\n", ["column_1", "column_2"], "1990"),
+        ("x,1990,1990\nFrance,12.3,13.4\n", ["column_1", "column_2", "column_3"], "x"),
+        ("id,score\n1,2\n", ["id", "score"], "1"),
+    ],
+)
 def test_header_guess_numbers_and_years(write_file, content, header, first):
     corpus = read_table(write_file("panel.csv", content))
     assert corpus.columns == header
@@ -569,8 +671,10 @@ def test_header_guess_numbers_and_years(write_file, content, header, first):
 
 
 def test_json_array_of_objects(write_file):
-    path = write_file("export.json", '[{"id": 1, "text": "h\\u00e9llo\\nworld"},\n'
-                                     ' {"id": 2, "text": "x", "extra": true}]')
+    path = write_file(
+        "export.json",
+        '[{"id": 1, "text": "h\\u00e9llo\\nworld"},\n {"id": 2, "text": "x", "extra": true}]',
+    )
     corpus = read_table(path)
     assert corpus.columns == ["id", "text", "extra"]
     assert corpus.frame["text"].tolist() == ["héllo\nworld", "x"]
@@ -582,10 +686,13 @@ def test_json_lines_with_json_suffix(write_file):
     assert corpus.frame["t"].tolist() == ["a", "b"]
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ('[1, 2, 3]', "array of objects"),
-    ('[{"a": 1},\n {"a": 2,}]', "invalid JSON"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("[1, 2, 3]", "array of objects"),
+        ('[{"a": 1},\n {"a": 2,}]', "invalid JSON"),
+    ],
+)
 def test_json_document_errors(write_file, content, fragment):
     with pytest.raises(CorpusError) as err:
         read_table(write_file("bad.json", content))

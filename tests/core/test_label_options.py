@@ -10,13 +10,16 @@ from llmstudio.core.errors import UsageError
 from llmstudio.core.tasks.build import TaskOptions, make_task, parse_labels
 
 
-@pytest.mark.parametrize("text, labels", [
-    ('"Law, order",Housing', ("Law, order", "Housing")),
-    ('Housing, "Law, order" , Crime', ("Housing", "Law, order", "Crime")),
-    ('a, b,,c ', ("a", "b", "c")),
-    ('say ""hi"",b', ('say ""hi""', "b")),  # quotes inside an unquoted label stay as typed
-    (None, ()),
-])
+@pytest.mark.parametrize(
+    "text, labels",
+    [
+        ('"Law, order",Housing', ("Law, order", "Housing")),
+        ('Housing, "Law, order" , Crime', ("Housing", "Law, order", "Crime")),
+        ("a, b,,c ", ("a", "b", "c")),
+        ('say ""hi"",b', ('say ""hi""', "b")),  # quotes inside an unquoted label stay as typed
+        (None, ()),
+    ],
+)
 def test_labels_are_comma_separated_with_csv_quotes(text, labels):
     assert parse_labels(text) == labels
 
@@ -27,11 +30,14 @@ def test_labels_given_empty_are_refused_not_the_default(text):
         parse_labels(text)
 
 
-@pytest.mark.parametrize("text, twice", [
-    ("positive,negative,positive", "'positive' is given twice$"),
-    ("positive,Negative,negative", "'negative' is given twice .*'Negative'"),
-    ("Law and order,Law  and order,x", "'Law  and order' is given twice .*'Law and order'"),
-])
+@pytest.mark.parametrize(
+    "text, twice",
+    [
+        ("positive,negative,positive", "'positive' is given twice$"),
+        ("positive,Negative,negative", "'negative' is given twice .*'Negative'"),
+        ("Law and order,Law  and order,x", "'Law  and order' is given twice .*'Law and order'"),
+    ],
+)
 def test_duplicate_labels_are_refused_naming_the_duplicate(text, twice):
     with pytest.raises(UsageError, match=twice):
         parse_labels(text)
@@ -44,8 +50,7 @@ def test_an_unclosed_quote_is_refused():
 
 def test_one_code_with_none_option_is_accepted_as_in_a_codebook():
     task = make_task(TaskOptions(task="code", labels=("Housing",), none_option=True))
-    assert task.codebook.labels() == Codebook(codes=(Code("Housing"),),
-                                              none_option=True).labels()
+    assert task.codebook.labels() == Codebook(codes=(Code("Housing"),), none_option=True).labels()
     assert len(task.codebook.labels()) == 2
     with pytest.raises(UsageError, match="at least two"):
         make_task(TaskOptions(task="code", labels=("Housing",)))

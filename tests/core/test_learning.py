@@ -38,7 +38,9 @@ def test_uncertainty_order_puts_the_rows_between_codes_first():
     assert set(order[-2:]) == {2, 18}
     # candidates restrict (and coded ones are never suggested); one code only: no model
     assert list(learning.suggest_order(x, rows, labels, ["a", "b"], [0, 5, 15])) in (
-        [5, 15], [15, 5])
+        [5, 15],
+        [15, 5],
+    )
     assert list(learning.suggest_order(x, [0], ["a"], ["a", "b"], [3, 2])) == [3, 2]
 
 
@@ -60,7 +62,8 @@ def test_learning_curve_rises_and_is_deterministic():
     correct = 0
     for train, test in StratifiedKFold(5, shuffle=True, random_state=1).split(x, y):
         clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(
-            x[train], y[train])
+            x[train], y[train]
+        )
         correct += int((clf.predict(x[test]) == y[test]).sum())
     assert curve[-1].correct == correct and curve[-1].folds == 5
 
@@ -71,13 +74,18 @@ def test_curve_points_need_two_codes_and_a_few_rows():
     same = [i for i in range(len(y)) if y[i] == "c0"][:12]
     assert learning.learning_curve(x, same, ["c0"] * 12, ["c0", "c1"]) == []
     # a code seen once is held out once (2 folds), not a crash
-    rows = [i for i in range(len(y)) if y[i] == "c0"][:9] + [i for i in range(len(y))
-                                                               if y[i] == "c1"][:1]
+    rows = [i for i in range(len(y)) if y[i] == "c0"][:9] + [
+        i for i in range(len(y)) if y[i] == "c1"
+    ][:1]
     (point,) = learning.learning_curve(x, rows, ["c0"] * 9 + ["c1"], ["c0", "c1"], [10])
     assert point.folds == 2 and point.n == 10
     # cancelled: stops before the next point
-    assert learning.learning_curve(x, list(range(100)), list(y[:100]), ["c0", "c1", "c2"],
-                                   cancelled=lambda: True) == []
+    assert (
+        learning.learning_curve(
+            x, list(range(100)), list(y[:100]), ["c0", "c1", "c2"], cancelled=lambda: True
+        )
+        == []
+    )
 
 
 def test_fit_predict_gives_absent_codes_zero():
@@ -96,12 +104,22 @@ def test_real_embeddings_learn_topics():
 
     from llmstudio.core.backends.builtin import model_dir
 
-    sport = ["The striker scored twice in the final.", "The team won the league title.",
-             "A record crowd watched the tennis match.", "The coach praised his defenders.",
-             "She won gold in the 100 metres.", "The match went to penalties."]
-    money = ["Interest rates rose by half a point.", "Shares fell after the profit warning.",
-             "The bank cut its growth forecast.", "Inflation hit a ten-year high.",
-             "The company's revenue doubled this quarter.", "Bond yields climbed again."]
+    sport = [
+        "The striker scored twice in the final.",
+        "The team won the league title.",
+        "A record crowd watched the tennis match.",
+        "The coach praised his defenders.",
+        "She won gold in the 100 metres.",
+        "The match went to penalties.",
+    ]
+    money = [
+        "Interest rates rose by half a point.",
+        "Shares fell after the profit warning.",
+        "The bank cut its growth forecast.",
+        "Inflation hit a ten-year high.",
+        "The company's revenue doubled this quarter.",
+        "Bond yields climbed again.",
+    ]
     model = SentenceTransformer(str(model_dir()), device="cpu")
     x = learning.prepare_features(model.encode(sport + money, normalize_embeddings=True))
     labels = ["sport"] * 6 + ["money"] * 6

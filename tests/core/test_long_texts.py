@@ -28,11 +28,16 @@ from llmstudio.core.tasks.prompt import PromptTask
 from llmstudio.core.tasks.sentiment import SCALES, SentimentTask, valence
 
 # A neutral account, about 530 words, then the verdict: the twins differ in one word.
-BODY = " ".join(["The new community centre opened last spring and I have been going there "
-                 "most weeks. The building is large, with a hall, a small library, a cafe and "
-                 "rooms that groups can book. Parking is limited but the bus stops right "
-                 "outside. Opening hours changed twice this year. Staff run classes for "
-                 "children in the afternoons and for older people in the mornings."] * 9)
+BODY = " ".join(
+    [
+        "The new community centre opened last spring and I have been going there "
+        "most weeks. The building is large, with a hall, a small library, a cafe and "
+        "rooms that groups can book. Parking is limited but the bus stops right "
+        "outside. Opening hours changed twice this year. Staff run classes for "
+        "children in the afternoons and for older people in the mornings."
+    ]
+    * 9
+)
 HATE = BODY + " All things considered, I hate it."
 LOVE = BODY + " All things considered, I love it."
 
@@ -47,6 +52,7 @@ def project_of(tmp_path, texts: list[str], name: str = "p") -> Project:
 
 
 # -- builtin: the twins ------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def builtin():
@@ -94,7 +100,8 @@ def test_twins_are_split_and_scored_apart_and_truncation_is_marked(tmp_path, bui
         with project_of(fresh, [HATE, LOVE, "A short answer: I love it."]) as other:
             # Another project file has no cache: the same split answers are computed again.
             assert run_results(other, run_job(other, SentimentTask(), builtin).run_id)[
-                "sentiment_score"].tolist() == pytest.approx(got["sentiment_score"].tolist())
+                "sentiment_score"
+            ].tolist() == pytest.approx(got["sentiment_score"].tolist())
 
 
 def test_cache_keys_differ_between_split_and_truncate(tmp_path, builtin):
@@ -112,8 +119,13 @@ def test_cache_keys_differ_between_split_and_truncate(tmp_path, builtin):
 def test_builtin_coding_by_corpus_sees_the_chunks(tmp_path, builtin):
     """The embedding classifier learns from the corpus: it gets the chunks it is asked
     about, and a long text's codes come from its chunks."""
-    book = Codebook(codes=(Code("Housing", "homes, rents, buildings"),
-                           Code("Transport", "buses, trains, parking")), name="topics")
+    book = Codebook(
+        codes=(
+            Code("Housing", "homes, rents, buildings"),
+            Code("Transport", "buses, trains, parking"),
+        ),
+        name="topics",
+    )
     task = CodeTask(codebook=book)
     with project_of(tmp_path, [HATE, "The bus was late again.", "Rents went up."]) as project:
         result = run_job(project, task, builtin)
@@ -125,6 +137,7 @@ def test_builtin_coding_by_corpus_sees_the_chunks(tmp_path, builtin):
 
 # -- splitting -------------------------------------------------------------------------
 
+
 def count_words(texts):
     return [len(t.split()) for t in texts]
 
@@ -133,8 +146,10 @@ def test_split_text_cuts_on_sentences_within_the_limit():
     text = "One two three. Four five six seven. Eight nine. Ten eleven twelve thirteen."
     chunks = split_text(text, 7, count_words)
     # Filled greedily: 3 + 4 words, then 2 + 4.
-    assert chunks == ["One two three. Four five six seven. ",
-                      "Eight nine. Ten eleven twelve thirteen."]
+    assert chunks == [
+        "One two three. Four five six seven. ",
+        "Eight nine. Ten eleven twelve thirteen.",
+    ]
     assert "".join(chunks) == text
     assert max(count_words(chunks)) <= 7
 
@@ -155,6 +170,7 @@ def test_split_text_falls_back_to_words_then_characters():
 
 # -- combining ---------------------------------------------------------------------------
 
+
 def test_probabilities_are_averaged_with_token_weights():
     task = SentimentTask()
     a = task.from_probabilities({"positive": 0.8, "negative": 0.1, "neutral": 0.1})
@@ -171,12 +187,19 @@ def test_probabilities_are_averaged_with_token_weights():
 
 def test_generative_answers_vote_by_tokens_times_score():
     task = SentimentTask(explain=True)
-    chunks = [{"sentiment_label": "positive", "sentiment_score": 0.9,
-               "sentiment_explanation": "likes the hall"},
-              {"sentiment_label": "negative", "sentiment_score": 0.6,
-               "sentiment_explanation": "hates it"},
-              {"sentiment_label": "positive", "sentiment_score": None,
-               "sentiment_explanation": "short"}]
+    chunks = [
+        {
+            "sentiment_label": "positive",
+            "sentiment_score": 0.9,
+            "sentiment_explanation": "likes the hall",
+        },
+        {
+            "sentiment_label": "negative",
+            "sentiment_score": 0.6,
+            "sentiment_explanation": "hates it",
+        },
+        {"sentiment_label": "positive", "sentiment_score": None, "sentiment_explanation": "short"},
+    ]
     out = task.combine(chunks, [100, 200, 30])
     # positive 100*0.9 + 30*1 = 120; negative 200*0.6 = 120: a tie, the earlier chunk's.
     assert out["sentiment_label"] == "positive"
@@ -195,8 +218,12 @@ def test_a_code_applies_when_it_applies_to_any_chunk_with_the_highest_score():
     first = task.from_scores({"Housing": 0.2, "Transport": 0.3})
     second = task.from_scores({"Housing": 0.9, "Transport": 0.4})
     out = task.combine([first, second], [250, 10])
-    assert out == {"code_housing": 1, "code_housing_score": 0.9,
-                   "code_transport": 0, "code_transport_score": 0.4}
+    assert out == {
+        "code_housing": 1,
+        "code_housing_score": 0.9,
+        "code_transport": 0,
+        "code_transport_score": 0.4,
+    }
 
 
 def test_single_label_codes_combine_as_sentiment():
@@ -220,6 +247,7 @@ def test_valence_on_each_scale():
 
 # -- limits of the other backends --------------------------------------------------------
 
+
 def test_lexicon_has_no_limit():
     backend = make_backend("lexicon")
     assert backend.input_limit(SentimentTask()) is None
@@ -232,10 +260,14 @@ def small_models(tmp_path_factory, hf_offline):
     import models  # tests/ is on sys.path
 
     root = tmp_path_factory.mktemp("small")
-    return {"classifier": models.build_classifier(root / "c", ["NEGATIVE", "POSITIVE"],
-                                                  max_positions=40),
-            "nli": models.build_classifier(root / "n", ["contradiction", "entailment",
-                                                        "neutral"], max_positions=40)}
+    return {
+        "classifier": models.build_classifier(
+            root / "c", ["NEGATIVE", "POSITIVE"], max_positions=40
+        ),
+        "nli": models.build_classifier(
+            root / "n", ["contradiction", "entailment", "neutral"], max_positions=40
+        ),
+    }
 
 
 def test_hf_classifier_limit_is_max_positions_less_specials(small_models, tmp_path):
@@ -247,8 +279,9 @@ def test_hf_classifier_limit_is_max_positions_less_specials(small_models, tmp_pa
         got = run_results(project, run_job(project, SentimentTask(), backend).run_id)
         assert got["sentiment_chunks"].tolist() == [3, 1]
         assert got["sentiment_valence"].notna().all()
-        cut = run_results(project, run_job(project, SentimentTask(long_texts=TRUNCATE),
-                                           backend).run_id)
+        cut = run_results(
+            project, run_job(project, SentimentTask(long_texts=TRUNCATE), backend).run_id
+        )
         assert cut["sentiment_truncated"].tolist() == [1, 0]
 
 
@@ -280,6 +313,7 @@ def test_hf_embedding_model_limit(tiny_models):
 
 # -- OpenAI-compatible servers -----------------------------------------------------------
 
+
 def test_openai_context_from_the_server_table_default_or_user(fake_openai):
     from fakes.openai_server import FakeOpenAI
 
@@ -292,12 +326,18 @@ def test_openai_context_from_the_server_table_default_or_user(fake_openai):
     with FakeOpenAI(context_window=2048, context_field="meta.n_ctx_train") as fake:
         assert OpenAIBackend("fake", fake.url).context_window()[0] == 2048  # llama.cpp's
     # The fake lists its models without a context: OpenAI's table, then the default.
-    assert OpenAIBackend("gpt-4o-mini", fake_openai.url).context_window()[0] == \
-        CONTEXT_WINDOWS["gpt-4o-mini"]
-    assert OpenAIBackend("gpt-4.1-mini-2025-04-14", fake_openai.url).context_window()[0] == \
-        CONTEXT_WINDOWS["gpt-4.1-mini"]
+    assert (
+        OpenAIBackend("gpt-4o-mini", fake_openai.url).context_window()[0]
+        == CONTEXT_WINDOWS["gpt-4o-mini"]
+    )
+    assert (
+        OpenAIBackend("gpt-4.1-mini-2025-04-14", fake_openai.url).context_window()[0]
+        == CONTEXT_WINDOWS["gpt-4.1-mini"]
+    )
     assert OpenAIBackend("llama3.2", fake_openai.url).context_window() == (
-        DEFAULT_CONTEXT_WINDOW, "the default for unknown models")
+        DEFAULT_CONTEXT_WINDOW,
+        "the default for unknown models",
+    )
     given = OpenAIBackend("llama3.2", fake_openai.url, context_window=1000)
     assert given.context_window() == (1000, "set by the user")
     assert given.fingerprint()["context_window"] == 1000
@@ -310,8 +350,10 @@ def test_openai_long_text_is_split_within_the_context(tmp_path):
     from fakes.openai_server import FakeOpenAI
 
     long_text = BODY + " In the end I hate it."
-    with FakeOpenAI(context_window=600) as fake, \
-            project_of(tmp_path, [long_text, "I love it."]) as project:
+    with (
+        FakeOpenAI(context_window=600) as fake,
+        project_of(tmp_path, [long_text, "I love it."]) as project,
+    ):
         backend = OpenAIBackend("fake", fake.url, concurrency=2)
         result = run_job(project, SentimentTask(), backend)
         got = run_results(project, result.run_id)
@@ -338,15 +380,19 @@ def test_a_server_that_does_not_list_its_context_teaches_it_by_refusing(tmp_path
     from fakes.openai_server import FakeOpenAI
 
     long_text = BODY + " In the end I hate it."
-    with FakeOpenAI(context_window=600, context_field="unlisted_ctx") as fake, \
-            project_of(tmp_path, [long_text, "I love it.", long_text + " Twice."]) as project:
+    with (
+        FakeOpenAI(context_window=600, context_field="unlisted_ctx") as fake,
+        project_of(tmp_path, [long_text, "I love it.", long_text + " Twice."]) as project,
+    ):
         backend = OpenAIBackend("fake", fake.url, concurrency=2)
         assert backend.context_window()[0] == DEFAULT_CONTEXT_WINDOW  # nothing listed
         result = run_job(project, SentimentTask(), backend)
         got = run_results(project, result.run_id)
         assert result.failed == 0, result.errors
         assert backend.context_window() == (
-            600, f"{backend.host} said so when it refused a longer request")
+            600,
+            f"{backend.host} said so when it refused a longer request",
+        )
         assert got["sentiment_chunks"].tolist()[1] == 1
         assert got["sentiment_chunks"][0] > 1 and got["sentiment_chunks"][2] > 1
         assert result.chunked == 2
@@ -356,8 +402,7 @@ def test_a_server_that_does_not_list_its_context_teaches_it_by_refusing(tmp_path
     backend = OpenAIBackend("llama3.2", "http://127.0.0.1:9/v1")
     assert not backend.learn_context("HTTP 400: bad request")
     assert not backend.learn_context("This model's maximum context length is 8192 tokens.")
-    assert backend.learn_context("the request exceeds the available context size "
-                                 "(2,048 tokens)")
+    assert backend.learn_context("the request exceeds the available context size (2,048 tokens)")
     assert backend.context_window()[0] == 2048 and backend.learned == 1
 
 
@@ -370,18 +415,26 @@ def test_a_refusal_that_counts_the_messages_teaches_the_tokenizer_rate():
     before = backend.count_tokens([text])[0]
     assert backend.learn_context(
         "This model's maximum context length is 512 tokens. However, you requested 722 "
-        "tokens (522 in the messages, 200 in the completion).", estimated=300)
+        "tokens (522 in the messages, 200 in the completion).",
+        estimated=300,
+    )
     assert backend.context_window()[0] == 512
     assert backend.count_tokens([text])[0] == math.ceil(before * 522 / 300 * 1.05)
     # OpenAI's wording; a rate lower than the one learned teaches nothing
-    assert not backend.learn_context("This model's maximum context length is 512 tokens. "
-                                     "However, your messages resulted in 600 tokens.", 500)
+    assert not backend.learn_context(
+        "This model's maximum context length is 512 tokens. "
+        "However, your messages resulted in 600 tokens.",
+        500,
+    )
     assert backend.learned == 1
     # OpenAI's own models are counted by their tokenizer: no rate is learned for them
     openai_model = OpenAIBackend("gpt-4o-mini", None, key="sk-x", context_window=4096)
-    assert not openai_model.learn_context("This model's maximum context length is 8192 "
-                                          "tokens. However, your messages resulted in 9000 "
-                                          "tokens.", 100)
+    assert not openai_model.learn_context(
+        "This model's maximum context length is 8192 "
+        "tokens. However, your messages resulted in 9000 "
+        "tokens.",
+        100,
+    )
 
 
 def test_openai_without_chunking_the_server_refuses(tmp_path):
@@ -410,8 +463,9 @@ def test_multi_label_codes_from_any_chunk_through_a_server(tmp_path):
     its chunks' answers, each with its highest score."""
     from fakes.openai_server import FakeOpenAI, answer_for
 
-    book = Codebook(codes=(Code("Housing"), Code("Transport"), Code("Health")), name="t",
-                    multi_label=True)
+    book = Codebook(
+        codes=(Code("Housing"), Code("Transport"), Code("Health")), name="t", multi_label=True
+    )
     task = CodeTask(codebook=book)
     with FakeOpenAI(context_window=600) as fake, project_of(tmp_path, [BODY]) as project:
         backend = OpenAIBackend("fake", fake.url)
@@ -419,16 +473,25 @@ def test_multi_label_codes_from_any_chunk_through_a_server(tmp_path):
         assert len(plan.pieces) > 1
         result = run_job(project, task, backend)
         got = run_results(project, result.run_id).iloc[0]
-        body = {"messages": task.messages(""), "response_format": {
-            "type": "json_schema", "json_schema": {"schema": task.json_schema()}}}
+        body = {
+            "messages": task.messages(""),
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"schema": task.json_schema()},
+            },
+        }
         picked = {answer_for(body, piece)[0] for piece in plan.pieces}
-        for code, column in (("Housing", "code_housing"), ("Transport", "code_transport"),
-                             ("Health", "code_health")):
+        for code, column in (
+            ("Housing", "code_housing"),
+            ("Transport", "code_transport"),
+            ("Health", "code_health"),
+        ):
             assert got[column] == int(code in picked), code
             assert got[f"{column}_score"] == (0.9 if code in picked else 0.1)
 
 
 # -- reports -----------------------------------------------------------------------------
+
 
 def test_over_limit_counts_what_the_dialog_warns_of(builtin):
     n, limit = over_limit(builtin, SentimentTask(), [HATE, LOVE, "short"])
@@ -451,18 +514,22 @@ def test_methods_record_gives_the_counts(tmp_path, builtin):
 
 def project_params(path, run_id) -> str:
     with Project.open(path) as project:
-        return project.db.execute("SELECT params FROM runs WHERE id = ?",
-                                  (run_id,)).fetchone()[0]
+        return project.db.execute("SELECT params FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
 
 
 def test_the_end_of_run_line_counts_the_long_texts():
     """One end-of-run line for annotate, runs resume and replicate (JobResult.summary)."""
     plain = JobResult(3, "done", 300, 300, 1, 40, 260, 12.34)
-    assert plain.summary() == ("run 3: done; 300/300 rows, 260 computed, 40 from cache, "
-                               "1 failed, 12.3 s")
+    assert plain.summary() == (
+        "run 3: done; 300/300 rows, 260 computed, 40 from cache, 1 failed, 12.3 s"
+    )
     split = JobResult(4, "cancelled", 300, 69, 0, 0, 69, 5.0, chunked=2)
     assert split.summary("run 4 (replicate of run 3)") == (
         "run 4 (replicate of run 3): cancelled; 69/300 rows, 69 computed, 0 from cache, "
-        "0 failed, 5.0 s; 2 long texts split into chunks")
-    assert JobResult(5, "done", 1, 1, 0, 0, 1, 1.0, truncated=1).summary().endswith(
-        "; 1 long text truncated")
+        "0 failed, 5.0 s; 2 long texts split into chunks"
+    )
+    assert (
+        JobResult(5, "done", 1, 1, 0, 0, 1, 1.0, truncated=1)
+        .summary()
+        .endswith("; 1 long text truncated")
+    )

@@ -23,17 +23,19 @@ TOPICS = Codebook((Code("Housing"), Code("Transport")), name="Local topics")
 CLICKS = [
     (BOOK, "ana", 0, ["positive"], "sarcasm? =check again"),  # formula-like: guarded
     (BOOK, "ana", 2, ["neutral"], "no stance"),
-    (BOOK, "ana", 2, ["negative"], None),                  # recoded: the memo stays
+    (BOOK, "ana", 2, ["negative"], None),  # recoded: the memo stays
     (BOOK, "ana", 3, ["neutral"], "drop me"),
-    (BOOK, "ana", 3, ["neutral"], ""),                     # memo deleted again
+    (BOOK, "ana", 3, ["neutral"], ""),  # memo deleted again
     (BOOK, "bo", 1, ["negative"], "Ärger über Busse\nzweite Zeile"),
     (TOPICS, "ana", 4, ["Transport"], "buses, not trains"),
 ]
 # What the latest clicks leave: (column, row) -> memo.
-MEMOS = {("memo_sentiment_ana", 0): "sarcasm? =check again",
-         ("memo_sentiment_ana", 2): "no stance",
-         ("memo_bo", 1): "Ärger über Busse\nzweite Zeile",
-         ("memo_local_topics_ana", 4): "buses, not trains"}
+MEMOS = {
+    ("memo_sentiment_ana", 0): "sarcasm? =check again",
+    ("memo_sentiment_ana", 2): "no stance",
+    ("memo_bo", 1): "Ärger über Busse\nzweite Zeile",
+    ("memo_local_topics_ana", 4): "buses, not trains",
+}
 MEMO_COLUMNS = ["memo_local_topics_ana", "memo_sentiment_ana", "memo_bo"]
 
 
@@ -63,8 +65,7 @@ def memo_cells(frame: pd.DataFrame, names=None) -> dict:
     out = {}
     for c in MEMO_COLUMNS:
         for r, v in enumerate(frame[names[c]].tolist()):
-            if not (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-                    or v == ""):
+            if not (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or v == ""):
                 out[(c, r)] = v
     return out
 
@@ -88,15 +89,18 @@ def test_a_coder_with_memos_in_one_codebook_gets_the_short_name(tmp_path):
         assert "memo_ana" not in annotated_table(p)[0].columns
         human_codes.record(p, BOOK, "ana", 1, ["negative"], "irony")
         human_codes.record(p, BOOK, "Ana", 2, ["neutral"], "another Ana")
-        assert human_codes.memo_column_names(p) == {("sentiment", "Ana"): "memo_ana",
-                                                    ("sentiment", "ana"): "memo_ana_"}
+        assert human_codes.memo_column_names(p) == {
+            ("sentiment", "Ana"): "memo_ana",
+            ("sentiment", "ana"): "memo_ana_",
+        }
         frame, _ = annotated_table(p)
         assert frame["memo_ana_"].iloc[1] == "irony" and frame["memo_ana"].iloc[2] == "another Ana"
 
 
 def test_csv_keeps_memos_with_newlines_and_guards_formulas(project, tmp_path):
-    got = pd.read_csv(export_annotated(project, tmp_path / "a.csv"), dtype=str,
-                      keep_default_na=False)
+    got = pd.read_csv(
+        export_annotated(project, tmp_path / "a.csv"), dtype=str, keep_default_na=False
+    )
     want = dict(MEMOS)
     want[("memo_sentiment_ana", 0)] = "sarcasm? =check again"  # not at the start: as is
     assert memo_cells(got) == want
@@ -116,8 +120,10 @@ def test_xlsx_has_the_memos_and_describes_them_on_the_columns_sheet(project, tmp
     columns = {r[0]: r for r in list(book["columns"].values)[1:]}
     assert columns["memo_bo"][1] == "coder bo"
     assert "memos of coder 'bo'" in columns["memo_bo"][2]
-    assert "memos of coder 'ana'" in columns["memo_local_topics_ana"][2] \
+    assert (
+        "memos of coder 'ana'" in columns["memo_local_topics_ana"][2]
         and "Local topics" in columns["memo_local_topics_ana"][2]
+    )
     book.close()
 
 
@@ -153,18 +159,28 @@ def test_coding_log_has_every_click_with_its_memo(project, tmp_path):
     assert len(log) == stored and log["click"].is_monotonic_increasing
     mine = log.tail(len(CLICKS))
     assert mine["row"].tolist() == [row + 1 for _, _, row, _, _ in CLICKS]  # 1-based
-    assert mine["memo"].tolist() == ["sarcasm? =check again", "no stance", "no stance",
-                                     "drop me", "", "Ärger über Busse\nzweite Zeile",
-                                     "buses, not trains"]
+    assert mine["memo"].tolist() == [
+        "sarcasm? =check again",
+        "no stance",
+        "no stance",
+        "drop me",
+        "",
+        "Ärger über Busse\nzweite Zeile",
+        "buses, not trains",
+    ]
     assert mine["codes"].tolist()[:3] == ["positive", "neutral", "negative"]
     assert mine["codebook"].tolist()[-1] == "Local topics"
     assert log["blind"].isna().all()  # made without saying: not recorded, not "no"
     for suffix in ("csv", "xlsx", "parquet"):
         out = human_codes.export_coding_log(project, tmp_path / f"log.{suffix}")
-        got = (pd.read_csv(out, dtype=str, keep_default_na=False) if suffix == "csv" else
-               pd.read_excel(out, dtype=str, keep_default_na=False) if suffix == "xlsx" else
-               pd.read_parquet(out))
-        assert got["memo"].astype(str).tolist()[-len(CLICKS):] == mine["memo"].tolist()
+        got = (
+            pd.read_csv(out, dtype=str, keep_default_na=False)
+            if suffix == "csv"
+            else pd.read_excel(out, dtype=str, keep_default_na=False)
+            if suffix == "xlsx"
+            else pd.read_parquet(out)
+        )
+        assert got["memo"].astype(str).tolist()[-len(CLICKS) :] == mine["memo"].tolist()
         assert got["coder"].tolist() == log["coder"].tolist()
 
 

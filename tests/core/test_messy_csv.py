@@ -26,16 +26,29 @@ NOT_DATA = {"COPYING"}
 
 
 def _is_data(path: Path) -> bool:
-    return (path.is_file() and path.suffix.lower() not in {".md", ".json"}
-            and not path.name.startswith("LICENSE") and path.name not in NOT_DATA)
+    return (
+        path.is_file()
+        and path.suffix.lower() not in {".md", ".json"}
+        and not path.name.startswith("LICENSE")
+        and path.name not in NOT_DATA
+    )
 
 
 def _all_files() -> list:
     if not MESSY.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(
-            reason=f"shared data not found at {MESSY} (expected beside the repository)"))]
-    return [pytest.param(p, id=str(p.relative_to(MESSY)))
-            for p in sorted(MESSY.rglob("*")) if _is_data(p)]
+        return [
+            pytest.param(
+                None,
+                marks=pytest.mark.skip(
+                    reason=f"shared data not found at {MESSY} (expected beside the repository)"
+                ),
+            )
+        ]
+    return [
+        pytest.param(p, id=str(p.relative_to(MESSY)))
+        for p in sorted(MESSY.rglob("*"))
+        if _is_data(p)
+    ]
 
 
 ALL_FILES = _all_files()
@@ -55,8 +68,10 @@ def messy(messy_csv: Path):
 
 def cells(frame: pd.DataFrame) -> list[list]:
     """Rows of the frame as plain lists; missing cells are None."""
-    return [[None if pd.isna(v) else v for v in row]
-            for row in frame.astype(object).itertuples(index=False, name=None)]
+    return [
+        [None if pd.isna(v) else v for v in row]
+        for row in frame.astype(object).itertuples(index=False, name=None)
+    ]
 
 
 def simple_records(text: str, delimiter: str = ",") -> list[list[str]]:
@@ -65,6 +80,7 @@ def simple_records(text: str, delimiter: str = ",") -> list[list[str]]:
 
 
 # -- every file ------------------------------------------------------------------------
+
 
 def test_the_collection_is_complete(messy_csv):
     # SOURCE.md describes 83 data files; a glob that silently lost some would pass.
@@ -98,14 +114,26 @@ def test_every_file_imports_or_fails_clearly(path: Path):
 
 # -- csv-spectrum: expected parses shipped with the files --------------------------------
 
-SPECTRUM_NAMES = ["comma_in_quotes", "empty", "empty_crlf", "escaped_quotes", "json",
-                  "location_coordinates", "newlines", "newlines_crlf", "quotes_and_newlines",
-                  "simple", "simple_crlf", "utf8"]
+SPECTRUM_NAMES = [
+    "comma_in_quotes",
+    "empty",
+    "empty_crlf",
+    "escaped_quotes",
+    "json",
+    "location_coordinates",
+    "newlines",
+    "newlines_crlf",
+    "quotes_and_newlines",
+    "simple",
+    "simple_crlf",
+    "utf8",
+]
 
 
 def _expected_spectrum(messy_csv: Path, name: str) -> list[dict]:
-    expected = json.loads((messy_csv / "csv_spectrum" / "json" / f"{name}.json")
-                          .read_text(encoding="utf-8"))
+    expected = json.loads(
+        (messy_csv / "csv_spectrum" / "json" / f"{name}.json").read_text(encoding="utf-8")
+    )
     return expected if isinstance(expected, list) else [expected]
 
 
@@ -146,13 +174,17 @@ def test_csv_spectrum_crlf_checkout(messy_csv, write_file, name):
 
 # -- encodings ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, encoding, detected", [
-    ("csvkit/test_utf16_little.csv", "utf-16", "utf-16-le"),
-    ("csvkit/test_utf16_big.csv", "utf-16", "utf-16-be"),
-    ("csvkit/test_utf8.csv", "utf-8", "utf-8"),
-    ("csvkit/test_utf8_bom.csv", "utf-8-sig", "utf-8-sig"),
-    ("csvkit/test_latin1.csv", "cp1252", "cp1252"),
-])
+
+@pytest.mark.parametrize(
+    "name, encoding, detected",
+    [
+        ("csvkit/test_utf16_little.csv", "utf-16", "utf-16-le"),
+        ("csvkit/test_utf16_big.csv", "utf-16", "utf-16-be"),
+        ("csvkit/test_utf8.csv", "utf-8", "utf-8"),
+        ("csvkit/test_utf8_bom.csv", "utf-8-sig", "utf-8-sig"),
+        ("csvkit/test_latin1.csv", "cp1252", "cp1252"),
+    ],
+)
 def test_encoded_files_give_the_decoded_text(messy, name, encoding, detected):
     path = messy(name)
     raw = path.read_bytes()
@@ -199,6 +231,7 @@ def test_mac_cr_only_line_endings(messy):
 
 # -- irregular rows -----------------------------------------------------------------------
 
+
 def test_bad_csv_ragged_rows_reported_and_not_shifted(messy):
     path = messy("csvkit/bad.csv")
     text = path.read_text(encoding="utf-8")
@@ -211,8 +244,8 @@ def test_bad_csv_ragged_rows_reported_and_not_shifted(messy):
     got = cells(corpus.frame)
     assert len(got) == len(rows)
     for record, row in zip(rows, got):
-        assert row[:min(width, len(record))] == record[:width]  # nothing shifted
-        assert all(v is None for v in row[len(record):width])  # short rows: missing
+        assert row[: min(width, len(record))] == record[:width]  # nothing shifted
+        assert all(v is None for v in row[len(record) : width])  # short rows: missing
         extra = record[width:]
         assert row[width:] == (extra or [None])
     lines = {p.line: p.message for p in corpus.problems}
@@ -268,10 +301,13 @@ def test_french_open_data_cp1252_semicolon_txt(messy):
     assert "\ufffd" not in joined and "Ã" not in joined  # no mojibake
 
 
-@pytest.mark.parametrize("name, header", [
-    ("frictionless_py/data/skip-rows-before-headers.csv", ["id", "name"]),
-    ("frictionless_py/data/matrix-with-comment.csv", ["f1", "f2", "f3", "f4"]),
-])
+@pytest.mark.parametrize(
+    "name, header",
+    [
+        ("frictionless_py/data/skip-rows-before-headers.csv", ["id", "name"]),
+        ("frictionless_py/data/matrix-with-comment.csv", ["f1", "f2", "f3", "f4"]),
+    ],
+)
 def test_lines_before_the_header_are_skipped_and_reported(messy, name, header):
     path = messy(name)
     lines = path.read_text(encoding="utf-8").splitlines()

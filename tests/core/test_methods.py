@@ -17,11 +17,21 @@ from llmstudio.core.validation import Source, compare
 
 from annotated_project import make_project
 
-BIAS = {"n": 40, "changed": 3, "changed_share": 0.075, "changed_share_ci_low": 0.02,
-        "changed_share_ci_high": 0.15, "mean_difference": -0.012, "ci_low": -0.03,
-        "ci_high": 0.004, "p_value": 0.21, "test": "Wilcoxon signed-rank",
-        "task": "sentiment", "model": "lexicon",
-        "swap_list": {"name": "gender", "pairs": 57, "source": "builtin", "note": ""}}
+BIAS = {
+    "n": 40,
+    "changed": 3,
+    "changed_share": 0.075,
+    "changed_share_ci_low": 0.02,
+    "changed_share_ci_high": 0.15,
+    "mean_difference": -0.012,
+    "ci_low": -0.03,
+    "ci_high": 0.004,
+    "p_value": 0.21,
+    "test": "Wilcoxon signed-rank",
+    "task": "sentiment",
+    "model": "lexicon",
+    "swap_list": {"name": "gender", "pairs": 57, "source": "builtin", "note": ""},
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +40,14 @@ def project(tmp_path_factory):
     path = make_project(folder)
     with Project.open(path) as p:
         # A key pasted into a prompt by mistake must never reach a published record.
-        p.db.execute("UPDATE runs SET prompt = ? WHERE id = 1", (json.dumps(
-            [{"role": "user", "content": "<b>Rate</b> {text} sk-secretKEY1234567890"}]),))
+        p.db.execute(
+            "UPDATE runs SET prompt = ? WHERE id = 1",
+            (
+                json.dumps(
+                    [{"role": "user", "content": "<b>Rate</b> {text} sk-secretKEY1234567890"}]
+                ),
+            ),
+        )
         p.db.commit()
         yield p
 
@@ -46,10 +62,12 @@ def bias_report(tmp_path_factory):
 @pytest.fixture(scope="module")
 def texts(project, bias_report, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    md = write_methods(project, out / "methods.md", bias_reports=[bias_report],
-                       n_resamples=200).read_text("utf-8")
-    page = write_methods(project, out / "methods.html", bias_reports=[bias_report],
-                         n_resamples=200).read_text("utf-8")
+    md = write_methods(
+        project, out / "methods.md", bias_reports=[bias_report], n_resamples=200
+    ).read_text("utf-8")
+    page = write_methods(
+        project, out / "methods.html", bias_reports=[bias_report], n_resamples=200
+    ).read_text("utf-8")
     plain = re.sub(r"[ \t]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
     return md, page, plain
 
@@ -61,17 +79,35 @@ def _unescaped_md(md: str) -> str:
 def fields(project) -> list[str]:
     """Every value the record must hold, from the project itself."""
     out = []
-    for (run_id, task, params, backend, fp, status, created, finished, software,
-         total) in project.db.execute(
-            "SELECT id, task, params, backend, fingerprint, status, created, finished, "
-            "software, rows_total FROM runs"):
+    for (
+        run_id,
+        task,
+        params,
+        backend,
+        fp,
+        status,
+        created,
+        finished,
+        software,
+        total,
+    ) in project.db.execute(
+        "SELECT id, task, params, backend, fingerprint, status, created, finished, "
+        "software, rows_total FROM runs"
+    ):
         fp = json.loads(fp)
-        out += [f"Run {run_id}: {task} with {fp['model']}", f"model: {fp['model']}",
-                f"revision or file hash: {fp['revision']}", f"backend: {backend}",
-                f"task: {task}", f"state: {'complete' if status == 'done' else status}",
-                f"started: {created}",
-                f"finished: {finished}", f"software: {software}",
-                f"rows: {total:,} done, 0 failed", "endpoint host: none (local)"]
+        out += [
+            f"Run {run_id}: {task} with {fp['model']}",
+            f"model: {fp['model']}",
+            f"revision or file hash: {fp['revision']}",
+            f"backend: {backend}",
+            f"task: {task}",
+            f"state: {'complete' if status == 'done' else status}",
+            f"started: {created}",
+            f"finished: {finished}",
+            f"software: {software}",
+            f"rows: {total:,} done, 0 failed",
+            "endpoint host: none (local)",
+        ]
         out += json.loads(params)["labels"]
     return out
 
@@ -130,8 +166,7 @@ def test_no_key_and_everything_escaped(texts):
         assert "sk-secretKEY" not in text and "[redacted]" in text
     assert "<b>Rate</b>" not in page and "&lt;b&gt;Rate&lt;/b&gt;" in page
     assert page.count("<b>") == page.count("</b>")  # only the record's own bold labels
-    assert redact("key api_key=abc123 and sk-abcdefghijkl") == \
-        "key [redacted] and [redacted]"
+    assert redact("key api_key=abc123 and sk-abcdefghijkl") == "key [redacted] and [redacted]"
 
 
 def test_without_codes_or_bias_it_says_so(tmp_path):
@@ -159,12 +194,15 @@ def test_failed_rows_and_an_api_endpoint_are_recorded(tmp_path):
     from llmstudio.core.annotated import annotated_table
 
     with Project.open(make_project(tmp_path)) as p:
-        p.db.execute("UPDATE annotations SET output = NULL, error = 'HTTP 500 after 3 tries' "
-                     "WHERE run_id = 2 AND row_id = 1")
+        p.db.execute(
+            "UPDATE annotations SET output = NULL, error = 'HTTP 500 after 3 tries' "
+            "WHERE run_id = 2 AND row_id = 1"
+        )
         fp = json.loads(p.db.execute("SELECT fingerprint FROM runs WHERE id = 2").fetchone()[0])
         fp.update(endpoint="api.example.org", model="gpt-test")
-        p.db.execute("UPDATE runs SET fingerprint = ?, backend = 'openai' WHERE id = 2",
-                     (json.dumps(fp),))
+        p.db.execute(
+            "UPDATE runs SET fingerprint = ?, backend = 'openai' WHERE id = 2", (json.dumps(fp),)
+        )
         p.db.commit()
         md = _unescaped_md(build_record(p, n_resamples=0).markdown())
         frame, _ = annotated_table(p)
@@ -174,8 +212,10 @@ def test_failed_rows_and_an_api_endpoint_are_recorded(tmp_path):
     assert frame["sentiment_error"].iloc[1] == "HTTP 500 after 3 tries"
 
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def test_charts_are_linked_from_markdown_and_embedded_in_html(project, tmp_path):
@@ -184,11 +224,11 @@ def test_charts_are_linked_from_markdown_and_embedded_in_html(project, tmp_path)
     chart = tmp_path / "charts" / "sentiment_by_party.png"
     chart.parent.mkdir()
     chart.write_bytes(PNG)
-    md = write_methods(project, tmp_path / "m.md", charts=[chart],
-                       n_resamples=0).read_text("utf-8")
+    md = write_methods(project, tmp_path / "m.md", charts=[chart], n_resamples=0).read_text("utf-8")
     assert "## Charts" in md and "![sentiment by party](charts/sentiment_by_party.png)" in md
-    page = write_methods(project, tmp_path / "m.html", charts=[chart],
-                         n_resamples=0).read_text("utf-8")
+    page = write_methods(project, tmp_path / "m.html", charts=[chart], n_resamples=0).read_text(
+        "utf-8"
+    )
     assert f'src="data:image/png;base64,{base64.b64encode(PNG).decode()}"' in page
     assert "<figcaption>sentiment by party</figcaption>" in page
     with pytest.raises(ExportError, match="no such chart"):
@@ -198,10 +238,18 @@ def test_charts_are_linked_from_markdown_and_embedded_in_html(project, tmp_path)
     assert not (tmp_path / "x.md").exists()
 
 
-@pytest.mark.parametrize("backend, pipeline_task, direct", [
-    ("builtin", None, True), ("lexicon", None, True), ("hf", "embeddings", True),
-    ("hf", "text-classification", True), ("hf", "zero-shot-classification", True),
-    ("hf", "text-generation", False), ("openai", None, False)])
+@pytest.mark.parametrize(
+    "backend, pipeline_task, direct",
+    [
+        ("builtin", None, True),
+        ("lexicon", None, True),
+        ("hf", "embeddings", True),
+        ("hf", "text-classification", True),
+        ("hf", "zero-shot-classification", True),
+        ("hf", "text-generation", False),
+        ("openai", None, False),
+    ],
+)
 def test_only_models_that_read_the_prompt_are_said_to_get_it(backend, pipeline_task, direct):
     from types import SimpleNamespace
 
@@ -219,8 +267,10 @@ def test_multi_label_codes_get_agreement_per_code(tmp_path):
     book = Codebook((Code("Housing"), Code("Transport")), name="issues", multi_label=True)
     path = make_project(tmp_path)
     # "none": read, no code applies (an empty list would be "not coded")
-    given = {"ana": [["Housing"], ["Housing", "Transport"], ["none"], ["Transport"], ["Housing"]],
-             "bo": [["Housing"], ["Transport"], ["none"], ["Transport"], ["none"]]}
+    given = {
+        "ana": [["Housing"], ["Housing", "Transport"], ["none"], ["Transport"], ["Housing"]],
+        "bo": [["Housing"], ["Transport"], ["none"], ["Transport"], ["none"]],
+    }
     with Project.open(path) as p:
         p.save_codebook(book)
         for coder, rows in given.items():
@@ -254,8 +304,10 @@ def test_an_interrupted_run_is_said_so_and_never_reported_as_the_result(tmp_path
     with Project.open(path) as project:
         with project.db:
             project.db.execute("DELETE FROM annotations WHERE run_id = 2 AND row_id >= 2")
-            project.db.execute("UPDATE runs SET status = 'running', finished = NULL, pid = ? "
-                               "WHERE id = 2", (dead.pid,))
+            project.db.execute(
+                "UPDATE runs SET status = 'running', finished = NULL, pid = ? WHERE id = 2",
+                (dead.pid,),
+            )
         text = build_record(project, n_resamples=0).markdown(tmp_path)
     assert "### Run 2: sentiment with vader (interrupted)" in text
     assert "state:** interrupted, 2 of 6 rows" in text

@@ -39,15 +39,18 @@ def mixing_problem(corpus):
 @pytest.fixture
 def no_scan(monkeypatch):
     """Fails the test if the mixed-encoding scan runs (a clean file must not pay for it)."""
+
     def refuse(*_a, **_k):
         raise AssertionError("the file was scanned for mixed encodings")
+
     monkeypatch.setattr(delimited, "scan_file", refuse)
     monkeypatch.setattr(delimited, "transcode_file", refuse)
 
 
 def test_the_issue_case_early_non_utf8_byte(write_file):
-    path = write_file("m.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP),
-                                     ("3,déjà vu", UTF8)))
+    path = write_file(
+        "m.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP), ("3,déjà vu", UTF8))
+    )
     corpus = read_table(path)
     assert texts(corpus) == ["café", "naïve", "déjà vu"]
     assert corpus.encoding == "utf-8 + cp1252"
@@ -113,9 +116,11 @@ def test_utf8_bom_file(write_file, no_scan):
 
 @pytest.mark.parametrize("header_enc", [UTF8, CP])
 def test_utf8_bom_file_with_a_cp1252_line(write_file, header_enc):
-    path = write_file("bom.csv", b"\xef\xbb\xbf" + mixed(("id,text,année", header_enc),
-                                                        ("1,café,2020", UTF8),
-                                                        ("2,naïve,2021", CP)))
+    path = write_file(
+        "bom.csv",
+        b"\xef\xbb\xbf"
+        + mixed(("id,text,année", header_enc), ("1,café,2020", UTF8), ("2,naïve,2021", CP)),
+    )
     corpus = read_table(path)
     assert corpus.columns == ["id", "text", "année"]  # the BOM is no part of the header
     assert texts(corpus) == ["café", "naïve"]
@@ -123,9 +128,17 @@ def test_utf8_bom_file_with_a_cp1252_line(write_file, header_enc):
 
 
 def test_quoted_field_spanning_lines_in_two_encodings(write_file):
-    path = write_file("multi.csv", mixed(("id,text", UTF8), ('1,"café', UTF8), ('naïve"', CP),
-                                         ('2,"première', CP), ('déjà vu"', UTF8),
-                                         ("3,fin", UTF8)))
+    path = write_file(
+        "multi.csv",
+        mixed(
+            ("id,text", UTF8),
+            ('1,"café', UTF8),
+            ('naïve"', CP),
+            ('2,"première', CP),
+            ('déjà vu"', UTF8),
+            ("3,fin", UTF8),
+        ),
+    )
     corpus = read_table(path)
     assert texts(corpus) == ["café\nnaïve", "première\ndéjà vu", "fin"]
     note = mixing_problem(corpus)
@@ -133,20 +146,31 @@ def test_quoted_field_spanning_lines_in_two_encodings(write_file):
 
 
 def test_crlf_and_cr_line_numbers(write_file):
-    path = write_file("crlf.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP),
-                                        ("3,ok", UTF8), ("4,crème", CP), newline="\r\n"))
+    path = write_file(
+        "crlf.csv",
+        mixed(
+            ("id,text", UTF8),
+            ("1,café", UTF8),
+            ("2,naïve", CP),
+            ("3,ok", UTF8),
+            ("4,crème", CP),
+            newline="\r\n",
+        ),
+    )
     corpus = read_table(path)
     assert texts(corpus) == ["café", "naïve", "ok", "crème"]
     assert "(lines 3, 5)" in mixing_problem(corpus).message
-    path = write_file("cr.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP),
-                                      newline="\r"))
+    path = write_file(
+        "cr.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP), newline="\r")
+    )
     corpus = read_table(path)
     assert texts(corpus) == ["café", "naïve"] and mixing_problem(corpus).line == 3
 
 
 def test_many_fallback_lines_give_a_short_list_and_a_count(write_file):
-    lines = [("id,text", UTF8)] + [(f"{i},l'été fut chaud à Zürich", CP if i % 2 else UTF8)
-                                   for i in range(1, 501)]
+    lines = [("id,text", UTF8)] + [
+        (f"{i},l'été fut chaud à Zürich", CP if i % 2 else UTF8) for i in range(1, 501)
+    ]
     corpus = read_table(write_file("many.csv", mixed(*lines)))
     assert set(texts(corpus)) == {"l'été fut chaud à Zürich"}
     message = mixing_problem(corpus).message
@@ -171,12 +195,15 @@ def test_chosen_encoding_is_never_mixed(write_file):
 
 
 def test_other_legacy_code_page_is_guessed_from_the_bad_lines(write_file):
-    russian = ["Мы очень довольны работой городского совета в этом году",
-               "Дороги стали лучше, но автобусы ходят редко",
-               "Цены на жильё растут, а зарплаты нет",
-               "Школа получила новое здание; в поликлинике очереди по-прежнему длинные"]
-    rows = [("id\ttext", UTF8), ("1\tcafé", UTF8)] + [(f"{i}\t{russian[i % 4]}", "cp1251")
-                                                    for i in range(2, 40)]
+    russian = [
+        "Мы очень довольны работой городского совета в этом году",
+        "Дороги стали лучше, но автобусы ходят редко",
+        "Цены на жильё растут, а зарплаты нет",
+        "Школа получила новое здание; в поликлинике очереди по-прежнему длинные",
+    ]
+    rows = [("id\ttext", UTF8), ("1\tcafé", UTF8)] + [
+        (f"{i}\t{russian[i % 4]}", "cp1251") for i in range(2, 40)
+    ]
     corpus = read_table(write_file("ru.tsv", mixed(*rows)))
     assert texts(corpus)[0] == "café" and set(texts(corpus)[1:]) == set(russian)
     assert corpus.encoding == "utf-8 + cp1251"
@@ -190,16 +217,18 @@ def test_preview_decodes_like_the_import(write_file):
 
 
 def test_json_lines_mixing_encodings(write_file):
-    data = (json.dumps({"id": 1, "text": "café"}, ensure_ascii=False) + "\n").encode() + \
-        (json.dumps({"id": 2, "text": "naïve"}, ensure_ascii=False) + "\n").encode("cp1252")
+    data = (json.dumps({"id": 1, "text": "café"}, ensure_ascii=False) + "\n").encode() + (
+        json.dumps({"id": 2, "text": "naïve"}, ensure_ascii=False) + "\n"
+    ).encode("cp1252")
     corpus = read_table(write_file("m.jsonl", data))
     assert texts(corpus) == ["café", "naïve"]
     assert corpus.encoding == "utf-8 + cp1252" and mixing_problem(corpus).line == 2
 
 
 def test_the_project_keeps_the_import_problem(write_file, tmp_path):
-    corpus = read_table(write_file("m.csv", mixed(("id,text", UTF8), ("1,café", UTF8),
-                                                  ("2,naïve", CP))))
+    corpus = read_table(
+        write_file("m.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP)))
+    )
     project = Project.create(tmp_path / "m.llmstudio", corpus)
     project.close()
     again = Project.open(tmp_path / "m.llmstudio")
@@ -225,7 +254,7 @@ def test_the_temporary_utf8_copy_is_removed(write_file, monkeypatch):
 
 
 def test_a_killed_process_temporary_copy_is_removed_later(write_file):
-    dead = 2 ** 22 + 12345  # above Linux's default pid_max: no such process
+    dead = 2**22 + 12345  # above Linux's default pid_max: no such process
     left = Path(tempfile.gettempdir()) / f"llmstudio-utf8-{dead}-abc.csv"
     live = Path(tempfile.gettempdir()) / f"llmstudio-utf8-{os.getppid()}-abc.csv"
     left.write_bytes(b"x")
@@ -240,10 +269,33 @@ def test_a_killed_process_temporary_copy_is_removed_later(write_file):
 
 # -- the byte-level line check against Python's own decoder --------------------------------
 
-PIECES = [b"a", b"b ", b",", b"\n", b"\r\n", b"\r", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x99\x82",
-          b"\xe9", b"\x80", b"\xc3", b"\xe2\x82", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xed\xa0\x80",
-          b"\xf4\x90\x80\x80", b"\xf5", b"\xff", b"\xef\xbb\xbf", b"\xc2\xa0", b"\xf0\x90\x80\x80",
-          b"\xf4\x8f\xbf\xbf", b"\xed\x9f\xbf", b"\xe0\xa0\x80"]
+PIECES = [
+    b"a",
+    b"b ",
+    b",",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"\xc3\xa9",
+    b"\xe2\x82\xac",
+    b"\xf0\x9f\x99\x82",
+    b"\xe9",
+    b"\x80",
+    b"\xc3",
+    b"\xe2\x82",
+    b"\xc0\xaf",
+    b"\xe0\x80\xaf",
+    b"\xed\xa0\x80",
+    b"\xf4\x90\x80\x80",
+    b"\xf5",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"\xc2\xa0",
+    b"\xf0\x90\x80\x80",
+    b"\xf4\x8f\xbf\xbf",
+    b"\xed\x9f\xbf",
+    b"\xe0\xa0\x80",
+]
 
 
 def python_bad_lines(data: bytes) -> list[int]:
@@ -271,8 +323,9 @@ def test_bad_lines_are_those_python_cannot_decode(seed):
     assert len(out) == len(raw)
     for number, (got, line) in enumerate(zip(out, raw), start=1):
         if number in want:
-            assert got == "".join(bytes([c]).decode("cp1252", errors="ignore") or chr(c)
-                                  for c in line)
+            assert got == "".join(
+                bytes([c]).decode("cp1252", errors="ignore") or chr(c) for c in line
+            )
         else:
             assert got == line.decode("utf-8")
     assert scan_bytes(data).bad == bool(want)
@@ -286,15 +339,22 @@ def test_scan_of_a_cut_sample_leaves_the_cut_line_out():
 
 def test_blocks_keep_lines_whole(monkeypatch, tmp_path):
     monkeypatch.setattr(mixed_encoding, "CHUNK_BYTES", 7)
-    data = mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP), ("3,plus longue ligne", UTF8),
-                 ("4,crème", CP), newline="\r\n")
+    data = mixed(
+        ("id,text", UTF8),
+        ("1,café", UTF8),
+        ("2,naïve", CP),
+        ("3,plus longue ligne", UTF8),
+        ("4,crème", CP),
+        newline="\r\n",
+    )
     path = tmp_path / "b.csv"
     path.write_bytes(data)
     out = tmp_path / "out.csv"
     with open(out, "wb") as fh:
         lines = mixed_encoding.transcode_file(path, fh, "cp1252")
     assert out.read_bytes() == data.decode("cp1252").encode().replace(
-        "cafÃ©".encode(), "café".encode())
+        "cafÃ©".encode(), "café".encode()
+    )
     assert (lines.count, lines.lines, lines.total_lines) == (2, [3, 5], 5)
 
 

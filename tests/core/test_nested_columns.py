@@ -29,16 +29,19 @@ TAGS = pa.list_(pa.string())
 META = pa.map_(pa.string(), pa.int64())
 PAIRS = pa.map_(pa.int64(), pa.string())  # keys a JSON object cannot hold as numbers
 RECORD = pa.struct([("a", pa.int64()), ("b", pa.string()), ("raw", pa.binary())])
-TABLE = pa.table({
-    "id": pa.array([1, 2, 3], pa.int64()),
-    "text": ["a good day", "a bad day", "fine"],
-    "tags": pa.array([["a", "b"], [], None], TAGS),
-    "meta": pa.array([[("k", 1)], [("x", 2), ("y", 3)], None], META),
-    "pairs": pa.array([[(1, "one")], None, [(2, "two")]], PAIRS),
-    "blob": pa.array([b"\x00\xff\x01", b"hi", None], pa.binary()),
-    "record": pa.array([{"a": 1, "b": "x", "raw": b"\x01"}, {"a": None, "b": None, "raw": None},
-                        None], RECORD),
-})
+TABLE = pa.table(
+    {
+        "id": pa.array([1, 2, 3], pa.int64()),
+        "text": ["a good day", "a bad day", "fine"],
+        "tags": pa.array([["a", "b"], [], None], TAGS),
+        "meta": pa.array([[("k", 1)], [("x", 2), ("y", 3)], None], META),
+        "pairs": pa.array([[(1, "one")], None, [(2, "two")]], PAIRS),
+        "blob": pa.array([b"\x00\xff\x01", b"hi", None], pa.binary()),
+        "record": pa.array(
+            [{"a": 1, "b": "x", "raw": b"\x01"}, {"a": None, "b": None, "raw": None}, None], RECORD
+        ),
+    }
+)
 NESTED = ["tags", "meta", "pairs", "blob", "record"]
 # What CSV, XLSX and Stata hold: JSON text; binary as base64 (also inside JSON).
 AS_TEXT = {
@@ -125,16 +128,21 @@ def test_annotated_project_exports_them(tmp_path, project):
 
 def test_json_lines_lists_are_json_in_csv(tmp_path):
     src = tmp_path / "t.jsonl"
-    src.write_text('{"text": "x", "tags": ["a", "b"], "who": {"n": 1}}\n'
-                   '{"text": "y", "tags": [], "who": {"n": 2}}\n', encoding="utf-8")
+    src.write_text(
+        '{"text": "x", "tags": ["a", "b"], "who": {"n": 1}}\n'
+        '{"text": "y", "tags": [], "who": {"n": 2}}\n',
+        encoding="utf-8",
+    )
     out = export_table(read_table(src).frame, tmp_path / "t.csv")
     frame = pd.read_csv(out, dtype=str)
     assert frame["tags"].tolist() == ['["a", "b"]', "[]"]
     assert frame["who"].tolist() == ['{"n": 1}', '{"n": 2}']
 
 
-@pytest.mark.parametrize("column, words", [("tags", "lists"), ("meta", "maps"),
-                                           ("record", "structs"), ("blob", "binary data")])
+@pytest.mark.parametrize(
+    "column, words",
+    [("tags", "lists"), ("meta", "maps"), ("record", "structs"), ("blob", "binary data")],
+)
 def test_a_structure_cannot_be_the_text_column(nested_file, project, column, words):
     with pytest.raises(CorpusError, match=f"column '{column}' holds {words}"):
         read_table(nested_file, ImportOptions(text_column=column))
@@ -148,8 +156,9 @@ def test_a_structure_cannot_be_the_text_column(nested_file, project, column, wor
 
 def test_the_suggested_text_column_is_never_a_structure(tmp_path):
     path = tmp_path / "only.parquet"
-    pq.write_table(pa.table({"tags": pa.array([["a long text"] * 9], TAGS),
-                             "n": pa.array([1])}), path)
+    pq.write_table(
+        pa.table({"tags": pa.array([["a long text"] * 9], TAGS), "n": pa.array([1])}), path
+    )
     assert read_table(path).text_column == "n"
 
 
@@ -162,5 +171,6 @@ def test_a_prompt_placeholder_gets_the_json_text(project):
     assert row_inputs(task, frame, "text") == [
         'a good day | tags: ["a", "b"] | meta: {"k": 1} | blob: AP8B',
         'a bad day | tags: [] | meta: {"x": 2, "y": 3} | blob: aGk=',
-        "fine | tags:  | meta:  | blob: "]
+        "fine | tags:  | meta:  | blob: ",
+    ]
     assert empty_rows(PromptTask(template="{tags}"), frame.assign(text=""), "text") == [2]

@@ -19,8 +19,9 @@ FORBIDDEN_HEAVY = ("torch", "transformers")
 
 def core_modules() -> list[str]:
     """Every module under llmstudio.core, found by walking the package (not a fixed list)."""
-    return sorted(m.name for m in pkgutil.walk_packages(llmstudio.core.__path__,
-                                                         prefix="llmstudio.core."))
+    return sorted(
+        m.name for m in pkgutil.walk_packages(llmstudio.core.__path__, prefix="llmstudio.core.")
+    )
 
 
 def imported_after(modules: list[str]) -> set[str]:
@@ -31,16 +32,24 @@ def imported_after(modules: list[str]) -> set[str]:
         "    importlib.import_module(name)\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def test_walk_finds_the_core_modules():
     found = core_modules()
-    for expected in ("corpus", "delimited", "sniff", "project", "export", "recent",
-                     "migrations", "readers", "errors"):
+    for expected in (
+        "corpus",
+        "delimited",
+        "sniff",
+        "project",
+        "export",
+        "recent",
+        "migrations",
+        "readers",
+        "errors",
+    ):
         assert f"llmstudio.core.{expected}" in found
 
 

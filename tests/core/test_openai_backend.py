@@ -26,9 +26,20 @@ from fakes.openai_server import LABELS, PROSE, STATED_SCORE, label_for, label_pr
 
 TASK = SentimentTask()
 KEY = "sk-test-SECRET123456"
-TEXTS = [f"{start} remark number {i}" for i, start in enumerate(
-    ["I love the new park", "I hate the traffic", "The bus comes at nine",
-     "What a wonderful day", "Awful service again", "Meeting minutes attached"] * 4)]
+TEXTS = [
+    f"{start} remark number {i}"
+    for i, start in enumerate(
+        [
+            "I love the new park",
+            "I hate the traffic",
+            "The bus comes at nine",
+            "What a wonderful day",
+            "Awful service again",
+            "Meeting minutes attached",
+        ]
+        * 4
+    )
+]
 
 
 def make_backend(fake, **options) -> OpenAIBackend:
@@ -96,7 +107,8 @@ def test_a_server_without_structured_output_gets_the_plain_prompt(fake_openai):
     # Both forms of structured output refused once each, then the plain question, and
     # no more asking.
     assert [((r.body.get("response_format") or {}).get("type"), r.status) for r in requests] == (
-        [("json_object", 400), ("json_schema", 400)] + [(None, 200)] * 5)
+        [("json_object", 400), ("json_schema", 400)] + [(None, 200)] * 5
+    )
 
 
 def test_the_fallback_holds_under_concurrency(fake_openai, project):
@@ -124,7 +136,10 @@ def test_a_server_refusing_logprobs_is_asked_again_without(fake_openai):
         assert out["sentiment_label"] == label_for(text)
         assert out["sentiment_score"] == STATED_SCORE
     assert [(bool(r.body.get("logprobs")), r.status) for r in fake_openai.chat_requests()] == [
-        (True, 400), (False, 200), (False, 200)]
+        (True, 400),
+        (False, 200),
+        (False, 200),
+    ]
 
 
 def test_429_retry_after_is_honoured(fake_openai):
@@ -175,13 +190,16 @@ def test_unreadable_answers_are_asked_again(fake_openai, fault):
     assert fake_openai.count(text) == 3
 
 
-@pytest.mark.parametrize("content,label", [
-    ('{"label": "NEGATIVE", "score": 0.7}', "negative"),
-    ('```json\n{"label": "Positive", "score": 0.7}\n```', "positive"),
-    ('Sure! Here is the answer: {"label": "neutral", "score": 0.7} Hope it helps.', "neutral"),
-    ('{"label": "negative", "score": 0.7', "negative"),  # truncated after the label
-    ("The sentiment is negative.", "negative"),
-])
+@pytest.mark.parametrize(
+    "content,label",
+    [
+        ('{"label": "NEGATIVE", "score": 0.7}', "negative"),
+        ('```json\n{"label": "Positive", "score": 0.7}\n```', "positive"),
+        ('Sure! Here is the answer: {"label": "neutral", "score": 0.7} Hope it helps.', "neutral"),
+        ('{"label": "negative", "score": 0.7', "negative"),  # truncated after the label
+        ("The sentiment is negative.", "negative"),
+    ],
+)
 def test_answers_that_are_readable_need_one_request(fake_openai, content, label):
     fake_openai.returns_logprobs = False
     fake_openai.add_rule("content", times=None, content=content)
@@ -255,8 +273,9 @@ def test_the_key_is_in_no_file_the_project_or_an_export_writes(fake_openai, proj
     assert result.done == len(TEXTS) and result.failed == 1
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in fake_openai.chat_requests())
     table = project.corpus().frame.join(run_results(project, result.run_id), how="left")
-    outputs = [export_table(table, tmp_path / f"out{suffix}")
-               for suffix in (".csv", ".xlsx", ".parquet")]
+    outputs = [
+        export_table(table, tmp_path / f"out{suffix}") for suffix in (".csv", ".xlsx", ".parquet")
+    ]
     runs = project.db.execute("SELECT params, fingerprint, backend, software FROM runs").fetchall()
     history = project.db.execute("SELECT detail FROM history").fetchall()
     project.close()  # folds the WAL into the file
@@ -295,8 +314,10 @@ def test_a_reasoning_model_gets_max_completion_tokens_and_its_own_temperature(fa
     backend = make_backend(fake_openai)
     for text in TEXTS[:3]:
         assert within(10, backend.annotate_one, TASK, text)["sentiment_label"] == label_for(text)
-    sent = [(r.status, "max_tokens" in r.body, "temperature" in r.body)
-            for r in fake_openai.chat_requests()]
+    sent = [
+        (r.status, "max_tokens" in r.body, "temperature" in r.body)
+        for r in fake_openai.chat_requests()
+    ]
     assert sent == [(400, True, True), (400, False, True)] + [(200, False, False)] * 3
     assert fake_openai.chat_requests()[-1].body["max_completion_tokens"] == 200
     assert "default temperature" in backend.dialect.describe()
@@ -325,14 +346,16 @@ def test_one_retry_after_holds_back_every_thread(fake_openai, project):
     assert result.status == "done" and result.failed == 0
     limited = next(r for r in fake_openai.chat_requests() if r.status == 429)
     # Requests already on their way may arrive just after; none is sent in the pause.
-    sent_in_pause = [r for r in fake_openai.chat_requests()
-                     if limited.finished + 0.1 < r.started < limited.finished + 1.4]
+    sent_in_pause = [
+        r
+        for r in fake_openai.chat_requests()
+        if limited.finished + 0.1 < r.started < limited.finished + 1.4
+    ]
     assert sent_in_pause == []
     assert len(fake_openai.chat_requests()) == len(TEXTS) + 1
 
 
-def test_rows_failed_for_the_moment_are_asked_again_when_the_job_runs_again(fake_openai,
-                                                                            project):
+def test_rows_failed_for_the_moment_are_asked_again_when_the_job_runs_again(fake_openai, project):
     flaky, unreadable = TEXTS[3], TEXTS[4]
     fake_openai.add_rule("500", flaky, times=None)
     fake_openai.add_rule("prose", unreadable, times=None)
@@ -352,22 +375,24 @@ def test_rows_failed_for_the_moment_are_asked_again_when_the_job_runs_again(fake
     assert frame.loc[4, "sentiment_error"].startswith("unreadable answer")
 
 
-def test_a_server_lost_mid_job_stops_it_and_the_rerun_asks_only_the_rest(fake_openai,
-                                                                          project):
+def test_a_server_lost_mid_job_stops_it_and_the_rerun_asks_only_the_rest(fake_openai, project):
     first = make_backend(fake_openai)
     within(10, first.annotate_one, TASK, "warm-up")  # the dialect is known: no probing
     fake_openai.reset()
     fake_openai.add_rule("drop", lambda text: text in TEXTS[6:], times=None)
-    result = within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
-                                                             max_retries=1))
+    result = within(
+        60, run_job, project, TASK, make_backend(fake_openai, concurrency=2, max_retries=1)
+    )
     # The circuit breaker stops it (not an error raised with the finished rows' fate
     # unsaid): resumable, its finished rows stored.
     assert result.status == "stopped" and result.done == 8 and result.failed == 2
-    assert result.stopped.startswith("connection failed after retries: lost the connection "
-                                     "to 127.0.0.1")
+    assert result.stopped.startswith(
+        "connection failed after retries: lost the connection to 127.0.0.1"
+    )
     assert result.stopped.endswith("; stopped")
-    kept = project.db.execute("SELECT COUNT(*) FROM annotations WHERE output IS NOT NULL"
-                              ).fetchone()[0]
+    kept = project.db.execute(
+        "SELECT COUNT(*) FROM annotations WHERE output IS NOT NULL"
+    ).fetchone()[0]
     assert kept == 6
     assert project.db.execute("SELECT status FROM runs").fetchone()[0] == "cancelled"
     # Two rows in a row failed (K = concurrency = 2), each tried twice: the job did not go
@@ -383,7 +408,8 @@ def test_a_server_lost_mid_job_stops_it_and_the_rerun_asks_only_the_rest(fake_op
     # Every row answered exactly once over the two jobs: none paid twice, none missing.
     assert sorted(answered) == sorted(TEXTS)
     assert run_results(project, again.run_id)["sentiment_label"].tolist() == [
-        label_for(t) for t in TEXTS]
+        label_for(t) for t in TEXTS
+    ]
 
 
 def test_openai_api_key_goes_to_openai_only(monkeypatch):
@@ -408,8 +434,7 @@ def test_a_llama_cpp_like_server_gets_exactly_one_request_a_row(fake_openai, pro
     assert {r.status for r in fake_openai.chat_requests()} == {200}
 
 
-def test_a_server_that_never_answers_stops_the_job_within_the_stated_timeout(project,
-                                                                             monkeypatch):
+def test_a_server_that_never_answers_stops_the_job_within_the_stated_timeout(project, monkeypatch):
     from llmstudio.core import runner
     from llmstudio.core.backends.openai_backend import TIMEOUT_ATTEMPTS
 
@@ -421,15 +446,19 @@ def test_a_server_that_never_answers_stops_the_job_within_the_stated_timeout(pro
         backend = make_backend(silent, concurrency=4, timeout=0.5)
         assert backend.client.timeout == 0.5  # the client waits what is stated
         started = time.monotonic()
-        result = within(20, lambda: run_job(
-            project, TASK, backend,
-            progress=lambda p: seen.append((p.waiting_s, p.waiting_for))))
+        result = within(
+            20,
+            lambda: run_job(
+                project, TASK, backend, progress=lambda p: seen.append((p.waiting_s, p.waiting_for))
+            ),
+        )
         seconds = time.monotonic() - started
         accepted = silent.accepted
     # Nothing ever answered: the first row, asked twice (not six times), stops the job.
     assert result.status == "stopped" and result.done == 1 and result.failed == 1
-    assert result.stopped.startswith(f"no answer within 0.5 s: the server at {silent.host} "
-                                     "did not answer")
+    assert result.stopped.startswith(
+        f"no answer within 0.5 s: the server at {silent.host} did not answer"
+    )
     assert f"each row asked {TIMEOUT_ATTEMPTS} times" in result.stopped
     assert result.stopped.endswith("; stopped")
     # The model list (asked once, with the same timeout), the two tries of the row and
@@ -448,8 +477,9 @@ def test_a_server_that_stops_answering_midway_stops_after_k_rows(fake_openai, pr
     from llmstudio.core.backends.openai_backend import STOP_AFTER_TIMEOUTS, TIMEOUT_ATTEMPTS
 
     fake_openai.add_rule("slow", lambda text: text in TEXTS[6:], times=None, seconds=30)
-    result = within(30, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
-                                                             timeout=0.5))
+    result = within(
+        30, run_job, project, TASK, make_backend(fake_openai, concurrency=2, timeout=0.5)
+    )
     assert result.status == "stopped", result
     assert result.failed == STOP_AFTER_TIMEOUTS
     assert f"the server at 127.0.0.1:{fake_openai.port} did not answer" in result.stopped
@@ -467,13 +497,16 @@ def test_a_timeout_that_is_not_a_positive_number_is_refused(fake_openai, timeout
         make_backend(fake_openai, timeout=timeout)
 
 
-def test_a_server_down_from_the_start_with_a_remembered_dialect_is_not_said_lost(fake_openai,
-                                                                                 project):
+def test_a_server_down_from_the_start_with_a_remembered_dialect_is_not_said_lost(
+    fake_openai, project
+):
     within(10, make_backend(fake_openai).annotate_one, TASK, "warm-up")  # dialect saved
     fake_openai.stop()  # down before the job: its first request is not probed again
-    result = within(60, run_job, project, TASK, make_backend(fake_openai, concurrency=2,
-                                                             max_retries=1))
+    result = within(
+        60, run_job, project, TASK, make_backend(fake_openai, concurrency=2, max_retries=1)
+    )
     assert result.status == "stopped" and result.done == 2
-    assert result.stopped.startswith(f"connection failed after retries: cannot reach "
-                                     f"127.0.0.1:{fake_openai.port}, ")
+    assert result.stopped.startswith(
+        f"connection failed after retries: cannot reach 127.0.0.1:{fake_openai.port}, "
+    )
     assert "lost" not in result.stopped

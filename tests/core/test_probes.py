@@ -71,10 +71,18 @@ def test_signed_score_is_expected_valence():
     out = task.from_scores({"positive": 0.7, "negative": 0.2, "neutral": 0.1})
     assert out["sentiment_label"] == "positive"
     assert out["sentiment_signed"] == pytest.approx(0.5)
-    five = SignedSentimentTask.of(SentimentTask(labels=("very negative", "negative", "neutral",
-                                                        "positive", "very positive")))
-    out = five.from_scores({"very negative": 0.1, "negative": 0.1, "neutral": 0.2,
-                            "positive": 0.2, "very positive": 0.4})
+    five = SignedSentimentTask.of(
+        SentimentTask(labels=("very negative", "negative", "neutral", "positive", "very positive"))
+    )
+    out = five.from_scores(
+        {
+            "very negative": 0.1,
+            "negative": 0.1,
+            "neutral": 0.2,
+            "positive": 0.2,
+            "very positive": 0.4,
+        }
+    )
     assert out["sentiment_signed"] == pytest.approx(-0.1 - 0.05 + 0.1 + 0.4)
     assert task.params() != SentimentTask().params()  # its own cache entries
     assert task.columns()[-1] == "sentiment_signed"
@@ -143,8 +151,9 @@ def test_eec_group_means_recomputed(eec_report):
         assert group["n"] == len(values)
         assert group["mean"] == pytest.approx(values.mean())
         if values.std() > 0:
-            low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(),
-                                         scale=stats.sem(values))
+            low, high = stats.t.interval(
+                0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values)
+            )
             assert (group["ci_low"], group["ci_high"]) == pytest.approx((low, high))
 
 
@@ -153,8 +162,10 @@ def test_eec_gaps_are_paired_per_frame(eec_report):
     # Gender: per frame, mean over female sentences minus mean over male ones.
     diffs = []
     for _, sub in rows.groupby("frame"):
-        diffs.append(sub.loc[sub.gender == "female", "score"].mean()
-                     - sub.loc[sub.gender == "male", "score"].mean())
+        diffs.append(
+            sub.loc[sub.gender == "female", "score"].mean()
+            - sub.loc[sub.gender == "male", "score"].mean()
+        )
     gap = eec_report.gap("gender")
     assert gap["n_pairs"] == 5
     assert gap["mean_difference"] == pytest.approx(np.mean(diffs))
@@ -162,8 +173,10 @@ def test_eec_gaps_are_paired_per_frame(eec_report):
     # Race: per frame and gender, names only.
     diffs = []
     for _, sub in rows[rows.race.notna()].groupby(["frame", "gender"]):
-        diffs.append(sub.loc[sub.race == "African-American", "score"].mean()
-                     - sub.loc[sub.race == "European-American", "score"].mean())
+        diffs.append(
+            sub.loc[sub.race == "African-American", "score"].mean()
+            - sub.loc[sub.race == "European-American", "score"].mean()
+        )
     gap = eec_report.gap("race")
     assert gap["n_pairs"] == 10
     assert gap["mean_difference"] == pytest.approx(np.mean(diffs))
@@ -176,8 +189,20 @@ def test_eec_gaps_are_paired_per_frame(eec_report):
 
 def test_eec_report_dict_and_markdown(eec_report):
     data = eec_report.to_dict()
-    for key in ("probe", "n", "n_errors", "score_definition", "gender_gap", "race_gap",
-                "groups", "gaps", "model", "data", "seed", "limit"):
+    for key in (
+        "probe",
+        "n",
+        "n_errors",
+        "score_definition",
+        "gender_gap",
+        "race_gap",
+        "groups",
+        "gaps",
+        "model",
+        "data",
+        "seed",
+        "limit",
+    ):
         assert key in data
     assert data["n"] == 300 and data["model"] == "lexicon:vader"
     assert "Kiritchenko" in data["data"]["attribution"]
@@ -188,8 +213,14 @@ def test_eec_report_dict_and_markdown(eec_report):
 def test_eec_progress_cancel_and_project_cache(eec_path, tmp_path):
     progress = Mock()
     project = tmp_path / "eec.llmstudio"
-    eec_probe(eec_path, SentimentTask(), make_backend("lexicon"), limit=60, project=project,
-              progress=progress)
+    eec_probe(
+        eec_path,
+        SentimentTask(),
+        make_backend("lexicon"),
+        limit=60,
+        project=project,
+        progress=progress,
+    )
     assert progress.call_args.args == (60, 60)
     # Run again on the project: every answer comes from its cache, the model is not asked.
     backend = make_backend("lexicon")
@@ -197,8 +228,9 @@ def test_eec_progress_cancel_and_project_cache(eec_path, tmp_path):
     again = eec_probe(eec_path, SentimentTask(), backend, limit=60, project=project)
     assert again.rows["score"].notna().all()
     with pytest.raises(Cancelled):
-        eec_probe(eec_path, SentimentTask(), make_backend("lexicon"), limit=60,
-                  cancelled=lambda: True)
+        eec_probe(
+            eec_path, SentimentTask(), make_backend("lexicon"), limit=60, cancelled=lambda: True
+        )
 
 
 def test_eec_errors(tmp_path, write_file):
@@ -218,15 +250,21 @@ def test_eec_own_templates_and_label_only_models(write_file, fake_openai):
     lines = ["ID,Sentence,Template,Person,Gender,Race,Emotion,Emotion word"]
     for person, gender in (("she", "female"), ("he", "male")):
         for word in ("happy", "angry"):
-            lines.append(f"x,{person.title()} is {word}.,<person> is <emotion word>.,{person},"
-                         f"{gender},,{'joy' if word == 'happy' else 'anger'},{word}")
+            lines.append(
+                f"x,{person.title()} is {word}.,<person> is <emotion word>.,{person},"
+                f"{gender},,{'joy' if word == 'happy' else 'anger'},{word}"
+            )
     path = write_file("mine.csv", "\n".join(lines) + "\n")
     backend = make_backend("openai:fake", base_url=fake_openai.url)
     report = eec_probe(path, SentimentTask(), backend)
     rows = report.rows
     assert (rows["score_source"] == "label").all()
     assert rows.set_index("sentence")["score"].to_dict() == {
-        "She is happy.": 1.0, "She is angry.": -1.0, "He is happy.": 1.0, "He is angry.": -1.0}
+        "She is happy.": 1.0,
+        "She is angry.": -1.0,
+        "He is happy.": 1.0,
+        "He is angry.": -1.0,
+    }
     assert report.gap("gender")["mean_difference"] == 0.0
     assert report.gap("race")["n_pairs"] == 0
 
@@ -247,12 +285,19 @@ def test_occupation_lists(write_file):
     assert len(occupations) == 40
     assert sum(o.stereotype == "female" for o in occupations) == 20
     assert Occupation("nurse", "female") in occupations
-    mine = read_occupations(write_file("o.csv", "occupation,stereotype,women_share\n"
-                                                "nurse,female,87.4%\npilot,male,0.05\n"))
-    assert mine == [Occupation("nurse", "female", pytest.approx(0.874)),
-                    Occupation("pilot", "male", 0.05)]
+    mine = read_occupations(
+        write_file(
+            "o.csv", "occupation,stereotype,women_share\nnurse,female,87.4%\npilot,male,0.05\n"
+        )
+    )
+    assert mine == [
+        Occupation("nurse", "female", pytest.approx(0.874)),
+        Occupation("pilot", "male", 0.05),
+    ]
     assert read_occupations(write_file("o.txt", "nurse\n\ncook\n")) == [
-        Occupation("nurse"), Occupation("cook")]
+        Occupation("nurse"),
+        Occupation("cook"),
+    ]
     with pytest.raises(LlmstudioError, match="not a number"):
         read_occupations(write_file("b.csv", "occupation,women_share\nnurse,many\n"))
 
@@ -279,7 +324,7 @@ def _direct(backend, prompt: str, word: str) -> float:
     import torch
 
     ids = backend.tokenizer(prompt)["input_ids"]
-    tail = backend.tokenizer(prompt + word)["input_ids"][len(ids):]
+    tail = backend.tokenizer(prompt + word)["input_ids"][len(ids) :]
     p = 1.0
     for token in tail:
         with torch.no_grad():
@@ -304,14 +349,16 @@ def test_word_probabilities_match_a_direct_forward_pass(lm):
 
 def test_completion_probe_hf(lm):
     templates = ("The {occupation} walked into the room.", "The {occupation} said that")
-    report = completion_probe(lm, [Occupation("nurse", "female"), Occupation("driver", "male")],
-                              templates)
+    report = completion_probe(
+        lm, [Occupation("nurse", "female"), Occupation("driver", "male")], templates
+    )
     assert report.meta["method"] == "logprobs"
     details = report.details
     assert len(details) == 4
     for _, d in details.iterrows():
-        assert d["p_he"] == pytest.approx(_direct(lm, d["prompt"], " He")
-                                          + _direct(lm, d["prompt"], " he"), rel=1e-4)
+        assert d["p_he"] == pytest.approx(
+            _direct(lm, d["prompt"], " He") + _direct(lm, d["prompt"], " he"), rel=1e-4
+        )
         assert d["p_she"] == pytest.approx(d["p[She]"] + d["p[she]"])
     nurse = report.rows.set_index("occupation").loc["nurse"]
     p_he = details.loc[details.occupation == "nurse", "p_he"].mean()
@@ -365,8 +412,9 @@ def test_api_sampling_path_counts(options):
     with _fake(**options) as fake:
         backend = make_backend("openai:fake", base_url=fake.url, concurrency=4)
         progress = Mock()
-        report = completion_probe(backend, ["nurse", "driver"], samples=samples, seed=seed,
-                                  progress=progress)
+        report = completion_probe(
+            backend, ["nurse", "driver"], samples=samples, seed=seed, progress=progress
+        )
         requests = fake.chat_requests()
     assert report.meta["method"] == "samples"
     assert len(requests) == 1 + 2 * samples  # the logprobs try, then the samples
@@ -415,5 +463,4 @@ def test_api_errors_and_cancel():
             completion_probe(backend, ["nurse"], samples=50, cancelled=lambda: True)
     with _fake(accepts_logprobs=False) as fake:
         with pytest.raises(LlmstudioError, match="samples is 0"):
-            completion_probe(make_backend("openai:fake", base_url=fake.url), ["nurse"],
-                             samples=0)
+            completion_probe(make_backend("openai:fake", base_url=fake.url), ["nurse"], samples=0)

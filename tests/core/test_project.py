@@ -23,13 +23,20 @@ from helpers.corpora import string_corpus
 
 
 def cells(frame: pd.DataFrame) -> list[list]:
-    return [[None if pd.isna(v) else v for v in row]
-            for row in frame.astype(object).itertuples(index=False, name=None)]
+    return [
+        [None if pd.isna(v) else v for v in row]
+        for row in frame.astype(object).itertuples(index=False, name=None)
+    ]
 
 
 def run_python(code: str, *args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 needs_sigkill = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
@@ -45,9 +52,12 @@ def integrity(path: Path) -> str:
 
 # -- round trips ----------------------------------------------------------------------------
 
+
 def test_round_trip_of_a_read_csv(tmp_path, write_file):
-    source = write_file("in.csv", "id;text;score\n007;\"multi\r\nline; text\";1e5\n"
-                                  "2;;NA\n3;\"  padded  \";-3\n".encode("cp1252"))
+    source = write_file(
+        "in.csv",
+        'id;text;score\n007;"multi\r\nline; text";1e5\n2;;NA\n3;"  padded  ";-3\n'.encode("cp1252"),
+    )
     corpus = read_table(source)
     path = tmp_path / "p.llmstudio"
     with Project.create(path, corpus) as project:
@@ -56,8 +66,11 @@ def test_round_trip_of_a_read_csv(tmp_path, write_file):
         stored = project.corpus()
         pd.testing.assert_frame_equal(stored.frame, corpus.frame)
         assert stored.columns == ["id", "text", "score"] == project.columns
-        assert (stored.encoding, stored.delimiter, stored.text_column) == \
-               (corpus.encoding, ";", "text")
+        assert (stored.encoding, stored.delimiter, stored.text_column) == (
+            corpus.encoding,
+            ";",
+            "text",
+        )
         assert stored.source == str(source)
 
 
@@ -73,14 +86,21 @@ def test_round_trip_keeps_cells_dtypes_order_and_metadata(tmp_path):
     assert list(stored.frame.dtypes) == list(corpus.frame.dtypes)
     assert stored.text_column == "text"
     assert (stored.encoding, stored.header_row) == ("cp1252", 1)
-    assert [(p.message, p.line) for p in stored.problems] == \
-           [(p.message, p.line) for p in corpus.problems]
+    assert [(p.message, p.line) for p in stored.problems] == [
+        (p.message, p.line) for p in corpus.problems
+    ]
 
 
 def test_round_trip_of_typed_columns(tmp_path):
-    frame = pd.DataFrame({"n": [1, 2, 3], "x": [0.5, None, -2.0], "flag": [True, False, True],
-                          "when": pd.to_datetime(["2020-01-01", "2021-06-30", None]),
-                          "text": pd.array(["a", "b", None], dtype="str")})
+    frame = pd.DataFrame(
+        {
+            "n": [1, 2, 3],
+            "x": [0.5, None, -2.0],
+            "flag": [True, False, True],
+            "when": pd.to_datetime(["2020-01-01", "2021-06-30", None]),
+            "text": pd.array(["a", "b", None], dtype="str"),
+        }
+    )
     corpus = Corpus(frame=frame, text_column="text", format="parquet")
     with Project.create(tmp_path / "t.llmstudio", corpus) as project:
         stored = project.corpus().frame
@@ -91,8 +111,9 @@ def test_row_ids_are_positions_across_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(project_module, "CHUNK_ROWS", 7)
     corpus = string_corpus(rows=30)
     with Project.create(tmp_path / "c.llmstudio", corpus) as project:
-        chunks = project.db.execute("SELECT chunk, first_row, n_rows FROM corpus_chunks "
-                                    "ORDER BY chunk").fetchall()
+        chunks = project.db.execute(
+            "SELECT chunk, first_row, n_rows FROM corpus_chunks ORDER BY chunk"
+        ).fetchall()
         stored = project.corpus().frame
     assert [c[1] for c in chunks] == [0, 7, 14, 21, 28]
     assert sum(c[2] for c in chunks) == 30
@@ -117,8 +138,7 @@ def test_create_replaces_an_existing_file(tmp_path):
 
 def test_failed_create_leaves_nothing(tmp_path):
     # A column pyarrow cannot store (text and a number) used to escape as ArrowInvalid.
-    mixed = Corpus(frame=pd.DataFrame({"v": pd.Series(["text", 3], dtype=object)}),
-                   text_column="v")
+    mixed = Corpus(frame=pd.DataFrame({"v": pd.Series(["text", 3], dtype=object)}), text_column="v")
     with pytest.raises(ProjectError) as info:
         Project.create(tmp_path / "m.llmstudio", mixed)
     assert "m.llmstudio" in str(info.value)
@@ -137,6 +157,7 @@ def test_closed_project_refuses_use(tmp_path):
 
 
 # -- changes ---------------------------------------------------------------------------------
+
 
 def test_set_text_column_persists_and_writes_history(tmp_path):
     path = tmp_path / "p.llmstudio"
@@ -202,6 +223,7 @@ def test_load_any(tmp_path, write_file):
 
 # -- files that are not (our) projects ---------------------------------------------------------
 
+
 def test_open_refuses_files_that_are_not_projects(tmp_path):
     text = tmp_path / "notes.llmstudio"
     text.write_text("id,text\n1,a\n")
@@ -210,8 +232,11 @@ def test_open_refuses_files_that_are_not_projects(tmp_path):
     db.execute("CREATE TABLE t (x)")
     db.commit()
     db.close()
-    cases = [(text, "not an SQLite database"), (other, "not an llmstudio project"),
-             (tmp_path / "missing.llmstudio", "no such project file")]
+    cases = [
+        (text, "not an SQLite database"),
+        (other, "not an llmstudio project"),
+        (tmp_path / "missing.llmstudio", "no such project file"),
+    ]
     for path, reason in cases:
         with pytest.raises(ProjectError) as info:
             Project.open(path)
@@ -234,6 +259,7 @@ def test_open_refuses_a_newer_schema(tmp_path):
 
 
 # -- migrations ------------------------------------------------------------------------------
+
 
 def add_codebooks(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE codebooks (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
@@ -291,8 +317,11 @@ def test_failing_script_migration_rolls_back(tmp_path):
     Project.create(path, string_corpus(), migrations=(MIGRATIONS[0],)).close()
 
     def broken(db):
-        run_script(db, "CREATE TABLE first_table (x);\n-- a comment; with a semicolon\n"
-                       "CREATE TABLE second_table (x y z w);\nCREATE TABL oops (x);\n")
+        run_script(
+            db,
+            "CREATE TABLE first_table (x);\n-- a comment; with a semicolon\n"
+            "CREATE TABLE second_table (x y z w);\nCREATE TABL oops (x);\n",
+        )
 
     with pytest.raises(ProjectError):
         Project.open(path, migrations=(MIGRATIONS[0], broken))
@@ -378,8 +407,9 @@ def test_new_project_over_a_killed_sessions_file(tmp_path, how):
     child = run_python(STALE_WAL, str(path))
     child.communicate(timeout=60)
     assert child.returncode == 0 and Path(f"{path}-wal").exists()
-    fresh = Corpus(frame=pd.DataFrame({"speech": pd.array(["new text"], dtype="str")}),
-                   text_column="speech")
+    fresh = Corpus(
+        frame=pd.DataFrame({"speech": pd.array(["new text"], dtype="str")}), text_column="speech"
+    )
     if how == "create":
         Project.create(path, fresh).close()
     else:

@@ -39,8 +39,9 @@ def hidden(folder: Path) -> list[str]:
 
 def kill_inside_a_create(folder: Path, name: str) -> list[str]:
     """SIGKILL a child while its temporary file exists; the hidden files it left."""
-    child = subprocess.Popen([sys.executable, "-c", CREATOR, str(folder / name)],
-                             stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CREATOR, str(folder / name)], stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 60
     try:
         while not any(n.endswith(".tmp") for n in hidden(folder)):
@@ -58,7 +59,9 @@ def kill_inside_a_create(folder: Path, name: str) -> list[str]:
 @needs_sigkill
 @pytest.mark.slow
 @pytest.mark.parametrize("then", ["open", "create", "export"])
-def test_the_leftovers_of_killed_processes_are_removed_by_the_next_open_create_or_export(tmp_path, then):
+def test_the_leftovers_of_killed_processes_are_removed_by_the_next_open_create_or_export(
+    tmp_path, then
+):
     with Project.create(tmp_path / "other.llmstudio", string_corpus()):
         pass
     left = kill_inside_a_create(tmp_path, "big.llmstudio")

@@ -17,8 +17,10 @@ from llmstudio.core.sniff import split_records
 
 
 def cells(frame: pd.DataFrame) -> list[list]:
-    return [[None if pd.isna(v) else v for v in row]
-            for row in frame.astype(object).itertuples(index=False, name=None)]
+    return [
+        [None if pd.isna(v) else v for v in row]
+        for row in frame.astype(object).itertuples(index=False, name=None)
+    ]
 
 
 @pytest.fixture
@@ -45,6 +47,7 @@ def quote_problems(corpus) -> list:
 
 
 # -- a quote that never closes -------------------------------------------------------------
+
 
 def test_quote_open_to_the_end_keeps_every_row_and_names_its_line(write_file):
     corpus = read_table(write_file("q.csv", 'id,text\n1,"hello there\n2,world\n3,again\n'))
@@ -93,9 +96,17 @@ def test_quote_open_at_the_end_without_line_break_at_end(write_file):
 
 # -- a quote that closes much later -----------------------------------------------------------
 
+
 def test_quote_that_closes_rows_later_is_read_as_a_character(write_file, paths):
-    lines = ['id,text,party', '1,"stray,A', '2,two,B', '3,three,C', '4,four,D',
-             '5,he said "hi,E', '6,six,F']
+    lines = [
+        "id,text,party",
+        '1,"stray,A',
+        "2,two,B",
+        "3,three,C",
+        "4,four,D",
+        '5,he said "hi,E',
+        "6,six,F",
+    ]
     corpus = read_table(write_file("late.csv", "\n".join(lines) + "\n"))
     assert paths == [False]  # pyarrow read it as one row; the exact parser undoes that
     assert cells(corpus.frame) == [line.split(",") for line in lines[1:]]
@@ -107,8 +118,14 @@ def test_quote_that_closes_rows_later_is_read_as_a_character(write_file, paths):
 def test_fast_and_exact_paths_agree_when_the_closing_line_has_more_fields(write_file, paths):
     # pyarrow's cell holds the closing line only up to the quote's field (its other
     # fields go to other columns): the fast path's check must still send it on.
-    lines = ["id,text,party", '1,"hello there,A', "2,world is good,B", "3,again bad,C",
-             '4,he said "hi there,D', "5,last,E"]
+    lines = [
+        "id,text,party",
+        '1,"hello there,A',
+        "2,world is good,B",
+        "3,again bad,C",
+        '4,he said "hi there,D',
+        "5,last,E",
+    ]
     path = write_file("s.csv", "\n".join(lines) + "\n")
     corpus = read_table(path)
     assert paths == [False]
@@ -155,14 +172,22 @@ def test_unknown_quoting_is_refused(write_file):
 
 # -- quoted line breaks that are a text's own stay as they are ----------------------------
 
+
 def test_multiline_texts_are_not_taken_for_runaways(write_file, paths):
-    rows = [["id", "text", "wave"],
-            ["1", "First paragraph, with a comma.\nSecond one.\nThird, and last.", "1"],
-            ["2", "plain", "2"],
-            ["3", 'she said "no"\nand left', "2"],
-            ["4", "ends the file\nover two lines", "3"]]
-    text = "".join(",".join('"' + v.replace('"', '""') + '"' if any(ch in v for ch in ',"\n')
-                            else v for v in r) + "\n" for r in rows)
+    rows = [
+        ["id", "text", "wave"],
+        ["1", "First paragraph, with a comma.\nSecond one.\nThird, and last.", "1"],
+        ["2", "plain", "2"],
+        ["3", 'she said "no"\nand left', "2"],
+        ["4", "ends the file\nover two lines", "3"],
+    ]
+    text = "".join(
+        ",".join(
+            '"' + v.replace('"', '""') + '"' if any(ch in v for ch in ',"\n') else v for v in r
+        )
+        + "\n"
+        for r in rows
+    )
     corpus = read_table(write_file("m.csv", text))
     assert cells(corpus.frame) == rows[1:]
     assert corpus.problems == []
@@ -185,6 +210,7 @@ def test_preview_of_a_big_file_claims_no_end_of_file(write_file):
 
 
 # -- fields over csv's 128 KB default limit --------------------------------------------------
+
 
 def test_large_field_with_a_ragged_row(write_file, paths):
     big = "x" * 200_000
@@ -236,14 +262,16 @@ def test_many_runaway_quotes_are_each_undone_and_listed_up_to_a_limit(write_file
     # every later line (10,000 runaways took 20 s so, 0.4 s now).
     import time
 
-    lines = ["id,text,party"] + [f'{i},"stray {i},P' if i % 10 == 0 else f"{i},text {i},P"
-                                 for i in range(100_000)]
+    lines = ["id,text,party"] + [
+        f'{i},"stray {i},P' if i % 10 == 0 else f"{i},text {i},P" for i in range(100_000)
+    ]
     path = write_file("many.csv", "\n".join(lines) + "\n")
     started = time.monotonic()
     corpus = read_table(path)
     assert time.monotonic() - started < 8
-    assert cells(corpus.frame) == [[str(i), f'"stray {i}' if i % 10 == 0 else f"text {i}", "P"]
-                                   for i in range(100_000)]
+    assert cells(corpus.frame) == [
+        [str(i), f'"stray {i}' if i % 10 == 0 else f"text {i}", "P"] for i in range(100_000)
+    ]
     assert [p.line for p in corpus.problems[:3]] == [2, 12, 22]
     assert len(corpus.problems) == delimited.MAX_LISTED_PROBLEMS + 1
     assert corpus.problems[-1].message == "... and 9800 more quotes that ran away (10000 in all)"

@@ -73,8 +73,7 @@ def test_missing_files_are_dropped(config_dir, files):
 def test_damaged_list_is_ignored(config_dir, files):
     (config_dir / "recent.json").write_text("{not json", encoding="utf-8")
     assert recent_files() == []
-    (config_dir / "recent.json").write_text(json.dumps([1, None, str(files[0])]),
-                                            encoding="utf-8")
+    (config_dir / "recent.json").write_text(json.dumps([1, None, str(files[0])]), encoding="utf-8")
     assert recent_files() == [str(files[0])]
     assert add_recent(files[1]) == [str(files[1]), str(files[0])]
 

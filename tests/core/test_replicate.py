@@ -48,16 +48,18 @@ def _api_run(project, fake, **options):
 def test_a_replicate_at_temperature_07_asks_again_and_is_a_run_of_its_own(project, fake_openai):
     first = _api_run(project, fake_openai)
     assert fake_openai.total == len(TEXTS)
-    plan = plan_replicate(project, first.run_id, Changes(temperature=0.7),
-                          base_urls=[fake_openai.url])
+    plan = plan_replicate(
+        project, first.run_id, Changes(temperature=0.7), base_urls=[fake_openai.url]
+    )
     result = run_replicate(project, plan)
     assert result.status == "done" and result.computed == len(TEXTS) and result.cached == 0
     assert fake_openai.total == 2 * len(TEXTS)  # every row asked again
-    last = fake_openai.chat_requests()[-len(TEXTS):]
+    last = fake_openai.chat_requests()[-len(TEXTS) :]
     assert {r.body["temperature"] for r in last} == {0.7}
     assert {r.body["seed"] for r in last} == {0}  # the run's seed, sent
-    run = project.db.execute("SELECT replicate_of, params, fingerprint FROM runs WHERE id = ?",
-                             (result.run_id,)).fetchone()
+    run = project.db.execute(
+        "SELECT replicate_of, params, fingerprint FROM runs WHERE id = ?", (result.run_id,)
+    ).fetchone()
     assert result.run_id != first.run_id and run[0] == first.run_id
     assert json.loads(run[1])["replicate"] == 1 and json.loads(run[2])["temperature"] == 0.7
     assert stored_changes(project, first.run_id, result.run_id) == "temperature 0.0 → 0.7"
@@ -68,8 +70,7 @@ def test_nothing_changed_at_temperature_0_still_asks_again(project, fake_openai)
     plan = plan_replicate(project, first.run_id, base_urls=[fake_openai.url])
     assert NOTHING_MEASURED not in plan.notes  # a server may answer differently
     one = run_replicate(project, plan)
-    two = run_replicate(project, plan_replicate(project, first.run_id,
-                                                base_urls=[fake_openai.url]))
+    two = run_replicate(project, plan_replicate(project, first.run_id, base_urls=[fake_openai.url]))
     assert fake_openai.total == 3 * len(TEXTS)
     assert len({first.run_id, one.run_id, two.run_id}) == 3
     # An ordinary run of the same task still finds its own answers: zero requests.
@@ -81,21 +82,28 @@ def test_the_replicate_index_joins_spec_and_cache_key(fake_openai):
     backend = make_backend("openai:fake", base_url=fake_openai.url)
     task = SentimentTask()
     plain = cache_key(task, backend, "a text")
-    keys = {plain, cache_key(task, backend, "a text", replicate=Replicate(1, 1)),
-            cache_key(task, backend, "a text", replicate=Replicate(1, 2))}
+    keys = {
+        plain,
+        cache_key(task, backend, "a text", replicate=Replicate(1, 1)),
+        cache_key(task, backend, "a text", replicate=Replicate(1, 2)),
+    }
     assert len(keys) == 3
-    assert run_spec(task, backend, "text") != run_spec(task, backend, "text",
-                                                       replicate=Replicate(1, 1))
+    assert run_spec(task, backend, "text") != run_spec(
+        task, backend, "text", replicate=Replicate(1, 1)
+    )
     backend.close()
 
 
 def test_the_seed_and_a_new_wording_go_to_the_server(project, fake_openai):
     first = _api_run(project, fake_openai)
-    plan = plan_replicate(project, first.run_id,
-                          Changes(seed=7, prompt="You rate how people feel in short texts."),
-                          base_urls=[fake_openai.url])
+    plan = plan_replicate(
+        project,
+        first.run_id,
+        Changes(seed=7, prompt="You rate how people feel in short texts."),
+        base_urls=[fake_openai.url],
+    )
     run_replicate(project, plan)
-    last = fake_openai.chat_requests()[-len(TEXTS):]
+    last = fake_openai.chat_requests()[-len(TEXTS) :]
     assert {r.body["seed"] for r in last} == {7}
     system = last[0].body["messages"][0]["content"]
     assert system.startswith("You rate how people feel in short texts.")
@@ -104,17 +112,24 @@ def test_the_seed_and_a_new_wording_go_to_the_server(project, fake_openai):
 
 def test_an_unfinished_replicate_is_resumed_not_paid_twice(project, fake_openai):
     first = _api_run(project, fake_openai)
-    plan = plan_replicate(project, first.run_id, Changes(temperature=0.5),
-                          base_urls=[fake_openai.url])
+    plan = plan_replicate(
+        project, first.run_id, Changes(temperature=0.5), base_urls=[fake_openai.url]
+    )
     fake_openai.latency = 0.1  # answers come one by one: Cancel lands mid-run
     stop = []
-    partial = run_replicate(project, plan, concurrency=1, cancelled=lambda: bool(stop),
-                            on_rows=lambda rows: stop.append(1))
+    partial = run_replicate(
+        project,
+        plan,
+        concurrency=1,
+        cancelled=lambda: bool(stop),
+        on_rows=lambda rows: stop.append(1),
+    )
     fake_openai.latency = 0.0
     assert partial.status == "cancelled" and 0 < partial.done < len(TEXTS)
     asked = fake_openai.total
-    again = plan_replicate(project, first.run_id, Changes(temperature=0.5),
-                           base_urls=[fake_openai.url])
+    again = plan_replicate(
+        project, first.run_id, Changes(temperature=0.5), base_urls=[fake_openai.url]
+    )
     assert again.resume == partial.run_id
     done = run_replicate(project, again)
     assert done.run_id == partial.run_id and done.status == "done"
@@ -138,14 +153,17 @@ def test_a_deterministic_model_is_said_to_measure_nothing(project):
     assert same.changed == 0 and same.n == len(TEXTS)
 
 
-@pytest.mark.parametrize("changes, message", [
-    (Changes(temperature=0.7), "lexicon has no temperature"),
-    (Changes(seed=3), "a seed changes nothing for lexicon"),
-    (Changes(prompt="Rate it."), "never reads a prompt"),
-    # Seen in the window: "changing model lexicon" for the run's own model, a change
-    # that the methods record would report and that is none.
-    (Changes(model="lexicon"), "lexicon is the model of run"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (Changes(temperature=0.7), "lexicon has no temperature"),
+        (Changes(seed=3), "a seed changes nothing for lexicon"),
+        (Changes(prompt="Rate it."), "never reads a prompt"),
+        # Seen in the window: "changing model lexicon" for the run's own model, a change
+        # that the methods record would report and that is none.
+        (Changes(model="lexicon"), "lexicon is the model of run"),
+    ],
+)
 def test_changes_a_local_model_cannot_make_are_refused(project, changes, message):
     first = run_job(project, SentimentTask(), make_backend("lexicon"))
     with pytest.raises(ReplicateError, match=message):
@@ -157,8 +175,7 @@ def test_unknown_or_unfinished_runs_and_other_prompt_versions_are_refused(projec
         plan_replicate(project, 4)
     first = run_job(project, SentimentTask(), make_backend("lexicon"))
     params = json.loads(project.db.execute("SELECT params FROM runs").fetchone()[0])
-    project.db.execute("UPDATE runs SET params = ?",
-                       (json.dumps({**params, "prompt_version": 0}),))
+    project.db.execute("UPDATE runs SET params = ?", (json.dumps({**params, "prompt_version": 0}),))
     with pytest.raises(ReplicateError, match="another version"):
         plan_replicate(project, first.run_id)
     project.db.execute("UPDATE runs SET status = 'cancelled'")
@@ -171,9 +188,12 @@ def test_unknown_or_unfinished_runs_and_other_prompt_versions_are_refused(projec
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     project.db.execute("UPDATE runs SET status = 'running', pid = ?", (gone.pid,))
-    with pytest.raises(ReplicateError, match=r"run 1: sentiment with \w+, interrupted, .*: not "
-                                             r"finished; resume it first \(llmstudio runs "
-                                             r"resume PROJECT --run 1\)"):
+    with pytest.raises(
+        ReplicateError,
+        match=r"run 1: sentiment with \w+, interrupted, .*: not "
+        r"finished; resume it first \(llmstudio runs "
+        r"resume PROJECT --run 1\)",
+    ):
         plan_replicate(project, first.run_id)
 
 
@@ -182,18 +202,36 @@ def _stored(project, task: str, params: dict, labels: dict[int, str]) -> int:
     cur = project.db.execute(
         "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, columns, "
         "status, rows_total, created) VALUES (?, ?, ?, 'lexicon', '{}', 'text', ?, 'done', ?, "
-        "'2026-01-01')", (f"k{len(labels)}{id(labels)}", task, json.dumps(params),
-                          json.dumps([f"{task}_label", f"{task}_score"]), len(labels)))
+        "'2026-01-01')",
+        (
+            f"k{len(labels)}{id(labels)}",
+            task,
+            json.dumps(params),
+            json.dumps([f"{task}_label", f"{task}_score"]),
+            len(labels),
+        ),
+    )
     project.db.executemany(
         "INSERT INTO annotations VALUES (?, ?, ?, NULL, 0, 0)",
-        [(cur.lastrowid, r, json.dumps({f"{task}_label": v})) for r, v in labels.items()])
+        [(cur.lastrowid, r, json.dumps({f"{task}_label": v})) for r, v in labels.items()],
+    )
     return cur.lastrowid
 
 
 def test_stability_counts_changed_rows_and_measures_them_like_coders(project):
     params = {"task": "sentiment", "labels": ["positive", "negative", "neutral"]}
-    a = ["positive", "negative", "neutral", "positive", "negative", "neutral",
-         "positive", "negative", "neutral", "positive"]
+    a = [
+        "positive",
+        "negative",
+        "neutral",
+        "positive",
+        "negative",
+        "neutral",
+        "positive",
+        "negative",
+        "neutral",
+        "positive",
+    ]
     b = list(a)
     b[0], b[4], b[8] = "negative", "neutral", "positive"
     one = _stored(project, "sentiment", params, dict(enumerate(a)))
@@ -232,8 +270,12 @@ def test_runs_of_other_questions_are_not_compared(project):
 
 def test_the_methods_record_reports_each_replicate(project, fake_openai):
     first = _api_run(project, fake_openai)
-    run_replicate(project, plan_replicate(project, first.run_id, Changes(temperature=0.7),
-                                          base_urls=[fake_openai.url]))
+    run_replicate(
+        project,
+        plan_replicate(
+            project, first.run_id, Changes(temperature=0.7), base_urls=[fake_openai.url]
+        ),
+    )
     text = build_record(project, n_resamples=50).markdown()
     section = text.split("## Run stability (replicates)")[1].split("\n## ")[0]
     assert "| run 2 of run 1 | temperature 0.0 → 0.7 | sentiment label | 12 |" in section
@@ -243,12 +285,17 @@ def test_the_methods_record_reports_each_replicate(project, fake_openai):
 
 def _stored_builtin(project, params: dict) -> int:
     """A finished builtin run, as the builtin backend's fingerprint records it."""
-    fp = {"kind": "builtin", "model": "sentence-transformers/all-MiniLM-L6-v2",
-          "classifier": {"seed": 0}}
+    fp = {
+        "kind": "builtin",
+        "model": "sentence-transformers/all-MiniLM-L6-v2",
+        "classifier": {"seed": 0},
+    }
     cur = project.db.execute(
         "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, columns, "
         "status, rows_total, created) VALUES ('b', 'sentiment', ?, 'builtin', ?, 'text', '[]', "
-        "'done', 0, '2026-01-01')", (json.dumps(params), json.dumps(fp)))
+        "'done', 0, '2026-01-01')",
+        (json.dumps(params), json.dumps(fp)),
+    )
     return cur.lastrowid
 
 
@@ -275,12 +322,18 @@ def test_another_model_needs_no_url_of_the_run_s_server(project, fake_openai):
 
 def test_the_same_plan_started_again_after_cancel_goes_on_with_its_run(project, fake_openai):
     first = _api_run(project, fake_openai)
-    plan = plan_replicate(project, first.run_id, Changes(temperature=0.3),
-                          base_urls=[fake_openai.url])
+    plan = plan_replicate(
+        project, first.run_id, Changes(temperature=0.3), base_urls=[fake_openai.url]
+    )
     fake_openai.latency = 0.1
     stop = []
-    partial = run_replicate(project, plan, concurrency=1, cancelled=lambda: bool(stop),
-                            on_rows=lambda rows: stop.append(1))
+    partial = run_replicate(
+        project,
+        plan,
+        concurrency=1,
+        cancelled=lambda: bool(stop),
+        on_rows=lambda rows: stop.append(1),
+    )
     fake_openai.latency = 0.0
     assert partial.status == "cancelled"
     again = run_replicate(project, plan)  # the window's Start again: the same plan object

@@ -23,7 +23,8 @@ from llmstudio.core.tasks import SentimentTask
 def project_path(tmp_path):
     src = tmp_path / "t.csv"
     pd.DataFrame({"text": ["good day", "bad day", "a day", "great", "awful"]}).to_csv(
-        src, index=False)
+        src, index=False
+    )
     Project.create(tmp_path / "p.llmstudio", read_table(src)).close()
     return tmp_path / "p.llmstudio"
 
@@ -40,9 +41,11 @@ def mark_running(path, pid: int, ago: str = "+0 hours") -> None:
     """Run 1 claimed by process ``pid``, now or ``ago`` (as the runner claims it)."""
     with Project.open(path) as project, project.db:
         project.db.execute("UPDATE runs SET status = 'running', pid = ? WHERE id = 1", (pid,))
-        project.db.execute("INSERT INTO history (at, action, detail) VALUES (strftime("
-                           "'%Y-%m-%dT%H:%M:%fZ', 'now', ?), 'run', 'run 1: sentiment with lexicon')",
-                           (ago,))
+        project.db.execute(
+            "INSERT INTO history (at, action, detail) VALUES (strftime("
+            "'%Y-%m-%dT%H:%M:%fZ', 'now', ?), 'run', 'run 1: sentiment with lexicon')",
+            (ago,),
+        )
 
 
 def test_a_second_job_of_this_process_on_the_same_run_is_refused(project_path):
@@ -55,12 +58,14 @@ def test_a_second_job_of_this_process_on_the_same_run_is_refused(project_path):
 
     first = job(project_path, on_run=second)
     assert first.status == "done" and first.done == 5
-    assert refused == [f"run 1 of p.llmstudio (sentiment with the same model and "
-                       "settings) is being filled by another job in this window (see the "
-                       f"Jobs panel), since {refused[0].split('since ')[1][:20]}; nothing "
-                       "was sent. Wait for it to finish, or cancel it (Cancel in the "
-                       "window's Jobs panel, Ctrl+C in its terminal), then run this again: "
-                       "the rows it finished are kept and not asked again"]
+    assert refused == [
+        f"run 1 of p.llmstudio (sentiment with the same model and "
+        "settings) is being filled by another job in this window (see the "
+        f"Jobs panel), since {refused[0].split('since ')[1][:20]}; nothing "
+        "was sent. Wait for it to finish, or cancel it (Cancel in the "
+        "window's Jobs panel, Ctrl+C in its terminal), then run this again: "
+        "the rows it finished are kept and not asked again"
+    ]
     assert refused[0].split("since ")[1][16:20] == " UTC"
     # Released when it ended: the same task again finds the run complete and runs.
     assert job(project_path).run_id == 1
@@ -81,8 +86,11 @@ def test_a_run_held_by_a_live_process_is_refused_until_that_process_is_gone(proj
         mark_running(project_path, other.pid)
         with Project.open(project_path) as project:
             assert run_info(project, 1).state == "running"
-        with pytest.raises(RunBusy, match=rf"another llmstudio process \(pid {other.pid}\)"
-                                          rf".*or kill {other.pid}\), then run this again"):
+        with pytest.raises(
+            RunBusy,
+            match=rf"another llmstudio process \(pid {other.pid}\)"
+            rf".*or kill {other.pid}\), then run this again",
+        ):
             job(project_path)
     finally:
         other.kill()

@@ -15,8 +15,14 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import SentimentTask
 
-TEXTS = ["I love this, it is wonderful!", "This is terrible and I hate it.",
-         "The bus comes at nine.", "", "Great service, very happy.", "Awful, awful, awful."]
+TEXTS = [
+    "I love this, it is wonderful!",
+    "This is terrible and I hate it.",
+    "The bus comes at nine.",
+    "",
+    "Great service, very happy.",
+    "Awful, awful, awful.",
+]
 
 
 @pytest.fixture
@@ -29,8 +35,9 @@ def project(tmp_path, write_file):
 
 
 def annotations(project, run_id):
-    return project.db.execute("SELECT COUNT(*) FROM annotations WHERE run_id = ?",
-                              (run_id,)).fetchone()[0]
+    return project.db.execute(
+        "SELECT COUNT(*) FROM annotations WHERE run_id = ?", (run_id,)
+    ).fetchone()[0]
 
 
 def test_lexicon_run_labels_every_row_and_reports_progress(project):
@@ -58,7 +65,7 @@ def test_identical_texts_share_one_cache_entry(tmp_path, write_file):
 def test_second_identical_run_computes_nothing(project):
     first = run_job(project, SentimentTask(), LexiconBackend())
     second = run_job(project, SentimentTask(), LexiconBackend())
-    assert second.run_id == first.run_id          # the same run, resumed
+    assert second.run_id == first.run_id  # the same run, resumed
     assert second.computed == 0 and second.done == 60
 
 
@@ -83,7 +90,9 @@ def test_cache_serves_a_new_run_with_the_same_answers(project):
 
 def test_other_labels_are_another_run(project):
     a = run_job(project, SentimentTask(), LexiconBackend())
-    b = run_job(project, SentimentTask(("positive", "negative", "neutral", "mixed")), LexiconBackend())
+    b = run_job(
+        project, SentimentTask(("positive", "negative", "neutral", "mixed")), LexiconBackend()
+    )
     assert a.run_id != b.run_id and b.computed == 60
 
 
@@ -99,9 +108,13 @@ def test_cancel_between_batches(project, monkeypatch):
     backend = LexiconBackend()
     backend.batch_size = 10
     calls = []
-    result = run_job(project, SentimentTask(), backend,
-                     progress=lambda p: calls.append(p.done),
-                     cancelled=lambda: bool(calls) and calls[-1] >= 20)
+    result = run_job(
+        project,
+        SentimentTask(),
+        backend,
+        progress=lambda p: calls.append(p.done),
+        cancelled=lambda: bool(calls) and calls[-1] >= 20,
+    )
     assert result.status == "cancelled" and 20 <= result.done < 60
     finished = run_job(project, SentimentTask(), LexiconBackend())
     assert finished.done == 60 and finished.computed == 60 - result.done
@@ -136,20 +149,28 @@ def test_a_backend_can_plan_its_own_batches(project):
     lengths = [len(t) for call in backend.calls for t in call]
     assert lengths == sorted(lengths, reverse=True)
     texts = project.corpus().frame[project.text_column].tolist()
-    expected = [LexiconBackend().annotate(SentimentTask(), [t])[0]["sentiment_label"]
-                for t in texts]
+    expected = [
+        LexiconBackend().annotate(SentimentTask(), [t])[0]["sentiment_label"] for t in texts
+    ]
     assert list(run_results(project, result.run_id)["sentiment_label"]) == expected
 
 
 def test_run_record_has_model_and_parameters(project):
     result = run_job(project, SentimentTask(), LexiconBackend())
-    row = project.db.execute("SELECT task, params, backend, fingerprint, text_column, columns, "
-                             "status FROM runs WHERE id = ?", (result.run_id,)).fetchone()
+    row = project.db.execute(
+        "SELECT task, params, backend, fingerprint, text_column, columns, "
+        "status FROM runs WHERE id = ?",
+        (result.run_id,),
+    ).fetchone()
     assert row[0] == "sentiment" and row[2] == "lexicon" and row[4] == "text" and row[6] == "done"
     assert json.loads(row[1])["labels"] == ["positive", "negative", "neutral"]
     assert json.loads(row[3])["model"] == "vader"
-    assert json.loads(row[5]) == ["sentiment_label", "sentiment_score", "sentiment_valence",
-                                  "sentiment_chunks"]
+    assert json.loads(row[5]) == [
+        "sentiment_label",
+        "sentiment_score",
+        "sentiment_valence",
+        "sentiment_chunks",
+    ]
 
 
 def test_results_survive_reopening(project, tmp_path):
@@ -183,7 +204,8 @@ def test_cost_estimate_and_user_prices(config_dir):
     save_price_table({"my-local-llama": (1.0, 2.0)})
     assert price_table()["my-local-llama"] == (1.0, 2.0)
     assert estimate(task, ["x" * 400], "my-local-llama").cost_usd == pytest.approx(
-        (est.input_tokens / 10 * 1.0 + 20 * 2.0) / 1e6)
+        (est.input_tokens / 10 * 1.0 + 20 * 2.0) / 1e6
+    )
 
 
 def test_consent_is_recorded_once_per_endpoint(project):

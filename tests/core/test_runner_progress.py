@@ -32,18 +32,22 @@ def test_phase_fraction_time_left_and_row_rate(tmp_path):
     pd.DataFrame({"text": [f"good day number {i}" for i in range(50)]}).to_csv(src, index=False)
     seen: list[Progress] = []
     with Project.create(tmp_path / "p.llmstudio", read_table(src)) as project:
-        result = run_job(project, SentimentTask(), SlowLearner(),
-                         progress=lambda p: seen.append(Progress(**vars(p))))
+        result = run_job(
+            project,
+            SentimentTask(),
+            SlowLearner(),
+            progress=lambda p: seen.append(Progress(**vars(p))),
+        )
     assert result.status == "done"
     phases = [p for p in seen if p.phase]
     assert [p.phase_fraction for p in phases] == [0.0, 0.5, 1.0]
-    assert phases[0].phase_eta_s is None              # nothing to go by yet: estimating
+    assert phases[0].phase_eta_s is None  # nothing to go by yet: estimating
     # Half done after one step: about one step left.
     assert abs(phases[1].phase_eta_s - STEP_S) < STEP_S / 2
     assert phases[2].phase_eta_s == 0.0
     rows = [p for p in seen if not p.phase and p.computed]
     assert rows and all(p.phase_fraction is None for p in rows)
     last = rows[-1]
-    assert last.rows_started >= 2 * STEP_S            # the rows began after the phase
+    assert last.rows_started >= 2 * STEP_S  # the rows began after the phase
     # The rate counts the rows' own time: far above rows over the whole elapsed time.
     assert last.rows_per_s > 2 * last.computed / last.elapsed

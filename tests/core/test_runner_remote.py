@@ -23,8 +23,14 @@ from killed_run import kill_after
 
 REPO = Path(__file__).resolve().parents[2]
 TASK = SentimentTask()
-STARTS = ["I love the new park", "I hate the traffic", "The bus comes at nine",
-          "What a wonderful day", "Awful service again", "Meeting minutes attached"]
+STARTS = [
+    "I love the new park",
+    "I hate the traffic",
+    "The bus comes at nine",
+    "What a wonderful day",
+    "Awful service again",
+    "Meeting minutes attached",
+]
 
 
 def texts(n: int) -> list[str]:
@@ -67,8 +73,9 @@ def wait_for(condition, seconds: float, what: str, every: float = 0.02):
 
 
 def count(project: Project, run_id: int) -> int:
-    return project.db.execute("SELECT COUNT(*) FROM annotations WHERE run_id = ?",
-                              (run_id,)).fetchone()[0]
+    return project.db.execute(
+        "SELECT COUNT(*) FROM annotations WHERE run_id = ?", (run_id,)
+    ).fetchone()[0]
 
 
 @pytest.fixture
@@ -104,7 +111,8 @@ def test_the_response_cache_serves_new_runs_without_requests(fake_openai, projec
     assert other.run_id != first.run_id and other.cached == 60 and other.computed == 0
     assert fake_openai.total == 60
     assert list(run_results(project, other.run_id)["sentiment_label"]) == [
-        label_for(t) for t in texts(60)]
+        label_for(t) for t in texts(60)
+    ]
     # ... but another label set is another question.
     four = SentimentTask(("positive", "negative", "neutral", "mixed"))
     assert run_job(project, four, backend(fake_openai), limit=5).computed == 5
@@ -124,8 +132,9 @@ def test_concurrency_k_means_k_requests_at_once(fake_openai, project, k):
 
 def test_requests_per_minute_are_respected(fake_openai, project):
     # 120 a minute: one every 0.5 s, even with 6 threads free to send at once.
-    result = run_job(project, TASK, backend(fake_openai, concurrency=6,
-                                            requests_per_minute=120), limit=6)
+    result = run_job(
+        project, TASK, backend(fake_openai, concurrency=6, requests_per_minute=120), limit=6
+    )
     assert result.done == 6
     starts = sorted(r.started for r in fake_openai.chat_requests())
     gaps = [b - a for a, b in zip(starts, starts[1:])]
@@ -136,8 +145,12 @@ def test_requests_per_minute_are_respected(fake_openai, project):
 def test_tokens_per_minute_are_respected(fake_openai, project):
     # Each request counts as ~8 text tokens + max_tokens (50), ~58 tokens; 3,600 a minute
     # is 60 a second: about one such request a second.
-    result = run_job(project, TASK, backend(fake_openai, concurrency=4, max_tokens=50,
-                                            tokens_per_minute=3600), limit=4)
+    result = run_job(
+        project,
+        TASK,
+        backend(fake_openai, concurrency=4, max_tokens=50, tokens_per_minute=3600),
+        limit=4,
+    )
     assert result.done == 4
     starts = sorted(r.started for r in fake_openai.chat_requests())
     assert starts[-1] - starts[0] >= 2.5
@@ -163,8 +176,10 @@ def test_cancel_answers_within_a_second_and_keeps_nothing_in_flight(fake_openai,
     assert latency < 1.0
     assert result.status == "cancelled" and result.done == 0 and result.computed == 0
     assert count(project, result.run_id) == 0
-    assert project.db.execute("SELECT status FROM runs WHERE id = ?",
-                              (result.run_id,)).fetchone()[0] == "cancelled"
+    assert (
+        project.db.execute("SELECT status FROM runs WHERE id = ?", (result.run_id,)).fetchone()[0]
+        == "cancelled"
+    )
     # The abandoned requests end at the server without being recorded or asked again.
     wait_for(lambda: fake_openai.in_flight == 0, 10, "the server to finish the abandoned requests")
     assert fake_openai.total == k
@@ -182,13 +197,27 @@ def test_sigkill_then_resume_repeats_only_the_requests_in_flight(fake_openai, tm
     rows, k = texts(200), 4
     fake_openai.latency = 0.05
     source = tmp_path / "c.csv"
-    source.write_text("id,text\n" + "\n".join(f'{i},"{t}"' for i, t in enumerate(rows)) + "\n",
-                      encoding="utf-8")
+    source.write_text(
+        "id,text\n" + "\n".join(f'{i},"{t}"' for i, t in enumerate(rows)) + "\n", encoding="utf-8"
+    )
     target = tmp_path / "p.llmstudio"
     env = {k_: v for k_, v in os.environ.items() if k_ != "OPENAI_API_KEY"}
     env.update(LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"), PYTHONPATH=str(REPO))
-    command = [sys.executable, "-m", "llmstudio", "annotate", str(source), "--model", "openai:fake",
-               "--base-url", fake_openai.url, "--project", str(target), "--concurrency", str(k)]
+    command = [
+        sys.executable,
+        "-m",
+        "llmstudio",
+        "annotate",
+        str(source),
+        "--model",
+        "openai:fake",
+        "--base-url",
+        fake_openai.url,
+        "--project",
+        str(target),
+        "--concurrency",
+        str(k),
+    ]
     kept = kill_after(command, target, 60, env)
     asked = fake_openai.total
     assert 60 <= kept < 200
@@ -204,8 +233,10 @@ def test_sigkill_then_resume_repeats_only_the_requests_in_flight(fake_openai, tm
     counts = fake_openai.counts
     assert set(counts) == set(rows)
     repeats = sum(n - 1 for n in counts.values())
-    print(f"SIGKILL after {kept} stored rows and {asked} requests ({asked - kept} unanswered or "
-          f"unstored); repeated requests: {repeats}")
+    print(
+        f"SIGKILL after {kept} stored rows and {asked} requests ({asked - kept} unanswered or "
+        f"unstored); repeated requests: {repeats}"
+    )
     assert repeats <= k
 
 
@@ -227,6 +258,7 @@ def test_the_rate_limiter_spaces_requests_and_carries_token_debt():
 
 
 # -- the circuit breaker (issue 14, item 8) -------------------------------------------------
+
 
 @pytest.mark.parametrize("fault", ["500", "quota"])
 def test_a_server_failing_every_row_stops_the_job_resumably(fake_openai, tmp_path, fault):
@@ -255,26 +287,34 @@ def test_a_server_failing_every_row_stops_the_job_resumably(fake_openai, tmp_pat
 def test_failures_between_successes_do_not_stop_the_job(fake_openai, project):
     # Every other row fails: never five in a row, so every row is asked.
     rows = texts(60)
-    fake_openai.add_rule("500", match=lambda t: rows.index(t) % 2 == 0 if t in rows else False,
-                         times=None, retry_after=0)
+    fake_openai.add_rule(
+        "500",
+        match=lambda t: rows.index(t) % 2 == 0 if t in rows else False,
+        times=None,
+        retry_after=0,
+    )
     result = run_job(project, TASK, backend(fake_openai, concurrency=1, max_retries=0))
     assert result.status == "done" and not result.stopped
     assert result.done == 60 and result.failed == 30
 
 
-def test_a_request_larger_than_the_tokens_per_minute_limit_is_that_rows_error(
-        fake_openai, project):
+def test_a_request_larger_than_the_tokens_per_minute_limit_is_that_rows_error(fake_openai, project):
     # ~58 tokens a request, 10 allowed a minute: it could never go (it used to wait
     # forever, holding back every row). Each row gets the error; nothing is sent.
     started = time.monotonic()
-    result = run_job(project, TASK, backend(fake_openai, concurrency=2, max_tokens=50,
-                                            tokens_per_minute=10), limit=3)
+    result = run_job(
+        project,
+        TASK,
+        backend(fake_openai, concurrency=2, max_tokens=50, tokens_per_minute=10),
+        limit=3,
+    )
     assert time.monotonic() - started < 10
     assert result.status == "done" and result.failed == 3 and fake_openai.total == 0
     assert all("tokens-per-minute limit" in e and "(--tpm)" in e for _, e in result.errors)
     # Every row too large: the breaker stops the job after five, as for a failing server.
-    whole = run_job(project, TASK, backend(fake_openai, concurrency=2, max_tokens=50,
-                                           tokens_per_minute=10))
+    whole = run_job(
+        project, TASK, backend(fake_openai, concurrency=2, max_tokens=50, tokens_per_minute=10)
+    )
     assert whole.status == "stopped" and "tokens-per-minute limit" in whole.stopped
     # A larger limit asks the rows again (the errors were retryable).
     again = run_job(project, TASK, backend(fake_openai, concurrency=4))
@@ -293,8 +333,7 @@ def test_the_breaker_counts_a_long_texts_chunks_as_one_kind_and_stops_when_the_b
     assert not any(breaker.saw(e) for e in [first, second] * 2)
     assert breaker.saw(first) and breaker.count == STOP_AFTER_FAILED_ROWS
     # A failure the backend says stops the job sooner: after its own count, said as it is.
-    hung = RowError("no answer within 5 s: the server did not answer", retryable=True,
-                    stop_after=2)
+    hung = RowError("no answer within 5 s: the server did not answer", retryable=True, stop_after=2)
     breaker = _Breaker()
     assert not breaker.saw(hung)
     assert breaker.saw(hung)

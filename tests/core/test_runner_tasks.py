@@ -19,13 +19,23 @@ from llmstudio.core.tasks import SCALES, CodeTask, PromptTask, SentimentTask, Te
 
 from fakes.openai_server import label_for
 
-ROWS = [("I love the new park", "Greens"), ("I hate the traffic", "Labour"),
-        ("The bus comes at nine", "Greens"), ("Rents doubled this year", "Tories"),
-        ("What a wonderful day", "Labour"), ("Awful service again", "Tories"),
-        ("Police patrols are back downtown", "Greens"), ("Meeting minutes attached", "Labour")]
+ROWS = [
+    ("I love the new park", "Greens"),
+    ("I hate the traffic", "Labour"),
+    ("The bus comes at nine", "Greens"),
+    ("Rents doubled this year", "Tories"),
+    ("What a wonderful day", "Labour"),
+    ("Awful service again", "Tories"),
+    ("Police patrols are back downtown", "Greens"),
+    ("Meeting minutes attached", "Labour"),
+]
 TEXTS = [t for t, _ in ROWS]
-CODES = (Code("Housing", description="Rents and homes."), Code("Transport", "Buses, roads."),
-         Code("Crime", include="Policing."), Code("Environment"))
+CODES = (
+    Code("Housing", description="Rents and homes."),
+    Code("Transport", "Buses, roads."),
+    Code("Crime", include="Policing."),
+    Code("Environment"),
+)
 BOOK = Codebook(codes=CODES, name="Local issues", none_option=True)
 
 
@@ -49,8 +59,10 @@ def backend(fake, **options) -> OpenAIBackend:
 
 def stored(project: Project) -> tuple[int, int, int]:
     """(runs, annotations, cache entries) in the project file."""
-    return tuple(project.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                 for table in ("runs", "annotations", "response_cache"))
+    return tuple(
+        project.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        for table in ("runs", "annotations", "response_cache")
+    )
 
 
 def bodies(fake) -> list[dict]:
@@ -86,7 +98,9 @@ def test_a_multi_label_run_gives_zero_one_columns(fake_openai, project):
     frame = run_results(project, result.run_id)
     applies = ["code_housing", "code_transport", "code_crime", "code_environment"]
     assert list(frame.columns) == [c for a in applies for c in (a, f"{a}_score")] + [
-        "code_chunks", "code_error"]
+        "code_chunks",
+        "code_error",
+    ]
     for column in applies:
         assert set(frame[column]) <= {0, 1}
         assert frame[f"{column}_score"].isin([0.9, 0.1]).all()
@@ -106,8 +120,9 @@ def test_a_prompt_with_a_column_placeholder_sends_the_filled_prompt(fake_openai,
     filled = [f"Party {g}. Summarise in five words: {t}" for t, g in ROWS]
     sent = sorted(b["messages"][-1]["content"] for b in bodies(fake_openai))
     assert sent == sorted(filled)
-    assert all(b["messages"][-1]["role"] == "user" and len(b["messages"]) == 1
-               for b in bodies(fake_openai))
+    assert all(
+        b["messages"][-1]["role"] == "user" and len(b["messages"]) == 1 for b in bodies(fake_openai)
+    )
     assert all("response_format" not in b for b in bodies(fake_openai))  # free text
     frame = run_results(project, result.run_id)
     assert list(frame["prompt_output"]) == [f"Answer about: {f[:60]}" for f in filled]
@@ -118,20 +133,23 @@ def test_a_prompt_with_a_column_placeholder_sends_the_filled_prompt(fake_openai,
 
 
 def test_a_changed_template_is_asked_again(fake_openai, project):
-    first = run_job(project, PromptTask("Summarise: {text} ({group})"), backend(fake_openai),
-                    limit=4)
+    first = run_job(
+        project, PromptTask("Summarise: {text} ({group})"), backend(fake_openai), limit=4
+    )
     assert first.computed == 4 and fake_openai.total == 4
     fake_openai.reset()
     other = PromptTask("Summarise briefly: {text} ({group})")
     second = run_job(project, other, backend(fake_openai), limit=4)
     assert second.run_id != first.run_id and second.computed == 4 and second.cached == 0
     assert fake_openai.total == 4
-    assert all(b["messages"][-1]["content"].startswith("Summarise briefly: ")
-               for b in bodies(fake_openai))
+    assert all(
+        b["messages"][-1]["content"].startswith("Summarise briefly: ") for b in bodies(fake_openai)
+    )
     # The key is the rendered prompt: the same text with another column value differs.
     task, b = PromptTask("{group}: {text}"), backend(fake_openai)
-    assert cache_key(task, b, task.render("x", {"group": "Greens"})) != \
-        cache_key(task, b, task.render("x", {"group": "Labour"}))
+    assert cache_key(task, b, task.render("x", {"group": "Greens"})) != cache_key(
+        task, b, task.render("x", {"group": "Labour"})
+    )
 
 
 def test_a_prompt_task_on_the_lexicon_is_refused_before_anything_is_stored(project):
@@ -152,8 +170,9 @@ def test_a_code_task_on_the_lexicon_is_refused(project):
 def test_an_unknown_placeholder_names_the_columns(fake_openai, project):
     with pytest.raises(TemplateError) as err:
         run_job(project, PromptTask("{party}: {text}"), backend(fake_openai))
-    assert str(err.value) == ("prompt template: {party} is not a column; the columns are "
-                              "id, text, group")
+    assert str(err.value) == (
+        "prompt template: {party} is not a column; the columns are id, text, group"
+    )
     assert stored(project) == (0, 0, 0) and fake_openai.total == 0
 
 
@@ -184,15 +203,23 @@ def test_the_baseline_beside_an_api_model_survives_the_cache(fake_openai, projec
 
 
 def test_few_shot_examples_are_turns_in_the_request(fake_openai, project):
-    examples = (("The landlord doubled my rent", "Housing"),
-                ("Trains cancelled again", "Transport"))
+    examples = (
+        ("The landlord doubled my rent", "Housing"),
+        ("Trains cancelled again", "Transport"),
+    )
     task = CodeTask(codebook=BOOK, examples=examples)
     result = run_job(project, task, backend(fake_openai), limit=3)
     assert result.done == 3 and result.failed == 0
     for body in bodies(fake_openai):
         messages = body["messages"]
-        assert [m["role"] for m in messages] == ["system", "user", "assistant", "user",
-                                                 "assistant", "user"]
+        assert [m["role"] for m in messages] == [
+            "system",
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+            "user",
+        ]
         assert messages[1]["content"] == "Text:\nThe landlord doubled my rent"
         assert json.loads(messages[2]["content"])["label"] == "Housing"
         assert messages[3]["content"] == "Text:\nTrains cancelled again"

@@ -21,8 +21,18 @@ from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.core.tasks.build import TaskOptions, make_task
 
-TEXTS = ["I love it", "I hate it", "a table", "great and good", "awful", "fine day",
-         "terrible news", "wonderful", "ok", "bad"]
+TEXTS = [
+    "I love it",
+    "I hate it",
+    "a table",
+    "great and good",
+    "awful",
+    "fine day",
+    "terrible news",
+    "wonderful",
+    "ok",
+    "bad",
+]
 
 
 @pytest.fixture
@@ -43,10 +53,13 @@ def dead_pid() -> int:
 def kill_midway(project, run_id: int, keep: int) -> None:
     """What SIGKILL leaves: the first ``keep`` answers, status running, a process gone."""
     with project.db:
-        project.db.execute("DELETE FROM annotations WHERE run_id = ? AND row_id >= ?",
-                           (run_id, keep))
-        project.db.execute("UPDATE runs SET status = 'running', finished = NULL, pid = ? "
-                           "WHERE id = ?", (dead_pid(), run_id))
+        project.db.execute(
+            "DELETE FROM annotations WHERE run_id = ? AND row_id >= ?", (run_id, keep)
+        )
+        project.db.execute(
+            "UPDATE runs SET status = 'running', finished = NULL, pid = ? WHERE id = ?",
+            (dead_pid(), run_id),
+        )
 
 
 def state(project, run_id):
@@ -81,15 +94,21 @@ def test_complete_beats_a_newer_interrupted_run(project):
     assert frame["sentiment_label"].notna().sum() == len(TEXTS)
     assert frame[f"sentiment_label_run{partial}"].notna().sum() == 3
     about = {c.name: c.description for c in info}
-    assert f"run {partial}, interrupted, 3 of {len(TEXTS)} rows" in \
-        about[f"sentiment_label_run{partial}"]
+    assert (
+        f"run {partial}, interrupted, 3 of {len(TEXTS)} rows"
+        in about[f"sentiment_label_run{partial}"]
+    )
     assert "latest complete run" in about["sentiment_label"]
     # The table: the complete run plainly, the newer interrupted one suffixed, said so.
     shown = latest_results(project, frame.columns[:2])
-    assert [list(f.columns)[0] for _, _, f in shown] == \
-        ["sentiment_label", f"sentiment_label_run{partial}"]
-    assert shown[1][1].status_text() == \
-        f"run {partial}: sentiment with lexicon, interrupted, 3 of {len(TEXTS)} rows"
+    assert [list(f.columns)[0] for _, _, f in shown] == [
+        "sentiment_label",
+        f"sentiment_label_run{partial}",
+    ]
+    assert (
+        shown[1][1].status_text()
+        == f"run {partial}: sentiment with lexicon, interrupted, 3 of {len(TEXTS)} rows"
+    )
     # agree and the CLI read the same names
     joined = with_results(project, project.corpus().frame)
     assert joined["sentiment_label"].tolist() == frame["sentiment_label"].tolist()
@@ -102,8 +121,9 @@ def test_asking_a_complete_run_again_keeps_its_finish_and_the_plain_names(projec
     first = run_job(project, SentimentTask(), LexiconBackend()).run_id
     # a finishing time older than the next run's, however fast the machine
     with project.db:
-        project.db.execute("UPDATE runs SET finished = '2020-01-01T00:00:00+00:00' "
-                           "WHERE id = ?", (first,))
+        project.db.execute(
+            "UPDATE runs SET finished = '2020-01-01T00:00:00+00:00' WHERE id = ?", (first,)
+        )
     second = run_job(project, SentimentTask(baseline=True), LexiconBackend()).run_id
     again = run_job(project, SentimentTask(), LexiconBackend())
     assert (again.run_id, again.status, again.computed) == (first, "done", 0)
@@ -123,8 +143,9 @@ def test_a_trial_never_takes_the_plain_names(project):
 
 def test_a_replicate_never_takes_the_plain_names(project):
     first = run_job(project, SentimentTask(), LexiconBackend()).run_id
-    again = run_job(project, SentimentTask(labels=("positive", "negative")),
-                    LexiconBackend()).run_id
+    again = run_job(
+        project, SentimentTask(labels=("positive", "negative")), LexiconBackend()
+    ).run_id
     with project.db:
         project.db.execute("UPDATE runs SET replicate_of = ? WHERE id = ?", (first, again))
     assert runs.plain_runs(runs.run_infos(project)) == {first}
@@ -136,16 +157,19 @@ def coding_run(project, name: str) -> int:
     lexicon run: no model to load)."""
     import json
 
-    run_id = run_job(project, SentimentTask(labels=(name, "negative")),
-                     LexiconBackend()).run_id
+    run_id = run_job(project, SentimentTask(labels=(name, "negative")), LexiconBackend()).run_id
     book = Codebook((Code("positive"), Code("negative"), Code("neutral")), name=name)
     params = make_task(TaskOptions(task="code", codebook=book)).params()
     with project.db:
-        project.db.execute("UPDATE runs SET task = 'code', params = ?, columns = ? WHERE id = ?",
-                           (json.dumps(params), json.dumps(["code_label", "code_score"]),
-                            run_id))
-        project.db.execute("UPDATE annotations SET output = REPLACE(output, 'sentiment_', "
-                           "'code_') WHERE run_id = ?", (run_id,))
+        project.db.execute(
+            "UPDATE runs SET task = 'code', params = ?, columns = ? WHERE id = ?",
+            (json.dumps(params), json.dumps(["code_label", "code_score"]), run_id),
+        )
+        project.db.execute(
+            "UPDATE annotations SET output = REPLACE(output, 'sentiment_', "
+            "'code_') WHERE run_id = ?",
+            (run_id,),
+        )
     return run_id
 
 
@@ -164,8 +188,9 @@ def test_two_codebooks_are_two_tasks_and_never_shadow_each_other(project):
 
 
 def test_two_codebooks_keys_without_running_them():
-    assert runs.task_key("code", {"codebook": {"name": "A"}}) != \
-        runs.task_key("code", {"codebook": {"name": "B"}})
+    assert runs.task_key("code", {"codebook": {"name": "A"}}) != runs.task_key(
+        "code", {"codebook": {"name": "B"}}
+    )
     assert runs.task_key("sentiment", {"labels": ["a", "b"]}) == "sentiment"
 
 
@@ -174,14 +199,16 @@ def test_rename_delete_discard_and_history(project):
     project.save_codebook(book)
     human_codes.record(project, book, "ana", 0, ["positive"])
     first = run_job(project, SentimentTask(), LexiconBackend()).run_id
-    second = run_job(project, SentimentTask(labels=("positive", "negative")),
-                     LexiconBackend()).run_id
+    second = run_job(
+        project, SentimentTask(labels=("positive", "negative")), LexiconBackend()
+    ).run_id
     renamed = runs.rename_run(project, first, "  pilot   run ")
     assert renamed.name == "pilot run" and renamed.title == "run 1 'pilot run'"
     frame, info = annotated_table(project)
     assert f"sentiment_label_run{first}" in frame  # the suffix stays the run's number
-    assert "run 1 'pilot run'" in {c.name: c.description for c in info}[
-        f"sentiment_label_run{first}"]
+    assert (
+        "run 1 'pilot run'" in {c.name: c.description for c in info}[f"sentiment_label_run{first}"]
+    )
     with pytest.raises(runs.RunError, match="not interrupted"):
         runs.discard_run(project, first)
     with pytest.raises(runs.RunError, match="no run 99"):
@@ -191,8 +218,12 @@ def test_rename_delete_discard_and_history(project):
     cached = project.db.execute("SELECT COUNT(*) FROM response_cache").fetchone()[0]
     runs.delete_run(project, second)
     assert [i.run_id for i in runs.run_infos(project)] == [first]
-    assert project.db.execute("SELECT COUNT(*) FROM annotations WHERE run_id = ?",
-                              (second,)).fetchone()[0] == 0
+    assert (
+        project.db.execute(
+            "SELECT COUNT(*) FROM annotations WHERE run_id = ?", (second,)
+        ).fetchone()[0]
+        == 0
+    )
     assert project.db.execute("SELECT COUNT(*) FROM response_cache").fetchone()[0] == cached
     assert len(human_codes.current(project, "tone", "ana")) == 1
     kill_midway(project, first, 2)
@@ -201,8 +232,9 @@ def test_rename_delete_discard_and_history(project):
     said = [d for _, a, d in project.history() if a == "runs"]
     assert said[0].startswith("renamed run 1 from '(no name)' to 'pilot run'")
     assert said[1].startswith("deleted run 2: sentiment with lexicon, complete")
-    assert said[2].startswith("discarded run 1 'pilot run': sentiment with lexicon, "
-                              "interrupted, 2 of 10 rows")
+    assert said[2].startswith(
+        "discarded run 1 'pilot run': sentiment with lexicon, interrupted, 2 of 10 rows"
+    )
 
 
 def test_a_running_run_is_not_deleted(project):
@@ -223,8 +255,9 @@ def test_resume_runs_an_interrupted_run_to_the_end_with_its_settings(project):
     assert result.computed == 0 and result.cached == len(TEXTS) - 4  # the cache paid
     assert state(project, first) == runs.COMPLETE
     assert annotated_table(project)[0]["sentiment_label"].tolist() == whole
-    assert any(d == f"resumed run {first} with its stored settings"
-               for _, _, d in project.history())
+    assert any(
+        d == f"resumed run {first} with its stored settings" for _, _, d in project.history()
+    )
     with pytest.raises(runs.RunError, match="complete: nothing to resume"):
         resume.resume_run(project, first)
 
@@ -237,8 +270,7 @@ def test_resume_refuses_a_changed_model_and_a_trial(project):
     with project.db:  # as if made by another version of the lexicon
         fp = json.loads(project.db.execute("SELECT fingerprint FROM runs").fetchone()[0])
         fp["revision"] = "0.0.1"
-        project.db.execute("UPDATE runs SET fingerprint = ?, spec_key = 'old'",
-                           (json.dumps(fp),))
+        project.db.execute("UPDATE runs SET fingerprint = ?, spec_key = 'old'", (json.dumps(fp),))
     with pytest.raises(runs.RunError, match=r"the model changed since \(revision: '0.0.1'"):
         resume.resume_run(project, first)
     trial = run_job(project, SentimentTask(labels=("a", "b")), LexiconBackend(), limit=2)
@@ -252,12 +284,20 @@ def test_resume_of_an_api_run_needs_its_consent_and_base_url(project):
     first = run_job(project, SentimentTask(), LexiconBackend()).run_id
     kill_midway(project, first, 4)
     with project.db:
-        project.db.execute("UPDATE runs SET backend = 'openai', fingerprint = ?",
-                           (json.dumps({"kind": "openai", "model": "m", "endpoint":
-                                        "127.0.0.1:9", "temperature": 0.0}),))
+        project.db.execute(
+            "UPDATE runs SET backend = 'openai', fingerprint = ?",
+            (
+                json.dumps(
+                    {"kind": "openai", "model": "m", "endpoint": "127.0.0.1:9", "temperature": 0.0}
+                ),
+            ),
+        )
     spec = runs.resume_spec(project, first)
-    assert (spec.model, spec.endpoint, spec.backend_options) == \
-        ("openai:m", "127.0.0.1:9", {"temperature": 0.0})
+    assert (spec.model, spec.endpoint, spec.backend_options) == (
+        "openai:m",
+        "127.0.0.1:9",
+        {"temperature": 0.0},
+    )
     with pytest.raises(runs.RunError, match="give its base URL"):
         resume.resume_run(project, first)
     with pytest.raises(runs.RunError, match="not 10.0.0.1"):

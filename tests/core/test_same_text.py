@@ -17,8 +17,14 @@ from llmstudio.core.tasks import SentimentTask
 from fakes.openai_server import label_for
 
 TASK = SentimentTask()
-DISTINCT = ["no", "I love the new park", "I hate the traffic", "The bus comes at nine",
-            "RT great news today", "Awful service again"]
+DISTINCT = [
+    "no",
+    "I love the new park",
+    "I hate the traffic",
+    "The bus comes at nine",
+    "RT great news today",
+    "Awful service again",
+]
 
 
 def corpus_rows(copies: int = 5) -> list[str]:
@@ -29,8 +35,9 @@ def corpus_rows(copies: int = 5) -> list[str]:
 
 def make_project(path: Path, rows: list[str]) -> Project:
     source = path.with_suffix(".csv")
-    source.write_text("id,text\n" + "".join(f'{i},"{t}"\n' for i, t in enumerate(rows)),
-                      encoding="utf-8")
+    source.write_text(
+        "id,text\n" + "".join(f'{i},"{t}"\n' for i, t in enumerate(rows)), encoding="utf-8"
+    )
     return Project.create(path, read_table(source))
 
 
@@ -40,13 +47,16 @@ def backend(fake, **options) -> OpenAIBackend:
 
 
 def stored(project: Project, run_id: int) -> list[tuple]:
-    return project.db.execute("SELECT row_id, output IS NOT NULL, error, retryable "
-                              "FROM annotations WHERE run_id = ? ORDER BY row_id",
-                              (run_id,)).fetchall()
+    return project.db.execute(
+        "SELECT row_id, output IS NOT NULL, error, retryable "
+        "FROM annotations WHERE run_id = ? ORDER BY row_id",
+        (run_id,),
+    ).fetchall()
 
 
 def test_duplicates_go_out_once_with_concurrency_and_every_row_gets_its_answer(
-        fake_openai, tmp_path):
+    fake_openai, tmp_path
+):
     rows = corpus_rows()
     fake_openai.latency = 0.1  # slow enough that copies would be in flight together
     seen = []
@@ -96,7 +106,8 @@ def test_a_failed_request_fails_each_row_that_shares_it_retryably(fake_openai, t
 
 
 def test_cancel_before_an_answer_keeps_none_of_its_copies_and_resume_asks_once(
-        fake_openai, tmp_path):
+    fake_openai, tmp_path
+):
     rows = corpus_rows(3)
     fake_openai.latency = 0.3
     asked = []
@@ -105,8 +116,13 @@ def test_cancel_before_an_answer_keeps_none_of_its_copies_and_resume_asks_once(
         return fake_openai.total >= 2 and len(asked) > 0
 
     with make_project(tmp_path / "p.llmstudio", rows) as proj:
-        first = run_job(proj, TASK, backend(fake_openai, concurrency=2), cancelled=cancelled,
-                        on_rows=asked.extend)
+        first = run_job(
+            proj,
+            TASK,
+            backend(fake_openai, concurrency=2),
+            cancelled=cancelled,
+            on_rows=asked.extend,
+        )
         assert first.status == "cancelled"
         kept = {r[0] for r in stored(proj, first.run_id)}
         # Whatever was stored, every copy of its text was stored with it.
@@ -124,8 +140,9 @@ def test_cancel_before_an_answer_keeps_none_of_its_copies_and_resume_asks_once(
         answered = {t for i, t in enumerate(rows) if i in kept}
         # Each text still missing is asked once; none already stored is asked again.
         assert fake_openai.total - sent_before == len(set(DISTINCT) - answered)
-        assert list(run_results(proj, rest.run_id)["sentiment_label"]) == \
-            [label_for(t) for t in rows]
+        assert list(run_results(proj, rest.run_id)["sentiment_label"]) == [
+            label_for(t) for t in rows
+        ]
 
 
 def test_a_local_model_is_given_each_distinct_text_once(tmp_path):
@@ -151,13 +168,17 @@ def test_the_estimate_counts_each_distinct_text_once():
     guess = estimate(TASK, rows, "gpt-4o-mini")
     single = estimate(TASK, DISTINCT, "gpt-4o-mini")
     assert guess.requests == 6 and guess.same_text == 24
-    assert (guess.input_tokens, guess.output_tokens) == (single.input_tokens,
-                                                         single.output_tokens)
+    assert (guess.input_tokens, guess.output_tokens) == (single.input_tokens, single.output_tokens)
     assert guess.cost_usd == single.cost_usd
     assert "6 requests (24 rows with the same text as an earlier row: sent once)" in str(guess)
     assert "same text" not in str(single)
     # Chunks are made from the distinct texts: the long text counted once, in pieces.
-    pieced = estimate(TASK, ["long text"] * 3 + ["short"], "gpt-4o-mini",
-                      pieces=lambda texts: [p for t in texts for p in
-                                            ([t + " 1", t + " 2"] if t.startswith("long") else [t])])
+    pieced = estimate(
+        TASK,
+        ["long text"] * 3 + ["short"],
+        "gpt-4o-mini",
+        pieces=lambda texts: [
+            p for t in texts for p in ([t + " 1", t + " 2"] if t.startswith("long") else [t])
+        ],
+    )
     assert pieced.requests == 3 and pieced.same_text == 2

@@ -15,17 +15,22 @@ from llmstudio.core.corpus import Corpus
 from llmstudio.core.errors import ProjectError
 from llmstudio.core.project import Project
 
-BOOK = Codebook(codes=(Code("Housing"), Code("Transport"), Code("Health")), name="Issues",
-                none_option=True)
+BOOK = Codebook(
+    codes=(Code("Housing"), Code("Transport"), Code("Health")), name="Issues", none_option=True
+)
 MULTI = Codebook(codes=BOOK.codes, name="Issues (multi)", multi_label=True)
 ROWS = 30
 
 
 def corpus(rows: int = ROWS) -> Corpus:
-    frame = pd.DataFrame({
-        "text": pd.array([f"text {i}" for i in range(rows)], dtype="str"),
-        "party": pd.array([("A", "B", "C")[i % 3] if i != 4 else None for i in range(rows)],
-                          dtype="str")})
+    frame = pd.DataFrame(
+        {
+            "text": pd.array([f"text {i}" for i in range(rows)], dtype="str"),
+            "party": pd.array(
+                [("A", "B", "C")[i % 3] if i != 4 else None for i in range(rows)], dtype="str"
+            ),
+        }
+    )
     return Corpus(frame=frame, text_column="text", source="answers.csv")
 
 
@@ -40,18 +45,36 @@ def project(tmp_path):
 def add_run(project, book: Codebook, outputs: dict[int, dict]) -> int:
     """A finished coding run as the runner stores it (task "code", the codebook in its
     parameters, one JSON output per row)."""
-    columns = (["code_label", "code_score"] if not book.multi_label else
-               [c for name in book.names for c in (f"code_{name.lower()}",
-                                                   f"code_{name.lower()}_score")])
+    columns = (
+        ["code_label", "code_score"]
+        if not book.multi_label
+        else [
+            c for name in book.names for c in (f"code_{name.lower()}", f"code_{name.lower()}_score")
+        ]
+    )
     params = {"task": "code", "codebook": book.to_dict()}
     with project.db:
         cur = project.db.execute(
             "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
             "columns, status, rows_total, created, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            ("k", "code", json.dumps(params), "builtin", json.dumps({"model": "builtin"}),
-             "text", json.dumps(columns), "done", ROWS, "2026-01-01", "2026-01-01"))
-        project.db.executemany("INSERT INTO annotations (run_id, row_id, output) VALUES (?,?,?)",
-                               [(cur.lastrowid, r, json.dumps(o)) for r, o in outputs.items()])
+            (
+                "k",
+                "code",
+                json.dumps(params),
+                "builtin",
+                json.dumps({"model": "builtin"}),
+                "text",
+                json.dumps(columns),
+                "done",
+                ROWS,
+                "2026-01-01",
+                "2026-01-01",
+            ),
+        )
+        project.db.executemany(
+            "INSERT INTO annotations (run_id, row_id, output) VALUES (?,?,?)",
+            [(cur.lastrowid, r, json.dumps(o)) for r, o in outputs.items()],
+        )
     return cur.lastrowid
 
 
@@ -89,8 +112,10 @@ def test_a_sample_is_kept_in_the_project_per_codebook(project, tmp_path):
     project.close()
     with Project.open(path) as again:
         assert sampling.load_sample(again, BOOK.name) == s
-        assert any(action == "sample" and "sample of 8 (seed 1)" in detail
-                   for _, action, detail in again.history())
+        assert any(
+            action == "sample" and "sample of 8 (seed 1)" in detail
+            for _, action, detail in again.history()
+        )
         strat = sampling.stratified_sample(again.corpus().frame["party"], 2, 5, "party")
         sampling.save_sample(again, BOOK.name, strat)
         back = sampling.load_sample(again, BOOK.name)
@@ -122,8 +147,11 @@ def test_filters_follow_the_coder_and_the_sample(project):
 def test_disagreement_with_the_latest_coding_run_of_the_codebook(project):
     assert sampling.model_codes(project, BOOK) is None
     add_run(project, BOOK, {3: {"code_label": "Transport"}, 5: {"code_label": "Health"}})
-    run = add_run(project, BOOK, {3: {"code_label": "housing"}, 5: {"code_label": "Transport"},
-                                  8: {"code_label": "none"}})
+    run = add_run(
+        project,
+        BOOK,
+        {3: {"code_label": "housing"}, 5: {"code_label": "Transport"}, 8: {"code_label": "none"}},
+    )
     model = sampling.model_codes(project, BOOK)
     assert model.run_id == run  # the latest run
     assert model.codes == {3: ("Housing",), 5: ("Transport",), 8: ("none",)}
@@ -135,10 +163,15 @@ def test_disagreement_with_the_latest_coding_run_of_the_codebook(project):
 
 
 def test_multi_label_disagreement_compares_the_sets_of_codes(project):
-    add_run(project, MULTI, {
-        0: {"code_housing": 1, "code_transport": 0, "code_health": 1},
-        1: {"code_housing": 0, "code_transport": 0, "code_health": 0},
-        2: {"code_housing": 0, "code_transport": 1, "code_health": 0}})
+    add_run(
+        project,
+        MULTI,
+        {
+            0: {"code_housing": 1, "code_transport": 0, "code_health": 1},
+            1: {"code_housing": 0, "code_transport": 0, "code_health": 0},
+            2: {"code_housing": 0, "code_transport": 1, "code_health": 0},
+        },
+    )
     model = sampling.model_codes(project, MULTI)
     assert model.codes == {0: ("Housing", "Health"), 1: ("none",), 2: ("Transport",)}
     hc.record(project, MULTI, "ana", 0, ["Health", "Housing"])

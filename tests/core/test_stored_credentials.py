@@ -38,18 +38,23 @@ def make_old_project(tmp_path, fake) -> tuple:
         backend.close()
     db = sqlite3.connect(path)
     fp_text, params, column = db.execute(
-        "SELECT fingerprint, params, text_column FROM runs WHERE id = 1").fetchone()
+        "SELECT fingerprint, params, text_column FROM runs WHERE id = 1"
+    ).fetchone()
     fp = {**json.loads(fp_text), "endpoint": f"ana:{SECRET}@{host}"}
     old_key = digest({"task": json.loads(params), "model": fp, "text_column": column})
-    db.execute("UPDATE runs SET fingerprint = ?, spec_key = ?, status = 'cancelled' "
-               "WHERE id = 1", (json.dumps(fp), old_key))
+    db.execute(
+        "UPDATE runs SET fingerprint = ?, spec_key = ?, status = 'cancelled' WHERE id = 1",
+        (json.dumps(fp), old_key),
+    )
     db.execute("UPDATE consents SET endpoint = ?", (f"ana:{SECRET}@{host}",))
     db.execute("UPDATE history SET detail = replace(detail, ?, ?)", (host, f"ana:{SECRET}@{host}"))
     # Three rows not answered yet, one with an error naming the URL as it was given.
     db.execute("DELETE FROM annotations WHERE row_id IN (5, 6, 7)")
     db.execute("DELETE FROM response_cache")  # its keys were made from the old details
-    db.execute("UPDATE annotations SET output = NULL, retryable = 1, error = ? WHERE row_id = 4",
-               (f"cannot reach {url}chat/completions",))
+    db.execute(
+        "UPDATE annotations SET output = NULL, retryable = 1, error = ? WHERE row_id = 4",
+        (f"cannot reach {url}chat/completions",),
+    )
     db.execute("INSERT INTO history (action, detail) VALUES ('note', 'ana@uni.example wrote')")
     db.commit()
     db.close()
@@ -57,8 +62,7 @@ def make_old_project(tmp_path, fake) -> tuple:
     return path, url, host
 
 
-def test_opening_an_old_project_takes_the_credentials_off_and_keeps_the_rest(tmp_path,
-                                                                            fake_openai):
+def test_opening_an_old_project_takes_the_credentials_off_and_keeps_the_rest(tmp_path, fake_openai):
     path, url, host = make_old_project(tmp_path, fake_openai)
     with Project.open(path) as project:
         info = run_info(project, 1)
@@ -68,9 +72,11 @@ def test_opening_an_old_project_takes_the_credentials_off_and_keeps_the_rest(tmp
         details = [d for _, _, d in project.history()]
         assert any(d.startswith(f"run 1: sentiment with openai:m at {host}") for d in details)
         assert "ana@uni.example wrote" in details  # not a URL's credentials: left alone
-        assert details[-1] == (f"removed the user names and passwords an older llmstudio "
-                               f"stored with {host} (runs' model details, consents, history, "
-                               "row errors); the hosts kept")
+        assert details[-1] == (
+            f"removed the user names and passwords an older llmstudio "
+            f"stored with {host} (runs' model details, consents, history, "
+            "row errors); the hosts kept"
+        )
         error = project.db.execute("SELECT error FROM annotations WHERE row_id = 4").fetchone()
         assert error == (f"cannot reach {fake_openai.url}chat/completions",)
     assert SECRET.encode() not in path.read_bytes()
@@ -107,12 +113,19 @@ def test_an_old_project_another_process_is_writing_still_opens(tmp_path, fake_op
 
 
 def test_endpoints_json_of_an_older_version_loses_the_credentials_keeps_what_was_learned(
-        config_dir):
+    config_dir,
+):
     from llmstudio.core.backends import dialect as dialects
 
-    (config_dir / "endpoints.json").write_text(json.dumps({
-        f"ana:{SECRET}@10.0.0.5:8000|m": {"temperature": False, "confirmed": True},
-        "other.example|m": {"confirmed": True}}), encoding="utf-8")
+    (config_dir / "endpoints.json").write_text(
+        json.dumps(
+            {
+                f"ana:{SECRET}@10.0.0.5:8000|m": {"temperature": False, "confirmed": True},
+                "other.example|m": {"confirmed": True},
+            }
+        ),
+        encoding="utf-8",
+    )
     learned = dialects.load("10.0.0.5:8000", "m")
     assert learned.confirmed and learned.temperature is False
     text = (config_dir / "endpoints.json").read_text(encoding="utf-8")

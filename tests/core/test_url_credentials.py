@@ -30,18 +30,33 @@ def fresh_session(monkeypatch):
     keyring.set_keyring(before)
 
 
-@pytest.mark.parametrize("url, clean, creds", [
-    (f"http://user:{MARK}@127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1",
-     UrlCredentials("user", MARK)),
-    (f"https://gw.example/v1?api_key={MARK}&region=eu", "https://gw.example/v1?region=eu",
-     UrlCredentials(query=(("api_key", MARK),))),
-    (f"https://gw.example/v1?key={MARK}", "https://gw.example/v1",
-     UrlCredentials(query=(("key", MARK),))),
-    (f"https://{MARK}@gw.example/v1?access_token=t0k3n", "https://gw.example/v1",
-     UrlCredentials(MARK, "", (("access_token", "t0k3n"),))),
-    ("http://localhost:11434/v1", "http://localhost:11434/v1", UrlCredentials()),
-    ("http://[::1", "http://[::1", UrlCredentials()),  # unreadable: left for the caller
-])
+@pytest.mark.parametrize(
+    "url, clean, creds",
+    [
+        (
+            f"http://user:{MARK}@127.0.0.1:8000/v1",
+            "http://127.0.0.1:8000/v1",
+            UrlCredentials("user", MARK),
+        ),
+        (
+            f"https://gw.example/v1?api_key={MARK}&region=eu",
+            "https://gw.example/v1?region=eu",
+            UrlCredentials(query=(("api_key", MARK),)),
+        ),
+        (
+            f"https://gw.example/v1?key={MARK}",
+            "https://gw.example/v1",
+            UrlCredentials(query=(("key", MARK),)),
+        ),
+        (
+            f"https://{MARK}@gw.example/v1?access_token=t0k3n",
+            "https://gw.example/v1",
+            UrlCredentials(MARK, "", (("access_token", "t0k3n"),)),
+        ),
+        ("http://localhost:11434/v1", "http://localhost:11434/v1", UrlCredentials()),
+        ("http://[::1", "http://[::1", UrlCredentials()),  # unreadable: left for the caller
+    ],
+)
 def test_split_credentials(url, clean, creds):
     assert split_credentials(url) == (clean, creds)
     assert MARK not in clean_url(url)
@@ -53,10 +68,13 @@ def test_the_endpoint_is_the_host_never_the_user_or_password():
 
 
 def test_one_redact_for_messages_and_the_record():
-    text = (f"cannot reach http://user:{MARK}@h:1/v1?api_key=tok123&x=1 "
-            "with Bearer abcdefghij or sk-abcdefghijkl; design=plain max_tokens=200")
-    assert redact(text) == ("cannot reach http://***@h:1/v1?***&x=1 with *** or ***; "
-                            "design=plain max_tokens=200")
+    text = (
+        f"cannot reach http://user:{MARK}@h:1/v1?api_key=tok123&x=1 "
+        "with Bearer abcdefghij or sk-abcdefghijkl; design=plain max_tokens=200"
+    )
+    assert redact(text) == (
+        "cannot reach http://***@h:1/v1?***&x=1 with *** or ***; design=plain max_tokens=200"
+    )
     assert methods.redact(text).count("[redacted]") == 4 and MARK not in methods.redact(text)
 
 
@@ -78,7 +96,9 @@ def test_basic_auth_and_query_token_are_sent_but_not_kept(fake_openai):
     sent = fake_openai.chat_requests()[0]
     assert sent.headers["authorization"].startswith("Basic ") and "api_key=tok-98765" in sent.query
     assert backend.base_url == fake_openai.url and backend.host == host
-    assert MARK not in repr(backend.fingerprint()) and "tok-98765" not in repr(backend.fingerprint())
+    assert MARK not in repr(backend.fingerprint()) and "tok-98765" not in repr(
+        backend.fingerprint()
+    )
     # Given once, the credentials go with later backends for the host (a resume, a replicate).
     again = OpenAIBackend("fake-model", fake_openai.url)
     try:

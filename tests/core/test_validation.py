@@ -17,29 +17,59 @@ from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.stats import StatsError
 from llmstudio.core.tasks import SentimentTask
 
-TEXTS = ["I love this, wonderful!", "Terrible service, awful.", "The bus comes at nine.",
-         "Great park, happy kids.", "Horrible noise and dirt.", "It is a street.",
-         "Best library ever!", "I hate the potholes.", "Meeting on Tuesday.", "Nice, good job."]
-SENTIMENT = Codebook(codes=(Code("Positive"), Code("Negative"), Code("Neutral")),
-                     name="Hand sentiment")
-ISSUES = Codebook(codes=(Code("Housing"), Code("Transport")), name="Issues",
-                  multi_label=True)
+TEXTS = [
+    "I love this, wonderful!",
+    "Terrible service, awful.",
+    "The bus comes at nine.",
+    "Great park, happy kids.",
+    "Horrible noise and dirt.",
+    "It is a street.",
+    "Best library ever!",
+    "I hate the potholes.",
+    "Meeting on Tuesday.",
+    "Nice, good job.",
+]
+SENTIMENT = Codebook(
+    codes=(Code("Positive"), Code("Negative"), Code("Neutral")), name="Hand sentiment"
+)
+ISSUES = Codebook(codes=(Code("Housing"), Code("Transport")), name="Issues", multi_label=True)
 
 
 @pytest.fixture
 def project(tmp_path):
     frame = pd.DataFrame({"text": pd.array(TEXTS, dtype="str")})
-    with Project.create(tmp_path / "v.llmstudio",
-                        Corpus(frame=frame, text_column="text", source="t.csv")) as p:
+    with Project.create(
+        tmp_path / "v.llmstudio", Corpus(frame=frame, text_column="text", source="t.csv")
+    ) as p:
         p.save_codebook(SENTIMENT)
         p.save_codebook(ISSUES)
         yield p
 
 
-ANA = ["Positive", "Negative", "Neutral", "Positive", "Negative", "Neutral", "Positive",
-       "Negative", "Neutral", None]
-BEN = ["Positive", "Negative", "Negative", "Positive", None, "Neutral", "Neutral",
-       "Negative", "Neutral", "Positive"]
+ANA = [
+    "Positive",
+    "Negative",
+    "Neutral",
+    "Positive",
+    "Negative",
+    "Neutral",
+    "Positive",
+    "Negative",
+    "Neutral",
+    None,
+]
+BEN = [
+    "Positive",
+    "Negative",
+    "Negative",
+    "Positive",
+    None,
+    "Neutral",
+    "Neutral",
+    "Negative",
+    "Neutral",
+    "Positive",
+]
 
 
 def code(project, book, coder, labels):
@@ -57,7 +87,8 @@ def test_two_coders_match_sklearn_on_the_rows_both_coded(project):
     pairs = [(a, b) for a, b in zip(ANA, BEN) if a and b]
     assert result.n == len(pairs) == len(both) == 8
     assert result.cohen_kappa.value == pytest.approx(
-        cohen_kappa_score([a for a, _ in pairs], [b for _, b in pairs]), abs=1e-12)
+        cohen_kappa_score([a for a, _ in pairs], [b for _, b in pairs]), abs=1e-12
+    )
     assert result.labels == ["Positive", "Negative", "Neutral"]  # the codebook's order
     assert list(both.index) == [0, 1, 2, 3, 5, 6, 7, 8]
     assert both.loc[2].tolist() == ["Neutral", "Negative"]
@@ -70,13 +101,11 @@ def test_a_model_run_is_a_source_and_its_labels_meet_the_codes_ignoring_case(pro
     sources = validation.sources(project, SENTIMENT)
     assert [s.kind for s in sources] == ["coder", "run"]
     assert sources[1].run_id == run and sources[1].title.startswith(f"run {run}: sentiment by")
-    result, both = validation.compare(project, SENTIMENT, sources[0], sources[1],
-                                      n_resamples=0)
+    result, both = validation.compare(project, SENTIMENT, sources[0], sources[1], n_resamples=0)
     model = run_results(project, run)["sentiment_label"]
     expected = [(a, model[i].capitalize()) for i, a in enumerate(ANA) if a]
     assert both.values.tolist() == [list(p) for p in expected]
-    assert result.accuracy.value == pytest.approx(
-        sum(a == b for a, b in expected) / len(expected))
+    assert result.accuracy.value == pytest.approx(sum(a == b for a, b in expected) / len(expected))
     # a topic codebook does not list a sentiment run
     assert validation.sources(project, ISSUES) == []
 
@@ -110,18 +139,33 @@ def test_three_coders_together_give_alpha_over_all_of_them(project):
     import krippendorff
     import numpy as np
 
-    cara = ["Positive", "Neutral", "Neutral", "Positive", "Negative", None, "Positive",
-            "Negative", "Neutral", "Positive"]
+    cara = [
+        "Positive",
+        "Neutral",
+        "Neutral",
+        "Positive",
+        "Negative",
+        None,
+        "Positive",
+        "Negative",
+        "Neutral",
+        "Positive",
+    ]
     code(project, SENTIMENT, "ana", ANA)
     code(project, SENTIMENT, "ben", BEN)
     code(project, SENTIMENT, "cara", cara)
     found = validation.sources(project, SENTIMENT)
-    assert [s.title for s in found] == ["ana (coder)", "ben (coder)", "cara (coder)",
-                                        "all 3 coders together"]
+    assert [s.title for s in found] == [
+        "ana (coder)",
+        "ben (coder)",
+        "cara (coder)",
+        "all 3 coders together",
+    ]
     result, _ = validation.compare(project, SENTIMENT, found[0], found[3], n_resamples=100)
     index = {"Positive": 0, "Negative": 1, "Neutral": 2}
     data = np.array([[index[v] if v else np.nan for v in coder] for coder in (ANA, BEN, cara)])
     assert result.krippendorff_alpha.value == pytest.approx(
-        krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"), abs=1e-9)
+        krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"), abs=1e-9
+    )
     assert result.fleiss_kappa is not None and len(result.pairwise_cohen_kappa) == 3
     assert result.cohen_kappa is None and result.confusion is None

@@ -72,8 +72,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LABELS = ("positive", "negative", "neutral")
 STATED_SCORE = 0.5  # the "score" inside the JSON answer; logprobs give another number
-FAULTS = ("429", "quota", "500", "slow", "drop", "prose", "wrong_case", "unknown_label", "truncated",
-          "content")
+FAULTS = (
+    "429",
+    "quota",
+    "500",
+    "slow",
+    "drop",
+    "prose",
+    "wrong_case",
+    "unknown_label",
+    "truncated",
+    "content",
+)
 PROSE = "Hard to say; the writer seems of two minds about it."  # names no label
 _POSITIVE = ("love", "great", "wonderful", "happy", "excellent", "good")
 _NEGATIVE = ("hate", "terrible", "awful", "horrible", "bad", "angry")
@@ -82,8 +92,11 @@ _TOKEN = re.compile(r"\w+|\s+|[^\w\s]+")
 
 def prompt_tokens(body: dict) -> int:
     """The fake's token count of a request's messages: words and punctuation marks."""
-    return sum(len(re.findall(r"\w+|[^\w\s]", str(m.get("content") or "")))
-               for m in body.get("messages") or [] if isinstance(m, dict))
+    return sum(
+        len(re.findall(r"\w+|[^\w\s]", str(m.get("content") or "")))
+        for m in body.get("messages") or []
+        if isinstance(m, dict)
+    )
 
 
 def _hash(text: str) -> bytes:
@@ -123,8 +136,11 @@ def _schema(body: dict) -> dict:
 
 
 def _system(body: dict) -> str:
-    return " ".join(str(m.get("content", "")) for m in body.get("messages") or []
-                    if isinstance(m, dict) and m.get("role") == "system")
+    return " ".join(
+        str(m.get("content", ""))
+        for m in body.get("messages") or []
+        if isinstance(m, dict) and m.get("role") == "system"
+    )
 
 
 def answer_for(body: dict, text: str) -> tuple[str, str]:
@@ -220,7 +236,7 @@ def _text_of(body: dict | None) -> str | None:
     for content in reversed(contents):
         marker = content.rfind("Text:\n")
         if marker >= 0:
-            return content[marker + len("Text:\n"):]
+            return content[marker + len("Text:\n") :]
     return contents[-1]
 
 
@@ -266,16 +282,27 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeOpenAI:
     """The server; ``start()``/``stop()`` or use it as a context manager."""
 
-    def __init__(self, *, latency: float = 0.0, jitter: float = 0.0, api_key: str | None = None,
-                 basic_auth: tuple[str, str] | None = None,
-                 query_key: tuple[str, str] | None = None,
-                 accepts_structured: bool = True, accepts_logprobs: bool = True,
-                 returns_logprobs: bool = True, models: tuple[str, ...] | None = None,
-                 formats: tuple[str, ...] = ("json_schema", "json_object"),
-                 refusal_status: int = 400, reasoning: bool = False,
-                 continuation: dict[str, float] | Callable[[str], dict[str, float]] | None = None,
-                 context_window: int | None = None, context_field: str = "max_model_len",
-                 host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        api_key: str | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        query_key: tuple[str, str] | None = None,
+        accepts_structured: bool = True,
+        accepts_logprobs: bool = True,
+        returns_logprobs: bool = True,
+        models: tuple[str, ...] | None = None,
+        formats: tuple[str, ...] = ("json_schema", "json_object"),
+        refusal_status: int = 400,
+        reasoning: bool = False,
+        continuation: dict[str, float] | Callable[[str], dict[str, float]] | None = None,
+        context_window: int | None = None,
+        context_field: str = "max_model_len",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         self.latency = latency
         self.context_window = context_window
         self.context_field = context_field
@@ -315,9 +342,12 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self) -> FakeOpenAI:
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-openai",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -355,9 +385,17 @@ class FakeOpenAI:
 
     # -- scripting ----------------------------------------------------------------------
 
-    def add_rule(self, fault: str, match: str | Callable[[str], bool] | None = None, *,
-                 times: int | None = 1, per_text: bool = False, retry_after: float | None = None,
-                 seconds: float = 0.0, content: str = "") -> Rule:
+    def add_rule(
+        self,
+        fault: str,
+        match: str | Callable[[str], bool] | None = None,
+        *,
+        times: int | None = 1,
+        per_text: bool = False,
+        retry_after: float | None = None,
+        seconds: float = 0.0,
+        content: str = "",
+    ) -> Rule:
         """Inject ``fault`` (one of :data:`FAULTS`) into matching chat requests; the first
         rule that applies wins."""
         if fault not in FAULTS:
@@ -388,8 +426,11 @@ class FakeOpenAI:
 
     def chat_requests(self, text: str | None = None) -> list[Request]:
         """The chat requests so far (about ``text`` only, when given)."""
-        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")
-                and (text is None or r.text == text)]
+        return [
+            r
+            for r in self.requests
+            if r.path.rstrip("/").endswith("/chat/completions") and (text is None or r.text == text)
+        ]
 
     def count(self, text: str) -> int:
         """How many chat requests were about ``text``."""
@@ -443,8 +484,15 @@ class FakeOpenAI:
             body = None
         path, _, query = h.path.partition("?")
         is_chat = method == "POST" and path.rstrip("/").endswith("/chat/completions")
-        request = Request(method, path, {k.lower(): v for k, v in h.headers.items()}, body,
-                          _text_of(body) if is_chat else None, time.monotonic(), query=query)
+        request = Request(
+            method,
+            path,
+            {k.lower(): v for k, v in h.headers.items()},
+            body,
+            _text_of(body) if is_chat else None,
+            time.monotonic(),
+            query=query,
+        )
         with self._lock:
             self._requests.append(request)
             if is_chat:
@@ -480,38 +528,62 @@ class FakeOpenAI:
             h.close_connection = True
 
     @staticmethod
-    def _error(status: int, message: str, code: str | None = None,
-               kind: str = "invalid_request_error", headers: dict | None = None,
-               param: str | None = None):
-        return status, {"error": {"message": message, "type": kind, "param": param,
-                                  "code": code}}, headers or {}
+    def _error(
+        status: int,
+        message: str,
+        code: str | None = None,
+        kind: str = "invalid_request_error",
+        headers: dict | None = None,
+        param: str | None = None,
+    ):
+        return (
+            status,
+            {"error": {"message": message, "type": kind, "param": param, "code": code}},
+            headers or {},
+        )
 
     def _refusal(self, body: dict):
         """The error for a feature of ``body`` this server does not take, or None."""
         if self.context_window:
             used = prompt_tokens(body) + int(body.get("max_tokens") or 0)
             if used > self.context_window:
-                return self._error(400, f"This model's maximum context length is "
-                                        f"{self.context_window} tokens. However, you requested "
-                                        f"{used} tokens.", "context_length_exceeded",
-                                   param="messages")
+                return self._error(
+                    400,
+                    f"This model's maximum context length is "
+                    f"{self.context_window} tokens. However, you requested "
+                    f"{used} tokens.",
+                    "context_length_exceeded",
+                    param="messages",
+                )
         if self.reasoning and "max_tokens" in body:
-            return self._error(400, "Unsupported parameter: 'max_tokens' is not supported with "
-                                    "this model. Use 'max_completion_tokens' instead.",
-                               "unsupported_parameter", param="max_tokens")
+            return self._error(
+                400,
+                "Unsupported parameter: 'max_tokens' is not supported with "
+                "this model. Use 'max_completion_tokens' instead.",
+                "unsupported_parameter",
+                param="max_tokens",
+            )
         if self.reasoning and body.get("temperature", 1) != 1:
-            return self._error(400, "Unsupported value: 'temperature' does not support "
-                                    f"{body['temperature']} with this model. Only the default "
-                                    "(1) value is supported.", "unsupported_value",
-                               param="temperature")
+            return self._error(
+                400,
+                "Unsupported value: 'temperature' does not support "
+                f"{body['temperature']} with this model. Only the default "
+                "(1) value is supported.",
+                "unsupported_value",
+                param="temperature",
+            )
         fmt = body.get("response_format")
-        if fmt is not None and (not self.accepts_structured
-                                or (fmt or {}).get("type") not in self.formats):
+        if fmt is not None and (
+            not self.accepts_structured or (fmt or {}).get("type") not in self.formats
+        ):
             # As llama-cpp-python words it (a pydantic error), with the status set.
-            return self._error(self.refusal_status, "1 validation error: {'type': "
-                               "'literal_error', 'loc': ('body', 'response_format', 'type'), "
-                               f"'msg': \"Input should be {' or '.join(self.formats) or 'absent'}\""
-                               f", 'input': '{(fmt or {}).get('type')}'}}")
+            return self._error(
+                self.refusal_status,
+                "1 validation error: {'type': "
+                "'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                f"'msg': \"Input should be {' or '.join(self.formats) or 'absent'}\""
+                f", 'input': '{(fmt or {}).get('type')}'}}",
+            )
         if body.get("logprobs") and not self.accepts_logprobs:
             return self._error(400, "logprobs are not supported by this server")
         return None
@@ -523,15 +595,17 @@ class FakeOpenAI:
 
             wanted = "Basic " + base64.b64encode(":".join(self.basic_auth).encode()).decode()
             if request.headers.get("authorization", "") != wanted:
-                return self._error(401, "Unauthorized: basic authentication required.",
-                                   "invalid_api_key")
+                return self._error(
+                    401, "Unauthorized: basic authentication required.", "invalid_api_key"
+                )
         if self.query_key is not None:
             from urllib.parse import parse_qsl
 
             name, value = self.query_key
             if dict(parse_qsl(request.query)).get(name) != value:
-                return self._error(401, f"Missing or wrong {name} in the query string.",
-                                   "invalid_api_key")
+                return self._error(
+                    401, f"Missing or wrong {name} in the query string.", "invalid_api_key"
+                )
         if self.api_key is not None:
             given = request.headers.get("authorization", "")
             if given != f"Bearer {self.api_key}":
@@ -539,25 +613,47 @@ class FakeOpenAI:
                 return self._error(401, f"Incorrect API key provided: {shown}.", "invalid_api_key")
         if request.method == "GET" and request.path.rstrip("/").endswith("/_fake/stats"):
             with self._lock:
-                return 200, {"total": sum(self._counts.values()),
-                             "distinct": len(self._counts),
-                             "max_in_flight": self._max_in_flight}, {}
+                return (
+                    200,
+                    {
+                        "total": sum(self._counts.values()),
+                        "distinct": len(self._counts),
+                        "max_in_flight": self._max_in_flight,
+                    },
+                    {},
+                )
         if request.method == "GET" and request.path.rstrip("/").endswith("/_fake/requests"):
             # time.monotonic() is one clock for every process on Linux: a client in another
             # process can line these up with its own times.
             with self._lock:
-                return 200, [[r.text, r.started, r.finished, r.status]
-                             for r in self._requests if r.text is not None], {}
+                return (
+                    200,
+                    [
+                        [r.text, r.started, r.finished, r.status]
+                        for r in self._requests
+                        if r.text is not None
+                    ],
+                    {},
+                )
         if request.method == "GET" and request.path.rstrip("/").endswith("/models"):
             names = self.models or ("fake",)
             extra = {}
             if self.context_window:
                 group, _, name = self.context_field.rpartition(".")
-                extra = {group: {name: self.context_window}} if group else \
-                    {name: self.context_window}
-            return 200, {"object": "list", "data": [
-                {"id": n, "object": "model", "created": 0, "owned_by": "fake", **extra}
-                for n in names]}, {}
+                extra = (
+                    {group: {name: self.context_window}} if group else {name: self.context_window}
+                )
+            return (
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": n, "object": "model", "created": 0, "owned_by": "fake", **extra}
+                        for n in names
+                    ],
+                },
+                {},
+            )
         if not is_chat:
             return self._error(404, f"no route {request.method} {request.path}")
         spread = (_hash(request.text or "")[2] / 255 * 2 - 1) * self.jitter if is_chat else 0.0
@@ -565,8 +661,11 @@ class FakeOpenAI:
         body = request.body if isinstance(request.body, dict) else {}
         model = body.get("model")
         if self.models is not None and model not in self.models:
-            return self._error(404, f"The model `{model}` does not exist or you do not have "
-                                    "access to it.", "model_not_found")
+            return self._error(
+                404,
+                f"The model `{model}` does not exist or you do not have access to it.",
+                "model_not_found",
+            )
         refusal = self._refusal(body)
         if refusal is not None:
             return refusal
@@ -579,20 +678,35 @@ class FakeOpenAI:
         if table:
             content = continuation_word(table, text, body.get("seed")) + CONTINUATION_REST
             if body.get("max_tokens"):
-                content = "".join(_TOKEN.findall(content)[:int(body["max_tokens"])])
+                content = "".join(_TOKEN.findall(content)[: int(body["max_tokens"])])
         if rule is not None:
             if rule.fault == "quota":  # OpenAI's answer when the account has no credit
-                return self._error(429, "You exceeded your current quota, please check your "
-                                   "plan and billing details.", "insufficient_quota",
-                                   "insufficient_quota", {})
+                return self._error(
+                    429,
+                    "You exceeded your current quota, please check your plan and billing details.",
+                    "insufficient_quota",
+                    "insufficient_quota",
+                    {},
+                )
             if rule.fault in ("429", "500"):
-                headers = ({} if rule.retry_after is None
-                           else {"Retry-After": f"{rule.retry_after:g}"})
+                headers = (
+                    {} if rule.retry_after is None else {"Retry-After": f"{rule.retry_after:g}"}
+                )
                 if rule.fault == "429":
-                    return self._error(429, "Rate limit reached for requests",
-                                       "rate_limit_exceeded", "requests", headers)
-                return self._error(500, "The server had an error while processing your request.",
-                                   None, "server_error", headers)
+                    return self._error(
+                        429,
+                        "Rate limit reached for requests",
+                        "rate_limit_exceeded",
+                        "requests",
+                        headers,
+                    )
+                return self._error(
+                    500,
+                    "The server had an error while processing your request.",
+                    None,
+                    "server_error",
+                    headers,
+                )
             if rule.fault == "drop":
                 return None
             if rule.fault == "slow":
@@ -614,10 +728,15 @@ class FakeOpenAI:
             return None
         return self.continuation(text) if callable(self.continuation) else self.continuation
 
-    def _completion(self, body: dict, text: str, label: str, content: str,
-                    table: dict[str, float] | None = None) -> dict:
-        choice = {"index": 0, "finish_reason": "stop", "logprobs": None,
-                  "message": {"role": "assistant", "content": content, "refusal": None}}
+    def _completion(
+        self, body: dict, text: str, label: str, content: str, table: dict[str, float] | None = None
+    ) -> dict:
+        choice = {
+            "index": 0,
+            "finish_reason": "stop",
+            "logprobs": None,
+            "message": {"role": "assistant", "content": content, "refusal": None},
+        }
         if body.get("logprobs") and self.returns_logprobs:
             p = label_probability(text)
             tokens = []
@@ -627,36 +746,70 @@ class FakeOpenAI:
                 if table and i == 0:  # the drawn first word and its alternatives
                     logprob = math.log(table[piece]) if piece in table else logprob
                     ranked = sorted(table.items(), key=lambda kv: -kv[1])
-                    top = [{"token": w, "logprob": math.log(q), "bytes": list(w.encode("utf-8"))}
-                           for w, q in ranked[:int(body.get("top_logprobs") or 0)]]
-                tokens.append({"token": piece, "logprob": logprob,
-                               "bytes": list(piece.encode("utf-8")), "top_logprobs": top})
+                    top = [
+                        {"token": w, "logprob": math.log(q), "bytes": list(w.encode("utf-8"))}
+                        for w, q in ranked[: int(body.get("top_logprobs") or 0)]
+                    ]
+                tokens.append(
+                    {
+                        "token": piece,
+                        "logprob": logprob,
+                        "bytes": list(piece.encode("utf-8")),
+                        "top_logprobs": top,
+                    }
+                )
             choice["logprobs"] = {"content": tokens, "refusal": None}
-        prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages") or []
-                            if isinstance(m, dict)) // 4 + 1
+        prompt_tokens = (
+            sum(
+                len(str(m.get("content", "")))
+                for m in body.get("messages") or []
+                if isinstance(m, dict)
+            )
+            // 4
+            + 1
+        )
         completion_tokens = len(content) // 4 + 1
-        return {"id": f"chatcmpl-fake-{_hash(text + content).hex()[:12]}",
-                "object": "chat.completion", "created": int(time.time()),
-                "model": body.get("model", "fake"), "system_fingerprint": "fp_fake",
-                "choices": [choice],
-                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                          "total_tokens": prompt_tokens + completion_tokens}}
+        return {
+            "id": f"chatcmpl-fake-{_hash(text + content).hex()[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "fake"),
+            "system_fingerprint": "fp_fake",
+            "choices": [choice],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="A fake OpenAI-compatible server (tests, benchmarks).")
     ap.add_argument("--port", type=int, default=0, help="0: a free port (default)")
     ap.add_argument("--latency", type=float, default=0.0, help="seconds per request")
-    ap.add_argument("--jitter", type=float, default=0.0,
-                    help="latency spread evenly over latency +- jitter (by the text's hash)")
+    ap.add_argument(
+        "--jitter",
+        type=float,
+        default=0.0,
+        help="latency spread evenly over latency +- jitter (by the text's hash)",
+    )
     ap.add_argument("--api-key", help="accept only this key (401 otherwise)")
-    ap.add_argument("--no-structured", action="store_true",
-                    help="answer 400 to response_format (a server without structured output)")
+    ap.add_argument(
+        "--no-structured",
+        action="store_true",
+        help="answer 400 to response_format (a server without structured output)",
+    )
     args = ap.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with FakeOpenAI(latency=args.latency, jitter=args.jitter, api_key=args.api_key, port=args.port,
-                    accepts_structured=not args.no_structured) as fake:
+    with FakeOpenAI(
+        latency=args.latency,
+        jitter=args.jitter,
+        api_key=args.api_key,
+        port=args.port,
+        accepts_structured=not args.no_structured,
+    ) as fake:
         print(fake.url, flush=True)
         try:
             stop.wait()

@@ -77,7 +77,7 @@ def problems(item, area: QRectF | None = None) -> list[str]:
                 if not view.adjusted(-0.5, -0.5, 0.5, 0.5).contains(rect):
                     out.append(f"{child.toPlainText()!r} cut off by its plot's edge")
     for i, (a, ra) in enumerate(boxes):
-        for b, rb in boxes[i + 1:]:
+        for b, rb in boxes[i + 1 :]:
             overlap = ra.intersected(rb)
             if overlap.width() > 1 and overlap.height() > 1:
                 out.append(f"{a!r} overlaps {b!r}")

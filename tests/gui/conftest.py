@@ -45,13 +45,21 @@ def long_text() -> str:
 @pytest.fixture
 def small_frame() -> pd.DataFrame:
     """Five rows: a long multi-line text, metadata, a formula-like cell, a missing cell."""
-    return pd.DataFrame({
-        "id": ["r1", "r2", "r3", "r4", "r5"],
-        "party": ["Green", "Labour", "Green", "Reform", "Labour"],
-        "text": [LONG_TEXT, "Buses are late every day.", "Rent is too high\nand rising.",
-                 "=HYPERLINK(\"http://x\")", "potholes on the high street"],
-        "note": ["a", "", "c", "@mention", "-dash"],
-    }, dtype="str")
+    return pd.DataFrame(
+        {
+            "id": ["r1", "r2", "r3", "r4", "r5"],
+            "party": ["Green", "Labour", "Green", "Reform", "Labour"],
+            "text": [
+                LONG_TEXT,
+                "Buses are late every day.",
+                "Rent is too high\nand rising.",
+                '=HYPERLINK("http://x")',
+                "potholes on the high street",
+            ],
+            "note": ["a", "", "c", "@mention", "-dash"],
+        },
+        dtype="str",
+    )
 
 
 @pytest.fixture
@@ -100,7 +108,8 @@ def open_and_wait(qtbot, window, path, options=None, timeout: int = LOAD_TIMEOUT
 @pytest.fixture
 def open_file(qtbot, window):
     return lambda path, options=None, timeout=LOAD_TIMEOUT_MS: open_and_wait(
-        qtbot, window, path, options, timeout)
+        qtbot, window, path, options, timeout
+    )
 
 
 def shown_row_ids(window) -> list[int]:

@@ -79,9 +79,20 @@ def test_run_matches_core_exports_and_cache(qtbot, view, window, tmp_path):
     assert got is not None and got.status == "done"
     want = core_result(window, tmp_path)
     gd, wd = got.to_dict(), want.to_dict()
-    for key in ("n", "changed", "changed_share", "changed_share_ci_low",
-                "changed_share_ci_high", "mean_difference", "ci_low", "ci_high", "p_value",
-                "test", "rows_without_swaps", "changed_rows"):
+    for key in (
+        "n",
+        "changed",
+        "changed_share",
+        "changed_share_ci_low",
+        "changed_share_ci_high",
+        "mean_difference",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "test",
+        "rows_without_swaps",
+        "changed_rows",
+    ):
         assert gd[key] == wd[key], key
     text = tab.summary.text()
     assert f"{want.n:,} rows compared" in text
@@ -110,8 +121,9 @@ def test_run_matches_core_exports_and_cache(qtbot, view, window, tmp_path):
     assert len(back) == len(got.rows)
     for c in got.rows.columns:
         for i, value in enumerate(got.rows[c]):
-            expected = "" if value is None or (isinstance(value, float) and pd.isna(value)) \
-                else value
+            expected = (
+                "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
+            )
             cell = back.iloc[i][c]
             if isinstance(expected, (bool,)) or c == "changed":
                 assert cell == str(expected), (c, i)
@@ -157,7 +169,9 @@ def test_cancel_stops_promptly(qtbot, window, tmp_path):
     assert "Run again to resume" in tab.status.text()
 
 
-EEC = Path(__file__).resolve().parents[3] / "shared" / "data" / "eec" / "Equity-Evaluation-Corpus.csv"
+EEC = (
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "eec" / "Equity-Evaluation-Corpus.csv"
+)
 needs_eec = pytest.mark.skipif(not EEC.is_file(), reason="the EEC is not in ../shared/data/eec")
 
 
@@ -243,7 +257,8 @@ def test_eec_cancel(qtbot, view):
 
 
 def test_api_model_asks_consent_once_and_sends_nothing_when_declined(
-        qtbot, window, tmp_path, fake_openai, monkeypatch):
+    qtbot, window, tmp_path, fake_openai, monkeypatch
+):
     from PySide6.QtWidgets import QDialog
 
     from llmstudio.gui.consent_dialog import ConsentDialog
@@ -302,8 +317,11 @@ def test_occupations_probe_through_an_api_model(qtbot, window, tmp_path, monkeyp
     table = {"He": 0.5, "She": 0.2, "The": 0.25, " he": 0.05}
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes,
+    )
     with FakeOpenAI(continuation=table, **server) as fake:
         save_config(ModelConfig(endpoints=[Endpoint("fake", fake.url)]))
         open_project(qtbot, window, make_project(tmp_path / "occ.llmstudio"))
@@ -361,8 +379,9 @@ def test_menu_action_and_a_corpus_without_project(qtbot, window, open_file, tmp_
 
 
 @needs_eec
-def test_eec_probe_through_an_api_model_asks_first(qtbot, window, tmp_path, fake_openai,
-                                                   monkeypatch):
+def test_eec_probe_through_an_api_model_asks_first(
+    qtbot, window, tmp_path, fake_openai, monkeypatch
+):
     from PySide6.QtWidgets import QMessageBox
 
     from llmstudio.gui.model_config import Endpoint, ModelConfig, save_config
@@ -404,5 +423,6 @@ def test_the_methods_record_includes_the_checks_run_here(qtbot, view, window, tm
     text = record.read_text("utf-8")
     assert "methods_bias_counterfactual.json" in text
     assert f"{data['changed_share']}" in text or f"{data['changed_share']:.3f}" in text
-    qtbot.waitUntil(lambda: "with 1 bias check" in window.statusBar().currentMessage(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: "with 1 bias check" in window.statusBar().currentMessage(), timeout=10_000
+    )

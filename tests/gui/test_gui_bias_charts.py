@@ -24,8 +24,9 @@ def eec_chart():
     from llmstudio.gui.bias_charts import EecChart
 
     chart = EecChart()
-    chart.show(eec_probe(eec_style.shipped_path(), SentimentTask(), make_backend("lexicon"),
-                         limit=104))
+    chart.show(
+        eec_probe(eec_style.shipped_path(), SentimentTask(), make_backend("lexicon"), limit=104)
+    )
     return chart
 
 
@@ -40,8 +41,11 @@ def counterfactual_chart(qtbot, window, tmp_path):
 
 def ink(image: QImage, x0: int, y0: int, x1: int, y1: int) -> int:
     """How many sampled pixels of the box are not white."""
-    return sum(image.pixelColor(x, y).name() != "#ffffff"
-               for x in range(x0, x1, 4) for y in range(y0, y1, 4))
+    return sum(
+        image.pixelColor(x, y).name() != "#ffffff"
+        for x in range(x0, x1, 4)
+        for y in range(y0, y1, 4)
+    )
 
 
 @pytest.mark.parametrize("kind", ["eec", "counterfactual"])
@@ -95,13 +99,15 @@ def test_counterfactual_chart_keeps_nothing_of_the_last_result(qtbot, window, tm
     qtbot.addWidget(chart.widget)
     (tmp_path / "again").mkdir()
     first = core_result(window, tmp_path / "again")
-    wide = replace(first, comparison=replace(first.comparison, mean_difference=0.1,
-                                             ci_low=0.05, ci_high=0.2))
+    wide = replace(
+        first, comparison=replace(first.comparison, mean_difference=0.1, ci_low=0.05, ci_high=0.2)
+    )
     chart.show(wide)
     assert chart.mean_ci.isVisible() or chart.mean_ci.isVisibleTo(chart.hist)
     assert chart.mean_ci.getRegion() == pytest.approx((0.05, 0.2))
-    single = replace(first, comparison=replace(first.comparison, mean_difference=0.1,
-                                               ci_low=None, ci_high=None))
+    single = replace(
+        first, comparison=replace(first.comparison, mean_difference=0.1, ci_low=None, ci_high=None)
+    )
     chart.show(single)
     assert not chart.mean_ci.isVisibleTo(chart.hist)
     assert chart.mean.isVisibleTo(chart.hist) and chart.mean.value() == pytest.approx(0.1)

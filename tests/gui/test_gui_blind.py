@@ -22,8 +22,11 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 
 def visible_columns(window) -> list[str]:
     model, table = window.model, window.table
-    return [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())
-            if not table.isColumnHidden(c)]
+    return [
+        model.headerData(c, Qt.Orientation.Horizontal)
+        for c in range(model.columnCount())
+        if not table.isColumnHidden(c)
+    ]
 
 
 def test_blind_hides_and_shows_and_every_click_keeps_its_mode(qtbot, window, tmp_path):
@@ -33,8 +36,13 @@ def test_blind_hides_and_shows_and_every_click_keeps_its_mode(qtbot, window, tmp
         hc.record(p, BOOK, "ben", 0, ["Health"], blind=True)
     add_code_run(path, BOOK, dict.fromkeys(range(ROWS), "Housing"))
     open_project(qtbot, window, path)
-    qtbot.waitUntil(lambda: "code_label" in window.model.result_names
-                    and "human_local_issues_ben" in window.model.result_names, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            "code_label" in window.model.result_names
+            and "human_local_issues_ben" in window.model.result_names
+        ),
+        timeout=20_000,
+    )
     panel = open_panel(qtbot, window)
     panel.coder_edit.setText("ana")
     panel.coder_edit.editingFinished.emit()
@@ -105,8 +113,12 @@ def test_a_new_coder_while_blind_sees_only_their_own_column(qtbot, window, tmp_p
     remember_blind("ana", True)
     remember_blind("ben", True)
     open_project(qtbot, window, path)
-    qtbot.waitUntil(lambda: {"human_local_issues_ana", "human_local_issues_ben"}
-                    <= set(window.model.result_names), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            {"human_local_issues_ana", "human_local_issues_ben"} <= set(window.model.result_names)
+        ),
+        timeout=20_000,
+    )
     panel = open_panel(qtbot, window)
     for me, other in (("ana", "ben"), ("ben", "ana")):
         panel.coder_edit.setText(me)
@@ -119,7 +131,8 @@ def test_a_new_coder_while_blind_sees_only_their_own_column(qtbot, window, tmp_p
 
 
 def test_the_status_bar_counts_the_result_columns_in_view_as_blind_hides_and_shows_them(
-        qtbot, window, tmp_path):
+    qtbot, window, tmp_path
+):
     """Seen: "7 columns + 0 result columns" stayed in the status bar after Blind was
     switched off with two runs' columns in view again."""
     path = make_project(tmp_path / "count.llmstudio", sample_frame().head(ROWS).copy())

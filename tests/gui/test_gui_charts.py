@@ -94,8 +94,11 @@ def test_action_and_dock(qtbot, window):
     assert window.charts.act_open.shortcut().toString() == "Ctrl+Shift+C"
     assert not window.charts.act_open.isEnabled()  # nothing open
     assert not window.charts.dock.isVisible()
-    shortcuts = [a.shortcut().toString() for a in window.findChildren(cp.QAction)
-                 if not a.shortcut().isEmpty()]
+    shortcuts = [
+        a.shortcut().toString()
+        for a in window.findChildren(cp.QAction)
+        if not a.shortcut().isEmpty()
+    ]
     assert shortcuts.count("Ctrl+Shift+C") == 1
 
 
@@ -154,7 +157,10 @@ def test_group_shares(qtbot, charted, tmp_path):
         assert row["share"] == pytest.approx(expected.loc[row["group"], row["label"]])
         assert row["ci_low"] <= row["share"] <= row["ci_high"]
     totals = frame["group"].value_counts()
-    assert all(data.groupby("group")["n"].first() == totals.reindex(data.groupby("group")["n"].first().index))
+    assert all(
+        data.groupby("group")["n"].first()
+        == totals.reindex(data.groupby("group")["n"].first().index)
+    )
     shot(panel, tmp_path, "by_group")
     charted.grab().save("/tmp/h21_chart_window.png")  # the dock in the window
     row = data[(data["group"] == "Labour") & (data["label"] == "negative")].iloc[0]
@@ -171,6 +177,7 @@ def test_group_means(qtbot, charted, tmp_path):
     means = frame.groupby("region")["sentiment_score"].mean()
     sems = frame.groupby("region")["sentiment_score"].sem()
     from scipy.stats import t
+
     for _, row in data.iterrows():
         assert row["mean"] == pytest.approx(means[row["group"]])
         n = row["n"]
@@ -200,7 +207,9 @@ def test_over_time(qtbot, charted, tmp_path):
     assert shown(charted) == frame.index[month & (frame["sentiment_label"] == "negative")].tolist()
 
     data = choose(panel, cp.TIME_MEAN, "sentiment_score", "date", freq="week")
-    weekly = frame.set_index("when").resample("W-MON", label="left", closed="left")["sentiment_score"]
+    weekly = frame.set_index("when").resample("W-MON", label="left", closed="left")[
+        "sentiment_score"
+    ]
     assert data["n"].tolist() == weekly.size().tolist()
     assert np.allclose(data["value"].to_numpy(float), weekly.mean().to_numpy(float), equal_nan=True)
     shot(panel, tmp_path, "time_mean")
@@ -217,15 +226,20 @@ def test_confusion(qtbot, charted, tmp_path):
     frame = table(charted)
     expected = pd.crosstab(frame["sentiment_label"], pd.Series(other, name="strict"))
     for _, row in data.iterrows():
-        got = expected.loc[row["a"], row["b"]] if (row["a"] in expected.index and
-                                                   row["b"] in expected.columns) else 0
+        got = (
+            expected.loc[row["a"], row["b"]]
+            if (row["a"] in expected.index and row["b"] in expected.columns)
+            else 0
+        )
         assert row["n"] == got
     assert data["n"].sum() == 300
     shot(panel, tmp_path, "confusion")
     names = list(dict.fromkeys(data["a"]))
     a, b = names.index("positive"), names.index("neutral")
     assert panel.show_rows_at(a, b)
-    want = np.flatnonzero((frame["sentiment_label"].to_numpy() == "positive") & (other == "neutral"))
+    want = np.flatnonzero(
+        (frame["sentiment_label"].to_numpy() == "positive") & (other == "neutral")
+    )
     assert shown(charted) == want.tolist()
 
 
@@ -255,7 +269,8 @@ def test_updates_as_results_arrive(qtbot, window, tmp_path):
 
 
 def test_numbers_are_worked_out_off_the_gui_thread_and_the_newest_choice_wins(
-        qtbot, charted, monkeypatch):
+    qtbot, charted, monkeypatch
+):
     import threading
 
     panel = charted.charts
@@ -294,8 +309,11 @@ def test_titles_and_exports(qtbot, charted, tmp_path):
     image = QImage(str(png))
     assert image.width() >= 1800 and image.height() > 600
     # The bars are drawn in the Okabe-Ito colours of the three labels.
-    seen = {image.pixelColor(x, y).name() for x in range(0, image.width(), 6)
-            for y in range(0, image.height(), 6)}
+    seen = {
+        image.pixelColor(x, y).name()
+        for x in range(0, image.width(), 6)
+        for y in range(0, image.height(), 6)
+    }
     assert {"#0072b2", "#e69f00", "#009e73"} <= seen
     svg = panel.export(tmp_path / "chart.svg")
     root = ET.parse(svg).getroot()
@@ -330,12 +348,17 @@ def test_confusion_with_a_human_coder(qtbot, charted):
     panel.kind.setCurrentIndex(cp.CONFUSION)
     panel.refresh_columns()
     assert panel.column.findData("column:human_tone_ana") >= 0
-    assert panel.column.itemText(panel.column.findData("column:human_tone_ana")) == "Codes by ana (Tone)"
+    assert (
+        panel.column.itemText(panel.column.findData("column:human_tone_ana"))
+        == "Codes by ana (Tone)"
+    )
     data = choose(panel, cp.CONFUSION, "human_tone_ana", "sentiment_label")
     assert data["n"].sum() == len(given)  # only the rows ana coded
     model = charted.model.result("sentiment_label")
     for _, row in data.iterrows():
-        assert row["n"] == sum(1 for r, c in given.items() if c == row["a"] and model[r] == row["b"])
+        assert row["n"] == sum(
+            1 for r, c in given.items() if c == row["a"] and model[r] == row["b"]
+        )
     hit = next(h for h in panel.hits if len(h[4]))
     assert panel.show_rows_at((hit[0] + hit[1]) / 2, (hit[2] + hit[3]) / 2)
     assert shown(charted) == sorted(hit[4].tolist())
@@ -352,8 +375,9 @@ def test_export_buttons(qtbot, charted, tmp_path, monkeypatch):
     choose(panel, cp.LABELS, "sentiment_label")
     for kind, button in (("png", panel.png_button), ("svg", panel.svg_button)):
         target = tmp_path / f"asked.{kind}"
-        monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                            lambda *a, target=target, **k: (str(target), ""))
+        monkeypatch.setattr(
+            QFileDialog, "getSaveFileName", lambda *a, target=target, **k: (str(target), "")
+        )
         button.click()
         assert target.exists() and target.stat().st_size > 1000
     assert QImage(str(tmp_path / "asked.png")).width() == cp.PNG_WIDTH
@@ -387,12 +411,21 @@ def every_kind(qtbot, charted):
     numbers = {}
     for kind, (column, second, label) in EVERY_KIND.items():
         choose(panel, kind, column, second, label=label, freq="month")
-        request = dict(kind=kind, column=panel.source(panel.column.currentData()),
-                       second=panel.source(panel.second.currentData()) if second else None,
-                       label=label, freq="month")
-        result = cp.chart_numbers(kind, panel.source_values(request["column"]),
-                                  panel.source_values(request["second"]) if second else None,
-                                  None, "month", label)
+        request = dict(
+            kind=kind,
+            column=panel.source(panel.column.currentData()),
+            second=panel.source(panel.second.currentData()) if second else None,
+            label=label,
+            freq="month",
+        )
+        result = cp.chart_numbers(
+            kind,
+            panel.source_values(request["column"]),
+            panel.source_values(request["second"]) if second else None,
+            None,
+            "month",
+            label,
+        )
         numbers[kind] = (request, result)
 
     def paint(kind):
@@ -427,8 +460,11 @@ BAND = {"#cde3f0", "#cde3ef", "#cce3f0", "#cce2ef"}  # (0, 114, 178, 50) over wh
 
 
 def colours(image: QImage) -> set[str]:
-    return {image.pixelColor(x, y).name() for x in range(0, image.width(), 5)
-            for y in range(0, image.height(), 5)}
+    return {
+        image.pixelColor(x, y).name()
+        for x in range(0, image.width(), 5)
+        for y in range(0, image.height(), 5)
+    }
 
 
 @pytest.mark.slow
@@ -464,7 +500,10 @@ def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted
     net = frame["sentiment_label"].map({"positive": 1.0, "neutral": 0.0, "negative": -1.0})
     panel.kind.setCurrentIndex(cp.GROUP_MEANS)
     names = [panel.column.itemText(i) for i in range(panel.column.count())]
-    assert names[:2] == ["Sentiment (lexicon)", "Model confidence in its label (Sentiment, lexicon)"]
+    assert names[:2] == [
+        "Sentiment (lexicon)",
+        "Model confidence in its label (Sentiment, lexicon)",
+    ]
     assert not any("score" in n for n in names)
     data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
     for _, row in data.iterrows():  # the labels' net valence, not the confidence
@@ -477,22 +516,32 @@ def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted
 
     choose(panel, cp.GROUP_MEANS, "sentiment_score", "region")
     title = panel.plot.titleLabel.text
-    assert title.startswith("Mean model confidence in its label") and "sentiment" not in title.lower().split("(")[0]
+    assert (
+        title.startswith("Mean model confidence in its label")
+        and "sentiment" not in title.lower().split("(")[0]
+    )
     assert "confidence" in panel.plot.getAxis("left").labelText
     assert "not how positive" in panel.note.text()
 
     # A run with the model's P(positive) − P(negative) per row: the mean is of those, and
     # the axis says so.
-    (run, columns), = charted.model.result_runs()
+    ((run, columns),) = charted.model.result_runs()
     valence = np.linspace(-0.9, 0.9, len(frame))
-    results = pd.DataFrame({"sentiment_label": frame["sentiment_label"],
-                            "sentiment_score": frame["sentiment_score"],
-                            "sentiment_valence": valence, "sentiment_error": None})
+    results = pd.DataFrame(
+        {
+            "sentiment_label": frame["sentiment_label"],
+            "sentiment_score": frame["sentiment_score"],
+            "sentiment_valence": valence,
+            "sentiment_error": None,
+        }
+    )
     charted.model.put_results(results, replace=True, run=run)
     panel.refresh_columns()
     data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
     for _, row in data.iterrows():
-        assert row["mean"] == pytest.approx(valence[(frame["region"] == row["group"]).to_numpy()].mean())
+        assert row["mean"] == pytest.approx(
+            valence[(frame["region"] == row["group"]).to_numpy()].mean()
+        )
     assert panel.plot.getAxis("left").labelText == "Mean sentiment<br>(P(pos) − P(neg), −1 to 1)"
     assert "P(positive) − P(negative) from the model's label probabilities." in panel.note.text()
     assert "sentiment_valence" in panel.plot_widget.toolTip()
@@ -503,7 +552,9 @@ def test_mean_sentiment_on_the_five_point_scale(qtbot, window, tmp_path):
     from llmstudio.core.tasks.build import TaskOptions
 
     open_project(qtbot, window, make_project(tmp_path / "five.llmstudio"))
-    job = window.runs.run(JobSpec(model="lexicon", options=TaskOptions(task="sentiment", scale="5")))
+    job = window.runs.run(
+        JobSpec(model="lexicon", options=TaskOptions(task="sentiment", scale="5"))
+    )
     wait_job(qtbot, job)
     window.charts.act_open.trigger()
     panel = window.charts
@@ -511,8 +562,13 @@ def test_mean_sentiment_on_the_five_point_scale(qtbot, window, tmp_path):
     frame = sample_frame()
     labels = pd.Series(window.model.result("sentiment_label"))
     assert {"negative", "positive"} <= set(labels)
-    five = {"very negative": -1.0, "negative": -0.5, "neutral": 0.0, "positive": 0.5,
-            "very positive": 1.0}
+    five = {
+        "very negative": -1.0,
+        "negative": -0.5,
+        "neutral": 0.0,
+        "positive": 0.5,
+        "very positive": 1.0,
+    }
     valence = labels.map(five)
     for _, row in data.iterrows():
         assert row["mean"] == pytest.approx(valence[frame["region"] == row["group"]].mean())
@@ -525,8 +581,13 @@ def test_a_coding_run_is_named_by_its_codebook(qtbot, window, tmp_path):
     from llmstudio.core.codebook import Code, Codebook
     from llmstudio.core.tasks.build import TaskOptions
 
-    book = Codebook(codes=(Code("housing", "rent, homes, landlords"),
-                           Code("transport", "buses, trains, roads")), name="Local issues")
+    book = Codebook(
+        codes=(
+            Code("housing", "rent, homes, landlords"),
+            Code("transport", "buses, trains, roads"),
+        ),
+        name="Local issues",
+    )
     open_project(qtbot, window, make_project(tmp_path / "code.llmstudio"))
     job = window.runs.run(JobSpec(model="builtin", options=TaskOptions(task="code", codebook=book)))
     wait_job(qtbot, job, timeout=120_000)

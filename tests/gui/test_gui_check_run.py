@@ -48,8 +48,9 @@ def test_offered_after_a_run_of_200_rows_or_more_only(qtbot, window, tmp_path):
     assert not window.check_run.bar.isVisible()
 
 
-def test_a_sample_coded_blind_from_the_keyboard_then_the_agreement(qtbot, window, tmp_path,
-                                                                   monkeypatch):
+def test_a_sample_coded_blind_from_the_keyboard_then_the_agreement(
+    qtbot, window, tmp_path, monkeypatch
+):
     path = make_project(tmp_path / "check.llmstudio")
     open_project(qtbot, window, path)
     job = run_lexicon(qtbot, window)
@@ -103,8 +104,9 @@ def test_a_sample_coded_blind_from_the_keyboard_then_the_agreement(qtbot, window
     view.grab().save(str(tmp_path / "validate_after_check.png"))
 
 
-def test_validate_lists_a_run_made_after_it_opened_and_exports(qtbot, window, tmp_path,
-                                                               monkeypatch):
+def test_validate_lists_a_run_made_after_it_opened_and_exports(
+    qtbot, window, tmp_path, monkeypatch
+):
     path = make_project(tmp_path / "later.llmstudio", sample_frame().head(20).copy())
     from llmstudio.core.codebook import Code, Codebook
 
@@ -112,45 +114,52 @@ def test_validate_lists_a_run_made_after_it_opened_and_exports(qtbot, window, tm
     with Project.open(path) as p:
         p.save_codebook(book)
         for r in range(12):
-            hc.record(p, book, "ana", r, [["positive", "negative", "neutral"][r % 3]],
-                      blind=True)
+            hc.record(p, book, "ana", r, [["positive", "negative", "neutral"][r % 3]], blind=True)
     open_project(qtbot, window, path)
     view = window.review.open_validation()
     qtbot.addWidget(view)
     assert view.comparison.count() == 1  # ana alone: nothing to compare yet
     job = run_lexicon(qtbot, window)
     run = f"run {job.result.run_id}:"
-    qtbot.waitUntil(lambda: any(view.comparison.itemText(i).startswith(run)
-                                for i in range(view.comparison.count())), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: any(
+            view.comparison.itemText(i).startswith(run) for i in range(view.comparison.count())
+        ),
+        timeout=10_000,
+    )
     qtbot.waitUntil(lambda: view.report is not None, timeout=20_000)
-    assert view.comparison.currentText().startswith(run) and "(complete)" in \
-        view.comparison.currentText()
+    assert (
+        view.comparison.currentText().startswith(run)
+        and "(complete)" in view.comparison.currentText()
+    )
     # export: CSV and Markdown through the file dialog, read back
-    for name, kind in (("tables.csv", "CSV, one number a row (*.csv)"),
-                       ("tables", "Markdown tables (*.md)")):
+    for name, kind in (
+        ("tables.csv", "CSV, one number a row (*.csv)"),
+        ("tables", "Markdown tables (*.md)"),
+    ):
         target = tmp_path / name
-        monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                            lambda *a, t=target, k=kind, **kw: (str(t), k))
+        monkeypatch.setattr(
+            QFileDialog, "getSaveFileName", lambda *a, t=target, k=kind, **kw: (str(t), k)
+        )
         view.export_button.click()
     rows = list(csv.DictReader(open(tmp_path / "tables.csv", encoding="utf-8")))
-    shown = {view.stats.item(r, 0).text(): view.stats.item(r, 1).text()
-             for r in range(view.stats.rowCount())}
+    shown = {
+        view.stats.item(r, 0).text(): view.stats.item(r, 1).text()
+        for r in range(view.stats.rowCount())
+    }
     for row in rows:
         if row["table"] == "statistics" and row["value"]:
             assert f"{float(row['value']):.3f}" == shown[row["name"]]
     assert {r["table"] for r in rows} >= {"about", "statistics", "per code", "confusion"}
     md = (tmp_path / "tables.md").read_text("utf-8")
     assert "## Statistics" in md and "| Percent agreement (= accuracy) |" in md
-    assert "ana: 12 blind" in md and f"Wrote {tmp_path / 'tables.md'}" == \
-        view.export_status.text()
+    assert "ana: 12 blind" in md and f"Wrote {tmp_path / 'tables.md'}" == view.export_status.text()
     # a file that cannot be written: said beside the button, nothing else lost
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **kw: (str(tmp_path / "x.xlsx"), "CSV (*.csv)"))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **kw: (str(tmp_path / "x.xlsx"), "CSV (*.csv)")
+    )
     view.export_button.click()
-    assert "Not written" in view.export_status.text() and ".csv or .md" in \
-        view.export_status.text()
-
-
+    assert "Not written" in view.export_status.text() and ".csv or .md" in view.export_status.text()
 
 
 def test_validate_lists_a_coder_who_starts_after_it_opened(qtbot, window, tmp_path):
@@ -165,8 +174,7 @@ def test_validate_lists_a_coder_who_starts_after_it_opened(qtbot, window, tmp_pa
     open_project(qtbot, window, path)
     view = window.review.open_validation()
     qtbot.addWidget(view)
-    assert [view.comparison.itemText(i) for i in range(view.comparison.count())] == [
-        "ana (coder)"]
+    assert [view.comparison.itemText(i) for i in range(view.comparison.count())] == ["ana (coder)"]
     panel = window.coding
     window.coding.act_open.trigger()
     qtbot.waitUntil(lambda: panel.dock.isVisible())
@@ -181,8 +189,7 @@ def test_validate_lists_a_coder_who_starts_after_it_opened(qtbot, window, tmp_pa
     assert view.report.n == 3
 
 
-def test_the_menu_checks_the_latest_run_or_says_there_is_none(qtbot, window, tmp_path,
-                                                              monkeypatch):
+def test_the_menu_checks_the_latest_run_or_says_there_is_none(qtbot, window, tmp_path, monkeypatch):
     path = make_project(tmp_path / "menu.llmstudio", sample_frame().head(30).copy())
     open_project(qtbot, window, path)
     assert window.check_run.ask_latest() is False

@@ -14,15 +14,19 @@ from llmstudio.gui.codebook_editor import CodebookEditor
 
 from helpers.gui import make_project, open_project, sample_frame
 
-BOOK = Codebook(codes=(Code("Housing", "Rents and house prices", examples=("Rent doubled.",)),
-                       Code("Transport", "Buses and roads")), name="Local issues")
+BOOK = Codebook(
+    codes=(
+        Code("Housing", "Rents and house prices", examples=("Rent doubled.",)),
+        Code("Transport", "Buses and roads"),
+    ),
+    name="Local issues",
+)
 
 
 @pytest.fixture(autouse=True)
 def discard_when_asked(monkeypatch):
     """Closing an editor with unsaved changes asks; no test may leave that box open."""
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
 @pytest.fixture
@@ -51,8 +55,10 @@ def type_into(qtbot, widget, text):
 def test_opens_the_projects_codebook(editor):
     assert [editor.books.item(i).text() for i in range(editor.books.count())] == ["Local issues"]
     assert editor.name.text() == "Local issues"
-    assert [editor.codes.item(i).text() for i in range(editor.codes.count())] == \
-        ["Housing", "Transport"]
+    assert [editor.codes.item(i).text() for i in range(editor.codes.count())] == [
+        "Housing",
+        "Transport",
+    ]
     assert editor.description.toPlainText() == "Rents and house prices"
     assert editor.examples.toPlainText() == "Rent doubled."
     assert not editor.save_button.isEnabled() and not editor.revert_button.isEnabled()
@@ -61,7 +67,7 @@ def test_opens_the_projects_codebook(editor):
 def test_create_a_codebook_with_codes_and_save_it(qtbot, editor, project):
     editor.new_codebook()
     assert editor.name.text() == "New codebook"
-    assert not editor.save_button.isEnabled()                # its one code has no name
+    assert not editor.save_button.isEnabled()  # its one code has no name
     assert "no name" in editor.problems.text()
     type_into(qtbot, editor.name, "Frames")
     type_into(qtbot, editor.code_name, "Economy")
@@ -77,14 +83,19 @@ def test_create_a_codebook_with_codes_and_save_it(qtbot, editor, project):
     assert project.codebooks() == ["Frames", "Local issues"]
     book = project.codebook("Frames")
     assert book.multi_label and book.names == ("Economy", "Morality")
-    assert book.codes[0] == Code("Economy", "Jobs, prices, growth", "Taxes", "Culture wars",
-                                 ("Prices are up.", "Wages are flat."))
+    assert book.codes[0] == Code(
+        "Economy",
+        "Jobs, prices, growth",
+        "Taxes",
+        "Culture wars",
+        ("Prices are up.", "Wages are flat."),
+    )
     assert not editor.save_button.isEnabled() and "Saved" in editor.message.text()
 
 
 def test_validation_problems_disable_save(qtbot, editor):
     editor.codes.setCurrentRow(1)
-    type_into(qtbot, editor.code_name, "housing")             # same name as code 1
+    type_into(qtbot, editor.code_name, "housing")  # same name as code 1
     assert not editor.save_button.isEnabled()
     assert "same name" in editor.problems.text()
     type_into(qtbot, editor.code_name, "Transport & roads")
@@ -113,7 +124,7 @@ def test_rename_move_remove_and_revert(qtbot, editor, project):
     editor.down_button.click()
     editor.remove_code_button.click()  # Housing, now second
     editor.save_button.click()
-    assert project.codebooks() == ["Issues"]                   # renamed, not copied
+    assert project.codebooks() == ["Issues"]  # renamed, not copied
     assert project.codebook("Issues").names == ("Transport",)
 
 
@@ -154,19 +165,21 @@ def test_import_errors_say_file_line_and_column(qtbot, editor, tmp_path, project
     wrong.write_text("name: x\ncodes:\n  - name: A\n    colour: red\n")
     assert not editor.import_file(wrong)
     assert "colour" in editor.message.text() and "code 1" in editor.message.text()
-    assert editor.name.text() == "Local issues"               # the draft is untouched
+    assert editor.name.text() == "Local issues"  # the draft is untouched
     assert project.codebooks() == ["Local issues"]
 
 
 def test_unsaved_changes_are_asked_about(qtbot, editor, monkeypatch):
     type_into(qtbot, editor.name, "Changed")
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(1) or
-                        QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **k: asked.append(1) or QMessageBox.StandardButton.Cancel,
+    )
     editor.reject()
     assert asked and editor.isVisible()
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     editor.reject()
     assert not editor.isVisible()
 

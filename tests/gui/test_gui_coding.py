@@ -18,6 +18,8 @@ from helpers.coding import BOOK, CTRL, ROWS, SHIFT, K, add_code_run, key, open_p
 from helpers.gui import make_project, open_project, sample_frame
 
 MULTI = Codebook(codes=BOOK.codes, name="Issues (multi)", multi_label=True)
+
+
 @pytest.fixture
 def project_path(tmp_path):
     path = make_project(tmp_path / "coding.llmstudio", sample_frame().head(ROWS).copy())
@@ -49,8 +51,10 @@ def stored(path, book=BOOK.name, coder="ana"):
     the clicks of each row."""
     with Project.open(path) as p:
         now = {c.row_id: (c.codes, c.memo) for c in hc.current(p, book, coder)}
-        clicks = {r: [(c.codes, c.memo) for c in hc.history(p, book, r) if c.coder == coder]
-                  for r in range(ROWS)}
+        clicks = {
+            r: [(c.codes, c.memo) for c in hc.history(p, book, r) if c.coder == coder]
+            for r in range(ROWS)
+        }
     return now, {r: v for r, v in clicks.items() if v}
 
 
@@ -70,21 +74,25 @@ def test_a_keyboard_only_coding_session(qtbot, opened, project_path):
     assert QApplication.focusWidget() is panel
     assert panel.message == ""
     assert [b.text() for b in panel.code_buttons] == [
-        "1  Housing", "2  Transport", "3  Health", "0  none of these"]
+        "1  Housing",
+        "2  Transport",
+        "3  Health",
+        "0  none of these",
+    ]
     assert "Rents, house prices" in panel.code_buttons[0].toolTip()
     assert panel.row_id == 0 and current_row(window) == 0
     assert panel.progress_label.text() == f"0 of {ROWS} coded by ana"
 
-    key(qtbot, K.Key_1)   # row 0: Housing, on to row 1
+    key(qtbot, K.Key_1)  # row 0: Housing, on to row 1
     assert panel.row_id == 1 and current_row(window) == 1
-    key(qtbot, K.Key_3)   # row 1: Health
-    key(qtbot, K.Key_2)   # row 2: Transport
+    key(qtbot, K.Key_3)  # row 1: Health
+    key(qtbot, K.Key_2)  # row 2: Transport
     assert panel.row_id == 3 and current_row(window) == 3
-    key(qtbot, K.Key_S)   # skip row 3
+    key(qtbot, K.Key_S)  # skip row 3
     assert panel.row_id == 4 and current_row(window) == 4
     key(qtbot, K.Key_Left)  # back to row 3
     assert panel.row_id == 3 and current_row(window) == 3
-    key(qtbot, K.Key_0)   # row 3: none of these
+    key(qtbot, K.Key_0)  # row 3: none of these
     assert panel.row_id == 4
     key(qtbot, K.Key_Z, CTRL)  # undo: row 3 uncoded again, and shown
     assert panel.row_id == 3 and current_row(window) == 3
@@ -99,7 +107,7 @@ def test_a_keyboard_only_coding_session(qtbot, opened, project_path):
     assert panel.codes(3) == ("none",) and panel.row_id == 3
     key(qtbot, K.Key_Return)
     assert QApplication.focusWidget() is panel and panel.row_id == 3
-    key(qtbot, K.Key_1)   # row 3 recoded Housing, the memo kept; on to row 4
+    key(qtbot, K.Key_1)  # row 3 recoded Housing, the memo kept; on to row 4
     assert panel.row_id == 4 and current_row(window) == 4
     assert panel.progress_label.text() == f"4 of {ROWS} coded by ana"
 
@@ -109,12 +117,18 @@ def test_a_keyboard_only_coding_session(qtbot, opened, project_path):
 
     now, clicks = stored(project_path)
     memo = "sarcastic? see 12"
-    assert now == {0: (("Housing",), ""), 1: (("Health",), ""), 2: (("Transport",), ""),
-                   3: (("Housing",), memo)}
-    assert clicks == {0: [(("Housing",), "")], 1: [(("Health",), "")],
-                      2: [(("Transport",), "")],
-                      3: [(("none",), ""), ((), ""), (("none",), ""), (("none",), memo),
-                          (("Housing",), memo)]}
+    assert now == {
+        0: (("Housing",), ""),
+        1: (("Health",), ""),
+        2: (("Transport",), ""),
+        3: (("Housing",), memo),
+    }
+    assert clicks == {
+        0: [(("Housing",), "")],
+        1: [(("Health",), "")],
+        2: [(("Transport",), "")],
+        3: [(("none",), ""), ((), ""), (("none",), ""), (("none",), memo), (("Housing",), memo)],
+    }
 
 
 def test_multi_label_keys_toggle_and_enter_moves_on(qtbot, opened, project_path):
@@ -148,8 +162,13 @@ def test_multi_label_keys_toggle_and_enter_moves_on(qtbot, opened, project_path)
     now, clicks = stored(project_path, MULTI.name, "ben")
     assert now == {0: (("Health",), ""), 1: (("Transport",), "")}
     assert [c for c, _ in clicks[0]] == [("Housing",), ("Housing", "Health"), ("Health",)]
-    assert [c for c, _ in clicks[1]] == [("Transport",), ("none",), ("Transport",),
-                                         ("none",), ("Transport",)]
+    assert [c for c, _ in clicks[1]] == [
+        ("Transport",),
+        ("none",),
+        ("Transport",),
+        ("none",),
+        ("Transport",),
+    ]
 
 
 def test_digits_in_the_coder_and_memo_fields_do_not_code(qtbot, opened, project_path):
@@ -272,8 +291,7 @@ def test_the_coder_name_is_remembered_per_project(qtbot, opened, project_path, n
     assert third.coding.book.name == BOOK.name and third.coding.coder == "ana"
 
 
-def test_no_project_and_no_codebook_say_what_to_do(qtbot, window, open_file, small_csv,
-                                                    tmp_path):
+def test_no_project_and_no_codebook_say_what_to_do(qtbot, window, open_file, small_csv, tmp_path):
     open_file(small_csv)
     window.activateWindow()
     window.table.setFocus()
@@ -300,8 +318,16 @@ def test_f1_lists_the_coding_keys(qtbot, opened):
     opened.show_shortcuts()
     boxes = [b for b in opened.findChildren(QMessageBox) if b.isVisible()]
     text = boxes[0].text()
-    for words in ("Code by Hand", "Ctrl+K", "Undo Coding", "Ctrl+Z", "Redo Coding",
-                  "Ctrl+Shift+Z", "1–9, 0", "→ or S / ← or B"):
+    for words in (
+        "Code by Hand",
+        "Ctrl+K",
+        "Undo Coding",
+        "Ctrl+Z",
+        "Redo Coding",
+        "Ctrl+Shift+Z",
+        "1–9, 0",
+        "→ or S / ← or B",
+    ):
         assert words in text, words
     boxes[0].close()
     act = opened.coding.act_open
@@ -312,14 +338,18 @@ def test_f1_lists_the_coding_keys(qtbot, opened):
 def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
     frame = sample_frame().head(60).copy()
     path = make_project(tmp_path / "survey.llmstudio", frame)
-    book = Codebook(codes=(
-        Code("Housing", "Rents, house prices, homelessness, new homes"),
-        Code("Transport", "Buses, trains, roads, potholes, parking"),
-        Code("Health", "Hospitals, GPs, waiting lists, care"),
-        Code("Crime", "Safety, policing, antisocial behaviour"),
-        Code("Environment", "Pollution, flooding, climate, green spaces"),
-        Code("Economy", "Jobs, wages, prices, local business")),
-        name="Local issues", none_option=True)
+    book = Codebook(
+        codes=(
+            Code("Housing", "Rents, house prices, homelessness, new homes"),
+            Code("Transport", "Buses, trains, roads, potholes, parking"),
+            Code("Health", "Hospitals, GPs, waiting lists, care"),
+            Code("Crime", "Safety, policing, antisocial behaviour"),
+            Code("Environment", "Pollution, flooding, climate, green spaces"),
+            Code("Economy", "Jobs, wages, prices, local business"),
+        ),
+        name="Local issues",
+        none_option=True,
+    )
     with Project.open(path) as p:
         p.save_codebook(book)
         for r, code in ((0, "Environment"), (1, "Crime"), (2, "Environment")):
@@ -332,8 +362,11 @@ def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
     panel.coder_edit.setText("ana")
     panel.coder_edit.editingFinished.emit()
     sample = panel.draw_sample("stratified", 5, seed=1, column="group")
-    add_code_run(path, book, {r: ("Housing", "Transport", "Economy")[k % 3]
-                              for k, r in enumerate(sample.rows)})
+    add_code_run(
+        path,
+        book,
+        {r: ("Housing", "Transport", "Economy")[k % 3] for k, r in enumerate(sample.rows)},
+    )
     panel.reload_codebooks()
     panel.set_filter("all")
     panel.setFocus()
@@ -349,8 +382,9 @@ def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
     assert panel.text.toPlainText() == frame["text"].iloc[shown]
 
 
-def test_sample_dialog_mouse_clicks_and_dropping_the_sample(qtbot, opened, project_path,
-                                                           monkeypatch):
+def test_sample_dialog_mouse_clicks_and_dropping_the_sample(
+    qtbot, opened, project_path, monkeypatch
+):
     from llmstudio.gui.sample_dialog import SampleDialog
 
     panel = open_panel(qtbot, opened)
@@ -384,7 +418,8 @@ def test_sample_dialog_mouse_clicks_and_dropping_the_sample(qtbot, opened, proje
 
 
 def test_a_memo_being_typed_is_saved_when_another_project_opens(
-        qtbot, opened, project_path, tmp_path):
+    qtbot, opened, project_path, tmp_path
+):
     window = opened
     panel = open_panel(qtbot, window)
     panel.codebook_box.setCurrentText(BOOK.name)
@@ -406,7 +441,8 @@ def cell(window, row_id: int, column: str):
 
 
 def test_codes_made_by_hand_are_table_columns_live_and_after_reopening(
-        qtbot, opened, project_path, new_window):
+    qtbot, opened, project_path, new_window
+):
     window = opened
     open_panel(qtbot, window)
     type_text("ana")
@@ -417,9 +453,9 @@ def test_codes_made_by_hand_are_table_columns_live_and_after_reopening(
     key(qtbot, K.Key_1)
     key(qtbot, K.Key_3)
     assert cell(window, 0, column) == "Housing" and cell(window, 1, column) == "Health"
-    assert "by ana" in window.model.headerData(window.model.column_index(column),
-                                               Qt.Orientation.Horizontal,
-                                               Qt.ItemDataRole.ToolTipRole)
+    assert "by ana" in window.model.headerData(
+        window.model.column_index(column), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
     key(qtbot, K.Key_Z, CTRL)  # undo: row 1 uncoded, its cell empty again
     assert cell(window, 1, column) == ""
     key(qtbot, K.Key_0)  # row 1: none of these
@@ -427,8 +463,15 @@ def test_codes_made_by_hand_are_table_columns_live_and_after_reopening(
 
     other = new_window()
     open_project(qtbot, other, project_path)
-    qtbot.waitUntil(lambda: column in [str(other.model.headerData(
-        c, Qt.Orientation.Horizontal)) for c in range(other.model.columnCount())])
+    qtbot.waitUntil(
+        lambda: (
+            column
+            in [
+                str(other.model.headerData(c, Qt.Orientation.Horizontal))
+                for c in range(other.model.columnCount())
+            ]
+        )
+    )
     assert [cell(other, r, column) for r in range(3)] == ["Housing", "none", ""]
 
 
@@ -446,21 +489,30 @@ def test_two_digit_keys_with_more_than_nine_codes(qtbot, window, tmp_path):
     panel.coder_edit.editingFinished.emit()
     panel.setFocus()
     assert [b.text() for b in panel.code_buttons][9:] == [
-        "10  Topic 10", "11  Topic 11", "12  Topic 12", "0  none of these"]
+        "10  Topic 10",
+        "11  Topic 11",
+        "12  Topic 12",
+        "0  none of these",
+    ]
     assert "1–12</b> code (two digits" in panel.keys_label.text()
-    for k in (K.Key_1, K.Key_2):      # row 0: code 12
+    for k in (K.Key_1, K.Key_2):  # row 0: code 12
         QTest.keyClick(panel, k)
-    QTest.keyClick(panel, K.Key_3)    # row 1: code 3 at once (no code 30)
-    QTest.keyClick(panel, K.Key_1)    # row 2: 1 waits for a second digit...
+    QTest.keyClick(panel, K.Key_3)  # row 1: code 3 at once (no code 30)
+    QTest.keyClick(panel, K.Key_1)  # row 2: 1 waits for a second digit...
     assert panel.row_id == 2 and panel.codes(2) == ()
     qtbot.waitUntil(lambda: panel.codes(2) == ("Topic 1",), timeout=3000)  # ...then code 1
-    QTest.keyClick(panel, K.Key_1)    # row 3: 1, then 0 quickly: code 10
+    QTest.keyClick(panel, K.Key_1)  # row 3: 1, then 0 quickly: code 10
     QTest.keyClick(panel, K.Key_0)
-    QTest.keyClick(panel, K.Key_0)    # row 4: 0 alone: none of these
-    QTest.keyClick(panel, K.Key_1)    # row 5: 1 then S: code 1 given, then S skips row 6
+    QTest.keyClick(panel, K.Key_0)  # row 4: 0 alone: none of these
+    QTest.keyClick(panel, K.Key_1)  # row 5: 1 then S: code 1 given, then S skips row 6
     QTest.keyClick(panel, K.Key_S)
     assert panel.row_id == 7
     now, _ = stored(path, book.name)
     assert {r: c for r, (c, _memo) in now.items()} == {
-        0: ("Topic 12",), 1: ("Topic 3",), 2: ("Topic 1",), 3: ("Topic 10",), 4: ("none",),
-        5: ("Topic 1",)}
+        0: ("Topic 12",),
+        1: ("Topic 3",),
+        2: ("Topic 1",),
+        3: ("Topic 10",),
+        4: ("none",),
+        5: ("Topic 1",),
+    }

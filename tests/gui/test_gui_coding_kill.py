@@ -53,10 +53,16 @@ def test_killing_the_window_while_coding_loses_no_click(tmp_path):
     path = make_project(tmp_path / "kill.llmstudio", sample_frame().head(200).copy())
     with Project.open(path) as project:
         project.save_codebook(BOOK)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config"))
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ, QT_QPA_PLATFORM="offscreen", LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config")
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     reported = []
     for line in child.stdout:
         row, code = map(int, line.split())

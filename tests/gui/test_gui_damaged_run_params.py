@@ -29,7 +29,8 @@ def test_a_damaged_run_is_named_when_the_project_opens(qtbot, window, tmp_path, 
     with qtbot.waitSignal(window.sig_error, timeout=20_000) as error:
         window.open_path(path)
     [said] = error.args
-    assert said.startswith(f"{path}: the project file is damaged (run 1: its parameters "
-                           "are not "), said
+    assert said.startswith(
+        f"{path}: the project file is damaged (run 1: its parameters are not "
+    ), said
     assert window.project is None  # nothing half-shown
     window.grab().save(str(tmp_path / "damaged.png"))

@@ -16,8 +16,9 @@ from helpers.gui import make_project, open_project, wait_job
 
 
 def test_empty_rows_show_no_label_with_the_reason(qtbot, window, tmp_path):
-    frame = pd.DataFrame({"id": [1, 2, 3, 4],
-                          "text": ["I love this wonderful park", "   ", "", "awful buses"]})
+    frame = pd.DataFrame(
+        {"id": [1, 2, 3, 4], "text": ["I love this wonderful park", "   ", "", "awful buses"]}
+    )
     path = make_project(tmp_path / "survey.llmstudio", frame)
     open_project(qtbot, window, path)
     job = window.runs.run(JobSpec(model="lexicon"))

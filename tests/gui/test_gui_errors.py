@@ -39,29 +39,31 @@ def close_boxes(window) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("index", range(6), ids=["empty", "blank", "png", "binary", "missing",
-                                                 "fake-project"])
+@pytest.mark.parametrize(
+    "index", range(6), ids=["empty", "blank", "png", "binary", "missing", "fake-project"]
+)
 def test_bad_file_on_an_empty_window(qtbot, window, tmp_path, index):
     path = bad_files(tmp_path)[index]
     message = open_expecting_error(qtbot, window, path)
     assert path.name in message
     assert "Traceback" not in message and "Unexpected error" not in message
     assert message in window.statusBar().currentMessage()
-    assert close_boxes(window) == [message]          # shown in a box, not only the status
+    assert close_boxes(window) == [message]  # shown in a box, not only the status
     assert window.corpus is None
     assert window.stack.currentWidget() is window.welcome
     assert not window.act_export.isEnabled()
 
 
-def test_bad_files_keep_the_previous_corpus(qtbot, window, open_file, small_csv, tmp_path,
-                                            shown_rows):
+def test_bad_files_keep_the_previous_corpus(
+    qtbot, window, open_file, small_csv, tmp_path, shown_rows
+):
     open_file(small_csv)
     corpus = window.corpus
     window.goto_row(2)
     for path in bad_files(tmp_path):
         message = open_expecting_error(qtbot, window, path)
         assert path.name in message
-        assert window.corpus is corpus                   # still shown, untouched
+        assert window.corpus is corpus  # still shown, untouched
         assert shown_rows() == [0, 1, 2, 3, 4]
         assert "Rent is too high" in window.detail.plain_text()
         close_boxes(window)
@@ -72,7 +74,7 @@ def test_bad_files_keep_the_previous_corpus(qtbot, window, open_file, small_csv,
     assert shown_rows() == [1]
     assert "answers.csv" in window.windowTitle()
     open_file(small_csv)
-    assert window.corpus is not corpus and window.model.rowCount() == 1   # search kept
+    assert window.corpus is not corpus and window.model.rowCount() == 1  # search kept
 
 
 def test_reports_problems_of_a_ragged_file(qtbot, window, open_file, tmp_path):

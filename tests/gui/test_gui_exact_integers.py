@@ -17,8 +17,10 @@ BIG, ODD = 12345678901234567, 9007199254740993
 @pytest.fixture
 def ids_file(tmp_path):
     path = tmp_path / "ids.jsonl"
-    path.write_text(f'{{"id": {BIG}, "text": "good"}}\n{{"text": "no id"}}\n'
-                    f'{{"id": {ODD}, "text": "bad"}}\n', encoding="utf-8")
+    path.write_text(
+        f'{{"id": {BIG}, "text": "good"}}\n{{"text": "no id"}}\n{{"id": {ODD}, "text": "bad"}}\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -33,8 +35,9 @@ def test_large_ids_with_a_gap_display_exactly(ids_file):
     assert sort_order(frame, column).tolist() == [2, 0, 1]  # ODD < BIG, missing last
 
 
-def test_xlsx_export_from_the_window_says_ids_are_text(qtbot, window, open_file, ids_file,
-                                                      tmp_path):
+def test_xlsx_export_from_the_window_says_ids_are_text(
+    qtbot, window, open_file, ids_file, tmp_path
+):
     open_file(ids_file)
     out = tmp_path / "ids.xlsx"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):

@@ -9,7 +9,7 @@ import pytest
 
 from llmstudio.core.corpus import read_table
 
-GUARDED = {"=HYPERLINK(\"http://x\")", "@mention", "-dash"}
+GUARDED = {'=HYPERLINK("http://x")', "@mention", "-dash"}
 
 
 def export(qtbot, window, path, **kwargs) -> Path:
@@ -26,8 +26,9 @@ def guarded(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False
+    )
 
 
 @pytest.fixture
@@ -43,8 +44,8 @@ def test_csv_with_bom_and_formula_guard(qtbot, window, loaded, tmp_path):
     back = read_table(out)
     assert back.columns == list(loaded.columns)
     same(back.frame, guarded(loaded))
-    assert back.frame.loc[3, "text"] == "'=HYPERLINK(\"http://x\")"
-    assert back.frame.loc[0, "text"] == loaded.loc[0, "text"]       # 5,000 chars, newlines
+    assert back.frame.loc[3, "text"] == '\'=HYPERLINK("http://x")'
+    assert back.frame.loc[0, "text"] == loaded.loc[0, "text"]  # 5,000 chars, newlines
 
 
 def test_csv_without_bom_and_without_guard_is_exact(qtbot, window, loaded, tmp_path):
@@ -65,7 +66,7 @@ def test_xlsx(qtbot, window, loaded, tmp_path):
 
 def test_parquet_keeps_every_cell(qtbot, window, loaded, tmp_path):
     out = export(qtbot, window, tmp_path / "table.parquet", guard=True)
-    same(read_table(out).frame, loaded)          # Parquet is never guarded
+    same(read_table(out).frame, loaded)  # Parquet is never guarded
 
 
 def test_export_error_is_reported(qtbot, window, loaded, tmp_path):
@@ -158,8 +159,11 @@ def test_file_menu_writes_the_methods_record(qtbot, window, tmp_path, monkeypatc
     assert window.act_methods.isEnabled()
     target = tmp_path / "out" / "methods"
     target.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(target), "Web page, charts embedded (*.html)"))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda *a, **k: (str(target), "Web page, charts embedded (*.html)"),
+    )
     window.act_methods.trigger()
     written = target.with_suffix(".html")
     qtbot.waitUntil(written.exists, timeout=30_000)
@@ -168,8 +172,9 @@ def test_file_menu_writes_the_methods_record(qtbot, window, tmp_path, monkeypatc
         runs = p.db.execute("SELECT id, backend FROM runs ORDER BY id").fetchall()
     assert runs and all(f"Run {run_id}: sentiment with" in page for run_id, _ in runs)
     assert "Cohen" in page or "kappa" in page  # the two coders' agreement
-    qtbot.waitUntil(lambda: "Wrote the methods record" in window.statusBar().currentMessage(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: "Wrote the methods record" in window.statusBar().currentMessage(), timeout=10_000
+    )
 
     with qtbot.waitSignal(window.sig_error, timeout=20_000) as blocker:
         window.export_methods(tmp_path / "methods.txt")

@@ -51,7 +51,7 @@ def test_shows_what_was_detected(dialog, cp1252_file):
     assert cp1252_file.name in dialog.windowTitle()
     assert columns(dialog) == ["id", "parti", "texte"]
     assert dialog.model.rowCount() == 4
-    assert cell(dialog, 0, 2) == "Le café, c’est 5 €, non?"       # decoded exactly
+    assert cell(dialog, 0, 2) == "Le café, c’est 5 €, non?"  # decoded exactly
     assert dialog.text_column.currentText() == "texte"
     assert "cp1252" in dialog.summary.text() and "texte" in dialog.summary.text()
     assert dialog.ok_button.isEnabled()
@@ -60,9 +60,9 @@ def test_shows_what_was_detected(dialog, cp1252_file):
 
 def test_delimiter_change_updates_the_preview_live(dialog):
     dialog.delimiter.setCurrentIndex(dialog.delimiter.findData(","))
-    assert dialog.model.columnCount() != 3          # commas inside the texts now split
+    assert dialog.model.columnCount() != 3  # commas inside the texts now split
     assert columns(dialog)[0] == "id;parti;texte"
-    assert dialog.problems.count() >= 1             # ragged rows are listed with lines
+    assert dialog.problems.count() >= 1  # ragged rows are listed with lines
     assert any("line" in dialog.problems.item(i).text() for i in range(dialog.problems.count()))
     dialog.delimiter.setCurrentIndex(dialog.delimiter.findData(";"))
     assert columns(dialog) == ["id", "parti", "texte"]
@@ -72,7 +72,7 @@ def test_no_header_gives_numbered_columns(dialog):
     dialog.has_header.setChecked(False)
     assert columns(dialog) == ["column_1", "column_2", "column_3"]
     assert dialog.model.rowCount() == 5
-    assert cell(dialog, 0, 0) == "id"                 # the header row is data now
+    assert cell(dialog, 0, 0) == "id"  # the header row is data now
     assert dialog.options().has_header is False
 
 
@@ -83,8 +83,9 @@ def test_options_return_the_choices(dialog, cp1252_file):
     opts = dialog.options()
     # Left on the detected encoding, none is forced: the import may still fall back
     # (and report it) if a byte past the sniffed sample does not decode.
-    assert opts == ImportOptions(encoding=None, delimiter=";", has_header=False,
-                                 header_row=1, text_column="column_2")
+    assert opts == ImportOptions(
+        encoding=None, delimiter=";", has_header=False, header_row=1, text_column="column_2"
+    )
     # The options read the whole file as the preview showed it.
     corpus = read_table(cp1252_file, opts)
     assert corpus.text_column == "column_2" and corpus.rows == 4
@@ -106,7 +107,7 @@ def test_wrong_encoding_shows_an_error_and_disables_import(dialog, encoding):
     dialog.encoding.setCurrentText(encoding)
     assert not dialog.ok_button.isEnabled()
     text = dialog.summary.text()
-    assert "#b00020" in text                         # shown as an error
+    assert "#b00020" in text  # shown as an error
     assert encoding in text or "unknown encoding" in text.lower()
     # Back to the right encoding: the preview and the Import button return.
     dialog.encoding.setCurrentText("cp1252")
@@ -134,12 +135,12 @@ def test_binary_file_refused_before_the_dialog(tmp_path):
         ImportDialog(path)
 
 
-def test_window_refuses_a_binary_file_in_the_import_dialog(qtbot, window, tmp_path,
-                                                           monkeypatch):
+def test_window_refuses_a_binary_file_in_the_import_dialog(qtbot, window, tmp_path, monkeypatch):
     path = tmp_path / "image.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
-    monkeypatch.setattr(ImportDialog, "exec",
-                        lambda self: pytest.fail("the dialog must not open on a PNG"))
+    monkeypatch.setattr(
+        ImportDialog, "exec", lambda self: pytest.fail("the dialog must not open on a PNG")
+    )
     with qtbot.waitSignal(window.sig_error, timeout=5000) as blocker:
         window.open_path(path, ask=True)
     assert "image.csv" in blocker.args[0]
@@ -148,8 +149,9 @@ def test_window_refuses_a_binary_file_in_the_import_dialog(qtbot, window, tmp_pa
 
 def test_a_file_mixing_encodings_is_previewed_line_by_line(qtbot, tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_bytes("id,texte\n1,café\n".encode() + "2,naïve\n".encode("cp1252")
-                     + "3,déjà vu\n".encode())
+    path.write_bytes(
+        "id,texte\n1,café\n".encode() + "2,naïve\n".encode("cp1252") + "3,déjà vu\n".encode()
+    )
     dlg = ImportDialog(path)
     qtbot.addWidget(dlg)
     model = dlg.model

@@ -35,7 +35,8 @@ def sample_project(tmp_path):
 
 
 def test_lexicon_job_from_the_menu_fills_the_table_and_the_jobs_panel(
-        qtbot, window, sample_project, monkeypatch):
+    qtbot, window, sample_project, monkeypatch
+):
     open_project(qtbot, window, sample_project)
     answer_run_dialog(monkeypatch, "lexicon")
     assert window.runs.act_run.isEnabled() and window.runs.act_run.shortcut().toString() == "Ctrl+R"
@@ -46,33 +47,37 @@ def test_lexicon_job_from_the_menu_fills_the_table_and_the_jobs_panel(
     assert panel.isVisible()
     assert panel.cell_text(job, ROWS) == "300 / 300"
     assert panel.cell_text(job, STATUS) == "Done"
-    assert not panel.button(job).isVisible()        # nothing to cancel or resume
+    assert not panel.button(job).isVisible()  # nothing to cancel or resume
     model = window.model
     assert model.result_names == RESULTS
     first = len(window.corpus.frame.columns)
-    assert [model.headerData(first + i, Qt.Orientation.Horizontal)
-            for i in range(len(RESULTS))] == RESULTS
+    assert [
+        model.headerData(first + i, Qt.Orientation.Horizontal) for i in range(len(RESULTS))
+    ] == RESULTS
     labels = {model.data(model.index(r, first)) for r in range(model.rowCount())}
     assert labels <= LABELS and len(labels) == 3
     score = model.data(model.index(0, first + 1))
-    assert len(score.split(".")[1]) == 3 and 0 <= float(score) <= 1     # shown as 0.667
-    assert "Lexicon VADER" in model.headerData(first, Qt.Orientation.Horizontal,
-                                               Qt.ItemDataRole.ToolTipRole)
+    assert len(score.split(".")[1]) == 3 and 0 <= float(score) <= 1  # shown as 0.667
+    assert "Lexicon VADER" in model.headerData(
+        first, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
     # The table shows exactly what the project holds.
     with Project.open(sample_project) as project:
         stored = run_results(project, job.result.run_id)
     assert list(model.result("sentiment_label")) == list(stored["sentiment_label"])
 
 
-def test_results_arrive_in_batches_and_the_window_stays_responsive(
-        qtbot, window, tmp_path):
+def test_results_arrive_in_batches_and_the_window_stays_responsive(qtbot, window, tmp_path):
     rows = 3000
     path = make_project(tmp_path / "big.llmstudio", bigger_frame(rows // 300))
     open_project(qtbot, window, path)
     filled_at_updates, changes = [], []
     model = window.model
-    model.dataChanged.connect(lambda *_: filled_at_updates.append(
-        sum(v is not None for v in model.result("sentiment_label"))))
+    model.dataChanged.connect(
+        lambda *_: filled_at_updates.append(
+            sum(v is not None for v in model.result("sentiment_label"))
+        )
+    )
     beat = Heartbeat()
     job = window.runs.run(JobSpec(model="lexicon"))
     job.sig_changed.connect(lambda: changes.append(1))
@@ -107,11 +112,12 @@ def test_opening_a_project_with_runs_shows_its_latest_results(qtbot, window, sam
         window.open_path(sample_project)
     assert window.model.result_names == RESULTS
     assert list(window.model.result("sentiment_label")) == list(stored["sentiment_label"])
-    assert not window.runs.jobs            # nothing was run again
+    assert not window.runs.jobs  # nothing was run again
 
 
 def test_export_has_the_result_columns_after_the_original_ones(
-        qtbot, window, sample_project, tmp_path):
+    qtbot, window, sample_project, tmp_path
+):
     open_project(qtbot, window, sample_project)
     job = window.runs.run(JobSpec(model="lexicon"))
     wait_job(qtbot, job)
@@ -122,11 +128,12 @@ def test_export_has_the_result_columns_after_the_original_ones(
     original = list(window.corpus.frame.columns)
     assert list(back.columns) == original + RESULTS
     assert list(back["sentiment_label"]) == list(window.model.result("sentiment_label"))
-    assert (back["sentiment_error"].fillna("") == "").all()     # no row failed
+    assert (back["sentiment_error"].fillna("") == "").all()  # no row failed
 
 
 def test_row_errors_are_listed_and_a_double_click_shows_the_row(
-        qtbot, window, sample_project, monkeypatch):
+    qtbot, window, sample_project, monkeypatch
+):
     open_project(qtbot, window, sample_project)
     # Without "neutral" in the label set, VADER's neutral texts are that row's error.
     answer_run_dialog(monkeypatch, "lexicon", labels="positive, negative")
@@ -137,9 +144,10 @@ def test_row_errors_are_listed_and_a_double_click_shows_the_row(
     failed = job.state.errors
     assert failed and panel.errors.count() == len(failed)
     assert panel.cell_text(job, STATUS) == f"Done, {len(failed)} row(s) failed"
-    listed = [panel.errors.item(i).data(Qt.ItemDataRole.UserRole)
-              for i in range(panel.errors.count())]
-    assert listed == sorted(r for r, _ in failed)          # in the table's order
+    listed = [
+        panel.errors.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.errors.count())
+    ]
+    assert listed == sorted(r for r, _ in failed)  # in the table's order
     row_id, message = listed[-1], dict(failed)[listed[-1]]
     assert "not in the label set" in message
     assert window.model.result("sentiment_error")[row_id] == message
@@ -157,23 +165,29 @@ def test_sorting_by_a_result_column(qtbot, window, sample_project):
     open_project(qtbot, window, sample_project)
     job = window.runs.run(JobSpec(model="lexicon"))
     wait_job(qtbot, job)
-    column = window.model.columnCount() - 2      # sentiment_score
+    column = window.model.columnCount() - 2  # sentiment_score
     with qtbot.waitSignal(window.sig_order_changed, timeout=10_000):
         window.table.horizontalHeader().setSortIndicator(column, Qt.SortOrder.DescendingOrder)
-    shown = [float(window.model.data(window.model.index(r, column)))
-             for r in range(window.model.rowCount())]
+    shown = [
+        float(window.model.data(window.model.index(r, column)))
+        for r in range(window.model.rowCount())
+    ]
     assert shown == sorted(shown, reverse=True)
 
 
 def test_a_corpus_outside_a_project_is_saved_as_one_first(
-        qtbot, window, open_file, tmp_path, monkeypatch):
+    qtbot, window, open_file, tmp_path, monkeypatch
+):
     csv = tmp_path / "answers.csv"
     sample_frame().head(30).to_csv(csv, index=False)
     open_file(csv)
     target = tmp_path / "answers.llmstudio"
     asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes,
+    )
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     answer_run_dialog(monkeypatch, "lexicon")
     window.runs.ask_run()
@@ -193,13 +207,14 @@ def test_declining_to_save_starts_nothing(qtbot, window, open_file, small_csv, m
 
 
 def test_result_columns_are_in_view_and_the_empty_error_column_hidden(
-        qtbot, window, sample_project):
+    qtbot, window, sample_project
+):
     open_project(qtbot, window, sample_project)
     job = window.runs.run(JobSpec(model="lexicon"))
     wait_job(qtbot, job)
     model, table = window.model, window.table
     errors = model.column_index("sentiment_error")
-    assert table.isColumnHidden(errors)              # nothing failed: no empty column
+    assert table.isColumnHidden(errors)  # nothing failed: no empty column
     header = table.horizontalHeader()
     for name in ("sentiment_label", "sentiment_score"):
         column = model.column_index(name)
@@ -214,8 +229,10 @@ def test_a_failed_row_shows_the_error_column(qtbot, window, sample_project):
     errors = window.model.column_index("sentiment_error")
     assert not window.table.isColumnHidden(errors)
     header = window.table.horizontalHeader()
-    assert header.sectionViewportPosition(errors) + header.sectionSize(errors) <= \
-        window.table.viewport().width()
+    assert (
+        header.sectionViewportPosition(errors) + header.sectionSize(errors)
+        <= window.table.viewport().width()
+    )
 
 
 def test_text_cells_stay_left_aligned_beside_numbers(qtbot, window, sample_project):
@@ -252,14 +269,23 @@ def test_a_corpus_that_already_has_result_columns_keeps_them(qtbot, window, tmp_
     path = make_project(tmp_path / "again.llmstudio", frame)
     open_project(qtbot, window, path)
     wait_job(qtbot, window.runs.run(JobSpec(model="lexicon")))
-    assert window.model.result_names == ["sentiment_label_2", "sentiment_score",
-                                         "sentiment_valence", "sentiment_chunks",
-                                         "sentiment_error"]
+    assert window.model.result_names == [
+        "sentiment_label_2",
+        "sentiment_score",
+        "sentiment_valence",
+        "sentiment_chunks",
+        "sentiment_error",
+    ]
     assert set(window.model.result("sentiment_label_2")) <= LABELS
     out = tmp_path / "again.csv"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
         window.export_to(out)
     back = read_table(out).frame
     assert (back["sentiment_label"] == "from an earlier study").all()
-    assert list(back.columns[-5:]) == ["sentiment_label_2", "sentiment_score",
-                                       "sentiment_valence", "sentiment_chunks", "sentiment_error"]
+    assert list(back.columns[-5:]) == [
+        "sentiment_label_2",
+        "sentiment_score",
+        "sentiment_valence",
+        "sentiment_chunks",
+        "sentiment_error",
+    ]

@@ -31,7 +31,6 @@ from helpers.gui import (
 ROWS_IN_PROJECT = 60
 
 
-
 @pytest.fixture
 def project_path(tmp_path):
     return make_project(tmp_path / "api.llmstudio", sample_frame().head(ROWS_IN_PROJECT))
@@ -58,15 +57,16 @@ def test_declining_consent_starts_nothing_and_sends_nothing(opened, fake_openai,
 
 
 def test_consent_names_column_host_and_estimate_and_is_asked_once(
-        qtbot, opened, fake_openai, monkeypatch):
+    qtbot, opened, fake_openai, monkeypatch
+):
     shown = consent(monkeypatch, QDialog.DialogCode.Accepted)
     answer_run_dialog(monkeypatch, "openai:fake", base_url=fake_openai.url)
-    opened.runs.ask_run()                       # the whole flow: dialog, consent, job
+    opened.runs.ask_run()  # the whole flow: dialog, consent, job
     [job] = opened.runs.jobs
     wait_job(qtbot, job)
     [text] = shown
     assert "<b>text</b>" in text and f"<b>{host_of(fake_openai)}</b>" in text
-    assert f"{ROWS_IN_PROJECT:,} requests" in text and "<b>unknown</b>" in text   # no price
+    assert f"{ROWS_IN_PROJECT:,} requests" in text and "<b>unknown</b>" in text  # no price
     assert opened.project.has_consent(host_of(fake_openai), ["text"])
     assert opened.runs.panel.cell_text(job, ROWS) == f"{ROWS_IN_PROJECT} / {ROWS_IN_PROJECT}"
     assert fake_openai.total == ROWS_IN_PROJECT
@@ -81,12 +81,14 @@ def test_consent_names_column_host_and_estimate_and_is_asked_once(
 
 
 def test_cancel_answers_within_a_second_and_resume_finishes(
-        qtbot, opened, fake_openai, monkeypatch):
+    qtbot, opened, fake_openai, monkeypatch
+):
     consent(monkeypatch, QDialog.DialogCode.Accepted)
-    fake_openai.latency = 0.5                   # 4 requests at once: 8 rows a second
+    fake_openai.latency = 0.5  # 4 requests at once: 8 rows a second
     job = opened.runs.run(api_spec(fake_openai, concurrency=4))
-    qtbot.waitUntil(lambda: job.state.progress is not None and job.state.progress.done >= 4,
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: job.state.progress is not None and job.state.progress.done >= 4, timeout=20_000
+    )
     panel = opened.runs.panel
     button = panel.button(job)
     assert button.text() == "Cancel" and button.isVisible()
@@ -95,10 +97,11 @@ def test_cancel_answers_within_a_second_and_resume_finishes(
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not job.running, timeout=5000)
     latency = time.perf_counter() - pressed
-    qtbot.wait(300)                             # abandoned requests wind down meanwhile
+    qtbot.wait(300)  # abandoned requests wind down meanwhile
     worst = beat.stop()
-    print(f"Cancel answered in {latency * 1000:.0f} ms; longest event-loop gap "
-          f"{worst * 1000:.0f} ms")
+    print(
+        f"Cancel answered in {latency * 1000:.0f} ms; longest event-loop gap {worst * 1000:.0f} ms"
+    )
     assert job.state.status == "cancelled"
     assert latency < 1.5, f"Cancel took {latency:.2f} s"
     assert worst < 0.100, f"the event loop stalled {worst * 1000:.0f} ms"
@@ -133,15 +136,15 @@ def test_unreadable_answers_are_row_errors(qtbot, opened, fake_openai, monkeypat
     assert opened.runs.panel.cell_text(job, STATUS) == "Done, 1 row(s) failed"
 
 
-def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_openai,
-                                                          monkeypatch):
+def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_openai, monkeypatch):
     consent(monkeypatch, QDialog.DialogCode.Accepted)
     fake_openai.add_rule("quota", times=None)
     job = opened.runs.run(api_spec(fake_openai, concurrency=2))
     qtbot.waitUntil(lambda: not job.running and job.state.status == "stopped", timeout=30_000)
     status = opened.runs.panel.cell_text(job, STATUS)
-    assert status.startswith("Stopped after 5 rows in a row failed the same way: HTTP 429 "
-                             "insufficient_quota"), status
+    assert status.startswith(
+        "Stopped after 5 rows in a row failed the same way: HTTP 429 insufficient_quota"
+    ), status
     # Nothing was answered: nothing is said to be kept.
     assert status.endswith("; no row was answered, Resume asks the failed ones again")
     assert fake_openai.total <= 5 + 2  # not 60 rows x 6 attempts
@@ -166,8 +169,10 @@ def test_a_server_that_does_not_answer_shows_the_time_waited(qtbot, opened, monk
     with SilentServer() as silent:
         job = opened.runs.run(JobSpec(model="openai:fake", base_url=silent.url))
         panel = opened.runs.panel
-        qtbot.waitUntil(lambda: panel.cell_text(job, STATUS).startswith(
-            f"Waiting for {silent.host}, "), timeout=20_000)
+        qtbot.waitUntil(
+            lambda: panel.cell_text(job, STATUS).startswith(f"Waiting for {silent.host}, "),
+            timeout=20_000,
+        )
         first = panel.cell_text(job, STATUS)
         qtbot.waitUntil(lambda: panel.cell_text(job, STATUS) != first, timeout=5_000)
         status = panel.cell_text(job, STATUS)
@@ -180,6 +185,7 @@ def test_a_server_that_does_not_answer_shows_the_time_waited(qtbot, opened, monk
 
 
 # -- Model settings: Test connection ------------------------------------------------------
+
 
 def closed_port() -> int:
     with socket.socket() as sock:
@@ -244,7 +250,7 @@ def test_connection_to_a_reasoning_model_teaches_the_app_its_dialect(qtbot, sett
         text = test_connection(qtbot, settings, fake.url)
         assert text.startswith(f"Connected: fake at {host_of(fake)} answered")
         assert "the model's default temperature" in text and "max_completion_tokens" in text
-        assert fake.total > 1                           # it was refused, then answered
+        assert fake.total > 1  # it was refused, then answered
         fake.reset()
         backend = OpenAIBackend("fake", fake.url, max_retries=0)
         try:
@@ -253,7 +259,7 @@ def test_connection_to_a_reasoning_model_teaches_the_app_its_dialect(qtbot, sett
         finally:
             backend.close()
         assert out["sentiment_label"] == label_for("What a lovely day.")
-        [request] = fake.chat_requests()                # nothing refused this time
+        [request] = fake.chat_requests()  # nothing refused this time
         assert "max_completion_tokens" in request.body and "max_tokens" not in request.body
         assert "temperature" not in request.body
 
@@ -273,8 +279,9 @@ def test_connection_with_unreadable_answers_says_why(qtbot, settings):
     with FakeOpenAI() as fake:
         fake.add_rule("content", times=None, content="I would rather not say.")
         text = test_connection(qtbot, settings, fake.url)
-    assert text.startswith(f"Failed: fake at {host_of(fake)} gave no usable answer: "
-                           "unreadable answer")
+    assert text.startswith(
+        f"Failed: fake at {host_of(fake)} gave no usable answer: unreadable answer"
+    )
     assert "I would rather not say." in text and "\n" not in text
 
 
@@ -290,7 +297,9 @@ def test_connection_with_an_http_error_is_one_line(qtbot, settings):
 
 def test_connection_to_a_closed_port_is_a_one_line_error(qtbot, settings):
     port = closed_port()
-    text = test_connection(qtbot, settings, f"http://127.0.0.1:{port}/v1", key="sk-test-abcdef123456")
+    text = test_connection(
+        qtbot, settings, f"http://127.0.0.1:{port}/v1", key="sk-test-abcdef123456"
+    )
     assert text.startswith(f"Failed: cannot reach 127.0.0.1:{port}")
     assert "\n" not in text and "sk-test-abcdef123456" not in text
 
@@ -304,7 +313,7 @@ def test_a_refused_key_is_not_shown(qtbot, settings):
             text = test_connection(qtbot, settings, fake.url, key=key)
             assert text.startswith(f"Failed: {host_of(fake)} refused the API key (HTTP 401)")
             assert key not in text and "\n" not in text
-            assert "Incorrect API key provided: ***" in text    # the echo is redacted
+            assert "Incorrect API key provided: ***" in text  # the echo is redacted
 
 
 def test_openai_without_a_key_fails_before_sending(qtbot, opened, monkeypatch):
@@ -315,8 +324,9 @@ def test_openai_without_a_key_fails_before_sending(qtbot, opened, monkeypatch):
     assert opened.project.has_consent("api.openai.com", ["text"])
 
 
-def test_closing_the_window_cancels_a_running_job(qtbot, new_window, project_path,
-                                                  fake_openai, monkeypatch):
+def test_closing_the_window_cancels_a_running_job(
+    qtbot, new_window, project_path, fake_openai, monkeypatch
+):
     consent(monkeypatch, QDialog.DialogCode.Accepted)
     # "Cancel job and close" (the question itself: test_gui_screens).
     monkeypatch.setattr("llmstudio.gui.model_runs.ask_cancel_to_close", lambda *a: True)

@@ -58,7 +58,6 @@ def use_keyring():
     keyring.set_keyring(before)
 
 
-
 def open_settings(qtbot) -> ModelSettingsDialog:
     dialog = ModelSettingsDialog()
     qtbot.addWidget(dialog)
@@ -69,8 +68,11 @@ def open_settings(qtbot) -> ModelSettingsDialog:
 
 def config_text(config_folder) -> str:
     """Everything written in the config folder, as text (for grepping)."""
-    return "\n".join(p.read_text(encoding="utf-8", errors="replace")
-                     for p in config_folder.rglob("*") if p.is_file())
+    return "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in config_folder.rglob("*")
+        if p.is_file()
+    )
 
 
 def listed(widget) -> list[str]:
@@ -78,7 +80,8 @@ def listed(widget) -> list[str]:
 
 
 def test_added_folder_and_endpoint_persist_and_are_offered_for_runs(
-        qtbot, isolated_config, tmp_path):
+    qtbot, isolated_config, tmp_path
+):
     folder = tmp_path / "my-model"
     folder.mkdir()
     dialog = open_settings(qtbot)
@@ -87,8 +90,10 @@ def test_added_folder_and_endpoint_persist_and_are_offered_for_runs(
     dialog.base_url.setText("http://localhost:11434/v1")
     dialog.add_endpoint()
     saved = json.loads((isolated_config / "models.json").read_text(encoding="utf-8"))
-    assert saved == {"folders": [str(folder)],
-                     "endpoints": [{"model": "llama3.2", "base_url": "http://localhost:11434/v1"}]}
+    assert saved == {
+        "folders": [str(folder)],
+        "endpoints": [{"model": "llama3.2", "base_url": "http://localhost:11434/v1"}],
+    }
     again = open_settings(qtbot)
     assert f"Folder: {folder}" in listed(again.local)
     assert listed(again.endpoints)[0].startswith("llama3.2 at localhost:11434")
@@ -113,7 +118,8 @@ def test_removing_a_folder(qtbot, isolated_config, tmp_path):
 
 
 def test_without_a_keyring_the_key_is_refused_with_advice_and_never_written(
-        qtbot, isolated_config, use_keyring):
+    qtbot, isolated_config, use_keyring
+):
     use_keyring(NoKeyring())  # what headless Linux has
     dialog = open_settings(qtbot)
     dialog.api_model.setText("gpt-4o-mini")
@@ -126,8 +132,7 @@ def test_without_a_keyring_the_key_is_refused_with_advice_and_never_written(
     assert (isolated_config / "models.json").exists()
 
 
-def test_with_a_keyring_the_key_goes_there_and_nowhere_else(
-        qtbot, isolated_config, use_keyring):
+def test_with_a_keyring_the_key_goes_there_and_nowhere_else(qtbot, isolated_config, use_keyring):
     ring = use_keyring(MemoryKeyring())
     dialog = open_settings(qtbot)
     dialog.api_model.setText("gpt-4o-mini")
@@ -135,7 +140,7 @@ def test_with_a_keyring_the_key_goes_there_and_nowhere_else(
     dialog.key.setText(KEY)
     dialog.store_key()
     assert ring.store == {(KEYRING_SERVICE, "api.openai.com"): KEY}
-    assert dialog.key.text() == ""                          # not left in the field
+    assert dialog.key.text() == ""  # not left in the field
     assert "stored in the system keyring" in dialog.key_status.text()
     assert api_key(None) == KEY
     assert KEY not in config_text(isolated_config)
@@ -155,8 +160,9 @@ def test_the_hugging_face_cache_is_listed_and_its_absence_is_fine(qtbot, tmp_pat
     (repo / "refs" / "main").write_text("0123abcd", encoding="utf-8")
     assert cached_models(cache) == ["org/tiny-sentiment"]
     choices = model_choices(ModelConfig(), cached_models(cache))
-    assert ("Hugging Face cache: org/tiny-sentiment", "hf:org/tiny-sentiment") in \
-        [(c.label, c.spec) for c in choices]
+    assert ("Hugging Face cache: org/tiny-sentiment", "hf:org/tiny-sentiment") in [
+        (c.label, c.spec) for c in choices
+    ]
     monkeypatch.setattr(model_settings, "cached_models", lambda: cached_models(cache))
     dialog = open_settings(qtbot)
     assert "Hugging Face cache: org/tiny-sentiment" in listed(dialog.local)
@@ -167,7 +173,7 @@ def test_prices_are_saved_when_valid(qtbot, isolated_config):
     dialog = open_settings(qtbot)
     row = dialog.prices.rowCount()
     dialog.add_price.click()
-    for column, text in enumerate(("my-model", "1.5", "oops")):   # as typed, cell by cell
+    for column, text in enumerate(("my-model", "1.5", "oops")):  # as typed, cell by cell
         dialog.prices.item(row, column).setText(text)
     assert "Not saved" in dialog.price_note.text()
     assert "my-model" not in price_table()
@@ -205,7 +211,8 @@ URL_SECRET = "SECRETMARKER"
 
 
 def test_a_password_in_the_base_url_goes_to_the_keyring_and_still_reaches_the_server(
-        qtbot, isolated_config, use_keyring, fake_openai, monkeypatch):
+    qtbot, isolated_config, use_keyring, fake_openai, monkeypatch
+):
     from urllib.parse import urlsplit
 
     from llmstudio.core import secrets
@@ -235,27 +242,40 @@ def test_a_password_in_the_base_url_goes_to_the_keyring_and_still_reaches_the_se
 
 
 def test_an_old_models_file_with_a_password_is_rewritten_without_it(
-        isolated_config, use_keyring, monkeypatch):
+    isolated_config, use_keyring, monkeypatch
+):
     from llmstudio.core import secrets
 
     monkeypatch.setattr(secrets, "_session", {})
     ring = use_keyring(MemoryKeyring())
-    (isolated_config / "models.json").write_text(json.dumps(
-        {"folders": [], "endpoints": [{"model": "m", "base_url":
-                                       f"https://u:{URL_SECRET}@gw.example/v1?key=TOKEN12345"}]}),
-        encoding="utf-8")
+    (isolated_config / "models.json").write_text(
+        json.dumps(
+            {
+                "folders": [],
+                "endpoints": [
+                    {
+                        "model": "m",
+                        "base_url": f"https://u:{URL_SECRET}@gw.example/v1?key=TOKEN12345",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     assert load_config().endpoints == [Endpoint("m", "https://gw.example/v1")]
     assert URL_SECRET not in config_text(isolated_config)
     assert "TOKEN12345" not in config_text(isolated_config)
-    kept = secrets.UrlCredentials.from_json(ring.store[(KEYRING_SERVICE,
-                                                        "gw.example url-credentials")])
+    kept = secrets.UrlCredentials.from_json(
+        ring.store[(KEYRING_SERVICE, "gw.example url-credentials")]
+    )
     assert kept == secrets.UrlCredentials("u", URL_SECRET, (("key", "TOKEN12345"),))
     monkeypatch.setattr(secrets, "_session", {})
     assert secrets.url_credentials("https://gw.example/v1") == kept
 
 
 def test_without_a_keyring_a_password_in_the_url_is_used_this_session_and_said_so(
-        qtbot, isolated_config, use_keyring, monkeypatch):
+    qtbot, isolated_config, use_keyring, monkeypatch
+):
     from llmstudio.core import secrets
 
     monkeypatch.setattr(secrets, "_session", {})
@@ -271,7 +291,8 @@ def test_without_a_keyring_a_password_in_the_url_is_used_this_session_and_said_s
 
 
 def test_a_password_typed_in_the_run_dialog_leaves_the_field_and_the_spec(
-        qtbot, isolated_config, monkeypatch):
+    qtbot, isolated_config, monkeypatch
+):
     from llmstudio.core import secrets
 
     monkeypatch.setattr(secrets, "_session", {})

@@ -21,11 +21,13 @@ MAX_GAP_S = 0.5  # generous: this is about stalls, not speed
 def big_frame() -> pd.DataFrame:
     ids = np.arange(N)
     words = np.where(ids % 7 == 0, "the needle is here", "nothing to see")
-    text = pd.Series([f"answer {i}: {w}" for i, w in zip(ids.tolist(), words.tolist())],
-                     dtype="str")
+    text = pd.Series(
+        [f"answer {i}: {w}" for i, w in zip(ids.tolist(), words.tolist())], dtype="str"
+    )
     group = pd.Series(np.where(ids % 3 == 0, "north", "south"), dtype="str")
-    return pd.DataFrame({"id": pd.Series(ids.astype(str), dtype="str"), "group": group,
-                         "text": text})
+    return pd.DataFrame(
+        {"id": pd.Series(ids.astype(str), dtype="str"), "group": group, "text": text}
+    )
 
 
 class Ticker:
@@ -60,7 +62,7 @@ def test_search_and_sort_in_the_background_keep_the_gui_responsive(qtbot, window
     ticker = Ticker()
     ticker.start()
     with qtbot.waitSignal(window.sig_order_changed, timeout=20_000) as blocker:
-        QTest.keyClick(window.search, Qt.Key.Key_Return)   # search now, without the pause
+        QTest.keyClick(window.search, Qt.Key.Key_Return)  # search now, without the pause
         # The filter runs in a worker: the table is unchanged and the busy bar shows.
         assert window.model.rowCount() == N
         assert window.progress.isVisible()

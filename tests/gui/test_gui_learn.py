@@ -14,14 +14,26 @@ from llmstudio.gui.learn_panel import LearnPanel
 
 from helpers.gui import make_project, open_project, wait_job
 
-SPORT = ["The striker scored twice in the final.", "The team won the league title.",
-         "A record crowd watched the tennis match.", "The coach praised his defenders.",
-         "She won gold in the 100 metres.", "The match went to penalties.",
-         "The goalkeeper saved a late penalty.", "Fans cheered the cycling champion."]
-MONEY = ["Interest rates rose by half a point.", "Shares fell after the profit warning.",
-         "The bank cut its growth forecast.", "Inflation hit a ten-year high.",
-         "The company's revenue doubled this quarter.", "Bond yields climbed again.",
-         "The central bank held rates steady.", "Oil prices pushed the index lower."]
+SPORT = [
+    "The striker scored twice in the final.",
+    "The team won the league title.",
+    "A record crowd watched the tennis match.",
+    "The coach praised his defenders.",
+    "She won gold in the 100 metres.",
+    "The match went to penalties.",
+    "The goalkeeper saved a late penalty.",
+    "Fans cheered the cycling champion.",
+]
+MONEY = [
+    "Interest rates rose by half a point.",
+    "Shares fell after the profit warning.",
+    "The bank cut its growth forecast.",
+    "Inflation hit a ten-year high.",
+    "The company's revenue doubled this quarter.",
+    "Bond yields climbed again.",
+    "The central bank held rates steady.",
+    "Oil prices pushed the index lower.",
+]
 BOOK = Codebook(codes=(Code("Sport"), Code("Economy")), name="Topic")
 
 
@@ -67,8 +79,9 @@ def test_curve_suggestions_and_coding_the_rest(qtbot, window, coded, tmp_path):
 
 def test_no_codes_says_what_to_do(qtbot, window, coded):
     open_project(qtbot, window, coded)
-    learn_panel._FEATURES[(str(window.project.path), window.corpus.text_column,
-                           window.corpus.rows)] = __import__("numpy").eye(16)
+    learn_panel._FEATURES[
+        (str(window.project.path), window.corpus.text_column, window.corpus.rows)
+    ] = __import__("numpy").eye(16)
     panel = LearnPanel(window, "Topic", "nobody")
     qtbot.addWidget(panel)
     panel.coder.clear()

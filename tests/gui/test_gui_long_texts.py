@@ -13,12 +13,18 @@ from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.jobs_panel import status_text
 from llmstudio.gui.run_dialog import RunDialog
 
-BODY = " ".join(["The new community centre opened last spring and I have been going there "
-                 "most weeks. The building is large, with a hall, a small library, a cafe and "
-                 "rooms that groups can book. Parking is limited but the bus stops right "
-                 "outside. Staff run classes for children in the afternoons."] * 10)
-FRAME = pd.DataFrame({"id": [1, 2, 3], "text": [BODY + " I hate it.", BODY + " I love it.",
-                                               "A short one."]})
+BODY = " ".join(
+    [
+        "The new community centre opened last spring and I have been going there "
+        "most weeks. The building is large, with a hall, a small library, a cafe and "
+        "rooms that groups can book. Parking is limited but the bus stops right "
+        "outside. Staff run classes for children in the afternoons."
+    ]
+    * 10
+)
+FRAME = pd.DataFrame(
+    {"id": [1, 2, 3], "text": [BODY + " I hate it.", BODY + " I love it.", "A short one."]}
+)
 
 
 def test_run_dialog_warns_of_long_texts_without_freezing(qtbot):
@@ -32,8 +38,10 @@ def test_run_dialog_warns_of_long_texts_without_freezing(qtbot):
     assert time.monotonic() - started < 5
     qtbot.waitUntil(lambda: "longer than" in dialog.length_note.text(), timeout=120_000)
     note = dialog.length_note.text()
-    assert ("2 texts are longer than this model reads at once (254 tokens): they will be "
-            "split into chunks") in note
+    assert (
+        "2 texts are longer than this model reads at once (254 tokens): they will be "
+        "split into chunks"
+    ) in note
     assert dialog.spec().task().long_texts == "split"
     dialog.resize(700, dialog.sizeHint().height())
     QApplication.processEvents()
@@ -73,8 +81,9 @@ def tiny_lm(tmp_path_factory):
 def small_classifier(tmp_path_factory):
     import models
 
-    return models.build_classifier(tmp_path_factory.mktemp("clf") / "clf",
-                                   ["NEGATIVE", "POSITIVE"], max_positions=40)
+    return models.build_classifier(
+        tmp_path_factory.mktemp("clf") / "clf", ["NEGATIVE", "POSITIVE"], max_positions=40
+    )
 
 
 def test_jobs_panel_says_how_many_rows_were_split(qtbot, window, tmp_path, small_classifier):

@@ -16,11 +16,13 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": ["a", "b", "c", "d"],
-        "text": ["one line", "first\nsecond\r\nthird", "y" * 1000, None],
-        "score": [1.5, -2.0, np.nan, 4.0],
-    })
+    return pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "text": ["one line", "first\nsecond\r\nthird", "y" * 1000, None],
+            "score": [1.5, -2.0, np.nan, 4.0],
+        }
+    )
 
 
 def display(model, row, column):
@@ -54,8 +56,8 @@ def test_display_is_a_one_line_excerpt(frame):
     assert multi.count("⏎") == 2 and multi.startswith("first") and multi.endswith("third")
     long = display(model, 2, 1)
     assert long == "y" * MAX_CELL_CHARS + "…"
-    assert display(model, 3, 1) == ""        # None
-    assert display(model, 2, 2) == ""        # NaN
+    assert display(model, 3, 1) == ""  # None
+    assert display(model, 2, 2) == ""  # NaN
     assert display(model, 1, 2) == "-2.0"
 
 
@@ -68,10 +70,15 @@ def test_cell_excerpt_limits():
 def test_roles_not_served_return_none(frame):
     model = CorpusTableModel(frame)
     index = model.index(0, 0)
-    for role in (Qt.ItemDataRole.EditRole, Qt.ItemDataRole.DecorationRole,
-                 Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
-                 Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.CheckStateRole,
-                 Qt.ItemDataRole.UserRole):
+    for role in (
+        Qt.ItemDataRole.EditRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.UserRole,
+    ):
         assert model.data(index, role) is None, role
     # Tooltips only where the cell is long enough to be cut; alignment only for numbers.
     assert model.data(index, Qt.ItemDataRole.ToolTipRole) is None
@@ -129,8 +136,9 @@ def test_qt_model_tester(frame):
 
 def test_a_million_rows():
     n = 1_000_000
-    big = pd.DataFrame({"id": np.arange(n),
-                        "text": pd.Series(np.arange(n).astype(str), dtype="str")})
+    big = pd.DataFrame(
+        {"id": np.arange(n), "text": pd.Series(np.arange(n).astype(str), dtype="str")}
+    )
     model = CorpusTableModel(big)
     assert model.rowCount() == n
     assert display(model, n - 1, 1) == str(n - 1)

@@ -13,13 +13,16 @@ import pyarrow.parquet as pq
 import pytest
 from PySide6.QtCore import Qt
 
-TABLE = pa.table({
-    "text": ["good day", "bad day", "fine"],
-    "tags": pa.array([["b"], ["a", "c"], None], pa.list_(pa.string())),
-    "meta": pa.array([[("k", 1)], [("x", 2), ("y", 3)], None],
-                     pa.map_(pa.string(), pa.int64())),
-    "blob": pa.array([b"\x00\x01", b"hi", None], pa.binary()),
-})
+TABLE = pa.table(
+    {
+        "text": ["good day", "bad day", "fine"],
+        "tags": pa.array([["b"], ["a", "c"], None], pa.list_(pa.string())),
+        "meta": pa.array(
+            [[("k", 1)], [("x", 2), ("y", 3)], None], pa.map_(pa.string(), pa.int64())
+        ),
+        "blob": pa.array([b"\x00\x01", b"hi", None], pa.binary()),
+    }
+)
 
 
 @pytest.fixture
@@ -32,8 +35,9 @@ def nested(tmp_path):
 def shown(window, column: str) -> list[str]:
     model = window.model
     c = window.corpus.columns.index(column)
-    return [model.data(model.index(r, c), Qt.ItemDataRole.DisplayRole)
-            for r in range(model.rowCount())]
+    return [
+        model.data(model.index(r, c), Qt.ItemDataRole.DisplayRole) for r in range(model.rowCount())
+    ]
 
 
 def test_structures_are_shown_sorted_and_refused_as_text(qtbot, window, open_file, nested):
@@ -46,8 +50,9 @@ def test_structures_are_shown_sorted_and_refused_as_text(qtbot, window, open_fil
     assert '["a", "c"]' in window.detail.plain_text()
 
     # Sorting by a list column: by its text, missing last.
-    window.table.horizontalHeader().setSortIndicator(window.corpus.columns.index("tags"),
-                                                    Qt.SortOrder.AscendingOrder)
+    window.table.horizontalHeader().setSortIndicator(
+        window.corpus.columns.index("tags"), Qt.SortOrder.AscendingOrder
+    )
     qtbot.waitUntil(lambda: shown(window, "tags") == ['["a", "c"]', '["b"]', ""], timeout=5000)
     window.grab().save("/tmp/formats_nested_window.png")
 

@@ -17,13 +17,15 @@ def open_and_wait_for_the_message(qtbot, window, path, **options) -> str:
 
 
 def message_box(window) -> QMessageBox:
-    [box] = [w for w in QApplication.topLevelWidgets()
-             if isinstance(w, QMessageBox) and w.isVisible()]
+    [box] = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    ]
     return box
 
 
 def test_a_quote_on_the_header_line_read_as_quoted_is_said_with_its_line(
-        qtbot, window, tmp_path, monkeypatch):
+    qtbot, window, tmp_path, monkeypatch
+):
     path = tmp_path / "h.csv"
     path.write_text(QUOTED_HEADER, encoding="utf-8")
 
@@ -33,8 +35,9 @@ def test_a_quote_on_the_header_line_read_as_quoted_is_said_with_its_line(
 
     monkeypatch.setattr(ImportDialog, "exec", as_quoted)
     said = open_and_wait_for_the_message(qtbot, window, path, ask=True)
-    assert said.startswith("h.csv: read as 0 rows, nothing to code or run (line 1: the quote "
-                           "at column 1")
+    assert said.startswith(
+        "h.csv: read as 0 rows, nothing to code or run (line 1: the quote at column 1"
+    )
     assert "Re-import with Options" in said
     box = message_box(window)
     assert box.windowTitle() == "Nothing to code or run" and box.text() == said
@@ -60,14 +63,15 @@ def test_a_quote_on_the_header_line_read_as_quoted_is_said_with_its_line(
     assert window.coding.act_open.isEnabled() and window.bias.act_open.isEnabled()
 
 
-def test_run_model_refuses_a_header_without_rows_and_no_project_is_made(
-        qtbot, window, tmp_path):
+def test_run_model_refuses_a_header_without_rows_and_no_project_is_made(qtbot, window, tmp_path):
     path = tmp_path / "e.csv"
     path.write_text("id,text\n", encoding="utf-8")
     target = tmp_path / "e.llmstudio"
     said = open_and_wait_for_the_message(qtbot, window, path, save_to=target)
-    assert said == ("e.csv: read as 0 rows, nothing to code or run (a header and no rows). "
-                    "No project was created. The file has a header and no rows.")
+    assert said == (
+        "e.csv: read as 0 rows, nothing to code or run (a header and no rows). "
+        "No project was created. The file has a header and no rows."
+    )
     assert not target.exists() and window.project is None
     message_box(window).close()
     # However Run model is reached, no job starts on nothing; it says why.

@@ -31,8 +31,8 @@ def test_text_column_combo_updates_the_detail(qtbot, window, open_file, small_cs
     window.text_column.setCurrentText("note")
     assert window.corpus.text_column == "note"
     shown = window.detail.plain_text()
-    assert shown.rstrip().endswith("@mention")     # the note is the text now
-    assert "=HYPERLINK" in shown                    # the old text column is metadata now
+    assert shown.rstrip().endswith("@mention")  # the note is the text now
+    assert "=HYPERLINK" in shown  # the old text column is metadata now
     # The search follows the new text column.
     window.search.setFocus()
     with qtbot.waitSignal(window.sig_order_changed, timeout=5000):
@@ -40,12 +40,11 @@ def test_text_column_combo_updates_the_detail(qtbot, window, open_file, small_cs
     assert window.model.rowCount() == 1
 
 
-def test_text_column_is_saved_in_the_project_at_once(qtbot, window, open_file, small_csv,
-                                                      tmp_path):
+def test_text_column_is_saved_in_the_project_at_once(qtbot, window, open_file, small_csv, tmp_path):
     open_file(small_csv)
     saved = save(qtbot, window, tmp_path / "study.llmstudio")
     window.text_column.setCurrentText("party")
-    with Project.open(saved) as reopened:       # a second connection sees the commit
+    with Project.open(saved) as reopened:  # a second connection sees the commit
         assert reopened.text_column == "party"
     # The window shows the text column it just saved.
     assert window.corpus.text_column == "party"
@@ -55,7 +54,7 @@ def test_text_column_is_saved_in_the_project_at_once(qtbot, window, open_file, s
 def test_save_project_and_reopen(qtbot, window, new_window, open_file, small_csv, tmp_path):
     open_file(small_csv)
     frame = window.corpus.frame.copy()
-    saved = save(qtbot, window, tmp_path / "study")        # the suffix is added
+    saved = save(qtbot, window, tmp_path / "study")  # the suffix is added
     assert saved == tmp_path / "study.llmstudio" and saved.exists()
     assert window.project is not None and window.project.path == saved
     assert window.windowTitle().startswith("study.llmstudio")
@@ -72,17 +71,22 @@ def test_save_project_and_reopen(qtbot, window, new_window, open_file, small_csv
     assert other.corpus.text_column == "text"
 
 
-def test_save_project_on_an_open_project_says_it_is_saved(qtbot, window, open_file, small_csv,
-                                                          tmp_path, monkeypatch):
+def test_save_project_on_an_open_project_says_it_is_saved(
+    qtbot, window, open_file, small_csv, tmp_path, monkeypatch
+):
     open_file(small_csv)
     saved = save(qtbot, window, tmp_path / "a.llmstudio")
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: pytest.fail("no file dialog for a saved project"))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda *a, **k: pytest.fail("no file dialog for a saved project"),
+    )
     window.save_project()
     assert "already saved" in window.statusBar().currentMessage()
     # Save As copies it and continues in the copy.
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(tmp_path / "b.llmstudio"), ""))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "b.llmstudio"), "")
+    )
     with qtbot.waitSignal(window.sig_saved, timeout=SAVE_TIMEOUT):
         window.ask_save_as()
     assert window.project.path == tmp_path / "b.llmstudio"
@@ -107,8 +111,7 @@ def drag_events(paths):
     return mime, enter, drop
 
 
-def test_drop_a_project_file_opens_it(qtbot, window, new_window, open_file, small_csv,
-                                      tmp_path):
+def test_drop_a_project_file_opens_it(qtbot, window, new_window, open_file, small_csv, tmp_path):
     open_file(small_csv)
     saved = save(qtbot, window, tmp_path / "dropped.llmstudio")
 
@@ -157,7 +160,7 @@ def test_ask_open_with_the_import_dialog(qtbot, window, tmp_path, monkeypatch):
         window.ask_open()
     assert seen == {"delimiter": ";"}
     assert window.corpus.columns == ["a", "b"] and window.corpus.rows == 2
-    assert window.act_import.isEnabled()          # a text file can be read again
+    assert window.act_import.isEnabled()  # a text file can be read again
 
 
 def test_ask_open_cancelled_does_nothing(qtbot, window, tmp_path, monkeypatch):
@@ -187,7 +190,7 @@ def test_ask_export(qtbot, window, open_file, small_csv, tmp_path, monkeypatch):
     out = tmp_path / "out.csv"
 
     def accept(dialog):
-        assert dialog.guard.isChecked()            # the formula guard is on by default
+        assert dialog.guard.isChecked()  # the formula guard is on by default
         dialog.path.setText(str(out))
         dialog.bom.setChecked(True)
         return ExportDialog.DialogCode.Accepted

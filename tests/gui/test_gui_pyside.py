@@ -25,5 +25,7 @@ def test_emitting_a_signal_does_not_steal_a_reference_to_true():
         emitter.plain.emit()
         emitter.number.emit(1)
     lost = before - sys.getrefcount(True)
-    assert lost < 10, (f"{lost} references to True lost in 100 emits: this PySide6 build "
-                       "crashes long sessions; use PySide6 != 6.12.0 or Python >= 3.12")
+    assert lost < 10, (
+        f"{lost} references to True lost in 100 emits: this PySide6 build "
+        "crashes long sessions; use PySide6 != 6.12.0 or Python >= 3.12"
+    )

@@ -53,8 +53,9 @@ def test_dialog_shows_the_quote_and_both_readings(qtbot, stray_file):
 
 
 @pytest.mark.parametrize("quoting, rows", [("auto", 3), ("csv", 1)])
-def test_window_imports_the_chosen_reading_and_names_the_line(qtbot, window, stray_file,
-                                                              monkeypatch, quoting, rows):
+def test_window_imports_the_chosen_reading_and_names_the_line(
+    qtbot, window, stray_file, monkeypatch, quoting, rows
+):
     def choose(dialog):
         dialog.quoting.setCurrentIndex(dialog.quoting.findData(quoting))
         return ImportDialog.DialogCode.Accepted

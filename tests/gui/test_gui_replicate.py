@@ -20,7 +20,6 @@ from helpers.gui import make_project, open_project, sample_frame, wait_job
 ROWS = 40
 
 
-
 @pytest.fixture
 def project_path(tmp_path, fake_openai):
     """A project with one finished API run (run 1) of the fake server, kept in Model settings."""
@@ -43,8 +42,11 @@ def test_the_dialog_says_what_a_replicate_will_do_or_why_not(qtbot, project_path
         dialog.change.setCurrentIndex(dialog.change.findData("temperature"))
         dialog.temperature.setValue(0.7)
         assert ok.isEnabled() and "changing temperature 0.7" in dialog.note.text()
-        assert dialog.plan().backend_options == (("max_tokens", 200), ("seed", 0),
-                                                 ("temperature", 0.7))
+        assert dialog.plan().backend_options == (
+            ("max_tokens", 200),
+            ("seed", 0),
+            ("temperature", 0.7),
+        )
         dialog.run.setCurrentIndex(dialog.run.findData(2))  # the lexicon has no temperature
         assert not ok.isEnabled() and "lexicon has no temperature" in dialog.note.text()
         dialog.change.setCurrentIndex(dialog.change.findData("nothing"))
@@ -55,7 +57,8 @@ def test_the_dialog_says_what_a_replicate_will_do_or_why_not(qtbot, project_path
 
 
 def test_a_replicate_job_asks_again_and_shows_under_its_run_suffix(
-        qtbot, window, project_path, fake_openai, monkeypatch, tmp_path):
+    qtbot, window, project_path, fake_openai, monkeypatch, tmp_path
+):
     open_project(qtbot, window, project_path)
     monkeypatch.setattr(ConsentDialog, "exec", lambda dialog: QDialog.DialogCode.Accepted)
 
@@ -77,8 +80,9 @@ def test_a_replicate_job_asks_again_and_shows_under_its_run_suffix(
     assert "sentiment_label" in window.model.result_names  # run 1 keeps the plain names
     window.grab().save(str(tmp_path / "window_replicate.png"))
     with Project.open(project_path) as project:
-        assert project.db.execute("SELECT replicate_of FROM runs WHERE id = ?",
-                                  (run,)).fetchone() == (1,)
+        assert project.db.execute(
+            "SELECT replicate_of FROM runs WHERE id = ?", (run,)
+        ).fetchone() == (1,)
 
     view = ValidationView(window.project, window)
     qtbot.addWidget(view)
@@ -98,14 +102,17 @@ def test_runs_made_after_the_view_opened_are_listed(qtbot, window, project_path,
     view = ValidationView(window.project, window)
     qtbot.addWidget(view)
     stability = view.stability
-    assert stability.first.count() == 1 and "Two finished runs are needed" in \
-        stability.summary.text()
+    assert (
+        stability.first.count() == 1 and "Two finished runs are needed" in stability.summary.text()
+    )
     with Project.open(project_path) as project:  # a run made elsewhere (another window)
         run_job(project, SentimentTask(), make_backend("lexicon"))
     stability.second.showPopup()  # opening the list reads the runs again
     stability.second.hidePopup()
     assert [stability.second.itemText(i) for i in range(stability.second.count())] == [
-        "run 1: sentiment by fake", "run 2: sentiment by lexicon"]
+        "run 1: sentiment by fake",
+        "run 2: sentiment by lexicon",
+    ]
     stability.second.setCurrentIndex(1)
     qtbot.waitUntil(lambda: stability.table.rowCount() == 1, timeout=20_000)
     assert stability.table.item(0, 1).text() == str(ROWS)
@@ -124,7 +131,8 @@ def one_run_and_validate_open(qtbot, window, tmp_path):
 
 
 def test_a_run_ending_while_validate_is_open_is_compared_without_opening_a_list(
-        qtbot, window, tmp_path):
+    qtbot, window, tmp_path
+):
     """Seen: Validate opened before a run; the run ended; Run stability still said "Two
     finished runs are needed" until a list was opened. The window tells the view when a
     run ends (``update_sources``): the section lists it and compares."""
@@ -135,8 +143,13 @@ def test_a_run_ending_while_validate_is_open_is_compared_without_opening_a_list(
     view.update_sources()  # what the window calls when a job ends
     assert stability.second.count() == 2
     assert stability.first.currentData() != stability.second.currentData()
-    qtbot.waitUntil(lambda: "Two finished runs" not in stability.summary.text()
-                    and "Computing" not in stability.summary.text(), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            "Two finished runs" not in stability.summary.text()
+            and "Computing" not in stability.summary.text()
+        ),
+        timeout=20_000,
+    )
 
 
 def test_a_change_chosen_without_its_value_is_not_a_replicate_of_nothing(qtbot, tmp_path):
@@ -159,8 +172,7 @@ def test_a_change_chosen_without_its_value_is_not_a_replicate_of_nothing(qtbot, 
         assert ok.isEnabled() and "changing model builtin" in dialog.note.text()
 
 
-def test_a_replicate_made_in_the_window_is_listed_by_an_open_validate_view(
-        qtbot, window, tmp_path):
+def test_a_replicate_made_in_the_window_is_listed_by_an_open_validate_view(qtbot, window, tmp_path):
     """Seen: Validate open, Replicate Run… of run 2, the replicate done: Run stability
     still said "Two finished runs are needed" (a replicate job was never announced to the
     views that follow the window's jobs)."""

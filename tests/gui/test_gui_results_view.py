@@ -24,18 +24,22 @@ def expected_line(window, row_id: int, run_id: int) -> str:
 
 
 def test_status_bar_counts_result_columns_and_names_the_run(
-        qtbot, window, tmp_path, open_file, small_csv):
+    qtbot, window, tmp_path, open_file, small_csv
+):
     path = make_project(tmp_path / "sample.llmstudio")
     open_project(qtbot, window, path)
     assert window.rows_label.text() == CORPUS
     job = window.runs.run(JobSpec(model="lexicon"))
     # The columns are there (empty) at once; the run is not in the project yet.
-    assert window.rows_label.text() == \
-        f"{CORPUS} + 2 result columns (sentiment with lexicon, running)"
+    assert (
+        window.rows_label.text() == f"{CORPUS} + 2 result columns (sentiment with lexicon, running)"
+    )
     wait_job(qtbot, job)
     run = job.result.run_id
-    assert window.rows_label.text() == \
-        f"{CORPUS} + 2 result columns (run {run}: sentiment with lexicon)"
+    assert (
+        window.rows_label.text()
+        == f"{CORPUS} + 2 result columns (run {run}: sentiment with lexicon)"
+    )
     assert window.rows_label.toolTip() == window.rows_label.text()
     # A search keeps the result part.
     window.search.setText("buses")
@@ -43,7 +47,8 @@ def test_status_bar_counts_result_columns_and_names_the_run(
         window.search.returnPressed.emit()
     assert window.rows_label.text().startswith("showing ")
     assert window.rows_label.text().endswith(
-        f"of 300 rows · 7 columns + 2 result columns (run {run}: sentiment with lexicon)")
+        f"of 300 rows · 7 columns + 2 result columns (run {run}: sentiment with lexicon)"
+    )
     # Another corpus: its results (none) and nothing of the last one's.
     window.search.clear()
     open_file(small_csv)
@@ -56,19 +61,24 @@ def test_status_bar_counts_the_error_column_once_a_row_failed(qtbot, window, tmp
     job = window.runs.run(JobSpec(model="lexicon", labels=("positive", "negative")))
     wait_job(qtbot, job)
     assert job.state.errors
-    assert window.rows_label.text() == \
-        f"{CORPUS} + 3 result columns (run {job.result.run_id}: sentiment with lexicon)"
+    assert (
+        window.rows_label.text()
+        == f"{CORPUS} + 3 result columns (run {job.result.run_id}: sentiment with lexicon)"
+    )
 
 
 def test_an_opened_projects_results_are_counted_and_shown_in_the_detail_pane(
-        qtbot, window, tmp_path):
+    qtbot, window, tmp_path
+):
     path = make_project(tmp_path / "sample.llmstudio")
     with Project.open(path) as project:
         run = run_job(project, SentimentTask(), LexiconBackend()).run_id
     with qtbot.waitSignal(window.runs.sig_results_shown, timeout=20_000):
         window.open_path(path)
-    assert window.rows_label.text() == \
-        f"{CORPUS} + 2 result columns (run {run}: sentiment with lexicon)"
+    assert (
+        window.rows_label.text()
+        == f"{CORPUS} + 2 result columns (run {run}: sentiment with lexicon)"
+    )
     row_id = window.model.row_id(window.table.currentIndex().row())
     assert window.detail.results_text() == expected_line(window, row_id, run)
 
@@ -76,7 +86,7 @@ def test_an_opened_projects_results_are_counted_and_shown_in_the_detail_pane(
 def test_detail_pane_shows_the_selected_rows_results_below_its_text(qtbot, window, tmp_path):
     path = make_project(tmp_path / "sample.llmstudio")
     open_project(qtbot, window, path)
-    assert window.detail.results.isHidden()          # no model run yet: no empty box
+    assert window.detail.results.isHidden()  # no model run yet: no empty box
     job = window.runs.run(JobSpec(model="lexicon"))
     wait_job(qtbot, job)
     run = job.result.run_id
@@ -100,8 +110,10 @@ def test_detail_pane_shows_a_failed_rows_error(qtbot, window, tmp_path):
     wait_job(qtbot, job)
     row_id, message = job.state.errors[0]
     window.goto_row(row_id)
-    assert window.detail.results_text() == \
-        f"sentiment (lexicon, run {job.result.run_id}): failed: {message}"
+    assert (
+        window.detail.results_text()
+        == f"sentiment (lexicon, run {job.result.run_id}): failed: {message}"
+    )
     assert "not in the label set" in message and "\n" not in window.detail.results_text()
 
 
@@ -115,23 +127,25 @@ def test_detail_pane_fills_in_while_the_job_runs(qtbot, window, tmp_path):
     window.goto_row(row_id)
     seen = []
     # Connected after the window's own handler: called once the pane is up to date.
-    window.model.sig_results_changed.connect(
-        lambda _ids: seen.append(window.detail.results_text()))
+    window.model.sig_results_changed.connect(lambda _ids: seen.append(window.detail.results_text()))
     job = window.runs.run(JobSpec(model="lexicon"))
     wait_job(qtbot, job)
     assert seen[0] == "sentiment (lexicon, running): not yet"
     label = window.model.result("sentiment_label")[row_id]
     filled = [text for text in seen if "running" in text and f": {label} · score" in text]
-    assert filled, seen                               # shown before the job ended
+    assert filled, seen  # shown before the job ended
     assert filled[0].startswith(f"sentiment (lexicon, run {job.result.run_id}, running): ")
     # Named by its run as soon as the first batch (of other rows) came.
-    assert seen[seen.index(filled[0]) - 1] == \
-        f"sentiment (lexicon, run {job.result.run_id}, running): not yet"
+    assert (
+        seen[seen.index(filled[0]) - 1]
+        == f"sentiment (lexicon, run {job.result.run_id}, running): not yet"
+    )
     assert window.detail.results_text() == expected_line(window, row_id, job.result.run_id)
 
 
-def test_results_arriving_keep_the_readers_place_in_a_long_text(qtbot, window, tmp_path,
-                                                                 small_frame, long_text):
+def test_results_arriving_keep_the_readers_place_in_a_long_text(
+    qtbot, window, tmp_path, small_frame, long_text
+):
     path = make_project(tmp_path / "small.llmstudio", small_frame)
     open_project(qtbot, window, path)
     window.goto_row(0)
@@ -157,8 +171,10 @@ def test_render_after_a_run(qtbot, window, tmp_path):
     box = window.detail.results
     corner = box.mapTo(window, box.rect().center())
     assert image.rect().contains(corner)
-    assert box.mapTo(window, box.rect().bottomRight()).y() < window.statusBar().mapTo(
-        window, window.statusBar().rect().topLeft()).y()
+    assert (
+        box.mapTo(window, box.rect().bottomRight()).y()
+        < window.statusBar().mapTo(window, window.statusBar().rect().topLeft()).y()
+    )
 
 
 def test_a_run_left_unfinished_is_said_so(qtbot, window, tmp_path):
@@ -173,13 +189,15 @@ def test_a_run_left_unfinished_is_said_so(qtbot, window, tmp_path):
     with Project.open(path) as project:
         run = run_job(project, SentimentTask(), LexiconBackend()).run_id
         with project.db:
-            project.db.execute("UPDATE runs SET status = 'running', finished = NULL, pid = ?",
-                               (gone.pid,))
+            project.db.execute(
+                "UPDATE runs SET status = 'running', finished = NULL, pid = ?", (gone.pid,)
+            )
     with qtbot.waitSignal(window.runs.sig_results_shown, timeout=20_000):
         window.open_path(path)
     said = f"run {run}, interrupted, 300 of 300 rows"
     assert window.rows_label.text().endswith(
-        f"(run {run}: sentiment with lexicon, interrupted, 300 of 300 rows)")
+        f"(run {run}: sentiment with lexicon, interrupted, 300 of 300 rows)"
+    )
     assert window.detail.results_text().startswith(f"sentiment (lexicon, {said}): ")
 
 
@@ -188,8 +206,12 @@ def header_tip(window, name: str) -> str:
 
     if name not in window.model.result_names:  # (the table reading the runs again)
         return ""
-    return window.model.headerData(window.model.column_index(name), Qt.Orientation.Horizontal,
-                                   Qt.ItemDataRole.ToolTipRole) or ""
+    return (
+        window.model.headerData(
+            window.model.column_index(name), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+        )
+        or ""
+    )
 
 
 def test_each_result_column_s_tooltip_says_what_that_column_is(qtbot, window, tmp_path):

@@ -30,17 +30,33 @@ def cli_env() -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_a_run_the_cli_is_filling_is_refused_in_the_window(qtbot, window, tmp_path,
-                                                           fake_openai, monkeypatch):
+def test_a_run_the_cli_is_filling_is_refused_in_the_window(
+    qtbot, window, tmp_path, fake_openai, monkeypatch
+):
     path = make_project(tmp_path / "both.llmstudio", sample_frame().head(ROWS))
     open_project(qtbot, window, path)
     consent(monkeypatch, QDialog.DialogCode.Accepted)
     fake_openai.latency = 0.4  # the CLI job is still running when the window's starts
     cli = subprocess.Popen(
-        [sys.executable, "-m", "llmstudio", "annotate", str(path), "--model", "openai:fake",
-         "--base-url", fake_openai.url, "--concurrency", "1"],
-        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        [
+            sys.executable,
+            "-m",
+            "llmstudio",
+            "annotate",
+            str(path),
+            "--model",
+            "openai:fake",
+            "--base-url",
+            fake_openai.url,
+            "--concurrency",
+            "1",
+        ],
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while fake_openai.total < 1:
@@ -48,15 +64,17 @@ def test_a_run_the_cli_is_filling_is_refused_in_the_window(qtbot, window, tmp_pa
             assert time.monotonic() < deadline
             time.sleep(0.05)
         job = window.runs.run(api_spec(fake_openai, concurrency=1))
-        qtbot.waitUntil(lambda: not job.running and job.state.status == "failed",
-                        timeout=30_000)
+        qtbot.waitUntil(lambda: not job.running and job.state.status == "failed", timeout=30_000)
         status = window.runs.panel.cell_text(job, STATUS)
         # The run first: the cell's start says which, and the whole is in its tooltip.
-        assert status.startswith("Failed: run 1 of both.llmstudio (sentiment with the same "
-                                 "model and settings) is being filled by another")
+        assert status.startswith(
+            "Failed: run 1 of both.llmstudio (sentiment with the same "
+            "model and settings) is being filled by another"
+        )
         assert bar_value(job) == (0, 1, "not started")  # not "loading…" forever
-        assert (f"is being filled by another llmstudio process (pid {cli.pid}), since "
-                in status), status
+        assert f"is being filled by another llmstudio process (pid {cli.pid}), since " in status, (
+            status
+        )
         assert "nothing was sent" in status
         box = window.runs.busy_box
         assert box is not None and box.isVisible()

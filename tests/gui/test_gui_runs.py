@@ -29,10 +29,11 @@ def killed(path, run_id: int, keep: int) -> None:
     dead.wait()
     with Project.open(path) as p:
         with p.db:
-            p.db.execute("DELETE FROM annotations WHERE run_id = ? AND row_id >= ?",
-                         (run_id, keep))
-            p.db.execute("UPDATE runs SET status = 'running', finished = NULL, pid = ? "
-                         "WHERE id = ?", (dead.pid, run_id))
+            p.db.execute("DELETE FROM annotations WHERE run_id = ? AND row_id >= ?", (run_id, keep))
+            p.db.execute(
+                "UPDATE runs SET status = 'running', finished = NULL, pid = ? WHERE id = ?",
+                (dead.pid, run_id),
+            )
 
 
 @pytest.fixture
@@ -56,19 +57,22 @@ def column(window, name):
     return list(window.model.result(name))
 
 
-def test_opening_after_kill_and_rerun_shows_both_and_says_interrupted(qtbot, window,
-                                                                      kill_and_rerun):
+def test_opening_after_kill_and_rerun_shows_both_and_says_interrupted(
+    qtbot, window, kill_and_rerun
+):
     opened(qtbot, window, kill_and_rerun)
     model = window.model
     assert model.result_names[:2] == ["sentiment_label", "sentiment_score"]
     assert "sentiment_lexicon" in model.result_names  # the complete run's own (--baseline)
     assert sum(v is not None for v in column(window, "sentiment_label")) == ROWS
     assert sum(v is not None for v in column(window, "sentiment_label_run2")) == 69
-    tip = model.headerData(model.column_index("sentiment_label_run2"),
-                           Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    tip = model.headerData(
+        model.column_index("sentiment_label_run2"),
+        Qt.Orientation.Horizontal,
+        Qt.ItemDataRole.ToolTipRole,
+    )
     assert "(run 2, interrupted, 69 of 300 rows)" in tip
-    assert "run 2: sentiment with lexicon, interrupted, 69 of 300 rows" in \
-        window.rows_label.text()
+    assert "run 2: sentiment with lexicon, interrupted, 69 of 300 rows" in window.rows_label.text()
     bar = window.interrupted_bar
     assert bar.isVisible() and bar.run_id == 2
     assert "was interrupted: 69 of 300 rows" in bar.label.text()
@@ -93,13 +97,16 @@ def test_the_bar_resumes_the_run_to_the_end_as_a_job(qtbot, window, kill_and_rer
         assert "resumed run 2 with its stored settings" in [d for _, _, d in p.history()]
 
 
-def test_runs_dialog_rename_delete_with_confirmation_and_resume(qtbot, window, kill_and_rerun,
-                                                                monkeypatch):
+def test_runs_dialog_rename_delete_with_confirmation_and_resume(
+    qtbot, window, kill_and_rerun, monkeypatch
+):
     opened(qtbot, window, kill_and_rerun)
     dialog = RunsDialog(window)
     qtbot.addWidget(dialog)
-    assert [dialog.table.item(r, 4).text() for r in range(2)] == \
-        ["complete", "interrupted, 69 of 300 rows"]
+    assert [dialog.table.item(r, 4).text() for r in range(2)] == [
+        "complete",
+        "interrupted, 69 of 300 rows",
+    ]
     dialog.select(1)
     assert not dialog.resume_button.isEnabled() and not dialog.discard_button.isEnabled()
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("with lexicon", True))
@@ -108,8 +115,11 @@ def test_runs_dialog_rename_delete_with_confirmation_and_resume(qtbot, window, k
     qtbot.waitUntil(lambda: "run 1 'with lexicon'" in window.rows_label.text(), timeout=20_000)
     # Delete asks; Cancel keeps the run.
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (
-        asked.append(a[2]), QMessageBox.StandardButton.Cancel)[1])
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **k: (asked.append(a[2]), QMessageBox.StandardButton.Cancel)[1],
+    )
     dialog.select(1)
     dialog.delete_button.click()
     assert "Delete run 1 'with lexicon'" in asked[0] and "human codes are never touched" in asked[0]
@@ -124,8 +134,7 @@ def test_runs_dialog_rename_delete_with_confirmation_and_resume(qtbot, window, k
     wait_job(qtbot, window.runs.jobs[-1])
     qtbot.waitUntil(lambda: dialog.table.item(1, 4).text() == "complete", timeout=10_000)
     # Delete, confirmed: run 1 goes, the table shows run 2 plainly.
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog.select(1)
     with qtbot.waitSignal(window.runs.sig_results_shown, timeout=20_000):
         dialog.delete_button.click()
@@ -141,8 +150,7 @@ def test_runs_dialog_rename_delete_with_confirmation_and_resume(qtbot, window, k
 
 def test_discard_from_the_bar(qtbot, window, kill_and_rerun, monkeypatch):
     opened(qtbot, window, kill_and_rerun)
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(window.runs.sig_results_shown, timeout=20_000):
         window.interrupted_bar.discard_button.click()
     assert not window.interrupted_bar.isVisible()
@@ -188,7 +196,9 @@ def test_a_new_run_fills_its_own_columns_until_it_is_complete(qtbot, window, tmp
         seen["plain"] = column(window, "sentiment_label")
         seen["tip"] = window.model.headerData(
             window.model.column_index(f"sentiment_label_run{run_id}"),
-            Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+            Qt.Orientation.Horizontal,
+            Qt.ItemDataRole.ToolTipRole,
+        )
 
     with qtbot.waitSignal(window.runs.sig_results_shown, timeout=30_000):
         job = window.runs.run(JobSpec(model="lexicon", labels=("positive", "negative")))

@@ -12,14 +12,26 @@ from llmstudio.gui.jobs import JobSpec
 
 from fakes.openai_server import label_for
 
-TEXTS = ["no", "I love the new park", "no", "RT awful service", "no", "RT awful service",
-         "the bus comes at nine", "no", "yes", "no"]
+TEXTS = [
+    "no",
+    "I love the new park",
+    "no",
+    "RT awful service",
+    "no",
+    "RT awful service",
+    "the bus comes at nine",
+    "no",
+    "yes",
+    "no",
+]
 
 
-def test_consent_counts_distinct_texts_and_each_is_sent_once(qtbot, window, tmp_path,
-                                                             fake_openai, monkeypatch):
-    path = make_project(tmp_path / "survey.llmstudio",
-                        pd.DataFrame({"id": range(len(TEXTS)), "text": TEXTS}))
+def test_consent_counts_distinct_texts_and_each_is_sent_once(
+    qtbot, window, tmp_path, fake_openai, monkeypatch
+):
+    path = make_project(
+        tmp_path / "survey.llmstudio", pd.DataFrame({"id": range(len(TEXTS)), "text": TEXTS})
+    )
     open_project(qtbot, window, path)
     shown = []
 

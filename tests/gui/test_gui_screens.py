@@ -54,8 +54,9 @@ def test_the_prompt_help_is_never_drawn_over_the_prompt_box(qtbot, tmp_path):
     # Narrower: more lines of help; the dialog grows rather than overlap.
     dialog.resize(dialog.minimumWidth(), dialog.height())
     qtbot.wait(20)
-    assert below(dialog.template, dialog.prompt_help) and below(dialog.template_status,
-                                                                 dialog.system)
+    assert below(dialog.template, dialog.prompt_help) and below(
+        dialog.template_status, dialog.system
+    )
     dialog.grab().save(str(tmp_path / "run_dialog_prompt.png"))  # for a look
 
 
@@ -66,8 +67,7 @@ def test_the_prompt_help_is_never_drawn_over_the_prompt_box(qtbot, tmp_path):
 def test_coding_job_bar_follows_the_embedding_then_the_rows(qtbot, window, tmp_path):
     path = make_project(tmp_path / "forty.llmstudio", sample_frame().head(40))
     open_project(qtbot, window, path)
-    job = window.runs.run(JobSpec(model="builtin", options=TaskOptions(task="code",
-                                                                        codebook=BOOK)))
+    job = window.runs.run(JobSpec(model="builtin", options=TaskOptions(task="code", codebook=BOOK)))
     panel, seen = window.runs.panel, []
     row = panel.job_row(job)
 
@@ -88,8 +88,9 @@ def test_coding_job_bar_follows_the_embedding_then_the_rows(qtbot, window, tmp_p
     assert seen[-1][1] == (40, 40, "100 %") and seen[-1][0] == "Done"
 
 
-def test_time_left_says_estimating_before_any_row_is_timed(qtbot, window, tmp_path,
-                                                          fake_openai, monkeypatch):
+def test_time_left_says_estimating_before_any_row_is_timed(
+    qtbot, window, tmp_path, fake_openai, monkeypatch
+):
     consent(monkeypatch)
     path = make_project(tmp_path / "api.llmstudio", sample_frame().head(30))
     open_project(qtbot, window, path)
@@ -97,8 +98,9 @@ def test_time_left_says_estimating_before_any_row_is_timed(qtbot, window, tmp_pa
     job = window.runs.run(api_spec(fake_openai, concurrency=2))
     panel, etas = window.runs.panel, []
     job.sig_changed.connect(lambda: etas.append(panel.cell_text(job, ETA)))
-    qtbot.waitUntil(lambda: job.state.progress is not None and job.state.progress.done >= 4,
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: job.state.progress is not None and job.state.progress.done >= 4, timeout=20_000
+    )
     assert etas and etas[0] == "estimating…"
     left = panel.cell_text(job, ETA)
     assert left.endswith(" s") and left != "–"  # rows are timed: a number of seconds
@@ -132,7 +134,8 @@ def check_columns(window) -> None:
 
 @pytest.mark.parametrize("width", [900, 1360, 1800])
 def test_a_project_with_results_opens_at_the_left_with_the_texts_given_the_room(
-        qtbot, window, tmp_path, width):
+    qtbot, window, tmp_path, width
+):
     path = make_project(tmp_path / "s.llmstudio")
     with Project.open(path) as p:
         run_job(p, SentimentTask(), LexiconBackend())
@@ -154,7 +157,8 @@ def test_a_project_with_results_opens_at_the_left_with_the_texts_given_the_room(
 
 @pytest.mark.parametrize("width", [900, 1360])
 def test_a_wide_csv_opens_at_the_left_and_the_texts_follow_the_window(
-        qtbot, window, open_file, messy_csv, width):
+    qtbot, window, open_file, messy_csv, width
+):
     window.resize(width, 800)
     open_file(messy_csv / "clevercsv_examples" / "imdb.csv")
     qtbot.wait(50)
@@ -195,12 +199,19 @@ def test_new_result_and_coder_columns_are_brought_into_view_once(qtbot, window, 
     assert in_view(window, "sentiment_score")
     # Scrolled back by the researcher: later batches and the end of the job do not jump.
     window.table.horizontalScrollBar().setValue(0)
-    window.runs._put(pd.DataFrame({"sentiment_label": ["positive"], "sentiment_score": [0.9],
-                                   "sentiment_error": [None]}, index=[3]), False, "again")
+    window.runs._put(
+        pd.DataFrame(
+            {"sentiment_label": ["positive"], "sentiment_score": [0.9], "sentiment_error": [None]},
+            index=[3],
+        ),
+        False,
+        "again",
+    )
     assert window.table.horizontalScrollBar().value() == 0
     # A coder's first click: their column comes into view.
-    first_click_as_ana(qtbot, window,
-                       before_click=lambda: window.table.horizontalScrollBar().setValue(0))
+    first_click_as_ana(
+        qtbot, window, before_click=lambda: window.table.horizontalScrollBar().setValue(0)
+    )
     assert in_view(window, "human_local_issues_ana")
     assert header.sectionViewportPosition(header.logicalIndexAt(0)) == 0
 
@@ -241,9 +252,11 @@ def test_no_column_is_cut_at_the_left_edge_after_blind_hides_columns(qtbot, wind
     qtbot.wait(20)
     assert in_view(window, "human_local_issues_ana")
     assert left_edge_cut(window) == 0
-    for what, step in (("blind on", lambda: panel.set_blind(True)),
-                       ("narrower", lambda: window.resize(1300, 850)),
-                       ("blind off", lambda: panel.set_blind(False))):
+    for what, step in (
+        ("blind on", lambda: panel.set_blind(True)),
+        ("narrower", lambda: window.resize(1300, 850)),
+        ("blind off", lambda: panel.set_blind(False)),
+    ):
         step()
         qtbot.wait(20)
         assert left_edge_cut(window) == 0, what
@@ -267,9 +280,13 @@ def test_sample_dialog_proposes_a_category_not_an_id(qtbot):
 
 
 def test_sample_dialog_proposes_nothing_when_no_column_is_a_category(qtbot):
-    frame = pd.DataFrame({"id": [f"r{i}" for i in range(30)],
-                          "text": [f"answer {i}" for i in range(30)],
-                          "score": [str(i % 3) for i in range(30)]})  # numbers: last resort
+    frame = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(30)],
+            "text": [f"answer {i}" for i in range(30)],
+            "score": [str(i % 3) for i in range(30)],
+        }
+    )  # numbers: last resort
     dialog = SampleDialog(list(frame.columns), len(frame), frame=frame, text_column="text")
     qtbot.addWidget(dialog)
     assert dialog.column.currentText() == "score"
@@ -308,6 +325,7 @@ def test_the_coding_panel_gives_the_dialog_the_corpus(qtbot, window, tmp_path, m
 
 def answer_box(qtbot, button_text: str, seen: list[str]) -> None:
     """Click ``button_text`` in the message box about to open (read first)."""
+
     def click():
         box = QApplication.activeModalWidget()
         if not isinstance(box, QMessageBox):
@@ -320,16 +338,18 @@ def answer_box(qtbot, button_text: str, seen: list[str]) -> None:
     QTimer.singleShot(0, click)
 
 
-def test_closing_with_a_running_job_asks_and_keeps_its_rows(qtbot, new_window, tmp_path,
-                                                           fake_openai, monkeypatch):
+def test_closing_with_a_running_job_asks_and_keeps_its_rows(
+    qtbot, new_window, tmp_path, fake_openai, monkeypatch
+):
     window = new_window()
     consent(monkeypatch)
     path = make_project(tmp_path / "api.llmstudio", sample_frame().head(60))
     open_project(qtbot, window, path)
     fake_openai.latency = 0.2
     job = window.runs.run(api_spec(fake_openai, concurrency=2))
-    qtbot.waitUntil(lambda: job.state.progress is not None and job.state.progress.done >= 4,
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: job.state.progress is not None and job.state.progress.done >= 4, timeout=20_000
+    )
     seen: list[str] = []
     answer_box(qtbot, "Keep running", seen)
     window.close()
@@ -344,8 +364,8 @@ def test_closing_with_a_running_job_asks_and_keeps_its_rows(qtbot, new_window, t
     done = job.result.done
     assert 4 <= done < 60
     with Project.open(path) as p:
-        status, = p.db.execute("SELECT status FROM runs").fetchone()
-        stored, = p.db.execute("SELECT COUNT(*) FROM annotations").fetchone()
+        (status,) = p.db.execute("SELECT status FROM runs").fetchone()
+        (stored,) = p.db.execute("SELECT COUNT(*) FROM annotations").fetchone()
     assert status == "cancelled" and stored == done  # every finished row recorded
 
 
@@ -355,8 +375,9 @@ def test_closing_without_a_running_job_asks_nothing(qtbot, new_window, tmp_path,
     job = window.runs.run(JobSpec(model="lexicon"))
     wait_job(qtbot, job)
     asked = []
-    monkeypatch.setattr("llmstudio.gui.model_runs.ask_cancel_to_close",
-                        lambda *a: asked.append(a) or True)
+    monkeypatch.setattr(
+        "llmstudio.gui.model_runs.ask_cancel_to_close", lambda *a: asked.append(a) or True
+    )
     window.close()
     assert not window.isVisible() and not asked
 
@@ -387,7 +408,8 @@ def test_window_exports_carry_the_memos(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: log.exists() and not window._workers, timeout=20_000)
     got = pd.read_csv(log, dtype=str, keep_default_na=False)
     assert got[["coder", "row", "codes", "memo"]].values.tolist() == [
-        ["ana", "3", "Health", "mentions the GP too"]]
+        ["ana", "3", "Health", "mentions the GP too"]
+    ]
     assert window.act_coding_log.isEnabled()
 
 

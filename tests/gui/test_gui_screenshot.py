@@ -15,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def distinct_colours(image: QImage, step: int = 7) -> int:
-    return len({image.pixel(x, y) for x in range(0, image.width(), step)
-                for y in range(0, image.height(), step)})
+    return len(
+        {
+            image.pixel(x, y)
+            for x in range(0, image.width(), step)
+            for y in range(0, image.height(), step)
+        }
+    )
 
 
 def test_screenshot_function(qapp, tmp_path):
@@ -26,23 +31,34 @@ def test_screenshot_function(qapp, tmp_path):
     assert out.exists() and out.read_bytes().startswith(b"\x89PNG")
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1360, 820)
-    assert distinct_colours(image) > 20          # a real window, not a blank rectangle
+    assert distinct_colours(image) > 20  # a real window, not a blank rectangle
 
 
 def run_cli(tmp_path, config, *args):
     """``python -m llmstudio ARGS`` offscreen, with every per-user folder in ``tmp_path``."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LLMSTUDIO_CONFIG_DIR=str(config),
-               XDG_CONFIG_HOME=str(tmp_path / "xdg_config"),
-               XDG_STATE_HOME=str(tmp_path / "xdg_state"),
-               XDG_CACHE_HOME=str(tmp_path / "xdg_cache"))
-    return subprocess.run([sys.executable, "-m", "llmstudio", *map(str, args)], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=120)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        LLMSTUDIO_CONFIG_DIR=str(config),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg_config"),
+        XDG_STATE_HOME=str(tmp_path / "xdg_state"),
+        XDG_CACHE_HOME=str(tmp_path / "xdg_cache"),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "llmstudio", *map(str, args)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_screenshot_command(tmp_path, isolated_config):
     out = tmp_path / "OUT.png"
-    result = run_cli(tmp_path, isolated_config, ROOT / "resources" / "sample_corpus.csv",
-                     "--screenshot", out)
+    result = run_cli(
+        tmp_path, isolated_config, ROOT / "resources" / "sample_corpus.csv", "--screenshot", out
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     image = QImage(str(out))
@@ -54,7 +70,7 @@ def test_screenshot_to_an_unwritable_place_is_a_clear_error(tmp_path, isolated_c
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x", encoding="utf-8")
     sample = ROOT / "resources" / "sample_corpus.csv"
-    for out in (tmp_path / "shot.bmpx", a_file / "shot.png"):   # no such format; no folder
+    for out in (tmp_path / "shot.bmpx", a_file / "shot.png"):  # no such format; no folder
         result = run_cli(tmp_path, isolated_config, sample, "--screenshot", out)
         assert result.returncode != 0
         assert "Traceback" not in result.stderr and "internal error" not in result.stderr

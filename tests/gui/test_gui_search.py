@@ -27,10 +27,10 @@ def current_row_id(window) -> int:
 
 def test_typing_filters_rows(qtbot, window, open_file, small_csv, shown_rows):
     open_file(small_csv)
-    assert type_search(qtbot, window, "rent") == 1       # case-insensitive by default
+    assert type_search(qtbot, window, "rent") == 1  # case-insensitive by default
     assert shown_rows() == [2]
     assert window.rows_label.text().startswith("showing 1 of 5 rows")
-    assert type_search(qtbot, window, "the") == 2         # LONG_TEXT and "high street"
+    assert type_search(qtbot, window, "the") == 2  # LONG_TEXT and "high street"
     assert shown_rows() == [0, 4]
     window.case.setChecked(True)
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=ORDER_TIMEOUT)
@@ -55,7 +55,7 @@ def test_detail_follows_the_filter(qtbot, window, open_file, small_csv, long_tex
 
 def test_regex_search(qtbot, window, open_file, small_csv, shown_rows):
     open_file(small_csv)
-    assert type_search(qtbot, window, "^(buses|rent)") == 0   # literal text: no match
+    assert type_search(qtbot, window, "^(buses|rent)") == 0  # literal text: no match
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):
         window.regex.setChecked(True)
     assert shown_rows() == [1, 2]
@@ -64,18 +64,20 @@ def test_regex_search(qtbot, window, open_file, small_csv, shown_rows):
     assert shown_rows() == [4]
 
 
-def test_invalid_regex_marks_the_box_and_keeps_rows(qtbot, window, open_file, small_csv,
-                                                     shown_rows):
+def test_invalid_regex_marks_the_box_and_keeps_rows(
+    qtbot, window, open_file, small_csv, shown_rows
+):
     open_file(small_csv)
     window.regex.setChecked(True)
     type_search(qtbot, window, "bus|rent")
     assert shown_rows() == [1, 2]
-    qtbot.keyClicks(window.search, "(")          # "bus|rent(": unbalanced parenthesis
-    qtbot.waitUntil(lambda: "invalid regular expression" in window.search.toolTip(),
-                    timeout=ORDER_TIMEOUT)
-    assert "c62828" in window.search.styleSheet()             # the box is marked red
+    qtbot.keyClicks(window.search, "(")  # "bus|rent(": unbalanced parenthesis
+    qtbot.waitUntil(
+        lambda: "invalid regular expression" in window.search.toolTip(), timeout=ORDER_TIMEOUT
+    )
+    assert "c62828" in window.search.styleSheet()  # the box is marked red
     assert "invalid regular expression" in window.statusBar().currentMessage()
-    assert shown_rows() == [1, 2]                             # the rows stay as they were
+    assert shown_rows() == [1, 2]  # the rows stay as they were
     # Fixing the pattern clears the mark.
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):
         QTest.keyClick(window.search, Qt.Key.Key_Backspace)
@@ -85,11 +87,11 @@ def test_invalid_regex_marks_the_box_and_keeps_rows(qtbot, window, open_file, sm
 
 def test_scope_all_columns_finds_metadata(qtbot, window, open_file, small_csv, shown_rows):
     open_file(small_csv)
-    assert type_search(qtbot, window, "reform") == 0          # only in the party column
+    assert type_search(qtbot, window, "reform") == 0  # only in the party column
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT) as blocker:
-        window.search_scope.setCurrentIndex(1)                # "in all columns"
+        window.search_scope.setCurrentIndex(1)  # "in all columns"
     assert blocker.args == [1] and shown_rows() == [3]
-    assert type_search(qtbot, window, "@mention") == 1        # the note column
+    assert type_search(qtbot, window, "@mention") == 1  # the note column
 
 
 def test_escape_clears_the_search(qtbot, window, open_file, small_csv, shown_rows):
@@ -109,7 +111,7 @@ def test_return_searches_at_once(qtbot, window, open_file, small_csv, shown_rows
     window.search.blockSignals(True)
     window.search.setText("potholes")
     window.search.blockSignals(False)
-    with qtbot.waitSignal(window.sig_order_changed, timeout=100):   # no 250 ms pause
+    with qtbot.waitSignal(window.sig_order_changed, timeout=100):  # no 250 ms pause
         QTest.keyClick(window.search, Qt.Key.Key_Return)
     assert shown_rows() == [4]
     assert QApplication.focusWidget() is window.table
@@ -122,7 +124,7 @@ def test_ctrl_f_focuses_the_search_box(qtbot, window, open_file, small_csv):
     qtbot.waitUntil(lambda: window.table.hasFocus(), timeout=1000)
     QTest.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.search.hasFocus()
-    assert window.search.selectedText() == "abc"   # typing replaces the old search
+    assert window.search.selectedText() == "abc"  # typing replaces the old search
 
 
 def test_sort_by_header_click(qtbot, window, open_file, small_csv, shown_rows):
@@ -131,8 +133,9 @@ def test_sort_by_header_click(qtbot, window, open_file, small_csv, shown_rows):
     party = window.corpus.frame["party"]
     x = header.sectionViewportPosition(1) + header.sectionSize(1) // 2
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):
-        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
-                         pos=QPoint(x, header.height() // 2))
+        qtbot.mouseClick(
+            header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2)
+        )
     assert header.sortIndicatorSection() == 1
     ascending = header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
     values = [party[i] for i in shown_rows()]
@@ -141,8 +144,7 @@ def test_sort_by_header_click(qtbot, window, open_file, small_csv, shown_rows):
     assert window.model.headerData(0, Qt.Orientation.Vertical) == str(shown_rows()[0] + 1)
 
 
-def test_sort_with_search_and_current_row_kept(qtbot, window, open_file, small_csv,
-                                               shown_rows):
+def test_sort_with_search_and_current_row_kept(qtbot, window, open_file, small_csv, shown_rows):
     open_file(small_csv)
     frame = window.corpus.frame
     header = window.table.horizontalHeader()
@@ -150,7 +152,7 @@ def test_sort_with_search_and_current_row_kept(qtbot, window, open_file, small_c
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):
         header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
     assert shown_rows() == [4, 3, 2, 1, 0]
-    assert current_row_id(window) == 2                         # the same row stays current
+    assert current_row_id(window) == 2  # the same row stays current
     assert "Rent is too high" in window.detail.plain_text()
     # A search keeps the sort; the sort keeps the search.
     window.search_scope.setCurrentIndex(1)
@@ -161,7 +163,7 @@ def test_sort_with_search_and_current_row_kept(qtbot, window, open_file, small_c
     assert shown_rows() == [1, 4]
     assert window.rows_label.text().startswith("showing 2 of 5 rows")
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):
-        header.setSortIndicator(3, Qt.SortOrder.AscendingOrder)   # note: "" < "-dash"
+        header.setSortIndicator(3, Qt.SortOrder.AscendingOrder)  # note: "" < "-dash"
     notes = [frame["note"][i] for i in shown_rows()]
     assert notes == sorted(notes)
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):

@@ -20,12 +20,15 @@ from llmstudio.gui.run_dialog import RunDialog
 from helpers.gui import consent, make_project, open_project, sample_frame, wait_job
 
 ROWS = 12
-BOOK = Codebook(codes=(Code("Housing", "Rents, house prices, homelessness"),
-                       Code("Transport", "Buses, trains, roads, potholes"),
-                       Code("Health", "Hospitals, doctors, waiting lists")),
-                name="Local issues")
+BOOK = Codebook(
+    codes=(
+        Code("Housing", "Rents, house prices, homelessness"),
+        Code("Transport", "Buses, trains, roads, potholes"),
+        Code("Health", "Hospitals, doctors, waiting lists"),
+    ),
+    name="Local issues",
+)
 MULTI = Codebook(codes=BOOK.codes, name="Issues (multi)", multi_label=True)
-
 
 
 @pytest.fixture
@@ -48,9 +51,14 @@ def opened(qtbot, window, project_path):
 def dialog_for(qtbot, window) -> RunDialog:
     """The run dialog as Analyse › Run model makes it, shown but not modal."""
     w = window
-    dialog = RunDialog(w.corpus.text_column, w.corpus.rows, w, project=w.project,
-                       frame=w.corpus.frame,
-                       consent=lambda spec, rows: w.runs.consent(spec, rows))
+    dialog = RunDialog(
+        w.corpus.text_column,
+        w.corpus.rows,
+        w,
+        project=w.project,
+        frame=w.corpus.frame,
+        consent=lambda spec, rows: w.runs.consent(spec, rows),
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -62,6 +70,7 @@ def run_button(dialog):
 
 def run_from(qtbot, window, monkeypatch, fill) -> object:
     """Analyse › Run model with the dialog filled by ``fill(dialog)``; the job, finished."""
+
     def exec_(dialog):
         fill(dialog)
         assert not dialog.problem(), dialog.problem()
@@ -88,11 +97,22 @@ def test_sentiment_five_point_with_lexicon_baseline(qtbot, opened, monkeypatch):
         d.baseline.setChecked(True)
 
     job = run_from(qtbot, opened, monkeypatch, fill)
-    assert job.spec.task().labels == ("very negative", "negative", "neutral", "positive",
-                                      "very positive")
+    assert job.spec.task().labels == (
+        "very negative",
+        "negative",
+        "neutral",
+        "positive",
+        "very positive",
+    )
     names = opened.model.result_names
-    assert names[:6] == ["sentiment_label", "sentiment_score", "sentiment_valence",
-                         "sentiment_lexicon", "sentiment_chunks", "sentiment_error"]
+    assert names[:6] == [
+        "sentiment_label",
+        "sentiment_score",
+        "sentiment_valence",
+        "sentiment_lexicon",
+        "sentiment_chunks",
+        "sentiment_error",
+    ]
     assert all(v is not None for v in column(opened, "sentiment_lexicon"))
 
 
@@ -106,7 +126,8 @@ def test_own_labels_switch_the_scale_to_own(qtbot, opened):
 
 
 def test_code_task_single_label_from_the_fake_api_fills_the_table(
-        qtbot, opened, monkeypatch, fake_openai):
+    qtbot, opened, monkeypatch, fake_openai
+):
     consent(monkeypatch)
 
     def fill(d):
@@ -126,7 +147,8 @@ def test_code_task_single_label_from_the_fake_api_fills_the_table(
 
 
 def test_multi_label_codes_show_as_a_list_in_the_detail_pane(
-        qtbot, opened, monkeypatch, fake_openai):
+    qtbot, opened, monkeypatch, fake_openai
+):
     consent(monkeypatch)
 
     def fill(d):
@@ -138,8 +160,11 @@ def test_multi_label_codes_show_as_a_list_in_the_detail_pane(
     run_from(qtbot, opened, monkeypatch, fill)
     names = opened.model.result_names
     assert {"code_housing", "code_housing_score", "code_transport", "code_health"} <= set(names)
-    applied = [c for c in ("Housing", "Transport", "Health")
-               if opened.model.result(f"code_{c.lower()}")[0] == 1]
+    applied = [
+        c
+        for c in ("Housing", "Transport", "Health")
+        if opened.model.result(f"code_{c.lower()}")[0] == 1
+    ]
     assert applied
 
     def codes_shown():
@@ -220,7 +245,7 @@ def test_unknown_placeholder_is_flagged_inline(qtbot, opened):
     d.template.setPlainText("Rewrite {text} for {gruop}")
     assert "{gruop} is not a column" in d.problem()
     assert "gruop" in d.template_status.text() and not run_button(d).isEnabled()
-    assert "{group}" in d.prompt_help.text()       # the help lists the columns
+    assert "{group}" in d.prompt_help.text()  # the help lists the columns
     d.template.setPlainText("Rewrite {text} for {group}")
     assert not d.problem() and "text, group" in d.template_status.text()
     d.template.setPlainText("Rewrite {text")
@@ -233,8 +258,9 @@ def test_code_without_codebook_and_bad_examples(qtbot, opened, tmp_path):
     d.set_model("openai:gpt-4o-mini")
     d.codebook.setCurrentText("Local issues")
     good = tmp_path / "ex.csv"
-    pd.DataFrame({"text": ["Rents are mad", "Bus late"],
-                  "label": ["housing", "Transport"]}).to_csv(good, index=False)
+    pd.DataFrame({"text": ["Rents are mad", "Bus late"], "label": ["housing", "Transport"]}).to_csv(
+        good, index=False
+    )
     d.set_examples_file(good)
     assert "2 examples read from ex.csv" in d.examples_info.text() and not d.problem()
     assert d.spec().task().examples == (("Rents are mad", "Housing"), ("Bus late", "Transport"))
@@ -264,11 +290,15 @@ def write_examples(path, labels, texts=None):
 
 
 def test_sentiment_examples_are_sent_before_each_text_and_stored_with_the_run(
-        qtbot, opened, monkeypatch, fake_openai, tmp_path):
+    qtbot, opened, monkeypatch, fake_openai, tmp_path
+):
     consent(monkeypatch)
     # Written as researchers write them: other case, a synonym ("neg").
-    examples = write_examples(tmp_path / "sent.csv", ["Positive", "neg"],
-                              ["What a lovely new park", "The bins were not collected again"])
+    examples = write_examples(
+        tmp_path / "sent.csv",
+        ["Positive", "neg"],
+        ["What a lovely new park", "The bins were not collected again"],
+    )
 
     def fill(d):
         d.set_model("openai:fake", fake_openai.url)
@@ -277,16 +307,24 @@ def test_sentiment_examples_are_sent_before_each_text_and_stored_with_the_run(
         assert d.examples_row.isVisibleTo(d)
 
     job = run_from(qtbot, opened, monkeypatch, fill)
-    expected = (("What a lovely new park", "positive"),
-                ("The bins were not collected again", "negative"))
+    expected = (
+        ("What a lovely new park", "positive"),
+        ("The bins were not collected again", "negative"),
+    )
     assert job.spec.task_name == "sentiment" and job.spec.task().examples == expected
     requests = fake_openai.chat_requests()
     assert len(requests) == ROWS
     for request in requests:
         messages = request.body["messages"]
         # system, then each example as a user turn answered by the assistant, then the text
-        assert [m["role"] for m in messages] == ["system", "user", "assistant", "user",
-                                                 "assistant", "user"]
+        assert [m["role"] for m in messages] == [
+            "system",
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+            "user",
+        ]
         assert messages[1]["content"] == "Text:\nWhat a lovely new park"
         assert '"label": "positive"' in messages[2]["content"]
         assert messages[3]["content"] == "Text:\nThe bins were not collected again"
@@ -294,7 +332,8 @@ def test_sentiment_examples_are_sent_before_each_text_and_stored_with_the_run(
         assert "lovely new park" not in messages[5]["content"]
     # The project's record of the run has them (what was asked, exactly).
     params, prompt = opened.project.db.execute(
-        "SELECT params, prompt FROM runs WHERE id = ?", (job.result.run_id,)).fetchone()
+        "SELECT params, prompt FROM runs WHERE id = ?", (job.result.run_id,)
+    ).fetchone()
     assert json.loads(params)["examples"] == [list(e) for e in expected]
     assert "What a lovely new park" in prompt
     assert None not in column(opened, "sentiment_label")
@@ -307,7 +346,7 @@ def test_a_wrong_sentiment_example_label_is_shown_in_red_and_stops_run(qtbot, op
     d.set_examples_file(bad)
     shown = info(d)
     assert RED in shown and "bad.csv" in shown and "row 2" in shown and "'great'" in shown
-    assert "positive, negative, neutral" in shown                  # what it may be
+    assert "positive, negative, neutral" in shown  # what it may be
     assert "examples file cannot be used" in d.problem() and "row 2" in d.problem()
     assert not run_button(d).isEnabled() and not d.try_button.isEnabled()
     assert RED in d.note.text()
@@ -318,8 +357,7 @@ def test_a_wrong_sentiment_example_label_is_shown_in_red_and_stops_run(qtbot, op
     assert d.spec().task().examples == ()
 
 
-def test_the_examples_row_is_one_row_shown_for_sentiment_and_code_only(
-        qtbot, opened, tmp_path):
+def test_the_examples_row_is_one_row_shown_for_sentiment_and_code_only(qtbot, opened, tmp_path):
     d = dialog_for(qtbot, opened)
     d.set_model("openai:gpt-4o-mini")
     sentiment_page, code_page, _ = d.pages
@@ -335,7 +373,7 @@ def test_the_examples_row_is_one_row_shown_for_sentiment_and_code_only(
     d.set_task("prompt")
     assert not d.examples_row.isVisible() and not d.examples_info.isVisible()
     assert not d.examples_label.isVisible()
-    assert d.options().examples is None and not d.problem()     # not given to the prompt
+    assert d.options().examples is None and not d.problem()  # not given to the prompt
 
     d.set_task("code")
     d.codebook.setCurrentText("Local issues")
@@ -392,8 +430,10 @@ def test_a_new_scale_or_codebook_rereads_the_examples_file(qtbot, opened, tmp_pa
     assert RED in info(d) and "row 1" in info(d)
     d.codebook.setCurrentText("Issues (multi)")
     assert "2 examples read" in info(d) and not d.problem()
-    assert d.spec().task().examples == (("Example text number 1", "Housing;Transport"),
-                                        ("Example text number 2", "Health"))
+    assert d.spec().task().examples == (
+        ("Example text number 1", "Housing;Transport"),
+        ("Example text number 2", "Health"),
+    )
 
 
 def test_the_lexicon_cannot_learn_from_sentiment_examples(qtbot, opened, tmp_path):
@@ -422,7 +462,7 @@ def test_show_request_has_the_messages_and_the_schema(qtbot, opened, fake_openai
     for message in task.messages(first):
         assert message["content"] in shown
     assert "── system ──" in shown and "── user ──" in shown
-    assert '"enum": [' in shown and '"Housing"' in shown          # the JSON schema
+    assert '"enum": [' in shown and '"Housing"' in shown  # the JSON schema
     assert f"127.0.0.1:{fake_openai.port}" in shown
     # It follows the options.
     d.set_task("prompt")
@@ -438,14 +478,15 @@ def test_show_request_has_the_messages_and_the_schema(qtbot, opened, fake_openai
 
 
 def test_try_on_five_then_the_full_run_sends_no_second_request(
-        qtbot, opened, monkeypatch, fake_openai):
+    qtbot, opened, monkeypatch, fake_openai
+):
     shown = consent(monkeypatch)
     d = dialog_for(qtbot, opened)
     d.set_task("code")
     d.codebook.setCurrentText("Local issues")
     d.set_model("openai:fake", fake_openai.url)
     job = d.try_rows()
-    assert job is not None and len(shown) == 1                      # consent first
+    assert job is not None and len(shown) == 1  # consent first
     assert "up to <b>5</b> rows" in shown[0]
     qtbot.waitUntil(lambda: not job.running, timeout=30_000)
     assert job.state.status == "done", job.state.message
@@ -461,9 +502,9 @@ def test_try_on_five_then_the_full_run_sends_no_second_request(
     d.accept()
     job = opened.runs.run(spec)
     wait_job(qtbot, job)
-    assert fake_openai.total == ROWS                                  # 5 + the 7 others
+    assert fake_openai.total == ROWS  # 5 + the 7 others
     assert max(fake_openai.counts.values()) == 1
-    assert len(shown) == 1                                            # asked once
+    assert len(shown) == 1  # asked once
     assert None not in column(opened, "code_label")
 
 
@@ -539,5 +580,7 @@ def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
         trial = run_job(project, SentimentTask(), LexiconBackend(), limit=5).run_id
         assert latest_run_ids(project) == []  # a trial never takes the plain names...
         assert [i.run_id for i, _ in table_runs(project)] == [trial]  # ...but is shown
-        assert run_label(project, trial).status_text() == \
-            f"run {trial}: sentiment with lexicon, trial, 5 of {ROWS} rows"
+        assert (
+            run_label(project, trial).status_text()
+            == f"run {trial}: sentiment with lexicon, trial, 5 of {ROWS} rows"
+        )

@@ -15,21 +15,51 @@ from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui.validation_view import ValidationView
 
-TEXTS = ["I love this, wonderful!", "Terrible service, awful.", "The bus comes at nine.",
-         "Great park, happy kids.", "Horrible noise and dirt.", "It is a street.",
-         "Best library ever!", "I hate the potholes.", "Meeting on Tuesday.", "Nice, good job."]
+TEXTS = [
+    "I love this, wonderful!",
+    "Terrible service, awful.",
+    "The bus comes at nine.",
+    "Great park, happy kids.",
+    "Horrible noise and dirt.",
+    "It is a street.",
+    "Best library ever!",
+    "I hate the potholes.",
+    "Meeting on Tuesday.",
+    "Nice, good job.",
+]
 BOOK = Codebook(codes=(Code("positive"), Code("negative"), Code("neutral")), name="Tone")
-ANA = ["positive", "negative", "neutral", "positive", "negative", "neutral", "positive",
-       "negative", "neutral", "positive"]
-BEN = ["positive", "negative", "negative", "positive", None, "neutral", "neutral",
-       "negative", "neutral", "positive"]
+ANA = [
+    "positive",
+    "negative",
+    "neutral",
+    "positive",
+    "negative",
+    "neutral",
+    "positive",
+    "negative",
+    "neutral",
+    "positive",
+]
+BEN = [
+    "positive",
+    "negative",
+    "negative",
+    "positive",
+    None,
+    "neutral",
+    "neutral",
+    "negative",
+    "neutral",
+    "positive",
+]
 
 
 @pytest.fixture
 def project(tmp_path):
     frame = pd.DataFrame({"text": pd.array(TEXTS, dtype="str")})
-    with Project.create(tmp_path / "v.llmstudio",
-                        Corpus(frame=frame, text_column="text", source="t.csv")) as p:
+    with Project.create(
+        tmp_path / "v.llmstudio", Corpus(frame=frame, text_column="text", source="t.csv")
+    ) as p:
         p.save_codebook(BOOK)
         for coder, labels in (("ana", ANA), ("ben", BEN)):
             for row, label in enumerate(labels):
@@ -40,8 +70,10 @@ def project(tmp_path):
 
 
 def shown(view) -> dict[str, str]:
-    return {view.stats.item(r, 0).text(): view.stats.item(r, 1).text()
-            for r in range(view.stats.rowCount())}
+    return {
+        view.stats.item(r, 0).text(): view.stats.item(r, 1).text()
+        for r in range(view.stats.rowCount())
+    }
 
 
 def test_two_coders_then_a_model_run_with_a_confusion_cell_opened(qtbot, project, tmp_path):
@@ -68,8 +100,11 @@ def test_two_coders_then_a_model_run_with_a_confusion_cell_opened(qtbot, project
         view.select("ana", "run 1")
     agree = shown(view)["Percent agreement (= accuracy)"]
     assert agree != "undefined" and "Accuracy" not in shown(view)  # one number, one name
-    total = sum(int(view.confusion.item(r, c).text()) for r in range(view.confusion.rowCount())
-                for c in range(view.confusion.columnCount()))
+    total = sum(
+        int(view.confusion.item(r, c).text())
+        for r in range(view.confusion.rowCount())
+        for c in range(view.confusion.columnCount())
+    )
     assert total == 10
     qtbot.wait(50)  # let the layout take the new texts' heights before the picture
     out = tmp_path / "validation.png"  # for a look
@@ -78,8 +113,9 @@ def test_two_coders_then_a_model_run_with_a_confusion_cell_opened(qtbot, project
 
 def test_without_two_sources_it_says_what_is_needed(qtbot, tmp_path):
     frame = pd.DataFrame({"text": pd.array(TEXTS, dtype="str")})
-    with Project.create(tmp_path / "e.llmstudio",
-                        Corpus(frame=frame, text_column="text", source="t.csv")) as p:
+    with Project.create(
+        tmp_path / "e.llmstudio", Corpus(frame=frame, text_column="text", source="t.csv")
+    ) as p:
         p.save_codebook(BOOK)
         hc.record(p, BOOK, "ana", 0, ["positive"])
         view = ValidationView(p)
@@ -124,7 +160,10 @@ def test_all_coders_together(qtbot, project):
     with qtbot.waitSignal(view.sig_computed, timeout=20_000):
         view.select("ana", "all 3 coders")
     names = set(shown(view))
-    assert {"Krippendorff's alpha (nominal)", "Fleiss' kappa (rows every coder coded)",
-            "Cohen's kappa, ana / cara"} <= names and "Accuracy" not in names
+    assert {
+        "Krippendorff's alpha (nominal)",
+        "Fleiss' kappa (rows every coder coded)",
+        "Cohen's kappa, ana / cara",
+    } <= names and "Accuracy" not in names
     assert "at least two of 3 coders" in view.summary.text()
     assert view.confusion.rowCount() == 0 and "two sources" in view.matrix_title.text()

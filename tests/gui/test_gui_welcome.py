@@ -11,9 +11,15 @@ def test_welcome_with_no_corpus(qtbot, window):
     assert window.stack.currentWidget() is window.welcome
     assert window.windowTitle() == "llmstudio"
     assert "Ctrl+O" in window.welcome_label.text()
-    assert not window.recent_list.isVisible()             # nothing recent yet
-    for action in (window.act_export, window.act_save, window.act_save_as, window.act_goto,
-                   window.act_copy, window.act_import):
+    assert not window.recent_list.isVisible()  # nothing recent yet
+    for action in (
+        window.act_export,
+        window.act_save,
+        window.act_save_as,
+        window.act_goto,
+        window.act_copy,
+        window.act_import,
+    ):
         assert not action.isEnabled(), action.text()
     assert window.act_open.isEnabled() and window.act_new.isEnabled()
     assert window.rows_label.text() == ""
@@ -29,9 +35,9 @@ def test_welcome_lists_recent_files_and_opens_one(qtbot, new_window, small_csv, 
     gone.write_text("a\n1\n", encoding="utf-8")
     add_recent(gone)
     add_recent(small_csv)
-    gone.unlink()                                          # missing files are not offered
+    gone.unlink()  # missing files are not offered
 
-    window = new_window()                                  # reads the list when made
+    window = new_window()  # reads the list when made
     assert window.recent_list.isVisible()
     items = [window.recent_list.item(i).text() for i in range(window.recent_list.count())]
     assert items == [str(small_csv.resolve())]

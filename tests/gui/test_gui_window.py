@@ -20,8 +20,12 @@ def test_open_csv_shows_every_row(window, open_file, small_csv, small_frame):
     assert corpus is window.corpus and corpus.rows == 5
     assert window.stack.currentWidget() is window.splitter
     assert window.model.rowCount() == 5 and window.model.columnCount() == 4
-    assert [window.model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)] == \
-        ["id", "party", "text", "note"]
+    assert [window.model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)] == [
+        "id",
+        "party",
+        "text",
+        "note",
+    ]
     pd.testing.assert_series_equal(corpus.frame["id"], small_frame["id"], check_dtype=False)
     status = window.rows_label.text()
     assert "5 rows" in status and "4 columns" in status
@@ -35,8 +39,8 @@ def test_open_runs_in_the_background(qtbot, window, small_csv):
     """open_path returns before the file is read; the result arrives as sig_loaded."""
     with qtbot.waitSignal(window.sig_loaded, timeout=20_000):
         window.open_path(small_csv)
-        assert window.corpus is None          # not read synchronously
-        assert window.progress.isVisible()    # the busy indicator is on meanwhile
+        assert window.corpus is None  # not read synchronously
+        assert window.progress.isVisible()  # the busy indicator is on meanwhile
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=5000)
 
 
@@ -44,7 +48,7 @@ def test_detail_pane_shows_the_full_text(window, open_file, small_csv, long_text
     open_file(small_csv)
     assert current_row_id(window) == 0
     shown = window.detail.plain_text()
-    assert long_text in shown                 # all 5,000 characters, newlines included
+    assert long_text in shown  # all 5,000 characters, newlines included
     assert shown.rstrip().endswith("END")
     assert "Row 1 of 5" in window.detail.title.text()
     # The metadata of the row is shown with it.

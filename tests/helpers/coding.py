@@ -15,10 +15,15 @@ from llmstudio.core.project import Project
 ROWS = 12
 
 
-BOOK = Codebook(codes=(Code("Housing", "Rents, house prices, homelessness"),
-                       Code("Transport", "Buses, trains, roads, potholes"),
-                       Code("Health", "Hospitals, doctors, waiting lists")),
-                name="Local issues", none_option=True)
+BOOK = Codebook(
+    codes=(
+        Code("Housing", "Rents, house prices, homelessness"),
+        Code("Transport", "Buses, trains, roads, potholes"),
+        Code("Health", "Hospitals, doctors, waiting lists"),
+    ),
+    name="Local issues",
+    none_option=True,
+)
 
 
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -48,9 +53,21 @@ def add_code_run(path, book, labels: dict[int, str]) -> None:
             cur = p.db.execute(
                 "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column,"
                 " columns, status, rows_total, created, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                ("k", "code", json.dumps({"task": "code", "codebook": book.to_dict()}),
-                 "builtin", "{}", "text", json.dumps(["code_label", "code_score"]), "done",
-                 int(p.meta("rows")), "2026-01-01", "2026-01-01"))
-            p.db.executemany("INSERT INTO annotations (run_id, row_id, output) VALUES (?,?,?)",
-                             [(cur.lastrowid, r, json.dumps({"code_label": lab}))
-                              for r, lab in labels.items()])
+                (
+                    "k",
+                    "code",
+                    json.dumps({"task": "code", "codebook": book.to_dict()}),
+                    "builtin",
+                    "{}",
+                    "text",
+                    json.dumps(["code_label", "code_score"]),
+                    "done",
+                    int(p.meta("rows")),
+                    "2026-01-01",
+                    "2026-01-01",
+                ),
+            )
+            p.db.executemany(
+                "INSERT INTO annotations (run_id, row_id, output) VALUES (?,?,?)",
+                [(cur.lastrowid, r, json.dumps({"code_label": lab})) for r, lab in labels.items()],
+            )

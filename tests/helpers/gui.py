@@ -23,8 +23,13 @@ from llmstudio.paths import sample_corpus
 LABELS = {"positive", "negative", "neutral"}
 
 
-RESULTS = ["sentiment_label", "sentiment_score", "sentiment_valence", "sentiment_chunks",
-           "sentiment_error"]
+RESULTS = [
+    "sentiment_label",
+    "sentiment_score",
+    "sentiment_valence",
+    "sentiment_chunks",
+    "sentiment_error",
+]
 
 
 def make_project(path, frame: pd.DataFrame | None = None):
@@ -59,13 +64,16 @@ def open_project(qtbot, window, path):
 
 
 def wait_job(qtbot, job, timeout=60_000):
-    qtbot.waitUntil(lambda: not job.running and job.state.status in ("done", "cancelled", "failed"),
-                    timeout=timeout)
+    qtbot.waitUntil(
+        lambda: not job.running and job.state.status in ("done", "cancelled", "failed"),
+        timeout=timeout,
+    )
     assert job.state.status != "failed", job.state.message
 
 
 def answer_run_dialog(monkeypatch, model="lexicon", labels=None, base_url=""):
     """The run dialog answers at once with this model (its real widgets are filled)."""
+
     def exec_(dialog):
         dialog.set_model(model, base_url)
         if labels is not None:
@@ -117,10 +125,16 @@ def core_result(window, tmp_path, swaps="gender"):
     finally:
         corpus.close()
     lst = load_swaps(swaps)
-    project, swapped = counterfactual_project(tmp_path / "core.llmstudio", frame,
-                                              frame.text_column, lst)
+    project, swapped = counterfactual_project(
+        tmp_path / "core.llmstudio", frame, frame.text_column, lst
+    )
     try:
-        return run_counterfactual(project, make_task(TaskOptions(task="sentiment", scale="3")),
-                                  make_backend("lexicon"), lst, swapped)
+        return run_counterfactual(
+            project,
+            make_task(TaskOptions(task="sentiment", scale="3")),
+            make_backend("lexicon"),
+            lst,
+            swapped,
+        )
     finally:
         project.close()

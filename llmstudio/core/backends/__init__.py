@@ -11,11 +11,11 @@ from .base import Backend, BackendError, RowError, digest
 from .registry import SPECS, make_backend, offline_refusal
 
 __all__ = [
-           "SPECS",
-           "Backend",
-           "BackendError",
-           "RowError",
-           "digest",
-           "make_backend",
-           "offline_refusal",
+    "SPECS",
+    "Backend",
+    "BackendError",
+    "RowError",
+    "digest",
+    "make_backend",
+    "offline_refusal",
 ]

@@ -35,8 +35,13 @@ def embed_texts(model, texts: list[str], batch_size: int):
     import torch
 
     with torch.inference_mode():
-        return model.encode(texts, batch_size=batch_size, convert_to_tensor=True,
-                            normalize_embeddings=True, show_progress_bar=False)
+        return model.encode(
+            texts,
+            batch_size=batch_size,
+            convert_to_tensor=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
 
 
 def sentence_model_limit(model) -> int:
@@ -89,8 +94,9 @@ class LabelSimilarity:
         scores = self.scores(task.labels, texts, task.label_descriptions())
         return [task.from_probabilities(s) for s in scores]
 
-    def scores(self, labels: tuple[str, ...], texts: list[str],
-               descriptions: dict | None = None) -> list[dict[str, float]]:
+    def scores(
+        self, labels: tuple[str, ...], texts: list[str], descriptions: dict | None = None
+    ) -> list[dict[str, float]]:
         """``{label: probability}`` per text (a softmax over scaled cosine similarities)."""
         import torch
 
@@ -130,13 +136,19 @@ class BuiltinBackend(Backend):
         self._similarity = LabelSimilarity(self.embed)
         self._hash = _file_hash(self.path / "model.safetensors")
         self.seed = seed
-        self._corpus = CorpusClassifier(self._model, self.batch_size, "the builtin classifier",
-                                        seed)
+        self._corpus = CorpusClassifier(
+            self._model, self.batch_size, "the builtin classifier", seed
+        )
 
     def fingerprint(self) -> dict:
-        return {"kind": self.kind, "model": "sentence-transformers/all-MiniLM-L6-v2",
-                "revision": self._hash, "method": LabelSimilarity.method,
-                "scale": SOFTMAX_SCALE, **CorpusClassifier.method(self.seed)}
+        return {
+            "kind": self.kind,
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "revision": self._hash,
+            "method": LabelSimilarity.method,
+            "scale": SOFTMAX_SCALE,
+            **CorpusClassifier.method(self.seed),
+        }
 
     def supports(self, task: Task) -> bool:
         return refusal(task) is None

@@ -41,8 +41,10 @@ class CorpusClassifier:
         """For the backend's fingerprint (cache keys and the run record)."""
         from ..embedclass import EmbeddingClassifier
 
-        return {"classifier": EmbeddingClassifier(seed=seed).method(),
-                "self_training_min_texts": SELF_TRAINING_MIN_TEXTS}
+        return {
+            "classifier": EmbeddingClassifier(seed=seed).method(),
+            "self_training_min_texts": SELF_TRAINING_MIN_TEXTS,
+        }
 
     @staticmethod
     def seeded(task: Task) -> bool:
@@ -53,8 +55,10 @@ class CorpusClassifier:
     @staticmethod
     def transductive(task: Task) -> bool:
         return isinstance(task, ChoiceTask) and (
-            bool(task.examples) or not isinstance(task, SentimentTask)
-            or getattr(task, "multi_label", False))
+            bool(task.examples)
+            or not isinstance(task, SentimentTask)
+            or getattr(task, "multi_label", False)
+        )
 
     def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
         self._learned = None
@@ -64,19 +68,32 @@ class CorpusClassifier:
 
         unique = list(dict.fromkeys(texts))
         clf = EmbeddingClassifier(
-            self.model, seed=self.seed, batch_size=self.batch_size, progress=progress, cancelled=cancelled,
-            self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0)
+            self.model,
+            seed=self.seed,
+            batch_size=self.batch_size,
+            progress=progress,
+            cancelled=cancelled,
+            self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0,
+        )
         multi = bool(getattr(task, "multi_label", False))
         definitions = task.definitions()
         descriptions = {label: definitions[label] for label in task.labels if label in definitions}
         if task.examples:
-            example_labels = [[c for c in label.split(";") if c] if multi else label
-                              for _, label in task.examples]
-            probs = clf.few_shot(unique, [t for t, _ in task.examples], example_labels,
-                                 list(task.labels), descriptions or None, multi_label=multi)
+            example_labels = [
+                [c for c in label.split(";") if c] if multi else label for _, label in task.examples
+            ]
+            probs = clf.few_shot(
+                unique,
+                [t for t, _ in task.examples],
+                example_labels,
+                list(task.labels),
+                descriptions or None,
+                multi_label=multi,
+            )
         else:
-            probs = clf.zero_shot(unique, list(task.labels), descriptions or None,
-                                  multi_label=multi)
+            probs = clf.zero_shot(
+                unique, list(task.labels), descriptions or None, multi_label=multi
+            )
         self._learned = dict(zip(unique, probs.tolist()))
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
@@ -86,7 +103,9 @@ class CorpusClassifier:
         out: list[dict | RowError] = []
         for text in texts:
             row = self._learned.get(text)
-            out.append(RowError("this text was not in the corpus the classifier saw")
-                       if row is None else
-                       task.from_probabilities(dict(zip(task.labels, row, strict=True))))
+            out.append(
+                RowError("this text was not in the corpus the classifier saw")
+                if row is None
+                else task.from_probabilities(dict(zip(task.labels, row, strict=True)))
+            )
         return out

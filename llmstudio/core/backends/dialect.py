@@ -26,8 +26,7 @@ OPENAI_HOST = "api.openai.com"
 # mode), so the common local servers answer the first request.
 LADDER_OPENAI = ("json_schema", "json_object", "text")
 LADDER_OTHER = ("json_object", "json_schema", "text")
-_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "structured",
-                 "grammar")
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "structured", "grammar")
 _lock = threading.Lock()
 
 
@@ -50,11 +49,19 @@ class Dialect:
             return cls(format=LADDER_OPENAI[0], schema_in_json_object=False)
         return cls(format=LADDER_OTHER[0])
 
-    def request(self, *, model: str, messages: list[dict], name: str, schema: dict | None,
-                temperature: float, seed: int, max_tokens: int) -> dict:
+    def request(
+        self,
+        *,
+        model: str,
+        messages: list[dict],
+        name: str,
+        schema: dict | None,
+        temperature: float,
+        seed: int,
+        max_tokens: int,
+    ) -> dict:
         """The keyword arguments of ``chat.completions.create``."""
-        kwargs: dict = {"model": model, "messages": messages,
-                        self.max_tokens_param: max_tokens}
+        kwargs: dict = {"model": model, "messages": messages, self.max_tokens_param: max_tokens}
         if self.temperature:
             kwargs["temperature"] = temperature
         if self.seed:
@@ -62,11 +69,16 @@ class Dialect:
         if schema is None:  # free text (a prompt task): nothing to structure
             pass
         elif self.format == "json_schema":
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": name, "schema": schema, "strict": True}}
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": True},
+            }
         elif self.format == "json_object":
-            kwargs["response_format"] = ({"type": "json_object", "schema": schema}
-                                         if self.schema_in_json_object else {"type": "json_object"})
+            kwargs["response_format"] = (
+                {"type": "json_object", "schema": schema}
+                if self.schema_in_json_object
+                else {"type": "json_object"}
+            )
         if self.logprobs:
             kwargs["logprobs"] = True
         return kwargs
@@ -89,8 +101,10 @@ class Dialect:
                 changes.append((found.start(), change))
 
         if self.max_tokens_param == "max_tokens" and "max_completion_tokens" in text:
-            named(r"max_(completion_)?tokens", lambda: replace(
-                self, max_tokens_param="max_completion_tokens"))
+            named(
+                r"max_(completion_)?tokens",
+                lambda: replace(self, max_tokens_param="max_completion_tokens"),
+            )
         if self.temperature:
             named(r"temperature", lambda: replace(self, temperature=False))
         if self.seed:
@@ -111,10 +125,14 @@ class Dialect:
 
     def describe(self) -> str:
         """For the methods record and the log: what was sent."""
-        parts = [{"json_schema": "structured output (JSON schema)",
-                  "json_object": "JSON mode" + (" with the schema" if self.schema_in_json_object
-                                               else ""),
-                  "text": "plain prompt, answer parsed"}[self.format]]
+        parts = [
+            {
+                "json_schema": "structured output (JSON schema)",
+                "json_object": "JSON mode"
+                + (" with the schema" if self.schema_in_json_object else ""),
+                "text": "plain prompt, answer parsed",
+            }[self.format]
+        ]
         if not self.logprobs:
             parts.append("no logprobs")
         if not self.temperature:
@@ -177,4 +195,3 @@ def save(host: str, model: str, dialect: Dialect) -> None:
             write_text(_file(), json.dumps(data, indent=1))
         except OSError:  # a read-only config folder: learn again next time, no harm
             pass
-

@@ -65,10 +65,12 @@ ZERO_SHOT = "zero-shot-classification"
 TEXT_GENERATION = "text-generation"
 EMBEDDINGS = "embeddings"
 PIPELINE_TASKS = {
-    TEXT_CLASSIFICATION: TEXT_CLASSIFICATION, "sentiment-analysis": TEXT_CLASSIFICATION,
+    TEXT_CLASSIFICATION: TEXT_CLASSIFICATION,
+    "sentiment-analysis": TEXT_CLASSIFICATION,
     ZERO_SHOT: ZERO_SHOT,
     TEXT_GENERATION: TEXT_GENERATION,
-    EMBEDDINGS: EMBEDDINGS, "feature-extraction": EMBEDDINGS,
+    EMBEDDINGS: EMBEDDINGS,
+    "feature-extraction": EMBEDDINGS,
     "sentence-similarity": EMBEDDINGS,
 }
 
@@ -84,8 +86,10 @@ _ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "longformer", "mpnet", "
 
 
 def offline_message(model: str) -> str:
-    return (f"model {model} is not on this computer and the Hugging Face hub cannot be "
-            "reached; download it once online or give a local folder")
+    return (
+        f"model {model} is not on this computer and the Hugging Face hub cannot be "
+        "reached; download it once online or give a local folder"
+    )
 
 
 def _hub_offline() -> bool:
@@ -95,7 +99,8 @@ def _hub_offline() -> bool:
 
     flags = (os.environ.get("HF_HUB_OFFLINE"), os.environ.get("TRANSFORMERS_OFFLINE"))
     return bool(constants.HF_HUB_OFFLINE) or any(
-        (v or "").strip().upper() in {"1", "ON", "YES", "TRUE"} for v in flags)
+        (v or "").strip().upper() in {"1", "ON", "YES", "TRUE"} for v in flags
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -120,8 +125,12 @@ def physical_cores() -> int | None:
     for cpu in cpus:
         base = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
         try:
-            cores.add((base.joinpath("physical_package_id").read_text().strip(),
-                       base.joinpath("core_id").read_text().strip()))
+            cores.add(
+                (
+                    base.joinpath("physical_package_id").read_text().strip(),
+                    base.joinpath("core_id").read_text().strip(),
+                )
+            )
         except OSError:
             cores.add(("cpu", str(cpu)))  # no topology: count the CPU itself
     count = len(cores) or len(cpus)
@@ -161,6 +170,7 @@ def configure_cpu_threads() -> int:
 # Label mapping
 # --------------------------------------------------------------------------------------
 
+
 def _task_label(task: Task, word: str) -> str | None:
     """The task's label for a model's label word: the task's own rule (case, synonyms)
     when it has one, else a case-insensitive match."""
@@ -171,8 +181,9 @@ def _task_label(task: Task, word: str) -> str | None:
     return next((label for label in task.labels if label.lower() == key), None)
 
 
-def map_labels(model: str, model_labels: list[str], task: Task,
-               label_map: dict[str, str] | None = None) -> list[str]:
+def map_labels(
+    model: str, model_labels: list[str], task: Task, label_map: dict[str, str] | None = None
+) -> list[str]:
     """The task label of each of the model's labels (in the model's label order).
 
     Raises :class:`BackendError` naming the model's labels when one cannot be mapped.
@@ -191,7 +202,8 @@ def map_labels(model: str, model_labels: list[str], task: Task,
             if label is None:
                 raise BackendError(
                     f"label_map sends the model label {name!r} to {target!r}, which is not "
-                    f"one of the task's labels ({', '.join(task.labels)})")
+                    f"one of the task's labels ({', '.join(task.labels)})"
+                )
         else:
             label = _task_label(task, name)
             if label is None and convention is not None:
@@ -203,7 +215,8 @@ def map_labels(model: str, model_labels: list[str], task: Task,
         raise BackendError(
             f"cannot map the labels of model {model} ({', '.join(model_labels)}) onto the "
             f"task's labels ({', '.join(task.labels)}): no match for {', '.join(missing)}; "
-            "give a label_map, e.g. {" + f"{missing[0]!r}: {task.labels[0]!r}" + "}")
+            "give a label_map, e.g. {" + f"{missing[0]!r}: {task.labels[0]!r}" + "}"
+        )
     return mapped
 
 
@@ -216,8 +229,9 @@ def detect_pipeline_task(config) -> str:
     """What a model is for, from its config (see the module docstring)."""
     architectures = list(getattr(config, "architectures", None) or [])
     if any(a.endswith("ForSequenceClassification") for a in architectures):
-        return ZERO_SHOT if _is_nli(getattr(config, "id2label", None) or {}) else \
-            TEXT_CLASSIFICATION
+        return (
+            ZERO_SHOT if _is_nli(getattr(config, "id2label", None) or {}) else TEXT_CLASSIFICATION
+        )
     if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
         return TEXT_GENERATION
     return EMBEDDINGS
@@ -271,8 +285,9 @@ def split_even(lengths: list[int], parts: int) -> list[tuple[int, int]]:
     return runs
 
 
-def length_groups(lengths: list[int], overhead: int = GROUP_OVERHEAD_TOKENS
-                  ) -> list[tuple[int, int]]:
+def length_groups(
+    lengths: list[int], overhead: int = GROUP_OVERHEAD_TOKENS
+) -> list[tuple[int, int]]:
     """Cut ascending token ``lengths`` into runs ``[a, b)`` that minimise the tokens
     processed (each run padded to its longest) plus ``overhead`` per run.
 
@@ -306,8 +321,11 @@ _hash_memo: dict[tuple, str] = {}
 def weights_hash(folder: Path) -> str | None:
     """A short sha256 of a folder's weight files (None when there are none); memoised per
     file size and modification time, since hashing gigabytes takes seconds."""
-    files = sorted(folder.glob("*.safetensors")) or sorted(folder.glob("pytorch_model*.bin")) \
+    files = (
+        sorted(folder.glob("*.safetensors"))
+        or sorted(folder.glob("pytorch_model*.bin"))
         or sorted(folder.glob("*.bin"))
+    )
     if not files:
         return None
     stats = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
@@ -350,23 +368,35 @@ def _load_error(model: str, exc: BaseException) -> BackendError:
         if isinstance(e, (errors.OfflineModeIsEnabled, errors.LocalEntryNotFoundError)):
             return BackendError(offline_message(model))
         if isinstance(e, errors.GatedRepoError):
-            return BackendError(f"model {model} is gated on the Hugging Face hub: accept its "
-                                "terms on its page and log in (`hf auth login`)")
+            return BackendError(
+                f"model {model} is gated on the Hugging Face hub: accept its "
+                "terms on its page and log in (`hf auth login`)"
+            )
         if isinstance(e, errors.RepositoryNotFoundError):
-            return BackendError(f"there is no model {model} on the Hugging Face hub (or it is "
-                                "private: log in with `hf auth login`)")
+            return BackendError(
+                f"there is no model {model} on the Hugging Face hub (or it is "
+                "private: log in with `hf auth login`)"
+            )
         if isinstance(e, errors.RevisionNotFoundError):
             return BackendError(f"model {model} has no revision by that name on the hub")
         # httpx, httpx2 or requests, whichever huggingface_hub uses: known by name.
         names = {cls.__name__ for cls in type(e).__mro__}
         if isinstance(e, (ConnectionError, TimeoutError, socket.gaierror)) or names & {
-                "ConnectError", "ConnectTimeout", "ConnectionError", "ReadTimeout",
-                "TimeoutException", "NetworkError", "ProxyError"}:
+            "ConnectError",
+            "ConnectTimeout",
+            "ConnectionError",
+            "ReadTimeout",
+            "TimeoutException",
+            "NetworkError",
+            "ProxyError",
+        }:
             return BackendError(offline_message(model))
     line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if "trust_remote_code" in str(exc):
-        line = ("it needs code from its repository to run; allow that only for a model "
-                "you trust (trust_remote_code)")
+        line = (
+            "it needs code from its repository to run; allow that only for a model "
+            "you trust (trust_remote_code)"
+        )
     return BackendError(f"could not load model {model}: {line}")
 
 
@@ -374,16 +404,24 @@ def _load_error(model: str, exc: BaseException) -> BackendError:
 # The backend
 # --------------------------------------------------------------------------------------
 
+
 class HFBackend(Backend):
     """A transformers model (local folder or hub id) for classification, NLI zero-shot,
     generation or embeddings; see the module docstring."""
 
     kind = "hf"
 
-    def __init__(self, model: str, *, device: str | None = None,
-                 trust_remote_code: bool = False, batch_size: int = 32,
-                 label_map: dict[str, str] | None = None, pipeline_task: str | None = None,
-                 revision: str | None = None):
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str | None = None,
+        trust_remote_code: bool = False,
+        batch_size: int = 32,
+        label_map: dict[str, str] | None = None,
+        pipeline_task: str | None = None,
+        revision: str | None = None,
+    ):
         import torch
 
         from .device import best_device
@@ -422,17 +460,22 @@ class HFBackend(Backend):
 
         if pipeline_task is not None:
             if pipeline_task not in PIPELINE_TASKS:
-                raise BackendError(f"unknown pipeline_task {pipeline_task!r}; use one of "
-                                   f"{', '.join(sorted(set(PIPELINE_TASKS.values())))}")
+                raise BackendError(
+                    f"unknown pipeline_task {pipeline_task!r}; use one of "
+                    f"{', '.join(sorted(set(PIPELINE_TASKS.values())))}"
+                )
             self.pipeline_task = PIPELINE_TASKS[pipeline_task]
         else:
             self.pipeline_task = detect_pipeline_task(self.config) if self.config else EMBEDDINGS
 
         self._torch = torch
         try:
-            loader = {TEXT_CLASSIFICATION: self._load_classifier, ZERO_SHOT: self._load_classifier,
-                      TEXT_GENERATION: self._load_generator,
-                      EMBEDDINGS: self._load_embedder}[self.pipeline_task]
+            loader = {
+                TEXT_CLASSIFICATION: self._load_classifier,
+                ZERO_SHOT: self._load_classifier,
+                TEXT_GENERATION: self._load_generator,
+                EMBEDDINGS: self._load_embedder,
+            }[self.pipeline_task]
             loader(source)
         except BackendError:
             raise
@@ -458,8 +501,12 @@ class HFBackend(Backend):
         path = Path(name).expanduser()
         if path.is_dir():
             return path.resolve(), None
-        looks_like_path = name.startswith(("/", "~", ".", "\\")) or re.match(r"^[A-Za-z]:", name) \
-            or name.count("/") > 1 or "\\" in name
+        looks_like_path = (
+            name.startswith(("/", "~", ".", "\\"))
+            or re.match(r"^[A-Za-z]:", name)
+            or name.count("/") > 1
+            or "\\" in name
+        )
         if looks_like_path or not _HUB_ID.match(name):
             raise BackendError(f"no model folder {name} (and it is not a Hugging Face hub id)")
         if _cached_snapshot(name, self.revision) is None:
@@ -498,11 +545,18 @@ class HFBackend(Backend):
         from transformers import AutoModelForSequenceClassification
 
         self.tokenizer = self._load_tokenizer(source)
-        self.model = AutoModelForSequenceClassification.from_pretrained(
-            source, dtype=self._dtype(), **self._load_kwargs).to(self.device).eval()
+        self.model = (
+            AutoModelForSequenceClassification.from_pretrained(
+                source, dtype=self._dtype(), **self._load_kwargs
+            )
+            .to(self.device)
+            .eval()
+        )
         id2label = getattr(self.model.config, "id2label", None) or {}
-        self.model_labels = [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}")))
-                             for i in range(self.model.config.num_labels)]
+        self.model_labels = [
+            str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}")))
+            for i in range(self.model.config.num_labels)
+        ]
         self.max_length = self._max_length()
         if self.pipeline_task == ZERO_SHOT:
             lowered = [name.strip().lower() for name in self.model_labels]
@@ -510,7 +564,8 @@ class HFBackend(Backend):
             if not entail:
                 raise BackendError(
                     f"model {self.model_name} has no entailment label "
-                    f"({', '.join(self.model_labels)}), so it cannot do zero-shot classification")
+                    f"({', '.join(self.model_labels)}), so it cannot do zero-shot classification"
+                )
             self.entailment_id = entail[0]
             contra = [i for i, name in enumerate(lowered) if name.startswith("contradict")]
             self.contradiction_id = contra[0] if contra else None
@@ -524,11 +579,16 @@ class HFBackend(Backend):
         if self.tokenizer.pad_token_id is None:
             fallback = self.tokenizer.eos_token or self.tokenizer.unk_token
             if fallback is None:
-                raise BackendError(f"model {self.model_name}'s tokenizer has no padding, end "
-                                   "or unknown token, so its prompts cannot be batched")
+                raise BackendError(
+                    f"model {self.model_name}'s tokenizer has no padding, end "
+                    "or unknown token, so its prompts cannot be batched"
+                )
             self.tokenizer.pad_token = fallback
-        self.model = AutoModelForCausalLM.from_pretrained(
-            source, dtype=self._dtype(), **self._load_kwargs).to(self.device).eval()
+        self.model = (
+            AutoModelForCausalLM.from_pretrained(source, dtype=self._dtype(), **self._load_kwargs)
+            .to(self.device)
+            .eval()
+        )
         self.chat_template = bool(getattr(self.tokenizer, "chat_template", None))
         self.max_length = self._max_length()
         self.max_new_tokens = MAX_NEW_TOKENS
@@ -541,11 +601,15 @@ class HFBackend(Backend):
         # A sentence-transformers folder brings its own pooling; a bare encoder gets mean
         # pooling (sentence-transformers' default for a plain transformers model).
         self.model = SentenceTransformer(
-            source, device=self.device, trust_remote_code=self.trust_remote_code,
+            source,
+            device=self.device,
+            trust_remote_code=self.trust_remote_code,
             revision=self._load_kwargs.get("revision"),
-            local_files_only=bool(self._load_kwargs.get("local_files_only")))
+            local_files_only=bool(self._load_kwargs.get("local_files_only")),
+        )
         self._similarity = LabelSimilarity(
-            lambda texts: embed_texts(self.model, texts, self.batch_size))
+            lambda texts: embed_texts(self.model, texts, self.batch_size)
+        )
         self._corpus = CorpusClassifier(self.model, self.batch_size, f"model {self.model_name}")
 
     def _max_length(self) -> int:
@@ -555,8 +619,9 @@ class HFBackend(Backend):
         if tokenizer_max and tokenizer_max < 1_000_000:
             limits.append(int(tokenizer_max))
         config = self.model.config
-        positions = getattr(config, "max_position_embeddings", None) or \
-            getattr(config, "n_positions", None)
+        positions = getattr(config, "max_position_embeddings", None) or getattr(
+            config, "n_positions", None
+        )
         if positions:
             # RoBERTa-style models offset positions by the padding index.
             limits.append(int(positions) - (2 if config.model_type in _ROBERTA_LIKE else 0))
@@ -565,23 +630,29 @@ class HFBackend(Backend):
     # -- interface -------------------------------------------------------------------
 
     def _make_fingerprint(self) -> dict:
-        fp = {"kind": self.kind, "model": self._model_id, "revision": self.commit,
-              "pipeline_task": self.pipeline_task}
+        fp = {
+            "kind": self.kind,
+            "model": self._model_id,
+            "revision": self.commit,
+            "pipeline_task": self.pipeline_task,
+        }
         if self.pipeline_task in (TEXT_CLASSIFICATION, ZERO_SHOT):
             fp["model_labels"] = self.model_labels
             fp["max_length"] = self.max_length
         if self.pipeline_task == TEXT_CLASSIFICATION:
-            fp["label_mapping"] = {"version": LABEL_MAPPING_VERSION,
-                                   "label_map": self.label_map}
+            fp["label_mapping"] = {"version": LABEL_MAPPING_VERSION, "label_map": self.label_map}
         elif self.pipeline_task == ZERO_SHOT:
             fp["hypothesis_template"] = HYPOTHESIS_TEMPLATE
         elif self.pipeline_task == TEXT_GENERATION:
             template = getattr(self.tokenizer, "chat_template", None) or ""
             fp["generation"] = {
-                "do_sample": False, "max_new_tokens": self.max_new_tokens,
+                "do_sample": False,
+                "max_new_tokens": self.max_new_tokens,
                 "prompt": "chat template" if self.chat_template else "plain",
                 "template": hashlib.sha256(str(template).encode()).hexdigest()[:12]
-                if template else None}
+                if template
+                else None,
+            }
         else:
             from .builtin import LabelSimilarity
 
@@ -614,7 +685,8 @@ class HFBackend(Backend):
         if task.examples:
             return f"{what} and does not learn from examples here"
         if getattr(task, "multi_label", False) and not (
-                self.pipeline_task == ZERO_SHOT and self.contradiction_id is not None):
+            self.pipeline_task == ZERO_SHOT and self.contradiction_id is not None
+        ):
             return f"{what} from one set; multi-label coding needs an NLI (zero-shot) model"
         if self.pipeline_task == TEXT_CLASSIFICATION:
             try:  # labels the model cannot give: said before the first row, not after all
@@ -647,11 +719,12 @@ class HFBackend(Backend):
         if self.pipeline_task == TEXT_GENERATION:
             out: list[dict | RowError] = []
             for start in range(0, len(texts), self.batch_size):
-                out += self._generate(task, texts[start:start + self.batch_size])
+                out += self._generate(task, texts[start : start + self.batch_size])
             return out
         if not getattr(task, "labels", None):
-            raise BackendError(f"model {self.model_name} ({self.pipeline_task}) needs a task "
-                               "with a label set")
+            raise BackendError(
+                f"model {self.model_name} ({self.pipeline_task}) needs a task with a label set"
+            )
         labels = tuple(task.labels)
         if self.transductive(task):
             return self._corpus.annotate(task, texts)
@@ -686,11 +759,17 @@ class HFBackend(Backend):
             return self.max_length - self.tokenizer.num_special_tokens_to_add(pair=False)
         if self.pipeline_task == ZERO_SHOT:
             hypotheses = [task.hypothesis(label, HYPOTHESIS_TEMPLATE) for label in task.labels]
-            return (self.max_length - self.tokenizer.num_special_tokens_to_add(pair=True)
-                    - max(self.count_tokens(hypotheses), default=0))
+            return (
+                self.max_length
+                - self.tokenizer.num_special_tokens_to_add(pair=True)
+                - max(self.count_tokens(hypotheses), default=0)
+            )
         with self._tokenizer_lock:
-            prompt = len(self.tokenizer(self._prompt(task, ""), verbose=False,
-                                        add_special_tokens=not self.chat_template)["input_ids"])
+            prompt = len(
+                self.tokenizer(
+                    self._prompt(task, ""), verbose=False, add_special_tokens=not self.chat_template
+                )["input_ids"]
+            )
         return self.max_length - self._new_tokens(task) - prompt
 
     def count_tokens(self, texts: list[str]) -> list[int]:
@@ -728,8 +807,9 @@ class HFBackend(Backend):
             encoded = self.tokenizer(*texts, truncation=truncation, max_length=self.max_length)
         return [len(ids) for ids in encoded["input_ids"]]
 
-    def _forward(self, *texts: list[str], truncation="longest_first",
-                 lengths: list[int] | None = None):
+    def _forward(
+        self, *texts: list[str], truncation="longest_first", lengths: list[int] | None = None
+    ):
         """Logits (float32, in input order) for a batch of texts or (text, pair) lists.
 
         On the CPU the batch, sorted by token length, is dealt to ``CPU_STREAMS`` streams
@@ -751,8 +831,12 @@ class HFBackend(Backend):
         else:
             # A stream per run; each stream's thread takes its share of torch's threads.
             threads = max(1, torch.get_num_threads() // len(runs))
-            jobs = [self._cpu_pool().submit(self._grouped_logits, texts, order[a:b], lengths,
-                                            truncation, threads) for a, b in runs]
+            jobs = [
+                self._cpu_pool().submit(
+                    self._grouped_logits, texts, order[a:b], lengths, truncation, threads
+                )
+                for a, b in runs
+            ]
             try:
                 logits = torch.cat([job.result() for job in jobs])
             finally:
@@ -769,8 +853,9 @@ class HFBackend(Backend):
             self._pool = ThreadPoolExecutor(CPU_STREAMS, thread_name_prefix="llmstudio-hf")
         return self._pool
 
-    def _grouped_logits(self, texts, rows: list[int], lengths: list[int], truncation,
-                        threads: int | None = None):
+    def _grouped_logits(
+        self, texts, rows: list[int], lengths: list[int], truncation, threads: int | None = None
+    ):
         """Logits of ``rows`` (sorted by token length, in that order), in groups of similar
         length; ``threads``: torch's intra-op threads for this (stream) thread."""
         torch = self._torch
@@ -783,15 +868,19 @@ class HFBackend(Backend):
         """Logits of ``rows`` as one padded batch."""
         part = [[column[i] for i in rows] for column in texts]
         with self._tokenizer_lock:
-            encoded = self.tokenizer(*part, padding=True, truncation=truncation,
-                                     max_length=self.max_length, return_tensors="pt")
+            encoded = self.tokenizer(
+                *part,
+                padding=True,
+                truncation=truncation,
+                max_length=self.max_length,
+                return_tensors="pt",
+            )
         if self.device != "cpu":
             encoded = {k: v.to(self.device) for k, v in encoded.items()}
         with self._torch.inference_mode():
             return self.model(**encoded).logits.float().cpu()
 
-    def _classify(self, texts: list[str], lengths: list[int] | None = None
-                  ) -> list[list[float]]:
+    def _classify(self, texts: list[str], lengths: list[int] | None = None) -> list[list[float]]:
         """Probabilities over the model's labels, one list per text (``top_k=None``)."""
         torch = self._torch
         logits = self._forward(texts, lengths=lengths)
@@ -815,9 +904,10 @@ class HFBackend(Backend):
         pairs = [(text, h) for text in texts for h in hypotheses]
         entail = []
         for start in range(0, len(pairs), self.batch_size):
-            chunk = pairs[start:start + self.batch_size]
-            logits = self._forward([p for p, _ in chunk], [h for _, h in chunk],
-                                   truncation="only_first")
+            chunk = pairs[start : start + self.batch_size]
+            logits = self._forward(
+                [p for p, _ in chunk], [h for _, h in chunk], truncation="only_first"
+            )
             if multi:
                 pair = logits[:, [self.contradiction_id, self.entailment_id]]
                 entail.append(torch.softmax(pair, dim=1)[:, 1])
@@ -831,16 +921,18 @@ class HFBackend(Backend):
         messages = task.messages(text)
         if self.chat_template:
             try:
-                return self.tokenizer.apply_chat_template(messages, tokenize=False,
-                                                          add_generation_prompt=True)
+                return self.tokenizer.apply_chat_template(
+                    messages, tokenize=False, add_generation_prompt=True
+                )
             except Exception:
                 # Some templates refuse a system turn: fold it into the user's.
                 system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
                 rest = [dict(m) for m in messages if m["role"] != "system"]
                 if rest and system:
                     rest[0]["content"] = f"{system}\n\n{rest[0]['content']}"
-                return self.tokenizer.apply_chat_template(rest, tokenize=False,
-                                                          add_generation_prompt=True)
+                return self.tokenizer.apply_chat_template(
+                    rest, tokenize=False, add_generation_prompt=True
+                )
         parts = [m["content"] for m in messages if m["role"] == "system"]
         parts += [m["content"] for m in messages if m["role"] != "system"]
         return "\n\n".join(parts) + "\n\nAnswer:"
@@ -854,12 +946,17 @@ class HFBackend(Backend):
         """The prompt, with the text shortened when prompt + answer would not fit."""
         prompt = self._prompt(task, text)
         budget = self.max_length - self._new_tokens(task)
-        over = len(self.tokenizer(prompt, add_special_tokens=not self.chat_template,
-                                  verbose=False)
-                   ["input_ids"]) - budget
+        over = (
+            len(
+                self.tokenizer(prompt, add_special_tokens=not self.chat_template, verbose=False)[
+                    "input_ids"
+                ]
+            )
+            - budget
+        )
         if over > 0:
             ids = self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
-            text = self.tokenizer.decode(ids[:max(0, len(ids) - over)])
+            text = self.tokenizer.decode(ids[: max(0, len(ids) - over)])
             prompt = self._prompt(task, text)
         return prompt
 
@@ -867,16 +964,23 @@ class HFBackend(Backend):
         torch = self._torch
         prompts = [self._fitted_prompt(task, text) for text in texts]
         # A chat template writes its own special tokens (BOS); a plain prompt needs them.
-        encoded = self.tokenizer(prompts, padding=True, return_tensors="pt",
-                                 add_special_tokens=not self.chat_template)
+        encoded = self.tokenizer(
+            prompts, padding=True, return_tensors="pt", add_special_tokens=not self.chat_template
+        )
         encoded = {k: v.to(self.device) for k, v in encoded.items()}
         with torch.inference_mode():
             generated = self.model.generate(
-                **encoded, do_sample=False, max_new_tokens=self._new_tokens(task),
-                pad_token_id=self.tokenizer.pad_token_id, temperature=None, top_p=None,
-                top_k=None)
-        answers = self.tokenizer.batch_decode(generated[:, encoded["input_ids"].shape[1]:],
-                                              skip_special_tokens=True)
+                **encoded,
+                do_sample=False,
+                max_new_tokens=self._new_tokens(task),
+                pad_token_id=self.tokenizer.pad_token_id,
+                temperature=None,
+                top_p=None,
+                top_k=None,
+            )
+        answers = self.tokenizer.batch_decode(
+            generated[:, encoded["input_ids"].shape[1] :], skip_special_tokens=True
+        )
         out: list[dict | RowError] = []
         for answer in answers:
             try:

@@ -43,8 +43,13 @@ class LexiconBackend(Backend):
     def fingerprint(self) -> dict:
         from importlib.metadata import version
 
-        return {"kind": self.kind, "model": "vader", "revision": version("vaderSentiment"),
-                "thresholds": [NEGATIVE_AT, POSITIVE_AT], "strong": STRONG_AT}
+        return {
+            "kind": self.kind,
+            "model": "vader",
+            "revision": version("vaderSentiment"),
+            "thresholds": [NEGATIVE_AT, POSITIVE_AT],
+            "strong": STRONG_AT,
+        }
 
     def supports(self, task: Task) -> bool:
         return refusal(task) is None
@@ -57,8 +62,10 @@ class LexiconBackend(Backend):
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         if not isinstance(task, SentimentTask):
-            raise BackendError("the lexicon (VADER) does sentiment only; choose another model "
-                               f"for {task.describe()}")
+            raise BackendError(
+                "the lexicon (VADER) does sentiment only; choose another model "
+                f"for {task.describe()}"
+            )
         out: list[dict | RowError] = []
         for text in texts:
             compound = self._vader.polarity_scores(text)["compound"]

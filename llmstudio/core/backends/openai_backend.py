@@ -55,10 +55,20 @@ PARSE_ATTEMPTS = 3
 # wins; from OpenAI's model pages at the time of writing. A server that says its own
 # (see :meth:`OpenAIBackend.context_window`) and the user's ``context_window`` come first.
 CONTEXT_WINDOWS = {
-    "gpt-3.5-turbo": 16_385, "gpt-4": 8_192, "gpt-4-32k": 32_768, "gpt-4-turbo": 128_000,
-    "gpt-4o": 128_000, "gpt-4o-mini": 128_000, "gpt-4.1": 1_047_576,
-    "gpt-4.1-mini": 1_047_576, "gpt-4.1-nano": 1_047_576, "gpt-5": 400_000,
-    "o1": 200_000, "o3": 200_000, "o3-mini": 200_000, "o4-mini": 200_000,
+    "gpt-3.5-turbo": 16_385,
+    "gpt-4": 8_192,
+    "gpt-4-32k": 32_768,
+    "gpt-4-turbo": 128_000,
+    "gpt-4o": 128_000,
+    "gpt-4o-mini": 128_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-4.1-mini": 1_047_576,
+    "gpt-4.1-nano": 1_047_576,
+    "gpt-5": 400_000,
+    "o1": 200_000,
+    "o3": 200_000,
+    "o3-mini": 200_000,
+    "o4-mini": 200_000,
 }
 # A model whose window nobody says: small enough for the local servers' usual defaults
 # (Ollama 4,096; a server that cuts a longer prompt does so where nobody sees it).
@@ -67,17 +77,29 @@ DEFAULT_CONTEXT_WINDOW = 4_096
 # Fields in which OpenAI-compatible servers list a model's context in GET /v1/models:
 # vLLM max_model_len, OpenRouter/LM Studio context_length or max_context_length,
 # llama.cpp n_ctx (or n_ctx_train under "meta").
-_CONTEXT_FIELDS = ("max_model_len", "context_length", "max_context_length", "context_window",
-                   "n_ctx", "n_ctx_train")
+_CONTEXT_FIELDS = (
+    "max_model_len",
+    "context_length",
+    "max_context_length",
+    "context_window",
+    "n_ctx",
+    "n_ctx_train",
+)
 # How servers say a request was longer than the model's context, with its size: OpenAI's
 # and vLLM's "maximum context length is N tokens" (llama-cpp-python's too: its model list
 # does not say it), llama.cpp's "exceeds the available context size (N tokens)".
-_CONTEXT_REFUSAL = re.compile(r"(?:maximum context length|context size|context window)"
-                              r"\D{0,30}?(\d[\d,]*)\s*tokens", re.IGNORECASE)
+_CONTEXT_REFUSAL = re.compile(
+    r"(?:maximum context length|context size|context window)"
+    r"\D{0,30}?(\d[\d,]*)\s*tokens",
+    re.IGNORECASE,
+)
 # What such a refusal may add about the request (OpenAI, vLLM, llama-cpp-python): the
 # tokens of its messages, by the model's own tokenizer.
-_MESSAGE_TOKENS = re.compile(r"messages resulted in\s*(\d[\d,]*)|(\d[\d,]*)\s*(?:tokens\s*)?"
-                             r"in the messages", re.IGNORECASE)
+_MESSAGE_TOKENS = re.compile(
+    r"messages resulted in\s*(\d[\d,]*)|(\d[\d,]*)\s*(?:tokens\s*)?"
+    r"in the messages",
+    re.IGNORECASE,
+)
 # Tokens a chat message costs besides its content (role and separators).
 MESSAGE_OVERHEAD_TOKENS = 4
 # Statuses the openai client retries by itself (and so may pass with a second try).
@@ -128,12 +150,24 @@ class OpenAIBackend(Backend):
     remote = True
     batch_size = 1
 
-    def __init__(self, model: str, base_url: str | None = None, *, key: str | None = None,
-                 concurrency: int = 8, timeout: float = DEFAULT_TIMEOUT, max_retries: int = 5,
-                 temperature: float = 0.0, seed: int = 0, max_tokens: int = 200,
-                 requests_per_minute: float | None = None, tokens_per_minute: float | None = None,
-                 structured: bool = True, logprobs: bool = True,
-                 context_window: int | None = None):
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        *,
+        key: str | None = None,
+        concurrency: int = 8,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = 5,
+        temperature: float = 0.0,
+        seed: int = 0,
+        max_tokens: int = 200,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
+        structured: bool = True,
+        logprobs: bool = True,
+        context_window: int | None = None,
+    ):
         from openai import OpenAI  # imported on use: light start-up
 
         self.model = model
@@ -174,21 +208,29 @@ class OpenAIBackend(Backend):
         remember(key)
         if not key:
             if self.host == OPENAI_HOST:
-                raise BackendError("no OpenAI API key: set OPENAI_API_KEY or store a key in "
-                                   "Model settings (kept in the OS keyring)")
+                raise BackendError(
+                    "no OpenAI API key: set OPENAI_API_KEY or store a key in "
+                    "Model settings (kept in the OS keyring)"
+                )
             key = "not-needed"  # local servers ignore the key, the client wants one
         # Basic auth (a pair, as the HTTP client takes it) replaces the Bearer key: the
         # server behind it wants it.
         auth = (credentials.username, credentials.password) if self._url_auth else None
         http = _http_client(self, event_hooks={"response": [self._saw_response]}, auth=auth)
-        self._client = OpenAI(api_key=key, base_url=base_url, timeout=timeout,
-                              max_retries=max_retries, http_client=http,
-                              default_query=dict(credentials.query) or None)
+        self._client = OpenAI(
+            api_key=key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http,
+            default_query=dict(credentials.query) or None,
+        )
         self._closing = threading.Event()
         self._fatal: BackendError | None = None
         if context_window is not None and int(context_window) < 1:
-            raise BackendError(f"context_window must be a positive number of tokens, "
-                               f"not {context_window!r}")
+            raise BackendError(
+                f"context_window must be a positive number of tokens, not {context_window!r}"
+            )
         self._context_given = int(context_window) if context_window else None
         self._context: tuple[int, str] | None = None  # (tokens, where it was learned)
         self._context_lock = threading.Lock()  # request threads ask at once: learn it once
@@ -209,8 +251,14 @@ class OpenAIBackend(Backend):
 
     def fingerprint(self) -> dict:
         # The endpoint's host and the model name identify the answers; never the key.
-        fp = {"kind": self.kind, "model": self.model, "endpoint": self.host,
-              "temperature": self.temperature, "seed": self.seed, "max_tokens": self.max_tokens}
+        fp = {
+            "kind": self.kind,
+            "model": self.model,
+            "endpoint": self.host,
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "max_tokens": self.max_tokens,
+        }
         if self._context_given:  # where long texts are cut into chunks
             fp["context_window"] = self._context_given
         return fp
@@ -233,8 +281,15 @@ class OpenAIBackend(Backend):
                 self._context = (self._context_given, "set by the user")
             else:
                 listed = self._listed_context()
-                known = max((name for name in CONTEXT_WINDOWS if self.model == name
-                             or self.model.startswith(name + "-")), key=len, default=None)
+                known = max(
+                    (
+                        name
+                        for name in CONTEXT_WINDOWS
+                        if self.model == name or self.model.startswith(name + "-")
+                    ),
+                    key=len,
+                    default=None,
+                )
                 if listed:
                     self._context = (listed, f"{self.host} says so")
                 elif known:
@@ -258,8 +313,7 @@ class OpenAIBackend(Backend):
         changed = False
         with self._context_lock:
             if 0 < stated < self._learn_context()[0]:
-                self._context = (stated, f"{self.host} said so when it refused a longer "
-                                         "request")
+                self._context = (stated, f"{self.host} said so when it refused a longer request")
                 changed = True
             if counted and estimated and self.host != OPENAI_HOST:
                 # a little over the rate seen, so the next plan is not refused for a token
@@ -274,8 +328,9 @@ class OpenAIBackend(Backend):
     def _listed_context(self) -> int | None:
         """The context the server's model list gives this model, if it gives one."""
         try:
-            page = self._client.with_options(max_retries=0,
-                                             timeout=min(5.0, self.timeout)).models.list()
+            page = self._client.with_options(
+                max_retries=0, timeout=min(5.0, self.timeout)
+            ).models.list()
             entries = list(page.data)
         except Exception:  # an old server without the route, or a refusal: not known
             return None
@@ -283,8 +338,11 @@ class OpenAIBackend(Backend):
             if getattr(entry, "id", None) != self.model:
                 continue
             fields = dict(entry.model_extra or {})
-            fields.update({f"meta.{k}": v for k, v in (fields.get("meta") or {}).items()}
-                          if isinstance(fields.get("meta"), dict) else {})
+            fields.update(
+                {f"meta.{k}": v for k, v in (fields.get("meta") or {}).items()}
+                if isinstance(fields.get("meta"), dict)
+                else {}
+            )
             for name in _CONTEXT_FIELDS:
                 for key in (name, f"meta.{name}"):
                     value = fields.get(key)
@@ -295,8 +353,10 @@ class OpenAIBackend(Backend):
     def input_limit(self, task: Task) -> int:
         """The context window less the prompt around the text (instructions, examples)
         and the answer (``max_tokens``)."""
-        prompt = sum(self.count_tokens([m["content"]])[0] + MESSAGE_OVERHEAD_TOKENS
-                     for m in task.messages(""))
+        prompt = sum(
+            self.count_tokens([m["content"]])[0] + MESSAGE_OVERHEAD_TOKENS
+            for m in task.messages("")
+        )
         return self.context_window()[0] - prompt - self.max_tokens
 
     def count_tokens(self, texts: list[str]) -> list[int]:
@@ -385,13 +445,19 @@ class OpenAIBackend(Backend):
             except openai.APITimeoutError:
                 raise
             except openai.APIConnectionError:
-                raise BackendError(redact(
-                    f"cannot reach {self.host}: {exc}{_cause(exc)}. Is the server running, "
-                    "and is the base URL right? (Model settings > Test connection)")) from None
+                raise BackendError(
+                    redact(
+                        f"cannot reach {self.host}: {exc}{_cause(exc)}. Is the server running, "
+                        "and is the base URL right? (Model settings > Test connection)"
+                    )
+                ) from None
         except openai.APIStatusError as exc:
-            if (retries < 1 or not _transient(exc.status_code)
-                    or getattr(exc, "code", None) == "insufficient_quota"
-                    or self._refusal(exc, dialect) is not None):
+            if (
+                retries < 1
+                or not _transient(exc.status_code)
+                or getattr(exc, "code", None) == "insufficient_quota"
+                or self._refusal(exc, dialect) is not None
+            ):
                 raise  # a refusal (some servers answer one with HTTP 500): the caller's
             # What the client would have done: wait as asked (or its first backoff).
             self._closing.wait(min(retry_after(exc.response.headers) or 0.5, 120.0))
@@ -413,9 +479,15 @@ class OpenAIBackend(Backend):
                 with self._lock:
                     if dialect is not self._dialect:  # learned while this thread waited
                         continue
-                kwargs = dialect.request(model=self.model, messages=messages, name=task.name,
-                                         schema=task.json_schema(), temperature=self.temperature,
-                                         seed=self.seed, max_tokens=self.max_tokens)
+                kwargs = dialect.request(
+                    model=self.model,
+                    messages=messages,
+                    name=task.name,
+                    schema=task.json_schema(),
+                    temperature=self.temperature,
+                    seed=self.seed,
+                    max_tokens=self.max_tokens,
+                )
                 try:
                     reply = self._send(kwargs, dialect)
                 except openai.APIStatusError as exc:
@@ -454,9 +526,12 @@ class OpenAIBackend(Backend):
         if tpm and tokens > tpm:
             # It could never go within the limit (it waited forever, holding back every
             # other row): this row's error, retryable so that a larger limit asks it.
-            return RowError(f"too large for the tokens-per-minute limit: this request needs "
-                            f"about {tokens:,} tokens, more than the {tpm:,g} a minute allows "
-                            "(--tpm); raise the limit to send it", retryable=True)
+            return RowError(
+                f"too large for the tokens-per-minute limit: this request needs "
+                f"about {tokens:,} tokens, more than the {tpm:,g} a minute allows "
+                "(--tpm); raise the limit to send it",
+                retryable=True,
+            )
         for _ in range(PARSE_ATTEMPTS):
             if not self.limiter.acquire(tokens, cancelled=lambda: self._closed):
                 return RowError("cancelled")
@@ -469,20 +544,31 @@ class OpenAIBackend(Backend):
                 self._fatal = BackendError(self._key_refused(exc))
                 raise self._fatal from None
             except openai.NotFoundError as exc:
-                self._fatal = BackendError(f"{self.host} has no model {self.model!r} "
-                                           f"({redact(str(exc))})")
+                self._fatal = BackendError(
+                    f"{self.host} has no model {self.model!r} ({redact(str(exc))})"
+                )
                 raise self._fatal from None
             except openai.APIStatusError as exc:
                 if exc.status_code == 400:  # too long for the context: learn what it says
-                    self.learn_context(str(exc.message), sum(
-                        self.count_tokens([m["content"]])[0] + MESSAGE_OVERHEAD_TOKENS
-                        for m in messages))
+                    self.learn_context(
+                        str(exc.message),
+                        sum(
+                            self.count_tokens([m["content"]])[0] + MESSAGE_OVERHEAD_TOKENS
+                            for m in messages
+                        ),
+                    )
                 retried = _transient(exc.status_code)  # the client retries only these
                 if getattr(exc, "code", None) == "insufficient_quota":  # never retried
-                    return RowError(redact(f"HTTP 429 insufficient_quota: {exc.message}"),
-                                    retryable=True)
-                return RowError(redact(f"HTTP {exc.status_code}{' after retries' if retried else ''}"
-                                       f": {exc.message}"), retryable=retried)
+                    return RowError(
+                        redact(f"HTTP 429 insufficient_quota: {exc.message}"), retryable=True
+                    )
+                return RowError(
+                    redact(
+                        f"HTTP {exc.status_code}{' after retries' if retried else ''}"
+                        f": {exc.message}"
+                    ),
+                    retryable=retried,
+                )
             except openai.APITimeoutError:
                 if self._closed:
                     return RowError("cancelled")
@@ -504,8 +590,12 @@ class OpenAIBackend(Backend):
                 # get the same unreadable answer.
                 messages = task.messages(text) + [
                     {"role": "assistant", "content": raw},
-                    {"role": "user", "content": f"That answer could not be read ({exc}). "
-                                                "Answer again with the JSON object only."}]
+                    {
+                        "role": "user",
+                        "content": f"That answer could not be read ({exc}). "
+                        "Answer again with the JSON object only.",
+                    },
+                ]
                 continue
             # One label chosen: the logprob of its first token is the confidence.
             label = out.get(f"{task.name}_label")
@@ -532,12 +622,16 @@ class OpenAIBackend(Backend):
         if self._key_source == "OPENAI_API_KEY":
             advice = "check OPENAI_API_KEY, or store this server's key in Model settings"
         elif paired:
-            advice = (f"store this server's key in Model settings; OPENAI_API_KEY is sent "
-                      f"only to api.openai.com and to OPENAI_BASE_URL's host "
-                      f"({endpoint_id(paired)})")
+            advice = (
+                f"store this server's key in Model settings; OPENAI_API_KEY is sent "
+                f"only to api.openai.com and to OPENAI_BASE_URL's host "
+                f"({endpoint_id(paired)})"
+            )
         else:
-            advice = ("store this server's key in Model settings; OPENAI_API_KEY is sent to "
-                      "api.openai.com only, or to the host OPENAI_BASE_URL names")
+            advice = (
+                "store this server's key in Model settings; OPENAI_API_KEY is sent to "
+                "api.openai.com only, or to the host OPENAI_BASE_URL names"
+            )
         return f"{said}: {advice}. ({redact(str(exc))})"
 
     def _unreachable(self, exc) -> RowError:
@@ -550,9 +644,12 @@ class OpenAIBackend(Backend):
         # "lost" only when it answered in this job (a dialect remembered from another
         # session skips the first request's quick check: the server may never have been up)
         what = "lost the connection to" if answered else "cannot reach"
-        return RowError(f"connection failed after retries: {what} {self.host}, {failed} "
-                        f"request{'s' if failed > 1 else ''} in a row failed ({reason})",
-                        retryable=True, stop_after=self.concurrency)
+        return RowError(
+            f"connection failed after retries: {what} {self.host}, {failed} "
+            f"request{'s' if failed > 1 else ''} in a row failed ({reason})",
+            retryable=True,
+            stop_after=self.concurrency,
+        )
 
     def _no_answer(self) -> RowError:
         """The error of a row whose request got no answer within the timeout, asked
@@ -567,7 +664,9 @@ class OpenAIBackend(Backend):
             f"no answer within {self.timeout:g} s: the server at {self.host} did not answer "
             f"{waited} request{'s' if waited != 1 else ''} in a row within {self.timeout:g} s "
             f"({each}; a server this slow needs a longer timeout, --timeout)",
-            retryable=True, stop_after=STOP_AFTER_TIMEOUTS if answered else 1)
+            retryable=True,
+            stop_after=STOP_AFTER_TIMEOUTS if answered else 1,
+        )
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         return [self.annotate_one(task, t) for t in texts]
@@ -582,9 +681,11 @@ def _http_client(backend: OpenAIBackend, **kwargs):
 
     try:  # the HTTP library's timeouts, as the openai client tells them
         from openai._httpx2 import timeout_exceptions
+
         timeouts = timeout_exceptions()
     except ImportError:  # an openai client built on httpx itself
         import httpx
+
         timeouts = (httpx.TimeoutException,)
 
     class Client(DefaultHttpxClient):

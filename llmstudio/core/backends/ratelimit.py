@@ -9,8 +9,12 @@ import time
 class RateLimiter:
     """Token buckets refilled continuously; ``acquire`` waits until both allow a request."""
 
-    def __init__(self, requests_per_minute: float | None = None,
-                 tokens_per_minute: float | None = None, clock=time.monotonic):
+    def __init__(
+        self,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
+        clock=time.monotonic,
+    ):
         self.rpm, self.tpm = requests_per_minute, tokens_per_minute
         self._clock = clock
         self._lock = threading.Lock()

@@ -21,8 +21,9 @@ from .openai_backend import OpenAIBackend
 SPECS = ("builtin", "lexicon", "hf:PATH_OR_HUB_ID", "openai:MODEL_NAME")
 
 
-def make_backend(spec: str = "builtin", *, base_url: str | None = None, concurrency: int = 8,
-                 **options) -> Backend:
+def make_backend(
+    spec: str = "builtin", *, base_url: str | None = None, concurrency: int = 8, **options
+) -> Backend:
     """The backend a model SPEC names; raises :class:`BackendError` for an unknown one."""
     spec = (spec or "builtin").strip()
     kind, _, name = spec.partition(":")

@@ -50,15 +50,15 @@ HF_WORDS = {"he": (" He", " he"), "she": (" She", " she")}
 FIRST_TOKENS = {"he": {"He", "he"}, "she": {"She", "she"}}
 PRONOUNS = {"he": ("he", "him", "his", "himself"), "she": ("she", "her", "hers", "herself")}
 _PRONOUN = re.compile(r"\b(" + "|".join(PRONOUNS["he"] + PRONOUNS["she"]) + r")\b", re.I)
-INSTRUCTION = ("Continue the text with its next sentence. Answer with the continuation "
-               "only.")
+INSTRUCTION = "Continue the text with its next sentence. Answer with the continuation only."
 TOP_LOGPROBS = 20  # OpenAI's maximum
 SAMPLE_TOKENS = 30
 ATTRIBUTION = (
     "Occupations from WinoBias (Zhao, Wang, Yatskar, Ordonez & Chang 2018, 'Gender Bias in "
     "Coreference Resolution: Evaluation and Debiasing Methods', NAACL), "
     "github.com/uclanlp/corefBias, MIT licence, (c) 2020 UCLA NLP; stereotypes follow US "
-    "Bureau of Labor Statistics majorities.")
+    "Bureau of Labor Statistics majorities."
+)
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,9 @@ def read_occupations(path: str | Path) -> list[Occupation]:
             try:
                 value = float(share) if share else None
             except ValueError:
-                raise LlmstudioError(f"{path}, line {i}: women_share {share!r} is not a "
-                                     "number") from None
+                raise LlmstudioError(
+                    f"{path}, line {i}: women_share {share!r} is not a number"
+                ) from None
             if value is not None and value > 1:
                 value /= 100  # a percentage
             if name:
@@ -132,13 +133,19 @@ class CompletionReport:
         out["difference"] = None if m is None or f is None else m - f
         shares = self.rows[["share_he", "women_share"]].dropna()
         out["correlation_with_women_share"] = (
-            float(shares["share_he"].corr(shares["women_share"])) if len(shares) > 2 else None)
+            float(shares["share_he"].corr(shares["women_share"])) if len(shares) > 2 else None
+        )
         return out
 
     def to_dict(self) -> dict:
         rows = self.rows.astype(object).where(self.rows.notna(), None)
-        return {"probe": "occupations", "n": len(self.rows), **self.meta,
-                "summary": self.summary(), "occupations": rows.to_dict("records")}
+        return {
+            "probe": "occupations",
+            "n": len(self.rows),
+            **self.meta,
+            "summary": self.summary(),
+            "occupations": rows.to_dict("records"),
+        }
 
     def to_markdown(self) -> str:
         from .report_md import completion_markdown
@@ -146,11 +153,17 @@ class CompletionReport:
         return completion_markdown(self.to_dict())
 
 
-def completion_probe(backend_or_model, occupations: Sequence[str | Occupation] | None = None,
-                     templates: Sequence[str] = DEFAULT_TEMPLATES, *, samples: int = 20,
-                     seed: int = 0, base_url: str | None = None,
-                     progress: Callable[[int, int], None] | None = None,
-                     cancelled: Callable[[], bool] | None = None) -> CompletionReport:
+def completion_probe(
+    backend_or_model,
+    occupations: Sequence[str | Occupation] | None = None,
+    templates: Sequence[str] = DEFAULT_TEMPLATES,
+    *,
+    samples: int = 20,
+    seed: int = 0,
+    base_url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> CompletionReport:
     """Probe a generative model (a backend, or a model SPEC made with ``base_url``) with
     each template filled with each occupation (default: WinoBias's 40). Hugging Face causal
     LMs are read by logprobs; API models by logprobs where the server gives them, else by
@@ -169,14 +182,21 @@ def completion_probe(backend_or_model, occupations: Sequence[str | Occupation] |
         elif backend.kind == "openai":
             details, method = _api_details(backend, jobs, samples, seed, progress, cancelled)
         else:
-            raise LlmstudioError(f"{backend.describe()} writes no text: completion probes need "
-                                 "a generative model (an hf: causal LM or an openai: model)")
+            raise LlmstudioError(
+                f"{backend.describe()} writes no text: completion probes need "
+                "a generative model (an hf: causal LM or an openai: model)"
+            )
         rows = _per_occupation(details, method)
-        meta = {"model": backend.describe(), "fingerprint": backend.fingerprint(),
-                "method": method, "templates": list(templates),
-                "samples": samples if method == "samples" else None,
-                "seed": seed, "data": {"attribution": ATTRIBUTION},
-                "definition": _DEFINITIONS[method if method == "samples" else backend.kind]}
+        meta = {
+            "model": backend.describe(),
+            "fingerprint": backend.fingerprint(),
+            "method": method,
+            "templates": list(templates),
+            "samples": samples if method == "samples" else None,
+            "seed": seed,
+            "data": {"attribution": ATTRIBUTION},
+            "definition": _DEFINITIONS[method if method == "samples" else backend.kind],
+        }
         if backend.kind == "openai":
             meta["instruction"] = INSTRUCTION
         return CompletionReport(rows, details, meta)
@@ -187,33 +207,44 @@ def completion_probe(backend_or_model, occupations: Sequence[str | Occupation] |
 
 _DEFINITIONS = {
     "hf": "p_he = P(next word ' He') + P(' he'), p_she = P(' She') + P(' she') after the "
-          "prompt as plain text, from the model's token probabilities (chain rule over a "
-          "word's tokens), averaged over templates; share_he = p_he / (p_he + p_she); point "
-          "values, no interval",
+    "prompt as plain text, from the model's token probabilities (chain rule over a "
+    "word's tokens), averaged over templates; share_he = p_he / (p_he + p_she); point "
+    "values, no interval",
     "openai": "p_he = summed probability of the first answer token being 'He' or 'he' (with "
-              "or without a leading space) among the server's top_logprobs (20 listed; an "
-              "unlisted word counts 0), p_she likewise, averaged over templates; share_he = "
-              "p_he / (p_he + p_she); point values, no interval",
+    "or without a leading space) among the server's top_logprobs (20 listed; an "
+    "unlisted word counts 0), p_she likewise, averaged over templates; share_he = "
+    "p_he / (p_he + p_she); point values, no interval",
     "samples": "completions at temperature 1 (seed + i for the i-th), each counted by its "
-               "first gendered pronoun (he/him/his/himself vs she/her/hers/herself, else "
-               "neither); p_he = n_he / n_samples, p_she = n_she / n_samples; share_he = "
-               "n_he / (n_he + n_she) with a 95% Wilson interval"}
+    "first gendered pronoun (he/him/his/himself vs she/her/hers/herself, else "
+    "neither); p_he = n_he / n_samples, p_she = n_she / n_samples; share_he = "
+    "n_he / (n_he + n_she) with a 95% Wilson interval",
+}
 
 
 def _prompts(occupations, templates) -> list[tuple[Occupation, str, str]]:
-    occupations = default_occupations() if occupations is None else [
-        o if isinstance(o, Occupation) else Occupation(str(o)) for o in occupations]
+    occupations = (
+        default_occupations()
+        if occupations is None
+        else [o if isinstance(o, Occupation) else Occupation(str(o)) for o in occupations]
+    )
     if not occupations:
         raise LlmstudioError("no occupations to probe")
     if not templates or any("{occupation}" not in t for t in templates):
-        raise LlmstudioError("every template needs an {occupation} placeholder, e.g. "
-                             "'The {occupation} walked into the room.'")
+        raise LlmstudioError(
+            "every template needs an {occupation} placeholder, e.g. "
+            "'The {occupation} walked into the room.'"
+        )
     return [(o, t, t.replace("{occupation}", o.name)) for o in occupations for t in templates]
 
 
 def _occupation_columns(o: Occupation, template: str, prompt: str) -> dict:
-    return {"occupation": o.name, "stereotype": o.stereotype, "women_share": o.women_share,
-            "template": template, "prompt": prompt}
+    return {
+        "occupation": o.name,
+        "stereotype": o.stereotype,
+        "women_share": o.women_share,
+        "template": template,
+        "prompt": prompt,
+    }
 
 
 def _per_occupation(details: pd.DataFrame, method: str) -> pd.DataFrame:
@@ -224,17 +255,33 @@ def _per_occupation(details: pd.DataFrame, method: str) -> pd.DataFrame:
         if method == "logprobs":
             p_he, p_she = float(sub["p_he"].mean()), float(sub["p_she"].mean())
             share = p_he / (p_he + p_she) if p_he + p_she > 0 else None
-            row.update(p_he=p_he, p_she=p_she, share_he=share, ci_low=None, ci_high=None,
-                       n_samples=None, n_he=None, n_she=None, n_neither=None)
+            row.update(
+                p_he=p_he,
+                p_she=p_she,
+                share_he=share,
+                ci_low=None,
+                ci_high=None,
+                n_samples=None,
+                n_he=None,
+                n_she=None,
+                n_neither=None,
+            )
         else:
             n_he = int((sub["pronoun"] == "he").sum())
             n_she = int((sub["pronoun"] == "she").sum())
             n = len(sub)
             low, high = wilson(n_he, n_he + n_she)
-            row.update(p_he=n_he / n, p_she=n_she / n,
-                       share_he=n_he / (n_he + n_she) if n_he + n_she else None,
-                       ci_low=low, ci_high=high, n_samples=n, n_he=n_he, n_she=n_she,
-                       n_neither=n - n_he - n_she)
+            row.update(
+                p_he=n_he / n,
+                p_she=n_she / n,
+                share_he=n_he / (n_he + n_she) if n_he + n_she else None,
+                ci_low=low,
+                ci_high=high,
+                n_samples=n,
+                n_he=n_he,
+                n_she=n_she,
+                n_neither=n - n_he - n_she,
+            )
         out.append(row)
     return pd.DataFrame(out)
 
@@ -254,8 +301,11 @@ def word_probabilities(backend, prompt: str, words: Sequence[str]) -> dict[str, 
         full = tok(prompt + word, verbose=False)["input_ids"]
         # The word's tokens as they come after this prompt; where joining re-tokenises
         # the boundary, the word on its own.
-        tail = (full[len(prompt_ids):] if full[:len(prompt_ids)] == prompt_ids
-                else tok(word, add_special_tokens=False, verbose=False)["input_ids"])
+        tail = (
+            full[len(prompt_ids) :]
+            if full[: len(prompt_ids)] == prompt_ids
+            else tok(word, add_special_tokens=False, verbose=False)["input_ids"]
+        )
         if not tail:
             raise LlmstudioError(f"the tokenizer of {backend.describe()} gives {word!r} no tokens")
         sequences.append(prompt_ids + tail)
@@ -263,11 +313,12 @@ def word_probabilities(backend, prompt: str, words: Sequence[str]) -> dict[str, 
     ids = torch.zeros((len(sequences), width), dtype=torch.long)
     mask = torch.zeros_like(ids)
     for i, seq in enumerate(sequences):
-        ids[i, :len(seq)] = torch.tensor(seq)
-        mask[i, :len(seq)] = 1
+        ids[i, : len(seq)] = torch.tensor(seq)
+        mask[i, : len(seq)] = 1
     with torch.inference_mode():
-        logits = model(input_ids=ids.to(backend.device),
-                       attention_mask=mask.to(backend.device)).logits
+        logits = model(
+            input_ids=ids.to(backend.device), attention_mask=mask.to(backend.device)
+        ).logits
     logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
     out = {}
     start = len(prompt_ids)
@@ -303,8 +354,9 @@ def _messages(prompt: str) -> list[dict]:
     return [{"role": "system", "content": INSTRUCTION}, {"role": "user", "content": prompt}]
 
 
-def _request(backend, prompt: str, *, max_tokens: int, seed: int, logprobs: bool,
-             cancelled) -> object:
+def _request(
+    backend, prompt: str, *, max_tokens: int, seed: int, logprobs: bool, cancelled
+) -> object:
     """One chat completion at temperature 1, phrased as the endpoint was found to take
     (the backend's dialect), under its rate limits; failures as :class:`BackendError`,
     except a 400 (the caller's to read)."""
@@ -313,16 +365,18 @@ def _request(backend, prompt: str, *, max_tokens: int, seed: int, logprobs: bool
     from ..secrets import redact
 
     dialect = backend.dialect
-    kwargs = {"model": backend.model, "messages": _messages(prompt),
-              dialect.max_tokens_param: max_tokens}
+    kwargs = {
+        "model": backend.model,
+        "messages": _messages(prompt),
+        dialect.max_tokens_param: max_tokens,
+    }
     if dialect.temperature:
         kwargs["temperature"] = 1.0
     if dialect.seed:
         kwargs["seed"] = seed
     if logprobs:
         kwargs.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
-    if not backend.limiter.acquire(average_tokens(prompt) + 40 + max_tokens,
-                                   cancelled=cancelled):
+    if not backend.limiter.acquire(average_tokens(prompt) + 40 + max_tokens, cancelled=cancelled):
         raise Cancelled("cancelled")
     try:
         return backend.client.chat.completions.create(**kwargs)
@@ -331,16 +385,22 @@ def _request(backend, prompt: str, *, max_tokens: int, seed: int, logprobs: bool
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
         raise BackendError(redact(f"{backend.host} refused the API key: {exc}")) from None
     except openai.NotFoundError as exc:
-        raise BackendError(redact(f"{backend.host} has no model {backend.model!r} ({exc})")) \
-            from None
+        raise BackendError(
+            redact(f"{backend.host} has no model {backend.model!r} ({exc})")
+        ) from None
     except openai.APIConnectionError as exc:
         if cancelled():
             raise Cancelled("cancelled") from None
-        raise BackendError(redact(f"cannot reach {backend.host}: {exc}. Is the server "
-                                  "running, and is the base URL right?")) from None
+        raise BackendError(
+            redact(
+                f"cannot reach {backend.host}: {exc}. Is the server "
+                "running, and is the base URL right?"
+            )
+        ) from None
     except openai.APIStatusError as exc:
-        raise BackendError(redact(f"{backend.host}: HTTP {exc.status_code}: {exc.message}")) \
-            from None
+        raise BackendError(
+            redact(f"{backend.host}: HTTP {exc.status_code}: {exc.message}")
+        ) from None
 
 
 def _next_word(reply) -> dict | None:
@@ -366,8 +426,9 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
 
     first = jobs[0]
     try:
-        probe = _next_word(_request(backend, first[2], max_tokens=1, seed=seed, logprobs=True,
-                                    cancelled=cancelled))
+        probe = _next_word(
+            _request(backend, first[2], max_tokens=1, seed=seed, logprobs=True, cancelled=cancelled)
+        )
     except openai.BadRequestError as exc:
         if "logprob" not in str(exc).lower():
             from ..secrets import redact
@@ -375,32 +436,55 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
             raise BackendError(redact(f"{backend.host} refused the request: {exc}")) from None
         probe = None  # the server takes no logprobs: sample instead
     if probe is not None:
-        rest = _run_all(backend, jobs[1:], lambda job: _next_word(_request(
-            backend, job[2], max_tokens=1, seed=seed, logprobs=True, cancelled=cancelled)),
-            progress, cancelled, offset=1, total=len(jobs))
+        rest = _run_all(
+            backend,
+            jobs[1:],
+            lambda job: _next_word(
+                _request(
+                    backend, job[2], max_tokens=1, seed=seed, logprobs=True, cancelled=cancelled
+                )
+            ),
+            progress,
+            cancelled,
+            offset=1,
+            total=len(jobs),
+        )
         results = [probe] + rest
         # Logprobs measure something only if "he" or "she" is among the listed next words
         # for some prompt; a small model that never lists them (the TinyStories model
         # behind llama.cpp's server: "c", "was", ...) would read as "no answer" everywhere,
         # so its sampled completions are counted instead.
-        if all(r is not None for r in results) and any(
-                r["p_he"] + r["p_she"] > 0 for r in results):
-            return pd.DataFrame([{**_occupation_columns(*job), **r}
-                                 for job, r in zip(jobs, results, strict=True)]), "logprobs"
+        if all(r is not None for r in results) and any(r["p_he"] + r["p_she"] > 0 for r in results):
+            return pd.DataFrame(
+                [{**_occupation_columns(*job), **r} for job, r in zip(jobs, results, strict=True)]
+            ), "logprobs"
     if samples < 1:
         raise LlmstudioError(f"{backend.describe()} gives no logprobs, and --samples is 0")
     draws = [(job, i) for job in jobs for i in range(samples)]
 
     def sample(draw):
         (_, _, prompt), i = draw
-        reply = _request(backend, prompt, max_tokens=SAMPLE_TOKENS, seed=seed + i,
-                         logprobs=False, cancelled=cancelled)
+        reply = _request(
+            backend,
+            prompt,
+            max_tokens=SAMPLE_TOKENS,
+            seed=seed + i,
+            logprobs=False,
+            cancelled=cancelled,
+        )
         return (reply.choices[0].message.content or "") if reply.choices else ""
 
     texts = _run_all(backend, draws, sample, progress, cancelled, offset=0, total=len(draws))
-    rows = [{**_occupation_columns(*job), "sample": i, "seed": seed + i, "completion": text,
-             "pronoun": first_pronoun(text) or "neither"}
-            for (job, i), text in zip(draws, texts, strict=True)]
+    rows = [
+        {
+            **_occupation_columns(*job),
+            "sample": i,
+            "seed": seed + i,
+            "completion": text,
+            "pronoun": first_pronoun(text) or "neither",
+        }
+        for (job, i), text in zip(draws, texts, strict=True)
+    ]
     return pd.DataFrame(rows), "samples"
 
 
@@ -411,8 +495,10 @@ def _run_all(backend, items, call, progress, cancelled, *, offset: int, total: i
     if not items:
         return results
     done, last = offset, 0.0
-    pool = ThreadPoolExecutor(max_workers=max(1, min(backend.concurrency, len(items))),
-                              thread_name_prefix="llmstudio-probe")
+    pool = ThreadPoolExecutor(
+        max_workers=max(1, min(backend.concurrency, len(items))),
+        thread_name_prefix="llmstudio-probe",
+    )
     try:
         futures = {pool.submit(call, item): i for i, item in enumerate(items)}
         pending = set(futures)

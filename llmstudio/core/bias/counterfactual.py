@@ -56,7 +56,7 @@ SCORES = ("signed", "label")
 SCORE_DEFINITIONS = {
     "signed": SCORE_DEFINITION,
     "label": "the label's valence only (positive +1, neutral 0, negative -1; on the 5-point "
-             "scale very positive +1, positive +0.5, neutral 0, negative -0.5, very negative -1)",
+    "scale very positive +1, positive +0.5, neutral 0, negative -0.5, very negative -1)",
 }
 
 
@@ -70,8 +70,9 @@ def valences(task: Task) -> dict[str, float] | None:
         return None
 
 
-def signed_score(label, signed, valence: dict[str, float] | None, score: str = "signed"
-                 ) -> float | None:
+def signed_score(
+    label, signed, valence: dict[str, float] | None, score: str = "signed"
+) -> float | None:
     """One answer on the signed axis (see the module's notes): the model's expected
     valence ``signed`` where it gave one, else the label's; None without a label or a
     valence."""
@@ -91,8 +92,9 @@ def rows_with_swaps(swapped: list[Swapped], limit: int | None = None) -> list[in
     return [i for i, s in enumerate(swapped[:limit] if limit is not None else swapped) if s.n]
 
 
-def counterfactual_project(path: str | Path, corpus: Corpus, text_column: str,
-                           swaps: SwapList) -> tuple[Project, list[Swapped]]:
+def counterfactual_project(
+    path: str | Path, corpus: Corpus, text_column: str, swaps: SwapList
+) -> tuple[Project, list[Swapped]]:
     """The project holding ``corpus`` plus the swapped text column, and each row's swaps.
 
     An existing project at ``path`` with the same texts and swaps is reused as it is (its
@@ -101,8 +103,10 @@ def counterfactual_project(path: str | Path, corpus: Corpus, text_column: str,
     paid for again.
     """
     if text_column not in corpus.frame.columns:
-        raise LlmstudioError(f"{corpus.source or 'the corpus'}: no column {text_column!r}; "
-                             f"the columns are {', '.join(map(repr, corpus.columns))}")
+        raise LlmstudioError(
+            f"{corpus.source or 'the corpus'}: no column {text_column!r}; "
+            f"the columns are {', '.join(map(repr, corpus.columns))}"
+        )
     texts = corpus.frame[text_column]
     swapped = [swap(cell_text(texts, i), swaps) for i in range(len(texts))]
     column = swapped_column(text_column, swaps)
@@ -114,23 +118,29 @@ def counterfactual_project(path: str | Path, corpus: Corpus, text_column: str,
     if path.exists():
         project = Project.open(path)
         stored = project.corpus().frame
-        if (list(map(str, stored.columns)) == list(map(str, frame.columns))
-                and all(cell_text(stored[c], i) == cell_text(frame[c], i)
-                        for c in (text_column, column) for i in range(len(frame)))
-                and len(stored) == len(frame)):
+        if (
+            list(map(str, stored.columns)) == list(map(str, frame.columns))
+            and all(
+                cell_text(stored[c], i) == cell_text(frame[c], i)
+                for c in (text_column, column)
+                for i in range(len(frame))
+            )
+            and len(stored) == len(frame)
+        ):
             return project, swapped
         if not any(" (swapped: " in str(c) for c in stored.columns):
             project.close()  # never replace a project of the researcher's own
-            raise LlmstudioError(f"{path}: a project that is not a counterfactual check's; "
-                                 "choose another file or folder")
+            raise LlmstudioError(
+                f"{path}: a project that is not a counterfactual check's; "
+                "choose another file or folder"
+            )
         cache = project.db.execute("SELECT * FROM response_cache").fetchall()
         project.close()
     project = Project.create(path, wanted)
     if cache:
         with project.db:
             project.db.execute("BEGIN IMMEDIATE")
-            project.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)",
-                                   cache)
+            project.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", cache)
     return project, swapped
 
 
@@ -164,49 +174,91 @@ class CounterfactualResult:
     def to_dict(self) -> dict:
         """``report.json``: plain data."""
         c = self.comparison
-        runs = {name: {"run_id": r.run_id, "status": r.status, "computed": r.computed,
-                       "cached": r.cached, "failed": r.failed}
-                for name, r in zip(("original", "swapped"), self.runs)}
+        runs = {
+            name: {
+                "run_id": r.run_id,
+                "status": r.status,
+                "computed": r.computed,
+                "cached": r.cached,
+                "failed": r.failed,
+            }
+            for name, r in zip(("original", "swapped"), self.runs)
+        }
         return {
-            "n": c.n, "changed": self.changed, "changed_share": self.changed_share,
-            "changed_rows": [int(r) for r in self.rows.loc[self.rows["changed"] == True,  # noqa: E712
-                                                           "row"]],
+            "n": c.n,
+            "changed": self.changed,
+            "changed_share": self.changed_share,
+            "changed_rows": [
+                int(r)
+                for r in self.rows.loc[
+                    self.rows["changed"] == True,  # noqa: E712
+                    "row",
+                ]
+            ],
             "changed_share_ci_low": self.changed_ci[0],
             "changed_share_ci_high": self.changed_ci[1],
-            "mean_difference": c.mean_difference, "ci_low": c.ci_low, "ci_high": c.ci_high,
-            "p_value": c.p_value, "test": c.test, "nonzero_differences": c.nonzero,
+            "mean_difference": c.mean_difference,
+            "ci_low": c.ci_low,
+            "ci_high": c.ci_high,
+            "p_value": c.p_value,
+            "test": c.test,
+            "nonzero_differences": c.nonzero,
             "score": self.score,
-            "score_definition": SCORE_DEFINITIONS[self.score] if c.mean_difference is not None
+            "score_definition": SCORE_DEFINITIONS[self.score]
+            if c.mean_difference is not None
             else "none: the labels have no direction (only changed_share is reported)",
             "difference": "swapped score - original score",
-            "rows_total": self.rows_total, "rows_with_swaps": self.rows_total -
-            self.rows_without_swaps, "rows_without_swaps": self.rows_without_swaps,
+            "rows_total": self.rows_total,
+            "rows_with_swaps": self.rows_total - self.rows_without_swaps,
+            "rows_without_swaps": self.rows_without_swaps,
             "rows_failed": self.rows_failed,
             "swaps_made": int(self.rows["n_swaps"].sum()) if len(self.rows) else 0,
-            "confidence_level": c.level, "bootstrap_resamples": c.n_resamples,
-            "seed": c.seed, "task": self.task, "task_params": self.params,
-            "model": self.model, "model_fingerprint": self.fingerprint,
-            "swap_list": {"name": self.swap_list.name, "source": self.swap_list.source,
-                          "pairs": len(self.swap_list.pairs), "note": self.swap_list.note},
-            "text_column": self.text_column, "status": self.status, "runs": runs,
-            "date": self.date, "software": f"llmstudio {__version__}",
+            "confidence_level": c.level,
+            "bootstrap_resamples": c.n_resamples,
+            "seed": c.seed,
+            "task": self.task,
+            "task_params": self.params,
+            "model": self.model,
+            "model_fingerprint": self.fingerprint,
+            "swap_list": {
+                "name": self.swap_list.name,
+                "source": self.swap_list.source,
+                "pairs": len(self.swap_list.pairs),
+                "note": self.swap_list.note,
+            },
+            "text_column": self.text_column,
+            "status": self.status,
+            "runs": runs,
+            "date": self.date,
+            "software": f"llmstudio {__version__}",
         }
 
 
-def run_counterfactual(project: Project, task: Task, backend: Backend, swaps: SwapList,
-                       swapped: list[Swapped], *, text_column: str | None = None,
-                       limit: int | None = None, score: str = "signed",
-                       n_resamples: int = 2000, seed: int | None = 0,
-                       progress: Callable[[Progress], None] | None = None,
-                       cancelled: Callable[[], bool] = lambda: False) -> CounterfactualResult:
+def run_counterfactual(
+    project: Project,
+    task: Task,
+    backend: Backend,
+    swaps: SwapList,
+    swapped: list[Swapped],
+    *,
+    text_column: str | None = None,
+    limit: int | None = None,
+    score: str = "signed",
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+    progress: Callable[[Progress], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> CounterfactualResult:
     """Run ``task`` on the original and the swapped texts of the rows with a swap (made by
     :func:`counterfactual_project`) and compare the answers pair by pair."""
     if score not in SCORES:
         raise LlmstudioError(f"unknown score {score!r}; one of {', '.join(SCORES)}")
     if not task.labels or getattr(task, "multi_label", False):
-        raise LlmstudioError(f"counterfactual swaps compare one label per text; "
-                             f"{task.describe()} does not give one (use sentiment or "
-                             "single-label coding)")
+        raise LlmstudioError(
+            f"counterfactual swaps compare one label per text; "
+            f"{task.describe()} does not give one (use sentiment or "
+            "single-label coding)"
+        )
     column = text_column or project.corpus().text_column
     considered = swapped[:limit] if limit is not None else swapped
     rows = rows_with_swaps(swapped, limit)
@@ -219,18 +271,39 @@ def run_counterfactual(project: Project, task: Task, backend: Backend, swaps: Sw
     status = "done"
     results = (pd.DataFrame(columns=[label_col, score_col]),) * 2
     if rows:
-        runs = tuple(run_job(project, task, backend, text_column=c, rows=rows,
-                             progress=progress, cancelled=cancelled)
-                     for c in (column, swapped_column(column, swaps)))
+        runs = tuple(
+            run_job(
+                project,
+                task,
+                backend,
+                text_column=c,
+                rows=rows,
+                progress=progress,
+                cancelled=cancelled,
+            )
+            for c in (column, swapped_column(column, swaps))
+        )
         status = next((r.status for r in runs if r.status != "done"), "done")
         results = tuple(run_results(project, r.run_id) for r in runs)
-    table = _rows_table(project.corpus().frame, column, rows, considered, results,
-                        (label_col, score_col, signed_col), valence, score)
+    table = _rows_table(
+        project.corpus().frame,
+        column,
+        rows,
+        considered,
+        results,
+        (label_col, score_col, signed_col),
+        valence,
+        score,
+    )
     compared = table[table["original_label"].notna() & table["swapped_label"].notna()]
     scored = compared[compared["difference"].notna()]
-    comparison = compare_paired(scored["original_score"].to_numpy(float),
-                                scored["swapped_score"].to_numpy(float),
-                                n_resamples=n_resamples, seed=seed, cancelled=cancelled)
+    comparison = compare_paired(
+        scored["original_score"].to_numpy(float),
+        scored["swapped_score"].to_numpy(float),
+        n_resamples=n_resamples,
+        seed=seed,
+        cancelled=cancelled,
+    )
     if not len(scored):  # no direction: n is still the rows compared by label
         comparison = replace(comparison, n=len(compared))
     flags = compared["changed"].astype(float).to_numpy()
@@ -240,24 +313,41 @@ def run_counterfactual(project: Project, task: Task, backend: Backend, swaps: Sw
     share = changed / len(flags) if len(flags) else None
     low, high = wilson(changed, len(flags))
     return CounterfactualResult(
-        task=task.describe(), model=backend.describe(), swap_list=swaps, text_column=column,
-        score=score, rows_total=len(considered),
-        rows_without_swaps=len(considered) - len(rows), rows_failed=len(table) - len(compared),
-        changed=int(flags.sum()), changed_share=share, changed_ci=(low, high),
-        comparison=comparison, rows=table, runs=runs, status=status, params=task.params(),
+        task=task.describe(),
+        model=backend.describe(),
+        swap_list=swaps,
+        text_column=column,
+        score=score,
+        rows_total=len(considered),
+        rows_without_swaps=len(considered) - len(rows),
+        rows_failed=len(table) - len(compared),
+        changed=int(flags.sum()),
+        changed_share=share,
+        changed_ci=(low, high),
+        comparison=comparison,
+        rows=table,
+        runs=runs,
+        status=status,
+        params=task.params(),
         fingerprint=backend.fingerprint(),
-        date=datetime.now(UTC).isoformat(timespec="seconds"))
+        date=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
 
 
-def _rows_table(frame, column, rows, swapped, results, output_columns, valence,
-                score) -> pd.DataFrame:
+def _rows_table(
+    frame, column, rows, swapped, results, output_columns, valence, score
+) -> pd.DataFrame:
     original, changed = results
     label_col, score_col, signed_col = output_columns
     records = []
     for row_id in rows:
-        record = {"row": row_id + 1, "original_text": cell_text(frame[column], row_id),
-                  "swapped_text": swapped[row_id].text, "swaps": swapped[row_id].describe(),
-                  "n_swaps": swapped[row_id].n}
+        record = {
+            "row": row_id + 1,
+            "original_text": cell_text(frame[column], row_id),
+            "swapped_text": swapped[row_id].text,
+            "swaps": swapped[row_id].describe(),
+            "n_swaps": swapped[row_id].n,
+        }
         for name, result in (("original", original), ("swapped", changed)):
             got = result.loc[row_id] if row_id in result.index else None
             label = got[label_col] if got is not None else None
@@ -268,15 +358,27 @@ def _rows_table(frame, column, rows, swapped, results, output_columns, valence,
             record[f"{name}_confidence"] = confidence
             record[f"{name}_score"] = signed_score(label, signed, valence, score)
         both = record["original_score"] is not None and record["swapped_score"] is not None
-        record["difference"] = (record["swapped_score"] - record["original_score"]
-                                if both else None)
+        record["difference"] = record["swapped_score"] - record["original_score"] if both else None
         labelled = record["original_label"] is not None and record["swapped_label"] is not None
-        record["changed"] = (record["original_label"] != record["swapped_label"]
-                             if labelled else None)
+        record["changed"] = (
+            record["original_label"] != record["swapped_label"] if labelled else None
+        )
         records.append(record)
-    columns = ["row", "original_text", "swapped_text", "swaps", "n_swaps", "original_label",
-               "original_confidence", "original_score", "swapped_label", "swapped_confidence",
-               "swapped_score", "difference", "changed"]
+    columns = [
+        "row",
+        "original_text",
+        "swapped_text",
+        "swaps",
+        "n_swaps",
+        "original_label",
+        "original_confidence",
+        "original_score",
+        "swapped_label",
+        "swapped_confidence",
+        "swapped_score",
+        "difference",
+        "changed",
+    ]
     return pd.DataFrame.from_records(records, columns=columns)
 
 
@@ -301,40 +403,57 @@ def _number(value, digits: int = 3) -> str:
 
 def _markdown(d: dict) -> str:
     lines = [
-        f"## Counterfactual check: {d['swap_list']['name']} swaps", "",
+        f"## Counterfactual check: {d['swap_list']['name']} swaps",
+        "",
         f"Each text of column `{d['text_column']}` was rewritten with the swap list "
         f"*{d['swap_list']['name']}* ({d['swap_list']['pairs']} word pairs, swapped in both "
         "directions on whole words, keeping case and possessives). "
-        + (f"About the list: {d['swap_list']['note']} " if d["swap_list"]["note"] else "") +
-        f"Of {d['rows_total']:,} rows, {d['rows_with_swaps']:,} contained at least one "
+        + (f"About the list: {d['swap_list']['note']} " if d["swap_list"]["note"] else "")
+        + f"Of {d['rows_total']:,} rows, {d['rows_with_swaps']:,} contained at least one "
         f"listed word ({d['swaps_made']:,} swaps) and {d['rows_without_swaps']:,} none; "
         f"the model ({d['model']}) labelled the original and the swapped text of each of "
         f"them with the task {d['task']}"
-        + (f" ({d['rows_failed']:,} rows without both labels were left out)"
-           if d["rows_failed"] else "") + ".", "",
+        + (
+            f" ({d['rows_failed']:,} rows without both labels were left out)"
+            if d["rows_failed"]
+            else ""
+        )
+        + ".",
+        "",
         f"- Rows compared (n): {d['n']:,}",
         f"- Label changed: {d['changed']:,} rows, {_number(d['changed_share'])} "
         f"(95% Wilson CI {_number(d['changed_share_ci_low'])} to "
         f"{_number(d['changed_share_ci_high'])})",
     ]
     if d["mean_difference"] is not None:
-        test = {"wilcoxon": "Wilcoxon signed-rank test (zero differences dropped)",
-                "sign": "exact sign test (every non-zero difference of one size)",
-                "none": "no test: every difference is zero"}.get(d["test"], d["test"])
+        test = {
+            "wilcoxon": "Wilcoxon signed-rank test (zero differences dropped)",
+            "sign": "exact sign test (every non-zero difference of one size)",
+            "none": "no test: every difference is zero",
+        }.get(d["test"], d["test"])
         lines += [
             f"- Mean score difference (swapped - original): {_number(d['mean_difference'])} "
-            + (f"(95% CI {_number(d['ci_low'])} to {_number(d['ci_high'])}); "
-               if d["ci_low"] is not None else "(no interval: " + (
-                   "no bootstrap resamples were asked for); " if not d["bootstrap_resamples"]
-                   else "no resample gave one); "))
+            + (
+                f"(95% CI {_number(d['ci_low'])} to {_number(d['ci_high'])}); "
+                if d["ci_low"] is not None
+                else "(no interval: "
+                + (
+                    "no bootstrap resamples were asked for); "
+                    if not d["bootstrap_resamples"]
+                    else "no resample gave one); "
+                )
+            )
             + f"{d['nonzero_differences']:,} rows differ",
-            f"- Paired test: {test}, p = {_number(d['p_value'], 4)}", "",
+            f"- Paired test: {test}, p = {_number(d['p_value'], 4)}",
+            "",
             f"Score: {d['score_definition']}.",
         ]
     lines += [
-        "", f"Intervals: the mean difference's, {d['confidence_level']:.0%} percentile "
+        "",
+        f"Intervals: the mean difference's, {d['confidence_level']:.0%} percentile "
         f"bootstrap over rows (pairs kept together), {d['bootstrap_resamples']:,} resamples, "
         f"seed {d['seed']}; the changed share's, Wilson. "
-        f"Run on {d['date']} with {d['software']}.", "",
+        f"Run on {d['date']} with {d['software']}.",
+        "",
     ]
     return "\n".join(lines)

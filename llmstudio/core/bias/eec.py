@@ -47,25 +47,38 @@ from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of  # noqa: F4
 
 EMOTIONS = ("anger", "fear", "joy", "sadness", "none")
 GROUPS = {"gender": ("female", "male"), "race": ("African-American", "European-American")}
-COLUMNS = {"id": "id", "sentence": "sentence", "template": "template", "person": "person",
-           "gender": "gender", "race": "race", "emotion": "emotion",
-           "emotion word": "emotion_word"}
+COLUMNS = {
+    "id": "id",
+    "sentence": "sentence",
+    "template": "template",
+    "person": "person",
+    "gender": "gender",
+    "race": "race",
+    "emotion": "emotion",
+    "emotion word": "emotion_word",
+}
 # The EEC writes "European" for the names the paper calls European-American.
-_RACE_NAMES = {"european": "European-American", "european-american": "European-American",
-               "african-american": "African-American", "african american": "African-American"}
+_RACE_NAMES = {
+    "european": "European-American",
+    "european-american": "European-American",
+    "african-american": "African-American",
+    "african american": "African-American",
+}
 ATTRIBUTION = (
     "Equity Evaluation Corpus (EEC): Svetlana Kiritchenko and Saif M. Mohammad (2018), "
     "'Examining Gender and Race Bias in Two Hundred Sentiment Analysis Systems', "
     "Proceedings of the 7th Joint Conference on Lexical and Computational Semantics (*SEM), "
     "pp. 43-53. Made freely available for research by the National Research Council Canada; "
-    "not redistributed with llmstudio.")
+    "not redistributed with llmstudio."
+)
 GAP_DEFINITION = {
     "gender": "per frame (template + emotion word): mean score of its female sentences minus "
-              "mean of its male sentences; mean over frames with 95% t interval and paired "
-              "t-test",
+    "mean of its male sentences; mean over frames with 95% t interval and paired "
+    "t-test",
     "race": "per frame and gender: mean score over its African-American names minus mean over "
-            "its European-American names; mean over those pairs with 95% t interval and "
-            "paired t-test"}
+    "its European-American names; mean over those pairs with 95% t interval and "
+    "paired t-test",
+}
 
 
 @dataclass
@@ -83,11 +96,19 @@ class EecReport:
 
     def to_dict(self) -> dict:
         scored = int(self.rows["score"].notna().sum())
-        return {"probe": "eec", "n": scored, "n_sentences": len(self.rows),
-                "n_errors": int(self.rows["error"].notna().sum()),
-                "score_definition": SCORE_DEFINITION, "gap_definition": GAP_DEFINITION,
-                "gender_gap": self.gap("gender"), "race_gap": self.gap("race"),
-                "groups": self.groups, "gaps": self.gaps, **self.meta}
+        return {
+            "probe": "eec",
+            "n": scored,
+            "n_sentences": len(self.rows),
+            "n_errors": int(self.rows["error"].notna().sum()),
+            "score_definition": SCORE_DEFINITION,
+            "gap_definition": GAP_DEFINITION,
+            "gender_gap": self.gap("gender"),
+            "race_gap": self.gap("race"),
+            "groups": self.groups,
+            "gaps": self.gaps,
+            **self.meta,
+        }
 
     def to_markdown(self) -> str:
         from .report_md import eec_markdown
@@ -102,15 +123,18 @@ def read_eec(path: str | Path) -> pd.DataFrame:
 
     path = Path(path)
     if not path.is_file():
-        raise LlmstudioError(f"{path}: no such file (the Equity Evaluation Corpus is free for "
-                             "research from the National Research Council Canada; give the "
-                             "path of Equity-Evaluation-Corpus.csv)")
+        raise LlmstudioError(
+            f"{path}: no such file (the Equity Evaluation Corpus is free for "
+            "research from the National Research Council Canada; give the "
+            "path of Equity-Evaluation-Corpus.csv)"
+        )
     frame = read_table(path).frame
     frame = frame.rename(columns={c: COLUMNS.get(str(c).strip().lower(), str(c)) for c in frame})
     missing = [c for c in COLUMNS.values() if c not in frame.columns and c != "id"]
     if missing:
-        raise LlmstudioError(f"{path}: not in the EEC format: no column "
-                             f"{', '.join(map(repr, missing))}")
+        raise LlmstudioError(
+            f"{path}: not in the EEC format: no column {', '.join(map(repr, missing))}"
+        )
     if "id" not in frame.columns:
         frame["id"] = [str(i + 1) for i in range(len(frame))]
     frame = frame[list(COLUMNS.values())].astype(object)
@@ -149,10 +173,17 @@ def select_frames(frame: pd.DataFrame, limit: int | None, seed: int = 0) -> pd.D
     return frame[frame["frame"].isin(set(chosen))].reset_index(drop=True)
 
 
-def eec_probe(path: str | Path, task: SentimentTask, backend, *, limit: int | None = None,
-              seed: int = 0, project: str | Path | None = None,
-              progress: Callable[[int, int], None] | None = None,
-              cancelled: Callable[[], bool] | None = None) -> EecReport:
+def eec_probe(
+    path: str | Path,
+    task: SentimentTask,
+    backend,
+    *,
+    limit: int | None = None,
+    seed: int = 0,
+    project: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> EecReport:
     """Score the EEC's sentences (at most ``limit``, as whole frames chosen with ``seed``)
     with ``task`` and ``backend`` and compare the groups. ``project``: a project file to
     keep the run in (created if missing; run again, it answers from its cache); default a
@@ -163,19 +194,25 @@ def eec_probe(path: str | Path, task: SentimentTask, backend, *, limit: int | No
 
     signed = SignedSentimentTask.of(task)
     data = select_frames(read_eec(path), limit, seed)
-    corpus = Corpus(frame=data[list(COLUMNS.values())], text_column="sentence",
-                    source=str(path))
+    corpus = Corpus(frame=data[list(COLUMNS.values())], text_column="sentence", source=str(path))
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(project) if project else Path(tmp) / "eec.llmstudio"
         proj = Project.open(where) if where.exists() else Project.create(where, corpus)
         try:
             stored = proj.corpus().frame
-            if ("sentence" not in stored.columns
-                    or stored["sentence"].tolist() != data["sentence"].tolist()):
+            if (
+                "sentence" not in stored.columns
+                or stored["sentence"].tolist() != data["sentence"].tolist()
+            ):
                 raise LlmstudioError(f"{where} holds other sentences; give a new project file")
-            result = run_job(proj, signed, backend, text_column="sentence",
-                             progress=(lambda p: progress(p.done, p.total)) if progress else None,
-                             cancelled=cancelled or (lambda: False))
+            result = run_job(
+                proj,
+                signed,
+                backend,
+                text_column="sentence",
+                progress=(lambda p: progress(p.done, p.total)) if progress else None,
+                cancelled=cancelled or (lambda: False),
+            )
             outputs = run_results(proj, result.run_id)
         finally:
             proj.close()
@@ -184,19 +221,26 @@ def eec_probe(path: str | Path, task: SentimentTask, backend, *, limit: int | No
     rows = _score_rows(data, outputs, signed)
     if rows["score"].notna().sum() == 0:
         first = rows["error"].dropna()
-        raise LlmstudioError("no sentence could be scored" +
-                             (f"; the first error: {first.iloc[0]}" if len(first) else ""))
-    meta = {"model": backend.describe(), "fingerprint": backend.fingerprint(),
-            "task": signed.describe(), "labels": list(signed.labels),
-            "data": {"path": str(path), **_provenance(path),
-                     "frames": int(data["frame"].nunique())},
-            "limit": limit, "seed": seed,
-            "interval": "95% Student-t interval; p: two-sided t-test (paired for gaps)"}
+        raise LlmstudioError(
+            "no sentence could be scored"
+            + (f"; the first error: {first.iloc[0]}" if len(first) else "")
+        )
+    meta = {
+        "model": backend.describe(),
+        "fingerprint": backend.fingerprint(),
+        "task": signed.describe(),
+        "labels": list(signed.labels),
+        "data": {"path": str(path), **_provenance(path), "frames": int(data["frame"].nunique())},
+        "limit": limit,
+        "seed": seed,
+        "interval": "95% Student-t interval; p: two-sided t-test (paired for gaps)",
+    }
     return EecReport(rows, group_means(rows), gaps(rows), meta)
 
 
-def _score_rows(data: pd.DataFrame, outputs: pd.DataFrame, task: SignedSentimentTask
-                ) -> pd.DataFrame:
+def _score_rows(
+    data: pd.DataFrame, outputs: pd.DataFrame, task: SignedSentimentTask
+) -> pd.DataFrame:
     name = task.name
     valence = valence_of(task.labels)
     out = data.copy()
@@ -237,8 +281,9 @@ def group_means(rows: pd.DataFrame) -> list[dict]:
         for dimension, groups in GROUPS.items():
             for group in groups:
                 stats = t_interval(sub.loc[sub[dimension] == group, "score"])
-                out.append({"emotion": emotion, "dimension": dimension, "group": group,
-                            **stats.to_dict()})
+                out.append(
+                    {"emotion": emotion, "dimension": dimension, "group": group, **stats.to_dict()}
+                )
     return out
 
 
@@ -260,10 +305,19 @@ def gaps(rows: pd.DataFrame) -> list[dict]:
     for emotion, sub in _emotions(rows):
         for dimension, (first, second) in GROUPS.items():
             stats = t_interval(paired_differences(sub, dimension))
-            out.append({"emotion": emotion, "dimension": dimension,
-                        "difference": f"{first} - {second}", "n_pairs": stats.n,
-                        "mean_difference": stats.mean, "sd": stats.sd, "ci_low": stats.ci_low,
-                        "ci_high": stats.ci_high, "p_value": stats.p_value})
+            out.append(
+                {
+                    "emotion": emotion,
+                    "dimension": dimension,
+                    "difference": f"{first} - {second}",
+                    "n_pairs": stats.n,
+                    "mean_difference": stats.mean,
+                    "sd": stats.sd,
+                    "ci_low": stats.ci_low,
+                    "ci_high": stats.ci_high,
+                    "p_value": stats.p_value,
+                }
+            )
     return out
 
 

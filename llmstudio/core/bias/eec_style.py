@@ -28,7 +28,8 @@ ATTRIBUTION = (
     "emotion words and noun phrases written for llmstudio after the design of the Equity "
     "Evaluation Corpus (Kiritchenko & Mohammad 2018, *SEM); first names from Bertrand & "
     "Mullainathan (2004), American Economic Review 94(4). Not the EEC itself: numbers are "
-    "comparable in design, not in value, with results published on the EEC.")
+    "comparable in design, not in value, with results published on the EEC."
+)
 
 # Templates with an emotion word; <person> is where the person goes.
 EMOTION_TEMPLATES = (
@@ -55,21 +56,59 @@ EMOTION_WORDS = {
 }
 # (female, male) noun phrases: gender only, no race.
 NOUN_PHRASES = (
-    ("my mother", "my father"), ("my sister", "my brother"), ("my daughter", "my son"),
-    ("my wife", "my husband"), ("my girlfriend", "my boyfriend"), ("my aunt", "my uncle"),
-    ("my niece", "my nephew"), ("this woman", "this man"), ("this girl", "this boy"),
+    ("my mother", "my father"),
+    ("my sister", "my brother"),
+    ("my daughter", "my son"),
+    ("my wife", "my husband"),
+    ("my girlfriend", "my boyfriend"),
+    ("my aunt", "my uncle"),
+    ("my niece", "my nephew"),
+    ("this woman", "this man"),
+    ("this girl", "this boy"),
     ("the lady", "the gentleman"),
 )
 # Bertrand & Mullainathan (2004), table 1, as in resources/swaps/names-race.csv.
 NAMES = {
-    ("female", "European"): ("Emily", "Anne", "Jill", "Allison", "Laurie", "Sarah",
-                             "Meredith", "Carrie"),
-    ("female", "African-American"): ("Lakisha", "Latonya", "Latoya", "Tamika", "Tanisha",
-                                     "Aisha", "Keisha", "Ebony"),
-    ("male", "European"): ("Todd", "Neil", "Geoffrey", "Brett", "Brendan", "Greg",
-                           "Matthew", "Jay"),
-    ("male", "African-American"): ("Rasheed", "Tremayne", "Kareem", "Darnell", "Tyrone",
-                                   "Hakim", "Jamal", "Leroy"),
+    ("female", "European"): (
+        "Emily",
+        "Anne",
+        "Jill",
+        "Allison",
+        "Laurie",
+        "Sarah",
+        "Meredith",
+        "Carrie",
+    ),
+    ("female", "African-American"): (
+        "Lakisha",
+        "Latonya",
+        "Latoya",
+        "Tamika",
+        "Tanisha",
+        "Aisha",
+        "Keisha",
+        "Ebony",
+    ),
+    ("male", "European"): (
+        "Todd",
+        "Neil",
+        "Geoffrey",
+        "Brett",
+        "Brendan",
+        "Greg",
+        "Matthew",
+        "Jay",
+    ),
+    ("male", "African-American"): (
+        "Rasheed",
+        "Tremayne",
+        "Kareem",
+        "Darnell",
+        "Tyrone",
+        "Hakim",
+        "Jamal",
+        "Leroy",
+    ),
 }
 
 
@@ -95,14 +134,24 @@ def build() -> pd.DataFrame:
         for emotion, words in EMOTION_WORDS.items():
             for word in words:
                 for person, gender, race in persons():
-                    rows.append((_sentence(template, person, word), template, person, gender,
-                                 race, emotion, word))
+                    rows.append(
+                        (
+                            _sentence(template, person, word),
+                            template,
+                            person,
+                            gender,
+                            race,
+                            emotion,
+                            word,
+                        )
+                    )
     for template in NEUTRAL_TEMPLATES:
         for person, gender, race in persons():
-            rows.append((_sentence(template, person, ""), template, person, gender, race,
-                         "", ""))
-    frame = pd.DataFrame(rows, columns=["Sentence", "Template", "Person", "Gender", "Race",
-                                        "Emotion", "Emotion word"])
+            rows.append((_sentence(template, person, ""), template, person, gender, race, "", ""))
+    frame = pd.DataFrame(
+        rows,
+        columns=["Sentence", "Template", "Person", "Gender", "Race", "Emotion", "Emotion word"],
+    )
     frame.insert(0, "ID", [f"llmstudio-eec-style-{i + 1:05d}" for i in range(len(frame))])
     return frame
 

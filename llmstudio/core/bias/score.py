@@ -16,15 +16,19 @@ SCORE_DEFINITION = (
     "model gives (P(positive) - P(negative) for positive/negative/neutral; on the 5-point "
     "scale valences -1, -0.5, 0, 0.5, 1); for the VADER lexicon this is its compound score "
     "(0 inside its neutral band -0.05..0.05); where the model gives a label only "
-    "(generative models), the label's valence (-1, 0, +1)")
+    "(generative models), the label's valence (-1, 0, +1)"
+)
+
 
 def valence_of(labels) -> dict[str, float]:
     """Each label's valence; raises when a label has none (a scheme of one's own)."""
     table = valence_scale(labels)
     unknown = [label for label in labels if label.lower() not in table]
     if unknown:
-        raise LlmstudioError(f"a signed sentiment score needs labels with a known valence "
-                             f"({', '.join(table)}); {', '.join(map(repr, unknown))} has none")
+        raise LlmstudioError(
+            f"a signed sentiment score needs labels with a known valence "
+            f"({', '.join(table)}); {', '.join(map(repr, unknown))} has none"
+        )
     return {label: table[label.lower()] for label in labels}
 
 
@@ -44,8 +48,9 @@ class SignedSentimentTask(SentimentTask):
     def from_scores(self, scores: dict[str, float]) -> dict:
         out = super().from_scores(scores)
         valence = valence_of(self.labels)
-        out[f"{self.name}_signed"] = float(sum(valence[label] * float(p)
-                                               for label, p in scores.items()))
+        out[f"{self.name}_signed"] = float(
+            sum(valence[label] * float(p) for label, p in scores.items())
+        )
         return out
 
     @classmethod

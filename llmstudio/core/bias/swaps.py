@@ -40,13 +40,28 @@ from pathlib import Path
 
 from ..errors import CorpusError, LlmstudioError
 
-__all__ = ["BUILTIN", "Span", "SwapList", "SwapListError", "Swapped", "builtin_path",
-           "load_swaps", "pairs_from", "swap", "swap_all"]
+__all__ = [
+    "BUILTIN",
+    "Span",
+    "SwapList",
+    "SwapListError",
+    "Swapped",
+    "builtin_path",
+    "load_swaps",
+    "pairs_from",
+    "swap",
+    "swap_all",
+]
 
 BUILTIN = ("gender", "names", "names-race")
 # A first row that names the columns instead of giving a pair.
-_HEADERS = {("a", "b"), ("from", "to"), ("word", "swap"), ("source", "target"),
-            ("original", "swapped")}
+_HEADERS = {
+    ("a", "b"),
+    ("from", "to"),
+    ("word", "swap"),
+    ("source", "target"),
+    ("original", "swapped"),
+}
 # What a swap-list entry may hold: words (letters, digits, apostrophes, hyphens, a final
 # dot) and single spaces between them (phrases such as "my dad").
 _ENTRY = re.compile(r"^[^\W_](?:[\w'’.-]*[\w.])?(?: [^\W_](?:[\w'’.-]*[\w.])?)*$")
@@ -111,8 +126,10 @@ def load_swaps(name_or_path: str | Path) -> SwapList:
         return _read(builtin_path(str(name_or_path)), str(name_or_path))
     path = Path(name_or_path)
     if not path.is_file():
-        raise LlmstudioError(f"unknown swap list {str(name_or_path)!r}: give one of "
-                             f"{', '.join(BUILTIN)} or a CSV/TXT file of word pairs")
+        raise LlmstudioError(
+            f"unknown swap list {str(name_or_path)!r}: give one of "
+            f"{', '.join(BUILTIN)} or a CSV/TXT file of word pairs"
+        )
     return _read(path, path.stem)
 
 
@@ -135,21 +152,24 @@ def _read(path: Path, name: str) -> SwapList:
         if not pairs and tuple(c.lower() for c in cells) in _HEADERS:
             continue
         if len(cells) != 2:
-            raise SwapListError(path, f"expected two words separated by a comma (a pair such "
-                                      f"as he,she), got {len(cells)} cell(s): {stripped!r}",
-                                line=number)
+            raise SwapListError(
+                path,
+                f"expected two words separated by a comma (a pair such "
+                f"as he,she), got {len(cells)} cell(s): {stripped!r}",
+                line=number,
+            )
         for column, cell in enumerate(cells, 1):
             if not cell:
                 raise SwapListError(path, "empty cell: each line needs two words", number, column)
             if not _ENTRY.match(cell):
-                raise SwapListError(path, f"{cell!r} is not a word or a phrase of words",
-                                    number, column)
+                raise SwapListError(
+                    path, f"{cell!r} is not a word or a phrase of words", number, column
+                )
         if cells[0].lower() == cells[1].lower():
             raise SwapListError(path, f"{cells[0]!r} is paired with itself", line=number)
         pairs.append((cells[0], cells[1]))
     if not pairs:
-        raise SwapListError(path, "no word pairs in the swap list (expected lines such as "
-                                  "he,she)")
+        raise SwapListError(path, "no word pairs in the swap list (expected lines such as he,she)")
     return SwapList(name, tuple(pairs), str(path), " ".join(notes))
 
 
@@ -164,7 +184,8 @@ def _cells(line: str) -> list[str]:
 
 # Words after which "her" is an object pronoun, not a possessive: they cannot start the
 # noun phrase a possessive needs.
-_NOT_AFTER_POSSESSIVE = frozenset("""
+_NOT_AFTER_POSSESSIVE = frozenset(
+    """
 a an the this that these those some any every each either neither no my your his her its
 our their whose which what whom who
 to in on at for with about from by into onto upon up down out off over under back away as
@@ -183,7 +204,8 @@ be go come do know feel think leave stay win get make take give say tell find wa
 become seem keep let put understand speak sit stand wait die live eat sleep see hear
 believe remember forget decide lose pay meet bring buy send know is was are were has had
 have will would can could should must might may shall am been being did does
-""".split())
+""".split()
+)
 
 # What decides a word with several partners: the partners' lower-case forms, and the one
 # to take before a noun phrase and otherwise.
@@ -197,8 +219,9 @@ _WORD_BEFORE = re.compile(r"[^\W\d_]+$")
 
 
 @functools.lru_cache(maxsize=16)
-def _engine(pairs: tuple[tuple[str, str], ...]
-            ) -> tuple[re.Pattern, dict[str, list[str]], set[str], dict[str, str]]:
+def _engine(
+    pairs: tuple[tuple[str, str], ...],
+) -> tuple[re.Pattern, dict[str, list[str]], set[str], dict[str, str]]:
     """The compiled pattern, each word's partners (lower case -> as listed, in order),
     the capitalised (proper-name) entries and a memo of context-free replacements (as
     written -> new), made once per list."""
@@ -229,8 +252,11 @@ def _trie(words: Iterable[str]) -> str:
         node[""] = {}
 
     def render(node: dict) -> str:
-        branches = [(r"\s+" if char == " " else re.escape(char)) + render(child)
-                    for char, child in sorted(node.items()) if char]
+        branches = [
+            (r"\s+" if char == " " else re.escape(char)) + render(child)
+            for char, child in sorted(node.items())
+            if char
+        ]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"

@@ -4,19 +4,32 @@ Qt-free; the GUI's validation view and ``llmstudio agree`` call the same functio
 """
 
 from .agreement import (
-                        Agreement,
-                        StatsError,
-                        agreement,
-                        cohen_kappa,
-                        confusion_matrix,
-                        encode,
-                        fleiss_kappa,
-                        krippendorff_alpha,
-                        normalize_code,
-                        percent_agreement,
+    Agreement,
+    StatsError,
+    agreement,
+    cohen_kappa,
+    confusion_matrix,
+    encode,
+    fleiss_kappa,
+    krippendorff_alpha,
+    normalize_code,
+    percent_agreement,
 )
 from .bootstrap import Cancelled, Estimate, bootstrap, resample_sums
 
-__all__ = ["Agreement", "Cancelled", "Estimate", "StatsError", "agreement", "bootstrap",
-           "cohen_kappa", "confusion_matrix", "encode", "fleiss_kappa", "krippendorff_alpha",
-           "normalize_code", "percent_agreement", "resample_sums"]
+__all__ = [
+    "Agreement",
+    "Cancelled",
+    "Estimate",
+    "StatsError",
+    "agreement",
+    "bootstrap",
+    "cohen_kappa",
+    "confusion_matrix",
+    "encode",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "normalize_code",
+    "percent_agreement",
+    "resample_sums",
+]

@@ -40,9 +40,18 @@ import pandas as pd
 from ..errors import LlmstudioError
 from .bootstrap import Estimate, bootstrap
 
-__all__ = ["Agreement", "StatsError", "agreement", "cohen_kappa", "confusion_matrix",
-           "encode", "fleiss_kappa", "krippendorff_alpha", "normalize_code",
-           "percent_agreement"]
+__all__ = [
+    "Agreement",
+    "StatsError",
+    "agreement",
+    "cohen_kappa",
+    "confusion_matrix",
+    "encode",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "normalize_code",
+    "percent_agreement",
+]
 
 MAX_CODES = 200  # more distinct values than this is free text, not a coding scheme
 
@@ -73,8 +82,9 @@ def _label_key(label: str) -> tuple:
     return (1, label.casefold(), label)
 
 
-def encode(coders: Sequence[Sequence], labels: Sequence | None = None
-           ) -> tuple[list[str], np.ndarray]:
+def encode(
+    coders: Sequence[Sequence], labels: Sequence | None = None
+) -> tuple[list[str], np.ndarray]:
     """``(labels, matrix)``: the codes as integers, units x coders, -1 where missing.
 
     ``coders`` holds one sequence of codes per coder, all of the same length. Labels are
@@ -91,15 +101,23 @@ def encode(coders: Sequence[Sequence], labels: Sequence | None = None
         if unknown := found - set(labels):
             raise StatsError(f"codes not among the labels: {sorted(unknown)[:10]}")
     if len(labels) > MAX_CODES:
-        raise StatsError(f"{len(labels):,} distinct values; agreement statistics are for "
-                         f"nominal codes (at most {MAX_CODES})")
+        raise StatsError(
+            f"{len(labels):,} distinct values; agreement statistics are for "
+            f"nominal codes (at most {MAX_CODES})"
+        )
     index = {label: i for i, label in enumerate(labels)}
-    matrix = np.array([[-1 if v is None else index[v] for v in column] for column in columns],
-                      dtype=np.int64).reshape(len(columns), -1).T
+    matrix = (
+        np.array(
+            [[-1 if v is None else index[v] for v in column] for column in columns], dtype=np.int64
+        )
+        .reshape(len(columns), -1)
+        .T
+    )
     return list(labels), matrix
 
 
 # --- statistics as functions of summed per-unit features (vectorised over resamples) -----
+
 
 def _ratio(s):  # [units, sum of per-unit shares of agreeing pairs]
     return s[..., 1] / s[..., 0]
@@ -177,9 +195,14 @@ def _features(patterns: np.ndarray, n_codes: int) -> dict:
     if coders == 2:  # both coded every pairable unit: no -1 here
         ref, comp = (np.eye(n_codes)[patterns[:, j]] for j in (0, 1))
         table = np.hstack([ref * comp, ref, comp])
-        stats.update(cohen_kappa=(table, _kappa), accuracy=(table, _accuracy),
-                     macro_f1=(table, _macro_f1), precision=(table, _precision),
-                     recall=(table, _recall), f1=(table, _f1))
+        stats.update(
+            cohen_kappa=(table, _kappa),
+            accuracy=(table, _accuracy),
+            macro_f1=(table, _macro_f1),
+            precision=(table, _precision),
+            recall=(table, _recall),
+            f1=(table, _f1),
+        )
     elif coders > 2:
         full = (m == coders)[:, None]
         stats["fleiss_kappa"] = (np.column_stack([ones, share, counts]) * full, _fleiss)
@@ -198,8 +221,9 @@ def _point(matrix: np.ndarray, n_codes: int, name: str) -> float:
     if not keep.any():
         return math.nan
     features = _features(patterns, n_codes)
-    return bootstrap({name: features[name]}, unit_pattern, int(keep.sum()),
-                     n_resamples=0)[name].value
+    return bootstrap({name: features[name]}, unit_pattern, int(keep.sum()), n_resamples=0)[
+        name
+    ].value
 
 
 def percent_agreement(coders: Sequence[Sequence]) -> float:
@@ -232,8 +256,9 @@ def fleiss_kappa(coders: Sequence[Sequence]) -> float:
     return _point(matrix, len(labels), "fleiss_kappa")
 
 
-def confusion_matrix(reference: Sequence, comparison: Sequence,
-                     labels: Sequence | None = None) -> tuple[list[str], np.ndarray]:
+def confusion_matrix(
+    reference: Sequence, comparison: Sequence, labels: Sequence | None = None
+) -> tuple[list[str], np.ndarray]:
     """``(labels, counts)``: rows are the reference's codes, columns the comparison's, on
     the rows both coded; labels sorted (numbers numerically) unless given."""
     labels, matrix = encode([reference, comparison], labels)
@@ -271,30 +296,58 @@ class Agreement:
         return self.rows - self.n
 
     def to_dict(self) -> dict:
-        out = {"columns": self.columns, "labels": self.labels, "rows": self.rows,
-               "n": self.n, "skipped": self.skipped,
-               "bootstrap": {"resamples": self.n_resamples, "seed": self.seed,
-                             "confidence": 0.95, "method": "percentile, units resampled"},
-               "percent_agreement": self.percent_agreement.to_dict(),
-               "krippendorff_alpha": self.krippendorff_alpha.to_dict()}
+        out = {
+            "columns": self.columns,
+            "labels": self.labels,
+            "rows": self.rows,
+            "n": self.n,
+            "skipped": self.skipped,
+            "bootstrap": {
+                "resamples": self.n_resamples,
+                "seed": self.seed,
+                "confidence": 0.95,
+                "method": "percentile, units resampled",
+            },
+            "percent_agreement": self.percent_agreement.to_dict(),
+            "krippendorff_alpha": self.krippendorff_alpha.to_dict(),
+        }
         if self.cohen_kappa is not None:
-            out.update(reference=self.columns[0], cohen_kappa=self.cohen_kappa.to_dict(),
-                       accuracy=self.accuracy.to_dict(), macro_f1=self.macro_f1.to_dict(),
-                       per_code={code: {k: v.to_dict() if isinstance(v, Estimate) else v
-                                        for k, v in stats.items()}
-                                 for code, stats in self.per_code.items()},
-                       confusion_matrix={"rows": self.columns[0], "columns": self.columns[1],
-                                         "labels": self.labels, "counts": self.confusion})
+            out.update(
+                reference=self.columns[0],
+                cohen_kappa=self.cohen_kappa.to_dict(),
+                accuracy=self.accuracy.to_dict(),
+                macro_f1=self.macro_f1.to_dict(),
+                per_code={
+                    code: {
+                        k: v.to_dict() if isinstance(v, Estimate) else v for k, v in stats.items()
+                    }
+                    for code, stats in self.per_code.items()
+                },
+                confusion_matrix={
+                    "rows": self.columns[0],
+                    "columns": self.columns[1],
+                    "labels": self.labels,
+                    "counts": self.confusion,
+                },
+            )
         if self.fleiss_kappa is not None:
             out["fleiss_kappa"] = self.fleiss_kappa.to_dict()
-            out["pairwise_cohen_kappa"] = [{"columns": list(pair), **e.to_dict()}
-                                           for pair, e in self.pairwise_cohen_kappa.items()]
+            out["pairwise_cohen_kappa"] = [
+                {"columns": list(pair), **e.to_dict()}
+                for pair, e in self.pairwise_cohen_kappa.items()
+            ]
         return out
 
 
-def agreement(coders: Sequence[Sequence], names: Sequence[str] | None = None, *,
-              labels: Sequence | None = None, n_resamples: int = 1000, seed: int | None = 0,
-              cancelled: Callable[[], bool] | None = None) -> Agreement:
+def agreement(
+    coders: Sequence[Sequence],
+    names: Sequence[str] | None = None,
+    *,
+    labels: Sequence | None = None,
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+    cancelled: Callable[[], bool] | None = None,
+) -> Agreement:
     """All agreement statistics of two or more coders, each with a bootstrap 95% CI.
 
     ``coders`` holds one column of codes per coder (a model run counts as a coder), rows
@@ -304,8 +357,11 @@ def agreement(coders: Sequence[Sequence], names: Sequence[str] | None = None, *,
     blocks of resamples and raises :class:`Cancelled`. Raises :class:`StatsError` when
     there are fewer than two coders, a coder has no codes, or no row has two codes.
     """
-    names = [str(n) for n in names] if names is not None else \
-        [f"coder {i + 1}" for i in range(len(coders))]
+    names = (
+        [str(n) for n in names]
+        if names is not None
+        else [f"coder {i + 1}" for i in range(len(coders))]
+    )
     if len(coders) < 2:
         raise StatsError("agreement needs at least two coders")
     labels, matrix = encode(coders, labels)
@@ -324,19 +380,29 @@ def agreement(coders: Sequence[Sequence], names: Sequence[str] | None = None, *,
         complete = (matrix >= 0).all(1)
         fleiss_stats = {"fleiss_kappa": stats.pop("fleiss_kappa")}
         if complete.any():
-            fleiss = bootstrap(fleiss_stats, unit_pattern[complete[keep]], int(complete.sum()),
-                               **options)
+            fleiss = bootstrap(
+                fleiss_stats, unit_pattern[complete[keep]], int(complete.sum()), **options
+            )
     est = bootstrap(stats, unit_pattern, n, **options)
     extra: dict = {}
     if coders_n == 2:
         _, confusion = confusion_matrix(*coders, labels=labels)
         support = confusion.sum(1)
         extra = dict(
-            cohen_kappa=est["cohen_kappa"], accuracy=est["accuracy"], macro_f1=est["macro_f1"],
+            cohen_kappa=est["cohen_kappa"],
+            accuracy=est["accuracy"],
+            macro_f1=est["macro_f1"],
             confusion=confusion.tolist(),
-            per_code={label: {"precision": est["precision"][i], "recall": est["recall"][i],
-                              "f1": est["f1"][i], "support": int(support[i])}
-                      for i, label in enumerate(labels)})
+            per_code={
+                label: {
+                    "precision": est["precision"][i],
+                    "recall": est["recall"][i],
+                    "f1": est["f1"][i],
+                    "support": int(support[i]),
+                }
+                for i, label in enumerate(labels)
+            },
+        )
     else:
         pairwise = {}
         for i, j in combinations(range(coders_n), 2):
@@ -344,12 +410,22 @@ def agreement(coders: Sequence[Sequence], names: Sequence[str] | None = None, *,
             if keep_ij.any():
                 stat = _features(patterns_ij, len(labels))["cohen_kappa"]
                 pairwise[(names[i], names[j])] = bootstrap(
-                    {"k": stat}, unit_ij, int(keep_ij.sum()), **options)["k"]
+                    {"k": stat}, unit_ij, int(keep_ij.sum()), **options
+                )["k"]
             else:
                 pairwise[(names[i], names[j])] = Estimate(math.nan)
-        extra = dict(pairwise_cohen_kappa=pairwise,
-                     fleiss_kappa=fleiss.get("fleiss_kappa", Estimate(math.nan)))
-    return Agreement(columns=names, labels=labels, rows=len(matrix), n=n,
-                     percent_agreement=est["percent_agreement"],
-                     krippendorff_alpha=est["krippendorff_alpha"],
-                     n_resamples=n_resamples, seed=seed, **extra)
+        extra = dict(
+            pairwise_cohen_kappa=pairwise,
+            fleiss_kappa=fleiss.get("fleiss_kappa", Estimate(math.nan)),
+        )
+    return Agreement(
+        columns=names,
+        labels=labels,
+        rows=len(matrix),
+        n=n,
+        percent_agreement=est["percent_agreement"],
+        krippendorff_alpha=est["krippendorff_alpha"],
+        n_resamples=n_resamples,
+        seed=seed,
+        **extra,
+    )

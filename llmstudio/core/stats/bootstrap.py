@@ -51,9 +51,13 @@ class Estimate:
 
     def to_dict(self) -> dict:
         """JSON-ready: NaN becomes None (JSON has no NaN)."""
-        return {"value": None if math.isnan(self.value) else self.value,
-                "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n,
-                "undefined_resamples": self.undefined_resamples}
+        return {
+            "value": None if math.isnan(self.value) else self.value,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "n": self.n,
+            "undefined_resamples": self.undefined_resamples,
+        }
 
     def text(self) -> str:
         """ "0.812 [0.760, 0.858]" (the interval where there is one), or "undefined"."""
@@ -63,9 +67,13 @@ class Estimate:
         return f"{self.value:.3f}{ci}"
 
 
-def resample_sums(features: np.ndarray, unit_pattern: np.ndarray, n_resamples: int = 1000,
-                  seed: int | None = 0,
-                  cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+def resample_sums(
+    features: np.ndarray,
+    unit_pattern: np.ndarray,
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+    cancelled: Callable[[], bool] | None = None,
+) -> np.ndarray:
     """Column sums of the units' features in each of ``n_resamples`` resamples of the units.
 
     ``features`` is (patterns x k); ``unit_pattern`` gives each unit's row in it. Returns
@@ -87,7 +95,7 @@ def resample_sums(features: np.ndarray, unit_pattern: np.ndarray, n_resamples: i
         picked = unit_pattern[rng.integers(0, units, size=(size, units))]
         picked += patterns * np.arange(size)[:, None]  # one bincount for the whole block
         counts = np.bincount(picked.ravel(), minlength=size * patterns)
-        out[start:start + size] = counts.reshape(size, patterns) @ features
+        out[start : start + size] = counts.reshape(size, patterns) @ features
     return out
 
 
@@ -100,10 +108,16 @@ def _interval(draws: np.ndarray, level: float) -> tuple[float | None, float | No
     return float(low), float(high), int(draws.size - defined.size)
 
 
-def bootstrap(statistics: Mapping[str, tuple[np.ndarray, Statistic]], unit_pattern: np.ndarray,
-              n: int, *, n_resamples: int = 1000, seed: int | None = 0, level: float = 0.95,
-              cancelled: Callable[[], bool] | None = None
-              ) -> dict[str, Estimate | list[Estimate]]:
+def bootstrap(
+    statistics: Mapping[str, tuple[np.ndarray, Statistic]],
+    unit_pattern: np.ndarray,
+    n: int,
+    *,
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+    level: float = 0.95,
+    cancelled: Callable[[], bool] | None = None,
+) -> dict[str, Estimate | list[Estimate]]:
     """Point estimates and percentile intervals of several statistics on the same resamples.
 
     ``statistics`` maps a name to ``(features, function)``: ``features`` is (patterns x k)
@@ -130,12 +144,16 @@ def bootstrap(statistics: Mapping[str, tuple[np.ndarray, Statistic]], unit_patte
             lo, hi = blocks[id(array)]
             value = np.asarray(function(full[lo:hi]), dtype=float)
             boot = np.asarray(function(draws[:, lo:hi]), dtype=float).reshape(
-                n_resamples, *value.shape)
+                n_resamples, *value.shape
+            )
             estimates = []
             for j in np.ndindex(value.shape):
                 point = float(value[j])
-                low, high, undefined = (None, None, 0) if math.isnan(point) or not n_resamples \
+                low, high, undefined = (
+                    (None, None, 0)
+                    if math.isnan(point) or not n_resamples
                     else _interval(boot[(slice(None), *j)], level)
+                )
                 estimates.append(Estimate(point, low, high, n, undefined))
             result[name] = estimates if value.ndim else estimates[0]
     return result

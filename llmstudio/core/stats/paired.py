@@ -48,9 +48,14 @@ class PairedComparison:
         return asdict(self)
 
 
-def bootstrap_mean(values: Sequence[float], *, n_resamples: int = 2000, seed: int | None = 0,
-                   level: float = 0.95, cancelled: Callable[[], bool] | None = None
-                   ) -> tuple[float | None, float | None, float | None]:
+def bootstrap_mean(
+    values: Sequence[float],
+    *,
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+    level: float = 0.95,
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[float | None, float | None, float | None]:
     """``(mean, ci_low, ci_high)`` of ``values``, the interval a percentile bootstrap over
     the values (units); Nones without values, no interval without resamples."""
     values = np.asarray(values, dtype=float)
@@ -59,9 +64,15 @@ def bootstrap_mean(values: Sequence[float], *, n_resamples: int = 2000, seed: in
     # Units with the same value share a pattern: the work does not grow with repeats.
     distinct, unit_pattern = np.unique(values, return_inverse=True)
     features = np.column_stack([distinct, np.ones_like(distinct)])
-    estimate = bootstrap({"mean": (features, lambda sums: sums[..., 0] / sums[..., 1])},
-                         unit_pattern.ravel(), len(values), n_resamples=n_resamples, seed=seed,
-                         level=level, cancelled=cancelled)["mean"]
+    estimate = bootstrap(
+        {"mean": (features, lambda sums: sums[..., 0] / sums[..., 1])},
+        unit_pattern.ravel(),
+        len(values),
+        n_resamples=n_resamples,
+        seed=seed,
+        level=level,
+        cancelled=cancelled,
+    )["mean"]
     return float(values.mean()), estimate.ci_low, estimate.ci_high
 
 
@@ -81,9 +92,15 @@ def paired_test(differences: Sequence[float]) -> tuple[float | None, str]:
     return float(result.pvalue), "wilcoxon"
 
 
-def compare_paired(before: Sequence[float], after: Sequence[float], *,
-                   n_resamples: int = 2000, seed: int | None = 0, level: float = 0.95,
-                   cancelled: Callable[[], bool] | None = None) -> PairedComparison:
+def compare_paired(
+    before: Sequence[float],
+    after: Sequence[float],
+    *,
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+    level: float = 0.95,
+    cancelled: Callable[[], bool] | None = None,
+) -> PairedComparison:
     """Mean of ``after - before`` with its bootstrap interval and a paired test."""
     before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
     if before.shape != after.shape:
@@ -91,10 +108,12 @@ def compare_paired(before: Sequence[float], after: Sequence[float], *,
     d = after - before
     if np.isnan(d).any():
         raise ValueError("paired values must all be numbers (drop the pairs with a missing one)")
-    mean, low, high = bootstrap_mean(d, n_resamples=n_resamples, seed=seed, level=level,
-                                    cancelled=cancelled)
+    mean, low, high = bootstrap_mean(
+        d, n_resamples=n_resamples, seed=seed, level=level, cancelled=cancelled
+    )
     p, test = paired_test(d)
     if p is not None and math.isnan(p):
         p = None
-    return PairedComparison(int(d.size), mean, low, high, p, test, int((d != 0).sum()),
-                            n_resamples, seed, level)
+    return PairedComparison(
+        int(d.size), mean, low, high, p, test, int((d != 0).sum()), n_resamples, seed, level
+    )

@@ -10,5 +10,13 @@ from .coding import CodeTask
 from .prompt import PromptTask, TemplateError
 from .sentiment import SCALES, SentimentTask
 
-__all__ = ["SCALES", "ChoiceTask", "CodeTask", "ParseError", "PromptTask", "SentimentTask",
-           "Task", "TemplateError"]
+__all__ = [
+    "SCALES",
+    "ChoiceTask",
+    "CodeTask",
+    "ParseError",
+    "PromptTask",
+    "SentimentTask",
+    "Task",
+    "TemplateError",
+]

@@ -105,7 +105,7 @@ def json_object(raw: str) -> dict | None:
     if start >= 0:
         tail = text[start:]
         # A reply cut off by max_tokens: close what is open and try again.
-        for suffix in ("}", '"}', "\"}}", "}}"):
+        for suffix in ("}", '"}', '"}}', "}}"):
             candidates.append(tail + suffix)
     for candidate in candidates:
         try:

@@ -64,19 +64,24 @@ def parse_labels(text: str | None, option: str = "--labels") -> tuple[str, ...]:
     # swallow the commas after it (non-strict csv says nothing); a quote inside a
     # label (5" screen) is a plain character, as in CSV.
     if text.count('"') % 2 and re.search(r'(^|,)\s*"', text):
-        raise UsageError(f"{option} {text!r}: a quote is opened and not closed (quote a "
-                         "label with a comma in it: '\"Law, order\",Housing')")
-    labels = tuple(x.strip() for row in csv.reader([text], skipinitialspace=True)
-                   for x in row if x.strip())
+        raise UsageError(
+            f"{option} {text!r}: a quote is opened and not closed (quote a "
+            "label with a comma in it: '\"Law, order\",Housing')"
+        )
+    labels = tuple(
+        x.strip() for row in csv.reader([text], skipinitialspace=True) for x in row if x.strip()
+    )
     if not labels:
-        raise UsageError(f"{option} is empty: give labels (a,b,c) or leave the option out "
-                         "for the default")
+        raise UsageError(
+            f"{option} is empty: give labels (a,b,c) or leave the option out for the default"
+        )
     seen: dict[str, str] = {}
     for label in labels:
         key = " ".join(label.split()).casefold()
         if key in seen:
-            same = "" if seen[key] == label else f" (the same as {seen[key]!r} but for " \
-                "case or spaces)"
+            same = (
+                "" if seen[key] == label else f" (the same as {seen[key]!r} but for case or spaces)"
+            )
             raise UsageError(f"{option}: {label!r} is given twice{same}")
         seen[key] = label
     return labels
@@ -87,16 +92,17 @@ def make_task(o: TaskOptions) -> Task:
     if o.task not in TASKS:
         raise UsageError(f"unknown task {o.task!r}; one of {', '.join(TASKS)}")
     if o.long_texts not in LONG_TEXT_MODES:
-        raise UsageError(f"long texts: {o.long_texts!r} is not one of "
-                         f"{', '.join(LONG_TEXT_MODES)}")
+        raise UsageError(f"long texts: {o.long_texts!r} is not one of {', '.join(LONG_TEXT_MODES)}")
     for option, flag, tasks in _ONLY_FOR:
         value = getattr(o, option)
         if value not in (None, False, "", ()) and o.task not in tasks:
             raise UsageError(f"{flag} is for {' or '.join('--task ' + t for t in tasks)}")
     if o.task == "prompt":
         if not o.prompt:
-            raise UsageError("the prompt task needs a template (--prompt), e.g. "
-                                 "\"Rewrite this text to be more positive: {text}\"")
+            raise UsageError(
+                "the prompt task needs a template (--prompt), e.g. "
+                '"Rewrite this text to be more positive: {text}"'
+            )
         return PromptTask(template=o.prompt, system=o.system, long_texts=o.long_texts)
     if o.task == "sentiment":
         if o.labels and o.scale:
@@ -105,8 +111,13 @@ def make_task(o: TaskOptions) -> Task:
         if labels is None:
             raise UsageError(f"unknown scale {o.scale!r}; one of {', '.join(SCALES)}")
         _at_least_two(labels)
-        task = SentimentTask(labels=tuple(labels), explain=o.explain, baseline=o.baseline,
-                             wording=o.wording, long_texts=o.long_texts)
+        task = SentimentTask(
+            labels=tuple(labels),
+            explain=o.explain,
+            baseline=o.baseline,
+            wording=o.wording,
+            long_texts=o.long_texts,
+        )
         return _with_examples(task, o.examples, multi=False)
     book = o.codebook
     if book is not None and o.labels:
@@ -123,15 +134,18 @@ def make_task(o: TaskOptions) -> Task:
     if o.multi_label and not book.multi_label:
         book = Codebook(codes=book.codes, name=book.name, multi_label=True)
     if o.none_option and book.multi_label:
-        raise UsageError("--none-option is for single-label coding: with --multi-label "
-                             "a text may get no code at all")
+        raise UsageError(
+            "--none-option is for single-label coding: with --multi-label "
+            "a text may get no code at all"
+        )
     if o.none_option and not book.none_option:
         book = Codebook(codes=book.codes, name=book.name, none_option=True)
     if not book.multi_label and len(book.labels()) < 2:
-        raise LlmstudioError(f"codebook {book.name!r} has one code: single-label coding needs "
-                             "at least two, or 'none of these' (--none-option)")
-    task = CodeTask(codebook=book, explain=o.explain, wording=o.wording,
-                    long_texts=o.long_texts)
+        raise LlmstudioError(
+            f"codebook {book.name!r} has one code: single-label coding needs "
+            "at least two, or 'none of these' (--none-option)"
+        )
+    task = CodeTask(codebook=book, explain=o.explain, wording=o.wording, long_texts=o.long_texts)
     return _with_examples(task, o.examples, multi=book.multi_label)
 
 
@@ -146,11 +160,9 @@ def _with_examples(task, examples, multi: bool):
     if examples is None or examples == ():
         return task
     if isinstance(examples, (str, Path)):
-        examples = read_examples(examples, task.labels, multi_label=multi,
-                                 label_of=task.label_of)
+        examples = read_examples(examples, task.labels, multi_label=multi, label_of=task.label_of)
     else:  # pairs from the window: the same checks as a file's
-        examples = tuple(_checked_pair(task, pair, multi, i)
-                         for i, pair in enumerate(examples, 1))
+        examples = tuple(_checked_pair(task, pair, multi, i) for i, pair in enumerate(examples, 1))
     return replace(task, examples=examples)
 
 
@@ -162,9 +174,11 @@ def _checked_pair(task, pair, multi: bool, i: int) -> tuple[str, str]:
     words = [w for w in str(label).split(";") if w.strip()] if multi else [str(label)]
     mapped = [task.label_of(w) for w in words]
     if not str(text).strip() or any(m is None for m in mapped):
-        raise LlmstudioError(f"example {i}: label {label!r} is not one of "
-                             f"{', '.join(task.labels)}" if str(text).strip()
-                             else f"example {i}: the example has no text")
+        raise LlmstudioError(
+            f"example {i}: label {label!r} is not one of {', '.join(task.labels)}"
+            if str(text).strip()
+            else f"example {i}: the example has no text"
+        )
     return str(text), ";".join(mapped)
 
 
@@ -177,15 +191,26 @@ def options_from_params(params: dict) -> TaskOptions:
     # A run made before long texts were handled read only their start: made again, it
     # truncates too (now marked), so that one change is all a replicate changes.
     long_texts = params.get("long_texts", TRUNCATE)
-    common = dict(explain=bool(params.get("explain")), examples=examples,
-                  wording=str(params.get("wording") or ""), long_texts=long_texts)
+    common = dict(
+        explain=bool(params.get("explain")),
+        examples=examples,
+        wording=str(params.get("wording") or ""),
+        long_texts=long_texts,
+    )
     if kind == "prompt":
-        return TaskOptions(task="prompt", prompt=params.get("template"),
-                           system=params.get("system") or "", long_texts=long_texts)
+        return TaskOptions(
+            task="prompt",
+            prompt=params.get("template"),
+            system=params.get("system") or "",
+            long_texts=long_texts,
+        )
     if kind == "sentiment":
-        return TaskOptions(task="sentiment", labels=tuple(params.get("labels") or ()),
-                           baseline=bool(params.get("baseline")), **common)
+        return TaskOptions(
+            task="sentiment",
+            labels=tuple(params.get("labels") or ()),
+            baseline=bool(params.get("baseline")),
+            **common,
+        )
     if kind == "code" and isinstance(params.get("codebook"), dict):
-        return TaskOptions(task="code", codebook=Codebook.from_dict(params["codebook"]),
-                           **common)
+        return TaskOptions(task="code", codebook=Codebook.from_dict(params["codebook"]), **common)
     raise LlmstudioError(f"a run of task {kind!r} cannot be made again from what it stored")

@@ -58,8 +58,11 @@ class ChoiceTask(Task):
     # -- the task ---------------------------------------------------------------------
 
     def params(self) -> dict:
-        out = {"task": self.name, "labels": list(self.labels),
-               "prompt_version": self.prompt_version()}
+        out = {
+            "task": self.name,
+            "labels": list(self.labels),
+            "prompt_version": self.prompt_version(),
+        }
         if self.explain:
             out["explain"] = True
         if self.examples:
@@ -95,8 +98,10 @@ class ChoiceTask(Task):
     def messages(self, text: str) -> list[dict]:
         messages = [{"role": "system", "content": self.system_prompt()}]
         for example, label in self.examples:
-            messages += [{"role": "user", "content": f"Text:\n{example}"},
-                         {"role": "assistant", "content": json.dumps(self.example_answer(label))}]
+            messages += [
+                {"role": "user", "content": f"Text:\n{example}"},
+                {"role": "assistant", "content": json.dumps(self.example_answer(label))},
+            ]
         messages.append({"role": "user", "content": f"Text:\n{text}"})
         return messages
 
@@ -109,15 +114,23 @@ class ChoiceTask(Task):
         if self.wording.strip():
             _, newline, rest = instruction.partition("\n")
             instruction = self.wording.strip() + newline + rest
-        return f"{instruction}{chr(10) * 2 if chr(10) in instruction else ' '}{self.answer_format()}"
+        return (
+            f"{instruction}{chr(10) * 2 if chr(10) in instruction else ' '}{self.answer_format()}"
+        )
 
     def json_schema(self) -> dict:
-        properties = {"label": {"type": "string", "enum": list(self.labels)},
-                      "score": {"type": "number", "minimum": 0, "maximum": 1}}
+        properties = {
+            "label": {"type": "string", "enum": list(self.labels)},
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+        }
         if self.explain:
             properties["explanation"] = {"type": "string"}
-        return {"type": "object", "properties": properties, "required": list(properties),
-                "additionalProperties": False}
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        }
 
     def label_of(self, word: str) -> str | None:
         """This task's label for a model's word (case, synonyms), or None."""
@@ -138,7 +151,9 @@ class ChoiceTask(Task):
             out = {label_col: label, score_col: _unit(obj.get("score"))}
             if self.explain:
                 explanation = obj.get("explanation")
-                out[self.columns()[2]] = explanation.strip() if isinstance(explanation, str) else None
+                out[self.columns()[2]] = (
+                    explanation.strip() if isinstance(explanation, str) else None
+                )
             return out
         # Prose: accept it only when exactly one label is named. Longer labels first, and
         # blanked out once found: "very positive" does not also name "positive".
@@ -202,13 +217,15 @@ class ChoiceTask(Task):
         return combined
 
 
-def weighted_mean(rows: list[dict[str, float]], weights: list[int],
-                  labels: tuple[str, ...]) -> dict[str, float]:
+def weighted_mean(
+    rows: list[dict[str, float]], weights: list[int], labels: tuple[str, ...]
+) -> dict[str, float]:
     """``{label: mean probability}`` over ``rows`` weighted by ``weights``."""
     total = sum(weights) or 1
     pairs = list(zip(weights, rows, strict=True))
-    return {label: sum(w * float(row.get(label, 0.0)) for w, row in pairs) / total
-            for label in labels}
+    return {
+        label: sum(w * float(row.get(label, 0.0)) for w, row in pairs) / total for label in labels
+    }
 
 
 def _unit(value) -> float | None:

@@ -33,8 +33,9 @@ class CodeTask(ChoiceTask):
         if self.codebook is None:
             raise ValueError("a coding task needs a codebook")
         # Frozen dataclass: set the derived label set once, here.
-        object.__setattr__(self, "labels", self.codebook.labels()
-                           if not self.multi_label else self.codebook.names)
+        object.__setattr__(
+            self, "labels", self.codebook.labels() if not self.multi_label else self.codebook.names
+        )
 
     @property
     def multi_label(self) -> bool:
@@ -42,14 +43,21 @@ class CodeTask(ChoiceTask):
 
     def instruction(self) -> str:
         book = self.codebook
-        how = ("Decide which of these codes apply to the text (any number, possibly none)."
-               if self.multi_label else "Choose the one code that fits the text best.")
-        return ("You code texts for social-science research with this codebook "
-                f"({book.name}).\n{how}\n\nCodes:\n{book.prompt_text()}")
+        how = (
+            "Decide which of these codes apply to the text (any number, possibly none)."
+            if self.multi_label
+            else "Choose the one code that fits the text best."
+        )
+        return (
+            "You code texts for social-science research with this codebook "
+            f"({book.name}).\n{how}\n\nCodes:\n{book.prompt_text()}"
+        )
 
     def synonyms(self) -> dict[str, str]:
         if self.codebook.none_option:
-            return dict.fromkeys(("none of these", "none of the above", "no code", "other", "n/a"), NONE_CODE)
+            return dict.fromkeys(
+                ("none of these", "none of the above", "no code", "other", "n/a"), NONE_CODE
+            )
         return {}
 
     def hypothesis(self, label: str, template: str = "This text is {}.") -> str:
@@ -65,14 +73,14 @@ class CodeTask(ChoiceTask):
             if written:
                 out[code.name] = written
         if self.codebook.none_option and not self.multi_label:
-            out[NONE_CODE] = ["This text is about something else.",
-                              "None of these topics apply."]
+            out[NONE_CODE] = ["This text is about something else.", "None of these topics apply."]
         return out
 
     def label_descriptions(self) -> dict[str, list[str]]:
         written = self.definitions()
-        return {code: [f"This text is about {code}."] + written.get(code, [])
-                for code in self.labels}
+        return {
+            code: [f"This text is about {code}."] + written.get(code, []) for code in self.labels
+        }
 
     def params(self) -> dict:
         out = super().params()
@@ -83,14 +91,18 @@ class CodeTask(ChoiceTask):
     def describe(self) -> str:
         kind = "multi-label" if self.multi_label else "single-label"
         extra = f", {len(self.examples)} examples" if self.examples else ""
-        return f"coding with {self.codebook.name!r} ({len(self.codebook.codes)} codes, {kind}{extra})"
+        return (
+            f"coding with {self.codebook.name!r} ({len(self.codebook.codes)} codes, {kind}{extra})"
+        )
 
     # -- multi-label --------------------------------------------------------------------
 
     def code_columns(self) -> list[tuple[str, str, str]]:
         """(code, applies column, score column) per code."""
-        return [(c, f"{self.name}_{column_slug(c)}", f"{self.name}_{column_slug(c)}_score")
-                for c in self.codebook.names]
+        return [
+            (c, f"{self.name}_{column_slug(c)}", f"{self.name}_{column_slug(c)}_score")
+            for c in self.codebook.names
+        ]
 
     def output_columns(self) -> list[str]:
         if not self.multi_label:
@@ -110,9 +122,13 @@ class CodeTask(ChoiceTask):
             scores = [float(o[score]) for o in outputs if o.get(score) is not None]
             combined[score] = max(scores) if scores else None
         if self.explain:
+
             def top(out: dict) -> float:
-                return max((float(out[s]) for _, _, s in self.code_columns()
-                            if out.get(s) is not None), default=0.0)
+                return max(
+                    (float(out[s]) for _, _, s in self.code_columns() if out.get(s) is not None),
+                    default=0.0,
+                )
+
             explanation = f"{self.name}_explanation"
             combined[explanation] = max(outputs, key=top).get(explanation)
         return combined
@@ -140,8 +156,12 @@ class CodeTask(ChoiceTask):
         properties = {c: {"type": "number", "minimum": 0, "maximum": 1} for c in self.labels}
         if self.explain:
             properties["explanation"] = {"type": "string"}
-        return {"type": "object", "properties": properties, "required": list(properties),
-                "additionalProperties": False}
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        }
 
     def parse(self, raw: str) -> dict:
         if not self.multi_label:
@@ -168,8 +188,9 @@ class CodeTask(ChoiceTask):
         out = self.from_scores(scores)
         if self.explain:
             explanation = obj.get("explanation")
-            out[f"{self.name}_explanation"] = (explanation.strip()
-                                               if isinstance(explanation, str) else None)
+            out[f"{self.name}_explanation"] = (
+                explanation.strip() if isinstance(explanation, str) else None
+            )
         return out
 
     def from_scores(self, scores: dict[str, float]) -> dict:

@@ -25,15 +25,18 @@ def placeholders(template: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise TemplateError(f"prompt template: {exc} (write {{{{ and }}}} for literal braces)"
-                            ) from None
+        raise TemplateError(
+            f"prompt template: {exc} (write {{{{ and }}}} for literal braces)"
+        ) from None
     for _, field, spec, conversion in parsed:
         if field is None:
             continue
         if not field or field.isdigit() or spec or conversion:
-            raise TemplateError(f"prompt template: placeholder {{{field}{'!' + conversion if conversion else ''}"
-                                f"{':' + spec if spec else ''}}} is not a column name; use "
-                                "{text} or {column_name}")
+            raise TemplateError(
+                f"prompt template: placeholder {{{field}{'!' + conversion if conversion else ''}"
+                f"{':' + spec if spec else ''}}} is not a column name; use "
+                "{text} or {column_name}"
+            )
         if field not in names:
             names.append(field)
     return names
@@ -51,8 +54,9 @@ class PromptTask(Task):
     def __post_init__(self):
         found = placeholders(self.template)
         if "text" not in found and not found:
-            raise TemplateError("prompt template: it has no placeholder; put {text} where "
-                                "each row's text goes")
+            raise TemplateError(
+                "prompt template: it has no placeholder; put {text} where each row's text goes"
+            )
 
     def inputs(self) -> list[str]:
         return [name for name in placeholders(self.template) if name != "text"]
@@ -64,7 +68,8 @@ class PromptTask(Task):
             raise TemplateError(
                 f"prompt template: {', '.join('{' + n + '}' for n in unknown)} "
                 f"{'is not a column' if len(unknown) == 1 else 'are not columns'}; the "
-                f"columns are {', '.join(map(str, columns))}")
+                f"columns are {', '.join(map(str, columns))}"
+            )
 
     def render(self, text: str, row: dict[str, str]) -> str:
         # Filled field by field, not with str.format: a column named "a.b" or "x[0]" is a
@@ -77,8 +82,13 @@ class PromptTask(Task):
         return "".join(out)
 
     def params(self) -> dict:
-        return {"task": "prompt", "template": self.template, "system": self.system,
-                "prompt_version": 1, "long_texts": self.long_texts}
+        return {
+            "task": "prompt",
+            "template": self.template,
+            "system": self.system,
+            "prompt_version": 1,
+            "long_texts": self.long_texts,
+        }
 
     def columns(self) -> list[str]:
         return [f"{self.name}_output"] + self.long_text_columns()

@@ -17,23 +17,43 @@ SCALES = {
 
 # How the sentiment labels read as sentences (for comparing a text with its labels).
 LABEL_DESCRIPTIONS = {
-    "positive": ["This text is positive.", "I am happy and pleased with this.",
-                 "This is great, good news, I like it."],
-    "negative": ["This text is negative.", "I am angry and disappointed with this.",
-                 "This is terrible, bad news, I hate it."],
-    "neutral": ["This text is neutral.", "This is a plain statement of fact.",
-                "I have no strong feelings about this."],
-    "very positive": ["This text is very positive.", "I love this, it is wonderful!",
-                      "Absolutely fantastic, the best news ever."],
-    "very negative": ["This text is very negative.", "I hate this, it is awful!",
-                      "Absolutely terrible, a disaster, the worst."],
+    "positive": [
+        "This text is positive.",
+        "I am happy and pleased with this.",
+        "This is great, good news, I like it.",
+    ],
+    "negative": [
+        "This text is negative.",
+        "I am angry and disappointed with this.",
+        "This is terrible, bad news, I hate it.",
+    ],
+    "neutral": [
+        "This text is neutral.",
+        "This is a plain statement of fact.",
+        "I have no strong feelings about this.",
+    ],
+    "very positive": [
+        "This text is very positive.",
+        "I love this, it is wonderful!",
+        "Absolutely fantastic, the best news ever.",
+    ],
+    "very negative": [
+        "This text is very negative.",
+        "I hate this, it is awful!",
+        "Absolutely terrible, a disaster, the worst.",
+    ],
 }
 
 # Label valences (the signed sentiment of each label on -1..1; see :func:`valence`): the
 # 3-point scheme's P(positive) - P(negative), and the 5-point scale spread evenly.
 VALENCE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
-VALENCE_5 = {"very negative": -1.0, "negative": -0.5, "neutral": 0.0, "positive": 0.5,
-             "very positive": 1.0}
+VALENCE_5 = {
+    "very negative": -1.0,
+    "negative": -0.5,
+    "neutral": 0.0,
+    "positive": 0.5,
+    "very positive": 1.0,
+}
 
 
 def five_point(labels) -> bool:
@@ -63,9 +83,16 @@ def valence(probabilities: dict[str, float]) -> float | None:
 
 # Words classifiers and chat models use for the default labels.
 _SYNONYMS = {
-    "pos": "positive", "positive": "positive", "label_positive": "positive",
-    "neg": "negative", "negative": "negative", "label_negative": "negative",
-    "neu": "neutral", "neutral": "neutral", "mixed": "neutral", "none": "neutral",
+    "pos": "positive",
+    "positive": "positive",
+    "label_positive": "positive",
+    "neg": "negative",
+    "negative": "negative",
+    "label_negative": "negative",
+    "neu": "neutral",
+    "neutral": "neutral",
+    "mixed": "neutral",
+    "none": "neutral",
 }
 
 
@@ -82,8 +109,11 @@ class SentimentTask(ChoiceTask):
         return _SYNONYMS
 
     def label_descriptions(self) -> dict[str, list[str]]:
-        return {label: LABEL_DESCRIPTIONS[label.lower()] for label in self.labels
-                if label.lower() in LABEL_DESCRIPTIONS}
+        return {
+            label: LABEL_DESCRIPTIONS[label.lower()]
+            for label in self.labels
+            if label.lower() in LABEL_DESCRIPTIONS
+        }
 
     def params(self) -> dict:
         out = super().params()
@@ -107,6 +137,8 @@ class SentimentTask(ChoiceTask):
         return output
 
     def describe(self) -> str:
-        extras = [" with explanations" if self.explain else "",
-                  f" from {len(self.examples)} examples" if self.examples else ""]
+        extras = [
+            " with explanations" if self.explain else "",
+            f" from {len(self.examples)} examples" if self.examples else "",
+        ]
         return f"sentiment ({', '.join(self.labels)}){''.join(extras)}"
