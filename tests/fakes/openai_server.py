@@ -20,8 +20,9 @@ kept. Faults are injected by rule (:meth:`FakeOpenAI.add_rule`)::
         assert fake.count("some text") == 2
 
 Faults: ``429`` (with ``Retry-After``), ``quota`` (429 ``insufficient_quota``), ``500``,
-``slow`` (wait ``seconds`` first), ``drop`` (close the connection without a reply), and malformed answers: ``prose`` (no
-label), ``wrong_case`` (``POSITIVE``), ``unknown_label``, ``truncated``
+``slow`` (wait ``seconds`` first), ``drop`` (close the connection without a reply), and
+malformed answers: ``prose`` (no label), ``wrong_case`` (``POSITIVE``), ``unknown_label``,
+``truncated``
 (``{"label": "posit``) and ``content`` (send ``content`` as is). Server-wide settings:
 ``latency`` (seconds per request; ``jitter`` spreads it evenly over latency +- jitter,
 by a hash of the text, so reproducibly), ``api_key`` (anything else gets 401, with the key
