@@ -36,7 +36,7 @@ import sqlite3
 
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -68,6 +68,7 @@ from ..core.coder_prefs import (
     remembered_codebook,
     remembered_coder,
 )
+from ..core.coding_session import CodingSession, toggled
 from ..core.errors import LlmstudioError
 from ..core.sampling import (
     ModelCodes,
@@ -130,32 +131,6 @@ SHORTCUT_ROWS = [
 ]
 
 
-# -- undoable clicks ---------------------------------------------------------------------
-
-
-class _Click(QUndoCommand):
-    """One click on a row: its codes and memo before and after. Pushing it stores ``after``;
-    undo stores ``before`` again (a click too) and shows the row; redo stores ``after``."""
-
-    def __init__(self, panel: CodingPanel, row_id: int, before, after, text: str):
-        super().__init__(text)
-        self.panel, self.row_id, self.before, self.after = panel, row_id, before, after
-        self._pushed = False
-
-    def redo(self) -> None:
-        ok = self.panel._store(self.row_id, *self.after)
-        if not self._pushed:
-            self._pushed = True
-            if not ok:
-                self.setObsolete(True)  # nothing stored: nothing to undo
-            return
-        self.panel._replayed(self.row_id)
-
-    def undo(self) -> None:
-        self.panel._store(self.row_id, *self.before)
-        self.panel._replayed(self.row_id)
-
-
 # -- the panel ---------------------------------------------------------------------------
 
 
@@ -177,14 +152,10 @@ class CodingPanel(QWidget):
         self.sample: Sample | None = None
         self.model: ModelCodes | None = None
         self.suggested: list[int] | None = None  # Learn from my codes' order, if asked
-        self.rows: list[int] = []  # the sequence to code, in order
-        self._index: dict[int, int] = {}  # row id -> position in it (a million rows: no .index)
-        self.pos = -1  # where in it (the last position shown from it)
-        self.row_id: int | None = None  # the row shown
-        self._state: dict[int, tuple[tuple[str, ...], str]] = {}  # row -> (codes, memo)
+        # The rows to code, the position, the codes given, undo/redo (Qt-free).
+        self.session = CodingSession(self._save, self._stored, self._history)
         self._moving = False
         self._replaying = False
-        self.undo_stack = QUndoStack(self)
         self._keys = CodeKeys()  # digits of a two-digit code number typed so far
         self._digit_timer = QTimer(self)
         self._digit_timer.setSingleShot(True)
@@ -193,6 +164,20 @@ class CodingPanel(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build()
         self.window.table.selectionModel().currentRowChanged.connect(self._on_table_row)
+
+    @property
+    def rows(self) -> list[int]:
+        """The rows to code, in order."""
+        return self.session.rows
+
+    @property
+    def row_id(self) -> int | None:
+        """The row shown."""
+        return self.session.row_id
+
+    @row_id.setter
+    def row_id(self, row_id: int | None) -> None:
+        self.session.row_id = row_id
 
     # -- construction -----------------------------------------------------------------
 
@@ -331,12 +316,8 @@ class CodingPanel(QWidget):
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             a.setEnabled(False)
             self.addAction(a)
-        self.undo_stack.canUndoChanged.connect(self.act_undo.setEnabled)
-        self.undo_stack.canRedoChanged.connect(self.act_redo.setEnabled)
         self.undo_button = nav("Undo", "Undo the last click (Ctrl+Z)", self.undo)
         self.redo_button = nav("Redo", "Redo (Ctrl+Shift+Z)", self.redo)
-        self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
-        self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
         self.undo_button.setEnabled(False)
         self.redo_button.setEnabled(False)
         buttons = QHBoxLayout()
@@ -395,9 +376,9 @@ class CodingPanel(QWidget):
         project = self.window.project
         changed = project is not self.project
         if changed:
-            self.undo_stack.clear()
+            self.session.clear_history()
             self.project = project
-            self._state = {}
+            self.session.load(())
             if project is not None:
                 name = remembered_coder(self._project_key())
                 self.coder_edit.setText(name)
@@ -435,7 +416,7 @@ class CodingPanel(QWidget):
             return
         another = self.book is None or self.book.name != old
         if another:
-            self.undo_stack.clear()
+            self.session.clear_history()
             self.suggested = None  # suggestions were for the other codebook's codes
         self.sample = load_sample(self.project, self.book.name) if self.book else None
         if another and self.sample is not None and self.sample.purpose:
@@ -475,7 +456,7 @@ class CodingPanel(QWidget):
                 return
         self._commit_memo()
         self.coder = name
-        self.undo_stack.clear()
+        self.session.clear_history()
         if name:
             remember_coder(name, self._project_key())
             self.set_blind(self._default_blind(), remember=False)
@@ -484,15 +465,13 @@ class CodingPanel(QWidget):
         self.rebuild_sequence()
 
     def _load_state(self) -> None:
-        self._state = {}
+        stored = ()
         if self.project is not None and self.book is not None and self.coder:
-            for c in human_codes.current(self.project, self.book.name, self.coder):
-                self._state[c.row_id] = (c.codes, c.memo)
+            stored = human_codes.current(self.project, self.book.name, self.coder)
+        self.session.load((c.row_id, c.codes, c.memo) for c in stored)
         # The memo field shows this coder's memo in this codebook: another's text left in
         # it would be saved as theirs on moving on.
-        self.memo.setText(
-            self._state.get(self.row_id, ((), ""))[1] if self.row_id is not None else ""
-        )
+        self.memo.setText(self.session.entry(self.row_id)[1])
 
     def _build_code_buttons(self) -> None:
         for b in self.code_buttons:
@@ -612,13 +591,15 @@ class CodingPanel(QWidget):
         """The rows to code from the filter, the sample and the coder's codes; the row
         shown stays if it is among them (and ``keep_row``), else the first is shown."""
         self._commit_memo()
+        session = self.session
         if not self._ready():
-            self.rows, self.pos, self._index = [], -1, {}
+            session.set_rows([])
+            session.pos = -1
             self._update_progress()
             return
         if self.which == "disagree":  # a run may have finished since the codebook was read
             self.model = self._read_model()
-        self.rows = select_rows(
+        rows = select_rows(
             self.project,
             self.book,
             self.coder,
@@ -628,7 +609,7 @@ class CodingPanel(QWidget):
             model=self.model,
             order=self.suggested,
         )
-        self._index = {r: i for i, r in enumerate(self.rows)}
+        session.set_rows(rows)
         if self.which == "suggested" and self.suggested is None:
             self._notice(
                 "No suggestions yet: open Analyse › Learn from My Codes… and press "
@@ -656,14 +637,14 @@ class CodingPanel(QWidget):
             self._notice(None)
         current = self.window.table.currentIndex()
         shown = self.window.model.row_id(current.row()) if current.isValid() else self.row_id
-        if keep_row and shown in self._index:
-            self.pos = self._index[shown]
+        if keep_row and session.position(shown) is not None:
+            session.follow(shown)
             self.show_row(shown)
-        elif self.rows:
-            self.pos = 0
-            self.goto(self.rows[0])
+        elif rows:
+            session.pos = 0
+            self.goto(rows[0])
         else:
-            self.pos = -1
+            session.pos = -1
             if shown is not None:
                 self.show_row(shown)
         self._update_progress()
@@ -728,18 +709,14 @@ class CodingPanel(QWidget):
             return
         in_sample = set(self.sample.rows) if self.sample else None
         total = len(in_sample) if in_sample is not None else self.window.corpus.rows
-        coded = sum(
-            1
-            for r, (codes, _) in self._state.items()
-            if codes and (in_sample is None or r in in_sample)
-        )
+        coded = self.session.coded(in_sample)
         self.progress_label.setText(f"{coded:,} of {total:,} coded by {self.coder}")
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(coded)
         if self.row_id is None:
             self.position_label.setText("")
-        elif self.row_id in self._index:
-            at = self._index[self.row_id] + 1
+        elif self.session.position(self.row_id) is not None:
+            at = self.session.position(self.row_id) + 1
             self.position_label.setText(
                 f"row {self.row_id + 1:,} · {at:,} of {len(self.rows):,} in this list"
             )
@@ -765,16 +742,14 @@ class CodingPanel(QWidget):
         row_id = self.window.model.row_id(index.row())
         if row_id != self.row_id:
             self._commit_memo()
-            if row_id in self._index:
-                self.pos = self._index[row_id]
+            self.session.follow(row_id)
             self.show_row(row_id)
 
     def goto(self, row_id: int) -> None:
         """Show ``row_id`` and select it in the table (the memo of the row left is saved)."""
         if not self._replaying:
             self._commit_memo()
-        if row_id in self._index:
-            self.pos = self._index[row_id]
+        self.session.follow(row_id)
         self._moving = True
         try:
             self.window.goto_row(row_id)
@@ -802,7 +777,7 @@ class CodingPanel(QWidget):
                 f"{html.escape(str(c))}</span>&nbsp;{html.escape(str(v)[:60])}</span>"
             )
         self.meta_label.setText(f"<b>Row {row_id + 1:,}</b> &nbsp; " + " &nbsp;·&nbsp; ".join(meta))
-        codes, memo = self._state.get(row_id, ((), ""))
+        codes, memo = self.session.entry(row_id)
         for b in self.code_buttons:
             b.setChecked(b.property("code") in codes)
         self.memo.setText(memo)
@@ -823,8 +798,7 @@ class CodingPanel(QWidget):
 
     def codes(self, row_id: int | None = None) -> tuple[str, ...]:
         """This coder's codes of the row (the one shown by default)."""
-        row_id = self.row_id if row_id is None else row_id
-        return self._state.get(row_id, ((), ""))[0]
+        return self.session.codes(self.row_id if row_id is None else row_id)
 
     def press(self, code: str) -> None:
         """A code's key or button: single-label codes the row and moves on; multi-label
@@ -832,21 +806,16 @@ class CodingPanel(QWidget):
         if not self._can_code():
             return
         row = self.row_id
-        codes, memo = self._state.get(row, ((), ""))
+        codes, memo = self.session.entry(row)
         new_memo = self.memo.text()
         if self.book.multi_label:
-            if code in codes:
-                after = tuple(c for c in codes if c != code)
-            elif code == NONE_CODE:
-                after = (NONE_CODE,)
-            else:
-                after = tuple(c for c in codes if c != NONE_CODE) + (code,)
+            after = toggled(codes, code)
             verb = "remove" if code in codes else "add"
             self._push(row, (codes, memo), (after, new_memo), f"{verb} {code} (row {row + 1})")
             return
         if codes != (code,) or new_memo != memo:
             self._push(row, (codes, memo), ((code,), new_memo), f"{code} (row {row + 1})")
-            if self._state.get(row, ((), ""))[0] != (code,):
+            if self.session.codes(row) != (code,):
                 return  # not stored (the reason is shown): stay on the row
         self.next()
 
@@ -858,9 +827,9 @@ class CodingPanel(QWidget):
         return True
 
     def _push(self, row: int, before, after, text: str) -> None:
-        self.undo_stack.push(_Click(self, row, before, after, text))
+        self.session.click(row, before, after, text)
 
-    def _store(self, row_id: int, codes, memo) -> bool:
+    def _save(self, row_id: int, codes, memo) -> bool:
         """One click in the project; False (and the reason shown) when it failed."""
         try:
             human_codes.record(
@@ -872,17 +841,28 @@ class CodingPanel(QWidget):
                 "The code was not saved", exc if isinstance(exc, LlmstudioError) else str(exc)
             )
             return False
-        self._state[row_id] = (tuple(codes), memo)
+        return True
+
+    def _stored(self, row_id: int) -> None:
+        """After a click was stored: the row's buttons and memo, the progress."""
+        codes, memo = self.session.entry(row_id)
         if row_id == self.row_id:
             for b in self.code_buttons:
                 b.setChecked(b.property("code") in codes)
             self.memo.setText(memo)
         self._update_progress()
         self.sig_coded.emit(row_id)
-        return True
 
-    def _replayed(self, row_id: int) -> None:
-        """After an undo or redo: show the row it changed."""
+    def _history(self, can_undo: bool, can_redo: bool) -> None:
+        for widget in (self.act_undo, self.undo_button):
+            widget.setEnabled(can_undo)
+        for widget in (self.act_redo, self.redo_button):
+            widget.setEnabled(can_redo)
+
+    def _replayed(self, row_id: int | None) -> None:
+        """After an undo or redo: show the row it changed (None: nothing was done)."""
+        if row_id is None:
+            return
         self._replaying = True
         try:
             self.goto(row_id)
@@ -898,7 +878,7 @@ class CodingPanel(QWidget):
             or self.project is not self.window.project
         ):  # closed: another is open
             return
-        codes, memo = self._state.get(self.row_id, ((), ""))
+        codes, memo = self.session.entry(self.row_id)
         text = self.memo.text()
         if text != memo:
             self._push(self.row_id, (codes, memo), (codes, text), f"memo (row {self.row_id + 1})")
@@ -920,11 +900,11 @@ class CodingPanel(QWidget):
     def undo(self) -> None:
         self._flush_digits()  # a code number being typed is given, then undone
         self._commit_memo()  # a memo being typed is the last thing done: undone first
-        self.undo_stack.undo()
+        self._replayed(self.session.undo())
 
     def redo(self) -> None:
         self._flush_digits()
-        self.undo_stack.redo()
+        self._replayed(self.session.redo())
 
     # -- moving -----------------------------------------------------------------------
 
@@ -932,10 +912,9 @@ class CodingPanel(QWidget):
         """The next row of the sequence (stays on the last one, saying so)."""
         if not self.rows:
             return
-        if self.row_id in self._index:
-            self.pos = self._index[self.row_id]
-        if self.pos + 1 < len(self.rows):
-            self.goto(self.rows[self.pos + 1])
+        after = self.session.next_row()
+        if after is not None:
+            self.goto(after)
         else:
             self._commit_memo()
             self.window.statusBar().showMessage(
@@ -946,14 +925,9 @@ class CodingPanel(QWidget):
 
     def back(self) -> None:
         """The previous row of the sequence."""
-        if not self.rows:
-            return
-        if self.row_id in self._index:
-            self.pos = self._index[self.row_id]
-        if self.pos > 0:
-            self.goto(self.rows[self.pos - 1])
-        elif self.row_id not in self._index:
-            self.goto(self.rows[max(0, self.pos)])
+        before = self.session.previous_row()
+        if before is not None:
+            self.goto(before)
 
     # -- samples ----------------------------------------------------------------------
 
