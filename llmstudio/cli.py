@@ -474,8 +474,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
     from .core.backends import BackendError, make_backend
     from .core.export import export_table
+    from .core.run_form import RunForm
     from .core.runner import check_can_run, run_job, run_results
-    from .core.tasks.build import TaskOptions, make_task, parse_labels
 
     # Everything that can be checked before the first row is: the options, the output's
     # extension, the task (codebook, examples), the input and its text column, the
@@ -484,51 +484,44 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     timeout = _timeout(args)
     _check_out(args.out)
     _check_out_folder(args.out)
-    task = make_task(
-        TaskOptions(
-            task=args.task,
-            labels=parse_labels(args.labels),
-            scale=args.scale,
-            codebook=args.codebook,
-            multi_label=args.multi_label,
-            none_option=args.none_option,
-            examples=args.examples,
-            prompt=args.prompt,
-            system=args.system or "",
-            explain=args.explain,
-            baseline=args.baseline,
-            long_texts=args.long_texts,
-        )
+    # The same form, and the same task from it, as the run dialog's (core.run_form).
+    form = RunForm(
+        task_name=args.task,
+        labels=args.labels,
+        labels_option="--labels",
+        scale=args.scale,
+        codebook=args.codebook,
+        multi_label=args.multi_label,
+        none_option=args.none_option,
+        examples=args.examples,
+        prompt=args.prompt,
+        system=args.system or "",
+        explain=args.explain,
+        baseline=args.baseline,
+        long_texts=args.long_texts,
+        model=args.model,
+        base_url=args.base_url,
+        text_column=args.text_column,
     )
+    task = form.task()
     with tempfile.TemporaryDirectory() as tmp:
         project, how = _open_target(args, tmp)
         try:
             corpus = project.corpus()
             _check_has_rows(corpus, args.file)
             column = args.text_column or corpus.text_column
-            if column not in corpus.frame.columns:
-                raise LlmstudioError(
-                    f"{args.file}: no column {column!r}; the columns are "
-                    f"{', '.join(map(repr, corpus.columns))}"
-                )
-            from .core.nested import text_column_problem
-
-            problem = text_column_problem(corpus.frame, column)
-            if problem:  # a list or map column: nothing to send
-                raise LlmstudioError(f"{args.file}: {problem}")
+            # the column, its values, the prompt's placeholders; before any request
+            form.check_input(task, corpus.frame, column, args.file)
             from .core.export import check_fits
 
             if args.out:  # Excel's limits, before any request is paid for (+1: the errors)
                 check_fits(
                     args.out, len(corpus.frame), len(corpus.columns) + len(task.columns()) + 1
                 )
-            from .core.runner import row_inputs
-
-            row_inputs(task, corpus.frame.head(1), column)  # placeholders naming no column
             if how != "temporary":
                 _keep_codebook(project, task)
             options = {}
-            if args.model.startswith("openai:"):
+            if form.kind == "openai":
                 options = {
                     "requests_per_minute": args.rpm,
                     "tokens_per_minute": args.tpm,

@@ -23,7 +23,7 @@ from .model_config import cached_models, load_config, model_choices
 
 def generative_choices() -> list:
     """The configured models that write text: local causal LMs and API models."""
-    from .run_dialog import hf_generative
+    from ..core.run_form import hf_generative
 
     out = []
     for choice in model_choices(load_config(), cached_models()):

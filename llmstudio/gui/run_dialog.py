@@ -16,9 +16,7 @@ import html
 import json
 import re
 import time
-from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import shiboken6
@@ -47,26 +45,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.backends import offline_refusal
 from ..core.chunking import over_limit
 from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
-from ..core.nested import shown_column
 from ..core.results import code_names
+from ..core.run_form import RunForm, request_preview
 from ..core.runner import row_inputs
-from ..core.secrets import accept_url, endpoint_id, url_problem
+from ..core.secrets import accept_url, endpoint_id
 from ..core.tasks import CodeTask
 from ..core.tasks.build import TaskOptions
-from ..core.tasks.build import parse_labels as labels_from_text
-from ..core.tasks.prompt import TemplateError, placeholders
+from ..core.tasks.prompt import placeholders
 from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
 from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
 from .errors import describe
 from .jobs import Job, JobSpec
-from .model_config import OFFLINE_MODELS, ModelChoice, cached_models, load_config, model_choices
+from .model_config import ModelChoice, cached_models, load_config, model_choices
 from .workers import run_in_background
 
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
@@ -114,43 +110,7 @@ def _examples_tip(code: bool) -> str:
 def parse_labels(text: str) -> tuple[str, ...]:
     """The labels typed, read as ``--labels`` reads them (core.tasks.build.parse_labels:
     CSV-style quotes); () while the field is empty or wrong (problem() says why)."""
-    try:
-        return labels_from_text(text, option="Labels") if text.strip() else ()
-    except LlmstudioError:
-        return ()
-
-
-@lru_cache(maxsize=64)
-def hf_generative(name: str) -> bool | None:
-    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text:
-    True for a causal LM, False for a classifier or an embedding model, None when its
-    config is not on this computer (the runner finds out when it loads it)."""
-    from ..core.backends.hf import TEXT_GENERATION, detect_pipeline_task
-
-    name = name.strip()
-    if not name:
-        return None
-    config = None
-    folder = Path(name).expanduser()
-    try:
-        if (folder / "config.json").is_file():
-            config = folder / "config.json"
-        else:
-            from huggingface_hub import try_to_load_from_cache
-
-            found = try_to_load_from_cache(name, "config.json")
-            config = Path(found) if isinstance(found, str) else None
-        if config is None:
-            return None
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except Exception:  # not a folder, not a hub id, unreadable: the runner will say
-        return None
-    return (
-        detect_pipeline_task(
-            SimpleNamespace(**{k: data.get(k) for k in ("architectures", "id2label")})
-        )
-        == TEXT_GENERATION
-    )
+    return RunForm(labels=text if text.strip() else None).parsed_labels()
 
 
 class PlaceholderHighlighter(QSyntaxHighlighter):
@@ -611,16 +571,8 @@ class RunDialog(QDialog):
             self.set_examples_file(path)
 
     def _examples_task(self) -> CodeTask | SentimentTask | None:
-        """The task whose labels the examples must use, as Run would build it (its
-        ``label_of`` maps a file's labels onto them); None: no labels or codebook yet, or
-        the prompt task."""
-        name = self.task_name()
-        if name == "code":
-            return CodeTask(codebook=self._book) if self._book is not None else None
-        if name == "sentiment":
-            labels = parse_labels(self.labels.text())
-            return SentimentTask(labels=labels) if len(labels) >= 2 else None
-        return None
+        """The task whose labels the examples must use (core.run_form)."""
+        return self.form().examples_task()
 
     def set_examples_file(self, path: str | Path | None) -> None:
         """Read labelled examples for the task's labels: the sentiment labels, or the
@@ -708,7 +660,7 @@ class RunDialog(QDialog):
                 self._form.setRowVisible(widget, shown)
         self._show_template_status()
         problem = self.problem()
-        if problem and self.task_name() == "prompt" and problem == self._template_problem():
+        if problem and self.task_name() == "prompt" and problem == self.form().template_problem():
             # Said in red under the prompt already, where the placeholder is.
             self.note.setText("<span style='color:#c62828'>Fix the prompt above.</span>")
         elif problem:
@@ -845,7 +797,7 @@ class RunDialog(QDialog):
     def _show_template_status(self) -> None:
         if self.task_name() != "prompt":
             return
-        problem = self._template_problem()
+        problem = self.form().template_problem()
         if problem:
             self.template_status.setText(
                 f"<span style='color:#c62828'>{html.escape(problem)}</span>"
@@ -858,108 +810,39 @@ class RunDialog(QDialog):
                 f"from the column(s) {html.escape(sent)}.</span>"
             )
 
-    def _template_problem(self) -> str:
-        template = self.template.toPlainText()
-        if not template.strip():
-            return (
-                "Write the prompt: what the model should do with each text, with {text} "
-                "where the text goes."
-            )
-        try:
-            names = placeholders(template)
-        except TemplateError as exc:
-            return str(exc).removeprefix("prompt template: ").capitalize()
-        if not names:
-            return "The prompt has no placeholder: put {text} where each row's text goes."
-        unknown = [n for n in names if n != "text" and n not in self._columns]
-        if unknown:
-            listed = ", ".join("{" + n + "}" for n in unknown)
-            verb = "is not a column" if len(unknown) == 1 else "are not columns"
-            return f"{listed} {verb} of this corpus (the columns: {', '.join(self._columns)})."
-        return ""
-
-    def _generative(self) -> bool | None:
-        """Whether the chosen model writes text (None: not known before it loads)."""
-        kind = self._kind()
-        if kind == "openai":
-            return True
+    def form(self) -> RunForm:
+        """The run as filled in, without widgets (core.run_form: shared with the CLI)."""
+        task, kind = self.task_name(), self._kind()
         if kind == "hf":
-            return hf_generative(self.hf_path.text().strip())
-        return False
-
-    def _model_words(self) -> str:
-        kind = self._kind()
-        if kind in OFFLINE_MODELS:
-            return {"builtin": "The builtin MiniLM model", "lexicon": "The lexicon (VADER)"}[kind]
-        return "This Hugging Face model (a classifier)"
+            model = f"hf:{self.hf_path.text().strip()}"
+        elif kind == "openai":
+            model = f"openai:{self.api_model.text().strip()}"
+        else:
+            model = kind
+        labels = self.labels.text()
+        explain = {"sentiment": self.explain, "code": self.code_explain}.get(task)
+        return RunForm(
+            task_name=task,
+            labels=labels if task == "sentiment" and labels.strip() else None,
+            codebook=self._book if task == "code" else None,
+            codebook_error=self._book_error,
+            examples=self._examples if task in self._example_forms else None,
+            examples_error=self._examples_error,
+            prompt=self.template.toPlainText() if task == "prompt" else None,
+            system=self.system.text().strip() if task == "prompt" else "",
+            explain=explain is not None and explain.isChecked(),
+            baseline=task == "sentiment" and self.baseline.isChecked(),
+            long_texts=self.long_texts.currentData(),
+            model=model,
+            base_url=(self.base_url.text().strip() or None) if kind == "openai" else None,
+            text_column=self._text_column,
+            columns=tuple(self._columns),
+            has_project=self.project is not None,
+        )
 
     def problem(self) -> str:
         """Why the run cannot start as filled in ("" when it can)."""
-        task = self.task_name()
-        if task == "sentiment":
-            text = self.labels.text()
-            try:  # the same rules as --labels: a repeated label or an open quote is named
-                labels = labels_from_text(text, option="Labels") if text.strip() else ()
-            except LlmstudioError as exc:
-                return str(exc)
-            if len(labels) < 2:
-                return "Give at least two labels, separated by commas."
-        if task == "code":
-            if self._book is None:
-                return self._book_error or (
-                    "Coding needs a codebook: save the corpus as a project first."
-                    if self.project is None
-                    else "Choose a codebook, or click “Edit codebooks…” to write one."
-                )
-        if task in ("sentiment", "code") and self._examples_error:
-            return f"The examples file cannot be used: {self._examples_error}"
-        if task == "prompt":
-            problem = self._template_problem()
-            if problem:
-                return problem
-        kind = self._kind()
-        if kind == "hf" and not self.hf_path.text().strip():
-            return "Choose a model folder, or type a Hugging Face hub id."
-        if kind == "openai" and not self.api_model.text().strip():
-            return "Type the API's model name."
-        if kind == "openai" and self.base_url.text().strip():
-            problem = url_problem(self.base_url.text().strip())
-            if problem:
-                return f"The base URL is {problem}."
-        writes = self._generative()
-        if writes is False:
-            model = self._model_words()
-            if task == "prompt":
-                return (
-                    f"{model} cannot answer a custom prompt: it only gives labels. Choose "
-                    "a model that writes text (an API model or a Hugging Face chat model)."
-                )
-            explain = self.explain if task == "sentiment" else self.code_explain
-            if task in ("sentiment", "code") and explain.isChecked():
-                return (
-                    f"{model} cannot explain its answers: it only gives labels. Untick "
-                    "“Explain each answer”, or choose a model that writes text."
-                )
-            if kind in OFFLINE_MODELS:
-                try:
-                    why = offline_refusal(kind, self.spec().task())
-                except LlmstudioError as exc:
-                    return str(exc)
-                if why and task == "sentiment" and self._examples:
-                    return (
-                        f"{model} cannot run this: {why}. Choose the builtin model or "
-                        "a model that writes text, or click “No examples”."
-                    )
-                if why:
-                    return (
-                        f"{model} cannot run this: {why}. Choose an API model or a "
-                        "Hugging Face model (a chat model, or a zero-shot classifier)."
-                    )
-        try:
-            self.spec().task()
-        except LlmstudioError as exc:
-            return str(exc)
-        return ""
+        return self.form().problem()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of a saved Hugging Face model")
@@ -986,31 +869,7 @@ class RunDialog(QDialog):
 
     def options(self) -> TaskOptions:
         """The task as the CLI's options say it."""
-        task = self.task_name()
-        long_texts = self.long_texts.currentData()
-        if task == "code":
-            return TaskOptions(
-                task="code",
-                codebook=self._book,
-                examples=self._examples or None,
-                explain=self.code_explain.isChecked(),
-                long_texts=long_texts,
-            )
-        if task == "prompt":
-            return TaskOptions(
-                task="prompt",
-                prompt=self.template.toPlainText(),
-                system=self.system.text().strip(),
-                long_texts=long_texts,
-            )
-        return TaskOptions(
-            task="sentiment",
-            labels=parse_labels(self.labels.text()),
-            examples=self._examples or None,
-            explain=self.explain.isChecked(),
-            baseline=self.baseline.isChecked(),
-            long_texts=long_texts,
-        )
+        return self.form().options()
 
     def _hide_url_credentials(self) -> None:
         """A password or token typed in the base URL leaves the screen: it goes with this
@@ -1021,19 +880,11 @@ class RunDialog(QDialog):
             self.base_url.setText(clean)
 
     def spec(self) -> JobSpec:
-        kind = self._kind()
-        base_url = None
-        if kind == "hf":
-            model = f"hf:{self.hf_path.text().strip()}"
-        elif kind == "openai":
-            model = f"openai:{self.api_model.text().strip()}"
-            base_url = self.base_url.text().strip() or None
-        else:
-            model = kind
-        options = self.options()
+        form = self.form()
+        options = form.options()
         return JobSpec(
-            model=model,
-            base_url=base_url,
+            model=form.model,
+            base_url=form.base_url,
             labels=options.labels or DEFAULT_LABELS,
             concurrency=self.concurrency.value(),
             text_column=self._text_column,
@@ -1041,23 +892,6 @@ class RunDialog(QDialog):
         )
 
     # -- show request -----------------------------------------------------------------
-
-    def _first_row(self) -> tuple[str, dict[str, str]]:
-        """Row 1's text and its other columns, as the runner reads them."""
-        if self.frame is None or not len(self.frame):
-            return "(the row's text)", {}
-
-        def cell(value) -> str:
-            return (
-                ""
-                if value is None or (not isinstance(value, str) and pd.isna(value))
-                else str(value)
-            )
-
-        row = {
-            str(c): cell(shown_column(self.frame[c].iloc[:1]).iat[0]) for c in self.frame.columns
-        }
-        return row.get(self._text_column, ""), row
 
     def request_text(self) -> str:
         """The exact request row 1 makes, as readable text (what "Show request" shows)."""
@@ -1067,35 +901,8 @@ class RunDialog(QDialog):
             task = spec.task()
         except (LlmstudioError, ValueError) as exc:
             return f"No request yet: {problem or exc}"
-        text, row = self._first_row()
-        messages = task.messages(task.render(text, row))
-        parts = []
-        if problem:
-            parts.append(f"Not ready to run: {problem}\n")
-        writes = self._generative()
-        if spec.remote:
-            parts.append(
-                f"Sent to {spec.endpoint}, model {spec.model.partition(':')[2]}, for row 1:"
-            )
-        elif writes is False:
-            parts.append(
-                f"{self._model_words()} reads no prompt: it scores each text "
-                "itself. A model that writes text would get, for row 1:"
-            )
-        else:
-            parts.append("The model on this computer gets, for row 1:")
-        for message in messages:
-            parts.append(f"\n── {message['role']} ──\n{message['content']}")
-        if spec.remote:
-            schema = task.json_schema()
-            if schema:
-                parts.append(
-                    "\n── answer format (JSON schema, structured output) ──\n"
-                    + json.dumps(schema, indent=2, ensure_ascii=False)
-                )
-            else:
-                parts.append("\n── answer format ──\nfree text (no JSON schema)")
-        return "\n".join(parts)
+        endpoint = spec.endpoint if spec.remote else ""
+        return request_preview(self.form(), task, self.frame, endpoint, problem)
 
     def _toggle_request(self, shown: bool) -> None:
         if shown:
