@@ -42,7 +42,9 @@ def test_each_task_says_what_it_needs():
 def test_the_model_must_be_able_to_do_the_task():
     assert RunForm(labels="a, b", model="hf:").problem().startswith("Choose a model folder")
     assert RunForm(labels="a, b", model="openai:").problem() == "Type the API's model name."
-    assert "base URL" in RunForm(labels="a, b", model="openai:m", base_url="http://h:port").problem()
+    assert (
+        "base URL" in RunForm(labels="a, b", model="openai:m", base_url="http://h:port").problem()
+    )
     assert "cannot answer a custom prompt" in RunForm(task_name="prompt", prompt="{text}").problem()
     assert "cannot explain" in RunForm(labels="a, b", explain=True, model="lexicon").problem()
     assert RunForm(labels="positive, negative, neutral", model="lexicon").problem() == ""
