@@ -93,7 +93,7 @@ class BlindMode(QObject):
             self._hidden = set()
             self._own = None
         self.window.detail.set_results_hidden(HIDDEN_NOTE if self.on else None)
-        self.window._update_counts()  # it counts the result columns in view
+        self.window.update_counts()  # it counts the result columns in view
 
     def hidden_columns(self) -> list[str]:
         """The result columns blind coding hides now."""

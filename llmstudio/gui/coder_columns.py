@@ -59,7 +59,7 @@ class CoderColumns(QObject):
                     tip=_tip(book, coder),
                 )
 
-        w._start(
+        w.start_work(
             "Reading the codes made by hand…",
             read,
             on_done=done,

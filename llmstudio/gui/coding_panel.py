@@ -656,7 +656,7 @@ class CodingPanel(QWidget):
             self._notice("Open a corpus first (Ctrl+O).", ready=False)
             return False
         if self.project is None:
-            self._notice(NO_PROJECT, w.act_save, "Save as a project… (Ctrl+S)", ready=False)
+            self._notice(NO_PROJECT, w.files.act_save, "Save as a project… (Ctrl+S)", ready=False)
             return False
         if self.book is None:
             self._notice(

@@ -6,19 +6,17 @@ import re
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMainWindow,
     QMessageBox,
@@ -28,21 +26,15 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyle,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..core.annotated import export_annotated
-from ..core.corpus import SUPPORTED, Corpus, ImportOptions
+from ..core.corpus import Corpus
 from ..core.errors import LlmstudioError
-from ..core.export import export_table, integer_notes
 from ..core.nested import text_column_problem
-from ..core.no_rows import zero_rows_message
-from ..core.project import SUFFIX, Project, load_any
-from ..core.recent import add_recent, recent_files
-from ..core.runs import run_infos
-from ..core.search import matching_rows, search_pattern, sort_order
+from ..core.project import Project
+from ..core.recent import recent_files
 from ..core.sniff import DELIMITER_NAMES
 from .bias_view import BiasChecks
 from .blind_mode import BlindMode
@@ -54,23 +46,13 @@ from .column_widths import ColumnWidths
 from .corpus_model import CorpusTableModel
 from .detail_pane import DetailPane, RowResult
 from .errors import describe
-from .export_dialog import ExportDialog
-from .import_dialog import ImportDialog
+from .file_actions import FileActions
 from .model_runs import ModelRuns
 from .replicate_run import install_replicate
 from .review import Review
 from .runs_dialog import install_runs
+from .search_bar import SearchBar
 from .workers import run_in_background
-
-# Filtering and sorting below this many rows is instant; above it runs in the background.
-BACKGROUND_ROWS = 100_000
-SEARCH_DELAY_MS = 250
-DATA_FILTER = (
-    "Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + f" *{SUFFIX});;"
-    "CSV / TSV / TXT (*.csv *.tsv *.tab *.txt);;Excel (*.xlsx);;Parquet (*.parquet);;"
-    f"JSON (*.json *.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;All files (*)"
-)
-TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ".psv"}
 
 
 class _RowTableView(QTableView):
@@ -100,9 +82,6 @@ class MainWindow(QMainWindow):
         self.corpus: Corpus | None = None
         self.project: Project | None = None
         self.source: Path | None = None
-        self._order_job = 0
-        self._sort: tuple[int, bool] | None = None
-        self._highlight = None  # the applied search, marked in the detail pane
         self._busy = 0
         self._busy_message = ""
         self._workers: set = set()
@@ -138,8 +117,7 @@ class MainWindow(QMainWindow):
         hh.setHighlightSections(False)
         hh.setSectionsClickable(True)
         hh.setSortIndicatorShown(True)
-        hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        hh.sortIndicatorChanged.connect(self._on_sort)
+        hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # sorting: search_bar
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.model.sig_results_changed.connect(self._on_results_changed)
         self.widths = ColumnWidths(self.table, self._text_column_index)
@@ -148,7 +126,6 @@ class MainWindow(QMainWindow):
         self.detail = DetailPane()
         # "Showing 12 rows: ana says neutral, run 3 says negative [Show all rows]": rows
         # opened from elsewhere (a confusion matrix cell), above the table while they last.
-        self._only: np.ndarray | None = None
         self.subset_label = QLabel()
         self.subset_label.setWordWrap(True)
         self.subset_clear = QPushButton("Show all rows")
@@ -183,10 +160,10 @@ class MainWindow(QMainWindow):
         self.recent_list.setMaximumWidth(720)
         self.recent_list.itemActivated.connect(lambda item: self.open_path(item.text()))
         self.open_button = QPushButton("Open a file…")
-        self.open_button.clicked.connect(lambda: self.ask_open())
+        self.open_button.clicked.connect(lambda: self.files.ask_open())
         self.sample_button = QPushButton("Explore the sample corpus")
         self.sample_button.setToolTip("300 synthetic survey answers bundled with llmstudio")
-        self.sample_button.clicked.connect(self.open_sample)
+        self.sample_button.clicked.connect(lambda: self.files.open_sample())
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
@@ -213,7 +190,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    def make_action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        """An action of this window: its text, slot, shortcut and tip (status and tool)."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -225,76 +203,22 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         K = QKeySequence.StandardKey
-        self.act_open = self._action(
-            "&Open…",
-            self.ask_open,
-            K.Open,
-            "Open a data file (CSV, TSV, TXT, Excel, Parquet, JSON Lines) or a project",
+        self.files = FileActions(self)  # File: open, new, re-import, recent, save, export
+        self.act_quit = self.make_action("&Quit", self.close, K.Quit)
+        self.act_find = self.make_action(
+            "&Find…", lambda: self.search_bar.focus(), K.Find, "Search the texts"
         )
-        self.act_new = self._action(
-            "&New Project from Data…",
-            self.ask_new_project,
-            K.New,
-            "Import a data file into a new project file",
+        self.act_goto = self.make_action(
+            "&Go to Row…", self.ask_goto, "Ctrl+G", "Jump to a row number"
         )
-        self.act_import = self._action(
-            "Re-import with &Options…",
-            self.ask_reimport,
-            "Ctrl+Shift+O",
-            "Read the current file again with other encoding, delimiter or header settings",
-        )
-        self.act_save = self._action(
-            "&Save Project",
-            self.save_project,
-            K.Save,
-            "Keep the corpus and all work in a project file",
-        )
-        self.act_save_as = self._action(
-            "Save Project &As…",
-            self.ask_save_as,
-            K.SaveAs,
-            "Copy the project to a new file and continue there",
-        )
-        self.act_export = self._action(
-            "&Export Table…", self.ask_export, "Ctrl+E", "Write the table as CSV, Excel or Parquet"
-        )
-        self.act_methods = self._action(
-            "Export &Methods Record…",
-            self.ask_methods,
-            "Ctrl+Shift+E",
-            "Write what was done for a paper's methods section: every model run with its "
-            "model, prompt, codebook and parameters, the coding by hand, agreement with CIs",
-        )
-        self.act_coding_log = self._action(
-            "Export &Coding Log…",
-            self.ask_coding_log,
-            None,
-            "Write every click of the coding by hand, oldest first: time, codebook, coder, "
-            "row, codes, memo, and whether it was made blind",
-        )
-        self.act_quit = self._action("&Quit", self.close, K.Quit)
-        self.act_find = self._action("&Find…", self.focus_search, K.Find, "Search the texts")
-        self.act_goto = self._action("&Go to Row…", self.ask_goto, "Ctrl+G", "Jump to a row number")
-        self.act_copy = self._action(
+        self.act_copy = self.make_action(
             "&Copy Rows", self.copy_rows, K.Copy, "Copy the selected rows as tab-separated text"
         )
         self.act_problems = self.problems_dock.toggleViewAction()
         self.act_problems.setText("Import &Problems")
 
         menu = self.menuBar().addMenu("&File")
-        for a in (self.act_open, self.act_new, self.act_import):
-            menu.addAction(a)
-        self.recent_menu = menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        menu.addSeparator()
-        for a in (
-            self.act_save,
-            self.act_save_as,
-            self.act_export,
-            self.act_methods,
-            self.act_coding_log,
-        ):
-            menu.addAction(a)
+        self.files.fill_menu(menu)
         menu.addSeparator()
         menu.addAction(self.act_quit)
         edit = self.menuBar().addMenu("&Edit")
@@ -329,7 +253,7 @@ class MainWindow(QMainWindow):
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
+        help_menu.addAction(self.make_action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
 
         bar = self.addToolBar("Main")
         bar.setObjectName("mainToolbar")
@@ -337,9 +261,9 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         style = self.style()
         for action, icon in (
-            (self.act_open, QStyle.StandardPixmap.SP_DialogOpenButton),
-            (self.act_save, QStyle.StandardPixmap.SP_DialogSaveButton),
-            (self.act_export, QStyle.StandardPixmap.SP_FileIcon),
+            (self.files.act_open, QStyle.StandardPixmap.SP_DialogOpenButton),
+            (self.files.act_save, QStyle.StandardPixmap.SP_DialogSaveButton),
+            (self.files.act_export, QStyle.StandardPixmap.SP_FileIcon),
         ):
             action.setIcon(style.standardIcon(icon))
             bar.addAction(action)
@@ -357,37 +281,7 @@ class MainWindow(QMainWindow):
             spacer.sizePolicy().verticalPolicy().Preferred,
         )
         bar.addWidget(spacer)
-        self.search_scope = QComboBox()
-        self.search_scope.addItems(["in text column", "in all columns"])
-        self.search_scope.currentIndexChanged.connect(self._schedule_search)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search texts…  (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(260)
-        self.search.textChanged.connect(self._schedule_search)
-        self.search.returnPressed.connect(self._search_enter)
-        self.regex = QToolButton()
-        self.regex.setText(".*")
-        self.regex.setCheckable(True)
-        self.regex.setToolTip("Regular expression")
-        self.regex.toggled.connect(self._schedule_search)
-        self.case = QToolButton()
-        self.case.setText("Aa")
-        self.case.setCheckable(True)
-        self.case.setToolTip("Match case")
-        self.case.toggled.connect(self._schedule_search)
-        for button in (self.regex, self.case):
-            button.setStyleSheet(
-                "QToolButton { padding: 2px 6px; border: 1px solid #b0b0b0; "
-                "border-radius: 3px; } QToolButton:checked { background: #1e88e5;"
-                " color: white; border-color: #1565c0; }"
-            )
-        for w in (self.search, self.regex, self.case, self.search_scope):
-            bar.addWidget(w)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.apply_order)
+        self.search_bar = SearchBar(self, bar)  # search, sort, rows opened from elsewhere
         self._update_actions()
 
     def _build_status(self) -> None:
@@ -414,13 +308,6 @@ class MainWindow(QMainWindow):
         self.recent_list.addItems(recent_files())
         self.recent_list.setVisible(self.recent_list.count() > 0)
 
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in recent_files():
-            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
-        if self.recent_menu.isEmpty():
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
-
     def _update_title(self) -> None:
         if self.corpus is None:
             self.setWindowTitle("llmstudio")
@@ -432,17 +319,9 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         has = self.corpus is not None
-        for a in (self.act_save, self.act_save_as, self.act_export, self.act_goto, self.act_copy):
+        self.files.update_actions()
+        for a in (self.act_goto, self.act_copy):
             a.setEnabled(has)
-        self.act_import.setEnabled(
-            has
-            and self.project is None
-            and self.source is not None
-            and self.source.suffix.lower() in TEXT_SUFFIXES
-        )
-        self.act_save_as.setEnabled(self.project is not None)
-        self.act_methods.setEnabled(self.project is not None)  # runs and codes live there
-        self.act_coding_log.setEnabled(self.project is not None)
         # A table read as 0 rows: nothing to run a model on or to code (said at opening).
         self.runs.act_run.setEnabled(has and self.corpus.rows > 0)
         self.runs.act_codebooks.setEnabled(has)
@@ -452,7 +331,8 @@ class MainWindow(QMainWindow):
         self.bias.act_open.setEnabled(has and self.corpus.rows > 0)  # it runs models too
         self.charts.act_open.setEnabled(has)
 
-    def _update_counts(self) -> None:
+    def update_counts(self) -> None:
+        """The status bar's counts: rows shown of all, columns, result columns in view."""
         if self.corpus is None:
             self.rows_label.setText("")
             self.file_label.setText("")
@@ -511,120 +391,44 @@ class MainWindow(QMainWindow):
         box.open()  # window-modal, does not block the event loop
         self.sig_error.emit(text)
 
-    def _start(self, message: str, func, *args, on_done, error_title: str, **kwargs) -> None:
+    def show_status(self, message: str, ms: int = 0) -> None:
+        """A message in the status bar (for ``ms`` milliseconds; 0: until the next)."""
+        self.statusBar().showMessage(message, ms)
+
+    def start_work(
+        self, message: str, func, *args, on_done, error_title: str = "", on_error=None, **kwargs
+    ) -> None:
+        """Run ``func(*args, **kwargs)`` in the background, the window busy with
+        ``message``; ``on_done(result)`` after; an error is shown under ``error_title``
+        (or given to ``on_error``). The window waits for it before it closes."""
         self.set_busy(message)
 
         def failed(exc):
             self.show_error(error_title, exc)
 
-        worker = run_in_background(func, *args, on_done=on_done, on_error=failed, **kwargs)
+        worker = run_in_background(
+            func, *args, on_done=on_done, on_error=on_error or failed, **kwargs
+        )
         self._workers.add(worker)
         worker.finished.connect(lambda: (self._workers.discard(worker), self.set_busy(None)))
 
-    # -- opening ----------------------------------------------------------------------
+    # -- the window's interface: what panels and the file actions use -----------------
 
-    def ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a table or project", "", DATA_FILTER)
-        if path:
-            self.open_path(path, ask=True)
-
-    def open_sample(self) -> None:
-        """Open the bundled sample corpus (the welcome screen's second button)."""
-        from ..paths import sample_corpus
-
-        self.open_path(sample_corpus())
-
-    def ask_reimport(self) -> None:
-        if self.source is not None:
-            self.open_path(self.source, ask=True)
-
-    def ask_new_project(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Data for the new project", "", DATA_FILTER)
-        if not path:
-            return
-        options = self._ask_options(Path(path))
-        if options is None:
-            return
-        target, _ = QFileDialog.getSaveFileName(
-            self,
-            "New project file",
-            str(Path(path).with_suffix(SUFFIX)),
-            f"llmstudio project (*{SUFFIX})",
-        )
-        if target:
-            self.open_path(path, options, save_to=target)
-
-    def _ask_options(self, path: Path) -> ImportOptions | None:
-        if path.suffix.lower() not in TEXT_SUFFIXES:
-            return ImportOptions()
-        try:
-            dialog = ImportDialog(path, self)
-        except (LlmstudioError, OSError) as exc:
-            self.show_error("Cannot open the file", exc)
-            return None
-        try:
-            return dialog.options() if dialog.exec() == ImportDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()  # a child of the window: would pile up hidden otherwise
-
-    def open_path(
-        self,
-        path: str | Path,
-        options: ImportOptions | None = None,
-        *,
-        ask: bool = False,
-        save_to: str | Path | None = None,
-    ) -> None:
+    def open_path(self, path, options=None, *, ask: bool = False, save_to=None) -> None:
         """Open a data file or a project in the background and show it when read."""
-        path = Path(path)
-        if ask and options is None:
-            options = self._ask_options(path)
-            if options is None:
-                return
+        self.files.open_path(path, options, ask=ask, save_to=save_to)
 
-        def work():
-            corpus, project = load_any(path, options)
-            if project is not None:
-                try:  # a damaged run is said here, as the file's error, not in a slot later
-                    run_infos(project)
-                except LlmstudioError:
-                    project.close()
-                    raise
-            if save_to is not None and corpus.rows:  # no project of nothing (said at once)
-                project = Project.create(save_to, corpus)
-            return corpus, project
+    def set_project(self, project: Project) -> None:
+        """Continue in ``project`` (saved as): the one open before is closed."""
+        if self.project is not None and self.project is not project:
+            self.project.close()
+        self.project = project
+        self._update_title()
+        self._update_actions()
 
-        self._start(
-            f"Reading {path.name}…",
-            work,
-            error_title="Cannot open the file",
-            on_done=lambda result: self._opened(path, *result, save_to=save_to),
-        )
-
-    def _opened(
-        self,
-        path: Path,
-        corpus: Corpus,
-        project: Project | None,
-        *,
-        save_to: str | Path | None = None,
-    ) -> None:
-        add_recent(project.path if project is not None else path)
-        self.show_corpus(corpus, project, source=path)
-        empty = zero_rows_message(corpus, path.name, "code or run")
-        if empty is None:
-            self.statusBar().showMessage(f"Opened {path.name}: {corpus.rows:,} rows", 5000)
-            return
-        # The header is shown (and the problems, in their dock); what it means is said
-        # where the row's text would be and in a message, not left to an empty table.
-        self.detail.clear(empty)
-        advice = (" No project was created." if save_to is not None else "") + (
-            " Re-import with Options… (File menu) to read it another way, e.g. with "
-            "another choice under Quotes, or check the file."
-            if corpus.problems
-            else " The file has a header and no rows."
-        )
-        self.show_error("Nothing to code or run", empty + "." + advice)
+    def show_rows(self, row_ids, what: str = "") -> None:
+        """Show only these rows, saying which they are (None: every row again)."""
+        self.search_bar.show_rows(row_ids, what)
 
     def show_corpus(
         self, corpus: Corpus, project: Project | None = None, source: str | Path | None = None
@@ -633,11 +437,9 @@ class MainWindow(QMainWindow):
         self.coding.save_pending()  # a memo being typed belongs to the project closing
         if self.project is not None and self.project is not project:
             self.project.close()
-        self._only = None  # rows picked in the previous corpus mean nothing here
-        self.subset_bar.hide()
+        self.search_bar.reset()  # rows picked in the previous corpus mean nothing here
         self.corpus, self.project = corpus, project
         self.source = Path(source) if source else (Path(corpus.source) if corpus.source else None)
-        self._sort = None
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.model.set_frame(corpus.frame)
         self._size_columns()
@@ -653,10 +455,10 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.splitter)
         self._update_title()
         self._update_actions()
-        if self.search.text():
-            self.apply_order()
+        if self.search_bar.edit.text():
+            self.search_bar.apply_order()
         else:
-            self._update_counts()
+            self.update_counts()
         if self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(0, 0))
         else:
@@ -717,126 +519,13 @@ class MainWindow(QMainWindow):
             return
         self.widths.size_all()  # the new text column gets the room, the old one its content's
         self._on_current_row(self.table.currentIndex())
-        if self.search.text() and self.search_scope.currentIndex() == 0:
-            self.apply_order()
-
-    # -- search and sort --------------------------------------------------------------
-
-    def focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
-
-    def _search_enter(self) -> None:
-        self._search_timer.stop()
-        self.apply_order()
-        self.table.setFocus()
+        if self.search_bar.edit.text() and self.search_bar.in_text_column:
+            self.search_bar.apply_order()
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Escape and self.search.hasFocus():
-            self.search.clear()
-            self.table.setFocus()
+        if event.key() == Qt.Key.Key_Escape and self.search_bar.escape():
             return
         super().keyPressEvent(event)
-
-    def _schedule_search(self, *_):
-        if self.corpus is not None:
-            self._search_timer.start()
-
-    def _on_sort(self, section: int, order: Qt.SortOrder) -> None:
-        if self.corpus is None:
-            return
-        self._sort = None if section < 0 else (section, order == Qt.SortOrder.DescendingOrder)
-        self.apply_order()
-
-    def apply_order(self) -> None:
-        """Recompute which rows are shown, in which order (search, then sort)."""
-        if self.corpus is None:
-            return
-        self._order_job += 1
-        job = self._order_job
-        frame = self.corpus.frame
-        pattern = self.search.text()
-        columns = [self.corpus.text_column] if self.search_scope.currentIndex() == 0 else None
-        regex, case = self.regex.isChecked(), self.case.isChecked()
-        # The column's frame: the corpus, or a result column's own (results are not in it).
-        sort = (
-            None if self._sort is None else (*self.model.sort_source(self._sort[0]), self._sort[1])
-        )
-
-        only = self._only
-
-        def work():
-            rows = matching_rows(frame, pattern, columns, regex=regex, case=case)
-            if only is not None:
-                rows = rows[np.isin(rows, only)]
-            if sort is None:
-                return rows
-            perm = sort_order(*sort)
-            if len(rows) == len(frame):
-                return perm
-            keep = np.zeros(len(frame), dtype=bool)
-            keep[rows] = True
-            return perm[keep[perm]]
-
-        def done(order):
-            if job == self._order_job:  # a newer search has started: drop this result
-                self._highlight = search_pattern(pattern, regex=regex, case=case)
-                self._set_order(order)
-
-        if len(frame) < BACKGROUND_ROWS:
-            try:
-                done(work())
-            except LlmstudioError as exc:
-                self._search_failed(exc)
-            return
-        self.set_busy("Searching…" if pattern else "Sorting…")
-        worker = run_in_background(work, on_done=done, on_error=self._search_failed)
-        self._workers.add(worker)
-        worker.finished.connect(lambda: (self._workers.discard(worker), self.set_busy(None)))
-
-    def show_rows(self, row_ids, what: str = "") -> None:
-        """Show only these rows (in file order; search and sort still apply within them),
-        saying which they are; None shows every row again."""
-        if self.corpus is None:
-            return
-        if row_ids is None:
-            self._only = None
-            self.subset_bar.hide()
-        else:
-            self._only = np.array(sorted(int(r) for r in row_ids), dtype=np.int64)
-            n = len(self._only)
-            self.subset_label.setText(
-                f"Showing {n:,} row{'s' * (n != 1)}" + (f": {what}" if what else "")
-            )
-            self.subset_bar.show()
-        self.apply_order()
-
-    def _search_failed(self, exc: BaseException) -> None:
-        self.search.setStyleSheet("QLineEdit { border: 1px solid #c62828; }")
-        self.search.setToolTip(describe(exc))
-        self.statusBar().showMessage(describe(exc), 8000)
-
-    def _set_order(self, order: np.ndarray) -> None:
-        self.search.setStyleSheet("")
-        self.search.setToolTip("Plain text, or a regular expression when .* is on")
-        current = self.table.currentIndex()
-        row_id = self.model.row_id(current.row()) if current.isValid() else None
-        self.model.set_order(order)
-        self._update_counts()
-        target = self.model.view_row(row_id) if row_id is not None else None
-        if target is None and self.model.rowCount():
-            target = 0
-        if target is not None:
-            index = self.model.index(target, max(0, current.column()))
-            self.table.selectionModel().setCurrentIndex(
-                index,
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
-            self.table.scrollTo(index)
-        else:
-            self.detail.clear("No rows match the search.")
-        self.sig_order_changed.emit(self.model.rowCount())
 
     # -- selection, copying, jumping --------------------------------------------------
 
@@ -850,7 +539,7 @@ class MainWindow(QMainWindow):
             row_id,
             self.corpus.text_column,
             position=(index.row() + 1, shown) if shown != total else None,
-            highlight=self._highlight,
+            highlight=self.search_bar.highlight,
         )
         self.detail.show_results(self.row_results(row_id))
 
@@ -877,7 +566,7 @@ class MainWindow(QMainWindow):
     def _on_results_changed(self, row_ids) -> None:
         """A job's batch (or a whole run) arrived: the counts, and the detail pane when
         the row it shows is among the rows filled."""
-        self._update_counts()
+        self.update_counts()
         if self.corpus is None:
             return
         current = self.table.currentIndex()
@@ -925,174 +614,6 @@ class MainWindow(QMainWindow):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.table.horizontalScrollBar().setValue(sideways)
         return True
-
-    # -- saving and exporting ---------------------------------------------------------
-
-    def save_project(self) -> None:
-        if self.corpus is None:
-            return
-        if self.project is not None:
-            self.statusBar().showMessage(
-                f"Every change is already saved in {self.project.path.name}", 5000
-            )
-            return
-        self.ask_save_as()
-
-    def ask_save_as(self) -> Path | None:
-        """Ask where to save the project and start saving it there; the path, or None."""
-        if self.corpus is None:
-            return None
-        base = self.project.path if self.project else (self.source or Path("corpus"))
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save project as", str(base.with_suffix(SUFFIX)), f"llmstudio project (*{SUFFIX})"
-        )
-        if path:
-            self.save_project_to(path)
-        return Path(path) if path else None
-
-    def save_project_to(self, path: str | Path) -> None:
-        """Write the project to ``path`` in the background and continue working there."""
-        path = Path(path)
-        if path.suffix.lower() != SUFFIX:
-            path = path.with_suffix(SUFFIX)
-        corpus, current = self.corpus, self.project
-
-        def work():
-            return current.save_as(path) if current is not None else Project.create(path, corpus)
-
-        def done(project: Project):
-            if self.project is not None and self.project is not project:
-                self.project.close()
-            self.project = project
-            add_recent(project.path)
-            self._update_title()
-            self._update_actions()
-            self.statusBar().showMessage(f"Saved project {project.path}", 5000)
-            self.sig_saved.emit(str(project.path))
-
-        self._start(
-            f"Saving {path.name}…", work, on_done=done, error_title="Cannot save the project"
-        )
-
-    def ask_export(self) -> None:
-        if self.corpus is None:
-            return
-        base = self.source or Path("corpus")
-        dialog = ExportDialog(
-            base.with_name(base.stem + "_export.csv"),
-            self.corpus.rows,
-            self,
-            project=self.project is not None,
-        )
-        if dialog.exec() == ExportDialog.DialogCode.Accepted:
-            self.export_to(
-                dialog.target(), bom=dialog.bom.isChecked(), guard=dialog.guard.isChecked()
-            )
-        dialog.deleteLater()
-
-    def export_to(self, path: str | Path, *, bom: bool = False, guard: bool = True) -> None:
-        frame, project = self.corpus.frame, self.project
-
-        def work():
-            if project is None:
-                return export_table(frame, path, bom=bom, guard=guard)
-            # The corpus's columns, then every run's and every coder's (core.annotated).
-            return export_annotated(project, path, bom=bom, guard=guard)
-
-        def done(written):
-            # The corpus's columns are the annotated table's first: the same notes hold.
-            notes = integer_notes(frame, written)
-            where = Path(written).name if notes else written  # room for the note
-            self.statusBar().showMessage(
-                "; ".join([f"Exported {len(frame):,} rows to {where}", *notes]),
-                8000 if not notes else 20000,
-            )
-            self.sig_saved.emit(str(written))
-
-        self._start(
-            f"Exporting to {Path(path).name}…", work, on_done=done, error_title="Cannot export"
-        )
-
-    def ask_methods(self) -> None:
-        if self.project is None:
-            return
-        base = self.project.path.with_name(self.project.path.stem + "_methods.md")
-        path, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export Methods Record",
-            str(base),
-            "Markdown (*.md);;Web page, charts embedded (*.html)",
-        )
-        if path:
-            if not Path(path).suffix:  # a name typed without one: the chosen kind's
-                path += ".html" if "html" in chosen else ".md"
-            self.export_methods(path)
-
-    def export_methods(self, path: str | Path) -> None:
-        """Write the project's methods record (Markdown or HTML, by the file's extension)
-        in the background: the agreement intervals are bootstrapped. The bias checks run
-        in this window go in too, each also saved beside it as the JSON report the CLI
-        writes (``<record>_bias_<check>.json``), so the record's numbers can be traced."""
-        project, path = self.project, Path(path)
-        reports = self.bias.session_reports()
-
-        def work():
-            import json
-
-            from ..core.atomic import write_text
-            from ..core.methods import check_methods_path, write_methods  # stats: on use
-
-            check_methods_path(path)  # before any report is written beside it
-            saved = []
-            for kind, data in reports:
-                target = path.with_name(f"{path.stem}_bias_{kind}.json")
-                write_text(target, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-                saved.append(target)
-            return write_methods(project, path, bias_reports=saved)
-
-        def done(written):
-            extra = f" (with {len(reports)} bias check(s))" if reports else ""
-            self.statusBar().showMessage(f"Wrote the methods record to {written}{extra}", 8000)
-
-        self._start(
-            f"Writing the methods record {path.name}…",
-            work,
-            on_done=done,
-            error_title="Cannot write the methods record",
-        )
-
-    def ask_coding_log(self) -> None:
-        if self.project is None:
-            return
-        base = self.project.path.with_name(self.project.path.stem + "_coding_log.csv")
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            "Export Coding Log",
-            str(base),
-            "CSV (*.csv);;Excel workbook (*.xlsx);;Parquet (*.parquet)",
-        )
-        if path:
-            self.export_coding_log(path if Path(path).suffix else path + ".csv")
-
-    def export_coding_log(self, path: str | Path) -> None:
-        """Write every click of the coding by hand, with its memo (``human_codes.
-        coding_log``), in the background."""
-        from ..core.human_codes import export_coding_log
-
-        self.coding.save_pending()  # a memo being typed is part of the log
-        project, path = self.project, Path(path)
-
-        def done(written):
-            self.statusBar().showMessage(f"Wrote the coding log to {written}", 8000)
-
-        self._start(
-            f"Writing the coding log {path.name}…",
-            export_coding_log,
-            project,
-            path,
-            on_done=done,
-            error_title="Cannot write the coding log",
-        )
 
     # -- help and closing -------------------------------------------------------------
 

@@ -468,7 +468,7 @@ class ModelRuns(QObject):
             # New columns must not appear off-screen: narrow the texts, and scroll to them.
             self.window.widths.add(range(before, model.columnCount()), bring_into_view)
         if changed:
-            self.window._update_counts()  # it counts the result columns in view
+            self.window.update_counts()  # it counts the result columns in view
 
     def _show_stored_results(self, always: bool = False) -> None:
         """An opened project's latest results, read in the background (``always``: say
@@ -486,7 +486,7 @@ class ModelRuns(QObject):
                     self._put(frame, True, tip, label, bring_into_view=False)
             self.sig_results_shown.emit()
 
-        w._start(
+        w.start_work(
             "Reading model results…",
             latest_results,
             project,

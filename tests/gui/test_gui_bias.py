@@ -415,7 +415,7 @@ def test_the_methods_record_includes_the_checks_run_here(qtbot, view, window, tm
     assert tab.error == "" and tab.result is not None
     assert [k for k, _ in window.bias.session_reports()] == ["counterfactual"]
     record = tmp_path / "out" / "methods.md"
-    window.export_methods(record)
+    window.files.export_methods(record)
     beside = tmp_path / "out" / "methods_bias_counterfactual.json"
     qtbot.waitUntil(record.exists, timeout=30_000)
     data = json.loads(beside.read_text("utf-8"))

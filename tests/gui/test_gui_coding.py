@@ -303,7 +303,7 @@ def test_no_project_and_no_codebook_say_what_to_do(qtbot, window, open_file, sma
     assert panel.notice_button.text() == "Save as a project… (Ctrl+S)"
     # Saved as a project (what the button starts): no codebook yet, a button to write one.
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
-        window.save_project_to(tmp_path / "answers.llmstudio")
+        window.files.save_project_to(tmp_path / "answers.llmstudio")
     assert "no codebook yet" in panel.message and panel.coder_edit.isEnabled()
     path = make_project(tmp_path / "empty.llmstudio", sample_frame().head(4).copy())
     open_project(qtbot, window, path)

@@ -51,7 +51,7 @@ def test_bad_file_on_an_empty_window(qtbot, window, tmp_path, index):
     assert close_boxes(window) == [message]  # shown in a box, not only the status
     assert window.corpus is None
     assert window.stack.currentWidget() is window.welcome
-    assert not window.act_export.isEnabled()
+    assert not window.files.act_export.isEnabled()
 
 
 def test_bad_files_keep_the_previous_corpus(
@@ -68,9 +68,9 @@ def test_bad_files_keep_the_previous_corpus(
         assert "Rent is too high" in window.detail.plain_text()
         close_boxes(window)
     # The window still works: search, and open a good file again.
-    window.search.setFocus()
+    window.search_bar.edit.setFocus()
     with qtbot.waitSignal(window.sig_order_changed, timeout=5000):
-        qtbot.keyClicks(window.search, "buses")
+        qtbot.keyClicks(window.search_bar.edit, "buses")
     assert shown_rows() == [1]
     assert "answers.csv" in window.windowTitle()
     open_file(small_csv)

@@ -41,7 +41,7 @@ def test_xlsx_export_from_the_window_says_ids_are_text(
     open_file(ids_file)
     out = tmp_path / "ids.xlsx"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
-        window.export_to(out)
+        window.files.export_to(out)
     message = window.statusBar().currentMessage()
     assert "Exported 3 rows" in message
     assert "column 'id': integers of more than 15 digits written as text" in message

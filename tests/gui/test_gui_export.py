@@ -14,7 +14,7 @@ GUARDED = {'=HYPERLINK("http://x")', "@mention", "-dash"}
 
 def export(qtbot, window, path, **kwargs) -> Path:
     with qtbot.waitSignal(window.sig_saved, timeout=20_000) as blocker:
-        window.export_to(path, **kwargs)
+        window.files.export_to(path, **kwargs)
     written = Path(blocker.args[0])
     assert written == path and written.exists()
     assert "Exported 5 rows" in window.statusBar().currentMessage()
@@ -71,7 +71,7 @@ def test_parquet_keeps_every_cell(qtbot, window, loaded, tmp_path):
 
 def test_export_error_is_reported(qtbot, window, loaded, tmp_path):
     with qtbot.waitSignal(window.sig_error, timeout=20_000) as blocker:
-        window.export_to(tmp_path / "missing_folder" / "x.csv")
+        window.files.export_to(tmp_path / "missing_folder" / "x.csv")
     assert "x.csv" in blocker.args[0]
     assert window.corpus is not None and window.model.rowCount() == 5
 
@@ -100,7 +100,7 @@ def test_export_has_one_column_per_coder_after_the_model_columns(qtbot, window, 
     wait_job(qtbot, window.runs.run(JobSpec(model="lexicon")))
     out = tmp_path / "annotated.csv"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
-        window.export_to(out)
+        window.files.export_to(out)
     back = read_table(out).frame
     coders = ["human_tone_of_answer_ana", "human_tone_of_answer_ben"]
     assert list(back.columns) == list(window.corpus.frame.columns) + RESULTS + coders
@@ -132,12 +132,12 @@ def test_a_project_exports_to_stata_and_describes_its_columns_in_excel(qtbot, wi
 
     out = tmp_path / "coded.dta"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
-        window.export_to(out)
+        window.files.export_to(out)
     back = pd.read_stata(out)
     assert back["human_tone_ana"].iloc[1] == "Complaint"
     xlsx = tmp_path / "coded.xlsx"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
-        window.export_to(xlsx)
+        window.files.export_to(xlsx)
     columns = pd.read_excel(xlsx, sheet_name="columns")
     described = dict(zip(columns["column"], columns["source"]))
     assert described["human_tone_ana"] == "coder ana"
@@ -154,9 +154,9 @@ def test_file_menu_writes_the_methods_record(qtbot, window, tmp_path, monkeypatc
     from helpers.gui import open_project
 
     path = make_annotated(tmp_path)
-    assert not window.act_methods.isEnabled()  # no project yet: nothing to record
+    assert not window.files.act_methods.isEnabled()  # no project yet: nothing to record
     open_project(qtbot, window, path)
-    assert window.act_methods.isEnabled()
+    assert window.files.act_methods.isEnabled()
     target = tmp_path / "out" / "methods"
     target.parent.mkdir()
     monkeypatch.setattr(
@@ -164,7 +164,7 @@ def test_file_menu_writes_the_methods_record(qtbot, window, tmp_path, monkeypatc
         "getSaveFileName",
         lambda *a, **k: (str(target), "Web page, charts embedded (*.html)"),
     )
-    window.act_methods.trigger()
+    window.files.act_methods.trigger()
     written = target.with_suffix(".html")
     qtbot.waitUntil(written.exists, timeout=30_000)
     page = written.read_text("utf-8")
@@ -177,5 +177,5 @@ def test_file_menu_writes_the_methods_record(qtbot, window, tmp_path, monkeypatc
     )
 
     with qtbot.waitSignal(window.sig_error, timeout=20_000) as blocker:
-        window.export_methods(tmp_path / "methods.txt")
+        window.files.export_methods(tmp_path / "methods.txt")
     assert "is .md (Markdown) or .html" in blocker.args[0]

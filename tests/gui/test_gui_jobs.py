@@ -123,7 +123,7 @@ def test_export_has_the_result_columns_after_the_original_ones(
     wait_job(qtbot, job)
     out = tmp_path / "annotated.csv"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
-        window.export_to(out)
+        window.files.export_to(out)
     back = read_table(out).frame
     original = list(window.corpus.frame.columns)
     assert list(back.columns) == original + RESULTS
@@ -279,7 +279,7 @@ def test_a_corpus_that_already_has_result_columns_keeps_them(qtbot, window, tmp_
     assert set(window.model.result("sentiment_label_2")) <= LABELS
     out = tmp_path / "again.csv"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
-        window.export_to(out)
+        window.files.export_to(out)
     back = read_table(out).frame
     assert (back["sentiment_label"] == "from an earlier study").all()
     assert list(back.columns[-5:]) == [

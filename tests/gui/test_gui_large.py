@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 
 from llmstudio.core.corpus import Corpus
-from llmstudio.gui.main_window import BACKGROUND_ROWS
+from llmstudio.gui.search_bar import BACKGROUND_ROWS
 
 N = 300_000
 MAX_GAP_S = 0.5  # generous: this is about stalls, not speed
@@ -57,12 +57,12 @@ def test_search_and_sort_in_the_background_keep_the_gui_responsive(qtbot, window
     assert window.model.rowCount() == N
     expected = np.flatnonzero(np.arange(N) % 7 == 0)
 
-    window.search.setFocus()
-    qtbot.keyClicks(window.search, "needle")
+    window.search_bar.edit.setFocus()
+    qtbot.keyClicks(window.search_bar.edit, "needle")
     ticker = Ticker()
     ticker.start()
     with qtbot.waitSignal(window.sig_order_changed, timeout=20_000) as blocker:
-        QTest.keyClick(window.search, Qt.Key.Key_Return)  # search now, without the pause
+        QTest.keyClick(window.search_bar.edit, Qt.Key.Key_Return)  # search now, without the pause
         # The filter runs in a worker: the table is unchanged and the busy bar shows.
         assert window.model.rowCount() == N
         assert window.progress.isVisible()
@@ -92,15 +92,15 @@ def test_search_and_sort_in_the_background_keep_the_gui_responsive(qtbot, window
     assert (np.diff(south) > 0).all()
 
     # A newer search replaces an older one still running: only the newest result is shown.
-    window.search.blockSignals(True)
-    window.search.setText("answer 12345:")
-    window.search.blockSignals(False)
-    window.apply_order()
-    window.search.blockSignals(True)
-    window.search.setText("answer 299999:")
-    window.search.blockSignals(False)
+    window.search_bar.edit.blockSignals(True)
+    window.search_bar.edit.setText("answer 12345:")
+    window.search_bar.edit.blockSignals(False)
+    window.search_bar.apply_order()
+    window.search_bar.edit.blockSignals(True)
+    window.search_bar.edit.setText("answer 299999:")
+    window.search_bar.edit.blockSignals(False)
     with qtbot.waitSignal(window.sig_order_changed, timeout=20_000) as blocker:
-        window.apply_order()
+        window.search_bar.apply_order()
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=20_000)
     assert blocker.args == [1]
     assert window.model.order.tolist() == [299_999]

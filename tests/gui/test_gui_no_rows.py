@@ -58,7 +58,7 @@ def test_a_quote_on_the_header_line_read_as_quoted_is_said_with_its_line(
     # The other reading, from the same menu: two rows, nothing said, a model can run.
     monkeypatch.setattr(ImportDialog, "exec", lambda dialog: ImportDialog.DialogCode.Accepted)
     with qtbot.waitSignal(window.sig_loaded, timeout=20_000):
-        window.ask_reimport()
+        window.files.ask_reimport()
     assert window.corpus.rows == 2 and window.runs.act_run.isEnabled()
     assert window.coding.act_open.isEnabled() and window.bias.act_open.isEnabled()
 

@@ -20,7 +20,7 @@ SAVE_TIMEOUT = 20_000
 
 def save(qtbot, window, path) -> Path:
     with qtbot.waitSignal(window.sig_saved, timeout=SAVE_TIMEOUT) as blocker:
-        window.save_project_to(path)
+        window.files.save_project_to(path)
     return Path(blocker.args[0])
 
 
@@ -34,9 +34,9 @@ def test_text_column_combo_updates_the_detail(qtbot, window, open_file, small_cs
     assert shown.rstrip().endswith("@mention")  # the note is the text now
     assert "=HYPERLINK" in shown  # the old text column is metadata now
     # The search follows the new text column.
-    window.search.setFocus()
+    window.search_bar.edit.setFocus()
     with qtbot.waitSignal(window.sig_order_changed, timeout=5000):
-        qtbot.keyClicks(window.search, "mention")
+        qtbot.keyClicks(window.search_bar.edit, "mention")
     assert window.model.rowCount() == 1
 
 
@@ -60,7 +60,7 @@ def test_save_project_and_reopen(qtbot, window, new_window, open_file, small_csv
     assert window.windowTitle().startswith("study.llmstudio")
     assert "not saved" not in window.windowTitle()
     assert str(saved.resolve()) in recent_files()
-    assert window.act_save_as.isEnabled()
+    assert window.files.act_save_as.isEnabled()
 
     other = new_window()
     with qtbot.waitSignal(other.sig_loaded, timeout=SAVE_TIMEOUT):
@@ -81,14 +81,14 @@ def test_save_project_on_an_open_project_says_it_is_saved(
         "getSaveFileName",
         lambda *a, **k: pytest.fail("no file dialog for a saved project"),
     )
-    window.save_project()
+    window.files.save_project()
     assert "already saved" in window.statusBar().currentMessage()
     # Save As copies it and continues in the copy.
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "b.llmstudio"), "")
     )
     with qtbot.waitSignal(window.sig_saved, timeout=SAVE_TIMEOUT):
-        window.ask_save_as()
+        window.files.ask_save_as()
     assert window.project.path == tmp_path / "b.llmstudio"
     assert saved.exists() and (tmp_path / "b.llmstudio").exists()
     assert window.windowTitle().startswith("b.llmstudio")
@@ -157,10 +157,10 @@ def test_ask_open_with_the_import_dialog(qtbot, window, tmp_path, monkeypatch):
 
     monkeypatch.setattr(ImportDialog, "exec", accept)
     with qtbot.waitSignal(window.sig_loaded, timeout=SAVE_TIMEOUT):
-        window.ask_open()
+        window.files.ask_open()
     assert seen == {"delimiter": ";"}
     assert window.corpus.columns == ["a", "b"] and window.corpus.rows == 2
-    assert window.act_import.isEnabled()  # a text file can be read again
+    assert window.files.act_import.isEnabled()  # a text file can be read again
 
 
 def test_ask_open_cancelled_does_nothing(qtbot, window, tmp_path, monkeypatch):
@@ -168,9 +168,9 @@ def test_ask_open_cancelled_does_nothing(qtbot, window, tmp_path, monkeypatch):
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
     monkeypatch.setattr(ImportDialog, "exec", lambda self: ImportDialog.DialogCode.Rejected)
-    window.ask_open()
+    window.files.ask_open()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
-    window.ask_open()
+    window.files.ask_open()
     assert window.corpus is None and not window.progress.isVisible()
 
 
@@ -180,7 +180,7 @@ def test_ask_new_project(qtbot, window, small_csv, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     monkeypatch.setattr(ImportDialog, "exec", lambda self: ImportDialog.DialogCode.Accepted)
     with qtbot.waitSignal(window.sig_loaded, timeout=SAVE_TIMEOUT):
-        window.ask_new_project()
+        window.files.ask_new_project()
     assert target.exists() and window.project.path == target
     assert window.windowTitle().startswith("new.llmstudio")
 
@@ -197,7 +197,7 @@ def test_ask_export(qtbot, window, open_file, small_csv, tmp_path, monkeypatch):
 
     monkeypatch.setattr(ExportDialog, "exec", accept)
     with qtbot.waitSignal(window.sig_saved, timeout=SAVE_TIMEOUT) as blocker:
-        window.ask_export()
+        window.files.ask_export()
     assert Path(blocker.args[0]) == out
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")

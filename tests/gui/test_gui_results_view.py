@@ -42,15 +42,15 @@ def test_status_bar_counts_result_columns_and_names_the_run(
     )
     assert window.rows_label.toolTip() == window.rows_label.text()
     # A search keeps the result part.
-    window.search.setText("buses")
+    window.search_bar.edit.setText("buses")
     with qtbot.waitSignal(window.sig_order_changed, timeout=10_000):
-        window.search.returnPressed.emit()
+        window.search_bar.edit.returnPressed.emit()
     assert window.rows_label.text().startswith("showing ")
     assert window.rows_label.text().endswith(
         f"of 300 rows · 7 columns + 2 result columns (run {run}: sentiment with lexicon)"
     )
     # Another corpus: its results (none) and nothing of the last one's.
-    window.search.clear()
+    window.search_bar.edit.clear()
     open_file(small_csv)
     assert window.rows_label.text() == "5 rows · 4 columns"
 

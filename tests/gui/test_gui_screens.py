@@ -395,7 +395,7 @@ def test_window_exports_carry_the_memos(qtbot, window, tmp_path):
     open_project(qtbot, window, path)
     out = tmp_path / "table.xlsx"
     with qtbot.waitSignal(window.sig_saved, timeout=20_000):
-        window.export_to(out)
+        window.files.export_to(out)
     book = load_workbook(out, read_only=True)
     rows = list(book["data"].values)
     header = list(rows[0])
@@ -404,18 +404,18 @@ def test_window_exports_carry_the_memos(qtbot, window, tmp_path):
     assert "memos of coder 'ana'" in described["memo_ana"]
     book.close()
     log = tmp_path / "log.csv"
-    window.export_coding_log(log)
+    window.files.export_coding_log(log)
     qtbot.waitUntil(lambda: log.exists() and not window._workers, timeout=20_000)
     got = pd.read_csv(log, dtype=str, keep_default_na=False)
     assert got[["coder", "row", "codes", "memo"]].values.tolist() == [
         ["ana", "3", "Health", "mentions the GP too"]
     ]
-    assert window.act_coding_log.isEnabled()
+    assert window.files.act_coding_log.isEnabled()
 
 
 def test_a_coding_log_with_a_wrong_suffix_says_so_and_writes_nothing(qtbot, window, tmp_path):
     open_project(qtbot, window, make_project(tmp_path / "s.llmstudio"))
     with qtbot.waitSignal(window.sig_error, timeout=20_000) as error:
-        window.export_coding_log(tmp_path / "log.txt")
+        window.files.export_coding_log(tmp_path / "log.txt")
     assert "log.txt" in error.args[0] and "unknown export format" in error.args[0]
     assert not (tmp_path / "log.txt").exists()

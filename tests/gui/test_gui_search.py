@@ -11,13 +11,13 @@ ORDER_TIMEOUT = 5000  # the search waits 250 ms for typing to pause, then runs
 
 def type_search(qtbot, window, text: str, *, clear: bool = True) -> int:
     """Type into the search box like a user and wait until the table follows."""
-    if clear and window.search.text():
-        window.search.blockSignals(True)
-        window.search.clear()
-        window.search.blockSignals(False)
-    window.search.setFocus()
+    if clear and window.search_bar.edit.text():
+        window.search_bar.edit.blockSignals(True)
+        window.search_bar.edit.clear()
+        window.search_bar.edit.blockSignals(False)
+    window.search_bar.edit.setFocus()
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT) as blocker:
-        qtbot.keyClicks(window.search, text)
+        qtbot.keyClicks(window.search_bar.edit, text)
     return blocker.args[0]
 
 
@@ -32,7 +32,7 @@ def test_typing_filters_rows(qtbot, window, open_file, small_csv, shown_rows):
     assert window.rows_label.text().startswith("showing 1 of 5 rows")
     assert type_search(qtbot, window, "the") == 2  # LONG_TEXT and "high street"
     assert shown_rows() == [0, 4]
-    window.case.setChecked(True)
+    window.search_bar.case.setChecked(True)
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=ORDER_TIMEOUT)
     assert type_search(qtbot, window, "Rent") == 1
     assert type_search(qtbot, window, "RENT") == 0
@@ -57,7 +57,7 @@ def test_regex_search(qtbot, window, open_file, small_csv, shown_rows):
     open_file(small_csv)
     assert type_search(qtbot, window, "^(buses|rent)") == 0  # literal text: no match
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):
-        window.regex.setChecked(True)
+        window.search_bar.regex.setChecked(True)
     assert shown_rows() == [1, 2]
     assert window.rows_label.text().startswith("showing 2 of 5 rows")
     assert type_search(qtbot, window, r"high\s+street$") == 1
@@ -68,28 +68,29 @@ def test_invalid_regex_marks_the_box_and_keeps_rows(
     qtbot, window, open_file, small_csv, shown_rows
 ):
     open_file(small_csv)
-    window.regex.setChecked(True)
+    window.search_bar.regex.setChecked(True)
     type_search(qtbot, window, "bus|rent")
     assert shown_rows() == [1, 2]
-    qtbot.keyClicks(window.search, "(")  # "bus|rent(": unbalanced parenthesis
+    qtbot.keyClicks(window.search_bar.edit, "(")  # "bus|rent(": unbalanced parenthesis
     qtbot.waitUntil(
-        lambda: "invalid regular expression" in window.search.toolTip(), timeout=ORDER_TIMEOUT
+        lambda: "invalid regular expression" in window.search_bar.edit.toolTip(),
+        timeout=ORDER_TIMEOUT,
     )
-    assert "c62828" in window.search.styleSheet()  # the box is marked red
+    assert "c62828" in window.search_bar.edit.styleSheet()  # the box is marked red
     assert "invalid regular expression" in window.statusBar().currentMessage()
     assert shown_rows() == [1, 2]  # the rows stay as they were
     # Fixing the pattern clears the mark.
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):
-        QTest.keyClick(window.search, Qt.Key.Key_Backspace)
-    assert window.search.styleSheet() == ""
-    assert "invalid" not in window.search.toolTip()
+        QTest.keyClick(window.search_bar.edit, Qt.Key.Key_Backspace)
+    assert window.search_bar.edit.styleSheet() == ""
+    assert "invalid" not in window.search_bar.edit.toolTip()
 
 
 def test_scope_all_columns_finds_metadata(qtbot, window, open_file, small_csv, shown_rows):
     open_file(small_csv)
     assert type_search(qtbot, window, "reform") == 0  # only in the party column
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT) as blocker:
-        window.search_scope.setCurrentIndex(1)  # "in all columns"
+        window.search_bar.scope.setCurrentIndex(1)  # "in all columns"
     assert blocker.args == [1] and shown_rows() == [3]
     assert type_search(qtbot, window, "@mention") == 1  # the note column
 
@@ -97,10 +98,10 @@ def test_scope_all_columns_finds_metadata(qtbot, window, open_file, small_csv, s
 def test_escape_clears_the_search(qtbot, window, open_file, small_csv, shown_rows):
     open_file(small_csv)
     type_search(qtbot, window, "buses")
-    assert window.search.hasFocus()
+    assert window.search_bar.edit.hasFocus()
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT) as blocker:
-        QTest.keyClick(window.search, Qt.Key.Key_Escape)
-    assert window.search.text() == ""
+        QTest.keyClick(window.search_bar.edit, Qt.Key.Key_Escape)
+    assert window.search_bar.edit.text() == ""
     assert blocker.args == [5] and shown_rows() == [0, 1, 2, 3, 4]
     assert window.rows_label.text().startswith("5 rows")
     assert QApplication.focusWidget() is window.table
@@ -108,23 +109,23 @@ def test_escape_clears_the_search(qtbot, window, open_file, small_csv, shown_row
 
 def test_return_searches_at_once(qtbot, window, open_file, small_csv, shown_rows):
     open_file(small_csv)
-    window.search.blockSignals(True)
-    window.search.setText("potholes")
-    window.search.blockSignals(False)
+    window.search_bar.edit.blockSignals(True)
+    window.search_bar.edit.setText("potholes")
+    window.search_bar.edit.blockSignals(False)
     with qtbot.waitSignal(window.sig_order_changed, timeout=100):  # no 250 ms pause
-        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        QTest.keyClick(window.search_bar.edit, Qt.Key.Key_Return)
     assert shown_rows() == [4]
     assert QApplication.focusWidget() is window.table
 
 
 def test_ctrl_f_focuses_the_search_box(qtbot, window, open_file, small_csv):
     open_file(small_csv)
-    window.search.setText("abc")
+    window.search_bar.edit.setText("abc")
     window.table.setFocus()
     qtbot.waitUntil(lambda: window.table.hasFocus(), timeout=1000)
     QTest.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert window.search.hasFocus()
-    assert window.search.selectedText() == "abc"  # typing replaces the old search
+    assert window.search_bar.edit.hasFocus()
+    assert window.search_bar.edit.selectedText() == "abc"  # typing replaces the old search
 
 
 def test_sort_by_header_click(qtbot, window, open_file, small_csv, shown_rows):
@@ -155,7 +156,7 @@ def test_sort_with_search_and_current_row_kept(qtbot, window, open_file, small_c
     assert current_row_id(window) == 2  # the same row stays current
     assert "Rent is too high" in window.detail.plain_text()
     # A search keeps the sort; the sort keeps the search.
-    window.search_scope.setCurrentIndex(1)
+    window.search_bar.scope.setCurrentIndex(1)
     type_search(qtbot, window, "labour")
     assert shown_rows() == [4, 1]
     with qtbot.waitSignal(window.sig_order_changed, timeout=ORDER_TIMEOUT):

@@ -13,20 +13,20 @@ def test_welcome_with_no_corpus(qtbot, window):
     assert "Ctrl+O" in window.welcome_label.text()
     assert not window.recent_list.isVisible()  # nothing recent yet
     for action in (
-        window.act_export,
-        window.act_save,
-        window.act_save_as,
+        window.files.act_export,
+        window.files.act_save,
+        window.files.act_save_as,
         window.act_goto,
         window.act_copy,
-        window.act_import,
+        window.files.act_import,
     ):
         assert not action.isEnabled(), action.text()
-    assert window.act_open.isEnabled() and window.act_new.isEnabled()
+    assert window.files.act_open.isEnabled() and window.files.act_new.isEnabled()
     assert window.rows_label.text() == ""
     # Actions with nothing open do nothing, and do not fail.
-    window.apply_order()
+    window.search_bar.apply_order()
     window.copy_rows()
-    window.save_project()
+    window.files.save_project()
     assert window.corpus is None
 
 
@@ -42,11 +42,11 @@ def test_welcome_lists_recent_files_and_opens_one(qtbot, new_window, small_csv, 
     items = [window.recent_list.item(i).text() for i in range(window.recent_list.count())]
     assert items == [str(small_csv.resolve())]
     assert "Recent" in window.welcome_label.text()
-    window._fill_recent_menu()
-    assert [a.text() for a in window.recent_menu.actions()] == items
+    window.files.fill_recent_menu()
+    assert [a.text() for a in window.files.recent_menu.actions()] == items
     with qtbot.waitSignal(window.sig_loaded, timeout=20_000):
         window.recent_list.itemActivated.emit(window.recent_list.item(0))
-    assert window.corpus.rows == 5 and window.act_export.isEnabled()
+    assert window.corpus.rows == 5 and window.files.act_export.isEnabled()
     assert window.stack.currentWidget() is window.splitter
 
 

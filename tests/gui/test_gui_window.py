@@ -32,7 +32,7 @@ def test_open_csv_shows_every_row(window, open_file, small_csv, small_frame):
     assert "answers.csv" in window.file_label.text()
     assert "answers.csv" in window.windowTitle()
     assert window.text_column.currentText() == "text"
-    assert window.act_export.isEnabled()
+    assert window.files.act_export.isEnabled()
 
 
 def test_open_runs_in_the_background(qtbot, window, small_csv):

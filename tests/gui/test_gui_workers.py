@@ -15,7 +15,7 @@ def test_quick_jobs_started_outside_the_event_loop_all_finish(
     pool = QThreadPool.globalInstance()
     outs = [tmp_path / f"out{i}.csv" for i in range(30)]
     for out in outs:
-        window.export_to(out)  # started with no event loop running
+        window.files.export_to(out)  # started with no event loop running
         pool.waitForDone(5000)  # a warm, idle pool starts the next job at once
     qtbot.waitUntil(lambda: all(o.exists() for o in outs), timeout=20_000)
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=5000)
