@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QListWidget,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QStyle,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +32,6 @@ from ..core.corpus import Corpus
 from ..core.errors import LlmstudioError
 from ..core.nested import text_column_problem
 from ..core.project import Project
-from ..core.recent import recent_files
 from ..core.sniff import DELIMITER_NAMES
 from .bias_view import BiasChecks
 from .blind_mode import BlindMode
@@ -44,6 +41,7 @@ from .coder_columns import CoderColumns
 from .coding_panel import install as install_coding
 from .column_widths import ColumnWidths
 from .corpus_model import CorpusTableModel
+from .corpus_table import corpus_table
 from .detail_pane import DetailPane, RowResult
 from .errors import describe
 from .file_actions import FileActions
@@ -52,21 +50,8 @@ from .replicate_run import install_replicate
 from .review import Review
 from .runs_dialog import install_runs
 from .search_bar import SearchBar
+from .welcome import WelcomePage
 from .workers import run_in_background
-
-
-class _RowTableView(QTableView):
-    """Home/End jump to the first/last row, as the shortcuts help says. QTableView's own
-    Home/End move to the first/last column, which with whole rows selected looks like
-    nothing happened; the column is kept so the view does not scroll sideways."""
-
-    def moveCursor(self, action, modifiers):
-        Move = QAbstractItemView.CursorAction
-        model = self.model()
-        if action in (Move.MoveHome, Move.MoveEnd) and model is not None and model.rowCount():
-            row = 0 if action == Move.MoveHome else model.rowCount() - 1
-            return model.index(row, max(0, self.currentIndex().column()))
-        return super().moveCursor(action, modifiers)
 
 
 class MainWindow(QMainWindow):
@@ -98,26 +83,7 @@ class MainWindow(QMainWindow):
 
     def _build_table(self) -> None:
         self.model = CorpusTableModel(parent=self)
-        self.table = _RowTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        # Sideways by pixels, not by whole columns: scrolled to a model's new columns at the
-        # right, a column-wise scroll left the last of them cut in half.
-        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vh = self.table.verticalHeader()
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: fast scrolling
-        vh.setDefaultSectionSize(24)
-        hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        hh.setDefaultSectionSize(120)
-        hh.setHighlightSections(False)
-        hh.setSectionsClickable(True)
-        hh.setSortIndicatorShown(True)
-        hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # sorting: search_bar
+        self.table = corpus_table(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.model.sig_results_changed.connect(self._on_results_changed)
         self.widths = ColumnWidths(self.table, self._text_column_index)
@@ -152,30 +118,10 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([860, 420])
 
-        self.welcome = QWidget()
-        self.welcome_label = QLabel()
-        self.welcome_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.welcome_label.setWordWrap(True)
-        self.recent_list = QListWidget()
-        self.recent_list.setMaximumWidth(720)
-        self.recent_list.itemActivated.connect(lambda item: self.open_path(item.text()))
-        self.open_button = QPushButton("Open a file…")
-        self.open_button.clicked.connect(lambda: self.files.ask_open())
-        self.sample_button = QPushButton("Explore the sample corpus")
-        self.sample_button.setToolTip("300 synthetic survey answers bundled with llmstudio")
-        self.sample_button.clicked.connect(lambda: self.files.open_sample())
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.sample_button)
-        buttons.addStretch(1)
-        lay = QVBoxLayout(self.welcome)
-        lay.addStretch(1)
-        lay.addWidget(self.welcome_label)
-        lay.addLayout(buttons)
-        lay.addWidget(self.recent_list, 0, Qt.AlignmentFlag.AlignHCenter)
-        lay.addStretch(2)
-        self._fill_welcome()
+        self.welcome = WelcomePage()
+        self.welcome.sig_open_requested.connect(lambda: self.files.ask_open())
+        self.welcome.sig_sample_requested.connect(lambda: self.files.open_sample())
+        self.welcome.sig_path_requested.connect(self.open_path)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -297,16 +243,6 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.rows_label)
 
     # -- state shown ------------------------------------------------------------------
-
-    def _fill_welcome(self) -> None:
-        self.welcome_label.setText(
-            "<h2>llmstudio</h2><p>Open a table of texts: CSV, TSV, TXT, Excel, Parquet or "
-            "JSON Lines — any encoding, any delimiter.<br>Press <b>Ctrl+O</b>, or drop a file "
-            "onto this window.</p>" + ("<p>Recent:</p>" if recent_files() else "")
-        )
-        self.recent_list.clear()
-        self.recent_list.addItems(recent_files())
-        self.recent_list.setVisible(self.recent_list.count() > 0)
 
     def _update_title(self) -> None:
         if self.corpus is None:

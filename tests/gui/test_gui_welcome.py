@@ -10,8 +10,8 @@ from llmstudio.core.recent import add_recent
 def test_welcome_with_no_corpus(qtbot, window):
     assert window.stack.currentWidget() is window.welcome
     assert window.windowTitle() == "llmstudio"
-    assert "Ctrl+O" in window.welcome_label.text()
-    assert not window.recent_list.isVisible()  # nothing recent yet
+    assert "Ctrl+O" in window.welcome.label.text()
+    assert not window.welcome.recent_list.isVisible()  # nothing recent yet
     for action in (
         window.files.act_export,
         window.files.act_save,
@@ -38,14 +38,16 @@ def test_welcome_lists_recent_files_and_opens_one(qtbot, new_window, small_csv, 
     gone.unlink()  # missing files are not offered
 
     window = new_window()  # reads the list when made
-    assert window.recent_list.isVisible()
-    items = [window.recent_list.item(i).text() for i in range(window.recent_list.count())]
+    assert window.welcome.recent_list.isVisible()
+    items = [
+        window.welcome.recent_list.item(i).text() for i in range(window.welcome.recent_list.count())
+    ]
     assert items == [str(small_csv.resolve())]
-    assert "Recent" in window.welcome_label.text()
+    assert "Recent" in window.welcome.label.text()
     window.files.fill_recent_menu()
     assert [a.text() for a in window.files.recent_menu.actions()] == items
     with qtbot.waitSignal(window.sig_loaded, timeout=20_000):
-        window.recent_list.itemActivated.emit(window.recent_list.item(0))
+        window.welcome.recent_list.itemActivated.emit(window.welcome.recent_list.item(0))
     assert window.corpus.rows == 5 and window.files.act_export.isEnabled()
     assert window.stack.currentWidget() is window.splitter
 
@@ -65,7 +67,7 @@ def test_shortcuts_help_lists_the_keys(qtbot, window):
 
 def test_sample_button_opens_the_bundled_corpus(window, qtbot):
     with qtbot.waitSignal(window.sig_loaded, timeout=20000):
-        window.sample_button.click()
+        window.welcome.sample_button.click()
     assert window.corpus.rows == 300
     assert window.corpus.text_column == "text"
     assert window.stack.currentWidget() is window.splitter
