@@ -14,35 +14,18 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import time
 from pathlib import Path
 
 import pandas as pd
 import shiboken6
-from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ..core.chunking import over_limit
@@ -57,54 +40,31 @@ from ..core.secrets import accept_url, endpoint_id
 from ..core.tasks import CodeTask
 from ..core.tasks.build import TaskOptions
 from ..core.tasks.prompt import placeholders
-from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
+from ..core.tasks.sentiment import DEFAULT_LABELS, SentimentTask
 from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
 from .errors import describe
 from .jobs import Job, JobSpec
 from .model_config import ModelChoice, cached_models, load_config, model_choices
+from .run_dialog_view import (
+    EXAMPLE_FILES,
+    OTHER_API,
+    OTHER_HF,
+    SCALE_CHOICES,
+    TRIAL_ROWS,
+    RunDialogView,
+    examples_tip,
+)
 from .workers import run_in_background
 
-OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
-OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", "openai:")
-TRIAL_ROWS = 5
-LONG_TEXT_CHOICES = (
-    ("Split into chunks, combine the answers", "split"),
-    ("Truncate: the model reads the start only", "truncate"),
-)
 LENGTH_CHECK_DELAY_MS = 400  # after the last change, before the texts are counted again
 TRIAL_CANCEL_WAIT_MS = 5000  # closing the dialog waits this long for a cancelled trial
-TASKS = (("Sentiment", "sentiment"), ("Code with a codebook", "code"), ("Custom prompt", "prompt"))
-SCALE_CHOICES = (
-    ("3-point: positive, negative, neutral", SCALES["3"]),
-    ("5-point: very negative … very positive", SCALES["5"]),
-    ("Own labels", None),
-)
 # The builtin MiniLM reads sentiment far less well than topics (benchmarks/RESULTS.md).
 LARGER_MODEL = (
     "For sentiment, a larger embedding model is far more accurate: in Model, choose "
     "“Other Hugging Face model” and type sentence-transformers/all-mpnet-base-v2 "
     "(SST-2, 16 examples a class: 89% against 77%; about 5x slower)."
 )
-DEFAULT_PROMPT = "Summarise this text in one sentence:\n\n{text}"
-_EXAMPLE_FILES = "Tables (*.csv *.tsv *.txt *.xlsx *.xls *.parquet *.jsonl);;All files (*)"
-
-
-def _examples_tip(code: bool) -> str:
-    """The examples button's tooltip: the file's format, for the task shown."""
-    labels = (
-        "each label one of the codebook's codes; for a multi-label codebook, the "
-        "codes that apply separated by ';' (empty: none applies)"
-        if code
-        else "each label one of the sentiment labels above (e.g. positive)"
-    )
-    return (
-        "<p>A CSV or Excel file (or TSV, Parquet, JSONL) with a <b>text</b> and a "
-        f"<b>label</b> column: texts you have labelled yourself, {labels}.</p>"
-        "<p>Chat and API models see them as answered examples before each text; the "
-        "builtin model, and any sentence-embedding model, learns from them. A wrong "
-        "label is reported with its row.</p>"
-    )
 
 
 def parse_labels(text: str) -> tuple[str, ...]:
@@ -113,44 +73,7 @@ def parse_labels(text: str) -> tuple[str, ...]:
     return RunForm(labels=text if text.strip() else None).parsed_labels()
 
 
-class PlaceholderHighlighter(QSyntaxHighlighter):
-    """Colours a prompt template's placeholders: known columns blue, unknown ones red with
-    a wavy underline (so a typo shows where it is, not only in the message below)."""
-
-    _FIELD = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
-
-    def __init__(self, document, columns):
-        super().__init__(document)
-        self.columns = set(columns)
-        self.known = QTextCharFormat()
-        self.known.setForeground(QColor("#1565c0"))
-        self.known.setFontWeight(QFont.Weight.Bold)
-        self.unknown = QTextCharFormat()
-        self.unknown.setForeground(QColor("#c62828"))
-        self.unknown.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-        self.unknown.setUnderlineColor(QColor("#c62828"))
-
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        for m in self._FIELD.finditer(text):
-            ok = m.group(1) == "text" or m.group(1) in self.columns
-            self.setFormat(m.start(), m.end() - m.start(), self.known if ok else self.unknown)
-
-
-def _wrapped(label: QLabel) -> QLabel:
-    # A wrapped label's size hint assumes a narrow column (tall, with gaps above and
-    # below in a form); at the width these get, a few lines are enough.
-    label.setWordWrap(True)
-    label.setMinimumWidth(420)
-    return label
-
-
-def _note(text: str = "") -> QLabel:
-    label = _wrapped(QLabel(text))
-    label.setStyleSheet("color:#666")
-    return label
-
-
-class RunDialog(QDialog):
+class RunDialog(RunDialogView):
     """Returns, once accepted, the run as a :class:`JobSpec` (:meth:`spec`).
 
     ``project`` (its codebooks; the trial run's file) and ``frame`` (the corpus: its
@@ -170,15 +93,16 @@ class RunDialog(QDialog):
         frame: pd.DataFrame | None = None,
         consent=None,
     ):
-        super().__init__(parent)
-        self.setWindowTitle("Run a model")
-        self.setMinimumWidth(640)
+        if choices is None:
+            choices = model_choices(load_config(), cached_models())
+        columns = [str(c) for c in frame.columns] if frame is not None else [text_column]
+        super().__init__(
+            text_column, rows, choices, columns, parent, has_project=project is not None
+        )
         self.project = project
         self.frame = frame
-        self._text_column = text_column
         self._rows = rows
         self._consent = consent
-        self._columns = [str(c) for c in frame.columns] if frame is not None else [text_column]
         self._book: Codebook | None = None
         self._book_error = ""
         self._examples: tuple[tuple[str, str], ...] = ()
@@ -187,83 +111,7 @@ class RunDialog(QDialog):
         self._examples_read_for = None  # (task name, task) the file was last read against
         self.trial: Job | None = None
         self._trial_started = 0.0
-        if choices is None:
-            choices = model_choices(load_config(), cached_models())
-
-        outer = QVBoxLayout(self)
-        form = QFormLayout()
-        outer.addLayout(form)
-        texts = QLabel(
-            f"column <b>{html.escape(text_column)}</b> · {rows:,} rows "
-            "<span style='color:#666'>(choose another in the toolbar)</span>"
-        )
-        form.addRow("Texts:", texts)
-        self.task = QComboBox()
-        for title, name in TASKS:
-            self.task.addItem(title, name)
-        self.task.setToolTip("What the model should do with each text")
-        form.addRow("Task:", self.task)
-        # One page per task, the others hidden (not a QStackedWidget: it would take the
-        # tallest page's height, and it breaks the wrapped labels' height-for-width).
-        # The examples row is one row, moved into the sentiment or the code page.
-        self._example_forms: dict[str, QFormLayout] = {}
-        self._examples_form: QFormLayout | None = None
-        self._examples_row()
-        self.pages = [self._sentiment_page(), self._code_page(), self._prompt_page()]
-        self.task_box = QGroupBox()
-        box = QVBoxLayout(self.task_box)
-        box.setContentsMargins(8, 6, 8, 6)
-        for page in self.pages:
-            box.addWidget(page)
-        form.addRow(self.task_box)
-
-        self.model = QComboBox()
-        for choice in [*choices, OTHER_HF, OTHER_API]:
-            self.model.addItem(choice.label, choice)
-        form.addRow("Model:", self.model)
-
-        self.hf_path = QLineEdit()
-        self.hf_path.setPlaceholderText(
-            "a folder with a saved model, or a hub id such as "
-            "cardiffnlp/twitter-roberta-base-sentiment-latest"
-        )
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        self.hf_row = QWidget()
-        row = QHBoxLayout(self.hf_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.hf_path)
-        row.addWidget(browse)
-        form.addRow("Hugging Face:", self.hf_row)
-
-        self.api_model = QLineEdit()
-        self.api_model.setPlaceholderText("e.g. gpt-4o-mini, or llama3.2 on Ollama")
-        self.base_url = QLineEdit()
-        self.base_url.setPlaceholderText(
-            "empty for OpenAI; e.g. http://localhost:11434/v1 (Ollama)"
-        )
-        form.addRow("API model name:", self.api_model)
-        form.addRow("Base URL:", self.base_url)
-        self.base_url.editingFinished.connect(self._hide_url_credentials)
-        self.concurrency = QSpinBox()
-        self.concurrency.setRange(1, 64)
-        self.concurrency.setValue(8)
-        self.concurrency.setToolTip("How many requests are sent at the same time")
-        form.addRow("Requests at once:", self.concurrency)
-        self.long_texts = QComboBox()
-        for title, mode in LONG_TEXT_CHOICES:
-            self.long_texts.addItem(title, mode)
-        self.long_texts.setToolTip(
-            "A text longer than the model reads at once: split it into chunks, each read "
-            "whole, and combine their answers (sentiment: the chunks' label probabilities "
-            "averaged by length; codes: a code applies if it applies to any chunk); or "
-            "truncate it (the model reads its start only). Either way the row is marked "
-            "in the column <task>_chunks (and <task>_truncated)."
-        )
-        form.addRow("Long texts:", self.long_texts)
-        self.length_note = QLabel()
-        self.length_note.setWordWrap(True)
-        form.addRow(self.length_note)
+        self._ready = False  # _update waits for the widgets to be filled
         # Texts over the model's limit, counted in the background (loading the model's
         # tokenizer, counting a big corpus): (key of what was counted, (n, limit) or None).
         self._lengths: tuple | None = None
@@ -273,62 +121,17 @@ class RunDialog(QDialog):
         self._length_timer.setSingleShot(True)
         self._length_timer.setInterval(LENGTH_CHECK_DELAY_MS)
         self._length_timer.timeout.connect(self._check_lengths)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        form.addRow(self.note)
-        self._form = form
-
-        # What will be sent, and a trial on the first rows: hidden until asked for.
-        self.preview = QTabWidget()
-        self.request_view = QPlainTextEdit()
-        self.request_view.setReadOnly(True)
-        self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        mono.setPointSize(max(8, self.font().pointSize() - 1))
-        self.request_view.setFont(mono)
-        self.preview.addTab(self.request_view, "Request for row 1")
-        trial = QWidget()
-        lay = QVBoxLayout(trial)
-        lay.setContentsMargins(4, 4, 4, 4)
-        self.trial_status = QLabel()
-        self.trial_status.setWordWrap(True)
-        self.trial_table = QTableWidget()
-        self.trial_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.trial_table.setWordWrap(True)
-        self.trial_table.verticalHeader().setVisible(False)
-        self.trial_table.horizontalHeader().setStretchLastSection(True)
-        lay.addWidget(self.trial_status)
-        lay.addWidget(self.trial_table, 1)
-        self.preview.addTab(trial, f"Try on {TRIAL_ROWS} rows")
-        self.preview.setMinimumHeight(220)
-        self.preview.hide()
-        outer.addWidget(self.preview, 1)
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
-        self.show_request_button = QPushButton("Show request")
-        self.show_request_button.setToolTip("See exactly what the model gets for the first row")
-        self.show_request_button.setCheckable(True)
+        self.browse_button.clicked.connect(self._browse)
+        self.base_url.editingFinished.connect(self._hide_url_credentials)
         self.show_request_button.toggled.connect(self._toggle_request)
-        self.try_button = QPushButton(f"Try on {TRIAL_ROWS} rows")
-        self.try_button.setToolTip(
-            f"Run the first {TRIAL_ROWS} rows now and show the answers; the full run reuses them"
-        )
         self.try_button.clicked.connect(self.try_rows)
-        for b in (self.show_request_button, self.try_button):
-            b.setAutoDefault(False)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        row.addWidget(self.show_request_button)
-        row.addWidget(self.try_button)
-        row.addStretch(1)
-        row.addWidget(self.buttons)
-        outer.addLayout(row)
-
+        self.examples_button.clicked.connect(self._ask_examples)
+        self.clear_examples.clicked.connect(lambda: self.set_examples_file(None))
+        self.scale.currentIndexChanged.connect(self._on_scale)
+        self.labels.textEdited.connect(self._on_labels_edited)
+        self.codebook.currentIndexChanged.connect(self._on_codebook)
+        self.edit_codebooks.clicked.connect(self.open_codebook_editor)
+        self._fill_codebooks()
         self._shown_kind = None
         self.task.currentIndexChanged.connect(self._on_task)
         self.model.currentIndexChanged.connect(self._fill_fields)
@@ -338,115 +141,15 @@ class RunDialog(QDialog):
         for box in (self.explain, self.baseline, self.code_explain):
             box.toggled.connect(self._update)
         self.long_texts.currentIndexChanged.connect(self._update)
+        self._ready = True
         self._fill_fields()
 
     # -- task pages -------------------------------------------------------------------
 
-    def _examples_row(self) -> None:
-        """The few-shot examples row (a file of labelled texts), shared by the sentiment
-        and the code page: :meth:`_place_examples` puts it on the page shown."""
-        self.examples_label = QLabel("Examples:")
-        self.examples_button = QPushButton("Few-shot examples…")
-        self.examples_button.clicked.connect(self._ask_examples)
-        self.clear_examples = QPushButton("No examples")
-        self.clear_examples.setToolTip("Work without examples (zero-shot)")
-        self.clear_examples.clicked.connect(lambda: self.set_examples_file(None))
-        self.examples_row = QWidget()
-        row = QHBoxLayout(self.examples_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.examples_button)
-        row.addWidget(self.clear_examples)
-        row.addStretch(1)
-        # A row of its own under the buttons (an error names the file, the row and the
-        # label, and needs the width): in a form, a wrapped label gets the height it needs.
-        self.examples_info = _note()
-        self._examples_info_label = QLabel()
-
-    def _sentiment_page(self) -> QWidget:
-        page = QWidget()
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.scale = QComboBox()
-        for title, labels in SCALE_CHOICES:
-            self.scale.addItem(title, labels)
-        self.scale.setToolTip("The labels a text can get")
-        self.scale.currentIndexChanged.connect(self._on_scale)
-        form.addRow("Scale:", self.scale)
-        self.labels = QLineEdit(", ".join(DEFAULT_LABELS))
-        self.labels.setToolTip("The labels a text can get, separated by commas")
-        self.labels.textEdited.connect(self._on_labels_edited)
-        form.addRow("Labels:", self.labels)
-        self.explain = QCheckBox("Explain each answer in a sentence (generative models)")
-        self.explain.setToolTip(
-            "Adds the column sentiment_explanation; needs a model that "
-            "writes text (an API or a Hugging Face chat model)"
-        )
-        form.addRow(self.explain)
-        self.baseline = QCheckBox("Add the lexicon (VADER) label to compare")
-        self.baseline.setToolTip(
-            "Adds the column sentiment_lexicon: the classic word-list "
-            "baseline's label beside the model's"
-        )
-        form.addRow(self.baseline)
-        self._example_forms["sentiment"] = form
-        return page
-
-    def _code_page(self) -> QWidget:
-        page = QWidget()
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.codebook = QComboBox()
-        self.codebook.setMinimumWidth(240)
-        self.codebook.setToolTip("The project's codebooks")
-        self.codebook.currentIndexChanged.connect(self._on_codebook)
-        self.edit_codebooks = QPushButton("Edit codebooks…")
-        self.edit_codebooks.setToolTip(
-            "Write, change, import or export codebooks (Analyse › Codebooks…)"
-        )
-        self.edit_codebooks.clicked.connect(self.open_codebook_editor)
-        self.edit_codebooks.setEnabled(self.project is not None)
-        row = QHBoxLayout()
-        row.addWidget(self.codebook, 1)
-        row.addWidget(self.edit_codebooks)
-        form.addRow("Codebook:", row)
-        self.codebook_info = _note()
-        form.addRow("", self.codebook_info)
-        self.code_explain = QCheckBox("Explain each answer in a sentence (generative models)")
-        self.code_explain.setToolTip("Adds the column code_explanation")
-        form.addRow(self.code_explain)
-        self._example_forms["code"] = form
-        self._fill_codebooks()
-        return page
-
-    def _prompt_page(self) -> QWidget:
-        page = QWidget()
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.template = QPlainTextEdit(DEFAULT_PROMPT)
-        self.template.setTabChangesFocus(True)
-        self.template.setFixedHeight(self.template.fontMetrics().lineSpacing() * 5 + 14)
-        self.highlighter = PlaceholderHighlighter(self.template.document(), self._columns)
-        form.addRow("Prompt:", self.template)
-        others = [c for c in self._columns if c != self._text_column]
-        shown = " ".join(f"<code>{{{html.escape(c)}}}</code>" for c in others[:12])
-        more = f" and {len(others) - 12} more" if len(others) > 12 else ""
-        help_text = (
-            f"Sent once per row. <code>{{text}}</code> becomes the row's text "
-            f"(column {html.escape(self._text_column)})"
-        )
-        help_text += f"; any other column can be used too: {shown}{more}." if others else "."
-        help_text += " Write <code>{{</code> and <code>}}</code> for literal braces. The "
-        help_text += "answer goes into the column prompt_output."
-        self.prompt_help = _note(help_text)
-        self.prompt_help.setTextFormat(Qt.TextFormat.RichText)
-        form.addRow("", self.prompt_help)
-        self.template_status = _wrapped(QLabel())
-        form.addRow("", self.template_status)
-        self.system = QLineEdit()
-        self.system.setPlaceholderText("optional, e.g. You are a careful research assistant.")
-        self.system.setToolTip("The system message sent before each prompt")
-        form.addRow("System message:", self.system)
-        return page
+    def _place_examples(self) -> None:
+        """The examples row on the page shown (the view places it), and what it says."""
+        self.place_examples_row()
+        self._show_examples()
 
     def _on_task(self, *_) -> None:
         for i, page in enumerate(self.pages):
@@ -458,31 +161,6 @@ class RunDialog(QDialog):
         )
         self._place_examples()
         self._update()
-
-    def _place_examples(self) -> None:
-        """Move the examples row onto the shown page (under the labels or the codebook);
-        the prompt task has none."""
-        form = self._example_forms.get(self.task_name())
-        if form is not None and form is not self._examples_form:
-            if self._examples_form is not None:
-                for widget in (self.examples_row, self.examples_info):
-                    taken = self._examples_form.takeRow(widget)
-                    # Deleted, not left over: a widget's first layout item keeps its size
-                    # cache up to date, and a stale one clips the wrapped message.
-                    for item in (taken.labelItem, taken.fieldItem):
-                        if item is not None:
-                            shiboken6.delete(item)
-            form.insertRow(2, self.examples_label, self.examples_row)
-            form.insertRow(3, self._examples_info_label, self.examples_info)
-            self._examples_form = form
-        for widget in (
-            self.examples_label,
-            self.examples_row,
-            self._examples_info_label,
-            self.examples_info,
-        ):
-            widget.setVisible(form is not None)
-        self._show_examples()
 
     def set_task(self, name: str) -> None:
         """Choose the task ``sentiment``, ``code`` or ``prompt``."""
@@ -565,7 +243,7 @@ class RunDialog(QDialog):
 
     def _ask_examples(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Labelled examples (text, label)", "", _EXAMPLE_FILES
+            self, "Labelled examples (text, label)", "", EXAMPLE_FILES
         )
         if path:
             self.set_examples_file(path)
@@ -606,7 +284,7 @@ class RunDialog(QDialog):
     def _show_examples(self) -> None:
         code = self.task_name() == "code"
         self.clear_examples.setVisible(self._examples_path is not None)
-        self.examples_button.setToolTip(_examples_tip(code))
+        self.examples_button.setToolTip(examples_tip(code))
         self.examples_info.setToolTip(self._examples_path or "")
         if self._examples_error:
             self.examples_info.setText(
@@ -643,7 +321,7 @@ class RunDialog(QDialog):
         self._on_task()
 
     def _update(self, *_) -> None:
-        if not hasattr(self, "note"):
+        if not self._ready:
             return  # still building
         if self._examples_stale():  # the labels changed: read the file against the new ones
             self.set_examples_file(self._examples_path)  # which updates the rest
@@ -1032,37 +710,6 @@ class RunDialog(QDialog):
         job.cancel()
         if job.running:
             loop.exec()
-
-    # -- height ----------------------------------------------------------------------
-
-    def event(self, event) -> bool:
-        handled = super().event(event)
-        if event.type() == QEvent.Type.LayoutRequest:  # a page or a message changed
-            self.fit_height()
-        return handled
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():  # wrapped lines change
-            self.fit_height()
-
-    def fit_height(self) -> None:
-        """Keep the dialog as tall as its wrapped labels need at its width.
-
-        A window's minimum size leaves height-for-width out: after a switch to the custom
-        prompt page (more lines of help) the dialog kept the shorter page's height and the
-        form drew the help over the prompt box. Grown when short; shrunk back when it was
-        only as tall as the last page needed."""
-        layout = self.layout()
-        if layout is None:
-            return
-        need = layout.totalHeightForWidth(self.width())
-        if need <= 0:
-            return
-        self.setMinimumHeight(need)
-        if self.height() < need or self.height() == getattr(self, "_fitted", None):
-            self.resize(self.width(), need)
-        self._fitted = need
 
     def done(self, result: int) -> None:
         # The trial's worker signals into this dialog: it must end first.

@@ -558,7 +558,7 @@ def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
     d.reject()
     out = tmp_path / "after_trial.csv"
     with qtbot.waitSignal(opened.sig_saved, timeout=20_000):
-        opened.export_to(out)
+        opened.files.export_to(out)
     assert read_table(out).frame["sentiment_label"].tolist() == labels
     path = opened.project.path
     with qtbot.waitSignal(opened.runs.sig_results_shown, timeout=20_000):
