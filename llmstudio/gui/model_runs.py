@@ -154,7 +154,7 @@ class ModelRuns(QObject):
         answer = QMessageBox.question(
             w, "Save as a project first?", f"{why}\n\nSave this corpus as a project now?"
         )
-        if answer == QMessageBox.StandardButton.Yes and w.ask_save_as():
+        if answer == QMessageBox.StandardButton.Yes and w.files.ask_save_as():
             self._after_save(then)
 
     def ask_codebooks(self) -> None:

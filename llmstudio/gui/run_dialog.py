@@ -13,12 +13,10 @@ full run does not ask for them again. Consent for API models is asked by the cal
 from __future__ import annotations
 
 import html
-import json
 import time
 from pathlib import Path
 
 import pandas as pd
-import shiboken6
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -28,14 +26,12 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ..core.chunking import over_limit
 from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
 from ..core.results import code_names
 from ..core.run_form import RunForm, request_preview
-from ..core.runner import row_inputs
 from ..core.secrets import accept_url, endpoint_id
 from ..core.tasks import CodeTask
 from ..core.tasks.build import TaskOptions
@@ -45,6 +41,7 @@ from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
 from .errors import describe
 from .jobs import Job, JobSpec
+from .length_check import LengthCheck
 from .model_config import ModelChoice, cached_models, load_config, model_choices
 from .run_dialog_view import (
     EXAMPLE_FILES,
@@ -55,9 +52,7 @@ from .run_dialog_view import (
     RunDialogView,
     examples_tip,
 )
-from .workers import run_in_background
 
-LENGTH_CHECK_DELAY_MS = 400  # after the last change, before the texts are counted again
 TRIAL_CANCEL_WAIT_MS = 5000  # closing the dialog waits this long for a cancelled trial
 # The builtin MiniLM reads sentiment far less well than topics (benchmarks/RESULTS.md).
 LARGER_MODEL = (
@@ -112,15 +107,7 @@ class RunDialog(RunDialogView):
         self.trial: Job | None = None
         self._trial_started = 0.0
         self._ready = False  # _update waits for the widgets to be filled
-        # Texts over the model's limit, counted in the background (loading the model's
-        # tokenizer, counting a big corpus): (key of what was counted, (n, limit) or None).
-        self._lengths: tuple | None = None
-        self._length_worker = None
-        self._length_backends: dict = {}  # (model, base_url) -> a loaded backend
-        self._length_timer = QTimer(self)
-        self._length_timer.setSingleShot(True)
-        self._length_timer.setInterval(LENGTH_CHECK_DELAY_MS)
-        self._length_timer.timeout.connect(self._check_lengths)
+        self.lengths = LengthCheck(self)  # texts over the model's limit, in the background
         self.browse_button.clicked.connect(self._browse)
         self.base_url.editingFinished.connect(self._hide_url_credentials)
         self.show_request_button.toggled.connect(self._toggle_request)
@@ -367,7 +354,7 @@ class RunDialog(RunDialogView):
                 and self._rows > 0
             )
         )
-        self._show_lengths(problem)
+        self.lengths.show(problem)
         if self.preview.isVisible() and self.preview.currentIndex() == 0:
             self.request_view.setPlainText(self.request_text())
         if (
@@ -383,94 +370,6 @@ class RunDialog(RunDialogView):
             self.trial_status.setText(
                 "The settings changed since the last try: try again to see these settings' answers."
             )
-
-    # -- texts longer than the model reads ----------------------------------------------
-
-    def _length_key(self) -> tuple | None:
-        """What the count of long texts depends on (None: nothing to count yet)."""
-        if self.frame is None or not len(self.frame):
-            return None
-        spec = self.spec()
-        params = dict(spec.task().params())
-        params.pop("long_texts", None)  # the mode changes the words, not the count
-        return (spec.model, spec.base_url, json.dumps(params, sort_keys=True, default=str))
-
-    def _show_lengths(self, problem: str) -> None:
-        """Say how many texts the model cannot read at once, counting them again (in the
-        background, after a pause in typing) when the model or the task changed."""
-        key = None if problem else self._length_key()
-        if key is None:
-            self.length_note.setText("")
-            return
-        if self._lengths is not None and self._lengths[0] == key:
-            self.length_note.setText(self._length_words(self._lengths[1]))
-            return
-        self.length_note.setText(
-            "<span style='color:#666'>Checking the texts' lengths against this model…</span>"
-        )
-        self._length_timer.start()
-
-    def _check_lengths(self) -> None:
-        if self._length_worker is not None:  # one count at a time; this one comes next
-            self._length_timer.start()
-            return
-        key = None if self.problem() else self._length_key()
-        if key is None:
-            return
-        spec = self.spec()
-        self._length_worker = run_in_background(
-            count_long_texts,
-            spec,
-            self.frame,
-            self._text_column,
-            self._length_backends,
-            on_done=lambda found: self._lengths_counted(key, found),
-            on_error=lambda exc: self._lengths_counted(key, exc),
-            on_finished=self._length_check_ended,
-        )
-
-    def _length_check_ended(self) -> None:
-        self._length_worker = None
-
-    def _lengths_counted(self, key: tuple, found) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._lengths = (key, found)
-        if not self.problem() and self._length_key() == key:
-            self.length_note.setText(self._length_words(found))
-
-    def _length_words(self, found) -> str:
-        """The warning (or all-clear) for (texts over the limit, limit) or an error."""
-        if isinstance(found, BaseException):
-            return (
-                "<span style='color:#666'>The texts' lengths could not be checked "
-                f"against this model: {html.escape(describe(found))}</span>"
-            )
-        n, limit = found
-        if limit is None:
-            return ""
-        if not n:
-            return (
-                f"<span style='color:#666'>Every text fits in what this model reads at "
-                f"once ({limit:,} tokens).</span>"
-            )
-        what = (
-            "they will be split into chunks and the chunks' answers combined"
-            if self.long_texts.currentData() == "split"
-            else "they will be truncated: the model reads only their start"
-        )
-        if self.task_name() == "prompt" and self.long_texts.currentData() == "split":
-            what = (
-                "a free prompt's answers cannot be combined across chunks: those rows "
-                "will fail; choose to truncate, or shorten them"
-            )
-        texts = "1 text is" if n == 1 else f"{n:,} texts are"
-        column = "chunks" if self.long_texts.currentData() == "split" else "truncated"
-        return (
-            f"<span style='color:#b26a00'>⚠ {texts} longer than this model reads at "
-            f"once ({limit:,} tokens): {what}. The column {self.task_name()}_{column} "
-            "marks them.</span>"
-        )
 
     def _show_template_status(self) -> None:
         if self.task_name() != "prompt":
@@ -714,22 +613,8 @@ class RunDialog(RunDialogView):
     def done(self, result: int) -> None:
         # The trial's worker signals into this dialog: it must end first.
         self._wait_for_trial()
-        self._length_timer.stop()
-        self._length_backends.clear()  # the models loaded to count tokens
+        self.lengths.stop()
         super().done(result)
-
-
-def count_long_texts(
-    spec: JobSpec, frame: pd.DataFrame, text_column: str, backends: dict
-) -> tuple[int, int | None]:
-    """(texts over the model's limit, the limit in tokens) for the run ``spec`` describes
-    (in a worker thread; ``backends`` keeps the models loaded for it by model)."""
-    task = spec.task()
-    key = (spec.model, spec.base_url)
-    if key not in backends:
-        backends.clear()  # one model held at a time
-        backends[key] = spec.backend()
-    return over_limit(backends[key], task, row_inputs(task, frame, text_column))
 
 
 def _trial_headers(task) -> list[str]:

@@ -254,6 +254,11 @@ class RunDialogView(QDialog):
         row.addWidget(self.buttons)
         outer.addLayout(row)
 
+    @property
+    def text_column(self) -> str:
+        """The column whose texts the run reads (chosen in the window's toolbar)."""
+        return self._text_column
+
     # -- task pages -------------------------------------------------------------------
 
     def _examples_row(self) -> None:
