@@ -50,7 +50,6 @@ from .run_dialog_view import (
     SCALE_CHOICES,
     TRIAL_ROWS,
     RunDialogView,
-    examples_tip,
 )
 
 TRIAL_CANCEL_WAIT_MS = 5000  # closing the dialog waits this long for a cancelled trial
@@ -192,29 +191,7 @@ class RunDialog(RunDialogView):
                 self._book = self.project.codebook(name)
             except LlmstudioError as exc:
                 self._book_error = str(exc)
-        book = self._book
-        if book is not None:
-            names = ", ".join(book.names[:8]) + (" …" if len(book.codes) > 8 else "")
-            if book.multi_label:
-                kind = "Multi-label: each code applies or not, with a confidence"
-            else:
-                kind = "Single-label: one code per text" + (
-                    ", or “none”" if book.none_option else ""
-                )
-            self.codebook_info.setText(f"{kind}. {len(book.codes)} codes: {names}")
-        elif self._book_error:
-            self.codebook_info.setText(
-                f"<span style='color:#c62828'>{html.escape(self._book_error)}</span>"
-            )
-        elif self.project is None:
-            self.codebook_info.setText(
-                "Codebooks are kept in a project: save the corpus as a project first."
-            )
-        else:
-            self.codebook_info.setText(
-                "No codebook in this project yet: click “Edit "
-                "codebooks…” to write one or import a YAML/JSON file."
-            )
+        self.show_codebook(self._book, self._book_error, self.project is not None)
         self._update()  # which re-reads the examples file against the new codes
 
     def open_codebook_editor(self) -> None:
@@ -269,28 +246,9 @@ class RunDialog(RunDialogView):
         )
 
     def _show_examples(self) -> None:
-        code = self.task_name() == "code"
-        self.clear_examples.setVisible(self._examples_path is not None)
-        self.examples_button.setToolTip(examples_tip(code))
-        self.examples_info.setToolTip(self._examples_path or "")
-        if self._examples_error:
-            self.examples_info.setText(
-                f"<span style='color:#c62828'>{html.escape(self._examples_error)}</span>"
-            )
-        elif self._examples:
-            n = len(self._examples)
-            self.examples_info.setText(
-                f"{n} example{'s' * (n != 1)} read from "
-                f"{html.escape(Path(self._examples_path).name)}"
-            )
-        elif self._examples_path:
-            self.examples_info.setText(
-                "Choose a codebook first." if code else "Give at least two labels first."
-            )
-        elif code:
-            self.examples_info.setText("None: the model codes from the codebook alone (zero-shot).")
-        else:
-            self.examples_info.setText("None: the model works from the labels alone (zero-shot).")
+        self.show_examples(
+            self.task_name() == "code", self._examples_path, self._examples, self._examples_error
+        )
 
     # -- state ------------------------------------------------------------------------
 

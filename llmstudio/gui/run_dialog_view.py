@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.codebook import Codebook
 from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES
 from .model_config import ModelChoice
 
@@ -253,6 +255,51 @@ class RunDialogView(QDialog):
         row.addStretch(1)
         row.addWidget(self.buttons)
         outer.addLayout(row)
+
+    def show_codebook(self, book: Codebook | None, error: str, has_project: bool) -> None:
+        """What the codebook row says: its kind and codes, or why there is none."""
+        if book is not None:
+            names = ", ".join(book.names[:8]) + (" …" if len(book.codes) > 8 else "")
+            if book.multi_label:
+                kind = "Multi-label: each code applies or not, with a confidence"
+            else:
+                kind = "Single-label: one code per text" + (
+                    ", or “none”" if book.none_option else ""
+                )
+            self.codebook_info.setText(f"{kind}. {len(book.codes)} codes: {names}")
+        elif error:
+            self.codebook_info.setText(f"<span style='color:#c62828'>{html.escape(error)}</span>")
+        elif not has_project:
+            self.codebook_info.setText(
+                "Codebooks are kept in a project: save the corpus as a project first."
+            )
+        else:
+            self.codebook_info.setText(
+                "No codebook in this project yet: click “Edit "
+                "codebooks…” to write one or import a YAML/JSON file."
+            )
+
+    def show_examples(self, code: bool, path: str | None, examples: tuple, error: str) -> None:
+        """What the examples row says: the file read, how many examples, or what is
+        wrong with it (``code``: for the coding task)."""
+        self.clear_examples.setVisible(path is not None)
+        self.examples_button.setToolTip(examples_tip(code))
+        self.examples_info.setToolTip(path or "")
+        if error:
+            self.examples_info.setText(f"<span style='color:#c62828'>{html.escape(error)}</span>")
+        elif examples:
+            n = len(examples)
+            self.examples_info.setText(
+                f"{n} example{'s' * (n != 1)} read from {html.escape(Path(path).name)}"
+            )
+        elif path:
+            self.examples_info.setText(
+                "Choose a codebook first." if code else "Give at least two labels first."
+            )
+        elif code:
+            self.examples_info.setText("None: the model codes from the codebook alone (zero-shot).")
+        else:
+            self.examples_info.setText("None: the model works from the labels alone (zero-shot).")
 
     @property
     def text_column(self) -> str:
