@@ -34,17 +34,16 @@ from __future__ import annotations
 import html
 import sqlite3
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
-    QDockWidget,
     QLineEdit,
     QMessageBox,
 )
 
 from ..core import human_codes
-from ..core.codebook import NONE_CODE, Codebook
+from ..core.codebook import Codebook
 from ..core.coder_prefs import (
     remember_blind,
     remember_codebook,
@@ -65,13 +64,12 @@ from ..core.sampling import (
     select_rows,
     stratified_sample,
 )
-from .code_keys import WAIT_MS as CODE_KEY_WAIT_MS
-from .code_keys import CodeKeys
+from .coding_keyboard import CodingKeyboard
 from .coding_view import SHORTCUT_ROWS, CodingView
 from .errors import describe
 from .sample_dialog import SampleDialog
 
-__all__ = ["FILTER_NAMES", "CodingPanel", "install"]
+__all__ = ["FILTER_NAMES", "CodingPanel"]
 
 FILTER_NAMES = (
     ("uncoded", "Uncoded by me"),
@@ -112,11 +110,7 @@ class CodingPanel(CodingView):
         self.session = CodingSession(self._save, self._stored, self._history)
         self._moving = False
         self._replaying = False
-        self._keys = CodeKeys()  # digits of a two-digit code number typed so far
-        self._digit_timer = QTimer(self)
-        self._digit_timer.setSingleShot(True)
-        self._digit_timer.setInterval(CODE_KEY_WAIT_MS)
-        self._digit_timer.timeout.connect(self._flush_digits)
+        self.keyboard = CodingKeyboard(self)  # the coding keys: digits, Enter, arrows, M, Esc
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._connect()
         self.window.table.selectionModel().currentRowChanged.connect(self._on_table_row)
@@ -164,7 +158,7 @@ class CodingPanel(CodingView):
         self.act_undo.triggered.connect(self.undo)
         self.act_redo.triggered.connect(self.redo)
         self.sig_code_clicked.connect(
-            lambda n: (self._take_focus(), self._flush_digits(), self.press(n))
+            lambda n: (self._take_focus(), self.keyboard.flush(), self.press(n))
         )
 
     # -- state from the window --------------------------------------------------------
@@ -633,12 +627,12 @@ class CodingPanel(CodingView):
         self._commit_memo()
 
     def undo(self) -> None:
-        self._flush_digits()  # a code number being typed is given, then undone
+        self.keyboard.flush()  # a code number being typed is given, then undone
         self._commit_memo()  # a memo being typed is the last thing done: undone first
         self._replayed(self.session.undo())
 
     def redo(self) -> None:
-        self._flush_digits()
+        self.keyboard.flush()
         self._replayed(self.session.redo())
 
     # -- moving -----------------------------------------------------------------------
@@ -725,52 +719,8 @@ class CodingPanel(CodingView):
         if isinstance(focus, QLineEdit) and focus is not None and focus.hasFocus():
             super().keyPressEvent(event)  # Enter in a text field: not a coding key
             return
-        key, mods = event.key(), event.modifiers()
-        plain = not (
-            mods
-            & (
-                Qt.KeyboardModifier.ControlModifier
-                | Qt.KeyboardModifier.AltModifier
-                | Qt.KeyboardModifier.MetaModifier
-            )
-        )
-        if plain and Qt.Key.Key_0 <= key <= Qt.Key.Key_9:
-            numbers, waiting = self._keys.press(
-                str(int(key) - int(Qt.Key.Key_0)), len(self._numbered())
-            )
-            for number in numbers:
-                self._press_number(number)
-            if waiting:
-                self._digit_timer.start()
-            event.accept()
-            return
-        self._flush_digits()  # a digit waiting for a second one is given before any key
-        if plain and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.next()
-        elif plain and key in (Qt.Key.Key_Right, Qt.Key.Key_S):
-            self.skip()
-        elif plain and key in (Qt.Key.Key_Left, Qt.Key.Key_B):
-            self.back()
-        elif plain and key == Qt.Key.Key_M:
-            self.memo.setFocus()
-            self.memo.end(False)
-        elif plain and key == Qt.Key.Key_Escape:
-            self.window.table.setFocus()
-        elif plain and key in (
-            Qt.Key.Key_Up,
-            Qt.Key.Key_Down,
-            Qt.Key.Key_PageUp,
-            Qt.Key.Key_PageDown,
-        ):
-            bar = self.text.verticalScrollBar()  # a long text scrolls under the keys
-            page = key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
-            step = bar.pageStep() if page else bar.singleStep() * 3
-            down = key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)
-            bar.setValue(bar.value() + (step if down else -step))
-        else:
+        if not self.keyboard.key_press(event):
             super().keyPressEvent(event)
-            return
-        event.accept()
 
     def eventFilter(self, obj, event) -> bool:
         # Enter in the coder or memo field: taken, back to the coding keys (a QLineEdit
@@ -796,29 +746,6 @@ class CodingPanel(CodingView):
         """After a mouse click on a button: the next keys code (the memo keeps the focus)."""
         if not self.memo.hasFocus():
             self.setFocus()
-
-    def _numbered(self) -> list[str]:
-        """The codes with a number (1, 2, ...): all but "none of these" (0)."""
-        if self.book is None:
-            return []
-        return [c for c in human_codes.allowed_codes(self.book) if c != NONE_CODE]
-
-    def _press_number(self, number: int) -> None:
-        if self.book is None:
-            return
-        if number == 0:
-            if NONE_CODE in human_codes.allowed_codes(self.book):
-                self.press(NONE_CODE)
-            return
-        codes = self._numbered()
-        if number <= len(codes):
-            self.press(codes[number - 1])
-
-    def _flush_digits(self) -> None:
-        self._digit_timer.stop()
-        number = self._keys.flush()
-        if number is not None:
-            self._press_number(number)
 
     def start(self) -> None:
         """The panel is opened (or asked for again): read the project, take the focus."""
@@ -846,46 +773,3 @@ class CodingPanel(CodingView):
     def hideEvent(self, event) -> None:
         self._commit_memo()
         super().hideEvent(event)
-
-
-def install(window) -> CodingPanel:
-    """The coding dock in ``window`` (hidden) and its action, ``panel.act_open``: Analyse >
-    Code by Hand (Ctrl+K). Opening it hides the detail pane (the panel shows the text)."""
-    panel = CodingPanel(window)
-    dock = QDockWidget("Code by hand", window)
-    dock.setObjectName("codingDock")
-    dock.setWidget(panel)
-    dock.setMinimumWidth(440)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()
-    panel.dock = dock
-
-    def open_panel():
-        if window.corpus is None:
-            return
-        dock.show()
-        dock.raise_()
-        panel.start()
-
-    act = QAction("Code by &Hand", window)
-    act.setShortcut(QKeySequence("Ctrl+K"))
-    act.setStatusTip("Code the texts yourself with the codebook's codes, from the keyboard")
-    act.setToolTip("Code the texts by hand (Ctrl+K)")
-    act.triggered.connect(open_panel)
-    panel.act_open = act
-
-    def shown(visible: bool):
-        window.detail.setVisible(not visible)
-        if visible:
-            panel.refresh()
-        else:
-            panel._commit_memo()
-
-    dock.visibilityChanged.connect(shown)
-    window.installEventFilter(panel)  # the memo typed is saved before the window closes
-    window.sig_loaded.connect(lambda: panel.refresh() if dock.isVisible() else None)
-    window.sig_saved.connect(lambda _path: panel.refresh() if dock.isVisible() else None)
-    window.runs.act_codebooks.triggered.connect(
-        lambda: panel.reload_codebooks() if dock.isVisible() else None
-    )
-    return panel

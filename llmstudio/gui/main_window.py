@@ -38,7 +38,7 @@ from .blind_mode import BlindMode
 from .charts_panel import install as install_charts
 from .check_run import CheckRun
 from .coder_columns import CoderColumns
-from .coding_panel import install as install_coding
+from .coding_dock import install as install_coding
 from .column_widths import ColumnWidths
 from .corpus_model import CorpusTableModel
 from .corpus_table import corpus_table

@@ -1,0 +1,54 @@
+"""The coding panel as a dock of the main window, with its action (Analyse > Code by
+Hand, Ctrl+K), registered through the window's interface: its table and detail pane,
+``sig_loaded`` / ``sig_saved``, the codebook editor's action."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+from .coding_panel import CodingPanel
+
+
+def install(window) -> CodingPanel:
+    """The coding dock in ``window`` (hidden) and its action, ``panel.act_open``: Analyse >
+    Code by Hand (Ctrl+K). Opening it hides the detail pane (the panel shows the text)."""
+    panel = CodingPanel(window)
+    dock = QDockWidget("Code by hand", window)
+    dock.setObjectName("codingDock")
+    dock.setWidget(panel)
+    dock.setMinimumWidth(440)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()
+    panel.dock = dock
+
+    def open_panel():
+        if window.corpus is None:
+            return
+        dock.show()
+        dock.raise_()
+        panel.start()
+
+    act = QAction("Code by &Hand", window)
+    act.setShortcut(QKeySequence("Ctrl+K"))
+    act.setStatusTip("Code the texts yourself with the codebook's codes, from the keyboard")
+    act.setToolTip("Code the texts by hand (Ctrl+K)")
+    act.triggered.connect(open_panel)
+    panel.act_open = act
+
+    def shown(visible: bool):
+        window.detail.setVisible(not visible)
+        if visible:
+            panel.refresh()
+        else:
+            panel.save_pending()
+
+    dock.visibilityChanged.connect(shown)
+    window.installEventFilter(panel)  # the memo typed is saved before the window closes
+    window.sig_loaded.connect(lambda: panel.refresh() if dock.isVisible() else None)
+    window.sig_saved.connect(lambda _path: panel.refresh() if dock.isVisible() else None)
+    window.runs.act_codebooks.triggered.connect(
+        lambda: panel.reload_codebooks() if dock.isVisible() else None
+    )
+    return panel
