@@ -274,7 +274,7 @@ class CheckRun(QObject):
             return False
         coding.set_filter("uncoded")
         try:
-            coding.set_sample(sample)
+            coding.samples.set(sample)
         except (LlmstudioError, sqlite3.Error) as exc:
             w.show_error("Cannot store the sample", exc)
             return False

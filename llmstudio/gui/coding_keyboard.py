@@ -1,6 +1,16 @@
 """The coding panel's keys, while it has the focus (never while the coder name or the
-memo is typed): digits give codes (two-digit numbers wait briefly: ``code_keys``), Enter
-next, →/S skip, ←/B back, M memo, Esc back to the table, ↑/↓/PgUp/PgDn scroll the text."""
+memo is being typed in):
+
+    1-9        the codebook's codes (0: "none of these", when offered). Single-label: the
+               row gets the code and the next row is shown. Multi-label: the code is
+               toggled on or off (each toggle is saved), Enter moves on. Ten codes or
+               more: two digits typed quickly (1 then 2: code 12; see code_keys).
+    Enter      next row            →, S   skip (next row, no code)      ←, B   back
+    M          write a memo (Enter saves it and comes back; it is saved on leaving the row)
+    Esc        back to the table   ↑ ↓ PgUp PgDn   scroll a long text
+    Ctrl+Z     undo, Ctrl+Shift+Z (Ctrl+Y) redo (the panel's actions): anywhere in the
+               window while the panel is shown, except in a text field (its own typing)
+"""
 
 from __future__ import annotations
 

@@ -1,17 +1,8 @@
 """Coding by hand: the current text large, the codebook's codes as numbered buttons.
 
-A dock beside the table (Analyse > Code by Hand, Ctrl+K). Keys, while the panel has the
-focus (never while the coder name or the memo is being typed in):
-
-    1-9        the codebook's codes (0: "none of these", when offered). Single-label: the
-               row gets the code and the next row is shown. Multi-label: the code is
-               toggled on or off (each toggle is saved), Enter moves on. Ten codes or
-               more: two digits typed quickly (1 then 2: code 12; see code_keys).
-    Enter      next row            →, S   skip (next row, no code)      ←, B   back
-    M          write a memo (Enter saves it and comes back; it is saved on leaving the row)
-    Esc        back to the table
-    Ctrl+Z     undo, Ctrl+Shift+Z (Ctrl+Y) redo: anywhere in the window while the panel is
-               shown, except in a text field (which undoes its own typing)
+A dock beside the table (Analyse > Code by Hand, Ctrl+K: ``coding_dock``); its widgets
+are ``coding_view``, its keys ``coding_keyboard``, its sample ``coding_samples``, and the
+rows, the position, the codes given and undo/redo :mod:`llmstudio.core.coding_session`.
 
 Every click is stored in the project at once (:func:`llmstudio.core.human_codes.record`);
 undo and redo are clicks too: they store the row's earlier codes and memo again, so the
@@ -31,15 +22,12 @@ codes the same rows.
 
 from __future__ import annotations
 
-import html
 import sqlite3
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QDialog,
     QLineEdit,
-    QMessageBox,
 )
 
 from ..core import human_codes
@@ -59,15 +47,12 @@ from ..core.sampling import (
     Sample,
     load_sample,
     model_codes,
-    random_sample,
-    save_sample,
     select_rows,
-    stratified_sample,
 )
 from .coding_keyboard import CodingKeyboard
+from .coding_samples import CodingSamples
 from .coding_view import SHORTCUT_ROWS, CodingView
 from .errors import describe
-from .sample_dialog import SampleDialog
 
 __all__ = ["FILTER_NAMES", "CodingPanel"]
 
@@ -110,6 +95,7 @@ class CodingPanel(CodingView):
         self.session = CodingSession(self._save, self._stored, self._history)
         self._moving = False
         self._replaying = False
+        self.samples = CodingSamples(self)  # the codebook's sample: draw, keep, drop
         self.keyboard = CodingKeyboard(self)  # the coding keys: digits, Enter, arrows, M, Esc
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._connect()
@@ -140,8 +126,8 @@ class CodingPanel(CodingView):
         self.blind_box.toggled.connect(lambda on: self.set_blind(on))
         self.act_blind.toggled.connect(lambda on: self.set_blind(on))
         self.filter_box.currentIndexChanged.connect(lambda _: self.rebuild_sequence())
-        self.act_draw_sample.triggered.connect(self.ask_sample)
-        self.act_no_sample.triggered.connect(self.drop_sample)
+        self.act_draw_sample.triggered.connect(self.samples.ask)
+        self.act_no_sample.triggered.connect(self.samples.drop)
         self.notice_button.clicked.connect(self._notice_clicked)
         self._notice_action = None
         self.memo.installEventFilter(self)
@@ -219,7 +205,7 @@ class CodingPanel(CodingView):
         self.model = self._read_model()
         self.show_code_buttons(self.book)
         self._load_state()
-        self._update_sample_label()
+        self.show_sample(self.sample)
         self.rebuild_sequence()
 
     def _read_model(self) -> ModelCodes | None:
@@ -419,16 +405,9 @@ class CodingPanel(CodingView):
         ready: bool = True,
         focus=None,
     ) -> None:
-        self.notice.setVisible(bool(text))
-        self.notice_label.setText(text or "")
         self._notice_action = action
-        self.notice_button.setVisible(action is not None)
-        self.notice_button.setText(button)
-        self.work.setVisible(ready)
-        for w in (self.filter_box, self.sample_button):
-            w.setEnabled(self.project is not None and self.book is not None)
-        self.codebook_box.setEnabled(self.project is not None)
-        self.coder_edit.setEnabled(self.project is not None)
+        self.show_notice(text, button if action is not None else None, ready=ready)
+        self.enable_choices(self.project is not None, self.book is not None)
         if focus is not None:
             focus.setFocus()
 
@@ -441,10 +420,6 @@ class CodingPanel(CodingView):
         """The notice shown ("" when none): what a user must do before coding."""
         return self.notice_label.text() if self.notice.isVisibleTo(self) else ""
 
-    def _update_sample_label(self) -> None:
-        self.sample_label.setText(self.sample.describe() if self.sample else "all rows")
-        self.act_no_sample.setEnabled(self.sample is not None)
-
     def _update_progress(self) -> None:
         if not self._ready_quiet():
             self.progress_label.setText("")
@@ -452,18 +427,14 @@ class CodingPanel(CodingView):
         in_sample = set(self.sample.rows) if self.sample else None
         total = len(in_sample) if in_sample is not None else self.window.corpus.rows
         coded = self.session.coded(in_sample)
-        self.progress_label.setText(f"{coded:,} of {total:,} coded by {self.coder}")
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(coded)
-        if self.row_id is None:
-            self.position_label.setText("")
-        elif self.session.position(self.row_id) is not None:
-            at = self.session.position(self.row_id) + 1
-            self.position_label.setText(
-                f"row {self.row_id + 1:,} · {at:,} of {len(self.rows):,} in this list"
-            )
-        else:
-            self.position_label.setText(f"row {self.row_id + 1:,} · not in this list")
+        self.show_progress(
+            coded,
+            total,
+            self.coder,
+            self.row_id,
+            self.session.position(self.row_id),
+            len(self.rows),
+        )
 
     def _ready_quiet(self) -> bool:
         return (
@@ -510,16 +481,10 @@ class CodingPanel(CodingView):
         for b in self.code_buttons:
             b.setChecked(b.property("code") in codes)
         self.memo.setText(memo)
-        if self.model is not None and row_id in self.model.codes and not self.blind:
-            said = "; ".join(self.model.codes[row_id])
-            differs = codes and set(codes) != set(self.model.codes[row_id])
-            self.model_label.setText(
-                f"Model ({self.model.title}) says: <b>{html.escape(said)}</b>"
-                + (" <span style='color:#c62828'>— differs from yours</span>" if differs else "")
-            )
-        else:
-            self.model_label.setText("")
-        self.model_label.setVisible(bool(self.model_label.text()))
+        shown = self.model is not None and row_id in self.model.codes and not self.blind
+        self.show_model_answer(
+            self.model.title if shown else "", self.model.codes[row_id] if shown else (), codes
+        )
         self._update_progress()
         self.sig_row_shown.emit(row_id)
 
@@ -657,60 +622,6 @@ class CodingPanel(CodingView):
         before = self.session.previous_row()
         if before is not None:
             self.goto(before)
-
-    # -- samples ----------------------------------------------------------------------
-
-    def draw_sample(self, kind: str, n: int, seed: int = 1, column: str | None = None) -> Sample:
-        """Draw a sample and keep it in the project for this codebook (every coder)."""
-        if kind == "stratified":
-            sample = stratified_sample(self.window.corpus.frame[column], n, seed, column=column)
-        else:
-            sample = random_sample(self.window.corpus.rows, n, seed)
-        self.set_sample(sample)
-        return sample
-
-    def set_sample(self, sample: Sample | None) -> None:
-        self._commit_memo()
-        save_sample(self.project, self.book.name, sample)
-        self.sample = sample
-        if sample is not None and sample.purpose:
-            self.set_blind(True, remember=False)  # a validation sample is coded blind
-        self._update_sample_label()
-        self.rebuild_sequence(keep_row=sample is None)
-
-    def drop_sample(self) -> None:
-        if self.project is not None and self.book is not None:
-            self.set_sample(None)
-
-    def ask_sample(self) -> None:
-        if self.project is None or self.book is None:
-            return
-        if self.sample is not None and human_codes.coders(self.project, self.book.name):
-            answer = QMessageBox.question(
-                self,
-                "Replace the sample?",
-                f"Coders have already worked on {self.sample.describe()}. Draw a new sample? "
-                "Their codes are kept.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        corpus = self.window.corpus
-        dialog = SampleDialog(
-            list(corpus.columns),
-            corpus.rows,
-            self,
-            self.sample,
-            frame=corpus.frame,
-            text_column=corpus.text_column,
-        )
-        try:
-            if dialog.exec() == QDialog.DialogCode.Accepted:
-                try:
-                    self.draw_sample(*dialog.choice())
-                except (LlmstudioError, sqlite3.Error, KeyError) as exc:
-                    self.window.show_error("Cannot draw the sample", exc)
-        finally:
-            dialog.deleteLater()
 
     # -- keys -------------------------------------------------------------------------
 

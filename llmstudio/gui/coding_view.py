@@ -307,3 +307,52 @@ class CodingView(QWidget):
                 f"{html.escape(str(c))}</span>&nbsp;{html.escape(str(v)[:60])}</span>"
             )
         self.meta_label.setText(f"<b>Row {row_id + 1:,}</b> &nbsp; " + " &nbsp;·&nbsp; ".join(meta))
+
+    def show_notice(self, text: str | None, button: str | None, *, ready: bool) -> None:
+        """A notice (None: none) with a button that fixes it (None: no button); the
+        coding itself shown only when ``ready``."""
+        self.notice.setVisible(bool(text))
+        self.notice_label.setText(text or "")
+        self.notice_button.setVisible(button is not None)
+        self.notice_button.setText(button or "")
+        self.work.setVisible(ready)
+
+    def enable_choices(self, has_project: bool, has_book: bool) -> None:
+        """The coder and codebook need a project; which rows and the sample a codebook."""
+        for w in (self.filter_box, self.sample_button):
+            w.setEnabled(has_project and has_book)
+        self.codebook_box.setEnabled(has_project)
+        self.coder_edit.setEnabled(has_project)
+
+    def show_sample(self, sample) -> None:
+        """Which rows the sample holds ("all rows": no sample)."""
+        self.sample_label.setText(sample.describe() if sample else "all rows")
+        self.act_no_sample.setEnabled(sample is not None)
+
+    def show_progress(
+        self, coded: int, total: int, coder: str, row_id: int | None, at: int | None, n: int
+    ) -> None:
+        """How many rows the coder has coded, and where the row shown (``row_id``, at
+        position ``at`` of the ``n`` rows to code; None: not among them) is."""
+        self.progress_label.setText(f"{coded:,} of {total:,} coded by {coder}")
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(coded)
+        if row_id is None:
+            self.position_label.setText("")
+        elif at is not None:
+            self.position_label.setText(f"row {row_id + 1:,} · {at + 1:,} of {n:,} in this list")
+        else:
+            self.position_label.setText(f"row {row_id + 1:,} · not in this list")
+
+    def show_model_answer(self, title: str, said: tuple, codes: tuple) -> None:
+        """What the model (``title``; "": none shown) answered, and whether it differs
+        from the coder's ``codes``."""
+        if title:
+            differs = codes and set(codes) != set(said)
+            self.model_label.setText(
+                f"Model ({title}) says: <b>{html.escape('; '.join(said))}</b>"
+                + (" <span style='color:#c62828'>— differs from yours</span>" if differs else "")
+            )
+        else:
+            self.model_label.setText("")
+        self.model_label.setVisible(bool(self.model_label.text()))

@@ -245,7 +245,7 @@ def test_the_sample_is_stored_for_every_coder(qtbot, opened, project_path, new_w
     panel.codebook_box.setCurrentText(BOOK.name)
     type_text("ana")
     key(qtbot, K.Key_Return)
-    sample = panel.draw_sample("random", 5, seed=3)
+    sample = panel.samples.draw("random", 5, seed=3)
     assert panel.sample_label.text() == "sample of 5 (seed 3)"
     assert panel.rows == list(sample.rows) and panel.row_id == sample.rows[0]
     assert panel.progress_label.text() == "0 of 5 coded by ana"
@@ -269,7 +269,7 @@ def test_the_sample_is_stored_for_every_coder(qtbot, opened, project_path, new_w
     assert second.sample_label.text() == "sample of 5 (seed 3)"
     assert second.progress_label.text() == "0 of 5 coded by ben"
 
-    strat = panel.draw_sample("stratified", 1, seed=2, column="wave")
+    strat = panel.samples.draw("stratified", 1, seed=2, column="wave")
     assert panel.sample_label.text().startswith("stratified by wave: 1 per group")
     frame = window.corpus.frame
     assert sorted(frame["wave"].iloc[list(strat.rows)]) == sorted(frame["wave"].unique())
@@ -361,7 +361,7 @@ def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
     panel = window.coding
     panel.coder_edit.setText("ana")
     panel.coder_edit.editingFinished.emit()
-    sample = panel.draw_sample("stratified", 5, seed=1, column="group")
+    sample = panel.samples.draw("stratified", 5, seed=1, column="group")
     add_code_run(
         path,
         book,
@@ -400,7 +400,7 @@ def test_sample_dialog_mouse_clicks_and_dropping_the_sample(
         return SampleDialog.DialogCode.Accepted
 
     monkeypatch.setattr(SampleDialog, "exec", exec_)
-    panel.ask_sample()
+    panel.samples.ask()
     assert panel.sample.kind == "stratified" and panel.sample.column == "wave"
     assert panel.sample.seed == 4 and panel.sample_label.text().startswith("stratified by wave")
     first = panel.row_id

@@ -316,7 +316,7 @@ def test_the_coding_panel_gives_the_dialog_the_corpus(qtbot, window, tmp_path, m
         return QDialog.DialogCode.Rejected
 
     monkeypatch.setattr(SampleDialog, "exec", exec_)
-    panel.ask_sample()
+    panel.samples.ask()
     assert offered == ["group"]
 
 
