@@ -105,3 +105,21 @@ class CodingKeyboard(QObject):
         number = self._keys.flush()
         if number is not None:
             self.press_number(number)
+
+    def field_key(self, field, event) -> bool:
+        """A key in the coder or memo field: Enter is taken (a QLineEdit passes it on to
+        its parent, which would move on to the next row) and stores what was typed; Esc
+        in the memo goes back to the coding keys, the memo kept (it is saved on leaving
+        the row). True: taken."""
+        panel = self.panel
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if field is panel.memo:
+                panel.save_pending()
+            else:
+                panel.coder_entered()
+            panel.setFocus()
+            return True
+        if event.key() == Qt.Key.Key_Escape and field is panel.memo:
+            panel.setFocus()
+            return True
+        return False

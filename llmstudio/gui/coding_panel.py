@@ -54,16 +54,8 @@ from .coding_samples import CodingSamples
 from .coding_view import SHORTCUT_ROWS, CodingView
 from .errors import describe
 
-__all__ = ["FILTER_NAMES", "CodingPanel"]
+__all__ = ["CodingPanel"]
 
-FILTER_NAMES = (
-    ("uncoded", "Uncoded by me"),
-    ("all", "All rows"),
-    ("coded", "Coded by me"),
-    ("disagree", "Model and I disagree"),
-    ("suggested", "Suggested: most useful first"),
-)
-MODEL_FILTERS = ("disagree", "suggested")  # they come from a model: not while coding blind
 NO_PROJECT = (
     "Coding is kept in a project: save the corpus as a project first (Ctrl+S). "
     "Every click is then saved at once."
@@ -119,10 +111,10 @@ class CodingPanel(CodingView):
 
     def _connect(self) -> None:
         """What the widgets do."""
-        self.coder_edit.editingFinished.connect(self._coder_entered)
+        self.coder_edit.editingFinished.connect(self.coder_entered)
         self.coder_edit.installEventFilter(self)
         self.codebook_box.currentTextChanged.connect(self._codebook_chosen)
-        self._fill_filters()
+        self.fill_filters(self.blind)
         self.blind_box.toggled.connect(lambda on: self.set_blind(on))
         self.act_blind.toggled.connect(lambda on: self.set_blind(on))
         self.filter_box.currentIndexChanged.connect(lambda _: self.rebuild_sequence())
@@ -168,12 +160,7 @@ class CodingPanel(CodingView):
         keep = self.codebook_box.currentText()
         if project is not None and (changed or keep not in names):
             keep = remembered_codebook(self._project_key()) or keep
-        self.codebook_box.blockSignals(True)
-        self.codebook_box.clear()
-        self.codebook_box.addItems(names)
-        if keep in names:
-            self.codebook_box.setCurrentText(keep)
-        self.codebook_box.blockSignals(False)
+        self.fill_codebooks(names, keep)
         self._load_codebook(self.codebook_box.currentText() or None)
 
     def reload_codebooks(self) -> None:
@@ -223,7 +210,7 @@ class CodingPanel(CodingView):
             remember_codebook(name, self._project_key())
         self._load_codebook(name or None)
 
-    def _coder_entered(self) -> None:
+    def coder_entered(self) -> None:
         name = self.coder_edit.text().strip()
         if name == self.coder:
             return
@@ -254,35 +241,18 @@ class CodingPanel(CodingView):
 
     # -- the sequence -----------------------------------------------------------------
 
-    @property
-    def which(self) -> str:
-        return self.filter_box.currentData()
-
     def set_filter(self, which: str) -> None:
         """Show "all", "uncoded", "coded" or "disagree" rows (by this coder); the filters
         that come from a model are not offered while coding blind."""
         index = self.filter_box.findData(which)
         if index < 0:
-            self.window.statusBar().showMessage(
+            self.window.show_status(
                 "Blind coding is on: rows chosen by a model are not offered (switch Blind off "
                 "with Ctrl+Shift+K to use them)",
                 8000,
             )
             return
         self.filter_box.setCurrentIndex(index)
-
-    def _fill_filters(self) -> None:
-        """The filters offered: all, or without the model's while coding blind (the current
-        one is kept when still offered, else "Uncoded by me")."""
-        keep = self.filter_box.currentData() or "uncoded"
-        self.filter_box.blockSignals(True)
-        self.filter_box.clear()
-        for key, name in FILTER_NAMES:
-            if not (self.blind and key in MODEL_FILTERS):
-                self.filter_box.addItem(name, key)
-        index = self.filter_box.findData(keep)
-        self.filter_box.setCurrentIndex(index if index >= 0 else 0)
-        self.filter_box.blockSignals(False)
 
     def _default_blind(self) -> bool:
         """A coder's own switch, or on when the rows are a validation sample."""
@@ -308,7 +278,7 @@ class CodingPanel(CodingView):
         if remember and self.coder:
             remember_blind(self.coder, on)
         before = self.which
-        self._fill_filters()
+        self.fill_filters(self.blind)
         if self.which != before:
             self.rebuild_sequence()
         elif self.row_id is not None:
@@ -611,7 +581,7 @@ class CodingPanel(CodingView):
             self.goto(after)
         else:
             self._commit_memo()
-            self.window.statusBar().showMessage(
+            self.window.show_status(
                 f"That was the last of the {len(self.rows):,} rows in this list", 6000
             )
 
@@ -634,22 +604,13 @@ class CodingPanel(CodingView):
             super().keyPressEvent(event)
 
     def eventFilter(self, obj, event) -> bool:
-        # Enter in the coder or memo field: taken, back to the coding keys (a QLineEdit
-        # passes Enter on to its parent, which would move on to the next row). Esc in
-        # the memo: back too, the memo kept (it is saved on leaving the row).
+        # The window closing: the memo typed is saved first; Enter and Esc in the coder
+        # and memo fields: CodingKeyboard.field_key.
         if obj is self.window and event.type() == event.Type.Close:
             self._commit_memo()
             return False
         if obj in (self.memo, self.coder_edit) and event.type() == event.Type.KeyPress:
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                if obj is self.memo:
-                    self._commit_memo()
-                else:
-                    self._coder_entered()
-                self.setFocus()
-                return True
-            if event.key() == Qt.Key.Key_Escape and obj is self.memo:
-                self.setFocus()
+            if self.keyboard.field_key(obj, event):
                 return True
         return super().eventFilter(obj, event)
 

@@ -38,6 +38,14 @@ BLIND_TIP = (
     "shown (here and in the table) while you code; each code records that it was "
     "made blind (Ctrl+Shift+K)"
 )
+FILTER_NAMES = (
+    ("uncoded", "Uncoded by me"),
+    ("all", "All rows"),
+    ("coded", "Coded by me"),
+    ("disagree", "Model and I disagree"),
+    ("suggested", "Suggested: most useful first"),
+)
+MODEL_FILTERS = ("disagree", "suggested")  # they come from a model: not while coding blind
 TEXT_POINTS = 14
 MAX_META = 10  # metadata columns shown above the text
 KEYS_HELP = (
@@ -356,3 +364,30 @@ class CodingView(QWidget):
         else:
             self.model_label.setText("")
         self.model_label.setVisible(bool(self.model_label.text()))
+
+    @property
+    def which(self) -> str:
+        """Which rows come next (a key of FILTER_NAMES)."""
+        return self.filter_box.currentData()
+
+    def fill_filters(self, blind: bool) -> None:
+        """The filters offered: all, or without the model's while coding blind (the current
+        one is kept when still offered, else "Uncoded by me")."""
+        keep = self.filter_box.currentData() or "uncoded"
+        self.filter_box.blockSignals(True)
+        self.filter_box.clear()
+        for key, name in FILTER_NAMES:
+            if not (blind and key in MODEL_FILTERS):
+                self.filter_box.addItem(name, key)
+        index = self.filter_box.findData(keep)
+        self.filter_box.setCurrentIndex(index if index >= 0 else 0)
+        self.filter_box.blockSignals(False)
+
+    def fill_codebooks(self, names: list[str], keep: str) -> None:
+        """The codebooks to choose from, ``keep`` chosen when among them."""
+        self.codebook_box.blockSignals(True)
+        self.codebook_box.clear()
+        self.codebook_box.addItems(names)
+        if keep in names:
+            self.codebook_box.setCurrentText(keep)
+        self.codebook_box.blockSignals(False)
