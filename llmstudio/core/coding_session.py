@@ -19,6 +19,52 @@ Entry = tuple[Codes, str]  # (codes, memo) of one row
 NOTHING: Entry = ((), "")
 
 
+NO_PROJECT = (
+    "Coding is kept in a project: save the corpus as a project first (Ctrl+S). "
+    "Every click is then saved at once."
+)
+NO_CODEBOOK = "This project has no codebook yet: write one (its codes become the buttons here)."
+NO_CODER = "Type your name (or initials) in Coder and press Enter: codes are kept per coder."
+
+
+def missing(corpus_open: bool, has_project: bool, has_book: bool, coder: str):
+    """What must be done before coding, as (message, what fixes it: "save", "codebooks"
+    or None); None when nothing is missing."""
+    if not corpus_open:
+        return "Open a corpus first (Ctrl+O).", None
+    if not has_project:
+        return NO_PROJECT, "save"
+    if not has_book:
+        return NO_CODEBOOK, "codebooks"
+    if not coder:
+        return NO_CODER, None
+    return None
+
+
+def list_notice(which: str, empty: bool, *, suggested, model_title, book_name, coder):
+    """What to say about the rows to code under the filter ``which`` (``empty``: none),
+    as (message or None, what fixes it: "learn", "run" or None)."""
+    if which == "suggested" and suggested is None:
+        return (
+            "No suggestions yet: open Analyse › Learn from My Codes… and press "
+            "“Suggest next rows” (it needs a few codes first).",
+            "learn",
+        )
+    if which == "disagree" and model_title is None:
+        return (
+            f"No model has coded with {book_name!r} yet, so there is no "
+            "disagreement to show: run one with Analyse > Run Model… (Ctrl+R).",
+            "run",
+        )
+    if which == "disagree" and empty:
+        return f"The model ({model_title}) and {coder} agree on every row both coded.", None
+    if empty:
+        return "No rows in this list." + (
+            " Everything is coded." if which == "uncoded" else ""
+        ), None
+    return None, None
+
+
 @dataclass(frozen=True)
 class Click:
     """One click on a row: its codes and memo before and after, and what it did."""

@@ -13,11 +13,6 @@ Blind coding (the Blind switch, Analyse › Code Blind, Ctrl+Shift+K; remembered
 no model answer, no other coder's codes and no result columns are shown, in the panel or
 the table, and the filters that come from a model are gone. Every click stores the mode
 (``human_codes.blind``), so agreement reports can say which codes were made blind.
-
-Which rows come next: all rows, the coder's uncoded or coded rows, the rows where the
-latest coding run of the codebook disagrees with the coder, each within the codebook's
-stored sample when there is one (:mod:`llmstudio.core.sampling`), so that every coder
-codes the same rows.
 """
 
 from __future__ import annotations
@@ -25,10 +20,7 @@ from __future__ import annotations
 import sqlite3
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QLineEdit,
-)
+from PySide6.QtWidgets import QLineEdit
 
 from ..core import human_codes
 from ..core.codebook import Codebook
@@ -40,29 +32,21 @@ from ..core.coder_prefs import (
     remembered_codebook,
     remembered_coder,
 )
-from ..core.coding_session import CodingSession, toggled
+from ..core.coding_session import NO_CODER, CodingSession, list_notice, missing, toggled
 from ..core.errors import LlmstudioError
-from ..core.sampling import (
-    ModelCodes,
-    Sample,
-    load_sample,
-    model_codes,
-    select_rows,
-)
+from ..core.sampling import ModelCodes, Sample, load_sample, model_codes, select_rows
 from .coding_keyboard import CodingKeyboard
 from .coding_samples import CodingSamples
 from .coding_view import SHORTCUT_ROWS, CodingView
 from .errors import describe
 
-__all__ = ["CodingPanel"]
-
-NO_PROJECT = (
-    "Coding is kept in a project: save the corpus as a project first (Ctrl+S). "
-    "Every click is then saved at once."
-)
-NO_CODEBOOK = "This project has no codebook yet: write one (its codes become the buttons here)."
-NO_CODER = "Type your name (or initials) in Coder and press Enter: codes are kept per coder."
-# -- the panel ---------------------------------------------------------------------------
+# What fixes a notice: the window's action (its owner, its name) and the button's words.
+FIXES = {
+    "save": ("files", "act_save", "Save as a project… (Ctrl+S)"),
+    "codebooks": ("runs", "act_codebooks", "Open the codebook editor… (Ctrl+B)"),
+    "learn": ("review", "act_learn", "Learn from my codes…"),
+    "run": ("runs", "act_run", "Run a model…"),
+}
 
 
 class CodingPanel(CodingView):
@@ -124,7 +108,7 @@ class CodingPanel(CodingView):
         self._notice_action = None
         self.memo.installEventFilter(self)
         # Focus leaving the memo (another window, a file dialog): saved, not lost.
-        self.memo.editingFinished.connect(self._commit_memo)
+        self.memo.editingFinished.connect(self.save_pending)
         for button, slot in (
             (self.back_button, self.back),
             (self.skip_button, self.skip),
@@ -143,7 +127,7 @@ class CodingPanel(CodingView):
 
     def refresh(self) -> None:
         """Read the window's project again: its codebooks, the coder, the rows to code."""
-        self._commit_memo()
+        self.save_pending()
         project = self.window.project
         changed = project is not self.project
         if changed:
@@ -165,7 +149,7 @@ class CodingPanel(CodingView):
 
     def reload_codebooks(self) -> None:
         """After the codebook editor: codes may have changed, a codebook may be new."""
-        self._commit_memo()
+        self.save_pending()
         self.book = None
         self.refresh()
 
@@ -205,7 +189,7 @@ class CodingPanel(CodingView):
             return None
 
     def _codebook_chosen(self, name: str) -> None:
-        self._commit_memo()
+        self.save_pending()
         if name and self.project is not None:
             remember_codebook(name, self._project_key())
         self._load_codebook(name or None)
@@ -220,7 +204,7 @@ class CodingPanel(CodingView):
             except LlmstudioError as exc:
                 self._notice(describe(exc), focus=self.coder_edit)
                 return
-        self._commit_memo()
+        self.save_pending()
         self.coder = name
         self.session.clear_history()
         if name:
@@ -273,7 +257,7 @@ class CodingPanel(CodingView):
                 widget.blockSignals(False)
         if on == self.blind:
             return
-        self._commit_memo()  # a memo typed before the switch is stored in the old mode
+        self.save_pending()  # a memo typed before the switch is stored in the old mode
         self.blind = on
         if remember and self.coder:
             remember_blind(self.coder, on)
@@ -288,7 +272,7 @@ class CodingPanel(CodingView):
     def rebuild_sequence(self, keep_row: bool = True) -> None:
         """The rows to code from the filter, the sample and the coder's codes; the row
         shown stays if it is among them (and ``keep_row``), else the first is shown."""
-        self._commit_memo()
+        self.save_pending()
         session = self.session
         if not self._ready():
             session.set_rows([])
@@ -308,31 +292,15 @@ class CodingPanel(CodingView):
             order=self.suggested,
         )
         session.set_rows(rows)
-        if self.which == "suggested" and self.suggested is None:
-            self._notice(
-                "No suggestions yet: open Analyse › Learn from My Codes… and press "
-                "“Suggest next rows” (it needs a few codes first).",
-                self.window.review.act_learn,
-                "Learn from my codes…",
-            )
-        elif self.which == "disagree" and self.model is None:
-            self._notice(
-                f"No model has coded with {self.book.name!r} yet, so there is no "
-                "disagreement to show: run one with Analyse > Run Model… (Ctrl+R).",
-                self.window.runs.act_run,
-                "Run a model…",
-            )
-        elif self.which == "disagree" and not self.rows:
-            self._notice(
-                f"The model ({self.model.title}) and {self.coder} agree on every row both coded."
-            )
-        elif not self.rows:
-            self._notice(
-                "No rows in this list."
-                + (" Everything is coded." if self.which == "uncoded" else "")
-            )
-        else:
-            self._notice(None)
+        text, fix = list_notice(
+            self.which,
+            not rows,
+            suggested=self.suggested,
+            model_title=self.model.title if self.model is not None else None,
+            book_name=self.book.name,
+            coder=self.coder,
+        )
+        self._notice(text, fix)
         current = self.window.table.currentIndex()
         shown = self.window.model.row_id(current.row()) if current.isValid() else self.row_id
         if keep_row and session.position(shown) is not None:
@@ -350,33 +318,21 @@ class CodingPanel(CodingView):
     def _ready(self) -> bool:
         """Whether there is something to code, else say what is missing."""
         w = self.window
-        if w.corpus is None:
-            self._notice("Open a corpus first (Ctrl+O).", ready=False)
-            return False
-        if self.project is None:
-            self._notice(NO_PROJECT, w.files.act_save, "Save as a project… (Ctrl+S)", ready=False)
-            return False
-        if self.book is None:
-            self._notice(
-                NO_CODEBOOK, w.runs.act_codebooks, "Open the codebook editor… (Ctrl+B)", ready=False
-            )
-            return False
-        if not self.coder:
-            self._notice(NO_CODER, ready=False)
-            return False
-        return True
+        found = missing(
+            w.corpus is not None, self.project is not None, self.book is not None, self.coder
+        )
+        if found is not None:
+            self._notice(*found, ready=False)
+        return found is None
 
-    def _notice(
-        self,
-        text: str | None,
-        action: QAction | None = None,
-        button: str = "",
-        *,
-        ready: bool = True,
-        focus=None,
-    ) -> None:
+    def _notice(self, text: str | None, fix: str | None = None, *, ready=True, focus=None) -> None:
+        """Say ``text`` (None: nothing) with the button that fixes it (a key of _fixes)."""
+        action, button = None, None
+        if fix:
+            owner, name, button = FIXES[fix]
+            action = getattr(getattr(self.window, owner), name)
         self._notice_action = action
-        self.show_notice(text, button if action is not None else None, ready=ready)
+        self.show_notice(text, button, ready=ready)
         self.enable_choices(self.project is not None, self.book is not None)
         if focus is not None:
             focus.setFocus()
@@ -424,14 +380,14 @@ class CodingPanel(CodingView):
             return
         row_id = self.window.model.row_id(index.row())
         if row_id != self.row_id:
-            self._commit_memo()
+            self.save_pending()
             self.session.follow(row_id)
             self.show_row(row_id)
 
     def goto(self, row_id: int) -> None:
         """Show ``row_id`` and select it in the table (the memo of the row left is saved)."""
         if not self._replaying:
-            self._commit_memo()
+            self.save_pending()
         self.session.follow(row_id)
         self._moving = True
         try:
@@ -533,8 +489,9 @@ class CodingPanel(CodingView):
         finally:
             self._replaying = False
 
-    def _commit_memo(self) -> None:
-        """Store the memo typed for the row shown, if it changed (a click, undoable)."""
+    def save_pending(self) -> None:
+        """Store the memo typed for the row shown, if it changed (a click, undoable); the
+        window calls it before it closes the project, e.g. when another one is opened."""
         if (
             self.row_id is None
             or not self._ready_quiet()
@@ -556,14 +513,9 @@ class CodingPanel(CodingView):
         else:
             self.set_filter("suggested")
 
-    def save_pending(self) -> None:
-        """Store a memo still being typed (the window calls this before it closes the
-        project, e.g. when another one is opened)."""
-        self._commit_memo()
-
     def undo(self) -> None:
         self.keyboard.flush()  # a code number being typed is given, then undone
-        self._commit_memo()  # a memo being typed is the last thing done: undone first
+        self.save_pending()  # a memo being typed is the last thing done: undone first
         self._replayed(self.session.undo())
 
     def redo(self) -> None:
@@ -580,7 +532,7 @@ class CodingPanel(CodingView):
         if after is not None:
             self.goto(after)
         else:
-            self._commit_memo()
+            self.save_pending()
             self.window.show_status(
                 f"That was the last of the {len(self.rows):,} rows in this list", 6000
             )
@@ -607,7 +559,7 @@ class CodingPanel(CodingView):
         # The window closing: the memo typed is saved first; Enter and Esc in the coder
         # and memo fields: CodingKeyboard.field_key.
         if obj is self.window and event.type() == event.Type.Close:
-            self._commit_memo()
+            self.save_pending()
             return False
         if obj in (self.memo, self.coder_edit) and event.type() == event.Type.KeyPress:
             if self.keyboard.field_key(obj, event):
@@ -643,5 +595,5 @@ class CodingPanel(CodingView):
         return list(SHORTCUT_ROWS)
 
     def hideEvent(self, event) -> None:
-        self._commit_memo()
+        self.save_pending()
         super().hideEvent(event)

@@ -38,6 +38,10 @@ BLIND_TIP = (
     "shown (here and in the table) while you code; each code records that it was "
     "made blind (Ctrl+Shift+K)"
 )
+# Which rows come next: all rows, the coder's uncoded or coded rows, the rows where the
+# latest coding run of the codebook disagrees with the coder, the rows Learn from my codes
+# suggests; each within the codebook's stored sample when there is one (core.sampling:
+# select_rows), so that every coder codes the same rows.
 FILTER_NAMES = (
     ("uncoded", "Uncoded by me"),
     ("all", "All rows"),

@@ -1,7 +1,15 @@
 """The coding session without Qt: rows, position, codes given, undo and redo."""
 
 from llmstudio.core.codebook import NONE_CODE
-from llmstudio.core.coding_session import CodingSession, toggled
+from llmstudio.core.coding_session import (
+    NO_CODEBOOK,
+    NO_CODER,
+    NO_PROJECT,
+    CodingSession,
+    list_notice,
+    missing,
+    toggled,
+)
 
 
 def make(fail_rows=()):
@@ -77,3 +85,26 @@ def test_multi_label_keys_toggle_codes():
     assert toggled(("a",), "b") == ("a", "b")
     assert toggled(("a",), NONE_CODE) == (NONE_CODE,)
     assert toggled((NONE_CODE,), "a") == ("a",)
+
+
+def test_what_is_missing_before_coding_is_said_with_its_fix():
+    assert missing(False, False, False, "")[0].startswith("Open a corpus first")
+    assert missing(True, False, False, "") == (NO_PROJECT, "save")
+    assert missing(True, True, False, "ann") == (NO_CODEBOOK, "codebooks")
+    assert missing(True, True, True, "") == (NO_CODER, None)
+    assert missing(True, True, True, "ann") is None
+
+
+def test_what_is_said_about_the_rows_to_code():
+    said = dict(suggested=None, model_title=None, book_name="Issues", coder="ann")
+    assert list_notice("suggested", True, **said)[1] == "learn"
+    text, fix = list_notice("disagree", True, **said)
+    assert "No model has coded with 'Issues'" in text and fix == "run"
+    said["model_title"] = "run 2"
+    assert list_notice("disagree", True, **said) == (
+        "The model (run 2) and ann agree on every row both coded.",
+        None,
+    )
+    assert list_notice("uncoded", True, **said)[0] == "No rows in this list. Everything is coded."
+    assert list_notice("all", True, **said)[0] == "No rows in this list."
+    assert list_notice("all", False, **said) == (None, None)
