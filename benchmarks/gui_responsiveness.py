@@ -91,6 +91,7 @@ LARGE = textwrap.dedent("""
     # A chart of a label column by group on every row, as during a job: the numbers worked
     # out in the background (as shipped) against the same numbers on the GUI thread.
     import numpy as np, pandas as pd
+    from llmstudio.gui import chart_kinds as ck
     from llmstudio.gui import charts_panel as cp
     labels = np.random.RandomState(0).choice(["negative", "neutral", "positive"], rows).astype(object)
     w.model.put_results(pd.DataFrame({"sentiment_label": labels}))
@@ -101,15 +102,15 @@ LARGE = textwrap.dedent("""
             loop.quit() if not p.pending else QTimer.singleShot(5, poll)
         poll(); loop.exec()
     drawn()
-    p.kind.setCurrentIndex(cp.GROUP_SHARES); p.refresh_columns()
+    p.kind.setCurrentIndex(ck.GROUP_SHARES); p.refresh_columns()
     p.column.setCurrentText("sentiment_label"); p.second.setCurrentText("group"); drawn()
     t3 = time.perf_counter(); p.redraw(); drawn(); t_chart = time.perf_counter() - t3
     gap_chart = max_gap(t3)
     assert p.data["k"].sum() == rows, p.data
     t4 = time.perf_counter()
-    r = cp.chart_numbers(cp.GROUP_SHARES, p.values("sentiment_label").copy(), p.values("group").copy(),
+    r = ck.chart_numbers(ck.GROUP_SHARES, p.values("sentiment_label").copy(), p.values("group").copy(),
                          None, "month", None)
-    p._paint(dict(kind=cp.GROUP_SHARES, column="sentiment_label", second="group"), r)
+    p._paint(dict(kind=ck.GROUP_SHARES, column="sentiment_label", second="group"), r)
     app.processEvents(); t_base = time.perf_counter() - t4
     print(json.dumps(dict(rows=rows, open_s=t_open, gap_open_ms=gap_open*1000, worst_scroll_ms=worst*1000,
                           pagedown_ms=pagedown*1000, search_s=t_search, search_hits=shown,

@@ -15,9 +15,7 @@ confidence in its own label, only ever under that name.
 
 from __future__ import annotations
 
-import functools
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,181 +38,29 @@ from PySide6.QtWidgets import (
 from ..core import chart_data as cd
 from ..core.results import shown_name
 from ..core.runs import run_params
-from ..core.tasks.sentiment import five_point
 from .chart_export import PNG_WIDTH, export_png, export_svg
+from .chart_kinds import (
+    CONFIDENCE_NOTE,
+    CONFUSION,
+    DRAW,
+    GROUP_MEANS,
+    GROUP_SHARES,
+    HISTOGRAM,
+    KINDS,
+    LABELS,
+    NUMBER_KINDS,
+    TIME_MEAN,
+    TIME_SHARE,
+    Source,
+    chart_numbers,
+    signed_note,
+    two_lines,
+    value_axis,
+)
 from .jobs import TASK_TITLES
 from .workers import run_in_background
 
-PALETTE = [
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#000000",
-]  # Okabe-Ito: told apart by colour-blind readers
 REDRAW_MS = 300  # results arrive in batches, several a second: one redraw per 300 ms
-
-LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS, TIME_SHARE, TIME_MEAN, CONFUSION = range(7)
-KINDS = [
-    "Labels: how many of each",
-    "Numbers: histogram",
-    "Labels by group (share, 95% CI)",
-    "Mean by group (95% CI)",
-    "Over time: share of a label (95% CI)",
-    "Over time: mean (95% CI)",
-    "Two columns compared (confusion table)",
-]
-NUMBER_KINDS = (HISTOGRAM, GROUP_MEANS, TIME_MEAN)
-CONFIDENCE_NOTE = (
-    "Confidence is how sure the model is of the label it chose (0 to 1), not "
-    "how positive a text is."
-)
-
-
-@dataclass(frozen=True)
-class Source:
-    """Something a chart can show, named for a reader: a column of the table, or a
-    sentiment run's signed score (``kind`` "signed", read from its label and valence
-    columns). ``kind`` "confidence": a run's ``<task>_score``."""
-
-    key: str  # the picker's item data
-    name: str  # "Sentiment (builtin)", "region", "Codes by ana (Tone)"
-    columns: tuple[str, ...]  # the table's columns it reads
-    kind: str = "column"  # column, signed, confidence
-    scheme: tuple[str, ...] = ()  # signed: the run's labels (they say the scale)
-
-    def tip(self) -> str:
-        """The picker's tooltip: the columns behind the name."""
-        if self.kind == "signed":
-            label, *valence = self.columns
-            if valence:
-                return (
-                    f"Columns {valence[0]} (P(positive) − P(negative)) where given, else "
-                    f"the valence of {label}"
-                )
-            return f"The valence of the labels in column {label}"
-        return f"Column {self.columns[0]}"
-
-    def mean_name(self) -> str:
-        """What a mean of it is called in a title: "Mean sentiment (builtin)"."""
-        if self.kind == "column":  # the researcher's own column name, as written
-            return f"Mean {self.name}"
-        return f"Mean {self.name[0].lower()}{self.name[1:]}"
-
-    def axis(self, result: dict, mean: bool) -> str:
-        """The value axis of a histogram (``mean`` False) or a chart of means of it."""
-        if self.kind == "signed":
-            text = cd.signed_axis(self.scheme, *result["sentiment"])
-            return text if mean else text.replace("Mean sentiment", "Sentiment", 1)
-        if self.kind == "confidence":
-            return ("Mean m" if mean else "M") + "odel confidence in its label (0 to 1)"
-        return f"mean {self.name}" if mean else self.name
-
-
-def chart_numbers(
-    kind: int,
-    values,
-    other: pd.Series | None,
-    dates: pd.Series | None,
-    freq: str,
-    label: str | None,
-) -> dict:
-    """The numbers a chart of ``kind`` shows (run in the background: no Qt here).
-    ``values``: a column, or a ``chart_data.SignedSentiment`` (then ``result["sentiment"]``
-    is (rows from probabilities, rows from labels)). ``other``: the group or second
-    column; for a chart over time, the date column when ``dates`` (already parsed) is
-    None."""
-    if isinstance(values, cd.SignedSentiment):
-        values, *counts = values.values()
-        return {
-            **chart_numbers(kind, values, other, dates, freq, label),
-            "sentiment": tuple(counts),
-        }
-    if kind == LABELS:
-        return {"data": cd.label_counts(values)}
-    if kind == HISTOGRAM:
-        numbers = cd.numbers_of(values)
-        return {
-            "data": cd.histogram(values),
-            "count": len(numbers),
-            "mean": numbers.mean(),
-            "median": numbers.median(),
-        }
-    if kind == GROUP_SHARES:
-        return {
-            "data": cd.group_shares(values, other),
-            "labels": list(cd.label_counts(values)["label"]),
-        }
-    if kind == GROUP_MEANS:
-        return {"data": cd.group_means(values, other)}
-    if kind in (TIME_SHARE, TIME_MEAN):
-        out = {"share": kind == TIME_SHARE, "label": label, "freq": freq}
-        if dates is None:
-            dates = out["dates"] = cd.dates_of(other)
-        out["data"] = cd.over_time(values, dates, freq, label=label)
-        return out
-    return {"data": cd.confusion(values, other)}
-
-
-def _value_axis():
-    """A left axis whose title may take two lines (see :func:`_two_lines`)."""
-    return _value_axis_class()("left")
-
-
-@functools.cache
-def _value_axis_class():
-    """pyqtgraph leaves room for 0.8 of an axis title's height, which fits one line and
-    lets a second run over the tick labels: this axis leaves room for all of it."""
-    import pyqtgraph as pg
-
-    class ValueAxis(pg.AxisItem):
-        def _updateWidth(self):
-            super()._updateWidth()
-            if self.isVisible() and self.fixedWidth is None and self.label.isVisible():
-                width = self.minimumWidth() + 0.2 * self.label.boundingRect().height() + 2
-                self.setMaximumWidth(width)
-                self.setMinimumWidth(width)
-
-    return ValueAxis
-
-
-def _two_lines(text: str, longest: int = 26) -> str:
-    """A long value-axis title with its bracket on a second line: written along the
-    axis, one line would run past the ends of a short plot."""
-    if len(text) <= longest or " (" not in text:
-        return text
-    return text.replace(" (", "<br>(", 1)
-
-
-def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def _signed_note(counts: tuple[int, int], scheme: tuple[str, ...]) -> str:
-    """What the sentiment axis is, for the note under a chart of it."""
-    probabilities, labels = counts
-    five = five_point(scheme)
-    valences = (
-        "very negative −1, negative −0.5, neutral 0, positive 0.5, very positive 1"
-        if five
-        else "positive +1, neutral 0, negative −1"
-    )
-    told = (
-        "Sentiment: "
-        + (
-            "the probability-weighted valence of the model's label probabilities"
-            if five
-            else "P(positive) − P(negative) from the model's label probabilities"
-        )
-        if probabilities
-        else f"Sentiment from labels: {valences}"
-    )
-    if probabilities and labels:
-        told += f"; {labels:,} rows without probabilities count their label ({valences})"
-    return told + "."
 
 
 class ChartsPanel(QWidget):
@@ -584,7 +430,7 @@ class ChartsPanel(QWidget):
         import pyqtgraph as pg
 
         self.plot_widget.clear()
-        plot = self.plot = self.plot_widget.addPlot(axisItems={"left": _value_axis()})
+        plot = self.plot = self.plot_widget.addPlot(axisItems={"left": value_axis()})
         plot.showGrid(y=True, alpha=0.2)
         plot.setContentsMargins(4, 4, 8, 10)  # the x axis title sits 5 px below its axis
         plot.setMenuEnabled(False)
@@ -603,7 +449,7 @@ class ChartsPanel(QWidget):
         self.hover.hide()
         plot.addItem(self.hover, ignoreBounds=True)
 
-    def _add_legend(self, columns: int = 1):
+    def add_legend(self, columns: int = 1):
         self.legend = self.plot.addLegend(offset=(10, 5), labelTextSize="9pt", colCount=columns)
         # Scaled with the rest in a 1800 px export (a legend that ignores transformations
         # comes out a quarter of the size of every other text).
@@ -614,7 +460,7 @@ class ChartsPanel(QWidget):
         self._new_plot()
         self.hits = []
         self.data = pd.DataFrame()
-        self._yrange = None  # set by a chart whose range is not its items' bounds
+        self.yrange = None  # set by a chart whose range is not its items' bounds
 
     def redraw(self) -> None:
         """Draw the chart chosen from the table's current values. The numbers are worked
@@ -636,13 +482,13 @@ class ChartsPanel(QWidget):
                 f"Nothing to chart yet: this chart needs {need} "
                 "(run a model for label and score columns)."
             )
-            self._set_auto("", "", "")
+            self.set_auto("", "", "")
             return
         label = self.label.currentText() if kind == TIME_SHARE else None
         if kind == TIME_SHARE and not label:
             self._clear()
             self.note.setText(f"No labels in {first.name} yet.")
-            self._set_auto("", "", "")
+            self.set_auto("", "", "")
             return
         request = dict(
             kind=kind, column=first, second=second, label=label, freq=self.freq.currentText()
@@ -695,21 +541,12 @@ class ChartsPanel(QWidget):
         plot."""
         self._clear()
         kind, column, second = request["kind"], request["column"], request["second"]
-        draw = {
-            LABELS: self._draw_labels,
-            HISTOGRAM: self._draw_histogram,
-            GROUP_SHARES: self._draw_group_shares,
-            GROUP_MEANS: self._draw_group_means,
-            TIME_SHARE: self._draw_time,
-            TIME_MEAN: self._draw_time,
-            CONFUSION: self._draw_confusion,
-        }[kind]
-        draw(column, second, result)
+        DRAW[kind](self, column, second, result)
         if column.kind == "confidence":
             self.note.setText(f"{self.note.text()} {CONFIDENCE_NOTE}")
         elif column.kind == "signed" and kind in NUMBER_KINDS:
             self.note.setText(
-                f"{self.note.text()} {_signed_note(result['sentiment'], column.scheme)}"
+                f"{self.note.text()} {signed_note(result['sentiment'], column.scheme)}"
             )
         self.plot.enableAutoRange()
         if kind in (LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS) and self.hits:
@@ -729,345 +566,12 @@ class ChartsPanel(QWidget):
                 (44.0 if kind == GROUP_SHARES else 28.0) / view,
             )
             self.plot.setYRange(low - 0.06 * (top - low), top, padding=0)
-        elif self._yrange is not None:
-            self.plot.setYRange(*self._yrange, padding=0.06)
-
-    def _bar_text(self, x: float, y: float, text: str) -> None:
-        import pyqtgraph as pg
-
-        item = pg.TextItem(text, color="#333", anchor=(0.5, 1))
-        item.setPos(x, y)
-        self.plot.addItem(item)
-
-    def _ticks(self, names: list[str], side: str = "bottom") -> None:
-        self.plot.getAxis(side).setTicks([[(i, n) for i, n in enumerate(names)]])
-
-    def _draw_labels(self, column: Source, _second, result: dict) -> None:
-        import pyqtgraph as pg
-
-        data = result["data"]
-        self.data = data
-        x = np.arange(len(data), dtype=float)
-        n = data["n"].to_numpy(dtype=float)
-        bars = pg.BarGraphItem(x=[], height=[], width=0.7, pen="w")
-        bars.setOpts(
-            x=x,
-            height=n,
-            width=0.7,
-            y0=0,
-            brushes=[PALETTE[i % len(PALETTE)] for i in range(len(data))],
-        )
-        self.plot.addItem(bars)
-        self._ticks(list(data["label"]))
-        total = int(n.sum())
-        name = column.name
-        for i, row in data.iterrows():
-            self._bar_text(x[i], row["n"], f"{row['n']:,} ({row['share']:.0%})")
-            self.hits.append(
-                (
-                    x[i] - 0.35,
-                    x[i] + 0.35,
-                    0,
-                    row["n"],
-                    row["rows"],
-                    f"{name} = {row['label']}",
-                    f"{name} = {row['label']}\nn = {row['n']:,} of {total:,}\n"
-                    f"share {row['share']:.1%} (95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%})",
-                )
-            )
-        self.note.setText(f"{total:,} rows with a value in {name}. Click a bar to see its rows.")
-        self._set_auto(f"{name}: how many rows of each", name, "rows", column)
-
-    def _draw_histogram(self, column: Source, _second, result: dict) -> None:
-        import pyqtgraph as pg
-
-        data = result["data"]
-        self.data = data
-        axis = column.axis(result, mean=False)
-        if data.empty:
-            self.note.setText(f"No numbers in {column.name} yet.")
-            self._set_auto(column.name, axis, "rows", column)
-            return
-        left, right = data["left"].to_numpy(float), data["right"].to_numpy(float)
-        centre, width = (left + right) / 2, (right - left)
-        bars = pg.BarGraphItem(x=[], height=[], width=0.8, pen="w", brush=PALETTE[0])
-        bars.setOpts(x=centre, height=data["n"].to_numpy(float), width=width * 0.95, y0=0)
-        self.plot.addItem(bars)
-        for _, row in data.iterrows():
-            self.hits.append(
-                (
-                    row["left"],
-                    row["right"],
-                    0,
-                    max(row["n"], 0),
-                    row["rows"],
-                    f"{column.name} from {row['left']:.3g} to {row['right']:.3g}",
-                    f"{column.name} {row['left']:.3g} to {row['right']:.3g}\nn = {row['n']:,}",
-                )
-            )
-        self.note.setText(
-            f"{result['count']:,} rows; mean {result['mean']:.3f}, median "
-            f"{result['median']:.3f}. Click a bar to see its rows."
-        )
-        self._set_auto(f"Distribution of {column.name}", axis, "rows", column)
-
-    def _draw_group_shares(self, column: Source, by: Source, result: dict) -> None:
-        import pyqtgraph as pg
-
-        data = result["data"]
-        self.data = data
-        groups = list(dict.fromkeys(data["group"]))
-        labels = list(dict.fromkeys(data["label"]))
-        if len(labels) > len(PALETTE):
-            top = set(result["labels"][: len(PALETTE)])
-            labels = [x for x in labels if x in top]
-        width = 0.8 / max(1, len(labels))
-        legend = self._add_legend(len(labels))
-        ex, ey, etop, ebottom = [], [], [], []
-        name = column.name
-        for j, label in enumerate(labels):
-            part = data[data["label"] == label]
-            x = np.array([groups.index(g) for g in part["group"]], float) - 0.4 + width * (j + 0.5)
-            share = part["share"].to_numpy(float) * 100
-            bar = pg.BarGraphItem(
-                x=[], height=[], width=0.8, pen="w", brush=PALETTE[j % len(PALETTE)]
-            )
-            bar.setOpts(x=x, height=share, width=width * 0.92, y0=0)
-            self.plot.addItem(bar)
-            legend.addItem(bar, label)
-            for xi, (_, row) in zip(x, part.iterrows()):
-                ex.append(xi)
-                ey.append(100 * row["share"])
-                etop.append(100 * (row["ci_high"] - row["share"]))
-                ebottom.append(100 * (row["share"] - row["ci_low"]))
-                self.hits.append(
-                    (
-                        xi - width / 2,
-                        xi + width / 2,
-                        0,
-                        100 * row["ci_high"],
-                        row["rows"],
-                        f"{by.name} = {row['group']}, {name} = {label}",
-                        f"{by.name} = {row['group']}\n{name} = {label}\n"
-                        f"{row['k']:,} of {row['n']:,} = {row['share']:.1%}\n"
-                        f"95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%}",
-                    )
-                )
-        errors = pg.ErrorBarItem(beam=width * 0.4, pen=pg.mkPen("#333", width=1.5))
-        errors.setData(x=np.array(ex), y=np.array(ey), top=np.array(etop), bottom=np.array(ebottom))
-        self.plot.addItem(errors)
-        n = data.drop_duplicates("group")[["group", "n"]]
-        self._ticks([f"{g}\n(n={k:,})" for g, k in zip(n["group"], n["n"])])
-        self.plot.getAxis("bottom").setHeight(66)  # two-line ticks, then the axis title
-        self.note.setText(
-            "Bars: share of each group's rows with that label; whiskers: 95% "
-            "Wilson intervals. Click a bar to see its rows."
-        )
-        self._set_auto(f"{name} by {by.name}", by.name, "% of the group's rows", column, by)
-
-    def _draw_group_means(self, column: Source, by: Source, result: dict) -> None:
-        import pyqtgraph as pg
-
-        data = result["data"]
-        self.data = data
-        x = np.arange(len(data), dtype=float)
-        mean = data["mean"].to_numpy(float)
-        low = data["ci_low"].to_numpy(float)
-        high = data["ci_high"].to_numpy(float)
-        bars = pg.BarGraphItem(x=[], height=[], width=0.6, pen="w", brush=PALETTE[0])
-        bars.setOpts(x=x, height=mean, width=0.6, y0=0)
-        self.plot.addItem(bars)
-        ok = ~np.isnan(low)
-        errors = pg.ErrorBarItem(beam=0.25, pen=pg.mkPen("#333", width=1.5))
-        errors.setData(x=x[ok], y=mean[ok], top=(high - mean)[ok], bottom=(mean - low)[ok])
-        self.plot.addItem(errors)
-        self._ticks([f"{g}\n(n={k:,})" for g, k in zip(data["group"], data["n"])])
-        self.plot.getAxis("bottom").setHeight(66)
-        axis = column.axis(result, mean=True)
-        for i, row in data.iterrows():
-            lo, hi = sorted((0.0, row["mean"]))
-            ci = (
-                ""
-                if pd.isna(row["ci_low"])
-                else f"\n95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}"
-            )
-            self.hits.append(
-                (
-                    x[i] - 0.3,
-                    x[i] + 0.3,
-                    lo,
-                    hi,
-                    row["rows"],
-                    f"{by.name} = {row['group']}",
-                    f"{by.name} = {row['group']}\nn = {row['n']:,}\n{axis}: {row['mean']:.3f}{ci}",
-                )
-            )
-        self.note.setText(
-            f"Bars: {_lower(column.mean_name())} per group; whiskers: 95% t intervals. "
-            "Click a bar to see its rows."
-        )
-        self._set_auto(f"{column.mean_name()} by {by.name}", by.name, axis, column, by)
-
-    def _draw_time(self, column: Source, date: Source, result: dict) -> None:
-        import pyqtgraph as pg
-
-        share, label, freq = result["share"], result["label"], result["freq"]
-        data = result["data"]
-        self.data = data
-        x = np.arange(len(data), dtype=float)
-        scale = 100.0 if share else 1.0  # shares drawn in percent
-        y = data["value"].to_numpy(float) * scale
-        low = data["ci_low"].to_numpy(float) * scale
-        high = data["ci_high"].to_numpy(float) * scale
-        # The band needs numbers everywhere: a period without a CI shows none (low = high).
-        fill_low = np.where(np.isnan(low), np.where(np.isnan(y), 0, y), low)
-        fill_high = np.where(np.isnan(high), np.where(np.isnan(y), 0, y), high)
-        clear = pg.mkPen((0, 0, 0, 0))  # the band's edges: a fill needs drawn curves
-        band_low = pg.PlotDataItem(pen=clear)
-        band_high = pg.PlotDataItem(pen=clear)
-        band_low.setData(x, fill_low)
-        band_high.setData(x, fill_high)
-        band = pg.FillBetweenItem(band_low, band_high, brush=pg.mkBrush(0, 114, 178, 50))
-        self.plot.addItem(band, ignoreBounds=True)  # the range: set below
-        line = pg.PlotDataItem(
-            pen=pg.mkPen(PALETTE[0], width=2),
-            symbol="o",
-            symbolSize=7,
-            symbolBrush=PALETTE[0],
-            symbolPen="w",
-            connect="finite",
-        )
-        line.setData(x, y)
-        self.plot.addItem(line)
-        # The range from the line and the intervals of periods with 5 rows or more: one
-        # week of two rows has an interval wide enough to flatten every other.
-        steady = (data["n"] >= 5).to_numpy()
-        shown = np.concatenate([y, low[steady], high[steady]])
-        shown = shown[np.isfinite(shown)]
-        if len(shown):
-            self._yrange = (min(0.0, shown.min()) if share else shown.min(), shown.max())
-        names = [cd.period_name(p, freq) for p in data["period"]]
-        room = max(300.0, self.plot.vb.width())
-        step = max(1, int(np.ceil(len(names) * 85 / room)))
-        self.plot.getAxis("bottom").setTicks(
-            [[(i, n) for i, n in enumerate(names) if i % step == 0]]
-        )
-        axis = f"% labelled {label}" if share else column.axis(result, mean=True)
-        what = f"share {label}" if share else _lower(column.mean_name())
-        for i, row in data.iterrows():
-            if row["n"] == 0:
-                text = f"{names[i]}: no rows"
-            else:
-                value = f"{row['value']:.1%}" if share else f"{row['value']:.3f}"
-                ci = (
-                    ""
-                    if pd.isna(row["ci_low"])
-                    else (
-                        f"\n95% CI {row['ci_low']:.1%}–{row['ci_high']:.1%}"
-                        if share
-                        else f"\n95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}"
-                    )
-                )
-                count = f"{row['k']:,} of {row['n']:,}" if share else f"n = {row['n']:,}"
-                text = f"{freq} {names[i]}\n{count}\n{what}: {value}{ci}"
-            self.hits.append(
-                (
-                    x[i] - 0.5,
-                    x[i] + 0.5,
-                    -np.inf,
-                    np.inf,
-                    row["rows"],
-                    f"{date.name} in {freq} {names[i]}"
-                    + (f", {column.name} = {label}" if share else ""),
-                    text,
-                )
-            )
-        self.note.setText(
-            f"Line: {what} per {freq}; band: 95% "
-            f"{'Wilson' if share else 't'} interval. Click a point to see its rows."
-        )
-        if share:
-            self._set_auto(
-                f"Share of {column.name} = {label} per {freq}", date.name, axis, column, date
-            )
-        else:
-            self._set_auto(f"{column.mean_name()} per {freq}", date.name, axis, column, date)
-
-    def _draw_confusion(self, column: Source, other: Source, result: dict) -> None:
-        import pyqtgraph as pg
-
-        data = result["data"]
-        self.data = data
-        names = list(dict.fromkeys(data["a"]))
-        k = len(names)
-        a_name, b_name = column.name, other.name
-        if not k:
-            self.note.setText(f"No rows with values in both {a_name} and {b_name}.")
-            self._set_auto("", a_name, b_name, column, other)
-            return
-        grid = data["n"].to_numpy(float).reshape(k, k)  # [a, b]
-        # One square per cell (vector shapes: crisp in SVG, where a scaled image blurs).
-        colours = pg.ColorMap([0.0, 1.0], ["#f2f2f2", PALETTE[0]]).map(
-            grid.ravel() / max(1.0, grid.max()), mode="qcolor"
-        )
-        a_at, b_at = np.divmod(np.arange(k * k), k)  # grid.ravel()'s order: [a, b]
-        cells = pg.BarGraphItem(x=[], height=[], width=1.0)
-        cells.setOpts(
-            x=a_at.astype(float),
-            y0=b_at - 0.5,
-            height=np.ones(k * k),
-            width=1.0,
-            brushes=[pg.mkBrush(c) for c in colours],
-            pens=[pg.mkPen(None)] * (k * k),
-        )
-        self.plot.addItem(cells)
-        # Names of more than one word on lines of their own: side by side under narrow
-        # cells they would run into each other.
-        wrapped = [n.replace(" ", "\n") if len(n) > 8 else n for n in names]
-        self._ticks(wrapped, "bottom")
-        lines = max(n.count("\n") + 1 for n in wrapped)
-        self.plot.getAxis("bottom").setHeight(34 + 15 * lines)
-        self._ticks(names, "left")
-        self.plot.showGrid(y=False)
-        self.plot.getAxis("left").setWidth(30 + 7 * max(len(n) for n in names))
-        total = int(grid.sum())
-        diagonal = int(np.trace(grid))
-        for _, row in data.iterrows():
-            a, b = names.index(row["a"]), names.index(row["b"])
-            dark = grid[a, b] > 0.55 * grid.max()
-            item = pg.TextItem(f"{row['n']:,}", color="w" if dark else "#222", anchor=(0.5, 0.5))
-            item.setPos(a, b)
-            self.plot.addItem(item)
-            self.hits.append(
-                (
-                    a - 0.5,
-                    a + 0.5,
-                    b - 0.5,
-                    b + 0.5,
-                    row["rows"],
-                    f"{a_name} = {row['a']}, {b_name} = {row['b']}",
-                    f"{a_name} = {row['a']}\n{b_name} = {row['b']}\nn = {row['n']:,}"
-                    f" ({row['share']:.1%} of {total:,})",
-                )
-            )
-        given = data[data["n"] > 0]
-        if set(given["a"]).isdisjoint(given["b"]):
-            self.note.setText(
-                f"{a_name} and {b_name} have no value in common: a cross-table "
-                "of the two, with no diagonal of agreement. Click a cell to see "
-                "its rows."
-            )
-        else:
-            self.note.setText(
-                f"{diagonal:,} of {total:,} rows ({diagonal / max(total, 1):.1%}) "
-                "get the same label in both columns (the diagonal). Click a "
-                "cell to see its rows."
-            )
-        self._set_auto(f"{a_name} against {b_name}", a_name, b_name, column, other)
+        elif self.yrange is not None:
+            self.plot.setYRange(*self.yrange, padding=0.06)
 
     # -- titles -----------------------------------------------------------------------
 
-    def _set_auto(self, title: str, x: str, y: str, *sources: Source) -> None:
+    def set_auto(self, title: str, x: str, y: str, *sources: Source) -> None:
         """The automatic titles, and as their tooltip the columns they name."""
         self._auto = (title, x, y)
         self._tip = "\n".join(s.tip() for s in sources)
@@ -1077,7 +581,7 @@ class ChartsPanel(QWidget):
         title = self.title.text() or self._auto[0]
         self.plot.setTitle(title, size="12pt")
         self.plot.setLabel("bottom", self.x_title.text() or self._auto[1])
-        self.plot.setLabel("left", _two_lines(self.y_title.text() or self._auto[2]))
+        self.plot.setLabel("left", two_lines(self.y_title.text() or self._auto[2]))
         self.plot.titleLabel.setToolTip(self._tip)
         self.plot_widget.setToolTip(self._tip)
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from llmstudio.gui import chart_kinds as ck
 from llmstudio.gui import charts_panel as cp
 from llmstudio.gui.jobs import JobSpec
 
@@ -104,7 +105,7 @@ def test_action_and_dock(qtbot, window):
 
 def test_label_distribution_and_click(qtbot, charted, tmp_path):
     panel = charted.charts
-    data = choose(panel, cp.LABELS, "sentiment_label")
+    data = choose(panel, ck.LABELS, "sentiment_label")
     expected = table(charted)["sentiment_label"].value_counts()
     assert dict(zip(data["label"], data["n"])) == expected.to_dict()
     assert np.allclose(data["share"], data["n"] / expected.sum())
@@ -134,7 +135,7 @@ def test_label_distribution_and_click(qtbot, charted, tmp_path):
 
 def test_histogram(qtbot, charted, tmp_path):
     panel = charted.charts
-    data = choose(panel, cp.HISTOGRAM, "sentiment_score")
+    data = choose(panel, ck.HISTOGRAM, "sentiment_score")
     scores = table(charted)["sentiment_score"]
     counts, edges = np.histogram(scores, bins=20)
     assert data["n"].tolist() == counts.tolist()
@@ -149,7 +150,7 @@ def test_histogram(qtbot, charted, tmp_path):
 
 def test_group_shares(qtbot, charted, tmp_path):
     panel = charted.charts
-    data = choose(panel, cp.GROUP_SHARES, "sentiment_label", "group")
+    data = choose(panel, ck.GROUP_SHARES, "sentiment_label", "group")
     frame = table(charted)
     frame = frame[frame["group"].notna() & (frame["group"].astype(str) != "")]
     expected = pd.crosstab(frame["group"], frame["sentiment_label"], normalize="index")
@@ -172,7 +173,7 @@ def test_group_shares(qtbot, charted, tmp_path):
 
 def test_group_means(qtbot, charted, tmp_path):
     panel = charted.charts
-    data = choose(panel, cp.GROUP_MEANS, "sentiment_score", "region")
+    data = choose(panel, ck.GROUP_MEANS, "sentiment_score", "region")
     frame = table(charted)
     means = frame.groupby("region")["sentiment_score"].mean()
     sems = frame.groupby("region")["sentiment_score"].sem()
@@ -188,11 +189,11 @@ def test_group_means(qtbot, charted, tmp_path):
 
 def test_over_time(qtbot, charted, tmp_path):
     panel = charted.charts
-    assert panel.kind.setCurrentIndex(cp.TIME_SHARE) is None
+    assert panel.kind.setCurrentIndex(ck.TIME_SHARE) is None
     panel.refresh_columns()
     assert [panel.second.itemText(i) for i in range(panel.second.count())] == ["date"]
     assert [panel.second.itemData(i) for i in range(panel.second.count())] == ["column:date"]
-    data = choose(panel, cp.TIME_SHARE, "sentiment_label", "date", label="negative", freq="month")
+    data = choose(panel, ck.TIME_SHARE, "sentiment_label", "date", label="negative", freq="month")
     frame = table(charted)
     frame["when"] = pd.to_datetime(frame["date"])
     monthly = frame.set_index("when").resample("MS")["sentiment_label"]
@@ -206,7 +207,7 @@ def test_over_time(qtbot, charted, tmp_path):
     month = frame["when"].dt.to_period("M") == data["period"][2].to_period("M")
     assert shown(charted) == frame.index[month & (frame["sentiment_label"] == "negative")].tolist()
 
-    data = choose(panel, cp.TIME_MEAN, "sentiment_score", "date", freq="week")
+    data = choose(panel, ck.TIME_MEAN, "sentiment_score", "date", freq="week")
     weekly = frame.set_index("when").resample("W-MON", label="left", closed="left")[
         "sentiment_score"
     ]
@@ -222,7 +223,7 @@ def test_confusion(qtbot, charted, tmp_path):
     other = np.where(scores > 0.3, "positive", np.where(scores < -0.3, "negative", "neutral"))
     charted.model.put_results(pd.DataFrame({"strict_label": other}))
     qtbot.waitUntil(lambda: panel.column.findData("column:strict_label") >= 0, timeout=3000)
-    data = choose(panel, cp.CONFUSION, "sentiment_label", "strict_label")
+    data = choose(panel, ck.CONFUSION, "sentiment_label", "strict_label")
     frame = table(charted)
     expected = pd.crosstab(frame["sentiment_label"], pd.Series(other, name="strict"))
     for _, row in data.iterrows():
@@ -281,14 +282,14 @@ def test_numbers_are_worked_out_off_the_gui_thread_and_the_newest_choice_wins(
         time.sleep(0.2)  # a large corpus: the window must not wait for it
         return cp_numbers(*args)
 
-    cp_numbers = cp.chart_numbers
+    cp_numbers = ck.chart_numbers
     monkeypatch.setattr(cp, "chart_numbers", numbers)
-    panel.kind.setCurrentIndex(cp.LABELS)
+    panel.kind.setCurrentIndex(ck.LABELS)
     pick(panel.column, "sentiment_label")
     started = time.perf_counter()
     panel.redraw()
     assert time.perf_counter() - started < 0.1 and panel.pending
-    panel.kind.setCurrentIndex(cp.HISTOGRAM)  # changed while the first is being worked out
+    panel.kind.setCurrentIndex(ck.HISTOGRAM)  # changed while the first is being worked out
     pick(panel.column, "sentiment_score")
     panel.redraw()
     drawn(panel)
@@ -299,7 +300,7 @@ def test_numbers_are_worked_out_off_the_gui_thread_and_the_newest_choice_wins(
 
 def test_titles_and_exports(qtbot, charted, tmp_path):
     panel = charted.charts
-    choose(panel, cp.GROUP_SHARES, "sentiment_label", "group")
+    choose(panel, ck.GROUP_SHARES, "sentiment_label", "group")
     panel.title.setText("Sentiment of open answers by party")
     panel.x_title.setText("Party supported")
     panel.y_title.setText("Share of answers")
@@ -345,14 +346,14 @@ def test_confusion_with_a_human_coder(qtbot, charted):
     for row, label in given.items():
         code(row, label)
     panel = charted.charts
-    panel.kind.setCurrentIndex(cp.CONFUSION)
+    panel.kind.setCurrentIndex(ck.CONFUSION)
     panel.refresh_columns()
     assert panel.column.findData("column:human_tone_ana") >= 0
     assert (
         panel.column.itemText(panel.column.findData("column:human_tone_ana"))
         == "Codes by ana (Tone)"
     )
-    data = choose(panel, cp.CONFUSION, "human_tone_ana", "sentiment_label")
+    data = choose(panel, ck.CONFUSION, "human_tone_ana", "sentiment_label")
     assert data["n"].sum() == len(given)  # only the rows ana coded
     model = charted.model.result("sentiment_label")
     for _, row in data.iterrows():
@@ -372,7 +373,7 @@ def test_export_buttons(qtbot, charted, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
     panel = charted.charts
-    choose(panel, cp.LABELS, "sentiment_label")
+    choose(panel, ck.LABELS, "sentiment_label")
     for kind, button in (("png", panel.png_button), ("svg", panel.svg_button)):
         target = tmp_path / f"asked.{kind}"
         monkeypatch.setattr(
@@ -389,13 +390,13 @@ def test_export_buttons(qtbot, charted, tmp_path, monkeypatch):
 from chart_checks import problems, signature, svg_text_outside  # noqa: E402
 
 EVERY_KIND = {  # kind: (column, second, label)
-    cp.LABELS: ("sentiment_label", None, None),
-    cp.HISTOGRAM: ("signed:sentiment_label", None, None),
-    cp.GROUP_SHARES: ("sentiment_label", "region", None),
-    cp.GROUP_MEANS: ("signed:sentiment_label", "region", None),
-    cp.TIME_SHARE: ("sentiment_label", "date", "negative"),
-    cp.TIME_MEAN: ("sentiment_score", "date", None),
-    cp.CONFUSION: ("sentiment_label", "strict_label", None),
+    ck.LABELS: ("sentiment_label", None, None),
+    ck.HISTOGRAM: ("signed:sentiment_label", None, None),
+    ck.GROUP_SHARES: ("sentiment_label", "region", None),
+    ck.GROUP_MEANS: ("signed:sentiment_label", "region", None),
+    ck.TIME_SHARE: ("sentiment_label", "date", "negative"),
+    ck.TIME_MEAN: ("sentiment_score", "date", None),
+    ck.CONFUSION: ("sentiment_label", "strict_label", None),
 }
 
 
@@ -418,7 +419,7 @@ def every_kind(qtbot, charted):
             label=label,
             freq="month",
         )
-        result = cp.chart_numbers(
+        result = ck.chart_numbers(
             kind,
             panel.source_values(request["column"]),
             panel.source_values(request["second"]) if second else None,
@@ -439,14 +440,14 @@ def test_a_time_band_does_not_stay_on_the_next_chart(qtbot, every_kind, tmp_path
     """The case seen: after "over time", its blue band lay across the bars by group,
     on screen and in the 1800 px PNG."""
     panel, paint = every_kind
-    paint(cp.GROUP_SHARES)
+    paint(ck.GROUP_SHARES)
     alone = signature(panel.plot)
     alone_png = QImage(str(panel.export(tmp_path / "alone.png")))
-    paint(cp.TIME_MEAN)
+    paint(ck.TIME_MEAN)
     assert any(type(i).__name__ == "FillBetweenItem" for i in panel.plot.items)
     time_png = QImage(str(panel.export(tmp_path / "time.png")))
     assert BAND & colours(time_png)  # the band, as it is drawn
-    paint(cp.GROUP_SHARES)
+    paint(ck.GROUP_SHARES)
     assert signature(panel.plot) == alone
     kinds = {type(i).__name__ for i in panel.plot_widget.scene().items()}
     assert "FillBetweenItem" not in kinds and "PlotDataItem" not in kinds
@@ -474,9 +475,9 @@ def test_every_chart_after_every_other(qtbot, every_kind, tmp_path):
     for kind in EVERY_KIND:
         paint(kind)
         alone[kind] = signature(panel.plot)
-        assert problems(panel.plot) == [], (cp.KINDS[kind], problems(panel.plot))
+        assert problems(panel.plot) == [], (ck.KINDS[kind], problems(panel.plot))
         svg = panel.export(tmp_path / f"{kind}.svg")
-        assert svg_text_outside(svg) == [], cp.KINDS[kind]
+        assert svg_text_outside(svg) == [], ck.KINDS[kind]
         svg_alone[kind] = Counter(e.tag for e in ET.parse(svg).getroot().iter())
         png_alone[kind] = QImage(str(panel.export(tmp_path / f"{kind}.png")))
     for before in EVERY_KIND:
@@ -485,7 +486,7 @@ def test_every_chart_after_every_other(qtbot, every_kind, tmp_path):
                 continue
             paint(before)
             paint(kind)
-            where = f"{cp.KINDS[kind]} after {cp.KINDS[before]}"
+            where = f"{ck.KINDS[kind]} after {ck.KINDS[before]}"
             assert signature(panel.plot) == alone[kind], where
             assert len(panel.plot_widget.ci.items) == 1, where  # one plot, the new one
             svg = panel.export(tmp_path / f"{before}_{kind}.svg")
@@ -498,14 +499,14 @@ def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted
     panel = charted.charts
     frame = table(charted)
     net = frame["sentiment_label"].map({"positive": 1.0, "neutral": 0.0, "negative": -1.0})
-    panel.kind.setCurrentIndex(cp.GROUP_MEANS)
+    panel.kind.setCurrentIndex(ck.GROUP_MEANS)
     names = [panel.column.itemText(i) for i in range(panel.column.count())]
     assert names[:2] == [
         "Sentiment (lexicon)",
         "Model confidence in its label (Sentiment, lexicon)",
     ]
     assert not any("score" in n for n in names)
-    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    data = choose(panel, ck.GROUP_MEANS, "signed:sentiment_label", "region")
     for _, row in data.iterrows():  # the labels' net valence, not the confidence
         assert row["mean"] == pytest.approx(net[frame["region"] == row["group"]].mean())
     assert panel.plot.titleLabel.text == "Mean sentiment (lexicon) by region"
@@ -514,7 +515,7 @@ def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted
     assert "sentiment_label" in panel.plot_widget.toolTip()
     assert "sentiment_label" in panel.column.toolTip()
 
-    choose(panel, cp.GROUP_MEANS, "sentiment_score", "region")
+    choose(panel, ck.GROUP_MEANS, "sentiment_score", "region")
     title = panel.plot.titleLabel.text
     assert (
         title.startswith("Mean model confidence in its label")
@@ -537,7 +538,7 @@ def test_mean_sentiment_is_signed_and_confidence_goes_by_its_name(qtbot, charted
     )
     charted.model.put_results(results, replace=True, run=run)
     panel.refresh_columns()
-    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    data = choose(panel, ck.GROUP_MEANS, "signed:sentiment_label", "region")
     for _, row in data.iterrows():
         assert row["mean"] == pytest.approx(
             valence[(frame["region"] == row["group"]).to_numpy()].mean()
@@ -558,7 +559,7 @@ def test_mean_sentiment_on_the_five_point_scale(qtbot, window, tmp_path):
     wait_job(qtbot, job)
     window.charts.act_open.trigger()
     panel = window.charts
-    data = choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "region")
+    data = choose(panel, ck.GROUP_MEANS, "signed:sentiment_label", "region")
     frame = sample_frame()
     labels = pd.Series(window.model.result("sentiment_label"))
     assert {"negative", "positive"} <= set(labels)
@@ -593,9 +594,9 @@ def test_a_coding_run_is_named_by_its_codebook(qtbot, window, tmp_path):
     wait_job(qtbot, job, timeout=120_000)
     window.charts.act_open.trigger()
     panel = window.charts
-    choose(panel, cp.LABELS, "code_label")
+    choose(panel, ck.LABELS, "code_label")
     assert panel.plot.titleLabel.text == "Coding with Local issues (builtin): how many rows of each"
-    panel.kind.setCurrentIndex(cp.HISTOGRAM)
+    panel.kind.setCurrentIndex(ck.HISTOGRAM)
     names = [panel.column.itemText(i) for i in range(panel.column.count())]
     assert "Model confidence in its label (Coding with Local issues, builtin)" in names
     assert not any(n.startswith("Coding with Local issues (") for n in names)  # no signed score
@@ -612,18 +613,18 @@ def test_confusion_after_group_means_compares_labels_not_the_group(qtbot, charte
     other = np.where(scores > 0.3, "positive", np.where(scores < -0.3, "negative", "neutral"))
     charted.model.put_results(pd.DataFrame({"strict_label": other}))
     qtbot.waitUntil(lambda: panel.column.findData("column:strict_label") >= 0, timeout=3000)
-    choose(panel, cp.GROUP_MEANS, "signed:sentiment_label", "group")
-    panel.kind.setCurrentIndex(cp.CONFUSION)
+    choose(panel, ck.GROUP_MEANS, "signed:sentiment_label", "group")
+    panel.kind.setCurrentIndex(ck.CONFUSION)
     pick(panel.column, "sentiment_label")
     assert panel.second.currentData() == "column:strict_label"
     panel.redraw()
     drawn(panel)
     assert "the diagonal" in panel.note.text()
     # Chosen on purpose, a group still charts, and the note says what the grid is not.
-    data = choose(panel, cp.CONFUSION, "sentiment_label", "group")
+    data = choose(panel, ck.CONFUSION, "sentiment_label", "group")
     assert data["n"].sum() == 300
     note = panel.note.text()
     assert "no value in common" in note and "same label" not in note
     # Back to "by group": the group picker offers groups again.
-    choose(panel, cp.GROUP_SHARES, "sentiment_label", "region")
+    choose(panel, ck.GROUP_SHARES, "sentiment_label", "region")
     assert panel.second.currentData() == "column:region"
