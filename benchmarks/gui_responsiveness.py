@@ -108,7 +108,7 @@ LARGE = textwrap.dedent("""
     gap_chart = max_gap(t3)
     assert p.data["k"].sum() == rows, p.data
     t4 = time.perf_counter()
-    r = ck.chart_numbers(ck.GROUP_SHARES, p.values("sentiment_label").copy(), p.values("group").copy(),
+    r = ck.chart_numbers(ck.GROUP_SHARES, p.sources.values("sentiment_label").copy(), p.sources.values("group").copy(),
                          None, "month", None)
     p._paint(dict(kind=ck.GROUP_SHARES, column="sentiment_label", second="group"), r)
     app.processEvents(); t_base = time.perf_counter() - t4

@@ -421,8 +421,8 @@ def every_kind(qtbot, charted):
         )
         result = ck.chart_numbers(
             kind,
-            panel.source_values(request["column"]),
-            panel.source_values(request["second"]) if second else None,
+            panel.sources.source_values(request["column"]),
+            panel.sources.source_values(request["second"]) if second else None,
             None,
             "month",
             label,
