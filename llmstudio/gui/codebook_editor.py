@@ -32,38 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.codebook import Codebook, CodebookError, load, save
+from ..core.codebook_draft import book_of, draft_code, draft_of, draft_problems
 from ..core.errors import LlmstudioError
 
 NEW_NAME = "New codebook"
 _FIELDS = ("description", "include", "exclude")
-
-
-def _draft_code(name: str = "", **fields) -> dict:
-    return {
-        "name": name,
-        "description": fields.get("description", ""),
-        "include": fields.get("include", ""),
-        "exclude": fields.get("exclude", ""),
-        "examples": list(fields.get("examples", ())),
-    }
-
-
-def _draft_of(book: Codebook) -> dict:
-    return {
-        "name": book.name,
-        "multi_label": book.multi_label,
-        "none_option": book.none_option,
-        "codes": [
-            _draft_code(
-                c.name,
-                description=c.description,
-                include=c.include,
-                exclude=c.exclude,
-                examples=c.examples,
-            )
-            for c in book.codes
-        ],
-    }
 
 
 def _small_text(placeholder: str, lines: int = 3) -> QPlainTextEdit:
@@ -280,9 +253,9 @@ class CodebookEditor(QDialog):
             self._draft = None
             self._saved_name = self._clean = None
         else:
-            self._draft = _draft_of(book)
+            self._draft = draft_of(book)
             self._saved_name = book.name if saved else None
-            self._clean = _draft_of(book) if saved else None
+            self._clean = draft_of(book) if saved else None
         self._show_draft()
 
     # -- the draft in the fields ------------------------------------------------------
@@ -371,7 +344,7 @@ class CodebookEditor(QDialog):
             return
         codes = self._draft["codes"]
         row = self.codes.currentRow() + 1 if codes else 0
-        codes.insert(row, _draft_code(name or ""))
+        codes.insert(row, draft_code(name or ""))
         self._show_draft(row)
         self.code_name.setFocus()
 
@@ -395,48 +368,14 @@ class CodebookEditor(QDialog):
 
     def book(self) -> Codebook:
         """The draft as a codebook; CodebookError says what is wrong with it."""
-        if self._draft is None:
-            raise CodebookError("there is no codebook to save: click New or Import…")
-        draft = self._draft
-        if not draft["name"].strip():
-            raise CodebookError("the codebook has no name")
-        if not draft["codes"]:
-            raise CodebookError("add at least one code")
-        data = {
-            "name": draft["name"].strip(),
-            "multi_label": draft["multi_label"],
-            "none_option": draft["none_option"],
-            "codes": [{k: v for k, v in c.items() if v} for c in draft["codes"]],
-        }
-        for i, code in enumerate(data["codes"], 1):
-            if not str(code.get("name", "")).strip():
-                raise CodebookError(f"code {i} has no name")
-        return Codebook.from_dict(data)
+        return book_of(self._draft)
 
     def problem_list(self) -> list[str]:
         """What must be fixed before Save ([] when the draft can be saved)."""
         if self._draft is None:
             return []
-        try:
-            book = self.book()
-        except CodebookError as exc:
-            text = str(exc)
-            # "codebook 'x': a; b" -> ["a", "b"]: one line per problem.
-            if text.startswith("codebook ") and ": " in text:
-                text = text.split(": ", 1)[1]
-            return [p.strip() for p in text.split("; ") if p.strip()]
-        problems = []
         others = {n.lower() for n in self.project.codebooks()} - {(self._saved_name or "").lower()}
-        if book.name.lower() in others:
-            problems.append(
-                f"another codebook of this project is called {book.name!r}; choose another name"
-            )
-        if book.multi_label and book.none_option:
-            problems.append(
-                "“none of these” is for single-label codebooks: with several "
-                "codes a text may get none at all"
-            )
-        return problems
+        return draft_problems(self._draft, others)
 
     @property
     def dirty(self) -> bool:
@@ -498,8 +437,8 @@ class CodebookEditor(QDialog):
             + "."
         )
         self._saved_name = book.name
-        self._draft = _draft_of(book)
-        self._clean = _draft_of(book)
+        self._draft = draft_of(book)
+        self._clean = draft_of(book)
         row = self.codes.currentRow()
         self._fill_books(book.name)
         self._show_draft(row)
@@ -556,7 +495,7 @@ class CodebookEditor(QDialog):
             "name": self._free_name(NEW_NAME),
             "multi_label": False,
             "none_option": False,
-            "codes": [_draft_code("")],
+            "codes": [draft_code("")],
         }
         self._saved_name = self._clean = None
         self.books.clearSelection()

@@ -1,0 +1,33 @@
+"""A codebook being edited, without a window: the codebook a draft makes and what must
+be fixed before it is saved (the codebook editor's list)."""
+
+import pytest
+
+from llmstudio.core.codebook import Code, Codebook, CodebookError
+from llmstudio.core.codebook_draft import book_of, draft_code, draft_of, draft_problems
+
+
+def test_a_saved_codebook_comes_back_from_its_draft():
+    book = Codebook((Code("Housing", description="homes"), Code("Transport")), name="Issues")
+    assert book_of(draft_of(book)) == book
+
+
+def test_what_a_draft_lacks_is_said():
+    draft = {"name": " ", "multi_label": False, "none_option": False, "codes": []}
+    with pytest.raises(CodebookError, match="no name"):
+        book_of(draft)
+    draft["name"] = "Issues"
+    assert draft_problems(draft, set()) == ["add at least one code"]
+    draft["codes"] = [draft_code("Housing"), draft_code("")]
+    assert draft_problems(draft, set()) == ["code 2 has no name"]
+    with pytest.raises(CodebookError, match="click New or Import"):
+        book_of(None)
+
+
+def test_a_name_taken_and_none_with_multi_label_are_refused():
+    draft = {"name": "Issues", "multi_label": True, "none_option": True}
+    draft["codes"] = [draft_code("Housing"), draft_code("Transport")]
+    problems = draft_problems(draft, {"issues"})
+    assert len(problems) == 2
+    assert "another codebook of this project is called 'Issues'" in problems[0]
+    assert "single-label" in problems[1]
