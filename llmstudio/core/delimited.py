@@ -18,6 +18,7 @@ import io
 import itertools
 from array import array
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -179,8 +180,10 @@ def _line_break_in(table: pa.Table) -> bool:
     for column in table.columns:
         for chunk in column.chunks:
             _, data = cell_bytes(chunk)
-            low = data[data < 14]  # the rare control characters, CR and LF among them
-            if len(low) and ((low == 10) | (low == 13)).any():
+            if not len(data) or data.min() > 13:  # no control character up to CR: most text
+                continue
+            low = data[data < 14]
+            if ((low == 10) | (low == 13)).any():
                 return True
     return False
 
@@ -773,17 +776,17 @@ def _read_mixed_cells(path: Path, dialect: Dialect, header: list[str] | None, fa
         table, survey = parsed
     if _line_break_in(table):
         raise _Irregular
-    batches, bad = [], []
-    for batch in table.to_batches():
+    # Two of pyarrow's blocks decoded at once: numpy and Arrow leave the GIL for most of it.
+    with ThreadPoolExecutor(2) as pool:
         try:
-            texts, rows = decode_cells(batch.columns, fallback)
+            done = list(pool.map(lambda batch: decode_cells(batch.columns, fallback),
+                                 table.to_batches()))
         except ValueError:
             raise _Irregular from None
-        batches.append(pa.RecordBatch.from_arrays(texts, names=table.column_names))
-        bad.append(rows)
-    rows = np.concatenate(bad) if bad else np.zeros(0, dtype=bool)
-    decoded = pa.Table.from_batches(batches, schema=pa.schema(
-        [(name, pa.large_string()) for name in table.column_names]))
+    rows = np.concatenate([bad for _, bad in done]) if done else np.zeros(0, dtype=bool)
+    decoded = pa.Table.from_batches(
+        [pa.RecordBatch.from_arrays(texts, names=table.column_names) for texts, _ in done],
+        schema=pa.schema([(name, pa.large_string()) for name in table.column_names]))
     lines = FallbackLines(fallback)
     if parsed is None:
         lines.add(np.flatnonzero(rows) + 1)
@@ -802,10 +805,13 @@ def _without_empty_lines(table: pa.Table, path: Path) -> pa.Table:
     empty lines: of the rows whose every cell is empty, those whose line is empty."""
     if not table.num_rows:
         return table
-    blank = pc.equal(pc.binary_length(table.column(0)), 0)
+    first = np.concatenate([np.diff(cell_bytes(chunk)[0]) for chunk in table.column(0).chunks])
+    candidates = np.flatnonzero(first == 0)
     for column in table.columns[1:]:
-        blank = pc.and_(blank, pc.equal(pc.binary_length(column), 0))
-    candidates = np.flatnonzero(blank.to_numpy(zero_copy_only=False))
+        if not len(candidates):
+            break
+        picked = pc.take(column, pa.array(candidates))
+        candidates = candidates[np.diff(cell_bytes(picked.combine_chunks())[0]) == 0]
     if not len(candidates):
         return table
     keep = np.ones(table.num_rows, dtype=bool)

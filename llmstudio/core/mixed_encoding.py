@@ -92,10 +92,14 @@ def _count_lines(data) -> int:
     return int(np.count_nonzero(a == 10)) + int(np.count_nonzero(cr)) - crlf
 
 
-def _invalid_bytes(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _invalid_bytes(a: np.ndarray, offsets: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The positions of the non-ASCII bytes of ``a`` (uint8) and, for each, whether it is
-    part of no valid UTF-8 sequence; only those bytes are looked at."""
+    part of no valid UTF-8 sequence; only those bytes are looked at. With ``offsets`` (``a``
+    holds cells end to end, cell i from offsets[i] to offsets[i + 1]) a character must lie
+    within one cell, and the third value is the cell of each of those bytes."""
     h = np.flatnonzero(a.view(np.int8) < 0)
+    cell = None if offsets is None else np.searchsorted(offsets, h, side="right") - 1
     b = a[h]
     need = _NEED[b]
     n = len(h)
@@ -107,7 +111,10 @@ def _invalid_bytes(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nxt = lead + k
         inside = nxt < n
         ok = np.zeros(len(lead), dtype=bool)
-        ok[inside] = (h[nxt[inside]] == h[lead[inside]] + k) & cont[nxt[inside]]
+        first, last = lead[inside], nxt[inside]
+        ok[inside] = (h[last] == h[first] + k) & cont[last]
+        if cell is not None:
+            ok[inside] &= cell[last] == cell[first]
         if k == 1:
             for byte, (lo, hi) in _SECOND.items():
                 special = ok & (b[lead] == byte)
@@ -116,7 +123,7 @@ def _invalid_bytes(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bad[lead[~ok]] = True
         claimed[nxt[ok]] = True
     bad |= cont & ~claimed
-    return h, bad
+    return h, bad, cell
 
 
 def _analyse(data, first_line: int) -> _Block:
@@ -126,7 +133,7 @@ def _analyse(data, first_line: int) -> _Block:
     if is_valid_utf8(data):
         return _Block(empty, empty, empty, not _is_ascii(data), _count_lines(data))
     a = np.frombuffer(data, dtype=np.uint8)
-    h, bad = _invalid_bytes(a)
+    h, bad, _ = _invalid_bytes(a)
     # Line ends: \r and \n both end lines; the \n of a \r\n ends an empty "line" that no
     # non-ASCII byte falls in, and is not counted when numbering lines.
     has_cr = _has_cr(data)
@@ -491,26 +498,16 @@ def cell_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def invalid_cells(array: pa.Array) -> np.ndarray:
     """Which cells of ``array`` (large binary, no nulls) are not valid UTF-8."""
     off, a = cell_bytes(array)
+    _, bad, cell = _invalid_bytes(a, off)
     out = np.zeros(len(array), dtype=bool)
-    h, bad = _invalid_bytes(a)
-    if bad.any():
-        out[np.searchsorted(off, h[bad], side="right") - 1] = True
-    # The cells lie end to end in ``a``: a character cut at the end of one cell looks whole
-    # when the next cell starts with its missing bytes. Both cells are invalid.
-    lengths = np.diff(off)
-    full = np.flatnonzero(lengths > 0)
-    if not len(full):
-        return out
-    out[full[(a[off[full]] & 0xC0) == 0x80]] = True  # starts with a continuation byte
-    ends = off[full + 1]
-    cut = a[ends - 1] >= 0x80
-    cells, ends, lengths = full[cut], ends[cut], lengths[full[cut]]
-    b1, b2, b3 = (a[np.maximum(ends - k, 0)] for k in (1, 2, 3))
-    cont1, cont2 = (b1 & 0xC0) == 0x80, (b2 & 0xC0) == 0x80
-    unfinished = ((_NEED[b1] >= 1) | ((lengths >= 2) & (_NEED[b2] >= 2) & cont1)
-                  | ((lengths >= 3) & (_NEED[b3] == 3) & cont1 & cont2))
-    out[cells[unfinished]] = True
+    out[cell[bad]] = True
     return out
+
+
+def _ascii(array: pa.Array) -> bool:
+    """Whether the cells of ``array`` are ASCII (one reduction, no temporary array)."""
+    _, a = cell_bytes(array)
+    return not len(a) or int(a.max()) < 0x80
 
 
 def _refill(array: pa.Array, rows: pa.Array, fallback: str) -> pa.Array | None:
@@ -555,6 +552,8 @@ def decode_cells(columns: list[pa.Array], fallback: str) -> tuple[list[pa.Array]
     if bad.any():
         rows = pa.array(bad)
         for i, column in enumerate(columns):
+            if texts[i] is not None and _ascii(column):
+                continue  # (ids, dates, numbers: nothing to decode again)
             refilled = _refill(column, rows, fallback)
             if refilled is not None:
                 texts[i] = refilled.cast(pa.large_string())
