@@ -221,15 +221,16 @@ def _announce_api_run(project: Project, task, backend, args: argparse.Namespace,
     texts = [t for column in sent for t in row_inputs(task, corpus.frame, column, rows)]
     # Rows with no text are never sent (row_inputs leaves them out): said, not counted.
     empty = len(empty_rows(task, corpus.frame, sent[0], rows))
-    # A long text goes as one request per chunk: the estimate counts what is sent.
-    texts = LongTexts(backend, task).pieces(texts)
+    # A long text goes as one request per chunk, identical inputs once: the estimate
+    # counts what is sent.
+    guess = estimate(task, texts, backend.model, pieces=LongTexts(backend, task).pieces)
     # The backend's host: the server it sends to (OPENAI_BASE_URL's when no --base-url).
     endpoint = getattr(backend, "host", None) or endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
     left_out = f" ({empty_words(empty)} left out)" if empty and len(sent) == 1 else ""
     print(f"sending column{'s' if len(columns) > 1 else ''} {named} of "
           f"{len(rows) - (empty if left_out else 0):,} rows{left_out} to "
-          f"{endpoint} (model {backend.model}); at most {estimate(task, texts, backend.model)}; "
+          f"{endpoint} (model {backend.model}); at most {guess}; "
           "answers already in the project are not requested again", file=sys.stderr)
     if not project.has_consent(endpoint, columns):
         project.grant_consent(endpoint, columns)
@@ -419,11 +420,11 @@ def _check_has_rows(corpus: Corpus, source) -> None:
     A header alone, or a quote on the header line that took in every line after it (as
     ``--quoting csv`` reads it); the problems found while reading say which.
     """
-    if corpus.rows:
-        return
-    why = "; ".join(map(str, corpus.problems[:3]))
-    raise LlmstudioError(f"{source}: read as 0 rows, nothing to run"
-                         + (f" ({why})" if why else " (a header and no rows)"))
+    from .core.no_rows import zero_rows_message
+
+    message = zero_rows_message(corpus, source)
+    if message:
+        raise LlmstudioError(message)
 
 
 def _keep_codebook(project: Project, task) -> None:

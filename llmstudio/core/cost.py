@@ -9,6 +9,7 @@ config folder, edited in Model settings) takes precedence. Models without a pric
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .recent import config_dir
@@ -57,21 +58,42 @@ class Estimate:
     input_tokens: int
     output_tokens: int
     cost_usd: float | None  # None: no price known for this model
+    same_text: int = 0  # rows with the same input as an earlier row: not sent again
 
     def __str__(self) -> str:
         cost = f"about ${self.cost_usd:,.2f}" if self.cost_usd is not None else "cost unknown (no price for this model)"
-        return (f"{self.requests:,} requests, about {self.input_tokens:,} input and "
+        same = f" ({self.same_text_note})" if self.same_text else ""
+        return (f"{self.requests:,} requests{same}, about {self.input_tokens:,} input and "
                 f"{self.output_tokens:,} output tokens; {cost}")
+
+    @property
+    def same_text_note(self) -> str:
+        """"12 rows with the same text as an earlier row: sent once" ("" if none)."""
+        return f"{same_text_words(self.same_text)}: sent once" if self.same_text else ""
+
+
+def same_text_words(rows: int) -> str:
+    """"12 rows with the same text as an earlier row": how the estimate and the job's
+    summary name the rows that share another row's request."""
+    return f"{rows:,} row{'s' if rows != 1 else ''} with the same text as an earlier row"
 
 
 def estimate(task: Task, texts: list[str], model: str,
-             output_tokens_per_row: int | None = None) -> Estimate:
+             output_tokens_per_row: int | None = None, *,
+             pieces: Callable[[list[str]], list[str]] | None = None) -> Estimate:
     """Tokens and cost of sending ``texts`` (each row's input as the runner makes it: see
-    :func:`llmstudio.core.runner.row_inputs`) through ``task``."""
+    :func:`llmstudio.core.runner.row_inputs`) through ``task``.
+
+    Identical inputs count once: a job sends each distinct input once and gives its
+    answer to every row that has it (``core/runner.py``). ``pieces`` turns the distinct
+    inputs into what is sent (a long text's chunks: ``LongTexts.pieces``)."""
+    distinct = list(dict.fromkeys(texts))
+    same_text = len(texts) - len(distinct)
+    texts = pieces(distinct) if pieces is not None else distinct
     prompt = sum(tokens(m["content"]) for m in task.messages(""))
     inp = sum(prompt + tokens(t) for t in texts)
     per_row = task.expected_output_tokens() if output_tokens_per_row is None else output_tokens_per_row
     out = per_row * len(texts)
     price = price_table().get(model)
     cost = None if price is None else (inp * price[0] + out * price[1]) / 1e6
-    return Estimate(len(texts), inp, out, cost)
+    return Estimate(len(texts), inp, out, cost, same_text)

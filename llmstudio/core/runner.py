@@ -8,6 +8,9 @@
   with SIGKILL and started again skips every row already stored, and answers already in
   the cache (from any run with the same model, parameters, prompt and text) are reused
   without a call: running the same job twice makes zero requests.
+* Rows with the same input (retweets, a survey's many "no") are asked once per run: one
+  row of each request key is sent and its answer (or its error, retryable as it was) is
+  stored for every row that shares it, in the same commit (``_Writer.same``).
 * ``cancelled()`` is polled between batches and while waiting for remote answers; on
   Cancel, requests in flight are abandoned (the backend closes its connections) and the
   call returns within about a second.
@@ -46,6 +49,7 @@ import pandas as pd
 from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
 from .chunking import LongTexts, long_text_counts, long_text_summary
+from .cost import same_text_words
 from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
 from .errors import ProjectError
 from .nested import shown_column, text_column_problem
@@ -79,6 +83,7 @@ class Progress:
     rows_started: float = 0.0  # ``elapsed`` when the rows began (after any step before them)
     waiting_s: float = 0.0  # remote: seconds since a row last came back, once it is long
     waiting_for: str = ""  # the server waited for (its host)
+    same_text: int = 0  # rows answered with another row's answer (the same input, sent once)
 
     @property
     def rows_per_s(self) -> float:
@@ -117,6 +122,7 @@ class JobResult:
     truncated: int = 0  # rows whose text the model read only the start of
     empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
     stopped: str = ""  # why the circuit breaker stopped the job ("" when it did not)
+    same_text: int = 0  # rows computed with another row's answer: the same input, sent once
 
     def summary(self, title: str | None = None) -> str:
         """The end-of-run line: "run 3: done; 300/300 rows, 300 computed, 0 from cache,
@@ -128,6 +134,8 @@ class JobResult:
                 f"rows, {self.computed:,} computed, {self.cached:,} from cache, "
                 f"{self.failed:,} failed, {self.elapsed:,.1f} s"
                 + (f"; {empty}, not sent" if empty else "")
+                + (f"; {same_text_words(self.same_text)}, answered by its request"
+                   if self.same_text else "")
                 + (f"; {long_texts}" if long_texts else ""))
 
 
@@ -228,11 +236,23 @@ class _Writer:
         self.errors: list[tuple[int, str]] = []
         self.key = _keyer(task, backend, corpus, replicate)
         self.stopped = ""  # the circuit breaker's reason, set by _run_remote
+        # The row sent for a request key -> the other rows of this job with that key: they
+        # get its outcome when it comes (run_job fills it before the rows are asked).
+        self.same: dict[int, list[int]] = {}
 
-    def add(self, row_id: int, text: str, outcome: dict | RowError, cached: bool) -> None:
+    def add(self, row_id: int, text: str, outcome: dict | RowError, cached: bool) -> int:
+        """Queue a row's outcome, and the same for the rows sharing its input; returns
+        the number of rows queued."""
         if not cached and not isinstance(outcome, RowError):
             outcome = self.task.complete(text, outcome)  # e.g. the lexicon baseline column
         self.pending.append((row_id, text, outcome, cached))
+        others = self.same.pop(row_id, ()) if not cached else ()
+        for other in others:
+            # A copy each: a consumer of on_rows that changed one row's dict would
+            # otherwise change them all.
+            copy = outcome if isinstance(outcome, RowError) else dict(outcome)
+            self.pending.append((other, text, copy, False))
+        return 1 + len(others)
 
     def due(self) -> bool:
         return bool(self.pending) and (len(self.pending) >= FLUSH_ROWS or
@@ -329,19 +349,24 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
                 progress(state)
 
         # Answers already paid for: no call at all; rows with no text need none.
-        uncached = []
+        uncached, first_of = [], {}
         for row_id in todo:
             text = text_of(row_id)
             if row_id in blanks:
                 writer.add(row_id, text, EmptyText(), True)
                 state.empty += 1
                 continue
+            key = writer.key(text)
             hit = db.execute("SELECT output FROM response_cache WHERE key = ?",
-                             (writer.key(text),)).fetchone()
+                             (key,)).fetchone()
             if hit is not None:
                 writer.add(row_id, text, json.loads(hit[0]), True)
                 state.cached += 1
+            elif key in first_of:  # the same input as a row to be asked: asked once
+                writer.same.setdefault(first_of[key], []).append(row_id)
+                state.same_text += 1
             else:
+                first_of[key] = row_id
                 uncached.append(row_id)
             if writer.due():
                 report(writer.flush())
@@ -380,9 +405,10 @@ def run_job(project: Project | str, task: Task, backend: Backend, *,
             db.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?",
                        ("cancelled" if stopped else status, finished, run_id))
         chunked, truncated = long_text_counts(db, run_id)
+        same_text = state.same_text - sum(map(len, writer.same.values()))  # not asked: 0
         return JobResult(run_id, status, state.total, state.done, state.failed, state.cached,
                          state.computed, time.monotonic() - started, writer.errors,
-                         chunked, truncated, _empty_count(db, run_id), stopped)
+                         chunked, truncated, _empty_count(db, run_id), stopped, same_text)
     finally:
         if run_id is not None:
             release_run(held_as, run_id)
@@ -540,8 +566,7 @@ def _run_local(long_texts, row_ids, text_of, writer, state, report, cancelled) -
         batch_texts = [text_of(r) for r in batch]
         outcomes = long_texts.annotate(batch_texts)
         for row_id, text, outcome in zip(batch, batch_texts, outcomes):
-            writer.add(row_id, text, outcome, False)
-        state.computed += len(batch)
+            state.computed += writer.add(row_id, text, outcome, False)
         report(writer.flush())
     return "done"
 
@@ -623,8 +648,7 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
                 if isinstance(outcome, RowError) and outcome.message == "cancelled":
                     continue
                 received += 1
-                writer.add(row_id, text, outcome, False)
-                state.computed += 1
+                state.computed += writer.add(row_id, text, outcome, False)
                 # With no row left to ask, stopping would save nothing: the job is done.
                 if breaker.saw(outcome) and received < len(row_ids) and not writer.stopped:
                     writer.stopped = breaker.reason

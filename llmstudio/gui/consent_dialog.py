@@ -28,11 +28,13 @@ class ConsentDialog(QDialog):
         cost = (f"about <b>${estimate.cost_usd:,.2f}</b>" if estimate.cost_usd is not None
                 else "<b>unknown</b> (no price for this model; prices can be set in "
                      "Analyse › Model settings)")
+        same = f" ({html.escape(estimate.same_text_note)})" if estimate.same_text else ""
         self.text = QLabel(
             f"<p>To run <b>{html.escape(model)}</b>, llmstudio will send {what} "
             f"of up to <b>{rows:,}</b> rows to <b>{html.escape(endpoint)}</b>, "
-            "one request per row. No other column is sent.</p>"
-            f"<p>Estimate: {estimate.requests:,} requests, about {estimate.input_tokens:,} "
+            "one request per row (rows with the same text share one request). No other "
+            "column is sent.</p>"
+            f"<p>Estimate: {estimate.requests:,} requests{same}, about {estimate.input_tokens:,} "
             f"input and {estimate.output_tokens:,} output tokens; cost {cost}.</p>"
             "<p>Rows already answered in this project are not sent again. Your answer is "
             "remembered for this project and this endpoint.</p>")

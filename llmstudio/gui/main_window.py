@@ -18,6 +18,7 @@ from ..core.corpus import SUPPORTED, Corpus, ImportOptions
 from ..core.errors import LlmstudioError
 from ..core.export import export_table, integer_notes
 from ..core.nested import text_column_problem
+from ..core.no_rows import zero_rows_message
 from ..core.project import SUFFIX, Project, load_any
 from ..core.runs import run_infos
 from ..core.recent import add_recent, recent_files
@@ -377,12 +378,13 @@ class MainWindow(QMainWindow):
         self.act_save_as.setEnabled(self.project is not None)
         self.act_methods.setEnabled(self.project is not None)  # runs and codes live there
         self.act_coding_log.setEnabled(self.project is not None)
-        self.runs.act_run.setEnabled(has)
+        # A table read as 0 rows: nothing to run a model on or to code (said at opening).
+        self.runs.act_run.setEnabled(has and self.corpus.rows > 0)
         self.runs.act_codebooks.setEnabled(has)
         self.act_runs.setEnabled(self.project is not None)
-        self.coding.act_open.setEnabled(has)
+        self.coding.act_open.setEnabled(has and self.corpus.rows > 0)
         self.review.set_enabled(has)
-        self.bias.act_open.setEnabled(has)
+        self.bias.act_open.setEnabled(has and self.corpus.rows > 0)  # it runs models too
         self.charts.act_open.setEnabled(has)
 
     def _update_counts(self) -> None:
@@ -509,17 +511,29 @@ class MainWindow(QMainWindow):
                 except LlmstudioError:
                     project.close()
                     raise
-            if save_to is not None:
+            if save_to is not None and corpus.rows:  # no project of nothing (said at once)
                 project = Project.create(save_to, corpus)
             return corpus, project
 
         self._start(f"Reading {path.name}…", work, error_title="Cannot open the file",
-                    on_done=lambda result: self._opened(path, *result))
+                    on_done=lambda result: self._opened(path, *result, save_to=save_to))
 
-    def _opened(self, path: Path, corpus: Corpus, project: Project | None) -> None:
+    def _opened(self, path: Path, corpus: Corpus, project: Project | None, *,
+                save_to: str | Path | None = None) -> None:
         add_recent(project.path if project is not None else path)
         self.show_corpus(corpus, project, source=path)
-        self.statusBar().showMessage(f"Opened {path.name}: {corpus.rows:,} rows", 5000)
+        empty = zero_rows_message(corpus, path.name, "code or run")
+        if empty is None:
+            self.statusBar().showMessage(f"Opened {path.name}: {corpus.rows:,} rows", 5000)
+            return
+        # The header is shown (and the problems, in their dock); what it means is said
+        # where the row's text would be and in a message, not left to an empty table.
+        self.detail.clear(empty)
+        advice = (" No project was created." if save_to is not None else "") + (
+            " Re-import with Options… (File menu) to read it another way, e.g. with "
+            "another choice under Quotes, or check the file." if corpus.problems else
+            " The file has a header and no rows.")
+        self.show_error("Nothing to code or run", empty + "." + advice)
 
     def show_corpus(self, corpus: Corpus, project: Project | None = None,
                     source: str | Path | None = None) -> None:

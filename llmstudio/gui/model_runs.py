@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
 from ..core.cost import estimate
+from ..core.no_rows import zero_rows_message
 from ..core.runner import row_inputs
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
@@ -90,7 +91,7 @@ class ModelRuns(QObject):
     def ask_run(self) -> None:
         """The whole flow: a project, the run dialog, consent for API models, the job."""
         w = self.window
-        if w.corpus is None:
+        if w.corpus is None or self._no_rows():
             return
         if w.project is None:
             self._offer_project(
@@ -114,6 +115,16 @@ class ModelRuns(QObject):
         finally:
             dialog.deleteLater()
         self.run(spec)
+
+    def _no_rows(self) -> bool:
+        """True, and said, when the open table has no rows: a job over nothing would end
+        as "done" having done nothing."""
+        w = self.window
+        name = w.source.name if w.source is not None else "the table"
+        empty = zero_rows_message(w.corpus, name)
+        if empty:
+            w.show_error("Nothing to run", empty + ".")
+        return empty is not None
 
     def _offer_project(self, why: str, then) -> None:
         """Offer to save the open corpus as a project, then call ``then``."""
@@ -160,7 +171,7 @@ class ModelRuns(QObject):
         """Start ``spec`` on the open project's text column; None when consent was refused
         (or no project is open: :meth:`ask_run` offers to save one first)."""
         w = self.window
-        if w.project is None:
+        if w.project is None or self._no_rows():
             return None
         # A resumed run keeps the text column it was made with.
         spec = replace(spec, text_column=spec.text_column or w.corpus.text_column)

@@ -176,7 +176,8 @@ def test_unknown_model_spec():
 
 def test_cost_estimate_and_user_prices(config_dir):
     task = SentimentTask()
-    est = estimate(task, ["x" * 400] * 10, "gpt-4o-mini")
+    # Ten distinct texts of 400 characters (identical ones would be sent once).
+    est = estimate(task, [f"{i}" + "x" * 399 for i in range(10)], "gpt-4o-mini")
     assert est.requests == 10 and est.input_tokens > 1000 and est.cost_usd > 0
     assert estimate(task, ["x"], "my-local-llama").cost_usd is None
     save_price_table({"my-local-llama": (1.0, 2.0)})
