@@ -11,6 +11,10 @@ is; in the other blocks numpy finds the lines holding an invalid sequence from t
 positions of the non-ASCII bytes alone, and only those lines are decoded in Python.
 Lines end at ``\\r\\n``, ``\\r`` or ``\\n`` and are numbered from 1, as the parser numbers
 them; a multi-byte character never spans a line end, so lines decode independently.
+
+Where each row of the file is one line, the same decoding is done on pyarrow's parse of
+the raw bytes instead, cell by cell (:func:`decode_cells`), with no decoded copy of the
+file; :func:`transcode_file` writes such a copy for the other files.
 """
 
 from __future__ import annotations
