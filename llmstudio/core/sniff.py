@@ -184,7 +184,13 @@ def mixed_fallback(data: bytes, encoding: str, final: bool = True) -> str | None
 def fallback_of(scan: Scan, encoding: str) -> str:
     """The encoding of a mixed file's non-UTF-8 lines: the guessed single-byte code page
     itself, or (a UTF-8 guess) the code page those lines' bytes point to."""
-    return encoding if single_byte(encoding) else legacy_encoding(scan.sample)
+    if single_byte(encoding):
+        return encoding
+    guess = legacy_encoding(scan.sample)
+    # A few short lines can look like UTF-16 or a CJK code page to charset-normalizer;
+    # such a codec would read across line ends and merge rows. Lines that are not UTF-8
+    # beside UTF-8 lines are in a one-byte code page.
+    return guess if single_byte(guess) else western_fallback(scan.sample)
 
 
 def decode_guessed(
