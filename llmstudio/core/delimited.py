@@ -42,6 +42,7 @@ from .mixed_encoding import (
     empty_lines,
     scan_bytes,
     scan_file,
+    single_byte,
     survey_file,
     transcode_file,
 )
@@ -51,7 +52,6 @@ from .sniff import (
     bom_encoding,
     csv_reader,
     fallback_of,
-    single_byte,
     western_fallback,
 )
 

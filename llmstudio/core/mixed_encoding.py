@@ -483,12 +483,21 @@ def decode_mixed(data: bytes, fallback: str, final: bool = True) -> tuple[str, F
 # decodings: the cells come out as the line-by-line decoding would give them.
 
 
+def single_byte(encoding: str) -> bool:
+    """Whether ``encoding`` is a one-byte-per-character code page (cp1252, latin-1, cp1251,
+    ...): the legacy encodings a file can mix with UTF-8 line by line."""
+    try:
+        return len(
+            bytes(range(128, 256)).decode(encoding, errors="replace")
+        ) == 128 and not encoding.lower().replace("_", "-").startswith("utf")
+    except LookupError:
+        return False
+
+
 def decodes_per_cell(fallback: str) -> bool:
     """Whether ``fallback`` decodes a line as it decodes the line's cells: a one-byte code
     page that reads ASCII bytes as ASCII and no other byte as ASCII (no delimiter, quote or
     line end)."""
-    from .sniff import single_byte  # (sniff imports this module)
-
     if not single_byte(fallback):
         return False
     low = bytes(range(128)).decode(fallback, errors="replace")

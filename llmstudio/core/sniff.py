@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
-from .mixed_encoding import FallbackLines, Scan, decode_mixed, scan_bytes
+from .mixed_encoding import FallbackLines, Scan, decode_mixed, scan_bytes, single_byte
 
 SAMPLE_BYTES = 1 << 20
 # csv refuses fields over 128 KB by default ("field larger than field limit (131072)").
@@ -156,17 +156,6 @@ def legacy_encoding(sample: bytes) -> str:
 
 
 @functools.cache
-def single_byte(encoding: str) -> bool:
-    """Whether ``encoding`` is a one-byte-per-character code page (cp1252, latin-1, cp1251,
-    ...): the legacy encodings a file can mix with UTF-8 line by line."""
-    try:
-        return len(
-            bytes(range(128, 256)).decode(encoding, errors="replace")
-        ) == 128 and not encoding.lower().replace("_", "-").startswith("utf")
-    except LookupError:
-        return False
-
-
 def may_mix(encoding: str) -> bool:
     """Whether a file guessed (not chosen) to be in ``encoding`` may mix it with UTF-8."""
     return encoding in ("utf-8", "utf-8-sig") or single_byte(encoding)
