@@ -77,8 +77,10 @@ def resample_sums(
     """Column sums of the units' features in each of ``n_resamples`` resamples of the units.
 
     ``features`` is (patterns x k); ``unit_pattern`` gives each unit's row in it. Returns
-    (n_resamples x k). Deterministic for a given seed and data; ``monitor`` gets
-    ``report(done, n_resamples)`` and is checked between blocks (raises :class:`Cancelled`).
+    (n_resamples x k). Deterministic for a given seed and data; ``monitor`` is checked
+    between blocks (raises :class:`~llmstudio.core.errors.Cancelled`); no progress is
+    reported: a bootstrap is one step of a larger piece of work (agreement's several
+    statistics, the counterfactual check after its runs), which reports its own.
     """
     units, patterns = len(unit_pattern), len(features)
     out = np.empty((n_resamples, features.shape[1]))
@@ -90,7 +92,6 @@ def resample_sums(
     block = max(1, min(n_resamples, _BLOCK // units))
     for start in range(0, n_resamples, block):
         if monitor is not None:
-            monitor.report(start, n_resamples)
             monitor.check()
         size = min(block, n_resamples - start)
         picked = unit_pattern[rng.integers(0, units, size=(size, units))]
