@@ -15,7 +15,7 @@ from llmstudio.gui.background import BackgroundTask
 from llmstudio.gui.learn_panel import LearnPanel
 from llmstudio.gui.progress_row import ProgressRow, progress_text
 
-from helpers.gui import bigger_frame, make_project, open_project
+from helpers.gui import bigger_frame, consent, make_project, open_project
 
 TIMEOUT = 120_000
 
@@ -116,3 +116,35 @@ def test_the_learn_panel_shows_its_reading_and_its_cancel_works(qtbot, window, t
     qtbot.waitUntil(lambda: not panel.background.running, timeout=10_000)
     assert panel.status.text().startswith("Cancelled")
     assert panel._x is None and not row.isVisible()
+
+
+def test_the_run_dialogs_trial_shows_its_rows_and_its_cancel_stops_it(
+    qtbot, window, tmp_path, monkeypatch, fake_openai
+):
+    from llmstudio.gui.run_dialog import RunDialog
+
+    open_project(qtbot, window, make_project(tmp_path / "trial.llmstudio"))
+    consent(monkeypatch)
+    fake_openai.add_rule("slow", times=None, seconds=5)
+    w = window
+    d = RunDialog(
+        w.corpus.text_column,
+        w.corpus.rows,
+        w,
+        project=w.project,
+        frame=w.corpus.frame,
+        consent=lambda spec, rows: w.runs.consent(spec, rows),
+    )
+    qtbot.addWidget(d)
+    d.show()
+    d.set_model("openai:fake", fake_openai.url)
+    job = d.try_rows()
+    row = d.trial_progress
+    qtbot.waitUntil(lambda: fake_openai.in_flight > 0, timeout=10_000)
+    assert row.cancel_button.isEnabled()
+    d.grab().save("/tmp/progress_trial.png")
+    qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not job.running, timeout=3_000)
+    assert job.state.status == "cancelled"
+    assert "Stopped" in d.trial_status.text()
+    assert not row.cancel_button.isEnabled() and d.try_button.text() != "Stop"
