@@ -143,7 +143,7 @@ def _seeded(model: str, options: TaskOptions) -> bool:
     if model.startswith("openai:"):
         return True
     if model == "builtin":
-        from .backends.corpus_classifier import CorpusClassifier
+        from .embedding.corpus import CorpusClassifier
 
         return CorpusClassifier.seeded(make_task(options))
     return False

@@ -56,7 +56,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 
-from .errors import Cancelled
+from ..errors import Cancelled
 from .minilm import model_dir
 
 __all__ = ["DEFAULT_TEMPLATES", "EmbeddingClassifier", "label_sentences"]
@@ -74,7 +74,7 @@ DEFAULT_TEMPLATES = (
 
 # Descriptions of common sentiment words, used when the caller gives none: a bare
 # "positive" is mostly similar to texts containing the word "positive".
-from .tasks.sentiment import LABEL_DESCRIPTIONS as KNOWN_DESCRIPTIONS  # noqa: E402
+from ..tasks.sentiment import LABEL_DESCRIPTIONS as KNOWN_DESCRIPTIONS  # noqa: E402
 
 METHOD_VERSION = 2
 
@@ -636,7 +636,7 @@ def _lexicon_features(texts):
     a strong opinion from none: neutral), weighted by ``LEXICON_SCALE``."""
     import numpy as np
 
-    from .lexicon import vader
+    from ..lexicon import vader
 
     analyzer = vader()
     c = np.array(
