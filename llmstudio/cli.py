@@ -33,6 +33,7 @@ from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
 from .core.project import SUFFIX, Project, ProjectExists, is_project, load_any, open_project_file
+from .core.secrets import redact
 from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from .log import log, setup_logging
@@ -173,7 +174,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .paths import sample_corpus
+    from .core.paths import sample_corpus
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -904,7 +905,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
         write_report,
     )
     from .core.bias.swaps import load_swaps, swap_all
-    from .core.runner import cell_text
+    from .core.cells import cell_text
     from .core.tasks.build import TaskOptions, make_task, parse_labels
 
     # Everything the user can get wrong is checked before a model is loaded.
@@ -1466,13 +1467,6 @@ def _gui_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _redacted(line: str) -> str:
-    """A last message with any secret blanked: an error may quote the base URL typed."""
-    from .core.secrets import redact
-
-    return redact(line)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     log_path = setup_logging()
@@ -1503,11 +1497,12 @@ def main(argv: list[str] | None = None) -> int:
         return run(args.file)
     except UsageError as exc:
         log.info("usage error", exc_info=exc)
-        print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
+        # redacted: an error may quote the base URL typed, password and all
+        print(redact(f"llmstudio: error: {exc}"), file=sys.stderr)
         return USAGE_OR_CANCELLED
     except LlmstudioError as exc:
         log.warning("error", exc_info=exc)
-        print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
+        print(redact(f"llmstudio: error: {exc}"), file=sys.stderr)
         return ERROR
     except KeyboardInterrupt as exc:  # before a command's own Ctrl+C handling is in place
         log.info("cancelled", exc_info=exc)
@@ -1522,7 +1517,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("internal error", exc_info=exc)
         where = f"; details in {log_path}" if log_path.exists() else ""
         print(
-            _redacted(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
+            redact(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
             file=sys.stderr,
         )
         return ERROR

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from .cells import is_missing
 from .codebook import column_slug
 from .errors import LlmstudioError
 from .project import Project
@@ -95,7 +96,7 @@ def _question(task: str, params: dict) -> tuple:
 
 
 def _text(value) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if is_missing(value):
         return None
     return str(value).strip()
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.bias.swaps import load_swaps, swap_all
-from ..core.runner import cell_text
+from ..core.cells import cell_text
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,

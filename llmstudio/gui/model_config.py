@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
-from ..core.recent import config_dir
+from ..core.paths import config_dir
 from ..core.secrets import clean_url, endpoint_id, keep_url_credentials
 
 FILE_NAME = "models.json"

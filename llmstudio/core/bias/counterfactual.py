@@ -29,10 +29,11 @@ import pandas as pd
 
 from ... import __version__
 from ..backends.base import Backend
+from ..cells import cell_text
 from ..corpus import Corpus
 from ..errors import LlmstudioError
 from ..project import Project
-from ..runner import JobResult, Progress, cell_text, run_job, run_results
+from ..runner import JobResult, Progress, run_job, run_results
 from ..stats.intervals import wilson
 from ..stats.paired import PairedComparison, compare_paired
 from ..tasks.base import Task

@@ -157,7 +157,7 @@ def build() -> pd.DataFrame:
 
 
 def shipped_path() -> Path:
-    from ...paths import resources_dir
+    from ..paths import resources_dir
 
     return resources_dir() / "probes" / FILE_NAME
 

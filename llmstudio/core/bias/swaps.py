@@ -111,7 +111,7 @@ class Swapped:
 
 
 def builtin_path(name: str) -> Path:
-    from ...paths import resources_dir
+    from ..paths import resources_dir
 
     return resources_dir() / "swaps" / f"{name}.csv"
 
