@@ -30,9 +30,9 @@ from . import __version__
 from .cli_options import timeout_arg as _timeout_arg
 from .cli_options import timeout_options as _timeout
 from .core.corpus import Corpus, ImportOptions, read_table
-from .core.errors import LlmstudioError, UsageError
+from .core.errors import LlmstudioError, ProjectExists, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
-from .core.project import SUFFIX, Project, ProjectExists, is_project, load_any, open_project_file
+from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
 from .core.secrets import redact
 from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
@@ -783,14 +783,10 @@ def _agree_runs(args: argparse.Namespace) -> int:
 
 def _known_base_urls(args: argparse.Namespace) -> list[str]:
     """The servers a replicate may have asked: --base-url, then Model settings' list."""
-    urls = [args.base_url] if args.base_url else []
-    try:
-        from .gui.model_config import load_config
+    from .core.model_config import load_config
 
-        urls += [e.base_url for e in load_config().endpoints if e.base_url]
-    except ImportError:
-        pass
-    return urls
+    urls = [args.base_url] if args.base_url else []
+    return urls + [e.base_url for e in load_config().endpoints if e.base_url]
 
 
 def cmd_replicate(args: argparse.Namespace) -> int:

@@ -398,7 +398,7 @@ class AgreementRow:
 def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0) -> list[AgreementRow]:
     """Coder vs coder and coder vs each comparable run, per codebook with human codes;
     for a multi-label codebook, per code (applies or not), as the validation view does."""
-    from .stats import StatsError
+    from .errors import StatsError
     from .validation import report, sources
 
     out = []

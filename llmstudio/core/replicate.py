@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from .backends import make_backend
 from .backends.base import Backend
-from .errors import LlmstudioError
+from .errors import ReplicateError
 from .project import Project
 from .runner import JobResult, Progress, Replicate, run_job
 from .runs import no_such_run, run_info, run_params, stored_json
@@ -29,10 +29,6 @@ from .tasks.base import Task
 from .tasks.build import TaskOptions, make_task, options_from_params
 
 NOTHING_MEASURED = "a deterministic model gives the same answers; the replicate measures nothing"
-
-
-class ReplicateError(LlmstudioError):
-    """A replicate that cannot be made as asked (the message says why)."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .empty_texts import EMPTY_TEXT
-from .errors import LlmstudioError, ProjectError
+from .errors import LlmstudioError, ProjectError, RunBusy, RunError
 from .leftovers import pid_alive, process_started
 from .project import Project
 
@@ -75,10 +75,6 @@ def run_params(where, run_id: int, text: str | None) -> dict:
             "wrong shape)"
         )
     return params
-
-
-class RunError(LlmstudioError):
-    """An action on a run that cannot be done (no such run, wrong state...)."""
 
 
 def run_name(run_id: int, name: str | None = "") -> str:
@@ -533,10 +529,6 @@ def note_resume(project: Project, run_id: int) -> None:
 
 _held: set[tuple[str, int]] = set()
 _held_lock = threading.Lock()
-
-
-class RunBusy(RunError):
-    """The run a job would fill is being filled by another live job."""
 
 
 def _claimed_at(db, run_id: int) -> datetime | None:

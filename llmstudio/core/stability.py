@@ -20,11 +20,11 @@ import pandas as pd
 
 from .cells import is_missing
 from .codebook import column_slug
-from .errors import LlmstudioError
+from .errors import LlmstudioError, StatsError
 from .project import Project
 from .runner import run_results
 from .runs import no_such_run, run_params
-from .stats import Estimate, StatsError, agreement
+from .stats import Estimate, agreement
 from .stats.intervals import wilson
 
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from ..core.bias.swaps import load_swaps, swap_all
 from ..core.cells import cell_text
+from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,
@@ -49,7 +50,6 @@ from .bias_common import (
     table_defaults,
 )
 from .errors import describe
-from .model_config import cached_models, load_config, model_choices
 
 PREVIEW_ROWS = 200
 SWAP_LISTS = {

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.bias.eec_style import default_eec
+from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,
@@ -46,7 +48,6 @@ from .bias_common import (
     table_defaults,
 )
 from .errors import describe
-from .model_config import cached_models, load_config, model_choices
 
 EMOTIONS = {
     "all": "all templates",
@@ -56,13 +57,6 @@ EMOTIONS = {
     "sadness": "sadness",
     "none": "no emotion",
 }
-
-
-def default_eec() -> str:
-    """The checkout's copy of the EEC, else llmstudio's own EEC-style set."""
-    from ..probe_cli import default_eec as default
-
-    return str(default())
 
 
 def _run_eec(path, model, base_url, limit, project, progress, cancelled):
@@ -249,7 +243,7 @@ class EecTab(ProbeTab):
             parent,
         )
         self.export_csv_button.setText("Export sentences (CSV)…")
-        self.path = QLineEdit(default_eec())
+        self.path = QLineEdit(str(default_eec()))
         self.path.setPlaceholderText(
             "Equity-Evaluation-Corpus.csv (free for research from "
             "NRC Canada) or a file in its format"
@@ -289,7 +283,7 @@ class EecTab(ProbeTab):
     def project_path(self) -> Path:
         limit = self.limit.value()
         name = f"eec-{limit if limit else 'all'}"
-        if self.path.text() and self.path.text() != default_eec():
+        if self.path.text() and self.path.text() != str(default_eec()):
             name += f"-{Path(self.path.text()).stem}"
         return bias_project_path(self.main, name)
 

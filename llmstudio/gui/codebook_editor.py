@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.codebook import Codebook, CodebookError, load, save
-from ..core.errors import LlmstudioError
+from ..core.codebook import Codebook, load, save
+from ..core.errors import CodebookError, LlmstudioError
 
 NEW_NAME = "New codebook"
 _FIELDS = ("description", "include", "exclude")

@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from ..core.backends import make_backend
 from ..core.backends.base import Backend
 from ..core.empty_texts import EMPTY_TEXT
+from ..core.model_config import OFFLINE_MODELS
 from ..core.priority import lower_this_thread
 from ..core.project import Project
 from ..core.results import batch_frame, result_columns, run_frame, shown_name
@@ -27,7 +28,6 @@ from ..core.tasks import SentimentTask
 from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
 from .errors import describe
-from .model_config import OFFLINE_MODELS
 from .workers import run_in_background
 
 SHOW_WAIT_S = 0.2
@@ -308,7 +308,7 @@ class Job(QObject):
         self.state.status = result.status
 
     def _on_error(self, exc: BaseException) -> None:
-        from ..core.runs import RunBusy
+        from ..core.errors import RunBusy
 
         self.state.status = "failed"
         self.state.busy = isinstance(exc, RunBusy)

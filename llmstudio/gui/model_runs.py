@@ -396,9 +396,10 @@ class ModelRuns(QObject):
         """Resume an interrupted run with the settings it stored: an ordinary job (the
         Jobs panel shows its progress and time left, Cancel stops it). Raises
         LlmstudioError when it cannot be resumed (its message says why)."""
-        from ..core.runs import RunError, note_resume, resume_spec
+        from ..core.errors import RunError
+        from ..core.model_config import load_config
+        from ..core.runs import note_resume, resume_spec
         from ..core.secrets import endpoint_id
-        from .model_config import load_config
 
         w = self.window
         spec = resume_spec(w.project, run_id)

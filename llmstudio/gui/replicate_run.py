@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 
 from ..core import runs as core_runs
 from ..core.errors import LlmstudioError
+from ..core.model_config import load_config
 from ..core.project import Project
 from ..core.replicate import Changes, plan_replicate
 from ..core.results import describe_run
 from ..core.runner import run_results
 from ..core.runs import run_params
 from .jobs import Job, JobSpec
-from .model_config import load_config
 
 CHANGES = (
     ("nothing", "Nothing: ask again"),

@@ -52,21 +52,27 @@ from ..core.cells import as_text, cell_text
 from ..core.chunking import over_limit
 from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
-from ..core.errors import LlmstudioError
+from ..core.errors import LlmstudioError, TemplateError
 from ..core.examples import read_examples
+from ..core.model_config import (
+    OFFLINE_MODELS,
+    ModelChoice,
+    cached_models,
+    load_config,
+    model_choices,
+)
 from ..core.nested import shown_column
 from ..core.results import code_names
 from ..core.runner import row_inputs
 from ..core.secrets import accept_url, endpoint_id, url_problem
 from ..core.tasks import CodeTask
 from ..core.tasks.build import TaskOptions, parse_labels
-from ..core.tasks.prompt import TemplateError, placeholders
+from ..core.tasks.prompt import placeholders
 from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
 from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
 from .errors import describe
 from .jobs import Job, JobSpec
-from .model_config import OFFLINE_MODELS, ModelChoice, cached_models, load_config, model_choices
 from .workers import run_in_background
 
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")

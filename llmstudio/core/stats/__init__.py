@@ -5,7 +5,6 @@ Qt-free; the GUI's validation view and ``llmstudio agree`` call the same functio
 
 from .agreement import (
     Agreement,
-    StatsError,
     agreement,
     cohen_kappa,
     confusion_matrix,
@@ -21,7 +20,6 @@ __all__ = [
     "Agreement",
     "Cancelled",
     "Estimate",
-    "StatsError",
     "agreement",
     "bootstrap",
     "cohen_kappa",
