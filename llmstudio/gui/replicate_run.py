@@ -35,6 +35,7 @@ from ..core.replicate import Changes, plan_replicate
 from ..core.results import describe_run
 from ..core.runner import run_results
 from ..core.runs import run_params
+from .errors import describe
 from .jobs import Job, JobSpec
 
 CHANGES = (
@@ -177,7 +178,7 @@ class ReplicateDialog(QDialog):
             )
         except LlmstudioError as exc:
             self.note.setStyleSheet("color: #c62828")
-            self.note.setText(str(exc))
+            self.note.setText(describe(exc))
             ok.setEnabled(False)
             return
         self._plan = plan

@@ -636,12 +636,9 @@ def _lexicon_features(texts):
     a strong opinion from none: neutral), weighted by ``LEXICON_SCALE``."""
     import numpy as np
 
-    from ..lexicon import vader
+    from ..lexicon import compound
 
-    analyzer = vader()
-    c = np.array(
-        [analyzer.polarity_scores(t if isinstance(t, str) else "")["compound"] for t in texts]
-    )
+    c = np.array([compound(t) for t in texts])
     return LEXICON_SCALE * np.stack([c, np.abs(c)], 1)
 
 
