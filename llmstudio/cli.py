@@ -229,35 +229,37 @@ def _announce_api_run(
     ``text_columns``/``rows``: what a job sends other than the text column's first
     ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
     from .core.chunking import LongTexts
-    from .core.cost import estimate
     from .core.empty_texts import empty_words
-    from .core.runner import empty_rows, row_inputs
     from .core.secrets import endpoint_id
+    from .core.send_plan import send_plan
 
     corpus = project.corpus()
     sent = text_columns or [args.text_column or corpus.text_column]
-    columns = sent + [c for c in task.inputs() if c not in sent]
     if rows is None:
         rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
-    texts = [t for column in sent for t in row_inputs(task, corpus.frame, column, rows)]
-    # Rows with no text are never sent (row_inputs leaves them out): said, not counted.
-    empty = len(empty_rows(task, corpus.frame, sent[0], rows))
-    # A long text goes as one request per chunk, identical inputs once: the estimate
-    # counts what is sent.
-    guess = estimate(task, texts, backend.model, pieces=LongTexts(backend, task).pieces)
     # The backend's host: the server it sends to (OPENAI_BASE_URL's when no --base-url).
     endpoint = getattr(backend, "host", None) or endpoint_id(args.base_url)
-    named = ", ".join(repr(c) for c in columns)
-    left_out = f" ({empty_words(empty)} left out)" if empty and len(sent) == 1 else ""
+    # A long text goes as one request per chunk, identical inputs once: the estimate
+    # counts what is sent.
+    plan = send_plan(
+        task,
+        corpus.frame,
+        sent,
+        endpoint,
+        backend.model,
+        rows,
+        pieces=LongTexts(backend, task).pieces,
+    )
+    named = ", ".join(repr(c) for c in plan.columns)
+    # Rows with no text are never sent: said, not counted.
+    left_out = f" ({empty_words(plan.empty)} left out)" if plan.empty else ""
     print(
-        f"sending column{'s' if len(columns) > 1 else ''} {named} of "
-        f"{len(rows) - (empty if left_out else 0):,} rows{left_out} to "
-        f"{endpoint} (model {backend.model}); at most {guess}; "
-        "answers already in the project are not requested again",
+        f"sending column{'s' if len(plan.columns) > 1 else ''} {named} of "
+        f"{plan.rows:,} rows{left_out} to {endpoint} (model {backend.model}); "
+        f"at most {plan.estimate}; answers already in the project are not requested again",
         file=sys.stderr,
     )
-    if not project.has_consent(endpoint, columns):
-        project.grant_consent(endpoint, columns)
+    plan.grant(project)
 
 
 def _check_out(path: str | None) -> None:

@@ -473,20 +473,6 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
     return ResumeSpec(run_id, options, model, endpoint, backend_options, column, params)
 
 
-def check_consent(project: Project, spec: ResumeSpec, task) -> None:
-    """RunError unless the texts may go to the API run's endpoint (the consent the run
-    was started with, stored in the project)."""
-    if not spec.endpoint:
-        return
-    columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
-    if not project.has_consent(spec.endpoint, columns):
-        raise RunError(
-            f"cannot resume run {spec.run_id}: the project holds no consent to send "
-            f"{', '.join(map(repr, columns))} to {spec.endpoint}; run the task "
-            "from the window or llmstudio annotate, which ask for it"
-        )
-
-
 def base_url_for(spec: ResumeSpec, base_url: str | None) -> str | None:
     """The base URL to resume an API run with: ``base_url`` when it names the run's host,
     None for api.openai.com; RunError when the run's server is elsewhere and not given."""
