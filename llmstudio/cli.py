@@ -320,12 +320,14 @@ def _check_same_table(project: Project, source: Path, args: argparse.Namespace) 
     """A project found for FILE (``--project``, or the one kept beside it) runs over the
     table it holds: refuse when that is not FILE's table as FILE is now, since the run
     would otherwise annotate another table (or an older FILE) without a word."""
+    from .core.cells import as_text
+
     held = project.corpus()
     now = read_table(source, _options(args))
     column = held.text_column
 
     def texts(frame):
-        return frame[column].fillna("").astype(str).tolist()
+        return frame[column].map(as_text).tolist()
 
     if column in now.frame.columns and texts(now.frame) == texts(held.frame):
         return

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..cells import as_text
 from ..errors import Cancelled, LlmstudioError
 from ..stats.intervals import t_interval
 from ..tasks.sentiment import SentimentTask
@@ -138,7 +139,7 @@ def read_eec(path: str | Path) -> pd.DataFrame:
     if "id" not in frame.columns:
         frame["id"] = [str(i + 1) for i in range(len(frame))]
     frame = frame[list(COLUMNS.values())].astype(object)
-    frame = frame.where(frame.notna(), "").map(lambda v: str(v).strip())
+    frame = frame.map(lambda v: as_text(v).strip())
     frame["gender"] = frame["gender"].str.lower()
     frame["race"] = frame["race"].map(lambda r: _RACE_NAMES.get(r.lower(), r) or None)
     frame["emotion"] = frame["emotion"].str.lower().replace("", "none")
