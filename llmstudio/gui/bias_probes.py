@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.bias.eec import EMOTION_NAMES
 from ..core.bias.eec_style import default_eec
 from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import (
@@ -48,15 +49,6 @@ from .bias_common import (
     table_defaults,
 )
 from .errors import describe
-
-EMOTIONS = {
-    "all": "all templates",
-    "anger": "anger",
-    "fear": "fear",
-    "joy": "joy",
-    "sadness": "sadness",
-    "none": "no emotion",
-}
 
 
 def _run_eec(path, model, base_url, limit, project, progress, cancelled):
@@ -339,7 +331,7 @@ class EecTab(ProbeTab):
         self.fill_table(
             [
                 (
-                    EMOTIONS.get(g["emotion"], g["emotion"]),
+                    EMOTION_NAMES.get(g["emotion"], g["emotion"]),
                     g["difference"],
                     f"{g['n_pairs']:,}",
                     _num(g["mean_difference"]),

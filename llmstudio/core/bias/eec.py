@@ -47,6 +47,8 @@ from ..tasks.sentiment import SentimentTask
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of  # noqa: F401 (API)
 
 EMOTIONS = ("anger", "fear", "joy", "sadness", "none")
+# How the tables and charts name each group of templates ("all": every template).
+EMOTION_NAMES = {"all": "all templates", **{e: e for e in EMOTIONS}, "none": "no emotion"}
 GROUPS = {"gender": ("female", "male"), "race": ("African-American", "European-American")}
 COLUMNS = {
     "id": "id",
