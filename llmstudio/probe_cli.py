@@ -26,19 +26,6 @@ from .core.progress import Monitor
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
 
-# Where a checkout keeps the public data (the EEC is not shipped: see resources/probes).
-CHECKOUT_EEC = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "eec" / "Equity-Evaluation-Corpus.csv"
-)
-
-
-def default_eec() -> Path:
-    """The template set probed when none is given: the EEC where a checkout has it, else
-    llmstudio's own EEC-style set (shipped, so the probe works on a fresh install)."""
-    from .core.bias.eec_style import shipped_path
-
-    return CHECKOUT_EEC if CHECKOUT_EEC.is_file() else shipped_path()
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``probe`` command's options (the lead's ``cli.py`` calls this)."""
@@ -122,6 +109,7 @@ def _announce(backend, what: str) -> None:
 
 def _eec(args, backend):
     from .core.bias.eec import SignedSentimentTask, eec_probe, read_eec, select_frames
+    from .core.bias.eec_style import default_eec
     from .core.tasks import SentimentTask
 
     path = Path(args.eec) if args.eec else default_eec()

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cells import as_text
 from .errors import ExportError, LlmstudioError
 from .export import (
     EXCEL_INT_NOTE,
@@ -355,9 +356,7 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
                 col.astype("float64") if col.isna().any() or str(col.dtype)[0] in "IU" else col
             )
         else:
-            text = col.map(
-                lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-            ).astype(object)
+            text = col.map(as_text).astype(object)
             _refuse_nul(text, column)
             out[name] = text
             if max((len(v.encode("utf-8")) for v in text), default=0) > STATA_STR_MAX:

@@ -43,11 +43,10 @@ def _scores_directly(run) -> bool:
     return run.backend in DIRECT_BACKENDS
 
 
-def redact(text: str) -> str:
-    """``text`` with anything that looks like a secret blanked (a key pasted into a prompt,
-    a password in a URL): the record is meant to be published. What a secret looks like is
-    known in one place, :func:`secrets.redact`."""
-    return secrets.redact(text, mark="[redacted]")
+# What stands for a secret in the record (a key pasted into a prompt, a password in a
+# URL): the record is meant to be published, and what a secret looks like is known in one
+# place, :func:`secrets.redact`.
+REDACTED = "[redacted]"
 
 
 @dataclass
@@ -100,10 +99,10 @@ class Document:
                 ]
                 lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
                 out.append("\n".join(lines))
-        return redact("\n\n".join(out) + "\n")
+        return secrets.redact("\n\n".join(out) + "\n", mark=REDACTED)
 
     def html(self, title: str) -> str:
-        e = lambda s: html.escape(redact(str(s)), quote=True)  # noqa: E731
+        e = lambda s: html.escape(secrets.redact(str(s), mark=REDACTED), quote=True)  # noqa: E731
         out = [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
@@ -399,7 +398,7 @@ class AgreementRow:
 def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0) -> list[AgreementRow]:
     """Coder vs coder and coder vs each comparable run, per codebook with human codes;
     for a multi-label codebook, per code (applies or not), as the validation view does."""
-    from .stats import StatsError
+    from .errors import StatsError
     from .validation import report, sources
 
     out = []

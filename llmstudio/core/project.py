@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from .corpus import Corpus
 from .delimited import Problem
-from .errors import ProjectError
+from .errors import ProjectError, ProjectExists
 from .leftovers import remove_dead_leftovers
 from .migrations import MIGRATIONS, Migration, migrate, schema_version
 from .nested import arrow_types, text_column_problem, to_arrow
@@ -94,10 +94,6 @@ def _required_tables(migrations: Sequence[Migration]) -> set[str]:
         return _tables(db)
     finally:
         db.close()
-
-
-class ProjectExists(ProjectError):
-    """A project file appeared at the path a new one was to be written to."""
 
 
 def _put_in_place(tmp: Path, path: Path, replace: bool) -> None:
@@ -368,7 +364,8 @@ class Project:
 
     def codebook(self, name: str):
         """The codebook called ``name``; ProjectError if there is none."""
-        from .codebook import CodebookError, loads
+        from .codebook import loads
+        from .errors import CodebookError
 
         row = self.db.execute("SELECT body FROM codebooks WHERE name = ?", (name,)).fetchone()
         if row is None:

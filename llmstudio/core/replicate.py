@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from .backends import make_backend
 from .backends.base import Backend
-from .errors import LlmstudioError
+from .errors import ReplicateError
 from .progress import Monitor
 from .project import Project
 from .runner import JobResult, Replicate, run_job
@@ -30,10 +30,6 @@ from .tasks.base import Task
 from .tasks.build import TaskOptions, make_task, options_from_params
 
 NOTHING_MEASURED = "a deterministic model gives the same answers; the replicate measures nothing"
-
-
-class ReplicateError(LlmstudioError):
-    """A replicate that cannot be made as asked (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +140,7 @@ def _seeded(model: str, options: TaskOptions) -> bool:
     if model.startswith("openai:"):
         return True
     if model == "builtin":
-        from .backends.corpus_classifier import CorpusClassifier
+        from .embedding.corpus import CorpusClassifier
 
         return CorpusClassifier.seeded(make_task(options))
     return False

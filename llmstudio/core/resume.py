@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from .backends import make_backend
 from .backends.base import digest
+from .errors import RunError
 from .progress import Monitor
 from .project import Project
 from .runner import row_inputs, run_job, run_spec
-from .runs import (
-    ResumeSpec,
-    RunError,
-    base_url_for,
-    check_consent,
-    note_resume,
-    resume_spec,
-    stored_json,
-)
+from .runs import ResumeSpec, base_url_for, note_resume, resume_spec, stored_json
+from .send_plan import check_consent
 from .tasks.build import make_task
 
 

@@ -49,6 +49,7 @@ import pandas as pd
 
 from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
+from .cells import cell_text
 from .chunking import LongTexts, long_text_counts, long_text_summary
 from .cost import same_text_words
 from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
@@ -592,11 +593,6 @@ def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[
         )
 
     return input_of
-
-
-def cell_text(values: pd.Series, row_id: int) -> str:
-    value = values.iat[row_id]
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def _check_can_run(task: Task, backend: Backend) -> None:

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .empty_texts import EMPTY_TEXT
-from .errors import LlmstudioError, ProjectError
+from .errors import LlmstudioError, ProjectError, RunBusy, RunError
 from .leftovers import pid_alive, process_started
 from .project import Project
 
@@ -75,10 +75,6 @@ def run_params(where, run_id: int, text: str | None) -> dict:
             "wrong shape)"
         )
     return params
-
-
-class RunError(LlmstudioError):
-    """An action on a run that cannot be done (no such run, wrong state...)."""
 
 
 def run_name(run_id: int, name: str | None = "") -> str:
@@ -477,20 +473,6 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
     return ResumeSpec(run_id, options, model, endpoint, backend_options, column, params)
 
 
-def check_consent(project: Project, spec: ResumeSpec, task) -> None:
-    """RunError unless the texts may go to the API run's endpoint (the consent the run
-    was started with, stored in the project)."""
-    if not spec.endpoint:
-        return
-    columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
-    if not project.has_consent(spec.endpoint, columns):
-        raise RunError(
-            f"cannot resume run {spec.run_id}: the project holds no consent to send "
-            f"{', '.join(map(repr, columns))} to {spec.endpoint}; run the task "
-            "from the window or llmstudio annotate, which ask for it"
-        )
-
-
 def base_url_for(spec: ResumeSpec, base_url: str | None) -> str | None:
     """The base URL to resume an API run with: ``base_url`` when it names the run's host,
     None for api.openai.com; RunError when the run's server is elsewhere and not given."""
@@ -533,10 +515,6 @@ def note_resume(project: Project, run_id: int) -> None:
 
 _held: set[tuple[str, int]] = set()
 _held_lock = threading.Lock()
-
-
-class RunBusy(RunError):
-    """The run a job would fill is being filled by another live job."""
 
 
 def _claimed_at(db, run_id: int) -> datetime | None:

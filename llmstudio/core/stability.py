@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from .cells import is_missing
 from .codebook import column_slug
-from .errors import LlmstudioError
+from .errors import LlmstudioError, StatsError
 from .project import Project
 from .runner import run_results
 from .runs import no_such_run, run_params
-from .stats import Estimate, StatsError, agreement
+from .stats import Estimate, agreement
 from .stats.intervals import wilson
 
 
@@ -95,7 +96,7 @@ def _question(task: str, params: dict) -> tuple:
 
 
 def _text(value) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if is_missing(value):
         return None
     return str(value).strip()
 

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.bias.swaps import load_swaps, swap_all
-from ..core.runner import cell_text
+from ..core.cells import cell_text
+from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,
@@ -48,7 +49,6 @@ from .bias_common import (
     table_defaults,
 )
 from .errors import describe
-from .model_config import cached_models, load_config, model_choices
 
 PREVIEW_ROWS = 200
 SWAP_LISTS = {
@@ -344,18 +344,16 @@ class CounterfactualTab(Exports, QWidget):
     def _consent(self, corpus, options, base_url: str) -> bool:
         """Before texts leave the computer: the consent dialog, once per bias project,
         endpoint and columns (the original and the swapped text column), as for any run."""
-        from PySide6.QtWidgets import QDialog
 
         from ..core.bias.counterfactual import (
             counterfactual_project,
             rows_with_swaps,
             swapped_column,
         )
-        from ..core.cost import estimate
-        from ..core.runner import row_inputs
         from ..core.secrets import endpoint_id
+        from ..core.send_plan import send_plan, sent_columns
         from ..core.tasks.build import make_task
-        from .consent_dialog import ConsentDialog
+        from .consent_dialog import ask_consent
 
         column = self.column.currentText()
         try:
@@ -367,24 +365,15 @@ class CounterfactualTab(Exports, QWidget):
             return False
         try:
             endpoint = endpoint_id(base_url or None)
-            columns = [column, swapped_column(column, self._swaps)]
-            if project.has_consent(endpoint, columns):
-                return True
             task = make_task(options)
+            columns = [column, swapped_column(column, self._swaps)]
+            if project.has_consent(endpoint, sent_columns(task, columns)):
+                return True
             rows = rows_with_swaps(swapped, self._limit())
-            frame = project.corpus().frame
-            texts = [t for c in columns for t in row_inputs(task, frame, c, rows)]
             model = self.model.currentData().partition(":")[2]
-            dialog = ConsentDialog(
-                endpoint, model, columns, len(texts), estimate(task, texts, model), self
-            )
-            try:
-                agreed = dialog.exec() == QDialog.DialogCode.Accepted
-            finally:
-                dialog.deleteLater()
-            if agreed:
-                project.grant_consent(endpoint, columns)
-            else:
+            plan = send_plan(task, project.corpus().frame, columns, endpoint, model, rows)
+            agreed = ask_consent(project, plan, model, self)
+            if not agreed:
                 self.status.setText("Not run: nothing was sent.")
             return agreed
         finally:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMessageBox, QSpinBox
 
+from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import BASE_URL_ROLE, _num, bias_project_path, file_row, model_box
 from .bias_probes import ProbeTab
-from .model_config import cached_models, load_config, model_choices
 
 
 def generative_choices() -> list:

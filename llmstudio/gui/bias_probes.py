@@ -32,6 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.bias.eec import EMOTION_NAMES
+from ..core.bias.eec_style import default_eec
+from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,
@@ -45,23 +48,6 @@ from .bias_common import (
     table_defaults,
 )
 from .errors import describe
-from .model_config import cached_models, load_config, model_choices
-
-EMOTIONS = {
-    "all": "all templates",
-    "anger": "anger",
-    "fear": "fear",
-    "joy": "joy",
-    "sadness": "sadness",
-    "none": "no emotion",
-}
-
-
-def default_eec() -> str:
-    """The checkout's copy of the EEC, else llmstudio's own EEC-style set."""
-    from ..probe_cli import default_eec as default
-
-    return str(default())
 
 
 def _run_eec(path, model, base_url, limit, project, monitor):
@@ -223,7 +209,7 @@ class EecTab(ProbeTab):
             parent,
         )
         self.export_csv_button.setText("Export sentences (CSV)…")
-        self.path = QLineEdit(default_eec())
+        self.path = QLineEdit(str(default_eec()))
         self.path.setPlaceholderText(
             "Equity-Evaluation-Corpus.csv (free for research from "
             "NRC Canada) or a file in its format"
@@ -263,7 +249,7 @@ class EecTab(ProbeTab):
     def project_path(self) -> Path:
         limit = self.limit.value()
         name = f"eec-{limit if limit else 'all'}"
-        if self.path.text() and self.path.text() != default_eec():
+        if self.path.text() and self.path.text() != str(default_eec()):
             name += f"-{Path(self.path.text()).stem}"
         return bias_project_path(self.main, name)
 
@@ -319,7 +305,7 @@ class EecTab(ProbeTab):
         self.fill_table(
             [
                 (
-                    EMOTIONS.get(g["emotion"], g["emotion"]),
+                    EMOTION_NAMES.get(g["emotion"], g["emotion"]),
                     g["difference"],
                     f"{g['n_pairs']:,}",
                     _num(g["mean_difference"]),

@@ -34,7 +34,6 @@ from __future__ import annotations
 import html
 import sqlite3
 
-import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
@@ -59,6 +58,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import human_codes
+from ..core.cells import as_text
 from ..core.codebook import NONE_CODE, Codebook
 from ..core.coder_prefs import (
     remember_blind,
@@ -790,12 +790,12 @@ class CodingPanel(QWidget):
         self.row_id = row_id
         frame, text_column = corpus.frame, corpus.text_column
         value = frame.iat[row_id, frame.columns.get_loc(text_column)]
-        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        text = as_text(value)
         self.text.setPlainText(text if text.strip() else "(this row has no text)")
         meta = []
         for c in [c for c in frame.columns if c != text_column][:MAX_META]:
             v = frame.iat[row_id, frame.columns.get_loc(c)]
-            if v is None or (isinstance(v, float) and pd.isna(v)) or str(v) == "":
+            if as_text(v) == "":
                 continue
             meta.append(
                 f"<span style='white-space:nowrap'><span style='color:#888'>"

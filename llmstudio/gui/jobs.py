@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from ..core.backends import make_backend
 from ..core.backends.base import Backend
 from ..core.empty_texts import EMPTY_TEXT
+from ..core.model_config import OFFLINE_MODELS
 from ..core.priority import lower_this_thread
 from ..core.progress import Monitor
 from ..core.project import Project
@@ -29,7 +30,6 @@ from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
 from .background import BackgroundTask
 from .errors import describe
-from .model_config import OFFLINE_MODELS
 
 TASK_TITLES = {"sentiment": "Sentiment", "code": "Coding", "prompt": "Prompt"}
 
@@ -265,7 +265,7 @@ class Job(QObject):
         self.state.status = result.status
 
     def _on_error(self, exc: BaseException) -> None:
-        from ..core.runs import RunBusy
+        from ..core.errors import RunBusy
 
         self.state.status = "failed"
         self.state.busy = isinstance(exc, RunBusy)

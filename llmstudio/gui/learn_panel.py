@@ -3,7 +3,7 @@ rows to code next, and coding the rest of the corpus from the codes made so far.
 
 The corpus is read once by the builtin model (frozen MiniLM embeddings, in the
 background with progress, ETA and Cancel; kept for the session). After that each update
-is a few logistic regressions (``core.learning``): the learning curve (cross-validated
+is a few logistic regressions (``core.embedding.learning``): the learning curve (cross-validated
 accuracy after the first n codes, in the order they were made), and the uncertainty order
 of the uncoded rows ("Suggest next"). "Code the rest" runs the builtin model's few-shot
 coding (fine-tuned on the codes) as an ordinary job: stored, resumable, in the table.
@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..core import human_codes, learning
+from ..core import human_codes
 from ..core.codebook import NONE_CODE
+from ..core.embedding import learning
 from ..core.errors import Cancelled
 from ..core.tasks.build import TaskOptions
 from ..core.validation import APPLIES, DOES_NOT_APPLY
@@ -43,7 +44,7 @@ _FEATURES: dict[tuple, np.ndarray] = {}
 
 
 def _features(texts: list[str], monitor) -> np.ndarray:
-    from ..core.embedclass import EmbeddingClassifier
+    from ..core.embedding.classifier import EmbeddingClassifier
 
     clf = EmbeddingClassifier.from_model_dir(monitor=monitor)
     return learning.prepare_features(clf.embed_corpus(texts))

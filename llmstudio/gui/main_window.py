@@ -530,7 +530,7 @@ class MainWindow(QMainWindow):
 
     def open_sample(self) -> None:
         """Open the bundled sample corpus (the welcome screen's second button)."""
-        from ..paths import sample_corpus
+        from ..core.paths import sample_corpus
 
         self.open_path(sample_corpus())
 

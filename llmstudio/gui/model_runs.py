@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
-from ..core.cost import estimate
 from ..core.no_rows import zero_rows_message
 from ..core.results import (
     RunLabel,
@@ -23,9 +22,9 @@ from ..core.results import (
     says_nothing,
     shown_name,
 )
-from ..core.runner import row_inputs
 from ..core.runs import spec_model
-from .consent_dialog import ConsentDialog
+from ..core.send_plan import send_plan, sent_columns
+from .consent_dialog import ask_consent
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
 from .run_dialog import RunDialog
@@ -277,23 +276,18 @@ class ModelRuns(QObject):
         trial); the estimate is for those."""
         w = self.window
         task = spec.task()
-        columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
-        if w.project.has_consent(spec.endpoint, columns):
+        if w.project.has_consent(spec.endpoint, sent_columns(task, [spec.text_column])):
             return True
         frame = w.corpus.frame
-        # What is sent, as the runner makes it: the text, or the filled prompt.
-        texts = row_inputs(
-            task, frame, spec.text_column, None if rows is None else range(min(rows, len(frame)))
+        plan = send_plan(
+            task,
+            frame,
+            [spec.text_column],
+            spec.endpoint,
+            spec.model.partition(":")[2],
+            None if rows is None else range(min(rows, len(frame))),
         )
-        guess = estimate(task, texts, spec.model.partition(":")[2])
-        dialog = ConsentDialog(spec.endpoint, spec.model_name(), columns, len(texts), guess, w)
-        try:
-            agreed = dialog.exec() == QDialog.DialogCode.Accepted
-        finally:
-            dialog.deleteLater()
-        if agreed:
-            w.project.grant_consent(spec.endpoint, columns)
-        return agreed
+        return ask_consent(w.project, plan, spec.model_name(), w)
 
     def _track(self, job: Job) -> None:
         # The window's set of background work: closing waits for it (and tests settle on it).
@@ -396,9 +390,10 @@ class ModelRuns(QObject):
         """Resume an interrupted run with the settings it stored: an ordinary job (the
         Jobs panel shows its progress and time left, Cancel stops it). Raises
         LlmstudioError when it cannot be resumed (its message says why)."""
-        from ..core.runs import RunError, note_resume, resume_spec
+        from ..core.errors import RunError
+        from ..core.model_config import load_config
+        from ..core.runs import note_resume, resume_spec
         from ..core.secrets import endpoint_id
-        from .model_config import load_config
 
         w = self.window
         spec = resume_spec(w.project, run_id)

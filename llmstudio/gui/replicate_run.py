@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
 
 from ..core import runs as core_runs
 from ..core.errors import LlmstudioError
+from ..core.model_config import load_config
 from ..core.project import Project
 from ..core.replicate import Changes, plan_replicate
 from ..core.results import describe_run
 from ..core.runner import run_results
 from ..core.runs import run_params
+from .errors import describe
 from .jobs import Job, JobSpec
-from .model_config import load_config
 
 CHANGES = (
     ("nothing", "Nothing: ask again"),
@@ -177,7 +178,7 @@ class ReplicateDialog(QDialog):
             )
         except LlmstudioError as exc:
             self.note.setStyleSheet("color: #c62828")
-            self.note.setText(str(exc))
+            self.note.setText(describe(exc))
             ok.setEnabled(False)
             return
         self._plan = plan

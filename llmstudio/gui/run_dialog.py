@@ -48,25 +48,31 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.backends import offline_refusal
+from ..core.cells import as_text, cell_text
 from ..core.chunking import over_limit
 from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
-from ..core.errors import LlmstudioError
+from ..core.errors import LlmstudioError, TemplateError
 from ..core.examples import read_examples
+from ..core.model_config import (
+    OFFLINE_MODELS,
+    ModelChoice,
+    cached_models,
+    load_config,
+    model_choices,
+)
 from ..core.nested import shown_column
 from ..core.results import code_names
 from ..core.runner import row_inputs
 from ..core.secrets import accept_url, endpoint_id, url_problem
 from ..core.tasks import CodeTask
-from ..core.tasks.build import TaskOptions
-from ..core.tasks.build import parse_labels as labels_from_text
-from ..core.tasks.prompt import TemplateError, placeholders
+from ..core.tasks.build import TaskOptions, parse_labels
+from ..core.tasks.prompt import placeholders
 from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES, SentimentTask
 from .corpus_model import cell_excerpt
 from .detail_pane import readable_values
 from .errors import describe
 from .jobs import Job, JobSpec
-from .model_config import OFFLINE_MODELS, ModelChoice, cached_models, load_config, model_choices
 from .progress_row import ProgressRow
 from .workers import run_in_background
 
@@ -112,11 +118,11 @@ def _examples_tip(code: bool) -> str:
     )
 
 
-def parse_labels(text: str) -> tuple[str, ...]:
-    """The labels typed, read as ``--labels`` reads them (core.tasks.build.parse_labels:
-    CSV-style quotes); () while the field is empty or wrong (problem() says why)."""
+def typed_labels(text: str) -> tuple[str, ...]:
+    """The labels typed, read as ``--labels`` reads them (:func:`parse_labels`: CSV-style
+    quotes); () while the field is empty or wrong (problem() says why)."""
     try:
-        return labels_from_text(text, option="Labels") if text.strip() else ()
+        return parse_labels(text, option="Labels") if text.strip() else ()
     except LlmstudioError:
         return ()
 
@@ -543,7 +549,7 @@ class RunDialog(QDialog):
             self.labels.selectAll()
 
     def _on_labels_edited(self, text: str) -> None:
-        labels = parse_labels(text)
+        labels = typed_labels(text)
         match = next((i for i, (_, scale) in enumerate(SCALE_CHOICES) if scale == labels), 2)
         self.scale.blockSignals(True)
         self.scale.setCurrentIndex(match)
@@ -621,7 +627,7 @@ class RunDialog(QDialog):
         if name == "code":
             return CodeTask(codebook=self._book) if self._book is not None else None
         if name == "sentiment":
-            labels = parse_labels(self.labels.text())
+            labels = typed_labels(self.labels.text())
             return SentimentTask(labels=labels) if len(labels) >= 2 else None
         return None
 
@@ -902,7 +908,7 @@ class RunDialog(QDialog):
         if task == "sentiment":
             text = self.labels.text()
             try:  # the same rules as --labels: a repeated label or an open quote is named
-                labels = labels_from_text(text, option="Labels") if text.strip() else ()
+                labels = parse_labels(text, option="Labels") if text.strip() else ()
             except LlmstudioError as exc:
                 return str(exc)
             if len(labels) < 2:
@@ -1008,7 +1014,7 @@ class RunDialog(QDialog):
             )
         return TaskOptions(
             task="sentiment",
-            labels=parse_labels(self.labels.text()),
+            labels=typed_labels(self.labels.text()),
             examples=self._examples or None,
             explain=self.explain.isChecked(),
             baseline=self.baseline.isChecked(),
@@ -1050,15 +1056,8 @@ class RunDialog(QDialog):
         if self.frame is None or not len(self.frame):
             return "(the row's text)", {}
 
-        def cell(value) -> str:
-            return (
-                ""
-                if value is None or (not isinstance(value, str) and pd.isna(value))
-                else str(value)
-            )
-
         row = {
-            str(c): cell(shown_column(self.frame[c].iloc[:1]).iat[0]) for c in self.frame.columns
+            str(c): as_text(shown_column(self.frame[c].iloc[:1]).iat[0]) for c in self.frame.columns
         }
         return row.get(self._text_column, ""), row
 
@@ -1171,10 +1170,7 @@ class RunDialog(QDialog):
         return self.trial
 
     def _cell_text(self, row_id: int) -> tuple[str, None]:
-        value = self.frame[self._text_column].iat[row_id]
-        return (
-            "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-        ), None
+        return cell_text(self.frame[self._text_column], row_id), None
 
     def _on_trial_rows(self, frame: pd.DataFrame) -> None:
         task_columns = list(frame.columns)

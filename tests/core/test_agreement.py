@@ -20,10 +20,9 @@ from sklearn.metrics import (
 )
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from llmstudio.core.errors import Cancelled
+from llmstudio.core.errors import Cancelled, StatsError
 from llmstudio.core.progress import Monitor
 from llmstudio.core.stats import (
-    StatsError,
     agreement,
     cohen_kappa,
     confusion_matrix,

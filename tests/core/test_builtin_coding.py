@@ -173,3 +173,24 @@ def test_any_sentence_transformers_folder_codes_as_the_builtin_model(builtin, pr
 def test_explanations_are_refused(builtin, project):
     with pytest.raises(BackendError, match="cannot explain"):
         run_job(project, SentimentTask(explain=True), builtin)
+
+
+def test_a_text_the_classifier_did_not_see_is_that_rows_error(builtin):
+    """The corpus classifier (core/embedding/corpus.py) answers only for the texts it
+    was prepared on; the backend makes any other text a row error, never a guess."""
+    from llmstudio.core.backends.base import RowError
+    from llmstudio.core.embedding.corpus import NOT_SEEN
+
+    task = CodeTask(codebook=BOOK)
+    builtin.prepare(task, TEXTS)
+    seen, unseen = builtin.annotate(task, [TEXTS[0], "A text that was never in the corpus."])
+    assert seen["code_label"] == "sports"
+    assert isinstance(unseen, RowError) and str(unseen) == NOT_SEEN
+
+
+def test_a_classifier_not_prepared_on_the_corpus_refuses(hf_offline):
+    from llmstudio.core.embedding.corpus import CorpusClassifier
+
+    clf = CorpusClassifier(model=None, batch_size=8, what="the test classifier")
+    with pytest.raises(BackendError, match="the test classifier was not prepared"):
+        clf.annotate(CodeTask(codebook=BOOK), TEXTS[:1])

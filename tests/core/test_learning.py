@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llmstudio.core import learning
+from llmstudio.core.embedding import learning
 from llmstudio.core.progress import Monitor
 from llmstudio.core.stats.intervals import wilson
 

@@ -10,20 +10,20 @@ import pytest
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.corpus import Corpus
+from llmstudio.core.errors import ReplicateError, StatsError
 from llmstudio.core.methods import build_record
 from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
 from llmstudio.core.replicate import (
     NOTHING_MEASURED,
     Changes,
-    ReplicateError,
     plan_replicate,
     run_replicate,
     stored_changes,
 )
 from llmstudio.core.runner import Replicate, cache_key, run_job, run_spec
 from llmstudio.core.stability import compare_runs
-from llmstudio.core.stats import StatsError, cohen_kappa, krippendorff_alpha
+from llmstudio.core.stats import cohen_kappa, krippendorff_alpha
 from llmstudio.core.stats.intervals import wilson
 from llmstudio.core.tasks import SentimentTask
 

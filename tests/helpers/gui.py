@@ -10,12 +10,12 @@ from llmstudio.core.backends import make_backend
 from llmstudio.core.bias.counterfactual import counterfactual_project, run_counterfactual
 from llmstudio.core.bias.swaps import load_swaps
 from llmstudio.core.corpus import read_table
+from llmstudio.core.paths import sample_corpus
 from llmstudio.core.project import Project
 from llmstudio.core.tasks.build import TaskOptions, make_task
 from llmstudio.gui.consent_dialog import ConsentDialog
 from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.run_dialog import RunDialog
-from llmstudio.paths import sample_corpus
 
 LABELS = {"positive", "negative", "neutral"}
 

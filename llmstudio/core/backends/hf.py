@@ -26,9 +26,10 @@ What the model is used for is read from its config (``pipeline_task`` overrides 
   "system / user / Answer:" text; greedy decoding; answers the task cannot parse become
   that row's error.
 * ``embeddings``: anything else (a bare encoder, a sentence-transformers folder): exactly
-  what the builtin backend does with its MiniLM (:mod:`.corpus_classifier`): sentiment by
-  similarity to label descriptions, row by row; codebooks, several codes a text and coded
-  examples by the embedding classifier over the whole corpus (self-training, fine-tuning).
+  what the builtin backend does with its MiniLM (:mod:`llmstudio.core.embedding`):
+  sentiment by similarity to label descriptions, row by row; codebooks, several codes a
+  text and coded examples by the embedding classifier over the whole corpus
+  (self-training, fine-tuning).
 
 Local inference runs under ``torch.inference_mode()`` on the device
 :func:`~llmstudio.core.backends.device.best_device` picks (CUDA, MPS, CPU), with inputs
@@ -55,11 +56,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..embedding.corpus import NOT_SEEN, CorpusClassifier
 from ..progress import Monitor
 from ..tasks.base import ParseError, Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, BackendError, RowError
-from .corpus_classifier import CorpusClassifier
 
 TEXT_CLASSIFICATION = "text-classification"
 ZERO_SHOT = "zero-shot-classification"
@@ -597,7 +598,8 @@ class HFBackend(Backend):
     def _load_embedder(self, source: str) -> None:
         from sentence_transformers import SentenceTransformer
 
-        from .builtin import LabelSimilarity, embed_texts
+        from ..embedding.sentences import embed_texts
+        from ..embedding.similarity import LabelSimilarity
 
         # A sentence-transformers folder brings its own pooling; a bare encoder gets mean
         # pooling (sentence-transformers' default for a plain transformers model).
@@ -655,7 +657,7 @@ class HFBackend(Backend):
                 else None,
             }
         else:
-            from .builtin import LabelSimilarity
+            from ..embedding.similarity import LabelSimilarity
 
             fp["method"] = LabelSimilarity.method
             fp["scale"] = self._similarity.scale
@@ -728,7 +730,9 @@ class HFBackend(Backend):
             )
         labels = tuple(task.labels)
         if self.transductive(task):
-            return self._corpus.annotate(task, texts)
+            return [
+                RowError(NOT_SEEN) if r is None else r for r in self._corpus.annotate(task, texts)
+            ]
         if self.pipeline_task == EMBEDDINGS:
             return self._similarity.annotate(task, texts)
         if self.pipeline_task == ZERO_SHOT:
@@ -753,7 +757,7 @@ class HFBackend(Backend):
         longest hypothesis (premise and hypothesis are read together); for a generative
         one also the prompt around the text and room for the answer."""
         if self.pipeline_task == EMBEDDINGS:
-            from .builtin import sentence_model_limit
+            from ..embedding.sentences import sentence_model_limit
 
             return sentence_model_limit(self.model)
         if self.pipeline_task == TEXT_CLASSIFICATION:
@@ -777,7 +781,7 @@ class HFBackend(Backend):
         if not texts:
             return []
         if self.pipeline_task == EMBEDDINGS:
-            from .builtin import sentence_model_tokens
+            from ..embedding.sentences import sentence_model_tokens
 
             return sentence_model_tokens(self.model, texts)
         with self._tokenizer_lock:

@@ -71,7 +71,7 @@ class Occupation:
 
 def default_occupations() -> list[Occupation]:
     """WinoBias's 40 occupations, bundled (MIT) in ``resources/probes``."""
-    from ...paths import resources_dir
+    from ..paths import resources_dir
 
     return read_occupations(resources_dir() / "probes" / "winobias_occupations.csv")
 

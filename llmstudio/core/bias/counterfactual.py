@@ -28,11 +28,12 @@ import pandas as pd
 
 from ... import __version__
 from ..backends.base import Backend
+from ..cells import cell_text, is_missing
 from ..corpus import Corpus
 from ..errors import LlmstudioError
 from ..progress import Monitor
 from ..project import Project
-from ..runner import JobResult, cell_text, run_job, run_results
+from ..runner import JobResult, run_job, run_results
 from ..stats.intervals import wilson
 from ..stats.paired import PairedComparison, compare_paired
 from ..tasks.base import Task
@@ -352,7 +353,7 @@ def _rows_table(
         for name, result in (("original", original), ("swapped", changed)):
             got = result.loc[row_id] if row_id in result.index else None
             label = got[label_col] if got is not None else None
-            label = None if label is None or pd.isna(label) else label
+            label = None if is_missing(label) else label
             confidence = got[score_col] if got is not None and label is not None else None
             signed = got.get(signed_col) if signed_col and label is not None else None
             record[f"{name}_label"] = label

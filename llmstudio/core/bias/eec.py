@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..cells import as_text
 from ..errors import Cancelled, LlmstudioError
 from ..progress import Monitor
 from ..stats.intervals import t_interval
@@ -46,6 +47,8 @@ from ..tasks.sentiment import SentimentTask
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of  # noqa: F401 (API)
 
 EMOTIONS = ("anger", "fear", "joy", "sadness", "none")
+# How the tables and charts name each group of templates ("all": every template).
+EMOTION_NAMES = {"all": "all templates", **{e: e for e in EMOTIONS}, "none": "no emotion"}
 GROUPS = {"gender": ("female", "male"), "race": ("African-American", "European-American")}
 COLUMNS = {
     "id": "id",
@@ -138,7 +141,7 @@ def read_eec(path: str | Path) -> pd.DataFrame:
     if "id" not in frame.columns:
         frame["id"] = [str(i + 1) for i in range(len(frame))]
     frame = frame[list(COLUMNS.values())].astype(object)
-    frame = frame.where(frame.notna(), "").map(lambda v: str(v).strip())
+    frame = frame.map(lambda v: as_text(v).strip())
     frame["gender"] = frame["gender"].str.lower()
     frame["race"] = frame["race"].map(lambda r: _RACE_NAMES.get(r.lower(), r) or None)
     frame["emotion"] = frame["emotion"].str.lower().replace("", "none")

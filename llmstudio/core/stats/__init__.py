@@ -5,7 +5,6 @@ Qt-free; the GUI's validation view and ``llmstudio agree`` call the same functio
 
 from .agreement import (
     Agreement,
-    StatsError,
     agreement,
     cohen_kappa,
     confusion_matrix,
@@ -20,7 +19,6 @@ from .bootstrap import Estimate, bootstrap, resample_sums
 __all__ = [
     "Agreement",
     "Estimate",
-    "StatsError",
     "agreement",
     "bootstrap",
     "cohen_kappa",

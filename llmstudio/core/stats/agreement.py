@@ -37,13 +37,12 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from ..errors import LlmstudioError
+from ..errors import StatsError
 from ..progress import Monitor
 from .bootstrap import Estimate, bootstrap
 
 __all__ = [
     "Agreement",
-    "StatsError",
     "agreement",
     "cohen_kappa",
     "confusion_matrix",
@@ -55,10 +54,6 @@ __all__ = [
 ]
 
 MAX_CODES = 200  # more distinct values than this is free text, not a coding scheme
-
-
-class StatsError(LlmstudioError, ValueError):
-    """The codes given cannot be analysed (too few coders, no codes, ...)."""
 
 
 def normalize_code(value: object) -> str | None:

@@ -3,7 +3,7 @@
 Local folders and API endpoints (base URL and model name) only: an API key, or a password
 or token a base URL carried, is never in this file (they live in the OS keyring or the
 environment, see ``core.secrets``).
-Qt-free, so the run dialog and Model settings read the same list.
+Qt-free, so the run dialog, Model settings and the CLI read the same list.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
-from ..core.recent import config_dir
-from ..core.secrets import clean_url, endpoint_id, keep_url_credentials
+from .paths import config_dir
+from .secrets import clean_url, endpoint_id, keep_url_credentials
 
 FILE_NAME = "models.json"
 # The models every installation has, as the run dialog, Model settings and Jobs name them.
@@ -138,11 +138,11 @@ def check_endpoint(endpoint: Endpoint, key: str | None = None, timeout: float = 
 
     import openai
 
-    from ..core.backends.base import RowError
-    from ..core.backends.openai_backend import OpenAIBackend
-    from ..core.errors import LlmstudioError
-    from ..core.secrets import redact, remember
-    from ..core.tasks import SentimentTask
+    from .backends.base import RowError
+    from .backends.openai_backend import OpenAIBackend
+    from .errors import LlmstudioError
+    from .secrets import redact, remember
+    from .tasks import SentimentTask
 
     remember(key)  # a typed key need not look like sk-...: hide it in any echo too
     where = f"{endpoint.model} at {endpoint.host}"

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .progress import Monitor
-from .stats.intervals import wilson
+from ..progress import Monitor
+from ..stats.intervals import wilson
 
 __all__ = ["CurvePoint", "fit_predict", "learning_curve", "prepare_features", "suggest_order"]
 
@@ -52,7 +52,7 @@ class CurvePoint:
 
 def prepare_features(embeddings: np.ndarray) -> np.ndarray:
     """Embeddings centred on the corpus mean and renormalised (the direction all texts
-    share says nothing about the codes; as in ``embedclass``)."""
+    share says nothing about the codes; as in ``classifier``)."""
     x = np.asarray(embeddings, dtype=np.float64)
     x = x - x.mean(0)
     norms = np.linalg.norm(x, axis=1, keepdims=True)

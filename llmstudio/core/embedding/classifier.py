@@ -74,7 +74,7 @@ DEFAULT_TEMPLATES = (
 
 # Descriptions of common sentiment words, used when the caller gives none: a bare
 # "positive" is mostly similar to texts containing the word "positive".
-from .tasks.sentiment import LABEL_DESCRIPTIONS as KNOWN_DESCRIPTIONS  # noqa: E402
+from ..tasks.sentiment import LABEL_DESCRIPTIONS as KNOWN_DESCRIPTIONS  # noqa: E402
 
 METHOD_VERSION = 2
 
@@ -633,12 +633,9 @@ def _lexicon_features(texts):
     a strong opinion from none: neutral), weighted by ``LEXICON_SCALE``."""
     import numpy as np
 
-    from .lexicon import vader
+    from ..lexicon import compound
 
-    analyzer = vader()
-    c = np.array(
-        [analyzer.polarity_scores(t if isinstance(t, str) else "")["compound"] for t in texts]
-    )
+    c = np.array([compound(t) for t in texts])
     return LEXICON_SCALE * np.stack([c, np.abs(c)], 1)
 
 
