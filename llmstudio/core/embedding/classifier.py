@@ -56,8 +56,8 @@ import hashlib
 import re
 from collections.abc import Sequence
 
+from ..progress import Monitor
 from .minilm import model_dir
-from .progress import Monitor
 
 __all__ = ["DEFAULT_TEMPLATES", "EmbeddingClassifier", "label_sentences"]
 
