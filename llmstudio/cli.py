@@ -245,7 +245,7 @@ def _announce_api_run(
     # counts what is sent.
     guess = estimate(task, texts, backend.model, pieces=LongTexts(backend, task).pieces)
     # The backend's host: the server it sends to (OPENAI_BASE_URL's when no --base-url).
-    endpoint = getattr(backend, "host", None) or endpoint_id(args.base_url)
+    endpoint = backend.host or endpoint_id(args.base_url)
     named = ", ".join(repr(c) for c in columns)
     left_out = f" ({empty_words(empty)} left out)" if empty and len(sent) == 1 else ""
     print(
@@ -453,7 +453,7 @@ def _check_has_rows(corpus: Corpus, source) -> None:
 def _keep_codebook(project: Project, task) -> None:
     """A codebook given with --codebook goes into the project (the coding panel and the
     codebook editor find it there); one of that name already there is never replaced."""
-    book = getattr(task, "codebook", None)
+    book = task.codebook
     if book is None:
         return
     if book.name not in project.codebooks():

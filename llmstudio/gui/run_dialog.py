@@ -125,7 +125,7 @@ def hf_generative(name: str) -> bool | None:
     """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text:
     True for a causal LM, False for a classifier or an embedding model, None when its
     config is not on this computer (the runner finds out when it loads it)."""
-    from ..core.backends.hf import TEXT_GENERATION, detect_pipeline_task
+    from ..core.backends.hf.loading import TEXT_GENERATION, detect_pipeline_task
 
     name = name.strip()
     if not name:
@@ -635,7 +635,7 @@ class RunDialog(QDialog):
                 self._examples = read_examples(
                     path,
                     task.labels,
-                    multi_label=bool(getattr(task, "multi_label", False)),
+                    multi_label=task.multi_label,
                     label_of=task.label_of,
                 )
             except Exception as exc:  # noqa: BLE001 - any reading error is shown, not raised

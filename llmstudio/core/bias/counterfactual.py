@@ -253,7 +253,7 @@ def run_counterfactual(
     :func:`counterfactual_project`) and compare the answers pair by pair."""
     if score not in SCORES:
         raise LlmstudioError(f"unknown score {score!r}; one of {', '.join(SCORES)}")
-    if not task.labels or getattr(task, "multi_label", False):
+    if not task.labels or task.multi_label:
         raise LlmstudioError(
             f"counterfactual swaps compare one label per text; "
             f"{task.describe()} does not give one (use sentiment or "
