@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
+from ..core.backends.spec import short_spec
 from ..core.cost import estimate
 from ..core.no_rows import zero_rows_message
 from ..core.results import (
@@ -24,7 +25,6 @@ from ..core.results import (
     shown_name,
 )
 from ..core.runner import row_inputs
-from ..core.runs import spec_model
 from .consent_dialog import ConsentDialog
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
@@ -206,7 +206,7 @@ class ModelRuns(QObject):
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=self)
         self._labels[job] = RunLabel(
             spec.task_name,
-            spec_model(spec.model),
+            short_spec(spec.model),
             status="running",
             code_names=tuple(code_names(spec.task().params()).items()),
         )

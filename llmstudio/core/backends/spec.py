@@ -153,6 +153,14 @@ def kind_of(text: str | None) -> Kind | None:
     return KINDS.get((text or DEFAULT).strip().partition(":")[0])
 
 
+def short_spec(text: str) -> str:
+    """:func:`short_model` of a model SPEC as typed (itself when it is not one)."""
+    try:
+        return ModelSpec.parse(text).short()
+    except ModelSpecError:
+        return text
+
+
 def short_model(kind: str, model: str | None) -> str:
     """A model as few words name it: "lexicon", "builtin", "gpt-4o-mini", a folder's name."""
     info = KINDS.get(kind)
@@ -161,3 +169,21 @@ def short_model(kind: str, model: str | None) -> str:
     if kind == "hf":  # a folder or a hub id: its last part
         return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
     return model
+
+
+# The pipelines of a Hugging Face model that write text (None: a run stored before the
+# pipeline was, when only generative models were loaded).
+_WRITING_PIPELINES = (None, "text-generation")
+
+
+def run_writes_text(fp: Mapping) -> bool:
+    """Whether the model a run's stored fingerprint describes writes text, and so reads
+    the prompt (False: it scores each text directly: the builtin and lexicon models, a
+    Hugging Face classifier, NLI or embedding model). A kind llmstudio does not know
+    counts as writing."""
+    info = KINDS.get(str(fp.get("kind") or ""))
+    if info is None:
+        return True
+    if info.writes_text is not None:
+        return info.writes_text
+    return fp.get("pipeline_task") in _WRITING_PIPELINES
