@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_options import sends_requests as _sends_requests
 from .cli_options import timeout_arg as _timeout_arg
 from .cli_options import timeout_options as _timeout
 from .core.corpus import Corpus, ImportOptions, read_table
@@ -528,7 +529,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             if how != "temporary":
                 _keep_codebook(project, task)
             options = {}
-            if args.model.startswith("openai:"):
+            if _sends_requests(args.model):
                 options = {
                     "requests_per_minute": args.rpm,
                     "tokens_per_minute": args.tpm,
@@ -954,7 +955,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
     line = StatusLine()
     try:
         options = {}
-        if args.model.startswith("openai:"):
+        if _sends_requests(args.model):
             options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm, **timeout}
         backend = make_backend(
             args.model, base_url=args.base_url, concurrency=args.concurrency, **options

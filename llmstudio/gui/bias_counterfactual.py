@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.backends import ModelSpec
 from ..core.bias.swaps import load_swaps, swap_all
 from ..core.runner import cell_text
 from .bias_common import (
@@ -322,7 +323,7 @@ class CounterfactualTab(Exports, QWidget):
         corpus = replace(w.corpus, frame=w.corpus.frame.copy())  # the table may change
         options = TaskOptions(task="sentiment", scale=self.task.currentData())
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
-        if self.model.currentData().startswith("openai:") and not self._consent(
+        if ModelSpec.parse(self.model.currentData()).info.sends_texts and not self._consent(
             corpus, options, base_url
         ):
             return

@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 
-from ..core.backends import make_backend
+from ..core.backends import ModelSpec, ModelSpecError, make_backend
 from ..core.backends.base import Backend
+from ..core.backends.spec import kind_of
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.priority import lower_this_thread
 from ..core.project import Project
@@ -27,7 +28,6 @@ from ..core.tasks import SentimentTask
 from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
 from .errors import describe
-from .model_config import OFFLINE_MODELS
 from .workers import run_in_background
 
 SHOW_WAIT_S = 0.2
@@ -79,7 +79,9 @@ class JobSpec:
 
     @property
     def remote(self) -> bool:
-        return self.model.startswith("openai:")
+        """True when the texts leave this computer (consent is asked first)."""
+        kind = kind_of(self.model)
+        return kind is not None and kind.sends_texts
 
     @property
     def endpoint(self) -> str:
@@ -103,12 +105,15 @@ class JobSpec:
 
     def model_name(self) -> str:
         """The model as a researcher reads it in the Jobs panel."""
-        if self.model in OFFLINE_MODELS:
-            return OFFLINE_MODELS[self.model]
-        kind, _, name = self.model.partition(":")
-        if kind == "openai":
-            return f"{name} at {self.endpoint}"
-        return f"Hugging Face {name}" if kind == "hf" else self.model
+        try:
+            spec = ModelSpec.parse(self.model)
+        except ModelSpecError:
+            return self.model
+        if not spec.info.named:
+            return spec.info.title
+        if spec.info.network:
+            return f"{spec.name} at {self.endpoint}"
+        return f"{spec.info.title} {spec.name}"
 
 
 @dataclass

@@ -9,7 +9,7 @@ factory is in :mod:`.registry`.
 from __future__ import annotations
 
 from .base import Backend, BackendError, RowError, digest
-from .registry import make_backend, offline_refusal
+from .registry import make_backend, offline_refusal, writes_text
 from .spec import KINDS, SPECS, Kind, ModelSpec, ModelSpecError
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "digest",
     "make_backend",
     "offline_refusal",
+    "writes_text",
 ]

@@ -17,6 +17,7 @@ from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
 from .corpus_classifier import CorpusClassifier
+from .spec import BUILTIN
 
 SOFTMAX_SCALE = 20.0  # cosine similarities differ by hundredths; scale before the softmax
 
@@ -122,7 +123,7 @@ class BuiltinBackend(Backend):
     corpus at once (label prompts, self-training on the corpus, contrastive fine-tuning
     on the examples), run in :meth:`prepare`; its scores are then looked up per row."""
 
-    kind = "builtin"
+    kind = BUILTIN
     batch_size = 64
 
     def __init__(self, device: str | None = None, seed: int = 0):

@@ -6,6 +6,7 @@ from ..lexicon import NEGATIVE_AT, POSITIVE_AT, STRONG_AT, vader, vader_label, v
 from ..tasks.base import Task
 from ..tasks.sentiment import SentimentTask
 from .base import Backend, BackendError, RowError
+from .spec import LEXICON
 
 # The analyzer and its cut-offs live in core/lexicon.py; named here too for the callers
 # that import them from the backend.
@@ -34,7 +35,7 @@ def refusal(task: Task) -> str | None:
 
 
 class LexiconBackend(Backend):
-    kind = "lexicon"
+    kind = LEXICON
     batch_size = 256
 
     def __init__(self):

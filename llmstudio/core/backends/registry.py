@@ -20,28 +20,33 @@ from .builtin import refusal as builtin_refusal
 from .lexicon import LexiconBackend
 from .lexicon import refusal as lexicon_refusal
 from .openai_backend import OpenAIBackend
-from .spec import KINDS, ModelSpec
+from .spec import BUILTIN, HF, KINDS, LEXICON, OPENAI, ModelSpec
 
 # How each kind is made from its spec (and the caller's options); one entry per KINDS.
 FACTORIES: dict[str, Callable[..., Backend]] = {
-    "builtin": lambda spec, concurrency, options: BuiltinBackend(**options),
-    "lexicon": lambda spec, concurrency, options: LexiconBackend(),
-    "hf": lambda spec, concurrency, options: hf.load(spec.name, **options),
-    "openai": lambda spec, concurrency, options: OpenAIBackend(
+    BUILTIN: lambda spec, concurrency, options: BuiltinBackend(**options),
+    LEXICON: lambda spec, concurrency, options: LexiconBackend(),
+    HF: lambda spec, concurrency, options: hf.load(spec.name, **options),
+    OPENAI: lambda spec, concurrency, options: OpenAIBackend(
         spec.name, spec.base_url, concurrency=concurrency, **options
     ),
 }
 # Why a model known before loading cannot run a task (kinds whose answer needs the
 # model loaded are not here).
 REFUSALS: dict[str, Callable[[Task], str | None]] = {
-    "builtin": builtin_refusal,
-    "lexicon": lexicon_refusal,
+    BUILTIN: builtin_refusal,
+    LEXICON: lexicon_refusal,
 }
-assert set(FACTORIES) == set(KINDS) and set(REFUSALS) <= set(KINDS)
+# Whether a model writes text, for kinds where that depends on the model (read without
+# loading it; None: not known before it loads).
+WRITES_TEXT: dict[str, Callable[[ModelSpec], bool | None]] = {
+    HF: lambda spec: hf.loading.generative(spec.name),
+}
+assert set(FACTORIES) == set(KINDS) and set(REFUSALS) | set(WRITES_TEXT) <= set(KINDS)
 
 
 def make_backend(
-    spec: str | ModelSpec = "builtin",
+    spec: str | ModelSpec = BUILTIN,
     *,
     base_url: str | None = None,
     concurrency: int = 8,
@@ -65,3 +70,14 @@ def offline_refusal(spec: str | ModelSpec, task: Task) -> str | None:
         spec = ModelSpec.parse(spec)
     refusal = REFUSALS.get(spec.kind)
     return refusal(task) if refusal is not None else None
+
+
+def writes_text(spec: str | ModelSpec) -> bool | None:
+    """Whether the model ``spec`` names writes text (so it can answer a prompt or explain):
+    what its kind says, else what its files say; None when that is known only once it
+    is loaded."""
+    if not isinstance(spec, ModelSpec):
+        spec = ModelSpec.parse(spec)
+    if spec.info.writes_text is not None:
+        return spec.info.writes_text
+    return WRITES_TEXT[spec.kind](spec)

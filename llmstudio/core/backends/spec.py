@@ -22,7 +22,9 @@ class Kind:
     """What one kind of model is; asked instead of the kind's name."""
 
     name: str  # as typed before the colon: "hf"
-    title: str  # for people: "Hugging Face model"
+    # For people: the whole name of an unnamed model ("Builtin MiniLM (offline, no
+    # download)"), or what precedes a named model's name ("Hugging Face").
+    title: str
     syntax: str  # "hf:PATH_OR_HUB_ID"
     # True: the SPEC names a model after the colon (hf:, openai:); False: none may follow.
     named: bool
@@ -42,12 +44,15 @@ class Kind:
     samples: bool = False
 
 
+# The kinds' names, for code that makes a SPEC of a given kind (a folder: an hf: model).
+BUILTIN, LEXICON, HF, OPENAI = "builtin", "lexicon", "hf", "openai"
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
         Kind(
-            "builtin",
-            "builtin MiniLM model",
+            BUILTIN,
+            "Builtin MiniLM (offline, no download)",
             "builtin",
             named=False,
             network=False,
@@ -57,8 +62,8 @@ KINDS: dict[str, Kind] = {
             writes_text=False,
         ),
         Kind(
-            "lexicon",
-            "lexicon (VADER)",
+            LEXICON,
+            "Lexicon VADER (offline word list)",
             "lexicon",
             named=False,
             network=False,
@@ -68,8 +73,8 @@ KINDS: dict[str, Kind] = {
             writes_text=False,
         ),
         Kind(
-            "hf",
-            "Hugging Face model",
+            HF,
+            "Hugging Face",
             "hf:PATH_OR_HUB_ID",
             named=True,
             network=False,
@@ -79,8 +84,8 @@ KINDS: dict[str, Kind] = {
             writes_text=None,
         ),
         Kind(
-            "openai",
-            "OpenAI-compatible API model",
+            OPENAI,
+            "OpenAI-compatible API",
             "openai:MODEL_NAME",
             named=True,
             network=True,
@@ -93,7 +98,7 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-DEFAULT = "builtin"
+DEFAULT = BUILTIN
 SPECS = tuple(k.syntax for k in KINDS.values())
 
 
@@ -123,6 +128,16 @@ class ModelSpec:
         if info is None or (info.named and not name) or (not info.named and colon):
             raise ModelSpecError(f"unknown model {text!r}; use one of: {', '.join(SPECS)}")
         return cls(kind, name, (base_url or None) if info.network else None, dict(options))
+
+    @classmethod
+    def partial(cls, text: str | None) -> ModelSpec | None:
+        """A SPEC still being filled in: its kind, and its name when one is there yet
+        ("hf:" is an hf: model without a folder); None for a kind llmstudio does not
+        know. Only forms use this: a model is run from :meth:`parse`."""
+        info = kind_of(text)
+        if info is None:
+            return None
+        return cls(info.name, (text or "").partition(":")[2].strip() if info.named else "")
 
     @classmethod
     def from_fingerprint(cls, fp: Mapping) -> ModelSpec | None:
@@ -155,10 +170,8 @@ def kind_of(text: str | None) -> Kind | None:
 
 def short_spec(text: str) -> str:
     """:func:`short_model` of a model SPEC as typed (itself when it is not one)."""
-    try:
-        return ModelSpec.parse(text).short()
-    except ModelSpecError:
-        return text
+    spec = ModelSpec.partial(text)
+    return spec.short() if spec is not None else text
 
 
 def short_model(kind: str, model: str | None) -> str:
@@ -166,7 +179,7 @@ def short_model(kind: str, model: str | None) -> str:
     info = KINDS.get(kind)
     if (info is not None and not info.named) or not model:
         return kind
-    if kind == "hf":  # a folder or a hub id: its last part
+    if kind == HF:  # a folder or a hub id: its last part
         return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
     return model
 

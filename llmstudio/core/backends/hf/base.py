@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import Backend, BackendError, RowError
+from ..spec import HF
 from .loading import Source, load_error
 
 _ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "longformer", "mpnet", "xlm-roberta-xl"}
@@ -20,7 +21,7 @@ class HFBackend(Backend):
     """A transformers model (local folder or hub id) run as one pipeline
     (:attr:`pipeline_task`); made by :func:`llmstudio.core.backends.hf.load`."""
 
-    kind = "hf"
+    kind = HF
     pipeline_task = ""  # each pipeline's name, as in PIPELINE_TASKS
 
     def __init__(

@@ -5,11 +5,14 @@ revision, and one-line messages for every way a load fails."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import socket
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from ..base import BackendError
 
@@ -248,3 +251,35 @@ def _ask_hub(name: str, revision: str | None) -> None:
         HfApi().model_info(name, revision=revision, timeout=HUB_TIMEOUT_S)
     except Exception as exc:
         raise load_error(name, exc) from None
+
+
+@lru_cache(maxsize=64)
+def generative(name: str) -> bool | None:
+    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text,
+    read from its config without loading it: True for a causal LM, False for a classifier
+    or an embedding model, None when its config is not on this computer (the runner
+    finds out when it loads it)."""
+    name = name.strip()
+    if not name:
+        return None
+    config = None
+    folder = Path(name).expanduser()
+    try:
+        if (folder / "config.json").is_file():
+            config = folder / "config.json"
+        else:
+            from huggingface_hub import try_to_load_from_cache
+
+            found = try_to_load_from_cache(name, "config.json")
+            config = Path(found) if isinstance(found, str) else None
+        if config is None:
+            return None
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except Exception:  # not a folder, not a hub id, unreadable: the runner will say
+        return None
+    return (
+        detect_pipeline_task(
+            SimpleNamespace(**{k: data.get(k) for k in ("architectures", "id2label")})
+        )
+        == TEXT_GENERATION
+    )
