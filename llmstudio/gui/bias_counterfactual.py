@@ -402,7 +402,7 @@ class CounterfactualTab(Exports, QWidget):
             rows = rows_with_swaps(swapped, self._limit())
             frame = project.corpus().frame
             texts = [t for c in columns for t in row_inputs(task, frame, c, rows)]
-            model = self.model.currentData().partition(":")[2]
+            model = ModelSpec.parse(self.model.currentData()).name
             dialog = ConsentDialog(
                 endpoint, model, columns, len(texts), estimate(task, texts, model), self
             )

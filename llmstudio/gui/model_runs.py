@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
-from ..core.backends.spec import short_spec
+from ..core.backends.spec import ModelSpec, short_spec
 from ..core.cost import estimate
 from ..core.no_rows import zero_rows_message
 from ..core.results import (
@@ -285,7 +285,7 @@ class ModelRuns(QObject):
         texts = row_inputs(
             task, frame, spec.text_column, None if rows is None else range(min(rows, len(frame)))
         )
-        guess = estimate(task, texts, spec.model.partition(":")[2])
+        guess = estimate(task, texts, ModelSpec.parse(spec.model).name)
         dialog = ConsentDialog(spec.endpoint, spec.model_name(), columns, len(texts), guess, w)
         try:
             agreed = dialog.exec() == QDialog.DialogCode.Accepted
@@ -404,7 +404,7 @@ class ModelRuns(QObject):
         spec = resume_spec(w.project, run_id)
         base_url = None
         if spec.endpoint and spec.endpoint != endpoint_id(None):
-            name = spec.model.partition(":")[2]
+            name = ModelSpec.parse(spec.model).name
             known = [
                 e for e in load_config().endpoints if e.host == spec.endpoint and e.model == name
             ]
