@@ -16,7 +16,7 @@ from llmstudio.core.backends import (
 )
 from llmstudio.core.backends.hf import PIPELINES
 from llmstudio.core.backends.lexicon import LexiconBackend
-from llmstudio.core.backends.registry import FACTORIES
+from llmstudio.core.backends.registry import FACTORIES, REFUSALS, WRITES_TEXT
 from llmstudio.core.backends.spec import run_writes_text, short_model, short_spec
 from llmstudio.core.codebook import Codebook
 from llmstudio.core.tasks import CodeTask, SentimentTask
@@ -88,6 +88,9 @@ def test_short_names():
 
 def test_every_kind_has_a_factory_and_a_syntax_users_see():
     assert set(FACTORIES) == set(KINDS)
+    assert set(REFUSALS) | set(WRITES_TEXT) <= set(KINDS)
+    # A kind that depends on the model to write text can say so before loading it.
+    assert {k.name for k in KINDS.values() if k.writes_text is None} == set(WRITES_TEXT)
     for kind in KINDS.values():
         assert kind.syntax.startswith(kind.name) and kind.title
         assert kind.named == (":" in kind.syntax)
