@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_options import sends_requests as _sends_requests
 from .cli_options import timeout_arg as _timeout_arg
 from .cli_options import timeout_options as _timeout
 from .core.corpus import Corpus, ImportOptions, read_table
@@ -239,7 +240,7 @@ def _announce_api_run(
     if rows is None:
         rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
     # The backend's host: the server it sends to (OPENAI_BASE_URL's when no --base-url).
-    endpoint = getattr(backend, "host", None) or endpoint_id(args.base_url)
+    endpoint = backend.host or endpoint_id(args.base_url)
     # A long text goes as one request per chunk, identical inputs once: the estimate
     # counts what is sent.
     plan = send_plan(
@@ -459,7 +460,7 @@ def _check_has_rows(corpus: Corpus, source) -> None:
 def _keep_codebook(project: Project, task) -> None:
     """A codebook given with --codebook goes into the project (the coding panel and the
     codebook editor find it there); one of that name already there is never replaced."""
-    book = getattr(task, "codebook", None)
+    book = task.codebook
     if book is None:
         return
     if book.name not in project.codebooks():
@@ -534,7 +535,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             if how != "temporary":
                 _keep_codebook(project, task)
             options = {}
-            if args.model.startswith("openai:"):
+            if _sends_requests(args.model):
                 options = {
                     "requests_per_minute": args.rpm,
                     "tokens_per_minute": args.tpm,
@@ -955,7 +956,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
     line = StatusLine()
     try:
         options = {}
-        if args.model.startswith("openai:"):
+        if _sends_requests(args.model):
             options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm, **timeout}
         backend = make_backend(
             args.model, base_url=args.base_url, concurrency=args.concurrency, **options

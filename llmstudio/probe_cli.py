@@ -145,7 +145,7 @@ def _occupations(args, backend):
 
     occupations = read_occupations(args.occupations) if args.occupations else default_occupations()
     templates = tuple(args.template or DEFAULT_TEMPLATES)
-    if backend.kind == "openai":
+    if backend.remote:
         prompts = len(occupations) * len(templates)
         _announce(
             backend,

@@ -209,7 +209,7 @@ class LongTexts:
         a piece as too long for its context, and says how long that is, teaches the
         backend its window: the text is then planned again within it and sent again."""
         for _ in range(_RELEARN_ROUNDS):
-            learned = getattr(self.backend, "learned", 0)
+            learned = self.backend.learned
             plan = self.plan([text])[0]
             answers = []
             if not plan.refused:
@@ -220,7 +220,7 @@ class LongTexts:
             outcome = self.finish(plan, answers)
             # The backend learned its limits from this refusal, or from another row's
             # meanwhile: plan again with them.
-            if not isinstance(outcome, RowError) or getattr(self.backend, "learned", 0) == learned:
+            if not isinstance(outcome, RowError) or self.backend.learned == learned:
                 return outcome
             self.__dict__.pop("limit", None)  # cached_property: asked again
         return outcome

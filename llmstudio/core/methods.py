@@ -25,22 +25,18 @@ from pathlib import Path
 
 from .. import __version__
 from . import secrets
+from .backends.spec import run_writes_text
 from .chunking import long_text_counts
 from .empty_texts import EMPTY_TEXT
 from .errors import ExportError, LlmstudioError
 from .project import Project
 from .runs import run_name
 
-# Backends that score a text directly: they never read the run's (stored) prompt.
-DIRECT_BACKENDS = ("lexicon", "builtin")
-
 
 def _scores_directly(run) -> bool:
     """True for a model that never reads the prompt: the builtin and lexicon models, and a
     Hugging Face classifier, NLI or embedding model (only its generative models read it)."""
-    if run.backend == "hf":
-        return run.fingerprint.get("pipeline_task") not in (None, "text-generation")
-    return run.backend in DIRECT_BACKENDS
+    return not run_writes_text({**run.fingerprint, "kind": run.backend})
 
 
 # What stands for a secret in the record (a key pasted into a prompt, a password in a

@@ -12,15 +12,13 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
+from .backends.spec import HF, KINDS, OPENAI, ModelSpec
 from .paths import config_dir
 from .secrets import clean_url, endpoint_id, keep_url_credentials
 
 FILE_NAME = "models.json"
 # The models every installation has, as the run dialog, Model settings and Jobs name them.
-OFFLINE_MODELS = {
-    "builtin": "Builtin MiniLM (offline, no download)",
-    "lexicon": "Lexicon VADER (offline word list)",
-}
+OFFLINE_MODELS = {k.name: k.title for k in KINDS.values() if not k.named}
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,11 @@ class Endpoint:
     @property
     def host(self) -> str:
         return endpoint_id(self.base_url or None)
+
+    @property
+    def spec(self) -> str:
+        """The model SPEC of this endpoint's model ("openai:MODEL")."""
+        return str(ModelSpec(OPENAI, self.model))
 
 
 @dataclass
@@ -111,11 +114,10 @@ def cached_models(cache_dir=None) -> list[str]:
 def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:
     """Everything the run dialog offers, offline models first."""
     choices = [ModelChoice(label, spec) for spec, label in OFFLINE_MODELS.items()]
-    choices += [ModelChoice(f"Local folder: {f}", f"hf:{f}") for f in config.folders]
-    choices += [ModelChoice(f"Hugging Face cache: {m}", f"hf:{m}") for m in cached]
+    choices += [ModelChoice(f"Local folder: {f}", str(ModelSpec(HF, f))) for f in config.folders]
+    choices += [ModelChoice(f"Hugging Face cache: {m}", str(ModelSpec(HF, m))) for m in cached]
     choices += [
-        ModelChoice(f"API: {e.model} at {e.host}", f"openai:{e.model}", e.base_url)
-        for e in config.endpoints
+        ModelChoice(f"API: {e.model} at {e.host}", e.spec, e.base_url) for e in config.endpoints
     ]
     return choices
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from .backends import make_backend
 from .backends.base import Backend
+from .backends.spec import ModelSpec, run_writes_text
 from .errors import ReplicateError
 from .progress import Monitor
 from .project import Project
@@ -112,34 +113,33 @@ def _stored_run(project: Project, run_id: int) -> dict:
 def _stored_model(run_id: int, fp: dict, base_urls: Sequence[str]) -> tuple[str, str | None]:
     """The model SPEC and base URL of a run, from its fingerprint (which keeps the
     endpoint's host only: the base URL is found among ``base_urls`` by its host)."""
-    kind, model = fp.get("kind"), fp.get("model")
-    if kind in ("builtin", "lexicon"):
-        return kind, None
-    if kind == "hf" and model:
-        return f"hf:{model}", None
-    if kind == "openai" and model:
-        host = fp.get("endpoint") or endpoint_id(None)
-        for url in base_urls:
-            if url and endpoint_id(url) == host:
-                return f"openai:{model}", url
-        if host == endpoint_id(None):
-            return f"openai:{model}", None
+    spec = ModelSpec.from_fingerprint(fp)
+    if spec is None:
         raise ReplicateError(
-            f"run {run_id} asked {model} at the server {host}; the project keeps its host "
-            f"only: give its base URL (e.g. --base-url http://{host}/v1), or add it in "
-            "Model settings"
+            f"run {run_id} was made by a {fp.get('kind')!r} model that cannot be loaded "
+            "again from what the run stored"
         )
+    if not spec.info.network:
+        return str(spec), None
+    host = fp.get("endpoint") or endpoint_id(None)
+    for url in base_urls:
+        if url and endpoint_id(url) == host:
+            return str(spec), url
+    if host == endpoint_id(None):
+        return str(spec), None
     raise ReplicateError(
-        f"run {run_id} was made by a {kind!r} model that cannot be loaded "
-        "again from what the run stored"
+        f"run {run_id} asked {spec.name} at the server {host}; the project keeps its host "
+        f"only: give its base URL (e.g. --base-url http://{host}/v1), or add it in "
+        "Model settings"
     )
 
 
 def _seeded(model: str, options: TaskOptions) -> bool:
     """Whether a seed changes the answers of ``model`` for this task."""
-    if model.startswith("openai:"):
+    info = ModelSpec.parse(model).info
+    if info.samples:
         return True
-    if model == "builtin":
+    if info.learns:
         from .embedding.corpus import CorpusClassifier
 
         return CorpusClassifier.seeded(make_task(options))
@@ -196,8 +196,11 @@ def plan_replicate(
         )
     model = (changes.model or stored_model).strip()
     base_url = changes.base_url or (stored_url if not changes.model else None)
+    spec = ModelSpec.parse(model)  # an unknown model is said here, before anything else
+    info = spec.info
+    samples = info.samples  # an API model: temperature and seed
     backend_options: dict = {}
-    if model.startswith("openai:"):
+    if samples:
         if not changes.model:  # the same model: its settings too
             backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens") if k in fp}
         if changes.temperature is not None:
@@ -210,7 +213,8 @@ def plan_replicate(
                 f"{model} has no temperature: only openai: models sample "
                 "(local models answer greedily); leave the temperature out"
             )
-        if model == "builtin" and not changes.model:
+        learns = info.learns  # the builtin model: seeded fine-tuning
+        if learns and not changes.model:
             seed = (
                 fp.get("classifier", {}).get("seed", 0)
                 if isinstance(fp.get("classifier"), dict)
@@ -224,7 +228,7 @@ def plan_replicate(
                     + (
                         "the builtin model draws random numbers only when it learns from "
                         "coded examples"
-                        if model == "builtin"
+                        if learns
                         else "it has no randomness"
                     )
                 )
@@ -232,11 +236,7 @@ def plan_replicate(
     if changes.prompt:
         if options.task == "prompt":
             options = replace(options, prompt=changes.prompt)
-        elif model in ("builtin", "lexicon") or (
-            model.startswith("hf:")
-            and fp.get("pipeline_task") not in (None, "text-generation")
-            and not changes.model
-        ):
+        elif info.writes_text is False or (not changes.model and not run_writes_text(fp)):
             raise ReplicateError(
                 f"{model} scores each text directly and never reads a "
                 "prompt: a new wording changes nothing"
@@ -245,23 +245,21 @@ def plan_replicate(
             options = replace(options, wording=changes.prompt)
         make_task(options)  # a template that cannot be filled fails here
     if (
-        model.startswith("openai:")
+        info.network
         and base_url is None
         and changes.model
-        and fp.get("kind") == "openai"
+        and fp.get("kind") == info.name
         and fp.get("endpoint") != endpoint_id(None)
     ):
         base_url = stored_url  # another model at the same server
     notes = []
-    measured = (
-        changes.model or changes.prompt or model.startswith("openai:") or (changes.seed is not None)
-    )
+    measured = changes.model or changes.prompt or samples or (changes.seed is not None)
     if not measured:
         notes.append(NOTHING_MEASURED)
-    if model.startswith("openai:") and (changes.temperature or changes.seed is not None):
+    if samples and (changes.temperature or changes.seed is not None):
         from .backends import dialect as dialects
 
-        learned = dialects.load(endpoint_id(base_url), model.partition(":")[2])
+        learned = dialects.load(endpoint_id(base_url), spec.name)
         if changes.temperature is not None and not learned.temperature:
             notes.append(
                 f"{endpoint_id(base_url)} refused a temperature before: the model "
@@ -293,7 +291,7 @@ def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
     """An unfinished replicate of the same run with the same settings is resumed, not
     started again: its answers were paid for."""
     params = plan.task().params()
-    kind, _, name = plan.model.partition(":")
+    spec = ModelSpec.parse(plan.model)
     for run_id, stored, fingerprint in project.db.execute(
         "SELECT id, params, fingerprint FROM runs WHERE replicate_of = ? AND status != 'done' "
         "ORDER BY id DESC",
@@ -302,7 +300,7 @@ def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
         stored = run_params(project, run_id, stored)
         fp = stored_json(project, run_id, "model details", fingerprint)
         index = stored.pop("replicate", None)
-        same_model = fp.get("kind") == kind and (not name or fp.get("model") == name)
+        same_model = fp.get("kind") == spec.kind and (not spec.name or fp.get("model") == spec.name)
         same_settings = all(
             fp.get(k) == v for k, v in plan.backend_options if k in ("temperature", "seed")
         )

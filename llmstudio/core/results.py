@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .backends.base import RowError
+from .backends.spec import short_model
 from .codebook import NONE_CODE, Codebook, column_slug
 from .human_codes import coder_columns
 from .project import Project
 from .runner import run_results
-from .runs import short_model
 from .tasks.base import Task
 
 

@@ -581,9 +581,7 @@ def _empty_count(db, run_id: int) -> int:
 
 
 def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], str]:
-    check = getattr(task, "check_columns", None)  # placeholders naming no column
-    if check is not None:
-        check(list(frame.columns))
+    task.check_columns(list(frame.columns))  # placeholders naming no column
     # A placeholder naming a list or map column gets its JSON text, as the table shows it.
     texts, extra = frame[text_column], {c: shown_column(frame[c]) for c in task.inputs()}
 
@@ -600,7 +598,7 @@ def _check_can_run(task: Task, backend: Backend) -> None:
     if backend.supports(task):
         return
     why = backend.refusal(task)
-    if task.generative_only or getattr(task, "explain", False):
+    if task.generative_only or task.explain:
         why += (
             "; it needs a model that writes text: an hf: chat or causal model, or an openai: model"
         )
@@ -611,11 +609,9 @@ def _local_batches(backend, row_ids, text_of) -> list[list]:
     """Row ids in batches: the backend's own plan when it has one (``plan_batches``: a
     model that knows its token lengths), else sorted by characters in ``batch_size`` rows,
     since similar lengths pad less and so each batch does less work."""
-    plan = getattr(backend, "plan_batches", None)
-    if plan is not None:
-        planned = plan([text_of(r) for r in row_ids])
-        if planned is not None:
-            return [[row_ids[i] for i in batch] for batch in planned]
+    planned = backend.plan_batches([text_of(r) for r in row_ids])
+    if planned is not None:
+        return [[row_ids[i] for i in batch] for batch in planned]
     order = sorted(row_ids, key=lambda r: len(text_of(r)))
     size = max(1, backend.batch_size)
     return [order[start : start + size] for start in range(0, len(order), size)]
@@ -734,7 +730,7 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
                 now = time.monotonic()
                 if now - last_row >= WAIT_SHOWN_AFTER_S and now - last_report >= 1.0:
                     state.waiting_s = now - last_row
-                    state.waiting_for = getattr(backend, "host", "") or backend.describe()
+                    state.waiting_for = backend.host or backend.describe()
                     report(unreported)
                     unreported, last_report = [], now
                 continue

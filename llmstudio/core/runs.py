@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .backends.spec import ModelSpec, short_model
 from .empty_texts import EMPTY_TEXT
 from .errors import LlmstudioError, ProjectError, RunBusy, RunError
 from .leftovers import pid_alive, process_started
@@ -138,21 +139,6 @@ class RunInfo:
         """:meth:`label` with the state after it unless complete:
         "run 4: sentiment by gpt-4o-mini, replicate of run 1, interrupted"."""
         return self.label() + ("" if self.state == COMPLETE else f", {self.state}")
-
-
-def short_model(kind: str, model: str | None) -> str:
-    """A model as few words name it: "lexicon", "builtin", "gpt-4o-mini", a folder's name."""
-    if kind in ("lexicon", "builtin") or not model:
-        return kind
-    if kind == "hf":
-        return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
-    return model
-
-
-def spec_model(spec: str) -> str:
-    """:func:`short_model` of a model SPEC (builtin, lexicon, hf:PATH, openai:MODEL)."""
-    kind, _, name = spec.partition(":")
-    return short_model(kind, name or None)
 
 
 def task_key(task: str, params: dict) -> str:
@@ -458,11 +444,10 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
         )
     backend_options: dict = {}
     endpoint = ""
-    if backend in ("builtin", "lexicon"):
-        model = backend
-    elif backend in ("hf", "openai") and fp.get("model"):
-        model = f"{backend}:{fp['model']}"
-        if backend == "openai":
+    spec = ModelSpec.from_fingerprint({**fp, "kind": backend})
+    if spec is not None:
+        model = str(spec)
+        if spec.info.network:  # the server it asked, and its sampling settings
             endpoint = str(fp.get("endpoint") or "")
             backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens") if k in fp}
     else:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.backends import ModelSpec
 from ..core.bias.swaps import load_swaps, swap_all
 from ..core.cells import cell_text
 from ..core.model_config import cached_models, load_config, model_choices
@@ -317,7 +318,7 @@ class CounterfactualTab(Exports, QWidget):
         corpus = replace(w.corpus, frame=w.corpus.frame.copy())  # the table may change
         options = TaskOptions(task="sentiment", scale=self.task.currentData())
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
-        if self.model.currentData().startswith("openai:") and not self._consent(
+        if ModelSpec.parse(self.model.currentData()).info.sends_texts and not self._consent(
             corpus, options, base_url
         ):
             return
@@ -370,7 +371,7 @@ class CounterfactualTab(Exports, QWidget):
             if project.has_consent(endpoint, sent_columns(task, columns)):
                 return True
             rows = rows_with_swaps(swapped, self._limit())
-            model = self.model.currentData().partition(":")[2]
+            model = ModelSpec.parse(self.model.currentData()).name
             plan = send_plan(task, project.corpus().frame, columns, endpoint, model, rows)
             agreed = ask_consent(project, plan, model, self)
             if not agreed:

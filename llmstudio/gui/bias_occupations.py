@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMessageBox, QSpinBox
 
+from ..core.backends import ModelSpec, writes_text
 from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import BASE_URL_ROLE, _num, bias_project_path, file_row, model_box
 from .bias_probes import ProbeTab
@@ -23,15 +24,11 @@ from .bias_probes import ProbeTab
 
 def generative_choices() -> list:
     """The configured models that write text: local causal LMs and API models."""
-    from .run_dialog import hf_generative
-
-    out = []
-    for choice in model_choices(load_config(), cached_models()):
-        if choice.spec.startswith("openai:"):
-            out.append(choice)
-        elif choice.spec.startswith("hf:") and hf_generative(choice.spec[3:]) is not False:
-            out.append(choice)
-    return out
+    return [
+        choice
+        for choice in model_choices(load_config(), cached_models())
+        if writes_text(choice.spec) is not False  # None: a model not yet downloaded
+    ]
 
 
 def _run_occupations(model, base_url, occupations_file, template, samples, monitor):
@@ -119,7 +116,7 @@ class OccupationsTab(ProbeTab):
         if not spec:
             return None
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
-        if spec.startswith("openai:"):
+        if ModelSpec.parse(spec).info.sends_texts:
             from ..core.bias.completion import default_occupations, read_occupations
             from ..core.secrets import endpoint_id
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 from PySide6.QtCore import QObject, Qt, Signal
 
-from ..core.backends import make_backend
+from ..core.backends import ModelSpec, ModelSpecError, make_backend
 from ..core.backends.base import Backend
+from ..core.backends.spec import kind_of
 from ..core.empty_texts import EMPTY_TEXT
-from ..core.model_config import OFFLINE_MODELS
 from ..core.priority import lower_this_thread
 from ..core.progress import Monitor
 from ..core.project import Project
@@ -76,7 +76,9 @@ class JobSpec:
 
     @property
     def remote(self) -> bool:
-        return self.model.startswith("openai:")
+        """True when the texts leave this computer (consent is asked first)."""
+        kind = kind_of(self.model)
+        return kind is not None and kind.sends_texts
 
     @property
     def endpoint(self) -> str:
@@ -100,12 +102,15 @@ class JobSpec:
 
     def model_name(self) -> str:
         """The model as a researcher reads it in the Jobs panel."""
-        if self.model in OFFLINE_MODELS:
-            return OFFLINE_MODELS[self.model]
-        kind, _, name = self.model.partition(":")
-        if kind == "openai":
-            return f"{name} at {self.endpoint}"
-        return f"Hugging Face {name}" if kind == "hf" else self.model
+        try:
+            spec = ModelSpec.parse(self.model)
+        except ModelSpecError:
+            return self.model
+        if not spec.info.named:
+            return spec.info.title
+        if spec.info.network:
+            return f"{spec.name} at {self.endpoint}"
+        return f"{spec.info.title} {spec.name}"
 
 
 @dataclass

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
+from ..core.backends.spec import ModelSpec, short_spec
 from ..core.no_rows import zero_rows_message
 from ..core.results import (
     RunLabel,
@@ -22,7 +23,6 @@ from ..core.results import (
     says_nothing,
     shown_name,
 )
-from ..core.runs import spec_model
 from ..core.send_plan import send_plan, sent_columns
 from .consent_dialog import ask_consent
 from .jobs import Job, JobSpec
@@ -205,7 +205,7 @@ class ModelRuns(QObject):
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=self)
         self._labels[job] = RunLabel(
             spec.task_name,
-            spec_model(spec.model),
+            short_spec(spec.model),
             status="running",
             code_names=tuple(code_names(spec.task().params()).items()),
         )
@@ -399,7 +399,7 @@ class ModelRuns(QObject):
         spec = resume_spec(w.project, run_id)
         base_url = None
         if spec.endpoint and spec.endpoint != endpoint_id(None):
-            name = spec.model.partition(":")[2]
+            name = ModelSpec.parse(spec.model).name
             known = [
                 e for e in load_config().endpoints if e.host == spec.endpoint and e.model == name
             ]

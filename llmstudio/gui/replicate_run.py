@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import runs as core_runs
+from ..core.backends import KINDS
 from ..core.errors import LlmstudioError
 from ..core.model_config import load_config
 from ..core.project import Project
@@ -90,7 +91,8 @@ class ReplicateDialog(QDialog):
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.addItems(
-            ["builtin", "lexicon"] + [f"openai:{e.model}" for e in load_config().endpoints]
+            [k.syntax for k in KINDS.values() if not k.named]
+            + [e.spec for e in load_config().endpoints]
         )
         self.model.setToolTip(
             "A model SPEC: builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL_NAME"
@@ -144,11 +146,7 @@ class ReplicateDialog(QDialog):
         if key == "model":
             spec = self.model.currentText().strip()
             url = next(
-                (
-                    e.base_url or None
-                    for e in load_config().endpoints
-                    if f"openai:{e.model}" == spec
-                ),
+                (e.base_url or None for e in load_config().endpoints if e.spec == spec),
                 None,
             )
             return Changes(model=spec or None, base_url=url)

@@ -16,9 +16,7 @@ import html
 import json
 import re
 import time
-from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import shiboken6
@@ -47,7 +45,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.backends import offline_refusal
+from ..core.backends import ModelSpec, ModelSpecError, offline_refusal, writes_text
+from ..core.backends.spec import BUILTIN, HF, LEXICON, OPENAI, Kind, kind_of
 from ..core.cells import as_text, cell_text
 from ..core.chunking import over_limit
 from ..core.codebook import Codebook
@@ -55,7 +54,6 @@ from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError, TemplateError
 from ..core.examples import read_examples
 from ..core.model_config import (
-    OFFLINE_MODELS,
     ModelChoice,
     cached_models,
     load_config,
@@ -76,8 +74,9 @@ from .jobs import Job, JobSpec
 from .progress_row import ProgressRow
 from .workers import run_in_background
 
-OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
-OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", "openai:")
+# Their SPECs name no model yet ("hf:", "openai:"): the fields below the list do.
+OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", str(ModelSpec(HF)))
+OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", str(ModelSpec(OPENAI)))
 TRIAL_ROWS = 5
 LONG_TEXT_CHOICES = (
     ("Split into chunks, combine the answers", "split"),
@@ -125,39 +124,6 @@ def typed_labels(text: str) -> tuple[str, ...]:
         return parse_labels(text, option="Labels") if text.strip() else ()
     except LlmstudioError:
         return ()
-
-
-@lru_cache(maxsize=64)
-def hf_generative(name: str) -> bool | None:
-    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text:
-    True for a causal LM, False for a classifier or an embedding model, None when its
-    config is not on this computer (the runner finds out when it loads it)."""
-    from ..core.backends.hf import TEXT_GENERATION, detect_pipeline_task
-
-    name = name.strip()
-    if not name:
-        return None
-    config = None
-    folder = Path(name).expanduser()
-    try:
-        if (folder / "config.json").is_file():
-            config = folder / "config.json"
-        else:
-            from huggingface_hub import try_to_load_from_cache
-
-            found = try_to_load_from_cache(name, "config.json")
-            config = Path(found) if isinstance(found, str) else None
-        if config is None:
-            return None
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except Exception:  # not a folder, not a hub id, unreadable: the runner will say
-        return None
-    return (
-        detect_pipeline_task(
-            SimpleNamespace(**{k: data.get(k) for k in ("architectures", "id2label")})
-        )
-        == TEXT_GENERATION
-    )
 
 
 class PlaceholderHighlighter(QSyntaxHighlighter):
@@ -644,7 +610,7 @@ class RunDialog(QDialog):
                 self._examples = read_examples(
                     path,
                     task.labels,
-                    multi_label=bool(getattr(task, "multi_label", False)),
+                    multi_label=task.multi_label,
                     label_of=task.label_of,
                 )
             except Exception as exc:  # noqa: BLE001 - any reading error is shown, not raised
@@ -686,15 +652,15 @@ class RunDialog(QDialog):
 
     # -- state ------------------------------------------------------------------------
 
-    def _kind(self) -> str:
-        return self.model.currentData().spec.partition(":")[0]
+    def _kind(self) -> Kind:
+        return kind_of(self.model.currentData().spec)
 
     def _fill_fields(self, *_) -> None:
         choice: ModelChoice = self.model.currentData()
-        kind, _, name = choice.spec.partition(":")
-        if kind == "hf":
+        kind, name = self._kind(), ModelSpec.partial(choice.spec).name
+        if kind.name == HF:
             self.hf_path.setText(name)
-        elif kind == "openai":
+        elif kind.name == OPENAI:
             self.api_model.setText(name)
             self.base_url.setText(choice.base_url)
         self._on_task()
@@ -709,10 +675,10 @@ class RunDialog(QDialog):
         if kind != self._shown_kind:  # only the rows this kind of model needs
             self._shown_kind = kind
             for widget, shown in (
-                (self.hf_row, kind == "hf"),
-                (self.api_model, kind == "openai"),
-                (self.base_url, kind == "openai"),
-                (self.concurrency, kind == "openai"),
+                (self.hf_row, kind.name == HF),
+                (self.api_model, kind.name == OPENAI),
+                (self.base_url, kind.name == OPENAI),
+                (self.concurrency, kind.name == OPENAI),
             ):
                 self._form.setRowVisible(widget, shown)
         self._show_template_status()
@@ -722,14 +688,14 @@ class RunDialog(QDialog):
             self.note.setText("<span style='color:#c62828'>Fix the prompt above.</span>")
         elif problem:
             self.note.setText(f"<span style='color:#c62828'>{html.escape(problem)}</span>")
-        elif kind == "openai":
+        elif kind.sends_texts:
             host = endpoint_id(self.base_url.text().strip() or None)
             self.note.setText(
                 f"The texts will be sent to <b>{host}</b>"
                 ". You will see what is sent and an estimate of the cost, and "
                 "confirm, before anything leaves this computer."
             )
-        elif kind == "builtin" and self.task_name() == "sentiment":
+        elif kind.name == BUILTIN and self.task_name() == "sentiment":
             self.note.setText("Runs on this computer; nothing is sent anywhere. " + LARGER_MODEL)
         else:
             self.note.setText("Runs on this computer; nothing is sent anywhere.")
@@ -889,17 +855,15 @@ class RunDialog(QDialog):
 
     def _generative(self) -> bool | None:
         """Whether the chosen model writes text (None: not known before it loads)."""
-        kind = self._kind()
-        if kind == "openai":
-            return True
-        if kind == "hf":
-            return hf_generative(self.hf_path.text().strip())
-        return False
+        try:
+            return writes_text(self._model_spec())
+        except ModelSpecError:  # no model typed yet
+            return None
 
     def _model_words(self) -> str:
         kind = self._kind()
-        if kind in OFFLINE_MODELS:
-            return {"builtin": "The builtin MiniLM model", "lexicon": "The lexicon (VADER)"}[kind]
+        if not kind.named:
+            return {BUILTIN: "The builtin MiniLM model", LEXICON: "The lexicon (VADER)"}[kind.name]
         return "This Hugging Face model (a classifier)"
 
     def problem(self) -> str:
@@ -927,11 +891,11 @@ class RunDialog(QDialog):
             if problem:
                 return problem
         kind = self._kind()
-        if kind == "hf" and not self.hf_path.text().strip():
+        if kind.name == HF and not self.hf_path.text().strip():
             return "Choose a model folder, or type a Hugging Face hub id."
-        if kind == "openai" and not self.api_model.text().strip():
+        if kind.name == OPENAI and not self.api_model.text().strip():
             return "Type the API's model name."
-        if kind == "openai" and self.base_url.text().strip():
+        if kind.name == OPENAI and self.base_url.text().strip():
             problem = url_problem(self.base_url.text().strip())
             if problem:
                 return f"The base URL is {problem}."
@@ -949,9 +913,9 @@ class RunDialog(QDialog):
                     f"{model} cannot explain its answers: it only gives labels. Untick "
                     "“Explain each answer”, or choose a model that writes text."
                 )
-            if kind in OFFLINE_MODELS:
+            if not kind.named:
                 try:
-                    why = offline_refusal(kind, self.spec().task())
+                    why = offline_refusal(self._model_spec(), self.spec().task())
                 except LlmstudioError as exc:
                     return str(exc)
                 if why and task == "sentiment" and self._examples:
@@ -979,15 +943,17 @@ class RunDialog(QDialog):
 
     def set_model(self, spec: str, base_url: str = "") -> None:
         """Choose the listed model with this SPEC, or fill in an "Other…" entry."""
-        kind, _, name = spec.partition(":")
+        model = ModelSpec.partial(spec)  # "hf:": the folder is still to be chosen
         listed = [self.model.itemData(i) for i in range(self.model.count())]
         wanted = ModelChoice("", spec, base_url or "")
         for i, choice in enumerate(listed):
             if (choice.spec, choice.base_url) == (wanted.spec, wanted.base_url):
                 self.model.setCurrentIndex(i)
                 return
-        self.model.setCurrentIndex(listed.index(OTHER_HF if kind == "hf" else OTHER_API))
-        if kind == "hf":
+        other = OTHER_HF if model is not None and model.kind == HF else OTHER_API
+        self.model.setCurrentIndex(listed.index(other))
+        name = model.name if model is not None else ""
+        if other is OTHER_HF:
             self.hf_path.setText(name)
         else:
             self.api_model.setText(name)
@@ -1029,19 +995,17 @@ class RunDialog(QDialog):
         if clean != typed:
             self.base_url.setText(clean)
 
-    def spec(self) -> JobSpec:
+    def _model_spec(self) -> str:
+        """The model SPEC as filled in ("hf:" while no folder is chosen)."""
         kind = self._kind()
-        base_url = None
-        if kind == "hf":
-            model = f"hf:{self.hf_path.text().strip()}"
-        elif kind == "openai":
-            model = f"openai:{self.api_model.text().strip()}"
-            base_url = self.base_url.text().strip() or None
-        else:
-            model = kind
+        name = {HF: self.hf_path, OPENAI: self.api_model}.get(kind.name)
+        return str(ModelSpec(kind.name, name.text().strip() if name is not None else ""))
+
+    def spec(self) -> JobSpec:
+        base_url = (self.base_url.text().strip() or None) if self._kind().network else None
         options = self.options()
         return JobSpec(
-            model=model,
+            model=self._model_spec(),
             base_url=base_url,
             labels=options.labels or DEFAULT_LABELS,
             concurrency=self.concurrency.value(),

@@ -19,6 +19,7 @@ from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
+from .spec import BUILTIN
 
 
 def _file_hash(path: Path) -> str:
@@ -45,7 +46,7 @@ class BuiltinBackend(Backend):
     corpus at once (label prompts, self-training on the corpus, contrastive fine-tuning
     on the examples), run in :meth:`prepare`; its scores are then looked up per row."""
 
-    kind = "builtin"
+    kind = BUILTIN
     batch_size = 64
 
     def __init__(self, device: str | None = None, seed: int = 0):

@@ -6,6 +6,7 @@ from ..lexicon import NEGATIVE_AT, POSITIVE_AT, STRONG_AT, compound, vader, vade
 from ..tasks.base import Task
 from ..tasks.sentiment import SentimentTask
 from .base import Backend, BackendError, RowError
+from .spec import LEXICON
 
 
 def refusal(task: Task) -> str | None:
@@ -21,7 +22,7 @@ def refusal(task: Task) -> str | None:
 
 
 class LexiconBackend(Backend):
-    kind = "lexicon"
+    kind = LEXICON
     batch_size = 256
 
     def __init__(self):

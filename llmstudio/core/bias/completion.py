@@ -170,16 +170,18 @@ def completion_probe(
     ``samples`` sampled completions per prompt. ``monitor`` gets ``report(done, total)``
     (prompts, or samples); raises :class:`Cancelled` on cancel."""
     from ..backends import make_backend
+    from ..backends.hf.generate import GenerationBackend
+    from ..backends.openai_backend import OpenAIBackend
 
     own = isinstance(backend_or_model, str)
     backend = make_backend(backend_or_model, base_url=base_url) if own else backend_or_model
     try:
         jobs = _prompts(occupations, templates)
         monitor = Monitor.of(monitor)
-        if backend.kind == "hf" and getattr(backend, "pipeline_task", "") == "text-generation":
+        if isinstance(backend, GenerationBackend):
             details = _hf_details(backend, jobs, monitor)
             method = "logprobs"
-        elif backend.kind == "openai":
+        elif isinstance(backend, OpenAIBackend):
             details, method = _api_details(backend, jobs, samples, seed, monitor)
         else:
             raise LlmstudioError(
@@ -197,7 +199,7 @@ def completion_probe(
             "data": {"attribution": ATTRIBUTION},
             "definition": _DEFINITIONS[method if method == "samples" else backend.kind],
         }
-        if backend.kind == "openai":
+        if isinstance(backend, OpenAIBackend):
             meta["instruction"] = INSTRUCTION
         return CompletionReport(rows, details, meta)
     finally:

@@ -255,7 +255,7 @@ def run_counterfactual(
     monitor = Monitor.of(monitor)
     if score not in SCORES:
         raise LlmstudioError(f"unknown score {score!r}; one of {', '.join(SCORES)}")
-    if not task.labels or getattr(task, "multi_label", False):
+    if not task.labels or task.multi_label:
         raise LlmstudioError(
             f"counterfactual swaps compare one label per text; "
             f"{task.describe()} does not give one (use sentiment or "

@@ -58,9 +58,7 @@ class CorpusClassifier:
     @staticmethod
     def transductive(task: Task) -> bool:
         return isinstance(task, ChoiceTask) and (
-            bool(task.examples)
-            or not isinstance(task, SentimentTask)
-            or getattr(task, "multi_label", False)
+            bool(task.examples) or not isinstance(task, SentimentTask) or task.multi_label
         )
 
     def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
@@ -75,7 +73,7 @@ class CorpusClassifier:
             monitor=monitor,
             self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0,
         )
-        multi = bool(getattr(task, "multi_label", False))
+        multi = bool(task.multi_label)
         definitions = task.definitions()
         descriptions = {label: definitions[label] for label in task.labels if label in definitions}
         if task.examples:
