@@ -16,7 +16,7 @@ import pytest
 from llmstudio.core import project as project_module
 from llmstudio.core.corpus import Corpus, read_table
 from llmstudio.core.errors import ProjectError
-from llmstudio.core.migrations import MIGRATIONS, run_script
+from llmstudio.core.store.migrations import MIGRATIONS, run_script
 from llmstudio.core.project import Project, load_any
 
 from helpers.corpora import string_corpus
