@@ -8,8 +8,9 @@ caller opens the transaction with :func:`transaction`, so one action stays one
 transaction, as before the SQL moved here.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: it would bind the name ``annotations``
+# in this package, and ``from .store import annotations`` would then get that instead of
+# the module store/annotations.py.
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
