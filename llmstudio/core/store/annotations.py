@@ -69,3 +69,24 @@ def long_text_counts(db: sqlite3.Connection, run_id: int, task: str) -> tuple[in
         (f"$.{task}_chunks", f"$.{task}_truncated", run_id),
     ).fetchone()
     return int(row[0]), int(row[1])
+
+
+def row_ids(db: sqlite3.Connection, run_id: int) -> tuple[int, ...]:
+    """The rows run ``run_id`` stored a result for, in order."""
+    return tuple(
+        r
+        for (r,) in db.execute(
+            "SELECT row_id FROM annotations WHERE run_id = ? ORDER BY row_id", (run_id,)
+        )
+    )
+
+
+def tallies(db: sqlite3.Connection, run_id: int, no_text: str) -> tuple[int, int, int]:
+    """(rows answered, rows failed, rows with no text) of run ``run_id``: ``no_text`` is
+    the error a row with no text is stored with, counted apart from failures."""
+    return db.execute(
+        "SELECT COALESCE(SUM(output IS NOT NULL), 0), "
+        "COALESCE(SUM(error IS NOT NULL AND error IS NOT ?), 0), "
+        "COALESCE(SUM(error IS ?), 0) FROM annotations WHERE run_id = ?",
+        (no_text, no_text, run_id),
+    ).fetchone()

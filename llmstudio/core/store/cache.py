@@ -16,3 +16,8 @@ def get(db: sqlite3.Connection, key: str) -> str | None:
 def put(db: sqlite3.Connection, entries: Iterable[tuple[str, str, str]]) -> None:
     """Store (key, output JSON, created) entries; a key already there keeps its answer."""
     db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", entries)
+
+
+def everything(db: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """Every entry as (key, output JSON, created)."""
+    return db.execute("SELECT * FROM response_cache").fetchall()

@@ -23,3 +23,8 @@ def last_at(db: sqlite3.Connection, action: str, detail_prefix: str) -> str | No
         (action, f"{detail_prefix}%"),
     ).fetchone()
     return row[0] if row else None
+
+
+def first_at(db: sqlite3.Connection, action: str) -> str | None:
+    """When the oldest line of ``action`` was written, or None."""
+    return db.execute("SELECT MIN(at) FROM history WHERE action = ?", (action,)).fetchone()[0]

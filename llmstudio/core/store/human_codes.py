@@ -103,3 +103,25 @@ def memo_holders(db: sqlite3.Connection) -> list[tuple[str, str]]:
 def rename_codebook(db: sqlite3.Connection, old: str, new: str) -> None:
     """The clicks made in codebook ``old`` follow it to its new name."""
     db.execute("UPDATE human_codes SET codebook = ? WHERE codebook = ?", (new, old))
+
+
+def codebooks(db: sqlite3.Connection) -> list[str]:
+    """The codebooks with a click (a deleted codebook's too), in alphabetical order."""
+    return [b for (b,) in db.execute("SELECT DISTINCT codebook FROM human_codes ORDER BY codebook")]
+
+
+def blindness_by_row(
+    db: sqlite3.Connection, codebook: str, coder: str
+) -> list[tuple[int, int | None, int | None, str]]:
+    """Per row the coder clicked in ``codebook``: (row_id, any click not blind, any click
+    not recorded, the last click's time)."""
+    return db.execute(
+        "SELECT row_id, MAX(blind = 0), MAX(blind IS NULL), MAX(time) FROM human_codes "
+        "WHERE codebook = ? AND coder = ? GROUP BY row_id",
+        (codebook, coder),
+    ).fetchall()
+
+
+def any_click(db: sqlite3.Connection) -> bool:
+    """Whether anyone has coded anything in the project."""
+    return db.execute("SELECT 1 FROM human_codes LIMIT 1").fetchone() is not None

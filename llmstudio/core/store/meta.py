@@ -41,3 +41,13 @@ def chunk_blobs(db: sqlite3.Connection) -> list[bytes]:
 def add_chunks(db: sqlite3.Connection, chunks: Iterable[tuple[int, int, int, bytes]]) -> None:
     """Store (chunk, first_row, n_rows, data) chunks."""
     db.executemany("INSERT INTO corpus_chunks VALUES (?, ?, ?, ?)", chunks)
+
+
+def put(db: sqlite3.Connection, key: str, value: str) -> None:
+    """Store ``value`` under ``key``, replacing any value there."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def delete(db: sqlite3.Connection, key: str) -> None:
+    """Remove ``key`` (nothing when absent)."""
+    db.execute("DELETE FROM meta WHERE key = ?", (key,))

@@ -143,3 +143,30 @@ def delete(db: sqlite3.Connection, run_id: int) -> None:
 def any_run(db: sqlite3.Connection) -> bool:
     """Whether the project holds a run."""
     return db.execute("SELECT 1 FROM runs LIMIT 1").fetchone() is not None
+
+
+def first_created(db: sqlite3.Connection) -> str | None:
+    """When the oldest stored run was made, or None."""
+    return db.execute("SELECT MIN(created) FROM runs").fetchone()[0]
+
+
+def replicate_params(db: sqlite3.Connection) -> list[tuple[int, str]]:
+    """(id, params JSON) of every replicate run."""
+    return db.execute("SELECT id, params FROM runs WHERE replicate_of IS NOT NULL").fetchall()
+
+
+def replicate_links(db: sqlite3.Connection) -> list[tuple[int, int]]:
+    """(replicate's id, the run it repeats) of every replicate run, oldest first."""
+    return db.execute(
+        "SELECT id, replicate_of FROM runs WHERE replicate_of IS NOT NULL ORDER BY id"
+    ).fetchall()
+
+
+def unfinished_replicates(db: sqlite3.Connection, of: int) -> list[tuple[int, str, str]]:
+    """(id, params JSON, fingerprint JSON) of the replicates of run ``of`` not done,
+    newest first."""
+    return db.execute(
+        "SELECT id, params, fingerprint FROM runs WHERE replicate_of = ? AND status != 'done' "
+        "ORDER BY id DESC",
+        (of,),
+    ).fetchall()
