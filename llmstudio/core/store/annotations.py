@@ -90,3 +90,19 @@ def tallies(db: sqlite3.Connection, run_id: int, no_text: str) -> tuple[int, int
         "COALESCE(SUM(error IS ?), 0) FROM annotations WHERE run_id = ?",
         (no_text, no_text, run_id),
     ).fetchone()
+
+
+def errors_with_at_sign(db: sqlite3.Connection, run_id: int) -> list[tuple[int, str]]:
+    """(row_id, error) of the rows of run ``run_id`` whose error holds an ``@``."""
+    return db.execute(
+        "SELECT row_id, error FROM annotations WHERE run_id = ? AND error LIKE '%@%'",
+        (run_id,),
+    ).fetchall()
+
+
+def set_errors(db: sqlite3.Connection, run_id: int, updates: Iterable[tuple[str, int]]) -> None:
+    """Store (error, row_id) for each row of run ``run_id`` given."""
+    db.executemany(
+        "UPDATE annotations SET error = ? WHERE run_id = ? AND row_id = ?",
+        [(error, run_id, row) for error, row in updates],
+    )

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 APPLICATION_ID = 0x4C4C4D53  # "LLMS": tells our files from other SQLite databases
@@ -69,3 +71,20 @@ def copy_to(db: sqlite3.Connection, path: Path) -> None:
         db.backup(target)
     target.execute("PRAGMA journal_mode=DELETE")
     target.close()
+
+
+def all_tables(db: sqlite3.Connection) -> set[str]:
+    """The names of every table, SQLite's own included."""
+    return {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+@contextmanager
+def secure_delete(db: sqlite3.Connection) -> Iterator[None]:
+    """Within: deleted or overwritten text is zeroed in the file, not left in its free
+    space; the setting as it was afterwards."""
+    before = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA secure_delete = {int(before)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 
 def add(db: sqlite3.Connection, action: str, detail: str) -> None:
@@ -28,3 +29,13 @@ def last_at(db: sqlite3.Connection, action: str, detail_prefix: str) -> str | No
 def first_at(db: sqlite3.Connection, action: str) -> str | None:
     """When the oldest line of ``action`` was written, or None."""
     return db.execute("SELECT MIN(at) FROM history WHERE action = ?", (action,)).fetchone()[0]
+
+
+def with_at_sign(db: sqlite3.Connection) -> list[tuple[int, str]]:
+    """(id, detail) of the lines whose detail holds an ``@``."""
+    return db.execute("SELECT id, detail FROM history WHERE detail LIKE '%@%'").fetchall()
+
+
+def set_details(db: sqlite3.Connection, updates: Iterable[tuple[str, int]]) -> None:
+    """Store (detail, id) for each line given (only to take credentials off)."""
+    db.executemany("UPDATE history SET detail = ? WHERE id = ?", updates)

@@ -7,7 +7,7 @@ are here.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 # The columns a caller may ask for by name (:func:`fields`): the schema's, nothing else.
 FIELDS = frozenset(
@@ -170,3 +170,17 @@ def unfinished_replicates(db: sqlite3.Connection, of: int) -> list[tuple[int, st
         "ORDER BY id DESC",
         (of,),
     ).fetchall()
+
+
+def with_userinfo(db: sqlite3.Connection) -> list[tuple[int, str, str, str, str]]:
+    """(id, fingerprint, spec_key, params, text_column) of the runs whose model details
+    hold an ``@`` (an older version's user:pass@host)."""
+    return db.execute(
+        "SELECT id, fingerprint, spec_key, params, text_column FROM runs "
+        "WHERE fingerprint LIKE '%@%'"
+    ).fetchall()
+
+
+def set_fingerprints(db: sqlite3.Connection, updates: Iterable[tuple[str, str, int]]) -> None:
+    """Store (fingerprint JSON, spec_key, id) for each run given."""
+    db.executemany("UPDATE runs SET fingerprint = ?, spec_key = ? WHERE id = ?", updates)
