@@ -188,6 +188,11 @@ def current(project: Project, codebook: str, coder: str | None = None) -> list[R
     return [_row(r) for r in stored.latest_clicks(project.db, codebook, coder)]
 
 
+def any_coded(project: Project) -> bool:
+    """Whether anyone has coded anything in the project (a click, uncoded again or not)."""
+    return stored.any_click(project.db)
+
+
 def coders(project: Project, codebook: str | None = None) -> list[str]:
     """Everyone who coded (in ``codebook``), in alphabetical order."""
     return stored.coders(project.db, codebook)

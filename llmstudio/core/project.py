@@ -27,7 +27,7 @@ from .leftovers import remove_dead_leftovers
 from .nested import arrow_types, text_column_problem, to_arrow
 from .store import codebooks as stored_codebooks
 from .store import connection, consents, history, human_codes, meta, transaction
-from .store.migrations import MIGRATIONS, Migration, migrate, schema_version
+from .store.migrations import MIGRATIONS, Migration, migrate, required_tables, schema_version
 from .stored_credentials import scrub_stored_credentials
 
 SUFFIX = ".llmstudio"
@@ -63,17 +63,6 @@ def _chunks(frame: pd.DataFrame):
         buf = io.BytesIO()
         pq.write_table(part, buf, compression="zstd")
         yield k, start, part.num_rows, buf.getvalue()
-
-
-def _required_tables(migrations: Sequence[Migration]) -> set[str]:
-    """The tables ``migrations`` make in an empty database: those every project must
-    have, without a second list of them to keep in step."""
-    db = sqlite3.connect(":memory:")
-    try:
-        migrate(db, migrations)
-        return connection.tables(db)
-    finally:
-        db.close()
 
 
 class ProjectExists(ProjectError):
@@ -198,7 +187,7 @@ class Project:
             migrate(db, migrations)
             if not connection.intact(db):
                 raise ProjectError(f"{path}: the project file is damaged (integrity check failed)")
-            missing = sorted(_required_tables(migrations) - connection.tables(db))
+            missing = sorted(required_tables(migrations) - connection.tables(db))
             if missing:
                 raise ProjectError(
                     f"{path}: the project file is damaged (its table(s) "

@@ -20,6 +20,7 @@ from .human_codes import coder_columns
 from .project import Project
 from .runner import run_results
 from .runs import short_model
+from .store import annotations as stored_annotations
 from .store import runs as stored_runs
 from .tasks.base import Task
 
@@ -272,3 +273,13 @@ def batch_frame(
             records[row_id] = {c: outcome.get(c) for c in columns[:-1]}
     frame = pd.DataFrame.from_dict(records, orient="index", columns=columns)
     return _renamed(frame, corpus_columns)
+
+
+def has_runs(project: Project) -> bool:
+    """Whether the project holds any run (results to show)."""
+    return stored_runs.any_run(project.db)
+
+
+def answered_count(project: Project, run_id: int) -> int:
+    """How many rows run ``run_id`` has an answer for (errors not counted)."""
+    return stored_annotations.count_answered(project.db, run_id)

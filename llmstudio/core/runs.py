@@ -260,6 +260,12 @@ def no_such_run(project: Project, run_id: int) -> str:
     return f"{project.path}: no run {run_id} (the runs are: {have or 'none yet'})"
 
 
+def stored_params(project: Project, run_id: int) -> dict | None:
+    """Run ``run_id``'s task parameters, checked (:func:`run_params`); None: no such run."""
+    row = stored.fields(project.db, run_id, "params")
+    return run_params(project, run_id, row[0]) if row is not None else None
+
+
 def finished_runs(project: Project) -> list[RunInfo]:
     """The runs that ran to their end (stored status done), oldest first: those a replicate
     can repeat and run stability compares."""
@@ -331,10 +337,6 @@ def interrupted_runs(project: Project) -> list[RunInfo]:
 # -- actions -------------------------------------------------------------------------------
 
 
-def _history(project: Project, detail: str) -> None:
-    history.add(project.db, "runs", detail)
-
-
 def rename_run(project: Project, run_id: int, name: str | None) -> RunInfo:
     """Give run ``run_id`` a name ("" or None: back to plain "run N"). Its columns keep
     their ``_run<N>`` suffix, so scripts that read them go on working."""
@@ -344,8 +346,9 @@ def rename_run(project: Project, run_id: int, name: str | None) -> RunInfo:
         raise RunError(f"a run's name is at most 80 characters; {name[:20]!r}... has {len(name)}")
     with transaction(project.db):
         stored.rename(project.db, run_id, name or None)
-        _history(
-            project,
+        history.add(
+            project.db,
+            "runs",
             f"renamed run {run_id} from {info.name or '(no name)'!r} to {name or '(no name)'!r}",
         )
     return run_info(project, run_id)
@@ -374,8 +377,9 @@ def delete_run(project: Project, run_id: int, *, only_interrupted: bool = False)
             if replicates
             else ""
         )
-        _history(
-            project,
+        history.add(
+            project.db,
+            "runs",
             f"{action} {info.describe()} ({info.answered:,} answers; the "
             f"response cache kept){note}",
         )
@@ -507,7 +511,7 @@ def note_resume(project: Project, run_id: int) -> None:
     """Say in the project's history that run ``run_id`` was resumed (the runner then logs
     the run itself)."""
     with transaction(project.db):
-        _history(project, f"resumed run {run_id} with its stored settings")
+        history.add(project.db, "runs", f"resumed run {run_id} with its stored settings")
 
 
 # -- one job per run -----------------------------------------------------------------------

@@ -21,16 +21,6 @@ SQL = re.compile(
 )
 CALLS = {"execute", "executemany", "executescript"}
 
-# Modules whose SQL has not moved into core/store yet: each must still hold some (so the
-# list only shrinks), and nothing else may.
-NOT_YET_MOVED = {
-    "cli.py",
-    "gui/charts_panel.py",
-    "gui/coder_columns.py",
-    "gui/model_runs.py",
-    "gui/replicate_run.py",
-}
-
 
 def _leading_text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -78,16 +68,11 @@ def _sql_by_module() -> dict[str, list[str]]:
 
 
 def test_no_sql_outside_the_store():
-    stray = {m: f for m, f in _sql_by_module().items() if m not in NOT_YET_MOVED}
+    stray = _sql_by_module()
     assert not stray, (
         "SQL outside llmstudio/core/store (add a function to a store module and call it): "
         + "; ".join(f"{m}: {', '.join(f)}" for m, f in stray.items())
     )
-
-
-def test_the_list_of_modules_not_yet_moved_only_shrinks():
-    moved = NOT_YET_MOVED - set(_sql_by_module())
-    assert not moved, f"no SQL left in {sorted(moved)}: take them off NOT_YET_MOVED"
 
 
 def test_the_check_finds_sql_calls_and_strings(tmp_path):
