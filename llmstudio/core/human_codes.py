@@ -26,7 +26,7 @@ import pandas as pd
 from .codebook import NONE_CODE, Codebook, column_slug
 from .errors import ProjectError
 from .project import Project
-from .store import human_codes as stored
+from .store import human_codes as stored_codes
 from .store import transaction
 
 __all__ = [
@@ -140,7 +140,7 @@ def record(
         memo = before.memo if before is not None else ""
     time = datetime.now(UTC).isoformat(timespec="milliseconds")
     with transaction(project.db):
-        click_id = stored.add(
+        click_id = stored_codes.add(
             project.db,
             codebook.name,
             coder,
@@ -178,29 +178,29 @@ def _row(values) -> RowCoding:
 
 def coding_of(project: Project, codebook: str, coder: str, row_id: int) -> RowCoding | None:
     """The coder's latest click on the row, or None if they never touched it."""
-    row = stored.latest_click(project.db, codebook, coder, int(row_id))
+    row = stored_codes.latest_click(project.db, codebook, coder, int(row_id))
     return _row(row) if row is not None else None
 
 
 def current(project: Project, codebook: str, coder: str | None = None) -> list[RowCoding]:
     """Each coder's (or ``coder``'s) latest click per row, uncoded-again rows included
     (their codes are empty), by coder then row."""
-    return [_row(r) for r in stored.latest_clicks(project.db, codebook, coder)]
+    return [_row(r) for r in stored_codes.latest_clicks(project.db, codebook, coder)]
 
 
 def any_coded(project: Project) -> bool:
     """Whether anyone has coded anything in the project (a click, uncoded again or not)."""
-    return stored.any_click(project.db)
+    return stored_codes.any_click(project.db)
 
 
 def coders(project: Project, codebook: str | None = None) -> list[str]:
     """Everyone who coded (in ``codebook``), in alphabetical order."""
-    return stored.coders(project.db, codebook)
+    return stored_codes.coders(project.db, codebook)
 
 
 def history(project: Project, codebook: str, row_id: int) -> list[RowCoding]:
     """Every click on the row in ``codebook``, oldest first (who changed what, when)."""
-    return [_row(r) for r in stored.row_clicks(project.db, codebook, int(row_id))]
+    return [_row(r) for r in stored_codes.row_clicks(project.db, codebook, int(row_id))]
 
 
 def code_table(project: Project, codebook: str) -> pd.DataFrame:
@@ -224,7 +224,7 @@ def coder_column_names(project: Project) -> dict[tuple[str, str], str]:
     <coder>`` in slugs (``human_local_issues_ana``); two names with one slug ("Ana",
     "ana") both kept, the later with a trailing ``_``."""
     out: dict[tuple[str, str], str] = {}
-    for book, coder in stored.codebook_coders(project.db):
+    for book, coder in stored_codes.codebook_coders(project.db):
         name = f"human_{column_slug(book)}_{column_slug(coder)}"
         while name in out.values():
             name += "_"
@@ -251,7 +251,7 @@ def memo_column_names(project: Project) -> dict[tuple[str, str], str]:
     latest click on it has one): ``memo_<coder>``, or ``memo_<codebook>_<coder>`` when the
     coder has memos in more than one codebook (the scheme of :func:`coder_column_names`);
     in slugs, two names with one slug both kept, the later with a trailing ``_``."""
-    pairs = stored.memo_holders(project.db)
+    pairs = stored_codes.memo_holders(project.db)
     books_of: dict[str, int] = {}
     for _, coder in pairs:
         books_of[coder] = books_of.get(coder, 0) + 1
@@ -305,7 +305,7 @@ def coding_log(project: Project) -> pd.DataFrame:
     row's codes after the click, ``"; "``-joined; empty: uncoded again), ``memo`` (the
     row's memo after the click) and ``blind`` ("yes", "no", or empty where the mode was
     not recorded: clicks made before blind coding existed)."""
-    clicks = [_row(r) for r in stored.all_clicks(project.db)]
+    clicks = [_row(r) for r in stored_codes.all_clicks(project.db)]
     frame = pd.DataFrame(
         [
             (

@@ -32,7 +32,7 @@ from .leftovers import pid_alive, process_started
 from .project import Project
 from .store import annotations as stored_annotations
 from .store import history, transaction
-from .store import runs as stored
+from .store import runs as stored_runs
 
 COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = (
     "complete",
@@ -202,7 +202,7 @@ def run_infos(project: Project) -> list[RunInfo]:
         replicate_of,
         pid,
         columns,
-    ) in stored.all_fields(
+    ) in stored_runs.all_fields(
         project.db,
         *"id name task params backend fingerprint status rows_total created finished "
         "replicate_of pid columns".split(),
@@ -256,13 +256,13 @@ def run_info(project: Project, run_id: int) -> RunInfo:
 
 def no_such_run(project: Project, run_id: int) -> str:
     """ "p.llmstudio: no run 9 (the runs are: 1, 2)": the message for a run not there."""
-    have = ", ".join(str(r) for r in stored.ids(project.db))
+    have = ", ".join(str(r) for r in stored_runs.ids(project.db))
     return f"{project.path}: no run {run_id} (the runs are: {have or 'none yet'})"
 
 
 def stored_params(project: Project, run_id: int) -> dict | None:
     """Run ``run_id``'s task parameters, checked (:func:`run_params`); None: no such run."""
-    row = stored.fields(project.db, run_id, "params")
+    row = stored_runs.fields(project.db, run_id, "params")
     return run_params(project, run_id, row[0]) if row is not None else None
 
 
@@ -345,7 +345,7 @@ def rename_run(project: Project, run_id: int, name: str | None) -> RunInfo:
     if len(name) > 80:
         raise RunError(f"a run's name is at most 80 characters; {name[:20]!r}... has {len(name)}")
     with transaction(project.db):
-        stored.rename(project.db, run_id, name or None)
+        stored_runs.rename(project.db, run_id, name or None)
         history.add(
             project.db,
             "runs",
@@ -368,9 +368,9 @@ def delete_run(project: Project, run_id: int, *, only_interrupted: bool = False)
         )
     action = "discarded" if only_interrupted else "deleted"
     with transaction(project.db):
-        replicates = stored.replicates_of(project.db, run_id)
+        replicates = stored_runs.replicates_of(project.db, run_id)
         # A replicate of it stays, no longer pointing at a run that is gone (said below).
-        stored.delete(project.db, run_id)
+        stored_runs.delete(project.db, run_id)
         note = (
             f"; its replicate run{'s' if len(replicates) > 1 else ''} "
             f"{', '.join(map(str, replicates))} kept"
@@ -436,7 +436,7 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
     from .tasks.build import make_task, options_from_params
 
     info = run_info(project, run_id)
-    params_json, backend, fingerprint, column = stored.fields(
+    params_json, backend, fingerprint, column = stored_runs.fields(
         project.db, run_id, "params", "backend", "fingerprint", "text_column"
     )
     params = run_params(project, run_id, params_json)
@@ -573,7 +573,7 @@ def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
         holder = f"another llmstudio process (pid {pid})"
     else:
         return  # killed: its finished rows are kept, the rest are ours to ask
-    row = stored.fields(db, run_id, "name", "task")
+    row = stored_runs.fields(db, run_id, "name", "task")
     claimed = _claimed_at(db, run_id)
     since = claimed.strftime("%Y-%m-%d %H:%M UTC") if claimed else ""
     raise RunBusy(

@@ -4,7 +4,7 @@ original columns in order) and ``corpus_chunks`` (the rows as Parquet blobs)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 
 def get(db: sqlite3.Connection, key: str) -> str | None:
@@ -33,9 +33,10 @@ def add_columns(db: sqlite3.Connection, columns: Iterable[tuple[int, str, str]])
     db.executemany("INSERT INTO columns VALUES (?, ?, ?)", columns)
 
 
-def chunk_blobs(db: sqlite3.Connection) -> list[bytes]:
-    """The corpus's Parquet chunks, in order."""
-    return [blob for (blob,) in db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")]
+def chunk_blobs(db: sqlite3.Connection) -> Iterator[bytes]:
+    """The corpus's Parquet chunks, in order, one at a time (a large corpus's blobs are
+    never all held at once)."""
+    return (blob for (blob,) in db.execute("SELECT data FROM corpus_chunks ORDER BY chunk"))
 
 
 def add_chunks(db: sqlite3.Connection, chunks: Iterable[tuple[int, int, int, bytes]]) -> None:
