@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-Annotation = tuple[int, int, str | None, str | None, int, int]  # run, row, output, error,
-# cached, retryable: the table's columns in order
+# The table's columns in order: run_id, row_id, output, error, cached, retryable.
+Annotation = tuple[int, int, str | None, str | None, int, int]
 
 
 def put(db: sqlite3.Connection, rows: Iterable[Annotation]) -> None:
