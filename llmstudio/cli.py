@@ -32,6 +32,7 @@ from .cli_options import timeout_options as _timeout
 from .core.corpus import Corpus, ImportOptions, read_table
 from .core.errors import LlmstudioError, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
+from .core.progress import Monitor
 from .core.project import SUFFIX, Project, ProjectExists, is_project, load_any, open_project_file
 from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
@@ -560,8 +561,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                     backend,
                     text_column=args.text_column,
                     limit=args.limit,
-                    progress=_progress_printer(line),
-                    cancelled=stop.is_set,
+                    monitor=Monitor(_progress_printer(line), stop.is_set),
                     on_run=runs.append,
                 )
             except BackendError as exc:  # the model cannot go on: say where its rows are
@@ -837,7 +837,7 @@ def cmd_replicate(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
             line = StatusLine()
             result = run_replicate(
-                project, plan, backend, progress=_progress_printer(line), cancelled=stop.is_set
+                project, plan, backend, monitor=Monitor(_progress_printer(line), stop.is_set)
             )
             line.end()
         finally:
@@ -974,8 +974,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
             score=args.score,
             n_resamples=args.bootstrap,
             seed=args.seed,
-            progress=_progress_printer(line),
-            cancelled=stop.is_set,
+            monitor=Monitor(_progress_printer(line), stop.is_set),
         )
         backend.close()
     finally:

@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 
 from .cli_options import timeout_arg, timeout_options
+from .core.progress import Monitor
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
 
@@ -108,8 +109,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _progress(line: StatusLine):
-    """``progress(done, total)`` for the probes, shown on ``line``."""
-    return lambda done, total: line.show(f"{done:,}/{total:,} requests", final=done >= total)
+    """The probes' progress callback (a Monitor's), shown on ``line``."""
+    return lambda done, total, **_: line.show(f"{done:,}/{total:,} requests", final=done >= total)
 
 
 def _announce(backend, what: str) -> None:
@@ -142,8 +143,7 @@ def _eec(args, backend):
         limit=args.limit,
         seed=args.seed,
         project=args.project,
-        progress=args.progress,
-        cancelled=_stop.is_set,
+        monitor=Monitor(args.progress, _stop.is_set),
     )
 
 
@@ -172,8 +172,7 @@ def _occupations(args, backend):
         templates,
         samples=args.samples,
         seed=args.seed,
-        progress=args.progress,
-        cancelled=_stop.is_set,
+        monitor=Monitor(args.progress, _stop.is_set),
     )
 
 

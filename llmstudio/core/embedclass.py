@@ -54,10 +54,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from .errors import Cancelled
 from .minilm import model_dir
+from .progress import Monitor
 
 __all__ = ["DEFAULT_TEMPLATES", "EmbeddingClassifier", "label_sentences"]
 
@@ -135,9 +135,9 @@ def _texts_key(texts: Sequence[str]) -> str:
 class EmbeddingClassifier:
     """Zero- and few-shot classification of a corpus with a SentenceTransformer.
 
-    ``progress(fraction, message)`` is called between steps and batches (fraction in
-    [0, 1]); ``cancelled()`` is polled at the same points and, when it returns True, the
-    call raises :class:`Cancelled`.
+    ``monitor`` (a :class:`~llmstudio.core.progress.Monitor`) gets ``report(fraction, 1.0,
+    message=...)`` between steps and batches (fraction in [0, 1]) and is checked at the
+    same points: once cancelled, the call raises :class:`Cancelled`.
 
     Parameters (all go into :meth:`method`, so a run record / cache key names them):
 
@@ -171,8 +171,7 @@ class EmbeddingClassifier:
         tune_with_prompts: bool = False,
         prompt_vote: bool = True,
         lexicon: bool = True,
-        progress: Callable[[float, str], None] | None = None,
-        cancelled: Callable[[], bool] | None = None,
+        monitor: Monitor | None = None,
     ):
         self._model = model
         self.seed = seed
@@ -187,8 +186,7 @@ class EmbeddingClassifier:
         self.tune_with_prompts = tune_with_prompts
         self.prompt_vote = prompt_vote
         self.lexicon = lexicon
-        self.progress = progress or (lambda fraction, message: None)
-        self.cancelled = cancelled or (lambda: False)
+        self.monitor = Monitor.of(monitor)
         self._cache: tuple[str, object] | None = None  # (key of texts, embeddings)
 
     # -- model ---------------------------------------------------------------------------
@@ -236,11 +234,10 @@ class EmbeddingClassifier:
     # -- helpers -------------------------------------------------------------------------
 
     def _check(self):
-        if self.cancelled():
-            raise Cancelled("cancelled")
+        self.monitor.check()
 
     def _report(self, fraction: float, message: str):
-        self.progress(min(1.0, max(0.0, float(fraction))), message)
+        self.monitor.report(min(1.0, max(0.0, float(fraction))), 1.0, message=message)
         self._check()
 
     def _embed(self, model, texts: Sequence[str], span=(0.0, 1.0), message="embedding texts"):

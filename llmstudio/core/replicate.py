@@ -15,14 +15,15 @@ functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .backends import make_backend
 from .backends.base import Backend
 from .errors import LlmstudioError
+from .progress import Monitor
 from .project import Project
-from .runner import JobResult, Progress, Replicate, run_job
+from .runner import JobResult, Replicate, run_job
 from .runs import no_such_run, run_info, run_params, stored_json
 from .secrets import endpoint_id
 from .store import annotations as stored_annotations
@@ -326,8 +327,7 @@ def run_replicate(
     backend: Backend | None = None,
     *,
     concurrency: int = 8,
-    progress: Callable[[Progress], None] | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
+    monitor: Monitor | None = None,
     on_rows=None,
     on_run=None,
 ) -> JobResult:
@@ -346,8 +346,7 @@ def run_replicate(
             backend,
             text_column=plan.text_column,
             rows=list(plan.rows),
-            progress=progress,
-            cancelled=cancelled,
+            monitor=monitor,
             on_rows=on_rows,
             on_run=on_run,
             replicate=Replicate(plan.of, index),

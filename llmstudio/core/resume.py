@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .backends import make_backend
 from .backends.base import digest
+from .progress import Monitor
 from .project import Project
 from .runner import row_inputs, run_job, run_spec
 from .runs import (
@@ -55,8 +56,7 @@ def resume_run(
     *,
     base_url: str | None = None,
     concurrency: int = 8,
-    progress=None,
-    cancelled=lambda: False,
+    monitor: Monitor | None = None,
     **options,
 ):
     """Run an interrupted run to the end with the settings it stored; the rows it has are
@@ -78,8 +78,7 @@ def resume_run(
             task,
             backend,
             text_column=spec.text_column,
-            progress=progress,
-            cancelled=cancelled,
+            monitor=monitor,
         )
     finally:
         backend.close()

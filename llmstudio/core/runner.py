@@ -11,10 +11,11 @@
 * Rows with the same input (retweets, a survey's many "no") are asked once per run: one
   row of each request key is sent and its answer (or its error, retryable as it was) is
   stored for every row that shares it, in the same commit (``_Writer.same``).
-* ``cancelled()`` is polled between batches and while waiting for remote answers; on
+* ``monitor.cancelled()`` is polled between batches and while waiting for remote answers; on
   Cancel, requests in flight are abandoned (the backend closes its connections) and the
   call returns within about a second.
-* ``progress(Progress)`` reports rows done, rows/s and ETA after every flush.
+* ``monitor.report(done, total, record=Progress)`` reports rows done after every flush;
+  the :class:`Progress` record adds rows/s, ETA, the step before the rows and waits.
 * Circuit breaker (remote backends): when ``STOP_AFTER_FAILED_ROWS`` rows in a row (in the
   order their answers arrive) fail the same way with a failure of the moment (the same
   HTTP status, or a lost connection: the retryable ones), whether or not earlier rows
@@ -53,6 +54,7 @@ from .cost import same_text_words
 from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
 from .errors import ProjectError
 from .nested import shown_column, text_column_problem
+from .progress import Monitor
 from .project import Project
 from .runs import check_run_free, hold_run, release_run, stored_json
 from .store import annotations as stored_annotations
@@ -328,8 +330,7 @@ def run_job(
     text_column: str | None = None,
     rows: Sequence[int] | None = None,
     limit: int | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
+    monitor: Monitor | None = None,
     on_rows: Callable[[list[tuple[int, dict | RowError]]], None] | None = None,
     replicate: Replicate | None = None,
     on_run: Callable[[int], None] | None = None,
@@ -340,7 +341,10 @@ def run_job(
     :class:`Replicate`, ``core/replicate.py`` makes them; ``on_run`` gets its id before
     any row is stored: the window names the run's columns by it); raises
     :class:`BackendError` when the model cannot be used at all (bad key, unknown model).
+    Cancel (``monitor``) ends it with the status ``cancelled``, the finished rows kept.
     """
+    monitor = Monitor.of(monitor)
+    cancelled = monitor.cancelled
     own = not isinstance(project, Project)
     proj = Project.open(project) if own else project
     started = time.monotonic()
@@ -387,8 +391,7 @@ def run_job(
             state.elapsed = time.monotonic() - started
             if flushed and on_rows:
                 on_rows(flushed)
-            if progress:
-                progress(state)
+            monitor.report(state.done, state.total, record=state)
 
         # Answers already paid for: no call at all; rows with no text need none.
         uncached, first_of = [], {}
@@ -424,7 +427,7 @@ def run_job(
                     if inputs is not None
                     else [text_of(r) for r in with_text]
                 )
-                prepared = _prepare(backend, task, seen, state, progress, cancelled, started)
+                prepared = _prepare(backend, task, seen, state, monitor, started)
                 status = (
                     "cancelled"
                     if not prepared
@@ -478,25 +481,25 @@ def _prepare(
     task: Task,
     texts: list[str],
     state: Progress,
-    progress,
-    cancelled,
+    monitor: Monitor,
     started: float,
 ) -> bool:
     """Let the backend learn from the corpus (and examples) first; False if cancelled.
     Its progress shows as the job's ``phase``."""
     begun = time.monotonic()
+    cancelled = monitor.cancelled
 
-    def phase(fraction: float, message: str) -> None:
+    def phase(done: float, total: float, message: str = "", **_) -> None:
+        fraction = done / total if total else 0.0
         state.phase = f"{message} ({fraction:.0%})"
         state.phase_fraction = min(1.0, max(0.0, float(fraction)))
         now = time.monotonic()
         state.phase_elapsed = now - begun
         state.elapsed = now - started
-        if progress:
-            progress(state)
+        monitor.report(state.done, state.total, record=state)
 
     try:
-        backend.prepare(task, texts, progress=phase, cancelled=cancelled)
+        backend.prepare(task, texts, monitor=Monitor(phase, cancelled))
     except BackendError:
         raise
     except Exception as exc:

@@ -34,7 +34,7 @@ def generative_choices() -> list:
     return out
 
 
-def _run_occupations(model, base_url, occupations_file, template, samples, progress, cancelled):
+def _run_occupations(model, base_url, occupations_file, template, samples, monitor):
     from ..core.bias.completion import completion_probe, default_occupations, read_occupations
 
     occupations = read_occupations(occupations_file) if occupations_file else default_occupations()
@@ -44,8 +44,7 @@ def _run_occupations(model, base_url, occupations_file, template, samples, progr
         (template,),
         samples=samples,
         base_url=base_url or None,
-        progress=progress,
-        cancelled=cancelled,
+        monitor=monitor,
     )
 
 

@@ -67,6 +67,7 @@ from .detail_pane import readable_values
 from .errors import describe
 from .jobs import Job, JobSpec
 from .model_config import OFFLINE_MODELS, ModelChoice, cached_models, load_config, model_choices
+from .progress_row import ProgressRow
 from .workers import run_in_background
 
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
@@ -338,7 +339,9 @@ class RunDialog(QDialog):
         self.trial_table.setWordWrap(True)
         self.trial_table.verticalHeader().setVisible(False)
         self.trial_table.horizontalHeader().setStretchLastSection(True)
+        self.trial_progress = ProgressRow("rows")
         lay.addWidget(self.trial_status)
+        lay.addWidget(self.trial_progress)
         lay.addWidget(self.trial_table, 1)
         self.preview.addTab(trial, f"Try on {TRIAL_ROWS} rows")
         self.preview.setMinimumHeight(220)
@@ -1156,6 +1159,10 @@ class RunDialog(QDialog):
         )
         self.trial.sig_results.connect(self._on_trial_rows)
         self.trial.sig_ended.connect(self._on_trial_ended)
+        # Cancel as Stop does (only while it runs: Stop again would start a new trial).
+        self.trial_progress.follow(
+            self.trial.background, cancel=lambda: self.trial.running and self.try_rows()
+        )
         self._trial_started = time.monotonic()
         self.trial_status.setText(f"Running {spec.model_name()} on rows 1–{len(rows)}…")
         self.try_button.setText("Stop")

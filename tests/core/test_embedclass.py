@@ -9,6 +9,8 @@ from unittest.mock import Mock
 
 import pytest
 
+from llmstudio.core.progress import Monitor
+
 SPORTS = [
     "The striker scored twice as the team won the football match.",
     "The tennis champion lost in the final set at Wimbledon.",
@@ -149,10 +151,11 @@ def test_progress_and_cancel(model):
 
     texts, _ = _corpus()
     progress = Mock()
-    EmbeddingClassifier(model, progress=progress).zero_shot(texts, LABELS)
+    EmbeddingClassifier(model, monitor=Monitor(progress)).zero_shot(texts, LABELS)
     fractions = [c.args[0] for c in progress.call_args_list]
     assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert all(isinstance(c.args[1], str) for c in progress.call_args_list)
+    assert all(c.args[1] == 1.0 for c in progress.call_args_list)
+    assert all(isinstance(c.kwargs["message"], str) for c in progress.call_args_list)
 
     calls = []
 
@@ -162,7 +165,7 @@ def test_progress_and_cancel(model):
 
     progress = Mock()
     with pytest.raises(Cancelled):
-        EmbeddingClassifier(model, progress=progress, cancelled=cancelled).few_shot(
+        EmbeddingClassifier(model, monitor=Monitor(progress, cancelled)).few_shot(
             texts, SPORTS[:2] + FOOD[:2], ["sports"] * 2 + ["cooking"] * 2, LABELS
         )
     assert max(c.args[0] for c in progress.call_args_list) < 0.5

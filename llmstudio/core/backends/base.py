@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from ..errors import BackendError  # noqa: F401 (re-exported: its old home, still imported)
+from ..progress import Monitor
 from ..tasks.base import Task
 
 
@@ -89,10 +90,10 @@ class Backend(ABC):
         that learns from the whole corpus): the corpus is then part of the cache key."""
         return False
 
-    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+    def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         """Called once before the rows are annotated, with every text of the job (fitting
-        on coded examples or on the corpus); ``progress(fraction, message)``, and
-        ``cancelled()`` to stop early. Most backends need nothing."""
+        on coded examples or on the corpus); ``monitor`` gets ``report(fraction, 1.0,
+        message=...)`` and says when to stop early. Most backends need nothing."""
 
     def close(self) -> None:
         """Release resources; for remote backends, abandon requests in flight."""

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from ..minilm import model_dir
+from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
@@ -159,8 +160,8 @@ class BuiltinBackend(Backend):
     def transductive(self, task: Task) -> bool:
         return self._corpus.transductive(task)
 
-    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
-        self._corpus.prepare(task, texts, progress, cancelled)
+    def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
+        self._corpus.prepare(task, texts, monitor)
 
     def input_limit(self, task: Task) -> int:
         return sentence_model_limit(self._model)

@@ -16,6 +16,7 @@ all-mpnet-base-v2 89%; benchmarks/RESULTS.md).
 
 from __future__ import annotations
 
+from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from ..tasks.sentiment import SentimentTask
@@ -60,7 +61,7 @@ class CorpusClassifier:
             or getattr(task, "multi_label", False)
         )
 
-    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+    def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         self._learned = None
         if not self.transductive(task):
             return
@@ -71,8 +72,7 @@ class CorpusClassifier:
             self.model,
             seed=self.seed,
             batch_size=self.batch_size,
-            progress=progress,
-            cancelled=cancelled,
+            monitor=monitor,
             self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0,
         )
         multi = bool(getattr(task, "multi_label", False))

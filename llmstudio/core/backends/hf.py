@@ -55,6 +55,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..progress import Monitor
 from ..tasks.base import ParseError, Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, BackendError, RowError
@@ -698,9 +699,9 @@ class HFBackend(Backend):
     def transductive(self, task: Task) -> bool:
         return self.pipeline_task == EMBEDDINGS and CorpusClassifier.transductive(task)
 
-    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+    def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         if self.pipeline_task == EMBEDDINGS:
-            self._corpus.prepare(task, texts, progress, cancelled)
+            self._corpus.prepare(task, texts, monitor)
 
     def close(self) -> None:
         """Drop the model (a backend serves one job); GPU memory goes back to the pool."""

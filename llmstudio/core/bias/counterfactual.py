@@ -20,7 +20,6 @@ has the share of changed labels only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,8 +30,9 @@ from ... import __version__
 from ..backends.base import Backend
 from ..corpus import Corpus
 from ..errors import LlmstudioError
+from ..progress import Monitor
 from ..project import Project
-from ..runner import JobResult, Progress, cell_text, run_job, run_results
+from ..runner import JobResult, cell_text, run_job, run_results
 from ..stats.intervals import wilson
 from ..stats.paired import PairedComparison, compare_paired
 from ..store import cache as response_cache
@@ -247,11 +247,12 @@ def run_counterfactual(
     score: str = "signed",
     n_resamples: int = 2000,
     seed: int | None = 0,
-    progress: Callable[[Progress], None] | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
+    monitor: Monitor | None = None,
 ) -> CounterfactualResult:
     """Run ``task`` on the original and the swapped texts of the rows with a swap (made by
-    :func:`counterfactual_project`) and compare the answers pair by pair."""
+    :func:`counterfactual_project`) and compare the answers pair by pair. ``monitor`` gets
+    ``report(done, total)`` over both runs (answers: twice the rows)."""
+    monitor = Monitor.of(monitor)
     if score not in SCORES:
         raise LlmstudioError(f"unknown score {score!r}; one of {', '.join(SCORES)}")
     if not task.labels or getattr(task, "multi_label", False):
@@ -272,6 +273,7 @@ def run_counterfactual(
     status = "done"
     results = (pd.DataFrame(columns=[label_col, score_col]),) * 2
     if rows:
+        n = len(rows)
         runs = tuple(
             run_job(
                 project,
@@ -279,10 +281,9 @@ def run_counterfactual(
                 backend,
                 text_column=c,
                 rows=rows,
-                progress=progress,
-                cancelled=cancelled,
+                monitor=monitor.part(k * n, (k + 1) * n, 2 * n),
             )
-            for c in (column, swapped_column(column, swaps))
+            for k, c in enumerate((column, swapped_column(column, swaps)))
         )
         status = next((r.status for r in runs if r.status != "done"), "done")
         results = tuple(run_results(project, r.run_id) for r in runs)
@@ -303,7 +304,7 @@ def run_counterfactual(
         scored["swapped_score"].to_numpy(float),
         n_resamples=n_resamples,
         seed=seed,
-        cancelled=cancelled,
+        monitor=monitor,
     )
     if not len(scored):  # no direction: n is still the rows compared by label
         comparison = replace(comparison, n=len(compared))

@@ -15,11 +15,10 @@ from .agreement import (
     normalize_code,
     percent_agreement,
 )
-from .bootstrap import Cancelled, Estimate, bootstrap, resample_sums
+from .bootstrap import Estimate, bootstrap, resample_sums
 
 __all__ = [
     "Agreement",
-    "Cancelled",
     "Estimate",
     "StatsError",
     "agreement",
