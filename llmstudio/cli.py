@@ -415,13 +415,9 @@ def _rows_kept(project: Project, how: str, args: argparse.Namespace, runs: list[
     next; None when no row was answered. A job with ``--out`` alone keeps its temporary
     project beside OUT (see :func:`_keep_unfinished`) so that the same command asks only
     the rest."""
-    answered = (
-        project.db.execute(
-            "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL", (runs[0],)
-        ).fetchone()[0]
-        if runs
-        else 0
-    )
+    from .core.results import answered_count
+
+    answered = answered_count(project, runs[0]) if runs else 0
     if not answered:
         return None
     rows = f"the {answered:,} rows answered are" if answered > 1 else "the 1 row answered is"
@@ -736,17 +732,18 @@ def cmd_agree(args: argparse.Namespace) -> int:
 def _stability_text(project: Project, a: int, b: int, found) -> str:
     from .core.replicate import stored_changes
     from .core.results import describe_run
+    from .core.runs import run_info
 
     def est(e) -> str:
         return "-" if e is None else e.text()
 
-    of = project.db.execute("SELECT replicate_of FROM runs WHERE id = ?", (b,)).fetchone()
+    of = run_info(project, b).replicate_of
     lines = [
         f"project:   {project.path}",
         f"run {a}:    {describe_run(project, a)}",
         f"run {b}:    {describe_run(project, b)}",
     ]
-    if of and of[0] == a:
+    if of == a:
         lines.append(f"run {b} replicates run {a}; changed: {stored_changes(project, a, b)}")
     lines += [
         "intervals: kappa and alpha 95% percentile bootstrap; share changed Wilson 95%",

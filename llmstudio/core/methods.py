@@ -31,6 +31,9 @@ from .empty_texts import EMPTY_TEXT
 from .errors import ExportError, LlmstudioError
 from .project import Project
 from .runs import run_name
+from .store import annotations as stored_annotations
+from .store import human_codes as stored_codes
+from .store import runs as stored_runs
 
 
 def _scores_directly(run) -> bool:
@@ -259,17 +262,13 @@ def run_records(project: Project) -> list[RunRecord]:
         finished,
         software,
         prompt,
-    ) in project.db.execute(
-        "SELECT id, task, params, backend, fingerprint, text_column, status, rows_total, "
-        "created, finished, software, prompt FROM runs ORDER BY id"
-    ).fetchall():
+    ) in stored_runs.all_fields(
+        project.db,
+        *"id task params backend fingerprint text_column status rows_total created finished "
+        "software prompt".split(),
+    ):
         fp = stored_json(project, run_id, "model details", fp)
-        done, failed, empty = project.db.execute(
-            "SELECT COALESCE(SUM(output IS NOT NULL), 0), "
-            "COALESCE(SUM(error IS NOT NULL AND error IS NOT ?), 0), "
-            "COALESCE(SUM(error IS ?), 0) FROM annotations WHERE run_id = ?",
-            (EMPTY_TEXT, EMPTY_TEXT, run_id),
-        ).fetchone()
+        done, failed, empty = stored_annotations.tallies(project.db, run_id, EMPTY_TEXT)
         revision = next(
             (
                 str(fp[k])
@@ -398,12 +397,7 @@ def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0) -> 
     from .validation import report, sources
 
     out = []
-    books = [
-        b
-        for (b,) in project.db.execute(
-            "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook"
-        )
-    ]
+    books = stored_codes.codebooks(project.db)
     for name in books:
         try:
             book = project.codebook(name)
@@ -554,12 +548,7 @@ def build_record(
             doc.pre(book)
 
     doc.h(2, "Human coding")
-    books = [
-        b
-        for (b,) in project.db.execute(
-            "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook"
-        )
-    ]
+    books = stored_codes.codebooks(project.db)
     if not books:
         doc.p("No human codes are stored in this project.")
     coder_counts: dict[str, dict[str, int]] = {}

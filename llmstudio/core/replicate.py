@@ -27,6 +27,9 @@ from .project import Project
 from .runner import JobResult, Replicate, run_job
 from .runs import no_such_run, run_info, run_params, stored_json
 from .secrets import endpoint_id
+from .store import annotations as stored_annotations
+from .store import meta, transaction
+from .store import runs as stored_runs
 from .tasks.base import Task
 from .tasks.build import TaskOptions, make_task, options_from_params
 
@@ -96,14 +99,10 @@ class ReplicatePlan:
 
 
 def _stored_run(project: Project, run_id: int) -> dict:
-    row = project.db.execute(
-        "SELECT task, params, backend, fingerprint, text_column, status, rows_total "
-        "FROM runs WHERE id = ?",
-        (run_id,),
-    ).fetchone()
+    keys = ("task", "params", "backend", "fingerprint", "text_column", "status", "rows_total")
+    row = stored_runs.fields(project.db, run_id, *keys)
     if row is None:
         raise ReplicateError(no_such_run(project, run_id))
-    keys = ("task", "params", "backend", "fingerprint", "text_column", "status", "rows_total")
     out = dict(zip(keys, row))
     out["params"] = run_params(project, run_id, out["params"])
     out["fingerprint"] = stored_json(project, run_id, "model details", out["fingerprint"])
@@ -267,12 +266,7 @@ def plan_replicate(
             )
         if changes.seed is not None and not learned.seed:
             notes.append(f"{endpoint_id(base_url)} refused a seed before: it is not sent")
-    rows = tuple(
-        r
-        for (r,) in project.db.execute(
-            "SELECT row_id FROM annotations WHERE run_id = ? ORDER BY row_id", (run_id,)
-        )
-    )
+    rows = stored_annotations.row_ids(project.db, run_id)
     plan = ReplicatePlan(
         run_id,
         options,
@@ -292,11 +286,7 @@ def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
     started again: its answers were paid for."""
     params = plan.task().params()
     spec = ModelSpec.parse(plan.model)
-    for run_id, stored, fingerprint in project.db.execute(
-        "SELECT id, params, fingerprint FROM runs WHERE replicate_of = ? AND status != 'done' "
-        "ORDER BY id DESC",
-        (plan.of,),
-    ).fetchall():
+    for run_id, stored, fingerprint in stored_runs.unfinished_replicates(project.db, plan.of):
         stored = run_params(project, run_id, stored)
         fp = stored_json(project, run_id, "model details", fingerprint)
         index = stored.pop("replicate", None)
@@ -312,21 +302,16 @@ def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
 def next_index(project: Project) -> int:
     """A replicate index no run of this project has had (a deleted replicate's too: its
     answers may still be in the cache)."""
-    with project.db:
-        project.db.execute("BEGIN IMMEDIATE")
+    with transaction(project.db):
         used = [
             run_params(project, r, p).get("replicate")
-            for r, p in project.db.execute(
-                "SELECT id, params FROM runs WHERE replicate_of IS NOT NULL"
-            )
+            for r, p in stored_runs.replicate_params(project.db)
         ]
         last = max(
             [int(project.meta("replicates_made", "0") or 0)]
             + [int(u) for u in used if isinstance(u, int)]
         )
-        project.db.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('replicates_made', ?)", (str(last + 1),)
-        )
+        meta.put(project.db, "replicates_made", str(last + 1))
     return last + 1
 
 
@@ -377,9 +362,7 @@ def replicate_pairs(project: Project) -> list[ReplicatePair]:
     """Every stored (original, replicate) pair, oldest replicate first."""
     return [
         ReplicatePair(int(of), int(run_id))
-        for run_id, of in project.db.execute(
-            "SELECT id, replicate_of FROM runs WHERE replicate_of IS NOT NULL ORDER BY id"
-        )
+        for run_id, of in stored_runs.replicate_links(project.db)
     ]
 
 

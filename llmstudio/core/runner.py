@@ -58,6 +58,10 @@ from .nested import shown_column, text_column_problem
 from .progress import Monitor
 from .project import Project
 from .runs import check_run_free, hold_run, release_run, stored_json
+from .store import annotations as stored_annotations
+from .store import cache as response_cache
+from .store import history, transaction
+from .store import runs as stored_runs
 from .tasks.base import Task
 
 FLUSH_SECONDS = 0.25
@@ -220,56 +224,37 @@ def _find_or_create_run(
     if replicate is not None:  # stored with the task's parameters: resuming needs it
         params = {**params, "replicate": replicate.index}
     key = digest(spec)
-    with db:
-        # Found and claimed in one write transaction: two processes starting together
-        # cannot both find it free (or both make a new one) and pay for every row twice.
-        db.execute("BEGIN IMMEDIATE")
-        row = db.execute(
-            "SELECT id, rows_total, status, finished, pid FROM runs "
-            "WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
-            (key,),
-        ).fetchone()
+    # Found and claimed in one write transaction: two processes starting together
+    # cannot both find it free (or both make a new one) and pay for every row twice.
+    with transaction(db):
+        row = stored_runs.latest_of_spec(db, key)
         done_at = row[3] if row is not None and row[2] == "done" else None
         if row is not None:
             check_run_free(db, path, row[0], row[2], row[4])
             # The pid tells a run still being filled from one whose process was killed.
-            db.execute(
-                "UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
-                "finished = NULL, pid = ? WHERE id = ?",
-                (total, os.getpid(), row[0]),
-            )
+            stored_runs.claim(db, row[0], total, os.getpid())
             run_id = row[0]
         else:
-            cur = db.execute(
-                "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
-                "columns, status, rows_total, created, software, prompt, replicate_of, pid) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    key,
-                    task.name,
-                    json.dumps(params),
-                    backend.kind,
-                    json.dumps(backend.fingerprint()),
-                    text_column,
-                    json.dumps(task.columns()),
-                    "running",
-                    total,
-                    _now(),
-                    f"llmstudio {__version__}",
-                    json.dumps(
-                        task.messages(
-                            task.render("{text}", {c: "{" + c + "}" for c in task.inputs()})
-                        )
-                    ),
-                    replicate.of if replicate is not None else None,
-                    os.getpid(),
+            run_id = stored_runs.add(
+                db,
+                spec_key=key,
+                task=task.name,
+                params=json.dumps(params),
+                backend=backend.kind,
+                fingerprint=json.dumps(backend.fingerprint()),
+                text_column=text_column,
+                columns=json.dumps(task.columns()),
+                status="running",
+                rows_total=total,
+                created=_now(),
+                software=f"llmstudio {__version__}",
+                prompt=json.dumps(
+                    task.messages(task.render("{text}", {c: "{" + c + "}" for c in task.inputs()}))
                 ),
+                replicate_of=replicate.of if replicate is not None else None,
+                pid=os.getpid(),
             )
-            run_id = cur.lastrowid
-        db.execute(
-            "INSERT INTO history (action, detail) VALUES ('run', ?)",
-            (f"run {run_id}: {task.name} with {backend.describe()}",),
-        )
+        history.add(db, "run", f"run {run_id}: {task.name} with {backend.describe()}")
         hold_run(path, run_id)  # before the commit: no other job of ours sees it free
     return run_id, done_at
 
@@ -329,12 +314,9 @@ class _Writer:
                 rows.append((self.run_id, row_id, output, None, int(cached), 0))
                 if not cached:
                     cache.append((self.key(text), output, _now()))
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
-                "INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?)", rows
-            )
-            self.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", cache)
+        with transaction(self.db):
+            stored_annotations.put(self.db, rows)
+            response_cache.put(self.db, cache)
         done = [(row_id, outcome) for row_id, _, outcome, _ in self.pending]
         self.pending = []
         self.last_flush = time.monotonic()
@@ -398,12 +380,7 @@ def run_job(
         if on_run is not None:
             on_run(run_id)
         # Rows that failed for a reason of the moment (retryable) are asked again.
-        stored = {
-            r
-            for (r,) in db.execute(
-                "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,)
-            )
-        }
+        stored = stored_annotations.finished_rows(db, run_id)
         todo = [r for r in wanted if r not in stored]
         state = Progress(done=len(wanted) - len(todo), total=len(wanted))
         writer = _Writer(db, run_id, task, backend, corpus_key, replicate)
@@ -426,9 +403,9 @@ def run_job(
                 state.empty += 1
                 continue
             key = writer.key(text)
-            hit = db.execute("SELECT output FROM response_cache WHERE key = ?", (key,)).fetchone()
+            hit = response_cache.get(db, key)
             if hit is not None:
-                writer.add(row_id, text, json.loads(hit[0]), True)
+                writer.add(row_id, text, json.loads(hit), True)
                 state.cached += 1
             elif key in first_of:  # the same input as a row to be asked: asked once
                 writer.same.setdefault(first_of[key], []).append(row_id)
@@ -461,12 +438,8 @@ def run_job(
                 # The model cannot be used at all (bad key, unmappable labels): keep what
                 # finished and mark the run failed rather than leaving it "running".
                 writer.flush()
-                with db:
-                    db.execute("BEGIN IMMEDIATE")
-                    db.execute(
-                        "UPDATE runs SET status = 'failed', finished = ? WHERE id = ?",
-                        (_now(), run_id),
-                    )
+                with transaction(db):
+                    stored_runs.finish(db, run_id, "failed", _now())
                 raise
         elif uncached:
             status = "cancelled"
@@ -476,13 +449,9 @@ def run_job(
         # the record stays true, and it does not become the latest complete run of its
         # task (taking the plain column names) for having been looked at.
         finished = done_at if done_at and not todo and status == "done" else _now()
-        with db:
-            db.execute("BEGIN IMMEDIATE")
+        with transaction(db):
             # Stopped by the breaker: stored as cancelled, i.e. interrupted and resumable.
-            db.execute(
-                "UPDATE runs SET status = ?, finished = ? WHERE id = ?",
-                ("cancelled" if stopped else status, finished, run_id),
-            )
+            stored_runs.finish(db, run_id, "cancelled" if stopped else status, finished)
         chunked, truncated = long_text_counts(db, run_id)
         same_text = state.same_text - sum(map(len, writer.same.values()))  # not asked: 0
         return JobResult(
@@ -575,9 +544,7 @@ def _blank_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[
 
 
 def _empty_count(db, run_id: int) -> int:
-    return db.execute(
-        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND error = ?", (run_id, EMPTY_TEXT)
-    ).fetchone()[0]
+    return stored_annotations.count_with_error(db, run_id, EMPTY_TEXT)
 
 
 def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], str]:
@@ -785,14 +752,10 @@ def _drain(results: queue.Queue) -> list:
 
 def run_results(project: Project, run_id: int) -> pd.DataFrame:
     """One row per annotated row id: the task's output columns and ``<task>_error``."""
-    task, columns = project.db.execute(
-        "SELECT task, columns FROM runs WHERE id = ?", (run_id,)
-    ).fetchone()
+    task, columns = stored_runs.fields(project.db, run_id, "task", "columns")
     columns = stored_json(project, run_id, "output columns", columns, "[]")
     records = {}
-    for row_id, output, error in project.db.execute(
-        "SELECT row_id, output, error FROM annotations WHERE run_id = ?", (run_id,)
-    ):
+    for row_id, output, error in stored_annotations.outputs(project.db, run_id):
         values = json.loads(output) if output else {}
         record = {c: values.get(c) for c in columns}
         record[f"{task}_error"] = error

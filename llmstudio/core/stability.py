@@ -26,6 +26,7 @@ from .runner import run_results
 from .runs import no_such_run, run_params
 from .stats import Estimate, agreement
 from .stats.intervals import wilson
+from .store import runs as stored_runs
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Stability:
 
 
 def _run(project: Project, run_id: int) -> tuple[str, dict]:
-    row = project.db.execute("SELECT task, params FROM runs WHERE id = ?", (run_id,)).fetchone()
+    row = stored_runs.fields(project.db, run_id, "task", "params")
     if row is None:
         raise StatsError(no_such_run(project, run_id))
     return row[0], run_params(project, run_id, row[1])

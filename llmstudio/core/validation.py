@@ -27,6 +27,7 @@ from .project import Project
 from .results import run_codes
 from .runs import run_infos, run_params
 from .stats import Agreement, agreement
+from .store import runs as stored_runs
 
 __all__ = [
     "ALL_CODERS",
@@ -72,9 +73,7 @@ def sources(project: Project, book: Codebook) -> list[Source]:
     codes = {c.lower() for c in book.names}
     # The state as the runs list says it ("interrupted, 69 of 300 rows"), name included.
     states = {i.run_id: i for i in run_infos(project)}
-    for run_id, params in project.db.execute(
-        "SELECT id, params FROM runs WHERE task IN ('code', 'sentiment') ORDER BY id DESC"
-    ):
+    for run_id, params in stored_runs.params_of_tasks(project.db, ("code", "sentiment")):
         p = run_params(project, run_id, params)
         multi = bool((p.get("codebook") or {}).get("multi_label"))
         if multi != book.multi_label:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from ..core import chart_data as cd
 from ..core.results import shown_name
-from ..core.runs import run_params
+from ..core.runs import stored_params
 from ..core.tasks.sentiment import five_point
 from .chart_export import PNG_WIDTH, export_png, export_svg
 from .jobs import TASK_TITLES
@@ -356,8 +356,7 @@ class ChartsPanel(QWidget):
         project = self.window.project
         if project is None or run_id is None:
             return {}
-        row = project.db.execute("SELECT params FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return run_params(project, run_id, row[0]) if row is not None else {}
+        return stored_params(project, run_id) or {}
 
     def _run_sources(self) -> dict[str, Source]:
         """Readable names for the result columns of the runs the table shows, and each

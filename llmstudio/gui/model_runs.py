@@ -17,6 +17,7 @@ from ..core.no_rows import zero_rows_message
 from ..core.results import (
     RunLabel,
     code_names,
+    has_runs,
     latest_results,
     may_say_nothing,
     result_columns,
@@ -470,7 +471,7 @@ class ModelRuns(QObject):
         when they are shown even when there is no run left)."""
         w = self.window
         project, corpus = w.project, w.corpus
-        if project is None or project.db.execute("SELECT 1 FROM runs LIMIT 1").fetchone() is None:
+        if project is None or not has_runs(project):
             if always and project is not None:
                 self.sig_results_shown.emit()
             return

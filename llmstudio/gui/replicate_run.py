@@ -35,7 +35,7 @@ from ..core.project import Project
 from ..core.replicate import Changes, plan_replicate
 from ..core.results import describe_run
 from ..core.runner import run_results
-from ..core.runs import run_params
+from ..core.runs import stored_params
 from .errors import describe
 from .jobs import Job, JobSpec
 
@@ -268,13 +268,7 @@ class ReplicateRuns:
 
         frame = run_results(w.project, result.run_id)
         frame = frame.rename(columns={c: f"{c}_run{result.run_id}" for c in frame.columns})
-        of = run_params(
-            w.project,
-            result.run_id,
-            w.project.db.execute(
-                "SELECT params FROM runs WHERE id = ?", (result.run_id,)
-            ).fetchone()[0],
-        )
+        of = stored_params(w.project, result.run_id)
         tip = (
             f"{describe_run(w.project, result.run_id)}; replicate {of.get('replicate')} "
             f"of run {job.spec.replicate.of}"

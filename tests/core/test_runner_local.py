@@ -226,7 +226,7 @@ def test_consent_is_recorded_once_per_endpoint(project):
 
 
 def test_a_schema_1_project_is_upgraded_for_runs(tmp_path, write_file):
-    from llmstudio.core.migrations import MIGRATIONS
+    from llmstudio.core.store.migrations import MIGRATIONS
 
     corpus = read_table(write_file("e.csv", "text\nhello there\n"))
     Project.create(tmp_path / "old.llmstudio", corpus, migrations=MIGRATIONS[:1]).close()

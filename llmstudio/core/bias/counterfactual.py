@@ -36,6 +36,8 @@ from ..project import Project
 from ..runner import JobResult, run_job, run_results
 from ..stats.intervals import wilson
 from ..stats.paired import PairedComparison, compare_paired
+from ..store import cache as response_cache
+from ..store import transaction
 from ..tasks.base import Task
 from ..tasks.sentiment import SentimentTask
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of
@@ -135,13 +137,12 @@ def counterfactual_project(
                 f"{path}: a project that is not a counterfactual check's; "
                 "choose another file or folder"
             )
-        cache = project.db.execute("SELECT * FROM response_cache").fetchall()
+        cache = response_cache.everything(project.db)
         project.close()
     project = Project.create(path, wanted)
     if cache:
-        with project.db:
-            project.db.execute("BEGIN IMMEDIATE")
-            project.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", cache)
+        with transaction(project.db):
+            response_cache.put(project.db, cache)
     return project, swapped
 
 
