@@ -264,6 +264,16 @@ def _announce_api_run(
     plan.grant(project)
 
 
+def _check_model(args: argparse.Namespace) -> None:
+    """``--model`` names a model llmstudio knows, before any file is written (UsageError)."""
+    from .core.backends.spec import ModelSpec, ModelSpecError
+
+    try:
+        ModelSpec.parse(args.model, getattr(args, "base_url", None))
+    except ModelSpecError as exc:
+        raise UsageError(f"--model: {exc}") from None
+
+
 def _check_out(path: str | None) -> None:
     """An output table's extension, checked before any work (UsageError if unknown)."""
     from .core.errors import ExportError
@@ -484,6 +494,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     # extension, the task (codebook, examples), the input and its text column, the
     # project; then the model can run the task (labels it can give) before any request.
     _check_counts(args)
+    _check_model(args)
     timeout = _timeout(args)
     _check_out(args.out)
     _check_out_folder(args.out)
@@ -908,6 +919,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
 
     # Everything the user can get wrong is checked before a model is loaded.
     _check_counts(args)
+    _check_model(args)
     timeout = _timeout(args)
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")

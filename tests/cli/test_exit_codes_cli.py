@@ -236,3 +236,19 @@ def test_ctrl_c_is_cancelled_and_keeps_the_rows(tmp_path, fake_openai):
     )
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
     assert "cancelled" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["annotate", "bias"])
+def test_an_unknown_model_is_refused_before_any_file_is_written(cli, tmp_path, command):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    corpus = folder / "texts.csv"
+    corpus.write_text("text\nHe loves the park\n", "utf-8")
+    swaps = ["--swap", "he=she"] if command == "bias" else []
+    done = cli(command)(corpus, "--model", "bogus:x", *swaps)
+    assert done.returncode == USAGE_OR_CANCELLED, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "llmstudio: error: --model: unknown model 'bogus:x'; use one of: builtin, lexicon, "
+        "hf:PATH_OR_HUB_ID, openai:MODEL_NAME"
+    )
+    assert [p.name for p in folder.iterdir()] == ["texts.csv"]  # no project beside it
