@@ -131,7 +131,7 @@ JOB = textwrap.dedent("""
     from llmstudio.gui.app import application, preload_model_libraries
     from llmstudio.gui.jobs import JobSpec
     from llmstudio.gui.main_window import MainWindow
-    from llmstudio.paths import sample_corpus
+    from llmstudio.core.paths import sample_corpus
     app = application()
     w = MainWindow(); w.show()
     path = os.path.join(tempfile.mkdtemp(), "s.llmstudio")

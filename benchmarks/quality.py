@@ -7,9 +7,9 @@ and with 8/16/32 coded examples per class (3 seeds), with the time each run took
     .venv/bin/python benchmarks/quality.py --datasets sst2 --shots 16 --seeds 1
     .venv/bin/python benchmarks/quality.py --write              # record in RESULTS.md
 
-Methods (``llmstudio.core.embedclass`` unless said otherwise):
+Methods (``llmstudio.core.embedding.classifier`` unless said otherwise):
 
-* ``label similarity``: the builtin backend's ``LabelSimilarity`` (cosine to
+* ``label similarity``: ``llmstudio.core.embedding.similarity.LabelSimilarity`` (cosine to
   "This text is {label}." or the stock sentiment descriptions), the baseline.
 * ``zero-shot``: ``EmbeddingClassifier.zero_shot`` (template ensemble, corpus centring,
   transductive self-training).
@@ -129,8 +129,8 @@ class Frozen:
 def run_dataset(name, args, model, log):
     import numpy as np
 
-    from llmstudio.core.backends.builtin import LabelSimilarity
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
+    from llmstudio.core.embedding.similarity import LabelSimilarity
 
     rows = []
     limit = args.zeroshot_texts if name == "tweeteval" else None
@@ -426,7 +426,7 @@ def in_processes(args, argv) -> list[str]:
 def write(rows, args, argv, total):
     from import_speed import machine_line, write_section
 
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
 
     method = EmbeddingClassifier(object()).method()
     cmd = (

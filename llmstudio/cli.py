@@ -27,12 +27,15 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_options import sends_requests as _sends_requests
 from .cli_options import timeout_arg as _timeout_arg
 from .cli_options import timeout_options as _timeout
 from .core.corpus import Corpus, ImportOptions, read_table
-from .core.errors import LlmstudioError, UsageError
+from .core.errors import LlmstudioError, ProjectExists, UsageError
 from .core.export import FORMATS, export_format, export_table, integer_notes
-from .core.project import SUFFIX, Project, ProjectExists, is_project, load_any, open_project_file
+from .core.progress import Monitor
+from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
+from .core.secrets import redact
 from .core.sniff import DELIMITER_NAMES, QUOTINGS
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from .log import log, setup_logging
@@ -173,7 +176,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .paths import sample_corpus
+    from .core.paths import sample_corpus
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -228,35 +231,47 @@ def _announce_api_run(
     ``text_columns``/``rows``: what a job sends other than the text column's first
     ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
     from .core.chunking import LongTexts
-    from .core.cost import estimate
     from .core.empty_texts import empty_words
-    from .core.runner import empty_rows, row_inputs
     from .core.secrets import endpoint_id
+    from .core.send_plan import send_plan
 
     corpus = project.corpus()
     sent = text_columns or [args.text_column or corpus.text_column]
-    columns = sent + [c for c in task.inputs() if c not in sent]
     if rows is None:
         rows = range(min(len(corpus.frame), args.limit or len(corpus.frame)))
-    texts = [t for column in sent for t in row_inputs(task, corpus.frame, column, rows)]
-    # Rows with no text are never sent (row_inputs leaves them out): said, not counted.
-    empty = len(empty_rows(task, corpus.frame, sent[0], rows))
+    # The backend's host: the server it sends to (OPENAI_BASE_URL's when no --base-url).
+    endpoint = backend.host or endpoint_id(args.base_url)
     # A long text goes as one request per chunk, identical inputs once: the estimate
     # counts what is sent.
-    guess = estimate(task, texts, backend.model, pieces=LongTexts(backend, task).pieces)
-    # The backend's host: the server it sends to (OPENAI_BASE_URL's when no --base-url).
-    endpoint = getattr(backend, "host", None) or endpoint_id(args.base_url)
-    named = ", ".join(repr(c) for c in columns)
-    left_out = f" ({empty_words(empty)} left out)" if empty and len(sent) == 1 else ""
+    plan = send_plan(
+        task,
+        corpus.frame,
+        sent,
+        endpoint,
+        backend.model,
+        rows,
+        pieces=LongTexts(backend, task).pieces,
+    )
+    named = ", ".join(repr(c) for c in plan.columns)
+    # Rows with no text are never sent: said, not counted.
+    left_out = f" ({empty_words(plan.empty)} left out)" if plan.empty else ""
     print(
-        f"sending column{'s' if len(columns) > 1 else ''} {named} of "
-        f"{len(rows) - (empty if left_out else 0):,} rows{left_out} to "
-        f"{endpoint} (model {backend.model}); at most {guess}; "
-        "answers already in the project are not requested again",
+        f"sending column{'s' if len(plan.columns) > 1 else ''} {named} of "
+        f"{plan.rows:,} rows{left_out} to {endpoint} (model {backend.model}); "
+        f"at most {plan.estimate}; answers already in the project are not requested again",
         file=sys.stderr,
     )
-    if not project.has_consent(endpoint, columns):
-        project.grant_consent(endpoint, columns)
+    plan.grant(project)
+
+
+def _check_model(args: argparse.Namespace) -> None:
+    """``--model`` names a model llmstudio knows, before any file is written (UsageError)."""
+    from .core.backends.spec import ModelSpec, ModelSpecError
+
+    try:
+        ModelSpec.parse(args.model, getattr(args, "base_url", None))
+    except ModelSpecError as exc:
+        raise UsageError(f"--model: {exc}") from None
 
 
 def _check_out(path: str | None) -> None:
@@ -317,12 +332,14 @@ def _check_same_table(project: Project, source: Path, args: argparse.Namespace) 
     """A project found for FILE (``--project``, or the one kept beside it) runs over the
     table it holds: refuse when that is not FILE's table as FILE is now, since the run
     would otherwise annotate another table (or an older FILE) without a word."""
+    from .core.cells import as_text
+
     held = project.corpus()
     now = read_table(source, _options(args))
     column = held.text_column
 
     def texts(frame):
-        return frame[column].fillna("").astype(str).tolist()
+        return frame[column].map(as_text).tolist()
 
     if column in now.frame.columns and texts(now.frame) == texts(held.frame):
         return
@@ -408,13 +425,9 @@ def _rows_kept(project: Project, how: str, args: argparse.Namespace, runs: list[
     next; None when no row was answered. A job with ``--out`` alone keeps its temporary
     project beside OUT (see :func:`_keep_unfinished`) so that the same command asks only
     the rest."""
-    answered = (
-        project.db.execute(
-            "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL", (runs[0],)
-        ).fetchone()[0]
-        if runs
-        else 0
-    )
+    from .core.results import answered_count
+
+    answered = answered_count(project, runs[0]) if runs else 0
     if not answered:
         return None
     rows = f"the {answered:,} rows answered are" if answered > 1 else "the 1 row answered is"
@@ -453,7 +466,7 @@ def _check_has_rows(corpus: Corpus, source) -> None:
 def _keep_codebook(project: Project, task) -> None:
     """A codebook given with --codebook goes into the project (the coding panel and the
     codebook editor find it there); one of that name already there is never replaced."""
-    book = getattr(task, "codebook", None)
+    book = task.codebook
     if book is None:
         return
     if book.name not in project.codebooks():
@@ -481,6 +494,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     # extension, the task (codebook, examples), the input and its text column, the
     # project; then the model can run the task (labels it can give) before any request.
     _check_counts(args)
+    _check_model(args)
     timeout = _timeout(args)
     _check_out(args.out)
     _check_out_folder(args.out)
@@ -521,7 +535,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             if how != "temporary":
                 _keep_codebook(project, task)
             options = {}
-            if form.kind == "openai":
+            if _sends_requests(args.model):
                 options = {
                     "requests_per_minute": args.rpm,
                     "tokens_per_minute": args.tpm,
@@ -557,8 +571,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                     backend,
                     text_column=args.text_column,
                     limit=args.limit,
-                    progress=_progress_printer(line),
-                    cancelled=stop.is_set,
+                    monitor=Monitor(_progress_printer(line), stop.is_set),
                     on_run=runs.append,
                 )
             except BackendError as exc:  # the model cannot go on: say where its rows are
@@ -723,17 +736,18 @@ def cmd_agree(args: argparse.Namespace) -> int:
 def _stability_text(project: Project, a: int, b: int, found) -> str:
     from .core.replicate import stored_changes
     from .core.results import describe_run
+    from .core.runs import run_info
 
     def est(e) -> str:
         return "-" if e is None else e.text()
 
-    of = project.db.execute("SELECT replicate_of FROM runs WHERE id = ?", (b,)).fetchone()
+    of = run_info(project, b).replicate_of
     lines = [
         f"project:   {project.path}",
         f"run {a}:    {describe_run(project, a)}",
         f"run {b}:    {describe_run(project, b)}",
     ]
-    if of and of[0] == a:
+    if of == a:
         lines.append(f"run {b} replicates run {a}; changed: {stored_changes(project, a, b)}")
     lines += [
         "intervals: kappa and alpha 95% percentile bootstrap; share changed Wilson 95%",
@@ -775,14 +789,10 @@ def _agree_runs(args: argparse.Namespace) -> int:
 
 def _known_base_urls(args: argparse.Namespace) -> list[str]:
     """The servers a replicate may have asked: --base-url, then Model settings' list."""
-    urls = [args.base_url] if args.base_url else []
-    try:
-        from .gui.model_config import load_config
+    from .core.model_config import load_config
 
-        urls += [e.base_url for e in load_config().endpoints if e.base_url]
-    except ImportError:
-        pass
-    return urls
+    urls = [args.base_url] if args.base_url else []
+    return urls + [e.base_url for e in load_config().endpoints if e.base_url]
 
 
 def cmd_replicate(args: argparse.Namespace) -> int:
@@ -833,7 +843,7 @@ def cmd_replicate(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
             line = StatusLine()
             result = run_replicate(
-                project, plan, backend, progress=_progress_printer(line), cancelled=stop.is_set
+                project, plan, backend, monitor=Monitor(_progress_printer(line), stop.is_set)
             )
             line.end()
         finally:
@@ -897,11 +907,12 @@ def cmd_bias(args: argparse.Namespace) -> int:
         write_report,
     )
     from .core.bias.swaps import load_swaps, swap_all
-    from .core.runner import cell_text
+    from .core.cells import cell_text
     from .core.tasks.build import TaskOptions, make_task, parse_labels
 
     # Everything the user can get wrong is checked before a model is loaded.
     _check_counts(args)
+    _check_model(args)
     timeout = _timeout(args)
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
@@ -947,7 +958,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
     line = StatusLine()
     try:
         options = {}
-        if args.model.startswith("openai:"):
+        if _sends_requests(args.model):
             options = {"requests_per_minute": args.rpm, "tokens_per_minute": args.tpm, **timeout}
         backend = make_backend(
             args.model, base_url=args.base_url, concurrency=args.concurrency, **options
@@ -970,8 +981,7 @@ def cmd_bias(args: argparse.Namespace) -> int:
             score=args.score,
             n_resamples=args.bootstrap,
             seed=args.seed,
-            progress=_progress_printer(line),
-            cancelled=stop.is_set,
+            monitor=Monitor(_progress_printer(line), stop.is_set),
         )
         backend.close()
     finally:
@@ -1459,13 +1469,6 @@ def _gui_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _redacted(line: str) -> str:
-    """A last message with any secret blanked: an error may quote the base URL typed."""
-    from .core.secrets import redact
-
-    return redact(line)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     log_path = setup_logging()
@@ -1496,11 +1499,12 @@ def main(argv: list[str] | None = None) -> int:
         return run(args.file)
     except UsageError as exc:
         log.info("usage error", exc_info=exc)
-        print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
+        # redacted: an error may quote the base URL typed, password and all
+        print(redact(f"llmstudio: error: {exc}"), file=sys.stderr)
         return USAGE_OR_CANCELLED
     except LlmstudioError as exc:
         log.warning("error", exc_info=exc)
-        print(_redacted(f"llmstudio: error: {exc}"), file=sys.stderr)
+        print(redact(f"llmstudio: error: {exc}"), file=sys.stderr)
         return ERROR
     except KeyboardInterrupt as exc:  # before a command's own Ctrl+C handling is in place
         log.info("cancelled", exc_info=exc)
@@ -1515,7 +1519,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("internal error", exc_info=exc)
         where = f"; details in {log_path}" if log_path.exists() else ""
         print(
-            _redacted(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
+            redact(f"llmstudio: internal error: {type(exc).__name__}: {exc}{where}"),
             file=sys.stderr,
         )
         return ERROR

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from .core.backends.spec import kind_of
 from .core.errors import UsageError
 
 
@@ -33,6 +34,13 @@ def timeout_options(args: argparse.Namespace, model: str | None = None) -> dict:
         return {}
     if not (math.isfinite(seconds) and seconds > 0):
         raise UsageError(f"--timeout is a number of seconds above 0, not {seconds:g}")
-    if not (model or args.model or "").startswith("openai:"):
+    if not sends_requests(model or args.model):
         raise UsageError("--timeout is for openai: models (a local model sends no request)")
     return {"timeout": seconds}
+
+
+def sends_requests(model: str | None) -> bool:
+    """Whether the model SPEC ``model`` sends each row over a network (an API model: its
+    options are rate limits, a timeout, a context window)."""
+    kind = kind_of(model)
+    return kind is not None and kind.network

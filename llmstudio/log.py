@@ -14,6 +14,7 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from .core.paths import log_dir
 from .core.secrets import redact
 
 LOGGER = "llmstudio"
@@ -33,17 +34,6 @@ LIBRARIES = (
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 log = logging.getLogger(LOGGER)
-
-
-def log_dir() -> Path:
-    """Where the log file lies: ``$LLMSTUDIO_CONFIG_DIR/logs`` when that is set (portable
-    installs, test runs), else the OS's user log folder."""
-    base = os.environ.get("LLMSTUDIO_CONFIG_DIR")
-    if base:
-        return Path(base) / "logs"
-    from platformdirs import user_log_dir
-
-    return Path(user_log_dir("llmstudio", "llmstudio"))
 
 
 def log_file() -> Path:

@@ -22,21 +22,9 @@ import threading
 from pathlib import Path
 
 from .cli_options import timeout_arg, timeout_options
+from .core.progress import Monitor
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .progress_line import StatusLine
-
-# Where a checkout keeps the public data (the EEC is not shipped: see resources/probes).
-CHECKOUT_EEC = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "eec" / "Equity-Evaluation-Corpus.csv"
-)
-
-
-def default_eec() -> Path:
-    """The template set probed when none is given: the EEC where a checkout has it, else
-    llmstudio's own EEC-style set (shipped, so the probe works on a fresh install)."""
-    from .core.bias.eec_style import shipped_path
-
-    return CHECKOUT_EEC if CHECKOUT_EEC.is_file() else shipped_path()
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -108,8 +96,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _progress(line: StatusLine):
-    """``progress(done, total)`` for the probes, shown on ``line``."""
-    return lambda done, total: line.show(f"{done:,}/{total:,} requests", final=done >= total)
+    """The probes' progress callback (a Monitor's), shown on ``line``."""
+    return lambda done, total, **_: line.show(f"{done:,}/{total:,} requests", final=done >= total)
 
 
 def _announce(backend, what: str) -> None:
@@ -121,6 +109,7 @@ def _announce(backend, what: str) -> None:
 
 def _eec(args, backend):
     from .core.bias.eec import SignedSentimentTask, eec_probe, read_eec, select_frames
+    from .core.bias.eec_style import default_eec
     from .core.tasks import SentimentTask
 
     path = Path(args.eec) if args.eec else default_eec()
@@ -142,8 +131,7 @@ def _eec(args, backend):
         limit=args.limit,
         seed=args.seed,
         project=args.project,
-        progress=args.progress,
-        cancelled=_stop.is_set,
+        monitor=Monitor(args.progress, _stop.is_set),
     )
 
 
@@ -157,7 +145,7 @@ def _occupations(args, backend):
 
     occupations = read_occupations(args.occupations) if args.occupations else default_occupations()
     templates = tuple(args.template or DEFAULT_TEMPLATES)
-    if backend.kind == "openai":
+    if backend.remote:
         prompts = len(occupations) * len(templates)
         _announce(
             backend,
@@ -172,8 +160,7 @@ def _occupations(args, backend):
         templates,
         samples=args.samples,
         seed=args.seed,
-        progress=args.progress,
-        cancelled=_stop.is_set,
+        monitor=Monitor(args.progress, _stop.is_set),
     )
 
 

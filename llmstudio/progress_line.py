@@ -52,9 +52,15 @@ def _kind(text: str) -> str:
 
 
 def progress_printer(line):
-    """Progress of a job on ``line`` (a :class:`StatusLine`): rows done, rows/s and ETA."""
+    """Progress of a job on ``line`` (a :class:`StatusLine`): rows done, rows/s and ETA.
+    The ``progress`` callback of a :class:`~llmstudio.core.progress.Monitor` given to the
+    runner (it reads the runner's ``record``)."""
 
-    def show(p) -> None:
+    def show(done, total, record=None, **_) -> None:
+        if record is None:  # not a run: the counts alone
+            line.show(f"{done:,}/{total:,}", final=done >= total)
+            return
+        p = record
         if p.phase:  # learning from the corpus or the examples, before the rows
             left = p.phase_eta_s
             line.show(p.phase + (f", about {left:,.0f} s left, then the rows" if left else ""))

@@ -19,6 +19,7 @@ from dataclasses import asdict
 
 from .cli_options import timeout_arg, timeout_options
 from .core.errors import LlmstudioError
+from .core.progress import Monitor
 from .core.project import SUFFIX, Project, open_project_file
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED, job_status
 
@@ -188,8 +189,7 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
         args.run,
         base_url=args.base_url,
         concurrency=args.concurrency,
-        progress=progress_printer(line),
-        cancelled=stop.is_set,
+        monitor=Monitor(progress_printer(line), stop.is_set),
         **options,
     )
     line.end()

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cells import as_text
 from .errors import ExportError, LlmstudioError
 from .export import (
     EXCEL_INT_NOTE,
@@ -42,6 +43,8 @@ from .nested import structures_as_text
 from .project import Project
 from .results import code_names, describe_run, named_results, shown_name
 from .runs import run_params, stored_json
+from .store import human_codes as stored_codes
+from .store import runs as stored_runs
 
 ANNOTATED_FORMATS = {**FORMATS, ".dta": "dta"}
 STATA_STR_MAX = 2045  # longer text goes to strL
@@ -147,9 +150,7 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
     frame = project.corpus().frame
     info = [ColumnInfo(str(c), "original", "column of the imported file") for c in frame.columns]
     for run_id, suffix, results in named_results(project, frame.columns):
-        task, params, prompt = project.db.execute(
-            "SELECT task, params, prompt FROM runs WHERE id = ?", (run_id,)
-        ).fetchone()
+        task, params, prompt = stored_runs.fields(project.db, run_id, "task", "params", "prompt")
         params = run_params(project, run_id, params)
         names = dict(zip(run_results_columns(project, run_id), results.columns))
         about = describe_run(project, run_id)
@@ -200,9 +201,7 @@ def annotated_table(project: Project) -> tuple[pd.DataFrame, list[ColumnInfo]]:
 
 def run_results_columns(project: Project, run_id: int) -> list[str]:
     """A run's columns as ``runner.run_results`` names them (outputs, then the error)."""
-    task, columns = project.db.execute(
-        "SELECT task, columns FROM runs WHERE id = ?", (run_id,)
-    ).fetchone()
+    task, columns = stored_runs.fields(project.db, run_id, "task", "columns")
     return stored_json(project, run_id, "output columns", columns, "[]") + [f"{task}_error"]
 
 
@@ -232,9 +231,7 @@ def _human_sources(project: Project) -> dict[str, tuple[str, str]]:
     from .human_codes import coders
 
     out: dict[str, tuple[str, str]] = {}
-    for (book,) in project.db.execute(
-        "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook"
-    ):
+    for book in stored_codes.codebooks(project.db):
         for coder in coders(project, book):
             name = f"human_{column_slug(book)}_{column_slug(coder)}"
             while name in out:
@@ -355,9 +352,7 @@ def _stata_frame(frame: pd.DataFrame, info: list[ColumnInfo]):
                 col.astype("float64") if col.isna().any() or str(col.dtype)[0] in "IU" else col
             )
         else:
-            text = col.map(
-                lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-            ).astype(object)
+            text = col.map(as_text).astype(object)
             _refuse_nul(text, column)
             out[name] = text
             if max((len(v.encode("utf-8")) for v in text), default=0) > STATA_STR_MAX:

@@ -27,6 +27,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from .project import Project
+from .store import history
+from .store import human_codes as stored_codes
+from .store import runs as stored_runs
 
 __all__ = [
     "BlindCounts",
@@ -90,11 +93,7 @@ def blind_counts(
     wanted = {int(r) for r in row_ids}
     first_run = first_model_run(project)
     # Per row: any click not blind, any click unrecorded, the last click's time.
-    rows = project.db.execute(
-        "SELECT row_id, MAX(blind = 0), MAX(blind IS NULL), MAX(time) FROM human_codes "
-        "WHERE codebook = ? AND coder = ? GROUP BY row_id",
-        (codebook, coder),
-    ).fetchall()
+    rows = stored_codes.blindness_by_row(project.db, codebook, coder)
     n = {
         "blind": 0,
         "not_blind": 0,
@@ -118,8 +117,8 @@ def first_model_run(project: Project) -> str | None:
     runs and from the history log, which keeps a run's start after the run is deleted
     (codes seen beside a deleted run's answers were not made before any model run)."""
     times = [
-        project.db.execute("SELECT MIN(created) FROM runs").fetchone()[0],
-        project.db.execute("SELECT MIN(at) FROM history WHERE action = 'run'").fetchone()[0],
+        stored_runs.first_created(project.db),
+        history.first_at(project.db, "run"),
     ]
     times = [t for t in times if t]
     return min(times) if times else None

@@ -15,6 +15,8 @@ from .errors import ProjectError
 from .project import Project
 from .runs import run_params
 from .stats.intervals import wilson_width
+from .store import annotations as stored_annotations
+from .store import runs as stored_runs
 from .validation import sources
 
 __all__ = [
@@ -37,12 +39,10 @@ CHECKABLE = ("sentiment", "code")  # tasks whose labels a coder can give by hand
 def worth_checking(project: Project, run_id: int) -> bool:
     """Whether to offer "Check this run": a finished sentiment or coding run that answered
     at least :data:`MIN_ROWS` rows."""
-    row = project.db.execute("SELECT task, status FROM runs WHERE id = ?", (run_id,)).fetchone()
+    row = stored_runs.fields(project.db, run_id, "task", "status")
     if row is None or row[0] not in CHECKABLE or row[1] != "done":
         return False
-    answered = project.db.execute(
-        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND output IS NOT NULL", (run_id,)
-    ).fetchone()[0]
+    answered = stored_annotations.count_answered(project.db, run_id)
     return answered >= MIN_ROWS
 
 
@@ -56,7 +56,7 @@ def codebook_for_run(project: Project, run_id: int, save: bool = True) -> Codebo
     project's codebook that the run can be compared with, else a new codebook of the
     run's labels, named "Sentiment". ``save=False``: a new codebook is only made, not yet
     saved (a dialog that may be cancelled). ProjectError for other tasks."""
-    row = project.db.execute("SELECT task, params FROM runs WHERE id = ?", (run_id,)).fetchone()
+    row = stored_runs.fields(project.db, run_id, "task", "params")
     if row is None:
         raise ProjectError(f"{project.path}: no run {run_id}")
     task, params = row[0], run_params(project, run_id, row[1])

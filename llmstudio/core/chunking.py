@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .backends.base import Backend, RowError
+from .store import annotations as stored_annotations
+from .store import runs as stored_runs
 from .tasks.base import PROBABILITIES, SPLIT, TRUNCATE, ParseError, Task
 
 # Where a sentence ends: its mark, any closing quotes or brackets, then white space.
@@ -209,7 +211,7 @@ class LongTexts:
         a piece as too long for its context, and says how long that is, teaches the
         backend its window: the text is then planned again within it and sent again."""
         for _ in range(_RELEARN_ROUNDS):
-            learned = getattr(self.backend, "learned", 0)
+            learned = self.backend.learned
             plan = self.plan([text])[0]
             answers = []
             if not plan.refused:
@@ -220,7 +222,7 @@ class LongTexts:
             outcome = self.finish(plan, answers)
             # The backend learned its limits from this refusal, or from another row's
             # meanwhile: plan again with them.
-            if not isinstance(outcome, RowError) or getattr(self.backend, "learned", 0) == learned:
+            if not isinstance(outcome, RowError) or self.backend.learned == learned:
                 return outcome
             self.__dict__.pop("limit", None)  # cached_property: asked again
         return outcome
@@ -264,17 +266,10 @@ def over_limit(backend: Backend, task: Task, texts: list[str]) -> tuple[int, int
 
 def long_text_counts(db, run_id: int) -> tuple[int, int]:
     """(rows split into chunks, rows truncated) of a run, from its stored answers."""
-    task = db.execute("SELECT task FROM runs WHERE id = ?", (run_id,)).fetchone()
+    task = stored_runs.fields(db, run_id, "task")
     if task is None:
         return 0, 0
-    chunks, truncated = f"$.{task[0]}_chunks", f"$.{task[0]}_truncated"
-    row = db.execute(
-        "SELECT COALESCE(SUM(json_extract(output, ?) > 1), 0), "
-        "COALESCE(SUM(json_extract(output, ?) = 1), 0) FROM annotations "
-        "WHERE run_id = ? AND output IS NOT NULL",
-        (chunks, truncated, run_id),
-    ).fetchone()
-    return int(row[0]), int(row[1])
+    return stored_annotations.long_text_counts(db, run_id, task[0])
 
 
 def long_text_summary(chunked: int, truncated: int) -> str:

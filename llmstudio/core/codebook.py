@@ -26,13 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import write_text
-from .errors import LlmstudioError
+from .errors import CodebookError
 
 NONE_CODE = "none"  # the "none of these" code's name
-
-
-class CodebookError(LlmstudioError):
-    """A codebook that cannot be read or is not valid (the message says where)."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ The codebook editor (``gui/codebook_editor``) shows and edits it."""
 
 from __future__ import annotations
 
-from .codebook import Codebook, CodebookError
+from .codebook import Codebook
+from .errors import CodebookError
 
 
 def draft_code(name: str = "", **fields) -> dict:

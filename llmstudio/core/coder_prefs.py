@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from .atomic import write_text
-from .recent import config_dir
+from .paths import config_dir
 
 __all__ = [
     "remember_blind",

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .recent import config_dir
+from .paths import config_dir
 from .tasks.base import Task
 
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {

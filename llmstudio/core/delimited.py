@@ -19,9 +19,11 @@ import itertools
 import re
 from array import array
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,14 +31,27 @@ import pyarrow.csv as pacsv
 
 from .errors import CorpusError
 from .leftovers import temporary_file
-from .mixed_encoding import FallbackLines, Scan, scan_bytes, scan_file, transcode_file
+from .mixed_encoding import (
+    MAX_LISTED_LINES,
+    FallbackLines,
+    Scan,
+    Survey,
+    cell_bytes,
+    decode_cells,
+    decodes_per_cell,
+    empty_lines,
+    scan_bytes,
+    scan_file,
+    single_byte,
+    survey_file,
+    transcode_file,
+)
 from .sniff import (
     SAMPLE_BYTES,
     Dialect,
     bom_encoding,
     csv_reader,
     fallback_of,
-    single_byte,
     western_fallback,
 )
 
@@ -75,20 +90,63 @@ class _Irregular(Exception):
     """The fast path met something only the exact parser handles."""
 
 
-def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.DataFrame:
-    """pyarrow path; raises ``_Irregular`` for anything it cannot read exactly."""
+class _NotUtf8(_Irregular):
+    """The fast path parsed the file's bytes, and some cell is not valid UTF-8."""
+
+    def __init__(self, table: pa.Table):
+        super().__init__()
+        self.table = table  # the cells as large binary, the header row among them
+
+
+def read_fast(
+    path: Path, dialect: Dialect, header: list[str] | None, *, as_bytes: bool = False
+) -> pd.DataFrame:
+    """pyarrow path; raises ``_Irregular`` for anything it cannot read exactly.
+
+    ``as_bytes`` (a UTF-8 file): the cells are parsed as bytes and checked afterwards, so
+    that a file with a line that is not UTF-8 is parsed once, not once to fail (it raises
+    ``_NotUtf8`` with the parsed cells).
+    """
+    table, newlines = _parse_fast(path, dialect, header, as_bytes=as_bytes)
+    if as_bytes:
+        try:
+            table = pa.table(
+                [c.cast(pa.large_string()) for c in table.columns], names=table.column_names
+            )
+        except pa.ArrowInvalid:
+            raise _NotUtf8(table) from None
+    # A quoted line break splits no row when it falls inside one of pyarrow's blocks, so
+    # even a parse without newlines in values may hold multi-line cells to check.
+    if (
+        dialect.quoting != "none"
+        and (newlines or _line_break_in(table))
+        and _may_run_away(table, path, dialect.encoding, dialect.delimiter, table.num_columns)
+    ):
+        raise _Irregular
+    return _finish(table, dialect, header)
+
+
+def _parse_fast(
+    path: Path,
+    dialect: Dialect,
+    header: list[str] | None,
+    *,
+    as_bytes: bool = False,
+    empty_lines: bool = False,
+) -> tuple[pa.Table, bool]:
+    """pyarrow's parse of the whole file, the header record as its first row, and whether
+    it allowed newlines in values; cells as large strings, or as large binary with
+    ``as_bytes`` (the encoding must then be UTF-8 or ASCII-compatible: the bytes are not
+    decoded). ``empty_lines``: an empty line is a row of empty cells, so that row i is
+    line i + 1 where no cell holds a line break. Raises ``_Irregular``."""
     if dialect.delimiter == "" or dialect.header_row != 0:
         raise _Irregular
     n = len(header) if header else None
     if not n or any("\n" in c or "\r" in c for c in header):
         raise _Irregular  # pyarrow's skip_rows counts lines, not records
     names = [f"f{i}" for i in range(n)]
-
-    def refuse(_row):
-        return "error"
-
     enc = dialect.encoding
-    if enc in ("utf-8", "utf-8-sig"):
+    if enc in ("utf-8", "utf-8-sig") or as_bytes:
         enc = "utf8"  # pyarrow's native encoding; it skips a UTF-8 BOM itself
     elif enc.startswith(("utf-16", "utf-32")):
         with open(path, "rb") as fh:
@@ -100,19 +158,20 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
         column_names=names,
         # Not skip_rows=1: pyarrow counts blank lines there, the sniffer does not, so a
         # file starting with blank lines kept its header as a data row. The header record
-        # is dropped below instead, after checking that it is the sniffed header.
+        # is dropped afterwards instead, after checking that it is the sniffed header.
         skip_rows=0,
     )
+    # large_string is what pandas' str dtype stores: to_pandas() then copies nothing.
+    kind = pa.large_binary() if as_bytes else pa.large_string()
     convert = pacsv.ConvertOptions(
-        # large_string is what pandas' str dtype stores: to_pandas() then copies nothing.
-        column_types={c: pa.large_string() for c in names},
+        column_types=dict.fromkeys(names, kind),
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
-        check_utf8=True,
+        check_utf8=not as_bytes,
     )
-    # Without newlines in values pyarrow splits blocks in parallel. A quoted newline then
-    # breaks a row into two rows of the wrong width (for two or more columns), which
-    # ``refuse`` catches, so the retry with newlines allowed is always taken when needed.
+    # Without newlines in values pyarrow splits blocks in parallel. A quoted newline across
+    # a block's end then breaks a row into two rows of the wrong width (for two or more
+    # columns), which fails the parse, so the retry with newlines allowed is taken.
     attempts = [True] if (dialect.newlines_in_values or n < 2) else [False, True]
     for newlines in attempts:
         parse = pacsv.ParseOptions(
@@ -121,8 +180,10 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
             double_quote=True,
             escape_char=False,
             newlines_in_values=newlines,
-            ignore_empty_lines=True,
-            invalid_row_handler=refuse,
+            ignore_empty_lines=not empty_lines,
+            # A row of the wrong width fails the parse (no Python
+            # handler: pyarrow decodes a row's bytes for one).
+            invalid_row_handler=None,
         )
         try:
             table = pacsv.read_csv(
@@ -132,23 +193,32 @@ def read_fast(path: Path, dialect: Dialect, header: list[str] | None) -> pd.Data
             if "invalid UTF8" in str(exc):
                 raise _Irregular from None  # the same bytes fail again with newlines allowed
             continue
-        if table.num_columns != n or not all(
-            pa.types.is_large_string(t) for t in table.schema.types
-        ):
+        if table.num_columns != n or any(t != kind for t in table.schema.types):
             raise _Irregular
-        if (
-            newlines
-            and dialect.quoting != "none"
-            and _may_run_away(table, path, dialect.encoding, dialect.delimiter, n)
-        ):
-            raise _Irregular
-        if dialect.has_header:
-            table = _drop_header(table, header)
-        final = (
-            unique_names(header) if dialect.has_header else [f"column_{i + 1}" for i in range(n)]
-        )
-        return table.rename_columns(final).to_pandas()
+        return table, newlines
     raise _Irregular
+
+
+def _finish(table: pa.Table, dialect: Dialect, header: list[str] | None) -> pd.DataFrame:
+    """The frame of a fast parse (large strings, the header record as the first row)."""
+    if dialect.has_header:
+        table = _drop_header(table, header)
+    n = table.num_columns
+    final = unique_names(header) if dialect.has_header else [f"column_{i + 1}" for i in range(n)]
+    return table.rename_columns(final).to_pandas()
+
+
+def _line_break_in(table: pa.Table) -> bool:
+    """Whether a cell of ``table`` holds a CR or LF (checked on the cells' bytes at once)."""
+    for column in table.columns:
+        for chunk in column.chunks:
+            _, data = cell_bytes(chunk)
+            if not len(data) or data.min() > 13:  # no control character up to CR: most text
+                continue
+            low = data[data < 14]
+            if ((low == 10) | (low == 13)).any():
+                return True
+    return False
 
 
 def _may_run_away(table: pa.Table, path: Path, encoding: str, delimiter: str, width: int) -> bool:
@@ -707,19 +777,24 @@ def read_delimited(
 ) -> tuple[pd.DataFrame, list[Problem], str]:
     """Read the whole file; returns (frame, problems, encoding actually used)."""
     # A guessed single-byte code page reads UTF-8 lines as mojibake without failing, so
-    # it is checked first; a guessed UTF-8 only once pyarrow refused the file (a clean
-    # UTF-8 file pays nothing), or at once when its first megabyte is not valid UTF-8.
+    # it is checked first; a guessed UTF-8 at once when its first megabyte is not valid
+    # UTF-8, else once pyarrow has parsed its bytes: a clean UTF-8 file pays nothing, and
+    # one whose first line that is not UTF-8 comes late is still parsed only once.
     mixed = None if encoding_chosen else _mixed_before_fast(path, dialect.encoding)
     if mixed:
         return _read_mixed(path, dialect, header, mixed)
+    guessed_utf8 = not encoding_chosen and dialect.encoding in ("utf-8", "utf-8-sig")
     try:
-        return read_fast(path, dialect, header), [], dialect.encoding
+        return read_fast(path, dialect, header, as_bytes=guessed_utf8), [], dialect.encoding
+    except _NotUtf8 as exc:
+        survey = survey_file(path)
+        if survey.scan.mixed:
+            return _read_mixed(path, dialect, header, survey.scan, parsed=(exc.table, survey))
     except _Irregular:
-        pass
-    if not encoding_chosen and dialect.encoding in ("utf-8", "utf-8-sig"):
-        mixed = scan_file(path)
-        if mixed.mixed:
-            return _read_mixed(path, dialect, header, mixed)
+        if guessed_utf8:
+            mixed = scan_file(path)
+            if mixed.mixed:  # pyarrow refused its rows: they would be refused again
+                return _read_mixed(path, dialect, header, mixed, by_cells=False)
     problems: list[Problem] = []
     used = check_encoding(path, dialect.encoding, encoding_chosen, problems)
     if used != dialect.encoding:
@@ -748,11 +823,26 @@ def _mixed_before_fast(path: Path, encoding: str) -> Scan | None:
 
 
 def _read_mixed(
-    path: Path, dialect: Dialect, header: list[str] | None, scan: Scan
+    path: Path,
+    dialect: Dialect,
+    header: list[str] | None,
+    scan: Scan,
+    *,
+    by_cells: bool = True,
+    parsed: tuple[pa.Table, Survey] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem], str]:
-    """Read a file that mixes UTF-8 lines with lines in a legacy code page: transcoded
-    line by line into a UTF-8 temporary file, which is then read as any UTF-8 file."""
+    """Read a file that mixes UTF-8 lines with lines in a legacy code page, each line
+    decoded as what it is: from pyarrow's parse of its bytes where each row is one line
+    (:func:`_read_mixed_cells`; ``parsed``: that parse, made already, and the file's
+    survey), else transcoded line by line into a UTF-8 temporary file, which is then read
+    as any UTF-8 file (quoted line breaks, rows pyarrow refuses)."""
     fallback = fallback_of(scan, dialect.encoding)
+    if by_cells and decodes_per_cell(fallback):
+        try:
+            frame, lines = _read_mixed_cells(path, dialect, header, fallback, parsed)
+            return frame, [mixed_problem(lines)], lines.label
+        except _Irregular:
+            pass
     tmp = temporary_file("utf8", path.suffix or ".csv")
     try:
         with open(tmp, "wb") as out:
@@ -765,6 +855,74 @@ def _read_mixed(
     finally:
         tmp.unlink(missing_ok=True)
     return frame, [mixed_problem(lines), *problems], lines.label
+
+
+def _read_mixed_cells(
+    path: Path,
+    dialect: Dialect,
+    header: list[str] | None,
+    fallback: str,
+    parsed: tuple[pa.Table, Survey] | None,
+) -> tuple[pd.DataFrame, FallbackLines]:
+    """A mixed file parsed from its own bytes, its cells decoded afterwards (see
+    :func:`decode_cells`), with the lines that took ``fallback``; ``_Irregular`` where a
+    row is not one line of the file (a quoted line break) or pyarrow refuses the file.
+
+    Without ``parsed`` the parse keeps empty lines as rows, so that row i is line i + 1:
+    the lines to report are the rows', with no second read of the file.
+    """
+    if parsed is None:
+        table, _ = _parse_fast(path, dialect, header, as_bytes=True, empty_lines=True)
+    else:
+        table, survey = parsed
+    if _line_break_in(table):
+        raise _Irregular
+    # Two of pyarrow's blocks decoded at once: numpy and Arrow leave the GIL for most of it.
+    with ThreadPoolExecutor(2) as pool:
+        try:
+            done = list(
+                pool.map(lambda batch: decode_cells(batch.columns, fallback), table.to_batches())
+            )
+        except ValueError:
+            raise _Irregular from None
+    rows = np.concatenate([bad for _, bad in done]) if done else np.zeros(0, dtype=bool)
+    decoded = pa.Table.from_batches(
+        [pa.RecordBatch.from_arrays(texts, names=table.column_names) for texts, _ in done],
+        schema=pa.schema([(name, pa.large_string()) for name in table.column_names]),
+    )
+    lines = FallbackLines(fallback)
+    if parsed is None:
+        lines.add(np.flatnonzero(rows) + 1)
+        lines.total_lines = decoded.num_rows
+        decoded = _without_empty_lines(decoded, path)
+    else:
+        lines.count, lines.lines, lines.total_lines = (
+            int(rows.sum()),
+            survey.first_bad,
+            survey.total_lines,
+        )
+        if len(lines.lines) != min(lines.count, MAX_LISTED_LINES):
+            raise _Irregular  # (the rows and the lines disagree: never seen)
+    return _finish(decoded, dialect, header), lines
+
+
+def _without_empty_lines(table: pa.Table, path: Path) -> pa.Table:
+    """``table`` (row i = line i + 1 of the file at ``path``) without the rows that are
+    empty lines: of the rows whose every cell is empty, those whose line is empty."""
+    if not table.num_rows:
+        return table
+    first = np.concatenate([np.diff(cell_bytes(chunk)[0]) for chunk in table.column(0).chunks])
+    candidates = np.flatnonzero(first == 0)
+    for column in table.columns[1:]:
+        if not len(candidates):
+            break
+        picked = pc.take(column, pa.array(candidates))
+        candidates = candidates[np.diff(cell_bytes(picked.combine_chunks())[0]) == 0]
+    if not len(candidates):
+        return table
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[candidates[empty_lines(path, candidates + 1)]] = False
+    return table.filter(pa.array(keep))
 
 
 def mixed_problem(lines: FallbackLines) -> Problem:

@@ -10,7 +10,7 @@ the methods record), which gives the number of empty texts separately.
 
 The rule (:func:`no_text`): a row has no text when every cell its input is made of (the
 text column, and for a custom prompt each column the prompt names) is empty or only
-whitespace after the cell's conversion to text (:func:`llmstudio.core.runner.cell_text`:
+whitespace after the cell's conversion to text (:func:`llmstudio.core.cells.cell_text`:
 a missing value is the empty string).
 """
 

@@ -55,3 +55,43 @@ class ExportError(LlmstudioError):
 class UsageError(LlmstudioError):
     """The command line or the dialog's options themselves are wrong (a bad value, options
     that do not go together), found without reading any file: exit status 2 in the CLI."""
+
+
+class ProjectExists(ProjectError):
+    """A project file appeared at the path a new one was to be written to."""
+
+
+class CodebookError(LlmstudioError):
+    """A codebook that cannot be read or is not valid (the message says where)."""
+
+
+class ExamplesError(LlmstudioError):
+    """An examples file that cannot be used (the message says where and why)."""
+
+
+class TemplateError(LlmstudioError):
+    """A prompt template that cannot be filled (the message says what and where)."""
+
+
+class SearchError(LlmstudioError):
+    """The search pattern is not a valid regular expression."""
+
+
+class StatsError(LlmstudioError, ValueError):
+    """The codes given cannot be analysed (too few coders, no codes, ...)."""
+
+
+class SwapListError(CorpusError):
+    """A swap list that cannot be read; says file, line and column."""
+
+
+class RunError(LlmstudioError):
+    """An action on a run that cannot be done (no such run, wrong state...)."""
+
+
+class RunBusy(RunError):
+    """The run a job would fill is being filled by another live job."""
+
+
+class ReplicateError(LlmstudioError):
+    """A replicate that cannot be made as asked (the message says why)."""

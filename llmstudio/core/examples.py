@@ -10,11 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .corpus import read_table
-from .errors import LlmstudioError
-
-
-class ExamplesError(LlmstudioError):
-    """An examples file that cannot be used (the message says where and why)."""
+from .errors import ExamplesError
 
 
 def read_examples(

@@ -26,6 +26,8 @@ import pandas as pd
 from .codebook import NONE_CODE, Codebook, column_slug
 from .errors import ProjectError
 from .project import Project
+from .store import human_codes as stored_codes
+from .store import transaction
 
 __all__ = [
     "RowCoding",
@@ -137,24 +139,19 @@ def record(
         before = coding_of(project, codebook.name, coder, row_id)
         memo = before.memo if before is not None else ""
     time = datetime.now(UTC).isoformat(timespec="milliseconds")
-    db = project.db
-    with db:
-        db.execute("BEGIN IMMEDIATE")
-        cur = db.execute(
-            "INSERT INTO human_codes (codebook, coder, row_id, codes, memo, time, blind) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                codebook.name,
-                coder,
-                int(row_id),
-                json.dumps(list(codes), ensure_ascii=False),
-                memo,
-                time,
-                None if blind is None else int(bool(blind)),
-            ),
+    with transaction(project.db):
+        click_id = stored_codes.add(
+            project.db,
+            codebook.name,
+            coder,
+            int(row_id),
+            json.dumps(list(codes), ensure_ascii=False),
+            memo,
+            time,
+            None if blind is None else int(bool(blind)),
         )
     return RowCoding(
-        cur.lastrowid,
+        click_id,
         codebook.name,
         coder,
         int(row_id),
@@ -179,52 +176,31 @@ def _row(values) -> RowCoding:
     )
 
 
-_COLUMNS = "id, codebook, coder, row_id, codes, memo, time, blind"
-
-
 def coding_of(project: Project, codebook: str, coder: str, row_id: int) -> RowCoding | None:
     """The coder's latest click on the row, or None if they never touched it."""
-    row = project.db.execute(
-        f"SELECT {_COLUMNS} FROM human_codes WHERE codebook = ? AND coder = ? AND row_id = ? "
-        "ORDER BY id DESC LIMIT 1",
-        (codebook, coder, int(row_id)),
-    ).fetchone()
+    row = stored_codes.latest_click(project.db, codebook, coder, int(row_id))
     return _row(row) if row is not None else None
 
 
 def current(project: Project, codebook: str, coder: str | None = None) -> list[RowCoding]:
     """Each coder's (or ``coder``'s) latest click per row, uncoded-again rows included
     (their codes are empty), by coder then row."""
-    where, args = "codebook = ?", [codebook]
-    if coder is not None:
-        where += " AND coder = ?"
-        args.append(coder)
-    rows = project.db.execute(
-        f"SELECT {_COLUMNS} FROM human_codes WHERE id IN (SELECT MAX(id) FROM human_codes "
-        f"WHERE {where} GROUP BY coder, row_id) ORDER BY coder, row_id",
-        args,
-    ).fetchall()
-    return [_row(r) for r in rows]
+    return [_row(r) for r in stored_codes.latest_clicks(project.db, codebook, coder)]
+
+
+def any_coded(project: Project) -> bool:
+    """Whether anyone has coded anything in the project (a click, uncoded again or not)."""
+    return stored_codes.any_click(project.db)
 
 
 def coders(project: Project, codebook: str | None = None) -> list[str]:
     """Everyone who coded (in ``codebook``), in alphabetical order."""
-    if codebook is None:
-        rows = project.db.execute("SELECT DISTINCT coder FROM human_codes ORDER BY coder")
-    else:
-        rows = project.db.execute(
-            "SELECT DISTINCT coder FROM human_codes WHERE codebook = ? ORDER BY coder", (codebook,)
-        )
-    return [c for (c,) in rows]
+    return stored_codes.coders(project.db, codebook)
 
 
 def history(project: Project, codebook: str, row_id: int) -> list[RowCoding]:
     """Every click on the row in ``codebook``, oldest first (who changed what, when)."""
-    rows = project.db.execute(
-        f"SELECT {_COLUMNS} FROM human_codes WHERE codebook = ? AND row_id = ? ORDER BY id",
-        (codebook, int(row_id)),
-    ).fetchall()
-    return [_row(r) for r in rows]
+    return [_row(r) for r in stored_codes.row_clicks(project.db, codebook, int(row_id))]
 
 
 def code_table(project: Project, codebook: str) -> pd.DataFrame:
@@ -248,9 +224,7 @@ def coder_column_names(project: Project) -> dict[tuple[str, str], str]:
     <coder>`` in slugs (``human_local_issues_ana``); two names with one slug ("Ana",
     "ana") both kept, the later with a trailing ``_``."""
     out: dict[tuple[str, str], str] = {}
-    for book, coder in project.db.execute(
-        "SELECT DISTINCT codebook, coder FROM human_codes ORDER BY codebook, coder"
-    ):
+    for book, coder in stored_codes.codebook_coders(project.db):
         name = f"human_{column_slug(book)}_{column_slug(coder)}"
         while name in out.values():
             name += "_"
@@ -277,14 +251,7 @@ def memo_column_names(project: Project) -> dict[tuple[str, str], str]:
     latest click on it has one): ``memo_<coder>``, or ``memo_<codebook>_<coder>`` when the
     coder has memos in more than one codebook (the scheme of :func:`coder_column_names`);
     in slugs, two names with one slug both kept, the later with a trailing ``_``."""
-    pairs = [
-        tuple(r)
-        for r in project.db.execute(
-            "SELECT DISTINCT codebook, coder FROM human_codes WHERE id IN (SELECT MAX(id) FROM "
-            "human_codes GROUP BY codebook, coder, row_id) AND memo IS NOT NULL AND memo != '' "
-            "ORDER BY codebook, coder"
-        )
-    ]
+    pairs = stored_codes.memo_holders(project.db)
     books_of: dict[str, int] = {}
     for _, coder in pairs:
         books_of[coder] = books_of.get(coder, 0) + 1
@@ -338,9 +305,7 @@ def coding_log(project: Project) -> pd.DataFrame:
     row's codes after the click, ``"; "``-joined; empty: uncoded again), ``memo`` (the
     row's memo after the click) and ``blind`` ("yes", "no", or empty where the mode was
     not recorded: clicks made before blind coding existed)."""
-    clicks = [
-        _row(r) for r in project.db.execute(f"SELECT {_COLUMNS} FROM human_codes ORDER BY id")
-    ]
+    clicks = [_row(r) for r in stored_codes.all_clicks(project.db)]
     frame = pd.DataFrame(
         [
             (

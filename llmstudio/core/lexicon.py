@@ -30,6 +30,12 @@ def vader():
     return SentimentIntensityAnalyzer()
 
 
+def compound(text: str) -> float:
+    """VADER's compound score of ``text``, from -1 (most negative) to 1 (most positive);
+    0 for a missing text."""
+    return vader().polarity_scores(text if isinstance(text, str) else "")["compound"]
+
+
 def vader_word(compound: float, labels: tuple[str, ...]) -> str:
     """VADER's word for a compound score, on a 5-point scale when ``labels`` is one."""
     five = "very positive" in {label.lower() for label in labels}
@@ -43,5 +49,4 @@ def vader_word(compound: float, labels: tuple[str, ...]) -> str:
 def vader_label(text: str, task) -> str | None:
     """The label of ``task`` (a SentimentTask: typed loosely, as the task imports this
     module) that VADER gives ``text`` (None when the scheme has no such label)."""
-    compound = vader().polarity_scores(text)["compound"]
-    return task.label_of(vader_word(compound, task.labels))
+    return task.label_of(vader_word(compound(text), task.labels))

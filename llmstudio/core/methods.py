@@ -25,29 +25,27 @@ from pathlib import Path
 
 from .. import __version__
 from . import secrets
+from .backends.spec import run_writes_text
 from .chunking import long_text_counts
 from .empty_texts import EMPTY_TEXT
 from .errors import ExportError, LlmstudioError
 from .project import Project
 from .runs import run_name
-
-# Backends that score a text directly: they never read the run's (stored) prompt.
-DIRECT_BACKENDS = ("lexicon", "builtin")
+from .store import annotations as stored_annotations
+from .store import human_codes as stored_codes
+from .store import runs as stored_runs
 
 
 def _scores_directly(run) -> bool:
     """True for a model that never reads the prompt: the builtin and lexicon models, and a
     Hugging Face classifier, NLI or embedding model (only its generative models read it)."""
-    if run.backend == "hf":
-        return run.fingerprint.get("pipeline_task") not in (None, "text-generation")
-    return run.backend in DIRECT_BACKENDS
+    return not run_writes_text({**run.fingerprint, "kind": run.backend})
 
 
-def redact(text: str) -> str:
-    """``text`` with anything that looks like a secret blanked (a key pasted into a prompt,
-    a password in a URL): the record is meant to be published. What a secret looks like is
-    known in one place, :func:`secrets.redact`."""
-    return secrets.redact(text, mark="[redacted]")
+# What stands for a secret in the record (a key pasted into a prompt, a password in a
+# URL): the record is meant to be published, and what a secret looks like is known in one
+# place, :func:`secrets.redact`.
+REDACTED = "[redacted]"
 
 
 @dataclass
@@ -100,10 +98,10 @@ class Document:
                 ]
                 lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
                 out.append("\n".join(lines))
-        return redact("\n\n".join(out) + "\n")
+        return secrets.redact("\n\n".join(out) + "\n", mark=REDACTED)
 
     def html(self, title: str) -> str:
-        e = lambda s: html.escape(redact(str(s)), quote=True)  # noqa: E731
+        e = lambda s: html.escape(secrets.redact(str(s), mark=REDACTED), quote=True)  # noqa: E731
         out = [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
@@ -264,17 +262,13 @@ def run_records(project: Project) -> list[RunRecord]:
         finished,
         software,
         prompt,
-    ) in project.db.execute(
-        "SELECT id, task, params, backend, fingerprint, text_column, status, rows_total, "
-        "created, finished, software, prompt FROM runs ORDER BY id"
-    ).fetchall():
+    ) in stored_runs.all_fields(
+        project.db,
+        *"id task params backend fingerprint text_column status rows_total created finished "
+        "software prompt".split(),
+    ):
         fp = stored_json(project, run_id, "model details", fp)
-        done, failed, empty = project.db.execute(
-            "SELECT COALESCE(SUM(output IS NOT NULL), 0), "
-            "COALESCE(SUM(error IS NOT NULL AND error IS NOT ?), 0), "
-            "COALESCE(SUM(error IS ?), 0) FROM annotations WHERE run_id = ?",
-            (EMPTY_TEXT, EMPTY_TEXT, run_id),
-        ).fetchone()
+        done, failed, empty = stored_annotations.tallies(project.db, run_id, EMPTY_TEXT)
         revision = next(
             (
                 str(fp[k])
@@ -399,16 +393,11 @@ class AgreementRow:
 def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0) -> list[AgreementRow]:
     """Coder vs coder and coder vs each comparable run, per codebook with human codes;
     for a multi-label codebook, per code (applies or not), as the validation view does."""
-    from .stats import StatsError
+    from .errors import StatsError
     from .validation import report, sources
 
     out = []
-    books = [
-        b
-        for (b,) in project.db.execute(
-            "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook"
-        )
-    ]
+    books = stored_codes.codebooks(project.db)
     for name in books:
         try:
             book = project.codebook(name)
@@ -559,12 +548,7 @@ def build_record(
             doc.pre(book)
 
     doc.h(2, "Human coding")
-    books = [
-        b
-        for (b,) in project.db.execute(
-            "SELECT DISTINCT codebook FROM human_codes ORDER BY codebook"
-        )
-    ]
+    books = stored_codes.codebooks(project.db)
     if not books:
         doc.p("No human codes are stored in this project.")
     coder_counts: dict[str, dict[str, int]] = {}

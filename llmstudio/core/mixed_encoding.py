@@ -11,11 +11,16 @@ is; in the other blocks numpy finds the lines holding an invalid sequence from t
 positions of the non-ASCII bytes alone, and only those lines are decoded in Python.
 Lines end at ``\\r\\n``, ``\\r`` or ``\\n`` and are numbered from 1, as the parser numbers
 them; a multi-byte character never spans a line end, so lines decode independently.
+
+Where each row of the file is one line, the same decoding is done on pyarrow's parse of
+the raw bytes instead, cell by cell (:func:`decode_cells`), with no decoded copy of the
+file; :func:`transcode_file` writes such a copy for the other files.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +29,7 @@ from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 CHUNK_BYTES = 8 << 20
 MAX_LISTED_LINES = 10
@@ -90,14 +96,15 @@ def _count_lines(data) -> int:
     return int(np.count_nonzero(a == 10)) + int(np.count_nonzero(cr)) - crlf
 
 
-def _analyse(data, first_line: int) -> _Block:
-    """The lines of ``data`` (bytes ending at a line end, or at the end of the input) that
-    are not valid UTF-8."""
-    empty = np.zeros(0, dtype=np.int64)
-    if is_valid_utf8(data):
-        return _Block(empty, empty, empty, not _is_ascii(data), _count_lines(data))
-    a = np.frombuffer(data, dtype=np.uint8)
-    h = np.flatnonzero(a.view(np.int8) < 0)  # positions of the non-ASCII bytes
+def _invalid_bytes(
+    a: np.ndarray, offsets: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The positions of the non-ASCII bytes of ``a`` (uint8) and, for each, whether it is
+    part of no valid UTF-8 sequence; only those bytes are looked at. With ``offsets`` (``a``
+    holds cells end to end, cell i from offsets[i] to offsets[i + 1]) a character must lie
+    within one cell, and the third value is the cell of each of those bytes."""
+    h = np.flatnonzero(a.view(np.int8) < 0)
+    cell = None if offsets is None else np.searchsorted(offsets, h, side="right") - 1
     b = a[h]
     need = _NEED[b]
     n = len(h)
@@ -109,7 +116,10 @@ def _analyse(data, first_line: int) -> _Block:
         nxt = lead + k
         inside = nxt < n
         ok = np.zeros(len(lead), dtype=bool)
-        ok[inside] = (h[nxt[inside]] == h[lead[inside]] + k) & cont[nxt[inside]]
+        first, last = lead[inside], nxt[inside]
+        ok[inside] = (h[last] == h[first] + k) & cont[last]
+        if cell is not None:
+            ok[inside] &= cell[last] == cell[first]
         if k == 1:
             for byte, (lo, hi) in _SECOND.items():
                 special = ok & (b[lead] == byte)
@@ -118,6 +128,17 @@ def _analyse(data, first_line: int) -> _Block:
         bad[lead[~ok]] = True
         claimed[nxt[ok]] = True
     bad |= cont & ~claimed
+    return h, bad, cell
+
+
+def _analyse(data, first_line: int) -> _Block:
+    """The lines of ``data`` (bytes ending at a line end, or at the end of the input) that
+    are not valid UTF-8."""
+    empty = np.zeros(0, dtype=np.int64)
+    if is_valid_utf8(data):
+        return _Block(empty, empty, empty, not _is_ascii(data), _count_lines(data))
+    a = np.frombuffer(data, dtype=np.uint8)
+    h, bad, _ = _invalid_bytes(a)
     # Line ends: \r and \n both end lines; the \n of a \r\n ends an empty "line" that no
     # non-ASCII byte falls in, and is not counted when numbering lines.
     has_cr = _has_cr(data)
@@ -276,19 +297,88 @@ def _no_multibyte(block) -> bool:
     return not bool(np.any(pair & lead & ((b[1:] & 0xC0) == 0x80)))
 
 
+def _scan_step(scan: Scan, block, first_line: int) -> _Block | None:
+    """One block's share of a scan; its analysis (lines numbered from ``first_line``), or
+    None where the block needed none."""
+    if _no_multibyte(block):  # most blocks of a file in a legacy code page
+        scan.bad = True
+        scan.sample = scan.sample or bytes(block[:GUESS_BYTES])
+        return None
+    info = _analyse(block, first_line)
+    _scan_block(scan, block, info)
+    return info
+
+
 def scan_file(path: Path) -> Scan:
     """:class:`Scan` of the file at ``path``, stopping as soon as it is known to mix."""
     scan = Scan()
     with open(path, "rb") as fh:
         for block in _blocks(fh):
-            if _no_multibyte(block):  # most blocks of a file in a legacy code page
-                scan.bad = True
-                scan.sample = scan.sample or bytes(block[:GUESS_BYTES])
-                continue
-            _scan_block(scan, block, _analyse(block, 1))  # (a scan numbers no line)
+            _scan_step(scan, block, 1)  # (a scan numbers no line)
             if scan.mixed:
                 break
     return scan
+
+
+@dataclass
+class Survey:
+    """A whole file's :class:`Scan` (as :func:`scan_file` makes it), the numbers of its
+    first ``MAX_LISTED_LINES`` lines that are not valid UTF-8, and its number of lines."""
+
+    scan: Scan
+    first_bad: list[int]
+    total_lines: int
+
+
+def survey_file(path: Path) -> Survey:
+    """:class:`Survey` of the file at ``path``: one read, the lines past the first bad ones
+    only counted."""
+    scan, first_bad, total = Scan(), [], 0
+    with open(path, "rb") as fh:
+        for block in _blocks(fh):
+            info = None if scan.mixed else _scan_step(scan, block, total + 1)
+            if len(first_bad) < MAX_LISTED_LINES:
+                info = info or _analyse(block, total + 1)
+                first_bad.extend(int(n) for n in info.numbers[: MAX_LISTED_LINES - len(first_bad)])
+            total += info.lines if info is not None else _count_lines(block)
+    if total == 0 or not _ends_with_eol(path):
+        total += 1  # the last line has no line end
+    return Survey(scan, first_bad, total)
+
+
+def empty_lines(path: Path, numbers: np.ndarray) -> np.ndarray:
+    """Which of the lines ``numbers`` (1-based, ascending) of the file at ``path`` are empty
+    (nothing before their line end), as the parser numbers lines."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    empty = np.zeros(len(numbers), dtype=bool)
+    done, first = 0, 1
+    with open(path, "rb") as fh:
+        for block in _blocks(fh):
+            if done == len(numbers):
+                break
+            ends, starts = _line_ends(block)
+            upto = int(np.searchsorted(numbers, first + len(ends)))  # those ending here
+            at = numbers[done:upto] - first
+            empty[done:upto] = ends[at] == starts[at]
+            done, first = upto, first + len(ends)
+    return empty  # (a last line without a line end is never empty)
+
+
+def _line_ends(block) -> tuple[np.ndarray, np.ndarray]:
+    """The position of each line end in ``block`` (of a ``\\r\\n``, its ``\\r``) and where
+    each of those lines starts."""
+    a = np.frombuffer(block, dtype=np.uint8)
+    if not _has_cr(block):
+        ends = np.flatnonzero(a == 10)
+        return ends, np.concatenate([[0], ends[:-1] + 1])
+    ends = np.flatnonzero((a == 10) | (a == 13))
+    lf = a[ends] == 10
+    after_cr = lf & (ends > 0) & (a[np.maximum(ends - 1, 0)] == 13)
+    ends = ends[~after_cr]
+    width = 1 + (
+        (a[ends] == 13) & (ends + 1 < len(a)) & (a[np.minimum(ends + 1, len(a) - 1)] == 10)
+    )
+    return ends, np.concatenate([[0], (ends + width)[:-1]])
 
 
 def _transcode_block(block, info: _Block, fallback: str, write) -> None:
@@ -381,3 +471,125 @@ def decode_mixed(data: bytes, fallback: str, final: bool = True) -> tuple[str, F
     elif data and data[-1:] not in (b"\n", b"\r"):
         report.total_lines += 1
     return text, report
+
+
+# -- Cells: a mixed file parsed from its own bytes, then decoded cell by cell ----------------
+#
+# The delimiters, quotes and line ends of a mixed file are the same bytes in both of its
+# encodings, so pyarrow can parse the raw bytes (cells as binary) and the cells be decoded
+# afterwards, with no converted copy of the file. Where every row is one line of the file,
+# a line is invalid UTF-8 exactly when one of its row's cells is (the bytes a parser drops
+# are ASCII), and a one-byte code page decodes a line as the concatenation of its cells'
+# decodings: the cells come out as the line-by-line decoding would give them.
+
+
+def single_byte(encoding: str) -> bool:
+    """Whether ``encoding`` is a one-byte-per-character code page (cp1252, latin-1, cp1251,
+    ...): the legacy encodings a file can mix with UTF-8 line by line."""
+    try:
+        return len(
+            bytes(range(128, 256)).decode(encoding, errors="replace")
+        ) == 128 and not encoding.lower().replace("_", "-").startswith("utf")
+    except LookupError:
+        return False
+
+
+def decodes_per_cell(fallback: str) -> bool:
+    """Whether ``fallback`` decodes a line as it decodes the line's cells: a one-byte code
+    page that reads ASCII bytes as ASCII and no other byte as ASCII (no delimiter, quote or
+    line end)."""
+    if not single_byte(fallback):
+        return False
+    low = bytes(range(128)).decode(fallback, errors="replace")
+    high = bytes(range(128, 256)).decode(fallback, errors="llmstudio-keep-byte")
+    return low == "".join(map(chr, range(128))) and all(ord(ch) > 127 for ch in high)
+
+
+@functools.cache
+def _utf8_widths(fallback: str) -> np.ndarray:
+    """The UTF-8 length of the character each byte is in ``fallback``."""
+    return np.array(
+        [
+            len(bytes([b]).decode(fallback, errors="llmstudio-keep-byte").encode())
+            for b in range(256)
+        ],
+        dtype=np.int64,
+    )
+
+
+def cell_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The cell offsets (from 0, one past the last) and the bytes of ``array`` (large
+    binary or large string, no nulls), without a copy."""
+    _, offsets, data = array.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    if data is None or not len(off) or off[-1] == off[0]:
+        return off - (off[0] if len(off) else 0), np.zeros(0, dtype=np.uint8)
+    return off - off[0], np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
+
+
+def invalid_cells(array: pa.Array) -> np.ndarray:
+    """Which cells of ``array`` (large binary, no nulls) are not valid UTF-8."""
+    off, a = cell_bytes(array)
+    _, bad, cell = _invalid_bytes(a, off)
+    out = np.zeros(len(array), dtype=bool)
+    out[cell[bad]] = True
+    return out
+
+
+def _ascii(array: pa.Array) -> bool:
+    """Whether the cells of ``array`` are ASCII (one reduction, no temporary array)."""
+    _, a = cell_bytes(array)
+    return not len(a) or int(a.max()) < 0x80
+
+
+def _refill(array: pa.Array, rows: pa.Array, fallback: str) -> pa.Array | None:
+    """``array`` (large binary) with its cells in ``rows`` (a boolean mask) decoded from
+    ``fallback`` and written in UTF-8; None when those cells are ASCII."""
+    chosen = pc.filter(array, rows)
+    off, a = cell_bytes(chosen)
+    h = np.flatnonzero(a.view(np.int8) < 0)
+    if not len(h):
+        return None
+    raw = a.tobytes()
+    text = raw.decode(fallback, errors="llmstudio-keep-byte")  # one call for all the cells
+    if len(text) != len(raw):
+        raise ValueError(f"{fallback} does not read one character per byte")
+    data = text.encode("utf-8")
+    # Each cell grows by what its non-ASCII bytes grow in UTF-8.
+    grown = np.concatenate([[0], np.cumsum(_utf8_widths(fallback)[a[h]] - 1)])
+    offsets = off + grown[np.searchsorted(h, off)]
+    if offsets[-1] != len(data):
+        raise ValueError("cells decoded to other lengths than expected")
+    done = pa.Array.from_buffers(
+        pa.large_binary(), len(chosen), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    return pc.replace_with_mask(array, rows, done)
+
+
+def decode_cells(columns: list[pa.Array], fallback: str) -> tuple[list[pa.Array], np.ndarray]:
+    """The cells of some rows, one large binary array per column, as large strings: each
+    row holding a cell that is not valid UTF-8 decoded from ``fallback`` (every cell of it),
+    the other rows as UTF-8; and which rows took the fallback. Decodes as
+    :func:`decode_mixed` decodes lines when each row is one line of the file and
+    :func:`decodes_per_cell` holds for ``fallback``. Raises ValueError where the cells do
+    not decode as expected."""
+    size = len(columns[0]) if columns else 0
+    bad = np.zeros(size, dtype=bool)
+    texts: list[pa.Array | None] = []
+    for column in columns:
+        try:
+            texts.append(column.cast(pa.large_string()))  # Arrow's validation: cheap
+        except pa.ArrowInvalid:
+            texts.append(None)
+            bad |= invalid_cells(column)
+    if bad.any():
+        rows = pa.array(bad)
+        for i, column in enumerate(columns):
+            if texts[i] is not None and _ascii(column):
+                continue  # (ids, dates, numbers: nothing to decode again)
+            refilled = _refill(column, rows, fallback)
+            if refilled is not None:
+                texts[i] = refilled.cast(pa.large_string())
+    if any(t is None for t in texts):
+        raise ValueError("a column is not valid UTF-8 but no cell of it was found invalid")
+    return texts, bad

@@ -107,7 +107,7 @@ def _scalar(value):
     return value
 
 
-def cell_text(value, kind: pa.DataType | None = None) -> str | None:
+def structure_text(value, kind: pa.DataType | None = None) -> str | None:
     """One cell as text: JSON for a structure, base64 for binary; None stays missing."""
     if value is None or value is pd.NA:
         return None
@@ -131,9 +131,9 @@ def structures_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     for i, col in enumerate(columns):
         if is_nested(col):
             kind = col.dtype.pyarrow_dtype
-            texts = [cell_text(v, kind) for v in pa.array(col).to_pylist()]
+            texts = [structure_text(v, kind) for v in pa.array(col).to_pylist()]
         elif col.dtype == object and any(_is_structure(v) for v in col):
-            texts = [cell_text(v) if _is_structure(v) else v for v in col]
+            texts = [structure_text(v) if _is_structure(v) else v for v in col]
         else:
             continue
         columns[i] = pd.Series(texts, index=frame.index, dtype=object)

@@ -22,23 +22,16 @@ import pyarrow.parquet as pq
 
 from .corpus import Corpus
 from .delimited import Problem
-from .errors import ProjectError
+from .errors import ProjectError, ProjectExists
 from .leftovers import remove_dead_leftovers
-from .migrations import MIGRATIONS, Migration, migrate, schema_version
 from .nested import arrow_types, text_column_problem, to_arrow
+from .store import codebooks as stored_codebooks
+from .store import connection, consents, history, human_codes, meta, transaction
+from .store.migrations import MIGRATIONS, Migration, migrate, required_tables, schema_version
 from .stored_credentials import scrub_stored_credentials
 
 SUFFIX = ".llmstudio"
-APPLICATION_ID = 0x4C4C4D53  # "LLMS": tells our files from other SQLite databases
 CHUNK_ROWS = 100_000
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("PRAGMA foreign_keys=ON")
-    return db
 
 
 def _fold_stale_wal(path: Path) -> None:
@@ -52,11 +45,7 @@ def _fold_stale_wal(path: Path) -> None:
     if not wal.exists():
         return
     try:
-        db = sqlite3.connect(path)
-        try:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            db.close()
+        connection.fold_wal(path)
     except sqlite3.Error:
         pass  # not a database any more: the log belongs to nothing worth keeping
     wal.unlink(missing_ok=True)
@@ -74,30 +63,6 @@ def _chunks(frame: pd.DataFrame):
         buf = io.BytesIO()
         pq.write_table(part, buf, compression="zstd")
         yield k, start, part.num_rows, buf.getvalue()
-
-
-def _tables(db: sqlite3.Connection) -> set[str]:
-    return {
-        name
-        for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    }
-
-
-def _required_tables(migrations: Sequence[Migration]) -> set[str]:
-    """The tables ``migrations`` make in an empty database: those every project must
-    have, without a second list of them to keep in step."""
-    db = sqlite3.connect(":memory:")
-    try:
-        migrate(db, migrations)
-        return _tables(db)
-    finally:
-        db.close()
-
-
-class ProjectExists(ProjectError):
-    """A project file appeared at the path a new one was to be written to."""
 
 
 def _put_in_place(tmp: Path, path: Path, replace: bool) -> None:
@@ -148,12 +113,11 @@ class Project:
             leftover.unlink(missing_ok=True)
         db = None
         try:
-            db = _connect(tmp)
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db = connection.connect(tmp)
+            connection.mark_ours(db)
             migrate(db, migrations)
-            with db:
-                db.execute("BEGIN IMMEDIATE")
-                meta = {
+            with transaction(db):
+                details = {
                     "created": _now(),
                     "source": corpus.source or "",
                     "format": corpus.format,
@@ -165,22 +129,17 @@ class Project:
                     "rows": str(corpus.rows),
                     "problems": json.dumps([[p.message, p.line] for p in corpus.problems]),
                 }
-                db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-                db.executemany(
-                    "INSERT INTO columns VALUES (?, ?, ?)",
+                meta.add_all(db, details.items())
+                meta.add_columns(
+                    db,
                     [
                         (i, str(c), str(corpus.frame[c].dtype))
                         for i, c in enumerate(corpus.frame.columns)
                     ],
                 )
-                db.executemany(
-                    "INSERT INTO corpus_chunks VALUES (?, ?, ?, ?)", _chunks(corpus.frame)
-                )
-                db.execute(
-                    "INSERT INTO history (action, detail) VALUES ('import', ?)",
-                    (corpus.source or "",),
-                )
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                meta.add_chunks(db, _chunks(corpus.frame))
+                history.add(db, "import", corpus.source or "")
+            connection.checkpoint(db)
             db.close()
             if replace:
                 _fold_stale_wal(path)
@@ -212,8 +171,8 @@ class Project:
                 raise ProjectError(f"{path}: not an llmstudio project (not an SQLite database)")
         db = None
         try:
-            db = _connect(path)
-            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            db = connection.connect(path)
+            if not connection.is_ours(db):
                 raise ProjectError(f"{path}: an SQLite database, but not an llmstudio project")
             version = schema_version(db)
             if version > len(migrations):
@@ -222,9 +181,9 @@ class Project:
                     f"this version reads up to {len(migrations)}); update llmstudio"
                 )
             migrate(db, migrations)
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            if not connection.intact(db):
                 raise ProjectError(f"{path}: the project file is damaged (integrity check failed)")
-            missing = sorted(_required_tables(migrations) - _tables(db))
+            missing = sorted(required_tables(migrations) - connection.tables(db))
             if missing:
                 raise ProjectError(
                     f"{path}: the project file is damaged (its table(s) "
@@ -246,7 +205,7 @@ class Project:
         if self._db is None:
             return
         try:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.checkpoint(self._db)
         finally:
             self._db.close()
             self._db = None
@@ -270,28 +229,25 @@ class Project:
         return schema_version(self.db)
 
     def meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else default
+        value = meta.get(self.db, key)
+        return default if value is None else value
 
     @property
     def columns(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT name FROM columns ORDER BY position")]
+        return meta.column_names(self.db)
 
     @property
     def text_column(self) -> str:
         return self.meta("text_column") or ""
 
     def history(self) -> list[tuple[str, str, str]]:
-        return list(self.db.execute("SELECT at, action, detail FROM history ORDER BY id"))
+        return history.lines(self.db)
 
     def corpus(self) -> Corpus:
         """The stored corpus (loaded once, then shared)."""
         if self._corpus is None:
             try:
-                parts = [
-                    pq.read_table(pa.BufferReader(blob))
-                    for (blob,) in self.db.execute("SELECT data FROM corpus_chunks ORDER BY chunk")
-                ]
+                parts = [pq.read_table(pa.BufferReader(blob)) for blob in meta.chunk_blobs(self.db)]
             except (pa.ArrowException, ValueError, TypeError):
                 raise ProjectError(
                     f"{self.path}: the project file is damaged (its corpus chunks cannot be read)"
@@ -330,83 +286,57 @@ class Project:
         problem = text_column_problem(self.corpus().frame, name)
         if problem:
             raise ProjectError(f"{self.path}: {problem}")
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("UPDATE meta SET value = ? WHERE key = 'text_column'", (name,))
-            self.db.execute(
-                "INSERT INTO history (action, detail) VALUES ('text_column', ?)", (name,)
-            )
+        with transaction(self.db):
+            meta.set_value(self.db, "text_column", name)
+            history.add(self.db, "text_column", name)
         if self._corpus is not None:
             self._corpus.text_column = name
 
     def has_consent(self, endpoint: str, columns: list[str]) -> bool:
         """Whether the researcher agreed to send these columns to this endpoint."""
-        row = self.db.execute(
-            "SELECT 1 FROM consents WHERE endpoint = ? AND columns = ?",
-            (endpoint, json.dumps(sorted(columns))),
-        ).fetchone()
-        return row is not None
+        return consents.has(self.db, endpoint, json.dumps(sorted(columns)))
 
     def grant_consent(self, endpoint: str, columns: list[str]) -> None:
         """Record (once per project and endpoint) that these columns may go there."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                "INSERT OR REPLACE INTO consents VALUES (?, ?, ?)",
-                (endpoint, json.dumps(sorted(columns)), _now()),
-            )
-            self.db.execute(
-                "INSERT INTO history (action, detail) VALUES ('consent', ?)",
-                (f"send {', '.join(columns)} to {endpoint}",),
-            )
+        with transaction(self.db):
+            consents.put(self.db, endpoint, json.dumps(sorted(columns)), _now())
+            history.add(self.db, "consent", f"send {', '.join(columns)} to {endpoint}")
 
     # -- codebooks ----------------------------------------------------------------------
 
     def codebooks(self) -> list[str]:
         """The names of the project's codebooks, in alphabetical order."""
-        return [n for (n,) in self.db.execute("SELECT name FROM codebooks ORDER BY name")]
+        return stored_codebooks.names(self.db)
 
     def codebook(self, name: str):
         """The codebook called ``name``; ProjectError if there is none."""
-        from .codebook import CodebookError, loads
+        from .codebook import loads
+        from .errors import CodebookError
 
-        row = self.db.execute("SELECT body FROM codebooks WHERE name = ?", (name,)).fetchone()
-        if row is None:
+        body = stored_codebooks.body(self.db, name)
+        if body is None:
             raise ProjectError(f"{self.path}: no codebook named {name!r}")
         try:
-            return loads(row[0], f"{self.path}: codebook {name!r}", json_format=True)
+            return loads(body, f"{self.path}: codebook {name!r}", json_format=True)
         except CodebookError as exc:
             raise ProjectError(str(exc)) from None
 
     def save_codebook(self, book, replaces: str | None = None) -> None:
         """Store ``book`` under its name (replacing ``replaces`` when it was renamed)."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with transaction(self.db):
             if replaces is not None and replaces != book.name:
-                self.db.execute("DELETE FROM codebooks WHERE name = ?", (replaces,))
+                stored_codebooks.delete(self.db, replaces)
                 # the human codes follow their codebook to its new name
-                self.db.execute(
-                    "UPDATE human_codes SET codebook = ? WHERE codebook = ?", (book.name, replaces)
-                )
-            self.db.execute(
-                "INSERT OR REPLACE INTO codebooks VALUES (?, ?, ?)",
-                (book.name, book.to_json(), _now()),
-            )
-            self.db.execute(
-                "INSERT INTO history (action, detail) VALUES ('codebook', ?)",
-                (f"saved {book.name!r} ({len(book.codes)} codes)",),
-            )
+                human_codes.rename_codebook(self.db, replaces, book.name)
+            stored_codebooks.put(self.db, book.name, book.to_json(), _now())
+            history.add(self.db, "codebook", f"saved {book.name!r} ({len(book.codes)} codes)")
 
     def delete_codebook(self, name: str) -> None:
         """Remove the codebook. Human codes made with it stay in the project (they come
         back with a codebook of the same name): a researcher's coding is never deleted."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM codebooks WHERE name = ?", (name,))
-            self.db.execute(
-                "INSERT INTO history (action, detail) VALUES ('codebook', ?)",
-                (f"deleted {name!r}",),
-            )
+        with transaction(self.db):
+            stored_codebooks.delete(self.db, name)
+            history.add(self.db, "codebook", f"deleted {name!r}")
 
     def save_as(self, path: str | Path) -> Project:
         """Copy the project (consistently, even mid-use) to ``path`` and return it opened.
@@ -418,11 +348,7 @@ class Project:
             return self
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            target = sqlite3.connect(tmp)
-            with target:
-                self.db.backup(target)
-            target.execute("PRAGMA journal_mode=DELETE")
-            target.close()
+            connection.copy_to(self.db, tmp)
             _fold_stale_wal(path)
             os.replace(tmp, path)
         except (sqlite3.Error, OSError) as exc:

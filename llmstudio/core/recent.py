@@ -6,14 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from platformdirs import user_config_dir
+from .paths import config_dir
 
 MAX_RECENT = 10
-
-
-def config_dir() -> Path:
-    """``LLMSTUDIO_CONFIG_DIR`` if set (portable installs, isolated test runs), else the OS's."""
-    return Path(os.environ.get("LLMSTUDIO_CONFIG_DIR") or user_config_dir("llmstudio", "llmstudio"))
 
 
 def _file() -> Path:

@@ -15,24 +15,25 @@ functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .backends import make_backend
 from .backends.base import Backend
-from .errors import LlmstudioError
+from .backends.spec import ModelSpec, run_writes_text
+from .errors import ReplicateError
+from .progress import Monitor
 from .project import Project
-from .runner import JobResult, Progress, Replicate, run_job
+from .runner import JobResult, Replicate, run_job
 from .runs import no_such_run, run_info, run_params, stored_json
 from .secrets import endpoint_id
+from .store import annotations as stored_annotations
+from .store import meta, transaction
+from .store import runs as stored_runs
 from .tasks.base import Task
 from .tasks.build import TaskOptions, make_task, options_from_params
 
 NOTHING_MEASURED = "a deterministic model gives the same answers; the replicate measures nothing"
-
-
-class ReplicateError(LlmstudioError):
-    """A replicate that cannot be made as asked (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -98,14 +99,10 @@ class ReplicatePlan:
 
 
 def _stored_run(project: Project, run_id: int) -> dict:
-    row = project.db.execute(
-        "SELECT task, params, backend, fingerprint, text_column, status, rows_total "
-        "FROM runs WHERE id = ?",
-        (run_id,),
-    ).fetchone()
+    keys = ("task", "params", "backend", "fingerprint", "text_column", "status", "rows_total")
+    row = stored_runs.fields(project.db, run_id, *keys)
     if row is None:
         raise ReplicateError(no_such_run(project, run_id))
-    keys = ("task", "params", "backend", "fingerprint", "text_column", "status", "rows_total")
     out = dict(zip(keys, row))
     out["params"] = run_params(project, run_id, out["params"])
     out["fingerprint"] = stored_json(project, run_id, "model details", out["fingerprint"])
@@ -115,35 +112,34 @@ def _stored_run(project: Project, run_id: int) -> dict:
 def _stored_model(run_id: int, fp: dict, base_urls: Sequence[str]) -> tuple[str, str | None]:
     """The model SPEC and base URL of a run, from its fingerprint (which keeps the
     endpoint's host only: the base URL is found among ``base_urls`` by its host)."""
-    kind, model = fp.get("kind"), fp.get("model")
-    if kind in ("builtin", "lexicon"):
-        return kind, None
-    if kind == "hf" and model:
-        return f"hf:{model}", None
-    if kind == "openai" and model:
-        host = fp.get("endpoint") or endpoint_id(None)
-        for url in base_urls:
-            if url and endpoint_id(url) == host:
-                return f"openai:{model}", url
-        if host == endpoint_id(None):
-            return f"openai:{model}", None
+    spec = ModelSpec.from_fingerprint(fp)
+    if spec is None:
         raise ReplicateError(
-            f"run {run_id} asked {model} at the server {host}; the project keeps its host "
-            f"only: give its base URL (e.g. --base-url http://{host}/v1), or add it in "
-            "Model settings"
+            f"run {run_id} was made by a {fp.get('kind')!r} model that cannot be loaded "
+            "again from what the run stored"
         )
+    if not spec.info.network:
+        return str(spec), None
+    host = fp.get("endpoint") or endpoint_id(None)
+    for url in base_urls:
+        if url and endpoint_id(url) == host:
+            return str(spec), url
+    if host == endpoint_id(None):
+        return str(spec), None
     raise ReplicateError(
-        f"run {run_id} was made by a {kind!r} model that cannot be loaded "
-        "again from what the run stored"
+        f"run {run_id} asked {spec.name} at the server {host}; the project keeps its host "
+        f"only: give its base URL (e.g. --base-url http://{host}/v1), or add it in "
+        "Model settings"
     )
 
 
 def _seeded(model: str, options: TaskOptions) -> bool:
     """Whether a seed changes the answers of ``model`` for this task."""
-    if model.startswith("openai:"):
+    info = ModelSpec.parse(model).info
+    if info.samples:
         return True
-    if model == "builtin":
-        from .backends.corpus_classifier import CorpusClassifier
+    if info.learns:
+        from .embedding.corpus import CorpusClassifier
 
         return CorpusClassifier.seeded(make_task(options))
     return False
@@ -199,8 +195,11 @@ def plan_replicate(
         )
     model = (changes.model or stored_model).strip()
     base_url = changes.base_url or (stored_url if not changes.model else None)
+    spec = ModelSpec.parse(model)  # an unknown model is said here, before anything else
+    info = spec.info
+    samples = info.samples  # an API model: temperature and seed
     backend_options: dict = {}
-    if model.startswith("openai:"):
+    if samples:
         if not changes.model:  # the same model: its settings too
             backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens") if k in fp}
         if changes.temperature is not None:
@@ -213,7 +212,8 @@ def plan_replicate(
                 f"{model} has no temperature: only openai: models sample "
                 "(local models answer greedily); leave the temperature out"
             )
-        if model == "builtin" and not changes.model:
+        learns = info.learns  # the builtin model: seeded fine-tuning
+        if learns and not changes.model:
             seed = (
                 fp.get("classifier", {}).get("seed", 0)
                 if isinstance(fp.get("classifier"), dict)
@@ -227,7 +227,7 @@ def plan_replicate(
                     + (
                         "the builtin model draws random numbers only when it learns from "
                         "coded examples"
-                        if model == "builtin"
+                        if learns
                         else "it has no randomness"
                     )
                 )
@@ -235,11 +235,7 @@ def plan_replicate(
     if changes.prompt:
         if options.task == "prompt":
             options = replace(options, prompt=changes.prompt)
-        elif model in ("builtin", "lexicon") or (
-            model.startswith("hf:")
-            and fp.get("pipeline_task") not in (None, "text-generation")
-            and not changes.model
-        ):
+        elif info.writes_text is False or (not changes.model and not run_writes_text(fp)):
             raise ReplicateError(
                 f"{model} scores each text directly and never reads a "
                 "prompt: a new wording changes nothing"
@@ -248,23 +244,21 @@ def plan_replicate(
             options = replace(options, wording=changes.prompt)
         make_task(options)  # a template that cannot be filled fails here
     if (
-        model.startswith("openai:")
+        info.network
         and base_url is None
         and changes.model
-        and fp.get("kind") == "openai"
+        and fp.get("kind") == info.name
         and fp.get("endpoint") != endpoint_id(None)
     ):
         base_url = stored_url  # another model at the same server
     notes = []
-    measured = (
-        changes.model or changes.prompt or model.startswith("openai:") or (changes.seed is not None)
-    )
+    measured = changes.model or changes.prompt or samples or (changes.seed is not None)
     if not measured:
         notes.append(NOTHING_MEASURED)
-    if model.startswith("openai:") and (changes.temperature or changes.seed is not None):
+    if samples and (changes.temperature or changes.seed is not None):
         from .backends import dialect as dialects
 
-        learned = dialects.load(endpoint_id(base_url), model.partition(":")[2])
+        learned = dialects.load(endpoint_id(base_url), spec.name)
         if changes.temperature is not None and not learned.temperature:
             notes.append(
                 f"{endpoint_id(base_url)} refused a temperature before: the model "
@@ -272,12 +266,7 @@ def plan_replicate(
             )
         if changes.seed is not None and not learned.seed:
             notes.append(f"{endpoint_id(base_url)} refused a seed before: it is not sent")
-    rows = tuple(
-        r
-        for (r,) in project.db.execute(
-            "SELECT row_id FROM annotations WHERE run_id = ? ORDER BY row_id", (run_id,)
-        )
-    )
+    rows = stored_annotations.row_ids(project.db, run_id)
     plan = ReplicatePlan(
         run_id,
         options,
@@ -296,16 +285,12 @@ def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
     """An unfinished replicate of the same run with the same settings is resumed, not
     started again: its answers were paid for."""
     params = plan.task().params()
-    kind, _, name = plan.model.partition(":")
-    for run_id, stored, fingerprint in project.db.execute(
-        "SELECT id, params, fingerprint FROM runs WHERE replicate_of = ? AND status != 'done' "
-        "ORDER BY id DESC",
-        (plan.of,),
-    ).fetchall():
+    spec = ModelSpec.parse(plan.model)
+    for run_id, stored, fingerprint in stored_runs.unfinished_replicates(project.db, plan.of):
         stored = run_params(project, run_id, stored)
         fp = stored_json(project, run_id, "model details", fingerprint)
         index = stored.pop("replicate", None)
-        same_model = fp.get("kind") == kind and (not name or fp.get("model") == name)
+        same_model = fp.get("kind") == spec.kind and (not spec.name or fp.get("model") == spec.name)
         same_settings = all(
             fp.get(k) == v for k, v in plan.backend_options if k in ("temperature", "seed")
         )
@@ -317,21 +302,16 @@ def _with_unfinished(project: Project, plan: ReplicatePlan) -> ReplicatePlan:
 def next_index(project: Project) -> int:
     """A replicate index no run of this project has had (a deleted replicate's too: its
     answers may still be in the cache)."""
-    with project.db:
-        project.db.execute("BEGIN IMMEDIATE")
+    with transaction(project.db):
         used = [
             run_params(project, r, p).get("replicate")
-            for r, p in project.db.execute(
-                "SELECT id, params FROM runs WHERE replicate_of IS NOT NULL"
-            )
+            for r, p in stored_runs.replicate_params(project.db)
         ]
         last = max(
             [int(project.meta("replicates_made", "0") or 0)]
             + [int(u) for u in used if isinstance(u, int)]
         )
-        project.db.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('replicates_made', ?)", (str(last + 1),)
-        )
+        meta.put(project.db, "replicates_made", str(last + 1))
     return last + 1
 
 
@@ -341,8 +321,7 @@ def run_replicate(
     backend: Backend | None = None,
     *,
     concurrency: int = 8,
-    progress: Callable[[Progress], None] | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
+    monitor: Monitor | None = None,
     on_rows=None,
     on_run=None,
 ) -> JobResult:
@@ -361,8 +340,7 @@ def run_replicate(
             backend,
             text_column=plan.text_column,
             rows=list(plan.rows),
-            progress=progress,
-            cancelled=cancelled,
+            monitor=monitor,
             on_rows=on_rows,
             on_run=on_run,
             replicate=Replicate(plan.of, index),
@@ -384,9 +362,7 @@ def replicate_pairs(project: Project) -> list[ReplicatePair]:
     """Every stored (original, replicate) pair, oldest replicate first."""
     return [
         ReplicatePair(int(of), int(run_id))
-        for run_id, of in project.db.execute(
-            "SELECT id, replicate_of FROM runs WHERE replicate_of IS NOT NULL ORDER BY id"
-        )
+        for run_id, of in stored_runs.replicate_links(project.db)
     ]
 
 

@@ -15,11 +15,13 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .backends.base import RowError
+from .backends.spec import short_model
 from .codebook import NONE_CODE, Codebook, column_slug
 from .human_codes import coder_columns
 from .project import Project
 from .runner import run_results
-from .runs import short_model
+from .store import annotations as stored_annotations
+from .store import runs as stored_runs
 from .tasks.base import Task
 
 
@@ -35,7 +37,7 @@ def run_codes(project: Project, run_id: int, book: Codebook) -> dict[int, tuple[
     codebook writes it (a sentiment run read against a codebook of sentiment labels
     too); multi-label: the codes whose ``<task>_<code>`` column is 1, ``("none",)`` when
     none applies. Rows the run has no answer for are left out."""
-    task = project.db.execute("SELECT task FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+    task = stored_runs.fields(project.db, run_id, "task")[0]
     frame = run_results(project, run_id)
     out: dict[int, tuple[str, ...]] = {}
     if book.multi_label:
@@ -108,9 +110,7 @@ def describe_run(project: Project, run_id: int) -> str:
     a result column, and whether its run is complete."""
     from .runs import run_info, stored_json
 
-    backend, fingerprint = project.db.execute(
-        "SELECT backend, fingerprint FROM runs WHERE id = ?", (run_id,)
-    ).fetchone()
+    backend, fingerprint = stored_runs.fields(project.db, run_id, "backend", "fingerprint")
     info = run_info(project, run_id)
     fp = stored_json(project, run_id, "model details", fingerprint)
     where = f" at {fp['endpoint']}" if fp.get("endpoint") else ""
@@ -172,9 +172,7 @@ def run_label(project: Project, run_id: int) -> RunLabel:
     from .runs import COMPLETE, run_info, run_params, stored_json
 
     info = run_info(project, run_id)
-    params, fingerprint = project.db.execute(
-        "SELECT params, fingerprint FROM runs WHERE id = ?", (run_id,)
-    ).fetchone()
+    params, fingerprint = stored_runs.fields(project.db, run_id, "params", "fingerprint")
     part = ""
     if info.state != COMPLETE:
         part = info.state_text().partition(", ")[2]
@@ -202,9 +200,7 @@ def named_results(
 
     plain = plain_runs(run_infos(project))
     if runs is None:
-        runs = sorted(plain) + [
-            r for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id") if r not in plain
-        ]
+        runs = sorted(plain) + [r for r in stored_runs.ids(project.db) if r not in plain]
     out = []
     for run_id in runs:
         end = suffix(run_id, plain)
@@ -277,3 +273,13 @@ def batch_frame(
             records[row_id] = {c: outcome.get(c) for c in columns[:-1]}
     frame = pd.DataFrame.from_dict(records, orient="index", columns=columns)
     return _renamed(frame, corpus_columns)
+
+
+def has_runs(project: Project) -> bool:
+    """Whether the project holds any run (results to show)."""
+    return stored_runs.any_run(project.db)
+
+
+def answered_count(project: Project, run_id: int) -> int:
+    """How many rows run ``run_id`` has an answer for (errors not counted)."""
+    return stored_annotations.count_answered(project.db, run_id)

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from .backends import make_backend
 from .backends.base import digest
+from .errors import RunError
+from .progress import Monitor
 from .project import Project
 from .runner import row_inputs, run_job, run_spec
-from .runs import (
-    ResumeSpec,
-    RunError,
-    base_url_for,
-    check_consent,
-    note_resume,
-    resume_spec,
-    stored_json,
-)
+from .runs import ResumeSpec, base_url_for, note_resume, resume_spec, stored_json
+from .send_plan import check_consent
+from .store import runs as stored_runs
 from .tasks.build import make_task
 
 
@@ -26,9 +22,7 @@ def check_resumes(project: Project, spec: ResumeSpec, task, backend) -> None:
     if backend.transductive(task):
         corpus = digest(row_inputs(task, project.corpus().frame, spec.text_column))
     key = digest(run_spec(task, backend, spec.text_column, corpus))
-    stored, fingerprint = project.db.execute(
-        "SELECT spec_key, fingerprint FROM runs WHERE id = ?", (spec.run_id,)
-    ).fetchone()
+    stored, fingerprint = stored_runs.fields(project.db, spec.run_id, "spec_key", "fingerprint")
     if key != stored:
         was = stored_json(project, spec.run_id, "model details", fingerprint, "{}")
         now = backend.fingerprint()
@@ -42,12 +36,10 @@ def check_resumes(project: Project, spec: ResumeSpec, task, backend) -> None:
         raise RunError(
             f"cannot resume run {spec.run_id}: {what}; run the task again as a new run instead"
         )
-    newer = project.db.execute(
-        "SELECT id FROM runs WHERE spec_key = ? AND id > ?", (stored, spec.run_id)
-    ).fetchone()
+    newer = stored_runs.newer_of_spec(project.db, stored, spec.run_id)
     if newer is not None:
         raise RunError(
-            f"cannot resume run {spec.run_id}: run {newer[0]} has the same "
+            f"cannot resume run {spec.run_id}: run {newer} has the same "
             "settings and would be resumed instead"
         )
 
@@ -58,8 +50,7 @@ def resume_run(
     *,
     base_url: str | None = None,
     concurrency: int = 8,
-    progress=None,
-    cancelled=lambda: False,
+    monitor: Monitor | None = None,
     **options,
 ):
     """Run an interrupted run to the end with the settings it stored; the rows it has are
@@ -81,8 +72,7 @@ def resume_run(
             task,
             backend,
             text_column=spec.text_column,
-            progress=progress,
-            cancelled=cancelled,
+            monitor=monitor,
         )
     finally:
         backend.close()

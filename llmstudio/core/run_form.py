@@ -4,67 +4,33 @@ column; and what stops it ("problems"), without a window.
 The run dialog (``gui/run_dialog``) fills a :class:`RunForm` from its widgets and shows
 :meth:`RunForm.problem`; ``llmstudio annotate`` fills one from its flags and builds its
 task with the same :meth:`RunForm.task` and checks its input with
-:meth:`RunForm.check_input`. The model kind is read from the SPEC in :attr:`RunForm.kind`
-only (``builtin``, ``lexicon``, ``hf:PATH``, ``openai:MODEL``).
+:meth:`RunForm.check_input`. What the model is comes from its SPEC through the registry
+(``core.backends``: :attr:`RunForm.kind` is its :class:`Kind`), never from matching it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 
-from .backends import offline_refusal
+from .backends import Kind, ModelSpec, ModelSpecError, offline_refusal, writes_text
+from .backends.spec import BUILTIN, HF, LEXICON, OPENAI, kind_of
+from .cells import as_text
 from .codebook import Codebook
-from .errors import LlmstudioError
+from .errors import LlmstudioError, TemplateError
 from .nested import shown_column, text_column_problem
 from .runner import row_inputs
 from .secrets import url_problem
 from .tasks import CodeTask
 from .tasks.base import Task
 from .tasks.build import TaskOptions, make_task, parse_labels
-from .tasks.prompt import TemplateError, placeholders
+from .tasks.prompt import placeholders
 from .tasks.sentiment import SentimentTask
 
-OFFLINE_KINDS = ("builtin", "lexicon")  # models on this computer that need no file
-MODEL_WORDS = {"builtin": "The builtin MiniLM model", "lexicon": "The lexicon (VADER)"}
-
-
-@lru_cache(maxsize=64)
-def hf_generative(name: str) -> bool | None:
-    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text:
-    True for a causal LM, False for a classifier or an embedding model, None when its
-    config is not on this computer (the runner finds out when it loads it)."""
-    from .backends.hf import TEXT_GENERATION, detect_pipeline_task
-
-    name = name.strip()
-    if not name:
-        return None
-    config = None
-    folder = Path(name).expanduser()
-    try:
-        if (folder / "config.json").is_file():
-            config = folder / "config.json"
-        else:
-            from huggingface_hub import try_to_load_from_cache
-
-            found = try_to_load_from_cache(name, "config.json")
-            config = Path(found) if isinstance(found, str) else None
-        if config is None:
-            return None
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except Exception:  # not a folder, not a hub id, unreadable: the runner will say
-        return None
-    return (
-        detect_pipeline_task(
-            SimpleNamespace(**{k: data.get(k) for k in ("architectures", "id2label")})
-        )
-        == TEXT_GENERATION
-    )
+MODEL_WORDS = {BUILTIN: "The builtin MiniLM model", LEXICON: "The lexicon (VADER)"}
 
 
 @dataclass
@@ -93,7 +59,7 @@ class RunForm:
     explain: bool = False
     baseline: bool = False
     long_texts: str = "split"
-    model: str = "builtin"
+    model: str = BUILTIN  # a SPEC: builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
     base_url: str | None = None
     text_column: str | None = None
     columns: tuple[str, ...] = ()
@@ -102,26 +68,30 @@ class RunForm:
     # -- the model ------------------------------------------------------------------------
 
     @property
-    def kind(self) -> str:
-        """``builtin``, ``lexicon``, ``hf`` or ``openai``: the SPEC before its colon."""
-        return self.model.partition(":")[0]
+    def kind(self) -> Kind | None:
+        """What kind of model the SPEC names (None: none llmstudio knows)."""
+        return kind_of(self.model)
 
     @property
     def model_name(self) -> str:
-        """The SPEC after its colon: a Hugging Face folder or hub id, an API model."""
-        return self.model.partition(":")[2]
+        """The model the SPEC names: a Hugging Face folder or hub id, an API model ("" for
+        the builtin and lexicon models, or while none is typed)."""
+        spec = ModelSpec.partial(self.model)
+        return spec.name if spec is not None else ""
 
     def generative(self) -> bool | None:
         """Whether the chosen model writes text (None: not known before it loads)."""
-        if self.kind == "openai":
-            return True
-        if self.kind == "hf":
-            return hf_generative(self.model_name.strip())
-        return False
+        try:
+            return writes_text(self.model)
+        except ModelSpecError:  # no model typed yet
+            return None
 
     def model_words(self) -> str:
         """The model, named for a sentence that says what it cannot do."""
-        return MODEL_WORDS.get(self.kind, "This Hugging Face model (a classifier)")
+        kind = self.kind
+        if kind is not None and not kind.named:
+            return MODEL_WORDS[kind.name]
+        return "This Hugging Face model (a classifier)"
 
     # -- the task -------------------------------------------------------------------------
 
@@ -227,11 +197,16 @@ class RunForm:
         """Why the model as filled in cannot run the task ("" when it can, as far as can
         be known before it loads)."""
         kind, task = self.kind, self.task_name
-        if kind == "hf" and not self.model_name.strip():
+        if kind is None:  # the run dialog lists only known kinds; annotate checks first
+            try:
+                ModelSpec.parse(self.model)
+            except ModelSpecError as exc:
+                return str(exc)
+        if kind.name == HF and not self.model_name:
             return "Choose a model folder, or type a Hugging Face hub id."
-        if kind == "openai" and not self.model_name.strip():
+        if kind.name == OPENAI and not self.model_name:
             return "Type the API's model name."
-        if kind == "openai" and (self.base_url or "").strip():
+        if kind.name == OPENAI and (self.base_url or "").strip():
             problem = url_problem(self.base_url.strip())
             if problem:
                 return f"The base URL is {problem}."
@@ -248,10 +223,10 @@ class RunForm:
                 f"{model} cannot explain its answers: it only gives labels. Untick "
                 "“Explain each answer”, or choose a model that writes text."
             )
-        if kind not in OFFLINE_KINDS:
+        if kind.named:  # known only once loaded
             return ""
         try:
-            why = offline_refusal(kind, self.task())
+            why = offline_refusal(self.model, self.task())
         except LlmstudioError as exc:
             return str(exc)
         if why and task == "sentiment" and self.examples:
@@ -288,13 +263,7 @@ def first_row(frame: pd.DataFrame | None, text_column: str) -> tuple[str, dict[s
     """Row 1's text and its other columns, as the runner reads them."""
     if frame is None or not len(frame):
         return "(the row's text)", {}
-
-    def cell(value) -> str:
-        return (
-            "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-        )
-
-    row = {str(c): cell(shown_column(frame[c].iloc[:1]).iat[0]) for c in frame.columns}
+    row = {str(c): as_text(shown_column(frame[c].iloc[:1]).iat[0]) for c in frame.columns}
     return row.get(text_column, ""), row
 
 
@@ -308,7 +277,7 @@ def request_preview(
     parts = []
     if problem:
         parts.append(f"Not ready to run: {problem}\n")
-    remote = form.kind == "openai"
+    remote = form.kind is not None and form.kind.sends_texts
     if remote:
         parts.append(f"Sent to {endpoint}, model {form.model_name}, for row 1:")
     elif form.generative() is False:

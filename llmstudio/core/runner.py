@@ -11,10 +11,11 @@
 * Rows with the same input (retweets, a survey's many "no") are asked once per run: one
   row of each request key is sent and its answer (or its error, retryable as it was) is
   stored for every row that shares it, in the same commit (``_Writer.same``).
-* ``cancelled()`` is polled between batches and while waiting for remote answers; on
+* ``monitor.cancelled()`` is polled between batches and while waiting for remote answers; on
   Cancel, requests in flight are abandoned (the backend closes its connections) and the
   call returns within about a second.
-* ``progress(Progress)`` reports rows done, rows/s and ETA after every flush.
+* ``monitor.report(done, total, record=Progress)`` reports rows done after every flush;
+  the :class:`Progress` record adds rows/s, ETA, the step before the rows and waits.
 * Circuit breaker (remote backends): when ``STOP_AFTER_FAILED_ROWS`` rows in a row (in the
   order their answers arrive) fail the same way with a failure of the moment (the same
   HTTP status, or a lost connection: the retryable ones), whether or not earlier rows
@@ -48,13 +49,19 @@ import pandas as pd
 
 from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
+from .cells import cell_text
 from .chunking import LongTexts, long_text_counts, long_text_summary
 from .cost import same_text_words
 from .empty_texts import EMPTY_TEXT, EmptyText, empty_words, no_text
 from .errors import ProjectError
 from .nested import shown_column, text_column_problem
+from .progress import Monitor
 from .project import Project
 from .runs import check_run_free, hold_run, release_run, stored_json
+from .store import annotations as stored_annotations
+from .store import cache as response_cache
+from .store import history, transaction
+from .store import runs as stored_runs
 from .tasks.base import Task
 
 FLUSH_SECONDS = 0.25
@@ -217,56 +224,37 @@ def _find_or_create_run(
     if replicate is not None:  # stored with the task's parameters: resuming needs it
         params = {**params, "replicate": replicate.index}
     key = digest(spec)
-    with db:
-        # Found and claimed in one write transaction: two processes starting together
-        # cannot both find it free (or both make a new one) and pay for every row twice.
-        db.execute("BEGIN IMMEDIATE")
-        row = db.execute(
-            "SELECT id, rows_total, status, finished, pid FROM runs "
-            "WHERE spec_key = ? ORDER BY id DESC LIMIT 1",
-            (key,),
-        ).fetchone()
+    # Found and claimed in one write transaction: two processes starting together
+    # cannot both find it free (or both make a new one) and pay for every row twice.
+    with transaction(db):
+        row = stored_runs.latest_of_spec(db, key)
         done_at = row[3] if row is not None and row[2] == "done" else None
         if row is not None:
             check_run_free(db, path, row[0], row[2], row[4])
             # The pid tells a run still being filled from one whose process was killed.
-            db.execute(
-                "UPDATE runs SET status = 'running', rows_total = MAX(rows_total, ?), "
-                "finished = NULL, pid = ? WHERE id = ?",
-                (total, os.getpid(), row[0]),
-            )
+            stored_runs.claim(db, row[0], total, os.getpid())
             run_id = row[0]
         else:
-            cur = db.execute(
-                "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column, "
-                "columns, status, rows_total, created, software, prompt, replicate_of, pid) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    key,
-                    task.name,
-                    json.dumps(params),
-                    backend.kind,
-                    json.dumps(backend.fingerprint()),
-                    text_column,
-                    json.dumps(task.columns()),
-                    "running",
-                    total,
-                    _now(),
-                    f"llmstudio {__version__}",
-                    json.dumps(
-                        task.messages(
-                            task.render("{text}", {c: "{" + c + "}" for c in task.inputs()})
-                        )
-                    ),
-                    replicate.of if replicate is not None else None,
-                    os.getpid(),
+            run_id = stored_runs.add(
+                db,
+                spec_key=key,
+                task=task.name,
+                params=json.dumps(params),
+                backend=backend.kind,
+                fingerprint=json.dumps(backend.fingerprint()),
+                text_column=text_column,
+                columns=json.dumps(task.columns()),
+                status="running",
+                rows_total=total,
+                created=_now(),
+                software=f"llmstudio {__version__}",
+                prompt=json.dumps(
+                    task.messages(task.render("{text}", {c: "{" + c + "}" for c in task.inputs()}))
                 ),
+                replicate_of=replicate.of if replicate is not None else None,
+                pid=os.getpid(),
             )
-            run_id = cur.lastrowid
-        db.execute(
-            "INSERT INTO history (action, detail) VALUES ('run', ?)",
-            (f"run {run_id}: {task.name} with {backend.describe()}",),
-        )
+        history.add(db, "run", f"run {run_id}: {task.name} with {backend.describe()}")
         hold_run(path, run_id)  # before the commit: no other job of ours sees it free
     return run_id, done_at
 
@@ -326,12 +314,9 @@ class _Writer:
                 rows.append((self.run_id, row_id, output, None, int(cached), 0))
                 if not cached:
                     cache.append((self.key(text), output, _now()))
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
-                "INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?)", rows
-            )
-            self.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", cache)
+        with transaction(self.db):
+            stored_annotations.put(self.db, rows)
+            response_cache.put(self.db, cache)
         done = [(row_id, outcome) for row_id, _, outcome, _ in self.pending]
         self.pending = []
         self.last_flush = time.monotonic()
@@ -346,8 +331,7 @@ def run_job(
     text_column: str | None = None,
     rows: Sequence[int] | None = None,
     limit: int | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
+    monitor: Monitor | None = None,
     on_rows: Callable[[list[tuple[int, dict | RowError]]], None] | None = None,
     replicate: Replicate | None = None,
     on_run: Callable[[int], None] | None = None,
@@ -358,7 +342,10 @@ def run_job(
     :class:`Replicate`, ``core/replicate.py`` makes them; ``on_run`` gets its id before
     any row is stored: the window names the run's columns by it); raises
     :class:`BackendError` when the model cannot be used at all (bad key, unknown model).
+    Cancel (``monitor``) ends it with the status ``cancelled``, the finished rows kept.
     """
+    monitor = Monitor.of(monitor)
+    cancelled = monitor.cancelled
     own = not isinstance(project, Project)
     proj = Project.open(project) if own else project
     started = time.monotonic()
@@ -393,12 +380,7 @@ def run_job(
         if on_run is not None:
             on_run(run_id)
         # Rows that failed for a reason of the moment (retryable) are asked again.
-        stored = {
-            r
-            for (r,) in db.execute(
-                "SELECT row_id FROM annotations WHERE run_id = ? AND retryable = 0", (run_id,)
-            )
-        }
+        stored = stored_annotations.finished_rows(db, run_id)
         todo = [r for r in wanted if r not in stored]
         state = Progress(done=len(wanted) - len(todo), total=len(wanted))
         writer = _Writer(db, run_id, task, backend, corpus_key, replicate)
@@ -410,8 +392,7 @@ def run_job(
             state.elapsed = time.monotonic() - started
             if flushed and on_rows:
                 on_rows(flushed)
-            if progress:
-                progress(state)
+            monitor.report(state.done, state.total, record=state)
 
         # Answers already paid for: no call at all; rows with no text need none.
         uncached, first_of = [], {}
@@ -422,9 +403,9 @@ def run_job(
                 state.empty += 1
                 continue
             key = writer.key(text)
-            hit = db.execute("SELECT output FROM response_cache WHERE key = ?", (key,)).fetchone()
+            hit = response_cache.get(db, key)
             if hit is not None:
-                writer.add(row_id, text, json.loads(hit[0]), True)
+                writer.add(row_id, text, json.loads(hit), True)
                 state.cached += 1
             elif key in first_of:  # the same input as a row to be asked: asked once
                 writer.same.setdefault(first_of[key], []).append(row_id)
@@ -447,7 +428,7 @@ def run_job(
                     if inputs is not None
                     else [text_of(r) for r in with_text]
                 )
-                prepared = _prepare(backend, task, seen, state, progress, cancelled, started)
+                prepared = _prepare(backend, task, seen, state, monitor, started)
                 status = (
                     "cancelled"
                     if not prepared
@@ -457,12 +438,8 @@ def run_job(
                 # The model cannot be used at all (bad key, unmappable labels): keep what
                 # finished and mark the run failed rather than leaving it "running".
                 writer.flush()
-                with db:
-                    db.execute("BEGIN IMMEDIATE")
-                    db.execute(
-                        "UPDATE runs SET status = 'failed', finished = ? WHERE id = ?",
-                        (_now(), run_id),
-                    )
+                with transaction(db):
+                    stored_runs.finish(db, run_id, "failed", _now())
                 raise
         elif uncached:
             status = "cancelled"
@@ -472,13 +449,9 @@ def run_job(
         # the record stays true, and it does not become the latest complete run of its
         # task (taking the plain column names) for having been looked at.
         finished = done_at if done_at and not todo and status == "done" else _now()
-        with db:
-            db.execute("BEGIN IMMEDIATE")
+        with transaction(db):
             # Stopped by the breaker: stored as cancelled, i.e. interrupted and resumable.
-            db.execute(
-                "UPDATE runs SET status = ?, finished = ? WHERE id = ?",
-                ("cancelled" if stopped else status, finished, run_id),
-            )
+            stored_runs.finish(db, run_id, "cancelled" if stopped else status, finished)
         chunked, truncated = long_text_counts(db, run_id)
         same_text = state.same_text - sum(map(len, writer.same.values()))  # not asked: 0
         return JobResult(
@@ -509,25 +482,25 @@ def _prepare(
     task: Task,
     texts: list[str],
     state: Progress,
-    progress,
-    cancelled,
+    monitor: Monitor,
     started: float,
 ) -> bool:
     """Let the backend learn from the corpus (and examples) first; False if cancelled.
     Its progress shows as the job's ``phase``."""
     begun = time.monotonic()
+    cancelled = monitor.cancelled
 
-    def phase(fraction: float, message: str) -> None:
+    def phase(done: float, total: float, message: str = "", **_) -> None:
+        fraction = done / total if total else 0.0
         state.phase = f"{message} ({fraction:.0%})"
         state.phase_fraction = min(1.0, max(0.0, float(fraction)))
         now = time.monotonic()
         state.phase_elapsed = now - begun
         state.elapsed = now - started
-        if progress:
-            progress(state)
+        monitor.report(state.done, state.total, record=state)
 
     try:
-        backend.prepare(task, texts, progress=phase, cancelled=cancelled)
+        backend.prepare(task, texts, monitor=Monitor(phase, cancelled))
     except BackendError:
         raise
     except Exception as exc:
@@ -571,15 +544,11 @@ def _blank_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[
 
 
 def _empty_count(db, run_id: int) -> int:
-    return db.execute(
-        "SELECT COUNT(*) FROM annotations WHERE run_id = ? AND error = ?", (run_id, EMPTY_TEXT)
-    ).fetchone()[0]
+    return stored_annotations.count_with_error(db, run_id, EMPTY_TEXT)
 
 
 def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[[int], str]:
-    check = getattr(task, "check_columns", None)  # placeholders naming no column
-    if check is not None:
-        check(list(frame.columns))
+    task.check_columns(list(frame.columns))  # placeholders naming no column
     # A placeholder naming a list or map column gets its JSON text, as the table shows it.
     texts, extra = frame[text_column], {c: shown_column(frame[c]) for c in task.inputs()}
 
@@ -591,17 +560,12 @@ def _input_maker(task: Task, frame: pd.DataFrame, text_column: str) -> Callable[
     return input_of
 
 
-def cell_text(values: pd.Series, row_id: int) -> str:
-    value = values.iat[row_id]
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
 def _check_can_run(task: Task, backend: Backend) -> None:
     """Refuse a job this model cannot run before anything is stored or sent."""
     if backend.supports(task):
         return
     why = backend.refusal(task)
-    if task.generative_only or getattr(task, "explain", False):
+    if task.generative_only or task.explain:
         why += (
             "; it needs a model that writes text: an hf: chat or causal model, or an openai: model"
         )
@@ -612,11 +576,9 @@ def _local_batches(backend, row_ids, text_of) -> list[list]:
     """Row ids in batches: the backend's own plan when it has one (``plan_batches``: a
     model that knows its token lengths), else sorted by characters in ``batch_size`` rows,
     since similar lengths pad less and so each batch does less work."""
-    plan = getattr(backend, "plan_batches", None)
-    if plan is not None:
-        planned = plan([text_of(r) for r in row_ids])
-        if planned is not None:
-            return [[row_ids[i] for i in batch] for batch in planned]
+    planned = backend.plan_batches([text_of(r) for r in row_ids])
+    if planned is not None:
+        return [[row_ids[i] for i in batch] for batch in planned]
     order = sorted(row_ids, key=lambda r: len(text_of(r)))
     size = max(1, backend.batch_size)
     return [order[start : start + size] for start in range(0, len(order), size)]
@@ -735,7 +697,7 @@ def _run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) 
                 now = time.monotonic()
                 if now - last_row >= WAIT_SHOWN_AFTER_S and now - last_report >= 1.0:
                     state.waiting_s = now - last_row
-                    state.waiting_for = getattr(backend, "host", "") or backend.describe()
+                    state.waiting_for = backend.host or backend.describe()
                     report(unreported)
                     unreported, last_report = [], now
                 continue
@@ -790,14 +752,10 @@ def _drain(results: queue.Queue) -> list:
 
 def run_results(project: Project, run_id: int) -> pd.DataFrame:
     """One row per annotated row id: the task's output columns and ``<task>_error``."""
-    task, columns = project.db.execute(
-        "SELECT task, columns FROM runs WHERE id = ?", (run_id,)
-    ).fetchone()
+    task, columns = stored_runs.fields(project.db, run_id, "task", "columns")
     columns = stored_json(project, run_id, "output columns", columns, "[]")
     records = {}
-    for row_id, output, error in project.db.execute(
-        "SELECT row_id, output, error FROM annotations WHERE run_id = ?", (run_id,)
-    ):
+    for row_id, output, error in stored_annotations.outputs(project.db, run_id):
         values = json.loads(output) if output else {}
         record = {c: values.get(c) for c in columns}
         record[f"{task}_error"] = error

@@ -26,10 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .backends.spec import ModelSpec, short_model
 from .empty_texts import EMPTY_TEXT
-from .errors import LlmstudioError, ProjectError
+from .errors import LlmstudioError, ProjectError, RunBusy, RunError
 from .leftovers import pid_alive, process_started
 from .project import Project
+from .store import annotations as stored_annotations
+from .store import history, transaction
+from .store import runs as stored_runs
 
 COMPLETE, INTERRUPTED, RUNNING, FAILED, TRIAL = (
     "complete",
@@ -75,10 +79,6 @@ def run_params(where, run_id: int, text: str | None) -> dict:
             "wrong shape)"
         )
     return params
-
-
-class RunError(LlmstudioError):
-    """An action on a run that cannot be done (no such run, wrong state...)."""
 
 
 def run_name(run_id: int, name: str | None = "") -> str:
@@ -144,21 +144,6 @@ class RunInfo:
         return self.label() + ("" if self.state == COMPLETE else f", {self.state}")
 
 
-def short_model(kind: str, model: str | None) -> str:
-    """A model as few words name it: "lexicon", "builtin", "gpt-4o-mini", a folder's name."""
-    if kind in ("lexicon", "builtin") or not model:
-        return kind
-    if kind == "hf":
-        return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
-    return model
-
-
-def spec_model(spec: str) -> str:
-    """:func:`short_model` of a model SPEC (builtin, lexicon, hf:PATH, openai:MODEL)."""
-    kind, _, name = spec.partition(":")
-    return short_model(kind, name or None)
-
-
 def task_key(task: str, params: dict) -> str:
     """The task a run belongs to for the plain-names rule: its name, and for coding the
     codebook it codes with (two codebooks are two tasks)."""
@@ -182,15 +167,8 @@ def _state(status: str, live: bool, answered: int, total: int, whole: int) -> st
 def run_infos(project: Project) -> list[RunInfo]:
     """Every run of the project with its state, oldest first."""
     whole = int(project.meta("rows", "0") or 0)
-    counts = {
-        run_id: (answered, failed)
-        for run_id, answered, failed in project.db.execute(
-            # A row with no text is answered (no label) and not a failure: core/empty_texts.py.
-            "SELECT run_id, SUM(retryable = 0), SUM(retryable = 0 AND output IS NULL "
-            "AND error IS NOT ?) FROM annotations GROUP BY run_id",
-            (EMPTY_TEXT,),
-        )
-    }
+    # A row with no text is answered (no label) and not a failure: core/empty_texts.py.
+    counts = stored_annotations.counts_by_run(project.db, EMPTY_TEXT)
     out = []
     for (
         run_id,
@@ -206,9 +184,10 @@ def run_infos(project: Project) -> list[RunInfo]:
         replicate_of,
         pid,
         columns,
-    ) in project.db.execute(
-        "SELECT id, name, task, params, backend, fingerprint, status, rows_total, created, "
-        "finished, replicate_of, pid, columns FROM runs ORDER BY id"
+    ) in stored_runs.all_fields(
+        project.db,
+        *"id name task params backend fingerprint status rows_total created finished "
+        "replicate_of pid columns".split(),
     ):
         params = run_params(project, run_id, params)
         answered, failed = counts.get(run_id, (0, 0))
@@ -259,8 +238,14 @@ def run_info(project: Project, run_id: int) -> RunInfo:
 
 def no_such_run(project: Project, run_id: int) -> str:
     """ "p.llmstudio: no run 9 (the runs are: 1, 2)": the message for a run not there."""
-    have = ", ".join(str(r) for (r,) in project.db.execute("SELECT id FROM runs ORDER BY id"))
+    have = ", ".join(str(r) for r in stored_runs.ids(project.db))
     return f"{project.path}: no run {run_id} (the runs are: {have or 'none yet'})"
+
+
+def stored_params(project: Project, run_id: int) -> dict | None:
+    """Run ``run_id``'s task parameters, checked (:func:`run_params`); None: no such run."""
+    row = stored_runs.fields(project.db, run_id, "params")
+    return run_params(project, run_id, row[0]) if row is not None else None
 
 
 def finished_runs(project: Project) -> list[RunInfo]:
@@ -334,10 +319,6 @@ def interrupted_runs(project: Project) -> list[RunInfo]:
 # -- actions -------------------------------------------------------------------------------
 
 
-def _history(project: Project, detail: str) -> None:
-    project.db.execute("INSERT INTO history (action, detail) VALUES ('runs', ?)", (detail,))
-
-
 def rename_run(project: Project, run_id: int, name: str | None) -> RunInfo:
     """Give run ``run_id`` a name ("" or None: back to plain "run N"). Its columns keep
     their ``_run<N>`` suffix, so scripts that read them go on working."""
@@ -345,11 +326,11 @@ def rename_run(project: Project, run_id: int, name: str | None) -> RunInfo:
     name = " ".join((name or "").split())
     if len(name) > 80:
         raise RunError(f"a run's name is at most 80 characters; {name[:20]!r}... has {len(name)}")
-    with project.db:
-        project.db.execute("BEGIN IMMEDIATE")
-        project.db.execute("UPDATE runs SET name = ? WHERE id = ?", (name or None, run_id))
-        _history(
-            project,
+    with transaction(project.db):
+        stored_runs.rename(project.db, run_id, name or None)
+        history.add(
+            project.db,
+            "runs",
             f"renamed run {run_id} from {info.name or '(no name)'!r} to {name or '(no name)'!r}",
         )
     return run_info(project, run_id)
@@ -368,24 +349,19 @@ def delete_run(project: Project, run_id: int, *, only_interrupted: bool = False)
             "interrupted run is discarded (delete removes any run)"
         )
     action = "discarded" if only_interrupted else "deleted"
-    with project.db:
-        project.db.execute("BEGIN IMMEDIATE")
-        replicates = [
-            r
-            for (r,) in project.db.execute("SELECT id FROM runs WHERE replicate_of = ?", (run_id,))
-        ]
+    with transaction(project.db):
+        replicates = stored_runs.replicates_of(project.db, run_id)
         # A replicate of it stays, no longer pointing at a run that is gone (said below).
-        project.db.execute("UPDATE runs SET replicate_of = NULL WHERE replicate_of = ?", (run_id,))
-        project.db.execute("DELETE FROM annotations WHERE run_id = ?", (run_id,))
-        project.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        stored_runs.delete(project.db, run_id)
         note = (
             f"; its replicate run{'s' if len(replicates) > 1 else ''} "
             f"{', '.join(map(str, replicates))} kept"
             if replicates
             else ""
         )
-        _history(
-            project,
+        history.add(
+            project.db,
+            "runs",
             f"{action} {info.describe()} ({info.answered:,} answers; the "
             f"response cache kept){note}",
         )
@@ -442,9 +418,9 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
     from .tasks.build import make_task, options_from_params
 
     info = run_info(project, run_id)
-    params_json, backend, fingerprint, column = project.db.execute(
-        "SELECT params, backend, fingerprint, text_column FROM runs WHERE id = ?", (run_id,)
-    ).fetchone()
+    params_json, backend, fingerprint, column = stored_runs.fields(
+        project.db, run_id, "params", "backend", "fingerprint", "text_column"
+    )
     params = run_params(project, run_id, params_json)
     fp = stored_json(project, run_id, "model details", fingerprint, "{}")
     try:
@@ -462,11 +438,10 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
         )
     backend_options: dict = {}
     endpoint = ""
-    if backend in ("builtin", "lexicon"):
-        model = backend
-    elif backend in ("hf", "openai") and fp.get("model"):
-        model = f"{backend}:{fp['model']}"
-        if backend == "openai":
+    spec = ModelSpec.from_fingerprint({**fp, "kind": backend})
+    if spec is not None:
+        model = str(spec)
+        if spec.info.network:  # the server it asked, and its sampling settings
             endpoint = str(fp.get("endpoint") or "")
             backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens") if k in fp}
     else:
@@ -475,20 +450,6 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
             "llmstudio can load again"
         )
     return ResumeSpec(run_id, options, model, endpoint, backend_options, column, params)
-
-
-def check_consent(project: Project, spec: ResumeSpec, task) -> None:
-    """RunError unless the texts may go to the API run's endpoint (the consent the run
-    was started with, stored in the project)."""
-    if not spec.endpoint:
-        return
-    columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
-    if not project.has_consent(spec.endpoint, columns):
-        raise RunError(
-            f"cannot resume run {spec.run_id}: the project holds no consent to send "
-            f"{', '.join(map(repr, columns))} to {spec.endpoint}; run the task "
-            "from the window or llmstudio annotate, which ask for it"
-        )
 
 
 def base_url_for(spec: ResumeSpec, base_url: str | None) -> str | None:
@@ -516,9 +477,8 @@ def base_url_for(spec: ResumeSpec, base_url: str | None) -> str | None:
 def note_resume(project: Project, run_id: int) -> None:
     """Say in the project's history that run ``run_id`` was resumed (the runner then logs
     the run itself)."""
-    with project.db:
-        project.db.execute("BEGIN IMMEDIATE")
-        _history(project, f"resumed run {run_id} with its stored settings")
+    with transaction(project.db):
+        history.add(project.db, "runs", f"resumed run {run_id} with its stored settings")
 
 
 # -- one job per run -----------------------------------------------------------------------
@@ -535,19 +495,12 @@ _held: set[tuple[str, int]] = set()
 _held_lock = threading.Lock()
 
 
-class RunBusy(RunError):
-    """The run a job would fill is being filled by another live job."""
-
-
 def _claimed_at(db, run_id: int) -> datetime | None:
     """When run ``run_id`` was last started or resumed (its line in the history), or None
     when the history does not say."""
-    row = db.execute(
-        "SELECT at FROM history WHERE action = 'run' AND detail LIKE ? ORDER BY id DESC LIMIT 1",
-        (f"run {run_id}:%",),
-    ).fetchone()
+    at = history.last_at(db, "run", f"run {run_id}:")
     try:
-        return datetime.fromisoformat(row[0].replace("Z", "+00:00")) if row else None
+        return datetime.fromisoformat(at.replace("Z", "+00:00")) if at is not None else None
     except (TypeError, ValueError):
         return None
 
@@ -583,7 +536,7 @@ def check_run_free(db, path, run_id: int, status: str, pid: int | None) -> None:
         holder = f"another llmstudio process (pid {pid})"
     else:
         return  # killed: its finished rows are kept, the rest are ours to ask
-    row = db.execute("SELECT name, task FROM runs WHERE id = ?", (run_id,)).fetchone()
+    row = stored_runs.fields(db, run_id, "name", "task")
     claimed = _claimed_at(db, run_id)
     since = claimed.strftime("%Y-%m-%d %H:%M UTC") if claimed else ""
     raise RunBusy(

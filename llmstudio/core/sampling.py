@@ -22,6 +22,8 @@ from . import human_codes
 from .codebook import Codebook
 from .errors import ProjectError
 from .project import Project
+from .store import history, meta, transaction
+from .store import runs as stored_runs
 
 __all__ = [
     "FILTERS",
@@ -180,23 +182,13 @@ def save_sample(project: Project, codebook: str, sample: Sample | None) -> None:
     """Keep ``sample`` as the rows to code in ``codebook`` (None: no sample, code any row),
     in one transaction, noted in the project's history."""
     db = project.db
-    with db:
-        db.execute("BEGIN IMMEDIATE")
+    with transaction(db):
         if sample is None:
-            db.execute("DELETE FROM meta WHERE key = ?", (sample_key(codebook),))
-            db.execute(
-                "INSERT INTO history (action, detail) VALUES ('sample', ?)",
-                (f"{codebook}: no sample",),
-            )
+            meta.delete(db, sample_key(codebook))
+            history.add(db, "sample", f"{codebook}: no sample")
         else:
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                (sample_key(codebook), sample.to_json()),
-            )
-            db.execute(
-                "INSERT INTO history (action, detail) VALUES ('sample', ?)",
-                (f"{codebook}: {sample.describe()}",),
-            )
+            meta.put(db, sample_key(codebook), sample.to_json())
+            history.add(db, "sample", f"{codebook}: {sample.describe()}")
 
 
 def load_sample(project: Project, codebook: str) -> Sample | None:
@@ -230,9 +222,7 @@ def model_codes(project: Project, book: Codebook) -> ModelCodes | None:
     # else its newest run of any state: never a partial run when a complete one exists.
     complete = {i.run_id for i in run_infos(project) if i.state == COMPLETE}
     found = None
-    for run_id, params in project.db.execute(
-        "SELECT id, params FROM runs WHERE task = 'code' ORDER BY id DESC"
-    ):
+    for run_id, params in stored_runs.params_of_tasks(project.db, ("code",)):
         cb = run_params(project, run_id, params).get("codebook") or {}
         if cb.get("name") == book.name and bool(cb.get("multi_label")) == book.multi_label:
             found = run_id if found is None else found

@@ -10,12 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import LlmstudioError
+from .errors import SearchError
 from .nested import shown_column
-
-
-class SearchError(LlmstudioError):
-    """The search pattern is not a valid regular expression."""
 
 
 def search_pattern(pattern: str, *, regex: bool = False, case: bool = False) -> re.Pattern | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
-from .mixed_encoding import FallbackLines, Scan, decode_mixed, scan_bytes
+from .mixed_encoding import FallbackLines, Scan, decode_mixed, scan_bytes, single_byte
 
 SAMPLE_BYTES = 1 << 20
 # csv refuses fields over 128 KB by default ("field larger than field limit (131072)").
@@ -156,17 +156,6 @@ def legacy_encoding(sample: bytes) -> str:
 
 
 @functools.cache
-def single_byte(encoding: str) -> bool:
-    """Whether ``encoding`` is a one-byte-per-character code page (cp1252, latin-1, cp1251,
-    ...): the legacy encodings a file can mix with UTF-8 line by line."""
-    try:
-        return len(
-            bytes(range(128, 256)).decode(encoding, errors="replace")
-        ) == 128 and not encoding.lower().replace("_", "-").startswith("utf")
-    except LookupError:
-        return False
-
-
 def may_mix(encoding: str) -> bool:
     """Whether a file guessed (not chosen) to be in ``encoding`` may mix it with UTF-8."""
     return encoding in ("utf-8", "utf-8-sig") or single_byte(encoding)
@@ -184,7 +173,13 @@ def mixed_fallback(data: bytes, encoding: str, final: bool = True) -> str | None
 def fallback_of(scan: Scan, encoding: str) -> str:
     """The encoding of a mixed file's non-UTF-8 lines: the guessed single-byte code page
     itself, or (a UTF-8 guess) the code page those lines' bytes point to."""
-    return encoding if single_byte(encoding) else legacy_encoding(scan.sample)
+    if single_byte(encoding):
+        return encoding
+    guess = legacy_encoding(scan.sample)
+    # A few short lines can look like UTF-16 or a CJK code page to charset-normalizer;
+    # such a codec would read across line ends and merge rows. Lines that are not UTF-8
+    # beside UTF-8 lines are in a one-byte code page.
+    return guess if single_byte(guess) else western_fallback(scan.sample)
 
 
 def decode_guessed(

@@ -18,13 +18,15 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from .cells import is_missing
 from .codebook import column_slug
-from .errors import LlmstudioError
+from .errors import LlmstudioError, StatsError
 from .project import Project
 from .runner import run_results
 from .runs import no_such_run, run_params
-from .stats import Estimate, StatsError, agreement
+from .stats import Estimate, agreement
 from .stats.intervals import wilson
+from .store import runs as stored_runs
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class Stability:
 
 
 def _run(project: Project, run_id: int) -> tuple[str, dict]:
-    row = project.db.execute("SELECT task, params FROM runs WHERE id = ?", (run_id,)).fetchone()
+    row = stored_runs.fields(project.db, run_id, "task", "params")
     if row is None:
         raise StatsError(no_such_run(project, run_id))
     return row[0], run_params(project, run_id, row[1])
@@ -95,7 +97,7 @@ def _question(task: str, params: dict) -> tuple:
 
 
 def _text(value) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if is_missing(value):
         return None
     return str(value).strip()
 

@@ -16,6 +16,9 @@ import sqlite3
 
 from .backends.base import digest
 from .secrets import without_userinfo
+from .store import annotations as stored_annotations
+from .store import connection, consents, history, transaction
+from .store import runs as stored_runs
 
 
 def _clean_host(endpoint: str) -> str:
@@ -56,15 +59,11 @@ def scrub_stored_credentials(db: sqlite3.Connection) -> list[str]:
     """Take the credentials an older version stored off the project's runs, consents,
     history and row errors (see the module); the hosts cleaned ([] when none was found).
     A project that cannot be written now (read-only) is left as it is."""
-    tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not {"runs", "consents", "history", "annotations"} <= tables:
+    if not {"runs", "consents", "history", "annotations"} <= connection.all_tables(db):
         return []  # a schema from before runs and consents: nothing of theirs stored
-    runs = db.execute(
-        "SELECT id, fingerprint, spec_key, params, text_column FROM runs "
-        "WHERE fingerprint LIKE '%@%'"
-    ).fetchall()
-    consents = db.execute("SELECT endpoint FROM consents WHERE endpoint LIKE '%@%'").fetchall()
-    if not runs and not consents:
+    runs = stored_runs.with_userinfo(db)
+    endpoints = consents.endpoints_with_userinfo(db)
+    if not runs and not endpoints:
         return []
     dirty: dict[str, str] = {}
     run_updates = []
@@ -82,53 +81,33 @@ def scrub_stored_credentials(db: sqlite3.Connection) -> list[str]:
             _rekeyed(spec_key, params, fp, new_fp, column) if isinstance(params, dict) else spec_key
         )
         run_updates.append((json.dumps(new_fp), key, run_id))
-    for (endpoint,) in consents:
+    for endpoint in endpoints:
         dirty[endpoint] = _clean_host(endpoint)
     if not dirty:
         return []
     # Zeroed where the old text was, not left in the file's free space.
-    secure = db.execute("PRAGMA secure_delete").fetchone()[0]
-    db.execute("PRAGMA secure_delete = ON")
-    try:
-        with db:
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany(
-                "UPDATE runs SET fingerprint = ?, spec_key = ? WHERE id = ?", run_updates
-            )
-            for (endpoint,) in consents:
-                # The clean host's consent may be there already: one row, the earlier grant.
-                db.execute(
-                    "INSERT OR IGNORE INTO consents SELECT ?, columns, granted FROM "
-                    "consents WHERE endpoint = ?",
-                    (dirty[endpoint], endpoint),
-                )
-                db.execute("DELETE FROM consents WHERE endpoint = ?", (endpoint,))
-            history = db.execute("SELECT id, detail FROM history WHERE detail LIKE '%@%'")
-            db.executemany(
-                "UPDATE history SET detail = ? WHERE id = ?", _scrubbed(history.fetchall(), dirty)
-            )
-            # Row errors: only the runs sent to such a server can have one (a full scan of
-            # a large project's answers is not paid on every open).
-            for _, _, run_id in run_updates:
-                errors = db.execute(
-                    "SELECT row_id, error FROM annotations WHERE run_id = ? AND error LIKE '%@%'",
-                    (run_id,),
-                ).fetchall()
-                db.executemany(
-                    "UPDATE annotations SET error = ? WHERE run_id = ? AND row_id = ?",
-                    [(clean, run_id, row) for clean, row in _scrubbed(errors, dirty)],
-                )
-            hosts = sorted(set(dirty.values()))
-            db.execute(
-                "INSERT INTO history (action, detail) VALUES ('credentials', ?)",
-                (
+    with connection.secure_delete(db):
+        try:
+            with transaction(db):
+                stored_runs.set_fingerprints(db, run_updates)
+                for endpoint in endpoints:
+                    # The clean host's consent may be there already: one row, the earlier
+                    # grant.
+                    consents.move(db, endpoint, dirty[endpoint])
+                history.set_details(db, _scrubbed(history.with_at_sign(db), dirty))
+                # Row errors: only the runs sent to such a server can have one (a full
+                # scan of a large project's answers is not paid on every open).
+                for _, _, run_id in run_updates:
+                    errors = stored_annotations.errors_with_at_sign(db, run_id)
+                    stored_annotations.set_errors(db, run_id, _scrubbed(errors, dirty))
+                hosts = sorted(set(dirty.values()))
+                history.add(
+                    db,
+                    "credentials",
                     f"removed the user names and passwords an older llmstudio stored "
                     f"with {', '.join(hosts)} (runs' model details, consents, history, "
                     "row errors); the hosts kept",
-                ),
-            )
-    except sqlite3.OperationalError:
-        return []  # read-only or busy: left for the next open that can write
-    finally:
-        db.execute(f"PRAGMA secure_delete = {int(secure)}")
+                )
+        except sqlite3.OperationalError:
+            return []  # read-only or busy: left for the next open that can write
     return hosts

@@ -15,7 +15,6 @@ Multi-label codebooks are compared one code at a time ("applies" / "does not app
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,10 +22,12 @@ import pandas as pd
 from . import human_codes
 from .blind import BlindCounts, blind_counts, blind_warning
 from .codebook import Codebook
+from .progress import Monitor
 from .project import Project
 from .results import run_codes
 from .runs import run_infos, run_params
 from .stats import Agreement, agreement
+from .store import runs as stored_runs
 
 __all__ = [
     "ALL_CODERS",
@@ -72,9 +73,7 @@ def sources(project: Project, book: Codebook) -> list[Source]:
     codes = {c.lower() for c in book.names}
     # The state as the runs list says it ("interrupted, 69 of 300 rows"), name included.
     states = {i.run_id: i for i in run_infos(project)}
-    for run_id, params in project.db.execute(
-        "SELECT id, params FROM runs WHERE task IN ('code', 'sentiment') ORDER BY id DESC"
-    ):
+    for run_id, params in stored_runs.params_of_tasks(project.db, ("code", "sentiment")):
         p = run_params(project, run_id, params)
         multi = bool((p.get("codebook") or {}).get("multi_label"))
         if multi != book.multi_label:
@@ -126,7 +125,7 @@ def compare(
     code: str | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> tuple[Agreement, pd.DataFrame]:
     """Agreement of ``comparison`` with ``reference`` (the first is the reference for
     accuracy, precision/recall and the confusion matrix), and the rows both coded as a
@@ -140,12 +139,12 @@ def compare(
         code=code,
         n_resamples=n_resamples,
         seed=seed,
-        cancelled=cancelled,
+        monitor=monitor,
     )
     return result, both
 
 
-def _compare(project, book, reference, comparison, *, code, n_resamples, seed, cancelled):
+def _compare(project, book, reference, comparison, *, code, n_resamples, seed, monitor):
     group = compared_sources(project, book, reference, comparison)
     columns = [codes_of(project, book, s, code) for s in group]
     both = pd.DataFrame({"reference": columns[0], "comparison": columns[1]}).dropna()
@@ -158,7 +157,7 @@ def _compare(project, book, reference, comparison, *, code, n_resamples, seed, c
         labels=labels,
         n_resamples=n_resamples,
         seed=seed,
-        cancelled=cancelled,
+        monitor=monitor,
     )
     return result, both, columns
 
@@ -172,7 +171,7 @@ def report(
     code: str | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ):
     """:func:`compare` as a :class:`~.validation_report.ValidationReport` (what the Validate
     view shows and exports: reasons for undefined values, the blind counts of the human
@@ -187,7 +186,7 @@ def report(
         code=code,
         n_resamples=n_resamples,
         seed=seed,
-        cancelled=cancelled,
+        monitor=monitor,
     )
     group = compared_sources(project, book, reference, comparison)
     coded = pd.concat([c.notna() for c in columns], axis=1).sum(axis=1)

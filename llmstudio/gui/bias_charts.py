@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.bias.eec import EMOTION_NAMES
 from .chart_export import PNG_WIDTH, export_layout_png
 
 BLUE, ORANGE, GREEN, VERMILION, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#777777"
@@ -158,14 +159,6 @@ class CounterfactualChart:
         return export_layout_png(self.widget, path, width)
 
 
-EMOTION_NAMES = {
-    "all": "all templates",
-    "anger": "anger",
-    "fear": "fear",
-    "joy": "joy",
-    "sadness": "sadness",
-    "none": "no emotion",
-}
 GROUP_COLOURS = {
     "female": ORANGE,
     "male": BLUE,

@@ -12,11 +12,12 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QProgressBar,
     QPushButton,
 )
 
 from ..core.project import SUFFIX
+from .background import BackgroundTask
+from .progress_row import ProgressRow
 
 BASE_URL_ROLE = Qt.ItemDataRole.UserRole + 1  # the model list's API base URL
 
@@ -82,19 +83,20 @@ def model_box(choices) -> QComboBox:
     return box
 
 
-def run_controls(tab, text: str) -> QHBoxLayout:
-    """``tab.run_button`` (calls ``tab.run``), ``tab.cancel_button`` (``tab.cancel``,
-    enabled while running) and ``tab.bar`` (progress), in a row."""
+def run_controls(tab, text: str, unit: str) -> QHBoxLayout:
+    """``tab.run_button`` (calls ``tab.run``) and ``tab.progress``, the progress row of
+    ``tab.background`` (``tab.bar``, and ``tab.cancel_button`` calling ``tab.cancel``,
+    enabled while it runs), in a row."""
+    tab.background = BackgroundTask(tab, keep_in=tab.main._workers)
     tab.run_button = QPushButton(text)
     tab.run_button.clicked.connect(tab.run)
-    tab.cancel_button = QPushButton("Cancel")
-    tab.cancel_button.setEnabled(False)
-    tab.cancel_button.clicked.connect(tab.cancel)
-    tab.bar = QProgressBar()
-    tab.bar.setFormat("")
+    tab.progress = ProgressRow(unit)
+    tab.progress.follow(tab.background)
+    tab.progress.sig_cancel.connect(tab.cancel)
+    tab.bar, tab.cancel_button = tab.progress.bar, tab.progress.cancel_button
     row = QHBoxLayout()
     row.addWidget(tab.run_button)
-    row.addWidget(tab.cancel_button)
+    row.addWidget(tab.progress, 1)
     return row
 
 

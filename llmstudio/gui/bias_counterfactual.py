@@ -12,7 +12,6 @@ run dialog records it in the open project).
 from __future__ import annotations
 
 import tempfile
-import threading
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -34,8 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.backends import ModelSpec
 from ..core.bias.swaps import load_swaps, swap_all
-from ..core.runner import cell_text
+from ..core.cells import cell_text
+from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,
@@ -49,7 +50,6 @@ from .bias_common import (
     table_defaults,
 )
 from .errors import describe
-from .model_config import cached_models, load_config, model_choices
 
 PREVIEW_ROWS = 200
 SWAP_LISTS = {
@@ -64,7 +64,7 @@ TASKS = {
 ROW_FILTERS = ("rows whose label changed", "rows whose score changed", "every row compared")
 
 
-def _run_check(corpus, column, swaps, path, options, model, base_url, limit, progress, cancelled):
+def _run_check(corpus, column, swaps, path, options, model, base_url, limit, monitor):
     """The worker: the bias project, the model, both runs and the comparison."""
     from ..core.backends import make_backend
     from ..core.bias.counterfactual import counterfactual_project, run_counterfactual
@@ -83,8 +83,7 @@ def _run_check(corpus, column, swaps, path, options, model, base_url, limit, pro
                 swapped,
                 text_column=column,
                 limit=limit,
-                progress=progress,
-                cancelled=cancelled,
+                monitor=monitor,
             )
         finally:
             backend.close()
@@ -95,7 +94,6 @@ def _run_check(corpus, column, swaps, path, options, model, base_url, limit, pro
 class CounterfactualTab(Exports, QWidget):
     """Choose, preview, run, read, export."""
 
-    sig_progress = Signal(int, int, object)  # rows done, rows in all, ETA in seconds or None
     sig_previewed = Signal()
     sig_finished = Signal()  # a run ended (done, cancelled or failed)
 
@@ -108,8 +106,6 @@ class CounterfactualTab(Exports, QWidget):
         self.error: str = ""
         self.preview_counts: tuple[int, int] = (0, 0)  # rows with, without a swap
         self._swaps = None
-        self._worker = None
-        self._stop = threading.Event()
         self._swap_file: str | None = None
 
         self.task = QComboBox()
@@ -153,14 +149,16 @@ class CounterfactualTab(Exports, QWidget):
         self.preview_table.setMinimumHeight(120)
         self.preview_table.setColumnWidth(3, 240)
 
-        run_row = run_controls(self, "Run the check")
+        run_row = run_controls(self, "Run the check", "answers")
+        self.background.sig_result.connect(self._on_result)
+        self.background.sig_error.connect(self._on_error)
+        self.background.sig_finished.connect(self._on_finished)
         self.run_button.setShortcut(QKeySequence("Ctrl+Return"))
         self.run_button.setToolTip(
             "Run the model on the original and the swapped texts (Ctrl+Enter)"
         )
         self.status = QLabel("No result yet: check the swaps below, then run the check.")
         self.status.setWordWrap(True)
-        run_row.addWidget(self.bar, 1)
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -218,7 +216,6 @@ class CounterfactualTab(Exports, QWidget):
         outer.addLayout(run_row)
         outer.addWidget(self.status)
         outer.addWidget(self.splitter, 1)
-        self.sig_progress.connect(self._on_progress)
         self.chart.clear()
         self.preview()
 
@@ -300,7 +297,7 @@ class CounterfactualTab(Exports, QWidget):
             f"{n - with_swaps:,} rows have none and are left out. Check that the swapped texts "
             "read right (e.g. “her” → “his” or “him”)."
         )
-        self.run_button.setEnabled(with_swaps > 0 and self._worker is None)
+        self.run_button.setEnabled(with_swaps > 0 and not self.background.running)
         self.sig_previewed.emit()
 
     # -- running ----------------------------------------------------------------------
@@ -309,46 +306,29 @@ class CounterfactualTab(Exports, QWidget):
         return bias_project_path(self.main, self._swaps.name if self._swaps else "swaps")
 
     def running(self) -> bool:
-        return self._worker is not None
+        return self.background.running
 
     def run(self) -> None:
         """Start the check in the background (original and swapped texts, then compare)."""
         from ..core.tasks.build import TaskOptions
-        from .workers import run_in_background
 
-        if self._worker is not None or self._swaps is None:
+        if self.background.running or self._swaps is None:
             return
         w = self.main
         corpus = replace(w.corpus, frame=w.corpus.frame.copy())  # the table may change
         options = TaskOptions(task="sentiment", scale=self.task.currentData())
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
-        if self.model.currentData().startswith("openai:") and not self._consent(
+        if ModelSpec.parse(self.model.currentData()).info.sends_texts and not self._consent(
             corpus, options, base_url
         ):
             return
-        self._stop.clear()
         self.error = ""
-        self._last_state = None
-        self._stage_base = 0
-        total = 2 * self.preview_counts[0]
-        self.bar.setRange(0, max(1, total))
-        self.bar.setValue(0)
-        self.bar.setFormat(f"0 / {total:,} answers")
         self.status.setText(
             f"Running {self.model.currentText()} on {self.preview_counts[0]:,} "
             f"original and swapped texts; project {self.project_path().name}"
         )
 
-        def progress(state) -> None:  # in the worker thread; a new state per run
-            if self._last_state is not None and state is not self._last_state:
-                self._stage_base += self._last_state.total
-            self._last_state = state
-            rate = state.rows_per_s
-            done = self._stage_base + state.done
-            eta = (total - done) / rate if rate > 0 else None
-            self.sig_progress.emit(done, total, eta)
-
-        self._worker = run_in_background(
+        self.background.start(
             _run_check,
             corpus,
             self.column.currentText(),
@@ -358,31 +338,23 @@ class CounterfactualTab(Exports, QWidget):
             self.model.currentData(),
             base_url,
             self._limit(),
-            progress,
-            self._stop.is_set,
-            on_done=self._on_result,
-            on_error=self._on_error,
-            on_finished=self._on_finished,
         )
-        w._workers.add(self._worker)
+        self.progress.start(2 * self.preview_counts[0])  # both runs' answers
         self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
 
     def _consent(self, corpus, options, base_url: str) -> bool:
         """Before texts leave the computer: the consent dialog, once per bias project,
         endpoint and columns (the original and the swapped text column), as for any run."""
-        from PySide6.QtWidgets import QDialog
 
         from ..core.bias.counterfactual import (
             counterfactual_project,
             rows_with_swaps,
             swapped_column,
         )
-        from ..core.cost import estimate
-        from ..core.runner import row_inputs
         from ..core.secrets import endpoint_id
+        from ..core.send_plan import send_plan, sent_columns
         from ..core.tasks.build import make_task
-        from .consent_dialog import ConsentDialog
+        from .consent_dialog import ask_consent
 
         column = self.column.currentText()
         try:
@@ -394,24 +366,15 @@ class CounterfactualTab(Exports, QWidget):
             return False
         try:
             endpoint = endpoint_id(base_url or None)
-            columns = [column, swapped_column(column, self._swaps)]
-            if project.has_consent(endpoint, columns):
-                return True
             task = make_task(options)
+            columns = [column, swapped_column(column, self._swaps)]
+            if project.has_consent(endpoint, sent_columns(task, columns)):
+                return True
             rows = rows_with_swaps(swapped, self._limit())
-            frame = project.corpus().frame
-            texts = [t for c in columns for t in row_inputs(task, frame, c, rows)]
-            model = self.model.currentData().partition(":")[2]
-            dialog = ConsentDialog(
-                endpoint, model, columns, len(texts), estimate(task, texts, model), self
-            )
-            try:
-                agreed = dialog.exec() == QDialog.DialogCode.Accepted
-            finally:
-                dialog.deleteLater()
-            if agreed:
-                project.grant_consent(endpoint, columns)
-            else:
+            model = ModelSpec.parse(self.model.currentData()).name
+            plan = send_plan(task, project.corpus().frame, columns, endpoint, model, rows)
+            agreed = ask_consent(project, plan, model, self)
+            if not agreed:
                 self.status.setText("Not run: nothing was sent.")
             return agreed
         finally:
@@ -419,25 +382,16 @@ class CounterfactualTab(Exports, QWidget):
 
     def cancel(self) -> None:
         """Stop the runs between batches; finished rows are kept (Run resumes)."""
-        if self._worker is not None:
-            self._stop.set()
+        if self.background.running:
+            self.background.cancel()
             self.cancel_button.setEnabled(False)
             self.status.setText("Cancelling…")
-
-    def _on_progress(self, done: int, total: int, eta) -> None:
-        self.bar.setRange(0, max(1, total))
-        self.bar.setValue(done)
-        left = f", about {eta:,.0f} s left" if eta is not None and done < total else ""
-        self.bar.setFormat(f"{done:,} / {total:,} answers{left}")
 
     def _on_error(self, exc: BaseException) -> None:
         self.error = describe(exc)
         self.status.setText(f"<b>The check failed:</b> {escape(self.error)}")
 
     def _on_finished(self) -> None:
-        self.main._workers.discard(self._worker)
-        self._worker = None
-        self.cancel_button.setEnabled(False)
         self.run_button.setEnabled(self._swaps is not None and self.preview_counts[0] > 0)
         self.sig_finished.emit()
 

@@ -16,25 +16,22 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMessageBox, QSpinBox
 
+from ..core.backends import ModelSpec, writes_text
+from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import BASE_URL_ROLE, _num, bias_project_path, file_row, model_box
 from .bias_probes import ProbeTab
-from .model_config import cached_models, load_config, model_choices
 
 
 def generative_choices() -> list:
     """The configured models that write text: local causal LMs and API models."""
-    from ..core.run_form import hf_generative
-
-    out = []
-    for choice in model_choices(load_config(), cached_models()):
-        if choice.spec.startswith("openai:"):
-            out.append(choice)
-        elif choice.spec.startswith("hf:") and hf_generative(choice.spec[3:]) is not False:
-            out.append(choice)
-    return out
+    return [
+        choice
+        for choice in model_choices(load_config(), cached_models())
+        if writes_text(choice.spec) is not False  # None: a model not yet downloaded
+    ]
 
 
-def _run_occupations(model, base_url, occupations_file, template, samples, progress, cancelled):
+def _run_occupations(model, base_url, occupations_file, template, samples, monitor):
     from ..core.bias.completion import completion_probe, default_occupations, read_occupations
 
     occupations = read_occupations(occupations_file) if occupations_file else default_occupations()
@@ -44,8 +41,7 @@ def _run_occupations(model, base_url, occupations_file, template, samples, progr
         (template,),
         samples=samples,
         base_url=base_url or None,
-        progress=progress,
-        cancelled=cancelled,
+        monitor=monitor,
     )
 
 
@@ -120,7 +116,7 @@ class OccupationsTab(ProbeTab):
         if not spec:
             return None
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
-        if spec.startswith("openai:"):
+        if ModelSpec.parse(spec).info.sends_texts:
             from ..core.bias.completion import default_occupations, read_occupations
             from ..core.secrets import endpoint_id
 

@@ -15,7 +15,6 @@ where before it sends them.
 
 from __future__ import annotations
 
-import threading
 from html import escape
 from pathlib import Path
 
@@ -33,6 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.backends import ModelSpec
+from ..core.bias.eec import EMOTION_NAMES
+from ..core.bias.eec_style import default_eec
+from ..core.model_config import cached_models, load_config, model_choices
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,
@@ -46,26 +49,9 @@ from .bias_common import (
     table_defaults,
 )
 from .errors import describe
-from .model_config import cached_models, load_config, model_choices
-
-EMOTIONS = {
-    "all": "all templates",
-    "anger": "anger",
-    "fear": "fear",
-    "joy": "joy",
-    "sadness": "sadness",
-    "none": "no emotion",
-}
 
 
-def default_eec() -> str:
-    """The checkout's copy of the EEC, else llmstudio's own EEC-style set."""
-    from ..probe_cli import default_eec as default
-
-    return str(default())
-
-
-def _run_eec(path, model, base_url, limit, project, progress, cancelled):
+def _run_eec(path, model, base_url, limit, project, monitor):
     from ..core.backends import make_backend
     from ..core.bias.eec import eec_probe
     from ..core.tasks import SentimentTask
@@ -78,8 +64,7 @@ def _run_eec(path, model, base_url, limit, project, progress, cancelled):
             backend,
             limit=limit,
             project=project,
-            progress=progress,
-            cancelled=cancelled,
+            monitor=monitor,
         )
     finally:
         backend.close()
@@ -90,7 +75,6 @@ class ProbeTab(Exports, QWidget):
     a chart, a table and the three exports. A subclass fills ``form``, makes ``chart``
     and ``table`` and says what to run (:meth:`job`) and how to show it (:meth:`show_report`)."""
 
-    sig_progress = Signal(int, int)
     sig_finished = Signal()
     unit = "prompts"
 
@@ -100,14 +84,14 @@ class ProbeTab(Exports, QWidget):
         self.report = None
         self.error = ""
         self.cancelled = False
-        self._worker = None
-        self._stop = threading.Event()
         self.form = QFormLayout()
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555")
-        row = run_controls(self, "Run the probe")
-        row.addWidget(self.bar, 1)
+        row = run_controls(self, "Run the probe", self.unit)
+        self.background.sig_result.connect(self._on_result)
+        self.background.sig_error.connect(self._on_error)
+        self.background.sig_finished.connect(self._on_finished)
         self.status = QLabel("No result yet.")
         self.status.setWordWrap(True)
         self.summary = QLabel()
@@ -140,7 +124,6 @@ class ProbeTab(Exports, QWidget):
         outer.addWidget(self.status)
         outer.addWidget(self.results_box, 1)
         outer.addStretch(0)
-        self.sig_progress.connect(self._on_progress)
 
     def job(self):
         """``(function, args)`` to run in the background, or None (not now)."""
@@ -150,43 +133,24 @@ class ProbeTab(Exports, QWidget):
         raise NotImplementedError
 
     def running(self) -> bool:
-        return self._worker is not None
+        return self.background.running
 
     def run(self) -> None:
-        from .workers import run_in_background
-
-        if self._worker is not None:
+        if self.background.running:
             return
         job = self.job()
         if job is None:
             return
         func, args = job
-        self._stop.clear()
         self.error, self.cancelled = "", False
-        self.bar.setValue(0)
-        self._worker = run_in_background(
-            func,
-            *args,
-            lambda done, total: self.sig_progress.emit(done, total),
-            self._stop.is_set,
-            on_done=self._on_result,
-            on_error=self._on_error,
-            on_finished=self._on_finished,
-        )
-        self.main._workers.add(self._worker)
+        self.background.start(func, *args)
         self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
 
     def cancel(self) -> None:
-        if self._worker is not None:
-            self._stop.set()
+        if self.background.running:
+            self.background.cancel()
             self.cancel_button.setEnabled(False)
             self.status.setText("Cancelling…")
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.bar.setRange(0, max(1, total))
-        self.bar.setValue(done)
-        self.bar.setFormat(f"{done:,} / {total:,} {self.unit}")
 
     def _on_error(self, exc: BaseException) -> None:
         from ..core.errors import Cancelled
@@ -202,10 +166,7 @@ class ProbeTab(Exports, QWidget):
         return "Cancelled: nothing to report. Run again to start over."
 
     def _on_finished(self) -> None:
-        self.main._workers.discard(self._worker)
-        self._worker = None
         self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
         self.sig_finished.emit()
 
     def _on_result(self, report) -> None:
@@ -249,7 +210,7 @@ class EecTab(ProbeTab):
             parent,
         )
         self.export_csv_button.setText("Export sentences (CSV)…")
-        self.path = QLineEdit(default_eec())
+        self.path = QLineEdit(str(default_eec()))
         self.path.setPlaceholderText(
             "Equity-Evaluation-Corpus.csv (free for research from "
             "NRC Canada) or a file in its format"
@@ -289,7 +250,7 @@ class EecTab(ProbeTab):
     def project_path(self) -> Path:
         limit = self.limit.value()
         name = f"eec-{limit if limit else 'all'}"
-        if self.path.text() and self.path.text() != default_eec():
+        if self.path.text() and self.path.text() != str(default_eec()):
             name += f"-{Path(self.path.text()).stem}"
         return bias_project_path(self.main, name)
 
@@ -299,7 +260,7 @@ class EecTab(ProbeTab):
             f"project {self.project_path().name}"
         )
         spec, base_url = self.model.currentData(), self.model.currentData(BASE_URL_ROLE) or ""
-        if spec.startswith("openai:") and not self._ask_send(base_url):
+        if ModelSpec.parse(spec).info.sends_texts and not self._ask_send(base_url):
             return None
         return _run_eec, (
             self.path.text().strip(),
@@ -345,7 +306,7 @@ class EecTab(ProbeTab):
         self.fill_table(
             [
                 (
-                    EMOTIONS.get(g["emotion"], g["emotion"]),
+                    EMOTION_NAMES.get(g["emotion"], g["emotion"]),
                     g["difference"],
                     f"{g['n_pairs']:,}",
                     _num(g["mean_difference"]),

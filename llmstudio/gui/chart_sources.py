@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..core import chart_data as cd
 from ..core.results import shown_name
-from ..core.runs import run_params
+from ..core.runs import stored_params
 from .chart_kinds import Source
 from .jobs import TASK_TITLES
 
@@ -50,8 +50,7 @@ class ChartSources:
         project = self.window.project
         if project is None or run_id is None:
             return {}
-        row = project.db.execute("SELECT params FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return run_params(project, run_id, row[0]) if row is not None else {}
+        return stored_params(project, run_id) or {}
 
     def run_sources(self) -> dict[str, Source]:
         """Readable names for the result columns of the runs the table shows, and each

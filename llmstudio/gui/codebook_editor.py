@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.codebook import Codebook, CodebookError, load, save
+from ..core.codebook import Codebook, load, save
 from ..core.codebook_draft import book_of, draft_code, draft_of, draft_problems
-from ..core.errors import LlmstudioError
+from ..core.errors import CodebookError, LlmstudioError
+from .errors import describe
 
 NEW_NAME = "New codebook"
 _FIELDS = ("description", "include", "exclude")
@@ -241,7 +242,7 @@ class CodebookEditor(QDialog):
         try:
             self._open(self.project.codebook(name))
         except LlmstudioError as exc:
-            self._say(str(exc), error=True)
+            self._say(describe(exc), error=True)
 
     def _row_of(self, name: str | None) -> int:
         items = self.books.findItems(name or "", Qt.MatchFlag.MatchExactly)
@@ -538,7 +539,7 @@ class CodebookEditor(QDialog):
         try:
             book = load(path)
         except CodebookError as exc:
-            self._say(f"Cannot import: {exc}", error=True)
+            self._say(f"Cannot import: {describe(exc)}", error=True)
             return False
         if not self._may_leave():
             return False
@@ -559,7 +560,7 @@ class CodebookEditor(QDialog):
         try:
             book = self.book()
         except CodebookError as exc:
-            self._say(f"Cannot export: {exc}", error=True)
+            self._say(f"Cannot export: {describe(exc)}", error=True)
             return
         path, _ = QFileDialog.getSaveFileName(
             self, "Export the codebook", f"{book.name}.yaml", "YAML (*.yaml *.yml);;JSON (*.json)"
@@ -572,7 +573,7 @@ class CodebookEditor(QDialog):
         try:
             written = save(self.book(), path)
         except CodebookError as exc:
-            self._say(f"Cannot export: {exc}", error=True)
+            self._say(f"Cannot export: {describe(exc)}", error=True)
             return False
         self._say(f"Exported to {written}.")
         return True

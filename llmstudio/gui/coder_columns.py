@@ -37,10 +37,7 @@ class CoderColumns(QObject):
         w = self.window
         project, corpus = w.project, w.corpus
         self._names = {}
-        if (
-            project is None
-            or project.db.execute("SELECT 1 FROM human_codes LIMIT 1").fetchone() is None
-        ):
+        if project is None or not human_codes.any_coded(project):
             return
 
         def read():

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import human_codes
+from ..core.cells import as_text
 from ..core.codebook import NONE_CODE, Codebook
 
 BLIND_TIP = (
@@ -307,12 +308,12 @@ class CodingView(QWidget):
     def show_text(self, frame: pd.DataFrame, row_id: int, text_column: str) -> None:
         """The row's text, large, and its first other columns above it."""
         value = frame.iat[row_id, frame.columns.get_loc(text_column)]
-        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        text = as_text(value)
         self.text.setPlainText(text if text.strip() else "(this row has no text)")
         meta = []
         for c in [c for c in frame.columns if c != text_column][:MAX_META]:
             v = frame.iat[row_id, frame.columns.get_loc(c)]
-            if v is None or (isinstance(v, float) and pd.isna(v)) or str(v) == "":
+            if as_text(v) == "":
                 continue
             meta.append(
                 f"<span style='white-space:nowrap'><span style='color:#888'>"

@@ -1,7 +1,8 @@
 """Before texts leave the computer: which columns go to which host, and what it may cost.
 
-Asked once per project, endpoint and set of columns (``Project.has_consent``); the
-answer "Send" is recorded in the project (``grant_consent``), "Don't send" starts nothing.
+The plan is computed in core (``core.send_plan``, as ``llmstudio annotate`` announces
+it); this dialog shows it. Asked once per project, endpoint and set of columns; the
+answer "Send" is recorded in the project (``SendPlan.grant``), "Don't send" starts nothing.
 """
 
 from __future__ import annotations
@@ -10,20 +11,28 @@ import html
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
-from ..core.cost import Estimate
+from ..core.send_plan import SendPlan
+
+
+def ask_consent(project, plan: SendPlan, model: str, parent=None) -> bool:
+    """Show ``plan`` and ask; True (and the consent recorded in ``project``) on "Send"."""
+    dialog = ConsentDialog(plan, model, parent)
+    try:
+        agreed = dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dialog.deleteLater()
+    if agreed:
+        plan.grant(project)
+    return agreed
 
 
 class ConsentDialog(QDialog):
-    def __init__(
-        self,
-        endpoint: str,
-        model: str,
-        columns: list[str],
-        rows: int,
-        estimate: Estimate,
-        parent=None,
-    ):
+    """The send plan, for a model named ``model`` as the researcher chose it."""
+
+    def __init__(self, plan: SendPlan, model: str, parent=None):
         super().__init__(parent)
+        # rows: texts sent (a counterfactual run sends each row twice: original and swapped)
+        endpoint, columns, rows, estimate = plan.endpoint, plan.columns, plan.inputs, plan.estimate
         self.setWindowTitle(f"Send texts to {endpoint}?")
         # The first column is the text column; any others are a prompt's {placeholders}.
         if len(columns) == 1:

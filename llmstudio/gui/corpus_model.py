@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from ..core.nested import cell_text, structures_as_text
+from ..core.cells import is_missing
+from ..core.nested import structure_text, structures_as_text
 
 CHANGED_BLOCK = 64  # rows per dataChanged signal for results (see _changed)
 MAX_CHANGED_BLOCKS = 1000  # more than this: one signal for all rows
@@ -26,8 +27,8 @@ _NEWLINES = str.maketrans({"\r": " ", "\n": " ⏎ ", "\t": " "})
 def cell_excerpt(value, limit: int = MAX_CELL_CHARS) -> str:
     """One-line text for a table cell: newlines shown as ⏎, long text cut with …"""
     if isinstance(value, (list, tuple, dict, bytes, bytearray, np.ndarray)):
-        text = cell_text(value) or ""  # JSON, binary as base64: as the exports write it
-    elif value is None or (not isinstance(value, str) and pd.isna(value)):
+        text = structure_text(value) or ""  # JSON, binary as base64: as the exports write it
+    elif is_missing(value):
         return ""
     else:
         text = value if isinstance(value, str) else str(value)

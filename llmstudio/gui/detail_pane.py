@@ -11,6 +11,7 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
+from ..core.cells import is_missing
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.nested import structures_as_text
 from .corpus_model import cell_excerpt, result_text
@@ -103,10 +104,6 @@ class RowResult:
         return out
 
 
-def _missing(value) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value))
-
-
 def _whole_text_read(name: str, value) -> bool:
     """True for the long-text marks of a text the model read whole (chunks 1, truncated
     0): said for every row, they would bury the rows where it matters."""
@@ -128,7 +125,7 @@ def readable_values(pairs, code_names: dict[str, str] | None = None) -> list[tup
     order = [name for name, _ in pairs]
     flags = [name for name in order if f"{name}_score" in order and name != "sentiment"]
     if not flags:
-        return [(name, "" if _missing(value) else result_text(value)) for name, value in pairs]
+        return [(name, "" if is_missing(value) else result_text(value)) for name, value in pairs]
     values = dict(pairs)
     code_names = code_names or {}
     out, listed = [], False
@@ -142,18 +139,18 @@ def readable_values(pairs, code_names: dict[str, str] | None = None) -> list[tup
                     for flag in flags
                     if _applies(values.get(flag))
                 ]
-                known = any(not _missing(values.get(flag)) for flag in flags)
+                known = any(not is_missing(values.get(flag)) for flag in flags)
                 out.append(
                     ("codes", ", ".join(applied) if applied else ("none apply" if known else ""))
                 )
             continue
-        out.append((name, "" if _missing(value) else result_text(value)))
+        out.append((name, "" if is_missing(value) else result_text(value)))
     return out
 
 
 def _applies(value) -> bool:
     try:
-        return not _missing(value) and int(value) == 1
+        return not is_missing(value) and int(value) == 1
     except (TypeError, ValueError):
         return False
 
@@ -277,7 +274,7 @@ class DetailPane(QWidget):
                 f"</td><td>{html.escape(value)}</td></tr>"
             )
         text = row[text_column]
-        if text is None or (not isinstance(text, str) and pd.isna(text)):
+        if is_missing(text):
             body = "<p style='color:#999'><i>(empty)</i></p>"
         else:
             body = (

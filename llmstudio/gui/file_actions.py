@@ -140,7 +140,7 @@ class FileActions(QObject):
 
     def open_sample(self) -> None:
         """Open the bundled sample corpus (the welcome screen's second button)."""
-        from ..paths import sample_corpus
+        from ..core.paths import sample_corpus
 
         self.open_path(sample_corpus())
 

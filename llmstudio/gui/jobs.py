@@ -1,24 +1,26 @@
 """One model run in the background: ``runner.run_job`` on the Qt thread pool.
 
-The worker thread talks to the GUI only through signals, queued into the GUI thread: one
-per flush of the runner (a few a second), never one per row. Cancel sets an event that
+A :class:`~.background.BackgroundTask` (paced to the window) runs it: the worker thread
+talks to the GUI only through signals, queued into the GUI thread: one per flush of the
+runner (a few a second), never one per row. Cancel cancels the task's monitor, which
 ``run_job`` polls; the rows finished so far are already in the project, and starting the
 same job again resumes it (``run_job`` finds the stored run by its spec).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
-from ..core.backends import make_backend
+from ..core.backends import ModelSpec, ModelSpecError, make_backend
 from ..core.backends.base import Backend
+from ..core.backends.spec import kind_of
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.priority import lower_this_thread
+from ..core.progress import Monitor
 from ..core.project import Project
 from ..core.results import batch_frame, result_columns, run_frame, shown_name
 from ..core.runner import JobResult, Progress, run_job
@@ -26,13 +28,8 @@ from ..core.secrets import accept_url, effective_base_url, endpoint_id, redact
 from ..core.tasks import SentimentTask
 from ..core.tasks.base import Task
 from ..core.tasks.build import TaskOptions, make_task
+from .background import BackgroundTask
 from .errors import describe
-from .model_config import OFFLINE_MODELS
-from .workers import run_in_background
-
-SHOW_WAIT_S = 0.2
-_SHOWN = QEvent.Type(QEvent.registerEventType())
-
 
 TASK_TITLES = {"sentiment": "Sentiment", "code": "Coding", "prompt": "Prompt"}
 
@@ -79,7 +76,9 @@ class JobSpec:
 
     @property
     def remote(self) -> bool:
-        return self.model.startswith("openai:")
+        """True when the texts leave this computer (consent is asked first)."""
+        kind = kind_of(self.model)
+        return kind is not None and kind.sends_texts
 
     @property
     def endpoint(self) -> str:
@@ -103,12 +102,15 @@ class JobSpec:
 
     def model_name(self) -> str:
         """The model as a researcher reads it in the Jobs panel."""
-        if self.model in OFFLINE_MODELS:
-            return OFFLINE_MODELS[self.model]
-        kind, _, name = self.model.partition(":")
-        if kind == "openai":
-            return f"{name} at {self.endpoint}"
-        return f"Hugging Face {name}" if kind == "hf" else self.model
+        try:
+            spec = ModelSpec.parse(self.model)
+        except ModelSpecError:
+            return self.model
+        if not spec.info.named:
+            return spec.info.title
+        if spec.info.network:
+            return f"{spec.name} at {self.endpoint}"
+        return f"{spec.info.title} {spec.name}"
 
 
 @dataclass
@@ -132,7 +134,6 @@ class Job(QObject):
 
     # Emitted in the worker thread, delivered in the GUI thread (queued).
     _sig_run = Signal(int)
-    _sig_progress = Signal(object)
     _sig_rows = Signal(object)
     _sig_loaded = Signal()
 
@@ -152,13 +153,13 @@ class Job(QObject):
         self._corpus_columns = list(corpus_columns)
         self.state = JobState()
         self.result: JobResult | None = None
-        self._stop = threading.Event()
-        self._shown = threading.Event()  # the window has painted the last progress
-        self._rounds = 0
-        self.worker = None
+        self.background = BackgroundTask(self, pace=True)
+        self.background.sig_progress.connect(self._on_progress)
+        self.background.sig_result.connect(self._on_done)
+        self.background.sig_error.connect(self._on_error)
+        self.background.sig_finished.connect(self._on_finished)
         self.started = False  # once started, Start again resumes
         queued = Qt.ConnectionType.QueuedConnection
-        self._sig_progress.connect(self._on_progress, queued)
         self._sig_rows.connect(self._on_rows, queued)
         self._sig_loaded.connect(self._on_loaded, queued)
         self._sig_run.connect(self._on_run, queued)
@@ -166,7 +167,12 @@ class Job(QObject):
 
     @property
     def running(self) -> bool:
-        return self.worker is not None
+        return self.background.running
+
+    @property
+    def worker(self):
+        """The thread-pool worker while the job runs, else None."""
+        return self.background.worker
 
     def start(self) -> None:
         """Run (or resume) the job in the background."""
@@ -174,32 +180,22 @@ class Job(QObject):
             return
         first = not self.started
         self.started = True
-        self._stop.clear()
         self.result = None
         self.state.message = ""
-        self._shown.clear()
-        self._after_repaint()  # the window shows the new job before the worker starts
-        self.worker = run_in_background(
-            self._work,
-            first,
-            on_done=self._on_done,
-            on_error=self._on_error,
-            on_finished=self._on_finished,
-        )
+        self.background.start(self._work, first)
         self._set_status("loading")  # after: listeners see a running job
 
     def cancel(self) -> None:
         """Stop at the next batch (within about a second); finished rows are kept."""
-        if self.running and not self._stop.is_set():
-            self._stop.set()
-            self._shown.set()  # not waiting for the window any more
+        if self.running and not self.background.cancelled:
+            self.background.cancel()
             self._set_status("cancelling")
 
     # -- in the worker thread ---------------------------------------------------------
 
-    def _work(self, first: bool) -> JobResult:
+    def _work(self, first: bool, monitor: Monitor) -> JobResult:
         lower_this_thread()  # the model's threads start from here: the window stays first
-        self._shown.wait(SHOW_WAIT_S)
+        self.background.wait_shown()  # the window shows the new job before the model loads
         task = self.spec.task()
         backend = self.spec.backend()  # loading a model takes seconds: not in the GUI thread
         try:
@@ -227,8 +223,7 @@ class Job(QObject):
                         project,
                         self.spec.replicate,
                         backend,
-                        progress=self._report,
-                        cancelled=self._stop.is_set,
+                        monitor=monitor,
                         on_rows=on_rows,
                         on_run=found,
                     )
@@ -238,38 +233,14 @@ class Job(QObject):
                     backend,
                     text_column=column,
                     rows=self.rows,
-                    progress=self._report,
-                    cancelled=self._stop.is_set,
+                    monitor=monitor,
                     on_rows=on_rows,
                     on_run=found,
                 )
         finally:
             backend.close()
 
-    def _report(self, progress: Progress) -> None:
-        """After each flush: send the progress, then let the window show it.
-
-        A backend in pure Python (VADER) holds the interpreter almost all the time; every
-        call the window makes into Python while it repaints must wait for it, and a repaint
-        took 100-200 ms instead of 25. Waiting here until the window has painted (at most
-        ``SHOW_WAIT_S``) costs the job about that 25 ms per flush and keeps the window
-        answering at once.
-        """
-        self._shown.clear()
-        self._sig_progress.emit(progress)
-        self._shown.wait(SHOW_WAIT_S)
-
     # -- in the GUI thread ------------------------------------------------------------
-
-    def event(self, event) -> bool:
-        if event.type() == _SHOWN:
-            self._rounds -= 1
-            if self._rounds > 0:
-                self._after_repaint(self._rounds)
-            else:
-                self._shown.set()
-            return True
-        return super().event(event)
 
     def _set_status(self, status: str) -> None:
         if self.state.status == "cancelling" and status == "running":
@@ -284,18 +255,9 @@ class Job(QObject):
     def _on_loaded(self) -> None:
         self._set_status("running")
 
-    def _on_progress(self, progress: Progress) -> None:
-        self.state.progress = progress
+    def _on_progress(self, done, total, detail: dict) -> None:
+        self.state.progress = detail["record"]  # the runner's: rows, speed, time left
         self.sig_changed.emit()
-        self._after_repaint()
-
-    def _after_repaint(self, rounds: int = 3) -> None:
-        """Tell the worker, once the window has repainted, to go on."""
-        # Low priority, like the repaint requests posted before it, so handled after them;
-        # passed on three times: the first repaint lays out (a new dock), which asks for
-        # another.
-        self._rounds = rounds
-        QCoreApplication.postEvent(self, QEvent(_SHOWN), Qt.EventPriority.LowEventPriority.value)
 
     def _on_rows(self, frame: pd.DataFrame) -> None:
         errors = frame[self.columns[-1]].dropna()
@@ -308,13 +270,12 @@ class Job(QObject):
         self.state.status = result.status
 
     def _on_error(self, exc: BaseException) -> None:
-        from ..core.runs import RunBusy
+        from ..core.errors import RunBusy
 
         self.state.status = "failed"
         self.state.busy = isinstance(exc, RunBusy)
         self.state.message = redact(describe(exc))  # a server's error may echo a key
 
     def _on_finished(self) -> None:
-        self.worker = None
         self.sig_changed.emit()
         self.sig_ended.emit()

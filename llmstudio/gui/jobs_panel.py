@@ -29,22 +29,11 @@ from PySide6.QtWidgets import (
 from ..core.chunking import long_text_summary
 from ..core.empty_texts import empty_words
 from .jobs import Job
+from .progress_row import format_duration
 
 HEADERS = ["Task", "Model", "Progress", "Rows", "Speed", "Time left", "Status", ""]
 TASK, MODEL, BAR, ROWS, SPEED, ETA, STATUS, ACTION = range(len(HEADERS))
 MAX_LISTED_ERRORS = 5000  # a list of 50,000 identical errors helps nobody; the export has all
-
-
-def format_duration(seconds: float | None) -> str:
-    """``45 s``, ``3 min 05 s``, ``2 h 07 min``; a dash when unknown."""
-    if seconds is None:
-        return "–"
-    s = round(seconds)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def status_text(job: Job) -> str:

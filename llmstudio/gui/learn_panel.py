@@ -3,7 +3,7 @@ rows to code next, and coding the rest of the corpus from the codes made so far.
 
 The corpus is read once by the builtin model (frozen MiniLM embeddings, in the
 background with progress, ETA and Cancel; kept for the session). After that each update
-is a few logistic regressions (``core.learning``): the learning curve (cross-validated
+is a few logistic regressions (``core.embedding.learning``): the learning curve (cross-validated
 accuracy after the first n codes, in the order they were made), and the uncertainty order
 of the uncoded rows ("Suggest next"). "Code the rest" runs the builtin model's few-shot
 coding (fine-tuned on the codes) as an ordinary job: stored, resumable, in the table.
@@ -14,50 +14,40 @@ validation view compares it; "Code the rest" learns all its codes at once.
 from __future__ import annotations
 
 import html
-import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
 )
 
-from ..core import human_codes, learning
+from ..core import human_codes
 from ..core.codebook import NONE_CODE
+from ..core.embedding import learning
 from ..core.errors import Cancelled
 from ..core.tasks.build import TaskOptions
 from ..core.validation import APPLIES, DOES_NOT_APPLY
+from .background import BackgroundTask
 from .errors import describe
 from .jobs import JobSpec
-from .workers import run_in_background
+from .progress_row import ProgressRow
 
 # Frozen-model features per corpus, for the session: reading 10,000 texts takes minutes
 # on a laptop CPU, and the features do not change while the texts do not.
 _FEATURES: dict[tuple, np.ndarray] = {}
 
 
-class _Progress(QObject):
-    """Carries the background embedding's progress to the GUI thread (a queued signal)."""
+def _features(texts: list[str], monitor) -> np.ndarray:
+    from ..core.embedding.classifier import EmbeddingClassifier
 
-    sig = Signal(float, str)
-
-
-def _features(texts: list[str], report, cancelled) -> np.ndarray:
-    from ..core.embedclass import EmbeddingClassifier
-
-    clf = EmbeddingClassifier.from_model_dir(progress=report, cancelled=cancelled)
+    clf = EmbeddingClassifier.from_model_dir(monitor=monitor)
     return learning.prepare_features(clf.embed_corpus(texts))
-
-
-def format_eta(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 class LearnPanel(QDialog):
@@ -73,11 +63,9 @@ class LearnPanel(QDialog):
         self.setWindowTitle("Learn from my codes")
         self.resize(760, 560)
         self._x: np.ndarray | None = None
-        self._worker = None
-        self._cancel = False
-        self._started = 0.0
-        self._progress = _Progress()
-        self._progress.sig.connect(self._on_progress)
+        self.background = BackgroundTask(self)
+        self.background.sig_result.connect(self._on_features)
+        self.background.sig_error.connect(self._on_error)
 
         self.codebook = QComboBox()
         self.coder = QComboBox()
@@ -94,13 +82,10 @@ class LearnPanel(QDialog):
 
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        busy = QHBoxLayout()
-        busy.addWidget(self.bar, 1)
-        busy.addWidget(self.cancel_button)
+        self.progress = ProgressRow()
+        self.progress.follow(self.background)
+        self.progress.sig_cancel.connect(self.cancel)
+        self.bar, self.cancel_button = self.progress.bar, self.progress.cancel_button
 
         import pyqtgraph as pg
 
@@ -158,7 +143,7 @@ class LearnPanel(QDialog):
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.status)
-        outer.addLayout(busy)
+        outer.addWidget(self.progress)
         outer.addWidget(self.plot, 1)
         outer.addWidget(self.summary)
         outer.addLayout(buttons)
@@ -230,8 +215,7 @@ class LearnPanel(QDialog):
         return (str(self.project.path), corpus.text_column, corpus.rows)
 
     def _set_busy(self, busy: bool) -> None:
-        self.bar.setVisible(busy)
-        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
         for b in (self.update_button, self.suggest_button, self.code_rest_button):
             b.setEnabled(not busy and self._x is not None)
 
@@ -246,30 +230,11 @@ class LearnPanel(QDialog):
         texts = [
             "" if not isinstance(t, str) else t for t in corpus.frame[corpus.text_column].tolist()
         ]
-        self._cancel = False
-        self._started = time.monotonic()
         self.status.setText(
             f"Reading the {len(texts):,} texts with the builtin model (once per session)…"
         )
         self._set_busy(True)
-        self._worker = run_in_background(
-            _features,
-            texts,
-            self._progress.sig.emit,
-            lambda: self._cancel,
-            on_done=self._on_features,
-            on_error=self._on_error,
-            on_finished=lambda: setattr(self, "_worker", None),
-        )
-
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self.bar.setValue(int(fraction * 1000))
-        elapsed = time.monotonic() - self._started
-        eta = ""
-        if fraction > 0.05:
-            eta = f" · about {format_eta(elapsed * (1 - fraction) / fraction)} left"
-        self.bar.setFormat(f"{fraction:.0%}{eta}")
-        self.bar.setTextVisible(True)
+        self.background.start(_features, texts)
 
     def _on_features(self, x) -> None:
         _FEATURES[self._key()] = x
@@ -286,11 +251,11 @@ class LearnPanel(QDialog):
         self.sig_updated.emit()
 
     def cancel(self) -> None:
-        self._cancel = True
+        self.background.cancel()
         self.status.setText("Cancelling…")
 
     def done(self, result: int) -> None:
-        self._cancel = True  # closing stops a reading in progress
+        self.background.cancel()  # closing stops a reading in progress
         super().done(result)
 
     # -- the curve --------------------------------------------------------------------

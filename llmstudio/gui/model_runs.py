@@ -12,20 +12,20 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
-from ..core.cost import estimate
+from ..core.backends.spec import ModelSpec, short_spec
 from ..core.no_rows import zero_rows_message
 from ..core.results import (
     RunLabel,
     code_names,
+    has_runs,
     latest_results,
     may_say_nothing,
     result_columns,
     says_nothing,
     shown_name,
 )
-from ..core.runner import row_inputs
-from ..core.runs import spec_model
-from .consent_dialog import ConsentDialog
+from ..core.send_plan import send_plan, sent_columns
+from .consent_dialog import ask_consent
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
 from .run_dialog import RunDialog
@@ -206,7 +206,7 @@ class ModelRuns(QObject):
         job = Job(spec, w.project.path.resolve(), w.corpus.frame.columns, parent=self)
         self._labels[job] = RunLabel(
             spec.task_name,
-            spec_model(spec.model),
+            short_spec(spec.model),
             status="running",
             code_names=tuple(code_names(spec.task().params()).items()),
         )
@@ -277,23 +277,18 @@ class ModelRuns(QObject):
         trial); the estimate is for those."""
         w = self.window
         task = spec.task()
-        columns = [spec.text_column, *[c for c in task.inputs() if c != spec.text_column]]
-        if w.project.has_consent(spec.endpoint, columns):
+        if w.project.has_consent(spec.endpoint, sent_columns(task, [spec.text_column])):
             return True
         frame = w.corpus.frame
-        # What is sent, as the runner makes it: the text, or the filled prompt.
-        texts = row_inputs(
-            task, frame, spec.text_column, None if rows is None else range(min(rows, len(frame)))
+        plan = send_plan(
+            task,
+            frame,
+            [spec.text_column],
+            spec.endpoint,
+            spec.model.partition(":")[2],
+            None if rows is None else range(min(rows, len(frame))),
         )
-        guess = estimate(task, texts, spec.model.partition(":")[2])
-        dialog = ConsentDialog(spec.endpoint, spec.model_name(), columns, len(texts), guess, w)
-        try:
-            agreed = dialog.exec() == QDialog.DialogCode.Accepted
-        finally:
-            dialog.deleteLater()
-        if agreed:
-            w.project.grant_consent(spec.endpoint, columns)
-        return agreed
+        return ask_consent(w.project, plan, spec.model_name(), w)
 
     def _track(self, job: Job) -> None:
         # The window's set of background work: closing waits for it (and tests settle on it).
@@ -396,15 +391,16 @@ class ModelRuns(QObject):
         """Resume an interrupted run with the settings it stored: an ordinary job (the
         Jobs panel shows its progress and time left, Cancel stops it). Raises
         LlmstudioError when it cannot be resumed (its message says why)."""
-        from ..core.runs import RunError, note_resume, resume_spec
+        from ..core.errors import RunError
+        from ..core.model_config import load_config
+        from ..core.runs import note_resume, resume_spec
         from ..core.secrets import endpoint_id
-        from .model_config import load_config
 
         w = self.window
         spec = resume_spec(w.project, run_id)
         base_url = None
         if spec.endpoint and spec.endpoint != endpoint_id(None):
-            name = spec.model.partition(":")[2]
+            name = ModelSpec.parse(spec.model).name
             known = [
                 e for e in load_config().endpoints if e.host == spec.endpoint and e.model == name
             ]
@@ -475,7 +471,7 @@ class ModelRuns(QObject):
         when they are shown even when there is no run left)."""
         w = self.window
         project, corpus = w.project, w.corpus
-        if project is None or project.db.execute("SELECT 1 FROM runs LIMIT 1").fetchone() is None:
+        if project is None or not has_runs(project):
             if always and project is not None:
                 self.sig_results_shown.emit()
             return

@@ -33,9 +33,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from ..core.cost import price_table, save_price_table
-from ..core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
-from .errors import describe
-from .model_config import (
+from ..core.model_config import (
     OFFLINE_MODELS,
     Endpoint,
     cached_models,
@@ -43,6 +41,8 @@ from .model_config import (
     load_config,
     save_config,
 )
+from ..core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
+from .errors import describe
 from .workers import run_in_background
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole

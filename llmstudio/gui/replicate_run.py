@@ -28,14 +28,16 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import runs as core_runs
+from ..core.backends import KINDS
 from ..core.errors import LlmstudioError
+from ..core.model_config import load_config
 from ..core.project import Project
 from ..core.replicate import Changes, plan_replicate
 from ..core.results import describe_run
 from ..core.runner import run_results
-from ..core.runs import run_params
+from ..core.runs import stored_params
+from .errors import describe
 from .jobs import Job, JobSpec
-from .model_config import load_config
 
 CHANGES = (
     ("nothing", "Nothing: ask again"),
@@ -89,7 +91,8 @@ class ReplicateDialog(QDialog):
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.addItems(
-            ["builtin", "lexicon"] + [f"openai:{e.model}" for e in load_config().endpoints]
+            [k.syntax for k in KINDS.values() if not k.named]
+            + [e.spec for e in load_config().endpoints]
         )
         self.model.setToolTip(
             "A model SPEC: builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL_NAME"
@@ -143,11 +146,7 @@ class ReplicateDialog(QDialog):
         if key == "model":
             spec = self.model.currentText().strip()
             url = next(
-                (
-                    e.base_url or None
-                    for e in load_config().endpoints
-                    if f"openai:{e.model}" == spec
-                ),
+                (e.base_url or None for e in load_config().endpoints if e.spec == spec),
                 None,
             )
             return Changes(model=spec or None, base_url=url)
@@ -177,7 +176,7 @@ class ReplicateDialog(QDialog):
             )
         except LlmstudioError as exc:
             self.note.setStyleSheet("color: #c62828")
-            self.note.setText(str(exc))
+            self.note.setText(describe(exc))
             ok.setEnabled(False)
             return
         self._plan = plan
@@ -269,13 +268,7 @@ class ReplicateRuns:
 
         frame = run_results(w.project, result.run_id)
         frame = frame.rename(columns={c: f"{c}_run{result.run_id}" for c in frame.columns})
-        of = run_params(
-            w.project,
-            result.run_id,
-            w.project.db.execute(
-                "SELECT params FROM runs WHERE id = ?", (result.run_id,)
-            ).fetchone()[0],
-        )
+        of = stored_params(w.project, result.run_id)
         tip = (
             f"{describe_run(w.project, result.run_id)}; replicate {of.get('replicate')} "
             f"of run {job.spec.replicate.of}"

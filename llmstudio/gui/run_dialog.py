@@ -26,10 +26,14 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
+from ..core.backends import ModelSpec
+from ..core.backends.spec import BUILTIN, HF, OPENAI, Kind, kind_of
+from ..core.cells import cell_text
 from ..core.codebook import Codebook
 from ..core.empty_texts import EMPTY_TEXT
 from ..core.errors import LlmstudioError
 from ..core.examples import read_examples
+from ..core.model_config import ModelChoice, cached_models, load_config, model_choices
 from ..core.results import code_names
 from ..core.run_form import RunForm, request_preview
 from ..core.secrets import accept_url, endpoint_id
@@ -42,7 +46,6 @@ from .detail_pane import readable_values
 from .errors import describe
 from .jobs import Job, JobSpec
 from .length_check import LengthCheck
-from .model_config import ModelChoice, cached_models, load_config, model_choices
 from .run_dialog_view import (
     EXAMPLE_FILES,
     OTHER_API,
@@ -61,7 +64,7 @@ LARGER_MODEL = (
 )
 
 
-def parse_labels(text: str) -> tuple[str, ...]:
+def typed_labels(text: str) -> tuple[str, ...]:
     """The labels typed, read as ``--labels`` reads them (core.tasks.build.parse_labels:
     CSV-style quotes); () while the field is empty or wrong (problem() says why)."""
     return RunForm(labels=text if text.strip() else None).parsed_labels()
@@ -164,7 +167,7 @@ class RunDialog(RunDialogView):
             self.labels.selectAll()
 
     def _on_labels_edited(self, text: str) -> None:
-        labels = parse_labels(text)
+        labels = typed_labels(text)
         match = next((i for i, (_, scale) in enumerate(SCALE_CHOICES) if scale == labels), 2)
         self.scale.blockSignals(True)
         self.scale.setCurrentIndex(match)
@@ -229,7 +232,7 @@ class RunDialog(RunDialogView):
                 self._examples = read_examples(
                     path,
                     task.labels,
-                    multi_label=bool(getattr(task, "multi_label", False)),
+                    multi_label=task.multi_label,
                     label_of=task.label_of,
                 )
             except Exception as exc:  # noqa: BLE001 - any reading error is shown, not raised
@@ -252,15 +255,15 @@ class RunDialog(RunDialogView):
 
     # -- state ------------------------------------------------------------------------
 
-    def _kind(self) -> str:
-        return self.model.currentData().spec.partition(":")[0]
+    def _kind(self) -> Kind:
+        return kind_of(self.model.currentData().spec)
 
     def _fill_fields(self, *_) -> None:
         choice: ModelChoice = self.model.currentData()
-        kind, _, name = choice.spec.partition(":")
-        if kind == "hf":
+        kind, name = self._kind(), ModelSpec.partial(choice.spec).name
+        if kind.name == HF:
             self.hf_path.setText(name)
-        elif kind == "openai":
+        elif kind.name == OPENAI:
             self.api_model.setText(name)
             self.base_url.setText(choice.base_url)
         self._on_task()
@@ -275,10 +278,10 @@ class RunDialog(RunDialogView):
         if kind != self._shown_kind:  # only the rows this kind of model needs
             self._shown_kind = kind
             for widget, shown in (
-                (self.hf_row, kind == "hf"),
-                (self.api_model, kind == "openai"),
-                (self.base_url, kind == "openai"),
-                (self.concurrency, kind == "openai"),
+                (self.hf_row, kind.name == HF),
+                (self.api_model, kind.name == OPENAI),
+                (self.base_url, kind.name == OPENAI),
+                (self.concurrency, kind.name == OPENAI),
             ):
                 self._form.setRowVisible(widget, shown)
         self._show_template_status()
@@ -288,14 +291,14 @@ class RunDialog(RunDialogView):
             self.note.setText("<span style='color:#c62828'>Fix the prompt above.</span>")
         elif problem:
             self.note.setText(f"<span style='color:#c62828'>{html.escape(problem)}</span>")
-        elif kind == "openai":
+        elif kind.sends_texts:
             host = endpoint_id(self.base_url.text().strip() or None)
             self.note.setText(
                 f"The texts will be sent to <b>{host}</b>"
                 ". You will see what is sent and an estimate of the cost, and "
                 "confirm, before anything leaves this computer."
             )
-        elif kind == "builtin" and self.task_name() == "sentiment":
+        elif kind.name == BUILTIN and self.task_name() == "sentiment":
             self.note.setText("Runs on this computer; nothing is sent anywhere. " + LARGER_MODEL)
         else:
             self.note.setText("Runs on this computer; nothing is sent anywhere.")
@@ -348,12 +351,6 @@ class RunDialog(RunDialogView):
     def form(self) -> RunForm:
         """The run as filled in, without widgets (core.run_form: shared with the CLI)."""
         task, kind = self.task_name(), self._kind()
-        if kind == "hf":
-            model = f"hf:{self.hf_path.text().strip()}"
-        elif kind == "openai":
-            model = f"openai:{self.api_model.text().strip()}"
-        else:
-            model = kind
         labels = self.labels.text()
         explain = {"sentiment": self.explain, "code": self.code_explain}.get(task)
         return RunForm(
@@ -368,8 +365,8 @@ class RunDialog(RunDialogView):
             explain=explain is not None and explain.isChecked(),
             baseline=task == "sentiment" and self.baseline.isChecked(),
             long_texts=self.long_texts.currentData(),
-            model=model,
-            base_url=(self.base_url.text().strip() or None) if kind == "openai" else None,
+            model=self._model_spec(),
+            base_url=(self.base_url.text().strip() or None) if kind.network else None,
             text_column=self._text_column,
             columns=tuple(self._columns),
             has_project=self.project is not None,
@@ -388,15 +385,17 @@ class RunDialog(RunDialogView):
 
     def set_model(self, spec: str, base_url: str = "") -> None:
         """Choose the listed model with this SPEC, or fill in an "Other…" entry."""
-        kind, _, name = spec.partition(":")
+        model = ModelSpec.partial(spec)  # "hf:": the folder is still to be chosen
         listed = [self.model.itemData(i) for i in range(self.model.count())]
         wanted = ModelChoice("", spec, base_url or "")
         for i, choice in enumerate(listed):
             if (choice.spec, choice.base_url) == (wanted.spec, wanted.base_url):
                 self.model.setCurrentIndex(i)
                 return
-        self.model.setCurrentIndex(listed.index(OTHER_HF if kind == "hf" else OTHER_API))
-        if kind == "hf":
+        other = OTHER_HF if model is not None and model.kind == HF else OTHER_API
+        self.model.setCurrentIndex(listed.index(other))
+        name = model.name if model is not None else ""
+        if other is OTHER_HF:
             self.hf_path.setText(name)
         else:
             self.api_model.setText(name)
@@ -413,6 +412,12 @@ class RunDialog(RunDialogView):
         clean = accept_url(typed) or ""
         if clean != typed:
             self.base_url.setText(clean)
+
+    def _model_spec(self) -> str:
+        """The model SPEC as filled in ("hf:" while no folder is chosen)."""
+        kind = self._kind()
+        name = {HF: self.hf_path, OPENAI: self.api_model}.get(kind.name)
+        return str(ModelSpec(kind.name, name.text().strip() if name is not None else ""))
 
     def spec(self) -> JobSpec:
         form = self.form()
@@ -498,6 +503,10 @@ class RunDialog(RunDialogView):
         )
         self.trial.sig_results.connect(self._on_trial_rows)
         self.trial.sig_ended.connect(self._on_trial_ended)
+        # Cancel as Stop does (only while it runs: Stop again would start a new trial).
+        self.trial_progress.follow(
+            self.trial.background, cancel=lambda: self.trial.running and self.try_rows()
+        )
         self._trial_started = time.monotonic()
         self.trial_status.setText(f"Running {spec.model_name()} on rows 1–{len(rows)}…")
         self.try_button.setText("Stop")
@@ -506,10 +515,7 @@ class RunDialog(RunDialogView):
         return self.trial
 
     def _cell_text(self, row_id: int) -> tuple[str, None]:
-        value = self.frame[self._text_column].iat[row_id]
-        return (
-            "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-        ), None
+        return cell_text(self.frame[self._text_column], row_id), None
 
     def _on_trial_rows(self, frame: pd.DataFrame) -> None:
         task_columns = list(frame.columns)

@@ -33,12 +33,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.backends import ModelSpec
+from ..core.backends.spec import HF, OPENAI
 from ..core.codebook import Codebook
+from ..core.model_config import ModelChoice
 from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES
-from .model_config import ModelChoice
+from .progress_row import ProgressRow
 
-OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", "hf:")
-OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", "openai:")
+# Their SPECs name no model yet ("hf:", "openai:"): the fields below the list do.
+OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", str(ModelSpec(HF)))
+OTHER_API = ModelChoice("Other OpenAI / OpenAI-compatible API…", str(ModelSpec(OPENAI)))
 TRIAL_ROWS = 5
 LONG_TEXT_CHOICES = (
     ("Split into chunks, combine the answers", "split"),
@@ -227,7 +231,9 @@ class RunDialogView(QDialog):
         self.trial_table.setWordWrap(True)
         self.trial_table.verticalHeader().setVisible(False)
         self.trial_table.horizontalHeader().setStretchLastSection(True)
+        self.trial_progress = ProgressRow("rows")
         lay.addWidget(self.trial_status)
+        lay.addWidget(self.trial_progress)
         lay.addWidget(self.trial_table, 1)
         self.preview.addTab(trial, f"Try on {TRIAL_ROWS} rows")
         self.preview.setMinimumHeight(220)

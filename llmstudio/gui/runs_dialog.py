@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..core import runs
 from ..core.errors import LlmstudioError
+from .errors import describe
 
 COLUMNS = ("Run", "Name", "Task", "Model", "State", "Rows", "Columns", "Created", "Finished")
 STATE_COLOURS = {
@@ -147,7 +148,7 @@ class RunsDialog(QDialog):
         self.window.runs.refresh_results()
 
     def _error(self, exc: LlmstudioError) -> None:
-        QMessageBox.warning(self, "Runs", str(exc))
+        QMessageBox.warning(self, "Runs", describe(exc))
 
     def resume(self) -> None:
         info = self.selected()
@@ -207,7 +208,7 @@ def delete_asking(parent, window, info: runs.RunInfo, discard: bool) -> bool:
     try:
         runs.delete_run(window.project, info.run_id, only_interrupted=discard)
     except LlmstudioError as exc:
-        QMessageBox.warning(parent, "Runs", str(exc))
+        QMessageBox.warning(parent, "Runs", describe(exc))
         return False
     return True
 
@@ -261,7 +262,7 @@ class InterruptedBar(QWidget):
             if self.run_id is not None and self.window.runs.resume(self.run_id) is not None:
                 self.hide()
         except LlmstudioError as exc:
-            QMessageBox.warning(self.window, "Cannot resume", str(exc))
+            QMessageBox.warning(self.window, "Cannot resume", describe(exc))
 
     def discard(self) -> None:
         if self.run_id is None or self.window.project is None:
@@ -269,7 +270,7 @@ class InterruptedBar(QWidget):
         try:
             info = runs.run_info(self.window.project, self.run_id)
         except LlmstudioError as exc:
-            QMessageBox.warning(self.window, "Runs", str(exc))
+            QMessageBox.warning(self.window, "Runs", describe(exc))
             return
         if delete_asking(self.window, self.window, info, discard=True):
             self.window.runs.refresh_results()

@@ -266,7 +266,7 @@ def test_code_task_with_the_lexicon_says_why(annotate, source, book):
 
 
 def test_five_point_scale_with_baseline_offline(annotate, source, tmp_path):
-    from llmstudio.core.backends.lexicon import vader_label
+    from llmstudio.core.lexicon import vader_label
     from llmstudio.core.tasks import SCALES, SentimentTask
 
     out = tmp_path / "out.csv"

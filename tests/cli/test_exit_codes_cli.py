@@ -121,7 +121,7 @@ def test_a_job_ends_with_one_status_whichever_command_ran_it(capsys):
 
 def _texts(folder: Path) -> Path:
     path = folder / "texts.csv"
-    rows = [f"{['He', 'She'][i % 2]} loves the park, remark {i}" for i in range(40)]
+    rows = [f"{['He', 'She'][i % 2]} loves the park (remark {i})" for i in range(40)]
     path.write_text("text\n" + "\n".join(rows) + "\n", "utf-8")
     return path
 
@@ -180,7 +180,8 @@ def test_ctrl_c_is_cancelled_and_keeps_the_rows(tmp_path, fake_openai):
     # from the cache); every other row is asked once.
     before = {texts[i] for i in answered}
     assert not set(asked) & before
-    assert len(asked) == sum(t not in before for i, t in enumerate(texts) if i not in answered)
+    rest = [t for i, t in enumerate(texts) if i not in answered and t not in before]
+    assert len(rest) > 1 and sorted(asked) == sorted(set(rest))  # each text asked once
     assert pd.read_csv(out)["sentiment_label"].notna().all()
     fake_openai.reset()
 
@@ -235,3 +236,19 @@ def test_ctrl_c_is_cancelled_and_keeps_the_rows(tmp_path, fake_openai):
     )
     assert done.returncode == USAGE_OR_CANCELLED, done.stderr
     assert "cancelled" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["annotate", "bias"])
+def test_an_unknown_model_is_refused_before_any_file_is_written(cli, tmp_path, command):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    corpus = folder / "texts.csv"
+    corpus.write_text("text\nHe loves the park\n", "utf-8")
+    swaps = ["--swap", "he=she"] if command == "bias" else []
+    done = cli(command)(corpus, "--model", "bogus:x", *swaps)
+    assert done.returncode == USAGE_OR_CANCELLED, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "llmstudio: error: --model: unknown model 'bogus:x'; use one of: builtin, lexicon, "
+        "hf:PATH_OR_HUB_ID, openai:MODEL_NAME"
+    )
+    assert [p.name for p in folder.iterdir()] == ["texts.csv"]  # no project beside it

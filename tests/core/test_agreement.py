@@ -20,9 +20,9 @@ from sklearn.metrics import (
 )
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from llmstudio.core.errors import Cancelled
+from llmstudio.core.errors import Cancelled, StatsError
+from llmstudio.core.progress import Monitor
 from llmstudio.core.stats import (
-    StatsError,
     agreement,
     cohen_kappa,
     confusion_matrix,
@@ -325,7 +325,7 @@ def test_all_missing_points_are_nan():
 def test_cancel():
     coders = random_codes(0, rows=1000, coders=2, codes=3, missing=0)
     with pytest.raises(Cancelled):
-        agreement(coders, cancelled=lambda: True)
+        agreement(coders, monitor=Monitor(cancelled=lambda: True))
 
 
 def test_bootstrap_is_fast():

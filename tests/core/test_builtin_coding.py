@@ -11,9 +11,12 @@ import pytest
 from llmstudio.core.backends import BackendError, make_backend
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import read_table
+from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import CodeTask, SentimentTask
+
+from helpers.progress import on_record
 
 SPORTS = [
     "The striker scored twice as the team won the football match.",
@@ -95,7 +98,7 @@ def test_few_shot_learns_labels_whose_names_say_nothing(builtin, project):
         project,
         CodeTask(codebook=book, examples=examples),
         builtin,
-        progress=lambda p: p.phase and phases.append(p.phase),
+        monitor=Monitor(on_record(lambda p: p.phase and phases.append(p.phase))),
     )
     assert result.status == "done"
     frame = run_results(project, result.run_id)
@@ -129,11 +132,11 @@ def test_cancel_while_it_learns_stops_before_any_row(builtin, project):
     stop = threading.Event()
     started = time.monotonic()
 
-    def progress(p):
-        if p.phase:
+    def progress(done, total, record):
+        if record.phase:
             stop.set()  # cancel at the first sign of learning
 
-    result = run_job(project, task, builtin, progress=progress, cancelled=stop.is_set)
+    result = run_job(project, task, builtin, monitor=Monitor(progress, stop.is_set))
     assert result.status == "cancelled" and result.done == 0
     assert time.monotonic() - started < 30
     assert project.db.execute("SELECT status FROM runs").fetchone()[0] == "cancelled"
@@ -170,3 +173,24 @@ def test_any_sentence_transformers_folder_codes_as_the_builtin_model(builtin, pr
 def test_explanations_are_refused(builtin, project):
     with pytest.raises(BackendError, match="cannot explain"):
         run_job(project, SentimentTask(explain=True), builtin)
+
+
+def test_a_text_the_classifier_did_not_see_is_that_rows_error(builtin):
+    """The corpus classifier (core/embedding/corpus.py) answers only for the texts it
+    was prepared on; the backend makes any other text a row error, never a guess."""
+    from llmstudio.core.backends.base import RowError
+    from llmstudio.core.embedding.corpus import NOT_SEEN
+
+    task = CodeTask(codebook=BOOK)
+    builtin.prepare(task, TEXTS)
+    seen, unseen = builtin.annotate(task, [TEXTS[0], "A text that was never in the corpus."])
+    assert seen["code_label"] == "sports"
+    assert isinstance(unseen, RowError) and str(unseen) == NOT_SEEN
+
+
+def test_a_classifier_not_prepared_on_the_corpus_refuses(hf_offline):
+    from llmstudio.core.embedding.corpus import CorpusClassifier
+
+    clf = CorpusClassifier(model=None, batch_size=8, what="the test classifier")
+    with pytest.raises(BackendError, match="the test classifier was not prepared"):
+        clf.annotate(CodeTask(codebook=BOOK), TEXTS[:1])

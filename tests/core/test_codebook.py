@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from llmstudio.core import codebook as cb
-from llmstudio.core.codebook import NONE_CODE, Code, Codebook, CodebookError, column_slug
-from llmstudio.core.errors import LlmstudioError
+from llmstudio.core.codebook import NONE_CODE, Code, Codebook, column_slug
+from llmstudio.core.errors import CodebookError, LlmstudioError
 
 HOUSING = Code(
     "Housing",

@@ -3,8 +3,9 @@ be fixed before it is saved (the codebook editor's list)."""
 
 import pytest
 
-from llmstudio.core.codebook import Code, Codebook, CodebookError
+from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.codebook_draft import book_of, draft_code, draft_of, draft_problems
+from llmstudio.core.errors import CodebookError
 
 
 def test_a_saved_codebook_comes_back_from_its_draft():

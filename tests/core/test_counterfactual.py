@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmstudio.core.backends.lexicon import LexiconBackend, vader
+from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.bias.counterfactual import (
     counterfactual_project,
     run_counterfactual,
@@ -23,6 +23,7 @@ from llmstudio.core.bias.counterfactual import (
 from llmstudio.core.bias.swaps import load_swaps, pairs_from
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.errors import LlmstudioError
+from llmstudio.core.lexicon import vader
 from llmstudio.core.stats.paired import bootstrap_mean, compare_paired, paired_test
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.core.tasks.prompt import PromptTask

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 
-from llmstudio import probe_cli
 from llmstudio.core.backends import make_backend
 from llmstudio.core.bias import eec_style
 from llmstudio.core.bias.eec import eec_probe, read_eec
@@ -38,9 +37,9 @@ def test_every_frame_holds_every_person_once():
 
 
 def test_a_fresh_install_probes_llmstudios_set(monkeypatch, tmp_path):
-    monkeypatch.setattr(probe_cli, "CHECKOUT_EEC", tmp_path / "no-eec-here.csv")
-    assert probe_cli.default_eec() == eec_style.shipped_path()
-    report = eec_probe(probe_cli.default_eec(), SentimentTask(), make_backend("lexicon"), limit=104)
+    monkeypatch.setattr(eec_style, "CHECKOUT_EEC", tmp_path / "no-eec-here.csv")
+    assert eec_style.default_eec() == eec_style.shipped_path()
+    report = eec_probe(eec_style.default_eec(), SentimentTask(), make_backend("lexicon"), limit=104)
     d = report.to_dict()
     assert d["n"] == 104 and "llmstudio's EEC-style template set" in d["data"]["attribution"]
     assert "Kiritchenko" in d["data"]["attribution"]  # the design's authors, credited

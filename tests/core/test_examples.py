@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from llmstudio.core.errors import CorpusError, LlmstudioError
-from llmstudio.core.examples import ExamplesError, read_examples
+from llmstudio.core.errors import CorpusError, ExamplesError, LlmstudioError
+from llmstudio.core.examples import read_examples
 from llmstudio.core.export import export_table
 from llmstudio.core.tasks import SentimentTask
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from llmstudio.core.corpus import read_table
+from llmstudio.core.paths import sample_corpus
 from llmstudio.core.sampling import default_group_column, group_counts, stratified_sample
-from llmstudio.paths import sample_corpus
 
 
 def test_the_sample_corpus_proposes_its_party_column():

@@ -16,7 +16,8 @@ import socket
 import pandas as pd
 import pytest
 
-from llmstudio.core.backends import BackendError, RowError, hf, make_backend
+from llmstudio.core.backends import BackendError, RowError, make_backend
+from llmstudio.core.backends.hf import batching, labels, loading, threads
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import read_table
 from llmstudio.core.empty_texts import EMPTY_TEXT
@@ -169,7 +170,7 @@ def test_label_map_overrides_the_convention(tiny_models):
 
 def test_label_map_can_merge_labels():
     task = SentimentTask(("positive", "negative"))
-    mapping = hf.map_labels(
+    mapping = labels.map_labels(
         "stars",
         ["1 star", "2 stars", "4 stars", "5 stars"],
         task,
@@ -189,7 +190,7 @@ def test_label_map_can_merge_labels():
     ],
 )
 def test_label_names_map_case_insensitively(names, expected):
-    assert hf.map_labels("m", names, SENTIMENT) == expected
+    assert labels.map_labels("m", names, SENTIMENT) == expected
 
 
 @pytest.mark.parametrize(
@@ -203,7 +204,7 @@ def test_label_names_map_case_insensitively(names, expected):
 )
 def test_unmappable_labels_are_an_error_naming_them(names, task, label_map):
     with pytest.raises(BackendError) as err:
-        hf.map_labels("org/model", names, task, label_map)
+        labels.map_labels("org/model", names, task, label_map)
     message = str(err.value)
     assert "\n" not in message
     if label_map:
@@ -219,11 +220,11 @@ def test_unmappable_model_stops_the_job(tiny_models, project):
 
 
 def test_batches_are_cut_by_token_length_to_spare_padding():
-    assert hf.length_groups([5, 5, 5, 5, 50, 50], overhead=10) == [(0, 4), (4, 6)]
-    assert hf.length_groups([5, 5, 5, 5, 50, 50], overhead=1000) == [(0, 6)]
-    assert hf.length_groups([7], overhead=64) == [(0, 1)]
+    assert batching.length_groups([5, 5, 5, 5, 50, 50], overhead=10) == [(0, 4), (4, 6)]
+    assert batching.length_groups([5, 5, 5, 5, 50, 50], overhead=1000) == [(0, 6)]
+    assert batching.length_groups([7], overhead=64) == [(0, 1)]
     lengths = sorted([3, 9, 9, 10, 12, 30, 31, 33, 70, 75])
-    runs = hf.length_groups(lengths, overhead=20)
+    runs = batching.length_groups(lengths, overhead=20)
     assert [i for a, b in runs for i in range(a, b)] == list(range(len(lengths)))
     padded = sum((b - a) * lengths[b - 1] for a, b in runs)
     assert padded + 20 * len(runs) < len(lengths) * lengths[-1] + 20
@@ -231,20 +232,20 @@ def test_batches_are_cut_by_token_length_to_spare_padding():
 
 def test_token_batches_keep_within_the_budget_in_order():
     lengths = [3, 4, 4, 5, 9, 10, 30, 31, 70, 300]
-    runs = hf.token_batches(lengths, budget=64)
+    runs = batching.token_batches(lengths, budget=64)
     assert [i for a, b in runs for i in range(a, b)] == list(range(len(lengths)))
     for a, b in runs:
         assert (b - a) * lengths[b - 1] <= 64 or b - a == 1  # 300 > 64 goes alone
     assert runs[-1] == (9, 10)
-    assert hf.token_batches([5] * 10, budget=20) == [(0, 4), (4, 8), (8, 10)]
-    assert hf.token_batches([], budget=20) == []
+    assert batching.token_batches([5] * 10, budget=20) == [(0, 4), (4, 8), (8, 10)]
+    assert batching.token_batches([], budget=20) == []
 
 
 def test_split_even_deals_equal_work():
-    assert hf.split_even([1] * 10, 2) == [(0, 5), (5, 10)]
-    assert hf.split_even([1, 1, 1, 1, 4], 2) == [(0, 4), (4, 5)]
-    assert hf.split_even([7], 2) == [(0, 1)]
-    assert hf.split_even([1, 2, 3], 1) == [(0, 3)]
+    assert batching.split_even([1] * 10, 2) == [(0, 5), (5, 10)]
+    assert batching.split_even([1, 1, 1, 1, 4], 2) == [(0, 4), (4, 5)]
+    assert batching.split_even([7], 2) == [(0, 1)]
+    assert batching.split_even([1, 2, 3], 1) == [(0, 3)]
 
 
 def test_planned_batches_sort_by_tokens_and_keep_the_answers_in_order(tiny_models):
@@ -261,7 +262,8 @@ def test_planned_batches_sort_by_tokens_and_keep_the_answers_in_order(tiny_model
     assert flat == sorted(flat)
     for batch in plan:  # 2 x TOKENS_PER_ROW tokens a batch, padding counted
         assert (
-            len(batch) * max(lengths[i] for i in batch) <= 2 * hf.TOKENS_PER_ROW or len(batch) == 1
+            len(batch) * max(lengths[i] for i in batch) <= 2 * batching.TOKENS_PER_ROW
+            or len(batch) == 1
         )
     # Batched (in token-sorted groups, in concurrent streams) = one text at a time.
     together = backend.annotate(SENTIMENT, texts)
@@ -420,7 +422,7 @@ def test_uncached_hub_id_without_network_is_a_clear_error(hf_cache, no_sockets, 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     with pytest.raises(BackendError) as err:
         make_backend("hf:llmstudio-tests/not-downloaded")
-    assert str(err.value) == hf.offline_message("llmstudio-tests/not-downloaded")
+    assert str(err.value) == loading.offline_message("llmstudio-tests/not-downloaded")
     assert 1 <= len(no_sockets) <= 3  # it did ask (no network, not offline mode) but once
 
 
@@ -485,20 +487,20 @@ def test_fingerprint_follows_the_weights(tiny_models, tmp_path):
 def test_cpu_threads_default_to_physical_cores(monkeypatch):
     import torch
 
-    cores = hf.physical_cores()
+    cores = threads.physical_cores()
     if cores is None:
         pytest.skip("no CPU topology on this system")
     before = torch.get_num_threads()
-    for name in hf._THREAD_ENV:
+    for name in threads._THREAD_ENV:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(hf, "_threads_set", False)
+    monkeypatch.setattr(threads, "_threads_set", False)
     try:
         torch.set_num_threads(cores + 3)
-        assert hf.configure_cpu_threads() == cores
+        assert threads.configure_cpu_threads() == cores
         torch.set_num_threads(cores + 3)
-        monkeypatch.setattr(hf, "_threads_set", False)
+        monkeypatch.setattr(threads, "_threads_set", False)
         monkeypatch.setenv("OMP_NUM_THREADS", "7")  # the user's choice stands
-        assert hf.configure_cpu_threads() == cores + 3
+        assert threads.configure_cpu_threads() == cores + 3
     finally:
         torch.set_num_threads(before)
 

@@ -173,7 +173,7 @@ def test_a_kill_in_the_middle_of_coding_loses_no_click(tmp_path):
 
 def test_an_older_project_gets_the_table(tmp_path):
     path = tmp_path / "old.llmstudio"
-    from llmstudio.core.migrations import MIGRATIONS
+    from llmstudio.core.store.migrations import MIGRATIONS
 
     with Project.create(path, corpus(), migrations=MIGRATIONS[:4]) as p:
         assert p.schema_version == 4

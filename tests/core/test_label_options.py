@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from llmstudio.core.codebook import Code, Codebook, CodebookError
-from llmstudio.core.errors import UsageError
+from llmstudio.core.codebook import Code, Codebook
+from llmstudio.core.errors import CodebookError, UsageError
 from llmstudio.core.tasks.build import TaskOptions, make_task, parse_labels
 
 

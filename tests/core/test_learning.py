@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llmstudio.core import learning
+from llmstudio.core.embedding import learning
+from llmstudio.core.progress import Monitor
 from llmstudio.core.stats.intervals import wilson
 
 
@@ -82,7 +83,11 @@ def test_curve_points_need_two_codes_and_a_few_rows():
     # cancelled: stops before the next point
     assert (
         learning.learning_curve(
-            x, list(range(100)), list(y[:100]), ["c0", "c1", "c2"], cancelled=lambda: True
+            x,
+            list(range(100)),
+            list(y[:100]),
+            ["c0", "c1", "c2"],
+            monitor=Monitor(cancelled=lambda: True),
         )
         == []
     )

@@ -10,9 +10,10 @@ import re
 import pytest
 
 from llmstudio.core.errors import ExportError
-from llmstudio.core.methods import build_record, redact, write_methods
+from llmstudio.core.methods import REDACTED, build_record, write_methods
 from llmstudio.core.project import Project
 from llmstudio.core.sampling import load_sample
+from llmstudio.core.secrets import redact
 from llmstudio.core.validation import Source, compare
 
 from annotated_project import make_project
@@ -166,7 +167,9 @@ def test_no_key_and_everything_escaped(texts):
         assert "sk-secretKEY" not in text and "[redacted]" in text
     assert "<b>Rate</b>" not in page and "&lt;b&gt;Rate&lt;/b&gt;" in page
     assert page.count("<b>") == page.count("</b>")  # only the record's own bold labels
-    assert redact("key api_key=abc123 and sk-abcdefghijkl") == "key [redacted] and [redacted]"
+    assert redact("key api_key=abc123 and sk-abcdefghijkl", mark=REDACTED) == (
+        "key [redacted] and [redacted]"
+    )
 
 
 def test_without_codes_or_bias_it_says_so(tmp_path):

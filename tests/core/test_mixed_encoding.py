@@ -240,7 +240,14 @@ def test_the_project_keeps_the_import_problem(write_file, tmp_path):
         again.close()
 
 
-def test_the_temporary_utf8_copy_is_removed(write_file, monkeypatch):
+# A quoted field across lines: rows are not lines, so the file is transcoded line by line
+# into a temporary UTF-8 copy (the other mixed files are decoded cell by cell, no copy).
+MULTI_LINE = mixed(("id,text", UTF8), ('1,"café', UTF8), ('naïve"', CP), ("2,fin", UTF8))
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """The temporary UTF-8 copies made while the test runs."""
     made = []
     original = delimited.temporary_file
 
@@ -249,8 +256,21 @@ def test_the_temporary_utf8_copy_is_removed(write_file, monkeypatch):
         return made[-1]
 
     monkeypatch.setattr(delimited, "temporary_file", spy)
-    read_table(write_file("m.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP))))
-    assert len(made) == 1 and not made[0].exists()
+    return made
+
+
+def test_the_temporary_utf8_copy_is_removed(write_file, copies):
+    corpus = read_table(write_file("m.csv", MULTI_LINE))
+    assert texts(corpus) == ["café\nnaïve", "fin"]
+    assert len(copies) == 1 and not copies[0].exists()
+
+
+def test_a_mixed_file_of_one_line_rows_is_decoded_without_a_copy(write_file, copies):
+    corpus = read_table(
+        write_file("m.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP)))
+    )
+    assert texts(corpus) == ["café", "naïve"] and mixing_problem(corpus).line == 3
+    assert copies == []
 
 
 def test_a_killed_process_temporary_copy_is_removed_later(write_file):
@@ -260,7 +280,7 @@ def test_a_killed_process_temporary_copy_is_removed_later(write_file):
     left.write_bytes(b"x")
     live.write_bytes(b"x")
     try:
-        read_table(write_file("m.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve", CP))))
+        read_table(write_file("m.csv", MULTI_LINE))
         assert not left.exists() and live.exists()
     finally:
         left.unlink(missing_ok=True)
@@ -358,7 +378,7 @@ def test_blocks_keep_lines_whole(monkeypatch, tmp_path):
     assert (lines.count, lines.lines, lines.total_lines) == (2, [3, 5], 5)
 
 
-def test_late_non_utf8_byte_costs_one_pyarrow_pass_over_the_file(write_file, monkeypatch):
+def test_late_non_utf8_byte_costs_one_pyarrow_pass_over_the_file(write_file, monkeypatch, copies):
     rows = [("id,text", UTF8)] + [(f"{i},réponse numéro {i}", UTF8) for i in range(45_000)]
     path = write_file("late.csv", mixed(*rows) + mixed(("45000,naïve", CP)))
     sources = []
@@ -371,5 +391,154 @@ def test_late_non_utf8_byte_costs_one_pyarrow_pass_over_the_file(write_file, mon
     monkeypatch.setattr(delimited.pacsv, "read_csv", spy)
     corpus = read_table(path)
     assert texts(corpus)[-1] == "naïve" and texts(corpus)[0] == "réponse numéro 0"
-    # invalid UTF-8 fails the same way with newlines in values allowed: no second pass
-    assert sources.count(path) == 1 and len(sources) == 2
+    # the cells were parsed as bytes: the same parse is decoded, no second pass, no copy
+    assert sources == [path] and copies == []
+    note = mixing_problem(corpus)
+    assert note.line == 45_002 and "other 45,001 lines as UTF-8" in note.message
+
+
+# -- decoded cell by cell: the same cells and the same report as the line-by-line copy -------
+
+
+def test_cells_are_invalid_where_python_cannot_decode_them():
+    import pyarrow as pa
+
+    rng = random.Random(7)
+    for _ in range(300):
+        cells = [
+            b"".join(rng.choice(PIECES) for _ in range(rng.randint(0, 4)))
+            for _ in range(rng.randint(1, 12))
+        ]
+        array = pa.array(cells, pa.large_binary()).slice(rng.randint(0, 1))
+        want = []
+        for cell in cells[len(cells) - len(array) :]:
+            try:
+                cell.decode("utf-8")
+                want.append(False)
+            except UnicodeDecodeError:
+                want.append(True)
+        # a character cut between two cells ("\xe2\x82" + "\xac") is invalid in both
+        assert mixed_encoding.invalid_cells(array).tolist() == want, cells
+
+
+def _line_by_line(monkeypatch, path):
+    """read_table of ``path`` through the transcoded copy (the path before cells)."""
+    with monkeypatch.context() as m:
+        m.setattr(delimited, "decodes_per_cell", lambda _fallback: False)
+        return read_table(path)
+
+
+CELLS = [
+    "plain",
+    "café",
+    "naïve",
+    "Zürich 🙂",
+    "",
+    "l'été",
+    '"quoted, with comma"',
+    '"say ""hi"""',
+    "5 €",
+    "œuvre",
+    "ÿ",
+]
+
+
+def _random_mixed_file(rng: random.Random, width: int) -> bytes:
+    newline = rng.choice(["\n", "\r\n", "\r"])
+    out = [",".join(f"col{i}" for i in range(width)).encode(rng.choice([UTF8, CP]))]
+    for i in range(rng.randint(1, 40)):
+        roll = rng.random()
+        if roll < 0.08:
+            out.append(b"")  # an empty line
+            continue
+        cells = [str(i)] + [rng.choice(CELLS) for _ in range(width - 1)]
+        if roll < 0.12:
+            cells = [""] * width  # a row of empty cells (not an empty line)
+        line = ",".join(cells)
+        enc = UTF8 if "🙂" in line or rng.random() < 0.5 else CP
+        data = line.encode(enc)
+        if rng.random() < 0.01:
+            data += b"\x81"  # undefined in cp1252: read as the latin-1 character
+        out.append(data)
+    data = newline.encode().join(out)
+    if rng.random() < 0.8:
+        data += newline.encode()
+    if rng.random() < 0.2:
+        data = codecs_bom() + data
+    return data
+
+
+def codecs_bom() -> bytes:
+    return mixed_encoding.UTF8_BOM
+
+
+def test_cells_decode_as_lines_do(write_file, monkeypatch, copies):
+    by_cells = 0
+    for seed in range(60):
+        rng = random.Random(seed)
+        path = write_file(f"r{seed}.csv", _random_mixed_file(rng, rng.choice([1, 2, 3])))
+        copies.clear()
+        fast = read_table(path)
+        by_cells += not copies and mixing_problem(fast) is not None
+        slow = _line_by_line(monkeypatch, path)
+        assert fast.frame.equals(slow.frame), (seed, fast.frame, slow.frame)
+        assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems], seed
+        assert fast.encoding == slow.encoding, seed
+    assert by_cells >= 30  # most of them were decoded cell by cell
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cells_decode_as_lines_do_after_a_clean_first_megabyte(seed, write_file, monkeypatch):
+    rng = random.Random(seed)
+    head = "".join(f"{i},réponse numéro {i},x\n" for i in range(40_000)).encode()
+    head = b"id,text,more\n" + head
+    assert len(head) > 1 << 20
+    tail = _random_mixed_file(rng, 3).split(b"\n", 1)[-1] if rng.random() < 2 else b""
+    path = write_file("late.csv", head + tail + "1,naïve,x\n".encode(CP) + b"2,\xc3\xa9,y\n")
+    fast = read_table(path)
+    slow = _line_by_line(monkeypatch, path)
+    assert fast.frame.equals(slow.frame)
+    assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
+    assert fast.encoding == slow.encoding == "utf-8 + cp1252"
+
+
+def test_a_line_with_one_cp1252_cell_reads_its_utf8_cells_as_cp1252_too(write_file):
+    # as line-by-line decoding does: the line is not UTF-8, so it is read as cp1252 whole
+    path = write_file("m.csv", b"id,a,b\n1,caf\xc3\xa9,na\xefve\n2,\xc3\xa9t\xc3\xa9,ok\n")
+    corpus = read_table(path)
+    assert corpus.frame["a"].tolist() == ["cafÃ©", "été"]
+    assert corpus.frame["b"].tolist() == ["naïve", "ok"]
+    assert "(line 2)" in mixing_problem(corpus).message
+
+
+def test_empty_lines_and_rows_of_empty_cells(write_file):
+    path = write_file(
+        "e.csv",
+        mixed(
+            ("", UTF8),
+            ("id,text", UTF8),
+            ("1,café", UTF8),
+            ("", UTF8),
+            (",", UTF8),
+            ("2,naïve", CP),
+            ("", UTF8),
+        ),
+    )
+    corpus = read_table(path)
+    assert texts(corpus) == ["café", "", "naïve"] and corpus.frame["id"].tolist() == ["1", "", "2"]
+    note = mixing_problem(corpus)
+    assert "(line 6)" in note.message and "other 6 lines as UTF-8" in note.message
+
+
+def test_a_ragged_mixed_row_fails_the_fast_parse_without_noise(write_file, capfd):
+    path = write_file("rag.csv", mixed(("id,text", UTF8), ("1,café", UTF8), ("2,naïve,x", CP)))
+    corpus = read_table(path)
+    assert texts(corpus) == ["café", "naïve"]
+    assert capfd.readouterr().err == ""  # pyarrow calls no Python handler with the bytes
+
+
+def test_a_short_cp1252_line_is_never_read_as_utf16(write_file):
+    # charset-normalizer takes this one line for UTF-16; read so, it swallowed the next row
+    corpus = read_table(write_file("m.csv", b"col0,col1\n\n1,l'\xe9t\xe9\n2,caf\xc3\xa9\n,"))
+    assert corpus.frame["col1"].tolist() == ["l'été", "café", ""]
+    assert corpus.encoding == "utf-8 + cp1252"

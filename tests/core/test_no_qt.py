@@ -46,7 +46,7 @@ def test_walk_finds_the_core_modules():
         "project",
         "export",
         "recent",
-        "migrations",
+        "store.migrations",
         "readers",
         "errors",
     ):

@@ -17,6 +17,7 @@ from llmstudio.core.backends import BackendError
 from llmstudio.core.backends.openai_backend import OpenAIBackend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.export import export_table
+from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.secrets import api_key
@@ -449,7 +450,12 @@ def test_a_server_that_never_answers_stops_the_job_within_the_stated_timeout(pro
         result = within(
             20,
             lambda: run_job(
-                project, TASK, backend, progress=lambda p: seen.append((p.waiting_s, p.waiting_for))
+                project,
+                TASK,
+                backend,
+                monitor=Monitor(
+                    lambda d, t, record: seen.append((record.waiting_s, record.waiting_for))
+                ),
             ),
         )
         seconds = time.monotonic() - started

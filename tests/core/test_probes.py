@@ -26,6 +26,7 @@ from llmstudio.core.bias.probes import (
     word_probabilities,
 )
 from llmstudio.core.errors import Cancelled, LlmstudioError
+from llmstudio.core.progress import Monitor
 from llmstudio.core.tasks import PromptTask, SentimentTask
 
 TABLE = {"He": 0.5, "She": 0.2, "The": 0.25, " he": 0.05}
@@ -219,7 +220,7 @@ def test_eec_progress_cancel_and_project_cache(eec_path, tmp_path):
         make_backend("lexicon"),
         limit=60,
         project=project,
-        progress=progress,
+        monitor=Monitor(progress),
     )
     assert progress.call_args.args == (60, 60)
     # Run again on the project: every answer comes from its cache, the model is not asked.
@@ -229,7 +230,11 @@ def test_eec_progress_cancel_and_project_cache(eec_path, tmp_path):
     assert again.rows["score"].notna().all()
     with pytest.raises(Cancelled):
         eec_probe(
-            eec_path, SentimentTask(), make_backend("lexicon"), limit=60, cancelled=lambda: True
+            eec_path,
+            SentimentTask(),
+            make_backend("lexicon"),
+            limit=60,
+            monitor=Monitor(cancelled=lambda: True),
         )
 
 
@@ -413,7 +418,7 @@ def test_api_sampling_path_counts(options):
         backend = make_backend("openai:fake", base_url=fake.url, concurrency=4)
         progress = Mock()
         report = completion_probe(
-            backend, ["nurse", "driver"], samples=samples, seed=seed, progress=progress
+            backend, ["nurse", "driver"], samples=samples, seed=seed, monitor=Monitor(progress)
         )
         requests = fake.chat_requests()
     assert report.meta["method"] == "samples"
@@ -460,7 +465,9 @@ def test_api_errors_and_cancel():
     with _fake(accepts_logprobs=False) as fake:
         backend = make_backend("openai:fake", base_url=fake.url)
         with pytest.raises(Cancelled):
-            completion_probe(backend, ["nurse"], samples=50, cancelled=lambda: True)
+            completion_probe(
+                backend, ["nurse"], samples=50, monitor=Monitor(cancelled=lambda: True)
+            )
     with _fake(accepts_logprobs=False) as fake:
         with pytest.raises(LlmstudioError, match="samples is 0"):
             completion_probe(make_backend("openai:fake", base_url=fake.url), ["nurse"], samples=0)

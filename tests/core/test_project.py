@@ -16,8 +16,8 @@ import pytest
 from llmstudio.core import project as project_module
 from llmstudio.core.corpus import Corpus, read_table
 from llmstudio.core.errors import ProjectError
-from llmstudio.core.migrations import MIGRATIONS, run_script
 from llmstudio.core.project import Project, load_any
+from llmstudio.core.store.migrations import MIGRATIONS, run_script
 
 from helpers.corpora import string_corpus
 

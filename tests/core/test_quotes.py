@@ -275,3 +275,20 @@ def test_many_runaway_quotes_are_each_undone_and_listed_up_to_a_limit(write_file
     assert [p.line for p in corpus.problems[:3]] == [2, 12, 22]
     assert len(corpus.problems) == delimited.MAX_LISTED_PROBLEMS + 1
     assert corpus.problems[-1].message == "... and 9800 more quotes that ran away (10000 in all)"
+
+
+def test_quote_open_to_the_end_past_the_first_megabyte(write_file):
+    # The sniffer's megabyte holds no quote, so pyarrow parses without newlines in values;
+    # a quoted line break inside one of its blocks still makes a multi-line cell, which is
+    # checked as any other (before: one row took in the last 9 lines, no problem).
+    rows = ["id,text"] + [f"{i},reponse numero {i}" for i in range(60_000)]
+    rows += ['60000,"hello there', "60001,b", "60002,c"] + [
+        f"{i},more {i}" for i in range(60_003, 60_010)
+    ]
+    corpus = read_table(write_file("late_quote.csv", "\n".join(rows) + "\n"))
+    assert corpus.rows == 60_010
+    assert corpus.frame["text"].tolist()[-10:] == ['"hello there', "b", "c"] + [
+        f"more {i}" for i in range(60_003, 60_010)
+    ]
+    [problem] = quote_problems(corpus)
+    assert problem.line == 60_002 and "never closes" in problem.message

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from llmstudio.core import recent
 from llmstudio.core.recent import MAX_RECENT, add_recent, recent_files
 
 
@@ -20,13 +19,6 @@ def files(tmp_path):
         path.write_text("id,text\n1,a\n")
         paths.append(path)
     return paths
-
-
-def test_config_dir_follows_the_environment(config_dir, monkeypatch, tmp_path):
-    assert recent.config_dir() == config_dir
-    other = tmp_path / "elsewhere"
-    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(other))
-    assert recent.config_dir() == other
 
 
 def test_empty_at_first(config_dir):

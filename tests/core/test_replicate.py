@@ -10,19 +10,20 @@ import pytest
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.corpus import Corpus
+from llmstudio.core.errors import ReplicateError, StatsError
 from llmstudio.core.methods import build_record
+from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
 from llmstudio.core.replicate import (
     NOTHING_MEASURED,
     Changes,
-    ReplicateError,
     plan_replicate,
     run_replicate,
     stored_changes,
 )
 from llmstudio.core.runner import Replicate, cache_key, run_job, run_spec
 from llmstudio.core.stability import compare_runs
-from llmstudio.core.stats import StatsError, cohen_kappa, krippendorff_alpha
+from llmstudio.core.stats import cohen_kappa, krippendorff_alpha
 from llmstudio.core.stats.intervals import wilson
 from llmstudio.core.tasks import SentimentTask
 
@@ -121,7 +122,7 @@ def test_an_unfinished_replicate_is_resumed_not_paid_twice(project, fake_openai)
         project,
         plan,
         concurrency=1,
-        cancelled=lambda: bool(stop),
+        monitor=Monitor(cancelled=lambda: bool(stop)),
         on_rows=lambda rows: stop.append(1),
     )
     fake_openai.latency = 0.0
@@ -331,7 +332,7 @@ def test_the_same_plan_started_again_after_cancel_goes_on_with_its_run(project, 
         project,
         plan,
         concurrency=1,
-        cancelled=lambda: bool(stop),
+        monitor=Monitor(cancelled=lambda: bool(stop)),
         on_rows=lambda rows: stop.append(1),
     )
     fake_openai.latency = 0.0

@@ -13,9 +13,10 @@ import pytest
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.corpus import Corpus, read_table
-from llmstudio.core.project import Project, ProjectExists
+from llmstudio.core.errors import ProjectExists, RunBusy
+from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
-from llmstudio.core.runs import RunBusy, run_info
+from llmstudio.core.runs import run_info
 from llmstudio.core.tasks import SentimentTask
 
 

@@ -11,9 +11,12 @@ from llmstudio.core.backends import BackendError, make_backend
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.cost import estimate, price_table, save_price_table
+from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import SentimentTask
+
+from helpers.progress import on_record
 
 TEXTS = [
     "I love this, it is wonderful!",
@@ -42,7 +45,9 @@ def annotations(project, run_id):
 
 def test_lexicon_run_labels_every_row_and_reports_progress(project):
     seen = []
-    result = run_job(project, SentimentTask(), LexiconBackend(), progress=seen.append)
+    result = run_job(
+        project, SentimentTask(), LexiconBackend(), monitor=Monitor(on_record(seen.append))
+    )
     assert result.status == "done" and result.done == result.total == 60
     frame = run_results(project, result.run_id)
     assert list(frame.index) == list(range(60))
@@ -97,7 +102,9 @@ def test_other_labels_are_another_run(project):
 
 
 def test_cancel_before_start_records_nothing(project):
-    result = run_job(project, SentimentTask(), LexiconBackend(), cancelled=lambda: True)
+    result = run_job(
+        project, SentimentTask(), LexiconBackend(), monitor=Monitor(cancelled=lambda: True)
+    )
     assert result.status == "cancelled"
     assert annotations(project, result.run_id) == 0
     status = project.db.execute("SELECT status FROM runs WHERE id = ?", (result.run_id,)).fetchone()
@@ -112,8 +119,10 @@ def test_cancel_between_batches(project, monkeypatch):
         project,
         SentimentTask(),
         backend,
-        progress=lambda p: calls.append(p.done),
-        cancelled=lambda: bool(calls) and calls[-1] >= 20,
+        monitor=Monitor(
+            lambda done, total, **_: calls.append(done),
+            cancelled=lambda: bool(calls) and calls[-1] >= 20,
+        ),
     )
     assert result.status == "cancelled" and 20 <= result.done < 60
     finished = run_job(project, SentimentTask(), LexiconBackend())
@@ -217,7 +226,7 @@ def test_consent_is_recorded_once_per_endpoint(project):
 
 
 def test_a_schema_1_project_is_upgraded_for_runs(tmp_path, write_file):
-    from llmstudio.core.migrations import MIGRATIONS
+    from llmstudio.core.store.migrations import MIGRATIONS
 
     corpus = read_table(write_file("e.csv", "text\nhello there\n"))
     Project.create(tmp_path / "old.llmstudio", corpus, migrations=MIGRATIONS[:1]).close()

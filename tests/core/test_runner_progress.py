@@ -9,9 +9,12 @@ import pandas as pd
 
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.corpus import read_table
+from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
 from llmstudio.core.runner import Progress, run_job
 from llmstudio.core.tasks import SentimentTask
+
+from helpers.progress import on_record
 
 STEP_S = 0.4
 
@@ -20,11 +23,11 @@ class SlowLearner(LexiconBackend):
     """The lexicon, with a two-step learning phase before the rows (as the builtin model
     embeds the corpus first)."""
 
-    def prepare(self, task, texts, progress=None, cancelled=None) -> None:
+    def prepare(self, task, texts, monitor=None) -> None:
         for fraction in (0.0, 0.5):
-            progress(fraction, "embedding texts")
+            monitor.report(fraction, 1.0, message="embedding texts")
             time.sleep(STEP_S)
-        progress(1.0, "done")
+        monitor.report(1.0, 1.0, message="done")
 
 
 def test_phase_fraction_time_left_and_row_rate(tmp_path):
@@ -36,7 +39,7 @@ def test_phase_fraction_time_left_and_row_rate(tmp_path):
             project,
             SentimentTask(),
             SlowLearner(),
-            progress=lambda p: seen.append(Progress(**vars(p))),
+            monitor=Monitor(on_record(lambda p: seen.append(Progress(**vars(p))))),
         )
     assert result.status == "done"
     phases = [p for p in seen if p.phase]

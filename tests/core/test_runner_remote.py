@@ -14,6 +14,7 @@ import pytest
 
 from llmstudio.core.backends.openai_backend import OpenAIBackend
 from llmstudio.core.corpus import read_table
+from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import SentimentTask
@@ -169,7 +170,9 @@ def test_cancel_answers_within_a_second_and_keeps_nothing_in_flight(fake_openai,
         return bool(cancel_at)
 
     t0 = time.monotonic()
-    result = run_job(project, TASK, backend(fake_openai, concurrency=k), cancelled=cancelled)
+    result = run_job(
+        project, TASK, backend(fake_openai, concurrency=k), monitor=Monitor(cancelled=cancelled)
+    )
     returned = time.monotonic()
     latency = returned - cancel_at[0]
     print(f"cancel latency {latency * 1000:.0f} ms")

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from llmstudio.core.backends.base import BackendError
-from llmstudio.core.backends.lexicon import LexiconBackend, vader_label
+from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.backends.openai_backend import OpenAIBackend
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import read_table
+from llmstudio.core.errors import TemplateError
+from llmstudio.core.lexicon import vader_label
 from llmstudio.core.project import Project
 from llmstudio.core.runner import cache_key, run_job, run_results
-from llmstudio.core.tasks import SCALES, CodeTask, PromptTask, SentimentTask, TemplateError
+from llmstudio.core.tasks import SCALES, CodeTask, PromptTask, SentimentTask
 
 from fakes.openai_server import label_for
 

@@ -10,11 +10,13 @@ from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.backends.openai_backend import OpenAIBackend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.cost import estimate
+from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import SentimentTask
 
 from fakes.openai_server import label_for
+from helpers.progress import on_record
 
 TASK = SentimentTask()
 DISTINCT = [
@@ -61,7 +63,9 @@ def test_duplicates_go_out_once_with_concurrency_and_every_row_gets_its_answer(
     fake_openai.latency = 0.1  # slow enough that copies would be in flight together
     seen = []
     with make_project(tmp_path / "p.llmstudio", rows) as proj:
-        result = run_job(proj, TASK, backend(fake_openai, concurrency=4), progress=seen.append)
+        result = run_job(
+            proj, TASK, backend(fake_openai, concurrency=4), monitor=Monitor(on_record(seen.append))
+        )
         assert fake_openai.total == len(DISTINCT)
         assert sorted(fake_openai.counts) == sorted(DISTINCT)
         assert set(fake_openai.counts.values()) == {1}
@@ -120,7 +124,7 @@ def test_cancel_before_an_answer_keeps_none_of_its_copies_and_resume_asks_once(
             proj,
             TASK,
             backend(fake_openai, concurrency=2),
-            cancelled=cancelled,
+            monitor=Monitor(cancelled=cancelled),
             on_rows=asked.extend,
         )
         assert first.status == "cancelled"

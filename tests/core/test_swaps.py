@@ -9,14 +9,13 @@ import pytest
 from llmstudio.core.bias.swaps import (
     BUILTIN,
     SwapList,
-    SwapListError,
     builtin_path,
     load_swaps,
     pairs_from,
     swap,
     swap_all,
 )
-from llmstudio.core.errors import LlmstudioError
+from llmstudio.core.errors import LlmstudioError, SwapListError
 
 
 @pytest.fixture(scope="module")

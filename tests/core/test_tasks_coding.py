@@ -7,18 +7,10 @@ import json
 
 import pytest
 
-from llmstudio.core.backends.lexicon import vader_label
-from llmstudio.core.codebook import NONE_CODE, Code, Codebook, CodebookError
-from llmstudio.core.errors import LlmstudioError
-from llmstudio.core.examples import ExamplesError
-from llmstudio.core.tasks import (
-    SCALES,
-    CodeTask,
-    ParseError,
-    PromptTask,
-    SentimentTask,
-    TemplateError,
-)
+from llmstudio.core.codebook import NONE_CODE, Code, Codebook
+from llmstudio.core.errors import CodebookError, ExamplesError, LlmstudioError, TemplateError
+from llmstudio.core.lexicon import vader_label
+from llmstudio.core.tasks import SCALES, CodeTask, ParseError, PromptTask, SentimentTask
 from llmstudio.core.tasks.build import TaskOptions, make_task, parse_labels
 from llmstudio.core.tasks.coding import APPLIES_AT
 from llmstudio.core.tasks.prompt import placeholders

@@ -12,9 +12,9 @@ from llmstudio.core import validation
 from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
+from llmstudio.core.errors import StatsError
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
-from llmstudio.core.stats import StatsError
 from llmstudio.core.tasks import SentimentTask
 
 TEXTS = [

@@ -219,10 +219,9 @@ def test_eec_probe_tab(qtbot, view, tmp_path):
 
 def test_without_the_eec_the_tab_probes_llmstudios_set(qtbot, window, tmp_path, monkeypatch):
     """A fresh install has no EEC: the tab defaults to llmstudio's own set and says so."""
-    from llmstudio import probe_cli
     from llmstudio.core.bias import eec_style
 
-    monkeypatch.setattr(probe_cli, "CHECKOUT_EEC", tmp_path / "no-eec.csv")
+    monkeypatch.setattr(eec_style, "CHECKOUT_EEC", tmp_path / "no-eec.csv")
     open_project(qtbot, window, make_project(tmp_path / "survey.llmstudio"))
     window.bias.act_open.trigger()
     view = window.bias.view
@@ -261,8 +260,8 @@ def test_api_model_asks_consent_once_and_sends_nothing_when_declined(
 ):
     from PySide6.QtWidgets import QDialog
 
+    from llmstudio.core.model_config import Endpoint, ModelConfig, save_config
     from llmstudio.gui.consent_dialog import ConsentDialog
-    from llmstudio.gui.model_config import Endpoint, ModelConfig, save_config
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     save_config(ModelConfig(endpoints=[Endpoint("fake", fake_openai.url)]))
@@ -310,7 +309,7 @@ def test_occupations_probe_through_an_api_model(qtbot, window, tmp_path, monkeyp
     from PySide6.QtWidgets import QMessageBox
 
     from llmstudio.core.bias.completion import completion_probe
-    from llmstudio.gui.model_config import Endpoint, ModelConfig, save_config
+    from llmstudio.core.model_config import Endpoint, ModelConfig, save_config
 
     from fakes.openai_server import FakeOpenAI
 
@@ -384,7 +383,7 @@ def test_eec_probe_through_an_api_model_asks_first(
 ):
     from PySide6.QtWidgets import QMessageBox
 
-    from llmstudio.gui.model_config import Endpoint, ModelConfig, save_config
+    from llmstudio.core.model_config import Endpoint, ModelConfig, save_config
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     save_config(ModelConfig(endpoints=[Endpoint("fake", fake_openai.url)]))

@@ -11,15 +11,15 @@ from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as NoKeyring
 
 from llmstudio.core.cost import price_table
-from llmstudio.core.secrets import KEYRING_SERVICE, api_key
-from llmstudio.gui import model_settings
-from llmstudio.gui.model_config import (
+from llmstudio.core.model_config import (
     Endpoint,
     ModelConfig,
     cached_models,
     load_config,
     model_choices,
 )
+from llmstudio.core.secrets import KEYRING_SERVICE, api_key
+from llmstudio.gui import model_settings
 from llmstudio.gui.model_settings import ModelSettingsDialog
 from llmstudio.gui.run_dialog import RunDialog
 

@@ -7,11 +7,11 @@ import pytest
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from llmstudio.core.backends import make_backend
+from llmstudio.core.model_config import Endpoint, ModelConfig, save_config
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui.consent_dialog import ConsentDialog
-from llmstudio.gui.model_config import Endpoint, ModelConfig, save_config
 from llmstudio.gui.replicate_run import ReplicateDialog
 from llmstudio.gui.validation_view import ValidationView
 

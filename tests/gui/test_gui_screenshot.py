@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from llmstudio.paths import sample_corpus
+from llmstudio.core.paths import sample_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,22 +3,19 @@ shared by the GUI tests."""
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.bias.counterfactual import counterfactual_project, run_counterfactual
 from llmstudio.core.bias.swaps import load_swaps
 from llmstudio.core.corpus import read_table
+from llmstudio.core.paths import sample_corpus
 from llmstudio.core.project import Project
 from llmstudio.core.tasks.build import TaskOptions, make_task
 from llmstudio.gui.consent_dialog import ConsentDialog
 from llmstudio.gui.jobs import JobSpec
 from llmstudio.gui.run_dialog import RunDialog
-from llmstudio.paths import sample_corpus
 
 LABELS = {"positive", "negative", "neutral"}
 
@@ -82,23 +79,6 @@ def answer_run_dialog(monkeypatch, model="lexicon", labels=None, base_url=""):
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(RunDialog, "exec", exec_)
-
-
-class Heartbeat:
-    """A 10 ms timer in the GUI thread: the longest gap between ticks is the longest
-    time the event loop could not answer (a click, a repaint)."""
-
-    def __init__(self):
-        self.ticks: list[float] = []
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:])]
-        return max(gaps) if gaps else float("inf")
 
 
 def api_spec(fake, concurrency: int = 4) -> JobSpec:

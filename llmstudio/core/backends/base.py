@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from ..errors import BackendError  # noqa: F401 (re-exported: its old home, still imported)
+from ..progress import Monitor
 from ..tasks.base import Task
 
 
@@ -37,10 +38,24 @@ class RowError:
 
 
 class Backend(ABC):
+    """What the runner, the commands and the window may ask of a model. Every hook they
+    call is declared here, with a default where one is sensible; a backend overrides what
+    it does differently."""
+
+    # The kind of model (a key of ``spec.KINDS``): stored with each run.
     kind: str = "backend"
+    # True: rows go one at a time (:meth:`annotate_one`) from ``concurrency`` threads.
     remote: bool = False
+    # Rows a local backend gets at once (unless it plans its own, :meth:`plan_batches`).
     batch_size: int = 32
+    # Threads the runner calls :meth:`annotate_one` from (remote backends).
     concurrency: int = 1
+    # The server a remote backend sends to ("host:port"), as consent is asked and kept
+    # for it; "" for a model on this computer.
+    host: str = ""
+    # How many times a remote backend learned its limits from a refusal (a context window
+    # the server stated): the runner plans a refused text again when this grows.
+    learned: int = 0
 
     @abstractmethod
     def fingerprint(self) -> dict:
@@ -55,7 +70,19 @@ class Backend(ABC):
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         """One output (``{column: value}``) or :class:`RowError` per text, in order."""
 
+    def annotate_one(self, task: Task, text: str) -> dict | RowError:
+        """One text's output (a remote backend's request; the runner calls it from
+        ``concurrency`` threads at once). By default a batch of one."""
+        return self.annotate(task, [text])[0]
+
+    def plan_batches(self, texts: list[str]) -> list[list[int]] | None:
+        """The runner's batches as lists of indices into ``texts``, for a model that knows
+        better than a count of characters (its token lengths); None (the default): the
+        runner sorts by characters and cuts ``batch_size`` rows."""
+        return None
+
     def supports(self, task: Task) -> bool:
+        """Whether this model can run ``task`` (else :meth:`refusal` says why)."""
         return True
 
     # -- how much text the model reads at once ----------------------------------------
@@ -89,10 +116,10 @@ class Backend(ABC):
         that learns from the whole corpus): the corpus is then part of the cache key."""
         return False
 
-    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+    def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         """Called once before the rows are annotated, with every text of the job (fitting
-        on coded examples or on the corpus); ``progress(fraction, message)``, and
-        ``cancelled()`` to stop early. Most backends need nothing."""
+        on coded examples or on the corpus); ``monitor`` gets ``report(fraction, 1.0,
+        message=...)`` and says when to stop early. Most backends need nothing."""
 
     def close(self) -> None:
         """Release resources; for remote backends, abandon requests in flight."""

@@ -18,7 +18,7 @@ import threading
 from dataclasses import asdict, dataclass, replace
 
 from ..atomic import write_text
-from ..recent import config_dir
+from ..paths import config_dir
 
 OPENAI_HOST = "api.openai.com"
 # Which structured-output form to try first. Elsewhere than OpenAI the llama.cpp form

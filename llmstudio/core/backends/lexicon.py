@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from ..lexicon import NEGATIVE_AT, POSITIVE_AT, STRONG_AT, vader, vader_label, vader_word
+from ..lexicon import NEGATIVE_AT, POSITIVE_AT, STRONG_AT, compound, vader, vader_word
 from ..tasks.base import Task
 from ..tasks.sentiment import SentimentTask
 from .base import Backend, BackendError, RowError
-
-# The analyzer and its cut-offs live in core/lexicon.py; named here too for the callers
-# that import them from the backend.
-__all__ = [
-    "NEGATIVE_AT",
-    "POSITIVE_AT",
-    "STRONG_AT",
-    "LexiconBackend",
-    "refusal",
-    "vader",
-    "vader_label",
-    "vader_word",
-]
+from .spec import LEXICON
 
 
 def refusal(task: Task) -> str | None:
@@ -34,11 +22,11 @@ def refusal(task: Task) -> str | None:
 
 
 class LexiconBackend(Backend):
-    kind = "lexicon"
+    kind = LEXICON
     batch_size = 256
 
     def __init__(self):
-        self._vader = vader()
+        vader()  # loads the lexicon now: a missing one is an error before any row
 
     def fingerprint(self) -> dict:
         from importlib.metadata import version
@@ -68,14 +56,14 @@ class LexiconBackend(Backend):
             )
         out: list[dict | RowError] = []
         for text in texts:
-            compound = self._vader.polarity_scores(text)["compound"]
-            word = vader_word(compound, task.labels)
+            c = compound(text)
+            word = vader_word(c, task.labels)
             label = task.label_of(word)
             if label is None:
                 out.append(RowError(f"VADER says {word!r}, which is not in the label set"))
                 continue
             # |compound| for a polar label; closeness to 0 for neutral.
-            score = abs(compound) if word != "neutral" else 1.0 - abs(compound) / POSITIVE_AT
+            score = abs(c) if word != "neutral" else 1.0 - abs(c) / POSITIVE_AT
             result = task.from_scores({label: round(score, 4)})
             out.append(result)
         return out

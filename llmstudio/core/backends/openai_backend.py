@@ -48,6 +48,7 @@ from . import dialect as dialects
 from .base import Backend, BackendError, RowError
 from .dialect import OPENAI_HOST
 from .ratelimit import RateLimiter
+from .spec import OPENAI
 
 PARSE_ATTEMPTS = 3
 
@@ -146,7 +147,7 @@ def _transient(status: int) -> bool:
 
 
 class OpenAIBackend(Backend):
-    kind = "openai"
+    kind = OPENAI
     remote = True
     batch_size = 1
 

@@ -33,7 +33,7 @@ import csv
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +43,7 @@ import pandas as pd
 from ..backends.base import BackendError
 from ..cost import tokens as average_tokens
 from ..errors import Cancelled, LlmstudioError
+from ..progress import Monitor
 from ..stats.intervals import t_interval, wilson
 
 DEFAULT_TEMPLATES = ("The {occupation} walked into the room.",)
@@ -70,7 +71,7 @@ class Occupation:
 
 def default_occupations() -> list[Occupation]:
     """WinoBias's 40 occupations, bundled (MIT) in ``resources/probes``."""
-    from ...paths import resources_dir
+    from ..paths import resources_dir
 
     return read_occupations(resources_dir() / "probes" / "winobias_occupations.csv")
 
@@ -161,26 +162,27 @@ def completion_probe(
     samples: int = 20,
     seed: int = 0,
     base_url: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> CompletionReport:
     """Probe a generative model (a backend, or a model SPEC made with ``base_url``) with
     each template filled with each occupation (default: WinoBias's 40). Hugging Face causal
     LMs are read by logprobs; API models by logprobs where the server gives them, else by
-    ``samples`` sampled completions per prompt. ``progress(done, total)``; raises
-    :class:`Cancelled` on cancel."""
+    ``samples`` sampled completions per prompt. ``monitor`` gets ``report(done, total)``
+    (prompts, or samples); raises :class:`Cancelled` on cancel."""
     from ..backends import make_backend
+    from ..backends.hf.generate import GenerationBackend
+    from ..backends.openai_backend import OpenAIBackend
 
     own = isinstance(backend_or_model, str)
     backend = make_backend(backend_or_model, base_url=base_url) if own else backend_or_model
     try:
         jobs = _prompts(occupations, templates)
-        cancelled = cancelled or (lambda: False)
-        if backend.kind == "hf" and getattr(backend, "pipeline_task", "") == "text-generation":
-            details = _hf_details(backend, jobs, progress, cancelled)
+        monitor = Monitor.of(monitor)
+        if isinstance(backend, GenerationBackend):
+            details = _hf_details(backend, jobs, monitor)
             method = "logprobs"
-        elif backend.kind == "openai":
-            details, method = _api_details(backend, jobs, samples, seed, progress, cancelled)
+        elif isinstance(backend, OpenAIBackend):
+            details, method = _api_details(backend, jobs, samples, seed, monitor)
         else:
             raise LlmstudioError(
                 f"{backend.describe()} writes no text: completion probes need "
@@ -197,7 +199,7 @@ def completion_probe(
             "data": {"attribution": ATTRIBUTION},
             "definition": _DEFINITIONS[method if method == "samples" else backend.kind],
         }
-        if backend.kind == "openai":
+        if isinstance(backend, OpenAIBackend):
             meta["instruction"] = INSTRUCTION
         return CompletionReport(rows, details, meta)
     finally:
@@ -328,22 +330,20 @@ def word_probabilities(backend, prompt: str, words: Sequence[str]) -> dict[str, 
     return out
 
 
-def _hf_details(backend, jobs, progress, cancelled) -> pd.DataFrame:
+def _hf_details(backend, jobs, monitor: Monitor) -> pd.DataFrame:
     if backend.model is None:
         raise BackendError(f"model {backend.describe()} was closed")
     words = [w for variants in HF_WORDS.values() for w in variants]
     out = []
     for done, (occupation, template, prompt) in enumerate(jobs, start=1):
-        if cancelled():
-            raise Cancelled("cancelled")
+        monitor.check()
         probs = word_probabilities(backend, prompt, words)
         row = _occupation_columns(occupation, template, prompt)
         row.update({f"p[{w.strip()}]": probs[w] for w in words})
         row["p_he"] = sum(probs[w] for w in HF_WORDS["he"])
         row["p_she"] = sum(probs[w] for w in HF_WORDS["she"])
         out.append(row)
-        if progress:
-            progress(done, len(jobs))
+        monitor.report(done, len(jobs))
     return pd.DataFrame(out)
 
 
@@ -421,8 +421,10 @@ def _next_word(reply) -> dict | None:
     return out
 
 
-def _api_details(backend, jobs, samples, seed, progress, cancelled):
+def _api_details(backend, jobs, samples, seed, monitor: Monitor):
     import openai
+
+    cancelled = monitor.cancelled
 
     first = jobs[0]
     try:
@@ -444,8 +446,7 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
                     backend, job[2], max_tokens=1, seed=seed, logprobs=True, cancelled=cancelled
                 )
             ),
-            progress,
-            cancelled,
+            monitor,
             offset=1,
             total=len(jobs),
         )
@@ -474,7 +475,7 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
         )
         return (reply.choices[0].message.content or "") if reply.choices else ""
 
-    texts = _run_all(backend, draws, sample, progress, cancelled, offset=0, total=len(draws))
+    texts = _run_all(backend, draws, sample, monitor, offset=0, total=len(draws))
     rows = [
         {
             **_occupation_columns(*job),
@@ -488,7 +489,7 @@ def _api_details(backend, jobs, samples, seed, progress, cancelled):
     return pd.DataFrame(rows), "samples"
 
 
-def _run_all(backend, items, call, progress, cancelled, *, offset: int, total: int) -> list:
+def _run_all(backend, items, call, monitor: Monitor, *, offset: int, total: int) -> list:
     """``call(item)`` for every item on ``backend.concurrency`` threads, results in order;
     Cancel closes the backend's connections and returns at once."""
     results: list = [None] * len(items)
@@ -503,16 +504,16 @@ def _run_all(backend, items, call, progress, cancelled, *, offset: int, total: i
         futures = {pool.submit(call, item): i for i, item in enumerate(items)}
         pending = set(futures)
         while pending:
-            if cancelled():
+            if monitor.cancelled():
                 backend.close()
                 raise Cancelled("cancelled")
             finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             for future in finished:
                 results[futures[future]] = future.result()  # a BackendError ends the probe
                 done += 1
-            if progress and finished and (time.monotonic() - last >= 0.25 or not pending):
+            if finished and (time.monotonic() - last >= 0.25 or not pending):
                 last = time.monotonic()
-                progress(done, total)
+                monitor.report(done, total)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return results

@@ -20,7 +20,6 @@ has the share of changed labels only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,12 +28,16 @@ import pandas as pd
 
 from ... import __version__
 from ..backends.base import Backend
+from ..cells import cell_text, is_missing
 from ..corpus import Corpus
 from ..errors import LlmstudioError
+from ..progress import Monitor
 from ..project import Project
-from ..runner import JobResult, Progress, cell_text, run_job, run_results
+from ..runner import JobResult, run_job, run_results
 from ..stats.intervals import wilson
 from ..stats.paired import PairedComparison, compare_paired
+from ..store import cache as response_cache
+from ..store import transaction
 from ..tasks.base import Task
 from ..tasks.sentiment import SentimentTask
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of
@@ -134,13 +137,12 @@ def counterfactual_project(
                 f"{path}: a project that is not a counterfactual check's; "
                 "choose another file or folder"
             )
-        cache = project.db.execute("SELECT * FROM response_cache").fetchall()
+        cache = response_cache.everything(project.db)
         project.close()
     project = Project.create(path, wanted)
     if cache:
-        with project.db:
-            project.db.execute("BEGIN IMMEDIATE")
-            project.db.executemany("INSERT OR IGNORE INTO response_cache VALUES (?, ?, ?)", cache)
+        with transaction(project.db):
+            response_cache.put(project.db, cache)
     return project, swapped
 
 
@@ -246,14 +248,15 @@ def run_counterfactual(
     score: str = "signed",
     n_resamples: int = 2000,
     seed: int | None = 0,
-    progress: Callable[[Progress], None] | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
+    monitor: Monitor | None = None,
 ) -> CounterfactualResult:
     """Run ``task`` on the original and the swapped texts of the rows with a swap (made by
-    :func:`counterfactual_project`) and compare the answers pair by pair."""
+    :func:`counterfactual_project`) and compare the answers pair by pair. ``monitor`` gets
+    ``report(done, total)`` over both runs (answers: twice the rows)."""
+    monitor = Monitor.of(monitor)
     if score not in SCORES:
         raise LlmstudioError(f"unknown score {score!r}; one of {', '.join(SCORES)}")
-    if not task.labels or getattr(task, "multi_label", False):
+    if not task.labels or task.multi_label:
         raise LlmstudioError(
             f"counterfactual swaps compare one label per text; "
             f"{task.describe()} does not give one (use sentiment or "
@@ -271,6 +274,7 @@ def run_counterfactual(
     status = "done"
     results = (pd.DataFrame(columns=[label_col, score_col]),) * 2
     if rows:
+        n = len(rows)
         runs = tuple(
             run_job(
                 project,
@@ -278,10 +282,9 @@ def run_counterfactual(
                 backend,
                 text_column=c,
                 rows=rows,
-                progress=progress,
-                cancelled=cancelled,
+                monitor=monitor.part(k * n, (k + 1) * n, 2 * n),
             )
-            for c in (column, swapped_column(column, swaps))
+            for k, c in enumerate((column, swapped_column(column, swaps)))
         )
         status = next((r.status for r in runs if r.status != "done"), "done")
         results = tuple(run_results(project, r.run_id) for r in runs)
@@ -302,7 +305,7 @@ def run_counterfactual(
         scored["swapped_score"].to_numpy(float),
         n_resamples=n_resamples,
         seed=seed,
-        cancelled=cancelled,
+        monitor=monitor,
     )
     if not len(scored):  # no direction: n is still the rows compared by label
         comparison = replace(comparison, n=len(compared))
@@ -351,7 +354,7 @@ def _rows_table(
         for name, result in (("original", original), ("swapped", changed)):
             got = result.loc[row_id] if row_id in result.index else None
             label = got[label_col] if got is not None else None
-            label = None if label is None or pd.isna(label) else label
+            label = None if is_missing(label) else label
             confidence = got[score_col] if got is not None and label is not None else None
             signed = got.get(signed_col) if signed_col and label is not None else None
             record[f"{name}_label"] = label

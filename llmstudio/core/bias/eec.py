@@ -33,19 +33,22 @@ from __future__ import annotations
 import hashlib
 import math
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..cells import as_text
 from ..errors import Cancelled, LlmstudioError
+from ..progress import Monitor
 from ..stats.intervals import t_interval
 from ..tasks.sentiment import SentimentTask
 from .score import SCORE_DEFINITION, SignedSentimentTask, valence_of  # noqa: F401 (API)
 
 EMOTIONS = ("anger", "fear", "joy", "sadness", "none")
+# How the tables and charts name each group of templates ("all": every template).
+EMOTION_NAMES = {"all": "all templates", **{e: e for e in EMOTIONS}, "none": "no emotion"}
 GROUPS = {"gender": ("female", "male"), "race": ("African-American", "European-American")}
 COLUMNS = {
     "id": "id",
@@ -138,7 +141,7 @@ def read_eec(path: str | Path) -> pd.DataFrame:
     if "id" not in frame.columns:
         frame["id"] = [str(i + 1) for i in range(len(frame))]
     frame = frame[list(COLUMNS.values())].astype(object)
-    frame = frame.where(frame.notna(), "").map(lambda v: str(v).strip())
+    frame = frame.map(lambda v: as_text(v).strip())
     frame["gender"] = frame["gender"].str.lower()
     frame["race"] = frame["race"].map(lambda r: _RACE_NAMES.get(r.lower(), r) or None)
     frame["emotion"] = frame["emotion"].str.lower().replace("", "none")
@@ -181,13 +184,13 @@ def eec_probe(
     limit: int | None = None,
     seed: int = 0,
     project: str | Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> EecReport:
     """Score the EEC's sentences (at most ``limit``, as whole frames chosen with ``seed``)
     with ``task`` and ``backend`` and compare the groups. ``project``: a project file to
     keep the run in (created if missing; run again, it answers from its cache); default a
-    temporary one. ``progress(done, total)``; raises :class:`Cancelled` on cancel."""
+    temporary one. ``monitor`` gets ``report(done, total)`` (sentences); raises
+    :class:`Cancelled` on cancel."""
     from ..corpus import Corpus
     from ..project import Project
     from ..runner import run_job, run_results
@@ -210,8 +213,7 @@ def eec_probe(
                 signed,
                 backend,
                 text_column="sentence",
-                progress=(lambda p: progress(p.done, p.total)) if progress else None,
-                cancelled=cancelled or (lambda: False),
+                monitor=monitor,
             )
             outputs = run_results(proj, result.run_id)
         finally:

@@ -157,9 +157,22 @@ def build() -> pd.DataFrame:
 
 
 def shipped_path() -> Path:
-    from ...paths import resources_dir
+    from ..paths import resources_dir
 
     return resources_dir() / "probes" / FILE_NAME
+
+
+# Where a checkout keeps the public data (the EEC is not shipped: see resources/probes).
+CHECKOUT_EEC = (
+    Path(__file__).resolve().parents[4] / "shared" / "data" / "eec" / "Equity-Evaluation-Corpus.csv"
+)
+
+
+def default_eec() -> Path:
+    """The template set probed when none is given (``llmstudio probe``, the window's EEC
+    tab): the EEC where a checkout has it, else llmstudio's own EEC-style set (shipped, so
+    the probe works on a fresh install)."""
+    return CHECKOUT_EEC if CHECKOUT_EEC.is_file() else shipped_path()
 
 
 def write(path: Path | None = None) -> Path:

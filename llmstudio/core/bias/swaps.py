@@ -38,13 +38,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CorpusError, LlmstudioError
+from ..errors import LlmstudioError, SwapListError
 
 __all__ = [
     "BUILTIN",
     "Span",
     "SwapList",
-    "SwapListError",
     "Swapped",
     "builtin_path",
     "load_swaps",
@@ -65,10 +64,6 @@ _HEADERS = {
 # What a swap-list entry may hold: words (letters, digits, apostrophes, hyphens, a final
 # dot) and single spaces between them (phrases such as "my dad").
 _ENTRY = re.compile(r"^[^\W_](?:[\w'’.-]*[\w.])?(?: [^\W_](?:[\w'’.-]*[\w.])?)*$")
-
-
-class SwapListError(CorpusError):
-    """A swap list that cannot be read; says file, line and column."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +106,7 @@ class Swapped:
 
 
 def builtin_path(name: str) -> Path:
-    from ...paths import resources_dir
+    from ..paths import resources_dir
 
     return resources_dir() / "swaps" / f"{name}.csv"
 

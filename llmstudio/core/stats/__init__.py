@@ -5,7 +5,6 @@ Qt-free; the GUI's validation view and ``llmstudio agree`` call the same functio
 
 from .agreement import (
     Agreement,
-    StatsError,
     agreement,
     cohen_kappa,
     confusion_matrix,
@@ -15,13 +14,11 @@ from .agreement import (
     normalize_code,
     percent_agreement,
 )
-from .bootstrap import Cancelled, Estimate, bootstrap, resample_sums
+from .bootstrap import Estimate, bootstrap, resample_sums
 
 __all__ = [
     "Agreement",
-    "Cancelled",
     "Estimate",
-    "StatsError",
     "agreement",
     "bootstrap",
     "cohen_kappa",

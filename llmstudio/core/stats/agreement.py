@@ -30,19 +30,19 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
-from ..errors import LlmstudioError
+from ..errors import StatsError
+from ..progress import Monitor
 from .bootstrap import Estimate, bootstrap
 
 __all__ = [
     "Agreement",
-    "StatsError",
     "agreement",
     "cohen_kappa",
     "confusion_matrix",
@@ -54,10 +54,6 @@ __all__ = [
 ]
 
 MAX_CODES = 200  # more distinct values than this is free text, not a coding scheme
-
-
-class StatsError(LlmstudioError, ValueError):
-    """The codes given cannot be analysed (too few coders, no codes, ...)."""
 
 
 def normalize_code(value: object) -> str | None:
@@ -346,16 +342,17 @@ def agreement(
     labels: Sequence | None = None,
     n_resamples: int = 1000,
     seed: int | None = 0,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> Agreement:
     """All agreement statistics of two or more coders, each with a bootstrap 95% CI.
 
     ``coders`` holds one column of codes per coder (a model run counts as a coder), rows
     aligned; ``names`` labels them. With two coders the first is the reference for
     accuracy, per-code precision/recall/F1 and the confusion matrix. Resampling is over
-    units, seeded (same seed and data, same intervals); ``cancelled()`` is polled between
-    blocks of resamples and raises :class:`Cancelled`. Raises :class:`StatsError` when
-    there are fewer than two coders, a coder has no codes, or no row has two codes.
+    units, seeded (same seed and data, same intervals); ``monitor`` is checked between
+    blocks of resamples (raises :class:`~llmstudio.core.errors.Cancelled`). Raises
+    :class:`StatsError` when there are fewer than two coders, a coder has no codes, or no
+    row has two codes.
     """
     names = (
         [str(n) for n in names]
@@ -372,7 +369,7 @@ def agreement(
     n = int(keep.sum())
     if n == 0:
         raise StatsError(f"no row has codes from two of the columns {names}")
-    options = dict(n_resamples=n_resamples, seed=seed, cancelled=cancelled)
+    options = dict(n_resamples=n_resamples, seed=seed, monitor=monitor)
     coders_n = matrix.shape[1]
     stats = _features(patterns, len(labels))
     fleiss = {}

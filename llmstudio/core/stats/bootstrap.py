@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import Cancelled  # one cancel exception for the whole core
+from ..progress import Monitor
 
-__all__ = ["Cancelled", "Estimate", "bootstrap", "resample_sums"]
+__all__ = ["Estimate", "bootstrap", "resample_sums"]
 
 # Resamples are drawn in blocks of about this many unit indices: bounded memory at any size.
 _BLOCK = 2_000_000
@@ -72,13 +72,15 @@ def resample_sums(
     unit_pattern: np.ndarray,
     n_resamples: int = 1000,
     seed: int | None = 0,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> np.ndarray:
     """Column sums of the units' features in each of ``n_resamples`` resamples of the units.
 
     ``features`` is (patterns x k); ``unit_pattern`` gives each unit's row in it. Returns
-    (n_resamples x k). Deterministic for a given seed and data; ``cancelled()`` is polled
-    between blocks and raises :class:`Cancelled`.
+    (n_resamples x k). Deterministic for a given seed and data; ``monitor`` is checked
+    between blocks (raises :class:`~llmstudio.core.errors.Cancelled`); no progress is
+    reported: a bootstrap is one step of a larger piece of work (agreement's several
+    statistics, the counterfactual check after its runs), which reports its own.
     """
     units, patterns = len(unit_pattern), len(features)
     out = np.empty((n_resamples, features.shape[1]))
@@ -89,8 +91,8 @@ def resample_sums(
     # does not depend on the machine.
     block = max(1, min(n_resamples, _BLOCK // units))
     for start in range(0, n_resamples, block):
-        if cancelled is not None and cancelled():
-            raise Cancelled("cancelled")
+        if monitor is not None:
+            monitor.check()
         size = min(block, n_resamples - start)
         picked = unit_pattern[rng.integers(0, units, size=(size, units))]
         picked += patterns * np.arange(size)[:, None]  # one bincount for the whole block
@@ -116,7 +118,7 @@ def bootstrap(
     n_resamples: int = 1000,
     seed: int | None = 0,
     level: float = 0.95,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> dict[str, Estimate | list[Estimate]]:
     """Point estimates and percentile intervals of several statistics on the same resamples.
 
@@ -137,7 +139,7 @@ def bootstrap(
             arrays.append(array)
     features = np.hstack(arrays)
     full = np.bincount(unit_pattern, minlength=len(features)) @ features
-    draws = resample_sums(features, unit_pattern, n_resamples, seed, cancelled)
+    draws = resample_sums(features, unit_pattern, n_resamples, seed, monitor)
     result: dict[str, Estimate | list[Estimate]] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         for name, (array, function) in statistics.items():

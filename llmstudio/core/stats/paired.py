@@ -19,11 +19,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..progress import Monitor
 from .bootstrap import bootstrap
 
 __all__ = ["PairedComparison", "bootstrap_mean", "compare_paired", "paired_test"]
@@ -54,7 +55,7 @@ def bootstrap_mean(
     n_resamples: int = 2000,
     seed: int | None = 0,
     level: float = 0.95,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> tuple[float | None, float | None, float | None]:
     """``(mean, ci_low, ci_high)`` of ``values``, the interval a percentile bootstrap over
     the values (units); Nones without values, no interval without resamples."""
@@ -71,7 +72,7 @@ def bootstrap_mean(
         n_resamples=n_resamples,
         seed=seed,
         level=level,
-        cancelled=cancelled,
+        monitor=monitor,
     )["mean"]
     return float(values.mean()), estimate.ci_low, estimate.ci_high
 
@@ -99,7 +100,7 @@ def compare_paired(
     n_resamples: int = 2000,
     seed: int | None = 0,
     level: float = 0.95,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> PairedComparison:
     """Mean of ``after - before`` with its bootstrap interval and a paired test."""
     before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
@@ -109,7 +110,7 @@ def compare_paired(
     if np.isnan(d).any():
         raise ValueError("paired values must all be numbers (drop the pairs with a missing one)")
     mean, low, high = bootstrap_mean(
-        d, n_resamples=n_resamples, seed=seed, level=level, cancelled=cancelled
+        d, n_resamples=n_resamples, seed=seed, level=level, monitor=monitor
     )
     p, test = paired_test(d)
     if p is not None and math.isnan(p):

@@ -7,7 +7,7 @@ generative backends), maps classifier scores onto its labels, and parses answers
 from .base import ParseError, Task
 from .choice import ChoiceTask
 from .coding import CodeTask
-from .prompt import PromptTask, TemplateError
+from .prompt import PromptTask
 from .sentiment import SCALES, SentimentTask
 
 __all__ = [
@@ -18,5 +18,4 @@ __all__ = [
     "PromptTask",
     "SentimentTask",
     "Task",
-    "TemplateError",
 ]

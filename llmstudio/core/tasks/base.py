@@ -57,6 +57,21 @@ class Task(ABC):
     labels: tuple[str, ...] = ()  # a classification task's label set; () for free text
 
     long_texts: str = SPLIT  # SPLIT or TRUNCATE; dataclass tasks make it a field
+    # Tasks that have these make them fields or properties; the defaults are a task's
+    # without them, so that every caller may ask any task.
+    explain = False  # True: a generative model is asked for a one-sentence explanation
+    multi_label = False  # True: several labels a text (a multi-label codebook)
+    codebook = None  # the Codebook a coding task applies (None for other tasks)
+
+    def check_columns(self, columns: list[str]) -> None:
+        """Raise an error naming what the task needs of the table and ``columns`` lack
+        (a prompt's placeholders); by default it needs nothing but the text."""
+        return None
+
+    def label_of(self, word: str) -> str | None:
+        """This task's label for a model's word (case-insensitively), or None."""
+        key = word.strip().lower()
+        return next((label for label in self.labels if label.lower() == key), None)
 
     def long_text_columns(self) -> list[str]:
         """``<task>_chunks`` (how many chunks the model read: 1 when the text fit) and, in

@@ -106,7 +106,7 @@ class ChoiceTask(Task):
         return messages
 
     def expected_output_tokens(self) -> int:
-        per_label = 8 * len(self.labels) if getattr(self, "multi_label", False) else 20
+        per_label = 8 * len(self.labels) if self.multi_label else 20
         return per_label + (30 if self.explain else 0)
 
     def system_prompt(self) -> str:

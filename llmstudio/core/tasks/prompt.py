@@ -10,12 +10,8 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from ..errors import LlmstudioError
+from ..errors import TemplateError
 from .base import SPLIT, ParseError, Task
-
-
-class TemplateError(LlmstudioError):
-    """A prompt template that cannot be filled (the message says what and where)."""
 
 
 def placeholders(template: str) -> list[str]:

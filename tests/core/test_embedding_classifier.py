@@ -1,4 +1,4 @@
-"""The embedding classifier (``llmstudio.core.embedclass``) with the real builtin MiniLM on
+"""The embedding classifier (``core.embedding.classifier``) with the real builtin MiniLM on
 small synthetic corpora: it must separate obvious topics, learn from a few examples, give
 the same output for the same input, report progress and stop on Cancel."""
 
@@ -8,6 +8,8 @@ import sys
 from unittest.mock import Mock
 
 import pytest
+
+from llmstudio.core.progress import Monitor
 
 SPORTS = [
     "The striker scored twice as the team won the football match.",
@@ -62,7 +64,7 @@ def test_import_is_cheap():
     import subprocess
 
     code = (
-        "import sys, llmstudio.core.embedclass; "
+        "import sys, llmstudio.core.embedding.classifier; "
         "print([m for m in ('torch', 'sklearn', 'sentence_transformers') if m in sys.modules])"
     )
     out = subprocess.run(
@@ -72,7 +74,7 @@ def test_import_is_cheap():
 
 
 def test_label_sentences_split_compound_names():
-    from llmstudio.core.embedclass import label_sentences
+    from llmstudio.core.embedding.classifier import label_sentences
 
     names, described = label_sentences("Sci/Tech")
     assert "This text is about Sci.".lower() in {s.lower() for s in names}
@@ -85,7 +87,7 @@ def test_label_sentences_split_compound_names():
 
 
 def test_zero_shot_separates_obvious_topics(model):
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
 
     texts, truth = _corpus()
     probs = EmbeddingClassifier(model).zero_shot(texts, LABELS)
@@ -98,7 +100,7 @@ def test_zero_shot_separates_obvious_topics(model):
 def test_few_shot_learns_an_arbitrary_distinction_and_is_deterministic(model):
     """Labels named "A" and "B" carry no meaning: only the examples can tell them apart.
     Fine-tuning runs (2 examples a label) and the output repeats exactly."""
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
 
     texts = SPORTS + FOOD
     truth = [0] * len(SPORTS) + [1] * len(FOOD)
@@ -113,7 +115,7 @@ def test_few_shot_learns_an_arbitrary_distinction_and_is_deterministic(model):
 
 
 def test_few_shot_frozen_and_label_without_examples(model):
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
 
     texts, truth = _corpus()
     probs = EmbeddingClassifier(model, finetune=False).few_shot(
@@ -125,7 +127,7 @@ def test_few_shot_frozen_and_label_without_examples(model):
 
 
 def test_multi_label_scores_are_independent(model):
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
 
     texts, _ = _corpus()
     clf = EmbeddingClassifier(model, finetune=False)
@@ -144,15 +146,16 @@ def test_multi_label_scores_are_independent(model):
 
 
 def test_progress_and_cancel(model):
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
     from llmstudio.core.errors import Cancelled
 
     texts, _ = _corpus()
     progress = Mock()
-    EmbeddingClassifier(model, progress=progress).zero_shot(texts, LABELS)
+    EmbeddingClassifier(model, monitor=Monitor(progress)).zero_shot(texts, LABELS)
     fractions = [c.args[0] for c in progress.call_args_list]
     assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert all(isinstance(c.args[1], str) for c in progress.call_args_list)
+    assert all(c.args[1] == 1.0 for c in progress.call_args_list)
+    assert all(isinstance(c.kwargs["message"], str) for c in progress.call_args_list)
 
     calls = []
 
@@ -162,14 +165,14 @@ def test_progress_and_cancel(model):
 
     progress = Mock()
     with pytest.raises(Cancelled):
-        EmbeddingClassifier(model, progress=progress, cancelled=cancelled).few_shot(
+        EmbeddingClassifier(model, monitor=Monitor(progress, cancelled)).few_shot(
             texts, SPORTS[:2] + FOOD[:2], ["sports"] * 2 + ["cooking"] * 2, LABELS
         )
     assert max(c.args[0] for c in progress.call_args_list) < 0.5
 
 
 def test_method_describes_parameters(model):
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
 
     a = EmbeddingClassifier(model).method()
     b = EmbeddingClassifier(model, seed=1).method()
@@ -177,7 +180,7 @@ def test_method_describes_parameters(model):
 
 
 def test_sentiment_polarity_recognises_sentiment_schemes_only():
-    from llmstudio.core.embedclass import _sentiment_polarity
+    from llmstudio.core.embedding.classifier import _sentiment_polarity
 
     assert _sentiment_polarity(["negative", "positive"]) == [-1.0, 1.0]
     assert _sentiment_polarity(["Negative", "Neutral", "Positive"]) == [-1.0, 0.0, 1.0]
@@ -206,7 +209,7 @@ NEGATIVE = [
 def test_few_shot_sentiment_uses_the_lexicon_and_topics_do_not(model):
     """A sentiment scheme gets the VADER features (the output changes with ``lexicon``);
     a topic scheme is untouched by the switch."""
-    from llmstudio.core.embedclass import EmbeddingClassifier
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
 
     texts = POSITIVE[1:] + NEGATIVE[1:]
     truth = [1] * 3 + [0] * 3

@@ -2,7 +2,7 @@
 ``hf`` backend's embedding models (any sentence-transformers folder) share.
 
 A label task with coded examples, a codebook (not plain sentiment) or several labels per
-text is *transductive*: :class:`~llmstudio.core.embedclass.EmbeddingClassifier` reads
+text is *transductive*: :class:`~llmstudio.core.embedding.classifier.EmbeddingClassifier` reads
 every text of the job at once in :meth:`CorpusClassifier.prepare` (label prompts,
 self-training on the corpus, contrastive fine-tuning on the examples) and the rows then
 look their scores up. Plain sentiment with no examples stays row by row (label-description
@@ -16,14 +16,19 @@ all-mpnet-base-v2 89%; benchmarks/RESULTS.md).
 
 from __future__ import annotations
 
+from ..errors import BackendError
+from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from ..tasks.sentiment import SentimentTask
-from .base import BackendError, RowError
+from .classifier import EmbeddingClassifier
 
 # Below this many texts, self-training on the corpus has too few confident texts per
 # label to learn from: the label prompts alone decide.
 SELF_TRAINING_MIN_TEXTS = 100
+
+# The error of a row whose text the classifier did not see in prepare().
+NOT_SEEN = "this text was not in the corpus the classifier saw"
 
 
 class CorpusClassifier:
@@ -39,8 +44,6 @@ class CorpusClassifier:
     @staticmethod
     def method(seed: int = 0) -> dict:
         """For the backend's fingerprint (cache keys and the run record)."""
-        from ..embedclass import EmbeddingClassifier
-
         return {
             "classifier": EmbeddingClassifier(seed=seed).method(),
             "self_training_min_texts": SELF_TRAINING_MIN_TEXTS,
@@ -55,27 +58,22 @@ class CorpusClassifier:
     @staticmethod
     def transductive(task: Task) -> bool:
         return isinstance(task, ChoiceTask) and (
-            bool(task.examples)
-            or not isinstance(task, SentimentTask)
-            or getattr(task, "multi_label", False)
+            bool(task.examples) or not isinstance(task, SentimentTask) or task.multi_label
         )
 
-    def prepare(self, task: Task, texts: list[str], progress=None, cancelled=None) -> None:
+    def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         self._learned = None
         if not self.transductive(task):
             return
-        from ..embedclass import EmbeddingClassifier
-
         unique = list(dict.fromkeys(texts))
         clf = EmbeddingClassifier(
             self.model,
             seed=self.seed,
             batch_size=self.batch_size,
-            progress=progress,
-            cancelled=cancelled,
+            monitor=monitor,
             self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0,
         )
-        multi = bool(getattr(task, "multi_label", False))
+        multi = bool(task.multi_label)
         definitions = task.definitions()
         descriptions = {label: definitions[label] for label in task.labels if label in definitions}
         if task.examples:
@@ -96,15 +94,17 @@ class CorpusClassifier:
             )
         self._learned = dict(zip(unique, probs.tolist()))
 
-    def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
-        """Each text's scores from the last :meth:`prepare` (a transductive task only)."""
+    def annotate(self, task: Task, texts: list[str]) -> list[dict | None]:
+        """Each text's record from the last :meth:`prepare` (a transductive task only);
+        None for a text that was not in that corpus (the backend makes it the row's error,
+        :data:`NOT_SEEN`)."""
         if self._learned is None:
             raise BackendError(f"{self.what} was not prepared on the corpus")
-        out: list[dict | RowError] = []
+        out: list[dict | None] = []
         for text in texts:
             row = self._learned.get(text)
             out.append(
-                RowError("this text was not in the corpus the classifier saw")
+                None
                 if row is None
                 else task.from_probabilities(dict(zip(task.labels, row, strict=True)))
             )

@@ -1,15 +1,14 @@
 """Where the bundled MiniLM sentence-embedding model lies (the builtin model's files).
 
 Its own module so the builtin backend and the embedding classifier can both import it at
-the top: the classifier used to reach into the backend for it, closing an import cycle
-(builtin -> corpus_classifier -> embedclass -> builtin).
+the top: the classifier used to reach into the backend for it, closing an import cycle.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import BackendError
+from ..errors import BackendError
 
 
 def model_dir() -> Path:

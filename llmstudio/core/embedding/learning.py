@@ -26,12 +26,13 @@ Why these choices:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .stats.intervals import wilson
+from ..progress import Monitor
+from ..stats.intervals import wilson
 
 __all__ = ["CurvePoint", "fit_predict", "learning_curve", "prepare_features", "suggest_order"]
 
@@ -51,7 +52,7 @@ class CurvePoint:
 
 def prepare_features(embeddings: np.ndarray) -> np.ndarray:
     """Embeddings centred on the corpus mean and renormalised (the direction all texts
-    share says nothing about the codes; as in ``embedclass``)."""
+    share says nothing about the codes; as in ``classifier``)."""
     x = np.asarray(embeddings, dtype=np.float64)
     x = x - x.mean(0)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
@@ -115,7 +116,7 @@ def learning_curve(
     sizes: Sequence[int] | None = None,
     folds: int = 5,
     seed: int = 0,
-    cancelled: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
 ) -> list[CurvePoint]:
     """Cross-validated accuracy after the first n codes (``rows``/``labels`` in the order
     they were made), for each n in ``sizes`` (default: 10, 20, 40, ... and all codes).
@@ -136,8 +137,8 @@ def learning_curve(
         sizes.append(total)
     points = []
     for n in sorted(set(int(s) for s in sizes if 0 < s <= total)):
-        if cancelled is not None and cancelled():
-            break
+        if monitor is not None and monitor.cancelled():
+            break  # the points so far: a curve cut short, not an error
         r, y = np.array(rows[:n]), np.array(labels[:n])
         _, counts = np.unique(y, return_counts=True)
         if len(counts) < 2 or n < 4:

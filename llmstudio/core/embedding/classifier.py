@@ -54,9 +54,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from .errors import Cancelled
+from ..progress import Monitor
 from .minilm import model_dir
 
 __all__ = ["DEFAULT_TEMPLATES", "EmbeddingClassifier", "label_sentences"]
@@ -74,7 +74,7 @@ DEFAULT_TEMPLATES = (
 
 # Descriptions of common sentiment words, used when the caller gives none: a bare
 # "positive" is mostly similar to texts containing the word "positive".
-from .tasks.sentiment import LABEL_DESCRIPTIONS as KNOWN_DESCRIPTIONS  # noqa: E402
+from ..tasks.sentiment import LABEL_DESCRIPTIONS as KNOWN_DESCRIPTIONS  # noqa: E402
 
 METHOD_VERSION = 2
 
@@ -135,9 +135,9 @@ def _texts_key(texts: Sequence[str]) -> str:
 class EmbeddingClassifier:
     """Zero- and few-shot classification of a corpus with a SentenceTransformer.
 
-    ``progress(fraction, message)`` is called between steps and batches (fraction in
-    [0, 1]); ``cancelled()`` is polled at the same points and, when it returns True, the
-    call raises :class:`Cancelled`.
+    ``monitor`` (a :class:`~llmstudio.core.progress.Monitor`) gets ``report(fraction, 1.0,
+    message=...)`` between steps and batches (fraction in [0, 1]) and is checked at the
+    same points: once cancelled, the call raises :class:`Cancelled`.
 
     Parameters (all go into :meth:`method`, so a run record / cache key names them):
 
@@ -171,8 +171,7 @@ class EmbeddingClassifier:
         tune_with_prompts: bool = False,
         prompt_vote: bool = True,
         lexicon: bool = True,
-        progress: Callable[[float, str], None] | None = None,
-        cancelled: Callable[[], bool] | None = None,
+        monitor: Monitor | None = None,
     ):
         self._model = model
         self.seed = seed
@@ -187,8 +186,7 @@ class EmbeddingClassifier:
         self.tune_with_prompts = tune_with_prompts
         self.prompt_vote = prompt_vote
         self.lexicon = lexicon
-        self.progress = progress or (lambda fraction, message: None)
-        self.cancelled = cancelled or (lambda: False)
+        self.monitor = Monitor.of(monitor)
         self._cache: tuple[str, object] | None = None  # (key of texts, embeddings)
 
     # -- model ---------------------------------------------------------------------------
@@ -236,11 +234,10 @@ class EmbeddingClassifier:
     # -- helpers -------------------------------------------------------------------------
 
     def _check(self):
-        if self.cancelled():
-            raise Cancelled("cancelled")
+        self.monitor.check()
 
     def _report(self, fraction: float, message: str):
-        self.progress(min(1.0, max(0.0, float(fraction))), message)
+        self.monitor.report(min(1.0, max(0.0, float(fraction))), 1.0, message=message)
         self._check()
 
     def _embed(self, model, texts: Sequence[str], span=(0.0, 1.0), message="embedding texts"):
@@ -636,12 +633,9 @@ def _lexicon_features(texts):
     a strong opinion from none: neutral), weighted by ``LEXICON_SCALE``."""
     import numpy as np
 
-    from .lexicon import vader
+    from ..lexicon import compound
 
-    analyzer = vader()
-    c = np.array(
-        [analyzer.polarity_scores(t if isinstance(t, str) else "")["compound"] for t in texts]
-    )
+    c = np.array([compound(t) for t in texts])
     return LEXICON_SCALE * np.stack([c, np.abs(c)], 1)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
+from .connection import tables
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -206,3 +208,14 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS
                 raise RuntimeError(f"migration {target} ended the transaction (executescript?)")
             db.execute(f"PRAGMA user_version = {target}")
     return schema_version(db)
+
+
+def required_tables(migrations: Sequence[Migration] = MIGRATIONS) -> set[str]:
+    """The tables ``migrations`` make in an empty database: those every project must
+    have, without a second list of them to keep in step."""
+    db = sqlite3.connect(":memory:")
+    try:
+        migrate(db, migrations)
+        return tables(db)
+    finally:
+        db.close()

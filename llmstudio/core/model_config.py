@@ -3,7 +3,7 @@
 Local folders and API endpoints (base URL and model name) only: an API key, or a password
 or token a base URL carried, is never in this file (they live in the OS keyring or the
 environment, see ``core.secrets``).
-Qt-free, so the run dialog and Model settings read the same list.
+Qt-free, so the run dialog, Model settings and the CLI read the same list.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
-from ..core.recent import config_dir
-from ..core.secrets import clean_url, endpoint_id, keep_url_credentials
+from .backends.spec import HF, KINDS, OPENAI, ModelSpec
+from .paths import config_dir
+from .secrets import clean_url, endpoint_id, keep_url_credentials
 
 FILE_NAME = "models.json"
 # The models every installation has, as the run dialog, Model settings and Jobs name them.
-OFFLINE_MODELS = {
-    "builtin": "Builtin MiniLM (offline, no download)",
-    "lexicon": "Lexicon VADER (offline word list)",
-}
+OFFLINE_MODELS = {k.name: k.title for k in KINDS.values() if not k.named}
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,11 @@ class Endpoint:
     @property
     def host(self) -> str:
         return endpoint_id(self.base_url or None)
+
+    @property
+    def spec(self) -> str:
+        """The model SPEC of this endpoint's model ("openai:MODEL")."""
+        return str(ModelSpec(OPENAI, self.model))
 
 
 @dataclass
@@ -111,11 +114,10 @@ def cached_models(cache_dir=None) -> list[str]:
 def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:
     """Everything the run dialog offers, offline models first."""
     choices = [ModelChoice(label, spec) for spec, label in OFFLINE_MODELS.items()]
-    choices += [ModelChoice(f"Local folder: {f}", f"hf:{f}") for f in config.folders]
-    choices += [ModelChoice(f"Hugging Face cache: {m}", f"hf:{m}") for m in cached]
+    choices += [ModelChoice(f"Local folder: {f}", str(ModelSpec(HF, f))) for f in config.folders]
+    choices += [ModelChoice(f"Hugging Face cache: {m}", str(ModelSpec(HF, m))) for m in cached]
     choices += [
-        ModelChoice(f"API: {e.model} at {e.host}", f"openai:{e.model}", e.base_url)
-        for e in config.endpoints
+        ModelChoice(f"API: {e.model} at {e.host}", e.spec, e.base_url) for e in config.endpoints
     ]
     return choices
 
@@ -138,11 +140,11 @@ def check_endpoint(endpoint: Endpoint, key: str | None = None, timeout: float = 
 
     import openai
 
-    from ..core.backends.base import RowError
-    from ..core.backends.openai_backend import OpenAIBackend
-    from ..core.errors import LlmstudioError
-    from ..core.secrets import redact, remember
-    from ..core.tasks import SentimentTask
+    from .backends.base import RowError
+    from .backends.openai_backend import OpenAIBackend
+    from .errors import LlmstudioError
+    from .secrets import redact, remember
+    from .tasks import SentimentTask
 
     remember(key)  # a typed key need not look like sk-...: hide it in any echo too
     where = f"{endpoint.model} at {endpoint.host}"

@@ -1,0 +1,78 @@
+"""Any Hugging Face transformers model, from a local folder or a hub id (``hf:PATH_OR_ID``),
+run as one pipeline, each a class over the shared loading of :class:`.base.HFBackend`
+(transformers-pipelines style). What the model is for is read from its config
+(``pipeline_task`` overrides it):
+
+* ``text-classification`` (:mod:`.classify`): a ``*ForSequenceClassification`` model (a
+  sentiment model). Texts are classified in batches; the model's labels are mapped onto the
+  task's labels:
+
+  - by name, case-insensitively, with the task's synonyms (positive/negative/neutral,
+    POS/NEG/NEU, pos/neg...);
+  - through ``label_map`` (``{model label: task label}``), which wins over the rest;
+    several model labels may map to one task label (their probabilities add up);
+  - generic names ``LABEL_0, LABEL_1[, LABEL_2]`` (a model saved without label names)
+    follow the common convention of sentiment models: two labels are negative, positive;
+    three are negative, neutral, positive (cardiffnlp/twitter-roberta-base-sentiment,
+    for one). Any other generic set needs a ``label_map``.
+
+  A model label that cannot be mapped is an error naming the model's labels; task labels
+  the model lacks get probability 0. The score is the probability of the chosen label.
+* ``zero-shot-classification`` (:mod:`.zero_shot`): an NLI model, for any label set.
+* ``text-generation`` (:mod:`.generate`): a causal LM that writes each answer.
+* ``embeddings`` (:mod:`.embeddings`): anything else (a bare encoder, a
+  sentence-transformers folder): exactly what the builtin backend does with its MiniLM.
+
+Local inference runs under ``torch.inference_mode()`` on the device
+:func:`~llmstudio.core.backends.device.best_device` picks (CUDA, MPS, CPU), with inputs
+truncated to the model's maximum length. A classifier plans the runner's batches itself
+(:meth:`.classify.TextClassificationBackend.plan_batches`): rows sorted by token length,
+and on the CPU cut by a token budget rather than a row count
+(:func:`.batching.token_batches`), so that short texts go in bigger batches and little
+time goes into padding. On the CPU torch uses one thread per physical core
+(:func:`.threads.configure_cpu_threads`), and a batch runs as ``CPU_STREAMS`` concurrent
+streams that share those threads (:func:`.batching.split_even`). ``trust_remote_code``
+stays off unless the user turns it on for a model they trust.
+
+Hub ids load from the local Hugging Face cache when they are there; otherwise they are
+downloaded (huggingface_hub's progress bars) when the hub can be reached, and refused with
+a one-line message when it cannot (``HF_HUB_OFFLINE=1`` or no network).
+"""
+
+from __future__ import annotations
+
+from ..device import best_device
+from .base import HFBackend
+from .classify import TextClassificationBackend
+from .embeddings import EmbeddingsBackend
+from .generate import GenerationBackend
+from .loading import locate, pipeline_of
+from .threads import configure_cpu_threads
+from .zero_shot import ZeroShotBackend
+
+# One class per pipeline, by the pipeline's name (loading.PIPELINE_TASKS' values).
+PIPELINES: dict[str, type[HFBackend]] = {
+    cls.pipeline_task: cls
+    for cls in (TextClassificationBackend, ZeroShotBackend, GenerationBackend, EmbeddingsBackend)
+}
+
+
+def load(
+    model: str,
+    *,
+    device: str | None = None,
+    trust_remote_code: bool = False,
+    batch_size: int = 32,
+    label_map: dict[str, str] | None = None,
+    pipeline_task: str | None = None,
+    revision: str | None = None,
+) -> HFBackend:
+    """The backend of the Hugging Face model ``model`` (a folder or a hub id), as the
+    pipeline its config (or ``pipeline_task``) names; raises :class:`BackendError` with a
+    one-line reason when it cannot be loaded."""
+    device = device or best_device()
+    if device == "cpu":
+        configure_cpu_threads()
+    source = locate(model, revision=revision, trust_remote_code=trust_remote_code)
+    cls = PIPELINES[pipeline_of(source, pipeline_task)]
+    return cls(source, device=device, batch_size=batch_size, label_map=label_map)

@@ -1,0 +1,113 @@
+"""The shared half of the classifier and NLI pipelines: a ``*ForSequenceClassification``
+model, its labels, and logits for a batch computed with little padding (on the CPU in
+``CPU_STREAMS`` concurrent streams, each in groups of similar length)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from .base import HFBackend
+from .batching import CPU_STREAMS, length_groups, split_even
+
+
+class SequenceClassifierBackend(HFBackend):
+    """A ``*ForSequenceClassification`` model; subclasses turn its logits into labels."""
+
+    def _load(self, source: str) -> None:
+        from transformers import AutoModelForSequenceClassification
+
+        self.tokenizer = self._load_tokenizer(source)
+        self.model = (
+            AutoModelForSequenceClassification.from_pretrained(
+                source, dtype=self._dtype(), **self._load_kwargs
+            )
+            .to(self.device)
+            .eval()
+        )
+        id2label = getattr(self.model.config, "id2label", None) or {}
+        self.model_labels = [
+            str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}")))
+            for i in range(self.model.config.num_labels)
+        ]
+        self.max_length = self._max_length()
+
+    def _fingerprint_details(self) -> dict:
+        return {"model_labels": self.model_labels, "max_length": self.max_length}
+
+    def _token_lengths(self, *texts: list[str], truncation="longest_first") -> list[int]:
+        with self._tokenizer_lock:
+            encoded = self.tokenizer(*texts, truncation=truncation, max_length=self.max_length)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def _forward(
+        self, *texts: list[str], truncation="longest_first", lengths: list[int] | None = None
+    ):
+        """Logits (float32, in input order) for a batch of texts or (text, pair) lists.
+
+        On the CPU the batch, sorted by token length, is dealt to ``CPU_STREAMS`` streams
+        in runs of equal tokens, and each stream cuts its run into groups padded only to
+        their own longest (see :func:`length_groups`); a GPU takes the batch whole.
+        ``lengths``: the texts' token lengths when the caller has them already.
+        """
+        torch = self._torch
+        n = len(texts[0])
+        if self.device != "cpu" or n == 1:
+            return self._logits(texts, list(range(n)), truncation)
+        if lengths is None:
+            lengths = self._token_lengths(*texts, truncation=truncation)
+        order = sorted(range(n), key=lengths.__getitem__)
+        streams = min(CPU_STREAMS, torch.get_num_threads())
+        runs = split_even([lengths[i] for i in order], streams)
+        if len(runs) == 1:
+            logits = self._grouped_logits(texts, order, lengths, truncation)
+        else:
+            # A stream per run; each stream's thread takes its share of torch's threads.
+            threads = max(1, torch.get_num_threads() // len(runs))
+            jobs = [
+                self._cpu_pool().submit(
+                    self._grouped_logits, texts, order[a:b], lengths, truncation, threads
+                )
+                for a, b in runs
+            ]
+            try:
+                logits = torch.cat([job.result() for job in jobs])
+            finally:
+                # A thread setting its torch thread count also sets the default of threads
+                # started later (a next job's worker): put it back. This thread's own count
+                # is unchanged by the streams', so this is what it was.
+                torch.set_num_threads(torch.get_num_threads())
+        out = torch.empty_like(logits)
+        out[torch.tensor(order)] = logits  # back to input order
+        return out
+
+    def _cpu_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(CPU_STREAMS, thread_name_prefix="llmstudio-hf")
+        return self._pool
+
+    def _grouped_logits(
+        self, texts, rows: list[int], lengths: list[int], truncation, threads: int | None = None
+    ):
+        """Logits of ``rows`` (sorted by token length, in that order), in groups of similar
+        length; ``threads``: torch's intra-op threads for this (stream) thread."""
+        torch = self._torch
+        if threads is not None and torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        runs = length_groups([lengths[i] for i in rows])
+        return torch.cat([self._logits(texts, rows[a:b], truncation) for a, b in runs])
+
+    def _logits(self, texts, rows: list[int], truncation):
+        """Logits of ``rows`` as one padded batch."""
+        part = [[column[i] for i in rows] for column in texts]
+        with self._tokenizer_lock:
+            encoded = self.tokenizer(
+                *part,
+                padding=True,
+                truncation=truncation,
+                max_length=self.max_length,
+                return_tensors="pt",
+            )
+        if self.device != "cpu":
+            encoded = {k: v.to(self.device) for k, v in encoded.items()}
+        with self._torch.inference_mode():
+            return self.model(**encoded).logits.float().cpu()

@@ -1,0 +1,48 @@
+"""Where llmstudio's folders are: its bundled resources (in a checkout and when installed),
+the user's config folder and the log folder. Every other module asks here.
+
+``LLMSTUDIO_CONFIG_DIR``, when set (portable installs, isolated test runs), holds the
+settings and, under ``logs/``, the log; otherwise the OS's folders are used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP = "llmstudio"
+_HERE = Path(__file__).resolve().parent.parent  # the llmstudio package
+
+
+def config_dir() -> Path:
+    """The folder of the user's settings (models, prices, endpoints, recent files)."""
+    base = os.environ.get("LLMSTUDIO_CONFIG_DIR")
+    if base:
+        return Path(base)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP, APP))
+
+
+def log_dir() -> Path:
+    """Where the log file lies: ``$LLMSTUDIO_CONFIG_DIR/logs`` when that is set, else the
+    OS's user log folder."""
+    base = os.environ.get("LLMSTUDIO_CONFIG_DIR")
+    if base:
+        return Path(base) / "logs"
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir(APP, APP))
+
+
+def resources_dir() -> Path:
+    """``resources/`` of the checkout, or the copy packaged inside ``llmstudio/``."""
+    for candidate in (_HERE.parent / "resources", _HERE / "resources"):
+        if (candidate / "sample_corpus.csv").exists():
+            return candidate
+    raise FileNotFoundError("llmstudio's resources folder is missing; reinstall llmstudio")
+
+
+def sample_corpus() -> Path:
+    """The bundled sample corpus (synthetic survey answers, CC0)."""
+    return resources_dir() / "sample_corpus.csv"
