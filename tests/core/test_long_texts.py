@@ -21,7 +21,8 @@ from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.methods import build_record
 from llmstudio.core.project import Project
-from llmstudio.core.runner import JobResult, run_job, run_results
+from llmstudio.core.run_progress import JobResult
+from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks.base import PROBABILITIES, TRUNCATE
 from llmstudio.core.tasks.coding import CodeTask
 from llmstudio.core.tasks.prompt import PromptTask
@@ -105,7 +106,7 @@ def test_twins_are_split_and_scored_apart_and_truncation_is_marked(tmp_path, bui
 
 
 def test_cache_keys_differ_between_split_and_truncate(tmp_path, builtin):
-    from llmstudio.core.runner import cache_key
+    from llmstudio.core.run_keys import cache_key
 
     split, cut = SentimentTask(), SentimentTask(long_texts=TRUNCATE)
     assert split.params()["long_texts"] == "split" and cut.params()["long_texts"] == "truncate"
