@@ -11,11 +11,8 @@ import pytest
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.backends.base import RowError
-from llmstudio.core.backends.openai_backend import (
-    CONTEXT_WINDOWS,
-    DEFAULT_CONTEXT_WINDOW,
-    OpenAIBackend,
-)
+from llmstudio.core.backends.openai_backend import OpenAIBackend
+from llmstudio.core.backends.openai_context import CONTEXT_WINDOWS, DEFAULT_CONTEXT_WINDOW
 from llmstudio.core.chunking import LongTexts, long_text_counts, over_limit, split_text
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
