@@ -25,7 +25,7 @@ machine's speed hits every reader alike. Readers:
 (b) the same with every column as text (``dtype=str, keep_default_na=False``): the
     like-for-like comparison, since llmstudio keeps every cell as its exact text;
 (c) ``llmstudio.core.corpus.read_table(path)``: what the app does on File > Open;
-(d) llmstudio's exact Python path alone (encoding check, then ``delimited.parse_records``
+(d) llmstudio's exact Python path alone (encoding check, then ``delimited_exact.parse_records``
     streaming the file through the csv module into Arrow chunks):
     what ``read_table`` would cost if its pyarrow fast path refused the file;
 (e) ``read_table`` on a copy of the file that mixes encodings: every line whose text
@@ -327,7 +327,7 @@ def child(reader: str, path: str, rows: int) -> None:
     import pyarrow.csv  # noqa: F401
 
     if reader in "cde":
-        from llmstudio.core import corpus, delimited, sniff  # noqa: F401
+        from llmstudio.core import corpus, delimited_exact, sniff  # noqa: F401
     base_kb = _status_kb("VmRSS")
 
     t0 = time.perf_counter()
@@ -343,14 +343,14 @@ def child(reader: str, path: str, rows: int) -> None:
         # chunks, then stream the file through the csv module into Arrow chunks.
         dialect = sniff.Dialect("utf-8", ",", True, 0, newlines_in_values=False)
         problems = []
-        used = delimited.check_encoding(Path(path), dialect.encoding, False, problems)
+        used = delimited_exact.check_encoding(Path(path), dialect.encoding, False, problems)
         with open(path, "rb") as raw:
             import io
 
             stream = io.TextIOWrapper(
-                raw, encoding=delimited._stream_encoding(Path(path), used), newline=""
+                raw, encoding=delimited_exact.stream_encoding(Path(path), used), newline=""
             )
-            frame, more, _ = delimited.parse_records(stream, dialect)
+            frame, more, _ = delimited_exact.parse_records(stream, dialect)
         assert not problems + more, (problems + more)[:3]
     else:
         raise SystemExit(f"unknown reader {reader!r}")
@@ -410,7 +410,7 @@ def breakdown_child(path: str) -> None:
     """One read_table with its stages timed, by wrapping llmstudio's functions in place."""
     import pyarrow.csv as pacsv
 
-    from llmstudio.core import corpus, delimited
+    from llmstudio.core import corpus, delimited, delimited_fast
 
     times: dict[str, float] = {}
     peaks: dict[str, int] = {}
@@ -426,13 +426,13 @@ def breakdown_child(path: str) -> None:
 
         return wrapper
 
-    class _Csv:  # stands in for the ``pacsv`` module inside llmstudio.core.delimited
+    class _Csv:  # stands in for the ``pacsv`` module inside llmstudio.core.delimited_fast
         def __getattr__(self, name):
             return getattr(pacsv, name)
 
     proxy = _Csv()
     proxy.read_csv = timed("read_csv", pacsv.read_csv)
-    delimited.pacsv = proxy
+    delimited_fast.pacsv = proxy
     corpus.sniff_file = timed("sniff_file", corpus.sniff_file)
     delimited.read_fast = timed("read_fast", delimited.read_fast)
     corpus.read_delimited = timed("read_delimited", delimited.read_delimited)

@@ -12,7 +12,7 @@ from .core.errors import UsageError
 
 def timeout_arg(p: argparse.ArgumentParser) -> None:
     """Add ``--timeout SECONDS`` (API models only) to the parser ``p``."""
-    from .core.backends.openai_backend import DEFAULT_TIMEOUT, STOP_AFTER_TIMEOUTS, TIMEOUT_ATTEMPTS
+    from .core.backends.openai_client import DEFAULT_TIMEOUT, STOP_AFTER_TIMEOUTS, TIMEOUT_ATTEMPTS
 
     p.add_argument(
         "--timeout",

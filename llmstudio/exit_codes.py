@@ -27,7 +27,7 @@ TABLE = """exit statuses (every command):
 
 
 def job_status(result, kept: str = "the rows finished are kept (the same command resumes)") -> int:
-    """The exit status of a model job (a ``runner.JobResult``), saying on stderr why when
+    """The exit status of a model job (a ``run_progress.JobResult``), saying on stderr why when
     it is not done: cancelled (2; ``kept`` says where its finished rows are), stopped
     because rows kept failing the same way (1: the circuit breaker), every row failed (1)."""
     import sys

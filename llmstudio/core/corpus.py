@@ -14,10 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.compute as pc
 
-from .delimited import Problem, mixed_problem, parse_text, read_delimited
+from .delimited import mixed_problem, read_delimited
+from .delimited_exact import parse_text
 from .errors import CorpusError
 from .mixed_encoding import decode_mixed
 from .nested import is_nested, text_column_problem
+from .read_problems import Problem
 from .readers import read_jsonl, read_parquet, read_xlsx
 from .sniff import (
     QUOTINGS,

@@ -12,162 +12,28 @@ suggested methods paragraph. Qt-free.
 
 from __future__ import annotations
 
-import html
 import json
-import math
 import platform
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import combinations
 from pathlib import Path
 
 from .. import __version__
-from . import secrets
-from .backends.spec import run_writes_text
-from .chunking import long_text_counts
-from .empty_texts import EMPTY_TEXT
 from .errors import ExportError, LlmstudioError
+from .methods_document import Document
+from .methods_facts import (
+    AgreementRow,
+    RunRecord,
+    agreement_rows,
+    codebook_text,
+    estimate_text,
+    long_texts_words,
+    run_records,
+    scores_directly,
+)
 from .project import Project
 from .runs import run_name
-from .store import annotations as stored_annotations
 from .store import human_codes as stored_codes
-from .store import runs as stored_runs
-
-
-def _scores_directly(run) -> bool:
-    """True for a model that never reads the prompt: the builtin and lexicon models, and a
-    Hugging Face classifier, NLI or embedding model (only its generative models read it)."""
-    return not run_writes_text({**run.fingerprint, "kind": run.backend})
-
-
-# What stands for a secret in the record (a key pasted into a prompt, a password in a
-# URL): the record is meant to be published, and what a secret looks like is known in one
-# place, :func:`secrets.redact`.
-REDACTED = "[redacted]"
-
-
-@dataclass
-class Document:
-    """Blocks shared by the Markdown and HTML renderings: (kind, payload)."""
-
-    blocks: list[tuple[str, object]] = field(default_factory=list)
-
-    def h(self, level: int, text: str) -> None:
-        self.blocks.append(("h", (level, text)))
-
-    def p(self, text: str) -> None:
-        self.blocks.append(("p", text))
-
-    def pre(self, text: str) -> None:
-        self.blocks.append(("pre", text))
-
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence]) -> None:
-        self.blocks.append(("table", (list(headers), [list(map(_cell, r)) for r in rows])))
-
-    def image(self, path: Path, caption: str) -> None:
-        self.blocks.append(("image", (Path(path), caption)))
-
-    def items(self, pairs: Sequence[tuple[str, object]]) -> None:
-        self.blocks.append(("items", [(k, _cell(v)) for k, v in pairs]))
-
-    def markdown(self, base: Path | None = None) -> str:
-        """``base``: the folder the Markdown file goes to (images are linked from it)."""
-        out: list[str] = []
-        for kind, payload in self.blocks:
-            if kind == "h":
-                level, text = payload
-                out.append("#" * level + " " + _md_inline(text))
-            elif kind == "p":
-                out.append(_md_inline(payload))
-            elif kind == "pre":
-                fence = "````" if "```" in payload else "```"
-                out.append(f"{fence}text\n{payload}\n{fence}")
-            elif kind == "image":
-                path, caption = payload
-                target = _relative(path, base).as_posix().replace(" ", "%20").replace(")", "%29")
-                out.append(f"![{_md_inline(caption)}]({target})")
-            elif kind == "items":
-                out.append("\n".join(f"- **{_md_inline(k)}:** {_md_inline(v)}" for k, v in payload))
-            elif kind == "table":
-                headers, rows = payload
-                lines = [
-                    "| " + " | ".join(_md_cell(h) for h in headers) + " |",
-                    "|" + "---|" * len(headers),
-                ]
-                lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
-                out.append("\n".join(lines))
-        return secrets.redact("\n\n".join(out) + "\n", mark=REDACTED)
-
-    def html(self, title: str) -> str:
-        e = lambda s: html.escape(secrets.redact(str(s), mark=REDACTED), quote=True)  # noqa: E731
-        out = [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            f"<title>{e(title)}</title>",
-            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;"
-            "line-height:1.45}table{border-collapse:collapse}td,th{border:1px solid #999;"
-            "padding:.2em .5em;text-align:left;vertical-align:top}pre{background:#f4f4f4;"
-            "padding:.6em;white-space:pre-wrap}</style></head><body>",
-        ]
-        for kind, payload in self.blocks:
-            if kind == "h":
-                level, text = payload
-                out.append(f"<h{level}>{e(text)}</h{level}>")
-            elif kind == "p":
-                out.append(f"<p>{e(payload)}</p>")
-            elif kind == "pre":
-                out.append(f"<pre>{e(payload)}</pre>")
-            elif kind == "image":
-                path, caption = payload
-                out.append(
-                    f'<figure><img alt="{e(caption)}" src="{_data_uri(path)}">'
-                    f"<figcaption>{e(caption)}</figcaption></figure>"
-                )
-            elif kind == "items":
-                out.append(
-                    "<ul>"
-                    + "".join(f"<li><b>{e(k)}:</b> {e(v)}</li>" for k, v in payload)
-                    + "</ul>"
-                )
-            elif kind == "table":
-                headers, rows = payload
-                out.append(
-                    "<table><tr>"
-                    + "".join(f"<th>{e(h)}</th>" for h in headers)
-                    + "</tr>"
-                    + "".join(
-                        "<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows
-                    )
-                    + "</table>"
-                )
-        out.append("</body></html>")
-        return "\n".join(out) + "\n"
-
-
-def _relative(path: Path, base: Path | None) -> Path:
-    import os
-
-    if base is None:
-        return path
-    try:
-        return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve()))
-    except ValueError:  # another drive (Windows): the absolute path
-        return Path(path).resolve()
-
-
-def _data_uri(path: Path) -> str:
-    """The chart inside the page (a single HTML file is what gets sent around)."""
-    import base64
-
-    kind = {
-        ".png": "image/png",
-        ".svg": "image/svg+xml",
-        ".jpg": "image/jpeg",
-        ".jpeg": "image/jpeg",
-    }[path.suffix.lower()]
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 def check_charts(charts: Sequence[str | Path]) -> list[Path]:
@@ -180,259 +46,6 @@ def check_charts(charts: Sequence[str | Path]) -> list[Path]:
         if not path.is_file():
             raise ExportError(f"{path}: no such chart file")
         out.append(path)
-    return out
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return "undefined" if math.isnan(value) else f"{value:.3f}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _md_inline(text: str) -> str:
-    # Keep the record's own text from turning into Markdown or raw HTML.
-    # Intraword underscores (sentiment_label) are not emphasis in CommonMark: left alone.
-    return re.sub(r"([\\`*\[\]<>|])", r"\\\1", str(text)).replace("\n", " ")
-
-
-def _md_cell(text: str) -> str:
-    return _md_inline(text)
-
-
-def _estimate(e) -> str:
-    return "-" if e is None else e.text()
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    run_id: int
-    task: str
-    backend: str
-    model: str
-    revision: str
-    endpoint: str
-    params: dict
-    prompt: list
-    text_column: str
-    status: str
-    created: str
-    finished: str
-    software: str
-    rows_total: int
-    rows_done: int
-    rows_failed: int
-    fingerprint: dict
-    name: str = ""
-    state: str = ""  # runs.STATES: complete, interrupted, running, failed, trial
-    state_text: str = ""  # "interrupted, 69 of 300 rows"
-    plain: bool = False  # its columns have the plain names (the latest complete run)
-    replicate_of: int | None = None
-    chunked: int = 0  # rows whose text was split into chunks
-    truncated: int = 0  # rows whose text the model read only the start of
-    empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
-
-    @property
-    def title(self) -> str:
-        """ "Run 3 'pilot'": :func:`runs.run_name`, as a heading."""
-        name = run_name(self.run_id, self.name)
-        return name[:1].upper() + name[1:]
-
-
-def run_records(project: Project) -> list[RunRecord]:
-    """Every run of the project, oldest first, with its state (core.runs)."""
-    from .runs import plain_runs, run_infos, run_params, stored_json
-
-    infos = {i.run_id: i for i in run_infos(project)}
-    plain = plain_runs(list(infos.values()))
-    out = []
-    for (
-        run_id,
-        task,
-        params,
-        backend,
-        fp,
-        column,
-        status,
-        total,
-        created,
-        finished,
-        software,
-        prompt,
-    ) in stored_runs.all_fields(
-        project.db,
-        *"id task params backend fingerprint text_column status rows_total created finished "
-        "software prompt".split(),
-    ):
-        fp = stored_json(project, run_id, "model details", fp)
-        done, failed, empty = stored_annotations.tallies(project.db, run_id, EMPTY_TEXT)
-        revision = next(
-            (
-                str(fp[k])
-                for k in ("revision", "hash", "sha256", "file_hash", "commit")
-                if fp.get(k)
-            ),
-            "",
-        )
-        try:
-            messages = json.loads(prompt or "[]")
-        except ValueError:
-            messages = [{"role": "user", "content": prompt}]
-        chunked, truncated = long_text_counts(project.db, run_id)
-        out.append(
-            RunRecord(
-                run_id,
-                task,
-                backend,
-                str(fp.get("model") or backend),
-                revision,
-                str(fp.get("endpoint") or ""),
-                run_params(project, run_id, params),
-                messages if isinstance(messages, list) else [],
-                column or "",
-                status,
-                created or "",
-                finished or "",
-                software or "",
-                int(total or 0),
-                int(done),
-                int(failed),
-                fp,
-                infos[run_id].name,
-                infos[run_id].state,
-                infos[run_id].state_text(),
-                run_id in plain,
-                infos[run_id].replicate_of,
-                chunked=chunked,
-                truncated=truncated,
-                empty=int(empty),
-            )
-        )
-    return out
-
-
-def long_texts_words(r: RunRecord) -> str:
-    """What the run did with texts longer than its model reads at once, with the count."""
-    mode = r.params.get("long_texts")
-    if mode is None:
-        return (
-            "not recorded: this run was made before long texts were marked, and its "
-            "model may have read only the start of long texts"
-        )
-    if mode == "truncate":
-        return (
-            f"{r.truncated:,} text{'' if r.truncated == 1 else 's'} longer than the model "
-            "reads at once truncated (the model read their start only; column "
-            f"{r.task}_truncated)"
-        )
-    return (
-        f"{r.chunked:,} text{'' if r.chunked == 1 else 's'} longer than the model reads "
-        "at once split into chunks and the chunks' answers combined (column "
-        f"{r.task}_chunks)"
-    )
-
-
-def _model_words(r: RunRecord) -> str:
-    rev = f", revision {r.revision}" if r.revision else ""
-    where = f" at {r.endpoint}" if r.endpoint else ""
-    return f"{r.model} ({r.backend} backend{rev}{where})"
-
-
-def _codebook_text(params: dict) -> str:
-    book = params.get("codebook")
-    if not book:
-        return ""
-    lines = [
-        f"codebook {book.get('name', '')!r}: "
-        f"{'multi-label' if book.get('multi_label') else 'single-label'}"
-        f"{', with a none option' if book.get('none_option') else ''}"
-    ]
-    for code in book.get("codes", []):
-        lines.append(
-            f"- {code.get('name')}"
-            + (f": {code['description']}" if code.get("description") else "")
-        )
-        for key in ("include", "exclude"):
-            if code.get(key):
-                lines.append(f"  {key}: {code[key]}")
-        for ex in code.get("examples", []) or []:
-            lines.append(f"  example: {ex}")
-    return "\n".join(lines)
-
-
-@dataclass
-class AgreementRow:
-    codebook: str
-    reference: str
-    comparison: str
-    kind: str  # "coders" or "model"
-    result: object | None  # stats.Agreement
-    problem: str = ""
-    code: str = ""  # multi-label codebooks: one code, "applies" or not
-    blind: list = field(default_factory=list)  # blind.BlindCounts of the human codes compared
-    warning: str = ""  # a model compared with codes made while its answers could be seen
-    precision: str = ""  # n too small for a useful interval: how wide, what n would do
-
-    def blind_text(self) -> str:
-        """ "ana 80 / 20 / 0" per coder: blind / not blind / not recorded ("-": none)."""
-        return (
-            "; ".join(
-                f"{c.coder} {c.blind:,} / {c.not_blind:,} / {c.not_recorded:,}" for c in self.blind
-            )
-            or "-"
-        )
-
-    @property
-    def what(self) -> str:
-        return f"{self.codebook}: {self.code}" if self.code else self.codebook
-
-
-def agreement_rows(project: Project, n_resamples: int = 1000, seed: int = 0) -> list[AgreementRow]:
-    """Coder vs coder and coder vs each comparable run, per codebook with human codes;
-    for a multi-label codebook, per code (applies or not), as the validation view does."""
-    from .errors import StatsError
-    from .validation import report, sources
-
-    out = []
-    books = stored_codes.codebooks(project.db)
-    for name in books:
-        try:
-            book = project.codebook(name)
-        except LlmstudioError:
-            continue  # codes of a deleted codebook: nothing to compare them by
-        found = sources(project, book)
-        coders = [s for s in found if s.kind == "coder"]
-        runs = [s for s in found if s.kind == "run"]
-        pairs = [(a, b, "coders") for a, b in combinations(coders, 2)]
-        pairs += [(c, r, "model") for c in coders for r in runs]
-        for code in book.names if book.multi_label else (None,):
-            for ref, comp, kind in pairs:
-                try:
-                    rep, result, _ = report(
-                        project, book, ref, comp, code=code, n_resamples=n_resamples, seed=seed
-                    )
-                    out.append(
-                        AgreementRow(
-                            name,
-                            ref.title,
-                            comp.title,
-                            kind,
-                            result,
-                            code=code or "",
-                            blind=rep.blind,
-                            warning=rep.warning,
-                            precision=rep.precision,
-                        )
-                    )
-                except StatsError as exc:
-                    out.append(
-                        AgreementRow(
-                            name, ref.title, comp.title, kind, None, str(exc), code=code or ""
-                        )
-                    )
     return out
 
 
@@ -525,7 +138,7 @@ def build_record(
         params = {k: v for k, v in r.params.items() if k != "codebook"}
         doc.p("Parameters:")
         doc.pre(json.dumps({"task": params, "model": settings}, ensure_ascii=False, indent=2))
-        if _scores_directly(r):
+        if scores_directly(r):
             # The run stores the prompt a generative model would get; these never read it.
             doc.p(
                 f"Prompt: not sent. The {r.backend} model scores each text directly; a "
@@ -542,7 +155,7 @@ def build_record(
             )
             or "(none stored)"
         )
-        book = _codebook_text(r.params)
+        book = codebook_text(r.params)
         if book:
             doc.p("Codebook:")
             doc.pre(book)
@@ -556,7 +169,7 @@ def build_record(
         doc.h(3, f"Codebook {name}")
         try:
             book = project.codebook(name)
-            doc.pre(_codebook_text({"codebook": book.to_dict()}))
+            doc.pre(codebook_text({"codebook": book.to_dict()}))
         except LlmstudioError:
             doc.p("(the codebook is no longer in the project)")
         counts, coded_rows = {}, {}
@@ -635,10 +248,10 @@ def build_record(
                     a.reference,
                     a.comparison,
                     a.result.n if a.result else "-",
-                    _estimate(a.result.percent_agreement) if a.result else a.problem,
-                    _estimate(a.result.cohen_kappa) if a.result else "-",
-                    _estimate(a.result.krippendorff_alpha) if a.result else "-",
-                    _estimate(a.result.macro_f1) if a.result else "-",
+                    estimate_text(a.result.percent_agreement) if a.result else a.problem,
+                    estimate_text(a.result.cohen_kappa) if a.result else "-",
+                    estimate_text(a.result.krippendorff_alpha) if a.result else "-",
+                    estimate_text(a.result.macro_f1) if a.result else "-",
                     a.blind_text() if a.result else "-",
                 )
                 for a in agree
@@ -699,8 +312,8 @@ def _stability_section(doc: Document, project: Project, n_resamples: int, seed: 
                     changed,
                     r.what,
                     r.n,
-                    _estimate(r.kappa),
-                    _estimate(r.alpha),
+                    estimate_text(r.kappa),
+                    estimate_text(r.alpha),
                     f"{share}; {r.full_note()}" if r.full_note() else share,
                 )
             )

@@ -12,7 +12,7 @@ the monitor from two plain callables, as the design notes ask (Qt-free, testable
 
 The callback's signature is the one of :meth:`report`: ``progress(done, total,
 **detail)``. ``detail`` carries what one kind of work knows beyond the counts: the
-runner's :class:`~llmstudio.core.runner.Progress` record (``record=``, with speed, time
+runner's :class:`~llmstudio.core.run_progress.Progress` record (``record=``, with speed, time
 left and waits), a step's ``message=``, an ``eta_s=`` when the work times itself.
 
 Thread-safety: a monitor is made in one thread (the GUI's) and used in another (the

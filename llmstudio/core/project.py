@@ -21,10 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .corpus import Corpus
-from .delimited import Problem
 from .errors import ProjectError, ProjectExists
 from .leftovers import remove_dead_leftovers
 from .nested import arrow_types, text_column_problem, to_arrow
+from .read_problems import Problem
 from .store import codebooks as stored_codebooks
 from .store import connection, consents, history, human_codes, meta, transaction
 from .store.migrations import MIGRATIONS, Migration, migrate, required_tables, schema_version

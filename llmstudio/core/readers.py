@@ -13,9 +13,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .delimited import STRING_DTYPE, Problem, unique_names
 from .errors import CorpusError
 from .nested import arrow_types
+from .read_problems import STRING_DTYPE, Problem, unique_names
 
 
 def _strings_as_str(frame: pd.DataFrame) -> pd.DataFrame:

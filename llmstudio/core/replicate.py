@@ -4,7 +4,7 @@ The task and the model are made again from what the run stored (``runs.params``,
 model's fingerprint), so the replicate asks the same question of the same model over the
 same rows, except for the change asked for: the model, the prompt's wording, the
 temperature or the seed. A replicate records the run it repeats (``runs.replicate_of``)
-and gets an index of its own (``runner.Replicate``) that joins its spec and its cache
+and gets an index of its own (``run_keys.Replicate``) that joins its spec and its cache
 keys: it never reads the answers of the run it repeats, even at temperature 0 with
 nothing changed (asking again is the point). Comparing the two runs is
 ``core/stability.py``.
@@ -24,7 +24,9 @@ from .backends.spec import ModelSpec, run_writes_text
 from .errors import ReplicateError
 from .progress import Monitor
 from .project import Project
-from .runner import JobResult, Replicate, run_job
+from .run_keys import Replicate
+from .run_progress import JobResult
+from .runner import run_job
 from .runs import no_such_run, run_info, run_params, stored_json
 from .secrets import endpoint_id
 from .store import annotations as stored_annotations

@@ -8,7 +8,8 @@ from .backends.base import digest
 from .errors import RunError
 from .progress import Monitor
 from .project import Project
-from .runner import row_inputs, run_job, run_spec
+from .run_keys import run_spec
+from .runner import row_inputs, run_job
 from .runs import ResumeSpec, base_url_for, note_resume, resume_spec, stored_json
 from .send_plan import check_consent
 from .store import runs as stored_runs

@@ -43,7 +43,7 @@ def _scrubbed(rows, dirty: dict[str, str]) -> list[tuple[str, object]]:
 
 def _rekeyed(spec_key: str, params: dict, old_fp: dict, new_fp: dict, column: str) -> str:
     """The run's spec_key with the cleaned details, when ``spec_key`` is the one the runner
-    made from the old details (``runner.run_spec``); else the stored key unchanged."""
+    made from the old details (``run_keys.run_spec``); else the stored key unchanged."""
     task = {k: v for k, v in params.items() if k != "replicate"}
 
     def key(fp: dict) -> str:

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.corpus import ImportOptions, preview, sniff_file
-from ..core.delimited import is_quote_problem
 from ..core.errors import CorpusError, LlmstudioError
+from ..core.runaway_quotes import is_quote_problem
 from ..core.sniff import DELIMITER_NAMES, ENCODINGS, SAMPLE_BYTES
 from .corpus_model import CorpusTableModel
 from .errors import describe

@@ -23,7 +23,8 @@ from ..core.priority import lower_this_thread
 from ..core.progress import Monitor
 from ..core.project import Project
 from ..core.results import batch_frame, result_columns, run_frame, shown_name
-from ..core.runner import JobResult, Progress, run_job
+from ..core.run_progress import JobResult, Progress
+from ..core.runner import run_job
 from ..core.secrets import accept_url, effective_base_url, endpoint_id, redact
 from ..core.tasks import SentimentTask
 from ..core.tasks.base import Task

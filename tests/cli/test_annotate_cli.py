@@ -221,7 +221,7 @@ def test_an_unreachable_server_fails_at_once_with_a_clear_message(annotate, sour
 def test_a_server_out_of_quota_stops_the_job_and_the_same_command_resumes(
     annotate, source, tmp_path, fake_openai
 ):
-    from llmstudio.core.runner import STOP_AFTER_FAILED_ROWS
+    from llmstudio.core.run_execution import STOP_AFTER_FAILED_ROWS
 
     fake_openai.add_rule("quota", times=None)
     project = tmp_path / "p.llmstudio"

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from llmstudio.core.project import Project
-from llmstudio.core.runner import JobResult
+from llmstudio.core.run_progress import JobResult
 from llmstudio.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 
 from cli_process import cli_env

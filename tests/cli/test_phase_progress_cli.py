@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmstudio.core.runner import Progress
+from llmstudio.core.run_progress import Progress
 from llmstudio.progress_line import progress_printer as _progress_printer
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmstudio.core.backends.openai_backend import (
+from llmstudio.core.backends.openai_client import (
     DEFAULT_TIMEOUT,
     STOP_AFTER_TIMEOUTS,
     TIMEOUT_ATTEMPTS,

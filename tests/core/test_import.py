@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import pytest
 
-from llmstudio.core import delimited
+from llmstudio.core import delimited, delimited_fast
 from llmstudio.core.corpus import (
     ImportOptions,
     preview,
@@ -20,7 +20,7 @@ from llmstudio.core.corpus import (
     sniff_file,
     suggest_text_column,
 )
-from llmstudio.core.delimited import parse_text
+from llmstudio.core.delimited_exact import parse_text
 from llmstudio.core.errors import CorpusError
 from llmstudio.core.project import Project
 from llmstudio.core.sniff import decode
@@ -53,7 +53,7 @@ def fast_path_spy(monkeypatch):
     def spy(*args, **kwargs):
         try:
             frame = original(*args, **kwargs)
-        except delimited._Irregular:
+        except delimited_fast.Irregular:
             calls.append(False)
             raise
         calls.append(True)

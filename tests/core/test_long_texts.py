@@ -11,17 +11,15 @@ import pytest
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.backends.base import RowError
-from llmstudio.core.backends.openai_backend import (
-    CONTEXT_WINDOWS,
-    DEFAULT_CONTEXT_WINDOW,
-    OpenAIBackend,
-)
+from llmstudio.core.backends.openai_backend import OpenAIBackend
+from llmstudio.core.backends.openai_context import CONTEXT_WINDOWS, DEFAULT_CONTEXT_WINDOW
 from llmstudio.core.chunking import LongTexts, long_text_counts, over_limit, split_text
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.methods import build_record
 from llmstudio.core.project import Project
-from llmstudio.core.runner import JobResult, run_job, run_results
+from llmstudio.core.run_progress import JobResult
+from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks.base import PROBABILITIES, TRUNCATE
 from llmstudio.core.tasks.coding import CodeTask
 from llmstudio.core.tasks.prompt import PromptTask
@@ -105,7 +103,7 @@ def test_twins_are_split_and_scored_apart_and_truncation_is_marked(tmp_path, bui
 
 
 def test_cache_keys_differ_between_split_and_truncate(tmp_path, builtin):
-    from llmstudio.core.runner import cache_key
+    from llmstudio.core.run_keys import cache_key
 
     split, cut = SentimentTask(), SentimentTask(long_texts=TRUNCATE)
     assert split.params()["long_texts"] == "split" and cut.params()["long_texts"] == "truncate"

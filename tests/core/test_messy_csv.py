@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from llmstudio.core.corpus import read_table, sniff_file
-from llmstudio.core.delimited import parse_text
+from llmstudio.core.delimited_exact import parse_text
 from llmstudio.core.errors import CorpusError
 from llmstudio.core.sniff import decode
 

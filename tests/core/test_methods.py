@@ -10,7 +10,8 @@ import re
 import pytest
 
 from llmstudio.core.errors import ExportError
-from llmstudio.core.methods import REDACTED, build_record, write_methods
+from llmstudio.core.methods import build_record, write_methods
+from llmstudio.core.methods_document import REDACTED
 from llmstudio.core.project import Project
 from llmstudio.core.sampling import load_sample
 from llmstudio.core.secrets import redact
@@ -256,16 +257,16 @@ def test_charts_are_linked_from_markdown_and_embedded_in_html(project, tmp_path)
 def test_only_models_that_read_the_prompt_are_said_to_get_it(backend, pipeline_task, direct):
     from types import SimpleNamespace
 
-    from llmstudio.core.methods import _scores_directly
+    from llmstudio.core.methods_facts import scores_directly
 
     fingerprint = {"pipeline_task": pipeline_task} if pipeline_task else {}
-    assert _scores_directly(SimpleNamespace(backend=backend, fingerprint=fingerprint)) is direct
+    assert scores_directly(SimpleNamespace(backend=backend, fingerprint=fingerprint)) is direct
 
 
 def test_multi_label_codes_get_agreement_per_code(tmp_path):
     from llmstudio.core import human_codes
     from llmstudio.core.codebook import Code, Codebook
-    from llmstudio.core.methods import agreement_rows
+    from llmstudio.core.methods_facts import agreement_rows
 
     book = Codebook((Code("Housing"), Code("Transport")), name="issues", multi_label=True)
     path = make_project(tmp_path)

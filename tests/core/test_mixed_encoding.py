@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from llmstudio.core import delimited, mixed_encoding
+from llmstudio.core import delimited, delimited_fast, mixed_encoding
 from llmstudio.core.corpus import ImportOptions, preview, read_table
 from llmstudio.core.errors import CorpusError
 from llmstudio.core.mixed_encoding import decode_mixed, scan_bytes
@@ -382,13 +382,13 @@ def test_late_non_utf8_byte_costs_one_pyarrow_pass_over_the_file(write_file, mon
     rows = [("id,text", UTF8)] + [(f"{i},réponse numéro {i}", UTF8) for i in range(45_000)]
     path = write_file("late.csv", mixed(*rows) + mixed(("45000,naïve", CP)))
     sources = []
-    real = delimited.pacsv.read_csv
+    real = delimited_fast.pacsv.read_csv
 
     def spy(source, *args, **kwargs):
         sources.append(Path(source))
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(delimited.pacsv, "read_csv", spy)
+    monkeypatch.setattr(delimited_fast.pacsv, "read_csv", spy)
     corpus = read_table(path)
     assert texts(corpus)[-1] == "naïve" and texts(corpus)[0] == "réponse numéro 0"
     # the cells were parsed as bytes: the same parse is decoded, no second pass, no copy

@@ -436,12 +436,12 @@ def test_a_llama_cpp_like_server_gets_exactly_one_request_a_row(fake_openai, pro
 
 
 def test_a_server_that_never_answers_stops_the_job_within_the_stated_timeout(project, monkeypatch):
-    from llmstudio.core import runner
-    from llmstudio.core.backends.openai_backend import TIMEOUT_ATTEMPTS
+    from llmstudio.core import run_execution
+    from llmstudio.core.backends.openai_client import TIMEOUT_ATTEMPTS
 
     from fakes.silent_server import SilentServer
 
-    monkeypatch.setattr(runner, "WAIT_SHOWN_AFTER_S", 0.3)
+    monkeypatch.setattr(run_execution, "WAIT_SHOWN_AFTER_S", 0.3)
     seen: list[tuple[float, str]] = []
     with SilentServer() as silent:
         backend = make_backend(silent, concurrency=4, timeout=0.5)
@@ -480,7 +480,7 @@ def test_a_server_that_never_answers_stops_the_job_within_the_stated_timeout(pro
 
 
 def test_a_server_that_stops_answering_midway_stops_after_k_rows(fake_openai, project):
-    from llmstudio.core.backends.openai_backend import STOP_AFTER_TIMEOUTS, TIMEOUT_ATTEMPTS
+    from llmstudio.core.backends.openai_client import STOP_AFTER_TIMEOUTS, TIMEOUT_ATTEMPTS
 
     fake_openai.add_rule("slow", lambda text: text in TEXTS[6:], times=None, seconds=30)
     result = within(

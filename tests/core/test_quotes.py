@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from llmstudio.core import delimited
+from llmstudio.core import delimited, delimited_fast, read_problems
 from llmstudio.core.corpus import ImportOptions, preview, read_table, sniff_file
-from llmstudio.core.delimited import parse_text
+from llmstudio.core.delimited_exact import parse_text
 from llmstudio.core.errors import CorpusError
 from llmstudio.core.sniff import split_records
 
@@ -32,7 +32,7 @@ def paths(monkeypatch):
     def spy(*args, **kwargs):
         try:
             frame = original(*args, **kwargs)
-        except delimited._Irregular:
+        except delimited_fast.Irregular:
             calls.append(False)
             raise
         calls.append(True)
@@ -273,7 +273,7 @@ def test_many_runaway_quotes_are_each_undone_and_listed_up_to_a_limit(write_file
         [str(i), f'"stray {i}' if i % 10 == 0 else f"text {i}", "P"] for i in range(100_000)
     ]
     assert [p.line for p in corpus.problems[:3]] == [2, 12, 22]
-    assert len(corpus.problems) == delimited.MAX_LISTED_PROBLEMS + 1
+    assert len(corpus.problems) == read_problems.MAX_LISTED_PROBLEMS + 1
     assert corpus.problems[-1].message == "... and 9800 more quotes that ran away (10000 in all)"
 
 

@@ -21,7 +21,8 @@ from llmstudio.core.replicate import (
     run_replicate,
     stored_changes,
 )
-from llmstudio.core.runner import Replicate, cache_key, run_job, run_spec
+from llmstudio.core.run_keys import Replicate, cache_key, run_spec
+from llmstudio.core.runner import run_job
 from llmstudio.core.stability import compare_runs
 from llmstudio.core.stats import cohen_kappa, krippendorff_alpha
 from llmstudio.core.stats.intervals import wilson

@@ -11,7 +11,8 @@ from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
-from llmstudio.core.runner import Progress, run_job
+from llmstudio.core.run_progress import Progress
+from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 
 from helpers.progress import on_record

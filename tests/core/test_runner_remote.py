@@ -265,7 +265,7 @@ def test_the_rate_limiter_spaces_requests_and_carries_token_debt():
 
 @pytest.mark.parametrize("fault", ["500", "quota"])
 def test_a_server_failing_every_row_stops_the_job_resumably(fake_openai, tmp_path, fault):
-    from llmstudio.core.runner import STOP_AFTER_FAILED_ROWS
+    from llmstudio.core.run_execution import STOP_AFTER_FAILED_ROWS
     from llmstudio.core.runs import INTERRUPTED, resume_spec, run_info
 
     with make_project(tmp_path / "p.llmstudio", texts(30)) as proj:
@@ -326,7 +326,7 @@ def test_a_request_larger_than_the_tokens_per_minute_limit_is_that_rows_error(fa
 
 def test_the_breaker_counts_a_long_texts_chunks_as_one_kind_and_stops_when_the_backend_says():
     from llmstudio.core.backends import RowError
-    from llmstudio.core.runner import STOP_AFTER_FAILED_ROWS, _Breaker, failure_kind
+    from llmstudio.core.run_execution import STOP_AFTER_FAILED_ROWS, _Breaker, failure_kind
 
     # Which chunk of a long text failed does not make it another failure.
     first = RowError("chunk 1 of 3: HTTP 500 after retries: boom", retryable=True)

@@ -16,7 +16,8 @@ from llmstudio.core.corpus import read_table
 from llmstudio.core.errors import TemplateError
 from llmstudio.core.lexicon import vader_label
 from llmstudio.core.project import Project
-from llmstudio.core.runner import cache_key, run_job, run_results
+from llmstudio.core.run_keys import cache_key
+from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import SCALES, CodeTask, PromptTask, SentimentTask
 
 from fakes.openai_server import label_for

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from llmstudio.core import methods, secrets
+from llmstudio.core import methods_document, secrets
 from llmstudio.core.backends.openai_backend import OpenAIBackend
 from llmstudio.core.secrets import UrlCredentials, clean_url, endpoint_id, redact, split_credentials
 from llmstudio.core.tasks import SentimentTask
@@ -75,7 +75,7 @@ def test_one_redact_for_messages_and_the_record():
     assert redact(text) == (
         "cannot reach http://***@h:1/v1?***&x=1 with *** or ***; design=plain max_tokens=200"
     )
-    public = redact(text, mark=methods.REDACTED)
+    public = redact(text, mark=methods_document.REDACTED)
     assert public.count("[redacted]") == 4 and MARK not in public
 
 

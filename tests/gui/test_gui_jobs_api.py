@@ -154,12 +154,12 @@ def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_op
 
 
 def test_a_server_that_does_not_answer_shows_the_time_waited(qtbot, opened, monkeypatch):
-    from llmstudio.core import runner
+    from llmstudio.core import run_execution
 
     from fakes.silent_server import SilentServer
 
     consent(monkeypatch, QDialog.DialogCode.Accepted)
-    monkeypatch.setattr(runner, "WAIT_SHOWN_AFTER_S", 0.5)
+    monkeypatch.setattr(run_execution, "WAIT_SHOWN_AFTER_S", 0.5)
     with SilentServer() as silent:
         job = opened.runs.run(JobSpec(model="openai:fake", base_url=silent.url))
         panel = opened.runs.panel

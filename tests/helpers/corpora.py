@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from llmstudio.core.corpus import Corpus
-from llmstudio.core.delimited import Problem
+from llmstudio.core.read_problems import Problem
 
 
 def string_corpus(rows: int = 5, text_column: str = "text") -> Corpus:

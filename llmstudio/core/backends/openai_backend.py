@@ -24,12 +24,8 @@ job within about ``TIMEOUT_ATTEMPTS x timeout`` seconds.
 
 from __future__ import annotations
 
-import email.utils
 import math
-import os
-import re
 import threading
-import time
 from contextlib import nullcontext
 from dataclasses import replace
 
@@ -47,103 +43,30 @@ from ..tasks.base import ParseError, Task
 from . import dialect as dialects
 from .base import Backend, BackendError, RowError
 from .dialect import OPENAI_HOST
+from .openai_client import (
+    DEFAULT_TIMEOUT,
+    STOP_AFTER_TIMEOUTS,
+    TIMEOUT_ATTEMPTS,
+    TRANSIENT,
+    http_client,
+    no_quota,
+    retry_after,
+    transient,
+)
+from .openai_context import (
+    CONTEXT_FIELDS,
+    CONTEXT_REFUSAL,
+    CONTEXT_WINDOWS,
+    DEFAULT_CONTEXT_WINDOW,
+    MESSAGE_OVERHEAD_TOKENS,
+    MESSAGE_TOKENS,
+    tiktoken_encoding,
+)
+from .openai_messages import cause, key_refused
 from .ratelimit import RateLimiter
 from .spec import OPENAI
 
 PARSE_ATTEMPTS = 3
-
-# Context windows (prompt + answer, tokens) of known OpenAI models, longest prefix first
-# wins; from OpenAI's model pages at the time of writing. A server that says its own
-# (see :meth:`OpenAIBackend.context_window`) and the user's ``context_window`` come first.
-CONTEXT_WINDOWS = {
-    "gpt-3.5-turbo": 16_385,
-    "gpt-4": 8_192,
-    "gpt-4-32k": 32_768,
-    "gpt-4-turbo": 128_000,
-    "gpt-4o": 128_000,
-    "gpt-4o-mini": 128_000,
-    "gpt-4.1": 1_047_576,
-    "gpt-4.1-mini": 1_047_576,
-    "gpt-4.1-nano": 1_047_576,
-    "gpt-5": 400_000,
-    "o1": 200_000,
-    "o3": 200_000,
-    "o3-mini": 200_000,
-    "o4-mini": 200_000,
-}
-# A model whose window nobody says: small enough for the local servers' usual defaults
-# (Ollama 4,096; a server that cuts a longer prompt does so where nobody sees it).
-# Change it with the backend option ``context_window`` (CLI: --context-window).
-DEFAULT_CONTEXT_WINDOW = 4_096
-# Fields in which OpenAI-compatible servers list a model's context in GET /v1/models:
-# vLLM max_model_len, OpenRouter/LM Studio context_length or max_context_length,
-# llama.cpp n_ctx (or n_ctx_train under "meta").
-_CONTEXT_FIELDS = (
-    "max_model_len",
-    "context_length",
-    "max_context_length",
-    "context_window",
-    "n_ctx",
-    "n_ctx_train",
-)
-# How servers say a request was longer than the model's context, with its size: OpenAI's
-# and vLLM's "maximum context length is N tokens" (llama-cpp-python's too: its model list
-# does not say it), llama.cpp's "exceeds the available context size (N tokens)".
-_CONTEXT_REFUSAL = re.compile(
-    r"(?:maximum context length|context size|context window)"
-    r"\D{0,30}?(\d[\d,]*)\s*tokens",
-    re.IGNORECASE,
-)
-# What such a refusal may add about the request (OpenAI, vLLM, llama-cpp-python): the
-# tokens of its messages, by the model's own tokenizer.
-_MESSAGE_TOKENS = re.compile(
-    r"messages resulted in\s*(\d[\d,]*)|(\d[\d,]*)\s*(?:tokens\s*)?"
-    r"in the messages",
-    re.IGNORECASE,
-)
-# Tokens a chat message costs besides its content (role and separators).
-MESSAGE_OVERHEAD_TOKENS = 4
-# Statuses the openai client retries by itself (and so may pass with a second try).
-TRANSIENT = {408, 409, 429}
-# Seconds a request waits for its answer unless told (--timeout): long enough for a local
-# server's slow answer, short enough that a server which never answers is found out.
-DEFAULT_TIMEOUT = 60.0
-# Tries of a request that times out (the first and one more: a local server loading its
-# model, an answer lost on the way); the client's other retries are not cut.
-TIMEOUT_ATTEMPTS = 2
-# Rows in a row with no answer that stop a job whose server had answered before.
-STOP_AFTER_TIMEOUTS = 3
-
-
-def retry_after(headers) -> float | None:
-    """Seconds a 429/503 asks to wait: ``retry-after-ms``, ``retry-after`` in seconds or
-    as an HTTP date; None without either."""
-    try:
-        if headers.get("retry-after-ms"):
-            return float(headers["retry-after-ms"]) / 1000
-        value = headers.get("retry-after")
-        if not value:
-            return None
-        try:
-            return float(value)
-        except ValueError:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _no_quota(response) -> bool:
-    """Whether a 429 says the account has no quota left (``insufficient_quota``)."""
-    try:
-        response.read()  # an event hook sees the body only once it is read
-        return b"insufficient_quota" in response.content
-    except Exception:  # noqa: BLE001 (a body that cannot be read: treat as a rate limit)
-        return False
-
-
-def _transient(status: int) -> bool:
-    return status in TRANSIENT or status >= 500
 
 
 class OpenAIBackend(Backend):
@@ -217,7 +140,9 @@ class OpenAIBackend(Backend):
         # Basic auth (a pair, as the HTTP client takes it) replaces the Bearer key: the
         # server behind it wants it.
         auth = (credentials.username, credentials.password) if self._url_auth else None
-        http = _http_client(self, event_hooks={"response": [self._saw_response]}, auth=auth)
+        http = http_client(
+            self._timed_out, event_hooks={"response": [self._saw_response]}, auth=auth
+        )
         self._client = OpenAI(
             api_key=key,
             base_url=base_url,
@@ -306,11 +231,11 @@ class OpenAIBackend(Backend):
         the messages took and ``estimated`` is what this backend counted for them, how
         much more its tokenizer counts than the estimate. True when something was
         learned (:attr:`learned` counts it): the texts are then planned again."""
-        found = _CONTEXT_REFUSAL.search(refusal)
+        found = CONTEXT_REFUSAL.search(refusal)
         if found is None:
             return False
         stated = int(found.group(1).replace(",", ""))
-        counted = _MESSAGE_TOKENS.search(refusal)
+        counted = MESSAGE_TOKENS.search(refusal)
         changed = False
         with self._context_lock:
             if 0 < stated < self._learn_context()[0]:
@@ -344,7 +269,7 @@ class OpenAIBackend(Backend):
                 if isinstance(fields.get("meta"), dict)
                 else {}
             )
-            for name in _CONTEXT_FIELDS:
+            for name in CONTEXT_FIELDS:
                 for key in (name, f"meta.{name}"):
                     value = fields.get(key)
                     if isinstance(value, (int, float)) and value > 0:
@@ -364,7 +289,7 @@ class OpenAIBackend(Backend):
         """OpenAI's own tokenizer (tiktoken) for OpenAI's models when it is installed;
         otherwise, and for other servers' models (whose tokenizers differ), the cautious
         estimate of one token per three characters."""
-        encoding = _tiktoken_encoding(self.model) if self.host == OPENAI_HOST else None
+        encoding = tiktoken_encoding(self.model) if self.host == OPENAI_HOST else None
         if encoding is None:
             return [math.ceil(n * self._token_rate) for n in super().count_tokens(texts)]
         return [len(encoding.encode(t, disallowed_special=())) for t in texts]
@@ -395,7 +320,7 @@ class OpenAIBackend(Backend):
             self._answered = True
             self._timeouts_in_a_row = 0
         self._attempt.timeouts = 0
-        if response.status_code == 429 and _no_quota(response):
+        if response.status_code == 429 and no_quota(response):
             # Not a rate limit: asking again cannot help, so the client must not retry.
             response.headers["x-should-retry"] = "false"
             return
@@ -448,14 +373,14 @@ class OpenAIBackend(Backend):
             except openai.APIConnectionError:
                 raise BackendError(
                     redact(
-                        f"cannot reach {self.host}: {exc}{_cause(exc)}. Is the server running, "
+                        f"cannot reach {self.host}: {exc}{cause(exc)}. Is the server running, "
                         "and is the base URL right? (Model settings > Test connection)"
                     )
                 ) from None
         except openai.APIStatusError as exc:
             if (
                 retries < 1
-                or not _transient(exc.status_code)
+                or not transient(exc.status_code)
                 or getattr(exc, "code", None) == "insufficient_quota"
                 or self._refusal(exc, dialect) is not None
             ):
@@ -542,7 +467,9 @@ class OpenAIBackend(Backend):
                 self._fatal = exc
                 raise
             except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-                self._fatal = BackendError(self._key_refused(exc))
+                self._fatal = BackendError(
+                    key_refused(exc, self.host, self._key_source, self._url_auth)
+                )
                 raise self._fatal from None
             except openai.NotFoundError as exc:
                 self._fatal = BackendError(
@@ -558,7 +485,7 @@ class OpenAIBackend(Backend):
                             for m in messages
                         ),
                     )
-                retried = _transient(exc.status_code)  # the client retries only these
+                retried = transient(exc.status_code)  # the client retries only these
                 if getattr(exc, "code", None) == "insufficient_quota":  # never retried
                     return RowError(
                         redact(f"HTTP 429 insufficient_quota: {exc.message}"), retryable=True
@@ -607,41 +534,13 @@ class OpenAIBackend(Backend):
             return out
         return RowError(redact(f"unreadable answer after {PARSE_ATTEMPTS} attempts: {last_error}"))
 
-    def _key_refused(self, exc) -> str:
-        """What was sent where, and what to do: the key's source (never the key) and the
-        host it went to, as they were, whatever OPENAI_BASE_URL says."""
-        if self._url_auth:
-            sent = "the user name and password in the base URL (basic authentication)"
-        elif self._key_source == "no key":
-            sent = "no API key"
-        else:
-            sent = self._key_source
-        said = f"{self.host} refused the API key (HTTP {exc.status_code}); sent: {sent}"
-        if self.host == OPENAI_HOST:
-            return f"{said}. ({redact(str(exc))})"
-        paired = os.environ.get("OPENAI_BASE_URL")
-        if self._key_source == "OPENAI_API_KEY":
-            advice = "check OPENAI_API_KEY, or store this server's key in Model settings"
-        elif paired:
-            advice = (
-                f"store this server's key in Model settings; OPENAI_API_KEY is sent "
-                f"only to api.openai.com and to OPENAI_BASE_URL's host "
-                f"({endpoint_id(paired)})"
-            )
-        else:
-            advice = (
-                "store this server's key in Model settings; OPENAI_API_KEY is sent to "
-                "api.openai.com only, or to the host OPENAI_BASE_URL names"
-            )
-        return f"{said}: {advice}. ({redact(str(exc))})"
-
     def _unreachable(self, exc) -> RowError:
         """This row's error, retryable; ``concurrency`` of them in a row stop the job (the
         runner's circuit breaker: the finished rows stay where the job keeps them)."""
         with self._lock:
             self._failed_in_a_row += 1
             failed, answered = self._failed_in_a_row, self._answered
-        reason = redact(f"{exc}{_cause(exc)}")
+        reason = redact(f"{exc}{cause(exc)}")
         # "lost" only when it answered in this job (a dialect remembered from another
         # session skips the first request's quick check: the server may never have been up)
         what = "lost the connection to" if answered else "cannot reach"
@@ -671,47 +570,3 @@ class OpenAIBackend(Backend):
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         return [self.annotate_one(task, t) for t in texts]
-
-
-def _http_client(backend: OpenAIBackend, **kwargs):
-    """The HTTP client of ``backend``'s requests: the openai client's own, except that a
-    request whose attempts timed out :data:`TIMEOUT_ATTEMPTS` times is not asked again
-    (raised as the openai client's timeout error, which it passes on without a retry)."""
-    import openai
-    from openai import DefaultHttpxClient
-
-    try:  # the HTTP library's timeouts, as the openai client tells them
-        from openai._httpx2 import timeout_exceptions
-
-        timeouts = timeout_exceptions()
-    except ImportError:  # an openai client built on httpx itself
-        import httpx
-
-        timeouts = (httpx.TimeoutException,)
-
-    class Client(DefaultHttpxClient):
-        def send(self, request, **options):
-            try:
-                return super().send(request, **options)
-            except timeouts as exc:
-                if backend._timed_out():
-                    raise openai.APITimeoutError(request=request) from exc
-                raise
-
-    return Client(**kwargs)
-
-
-def _tiktoken_encoding(model: str):
-    """tiktoken's encoding for an OpenAI model (None without tiktoken)."""
-    try:
-        import tiktoken
-    except ImportError:
-        return None
-    try:
-        return tiktoken.encoding_for_model(model)
-    except KeyError:
-        return tiktoken.get_encoding("o200k_base")
-
-
-def _cause(exc: BaseException) -> str:
-    return f" ({exc.__cause__})" if exc.__cause__ else ""

@@ -33,7 +33,8 @@ from ..corpus import Corpus
 from ..errors import LlmstudioError
 from ..progress import Monitor
 from ..project import Project
-from ..runner import JobResult, run_job, run_results
+from ..run_progress import JobResult
+from ..runner import run_job, run_results
 from ..stats.intervals import wilson
 from ..stats.paired import PairedComparison, compare_paired
 from ..store import cache as response_cache

@@ -5,7 +5,8 @@ sentence-transformers folder), whichever backend loaded it.
 * ``sentences``: a loaded model's embeddings and token counts.
 * ``similarity``: zero-shot labels by similarity to label descriptions, row by row.
 * ``classifier``: the zero- and few-shot embedding classifier over a whole corpus
-  (label prompts, self-training, contrastive fine-tuning).
+  (label prompts, when to tune and self-train); ``training``: how it learns (contrastive
+  fine-tuning, self-training, the logistic-regression heads).
 * ``corpus``: that classifier run on a job's texts for a task (what the builtin and the
   ``hf`` embedding backends call in ``prepare``).
 * ``learning``: learning from the researcher's own codes on the embeddings (suggest the

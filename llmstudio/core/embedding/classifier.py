@@ -58,6 +58,7 @@ from collections.abc import Sequence
 
 from ..progress import Monitor
 from .minilm import model_dir
+from .training import finetune, logistic_probs, multi_fit, self_train
 
 __all__ = ["DEFAULT_TEMPLATES", "EmbeddingClassifier", "label_sentences"]
 
@@ -350,7 +351,7 @@ class EmbeddingClassifier:
         if multi_label:
             probs = self._multi_zero_shot(x, sims)
         else:
-            probs = self._self_train(x, _softmax(sims * 20.0), None, None)
+            probs = self_train(x, _softmax(sims * 20.0), None, None, **self._self_training())
         self._report(1.0, "done")
         return probs
 
@@ -415,7 +416,17 @@ class EmbeddingClassifier:
                         extra_y.append(np.eye(len(labels))[j])
                 tune_texts = ex_texts + extra_t
                 tune_targets = np.vstack([targets, extra_y])
-            model = self._finetuned(tune_texts, tune_targets, span=(0.0, 0.45))
+            model = finetune(
+                lambda: self.model,
+                tune_texts,
+                tune_targets,
+                span=(0.0, 0.45),
+                seed=self.seed,
+                batch_size=self.finetune_batch,
+                steps=self.finetune_steps,
+                lr=self.finetune_lr,
+                report=self._report,
+            )
             emb = self._embed(model, texts, (0.45, 0.9))
         else:
             model = self.model
@@ -431,7 +442,7 @@ class EmbeddingClassifier:
         train_t = np.vstack([targets, np.eye(len(labels))])
         self._report(0.92, "fitting the classifier")
         if multi_label:
-            probs = self._multi_fit(x, train_x, train_t)
+            probs = multi_fit(x, train_x, train_t)
         else:
             y = train_t.argmax(1)
             sims = x @ p.T
@@ -452,7 +463,7 @@ class EmbeddingClassifier:
                         ),
                     ]
                 )
-            probs = _fit_predict(train_x, y, x, len(labels))
+            probs = logistic_probs(train_x, y, x, len(labels))
             if self.prompt_vote:
                 # The label prompts' similarity is a second, independent vote (after
                 # tuning they live in the tuned space too; SST-2, 16 a class: head 74.6%,
@@ -460,108 +471,19 @@ class EmbeddingClassifier:
                 # best; frozen, 8 a class: 65.0% without the vote, 73.9% with it; AG News
                 # unchanged). It also lets a label without examples win its texts.
                 probs = _softmax(np.log(probs + 1e-9) + np.log(_softmax(sims * 20.0) + 1e-9))
-            probs = self._self_train(x, probs, train_x, y)
+            probs = self_train(x, probs, train_x, y, **self._self_training())
         self._report(1.0, "done")
         return probs
 
-    def _finetuned(self, texts, targets, span):
-        """A copy of the model tuned SetFit-style: the cosine of two examples' embeddings is
-        pushed towards the overlap of their codes (1 same code, 0 different; Jaccard for
-        multi-label), mean squared error. Unlike SetFit, which samples a few pairs per
-        batch, every step embeds a batch of examples once and uses *all* pairs within it:
-        the same signal for about a third of the encoder passes (SST-2, 16 a class: 76%
-        in 53 s against SetFit's 75% in 167 s on one core). AdamW, warm-up and linear
-        decay; texts cut to 128 tokens while training (the cost grows with length).
-        Runs under a forked RNG so the caller's torch random state is untouched."""
-        import copy
-
-        import numpy as np
-        import torch
-
-        lo, hi = span
-        self._report(lo, "fine-tuning the model on the examples")
-        rs = np.random.RandomState(self.seed)
-        targets = np.asarray(targets, dtype=np.float64)
-        n = len(texts)
-        bs = min(self.finetune_batch, n)
-        steps = self.finetune_steps
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            model = copy.deepcopy(self.model)
-            max_len = model.max_seq_length
-            model.max_seq_length = min(max_len or 128, 128)
-            model.train()
-            opt = torch.optim.AdamW(model.parameters(), lr=self.finetune_lr, weight_decay=0.01)
-            warm = max(1, int(0.1 * steps))
-            sched = torch.optim.lr_scheduler.LambdaLR(
-                opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
-            )
-            device = next(model.parameters()).device
-            upper = np.triu_indices(bs, 1)
-            order = []
-            for step in range(steps):
-                self._report(
-                    lo + (hi - lo) * step / steps,
-                    f"fine-tuning the model on the examples ({step}/{steps})",
-                )
-                if len(order) < bs:  # walk through shuffled epochs of the examples
-                    order += rs.permutation(n).tolist()
-                batch, order = order[:bs], order[bs:]
-                t = targets[batch]
-                inter = t @ t.T
-                union = t.sum(1)[:, None] + t.sum(1)[None, :] - inter
-                goal = (inter / np.maximum(union, 1))[upper]
-                emb = torch.nn.functional.normalize(
-                    _encode_train(model, [texts[i] for i in batch], device), dim=1
-                )
-                cos = (emb @ emb.T)[torch.as_tensor(upper[0]), torch.as_tensor(upper[1])]
-                loss = torch.nn.functional.mse_loss(
-                    cos, torch.as_tensor(goal, dtype=cos.dtype, device=device)
-                )
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
-            model.eval()
-            model.max_seq_length = max_len
-        self._report(hi, "fine-tuning done")
-        return model
+    def _self_training(self) -> dict:
+        """The self-training settings of :func:`training.self_train`."""
+        return {
+            "rounds": self.self_training_rounds,
+            "confident_share": self.confident_share,
+            "check": self._check,
+        }
 
     # -- heads ---------------------------------------------------------------------------
-
-    def _self_train(self, x, probs, ex_x, ex_y):
-        """Transductive self-training: fit a logistic regression to the most confident
-        texts of each label (by margin over the runner-up), re-label the corpus, repeat.
-        Coded examples, when there are any, are always in the training set, weighted so
-        that together they count as much as a quarter of the pseudo-examples."""
-        import numpy as np
-
-        n, k = probs.shape
-        per_label = max(5, int(self.confident_share * n / k))
-        for _ in range(self.self_training_rounds):
-            self._check()
-            pred = probs.argmax(1)
-            idx, lab = [], []
-            for c in range(k):
-                members = np.where(pred == c)[0]
-                if len(members) == 0:
-                    continue
-                others = np.delete(probs[members], c, axis=1)
-                margin = probs[members, c] - (others.max(1) if k > 1 else 0)
-                # a stable sort, so ties break by position: deterministic
-                top = members[np.argsort(-margin, kind="stable")[:per_label]]
-                idx.extend(top.tolist())
-                lab.extend([c] * len(top))
-            if len(set(lab)) < 2:
-                break
-            train_x, train_y = x[idx], np.array(lab)
-            weights = np.ones(len(idx))
-            if ex_x is not None:
-                train_x = np.vstack([train_x, ex_x])
-                train_y = np.concatenate([train_y, ex_y])
-                weights = np.concatenate([weights, np.full(len(ex_y), 0.25 * len(idx) / len(ex_y))])
-            probs = _fit_predict(train_x, train_y, x, k, weights)
-        return probs
 
     def _multi_zero_shot(self, x, sims):
         """Independent zero-shot scores: a label applies to the texts that are unusually
@@ -572,22 +494,6 @@ class EmbeddingClassifier:
 
         z = (sims - sims.mean(0)) / (sims.std(0) + 1e-9)
         return 1.0 / (1.0 + np.exp(-2.0 * (z - 2.0)))
-
-    def _multi_fit(self, x, train_x, train_t):
-        """One-vs-rest logistic regressions: an independent probability per label."""
-        import numpy as np
-        from sklearn.linear_model import LogisticRegression
-
-        out = np.zeros((len(x), train_t.shape[1]))
-        for j in range(train_t.shape[1]):
-            y = train_t[:, j].astype(int)
-            if y.min() == y.max():
-                out[:, j] = float(y[0])
-                continue
-            clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-            clf.fit(train_x, y)
-            out[:, j] = clf.predict_proba(x)[:, 1]
-        return out
 
 
 # -- module helpers ----------------------------------------------------------------------
@@ -645,23 +551,3 @@ def _softmax(z):
     z = z - z.max(1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(1, keepdims=True)
-
-
-def _fit_predict(train_x, train_y, x, k, weights=None):
-    """A multinomial logistic regression (C=1) -> probabilities for all k labels, also
-    those absent from ``train_y`` (0 for them)."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
-    clf = LogisticRegression(C=1.0, max_iter=2000)
-    clf.fit(train_x, train_y, sample_weight=weights)
-    out = np.zeros((len(x), k))
-    out[:, clf.classes_] = clf.predict_proba(x)
-    return out
-
-
-def _encode_train(model, texts, device):
-    """Embeddings with gradients (``encode`` runs without them)."""
-    features = model.preprocess(texts)
-    features = {k: (v.to(device) if hasattr(v, "to") else v) for k, v in features.items()}
-    return model(features)["sentence_embedding"]

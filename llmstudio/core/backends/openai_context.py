@@ -1,0 +1,71 @@
+"""How long a prompt an OpenAI-compatible model takes: the known context windows, the
+fields in which servers list theirs, how a refusal for length says it, and tiktoken's
+count of tokens."""
+
+from __future__ import annotations
+
+import re
+
+# Context windows (prompt + answer, tokens) of known OpenAI models, longest prefix first
+# wins; from OpenAI's model pages at the time of writing. A server that says its own
+# (see :meth:`OpenAIBackend.context_window`) and the user's ``context_window`` come first.
+CONTEXT_WINDOWS = {
+    "gpt-3.5-turbo": 16_385,
+    "gpt-4": 8_192,
+    "gpt-4-32k": 32_768,
+    "gpt-4-turbo": 128_000,
+    "gpt-4o": 128_000,
+    "gpt-4o-mini": 128_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-4.1-mini": 1_047_576,
+    "gpt-4.1-nano": 1_047_576,
+    "gpt-5": 400_000,
+    "o1": 200_000,
+    "o3": 200_000,
+    "o3-mini": 200_000,
+    "o4-mini": 200_000,
+}
+# A model whose window nobody says: small enough for the local servers' usual defaults
+# (Ollama 4,096; a server that cuts a longer prompt does so where nobody sees it).
+# Change it with the backend option ``context_window`` (CLI: --context-window).
+DEFAULT_CONTEXT_WINDOW = 4_096
+# Fields in which OpenAI-compatible servers list a model's context in GET /v1/models:
+# vLLM max_model_len, OpenRouter/LM Studio context_length or max_context_length,
+# llama.cpp n_ctx (or n_ctx_train under "meta").
+CONTEXT_FIELDS = (
+    "max_model_len",
+    "context_length",
+    "max_context_length",
+    "context_window",
+    "n_ctx",
+    "n_ctx_train",
+)
+# How servers say a request was longer than the model's context, with its size: OpenAI's
+# and vLLM's "maximum context length is N tokens" (llama-cpp-python's too: its model list
+# does not say it), llama.cpp's "exceeds the available context size (N tokens)".
+CONTEXT_REFUSAL = re.compile(
+    r"(?:maximum context length|context size|context window)"
+    r"\D{0,30}?(\d[\d,]*)\s*tokens",
+    re.IGNORECASE,
+)
+# What such a refusal may add about the request (OpenAI, vLLM, llama-cpp-python): the
+# tokens of its messages, by the model's own tokenizer.
+MESSAGE_TOKENS = re.compile(
+    r"messages resulted in\s*(\d[\d,]*)|(\d[\d,]*)\s*(?:tokens\s*)?"
+    r"in the messages",
+    re.IGNORECASE,
+)
+# Tokens a chat message costs besides its content (role and separators).
+MESSAGE_OVERHEAD_TOKENS = 4
+
+
+def tiktoken_encoding(model: str):
+    """tiktoken's encoding for an OpenAI model (None without tiktoken)."""
+    try:
+        import tiktoken
+    except ImportError:
+        return None
+    try:
+        return tiktoken.encoding_for_model(model)
+    except KeyError:
+        return tiktoken.get_encoding("o200k_base")
