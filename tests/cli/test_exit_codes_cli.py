@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from llmstudio.cli.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from llmstudio.core.project import Project
 from llmstudio.core.runner import JobResult
-from llmstudio.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 
 from cli_process import cli_env
 

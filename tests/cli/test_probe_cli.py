@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from llmstudio import probe_cli
+from llmstudio.cli import probe as probe_cli
 
 REPO = Path(__file__).resolve().parents[2]
 EEC = REPO.parent / "shared" / "data" / "eec" / "Equity-Evaluation-Corpus.csv"
@@ -35,7 +35,7 @@ def probe(tmp_path):
 
     def run(*args, timeout: float = 120):
         return subprocess.run(
-            [sys.executable, "-m", "llmstudio.probe_cli", *map(str, args)],
+            [sys.executable, "-m", "llmstudio", "probe", *map(str, args)],
             cwd=tmp_path,
             env=env,
             capture_output=True,

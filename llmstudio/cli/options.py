@@ -6,13 +6,17 @@ from __future__ import annotations
 import argparse
 import math
 
-from .core.backends.spec import kind_of
-from .core.errors import UsageError
+from ..core.backends.spec import kind_of
+from ..core.errors import UsageError
 
 
 def timeout_arg(p: argparse.ArgumentParser) -> None:
     """Add ``--timeout SECONDS`` (API models only) to the parser ``p``."""
-    from .core.backends.openai_backend import DEFAULT_TIMEOUT, STOP_AFTER_TIMEOUTS, TIMEOUT_ATTEMPTS
+    from ..core.backends.openai_backend import (
+        DEFAULT_TIMEOUT,
+        STOP_AFTER_TIMEOUTS,
+        TIMEOUT_ATTEMPTS,
+    )
 
     p.add_argument(
         "--timeout",

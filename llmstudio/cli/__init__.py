@@ -26,19 +26,19 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .cli_options import sends_requests as _sends_requests
-from .cli_options import timeout_arg as _timeout_arg
-from .cli_options import timeout_options as _timeout
-from .core.corpus import Corpus, ImportOptions, read_table
-from .core.errors import LlmstudioError, ProjectExists, UsageError
-from .core.export import FORMATS, export_format, export_table, integer_notes
-from .core.progress import Monitor
-from .core.project import SUFFIX, Project, is_project, load_any, open_project_file
-from .core.secrets import redact
-from .core.sniff import DELIMITER_NAMES, QUOTINGS
+from .. import __version__
+from ..core.corpus import Corpus, ImportOptions, read_table
+from ..core.errors import LlmstudioError, ProjectExists, UsageError
+from ..core.export import FORMATS, export_format, export_table, integer_notes
+from ..core.progress import Monitor
+from ..core.project import SUFFIX, Project, is_project, load_any, open_project_file
+from ..core.secrets import redact
+from ..core.sniff import DELIMITER_NAMES, QUOTINGS
+from ..log import log, setup_logging
 from .exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
-from .log import log, setup_logging
+from .options import sends_requests as _sends_requests
+from .options import timeout_arg as _timeout_arg
+from .options import timeout_options as _timeout
 from .progress_line import StatusLine
 from .progress_line import progress_printer as _progress_printer
 
@@ -127,7 +127,7 @@ def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
 def load_with_codes(path: str | Path, options: ImportOptions | None = None):
     """A data file's table, or a project's corpus with its latest model results and every
     coder's codes (``human_<codebook>_<coder>``) as columns: what an export writes."""
-    from .core.results import with_results
+    from ..core.results import with_results
 
     corpus, project = load_any(path, options)
     if project is None:
@@ -176,7 +176,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .core.paths import sample_corpus
+    from ..core.paths import sample_corpus
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -187,9 +187,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         # The offline model at work: sentiment by the builtin MiniLM, with the VADER
         # lexicon's label beside it, stored in the project and exported.
-        from .core.backends import make_backend
-        from .core.runner import run_job, run_results
-        from .core.tasks import SentimentTask
+        from ..core.backends import make_backend
+        from ..core.runner import run_job, run_results
+        from ..core.tasks import SentimentTask
 
         backend = make_backend("builtin")
         result = run_job(project, SentimentTask(baseline=True), backend)
@@ -203,7 +203,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         written.append(export_table(corpus.frame, out / f"sample_export{suffix}"))
     shot = out / "main_window.png"
     try:
-        from .gui.app import screenshot
+        from ..gui.app import screenshot
 
         screenshot(project.path, shot)  # the project: its model results show too
         written.append(shot)
@@ -230,10 +230,10 @@ def _announce_api_run(
     consent, which is recorded in the project like the window's consent dialog.
     ``text_columns``/``rows``: what a job sends other than the text column's first
     ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
-    from .core.chunking import LongTexts
-    from .core.empty_texts import empty_words
-    from .core.secrets import endpoint_id
-    from .core.send_plan import send_plan
+    from ..core.chunking import LongTexts
+    from ..core.empty_texts import empty_words
+    from ..core.secrets import endpoint_id
+    from ..core.send_plan import send_plan
 
     corpus = project.corpus()
     sent = text_columns or [args.text_column or corpus.text_column]
@@ -266,7 +266,7 @@ def _announce_api_run(
 
 def _check_model(args: argparse.Namespace) -> None:
     """``--model`` names a model llmstudio knows, before any file is written (UsageError)."""
-    from .core.backends.spec import ModelSpec, ModelSpecError
+    from ..core.backends.spec import ModelSpec, ModelSpecError
 
     try:
         ModelSpec.parse(args.model, getattr(args, "base_url", None))
@@ -276,8 +276,8 @@ def _check_model(args: argparse.Namespace) -> None:
 
 def _check_out(path: str | None) -> None:
     """An output table's extension, checked before any work (UsageError if unknown)."""
-    from .core.errors import ExportError
-    from .core.export import export_format
+    from ..core.errors import ExportError
+    from ..core.export import export_format
 
     if path:
         try:
@@ -332,7 +332,7 @@ def _check_same_table(project: Project, source: Path, args: argparse.Namespace) 
     """A project found for FILE (``--project``, or the one kept beside it) runs over the
     table it holds: refuse when that is not FILE's table as FILE is now, since the run
     would otherwise annotate another table (or an older FILE) without a word."""
-    from .core.cells import as_text
+    from ..core.cells import as_text
 
     held = project.corpus()
     now = read_table(source, _options(args))
@@ -425,7 +425,7 @@ def _rows_kept(project: Project, how: str, args: argparse.Namespace, runs: list[
     next; None when no row was answered. A job with ``--out`` alone keeps its temporary
     project beside OUT (see :func:`_keep_unfinished`) so that the same command asks only
     the rest."""
-    from .core.results import answered_count
+    from ..core.results import answered_count
 
     answered = answered_count(project, runs[0]) if runs else 0
     if not answered:
@@ -456,7 +456,7 @@ def _check_has_rows(corpus: Corpus, source) -> None:
     A header alone, or a quote on the header line that took in every line after it (as
     ``--quoting csv`` reads it); the problems found while reading say which.
     """
-    from .core.no_rows import zero_rows_message
+    from ..core.no_rows import zero_rows_message
 
     message = zero_rows_message(corpus, source)
     if message:
@@ -485,10 +485,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     import tempfile
     import threading
 
-    from .core.backends import BackendError, make_backend
-    from .core.export import export_table
-    from .core.runner import check_can_run, run_job, run_results
-    from .core.tasks.build import TaskOptions, make_task, parse_labels
+    from ..core.backends import BackendError, make_backend
+    from ..core.export import export_table
+    from ..core.runner import check_can_run, run_job, run_results
+    from ..core.tasks.build import TaskOptions, make_task, parse_labels
 
     # Everything that can be checked before the first row is: the options, the output's
     # extension, the task (codebook, examples), the input and its text column, the
@@ -525,18 +525,18 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                     f"{args.file}: no column {column!r}; the columns are "
                     f"{', '.join(map(repr, corpus.columns))}"
                 )
-            from .core.nested import text_column_problem
+            from ..core.nested import text_column_problem
 
             problem = text_column_problem(corpus.frame, column)
             if problem:  # a list or map column: nothing to send
                 raise LlmstudioError(f"{args.file}: {problem}")
-            from .core.export import check_fits
+            from ..core.export import check_fits
 
             if args.out:  # Excel's limits, before any request is paid for (+1: the errors)
                 check_fits(
                     args.out, len(corpus.frame), len(corpus.columns) + len(task.columns()) + 1
                 )
-            from .core.runner import row_inputs
+            from ..core.runner import row_inputs
 
             row_inputs(task, corpus.frame.head(1), column)  # placeholders naming no column
             if how != "temporary":
@@ -674,7 +674,7 @@ def _agree_text(file: str, report) -> str:
 
 def _agree_notes(report) -> list[str]:
     """Why a value is undefined or an interval says little (the Validate view's notes)."""
-    from .core.validation_report import build_report
+    from ..core.validation_report import build_report
 
     names = report.columns + report.columns[:1] * (len(report.columns) < 2)
     rep = build_report(report, "", repr(names[0]), repr(names[1]))
@@ -691,7 +691,7 @@ def _agree_notes(report) -> list[str]:
 
 
 def cmd_agree(args: argparse.Namespace) -> int:
-    from .core.stats import agreement
+    from ..core.stats import agreement
 
     if args.run:
         return _agree_runs(args)
@@ -741,9 +741,9 @@ def cmd_agree(args: argparse.Namespace) -> int:
 
 
 def _stability_text(project: Project, a: int, b: int, found) -> str:
-    from .core.replicate import stored_changes
-    from .core.results import describe_run
-    from .core.runs import run_info
+    from ..core.replicate import stored_changes
+    from ..core.results import describe_run
+    from ..core.runs import run_info
 
     def est(e) -> str:
         return "-" if e is None else e.text()
@@ -774,7 +774,7 @@ def _stability_text(project: Project, a: int, b: int, found) -> str:
 
 def _agree_runs(args: argparse.Namespace) -> int:
     """``agree PROJECT --run N --run M``: two runs compared like two coders."""
-    from .core.stability import compare_runs
+    from ..core.stability import compare_runs
 
     if len(args.run) != 2:
         raise UsageError(f"--run compares two runs: give it twice (got {len(args.run)})")
@@ -796,7 +796,7 @@ def _agree_runs(args: argparse.Namespace) -> int:
 
 def _known_base_urls(args: argparse.Namespace) -> list[str]:
     """The servers a replicate may have asked: --base-url, then Model settings' list."""
-    from .core.model_config import load_config
+    from ..core.model_config import load_config
 
     urls = [args.base_url] if args.base_url else []
     return urls + [e.base_url for e in load_config().endpoints if e.base_url]
@@ -806,9 +806,9 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .core.replicate import Changes, plan_replicate, run_replicate
-    from .core.runner import check_can_run
-    from .core.stability import compare_runs
+    from ..core.replicate import Changes, plan_replicate, run_replicate
+    from ..core.runner import check_can_run
+    from ..core.stability import compare_runs
 
     _check_counts(args)
     _timeout(args, "openai:" if args.model is None else args.model)  # the run's model: below
@@ -874,8 +874,8 @@ def _run_notes(file: str, columns: list[str]) -> list[str]:
     """For a project: which run each named model column is, said when that run is not
     complete ("interrupted, 69 of 300 rows"), so that a partial run is never taken for
     the whole one."""
-    from .core.results import run_columns
-    from .core.runs import COMPLETE
+    from ..core.results import run_columns
+    from ..core.runs import COMPLETE
 
     if not is_project(file):  # a renamed project is one too
         return []
@@ -890,7 +890,7 @@ def _agree_blind(file: str, frame, columns: list[str]):
     """For a project: the blind counts of its coder columns among ``columns`` and the
     warning for a model compared with codes made in sight of its answers; (None, None)
     for a data file (it does not say how its codes were made)."""
-    from .core.blind import blind_of_columns
+    from ..core.blind import blind_of_columns
 
     if not is_project(file):  # a renamed project is one too
         return None, None
@@ -905,17 +905,17 @@ def cmd_bias(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .core.backends import make_backend
-    from .core.bias.counterfactual import (
+    from ..core.backends import make_backend
+    from ..core.bias.counterfactual import (
         counterfactual_project,
         rows_with_swaps,
         run_counterfactual,
         swapped_column,
         write_report,
     )
-    from .core.bias.swaps import load_swaps, swap_all
-    from .core.cells import cell_text
-    from .core.tasks.build import TaskOptions, make_task, parse_labels
+    from ..core.bias.swaps import load_swaps, swap_all
+    from ..core.cells import cell_text
+    from ..core.tasks.build import TaskOptions, make_task, parse_labels
 
     # Everything the user can get wrong is checked before a model is loaded.
     _check_counts(args)
@@ -1016,8 +1016,8 @@ def cmd_bias(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .core.annotated import annotated_format, export_annotated
-    from .core.methods import write_methods
+    from ..core.annotated import annotated_format, export_annotated
+    from ..core.methods import write_methods
 
     if not args.out and not args.methods and not args.coding_log:
         raise UsageError(
@@ -1045,7 +1045,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.methods}: a methods record is .md or .html")
     if args.bootstrap < 0:
         raise UsageError("--bootstrap is a number of resamples, 0 or more")
-    from .core.methods import check_charts, read_bias_report
+    from ..core.methods import check_charts, read_bias_report
 
     for report in args.bias_report or ():
         read_bias_report(report)  # unreadable: said before any work
@@ -1059,7 +1059,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             out = export_annotated(project, args.out, bom=args.bom, guard=not args.no_formula_guard)
             print(f"wrote {out}", file=sys.stderr)
         if args.coding_log:
-            from .core.human_codes import export_coding_log
+            from ..core.human_codes import export_coding_log
 
             out = export_coding_log(
                 project, args.coding_log, bom=args.bom, guard=not args.no_formula_guard
@@ -1200,7 +1200,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
     if command == "replicate":
         return _replicate_parser()
     if command == "probe":
-        from . import probe_cli
+        from . import probe as probe_cli
 
         p = _command_parser(
             prog="llmstudio probe",
@@ -1210,7 +1210,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         probe_cli.add_arguments(p)
         p.set_defaults(func=probe_cli.run)
     elif command == "runs":
-        from . import runs_cli
+        from . import runs as runs_cli
 
         p = runs_cli.Parser(
             prog="llmstudio runs",
@@ -1483,7 +1483,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in COMMANDS:
             args = _parser(argv[0]).parse_args(argv[1:])
             if getattr(args, "base_url", None):
-                from .core.secrets import accept_url, clean_url, url_problem
+                from ..core.secrets import accept_url, clean_url, url_problem
 
                 problem = url_problem(args.base_url)
                 if problem:
@@ -1493,7 +1493,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.base_url = accept_url(args.base_url)
             return args.func(args)
         args = _gui_parser().parse_args(argv)
-        from .gui.app import run, screenshot
+        from ..gui.app import run, screenshot
 
         if args.screenshot:
             if not args.file:

@@ -17,11 +17,11 @@ import json
 import sys
 from dataclasses import asdict
 
-from .cli_options import timeout_arg, timeout_options
-from .core.errors import LlmstudioError
-from .core.progress import Monitor
-from .core.project import SUFFIX, Project, open_project_file
+from ..core.errors import LlmstudioError
+from ..core.progress import Monitor
+from ..core.project import SUFFIX, Project, open_project_file
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED, job_status
+from .options import timeout_arg, timeout_options
 
 ACTIONS = ("list", "resume", "discard", "rename", "delete")
 
@@ -117,7 +117,7 @@ def _confirm(question: str, yes: bool) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .core import runs
+    from ..core import runs
 
     try:
         action, path, name = _parse(args)
@@ -175,7 +175,7 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .core import resume, runs
+    from ..core import resume, runs
     from .progress_line import StatusLine, progress_printer
 
     spec = runs.resume_spec(project, args.run)  # a run that cannot be resumed: said first
