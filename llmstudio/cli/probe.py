@@ -24,11 +24,12 @@ from pathlib import Path
 from ..core.progress import Monitor
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .options import timeout_arg, timeout_options
+from .parser import Commands
 from .progress_line import StatusLine
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The ``probe`` command's options (the lead's ``cli.py`` calls this)."""
+    """The ``probe`` command's options."""
     p.add_argument(
         "--model",
         required=True,
@@ -270,17 +271,12 @@ def run(args: argparse.Namespace) -> int:
     return DONE
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m llmstudio.probe_cli ...`` until ``llmstudio probe`` is wired in."""
-    p = argparse.ArgumentParser(
-        prog="llmstudio probe",
-        description="Bias probes: EEC template sentences (sentiment "
-        "by gender and race) or occupation completions "
-        "(He vs She).",
+def register(commands: Commands) -> None:
+    """The ``probe`` command's parser."""
+    p = commands.add(
+        "probe",
+        run,
+        description="Bias probes of a model: EEC template sentences (sentiment by gender "
+        "and race) or occupation completions (He vs She).",
     )
     add_arguments(p)
-    return run(p.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
