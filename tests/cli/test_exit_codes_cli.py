@@ -1,4 +1,4 @@
-"""One exit-status table for every command (``llmstudio/exit_codes.py``): a missing file
+"""One exit-status table for every command (``llmstudio/cli/exit_codes.py``): a missing file
 is an error (1), a bad option is usage (2), and Ctrl+C on a command that runs work is
 cancelled (2) with the rows finished kept. Run as users run them: ``python -m llmstudio``
 in subprocesses, started together (start-up dominates)."""

@@ -1,4 +1,4 @@
-"""``llmstudio probe`` (``python -m llmstudio.probe_cli`` until cli.py wires it in), run as
+"""``llmstudio probe`` (``llmstudio/cli/probe.py``), run as
 users do, in a subprocess; the numbers in report.json recomputed from rows.csv."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ TABLE = {"He": 0.6, "She": 0.3, "The": 0.1}
 
 @pytest.fixture
 def probe(tmp_path):
-    """``probe(*args)`` -> CompletedProcess of ``python -m llmstudio.probe_cli ARGS``."""
+    """``probe(*args)`` -> CompletedProcess of ``python -m llmstudio probe ARGS``."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env.update(
         {
@@ -160,7 +160,8 @@ def test_occupations_through_an_openai_compatible_server(probe, tmp_path):
 
 
 def test_occupations_by_sampling_in_process(tmp_path, capsys):
-    """``add_arguments`` + ``run`` as cli.py will call them; counts recomputed from details.csv."""
+    """``add_arguments`` + ``run`` as ``llmstudio probe`` calls them; counts recomputed from
+    details.csv."""
     from fakes.openai_server import FakeOpenAI
 
     parser = argparse.ArgumentParser()
