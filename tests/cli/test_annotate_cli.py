@@ -167,7 +167,7 @@ def test_an_unknown_model_is_one_line(annotate, source):
     assert done.returncode not in (0, 3)  # an error, not an internal error
     no_traceback(done)
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("llmstudio: error: unknown model 'foo'")
+    assert len(lines) == 1 and lines[0].startswith("llmstudio: error: --model: unknown model 'foo'")
 
 
 def test_a_server_failing_every_request_gives_every_row_its_error(
