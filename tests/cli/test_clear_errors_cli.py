@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from llmstudio.exit_codes import ERROR, USAGE_OR_CANCELLED
+from llmstudio.cli.exit_codes import ERROR, USAGE_OR_CANCELLED
 
 from cli_process import cli_env
 

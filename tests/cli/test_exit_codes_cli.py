@@ -1,4 +1,4 @@
-"""One exit-status table for every command (``llmstudio/exit_codes.py``): a missing file
+"""One exit-status table for every command (``llmstudio/cli/exit_codes.py``): a missing file
 is an error (1), a bad option is usage (2), and Ctrl+C on a command that runs work is
 cancelled (2) with the rows finished kept. Run as users run them: ``python -m llmstudio``
 in subprocesses, started together (start-up dominates)."""
@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from llmstudio.cli.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 from llmstudio.core.project import Project
 from llmstudio.core.run_progress import JobResult
-from llmstudio.exit_codes import DONE, ERROR, TABLE, USAGE_OR_CANCELLED, job_status
 
 from cli_process import cli_env
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from llmstudio.exit_codes import ERROR
+from llmstudio.cli.exit_codes import ERROR
 
 from cli_process import cli_env
 

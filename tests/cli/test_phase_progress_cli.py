@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from llmstudio.cli.progress_line import progress_printer as _progress_printer
 from llmstudio.core.run_progress import Progress
-from llmstudio.progress_line import progress_printer as _progress_printer
 
 
 class Lines:

@@ -1,4 +1,4 @@
-"""``llmstudio probe`` (``python -m llmstudio.probe_cli`` until cli.py wires it in), run as
+"""``llmstudio probe`` (``llmstudio/cli/probe.py``), run as
 users do, in a subprocess; the numbers in report.json recomputed from rows.csv."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from llmstudio import probe_cli
+from llmstudio.cli import probe as probe_cli
 
 REPO = Path(__file__).resolve().parents[2]
 EEC = REPO.parent / "shared" / "data" / "eec" / "Equity-Evaluation-Corpus.csv"
@@ -24,7 +24,7 @@ TABLE = {"He": 0.6, "She": 0.3, "The": 0.1}
 
 @pytest.fixture
 def probe(tmp_path):
-    """``probe(*args)`` -> CompletedProcess of ``python -m llmstudio.probe_cli ARGS``."""
+    """``probe(*args)`` -> CompletedProcess of ``python -m llmstudio probe ARGS``."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env.update(
         {
@@ -35,7 +35,7 @@ def probe(tmp_path):
 
     def run(*args, timeout: float = 120):
         return subprocess.run(
-            [sys.executable, "-m", "llmstudio.probe_cli", *map(str, args)],
+            [sys.executable, "-m", "llmstudio", "probe", *map(str, args)],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -160,7 +160,8 @@ def test_occupations_through_an_openai_compatible_server(probe, tmp_path):
 
 
 def test_occupations_by_sampling_in_process(tmp_path, capsys):
-    """``add_arguments`` + ``run`` as cli.py will call them; counts recomputed from details.csv."""
+    """``add_arguments`` + ``run`` as ``llmstudio probe`` calls them; counts recomputed from
+    details.csv."""
     from fakes.openai_server import FakeOpenAI
 
     parser = argparse.ArgumentParser()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from llmstudio.progress_line import StatusLine
+from llmstudio.cli.progress_line import StatusLine
 
 
 class Terminal(io.StringIO):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 
-from llmstudio.exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
+from llmstudio.cli.exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 
 STRAY = 'id,text\n1,"hello there\n2,world is good\n3,again bad\n'
 

@@ -7,7 +7,7 @@
     llmstudio runs delete PROJECT --run N [--yes]
 
 Delete and discard ask on a terminal and refuse without ``--yes`` when there is none.
-Exit statuses: :mod:`llmstudio.exit_codes`.
+Exit statuses: :mod:`llmstudio.cli.exit_codes`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import json
 import sys
 from dataclasses import asdict
 
-from .cli_options import timeout_arg, timeout_options
-from .core.errors import LlmstudioError
-from .core.progress import Monitor
-from .core.project import SUFFIX, Project, open_project_file
+from ..core.errors import LlmstudioError
+from ..core.progress import Monitor
+from ..core.project import SUFFIX, Project, open_project_file
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED, job_status
+from .options import timeout_arg, timeout_options
+from .parser import Commands
 
 ACTIONS = ("list", "resume", "discard", "rename", "delete")
 
@@ -34,6 +35,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``runs`` command's words and options."""
     p.add_argument(
         "action_or_project",
         metavar="[ACTION] PROJECT",
@@ -55,6 +57,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concurrency", type=int, default=8, help="resume: parallel API requests")
 
     timeout_arg(p)  # the API model commands' one --timeout
+
+
+def register(commands: Commands) -> None:
+    """The ``runs`` command's parser."""
+    p = commands.add(
+        "runs",
+        run,
+        parser_class=Parser,
+        usage="llmstudio runs [resume|discard|rename|delete] PROJECT [--run N] [NAME] [--yes]",
+        description="A project's model runs: list them (id, name, task, model, state, "
+        "rows answered, created, finished); resume an interrupted run with "
+        "its own settings; discard an interrupted run; rename a run (NAME; "
+        "none: back to 'run N'); delete a run (its answers; the response "
+        "cache and human codes stay). The latest complete run of each task "
+        "has the plain column names; the others carry _run<N>.",
+    )
+    add_arguments(p)
 
 
 def _parse(args: argparse.Namespace) -> tuple[str, str, str | None]:
@@ -117,7 +136,8 @@ def _confirm(question: str, yes: bool) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .core import runs
+    """``runs``: list, resume, discard, rename or delete a run; the exit status."""
+    from ..core import runs
 
     try:
         action, path, name = _parse(args)
@@ -175,7 +195,7 @@ def _resume(project: Project, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .core import resume, runs
+    from ..core import resume, runs
     from .progress_line import StatusLine, progress_printer
 
     spec = runs.resume_spec(project, args.run)  # a run that cannot be resumed: said first

@@ -21,14 +21,15 @@ import sys
 import threading
 from pathlib import Path
 
-from .cli_options import timeout_arg, timeout_options
-from .core.progress import Monitor
+from ..core.progress import Monitor
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
+from .options import timeout_arg, timeout_options
+from .parser import Commands
 from .progress_line import StatusLine
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The ``probe`` command's options (the lead's ``cli.py`` calls this)."""
+    """The ``probe`` command's options."""
     p.add_argument(
         "--model",
         required=True,
@@ -108,14 +109,14 @@ def _announce(backend, what: str) -> None:
 
 
 def _eec(args, backend):
-    from .core.bias.eec import SignedSentimentTask, eec_probe, read_eec, select_frames
-    from .core.bias.eec_style import default_eec
-    from .core.tasks import SentimentTask
+    from ..core.bias.eec import SignedSentimentTask, eec_probe, read_eec, select_frames
+    from ..core.bias.eec_style import default_eec
+    from ..core.tasks import SentimentTask
 
     path = Path(args.eec) if args.eec else default_eec()
     task = SentimentTask()
     if backend.remote:
-        from .core.cost import estimate
+        from ..core.cost import estimate
 
         texts = select_frames(read_eec(path), args.limit, args.seed)["sentence"].tolist()
         _announce(
@@ -136,7 +137,7 @@ def _eec(args, backend):
 
 
 def _occupations(args, backend):
-    from .core.bias.completion import (
+    from ..core.bias.completion import (
         DEFAULT_TEMPLATES,
         completion_probe,
         default_occupations,
@@ -183,7 +184,7 @@ def _clean(value):
 
 def write_report(report, out: str | Path) -> list[Path]:
     """``report.json``, ``rows.csv``, ``details.csv`` (occupations) and ``report.md``."""
-    from .core.export import export_table
+    from ..core.export import export_table
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -229,8 +230,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the probe ``args`` asks for and write its files; the exit status."""
     import signal
 
-    from .core.backends import make_backend
-    from .core.errors import Cancelled, LlmstudioError, UsageError
+    from ..core.backends import make_backend
+    from ..core.errors import Cancelled, LlmstudioError, UsageError
 
     _stop.clear()
     line = StatusLine()
@@ -270,17 +271,12 @@ def run(args: argparse.Namespace) -> int:
     return DONE
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m llmstudio.probe_cli ...`` until ``llmstudio probe`` is wired in."""
-    p = argparse.ArgumentParser(
-        prog="llmstudio probe",
-        description="Bias probes: EEC template sentences (sentiment "
-        "by gender and race) or occupation completions "
-        "(He vs She).",
+def register(commands: Commands) -> None:
+    """The ``probe`` command's parser."""
+    p = commands.add(
+        "probe",
+        run,
+        description="Bias probes of a model: EEC template sentences (sentiment by gender "
+        "and race) or occupation completions (He vs She).",
     )
     add_arguments(p)
-    return run(p.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

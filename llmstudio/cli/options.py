@@ -1,0 +1,97 @@
+"""Command-line options shared by several commands: the model, labels, bootstrap and API
+(rate limits, ``--timeout``) options, and what they mean for a model SPEC."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from ..core.backends.spec import kind_of
+from ..core.errors import UsageError
+
+
+def timeout_arg(p: argparse.ArgumentParser) -> None:
+    """Add ``--timeout SECONDS`` (API models only) to the parser ``p``."""
+    from ..core.backends.openai_client import (
+        DEFAULT_TIMEOUT,
+        STOP_AFTER_TIMEOUTS,
+        TIMEOUT_ATTEMPTS,
+    )
+
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"openai: seconds a request waits for an answer (default "
+        f"{DEFAULT_TIMEOUT:g}); a request with no answer is asked "
+        f"{TIMEOUT_ATTEMPTS} times at most, and the job stops after "
+        f"{STOP_AFTER_TIMEOUTS} rows in a row with no answer (after the first "
+        "when the server has answered nothing), keeping the rows finished",
+    )
+
+
+def timeout_options(args: argparse.Namespace, model: str | None = None) -> dict:
+    """The backend option of ``--timeout`` (none when not given: the backend's default);
+    refused for a model (``model``, default ``--model``) that sends no request."""
+    seconds = getattr(args, "timeout", None)
+    if seconds is None:
+        return {}
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(f"--timeout is a number of seconds above 0, not {seconds:g}")
+    if not sends_requests(model or args.model):
+        raise UsageError("--timeout is for openai: models (a local model sends no request)")
+    return {"timeout": seconds}
+
+
+def sends_requests(model: str | None) -> bool:
+    """Whether the model SPEC ``model`` sends each row over a network (an API model: its
+    options are rate limits, a timeout, a context window)."""
+    kind = kind_of(model)
+    return kind is not None and kind.network
+
+
+def model_args(p: argparse.ArgumentParser) -> None:
+    """Add ``--model SPEC`` (default builtin) and ``--base-url``."""
+    p.add_argument(
+        "--model",
+        default="builtin",
+        help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, openai:MODEL_NAME",
+    )
+    p.add_argument(
+        "--base-url", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)"
+    )
+
+
+def label_args(p: argparse.ArgumentParser) -> None:
+    """Add ``--labels``, ``--scale`` and ``--codebook``: what a task may answer."""
+    p.add_argument(
+        "--labels",
+        help="comma-separated labels or codes; quote one with a "
+        "comma in it as in CSV: '\"Law, order\",Housing' "
+        "(sentiment default: positive,negative,neutral)",
+    )
+    p.add_argument(
+        "--scale", choices=["3", "5"], help="sentiment: 3 (positive/negative/neutral) or 5 points"
+    )
+    p.add_argument("--codebook", help="code: a codebook, .yaml/.yml or .json")
+
+
+def bootstrap_args(p: argparse.ArgumentParser, default: int) -> None:
+    """Add ``--bootstrap N`` (``default`` resamples) and ``--seed`` of the 95% intervals."""
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=default,
+        metavar="N",
+        help=f"resamples for the 95%% intervals (default {default}; 0: none)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed of the resamples")
+
+
+def api_args(p: argparse.ArgumentParser) -> None:
+    """Add the options of a run through an API model: ``--concurrency``, ``--rpm``,
+    ``--tpm`` and ``--timeout``."""
+    p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
+    p.add_argument("--rpm", type=float, help="API requests per minute at most")
+    p.add_argument("--tpm", type=float, help="API tokens per minute at most")
+    timeout_arg(p)
