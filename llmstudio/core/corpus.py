@@ -98,14 +98,18 @@ SUGGEST_SAMPLE_ROWS = 20_000
 
 
 def _mean_length(col: pd.Series) -> float | None:
-    """Mean text length of a column, missing cells counting as empty (None: not text).
+    """Mean text length of a column (UTF-8 bytes for Arrow-backed text, characters for
+    object columns), missing cells counting as empty (None: not text).
 
     Missing cells count as empty so a sparse column (the extra fields of a few ragged
     rows) does not win on the length of its few values.
     """
     if pd.api.types.is_string_dtype(col.dtype) and hasattr(col.array, "__arrow_array__"):
-        # Arrow-backed text (every CSV column): exact over all rows, no copy, ~50 ms/1M.
-        lengths = pc.fill_null(pc.utf8_length(col.array.__arrow_array__()), 0)
+        # Arrow-backed text (every CSV column): every row, no copy. Bytes, not characters:
+        # read from the offsets (~1 ms/1M rows against ~20 ms to count characters, a
+        # quarter of a 1M-row import), and a column of texts is longer than a column of
+        # labels in bytes as in characters.
+        lengths = pc.fill_null(pc.binary_length(col.array.__arrow_array__()), 0)
         mean = pc.mean(lengths).as_py()
         return float(mean or 0.0)
     if col.dtype != object:
