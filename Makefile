@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@bash scripts/ensure_system_libs.sh
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
-		$(BIN)/llmstudio resources/sample_corpus.csv; \
+		$(BIN)/llmstudio llmstudio/resources/sample_corpus.csv; \
 	else \
 		echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the headless demo instead."; \
 		QT_QPA_PLATFORM=offscreen $(BIN)/llmstudio demo --out demo-output; \

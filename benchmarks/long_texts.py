@@ -44,7 +44,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-SAMPLE = ROOT / "resources" / "sample_corpus.csv"
+SAMPLE = ROOT / "llmstudio" / "resources" / "sample_corpus.csv"
 AG_NEWS = ROOT.parent / "shared" / "data" / "ag_news_test" / "test.csv"
 MODES = ("split", "truncate", "unmarked")
 GOAL = 1.05

@@ -27,7 +27,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "resources" / "sample_corpus.csv"
+OUT = Path(__file__).resolve().parent.parent / "llmstudio" / "resources" / "sample_corpus.csv"
 SEED = 20240108
 
 GROUPS = {

@@ -36,11 +36,14 @@ def log_dir() -> Path:
 
 
 def resources_dir() -> Path:
-    """``resources/`` of the checkout, or the copy packaged inside ``llmstudio/``."""
-    for candidate in (_HERE.parent / "resources", _HERE / "resources"):
-        if (candidate / "sample_corpus.csv").exists():
-            return candidate
-    raise FileNotFoundError("llmstudio's resources folder is missing; reinstall llmstudio")
+    """``llmstudio/resources/``: package data, so a checkout, a wheel and a frozen app all
+    find it at the same place beside the code."""
+    candidate = _HERE / "resources"
+    if (candidate / "sample_corpus.csv").exists():
+        return candidate
+    raise FileNotFoundError(
+        f"llmstudio's resources folder is missing ({candidate}); reinstall llmstudio"
+    )
 
 
 def sample_corpus() -> Path:

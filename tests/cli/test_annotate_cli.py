@@ -14,7 +14,7 @@ import pytest
 from fakes.openai_server import LABELS, label_for
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "resources" / "sample_corpus.csv"
+SAMPLE = REPO / "llmstudio" / "resources" / "sample_corpus.csv"
 KEY = "sk-test-SECRET123456"
 STARTS = [
     "I love the new park",

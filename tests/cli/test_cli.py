@@ -15,7 +15,7 @@ from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "resources" / "sample_corpus.csv"
+SAMPLE = REPO / "llmstudio" / "resources" / "sample_corpus.csv"
 
 
 def cli_env(folder: Path) -> dict[str, str]:

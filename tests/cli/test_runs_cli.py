@@ -22,7 +22,7 @@ from llmstudio.core.tasks import SentimentTask
 from cli_process import REPO, cli_env
 from killed_run import kill_after
 
-SAMPLE = REPO / "resources" / "sample_corpus.csv"
+SAMPLE = REPO / "llmstudio" / "resources" / "sample_corpus.csv"
 
 
 @pytest.mark.slow

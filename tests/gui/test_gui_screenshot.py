@@ -57,7 +57,11 @@ def run_cli(tmp_path, config, *args):
 def test_screenshot_command(tmp_path, isolated_config):
     out = tmp_path / "OUT.png"
     result = run_cli(
-        tmp_path, isolated_config, ROOT / "resources" / "sample_corpus.csv", "--screenshot", out
+        tmp_path,
+        isolated_config,
+        ROOT / "llmstudio" / "resources" / "sample_corpus.csv",
+        "--screenshot",
+        out,
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -69,7 +73,7 @@ def test_screenshot_command(tmp_path, isolated_config):
 def test_screenshot_to_an_unwritable_place_is_a_clear_error(tmp_path, isolated_config):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x", encoding="utf-8")
-    sample = ROOT / "resources" / "sample_corpus.csv"
+    sample = ROOT / "llmstudio" / "resources" / "sample_corpus.csv"
     for out in (tmp_path / "shot.bmpx", a_file / "shot.png"):  # no such format; no folder
         result = run_cli(tmp_path, isolated_config, sample, "--screenshot", out)
         assert result.returncode != 0
