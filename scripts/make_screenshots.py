@@ -45,6 +45,7 @@ IMAGES = (
     # make them in shoot_start_page below): "start_page.png", "help_getting_started.png".
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
+ISSUES = "Local issues"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +83,6 @@ class Shots:
         self.app = application()
         self.tmp, self.out = tmp, out
         self.made: list[str] = []
-        self.issues = local_issues()
         self.window = MainWindow()
 
     # -- waiting and saving ---------------------------------------------------------------
@@ -138,39 +138,49 @@ class Shots:
         self.shoot_chart()
         self.shoot_bias()
         self.shoot_learn()
+        self.export()
         self.window.close()
         return self.made
 
     def open_sample_as_project(self) -> None:
-        from llmstudio.core.paths import sample_corpus
-
+        """The sample opened (the welcome page's button, `make run`), then Ctrl+S."""
         w = self.window
         w.resize(1360, 820)
         w.show()
         self.settle()
         loaded = []
         w.sig_loaded.connect(lambda: loaded.append(True))
-        w.open_path(sample_corpus(), save_to=self.tmp / "survey.llmstudio")
-        self.wait(lambda: loaded and w.project is not None, "the sample project")
+        w.files.open_sample()
+        self.wait(lambda: loaded, "the sample corpus")
+        w.files.save_project_to(self.tmp / "survey.llmstudio")  # Ctrl+S, after its dialog
+        self.wait(lambda: w.project is not None, "the sample project")
 
     def shoot_start_page(self) -> None:
         """The start page and Help windows go here once `firstrun` is merged."""
 
     def add_codebooks(self) -> None:
-        from llmstudio.core.codebook import Code, Codebook
+        """Ctrl+B: a new codebook "Tone" typed in the editor, and "Local issues" imported
+        from a YAML file, each saved."""
+        from PySide6.QtTest import QTest
 
-        project = self.window.project
-        project.save_codebook(
-            Codebook(
-                (
-                    Code("negative", "The answer is critical, worried or angry."),
-                    Code("neutral", "Neither: a plain statement of an issue."),
-                    Code("positive", "The answer is pleased or hopeful."),
-                ),
-                name="Tone",
+        editor = self.CodebookEditor(self.window.project, self.window)
+        editor.show()
+        editor.new_codebook()
+        editor.name.selectAll()
+        QTest.keyClicks(editor.name, "Tone")
+        for k, code in enumerate(("negative", "neutral", "positive")):
+            if k:
+                editor.add_code()
+            QTest.keyClicks(editor.code_name, code)
+        if not editor.save():
+            raise RuntimeError(
+                "the Tone codebook was not saved: " + "; ".join(editor.problem_list())
             )
-        )
-        project.save_codebook(self.issues)
+        yaml = self.tmp / "local_issues.yaml"
+        yaml.write_text(LOCAL_ISSUES_YAML, encoding="utf-8")
+        if not (editor.import_file(yaml) and editor.save()):
+            raise RuntimeError("the Local issues codebook was not imported")
+        editor.reject()
 
     def code_by_hand(self) -> None:
         """Ctrl+K, a name, the Tone codebook, then one key per answer (1-3; → skips)."""
@@ -226,7 +236,7 @@ class Shots:
             w.corpus.text_column, w.corpus.rows, w, project=w.project, frame=w.corpus.frame
         )
         dialog.set_task("code")
-        dialog.codebook.setCurrentText(self.issues.name)
+        dialog.codebook.setCurrentText(ISSUES)
         dialog.set_model("builtin")
         dialog.show()
         dialog.resize(760, 760)
@@ -236,7 +246,7 @@ class Shots:
         dialog.reject()
 
     def shoot_codebook_editor(self) -> None:
-        editor = self.CodebookEditor(self.window.project, self.window, select=self.issues.name)
+        editor = self.CodebookEditor(self.window.project, self.window, select=ISSUES)
         editor.resize(980, 620)
         editor.show()
         self.save(editor, "codebook_editor.png")
@@ -308,6 +318,22 @@ class Shots:
         self.save(panel, "learn_panel.png")
         panel.close()
 
+    def export(self) -> None:
+        """Ctrl+E and Ctrl+Shift+E, as the walkthrough's last step: the files are checked,
+        not kept (they hold what the screenshots show)."""
+        w = self.window
+        table, methods = self.tmp / "survey_export.csv", self.tmp / "methods.md"
+        w.files.export_to(table)
+        self.wait(lambda: table.exists() and not w._busy, "the table's export")
+        w.files.export_methods(methods)
+        self.wait(lambda: methods.exists() and not w._busy, "the methods record")
+        header = table.read_text(encoding="utf-8-sig").splitlines()[0]
+        for column in ("human_tone_ana", "sentiment_label", "sentiment_valence"):
+            if column not in header:
+                raise RuntimeError(f"{table.name} has no column {column}: {header}")
+        if "Cohen" not in methods.read_text(encoding="utf-8"):
+            raise RuntimeError(f"{methods.name} gives no agreement")
+
 
 def pick(combo, data: str) -> None:
     """Choose the item whose data is ``data``."""
@@ -328,28 +354,29 @@ def intended_tone() -> dict[str, str]:
     return {entry[4]: names[entry[3]] for entry in entries}
 
 
-def local_issues():
-    """The codebook of README.md's example (the run dialog and the editor show it)."""
-    from llmstudio.core.codebook import Code, Codebook
-
-    return Codebook(
-        (
-            Code(
-                "Housing",
-                "Rents, house prices, homelessness, planning for new homes.",
-                include="Complaints about landlords.",
-                exclude="Traffic on housing estates (that is Transport).",
-                examples=("Rents have doubled and nobody can afford to live here.",),
-            ),
-            Code("Transport", "Buses, trains, roads, parking, cycling."),
-            Code("Health", "The NHS, GP appointments, hospitals, social care."),
-            Code("Cost of living", "Prices, energy bills, wages, benefits."),
-            Code("Crime", "Crime, policing, antisocial behaviour."),
-            Code("Environment", "Flooding, pollution, green spaces, recycling."),
-        ),
-        name="Local issues",
-        none_option=True,
-    )
+# The codebook of the run dialog's and the editor's pictures, imported as a researcher
+# would import one (docs/models-and-runs.md shows the format).
+LOCAL_ISSUES_YAML = """\
+name: Local issues
+multi_label: false
+none_option: true
+codes:
+  - name: Housing
+    description: Rents, house prices, homelessness, planning for new homes.
+    include: Complaints about landlords.
+    exclude: Traffic on housing estates (that is Transport).
+    examples: ["Rents have doubled and nobody can afford to live here."]
+  - name: Transport
+    description: Buses, trains, roads, parking, cycling.
+  - name: Health
+    description: The NHS, GP appointments, hospitals, social care.
+  - name: Cost of living
+    description: Prices, energy bills, wages, benefits.
+  - name: Crime
+    description: Crime, policing, antisocial behaviour.
+  - name: Environment
+    description: Flooding, pollution, green spaces, recycling.
+"""
 
 
 if __name__ == "__main__":
