@@ -9,7 +9,7 @@ run, agreement, a chart, the bias checks, Learn from my codes. Everything runs o
 machine: the builtin MiniLM model and VADER, no network, no key. The PNGs go to
 docs/images/ (or ``--out``); the run ends with an error when one of ``IMAGES`` was not
 made, so the list below is the list of what the script writes
-(tests/core/test_screenshots_list.py checks that every image the docs reference is in it).
+(tests/docs/test_docs_images.py checks that every image the docs reference is in it).
 
 The codes "typed" by the coder are the sentiment the corpus's authors meant each answer
 to have (scripts/make_sample_corpus.py keeps it as a note: N, U, P, M); mixed answers are
