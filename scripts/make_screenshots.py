@@ -214,8 +214,12 @@ class Shots:
         self.wait_job(job)
 
     def shoot_main_window(self) -> None:
+        from PySide6.QtCore import Qt
+
         w = self.window
         w.coding.dock.hide()
+        # The Jobs panel as a researcher leaves it after a glance: the table gets the room.
+        w.resizeDocks([w.runs.panel], [120], Qt.Orientation.Vertical)
         w.table.selectRow(2)
         self.settle()
         w.table.scrollToTop()
