@@ -33,25 +33,25 @@ from ..core.errors import LlmstudioError
 from ..core.nested import text_column_problem
 from ..core.project import Project
 from ..core.sniff import DELIMITER_NAMES
-from .bias_view import BiasChecks
-from .blind_mode import BlindMode
-from .charts_panel import install as install_charts
-from .check_run import CheckRun
-from .coder_columns import CoderColumns
-from .coding_dock import install as install_coding
-from .column_widths import ColumnWidths
-from .corpus_model import CorpusTableModel
-from .corpus_table import corpus_table
-from .detail_pane import DetailPane, RowResult
-from .errors import describe
-from .file_actions import FileActions
-from .model_runs import ModelRuns
-from .replicate_run import install_replicate
-from .review import Review
-from .runs_dialog import install_runs
-from .search_bar import SearchBar
-from .welcome import WelcomePage
-from .workers import run_in_background
+from .bias.bias_view import BiasChecks
+from .charts.charts_panel import install as install_charts
+from .coding.blind_mode import BlindMode
+from .coding.coding_dock import install as install_coding
+from .common.column_widths import ColumnWidths
+from .common.errors import describe
+from .common.search_bar import SearchBar
+from .common.workers import run_in_background
+from .project.file_actions import FileActions
+from .review.check_run import CheckRun
+from .review.review import Review
+from .runs.model_runs import ModelRuns
+from .runs.replicate_run import install_replicate
+from .runs.runs_dialog import install_runs
+from .start.welcome import WelcomePage
+from .table.coder_columns import CoderColumns
+from .table.corpus_model import CorpusTableModel
+from .table.corpus_table import corpus_table
+from .table.detail_pane import DetailPane, RowResult
 
 
 class MainWindow(QMainWindow):

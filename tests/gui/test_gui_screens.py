@@ -16,11 +16,11 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.core.tasks.build import TaskOptions
-from llmstudio.gui.column_widths import CAP, TEXT_MIN
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.jobs_panel import BAR, ETA, STATUS
-from llmstudio.gui.run_dialog import RunDialog
-from llmstudio.gui.sample_dialog import SampleDialog
+from llmstudio.gui.coding.sample_dialog import SampleDialog
+from llmstudio.gui.common.column_widths import CAP, TEXT_MIN
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.jobs_panel import BAR, ETA, STATUS
+from llmstudio.gui.runs.run_dialog import RunDialog
 
 from helpers.gui import api_spec, consent, make_project, open_project, sample_frame, wait_job
 
@@ -376,7 +376,7 @@ def test_closing_without_a_running_job_asks_nothing(qtbot, new_window, tmp_path,
     wait_job(qtbot, job)
     asked = []
     monkeypatch.setattr(
-        "llmstudio.gui.model_runs.ask_cancel_to_close", lambda *a: asked.append(a) or True
+        "llmstudio.gui.runs.model_runs.ask_cancel_to_close", lambda *a: asked.append(a) or True
     )
     window.close()
     assert not window.isVisible() and not asked

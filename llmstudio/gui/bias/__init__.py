@@ -1,1 +1,1 @@
-"""bias"""
+"""Bias checks: counterfactual swaps, probe sets and occupations, with their charts."""

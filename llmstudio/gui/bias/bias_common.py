@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from ..core.project import SUFFIX
-from .background import BackgroundTask
-from .progress_row import ProgressRow
+from ...core.project import SUFFIX
+from ..common.background import BackgroundTask
+from ..common.progress_row import ProgressRow
 
 BASE_URL_ROLE = Qt.ItemDataRole.UserRole + 1  # the model list's API base URL
 
@@ -146,7 +146,7 @@ class Exports:
 
     def export_csv(self, path: str | Path | None = None) -> Path | None:
         """The result's rows as CSV (through the core's export: the formula guard applies)."""
-        from ..core.export import export_table
+        from ...core.export import export_table
 
         path = path or self._ask("Export the rows", self.csv_name, "CSV (*.csv)")
         rows = self.exported_rows()
@@ -156,7 +156,7 @@ class Exports:
 
     def export_md(self, path: str | Path | None = None) -> Path | None:
         """The methods-record section (what the CLI writes as report.md)."""
-        from ..core.atomic import write_text
+        from ...core.atomic import write_text
 
         path = path or self._ask("Export the methods text", "-methods.md", "Markdown (*.md)")
         text = self.methods_text()

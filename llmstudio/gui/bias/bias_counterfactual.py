@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.backends import ModelSpec
-from ..core.bias.swaps import load_swaps, swap_all
-from ..core.cells import cell_text
-from ..core.model_config import cached_models, load_config, model_choices
+from ...core.backends import ModelSpec
+from ...core.bias.swaps import load_swaps, swap_all
+from ...core.cells import cell_text
+from ...core.model_config import cached_models, load_config, model_choices
+from ..common.errors import describe
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,
@@ -49,7 +50,6 @@ from .bias_common import (
     run_controls,
     table_defaults,
 )
-from .errors import describe
 
 PREVIEW_ROWS = 200
 SWAP_LISTS = {
@@ -66,9 +66,9 @@ ROW_FILTERS = ("rows whose label changed", "rows whose score changed", "every ro
 
 def _run_check(corpus, column, swaps, path, options, model, base_url, limit, monitor):
     """The worker: the bias project, the model, both runs and the comparison."""
-    from ..core.backends import make_backend
-    from ..core.bias.counterfactual import counterfactual_project, run_counterfactual
-    from ..core.tasks.build import make_task
+    from ...core.backends import make_backend
+    from ...core.bias.counterfactual import counterfactual_project, run_counterfactual
+    from ...core.tasks.build import make_task
 
     task = make_task(options)
     project, swapped = counterfactual_project(path, corpus, column, swaps)
@@ -310,7 +310,7 @@ class CounterfactualTab(Exports, QWidget):
 
     def run(self) -> None:
         """Start the check in the background (original and swapped texts, then compare)."""
-        from ..core.tasks.build import TaskOptions
+        from ...core.tasks.build import TaskOptions
 
         if self.background.running or self._swaps is None:
             return
@@ -346,15 +346,15 @@ class CounterfactualTab(Exports, QWidget):
         """Before texts leave the computer: the consent dialog, once per bias project,
         endpoint and columns (the original and the swapped text column), as for any run."""
 
-        from ..core.bias.counterfactual import (
+        from ...core.bias.counterfactual import (
             counterfactual_project,
             rows_with_swaps,
             swapped_column,
         )
-        from ..core.secrets import endpoint_id
-        from ..core.send_plan import send_plan, sent_columns
-        from ..core.tasks.build import make_task
-        from .consent_dialog import ask_consent
+        from ...core.secrets import endpoint_id
+        from ...core.send_plan import send_plan, sent_columns
+        from ...core.tasks.build import make_task
+        from ..common.consent_dialog import ask_consent
 
         column = self.column.currentText()
         try:
@@ -506,7 +506,7 @@ class CounterfactualTab(Exports, QWidget):
 
     def methods_text(self) -> str | None:
         """The section ``llmstudio bias`` writes as report.md."""
-        from ..core.bias.counterfactual import write_report
+        from ...core.bias.counterfactual import write_report
 
         if self.result is None:
             return None

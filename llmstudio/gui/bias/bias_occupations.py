@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMessageBox, QSpinBox
 
-from ..core.backends import ModelSpec, writes_text
-from ..core.model_config import cached_models, load_config, model_choices
+from ...core.backends import ModelSpec, writes_text
+from ...core.model_config import cached_models, load_config, model_choices
 from .bias_common import BASE_URL_ROLE, _num, bias_project_path, file_row, model_box
 from .bias_probes import ProbeTab
 
@@ -32,7 +32,7 @@ def generative_choices() -> list:
 
 
 def _run_occupations(model, base_url, occupations_file, template, samples, monitor):
-    from ..core.bias.completion import completion_probe, default_occupations, read_occupations
+    from ...core.bias.completion import completion_probe, default_occupations, read_occupations
 
     occupations = read_occupations(occupations_file) if occupations_file else default_occupations()
     return completion_probe(
@@ -51,7 +51,7 @@ class OccupationsTab(ProbeTab):
     csv_name = "-occupations.csv"
 
     def __init__(self, window, parent=None):
-        from ..core.bias.completion import DEFAULT_TEMPLATES
+        from ...core.bias.completion import DEFAULT_TEMPLATES
         from .bias_charts import OccupationChart
 
         super().__init__(
@@ -117,8 +117,8 @@ class OccupationsTab(ProbeTab):
             return None
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
         if ModelSpec.parse(spec).info.sends_texts:
-            from ..core.bias.completion import default_occupations, read_occupations
-            from ..core.secrets import endpoint_id
+            from ...core.bias.completion import default_occupations, read_occupations
+            from ...core.secrets import endpoint_id
 
             try:
                 path = self.occupations.text().strip()

@@ -32,10 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.backends import ModelSpec
-from ..core.bias.eec import EMOTION_NAMES
-from ..core.bias.eec_style import default_eec
-from ..core.model_config import cached_models, load_config, model_choices
+from ...core.backends import ModelSpec
+from ...core.bias.eec import EMOTION_NAMES
+from ...core.bias.eec_style import default_eec
+from ...core.model_config import cached_models, load_config, model_choices
+from ..common.errors import describe
 from .bias_common import (
     BASE_URL_ROLE,
     Exports,
@@ -48,13 +49,12 @@ from .bias_common import (
     run_controls,
     table_defaults,
 )
-from .errors import describe
 
 
 def _run_eec(path, model, base_url, limit, project, monitor):
-    from ..core.backends import make_backend
-    from ..core.bias.eec import eec_probe
-    from ..core.tasks import SentimentTask
+    from ...core.backends import make_backend
+    from ...core.bias.eec import eec_probe
+    from ...core.tasks import SentimentTask
 
     backend = make_backend(model, base_url=base_url or None)
     try:
@@ -153,7 +153,7 @@ class ProbeTab(Exports, QWidget):
             self.status.setText("Cancelling…")
 
     def _on_error(self, exc: BaseException) -> None:
-        from ..core.errors import Cancelled
+        from ...core.errors import Cancelled
 
         if isinstance(exc, Cancelled):
             self.cancelled = True
@@ -273,7 +273,7 @@ class EecTab(ProbeTab):
     def _ask_send(self, base_url: str) -> bool:
         from PySide6.QtWidgets import QMessageBox
 
-        from ..core.secrets import endpoint_id
+        from ...core.secrets import endpoint_id
 
         host = endpoint_id(base_url or None)
         n = f"{self.limit.value():,}" if self.limit.value() else "all the"

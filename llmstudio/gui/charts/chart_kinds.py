@@ -2,7 +2,7 @@
 (:func:`chart_numbers`, from ``core.chart_data``, run in the background) and how it is
 drawn with pyqtgraph on the panel's fresh plot (``DRAW``: one function a kind, each adding
 its items, its clickable hit boxes and its note, and naming its titles). The panel
-(``gui/charts_panel``) holds the pickers, the plot, the titles, clicks and export.
+(``gui/charts/charts_panel``) holds the pickers, the plot, the titles, clicks and export.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..core import chart_data as cd
-from ..core.tasks.sentiment import five_point
+from ...core import chart_data as cd
+from ...core.tasks.sentiment import five_point
 
 PALETTE = [
     "#0072B2",

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core import chart_data as cd
-from ..core.results import shown_name
-from ..core.runs import stored_params
+from ...core import chart_data as cd
+from ...core.results import shown_name
+from ...core.runs import stored_params
+from ..runs.jobs import TASK_TITLES
 from .chart_kinds import Source
-from .jobs import TASK_TITLES
 
 
 class ChartSources:
@@ -123,7 +123,7 @@ class ChartSources:
 
     def _coder_names(self) -> dict[str, str]:
         """The coders' columns -> "Codes by ana (Tone)"."""
-        from ..core.human_codes import coder_column_names
+        from ...core.human_codes import coder_column_names
 
         w = self.window
         if w.project is None:

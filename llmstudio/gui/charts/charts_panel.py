@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core import chart_data as cd
+from ...core import chart_data as cd
+from ..common.workers import run_in_background
 from .chart_export import PNG_WIDTH, export_png, export_svg
 from .chart_kinds import (
     CONFIDENCE_NOTE,
@@ -55,7 +56,6 @@ from .chart_kinds import (
     value_axis,
 )
 from .chart_sources import ChartSources
-from .workers import run_in_background
 
 REDRAW_MS = 300  # results arrive in batches, several a second: one redraw per 300 ms
 

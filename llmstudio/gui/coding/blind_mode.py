@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
 
-from ..core import human_codes
-from ..core.results import shown_name
+from ...core import human_codes
+from ...core.results import shown_name
 
 HIDDEN_NOTE = "Model results are hidden: blind coding is on (Analyse › Code Blind, Ctrl+Shift+K)."
 

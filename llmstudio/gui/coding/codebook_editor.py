@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.codebook import Codebook, load, save
-from ..core.codebook_draft import book_of, draft_code, draft_of, draft_problems
-from ..core.errors import CodebookError, LlmstudioError
-from .errors import describe
+from ...core.codebook import Codebook, load, save
+from ...core.codebook_draft import book_of, draft_code, draft_of, draft_problems
+from ...core.errors import CodebookError, LlmstudioError
+from ..common.errors import describe
 
 NEW_NAME = "New codebook"
 _FIELDS = ("description", "include", "exclude")

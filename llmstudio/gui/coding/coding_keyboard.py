@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
-from ..core import human_codes
-from ..core.codebook import NONE_CODE
+from ...core import human_codes
+from ...core.codebook import NONE_CODE
 from .code_keys import WAIT_MS as CODE_KEY_WAIT_MS
 from .code_keys import CodeKeys
 

@@ -22,9 +22,9 @@ import sqlite3
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLineEdit
 
-from ..core import human_codes
-from ..core.codebook import Codebook
-from ..core.coder_prefs import (
+from ...core import human_codes
+from ...core.codebook import Codebook
+from ...core.coder_prefs import (
     remember_blind,
     remember_codebook,
     remember_coder,
@@ -32,13 +32,13 @@ from ..core.coder_prefs import (
     remembered_codebook,
     remembered_coder,
 )
-from ..core.coding_session import NO_CODER, CodingSession, list_notice, missing, toggled
-from ..core.errors import LlmstudioError
-from ..core.sampling import ModelCodes, Sample, load_sample, model_codes, select_rows
+from ...core.coding_session import NO_CODER, CodingSession, list_notice, missing, toggled
+from ...core.errors import LlmstudioError
+from ...core.sampling import ModelCodes, Sample, load_sample, model_codes, select_rows
+from ..common.errors import describe
 from .coding_keyboard import CodingKeyboard
 from .coding_samples import CodingSamples
 from .coding_view import SHORTCUT_ROWS, CodingView
-from .errors import describe
 
 # What fixes a notice: the window's action (its owner, its name) and the button's words.
 FIXES = {

@@ -8,9 +8,9 @@ import sqlite3
 
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from ..core import human_codes
-from ..core.errors import LlmstudioError
-from ..core.sampling import Sample, random_sample, save_sample, stratified_sample
+from ...core import human_codes
+from ...core.errors import LlmstudioError
+from ...core.sampling import Sample, random_sample, save_sample, stratified_sample
 from .sample_dialog import SampleDialog
 
 

@@ -1,4 +1,4 @@
-"""The coding panel's widgets (``gui/coding_panel`` is what they do): the coder, the
+"""The coding panel's widgets (``gui/coding/coding_panel`` is what they do): the coder, the
 codebook, which rows, the blind switch, a notice, the progress, the text large with its
 metadata, the codes as numbered buttons, the model's answer, the memo, the moves.
 
@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core import human_codes
-from ..core.cells import as_text
-from ..core.codebook import NONE_CODE, Codebook
+from ...core import human_codes
+from ...core.cells import as_text
+from ...core.codebook import NONE_CODE, Codebook
 
 BLIND_TIP = (
     "Code blind: no model answer, no other coder's codes and no result columns are "

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from ..core.sampling import MAX_GROUPS, Sample, default_group_column, group_counts
+from ...core.sampling import MAX_GROUPS, Sample, default_group_column, group_counts
 
 
 class SampleDialog(QDialog):

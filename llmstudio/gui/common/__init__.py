@@ -1,1 +1,1 @@
-"""common"""
+"""What every feature of the window shares: background work, the progress row, error messages, column widths, the search bar and the consent to send rows to an API."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 
-from ..core.progress import Monitor
+from ...core.progress import Monitor
 from .workers import run_in_background
 
 SHOW_WAIT_S = 0.2

@@ -11,7 +11,7 @@ import html
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
-from ..core.send_plan import SendPlan
+from ...core.send_plan import SendPlan
 
 
 def ask_consent(project, plan: SendPlan, model: str, parent=None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ..core.errors import LlmstudioError
+from ...core.errors import LlmstudioError
 
 log = logging.getLogger("llmstudio.gui")
 

@@ -13,8 +13,8 @@ import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QLineEdit, QToolBar, QToolButton
 
-from ..core.errors import LlmstudioError
-from ..core.search import matching_rows, search_pattern, sort_order
+from ...core.errors import LlmstudioError
+from ...core.search import matching_rows, search_pattern, sort_order
 from .errors import describe
 
 # Filtering and sorting below this many rows is instant; above it runs in the background.

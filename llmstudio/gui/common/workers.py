@@ -2,7 +2,7 @@
 
 A thin layer over superqt's ``create_worker`` so every background call in the GUI is
 made the same way: results and errors arrive as signals in the GUI thread, errors as
-exception objects (mapped to messages by :mod:`llmstudio.gui.errors`).
+exception objects (mapped to messages by :mod:`llmstudio.gui.common.errors`).
 """
 
 from __future__ import annotations

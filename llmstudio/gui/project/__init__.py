@@ -1,1 +1,1 @@
-"""project"""
+"""The File menu: opening, importing, saving and exporting projects and tables."""

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..core.annotated import ANNOTATED_FORMATS
-from ..core.export import FORMATS
+from ...core.annotated import ANNOTATED_FORMATS
+from ...core.export import FORMATS
 
 FILTERS = "CSV (*.csv);;Excel workbook (*.xlsx);;Parquet (*.parquet)"
 STATA_FILTER = ";;Stata 14+ (*.dta)"

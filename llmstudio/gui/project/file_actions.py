@@ -15,14 +15,14 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from ..core.annotated import export_annotated
-from ..core.corpus import SUPPORTED, TEXT_SUFFIXES, Corpus, ImportOptions
-from ..core.errors import LlmstudioError
-from ..core.export import export_table, integer_notes
-from ..core.no_rows import zero_rows_message
-from ..core.project import SUFFIX, Project, load_any
-from ..core.recent import add_recent, recent_files
-from ..core.runs import run_infos
+from ...core.annotated import export_annotated
+from ...core.corpus import SUPPORTED, TEXT_SUFFIXES, Corpus, ImportOptions
+from ...core.errors import LlmstudioError
+from ...core.export import export_table, integer_notes
+from ...core.no_rows import zero_rows_message
+from ...core.project import SUFFIX, Project, load_any
+from ...core.recent import add_recent, recent_files
+from ...core.runs import run_infos
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
 
@@ -140,7 +140,7 @@ class FileActions(QObject):
 
     def open_sample(self) -> None:
         """Open the bundled sample corpus (the welcome screen's second button)."""
-        from ..core.paths import sample_corpus
+        from ...core.paths import sample_corpus
 
         self.open_path(sample_corpus())
 
@@ -356,8 +356,8 @@ class FileActions(QObject):
         def work():
             import json
 
-            from ..core.atomic import write_text
-            from ..core.methods import check_methods_path, write_methods  # stats: on use
+            from ...core.atomic import write_text
+            from ...core.methods import check_methods_path, write_methods  # stats: on use
 
             check_methods_path(path)  # before any report is written beside it
             saved = []
@@ -395,7 +395,7 @@ class FileActions(QObject):
     def export_coding_log(self, path: str | Path) -> None:
         """Write every click of the coding by hand, with its memo (``human_codes.
         coding_log``), in the background."""
-        from ..core.human_codes import export_coding_log
+        from ...core.human_codes import export_coding_log
 
         w = self.window
         w.coding.save_pending()  # a memo being typed is part of the log

@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..core.corpus import ImportOptions, preview, sniff_file
-from ..core.errors import CorpusError, LlmstudioError
-from ..core.runaway_quotes import is_quote_problem
-from ..core.sniff import DELIMITER_NAMES, ENCODINGS, SAMPLE_BYTES
-from .corpus_model import CorpusTableModel
-from .errors import describe
+from ...core.corpus import ImportOptions, preview, sniff_file
+from ...core.errors import CorpusError, LlmstudioError
+from ...core.runaway_quotes import is_quote_problem
+from ...core.sniff import DELIMITER_NAMES, ENCODINGS, SAMPLE_BYTES
+from ..common.errors import describe
+from ..table.corpus_model import CorpusTableModel
 
 PREVIEW_ROWS = 100
 _DELIMITERS = [",", ";", "\t", "|", ""]

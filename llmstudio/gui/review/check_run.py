@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from ..core.check_run import (
+from ...core.check_run import (
     DEFAULT_N,
     EXPECTED_AGREEMENT,
     codebook_for_run,
@@ -34,10 +34,10 @@ from ..core.check_run import (
     width_text,
     worth_checking,
 )
-from ..core.codebook import Codebook
-from ..core.errors import LlmstudioError
-from ..core.results import run_label
-from ..core.sampling import Sample, load_sample, random_sample
+from ...core.codebook import Codebook
+from ...core.errors import LlmstudioError
+from ...core.results import run_label
+from ...core.sampling import Sample, load_sample, random_sample
 
 __all__ = ["CheckRun", "CheckRunDialog"]
 
@@ -208,7 +208,7 @@ class CheckRun(QObject):
             return False
         run_id = self.run_id
         if run_id is None:
-            from ..core.runs import COMPLETE, TRIAL, run_infos
+            from ...core.runs import COMPLETE, TRIAL, run_infos
 
             # Finished runs only (core.runs: an interrupted or running one is not checked).
             done = [

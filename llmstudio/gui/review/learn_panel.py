@@ -27,16 +27,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..core import human_codes
-from ..core.codebook import NONE_CODE
-from ..core.embedding import learning
-from ..core.errors import Cancelled
-from ..core.tasks.build import TaskOptions
-from ..core.validation import APPLIES, DOES_NOT_APPLY
-from .background import BackgroundTask
-from .errors import describe
-from .jobs import JobSpec
-from .progress_row import ProgressRow
+from ...core import human_codes
+from ...core.codebook import NONE_CODE
+from ...core.embedding import learning
+from ...core.errors import Cancelled
+from ...core.tasks.build import TaskOptions
+from ...core.validation import APPLIES, DOES_NOT_APPLY
+from ..common.background import BackgroundTask
+from ..common.errors import describe
+from ..common.progress_row import ProgressRow
+from ..runs.jobs import JobSpec
 
 # Frozen-model features per corpus, for the session: reading 10,000 texts takes minutes
 # on a laptop CPU, and the features do not change while the texts do not.
@@ -44,7 +44,7 @@ _FEATURES: dict[tuple, np.ndarray] = {}
 
 
 def _features(texts: list[str], monitor) -> np.ndarray:
-    from ..core.embedding.classifier import EmbeddingClassifier
+    from ...core.embedding.classifier import EmbeddingClassifier
 
     clf = EmbeddingClassifier.from_model_dir(monitor=monitor)
     return learning.prepare_features(clf.embed_corpus(texts))

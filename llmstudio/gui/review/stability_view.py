@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..core.project import Project
-from ..core.results import describe_run
-from ..core.runs import finished_runs
-from ..core.stability import compare_runs
-from .errors import describe
-from .workers import LatestWins
+from ...core.project import Project
+from ...core.results import describe_run
+from ...core.runs import finished_runs
+from ...core.stability import compare_runs
+from ..common.errors import describe
+from ..common.workers import LatestWins
 
 RESAMPLES = 1000
 COLUMNS = [

@@ -36,13 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.errors import LlmstudioError
-from ..core.project import Project
-from ..core.validation import Source, report, sources
-from ..core.validation_report import ValidationReport, write_report
-from .errors import describe
+from ...core.errors import LlmstudioError
+from ...core.project import Project
+from ...core.validation import Source, report, sources
+from ...core.validation_report import ValidationReport, write_report
+from ..common.errors import describe
+from ..common.workers import LatestWins
 from .stability_view import StabilityView
-from .workers import LatestWins
 
 RESAMPLES = 1000
 

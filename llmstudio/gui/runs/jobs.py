@@ -15,22 +15,22 @@ from pathlib import Path
 import pandas as pd
 from PySide6.QtCore import QObject, Qt, Signal
 
-from ..core.backends import ModelSpec, ModelSpecError, make_backend
-from ..core.backends.base import Backend
-from ..core.backends.spec import kind_of
-from ..core.empty_texts import EMPTY_TEXT
-from ..core.priority import lower_this_thread
-from ..core.progress import Monitor
-from ..core.project import Project
-from ..core.results import batch_frame, result_columns, run_frame, shown_name
-from ..core.run_progress import JobResult, Progress
-from ..core.runner import run_job
-from ..core.secrets import accept_url, effective_base_url, endpoint_id, redact
-from ..core.tasks import SentimentTask
-from ..core.tasks.base import Task
-from ..core.tasks.build import TaskOptions, make_task
-from .background import BackgroundTask
-from .errors import describe
+from ...core.backends import ModelSpec, ModelSpecError, make_backend
+from ...core.backends.base import Backend
+from ...core.backends.spec import kind_of
+from ...core.empty_texts import EMPTY_TEXT
+from ...core.priority import lower_this_thread
+from ...core.progress import Monitor
+from ...core.project import Project
+from ...core.results import batch_frame, result_columns, run_frame, shown_name
+from ...core.run_progress import JobResult, Progress
+from ...core.runner import run_job
+from ...core.secrets import accept_url, effective_base_url, endpoint_id, redact
+from ...core.tasks import SentimentTask
+from ...core.tasks.base import Task
+from ...core.tasks.build import TaskOptions, make_task
+from ..common.background import BackgroundTask
+from ..common.errors import describe
 
 TASK_TITLES = {"sentiment": "Sentiment", "code": "Coding", "prompt": "Prompt"}
 
@@ -218,7 +218,7 @@ class Job(QObject):
                     batch_frame(task, batch, self._corpus_columns)
                 )
                 if self.spec.replicate is not None:
-                    from ..core.replicate import run_replicate
+                    from ...core.replicate import run_replicate
 
                     return run_replicate(
                         project,
@@ -271,7 +271,7 @@ class Job(QObject):
         self.state.status = result.status
 
     def _on_error(self, exc: BaseException) -> None:
-        from ..core.errors import RunBusy
+        from ...core.errors import RunBusy
 
         self.state.status = "failed"
         self.state.busy = isinstance(exc, RunBusy)

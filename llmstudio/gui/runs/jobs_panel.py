@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.chunking import long_text_summary
-from ..core.empty_texts import empty_words
+from ...core.chunking import long_text_summary
+from ...core.empty_texts import empty_words
+from ..common.progress_row import format_duration
 from .jobs import Job
-from .progress_row import format_duration
 
 HEADERS = ["Task", "Model", "Progress", "Rows", "Speed", "Time left", "Status", ""]
 TASK, MODEL, BAR, ROWS, SPEED, ETA, STATUS, ACTION = range(len(HEADERS))

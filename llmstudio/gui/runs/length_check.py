@@ -11,11 +11,11 @@ import pandas as pd
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
-from ..core.chunking import over_limit
-from ..core.runner import row_inputs
-from .errors import describe
+from ...core.chunking import over_limit
+from ...core.runner import row_inputs
+from ..common.errors import describe
+from ..common.workers import run_in_background
 from .jobs import JobSpec
-from .workers import run_in_background
 
 LENGTH_CHECK_DELAY_MS = 400  # after the last change, before the texts are counted again
 

@@ -12,9 +12,9 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
-from ..core.backends.spec import ModelSpec, short_spec
-from ..core.no_rows import zero_rows_message
-from ..core.results import (
+from ...core.backends.spec import ModelSpec, short_spec
+from ...core.no_rows import zero_rows_message
+from ...core.results import (
     RunLabel,
     code_names,
     has_runs,
@@ -24,8 +24,8 @@ from ..core.results import (
     says_nothing,
     shown_name,
 )
-from ..core.send_plan import send_plan, sent_columns
-from .consent_dialog import ask_consent
+from ...core.send_plan import send_plan, sent_columns
+from ..common.consent_dialog import ask_consent
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
 from .run_dialog import RunDialog
@@ -159,7 +159,7 @@ class ModelRuns(QObject):
 
     def ask_codebooks(self) -> None:
         """The codebook editor for the open project."""
-        from .codebook_editor import CodebookEditor
+        from ..coding.codebook_editor import CodebookEditor
 
         w = self.window
         if w.corpus is None:
@@ -243,7 +243,7 @@ class ModelRuns(QObject):
     def _would_hide_a_complete_run(self, job: Job) -> bool:
         """Whether the job's columns are plain names a complete run holds now: a run not
         yet complete must not take them (it gets ``_run<N>``, unless it resumes that run)."""
-        from ..core.runs import plain_runs, run_infos
+        from ...core.runs import plain_runs, run_infos
 
         infos = run_infos(self.window.project)
         plain = plain_runs(infos)
@@ -257,7 +257,7 @@ class ModelRuns(QObject):
         if label is not None and label.run_id is None:
             self._labels[job] = label.with_status(label.status, run_id)
         if self._suffix.get(job, "") is None and self._shows(job):
-            from ..core.runs import plain_runs, run_infos, suffix
+            from ...core.runs import plain_runs, run_infos, suffix
 
             self._suffix[job] = suffix(run_id, plain_runs(run_infos(self.window.project)))
             self._show_results(job, pd.DataFrame(columns=job.columns), whole=True)
@@ -373,7 +373,7 @@ class ModelRuns(QObject):
         if ended == "done" and self._suffix.get(job):
             self.refresh_results()
         elif ended != "done" and job.result is not None and self._suffix.get(job) is not None:
-            from ..core.results import run_label
+            from ...core.results import run_label
 
             label = self._labels[job] = run_label(self.window.project, job.result.run_id)
             self.window.model.set_run(self._names(job), label)
@@ -391,10 +391,10 @@ class ModelRuns(QObject):
         """Resume an interrupted run with the settings it stored: an ordinary job (the
         Jobs panel shows its progress and time left, Cancel stops it). Raises
         LlmstudioError when it cannot be resumed (its message says why)."""
-        from ..core.errors import RunError
-        from ..core.model_config import load_config
-        from ..core.runs import note_resume, resume_spec
-        from ..core.secrets import endpoint_id
+        from ...core.errors import RunError
+        from ...core.model_config import load_config
+        from ...core.runs import note_resume, resume_spec
+        from ...core.secrets import endpoint_id
 
         w = self.window
         spec = resume_spec(w.project, run_id)

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ..core.cost import price_table, save_price_table
-from ..core.model_config import (
+from ...core.cost import price_table, save_price_table
+from ...core.model_config import (
     OFFLINE_MODELS,
     Endpoint,
     cached_models,
@@ -41,9 +41,9 @@ from ..core.model_config import (
     load_config,
     save_config,
 )
-from ..core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
-from .errors import describe
-from .workers import run_in_background
+from ...core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
+from ..common.errors import describe
+from ..common.workers import run_in_background
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole
 

@@ -27,16 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core import runs as core_runs
-from ..core.backends import KINDS
-from ..core.errors import LlmstudioError
-from ..core.model_config import load_config
-from ..core.project import Project
-from ..core.replicate import Changes, plan_replicate
-from ..core.results import describe_run
-from ..core.runner import run_results
-from ..core.runs import stored_params
-from .errors import describe
+from ...core import runs as core_runs
+from ...core.backends import KINDS
+from ...core.errors import LlmstudioError
+from ...core.model_config import load_config
+from ...core.project import Project
+from ...core.replicate import Changes, plan_replicate
+from ...core.results import describe_run
+from ...core.runner import run_results
+from ...core.runs import stored_params
+from ..common.errors import describe
 from .jobs import Job, JobSpec
 
 CHANGES = (
@@ -264,7 +264,7 @@ class ReplicateRuns:
         result = job.result
         if result is None or w.project is None or w.project.path.resolve() != job.project_path:
             return
-        from ..core.results import run_label
+        from ...core.results import run_label
 
         frame = run_results(w.project, result.run_id)
         frame = frame.rename(columns={c: f"{c}_run{result.run_id}" for c in frame.columns})

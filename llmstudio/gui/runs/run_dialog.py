@@ -26,24 +26,24 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
-from ..core.backends import ModelSpec
-from ..core.backends.spec import BUILTIN, HF, OPENAI, Kind, kind_of
-from ..core.cells import cell_text
-from ..core.codebook import Codebook
-from ..core.empty_texts import EMPTY_TEXT
-from ..core.errors import LlmstudioError
-from ..core.examples import read_examples
-from ..core.model_config import ModelChoice, cached_models, load_config, model_choices
-from ..core.results import code_names
-from ..core.run_form import RunForm, request_preview
-from ..core.secrets import accept_url, endpoint_id
-from ..core.tasks import CodeTask
-from ..core.tasks.build import TaskOptions
-from ..core.tasks.prompt import placeholders
-from ..core.tasks.sentiment import DEFAULT_LABELS, SentimentTask
-from .corpus_model import cell_excerpt
-from .detail_pane import readable_values
-from .errors import describe
+from ...core.backends import ModelSpec
+from ...core.backends.spec import BUILTIN, HF, OPENAI, Kind, kind_of
+from ...core.cells import cell_text
+from ...core.codebook import Codebook
+from ...core.empty_texts import EMPTY_TEXT
+from ...core.errors import LlmstudioError
+from ...core.examples import read_examples
+from ...core.model_config import ModelChoice, cached_models, load_config, model_choices
+from ...core.results import code_names
+from ...core.run_form import RunForm, request_preview
+from ...core.secrets import accept_url, endpoint_id
+from ...core.tasks import CodeTask
+from ...core.tasks.build import TaskOptions
+from ...core.tasks.prompt import placeholders
+from ...core.tasks.sentiment import DEFAULT_LABELS, SentimentTask
+from ..common.errors import describe
+from ..table.corpus_model import cell_excerpt
+from ..table.detail_pane import readable_values
 from .jobs import Job, JobSpec
 from .length_check import LengthCheck
 from .run_dialog_view import (
@@ -198,7 +198,7 @@ class RunDialog(RunDialogView):
         self._update()  # which re-reads the examples file against the new codes
 
     def open_codebook_editor(self) -> None:
-        from .codebook_editor import CodebookEditor
+        from ..coding.codebook_editor import CodebookEditor
 
         editor = CodebookEditor(self.project, self, select=self.codebook.currentText() or None)
         try:

@@ -1,4 +1,4 @@
-"""The run dialog's widgets (``gui/run_dialog`` is what they do): the task and its page
+"""The run dialog's widgets (``gui/runs/run_dialog`` is what they do): the task and its page
 (sentiment, coding, custom prompt; the few-shot examples row moved onto the page shown),
 the model and its fields, long texts, the notes, the request and trial tabs, the buttons;
 and the dialog's height kept to what its wrapped labels need.
@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.backends import ModelSpec
-from ..core.backends.spec import HF, OPENAI
-from ..core.codebook import Codebook
-from ..core.model_config import ModelChoice
-from ..core.tasks.sentiment import DEFAULT_LABELS, SCALES
-from .progress_row import ProgressRow
+from ...core.backends import ModelSpec
+from ...core.backends.spec import HF, OPENAI
+from ...core.codebook import Codebook
+from ...core.model_config import ModelChoice
+from ...core.tasks.sentiment import DEFAULT_LABELS, SCALES
+from ..common.progress_row import ProgressRow
 
 # Their SPECs name no model yet ("hf:", "openai:"): the fields below the list do.
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", str(ModelSpec(HF)))

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core import runs
-from ..core.errors import LlmstudioError
-from .errors import describe
+from ...core import runs
+from ...core.errors import LlmstudioError
+from ..common.errors import describe
 
 COLUMNS = ("Run", "Name", "Task", "Model", "State", "Rows", "Columns", "Created", "Finished")
 STATE_COLOURS = {

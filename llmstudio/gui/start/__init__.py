@@ -1,1 +1,1 @@
-"""start"""
+"""The welcome page shown before a file is open."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 
-from ..core.recent import recent_files
+from ...core.recent import recent_files
 
 
 class WelcomePage(QWidget):

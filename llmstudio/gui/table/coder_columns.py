@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 from PySide6.QtCore import QObject
 
-from ..core import human_codes
-from ..core.results import shown_name
+from ...core import human_codes
+from ...core.results import shown_name
 
 
 def _tip(book: str, coder: str) -> str:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from ..core.cells import is_missing
-from ..core.nested import structure_text, structures_as_text
+from ...core.cells import is_missing
+from ...core.nested import structure_text, structures_as_text
 
 CHANGED_BLOCK = 64  # rows per dataChanged signal for results (see _changed)
 MAX_CHANGED_BLOCKS = 1000  # more than this: one signal for all rows

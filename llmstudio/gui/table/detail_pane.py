@@ -11,9 +11,9 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from ..core.cells import is_missing
-from ..core.empty_texts import EMPTY_TEXT
-from ..core.nested import structures_as_text
+from ...core.cells import is_missing
+from ...core.empty_texts import EMPTY_TEXT
+from ...core.nested import structures_as_text
 from .corpus_model import cell_excerpt, result_text
 
 MAX_MARKS = 500  # marking every hit of a one-letter search in a huge text helps nobody
