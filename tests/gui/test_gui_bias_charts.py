@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui.charts import chart_export
-from llmstudio.gui.charts.chart_export import FIGURE_SIZE, PNG_WIDTH
+from llmstudio.gui.common import chart_export
+from llmstudio.gui.common.chart_export import FIGURE_SIZE, PNG_WIDTH
 
 from helpers.gui import core_result, make_project, open_project
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core.bias.eec import EMOTION_NAMES
-from ..charts.chart_export import PNG_WIDTH, export_layout_png
+from ..common.chart_export import PNG_WIDTH, export_layout_png
 
 BLUE, ORANGE, GREEN, VERMILION, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#777777"
 

@@ -1,1 +1,1 @@
-"""Charts of results: the kinds, where their numbers come from, the panel and PNG/SVG export."""
+"""Charts of results: the kinds, where their numbers come from and the panel."""
