@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import chart_data as cd
-from ..common.workers import run_in_background
 from ..common.chart_export import PNG_WIDTH, export_png, export_svg
+from ..common.workers import run_in_background
 from .chart_kinds import (
     CONFIDENCE_NOTE,
     CONFUSION,
