@@ -1,1 +1,3 @@
-"""What every feature of the window shares: background work, the progress row, error messages, column widths, the search bar, chart export (PNG/SVG) and the consent to send rows to an API."""
+"""What the features of the window share: background work, the progress row, error
+messages, column widths, the search bar, chart export (PNG/SVG) and the consent to send
+rows to an API."""
