@@ -37,10 +37,10 @@ from .bias.bias_view import BiasChecks
 from .charts.charts_panel import install as install_charts
 from .coding.blind_mode import BlindMode
 from .coding.coding_dock import install as install_coding
+from .common.background import BackgroundTask, RunningWork
 from .common.column_widths import ColumnWidths
 from .common.errors import describe
 from .common.search_bar import SearchBar
-from .common.workers import run_in_background
 from .project.file_actions import FileActions
 from .review.check_run import CheckRun
 from .review.review import Review
@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
         self.source: Path | None = None
         self._busy = 0
         self._busy_message = ""
-        self._workers: set = set()
+        # Every panel's background work is kept here while it runs (keep_in=).
+        self.background_work = RunningWork()
         self.setWindowTitle("llmstudio")
         self.resize(1280, 800)
         self.setAcceptDrops(True)
@@ -342,11 +343,11 @@ class MainWindow(QMainWindow):
         def failed(exc):
             self.show_error(error_title, exc)
 
-        worker = run_in_background(
-            func, *args, on_done=on_done, on_error=on_error or failed, **kwargs
-        )
-        self._workers.add(worker)
-        worker.finished.connect(lambda: (self._workers.discard(worker), self.set_busy(None)))
+        task = BackgroundTask(keep_in=self.background_work, reports=False)
+        task.sig_result.connect(on_done)
+        task.sig_error.connect(on_error or failed)
+        task.sig_finished.connect(lambda: self.set_busy(None))
+        task.start(func, *args, **kwargs)
 
     # -- the window's interface: what panels and the file actions use -----------------
 

@@ -207,7 +207,7 @@ def settings(qtbot):
     with qtbot.waitSignal(dialog.sig_cache_scanned, timeout=20_000):
         pass  # the scan was started by the dialog; its answer comes in the event loop
     yield dialog
-    qtbot.waitUntil(lambda: not dialog._workers, timeout=20_000)
+    qtbot.waitUntil(lambda: not dialog.background_work, timeout=20_000)
 
 
 def test_connection_to_a_server_succeeds(qtbot, settings, fake_openai):

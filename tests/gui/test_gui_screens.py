@@ -199,7 +199,7 @@ def test_new_result_and_coder_columns_are_brought_into_view_once(qtbot, window, 
     assert in_view(window, "sentiment_score")
     # Scrolled back by the researcher: later batches and the end of the job do not jump.
     window.table.horizontalScrollBar().setValue(0)
-    window.runs._put(
+    window.runs.put_results(
         pd.DataFrame(
             {"sentiment_label": ["positive"], "sentiment_score": [0.9], "sentiment_error": [None]},
             index=[3],
@@ -405,7 +405,7 @@ def test_window_exports_carry_the_memos(qtbot, window, tmp_path):
     book.close()
     log = tmp_path / "log.csv"
     window.files.export_coding_log(log)
-    qtbot.waitUntil(lambda: log.exists() and not window._workers, timeout=20_000)
+    qtbot.waitUntil(lambda: log.exists() and not window.background_work, timeout=20_000)
     got = pd.read_csv(log, dtype=str, keep_default_na=False)
     assert got[["coder", "row", "codes", "memo"]].values.tolist() == [
         ["ana", "3", "Health", "mentions the GP too"]

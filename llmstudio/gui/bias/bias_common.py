@@ -87,7 +87,7 @@ def run_controls(tab, text: str, unit: str) -> QHBoxLayout:
     """``tab.run_button`` (calls ``tab.run``) and ``tab.progress``, the progress row of
     ``tab.background`` (``tab.bar``, and ``tab.cancel_button`` calling ``tab.cancel``,
     enabled while it runs), in a row."""
-    tab.background = BackgroundTask(tab, keep_in=tab.main._workers)
+    tab.background = BackgroundTask(tab, keep_in=tab.main.background_work)
     tab.run_button = QPushButton(text)
     tab.run_button.clicked.connect(tab.run)
     tab.progress = ProgressRow(unit)

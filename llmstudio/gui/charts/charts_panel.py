@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import chart_data as cd
+from ..common.background import BackgroundTask
 from ..common.chart_export import PNG_WIDTH, export_png, export_svg
-from ..common.workers import run_in_background
 from .chart_kinds import (
     CONFIDENCE_NOTE,
     CONFUSION,
@@ -73,9 +73,14 @@ class ChartsPanel(QWidget):
         self.data = pd.DataFrame()  # what the chart shows now (chart_data's frame)
         self._kinds: tuple = ([], [], [], [])  # the columns each picker may offer
         self._dates: dict = {}
-        self.pending = False  # numbers being worked out in the background
-        self._again = False  # asked to redraw meanwhile: the numbers coming are stale
-        self._worker = None
+        # The numbers are worked out in the background, latest wins: asked to redraw
+        # meanwhile, the numbers coming are stale and it redraws once they are in.
+        self.background = BackgroundTask(
+            self, keep_in=window.background_work, reports=False, again=self.redraw
+        )
+        self.background.sig_result.connect(self._numbers_in)
+        self.background.sig_error.connect(self._numbers_failed)
+        self._asked: tuple | None = None  # (request, corpus, started) of those numbers
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_MS)
@@ -318,8 +323,7 @@ class ChartsPanel(QWidget):
         window on every batch of a running job), then drawn here; asked again meanwhile,
         it starts over with the newest values once those numbers are in."""
         self._timer.stop()
-        if self.pending:
-            self._again = True
+        if self.background.ask_again():
             return
         w = self.window
         first = self.source(self.column.currentData())
@@ -354,39 +358,26 @@ class ChartsPanel(QWidget):
                 )  # the corpus's own: it does not change
         elif kind >= GROUP_SHARES:
             other = self.sources.source_values(second)
-        corpus, started = w.corpus, time.perf_counter()
-        self.pending, self._again = True, False
+        self._asked = (request, w.corpus, time.perf_counter())
+        self.background.start(chart_numbers, kind, values, other, dates, request["freq"], label)
 
-        def done(result: dict) -> None:
-            self.pending = False
-            if self._again or w.corpus is not corpus:
-                self.redraw()  # the numbers are stale: the newest values instead
-                return
-            if "dates" in result:  # parsed once per corpus (a million dates are slow)
-                self._dates = {(id(corpus.frame), second.key): result["dates"]}
-            self._paint(request, result)
-            # While a job runs, wait five times as long as this took before the next one.
-            took = time.perf_counter() - started
-            self._timer.setInterval(max(REDRAW_MS, min(10_000, int(5000 * took))))
+    def _numbers_in(self, result: dict) -> None:
+        request, corpus, started = self._asked
+        if self.background.stale:
+            return  # asked again meanwhile: it redraws with the newest values
+        if self.window.corpus is not corpus:
+            self.redraw()  # another file: its values instead (once this one has ended)
+            return
+        if "dates" in result:  # parsed once per corpus (a million dates are slow)
+            self._dates = {(id(corpus.frame), request["second"].key): result["dates"]}
+        self._paint(request, result)
+        # While a job runs, wait five times as long as this took before the next one.
+        took = time.perf_counter() - started
+        self._timer.setInterval(max(REDRAW_MS, min(10_000, int(5000 * took))))
 
-        def failed(exc: BaseException) -> None:
-            self.pending = False
-            self._clear()
-            self.note.setText(f"This chart cannot be drawn: {exc}")
-            if self._again:
-                self.redraw()
-
-        self._worker = run_in_background(
-            chart_numbers,
-            kind,
-            values,
-            other,
-            dates,
-            request["freq"],
-            label,
-            on_done=done,
-            on_error=failed,
-        )
+    def _numbers_failed(self, exc: BaseException) -> None:
+        self._clear()
+        self.note.setText(f"This chart cannot be drawn: {exc}")
 
     def _paint(self, request: dict, result: dict) -> None:
         """Draw numbers worked out by :func:`chart_numbers` for ``request``, on a fresh

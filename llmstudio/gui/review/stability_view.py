@@ -28,8 +28,8 @@ from ...core.project import Project
 from ...core.results import describe_run
 from ...core.runs import finished_runs
 from ...core.stability import compare_runs
+from ..common.background import BackgroundTask
 from ..common.errors import describe
-from ..common.workers import LatestWins
 
 RESAMPLES = 1000
 COLUMNS = [
@@ -71,7 +71,10 @@ class StabilityView(QGroupBox):
     def __init__(self, project: Project, parent=None):
         super().__init__("Run stability (a run against its replicate, or any two runs)", parent)
         self.project = project
-        self._jobs = LatestWins(self.refresh)
+        # Latest wins: runs chosen while it computes are compared once it ends.
+        self._jobs = BackgroundTask(reports=False, again=self.refresh)
+        self._jobs.sig_result.connect(self._show)
+        self._jobs.sig_error.connect(self._failed)
         self.first = _RunBox(self._fill)
         self.second = _RunBox(self._fill)
         for box in (self.first, self.second):
@@ -171,9 +174,7 @@ class StabilityView(QGroupBox):
             self._say("Choose two different runs.")
             self.sig_computed.emit()
             return
-        if self._jobs.start(
-            _compute, self.project.path, a, b, on_done=self._show, on_error=self._failed
-        ):
+        if self._jobs.start(_compute, self.project.path, a, b):
             self._say("Computing…")
 
     def _failed(self, exc: BaseException) -> None:

@@ -40,8 +40,8 @@ from ...core.errors import LlmstudioError
 from ...core.project import Project
 from ...core.validation import Source, report, sources
 from ...core.validation_report import ValidationReport, write_report
+from ..common.background import BackgroundTask
 from ..common.errors import describe
-from ..common.workers import LatestWins
 from .stability_view import StabilityView
 
 RESAMPLES = 1000
@@ -90,7 +90,10 @@ class ValidationView(QDialog):
         self.resize(900, 800)
         self._pairs = None  # the rows both coded (frame), for the confusion matrix's cells
         self._labels: list[str] = []
-        self._jobs = LatestWins(self.refresh)
+        # Latest wins: choices changed while it computes are computed for once it ends.
+        self._jobs = BackgroundTask(reports=False, again=self.refresh)
+        self._jobs.sig_result.connect(self._show)
+        self._jobs.sig_error.connect(self._failed)
 
         self.codebook = QComboBox()
         self.reference = QComboBox()
@@ -306,8 +309,6 @@ class ValidationView(QDialog):
             reference,
             comparison,
             code,
-            on_done=self._show,
-            on_error=self._failed,
         ):
             self._say("Computing…")
 

@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, QTimer
 
 from ...core.chunking import over_limit
 from ...core.runner import row_inputs
+from ..common.background import BackgroundTask
 from ..common.errors import describe
-from ..common.workers import run_in_background
 from .jobs import JobSpec
 
 LENGTH_CHECK_DELAY_MS = 400  # after the last change, before the texts are counted again
@@ -29,12 +29,17 @@ class LengthCheck(QObject):
         self.dialog = dialog
         # (key of what was counted, (n, limit) or the error) of the last count.
         self._found: tuple | None = None
-        self._worker = None
         self._backends: dict = {}  # (model, base_url) -> a loaded backend
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(LENGTH_CHECK_DELAY_MS)
         self._timer.timeout.connect(self._check)
+        # One count at a time: a change meanwhile is counted after it, after the pause.
+        # No parent: the task outlives a dialog closed while it counts.
+        self._counting = BackgroundTask(reports=False, again=self._count_later)
+        self._counting_key: tuple | None = None  # what the running count is for
+        self._counting.sig_result.connect(lambda found: self._counted(self._counting_key, found))
+        self._counting.sig_error.connect(lambda exc: self._counted(self._counting_key, exc))
 
     def stop(self) -> None:
         """The dialog closes: no count to come, the models loaded to count let go."""
@@ -66,26 +71,23 @@ class LengthCheck(QObject):
         self._timer.start()
 
     def _check(self) -> None:
-        if self._worker is not None:  # one count at a time; this one comes next
-            self._timer.start()
+        if self._counting.ask_again():  # one count at a time; this one comes next
             return
         key = None if self.dialog.problem() else self.key()
         if key is None:
             return
-        spec = self.dialog.spec()
-        self._worker = run_in_background(
+        self._counting_key = key
+        self._counting.start(
             count_long_texts,
-            spec,
+            self.dialog.spec(),
             self.dialog.frame,
             self.dialog.text_column,
             self._backends,
-            on_done=lambda found: self._counted(key, found),
-            on_error=lambda exc: self._counted(key, exc),
-            on_finished=self._ended,
         )
 
-    def _ended(self) -> None:
-        self._worker = None
+    def _count_later(self) -> None:
+        if shiboken6.isValid(self._timer):  # not once the dialog has closed
+            self._timer.start()
 
     def _counted(self, key: tuple, found) -> None:
         if not shiboken6.isValid(self.dialog):

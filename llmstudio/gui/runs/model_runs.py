@@ -86,7 +86,7 @@ class ModelRuns(QObject):
         self.panel = JobsPanel(window)
         self.panel.sig_goto_row.connect(window.goto_row)
         self.panel.hide()
-        self._workers: dict[Job, object] = {}
+        self._running: dict[Job, object] = {}
         self._labels: dict[Job, RunLabel] = {}  # which run each job's columns show
         # The suffix of each job's columns: "" the plain names, "_run<N>" (a run newer than
         # the complete one that has them), None until the job's run is known.
@@ -212,9 +212,8 @@ class ModelRuns(QObject):
         )
         job.sig_results.connect(lambda frame: self._show_results(job, frame))
         job.sig_run.connect(lambda run_id: self._on_run(job, run_id))
-        job.sig_changed.connect(lambda: self._track(job))
+        self.keep(job)
         job.sig_changed.connect(lambda: self._relabel(job))
-        job.sig_ended.connect(lambda: self._untrack(job))
         job.sig_ended.connect(lambda: self._relabel(job))
         job.sig_ended.connect(lambda: self._after_end(job))
         self.panel.add_job(job)
@@ -290,25 +289,31 @@ class ModelRuns(QObject):
         )
         return ask_consent(w.project, plan, spec.model_name(), w)
 
+    def keep(self, job: Job) -> None:
+        """Hold ``job``'s work in the window's background work while it runs (and keep
+        collections from freezing the window meanwhile)."""
+        job.sig_changed.connect(lambda: self._track(job))
+        job.sig_ended.connect(lambda: self._untrack(job))
+
     def _track(self, job: Job) -> None:
-        # The window's set of background work: closing waits for it (and tests settle on it).
-        if job.worker is not None and job not in self._workers:
-            if not self._workers:
+        # The window's background work holds it while it runs (tests settle on it).
+        if job.worker is not None and job not in self._running:
+            if not self._running:
                 # A full garbage collection walks every object (a big corpus, torch's
                 # modules) holding the interpreter for 100 ms and more: the window would
                 # freeze mid-job. What exists now is left out of collections until the
                 # jobs end; the job's own garbage is still collected.
                 gc.freeze()
-            self._workers[job] = job.worker
-            self.window._workers.add(job.worker)
+            self._running[job] = job.worker
+            self.window.background_work.keep(job.worker)
             # A job holds a pool thread for minutes: opening, exporting and searching must
             # still find one (the pool has one thread per core, one on a small laptop).
             pool = QThreadPool.globalInstance()
-            pool.setMaxThreadCount(max(pool.maxThreadCount(), len(self._workers) + 2))
+            pool.setMaxThreadCount(max(pool.maxThreadCount(), len(self._running) + 2))
 
     def _untrack(self, job: Job) -> None:
-        self.window._workers.discard(self._workers.pop(job, None))
-        if not self._workers:
+        self._running.pop(job, None)  # the window lets it go itself when it finishes
+        if not self._running:
             gc.unfreeze()
 
     # -- result columns ---------------------------------------------------------------
@@ -326,7 +331,7 @@ class ModelRuns(QObject):
             what = f"{job.spec.task_name} by {job.spec.model_name()}"
             if label.run_id is not None:
                 what += f" (run {label.run_id}, {label.status})"
-            self._put(
+            self.put_results(
                 frame, whole, what, label, note=SCORE_NOTE if job.spec.task_name != "prompt" else ""
             )
 
@@ -429,7 +434,7 @@ class ModelRuns(QObject):
             note_resume(w.project, run_id)
         return job
 
-    def _put(
+    def put_results(
         self,
         frame: pd.DataFrame,
         whole: bool,
@@ -479,7 +484,7 @@ class ModelRuns(QObject):
         def done(runs) -> None:
             if w.project is project and w.corpus is corpus:
                 for tip, label, frame in runs:
-                    self._put(frame, True, tip, label, bring_into_view=False)
+                    self.put_results(frame, True, tip, label, bring_into_view=False)
             self.sig_results_shown.emit()
 
         w.start_work(

@@ -42,8 +42,8 @@ from ...core.model_config import (
     save_config,
 )
 from ...core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
+from ..common.background import BackgroundTask, RunningWork
 from ..common.errors import describe
-from ..common.workers import run_in_background
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -66,7 +66,7 @@ class ModelSettingsDialog(QDialog):
         self.resize(720, 480)
         self.config = load_config()
         self._cached: list[str] = []  # hub ids found in the Hugging Face cache
-        self._workers: set = set()
+        self.background_work = RunningWork()  # the cache scan and endpoint tests
         tabs = QTabWidget()
         tabs.addTab(self._local_tab(), "Local models")
         tabs.addTab(self._api_tab(), "API endpoints")
@@ -84,11 +84,10 @@ class ModelSettingsDialog(QDialog):
         def guard(handler):
             return lambda value: handler(value) if isValid(self) else None
 
-        worker = run_in_background(
-            func, *args, on_done=guard(on_done), on_error=guard(on_error or (lambda exc: None))
-        )
-        self._workers.add(worker)
-        worker.finished.connect(lambda: self._workers.discard(worker))
+        task = BackgroundTask(keep_in=self.background_work, reports=False)
+        task.sig_result.connect(guard(on_done))
+        task.sig_error.connect(guard(on_error or (lambda exc: None)))
+        task.start(func, *args)
 
     # -- local models -----------------------------------------------------------------
 

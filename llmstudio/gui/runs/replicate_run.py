@@ -252,8 +252,7 @@ class ReplicateRuns:
         runs.panel.add_job(job)
         runs.panel.show()
         runs.panel.raise_()
-        job.sig_changed.connect(lambda: runs._track(job))
-        job.sig_ended.connect(lambda: runs._untrack(job))
+        runs.keep(job)
         job.start()
         runs.sig_job_added.emit(job)  # the views that follow the window's jobs (Validate)
         return job
@@ -273,7 +272,7 @@ class ReplicateRuns:
             f"{describe_run(w.project, result.run_id)}; replicate {of.get('replicate')} "
             f"of run {job.spec.replicate.of}"
         )
-        w.runs._put(frame, True, tip, run_label(w.project, result.run_id))
+        w.runs.put_results(frame, True, tip, run_label(w.project, result.run_id))
 
 
 def install_replicate(window) -> ReplicateRuns:
