@@ -151,7 +151,7 @@ class Job(QObject):
         self.rows = None if rows is None else list(rows)  # None: every row (a trial: a few)
         self.project_path = Path(project_path)
         self.columns = [shown_name(c, corpus_columns) for c in result_columns(spec.task())]
-        self._corpus_columns = list(corpus_columns)
+        self.corpus_columns = list(corpus_columns)
         self.state = JobState()
         self.result: JobResult | None = None
         self.background = BackgroundTask(self, pace=True)
@@ -210,12 +210,12 @@ class Job(QObject):
                     # it already holds (a resumed job's rows came in while it ran).
                     self._sig_run.emit(run_id)
                     if first and self.rows is None:
-                        stored = run_frame(project, run_id, self._corpus_columns)
+                        stored = run_frame(project, run_id, self.corpus_columns)
                         if len(stored):
                             self._sig_rows.emit(stored)
 
                 on_rows = lambda batch: self._sig_rows.emit(  # noqa: E731
-                    batch_frame(task, batch, self._corpus_columns)
+                    batch_frame(task, batch, self.corpus_columns)
                 )
                 if self.spec.replicate is not None:
                     from ...core.replicate import run_replicate

@@ -267,7 +267,7 @@ class ModelRuns(QObject):
         if not end:
             return list(job.columns)
         return [
-            shown_name(f"{c}{end}", job._corpus_columns) for c in result_columns(job.spec.task())
+            shown_name(f"{c}{end}", job.corpus_columns) for c in result_columns(job.spec.task())
         ]
 
     def consent(self, spec: JobSpec, rows: int | None = None) -> bool:
