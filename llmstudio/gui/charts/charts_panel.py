@@ -317,6 +317,11 @@ class ChartsPanel(QWidget):
         self.data = pd.DataFrame()
         self.yrange = None  # set by a chart whose range is not its items' bounds
 
+    @property
+    def pending(self) -> bool:
+        """Numbers are being worked out in the background: the chart will change."""
+        return self.background.running
+
     def redraw(self) -> None:
         """Draw the chart chosen from the table's current values. The numbers are worked
         out in the background (a million rows take about a second, which would freeze the
