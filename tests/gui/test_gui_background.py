@@ -59,11 +59,11 @@ def test_running_work_holds_each_worker_until_it_ends(qtbot):
     tasks = [BackgroundTask(keep_in=work, reports=False) for _ in range(2)]
     for i, task in enumerate(tasks):
         task.start(_wait_for, gate, i)
-    assert len(work) == 2 and work
-    assert not work.wait(50)  # still running: the wait gives up
+    qtbot.wait(50)
+    assert len(work) == 2 and work  # still running
     gate.set()
-    assert work.wait(10_000)
-    assert len(work) == 0 and not work
+    qtbot.waitUntil(lambda: not work, timeout=10_000)
+    assert len(work) == 0
 
 
 def test_a_task_made_for_one_call_is_not_lost_while_it_runs(qtbot):
@@ -76,5 +76,4 @@ def test_a_task_made_for_one_call_is_not_lost_while_it_runs(qtbot):
     del task
     gc.collect()
     gate.set()
-    assert work.wait(10_000)
-    qtbot.waitUntil(lambda: got == ["read"], timeout=5_000)
+    qtbot.waitUntil(lambda: got == ["read"] and not work, timeout=10_000)

@@ -19,12 +19,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import (
     QCoreApplication,
-    QDeadlineTimer,
     QEvent,
-    QEventLoop,
     QObject,
     Qt,
-    QThread,
     Signal,
 )
 
@@ -42,8 +39,8 @@ class RunningWork:
 
     The window has one (``window.background_work``): every panel's task keeps its work
     there (``BackgroundTask(keep_in=window.background_work)``), so the window and tests
-    can tell whether anything still runs (``bool(work)``, ``len(work)``) and
-    :meth:`wait` for it. A dialog with work of its own may hold its own."""
+    can tell whether anything still runs (``bool(work)``, ``len(work)``). A dialog with
+    work of its own may hold its own."""
 
     def __init__(self):
         self._workers: set = set()
@@ -55,15 +52,6 @@ class RunningWork:
 
     def __len__(self) -> int:
         return len(self._workers)
-
-    def wait(self, timeout_ms: int = 30_000) -> bool:
-        """Handle events until every piece of work has finished (True) or ``timeout_ms``
-        passed (False)."""
-        deadline = QDeadlineTimer(timeout_ms)
-        while self._workers and not deadline.hasExpired():
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            QThread.msleep(5)
-        return not self._workers
 
 
 class BackgroundTask(QObject):
