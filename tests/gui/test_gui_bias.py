@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 from llmstudio.core.backends import make_backend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
-from llmstudio.gui.bias_common import p_text
+from llmstudio.gui.bias.bias_common import p_text
 
 from helpers.gui import bigger_frame, core_result, make_project, open_project
 
@@ -261,7 +261,7 @@ def test_api_model_asks_consent_once_and_sends_nothing_when_declined(
     from PySide6.QtWidgets import QDialog
 
     from llmstudio.core.model_config import Endpoint, ModelConfig, save_config
-    from llmstudio.gui.consent_dialog import ConsentDialog
+    from llmstudio.gui.common.consent_dialog import ConsentDialog
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     save_config(ModelConfig(endpoints=[Endpoint("fake", fake_openai.url)]))

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui import chart_export
-from llmstudio.gui.chart_export import FIGURE_SIZE, PNG_WIDTH
+from llmstudio.gui.common import chart_export
+from llmstudio.gui.common.chart_export import FIGURE_SIZE, PNG_WIDTH
 
 from helpers.gui import core_result, make_project, open_project
 
@@ -21,7 +21,7 @@ from helpers.gui import core_result, make_project, open_project
 def eec_chart():
     from llmstudio.core.bias import eec_style
     from llmstudio.core.bias.eec import eec_probe
-    from llmstudio.gui.bias_charts import EecChart
+    from llmstudio.gui.bias.bias_charts import EecChart
 
     chart = EecChart()
     chart.show(
@@ -31,7 +31,7 @@ def eec_chart():
 
 
 def counterfactual_chart(qtbot, window, tmp_path):
-    from llmstudio.gui.bias_charts import CounterfactualChart
+    from llmstudio.gui.bias.bias_charts import CounterfactualChart
 
     open_project(qtbot, window, make_project(tmp_path / "survey.llmstudio"))
     chart = CounterfactualChart()

@@ -14,9 +14,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from llmstudio.gui import chart_kinds as ck
-from llmstudio.gui import charts_panel as cp
-from llmstudio.gui.jobs import JobSpec
+from llmstudio.gui.charts import chart_kinds as ck
+from llmstudio.gui.charts import charts_panel as cp
+from llmstudio.gui.runs.jobs import JobSpec
 
 from helpers.gui import make_project, open_project, sample_frame, wait_job
 

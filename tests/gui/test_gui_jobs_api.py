@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from llmstudio.core.project import Project
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.jobs_panel import ROWS, STATUS
-from llmstudio.gui.model_settings import ModelSettingsDialog
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.jobs_panel import ROWS, STATUS
+from llmstudio.gui.runs.model_settings import ModelSettingsDialog
 
 from fakes.openai_server import label_for
 from helpers.gui import (
@@ -207,7 +207,7 @@ def settings(qtbot):
     with qtbot.waitSignal(dialog.sig_cache_scanned, timeout=20_000):
         pass  # the scan was started by the dialog; its answer comes in the event loop
     yield dialog
-    qtbot.waitUntil(lambda: not dialog._workers, timeout=20_000)
+    qtbot.waitUntil(lambda: not dialog.background_work, timeout=20_000)
 
 
 def test_connection_to_a_server_succeeds(qtbot, settings, fake_openai):
@@ -323,7 +323,7 @@ def test_closing_the_window_cancels_a_running_job(
 ):
     consent(monkeypatch, QDialog.DialogCode.Accepted)
     # "Cancel job and close" (the question itself: test_gui_screens).
-    monkeypatch.setattr("llmstudio.gui.model_runs.ask_cancel_to_close", lambda *a: True)
+    monkeypatch.setattr("llmstudio.gui.runs.model_runs.ask_cancel_to_close", lambda *a: True)
     window = new_window()
     open_project(qtbot, window, project_path)
     fake_openai.latency = 0.5

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.jobs_panel import status_text
-from llmstudio.gui.run_dialog import RunDialog
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.jobs_panel import status_text
+from llmstudio.gui.runs.run_dialog import RunDialog
 
 BODY = " ".join(
     [

@@ -64,7 +64,7 @@ def test_structures_are_shown_sorted_and_refused_as_text(qtbot, window, open_fil
 
 
 def test_the_run_dialog_shows_a_placeholders_json_text(qtbot, window, open_file, nested):
-    from llmstudio.gui.run_dialog import RunDialog
+    from llmstudio.gui.runs.run_dialog import RunDialog
 
     open_file(nested)
     dialog = RunDialog("text", 3, window, frame=window.corpus.frame)

@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from llmstudio.core.errors import Cancelled
-from llmstudio.gui import learn_panel
-from llmstudio.gui.background import BackgroundTask
-from llmstudio.gui.learn_panel import LearnPanel
-from llmstudio.gui.progress_row import ProgressRow, progress_text
+from llmstudio.gui.common.background import BackgroundTask
+from llmstudio.gui.common.progress_row import ProgressRow, progress_text
+from llmstudio.gui.review import learn_panel
+from llmstudio.gui.review.learn_panel import LearnPanel
 
 from helpers.gui import bigger_frame, consent, make_project, open_project
 
@@ -121,7 +121,7 @@ def test_the_learn_panel_shows_its_reading_and_its_cancel_works(qtbot, window, t
 def test_the_run_dialogs_trial_shows_its_rows_and_its_cancel_stops_it(
     qtbot, window, tmp_path, monkeypatch, fake_openai
 ):
-    from llmstudio.gui.run_dialog import RunDialog
+    from llmstudio.gui.runs.run_dialog import RunDialog
 
     open_project(qtbot, window, make_project(tmp_path / "trial.llmstudio"))
     consent(monkeypatch)

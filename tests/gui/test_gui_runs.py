@@ -16,7 +16,7 @@ from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui.runs_dialog import RunsDialog
+from llmstudio.gui.runs.runs_dialog import RunsDialog
 
 from helpers.gui import make_project, open_project, wait_job
 
@@ -162,7 +162,7 @@ def test_discard_from_the_bar(qtbot, window, kill_and_rerun, monkeypatch):
 def test_cancelled_job_leaves_the_complete_run_plain(qtbot, window, tmp_path):
     """Cancel a second run: the complete run keeps the plain names, the cancelled one is
     shown suffixed, said interrupted."""
-    from llmstudio.gui.jobs import JobSpec
+    from llmstudio.gui.runs.jobs import JobSpec
 
     path = tmp_path / "sample.llmstudio"
     make_project(path)
@@ -182,7 +182,7 @@ def test_cancelled_job_leaves_the_complete_run_plain(qtbot, window, tmp_path):
 def test_a_new_run_fills_its_own_columns_until_it_is_complete(qtbot, window, tmp_path):
     """While a second run of a task runs, the complete run keeps the plain columns and the
     new one fills sentiment_label_run2 (said running); complete, it takes the names."""
-    from llmstudio.gui.jobs import JobSpec
+    from llmstudio.gui.runs.jobs import JobSpec
 
     path = tmp_path / "sample.llmstudio"
     make_project(path)
