@@ -83,7 +83,7 @@ def test_export_is_complete_at_its_size(qtbot, window, tmp_path, monkeypatch, ki
     # Drawn to the edges: the right plot's ticks and titles, the bottom axis titles.
     assert ink(image, int(w * 0.8), 0, w, h) > 50
     assert ink(image, 0, int(h * 0.85), w, h) > 50
-    image.save(f"/tmp/charts_bias_{kind}_{strip[0]}.png")
+    image.save(str(tmp_path / f"charts_bias_{kind}_{strip[0]}.png"))
     # The window's layout is given back.
     QApplication.processEvents()
     after = layout.geometry()  # (a narrow strip's plots may take a few pixels more)

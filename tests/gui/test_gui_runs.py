@@ -58,7 +58,7 @@ def column(window, name):
 
 
 def test_opening_after_kill_and_rerun_shows_both_and_says_interrupted(
-    qtbot, window, kill_and_rerun
+    qtbot, window, kill_and_rerun, tmp_path
 ):
     opened(qtbot, window, kill_and_rerun)
     model = window.model
@@ -80,7 +80,7 @@ def test_opening_after_kill_and_rerun_shows_both_and_says_interrupted(
     assert "run 2, interrupted, 69 of 300 rows" in window.detail.results_text()
     window.resize(1400, 700)
     qtbot.wait(50)
-    window.grab().save("/tmp/runs_table_after_kill.png")
+    window.grab().save(str(tmp_path / "runs_table_after_kill.png"))
 
 
 def test_the_bar_resumes_the_run_to_the_end_as_a_job(qtbot, window, kill_and_rerun):
@@ -98,7 +98,7 @@ def test_the_bar_resumes_the_run_to_the_end_as_a_job(qtbot, window, kill_and_rer
 
 
 def test_runs_dialog_rename_delete_with_confirmation_and_resume(
-    qtbot, window, kill_and_rerun, monkeypatch
+    qtbot, window, kill_and_rerun, monkeypatch, tmp_path
 ):
     opened(qtbot, window, kill_and_rerun)
     dialog = RunsDialog(window)
@@ -127,7 +127,7 @@ def test_runs_dialog_rename_delete_with_confirmation_and_resume(
     dialog.show()
     dialog.resize(900, 300)
     dialog.select(2)
-    dialog.grab().save("/tmp/runs_dialog.png")
+    dialog.grab().save(str(tmp_path / "runs_dialog.png"))
     # Resume the interrupted run from the dialog: a job to the end.
     assert dialog.resume_button.isEnabled()
     dialog.resume_button.click()
