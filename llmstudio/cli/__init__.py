@@ -13,6 +13,7 @@
     llmstudio replicate PROJECT --run N [--temperature T ...]   ask a run's task again
     llmstudio agree PROJECT --run N --run M   run-to-run stability (replicates)
     llmstudio runs PROJECT                    list runs; runs resume|discard|rename|delete
+    llmstudio models list [--json]            the catalogue of recommended models
 
 One module per command (``inspect_cmd``, ``convert``, ``demo``, ``annotate``, ``agree``,
 ``bias``, ``probe``, ``export``, ``replicate``, ``runs``): its parser in ``register``, its work
@@ -34,12 +35,36 @@ from pathlib import Path
 from ..core.errors import LlmstudioError, UsageError
 from ..core.secrets import redact
 from ..log import log, setup_logging
-from . import agree, annotate, bias, convert, demo, export, inspect_cmd, probe, replicate, runs
+from . import (
+    agree,
+    annotate,
+    bias,
+    convert,
+    demo,
+    export,
+    inspect_cmd,
+    models,
+    probe,
+    replicate,
+    runs,
+)
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .parser import Commands, gui_parser
 
 # The command modules, each registering its command's parser.
-MODULES = (inspect_cmd, convert, demo, annotate, agree, bias, probe, export, replicate, runs)
+MODULES = (
+    inspect_cmd,
+    convert,
+    demo,
+    annotate,
+    agree,
+    bias,
+    probe,
+    export,
+    replicate,
+    runs,
+    models,
+)
 
 
 def parsers() -> dict[str, argparse.ArgumentParser]:
