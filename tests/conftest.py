@@ -63,6 +63,26 @@ def _own_config_dir(config_dir: Path) -> Path:
 
 
 @pytest.fixture
+def hf_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty Hugging Face cache (``HF_HUB_CACHE``, for this process and the CLI's), so
+    that no test's default model depends on what this computer has downloaded; a test puts
+    a model in it with ``helpers.hf_cache.put_in_hf_cache``."""
+    import sys
+
+    folder = tmp_path_factory.mktemp("hf_cache")
+    monkeypatch.setenv("HF_HUB_CACHE", str(folder))
+    if "huggingface_hub.constants" in sys.modules:  # read once, at import: set it too
+        monkeypatch.setattr(sys.modules["huggingface_hub.constants"], "HF_HUB_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _own_hf_cache(hf_cache: Path) -> Path:
+    """Every test gets an empty Hugging Face cache (defaults follow what is downloaded)."""
+    return hf_cache
+
+
+@pytest.fixture
 def fake_openai():
     """A started fake OpenAI-compatible server on 127.0.0.1 (``tests/fakes/openai_server.py``);
     stopped, with every handler thread joined, after the test."""

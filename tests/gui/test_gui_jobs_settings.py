@@ -189,9 +189,10 @@ def test_run_dialog_says_what_is_missing(qtbot):
     qtbot.addWidget(dialog)
     run = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert run.isEnabled() and "nothing is sent" in dialog.note.text()
-    assert "all-mpnet-base-v2" in dialog.note.text()  # builtin sentiment: a better model named
+    # builtin sentiment: its measured numbers (from the catalogue) and where a better one is
+    assert "71.7%" in dialog.note.text() and "Get models" in dialog.note.text()
     dialog.set_model("lexicon")
-    assert "nothing is sent" in dialog.note.text() and "mpnet" not in dialog.note.text()
+    assert "nothing is sent" in dialog.note.text() and "71.7%" not in dialog.note.text()
     dialog.set_model("builtin")
     dialog.labels.setText("positive")
     assert not run.isEnabled() and "two labels" in dialog.note.text()

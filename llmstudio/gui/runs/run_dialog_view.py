@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ...core.backends import ModelSpec
 from ...core.backends.spec import HF, OPENAI
+from ...core.catalogue import default_model
 from ...core.codebook import Codebook
 from ...core.model_config import ModelChoice
 from ...core.tasks.sentiment import DEFAULT_LABELS, SCALES
@@ -261,6 +262,42 @@ class RunDialogView(QDialog):
         row.addStretch(1)
         row.addWidget(self.buttons)
         outer.addLayout(row)
+
+    # -- the model -----------------------------------------------------------------------
+
+    def _pick_model(self, *_) -> None:
+        self._model_picked = True
+
+    def _default_model(self) -> None:
+        """Choose the task's default model (the best downloaded catalogue model, else the
+        builtin) when it is listed and no model was picked by hand."""
+        if self._model_picked:
+            return
+        spec = default_model(self.task.currentData()).spec
+        index = next(
+            (i for i in range(self.model.count()) if self.model.itemData(i).spec == spec), 0
+        )
+        if index != self.model.currentIndex():
+            self.model.setCurrentIndex(index)
+
+    def set_model(self, spec: str, base_url: str = "") -> None:
+        """Choose the listed model with this SPEC, or fill in an "Other…" entry."""
+        self._model_picked = True  # the task's default no longer replaces it
+        model = ModelSpec.partial(spec)  # "hf:": the folder is still to be chosen
+        listed = [self.model.itemData(i) for i in range(self.model.count())]
+        wanted = ModelChoice("", spec, base_url or "")
+        for i, choice in enumerate(listed):
+            if (choice.spec, choice.base_url) == (wanted.spec, wanted.base_url):
+                self.model.setCurrentIndex(i)
+                return
+        other = OTHER_HF if model is not None and model.kind == HF else OTHER_API
+        self.model.setCurrentIndex(listed.index(other))
+        name = model.name if model is not None else ""
+        if other is OTHER_HF:
+            self.hf_path.setText(name)
+        else:
+            self.api_model.setText(name)
+            self.base_url.setText(base_url)
 
     def show_codebook(self, book: Codebook | None, error: str, has_project: bool) -> None:
         """What the codebook row says: its kind and codes, or why there is none."""
