@@ -12,7 +12,14 @@ from ..core.progress import Monitor
 from ..core.project import SUFFIX, Project
 from .checks import check_counts, check_has_rows, check_model, check_out, check_out_folder
 from .exit_codes import job_status
-from .options import api_args, label_args, model_args, sends_requests, timeout_options
+from .options import (
+    api_args,
+    chosen_model,
+    label_args,
+    model_args,
+    sends_requests,
+    timeout_options,
+)
 from .parser import Commands
 from .progress_line import StatusLine, progress_printer
 from .reading import import_args
@@ -52,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     # extension, the task (codebook, examples), the input and its text column, the
     # project; then the model can run the task (labels it can give) before any request.
     check_counts(args)
+    args.model = chosen_model(args.model, args.task)
     check_model(args)
     timeout = timeout_options(args)
     check_out(args.out)
@@ -182,7 +190,7 @@ def register(commands: Commands) -> None:
         help="sentiment (default); code: against --codebook or --labels; "
         "prompt: a free --prompt template",
     )
-    model_args(p)
+    model_args(p, follow_downloads=True)
     label_args(p)
     p.add_argument(
         "--multi-label",

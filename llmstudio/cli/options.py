@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from ..core.backends.spec import kind_of
+from ..core.backends.spec import BUILTIN, kind_of
 from ..core.errors import UsageError
 
 
@@ -50,12 +50,19 @@ def sends_requests(model: str | None) -> bool:
     return kind is not None and kind.network
 
 
-def model_args(p: argparse.ArgumentParser) -> None:
-    """Add ``--model SPEC`` (default builtin) and ``--base-url``."""
+def model_args(p: argparse.ArgumentParser, follow_downloads: bool = False) -> None:
+    """Add ``--model SPEC`` and ``--base-url``. ``follow_downloads``: without ``--model``
+    the task's best downloaded catalogue model runs (:func:`chosen_model`), else builtin."""
     p.add_argument(
         "--model",
-        default="builtin",
-        help="builtin (default, offline), lexicon (VADER), hf:PATH_OR_HUB_ID, openai:MODEL_NAME",
+        default=None if follow_downloads else "builtin",
+        help=(
+            "the best downloaded model of the catalogue for the task (default; "
+            "'llmstudio models list'), else builtin; "
+            if follow_downloads
+            else "builtin (default, offline), "
+        )
+        + "builtin, lexicon (VADER), hf:PATH_OR_HUB_ID, openai:MODEL_NAME",
     )
     p.add_argument(
         "--base-url", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)"
@@ -95,3 +102,30 @@ def api_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rpm", type=float, help="API requests per minute at most")
     p.add_argument("--tpm", type=float, help="API tokens per minute at most")
     timeout_arg(p)
+
+
+def chosen_model(model: str | None, task: str) -> str:
+    """The model SPEC a command runs ``task`` with: ``model`` as given, or without one the
+    task's default (core.catalogue.default_model), named on stderr. When it is the builtin
+    and the task sentiment, one line on stderr says how well it reads sentiment (its
+    measured numbers) and where the catalogue is."""
+    import sys
+
+    from ..core.catalogue import builtin_note, default_model
+
+    if model is None:
+        chosen = default_model(task)
+        model = chosen.spec
+        if chosen.entry is not None:
+            print(
+                f"model: {model} ({chosen.entry.name}), the best downloaded {task} model "
+                "of the catalogue; --model chooses another",
+                file=sys.stderr,
+            )
+    kind = kind_of(model)
+    if task == "sentiment" and kind is not None and kind.name == BUILTIN:
+        print(
+            f"note: {builtin_note()} A stronger model: llmstudio models list --task sentiment",
+            file=sys.stderr,
+        )
+    return model
