@@ -277,6 +277,9 @@ def test_demo_writes_the_files_it_prints(cli, tmp_path):
     done = cli("demo", "--out", out, timeout=150)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+    # No model downloaded (the test's empty HF cache): the builtin, and how well it does
+    notes = [line for line in done.stderr.splitlines() if line.startswith("note: The builtin")]
+    assert len(notes) == 1 and "71.7%" in notes[0], done.stderr
     listed = [Path(line.strip()) for line in done.stdout.splitlines() if line.startswith("  ")]
     assert listed, done.stdout
     for path in listed:
