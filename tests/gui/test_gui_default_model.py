@@ -48,11 +48,15 @@ def test_a_downloaded_sentiment_model_is_the_default(qtbot, downloaded):
     downloaded(SENTIMENT)
     dialog = open_dialog(qtbot)
     assert dialog.form().model == f"hf:{SENTIMENT}"
-    assert "71.7%" not in dialog.note.text()
+    note = dialog.note.text()  # what the catalogue says of it, not the builtin's numbers
+    assert "71.7%" not in note and "Twitter RoBERTa" in note and "Not good at:" in note
+    assert "Unchecked" in note  # its size and licence were not confirmed on its own page
     dialog.set_task("code")  # no coding model downloaded: the builtin
     assert dialog.form().model == "builtin"
     dialog.set_task("sentiment")
     assert dialog.form().model == f"hf:{SENTIMENT}"
+    dialog.set_model("hf:sentence-transformers/all-mpnet-base-v2")  # a checked entry
+    assert "MPNet" in dialog.note.text() and "Unchecked" not in dialog.note.text()
 
 
 def test_coding_prefers_a_zero_shot_model_and_a_model_picked_by_hand_stays(qtbot, downloaded):

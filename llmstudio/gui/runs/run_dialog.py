@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ...core.backends import ModelSpec
 from ...core.backends.spec import BUILTIN, HF, OPENAI, Kind, kind_of
-from ...core.catalogue import builtin_note
+from ...core.catalogue import builtin_note, catalogue
 from ...core.cells import cell_text
 from ...core.codebook import Codebook
 from ...core.empty_texts import EMPTY_TEXT
@@ -307,8 +307,17 @@ class RunDialog(RunDialogView):
                 "Runs on this computer; nothing is sent anywhere. "
                 f"{html.escape(builtin_note())} " + STRONGER_MODEL
             )
-        else:
-            self.note.setText("Runs on this computer; nothing is sent anywhere.")
+        else:  # a catalogue model: what it is good and not good at, from the catalogue
+            entry = next((e for e in catalogue() if e.spec == self.form().model), None)
+            about = (
+                f" {entry.name}: good at: {entry.good_at} Not good at: {entry.not_good_at}"
+                + ("" if entry.checked else " (Unchecked: its licence is not confirmed.)")
+                if entry is not None
+                else ""
+            )
+            self.note.setText(
+                "Runs on this computer; nothing is sent anywhere." + html.escape(about)
+            )
         trying = self.trial is not None and self.trial.running
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(
             not problem and not trying
