@@ -311,7 +311,7 @@ class RunDialog(RunDialogView):
             entry = next((e for e in catalogue() if e.spec == self.form().model), None)
             about = (
                 f" {entry.name}: good at: {entry.good_at} Not good at: {entry.not_good_at}"
-                + ("" if entry.checked else " (Unchecked: its licence is not confirmed.)")
+                + ("" if entry.checked else " (Unchecked: its size or licence is not confirmed.)")
                 if entry is not None
                 else ""
             )
