@@ -138,12 +138,6 @@ class FileActions(QObject):
         if path:
             self.open_path(path, ask=True)
 
-    def open_sample(self) -> None:
-        """Open the bundled sample corpus (the welcome screen's second button)."""
-        from ..core.paths import sample_corpus
-
-        self.open_path(sample_corpus())
-
     def ask_reimport(self) -> None:
         if self.window.source is not None:
             self.open_path(self.window.source, ask=True)

@@ -45,11 +45,13 @@ from .corpus_table import corpus_table
 from .detail_pane import DetailPane, RowResult
 from .errors import describe
 from .file_actions import FileActions
+from .help.menu import HelpMenu
 from .model_runs import ModelRuns
 from .replicate_run import install_replicate
 from .review import Review
 from .runs_dialog import install_runs
 from .search_bar import SearchBar
+from .start.first_run import FirstRun
 from .welcome import WelcomePage
 from .workers import run_in_background
 
@@ -119,9 +121,11 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([860, 420])
 
         self.welcome = WelcomePage()
+        self.welcome.sig_new_requested.connect(lambda: self.files.ask_new_project())
         self.welcome.sig_open_requested.connect(lambda: self.files.ask_open())
-        self.welcome.sig_sample_requested.connect(lambda: self.files.open_sample())
+        self.welcome.sig_sample_requested.connect(lambda: self.first_run.open_sample())
         self.welcome.sig_path_requested.connect(self.open_path)
+        self.welcome.sig_step_requested.connect(lambda key: self.first_run.step(key))
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -198,8 +202,9 @@ class MainWindow(QMainWindow):
         view.addAction(self.charts.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
+        self.first_run = FirstRun(self)  # the sample project, the start page's steps
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self.make_action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
+        self.help = HelpMenu(self, help_menu, self.first_run.open_sample)
 
         bar = self.addToolBar("Main")
         bar.setObjectName("mainToolbar")
@@ -551,26 +556,7 @@ class MainWindow(QMainWindow):
         self.table.horizontalScrollBar().setValue(sideways)
         return True
 
-    # -- help and closing -------------------------------------------------------------
-
-    def show_shortcuts(self) -> None:
-        rows = [
-            (a.text().replace("&", "").rstrip("…"), a.shortcut().toString())
-            for a in self.findChildren(QAction)
-            if not a.shortcut().isEmpty()
-        ]
-        rows += [("Clear the search", "Esc"), ("Move between rows", "↑ ↓ PgUp PgDn Home End")]
-        rows += self.coding.shortcut_rows()
-        text = "".join(f"<tr><td>{n}</td><td><b>{k}</b></td></tr>" for n, k in sorted(set(rows)))
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "Keyboard shortcuts",
-            f"<table cellspacing=6>{text}</table>",
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+    # -- closing ----------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:
         if not self.runs.may_close():  # a running job: asked; closes again once it stopped

@@ -1,0 +1,1 @@
+"""The start page's features: the sample project and the workflow steps."""
