@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from ...core.sample_project import open_sample_project
 from ..jobs import JobSpec
@@ -37,7 +37,11 @@ class FirstRun(QObject):
         self.window = window
         self._opening_sample: Path | None = None  # the sample asked for, not yet shown
         self._pending_step: str | None = None  # a step waiting for the sample to open
+        # The sample's chart, until the model's mean by party could be shown: the run's and
+        # the coders' columns arrive after the corpus (read in the background).
+        self._chart_wanted = False
         window.sig_loaded.connect(self._on_loaded)
+        window.model.sig_results_changed.connect(self._columns_arrived)
 
     # -- the sample project -----------------------------------------------------------
 
@@ -58,13 +62,22 @@ class FirstRun(QObject):
         )
 
     def _on_loaded(self) -> None:
+        # After the file actions' own "Opened …" message, which the hint must follow.
+        QTimer.singleShot(0, self._after_loaded)
+
+    def _after_loaded(self) -> None:
         w = self.window
         sample, self._opening_sample = self._opening_sample, None
+        self._chart_wanted = False
         if sample is not None and w.project is not None and w.project.path == sample:
             self._sample_shown()
         step, self._pending_step = self._pending_step, None
         if step is not None:
             self.step(step)
+
+    def _columns_arrived(self, rows=None) -> None:
+        if self._chart_wanted and rows is None:  # new columns, not a batch of rows
+            self.show_sample_chart()
 
     def _sample_shown(self) -> None:
         """The sample is on screen: its model run started if it has none yet, a chart."""
@@ -74,9 +87,9 @@ class FirstRun(QObject):
         job = None
         if needs_model_run(w.project) and not w.runs.running():
             job = w.runs.run(JobSpec(model=SAMPLE_MODEL, options=SAMPLE_TASK))
+        self._chart_wanted = True
         self.show_sample_chart()
         if job is not None:
-            job.sig_ended.connect(self.show_sample_chart)  # then: the model's mean by group
             w.show_status(
                 "The sample project: 40 answers pre-coded; the builtin model is reading all "
                 "300 (progress below). Help › Getting started walks you through it.",
@@ -90,8 +103,9 @@ class FirstRun(QObject):
             )
 
     def show_sample_chart(self) -> None:
-        """The Charts dock on the sample: mean sentiment by party once the model has run,
-        the pre-filled codes by party before."""
+        """The Charts dock on the sample: the model's mean sentiment by party once its
+        columns are in the table (filling in while it runs), the pre-filled codes by party
+        before."""
         from ..chart_kinds import GROUP_MEANS, GROUP_SHARES
 
         w = self.window
@@ -109,6 +123,8 @@ class FirstRun(QObject):
                 if group >= 0:
                     panel.second.setCurrentIndex(group)
                 panel.schedule()
+                if kind == GROUP_MEANS:
+                    self._chart_wanted = False  # the chart wanted: the user's from now on
                 return
 
     # -- the workflow's steps ---------------------------------------------------------
