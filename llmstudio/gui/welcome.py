@@ -101,6 +101,7 @@ class WelcomePage(QWidget):
         self.recent_list = QListWidget()
         self.recent_list.setMinimumHeight(170)
         self.recent_list.setAlternatingRowColors(True)
+        self.recent_list.setSpacing(3)
         self.recent_list.setToolTip("Click, or press Enter, to open")
         # One click opens, as on any start page; Enter does too (keyboard).
         self.recent_list.itemClicked.connect(self._chosen)

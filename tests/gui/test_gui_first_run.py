@@ -150,7 +150,8 @@ def test_the_first_sample_runs_the_builtin_model_in_the_background(qtbot, window
     open_sample(qtbot, window)
     path = sample_project_path()
     assert window.project.path == path and path.is_file()
-    (job,) = window.runs.jobs  # started after the window showed the project
+    qtbot.waitUntil(lambda: bool(window.runs.jobs))  # started once the window showed the project
+    (job,) = window.runs.jobs
     assert window.runs.panel.isVisible()
     with qtbot.waitSignal(job.sig_ended, timeout=240_000):
         pass

@@ -91,16 +91,12 @@ class FirstRun(QObject):
         self.show_sample_chart()
         if job is not None:
             w.show_status(
-                "The sample project: 40 answers pre-coded; the builtin model is reading all "
-                "300 (progress below). Help › Getting started walks you through it.",
+                "Sample project: the builtin model is reading its 300 answers (Jobs panel). "
+                "Next: Help › Getting started",
                 HINT_MS,
             )
         else:
-            w.show_status(
-                "The sample project: 40 answers pre-coded, a model run, a chart. "
-                "Help › Getting started walks you through it.",
-                HINT_MS,
-            )
+            w.show_status("Sample project opened. Next: Help › Getting started", HINT_MS)
 
     def show_sample_chart(self) -> None:
         """The Charts dock on the sample: the model's mean sentiment by party once its
