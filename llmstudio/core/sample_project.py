@@ -135,7 +135,12 @@ def create_sample_project(
     """A new sample project at ``path`` (replacing none: ProjectExists if one appeared
     meanwhile): the corpus, the pre-filled codes and, with ``run_model``, the model run."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ProjectError(
+            f"{path.parent}: cannot create the folder for the sample project ({exc.strerror})"
+        ) from None
     project = Project.create(path, read_table(sample_corpus()), replace=False)
     try:
         add_sample_codes(project)

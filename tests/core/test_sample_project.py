@@ -110,3 +110,11 @@ def test_the_codes_are_the_sentiment_each_answer_was_written_to_carry():
     codes = resource_codes()
     assert codes and all(meant[texts[rid]] == code for rid, code in codes.items())
     assert set(codes.values()) <= set(SAMPLE_CODEBOOK.names)
+
+
+def test_a_data_folder_that_cannot_be_made_is_said(tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(blocker))
+    with pytest.raises(ProjectError, match="cannot create the folder for the sample project"):
+        open_sample_project()

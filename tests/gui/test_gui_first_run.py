@@ -163,6 +163,17 @@ def test_the_first_sample_runs_the_builtin_model_in_the_background(qtbot, window
     wait_for_charts(qtbot, window)
 
 
+def test_a_sample_that_cannot_be_made_is_said(qtbot, window, tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(blocker))
+    with qtbot.waitSignal(window.sig_error, timeout=SAMPLE_TIMEOUT_MS) as said:
+        window.welcome.sample_button.click()
+    assert "cannot create the folder for the sample project" in said.args[0]
+    assert str(blocker / "data") in said.args[0]
+    assert window.corpus is None and window.stack.currentWidget() is window.welcome
+
+
 # -- the Help menu -----------------------------------------------------------------------
 
 
