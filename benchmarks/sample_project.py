@@ -46,7 +46,7 @@ print(json.dumps({"make": made, "run": run}))
 """
 
 KINDS = {
-    "make": "making the sample project (corpus, codebook, 40 codes), no run",
+    "make": "making the sample project (corpus, codebook, 40 codes), no run; imports included",
     "lexicon": "(baseline) lexicon (VADER) sentiment run, 300 rows",
     "builtin": "builtin (MiniLM) sentiment run with VADER beside it, 300 rows: load + run",
 }
@@ -92,7 +92,8 @@ def main(argv=None) -> int:
                 "",
                 table,
                 "",
-                "Making the sample is instant, so the window shows it at once; the builtin run "
+                "Making the sample takes well under a second once llmstudio runs, so the window "
+                "shows it at once; the builtin run "
                 "takes too long for a first click to wait on, so the window starts it in the "
                 "background with its progress in the Jobs panel (`llmstudio demo` runs it in "
                 "the foreground and prints its progress).",
