@@ -138,6 +138,13 @@ class FileActions(QObject):
         if path:
             self.open_path(path, ask=True)
 
+    def open_sample(self) -> None:
+        """Open the bundled sample corpus itself (the CSV, no project): a start for scripts
+        and tests; the start page's "Open the sample project" is ``window.first_run``."""
+        from ..core.paths import sample_corpus
+
+        self.open_path(sample_corpus())
+
     def ask_reimport(self) -> None:
         if self.window.source is not None:
             self.open_path(self.window.source, ask=True)
