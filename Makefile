@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # an unpinned torch would pull a multi-GB CUDA build.
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: run test test-fast lint venv demo bench check-llama clean
+.PHONY: run test test-fast lint venv demo bench check-llama clean screenshots
 
 venv: $(STAMP)
 
@@ -30,6 +30,10 @@ run: $(STAMP)
 
 demo: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/llmstudio demo --out demo-output
+
+# Every screenshot in README.md and docs/, made again from the current code (docs/images/).
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/make_screenshots.py
 
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero.
 test: $(STAMP)

@@ -373,7 +373,7 @@ def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
     assert shown == panel.rows[start + 2] and panel.codes() == ("Economy",)
     panel.memo.setText("mentions the bypass too")
     qtbot.wait(50)
-    out = tmp_path / "coding_panel.png"  # for a look (docs/coding_panel.png is one)
+    out = tmp_path / "coding_panel.png"  # for a look (docs/images/coding_panel.png is one)
     assert window.grab().save(str(out))
     assert panel.text.toPlainText() == frame["text"].iloc[shown]
 
