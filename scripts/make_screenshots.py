@@ -70,13 +70,13 @@ class Shots:
     """The window driven through the walkthrough, one screenshot after another."""
 
     def __init__(self, tmp: Path, out: Path):
-        # -- GUI imports, all here: gui/ modules are moving into feature folders -------
-        from llmstudio.gui import chart_kinds
+        # -- GUI imports, all here (one place to change when a gui/ module moves) ----------
         from llmstudio.gui.app import application
-        from llmstudio.gui.codebook_editor import CodebookEditor
-        from llmstudio.gui.jobs import JobSpec
+        from llmstudio.gui.charts import chart_kinds
+        from llmstudio.gui.coding.codebook_editor import CodebookEditor
         from llmstudio.gui.main_window import MainWindow
-        from llmstudio.gui.run_dialog import RunDialog
+        from llmstudio.gui.runs.jobs import JobSpec
+        from llmstudio.gui.runs.run_dialog import RunDialog
 
         self.chart_kinds, self.CodebookEditor, self.JobSpec = chart_kinds, CodebookEditor, JobSpec
         self.RunDialog, self.MainWindow = RunDialog, MainWindow

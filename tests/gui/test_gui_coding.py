@@ -381,7 +381,7 @@ def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
 def test_sample_dialog_mouse_clicks_and_dropping_the_sample(
     qtbot, opened, project_path, monkeypatch
 ):
-    from llmstudio.gui.sample_dialog import SampleDialog
+    from llmstudio.gui.coding.sample_dialog import SampleDialog
 
     panel = open_panel(qtbot, opened)
     panel.codebook_box.setCurrentText(BOOK.name)

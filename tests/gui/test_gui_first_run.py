@@ -21,8 +21,8 @@ from llmstudio.core.sample_project import (
     sample_project_path,
 )
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui.chart_kinds import GROUP_MEANS
-from llmstudio.gui.welcome import PATH_ROLE, STEPS
+from llmstudio.gui.charts.chart_kinds import GROUP_MEANS
+from llmstudio.gui.start.welcome import PATH_ROLE, STEPS
 
 from helpers.gui import wait_for_charts
 
@@ -57,7 +57,7 @@ def chart_state(window) -> tuple[int, str, str]:
 def test_new_and_open_ask_for_a_file(qtbot, window, monkeypatch):
     asked = []
     monkeypatch.setattr(
-        "llmstudio.gui.file_actions.QFileDialog.getOpenFileName",
+        "llmstudio.gui.project.file_actions.QFileDialog.getOpenFileName",
         lambda _parent, title, *_a: asked.append(title) or ("", ""),
     )
     window.welcome.new_button.click()
@@ -113,11 +113,11 @@ def test_a_step_with_nothing_open_opens_the_sample_and_goes_there(qtbot, window,
 def test_import_step_asks_for_a_file_and_opens_no_sample(qtbot, window, monkeypatch):
     asked = []
     monkeypatch.setattr(
-        "llmstudio.gui.file_actions.QFileDialog.getOpenFileName",
+        "llmstudio.gui.project.file_actions.QFileDialog.getOpenFileName",
         lambda *_a: asked.append(1) or ("", ""),
     )
     window.welcome.step_buttons["import"].click()
-    assert asked == [1] and window.corpus is None and not window._workers
+    assert asked == [1] and window.corpus is None and not window.background_work
 
 
 # -- the sample project ------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from llmstudio.core.recent import add_recent
-from llmstudio.gui.welcome import PATH_ROLE
+from llmstudio.gui.start.welcome import PATH_ROLE
 
 from helpers.gui import wait_for_charts
 

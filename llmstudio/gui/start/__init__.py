@@ -1,1 +1,1 @@
-"""The start page's features: the sample project and the workflow steps."""
+"""The start page: the welcome page, the sample project and the workflow's steps."""

@@ -14,8 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 
 from ...core.sample_project import open_sample_project
-from ..jobs import JobSpec
-from ..welcome import STEPS
+from ..runs.jobs import JobSpec
+from .welcome import STEPS
 
 HINTS = {key: hint for key, _title, hint in STEPS}
 # What each step does, once a corpus is open (import needs none: it opens one).
@@ -102,7 +102,7 @@ class FirstRun(QObject):
         """The Charts dock on the sample: the model's mean sentiment by party once its
         columns are in the table (filling in while it runs), the pre-filled codes by party
         before."""
-        from ..chart_kinds import GROUP_MEANS, GROUP_SHARES
+        from ..charts.chart_kinds import GROUP_MEANS, GROUP_SHARES
 
         w = self.window
         if w.corpus is None or "group" not in w.corpus.columns:
