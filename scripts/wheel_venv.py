@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/wheel_venv.py /tmp/try   # then: /tmp/try/bin/llmstudio --version
 
-One home for what the wheel test (tests/wheel/) and the benchmark
+One home for what the wheel test (tests/install/) and the benchmark
 (benchmarks/wheel_install.py) both do. The environment has no access to the system's or
 the checkout's site-packages; torch 2.13.0 is installed first (the CPU build: from this
 machine's disk where pip's find-links hold it, else from the index), then the wheel, whose
