@@ -72,6 +72,7 @@ bench: system-libs $(TEST_STAMP)
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/local_throughput.py
 	$(BIN)/python benchmarks/coding_speed.py
+	$(BIN)/python benchmarks/wheel_install.py
 
 # The models-and-jobs checks against a real third-party server (llama-cpp-python's, built
 # into .venv-llama on first use: a few minutes). Not part of `make test`.
