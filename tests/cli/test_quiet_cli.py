@@ -43,23 +43,33 @@ def foreign_lines(stderr: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def tiny_classifier(tmp_path_factory):
+def tiny_models(tmp_path_factory):
+    """A classifier and a causal LM (tests/models.py): the two ways an hf: model loads."""
     import models
 
-    return models.build_classifier(
-        tmp_path_factory.mktemp("quiet") / "clf", ["negative", "positive"], seed=1
-    )
+    root = tmp_path_factory.mktemp("quiet")
+    return {
+        "classifier": models.build_classifier(root / "clf", ["negative", "positive"], seed=1),
+        "generator": models.build_causal_lm(root / "lm", seed=1),
+    }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["builtin", "hf"])
-def test_annotate_prints_only_its_own_lines(tmp_path, tiny_classifier, model):
-    spec = "builtin" if model == "builtin" else f"hf:{tiny_classifier}"
+@pytest.mark.parametrize(
+    "model, task",
+    [
+        ("builtin", ["--task", "sentiment"]),
+        ("classifier", ["--task", "sentiment"]),
+        ("generator", ["--task", "prompt", "--prompt", "Summarise: {text}"]),
+    ],
+)
+def test_annotate_prints_only_its_own_lines(tmp_path, tiny_models, model, task):
+    spec = "builtin" if model == "builtin" else f"hf:{tiny_models[model]}"
     data = tmp_path / "in.csv"
     data.write_text(
         "text\nThe service was great.\nThe food was awful.\nIt was fine.\n", encoding="utf-8"
     )
-    done = run(tmp_path, "annotate", str(data), "--model", spec, "--out", "out.csv")
+    done = run(tmp_path, "annotate", str(data), *task, "--model", spec, "--out", "out.csv")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out.csv").stat().st_size > 0
     assert "run 1: done; 3/3 rows" in done.stderr  # the pattern below does see our lines
