@@ -91,6 +91,7 @@ def main() -> None:
             for _ in range(args.repeat)
         )  # fmt: skip
         env_mb = folder_mb(env_dir)
+        wheel_mb, sdist_mb = (f.stat().st_size / 1e6 for f in (built.wheel, built.sdist))
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -100,8 +101,8 @@ def main() -> None:
     rows = [
         "| measurement | value |",
         "| --- | --- |",
-        f"| wheel `{built.wheel.name}` | {built.wheel.stat().st_size / 1e6:.2f} MB |",
-        f"| sdist `{built.sdist.name}` | {built.sdist.stat().st_size / 1e6:.2f} MB |",
+        f"| wheel `{built.wheel.name}` | {wheel_mb:.2f} MB |",
+        f"| sdist `{built.sdist.name}` | {sdist_mb:.2f} MB |",
         f"| build wheel + sdist (`python -m build`, isolated) | {built.seconds:.1f} s |",
         f"| fresh venv | {times['venv']:.1f} s |",
         f"| `pip install torch==2.13.0` (CPU build, from disk) | {times['torch']:.1f} s |",
