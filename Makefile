@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # an unpinned torch would pull a multi-GB CUDA build.
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: run test test-fast lint venv demo bench check-llama clean system-libs launcher
+.PHONY: run test test-fast lint venv demo bench check-llama clean screenshots system-libs launcher
 
 venv: $(RUN_STAMP)
 
@@ -50,6 +50,10 @@ launcher: $(RUN_STAMP)
 
 demo: system-libs $(RUN_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/llmstudio demo --out demo-output
+
+# Every screenshot in README.md and docs/, made again from the current code (docs/images/).
+screenshots: system-libs $(RUN_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/make_screenshots.py
 
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero.
 test: system-libs $(TEST_STAMP)

@@ -91,8 +91,8 @@ LARGE = textwrap.dedent("""
     # A chart of a label column by group on every row, as during a job: the numbers worked
     # out in the background (as shipped) against the same numbers on the GUI thread.
     import numpy as np, pandas as pd
-    from llmstudio.gui import chart_kinds as ck
-    from llmstudio.gui import charts_panel as cp
+    from llmstudio.gui.charts import chart_kinds as ck
+    from llmstudio.gui.charts import charts_panel as cp
     labels = np.random.RandomState(0).choice(["negative", "neutral", "positive"], rows).astype(object)
     w.model.put_results(pd.DataFrame({"sentiment_label": labels}))
     w.charts.open_panel(); p = w.charts.panel()
@@ -129,7 +129,7 @@ JOB = textwrap.dedent("""
     from llmstudio.core.corpus import read_table
     from llmstudio.core.project import Project
     from llmstudio.gui.app import application, preload_model_libraries
-    from llmstudio.gui.jobs import JobSpec
+    from llmstudio.gui.runs.jobs import JobSpec
     from llmstudio.gui.main_window import MainWindow
     from llmstudio.core.paths import sample_corpus
     app = application()

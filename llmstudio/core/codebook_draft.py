@@ -1,6 +1,6 @@
 """A codebook being edited, without a window: a draft (plain dicts, compared to tell
 unsaved changes), the codebook it makes and what must be fixed before it can be saved.
-The codebook editor (``gui/codebook_editor``) shows and edits it."""
+The codebook editor (``gui/coding/codebook_editor``) shows and edits it."""
 
 from __future__ import annotations
 

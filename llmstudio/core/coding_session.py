@@ -1,7 +1,7 @@
 """A coder's session of coding by hand, without a window: the rows to code in order,
 where the coder is in them, the codes and memos given, and the undo/redo history.
 
-The coding panel (``gui/coding_panel``) shows it; the project stores it: every click goes
+The coding panel (``gui/coding/coding_panel``) shows it; the project stores it: every click goes
 through ``save`` (``human_codes.record``) before the session takes it, so a click that
 cannot be stored changes nothing here. Undo and redo are clicks too: they store the row's
 earlier (or later) codes and memo again, so the project keeps the whole sequence.

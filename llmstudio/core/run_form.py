@@ -1,7 +1,7 @@
 """A run as it is asked for, before it starts: the task, its options, the model, the text
 column; and what stops it ("problems"), without a window.
 
-The run dialog (``gui/run_dialog``) fills a :class:`RunForm` from its widgets and shows
+The run dialog (``gui/runs/run_dialog``) fills a :class:`RunForm` from its widgets and shows
 :meth:`RunForm.problem`; ``llmstudio annotate`` fills one from its flags and builds its
 task with the same :meth:`RunForm.task` and checks its input with
 :meth:`RunForm.check_input`. What the model is comes from its SPEC through the registry

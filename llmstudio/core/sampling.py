@@ -58,7 +58,7 @@ class Sample:
     column: str | None = None
     groups: dict = field(default_factory=dict, compare=False)  # stratified: group -> rows
     # Why it was drawn: "" (to code), or "check run N" (a validation sample: coded blind
-    # by default, see gui/check_run.py)
+    # by default, see gui/review/check_run.py)
     purpose: str = ""
 
     def describe(self) -> str:

@@ -33,25 +33,25 @@ from ..core.errors import LlmstudioError
 from ..core.nested import text_column_problem
 from ..core.project import Project
 from ..core.sniff import DELIMITER_NAMES
-from .bias_view import BiasChecks
-from .blind_mode import BlindMode
-from .charts_panel import install as install_charts
-from .check_run import CheckRun
-from .coder_columns import CoderColumns
-from .coding_dock import install as install_coding
-from .column_widths import ColumnWidths
-from .corpus_model import CorpusTableModel
-from .corpus_table import corpus_table
-from .detail_pane import DetailPane, RowResult
-from .errors import describe
-from .file_actions import FileActions
-from .model_runs import ModelRuns
-from .replicate_run import install_replicate
-from .review import Review
-from .runs_dialog import install_runs
-from .search_bar import SearchBar
-from .welcome import WelcomePage
-from .workers import run_in_background
+from .bias.bias_view import BiasChecks
+from .charts.charts_panel import install as install_charts
+from .coding.blind_mode import BlindMode
+from .coding.coding_dock import install as install_coding
+from .common.background import BackgroundTask, RunningWork
+from .common.column_widths import ColumnWidths
+from .common.errors import describe
+from .common.search_bar import SearchBar
+from .project.file_actions import FileActions
+from .review.check_run import CheckRun
+from .review.review import Review
+from .runs.model_runs import ModelRuns
+from .runs.replicate_run import install_replicate
+from .runs.runs_dialog import install_runs
+from .start.welcome import WelcomePage
+from .table.coder_columns import CoderColumns
+from .table.corpus_model import CorpusTableModel
+from .table.corpus_table import corpus_table
+from .table.detail_pane import DetailPane, RowResult
 
 
 class MainWindow(QMainWindow):
@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
         self.source: Path | None = None
         self._busy = 0
         self._busy_message = ""
-        self._workers: set = set()
+        # Every panel's background work is kept here while it runs (keep_in=).
+        self.background_work = RunningWork()
         self.setWindowTitle("llmstudio")
         self.resize(1280, 800)
         self.setAcceptDrops(True)
@@ -342,11 +343,11 @@ class MainWindow(QMainWindow):
         def failed(exc):
             self.show_error(error_title, exc)
 
-        worker = run_in_background(
-            func, *args, on_done=on_done, on_error=on_error or failed, **kwargs
-        )
-        self._workers.add(worker)
-        worker.finished.connect(lambda: (self._workers.discard(worker), self.set_busy(None)))
+        task = BackgroundTask(keep_in=self.background_work, reports=False)
+        task.sig_result.connect(on_done)
+        task.sig_error.connect(on_error or failed)
+        task.sig_finished.connect(lambda: self.set_busy(None))
+        task.start(func, *args, **kwargs)
 
     # -- the window's interface: what panels and the file actions use -----------------
 

@@ -102,8 +102,8 @@ def test_the_table_is_in_the_help(cli, tmp_path):
         timeout=60,
     )
     assert "exit statuses (every command):" in main.stdout
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
-    assert "## Exit statuses" in readme
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text("utf-8")
+    assert "## Exit statuses" in docs
 
 
 def test_a_job_ends_with_one_status_whichever_command_ran_it(capsys):

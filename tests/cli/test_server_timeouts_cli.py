@@ -167,15 +167,15 @@ def test_a_timeout_for_a_local_model_is_refused(annotate_cli, source):
     assert "--timeout is for openai: models" in last_line(done)
 
 
-def test_the_timeout_and_its_default_are_in_the_help_and_the_readme(cli):
+def test_the_timeout_and_its_default_are_in_the_help_and_the_docs(cli):
     for command in ("annotate", "bias", "replicate", "probe", "runs"):
         shown = " ".join(cli(command)("--help").stdout.split())
         assert (
             f"--timeout SECONDS openai: seconds a request waits for an answer (default "
             f"{DEFAULT_TIMEOUT:g})" in shown
         ), command
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
-    assert "--timeout SECONDS" in readme
+    docs = Path(__file__).resolve().parents[2] / "docs" / "models-and-runs.md"
+    assert "--timeout SECONDS" in docs.read_text("utf-8")
 
 
 @pytest.mark.parametrize(

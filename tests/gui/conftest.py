@@ -94,7 +94,7 @@ def window(new_window):
 
 def settle(qtbot, window) -> None:
     """Wait until the window's background jobs have finished and reported back."""
-    qtbot.waitUntil(lambda: not window._workers, timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.background_work, timeout=LOAD_TIMEOUT_MS)
     QThreadPool.globalInstance().waitForDone(LOAD_TIMEOUT_MS)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmstudio.gui.code_keys import CodeKeys
+from llmstudio.gui.coding.code_keys import CodeKeys
 
 
 def typed(digits: str, count: int) -> tuple[list[int], str]:

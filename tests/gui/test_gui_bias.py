@@ -3,7 +3,6 @@ threads and the lexicon (VADER) backend."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from html import escape
 from pathlib import Path
@@ -15,7 +14,7 @@ from PySide6.QtGui import QImage
 from llmstudio.core.backends import make_backend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
-from llmstudio.gui.bias_common import p_text
+from llmstudio.gui.bias.bias_common import p_text
 
 from helpers.gui import bigger_frame, core_result, make_project, open_project
 
@@ -142,7 +141,6 @@ def test_run_matches_core_exports_and_cache(qtbot, view, window, tmp_path):
     qtbot.wait(50)
     shot = tmp_path / "bias.png"
     view.grab().save(str(shot))
-    shutil.copyfile(shot, "/tmp/h19_bias.png")
 
     # A second run is served from the bias project's cache.
     tab.run()
@@ -214,7 +212,6 @@ def test_eec_probe_tab(qtbot, view, tmp_path):
     view.resize(1200, 900)
     qtbot.wait(50)
     view.grab().save(str(tmp_path / "eec_view.png"))
-    shutil.copyfile(tmp_path / "eec_view.png", "/tmp/h19_bias_eec.png")
 
 
 def test_without_the_eec_the_tab_probes_llmstudios_set(qtbot, window, tmp_path, monkeypatch):
@@ -238,7 +235,7 @@ def test_without_the_eec_the_tab_probes_llmstudios_set(qtbot, window, tmp_path, 
     assert "Template probe: llmstudio's EEC-style template set" in md
     view.resize(1200, 900)
     qtbot.wait(50)
-    view.grab().save("/tmp/eec_style_view.png")
+    view.grab().save(str(tmp_path / "eec_style_view.png"))
 
 
 @needs_eec
@@ -261,7 +258,7 @@ def test_api_model_asks_consent_once_and_sends_nothing_when_declined(
     from PySide6.QtWidgets import QDialog
 
     from llmstudio.core.model_config import Endpoint, ModelConfig, save_config
-    from llmstudio.gui.consent_dialog import ConsentDialog
+    from llmstudio.gui.common.consent_dialog import ConsentDialog
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     save_config(ModelConfig(endpoints=[Endpoint("fake", fake_openai.url)]))
@@ -347,7 +344,7 @@ def test_occupations_probe_through_an_api_model(qtbot, window, tmp_path, monkeyp
         window.bias.view.tabs.setCurrentWidget(tab)
         window.bias.view.resize(1200, 900)
         qtbot.wait(50)
-        window.bias.view.grab().save("/tmp/h19_bias_occupations.png")
+        window.bias.view.grab().save(str(tmp_path / "h19_bias_occupations.png"))
 
 
 def test_menu_action_and_a_corpus_without_project(qtbot, window, open_file, tmp_path):

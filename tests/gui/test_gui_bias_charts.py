@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui import chart_export
-from llmstudio.gui.chart_export import FIGURE_SIZE, PNG_WIDTH
+from llmstudio.gui.common import chart_export
+from llmstudio.gui.common.chart_export import FIGURE_SIZE, PNG_WIDTH
 
 from helpers.gui import core_result, make_project, open_project
 
@@ -21,7 +21,7 @@ from helpers.gui import core_result, make_project, open_project
 def eec_chart():
     from llmstudio.core.bias import eec_style
     from llmstudio.core.bias.eec import eec_probe
-    from llmstudio.gui.bias_charts import EecChart
+    from llmstudio.gui.bias.bias_charts import EecChart
 
     chart = EecChart()
     chart.show(
@@ -31,7 +31,7 @@ def eec_chart():
 
 
 def counterfactual_chart(qtbot, window, tmp_path):
-    from llmstudio.gui.bias_charts import CounterfactualChart
+    from llmstudio.gui.bias.bias_charts import CounterfactualChart
 
     open_project(qtbot, window, make_project(tmp_path / "survey.llmstudio"))
     chart = CounterfactualChart()
@@ -83,7 +83,7 @@ def test_export_is_complete_at_its_size(qtbot, window, tmp_path, monkeypatch, ki
     # Drawn to the edges: the right plot's ticks and titles, the bottom axis titles.
     assert ink(image, int(w * 0.8), 0, w, h) > 50
     assert ink(image, 0, int(h * 0.85), w, h) > 50
-    image.save(f"/tmp/charts_bias_{kind}_{strip[0]}.png")
+    image.save(str(tmp_path / f"charts_bias_{kind}_{strip[0]}.png"))
     # The window's layout is given back.
     QApplication.processEvents()
     after = layout.geometry()  # (a narrow strip's plots may take a few pixels more)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from llmstudio.core import human_codes as hc
 from llmstudio.core.coder_prefs import remembered_blind
 from llmstudio.core.project import Project
-from llmstudio.gui.blind_mode import HIDDEN_NOTE
+from llmstudio.gui.coding.blind_mode import HIDDEN_NOTE
 
 from helpers.coding import BOOK, ROWS, add_code_run, open_panel
 from helpers.gui import make_project, open_project, sample_frame

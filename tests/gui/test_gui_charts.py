@@ -14,9 +14,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from llmstudio.gui import chart_kinds as ck
-from llmstudio.gui import charts_panel as cp
-from llmstudio.gui.jobs import JobSpec
+from llmstudio.gui.charts import chart_kinds as ck
+from llmstudio.gui.charts import charts_panel as cp
+from llmstudio.gui.runs.jobs import JobSpec
 
 from helpers.gui import make_project, open_project, sample_frame, wait_job
 
@@ -84,7 +84,6 @@ def shot(panel, tmp_path, name):
     QApplication.processEvents()  # the plot's layout (axis sizes) is updated by posted events
     image = panel.grab()
     image.save(str(tmp_path / f"{name}.png"))
-    image.save(f"/tmp/h21_chart_{name}.png")
 
 
 def shown(window) -> list[int]:
@@ -128,7 +127,7 @@ def test_label_distribution_and_click(qtbot, charted, tmp_path):
     panel._on_move(scene)
     assert panel.hover.isVisible() and f"n = {n:,}" in panel.hover.textItem.toPlainText()
     shot(panel, tmp_path, "hover")
-    charted.grab().save("/tmp/h21_chart_window_clicked.png")
+    charted.grab().save(str(tmp_path / "h21_chart_window_clicked.png"))
     charted.subset_clear.click()
     assert len(shown(charted)) == 300
 
@@ -163,7 +162,7 @@ def test_group_shares(qtbot, charted, tmp_path):
         == totals.reindex(data.groupby("group")["n"].first().index)
     )
     shot(panel, tmp_path, "by_group")
-    charted.grab().save("/tmp/h21_chart_window.png")  # the dock in the window
+    charted.grab().save(str(tmp_path / "h21_chart_window.png"))  # the dock in the window
     row = data[(data["group"] == "Labour") & (data["label"] == "negative")].iloc[0]
     hit = next(h for h in panel.hits if h[5] == "group = Labour, Sentiment (lexicon) = negative")
     assert panel.show_rows_at((hit[0] + hit[1]) / 2, 100 * row["share"] / 2)
@@ -321,7 +320,7 @@ def test_titles_and_exports(qtbot, charted, tmp_path):
     assert root.tag.endswith("svg")
     assert "Sentiment of open answers by party" in svg.read_text()
     assert "Party supported" in svg.read_text()
-    image.save("/tmp/h21_chart_export.png")
+    image.save(str(tmp_path / "h21_chart_export.png"))
 
 
 def test_confusion_with_a_human_coder(qtbot, charted):

@@ -15,8 +15,8 @@ from llmstudio.core import human_codes as hc
 from llmstudio.core.check_run import expected_width
 from llmstudio.core.project import Project
 from llmstudio.core.sampling import load_sample
-from llmstudio.gui.check_run import CheckRunDialog
-from llmstudio.gui.jobs import JobSpec
+from llmstudio.gui.review.check_run import CheckRunDialog
+from llmstudio.gui.runs.jobs import JobSpec
 
 from helpers.gui import make_project, open_project, sample_frame, wait_job
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from llmstudio.core.codebook import Code, Codebook, load
 from llmstudio.core.project import Project
-from llmstudio.gui.codebook_editor import CodebookEditor
+from llmstudio.gui.coding.codebook_editor import CodebookEditor
 
 from helpers.gui import make_project, open_project, sample_frame
 
@@ -208,7 +208,7 @@ def test_reachable_from_the_menu_and_the_run_dialog(qtbot, window, tmp_path, mon
     act.trigger()
     assert len(opened) == 1 and window.project.codebooks() == ["Tone"]
     # From the run dialog: the new codebook is chosen when the editor closes.
-    from llmstudio.gui.run_dialog import RunDialog
+    from llmstudio.gui.runs.run_dialog import RunDialog
 
     d = RunDialog("text", 5, window, project=window.project, frame=window.corpus.frame)
     qtbot.addWidget(d)

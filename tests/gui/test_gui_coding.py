@@ -377,7 +377,7 @@ def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
     assert shown == panel.rows[start + 2] and panel.codes() == ("Economy",)
     panel.memo.setText("mentions the bypass too")
     qtbot.wait(50)
-    out = tmp_path / "coding_panel.png"  # for a look (docs/coding_panel.png is one)
+    out = tmp_path / "coding_panel.png"  # for a look (docs/images/coding_panel.png is one)
     assert window.grab().save(str(out))
     assert panel.text.toPlainText() == frame["text"].iloc[shown]
 
@@ -385,7 +385,7 @@ def test_screenshot_of_the_coding_panel(qtbot, window, tmp_path):
 def test_sample_dialog_mouse_clicks_and_dropping_the_sample(
     qtbot, opened, project_path, monkeypatch
 ):
-    from llmstudio.gui.sample_dialog import SampleDialog
+    from llmstudio.gui.coding.sample_dialog import SampleDialog
 
     panel = open_panel(qtbot, opened)
     panel.codebook_box.setCurrentText(BOOK.name)

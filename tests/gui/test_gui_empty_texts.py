@@ -9,8 +9,8 @@ import pandas as pd
 from llmstudio.core.empty_texts import EMPTY_TEXT
 from llmstudio.core.project import Project
 from llmstudio.core.runs import COMPLETE, run_info
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.jobs_panel import ROWS, STATUS
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.jobs_panel import ROWS, STATUS
 
 from helpers.gui import make_project, open_project, wait_job
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from llmstudio.core.corpus import read_table
 from llmstudio.core.search import sort_order
-from llmstudio.gui.corpus_model import CorpusTableModel
+from llmstudio.gui.table.corpus_model import CorpusTableModel
 
 BIG, ODD = 12345678901234567, 9007199254740993
 

@@ -82,7 +82,7 @@ def test_export_has_one_column_per_coder_after_the_model_columns(qtbot, window, 
     from llmstudio.core import human_codes as hc
     from llmstudio.core.codebook import Code, Codebook
     from llmstudio.core.project import Project
-    from llmstudio.gui.jobs import JobSpec
+    from llmstudio.gui.runs.jobs import JobSpec
 
     from helpers.gui import RESULTS, make_project, open_project, wait_job
 
@@ -115,7 +115,7 @@ def test_a_project_exports_to_stata_and_describes_its_columns_in_excel(qtbot, wi
     from llmstudio.core import human_codes as hc
     from llmstudio.core.codebook import Code, Codebook
     from llmstudio.core.project import Project
-    from llmstudio.gui.export_dialog import ExportDialog
+    from llmstudio.gui.project.export_dialog import ExportDialog
 
     from helpers.gui import make_project, open_project
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from llmstudio.core.corpus import ImportOptions, read_table
-from llmstudio.gui.import_dialog import ImportDialog
+from llmstudio.gui.project.import_dialog import ImportDialog
 
 # Semicolon-separated, cp1252 ("ANSI" from Excel on Windows): é, ’, €, «» are single bytes,
 # and the texts hold commas, so reading it with the wrong delimiter changes the columns.

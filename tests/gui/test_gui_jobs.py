@@ -12,9 +12,9 @@ from llmstudio.core.corpus import read_table
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.jobs_panel import ROWS, STATUS
-from llmstudio.gui.run_dialog import RunDialog
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.jobs_panel import ROWS, STATUS
+from llmstudio.gui.runs.run_dialog import RunDialog
 
 from helpers.gui import (
     LABELS,

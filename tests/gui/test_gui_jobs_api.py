@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from llmstudio.core.project import Project
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.jobs_panel import ROWS, STATUS
-from llmstudio.gui.model_settings import ModelSettingsDialog
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.jobs_panel import ROWS, STATUS
+from llmstudio.gui.runs.model_settings import ModelSettingsDialog
 
 from fakes.openai_server import label_for
 from helpers.gui import (
@@ -130,7 +130,9 @@ def test_unreadable_answers_are_row_errors(qtbot, opened, fake_openai, monkeypat
     assert opened.runs.panel.cell_text(job, STATUS) == "Done, 1 row(s) failed"
 
 
-def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_openai, monkeypatch):
+def test_a_server_out_of_quota_stops_the_job_and_says_why(
+    qtbot, opened, tmp_path, fake_openai, monkeypatch
+):
     consent(monkeypatch, QDialog.DialogCode.Accepted)
     fake_openai.add_rule("quota", times=None)
     job = opened.runs.run(api_spec(fake_openai, concurrency=2))
@@ -144,7 +146,7 @@ def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_op
     assert fake_openai.total <= 5 + 2  # not 60 rows x 6 attempts
     button = opened.runs.panel.button(job)
     assert button.isVisible() and button.text() == "Resume"
-    opened.runs.panel.grab().save("/tmp/breaker_stopped.png")
+    opened.runs.panel.grab().save(str(tmp_path / "breaker_stopped.png"))
 
     fake_openai.clear_rules()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -153,7 +155,7 @@ def test_a_server_out_of_quota_stops_the_job_and_says_why(qtbot, opened, fake_op
     assert all(v is not None for v in opened.model.result("sentiment_label"))
 
 
-def test_a_server_that_does_not_answer_shows_the_time_waited(qtbot, opened, monkeypatch):
+def test_a_server_that_does_not_answer_shows_the_time_waited(qtbot, opened, tmp_path, monkeypatch):
     from llmstudio.core import run_execution
 
     from fakes.silent_server import SilentServer
@@ -172,7 +174,7 @@ def test_a_server_that_does_not_answer_shows_the_time_waited(qtbot, opened, monk
         status = panel.cell_text(job, STATUS)
         assert status.startswith(f"Waiting for {silent.host}, ") and status.endswith(" s")
         assert panel.cell_text(job, ROWS) == f"0 / {ROWS_IN_PROJECT}"
-        panel.grab().save("/tmp/server_waiting.png")
+        panel.grab().save(str(tmp_path / "server_waiting.png"))
         job.cancel()
         qtbot.waitUntil(lambda: not job.running, timeout=10_000)
     assert job.state.status == "cancelled"
@@ -207,7 +209,7 @@ def settings(qtbot):
     with qtbot.waitSignal(dialog.sig_cache_scanned, timeout=20_000):
         pass  # the scan was started by the dialog; its answer comes in the event loop
     yield dialog
-    qtbot.waitUntil(lambda: not dialog._workers, timeout=20_000)
+    qtbot.waitUntil(lambda: not dialog.background_work, timeout=20_000)
 
 
 def test_connection_to_a_server_succeeds(qtbot, settings, fake_openai):
@@ -323,7 +325,7 @@ def test_closing_the_window_cancels_a_running_job(
 ):
     consent(monkeypatch, QDialog.DialogCode.Accepted)
     # "Cancel job and close" (the question itself: test_gui_screens).
-    monkeypatch.setattr("llmstudio.gui.model_runs.ask_cancel_to_close", lambda *a: True)
+    monkeypatch.setattr("llmstudio.gui.runs.model_runs.ask_cancel_to_close", lambda *a: True)
     window = new_window()
     open_project(qtbot, window, project_path)
     fake_openai.latency = 0.5

@@ -19,9 +19,9 @@ from llmstudio.core.model_config import (
     model_choices,
 )
 from llmstudio.core.secrets import KEYRING_SERVICE, api_key
-from llmstudio.gui import model_settings
-from llmstudio.gui.model_settings import ModelSettingsDialog
-from llmstudio.gui.run_dialog import RunDialog
+from llmstudio.gui.runs import model_settings
+from llmstudio.gui.runs.model_settings import ModelSettingsDialog
+from llmstudio.gui.runs.run_dialog import RunDialog
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -306,7 +306,7 @@ def test_a_password_typed_in_the_run_dialog_leaves_the_field_and_the_spec(
 
 
 def test_a_job_without_a_base_url_names_the_host_openai_base_url_sends_to(monkeypatch):
-    from llmstudio.gui.jobs import JobSpec
+    from llmstudio.gui.runs.jobs import JobSpec
 
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://u:{URL_SECRET}@gw.example:8080/v1")
     assert JobSpec(model="openai:m").endpoint == "gw.example:8080"

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 
 from llmstudio.core.corpus import Corpus
-from llmstudio.gui.search_bar import BACKGROUND_ROWS
+from llmstudio.gui.common.search_bar import BACKGROUND_ROWS
 
 N = 300_000
 MAX_GAP_S = 0.5  # generous: this is about stalls, not speed

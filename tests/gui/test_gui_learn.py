@@ -9,8 +9,8 @@ import pytest
 from llmstudio.core import human_codes as hc
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
-from llmstudio.gui import learn_panel
-from llmstudio.gui.learn_panel import LearnPanel
+from llmstudio.gui.review import learn_panel
+from llmstudio.gui.review.learn_panel import LearnPanel
 
 from helpers.gui import make_project, open_project, wait_job
 

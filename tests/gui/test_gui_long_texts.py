@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.jobs_panel import status_text
-from llmstudio.gui.run_dialog import RunDialog
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.jobs_panel import status_text
+from llmstudio.gui.runs.run_dialog import RunDialog
 
 BODY = " ".join(
     [
@@ -27,7 +27,7 @@ FRAME = pd.DataFrame(
 )
 
 
-def test_run_dialog_warns_of_long_texts_without_freezing(qtbot):
+def test_run_dialog_warns_of_long_texts_without_freezing(qtbot, tmp_path):
     started = time.monotonic()
     dialog = RunDialog("text", len(FRAME), frame=FRAME)
     qtbot.addWidget(dialog)
@@ -45,7 +45,7 @@ def test_run_dialog_warns_of_long_texts_without_freezing(qtbot):
     assert dialog.spec().task().long_texts == "split"
     dialog.resize(700, dialog.sizeHint().height())
     QApplication.processEvents()
-    dialog.grab().save("/tmp/chunks_run_dialog_split.png")
+    dialog.grab().save(str(tmp_path / "chunks_run_dialog_split.png"))
 
     dialog.long_texts.setCurrentIndex(dialog.long_texts.findData("truncate"))
     assert "they will be truncated" in dialog.length_note.text()  # no recount needed
@@ -53,7 +53,7 @@ def test_run_dialog_warns_of_long_texts_without_freezing(qtbot):
     assert dialog.spec().task().long_texts == "truncate"
     dialog.resize(700, dialog.sizeHint().height())
     QApplication.processEvents()
-    dialog.grab().save("/tmp/chunks_run_dialog.png")
+    dialog.grab().save(str(tmp_path / "chunks_run_dialog.png"))
 
     # Another model: counted again; the lexicon reads any length, so nothing is said.
     dialog.set_model("lexicon")
@@ -105,4 +105,4 @@ def test_jobs_panel_says_how_many_rows_were_split(qtbot, window, tmp_path, small
     assert "chunks" not in window.detail.results_text()
     window.resize(1000, 600)
     QApplication.processEvents()
-    window.grab().save("/tmp/chunks_window_after_job.png")
+    window.grab().save(str(tmp_path / "chunks_window_after_job.png"))

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
-from llmstudio.gui.corpus_model import MAX_CELL_CHARS, CorpusTableModel, cell_excerpt
+from llmstudio.gui.table.corpus_model import MAX_CELL_CHARS, CorpusTableModel, cell_excerpt
 
 H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
 DISPLAY = Qt.ItemDataRole.DisplayRole

@@ -40,7 +40,9 @@ def shown(window, column: str) -> list[str]:
     ]
 
 
-def test_structures_are_shown_sorted_and_refused_as_text(qtbot, window, open_file, nested):
+def test_structures_are_shown_sorted_and_refused_as_text(
+    qtbot, window, open_file, nested, tmp_path
+):
     open_file(nested)
     assert shown(window, "tags") == ['["b"]', '["a", "c"]', ""]
     assert shown(window, "meta") == ['{"k": 1}', '{"x": 2, "y": 3}', ""]
@@ -54,7 +56,7 @@ def test_structures_are_shown_sorted_and_refused_as_text(qtbot, window, open_fil
         window.corpus.columns.index("tags"), Qt.SortOrder.AscendingOrder
     )
     qtbot.waitUntil(lambda: shown(window, "tags") == ['["a", "c"]', '["b"]', ""], timeout=5000)
-    window.grab().save("/tmp/formats_nested_window.png")
+    window.grab().save(str(tmp_path / "formats_nested_window.png"))
 
     with qtbot.waitSignal(window.sig_error, timeout=5000) as blocker:
         window.text_column.setCurrentText("tags")
@@ -63,8 +65,8 @@ def test_structures_are_shown_sorted_and_refused_as_text(qtbot, window, open_fil
     assert window.text_column.currentText() == "text"
 
 
-def test_the_run_dialog_shows_a_placeholders_json_text(qtbot, window, open_file, nested):
-    from llmstudio.gui.run_dialog import RunDialog
+def test_the_run_dialog_shows_a_placeholders_json_text(qtbot, window, open_file, nested, tmp_path):
+    from llmstudio.gui.runs.run_dialog import RunDialog
 
     open_file(nested)
     dialog = RunDialog("text", 3, window, frame=window.corpus.frame)
@@ -74,4 +76,4 @@ def test_the_run_dialog_shows_a_placeholders_json_text(qtbot, window, open_file,
     request = dialog.request_text()
     assert 'Classify good day given {"k": 1} and ["b"]' in request
     dialog.show()
-    dialog.grab().save("/tmp/formats_run_dialog.png")
+    dialog.grab().save(str(tmp_path / "formats_run_dialog.png"))

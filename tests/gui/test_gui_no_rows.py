@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from llmstudio.gui.import_dialog import ImportDialog
+from llmstudio.gui.project.import_dialog import ImportDialog
 
 QUOTED_HEADER = '"id,text\n1,hello\n2,world\n'  # read as quoted: one header field, no rows
 

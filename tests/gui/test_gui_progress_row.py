@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from llmstudio.core.errors import Cancelled
-from llmstudio.gui import learn_panel
-from llmstudio.gui.background import BackgroundTask
-from llmstudio.gui.learn_panel import LearnPanel
-from llmstudio.gui.progress_row import ProgressRow, progress_text
+from llmstudio.gui.common.background import BackgroundTask
+from llmstudio.gui.common.progress_row import ProgressRow, progress_text
+from llmstudio.gui.review import learn_panel
+from llmstudio.gui.review.learn_panel import LearnPanel
 
 from helpers.gui import bigger_frame, consent, make_project, open_project
 
@@ -91,7 +91,7 @@ def test_the_counterfactual_tab_shows_answers_and_its_cancel_works(qtbot, window
     assert row.bar.maximum() == total  # both runs' answers in one count
     assert f" of {total:,} answers" in row.bar.format()
     window.bias.view.resize(1100, 700)
-    window.bias.view.grab().save("/tmp/progress_counterfactual.png")
+    window.bias.view.grab().save(str(tmp_path / "progress_counterfactual.png"))
     qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
     assert tab.status.text() == "Cancelling…"
     qtbot.waitUntil(lambda: not tab.running(), timeout=10_000)
@@ -111,7 +111,7 @@ def test_the_learn_panel_shows_its_reading_and_its_cancel_works(qtbot, window, t
     assert row.isVisible() and row.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: row.bar.value() > 0, timeout=TIMEOUT)
     assert re.fullmatch(r"\d+ %(, about .+ left)?", row.bar.format()), row.bar.format()
-    panel.grab().save("/tmp/progress_learn.png")
+    panel.grab().save(str(tmp_path / "progress_learn.png"))
     qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.background.running, timeout=10_000)
     assert panel.status.text().startswith("Cancelled")
@@ -121,7 +121,7 @@ def test_the_learn_panel_shows_its_reading_and_its_cancel_works(qtbot, window, t
 def test_the_run_dialogs_trial_shows_its_rows_and_its_cancel_stops_it(
     qtbot, window, tmp_path, monkeypatch, fake_openai
 ):
-    from llmstudio.gui.run_dialog import RunDialog
+    from llmstudio.gui.runs.run_dialog import RunDialog
 
     open_project(qtbot, window, make_project(tmp_path / "trial.llmstudio"))
     consent(monkeypatch)
@@ -142,7 +142,7 @@ def test_the_run_dialogs_trial_shows_its_rows_and_its_cancel_stops_it(
     row = d.trial_progress
     qtbot.waitUntil(lambda: fake_openai.in_flight > 0, timeout=10_000)
     assert row.cancel_button.isEnabled()
-    d.grab().save("/tmp/progress_trial.png")
+    d.grab().save(str(tmp_path / "progress_trial.png"))
     qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not job.running, timeout=3_000)
     assert job.state.status == "cancelled"

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from llmstudio.core.project import Project
 from llmstudio.core.recent import recent_files
-from llmstudio.gui.export_dialog import ExportDialog
-from llmstudio.gui.import_dialog import ImportDialog
+from llmstudio.gui.project.export_dialog import ExportDialog
+from llmstudio.gui.project.import_dialog import ImportDialog
 
 SAVE_TIMEOUT = 20_000
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from llmstudio.gui.import_dialog import ImportDialog
+from llmstudio.gui.project.import_dialog import ImportDialog
 
 STRAY = 'id,text\n1,"hello there\n2,world is good\n3,again bad\n'
 

@@ -11,9 +11,9 @@ from llmstudio.core.model_config import Endpoint, ModelConfig, save_config
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui.consent_dialog import ConsentDialog
-from llmstudio.gui.replicate_run import ReplicateDialog
-from llmstudio.gui.validation_view import ValidationView
+from llmstudio.gui.common.consent_dialog import ConsentDialog
+from llmstudio.gui.review.validation_view import ValidationView
+from llmstudio.gui.runs.replicate_run import ReplicateDialog
 
 from helpers.gui import make_project, open_project, sample_frame, wait_job
 

@@ -10,7 +10,7 @@ from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui.jobs import JobSpec
+from llmstudio.gui.runs.jobs import JobSpec
 
 from helpers.gui import LABELS, bigger_frame, make_project, open_project, sample_frame, wait_job
 

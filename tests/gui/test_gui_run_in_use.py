@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from llmstudio.gui.jobs_panel import STATUS, bar_value
+from llmstudio.gui.runs.jobs_panel import STATUS, bar_value
 
 from helpers.gui import api_spec, consent, make_project, open_project, sample_frame, wait_job
 

@@ -16,7 +16,7 @@ from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui.runs_dialog import RunsDialog
+from llmstudio.gui.runs.runs_dialog import RunsDialog
 
 from helpers.gui import make_project, open_project, wait_job
 
@@ -58,7 +58,7 @@ def column(window, name):
 
 
 def test_opening_after_kill_and_rerun_shows_both_and_says_interrupted(
-    qtbot, window, kill_and_rerun
+    qtbot, window, kill_and_rerun, tmp_path
 ):
     opened(qtbot, window, kill_and_rerun)
     model = window.model
@@ -80,7 +80,7 @@ def test_opening_after_kill_and_rerun_shows_both_and_says_interrupted(
     assert "run 2, interrupted, 69 of 300 rows" in window.detail.results_text()
     window.resize(1400, 700)
     qtbot.wait(50)
-    window.grab().save("/tmp/runs_table_after_kill.png")
+    window.grab().save(str(tmp_path / "runs_table_after_kill.png"))
 
 
 def test_the_bar_resumes_the_run_to_the_end_as_a_job(qtbot, window, kill_and_rerun):
@@ -98,7 +98,7 @@ def test_the_bar_resumes_the_run_to_the_end_as_a_job(qtbot, window, kill_and_rer
 
 
 def test_runs_dialog_rename_delete_with_confirmation_and_resume(
-    qtbot, window, kill_and_rerun, monkeypatch
+    qtbot, window, kill_and_rerun, monkeypatch, tmp_path
 ):
     opened(qtbot, window, kill_and_rerun)
     dialog = RunsDialog(window)
@@ -127,7 +127,7 @@ def test_runs_dialog_rename_delete_with_confirmation_and_resume(
     dialog.show()
     dialog.resize(900, 300)
     dialog.select(2)
-    dialog.grab().save("/tmp/runs_dialog.png")
+    dialog.grab().save(str(tmp_path / "runs_dialog.png"))
     # Resume the interrupted run from the dialog: a job to the end.
     assert dialog.resume_button.isEnabled()
     dialog.resume_button.click()
@@ -162,7 +162,7 @@ def test_discard_from_the_bar(qtbot, window, kill_and_rerun, monkeypatch):
 def test_cancelled_job_leaves_the_complete_run_plain(qtbot, window, tmp_path):
     """Cancel a second run: the complete run keeps the plain names, the cancelled one is
     shown suffixed, said interrupted."""
-    from llmstudio.gui.jobs import JobSpec
+    from llmstudio.gui.runs.jobs import JobSpec
 
     path = tmp_path / "sample.llmstudio"
     make_project(path)
@@ -182,7 +182,7 @@ def test_cancelled_job_leaves_the_complete_run_plain(qtbot, window, tmp_path):
 def test_a_new_run_fills_its_own_columns_until_it_is_complete(qtbot, window, tmp_path):
     """While a second run of a task runs, the complete run keeps the plain columns and the
     new one fills sentiment_label_run2 (said running); complete, it takes the names."""
-    from llmstudio.gui.jobs import JobSpec
+    from llmstudio.gui.runs.jobs import JobSpec
 
     path = tmp_path / "sample.llmstudio"
     make_project(path)

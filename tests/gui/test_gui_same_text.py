@@ -7,8 +7,8 @@ import pandas as pd
 from PySide6.QtWidgets import QDialog
 from test_gui_jobs import make_project, open_project, wait_job
 
-from llmstudio.gui.consent_dialog import ConsentDialog
-from llmstudio.gui.jobs import JobSpec
+from llmstudio.gui.common.consent_dialog import ConsentDialog
+from llmstudio.gui.runs.jobs import JobSpec
 
 from fakes.openai_server import label_for
 

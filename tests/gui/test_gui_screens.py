@@ -16,11 +16,11 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.core.tasks.build import TaskOptions
-from llmstudio.gui.column_widths import CAP, TEXT_MIN
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.jobs_panel import BAR, ETA, STATUS
-from llmstudio.gui.run_dialog import RunDialog
-from llmstudio.gui.sample_dialog import SampleDialog
+from llmstudio.gui.coding.sample_dialog import SampleDialog
+from llmstudio.gui.common.column_widths import CAP, TEXT_MIN
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.jobs_panel import BAR, ETA, STATUS
+from llmstudio.gui.runs.run_dialog import RunDialog
 
 from helpers.gui import api_spec, consent, make_project, open_project, sample_frame, wait_job
 
@@ -199,7 +199,7 @@ def test_new_result_and_coder_columns_are_brought_into_view_once(qtbot, window, 
     assert in_view(window, "sentiment_score")
     # Scrolled back by the researcher: later batches and the end of the job do not jump.
     window.table.horizontalScrollBar().setValue(0)
-    window.runs._put(
+    window.runs.put_results(
         pd.DataFrame(
             {"sentiment_label": ["positive"], "sentiment_score": [0.9], "sentiment_error": [None]},
             index=[3],
@@ -376,7 +376,7 @@ def test_closing_without_a_running_job_asks_nothing(qtbot, new_window, tmp_path,
     wait_job(qtbot, job)
     asked = []
     monkeypatch.setattr(
-        "llmstudio.gui.model_runs.ask_cancel_to_close", lambda *a: asked.append(a) or True
+        "llmstudio.gui.runs.model_runs.ask_cancel_to_close", lambda *a: asked.append(a) or True
     )
     window.close()
     assert not window.isVisible() and not asked
@@ -405,7 +405,7 @@ def test_window_exports_carry_the_memos(qtbot, window, tmp_path):
     book.close()
     log = tmp_path / "log.csv"
     window.files.export_coding_log(log)
-    qtbot.waitUntil(lambda: log.exists() and not window._workers, timeout=20_000)
+    qtbot.waitUntil(lambda: log.exists() and not window.background_work, timeout=20_000)
     got = pd.read_csv(log, dtype=str, keep_default_na=False)
     assert got[["coder", "row", "codes", "memo"]].values.tolist() == [
         ["ana", "3", "Health", "mentions the GP too"]

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton
 
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
-from llmstudio.gui.run_dialog import RunDialog
+from llmstudio.gui.runs.run_dialog import RunDialog
 
 from helpers.gui import consent, make_project, open_project, sample_frame, wait_job
 
@@ -545,7 +545,7 @@ def test_a_trial_left_behind_never_hides_the_full_run(qtbot, opened, tmp_path):
     project opened again all keep the full run's results; a trial alone is shown as what
     it is ("5 of 12 rows")."""
     from llmstudio.core.corpus import read_table
-    from llmstudio.gui.jobs import JobSpec
+    from llmstudio.gui.runs.jobs import JobSpec
 
     full = opened.runs.run(JobSpec(model="lexicon"))
     wait_job(qtbot, full)

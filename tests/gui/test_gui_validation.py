@@ -13,7 +13,7 @@ from llmstudio.core.corpus import Corpus
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
-from llmstudio.gui.validation_view import ValidationView
+from llmstudio.gui.review.validation_view import ValidationView
 
 TEXTS = [
     "I love this, wonderful!",

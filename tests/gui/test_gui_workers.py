@@ -19,4 +19,4 @@ def test_quick_jobs_started_outside_the_event_loop_all_finish(
         pool.waitForDone(5000)  # a warm, idle pool starts the next job at once
     qtbot.waitUntil(lambda: all(o.exists() for o in outs), timeout=20_000)
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=5000)
-    assert window._busy == 0 and not window._workers
+    assert window._busy == 0 and not window.background_work

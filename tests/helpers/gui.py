@@ -13,9 +13,9 @@ from llmstudio.core.corpus import read_table
 from llmstudio.core.paths import sample_corpus
 from llmstudio.core.project import Project
 from llmstudio.core.tasks.build import TaskOptions, make_task
-from llmstudio.gui.consent_dialog import ConsentDialog
-from llmstudio.gui.jobs import JobSpec
-from llmstudio.gui.run_dialog import RunDialog
+from llmstudio.gui.common.consent_dialog import ConsentDialog
+from llmstudio.gui.runs.jobs import JobSpec
+from llmstudio.gui.runs.run_dialog import RunDialog
 
 LABELS = {"positive", "negative", "neutral"}
 

@@ -1,0 +1,1 @@
+"""Bias checks: counterfactual swaps, probe sets and occupations, with their charts."""

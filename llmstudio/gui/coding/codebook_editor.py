@@ -1,0 +1,589 @@
+"""The codebook editor: the project's codebooks, their codes and the rules that define them.
+
+One codebook is edited at a time, as a draft: nothing reaches the project until Save, and
+Revert goes back to what is saved. The draft is checked on every edit with the core's own
+rules (``Codebook.from_dict`` / ``validate``); while it has problems they are listed under
+the fields and Save is disabled. Import and Export read and write the YAML/JSON files the
+CLI takes (``--codebook``); a file that cannot be read says where (file, line, column).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.codebook import Codebook, load, save
+from ...core.codebook_draft import book_of, draft_code, draft_of, draft_problems
+from ...core.errors import CodebookError, LlmstudioError
+from ..common.errors import describe
+
+NEW_NAME = "New codebook"
+_FIELDS = ("description", "include", "exclude")
+
+
+def _small_text(placeholder: str, lines: int = 3) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setTabChangesFocus(True)
+    height = edit.fontMetrics().lineSpacing() * lines + 12
+    edit.setFixedHeight(height)
+    return edit
+
+
+class CodebookEditor(QDialog):
+    """Create, rename, edit, delete, import and export the project's codebooks."""
+
+    sig_saved = Signal(str)  # a codebook was saved under this name
+
+    def __init__(self, project, parent=None, select: str | None = None):
+        super().__init__(parent)
+        self.project = project
+        self.setWindowTitle("Codebooks")
+        self.resize(980, 620)
+        self._draft: dict | None = None  # the codebook being edited
+        self._saved_name: str | None = None  # its name in the project (None: not saved yet)
+        self._clean: dict | None = None  # the draft as last saved or opened (for Revert)
+        self._filling = False  # fields are being filled, not edited
+        self._build()
+        self._fill_books(select)
+
+    # -- layout -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        intro = QLabel(
+            "A codebook lists the categories (codes) texts are coded into, with what "
+            "each one means. Models get all of it in their prompt, so write the "
+            "description and the rules as you would for a human coder."
+        )
+        intro.setWordWrap(True)
+        intro.setStyleSheet("color:#555")
+
+        # Left: the project's codebooks.
+        self.books = QListWidget()
+        self.books.setToolTip("The codebooks saved in this project")
+        self.books.currentTextChanged.connect(self._on_book_chosen)
+        self.new_button = QPushButton("New")
+        self.new_button.setToolTip("Start a new codebook")
+        self.new_button.clicked.connect(self.new_codebook)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self.ask_delete)
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Read a codebook from a YAML or JSON file")
+        self.import_button.clicked.connect(self.ask_import)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip(
+            "Write this codebook to a YAML or JSON file (for the command line, or to share it)"
+        )
+        self.export_button.clicked.connect(self.ask_export)
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel("<b>Codebooks in this project</b>"))
+        lay.addWidget(self.books, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.new_button)
+        row.addWidget(self.delete_button)
+        lay.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(self.import_button)
+        row.addWidget(self.export_button)
+        lay.addLayout(row)
+
+        # Middle: the codebook's name, kind and codes.
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. Local issues")
+        self.name.setToolTip("The codebook's name; change it to rename the codebook")
+        self.multi_label = QCheckBox("Several codes may apply to one text (multi-label)")
+        self.multi_label.setToolTip(
+            "Off: each text gets exactly one code. On: each code is "
+            "decided separately, with its own confidence"
+        )
+        self.none_option = QCheckBox("Offer “none of these” (single-label)")
+        self.none_option.setToolTip(
+            "Let the model answer “none” when no code fits, instead of forcing the closest one"
+        )
+        self.codes = QListWidget()
+        self.codes.currentRowChanged.connect(self._on_code_chosen)
+        self.add_code_button = QPushButton("Add code")
+        self.add_code_button.clicked.connect(self.add_code)
+        self.remove_code_button = QPushButton("Remove")
+        self.remove_code_button.clicked.connect(self.remove_code)
+        self.up_button = QPushButton("▲")
+        self.up_button.setToolTip("Move the code up")
+        self.up_button.clicked.connect(lambda: self.move_code(-1))
+        self.down_button = QPushButton("▼")
+        self.down_button.setToolTip("Move the code down")
+        self.down_button.clicked.connect(lambda: self.move_code(1))
+        for b in (self.up_button, self.down_button):
+            b.setFixedWidth(32)
+        middle = QWidget()
+        lay = QVBoxLayout(middle)
+        lay.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        form.addRow("Name:", self.name)
+        lay.addLayout(form)
+        lay.addWidget(self.multi_label)
+        lay.addWidget(self.none_option)
+        lay.addWidget(QLabel("<b>Codes</b>"))
+        lay.addWidget(self.codes, 1)
+        row = QHBoxLayout()
+        for b in (self.add_code_button, self.remove_code_button, self.up_button, self.down_button):
+            row.addWidget(b)
+        lay.addLayout(row)
+
+        # Right: one code's definition.
+        self.code_box = QGroupBox("Code")
+        self.code_name = QLineEdit()
+        self.code_name.setPlaceholderText("e.g. Housing")
+        self.description = _small_text("What the code means, in a sentence or two")
+        self.include = _small_text("What counts as this code (borderline cases that belong)", 2)
+        self.exclude = _small_text("What does not count (and where it goes instead)", 2)
+        self.examples = _small_text("Example texts of this code, one per line", 4)
+        box = QVBoxLayout(self.code_box)
+        cform = QFormLayout()
+        box.addLayout(cform)
+        box.addStretch(1)
+        cform.addRow("Name:", self.code_name)
+        cform.addRow("Description:", self.description)
+        cform.addRow("Include:", self.include)
+        cform.addRow("Exclude:", self.exclude)
+        cform.addRow("Examples:", self.examples)
+        hint = QLabel("Examples: one text per line.")
+        hint.setStyleSheet("color:#777")
+        cform.addRow("", hint)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(middle)
+        split.addWidget(self.code_box)
+        split.setSizes([220, 280, 460])
+        split.setChildrenCollapsible(False)
+
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setTextFormat(Qt.TextFormat.RichText)
+        self.message = QLabel()  # the outcome of Import, Export, Save
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.revert_button = QPushButton("Revert")
+        self.revert_button.setToolTip("Undo every change since the codebook was last saved")
+        self.revert_button.clicked.connect(self.revert)
+        self.save_button = QPushButton("Save")
+        self.save_button.setToolTip("Save the codebook in the project (Ctrl+S)")
+        self.save_button.setShortcut("Ctrl+S")
+        self.save_button.clicked.connect(self.save)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        self.close_button.setAutoDefault(False)
+        self.save_button.setAutoDefault(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.revert_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.close_button)
+
+        outer = QVBoxLayout(self)
+        outer.addWidget(intro)
+        outer.addWidget(split, 1)
+        outer.addWidget(self.problems)
+        outer.addWidget(self.message)
+        outer.addLayout(buttons)
+
+        self.name.textEdited.connect(self._on_book_edited)
+        self.multi_label.toggled.connect(self._on_book_edited)
+        self.none_option.toggled.connect(self._on_book_edited)
+        self.code_name.textEdited.connect(self._on_code_edited)
+        for edit in (self.description, self.include, self.exclude, self.examples):
+            edit.textChanged.connect(self._on_code_edited)
+
+    # -- the list of codebooks --------------------------------------------------------
+
+    def _fill_books(self, select: str | None = None) -> None:
+        names = self.project.codebooks()
+        self._filling = True
+        self.books.clear()
+        self.books.addItems(names)
+        self._filling = False
+        if select in names:
+            self.books.setCurrentRow(names.index(select))
+        elif names:
+            self.books.setCurrentRow(0)
+        else:
+            self._open(None)
+
+    def _on_book_chosen(self, name: str) -> None:
+        if self._filling or not name or name == self._saved_name:
+            return
+        if not self._may_leave():
+            self._filling = True
+            self.books.setCurrentRow(self._row_of(self._saved_name))
+            self._filling = False
+            return
+        try:
+            self._open(self.project.codebook(name))
+        except LlmstudioError as exc:
+            self._say(describe(exc), error=True)
+
+    def _row_of(self, name: str | None) -> int:
+        items = self.books.findItems(name or "", Qt.MatchFlag.MatchExactly)
+        return self.books.row(items[0]) if items else -1
+
+    def _open(self, book: Codebook | None, saved: bool = True) -> None:
+        """Edit ``book`` (None: nothing to edit yet; ``saved``: it is the project's)."""
+        if book is None:
+            self._draft = None
+            self._saved_name = self._clean = None
+        else:
+            self._draft = draft_of(book)
+            self._saved_name = book.name if saved else None
+            self._clean = draft_of(book) if saved else None
+        self._show_draft()
+
+    # -- the draft in the fields ------------------------------------------------------
+
+    def _show_draft(self, code_row: int = 0) -> None:
+        draft = self._draft
+        self._filling = True
+        try:
+            for w in (
+                self.name,
+                self.multi_label,
+                self.none_option,
+                self.codes,
+                self.add_code_button,
+                self.export_button,
+            ):
+                w.setEnabled(draft is not None)
+            if draft is None:
+                self.name.clear()
+                self.codes.clear()
+            else:
+                self.name.setText(draft["name"])
+                self.multi_label.setChecked(draft["multi_label"])
+                self.none_option.setChecked(draft["none_option"])
+                self.codes.clear()
+                self.codes.addItems([self._code_title(c) for c in draft["codes"]])
+        finally:
+            self._filling = False
+        if draft is not None and draft["codes"]:
+            self.codes.setCurrentRow(min(code_row, len(draft["codes"]) - 1))
+        self._on_code_chosen(self.codes.currentRow())
+        self._check()
+
+    @staticmethod
+    def _code_title(code: dict) -> str:
+        return code["name"].strip() or "(no name)"
+
+    def _on_code_chosen(self, row: int) -> None:
+        code = self._current_code()
+        self._filling = True
+        try:
+            self.code_box.setEnabled(code is not None)
+            self.code_box.setTitle(f"Code: {self._code_title(code)}" if code else "Code")
+            self.code_name.setText(code["name"] if code else "")
+            for key in _FIELDS:
+                getattr(self, key).setPlainText(code[key] if code else "")
+            self.examples.setPlainText("\n".join(code["examples"]) if code else "")
+        finally:
+            self._filling = False
+        self._update_buttons()
+
+    def _current_code(self) -> dict | None:
+        row = self.codes.currentRow()
+        if self._draft is None or not 0 <= row < len(self._draft["codes"]):
+            return None
+        return self._draft["codes"][row]
+
+    def _on_book_edited(self, *_) -> None:
+        if self._filling or self._draft is None:
+            return
+        self._draft["name"] = self.name.text()
+        self._draft["multi_label"] = self.multi_label.isChecked()
+        self._draft["none_option"] = self.none_option.isChecked()
+        self._check()
+
+    def _on_code_edited(self, *_) -> None:
+        code = self._current_code()
+        if self._filling or code is None:
+            return
+        code["name"] = self.code_name.text()
+        for key in _FIELDS:
+            code[key] = getattr(self, key).toPlainText()
+        code["examples"] = [
+            line.strip() for line in self.examples.toPlainText().splitlines() if line.strip()
+        ]
+        item = self.codes.currentItem()
+        item.setText(self._code_title(code))
+        self.code_box.setTitle(f"Code: {self._code_title(code)}")
+        self._check()
+
+    # -- codes ------------------------------------------------------------------------
+
+    def add_code(self, name: str = "") -> None:
+        """Add a code after the current one and start editing its name."""
+        if self._draft is None:
+            return
+        codes = self._draft["codes"]
+        row = self.codes.currentRow() + 1 if codes else 0
+        codes.insert(row, draft_code(name or ""))
+        self._show_draft(row)
+        self.code_name.setFocus()
+
+    def remove_code(self) -> None:
+        row = self.codes.currentRow()
+        if self._current_code() is None:
+            return
+        del self._draft["codes"][row]
+        self._show_draft(max(0, row - 1) if row >= len(self._draft["codes"]) else row)
+
+    def move_code(self, step: int) -> None:
+        row = self.codes.currentRow()
+        codes = self._draft["codes"] if self._draft else []
+        target = row + step
+        if not (0 <= row < len(codes) and 0 <= target < len(codes)):
+            return
+        codes[row], codes[target] = codes[target], codes[row]
+        self._show_draft(target)
+
+    # -- checking, saving -------------------------------------------------------------
+
+    def book(self) -> Codebook:
+        """The draft as a codebook; CodebookError says what is wrong with it."""
+        return book_of(self._draft)
+
+    def problem_list(self) -> list[str]:
+        """What must be fixed before Save ([] when the draft can be saved)."""
+        if self._draft is None:
+            return []
+        others = {n.lower() for n in self.project.codebooks()} - {(self._saved_name or "").lower()}
+        return draft_problems(self._draft, others)
+
+    @property
+    def dirty(self) -> bool:
+        return self._draft is not None and self._draft != self._clean
+
+    def _check(self) -> None:
+        problems = self.problem_list()
+        if problems:
+            items = "".join(f"<li>{html.escape(p[:1].upper() + p[1:])}</li>" for p in problems)
+            self.problems.setText(
+                f"<span style='color:#c62828'><b>Fix before saving:</b>"
+                f"<ul style='margin:0'>{items}</ul></span>"
+            )
+        elif self._draft is None:
+            self.problems.setText(
+                "<span style='color:#555'>No codebook yet: click <b>New</b> "
+                "to write one, or <b>Import…</b> a YAML/JSON file.</span>"
+            )
+        else:
+            kind = (
+                "multi-label: each code applies or not"
+                if self._draft["multi_label"]
+                else "single-label: one code per text"
+            )
+            n = len(self._draft["codes"])
+            state = "unsaved changes" if self.dirty else "saved"
+            self.problems.setText(
+                f"<span style='color:#2e7d32'>{n} code{'s' * (n != 1)}, "
+                f"{kind}. {state.capitalize()}.</span>"
+            )
+        self.none_option.setEnabled(self._draft is not None and not self._draft["multi_label"])
+        self._update_buttons(problems)
+
+    def _update_buttons(self, problems: list[str] | None = None) -> None:
+        if problems is None:
+            problems = self.problem_list()
+        has = self._draft is not None
+        self.save_button.setEnabled(has and not problems and self.dirty)
+        self.revert_button.setEnabled(self.dirty)
+        self.export_button.setEnabled(has and not problems)
+        self.delete_button.setEnabled(self._saved_name is not None)
+        row, n = self.codes.currentRow(), len(self._draft["codes"]) if has else 0
+        self.remove_code_button.setEnabled(0 <= row < n)
+        self.up_button.setEnabled(0 < row < n)
+        self.down_button.setEnabled(0 <= row < n - 1)
+
+    def save(self) -> bool:
+        """Store the draft in the project (renaming the saved one when its name changed)."""
+        problems = self.problem_list()
+        if problems or self._draft is None:
+            self._say("Not saved: " + "; ".join(problems), error=True)
+            return False
+        book = self.book()
+        self.project.save_codebook(book, replaces=self._saved_name)
+        renamed = self._saved_name is not None and self._saved_name != book.name
+        self._say(
+            f"Saved “{book.name}”"
+            + (f" (renamed from “{self._saved_name}”)" if renamed else "")
+            + "."
+        )
+        self._saved_name = book.name
+        self._draft = draft_of(book)
+        self._clean = draft_of(book)
+        row = self.codes.currentRow()
+        self._fill_books(book.name)
+        self._show_draft(row)
+        self.sig_saved.emit(book.name)
+        return True
+
+    def revert(self) -> None:
+        """Back to the codebook as saved (a new, unsaved one is dropped)."""
+        if self._clean is not None:
+            self._draft = {
+                **self._clean,
+                "codes": [dict(c, examples=list(c["examples"])) for c in self._clean["codes"]],
+            }
+            self._show_draft(self.codes.currentRow())
+        else:
+            self._fill_books()
+        self._say("Changes undone.")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        color = "#c62828" if error else "#555"
+        self.message.setText(f"<span style='color:{color}'>{html.escape(text)}</span>")
+
+    def _may_leave(self) -> bool:
+        """Whether the draft may be left (saved, discarded, or nothing to lose)."""
+        if not self.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"“{self._draft['name'] or 'The codebook'}” has changes that are not saved.",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # -- new, delete, import, export --------------------------------------------------
+
+    def _free_name(self, name: str) -> str:
+        taken = {n.lower() for n in self.project.codebooks()}
+        candidate, k = name, 1
+        while candidate.lower() in taken:
+            k += 1
+            candidate = f"{name} ({k})"
+        return candidate
+
+    def new_codebook(self) -> None:
+        if not self._may_leave():
+            return
+        self._draft = {
+            "name": self._free_name(NEW_NAME),
+            "multi_label": False,
+            "none_option": False,
+            "codes": [draft_code("")],
+        }
+        self._saved_name = self._clean = None
+        self.books.clearSelection()
+        self._show_draft()
+        self._say("A new codebook: name it, then give each code a name and a description.")
+        self.name.setFocus()
+        self.name.selectAll()
+
+    def ask_delete(self) -> None:
+        if self._saved_name is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete codebook",
+            f"Delete the codebook “{self._saved_name}” from this project?\n\nRuns already "
+            "made with it keep their results and their record of the codebook.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_current()
+
+    def delete_current(self) -> None:
+        name = self._saved_name
+        if name is None:
+            return
+        self.project.delete_codebook(name)
+        self._clean = self._draft  # nothing to ask about
+        self._saved_name = None
+        self._fill_books()
+        self._say(f"Deleted “{name}”.")
+
+    def ask_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a codebook", "", "Codebooks (*.yaml *.yml *.json);;All files (*)"
+        )
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str | Path) -> bool:
+        """Open the codebook in ``path`` as a new, unsaved draft; an error is shown."""
+        try:
+            book = load(path)
+        except CodebookError as exc:
+            self._say(f"Cannot import: {describe(exc)}", error=True)
+            return False
+        if not self._may_leave():
+            return False
+        self._open(book, saved=False)
+        name = self._free_name(book.name)
+        if name != book.name:
+            self._draft["name"] = name
+            self.name.setText(name)
+        self.books.clearSelection()
+        self._check()
+        self._say(
+            f"Imported “{book.name}” ({len(book.codes)} codes) from {Path(path).name}; "
+            "click Save to keep it in the project."
+        )
+        return True
+
+    def ask_export(self) -> None:
+        try:
+            book = self.book()
+        except CodebookError as exc:
+            self._say(f"Cannot export: {describe(exc)}", error=True)
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the codebook", f"{book.name}.yaml", "YAML (*.yaml *.yml);;JSON (*.json)"
+        )
+        if path:
+            self.export_file(path)
+
+    def export_file(self, path: str | Path) -> bool:
+        """Write the draft to ``path`` (YAML, or JSON for ``.json``); an error is shown."""
+        try:
+            written = save(self.book(), path)
+        except CodebookError as exc:
+            self._say(f"Cannot export: {describe(exc)}", error=True)
+            return False
+        self._say(f"Exported to {written}.")
+        return True
+
+    # -- closing ----------------------------------------------------------------------
+
+    def reject(self) -> None:
+        if self._may_leave():
+            super().reject()
+
+    def current_name(self) -> str | None:
+        """The saved codebook shown (what the run dialog selects after the editor)."""
+        return self._saved_name

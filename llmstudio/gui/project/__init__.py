@@ -1,0 +1,1 @@
+"""The File menu: opening, importing, saving and exporting projects and tables."""

@@ -1,0 +1,1 @@
+"""The welcome page shown before a file is open."""

@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""Make every screenshot that README.md and docs/ show, from the current code
+(``make screenshots``), so that none goes stale.
+
+It opens the real window offscreen, makes a project of the bundled sample corpus in a
+temporary folder and drives the window as a researcher would (the walkthrough in
+README.md): a codebook, 20 answers coded from the keyboard, the builtin model's sentiment
+run, agreement, a chart, the bias checks, Learn from my codes. Everything runs on this
+machine: the builtin MiniLM model and VADER, no network, no key. The PNGs go to
+docs/images/ (or ``--out``); the run ends with an error when one of ``IMAGES`` was not
+made, so the list below is the list of what the script writes
+(tests/docs/test_docs_images.py checks that every image the docs reference is in it).
+
+The codes "typed" by the coder are the sentiment the corpus's authors meant each answer
+to have (scripts/make_sample_corpus.py keeps it as a note: N, U, P, M); mixed answers are
+skipped, as a coder with a three-code codebook might. They stand for a researcher's own
+codes so that the agreement shown is a real comparison, not an invented number.
+
+    python scripts/make_screenshots.py [--out docs/images]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's llmstudio, whichever is installed
+# The images, in the order they are made: README.md and docs/*.md may show these only.
+IMAGES = (
+    "main_window.png",
+    "coding_panel.png",
+    "run_dialog_code.png",
+    "codebook_editor.png",
+    "validation_view.png",
+    "chart_by_group.png",
+    "bias_counterfactual.png",
+    "bias_eec.png",
+    "learn_panel.png",
+    # After the `firstrun` helper's start page and Help menu are merged, add here (and
+    # make them in shoot_start_page below): "start_page.png", "help_getting_started.png".
+)
+CODED = 20  # answers coded by hand, as in the walkthrough
+ISSUES = "Local issues"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="llmstudio-shots-") as tmp:
+        # Never the researcher's own settings, recent files, keys or coder name.
+        os.environ["LLMSTUDIO_CONFIG_DIR"] = str(Path(tmp) / "config")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        os.environ.pop("OPENAI_API_KEY", None)
+        made = Shots(Path(tmp), args.out).make_all()
+    missing = [name for name in IMAGES if name not in made]
+    if missing:
+        print(f"error: not made: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    print(f"{len(made)} screenshots in {args.out}")
+    return 0
+
+
+class Shots:
+    """The window driven through the walkthrough, one screenshot after another."""
+
+    def __init__(self, tmp: Path, out: Path):
+        # -- GUI imports, all here (one place to change when a gui/ module moves) ----------
+        from llmstudio.gui.app import application
+        from llmstudio.gui.charts import chart_kinds
+        from llmstudio.gui.coding.codebook_editor import CodebookEditor
+        from llmstudio.gui.main_window import MainWindow
+        from llmstudio.gui.runs.jobs import JobSpec
+        from llmstudio.gui.runs.run_dialog import RunDialog
+
+        self.chart_kinds, self.CodebookEditor, self.JobSpec = chart_kinds, CodebookEditor, JobSpec
+        self.RunDialog = RunDialog
+        self.app = application()
+        self.tmp, self.out = tmp, out
+        self.made: list[str] = []
+        self.window = MainWindow()
+
+    # -- waiting and saving ---------------------------------------------------------------
+
+    def wait(self, done, what: str, timeout: float = 300.0) -> None:
+        """Process events until ``done()``; sleeping between rounds leaves worker threads
+        the interpreter."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"timed out waiting for {what}")
+            self.app.processEvents()
+            time.sleep(0.01)
+
+    def settle(self, ms: int = 150) -> None:
+        """Let the window catch up for ``ms``, deleting what it let go of: without an
+        event loop running, widgets given ``deleteLater`` would stay on screen."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        end = time.monotonic() + ms / 1000
+        while time.monotonic() < end:
+            self.app.processEvents()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            time.sleep(0.01)
+
+    def save(self, widget, name: str) -> None:
+        assert name in IMAGES, name
+        self.settle()
+        self.out.mkdir(parents=True, exist_ok=True)
+        if not widget.grab().save(str(self.out / name)):
+            raise RuntimeError(f"cannot write {self.out / name}")
+        self.made.append(name)
+        print(f"  {name}", flush=True)
+
+    def wait_job(self, job) -> None:
+        self.wait(lambda: not job.running, "the model run")
+        if job.state.status != "done":
+            raise RuntimeError(f"the run ended {job.state.status}: {job.state.message}")
+
+    # -- the walkthrough ------------------------------------------------------------------
+
+    def make_all(self) -> list[str]:
+        self.open_sample_as_project()
+        self.shoot_start_page()
+        self.add_codebooks()
+        self.code_by_hand()
+        self.run_model()
+        self.shoot_main_window()
+        self.shoot_coding_panel()
+        self.shoot_run_dialog()
+        self.shoot_codebook_editor()
+        self.shoot_validation()
+        self.shoot_chart()
+        self.shoot_bias()
+        self.shoot_learn()
+        self.export()
+        self.window.close()
+        return self.made
+
+    def open_sample_as_project(self) -> None:
+        """The sample opened (the welcome page's button, `make run`), then Ctrl+S."""
+        w = self.window
+        w.resize(1360, 820)
+        w.show()
+        self.settle()
+        loaded = []
+        w.sig_loaded.connect(lambda: loaded.append(True))
+        w.files.open_sample()
+        self.wait(lambda: loaded, "the sample corpus")
+        w.files.save_project_to(self.tmp / "survey.llmstudio")  # Ctrl+S, after its dialog
+        self.wait(lambda: w.project is not None, "the sample project")
+
+    def shoot_start_page(self) -> None:
+        """The start page and Help windows go here once `firstrun` is merged."""
+
+    def add_codebooks(self) -> None:
+        """Ctrl+B: a new codebook "Tone" typed in the editor, and "Local issues" imported
+        from a YAML file, each saved."""
+        from PySide6.QtTest import QTest
+
+        editor = self.CodebookEditor(self.window.project, self.window)
+        editor.show()
+        editor.new_codebook()
+        editor.name.selectAll()
+        QTest.keyClicks(editor.name, "Tone")
+        for k, code in enumerate(("negative", "neutral", "positive")):
+            if k:
+                editor.add_code()
+            QTest.keyClicks(editor.code_name, code)
+        if not editor.save():
+            raise RuntimeError(
+                "the Tone codebook was not saved: " + "; ".join(editor.problem_list())
+            )
+        yaml = self.tmp / "local_issues.yaml"
+        yaml.write_text(LOCAL_ISSUES_YAML, encoding="utf-8")
+        if not (editor.import_file(yaml) and editor.save()):
+            raise RuntimeError("the Local issues codebook was not imported")
+        editor.reject()
+
+    def code_by_hand(self) -> None:
+        """Ctrl+K, a name, the Tone codebook, then one key per answer (1-3; → skips)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        panel = self.window.coding
+        panel.act_open.trigger()
+        panel.coder_edit.setText("ana")
+        panel.coder_edit.editingFinished.emit()
+        panel.reload_codebooks()
+        panel.codebook_box.setCurrentText("Tone")
+        panel.set_filter("all")
+        panel.setFocus()
+        keys = {"negative": Qt.Key.Key_1, "neutral": Qt.Key.Key_2, "positive": Qt.Key.Key_3}
+        intended = intended_tone()
+        coded = 0
+        while coded < CODED:
+            tone = intended[self.window.corpus.frame["text"].iloc[panel.row_id]]
+            QTest.keyClick(panel, keys.get(tone, Qt.Key.Key_Right))
+            coded += tone in keys
+            self.settle(20)
+
+    def run_model(self) -> None:
+        """Ctrl+R: sentiment by the builtin model (+ the VADER label beside it)."""
+        from llmstudio.core.tasks.build import TaskOptions
+
+        job = self.window.runs.run(
+            self.JobSpec(model="builtin", options=TaskOptions(task="sentiment", baseline=True))
+        )
+        self.wait_job(job)
+
+    def shoot_main_window(self) -> None:
+        from PySide6.QtCore import Qt
+
+        w = self.window
+        w.coding.dock.hide()
+        # The Jobs panel as a researcher leaves it after a glance: the table gets the room.
+        w.resizeDocks([w.runs.panel], [120], Qt.Orientation.Vertical)
+        w.table.selectRow(2)
+        self.settle()
+        w.table.scrollToTop()
+        self.save(w, "main_window.png")
+
+    def shoot_coding_panel(self) -> None:
+        w = self.window
+        w.resize(1440, 860)
+        w.coding.act_open.trigger()
+        w.coding.set_filter("uncoded")
+        self.save(w, "coding_panel.png")
+        w.coding.dock.hide()
+        w.resize(1360, 820)
+
+    def shoot_run_dialog(self) -> None:
+        w = self.window
+        dialog = self.RunDialog(
+            w.corpus.text_column, w.corpus.rows, w, project=w.project, frame=w.corpus.frame
+        )
+        dialog.set_task("code")
+        dialog.codebook.setCurrentText(ISSUES)
+        dialog.set_model("builtin")
+        dialog.show()
+        dialog.resize(760, 760)
+        self.settle(600)  # the length check starts after a pause
+        self.wait(lambda: "Checking" not in dialog.length_note.text(), "the length check", 120)
+        self.save(dialog, "run_dialog_code.png")
+        dialog.reject()
+
+    def shoot_codebook_editor(self) -> None:
+        editor = self.CodebookEditor(self.window.project, self.window, select=ISSUES)
+        editor.resize(980, 620)
+        editor.show()
+        self.save(editor, "codebook_editor.png")
+        editor.reject()
+
+    def shoot_validation(self) -> None:
+        """Ctrl+Shift+V: ana against the builtin model's run."""
+        w = self.window
+        w.coding.codebook_box.setCurrentText("Tone")
+        view = w.review.open_validation()
+        view.codebook.setCurrentText("Tone")
+        computed = []
+        view.sig_computed.connect(lambda *_: computed.append(True))
+        view.select("ana", "run 1")
+        self.wait(lambda: computed and view.stats.rowCount() > 0, "the agreement")
+        view.resize(1100, 800)
+        self.save(view, "validation_view.png")
+        view.close()
+
+    def shoot_chart(self) -> None:
+        """Ctrl+Shift+C: mean sentiment by party, with 95% intervals."""
+        ck, w = self.chart_kinds, self.window
+        w.resize(1400, 1000)
+        w.charts.act_open.trigger()
+        panel = w.charts.panel()
+        panel.kind.setCurrentIndex(ck.GROUP_MEANS)
+        pick(panel.column, "signed:sentiment_label")
+        pick(panel.second, "column:group")
+        panel.redraw()
+        self.wait(lambda: not panel.pending, "the chart")
+        self.save(panel, "chart_by_group.png")
+        w.charts.dock.hide()
+        w.resize(1360, 820)
+
+    def shoot_bias(self) -> None:
+        """Ctrl+Shift+B: gender swaps and the EEC-style template probe, builtin model."""
+        w = self.window
+        w.bias.act_open.trigger()
+        view = w.bias.view
+        view.resize(1200, 900)
+        tab = view.counterfactual
+        pick(tab.model, "builtin")
+        view.tabs.setCurrentWidget(tab)
+        tab.run()
+        self.wait(lambda: not tab.running(), "the counterfactual check")
+        if tab.error:
+            raise RuntimeError(tab.error)
+        self.save(view, "bias_counterfactual.png")
+        tab = view.eec
+        from llmstudio.core.bias import eec_style
+
+        tab.path.setText(str(eec_style.shipped_path()))  # what a fresh install probes
+        pick(tab.model, "builtin")
+        tab.limit.setValue(1040)  # 20 frames of 52 sentences
+        view.tabs.setCurrentWidget(tab)
+        tab.run()
+        self.wait(lambda: not tab.running(), "the template probe")
+        if tab.error:
+            raise RuntimeError(tab.error)
+        self.save(view, "bias_eec.png")
+        view.close()
+
+    def shoot_learn(self) -> None:
+        """Ctrl+Shift+L: the learning curve of ana's Tone codes."""
+        panel = self.window.review.open_learn()
+        panel.resize(760, 560)
+        self.wait(lambda: panel._x is not None, "the corpus read by the builtin model")
+        self.wait(lambda: "codes, a classifier" in panel.summary.text(), "the learning curve")
+        self.save(panel, "learn_panel.png")
+        panel.close()
+
+    def export(self) -> None:
+        """Ctrl+E and Ctrl+Shift+E, as the walkthrough's last step: the files are checked,
+        not kept (they hold what the screenshots show)."""
+        w = self.window
+        table, methods = self.tmp / "survey_export.csv", self.tmp / "methods.md"
+        w.files.export_to(table)
+        self.wait(lambda: table.exists() and not w._busy, "the table's export")
+        w.files.export_methods(methods)
+        self.wait(lambda: methods.exists() and not w._busy, "the methods record")
+        header = table.read_text(encoding="utf-8-sig").splitlines()[0]
+        for column in ("human_tone_ana", "sentiment_label", "sentiment_valence"):
+            if column not in header:
+                raise RuntimeError(f"{table.name} has no column {column}: {header}")
+        if "Cohen" not in methods.read_text(encoding="utf-8"):
+            raise RuntimeError(f"{methods.name} gives no agreement")
+
+
+def pick(combo, data: str) -> None:
+    """Choose the item whose data is ``data``."""
+    index = combo.findData(data)
+    if index < 0:
+        items = [combo.itemData(i) for i in range(combo.count())]
+        raise RuntimeError(f"no {data!r} among {items}")
+    combo.setCurrentIndex(index)
+
+
+def intended_tone() -> dict[str, str]:
+    """Each sample answer's sentiment as its authors meant it (mixed: "mixed")."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import make_sample_corpus as sample
+
+    names = {"N": "negative", "U": "neutral", "P": "positive", "M": "mixed"}
+    entries = sample.WAVE1 + sample.WAVE2 + sample.WAVE3 + sample.WAVE4
+    return {entry[4]: names[entry[3]] for entry in entries}
+
+
+# The codebook of the run dialog's and the editor's pictures, imported as a researcher
+# would import one (docs/models-and-runs.md shows the format).
+LOCAL_ISSUES_YAML = """\
+name: Local issues
+multi_label: false
+none_option: true
+codes:
+  - name: Housing
+    description: Rents, house prices, homelessness, planning for new homes.
+    include: Complaints about landlords.
+    exclude: Traffic on housing estates (that is Transport).
+    examples: ["Rents have doubled and nobody can afford to live here."]
+  - name: Transport
+    description: Buses, trains, roads, parking, cycling.
+  - name: Health
+    description: The NHS, GP appointments, hospitals, social care.
+  - name: Cost of living
+    description: Prices, energy bills, wages, benefits.
+  - name: Crime
+    description: Crime, policing, antisocial behaviour.
+  - name: Environment
+    description: Flooding, pollution, green spaces, recycling.
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
