@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # an unpinned torch would pull a multi-GB CUDA build.
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: run test test-fast lint venv demo bench check-llama clean
+.PHONY: run test test-fast lint venv demo bench check-llama package clean
 
 venv: $(STAMP)
 
@@ -58,5 +58,16 @@ bench: $(STAMP)
 check-llama: $(STAMP)
 	bash scripts/check_llama_server.sh
 
+# The Linux desktop app (PyInstaller one-folder, dist/llmstudio/), then its smoke checks
+# (packaging/linux/smoke.sh: a failed check fails the build). CPU-heavy (minutes); not part
+# of `make test`. Recipes for Windows and macOS: packaging/README.md.
+package: $(STAMP)
+	$(PIP_INSTALL) -e '.[package]'
+	rm -rf build/pyinstaller dist/llmstudio
+	$(BIN)/python -m PyInstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/llmstudio.spec
+	bash packaging/linux/smoke.sh dist/llmstudio
+	@echo "Built dist/llmstudio/ ($$(du -sh dist/llmstudio | cut -f1)); add it to the desktop menu with packaging/linux/install.sh"
+
 clean:
-	rm -rf $(VENV) .venv-llama demo-output .pytest_cache
+	rm -rf $(VENV) .venv-llama demo-output .pytest_cache build dist

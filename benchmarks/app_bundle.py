@@ -1,0 +1,140 @@
+"""The Linux desktop app (PyInstaller one-folder, dist/llmstudio/): its size, its build time
+and how fast it starts, against the installed package started the same way.
+
+    python benchmarks/app_bundle.py [--app dist/llmstudio] [--build] [--repeat 5] [--write]
+
+* size: the app folder on disk (``du``), its file count and its largest parts;
+* build: with ``--build``, ``make package`` is run and timed (the PyInstaller build and the
+  smoke checks of packaging/linux/smoke.sh);
+* start-up, each the median of ``--repeat`` runs, process start to exit, offscreen Qt, in a
+  bare environment (``env -i``) and a fresh settings folder:
+  - ``--version``: the frozen interpreter and the command line loading;
+  - launch to the window shown: ``FILE --screenshot OUT.png`` on the bundled sample, i.e.
+    the main window created, the sample read into it, painted and saved as a PNG;
+  - baseline, same run: the installed package's ``llmstudio`` script (the virtual
+    environment this script runs in) doing the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+GOAL_S = 3.0  # issue 16: the bundled app's window within 3 s on this 2-core machine
+
+
+def timed(command: list[str], config: Path) -> float:
+    """Seconds from starting ``command`` in a bare environment until it exits (it must
+    succeed)."""
+    env = {
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PATH": "/usr/bin:/bin",
+        "LLMSTUDIO_CONFIG_DIR": str(config),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+    return time.perf_counter() - start
+
+
+def median_time(command: list[str], repeat: int, work: Path) -> float:
+    """The median over ``repeat`` runs (one unmeasured run first warms the file cache)."""
+    timed(command, work / "config-warm")
+    return statistics.median(timed(command, work / f"config-{i}") for i in range(repeat))
+
+
+def folder_bytes(path: Path) -> int:
+    """Bytes of the files under ``path`` (links not followed)."""
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def largest_parts(app: Path, count: int = 6) -> str:
+    """The biggest top-level entries of the app's ``_internal`` folder, as 'name size'."""
+    internal = app / "_internal"
+    sizes = []
+    for entry in internal.iterdir():
+        size = folder_bytes(entry) if entry.is_dir() else entry.lstat().st_size
+        sizes.append((size, entry.name))
+    sizes.sort(reverse=True)
+    return ", ".join(f"{name} {size / 2**20:.0f} MiB" for size, name in sizes[:count])
+
+
+def main() -> None:
+    """Measure, print the table, and with ``--write`` record it in RESULTS.md."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--app", type=Path, default=ROOT / "dist" / "llmstudio")
+    ap.add_argument("--build", action="store_true", help="run and time `make package` first")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--write", action="store_true", help="record the results in RESULTS.md")
+    args = ap.parse_args()
+
+    build_s = None
+    if args.build:
+        start = time.perf_counter()
+        subprocess.run(["make", "package"], cwd=ROOT, check=True)
+        build_s = time.perf_counter() - start
+    app = args.app.resolve()
+    exe = app / "llmstudio"
+    if not exe.is_file():
+        sys.exit(f"app_bundle.py: no built app at {exe}: run `make package` (or --build) first")
+    installed = shutil.which("llmstudio", path=str(Path(sys.executable).parent))
+    if installed is None:
+        sys.exit(f"app_bundle.py: no installed `llmstudio` script beside {sys.executable}")
+    sample = app / "_internal" / "llmstudio" / "resources" / "sample_corpus.csv"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        shot = str(work / "shot.png")
+        bundle_version = median_time([str(exe), "--version"], args.repeat, work)
+        bundle_window = median_time(
+            [str(exe), str(sample), "--screenshot", shot], args.repeat, work
+        )
+        package_version = median_time([installed, "--version"], args.repeat, work)
+        package_window = median_time(
+            [installed, str(sample), "--screenshot", shot], args.repeat, work
+        )
+
+    size = folder_bytes(app)
+    files = sum(1 for p in app.rglob("*") if p.is_file())
+    verdict = "met" if bundle_window < GOAL_S else "missed"
+    lines = [
+        "| measurement | value |",
+        "| --- | --- |",
+        f"| app folder size (`du`) | {size / 2**30:.2f} GiB, {files:,} files |",
+        f"| largest parts of `_internal/` | {largest_parts(app)} |",
+    ]
+    if build_s is not None:
+        lines.append(
+            f"| `make package` (PyInstaller build + smoke checks) | {build_s / 60:.1f} min |"
+        )
+    lines += [
+        f"| bundled app: launch to window shown (`--screenshot` of the sample, median of {args.repeat}) | {bundle_window:.2f} s (goal < {GOAL_S:.0f} s: {verdict}) |",
+        f"| baseline: installed package, the same | {package_window:.2f} s (bundle/package {bundle_window / package_window:.2f}x) |",
+        f"| bundled app: `--version` | {bundle_version:.2f} s |",
+        f"| baseline: installed package, `--version` | {package_version:.2f} s |",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    if args.write:
+        from import_speed import machine_line, write_section
+
+        write_section(
+            "Desktop app (Linux bundle)",
+            f"{machine_line()}\n\n`benchmarks/app_bundle.py{' --build' if args.build else ''}`"
+            f" on `{app.relative_to(ROOT) if app.is_relative_to(ROOT) else app}`, offscreen "
+            f"Qt, bare environment (`env -i`), {time.strftime('%Y-%m-%d')}.\n\n{table}\n",
+        )
+
+
+if __name__ == "__main__":
+    main()
