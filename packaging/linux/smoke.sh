@@ -58,9 +58,29 @@ fi
 grep -q '"rows": 300' "$WORK/demo/inspect.json" 2>/dev/null && ok "inspect.json: 300 rows" \
     || fail "demo's inspect.json does not say 300 rows"
 
-# 3. --screenshot: the window rendered offscreen (Qt's platform plugins, fonts, the icon).
+# 3. The bias commands on the bundled swap list and EEC-style probe set (resources/), with
+#    the VADER lexicon model (fast; the builtin model ran in the demo).
 SAMPLE="$APP/_internal/llmstudio/resources/sample_corpus.csv"
-if bare "$SAMPLE" --screenshot "$WORK/shot.png" >"$WORK/shot.log" 2>&1; then
+if bare bias "$SAMPLE" --swap gender --model lexicon --limit 50 --out "$WORK/bias" \
+        >"$WORK/bias.log" 2>&1 && grep -q "rows compared" "$WORK/bias.log"; then
+    ok "bias: $(grep "rows compared" "$WORK/bias.log" | tr -s ' ')"
+else
+    fail "bias did not compare rows:"; tail -5 "$WORK/bias.log" >&2
+fi
+for f in report.json report.md rows.csv; do [ -s "$WORK/bias/$f" ] || fail "bias wrote no $f"; done
+if bare probe --model lexicon --probe eec --out "$WORK/probe" >"$WORK/probe.log" 2>&1 \
+        && grep -q "sentences scored" "$WORK/probe.log"; then
+    ok "probe: $(grep -o "[0-9]* sentences scored" "$WORK/probe.log")"
+else
+    fail "probe did not score the EEC-style set:"; tail -5 "$WORK/probe.log" >&2
+fi
+
+# 4. --screenshot: the window rendered offscreen (Qt's platform plugins, fonts, the icon).
+if ! bare "$SAMPLE" --screenshot "$WORK/shot.png" >"$WORK/shot.log" 2>&1; then
+    fail "--screenshot exited with an error:"; tail -20 "$WORK/shot.log" >&2
+elif [ ! -s "$WORK/shot.png" ]; then
+    fail "--screenshot wrote no file (it said: $(tail -1 "$WORK/shot.log"))"
+else
     size=$(png_size "$WORK/shot.png")
     bytes=$(wc -c <"$WORK/shot.png")
     # A blank window compresses to a few KB; the table of the sample is far more.
@@ -71,11 +91,9 @@ if bare "$SAMPLE" --screenshot "$WORK/shot.png" >"$WORK/shot.log" 2>&1; then
     fi
     [ -n "${SMOKE_KEEP:-}" ] && cp "$WORK/shot.png" "$SMOKE_KEEP/smoke_screenshot.png" \
         && cp "$WORK/demo/main_window.png" "$SMOKE_KEEP/smoke_demo_window.png" || true
-else
-    fail "--screenshot exited with an error:"; tail -20 "$WORK/shot.log" >&2
 fi
 
-# 4. Nothing printed a Python traceback (a caught import error would show one).
+# 5. Nothing printed a Python traceback (a caught import error would show one).
 if grep -l "Traceback" "$WORK"/*.log >/dev/null 2>&1; then
     fail "a traceback was printed: $(grep -l Traceback "$WORK"/*.log)"
 fi
