@@ -32,10 +32,12 @@ def stand_in_app(folder: Path, body: str) -> Path:
     return folder
 
 
-def run_script(script: Path, *args: str, env: dict | None = None):
+def run_script(script: Path, *args: str, env: dict | None = None, cwd: Path):
+    """``bash script args`` in ``cwd`` (a temporary folder: a stand-in writes nothing into
+    the checkout)."""
     return subprocess.run(
         ["bash", str(script), *args],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=600,
@@ -46,7 +48,7 @@ def run_script(script: Path, *args: str, env: dict | None = None):
 def test_smoke_fails_a_broken_app_and_says_what_failed(tmp_path):
     # Prints a wrong version and does nothing else: every check must fail.
     app = stand_in_app(tmp_path / "app", 'echo "llmstudio 9.9.9"')
-    done = run_script(SMOKE, str(app))
+    done = run_script(SMOKE, str(app), cwd=tmp_path)
     assert done.returncode == 1
     assert "FAILED: --version printed 'llmstudio 9.9.9'" in done.stderr
     assert "FAILED: demo wrote no sample_sentiment.csv" in done.stderr
@@ -61,8 +63,8 @@ def test_smoke_fails_a_broken_app_and_says_what_failed(tmp_path):
 def test_smoke_fails_a_screenshot_that_is_not_a_png(tmp_path):
     # Writes a text file where the PNG should be (the last argument): the check reads the
     # PNG's own header, not the file name.
-    app = stand_in_app(tmp_path / "app", 'echo hello > "${@: -1}"')
-    done = run_script(SMOKE, str(app))
+    app = stand_in_app(tmp_path / "app", 'case "${@: -1}" in *.png) echo hello > "${@: -1}";; esac')
+    done = run_script(SMOKE, str(app), cwd=tmp_path)
     assert done.returncode == 1
     assert "FAILED: --screenshot wrote not-a-png, 6 bytes" in done.stderr
 
@@ -72,7 +74,7 @@ def test_smoke_fails_an_app_that_crashes(tmp_path):
         tmp_path / "app",
         'echo "Traceback (most recent call last):" >&2; echo "ImportError: no torch" >&2; exit 1',
     )
-    done = run_script(SMOKE, str(app))
+    done = run_script(SMOKE, str(app), cwd=tmp_path)
     assert done.returncode == 1
     assert "FAILED: demo exited with an error" in done.stderr
     assert "ImportError: no torch" in done.stderr  # the app's own words are shown
@@ -85,7 +87,7 @@ def test_smoke_passes_the_real_program(tmp_path):
     # the demo fails here, in the test suite, not only in `make package`).
     body = f'PYTHONPATH="{ROOT}" exec "{sys.executable}" -m llmstudio "$@"'
     app = stand_in_app(tmp_path / "app", body)
-    done = run_script(SMOKE, str(app))
+    done = run_script(SMOKE, str(app), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok: demo labelled the sample's 300 rows" in done.stdout
     assert "ok: --screenshot wrote a 1360x820 PNG" in done.stdout
@@ -96,7 +98,7 @@ def test_install_adds_and_removes_the_menu_entry(tmp_path):
     app = stand_in_app(tmp_path / "my apps" / "llmstudio", "exit 0")
     data = tmp_path / "share"
     env = dict(os.environ, XDG_DATA_HOME=str(data))
-    done = run_script(INSTALL, str(app), env=env)
+    done = run_script(INSTALL, str(app), env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     entry = (data / "applications" / "llmstudio.desktop").read_text(encoding="utf-8")
     assert f'Exec="{app}/llmstudio" %f' in entry.splitlines()  # quoted: a space in the path
@@ -104,7 +106,7 @@ def test_install_adds_and_removes_the_menu_entry(tmp_path):
     icon = data / "icons" / "hicolor" / "48x48" / "apps" / "llmstudio.png"
     assert icon.read_bytes() == (ROOT / "llmstudio/resources/icons/llmstudio-48.png").read_bytes()
 
-    done = run_script(INSTALL, "--remove", env=env)
+    done = run_script(INSTALL, "--remove", env=env, cwd=tmp_path)
     assert done.returncode == 0
     assert not (data / "applications" / "llmstudio.desktop").exists()
     assert not icon.exists()
@@ -113,7 +115,7 @@ def test_install_adds_and_removes_the_menu_entry(tmp_path):
 
 def test_install_without_a_built_app_says_so(tmp_path):
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "share"))
-    done = run_script(INSTALL, str(tmp_path / "nowhere"), env=env)
+    done = run_script(INSTALL, str(tmp_path / "nowhere"), env=env, cwd=tmp_path)
     assert done.returncode == 1
     assert f"no app folder at {tmp_path / 'nowhere'}: build it first with 'make package'" in (
         done.stderr
