@@ -15,7 +15,7 @@ fail() { echo "smoke: FAILED: $*" >&2; failed=1; }
 ok() { echo "smoke: ok: $*"; }
 # The app in a bare environment; settings and log go to a throwaway folder.
 bare() {
-    env -i HOME="$HOME" PATH=/usr/bin:/bin LLMSTUDIO_CONFIG_DIR="$WORK/config" \
+    ${LIMIT:+timeout "$LIMIT"} env -i HOME="$HOME" PATH=/usr/bin:/bin LLMSTUDIO_CONFIG_DIR="$WORK/config" \
         QT_QPA_PLATFORM=offscreen "$APP/llmstudio" "$@"
 }
 # width and height from a PNG's IHDR chunk (bytes 16-23, big-endian)
@@ -93,7 +93,17 @@ else
         && cp "$WORK/demo/main_window.png" "$SMOKE_KEEP/smoke_demo_window.png" || true
 fi
 
-# 5. Nothing printed a Python traceback (a caught import error would show one).
+# 5. The window as a double-click opens it (no --screenshot): it must still be running when
+#    stopped after 15 s (the model libraries are preloaded from 1.5 s on).
+status=0
+LIMIT=15 bare "$SAMPLE" >"$WORK/window.log" 2>&1 || status=$?
+if [ "$status" -eq 124 ]; then
+    ok "the window ran until stopped after 15 s"
+else
+    fail "the window exited with status $status within 15 s:"; tail -20 "$WORK/window.log" >&2
+fi
+
+# 6. Nothing printed a Python traceback (a caught import error would show one).
 if grep -l "Traceback" "$WORK"/*.log >/dev/null 2>&1; then
     fail "a traceback was printed: $(grep -l Traceback "$WORK"/*.log)"
 fi

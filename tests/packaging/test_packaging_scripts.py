@@ -57,6 +57,7 @@ def test_smoke_fails_a_broken_app_and_says_what_failed(tmp_path):
     assert "FAILED: bias wrote no report.json" in done.stderr
     assert "FAILED: probe did not score the EEC-style set" in done.stderr
     assert "FAILED: --screenshot wrote no file (it said: llmstudio 9.9.9)" in done.stderr
+    assert "FAILED: the window exited with status 0 within 15 s" in done.stderr
     assert "failed its checks" in done.stderr
 
 
@@ -92,6 +93,7 @@ def test_smoke_passes_the_real_program(tmp_path):
     assert "ok: demo labelled the sample's 300 rows" in done.stdout
     assert "ok: --screenshot wrote a 1360x820 PNG" in done.stdout
     assert "ok: probe: " in done.stdout and "ok: bias: " in done.stdout
+    assert "ok: the window ran until stopped after 15 s" in done.stdout
 
 
 def test_install_adds_and_removes_the_menu_entry(tmp_path):
