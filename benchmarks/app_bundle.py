@@ -102,6 +102,7 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run(["bash", "packaging/linux/smoke.sh", str(args.app)], cwd=ROOT, check=True)
         smoke_s = time.perf_counter() - start
+        build_load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     app = args.app.resolve()
     exe = app / "llmstudio"
     if not exe.is_file():
@@ -129,33 +130,40 @@ def main() -> None:
     files = sum(1 for p in app.rglob("*") if p.is_file())
     bundle_window, package_window = t["bundle_window"][0], t["package_window"][0]
     verdict = "met" if bundle_window < GOAL_S else "missed"
-    lines = [
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    startup = [
         "| measurement | value |",
         "| --- | --- |",
         f"| app folder size (`du`) | {size / 2**30:.2f} GiB, {files:,} files |",
         f"| largest parts of `_internal/` | {largest_parts(app)} |",
-    ]
-    if build_s is not None:
-        lines.append(
-            f"| build (PyInstaller, fresh `build/`), then smoke checks (`packaging/linux/smoke.sh`) | {build_s / 60:.1f} min, then {smoke_s:.0f} s |"
-        )
-    lines += [
         f"| bundled app: launch to window shown (`--screenshot` of the sample; median, min of {args.repeat}) | {bundle_window:.2f} s, {t['bundle_window'][1]:.2f} s (goal < {GOAL_S:.0f} s: {verdict}) |",
         f"| baseline: installed package, the same | {package_window:.2f} s, {t['package_window'][1]:.2f} s (bundle/package {bundle_window / package_window:.2f}x) |",
         f"| bundled app: `--version` | {t['bundle_version'][0]:.2f} s, {t['bundle_version'][1]:.2f} s |",
         f"| baseline: installed package, `--version` | {t['package_version'][0]:.2f} s, {t['package_version'][1]:.2f} s |",
+        f"| load average (1, 5, 15 min) at the end: other work on this shared machine | {load} |",
     ]
-    table = "\n".join(lines)
-    print(table)
-    if args.write:
-        from import_speed import machine_line, write_section
+    sections = {"start-up and size": startup}
+    if build_s is not None:
+        sections["build"] = [
+            "| measurement | value |",
+            "| --- | --- |",
+            f"| PyInstaller build, fresh `build/` | {build_s / 60:.1f} min |",
+            f"| smoke checks (`packaging/linux/smoke.sh`) | {smoke_s:.0f} s |",
+            f"| load average (1, 5, 15 min) after the build | {build_load} |",
+        ]
+    for title, lines in sections.items():
+        table = "\n".join(lines)
+        print(table)
+        if args.write:
+            from import_speed import machine_line, write_section
 
-        write_section(
-            "Desktop app (Linux bundle)",
-            f"{machine_line()}\n\n`benchmarks/app_bundle.py{' --build' if args.build else ''}`"
-            f" on `{app.relative_to(ROOT) if app.is_relative_to(ROOT) else app}`, offscreen "
-            f"Qt, bare environment (`env -i`), {time.strftime('%Y-%m-%d')}.\n\n{table}\n",
-        )
+            where = app.relative_to(ROOT) if app.is_relative_to(ROOT) else app
+            write_section(
+                f"Desktop app (Linux bundle): {title}",
+                f"{machine_line()}\n\n`benchmarks/app_bundle.py{' --build' if args.build else ''}`"
+                f" on `{where}`, offscreen Qt, bare environment (`env -i`), "
+                f"{time.strftime('%Y-%m-%d')}.\n\n{table}\n",
+            )
 
 
 if __name__ == "__main__":
