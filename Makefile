@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # an unpinned torch would pull a multi-GB CUDA build.
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: run test test-fast lint venv demo bench check-llama clean screenshots system-libs launcher
+.PHONY: run test test-fast lint venv demo bench check-llama package clean screenshots system-libs launcher
 
 venv: $(RUN_STAMP)
 
@@ -83,5 +83,16 @@ bench: system-libs $(TEST_STAMP)
 check-llama: $(RUN_STAMP)
 	bash scripts/check_llama_server.sh
 
+# The Linux desktop app (PyInstaller one-folder, dist/llmstudio/), then its smoke checks
+# (packaging/linux/smoke.sh: a failed check fails the build). CPU-heavy (minutes); not part
+# of `make test`. Recipes for Windows and macOS: packaging/README.md.
+package: system-libs $(RUN_STAMP)
+	$(PIP_INSTALL) -e '.[package]'
+	rm -rf build/pyinstaller dist/llmstudio
+	$(BIN)/python -m PyInstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/llmstudio.spec
+	bash packaging/linux/smoke.sh dist/llmstudio
+	@echo "Built dist/llmstudio/ ($$(du -sh dist/llmstudio | cut -f1)); add it to the desktop menu with packaging/linux/install.sh"
+
 clean:
-	rm -rf $(VENV) .venv-llama demo-output .pytest_cache
+	rm -rf $(VENV) .venv-llama demo-output .pytest_cache build dist

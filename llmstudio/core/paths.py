@@ -58,6 +58,12 @@ def resources_dir() -> Path:
     )
 
 
+def icons_dir() -> Path:
+    """The app icon's source (``llmstudio.svg``) and its PNG/ICO/ICNS renders
+    (``scripts/make_icons.py``)."""
+    return resources_dir() / "icons"
+
+
 def sample_corpus() -> Path:
     """The bundled sample corpus (synthetic survey answers, CC0)."""
     return resources_dir() / "sample_corpus.csv"

@@ -43,7 +43,21 @@ def application():
         app.setOrganizationName("llmstudio")
         app.setApplicationVersion(__version__)
         app.setStyle("Fusion")
+        app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon():
+    """llmstudio's icon (``resources/icons/``), every rendered size, for the window and the
+    task bar; an empty icon, not an error, if the files are missing."""
+    from PySide6.QtGui import QIcon
+
+    from ..core.paths import icons_dir
+
+    icon = QIcon()
+    for png in sorted(icons_dir().glob("llmstudio-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 PRELOAD_AFTER_MS = 1500
