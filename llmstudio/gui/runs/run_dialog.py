@@ -441,8 +441,7 @@ class RunDialog(RunDialogView):
             task = spec.task()
         except (LlmstudioError, ValueError) as exc:
             return f"No request yet: {problem or exc}"
-        endpoint = spec.endpoint if spec.remote else ""
-        return request_preview(self.form(), task, self.frame, endpoint, problem)
+        return request_preview(self.form(), task, self.frame, spec.endpoint, problem)
 
     def _toggle_request(self, shown: bool) -> None:
         if shown:
