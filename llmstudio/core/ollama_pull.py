@@ -70,11 +70,18 @@ def _reason(tag: str, error: str) -> str:
     return f"Ollama could not pull {tag!r}: {error}"
 
 
-def pull(base_url: str, tag: str, monitor: Monitor | None = None) -> PullProgress:
+def pull(
+    base_url: str, tag: str, monitor: Monitor | None = None, expected_bytes: int = 0
+) -> PullProgress:
     """Pull ``tag`` into the Ollama at ``base_url`` (its root or its ``/v1`` API),
     reporting after each line ``monitor.report(fraction, 1.0, message=..., eta_s=...,
     pull=PullProgress)``. Returns the last progress; raises :class:`PullError` (no Ollama
-    there, no such model, no disk space, a broken stream) or :class:`Cancelled`."""
+    there, no such model, no disk space, a broken stream) or :class:`Cancelled`.
+
+    ``expected_bytes``: the model's size as the catalogue gives it. Ollama announces a
+    layer only when it starts on it, so the sum of the layers seen so far would reach
+    100 % at the end of the first; the catalogue's size is the total until the layers
+    add up to more."""
     monitor = Monitor.of(monitor)
     root = urlsplit(root_url(base_url))
     where = endpoint_id(base_url)
@@ -110,19 +117,20 @@ def pull(base_url: str, tag: str, monitor: Monitor | None = None) -> PullProgres
     watcher.start()
     try:
         conn.sock.settimeout(LINE_TIMEOUT_S)
-        return _follow(response, tag, where, monitor)
+        return _follow(response, tag, where, monitor, expected_bytes)
     finally:
         ended.set()
         watcher.join()
         conn.close()
 
 
-def _follow(response, tag: str, where: str, monitor: Monitor) -> PullProgress:
+def _follow(response, tag: str, where: str, monitor: Monitor, expected: int) -> PullProgress:
     totals: dict[str, int] = {}
     done: dict[str, int] = {}
     started = time.monotonic()
     first_done: int | None = None  # bytes already there when this pull began
     last = PullProgress("starting", 0, 0, 0.0, None)
+    shown = 0.0
     while True:
         try:
             line = response.readline()
@@ -148,7 +156,7 @@ def _follow(response, tag: str, where: str, monitor: Monitor) -> PullProgress:
         if digest and isinstance(item.get("total"), int):
             totals[digest] = item["total"]
             done[digest] = int(item.get("completed") or 0)
-        got, total = sum(done.values()), sum(totals.values())
+        got, total = sum(done.values()), max(sum(totals.values()), expected)
         if first_done is None and total:
             first_done = got
         elapsed = time.monotonic() - started
@@ -159,5 +167,6 @@ def _follow(response, tag: str, where: str, monitor: Monitor) -> PullProgress:
             last = PullProgress(status, total, total, speed, 0.0)
             monitor.report(1.0, 1.0, message=f"{tag}: pulled", pull=last)
             return last
-        fraction = got / total if total else 0.0
+        # Never backwards: a layer announced late may still outgrow the expected size.
+        fraction = shown = max(shown, got / total if total else 0.0)
         monitor.report(fraction, 1.0, message=f"{tag}: {last.describe()}", eta_s=left, pull=last)
