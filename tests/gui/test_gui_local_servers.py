@@ -94,3 +94,26 @@ def test_a_server_elsewhere_still_asks_consent(qtbot, window, fake_openai, tmp_p
 
     assert window.runs.run(api_spec(fake_openai)) is None
     assert len(shown) == 1 and fake_openai.total == 0
+
+
+def test_model_settings_lists_local_models_and_takes_an_added_server(qtbot):
+    from llmstudio.core.model_config import load_config
+    from llmstudio.gui.runs.model_settings import ModelSettingsDialog
+
+    with FakeOpenAI(models=("added-llm",)) as fake:
+        settings = ModelSettingsDialog()
+        qtbot.addWidget(settings)
+        with qtbot.waitSignal(settings.sig_servers_found, timeout=10_000):
+            pass
+        listed = [settings.local.item(i).text() for i in range(settings.local.count())]
+        label = f"Server at 127.0.0.1:{fake.port}: added-llm {LOCAL}"
+        assert label not in listed
+        settings.add_server("127.0.0.1:5000")  # not a URL: said, not kept
+        assert "is not a base URL" in settings.server_note.text()
+        assert load_config().servers == []
+        with qtbot.waitSignal(settings.sig_servers_found, timeout=10_000):
+            settings.add_server(fake.url)
+        listed = [settings.local.item(i).text() for i in range(settings.local.count())]
+    assert label in listed and load_config().servers == [fake.url]
+    assert "LLM server(s) found (asked: Ollama, LM Studio" in settings.server_note.text()
+    assert fake.url in settings.server_note.text()
