@@ -59,7 +59,9 @@ def test_a_pull_shows_bytes_speed_time_left_and_ends_in_ollama(qtbot, entries):
     with FakeOllama(library={TAG: (4_000_000,)}, chunk=200_000, delay=0.03) as ollama:
         dialog = open_dialog(qtbot, ollama, entries)
         assert dialog.table.rowCount() == 1  # the catalogue's Ollama models only
-        assert in_ollama(dialog) == "no" and f"{ollama.url}, on this computer" in (
+        assert in_ollama(
+            dialog
+        ) == "no" and f"Ollama at 127.0.0.1:{ollama.port}, on this computer" in (
             dialog.status.text()
         )
         dialog.select(TAG)
@@ -90,6 +92,7 @@ def test_cancel_stops_the_pull_and_says_ollama_keeps_what_it_got(qtbot, entries)
         sent = ollama.lines_sent
     assert sent < 50  # of the 200 lines of the whole model
     assert dialog.detail.text().startswith("Cancelled. Ollama keeps what it downloaded")
+    assert dialog.progress.bar.format().startswith("cancelled at ")  # no time left shown
     assert dialog.pull_button.isEnabled()  # Pull again goes on from there
 
 

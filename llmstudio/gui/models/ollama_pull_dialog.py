@@ -27,6 +27,7 @@ from shiboken6 import isValid
 
 from ...core.catalogue import catalogue
 from ...core.ollama_pull import pull
+from ...core.secrets import endpoint_id
 from ..common.background import BackgroundTask, RunningWork
 from ..common.errors import describe
 from ..common.progress_row import ProgressRow
@@ -135,7 +136,7 @@ class OllamaPullDialog(QDialog):
             self.status.setText("The catalogue has no Ollama models.")
         else:
             self.status.setText(
-                f"Ollama at {_text(self.ollama.base_url)}, on this computer: a model "
+                f"Ollama at {_text(endpoint_id(self.ollama.base_url))}, on this computer: a model "
                 "pulled here runs there and nothing leaves it."
             )
         self._enable()
@@ -180,6 +181,10 @@ class OllamaPullDialog(QDialog):
         self.refresh()
 
     def _failed(self, exc) -> None:
+        # The bar keeps how far the pull got, never a time left for work that stopped.
+        got = self.progress.bar.value() / max(1, self.progress.bar.maximum())
+        stopped = "cancelled" if self.task.cancelled else "failed"
+        self.progress.bar.setFormat(f"{stopped} at {100 * got:.0f} %")
         if self.task.cancelled:
             self.detail.setText(
                 f"Cancelled. Ollama keeps what it downloaded of {_text(self.pulling.id)}: "
