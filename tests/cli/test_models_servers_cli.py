@@ -56,3 +56,15 @@ def test_pull_of_a_model_ollama_lacks_fails_with_its_reason(cli):
         done = cli("models")("pull", "nope:1b", "--server", ollama.url)
     assert done.returncode == 1
     assert "Ollama has no model 'nope:1b'" in done.stderr
+
+
+def test_annotate_with_a_server_on_this_computer_says_nothing_leaves_it(
+    annotate_cli, fake_openai, tmp_path
+):
+    (tmp_path / "d.csv").write_text("text\ngood day\nbad day\n", encoding="utf-8")
+    done, _ = annotate_cli(
+        "d.csv", "--model", "openai:fake", "--base-url", fake_openai.url, "--out", "o.csv"
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"to {fake_openai.netloc} (model fake)" in done.stderr
+    assert "a server on this computer: nothing leaves it" in done.stderr
