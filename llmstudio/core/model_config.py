@@ -98,8 +98,9 @@ def save_config(config: ModelConfig) -> None:
         "endpoints": [
             dict(asdict(e), base_url=clean_url(e.base_url) or "") for e in config.endpoints
         ],
-        "servers": [clean_url(u) or "" for u in config.servers],
     }
+    if config.servers:  # a file without added servers stays as older versions wrote it
+        data["servers"] = [clean_url(u) or "" for u in config.servers]
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(tmp, target)
