@@ -62,7 +62,7 @@ def _reason(tag: str, error: str) -> str:
             f"Ollama has no model {tag!r}: check the name and tag at ollama.com/library "
             f"(Ollama said: {error})"
         )
-    if "no space left" in lowered or "disk" in lowered:
+    if any(w in lowered for w in ("no space left", "disk full", "not enough space")):
         return (
             f"not enough disk space for {tag!r} where Ollama keeps its models: free some "
             f"space and pull again; what was downloaded is kept (Ollama said: {error})"

@@ -102,3 +102,11 @@ def test_no_ollama_there_is_said_so():
         port = sock.getsockname()[1]
         with pytest.raises(PullError, match=f"no Ollama answers at 127.0.0.1:{port}.*start Ollama"):
             pull(f"http://127.0.0.1:{port}/v1", "m:1b")
+
+
+def test_a_name_ollama_refuses_and_a_pull_cut_off_are_said_so():
+    with FakeOllama(library={"m:1b": LAYERS}, chunk=500_000, break_after=1_000_000) as ollama:
+        with pytest.raises(PullError, match="Ollama could not pull 'bad name': invalid model name"):
+            pull(ollama.url, "bad name")
+        with pytest.raises(PullError, match="ended the pull of 'm:1b' before it finished; pull"):
+            pull(ollama.url, "m:1b")

@@ -10,7 +10,9 @@ It is the fake OpenAI server (:class:`~tests.fakes.openai_server.FakeOpenAI`: ``
   digest``, ``writing manifest``, ``success``), ``delay`` seconds between lines; the
   model is then listed. A tag not in ``library`` gets Ollama's line ``{"error": "pull
   model manifest: file does not exist"}``; ``fail_after`` (bytes) makes a pull stop there
-  with ``{"error": "write ...: no space left on device"}``. A pull whose client hangs up
+  with ``{"error": "write ...: no space left on device"}``; ``break_after`` (bytes) cuts
+  the connection there without a word; a name with a space gets Ollama's 400 ``invalid
+  model name`` before any line. A pull whose client hangs up
   stops; what it had is kept (``pulled_bytes``), and the next pull goes on from there,
   as Ollama's does.
 """
@@ -35,6 +37,7 @@ class FakeOllama(FakeOpenAI):
         chunk: int = 1_000_000,
         delay: float = 0.0,
         fail_after: int | None = None,
+        break_after: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -43,6 +46,7 @@ class FakeOllama(FakeOpenAI):
         self.chunk = chunk
         self.delay = delay
         self.fail_after = fail_after
+        self.break_after = break_after
         self.pulled_bytes: dict[str, int] = {}  # digest -> bytes kept
         self.pulls: list[str] = []  # tags asked for, in order
         self.lines_sent = 0
@@ -83,14 +87,16 @@ class FakeOllama(FakeOpenAI):
         tag = str(body.get("model") or body.get("name") or "")
         with self._lock:
             self.pulls.append(tag)
+        if not tag or " " in tag:  # Ollama refuses such a name before it streams
+            return self._send_json(h, 400, {"error": "invalid model name"})
         h.send_response(200)
         h.send_header("Content-Type", "application/x-ndjson")
         h.send_header("Transfer-Encoding", "chunked")
         h.end_headers()
         h.close_connection = True
         try:
-            self._stream(h, tag)
-            h.wfile.write(b"0\r\n\r\n")
+            if self._stream(h, tag):
+                h.wfile.write(b"0\r\n\r\n")
         except OSError:  # the client hung up (Cancel): keep what was pulled
             pass
 
@@ -102,11 +108,12 @@ class FakeOllama(FakeOpenAI):
             self.lines_sent += 1
         self._wait(self.delay)
 
-    def _stream(self, h, tag: str) -> None:
+    def _stream(self, h, tag: str) -> bool:
+        """The pull's lines; False when the connection is to be cut without its end."""
         self._line(h, {"status": "pulling manifest"})
         if tag not in self.library:
             self._line(h, {"error": NOT_FOUND})
-            return
+            return True
         sent = 0
         for i, size in enumerate(self.library[tag]):
             digest = _digest(f"{tag}/{i}")
@@ -116,7 +123,9 @@ class FakeOllama(FakeOpenAI):
             while done < size:
                 if self.fail_after is not None and sent >= self.fail_after:
                     self._line(h, {"error": NO_SPACE})
-                    return
+                    return True
+                if self.break_after is not None and sent >= self.break_after:
+                    return False  # the server went away mid-pull
                 step = min(self.chunk, size - done)
                 done += step
                 sent += step
@@ -131,6 +140,7 @@ class FakeOllama(FakeOpenAI):
             if tag not in self.installed:
                 self.installed.append(tag)
         self._line(h, {"status": "success"})
+        return True
 
 
 def _digest(text: str) -> str:
