@@ -2,6 +2,11 @@
 
     llmstudio models list [--task TASK] [--json]   the catalogue: id, tasks, languages,
                                                    size, licence, checked, good at
+    llmstudio models servers [--add URL | --remove URL] [--json]
+                                                   LLM servers on this computer and
+                                                   their models (Ollama, LM Studio,
+                                                   llama.cpp, vLLM, and those added)
+    llmstudio models pull TAG [--server URL]       pull a model into Ollama, with progress
 Exit statuses: :mod:`llmstudio.cli.exit_codes`.
 """
 
@@ -13,8 +18,9 @@ import json
 from ..core.catalogue import TASKS, catalogue
 from .exit_codes import DONE
 from .parser import Commands
+from .servers import pull, servers, servers_options
 
-ACTIONS = ("list",)
+ACTIONS = ("list", "servers", "pull")
 
 
 def register(commands: Commands) -> None:
@@ -27,9 +33,16 @@ def register(commands: Commands) -> None:
         "'unchecked' marks an entry whose id, size and licence were not checked against "
         "its model card.",
     )
-    p.add_argument("action", choices=ACTIONS, help="list: show the catalogue")
+    p.add_argument(
+        "action",
+        choices=ACTIONS,
+        help="list: show the catalogue; servers: the LLM servers found on this computer; "
+        "pull: pull TAG into Ollama",
+    )
+    p.add_argument("tag", nargs="?", help="pull: the Ollama model, e.g. llama3.2:3b")
     p.add_argument("--task", choices=TASKS, help="only the models for this task")
     p.add_argument("--json", action="store_true", help="print the entries as JSON")
+    servers_options(p)
 
 
 def _size(n: int) -> str:
@@ -37,7 +50,11 @@ def _size(n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """List the catalogue (the only action yet)."""
+    """List the catalogue, the servers found, or pull a model into Ollama."""
+    if args.action == "servers":
+        return servers(args)
+    if args.action == "pull":
+        return pull(args)
     entries = [e for e in catalogue() if args.task is None or args.task in e.tasks]
     if args.json:
         print(json.dumps([e.as_json() for e in entries], indent=2, ensure_ascii=False))
