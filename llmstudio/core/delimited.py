@@ -30,13 +30,12 @@ from .delimited_exact import check_encoding, parse_records, stream_encoding
 from .delimited_fast import Irregular, NotUtf8, finish_frame, line_break_in, parse_fast, read_fast
 from .errors import CorpusError
 from .leftovers import temporary_file
+from .mixed_cells import cell_bytes, decode_cells
 from .mixed_encoding import (
     MAX_LISTED_LINES,
     FallbackLines,
     Scan,
     Survey,
-    cell_bytes,
-    decode_cells,
     decodes_per_cell,
     empty_lines,
     scan_bytes,
