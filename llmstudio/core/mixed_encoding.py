@@ -97,10 +97,10 @@ def _count_lines(data) -> int:
 
 def non_ascii(a: np.ndarray) -> np.ndarray:
     """The positions of the bytes of ``a`` (uint8) over 0x7F, ascending."""
-    # Piece by piece: the comparison's mask stays in the cache and is never a block-sized
-    # array of fresh memory (the page faults of which cost more than the scan).
     if len(a) <= SCAN_BYTES:
         return np.flatnonzero(a.view(np.int8) < 0)
+    # Piece by piece into one small mask: a block-sized mask would be fresh memory on
+    # every call from a worker thread, whose page faults cost more than the comparison.
     signed = a.view(np.int8)
     mask = np.empty(SCAN_BYTES, dtype=bool)
     found = []

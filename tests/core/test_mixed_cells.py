@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from llmstudio.core import delimited, delimited_fast, mixed_cells
+from llmstudio.core import delimited, delimited_fast, mixed_cells, mixed_encoding
 from llmstudio.core.corpus import read_table
 from llmstudio.core.mixed_cells import decode_cells, invalid_cells
 
@@ -77,6 +77,14 @@ def test_invalid_cells_agree_with_python_on_every_boundary_byte():
     wrong = [c for c, w, g in zip(cells, want, got) if w != g]
     assert not wrong, wrong[:10]
     assert sum(want) > len(cells) / 2  # (most of them are invalid: the test can fail)
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 14, 15, 100])
+def test_non_ascii_bytes_are_found_across_the_scan_pieces(monkeypatch, size):
+    monkeypatch.setattr(mixed_encoding, "SCAN_BYTES", 7)  # many pieces, some cut short
+    a = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8)
+    found = mixed_encoding.non_ascii(a)
+    assert found.tolist() == [i for i, b in enumerate(a.tolist()) if b > 0x7F]
 
 
 def test_a_character_cut_between_two_cells_is_invalid_in_both():
