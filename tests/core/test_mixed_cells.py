@@ -220,3 +220,17 @@ def test_the_bytes_a_null_slot_spans_are_never_an_invalid_cell():
     assert invalid_cells(array).tolist() == [False, False, True]
     texts, took = decode_cells([array], CP)
     assert took.tolist() == [False, False, True] and texts[0].to_pylist() == [None, "x", "nï"]
+
+
+def test_empty_lines_in_later_chunks_are_left_out_rows_of_empty_cells_kept(
+    write_file, monkeypatch, batches
+):
+    lines = _rows(300, {5, 250}).split(b"\n")
+    lines[200:200] = [b"", b",,", b""]  # an empty line, a row of empty cells, an empty line
+    path = write_file("gaps.csv", b"\n".join(lines))
+    fast = read_table(path)
+    assert len(batches) > 5
+    slow = _line_by_line(monkeypatch, path)
+    assert fast.frame.equals(slow.frame)
+    assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
+    assert len(fast.frame) == 301 and fast.frame.iloc[199].tolist() == ["", "", ""]
