@@ -3,6 +3,11 @@
     llmstudio models list [--task TASK] [--json]   the catalogue: id, tasks, languages,
                                                    size, licence, checked, good at, and
                                                    whether it is downloaded
+    llmstudio models servers [--add URL | --remove URL] [--json]
+                                                   LLM servers on this computer and
+                                                   their models (Ollama, LM Studio,
+                                                   llama.cpp, vLLM, and those added)
+    llmstudio models pull TAG [--server URL]       pull a model into Ollama, with progress
 Exit statuses: :mod:`llmstudio.cli.exit_codes`.
 """
 
@@ -14,8 +19,9 @@ import json
 from ..core.catalogue import BUILTIN_ID, TASKS, CatalogueEntry, catalogue
 from .exit_codes import DONE
 from .parser import Commands
+from .servers import pull, servers, servers_options
 
-ACTIONS = ("list",)
+ACTIONS = ("list", "servers", "pull")
 
 
 def register(commands: Commands) -> None:
@@ -28,9 +34,16 @@ def register(commands: Commands) -> None:
         "'unchecked' marks an entry whose id, size and licence were not checked against "
         "its model card.",
     )
-    p.add_argument("action", choices=ACTIONS, help="list: show the catalogue")
+    p.add_argument(
+        "action",
+        choices=ACTIONS,
+        help="list: show the catalogue; servers: the LLM servers found on this computer; "
+        "pull: pull TAG into Ollama",
+    )
+    p.add_argument("tag", nargs="?", help="pull: the Ollama model, e.g. llama3.2:3b")
     p.add_argument("--task", choices=TASKS, help="only the models for this task")
     p.add_argument("--json", action="store_true", help="print the entries as JSON")
+    servers_options(p)
 
 
 def _size(n: int) -> str:
@@ -52,9 +65,14 @@ def _where(state: bool | None, entry: CatalogueEntry) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """List the catalogue (the only action yet), each entry with whether it is here."""
+    """List the catalogue (each entry with whether it is downloaded), the servers found,
+    or pull a model into Ollama."""
     from ..core.model_cache import downloaded_models
 
+    if args.action == "servers":
+        return servers(args)
+    if args.action == "pull":
+        return pull(args)
     entries = [e for e in catalogue() if args.task is None or args.task in e.tasks]
     in_cache = {m.id for m in downloaded_models()}
     if args.json:

@@ -95,3 +95,8 @@ class RunBusy(RunError):
 
 class ReplicateError(LlmstudioError):
     """A replicate that cannot be made as asked (the message says why)."""
+
+
+class PullError(BackendError):
+    """A model a local server (Ollama) could not pull: none there, no such model, no disk
+    space (the message says which, in llmstudio's words)."""
