@@ -95,3 +95,8 @@ class RunBusy(RunError):
 
 class ReplicateError(LlmstudioError):
     """A replicate that cannot be made as asked (the message says why)."""
+
+
+class ModelDownloadError(LlmstudioError):
+    """A hub model that cannot be downloaded or removed (gated, missing, the hub failing,
+    too little disk space, offline): the message says which model, why, and what to do."""
