@@ -2,6 +2,9 @@
 
     llmstudio models list [--task TASK] [--json]   the catalogue: id, tasks, languages,
                                                    size, licence, checked, good at
+    llmstudio models get ID [--revision REV]       download a hub model (progress; Ctrl+C
+                                                   stops, the next get resumes)
+    llmstudio models remove ID [--yes]             delete a downloaded model
 Exit statuses: :mod:`llmstudio.cli.exit_codes`.
 """
 
@@ -14,7 +17,7 @@ from ..core.catalogue import TASKS, catalogue
 from .exit_codes import DONE
 from .parser import Commands
 
-ACTIONS = ("list",)
+ACTIONS = ("list", "get", "remove")
 
 
 def register(commands: Commands) -> None:
@@ -27,7 +30,20 @@ def register(commands: Commands) -> None:
         "'unchecked' marks an entry whose id, size and licence were not checked against "
         "its model card.",
     )
-    p.add_argument("action", choices=ACTIONS, help="list: show the catalogue")
+    p.add_argument(
+        "action",
+        choices=ACTIONS,
+        help="list: show the catalogue; get: download a hub model; remove: delete one",
+    )
+    p.add_argument(
+        "model",
+        nargs="?",
+        metavar="ID",
+        help="get, remove: the hub id (e.g. cardiffnlp/twitter-roberta-base-sentiment-latest"
+        "; hf:ID is taken too)",
+    )
+    p.add_argument("--revision", help="get: a branch, tag or commit (default: main)")
+    p.add_argument("--yes", action="store_true", help="remove: do not ask first")
     p.add_argument("--task", choices=TASKS, help="only the models for this task")
     p.add_argument("--json", action="store_true", help="print the entries as JSON")
 
@@ -37,13 +53,19 @@ def _size(n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """List the catalogue (the only action yet)."""
+    """List the catalogue, download a model or remove one; the exit status."""
+    if args.action in ("get", "remove"):
+        return (get if args.action == "get" else remove)(args)
+    from ..core.model_cache import downloaded_models
+
     entries = [e for e in catalogue() if args.task is None or args.task in e.tasks]
+    have = {m.id for m in downloaded_models()}
     if args.json:
-        print(json.dumps([e.as_json() for e in entries], indent=2, ensure_ascii=False))
+        listed = [{**e.as_json(), "downloaded": e.id in have} for e in entries]
+        print(json.dumps(listed, indent=2, ensure_ascii=False))
         return DONE
     for e in entries:
-        mark = "" if e.checked else "  [unchecked]"
+        mark = ("  [downloaded]" if e.id in have else "") + ("" if e.checked else "  [unchecked]")
         print(f"{e.spec}{mark}")
         print(
             f"    {e.name}; {', '.join(e.tasks)}; {', '.join(e.languages)}; "
@@ -53,4 +75,87 @@ def run(args: argparse.Namespace) -> int:
             print(f"    good at: {e.good_at}")
         if e.not_good_at:
             print(f"    not good at: {e.not_good_at}")
+    return DONE
+
+
+def _hub_id(args: argparse.Namespace) -> str:
+    from ..core.errors import UsageError
+
+    if not args.model:
+        raise UsageError(f"models {args.action} needs a hub id: llmstudio models {args.action} ID")
+    hub_id = args.model.strip()
+    return hub_id[3:] if hub_id.startswith("hf:") else hub_id
+
+
+def download_printer(line):
+    """Progress of a download on ``line`` (a :class:`StatusLine`): bytes, speed, time left."""
+    from ..core.model_cache import size_text
+
+    def show(done, total, speed_bps=None, eta_s=None, **_) -> None:
+        text = f"{size_text(done)} of {size_text(total)}"
+        if speed_bps:
+            text += f", {size_text(speed_bps)}/s"
+        if eta_s is not None and done < total:
+            text += f", about {eta_s:,.0f} s left"
+        line.show(text, final=done >= total)
+
+    return show
+
+
+def get(args: argparse.Namespace) -> int:
+    """``models get ID``: download into huggingface_hub's cache with a progress line;
+    Ctrl+C stops (exit 2) and the next ``get`` fetches only what is missing."""
+    import signal
+    import sys
+    import threading
+
+    from ..core.errors import Cancelled
+    from ..core.model_cache import size_text
+    from ..core.model_download import download_model
+    from ..core.progress import Monitor
+    from .exit_codes import USAGE_OR_CANCELLED
+    from .progress_line import StatusLine
+
+    hub_id = _hub_id(args)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C cancels cleanly
+    line = StatusLine()
+    print(f"downloading {hub_id} from the Hugging Face hub", file=sys.stderr)
+    try:
+        got = download_model(
+            hub_id, revision=args.revision, monitor=Monitor(download_printer(line), stop.is_set)
+        )
+    except Cancelled:
+        line.end()
+        print(
+            f"llmstudio: download of {hub_id} cancelled; the files finished are kept and "
+            "`llmstudio models get` again fetches the rest",
+            file=sys.stderr,
+        )
+        return USAGE_OR_CANCELLED
+    finally:
+        line.end()
+    fetched = "already downloaded" if got.fetched_bytes == 0 else "downloaded"
+    print(
+        f"{hub_id} {fetched}: revision {got.revision}, {size_text(got.size_bytes)}, in {got.path}"
+    )
+    print(f"use it as --model hf:{hub_id}")
+    return DONE
+
+
+def remove(args: argparse.Namespace) -> int:
+    """``models remove ID``: delete every cached revision of a model, after asking."""
+    from ..core.model_cache import downloaded_models, remove_model, size_text
+    from .runs import _confirm
+
+    hub_id = _hub_id(args)
+    found = [m for m in downloaded_models() if m.id == hub_id]
+    if found:  # else remove_model says it is not downloaded
+        size = size_text(sum(m.size_bytes for m in found))
+        revisions = ", ".join(m.short_revision for m in found)
+        if not _confirm(f"delete {hub_id} ({size}, revision {revisions})?", args.yes):
+            print("nothing deleted")
+            return DONE
+    freed = remove_model(hub_id)
+    print(f"{hub_id} deleted ({size_text(freed)} freed)")
     return DONE

@@ -3,8 +3,6 @@ and the methods record carry the exact commit of the snapshot it loaded."""
 
 from __future__ import annotations
 
-from helpers.hub import TINY_ID
-
 from llmstudio.core.backends.registry import make_backend
 from llmstudio.core.corpus import read_table
 from llmstudio.core.methods import build_record
@@ -13,6 +11,8 @@ from llmstudio.core.model_download import download_model
 from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks import SentimentTask
+
+from helpers.hub import TINY_ID
 
 
 def test_a_run_records_the_downloaded_revision(fake_hub, tmp_path, monkeypatch):
