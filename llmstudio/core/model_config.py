@@ -100,15 +100,15 @@ def save_config(config: ModelConfig) -> None:
     os.replace(tmp, target)
 
 
-def cached_models(cache_dir=None) -> list[str]:
+def cached_models() -> list[str]:
     """Hub ids of the models in the local Hugging Face cache (none when there is no cache)."""
-    try:
-        from huggingface_hub import scan_cache_dir
+    from .model_cache import downloaded_models
 
-        info = scan_cache_dir(cache_dir)
-    except Exception:  # no cache folder yet (CacheNotFound), unreadable, or no hub library
+    try:
+        found = downloaded_models()
+    except Exception:  # an unreadable cache: the lists show the other models
         return []
-    return sorted(r.repo_id for r in info.repos if r.repo_type == "model" and r.revisions)
+    return sorted({m.id for m in found})
 
 
 def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:

@@ -44,6 +44,7 @@ from ...core.model_config import (
 from ...core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
 from ..common.background import BackgroundTask, RunningWork
 from ..common.errors import describe
+from ..models.catalogue_dialog import CatalogueDialog
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -100,13 +101,26 @@ class ModelSettingsDialog(QDialog):
         add.clicked.connect(self._ask_folder)
         self.remove_folder = QPushButton("Remove folder")
         self.remove_folder.clicked.connect(self._remove_folder)
+        self.get_models = QPushButton("Get models…")
+        self.get_models.setToolTip(
+            "Recommended models for sentiment and coding: download one, or remove one"
+        )
+        self.get_models.clicked.connect(self.open_catalogue)
         page = QWidget()
         lay = QVBoxLayout(page)
         lay.addWidget(QLabel("Models that run on this computer (nothing is sent anywhere):"))
         lay.addWidget(self.local)
         lay.addWidget(self.cache_note)
-        lay.addLayout(_buttons(add, self.remove_folder))
+        lay.addLayout(_buttons(self.get_models, add, self.remove_folder))
         return page
+
+    def open_catalogue(self) -> CatalogueDialog:
+        """Open Get models; what it downloads or removes shows in this list at once."""
+        dialog = CatalogueDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_listed.connect(lambda: self._start(cached_models, on_done=self._cache_scanned))
+        dialog.open()
+        return dialog
 
     def _fill_local(self, cached: list[str]) -> None:
         self.local.clear()
