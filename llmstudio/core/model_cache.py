@@ -68,21 +68,22 @@ def cache_dir() -> Path:
     return Path(constants.HF_HUB_CACHE)
 
 
-def _scan():
+def _scan(folder: Path | None = None):
     """The cache's contents, or None when there is no cache folder yet."""
     from huggingface_hub import scan_cache_dir
     from huggingface_hub.errors import CacheNotFound
 
     try:
-        return scan_cache_dir(cache_dir())
+        return scan_cache_dir(folder or cache_dir())
     except CacheNotFound:
         return None
 
 
-def downloaded_models() -> list[DownloadedModel]:
-    """Every model revision in the cache, by id, newest revision first within an id.
-    Datasets and spaces in the same cache are left out."""
-    info = _scan()
+def downloaded_models(folder: Path | None = None) -> list[DownloadedModel]:
+    """Every model revision in the cache (``folder``, default :func:`cache_dir`), by id,
+    newest revision first within an id. Datasets and spaces in the same cache are left
+    out."""
+    info = _scan(folder)
     if info is None:
         return []
     found = []

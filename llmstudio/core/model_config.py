@@ -100,12 +100,12 @@ def save_config(config: ModelConfig) -> None:
     os.replace(tmp, target)
 
 
-def cached_models() -> list[str]:
+def cached_models(cache_dir=None) -> list[str]:
     """Hub ids of the models in the local Hugging Face cache (none when there is no cache)."""
     from .model_cache import downloaded_models
 
     try:
-        found = downloaded_models()
+        found = downloaded_models(cache_dir)
     except Exception:  # an unreadable cache: the lists show the other models
         return []
     return sorted({m.id for m in found})
