@@ -123,3 +123,17 @@ def test_remove_asks_first(qtbot, hub, monkeypatch, answer):
         assert downloaded_models() == [] and f"{LISTED.id} deleted" in dialog.status.text()
     else:
         assert [m.id for m in downloaded_models()] == [LISTED.id]
+
+
+def test_closing_mid_download_cancels_it_cleanly(qtbot, hub, capfd):
+    dialog = CatalogueDialog()
+    hub.rate = 300_000
+    select(dialog, LISTED.id)
+    task = dialog.download_task
+    dialog.download_button.click()
+    qtbot.waitUntil(lambda: hub.bytes_sent > 300_000, timeout=WAIT_MS)
+    dialog.close()
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: not task.running, timeout=5_000)
+    assert task.cancelled
+    assert "has been deleted" not in capfd.readouterr().err

@@ -29,7 +29,7 @@ from ...core.catalogue import CatalogueEntry, catalogue
 from ...core.errors import Cancelled
 from ...core.model_cache import DownloadedModel, downloaded_models, remove_model, size_text
 from ...core.model_download import download_model
-from ..common.background import BackgroundTask, RunningWork
+from ..common.background import BackgroundTask
 from ..common.errors import describe
 from .bytes_progress import BytesProgressRow
 
@@ -38,11 +38,12 @@ DOWNLOADED_COLUMNS = ("Model", "Revision", "Size")
 
 
 def quality_text(entry: CatalogueEntry) -> str:
-    """The first published or measured number, e.g. ``accuracy 0.717 (SST-2 ...)``."""
+    """The first published or measured number, e.g. ``accuracy 0.717`` (its data set and
+    source are in the tooltip and the details under the table)."""
     if not entry.quality:
         return "not measured"
     q = entry.quality[0]
-    return f"{q.metric} {q.value:.3g} ({q.dataset})"
+    return f"{q.metric} {q.value:.3g}"
 
 
 def details_text(entry: CatalogueEntry) -> str:
@@ -74,13 +75,16 @@ def _item(text: str, tip: str = "") -> QTableWidgetItem:
 
 
 def _table(columns: tuple[str, ...]) -> QTableWidget:
+    """A read-only table of rows; the first column (the model) takes the room left."""
     table = QTableWidget(0, len(columns))
     table.setHorizontalHeaderLabels(list(columns))
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    table.setWordWrap(False)
     return table
 
 
@@ -97,7 +101,6 @@ class CatalogueDialog(QDialog):
         self.resize(900, 620)
         self.entries = catalogue()
         self.downloaded: list[DownloadedModel] = []
-        self.background_work = RunningWork()
 
         self.table = _table(CATALOGUE_COLUMNS)
         self.table.itemSelectionChanged.connect(self._chosen)
@@ -112,7 +115,9 @@ class CatalogueDialog(QDialog):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.download_task = BackgroundTask(self, keep_in=self.background_work)
+        # Without a parent, a task keeps itself until its work ends: closing (deleting)
+        # the dialog mid-download cancels the work, which then ends on its own.
+        self.download_task = BackgroundTask()
         self.progress.follow(self.download_task)
         self.download_task.sig_started.connect(self._started)
         self.download_task.sig_result.connect(self._downloaded)
@@ -168,7 +173,10 @@ class CatalogueDialog(QDialog):
                 _item(", ".join(e.languages)),
                 _item(size_text(e.size_bytes)),
                 _item(e.license),
-                _item(quality_text(e), "\n".join(q.source for q in e.quality)),
+                _item(
+                    quality_text(e),
+                    "\n".join(f"{q.dataset} (source: {q.source})" for q in e.quality),
+                ),
                 _item("downloaded" if e.id in have else ""),
             )
             for c, item in enumerate(cells):
@@ -230,7 +238,7 @@ class CatalogueDialog(QDialog):
 
     def refresh_downloaded(self) -> None:
         """Scan the cache in the background and show what is there."""
-        task = BackgroundTask(keep_in=self.background_work, reports=False)
+        task = BackgroundTask(reports=False)
         task.sig_result.connect(
             lambda found: self._show_downloaded(found) if isValid(self) else None
         )
@@ -284,7 +292,7 @@ class CatalogueDialog(QDialog):
 
     def remove(self, hub_id: str) -> None:
         """Delete ``hub_id`` from the cache, in the background."""
-        task = BackgroundTask(keep_in=self.background_work, reports=False)
+        task = BackgroundTask(reports=False)
 
         def removed(freed: int) -> None:
             if isValid(self):
@@ -304,3 +312,7 @@ class CatalogueDialog(QDialog):
         # Closing stops a download at its next chunk; its finished files are kept.
         self.download_task.cancel()
         super().done(result)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.download_task.cancel()
+        super().closeEvent(event)

@@ -68,6 +68,7 @@ class ModelSettingsDialog(QDialog):
         self.config = load_config()
         self._cached: list[str] = []  # hub ids found in the Hugging Face cache
         self.background_work = RunningWork()  # the cache scan and endpoint tests
+        self._catalogue: CatalogueDialog | None = None  # Get models, once opened
         tabs = QTabWidget()
         tabs.addTab(self._local_tab(), "Local models")
         tabs.addTab(self._api_tab(), "API endpoints")
