@@ -59,13 +59,16 @@ def run(args: argparse.Namespace) -> int:
     from ..core.model_cache import downloaded_models
 
     entries = [e for e in catalogue() if args.task is None or args.task in e.tasks]
-    have = {m.id for m in downloaded_models()}
+    found = downloaded_models()
+    have = {m.id for m in found if m.complete is not False}
+    partial = {m.id for m in found if m.complete is False} - have
     if args.json:
         listed = [{**e.as_json(), "downloaded": e.id in have} for e in entries]
         print(json.dumps(listed, indent=2, ensure_ascii=False))
         return DONE
     for e in entries:
-        mark = ("  [downloaded]" if e.id in have else "") + ("" if e.checked else "  [unchecked]")
+        mark = "  [downloaded]" if e.id in have else "  [incomplete]" if e.id in partial else ""
+        mark += "" if e.checked else "  [unchecked]"
         print(f"{e.spec}{mark}")
         print(
             f"    {e.name}; {', '.join(e.tasks)}; {', '.join(e.languages)}; "

@@ -9,7 +9,9 @@ program shows too.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,9 @@ class DownloadedModel:
     revision: str  # the commit hash of the snapshot
     size_bytes: int  # on disk (files shared between revisions counted in each)
     path: Path  # the snapshot folder the model loads from
+    # False: files the hub listed for this commit are missing (a download cancelled or
+    # killed); None: no listing to check against (downloaded file by file, by transformers).
+    complete: bool | None = None
 
     @property
     def short_revision(self) -> str:
@@ -79,6 +84,17 @@ def _scan(folder: Path | None = None):
         return None
 
 
+def _complete(repo_path: Path, snapshot: Path, commit: str) -> bool | None:
+    """Whether every file of the commit's listing (the ``trees/COMMIT.json`` that
+    huggingface_hub's snapshot_download writes before fetching) is in the snapshot."""
+    listing = repo_path / "trees" / f"{commit}.json"
+    try:
+        files = json.loads(listing.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return all((snapshot / name).is_file() for name in files)
+
+
 def downloaded_models(folder: Path | None = None) -> list[DownloadedModel]:
     """Every model revision in the cache (``folder``, default :func:`cache_dir`), by id,
     newest revision first within an id. Datasets and spaces in the same cache are left
@@ -97,14 +113,17 @@ def downloaded_models(folder: Path | None = None) -> list[DownloadedModel]:
                     revision=rev.commit_hash,
                     size_bytes=rev.size_on_disk,
                     path=Path(rev.snapshot_path),
+                    complete=_complete(
+                        Path(repo.repo_path), Path(rev.snapshot_path), rev.commit_hash
+                    ),
                 )
             )
     return sorted(found, key=lambda m: m.id.lower())
 
 
 def is_downloaded(hub_id: str) -> bool:
-    """Whether some revision of ``hub_id`` is in the cache."""
-    return any(m.id == hub_id for m in downloaded_models())
+    """Whether some revision of ``hub_id`` is in the cache, not known to be incomplete."""
+    return any(m.id == hub_id and m.complete is not False for m in downloaded_models())
 
 
 def remove_model(hub_id: str) -> int:
@@ -116,7 +135,8 @@ def remove_model(hub_id: str) -> int:
         repo = next((r for r in info.repos if r.repo_type == "model" and r.repo_id == hub_id), None)
     if repo is None:
         raise ModelDownloadError(f"model {hub_id} is not downloaded (nothing in {cache_dir()})")
-    strategy = info.delete_revisions(*(rev.commit_hash for rev in repo.revisions))
-    freed = strategy.expected_freed_size
-    strategy.execute()
+    # Every revision goes, so the whole repo folder (blobs, snapshots, refs) goes: what
+    # huggingface_hub's delete_revisions(...) does then, in one call.
+    freed = repo.size_on_disk
+    shutil.rmtree(repo.repo_path)
     return freed

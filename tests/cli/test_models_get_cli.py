@@ -8,11 +8,15 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from llmstudio.core.catalogue import catalogue
+from llmstudio.core.errors import Cancelled
+from llmstudio.core.model_download import download_model
+from llmstudio.core.progress import Monitor
 
 from cli_process import cli_env
 from helpers.hub import TINY_ID, hub_serving
@@ -39,8 +43,21 @@ def test_a_missing_model_and_no_id_are_said(fake_hub, cli):
 @pytest.mark.slow  # three commands
 def test_list_marks_downloaded_entries(tiny_hub_folder, tmp_path, monkeypatch, cli):
     listed = next(e for e in catalogue() if e.source == "hf")
-    with hub_serving({listed.id: tiny_hub_folder}, tmp_path / "cache", monkeypatch):
+    with hub_serving({listed.id: tiny_hub_folder}, tmp_path / "cache", monkeypatch) as hub:
         before = json.loads(cli("models")("list", "--json").stdout)
+        hub.rate = 1e6  # a download cancelled midway: incomplete, never "downloaded"
+        stop = threading.Event()
+        with pytest.raises(Cancelled):
+            download_model(
+                listed.id,
+                monitor=Monitor(lambda done, *_, **__: done > 300_000 and stop.set(), stop.is_set),
+            )
+        hub.rate = None
+        partial = cli("models")("list").stdout
+        assert f"{listed.spec}  [incomplete]" in partial
+        assert not next(
+            e for e in json.loads(cli("models")("list", "--json").stdout) if e["id"] == listed.id
+        )["downloaded"]
         assert cli("models")("get", listed.id).returncode == 0
         after = json.loads(cli("models")("list", "--json").stdout)
         text = cli("models")("list").stdout

@@ -33,7 +33,7 @@ def test_full_download_is_cached_with_its_revision_and_reports_bytes(fake_hub):
     assert "speed_bps" in progress.call_args.kwargs and "eta_s" in progress.call_args.kwargs
     [model] = downloaded_models()
     assert (model.id, model.revision, model.path) == (TINY_ID, repo.commit, got.path)
-    assert model.size_bytes >= repo.size
+    assert model.size_bytes >= repo.size and model.complete is True
     assert is_downloaded(TINY_ID)
 
     # Again: nothing is fetched a second time.
@@ -78,7 +78,10 @@ def test_cancel_stops_and_the_next_download_fetches_only_what_was_not_finished(f
     with pytest.raises(Cancelled):
         download_model(TINY_ID, monitor=Monitor(progress, stop.is_set))
     assert fake_hub.bytes_sent < total / 2  # stopped soon after Cancel
-    assert downloaded_models() == [] or not (downloaded_models()[0].path / "extra.bin").exists()
+    # What is there is said to be incomplete, never downloaded.
+    [partial] = downloaded_models()
+    assert partial.complete is False and not (partial.path / "extra.bin").exists()
+    assert not is_downloaded(TINY_ID)
 
     fake_hub.rate = None
     got = download_model(TINY_ID)
@@ -88,6 +91,7 @@ def test_cancel_stops_and_the_next_download_fetches_only_what_was_not_finished(f
     assert len(configs) == 1
     extra = fake_hub.repos[TINY_ID].files["extra.bin"].data
     assert (got.path / "extra.bin").read_bytes() == extra
+    assert [m.complete for m in downloaded_models()] == [True] and is_downloaded(TINY_ID)
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,13 @@ def test_cancel_stops_and_says_what_is_kept(qtbot, hub):
         dialog.progress.cancel_button.click()
     assert "Download cancelled. The files finished are kept" in dialog.status.text()
     assert not any((m.path / "extra.bin").exists() for m in downloaded_models())
+    # The part downloaded is listed as incomplete, never as downloaded.
+    qtbot.waitUntil(lambda: dialog.have.rowCount() == 1, timeout=WAIT_MS)
+    assert cell(dialog.have, 0, "Size", ("Model", "Revision", "Size")).endswith(
+        "(incomplete: Download again to finish)"
+    )
+    row = next(i for i, e in enumerate(dialog.entries) if e.id == LISTED.id)
+    assert cell(dialog.table, row, "Here") == "incomplete"
 
 
 def test_a_gated_model_is_said(qtbot, hub):

@@ -163,7 +163,8 @@ class CatalogueDialog(QDialog):
     # -- the catalogue ----------------------------------------------------------------
 
     def _fill_catalogue(self) -> None:
-        have = {m.id for m in self.downloaded}
+        have = {m.id for m in self.downloaded if m.complete is not False}
+        partial = {m.id for m in self.downloaded if m.complete is False} - have
         self.table.setRowCount(len(self.entries))
         for r, e in enumerate(self.entries):
             name = e.name if e.checked else f"{e.name} (unchecked)"
@@ -177,7 +178,12 @@ class CatalogueDialog(QDialog):
                     quality_text(e),
                     "\n".join(f"{q.dataset} (source: {q.source})" for q in e.quality),
                 ),
-                _item("downloaded" if e.id in have else ""),
+                _item(
+                    "downloaded" if e.id in have else "incomplete" if e.id in partial else "",
+                    "Cancelled or cut short: Download again fetches the rest"
+                    if e.id in partial
+                    else "",
+                ),
             )
             for c, item in enumerate(cells):
                 self.table.setItem(r, c, item)
@@ -257,7 +263,10 @@ class CatalogueDialog(QDialog):
         for r, m in enumerate(found):
             self.have.setItem(r, 0, _item(m.id, str(m.path)))
             self.have.setItem(r, 1, _item(m.short_revision, m.revision))
-            self.have.setItem(r, 2, _item(size_text(m.size_bytes)))
+            size = size_text(m.size_bytes)
+            if m.complete is False:
+                size += " (incomplete: Download again to finish)"
+            self.have.setItem(r, 2, _item(size))
         total = size_text(sum(m.size_bytes for m in found))
         self.have_note.setText(
             f"{len(found)} model revision(s), {total}, in the Hugging Face cache."
