@@ -101,14 +101,16 @@ def save_config(config: ModelConfig) -> None:
 
 
 def cached_models(cache_dir=None) -> list[str]:
-    """Hub ids of the models in the local Hugging Face cache (none when there is no cache)."""
+    """Hub ids of the models in the local Hugging Face cache (none when there is no cache),
+    but those known to be incomplete."""
     from .model_cache import downloaded_models
 
     try:
         found = downloaded_models(cache_dir)
     except Exception:  # an unreadable cache: the lists show the other models
         return []
-    return sorted({m.id for m in found})
+    # A download cancelled midway is not offered: it cannot run until it is finished.
+    return sorted({m.id for m in found if m.complete is not False})
 
 
 def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:

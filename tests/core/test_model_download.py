@@ -13,6 +13,7 @@ import pytest
 from llmstudio.core import model_cache, model_download
 from llmstudio.core.errors import Cancelled, ModelDownloadError
 from llmstudio.core.model_cache import downloaded_models, is_downloaded, remove_model
+from llmstudio.core.model_config import cached_models
 from llmstudio.core.model_download import download_model, repo_files
 from llmstudio.core.progress import Monitor
 
@@ -82,6 +83,7 @@ def test_cancel_stops_and_the_next_download_fetches_only_what_was_not_finished(f
     [partial] = downloaded_models()
     assert partial.complete is False and not (partial.path / "extra.bin").exists()
     assert not is_downloaded(TINY_ID)
+    assert cached_models() == []  # not offered to runs until finished
 
     fake_hub.rate = None
     got = download_model(TINY_ID)
@@ -92,6 +94,7 @@ def test_cancel_stops_and_the_next_download_fetches_only_what_was_not_finished(f
     extra = fake_hub.repos[TINY_ID].files["extra.bin"].data
     assert (got.path / "extra.bin").read_bytes() == extra
     assert [m.complete for m in downloaded_models()] == [True] and is_downloaded(TINY_ID)
+    assert cached_models() == [TINY_ID]
 
 
 @pytest.mark.parametrize(

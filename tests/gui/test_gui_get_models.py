@@ -91,6 +91,7 @@ def test_cancel_stops_and_says_what_is_kept(qtbot, hub):
     with qtbot.waitSignal(dialog.download_task.sig_finished, timeout=5_000):
         dialog.progress.cancel_button.click()
     assert "Download cancelled. The files finished are kept" in dialog.status.text()
+    assert dialog.progress.bar.format().endswith(" MB of 3.0 MB, stopped")  # no time left
     assert not any((m.path / "extra.bin").exists() for m in downloaded_models())
     # The part downloaded is listed as incomplete, never as downloaded.
     qtbot.waitUntil(lambda: dialog.have.rowCount() == 1, timeout=WAIT_MS)

@@ -28,12 +28,22 @@ class BytesProgressRow(ProgressRow):
 
     def __init__(self, parent=None):
         super().__init__("bytes", parent)
+        self._last = (0, 0)  # the last report's bytes done and total
 
     def start(self, total: float = 0) -> None:
+        self._last = (0, 0)
         super().start(0)
         self.bar.setFormat("asking the hub for the files…")
 
     def _on_report(self, done, total, detail: dict) -> None:
+        self._last = (done, total)
         self.bar.setRange(0, max(1, int(total // KB)))
         self.bar.setValue(int(done // KB))
         self.bar.setFormat(bytes_text(done, total, detail.get("speed_bps"), detail.get("eta_s")))
+
+    def end(self) -> None:
+        """The download ended: a stopped one says so instead of its last time left."""
+        super().end()
+        done, total = self._last
+        if done < total:
+            self.bar.setFormat(f"{bytes_text(done, total, None, None)}, stopped")
