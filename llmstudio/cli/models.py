@@ -2,7 +2,7 @@
 
     llmstudio models list [--task TASK] [--json]   the catalogue: id, tasks, languages,
                                                    size, licence, checked, good at
-    llmstudio models get ID [--revision REV]       download a hub model (progress; Ctrl+C
+    llmstudio models get ID                        download a hub model (progress; Ctrl+C
                                                    stops, the next get resumes)
     llmstudio models remove ID [--yes]             delete a downloaded model
 Exit statuses: :mod:`llmstudio.cli.exit_codes`.
@@ -42,7 +42,6 @@ def register(commands: Commands) -> None:
         help="get, remove: the hub id (e.g. cardiffnlp/twitter-roberta-base-sentiment-latest"
         "; hf:ID is taken too)",
     )
-    p.add_argument("--revision", help="get: a branch, tag or commit (default: main)")
     p.add_argument("--yes", action="store_true", help="remove: do not ask first")
     p.add_argument("--task", choices=TASKS, help="only the models for this task")
     p.add_argument("--json", action="store_true", help="print the entries as JSON")
@@ -125,9 +124,7 @@ def get(args: argparse.Namespace) -> int:
     line = StatusLine()
     print(f"downloading {hub_id} from the Hugging Face hub", file=sys.stderr)
     try:
-        got = download_model(
-            hub_id, revision=args.revision, monitor=Monitor(download_printer(line), stop.is_set)
-        )
+        got = download_model(hub_id, monitor=Monitor(download_printer(line), stop.is_set))
     except Cancelled:
         line.end()
         print(

@@ -176,6 +176,7 @@ class _Tally:
         self._lock = threading.Lock()
         self._start = time.monotonic()
         self._last = 0.0
+        self._said: int | None = None  # the count last reported
 
     def add(self, n: float) -> None:
         with self._lock:
@@ -188,7 +189,11 @@ class _Tally:
             self.report()
         self.monitor.check()  # raises Cancelled in the download thread: it stops there
 
-    def report(self) -> None:
+    def report(self, *, unless_said: bool = False) -> None:
+        """Report now (``unless_said``: only if the count changed since the last one)."""
+        if unless_said and self.done == self._said:
+            return
+        self._said = self.done
         elapsed = max(time.monotonic() - self._start, 1e-6)
         speed = self.done / elapsed
         left = (self.total - self.done) / speed if speed > 0 else None
@@ -221,7 +226,8 @@ def download_model(
     monitor: Monitor | None = None,
     max_workers: int = 8,
 ) -> Downloaded:
-    """Download ``hub_id`` (at ``revision``, default the main branch) into the cache, after
+    """Download ``hub_id`` (at ``revision``, default the main branch, which is what
+    ``hf:ID`` runs load) into the cache, after
     checking the disk has room; reports ``(bytes done, bytes to fetch, speed_bps=,
     eta_s=)``. Raises :class:`ModelDownloadError` (with what to do) or
     :class:`~.errors.Cancelled`; what finished before is kept and not fetched again."""
@@ -249,5 +255,5 @@ def download_model(
     except Exception as exc:
         raise download_error(hub_id, exc) from exc
     got = Path(path).name
-    tally.report()
+    tally.report(unless_said=True)
     return Downloaded(hub_id, got, Path(path), plan.size_bytes, tally.done)

@@ -212,7 +212,9 @@ class CatalogueDialog(QDialog):
         if entry is None or entry.source != "hf" or self.download_task.running:
             return
         self._downloading = entry
-        self.download_task.start(download_model, entry.id, revision=entry.revision)
+        # The main branch, whatever revision the entry was checked at: `hf:ID` runs load
+        # main's snapshot, and each run records the exact commit it loaded.
+        self.download_task.start(download_model, entry.id)
 
     def _started(self) -> None:
         self.download_button.setEnabled(False)
