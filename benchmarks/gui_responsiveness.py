@@ -167,16 +167,20 @@ JOB = textwrap.dedent("""
 """)
 
 
-def _child(code: str, *args: str) -> tuple[float, dict]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+def _child(
+    code: str, *args: str, python: str = sys.executable, cwd: Path = ROOT, env: dict | None = None
+) -> tuple[float, dict]:
+    """Run ``code`` in a fresh ``python`` (this checkout's by default; wheel_install.py gives
+    an installed copy's); returns (seconds from process start to its time stamp, its JSON)."""
+    env = dict(os.environ if env is None else env, QT_QPA_PLATFORM="offscreen")
     start = time.time()
     out = subprocess.run(
-        [sys.executable, "-c", code, *args],
+        [python, "-c", code, *args],
         env=env,
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
+        cwd=cwd,
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     return result.get("t", time.time()) - start, result

@@ -31,7 +31,7 @@ machine's speed hits every reader alike. Readers:
 (e) ``read_table`` on a copy of the file that mixes encodings: every line whose text
     cp1252 can write (the accented ones; not those with emoji) is written in cp1252, the
     others stay UTF-8, from line 2 on (so the first megabyte is mixed already). It is
-    decoded line by line (``core.mixed_encoding``); its cells must be those of (c), and
+    decoded line by line (``core.mixed_cells``); its cells must be those of (c), and
     its time is compared with (c)'s: goal under 2x (issue 14).
 
 Time is the wall time of the read call alone (imports excluded). Peak memory is the child's

@@ -4,7 +4,8 @@ URL password ever reaches the file).
 
 Code logs to ``logging.getLogger("llmstudio")`` (or a child: ``llmstudio.gui``). Model
 libraries (transformers, sentence-transformers, the Hugging Face hub) log to the same file
-and not to the terminal, and their progress bars are off.
+and not to the terminal, Python warnings (torch's, scikit-learn's, ...) go there too, and the
+libraries' progress bars are off: this is the one place that quiets them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
 from pathlib import Path
 
 from .core.paths import log_dir
@@ -30,7 +32,19 @@ LIBRARIES = (
     "urllib3",
     "httpx",
     "openai",
+    "py.warnings",  # Python warnings, once logging.captureWarnings routes them here
 )
+# Read by the libraries when they load. Set, not defaulted: a researcher's shell may carry
+# settings made for other tools, and a progress bar or an advisory line in the middle of
+# llmstudio's own output reads as part of it. The log file still gets their warnings.
+QUIET_ENVIRONMENT = {
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # also transformers' "Loading weights" bar
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+    # tokenizers warns on every fork after its thread pool started (scikit-learn's and
+    # joblib's workers fork); llmstudio batches itself, so its own threads are not needed.
+    "TOKENIZERS_PARALLELISM": "false",
+}
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 log = logging.getLogger(LOGGER)
@@ -71,10 +85,7 @@ def setup_logging(level: int = logging.INFO) -> Path:
     folder: calling it again is harmless, and follows a changed ``LLMSTUDIO_CONFIG_DIR``),
     and keep the libraries' warnings and progress bars off the terminal. Returns the file."""
     path = log_file()
-    # Read by the libraries when they load (after this): errors only, no progress bars.
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    quiet_libraries()
     for name in (LOGGER, *LIBRARIES):
         logger = logging.getLogger(name)
         ours = [h for h in logger.handlers if isinstance(h, _FileHandler)]
@@ -95,3 +106,22 @@ def setup_logging(level: int = logging.INFO) -> Path:
         elif logger.level == logging.NOTSET or logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
     return path
+
+
+def quiet_libraries() -> None:
+    """Keep the model libraries' progress bars, advisories and warnings off the terminal:
+    the environment they read when they load, and, for one already loaded, its own
+    switches. Python warnings are routed to the log (see :data:`LIBRARIES`)."""
+    os.environ.update(QUIET_ENVIRONMENT)
+    logging.captureWarnings(True)
+    # Only when already imported: importing them here would cost seconds at start-up.
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        # Its own terminal handler; its records still reach the file through ours.
+        transformers_logging.disable_default_handler()
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()

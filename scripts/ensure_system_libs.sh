@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Qt needs a few system libraries: EGL, xkbcommon, fontconfig and a font even offscreen,
 # and the xcb family (icccm, keysyms, cursor, ...) to open a window on an X display.
-# Install what is missing with apt when we may (root on Debian/Ubuntu); otherwise say
-# which are missing and carry on (macOS and Windows ship their own).
+# When some are missing: as root on Debian/Ubuntu, say in one line which packages and why,
+# then install them with apt; with LLMSTUDIO_NO_SYSTEM_INSTALL=1 (or when not root, or
+# without apt) print the command instead and carry on. macOS and Windows ship their own.
 set -u
 [ "$(uname)" = Linux ] || exit 0
 command -v ldconfig >/dev/null || exit 0
@@ -28,13 +29,18 @@ need libxcb-randr.so.0 libxcb-randr0
 need libxcb-xinerama.so.0 libxcb-xinerama0
 need libxkbcommon-x11.so.0 libxkbcommon-x11-0
 [ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "Installing system libraries Qt needs (missing: ${missing[*]})"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -qq && apt-get install -y -qq "${pkgs[@]}" >/dev/null; }; then
-    echo "warning: could not install ${pkgs[*]}; the window may not open (tests run offscreen)" >&2
-  fi
-else
-  echo "warning: Qt may need: ${missing[*]}; on Debian/Ubuntu: sudo apt-get install ${pkgs[*]}" >&2
+install_cmd=(apt-get install -y "${pkgs[@]}")
+if [ "${LLMSTUDIO_NO_SYSTEM_INSTALL:-0}" != 0 ] || [ "$(id -u)" != 0 ] \
+    || ! command -v apt-get >/dev/null; then
+  [ "$(id -u)" = 0 ] || install_cmd=(sudo "${install_cmd[@]}")
+  echo "Qt needs system libraries that are missing (${missing[*]}) to open the window;" \
+    "on Debian/Ubuntu install them with: ${install_cmd[*]}" >&2
+  exit 0
+fi
+echo "Installing system packages Qt needs to open the window (missing: ${missing[*]}):" \
+  "apt-get install ${pkgs[*]}; LLMSTUDIO_NO_SYSTEM_INSTALL=1 prints the command instead"
+export DEBIAN_FRONTEND=noninteractive
+if ! { apt-get update -qq && apt-get install -y -qq "${pkgs[@]}" >/dev/null; }; then
+  echo "warning: could not install ${pkgs[*]}; the window may not open (tests run offscreen)" >&2
 fi
 exit 0

@@ -41,8 +41,8 @@ IMAGES = (
     "bias_counterfactual.png",
     "bias_eec.png",
     "learn_panel.png",
-    # After the `firstrun` helper's start page and Help menu are merged, add here (and
-    # make them in shoot_start_page below): "start_page.png", "help_getting_started.png".
+    "start_page.png",
+    "help_getting_started.png",
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
 ISSUES = "Local issues"
@@ -79,7 +79,7 @@ class Shots:
         from llmstudio.gui.runs.run_dialog import RunDialog
 
         self.chart_kinds, self.CodebookEditor, self.JobSpec = chart_kinds, CodebookEditor, JobSpec
-        self.RunDialog = RunDialog
+        self.RunDialog, self.MainWindow = RunDialog, MainWindow
         self.app = application()
         self.tmp, self.out = tmp, out
         self.made: list[str] = []
@@ -156,7 +156,19 @@ class Shots:
         self.wait(lambda: w.project is not None, "the sample project")
 
     def shoot_start_page(self) -> None:
-        """The start page and Help windows go here once `firstrun` is merged."""
+        """The start page as a second window shows it (nothing open; the project just saved
+        among the recent files), and Help → Getting Started."""
+        start = self.MainWindow()
+        start.resize(1360, 820)
+        start.show()
+        self.settle()
+        self.save(start, "start_page.png")
+        page = start.help.show_getting_started()
+        self.settle()
+        self.save(page, "help_getting_started.png")
+        page.close()
+        start.close()
+        self.settle()
 
     def add_codebooks(self) -> None:
         """Ctrl+B: a new codebook "Tone" typed in the editor, and "Local issues" imported

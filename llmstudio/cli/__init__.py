@@ -97,9 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         from ..gui.app import run, screenshot
 
         if args.screenshot:
-            if not args.file:
-                raise LlmstudioError("--screenshot needs a FILE to show")
-            if not Path(args.file).exists():
+            if args.file and not Path(args.file).exists():
                 raise LlmstudioError(f"{args.file}: no such file")
             screenshot(args.file, args.screenshot)
             print(f"wrote {args.screenshot}", file=sys.stderr)

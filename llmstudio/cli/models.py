@@ -5,6 +5,11 @@
     llmstudio models get ID                        download a hub model (progress; Ctrl+C
                                                    stops, the next get resumes)
     llmstudio models remove ID [--yes]             delete a downloaded model
+    llmstudio models servers [--add URL | --remove URL] [--json]
+                                                   LLM servers on this computer and
+                                                   their models (Ollama, LM Studio,
+                                                   llama.cpp, vLLM, and those added)
+    llmstudio models pull TAG [--server URL]       pull a model into Ollama, with progress
 Exit statuses: :mod:`llmstudio.cli.exit_codes`.
 """
 
@@ -16,8 +21,9 @@ import json
 from ..core.catalogue import TASKS, catalogue
 from .exit_codes import DONE
 from .parser import Commands
+from .servers import pull, servers, servers_options
 
-ACTIONS = ("list", "get", "remove")
+ACTIONS = ("list", "get", "remove", "servers", "pull")
 
 
 def register(commands: Commands) -> None:
@@ -33,18 +39,20 @@ def register(commands: Commands) -> None:
     p.add_argument(
         "action",
         choices=ACTIONS,
-        help="list: show the catalogue; get: download a hub model; remove: delete one",
+        help="list: show the catalogue; get: download a hub model; remove: delete one; "
+        "servers: the LLM servers found on this computer; pull: pull TAG into Ollama",
     )
     p.add_argument(
-        "model",
+        "tag",
         nargs="?",
         metavar="ID",
-        help="get, remove: the hub id (e.g. cardiffnlp/twitter-roberta-base-sentiment-latest"
-        "; hf:ID is taken too)",
+        help="get, remove: the hub id (e.g. cardiffnlp/twitter-roberta-base-sentiment-latest; "
+        "hf:ID is taken too); pull: the Ollama model, e.g. llama3.2:3b",
     )
     p.add_argument("--yes", action="store_true", help="remove: do not ask first")
     p.add_argument("--task", choices=TASKS, help="only the models for this task")
     p.add_argument("--json", action="store_true", help="print the entries as JSON")
+    servers_options(p)
 
 
 def _size(n: int) -> str:
@@ -52,9 +60,14 @@ def _size(n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """List the catalogue, download a model or remove one; the exit status."""
+    """List the catalogue, download a hub model or remove one, list the servers found, or
+    pull a model into Ollama; the exit status."""
     if args.action in ("get", "remove"):
         return (get if args.action == "get" else remove)(args)
+    if args.action == "servers":
+        return servers(args)
+    if args.action == "pull":
+        return pull(args)
     from ..core.model_cache import downloaded_models
 
     entries = [e for e in catalogue() if args.task is None or args.task in e.tasks]
@@ -83,9 +96,9 @@ def run(args: argparse.Namespace) -> int:
 def _hub_id(args: argparse.Namespace) -> str:
     from ..core.errors import UsageError
 
-    if not args.model:
+    if not args.tag:
         raise UsageError(f"models {args.action} needs a hub id: llmstudio models {args.action} ID")
-    hub_id = args.model.strip()
+    hub_id = args.tag.strip()
     return hub_id[3:] if hub_id.startswith("hf:") else hub_id
 
 

@@ -60,7 +60,8 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--screenshot",
         metavar="OUT.png",
-        help="render the window offscreen with FILE loaded, save it, and exit",
+        help="render the window offscreen (with FILE loaded; without FILE: the start page), "
+        "save it, and exit",
     )
     p.add_argument("--version", action="version", version=f"llmstudio {__version__}")
     return p

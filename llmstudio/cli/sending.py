@@ -23,6 +23,7 @@ def announce_api_run(
     ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
     from ..core.chunking import LongTexts
     from ..core.empty_texts import empty_words
+    from ..core.loopback import is_loopback_endpoint
     from ..core.secrets import endpoint_id
     from ..core.send_plan import send_plan
 
@@ -44,12 +45,14 @@ def announce_api_run(
         pieces=LongTexts(backend, task).pieces,
     )
     named = ", ".join(repr(c) for c in plan.columns)
+    on_this_computer = is_loopback_endpoint(endpoint)
     # Rows with no text are never sent: said, not counted.
     left_out = f" ({empty_words(plan.empty)} left out)" if plan.empty else ""
     print(
         f"sending column{'s' if len(plan.columns) > 1 else ''} {named} of "
         f"{plan.rows:,} rows{left_out} to {endpoint} (model {backend.model}); "
-        f"at most {plan.estimate}; answers already in the project are not requested again",
+        f"at most {plan.estimate}; answers already in the project are not requested again"
+        + ("; a server on this computer: nothing leaves it" if on_this_computer else ""),
         file=sys.stderr,
     )
     plan.grant(project)

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .mixed_encoding import (
+from .mixed_cells import (
     cell_bytes,
 )
 from .read_problems import unique_names

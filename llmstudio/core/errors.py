@@ -100,3 +100,8 @@ class ReplicateError(LlmstudioError):
 class ModelDownloadError(LlmstudioError):
     """A hub model that cannot be downloaded or removed (gated, missing, the hub failing,
     too little disk space, offline): the message says which model, why, and what to do."""
+
+
+class PullError(BackendError):
+    """A model a local server (Ollama) could not pull: none there, no such model, no disk
+    space (the message says which, in llmstudio's words)."""

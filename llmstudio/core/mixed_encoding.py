@@ -13,14 +13,13 @@ Lines end at ``\\r\\n``, ``\\r`` or ``\\n`` and are numbered from 1, as the pars
 them; a multi-byte character never spans a line end, so lines decode independently.
 
 Where each row of the file is one line, the same decoding is done on pyarrow's parse of
-the raw bytes instead, cell by cell (:func:`decode_cells`), with no decoded copy of the
+the raw bytes instead, cell by cell (:mod:`mixed_cells`), with no decoded copy of the
 file; :func:`transcode_file` writes such a copy for the other files.
 """
 
 from __future__ import annotations
 
 import codecs
-import functools
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,9 +28,9 @@ from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 CHUNK_BYTES = 8 << 20
+SCAN_BYTES = 1 << 20  # the piece non_ascii compares at once
 MAX_LISTED_LINES = 10
 GUESS_BYTES = 16 << 10  # bad lines kept to guess their encoding from
 UTF8_BOM = codecs.BOM_UTF8
@@ -96,14 +95,29 @@ def _count_lines(data) -> int:
     return int(np.count_nonzero(a == 10)) + int(np.count_nonzero(cr)) - crlf
 
 
-def _invalid_bytes(
+def non_ascii(a: np.ndarray) -> np.ndarray:
+    """The positions of the bytes of ``a`` (uint8) over 0x7F, ascending."""
+    if len(a) <= SCAN_BYTES:
+        return np.flatnonzero(a.view(np.int8) < 0)
+    # Piece by piece into one small mask: a block-sized mask would be fresh memory on
+    # every call from a worker thread, whose page faults cost more than the comparison.
+    signed = a.view(np.int8)
+    mask = np.empty(SCAN_BYTES, dtype=bool)
+    found = []
+    for i in range(0, len(a), SCAN_BYTES):
+        piece = signed[i : i + SCAN_BYTES]
+        found.append(np.flatnonzero(np.less(piece, 0, out=mask[: len(piece)])) + i)
+    return np.concatenate(found)
+
+
+def invalid_bytes(
     a: np.ndarray, offsets: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The positions of the non-ASCII bytes of ``a`` (uint8) and, for each, whether it is
     part of no valid UTF-8 sequence; only those bytes are looked at. With ``offsets`` (``a``
     holds cells end to end, cell i from offsets[i] to offsets[i + 1]) a character must lie
     within one cell, and the third value is the cell of each of those bytes."""
-    h = np.flatnonzero(a.view(np.int8) < 0)
+    h = non_ascii(a)
     cell = None if offsets is None else np.searchsorted(offsets, h, side="right") - 1
     b = a[h]
     need = _NEED[b]
@@ -138,7 +152,7 @@ def _analyse(data, first_line: int) -> _Block:
     if is_valid_utf8(data):
         return _Block(empty, empty, empty, not _is_ascii(data), _count_lines(data))
     a = np.frombuffer(data, dtype=np.uint8)
-    h, bad, _ = _invalid_bytes(a)
+    h, bad, _ = invalid_bytes(a)
     # Line ends: \r and \n both end lines; the \n of a \r\n ends an empty "line" that no
     # non-ASCII byte falls in, and is not counted when numbering lines.
     has_cr = _has_cr(data)
@@ -288,7 +302,7 @@ def _no_multibyte(block) -> bool:
     continuation byte: then no character in it is UTF-8 beyond ASCII and each non-ASCII
     byte is invalid (a legacy code page's text, checked cheaply)."""
     a = np.frombuffer(block, dtype=np.uint8)
-    h = np.flatnonzero(a.view(np.int8) < 0)
+    h = non_ascii(a)
     if not len(h):
         return False
     pair = h[1:] == h[:-1] + 1
@@ -473,14 +487,7 @@ def decode_mixed(data: bytes, fallback: str, final: bool = True) -> tuple[str, F
     return text, report
 
 
-# -- Cells: a mixed file parsed from its own bytes, then decoded cell by cell ----------------
-#
-# The delimiters, quotes and line ends of a mixed file are the same bytes in both of its
-# encodings, so pyarrow can parse the raw bytes (cells as binary) and the cells be decoded
-# afterwards, with no converted copy of the file. Where every row is one line of the file,
-# a line is invalid UTF-8 exactly when one of its row's cells is (the bytes a parser drops
-# are ASCII), and a one-byte code page decodes a line as the concatenation of its cells'
-# decodings: the cells come out as the line-by-line decoding would give them.
+# -- The code pages a file can mix with UTF-8 (and whose cells mixed_cells decodes) -------
 
 
 def single_byte(encoding: str) -> bool:
@@ -503,93 +510,3 @@ def decodes_per_cell(fallback: str) -> bool:
     low = bytes(range(128)).decode(fallback, errors="replace")
     high = bytes(range(128, 256)).decode(fallback, errors="llmstudio-keep-byte")
     return low == "".join(map(chr, range(128))) and all(ord(ch) > 127 for ch in high)
-
-
-@functools.cache
-def _utf8_widths(fallback: str) -> np.ndarray:
-    """The UTF-8 length of the character each byte is in ``fallback``."""
-    return np.array(
-        [
-            len(bytes([b]).decode(fallback, errors="llmstudio-keep-byte").encode())
-            for b in range(256)
-        ],
-        dtype=np.int64,
-    )
-
-
-def cell_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The cell offsets (from 0, one past the last) and the bytes of ``array`` (large
-    binary or large string, no nulls), without a copy."""
-    _, offsets, data = array.buffers()
-    off = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    if data is None or not len(off) or off[-1] == off[0]:
-        return off - (off[0] if len(off) else 0), np.zeros(0, dtype=np.uint8)
-    return off - off[0], np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
-
-
-def invalid_cells(array: pa.Array) -> np.ndarray:
-    """Which cells of ``array`` (large binary, no nulls) are not valid UTF-8."""
-    off, a = cell_bytes(array)
-    _, bad, cell = _invalid_bytes(a, off)
-    out = np.zeros(len(array), dtype=bool)
-    out[cell[bad]] = True
-    return out
-
-
-def _ascii(array: pa.Array) -> bool:
-    """Whether the cells of ``array`` are ASCII (one reduction, no temporary array)."""
-    _, a = cell_bytes(array)
-    return not len(a) or int(a.max()) < 0x80
-
-
-def _refill(array: pa.Array, rows: pa.Array, fallback: str) -> pa.Array | None:
-    """``array`` (large binary) with its cells in ``rows`` (a boolean mask) decoded from
-    ``fallback`` and written in UTF-8; None when those cells are ASCII."""
-    chosen = pc.filter(array, rows)
-    off, a = cell_bytes(chosen)
-    h = np.flatnonzero(a.view(np.int8) < 0)
-    if not len(h):
-        return None
-    raw = a.tobytes()
-    text = raw.decode(fallback, errors="llmstudio-keep-byte")  # one call for all the cells
-    if len(text) != len(raw):
-        raise ValueError(f"{fallback} does not read one character per byte")
-    data = text.encode("utf-8")
-    # Each cell grows by what its non-ASCII bytes grow in UTF-8.
-    grown = np.concatenate([[0], np.cumsum(_utf8_widths(fallback)[a[h]] - 1)])
-    offsets = off + grown[np.searchsorted(h, off)]
-    if offsets[-1] != len(data):
-        raise ValueError("cells decoded to other lengths than expected")
-    done = pa.Array.from_buffers(
-        pa.large_binary(), len(chosen), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-    return pc.replace_with_mask(array, rows, done)
-
-
-def decode_cells(columns: list[pa.Array], fallback: str) -> tuple[list[pa.Array], np.ndarray]:
-    """The cells of some rows, one large binary array per column, as large strings: each
-    row holding a cell that is not valid UTF-8 decoded from ``fallback`` (every cell of it),
-    the other rows as UTF-8; and which rows took the fallback. Decodes as
-    :func:`decode_mixed` decodes lines when each row is one line of the file and
-    :func:`decodes_per_cell` holds for ``fallback``. Raises ValueError where the cells do
-    not decode as expected."""
-    size = len(columns[0]) if columns else 0
-    bad = np.zeros(size, dtype=bool)
-    texts: list[pa.Array | None] = []
-    for column in columns:
-        try:
-            texts.append(column.cast(pa.large_string()))  # Arrow's validation: cheap
-        except pa.ArrowInvalid:
-            texts.append(None)
-            bad |= invalid_cells(column)
-    if bad.any():
-        rows = pa.array(bad)
-        for i, column in enumerate(columns):
-            if texts[i] is not None and _ascii(column):
-                continue  # (ids, dates, numbers: nothing to decode again)
-            refilled = _refill(column, rows, fallback)
-            if refilled is not None:
-                texts[i] = refilled.cast(pa.large_string())
-    if any(t is None for t in texts):
-        raise ValueError("a column is not valid UTF-8 but no cell of it was found invalid")
-    return texts, bad

@@ -42,6 +42,9 @@ class Endpoint:
 class ModelConfig:
     folders: list[str] = field(default_factory=list)
     endpoints: list[Endpoint] = field(default_factory=list)
+    # Base URLs of LLM servers the user added, asked for their models beside the default
+    # ports of Ollama, LM Studio, llama.cpp and vLLM (core.local_servers).
+    servers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ def load_config() -> ModelConfig:
                 Endpoint(str(e["model"]), str(e.get("base_url") or ""))
                 for e in data.get("endpoints", [])
             ],
+            servers=[str(u) for u in data.get("servers", [])],
         )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return ModelConfig()
@@ -95,6 +99,8 @@ def save_config(config: ModelConfig) -> None:
             dict(asdict(e), base_url=clean_url(e.base_url) or "") for e in config.endpoints
         ],
     }
+    if config.servers:  # a file without added servers stays as older versions wrote it
+        data["servers"] = [clean_url(u) or "" for u in config.servers]
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(tmp, target)
@@ -122,6 +128,12 @@ def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:
         ModelChoice(f"API: {e.model} at {e.host}", e.spec, e.base_url) for e in config.endpoints
     ]
     return choices
+
+
+def local_choices(models) -> list[ModelChoice]:
+    """The run dialog's entries for the models of servers found (``local_servers``'
+    ``LocalModel``s), labelled with the server and where it runs."""
+    return [ModelChoice(m.label, m.spec, m.base_url) for m in models]
 
 
 TEST_TEXT = "I love this."

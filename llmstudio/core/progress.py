@@ -65,8 +65,8 @@ class Monitor:
         self._stop.set()
 
     def cancelled(self) -> bool:
-        """True once :meth:`cancel` was called or the caller's ``cancelled()`` says so. A
-        plain callable: pass ``monitor.cancelled`` where a wait polls one (rate limits)."""
+        """True once :meth:`cancel` was called or the caller's ``cancelled()`` says so. A wait
+        takes the monitor itself and calls :meth:`check` (the rate limiter's ``acquire``)."""
         if self._stop.is_set():
             return True
         if self._cancelled is not None and self._cancelled():

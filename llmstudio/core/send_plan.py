@@ -6,7 +6,8 @@ go to which host, and what it may cost (the window's consent dialog, ``llmstudio
 annotate``/``bias``'s message on the terminal); the answer is recorded in the project per
 endpoint and set of columns (``Project.has_consent``/``grant_consent``), and a resumed run
 goes on only under the consent it was started with. All of them compute the plan here,
-so what is announced is what the runner sends.
+so what is announced is what the runner sends. A server on this computer (a loopback
+base URL: :func:`leaves_computer`) is asked nothing of the kind: no text leaves.
 """
 
 from __future__ import annotations
@@ -16,11 +17,25 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .backends.spec import kind_of
 from .cost import Estimate, estimate
 from .errors import RunError
+from .loopback import is_loopback_endpoint, is_loopback_url
 from .runner import empty_rows, row_inputs
 from .runs import ResumeSpec
+from .secrets import effective_base_url
 from .tasks.base import Task
+
+
+def leaves_computer(model: str, base_url: str | None) -> bool:
+    """Whether a run of the model SPEC ``model`` sends texts off this computer: an API
+    model, unless its server (``base_url``, else ``OPENAI_BASE_URL``'s, as the client
+    sends) is on this computer (:func:`~.loopback.is_loopback_url`). Only then is the
+    consent asked."""
+    kind = kind_of(model)
+    if kind is None or not kind.sends_texts:
+        return False
+    return not is_loopback_url(effective_base_url(base_url))
 
 
 def sent_columns(task: Task, text_columns: Sequence[str]) -> list[str]:
@@ -83,8 +98,8 @@ def send_plan(
 def check_consent(project, spec: ResumeSpec, task: Task) -> None:
     """RunError unless the texts may go to the API run's endpoint (the consent the run
     was started with, stored in the project)."""
-    if not spec.endpoint:
-        return
+    if not spec.endpoint or is_loopback_endpoint(spec.endpoint):
+        return  # not an API run, or its server is on this computer: nothing leaves it
     columns = sent_columns(task, [spec.text_column])
     if not project.has_consent(spec.endpoint, columns):
         raise RunError(

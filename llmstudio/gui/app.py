@@ -43,7 +43,21 @@ def application():
         app.setOrganizationName("llmstudio")
         app.setApplicationVersion(__version__)
         app.setStyle("Fusion")
+        app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon():
+    """llmstudio's icon (``resources/icons/``), every rendered size, for the window and the
+    task bar; an empty icon, not an error, if the files are missing."""
+    from PySide6.QtGui import QIcon
+
+    from ..core.paths import icons_dir
+
+    icon = QIcon()
+    for png in sorted(icons_dir().glob("llmstudio-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 PRELOAD_AFTER_MS = 1500
@@ -108,8 +122,11 @@ def run(path: str | Path | None = None) -> int:
     return app.exec()
 
 
-def screenshot(path: str | Path, out: str | Path, size: tuple[int, int] = (1360, 820)) -> Path:
-    """Render the main window with ``path`` loaded, offscreen, and save it as a PNG."""
+def screenshot(
+    path: str | Path | None, out: str | Path, size: tuple[int, int] = (1360, 820)
+) -> Path:
+    """Render the main window with ``path`` loaded (None: the start page), offscreen, and
+    save it as a PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
     from ..core.project import load_any
@@ -117,12 +134,13 @@ def screenshot(path: str | Path, out: str | Path, size: tuple[int, int] = (1360,
 
     window = MainWindow()
     window.resize(*size)
-    corpus, project = load_any(path)
     window.show()
     app.processEvents()  # lay the window out first: column widths follow the table's width
-    window.show_corpus(corpus, project, source=path)
-    if window.model.rowCount() > 2:
-        window.table.selectRow(2)
+    if path is not None:
+        corpus, project = load_any(path)
+        window.show_corpus(corpus, project, source=path)
+        if window.model.rowCount() > 2:
+            window.table.selectRow(2)
     for _ in range(5):
         app.processEvents()
     from ..core.errors import LlmstudioError

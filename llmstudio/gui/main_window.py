@@ -41,12 +41,14 @@ from .common.background import BackgroundTask, RunningWork
 from .common.column_widths import ColumnWidths
 from .common.errors import describe
 from .common.search_bar import SearchBar
+from .help.menu import HelpMenu
 from .project.file_actions import FileActions
 from .review.check_run import CheckRun
 from .review.review import Review
 from .runs.model_runs import ModelRuns
 from .runs.replicate_run import install_replicate
 from .runs.runs_dialog import install_runs
+from .start.first_run import FirstRun
 from .start.welcome import WelcomePage
 from .table.coder_columns import CoderColumns
 from .table.corpus_model import CorpusTableModel
@@ -120,9 +122,11 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([860, 420])
 
         self.welcome = WelcomePage()
+        self.welcome.sig_new_requested.connect(lambda: self.files.ask_new_project())
         self.welcome.sig_open_requested.connect(lambda: self.files.ask_open())
-        self.welcome.sig_sample_requested.connect(lambda: self.files.open_sample())
+        self.welcome.sig_sample_requested.connect(lambda: self.first_run.open_sample())
         self.welcome.sig_path_requested.connect(self.open_path)
+        self.welcome.sig_step_requested.connect(lambda key: self.first_run.step(key))
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -199,8 +203,9 @@ class MainWindow(QMainWindow):
         view.addAction(self.charts.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
+        self.first_run = FirstRun(self)  # the sample project, the start page's steps
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self.make_action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
+        self.help = HelpMenu(self, help_menu, self.first_run.open_sample)
 
         bar = self.addToolBar("Main")
         bar.setObjectName("mainToolbar")
@@ -552,26 +557,7 @@ class MainWindow(QMainWindow):
         self.table.horizontalScrollBar().setValue(sideways)
         return True
 
-    # -- help and closing -------------------------------------------------------------
-
-    def show_shortcuts(self) -> None:
-        rows = [
-            (a.text().replace("&", "").rstrip("…"), a.shortcut().toString())
-            for a in self.findChildren(QAction)
-            if not a.shortcut().isEmpty()
-        ]
-        rows += [("Clear the search", "Esc"), ("Move between rows", "↑ ↓ PgUp PgDn Home End")]
-        rows += self.coding.shortcut_rows()
-        text = "".join(f"<tr><td>{n}</td><td><b>{k}</b></td></tr>" for n, k in sorted(set(rows)))
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "Keyboard shortcuts",
-            f"<table cellspacing=6>{text}</table>",
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+    # -- closing ----------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:
         if not self.runs.may_close():  # a running job: asked; closes again once it stopped

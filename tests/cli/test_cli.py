@@ -269,15 +269,20 @@ def test_xlsx_too_long_cell_is_a_clean_error(cli, write_file, tmp_path):
 # -- the headless demo ----------------------------------------------------------------------
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_demo_writes_the_files_it_prints(cli, tmp_path):
+    from llmstudio.core.human_codes import current, record
+    from llmstudio.core.sample_project import SAMPLE_CODEBOOK, SAMPLE_CODER
+
     if not SAMPLE.exists():
         pytest.skip(f"the sample corpus {SAMPLE} is not there yet")
     out = tmp_path / "demo"
     done = cli("demo", "--out", out, timeout=150)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    listed = [Path(line.strip()) for line in done.stdout.splitlines() if line.startswith("  ")]
+    wrote = done.stdout.split("Wrote:")[1].split("What next:")[0]
+    listed = [Path(line.strip()) for line in wrote.splitlines() if line.startswith("  ")]
     assert listed, done.stdout
     for path in listed:
         assert path.is_file() and path.stat().st_size > 0, path
@@ -292,23 +297,42 @@ def test_demo_writes_the_files_it_prints(cli, tmp_path):
     } <= names
     if "main_window.png" not in names:
         assert "(no screenshot" in done.stderr
+    # It ends saying what to do next: open the project in the window, the walkthrough.
+    after = done.stdout.split("What next:")[1]
+    assert f'llmstudio "{(out / "sample.llmstudio").resolve()}"' in after
+    assert "Getting started" in after and "not a coder's judgement" in after
 
     sample = read_table(SAMPLE)
     info = json.loads((out / "inspect.json").read_text(encoding="utf-8"))
     assert info["rows"] == sample.rows > 0 and info["columns"] == sample.columns
     with Project.open(out / "sample.llmstudio") as project:
         pd.testing.assert_frame_equal(project.corpus().frame, sample.frame)
+    model_columns = ["sentiment_label", "sentiment_score", "sentiment_lexicon"]
+    coder_column = "human_sentiment_sample_author_s_intent"
     for suffix in (".csv", ".xlsx", ".parquet"):
         exported = read_table(out / f"sample_export{suffix}")
-        assert exported.columns == sample.columns
+        assert exported.columns[: len(sample.columns)] == sample.columns
+        assert {*model_columns, coder_column} <= set(exported.columns), suffix
         assert exported.rows == sample.rows
-    assert cells(read_table(out / "sample_export.parquet").frame) == cells(sample.frame)
-    # The builtin model ran offline: every row has a label, and VADER's beside it.
-    annotated = pd.read_csv(out / "sample_sentiment.csv")
-    assert len(annotated) == sample.rows
-    assert set(annotated["sentiment_label"]) <= {"positive", "negative", "neutral"}
-    assert annotated["sentiment_lexicon"].notna().all()
-    assert annotated["sentiment_error"].isna().all()
+        # The builtin model ran offline: every row has a label, and VADER's beside it.
+        frame = exported.frame
+        assert set(frame["sentiment_label"]) <= {"positive", "negative", "neutral"}, suffix
+        assert frame["sentiment_label"].notna().all() and frame["sentiment_lexicon"].notna().all()
+        assert (frame[coder_column].fillna("").astype(str) != "").sum() == 40, suffix
+    exported = read_table(out / "sample_export.parquet").frame
+    assert cells(exported[sample.columns]) == cells(sample.frame)
+
+    # Again into the same folder: the project is reused, the codes given since are kept,
+    # the finished run is not made again.
+    with Project.open(out / "sample.llmstudio") as project:
+        record(project, SAMPLE_CODEBOOK, "ana", 0, ["negative"])
+    again = cli("demo", "--out", out, timeout=150)
+    assert again.returncode == 0, again.stderr
+    assert "Running the builtin sentiment model" not in again.stderr
+    with Project.open(out / "sample.llmstudio") as project:
+        assert [c.codes for c in current(project, SAMPLE_CODEBOOK.name, "ana")] == [("negative",)]
+        assert len(current(project, SAMPLE_CODEBOOK.name, SAMPLE_CODER)) == 40
+    assert read_table(out / "sample_export.csv").frame["human_sentiment_ana"][0] == "negative"
 
 
 def test_a_closed_pipe_is_not_an_error(tmp_path):

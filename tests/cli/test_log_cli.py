@@ -27,6 +27,7 @@ def log_path(tmp_path, monkeypatch):
                 logger.removeHandler(handler)
                 handler.close()
         logger.propagate = True
+    logging.captureWarnings(False)  # setup_logging routed Python warnings to the file
 
 
 def flushed(path) -> str:

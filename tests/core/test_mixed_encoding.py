@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from llmstudio.core import delimited, delimited_fast, mixed_encoding
+from llmstudio.core import delimited, delimited_fast, mixed_cells, mixed_encoding
 from llmstudio.core.corpus import ImportOptions, preview, read_table
 from llmstudio.core.errors import CorpusError
 from llmstudio.core.mixed_encoding import decode_mixed, scan_bytes
@@ -418,7 +418,7 @@ def test_cells_are_invalid_where_python_cannot_decode_them():
             except UnicodeDecodeError:
                 want.append(True)
         # a character cut between two cells ("\xe2\x82" + "\xac") is invalid in both
-        assert mixed_encoding.invalid_cells(array).tolist() == want, cells
+        assert mixed_cells.invalid_cells(array).tolist() == want, cells
 
 
 def _line_by_line(monkeypatch, path):

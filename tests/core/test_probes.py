@@ -5,6 +5,8 @@ API models through the fake OpenAI-compatible server (logprobs and sampling)."""
 from __future__ import annotations
 
 import math
+import threading
+import time
 from unittest.mock import Mock
 
 import numpy as np
@@ -471,3 +473,27 @@ def test_api_errors_and_cancel():
     with _fake(accepts_logprobs=False) as fake:
         with pytest.raises(LlmstudioError, match="samples is 0"):
             completion_probe(make_backend("openai:fake", base_url=fake.url), ["nurse"], samples=0)
+
+
+def _probe_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("llmstudio-probe")]
+
+
+def test_cancel_during_a_rate_limit_wait_stops_the_probe_and_its_threads_at_once():
+    # One request a minute: the first prompt goes, the others wait about a minute for the
+    # limiter. Cancel ends the probe and those waits within a second, and nothing more is
+    # sent (a wait that ignored the Cancel would send its request a minute later).
+    with _fake() as fake:
+        backend = make_backend("openai:fake", base_url=fake.url, requests_per_minute=1)
+        monitor = Monitor()
+        timer = threading.Timer(0.5, monitor.cancel)
+        timer.start()
+        start = time.monotonic()
+        with pytest.raises(Cancelled):
+            completion_probe(backend, ["nurse", "driver", "pilot"], monitor=monitor)
+        assert time.monotonic() - start < 2.5
+        deadline = time.monotonic() + 1.0
+        while _probe_threads() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _probe_threads()  # the waiting threads ended too
+        assert len(fake.chat_requests()) == 1

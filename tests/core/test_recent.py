@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from llmstudio.core.recent import MAX_RECENT, add_recent, recent_files
+from llmstudio.core.recent import (
+    MAX_RECENT,
+    RecentEntry,
+    add_recent,
+    recent_entries,
+    recent_files,
+)
 
 
 @pytest.fixture
@@ -35,7 +42,20 @@ def test_add_orders_newest_first_and_dedupes(config_dir, files):
     add_recent(a)  # again: moves to the front, once
     assert recent_files() == [str(a), str(c), str(b)]
     stored = json.loads((config_dir / "recent.json").read_text(encoding="utf-8"))
-    assert stored == [str(a), str(c), str(b)]
+    assert [item["path"] for item in stored] == [str(a), str(c), str(b)]
+
+
+def test_each_entry_says_when_it_was_last_opened(config_dir, files):
+    before = datetime.now(UTC).replace(microsecond=0)
+    add_recent(files[0])
+    (entry,) = recent_entries()
+    assert entry.path == str(files[0]) and before <= entry.opened <= datetime.now(UTC)
+    # A list written before the times were kept: its paths, with no time.
+    (config_dir / "recent.json").write_text(json.dumps([str(files[1])]), encoding="utf-8")
+    assert recent_entries() == [RecentEntry(str(files[1]), None)]
+    bad_time = [{"path": str(files[2]), "opened": "yesterday"}, {"opened": "2024-01-01"}]
+    (config_dir / "recent.json").write_text(json.dumps(bad_time), encoding="utf-8")
+    assert recent_entries() == [RecentEntry(str(files[2]), None)]
 
 
 def test_same_file_by_another_spelling_is_one_entry(config_dir, files, monkeypatch):

@@ -194,6 +194,21 @@ def test_cancel_answers_within_a_second_and_keeps_nothing_in_flight(fake_openai,
     assert fake_openai.total == 60 + k
 
 
+def test_cancel_during_a_rate_limit_wait_answers_at_once_and_sends_nothing_more(
+    fake_openai, project
+):
+    learned(fake_openai)
+    t0 = time.monotonic()
+    slow = backend(fake_openai, concurrency=4, requests_per_minute=1)  # then one a minute
+    result = run_job(
+        project, TASK, slow, monitor=Monitor(cancelled=lambda: time.monotonic() - t0 > 0.5)
+    )
+    assert time.monotonic() - t0 < 2.0
+    assert result.status == "cancelled" and result.done == 1
+    time.sleep(0.3)
+    assert fake_openai.total == 1  # the requests that waited were never sent
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_sigkill_then_resume_repeats_only_the_requests_in_flight(fake_openai, tmp_path):
@@ -258,6 +273,22 @@ def test_the_rate_limiter_spaces_requests_and_carries_token_debt():
     tokens = RateLimiter(tokens_per_minute=600, clock=lambda: now[0])  # 10 a second
     assert tokens.wait_time(50) == 0  # larger than the burst: goes, and leaves a debt
     assert tokens.wait_time(5) == pytest.approx(4.5)  # 40 owed + 5 needed, at 10/s
+
+
+def test_a_rate_limit_wait_ends_when_its_work_is_cancelled():
+    import threading
+
+    from llmstudio.core.backends.ratelimit import RateLimiter
+    from llmstudio.core.errors import Cancelled
+
+    limiter = RateLimiter(requests_per_minute=1)
+    limiter.acquire()  # the first request goes at once; the next waits a minute
+    monitor = Monitor()
+    threading.Timer(0.3, monitor.cancel).start()
+    start = time.monotonic()
+    with pytest.raises(Cancelled):
+        limiter.acquire(monitor=monitor)
+    assert 0.25 < time.monotonic() - start < 1.5
 
 
 # -- the circuit breaker (issue 14, item 8) -------------------------------------------------

@@ -288,14 +288,19 @@ def test_resume_of_an_api_run_needs_its_consent_and_base_url(project):
             "UPDATE runs SET backend = 'openai', fingerprint = ?",
             (
                 json.dumps(
-                    {"kind": "openai", "model": "m", "endpoint": "127.0.0.1:9", "temperature": 0.0}
+                    {
+                        "kind": "openai",
+                        "model": "m",
+                        "endpoint": "llm.example.test:9",
+                        "temperature": 0.0,
+                    }
                 ),
             ),
         )
     spec = runs.resume_spec(project, first)
     assert (spec.model, spec.endpoint, spec.backend_options) == (
         "openai:m",
-        "127.0.0.1:9",
+        "llm.example.test:9",
         {"temperature": 0.0},
     )
     with pytest.raises(runs.RunError, match="give its base URL"):
@@ -303,4 +308,4 @@ def test_resume_of_an_api_run_needs_its_consent_and_base_url(project):
     with pytest.raises(runs.RunError, match="not 10.0.0.1"):
         resume.resume_run(project, first, base_url="http://10.0.0.1/v1")
     with pytest.raises(runs.RunError, match="no consent"):
-        resume.resume_run(project, first, base_url="http://127.0.0.1:9/v1")
+        resume.resume_run(project, first, base_url="http://llm.example.test:9/v1")

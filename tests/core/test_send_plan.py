@@ -56,12 +56,21 @@ def test_a_prompt_sends_the_columns_it_names_and_long_texts_count_per_piece():
 
 def test_consent_is_recorded_for_the_plan_and_a_resume_needs_it(project):
     task = SentimentTask()
-    plan = send_plan(task, FRAME, ["text"], "127.0.0.1:9", "m")
-    spec = ResumeSpec(1, None, "openai:m", "127.0.0.1:9", {}, "text", {})
+    plan = send_plan(task, FRAME, ["text"], "llm.example.test:9", "m")
+    spec = ResumeSpec(1, None, "openai:m", "llm.example.test:9", {}, "text", {})
     assert not plan.consented(project)
-    with pytest.raises(RunError, match="no consent to send 'text' to 127.0.0.1:9"):
+    with pytest.raises(RunError, match="no consent to send 'text' to llm.example.test:9"):
         check_consent(project, spec, task)
     plan.grant(project)
-    assert plan.consented(project) and project.has_consent("127.0.0.1:9", ["text"])
+    assert plan.consented(project) and project.has_consent("llm.example.test:9", ["text"])
     check_consent(project, spec, task)  # now it may go on
     assert not send_plan(task, FRAME, ["text"], "elsewhere:1", "m").consented(project)
+
+
+def test_a_resume_needs_no_consent_for_a_server_on_this_computer(project):
+    task = SentimentTask()
+    for endpoint in ("127.0.0.1:9", "[::1]:9", "localhost:9"):
+        check_consent(project, ResumeSpec(1, None, "openai:m", endpoint, {}, "text", {}), task)
+    for endpoint in ("192.168.1.20:9", "vm:9"):
+        with pytest.raises(RunError, match="no consent"):
+            check_consent(project, ResumeSpec(1, None, "openai:m", endpoint, {}, "text", {}), task)

@@ -303,7 +303,11 @@ class FakeOpenAI:
         context_field: str = "max_model_len",
         host: str = "127.0.0.1",
         port: int = 0,
+        host_name: str = "127.0.0.1",
     ):
+        # The host its URL names: a name that tests/helpers/remote.py resolves to
+        # 127.0.0.1 makes it a server elsewhere, as the consent sees it.
+        self.host_name = host_name
         self.latency = latency
         self.context_window = context_window
         self.context_field = context_field
@@ -338,9 +342,14 @@ class FakeOpenAI:
         return self._server.server_address[1]
 
     @property
+    def netloc(self) -> str:
+        """Its host and port as runs and consents name it (``127.0.0.1:PORT``)."""
+        return f"{self.host_name}:{self.port}"
+
+    @property
     def url(self) -> str:
         """The base URL to give the client (``http://127.0.0.1:PORT/v1``)."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"http://{self.netloc}/v1"
 
     def start(self) -> FakeOpenAI:
         self._thread = threading.Thread(

@@ -38,6 +38,24 @@ def isolated_config(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def fake_openai(monkeypatch):
+    """The fake OpenAI-compatible server as a server elsewhere (``llm.example.test:PORT``,
+    resolved to 127.0.0.1 in this process): the window asks consent before sending to it,
+    as to any API. A server named by a loopback address is on this computer and is asked
+    nothing (tests/gui/test_gui_local_servers.py)."""
+    from fakes.openai_server import FakeOpenAI
+    from helpers.remote import REMOTE_HOST, resolve_to_loopback
+
+    resolve_to_loopback(monkeypatch)
+    server = FakeOpenAI(host_name=REMOTE_HOST).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert server.threads_alive == 0, "the fake server left handler threads running"
+
+
+@pytest.fixture
 def long_text() -> str:
     return LONG_TEXT
 

@@ -318,7 +318,10 @@ def test_occupations_probe_through_an_api_model(qtbot, window, tmp_path, monkeyp
         "question",
         lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes,
     )
-    with FakeOpenAI(continuation=table, **server) as fake:
+    from helpers.remote import REMOTE_HOST, resolve_to_loopback
+
+    resolve_to_loopback(monkeypatch)  # a server elsewhere: a loopback one is asked nothing
+    with FakeOpenAI(continuation=table, host_name=REMOTE_HOST, **server) as fake:
         save_config(ModelConfig(endpoints=[Endpoint("fake", fake.url)]))
         open_project(qtbot, window, make_project(tmp_path / "occ.llmstudio"))
         tab = window.bias.open().occupations

@@ -313,11 +313,7 @@ def test_no_project_and_no_codebook_say_what_to_do(qtbot, window, open_file, sma
 
 
 def test_f1_lists_the_coding_keys(qtbot, opened):
-    from PySide6.QtWidgets import QMessageBox
-
-    opened.show_shortcuts()
-    boxes = [b for b in opened.findChildren(QMessageBox) if b.isVisible()]
-    text = boxes[0].text()
+    text = opened.help.show_shortcuts().text()
     for words in (
         "Code by Hand",
         "Ctrl+K",
@@ -329,7 +325,7 @@ def test_f1_lists_the_coding_keys(qtbot, opened):
         "→ or S / ← or B",
     ):
         assert words in text, words
-    boxes[0].close()
+    opened.help.pages["shortcuts"].close()
     act = opened.coding.act_open
     menu = [a for a in opened.menuBar().actions() if a.text() == "&Analyse"][0].menu()
     assert act in menu.actions() and act.isEnabled()

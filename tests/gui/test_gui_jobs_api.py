@@ -42,7 +42,7 @@ def opened(qtbot, window, project_path):
 
 
 def host_of(fake) -> str:
-    return f"127.0.0.1:{fake.port}"
+    return fake.netloc
 
 
 def test_declining_consent_starts_nothing_and_sends_nothing(opened, fake_openai, monkeypatch):

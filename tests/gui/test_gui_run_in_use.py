@@ -29,6 +29,16 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def fake_openai():
+    """The fake named by 127.0.0.1, not by the GUI tests' host name: the CLI in another
+    process must reach it too (a server on this computer, so no consent is asked)."""
+    from fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
+
+
 @pytest.mark.slow
 def test_a_run_the_cli_is_filling_is_refused_in_the_window(
     qtbot, window, tmp_path, fake_openai, monkeypatch

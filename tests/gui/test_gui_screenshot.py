@@ -43,6 +43,10 @@ def run_cli(tmp_path, config, *args):
         XDG_CONFIG_HOME=str(tmp_path / "xdg_config"),
         XDG_STATE_HOME=str(tmp_path / "xdg_state"),
         XDG_CACHE_HOME=str(tmp_path / "xdg_cache"),
+        # This checkout's llmstudio, not whichever is installed (the command runs elsewhere).
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        ),
     )
     return subprocess.run(
         [sys.executable, "-m", "llmstudio", *map(str, args)],
@@ -68,6 +72,17 @@ def test_screenshot_command(tmp_path, isolated_config):
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1360, 820)
     assert distinct_colours(image) > 20
+
+
+def test_screenshot_without_a_file_is_the_start_page(tmp_path, isolated_config):
+    out = tmp_path / "start.png"
+    result = run_cli(tmp_path, isolated_config, "--screenshot", out)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1360, 820)
+    assert distinct_colours(image) > 20
+    missing = run_cli(tmp_path, isolated_config, tmp_path / "gone.csv", "--screenshot", out)
+    assert missing.returncode != 0 and "gone.csv: no such file" in missing.stderr
 
 
 def test_screenshot_to_an_unwritable_place_is_a_clear_error(tmp_path, isolated_config):

@@ -195,7 +195,7 @@ def test_prompt_task_with_a_column_placeholder(qtbot, opened, monkeypatch, fake_
     # Consent named the extra column the prompt sends.
     [text] = shown
     assert "<b>text</b> (the text column)" in text and "<b>group</b>" in text
-    assert opened.project.has_consent(f"127.0.0.1:{fake_openai.port}", ["text", "group"])
+    assert opened.project.has_consent(fake_openai.netloc, ["text", "group"])
     outputs = column(opened, "prompt_output")
     assert all(isinstance(o, str) and o.startswith("Answer about:") for o in outputs)
     body = fake_openai.chat_requests()[0].body
@@ -463,7 +463,7 @@ def test_show_request_has_the_messages_and_the_schema(qtbot, opened, fake_openai
         assert message["content"] in shown
     assert "── system ──" in shown and "── user ──" in shown
     assert '"enum": [' in shown and '"Housing"' in shown  # the JSON schema
-    assert f"127.0.0.1:{fake_openai.port}" in shown
+    assert fake_openai.netloc in shown
     # It follows the options.
     d.set_task("prompt")
     d.template.setPlainText("Group {group}: {text}")

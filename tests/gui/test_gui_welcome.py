@@ -5,6 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from llmstudio.core.recent import add_recent
+from llmstudio.gui.start.welcome import PATH_ROLE
+
+from helpers.gui import wait_for_charts
 
 
 def test_welcome_with_no_corpus(qtbot, window):
@@ -40,10 +43,10 @@ def test_welcome_lists_recent_files_and_opens_one(qtbot, new_window, small_csv, 
     window = new_window()  # reads the list when made
     assert window.welcome.recent_list.isVisible()
     items = [
-        window.welcome.recent_list.item(i).text() for i in range(window.welcome.recent_list.count())
+        window.welcome.recent_list.item(i).data(PATH_ROLE)
+        for i in range(window.welcome.recent_list.count())
     ]
     assert items == [str(small_csv.resolve())]
-    assert "Recent" in window.welcome.label.text()
     window.files.fill_recent_menu()
     assert [a.text() for a in window.files.recent_menu.actions()] == items
     with qtbot.waitSignal(window.sig_loaded, timeout=20_000):
@@ -53,21 +56,25 @@ def test_welcome_lists_recent_files_and_opens_one(qtbot, new_window, small_csv, 
 
 
 def test_shortcuts_help_lists_the_keys(qtbot, window):
-    from PySide6.QtWidgets import QMessageBox
-
-    window.show_shortcuts()
-    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
-    assert len(boxes) == 1
-    text = boxes[0].text()
+    page = window.help.show_shortcuts()
+    text = page.text()
     for words in ("Ctrl+O", "Ctrl+F", "Esc", "Home End"):
         assert words in text, words
-    boxes[0].close()
+    page.close()
     assert window.isVisible() and window.testAttribute(Qt.WidgetAttribute.WA_WState_Visible)
 
 
-def test_sample_button_opens_the_bundled_corpus(window, qtbot):
+def test_sample_button_opens_the_sample_project(window, qtbot, monkeypatch):
+    from llmstudio.core.sample_project import sample_project_path
+
+    started = []  # its first model run: tests/gui/test_gui_first_run.py
+    monkeypatch.setattr(window.runs, "run", lambda spec: started.append(spec))
     with qtbot.waitSignal(window.sig_loaded, timeout=20000):
         window.welcome.sample_button.click()
     assert window.corpus.rows == 300
     assert window.corpus.text_column == "text"
+    assert window.project.path == sample_project_path()
     assert window.stack.currentWidget() is window.splitter
+    qtbot.waitUntil(lambda: len(started) == 1)
+    assert started[0].model == "builtin"
+    wait_for_charts(qtbot, window)

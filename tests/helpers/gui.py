@@ -118,3 +118,13 @@ def core_result(window, tmp_path, swaps="gender"):
         )
     finally:
         project.close()
+
+
+def wait_for_charts(qtbot, window, timeout: int = 20_000) -> None:
+    """Until the Charts dock has drawn what it was asked (its numbers are worked out in
+    the background: a test ending before would let them land in a closed window)."""
+    charts = window.charts
+    if charts._panel is None:
+        return
+    panel = charts.panel()
+    qtbot.waitUntil(lambda: not panel.pending and not panel._timer.isActive(), timeout=timeout)

@@ -30,6 +30,8 @@ from contextlib import nullcontext
 from dataclasses import replace
 
 from ..cost import tokens as average_tokens
+from ..errors import Cancelled
+from ..progress import Monitor
 from ..secrets import (
     accept_url,
     effective_base_url,
@@ -152,6 +154,8 @@ class OpenAIBackend(Backend):
             default_query=dict(credentials.query) or None,
         )
         self._closing = threading.Event()
+        # What a request waiting for the rate limits checks: closing (a Cancel) stops it.
+        self._waits = Monitor(cancelled=self._closing.is_set)
         self._fatal: BackendError | None = None
         if context_window is not None and int(context_window) < 1:
             raise BackendError(
@@ -459,7 +463,9 @@ class OpenAIBackend(Backend):
                 retryable=True,
             )
         for _ in range(PARSE_ATTEMPTS):
-            if not self.limiter.acquire(tokens, cancelled=lambda: self._closed):
+            try:
+                self.limiter.acquire(tokens, self._waits)
+            except Cancelled:
                 return RowError("cancelled")
             try:
                 reply = self._request(task, messages)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from ..progress import Monitor
+
 
 class RateLimiter:
     """Token buckets refilled continuously; ``acquire`` waits until both allow a request."""
@@ -61,12 +63,14 @@ class RateLimiter:
                     self._tokens -= tokens
             return wait
 
-    def acquire(self, tokens: int = 0, cancelled=lambda: False) -> bool:
-        """Wait for room; False if ``cancelled()`` became true meanwhile."""
+    def acquire(self, tokens: int = 0, monitor: Monitor | None = None) -> None:
+        """Wait for room for a request of ``tokens``. The wait is the work's too: it calls
+        ``monitor.check()`` every tenth of a second, which raises
+        :class:`~llmstudio.core.errors.Cancelled` once that work is cancelled."""
+        monitor = Monitor.of(monitor)
         while True:
             wait = self.wait_time(tokens)
             if wait == 0:
-                return True
-            if cancelled():
-                return False
+                return
+            monitor.check()
             time.sleep(min(wait, 0.1))

@@ -355,10 +355,11 @@ def _messages(prompt: str) -> list[dict]:
 
 
 def _request(
-    backend, prompt: str, *, max_tokens: int, seed: int, logprobs: bool, cancelled
+    backend, prompt: str, *, max_tokens: int, seed: int, logprobs: bool, monitor: Monitor
 ) -> object:
     """One chat completion at temperature 1, phrased as the endpoint was found to take
-    (the backend's dialect), under its rate limits; failures as :class:`BackendError`,
+    (the backend's dialect), under its rate limits (a wait for them ends with
+    :class:`Cancelled` when ``monitor`` is cancelled); failures as :class:`BackendError`,
     except a 400 (the caller's to read)."""
     import openai
 
@@ -376,8 +377,7 @@ def _request(
         kwargs["seed"] = seed
     if logprobs:
         kwargs.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
-    if not backend.limiter.acquire(average_tokens(prompt) + 40 + max_tokens, cancelled=cancelled):
-        raise Cancelled("cancelled")
+    backend.limiter.acquire(average_tokens(prompt) + 40 + max_tokens, monitor)
     try:
         return backend.client.chat.completions.create(**kwargs)
     except openai.BadRequestError:
@@ -389,7 +389,7 @@ def _request(
             redact(f"{backend.host} has no model {backend.model!r} ({exc})")
         ) from None
     except openai.APIConnectionError as exc:
-        if cancelled():
+        if monitor.cancelled():  # Cancel closed the connection (see _run_all)
             raise Cancelled("cancelled") from None
         raise BackendError(
             redact(
@@ -424,12 +424,10 @@ def _next_word(reply) -> dict | None:
 def _api_details(backend, jobs, samples, seed, monitor: Monitor):
     import openai
 
-    cancelled = monitor.cancelled
-
     first = jobs[0]
     try:
         probe = _next_word(
-            _request(backend, first[2], max_tokens=1, seed=seed, logprobs=True, cancelled=cancelled)
+            _request(backend, first[2], max_tokens=1, seed=seed, logprobs=True, monitor=monitor)
         )
     except openai.BadRequestError as exc:
         if "logprob" not in str(exc).lower():
@@ -442,9 +440,7 @@ def _api_details(backend, jobs, samples, seed, monitor: Monitor):
             backend,
             jobs[1:],
             lambda job: _next_word(
-                _request(
-                    backend, job[2], max_tokens=1, seed=seed, logprobs=True, cancelled=cancelled
-                )
+                _request(backend, job[2], max_tokens=1, seed=seed, logprobs=True, monitor=monitor)
             ),
             monitor,
             offset=1,
@@ -471,7 +467,7 @@ def _api_details(backend, jobs, samples, seed, monitor: Monitor):
             max_tokens=SAMPLE_TOKENS,
             seed=seed + i,
             logprobs=False,
-            cancelled=cancelled,
+            monitor=monitor,
         )
         return (reply.choices[0].message.content or "") if reply.choices else ""
 

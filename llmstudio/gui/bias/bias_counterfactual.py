@@ -37,6 +37,7 @@ from ...core.backends import ModelSpec
 from ...core.bias.swaps import load_swaps, swap_all
 from ...core.cells import cell_text
 from ...core.model_config import cached_models, load_config, model_choices
+from ...core.send_plan import leaves_computer
 from ..common.errors import describe
 from .bias_common import (
     BASE_URL_ROLE,
@@ -318,7 +319,7 @@ class CounterfactualTab(Exports, QWidget):
         corpus = replace(w.corpus, frame=w.corpus.frame.copy())  # the table may change
         options = TaskOptions(task="sentiment", scale=self.task.currentData())
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
-        if ModelSpec.parse(self.model.currentData()).info.sends_texts and not self._consent(
+        if leaves_computer(self.model.currentData(), base_url) and not self._consent(
             corpus, options, base_url
         ):
             return

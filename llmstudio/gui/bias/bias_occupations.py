@@ -16,8 +16,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMessageBox, QSpinBox
 
-from ...core.backends import ModelSpec, writes_text
+from ...core.backends import writes_text
 from ...core.model_config import cached_models, load_config, model_choices
+from ...core.send_plan import leaves_computer
 from .bias_common import BASE_URL_ROLE, _num, bias_project_path, file_row, model_box
 from .bias_probes import ProbeTab
 
@@ -116,7 +117,7 @@ class OccupationsTab(ProbeTab):
         if not spec:
             return None
         base_url = self.model.currentData(BASE_URL_ROLE) or ""
-        if ModelSpec.parse(spec).info.sends_texts:
+        if leaves_computer(spec, base_url):
             from ...core.bias.completion import default_occupations, read_occupations
             from ...core.secrets import endpoint_id
 

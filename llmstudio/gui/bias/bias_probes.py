@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.backends import ModelSpec
 from ...core.bias.eec import EMOTION_NAMES
 from ...core.bias.eec_style import default_eec
 from ...core.model_config import cached_models, load_config, model_choices
+from ...core.send_plan import leaves_computer
 from ..common.errors import describe
 from .bias_common import (
     BASE_URL_ROLE,
@@ -260,7 +260,7 @@ class EecTab(ProbeTab):
             f"project {self.project_path().name}"
         )
         spec, base_url = self.model.currentData(), self.model.currentData(BASE_URL_ROLE) or ""
-        if ModelSpec.parse(spec).info.sends_texts and not self._ask_send(base_url):
+        if leaves_computer(spec, base_url) and not self._ask_send(base_url):
             return None
         return _run_eec, (
             self.path.text().strip(),

@@ -139,7 +139,8 @@ class FileActions(QObject):
             self.open_path(path, ask=True)
 
     def open_sample(self) -> None:
-        """Open the bundled sample corpus (the welcome screen's second button)."""
+        """Open the bundled sample corpus itself (the CSV, no project): a start for scripts
+        and tests; the start page's "Open the sample project" is ``window.first_run``."""
         from ...core.paths import sample_corpus
 
         self.open_path(sample_corpus())

@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from ...core.backends import ModelSpec, ModelSpecError, make_backend
 from ...core.backends.base import Backend
-from ...core.backends.spec import kind_of
 from ...core.empty_texts import EMPTY_TEXT
 from ...core.priority import lower_this_thread
 from ...core.progress import Monitor
@@ -26,6 +25,7 @@ from ...core.results import batch_frame, result_columns, run_frame, shown_name
 from ...core.run_progress import JobResult, Progress
 from ...core.runner import run_job
 from ...core.secrets import accept_url, effective_base_url, endpoint_id, redact
+from ...core.send_plan import leaves_computer
 from ...core.tasks import SentimentTask
 from ...core.tasks.base import Task
 from ...core.tasks.build import TaskOptions, make_task
@@ -77,9 +77,9 @@ class JobSpec:
 
     @property
     def remote(self) -> bool:
-        """True when the texts leave this computer (consent is asked first)."""
-        kind = kind_of(self.model)
-        return kind is not None and kind.sends_texts
+        """True when the texts leave this computer (consent is asked first); an API
+        server on this computer (a loopback base URL) is not remote."""
+        return leaves_computer(self.model, self.base_url)
 
     @property
     def endpoint(self) -> str:

@@ -7,6 +7,7 @@ cache, testing a connection) runs in the background.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from ...core.cost import price_table, save_price_table
+from ...core.local_servers import local_models
 from ...core.model_config import (
     OFFLINE_MODELS,
     Endpoint,
@@ -45,6 +48,8 @@ from ...core.secrets import api_key, keep_url_credentials, redact, split_credent
 from ..common.background import BackgroundTask, RunningWork
 from ..common.errors import describe
 from ..models.catalogue_dialog import CatalogueDialog
+from ..models.local_models import find_local_servers
+from ..models.ollama_pull_dialog import OllamaPullDialog
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -59,6 +64,7 @@ def _buttons(*buttons: QPushButton) -> QHBoxLayout:
 
 class ModelSettingsDialog(QDialog):
     sig_cache_scanned = Signal()
+    sig_servers_found = Signal()
     sig_tested = Signal(str)  # the result line shown
 
     def __init__(self, parent=None):
@@ -68,7 +74,6 @@ class ModelSettingsDialog(QDialog):
         self.config = load_config()
         self._cached: list[str] = []  # hub ids found in the Hugging Face cache
         self.background_work = RunningWork()  # the cache scan and endpoint tests
-        self._catalogue: CatalogueDialog | None = None  # Get models, once opened
         tabs = QTabWidget()
         tabs.addTab(self._local_tab(), "Local models")
         tabs.addTab(self._api_tab(), "API endpoints")
@@ -78,8 +83,10 @@ class ModelSettingsDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(tabs)
         lay.addWidget(close)
+        self._servers: list = []  # LLM servers found on this computer (core.local_servers)
         self._fill_local([])
         self._start(cached_models, on_done=self._cache_scanned)
+        self.find_servers()
 
     def _start(self, func, *args, on_done, on_error=None) -> None:
         # The dialog may be closed before a slow job answers: drop the answer then.
@@ -107,12 +114,24 @@ class ModelSettingsDialog(QDialog):
             "Recommended models for sentiment and coding: download one, or remove one"
         )
         self.get_models.clicked.connect(self.open_catalogue)
+        self.server_note = QLabel("Looking for LLM servers on this computer…")
+        self.server_note.setWordWrap(True)
+        add_server = QPushButton("Add server…")
+        add_server.setToolTip(
+            "An OpenAI-compatible server on another port, e.g. http://127.0.0.1:5000/v1: "
+            "its models are listed from now on"
+        )
+        add_server.clicked.connect(self._ask_server)
+        ollama = QPushButton("Ollama models…")
+        ollama.setToolTip("Pull a model of the catalogue into Ollama on this computer")
+        ollama.clicked.connect(lambda: OllamaPullDialog(self).open())
         page = QWidget()
         lay = QVBoxLayout(page)
         lay.addWidget(QLabel("Models that run on this computer (nothing is sent anywhere):"))
         lay.addWidget(self.local)
         lay.addWidget(self.cache_note)
-        lay.addLayout(_buttons(self.get_models, add, self.remove_folder))
+        lay.addWidget(self.server_note)
+        lay.addLayout(_buttons(self.get_models, add, self.remove_folder, add_server, ollama))
         return page
 
     def open_catalogue(self) -> CatalogueDialog:
@@ -132,6 +151,45 @@ class ModelSettingsDialog(QDialog):
             self.local.addItem(item)
         for hub_id in cached:
             self.local.addItem(f"Hugging Face cache: {hub_id}")
+        for model in local_models(self._servers):
+            self.local.addItem(model.label)
+
+    def find_servers(self) -> None:
+        """Look for LLM servers on this computer (and those added) in the background."""
+        self._start(find_local_servers, on_done=self._servers_found)
+
+    def _servers_found(self, servers) -> None:
+        self._servers = servers
+        self._fill_local(self._cached)
+        asked = "Ollama, LM Studio, llama.cpp and vLLM at their usual ports"
+        if self.config.servers:
+            asked += ", and " + ", ".join(self.config.servers)
+        self.server_note.setText(
+            f"{sum(len(s.models) for s in servers)} model(s) on {len(servers)} LLM server(s) "
+            f"found (asked: {asked})."
+        )
+        self.sig_servers_found.emit()
+
+    def _ask_server(self) -> None:
+        url, ok = QInputDialog.getText(
+            self, "Add server", "Base URL of an OpenAI-compatible server:"
+        )
+        if ok and url.strip():
+            self.add_server(url)
+
+    def add_server(self, url: str) -> None:
+        """Ask the server at ``url`` for its models from now on (kept in models.json)."""
+        url = keep_url_credentials(url.strip())[0] or ""
+        if not url.startswith(("http://", "https://")):
+            self.server_note.setText(
+                f"<span style='color:#c62828'>{html.escape(url, quote=False)} is not a "
+                "base URL: give one such as http://127.0.0.1:5000/v1</span>"
+            )
+            return
+        if url not in self.config.servers:
+            self.config.servers.append(url)
+            save_config(self.config)
+        self.find_servers()
 
     def _cache_scanned(self, cached: list[str]) -> None:
         self._cached = cached

@@ -36,12 +36,13 @@ from ...core.examples import read_examples
 from ...core.model_config import ModelChoice, cached_models, load_config, model_choices
 from ...core.results import code_names
 from ...core.run_form import RunForm, request_preview
-from ...core.secrets import accept_url, endpoint_id
+from ...core.secrets import accept_url
 from ...core.tasks import CodeTask
 from ...core.tasks.build import TaskOptions
 from ...core.tasks.prompt import placeholders
 from ...core.tasks.sentiment import DEFAULT_LABELS, SentimentTask
 from ..common.errors import describe
+from ..models.local_models import LocalModelsFinder, where_texts_go
 from ..table.corpus_model import cell_excerpt
 from ..table.detail_pane import readable_values
 from .jobs import Job, JobSpec
@@ -132,6 +133,7 @@ class RunDialog(RunDialogView):
         self.long_texts.currentIndexChanged.connect(self._update)
         self._ready = True
         self._fill_fields()
+        self.local_models = LocalModelsFinder(self.model, (OTHER_HF, OTHER_API), self)
 
     # -- task pages -------------------------------------------------------------------
 
@@ -292,12 +294,7 @@ class RunDialog(RunDialogView):
         elif problem:
             self.note.setText(f"<span style='color:#c62828'>{html.escape(problem)}</span>")
         elif kind.sends_texts:
-            host = endpoint_id(self.base_url.text().strip() or None)
-            self.note.setText(
-                f"The texts will be sent to <b>{host}</b>"
-                ". You will see what is sent and an estimate of the cost, and "
-                "confirm, before anything leaves this computer."
-            )
+            self.note.setText(where_texts_go(self.base_url.text()))
         elif kind.name == BUILTIN and self.task_name() == "sentiment":
             self.note.setText("Runs on this computer; nothing is sent anywhere. " + LARGER_MODEL)
         else:
@@ -441,8 +438,7 @@ class RunDialog(RunDialogView):
             task = spec.task()
         except (LlmstudioError, ValueError) as exc:
             return f"No request yet: {problem or exc}"
-        endpoint = spec.endpoint if spec.remote else ""
-        return request_preview(self.form(), task, self.frame, endpoint, problem)
+        return request_preview(self.form(), task, self.frame, spec.endpoint, problem)
 
     def _toggle_request(self, shown: bool) -> None:
         if shown:

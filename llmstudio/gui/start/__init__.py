@@ -1,1 +1,1 @@
-"""The welcome page shown before a file is open."""
+"""The start page: the welcome page, the sample project and the workflow's steps."""

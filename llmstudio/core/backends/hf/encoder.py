@@ -6,8 +6,27 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ...errors import BackendError
 from .base import HFBackend
 from .batching import CPU_STREAMS, length_groups, split_even
+
+
+def refuse_missing_weights(model_name: str, missing) -> None:
+    """Stop when weights the classifier needs are not in its files: transformers fills them
+    with random numbers (and says so only in a warning llmstudio keeps off the terminal), so
+    every label would be chance dressed up as a result. A config that names a
+    ``*ForSequenceClassification`` over a base model's weights does that."""
+    missing = sorted(k for k in missing if not k.endswith("position_ids"))
+    if missing:
+        shown = ", ".join(missing[:4]) + (
+            f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+        )
+        raise BackendError(
+            f"{model_name}: {len(missing)} of the classifier's weights are not in the model's "
+            f"files ({shown}); they would be random and so would every label. Use a model "
+            "fine-tuned for classification (or NLI, for coding), or a base model as "
+            "embeddings with the builtin method."
+        )
 
 
 class SequenceClassifierBackend(HFBackend):
@@ -17,13 +36,11 @@ class SequenceClassifierBackend(HFBackend):
         from transformers import AutoModelForSequenceClassification
 
         self.tokenizer = self._load_tokenizer(source)
-        self.model = (
-            AutoModelForSequenceClassification.from_pretrained(
-                source, dtype=self._dtype(), **self._load_kwargs
-            )
-            .to(self.device)
-            .eval()
+        model, info = AutoModelForSequenceClassification.from_pretrained(
+            source, dtype=self._dtype(), output_loading_info=True, **self._load_kwargs
         )
+        refuse_missing_weights(self.model_name, info.get("missing_keys") or ())
+        self.model = model.to(self.device).eval()
         id2label = getattr(self.model.config, "id2label", None) or {}
         self.model_labels = [
             str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}")))
