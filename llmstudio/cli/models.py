@@ -34,13 +34,15 @@ def register(commands: Commands) -> None:
         description="The catalogue of recommended models (llmstudio/resources/models.yaml): "
         "what each is good at, its size, licence and measured or published quality. "
         "'unchecked' marks an entry whose id, size and licence were not checked against "
-        "its model card.",
+        "its model card. 'get' downloads a hub model into Hugging Face's cache (where "
+        "hf:ID runs load it), 'remove' deletes one.",
     )
     p.add_argument(
         "action",
         choices=ACTIONS,
         help="list: show the catalogue; get: download a hub model; remove: delete one; "
-        "servers: the LLM servers found on this computer; pull: pull TAG into Ollama",
+        "servers: the LLM servers found on this computer; pull: pull an Ollama model (ID: its "
+        "tag) into Ollama",
     )
     p.add_argument(
         "tag",
