@@ -197,8 +197,8 @@ class ModelSettingsDialog(QDialog):
         self.cache_note.setText(
             f"{len(cached)} model(s) found in the Hugging Face cache."
             if cached
-            else "No models in the Hugging Face cache on this computer (models downloaded with "
-            "transformers appear here)."
+            else "No models in the Hugging Face cache on this computer: Get models… downloads "
+            "a recommended one (models downloaded with transformers appear here too)."
         )
         self.sig_cache_scanned.emit()
 
