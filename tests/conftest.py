@@ -94,3 +94,23 @@ def fake_openai():
     finally:
         server.stop()
     assert server.threads_alive == 0, "the fake server left handler threads running"
+
+
+@pytest.fixture(scope="session")
+def tiny_hub_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny sentiment classifier's files, as the fake hub serves them, with 3 MB of
+    padding in ``extra.bin`` so that a download lasts over several chunks."""
+    from helpers.hub import build_tiny_repo
+
+    return build_tiny_repo(tmp_path_factory.mktemp("tiny-hub-model"), padding_bytes=3_000_000)
+
+
+@pytest.fixture
+def fake_hub(tiny_hub_folder: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch):
+    """A fake Hugging Face hub on 127.0.0.1 serving ``helpers.hub.TINY_ID``, with
+    huggingface_hub pointed at it and at an empty cache of its own."""
+    from helpers.hub import TINY_ID, hub_serving
+
+    cache = tmp_path_factory.mktemp("hf-cache")
+    with hub_serving({TINY_ID: tiny_hub_folder}, cache, monkeypatch) as hub:
+        yield hub

@@ -97,6 +97,11 @@ class ReplicateError(LlmstudioError):
     """A replicate that cannot be made as asked (the message says why)."""
 
 
+class ModelDownloadError(LlmstudioError):
+    """A hub model that cannot be downloaded or removed (gated, missing, the hub failing,
+    too little disk space, offline): the message says which model, why, and what to do."""
+
+
 class PullError(BackendError):
     """A model a local server (Ollama) could not pull: none there, no such model, no disk
     space (the message says which, in llmstudio's words)."""

@@ -1,17 +1,31 @@
 """The hub models on this computer: huggingface_hub's cache (``HF_HUB_CACHE``, by default
-``~/.cache/huggingface/hub``), read with its own ``scan_cache_dir``, so a model downloaded
-by another program counts too.
+``~/.cache/huggingface/hub``), as the window's "Downloaded" list and ``llmstudio models``
+show it, and removing one.
 
-The minimal version the defaults need (issue 17 item 4); the downloads part (dl17) owns
-this module and its full version replaces this one at merge, with the same functions.
+The cache is huggingface_hub's own (the one ``hf:ID`` runs load from), read with its
+``scan_cache_dir``; llmstudio keeps no list of its own, so a model downloaded by another
+program shows too.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DownloadedModel", "cache_dir", "downloaded_models", "is_downloaded"]
+from .errors import ModelDownloadError
+
+__all__ = [
+    "DownloadedModel",
+    "cache_dir",
+    "downloaded_models",
+    "hub_offline",
+    "is_downloaded",
+    "remove_model",
+    "size_text",
+]
 
 
 @dataclass(frozen=True)
@@ -20,8 +34,36 @@ class DownloadedModel:
 
     id: str  # the hub id: "cardiffnlp/twitter-roberta-base-sentiment-latest"
     revision: str  # the commit hash of the snapshot
-    size_bytes: int  # on disk
+    size_bytes: int  # on disk (files shared between revisions counted in each)
     path: Path  # the snapshot folder the model loads from
+    # False: files the hub listed for this commit are missing (a download cancelled or
+    # killed); None: no listing to check against (downloaded file by file, by transformers).
+    complete: bool | None = None
+
+    @property
+    def short_revision(self) -> str:
+        """The first 8 characters of the commit, as the hub's pages show it."""
+        return self.revision[:8]
+
+
+def size_text(n: float) -> str:
+    """A byte count for people: ``940 kB``, ``418 MB``, ``2.2 GB`` (decimal units, as the
+    hub's pages and file managers show sizes)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}" if n < 10 * scale else f"{n / scale:.0f} {unit}"
+    return f"{int(n)} bytes"
+
+
+def hub_offline() -> bool:
+    """HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE, read now (huggingface_hub reads them once, at
+    import, so a setting made later in the process would otherwise be missed)."""
+    from huggingface_hub import constants
+
+    flags = (os.environ.get("HF_HUB_OFFLINE"), os.environ.get("TRANSFORMERS_OFFLINE"))
+    return bool(constants.HF_HUB_OFFLINE) or any(
+        (v or "").strip().upper() in {"1", "ON", "YES", "TRUE"} for v in flags
+    )
 
 
 def cache_dir() -> Path:
@@ -31,25 +73,70 @@ def cache_dir() -> Path:
     return Path(constants.HF_HUB_CACHE)
 
 
-def downloaded_models() -> list[DownloadedModel]:
-    """Every model revision in the cache, by id (none when there is no cache folder yet).
-    Datasets and spaces in the same cache are left out."""
+def _scan(folder: Path | None = None):
+    """The cache's contents, or None when there is no cache folder yet."""
     from huggingface_hub import scan_cache_dir
     from huggingface_hub.errors import CacheNotFound
 
     try:
-        info = scan_cache_dir(cache_dir())
+        return scan_cache_dir(folder or cache_dir())
     except CacheNotFound:
+        return None
+
+
+def _complete(repo_path: Path, snapshot: Path, commit: str) -> bool | None:
+    """Whether every file of the commit's listing (the ``trees/COMMIT.json`` that
+    huggingface_hub's snapshot_download writes before fetching) is in the snapshot."""
+    listing = repo_path / "trees" / f"{commit}.json"
+    try:
+        files = json.loads(listing.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return all((snapshot / name).is_file() for name in files)
+
+
+def downloaded_models(folder: Path | None = None) -> list[DownloadedModel]:
+    """Every model revision in the cache (``folder``, default :func:`cache_dir`), by id,
+    newest revision first within an id. Datasets and spaces in the same cache are left
+    out."""
+    info = _scan(folder)
+    if info is None:
         return []
-    found = [
-        DownloadedModel(repo.repo_id, rev.commit_hash, rev.size_on_disk, Path(rev.snapshot_path))
-        for repo in info.repos
-        if repo.repo_type == "model"
-        for rev in repo.revisions
-    ]
+    found = []
+    for repo in info.repos:
+        if repo.repo_type != "model":
+            continue
+        for rev in sorted(repo.revisions, key=lambda r: -r.last_modified):
+            found.append(
+                DownloadedModel(
+                    id=repo.repo_id,
+                    revision=rev.commit_hash,
+                    size_bytes=rev.size_on_disk,
+                    path=Path(rev.snapshot_path),
+                    complete=_complete(
+                        Path(repo.repo_path), Path(rev.snapshot_path), rev.commit_hash
+                    ),
+                )
+            )
     return sorted(found, key=lambda m: m.id.lower())
 
 
 def is_downloaded(hub_id: str) -> bool:
-    """Whether some revision of ``hub_id`` is in the cache."""
-    return any(m.id == hub_id for m in downloaded_models())
+    """Whether some revision of ``hub_id`` is in the cache, not known to be incomplete."""
+    return any(m.id == hub_id and m.complete is not False for m in downloaded_models())
+
+
+def remove_model(hub_id: str) -> int:
+    """Delete every cached revision of ``hub_id`` (its snapshots, its blobs, its refs);
+    returns the bytes freed. Raises :class:`ModelDownloadError` when it is not there."""
+    info = _scan()
+    repo = None
+    if info is not None:
+        repo = next((r for r in info.repos if r.repo_type == "model" and r.repo_id == hub_id), None)
+    if repo is None:
+        raise ModelDownloadError(f"model {hub_id} is not downloaded (nothing in {cache_dir()})")
+    # Every revision goes, so the whole repo folder (blobs, snapshots, refs) goes: what
+    # huggingface_hub's delete_revisions(...) does then, in one call.
+    freed = repo.size_on_disk
+    shutil.rmtree(repo.repo_path)
+    return freed

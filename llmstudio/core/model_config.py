@@ -107,16 +107,16 @@ def save_config(config: ModelConfig) -> None:
 
 
 def cached_models(cache_dir=None) -> list[str]:
-    """Hub ids of the models in the local Hugging Face cache (none when there is no cache)."""
+    """Hub ids of the models in the local Hugging Face cache (none when there is no cache),
+    but those known to be incomplete."""
+    from .model_cache import downloaded_models
+
     try:
-        from huggingface_hub import scan_cache_dir
-
-        from .model_cache import cache_dir as hub_cache  # read now, not at import
-
-        info = scan_cache_dir(cache_dir if cache_dir is not None else hub_cache())
-    except Exception:  # no cache folder yet (CacheNotFound), unreadable, or no hub library
+        found = downloaded_models(cache_dir)
+    except Exception:  # an unreadable cache: the lists show the other models
         return []
-    return sorted(r.repo_id for r in info.repos if r.repo_type == "model" and r.revisions)
+    # A download cancelled midway is not offered: it cannot run until it is finished.
+    return sorted({m.id for m in found if m.complete is not False})
 
 
 def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:

@@ -47,6 +47,7 @@ from ...core.model_config import (
 from ...core.secrets import api_key, keep_url_credentials, redact, split_credentials, store_api_key
 from ..common.background import BackgroundTask, RunningWork
 from ..common.errors import describe
+from ..models.catalogue_dialog import CatalogueDialog
 from ..models.local_models import find_local_servers
 from ..models.ollama_pull_dialog import OllamaPullDialog
 
@@ -108,6 +109,11 @@ class ModelSettingsDialog(QDialog):
         add.clicked.connect(self._ask_folder)
         self.remove_folder = QPushButton("Remove folder")
         self.remove_folder.clicked.connect(self._remove_folder)
+        self.get_models = QPushButton("Get models…")
+        self.get_models.setToolTip(
+            "Recommended models for sentiment and coding: download one, or remove one"
+        )
+        self.get_models.clicked.connect(self.open_catalogue)
         self.server_note = QLabel("Looking for LLM servers on this computer…")
         self.server_note.setWordWrap(True)
         add_server = QPushButton("Add server…")
@@ -125,8 +131,16 @@ class ModelSettingsDialog(QDialog):
         lay.addWidget(self.local)
         lay.addWidget(self.cache_note)
         lay.addWidget(self.server_note)
-        lay.addLayout(_buttons(add, self.remove_folder, add_server, ollama))
+        lay.addLayout(_buttons(self.get_models, add, self.remove_folder, add_server, ollama))
         return page
+
+    def open_catalogue(self) -> CatalogueDialog:
+        """Open Get models; what it downloads or removes shows in this list at once."""
+        dialog = CatalogueDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_listed.connect(lambda: self._start(cached_models, on_done=self._cache_scanned))
+        dialog.open()
+        return dialog
 
     def _fill_local(self, cached: list[str]) -> None:
         self.local.clear()
@@ -183,8 +197,8 @@ class ModelSettingsDialog(QDialog):
         self.cache_note.setText(
             f"{len(cached)} model(s) found in the Hugging Face cache."
             if cached
-            else "No models in the Hugging Face cache on this computer (models downloaded with "
-            "transformers appear here)."
+            else "No models in the Hugging Face cache on this computer: Get models… downloads "
+            "a recommended one (models downloaded with transformers appear here too)."
         )
         self.sig_cache_scanned.emit()
 

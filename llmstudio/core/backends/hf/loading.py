@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import socket
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+from ...model_cache import hub_offline
 from ..base import BackendError
 
 TEXT_CLASSIFICATION = "text-classification"
@@ -42,14 +42,7 @@ def offline_message(model: str) -> str:
 
 
 def _hub_offline() -> bool:
-    """HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE, read now (huggingface_hub reads them once, at
-    import, so a setting made later in the process would otherwise be missed)."""
-    from huggingface_hub import constants
-
-    flags = (os.environ.get("HF_HUB_OFFLINE"), os.environ.get("TRANSFORMERS_OFFLINE"))
-    return bool(constants.HF_HUB_OFFLINE) or any(
-        (v or "").strip().upper() in {"1", "ON", "YES", "TRUE"} for v in flags
-    )
+    return hub_offline()
 
 
 def _is_nli(id2label: dict) -> bool:
