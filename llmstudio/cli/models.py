@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..core.catalogue import BUILTIN_ID, TASKS, CatalogueEntry, catalogue
+from ..core.catalogue import BUNDLED, DOWNLOADED, TASKS, THROUGH_OLLAMA, availability, catalogue
 from .exit_codes import DONE
 from .parser import Commands
 from .servers import pull, servers, servers_options
@@ -62,20 +62,9 @@ def _size(n: int) -> str:
     return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
-def downloaded(entry: CatalogueEntry, in_cache: set[str]) -> bool | None:
-    """Whether ``entry`` is on this computer: a hub model in the Hugging Face cache (the
-    builtin is bundled); None for an Ollama model (Ollama keeps its own list)."""
-    if entry.source != "hf":
-        return None
-    return entry.id == BUILTIN_ID or entry.id in in_cache
-
-
-def _where(state: bool | None, entry: CatalogueEntry, partial: set[str]) -> str:
-    if entry.id == BUILTIN_ID:
-        return "bundled"
-    if entry.id in partial:
-        return "incomplete"
-    return {True: "downloaded", False: "not downloaded"}.get(state, "through Ollama")
+def downloaded(state: str) -> bool | None:
+    """``--json``'s ``downloaded``: whether the model can run here (None for Ollama's)."""
+    return None if state == THROUGH_OLLAMA else state in (BUNDLED, DOWNLOADED)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,17 +81,14 @@ def run(args: argparse.Namespace) -> int:
 
     entries = [e for e in catalogue() if args.task is None or args.task in e.tasks]
     found = downloaded_models()
-    # A download stopped half way is not a model: it is listed as incomplete.
-    in_cache = {m.id for m in found if m.complete is not False}
-    partial = {m.id for m in found if m.complete is False} - in_cache
+    states = {e.id: availability(e, found) for e in entries}
     if args.json:
-        out = [dict(e.as_json(), downloaded=downloaded(e, in_cache)) for e in entries]
+        out = [dict(e.as_json(), downloaded=downloaded(states[e.id])) for e in entries]
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return DONE
     for e in entries:
-        state = _where(downloaded(e, in_cache), e, partial)
         mark = "" if e.checked else "  [unchecked]"
-        print(f"{e.spec}  ({state}){mark}")
+        print(f"{e.spec}  ({states[e.id]}){mark}")
         print(
             f"    {e.name}; {', '.join(e.tasks)}; {', '.join(e.languages)}; "
             f"{_size(e.size_bytes)}; {e.license}"

@@ -221,3 +221,28 @@ def default_model(task: str, installed: set[str] | None = None) -> DefaultModel:
                 if entry.source == "hf" and entry.id != BUILTIN_ID and entry.id in installed:
                     return DefaultModel(entry.spec, entry)
     return DefaultModel("builtin", note=builtin_note() if task == "sentiment" else "")
+
+
+# Where a catalogue model stands on this computer (:func:`availability`).
+BUNDLED, DOWNLOADED, INCOMPLETE, NOT_DOWNLOADED, THROUGH_OLLAMA = (
+    "bundled",
+    "downloaded",
+    "incomplete",
+    "not downloaded",
+    "through Ollama",
+)
+
+
+def availability(entry: CatalogueEntry, found) -> str:
+    """Where ``entry`` stands here, given ``found`` (``model_cache.downloaded_models()``):
+    the builtin is bundled; a hub model is downloaded, incomplete (a download stopped half
+    way: not a model until it is finished) or not downloaded; an Ollama model is Ollama's
+    to list. The one answer the window and ``llmstudio models list`` give."""
+    if entry.id == BUILTIN_ID:
+        return BUNDLED
+    if entry.source != "hf":
+        return THROUGH_OLLAMA
+    states = [m.complete for m in found if m.id == entry.id]
+    if any(state is not False for state in states):
+        return DOWNLOADED
+    return INCOMPLETE if states else NOT_DOWNLOADED

@@ -82,3 +82,24 @@ def test_models_list_json_has_the_fields_a_script_needs():
     assert len(entries) == len(catalogue())
     for e in entries:
         assert {"id", "tasks", "languages", "size_bytes", "license", "checked"} <= set(e)
+
+
+def test_availability_says_where_each_model_stands(tmp_path):
+    from pathlib import Path
+
+    from llmstudio.core.catalogue import BUILTIN_ID, availability
+    from llmstudio.core.model_cache import DownloadedModel
+
+    (hub,) = read_catalogue(write(tmp_path, ENTRY))
+    (ollama,) = read_catalogue(write(tmp_path, ENTRY.replace("source: hf", "source: ollama")))
+    builtin = next(e for e in catalogue() if e.id == BUILTIN_ID)
+
+    def model(complete):
+        return DownloadedModel("org/model", "abc", 10, Path("x"), complete)
+
+    assert availability(builtin, []) == "bundled"
+    assert availability(ollama, [model(True)]) == "through Ollama"
+    assert availability(hub, []) == "not downloaded"
+    assert availability(hub, [model(False)]) == "incomplete"
+    assert availability(hub, [model(False), model(True)]) == "downloaded"
+    assert availability(hub, [model(None)]) == "downloaded"  # no listing: taken as whole

@@ -9,14 +9,14 @@ import time
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from llmstudio.core.catalogue import catalogue
+from llmstudio.core.catalogue import BUILTIN_ID, catalogue
 from llmstudio.core.model_cache import downloaded_models
 from llmstudio.gui.models.catalogue_dialog import CATALOGUE_COLUMNS, CatalogueDialog
 from llmstudio.gui.runs.model_settings import ModelSettingsDialog
 
 from helpers.hub import hub_serving
 
-LISTED = next(e for e in catalogue() if e.source == "hf")
+LISTED = next(e for e in catalogue() if e.source == "hf" and e.id != BUILTIN_ID)
 WAIT_MS = 30_000
 
 
@@ -145,3 +145,12 @@ def test_closing_mid_download_cancels_it_cleanly(qtbot, hub, capfd):
     qtbot.waitUntil(lambda: not task.running, timeout=5_000)
     assert task.cancelled
     assert "has been deleted" not in capfd.readouterr().err
+
+
+def test_the_builtin_is_bundled_and_not_offered_for_download(qtbot, hub):
+    dialog = open_catalogue(qtbot)
+    row = next(i for i, e in enumerate(catalogue()) if e.id == BUILTIN_ID)
+    assert cell(dialog.table, row, "Here") == "bundled"
+    dialog.table.selectRow(row)
+    assert not dialog.download_button.isEnabled()
+    assert "nothing to download" in dialog.download_button.toolTip()

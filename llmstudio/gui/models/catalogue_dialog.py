@@ -25,7 +25,17 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ...core.catalogue import CatalogueEntry, catalogue
+from ...core.catalogue import (
+    BUILTIN_ID,
+    BUNDLED,
+    DOWNLOADED,
+    INCOMPLETE,
+    NOT_DOWNLOADED,
+    THROUGH_OLLAMA,
+    CatalogueEntry,
+    availability,
+    catalogue,
+)
 from ...core.errors import Cancelled
 from ...core.model_cache import DownloadedModel, downloaded_models, remove_model, size_text
 from ...core.model_download import download_model
@@ -33,6 +43,14 @@ from ..common.background import BackgroundTask
 from ..common.errors import describe
 from .bytes_progress import BytesProgressRow
 
+# The "Here" column: what each availability reads as, and its tooltip.
+HERE = {
+    BUNDLED: ("bundled", "Comes with llmstudio: nothing to download"),
+    DOWNLOADED: ("downloaded", "In the Hugging Face cache: runs offline"),
+    INCOMPLETE: ("incomplete", "Cancelled or cut short: Download again fetches the rest"),
+    NOT_DOWNLOADED: ("", ""),
+    THROUGH_OLLAMA: ("", "An Ollama model: Model settings > Ollama models pulls it"),
+}
 CATALOGUE_COLUMNS = ("Model", "For", "Languages", "Size", "Licence", "Quality", "Here")
 DOWNLOADED_COLUMNS = ("Model", "Revision", "Size")
 
@@ -163,8 +181,6 @@ class CatalogueDialog(QDialog):
     # -- the catalogue ----------------------------------------------------------------
 
     def _fill_catalogue(self) -> None:
-        have = {m.id for m in self.downloaded if m.complete is not False}
-        partial = {m.id for m in self.downloaded if m.complete is False} - have
         self.table.setRowCount(len(self.entries))
         for r, e in enumerate(self.entries):
             name = e.name if e.checked else f"{e.name} (unchecked)"
@@ -178,12 +194,7 @@ class CatalogueDialog(QDialog):
                     quality_text(e),
                     "\n".join(f"{q.dataset} (source: {q.source})" for q in e.quality),
                 ),
-                _item(
-                    "downloaded" if e.id in have else "incomplete" if e.id in partial else "",
-                    "Cancelled or cut short: Download again fetches the rest"
-                    if e.id in partial
-                    else "",
-                ),
+                _item(*HERE[availability(e, self.downloaded)]),
             )
             for c, item in enumerate(cells):
                 self.table.setItem(r, c, item)
@@ -197,10 +208,12 @@ class CatalogueDialog(QDialog):
         entry = self.chosen()
         self.details.setText(details_text(entry) if entry else "")
         busy = self.download_task.running
-        can = entry is not None and entry.source == "hf" and not busy
-        self.download_button.setEnabled(can)
+        can = entry is not None and entry.source == "hf" and entry.id != BUILTIN_ID
+        self.download_button.setEnabled(can and not busy)
         if entry is not None and entry.source != "hf":
             self.download_button.setToolTip("An Ollama model: it is pulled by Ollama")
+        elif entry is not None and entry.id == BUILTIN_ID:
+            self.download_button.setToolTip("Bundled with llmstudio: nothing to download")
         else:
             self.download_button.setToolTip("Download it into the Hugging Face cache")
 
