@@ -38,22 +38,22 @@ if bare demo --out "$WORK/demo" >"$WORK/demo.log" 2>&1; then
 else
     fail "demo exited with an error:"; tail -20 "$WORK/demo.log" >&2
 fi
-for f in inspect.json sample_sentiment.csv sample.llmstudio sample_export.csv \
+for f in inspect.json sample.llmstudio sample_export.csv \
          sample_export.xlsx sample_export.parquet main_window.png; do
     [ -s "$WORK/demo/$f" ] || fail "demo wrote no $f"
 done
-if [ -s "$WORK/demo/sample_sentiment.csv" ]; then
-    header=$(head -1 "$WORK/demo/sample_sentiment.csv")
+if [ -s "$WORK/demo/sample_export.csv" ]; then
+    header=$(head -1 "$WORK/demo/sample_export.csv")
     case "$header" in
-        *sentiment_label*) ok "demo's sample_sentiment.csv has the model's labels ($header)" ;;
-        *) fail "demo's sample_sentiment.csv has no sentiment_label column (header: $header)" ;;
+        *sentiment_label*) ok "demo's sample_export.csv has the model's labels" ;;
+        *) fail "demo's sample_export.csv has no sentiment_label column (header: $header)" ;;
     esac
-    # Every one of the sample's 300 rows got the model's label and score (then VADER's
-    # valence and label, the chunk count): rows ending that way (CSV lines end in CRLF).
+    # Every one of the sample's 300 rows got the model's label, score and valence, then
+    # VADER's label and the chunk count (the coders' columns follow, often empty).
     L='(positive|negative|neutral)'; N='-?[0-9][0-9.e-]*'
-    labels=$(grep -cE ",$L,$N,$N,$L,[0-9]+,"$'\r'"?\$" "$WORK/demo/sample_sentiment.csv" || true)
+    labels=$(grep -cE ",$L,$N,$N,$L,[0-9]+," "$WORK/demo/sample_export.csv" || true)
     [ "$labels" -eq 300 ] && ok "demo labelled the sample's 300 rows" \
-        || fail "demo's sample_sentiment.csv holds $labels labelled rows (expected 300)"
+        || fail "demo's sample_export.csv holds $labels labelled rows (expected 300)"
 fi
 grep -q '"rows": 300' "$WORK/demo/inspect.json" 2>/dev/null && ok "inspect.json: 300 rows" \
     || fail "demo's inspect.json does not say 300 rows"

@@ -85,7 +85,6 @@ def test_demo_writes_its_files(llmstudio):
     out = llmstudio.work / "demo"
     for name in (
         "inspect.json",
-        "sample_sentiment.csv",
         "sample.llmstudio",
         "sample_export.csv",
         "sample_export.xlsx",
@@ -94,6 +93,8 @@ def test_demo_writes_its_files(llmstudio):
     ):
         assert (out / name).stat().st_size > 0, name
     assert json.loads((out / "inspect.json").read_text())["rows"] == 300
+    header = (out / "sample_export.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "sentiment_label" in header  # the model's results are in the export
     assert_window_png(out / "main_window.png")
     assert "Traceback" not in done.stderr
 

@@ -51,7 +51,7 @@ def test_smoke_fails_a_broken_app_and_says_what_failed(tmp_path):
     done = run_script(SMOKE, str(app), cwd=tmp_path)
     assert done.returncode == 1
     assert "FAILED: --version printed 'llmstudio 9.9.9'" in done.stderr
-    assert "FAILED: demo wrote no sample_sentiment.csv" in done.stderr
+    assert "FAILED: demo wrote no sample_export.csv" in done.stderr
     assert "FAILED: demo's inspect.json does not say 300 rows" in done.stderr
     assert "FAILED: bias did not compare rows" in done.stderr
     assert "FAILED: bias wrote no report.json" in done.stderr
