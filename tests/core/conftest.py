@@ -3,7 +3,6 @@ built once per session into a temporary folder, with the Hugging Face hub offlin
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -50,16 +49,3 @@ def tiny_models(tmp_path_factory, hf_offline) -> SimpleNamespace:
         lm=models.build_causal_lm(root / "lm", seed=5),
         lm_plain=models.build_causal_lm(root / "lm_plain", seed=5, chat_template=None),
     )
-
-
-@pytest.fixture
-def hf_cache(tmp_path, monkeypatch, hf_offline) -> Path:
-    """An empty Hugging Face cache of this test's own (``HF_HUB_CACHE``), so that the
-    machine's real cache neither helps nor hurts."""
-    from huggingface_hub import constants
-
-    folder = tmp_path / "hf-cache"
-    folder.mkdir()
-    monkeypatch.setenv("HF_HUB_CACHE", str(folder))
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(folder))
-    return folder

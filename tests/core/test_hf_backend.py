@@ -403,7 +403,7 @@ def no_sockets(monkeypatch):
     return attempts
 
 
-def test_uncached_hub_id_offline_is_a_clear_error(hf_cache, no_sockets):
+def test_uncached_hub_id_offline_is_a_clear_error(hf_cache, hf_offline, no_sockets):
     with pytest.raises(BackendError) as err:
         make_backend("hf:llmstudio-tests/not-downloaded")
     assert str(err.value) == (
