@@ -176,9 +176,10 @@ def recolor(project: Project, codebook: str, code: str, color: str) -> Codebook:
     """Give ``code`` the colour ``color`` (#RRGGBB; "": the palette's again)."""
     book = project.codebook(codebook)
     _code(book, code)
-    color = (color or "").strip().upper()
+    color = (color or "").strip()
     if color and color_problem(color):
         raise ProjectError(f"code {code!r}: {color_problem(color)}")
+    color = color.upper()
     recolored = _book(book, (replace(c, color=color) if c.name == code else c for c in book.codes))
     with transaction(project.db):
         _save(project, recolored, _now())
