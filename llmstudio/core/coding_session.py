@@ -233,7 +233,9 @@ class CodingSession:
         return self._at < len(self._done)
 
     def undo(self) -> int | None:
-        """Store the last click's ``before`` again; the row it changed (None: nothing)."""
+        """Store the last click's ``before`` again (a passage step: take out the passages
+        it added, put back those it removed); the row it changed (None: nothing). A
+        passage step that cannot be undone raises and stays in the history."""
         if not self.can_undo:
             return None
         click = self._done[self._at - 1]
@@ -243,7 +245,8 @@ class CodingSession:
         return click.row_id
 
     def redo(self) -> int | None:
-        """Store the click undone last again; the row it changed (None: nothing)."""
+        """Store the click (or passage step) undone last again; the row it changed
+        (None: nothing)."""
         if not self.can_redo:
             return None
         click = self._done[self._at]
