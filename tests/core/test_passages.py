@@ -347,3 +347,14 @@ def test_a_kill_while_marking_passages_loses_none_acknowledged(tmp_path):
     for made, i in acknowledged.items():
         x = stored[made]
         assert (x.row_id, x.start, x.end, x.code) == (i % 50, i % 7, 10 + i % 9, codes[i % 3])
+
+
+def test_an_undo_that_cannot_be_stored_stays_in_the_history(project):
+    session = CodingSession(lambda *a: True, passages=ps.ProjectPassages(project, BOOK, "ana"))
+    a = session.add_passage(0, 0, 5, "Rents")
+    ps.remove(project, a)  # removed meanwhile (another window on the same project)
+    with pytest.raises(ProjectError, match=f"passage {a} is already removed"):
+        session.undo()
+    assert session.can_undo and not session.can_redo
+    ps.restore(project, a)
+    assert session.undo() == 0 and not ps.get(project, a).in_force
