@@ -13,6 +13,9 @@ offer "none of these". Codebooks are stored in the project and travel as YAML or
         include: Complaints about landlords.
         exclude: Traffic on housing estates (that is Transport).
         examples: ["Rents have doubled and nobody can afford to live here."]
+        color: "#E69F00"          # optional; default: a colour-blind-safe palette
+        children:                 # optional: codes under this one, to any depth
+          - name: Rents
 
 Reading one checks it whole and says what is wrong and where (file, line, column for
 YAML/JSON syntax; the code's number and name for content).
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import write_text
+from .code_colors import color_problem, default_color
 from .errors import CodebookError
 
 NONE_CODE = "none"  # the "none of these" code's name
@@ -38,14 +42,19 @@ class Code:
     include: str = ""
     exclude: str = ""
     examples: tuple[str, ...] = ()
+    parent: str = ""  # the code this one is under ("" at the top of the tree)
+    color: str = ""  # #RRGGBB; "": the palette's (Codebook.color_of)
 
     def to_dict(self) -> dict:
+        """The code as a file holds it (its children are added by ``Codebook.to_dict``)."""
         out: dict = {"name": self.name}
         for key in ("description", "include", "exclude"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         if self.examples:
             out["examples"] = list(self.examples)
+        if self.color:
+            out["color"] = self.color
         return out
 
     def prompt_text(self) -> str:
@@ -84,12 +93,45 @@ class Codebook:
     def code(self, name: str) -> Code | None:
         return next((c for c in self.codes if c.name == name), None)
 
+    # -- the tree ---------------------------------------------------------------------
+
+    def children(self, name: str = "") -> tuple[str, ...]:
+        """The codes directly under ``name`` ("": the codes at the top), in order."""
+        return tuple(c.name for c in self.codes if c.parent == name)
+
+    def descendants(self, name: str) -> tuple[str, ...]:
+        """``name`` and every code under it, to any depth, in the codebook's order."""
+        out, todo = [], [name]
+        while todo:
+            current = todo.pop()
+            out.append(current)
+            todo.extend(reversed(self.children(current)))
+        return tuple(out)
+
+    def ancestors(self, name: str) -> tuple[str, ...]:
+        """The codes above ``name``, its parent first."""
+        return _ancestors({c.name: c.parent for c in self.codes}, name)
+
+    def color_of(self, name: str) -> str:
+        """The code's colour: its own, or the palette's for its place in the codebook."""
+        code = self.code(name)
+        if code is None:
+            raise CodebookError(f"codebook {self.name!r} has no code {name!r}")
+        return code.color or default_color(self.names.index(name))
+
     def to_dict(self) -> dict:
+        def nested(code: Code) -> dict:
+            out = code.to_dict()
+            kids = [nested(self.code(n)) for n in self.children(code.name)]
+            if kids:
+                out["children"] = kids
+            return out
+
         return {
             "name": self.name,
             "multi_label": self.multi_label,
             "none_option": self.none_option,
-            "codes": [c.to_dict() for c in self.codes],
+            "codes": [nested(self.code(n)) for n in self.children()],
         }
 
     def to_json(self) -> str:
@@ -122,7 +164,11 @@ class Codebook:
         raw_codes = data.get("codes")
         if not isinstance(raw_codes, list) or not raw_codes:
             raise CodebookError(f"{where}: 'codes' must be a non-empty list")
-        codes = [_code(item, f"{where}: code {i}") for i, item in enumerate(raw_codes, 1)]
+        codes = [
+            code
+            for i, item in enumerate(raw_codes, 1)
+            for code in _code(item, f"{where}: code {i}")
+        ]
         for key in ("multi_label", "none_option"):
             if key in data and not isinstance(data[key], bool):
                 raise CodebookError(f"{where}: '{key}' must be true or false, got {data[key]!r}")
@@ -153,16 +199,20 @@ def _text(value, where: str, key: str) -> str:
     return str(value).strip()
 
 
-def _code(item, where: str) -> Code:
+_CODE_KEYS = ("name", "description", "include", "exclude", "examples", "color", "children")
+
+
+def _code(item, where: str, parent: str = "") -> list[Code]:
+    """The code of ``item`` and, after it, every code in its ``children`` (depth first)."""
     if isinstance(item, str):
         item = {"name": item}
     if not isinstance(item, dict):
         raise CodebookError(f"{where}: expected a mapping with a name, got {type(item).__name__}")
-    unknown = set(item) - {"name", "description", "include", "exclude", "examples"}
+    unknown = set(item) - set(_CODE_KEYS)
     if unknown:
         raise CodebookError(
             f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
-            "expected name, description, include, exclude, examples"
+            f"expected {', '.join(_CODE_KEYS)}"
         )
     name = _text(item.get("name"), where, "name")
     if not name:
@@ -173,13 +223,38 @@ def _code(item, where: str) -> Code:
         examples = [examples]
     if not isinstance(examples, list):
         raise CodebookError(f"{where}: 'examples' must be a list of texts")
-    return Code(
+    color = _text(item.get("color"), where, "color")
+    if color and color_problem(color):
+        raise CodebookError(f"{where}: {color_problem(color)}")
+    children = item.get("children") or []
+    if not isinstance(children, list):
+        raise CodebookError(f"{where}: 'children' must be a list of codes")
+    code = Code(
         name=name,
         description=_text(item.get("description"), where, "description"),
         include=_text(item.get("include"), where, "include"),
         exclude=_text(item.get("exclude"), where, "exclude"),
         examples=tuple(_text(e, where, "examples") for e in examples if e is not None),
+        parent=parent,
+        color=color.upper(),
     )
+    out = [code]
+    for i, child in enumerate(children, 1):
+        out.extend(_code(child, f"{where} > child {i}", parent=name))
+    return out
+
+
+def _ancestors(parents: dict[str, str], name: str) -> tuple[str, ...]:
+    """The codes above ``name`` by ``parents`` (code -> its parent), nearest first; a
+    cycle (only an invalid codebook has one: validate names it) ends at its repetition."""
+    out: list[str] = []
+    parent = parents.get(name, "")
+    while parent and parent not in out:
+        out.append(parent)
+        if parent == name:
+            break
+        parent = parents.get(parent, "")
+    return tuple(out)
 
 
 def validate(book: Codebook) -> list[str]:
@@ -198,6 +273,14 @@ def validate(book: Codebook) -> list[str]:
         seen[key] = code.name
         if book.none_option and key == NONE_CODE:
             problems.append(f"code {i} is called {NONE_CODE!r}, the name of 'none of these'")
+    parents = {c.name: c.parent for c in book.codes}
+    for code in book.codes:
+        if code.parent and code.parent not in parents:
+            problems.append(f"code {code.name!r} is under {code.parent!r}, which is no code")
+        elif code.parent and code.name in _ancestors(parents, code.name):
+            problems.append(f"code {code.name!r} is under itself (through {code.parent!r})")
+        if code.color and color_problem(code.color):
+            problems.append(f"code {code.name!r}: {color_problem(code.color)}")
     slugs: dict[str, str] = {}
     for code in book.codes:
         slug = column_slug(code.name)

@@ -5,12 +5,17 @@ The coding panel (``gui/coding/coding_panel``) shows it; the project stores it: 
 through ``save`` (``human_codes.record``) before the session takes it, so a click that
 cannot be stored changes nothing here. Undo and redo are clicks too: they store the row's
 earlier (or later) codes and memo again, so the project keeps the whole sequence.
+
+Passages (``core/passages.py``) share the one undo history with row codes: adding,
+removing or recoding a passage goes through a ``PassageStore`` first; undo and redo take
+the passages a step added out of force and put those it removed back (never deleting).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from .codebook import NONE_CODE
 
@@ -75,6 +80,28 @@ class Click:
     text: str
 
 
+@dataclass(frozen=True)
+class PassageStep:
+    """One change to a row's passages: the passage ids it put in force (``added``) and
+    took out (``removed``). Undo takes ``added`` out and puts ``removed`` back."""
+
+    row_id: int
+    added: tuple[int, ...]
+    removed: tuple[int, ...]
+    text: str
+
+
+class PassageStore(Protocol):
+    """Where a session's passage changes are stored (``passages.ProjectPassages``); each
+    method commits before it returns and raises (``ProjectError``) when it cannot."""
+
+    def add(self, row_id: int, start: int, end: int, code: str) -> int: ...
+
+    def change(self, passage_id: int, code: str) -> int: ...
+
+    def switch(self, take_out: Sequence[int], put_back: Sequence[int]) -> None: ...
+
+
 def toggled(codes: Codes, code: str) -> Codes:
     """A multi-label row's codes after the key of ``code``: off when it was on; "none of
     these" alone; any other code added (and "none" dropped)."""
@@ -98,8 +125,10 @@ class CodingSession:
         save: Callable[[int, Codes, str], bool],
         on_stored: Callable[[int], None] | None = None,
         on_history: Callable[[bool, bool], None] | None = None,
+        passages: PassageStore | None = None,
     ):
         self._save = save
+        self.passages = passages  # None: row codes only
         self._on_stored = on_stored
         self._on_history = on_history
         self.rows: list[int] = []  # the sequence to code, in order
@@ -107,7 +136,7 @@ class CodingSession:
         self.pos = -1  # where in it (the last position shown from it)
         self.row_id: int | None = None  # the row shown
         self._entries: dict[int, Entry] = {}  # row id -> (codes, memo) of this coder
-        self._done: list[Click] = []  # the history; the first ``_at`` are applied
+        self._done: list[Click | PassageStep] = []  # the history; the first ``_at`` applied
         self._at = 0
 
     # -- codes given --------------------------------------------------------------------
@@ -152,6 +181,49 @@ class CodingSession:
         self._tell()
         return ok
 
+    def _passage_store(self) -> PassageStore:
+        if self.passages is None:
+            raise RuntimeError("this coding session has no passage store")
+        return self.passages
+
+    def _took(self, step: PassageStep) -> None:
+        """A stored passage change joins the history (anything undone is not redone)."""
+        del self._done[self._at :]
+        self._done.append(step)
+        self._at += 1
+        if self._on_stored is not None:
+            self._on_stored(step.row_id)
+        self._tell()
+
+    def add_passage(self, row_id: int, start: int, end: int, code: str, text: str = "") -> int:
+        """Store a passage of ``code`` (characters ``start:end`` of the row's text),
+        undoably; its id. Raises, changing nothing here, when it cannot be stored."""
+        new = self._passage_store().add(row_id, start, end, code)
+        self._took(PassageStep(row_id, (new,), (), text or f"mark {code}"))
+        return new
+
+    def remove_passage(self, row_id: int, passage_id: int, text: str = "") -> None:
+        """Take a passage out, undoably (it stays in the project, marked removed)."""
+        self._passage_store().switch((passage_id,), ())
+        self._took(PassageStep(row_id, (), (passage_id,), text or "remove passage"))
+
+    def recode_passage(self, row_id: int, passage_id: int, code: str, text: str = "") -> int:
+        """Give a passage another code, undoably; the id of its successor."""
+        new = self._passage_store().change(passage_id, code)
+        self._took(PassageStep(row_id, (new,), (passage_id,), text or f"recode as {code}"))
+        return new
+
+    def _apply(self, step: Click | PassageStep, forward: bool) -> None:
+        if isinstance(step, Click):
+            self.store(step.row_id, *(step.after if forward else step.before))
+            return
+        if forward:
+            self._passage_store().switch(step.removed, step.added)
+        else:
+            self._passage_store().switch(step.added, step.removed)
+        if self._on_stored is not None:
+            self._on_stored(step.row_id)
+
     @property
     def can_undo(self) -> bool:
         return self._at > 0
@@ -161,21 +233,24 @@ class CodingSession:
         return self._at < len(self._done)
 
     def undo(self) -> int | None:
-        """Store the last click's ``before`` again; the row it changed (None: nothing)."""
+        """Store the last click's ``before`` again (a passage step: take out the passages
+        it added, put back those it removed); the row it changed (None: nothing). A
+        passage step that cannot be undone raises and stays in the history."""
         if not self.can_undo:
             return None
         click = self._done[self._at - 1]
-        self.store(click.row_id, *click.before)
+        self._apply(click, forward=False)
         self._at -= 1
         self._tell()
         return click.row_id
 
     def redo(self) -> int | None:
-        """Store the click undone last again; the row it changed (None: nothing)."""
+        """Store the click (or passage step) undone last again; the row it changed
+        (None: nothing)."""
         if not self.can_redo:
             return None
         click = self._done[self._at]
-        self.store(click.row_id, *click.after)
+        self._apply(click, forward=True)
         self._at += 1
         self._tell()
         return click.row_id

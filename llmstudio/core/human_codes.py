@@ -1,8 +1,9 @@
 """Human coding stored in the project: every click, at once, for good.
 
 One table row per click (``human_codes``, migration 5), never deleted or changed (a
-renamed codebook takes its clicks along): the row's state after the click (the codes the
-coder now gives it, and the memo). So
+renamed codebook takes its clicks along, and a code renamed or merged into another in
+``code_tree``, with a line in the project's history saying so): the row's state after
+the click (the codes the coder now gives it, and the memo). So
 
 * a crash loses nothing that was clicked: each click is its own committed transaction
   (WAL, ``synchronous=FULL``), written before the panel moves on;

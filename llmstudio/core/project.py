@@ -26,7 +26,7 @@ from .leftovers import remove_dead_leftovers
 from .nested import arrow_types, text_column_problem, to_arrow
 from .read_problems import Problem
 from .store import codebooks as stored_codebooks
-from .store import connection, consents, history, human_codes, meta, transaction
+from .store import connection, consents, history, human_codes, meta, passages, transaction
 from .store.migrations import MIGRATIONS, Migration, migrate, required_tables, schema_version
 from .stored_credentials import scrub_stored_credentials
 
@@ -326,8 +326,9 @@ class Project:
         with transaction(self.db):
             if replaces is not None and replaces != book.name:
                 stored_codebooks.delete(self.db, replaces)
-                # the human codes follow their codebook to its new name
+                # the human codes and passages follow their codebook to its new name
                 human_codes.rename_codebook(self.db, replaces, book.name)
+                passages.rename_codebook(self.db, replaces, book.name)
             stored_codebooks.put(self.db, book.name, book.to_json(), _now())
             history.add(self.db, "codebook", f"saved {book.name!r} ({len(book.codes)} codes)")
 

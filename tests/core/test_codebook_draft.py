@@ -32,3 +32,30 @@ def test_a_name_taken_and_none_with_multi_label_are_refused():
     assert len(problems) == 2
     assert "another codebook of this project is called 'Issues'" in problems[0]
     assert "single-label" in problems[1]
+
+
+def test_a_tree_and_its_colours_survive_the_editor():
+    from llmstudio.core.codebook import loads
+
+    book = loads(
+        "name: Issues\ncodes:\n  - name: Housing\n    color: '#0072B2'\n    children:\n"
+        "      - name: Rents\n        children: [Landlords]\n  - Transport\n"
+    )
+    draft = draft_of(book)
+    assert [c["parent"] for c in draft["codes"]] == ["", "Housing", "Rents", ""]
+    assert book_of(draft) == book
+    from llmstudio.core.codebook_draft import rename_in_draft
+
+    rename_in_draft(draft, draft["codes"][1], "Rent levels")
+    renamed = book_of(draft)
+    assert renamed.children("Rent levels") == ("Landlords",)
+    assert renamed.code("Rent levels").parent == "Housing"
+    assert renamed.color_of("Housing") == "#0072B2"
+
+
+def test_a_draft_tree_that_cannot_be_is_named():
+    draft = {"name": "b", "multi_label": False, "none_option": False}
+    draft["codes"] = [draft_code("A"), draft_code("B", parent="Gone")]
+    assert draft_problems(draft, set()) == ["code 'B' is under 'Gone', which is no code"]
+    draft["codes"] = [draft_code("A", parent="B"), draft_code("B", parent="A"), draft_code("C")]
+    assert draft_problems(draft, set()) == ["code 'A' is under itself (through 'B')"]

@@ -7,6 +7,7 @@ blind: 1, 0 or None); ``core/human_codes.py`` makes it a ``RowCoding``.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 Click = tuple[int, str, str, int, str, str, str, int | None]
 
@@ -125,3 +126,18 @@ def blindness_by_row(
 def any_click(db: sqlite3.Connection) -> bool:
     """Whether anyone has coded anything in the project."""
     return db.execute("SELECT 1 FROM human_codes LIMIT 1").fetchone() is not None
+
+
+def clicks_with_code(db: sqlite3.Connection, codebook: str, code: str) -> list[tuple[int, str]]:
+    """(id, codes JSON) of every click in ``codebook`` whose codes include ``code``."""
+    return db.execute(
+        "SELECT id, codes FROM human_codes WHERE codebook = ? AND EXISTS "
+        "(SELECT 1 FROM json_each(human_codes.codes) WHERE value = ?)",
+        (codebook, code),
+    ).fetchall()
+
+
+def set_codes(db: sqlite3.Connection, updates: Iterable[tuple[str, int]]) -> None:
+    """Store (codes JSON, id) for each click given: only when a code is renamed or merged
+    into another, so that the clicks name the codes as the codebook now does."""
+    db.executemany("UPDATE human_codes SET codes = ? WHERE id = ?", updates)

@@ -183,6 +183,44 @@ def _v6_managed_runs_blind_codes(db: sqlite3.Connection) -> None:
     )
 
 
+def _v7_passages_and_code_tree(db: sqlite3.Connection) -> None:
+    # Codes gain a parent and a colour too, but codes live inside the codebook's JSON
+    # body (codebooks.body, codebook.py): that needs no column, only this version bump,
+    # so that an older llmstudio (which would reject the new keys) refuses the file.
+    run_script(
+        db,
+        """
+        -- A coded passage (passages.py): characters start to "end" (Python str indices,
+        -- end excluded: code points, not bytes or UTF-16 units) of the text of row
+        -- row_id in column text_column, exactly as stored in corpus_chunks (immutable,
+        -- so offsets stay valid; the column is kept because the project's text column
+        -- can be changed). Never deleted: removing sets removed (UTC), so undo restores
+        -- it and nothing is lost; changing the code or memo removes the passage and adds
+        -- its successor, which names it in replaces.
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY,
+            codebook TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            text_column TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            memo TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            blind INTEGER,                   -- as human_codes.blind
+            removed TEXT,                    -- NULL: in force
+            replaces INTEGER REFERENCES passages (id),
+            CHECK (0 <= start AND start < "end")
+        );
+        -- every passage of a code (retrieval), of a row (the coding panel), of a coder
+        CREATE INDEX passages_by_code ON passages (codebook, code);
+        CREATE INDEX passages_by_row ON passages (codebook, row_id);
+        CREATE INDEX passages_by_coder ON passages (codebook, coder);
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_corpus,
     _v2_runs,
@@ -190,6 +228,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_codebooks,
     _v5_human_codes,
     _v6_managed_runs_blind_codes,
+    _v7_passages_and_code_tree,
 )
 
 
