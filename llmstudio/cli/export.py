@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.out and not args.methods and not args.coding_log:
         raise UsageError(
-            "give --out FILE (.csv .xlsx .parquet .dta), --methods OUT.md "
+            "give --out FILE (.csv .xlsx .parquet .dta; .qdpx for QDA programs), --methods OUT.md "
             "(or .html) and/or --coding-log FILE (.csv .xlsx .parquet)"
         )
     if (args.bias_report or args.chart) and not args.methods:
@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
             export_format(args.coding_log)  # a wrong suffix fails before any work
         except LlmstudioError as exc:
             raise UsageError(str(exc)) from None
-    if args.out:
+    qdpx = bool(args.out) and Path(args.out).suffix.lower() == ".qdpx"
+    if args.out and not qdpx:
         try:
             annotated_format(args.out)  # a wrong suffix fails before any work
         except LlmstudioError as exc:
@@ -56,7 +57,11 @@ def run(args: argparse.Namespace) -> int:
         "export reads a project's runs and codes (llmstudio convert exports a data file)",
     )
     try:
-        if args.out:
+        if qdpx:
+            from ..core.refi_qda import write_qdpx
+
+            print(f"wrote {write_qdpx(project, args.out)}", file=sys.stderr)
+        elif args.out:
             out = export_annotated(project, args.out, bom=args.bom, guard=not args.no_formula_guard)
             print(f"wrote {out}", file=sys.stderr)
         if args.coding_log:
@@ -94,7 +99,11 @@ def register(commands: Commands) -> None:
         "CIs, bias reports, a suggested methods paragraph).",
     )
     p.add_argument("project", help=f"a project ({SUFFIX})")
-    p.add_argument("--out", help="the annotated table: .csv .xlsx .parquet or .dta (Stata)")
+    p.add_argument(
+        "--out",
+        help="the annotated table: .csv .xlsx .parquet or .dta (Stata); or .qdpx: the "
+        "project for MAXQDA, ATLAS.ti, NVivo, QualCoder (REFI-QDA)",
+    )
     p.add_argument("--methods", metavar="OUT.md", help="the methods record: .md or .html")
     p.add_argument(
         "--coding-log",
