@@ -110,7 +110,20 @@ def _books(qda: QdaFile) -> tuple[list[Codebook], dict[str, tuple[str, str]], li
     return books, where, log
 
 
-def _corpus(qda: QdaFile, path: Path) -> Corpus:
+def _typed(values: list, kind: str) -> pd.Series:
+    series = pd.Series(values, dtype="str")
+    if kind == "Boolean":
+        truth = {"true": True, "false": False, "1": True, "0": False}
+        return series.map(lambda v: truth.get(v) if isinstance(v, str) else None).astype("boolean")
+    if kind in _DTYPES:
+        return pd.to_numeric(series).astype(_DTYPES[kind])
+    return series
+
+
+def _corpus(qda: QdaFile, path: Path, log: list[str]) -> Corpus:
+    """The sources as rows: their name, text, cases and variables (a source's own values
+    first, then its cases'; several different values of one variable are all kept, as
+    text joined by "; ")."""
     frame = pd.DataFrame(
         {
             "document": pd.array([s.name for s in qda.sources], dtype="str"),
@@ -118,28 +131,30 @@ def _corpus(qda: QdaFile, path: Path) -> Corpus:
         }
     )
     row_of = {s.guid: i for i, s in enumerate(qda.sources)}
-    if qda.cases:
-        names = [[] for _ in qda.sources]
-        values: dict[str, list] = {g: [None] * len(qda.sources) for g in qda.variables}
-        for case_name, case_values, refs in qda.cases:
-            for ref in refs:
-                if ref in row_of:
-                    names[row_of[ref]].append(case_name)
-                    for vid, value in case_values.items():
-                        if vid in values and value is not None:
-                            values[vid][row_of[ref]] = value
+    names: list[list[str]] = [[] for _ in qda.sources]
+    cells: dict[str, list[list[str]]] = {g: [[] for _ in qda.sources] for g in qda.variables}
+
+    def put(vid, row, value):
+        if vid in cells and value is not None and value not in cells[vid][row]:
+            cells[vid][row].append(value)
+
+    for row, source in enumerate(qda.sources):
+        for vid, value in source.variables.items():
+            put(vid, row, value)
+    for case_name, case_values, refs in qda.cases:
+        for ref in refs:
+            if ref in row_of:
+                names[row_of[ref]].append(case_name)
+                for vid, value in case_values.items():
+                    put(vid, row_of[ref], value)
+    if any(names):
         frame["case"] = pd.array(["; ".join(n) or None for n in names], dtype="str")
-        for vid, (name, kind) in qda.variables.items():
-            column = name if name not in frame.columns else f"{name} (variable)"
-            series = pd.Series(values[vid], dtype="str")
-            if kind in _DTYPES:
-                series = (
-                    series.map({"true": True, "false": False, "1": True, "0": False}.get)
-                    if kind == "Boolean"
-                    else pd.to_numeric(series)
-                )
-                series = series.astype(_DTYPES[kind])
-            frame[column] = series
+    for vid, (name, kind) in qda.variables.items():
+        column = name if name not in frame.columns else f"{name} (variable)"
+        if any(len(c) > 1 for c in cells[vid]):
+            log.append(f"variable {name!r}: some sources have several values; kept as text")
+            kind = "Text"
+        frame[column] = _typed(["; ".join(c) if c else None for c in cells[vid]], kind)
     return Corpus(frame=frame, text_column="text", source=str(path), format="qdpx")
 
 
@@ -178,7 +193,7 @@ def read_qdpx(path: str | Path, project_path: str | Path) -> ImportResult:
         raise QdaError(f"{path}: the project holds no text sources")
     _refuse_passages(qda, str(path))
     books, where, log = _books(qda)
-    corpus = _corpus(qda, path)
+    corpus = _corpus(qda, path, log)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.import")
     try:
         result = _fill(qda, corpus, books, where, log, tmp, target)

@@ -46,6 +46,7 @@ class TextSource:
     text: str
     selections: list[Selection]
     notes: list[str]
+    variables: dict[str, str | None] = field(default_factory=dict)  # on the source itself
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ def _source_text(el, where: str, zf: zipfile.ZipFile | None) -> str:
     if zf is None:
         raise QdaError(f"{where}: text source {name!r} is in {member}, which only a .qdpx holds")
     try:
-        data = zf.read(member)
+        # Some programs write Sources/ or upper-case GUIDs in the name: match without case.
+        data = zf.read(_members(zf).get(member.lower(), member))
     except KeyError:
         raise QdaError(
             f"{where}: text source {name!r}: its text {member} is missing from the zip"
@@ -146,6 +148,21 @@ def _source_text(el, where: str, zf: zipfile.ZipFile | None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise QdaError(f"{where}: {member} is not UTF-8 text (byte {exc.start})") from None
+
+
+def _members(zf: zipfile.ZipFile) -> dict[str, str]:
+    cached = getattr(zf, "_llmstudio_members", None)
+    if cached is None:
+        cached = {n.lower(): n for n in zf.namelist()}
+        zf._llmstudio_members = cached
+    return cached
+
+
+def _variable_values(el) -> dict[str, str | None]:
+    return {
+        vv.find(_NS + "VariableRef").get("targetGUID"): _value(vv)
+        for vv in _children(el, "VariableValue")
+    }
 
 
 def _sources(root, where: str, zf) -> tuple[list[TextSource], int]:
@@ -190,7 +207,14 @@ def _sources(root, where: str, zf) -> tuple[list[TextSource], int]:
                 )
             )
         sources.append(
-            TextSource(el.get("guid"), el.get("name") or "", text, selections, _refs(el, "NoteRef"))
+            TextSource(
+                el.get("guid"),
+                el.get("name") or "",
+                text,
+                selections,
+                _refs(el, "NoteRef"),
+                _variable_values(el),
+            )
         )
     return sources, others
 
@@ -222,10 +246,7 @@ def parse_qde(data: bytes, where: str, zf: zipfile.ZipFile | None = None) -> Qda
     }
     cases = []
     for case in root.iter(_NS + "Case"):
-        values = {
-            vv.find(_NS + "VariableRef").get("targetGUID"): _value(vv)
-            for vv in _children(case, "VariableValue")
-        }
+        values = _variable_values(case)
         cases.append((case.get("name") or "", values, _refs(case, "SourceRef")))
     sources, others = _sources(root, where, zf)
     notes = {}
