@@ -232,7 +232,7 @@ def parse_qde(data: bytes, where: str, zf: zipfile.ZipFile | None = None) -> Qda
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise QdaError(f"{where}: project.qde is not well-formed XML ({exc})") from None
-    problem = schema_problem(root, f"{where}: project.qde")
+    problem = schema_problem(root, data, f"{where}: project.qde")
     if problem:
         raise QdaError(problem)
     users = {
