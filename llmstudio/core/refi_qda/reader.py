@@ -4,12 +4,11 @@ schema first; every problem is one line naming the file and where in it."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .schema import NAMESPACE, QdaError, schema_problem
+from .schema import NAMESPACE, QdaError, parse_checked
 
 _NS = f"{{{NAMESPACE}}}"
 _OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
@@ -228,13 +227,7 @@ def _value(vv) -> str | None:
 
 def parse_qde(data: bytes, where: str, zf: zipfile.ZipFile | None = None) -> QdaFile:
     """``project.qde``'s bytes as a :class:`QdaFile`; QdaError when it cannot be read."""
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise QdaError(f"{where}: project.qde is not well-formed XML ({exc})") from None
-    problem = schema_problem(root, data, f"{where}: project.qde")
-    if problem:
-        raise QdaError(problem)
+    root = parse_checked(data, f"{where}: project.qde")
     users = {
         u.get("guid"): u.get("name") or u.get("id") or f"user {u.get('guid')[:8]}"
         for u in root.iter(_NS + "User")
