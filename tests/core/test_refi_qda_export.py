@@ -157,3 +157,33 @@ def test_codebook_alone_as_qdc(tmp_path, schema):
     # The folder has no schema of its own for .qdc: its Codes must be valid project Codes.
     text = ET.tostring(codes, encoding="unicode").replace("urn:QDA-XML:codebook:1.0", NS)
     schema.validate(f'<Project xmlns="{NS}" name="x"><CodeBook>{text}</CodeBook></Project>')
+
+
+def test_codes_no_longer_in_a_codebook_still_have_a_code(tmp_path, schema):
+    """A code removed from its codebook after coding, and a deleted codebook: their row
+    codes are exported against codes that exist, and come back."""
+    corpus = Corpus(
+        frame=pd.DataFrame({"text": pd.array(["a", "b"], dtype="str")}), text_column="text"
+    )
+    old = Codebook((Code("keep"), Code("drop")), name="tone")
+    gone = Codebook((Code("x"),), name="gone")
+    with Project.create(tmp_path / "d.llmstudio", corpus) as p:
+        p.save_codebook(old)
+        p.save_codebook(gone)
+        human_codes.record(p, old, "ana", 0, ["drop"])
+        human_codes.record(p, gone, "ana", 1, ["x"], "memo")
+        p.save_codebook(Codebook((Code("keep"),), name="tone"))
+        p.delete_codebook("gone")
+        out = write_qdpx(p, tmp_path / "d.qdpx")
+    with zipfile.ZipFile(out) as zf:
+        schema.validate(zf.read("project.qde").decode("utf-8"))
+    root = _qde(out)
+    codes = {c.get("guid") for c in root.iter(f"{Q}Code")}
+    refs = [r.get("targetGUID") for r in root.iter(f"{Q}CodeRef")]
+    assert len(refs) == 2 and set(refs) <= codes
+    back = read_qdpx(out, tmp_path / "d2.llmstudio")
+    with Project.open(back.path) as p:
+        assert human_codes.coding_of(p, "tone", "ana", 0).codes == ("drop",)
+        assert p.codebook("tone").code("drop").description.startswith("not in the codebook")
+        got = human_codes.coding_of(p, "gone", "ana", 1)
+        assert (got.codes, got.memo) == (("x",), "memo")

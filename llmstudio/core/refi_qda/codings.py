@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..codebook import Codebook
+from ..codebook import NONE_CODE, Codebook
 from ..errors import ProjectError
 from ..project import Project
 
@@ -39,8 +39,10 @@ def row_codings(project: Project, texts) -> Iterator[Coding]:
     selections (``texts``: the corpus's texts, by row id). Rows uncoded again and
     without a memo are left out: there is nothing to exchange."""
     from ..human_codes import current
+    from ..store import human_codes as stored_codes
 
-    for name in project.codebooks():
+    # A deleted codebook's clicks stay in the project (they come back with it): export them too.
+    for name in sorted(set(project.codebooks()) | set(stored_codes.codebooks(project.db))):
         for click in current(project, name):
             if not click.codes and not click.memo:
                 continue
@@ -71,6 +73,11 @@ def run_books(project: Project) -> list[tuple[str, Codebook, dict[int, tuple[str
             if book is None:
                 continue
         codes = run_codes(project, info.run_id, book)
+        allowed = set(book.labels()) | {NONE_CODE}
+        if any(c not in allowed for given in codes.values() for c in given):
+            # labels outside the codebook (a model's answer as given): the labels it gave
+            book = _labels_book(project, info)
+            codes = run_codes(project, info.run_id, book) if book is not None else {}
         if codes:
             out.append((model_user(info.title, info.model), book, codes))
     return out

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ... import __version__
-from ..codebook import NONE_CODE, Codebook
+from ..codebook import NONE_CODE, Code, Codebook
 from ..project import Project
 from .codings import Coding, row_codings, run_books
 from .guids import guid, project_namespace
@@ -163,6 +163,28 @@ def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
         ET.SubElement(note, "PlainTextContent").text = coding.memo
 
 
+LEFT_OVER = "not in the codebook any more; kept from earlier coding"
+
+
+def _complete(books: dict[str, Codebook], codings: list[Coding]) -> None:
+    """Give every coded code a place in the code book: a code given before it left its
+    codebook becomes a code of it again (described so), and a deleted codebook that still
+    has codes comes back as a multi-label codebook of the codes given. Nothing a coder
+    gave is exported pointing at no code."""
+    used: dict[str, set[str]] = {}
+    for coding in codings:
+        used.setdefault(coding.codebook, set()).update(coding.codes)
+    for name, codes in used.items():
+        book = books.get(name)
+        known = set(book.names) | {NONE_CODE} if book is not None else {NONE_CODE}
+        extra = tuple(Code(c, LEFT_OVER) for c in sorted(codes - known))
+        if book is None:
+            placeholder = (Code("(codebook deleted)", LEFT_OVER),)
+            books[name] = Codebook(extra or placeholder, name=name, multi_label=True)
+        elif extra:
+            books[name] = Codebook(book.codes + extra, name, book.multi_label, book.none_option)
+
+
 def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
     """The ``Project`` element of ``project`` and the source files it refers to
     (``sources/<guid>.txt`` -> text)."""
@@ -180,6 +202,7 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
             Coding(row, 0, len(texts[row]), book.name, codes, user)
             for row, codes in sorted(per_row.items())
         ]
+    _complete(books, codings)
     root = ET.Element(
         "Project",
         {"name": project.path.stem, "origin": f"llmstudio {__version__}"},
