@@ -60,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
         if qdpx:
             from ..core.refi_qda import write_qdpx
 
-            print(f"wrote {write_qdpx(project, args.out)}", file=sys.stderr)
+            notes: list[str] = []
+            out = write_qdpx(project, args.out, notes)
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
+            print(f"wrote {out}", file=sys.stderr)
         elif args.out:
             out = export_annotated(project, args.out, bom=args.bom, guard=not args.no_formula_guard)
             print(f"wrote {out}", file=sys.stderr)

@@ -187,3 +187,27 @@ def test_codes_no_longer_in_a_codebook_still_have_a_code(tmp_path, schema):
         assert p.codebook("tone").code("drop").description.startswith("not in the codebook")
         got = human_codes.coding_of(p, "gone", "ana", 1)
         assert (got.codes, got.memo) == (("x",), "memo")
+
+
+def test_carriage_returns_kept_and_control_characters_said(tmp_path, schema):
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(["a\r\nb", "c"], dtype="str"),
+            "note": pd.array(["x\x01y", "ok"], dtype="str"),
+        }
+    )
+    book = Codebook((Code("k"),), name="b")
+    with Project.create(tmp_path / "c.llmstudio", Corpus(frame=frame, text_column="text")) as p:
+        p.save_codebook(book)
+        human_codes.record(p, book, "ana", 0, ["k"], "line 1\r\nline 2")
+        notes: list[str] = []
+        out = write_qdpx(p, tmp_path / "c.qdpx", notes)
+    assert len(notes) == 1 and notes[0].startswith("1 control character(s)")
+    with zipfile.ZipFile(out) as zf:
+        schema.validate(zf.read("project.qde").decode("utf-8"))
+    back = read_qdpx(out, tmp_path / "c2.llmstudio")
+    with Project.open(back.path) as p:
+        assert human_codes.coding_of(p, "b", "ana", 0).memo == "line 1\r\nline 2"
+        frame = p.corpus().frame
+        assert frame["text"].tolist() == ["a\r\nb", "c"]
+        assert frame["note"].tolist() == ["x[U+0001]y", "ok"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from decimal import Decimal
@@ -262,13 +263,35 @@ def _write_zip(path: Path, entries) -> Path:
     return path
 
 
-def write_qdpx(project: Project, path: str | Path) -> Path:
+# What XML 1.0 cannot hold: C0 controls but tab, newline, carriage return; lone surrogates;
+# U+FFFE and U+FFFF. Source texts are files and keep them; in the XML they become visible.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def qde_bytes(root: ET.Element, notes: list[str] | None = None) -> bytes:
+    """``root`` as project.qde: UTF-8, a carriage return in a memo or value kept as
+    ``&#13;`` (a parser turns a literal one into a newline), characters XML cannot hold
+    written as ``[U+0001]`` (counted into ``notes``)."""
+    text = ET.tostring(root, encoding="unicode")
+    bad = len(_NOT_XML.findall(text))
+    if bad:
+        text = _NOT_XML.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+        if notes is not None:
+            notes.append(
+                f"{bad:,} control character(s) in memos, metadata or names cannot be held "
+                "by XML: written as [U+XXXX] (the texts themselves are kept exactly)"
+            )
+    text = text.replace("\r", "&#13;")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + text.encode("utf-8")
+
+
+def write_qdpx(project: Project, path: str | Path, notes: list[str] | None = None) -> Path:
     """Write ``project`` as a REFI-QDA project (``.qdpx``): its corpus, codebooks, coders,
     row codes, memos and model runs (module docstring: how they map). Written whole or
-    not at all."""
+    not at all; what could not be written exactly is said in ``notes``."""
     root, files = project_element(project)
-    qde = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    entries = [("project.qde", qde)] + [(n, t.encode("utf-8")) for n, t in files.items()]
+    entries = [("project.qde", qde_bytes(root, notes))]
+    entries += [(n, t.encode("utf-8")) for n, t in files.items()]
     return _write_zip(Path(path), entries)
 
 
@@ -286,8 +309,7 @@ def write_qdc(book: Codebook, path: str | Path, namespace_seed: str = "") -> Pat
     codes_el = ET.SubElement(root, "Codes")
     _add_book(codes_el, book, ids, 0)
     _qualify(root, CODEBOOK_NAMESPACE)
-    text = ET.tostring(root, encoding="unicode", xml_declaration=False)
-    return write_text(path, '<?xml version="1.0" encoding="utf-8"?>\n' + text)
+    return write_text(path, qde_bytes(root).decode("utf-8"))
 
 
 def _qualify(root: ET.Element, namespace: str) -> None:
