@@ -103,6 +103,8 @@ def test_model_runs_are_codes_of_a_model_user(study, tmp_path):
             if sel.get("creatingUser") == model[0]:
                 given[row] = tuple(codes[c.get("targetGUID")] for c in sel.iter(f"{Q}CodeRef"))
     assert given == labels and len(given) == 6
+    # run 1 read the 'title' column, not the text: its user says so
+    assert "model: lexicon run 1 on 'title'" in users.values()
 
 
 def test_round_trip_keeps_codes_coders_row_codes_memos(study, tmp_path):
@@ -119,7 +121,7 @@ def test_round_trip_keeps_codes_coders_row_codes_memos(study, tmp_path):
     for name in books:
         assert after[name] == before[name]
     assert ("ana", 5, (), "memo only, no code") in after["Local topics"]
-    assert "model: lexicon run 1" in result.coders
+    assert "model: lexicon run 1 on 'title'" in result.coders
     assert got["text"].tolist() == frame["text"].tolist()
     assert got["Partei (Wahl) ü"].tolist() == frame["Partei (Wahl) ü"].tolist()
 

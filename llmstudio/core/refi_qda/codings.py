@@ -29,9 +29,12 @@ class Coding:
     memo: str = ""
 
 
-def model_user(run_title: str, model: str) -> str:
-    """The user a model run's labels are coded by: "model: builtin run 3"."""
-    return f"{MODEL_USER_PREFIX}{model} {run_title}"
+def model_user(run_title: str, model: str, column: str = "") -> str:
+    """The user a model run's labels are coded by: "model: builtin run 3", or "model:
+    lexicon run 1 on 'title'" when the run read another column than the project's text
+    (its labels are then about that column, which a QDA program does not show)."""
+    on = f" on {column!r}" if column else ""
+    return f"{MODEL_USER_PREFIX}{model} {run_title}{on}"
 
 
 def row_codings(project: Project, texts) -> Iterator[Coding]:
@@ -79,8 +82,20 @@ def run_books(project: Project) -> list[tuple[str, Codebook, dict[int, tuple[str
             book = _labels_book(project, info)
             codes = run_codes(project, info.run_id, book) if book is not None else {}
         if codes:
-            out.append((model_user(info.title, info.model), book, codes))
+            column = _run_column(project, info.run_id)
+            column = "" if column in ("", project.text_column) else column
+            out.append((model_user(info.title, info.model, column), book, codes))
     return out
+
+
+def _run_column(project: Project, run_id: int) -> str:
+    from ..errors import LlmstudioError
+    from ..runs import run_settings
+
+    try:
+        return run_settings(project, run_id).text_column or ""
+    except LlmstudioError:
+        return ""  # settings unreadable: the run is still exported, its column unnamed
 
 
 def _labels_book(project: Project, info) -> Codebook | None:
