@@ -15,8 +15,9 @@ import xmlschema
 from llmstudio.core import human_codes
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
+from llmstudio.core.errors import LlmstudioError
 from llmstudio.core.project import Project
-from llmstudio.core.refi_qda import read_qdpx, write_qdc, write_qdpx
+from llmstudio.core.refi_qda import read_qdc, read_qdpx, write_qdc, write_qdpx
 from llmstudio.core.results import run_codes
 
 from annotated_project import BOOK, make_project
@@ -159,6 +160,28 @@ def test_codebook_alone_as_qdc(tmp_path, schema):
     # The folder has no schema of its own for .qdc: its Codes must be valid project Codes.
     text = ET.tostring(codes, encoding="unicode").replace("urn:QDA-XML:codebook:1.0", NS)
     schema.validate(f'<Project xmlns="{NS}" name="x"><CodeBook>{text}</CodeBook></Project>')
+    books, _ = read_qdc(out)
+    assert books == [TOPICS]  # codes, rules, examples and kind come back
+
+
+def test_qdc_from_another_program(tmp_path):
+    qdc = tmp_path / "theirs.qdc"
+    qdc.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+        'origin="QualCoder"><Codes><Code guid="00000000-0000-4000-8000-000000000001" '
+        'name="Feelings" isCodable="true"><Code guid="00000000-0000-4000-8000-000000000002" '
+        'name="joy" isCodable="true"/></Code></Codes></CodeBook>',
+        encoding="utf-8",
+    )
+    books, log = read_qdc(qdc)
+    assert [b.names for b in books] == [("Feelings", "Feelings / joy")] and "flattened" in log[0]
+    qdc.write_text(
+        '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code name="no guid" '
+        'isCodable="true"/></Codes></CodeBook>',
+        encoding="utf-8",
+    )
+    with pytest.raises(LlmstudioError, match="guid"):
+        read_qdc(qdc)
 
 
 def test_codes_no_longer_in_a_codebook_still_have_a_code(tmp_path, schema):

@@ -10,7 +10,7 @@ Qt-free; see docs/refi-qda.md.
 """
 
 from .codings import Coding, row_codings
-from .importer import ImportResult, read_qdpx
+from .importer import ImportResult, read_qdc, read_qdpx
 from .reader import QdaFile, read_qde
 from .writer import write_qdc, write_qdpx
 
@@ -18,6 +18,7 @@ __all__ = [
     "Coding",
     "ImportResult",
     "QdaFile",
+    "read_qdc",
     "read_qde",
     "read_qdpx",
     "row_codings",

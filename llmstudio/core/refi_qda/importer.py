@@ -24,7 +24,7 @@ from ..project import Project, _put_in_place
 from ..store import codebooks as stored_codebooks
 from ..store import history, transaction
 from ..store import human_codes as stored_codes
-from .reader import CodeNode, QdaFile, read_qde
+from .reader import CodeNode, QdaFile, read_qdc_codes, read_qde
 from .schema import QdaError
 from .writer import BOOK_NOTE
 
@@ -118,6 +118,15 @@ def _typed(values: list, kind: str) -> pd.Series:
     if kind in _DTYPES:
         return pd.to_numeric(series).astype(_DTYPES[kind])
     return series
+
+
+def read_qdc(path: str | Path) -> tuple[list[Codebook], list[str]]:
+    """The codebooks in a REFI-QDA codebook file (``.qdc``), mapped as a project's code
+    tree is (see the module docstring), and log lines saying what was flattened."""
+    books, _, log = _books(read_qdc_codes(path))
+    if not books:
+        raise QdaError(f"{path}: the codebook has no codes")
+    return books, log
 
 
 def _corpus(qda: QdaFile, path: Path, log: list[str]) -> Corpus:

@@ -292,3 +292,31 @@ def read_qde(path: str | Path) -> QdaFile:
             return parse_qde(zf.read(member), where, zf)
     except (zipfile.BadZipFile, OSError) as exc:
         raise QdaError(f"{where}: the zip file is damaged ({exc})") from None
+
+
+def read_qdc_codes(path: str | Path) -> QdaFile:
+    """A REFI-QDA codebook (``.qdc``) as a :class:`QdaFile` holding only its codes. No
+    schema of its own is bundled: its codes are checked as a project's code book."""
+    from lxml import etree
+
+    from .schema import CODEBOOK_NAMESPACE
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise QdaError(f"{path}: cannot read the file ({exc.strerror})") from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise QdaError(f"{path}: not well-formed XML ({exc})") from None
+    if root.tag != f"{{{CODEBOOK_NAMESPACE}}}CodeBook":
+        raise QdaError(f"{path}: not a REFI-QDA codebook (its root is not CodeBook)")
+    codes = root.find(f"{{{CODEBOOK_NAMESPACE}}}Codes")
+    inner = etree.tostring(codes).decode("utf-8") if codes is not None else ""
+    inner = inner.replace(CODEBOOK_NAMESPACE, NAMESPACE)
+    wrapped = f'<Project xmlns="{NAMESPACE}" name="qdc"><CodeBook>{inner}</CodeBook></Project>'
+    qda = parse_qde(wrapped.encode("utf-8"), f"{path} (its codes)")
+    qda.name = path.stem
+    return qda
