@@ -32,8 +32,11 @@ def run(args: argparse.Namespace) -> int:
             export_format(args.coding_log)  # a wrong suffix fails before any work
         except LlmstudioError as exc:
             raise UsageError(str(exc)) from None
-    qdpx = bool(args.out) and Path(args.out).suffix.lower() == ".qdpx"
-    if args.out and not qdpx:
+    suffix = Path(args.out).suffix.lower() if args.out else ""
+    qdpx, qdc = suffix == ".qdpx", suffix == ".qdc"
+    if qdc != bool(args.codebook):
+        raise UsageError("a codebook alone: --out FILE.qdc with --codebook NAME")
+    if args.out and not (qdpx or qdc):
         try:
             annotated_format(args.out)  # a wrong suffix fails before any work
         except LlmstudioError as exc:
@@ -57,7 +60,12 @@ def run(args: argparse.Namespace) -> int:
         "export reads a project's runs and codes (llmstudio convert exports a data file)",
     )
     try:
-        if qdpx:
+        if qdc:
+            from ..core.refi_qda import write_qdc
+
+            out = write_qdc(project.codebook(args.codebook), args.out)
+            print(f"wrote {out}", file=sys.stderr)
+        elif qdpx:
             from ..core.refi_qda import write_qdpx
 
             notes: list[str] = []
@@ -106,7 +114,12 @@ def register(commands: Commands) -> None:
     p.add_argument(
         "--out",
         help="the annotated table: .csv .xlsx .parquet or .dta (Stata); or .qdpx: the "
-        "project for MAXQDA, ATLAS.ti, NVivo, QualCoder (REFI-QDA)",
+        "project for MAXQDA, ATLAS.ti, NVivo, QualCoder (REFI-QDA); or .qdc with --codebook",
+    )
+    p.add_argument(
+        "--codebook",
+        metavar="NAME",
+        help="with --out FILE.qdc: that codebook alone, as a REFI-QDA codebook",
     )
     p.add_argument("--methods", metavar="OUT.md", help="the methods record: .md or .html")
     p.add_argument(

@@ -51,3 +51,16 @@ def test_import_wants_a_qdpx_and_a_project_name(cli, tmp_path):
     maxqda(tmp_path / "mx.qdpx")
     done = cli("import")("mx.qdpx", "--project", "mx.csv")
     assert done.returncode == 2 and "ends in .llmstudio" in done.stderr
+
+
+def test_codebook_alone_as_qdc(cli, tmp_path):
+    from llmstudio.core.refi_qda import read_qdc
+
+    project = make_project(tmp_path)
+    done = cli("export")(project, "--out", "book.qdc", "--codebook", BOOK.name)
+    assert done.returncode == 0, done.stderr
+    assert read_qdc(tmp_path / "book.qdc")[0] == [BOOK]
+    done = cli("export")(project, "--out", "book.qdc")
+    assert done.returncode == 2 and "--codebook NAME" in done.stderr
+    done = cli("export")(project, "--out", "book.qdc", "--codebook", "nope")
+    assert done.returncode == 1 and "no codebook named 'nope'" in done.stderr
