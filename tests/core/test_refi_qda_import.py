@@ -13,7 +13,7 @@ from llmstudio.core.errors import LlmstudioError
 from llmstudio.core.project import Project
 from llmstudio.core.refi_qda import read_qde, read_qdpx
 
-from helpers.qdpx_files import NS, UNICODE_TEXT, g, maxqda, qualcoder, write
+from helpers.qdpx_files import NS, UNICODE_TEXT, g, maxqda, qualcoder, two_tone_folders, write
 
 
 def test_qualcoder_style(tmp_path):
@@ -114,3 +114,15 @@ def test_partial_selections_are_listed_for_passages(tmp_path):
     assert [(s.name, start, end, code) for s, start, end, code, _, _ in passages] == [
         ("Doc 2", 0, 5, g(11, True))
     ]
+
+
+def test_same_folder_names_and_several_codes_in_a_single_label_book(folder):
+    """Two folders called "Tone" both stay; an llmstudio single-label codebook coded with
+    two codes on one text elsewhere comes back multi-label, both codes kept."""
+    result = read_qdpx(two_tone_folders(folder / "x.qdpx"), folder / "x.llmstudio")
+    assert result.codebooks == ["Tone", "Tone (2)"]
+    assert any("imported as multi-label" in line for line in result.log)
+    with Project.open(result.path) as p:
+        assert p.codebook("Tone").multi_label
+        assert human_codes.coding_of(p, "Tone", "u", 0).codes == ("warm", "cold")
+        assert human_codes.coding_of(p, "Tone (2)", "u", 0).codes == ("x",)

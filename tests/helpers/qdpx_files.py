@@ -131,3 +131,22 @@ def maxqda(path: Path, *, drop_source: bool = False, partial: bool = False) -> P
     if not drop_source:
         files[f"Sources/{g(51).upper()}.txt"] = texts[1].encode("utf-8")
     return write(path, qde, files)
+
+
+def two_tone_folders(path: Path) -> Path:
+    """Two folders called "Tone"; the first an llmstudio single-label codebook (its
+    description says so) whose two codes user "u" gave one text, with a code of the
+    second folder too."""
+    qde = f"""<Project xmlns="{NS}" name="p"><Users><User guid="{g(1)}" name="u"/></Users>
+<CodeBook><Codes>
+<Code guid="{g(10)}" name="Tone" isCodable="false"><Description>llmstudio codebook: single-label</Description>
+<Code guid="{g(11)}" name="warm" isCodable="true"/><Code guid="{g(12)}" name="cold" isCodable="true"/></Code>
+<Code guid="{g(20)}" name="Tone" isCodable="false"><Code guid="{g(21)}" name="x" isCodable="true"/></Code>
+</Codes></CodeBook>
+<Sources><TextSource guid="{g(50)}" name="s"><PlainTextContent>abc</PlainTextContent>
+<PlainTextSelection guid="{g(60)}" startPosition="0" endPosition="3" creatingUser="{g(1)}">
+<Coding guid="{g(70)}"><CodeRef targetGUID="{g(11)}"/></Coding>
+<Coding guid="{g(71)}"><CodeRef targetGUID="{g(12)}"/></Coding>
+<Coding guid="{g(72)}"><CodeRef targetGUID="{g(21)}"/></Coding>
+</PlainTextSelection></TextSource></Sources></Project>"""
+    return write(path, qde)

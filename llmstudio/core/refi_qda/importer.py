@@ -83,7 +83,15 @@ def _books(qda: QdaFile) -> tuple[list[Codebook], dict[str, tuple[str, str]], li
     if loose:
         groups.append((f"{qda.name or 'imported'} codes", "", loose))
     books, where, log = [], {}, []
+    taken: set[str] = set()
     for name, description, members in groups:
+        if name.lower() in taken:  # two folders of one name: both kept, told apart
+            k = 2
+            while f"{name} ({k})".lower() in taken:
+                k += 1
+            log.append(f"two code folders are called {name!r}: the second is {name} ({k})")
+            name = f"{name} ({k})"
+        taken.add(name.lower())
         llmstudio = description.startswith(BOOK_NOTE)
         multi = not llmstudio or "multi-label" in description
         none_option = llmstudio and f"with {NONE_CODE!r}" in description
@@ -251,6 +259,15 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path) -> ImportResu
             key = (default, _coder(qda, user), row)
             given.setdefault(key, set())
             memos[key].append(qda.notes[note].text if note in qda.notes else "")
+    for i, book in enumerate(books):
+        several = any(len(c) > 1 for (b, _, _), c in given.items() if b == book.name)
+        if not book.multi_label and several:
+            # coded in another program with several codes per text: all are kept
+            books[i] = Codebook(book.codes, book.name, multi_label=True)
+            log.append(
+                f"codebook {book.name!r} was single-label; some texts have several of its "
+                "codes, so it is imported as multi-label"
+            )
     order = {b.name: b.labels() if not b.multi_label else b.names + (NONE_CODE,) for b in books}
     time = datetime.now(UTC).isoformat(timespec="milliseconds")
     with Project.create(tmp, corpus) as project, transaction(project.db):
