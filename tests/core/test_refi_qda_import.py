@@ -126,3 +126,25 @@ def test_same_folder_names_and_several_codes_in_a_single_label_book(folder):
         assert p.codebook("Tone").multi_label
         assert human_codes.coding_of(p, "Tone", "u", 0).codes == ("warm", "cold")
         assert human_codes.coding_of(p, "Tone (2)", "u", 0).codes == ("x",)
+
+
+def test_variable_values_that_do_not_fit_their_type_are_kept_as_text(folder):
+    qde = f"""<Project xmlns="{NS}" name="p">
+<Variables><Variable guid="{g(30)}" name="age" typeOfVariable="Integer"/></Variables>
+<Sources><TextSource guid="{g(50)}" name="s"><PlainTextContent>abc</PlainTextContent>
+<VariableValue><VariableRef targetGUID="{g(30)}"/><TextValue>about 40</TextValue></VariableValue>
+</TextSource></Sources></Project>"""
+    result = read_qdpx(write(folder / "x.qdpx", qde), folder / "x.llmstudio")
+    assert any("'age' is declared Integer" in line for line in result.log)
+    with Project.open(result.path) as p:
+        assert p.corpus().frame["age"].tolist() == ["about 40"]
+
+
+def test_a_coding_of_a_code_not_in_the_code_book(folder):
+    qde = f"""<Project xmlns="{NS}" name="p">
+<Sources><TextSource guid="{g(50)}" name="s"><PlainTextContent>abc</PlainTextContent>
+<Coding guid="{g(70)}"><CodeRef targetGUID="{g(99)}"/></Coding>
+</TextSource></Sources></Project>"""
+    with pytest.raises(LlmstudioError, match="refers to a code that is not in the code book"):
+        read_qdpx(write(folder / "x.qdpx", qde), folder / "x.llmstudio")
+    _nothing_left(folder, {"x.qdpx"})

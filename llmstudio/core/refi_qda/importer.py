@@ -171,7 +171,13 @@ def _corpus(qda: QdaFile, path: Path, log: list[str]) -> Corpus:
         if any(len(c) > 1 for c in cells[vid]):
             log.append(f"variable {name!r}: some sources have several values; kept as text")
             kind = "Text"
-        frame[column] = _typed(["; ".join(c) if c else None for c in cells[vid]], kind)
+        values = ["; ".join(c) if c else None for c in cells[vid]]
+        try:
+            frame[column] = _typed(values, kind)
+        except (ValueError, TypeError):
+            # declared Integer/Float but holding other text (another program's file)
+            log.append(f"variable {name!r} is declared {kind} but holds other values; kept as text")
+            frame[column] = _typed(values, "Text")
     return Corpus(frame=frame, text_column="text", source=str(path), format="qdpx")
 
 
@@ -213,7 +219,7 @@ def read_qdpx(path: str | Path, project_path: str | Path) -> ImportResult:
     corpus = _corpus(qda, path, log)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.import")
     try:
-        result = _fill(qda, corpus, books, where, log, tmp, target)
+        result = _fill(qda, corpus, books, where, log, tmp, target, str(path))
         _put_in_place(tmp, target, replace=False)
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -229,7 +235,7 @@ def _coder(qda: QdaFile, guid: str | None) -> str:
         return check_coder(" ".join(name.split())[:80] or "unknown coder")
 
 
-def _fill(qda, corpus, books, where, log, tmp: Path, target: Path) -> ImportResult:
+def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: str) -> ImportResult:
     book_names = {b.name for b in books}
     default = books[-1].name if books else "imported codes"
     given: dict[tuple[str, str, int], set[str]] = defaultdict(set)
@@ -240,7 +246,7 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path) -> ImportResu
             for code_guid, user in sel.codes:
                 if code_guid not in where:
                     raise QdaError(
-                        f"{qda.name}: a coding in source {source.name!r} refers to a code "
+                        f"{where_file}: a coding in source {source.name!r} refers to a code "
                         "that is not in the code book"
                     )
                 book, code = where[code_guid]
