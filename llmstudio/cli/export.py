@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.out and not args.methods and not args.coding_log:
         raise UsageError(
-            "give --out FILE (.csv .xlsx .parquet .dta), --methods OUT.md "
+            "give --out FILE (.csv .xlsx .parquet .dta; .qdpx for QDA programs), --methods OUT.md "
             "(or .html) and/or --coding-log FILE (.csv .xlsx .parquet)"
         )
     if (args.bias_report or args.chart) and not args.methods:
@@ -32,7 +32,11 @@ def run(args: argparse.Namespace) -> int:
             export_format(args.coding_log)  # a wrong suffix fails before any work
         except LlmstudioError as exc:
             raise UsageError(str(exc)) from None
-    if args.out:
+    suffix = Path(args.out).suffix.lower() if args.out else ""
+    qdpx, qdc = suffix == ".qdpx", suffix == ".qdc"
+    if qdc != bool(args.codebook):
+        raise UsageError("a codebook alone: --out FILE.qdc with --codebook NAME")
+    if args.out and not (qdpx or qdc):
         try:
             annotated_format(args.out)  # a wrong suffix fails before any work
         except LlmstudioError as exc:
@@ -56,7 +60,20 @@ def run(args: argparse.Namespace) -> int:
         "export reads a project's runs and codes (llmstudio convert exports a data file)",
     )
     try:
-        if args.out:
+        if qdc:
+            from ..core.refi_qda import write_qdc
+
+            out = write_qdc(project.codebook(args.codebook), args.out)
+            print(f"wrote {out}", file=sys.stderr)
+        elif qdpx:
+            from ..core.refi_qda import write_qdpx
+
+            notes: list[str] = []
+            out = write_qdpx(project, args.out, notes)
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
+            print(f"wrote {out}", file=sys.stderr)
+        elif args.out:
             out = export_annotated(project, args.out, bom=args.bom, guard=not args.no_formula_guard)
             print(f"wrote {out}", file=sys.stderr)
         if args.coding_log:
@@ -94,7 +111,16 @@ def register(commands: Commands) -> None:
         "CIs, bias reports, a suggested methods paragraph).",
     )
     p.add_argument("project", help=f"a project ({SUFFIX})")
-    p.add_argument("--out", help="the annotated table: .csv .xlsx .parquet or .dta (Stata)")
+    p.add_argument(
+        "--out",
+        help="the annotated table: .csv .xlsx .parquet or .dta (Stata); or .qdpx: the "
+        "project for MAXQDA, ATLAS.ti, NVivo, QualCoder (REFI-QDA); or .qdc with --codebook",
+    )
+    p.add_argument(
+        "--codebook",
+        metavar="NAME",
+        help="with --out FILE.qdc: that codebook alone, as a REFI-QDA codebook",
+    )
     p.add_argument("--methods", metavar="OUT.md", help="the methods record: .md or .html")
     p.add_argument(
         "--coding-log",

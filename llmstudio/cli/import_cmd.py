@@ -1,0 +1,43 @@
+"""``llmstudio import FILE.qdpx --project P.llmstudio``: a REFI-QDA project (from ATLAS.ti,
+MAXQDA, NVivo, QualCoder or llmstudio) as a new llmstudio project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..core.errors import UsageError
+from ..core.project import SUFFIX
+from .exit_codes import DONE
+from .parser import Commands
+
+
+def run(args: argparse.Namespace) -> int:
+    """``import``: write the new project and say what went where; the exit status."""
+    from ..core.refi_qda import read_qdpx
+
+    if Path(args.file).suffix.lower() not in (".qdpx", ".qde"):
+        raise UsageError(f"{args.file}: import reads REFI-QDA projects (.qdpx)")
+    if Path(args.project).suffix.lower() != SUFFIX:
+        raise UsageError(f"{args.project}: the new project's name ends in {SUFFIX}")
+    result = read_qdpx(args.file, args.project)
+    for line in result.log:
+        print(line, file=sys.stderr)
+    print(f"wrote {result.path}", file=sys.stderr)
+    return DONE
+
+
+def register(commands: Commands) -> None:
+    """The ``import`` command's parser."""
+    p = commands.add(
+        "import",
+        run,
+        description="Import a REFI-QDA project (.qdpx, as ATLAS.ti, MAXQDA, NVivo and "
+        "QualCoder export it) as a new project: each text source a row, its case's "
+        "variables its metadata; the code tree as codebooks; users as coders; "
+        "selections of a whole text as row codes; their notes as memos. A file with "
+        "selections over part of a text is refused (passage coding arrives with issue 18).",
+    )
+    p.add_argument("file", help="a REFI-QDA project (.qdpx)")
+    p.add_argument("--project", required=True, help=f"the new project ({SUFFIX}); must not exist")

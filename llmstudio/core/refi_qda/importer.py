@@ -1,0 +1,324 @@
+"""A REFI-QDA project as a new llmstudio project: each text source a row (its case's
+variables its metadata), the code tree as codebooks (flattened: a nested code is named by
+its path, "Emotions / Anger"; parents stay codes), users as coders, whole-text
+selections as row codes, their notes as memos. Selections over part of a text are
+refused with a count until passages are stored (issue 18): never dropped. The project
+is written to a temporary file and put in place only when complete."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..codebook import NONE_CODE, Code, Codebook
+from ..corpus import Corpus
+from ..errors import CodebookError, LlmstudioError, ProjectError
+from ..human_codes import check_coder
+from ..project import Project, _put_in_place
+from ..store import codebooks as stored_codebooks
+from ..store import history, transaction
+from ..store import human_codes as stored_codes
+from .reader import CodeNode, QdaFile, read_qdc_codes, read_qde
+from .schema import QdaError
+from .writer import BOOK_NOTE
+
+_DTYPES = {"Integer": "Int64", "Float": "Float64", "Boolean": "boolean"}
+
+
+@dataclass
+class ImportResult:
+    """What an import made: the project's path and, line by line, what went where."""
+
+    path: Path
+    rows: int
+    codebooks: list[str]
+    coders: list[str]
+    row_codes: int
+    memos: int
+    log: list[str] = field(default_factory=list)
+
+
+def _parse_description(text: str) -> Code:
+    rules = {"Include": "", "Exclude": ""}
+    examples, rest = [], []
+    for line in text.splitlines():
+        label, _, value = line.partition(": ")
+        if label in rules and value:
+            rules[label] = value
+        elif label == "Example" and value:
+            examples.append(value)
+        else:
+            rest.append(line)
+    return Code("", "\n".join(rest).strip(), rules["Include"], rules["Exclude"], tuple(examples))
+
+
+def _flatten(node: CodeNode, prefix: str, out: list[tuple[CodeNode, str]]) -> None:
+    name = f"{prefix} / {node.name}" if prefix else node.name
+    out.append((node, name))
+    for child in node.children:
+        _flatten(child, name, out)
+
+
+def _books(qda: QdaFile) -> tuple[list[Codebook], dict[str, tuple[str, str]], list[str]]:
+    """The codebooks, each code GUID's (codebook, code name), and log lines."""
+    groups: list[tuple[str, str, list[tuple[CodeNode, str]]]] = []
+    loose: list[tuple[CodeNode, str]] = []
+    nested = False
+    for top in qda.codes:
+        if not top.codable and top.children:
+            members: list[tuple[CodeNode, str]] = []
+            for child in top.children:
+                _flatten(child, "", members)
+            nested |= any(child.children for child in top.children)
+            groups.append((top.name, top.description, members))
+        else:
+            _flatten(top, "", loose)
+            nested |= bool(top.children)
+    if loose:
+        groups.append((f"{qda.name or 'imported'} codes", "", loose))
+    books, where, log = [], {}, []
+    taken: set[str] = set()
+    for name, description, members in groups:
+        if name.lower() in taken:  # two folders of one name: both kept, told apart
+            k = 2
+            while f"{name} ({k})".lower() in taken:
+                k += 1
+            log.append(f"two code folders are called {name!r}: the second is {name} ({k})")
+            name = f"{name} ({k})"
+        taken.add(name.lower())
+        llmstudio = description.startswith(BOOK_NOTE)
+        multi = not llmstudio or "multi-label" in description
+        none_option = llmstudio and f"with {NONE_CODE!r}" in description
+        codes = []
+        for node, code_name in members:
+            where[node.guid] = (name, code_name)
+            if llmstudio and code_name == NONE_CODE:
+                continue  # llmstudio's "none of these": an option, not a code
+            parsed = _parse_description(node.description)
+            codes.append(
+                Code(code_name, parsed.description, parsed.include, parsed.exclude, parsed.examples)
+            )
+        try:
+            books.append(Codebook(tuple(codes), name, multi_label=multi, none_option=none_option))
+        except CodebookError as exc:
+            raise QdaError(f"the code tree cannot be a codebook: {exc}") from None
+    if nested:
+        log.append(
+            "the code tree is flattened: a nested code is named by its path "
+            "('Parent / Child'), parents stay codes (code trees arrive with issue 18)"
+        )
+    if any(node.color for _, _, m in groups for node, _ in m):
+        log.append("code colours are not kept yet (colours arrive with issue 18)")
+    return books, where, log
+
+
+def _typed(values: list, kind: str) -> pd.Series:
+    series = pd.Series(values, dtype="str")
+    if kind == "Boolean":
+        truth = {"true": True, "false": False, "1": True, "0": False}
+        return series.map(lambda v: truth.get(v) if isinstance(v, str) else None).astype("boolean")
+    if kind in _DTYPES:
+        return pd.to_numeric(series).astype(_DTYPES[kind])
+    return series
+
+
+def read_qdc(path: str | Path) -> tuple[list[Codebook], list[str]]:
+    """The codebooks in a REFI-QDA codebook file (``.qdc``), mapped as a project's code
+    tree is (see the module docstring), and log lines saying what was flattened."""
+    books, _, log = _books(read_qdc_codes(path))
+    if not books:
+        raise QdaError(f"{path}: the codebook has no codes")
+    return books, log
+
+
+def _corpus(qda: QdaFile, path: Path, log: list[str]) -> Corpus:
+    """The sources as rows: their name, text, cases and variables (a source's own values
+    first, then its cases'; several different values of one variable are all kept, as
+    text joined by "; ")."""
+    frame = pd.DataFrame(
+        {
+            "document": pd.array([s.name for s in qda.sources], dtype="str"),
+            "text": pd.array([s.text for s in qda.sources], dtype="str"),
+        }
+    )
+    row_of = {s.guid: i for i, s in enumerate(qda.sources)}
+    names: list[list[str]] = [[] for _ in qda.sources]
+    cells: dict[str, list[list[str]]] = {g: [[] for _ in qda.sources] for g in qda.variables}
+
+    def put(vid, row, value):
+        if vid in cells and value is not None and value not in cells[vid][row]:
+            cells[vid][row].append(value)
+
+    for row, source in enumerate(qda.sources):
+        for vid, value in source.variables.items():
+            put(vid, row, value)
+    for case_name, case_values, refs in qda.cases:
+        for ref in refs:
+            if ref in row_of:
+                names[row_of[ref]].append(case_name)
+                for vid, value in case_values.items():
+                    put(vid, row_of[ref], value)
+    if any(names):
+        frame["case"] = pd.array(["; ".join(n) or None for n in names], dtype="str")
+    for vid, (name, kind) in qda.variables.items():
+        column = name if name not in frame.columns else f"{name} (variable)"
+        if any(len(c) > 1 for c in cells[vid]):
+            log.append(f"variable {name!r}: some sources have several values; kept as text")
+            kind = "Text"
+        values = ["; ".join(c) if c else None for c in cells[vid]]
+        try:
+            frame[column] = _typed(values, kind)
+        except (ValueError, TypeError):
+            # declared Integer/Float but holding other text (another program's file)
+            log.append(f"variable {name!r} is declared {kind} but holds other values; kept as text")
+            frame[column] = _typed(values, "Text")
+    return Corpus(frame=frame, text_column="text", source=str(path), format="qdpx")
+
+
+def _refuse_passages(qda: QdaFile, where: str) -> None:
+    parts = [
+        (s, sel)
+        for s in qda.sources
+        for sel in s.selections
+        if (sel.start, sel.end) != (0, len(s.text))
+    ]
+    if parts:
+        sources = len({s.guid for s, _ in parts})
+        raise QdaError(
+            f"{where}: {len(parts):,} selection(s) over part of a text in {sources:,} "
+            "source(s); llmstudio codes whole rows until passage coding arrives (issue 18), "
+            "so nothing was imported rather than drop them"
+        )
+
+
+def read_qdpx(path: str | Path, project_path: str | Path) -> ImportResult:
+    """Import the REFI-QDA project at ``path`` as a new llmstudio project at
+    ``project_path`` (which must not exist); QdaError/ProjectError say what is wrong,
+    and then no project is left behind."""
+    path, target = Path(path), Path(project_path)
+    if target.exists():
+        raise ProjectError(
+            f"{target}: already exists; import makes a new project, choose another name"
+        )
+    qda = read_qde(path)
+    if qda.other_sources:
+        raise QdaError(
+            f"{path}: {qda.other_sources:,} source(s) are not text (PDF, picture, audio or "
+            "video); llmstudio reads text sources only, so nothing was imported"
+        )
+    if not qda.sources:
+        raise QdaError(f"{path}: the project holds no text sources")
+    _refuse_passages(qda, str(path))
+    books, where, log = _books(qda)
+    corpus = _corpus(qda, path, log)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.import")
+    try:
+        result = _fill(qda, corpus, books, where, log, tmp, target, str(path))
+        _put_in_place(tmp, target, replace=False)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+    return result
+
+
+def _coder(qda: QdaFile, guid: str | None) -> str:
+    name = qda.users.get(guid, "unknown coder") if guid else "unknown coder"
+    try:
+        return check_coder(name)
+    except LlmstudioError:
+        return check_coder(" ".join(name.split())[:80] or "unknown coder")
+
+
+def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: str) -> ImportResult:
+    book_names = {b.name for b in books}
+    default = books[-1].name if books else "imported codes"
+    given: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    memos: dict[tuple[str, str, int], list[str]] = defaultdict(list)
+    for row, source in enumerate(qda.sources):
+        for sel in source.selections:
+            keys = set()
+            for code_guid, user in sel.codes:
+                if code_guid not in where:
+                    raise QdaError(
+                        f"{where_file}: a coding in source {source.name!r} refers to a code "
+                        "that is not in the code book"
+                    )
+                book, code = where[code_guid]
+                key = (book, _coder(qda, user or sel.user), row)
+                given[key].add(code)
+                keys.add(key)
+            if not keys:
+                book = sel.name if sel.name in book_names else default
+                keys.add((book, _coder(qda, sel.user), row))
+                given.setdefault((book, _coder(qda, sel.user), row), set())
+            for note in sel.notes:
+                for key in keys:
+                    memos[key].append(qda.notes[note].text if note in qda.notes else "")
+        for note in source.notes:
+            user = qda.notes[note].user if note in qda.notes else None
+            key = (default, _coder(qda, user), row)
+            given.setdefault(key, set())
+            memos[key].append(qda.notes[note].text if note in qda.notes else "")
+    for i, book in enumerate(books):
+        several = any(len(c) > 1 for (b, _, _), c in given.items() if b == book.name)
+        if not book.multi_label and several:
+            # coded in another program with several codes per text: all are kept
+            books[i] = Codebook(book.codes, book.name, multi_label=True)
+            log.append(
+                f"codebook {book.name!r} was single-label; some texts have several of its "
+                "codes, so it is imported as multi-label"
+            )
+    order = {b.name: b.labels() if not b.multi_label else b.names + (NONE_CODE,) for b in books}
+    time = datetime.now(UTC).isoformat(timespec="milliseconds")
+    with Project.create(tmp, corpus) as project, transaction(project.db):
+        for book in books:
+            stored_codebooks.put(project.db, book.name, book.to_json(), time)
+        for (book, coder, row), codes in sorted(
+            given.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])
+        ):
+            ordered = [c for c in order.get(book, ()) if c in codes]
+            memo = "\n\n".join(m for m in memos.get((book, coder, row), ()) if m)
+            stored_codes.add(
+                project.db,
+                book,
+                coder,
+                row,
+                json.dumps(ordered, ensure_ascii=False),
+                memo,
+                time,
+                None,
+            )
+        for note in qda.project_notes:
+            if note in qda.notes:
+                history.add(project.db, "note", qda.notes[note].text)
+        referenced = {n for s in qda.sources for sel in s.selections for n in sel.notes}
+        referenced |= {n for s in qda.sources for n in s.notes} | set(qda.project_notes)
+        for guids in qda.code_notes.values():
+            referenced |= set(guids)
+        for guid, note in qda.notes.items():
+            if guid not in referenced or guid in {g for gs in qda.code_notes.values() for g in gs}:
+                history.add(project.db, "note", f"{note.name}: {note.text}")
+        coders = sorted({c for _, c, _ in given})
+        summary = (
+            f"{len(qda.sources):,} text sources as rows, {len(books)} codebook(s), "
+            f"{len(coders)} coder(s), {len(given):,} row codes, "
+            f"{sum(1 for m in memos.values() if any(m)):,} memos"
+        )
+        history.add(project.db, "import", f"REFI-QDA: {summary}")
+        for line in log:
+            history.add(project.db, "import", line)
+    return ImportResult(
+        target,
+        len(qda.sources),
+        [b.name for b in books],
+        coders,
+        len(given),
+        sum(1 for m in memos.values() if any(m)),
+        [summary, *log],
+    )

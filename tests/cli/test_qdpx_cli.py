@@ -1,0 +1,66 @@
+"""``llmstudio export PROJECT --out FILE.qdpx`` and ``llmstudio import FILE.qdpx --project
+P.llmstudio`` as users run them: a round trip keeps the coding; bad input is one line,
+exit status 1, and no project."""
+
+from __future__ import annotations
+
+import zipfile
+
+import xmlschema
+
+from llmstudio.core import human_codes
+from llmstudio.core.project import Project
+
+from annotated_project import BOOK, make_project
+from helpers.qdpx_files import maxqda
+
+
+def test_export_then_import_round_trip(cli, tmp_path, shared_data):
+    project = make_project(tmp_path)
+    with Project.open(project) as p:
+        human_codes.record(p, BOOK, "ana", 1, ["negative"], "angry, not sad")
+        before = sorted(
+            (c.coder, c.row_id, c.codes, c.memo) for c in human_codes.current(p, BOOK.name)
+        )
+    done = cli("export")(project, "--out", "study.qdpx")
+    assert done.returncode == 0, done.stderr
+    assert "wrote study.qdpx" in done.stderr
+    schema = xmlschema.XMLSchema(str(shared_data / "refi_qda" / "Project-mrt2019.xsd"))
+    with zipfile.ZipFile(tmp_path / "study.qdpx") as zf:
+        schema.validate(zf.read("project.qde").decode("utf-8"))
+    done = cli("import")("study.qdpx", "--project", "back.llmstudio")
+    assert done.returncode == 0, done.stderr
+    assert "6 text sources as rows" in done.stderr and "wrote back.llmstudio" in done.stderr
+    with Project.open(tmp_path / "back.llmstudio") as p:
+        after = sorted(
+            (c.coder, c.row_id, c.codes, c.memo) for c in human_codes.current(p, BOOK.name)
+        )
+    assert after == before
+
+
+def test_import_refuses_partial_selections_in_one_line(cli, tmp_path):
+    maxqda(tmp_path / "mx.qdpx", partial=True)
+    done = cli("import")("mx.qdpx", "--project", "mx.llmstudio")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "1 selection(s) over part of a text" in lines[0]
+    assert not (tmp_path / "mx.llmstudio").exists()
+
+
+def test_import_wants_a_qdpx_and_a_project_name(cli, tmp_path):
+    maxqda(tmp_path / "mx.qdpx")
+    done = cli("import")("mx.qdpx", "--project", "mx.csv")
+    assert done.returncode == 2 and "ends in .llmstudio" in done.stderr
+
+
+def test_codebook_alone_as_qdc(cli, tmp_path):
+    from llmstudio.core.refi_qda import read_qdc
+
+    project = make_project(tmp_path)
+    done = cli("export")(project, "--out", "book.qdc", "--codebook", BOOK.name)
+    assert done.returncode == 0, done.stderr
+    assert read_qdc(tmp_path / "book.qdc")[0] == [BOOK]
+    done = cli("export")(project, "--out", "book.qdc")
+    assert done.returncode == 2 and "--codebook NAME" in done.stderr
+    done = cli("export")(project, "--out", "book.qdc", "--codebook", "nope")
+    assert done.returncode == 1 and "no codebook named 'nope'" in done.stderr
