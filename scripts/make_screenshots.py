@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["LLMSTUDIO_CONFIG_DIR"] = str(Path(tmp) / "config")
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         os.environ.pop("OPENAI_API_KEY", None)
+        from llmstudio.log import setup_logging
+
+        setup_logging()  # as the app does: no library progress bar on the terminal
         made = Shots(Path(tmp), args.out).make_all()
     missing = [name for name in IMAGES if name not in made]
     if missing:

@@ -26,6 +26,8 @@ class StatusLine:
         """Show ``text``; skipped when the last update was too recent, unless ``final``
         or the text is of a new kind (its words before the first digit changed: a new
         phase)."""
+        if text == self._text:
+            return  # the runner reports its last state again when it ends: once is enough
         now = time.monotonic()
         every = TERMINAL_EVERY_S if self.terminal else LOG_EVERY_S
         if not final and now - self._last < every and _kind(text) == _kind(self._text):

@@ -41,3 +41,14 @@ def test_a_terminal_line_is_rewritten_and_ended_once():
     line.end()
     line.end()
     assert screen.getvalue() == "\r1/3 rows   \r3/3 rows   \n"
+
+
+def test_the_same_final_state_reported_twice_is_one_line():
+    # The runner reports its last state at the last flush and again when it ends.
+    log = io.StringIO()
+    line = StatusLine(log)
+    line.show("299/300 rows")
+    line.show("300/300 rows", final=True)
+    line.show("300/300 rows", final=True)
+    line.end()
+    assert log.getvalue().splitlines() == ["299/300 rows", "300/300 rows"]
