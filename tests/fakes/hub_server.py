@@ -44,6 +44,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+try:
+    from .served import ServedFake
+except ImportError:  # run as a script: benchmarks start it in a process of its own
+    from served import ServedFake
+
 FAULTS = ("cut", "401", "404", "500")
 CHUNK = 64 * 1024
 
@@ -122,7 +127,7 @@ _API = re.compile(r"^/api/models/(?P<id>[^/]+/[^/]+)(?:/(?P<what>revision|tree)/
 _RESOLVE = re.compile(r"^/(?P<id>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<file>.+)$")
 
 
-class FakeHub:
+class FakeHub(ServedFake):
     """The server; ``start()``/``stop()`` or a context manager. ``endpoint`` is what
     ``HF_ENDPOINT`` (or ``huggingface_hub.constants.ENDPOINT``) should be."""
 
@@ -132,66 +137,15 @@ class FakeHub:
         self.bytes_sent = 0
         self.requests: list[tuple[str, str, str | None, int]] = []
         self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._connections: dict[int, tuple[socket.socket, threading.Thread]] = {}
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread: threading.Thread | None = None
+        self._serve(_Server(("127.0.0.1", 0), _Handler))
 
     # -- life ---------------------------------------------------------------------------
+
+    THREAD_NAME = "fake-hub"
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeHub:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-hub",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop serving, cut open connections, join every thread; idempotent."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout)
-            self._thread = None
-        with self._lock:
-            connections = list(self._connections.values())
-        for sock, _ in connections:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self._server.server_close()
-        deadline = time.monotonic() + timeout
-        for _, thread in connections:
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-    @property
-    def threads_alive(self) -> int:
-        with self._lock:
-            return sum(t.is_alive() for _, t in self._connections.values())
-
-    def __enter__(self) -> FakeHub:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _opened(self, handler) -> None:
-        with self._lock:
-            self._connections[id(handler)] = (handler.connection, threading.current_thread())
-
-    def _gone(self, handler) -> None:
-        with self._lock:
-            self._connections.pop(id(handler), None)
 
     # -- scripting ----------------------------------------------------------------------
 

@@ -62,7 +62,6 @@ import json
 import math
 import re
 import signal
-import socket
 import sys
 import threading
 import time
@@ -70,6 +69,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+try:
+    from .served import ServedFake
+except ImportError:  # run as a script: benchmarks start it in a process of its own
+    from served import ServedFake
 
 LABELS = ("positive", "negative", "neutral")
 STATED_SCORE = 0.5  # the "score" inside the JSON answer; logprobs give another number
@@ -280,8 +284,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.fake._handle(self, "POST")
 
 
-class FakeOpenAI:
+class FakeOpenAI(ServedFake):
     """The server; ``start()``/``stop()`` or use it as a context manager."""
+
+    THREAD_NAME = "fake-openai"
 
     def __init__(
         self,
@@ -323,17 +329,12 @@ class FakeOpenAI:
         self.reasoning = reasoning
         self.models = models
         self.continuation = continuation
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._rules: list[Rule] = []
         self._requests: list[Request] = []
         self._counts: Counter = Counter()
         self._in_flight = 0
         self._max_in_flight = 0
-        self._connections: dict[int, tuple[socket.socket, threading.Thread]] = {}
-        self._server = _Server((host, port), _Handler, bind_and_activate=True)
-        self._server.fake = self
-        self._thread: threading.Thread | None = None
+        self._serve(_Server((host, port), _Handler, bind_and_activate=True))
 
     # -- life ---------------------------------------------------------------------------
 
@@ -350,48 +351,6 @@ class FakeOpenAI:
     def url(self) -> str:
         """The base URL to give the client (``http://127.0.0.1:PORT/v1``)."""
         return f"http://{self.netloc}/v1"
-
-    def start(self) -> FakeOpenAI:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-openai",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop serving, wake handlers that wait (latency, slow replies, idle keep-alive
-        connections), and join every thread; idempotent."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout)
-            self._thread = None
-        with self._lock:
-            connections = list(self._connections.values())
-        for sock, _ in connections:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self._server.server_close()
-        deadline = time.monotonic() + timeout
-        for _, thread in connections:
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-    @property
-    def threads_alive(self) -> int:
-        """Handler threads still running (0 after a clean stop)."""
-        with self._lock:
-            return sum(t.is_alive() for _, t in self._connections.values())
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # -- scripting ----------------------------------------------------------------------
 
@@ -469,14 +428,6 @@ class FakeOpenAI:
             return self._max_in_flight
 
     # -- serving ------------------------------------------------------------------------
-
-    def _opened(self, handler: _Handler) -> None:
-        with self._lock:
-            self._connections[id(handler)] = (handler.connection, threading.current_thread())
-
-    def _gone(self, handler: _Handler) -> None:
-        with self._lock:
-            self._connections.pop(id(handler), None)
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
