@@ -20,7 +20,8 @@ from llmstudio.core import passages as ps
 from llmstudio.core.errors import ProjectError
 from llmstudio.core.project import Project
 from llmstudio.core.store.migrations import MIGRATIONS
-from tests.helpers.memos import BOOK, corpus, fill
+
+from helpers.memos import BOOK, corpus, fill
 
 
 @pytest.fixture

@@ -38,15 +38,17 @@ def corpus() -> Corpus:
     return Corpus(frame=frame, text_column="text", source="answers.csv")
 
 
-def fill(p: Project) -> dict[str, memos.Memo]:
+def fill(p: Project, with_passages: bool = True) -> dict[str, memos.Memo]:
     """Give ``p`` (with the corpus above) the codebook and one memo of each kind, plus a
-    second project memo by another author; the memos by name."""
+    second project memo by another author; the memos by name (``with_passages=False``:
+    no passages, so no passage memo)."""
     p.save_codebook(BOOK)
     book = p.codebook("Issues")
     hc.record(p, book, "ana", 0, ["Housing", "Transport"], "landlords blamed; bus cuts too")
     hc.record(p, book, "ben", 1, ["Health"])
-    passage = ps.add(p, book, "ana", 0, 0, 5, "Rents", "the word 'doubled' matters")
-    ps.add(p, book, "ben", 2, 0, 8, "Transport")  # no memo
+    if with_passages:
+        passage = ps.add(p, book, "ana", 0, 0, 5, "Rents", "the word 'doubled' matters")
+        ps.add(p, book, "ben", 2, 0, 8, "Transport")  # no memo
     made = {
         "project": memos.add_project_memo(
             p, "ana", "Sampling", "We coded every answer from the north first.\nThen the south."
@@ -58,7 +60,8 @@ def fill(p: Project) -> dict[str, memos.Memo]:
     }
     every = memos.all_memos(p)
     made["row"] = next(m for m in every if m.kind == "row")
-    made["passage"] = next(m for m in every if m.kind == "passage" and m.passage_id == passage.id)
+    if with_passages:
+        made["passage"] = next(m for m in every if m.passage_id == passage.id)
     return made
 
 

@@ -27,6 +27,8 @@ class Coding:
     codes: tuple[str, ...]
     coder: str
     memo: str = ""
+    passage: int | None = None  # the passage's id when it is one (not a row code)
+    time: str = ""  # when it was coded (UTC ISO): the date of its memo's note
 
 
 def model_user(run_title: str, model: str, column: str = "") -> str:
@@ -50,7 +52,21 @@ def row_codings(project: Project, texts) -> Iterator[Coding]:
             if not click.codes and not click.memo:
                 continue
             text = texts[click.row_id]
-            yield Coding(click.row_id, 0, len(text), name, click.codes, click.coder, click.memo)
+            yield Coding(
+                click.row_id, 0, len(text), name, click.codes, click.coder, click.memo, None,
+                click.time,
+            )  # fmt: skip
+
+
+def passage_codings(project: Project) -> Iterator[Coding]:
+    """Every passage in force, each its own selection with its one code and memo."""
+    from ..passages import find
+
+    for name in project.codebooks():
+        for p in find(project, name):
+            yield Coding(
+                p.row_id, p.start, p.end, name, (p.code,), p.coder, p.memo, p.id, p.created
+            )
 
 
 def run_books(project: Project) -> list[tuple[str, Codebook, dict[int, tuple[str, ...]]]]:

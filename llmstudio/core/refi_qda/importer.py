@@ -24,6 +24,7 @@ from ..project import Project, _put_in_place
 from ..store import codebooks as stored_codebooks
 from ..store import history, transaction
 from ..store import human_codes as stored_codes
+from .notes import store_notes
 from .reader import CodeNode, QdaFile, read_qdc_codes, read_qde
 from .schema import QdaError
 from .writer import BOOK_NOTE
@@ -294,21 +295,18 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
                 time,
                 None,
             )
-        for note in qda.project_notes:
-            if note in qda.notes:
-                history.add(project.db, "note", qda.notes[note].text)
-        referenced = {n for s in qda.sources for sel in s.selections for n in sel.notes}
-        referenced |= {n for s in qda.sources for n in s.notes} | set(qda.project_notes)
-        for guids in qda.code_notes.values():
-            referenced |= set(guids)
-        for guid, note in qda.notes.items():
-            if guid not in referenced or guid in {g for gs in qda.code_notes.values() for g in gs}:
-                history.add(project.db, "note", f"{note.name}: {note.text}")
+        # notes of the project, of codes, and those nothing refers to: memos (notes.py)
+        notes_kept = store_notes(project, qda, where, time)
         coders = sorted({c for _, c, _ in given})
         summary = (
             f"{len(qda.sources):,} text sources as rows, {len(books)} codebook(s), "
             f"{len(coders)} coder(s), {len(given):,} row codes, "
             f"{sum(1 for m in memos.values() if any(m)):,} memos"
+            + (
+                ", {:,} project memos, {:,} code memos".format(*notes_kept)
+                if any(notes_kept)
+                else ""
+            )
         )
         history.add(project.db, "import", f"REFI-QDA: {summary}")
         for line in log:

@@ -15,9 +15,11 @@ import pandas as pd
 
 from ... import __version__
 from ..codebook import NONE_CODE, Code, Codebook
+from ..memos import Memo
 from ..project import Project
-from .codings import Coding, row_codings, run_books
+from .codings import Coding, passage_codings, row_codings, run_books
 from .guids import guid, project_namespace
+from .notes import memo_authors, note_element, project_and_code_memos
 from .schema import CODEBOOK_NAMESPACE, NAMESPACE, QdaError
 
 # Okabe-Ito, colour-blind safe; a code's colour until codebooks carry their own (issue 18).
@@ -59,7 +61,9 @@ def _codes_of(book: Codebook) -> list:
     return list(book.codes) + ([None] if book.multi_label or book.none_option else [])
 
 
-def _add_book(codes_el, book: Codebook, ids: _Ids, colour_start: int) -> None:
+def _add_book(
+    codes_el, book: Codebook, ids: _Ids, colour_start: int, code_notes: dict | None = None
+) -> None:
     folder = _el(codes_el, "Code", guid=ids("codebook", book.name), name=book.name)
     folder.set("isCodable", "false")
     ET.SubElement(folder, "Description").text = book_description(book)
@@ -73,6 +77,8 @@ def _add_book(codes_el, book: Codebook, ids: _Ids, colour_start: int) -> None:
         if description:
             # Description comes first in a Code: move it before nothing (no children yet).
             ET.SubElement(el, "Description").text = description
+        for note_id in (code_notes or {}).get(name, ()):
+            _el(el, "NoteRef", targetGUID=note_id)  # the code's memos (after Description)
 
 
 def _variable_type(series: pd.Series) -> str:
@@ -137,6 +143,8 @@ def _cases(project_el, rows: int, columns, ids: _Ids) -> None:
 
 def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
     key = (coding.codebook, coding.coder, coding.row_id, coding.start, coding.end)
+    if coding.passage is not None:  # a passage may cover the whole text, as a row code does
+        key += ("passage", coding.passage)
     sel = _el(
         source_el,
         "PlainTextSelection",
@@ -154,14 +162,13 @@ def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
     if coding.memo:
         note_id = ids("note", *key)
         _el(sel, "NoteRef", targetGUID=note_id)
-        note = _el(
-            notes_el,
-            "Note",
-            guid=note_id,
-            name=f"memo by {coding.coder} on row {coding.row_id + 1} ({coding.codebook})",
-            creatingUser=ids("user", coding.coder),
+        name = (
+            f"memo by {coding.coder} on "
+            + ("a passage of " if coding.passage is not None else "")
+            + f"row {coding.row_id + 1} ({coding.codebook})"
         )
-        ET.SubElement(note, "PlainTextContent").text = coding.memo
+        memo = Memo("row", 0, coding.coder, coding.memo, coding.time, coding.time)
+        note_element(notes_el, note_id, memo, name, ids("user", coding.coder))
 
 
 LEFT_OVER = "not in the codebook any more; kept from earlier coding"
@@ -194,7 +201,7 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
     corpus = project.corpus()
     frame, text_column = corpus.frame, corpus.text_column
     texts = ["" if pd.isna(t) else str(t) for t in frame[text_column].tolist()]
-    codings = list(row_codings(project, texts))
+    codings = list(row_codings(project, texts)) + list(passage_codings(project))
     books = {name: project.codebook(name) for name in project.codebooks()}
     runs = run_books(project)
     for user, book, per_row in runs:
@@ -208,7 +215,8 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
         "Project",
         {"name": project.path.stem, "origin": f"llmstudio {__version__}"},
     )
-    users = sorted({c.coder for c in codings})
+    project_memos, code_memos = project_and_code_memos(project)
+    users = sorted({c.coder for c in codings} | memo_authors(project))
     if users:
         users_el = ET.SubElement(root, "Users")
         for name in users:
@@ -217,7 +225,12 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
         codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
         start = 0
         for name in sorted(books):
-            _add_book(codes_el, books[name], ids, start)
+            notes = {
+                code: [ids("memo", m.id) for m in memos]
+                for (book, code), memos in code_memos.items()
+                if book == name
+            }
+            _add_book(codes_el, books[name], ids, start, notes)
             start += len(books[name].codes)
     columns = _variables(root, frame, text_column, ids)
     _cases(root, len(frame), columns, ids)
@@ -240,8 +253,13 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
             )
             for coding in sorted(by_row.get(row, ()), key=lambda c: (c.codebook, c.coder, c.start)):
                 _selection(source, coding, ids, notes_el)
+    for memo in project_memos + [m for memos in code_memos.values() for m in memos]:
+        where = memo.title if memo.kind == "project" else f"memo on code {memo.code!r}"
+        note_element(notes_el, ids("memo", memo.id), memo, where, ids("user", memo.author))
     if len(notes_el):
         root.append(notes_el)
+    for memo in project_memos:  # notes on the project as a whole (the schema's last element)
+        _el(root, "NoteRef", targetGUID=ids("memo", memo.id))
     _qualify(root, NAMESPACE)
     return root, files
 
