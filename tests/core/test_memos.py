@@ -18,6 +18,7 @@ from llmstudio.core import code_tree, memos
 from llmstudio.core import human_codes as hc
 from llmstudio.core import passages as ps
 from llmstudio.core.errors import ProjectError
+from llmstudio.core.methods import build_record
 from llmstudio.core.project import Project
 from llmstudio.core.store.migrations import MIGRATIONS
 
@@ -212,3 +213,12 @@ def test_a_kill_while_typing_a_memo_loses_at_most_the_last_pause(tmp_path):
             assert len(words) >= last + 1  # every word acknowledged is there
             assert words[last] == f"word{last}"
         assert len(memos.versions(p, project)) >= last_odd // 2 + 2
+
+
+def test_the_methods_record_counts_memos_and_never_quotes_them(project):
+    made = fill(project)
+    text = build_record(project, n_resamples=10).markdown()
+    assert "Memos: 2 project, 1 code, 1 row, 1 passage memos." in text
+    assert "may be private" in text
+    for memo in made.values():
+        assert memo.text.splitlines()[0] not in text
