@@ -36,6 +36,7 @@ __all__ = [
     "filter_memos",
     "first_line",
     "get",
+    "rows_of",
     "save",
     "set_code_memo",
     "versions",
@@ -182,6 +183,19 @@ def versions(project: Project, memo: Memo) -> list[tuple[str, str, str]]:
     """Every save of a project or code memo as (saved, title, text), oldest first (row and
     passage memos keep theirs as clicks and successor passages)."""
     return [tuple(v) for v in stored.versions(project.db, memo.id)]
+
+
+def rows_of(project: Project, memo: Memo) -> list[int]:
+    """The rows (0-based ids) a memo is about, to show them: its row (row and passage
+    memos), the rows coded with its code, by anyone, as a row code or a passage (code
+    memos); none for a project memo."""
+    if memo.kind in ("row", "passage"):
+        return [memo.row_id]
+    if memo.kind != "code":
+        return []
+    rows = {c.row_id for c in human_codes.current(project, memo.codebook) if memo.code in c.codes}
+    rows |= {p.row_id for p in passages.find(project, memo.codebook, codes=[memo.code])}
+    return sorted(rows)
 
 
 def count(project: Project) -> dict[str, int]:

@@ -42,6 +42,7 @@ from .common.column_widths import ColumnWidths
 from .common.errors import describe
 from .common.search_bar import SearchBar
 from .help.menu import HelpMenu
+from .memos.memo_browser import install as install_memos
 from .project.file_actions import FileActions
 from .review.check_run import CheckRun
 from .review.review import Review
@@ -189,6 +190,7 @@ class MainWindow(QMainWindow):
         self.blind_mode = BlindMode(self, self.coding)  # Code Blind hides results, coders
         analyse.addAction(self.coding.act_open)
         analyse.addAction(self.coding.act_blind)
+        self.memos = install_memos(self, analyse)  # Analyse > Memos… (Ctrl+Shift+M)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
         self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows
@@ -377,6 +379,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         """Show ``corpus`` (synchronously); the previous project is closed."""
         self.coding.save_pending()  # a memo being typed belongs to the project closing
+        self.memos.save_pending()
         if self.project is not None and self.project is not project:
             self.project.close()
         self.search_bar.reset()  # rows picked in the previous corpus mean nothing here

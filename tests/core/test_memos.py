@@ -222,3 +222,13 @@ def test_the_methods_record_counts_memos_and_never_quotes_them(project):
     assert "may be private" in text
     for memo in made.values():
         assert memo.text.splitlines()[0] not in text
+
+
+def test_the_rows_a_memo_is_about(project):
+    made = fill(project)
+    assert memos.rows_of(project, made["row"]) == [0]
+    assert memos.rows_of(project, made["passage"]) == [0]
+    assert memos.rows_of(project, made["project"]) == []
+    transport = memos.set_code_memo(project, "Issues", "Transport", "ben", "buses")
+    # row 0 by ana's row code, row 2 by ben's passage
+    assert memos.rows_of(project, transport) == [0, 2]

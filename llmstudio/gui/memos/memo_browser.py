@@ -1,0 +1,299 @@
+"""The memo browser (Analyse > Memos…, Ctrl+Shift+M): every memo of the project in one
+list (kind, what it is on, author, date, first line), searched by text and filtered by
+kind, author and code; the memo chosen is read and edited below (saved as it is typed);
+Show rows goes to the rows it is about; New project memo starts one.
+
+Reads and writes through ``core.memos``; the window is used only through its interface
+(``project``, ``goto_row``, ``show_rows``, ``make_action``)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core import memos
+from ...core.coder_prefs import remember_coder, remembered_coder
+from ...core.memos import KIND_TITLES, Memo
+from .memo_editor import MemoEditor, local_time
+
+COLUMNS = ("Kind", "On", "Author", "Modified", "Memo")
+ANY = ""
+
+
+def place(memo: Memo) -> str:
+    """What a memo is on, for the list: the project, a code, a row, a passage's row and
+    code."""
+    if memo.kind == "project":
+        return "the project"
+    if memo.kind == "code":
+        return f"code {memo.code}"
+    if memo.kind == "row":
+        return f"row {memo.row_id + 1}"
+    return f"row {memo.row_id + 1}, passage coded {memo.code}"
+
+
+class MemoBrowser(QDialog):
+    """Every memo of ``window.project``; not modal (the table stays usable)."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.project = None
+        self.setWindowTitle("Memos")
+        self.every: list[Memo] = []
+        self.shown: list[Memo] = []
+        self._build()
+        self.resize(900, 620)
+
+    def _build(self) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search the memos' text and titles")
+        self.search.setClearButtonEnabled(True)
+        self.kind = QComboBox()
+        self.kind.addItem("Every kind", ANY)
+        for kind, title in KIND_TITLES.items():
+            self.kind.addItem(f"{title} memos", kind)
+        self.author = QComboBox()
+        self.code = QComboBox()
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 2)
+        for label, box in (("&Kind:", self.kind), ("&Author:", self.author), ("C&ode:", self.code)):
+            text = QLabel(label)
+            text.setBuddy(box)
+            filters.addWidget(text)
+            filters.addWidget(box, 1)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.count = QLabel("")
+        self.editor = MemoEditor(self)
+        self.new_author = QLineEdit()
+        self.new_author.setPlaceholderText("your name")
+        self.new_author.setMaximumWidth(160)
+        self.btn_new = QPushButton("&New project memo")
+        self.btn_new.setToolTip("Start a memo on the project as a whole, by the author named")
+        self.btn_show = QPushButton("&Show rows")
+        self.btn_show.setToolTip("Go to the rows this memo is about (a code's: rows coded with it)")
+        self.btn_delete = QPushButton("&Delete")
+        self.btn_delete.setToolTip(
+            "Take this project or code memo out of the list (kept in the file, with its versions)"
+        )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count, 1)
+        buttons.addWidget(QLabel("Author:"))
+        buttons.addWidget(self.new_author)
+        for b in (self.btn_new, self.btn_show, self.btn_delete):
+            buttons.addWidget(b)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(filters)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addLayout(buttons)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(self.editor)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.search.textChanged.connect(self.apply_filters)
+        for box in (self.kind, self.author, self.code):
+            box.currentIndexChanged.connect(self.apply_filters)
+        self.table.itemSelectionChanged.connect(self._chosen)
+        self.table.doubleClicked.connect(lambda *_: self.show_rows())
+        self.btn_new.clicked.connect(self.new_project_memo)
+        self.btn_show.clicked.connect(self.show_rows)
+        self.btn_delete.clicked.connect(self.delete_current)
+        self.editor.sig_saved.connect(self._saved)
+
+    # -- the list -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read every memo of the window's project again (filters and choice kept)."""
+        self.editor.save_pending()
+        keep = self.current()
+        self.project = self.window.project
+        self.every = memos.all_memos(self.project) if self.project is not None else []
+        if self.project is not None and not self.new_author.text():
+            self.new_author.setText(remembered_coder(str(self.project.path.resolve())))
+        self._fill_box(self.author, "Every author", sorted({m.author for m in self.every}))
+        codes = sorted({m.code for m in self.every if m.code})
+        self._fill_box(self.code, "Every code", codes)
+        self.apply_filters(select=keep.key if keep is not None else None)
+
+    @staticmethod
+    def _fill_box(box: QComboBox, first: str, values: list[str]) -> None:
+        keep = box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(first, ANY)
+        for value in values:
+            box.addItem(value, value)
+        box.setCurrentIndex(max(0, box.findData(keep)) if keep else 0)
+        box.blockSignals(False)
+
+    def apply_filters(self, *_, select: tuple | None = None) -> None:
+        """Show the memos that match the search and the filters."""
+        if select is None and self.current() is not None:
+            select = self.current().key
+        kind = self.kind.currentData()
+        self.shown = memos.filter_memos(
+            self.every,
+            text=self.search.text(),
+            kinds=[kind] if kind else None,
+            author=self.author.currentData() or None,
+            code=self.code.currentData() or None,
+        )
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.shown))
+        for row, memo in enumerate(self.shown):
+            self._put(row, memo)
+        self.table.blockSignals(False)
+        total = len(self.every)
+        self.count.setText(
+            f"{len(self.shown):,} of {total:,} memos"
+            if len(self.shown) != total
+            else f"{total:,} memos"
+        )
+        keys = [m.key for m in self.shown]
+        if select in keys:
+            self.table.selectRow(keys.index(select))
+        elif self.shown:
+            self.table.selectRow(0)
+        else:
+            self.table.clearSelection()
+        self._chosen()
+
+    def _put(self, row: int, memo: Memo) -> None:
+        values = (
+            KIND_TITLES[memo.kind],
+            place(memo),
+            memo.author,
+            local_time(memo.modified),
+            memos.first_line(memo),
+        )
+        for column, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if column == len(values) - 1:
+                item.setToolTip(memo.text[:1000])
+            self.table.setItem(row, column, item)
+
+    def current(self) -> Memo | None:
+        """The memo chosen in the list."""
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.shown[rows[0].row()] if rows and rows[0].row() < len(self.shown) else None
+
+    def _chosen(self) -> None:
+        memo = self.current()
+        if memo is None:
+            self.editor.clear()
+        elif self.editor.memo is None or self.editor.memo.key != memo.key:
+            self.editor.set_memo(self.project, memo)
+        self.btn_show.setEnabled(memo is not None and memo.kind != "project")
+        self.btn_delete.setEnabled(memo is not None and memo.kind in ("project", "code"))
+
+    def _saved(self, before, memo: Memo) -> None:
+        """A save (a row or passage memo has a new id now): the list follows."""
+        for listing in (self.every, self.shown):
+            for i, old in enumerate(listing):
+                if old.key == before:
+                    listing[i] = memo
+        row = next((i for i, m in enumerate(self.shown) if m.key == memo.key), None)
+        if row is not None:
+            self.table.blockSignals(True)
+            self._put(row, memo)
+            self.table.blockSignals(False)
+
+    def save_pending(self) -> None:
+        """Save the typing that waits for its pause (the project is closing)."""
+        self.editor.save_pending()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.window and event.type() == event.Type.Close:
+            self.save_pending()  # the window closing: the memo typed is saved first
+        return super().eventFilter(obj, event)
+
+    # -- actions ------------------------------------------------------------------------
+
+    def new_project_memo(self) -> None:
+        """Start a project memo by the author named; it is listed once saved."""
+        if self.project is None:
+            return
+        author = self.new_author.text().strip() or "me"
+        remember_coder(author, str(self.project.path.resolve()))
+        memo = memos.add_project_memo(self.project, author, "New memo")
+        self.search.clear()
+        self.kind.setCurrentIndex(0)
+        self.refresh()
+        self.apply_filters(select=memo.key)
+        self.editor.title.setFocus()
+        self.editor.title.selectAll()
+
+    def show_rows(self) -> None:
+        """Go to the rows the chosen memo is about in the table."""
+        memo = self.current()
+        if memo is None or self.project is None:
+            return
+        rows = memos.rows_of(self.project, memo)
+        if memo.kind in ("row", "passage"):
+            self.window.goto_row(rows[0])
+        elif rows:
+            self.window.show_rows(rows, f"coded {memo.code}")
+        else:
+            self.count.setText(f"No row is coded {memo.code} yet")
+
+    def delete_current(self) -> None:
+        """Take the chosen project or code memo out of the list (kept in the file)."""
+        memo = self.current()
+        if memo is None or memo.kind not in ("project", "code"):
+            return
+        self.editor.save_pending()
+        memos.delete(self.project, memo)
+        self.refresh()
+
+    def done(self, result: int) -> None:
+        self.editor.save_pending()
+        super().done(result)
+
+
+def install(window, menu) -> MemoBrowser:
+    """The browser of ``window`` and its action in ``menu`` (Analyse > Memos…,
+    Ctrl+Shift+M); the browser follows the project opened."""
+    browser = MemoBrowser(window)
+
+    def open_browser():
+        if window.project is None:
+            window.show_status("Open a project to see its memos", 5000)
+            return
+        browser.refresh()
+        browser.show()
+        browser.raise_()
+
+    browser.act_open = window.make_action(
+        "&Memos…", open_browser, "Ctrl+Shift+M", "Every memo of the project: search, read, write"
+    )
+    menu.addAction(browser.act_open)
+    window.sig_loaded.connect(lambda: browser.refresh() if browser.isVisible() else None)
+    window.installEventFilter(browser)
+    return browser
