@@ -88,6 +88,7 @@ def test_an_edit_is_saved_after_a_pause_and_keeps_the_earlier_text(qtbot, window
 
 def test_a_row_memo_edited_stays_chosen_and_is_a_new_click(qtbot, window, browser):
     choose(browser, "row")
+    assert browser.context.text().startswith("Row 1: “Rents have doubled and the buses")
     QTest.keyClicks(browser.editor.text, " NEW")  # at the end, where the cursor is
     qtbot.waitUntil(lambda: not browser.editor.pending, timeout=PAUSE_MS * 5)
     latest = hc.coding_of(window.project, "Issues", "ana", 0)
@@ -99,6 +100,7 @@ def test_a_row_memo_edited_stays_chosen_and_is_a_new_click(qtbot, window, browse
 
 def test_show_rows_goes_to_the_memos_rows(window, browser):
     choose(browser, "passage")
+    assert browser.context.text() == "Passage of row 1, Rents: “Rents”"
     browser.btn_show.click()
     assert window.table.currentIndex().row() == window.model.view_row(0)
     choose(browser, "code")

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core import memos
+from ...core import memos, passages
 from ...core.coder_prefs import remember_coder, remembered_coder
+from ...core.errors import LlmstudioError
 from ...core.memos import KIND_TITLES, Memo
 from .memo_editor import MemoEditor, local_time
 
@@ -44,6 +45,31 @@ def place(memo: Memo) -> str:
     if memo.kind == "row":
         return f"row {memo.row_id + 1}"
     return f"row {memo.row_id + 1}, passage coded {memo.code}"
+
+
+def _excerpt(text: str, width: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def context(project, memo: Memo) -> str:
+    """What the memo is on, in words, shown above it: the row's text, the passage, the
+    code's description (plain text: a cell may hold anything)."""
+    try:
+        if memo.kind == "passage":
+            text = passages.text_of(project, passages.get(project, memo.passage_id))
+            return f"Passage of row {memo.row_id + 1}, {memo.code}: “{_excerpt(text)}”"
+        if memo.kind == "row":
+            return f"Row {memo.row_id + 1}: “{_excerpt(passages.row_text(project, memo.row_id))}”"
+        if memo.kind == "code":
+            code = project.codebook(memo.codebook).code(memo.code)
+            described = (
+                code.description if code is not None and code.description else "no description"
+            )
+            return f"Code {memo.code} ({memo.codebook}): {described}"
+    except LlmstudioError as exc:  # a row without text, a codebook deleted: say so
+        return f"{place(memo)}: {exc}"
+    return "A memo on the project as a whole"
 
 
 class MemoBrowser(QDialog):
@@ -87,6 +113,10 @@ class MemoBrowser(QDialog):
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.count = QLabel("")
         self.editor = MemoEditor(self)
+        self.context = QLabel("")
+        self.context.setWordWrap(True)
+        self.context.setTextFormat(Qt.TextFormat.PlainText)  # a cell may hold anything
+        self.context.setObjectName("memoContext")
         self.new_author = QLineEdit()
         self.new_author.setPlaceholderText("your name")
         self.new_author.setMaximumWidth(160)
@@ -100,7 +130,9 @@ class MemoBrowser(QDialog):
         )
         buttons = QHBoxLayout()
         buttons.addWidget(self.count, 1)
-        buttons.addWidget(QLabel("Author:"))
+        by = QLabel("New memo &by:")
+        by.setBuddy(self.new_author)
+        buttons.addWidget(by)
         buttons.addWidget(self.new_author)
         for b in (self.btn_new, self.btn_show, self.btn_delete):
             buttons.addWidget(b)
@@ -112,7 +144,12 @@ class MemoBrowser(QDialog):
         top_layout.addLayout(buttons)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
-        split.addWidget(self.editor)
+        below = QWidget()
+        below_layout = QVBoxLayout(below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        below_layout.addWidget(self.context)
+        below_layout.addWidget(self.editor, 1)
+        split.addWidget(below)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
@@ -210,6 +247,7 @@ class MemoBrowser(QDialog):
             self.editor.clear()
         elif self.editor.memo is None or self.editor.memo.key != memo.key:
             self.editor.set_memo(self.project, memo)
+        self.context.setText(context(self.project, memo) if memo is not None else "")
         self.btn_show.setEnabled(memo is not None and memo.kind != "project")
         self.btn_delete.setEnabled(memo is not None and memo.kind in ("project", "code"))
 

@@ -4,6 +4,8 @@ the panel's code buttons). Saved as it is typed, like every memo editor."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 from ...core import memos, passages
@@ -45,8 +47,9 @@ def passage_memo_dialog(parent, project, passage_id: int) -> MemoDialog:
     passage = passages.get(project, passage_id)
     dialog = MemoDialog(
         parent,
-        f"Memo by <b>{passage.coder}</b> on a passage of row {passage.row_id + 1} coded "
-        f"<b>{passage.code}</b>: “{_excerpt(passages.text_of(project, passage))}”",
+        f"Memo by <b>{escape(passage.coder)}</b> on a passage of row {passage.row_id + 1} "
+        f"coded <b>{escape(passage.code)}</b>: "
+        f"“{escape(_excerpt(passages.text_of(project, passage)))}”",
         "Passage memo",
     )
     dialog.editor.set_memo(project, memos.get(project, "passage", passage_id))
@@ -69,7 +72,8 @@ def code_memo_dialog(parent, project, codebook: str, code: str, author: str = ""
     author = author or remembered_coder(str(project.path.resolve())) or "me"
     dialog = MemoDialog(
         parent,
-        f"Memo by <b>{author}</b> on the code <b>{code}</b> of {codebook}: your running "
+        f"Memo by <b>{escape(author)}</b> on the code <b>{escape(code)}</b> of "
+        f"{escape(codebook)}: your running "
         "notes on it (its description, which defines it, is in the codebook).",
         "Code memo",
     )

@@ -10,7 +10,14 @@ from datetime import datetime
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core import memos
 from ...core.errors import LlmstudioError
@@ -52,7 +59,12 @@ class MemoEditor(QWidget):
         self.state.setObjectName("memoState")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title)
+        self.title_label = QLabel("&Title:")
+        self.title_label.setBuddy(self.title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title_label)
+        title_row.addWidget(self.title, 1)
+        layout.addLayout(title_row)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.state)
         self.timer = QTimer(self)
@@ -94,6 +106,7 @@ class MemoEditor(QWidget):
         try:
             self.title.setText(title)
             self.title.setVisible(title_shown)
+            self.title_label.setVisible(title_shown)
             self.text.setPlainText(text)
             self.text.moveCursor(QTextCursor.MoveOperation.End)  # notes go on at the end
         finally:
