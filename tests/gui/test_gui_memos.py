@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from llmstudio.core import human_codes as hc
@@ -121,6 +122,13 @@ def test_a_new_project_memo(qtbot, window, browser):
     got = [m for m in memos.all_memos(window.project) if m.author == "carla"]
     assert [(m.title, m.text) for m in got] == [("Coding rules", "Code the whole answer first.")]
     assert ("Project", "the project", "carla") in listed(browser)
+
+
+def test_enter_in_the_search_box_starts_no_memo(qtbot, window, browser):
+    browser.search.setFocus()
+    QTest.keyClicks(browser.search, "bus")
+    QTest.keyClick(browser.search, Qt.Key.Key_Return)
+    assert len(memos.all_memos(window.project)) == 5 and browser.isVisible()
 
 
 def test_deleting_takes_a_project_memo_out_of_the_list(window, browser):

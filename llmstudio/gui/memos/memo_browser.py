@@ -135,6 +135,7 @@ class MemoBrowser(QDialog):
         buttons.addWidget(by)
         buttons.addWidget(self.new_author)
         for b in (self.btn_new, self.btn_show, self.btn_delete):
+            b.setAutoDefault(False)  # Enter in the search box must not start a memo
             buttons.addWidget(b)
         top = QWidget()
         top_layout = QVBoxLayout(top)
