@@ -36,8 +36,8 @@ def browser(qtbot, window, tmp_path):
 
 
 def listed(browser) -> list[tuple[str, str, str]]:
-    t = browser.table
-    return [tuple(t.item(r, c).text() for c in (0, 1, 2)) for r in range(t.rowCount())]
+    m = browser.table.model()
+    return [tuple(m.index(r, c).data() for c in (0, 1, 2)) for r in range(m.rowCount())]
 
 
 def choose(browser, kind: str, on: str | None = None) -> None:
@@ -96,7 +96,8 @@ def test_a_row_memo_edited_stays_chosen_and_is_a_new_click(qtbot, window, browse
     assert latest.memo == "landlords blamed; bus cuts too NEW"
     assert latest.codes == ("Housing", "Transport")
     assert browser.current().id == latest.id and browser.current().text == latest.memo
-    assert browser.table.item(browser.table.currentRow(), 4).text().endswith(" NEW")
+    row = browser.table.selectionModel().selectedRows()[0].row()
+    assert browser.table.model().index(row, 4).data().endswith(" NEW")
 
 
 def test_show_rows_goes_to_the_memos_rows(window, browser):

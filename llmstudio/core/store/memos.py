@@ -75,6 +75,28 @@ def all_memos(db: sqlite3.Connection) -> list[Row]:
     return db.execute(f"SELECT {_COLUMNS} FROM memos WHERE deleted IS NULL ORDER BY id").fetchall()
 
 
+def row_memos(db: sqlite3.Connection) -> list[tuple]:
+    """Each coder's latest click per row when it carries a memo, as (click id, codebook,
+    coder, row_id, memo, time), by codebook, row, coder (from ``human_codes``)."""
+    # Only the clicks with a memo are looked at, each checked for a later click through
+    # the index human_codes_latest: memos are few next to clicks.
+    return db.execute(
+        "SELECT id, codebook, coder, row_id, memo, time FROM human_codes AS h "
+        "WHERE memo IS NOT NULL AND memo != '' AND NOT EXISTS (SELECT 1 FROM human_codes "
+        "AS later WHERE later.codebook = h.codebook AND later.coder = h.coder "
+        "AND later.row_id = h.row_id AND later.id > h.id) ORDER BY codebook, row_id, coder"
+    ).fetchall()
+
+
+def passage_memos(db: sqlite3.Connection) -> list[tuple]:
+    """The passages in force with a memo, as (passage id, codebook, coder, row_id, code,
+    memo, created), by codebook, row, start (from ``passages``)."""
+    return db.execute(
+        "SELECT id, codebook, coder, row_id, code, memo, created FROM passages "
+        "WHERE removed IS NULL AND memo != '' ORDER BY codebook, row_id, start, id"
+    ).fetchall()
+
+
 def versions(db: sqlite3.Connection, memo_id: int) -> list[tuple[str, str, str]]:
     """Every save of the memo as (saved, title, text), oldest first."""
     return db.execute(

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,22 +28,10 @@ from ...core import memos, passages
 from ...core.coder_prefs import remember_coder, remembered_coder
 from ...core.errors import LlmstudioError
 from ...core.memos import KIND_TITLES, Memo
-from .memo_editor import MemoEditor, local_time
+from .memo_editor import MemoEditor
+from .memo_list import MemoListModel, place
 
-COLUMNS = ("Kind", "On", "Author", "Modified", "Memo")
 ANY = ""
-
-
-def place(memo: Memo) -> str:
-    """What a memo is on, for the list: the project, a code, a row, a passage's row and
-    code."""
-    if memo.kind == "project":
-        return "the project"
-    if memo.kind == "code":
-        return f"code {memo.code}"
-    if memo.kind == "row":
-        return f"row {memo.row_id + 1}"
-    return f"row {memo.row_id + 1}, passage coded {memo.code}"
 
 
 def _excerpt(text: str, width: int = 160) -> str:
@@ -82,6 +69,7 @@ class MemoBrowser(QDialog):
         self.setWindowTitle("Memos")
         self.every: list[Memo] = []
         self.shown: list[Memo] = []
+        self._filling = False
         self._build()
         self.resize(900, 620)
 
@@ -102,15 +90,17 @@ class MemoBrowser(QDialog):
             text.setBuddy(box)
             filters.addWidget(text)
             filters.addWidget(box, 1)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.list = MemoListModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.list)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(200)  # widths from the first rows, not all
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.count = QLabel("")
         self.editor = MemoEditor(self)
         self.context = QLabel("")
@@ -158,7 +148,7 @@ class MemoBrowser(QDialog):
         self.search.textChanged.connect(self.apply_filters)
         for box in (self.kind, self.author, self.code):
             box.currentIndexChanged.connect(self.apply_filters)
-        self.table.itemSelectionChanged.connect(self._chosen)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._chosen())
         self.table.doubleClicked.connect(lambda *_: self.show_rows())
         self.btn_new.clicked.connect(self.new_project_memo)
         self.btn_show.clicked.connect(self.show_rows)
@@ -203,11 +193,11 @@ class MemoBrowser(QDialog):
             author=self.author.currentData() or None,
             code=self.code.currentData() or None,
         )
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(self.shown))
-        for row, memo in enumerate(self.shown):
-            self._put(row, memo)
-        self.table.blockSignals(False)
+        self._filling = True  # the reset clears the selection: not a choice of the user
+        try:
+            self.list.set_memos(self.shown)
+        finally:
+            self._filling = False
         total = len(self.every)
         self.count.setText(
             f"{len(self.shown):,} of {total:,} memos"
@@ -223,26 +213,14 @@ class MemoBrowser(QDialog):
             self.table.clearSelection()
         self._chosen()
 
-    def _put(self, row: int, memo: Memo) -> None:
-        values = (
-            KIND_TITLES[memo.kind],
-            place(memo),
-            memo.author,
-            local_time(memo.modified),
-            memos.first_line(memo),
-        )
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            if column == len(values) - 1:
-                item.setToolTip(memo.text[:1000])
-            self.table.setItem(row, column, item)
-
     def current(self) -> Memo | None:
         """The memo chosen in the list."""
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        rows = self.table.selectionModel().selectedRows()
         return self.shown[rows[0].row()] if rows and rows[0].row() < len(self.shown) else None
 
     def _chosen(self) -> None:
+        if self._filling:
+            return
         memo = self.current()
         if memo is None:
             self.editor.clear()
@@ -260,9 +238,7 @@ class MemoBrowser(QDialog):
                     listing[i] = memo
         row = next((i for i, m in enumerate(self.shown) if m.key == memo.key), None)
         if row is not None:
-            self.table.blockSignals(True)
-            self._put(row, memo)
-            self.table.blockSignals(False)
+            self.list.replace(row, memo)
 
     def save_pending(self) -> None:
         """Save the typing that waits for its pause (the project is closing)."""
