@@ -24,7 +24,7 @@ from llmstudio.gui.memos.memo_dialog import code_memo_dialog, passage_memo_dialo
 from llmstudio.gui.memos.memo_editor import PAUSE_MS
 
 from helpers.gui import open_project
-from helpers.memos import make
+from helpers.memos import corpus, make
 
 
 @pytest.fixture
@@ -130,6 +130,38 @@ def test_enter_in_the_search_box_starts_no_memo(qtbot, window, browser):
     QTest.keyClicks(browser.search, "bus")
     QTest.keyClick(browser.search, Qt.Key.Key_Return)
     assert len(memos.all_memos(window.project)) == 5 and browser.isVisible()
+
+
+def test_a_memo_on_a_code_from_the_browser(qtbot, monkeypatch, window, browser):
+    asked = []
+
+    def pick(parent, title, label, items, current, editable):
+        asked.extend(items)
+        return "Issues › Health", True
+
+    def type_and_close(dialog):
+        QTest.keyClicks(dialog.editor.text, "Health means services here.")
+        dialog.reject()
+        return 0
+
+    monkeypatch.setattr("PySide6.QtWidgets.QInputDialog.getItem", pick)
+    monkeypatch.setattr("llmstudio.gui.memos.memo_dialog.MemoDialog.exec", type_and_close)
+    browser.new_author.setText("dora")
+    browser.btn_code.click()
+    assert asked == [f"Issues › {c}" for c in ("Housing", "Rents", "Transport", "Health")]
+    memo = memos.code_memo(window.project, "Issues", "Health", "dora")
+    assert memo.text == "Health means services here."
+    assert browser.current().key == memo.key  # listed and chosen
+
+
+def test_a_project_without_a_codebook_has_no_code_to_write_about(qtbot, window, tmp_path):
+    with Project.create(tmp_path / "bare.llmstudio", corpus()):
+        pass
+    open_project(qtbot, window, tmp_path / "bare.llmstudio")
+    window.memos.act_open.trigger()
+    assert window.memos.count.text() == "0 memos" and not window.memos.editor.isEnabled()
+    window.memos.btn_code.click()
+    assert window.memos.count.text() == "The project has no codebook: no code to write about"
 
 
 def test_deleting_takes_a_project_memo_out_of_the_list(window, browser):

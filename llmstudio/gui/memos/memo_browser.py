@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -28,6 +29,7 @@ from ...core import memos, passages
 from ...core.coder_prefs import remember_coder, remembered_coder
 from ...core.errors import LlmstudioError
 from ...core.memos import KIND_TITLES, Memo
+from .memo_dialog import code_memo_dialog
 from .memo_editor import MemoEditor
 from .memo_list import MemoListModel, place
 
@@ -112,6 +114,8 @@ class MemoBrowser(QDialog):
         self.new_author.setMaximumWidth(160)
         self.btn_new = QPushButton("&New project memo")
         self.btn_new.setToolTip("Start a memo on the project as a whole, by the author named")
+        self.btn_code = QPushButton("Memo on a &code…")
+        self.btn_code.setToolTip("Read or write the named author's memo on a code")
         self.btn_show = QPushButton("&Show rows")
         self.btn_show.setToolTip("Go to the rows this memo is about (a code's: rows coded with it)")
         self.btn_delete = QPushButton("&Delete")
@@ -124,7 +128,7 @@ class MemoBrowser(QDialog):
         by.setBuddy(self.new_author)
         buttons.addWidget(by)
         buttons.addWidget(self.new_author)
-        for b in (self.btn_new, self.btn_show, self.btn_delete):
+        for b in (self.btn_new, self.btn_code, self.btn_show, self.btn_delete):
             b.setAutoDefault(False)  # Enter in the search box must not start a memo
             buttons.addWidget(b)
         top = QWidget()
@@ -151,6 +155,7 @@ class MemoBrowser(QDialog):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._chosen())
         self.table.doubleClicked.connect(lambda *_: self.show_rows())
         self.btn_new.clicked.connect(self.new_project_memo)
+        self.btn_code.clicked.connect(self.ask_code_memo)
         self.btn_show.clicked.connect(self.show_rows)
         self.btn_delete.clicked.connect(self.delete_current)
         self.editor.sig_saved.connect(self._saved)
@@ -264,6 +269,36 @@ class MemoBrowser(QDialog):
         self.apply_filters(select=memo.key)
         self.editor.title.setFocus()
         self.editor.title.selectAll()
+
+    def ask_code_memo(self) -> None:
+        """Ask which code, then open the author's memo on it (made when first typed)."""
+        if self.project is None:
+            return
+        choices = {
+            f"{book} › {code}": (book, code)
+            for book in self.project.codebooks()
+            for code in self.project.codebook(book).names
+        }
+        if not choices:
+            self.count.setText("The project has no codebook: no code to write about")
+            return
+        chosen, ok = QInputDialog.getItem(self, "Memo on a code", "Code:", list(choices), 0, False)
+        if not ok or chosen not in choices:
+            return
+        author = self.new_author.text().strip() or "me"
+        remember_coder(author, str(self.project.path.resolve()))
+        self.editor.save_pending()
+        book, code = choices[chosen]
+        memo = self.open_code_memo(book, code, author)
+        self.refresh()
+        if memo is not None:
+            self.apply_filters(select=memo.key)
+
+    def open_code_memo(self, book: str, code: str, author: str):
+        """The code memo dialog, modal; the memo as stored after it (None: none)."""
+        dialog = code_memo_dialog(self, self.project, book, code, author)
+        dialog.exec()
+        return dialog.editor.memo
 
     def show_rows(self) -> None:
         """Go to the rows the chosen memo is about in the table."""
