@@ -88,9 +88,9 @@ def test_round_trip_keeps_every_memo_with_author_and_date(tmp_path):
 
     project_and_code = [kept(m) for m in before if m.kind != "row"]
     assert [kept(m) for m in after if m.kind != "row"] == project_and_code
-    # a row memo is the memo of its coder's click: its text and author come back
-    assert [kept(m, False) for m in after if m.kind == "row"] == [
-        kept(m, False) for m in before if m.kind == "row"
+    # a row memo is the memo of its coder's click: text, author and date come back
+    assert [kept(m) for m in after if m.kind == "row"] == [
+        kept(m) for m in before if m.kind == "row"
     ]
 
 

@@ -24,7 +24,7 @@ from ..project import Project, _put_in_place
 from ..store import codebooks as stored_codebooks
 from ..store import history, transaction
 from ..store import human_codes as stored_codes
-from .notes import store_notes
+from .notes import note_time, store_notes
 from .reader import CodeNode, QdaFile, read_qdc_codes, read_qde
 from .schema import QdaError
 from .writer import BOOK_NOTE
@@ -241,6 +241,7 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
     default = books[-1].name if books else "imported codes"
     given: dict[tuple[str, str, int], set[str]] = defaultdict(set)
     memos: dict[tuple[str, str, int], list[str]] = defaultdict(list)
+    noted: dict[tuple[str, str, int], list[str]] = defaultdict(list)  # their note GUIDs
     for row, source in enumerate(qda.sources):
         for sel in source.selections:
             keys = set()
@@ -261,11 +262,13 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
             for note in sel.notes:
                 for key in keys:
                     memos[key].append(qda.notes[note].text if note in qda.notes else "")
+                    noted[key].append(note)
         for note in source.notes:
             user = qda.notes[note].user if note in qda.notes else None
             key = (default, _coder(qda, user), row)
             given.setdefault(key, set())
             memos[key].append(qda.notes[note].text if note in qda.notes else "")
+            noted[key].append(note)
     for i, book in enumerate(books):
         several = any(len(c) > 1 for (b, _, _), c in given.items() if b == book.name)
         if not book.multi_label and several:
@@ -292,7 +295,7 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
                 row,
                 json.dumps(ordered, ensure_ascii=False),
                 memo,
-                time,
+                note_time(qda, noted.get((book, coder, row), ()), time),  # the memo's date
                 None,
             )
         # notes of the project, of codes, and those nothing refers to: memos (notes.py)

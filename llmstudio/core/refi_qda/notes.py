@@ -17,7 +17,7 @@ from ..store import memos as stored_memos
 from .reader import Note, QdaFile
 
 
-def _xsd_time(value: str) -> str | None:
+def xsd_time(value: str) -> str | None:
     """An ISO time as xsd:dateTime (None when it is not one: the attribute is left out)."""
     try:
         return datetime.fromisoformat(value).isoformat(timespec="milliseconds")
@@ -28,7 +28,7 @@ def _xsd_time(value: str) -> str | None:
 def note_element(notes_el, note_id: str, memo: Memo, name: str, user_id: str) -> ET.Element:
     """Append a ``Note`` holding ``memo`` to ``notes_el``."""
     attrs = {"guid": note_id, "name": name, "creatingUser": user_id}
-    created, modified = _xsd_time(memo.created), _xsd_time(memo.modified)
+    created, modified = xsd_time(memo.created), xsd_time(memo.modified)
     if created:
         attrs["creationDateTime"] = created
     if modified:
@@ -77,6 +77,17 @@ def _time(value: str | None, fallback: str) -> str:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def note_time(qda: QdaFile, note_ids, fallback: str) -> str:
+    """When the latest of these notes was written (modified, else created), as llmstudio
+    stores times; ``fallback`` when none of them says: a row memo's click keeps its date."""
+    times = []
+    for note_id in note_ids:
+        note = qda.notes.get(note_id)
+        if note is not None and (note.modified or note.created):
+            times.append(_time(note.modified or note.created, fallback))
+    return max(times) if times else fallback
 
 
 def store_notes(project: Project, qda: QdaFile, code_place: dict, now: str) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from ..memos import Memo
 from ..project import Project
 from .codings import Coding, passage_codings, row_codings, run_books
 from .guids import guid, project_namespace
-from .notes import memo_authors, note_element, project_and_code_memos
+from .notes import memo_authors, note_element, project_and_code_memos, xsd_time
 from .schema import CODEBOOK_NAMESPACE, NAMESPACE, QdaError
 
 # Okabe-Ito, colour-blind safe; a code's colour until codebooks carry their own (issue 18).
@@ -153,6 +153,7 @@ def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
         startPosition=str(coding.start),
         endPosition=str(coding.end),
         creatingUser=ids("user", coding.coder),
+        creationDateTime=xsd_time(coding.time),  # when coded (left out when not known)
     )
     for code in coding.codes:
         c = _el(
