@@ -191,6 +191,9 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.coding.act_open)
         analyse.addAction(self.coding.act_blind)
         self.memos = install_memos(self, analyse)  # Analyse > Memos… (Ctrl+Shift+M)
+        self.memos.sig_coding_changed.connect(  # the panel's rows as stored now
+            lambda: self.coding.reload_codebooks() if self.coding.dock.isVisible() else None
+        )
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
         self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows

@@ -100,6 +100,22 @@ def test_a_row_memo_edited_stays_chosen_and_is_a_new_click(qtbot, window, browse
     assert browser.table.model().index(row, 4).data().endswith(" NEW")
 
 
+def test_the_coding_panel_reads_a_row_memo_edited_in_the_browser(qtbot, window, browser):
+    panel = window.coding
+    panel.act_open.trigger()
+    panel.codebook_box.setCurrentText("Issues")
+    panel.coder_edit.setText("ana")
+    panel.coder_entered()
+    panel.set_filter("all")
+    panel.goto(0)
+    assert panel.row_id == 0 and panel.memo.text() == "landlords blamed; bus cuts too"
+    choose(browser, "row")
+    QTest.keyClicks(browser.editor.text, " and fares")
+    qtbot.waitUntil(lambda: not browser.editor.pending, timeout=PAUSE_MS * 5)
+    # the panel's next click on the row must not put the old memo back
+    assert panel.memo.text() == "landlords blamed; bus cuts too and fares"
+
+
 def test_show_rows_goes_to_the_memos_rows(window, browser):
     choose(browser, "passage")
     assert browser.context.text() == "Passage of row 1, Rents: “Rents”"

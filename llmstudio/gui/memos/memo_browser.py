@@ -8,7 +8,7 @@ Reads and writes through ``core.memos``; the window is used only through its int
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -62,7 +62,11 @@ def context(project, memo: Memo) -> str:
 
 
 class MemoBrowser(QDialog):
-    """Every memo of ``window.project``; not modal (the table stays usable)."""
+    """Every memo of ``window.project``; not modal (the table stays usable).
+    ``sig_coding_changed`` after a row or passage memo was saved: a new click or passage,
+    which the coding panel must read before its next click."""
+
+    sig_coding_changed = Signal()
 
     def __init__(self, window):
         super().__init__(window)
@@ -244,6 +248,8 @@ class MemoBrowser(QDialog):
         row = next((i for i, m in enumerate(self.shown) if m.key == memo.key), None)
         if row is not None:
             self.list.replace(row, memo)
+        if memo.kind in ("row", "passage"):
+            self.sig_coding_changed.emit()
 
     def save_pending(self) -> None:
         """Save the typing that waits for its pause (the project is closing)."""
