@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import NamedTuple
+
+import pandas as pd
 
 from . import human_codes, passages
 from .errors import ProjectError
@@ -33,9 +36,11 @@ __all__ = [
     "code_memo",
     "count",
     "delete",
+    "export_memos",
     "filter_memos",
     "first_line",
     "get",
+    "memo_table",
     "rows_of",
     "save",
     "set_code_memo",
@@ -191,6 +196,38 @@ def count(project: Project) -> dict[str, int]:
     for m in all_memos(project):
         out[m.kind] += 1
     return out
+
+
+TABLE_COLUMNS = (
+    "kind", "codebook", "code", "row", "passage", "author", "title", "memo", "created",
+    "modified",
+)  # fmt: skip
+
+
+def memo_table(memos: Iterable[Memo]) -> pd.DataFrame:
+    """Memos as a table, one a line: ``kind`` (project, code, row, passage), ``codebook``
+    and ``code`` (a code memo's code, a passage's code), ``row`` (1-based, as the window
+    numbers rows; empty for project and code memos), ``passage`` (its id), ``author``,
+    ``title`` (project memos), ``memo`` (the text), ``created`` and ``modified`` (UTC)."""
+    frame = pd.DataFrame(
+        [
+            (
+                m.kind, m.codebook, m.code, None if m.row_id is None else m.row_id + 1,
+                m.passage_id, m.author, m.title, m.text, m.created, m.modified,
+            )
+            for m in memos
+        ],
+        columns=list(TABLE_COLUMNS),
+    )  # fmt: skip
+    return frame.astype({"row": "Int64", "passage": "Int64"})
+
+
+def export_memos(memos: Iterable[Memo], path, *, guard: bool = True) -> Path:
+    """Write :func:`memo_table` to ``path`` (.csv .xlsx .parquet); the path. Cells that
+    a spreadsheet would run as formulas are guarded (``guard``)."""
+    from .export import export_table
+
+    return export_table(memo_table(memos), path, guard=guard)
 
 
 # -- writing ------------------------------------------------------------------------------

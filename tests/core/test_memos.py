@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 
+import pandas as pd
 import pytest
 
 from llmstudio.core import code_tree, memos
@@ -232,3 +233,14 @@ def test_the_rows_a_memo_is_about(project):
     transport = memos.set_code_memo(project, "Issues", "Transport", "ben", "buses")
     # row 0 by ana's row code, row 2 by ben's passage
     assert memos.rows_of(project, transport) == [0, 2]
+
+
+def test_the_memo_table_names_what_each_memo_is_on(project, tmp_path):
+    fill(project)
+    path = memos.export_memos(memos.all_memos(project), tmp_path / "memos.xlsx")
+    got = pd.read_excel(path, dtype=str, keep_default_na=False)
+    assert got.columns.tolist() == list(memos.TABLE_COLUMNS)
+    assert got["kind"].tolist() == ["project", "project", "code", "row", "passage"]
+    assert got["row"].tolist() == ["", "", "", "1", "1"]  # 1-based, as the window shows
+    assert got["code"].tolist() == ["", "", "Rents", "", "Rents"]
+    assert got["passage"].tolist()[4] != "" and got["title"][0] == "Sampling"

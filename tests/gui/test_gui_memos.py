@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 
+import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -178,6 +179,28 @@ def test_a_project_without_a_codebook_has_no_code_to_write_about(qtbot, window, 
     assert window.memos.count.text() == "0 memos" and not window.memos.editor.isEnabled()
     window.memos.btn_code.click()
     assert window.memos.count.text() == "The project has no codebook: no code to write about"
+
+
+def test_the_memos_listed_are_exported(monkeypatch, window, browser, tmp_path):
+    browser.kind.setCurrentIndex(browser.kind.findData("project"))
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QFileDialog.getSaveFileName",
+        lambda *a: (str(tmp_path / "memos.csv"), "CSV (*.csv)"),
+    )
+    browser.btn_export.click()
+    assert browser.count.text() == "2 memos written to memos.csv"
+    got = pd.read_csv(tmp_path / "memos.csv", keep_default_na=False)
+    assert got["title"].tolist() == ["Sampling", "Doubts"]
+    assert got["author"].tolist() == ["ana", "ben"] and set(got["kind"]) == {"project"}
+    assert got["memo"][0] == "We coded every answer from the north first.\nThen the south."
+
+
+def test_an_export_that_cannot_be_written_says_why(qtbot, window, browser, tmp_path):
+    errors = []
+    window.sig_error.connect(errors.append)
+    assert not browser.export_to(str(tmp_path / "memos.docx"))
+    assert errors and ".docx" in errors[0]
+    assert not (tmp_path / "memos.docx").exists()
 
 
 def test_deleting_takes_a_project_memo_out_of_the_list(window, browser):

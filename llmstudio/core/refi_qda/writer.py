@@ -255,7 +255,9 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
             for coding in sorted(by_row.get(row, ()), key=lambda c: (c.codebook, c.coder, c.start)):
                 _selection(source, coding, ids, notes_el)
     for memo in project_memos + [m for memos in code_memos.values() for m in memos]:
-        where = memo.title if memo.kind == "project" else f"memo on code {memo.code!r}"
+        where = (
+            memo.title if memo.kind == "project" else f"memo by {memo.author} on code {memo.code!r}"
+        )
         note_element(notes_el, ids("memo", memo.id), memo, where, ids("user", memo.author))
     if len(notes_el):
         root.append(notes_el)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -122,6 +123,10 @@ class MemoBrowser(QDialog):
         self.btn_code.setToolTip("Read or write the named author's memo on a code")
         self.btn_show = QPushButton("&Show rows")
         self.btn_show.setToolTip("Go to the rows this memo is about (a code's: rows coded with it)")
+        self.btn_export = QPushButton("E&xport…")
+        self.btn_export.setToolTip(
+            "Write the memos listed (as searched and filtered) to CSV or Excel"
+        )
         self.btn_delete = QPushButton("&Delete")
         self.btn_delete.setToolTip(
             "Take this project or code memo out of the list (kept in the file, with its versions)"
@@ -132,7 +137,7 @@ class MemoBrowser(QDialog):
         by.setBuddy(self.new_author)
         buttons.addWidget(by)
         buttons.addWidget(self.new_author)
-        for b in (self.btn_new, self.btn_code, self.btn_show, self.btn_delete):
+        for b in (self.btn_new, self.btn_code, self.btn_show, self.btn_export, self.btn_delete):
             b.setAutoDefault(False)  # Enter in the search box must not start a memo
             buttons.addWidget(b)
         top = QWidget()
@@ -160,6 +165,7 @@ class MemoBrowser(QDialog):
         self.table.doubleClicked.connect(lambda *_: self.show_rows())
         self.btn_new.clicked.connect(self.new_project_memo)
         self.btn_code.clicked.connect(self.ask_code_memo)
+        self.btn_export.clicked.connect(self.ask_export)
         self.btn_show.clicked.connect(self.show_rows)
         self.btn_delete.clicked.connect(self.delete_current)
         self.editor.sig_saved.connect(self._saved)
@@ -305,6 +311,28 @@ class MemoBrowser(QDialog):
         dialog = code_memo_dialog(self, self.project, book, code, author)
         dialog.exec()
         return dialog.editor.memo
+
+    def ask_export(self) -> None:
+        """Ask where, then write the memos listed."""
+        if self.project is None:
+            return
+        start = str(self.project.path.with_name(f"{self.project.path.stem}_memos.csv"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export memos", start, "CSV (*.csv);;Excel (*.xlsx);;Parquet (*.parquet)"
+        )
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> bool:
+        """Write the memos listed to ``path``; False (and the reason shown) if not."""
+        self.editor.save_pending()
+        try:
+            written = memos.export_memos(self.shown, path)
+        except (LlmstudioError, OSError) as exc:
+            self.window.show_error("The memos were not exported", exc)
+            return False
+        self.count.setText(f"{len(self.shown):,} memos written to {written.name}")
+        return True
 
     def show_rows(self) -> None:
         """Go to the rows the chosen memo is about in the table."""
