@@ -5,8 +5,8 @@ columns are the variables of its own case; every llmstudio codebook is a top-lev
 that cannot be coded (a folder) with its codes under it; a row code is a selection over
 the whole text, coded by its coder (a user); a passage a selection of its characters;
 a row or passage memo is a note referenced by that selection, a code memo a note its code
-refers to, a project memo a note of the project (``notes``); a model run's labels are codings by a user named for the run ("model: builtin
-run 3"). Offsets count Unicode code points of the plain text (Python string indices).
+refers to, a project memo a note of the project (``notes``); a model run's labels are
+codings by a user named for the run ("model: builtin run 3"). Offsets count Unicode code points of the plain text (Python string indices).
 Qt-free; see docs/refi-qda.md.
 """
 
