@@ -6,7 +6,8 @@ that cannot be coded (a folder) with its codes under it; a row code is a selecti
 the whole text, coded by its coder (a user); a passage a selection of its characters;
 a row or passage memo is a note referenced by that selection, a code memo a note its code
 refers to, a project memo a note of the project (``notes``); a model run's labels are
-codings by a user named for the run ("model: builtin run 3"). Offsets count Unicode code points of the plain text (Python string indices).
+codings by a user named for the run ("model: builtin run 3"). Offsets count Unicode code
+points of the plain text (Python string indices).
 Qt-free; see docs/refi-qda.md.
 """
 
