@@ -13,7 +13,7 @@ import xmlschema
 
 from llmstudio.core import memos
 from llmstudio.core.project import Project
-from llmstudio.core.refi_qda import read_qdpx, write_qdpx
+from llmstudio.core.refi_qda import read_qde, read_qdpx, write_qdpx
 
 from helpers.memos import corpus, fill
 from helpers.qdpx_files import NS, g, write
@@ -68,6 +68,26 @@ def test_every_memo_kind_is_a_note_where_the_schema_puts_it(tmp_path, schema):
     (ref,) = row.findall(f"{Q}NoteRef")
     assert text(ref.get("targetGUID")) == made["row"].text
     assert by_span[("row 3", "0", "8")].findall(f"{Q}NoteRef") == []  # no memo, no note
+
+
+def test_a_reader_finds_each_passage_memo_on_its_passage(tmp_path):
+    """What an import of passages reads: the partial selection and its note, with the
+    passage memo's author and date."""
+    with Project.create(tmp_path / "m.llmstudio", corpus()) as p:
+        made = fill(p)
+        write_qdpx(p, tmp_path / "m.qdpx")
+    qda = read_qde(tmp_path / "m.qdpx")
+    found = [
+        (source.name, start, end, qda.users[user], [qda.notes[n] for n in notes])
+        for source, start, end, _code, user, notes in qda.passages()
+    ]
+    assert [(s, a, b, u) for s, a, b, u, _ in found] == [
+        ("row 1", 0, 5, "ana"),
+        ("row 3", 0, 8, "ben"),
+    ]
+    (note,) = found[0][4]
+    assert note.text == made["passage"].text and qda.users[note.user] == "ana"
+    assert note.created == made["passage"].created and found[1][4] == []
 
 
 def test_round_trip_keeps_every_memo_with_author_and_date(tmp_path):
