@@ -176,16 +176,19 @@ def versions(project: Project, memo: Memo) -> list[tuple[str, str, str]]:
     return [tuple(v) for v in stored.versions(project.db, memo.id)]
 
 
-def rows_of(project: Project, memo: Memo) -> list[int]:
+def rows_of(project: Project, memo: Memo, coder: str | None = None) -> list[int]:
     """The rows (0-based ids) a memo is about, to show them: its row (row and passage
-    memos), the rows coded with its code, by anyone, as a row code or a passage (code
-    memos); none for a project memo."""
+    memos), the rows coded with its code as a row code or a passage (code memos; by
+    anyone, or by ``coder`` only: a coder coding blind sees no one else's codes); none
+    for a project memo."""
     if memo.kind in ("row", "passage"):
         return [memo.row_id]
     if memo.kind != "code":
         return []
-    rows = {c.row_id for c in human_codes.current(project, memo.codebook) if memo.code in c.codes}
-    rows |= {p.row_id for p in passages.find(project, memo.codebook, codes=[memo.code])}
+    clicks = human_codes.current(project, memo.codebook, coder)
+    rows = {c.row_id for c in clicks if memo.code in c.codes}
+    found = passages.find(project, memo.codebook, codes=[memo.code], coder=coder)
+    rows |= {p.row_id for p in found}
     return sorted(rows)
 
 

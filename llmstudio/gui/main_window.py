@@ -190,10 +190,14 @@ class MainWindow(QMainWindow):
         self.blind_mode = BlindMode(self, self.coding)  # Code Blind hides results, coders
         analyse.addAction(self.coding.act_open)
         analyse.addAction(self.coding.act_blind)
-        self.memos = install_memos(self, analyse)  # Analyse > Memos… (Ctrl+Shift+M)
+        self.memos = install_memos(  # Analyse > Memos… (Ctrl+Shift+M); blind: own memos only
+            self, analyse, lambda: self.coding.coder if self.coding.blind else None
+        )
         self.memos.sig_coding_changed.connect(  # the panel's rows as stored now
             lambda: self.coding.reload_codebooks() if self.coding.dock.isVisible() else None
         )
+        for changed in (self.coding.sig_blind, self.coding.sig_coder):
+            changed.connect(lambda *_: self.memos.refresh() if self.memos.isVisible() else None)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
         self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows

@@ -233,6 +233,7 @@ def test_the_rows_a_memo_is_about(project):
     transport = memos.set_code_memo(project, "Issues", "Transport", "ben", "buses")
     # row 0 by ana's row code, row 2 by ben's passage
     assert memos.rows_of(project, transport) == [0, 2]
+    assert memos.rows_of(project, transport, coder="ben") == [2]  # ben's own codes only
 
 
 def test_the_memo_table_names_what_each_memo_is_on(project, tmp_path):

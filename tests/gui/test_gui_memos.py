@@ -117,6 +117,20 @@ def test_the_coding_panel_reads_a_row_memo_edited_in_the_browser(qtbot, window, 
     assert panel.memo.text() == "landlords blamed; bus cuts too and fares"
 
 
+def test_coding_blind_lists_only_the_coders_own_memos(qtbot, window, browser):
+    panel = window.coding
+    panel.act_open.trigger()
+    panel.codebook_box.setCurrentText("Issues")
+    panel.coder_edit.setText("ben")
+    panel.coder_entered()
+    assert browser.count.text() == "5 memos" and not browser.blind_note.isVisible()
+    panel.set_blind(True)
+    assert listed(browser) == [("Project", "the project", "ben")]
+    assert browser.blind_note.isVisible() and "blind as ben" in browser.blind_note.text()
+    panel.set_blind(False)
+    assert browser.count.text() == "5 memos"
+
+
 def test_show_rows_goes_to_the_memos_rows(window, browser):
     choose(browser, "passage")
     assert browser.context.text() == "Passage of row 1, Rents: “Rents”"

@@ -8,6 +8,8 @@ Reads and writes through ``core.memos``; the window is used only through its int
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -77,6 +79,8 @@ class MemoBrowser(QDialog):
         self.every: list[Memo] = []
         self.shown: list[Memo] = []
         self._filling = False
+        # the coder's name while they code blind (the window says), else None
+        self.blind_coder: Callable[[], str | None] = lambda: None
         self._build()
         self.resize(900, 620)
 
@@ -109,6 +113,10 @@ class MemoBrowser(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.count = QLabel("")
+        self.blind_note = QLabel("")
+        self.blind_note.setObjectName("blindNote")
+        self.blind_note.setWordWrap(True)
+        self.blind_note.hide()
         self.editor = MemoEditor(self)
         self.context = QLabel("")
         self.context.setWordWrap(True)
@@ -143,6 +151,7 @@ class MemoBrowser(QDialog):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.blind_note)
         top_layout.addLayout(filters)
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
@@ -178,6 +187,16 @@ class MemoBrowser(QDialog):
         keep = self.current()
         self.project = self.window.project
         self.every = memos.all_memos(self.project) if self.project is not None else []
+        coder = self.blind_coder()
+        if coder is not None:  # another coder's memo would show their codes and reading
+            self.every = [m for m in self.every if m.author == coder]
+        self.blind_note.setVisible(coder is not None)
+        self.blind_note.setText(
+            f"Coding blind as {coder}: only your own memos are listed (switch Blind off, "
+            "Ctrl+Shift+K, to see everyone's)"
+            if coder is not None
+            else ""
+        )
         if self.project is not None and not self.new_author.text():
             self.new_author.setText(remembered_coder(str(self.project.path.resolve())))
         self._fill_box(self.author, "Every author", sorted({m.author for m in self.every}))
@@ -339,7 +358,7 @@ class MemoBrowser(QDialog):
         memo = self.current()
         if memo is None or self.project is None:
             return
-        rows = memos.rows_of(self.project, memo)
+        rows = memos.rows_of(self.project, memo, self.blind_coder())
         if memo.kind in ("row", "passage"):
             self.window.goto_row(rows[0])
         elif rows:
@@ -361,10 +380,13 @@ class MemoBrowser(QDialog):
         super().done(result)
 
 
-def install(window, menu) -> MemoBrowser:
+def install(window, menu, blind_coder: Callable[[], str | None] | None = None) -> MemoBrowser:
     """The browser of ``window`` and its action in ``menu`` (Analyse > Memos…,
-    Ctrl+Shift+M); the browser follows the project opened."""
+    Ctrl+Shift+M); the browser follows the project opened. ``blind_coder()``: the coder's
+    name while they code blind (then only their memos are listed), else None."""
     browser = MemoBrowser(window)
+    if blind_coder is not None:
+        browser.blind_coder = blind_coder
 
     def open_browser():
         if window.project is None:
