@@ -250,6 +250,29 @@ def test_the_passage_memo_dialog(qtbot, window, tmp_path):
         assert not ps.get(p, passage.id).in_force  # kept, replaced
 
 
+def test_the_passage_memo_dialog_saves_through_the_callers_step(qtbot, window, tmp_path):
+    path = make(tmp_path / "s.llmstudio")
+    with Project.open(path) as p:
+        passage = ps.find(p, "Issues", coder="ben")[0]
+        steps = []
+
+        def change(passage_id, memo):  # e.g. the coding session's undoable step
+            new = ps.change(p, p.codebook("Issues"), passage_id, memo=memo).id
+            steps.append((passage_id, memo, new))
+            return new
+
+        dialog = passage_memo_dialog(window, p, passage.id, change)
+        qtbot.addWidget(dialog)
+        QTest.keyClicks(dialog.editor.text, "roads")
+        qtbot.waitUntil(lambda: not dialog.editor.pending, timeout=PAUSE_MS * 5)
+        QTest.keyClicks(dialog.editor.text, "!")
+        dialog.reject()
+        (old, text, new), (old2, text2, new2) = steps  # one step per pause, chained
+        assert (old, text, old2, text2) == (passage.id, "roads", new, "roads!")
+        assert dialog.editor.memo.passage_id == new2
+        assert ps.get(p, new2).memo == "roads!"
+
+
 def test_the_code_memo_dialog_makes_the_first_memo(qtbot, window, tmp_path):
     path = make(tmp_path / "c.llmstudio")
     with Project.open(path) as p:

@@ -42,8 +42,10 @@ def _excerpt(text: str, width: int = 120) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def passage_memo_dialog(parent, project, passage_id: int) -> MemoDialog:
-    """The dialog for the memo of passage ``passage_id`` (not yet shown)."""
+def passage_memo_dialog(parent, project, passage_id: int, change=None) -> MemoDialog:
+    """The dialog for the memo of passage ``passage_id`` (not yet shown). ``change(
+    passage_id, memo) -> successor id`` stores each save (default: ``passages.change``
+    through ``memos.save``; the coding panel passes its session's undoable step)."""
     passage = passages.get(project, passage_id)
     dialog = MemoDialog(
         parent,
@@ -52,15 +54,24 @@ def passage_memo_dialog(parent, project, passage_id: int) -> MemoDialog:
         f"“{escape(_excerpt(passages.text_of(project, passage)))}”",
         "Passage memo",
     )
-    dialog.editor.set_memo(project, memos.get(project, "passage", passage_id))
+    saver = None
+    if change is not None:
+
+        def saver(memo: Memo, text: str, _title) -> Memo:
+            if text == memo.text:
+                return memo
+            return memos.get(project, "passage", change(memo.id, text))
+
+    dialog.editor.set_memo(project, memos.get(project, "passage", passage_id), saver)
     return dialog
 
 
-def edit_passage_memo(parent, project, passage_id: int) -> int:
+def edit_passage_memo(parent, project, passage_id: int, change=None) -> int:
     """Let the user read and write the memo of passage ``passage_id`` (modal); the
     passage's id afterwards: a changed memo stores a successor passage (the old one is
-    kept, removed), so a caller holding the id takes the new one."""
-    dialog = passage_memo_dialog(parent, project, passage_id)
+    kept, removed), so a caller holding the id takes the new one. ``change``: as in
+    :func:`passage_memo_dialog`."""
+    dialog = passage_memo_dialog(parent, project, passage_id, change)
     dialog.exec()
     memo = dialog.editor.memo
     return memo.passage_id if memo is not None else passage_id

@@ -24,6 +24,7 @@ from ...core.errors import LlmstudioError
 from ...core.memos import Memo
 
 PAUSE_MS = 800  # a pause this long in the typing saves
+Saver = Callable[[Memo, str, "str | None"], Memo]  # (memo, text, title) -> memo stored
 
 
 def local_time(iso: str) -> str:
@@ -49,6 +50,7 @@ class MemoEditor(QWidget):
         self.project = None
         self.memo: Memo | None = None
         self._create: Callable[[str, str], Memo] | None = None
+        self._saver: Saver | None = None
         self._loading = False
         self._dirty = False  # typed since the last save
         self.title = QLineEdit()
@@ -85,10 +87,13 @@ class MemoEditor(QWidget):
         self.setEnabled(False)
         self.state.setText("Choose a memo to read and edit it.")
 
-    def set_memo(self, project, memo: Memo) -> None:
-        """Show ``memo`` of ``project`` to edit (the previous one's typing saved first)."""
+    def set_memo(self, project, memo: Memo, saver: Saver | None = None) -> None:
+        """Show ``memo`` of ``project`` to edit (the previous one's typing saved first).
+        ``saver(memo, text, title)`` stores a save instead of ``memos.save`` (the coding
+        panel puts a passage's memo change in its undo history)."""
         self.save_pending()
         self.project, self.memo, self._create = project, memo, None
+        self._saver = saver
         self._show(memo.title, memo.text, title_shown=memo.kind == "project")
         self.setEnabled(True)
         self.state.setText(f"By {memo.author}, last saved {local_time(memo.modified)}")
@@ -97,6 +102,7 @@ class MemoEditor(QWidget):
         """An empty memo that ``create(text, title)`` stores when something is typed."""
         self.save_pending()
         self.project, self.memo, self._create = project, None, create
+        self._saver = None
         self._show("", "", title_shown)
         self.setEnabled(True)
         self.state.setText("New memo: saved as you type.")
@@ -142,7 +148,8 @@ class MemoEditor(QWidget):
                 self.memo = self._create(text, title or "")
                 self._create = None
             else:
-                self.memo = memos.save(self.project, self.memo, text, title)
+                save = self._saver or (lambda m, t, ti: memos.save(self.project, m, t, ti))
+                self.memo = save(self.memo, text, title)
         except LlmstudioError as exc:
             self._dirty = True  # still unsaved: the text stays in the field, tried again
             self.state.setText(f"Not saved: {exc}")
