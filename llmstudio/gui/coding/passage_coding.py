@@ -132,6 +132,15 @@ class PassageCoding(QObject):
             )
             return True
         start, end = span
+        words = p.text.positions.text
+        # a word selected with Ctrl+Shift+→ brings its space along: the passage is the words
+        while start < end and words[start].isspace():
+            start += 1
+        while end > start and words[end - 1].isspace():
+            end -= 1
+        if start == end:
+            p.window.show_status("Only spaces are selected: select words to mark them", 6000)
+            return True
         same = [
             x
             for x in self.row
