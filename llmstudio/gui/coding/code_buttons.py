@@ -101,6 +101,8 @@ class CodeButtons(QWidget):
 
     def _build(self) -> None:
         for w in self._widgets:
+            w.hide()  # gone from the screen now, not when the event loop deletes it
+            self.grid.removeWidget(w)
             w.deleteLater()
         self._widgets, self.buttons = [], []
         book = self.book

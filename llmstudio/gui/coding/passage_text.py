@@ -22,8 +22,8 @@ from ...core.errors import ProjectError
 from ...core.passages import DocumentPositions, Passage
 
 FILL_ALPHA = 70  # of 255: two overlapping passages still show the text and each other
-LANE = 4  # pixels per code's bar under a line
-LINE_HEIGHT = 150  # per cent: room under each line for the bars
+LANE = 3  # pixels per code's bar under a line (2 drawn, 1 apart)
+LINE_HEIGHT = 165  # per cent: room under each line for the bars of a few codes
 
 
 class Shown(NamedTuple):
@@ -213,7 +213,7 @@ class PassageText(QTextBrowser):
             a = self.positions.position(s.passage.start)
             b = self.positions.position(s.passage.end)
             for rect in self._line_rects(a, b, top, bottom):
-                y = rect.bottom() - (lane + 1) * LANE
+                y = rect.bottom() + 1 + lane * LANE  # in the room under the line
                 painter.fillRect(QRectF(rect.left() - dx, y - dy, rect.width(), LANE - 1), color)
         painter.end()
 
