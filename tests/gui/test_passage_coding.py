@@ -141,7 +141,7 @@ def test_overlapping_passages_and_two_codes_on_the_same_words_all_show(qtbot, pa
         ("Transport", "ana", "buses are late", 0),
     ]
     text_widget = panel.text
-    assert len(text_widget.extraSelections()) == 3
+    assert len(text_widget.shown) == 3
     assert len(set(text_widget.lanes.values())) == 3  # a bar per code under the line
     assert panel.passage_list.count() == 3 and panel.passage_list.isVisible()
     # each code's colour is drawn (its bar), the child code in its own palette colour

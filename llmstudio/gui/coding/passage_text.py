@@ -15,8 +15,8 @@ import html
 from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette, QTextBlockFormat, QTextCursor, QTextFormat
-from PySide6.QtWidgets import QTextBrowser, QTextEdit, QToolTip
+from PySide6.QtGui import QColor, QPainter, QPalette, QTextBlockFormat, QTextCursor
+from PySide6.QtWidgets import QTextBrowser, QToolTip
 
 from ...core.errors import ProjectError
 from ...core.passages import DocumentPositions, Passage
@@ -55,14 +55,14 @@ class PassageText(QTextBrowser):
         self.setPalette(palette)
         self.positions: DocumentPositions | None = None  # None: no text to mark
         self.shown: list[Shown] = []
+        self._drawn: list[tuple] = []  # per passage: positions, fill, bar colour, lane
         self.lanes: dict[str, int] = {}  # code -> its bar's lane under the line
 
     # -- content ------------------------------------------------------------------------
 
     def show_row(self, text: str | None, placeholder: str = "") -> None:
         """Show ``text`` (None: ``placeholder``, and nothing can be marked)."""
-        self.shown = []
-        self.setExtraSelections([])
+        self.shown, self._drawn = [], []
         self.setPlainText(text if text is not None else placeholder)
         cursor = QTextCursor(self.document())
         cursor.select(QTextCursor.SelectionType.Document)
@@ -78,19 +78,23 @@ class PassageText(QTextBrowser):
 
     def show_passages(self, shown: list[Shown], codes: tuple[str, ...]) -> None:
         """Highlight ``shown``; ``codes``: the codebook's codes, whose order is the bars'."""
-        self.shown = [s for s in shown if self.positions is not None]
+        self.shown = list(shown) if self.positions is not None else []
         used = {s.passage.code for s in self.shown}
         self.lanes = {c: i for i, c in enumerate(c for c in codes if c in used)}
-        fills = []
+        # document positions and colours, once: a repaint only looks them up
+        self._drawn = []
         for s in self.shown:
-            fill = QTextEdit.ExtraSelection()
-            fill.cursor = self._cursor(s.passage.start, s.passage.end)
-            color = QColor(s.color)
-            color.setAlpha(FILL_ALPHA)
-            fill.format.setBackground(color)
-            fill.format.setProperty(QTextFormat.Property.FullWidthSelection, False)
-            fills.append(fill)
-        self.setExtraSelections(fills)
+            fill = QColor(s.color)
+            fill.setAlpha(FILL_ALPHA)
+            self._drawn.append(
+                (
+                    self.positions.position(s.passage.start),
+                    self.positions.position(s.passage.end),
+                    fill,
+                    QColor(s.color),
+                    self.lanes[s.passage.code],
+                )
+            )
         self.viewport().update()
 
     def _cursor(self, start: int, end: int) -> QTextCursor:
@@ -200,22 +204,36 @@ class PassageText(QTextBrowser):
         self.sig_pressed.emit()
 
     def paintEvent(self, event) -> None:
+        # backgrounds under the text (the viewport's own background is already drawn),
+        # then the text, then a bar per code under each line: only the lines in view
+        drawn = self._visible(event.rect()) if self.shown else []
+        if drawn:
+            painter = QPainter(self.viewport())
+            for rect, fill, _bar, _lane in drawn:
+                painter.fillRect(rect, fill)
+            painter.end()
         super().paintEvent(event)
-        if not self.shown:
-            return
-        painter = QPainter(self.viewport())
+        if drawn:
+            painter = QPainter(self.viewport())
+            for rect, _fill, bar, lane in drawn:
+                y = rect.bottom() + 1 + lane * LANE  # in the room under the line
+                painter.fillRect(QRectF(rect.left(), y, rect.width(), LANE - 1), bar)
+            painter.end()
+
+    def _visible(self, area):
+        """(rectangle in the viewport, fill, bar colour, lane) of each passage's part on
+        each line within ``area``."""
         dx = self.horizontalScrollBar().value()
         dy = self.verticalScrollBar().value()
-        top, bottom = event.rect().top() + dy, event.rect().bottom() + dy
-        for s in self.shown:
-            lane = self.lanes.get(s.passage.code, 0)
-            color = QColor(s.color)
-            a = self.positions.position(s.passage.start)
-            b = self.positions.position(s.passage.end)
-            for rect in self._line_rects(a, b, top, bottom):
-                y = rect.bottom() + 1 + lane * LANE  # in the room under the line
-                painter.fillRect(QRectF(rect.left() - dx, y - dy, rect.width(), LANE - 1), color)
-        painter.end()
+        first = self.cursorForPosition(area.topLeft()).position()
+        last = self.cursorForPosition(area.bottomRight()).position()
+        out = []
+        for a, b, fill, bar, lane in self._drawn:
+            if b < first or a > last:
+                continue
+            for rect in self._line_rects(a, b, area.top() + dy, area.bottom() + dy):
+                out.append((rect.translated(-dx, -dy), fill, bar, lane))
+        return out
 
     def _line_rects(self, a: int, b: int, top: float, bottom: float):
         """Per line of the document, the rectangle (document coordinates) of positions
@@ -225,10 +243,14 @@ class PassageText(QTextBrowser):
         while block.isValid() and block.position() <= b:
             layout = block.layout()
             origin = layout.position()
-            for i in range(layout.lineCount()):
+            first = 0
+            if block.position() <= a:  # start at a's line: a long paragraph has hundreds
+                line = layout.lineForTextPosition(a - block.position())
+                first = line.lineNumber() if line.isValid() else 0
+            for i in range(first, layout.lineCount()):
                 line = layout.lineAt(i)
                 y = origin.y() + line.y()
-                if y > bottom:
+                if y > bottom or block.position() + line.textStart() >= b:
                     return
                 if y + line.height() < top:
                     continue
