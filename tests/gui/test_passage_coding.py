@@ -325,3 +325,14 @@ def test_a_codebook_change_in_the_editor_reloads_the_tree_and_clears_the_history
     assert not panel.act_undo.isEnabled()  # an undo now would write the old name
     assert [x.passage.code for x in panel.text.shown] == ["Rent level"]
     assert in_force(project_path) == [("Rent level", "ana", "Rents", 0)]
+    # the same while the panel is hidden: it reads the codebook again when shown
+    panel.text.select(6, 9)
+    key(qtbot, K.Key_3)
+    assert panel.act_undo.isEnabled()
+    panel.dock.hide()
+    with Project.open(project_path) as p:
+        code_tree.rename(p, "Tree", "Transport", "Mobility")
+    panel.act_open.trigger()
+    qtbot.waitUntil(lambda: panel.dock.isVisible())
+    assert "3  Mobility" in [b.text() for b in panel.code_buttons]
+    assert not panel.act_undo.isEnabled()

@@ -125,7 +125,7 @@ class CodeButtons(QWidget):
             line.setSpacing(2)
             if name != NONE_CODE and book.children(name):
                 line.addWidget(self._expander(name), 0, 0)
-            else:
+            elif not flat:  # the expanders' column, so siblings line up
                 line.setColumnMinimumWidth(0, 20)
             line.addWidget(button, 0, 1)
             line.setColumnStretch(1, 1)

@@ -177,6 +177,9 @@ class CodingView(QWidget):
         self.passage_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.passage_list.setFont(small)
         self.passage_list.setMaximumHeight(96)
+        # a long passage is cut with "…" (its words are in the text above), not scrolled
+        self.passage_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.passage_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.passage_list.hide()
 
         self.codes_box = CodeButtons()
