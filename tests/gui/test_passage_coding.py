@@ -239,9 +239,17 @@ def test_none_of_these_and_a_selection_of_spaces_mark_nothing(qtbot, panel, proj
     panel.text.select(5, 6)  # the space after "Rents"
     key(qtbot, K.Key_1)
     assert "Only spaces" in bar.currentMessage()
-    panel.goto(2)  # a row of spaces: nothing can be marked, the key codes the row
+    panel.goto(2)  # a row of spaces: nothing can be marked
     assert panel.text.positions is None and panel.text.selection() is None
+    key(qtbot, K.Key_End, SHIFT)  # "(this row has no text)" selected: not a passage,
+    key(qtbot, K.Key_1)  # and not the row's code either (not what was asked)
+    assert "cannot be marked" in bar.currentMessage() and panel.row_id == 2
+    key(qtbot, K.Key_Escape)
+    key(qtbot, K.Key_1)  # no selection: the row is coded and the next one shown
+    assert panel.row_id == 3
     assert in_force(project_path) == []
+    with Project.open(project_path) as p:
+        assert [(c.row_id, c.codes) for c in hc.current(p, "Tree", "ana")] == [(2, ("Housing",))]
 
 
 def test_blind_coding_shows_only_my_passages(qtbot, panel, project_path):
@@ -336,3 +344,24 @@ def test_a_codebook_change_in_the_editor_reloads_the_tree_and_clears_the_history
     qtbot.waitUntil(lambda: panel.dock.isVisible())
     assert "3  Mobility" in [b.text() for b in panel.code_buttons]
     assert not panel.act_undo.isEnabled()
+
+
+def test_a_passage_that_cannot_be_stored_is_said_and_nothing_changes(qtbot, panel, project_path):
+    import sqlite3
+
+    # another program holds the project file's write lock
+    panel.window.project.db.execute("PRAGMA busy_timeout = 200")  # not 5 s of waiting
+    other = sqlite3.connect(project_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        panel.text.select(0, 5)
+        with qtbot.waitSignal(panel.window.sig_error) as said:
+            key(qtbot, K.Key_2)
+        assert "locked" in said.args[0]
+        assert panel.text.shown == [] and not panel.act_undo.isEnabled()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    key(qtbot, K.Key_2)  # the lock gone, the same key stores it
+    assert in_force(project_path) == [("Rent", "ana", "Rents", 0)]
+    assert panel.act_undo.isEnabled()

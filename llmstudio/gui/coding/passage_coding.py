@@ -123,7 +123,16 @@ class PassageCoding(QObject):
         p = self.panel
         span = p.text.selection()
         if span is None:
-            return False
+            if not p.text.textCursor().hasSelection():
+                return False
+            # words are selected but cannot be marked: coding the row instead would not
+            # be what the coder asked for
+            p.window.show_status(
+                "Passages cannot be marked in this row (it has no text): press Esc to drop "
+                "the selection and code the row",
+                8000,
+            )
+            return True
         if code == NONE_CODE:
             p.window.show_status(
                 "“None of these” is for whole rows: give the selected words a code, or "
