@@ -365,3 +365,27 @@ def test_a_passage_that_cannot_be_stored_is_said_and_nothing_changes(qtbot, pane
     key(qtbot, K.Key_2)  # the lock gone, the same key stores it
     assert in_force(project_path) == [("Rent", "ana", "Rents", 0)]
     assert panel.act_undo.isEnabled()
+
+
+def test_hovering_a_passage_shows_its_code_coder_and_memo(qtbot, panel, project_path):
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    panel.text.select(0, 5)
+    key(qtbot, K.Key_2)
+    with Project.open(project_path) as p:
+        (x,) = passages.find(p, "Tree")
+        passages.change(p, TREE, x.id, memo="rent rises <since 2020>")
+    panel.goto(0)  # read again
+    viewport = panel.text.viewport()
+    at = point_of(panel.text, 2)
+    QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, at, viewport.mapToGlobal(at)))
+    qtbot.waitUntil(QToolTip.isVisible)
+    tip = QToolTip.text()
+    assert "<b>Rent</b> · ana" in tip and "“Rents”" in tip
+    assert "rent rises &lt;since 2020&gt;" in tip  # the memo, as text
+    elsewhere = point_of(panel.text, 30)
+    QApplication.sendEvent(
+        viewport, QHelpEvent(QEvent.Type.ToolTip, elsewhere, viewport.mapToGlobal(elsewhere))
+    )
+    qtbot.waitUntil(lambda: not QToolTip.isVisible())
