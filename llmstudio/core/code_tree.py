@@ -11,7 +11,7 @@ CLI call these.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from .code_colors import color_problem
@@ -24,7 +24,44 @@ from .store import history, transaction
 from .store import human_codes as stored_codes
 from .store import passages as stored_passages
 
-__all__ = ["merge", "move", "recolor", "rename"]
+__all__ = ["CodeUse", "merge", "move", "recolor", "rename", "usage"]
+
+
+@dataclass(frozen=True)
+class CodeUse:
+    """How much of a project's coding names one code: what a rename carries along, a
+    merge moves and a removal would leave behind."""
+
+    rows: int  # (coder, row) pairs whose code in force includes the code
+    passages: int  # passages in force with the code
+    coders: int  # coders of those rows and passages
+    clicks: int  # every click ever naming it (history included): what a rename rewrites
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.rows or self.passages)
+
+    def text(self) -> str:
+        """The use in words, e.g. "12 coded rows and 3 passages by 2 coders"."""
+        if not self.in_use:
+            return "no coded rows or passages"
+        rows = f"{self.rows} coded row{'s' * (self.rows != 1)}"
+        passages = f"{self.passages} passage{'s' * (self.passages != 1)}"
+        return f"{rows} and {passages} by {self.coders} coder{'s' * (self.coders != 1)}"
+
+
+def usage(project: Project, codebook: str, code: str) -> CodeUse:
+    """How much coding in ``codebook`` names ``code`` now (removed passages and earlier
+    clicks of a row do not count as codings, only in ``clicks``)."""
+    rows = [
+        click
+        for click in stored_codes.latest_clicks(project.db, codebook)
+        if code in json.loads(click[4])
+    ]
+    passages = stored_passages.find(project.db, codebook, codes=[code])
+    coders = {click[2] for click in rows} | {p[2] for p in passages}
+    clicks = stored_codes.clicks_with_code(project.db, codebook, code)
+    return CodeUse(len(rows), len(passages), len(coders), len(clicks))
 
 
 def _now() -> str:
