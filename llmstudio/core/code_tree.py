@@ -84,6 +84,21 @@ def _book(book: Codebook, codes) -> Codebook:
         raise ProjectError(str(exc)) from None
 
 
+def _keep_colors(old: Codebook, new: Codebook) -> Codebook:
+    """``new`` with each code showing the colour it showed in ``old``: a code with the
+    palette's colour gets it by its place, which moving or merging another code changes
+    (and passages highlighted in it would change colour)."""
+    stored = Codebook.from_dict(new.to_dict())  # the order the project will read back
+    keep = {
+        name: old.color_of(name)
+        for name in stored.names
+        if old.code(name) is not None and stored.color_of(name) != old.color_of(name)
+    }
+    if not keep:
+        return new
+    return _book(new, (replace(c, color=keep.get(c.name, c.color)) for c in new.codes))
+
+
 def _save(project: Project, book: Codebook, modified: str) -> None:
     stored_codebooks.put(project.db, book.name, book.to_json(), modified)
 
@@ -157,7 +172,7 @@ def merge(project: Project, codebook: str, source: str, into: str) -> Codebook:
             return c
         return replace(c, parent=gone.parent if c.name == into else into)
 
-    merged = _book(book, (moved(c) for c in book.codes if c.name != source))
+    merged = _keep_colors(book, _book(book, (moved(c) for c in book.codes if c.name != source)))
     now = _now()
     with transaction(project.db):
         _save(project, merged, now)
@@ -196,7 +211,7 @@ def move(project: Project, codebook: str, code: str, parent: str = "") -> Codebo
         at = max(i for i, c in enumerate(rest) if c.name in under) + 1
     else:
         at = len(rest)
-    moved = _book(book, rest[:at] + branch + rest[at:])
+    moved = _keep_colors(book, _book(book, rest[:at] + branch + rest[at:]))
     with transaction(project.db):
         _save(project, moved, _now())
         history.add(

@@ -223,6 +223,20 @@ def color_in_draft(draft: dict, code: dict) -> str:
     return code.get("color") or default_color(at)
 
 
+def shown_colors(draft: dict) -> dict[int, str]:
+    """The colour each code of the draft shows, by the code's ``id``."""
+    return {id(c): color_in_draft(draft, c) for c in draft["codes"]}
+
+
+def keep_colors(draft: dict, shown: dict[int, str]) -> None:
+    """Give each code that shows another colour than in ``shown`` (a palette colour
+    that went with its place, which a change of the tree moved) that colour as its own."""
+    for code in draft["codes"]:
+        before = shown.get(id(code))
+        if before and not code.get("color") and color_in_draft(draft, code) != before:
+            code["color"] = before
+
+
 def free_color(draft: dict) -> str:
     """The first palette colour no code of the draft shows (a new code's colour); when
     all are taken, the one the fewest codes show."""
