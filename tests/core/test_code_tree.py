@@ -288,3 +288,16 @@ def test_usage_counts_what_a_change_would_carry(project):
     use = code_tree.usage(project, "Issues", "Rents")
     assert (use.rows, use.passages, use.coders, use.clicks) == (2, 1, 3, 3)
     assert use.text() == "2 coded rows and 1 passage by 3 coders"
+
+
+def test_merge_and_move_keep_the_colour_each_code_shows(project):
+    before = project.codebook("Issues")
+    shown = {name: before.color_of(name) for name in before.names}
+    code_tree.merge(project, "Issues", "Rents", "Homelessness")  # Landlords moves too
+    code_tree.move(project, "Issues", "Health", "Transport")
+    after = project.codebook("Issues")
+    assert all(after.color_of(n) == shown[n] for n in after.names)
+    # only the codes whose place changed got their colour as their own
+    assert after.names == ("Housing", "Homelessness", "Landlords", "Transport", "Health")
+    assert after.code("Landlords").color == ""  # third before and after
+    assert after.code("Transport").color == shown["Transport"] == PALETTE[4]
