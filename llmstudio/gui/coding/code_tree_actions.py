@@ -15,7 +15,6 @@ Up and down only reorder siblings: a draft edit like any other.
 from __future__ import annotations
 
 import copy
-import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -75,6 +74,7 @@ class MergeDialog(QDialog):
         self.target.currentTextChanged.connect(self._explain)
         self.explain = QLabel()
         self.explain.setWordWrap(True)
+        self.explain.setMinimumWidth(440)  # a wrapped label gets its height from its width
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -82,11 +82,14 @@ class MergeDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"Merge “{html.escape(source)}” into:"))
+        heading = QLabel(f"Merge “{source}” into:")
+        for label in (heading, self.explain):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # code names are not markup
+        lay.addWidget(heading)
         lay.addWidget(self.target)
         lay.addWidget(self.explain)
         lay.addWidget(buttons)
-        self.resize(460, 0)
+        lay.setSizeConstraint(QVBoxLayout.SizeConstraint.SetFixedSize)
         self._explain(self.target.currentText())
 
     def _explain(self, into: str) -> None:
@@ -94,9 +97,9 @@ class MergeDialog(QDialog):
         self.explain.setText(
             f"“{source}” has {gone.text()}; they become “{into}” (which has "
             f"{kept.text()}; a row or passage given both keeps “{into}” once). The codes "
-            f"under “{source}” move under “{into}”, and “{source}” leaves the codebook "
-            "(its definition is kept in the project's history). This is saved in the "
-            "project at once and recorded in its history."
+            f"under “{source}” move under “{into}”, and “{source}” leaves the codebook. "
+            f"Saved in the project at once; its history records the merge and “{source}”'s "
+            "definition."
         )
 
 
@@ -142,6 +145,7 @@ class TreeActions:
         )
         self.history = QLabel()  # the latest changes to the tree, from the project's history
         self.history.setWordWrap(True)
+        self.history.setTextFormat(Qt.TextFormat.PlainText)
         self.history.setStyleSheet("color:#555")
         self.history.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.tree, 1)
