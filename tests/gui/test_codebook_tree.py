@@ -9,6 +9,7 @@ import html
 import re
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QColor, QDropEvent
 from PySide6.QtWidgets import QColorDialog, QDialog, QInputDialog, QMessageBox
@@ -349,3 +350,32 @@ def test_the_tree_round_trips_through_yaml_export_and_import(editor, project, tm
     assert editor.tree.titles() == ["Housing", "  Rents", "  Homelessness", "Transport", "Health"]
     editor.save_button.click()
     assert project.codebook("Issues (2)").to_dict()["codes"] == book.to_dict()["codes"]
+
+
+def test_the_open_coding_panel_reloads_after_a_rename_wherever_the_editor_was_opened(
+    qtbot, new_window, tmp_path, asked, monkeypatch
+):
+    from llmstudio.gui.coding.codebook_editor import SAVES
+
+    from helpers.coding import open_panel
+    from helpers.gui import open_project
+
+    path = make_project(tmp_path / "panel.llmstudio", sample_frame().head(6))
+    with Project.open(path) as p:
+        p.save_codebook(loads(TREE))
+    window = new_window()
+    open_project(qtbot, window, path)
+    panel = open_panel(qtbot, window)
+    panel.codebook_box.setCurrentText("Issues")
+    assert panel.book.code("Rents") is not None
+    # as from the run dialog: not through the menu's action
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    choose(editor, "Rents")
+    assert editor.rename_code("Rent levels")
+    assert panel.book.code("Rents") is None and panel.book.code("Rent levels") is not None
+    # the watch ends with its dock: a panel gone is never called
+    dock = panel.dock
+    dock.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dock))
+    SAVES.sig_saved.emit("Issues")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -50,6 +50,17 @@ from .code_tree_view import code_title
 NEW_NAME = "New codebook"
 
 
+class CodebookSaves(QObject):
+    """Every codebook editor's saves and tree changes, wherever it was opened (the menu
+    or the run dialog): the coding panel reloads its codebook on them, so that it never
+    codes with a code that was just renamed or merged away."""
+
+    sig_saved = Signal(str)  # the codebook's name
+
+
+SAVES = CodebookSaves()
+
+
 class CodebookEditor(TreeActions, QDialog):
     """Create, rename, edit, delete, import and export the project's codebooks."""
 
@@ -65,6 +76,7 @@ class CodebookEditor(TreeActions, QDialog):
         self._clean: dict | None = None  # the draft as last saved or opened (for Revert)
         self._filling = False  # fields are being filled, not edited
         self._build()
+        self.sig_saved.connect(SAVES.sig_saved)
         self._fill_books(select)
 
     # -- layout -----------------------------------------------------------------------
@@ -282,7 +294,9 @@ class CodebookEditor(TreeActions, QDialog):
             self.examples.setPlainText("\n".join(code["examples"]) if code else "")
             color = color_in_draft(self._draft, code) if code else PALETTE[0]
             self.code_box.show_color(color, bool(code and code.get("color")))
-            self.code_box.use.setText(self._use(code["name"]).text() if saved else "not yet")
+            self.code_box.use.setText(
+                self._use(code["name"]).text() if saved else "nothing yet (not saved)"
+            )
         finally:
             self._filling = False
         self._update_buttons()
