@@ -80,7 +80,7 @@ def choose(editor, name: str) -> None:
     )
 
 
-def drop(editor, source: str, target: str, where: str = ON) -> None:
+def drop(qtbot, editor, source: str, target: str, where: str = ON) -> None:
     """Drop ``source`` on (or above/below) ``target`` as a mouse would release it."""
     tree = editor.tree
     choose(editor, source)
@@ -97,7 +97,8 @@ def drop(editor, source: str, target: str, where: str = ON) -> None:
     )
     # Qt delivers a drop only inside a drag it started (QDrag.exec blocks, with no
     # window system offscreen): the release is handed to the tree's handler as Qt would.
-    tree.dropEvent(event)
+    with qtbot.waitSignal(tree.sig_drop, timeout=2000):
+        tree.dropEvent(event)
 
 
 def said(editor) -> str:
@@ -129,19 +130,19 @@ def test_the_tree_shows_parents_children_colours_and_descriptions(editor):
 def test_drag_a_code_onto_another_puts_it_under_it(editor, project, qtbot):
     saved = []
     editor.sig_saved.connect(saved.append)
-    drop(editor, "Health", "Transport")
+    drop(qtbot, editor, "Health", "Transport")
     book = project.codebook("Issues")
     assert book.children("Transport") == ("Health",) and saved == ["Issues"]
     assert editor.tree.titles()[-1] == "  Health" and not editor.dirty
     assert project.history()[-1][1:] == ("code", "moved 'Health' under 'Transport' in 'Issues'")
     assert "moved 'Health' under 'Transport'" in editor.history.text()
     # dropped above a top-level code: out from under Transport, before Housing
-    drop(editor, "Health", "Housing", ABOVE)
+    drop(qtbot, editor, "Health", "Housing", ABOVE)
     assert editor.tree.titles()[0] == "Health" and editor.dirty  # the order: Save keeps it
     editor.save_button.click()
     assert project.codebook("Issues").children() == ("Health", "Housing", "Transport")
     # never under itself or a code under it: said, nothing changes
-    drop(editor, "Housing", "Rents")
+    drop(qtbot, editor, "Housing", "Rents")
     assert "cannot go under 'Rents', which is under it" in said(editor)
     assert project.codebook("Issues").children("Rents") == ()
 
@@ -379,3 +380,27 @@ def test_the_open_coding_panel_reloads_after_a_rename_wherever_the_editor_was_op
     dock.deleteLater()
     qtbot.waitUntil(lambda: not shiboken6.isValid(dock))
     SAVES.sig_saved.emit("Issues")
+
+
+def test_in_a_codebook_not_saved_yet_the_tree_changes_wait_for_save(
+    editor, project, tmp_path, monkeypatch
+):
+    path = tmp_path / "draft.yaml"
+    path.write_text(TREE.replace("name: Issues", "name: Draft"), encoding="utf-8")
+    assert editor.import_file(path)
+    lines = len(project.history())
+    choose(editor, "Housing")
+    assert not editor.code_name.isReadOnly()  # nothing coded with it can exist
+    assert editor.rename_code("Homes")
+    choose(editor, "Health")
+    assert editor.merge_code("Transport")
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor("#AABBCC"))
+    choose(editor, "Rents")
+    editor.code_box.color_button.click()
+    assert project.codebooks() == ["Issues"] and len(project.history()) == lines
+    assert "Save to keep it" in said(editor)
+    editor.save_button.click()
+    book = project.codebook("Draft")
+    assert book.names == ("Homes", "Rents", "Homelessness", "Transport")
+    assert book.children("Homes") == ("Rents", "Homelessness")
+    assert book.code("Rents").color == "#AABBCC"

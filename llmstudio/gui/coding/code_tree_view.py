@@ -9,7 +9,7 @@ editor changes the draft (or the project) and fills the tree again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
@@ -146,7 +146,12 @@ class CodeTree(QTreeWidget):
         # Qt's own move of the items is never done.
         source = self.current_index()
         target, where = self.drop_target(event.position().toPoint())
-        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.setDropAction(Qt.DropAction.IgnoreAction)  # nor may Qt remove the source
         event.accept()
+        self.stopAutoScroll()
+        self.setState(QAbstractItemView.State.NoState)
+        self.viewport().update()
         if source >= 0 and target != source:
-            self.sig_drop.emit(source, target, where)
+            # after the drag has ended: the editor fills the tree again, deleting the
+            # items the drag still refers to
+            QTimer.singleShot(0, lambda: self.sig_drop.emit(source, target, where))
