@@ -76,9 +76,12 @@ class CodeForm(QGroupBox):
         form.addRow("Coded:", self.use)
 
     def show_color(self, color: str, own: bool) -> None:
-        """The swatch button in ``color``; Reset only when the colour is the code's own."""
+        """The swatch button in ``color`` ("": no code, no colour); Reset only when the
+        colour is the code's own."""
         self.color_button.setStyleSheet(
             f"QPushButton {{ background:{color}; border:1px solid #555; min-height:18px }}"
+            if color
+            else ""
         )
         self.color_button.setText("")
         self.color_button.setAccessibleName(f"Colour {color}")

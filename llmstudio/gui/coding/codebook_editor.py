@@ -292,11 +292,10 @@ class CodebookEditor(TreeActions, QDialog):
             for key in FIELDS:
                 getattr(self, key).setPlainText(code[key] if code else "")
             self.examples.setPlainText("\n".join(code["examples"]) if code else "")
-            color = color_in_draft(self._draft, code) if code else PALETTE[0]
+            color = color_in_draft(self._draft, code) if code else ""
             self.code_box.show_color(color, bool(code and code.get("color")))
-            self.code_box.use.setText(
-                self._use(code["name"]).text() if saved else "nothing yet (not saved)"
-            )
+            use = self._use(code["name"]).text() if saved else "nothing yet (not saved)"
+            self.code_box.use.setText(use if code else "")
         finally:
             self._filling = False
         self._update_buttons()
