@@ -244,6 +244,7 @@ def test_rename_counts_first_and_every_code_follows(editor, project, asked, monk
     asked.answer = QMessageBox.StandardButton.Cancel
     editor.code_box.rename_button.click()
     assert "2 coded rows and 1 passage by 2 coders follow" in asked[-1]
+    assert "(2 clicks in all)" in asked[-1]
     assert project.codebook("Issues").code("Rents") is not None  # cancelled
     asked.answer = QMessageBox.StandardButton.Yes
     editor.code_box.rename_button.click()

@@ -411,9 +411,9 @@ class TreeActions:
         use = self._use(old)
         if not self._confirm(
             "Rename code",
-            f"Rename “{old}” to “{new}”?\n\n{use.text().capitalize()} follow the new name "
-            f"({use.clicks} clicks with their history). The change is saved in the project "
-            "at once and recorded in its history.",
+            f"Rename “{old}” to “{new}”?\n\n{use.text().capitalize()} follow the new name, "
+            f"and so does every earlier click that named it ({use.clicks} clicks in all). "
+            "The change is saved in the project at once and recorded in its history.",
         ):
             return False
         saved = self._saved_name
