@@ -114,8 +114,11 @@ def test_the_tree_shows_parents_children_colours_and_descriptions(editor):
     assert editor.tree.titles() == ["Housing", "  Rents", "  Homelessness", "Transport", "Health"]
     housing = editor.tree.topLevelItem(0)
     assert housing.isExpanded() and housing.childCount() == 2
-    assert housing.toolTip(0) == "Homes, rents, homelessness."
-    assert housing.child(0).toolTip(0) == "No description yet."
+    assert housing.toolTip(0) == "<p>Homes, rents, homelessness.</p>"
+    assert housing.child(0).toolTip(0) == "<p>No description yet.</p>"
+    choose(editor, "Rents")
+    editor.description.setPlainText("Rents < £500 & <b>deposits</b>\n")  # shown as typed
+    assert housing.child(0).toolTip(0) == "<p>Rents &lt; £500 &amp; &lt;b&gt;deposits&lt;/b&gt;</p>"
     transport = editor.tree.topLevelItem(1)
     colour = transport.icon(0).pixmap(12, 12).toImage().pixelColor(6, 6)
     assert colour.name().upper() == "#AA3377"

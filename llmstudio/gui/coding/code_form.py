@@ -36,8 +36,9 @@ class CodeForm(QGroupBox):
         self.code_name.setPlaceholderText("e.g. Housing")
         self.rename_button = QPushButton("Rename…")
         self.rename_button.setToolTip(
-            "Rename the code: every row code and passage given with it follows"
+            "Rename the code: every row code and passage given with it follows (F2)"
         )
+        self.rename_button.setShortcut("F2")
         self.color_button = QPushButton()
         self.color_button.setToolTip("Choose the code's colour (passages are highlighted in it)")
         self.color_button.setFixedWidth(64)

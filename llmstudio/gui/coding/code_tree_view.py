@@ -9,6 +9,8 @@ editor changes the draft (or the project) and fills the tree again.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
@@ -37,13 +39,14 @@ def code_title(code: dict) -> str:
 
 
 def code_tooltip(code: dict) -> str:
-    """The description (and the rules) of a code, for hovering over it."""
+    """The description (and the rules) of a code, for hovering over it: rich text, so
+    that a long one wraps and a "<" in it is shown, not read as markup."""
     parts = [code["description"].strip() or "No description yet."]
     if code["include"].strip():
         parts.append(f"Include: {code['include'].strip()}")
     if code["exclude"].strip():
         parts.append(f"Exclude: {code['exclude'].strip()}")
-    return "\n".join(parts)
+    return "<p>" + "<br>".join(html.escape(p) for p in parts) + "</p>"
 
 
 class CodeTree(QTreeWidget):
