@@ -298,9 +298,11 @@ class Shots:
         dialog.reject()
 
     def shoot_codebook_editor(self) -> None:
+        """Ctrl+B: the Local issues codebook, a tree of codes with their colours."""
         editor = self.CodebookEditor(self.window.project, self.window, select=ISSUES)
         editor.resize(980, 620)
         editor.show()
+        editor.tree.set_current_index(1)  # Rents, under Housing
         self.save(editor, "codebook_editor.png")
         editor.reject()
 
@@ -418,12 +420,23 @@ codes:
     include: Complaints about landlords.
     exclude: Traffic on housing estates (that is Transport).
     examples: ["Rents have doubled and nobody can afford to live here."]
+    children:
+      - name: Rents
+        description: What renting costs; landlords, deposits, evictions.
+      - name: Homelessness
+        description: Rough sleeping, temporary accommodation.
   - name: Transport
     description: Buses, trains, roads, parking, cycling.
+    children:
+      - name: Buses
+        description: Routes, fares, services cut.
+      - name: Roads
+        description: Potholes, congestion, speeding.
   - name: Health
     description: The NHS, GP appointments, hospitals, social care.
   - name: Cost of living
     description: Prices, energy bills, wages, benefits.
+    color: "#117733"
   - name: Crime
     description: Crime, policing, antisocial behaviour.
   - name: Environment
