@@ -18,6 +18,7 @@ import pytest
 from llmstudio.core import code_tree, memos
 from llmstudio.core import human_codes as hc
 from llmstudio.core import passages as ps
+from llmstudio.core.coding_session import CodingSession
 from llmstudio.core.errors import ProjectError
 from llmstudio.core.methods import build_record
 from llmstudio.core.project import Project
@@ -245,3 +246,16 @@ def test_the_memo_table_names_what_each_memo_is_on(project, tmp_path):
     assert got["row"].tolist() == ["", "", "", "1", "1"]  # 1-based, as the window shows
     assert got["code"].tolist() == ["", "", "Rents", "", "Rents"]
     assert got["passage"].tolist()[4] != "" and got["title"][0] == "Sampling"
+
+
+def test_a_passage_memo_changed_in_a_coding_session_is_undone_and_redone(project):
+    made = fill(project)
+    book = project.codebook("Issues")
+    session = CodingSession(lambda *a: True, passages=ps.ProjectPassages(project, book, "ana"))
+    old = made["passage"].passage_id
+    new = session.memo_passage(0, old, "rewritten")
+    assert ps.get(project, new).memo == "rewritten" and not ps.get(project, old).in_force
+    session.undo()
+    assert ps.get(project, old).in_force and not ps.get(project, new).in_force
+    session.redo()
+    assert [m.text for m in memos.all_memos(project) if m.kind == "passage"] == ["rewritten"]

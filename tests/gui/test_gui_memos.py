@@ -131,6 +131,34 @@ def test_coding_blind_lists_only_the_coders_own_memos(qtbot, window, browser):
     assert browser.count.text() == "5 memos"
 
 
+def test_a_passage_memo_from_the_coding_panels_menu_is_undoable(
+    qtbot, monkeypatch, window, browser
+):
+    panel = window.coding
+    panel.act_open.trigger()
+    panel.codebook_box.setCurrentText("Issues")
+    panel.coder_edit.setText("ana")
+    panel.coder_entered()
+    panel.set_filter("all")
+    panel.goto(0)
+    before = ps.find(window.project, "Issues", coder="ana")[0]
+
+    def type_and_close(dialog):
+        QTest.keyClicks(dialog.editor.text, " (and 'have')")
+        dialog.reject()
+        return 0
+
+    monkeypatch.setattr("llmstudio.gui.memos.memo_dialog.MemoDialog.exec", type_and_close)
+    menu = panel.passage_coding.menu_for(panel.text.at(2))
+    (memo_action,) = [a for a in menu.actions() if a.text() == "Memo on ‘Rents’…"]
+    memo_action.trigger()
+    (now,) = ps.find(window.project, "Issues", coder="ana")
+    assert now.memo == "the word 'doubled' matters (and 'have')" and now.replaces == before.id
+    panel.undo()  # Ctrl+Z: the memo as it was
+    (back,) = ps.find(window.project, "Issues", coder="ana")
+    assert back.id == before.id and back.memo == "the word 'doubled' matters"
+
+
 def test_show_rows_goes_to_the_memos_rows(window, browser):
     choose(browser, "passage")
     assert browser.context.text() == "Passage of row 1, Rents: “Rents”"
