@@ -34,6 +34,7 @@ __all__ = [
     "add_project_memo",
     "all_memos",
     "code_memo",
+    "code_memos",
     "count",
     "delete",
     "export_memos",
@@ -168,6 +169,11 @@ def code_memo(project: Project, codebook: str, code: str, author: str) -> Memo |
     """``author``'s memo on ``code`` of ``codebook``, or None."""
     row = stored.code_memo(project.db, codebook, code, author)
     return _memo(row) if row is not None else None
+
+
+def code_memos(project: Project, codebook: str, code: str) -> list[Memo]:
+    """Every author's memo on ``code`` of ``codebook`` (with text), oldest first."""
+    return [m for m in map(_memo, stored.code_memos(project.db, codebook, code)) if m.text]
 
 
 def versions(project: Project, memo: Memo) -> list[tuple[str, str, str]]:

@@ -20,6 +20,7 @@ from PySide6.QtTest import QTest
 from llmstudio.core import human_codes as hc
 from llmstudio.core import memos
 from llmstudio.core import passages as ps
+from llmstudio.core.coder_prefs import remember_coder
 from llmstudio.core.project import Project
 from llmstudio.gui.memos.memo_dialog import code_memo_dialog, passage_memo_dialog
 from llmstudio.gui.memos.memo_editor import PAUSE_MS
@@ -328,6 +329,36 @@ def test_a_save_that_is_refused_says_so_and_keeps_the_text(qtbot, window, tmp_pa
         assert "was removed" in failed.args[0]
         assert dialog.editor.state.text().startswith("Not saved: passage")
         assert dialog.editor.text.toPlainText() == "too late" and dialog.editor.pending
+
+
+def test_a_code_memo_from_the_codebook_editor(qtbot, monkeypatch, window, tmp_path):
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    path = make(tmp_path / "e.llmstudio")
+    with Project.open(path) as p:
+        editor = CodebookEditor(p, window, select="Issues")
+        qtbot.addWidget(editor)
+        form = editor.code_box
+        editor.tree.set_current_index(1)  # Rents: ana wrote a memo on it
+        assert form.memo_button.isEnabled() and form.memo_note.text() == "by ana"
+        editor.tree.set_current_index(3)  # Health: none yet
+        assert form.memo_note.text() == "none yet"
+
+        def type_and_close(dialog):
+            QTest.keyClicks(dialog.editor.text, "NHS only?")
+            dialog.reject()
+            return 0
+
+        monkeypatch.setattr("llmstudio.gui.memos.memo_dialog.MemoDialog.exec", type_and_close)
+        remember_coder("carla", str(path.resolve()))
+        form.memo_button.click()
+        assert memos.code_memo(p, "Issues", "Health", "carla").text == "NHS only?"
+        assert form.memo_note.text() == "by carla"
+        # the description (the code's definition) is untouched
+        assert p.codebook("Issues").code("Health").description.startswith("Hospitals")
+        editor.add_code("Fresh")  # not saved yet: no memo can refer to it
+        assert not form.memo_button.isEnabled()
+        assert form.memo_note.text() == "(once the code is saved)"
 
 
 CHILD = textwrap.dedent("""

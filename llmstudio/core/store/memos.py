@@ -70,6 +70,15 @@ def code_memo(db: sqlite3.Connection, codebook: str, code: str, author: str) -> 
     ).fetchone()
 
 
+def code_memos(db: sqlite3.Connection, codebook: str, code: str) -> list[Row]:
+    """Every author's memo on the code (not deleted), oldest first."""
+    return db.execute(
+        f"SELECT {_COLUMNS} FROM memos WHERE kind = 'code' AND codebook = ? AND code = ? "
+        "AND deleted IS NULL ORDER BY id",
+        (codebook, code),
+    ).fetchall()
+
+
 def all_memos(db: sqlite3.Connection) -> list[Row]:
     """Every memo not deleted, oldest first."""
     return db.execute(f"SELECT {_COLUMNS} FROM memos WHERE deleted IS NULL ORDER BY id").fetchall()
