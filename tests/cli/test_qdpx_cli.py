@@ -8,7 +8,7 @@ import zipfile
 
 import xmlschema
 
-from llmstudio.core import human_codes
+from llmstudio.core import human_codes, passages
 from llmstudio.core.project import Project
 
 from annotated_project import BOOK, make_project
@@ -38,13 +38,14 @@ def test_export_then_import_round_trip(cli, tmp_path, shared_data):
     assert after == before
 
 
-def test_import_refuses_partial_selections_in_one_line(cli, tmp_path):
+def test_import_keeps_partial_selections_as_passages(cli, tmp_path):
     maxqda(tmp_path / "mx.qdpx", partial=True)
     done = cli("import")("mx.qdpx", "--project", "mx.llmstudio")
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "1 selection(s) over part of a text" in lines[0]
-    assert not (tmp_path / "mx.llmstudio").exists()
+    assert done.returncode == 0, done.stderr
+    assert "1 passages" in done.stderr
+    with Project.open(tmp_path / "mx.llmstudio") as p:
+        [passage] = passages.find(p, "MAXQDA export codes")
+    assert (passage.row_id, passage.start, passage.end, passage.code) == (1, 0, 5, "Work")
 
 
 def test_import_wants_a_qdpx_and_a_project_name(cli, tmp_path):

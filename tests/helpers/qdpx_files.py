@@ -93,13 +93,17 @@ def qualcoder(path: Path) -> Path:
     return write(path, qde)
 
 
-def maxqda(path: Path, *, drop_source: bool = False, partial: bool = False) -> Path:
+def maxqda(
+    path: Path, *, drop_source: bool = False, partial: bool | tuple[int, int] = False
+) -> Path:
     """Two texts in ``Sources/`` (BOM, braces GUIDs); "Topics" (codable) over "Work";
     user "MX" codes text 1 whole with "Work". ``partial``: a third coding over part of
-    text 2. ``drop_source``: text 2's file left out of the zip."""
+    text 2 (characters 0-5, or the (start, end) given). ``drop_source``: text 2's file
+    left out of the zip."""
     texts = ["Erste Antwort über Arbeit.\r\nZweite Zeile.", "Short 2"]
+    start, end = partial if isinstance(partial, tuple) else (0, 5)
     sel = (
-        f'<PlainTextSelection guid="{g(62, True)}" startPosition="0" endPosition="5" '
+        f'<PlainTextSelection guid="{g(62, True)}" startPosition="{start}" endPosition="{end}" '
         f'creatingUser="{g(2, True)}"><Coding guid="{g(73, True)}"><CodeRef '
         f'targetGUID="{g(11, True)}"/></Coding></PlainTextSelection>'
         if partial

@@ -16,12 +16,10 @@ import pandas as pd
 from ... import __version__
 from ..codebook import NONE_CODE, Code, Codebook
 from ..project import Project
-from .codings import Coding, row_codings, run_books
+from .codings import Coding, passage_codings, row_codings, run_books
 from .guids import guid, project_namespace
 from .schema import CODEBOOK_NAMESPACE, NAMESPACE, QdaError
 
-# Okabe-Ito, colour-blind safe; a code's colour until codebooks carry their own (issue 18).
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 NONE_COLOUR = "#999999"
 BOOK_NOTE = "llmstudio codebook"  # a codebook's folder description starts with this
 _FIELDS = (("Include", "include"), ("Exclude", "exclude"))
@@ -59,20 +57,28 @@ def _codes_of(book: Codebook) -> list:
     return list(book.codes) + ([None] if book.multi_label or book.none_option else [])
 
 
-def _add_book(codes_el, book: Codebook, ids: _Ids, colour_start: int) -> None:
+def _add_code(parent_el, book: Codebook, code: Code | None, ids: _Ids) -> None:
+    """A code element with its colour and description, its children nested in it (the
+    schema puts them after the description)."""
+    name = NONE_CODE if code is None else code.name
+    el = _el(parent_el, "Code", guid=ids("code", book.name, name), name=name)
+    el.set("isCodable", "true")
+    el.set("color", NONE_COLOUR if code is None else book.color_of(code.name))
+    description = "none of the codes applies" if code is None else code_description(code)
+    if description:
+        ET.SubElement(el, "Description").text = description
+    if code is not None:
+        for child in book.children(code.name):
+            _add_code(el, book, book.code(child), ids)
+
+
+def _add_book(codes_el, book: Codebook, ids: _Ids) -> None:
     folder = _el(codes_el, "Code", guid=ids("codebook", book.name), name=book.name)
     folder.set("isCodable", "false")
     ET.SubElement(folder, "Description").text = book_description(book)
-    for i, code in enumerate(_codes_of(book)):
-        name = NONE_CODE if code is None else code.name
-        colour = NONE_COLOUR if code is None else PALETTE[(colour_start + i) % len(PALETTE)]
-        el = _el(folder, "Code", guid=ids("code", book.name, name), name=name)
-        el.set("isCodable", "true")
-        el.set("color", colour)
-        description = "none of the codes applies" if code is None else code_description(code)
-        if description:
-            # Description comes first in a Code: move it before nothing (no children yet).
-            ET.SubElement(el, "Description").text = description
+    for code in _codes_of(book):
+        if code is None or not code.parent:
+            _add_code(folder, book, code, ids)
 
 
 def _variable_type(series: pd.Series) -> str:
@@ -137,11 +143,13 @@ def _cases(project_el, rows: int, columns, ids: _Ids) -> None:
 
 def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
     key = (coding.codebook, coding.coder, coding.row_id, coding.start, coding.end)
+    if coding.passage_id is not None:  # a passage may share its span with a row code
+        key = ("passage", coding.passage_id)
     sel = _el(
         source_el,
         "PlainTextSelection",
         guid=ids("selection", *key),
-        name=coding.codebook,
+        name=coding.name or coding.codebook,
         startPosition=str(coding.start),
         endPosition=str(coding.end),
         creatingUser=ids("user", coding.coder),
@@ -194,7 +202,7 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
     corpus = project.corpus()
     frame, text_column = corpus.frame, corpus.text_column
     texts = ["" if pd.isna(t) else str(t) for t in frame[text_column].tolist()]
-    codings = list(row_codings(project, texts))
+    codings = list(row_codings(project, texts)) + list(passage_codings(project))
     books = {name: project.codebook(name) for name in project.codebooks()}
     runs = run_books(project)
     for user, book, per_row in runs:
@@ -215,10 +223,8 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
             _el(users_el, "User", guid=ids("user", name), name=name)
     if books:
         codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
-        start = 0
         for name in sorted(books):
-            _add_book(codes_el, books[name], ids, start)
-            start += len(books[name].codes)
+            _add_book(codes_el, books[name], ids)
     columns = _variables(root, frame, text_column, ids)
     _cases(root, len(frame), columns, ids)
     by_row: dict[int, list[Coding]] = {}
@@ -307,7 +313,7 @@ def write_qdc(book: Codebook, path: str | Path, namespace_seed: str = "") -> Pat
     ids.ns = uuid5(NAMESPACE_URL, f"llmstudio-codebook:{namespace_seed or book.name}")
     root = ET.Element(f"{{{CODEBOOK_NAMESPACE}}}CodeBook", {"origin": f"llmstudio {__version__}"})
     codes_el = ET.SubElement(root, "Codes")
-    _add_book(codes_el, book, ids, 0)
+    _add_book(codes_el, book, ids)
     _qualify(root, CODEBOOK_NAMESPACE)
     return write_text(path, qde_bytes(root).decode("utf-8"))
 
