@@ -154,3 +154,100 @@ def two_tone_folders(path: Path) -> Path:
 <Coding guid="{g(72)}"><CodeRef targetGUID="{g(21)}"/></Coding>
 </PlainTextSelection></TextSource></Sources></Project>"""
     return write(path, qde)
+
+
+# An answer with an emoji outside the BMP (one code point, two UTF-16 units) before the
+# coded words: offsets that counted UTF-16 units would land one character late.
+ATLAS_TEXTS = ["Service 🙂 was quick, staff rude.", "Staff friendly; service slow."]
+
+
+def inclusive_ends(path: Path) -> Path:
+    """In the style of a program that writes selection ends inclusive (the last
+    character, as REFI-QDA 1.5 section 10.2 reads them) and names each selection with its
+    text: two users, a two-level tree with colours and one name ("Positive") under two
+    parents, overlapping selections of both users on text 1, a note on a selection, a
+    case with an Integer and a Boolean variable, texts inline."""
+    t = ATLAS_TEXTS
+
+    def sel(n, text, start, end, user, code, note=""):
+        stop = end - 1  # inclusive
+        ref = f'<NoteRef targetGUID="{g(note)}"/>' if note else ""
+        return (
+            f'<PlainTextSelection guid="{g(n)}" name="{text[start:end]}" startPosition="{start}" '
+            f'endPosition="{stop}" creatingUser="{g(user)}"><Coding guid="{g(n + 100)}" '
+            f'creatingUser="{g(user)}"><CodeRef targetGUID="{g(code)}"/></Coding>{ref}'
+            "</PlainTextSelection>"
+        )
+
+    quick, rude = t[0].index("quick"), t[0].index("rude")
+    friendly, slow = t[1].index("friendly"), t[1].index("slow")
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{NS}" name="atlas style" origin="ATLAS.ti-like">
+ <Users><User guid="{g(1)}" name="Ann"/><User guid="{g(2)}" name="Bo"/></Users>
+ <CodeBook><Codes>
+  <Code guid="{g(10)}" name="Service" isCodable="true" color="#1f77b4">
+   <Description>about the service</Description>
+   <Code guid="{g(11)}" name="Positive" isCodable="true" color="#2CA02C"/>
+   <Code guid="{g(12)}" name="Negative" isCodable="true" color="#d62728"/>
+  </Code>
+  <Code guid="{g(20)}" name="Staff" isCodable="true" color="#9467bd">
+   <Code guid="{g(21)}" name="Positive" isCodable="true"/>
+   <Code guid="{g(22)}" name="Negative" isCodable="true"/>
+  </Code>
+ </Codes></CodeBook>
+ <Variables>
+  <Variable guid="{g(30)}" name="Age" typeOfVariable="Integer"/>
+  <Variable guid="{g(31)}" name="Returning" typeOfVariable="Boolean"/>
+ </Variables>
+ <Cases>
+  <Case guid="{g(40)}" name="R1">
+   <VariableValue><VariableRef targetGUID="{g(30)}"/><IntegerValue>51</IntegerValue></VariableValue>
+   <VariableValue><VariableRef targetGUID="{g(31)}"/><BooleanValue>true</BooleanValue></VariableValue>
+   <SourceRef targetGUID="{g(50)}"/>
+  </Case>
+ </Cases>
+ <Sources>
+  <TextSource guid="{g(50)}" name="R1 answer">
+   <PlainTextContent>{t[0]}</PlainTextContent>
+   {sel(60, t[0], 0, quick + 5, 1, 11, note=80)}
+   {sel(61, t[0], 8, quick + 5, 2, 11)}
+   {sel(62, t[0], rude - 6, rude + 4, 1, 22)}
+  </TextSource>
+  <TextSource guid="{g(51)}" name="R2 answer">
+   <PlainTextContent>{t[1]}</PlainTextContent>
+   {sel(63, t[1], 0, friendly + 8, 2, 21)}
+   {sel(64, t[1], slow - 8, slow + 4, 2, 12)}
+  </TextSource>
+ </Sources>
+ <Notes>
+  <Note guid="{g(80)}" name="note" creatingUser="{g(1)}"><PlainTextContent>fast, she says</PlainTextContent></Note>
+ </Notes>
+</Project>"""
+    return write(path, qde)
+
+
+def nvivo_style(path: Path) -> Path:
+    """In the style of an NVivo export: texts in ``sources/`` as ``internal://GUID.txt``,
+    upper-case GUIDs, every code codable at the top level with descriptions, a source
+    description, exclusive ends, selections named with their text, and a set of sources
+    (kept as a column "sets")."""
+    text = "I moved because the rent rose. The bus is fine."
+    rent = text.index("the rent rose")
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{NS}" name="NVivo project" origin="NVivo-like">
+ <Users><User guid="{g(3).upper()}" name="NV USER"/></Users>
+ <CodeBook><Codes>
+  <Code guid="{g(10).upper()}" name="Housing" isCodable="true"><Description>rent, moving</Description></Code>
+  <Code guid="{g(11).upper()}" name="Transport" isCodable="true"/>
+ </Codes></CodeBook>
+ <Sources>
+  <TextSource guid="{g(50).upper()}" name="Interview 1" plainTextPath="internal://{g(50).upper()}.txt">
+   <Description>first interview</Description>
+   <PlainTextSelection guid="{g(60).upper()}" name="the rent rose" startPosition="{rent}" endPosition="{rent + 13}" creatingUser="{g(3).upper()}">
+    <Coding guid="{g(70).upper()}" creatingUser="{g(3).upper()}"><CodeRef targetGUID="{g(10).upper()}"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+ </Sources>
+ <Sets><Set guid="{g(90).upper()}" name="Wave 1"><MemberSource targetGUID="{g(50).upper()}"/></Set></Sets>
+</Project>"""
+    return write(path, qde, {f"sources/{g(50).upper()}.txt": text.encode("utf-8")})

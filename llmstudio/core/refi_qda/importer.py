@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -66,20 +65,13 @@ def _parse_description(text: str) -> Code:
     return Code("", "\n".join(rest).strip(), rules["Include"], rules["Exclude"], tuple(examples))
 
 
-def _color(value: str | None, code: str, log: list[str]) -> str:
-    """``#RRGGBB`` from a program's colour (#RGB and #RRGGBBAA are written too), or ""
-    (the palette's) with a log line for anything else."""
+def _color(value: str | None) -> str:
+    """``#RRGGBB`` from a code's colour as the schema allows it (#RGB or #RRGGBB, any
+    case), or "" (the palette's) when there is none."""
     value = (value or "").strip()
-    if not value:
-        return ""
-    if re.fullmatch(r"#[0-9A-Fa-f]{3}", value):
+    if len(value) == 4:
         value = "#" + "".join(c * 2 for c in value[1:])
-    if re.fullmatch(r"#[0-9A-Fa-f]{8}", value):
-        value = value[:7]  # the alpha byte: a code's colour has none here
-    if re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
-        return value.upper()
-    log.append(f"code {code!r}: colour {value!r} is not #RRGGBB; the palette's is used")
-    return ""
+    return value.upper()
 
 
 def _tree(node: CodeNode, parent: str, out: list[tuple[CodeNode, str]]) -> None:
@@ -154,7 +146,7 @@ def _books(qda: QdaFile) -> tuple[list[Codebook], dict[str, tuple[str, str]], li
                     parsed.exclude,
                     parsed.examples,
                     parent=names.get(parent, ""),
-                    color=_color(node.color, code_name, log),
+                    color=_color(node.color),
                 )
             )
         # a colour equal to the palette's for its place is the palette's (llmstudio writes
@@ -217,6 +209,21 @@ def _corpus(qda: QdaFile, path: Path, log: list[str]) -> Corpus:
                     put(vid, row_of[ref], value)
     if any(names):
         frame["case"] = pd.array(["; ".join(n) or None for n in names], dtype="str")
+    if any(s.description for s in qda.sources):
+        frame["source description"] = pd.array(
+            [s.description or None for s in qda.sources], dtype="str"
+        )
+    in_sets: list[list[str]] = [[] for _ in qda.sources]
+    for set_name, members, codes in qda.sets:
+        for ref in members:
+            if ref in row_of:
+                in_sets[row_of[ref]].append(set_name)
+        if codes:
+            log.append(
+                f"set {set_name!r}: its {codes:,} code(s) are not kept (sets of sources are)"
+            )
+    if any(in_sets):
+        frame["sets"] = pd.array(["; ".join(n) or None for n in in_sets], dtype="str")
     for vid, (name, kind) in qda.variables.items():
         column = name if name not in frame.columns else f"{name} (variable)"
         if any(len(c) > 1 for c in cells[vid]):
