@@ -147,3 +147,37 @@ def test_round_trip_keeps_tree_colours_passages_and_coders(tmp_path, shared_data
         assert _passages(p, "Issues") == before
         after = [(c.coder, c.row_id, c.codes, c.memo) for c in human_codes.current(p, "Issues")]
         assert after == rows_before
+
+
+def test_export_counts_and_cancel_leave_nothing(tmp_path):
+    from llmstudio.core.errors import Cancelled
+    from llmstudio.core.progress import Monitor
+
+    frame = pd.DataFrame({"text": pd.array(TEXTS, dtype="str")})
+    source = tmp_path / "s.llmstudio"
+    with Project.create(source, Corpus(frame=frame, text_column="text", source="t.csv")) as p:
+        p.save_codebook(TREE)
+        ps.add(p, TREE, "ana", 0, 0, 5, "Rents")
+        human_codes.record(p, TREE, "bo", 1, ["Transport"])
+        written, steps = {}, []
+        write_qdpx(
+            p,
+            tmp_path / "s.qdpx",
+            written=written,
+            monitor=Monitor(lambda d, t, **k: steps.append(d)),
+        )
+        assert written == {"sources": 3, "codes": 5, "passages": 1, "row codes": 1, "users": 2}
+        assert steps == [0, 1, 2, 3]  # 5 codes: TREE's 4 and multi-label's "none"
+        stop = Monitor()
+        stop.cancel()
+        with pytest.raises(Cancelled):
+            write_qdpx(p, tmp_path / "gone.qdpx", monitor=stop)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # cancelled once the new project is being written: nothing is left of it
+    late_cancel = Monitor(lambda d, t, **k: d == 2 and late_cancel.cancel())
+    with pytest.raises(Cancelled):
+        read_qdpx(tmp_path / "s.qdpx", folder / "x.llmstudio", monitor=late_cancel)
+    assert list(folder.iterdir()) == []
+    assert not (tmp_path / "gone.qdpx").exists()
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["in", "s.llmstudio", "s.qdpx"]

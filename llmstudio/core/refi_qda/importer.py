@@ -23,6 +23,7 @@ from ..codebook import NONE_CODE, Code, Codebook
 from ..corpus import Corpus
 from ..errors import CodebookError, LlmstudioError, ProjectError
 from ..human_codes import check_coder
+from ..progress import Monitor
 from ..project import Project, _put_in_place
 from ..store import codebooks as stored_codebooks
 from ..store import history, transaction
@@ -280,16 +281,23 @@ def _inclusive_to_exclusive(qda: QdaFile) -> None:
         ]
 
 
-def read_qdpx(path: str | Path, project_path: str | Path) -> ImportResult:
+def read_qdpx(
+    path: str | Path, project_path: str | Path, *, monitor: Monitor | None = None
+) -> ImportResult:
     """Import the REFI-QDA project at ``path`` as a new llmstudio project at
     ``project_path`` (which must not exist); QdaError/ProjectError say what is wrong,
-    and then no project is left behind."""
+    and then no project is left behind (nor when ``monitor`` is cancelled: it is checked
+    between the steps it is told of: reading, mapping, writing)."""
+    monitor = Monitor.of(monitor)
     path, target = Path(path), Path(project_path)
     if target.exists():
         raise ProjectError(
             f"{target}: already exists; import makes a new project, choose another name"
         )
+    monitor.report(0, 3, message=f"reading {path.name}")
     qda = read_qde(path)
+    monitor.check()
+    monitor.report(1, 3, message="mapping sources, codes and selections")
     if qda.other_sources:
         raise QdaError(
             f"{path}: {qda.other_sources:,} source(s) are not text (PDF, picture, audio or "
@@ -304,10 +312,14 @@ def read_qdpx(path: str | Path, project_path: str | Path) -> ImportResult:
     if line:
         log.append(line)
     corpus = _corpus(qda, path, log)
+    monitor.check()
+    monitor.report(2, 3, message=f"writing {target.name}")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.import")
     try:
         result = _fill(qda, corpus, books, where, log, tmp, target, str(path))
+        monitor.check()  # the last moment a cancel leaves nothing behind
         _put_in_place(tmp, target, replace=False)
+        monitor.report(3, 3, message="imported")
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)

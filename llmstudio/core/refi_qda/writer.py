@@ -15,8 +15,9 @@ import pandas as pd
 
 from ... import __version__
 from ..codebook import NONE_CODE, Code, Codebook
+from ..progress import Monitor
 from ..project import Project
-from .codings import Coding, passage_codings, row_codings, run_books
+from .codings import PASSAGE_PREFIX, Coding, passage_codings, row_codings, run_books
 from .guids import guid, project_namespace
 from .schema import CODEBOOK_NAMESPACE, NAMESPACE, QdaError
 
@@ -291,13 +292,56 @@ def qde_bytes(root: ET.Element, notes: list[str] | None = None) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + text.encode("utf-8")
 
 
-def write_qdpx(project: Project, path: str | Path, notes: list[str] | None = None) -> Path:
+def counts(root: ET.Element) -> dict[str, int]:
+    """What a written ``Project`` element holds, for the message that says what was
+    written: text sources, codes (folders not counted), passages, other selections (row
+    codes and model labels) and users (coders and model runs)."""
+    q = f"{{{NAMESPACE}}}"
+    selections = list(root.iter(q + "PlainTextSelection"))
+    passages = sum((s.get("name") or "").startswith(PASSAGE_PREFIX) for s in selections)
+    return {
+        "sources": sum(1 for _ in root.iter(q + "TextSource")),
+        "codes": sum(c.get("isCodable") == "true" for c in root.iter(q + "Code")),
+        "passages": passages,
+        "row codes": len(selections) - passages,
+        "users": sum(1 for _ in root.iter(q + "User")),
+    }
+
+
+def write_qdpx(
+    project: Project,
+    path: str | Path,
+    notes: list[str] | None = None,
+    *,
+    written: dict | None = None,
+    monitor: Monitor | None = None,
+) -> Path:
     """Write ``project`` as a REFI-QDA project (``.qdpx``): its corpus, codebooks, coders,
-    row codes, memos and model runs (module docstring: how they map). Written whole or
-    not at all; what could not be written exactly is said in ``notes``."""
+    row codes, passages, memos and model runs (module docstring: how they map). Written
+    whole or not at all; what could not be written exactly is said in ``notes``, what was
+    written (:func:`counts`) put in ``written``. ``monitor``: three steps reported,
+    Cancel checked between them and while the zip is written."""
+    monitor = Monitor.of(monitor)
+    monitor.report(0, 3, message="reading the project")
     root, files = project_element(project)
+    monitor.check()
+    monitor.report(1, 3, message="writing project.qde")
     entries = [("project.qde", qde_bytes(root, notes))]
-    entries += [(n, t.encode("utf-8")) for n, t in files.items()]
+    if written is not None:
+        written.update(counts(root))
+    monitor.check()
+    monitor.report(2, 3, message="writing the texts")
+
+    def checked():
+        yield entries[0]
+        for i, (n, t) in enumerate(files.items()):
+            if i % 1000 == 0:
+                monitor.check()
+            yield n, t.encode("utf-8")
+
+    out = _write_zip(Path(path), checked())
+    monitor.report(3, 3, message="written")
+    return out
     return _write_zip(Path(path), entries)
 
 
