@@ -166,8 +166,9 @@ def test_export_counts_and_cancel_leave_nothing(tmp_path):
             written=written,
             monitor=Monitor(lambda d, t, **k: steps.append(d)),
         )
-        assert written == {"sources": 3, "codes": 5, "passages": 1, "row codes": 1, "users": 2}
-        assert steps == [0, 1, 2, 3]  # 5 codes: TREE's 4 and multi-label's "none"
+        # TREE's 4 codes (multi-label's "none" is written too, not counted)
+        assert written == {"sources": 3, "codes": 4, "passages": 1, "row codes": 1, "users": 2}
+        assert steps == [0, 1, 2, 3]
         stop = Monitor()
         stop.cancel()
         with pytest.raises(Cancelled):

@@ -22,6 +22,7 @@ from .guids import guid, project_namespace
 from .schema import CODEBOOK_NAMESPACE, NAMESPACE, QdaError
 
 NONE_COLOUR = "#999999"
+NONE_DESCRIPTION = "none of the codes applies"  # llmstudio's "none of these": not counted
 BOOK_NOTE = "llmstudio codebook"  # a codebook's folder description starts with this
 _FIELDS = (("Include", "include"), ("Exclude", "exclude"))
 
@@ -65,7 +66,7 @@ def _add_code(parent_el, book: Codebook, code: Code | None, ids: _Ids) -> None:
     el = _el(parent_el, "Code", guid=ids("code", book.name, name), name=name)
     el.set("isCodable", "true")
     el.set("color", NONE_COLOUR if code is None else book.color_of(code.name))
-    description = "none of the codes applies" if code is None else code_description(code)
+    description = NONE_DESCRIPTION if code is None else code_description(code)
     if description:
         ET.SubElement(el, "Description").text = description
     if code is not None:
@@ -301,7 +302,10 @@ def counts(root: ET.Element) -> dict[str, int]:
     passages = sum((s.get("name") or "").startswith(PASSAGE_PREFIX) for s in selections)
     return {
         "sources": sum(1 for _ in root.iter(q + "TextSource")),
-        "codes": sum(c.get("isCodable") == "true" for c in root.iter(q + "Code")),
+        "codes": sum(
+            c.get("isCodable") == "true" and c.findtext(q + "Description") != NONE_DESCRIPTION
+            for c in root.iter(q + "Code")
+        ),
         "passages": passages,
         "row codes": len(selections) - passages,
         "users": sum(1 for _ in root.iter(q + "User")),
