@@ -31,6 +31,7 @@ from .methods_facts import (
     run_records,
     scores_directly,
 )
+from .methods_passages import passage_section
 from .project import Project
 from .runs import run_name
 from .store import human_codes as stored_codes
@@ -262,6 +263,7 @@ def build_record(
                 if a.result is not None and note:
                     doc.p(f"{a.what}, {a.reference} vs {a.comparison}: {note}")
 
+    passage_section(doc, project, n_resamples, seed)
     _stability_section(doc, project, n_resamples, seed)
 
     doc.h(2, "Bias checks")

@@ -192,3 +192,26 @@ def test_project_problems_are_said(project):
     ps.add(project, BOOK, "ben", 1, 0, 5, "Rents")  # no row both looked at
     found = agreement_on_passages(project, BOOK, n_resamples=0)
     assert found[0].result is None and "no row was looked at by two" in found[0].problem
+
+
+def test_the_methods_record_names_the_method_and_numbers(project, tmp_path):
+    from llmstudio.core.methods import write_methods
+
+    ps.add(project, BOOK, "ana", 0, 0, 5, "Rents")
+    ps.add(project, BOOK, "ben", 0, 0, 5, "Rents")
+    hc.record(project, BOOK, "ana", 1, [])
+    hc.record(project, BOOK, "ben", 1, [])
+    out = write_methods(project, tmp_path / "methods.md", n_resamples=50)
+    text = out.read_text(encoding="utf-8")
+    section = text[text.index("## Agreement on passages") :]
+    assert "unit = character" in section and "resample rows" in section
+    # Rents: rows 0 and 1, 14 + 13 characters, perfect agreement
+    assert f"| {BOOK.name} | Rents | ana / ben | 2 | 27 | 1.000" in section
+
+
+def test_no_passages_no_section(project, tmp_path):
+    from llmstudio.core.methods import write_methods
+
+    hc.record(project, BOOK, "ana", 1, ["Rents"])
+    text = write_methods(project, tmp_path / "m.md", n_resamples=0).read_text(encoding="utf-8")
+    assert "Agreement on passages" not in text

@@ -1,0 +1,74 @@
+"""The methods record's section on agreement over coded passages: per codebook with
+passages of two or more coders, per code and pair of coders, the statistics over
+characters with their intervals, and the method named (``passage_agreement.METHOD``)."""
+
+from __future__ import annotations
+
+from .errors import LlmstudioError
+from .methods_document import Document
+from .methods_facts import estimate_text
+from .passage_agreement import METHOD, agreement_on_passages
+from .passages import coders
+from .project import Project
+
+
+def passage_section(doc: Document, project: Project, n_resamples: int, seed: int) -> None:
+    """Add "Agreement on passages" to ``doc``; nothing when no codebook has passages of two
+    coders."""
+    found = []
+    for name in project.codebooks():
+        if len(coders(project, name)) < 2:
+            continue
+        try:
+            book = project.codebook(name)
+            found.append(
+                (name, agreement_on_passages(project, book, n_resamples=n_resamples, seed=seed))
+            )
+        except LlmstudioError as exc:
+            found.append((name, str(exc)))
+    if not found:
+        return
+    doc.h(2, "Agreement on passages")
+    doc.p(
+        f"Passages compared over characters: {METHOD}; {n_resamples:,} resamples, "
+        f"seed {seed}. A character nobody coded agrees on absence, which dominates long "
+        "texts: positive agreement (2 x coded by both / (coded by the first + coded by the "
+        "second), Dice) counts coded characters only."
+    )
+    rows = []
+    for name, results in found:
+        if isinstance(results, str):
+            rows.append((name, "-", "-", "-", "-", results, "-", "-", "-"))
+            continue
+        for item in results:
+            if item.result is None:
+                rows.append((name, item.code, "-", "-", "-", item.problem, "-", "-", "-"))
+                continue
+            for pair in item.result.pairs:
+                rows.append(
+                    (
+                        name,
+                        item.code,
+                        " / ".join(pair.coders),
+                        pair.rows,
+                        pair.characters,
+                        estimate_text(pair.percent_agreement),
+                        estimate_text(pair.cohen_kappa),
+                        estimate_text(pair.krippendorff_alpha),
+                        estimate_text(pair.positive_agreement),
+                    )
+                )
+    doc.table(
+        [
+            "codebook",
+            "code",
+            "coders",
+            "N rows",
+            "N characters",
+            "percent agreement",
+            "Cohen's kappa",
+            "Krippendorff's alpha",
+            "positive agreement",
+        ],
+        rows,
+    )
