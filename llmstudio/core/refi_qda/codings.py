@@ -60,11 +60,12 @@ def row_codings(project: Project, texts) -> Iterator[Coding]:
 def passage_codings(project: Project) -> Iterator[Coding]:
     """Every passage in force, codebook by codebook, one selection each, named
     ``PASSAGE_PREFIX`` + the first 60 characters of its text."""
-    from ..passages import find, row_text
+    from ..passages import find
 
+    frame = project.corpus().frame  # the texts were checked when each passage was stored
     for name in sorted(project.codebooks()):
         for p in find(project, name):
-            excerpt = row_text(project, p.row_id, p.text_column)[p.start : p.end]
+            excerpt = str(frame[p.text_column].iloc[p.row_id])[p.start : p.end]
             label = PASSAGE_PREFIX + (excerpt if len(excerpt) <= 60 else excerpt[:59] + "…")
             yield Coding(p.row_id, p.start, p.end, name, (p.code,), p.coder, p.memo, p.id, label)
 
