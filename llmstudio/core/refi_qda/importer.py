@@ -174,7 +174,8 @@ def _typed(values: list, kind: str) -> pd.Series:
 
 def read_qdc(path: str | Path) -> tuple[list[Codebook], list[str]]:
     """The codebooks in a REFI-QDA codebook file (``.qdc``), mapped as a project's code
-    tree is (see the module docstring), and log lines saying what was flattened."""
+    tree is (see the module docstring), and log lines (a code named by its path where
+    two share a name)."""
     books, _, log = _books(read_qdc_codes(path))
     if not books:
         raise QdaError(f"{path}: the codebook has no codes")

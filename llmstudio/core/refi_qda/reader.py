@@ -75,7 +75,7 @@ class QdaFile:
 
     def passages(self):
         """Every selection that covers only part of its text, as (source, start, end,
-        code GUID, user GUID, note GUIDs): what passage coding (issue 18) stores."""
+        code GUID, user GUID, note GUIDs): what the importer stores as passages."""
         for source in self.sources:
             for sel in source.selections:
                 if (sel.start, sel.end) != (0, len(source.text)):

@@ -61,7 +61,7 @@ class QdpxDialog(QDialog):
     def __init__(self, title: str, what: str, parent=None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)  # the summary on few lines; pictures at least 600 wide
         self.what = QLabel(what)
         self.what.setWordWrap(True)
         self.progress = ProgressRow("steps")
