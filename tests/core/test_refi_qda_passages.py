@@ -182,3 +182,22 @@ def test_export_counts_and_cancel_leave_nothing(tmp_path):
     assert list(folder.iterdir()) == []
     assert not (tmp_path / "gone.qdpx").exists()
     assert sorted(f.name for f in tmp_path.iterdir()) == ["in", "s.llmstudio", "s.qdpx"]
+
+
+def test_qualcoder_export_shape_exclusive_ends_in_code_points(tmp_path):
+    from helpers.qdpx_files import QUALCODER_TEXT, qualcoder_passages
+
+    result = read_qdpx(qualcoder_passages(tmp_path / "q.qdpx"), tmp_path / "q.llmstudio")
+    assert not any("inclusive" in line for line in result.log)
+    assert result.coders == ["default", "jo"] and result.passages == 3
+    with Project.open(result.path) as p:
+        assert p.codebooks() == ["Care"]
+        assert p.codebook("Care").code("waiting").color == "#FAAC58"
+        # the ZWJ emoji is four code points; the passage ends on "kind" exactly
+        assert _passages(p, "Care") == [
+            ("default", 0, "staff", "The nurse 👩‍⚕️ was kind", ""),
+            ("jo", 0, "staff", "The nurse 👩‍⚕️ was kind", ""),
+            ("jo", 0, "waiting", "the wait was long", ""),
+        ]
+        assert p.corpus().frame["text"][0] == QUALCODER_TEXT
+        assert p.corpus().frame["source description"][0] == "phone interview"

@@ -251,3 +251,46 @@ def nvivo_style(path: Path) -> Path:
  <Sets><Set guid="{g(90).upper()}" name="Wave 1"><MemberSource targetGUID="{g(50).upper()}"/></Set></Sets>
 </Project>"""
     return write(path, qde, {f"sources/{g(50).upper()}.txt": text.encode("utf-8")})
+
+
+QUALCODER_TEXT = "Q1: How was it?\nA: The nurse 👩‍⚕️ was kind but the wait was long."
+
+
+def qualcoder_passages(path: Path) -> Path:
+    """In the shape QualCoder's own REFI-QDA export writes text codings (its
+    ``text_selection_xml`` in ccbogel/QualCoder src/qualcoder/refi.py, LGPL-3.0: element
+    shapes mimicked, no code copied): ``startPosition``/``endPosition`` its Python
+    ``pos0``/``pos1`` (end exclusive, code points), ``name`` the selected text,
+    ``creatingUser`` and ``creationDateTime`` on the selection and the coding; the
+    source's memo as its ``Description``; the text in ``sources/`` as
+    ``internal://<name>.txt``. The text holds a ZWJ emoji sequence (four code points)."""
+    t = QUALCODER_TEXT
+    nurse, wait = t.index("The nurse"), t.index("the wait")
+    kind_end = t.index(" but")
+
+    def sel(n, start, end, user, code):
+        return (
+            f'<PlainTextSelection guid="{g(n)}" startPosition="{start}" endPosition="{end}" '
+            f'name="{t[start:end]}" creatingUser="{g(user)}" '
+            f'creationDateTime="2024-03-01T10:00:00Z">\n<Coding guid="{g(n + 100)}" '
+            f'creatingUser="{g(user)}" ><CodeRef targetGUID="{g(code)}" />\n</Coding>\n'
+            "</PlainTextSelection>\n"
+        )
+
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{NS}" name="clinic" origin="QualCoder 3.5" creationDateTime="2024-03-01T10:00:00Z">
+<Users><User guid="{g(1)}" name="default"/><User guid="{g(2)}" name="jo"/></Users>
+<CodeBook><Codes>
+<Code guid="{g(10)}" name="Care" isCodable="false" color="#F5A9A9">
+<Description>category</Description>
+<Code guid="{g(11)}" name="staff" isCodable="true" color="#81BEF7"/>
+<Code guid="{g(12)}" name="waiting" isCodable="true" color="#FAAC58"/>
+</Code>
+</Codes></CodeBook>
+<Sources>
+<TextSource creatingUser="{g(1)}" creationDateTime="2024-03-01T10:00:00Z" plainTextPath="internal://interview.txt" guid="{g(50)}" name="interview.txt" >
+<Description>phone interview</Description>
+{sel(60, nurse, kind_end, 1, 11)}{sel(61, nurse, kind_end, 2, 11)}{sel(62, wait, len(t) - 1, 2, 12)}</TextSource>
+</Sources>
+</Project>"""
+    return write(path, qde, {"sources/interview.txt": t.encode("utf-8")})
