@@ -271,6 +271,12 @@ def end_convention(qda: QdaFile) -> tuple[bool, str]:
             f"selection ends read as the last character (inclusive, REFI-QDA 1.5): "
             f"{inclusive:,} selection names match that reading, {exclusive:,} the other"
         )
+    if inclusive:  # some names say inclusive, but not enough: said, so it can be checked
+        return False, (
+            f"selection ends read as the position after the last character (exclusive), "
+            f"though {inclusive:,} selection name(s) match the other reading ({exclusive:,} "
+            "match this one): check a few passages"
+        )
     return False, ""
 
 
