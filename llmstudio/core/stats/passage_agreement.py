@@ -167,11 +167,12 @@ def _alpha_features(rows: Sequence[RowSpans]) -> np.ndarray:
     return np.array(out, dtype=float).reshape(-1, 4)
 
 
-def _estimates(features: np.ndarray, stats: dict, options: dict) -> dict:
-    n = len(features)
+def _estimates(stats: dict, n: int, options: dict) -> dict:
+    """``{name: Estimate}`` of ``stats`` (``{name: (features, function)}``), all on the
+    same resamples of the ``n`` rows (one draw for every statistic)."""
     if n == 0:
         return {name: Estimate(math.nan) for name in stats}
-    return bootstrap({name: (features, f) for name, f in stats.items()}, np.arange(n), n, **options)
+    return bootstrap(stats, np.arange(n), n, **options)
 
 
 def passage_agreement(
@@ -199,22 +200,22 @@ def passage_agreement(
     alpha_features = _alpha_features(rows)
     if not len(alpha_features):
         raise StatsError(f"no row was looked at by two of the coders {coders}")
-    alpha = _estimates(alpha_features, {"alpha": _alpha}, options)["alpha"]
     pairs = []
     for i, j in combinations(range(len(coders)), 2):
         table = _pair_table(rows, i, j)
-        est = _estimates(
-            table,
-            {"percent": _accuracy, "kappa": _kappa, "dice": _dice},
-            options,
-        )
         # alpha of the pair from the same table: m = 2 values per character
         both, neither = table[:, 1], table[:, 0]
         length = table[:, 2] + table[:, 3]
         pair_alpha = np.column_stack(
             [2 * length, 2 * (both + neither), table[:, 2] + table[:, 4], table[:, 3] + table[:, 5]]
         )
-        est["alpha"] = _estimates(pair_alpha, {"alpha": _alpha}, options)["alpha"]
+        stats = {
+            "percent": (table, _accuracy),
+            "kappa": (table, _kappa),
+            "dice": (table, _dice),
+            "alpha": (pair_alpha, _alpha),
+        }
+        est = _estimates(stats, len(table), options)
         sums = table.sum(0)
         pairs.append(
             PairAgreement(
@@ -230,6 +231,12 @@ def passage_agreement(
                 positive_agreement=est["dice"],
             )
         )
+    if len(coders) == 2:  # all coders together are the one pair
+        alpha = pairs[0].krippendorff_alpha
+    else:
+        alpha = _estimates({"alpha": (alpha_features, _alpha)}, len(alpha_features), options)[
+            "alpha"
+        ]
     return PassageAgreement(
         code=code,
         coders=coders,
