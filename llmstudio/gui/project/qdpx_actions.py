@@ -110,7 +110,7 @@ class QdpxActions(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.dialog: QdpxDialog | None = None
+        self.dialog: QdpxDialog | None = None  # the latest one shown
         action = window.make_action
         self.act_export_qdpx = action(
             "REFI-QDA &Project (.qdpx)…",
@@ -150,7 +150,8 @@ class QdpxActions(QObject):
 
     def _run(self, title: str, what: str, func, *args, on_done) -> QdpxDialog:
         dialog = QdpxDialog(title, what, self.window)
-        dialog.task.sig_result.connect(on_done)
+        # each dialog its own result: a second export started meanwhile has its own
+        dialog.task.sig_result.connect(lambda value: on_done(dialog, value))
         self.dialog = dialog
         dialog.show()
         dialog.task.start(func, *args)
@@ -180,8 +181,8 @@ class QdpxActions(QObject):
         def work(monitor):
             return write_qdpx(project, path, notes, written=written, monitor=monitor)
 
-        def done(out):
-            self.dialog.show_outcome(export_summary(Path(out), written, notes))
+        def done(dialog, out):
+            dialog.show_outcome(export_summary(Path(out), written, notes))
             w.show_status(f"Exported the project to {out}", 8000)
 
         return self._run("Export REFI-QDA project", f"Writing {path.name}…", work, on_done=done)
@@ -254,8 +255,8 @@ class QdpxActions(QObject):
         def work(monitor):
             return read_qdpx(path, target, monitor=monitor)
 
-        def done(result):
-            self.dialog.show_outcome(import_summary(result))
+        def done(dialog, result):
+            dialog.show_outcome(import_summary(result))
             self.window.open_path(result.path)
 
         return self._run(
