@@ -12,9 +12,9 @@ from .passages import coders
 from .project import Project
 
 
-def passage_section(doc: Document, project: Project, n_resamples: int, seed: int) -> None:
+def passage_section(doc: Document, project: Project, n_resamples: int, seed: int) -> list[str]:
     """Add "Agreement on passages" to ``doc``; nothing when no codebook has passages of two
-    coders."""
+    coders. Returns the suggested paragraph's sentences on it (:func:`sentences`)."""
     found = []
     for name in project.codebooks():
         if len(coders(project, name)) < 2:
@@ -27,7 +27,7 @@ def passage_section(doc: Document, project: Project, n_resamples: int, seed: int
         except LlmstudioError as exc:
             found.append((name, str(exc)))
     if not found:
-        return
+        return []
     doc.h(2, "Agreement on passages")
     doc.p(
         f"Passages compared over characters: {METHOD}; {n_resamples:,} resamples, "
@@ -72,3 +72,26 @@ def passage_section(doc: Document, project: Project, n_resamples: int, seed: int
         ],
         rows,
     )
+    return sentences(found)
+
+
+def sentences(found) -> list[str]:
+    """For the suggested methods paragraph: per code and pair with a defined kappa, its
+    kappa and positive agreement with their intervals, over how many rows and characters."""
+    out = []
+    for name, results in found:
+        if isinstance(results, str):
+            continue
+        for item in results:
+            for pair in item.result.pairs if item.result else ():
+                k, pos = pair.cohen_kappa, pair.positive_agreement
+                if k.value != k.value:
+                    continue
+                ci = f" (95% CI {k.ci_low:.2f} to {k.ci_high:.2f})" if k.ci_low is not None else ""
+                out.append(
+                    f"Passages coded {item.code!r} ({name!r}) by {pair.coders[0]} and "
+                    f"{pair.coders[1]} were compared over the {pair.characters:,} characters "
+                    f"of {pair.rows:,} texts both coded: Cohen's kappa = {k.value:.2f}{ci}, "
+                    f"positive agreement on coded characters = {pos.text()}."
+                )
+    return out

@@ -207,6 +207,9 @@ def test_the_methods_record_names_the_method_and_numbers(project, tmp_path):
     assert "unit = character" in section and "resample rows" in section
     # Rents: rows 0 and 1, 14 + 13 characters, perfect agreement
     assert f"| {BOOK.name} | Rents | ana / ben | 2 | 27 | 1.000" in section
+    paragraph = text[text.index("## Suggested methods paragraph") :]
+    assert "Passages coded 'Rents'" in paragraph and "27 characters of 2 texts" in paragraph
+    assert "Cohen's kappa = 1.00" in paragraph
 
 
 def test_no_passages_no_section(project, tmp_path):
