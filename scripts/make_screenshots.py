@@ -45,6 +45,7 @@ IMAGES = (
     "learn_panel.png",
     "start_page.png",
     "help_getting_started.png",
+    "qdpx_import.png",
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
 ISSUES = "Local issues"
@@ -146,6 +147,7 @@ class Shots:
         self.shoot_bias()
         self.shoot_learn()
         self.export()
+        self.shoot_qdpx()
         self.window.close()
         return self.made
 
@@ -447,6 +449,24 @@ class Shots:
                 raise RuntimeError(f"{table.name} has no column {column}: {header}")
         if "Cohen" not in methods.read_text(encoding="utf-8"):
             raise RuntimeError(f"{methods.name} gives no agreement")
+
+    def shoot_qdpx(self) -> None:
+        """File > Export > REFI-QDA Project, then File > Import of that file as a new
+        project: the import's summary (what a file from MAXQDA or NVivo gives too)."""
+        w = self.window
+        qdpx = self.tmp / "survey.qdpx"
+        dialog = w.files.qdpx.export_qdpx(qdpx)
+        self.wait(lambda: not dialog.task.running and dialog.outcome.text(), "the .qdpx export")
+        dialog.close()
+        dialog = w.files.qdpx.import_qdpx(qdpx, self.tmp / "from_qdpx.llmstudio")
+        self.wait(
+            lambda: not dialog.task.running and dialog.outcome.text() and not w._busy,
+            "the .qdpx import",
+        )
+        if "Imported" not in dialog.outcome.text():
+            raise RuntimeError(f"the import failed: {dialog.outcome.text()}")
+        self.save(dialog, "qdpx_import.png")
+        dialog.close()
 
 
 def pick(combo, data: str) -> None:

@@ -31,6 +31,7 @@ from .methods_facts import (
     run_records,
     scores_directly,
 )
+from .methods_passages import passage_section
 from .project import Project
 from .runs import run_name
 from .store import human_codes as stored_codes
@@ -264,6 +265,7 @@ def build_record(
                 if a.result is not None and note:
                     doc.p(f"{a.what}, {a.reference} vs {a.comparison}: {note}")
 
+    passage_sentences = passage_section(doc, project, n_resamples, seed)
     _stability_section(doc, project, n_resamples, seed)
 
     doc.h(2, "Bias checks")
@@ -283,7 +285,7 @@ def build_record(
             doc.image(chart, chart.stem.replace("_", " "))
 
     doc.h(2, "Suggested methods paragraph")
-    doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias))
+    doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias, passage_sentences))
     return doc
 
 
@@ -416,8 +418,10 @@ def suggested_paragraph(
     coder_counts: dict[str, dict[str, int]],
     agree: list[AgreementRow],
     bias: list[tuple[Path, dict]],
+    passage_sentences: Sequence[str] = (),
 ) -> str:
-    """Plain prose naming the model, task, n and agreement with its CI."""
+    """Plain prose naming the model, task, n and agreement with its CI (``passage_
+    sentences``: agreement on passages, from ``methods_passages``)."""
     rows = int(project.meta("rows", "0") or 0)
     parts = []
     # The runs whose columns a reader gets under the plain names; a partial run is never
@@ -474,6 +478,7 @@ def suggested_paragraph(
             f"Cohen's kappa = {k.value:.2f}{ci}, percent agreement = "
             f"{a.result.percent_agreement.value:.2f}." + _blind_sentence(a)
         )
+    parts += passage_sentences
     for path, data in bias:
         if "changed_share" in data and data.get("changed_share") is not None:
             parts.append(

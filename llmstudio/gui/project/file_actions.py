@@ -25,6 +25,7 @@ from ...core.recent import add_recent, recent_files
 from ...core.runs import run_infos
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
+from .qdpx_actions import QdpxActions
 
 DATA_FILTER = (
     "Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + f" *{SUFFIX});;"
@@ -89,6 +90,7 @@ class FileActions(QObject):
             "row, codes, memo, and whether it was made blind",
         )
         self.recent_menu: QMenu | None = None
+        self.qdpx = QdpxActions(window)  # File > Import / Export: REFI-QDA
 
     def fill_menu(self, menu: QMenu) -> None:
         """The File menu's entries above Quit."""
@@ -105,6 +107,7 @@ class FileActions(QObject):
             self.act_coding_log,
         ):
             menu.addAction(a)
+        self.qdpx.fill_menu(menu)
 
     def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -128,6 +131,7 @@ class FileActions(QObject):
         self.act_save_as.setEnabled(w.project is not None)
         self.act_methods.setEnabled(w.project is not None)  # runs and codes live there
         self.act_coding_log.setEnabled(w.project is not None)
+        self.qdpx.update_actions()
 
     # -- opening ----------------------------------------------------------------------
 
