@@ -92,7 +92,7 @@ def test_a_reader_finds_each_passage_memo_on_its_passage(tmp_path):
 
 def test_round_trip_keeps_every_memo_with_author_and_date(tmp_path):
     with Project.create(tmp_path / "m.llmstudio", corpus()) as p:
-        fill(p, with_passages=False)
+        fill(p)
         memos.save(p, memos.code_memo(p, "Issues", "Rents", "ana"), "edited later")
         before = memos.all_memos(p)
         write_qdpx(p, tmp_path / "m.qdpx")
@@ -101,17 +101,14 @@ def test_round_trip_keeps_every_memo_with_author_and_date(tmp_path):
     with Project.open(result.path) as back:
         after = memos.all_memos(back)
 
-    def kept(m, dates=True):
-        return (m.kind, m.author, m.title, m.text, m.codebook, m.code, m.row_id) + (
-            (m.created, m.modified) if dates else ()
-        )
+    def kept(m):  # ids are the new project's own
+        return (m.kind, m.author, m.title, m.text, m.codebook, m.code, m.row_id)
 
-    project_and_code = [kept(m) for m in before if m.kind != "row"]
-    assert [kept(m) for m in after if m.kind != "row"] == project_and_code
-    # a row memo is the memo of its coder's click: text, author and date come back
-    assert [kept(m) for m in after if m.kind == "row"] == [
-        kept(m) for m in before if m.kind == "row"
-    ]
+    assert [kept(m) for m in after] == [kept(m) for m in before]
+    assert {m.kind for m in after} == {"project", "code", "row", "passage"}
+    # each with its date: project and code memos both dates, a row memo its click's,
+    # a passage memo its passage's
+    assert [(m.created, m.modified) for m in after] == [(m.created, m.modified) for m in before]
 
 
 def test_notes_from_another_program_become_memos(tmp_path):
