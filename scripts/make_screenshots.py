@@ -37,6 +37,7 @@ IMAGES = (
     "coding_passages.png",
     "run_dialog_code.png",
     "codebook_editor.png",
+    "memo_browser.png",
     "validation_view.png",
     "chart_by_group.png",
     "bias_counterfactual.png",
@@ -140,6 +141,7 @@ class Shots:
         self.shoot_passages()
         self.shoot_run_dialog()
         self.shoot_codebook_editor()
+        self.shoot_memos()
         self.shoot_validation()
         self.shoot_chart()
         self.shoot_bias()
@@ -307,6 +309,64 @@ class Shots:
         editor.tree.set_current_index(1)  # Rents, under Housing
         self.save(editor, "codebook_editor.png")
         editor.reject()
+
+    def shoot_memos(self) -> None:
+        """Memos of every kind, then Analyse > Memos… (Ctrl+Shift+M) with the project memo
+        typed into the browser."""
+        from PySide6.QtTest import QTest
+
+        from llmstudio.core import human_codes, memos, passages
+
+        w = self.window
+        project, book = w.project, w.project.codebook("Tone")
+        coded = human_codes.current(project, "Tone", "ana")
+        first = coded[0]
+        human_codes.record(
+            project,
+            book,
+            "ana",
+            first.row_id,
+            first.codes,
+            "Irony? Reads negative on a second look.",
+        )
+        text = passages.row_text(project, coded[1].row_id)
+        cut = text.find(" ", 12) if text.find(" ", 12) > 0 else len(text)
+        passages.add(
+            project,
+            book,
+            "ana",
+            coded[1].row_id,
+            0,
+            cut,
+            coded[1].codes[0] if coded[1].codes else "neutral",
+            "The opening carries the tone; the rest is detail.",
+        )
+        memos.set_code_memo(
+            project,
+            "Tone",
+            "neutral",
+            "ana",
+            "Neutral is where answers list facts. Check with ben whether complaints about "
+            "services without emotion words count as negative.",
+        )
+        memos.add_project_memo(
+            project, "ben", "Second coder", "Coded the first 50 rows blind; 3 disagreements noted."
+        )
+        browser = w.memos
+        browser.act_open.trigger()
+        browser.new_author.setText("ana")
+        browser.btn_new.click()
+        browser.editor.title.clear()
+        QTest.keyClicks(browser.editor.title, "Sampling and order")
+        QTest.keyClicks(
+            browser.editor.text,
+            "Coded the first 20 answers in file order, then a random sample of 100.",
+        )
+        self.wait(lambda: not browser.editor.pending, "the memo saved", 10)
+        browser.refresh()
+        browser.resize(960, 620)
+        self.save(browser, "memo_browser.png")
+        browser.close()
 
     def shoot_validation(self) -> None:
         """Ctrl+Shift+V: ana against the builtin model's run."""

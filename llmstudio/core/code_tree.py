@@ -22,6 +22,7 @@ from .project import Project
 from .store import codebooks as stored_codebooks
 from .store import history, transaction
 from .store import human_codes as stored_codes
+from .store import memos as stored_memos
 from .store import passages as stored_passages
 
 __all__ = ["CodeUse", "merge", "move", "recolor", "rename", "usage"]
@@ -147,6 +148,7 @@ def rename(project: Project, codebook: str, old: str, new: str) -> Codebook:
         _save(project, renamed, now)
         clicks = _recode_clicks(project, book, renamed, old, new)
         passages = stored_passages.rename_code(project.db, book.name, old, new)
+        stored_memos.rename_code(project.db, book.name, old, new)  # its memos go along
         history.add(
             project.db,
             "code",
@@ -178,6 +180,7 @@ def merge(project: Project, codebook: str, source: str, into: str) -> Codebook:
         _save(project, merged, now)
         clicks = _recode_clicks(project, book, merged, source, into)
         passages = stored_passages.rename_code(project.db, book.name, source, into)
+        stored_memos.rename_code(project.db, book.name, source, into)  # kept, on ``into``
         repeated = stored_passages.duplicates(project.db, book.name, into)
         stored_passages.remove_many(project.db, repeated, now)
         definition = json.dumps(gone.to_dict(), ensure_ascii=False)

@@ -218,6 +218,8 @@ def build_record(
             else "Sample: none stored (coders coded any rows)."
         )
 
+    _memo_counts(doc, project)
+
     agree = agreement_rows(project, n_resamples, seed) if books else []
     doc.h(2, "Agreement")
     if not agree:
@@ -487,6 +489,22 @@ def suggested_paragraph(
     if not parts:
         return "No model runs or human codes are stored yet."
     return " ".join(parts)
+
+
+def _memo_counts(doc: Document, project: Project) -> None:
+    """How many memos of each kind, never their text: memos are a researcher's working
+    notes, which may be private, and this record is meant to be published."""
+    from .memos import KIND_TITLES, count
+
+    counts = count(project)
+    if not any(counts.values()):
+        return
+    said = ", ".join(f"{n:,} {KIND_TITLES[k].lower()}" for k, n in counts.items() if n)
+    doc.p(
+        f"Memos: {said} memo{'s' if sum(counts.values()) > 1 else ''}. Only their number is "
+        "given here: memos are the researchers' working notes and may be private (the "
+        ".qdpx export and the annotated table carry their text)."
+    )
 
 
 def check_methods_path(path: str | Path) -> Path:

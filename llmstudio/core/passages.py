@@ -428,6 +428,10 @@ class ProjectPassages:
         """Give a passage another code; its successor's id."""
         return change(self.project, self.book, passage_id, code=code).id
 
+    def change_memo(self, passage_id: int, memo: str) -> int:
+        """Give a passage another memo; its successor's id."""
+        return change(self.project, self.book, passage_id, memo=memo).id
+
     def switch(self, take_out: Sequence[int], put_back: Sequence[int]) -> None:
         """Remove ``take_out`` and put ``put_back`` in force again, in one transaction."""
         switch(self.project, take_out, put_back)

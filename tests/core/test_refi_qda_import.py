@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from llmstudio.core import human_codes
+from llmstudio.core import human_codes, memos
 from llmstudio.core.errors import LlmstudioError
 from llmstudio.core.project import Project
 from llmstudio.core.refi_qda import read_qde, read_qdpx
@@ -36,7 +36,8 @@ def test_qualcoder_style(tmp_path):
         assert first.codes == ("joy",) and first.memo == "thumbs up, skin tone"
         assert human_codes.coding_of(p, "qc project codes", "colin", 0).codes == ("City",)
         assert human_codes.coding_of(p, "Emotions", "colin", 1).codes == ("anger",)
-        assert any("pilot wave" in detail for _, _, detail in p.history())
+        # a note nothing refers to is kept as a project memo
+        assert [m.text for m in memos.all_memos(p) if m.kind == "project"] == ["pilot wave"]
 
 
 def test_maxqda_style(tmp_path):

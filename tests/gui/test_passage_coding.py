@@ -208,11 +208,13 @@ def test_delete_and_the_right_click_menu_remove_and_recode_my_passages(qtbot, pa
     titles = [a.text() for a in menu.actions()]
     assert titles == [
         "Remove passage ‘Rent’",
+        "Memo on ‘Rent’…",
         "Recode ‘Rent’ as",
         "Remove passage ‘Transport’",
+        "Memo on ‘Transport’…",
         "Recode ‘Transport’ as",
     ]
-    recode = menu.actions()[1].menu()
+    recode = menu.actions()[2].menu()
     assert [a.text() for a in recode.actions()] == ["Housing", "Transport"]
     recode.actions()[0].trigger()  # Rent -> Housing
     assert in_force(project_path) == [

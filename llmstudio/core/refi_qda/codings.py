@@ -31,6 +31,7 @@ class Coding:
     memo: str = ""
     passage_id: int | None = None  # a passage's id (None: a row code or a model's label)
     name: str = ""  # the selection's name ("": the codebook's)
+    time: str = ""  # when it was coded (UTC ISO): the date of the selection and its note
 
 
 def model_user(run_title: str, model: str, column: str = "") -> str:
@@ -54,7 +55,10 @@ def row_codings(project: Project, texts) -> Iterator[Coding]:
             if not click.codes and not click.memo:
                 continue
             text = texts[click.row_id]
-            yield Coding(click.row_id, 0, len(text), name, click.codes, click.coder, click.memo)
+            yield Coding(
+                click.row_id, 0, len(text), name, click.codes, click.coder, click.memo,
+                time=click.time,
+            )  # fmt: skip
 
 
 def passage_codings(project: Project) -> Iterator[Coding]:
@@ -67,7 +71,9 @@ def passage_codings(project: Project) -> Iterator[Coding]:
         for p in find(project, name):
             excerpt = str(frame[p.text_column].iloc[p.row_id])[p.start : p.end]
             label = PASSAGE_PREFIX + (excerpt if len(excerpt) <= 60 else excerpt[:59] + "…")
-            yield Coding(p.row_id, p.start, p.end, name, (p.code,), p.coder, p.memo, p.id, label)
+            yield Coding(
+                p.row_id, p.start, p.end, name, (p.code,), p.coder, p.memo, p.id, label, p.created
+            )
 
 
 def run_books(project: Project) -> list[tuple[str, Codebook, dict[int, tuple[str, ...]]]]:

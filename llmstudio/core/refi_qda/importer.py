@@ -30,6 +30,7 @@ from ..store import history, transaction
 from ..store import human_codes as stored_codes
 from ..store import passages as stored_passages
 from .codings import PASSAGE_PREFIX
+from .notes import note_time, store_notes
 from .reader import CodeNode, QdaFile, read_qdc_codes, read_qde
 from .schema import QdaError
 from .writer import BOOK_NOTE
@@ -366,12 +367,15 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
     default = books[-1].name if books else "imported codes"
     given: dict[tuple[str, str, int], set[str]] = defaultdict(set)
     memos: dict[tuple[str, str, int], list[str]] = defaultdict(list)
-    passages: list[tuple] = []  # (book, coder, row, start, end, code, memo)
+    noted: dict[tuple[str, str, int], list[str]] = defaultdict(list)  # their note GUIDs
+    passages: list[tuple] = []  # (book, coder, row, start, end, code, memo, note GUIDs)
     for row, source in enumerate(qda.sources):
         for sel in source.selections:
             whole = (sel.start, sel.end) == (0, len(source.text))
             if sel.codes and (not whole or sel.name.startswith(PASSAGE_PREFIX)):
-                passages += _passages(qda, source, sel, row, where, where_file)
+                passages += [
+                    (*p, sel.notes) for p in _passages(qda, source, sel, row, where, where_file)
+                ]
                 continue
             keys = set()
             for code_guid, user in sel.codes:
@@ -391,11 +395,13 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
             for note in sel.notes:
                 for key in keys:
                     memos[key].append(qda.notes[note].text if note in qda.notes else "")
+                    noted[key].append(note)
         for note in source.notes:
             user = qda.notes[note].user if note in qda.notes else None
             key = (default, _coder(qda, user), row)
             given.setdefault(key, set())
             memos[key].append(qda.notes[note].text if note in qda.notes else "")
+            noted[key].append(note)
     for i, book in enumerate(books):
         several = any(len(c) > 1 for (b, _, _), c in given.items() if b == book.name)
         if not book.multi_label and several:
@@ -422,29 +428,27 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
                 row,
                 json.dumps(ordered, ensure_ascii=False),
                 memo,
-                time,
+                note_time(qda, noted.get((book, coder, row), ()), time),  # the memo's date
                 None,
             )
-        for book, coder, row, start, end, code, memo in passages:
+        for book, coder, row, start, end, code, memo, notes in passages:
+            when = note_time(qda, notes, time) if memo else time  # a memo keeps its date
             stored_passages.add(
-                project.db, book, coder, row, "text", start, end, code, memo, time, None
+                project.db, book, coder, row, "text", start, end, code, memo, when, None
             )
-        for note in qda.project_notes:
-            if note in qda.notes:
-                history.add(project.db, "note", qda.notes[note].text)
-        referenced = {n for s in qda.sources for sel in s.selections for n in sel.notes}
-        referenced |= {n for s in qda.sources for n in s.notes} | set(qda.project_notes)
-        for guids in qda.code_notes.values():
-            referenced |= set(guids)
-        for guid, note in qda.notes.items():
-            if guid not in referenced or guid in {g for gs in qda.code_notes.values() for g in gs}:
-                history.add(project.db, "note", f"{note.name}: {note.text}")
+        # notes of the project, of codes, and those nothing refers to: memos (notes.py)
+        notes_kept = store_notes(project, qda, where, time)
         coders = sorted({c for _, c, _ in given} | {p[1] for p in passages})
         n_codes = sum(len(b.codes) for b in books)
         summary = (
             f"{len(qda.sources):,} text sources as rows, {len(books)} codebook(s) with "
             f"{n_codes:,} codes, {len(coders)} coder(s), {len(given):,} row codes, "
             f"{len(passages):,} passages, {sum(1 for m in memos.values() if any(m)):,} memos"
+            + (
+                ", {:,} project memos, {:,} code memos".format(*notes_kept)
+                if any(notes_kept)
+                else ""
+            )
         )
         history.add(project.db, "import", f"REFI-QDA: {summary}")
         for line in log:

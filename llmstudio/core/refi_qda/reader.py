@@ -55,6 +55,8 @@ class Note:
     name: str
     text: str
     user: str | None
+    created: str | None = None  # creationDateTime / modifiedDateTime as written
+    modified: str | None = None
 
 
 @dataclass
@@ -250,7 +252,12 @@ def parse_qde(data: bytes, where: str, zf: zipfile.ZipFile | None = None) -> Qda
     for note in block if block is not None else ():
         text = _source_text(note, where, zf)
         notes[note.get("guid")] = Note(
-            note.get("guid"), note.get("name") or "", text, note.get("creatingUser")
+            note.get("guid"),
+            note.get("name") or "",
+            text,
+            note.get("creatingUser"),
+            note.get("creationDateTime"),
+            note.get("modifiedDateTime"),
         )
     code_notes = {}
     for el in root.iter(_NS + "Code"):

@@ -15,10 +15,12 @@ import pandas as pd
 
 from ... import __version__
 from ..codebook import NONE_CODE, Code, Codebook
+from ..memos import Memo
 from ..progress import Monitor
 from ..project import Project
 from .codings import PASSAGE_PREFIX, Coding, passage_codings, row_codings, run_books
 from .guids import guid, project_namespace
+from .notes import memo_authors, note_element, project_and_code_memos, xsd_time
 from .schema import CODEBOOK_NAMESPACE, NAMESPACE, QdaError
 
 NONE_COLOUR = "#999999"
@@ -59,9 +61,12 @@ def _codes_of(book: Codebook) -> list:
     return list(book.codes) + ([None] if book.multi_label or book.none_option else [])
 
 
-def _add_code(parent_el, book: Codebook, code: Code | None, ids: _Ids) -> None:
-    """A code element with its colour and description, its children nested in it (the
-    schema puts them after the description)."""
+def _add_code(
+    parent_el, book: Codebook, code: Code | None, ids: _Ids, code_notes: dict | None = None
+) -> None:
+    """A code element with its colour and description, the notes of its memos
+    (``code_notes``: code name -> note GUIDs), its children nested in it (the schema's
+    order: description, note references, codes)."""
     name = NONE_CODE if code is None else code.name
     el = _el(parent_el, "Code", guid=ids("code", book.name, name), name=name)
     el.set("isCodable", "true")
@@ -69,18 +74,20 @@ def _add_code(parent_el, book: Codebook, code: Code | None, ids: _Ids) -> None:
     description = NONE_DESCRIPTION if code is None else code_description(code)
     if description:
         ET.SubElement(el, "Description").text = description
+    for note_id in (code_notes or {}).get(name, ()):
+        _el(el, "NoteRef", targetGUID=note_id)  # the code's memos
     if code is not None:
         for child in book.children(code.name):
-            _add_code(el, book, book.code(child), ids)
+            _add_code(el, book, book.code(child), ids, code_notes)
 
 
-def _add_book(codes_el, book: Codebook, ids: _Ids) -> None:
+def _add_book(codes_el, book: Codebook, ids: _Ids, code_notes: dict | None = None) -> None:
     folder = _el(codes_el, "Code", guid=ids("codebook", book.name), name=book.name)
     folder.set("isCodable", "false")
     ET.SubElement(folder, "Description").text = book_description(book)
     for code in _codes_of(book):
         if code is None or not code.parent:
-            _add_code(folder, book, code, ids)
+            _add_code(folder, book, code, ids, code_notes)
 
 
 def _variable_type(series: pd.Series) -> str:
@@ -155,6 +162,7 @@ def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
         startPosition=str(coding.start),
         endPosition=str(coding.end),
         creatingUser=ids("user", coding.coder),
+        creationDateTime=xsd_time(coding.time),  # when coded (left out when not known)
     )
     for code in coding.codes:
         c = _el(
@@ -164,14 +172,13 @@ def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
     if coding.memo:
         note_id = ids("note", *key)
         _el(sel, "NoteRef", targetGUID=note_id)
-        note = _el(
-            notes_el,
-            "Note",
-            guid=note_id,
-            name=f"memo by {coding.coder} on row {coding.row_id + 1} ({coding.codebook})",
-            creatingUser=ids("user", coding.coder),
+        name = (
+            f"memo by {coding.coder} on "
+            + ("a passage of " if coding.passage_id is not None else "")
+            + f"row {coding.row_id + 1} ({coding.codebook})"
         )
-        ET.SubElement(note, "PlainTextContent").text = coding.memo
+        memo = Memo("row", 0, coding.coder, coding.memo, coding.time, coding.time)
+        note_element(notes_el, note_id, memo, name, ids("user", coding.coder))
 
 
 LEFT_OVER = "not in the codebook any more; kept from earlier coding"
@@ -218,7 +225,8 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
         "Project",
         {"name": project.path.stem, "origin": f"llmstudio {__version__}"},
     )
-    users = sorted({c.coder for c in codings})
+    project_memos, code_memos = project_and_code_memos(project)
+    users = sorted({c.coder for c in codings} | memo_authors(project))
     if users:
         users_el = ET.SubElement(root, "Users")
         for name in users:
@@ -226,7 +234,12 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
     if books:
         codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
         for name in sorted(books):
-            _add_book(codes_el, books[name], ids)
+            notes = {
+                code: [ids("memo", m.id) for m in memos]
+                for (book, code), memos in code_memos.items()
+                if book == name
+            }
+            _add_book(codes_el, books[name], ids, notes)
     columns = _variables(root, frame, text_column, ids)
     _cases(root, len(frame), columns, ids)
     by_row: dict[int, list[Coding]] = {}
@@ -248,8 +261,15 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
             )
             for coding in sorted(by_row.get(row, ()), key=lambda c: (c.codebook, c.coder, c.start)):
                 _selection(source, coding, ids, notes_el)
+    for memo in project_memos + [m for memos in code_memos.values() for m in memos]:
+        where = (
+            memo.title if memo.kind == "project" else f"memo by {memo.author} on code {memo.code!r}"
+        )
+        note_element(notes_el, ids("memo", memo.id), memo, where, ids("user", memo.author))
     if len(notes_el):
         root.append(notes_el)
+    for memo in project_memos:  # notes on the project as a whole (the schema's last element)
+        _el(root, "NoteRef", targetGUID=ids("memo", memo.id))
     _qualify(root, NAMESPACE)
     return root, files
 

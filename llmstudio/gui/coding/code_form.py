@@ -50,6 +50,14 @@ class CodeForm(QGroupBox):
         self.include = small_text("What counts as this code (borderline cases that belong)", 2)
         self.exclude = small_text("What does not count (and where it goes instead)", 2)
         self.examples = small_text("Example texts of this code, one per line", 4)
+        self.memo_button = QPushButton("Your memo…")
+        self.memo_button.setToolTip(
+            "Your running notes on this code (its definition stays the description); "
+            "every memo: Analyse > Memos…"
+        )
+        self.memo_note = QLabel()  # whose memos the code has
+        self.memo_note.setWordWrap(True)
+        self.memo_note.setStyleSheet("color:#555")
         self.use = QLabel()  # how much coding names the code
         self.use.setWordWrap(True)
         self.use.setStyleSheet("color:#555")
@@ -75,6 +83,10 @@ class CodeForm(QGroupBox):
         hint.setStyleSheet("color:#777")
         form.addRow("", hint)
         form.addRow("Coded:", self.use)
+        memo_row = QHBoxLayout()
+        memo_row.addWidget(self.memo_button)
+        memo_row.addWidget(self.memo_note, 1)
+        form.addRow("Memos:", memo_row)
 
     def show_color(self, color: str, own: bool) -> None:
         """The swatch button in ``color`` ("": no code, no colour); Reset only when the

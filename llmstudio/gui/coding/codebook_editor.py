@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core import memos
 from ...core.code_colors import PALETTE
 from ...core.codebook import Codebook, load, save
 from ...core.codebook_draft import (
@@ -43,6 +44,7 @@ from ...core.codebook_draft import (
 )
 from ...core.errors import CodebookError, LlmstudioError
 from ..common.errors import describe
+from ..memos.memo_dialog import edit_code_memo
 from .code_form import FIELDS, CodeForm
 from .code_tree_actions import TreeActions
 from .code_tree_view import code_title
@@ -151,6 +153,7 @@ class CodebookEditor(TreeActions, QDialog):
         self.code_name, self.examples = form.code_name, form.examples
         self.description, self.include, self.exclude = form.description, form.include, form.exclude
         form.rename_button.clicked.connect(self.ask_rename)
+        form.memo_button.clicked.connect(self.ask_code_memo)
         form.color_button.clicked.connect(self.ask_color)
         form.reset_color_button.clicked.connect(lambda: self.set_code_color(""))
 
@@ -296,9 +299,28 @@ class CodebookEditor(TreeActions, QDialog):
             self.code_box.show_color(color, bool(code and code.get("color")))
             use = self._use(code["name"]).text() if saved else "nothing yet (not saved)"
             self.code_box.use.setText(use if code else "")
+            self._show_memos(code["name"] if saved else None)
         finally:
             self._filling = False
         self._update_buttons()
+
+    def _show_memos(self, saved_code: str | None) -> None:
+        """Who wrote memos on the saved code; a code not saved yet takes none."""
+        form = self.code_box
+        form.memo_button.setEnabled(saved_code is not None)
+        if saved_code is None:
+            form.memo_note.setText("(once the code is saved)")
+            return
+        authors = [m.author for m in memos.code_memos(self.project, self._saved_name, saved_code)]
+        form.memo_note.setText(f"by {', '.join(authors)}" if authors else "none yet")
+
+    def ask_code_memo(self) -> None:
+        """The coder's memo on the current (saved) code, in its dialog."""
+        code = self._current_code()
+        if code is None or not self._saved_code(code["name"]):
+            return
+        edit_code_memo(self, self.project, self._saved_name, code["name"])
+        self._show_memos(code["name"])
 
     def _current_code(self) -> dict | None:
         row = self.tree.current_index()

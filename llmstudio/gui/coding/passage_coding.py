@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QListWidgetItem, QMenu
 from ...core import passages
 from ...core.codebook import NONE_CODE
 from ...core.errors import LlmstudioError
+from ..memos.memo_dialog import edit_passage_memo
 from .code_buttons import swatch
 from .passage_text import Shown, short_words
 
@@ -41,6 +42,9 @@ class PanelPassages:
 
     def change(self, passage_id: int, code: str) -> int:
         return self._store().change(passage_id, code)
+
+    def change_memo(self, passage_id: int, memo: str) -> int:
+        return self._store().change_memo(passage_id, memo)
 
     def switch(self, take_out, put_back) -> None:
         self._store().switch(take_out, put_back)
@@ -220,6 +224,18 @@ class PassageCoding(QObject):
             f"recode {passage.code} as {code} (row {row + 1})",
         )
 
+    def edit_memo(self, passage: passages.Passage) -> None:
+        """The memo of my ``passage`` in its dialog; each save an undoable step."""
+        p, row = self.panel, self.panel.row_id
+
+        def change(passage_id: int, memo: str) -> int:
+            return p.session.memo_passage(row, passage_id, memo, f"memo on {passage.code}")
+
+        try:
+            edit_passage_memo(p, p.project, passage.id, change)
+        except (LlmstudioError, sqlite3.Error) as exc:
+            p.window.show_error("The passage memo was not saved", str(exc))
+
     def remove_at_caret(self) -> None:
         """Delete: take out my innermost passage at the caret (or say there is none)."""
         p = self.panel
@@ -263,6 +279,9 @@ class PassageCoding(QObject):
             menu.addAction(
                 swatch(self._color(x.code)), f"Remove passage ‘{x.code}’"
             ).triggered.connect(lambda _=False, x=x: self.remove(x))
+            menu.addAction(f"Memo on ‘{x.code}’…").triggered.connect(
+                lambda _=False, x=x: self.edit_memo(x)
+            )
             sub = menu.addMenu(f"Recode ‘{x.code}’ as")
             for code in p.book.names:
                 if code != x.code:
