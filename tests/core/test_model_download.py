@@ -61,7 +61,7 @@ def test_a_connection_cut_mid_file_resumes_where_it_stopped(fake_hub):
     ranged, status = gets[1]
     assert status == 206
     start = int(ranged.removeprefix("bytes=").rstrip("-"))
-    # From the last whole chunk received (the half sent was 1.5 MB, the chunks 1 MiB).
+    # From the last whole chunk received (the half sent was 1.5 MB, the chunks 256 KiB).
     assert 0 < start <= len(served.data) // 2
     assert fake_hub.bytes_sent < fake_hub.repos[TINY_ID].size + len(served.data) // 2
     assert (got.path / "extra.bin").read_bytes() == served.data

@@ -16,12 +16,16 @@ of the hub's protocol huggingface_hub 2.x uses:
 
 ``rev`` is ``main`` or the commit (a 40-hex sha1 of the files); anything else gets 404
 ``RevisionNotFound``. Unknown ids get 404 ``RepoNotFound``, as the hub answers.
+:meth:`FakeHub.change` replaces a file's content (a new commit, a new ETag), as a push
+to the hub does; ``ignore_range`` makes it answer a Range request with the whole file
+(``200``), as some proxies and CDNs do.
 
 Faults, per file or repo (:meth:`FakeHub.fail`): ``cut`` (send the headers and half the
 file, then close the connection), ``401`` (a gated repo: ``X-Error-Code: GatedRepo``),
 ``404`` (``RepoNotFound``), ``500``. ``rate`` (bytes per second per connection) slows file
 bodies down, for Cancel and for watching progress. ``bytes_sent`` counts file-body bytes
-served; ``requests`` records (method, path, Range header, status).
+served (``bodies``: per request); ``requests`` records (method, path, Range header,
+status).
 
 Standalone, for manual checks (prints the endpoint; set ``HF_ENDPOINT`` to it)::
 
@@ -76,11 +80,13 @@ class Repo:
         self.id = hub_id
         self.files: dict[str, ServedFile] = {}
         for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-            rel = f.relative_to(folder).as_posix()
-            data = f.read_bytes()
-            self.files[rel] = ServedFile(rel, data, hashlib.sha256(data).hexdigest())
-        listing = "\n".join(f"{p} {f.sha256}" for p, f in self.files.items())
-        self.commit = hashlib.sha1(f"{hub_id}\n{listing}".encode()).hexdigest()
+            self.put(f.relative_to(folder).as_posix(), f.read_bytes())
+
+    def put(self, path: str, data: bytes) -> None:
+        """Add or replace a file: a new commit."""
+        self.files[path] = ServedFile(path, data, hashlib.sha256(data).hexdigest())
+        listing = "\n".join(f"{p} {f.sha256}" for p, f in sorted(self.files.items()))
+        self.commit = hashlib.sha1(f"{self.id}\n{listing}".encode()).hexdigest()
 
     @property
     def size(self) -> int:
@@ -134,7 +140,9 @@ class FakeHub(ServedFake):
     def __init__(self, repos: dict[str, Path] | None = None, *, rate: float | None = None):
         self.repos = {hub_id: Repo(hub_id, folder) for hub_id, folder in (repos or {}).items()}
         self.rate = rate
+        self.ignore_range = False
         self.bytes_sent = 0
+        self._bodies: list[tuple[str, list]] = []  # (file, [Range header, bytes sent])
         self.requests: list[tuple[str, str, str | None, int]] = []
         self._faults: list[Fault] = []
         self._serve(_Server(("127.0.0.1", 0), _Handler))
@@ -160,6 +168,18 @@ class FakeHub(ServedFake):
         with self._lock:
             self._faults.append(fault)
         return fault
+
+    def change(self, hub_id: str, path: str, data: bytes) -> None:
+        """Replace ``path`` of ``hub_id`` by ``data``: a new commit on main."""
+        with self._lock:
+            self.repos[hub_id].put(path, data)
+
+    def bodies(self, path: str) -> list[tuple[str | None, int]]:
+        """(Range header, bytes of the body sent) of each GET of the file ``path``, in the
+        order asked. A request's count is final once its client has read the whole body
+        (each piece is counted before it is written)."""
+        with self._lock:
+            return [(r[0], r[1]) for p, r in self._bodies if p == path]
 
     def file_requests(self, method: str = "GET") -> list[tuple[str, str | None, int]]:
         """(path, Range header, status) of every file request with ``method``."""
@@ -253,7 +273,7 @@ class FakeHub(ServedFake):
     def _file(self, h, method: str, repo: Repo, served: ServedFile, cut: bool) -> None:
         data, start = served.data, 0
         ranged = re.match(r"bytes=(\d+)-$", h.headers.get("Range") or "")
-        if ranged and method == "GET":
+        if ranged and method == "GET" and not self.ignore_range:
             start = min(int(ranged[1]), len(data))
         status = 206 if start else 200
         self._log(h, method, status)
@@ -269,12 +289,17 @@ class FakeHub(ServedFake):
         if method == "HEAD":
             return
         stop = start + (len(data) - start) // 2 if cut else len(data)
+        body = [h.headers.get("Range"), 0]
+        with self._lock:
+            self._bodies.append((served.path, body))
         began = time.monotonic()
         sent = 0
         for at in range(start, stop, CHUNK):
             if self._stopping.is_set():
                 break
             piece = data[at : min(at + CHUNK, stop)]
+            with self._lock:
+                body[1] += len(piece)
             h.wfile.write(piece)
             sent += len(piece)
             with self._lock:

@@ -237,7 +237,8 @@ class CatalogueDialog(QDialog):
         fetched = (
             "was already downloaded"
             if got.fetched_bytes == 0
-            else f"downloaded ({size_text(got.fetched_bytes)} fetched)"
+            else f"downloaded ({size_text(got.fetched_bytes)} fetched"
+            + (f", resumed at {size_text(got.resumed_bytes)})" if got.resumed_bytes else ")")
         )
         self.status.setText(
             f"{got.hub_id} {fetched}: revision {got.revision[:8]}, "
@@ -249,7 +250,8 @@ class CatalogueDialog(QDialog):
     def _download_failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
             self.status.setText(
-                "Download cancelled. The files finished are kept: Download again fetches the rest."
+                "Download cancelled. What was received is kept: Download again continues "
+                "where it stopped."
             )
         else:
             self.status.setText(describe(exc, "Could not download"))
