@@ -19,9 +19,11 @@ cache; (a) and (b) alternate. Both import what they call before the clock starts
 (a) ``snapshot_download(ID, cache_dir=...)`` with huggingface_hub's defaults (8 threads,
     10 MiB chunks);
 (b) ``llmstudio.core.model_download.download_model(ID)`` with a progress monitor: it asks
-    the hub for the commit and the file sizes first, checks the free disk space, then runs
-    ``snapshot_download`` with 1 MiB chunks and a progress hook that reports and checks
-    Cancel per chunk.
+    the hub for the commit and the file sizes first and each missing file's metadata (a
+    HEAD each), checks the free disk space, fetches each file into a partial file it can
+    resume (huggingface_hub's ``http_get``, 256 KiB chunks, a progress hook that reports
+    and checks Cancel per chunk, 8 threads), checks each file's sha256, then lets
+    ``snapshot_download`` link the snapshot (a HEAD per file again).
 
 The catalogue: in a process where Model settings is open (as the user reaches Get
 models), the time from the click to the dialog shown and painted, for a new dialog each

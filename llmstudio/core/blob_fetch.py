@@ -18,6 +18,7 @@ download by another program in the same cache waits rather than writes the same 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -29,7 +30,6 @@ from .errors import ModelDownloadError
 __all__ = [
     "FileSource",
     "blob_lock",
-    "checksum_matches",
     "fetch_blob",
     "file_source",
     "partial_bytes",
@@ -100,20 +100,76 @@ def blob_lock(storage: Path, etag: str, timeout: float | None = None):
     return WeakFileLock(lock, timeout=timeout)
 
 
-def checksum_matches(path: Path, etag: str) -> bool | None:
-    """Whether ``path``'s content is what ``etag`` names: an LFS file's etag is its
-    sha256, any other file's its git blob sha1. None: an etag of neither form."""
-    if _SHA256.match(etag):
-        digest = hashlib.sha256()
-    elif _GIT_SHA1.match(etag):
-        digest = hashlib.sha1(usedforsecurity=False)
-        digest.update(f"blob {path.stat().st_size}\0".encode())
-    else:
-        return None
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest() == etag
+class _Digest:
+    """The checksum ``etag`` names: an LFS file's etag is its sha256, any other file's
+    its git blob sha1 (of a header with the size, then the bytes). None: neither form."""
+
+    def __init__(self, etag: str, size: int):
+        self.etag = etag
+        if _SHA256.match(etag):
+            self._new = hashlib.sha256
+            self._header = b""
+        elif _GIT_SHA1.match(etag):
+            self._new = functools.partial(hashlib.sha1, usedforsecurity=False)
+            self._header = f"blob {size}\0".encode()
+        else:
+            self._new = None
+        self.reset()
+
+    def reset(self) -> None:
+        self.hash = self._new() if self._new else None
+        if self.hash is not None:
+            self.hash.update(self._header)
+
+    def update(self, data) -> None:
+        if self.hash is not None:
+            self.hash.update(data)
+
+    def matches(self) -> bool | None:
+        return None if self.hash is None else self.hash.hexdigest() == self.etag
+
+
+class _HashingFile:
+    """The partial file as ``http_get`` writes it, hashed as the bytes arrive (so the
+    check costs no second read of the file). ``http_get`` only writes, and rewinds and
+    truncates when a server ignores the Range request and sends the whole file."""
+
+    def __init__(self, f, digest: _Digest):
+        self._f, self._digest = f, digest
+        self._hashed = f.tell()  # bytes of the file the digest has seen (from 0)
+
+    def write(self, data) -> int:
+        if self._f.tell() != self._hashed:  # cannot be: http_get writes in order
+            raise OSError("partial file written out of order")
+        n = self._f.write(data)
+        self._digest.update(data)
+        self._hashed += n
+        return n
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._f.seek(offset, whence)
+
+    def truncate(self, size: int | None = None) -> int:
+        end = self._f.truncate(size)
+        if end < self._hashed:  # only ever back to where this download started: 0
+            self._digest.reset()
+            self._f.seek(0)
+            while block := self._f.read(1 << 20):
+                self._digest.update(block)
+            self._hashed = end
+        return end
+
+
+def _hash_prefix(f, digest: _Digest, size: int) -> None:
+    """Feed the first ``size`` bytes of ``f`` (an earlier download's) to ``digest``."""
+    f.seek(0)
+    left = size
+    while left and (block := f.read(min(1 << 20, left))):
+        digest.update(block)
+        left -= len(block)
 
 
 def fetch_blob(hub_id: str, source: FileSource, storage: Path, bar_class) -> Path:
@@ -135,19 +191,21 @@ def fetch_blob(hub_id: str, source: FileSource, storage: Path, bar_class) -> Pat
         start = partial_bytes(storage, source.etag)
         if start > source.size:  # cannot be a prefix of the file: start again
             start = 0
+        digest = _Digest(source.etag, source.size)
         with partial.open("r+b" if partial.exists() else "w+b") as f:
             f.truncate(start)
+            _hash_prefix(f, digest, start)
             f.seek(start)
             http_get(
                 source.url,
-                f,
+                _HashingFile(f, digest),
                 resume_size=start,
                 headers=build_hf_headers(),
                 expected_size=source.size,
                 displayed_filename=source.repo_path,
                 tqdm_class=bar_class,
             )
-        if checksum_matches(partial, source.etag) is False:
+        if digest.matches() is False:
             partial.unlink(missing_ok=True)
             raise ModelDownloadError(
                 f"{source.repo_path} of {hub_id} arrived damaged (its checksum differs from "

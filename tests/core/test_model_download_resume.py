@@ -156,3 +156,30 @@ def test_a_disk_that_fills_up_midway_is_said_and_what_was_written_is_kept(fake_h
     assert "continues where it stopped" in message
     served = fake_hub.repos[TINY_ID].files[BIG]
     assert partials().get(served.sha256, 0) > 0
+
+
+def test_a_small_file_is_checked_against_its_git_blob_id(tmp_path):
+    """The hub names a file kept in git (not LFS) by its git blob id: the checksum
+    agrees with git's own."""
+    import shutil
+    import subprocess
+
+    from llmstudio.core.blob_fetch import _Digest
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    data = b'{"labels": ["negative", "positive"]}\n' * 50
+    (tmp_path / "config.json").write_bytes(data)
+    oid = subprocess.run(
+        ["git", "hash-object", str(tmp_path / "config.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    digest = _Digest(oid, len(data))
+    digest.update(data[:100])
+    digest.update(data[100:])
+    assert digest.matches() is True
+    wrong = _Digest(oid, len(data))
+    wrong.update(data[:-1] + b"!")
+    assert wrong.matches() is False

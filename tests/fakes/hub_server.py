@@ -8,9 +8,11 @@ of the hub's protocol huggingface_hub 2.x uses:
 
 - ``GET /api/models/{id}`` and ``/api/models/{id}/revision/{rev}``: ``id``, ``sha`` (the
   commit) and ``siblings``;
-- ``GET /api/models/{id}/tree/{rev}`` (``?recursive=``): the files, with ``size`` and
-  ``oid``;
-- ``HEAD`` and ``GET /{id}/resolve/{rev}/{file}``: ``ETag`` (the file's sha256),
+- ``GET /api/models/{id}/tree/{rev}`` (``?recursive=``): the files, with ``size``,
+  ``oid`` (the git blob sha1) and, for weights (``.bin``, ``.safetensors``: stored with
+  LFS on the hub), ``lfs`` with their sha256;
+- ``HEAD`` and ``GET /{id}/resolve/{rev}/{file}``: ``ETag`` (an LFS file's sha256, any
+  other file's git blob sha1, as the hub sends them),
   ``X-Repo-Commit``, ``Content-Length``, ``Accept-Ranges``; a ``Range: bytes=N-`` request
   gets ``206`` with ``Content-Range``.
 
@@ -71,6 +73,20 @@ class ServedFile:
     path: str
     data: bytes
     sha256: str
+
+    @property
+    def lfs(self) -> bool:
+        """Stored with LFS on the hub (its weights)."""
+        return self.path.endswith((".bin", ".safetensors"))
+
+    @property
+    def git_sha1(self) -> str:
+        """The git blob id, which names a file stored in git."""
+        return hashlib.sha1(b"blob %d\0" % len(self.data) + self.data).hexdigest()
+
+    @property
+    def etag(self) -> str:
+        return self.sha256 if self.lfs else self.git_sha1
 
 
 class Repo:
@@ -256,7 +272,17 @@ class FakeHub(ServedFake):
     def _api(self, h, method: str, repo: Repo, what: str | None) -> None:
         if what == "tree":
             body = [
-                {"type": "file", "path": f.path, "size": len(f.data), "oid": f.sha256[:40]}
+                {
+                    "type": "file",
+                    "path": f.path,
+                    "size": len(f.data),
+                    "oid": f.git_sha1,
+                    **(
+                        {"lfs": {"oid": f.sha256, "size": len(f.data), "pointerSize": 134}}
+                        if f.lfs
+                        else {}
+                    ),
+                }
                 for f in repo.files.values()
             ]
             return self._send_json(h, method, body)
@@ -278,7 +304,7 @@ class FakeHub(ServedFake):
         status = 206 if start else 200
         self._log(h, method, status)
         h.send_response(status)
-        h.send_header("ETag", f'"{served.sha256}"')
+        h.send_header("ETag", f'"{served.etag}"')
         h.send_header("X-Repo-Commit", repo.commit)
         h.send_header("Accept-Ranges", "bytes")
         h.send_header("Content-Type", "application/octet-stream")
