@@ -73,16 +73,12 @@ class ServedFile:
     path: str
     data: bytes
     sha256: str
+    git_sha1: str  # the git blob id, which names a file stored in git
 
     @property
     def lfs(self) -> bool:
         """Stored with LFS on the hub (its weights)."""
         return self.path.endswith((".bin", ".safetensors"))
-
-    @property
-    def git_sha1(self) -> str:
-        """The git blob id, which names a file stored in git."""
-        return hashlib.sha1(b"blob %d\0" % len(self.data) + self.data).hexdigest()
 
     @property
     def etag(self) -> str:
@@ -100,7 +96,8 @@ class Repo:
 
     def put(self, path: str, data: bytes) -> None:
         """Add or replace a file: a new commit."""
-        self.files[path] = ServedFile(path, data, hashlib.sha256(data).hexdigest())
+        git_sha1 = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        self.files[path] = ServedFile(path, data, hashlib.sha256(data).hexdigest(), git_sha1)
         listing = "\n".join(f"{p} {f.sha256}" for p, f in sorted(self.files.items()))
         self.commit = hashlib.sha1(f"{self.id}\n{listing}".encode()).hexdigest()
 

@@ -58,6 +58,21 @@ def test_model_settings_opens_the_catalogue_with_every_entry(qtbot, hub):
     assert hub.requests == []  # nothing asked of the hub until Download
 
 
+def test_details_say_unchecked_and_a_missing_quality_number():
+    from dataclasses import replace
+
+    from llmstudio.gui.models.catalogue_dialog import details_text
+
+    entry = next(e for e in catalogue() if e.checked and e.quality)
+    text = details_text(entry)
+    assert "Unchecked" not in text and "No quality number" not in text
+    assert f"(source: {entry.quality[0].source})" in text
+    bare = replace(entry, checked=False, quality=())
+    text = details_text(bare)
+    assert "Unchecked: its id, size and licence were not checked" in text
+    assert "No quality number is recorded for it" in text
+
+
 def test_download_shows_bytes_then_lists_the_revision(qtbot, hub):
     dialog = open_catalogue(qtbot)
     assert dialog.downloaded == []

@@ -81,6 +81,11 @@ def details_text(entry: CatalogueEntry) -> str:
         lines.append(
             f"{escape(q.metric)} {q.value:.3g} on {escape(q.dataset)} (source: {escape(q.source)})"
         )
+    if not entry.quality:
+        lines.append(
+            "<i>No quality number is recorded for it: check it against your own hand codes "
+            "before you rely on it.</i>"
+        )
     return "<br>".join(lines)
 
 
