@@ -23,9 +23,59 @@ __all__ = [
     "downloaded_models",
     "hub_offline",
     "is_downloaded",
+    "needed_files",
     "remove_model",
     "size_text",
 ]
+
+# Weights for other frameworks and runtimes, which a PyTorch run never loads: a hub repo
+# often carries the same model three or four times (SiEBERT: 1.4 GB each as PyTorch,
+# TensorFlow and Flax weights).
+_OTHER_RUNTIMES = (
+    "tf_model",
+    "flax_model",
+    "rust_model",
+    "model.onnx",
+    "model.tflite",
+    "model.mlmodel",
+)
+_OTHER_RUNTIME_FOLDERS = ("onnx/", "openvino/", "coreml/", "tflite/")
+_OTHER_RUNTIME_SUFFIXES = (".h5", ".msgpack", ".ot", ".onnx", ".onnx_data", ".tflite", ".mlmodel")
+
+
+def _is_pytorch_weights(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(".safetensors") or (
+        name.startswith("pytorch_model") and name.endswith(".bin")
+    )
+
+
+def needed_files(paths) -> set[str]:
+    """The files of a hub repo (``paths``: its listing) that a run of llmstudio loads:
+    all but the weights for other frameworks (TensorFlow, Flax, ONNX, OpenVINO, Core ML,
+    Rust) when the repo has PyTorch weights, and but ``pytorch_model*.bin`` when it has
+    safetensors (which transformers loads first). A repo with no PyTorch weights keeps
+    everything: what is there may be what loads."""
+    paths = list(paths)
+    if not any(_is_pytorch_weights(p) for p in paths):
+        return set(paths)
+
+    def other_runtime(p: str) -> bool:
+        name = p.rsplit("/", 1)[-1]
+        return (
+            p.startswith(_OTHER_RUNTIME_FOLDERS)
+            or name.startswith(_OTHER_RUNTIMES)
+            or name.endswith(_OTHER_RUNTIME_SUFFIXES)
+        )
+
+    keep = {p for p in paths if not other_runtime(p)}
+    if any(p.endswith(".safetensors") for p in keep):
+        keep = {
+            p
+            for p in keep
+            if not (p.rsplit("/", 1)[-1].startswith("pytorch_model") and p.endswith(".bin"))
+        }
+    return keep
 
 
 @dataclass(frozen=True)
@@ -85,14 +135,15 @@ def _scan(folder: Path | None = None):
 
 
 def _complete(repo_path: Path, snapshot: Path, commit: str) -> bool | None:
-    """Whether every file of the commit's listing (the ``trees/COMMIT.json`` that
-    huggingface_hub's snapshot_download writes before fetching) is in the snapshot."""
+    """Whether every file a run needs (:func:`needed_files`) of the commit's listing (the
+    ``trees/COMMIT.json`` that huggingface_hub's snapshot_download writes before fetching)
+    is in the snapshot."""
     listing = repo_path / "trees" / f"{commit}.json"
     try:
         files = json.loads(listing.read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return all((snapshot / name).is_file() for name in files)
+    return all((snapshot / name).is_file() for name in needed_files(files))
 
 
 def downloaded_models(folder: Path | None = None) -> list[DownloadedModel]:

@@ -25,6 +25,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 
 from .blob_fetch import (
@@ -39,7 +40,7 @@ from .blob_fetch import (
     storage_folder,
 )
 from .errors import Cancelled, ModelDownloadError
-from .model_cache import cache_dir, hub_offline, size_text
+from .model_cache import cache_dir, hub_offline, needed_files, size_text
 from .progress import Monitor
 
 __all__ = ["Downloaded", "RepoFiles", "check_disk_space", "download_model", "repo_files"]
@@ -63,7 +64,7 @@ class RepoFiles:
 
     hub_id: str
     revision: str  # the commit hash
-    files: tuple[tuple[str, int], ...]  # (path in the repo, bytes)
+    files: tuple[tuple[str, int], ...]  # (path in the repo, bytes) of those a run loads
     missing_bytes: int  # of the files not yet in the cache
     # The listing as huggingface_hub caches it (path -> TreeCacheEntry).
     tree: dict = field(default_factory=dict, compare=False, repr=False)
@@ -163,7 +164,8 @@ def repo_files(hub_id: str, revision: str | None = None) -> RepoFiles:
         ]
     except Exception as exc:
         raise download_error(hub_id, exc) from exc
-    files = tuple((f.path, int(f.size)) for f in listed)
+    wanted = needed_files(f.path for f in listed)  # not the other frameworks' weights
+    files = tuple((f.path, int(f.size)) for f in listed if f.path in wanted)
     missing = sum(
         size
         for path, size in files
@@ -368,6 +370,7 @@ def download_model(
             # snapshot; should the branch move meanwhile, the folder returned is named
             # for the commit actually downloaded, and that is what is recorded.
             revision=revision,
+            allow_patterns=[glob_escape(p) for p, _ in plan.files],
             tqdm_class=_bar_class(tally),
             max_workers=max_workers,
         )
