@@ -126,19 +126,20 @@ def test_the_bias_checks_list_a_local_servers_models_too(qtbot, window, local_se
     open_project(qtbot, window, path)
     wanted = f"Server at 127.0.0.1:{local_server.port}: local-llm {LOCAL}"
     view = window.bias.open()
-    for finder in view.local_models:
-        if finder.task.running:
-            with qtbot.waitSignal(finder.sig_found, timeout=10_000):
-                pass
+
+    def listed(box) -> list[str]:
+        return [box.itemText(i) for i in range(box.count())]
+
+    qtbot.waitUntil(lambda: all(wanted in listed(t.model) for t in view.tabs_()), timeout=10_000)
     for tab in view.tabs_():
         box = tab.model
-        at = [box.itemText(i) for i in range(box.count())].index(wanted)
+        at = listed(box).index(wanted)
         assert box.itemData(at) == "openai:local-llm"
         assert box.itemData(at, BASE_URL_ROLE) == local_server.url
     # Opened again: asked again, listed once.
     with qtbot.waitSignal(view.local_models[0].sig_found, timeout=10_000):
         assert window.bias.open() is view
     box = view.counterfactual.model
-    assert [box.itemText(i) for i in range(box.count())].count(wanted) == 1
-    box.setCurrentIndex([box.itemText(i) for i in range(box.count())].index(wanted))
+    assert listed(box).count(wanted) == 1
+    box.setCurrentIndex(listed(box).index(wanted))
     view.grab().save(str(tmp_path / "bias_local_model.png"))
