@@ -183,3 +183,21 @@ def test_a_small_file_is_checked_against_its_git_blob_id(tmp_path):
     wrong = _Digest(oid, len(data))
     wrong.update(data[:-1] + b"!")
     assert wrong.matches() is False
+
+
+def test_a_file_fetched_but_not_yet_linked_is_linked_not_fetched_again(fake_hub):
+    """A kill between a file's last byte and its link in the snapshot: the next download
+    links it and fetches nothing."""
+    got = download_model(TINY_ID)
+    (got.path / BIG).unlink()  # the link; the blob stays
+    before = len(fake_hub.file_requests())
+    progress = Mock()
+
+    again = download_model(TINY_ID, monitor=Monitor(progress))
+
+    assert len(fake_hub.file_requests()) == before  # no GET
+    served = fake_hub.repos[TINY_ID].files[BIG]
+    assert (again.path / BIG).read_bytes() == served.data
+    assert (again.fetched_bytes, again.resumed_bytes) == (0, len(served.data))
+    done, total = progress.call_args.args
+    assert done == total == len(served.data)
