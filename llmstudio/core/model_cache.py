@@ -84,7 +84,9 @@ class DownloadedModel:
 
     id: str  # the hub id: "cardiffnlp/twitter-roberta-base-sentiment-latest"
     revision: str  # the commit hash of the snapshot
-    size_bytes: int  # on disk (files shared between revisions counted in each)
+    # On disk (files shared between revisions counted in each; for an incomplete one, the
+    # parts of unfinished files kept for the next download too).
+    size_bytes: int
     path: Path  # the snapshot folder the model loads from
     # False: files the hub listed for this commit are missing (a download cancelled or
     # killed); None: no listing to check against (downloaded file by file, by transformers).
@@ -153,20 +155,24 @@ def downloaded_models(folder: Path | None = None) -> list[DownloadedModel]:
     info = _scan(folder)
     if info is None:
         return []
+    partial: dict[Path, int] = {}  # repo folder -> bytes of unfinished files kept
+    for f in info.incomplete_files:
+        repo_path = Path(f.file_path).parent.parent
+        partial[repo_path] = partial.get(repo_path, 0) + f.size_on_disk
     found = []
     for repo in info.repos:
         if repo.repo_type != "model":
             continue
         for rev in sorted(repo.revisions, key=lambda r: -r.last_modified):
+            complete = _complete(Path(repo.repo_path), Path(rev.snapshot_path), rev.commit_hash)
+            kept = partial.get(Path(repo.repo_path), 0) if complete is False else 0
             found.append(
                 DownloadedModel(
                     id=repo.repo_id,
                     revision=rev.commit_hash,
-                    size_bytes=rev.size_on_disk,
+                    size_bytes=rev.size_on_disk + kept,
                     path=Path(rev.snapshot_path),
-                    complete=_complete(
-                        Path(repo.repo_path), Path(rev.snapshot_path), rev.commit_hash
-                    ),
+                    complete=complete,
                 )
             )
     return sorted(found, key=lambda m: m.id.lower())

@@ -15,7 +15,7 @@ import pytest
 
 from llmstudio.core.blob_fetch import PARTIAL_SUFFIX, partial_path, storage_folder
 from llmstudio.core.errors import Cancelled, ModelDownloadError
-from llmstudio.core.model_cache import cache_dir, is_downloaded
+from llmstudio.core.model_cache import cache_dir, downloaded_models, is_downloaded
 from llmstudio.core.model_download import download_model
 from llmstudio.core.progress import Monitor
 
@@ -66,6 +66,9 @@ def test_cancel_then_download_again_fetches_only_the_rest(stopped, monkeypatch):
     served = hub.repos[TINY_ID].files[BIG]
     on_disk = partials()
     kept = on_disk[served.sha256]
+    # Listed as incomplete, its size counting the part kept.
+    [partial] = downloaded_models()
+    assert partial.complete is False and partial.size_bytes >= sum(on_disk.values())
     progress = Mock()
 
     got = download_model(TINY_ID, monitor=Monitor(progress))
