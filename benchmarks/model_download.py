@@ -19,9 +19,19 @@ cache; (a) and (b) alternate. Both import what they call before the clock starts
 (a) ``snapshot_download(ID, cache_dir=...)`` with huggingface_hub's defaults (8 threads,
     10 MiB chunks);
 (b) ``llmstudio.core.model_download.download_model(ID)`` with a progress monitor: it asks
-    the hub for the commit and the file sizes first, checks the free disk space, then runs
-    ``snapshot_download`` with 1 MiB chunks and a progress hook that reports and checks
-    Cancel per chunk.
+    the hub for the commit and the file sizes first and each missing file's metadata (a
+    HEAD each), checks the free disk space, fetches each file into a partial file it can
+    resume (huggingface_hub's ``http_get``, 256 KiB chunks, a progress hook that reports
+    and checks Cancel per chunk, 8 threads), checks each file's sha256, then lets
+    ``snapshot_download`` link the snapshot (a HEAD per file again).
+
+(c) as (b) with the checksum check patched out in the child process (benchmark code, not
+    an option of llmstudio): what the sha256 / git blob id check of each file costs.
+
+Each download's CPU seconds (user + system, of its process) are measured too: on a shared
+machine whose 2 CPUs run other work the wall time swings by half from one download to the
+next, and the CPU time says what each way of downloading costs; the speed ratio is also
+given as the median of the ratios of each (b) to the (a) just before it.
 
 The catalogue: in a process where Model settings is open (as the user reaches Get
 models), the time from the click to the dialog shown and painted, for a new dialog each
@@ -89,8 +99,14 @@ def time_plain(cache: Path) -> float:
     return time.perf_counter() - start
 
 
-def time_llmstudio(cache: Path) -> float:
+def time_llmstudio(cache: Path, check: bool = True) -> float:
     from huggingface_hub import HfApi, constants, snapshot_download  # noqa: F401 (as (a))
+
+    if not check:  # (c): every checksum "cannot say", as for an etag of neither form
+        from llmstudio.core import blob_fetch
+
+        blob_fetch._Digest.update = lambda self, data: None
+        blob_fetch._Digest.matches = lambda self: None
 
     from llmstudio.core.model_download import download_model
     from llmstudio.core.progress import Monitor
@@ -112,20 +128,26 @@ def child_env() -> dict[str, str]:
     }
 
 
-def timed(kind: str, cache: Path, endpoint: str) -> float:
+def timed(kind: str, cache: Path, endpoint: str) -> tuple[float, float]:
     """Seconds of one download (the call alone) in a fresh process with ``HF_ENDPOINT``
-    set before huggingface_hub is imported, as a user sets it."""
+    set before huggingface_hub is imported, as a user sets it; and the CPU seconds of
+    that process (its start and imports included)."""
+    import resource
+
     env = {**child_env(), "HF_ENDPOINT": endpoint, "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
     env.pop("HF_HUB_OFFLINE", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     child = subprocess.run(
         [sys.executable, __file__, "--_download", kind, str(cache)],
         capture_output=True,
         text=True,
         env=env,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode:
         raise SystemExit(f"download ({kind}) failed:\n{child.stderr}")
-    return float(child.stdout.strip().splitlines()[-1])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return float(child.stdout.strip().splitlines()[-1]), cpu
 
 
 def open_times(opens: int) -> tuple[list[float], float]:
@@ -187,8 +209,11 @@ def main(argv: list[str] | None = None) -> int:
         first_open()
         return 0
     if argv[:1] == ["--_download"]:
-        func = time_plain if argv[1] == "a" else time_llmstudio
-        print(func(Path(argv[2])))
+        cache = Path(argv[2])
+        if argv[1] == "a":
+            print(time_plain(cache))
+        else:
+            print(time_llmstudio(cache, check=argv[1] == "b"))
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mb", type=int, default=48, help="MB of weights served (48)")
@@ -201,13 +226,16 @@ def main(argv: list[str] | None = None) -> int:
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     hub, endpoint = start_hub(folder)
     load = os.getloadavg()[0]
-    plain, ours = [], []
+    plain, ours, unchecked = [], [], []
+    cpu: dict[str, list[float]] = {"a": [], "b": [], "c": []}
     try:
         with tempfile.TemporaryDirectory(prefix="llmstudio-bench-") as tmp:
             for i in range(args.repeat):
-                for kind, times in (("a", plain), ("b", ours)):
+                for kind, times in (("a", plain), ("b", ours), ("c", unchecked)):
                     cache = Path(tmp) / f"{kind}{i}"
-                    times.append(timed(kind, cache, endpoint))
+                    seconds, cpu_s = timed(kind, cache, endpoint)
+                    times.append(seconds)
+                    cpu[kind].append(cpu_s)
                     shutil.rmtree(cache)
     finally:
         hub.terminate()
@@ -218,16 +246,25 @@ def main(argv: list[str] | None = None) -> int:
         return size / seconds / 1e6
 
     a, b = mbps(statistics.median(plain)), mbps(statistics.median(ours))
+    c = mbps(statistics.median(unchecked))
     share = b / a
+    paired = statistics.median(x / y for x, y in zip(plain, ours, strict=True))
+
+    def cpu_cell(kind: str) -> str:
+        return f"{statistics.median(cpu[kind]):.2f}"
+
     open_ms = statistics.median(opens)
     rows = [
-        "| measurement | MB/s (median) | min | max | seconds (median) |",
-        "|---|---:|---:|---:|---:|",
+        "| measurement | MB/s (median) | min | max | seconds (median) | CPU s (median) |",
+        "|---|---:|---:|---:|---:|---:|",
         f"| (a) snapshot_download alone | {a:.1f} | {mbps(max(plain)):.1f} | "
-        f"{mbps(min(plain)):.1f} | {statistics.median(plain):.2f} |",
+        f"{mbps(min(plain)):.1f} | {statistics.median(plain):.2f} | {cpu_cell('a')} |",
         f"| (b) llmstudio download_model | {b:.1f} | {mbps(max(ours)):.1f} | "
-        f"{mbps(min(ours)):.1f} | {statistics.median(ours):.2f} |",
-        f"| (b) / (a) | {share:.1%} | | | |",
+        f"{mbps(min(ours)):.1f} | {statistics.median(ours):.2f} | {cpu_cell('b')} |",
+        f"| (c) (b) without the checksum check | {c:.1f} | {mbps(max(unchecked)):.1f} | "
+        f"{mbps(min(unchecked)):.1f} | {statistics.median(unchecked):.2f} | "
+        f"{cpu_cell('c')} |",
+        f"| (b) / (a) | {share:.1%} (paired: {paired:.1%}) | | | | |",
         "",
         "| Get models opens | ms (median) | min | max |",
         "|---|---:|---:|---:|",
@@ -246,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     setup = (
         f"{size / 1e6:.1f} MB in {sum(1 for p in folder.iterdir() if p.is_file())} files "
         f"from the fake hub in its own process (127.0.0.1), each download into an empty "
-        f"cache, (a) and (b) alternating, {args.repeat} each; load average (1 min) when the "
+        f"cache, (a), (b) and (c) in turn, {args.repeat} each; load average (1 min) when the "
         f"runs began {load:.2f} on {os.cpu_count()} CPUs"
     )
     print(setup)

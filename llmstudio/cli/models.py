@@ -110,11 +110,14 @@ def _hub_id(args: argparse.Namespace) -> str:
 
 
 def download_printer(line):
-    """Progress of a download on ``line`` (a :class:`StatusLine`): bytes, speed, time left."""
+    """Progress of a download on ``line`` (a :class:`StatusLine`): bytes (and where an
+    earlier download's bytes were resumed), speed, time left."""
     from ..core.model_cache import size_text
 
-    def show(done, total, speed_bps=None, eta_s=None, **_) -> None:
+    def show(done, total, speed_bps=None, eta_s=None, resumed_bytes=0, **_) -> None:
         text = f"{size_text(done)} of {size_text(total)}"
+        if resumed_bytes:
+            text += f" (resumed at {size_text(resumed_bytes)})"
         if speed_bps:
             text += f", {size_text(speed_bps)}/s"
         if eta_s is not None and done < total:
@@ -148,14 +151,16 @@ def get(args: argparse.Namespace) -> int:
     except Cancelled:
         line.end()
         print(
-            f"llmstudio: download of {hub_id} cancelled; the files finished are kept and "
-            "`llmstudio models get` again fetches the rest",
+            f"llmstudio: download of {hub_id} cancelled; what was received is kept and "
+            "`llmstudio models get` again continues where it stopped",
             file=sys.stderr,
         )
         return USAGE_OR_CANCELLED
     finally:
         line.end()
     fetched = "already downloaded" if got.fetched_bytes == 0 else "downloaded"
+    if got.fetched_bytes and got.resumed_bytes:
+        fetched += f" (resumed at {size_text(got.resumed_bytes)})"
     print(
         f"{hub_id} {fetched}: revision {got.revision}, {size_text(got.size_bytes)}, in {got.path}"
     )

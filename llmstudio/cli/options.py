@@ -122,6 +122,8 @@ def chosen_model(model: str | None, task: str) -> str:
                 "of the catalogue; --model chooses another",
                 file=sys.stderr,
             )
+            if chosen.note:
+                print(f"note: {chosen.note}", file=sys.stderr)
     kind = kind_of(model)
     if task == "sentiment" and kind is not None and kind.name == BUILTIN:
         print(

@@ -58,6 +58,9 @@ class CatalogueEntry:
     good_at: str  # one line
     not_good_at: str  # one line
     quality: tuple[Quality, ...] = ()
+    # A sentiment classifier's classes, as its config names them: ("negative", "positive")
+    # for one with no neutral class. () where the catalogue does not say.
+    labels: tuple[str, ...] = ()
     checked: bool = False  # id, size and licence checked against the model card
     revision: str | None = None  # the hub commit the entry was checked at, if pinned
 
@@ -71,6 +74,7 @@ class CatalogueEntry:
         """The entry as ``llmstudio models list --json`` prints it."""
         out = asdict(self)
         out["tasks"], out["languages"] = list(self.tasks), list(self.languages)
+        out["labels"] = list(self.labels)
         out["quality"] = [asdict(q) for q in self.quality]
         out["spec"] = self.spec
         return out
@@ -120,6 +124,7 @@ def _entry(raw: Any, where: str) -> CatalogueEntry:
         good_at=str(raw.get("good_at", "")),
         not_good_at=str(raw.get("not_good_at", "")),
         quality=tuple(quality),
+        labels=tuple(str(label) for label in raw.get("labels") or ()),
         checked=bool(raw.get("checked", False)),
         revision=raw.get("revision"),
     )
@@ -179,6 +184,18 @@ class DefaultModel:
     note: str = ""
 
 
+def no_neutral(entry: CatalogueEntry | None) -> bool:
+    """Whether ``entry`` is a sentiment classifier with no neutral class (its labels say
+    so): it calls every text positive or negative."""
+    return entry is not None and bool(entry.labels) and "neutral" not in entry.labels
+
+
+def no_neutral_note(entry: CatalogueEntry) -> str:
+    """What the window and the CLI say, after naming ``entry``, when a sentiment run uses
+    it and it has no neutral class."""
+    return "It has no neutral class: it calls every text positive or negative, neutral ones too."
+
+
 def quality_text(entry: CatalogueEntry, dataset_prefix: str = "") -> str:
     """An entry's quality numbers for a sentence: ``71.7% on SST-2 validation, zero-shot;
     76.5% on ... (measured: benchmarks/RESULTS.md)``; only those whose dataset starts with
@@ -208,8 +225,9 @@ def default_model(task: str, installed: set[str] | None = None) -> DefaultModel:
     """The best downloaded catalogue model for ``task`` (``sentiment`` or ``code``;
     another task gets the builtin): the first hub entry, in the catalogue's order, of
     the kinds :data:`DEFAULT_KINDS` names, whose id is in ``installed`` (hub ids; None:
-    read the Hugging Face cache now). Without one, the builtin, with :func:`builtin_note`
-    for sentiment."""
+    read the Hugging Face cache now); for sentiment, one with a neutral class before one
+    without (whose ``note`` says it has none). Without one, the builtin, with
+    :func:`builtin_note` for sentiment."""
     kinds = DEFAULT_KINDS.get(task, ())
     if kinds:
         if installed is None:
@@ -217,9 +235,18 @@ def default_model(task: str, installed: set[str] | None = None) -> DefaultModel:
 
             installed = {m.id for m in downloaded_models()}
         for kind in kinds:
-            for entry in for_task(kind):
-                if entry.source == "hf" and entry.id != BUILTIN_ID and entry.id in installed:
-                    return DefaultModel(entry.spec, entry)
+            found = [
+                e
+                for e in for_task(kind)
+                if e.source == "hf" and e.id != BUILTIN_ID and e.id in installed
+            ]
+            # A binary classifier forces every neutral text to a side: a 3-class one first.
+            found.sort(key=no_neutral)
+            if found:
+                entry = found[0]
+                return DefaultModel(
+                    entry.spec, entry, no_neutral_note(entry) if no_neutral(entry) else ""
+                )
     return DefaultModel("builtin", note=builtin_note() if task == "sentiment" else "")
 
 

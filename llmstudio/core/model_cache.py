@@ -23,9 +23,59 @@ __all__ = [
     "downloaded_models",
     "hub_offline",
     "is_downloaded",
+    "needed_files",
     "remove_model",
     "size_text",
 ]
+
+# Weights for other frameworks and runtimes, which a PyTorch run never loads: a hub repo
+# often carries the same model three or four times (SiEBERT: 1.4 GB each as PyTorch,
+# TensorFlow and Flax weights).
+_OTHER_RUNTIMES = (
+    "tf_model",
+    "flax_model",
+    "rust_model",
+    "model.onnx",
+    "model.tflite",
+    "model.mlmodel",
+)
+_OTHER_RUNTIME_FOLDERS = ("onnx/", "openvino/", "coreml/", "tflite/")
+_OTHER_RUNTIME_SUFFIXES = (".h5", ".msgpack", ".ot", ".onnx", ".onnx_data", ".tflite", ".mlmodel")
+
+
+def _is_pytorch_weights(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(".safetensors") or (
+        name.startswith("pytorch_model") and name.endswith(".bin")
+    )
+
+
+def needed_files(paths) -> set[str]:
+    """The files of a hub repo (``paths``: its listing) that a run of llmstudio loads:
+    all but the weights for other frameworks (TensorFlow, Flax, ONNX, OpenVINO, Core ML,
+    Rust) when the repo has PyTorch weights, and but ``pytorch_model*.bin`` when it has
+    safetensors (which transformers loads first). A repo with no PyTorch weights keeps
+    everything: what is there may be what loads."""
+    paths = list(paths)
+    if not any(_is_pytorch_weights(p) for p in paths):
+        return set(paths)
+
+    def other_runtime(p: str) -> bool:
+        name = p.rsplit("/", 1)[-1]
+        return (
+            p.startswith(_OTHER_RUNTIME_FOLDERS)
+            or name.startswith(_OTHER_RUNTIMES)
+            or name.endswith(_OTHER_RUNTIME_SUFFIXES)
+        )
+
+    keep = {p for p in paths if not other_runtime(p)}
+    if any(p.endswith(".safetensors") for p in keep):
+        keep = {
+            p
+            for p in keep
+            if not (p.rsplit("/", 1)[-1].startswith("pytorch_model") and p.endswith(".bin"))
+        }
+    return keep
 
 
 @dataclass(frozen=True)
@@ -34,7 +84,9 @@ class DownloadedModel:
 
     id: str  # the hub id: "cardiffnlp/twitter-roberta-base-sentiment-latest"
     revision: str  # the commit hash of the snapshot
-    size_bytes: int  # on disk (files shared between revisions counted in each)
+    # On disk (files shared between revisions counted in each; for an incomplete one, the
+    # parts of unfinished files kept for the next download too).
+    size_bytes: int
     path: Path  # the snapshot folder the model loads from
     # False: files the hub listed for this commit are missing (a download cancelled or
     # killed); None: no listing to check against (downloaded file by file, by transformers).
@@ -85,14 +137,15 @@ def _scan(folder: Path | None = None):
 
 
 def _complete(repo_path: Path, snapshot: Path, commit: str) -> bool | None:
-    """Whether every file of the commit's listing (the ``trees/COMMIT.json`` that
-    huggingface_hub's snapshot_download writes before fetching) is in the snapshot."""
+    """Whether every file a run needs (:func:`needed_files`) of the commit's listing (the
+    ``trees/COMMIT.json`` that huggingface_hub's snapshot_download writes before fetching)
+    is in the snapshot."""
     listing = repo_path / "trees" / f"{commit}.json"
     try:
         files = json.loads(listing.read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return all((snapshot / name).is_file() for name in files)
+    return all((snapshot / name).is_file() for name in needed_files(files))
 
 
 def downloaded_models(folder: Path | None = None) -> list[DownloadedModel]:
@@ -102,20 +155,24 @@ def downloaded_models(folder: Path | None = None) -> list[DownloadedModel]:
     info = _scan(folder)
     if info is None:
         return []
+    partial: dict[Path, int] = {}  # repo folder -> bytes of unfinished files kept
+    for f in info.incomplete_files:
+        repo_path = Path(f.file_path).parent.parent
+        partial[repo_path] = partial.get(repo_path, 0) + f.size_on_disk
     found = []
     for repo in info.repos:
         if repo.repo_type != "model":
             continue
         for rev in sorted(repo.revisions, key=lambda r: -r.last_modified):
+            complete = _complete(Path(repo.repo_path), Path(rev.snapshot_path), rev.commit_hash)
+            kept = partial.get(Path(repo.repo_path), 0) if complete is False else 0
             found.append(
                 DownloadedModel(
                     id=repo.repo_id,
                     revision=rev.commit_hash,
-                    size_bytes=rev.size_on_disk,
+                    size_bytes=rev.size_on_disk + kept,
                     path=Path(rev.snapshot_path),
-                    complete=_complete(
-                        Path(repo.repo_path), Path(rev.snapshot_path), rev.commit_hash
-                    ),
+                    complete=complete,
                 )
             )
     return sorted(found, key=lambda m: m.id.lower())

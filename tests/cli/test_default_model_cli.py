@@ -52,3 +52,22 @@ def test_a_downloaded_sentiment_model_is_the_default(
     table = pd.read_csv(tmp_path / "out.csv")
     assert set(table["sentiment_label"]) <= {"negative", "neutral", "positive"}
     assert table["sentiment_label"].notna().all()
+
+
+def test_a_default_with_no_neutral_class_is_said_on_stderr(hf_cache, tmp_path, capsys):
+    from llmstudio.cli.options import chosen_model
+
+    binary = "siebert/sentiment-roberta-large-english"
+    model = tmp_path / "config-only"
+    model.mkdir()
+    (model / "config.json").write_text("{}", encoding="utf-8")
+    put_in_hf_cache(hf_cache, binary, model)
+    assert chosen_model(None, "sentiment") == f"hf:{binary}"
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"model: hf:{binary} (SiEBERT sentiment")
+    assert err[1] == (
+        "note: It has no neutral class: it calls every text positive or negative, neutral ones too."
+    )
+    put_in_hf_cache(hf_cache, SENTIMENT, model)  # a 3-class model: chosen, nothing to say
+    assert chosen_model(None, "sentiment") == f"hf:{SENTIMENT}"
+    assert "neutral" not in capsys.readouterr().err

@@ -1,9 +1,10 @@
 """``llmstudio models get`` and ``models remove`` as users run them (a subprocess), against
 the fake hub on 127.0.0.1 (``HF_ENDPOINT``): the progress line, Ctrl+C and a kill then the
-next get fetching only the rest, a missing model, remove asking first."""
+next get continuing from the bytes received, a missing model, remove asking first."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -13,8 +14,10 @@ import time
 
 import pytest
 
+from llmstudio.core.blob_fetch import partial_path, storage_folder
 from llmstudio.core.catalogue import BUILTIN_ID, catalogue
 from llmstudio.core.errors import Cancelled
+from llmstudio.core.model_cache import cache_dir, size_text
 from llmstudio.core.model_download import download_model
 from llmstudio.core.progress import Monitor
 
@@ -79,8 +82,9 @@ def test_remove_asks_on_a_terminal_only_and_deletes(fake_hub, cli):
 
 @pytest.mark.slow  # two commands, one stopped midway
 @pytest.mark.parametrize("how", ["ctrl-c", "kill"])
-def test_a_stopped_get_resumes(fake_hub, tmp_path, cli, how):
-    total = fake_hub.repos[TINY_ID].size
+def test_a_stopped_get_resumes_from_the_bytes_received(fake_hub, tmp_path, cli, how):
+    served = fake_hub.repos[TINY_ID].files["extra.bin"]
+    partial = partial_path(storage_folder(TINY_ID, cache_dir()), served.sha256)
     fake_hub.rate = 500_000  # extra.bin takes 6 s
     proc = subprocess.Popen(
         [sys.executable, "-m", "llmstudio", "models", "get", TINY_ID],
@@ -91,18 +95,34 @@ def test_a_stopped_get_resumes(fake_hub, tmp_path, cli, how):
         text=True,
     )
     deadline = time.monotonic() + 60
-    while fake_hub.bytes_sent < 1_000_000 and time.monotonic() < deadline:
+    while _size(partial) < 1_000_000 and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT if how == "ctrl-c" else signal.SIGKILL)
     out, err = proc.communicate(timeout=30)
     if how == "ctrl-c":
         assert proc.returncode == 2, err
-        assert "cancelled; the files finished are kept" in err
-    assert fake_hub.bytes_sent < total
+        assert "cancelled; what was received is kept" in err
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    kept = _size(partial)
+    assert 1_000_000 <= kept < len(served.data)
 
     fake_hub.rate = None
     done = cli("models")("get", TINY_ID)
     assert done.returncode == 0, done.stderr
-    # Only what was not finished is fetched again: the small files once, extra.bin twice.
+    # The small files are fetched once; extra.bin's rest only, from the bytes on disk.
     gets = [p.rsplit("/", 1)[1] for p, _, _ in fake_hub.file_requests()]
-    assert gets.count("config.json") == 1 and gets.count("extra.bin") == 2
+    assert gets.count("config.json") == 1
+    assert fake_hub.bodies("extra.bin")[-1] == (f"bytes={kept}-", len(served.data) - kept)
+    assert f"(resumed at {size_text(kept)})" in done.stdout
+    snapshot = cache_dir() / "models--llmstudio-tests--tiny-sentiment" / "snapshots"
+    [folder] = snapshot.iterdir()
+    for name, file in fake_hub.repos[TINY_ID].files.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == file.sha256
+
+
+def _size(path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

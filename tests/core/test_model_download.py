@@ -61,7 +61,7 @@ def test_a_connection_cut_mid_file_resumes_where_it_stopped(fake_hub):
     ranged, status = gets[1]
     assert status == 206
     start = int(ranged.removeprefix("bytes=").rstrip("-"))
-    # From the last whole chunk received (the half sent was 1.5 MB, the chunks 1 MiB).
+    # From the last whole chunk received (the half sent was 1.5 MB, the chunks 256 KiB).
     assert 0 < start <= len(served.data) // 2
     assert fake_hub.bytes_sent < fake_hub.repos[TINY_ID].size + len(served.data) // 2
     assert (got.path / "extra.bin").read_bytes() == served.data
@@ -168,3 +168,53 @@ def test_size_text():
         "418 MB",
         "2.2 GB",
     ]
+
+
+def test_needed_files_leave_out_other_frameworks_weights():
+    listing = [
+        "config.json",
+        "model.safetensors",
+        "pytorch_model.bin",
+        "tf_model.h5",
+        "flax_model.msgpack",
+        "onnx/model.onnx",
+        "openvino/openvino_model.bin",
+        "1_Pooling/config.json",
+        "tokenizer.json",
+    ]
+    assert model_cache.needed_files(listing) == {
+        "config.json",
+        "model.safetensors",
+        "1_Pooling/config.json",
+        "tokenizer.json",
+    }
+    # PyTorch weights only as .bin: kept; without PyTorch weights everything is kept.
+    assert "pytorch_model.bin" in model_cache.needed_files(["pytorch_model.bin", "tf_model.h5"])
+    assert model_cache.needed_files(["config.json", "tf_model.h5"]) == {
+        "config.json",
+        "tf_model.h5",
+    }
+
+
+def test_other_frameworks_weights_are_not_downloaded(tiny_hub_folder, tmp_path, monkeypatch):
+    import shutil
+
+    from helpers.hub import hub_serving
+
+    folder = tmp_path / "repo"
+    shutil.copytree(tiny_hub_folder, folder)
+    (folder / "tf_model.h5").write_bytes(b"t" * 200_000)
+    (folder / "onnx").mkdir()
+    (folder / "onnx" / "model.onnx").write_bytes(b"o" * 100_000)
+    with hub_serving({TINY_ID: folder}, tmp_path / "cache", monkeypatch) as hub:
+        plan = repo_files(TINY_ID)
+        got = download_model(TINY_ID)
+        fetched = {p.rsplit("/", 1)[1] for p, _, _ in hub.file_requests()}
+    skipped = {"tf_model.h5", "model.onnx"}
+    assert plan.size_bytes == hub.repos[TINY_ID].size - 300_000 == got.size_bytes
+    assert not fetched & skipped and "extra.bin" in fetched
+    assert not any((got.path / name).exists() for name in ("tf_model.h5", "onnx"))
+    # Complete without them: a run loads it.
+    [model] = downloaded_models()
+    assert model.complete is True and is_downloaded(TINY_ID)
+    assert cached_models() == [TINY_ID]

@@ -8,20 +8,26 @@ of the hub's protocol huggingface_hub 2.x uses:
 
 - ``GET /api/models/{id}`` and ``/api/models/{id}/revision/{rev}``: ``id``, ``sha`` (the
   commit) and ``siblings``;
-- ``GET /api/models/{id}/tree/{rev}`` (``?recursive=``): the files, with ``size`` and
-  ``oid``;
-- ``HEAD`` and ``GET /{id}/resolve/{rev}/{file}``: ``ETag`` (the file's sha256),
+- ``GET /api/models/{id}/tree/{rev}`` (``?recursive=``): the files, with ``size``,
+  ``oid`` (the git blob sha1) and, for weights (``.bin``, ``.safetensors``: stored with
+  LFS on the hub), ``lfs`` with their sha256;
+- ``HEAD`` and ``GET /{id}/resolve/{rev}/{file}``: ``ETag`` (an LFS file's sha256, any
+  other file's git blob sha1, as the hub sends them),
   ``X-Repo-Commit``, ``Content-Length``, ``Accept-Ranges``; a ``Range: bytes=N-`` request
   gets ``206`` with ``Content-Range``.
 
 ``rev`` is ``main`` or the commit (a 40-hex sha1 of the files); anything else gets 404
 ``RevisionNotFound``. Unknown ids get 404 ``RepoNotFound``, as the hub answers.
+:meth:`FakeHub.change` replaces a file's content (a new commit, a new ETag), as a push
+to the hub does; ``ignore_range`` makes it answer a Range request with the whole file
+(``200``), as some proxies and CDNs do.
 
 Faults, per file or repo (:meth:`FakeHub.fail`): ``cut`` (send the headers and half the
 file, then close the connection), ``401`` (a gated repo: ``X-Error-Code: GatedRepo``),
 ``404`` (``RepoNotFound``), ``500``. ``rate`` (bytes per second per connection) slows file
 bodies down, for Cancel and for watching progress. ``bytes_sent`` counts file-body bytes
-served; ``requests`` records (method, path, Range header, status).
+served (``bodies``: per request); ``requests`` records (method, path, Range header,
+status).
 
 Standalone, for manual checks (prints the endpoint; set ``HF_ENDPOINT`` to it)::
 
@@ -67,6 +73,16 @@ class ServedFile:
     path: str
     data: bytes
     sha256: str
+    git_sha1: str  # the git blob id, which names a file stored in git
+
+    @property
+    def lfs(self) -> bool:
+        """Stored with LFS on the hub (its weights)."""
+        return self.path.endswith((".bin", ".safetensors"))
+
+    @property
+    def etag(self) -> str:
+        return self.sha256 if self.lfs else self.git_sha1
 
 
 class Repo:
@@ -76,11 +92,14 @@ class Repo:
         self.id = hub_id
         self.files: dict[str, ServedFile] = {}
         for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-            rel = f.relative_to(folder).as_posix()
-            data = f.read_bytes()
-            self.files[rel] = ServedFile(rel, data, hashlib.sha256(data).hexdigest())
-        listing = "\n".join(f"{p} {f.sha256}" for p, f in self.files.items())
-        self.commit = hashlib.sha1(f"{hub_id}\n{listing}".encode()).hexdigest()
+            self.put(f.relative_to(folder).as_posix(), f.read_bytes())
+
+    def put(self, path: str, data: bytes) -> None:
+        """Add or replace a file: a new commit."""
+        git_sha1 = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        self.files[path] = ServedFile(path, data, hashlib.sha256(data).hexdigest(), git_sha1)
+        listing = "\n".join(f"{p} {f.sha256}" for p, f in sorted(self.files.items()))
+        self.commit = hashlib.sha1(f"{self.id}\n{listing}".encode()).hexdigest()
 
     @property
     def size(self) -> int:
@@ -134,7 +153,9 @@ class FakeHub(ServedFake):
     def __init__(self, repos: dict[str, Path] | None = None, *, rate: float | None = None):
         self.repos = {hub_id: Repo(hub_id, folder) for hub_id, folder in (repos or {}).items()}
         self.rate = rate
+        self.ignore_range = False
         self.bytes_sent = 0
+        self._bodies: list[tuple[str, list]] = []  # (file, [Range header, bytes sent])
         self.requests: list[tuple[str, str, str | None, int]] = []
         self._faults: list[Fault] = []
         self._serve(_Server(("127.0.0.1", 0), _Handler))
@@ -160,6 +181,18 @@ class FakeHub(ServedFake):
         with self._lock:
             self._faults.append(fault)
         return fault
+
+    def change(self, hub_id: str, path: str, data: bytes) -> None:
+        """Replace ``path`` of ``hub_id`` by ``data``: a new commit on main."""
+        with self._lock:
+            self.repos[hub_id].put(path, data)
+
+    def bodies(self, path: str) -> list[tuple[str | None, int]]:
+        """(Range header, bytes of the body sent) of each GET of the file ``path``, in the
+        order asked. A request's count is final once its client has read the whole body
+        (each piece is counted before it is written)."""
+        with self._lock:
+            return [(r[0], r[1]) for p, r in self._bodies if p == path]
 
     def file_requests(self, method: str = "GET") -> list[tuple[str, str | None, int]]:
         """(path, Range header, status) of every file request with ``method``."""
@@ -236,7 +269,17 @@ class FakeHub(ServedFake):
     def _api(self, h, method: str, repo: Repo, what: str | None) -> None:
         if what == "tree":
             body = [
-                {"type": "file", "path": f.path, "size": len(f.data), "oid": f.sha256[:40]}
+                {
+                    "type": "file",
+                    "path": f.path,
+                    "size": len(f.data),
+                    "oid": f.git_sha1,
+                    **(
+                        {"lfs": {"oid": f.sha256, "size": len(f.data), "pointerSize": 134}}
+                        if f.lfs
+                        else {}
+                    ),
+                }
                 for f in repo.files.values()
             ]
             return self._send_json(h, method, body)
@@ -253,12 +296,12 @@ class FakeHub(ServedFake):
     def _file(self, h, method: str, repo: Repo, served: ServedFile, cut: bool) -> None:
         data, start = served.data, 0
         ranged = re.match(r"bytes=(\d+)-$", h.headers.get("Range") or "")
-        if ranged and method == "GET":
+        if ranged and method == "GET" and not self.ignore_range:
             start = min(int(ranged[1]), len(data))
         status = 206 if start else 200
         self._log(h, method, status)
         h.send_response(status)
-        h.send_header("ETag", f'"{served.sha256}"')
+        h.send_header("ETag", f'"{served.etag}"')
         h.send_header("X-Repo-Commit", repo.commit)
         h.send_header("Accept-Ranges", "bytes")
         h.send_header("Content-Type", "application/octet-stream")
@@ -269,12 +312,17 @@ class FakeHub(ServedFake):
         if method == "HEAD":
             return
         stop = start + (len(data) - start) // 2 if cut else len(data)
+        body = [h.headers.get("Range"), 0]
+        with self._lock:
+            self._bodies.append((served.path, body))
         began = time.monotonic()
         sent = 0
         for at in range(start, stop, CHUNK):
             if self._stopping.is_set():
                 break
             piece = data[at : min(at + CHUNK, stop)]
+            with self._lock:
+                body[1] += len(piece)
             h.wfile.write(piece)
             sent += len(piece)
             with self._lock:

@@ -12,6 +12,8 @@ from helpers.hf_cache import put_in_hf_cache
 
 SENTIMENT = "cardiffnlp/twitter-roberta-base-sentiment-latest"
 ZERO_SHOT = "MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7"
+BINARY = "siebert/sentiment-roberta-large-english"  # no neutral class
+MULTI = "cardiffnlp/twitter-xlm-roberta-base-sentiment"  # negative, neutral, positive
 
 
 @pytest.fixture
@@ -68,3 +70,23 @@ def test_coding_prefers_a_zero_shot_model_and_a_model_picked_by_hand_stays(qtbot
     dialog.set_model("lexicon")  # the user's choice
     dialog.set_task("sentiment")
     assert dialog.form().model == "lexicon"
+
+
+def test_a_model_with_no_neutral_class_is_the_default_only_alone_and_says_so(
+    qtbot, downloaded, tmp_path
+):
+    downloaded(BINARY)
+    dialog = open_dialog(qtbot)
+    assert dialog.form().model == f"hf:{BINARY}"
+    assert "(RoBERTa-large). It has no neutral class: it calls every text positive" in (
+        dialog.note.text()
+    )
+    dialog.resize(640, dialog.sizeHint().height())
+    dialog.grab().save(str(tmp_path / "run_dialog_no_neutral.png"))
+    dialog.set_task("code")  # a sentiment model's classes say nothing of coding
+    assert "no neutral class" not in dialog.note.text()
+
+    downloaded(MULTI)  # a 3-class model comes first, though later in the catalogue
+    again = open_dialog(qtbot)
+    assert again.form().model == f"hf:{MULTI}"
+    assert "no neutral class" not in again.note.text()

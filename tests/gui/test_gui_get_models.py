@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from llmstudio.core.catalogue import BUILTIN_ID, catalogue
-from llmstudio.core.model_cache import downloaded_models
+from llmstudio.core.model_cache import downloaded_models, size_text
 from llmstudio.gui.models.catalogue_dialog import CATALOGUE_COLUMNS, CatalogueDialog
 from llmstudio.gui.runs.model_settings import ModelSettingsDialog
 
@@ -58,6 +58,21 @@ def test_model_settings_opens_the_catalogue_with_every_entry(qtbot, hub):
     assert hub.requests == []  # nothing asked of the hub until Download
 
 
+def test_details_say_unchecked_and_a_missing_quality_number():
+    from dataclasses import replace
+
+    from llmstudio.gui.models.catalogue_dialog import details_text
+
+    entry = next(e for e in catalogue() if e.checked and e.quality)
+    text = details_text(entry)
+    assert "Unchecked" not in text and "No quality number" not in text
+    assert f"(source: {entry.quality[0].source})" in text
+    bare = replace(entry, checked=False, quality=())
+    text = details_text(bare)
+    assert "Unchecked: its id, size and licence were not checked" in text
+    assert "No quality number is recorded for it" in text
+
+
 def test_download_shows_bytes_then_lists_the_revision(qtbot, hub):
     dialog = open_catalogue(qtbot)
     assert dialog.downloaded == []
@@ -90,8 +105,8 @@ def test_cancel_stops_and_says_what_is_kept(qtbot, hub):
     qtbot.waitUntil(lambda: hub.bytes_sent > 300_000, timeout=WAIT_MS)
     with qtbot.waitSignal(dialog.download_task.sig_finished, timeout=5_000):
         dialog.progress.cancel_button.click()
-    assert "Download cancelled. The files finished are kept" in dialog.status.text()
-    assert dialog.progress.bar.format().endswith(" MB of 3.0 MB, stopped")  # no time left
+    assert "Download cancelled. What was received is kept" in dialog.status.text()
+    assert dialog.progress.bar.format().endswith(" of 3.0 MB, stopped")  # no time left
     assert not any((m.path / "extra.bin").exists() for m in downloaded_models())
     # The part downloaded is listed as incomplete, never as downloaded.
     qtbot.waitUntil(lambda: dialog.have.rowCount() == 1, timeout=WAIT_MS)
@@ -100,6 +115,32 @@ def test_cancel_stops_and_says_what_is_kept(qtbot, hub):
     )
     row = next(i for i, e in enumerate(dialog.entries) if e.id == LISTED.id)
     assert cell(dialog.table, row, "Here") == "incomplete"
+
+
+def test_download_again_after_cancel_resumes_and_says_so(qtbot, hub):
+    dialog = open_catalogue(qtbot)
+    hub.rate = 1e6
+    select(dialog, LISTED.id)
+    dialog.download_button.click()
+    qtbot.waitUntil(lambda: hub.bytes_sent > 1_200_000, timeout=WAIT_MS)
+    with qtbot.waitSignal(dialog.download_task.sig_finished, timeout=5_000):
+        dialog.progress.cancel_button.click()
+    hub.rate = 2e6  # the rest lasts long enough for the bar to show it
+    formats = []
+    dialog.download_task.sig_progress.connect(
+        lambda *_: formats.append(dialog.progress.bar.format())
+    )
+    with qtbot.waitSignal(dialog.sig_downloaded, timeout=WAIT_MS) as got:
+        dialog.download_button.click()
+    resumed = got.args[0].resumed_bytes
+    assert resumed > 1_000_000
+    said = f"(resumed at {size_text(resumed)})"
+    assert any(f.startswith(size_text(resumed)) and said in f for f in formats), formats
+    assert f"resumed at {size_text(resumed)}" in dialog.status.text()
+    qtbot.waitUntil(
+        lambda: "incomplete" not in cell(dialog.have, 0, "Size", ("Model", "Revision", "Size")),
+        timeout=WAIT_MS,
+    )
 
 
 def test_a_gated_model_is_said(qtbot, hub):

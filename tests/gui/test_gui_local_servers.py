@@ -117,3 +117,29 @@ def test_model_settings_lists_local_models_and_takes_an_added_server(qtbot):
     assert label in listed and load_config().servers == [fake.url]
     assert "LLM server(s) found (asked: Ollama, LM Studio" in settings.server_note.text()
     assert fake.url in settings.server_note.text()
+
+
+def test_the_bias_checks_list_a_local_servers_models_too(qtbot, window, local_server, tmp_path):
+    from llmstudio.gui.bias.bias_common import BASE_URL_ROLE
+
+    path = make_project(tmp_path / "bias.llmstudio", sample_frame().head(ROWS))
+    open_project(qtbot, window, path)
+    wanted = f"Server at 127.0.0.1:{local_server.port}: local-llm {LOCAL}"
+    view = window.bias.open()
+
+    def listed(box) -> list[str]:
+        return [box.itemText(i) for i in range(box.count())]
+
+    qtbot.waitUntil(lambda: all(wanted in listed(t.model) for t in view.tabs_()), timeout=10_000)
+    for tab in view.tabs_():
+        box = tab.model
+        at = listed(box).index(wanted)
+        assert box.itemData(at) == "openai:local-llm"
+        assert box.itemData(at, BASE_URL_ROLE) == local_server.url
+    # Opened again: asked again, listed once.
+    with qtbot.waitSignal(view.local_models[0].sig_found, timeout=10_000):
+        assert window.bias.open() is view
+    box = view.counterfactual.model
+    assert listed(box).count(wanted) == 1
+    box.setCurrentIndex(listed(box).index(wanted))
+    view.grab().save(str(tmp_path / "bias_local_model.png"))

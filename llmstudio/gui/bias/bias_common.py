@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from ...core.project import SUFFIX
 from ..common.background import BackgroundTask
 from ..common.progress_row import ProgressRow
+from ..models.local_models import LocalModelsFinder
 
 BASE_URL_ROLE = Qt.ItemDataRole.UserRole + 1  # the model list's API base URL
 
@@ -81,6 +82,19 @@ def model_box(choices) -> QComboBox:
         box.setItemData(box.count() - 1, choice.base_url, BASE_URL_ROLE)
     box.setCurrentIndex(max(0, box.findData("lexicon")))
     return box
+
+
+class LocalModelsInBox(LocalModelsFinder):
+    """The models of LLM servers on this computer, added to a :func:`model_box` (spec as
+    data, the base URL in BASE_URL_ROLE) as the run dialog's picker gets them."""
+
+    def listed_at(self, i: int) -> tuple[str, str] | None:
+        spec = self.combo.itemData(i)
+        return (spec, self.combo.itemData(i, BASE_URL_ROLE) or "") if spec else None
+
+    def insert(self, at: int, choice) -> None:
+        self.combo.insertItem(at, choice.label, choice.spec)
+        self.combo.setItemData(at, choice.base_url, BASE_URL_ROLE)
 
 
 def run_controls(tab, text: str, unit: str) -> QHBoxLayout:

@@ -15,6 +15,7 @@ class BiasView(QDialog):
     def __init__(self, window):
         # The tabs (and the core they call) load when the window first opens, not with
         # the main window.
+        from .bias_common import LocalModelsInBox
         from .bias_counterfactual import CounterfactualTab
         from .bias_occupations import OccupationsTab
         from .bias_probes import EecTab
@@ -35,6 +36,14 @@ class BiasView(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.resize(1100, 860)
+        # Each tab's model list gets the models of LLM servers on this computer, asked in
+        # the background each time the window opens, as the run dialog's does.
+        self.local_models = [LocalModelsInBox(t.model, parent=self) for t in self.tabs_()]
+
+    def refresh_local_models(self) -> None:
+        """Ask the servers on this computer again (the window was opened again)."""
+        for finder in self.local_models:
+            finder.refresh()
 
     def tabs_(self) -> list:
         return [self.counterfactual, self.eec, self.occupations]
@@ -87,6 +96,8 @@ class BiasChecks:
                 self.view = None
         if self.view is None:
             self.view = BiasView(w)
+        else:
+            self.view.refresh_local_models()
         self.view.show()
         self.view.raise_()
         return self.view

@@ -81,6 +81,11 @@ def details_text(entry: CatalogueEntry) -> str:
         lines.append(
             f"{escape(q.metric)} {q.value:.3g} on {escape(q.dataset)} (source: {escape(q.source)})"
         )
+    if not entry.quality:
+        lines.append(
+            "<i>No quality number is recorded for it: check it against your own hand codes "
+            "before you rely on it.</i>"
+        )
     return "<br>".join(lines)
 
 
@@ -237,7 +242,8 @@ class CatalogueDialog(QDialog):
         fetched = (
             "was already downloaded"
             if got.fetched_bytes == 0
-            else f"downloaded ({size_text(got.fetched_bytes)} fetched)"
+            else f"downloaded ({size_text(got.fetched_bytes)} fetched"
+            + (f", resumed at {size_text(got.resumed_bytes)})" if got.resumed_bytes else ")")
         )
         self.status.setText(
             f"{got.hub_id} {fetched}: revision {got.revision[:8]}, "
@@ -249,7 +255,8 @@ class CatalogueDialog(QDialog):
     def _download_failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
             self.status.setText(
-                "Download cancelled. The files finished are kept: Download again fetches the rest."
+                "Download cancelled. What was received is kept: Download again continues "
+                "where it stopped."
             )
         else:
             self.status.setText(describe(exc, "Could not download"))

@@ -58,20 +58,28 @@ class LocalModelsFinder(QObject):
         if not isValid(self.combo):  # the dialog closed before the scan answered
             return
         self.servers = servers
-        listed = {
-            (c.spec, c.base_url)
-            for c in (self.combo.itemData(i) for i in range(self.combo.count()))
-            if isinstance(c, ModelChoice)
-        }
+        listed = {self.listed_at(i) for i in range(self.combo.count())}
         at = next(
             (i for i in range(self.combo.count()) if self.combo.itemData(i) in self.before),
             self.combo.count(),
         )
         for choice in local_choices(local_models(servers)):
             if (choice.spec, choice.base_url) not in listed:
-                self.combo.insertItem(at, choice.label, choice)
+                self.insert(at, choice)
                 at += 1
         self.sig_found.emit(servers)
+
+    # How the combo holds its models: a ModelChoice per item (the run dialog's). A picker
+    # that holds them otherwise overrides these two.
+
+    def listed_at(self, i: int) -> tuple[str, str] | None:
+        """(spec, base URL) of the combo's item ``i``; None for an item that is no model."""
+        c = self.combo.itemData(i)
+        return (c.spec, c.base_url) if isinstance(c, ModelChoice) else None
+
+    def insert(self, at: int, choice: ModelChoice) -> None:
+        """Put ``choice`` in the combo at ``at``."""
+        self.combo.insertItem(at, choice.label, choice)
 
 
 def where_texts_go(base_url: str) -> str:

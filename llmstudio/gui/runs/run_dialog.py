@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ...core.backends import ModelSpec
 from ...core.backends.spec import BUILTIN, HF, OPENAI, Kind, kind_of
-from ...core.catalogue import builtin_note, catalogue
+from ...core.catalogue import builtin_note, catalogue, no_neutral, no_neutral_note
 from ...core.cells import cell_text
 from ...core.codebook import Codebook
 from ...core.empty_texts import EMPTY_TEXT
@@ -314,6 +314,8 @@ class RunDialog(RunDialogView):
                 if entry is not None
                 else ""
             )
+            if self.task_name() == "sentiment" and no_neutral(entry):
+                about += " " + no_neutral_note(entry)
             self.note.setText(
                 "Runs on this computer; nothing is sent anywhere." + html.escape(about)
             )
