@@ -287,3 +287,13 @@ def _notes(book: Codebook, unit: str, source: CodeSource) -> list[str]:
                 "A parent code is a subtotal: its own passages plus those of the codes under it."
             )
     return notes
+
+
+def write_crosstab(table: Crosstab, path, share: str | None = None, **options):
+    """Export the crosstab (counts, or ``share`` percentages) to ``path`` through
+    ``export.export_table``; XLSX gets a "notes" sheet with what is counted and the
+    footnotes. The path written."""
+    from .export import export_table
+
+    notes = pd.DataFrame({"Notes": [table.heading(share), *table.notes]})
+    return export_table(table.table(share), path, extra_sheets={"notes": notes}, **options)

@@ -304,3 +304,13 @@ def export_frame(project: Project, items: Sequence[Item]) -> pd.DataFrame:
         shown = f"{name} (corpus)" if str(name) in taken else str(name)
         out[shown] = frame[name].iloc[rows].reset_index(drop=True)
     return out
+
+
+def write_items(project: Project, items: Sequence[Item], path, heading: str = "", **options):
+    """Export the items (:func:`export_frame`) to ``path`` (.csv, .xlsx, .parquet) through
+    ``export.export_table`` (formula guard on); XLSX gets a "query" sheet saying what was
+    retrieved (``heading``). The path written."""
+    from .export import export_table
+
+    extra = {"query": pd.DataFrame({"Retrieved": [heading or "", count_text(items)]})}
+    return export_table(export_frame(project, items), path, extra_sheets=extra, **options)
