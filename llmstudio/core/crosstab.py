@@ -185,21 +185,27 @@ def _groups(frame: pd.DataFrame, by: str) -> tuple[np.ndarray, tuple[str, ...]]:
     return np.array([index[t] for t in texts], dtype=np.int64), groups
 
 
-def _row_codes(project: Project, book: Codebook, source: CodeSource) -> dict[int, set[str]]:
-    """Each coded row's codes from the source ("none" kept: the row is coded)."""
-    out: dict[int, set[str]] = defaultdict(set)
+def _code_rows(project: Project, book: Codebook, source: CodeSource) -> dict[str, set[int]]:
+    """Each code's rows from the source (a row code or any passage), ``NONE_CODE`` too."""
+    out: dict[str, set[int]] = defaultdict(set)
     if source.run_id is not None:
         from .results import run_codes
 
         for row_id, codes in run_codes(project, source.run_id, book).items():
-            out[row_id].update(codes)
+            for code in codes:
+                out[code].add(row_id)
         return out
     for click in human_codes.current(project, book.name, source.coder):
-        if click.codes:
-            out[click.row_id].update(click.codes)
-    for p in passages.find(project, book.name, coder=source.coder):
-        out[p.row_id].add(p.code)
+        for code in click.codes:
+            out[code].add(click.row_id)
+    for row_id, code, _n in passages.counts_by_row(project, book.name, source.coder):
+        out[code].add(row_id)
     return out
+
+
+def _count(rows, group_of: np.ndarray, groups: int) -> np.ndarray:
+    picked = group_of[np.fromiter(rows, dtype=np.int64)] if rows else np.zeros(0, np.int64)
+    return np.bincount(picked, minlength=groups)
 
 
 def crosstab(
@@ -225,24 +231,23 @@ def crosstab(
     counts = np.zeros((len(codes), len(groups)), dtype=np.int64)
     group_totals = np.zeros(len(groups), dtype=np.int64)
     if unit == ROWS:
-        code_totals = np.zeros(len(codes), dtype=np.int64)
-        for row_id, given in _row_codes(project, book, source).items():
-            g = group_of[row_id]
-            group_totals[g] += 1
-            for i, code in enumerate(codes):
-                if under[code] & given:  # the code or one under it: once per row
-                    counts[i, g] += 1
-                    code_totals[i] += 1
+        rows_of = _code_rows(project, book, source)
+        coded = set().union(*rows_of.values()) if rows_of else set()
+        group_totals = _count(coded, group_of, len(groups))
+        for i, code in enumerate(codes):
+            # The code or any code under it: a row counts once (a set of rows).
+            rows = set().union(*(rows_of.get(c, ()) for c in under[code]))
+            counts[i] = _count(rows, group_of, len(groups))
     else:
-        own = np.zeros((len(codes), len(groups)), dtype=np.int64)
         index = {c: i for i, c in enumerate(codes)}
-        for p in passages.find(project, book.name, coder=source.coder):
-            if p.code in index:
-                own[index[p.code], group_of[p.row_id]] += 1
-            group_totals[group_of[p.row_id]] += 1
+        own = np.zeros((len(codes), len(groups)), dtype=np.int64)
+        for row_id, code, n in passages.counts_by_row(project, book.name, source.coder):
+            group_totals[group_of[row_id]] += n
+            if code in index:
+                own[index[code], group_of[row_id]] += n
         for i, code in enumerate(codes):
             counts[i] = sum(own[index[c]] for c in under[code])
-        code_totals = counts.sum(axis=1)
+    code_totals = counts.sum(axis=1)  # each row is in one group
     notes = _notes(book, unit, source)
     return Crosstab(
         codebook=book.name,

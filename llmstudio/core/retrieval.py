@@ -10,6 +10,7 @@ kinds it wants. Qt-free: the "Coded passages" view and ``llmstudio passages`` re
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +47,10 @@ WHOLE_TEXT = "whole text"
 CONTEXT_CHARS = 80  # at most this much context each side, cut at a word boundary
 OPERATORS = ("equals", "one of", "contains")
 # Where a sentence ends: the context stops there rather than run into the next one.
-_SENTENCE_END = re.compile(r"[.!?…。！？]['\")\]”’]*\s+|\n")
+_END = r"[.!?…。！？]['\")\]”’]*\s+|\n"
+_SENTENCE_END = re.compile(_END)
+_LAST_SENTENCE_END = re.compile(f"(?s).*(?:{_END})")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -80,21 +84,32 @@ class Query:
 
 
 class Item(NamedTuple):
-    """One retrieved item: characters ``start:end`` of row ``row_id``'s text (the whole
-    text for a row code), given ``code`` by ``coder``; ``before``/``after``: its context
-    ("…" where it was cut); ``passage_id``: None for a row code."""
+    """One retrieved item: characters ``start:end`` of row ``row_id``'s text ``row_text``
+    (all of it for a row code), given ``code`` by ``coder``; ``passage_id``: None for a
+    row code. Its passage and context are worked out when read (a view shows a screenful
+    of tens of thousands)."""
 
     row_id: int
     coder: str
     code: str
     start: int
     end: int
-    text: str
-    before: str
-    after: str
+    row_text: str
     memo: str
     kind: str
     passage_id: int | None
+
+    @property
+    def text(self) -> str:
+        """The passage's characters (a row code: the whole text)."""
+        return self.row_text[self.start : self.end]
+
+    @property
+    def context(self) -> tuple[str, str]:
+        """The context before and after (:func:`context`; none for a whole text)."""
+        if self.kind == WHOLE_TEXT:
+            return "", ""
+        return context(self.row_text, self.start, self.end)
 
 
 def value_text(value) -> str:
@@ -147,11 +162,11 @@ def context(text: str, start: int, end: int, chars: int = CONTEXT_CHARS) -> tupl
     cut; a sentence edge or the text's own edge is no cut)."""
     lo = max(0, start - chars)
     before = text[lo:start]
-    ends = list(_SENTENCE_END.finditer(before))
-    if ends:
-        before = before[ends[-1].end() :]
+    last = _LAST_SENTENCE_END.match(before)  # one call: the greedy .* finds the last end
+    if last:
+        before = before[last.end() :]
     elif lo > 0:
-        space = re.search(r"\s", before)
+        space = _SPACE.search(before)
         # Cut at the first space so no word is shown in half; one long word: keep its tail.
         before = "…" + (before[space.end() :] if space else before)
     hi = min(len(text), end + chars)
@@ -160,8 +175,8 @@ def context(text: str, start: int, end: int, chars: int = CONTEXT_CHARS) -> tupl
     if stop:
         after = after[: stop.start() + 1].rstrip("\n")
     elif hi < len(text):
-        spaces = [m.start() for m in re.finditer(r"\s", after)]
-        after = (after[: spaces[-1]] if spaces else after) + "…"
+        cut = max(after.rfind(" "), after.rfind("\n"), after.rfind("\t"))
+        after = (after[:cut] if cut > 0 else after) + "…"
     return before, after
 
 
@@ -202,50 +217,54 @@ def retrieve(project: Project, book: Codebook, query: Query) -> list[Item]:
     codes = _codes(book, query)
     _check_coder(project, query)
     frame = project.corpus().frame
+    found = (
+        passages.find(project, book.name, codes=codes, coder=query.coder)
+        if PASSAGE in query.kinds
+        else []
+    )
     wanted = set(codes)
-    found: list[tuple[str, int, int, int, str, str, str, int | None]] = []
-    if PASSAGE in query.kinds:
-        for p in passages.find(project, book.name, codes=codes, coder=query.coder):
-            found.append((p.text_column, p.row_id, p.start, p.end, p.coder, p.code, p.memo, p.id))
-    if WHOLE_TEXT in query.kinds:
-        column = project.text_column
-        for click in human_codes.current(project, book.name, query.coder):
-            for code in click.codes:
-                if code in wanted:
-                    found.append((column, click.row_id, 0, -1, click.coder, code, click.memo, None))
-    if query.where is not None and found:
-        rows = np.unique(np.fromiter((f[1] for f in found), dtype=np.int64))
+    clicks = (
+        [c for c in human_codes.current(project, book.name, query.coder) if wanted & set(c.codes)]
+        if WHOLE_TEXT in query.kinds
+        else []
+    )
+    if query.where is not None and (found or clicks):
+        rows = np.unique(np.array([p.row_id for p in found] + [c.row_id for c in clicks]))
         keep = _passing(frame, query.where, rows)
-        found = [f for f in found if f[1] in keep]
+        found = [p for p in found if p.row_id in keep]
+        clicks = [c for c in clicks if c.row_id in keep]
     texts: dict[str, np.ndarray] = {}
-    items = []
-    for column, row_id, start, end, coder, code, memo, passage_id in found:
+
+    def cells(column: str) -> np.ndarray:
         if column not in texts:
             texts[column] = frame[column].to_numpy(dtype=object)
-        text = as_text(texts[column][row_id])
-        if passage_id is None:
-            items.append(
-                Item(row_id, coder, code, 0, len(text), text, "", "", memo, WHOLE_TEXT, None)
-            )
-            continue
-        before, after = context(text, start, end)
-        items.append(
-            Item(
-                row_id,
-                coder,
-                code,
-                start,
-                end,
-                text[start:end],
-                before,
-                after,
-                memo,
-                PASSAGE,
-                passage_id,
-            )
-        )
-    items.sort(key=lambda i: (i.row_id, i.kind == WHOLE_TEXT, i.start, i.coder, i.code))
-    return items
+        return texts[column]
+
+    items = []  # in the store's order: row, start, id
+    for p in found:
+        text = as_text(cells(p.text_column)[p.row_id])
+        items.append(Item(p.row_id, p.coder, p.code, p.start, p.end, text, p.memo, PASSAGE, p.id))
+    column = cells(project.text_column) if clicks else None
+    whole = []
+    for click in sorted(clicks, key=lambda c: (c.row_id, c.coder)):
+        text = as_text(column[click.row_id])
+        for code in click.codes:
+            if code in wanted:
+                whole.append(
+                    Item(
+                        click.row_id,
+                        click.coder,
+                        code,
+                        0,
+                        len(text),
+                        text,
+                        click.memo,
+                        WHOLE_TEXT,
+                        None,
+                    )
+                )
+    # Both lists are by row already: a merge keeps a row's passages before its row codes.
+    return list(heapq.merge(items, whole, key=lambda i: i.row_id))
 
 
 def count_text(items: Sequence[Item]) -> str:
@@ -283,6 +302,7 @@ def export_frame(project: Project, items: Sequence[Item]) -> pd.DataFrame:
     context are there; a column named like one of ours gets " (corpus)")."""
     frame = project.corpus().frame
     rows = [i.row_id for i in items]
+    contexts = [i.context for i in items]
     out = pd.DataFrame(
         {
             EXPORT_COLUMNS["row"]: pd.array([r + 1 for r in rows], dtype="Int64"),
@@ -292,8 +312,8 @@ def export_frame(project: Project, items: Sequence[Item]) -> pd.DataFrame:
             EXPORT_COLUMNS["start"]: pd.array([i.start for i in items], dtype="Int64"),
             EXPORT_COLUMNS["end"]: pd.array([i.end for i in items], dtype="Int64"),
             EXPORT_COLUMNS["text"]: [i.text for i in items],
-            EXPORT_COLUMNS["before"]: [i.before for i in items],
-            EXPORT_COLUMNS["after"]: [i.after for i in items],
+            EXPORT_COLUMNS["before"]: [c[0] for c in contexts],
+            EXPORT_COLUMNS["after"]: [c[1] for c in contexts],
             EXPORT_COLUMNS["memo"]: [i.memo for i in items],
         }
     )

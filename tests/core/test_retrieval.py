@@ -64,10 +64,11 @@ def test_a_passage_carries_its_exact_text_memo_and_context(project):
     (item,) = rt.retrieve(project, BOOK, rt.Query("Issues", "Landlords"))
     assert item.text == "landlord 😡"  # the emoji is one str index: nothing cut in half
     assert TEXTS[2][item.start : item.end] == item.text
-    assert (item.before, item.after) == ("My ", " raised the rent twice this year.")
+    assert item.context == ("My ", " raised the rent twice this year.")
     (rent,) = rt.retrieve(project, BOOK, rt.Query("Issues", "Rents", kinds=(rt.PASSAGE,)))
-    assert (rent.text, rent.memo, rent.before) == ("Rent", "short", "")
+    assert (rent.text, rent.memo, rent.context[0]) == ("Rent", "short", "")
     (whole,) = rt.retrieve(project, BOOK, rt.Query("Issues", "Rents", coder="ana"))
+    assert whole.context == ("", "")
     assert (whole.text, whole.start, whole.end, whole.memo) == (
         TEXTS[0],
         0,
