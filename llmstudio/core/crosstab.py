@@ -88,6 +88,14 @@ class Crosstab:
     group_totals: np.ndarray
     total: int
     notes: list[str] = field(default_factory=list)
+    code_rows: tuple[np.ndarray, ...] = ()  # per code: the rows behind its counts
+    group_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def rows_in(self, code: int, group: int) -> np.ndarray:
+        """The row ids behind cell (``code``, ``group``): rows with the code (or a code
+        under it; passages: rows with such a passage) in that group."""
+        rows = self.code_rows[code]
+        return rows[self.group_of[rows] == group]
 
     @property
     def total_name(self) -> str:
@@ -230,6 +238,7 @@ def crosstab(
     under = {c: set(book.descendants(c)) for c in codes}
     counts = np.zeros((len(codes), len(groups)), dtype=np.int64)
     group_totals = np.zeros(len(groups), dtype=np.int64)
+    code_rows: list[np.ndarray] = []
     if unit == ROWS:
         rows_of = _code_rows(project, book, source)
         coded = set().union(*rows_of.values()) if rows_of else set()
@@ -238,15 +247,20 @@ def crosstab(
             # The code or any code under it: a row counts once (a set of rows).
             rows = set().union(*(rows_of.get(c, ()) for c in under[code]))
             counts[i] = _count(rows, group_of, len(groups))
+            code_rows.append(np.array(sorted(rows), dtype=np.int64))
     else:
+        with_code: dict[str, set[int]] = defaultdict(set)
         index = {c: i for i, c in enumerate(codes)}
         own = np.zeros((len(codes), len(groups)), dtype=np.int64)
         for row_id, code, n in passages.counts_by_row(project, book.name, source.coder):
             group_totals[group_of[row_id]] += n
             if code in index:
                 own[index[code], group_of[row_id]] += n
+                with_code[code].add(row_id)
         for i, code in enumerate(codes):
             counts[i] = sum(own[index[c]] for c in under[code])
+            rows = set().union(*(with_code.get(c, ()) for c in under[code]))
+            code_rows.append(np.array(sorted(rows), dtype=np.int64))
     code_totals = counts.sum(axis=1)  # each row is in one group
     notes = _notes(book, unit, source)
     return Crosstab(
@@ -264,6 +278,8 @@ def crosstab(
         group_totals=group_totals,
         total=int(group_totals.sum()),
         notes=notes,
+        code_rows=tuple(code_rows),
+        group_of=group_of,
     )
 
 

@@ -43,6 +43,7 @@ from .common.errors import describe
 from .common.search_bar import SearchBar
 from .help.menu import HelpMenu
 from .project.file_actions import FileActions
+from .retrieval.retrieval_view import install as install_retrieval
 from .review.check_run import CheckRun
 from .review.review import Review
 from .runs.model_runs import ModelRuns
@@ -201,6 +202,8 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.bias.act_open)
         self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)
         view.addAction(self.charts.act_open)
+        self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
+        analyse.addAction(self.retrieval.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         self.first_run = FirstRun(self)  # the sample project, the start page's steps

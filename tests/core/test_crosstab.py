@@ -42,6 +42,8 @@ def test_rows_of_all_coders_by_party_counted_by_hand(project):
     assert t.group_totals.tolist() == [3, 2, 1] and t.total == 6
     assert t.code_totals.tolist() == [4, 2, 1, 2, 2]
     assert t.colors[t.codes.index("Health")] == "#ff0000"
+    assert t.rows_in(t.codes.index("Housing"), 0).tolist() == [0, 2, 4]  # what a click shows
+    assert t.rows_in(t.codes.index("Housing"), 1).tolist() == [3]
     assert any("parent code is a subtotal" in n for n in t.notes)
 
 
@@ -70,6 +72,7 @@ def test_one_coder_and_passages(project):
     # Passages: Landlords row 2 (A), Rents row 4 (A), Transport row 5 (missing), Health row 0 (A).
     assert cells(p, "Housing") == [2, 0, 0] and cells(p, "Transport") == [0, 0, 1]
     assert p.group_totals.tolist() == [3, 0, 1] and p.total_name == "All passages"
+    assert p.rows_in(p.codes.index("Housing"), 0).tolist() == [2, 4]
     share = p.table("column")
     assert np.isnan(share[share["Code"] == "Housing"].iloc[0]["B"])  # no passages in B: no share
 
