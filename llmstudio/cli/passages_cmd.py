@@ -41,21 +41,11 @@ def run_passages(args: argparse.Namespace) -> int:
         where = rt.parse_where(args.where, columns) if args.where else None
         query = rt.Query(book.name, args.code, args.children, args.coder, where, kinds[args.kinds])
         items = rt.retrieve(project, book, query)
-        heading = _heading(query)
+        heading = rt.describe(query, book)
         out = rt.write_items(project, items, args.out, heading)
     print(f"{heading}: {rt.count_text(items)}", file=sys.stderr)
     print(f"wrote {out}", file=sys.stderr)
     return DONE
-
-
-def _heading(query) -> str:
-    code = "every code" if query.code is None else f"code {query.code!r}"
-    if query.code is not None and query.children:
-        code += " and the codes under it"
-    parts = [f"{query.codebook}: {code}", f"coder {query.coder}" if query.coder else "all coders"]
-    if query.where is not None:
-        parts.append(f"rows where {query.where.describe()}")
-    return ", ".join(parts)
 
 
 def run_crosstab(args: argparse.Namespace) -> int:

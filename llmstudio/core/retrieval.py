@@ -36,6 +36,7 @@ __all__ = [
     "all_coders",
     "context",
     "count_text",
+    "describe",
     "export_frame",
     "parse_where",
     "retrieve",
@@ -265,6 +266,21 @@ def retrieve(project: Project, book: Codebook, query: Query) -> list[Item]:
                 )
     # Both lists are by row already: a merge keeps a row's passages before its row codes.
     return list(heapq.merge(items, whole, key=lambda i: i.row_id))
+
+
+def describe(query: Query, book: Codebook) -> str:
+    """What a query retrieves, in one line: "Issues: code 'Housing' and the codes under
+    it, all coders, rows where party is A"."""
+    code = "every code" if query.code is None else f"code {query.code!r}"
+    if query.code is not None and query.children and book.children(query.code):
+        code += " and the codes under it"
+    parts = [f"{query.codebook}: {code}", f"coder {query.coder}" if query.coder else "all coders"]
+    if query.where is not None:
+        parts.append(f"rows where {query.where.describe()}")
+    kinds = {(PASSAGE,): "passages only", (WHOLE_TEXT,): "whole-text codes only"}
+    if query.kinds in kinds:
+        parts.append(kinds[query.kinds])
+    return ", ".join(parts)
 
 
 def count_text(items: Sequence[Item]) -> str:

@@ -187,7 +187,7 @@ class CrosstabTab(QWidget):
                 else:
                     item = QTableWidgetItem(_number(value, share))
                     item.setTextAlignment(
-                        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 if parent or is_total or column == "Total":
                     item.setFont(bold)

@@ -283,12 +283,4 @@ class PassagesTab(QWidget):
     def heading(self) -> str:
         """What the list holds, for the export's "query" sheet."""
         query = self.query()
-        if query is None:
-            return ""
-        code = query.code or "every code"
-        if query.code and query.children and self.book and self.book.children(query.code):
-            code += " and the codes under it"
-        parts = [f"{query.codebook}: {code}", query.coder or "all coders"]
-        if query.where is not None:
-            parts.append(f"rows where {query.where.describe()}")
-        return ", ".join(parts)
+        return rt.describe(query, self.book) if query is not None else ""
