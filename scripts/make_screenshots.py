@@ -38,6 +38,9 @@ IMAGES = (
     "codebook_editor.png",
     "validation_view.png",
     "chart_by_group.png",
+    "retrieval_passages.png",
+    "retrieval_crosstab.png",
+    "retrieval_chart.png",
     "bias_counterfactual.png",
     "bias_eec.png",
     "learn_panel.png",
@@ -74,6 +77,8 @@ class Shots:
 
     def __init__(self, tmp: Path, out: Path):
         # -- GUI imports, all here (one place to change when a gui/ module moves) ----------
+        from PySide6.QtCore import Qt
+
         from llmstudio.gui.app import application
         from llmstudio.gui.charts import chart_kinds
         from llmstudio.gui.coding.codebook_editor import CodebookEditor
@@ -82,6 +87,7 @@ class Shots:
         from llmstudio.gui.runs.run_dialog import RunDialog
 
         self.chart_kinds, self.CodebookEditor, self.JobSpec = chart_kinds, CodebookEditor, JobSpec
+        self.Qt = Qt
         self.RunDialog, self.MainWindow = RunDialog, MainWindow
         self.app = application()
         self.tmp, self.out = tmp, out
@@ -139,6 +145,7 @@ class Shots:
         self.shoot_codebook_editor()
         self.shoot_validation()
         self.shoot_chart()
+        self.shoot_retrieval()
         self.shoot_bias()
         self.shoot_learn()
         self.export()
@@ -300,6 +307,45 @@ class Shots:
         w.charts.dock.hide()
         w.resize(1360, 820)
 
+    def shoot_retrieval(self) -> None:
+        """Ctrl+Shift+P on a tree codebook whose passages are marked through the core (by
+        keyword, standing in for two coders): the Coded passages list of a parent code with
+        its children, the crosstab by party, and Chart This."""
+        import re
+
+        from llmstudio.core import passages
+        from llmstudio.core.codebook import loads
+
+        w = self.window
+        book = loads(THEMES_YAML, "Themes")
+        w.project.save_codebook(book)
+        texts = w.corpus.frame["text"]
+        for row_id, text in enumerate(texts):
+            coder = ("ana", "ben")[row_id % 2]
+            for code, pattern in THEME_WORDS.items():
+                found = re.search(pattern, text, re.IGNORECASE)
+                if found:
+                    passages.add(w.project, book, coder, row_id, *found.span(), code)
+        view = w.retrieval.open()
+        view.book_picker.setCurrentText("Themes")
+        (item,) = view.passages.codes.findItems("Housing", self.Qt.MatchFlag.MatchRecursive)
+        view.passages.codes.setCurrentItem(item)
+        self.wait(lambda: not view.passages.background.running, "the passages")
+        self.save(view, "retrieval_passages.png")
+        view.tabs.setCurrentWidget(view.crosstab)
+        view.crosstab.by.setCurrentText("group")
+        view.crosstab.show_as.setCurrentText("% of column")
+        self.wait(lambda: not view.crosstab.background.running, "the crosstab")
+        self.save(view, "retrieval_crosstab.png")
+        w.resize(1400, 1000)
+        view.crosstab.chart_button.click()
+        panel = w.charts.panel()
+        self.wait(lambda: not panel.pending and panel.hits, "the codes chart")
+        self.save(panel, "retrieval_chart.png")
+        view.close()
+        w.charts.dock.hide()
+        w.resize(1360, 820)
+
     def shoot_bias(self) -> None:
         """Ctrl+Shift+B: gender swaps and the EEC-style template probe, builtin model."""
         w = self.window
@@ -396,6 +442,34 @@ codes:
   - name: Environment
     description: Flooding, pollution, green spaces, recycling.
 """
+
+
+# The tree codebook of the Coded passages pictures, and the words whose first mention in an
+# answer is marked as a passage of each code.
+THEMES_YAML = """\
+name: Themes
+multi_label: true
+codes:
+  - name: Housing
+    children:
+      - name: Rents
+      - name: Landlords
+  - name: Transport
+    children:
+      - name: Buses
+      - name: Roads
+  - name: Health
+  - name: Environment
+"""
+THEME_WORDS = {
+    "Housing": r"\bhous\w*|\bhomes?\b",
+    "Rents": r"\brents?\b",
+    "Landlords": r"\blandlords?\b",
+    "Buses": r"\bbus(es)?\b",
+    "Roads": r"\broads?\b|\bpotholes?\b",
+    "Health": r"\bhospitals?\b|\bGPs?\b|\bdoctors?\b",
+    "Environment": r"\bincinerator\b|\bpollution\b|\brecycling\b",
+}
 
 
 if __name__ == "__main__":
