@@ -341,6 +341,12 @@ class Shots:
         view.crosstab.chart_button.click()
         panel = w.charts.panel()
         self.wait(lambda: not panel.pending and panel.hits, "the codes chart")
+        for size, orientation in (
+            (1350, self.Qt.Orientation.Horizontal),
+            (560, self.Qt.Orientation.Vertical),
+        ):
+            w.resizeDocks([w.charts.dock], [size], orientation)
+        self.settle(300)
         self.save(panel, "retrieval_chart.png")
         view.close()
         w.charts.dock.hide()
@@ -462,7 +468,7 @@ codes:
   - name: Environment
 """
 THEME_WORDS = {
-    "Housing": r"\bhous\w*|\bhomes?\b",
+    "Housing": r"\bhousing\b|\bhomes?\b",
     "Rents": r"\brents?\b",
     "Landlords": r"\blandlords?\b",
     "Buses": r"\bbus(es)?\b",
