@@ -9,7 +9,6 @@ import csv
 
 import openpyxl
 import pytest
-from conftest import open_and_wait, settle
 from PySide6.QtCore import Qt
 
 from llmstudio.gui.charts.chart_kinds import CODES
@@ -18,13 +17,17 @@ from helpers.retrieval import TEXTS, make_project
 
 
 @pytest.fixture
-def view(qtbot, window, tmp_path):
+def view(qtbot, window, open_file, tmp_path):
     path = tmp_path / "r.llmstudio"
     make_project(path).close()
-    open_and_wait(qtbot, window, path)
+    open_file(path)
     v = window.retrieval.open()
     qtbot.waitUntil(lambda: bool(v.passages.model.items), timeout=5000)
     return v
+
+
+def exported(qtbot, window, path):
+    qtbot.waitUntil(lambda: path.exists() and not window.background_work, timeout=5000)
 
 
 def wait(qtbot, tab):
@@ -114,7 +117,7 @@ def test_crosstab_shares_chart_and_a_bar_shows_its_rows(qtbot, window, view, tmp
 
     out = tmp_path / "by_party.xlsx"
     view.export_crosstab(str(out))
-    settle(qtbot, window)
+    exported(qtbot, window, out)
     rows = list(openpyxl.load_workbook(out)["data"].iter_rows(values_only=True))
     assert rows[1] == ("Housing", "", 100.0, 50.0, 0.0, 66.7)
 
@@ -124,7 +127,7 @@ def test_the_passage_list_exports_as_shown(qtbot, window, view, tmp_path):
     wait(qtbot, view.passages)
     out = tmp_path / "transport.csv"
     view.export_passages(str(out))
-    settle(qtbot, window)
+    exported(qtbot, window, out)
     with open(out, encoding="utf-8", newline="") as f:
         read = list(csv.DictReader(f))
     assert [(r["Row"], r["Code"], r["Kind"]) for r in read] == [
