@@ -74,6 +74,26 @@ def test_code_children_coder_and_filter_change_the_list(qtbot, view):
     assert tab.counts.text().startswith("0 passages in 0 rows")
 
 
+def test_opened_again_it_reads_what_was_coded_since(qtbot, window, view):
+    from llmstudio.core import passages as ps
+    from llmstudio.core.codebook import Code, Codebook
+
+    from helpers.retrieval import BOOK
+
+    view.close()
+    ps.add(window.project, BOOK, "carl", 3, 0, 7, "Housing", "new")
+    window.project.save_codebook(Codebook(codes=(Code("Tone"),), name="Another"))
+    again = window.retrieval.open()
+    assert again is view
+    qtbot.waitUntil(lambda: "5 passages" in view.passages.counts.text(), timeout=5000)
+    assert view.passages.coder.findText("carl") >= 0
+    assert [view.book_picker.itemText(i) for i in range(view.book_picker.count())] == [
+        "Another",
+        "Issues",
+    ]
+    assert view.book_picker.currentText() == "Issues"  # the choice kept
+
+
 def test_enter_selects_the_row_and_says_which_passage(qtbot, window, view):
     tab = view.passages
     pick_code(view, "Landlords")

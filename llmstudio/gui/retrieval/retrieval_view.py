@@ -51,12 +51,22 @@ class RetrievalView(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.tabs, 1)
-        self.book_picker.addItems(self.project.codebooks())
         self.book_picker.currentIndexChanged.connect(self._book_changed)
         self.passages.sig_chosen.connect(self._go_to)
         self.passages.export_button.clicked.connect(self.export_passages)
         self.crosstab.export_button.clicked.connect(self.export_crosstab)
         self.crosstab.sig_chart.connect(self.chart)
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the codebooks, codes, coders and passages again (they change as one codes)."""
+        current = self.book_picker.currentText()
+        self.book_picker.blockSignals(True)
+        self.book_picker.clear()
+        self.book_picker.addItems(self.project.codebooks())
+        if current:
+            self.book_picker.setCurrentText(current)
+        self.book_picker.blockSignals(False)
         self._book_changed()
 
     def _book_changed(self, *_) -> None:
@@ -157,7 +167,7 @@ class Retrieval(QObject):
         if self.view is None:
             self.view = RetrievalView(w, self)
         else:
-            self.view._book_changed()  # codes, coders and passages may have changed
+            self.view.reload()  # codebooks, coders and passages may have changed
         self.view.show()
         self.view.raise_()
         self.view.activateWindow()
