@@ -11,9 +11,11 @@ import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 
+from llmstudio.core import passages as ps
+from llmstudio.core.codebook import Code, Codebook
 from llmstudio.gui.charts.chart_kinds import CODES
 
-from helpers.retrieval import TEXTS, make_project
+from helpers.retrieval import BOOK, TEXTS, make_project
 
 
 @pytest.fixture
@@ -75,11 +77,6 @@ def test_code_children_coder_and_filter_change_the_list(qtbot, view):
 
 
 def test_opened_again_it_reads_what_was_coded_since(qtbot, window, view):
-    from llmstudio.core import passages as ps
-    from llmstudio.core.codebook import Code, Codebook
-
-    from helpers.retrieval import BOOK
-
     view.close()
     ps.add(window.project, BOOK, "carl", 3, 0, 7, "Housing", "new")
     window.project.save_codebook(Codebook(codes=(Code("Tone"),), name="Another"))
