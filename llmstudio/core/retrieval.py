@@ -225,7 +225,7 @@ def retrieve(project: Project, book: Codebook, query: Query) -> list[Item]:
     )
     wanted = set(codes)
     clicks = (
-        [c for c in human_codes.current(project, book.name, query.coder) if wanted & set(c.codes)]
+        human_codes.current(project, book.name, query.coder, codes=codes)
         if WHOLE_TEXT in query.kinds
         else []
     )
