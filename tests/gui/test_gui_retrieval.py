@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from llmstudio.core import passages as ps
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.gui.charts.chart_kinds import CODES
+from llmstudio.gui.charts.code_bars import GROUPED, STACKED
 
 from helpers.retrieval import BOOK, TEXTS, make_project
 
@@ -128,7 +129,13 @@ def test_crosstab_shares_chart_and_a_bar_shows_its_rows(qtbot, window, view, tmp
     assert panel.second.currentText() == "party"
     housing_a = panel.hits[0]
     assert housing_a[3] == pytest.approx(100.0) and housing_a[4].tolist() == [0, 2, 4]
+    panel.label.setCurrentText(STACKED)  # counts, one segment per code
+    qtbot.waitUntil(lambda: bool(panel.hits) and panel.hits[0][3] == 3, timeout=5000)
+    transport_a = panel.hits[3]  # above Housing's 3 in group A: Transport has none there
+    assert (transport_a[2], transport_a[3]) == (3, 3)
     x = (housing_a[0] + housing_a[1]) / 2
+    panel.label.setCurrentText(GROUPED)
+    qtbot.waitUntil(lambda: bool(panel.hits) and panel.hits[0][3] == 100, timeout=5000)
     assert panel.show_rows_at(x, 50)
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=5000)
 
