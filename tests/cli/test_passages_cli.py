@@ -138,3 +138,23 @@ def test_a_wrong_suffix_is_a_usage_error(project_path, capsys):
         == 2
     )
     assert "unknown export format '.txt'" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "crosstab",
+                str(project_path),
+                "--codebook",
+                "Issues",
+                "--by",
+                "party",
+                "--coder",
+                "ana",
+                "--run",
+                "1",
+                "--out",
+                "t.csv",
+            ]
+        )
+        == 2
+    )
+    assert "--coder and --run name two sources" in capsys.readouterr().err
