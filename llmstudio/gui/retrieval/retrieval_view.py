@@ -140,7 +140,8 @@ class RetrievalView(QDialog):
 class Retrieval(QObject):
     """The Analyse menu's action and the one open window."""
 
-    sig_passage_chosen = Signal(str, int, int, int)  # codebook, row id, start, end
+    # codebook, row id, start, end: str indices (code points; passages.to_utf16 for Qt)
+    sig_passage_chosen = Signal(str, int, int, int)
 
     def __init__(self, window):
         super().__init__(window)
