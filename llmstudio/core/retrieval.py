@@ -27,6 +27,7 @@ from .project import Project
 
 __all__ = [
     "CONTEXT_CHARS",
+    "EXPORT_COLUMNS",
     "OPERATORS",
     "PASSAGE",
     "WHOLE_TEXT",
@@ -41,6 +42,7 @@ __all__ = [
     "parse_where",
     "retrieve",
     "value_text",
+    "write_items",
 ]
 
 PASSAGE = "passage"
@@ -48,7 +50,8 @@ WHOLE_TEXT = "whole text"
 CONTEXT_CHARS = 80  # at most this much context each side, cut at a word boundary
 OPERATORS = ("equals", "one of", "contains")
 # Where a sentence ends: the context stops there rather than run into the next one.
-_END = r"[.!?…。！？]['\")\]”’]*\s+|\n"
+# (Chinese and Japanese full stops need no space after them.)
+_END = r"[.!?…]['\")\]”’]*\s+|[。！？]」?|\n"
 _SENTENCE_END = re.compile(_END)
 _LAST_SENTENCE_END = re.compile(f"(?s).*(?:{_END})")
 _SPACE = re.compile(r"\s")

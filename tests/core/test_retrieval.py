@@ -92,6 +92,9 @@ def test_context_stops_at_a_sentence_and_cuts_at_a_word():
     assert before.endswith(" ") and len(before) <= 21
     assert after.endswith("…") and after.startswith(" word31")
     assert rt.context("abc", 0, 3) == ("", "")  # the text's own edges are no cut
+    cjk = "第一句。房租太高了，我们搬走了。第三句。"
+    start = cjk.index("房租")
+    assert rt.context(cjk, start, start + 2) == ("", "太高了，我们搬走了。")
     emoji = "😡" * 100
     before, after = rt.context(emoji, 50, 51, chars=10)
     assert before == "…" + "😡" * 10 and after == "😡" * 10 + "…"  # one long word: its tail
