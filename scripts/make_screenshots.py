@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's llmstudio, whichever is install
 IMAGES = (
     "main_window.png",
     "coding_panel.png",
+    "coding_passages.png",
     "run_dialog_code.png",
     "codebook_editor.png",
     "validation_view.png",
@@ -141,6 +142,7 @@ class Shots:
         self.run_model()
         self.shoot_main_window()
         self.shoot_coding_panel()
+        self.shoot_passages()
         self.shoot_run_dialog()
         self.shoot_codebook_editor()
         self.shoot_validation()
@@ -256,6 +258,37 @@ class Shots:
         w.coding.dock.hide()
         w.resize(1360, 820)
 
+    def shoot_passages(self) -> None:
+        """A tree codebook with colours, and passages of one answer marked from the
+        keyboard: overlapping, two codes on the same words, a child code."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        from llmstudio.core.codebook import loads
+
+        w = self.window
+        w.project.save_codebook(loads(THEMES_YAML, "themes.yaml"))
+        w.resize(1440, 1000)
+        panel = w.coding
+        panel.act_open.trigger()
+        w.resizeDocks([panel.dock], [660], Qt.Orientation.Horizontal)  # room for the text
+        panel.reload_codebooks()
+        panel.codebook_box.setCurrentText("Themes")
+        panel.set_filter("all")
+        text = w.corpus.frame["text"].iloc[PASSAGE_ROW]
+        panel.goto(PASSAGE_ROW)
+        panel.setFocus()
+        for words, key in PASSAGES:
+            start = text.index(words)
+            panel.text.select(start, start + len(words))
+            QTest.keyClick(panel, getattr(Qt.Key, f"Key_{key}"))
+            self.settle(20)
+        panel.text.clear_selection()
+        panel.text.verticalScrollBar().setValue(0)  # the answer from its start
+        self.save(panel.dock, "coding_passages.png")
+        panel.dock.hide()
+        w.resize(1360, 820)
+
     def shoot_run_dialog(self) -> None:
         w = self.window
         dialog = self.RunDialog(
@@ -272,9 +305,11 @@ class Shots:
         dialog.reject()
 
     def shoot_codebook_editor(self) -> None:
+        """Ctrl+B: the Local issues codebook, a tree of codes with their colours."""
         editor = self.CodebookEditor(self.window.project, self.window, select=ISSUES)
         editor.resize(980, 620)
         editor.show()
+        editor.tree.set_current_index(1)  # Rents, under Housing
         self.save(editor, "codebook_editor.png")
         editor.reject()
 
@@ -437,17 +472,52 @@ codes:
     include: Complaints about landlords.
     exclude: Traffic on housing estates (that is Transport).
     examples: ["Rents have doubled and nobody can afford to live here."]
+    children:
+      - name: Rents
+        description: What renting costs; landlords, deposits, evictions.
+      - name: Homelessness
+        description: Rough sleeping, temporary accommodation.
   - name: Transport
     description: Buses, trains, roads, parking, cycling.
+    children:
+      - name: Buses
+        description: Routes, fares, services cut.
+      - name: Roads
+        description: Potholes, congestion, speeding.
   - name: Health
     description: The NHS, GP appointments, hospitals, social care.
   - name: Cost of living
     description: Prices, energy bills, wages, benefits.
+    color: "#117733"
   - name: Crime
     description: Crime, policing, antisocial behaviour.
   - name: Environment
     description: Flooding, pollution, green spaces, recycling.
 """
+
+THEMES_YAML = """\
+name: Themes
+codes:
+  - name: Housing
+    description: Where people live and what it costs.
+    children:
+      - name: Rent
+        description: Rents and tenancies.
+      - name: Buying a home
+  - name: Health
+    description: The NHS, GP appointments, hospitals, social care.
+  - name: Politics
+    description: Trust in those in charge.
+"""
+PASSAGE_ROW = 20  # "Where do I start. Rent on our two-bed went from ..."
+PASSAGES = [  # (the words, the key: 1 Housing, 2 Rent, 3 Buying a home, 4 Health, 5 Politics)
+    ("Rent on our two-bed went from £1,650 to £2,100 when the tenancy renewed", "2"),
+    ("Rent on our two-bed went from £1,650", "1"),
+    ("we've basically given up on ever buying", "3"),
+    ("we've basically given up on ever buying", "1"),
+    ("the state of the local hospital. My partner waited 9 months for a scan", "4"),
+    ("anyone in charge lives the same life we do. Not angry exactly, just tired", "5"),
+]
 
 
 # The tree codebook of the Coded passages pictures, and the words whose first mention in an

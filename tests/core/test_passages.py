@@ -115,6 +115,27 @@ def test_offsets_count_characters_not_utf16_units(project):
         ps.to_utf16(text, len(text) + 1)
 
 
+def test_document_positions_follow_qt_through_emoji_and_crlf():
+    # Qt's document: UTF-16 units, and "\r\n" is one paragraph break
+    text = "a😀\r\nb\r\n\r\n𝔘c\rd"
+    shown = "a😀\nb\n\n𝔘c\rd"
+    at = ps.DocumentPositions(text)
+    assert at.shown == shown and at.length == len(shown) + 2
+    for index in range(len(text) + 1):
+        position = at.position(index)
+        between = text[index - 1 : index + 1] == "\r\n"  # a "\r\n" is one step in Qt
+        assert at.index(position) == (index - 1 if between else index)
+        if not between:
+            assert position == ps.to_utf16(shown, index - text[:index].count("\r\n"))
+    assert at.index(at.position(text.index("b"))) == text.index("b")
+    with pytest.raises(ProjectError, match="inside a character beyond"):
+        at.index(2)  # between the emoji's two halves
+    with pytest.raises(ProjectError, match="outside the text"):
+        at.index(at.length + 1)
+    with pytest.raises(ProjectError, match="outside the text"):
+        at.position(len(text) + 1)
+
+
 @pytest.mark.parametrize(
     ("row", "start", "end", "message"),
     [

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from llmstudio.core import human_codes
 from llmstudio.core.backends.lexicon import LexiconBackend
-from llmstudio.core.paths import log_dir
+from llmstudio.core.paths import log_dir, resources_dir
 from llmstudio.core.recent import add_recent
 from llmstudio.core.runner import run_job
 from llmstudio.core.runs import run_infos
@@ -22,7 +22,7 @@ from llmstudio.core.sample_project import (
 )
 from llmstudio.core.tasks import SentimentTask
 from llmstudio.gui.charts.chart_kinds import GROUP_MEANS
-from llmstudio.gui.start.welcome import PATH_ROLE, STEPS
+from llmstudio.gui.start.welcome import PATH_ROLE, STEPS, folder_text
 
 from helpers.gui import wait_for_charts
 
@@ -239,3 +239,11 @@ def test_show_log_folder_says_the_path_when_nothing_opens_it(qtbot, window, monk
     with qtbot.waitSignal(window.sig_error) as said:
         window.help.act_log.trigger()
     assert str(log_dir()) in said.args[0]
+
+
+def test_recent_folders_read_as_a_researcher_knows_them(tmp_path):
+    home = tmp_path / "home" / "ana"
+    assert folder_text(resources_dir()) == "bundled with llmstudio"  # not the install path
+    assert folder_text(home / "Documents" / "study", home=home) == "~/Documents/study"
+    assert folder_text(tmp_path / "elsewhere", home=home) == str(tmp_path / "elsewhere")
+    assert folder_text(home, home=home) == str(home)

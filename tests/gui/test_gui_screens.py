@@ -419,3 +419,24 @@ def test_a_coding_log_with_a_wrong_suffix_says_so_and_writes_nothing(qtbot, wind
         window.files.export_coding_log(tmp_path / "log.txt")
     assert "log.txt" in error.args[0] and "unknown export format" in error.args[0]
     assert not (tmp_path / "log.txt").exists()
+
+
+def test_a_result_column_hidden_until_its_first_value_is_sized_when_shown(qtbot, window, tmp_path):
+    """Seen: a run's valence column came in hidden (its first batch had no value) and was
+    sized as hidden (48 px); shown at the next batch it kept 48 px: "nent_va"."""
+    window.resize(1360, 820)
+    path = make_project(tmp_path / "s.llmstudio")
+    open_project(qtbot, window, path)
+    qtbot.wait(50)  # laid out (the columns measured) before the run starts
+    columns = ["sentiment_label", "sentiment_valence", "sentiment_error"]
+    window.runs.put_results(pd.DataFrame(columns=columns), True, "the run starts: no rows yet")
+    column = window.model.column_index("sentiment_valence")
+    assert window.table.isColumnHidden(column)
+    batch = pd.DataFrame({"sentiment_label": ["positive"], "sentiment_valence": [0.25]}, index=[1])
+    window.runs.put_results(batch.assign(sentiment_error=[None]), False, "its first batch")
+    qtbot.waitUntil(lambda: not window.table.isColumnHidden(column))
+    qtbot.wait(20)
+    window.grab().save(str(tmp_path / "valence_shown.png"))
+    need = min(CAP, max(48, window.widths.content_width(column)))
+    assert need > 100  # the header's words, not the 48 px of an empty column
+    assert window.table.columnWidth(column) == need

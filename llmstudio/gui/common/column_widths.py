@@ -34,6 +34,9 @@ class ColumnWidths(QObject):
         self._setting = False
         self._user_text = False  # the researcher set the texts' width: keep it
         self._brought: int | None = None  # the column last brought into view
+        # Columns hidden when sized (a run's valence before its first value): a hidden
+        # section measures 0, so each is sized when it is first shown.
+        self._unsized: set[int] = set()
         table.viewport().installEventFilter(self)
         table.horizontalHeader().sectionResized.connect(self._on_resized)
 
@@ -60,6 +63,7 @@ class ColumnWidths(QObject):
         scrolled to the left."""
         self._user_text = False
         self._brought = None
+        self._unsized.clear()
         self._measure()
         self.table.horizontalScrollBar().setValue(0)
 
@@ -75,9 +79,17 @@ class ColumnWidths(QObject):
     def _measure(self) -> None:
         text = self._text_column()
         for column in range(self.table.model().columnCount()):
-            if column != text and not self.table.isColumnHidden(column):
-                self._set(column, self.content_width(column))
+            if column != text:
+                self._size(column)
         self.fit_text()
+
+    def _size(self, column: int) -> None:
+        """To its content; a hidden column when it is shown."""
+        if self.table.isColumnHidden(column):
+            self._unsized.add(column)
+        else:
+            self._unsized.discard(column)
+            self._set(column, self.content_width(column))
 
     def fit_text(self, seen_width: int | None = None) -> None:
         """The text column gets the width the other shown columns leave; then the view is
@@ -132,7 +144,7 @@ class ColumnWidths(QObject):
         ``bring_into_view``: scrolled to (the last shown of them) if out of view."""
         columns = list(columns)
         for column in columns:
-            self._set(column, self.content_width(column))
+            self._size(column)
         self.fit_text()
         shown = [c for c in columns if not self.table.isColumnHidden(c)]
         if bring_into_view and shown:
@@ -197,7 +209,12 @@ class ColumnWidths(QObject):
         if column == self._text_column():
             self._user_text = True  # dragged by hand: from now on the researcher's width
         elif old == 0 or new == 0:  # a column hidden or shown (blind coding, an error column)
-            QTimer.singleShot(0, self.fit_text)
+            QTimer.singleShot(0, lambda: self._shown(column))
+
+    def _shown(self, column: int) -> None:
+        if column in self._unsized and column < self.table.model().columnCount():
+            self._size(column)
+        self.fit_text()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():

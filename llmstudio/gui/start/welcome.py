@@ -6,6 +6,7 @@ button or a list, reachable with Tab and pressed with Space or Enter."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.paths import resources_dir
 from ...core.project import SUFFIX
 from ...core.recent import RecentEntry, recent_entries
 
@@ -60,7 +62,19 @@ def recent_item_text(entry: RecentEntry) -> str:
     kind = "project" if path.suffix.lower() == SUFFIX else f"{path.suffix[1:].upper()} file"
     name = path.stem if path.suffix.lower() == SUFFIX else path.name
     when = opened_text(entry.opened)
-    return f"{name}  ({kind})\n{path.parent}" + (f"  ·  {when}" if when else "")
+    return f"{name}  ({kind})\n{folder_text(path.parent)}" + (f"  ·  {when}" if when else "")
+
+
+def folder_text(folder: Path, home: Path | None = None) -> str:
+    """Where a recent file is, as a researcher knows it: the sample that ships with the
+    program as such (not the install folder's path), a folder in their home as "~/...";
+    any other folder in full."""
+    if folder == resources_dir():
+        return "bundled with llmstudio"
+    home = home or Path.home()
+    if folder.is_relative_to(home) and folder != home and not sys.platform.startswith("win"):
+        return str(Path("~") / folder.relative_to(home))
+    return str(folder)
 
 
 class WelcomePage(QWidget):
