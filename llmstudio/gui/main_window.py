@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)
         view.addAction(self.charts.act_open)
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
+        self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
         analyse.addAction(self.retrieval.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)

@@ -109,6 +109,27 @@ def test_enter_selects_the_row_and_says_which_passage(qtbot, window, view):
     assert window.model.row_id(window.table.currentIndex().row()) == 2
 
 
+def test_a_passage_chosen_is_selected_in_the_open_coding_panel(qtbot, window, view):
+    panel = window.coding
+    panel.act_open.trigger()  # Ctrl+K would go to the Coded Passages window, in front
+    qtbot.waitUntil(panel.dock.isVisible)
+    panel.codebook_box.setCurrentText("Issues")
+    panel.coder_edit.setFocus()
+    qtbot.keyClicks(panel.coder_edit, "ana")
+    panel.coder_edit.editingFinished.emit()
+    panel.set_filter("all")
+    panel.goto(0)
+    pick_code(view, "Landlords")
+    wait(qtbot, view.passages)
+    view.passages.choose(0)
+    assert panel.row_id == 2
+    start, end = panel.text.selection()
+    assert TEXTS[2][start:end] == "landlord 😡"
+    panel.codebook_box.setCurrentText("")  # another codebook: the row only
+    view.passages.choose(0)
+    assert panel.row_id == 2
+
+
 def test_crosstab_shares_chart_and_a_bar_shows_its_rows(qtbot, window, view, tmp_path):
     tab = view.crosstab
     view.tabs.setCurrentWidget(tab)
