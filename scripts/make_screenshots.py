@@ -343,17 +343,15 @@ class Shots:
         w.resize(1360, 820)
 
     def shoot_retrieval(self) -> None:
-        """Ctrl+Shift+P on a tree codebook whose passages are marked through the core (by
-        keyword, standing in for two coders): the Coded passages list of a parent code with
-        its children, the crosstab by party, and Chart This."""
+        """Ctrl+Shift+P on the Themes codebook (shoot_passages), with more passages marked
+        through the core (by keyword, standing in for two coders): the Coded passages list
+        of a parent code with its children, the crosstab by party, and Chart This."""
         import re
 
         from llmstudio.core import passages
-        from llmstudio.core.codebook import loads
 
         w = self.window
-        book = loads(THEMES_YAML, "Themes")
-        w.project.save_codebook(book)
+        book = w.project.codebook("Themes")
         texts = w.corpus.frame["text"]
         for row_id, text in enumerate(texts):
             coder = ("ana", "ben")[row_id % 2]
@@ -520,31 +518,14 @@ PASSAGES = [  # (the words, the key: 1 Housing, 2 Rent, 3 Buying a home, 4 Healt
 ]
 
 
-# The tree codebook of the Coded passages pictures, and the words whose first mention in an
-# answer is marked as a passage of each code.
-THEMES_YAML = """\
-name: Themes
-multi_label: true
-codes:
-  - name: Housing
-    children:
-      - name: Rents
-      - name: Landlords
-  - name: Transport
-    children:
-      - name: Buses
-      - name: Roads
-  - name: Health
-  - name: Environment
-"""
+# The words whose first mention in an answer is marked as a passage of each code of the
+# Themes codebook (shoot_passages), standing in for two coders in the Coded passages pictures.
 THEME_WORDS = {
-    "Housing": r"\bhousing\b|\bhomes?\b",
-    "Rents": r"\brents?\b",
-    "Landlords": r"\blandlords?\b",
-    "Buses": r"\bbus(es)?\b",
-    "Roads": r"\broads?\b|\bpotholes?\b",
-    "Health": r"\bhospitals?\b|\bGPs?\b|\bdoctors?\b",
-    "Environment": r"\bincinerator\b|\bpollution\b|\brecycling\b",
+    "Housing": r"\bhousing\b|\bhomes?\b|\blandlords?\b",
+    "Rent": r"\brents?\b",
+    "Buying a home": r"\bmortgages?\b|\bdeposit\b|\bbuy(ing)? a (home|house|flat)\b",
+    "Health": r"\bhospitals?\b|\bGPs?\b|\bdoctors?\b|\bNHS\b",
+    "Politics": r"\bcouncil(lors?)?\b|\bgovernment\b|\bMPs?\b|\bpoliticians?\b",
 }
 
 

@@ -429,8 +429,8 @@ class ChartsPanel(QWidget):
             # the axes.
             view = max(60.0, self.plot_widget.height() - 110.0)
             top *= 1 + max(
-                {GROUP_SHARES: 0.3, CODES: 0.45}.get(kind, 0.12),
-                {GROUP_SHARES: 44.0, CODES: 64.0}.get(kind, 28.0) / view,
+                0.3 if kind in (GROUP_SHARES, CODES) else 0.12,
+                (44.0 if kind in (GROUP_SHARES, CODES) else 28.0) / view,
             )
             self.plot.setYRange(low - 0.06 * (top - low), top, padding=0)
         elif self.yrange is not None:
