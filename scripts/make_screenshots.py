@@ -40,6 +40,9 @@ IMAGES = (
     "memo_browser.png",
     "validation_view.png",
     "chart_by_group.png",
+    "retrieval_passages.png",
+    "retrieval_crosstab.png",
+    "retrieval_chart.png",
     "bias_counterfactual.png",
     "bias_eec.png",
     "learn_panel.png",
@@ -77,6 +80,8 @@ class Shots:
 
     def __init__(self, tmp: Path, out: Path):
         # -- GUI imports, all here (one place to change when a gui/ module moves) ----------
+        from PySide6.QtCore import Qt
+
         from llmstudio.gui.app import application
         from llmstudio.gui.charts import chart_kinds
         from llmstudio.gui.coding.codebook_editor import CodebookEditor
@@ -85,6 +90,7 @@ class Shots:
         from llmstudio.gui.runs.run_dialog import RunDialog
 
         self.chart_kinds, self.CodebookEditor, self.JobSpec = chart_kinds, CodebookEditor, JobSpec
+        self.Qt = Qt
         self.RunDialog, self.MainWindow = RunDialog, MainWindow
         self.app = application()
         self.tmp, self.out = tmp, out
@@ -144,6 +150,7 @@ class Shots:
         self.shoot_memos()
         self.shoot_validation()
         self.shoot_chart()
+        self.shoot_retrieval()
         self.shoot_bias()
         self.shoot_learn()
         self.export()
@@ -397,6 +404,49 @@ class Shots:
         w.charts.dock.hide()
         w.resize(1360, 820)
 
+    def shoot_retrieval(self) -> None:
+        """Ctrl+Shift+P on the Themes codebook (shoot_passages), with more passages marked
+        through the core (by keyword, standing in for two coders): the Coded passages list
+        of a parent code with its children, the crosstab by party, and Chart This."""
+        import re
+
+        from llmstudio.core import passages
+
+        w = self.window
+        book = w.project.codebook("Themes")
+        texts = w.corpus.frame["text"]
+        for row_id, text in enumerate(texts):
+            coder = ("ana", "ben")[row_id % 2]
+            for code, pattern in THEME_WORDS.items():
+                found = re.search(pattern, text, re.IGNORECASE)
+                if found:
+                    passages.add(w.project, book, coder, row_id, *found.span(), code)
+        view = w.retrieval.open()
+        view.book_picker.setCurrentText("Themes")
+        (item,) = view.passages.codes.findItems("Housing", self.Qt.MatchFlag.MatchRecursive)
+        view.passages.codes.setCurrentItem(item)
+        self.wait(lambda: not view.passages.background.running, "the passages")
+        self.save(view, "retrieval_passages.png")
+        view.tabs.setCurrentWidget(view.crosstab)
+        view.crosstab.by.setCurrentText("group")
+        view.crosstab.show_as.setCurrentText("% of column")
+        self.wait(lambda: not view.crosstab.background.running, "the crosstab")
+        self.save(view, "retrieval_crosstab.png")
+        w.resize(1400, 1000)
+        view.crosstab.chart_button.click()
+        panel = w.charts.panel()
+        self.wait(lambda: not panel.pending and panel.hits, "the codes chart")
+        for size, orientation in (
+            (1350, self.Qt.Orientation.Horizontal),
+            (560, self.Qt.Orientation.Vertical),
+        ):
+            w.resizeDocks([w.charts.dock], [size], orientation)
+        self.settle(300)
+        self.save(panel, "retrieval_chart.png")
+        view.close()
+        w.charts.dock.hide()
+        w.resize(1360, 820)
+
     def shoot_bias(self) -> None:
         """Ctrl+Shift+B: gender swaps and the EEC-style template probe, builtin model."""
         w = self.window
@@ -546,6 +596,17 @@ PASSAGES = [  # (the words, the key: 1 Housing, 2 Rent, 3 Buying a home, 4 Healt
     ("the state of the local hospital. My partner waited 9 months for a scan", "4"),
     ("anyone in charge lives the same life we do. Not angry exactly, just tired", "5"),
 ]
+
+
+# The words whose first mention in an answer is marked as a passage of each code of the
+# Themes codebook (shoot_passages), standing in for two coders in the Coded passages pictures.
+THEME_WORDS = {
+    "Housing": r"\bhousing\b|\bhomes?\b|\blandlords?\b",
+    "Rent": r"\brents?\b",
+    "Buying a home": r"\bmortgages?\b|\bdeposit\b|\bbuy(ing)? a (home|house|flat)\b",
+    "Health": r"\bhospitals?\b|\bGPs?\b|\bdoctors?\b|\bNHS\b",
+    "Politics": r"\bcouncil(lors?)?\b|\bgovernment\b|\bMPs?\b|\bpoliticians?\b",
+}
 
 
 if __name__ == "__main__":

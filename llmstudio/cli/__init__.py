@@ -8,6 +8,8 @@
     llmstudio export PROJECT --out FILE       annotated table (.csv .xlsx .parquet .dta)
     llmstudio export PROJECT --methods OUT.md methods record (.md or .html)
     llmstudio export PROJECT --coding-log F   every click of the coding by hand, with memos
+    llmstudio passages PROJECT --codebook B --out F   coded passages of a code, with context
+    llmstudio crosstab PROJECT --codebook B --by COL --out F   codes by a column's groups
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
     llmstudio replicate PROJECT --run N [--temperature T ...]   ask a run's task again
@@ -45,6 +47,7 @@ from . import (
     import_cmd,
     inspect_cmd,
     models,
+    passages_cmd,
     probe,
     replicate,
     runs,
@@ -62,6 +65,7 @@ MODULES = (
     bias,
     probe,
     export,
+    passages_cmd,
     import_cmd,
     replicate,
     runs,

@@ -183,10 +183,16 @@ def coding_of(project: Project, codebook: str, coder: str, row_id: int) -> RowCo
     return _row(row) if row is not None else None
 
 
-def current(project: Project, codebook: str, coder: str | None = None) -> list[RowCoding]:
+def current(
+    project: Project, codebook: str, coder: str | None = None, *, codes=None
+) -> list[RowCoding]:
     """Each coder's (or ``coder``'s) latest click per row, uncoded-again rows included
-    (their codes are empty), by coder then row."""
-    return [_row(r) for r in stored_codes.latest_clicks(project.db, codebook, coder)]
+    (their codes are empty), by coder then row; ``codes``: only the rows so coded with one
+    of these codes (retrieval)."""
+    found = stored_codes.latest_clicks(
+        project.db, codebook, coder, None if codes is None else list(codes)
+    )
+    return [_row(r) for r in found]
 
 
 def any_coded(project: Project) -> bool:

@@ -39,6 +39,7 @@ __all__ = [
     "change",
     "check_span",
     "coders",
+    "counts_by_row",
     "find",
     "from_utf16",
     "get",
@@ -402,6 +403,14 @@ def of_coder(project: Project, codebook: str, coder: str) -> list[Passage]:
 def coders(project: Project, codebook: str) -> list[str]:
     """Everyone with a passage in force in ``codebook``, alphabetically."""
     return stored.coders(project.db, codebook)
+
+
+def counts_by_row(
+    project: Project, codebook: str, coder: str | None = None
+) -> list[tuple[int, str, int]]:
+    """(row id, code, number of passages) in force of ``codebook`` by ``coder`` (None:
+    anyone), one per row and code."""
+    return stored.counts_by_row(project.db, codebook, coder)
 
 
 def text_of(project: Project, passage: Passage) -> str:

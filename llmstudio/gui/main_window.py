@@ -44,6 +44,7 @@ from .common.search_bar import SearchBar
 from .help.menu import HelpMenu
 from .memos.memo_browser import install as install_memos
 from .project.file_actions import FileActions
+from .retrieval.retrieval_view import install as install_retrieval
 from .review.check_run import CheckRun
 from .review.review import Review
 from .runs.model_runs import ModelRuns
@@ -210,6 +211,9 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.bias.act_open)
         self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)
         view.addAction(self.charts.act_open)
+        self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
+        self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
+        analyse.addAction(self.retrieval.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         self.first_run = FirstRun(self)  # the sample project, the start page's steps

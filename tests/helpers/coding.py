@@ -3,14 +3,13 @@ stores it: shared by the coding GUI tests."""
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from llmstudio.core.codebook import Code, Codebook
-from llmstudio.core.project import Project
+
+from .code_runs import add_code_run  # noqa: F401  (kept here for the coding tests)
 
 ROWS = 12
 
@@ -44,30 +43,3 @@ def open_panel(qtbot, window):
     panel = window.coding
     qtbot.waitUntil(lambda: panel.dock.isVisible())
     return panel
-
-
-def add_code_run(path, book, labels: dict[int, str]) -> None:
-    """A finished single-label coding run of ``book`` as the runner stores it."""
-    with Project.open(path) as p:
-        with p.db:
-            cur = p.db.execute(
-                "INSERT INTO runs (spec_key, task, params, backend, fingerprint, text_column,"
-                " columns, status, rows_total, created, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    "k",
-                    "code",
-                    json.dumps({"task": "code", "codebook": book.to_dict()}),
-                    "builtin",
-                    "{}",
-                    "text",
-                    json.dumps(["code_label", "code_score"]),
-                    "done",
-                    int(p.meta("rows")),
-                    "2026-01-01",
-                    "2026-01-01",
-                ),
-            )
-            p.db.executemany(
-                "INSERT INTO annotations (run_id, row_id, output) VALUES (?,?,?)",
-                [(cur.lastrowid, r, json.dumps({"code_label": lab})) for r, lab in labels.items()],
-            )

@@ -7,7 +7,7 @@ blind: 1, 0 or None); ``core/human_codes.py`` makes it a ``RowCoding``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 Click = tuple[int, str, str, int, str, str, str, int | None]
 
@@ -42,15 +42,29 @@ def latest_click(db: sqlite3.Connection, codebook: str, coder: str, row_id: int)
     ).fetchone()
 
 
-def latest_clicks(db: sqlite3.Connection, codebook: str, coder: str | None = None) -> list[Click]:
-    """Each coder's (or ``coder``'s) latest click per row in ``codebook``, by coder then row."""
+def latest_clicks(
+    db: sqlite3.Connection,
+    codebook: str,
+    coder: str | None = None,
+    codes: Sequence[str] | None = None,
+) -> list[Click]:
+    """Each coder's (or ``coder``'s) latest click per row in ``codebook``, by coder then row;
+    ``codes``: only those latest clicks that give one of these codes."""
     where, args = "codebook = ?", [codebook]
     if coder is not None:
         where += " AND coder = ?"
         args.append(coder)
+    having = ""
+    if codes is not None:
+        # The codes are stored as a JSON list: json_each looks inside it.
+        having = (
+            " AND EXISTS (SELECT 1 FROM json_each(human_codes.codes) WHERE value IN "
+            f"({', '.join('?' * len(codes))}))"
+        )
+        args = [*args, *codes]
     return db.execute(
         f"SELECT {_COLUMNS} FROM human_codes WHERE id IN (SELECT MAX(id) FROM human_codes "
-        f"WHERE {where} GROUP BY coder, row_id) ORDER BY coder, row_id",
+        f"WHERE {where} GROUP BY coder, row_id){having} ORDER BY coder, row_id",
         args,
     ).fetchall()
 

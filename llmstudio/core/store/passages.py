@@ -92,6 +92,20 @@ def coders(db: sqlite3.Connection, codebook: str) -> list[str]:
     ]
 
 
+def counts_by_row(
+    db: sqlite3.Connection, codebook: str, coder: str | None = None
+) -> list[tuple[int, str, int]]:
+    """(row_id, code, how many passages) in force in ``codebook`` (by ``coder``; None:
+    anyone), one tuple per row and code: what a crosstab counts."""
+    where, args = "codebook = ? AND removed IS NULL", [codebook]
+    if coder is not None:
+        where += " AND coder = ?"
+        args.append(coder)
+    return db.execute(
+        f"SELECT row_id, code, COUNT(*) FROM passages WHERE {where} GROUP BY row_id, code", args
+    ).fetchall()
+
+
 def rename_code(db: sqlite3.Connection, codebook: str, old: str, new: str) -> int:
     """Every passage of code ``old`` (removed ones too) now has code ``new``; how many."""
     return db.execute(

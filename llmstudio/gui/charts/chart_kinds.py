@@ -27,7 +27,7 @@ PALETTE = [
     "#000000",
 ]  # Okabe-Ito: told apart by colour-blind readers
 
-LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS, TIME_SHARE, TIME_MEAN, CONFUSION = range(7)
+LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS, TIME_SHARE, TIME_MEAN, CONFUSION, CODES = range(8)
 KINDS = [
     "Labels: how many of each",
     "Numbers: histogram",
@@ -36,6 +36,7 @@ KINDS = [
     "Over time: share of a label (95% CI)",
     "Over time: mean (95% CI)",
     "Two columns compared (confusion table)",
+    "Codes by group (a codebook's crosstab)",
 ]
 NUMBER_KINDS = (HISTOGRAM, GROUP_MEANS, TIME_MEAN)
 CONFIDENCE_NOTE = (
@@ -66,6 +67,8 @@ class Source:
                     f"the valence of {label}"
                 )
             return f"The valence of the labels in column {label}"
+        if self.kind == "codes":
+            return f"The codes of codebook {self.columns[0]}, counted per group"
         return f"Column {self.columns[0]}"
 
     def mean_name(self) -> str:

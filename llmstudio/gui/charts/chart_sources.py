@@ -12,6 +12,7 @@ from ...core.results import shown_name
 from ...core.runs import stored_params
 from ..runs.jobs import TASK_TITLES
 from .chart_kinds import Source
+from .code_bars import CodeCounts, code_sources
 
 
 class ChartSources:
@@ -20,6 +21,7 @@ class ChartSources:
     def __init__(self, window):
         self.window = window
         self.by_key: dict[str, Source] = {}
+        self.code_counts: dict[str, CodeCounts] = {}
 
     def values(self, name: str) -> pd.Series:
         """A column of the table (a run's result, a coder's codes — the table shows them
@@ -33,6 +35,8 @@ class ChartSources:
     def source_values(self, source: Source):
         """What a chart of ``source`` is worked out from: a copy of its column (a job
         goes on writing into the table's arrays), or a ``SignedSentiment``."""
+        if source.kind == "codes":
+            return self.code_counts[source.key]
         if source.kind == "signed":
             label, *valence = source.columns
             return cd.SignedSentiment(
@@ -133,6 +137,14 @@ class ChartSources:
             shown_name(column, taken): f"Codes by {coder} ({book})"
             for (book, coder), column in coder_column_names(w.project).items()
         }
+
+    def codes(self) -> list[Source]:
+        """The codebooks' codes by coder or model run ("Codes by group" charts)."""
+        found = code_sources(self.window.project)
+        self.code_counts = {key: counts for key, (_source, counts) in found.items()}
+        sources = [source for source, _counts in found.values()]
+        self.by_key.update({s.key: s for s in sources})
+        return sources
 
     def columns(self) -> tuple[list[Source], list[Source], list[Source], list[Source]]:
         """(label sources, numeric sources, group columns, date columns) of the table."""

@@ -38,6 +38,7 @@ from ...core import chart_data as cd
 from ..common.background import BackgroundTask
 from ..common.chart_export import PNG_WIDTH, export_png, export_svg
 from .chart_kinds import (
+    CODES,
     CONFIDENCE_NOTE,
     CONFUSION,
     DRAW,
@@ -56,6 +57,7 @@ from .chart_kinds import (
     value_axis,
 )
 from .chart_sources import ChartSources
+from .code_bars import MODES, code_numbers, draw_codes
 
 REDRAW_MS = 300  # results arrive in batches, several a second: one redraw per 300 ms
 
@@ -200,7 +202,10 @@ class ChartsPanel(QWidget):
         """Offer the table's columns that fit the chart chosen."""
         self._kinds = labels, numeric, _groups, _dates = self.sources.columns()
         kind = self.kind.currentIndex()
-        self._refill(self.column, numeric if kind in NUMBER_KINDS else labels)
+        codes = self.sources.codes() if kind == CODES else None
+        self._refill(
+            self.column, codes if codes is not None else numeric if kind in NUMBER_KINDS else labels
+        )
         self._refill_second()
         self._fill_labels()
 
@@ -217,7 +222,7 @@ class ChartsPanel(QWidget):
             self.second.blockSignals(True)
             self.second.setCurrentIndex(-1)
             self.second.blockSignals(False)
-        if kind in (GROUP_SHARES, GROUP_MEANS):
+        if kind in (GROUP_SHARES, GROUP_MEANS, CODES):
             self._refill(self.second, [g for g in groups if g.key != first])
         elif kind in (TIME_SHARE, TIME_MEAN):
             self._refill(self.second, dates)
@@ -230,16 +235,21 @@ class ChartsPanel(QWidget):
         return {
             GROUP_SHARES: "group",
             GROUP_MEANS: "group",
+            CODES: "group",
             TIME_SHARE: "date",
             TIME_MEAN: "date",
             CONFUSION: "compare",
         }.get(kind)
 
     def _fill_labels(self) -> None:
-        source = self.source(self.column.currentData())
-        if self.kind.currentIndex() != TIME_SHARE or source is None:
+        source, kind = self.source(self.column.currentData()), self.kind.currentIndex()
+        if kind != CODES and (kind != TIME_SHARE or source is None):
             return
-        names = [str(x) for x in cd.label_counts(self.sources.source_values(source))["label"]]
+        names = (
+            list(MODES)
+            if kind == CODES
+            else [str(x) for x in cd.label_counts(self.sources.source_values(source))["label"]]
+        )
         current = self.label.currentText()
         self.label.blockSignals(True)
         self.label.clear()
@@ -253,15 +263,17 @@ class ChartsPanel(QWidget):
         second = {
             GROUP_SHARES: "by",
             GROUP_MEANS: "by",
+            CODES: "by",
             TIME_SHARE: "date",
             TIME_MEAN: "date",
             CONFUSION: "against",
         }.get(kind)
+        self.label_name.setText("bars" if kind == CODES else "label")
         self.second_name.setText(second or "")
         for w in (self.second_name, self.second):
             w.setVisible(second is not None)
         for w in (self.label_name, self.label):
-            w.setVisible(kind == TIME_SHARE)
+            w.setVisible(kind in (TIME_SHARE, CODES))
         for w in (self.freq_name, self.freq):
             w.setVisible(kind in (TIME_SHARE, TIME_MEAN))
         if self.window.corpus is not None:
@@ -343,7 +355,7 @@ class ChartsPanel(QWidget):
             )
             self.set_auto("", "", "")
             return
-        label = self.label.currentText() if kind == TIME_SHARE else None
+        label = self.label.currentText() if kind in (TIME_SHARE, CODES) else None
         if kind == TIME_SHARE and not label:
             self._clear()
             self.note.setText(f"No labels in {first.name} yet.")
@@ -353,6 +365,10 @@ class ChartsPanel(QWidget):
             kind=kind, column=first, second=second, label=label, freq=self.freq.currentText()
         )
         values = self.sources.source_values(first)
+        if kind == CODES:  # a codebook's crosstab, from the project
+            self._asked = (request, w.corpus, time.perf_counter())
+            self.background.start(code_numbers, values.by_column(second.columns[0]))
+            return
         other = None
         dates = None
         if kind in (TIME_SHARE, TIME_MEAN):
@@ -389,7 +405,10 @@ class ChartsPanel(QWidget):
         plot."""
         self._clear()
         kind, column, second = request["kind"], request["column"], request["second"]
-        DRAW[kind](self, column, second, result)
+        if kind == CODES:
+            draw_codes(self, column, second, result, request["label"])
+        else:
+            DRAW[kind](self, column, second, result)
         if column.kind == "confidence":
             self.note.setText(f"{self.note.text()} {CONFIDENCE_NOTE}")
         elif column.kind == "signed" and kind in NUMBER_KINDS:
@@ -397,7 +416,7 @@ class ChartsPanel(QWidget):
                 f"{self.note.text()} {signed_note(result['sentiment'], column.scheme)}"
             )
         self.plot.enableAutoRange()
-        if kind in (LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS) and self.hits:
+        if kind in (LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS, CODES) and self.hits:
             # room above the tallest bar for its count, the whiskers and the legend
             top = max(h[3] for h in self.hits)
             low = min(0.0, min(h[2] for h in self.hits))
@@ -410,12 +429,20 @@ class ChartsPanel(QWidget):
             # the axes.
             view = max(60.0, self.plot_widget.height() - 110.0)
             top *= 1 + max(
-                0.3 if kind == GROUP_SHARES else 0.12,
-                (44.0 if kind == GROUP_SHARES else 28.0) / view,
+                0.3 if kind in (GROUP_SHARES, CODES) else 0.12,
+                (44.0 if kind in (GROUP_SHARES, CODES) else 28.0) / view,
             )
             self.plot.setYRange(low - 0.06 * (top - low), top, padding=0)
         elif self.yrange is not None:
             self.plot.setYRange(*self.yrange, padding=0.06)
+
+    def show_codes(self, key: str, by: str) -> None:
+        """Chart a codebook's codes (``key``: ``code_bars.code_key``) by column ``by``."""
+        self.kind.setCurrentIndex(CODES)  # the pickers offer the codebooks' codes
+        self.refresh_columns()
+        self.column.setCurrentIndex(self.column.findData(key))
+        self.second.setCurrentIndex(self.second.findData("column:" + by))
+        self.redraw()
 
     # -- titles -----------------------------------------------------------------------
 

@@ -90,6 +90,19 @@ class PassageCoding(QObject):
         p.text.show_passages(shown, names)
         self._list(shown)
 
+    def select(self, codebook: str, row_id: int, start: int, end: int) -> bool:
+        """Select characters ``start:end`` (str indices) of row ``row_id`` when the panel is
+        open in ``codebook`` (a passage chosen in Coded passages); whether it did."""
+        p = self.panel
+        if not p.isVisible() or p.book is None or p.book.name != codebook:
+            return False
+        if p.row_id != row_id:
+            p.goto(row_id)
+        if p.row_id != row_id:
+            return False
+        p.text.select(start, end)
+        return True
+
     def _color(self, code: str) -> str:
         book = self.panel.book
         return book.color_of(code) if book is not None and book.code(code) else UNKNOWN_COLOR

@@ -1,0 +1,182 @@
+"""The Coded Passages window on a small project counted by hand: the code tree, children,
+coder and filter change what is listed; Enter on an item selects its row in the table and
+says which passage; the crosstab's numbers and shares; Chart This draws the codes by
+group and a bar shows its rows; both exports read back."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+
+from llmstudio.core import passages as ps
+from llmstudio.core.codebook import Code, Codebook
+from llmstudio.gui.charts.chart_kinds import CODES
+from llmstudio.gui.charts.code_bars import GROUPED, STACKED
+
+from helpers.retrieval import BOOK, TEXTS, make_project
+
+
+@pytest.fixture
+def view(qtbot, window, open_file, tmp_path):
+    path = tmp_path / "r.llmstudio"
+    make_project(path).close()
+    open_file(path)
+    v = window.retrieval.open()
+    qtbot.waitUntil(lambda: bool(v.passages.model.items), timeout=5000)
+    return v
+
+
+def exported(qtbot, window, path):
+    qtbot.waitUntil(lambda: path.exists() and not window.background_work, timeout=5000)
+
+
+def wait(qtbot, tab):
+    qtbot.waitUntil(lambda: not tab.background.running and not tab.background.stale, timeout=5000)
+
+
+def pick_code(view, name):
+    tree = view.passages.codes
+    (item,) = tree.findItems(name, Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)
+    tree.setCurrentItem(item)
+
+
+def listed(view):
+    return [(i.row_id, i.code, i.kind) for i in view.passages.model.items]
+
+
+def test_code_children_coder_and_filter_change_the_list(qtbot, view):
+    tab = view.passages
+    assert tab.counts.text().startswith("4 passages and 4 whole texts in 6 rows")
+    pick_code(view, "Housing")
+    wait(qtbot, tab)
+    assert listed(view) == [
+        (0, "Rents", "whole text"),
+        (2, "Landlords", "passage"),
+        (3, "Housing", "whole text"),
+        (4, "Rents", "passage"),
+    ]
+    tab.children.setChecked(False)
+    wait(qtbot, tab)
+    assert listed(view) == [(3, "Housing", "whole text")]
+    tab.children.setChecked(True)
+    tab.show_whole.setChecked(False)
+    wait(qtbot, tab)
+    assert listed(view) == [(2, "Landlords", "passage"), (4, "Rents", "passage")]
+    assert "showing passages only" in tab.counts.text()
+    tab.coder.setCurrentText("ben")
+    wait(qtbot, tab)
+    assert listed(view) == [(4, "Rents", "passage")]
+    tab.coder.setCurrentText("All coders")
+    tab.column.setCurrentText("party")
+    tab.value.setCurrentText("B")
+    wait(qtbot, tab)
+    assert listed(view) == []
+    assert tab.counts.text().startswith("0 passages in 0 rows")
+
+
+def test_opened_again_it_reads_what_was_coded_since(qtbot, window, view):
+    view.close()
+    ps.add(window.project, BOOK, "carl", 3, 0, 7, "Housing", "new")
+    window.project.save_codebook(Codebook(codes=(Code("Tone"),), name="Another"))
+    again = window.retrieval.open()
+    assert again is view
+    qtbot.waitUntil(lambda: "5 passages" in view.passages.counts.text(), timeout=5000)
+    assert view.passages.coder.findText("carl") >= 0
+    assert [view.book_picker.itemText(i) for i in range(view.book_picker.count())] == [
+        "Another",
+        "Issues",
+    ]
+    assert view.book_picker.currentText() == "Issues"  # the choice kept
+
+
+def test_enter_selects_the_row_and_says_which_passage(qtbot, window, view):
+    tab = view.passages
+    pick_code(view, "Landlords")
+    wait(qtbot, tab)
+    (item,) = tab.model.items
+    assert "<b>landlord 😡</b>" in tab.model.data(
+        tab.model.index(0, 3), Qt.ItemDataRole.UserRole + 1
+    )
+    tab.table.setFocus()
+    tab.table.selectRow(0)
+    with qtbot.waitSignal(window.retrieval.sig_passage_chosen) as chosen:
+        qtbot.keyClick(tab.table, Qt.Key.Key_Return)
+    assert chosen.args == ["Issues", 2, item.start, item.end]
+    assert TEXTS[2][item.start : item.end] == "landlord 😡"
+    assert window.model.row_id(window.table.currentIndex().row()) == 2
+
+
+def test_a_passage_chosen_is_selected_in_the_open_coding_panel(qtbot, window, view):
+    panel = window.coding
+    panel.act_open.trigger()  # Ctrl+K would go to the Coded Passages window, in front
+    qtbot.waitUntil(panel.dock.isVisible)
+    panel.codebook_box.setCurrentText("Issues")
+    panel.coder_edit.setFocus()
+    qtbot.keyClicks(panel.coder_edit, "ana")
+    panel.coder_edit.editingFinished.emit()
+    panel.set_filter("all")
+    panel.goto(0)
+    pick_code(view, "Landlords")
+    wait(qtbot, view.passages)
+    view.passages.choose(0)
+    assert panel.row_id == 2
+    start, end = panel.text.selection()
+    assert TEXTS[2][start:end] == "landlord 😡"
+    panel.codebook_box.setCurrentText("")  # another codebook: the row only
+    view.passages.choose(0)
+    assert panel.row_id == 2
+
+
+def test_crosstab_shares_chart_and_a_bar_shows_its_rows(qtbot, window, view, tmp_path):
+    tab = view.crosstab
+    view.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=5000)
+    table = tab.table
+    header = [table.horizontalHeaderItem(j).text() for j in range(table.columnCount())]
+    assert header == ["Code", "A", "B", "(missing)", "Total"]
+    assert [table.item(0, j).text() for j in range(5)] == ["Housing", "3", "1", "0", "4"]
+    assert table.item(1, 0).text().strip() == "Rents" and table.item(0, 0).font().bold()
+    tab.show_as.setCurrentText("% of column")
+    assert [table.item(0, j).text() for j in range(1, 5)] == ["100.0%", "50.0%", "0.0%", "66.7%"]
+    assert "parent code is a subtotal" in tab.notes.text()
+
+    tab.chart_button.click()
+    panel = window.charts.panel()
+    qtbot.waitUntil(lambda: panel.kind.currentIndex() == CODES and bool(panel.hits), timeout=5000)
+    assert panel.column.currentText() == "Codes of Issues: all coders (texts)"
+    assert panel.second.currentText() == "party"
+    housing_a = panel.hits[0]
+    assert housing_a[3] == pytest.approx(100.0) and housing_a[4].tolist() == [0, 2, 4]
+    panel.label.setCurrentText(STACKED)  # counts, one segment per code
+    qtbot.waitUntil(lambda: bool(panel.hits) and panel.hits[0][3] == 3, timeout=5000)
+    transport_a = panel.hits[3]  # above Housing's 3 in group A: Transport has none there
+    assert (transport_a[2], transport_a[3]) == (3, 3)
+    x = (housing_a[0] + housing_a[1]) / 2
+    panel.label.setCurrentText(GROUPED)
+    qtbot.waitUntil(lambda: bool(panel.hits) and panel.hits[0][3] == 100, timeout=5000)
+    assert panel.show_rows_at(x, 50)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=5000)
+
+    out = tmp_path / "by_party.xlsx"
+    view.export_crosstab(str(out))
+    exported(qtbot, window, out)
+    rows = list(openpyxl.load_workbook(out)["data"].iter_rows(values_only=True))
+    assert rows[1] == ("Housing", "", 100.0, 50.0, 0.0, 66.7)
+
+
+def test_the_passage_list_exports_as_shown(qtbot, window, view, tmp_path):
+    pick_code(view, "Transport")
+    wait(qtbot, view.passages)
+    out = tmp_path / "transport.csv"
+    view.export_passages(str(out))
+    exported(qtbot, window, out)
+    with open(out, encoding="utf-8", newline="") as f:
+        read = list(csv.DictReader(f))
+    assert [(r["Row"], r["Code"], r["Kind"]) for r in read] == [
+        ("2", "Transport", "whole text"),
+        ("6", "Transport", "passage"),
+    ]
+    assert read[1]["Context before"] == "'=SUM(A1) " and read[1]["party"] == ""
