@@ -121,12 +121,11 @@ def read_documents(
         base = path
         if others:
             kinds = ", ".join(f"{suffix}: {n}" for suffix, n in others.most_common())
-            problems.append(
-                Problem(
-                    f"{sum(others.values()):,} other files are not documents and were "
-                    f"left out ({kinds})"
-                )
+            n = sum(others.values())
+            what = (
+                "file is not a document and was" if n == 1 else "files are not documents and were"
             )
+            problems.append(Problem(f"{n:,} other {what} left out ({kinds})"))
         if not files:
             raise CorpusError(
                 path,
