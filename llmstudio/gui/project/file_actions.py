@@ -17,12 +17,14 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from ...core.annotated import export_annotated
 from ...core.corpus import SUPPORTED, TEXT_SUFFIXES, Corpus, ImportOptions
+from ...core.documents import is_documents
 from ...core.errors import LlmstudioError
 from ...core.export import export_table, integer_notes
 from ...core.no_rows import zero_rows_message
 from ...core.project import SUFFIX, Project, load_any
 from ...core.recent import add_recent, recent_files
 from ...core.runs import run_infos
+from .document_import import DocumentImport
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
 
@@ -89,11 +91,16 @@ class FileActions(QObject):
             "row, codes, memo, and whether it was made blind",
         )
         self.recent_menu: QMenu | None = None
+        self.documents = DocumentImport(window)  # a folder or file of documents
 
     def fill_menu(self, menu: QMenu) -> None:
         """The File menu's entries above Quit."""
         for a in (self.act_open, self.act_new, self.act_import):
             menu.addAction(a)
+        documents = menu.addMenu("Import &Documents")
+        documents.setToolTipsVisible(True)
+        documents.addAction(self.documents.act_folder)
+        documents.addAction(self.documents.act_file)
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
         menu.addSeparator()
@@ -188,8 +195,12 @@ class FileActions(QObject):
         ask: bool = False,
         save_to: str | Path | None = None,
     ) -> None:
-        """Open a data file or a project in the background and show it when read."""
+        """Open a data file or a project in the background and show it when read; a
+        folder or a document (PDF, DOCX, ...) is imported as documents."""
         path = Path(path)
+        if is_documents(path):
+            self.documents.start(path, save_to=save_to)
+            return
         if ask and options is None:
             options = self.ask_options(path)
             if options is None:
