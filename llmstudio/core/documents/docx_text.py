@@ -73,9 +73,12 @@ def read_docx(path: Path) -> Extracted:
             blocks.append("\n".join(_table_lines(item)))
             continue
         text = item.text
-        style = (item.style.name if item.style is not None else "") or ""
-        if heading is None and text.strip() and style.startswith(("Title", "Heading")):
-            heading = text.strip()
+        # The style's name is looked up only for a paragraph that names a style, until the
+        # first heading: resolving the default style each time cost 3x the text itself.
+        if heading is None and text.strip() and item._p.style is not None:
+            style = (item.style.name if item.style is not None else "") or ""
+            if style.startswith(("Title", "Heading")):
+                heading = text.strip()
         blocks.append(text)
     notes = _footnotes(document)
     result = Extracted(join_blocks(blocks + notes))
