@@ -147,7 +147,7 @@ def test_txt_in_cp1252_and_markdown_front_matter(tmp_path):
     (tmp_path / "c.md").write_text("Intro line\n\n## Second heading\n")
     frame = read_documents(tmp_path).frame.set_index("document")
     assert frame.loc["a.txt", "text"] == "Café “quoted”.\n\nNext."
-    assert frame.loc["a.txt", "title"] == "a.txt"  # no metadata, no heading: the file name
+    assert frame.loc["a.txt", "title"] == "Café “quoted”."  # no metadata: the first line
     assert frame.loc["b.md", "text"] == "# Heading\n\nBody."
     assert (frame.loc["b.md", "title"], frame.loc["b.md", "author"]) == ("Notes", "A, B")
     assert frame.loc["c.md", "title"] == "Second heading"

@@ -20,7 +20,7 @@ from ..corpus import Corpus
 from ..errors import CorpusError
 from ..progress import Monitor
 from ..read_problems import STRING_DTYPE, Problem
-from .extracted import Extracted, Skip, document_problem
+from .extracted import Extracted, Skip, document_problem, first_line
 from .formats import FORMATS, REFUSED, extract, format_of
 from .metadata import join_metadata
 
@@ -75,7 +75,7 @@ def _results(paths: list[Path], workers: int, monitor: Monitor):
 def _row(name: str, fmt: str, found: Extracted) -> dict:
     return {
         "document": name,
-        "title": found.title or Path(name).name,
+        "title": found.title or first_line(found.text) or Path(name).name,
         "text": found.text,
         "format": fmt,
         "author": found.author,
