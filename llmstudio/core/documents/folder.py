@@ -9,7 +9,9 @@ Skipped files, scanned pages and other irregularities come back as the corpus's 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -57,12 +59,18 @@ def find_documents(folder: Path) -> tuple[list[Path], Counter]:
 
 def _results(paths: list[Path], workers: int, monitor: Monitor):
     """Each path's :func:`extract` result, in order; cancel checked between files."""
-    if workers <= 1 or len(paths) < PARALLEL_FROM:
+    if workers <= 1 or len(paths) < PARALLEL_FROM or getattr(sys, "frozen", False):
+        # (A frozen app's worker process would start the app again: one process there.)
         for path in paths:
             monitor.check()
             yield extract(path)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    monitor.check()
+    # Spawned, not forked: the window calls this from a worker thread, and a fork copies
+    # locks other threads hold (logging's, the import lock) into a child that then waits
+    # on them for ever.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         try:
             for result in pool.map(extract, paths, chunksize=4):
                 monitor.check()
