@@ -74,3 +74,13 @@ def test_inspect_and_convert_a_folder(cli, tmp_path):
     table = pd.read_csv(tmp_path / "docs.csv")
     assert list(table.columns[:3]) == ["document", "title", "text"]
     assert table.loc[0, "text"].startswith("Page 1 opens a paragraph that goes on.\n\n")
+
+
+def test_metadata_is_for_documents_only(cli, tmp_path):
+    from helpers.qdpx_files import maxqda
+
+    maxqda(tmp_path / "mx.qdpx")
+    (tmp_path / "meta.csv").write_text("file,party\na.txt,X\n")
+    done = cli("import")("mx.qdpx", "--project", "mx.llmstudio", "--metadata", "meta.csv")
+    assert done.returncode == 2 and "--metadata joins a table to documents" in done.stderr
+    assert not (tmp_path / "mx.llmstudio").exists()

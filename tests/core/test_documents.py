@@ -256,3 +256,28 @@ def test_two_column_pdf_with_flowed_paragraphs(tmp_path):
     # flowed() lays out real paragraph gaps: the gap, not the line spacing, splits them.
     row, _ = _one(write_pdf(tmp_path / "f.pdf", [flowed(["a b\nc d", "e f"])]))
     assert row["text"] == "a b c d\n\ne f"
+
+
+def test_damaged_files_of_every_format_are_skipped_with_a_reason(tmp_path):
+    (tmp_path / "a.docx").write_bytes(b"PK\x03\x04 not a zip really")
+    (tmp_path / "b.odt").write_bytes(b"plain text, not a package")
+    (tmp_path / "c.rtf").write_text("no rtf header here")
+    (tmp_path / "d.html").write_text("   \n")
+    (tmp_path / "e.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "ok.md").write_text("# Kept\n")
+    corpus = read_documents(tmp_path)
+    assert list(corpus.frame["document"]) == ["ok.md"]
+    lines = {p.file: p.what for p in corpus.problems}
+    assert lines["a.docx"].startswith("skipped: not a readable Word document")
+    assert lines["b.odt"].startswith("skipped: not a readable OpenDocument file")
+    assert lines["c.rtf"] == "skipped: not an RTF file (it does not start with {\\rtf)"
+    assert lines["d.html"] == "skipped: the file is empty"
+    assert lines["e.txt"] == "skipped: this is a PNG image, not text"
+
+
+def test_an_empty_metadata_table_is_an_error(tmp_path):
+    docs = _meta_folder(tmp_path)
+    meta = tmp_path / "meta.csv"
+    meta.write_text("file,party\n")
+    with pytest.raises(CorpusError, match="the metadata table has no rows"):
+        read_documents(docs, metadata=meta)
