@@ -281,3 +281,19 @@ def test_an_empty_metadata_table_is_an_error(tmp_path):
     meta.write_text("file,party\n")
     with pytest.raises(CorpusError, match="the metadata table has no rows"):
         read_documents(docs, metadata=meta)
+
+
+def test_pdf_header_that_carries_the_page_number_left_out(tmp_path):
+    # As texinfo and LaTeX books write them: the chapter changes, the page number runs
+    # on; a body line that ends in a number at the top of a page stays.
+    titles = ["Chapter 1: Start", "Chapter 1: Start", "Chapter 2: More", "Chapter 2: More"]
+    bodies = ["Apples grow.", "Pears fall.", "Plums ripen.", "Figs dry.", "Limes sour."]
+    pages = [
+        [(72, 760, f"{title} {n + 10}"), (72, 720, bodies[n])] for n, title in enumerate(titles)
+    ]
+    pages.append([(72, 760, "Table 7 lists 12"), (72, 720, bodies[4])])
+    row, problems = _one(write_pdf(tmp_path / "book.pdf", pages))
+    assert row["text"] == "\n\n".join([*bodies[:4], "Table 7 lists 12", bodies[4]])
+    assert str(problems[0]) == (
+        "book.pdf, pages 1-4: running header, footer or page number left out"
+    )

@@ -12,10 +12,12 @@ its ``layout`` mode would instead set the columns side by side on each line). It
   lower-case letter is joined without the hyphen (so a real compound cut at a line end,
   ``well-|known``, also loses its hyphen: the PDF does not say which it was);
 - running headers and footers: the top-most or bottom-most line of a page is left out when
-  the same line (digits ignored) is at that place on at least 3 pages and half the pages
-  with text; a page number there (``12``, ``Page 12``, ``12 of 40``, ``- 12 -``, roman
-  numerals) is left out when at least two pages have one at that place. Nothing else is
-  dropped; shorter documents keep every line;
+  the same line (digits ignored) is at that place on at least 3 pages; or when it is
+  short and carries the page number (its first or last number less the page's index is
+  the same on at least 3 pages: ``Chapter 3: Methods 17``); a page number alone there
+  (``12``, ``Page 12``, ``12 of 40``, ``- 12 -``, roman numerals) is left out when at
+  least two pages have one at that place. Nothing else is dropped; a document of one or
+  two pages keeps every line but lone page numbers;
 - a page with an image and no text is a scan (no text layer): reported with its number;
   a document with no text on any page is skipped.
 """
@@ -32,6 +34,8 @@ _PAGE_NUMBER = re.compile(
     r"^[-–—\s]*(?:page\s+|p\.\s*|seite\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/|von)\s*\d{1,4})?[-–—\s]*$",
     re.IGNORECASE,
 )
+_EDGE_NUMBER = re.compile(r"^\s*(\d{1,4})\b|\b(\d{1,4})\s*$")
+_SHORT = 120  # characters: longer lines at a page's edge are text, not a header
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 
 
@@ -83,6 +87,15 @@ def _key(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.split())).lower()
 
 
+def _page_offset(text: str, index: int) -> int | None:
+    """The number at the start or end of ``text`` less the page's index (None: none):
+    the same for every page of a header or footer that carries the page number."""
+    match = _EDGE_NUMBER.search(text)
+    if not match:
+        return None
+    return int(match.group(1) or match.group(2)) - index
+
+
 def _edge_lines(pages: list[list[_Line]]) -> set[tuple[int, int]]:
     """(page index, line index) of the running headers, footers and page numbers."""
     drop: set[tuple[int, int]] = set()
@@ -91,18 +104,20 @@ def _edge_lines(pages: list[list[_Line]]) -> set[tuple[int, int]]:
         edge = {}
         for i in with_text:
             lines = pages[i]
-            j = pick(range(len(lines)), key=lambda k, lines=lines: lines[k].y)
-            edge[i] = j
-        numbers = [i for i, j in edge.items() if _PAGE_NUMBER.match(pages[i][j].text.strip())]
+            edge[i] = pick(range(len(lines)), key=lambda k, lines=lines: lines[k].y)
+        text = {i: pages[i][j].text.strip() for i, j in edge.items()}
+        numbers = [i for i in edge if _PAGE_NUMBER.match(text[i])]
         if len(numbers) >= 2:
             drop.update((i, edge[i]) for i in numbers)
-        counts = Counter(_key(pages[i][j].text) for i, j in edge.items() if i not in numbers)
-        for i, j in edge.items():
-            if i in numbers:
-                continue
-            seen = counts[_key(pages[i][j].text)]
-            if seen >= 3 and seen * 2 >= len(with_text):
-                drop.add((i, j))
+        # A short line that carries the page number ("Chapter 3: Methods 17"): its
+        # number less the page's index is the same on at least 3 pages.
+        offsets = {i: _page_offset(text[i], i) for i in edge if len(text[i]) <= _SHORT}
+        common = Counter(o for o in offsets.values() if o is not None).most_common(1)
+        if common and common[0][1] >= 3:
+            drop.update((i, edge[i]) for i, o in offsets.items() if o == common[0][0])
+        # The same line (digits aside) at that place on at least 3 pages.
+        counts = Counter(_key(text[i]) for i in edge)
+        drop.update((i, edge[i]) for i in edge if counts[_key(text[i])] >= 3)
     return drop
 
 
