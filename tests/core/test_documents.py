@@ -297,3 +297,20 @@ def test_pdf_header_that_carries_the_page_number_left_out(tmp_path):
     assert str(problems[0]) == (
         "book.pdf, pages 1-4: running header, footer or page number left out"
     )
+
+
+def test_without_worker_processes_the_rest_is_read_here(tmp_path, monkeypatch):
+    import concurrent.futures.process as futures
+
+    from llmstudio.core.documents import folder
+
+    class Broken(futures.ProcessPoolExecutor):
+        def map(self, *args, **kwargs):
+            yield from list(super().map(*args, **kwargs))[:3]
+            raise futures.BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(folder, "ProcessPoolExecutor", Broken)
+    for n in range(20):
+        (tmp_path / f"{n:02}.txt").write_text(f"Text {n}.")
+    frame = read_documents(tmp_path, workers=2).frame
+    assert list(frame["text"]) == [f"Text {n}." for n in range(20)]

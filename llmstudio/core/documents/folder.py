@@ -14,6 +14,7 @@ import os
 import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
@@ -59,25 +60,32 @@ def find_documents(folder: Path) -> tuple[list[Path], Counter]:
 
 def _results(paths: list[Path], workers: int, monitor: Monitor):
     """Each path's :func:`extract` result, in order; cancel checked between files."""
-    if workers <= 1 or len(paths) < PARALLEL_FROM or getattr(sys, "frozen", False):
+    done = 0
+    if workers > 1 and len(paths) >= PARALLEL_FROM and not getattr(sys, "frozen", False):
         # (A frozen app's worker process would start the app again: one process there.)
-        for path in paths:
-            monitor.check()
-            yield extract(path)
-        return
-    monitor.check()
-    # Spawned, not forked: the window calls this from a worker thread, and a fork copies
-    # locks other threads hold (logging's, the import lock) into a child that then waits
-    # on them for ever.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        monitor.check()
+        # Spawned, not forked: the window calls this from a worker thread, and a fork
+        # copies locks other threads hold (logging's, the import lock) into a child that
+        # then waits on them for ever.
+        context = multiprocessing.get_context("spawn")
         try:
-            for result in pool.map(extract, paths, chunksize=4):
-                monitor.check()
-                yield result
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                try:
+                    for result in pool.map(extract, paths, chunksize=4):
+                        monitor.check()
+                        yield result
+                        done += 1
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+            return
+        except (BrokenProcessPool, OSError):
+            # No worker processes here (a calling script without a main guard, no
+            # semaphores in a container): the rest in this process, nothing lost.
+            pass
+    for path in paths[done:]:
+        monitor.check()
+        yield extract(path)
 
 
 def _row(name: str, fmt: str, found: Extracted) -> dict:

@@ -31,7 +31,8 @@ from .import_dialog import ImportDialog
 DATA_FILTER = (
     "Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + f" *{SUFFIX});;"
     "CSV / TSV / TXT (*.csv *.tsv *.tab *.txt);;Excel (*.xlsx);;Parquet (*.parquet);;"
-    f"JSON (*.json *.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;All files (*)"
+    f"JSON (*.json *.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;"
+    "Documents, one row each (*.pdf *.docx *.odt *.md *.html *.htm *.rtf);;All files (*)"
 )
 
 
