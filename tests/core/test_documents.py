@@ -122,8 +122,9 @@ def test_docx_body_order_tables_headers_and_metadata(tmp_path):
 
 
 def test_odt_text_and_metadata(tmp_path):
-    row, _ = _one(write_odt(tmp_path / "o.odt", title="ODT title", author="Olga"))
-    assert row["text"] == "\n\n".join(["ODT heading", *PARAGRAPHS])
+    path = write_odt(tmp_path / "o.odt", title="ODT title", author="Olga", table=[["a", "b"]])
+    row, _ = _one(path)
+    assert row["text"] == "\n\n".join(["ODT heading", PARAGRAPHS[0], "a\tb", PARAGRAPHS[1]])
     assert (row["title"], row["author"], row["format"]) == ("ODT title", "Olga", "odt")
 
 

@@ -38,10 +38,12 @@ def write_docx(path: Path, *, title=None, author=None, header=None, table=None, 
     return path
 
 
-def write_odt(path: Path, *, title=None, author=None):
-    """An OpenDocument text: a heading and the two PARAGRAPHS, with ``dc:title``/creator."""
+def write_odt(path: Path, *, title=None, author=None, table=None):
+    """An OpenDocument text: a heading and the two PARAGRAPHS (``table``, rows of cells,
+    between them), with ``dc:title``/creator."""
     from odf import dc
     from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableRow
     from odf.text import H, P
 
     doc = OpenDocumentText()
@@ -50,8 +52,18 @@ def write_odt(path: Path, *, title=None, author=None):
     if author:
         doc.meta.addElement(dc.Creator(text=author))
     doc.text.addElement(H(outlinelevel=1, text="ODT heading"))
-    for paragraph in PARAGRAPHS:
-        doc.text.addElement(P(text=paragraph))
+    doc.text.addElement(P(text=PARAGRAPHS[0]))
+    if table:
+        grid = Table()
+        for row in table:
+            line = TableRow()
+            for value in row:
+                cell = TableCell()
+                cell.addElement(P(text=value))
+                line.addElement(cell)
+            grid.addElement(line)
+        doc.text.addElement(grid)
+    doc.text.addElement(P(text=PARAGRAPHS[1]))
     doc.save(str(path))
     return path
 

@@ -37,6 +37,8 @@ def _text_of(node) -> str:
 
 
 def _blocks(node, out: list[str], first_heading: list[str]) -> None:
+    from odf.table import TableRow
+
     for child in node.childNodes:
         if child.nodeType != child.ELEMENT_NODE:
             continue
@@ -48,7 +50,7 @@ def _blocks(node, out: list[str], first_heading: list[str]) -> None:
             out.append(text)
         elif name == (_TABLE, "table"):
             rows = []
-            for row in child.getElementsByType(_table_row()):
+            for row in child.getElementsByType(TableRow):
                 cells = [
                     " ".join(_text_of(c).split())
                     for c in row.childNodes
@@ -59,12 +61,6 @@ def _blocks(node, out: list[str], first_heading: list[str]) -> None:
             out.append("\n".join(rows))
         else:  # lists, sections, frames: their paragraphs in order
             _blocks(child, out, first_heading)
-
-
-def _table_row():
-    from odf.table import TableRow
-
-    return TableRow
 
 
 def _meta(doc, name: tuple[str, str]) -> str | None:
