@@ -111,10 +111,17 @@ def test_docx_body_order_tables_headers_and_metadata(tmp_path):
         author="Dee",
         header="CONFIDENTIAL",
         table=[["name", "age"], ["Ann", "41"]],
+        footnote=True,
     )
     row, problems = _one(path)
     assert row["text"] == "\n\n".join(
-        ["Interview heading", PARAGRAPHS[0], "name\tage\nAnn\t41", PARAGRAPHS[1]]
+        [
+            "Interview heading",
+            PARAGRAPHS[0],
+            "name\tage\nAnn\t41",
+            PARAGRAPHS[1],
+            "[1] A note at the foot.",
+        ]
     )
     assert "CONFIDENTIAL" not in row["text"]
     assert (row["title"], row["author"]) == ("Interview heading", "Dee")

@@ -34,8 +34,33 @@ def write_docx(path: Path, *, title=None, author=None, header=None, table=None, 
     doc.add_paragraph(PARAGRAPHS[1])
     if header:
         doc.sections[0].header.paragraphs[0].text = header
+    if footnote:
+        _add_footnote(doc, "A note at the foot.")
     doc.save(path)
     return path
+
+
+_FOOTNOTES = (
+    '<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+    '</w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:footnote>'
+    "</w:footnotes>"
+)
+
+
+def _add_footnote(doc, text: str) -> None:
+    """A footnotes part as Word writes one (python-docx cannot add footnotes itself)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    part = Part(
+        PackURI("/word/footnotes.xml"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+        _FOOTNOTES.format(text).encode(),
+        doc.part.package,
+    )
+    doc.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
 
 
 def write_odt(path: Path, *, title=None, author=None, table=None):
