@@ -322,3 +322,13 @@ def test_without_worker_processes_the_rest_is_read_here(tmp_path, monkeypatch):
         (tmp_path / f"{n:02}.txt").write_text(f"Text {n}.")
     frame = read_documents(tmp_path, workers=2).frame
     assert list(frame["text"]) == [f"Text {n}." for n in range(20)]
+
+
+def test_pdf_repeated_last_line_at_other_heights_is_text(tmp_path):
+    # "Thank you." ends three pages, but where the text ends: not a footer.
+    pages = [
+        [(72, 720, f"{word} starts here."), (72, 700 - 14 * n, "Thank you.")]
+        for n, word in enumerate(["One", "Two", "Three"])
+    ]
+    row, problems = _one(write_pdf(tmp_path / "t.pdf", pages))
+    assert row["text"].count("Thank you.") == 3 and problems == []

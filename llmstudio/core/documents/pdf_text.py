@@ -12,12 +12,13 @@ its ``layout`` mode would instead set the columns side by side on each line). It
   lower-case letter is joined without the hyphen (so a real compound cut at a line end,
   ``well-|known``, also loses its hyphen: the PDF does not say which it was);
 - running headers and footers: the top-most or bottom-most line of a page is left out when
-  the same line (digits ignored) is at that place on at least 3 pages; or when it is
-  short and carries the page number (its first or last number less the page's index is
-  the same on at least 3 pages: ``Chapter 3: Methods 17``); a page number alone there
-  (``12``, ``Page 12``, ``12 of 40``, ``- 12 -``, roman numerals) is left out when at
-  least two pages have one at that place. Nothing else is dropped; a document of one or
-  two pages keeps every line but lone page numbers;
+  the same line is at the same height on at least 3 pages; or when it is short and
+  carries the page number (a number in it less the page's index is the same on at least
+  3 pages at that height: ``Chapter 3: Methods 17``; so a first line numbered along with
+  the pages, ``Question 3`` on page 3, is taken for one too); a page number
+  alone there (``12``, ``Page 12``, ``12 of 40``, ``- 12 -``, roman numerals) is left out
+  when at least two pages have one at the same height. Nothing else is dropped: a
+  document of one or two pages keeps every line but lone page numbers;
 - a page with an image and no text is a scan (no text layer): reported with its number;
   a document with no text on any page is skipped.
 """
@@ -34,7 +35,7 @@ _PAGE_NUMBER = re.compile(
     r"^[-–—\s]*(?:page\s+|p\.\s*|seite\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/|von)\s*\d{1,4})?[-–—\s]*$",
     re.IGNORECASE,
 )
-_EDGE_NUMBER = re.compile(r"^\s*(\d{1,4})\b|\b(\d{1,4})\s*$")
+_NUMBERS = re.compile(r"(?<![\d.,])\d{1,4}(?![\d.,]\d)")
 _SHORT = 120  # characters: longer lines at a page's edge are text, not a header
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 
@@ -84,20 +85,19 @@ def _has_image(page) -> bool:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\d+", "#", " ".join(text.split())).lower()
+    return " ".join(text.split()).lower()
 
 
-def _page_offset(text: str, index: int) -> int | None:
-    """The number at the start or end of ``text`` less the page's index (None: none):
-    the same for every page of a header or footer that carries the page number."""
-    match = _EDGE_NUMBER.search(text)
-    if not match:
-        return None
-    return int(match.group(1) or match.group(2)) - index
+def _page_offsets(text: str, index: int) -> set[int]:
+    """Each number in ``text`` less the page's index: one of them is the same on every
+    page of a header or footer that carries the page number."""
+    return {int(n) - index for n in _NUMBERS.findall(text)}
 
 
 def _edge_lines(pages: list[list[_Line]]) -> set[tuple[int, int]]:
-    """(page index, line index) of the running headers, footers and page numbers."""
+    """(page index, line index) of the running headers, footers and page numbers: each
+    rule below counts only lines at the same height on the page (within a few points), as
+    a header or footer is, and the last line of a page's text is not."""
     drop: set[tuple[int, int]] = set()
     with_text = [i for i, lines in enumerate(pages) if lines]
     for pick in (max, min):  # the top-most line, then the bottom-most
@@ -106,18 +106,25 @@ def _edge_lines(pages: list[list[_Line]]) -> set[tuple[int, int]]:
             lines = pages[i]
             edge[i] = pick(range(len(lines)), key=lambda k, lines=lines: lines[k].y)
         text = {i: pages[i][j].text.strip() for i, j in edge.items()}
-        numbers = [i for i in edge if _PAGE_NUMBER.match(text[i])]
-        if len(numbers) >= 2:
-            drop.update((i, edge[i]) for i in numbers)
-        # A short line that carries the page number ("Chapter 3: Methods 17"): its
-        # number less the page's index is the same on at least 3 pages.
-        offsets = {i: _page_offset(text[i], i) for i in edge if len(text[i]) <= _SHORT}
-        common = Counter(o for o in offsets.values() if o is not None).most_common(1)
-        if common and common[0][1] >= 3:
-            drop.update((i, edge[i]) for i, o in offsets.items() if o == common[0][0])
-        # The same line (digits aside) at that place on at least 3 pages.
-        counts = Counter(_key(text[i]) for i in edge)
-        drop.update((i, edge[i]) for i in edge if counts[_key(text[i])] >= 3)
+        place = {i: round(pages[i][j].y / 3) for i, j in edge.items()}
+
+        def repeated(keys: dict, least: int, edge=edge, place=place) -> None:
+            # keys: page -> the set of keys its edge line has
+            counts = Counter((k, place[i]) for i, ks in keys.items() for k in ks)
+            drop.update(
+                (i, edge[i])
+                for i, ks in keys.items()
+                if any(counts[(k, place[i])] >= least for k in ks)
+            )
+
+        # A page number alone ("12", "Page 12", "- 12 -", "xii") on at least 2 pages.
+        repeated({i: {"#"} for i in edge if _PAGE_NUMBER.match(text[i])}, 2)
+        # A short line that carries the page number ("Chapter 3: Methods 17", "Annual
+        # report, page 3 of 40"): a number in it less the page's index is the same on at
+        # least 3 pages.
+        repeated({i: _page_offsets(text[i], i) for i in edge if len(text[i]) <= _SHORT}, 3)
+        # The same line on at least 3 pages.
+        repeated({i: {_key(text[i])} for i in edge}, 3)
     return drop
 
 
