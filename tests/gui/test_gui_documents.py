@@ -4,7 +4,6 @@ reported."""
 
 from __future__ import annotations
 
-from conftest import LOAD_TIMEOUT_MS
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
@@ -13,6 +12,8 @@ from llmstudio.core.project import Project
 
 from helpers.documents import PARAGRAPHS, write_docx, write_report_pdf
 from helpers.pdf_files import write_pdf
+
+TIMEOUT_MS = 20_000
 
 
 def _folder(tmp_path):
@@ -41,7 +42,7 @@ def _drop(window, path):
 def _loaded(qtbot, window):
     """Wait for the corpus shown and the import's task ended."""
     task = window.files.documents.task
-    return qtbot.waitSignals([window.sig_loaded, task.sig_finished], timeout=LOAD_TIMEOUT_MS)
+    return qtbot.waitSignals([window.sig_loaded, task.sig_finished], timeout=TIMEOUT_MS)
 
 
 def test_dropped_folder_is_imported_and_reported(qtbot, window, tmp_path):
@@ -75,7 +76,7 @@ def test_cancel_opens_nothing(qtbot, window, tmp_path):
     for n in range(40):
         (tmp_path / f"{n:02}.txt").write_text(f"Text {n}.")
     importer = window.files.documents
-    with qtbot.waitSignal(importer.task.sig_finished, timeout=LOAD_TIMEOUT_MS):
+    with qtbot.waitSignal(importer.task.sig_finished, timeout=TIMEOUT_MS):
         importer.start(tmp_path)
         importer.dialog.grab().save("/tmp/docs19_progress.png")
         assert importer.progress.cancel_button.isEnabled()
@@ -113,6 +114,6 @@ def test_menu_folder_into_a_new_project_and_a_folder_of_nothing(
     empty.mkdir()
     errors = []
     window.sig_error.connect(errors.append)
-    with qtbot.waitSignal(window.files.documents.task.sig_finished, timeout=LOAD_TIMEOUT_MS):
+    with qtbot.waitSignal(window.files.documents.task.sig_finished, timeout=TIMEOUT_MS):
         window.open_path(empty)
     assert errors and "the folder holds no documents" in errors[0]
