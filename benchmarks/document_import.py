@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/document_import.py --write     # and record it in RESULTS.md
 
 The folder is generated once (fixed seed) into ``benchmarks/data/documents_N/``: PDFs of
-five pages written byte by byte (``tests/helpers/pdf_files``), Word files from python-docx
+about five pages written byte by byte (``tests/helpers/pdf_files``), Word files from python-docx
 (a heading, paragraphs, a table), UTF-8 text files. Timed in the same run, each as the
 median of ``--repeat`` runs:
 
@@ -77,12 +77,12 @@ def generate(folder: Path, count: int) -> Path:
         sub.mkdir(parents=True, exist_ok=True)
         kind = n % 3
         paragraphs = [_paragraph(rng, rng.randint(40, 120)) for _ in range(30)]
-        if kind == 0:  # a PDF of five pages: header, paragraphs, page number
+        if kind == 0:  # a PDF of about five pages: header, paragraphs, page number
             pages, lines = [], []
             for p in paragraphs:
                 lines += _lines(p) + [""]
-            per = (len(lines) + 4) // 5
-            for k in range(5):
+            per = 48  # lines a page: the text ends above the page number
+            for k in range((len(lines) + per - 1) // per):
                 y, page = 740.0, [(72, 770, "Generated report")]
                 for line in lines[k * per : (k + 1) * per]:
                     if line:

@@ -35,7 +35,7 @@ _PAGE_NUMBER = re.compile(
     r"^[-–—\s]*(?:page\s+|p\.\s*|seite\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/|von)\s*\d{1,4})?[-–—\s]*$",
     re.IGNORECASE,
 )
-_NUMBERS = re.compile(r"(?<![\d.,])\d{1,4}(?![\d.,]\d)")
+_NUMBERS = re.compile(r"(?<![\w.,])\d{1,4}(?!\w|[.,]\d)")  # a number of its own
 _SHORT = 120  # characters: longer lines at a page's edge are text, not a header
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 
