@@ -34,8 +34,10 @@ sys.path.insert(0, str(ROOT))  # this checkout's llmstudio, whichever is install
 IMAGES = (
     "main_window.png",
     "coding_panel.png",
+    "coding_passages.png",
     "run_dialog_code.png",
     "codebook_editor.png",
+    "memo_browser.png",
     "validation_view.png",
     "chart_by_group.png",
     "bias_counterfactual.png",
@@ -43,6 +45,7 @@ IMAGES = (
     "learn_panel.png",
     "start_page.png",
     "help_getting_started.png",
+    "qdpx_import.png",
     "document_import.png",
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
@@ -136,14 +139,17 @@ class Shots:
         self.run_model()
         self.shoot_main_window()
         self.shoot_coding_panel()
+        self.shoot_passages()
         self.shoot_run_dialog()
         self.shoot_codebook_editor()
+        self.shoot_memos()
         self.shoot_validation()
         self.shoot_chart()
         self.shoot_bias()
         self.shoot_learn()
         self.shoot_documents()
         self.export()
+        self.shoot_qdpx()
         self.window.close()
         return self.made
 
@@ -251,6 +257,37 @@ class Shots:
         w.coding.dock.hide()
         w.resize(1360, 820)
 
+    def shoot_passages(self) -> None:
+        """A tree codebook with colours, and passages of one answer marked from the
+        keyboard: overlapping, two codes on the same words, a child code."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        from llmstudio.core.codebook import loads
+
+        w = self.window
+        w.project.save_codebook(loads(THEMES_YAML, "themes.yaml"))
+        w.resize(1440, 1000)
+        panel = w.coding
+        panel.act_open.trigger()
+        w.resizeDocks([panel.dock], [660], Qt.Orientation.Horizontal)  # room for the text
+        panel.reload_codebooks()
+        panel.codebook_box.setCurrentText("Themes")
+        panel.set_filter("all")
+        text = w.corpus.frame["text"].iloc[PASSAGE_ROW]
+        panel.goto(PASSAGE_ROW)
+        panel.setFocus()
+        for words, key in PASSAGES:
+            start = text.index(words)
+            panel.text.select(start, start + len(words))
+            QTest.keyClick(panel, getattr(Qt.Key, f"Key_{key}"))
+            self.settle(20)
+        panel.text.clear_selection()
+        panel.text.verticalScrollBar().setValue(0)  # the answer from its start
+        self.save(panel.dock, "coding_passages.png")
+        panel.dock.hide()
+        w.resize(1360, 820)
+
     def shoot_run_dialog(self) -> None:
         w = self.window
         dialog = self.RunDialog(
@@ -267,11 +304,71 @@ class Shots:
         dialog.reject()
 
     def shoot_codebook_editor(self) -> None:
+        """Ctrl+B: the Local issues codebook, a tree of codes with their colours."""
         editor = self.CodebookEditor(self.window.project, self.window, select=ISSUES)
         editor.resize(980, 620)
         editor.show()
+        editor.tree.set_current_index(1)  # Rents, under Housing
         self.save(editor, "codebook_editor.png")
         editor.reject()
+
+    def shoot_memos(self) -> None:
+        """Memos of every kind, then Analyse > Memos… (Ctrl+Shift+M) with the project memo
+        typed into the browser."""
+        from PySide6.QtTest import QTest
+
+        from llmstudio.core import human_codes, memos, passages
+
+        w = self.window
+        project, book = w.project, w.project.codebook("Tone")
+        coded = human_codes.current(project, "Tone", "ana")
+        first = coded[0]
+        human_codes.record(
+            project,
+            book,
+            "ana",
+            first.row_id,
+            first.codes,
+            "Irony? Reads negative on a second look.",
+        )
+        text = passages.row_text(project, coded[1].row_id)
+        cut = text.find(" ", 12) if text.find(" ", 12) > 0 else len(text)
+        passages.add(
+            project,
+            book,
+            "ana",
+            coded[1].row_id,
+            0,
+            cut,
+            coded[1].codes[0] if coded[1].codes else "neutral",
+            "The opening carries the tone; the rest is detail.",
+        )
+        memos.set_code_memo(
+            project,
+            "Tone",
+            "neutral",
+            "ana",
+            "Neutral is where answers list facts. Check with ben whether complaints about "
+            "services without emotion words count as negative.",
+        )
+        memos.add_project_memo(
+            project, "ben", "Second coder", "Coded the first 50 rows blind; 3 disagreements noted."
+        )
+        browser = w.memos
+        browser.act_open.trigger()
+        browser.new_author.setText("ana")
+        browser.btn_new.click()
+        browser.editor.title.clear()
+        QTest.keyClicks(browser.editor.title, "Sampling and order")
+        QTest.keyClicks(
+            browser.editor.text,
+            "Coded the first 20 answers in file order, then a random sample of 100.",
+        )
+        self.wait(lambda: not browser.editor.pending, "the memo saved", 10)
+        browser.refresh()
+        browser.resize(960, 620)
+        self.save(browser, "memo_browser.png")
+        browser.close()
 
     def shoot_validation(self) -> None:
         """Ctrl+Shift+V: ana against the builtin model's run."""
@@ -395,6 +492,24 @@ class Shots:
         if "Cohen" not in methods.read_text(encoding="utf-8"):
             raise RuntimeError(f"{methods.name} gives no agreement")
 
+    def shoot_qdpx(self) -> None:
+        """File > Export > REFI-QDA Project, then File > Import of that file as a new
+        project: the import's summary (what a file from MAXQDA or NVivo gives too)."""
+        w = self.window
+        qdpx = self.tmp / "survey.qdpx"
+        dialog = w.files.qdpx.export_qdpx(qdpx)
+        self.wait(lambda: not dialog.task.running and dialog.outcome.text(), "the .qdpx export")
+        dialog.close()
+        dialog = w.files.qdpx.import_qdpx(qdpx, self.tmp / "from_qdpx.llmstudio")
+        self.wait(
+            lambda: not dialog.task.running and dialog.outcome.text() and not w._busy,
+            "the .qdpx import",
+        )
+        if "Imported" not in dialog.outcome.text():
+            raise RuntimeError(f"the import failed: {dialog.outcome.text()}")
+        self.save(dialog, "qdpx_import.png")
+        dialog.close()
+
 
 def pick(combo, data: str) -> None:
     """Choose the item whose data is ``data``."""
@@ -452,17 +567,52 @@ codes:
     include: Complaints about landlords.
     exclude: Traffic on housing estates (that is Transport).
     examples: ["Rents have doubled and nobody can afford to live here."]
+    children:
+      - name: Rents
+        description: What renting costs; landlords, deposits, evictions.
+      - name: Homelessness
+        description: Rough sleeping, temporary accommodation.
   - name: Transport
     description: Buses, trains, roads, parking, cycling.
+    children:
+      - name: Buses
+        description: Routes, fares, services cut.
+      - name: Roads
+        description: Potholes, congestion, speeding.
   - name: Health
     description: The NHS, GP appointments, hospitals, social care.
   - name: Cost of living
     description: Prices, energy bills, wages, benefits.
+    color: "#117733"
   - name: Crime
     description: Crime, policing, antisocial behaviour.
   - name: Environment
     description: Flooding, pollution, green spaces, recycling.
 """
+
+THEMES_YAML = """\
+name: Themes
+codes:
+  - name: Housing
+    description: Where people live and what it costs.
+    children:
+      - name: Rent
+        description: Rents and tenancies.
+      - name: Buying a home
+  - name: Health
+    description: The NHS, GP appointments, hospitals, social care.
+  - name: Politics
+    description: Trust in those in charge.
+"""
+PASSAGE_ROW = 20  # "Where do I start. Rent on our two-bed went from ..."
+PASSAGES = [  # (the words, the key: 1 Housing, 2 Rent, 3 Buying a home, 4 Health, 5 Politics)
+    ("Rent on our two-bed went from £1,650 to £2,100 when the tenancy renewed", "2"),
+    ("Rent on our two-bed went from £1,650", "1"),
+    ("we've basically given up on ever buying", "3"),
+    ("we've basically given up on ever buying", "1"),
+    ("the state of the local hospital. My partner waited 9 months for a scan", "4"),
+    ("anyone in charge lives the same life we do. Not angry exactly, just tired", "5"),
+]
 
 
 if __name__ == "__main__":

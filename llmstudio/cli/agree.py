@@ -9,6 +9,7 @@ import sys
 
 from ..core.errors import LlmstudioError, UsageError
 from ..core.project import Project, is_project, load_any, open_project_file
+from . import agree_passages
 from .exit_codes import DONE
 from .options import bootstrap_args
 from .parser import Commands
@@ -97,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     """``agree``: two or more columns compared (or two runs: ``--run``); the exit status."""
     from ..core.stats import agreement
 
+    if args.passages:
+        return agree_passages.run(args)
     if args.run:
         return _agree_runs(args)
     if not args.columns:
@@ -252,6 +255,7 @@ def register(commands: Commands) -> None:
         help="a project's run, given twice: the two runs compared like two "
         "coders (run-to-run stability of a replicate)",
     )
+    agree_passages.add_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     bootstrap_args(p, 1000)
     import_args(p)

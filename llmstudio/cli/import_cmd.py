@@ -43,9 +43,9 @@ def register(commands: Commands) -> None:
         "dates, pages); skipped files and scanned pages are listed. A REFI-QDA project "
         "(.qdpx, as ATLAS.ti, MAXQDA, NVivo and "
         "QualCoder export it) as a new project: each text source a row, its case's "
-        "variables its metadata; the code tree as codebooks; users as coders; "
-        "selections of a whole text as row codes; their notes as memos. A file with "
-        "selections over part of a text is refused (passage coding arrives with issue 18).",
+        "variables its metadata; each top-level folder of the code tree a codebook, "
+        "its tree and colours kept; users as coders; selections of a whole text as row "
+        "codes, selections over part of a text as passages; notes as memos.",
     )
     p.add_argument("file", help="a folder or file of documents, or a REFI-QDA project (.qdpx)")
     p.add_argument("--project", required=True, help=f"the new project ({SUFFIX}); must not exist")

@@ -11,7 +11,7 @@ CLI call these.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from .code_colors import color_problem
@@ -22,9 +22,47 @@ from .project import Project
 from .store import codebooks as stored_codebooks
 from .store import history, transaction
 from .store import human_codes as stored_codes
+from .store import memos as stored_memos
 from .store import passages as stored_passages
 
-__all__ = ["merge", "move", "recolor", "rename"]
+__all__ = ["CodeUse", "merge", "move", "recolor", "rename", "usage"]
+
+
+@dataclass(frozen=True)
+class CodeUse:
+    """How much of a project's coding names one code: what a rename carries along, a
+    merge moves and a removal would leave behind."""
+
+    rows: int  # (coder, row) pairs whose code in force includes the code
+    passages: int  # passages in force with the code
+    coders: int  # coders of those rows and passages
+    clicks: int  # every click ever naming it (history included): what a rename rewrites
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.rows or self.passages)
+
+    def text(self) -> str:
+        """The use in words, e.g. "12 coded rows and 3 passages by 2 coders"."""
+        if not self.in_use:
+            return "no coded rows or passages"
+        rows = f"{self.rows} coded row{'s' * (self.rows != 1)}"
+        passages = f"{self.passages} passage{'s' * (self.passages != 1)}"
+        return f"{rows} and {passages} by {self.coders} coder{'s' * (self.coders != 1)}"
+
+
+def usage(project: Project, codebook: str, code: str) -> CodeUse:
+    """How much coding in ``codebook`` names ``code`` now (removed passages and earlier
+    clicks of a row do not count as codings, only in ``clicks``)."""
+    rows = [
+        click
+        for click in stored_codes.latest_clicks(project.db, codebook)
+        if code in json.loads(click[4])
+    ]
+    passages = stored_passages.find(project.db, codebook, codes=[code])
+    coders = {click[2] for click in rows} | {p[2] for p in passages}
+    clicks = stored_codes.clicks_with_code(project.db, codebook, code)
+    return CodeUse(len(rows), len(passages), len(coders), len(clicks))
 
 
 def _now() -> str:
@@ -45,6 +83,21 @@ def _book(book: Codebook, codes) -> Codebook:
         return replace(book, codes=tuple(codes))
     except CodebookError as exc:
         raise ProjectError(str(exc)) from None
+
+
+def _keep_colors(old: Codebook, new: Codebook) -> Codebook:
+    """``new`` with each code showing the colour it showed in ``old``: a code with the
+    palette's colour gets it by its place, which moving or merging another code changes
+    (and passages highlighted in it would change colour)."""
+    stored = Codebook.from_dict(new.to_dict())  # the order the project will read back
+    keep = {
+        name: old.color_of(name)
+        for name in stored.names
+        if old.code(name) is not None and stored.color_of(name) != old.color_of(name)
+    }
+    if not keep:
+        return new
+    return _book(new, (replace(c, color=keep.get(c.name, c.color)) for c in new.codes))
 
 
 def _save(project: Project, book: Codebook, modified: str) -> None:
@@ -95,6 +148,7 @@ def rename(project: Project, codebook: str, old: str, new: str) -> Codebook:
         _save(project, renamed, now)
         clicks = _recode_clicks(project, book, renamed, old, new)
         passages = stored_passages.rename_code(project.db, book.name, old, new)
+        stored_memos.rename_code(project.db, book.name, old, new)  # its memos go along
         history.add(
             project.db,
             "code",
@@ -120,12 +174,13 @@ def merge(project: Project, codebook: str, source: str, into: str) -> Codebook:
             return c
         return replace(c, parent=gone.parent if c.name == into else into)
 
-    merged = _book(book, (moved(c) for c in book.codes if c.name != source))
+    merged = _keep_colors(book, _book(book, (moved(c) for c in book.codes if c.name != source)))
     now = _now()
     with transaction(project.db):
         _save(project, merged, now)
         clicks = _recode_clicks(project, book, merged, source, into)
         passages = stored_passages.rename_code(project.db, book.name, source, into)
+        stored_memos.rename_code(project.db, book.name, source, into)  # kept, on ``into``
         repeated = stored_passages.duplicates(project.db, book.name, into)
         stored_passages.remove_many(project.db, repeated, now)
         definition = json.dumps(gone.to_dict(), ensure_ascii=False)
@@ -159,7 +214,7 @@ def move(project: Project, codebook: str, code: str, parent: str = "") -> Codebo
         at = max(i for i, c in enumerate(rest) if c.name in under) + 1
     else:
         at = len(rest)
-    moved = _book(book, rest[:at] + branch + rest[at:])
+    moved = _keep_colors(book, _book(book, rest[:at] + branch + rest[at:]))
     with transaction(project.db):
         _save(project, moved, _now())
         history.add(

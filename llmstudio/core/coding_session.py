@@ -99,6 +99,8 @@ class PassageStore(Protocol):
 
     def change(self, passage_id: int, code: str) -> int: ...
 
+    def change_memo(self, passage_id: int, memo: str) -> int: ...
+
     def switch(self, take_out: Sequence[int], put_back: Sequence[int]) -> None: ...
 
 
@@ -211,6 +213,12 @@ class CodingSession:
         """Give a passage another code, undoably; the id of its successor."""
         new = self._passage_store().change(passage_id, code)
         self._took(PassageStep(row_id, (new,), (passage_id,), text or f"recode as {code}"))
+        return new
+
+    def memo_passage(self, row_id: int, passage_id: int, memo: str, text: str = "") -> int:
+        """Give a passage another memo, undoably; the id of its successor."""
+        new = self._passage_store().change_memo(passage_id, memo)
+        self._took(PassageStep(row_id, (new,), (passage_id,), text or "passage memo"))
         return new
 
     def _apply(self, step: Click | PassageStep, forward: bool) -> None:

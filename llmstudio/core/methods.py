@@ -31,6 +31,7 @@ from .methods_facts import (
     run_records,
     scores_directly,
 )
+from .methods_passages import passage_section
 from .project import Project
 from .runs import run_name
 from .store import human_codes as stored_codes
@@ -217,6 +218,8 @@ def build_record(
             else "Sample: none stored (coders coded any rows)."
         )
 
+    _memo_counts(doc, project)
+
     agree = agreement_rows(project, n_resamples, seed) if books else []
     doc.h(2, "Agreement")
     if not agree:
@@ -262,6 +265,7 @@ def build_record(
                 if a.result is not None and note:
                     doc.p(f"{a.what}, {a.reference} vs {a.comparison}: {note}")
 
+    passage_sentences = passage_section(doc, project, n_resamples, seed)
     _stability_section(doc, project, n_resamples, seed)
 
     doc.h(2, "Bias checks")
@@ -281,7 +285,7 @@ def build_record(
             doc.image(chart, chart.stem.replace("_", " "))
 
     doc.h(2, "Suggested methods paragraph")
-    doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias))
+    doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias, passage_sentences))
     return doc
 
 
@@ -414,8 +418,10 @@ def suggested_paragraph(
     coder_counts: dict[str, dict[str, int]],
     agree: list[AgreementRow],
     bias: list[tuple[Path, dict]],
+    passage_sentences: Sequence[str] = (),
 ) -> str:
-    """Plain prose naming the model, task, n and agreement with its CI."""
+    """Plain prose naming the model, task, n and agreement with its CI (``passage_
+    sentences``: agreement on passages, from ``methods_passages``)."""
     rows = int(project.meta("rows", "0") or 0)
     parts = []
     # The runs whose columns a reader gets under the plain names; a partial run is never
@@ -472,6 +478,7 @@ def suggested_paragraph(
             f"Cohen's kappa = {k.value:.2f}{ci}, percent agreement = "
             f"{a.result.percent_agreement.value:.2f}." + _blind_sentence(a)
         )
+    parts += passage_sentences
     for path, data in bias:
         if "changed_share" in data and data.get("changed_share") is not None:
             parts.append(
@@ -482,6 +489,22 @@ def suggested_paragraph(
     if not parts:
         return "No model runs or human codes are stored yet."
     return " ".join(parts)
+
+
+def _memo_counts(doc: Document, project: Project) -> None:
+    """How many memos of each kind, never their text: memos are a researcher's working
+    notes, which may be private, and this record is meant to be published."""
+    from .memos import KIND_TITLES, count
+
+    counts = count(project)
+    if not any(counts.values()):
+        return
+    said = ", ".join(f"{n:,} {KIND_TITLES[k].lower()}" for k, n in counts.items() if n)
+    doc.p(
+        f"Memos: {said} memo{'s' if sum(counts.values()) > 1 else ''}. Only their number is "
+        "given here: memos are the researchers' working notes and may be private (the "
+        ".qdpx export and the annotated table carry their text)."
+    )
 
 
 def check_methods_path(path: str | Path) -> Path:

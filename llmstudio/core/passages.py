@@ -16,6 +16,8 @@ Qt-free: the coding panel, retrieval, agreement and exports read through these f
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -30,6 +32,7 @@ from .store import passages as stored
 from .store import transaction
 
 __all__ = [
+    "DocumentPositions",
     "Passage",
     "ProjectPassages",
     "add",
@@ -170,6 +173,47 @@ def to_utf16(text: str, index: int) -> int:
     if not 0 <= index <= len(text):
         raise ProjectError(f"index {index} is outside the text (0 to {len(text)})")
     return index + sum(1 for ch in text[:index] if ord(ch) > 0xFFFF)
+
+
+class DocumentPositions:
+    """Between a row's text and the positions of a Qt text document showing it
+    (``QTextDocument.setPlainText``): Qt counts UTF-16 units and turns each ``"\\r\\n"``
+    into one paragraph break, so a position there is not a str index here. Lookups are
+    binary searches: a long text with many passages is highlighted at once."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.shown = text.replace("\r\n", "\n")  # what the document holds, as str
+        # str indices of each "\r" dropped, in ``text`` and in ``shown``
+        self._cr = [m.start() for m in re.finditer("\r\n", text)]
+        self._cr_shown = [at - k for k, at in enumerate(self._cr)]
+        # document positions where a character beyond U+FFFF (two UTF-16 units) starts
+        astral = [i for i, ch in enumerate(self.shown) if ord(ch) > 0xFFFF]
+        self._astral_at = astral
+        self._astral = [at + k for k, at in enumerate(astral)]
+        self.length = len(self.shown) + len(astral)  # the document's positions
+
+    def index(self, position: int) -> int:
+        """The str index in ``text`` of document position ``position``; ProjectError when
+        it is inside a character beyond U+FFFF or outside the text."""
+        if not 0 <= position <= self.length:
+            raise ProjectError(f"position {position} is outside the text (0 to {self.length})")
+        inside = bisect_left(self._astral, position - 1)
+        if inside < len(self._astral) and self._astral[inside] == position - 1:
+            raise ProjectError(
+                f"UTF-16 position {position} falls inside a character beyond U+FFFF "
+                "(two UTF-16 units): a surrogate pair cannot be split"
+            )
+        at = position - bisect_left(self._astral, position - 1)
+        return at + bisect_left(self._cr_shown, at)
+
+    def position(self, index: int) -> int:
+        """The document position of str index ``index`` in ``text`` (between a "\\r" and
+        its "\\n": the line's end)."""
+        if not 0 <= index <= len(self.text):
+            raise ProjectError(f"index {index} is outside the text (0 to {len(self.text)})")
+        at = index - bisect_left(self._cr, index)
+        return at + bisect_left(self._astral_at, at)
 
 
 # -- changing -----------------------------------------------------------------------------
@@ -383,6 +427,10 @@ class ProjectPassages:
     def change(self, passage_id: int, code: str) -> int:
         """Give a passage another code; its successor's id."""
         return change(self.project, self.book, passage_id, code=code).id
+
+    def change_memo(self, passage_id: int, memo: str) -> int:
+        """Give a passage another memo; its successor's id."""
+        return change(self.project, self.book, passage_id, memo=memo).id
 
     def switch(self, take_out: Sequence[int], put_back: Sequence[int]) -> None:
         """Remove ``take_out`` and put ``put_back`` in force again, in one transaction."""

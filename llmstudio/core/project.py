@@ -27,6 +27,7 @@ from .nested import arrow_types, text_column_problem, to_arrow
 from .read_problems import Problem
 from .store import codebooks as stored_codebooks
 from .store import connection, consents, history, human_codes, meta, passages, transaction
+from .store import memos as stored_memos
 from .store.migrations import MIGRATIONS, Migration, migrate, required_tables, schema_version
 from .stored_credentials import scrub_stored_credentials
 
@@ -329,6 +330,7 @@ class Project:
                 # the human codes and passages follow their codebook to its new name
                 human_codes.rename_codebook(self.db, replaces, book.name)
                 passages.rename_codebook(self.db, replaces, book.name)
+                stored_memos.rename_codebook(self.db, replaces, book.name)
             stored_codebooks.put(self.db, book.name, book.to_json(), _now())
             history.add(self.db, "codebook", f"saved {book.name!r} ({len(book.codes)} codes)")
 

@@ -42,6 +42,7 @@ from .common.column_widths import ColumnWidths
 from .common.errors import describe
 from .common.search_bar import SearchBar
 from .help.menu import HelpMenu
+from .memos.memo_browser import install as install_memos
 from .project.file_actions import FileActions
 from .review.check_run import CheckRun
 from .review.review import Review
@@ -189,6 +190,14 @@ class MainWindow(QMainWindow):
         self.blind_mode = BlindMode(self, self.coding)  # Code Blind hides results, coders
         analyse.addAction(self.coding.act_open)
         analyse.addAction(self.coding.act_blind)
+        self.memos = install_memos(  # Analyse > Memos… (Ctrl+Shift+M); blind: own memos only
+            self, analyse, lambda: self.coding.coder if self.coding.blind else None
+        )
+        self.memos.sig_coding_changed.connect(  # the panel's rows as stored now
+            lambda: self.coding.reload_codebooks() if self.coding.dock.isVisible() else None
+        )
+        for changed in (self.coding.sig_blind, self.coding.sig_coder):
+            changed.connect(lambda *_: self.memos.refresh() if self.memos.isVisible() else None)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
         self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows
@@ -377,6 +386,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         """Show ``corpus`` (synchronously); the previous project is closed."""
         self.coding.save_pending()  # a memo being typed belongs to the project closing
+        self.memos.save_pending()
         if self.project is not None and self.project is not project:
             self.project.close()
         self.search_bar.reset()  # rows picked in the previous corpus mean nothing here

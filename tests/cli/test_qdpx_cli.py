@@ -8,7 +8,7 @@ import zipfile
 
 import xmlschema
 
-from llmstudio.core import human_codes
+from llmstudio.core import human_codes, passages
 from llmstudio.core.project import Project
 
 from annotated_project import BOOK, make_project
@@ -19,8 +19,13 @@ def test_export_then_import_round_trip(cli, tmp_path, shared_data):
     project = make_project(tmp_path)
     with Project.open(project) as p:
         human_codes.record(p, BOOK, "ana", 1, ["negative"], "angry, not sad")
+        passages.add(p, BOOK, "bo", 1, 9, 14, "negative", "the word")
+        passages.add(p, BOOK, "ana", 0, 0, 6, "positive")
         before = sorted(
             (c.coder, c.row_id, c.codes, c.memo) for c in human_codes.current(p, BOOK.name)
+        )
+        marked = sorted(
+            (x.coder, x.row_id, x.start, x.end, x.code, x.memo) for x in passages.find(p, BOOK.name)
         )
     done = cli("export")(project, "--out", "study.qdpx")
     assert done.returncode == 0, done.stderr
@@ -31,20 +36,25 @@ def test_export_then_import_round_trip(cli, tmp_path, shared_data):
     done = cli("import")("study.qdpx", "--project", "back.llmstudio")
     assert done.returncode == 0, done.stderr
     assert "6 text sources as rows" in done.stderr and "wrote back.llmstudio" in done.stderr
+    assert "2 passages" in done.stderr
     with Project.open(tmp_path / "back.llmstudio") as p:
         after = sorted(
             (c.coder, c.row_id, c.codes, c.memo) for c in human_codes.current(p, BOOK.name)
         )
-    assert after == before
+        back = sorted(
+            (x.coder, x.row_id, x.start, x.end, x.code, x.memo) for x in passages.find(p, BOOK.name)
+        )
+    assert after == before and back == marked
 
 
-def test_import_refuses_partial_selections_in_one_line(cli, tmp_path):
+def test_import_keeps_partial_selections_as_passages(cli, tmp_path):
     maxqda(tmp_path / "mx.qdpx", partial=True)
     done = cli("import")("mx.qdpx", "--project", "mx.llmstudio")
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "1 selection(s) over part of a text" in lines[0]
-    assert not (tmp_path / "mx.llmstudio").exists()
+    assert done.returncode == 0, done.stderr
+    assert "1 passages" in done.stderr
+    with Project.open(tmp_path / "mx.llmstudio") as p:
+        [passage] = passages.find(p, "MAXQDA export codes")
+    assert (passage.row_id, passage.start, passage.end, passage.code) == (1, 0, 5, "Work")
 
 
 def test_import_wants_a_qdpx_and_a_project_name(cli, tmp_path):

@@ -273,3 +273,31 @@ def test_recolor_and_back_to_the_palette(project):
     assert back.color_of("Health") == PALETTE[back.names.index("Health")]
     with pytest.raises(ProjectError, match="colour 'teal' is not of the form"):
         code_tree.recolor(project, "Issues", "Health", "teal")
+
+
+def test_usage_counts_what_a_change_would_carry(project):
+    book = project.codebook("Issues")
+    assert not code_tree.usage(project, "Issues", "Rents").in_use
+    assert code_tree.usage(project, "Issues", "Rents").text() == "no coded rows or passages"
+    hc.record(project, book, "ana", 0, ["Rents"])
+    hc.record(project, book, "ana", 0, ["Health"])  # row 0 no longer Rents for ana
+    hc.record(project, book, "ana", 1, ["Rents", "Health"])
+    hc.record(project, book, "ben", 2, ["Rents"])
+    ps.add(project, book, "cy", 3, 0, 5, "Rents")
+    ps.remove(project, ps.add(project, book, "cy", 4, 0, 5, "Rents").id)
+    use = code_tree.usage(project, "Issues", "Rents")
+    assert (use.rows, use.passages, use.coders, use.clicks) == (2, 1, 3, 3)
+    assert use.text() == "2 coded rows and 1 passage by 3 coders"
+
+
+def test_merge_and_move_keep_the_colour_each_code_shows(project):
+    before = project.codebook("Issues")
+    shown = {name: before.color_of(name) for name in before.names}
+    code_tree.merge(project, "Issues", "Rents", "Homelessness")  # Landlords moves too
+    code_tree.move(project, "Issues", "Health", "Transport")
+    after = project.codebook("Issues")
+    assert all(after.color_of(n) == shown[n] for n in after.names)
+    # only the codes whose place changed got their colour as their own
+    assert after.names == ("Housing", "Homelessness", "Landlords", "Transport", "Health")
+    assert after.code("Landlords").color == ""  # third before and after
+    assert after.code("Transport").color == shown["Transport"] == PALETTE[4]

@@ -59,3 +59,73 @@ def test_a_draft_tree_that_cannot_be_is_named():
     assert draft_problems(draft, set()) == ["code 'B' is under 'Gone', which is no code"]
     draft["codes"] = [draft_code("A", parent="B"), draft_code("B", parent="A"), draft_code("C")]
     assert draft_problems(draft, set()) == ["code 'A' is under itself (through 'B')"]
+
+
+# -- the tree in a draft: the same shapes code_tree makes in a project ---------------------
+
+TREE = "name: Issues\ncodes:\n  - name: Housing\n    children: [Rents, Homes]\n  - Transport\n"
+
+
+def _tree():
+    from llmstudio.core.codebook import loads
+
+    return draft_of(loads(TREE))
+
+
+def _shape(draft):
+    return [(c["name"], c["parent"]) for c in draft["codes"]]
+
+
+def test_moves_in_a_draft_keep_the_saved_order_and_refuse_rings():
+    from llmstudio.core.codebook_draft import move_in_draft, parent_choices, step_in_draft
+
+    draft = _tree()
+    housing, rents, homes, transport = draft["codes"]
+    assert parent_choices(draft, housing) == ["Transport"]
+    assert parent_choices(draft, rents) == ["Homes", "Transport"]  # not its own parent again
+    move_in_draft(draft, transport, "Housing")
+    assert _shape(draft) == [
+        ("Housing", ""),
+        ("Rents", "Housing"),
+        ("Homes", "Housing"),
+        ("Transport", "Housing"),
+    ]
+    assert book_of(draft).children("Housing") == ("Rents", "Homes", "Transport")
+    with pytest.raises(CodebookError, match="cannot go under 'Rents', which is under it"):
+        move_in_draft(draft, housing, "Rents")
+    with pytest.raises(CodebookError, match="cannot go under itself"):
+        move_in_draft(draft, housing, "Housing")
+    assert step_in_draft(draft, transport, -1) and not step_in_draft(draft, housing, -1)
+    assert [c["name"] for c in draft["codes"]] == ["Housing", "Rents", "Transport", "Homes"]
+    move_in_draft(draft, rents, "")
+    assert _shape(draft)[-1] == ("Rents", "")
+
+
+def test_remove_and_merge_in_a_draft_keep_the_children():
+    from llmstudio.core.codebook_draft import merge_in_draft, remove_from_draft
+
+    draft = _tree()
+    assert remove_from_draft(draft, draft["codes"][0]) == ["Rents", "Homes"]
+    assert _shape(draft) == [("Rents", ""), ("Homes", ""), ("Transport", "")]
+    draft = _tree()
+    merge_in_draft(draft, "Housing", "Transport")
+    assert _shape(draft) == [("Transport", ""), ("Rents", "Transport"), ("Homes", "Transport")]
+    draft = _tree()
+    merge_in_draft(draft, "Housing", "Rents")  # a child taking its parent's place
+    assert _shape(draft) == [("Rents", ""), ("Homes", "Rents"), ("Transport", "")]
+    with pytest.raises(CodebookError, match="no code 'Sport'"):
+        merge_in_draft(draft, "Sport", "Rents")
+
+
+def test_a_new_code_gets_the_first_colour_no_code_shows():
+    from llmstudio.core.code_colors import PALETTE
+    from llmstudio.core.codebook_draft import color_in_draft, free_color
+
+    draft = _tree()
+    assert [color_in_draft(draft, c) for c in draft["codes"]] == list(PALETTE[:4])
+    assert free_color(draft) == PALETTE[4]
+    draft["codes"][0]["color"] = PALETTE[4]
+    assert free_color(draft) == PALETTE[0]
+    draft["codes"] = [draft_code(f"c{i}", color=c) for i, c in enumerate(PALETTE)]
+    draft["codes"][0]["color"] = PALETTE[1]  # PALETTE[0] is shown by none now
+    assert free_color(draft) == PALETTE[0]

@@ -115,6 +115,27 @@ def test_offsets_count_characters_not_utf16_units(project):
         ps.to_utf16(text, len(text) + 1)
 
 
+def test_document_positions_follow_qt_through_emoji_and_crlf():
+    # Qt's document: UTF-16 units, and "\r\n" is one paragraph break
+    text = "a😀\r\nb\r\n\r\n𝔘c\rd"
+    shown = "a😀\nb\n\n𝔘c\rd"
+    at = ps.DocumentPositions(text)
+    assert at.shown == shown and at.length == len(shown) + 2
+    for index in range(len(text) + 1):
+        position = at.position(index)
+        between = text[index - 1 : index + 1] == "\r\n"  # a "\r\n" is one step in Qt
+        assert at.index(position) == (index - 1 if between else index)
+        if not between:
+            assert position == ps.to_utf16(shown, index - text[:index].count("\r\n"))
+    assert at.index(at.position(text.index("b"))) == text.index("b")
+    with pytest.raises(ProjectError, match="inside a character beyond"):
+        at.index(2)  # between the emoji's two halves
+    with pytest.raises(ProjectError, match="outside the text"):
+        at.index(at.length + 1)
+    with pytest.raises(ProjectError, match="outside the text"):
+        at.position(len(text) + 1)
+
+
 @pytest.mark.parametrize(
     ("row", "start", "end", "message"),
     [
@@ -278,7 +299,7 @@ def test_an_older_project_gets_the_passages_table(tmp_path):
         p.save_codebook(Codebook(codes=(Code("Health"),), name="Issues"))
         hc.record(p, p.codebook("Issues"), "ana", 0, ["Health"])
     with Project.open(path) as p:
-        assert p.schema_version == len(MIGRATIONS) == 7
+        assert p.schema_version == len(MIGRATIONS)
         assert hc.coding_of(p, "Issues", "ana", 0).codes == ("Health",)  # kept
         p.save_codebook(BOOK)
         assert ps.add(p, BOOK, "ana", 0, 0, 5, "Rents").id == 1
@@ -286,7 +307,7 @@ def test_an_older_project_gets_the_passages_table(tmp_path):
 
 def test_a_schema_7_file_is_refused_by_schema_6_code(tmp_path):
     path = tmp_path / "new.llmstudio"
-    Project.create(path, corpus()).close()
+    Project.create(path, corpus(), migrations=MIGRATIONS[:7]).close()
     with pytest.raises(ProjectError) as err:
         Project.open(path, migrations=MIGRATIONS[:6])
     assert "newer llmstudio (schema 7; this version reads up to 6)" in str(err.value)

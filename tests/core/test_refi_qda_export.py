@@ -174,7 +174,8 @@ def test_qdc_from_another_program(tmp_path):
         encoding="utf-8",
     )
     books, log = read_qdc(qdc)
-    assert [b.names for b in books] == [("Feelings", "Feelings / joy")] and "flattened" in log[0]
+    assert [b.names for b in books] == [("Feelings", "joy")] and not log
+    assert books[0].code("joy").parent == "Feelings"  # the tree is kept
     qdc.write_text(
         '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code name="no guid" '
         'isCodable="true"/></Codes></CodeBook>',

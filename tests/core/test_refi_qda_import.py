@@ -1,6 +1,6 @@
 """REFI-QDA import: files in the style of QualCoder and MAXQDA become projects (texts
-exact, variables typed, the code tree flattened without losing a code, codes and memos
-per coder); bad input gets one clear line and leaves no project and no temporary file."""
+exact, variables typed, the code tree kept with its colours, codes and memos per coder);
+bad input gets one clear line and leaves no project and no temporary file."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from llmstudio.core import human_codes
+from llmstudio.core import human_codes, memos
 from llmstudio.core.errors import LlmstudioError
 from llmstudio.core.project import Project
 from llmstudio.core.refi_qda import read_qde, read_qdpx
@@ -19,7 +19,6 @@ from helpers.qdpx_files import NS, UNICODE_TEXT, g, maxqda, qualcoder, two_tone_
 def test_qualcoder_style(tmp_path):
     result = read_qdpx(qualcoder(tmp_path / "qc.qdpx"), tmp_path / "qc.llmstudio")
     assert result.rows == 2 and result.coders == ["colin"]
-    assert any("flattened" in line for line in result.log)
     with Project.open(result.path) as p:
         frame = p.corpus().frame
         assert frame["text"].tolist() == [UNICODE_TEXT, "Second answer & <escaped> text"]
@@ -30,12 +29,15 @@ def test_qualcoder_style(tmp_path):
         assert p.codebooks() == ["Emotions", "qc project codes"]
         emotions = p.codebook("Emotions")
         assert emotions.names == ("joy", "anger") and emotions.multi_label
-        assert p.codebook("qc project codes").names == ("Places", "Places / City")
+        assert emotions.code("joy").color == "#00FF00" and emotions.code("anger").color == ""
+        places = p.codebook("qc project codes")
+        assert places.names == ("Places", "City") and places.code("City").parent == "Places"
         first = human_codes.coding_of(p, "Emotions", "colin", 0)
         assert first.codes == ("joy",) and first.memo == "thumbs up, skin tone"
-        assert human_codes.coding_of(p, "qc project codes", "colin", 0).codes == ("Places / City",)
+        assert human_codes.coding_of(p, "qc project codes", "colin", 0).codes == ("City",)
         assert human_codes.coding_of(p, "Emotions", "colin", 1).codes == ("anger",)
-        assert any("pilot wave" in detail for _, _, detail in p.history())
+        # a note nothing refers to is kept as a project memo
+        assert [m.text for m in memos.all_memos(p) if m.kind == "project"] == ["pilot wave"]
 
 
 def test_maxqda_style(tmp_path):
@@ -46,8 +48,10 @@ def test_maxqda_style(tmp_path):
         assert frame["text"][0] == "Erste Antwort über Arbeit.\r\nZweite Zeile."
         assert frame["Gender"].tolist()[0] == "f" and frame["Gender"].isna()[1]
         book = p.codebook("MAXQDA export codes")
-        assert book.names == ("Topics", "Topics / Work")
-        assert human_codes.coding_of(p, book.name, "MX", 0).codes == ("Topics / Work",)
+        assert book.names == ("Topics", "Work") and book.code("Work").parent == "Topics"
+        # "#00f" (three digits) and lower case as MAXQDA may write them
+        assert (book.code("Topics").color, book.code("Work").color) == ("#FF0000", "#0000FF")
+        assert human_codes.coding_of(p, book.name, "MX", 0).codes == ("Work",)
         assert human_codes.coding_of(p, book.name, "MX", 1) is None
 
 
@@ -69,10 +73,11 @@ def _nothing_left(folder, keep: set[str]) -> None:
         (lambda d: (d / "x.qdpx").write_text("name,text\n"), "not a REFI-QDA project"),
         (lambda d: write(d / "x.qdpx", "").unlink() or _zip_without_qde(d), "no project.qde"),
         (lambda d: maxqda(d / "x.qdpx", drop_source=True), "Doc 2'"),
-        (lambda d: maxqda(d / "x.qdpx", partial=True), "1 selection(s) over part of a text"),
+        (lambda d: maxqda(d / "x.qdpx", partial=(3, 3)), "selection 3-3 is empty"),
+        (lambda d: maxqda(d / "x.qdpx", partial=(2, 9)), "selection 2-9 lies outside"),
         (lambda d: write(d / "x.qdpx", "<Project"), "not well-formed XML"),
     ],
-    ids=["not-zip", "no-qde", "source-missing", "partial", "broken-xml"],
+    ids=["not-zip", "no-qde", "source-missing", "empty-selection", "outside", "broken-xml"],
 )
 def test_bad_files_one_line_nothing_left(folder, make, message):
     tmp_path = folder

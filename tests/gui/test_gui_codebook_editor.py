@@ -8,6 +8,7 @@ import json
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from llmstudio.core.code_colors import PALETTE
 from llmstudio.core.codebook import Code, Codebook, load
 from llmstudio.core.project import Project
 from llmstudio.gui.coding.codebook_editor import CodebookEditor
@@ -55,10 +56,7 @@ def type_into(qtbot, widget, text):
 def test_opens_the_projects_codebook(editor):
     assert [editor.books.item(i).text() for i in range(editor.books.count())] == ["Local issues"]
     assert editor.name.text() == "Local issues"
-    assert [editor.codes.item(i).text() for i in range(editor.codes.count())] == [
-        "Housing",
-        "Transport",
-    ]
+    assert editor.tree.titles() == ["Housing", "Transport"]
     assert editor.description.toPlainText() == "Rents and house prices"
     assert editor.examples.toPlainText() == "Rent doubled."
     assert not editor.save_button.isEnabled() and not editor.revert_button.isEnabled()
@@ -89,12 +87,17 @@ def test_create_a_codebook_with_codes_and_save_it(qtbot, editor, project):
         "Taxes",
         "Culture wars",
         ("Prices are up.", "Wages are flat."),
+        color=PALETTE[0],  # a new code's colour: the palette's first free one
     )
+    assert book.codes[1].color == PALETTE[1]
     assert not editor.save_button.isEnabled() and "Saved" in editor.message.text()
 
 
 def test_validation_problems_disable_save(qtbot, editor):
-    editor.codes.setCurrentRow(1)
+    editor.tree.set_current_index(1)
+    assert editor.code_name.isReadOnly()  # a saved code: renamed with Rename…
+    editor.add_code_button.click()
+    assert not editor.code_name.isReadOnly()
     type_into(qtbot, editor.code_name, "housing")  # same name as code 1
     assert not editor.save_button.isEnabled()
     assert "same name" in editor.problems.text()
@@ -113,14 +116,14 @@ def test_validation_problems_disable_save(qtbot, editor):
 
 def test_rename_move_remove_and_revert(qtbot, editor, project):
     type_into(qtbot, editor.name, "Issues")
-    editor.codes.setCurrentRow(1)
+    editor.tree.set_current_index(1)
     editor.up_button.click()
-    assert [editor.codes.item(i).text() for i in range(2)] == ["Transport", "Housing"]
+    assert editor.tree.titles() == ["Transport", "Housing"]
     editor.revert_button.click()
     assert editor.name.text() == "Local issues"
-    assert [editor.codes.item(i).text() for i in range(2)] == ["Housing", "Transport"]
+    assert editor.tree.titles() == ["Housing", "Transport"]
     type_into(qtbot, editor.name, "Issues")
-    editor.codes.setCurrentRow(0)
+    editor.tree.set_current_index(0)
     editor.down_button.click()
     editor.remove_code_button.click()  # Housing, now second
     editor.save_button.click()

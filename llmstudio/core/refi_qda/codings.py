@@ -1,6 +1,7 @@
 """What gets coded, in the shape QDA programs exchange: (source, start, end, codes, coder,
-memo). Today a row code is a selection over the whole text; passages (issue 18) will yield
-the same tuples with their own offsets, so the writer does not change when they arrive."""
+memo). A row code is a selection over the whole text; a passage is a selection over its
+own characters, named ``PASSAGE_PREFIX`` + its text (so that a passage over a whole text
+comes back as a passage, not as a row code)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..errors import ProjectError
 from ..project import Project
 
 MODEL_USER_PREFIX = "model: "
+PASSAGE_PREFIX = "passage: "  # a passage's selection name starts with this
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class Coding:
     codes: tuple[str, ...]
     coder: str
     memo: str = ""
+    passage_id: int | None = None  # a passage's id (None: a row code or a model's label)
+    name: str = ""  # the selection's name ("": the codebook's)
+    time: str = ""  # when it was coded (UTC ISO): the date of the selection and its note
 
 
 def model_user(run_title: str, model: str, column: str = "") -> str:
@@ -50,7 +55,25 @@ def row_codings(project: Project, texts) -> Iterator[Coding]:
             if not click.codes and not click.memo:
                 continue
             text = texts[click.row_id]
-            yield Coding(click.row_id, 0, len(text), name, click.codes, click.coder, click.memo)
+            yield Coding(
+                click.row_id, 0, len(text), name, click.codes, click.coder, click.memo,
+                time=click.time,
+            )  # fmt: skip
+
+
+def passage_codings(project: Project) -> Iterator[Coding]:
+    """Every passage in force, codebook by codebook, one selection each, named
+    ``PASSAGE_PREFIX`` + the first 60 characters of its text."""
+    from ..passages import find
+
+    frame = project.corpus().frame  # the texts were checked when each passage was stored
+    for name in sorted(project.codebooks()):
+        for p in find(project, name):
+            excerpt = str(frame[p.text_column].iloc[p.row_id])[p.start : p.end]
+            label = PASSAGE_PREFIX + (excerpt if len(excerpt) <= 60 else excerpt[:59] + "…")
+            yield Coding(
+                p.row_id, p.start, p.end, name, (p.code,), p.coder, p.memo, p.id, label, p.created
+            )
 
 
 def run_books(project: Project) -> list[tuple[str, Codebook, dict[int, tuple[str, ...]]]]:

@@ -46,6 +46,7 @@ class TextSource:
     selections: list[Selection]
     notes: list[str]
     variables: dict[str, str | None] = field(default_factory=dict)  # on the source itself
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Note:
     name: str
     text: str
     user: str | None
+    created: str | None = None  # creationDateTime / modifiedDateTime as written
+    modified: str | None = None
 
 
 @dataclass
@@ -70,10 +73,11 @@ class QdaFile:
     project_notes: list[str]
     code_notes: dict[str, list[str]]  # code GUID -> note GUIDs
     other_sources: int = 0
+    sets: list[tuple[str, list[str], int]] = field(default_factory=list)  # (name, sources, codes)
 
     def passages(self):
         """Every selection that covers only part of its text, as (source, start, end,
-        code GUID, user GUID, note GUIDs): what passage coding (issue 18) stores."""
+        code GUID, user GUID, note GUIDs): what the importer stores as passages."""
         for source in self.sources:
             for sel in source.selections:
                 if (sel.start, sel.end) != (0, len(source.text)):
@@ -213,6 +217,7 @@ def _sources(root, where: str, zf) -> tuple[list[TextSource], int]:
                 selections,
                 _refs(el, "NoteRef"),
                 _variable_values(el),
+                _text(el, "Description"),
             )
         )
     return sources, others
@@ -247,12 +252,21 @@ def parse_qde(data: bytes, where: str, zf: zipfile.ZipFile | None = None) -> Qda
     for note in block if block is not None else ():
         text = _source_text(note, where, zf)
         notes[note.get("guid")] = Note(
-            note.get("guid"), note.get("name") or "", text, note.get("creatingUser")
+            note.get("guid"),
+            note.get("name") or "",
+            text,
+            note.get("creatingUser"),
+            note.get("creationDateTime"),
+            note.get("modifiedDateTime"),
         )
     code_notes = {}
     for el in root.iter(_NS + "Code"):
         if refs := _refs(el, "NoteRef"):
             code_notes[el.get("guid")] = refs
+    sets = [
+        (s.get("name"), _refs(s, "MemberSource"), len(_children(s, "MemberCode")))
+        for s in root.iter(_NS + "Set")
+    ]
     return QdaFile(
         root.get("name") or "",
         users,
@@ -264,6 +278,7 @@ def parse_qde(data: bytes, where: str, zf: zipfile.ZipFile | None = None) -> Qda
         _refs(root, "NoteRef"),
         code_notes,
         others,
+        sets,
     )
 
 

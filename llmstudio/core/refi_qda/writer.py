@@ -15,14 +15,16 @@ import pandas as pd
 
 from ... import __version__
 from ..codebook import NONE_CODE, Code, Codebook
+from ..memos import Memo
+from ..progress import Monitor
 from ..project import Project
-from .codings import Coding, row_codings, run_books
+from .codings import PASSAGE_PREFIX, Coding, passage_codings, row_codings, run_books
 from .guids import guid, project_namespace
+from .notes import memo_authors, note_element, project_and_code_memos, xsd_time
 from .schema import CODEBOOK_NAMESPACE, NAMESPACE, QdaError
 
-# Okabe-Ito, colour-blind safe; a code's colour until codebooks carry their own (issue 18).
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 NONE_COLOUR = "#999999"
+NONE_DESCRIPTION = "none of the codes applies"  # llmstudio's "none of these": not counted
 BOOK_NOTE = "llmstudio codebook"  # a codebook's folder description starts with this
 _FIELDS = (("Include", "include"), ("Exclude", "exclude"))
 
@@ -59,20 +61,33 @@ def _codes_of(book: Codebook) -> list:
     return list(book.codes) + ([None] if book.multi_label or book.none_option else [])
 
 
-def _add_book(codes_el, book: Codebook, ids: _Ids, colour_start: int) -> None:
+def _add_code(
+    parent_el, book: Codebook, code: Code | None, ids: _Ids, code_notes: dict | None = None
+) -> None:
+    """A code element with its colour and description, the notes of its memos
+    (``code_notes``: code name -> note GUIDs), its children nested in it (the schema's
+    order: description, note references, codes)."""
+    name = NONE_CODE if code is None else code.name
+    el = _el(parent_el, "Code", guid=ids("code", book.name, name), name=name)
+    el.set("isCodable", "true")
+    el.set("color", NONE_COLOUR if code is None else book.color_of(code.name))
+    description = NONE_DESCRIPTION if code is None else code_description(code)
+    if description:
+        ET.SubElement(el, "Description").text = description
+    for note_id in (code_notes or {}).get(name, ()):
+        _el(el, "NoteRef", targetGUID=note_id)  # the code's memos
+    if code is not None:
+        for child in book.children(code.name):
+            _add_code(el, book, book.code(child), ids, code_notes)
+
+
+def _add_book(codes_el, book: Codebook, ids: _Ids, code_notes: dict | None = None) -> None:
     folder = _el(codes_el, "Code", guid=ids("codebook", book.name), name=book.name)
     folder.set("isCodable", "false")
     ET.SubElement(folder, "Description").text = book_description(book)
-    for i, code in enumerate(_codes_of(book)):
-        name = NONE_CODE if code is None else code.name
-        colour = NONE_COLOUR if code is None else PALETTE[(colour_start + i) % len(PALETTE)]
-        el = _el(folder, "Code", guid=ids("code", book.name, name), name=name)
-        el.set("isCodable", "true")
-        el.set("color", colour)
-        description = "none of the codes applies" if code is None else code_description(code)
-        if description:
-            # Description comes first in a Code: move it before nothing (no children yet).
-            ET.SubElement(el, "Description").text = description
+    for code in _codes_of(book):
+        if code is None or not code.parent:
+            _add_code(folder, book, code, ids, code_notes)
 
 
 def _variable_type(series: pd.Series) -> str:
@@ -137,14 +152,17 @@ def _cases(project_el, rows: int, columns, ids: _Ids) -> None:
 
 def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
     key = (coding.codebook, coding.coder, coding.row_id, coding.start, coding.end)
+    if coding.passage_id is not None:  # a passage may share its span with a row code
+        key = ("passage", coding.passage_id)
     sel = _el(
         source_el,
         "PlainTextSelection",
         guid=ids("selection", *key),
-        name=coding.codebook,
+        name=coding.name or coding.codebook,
         startPosition=str(coding.start),
         endPosition=str(coding.end),
         creatingUser=ids("user", coding.coder),
+        creationDateTime=xsd_time(coding.time),  # when coded (left out when not known)
     )
     for code in coding.codes:
         c = _el(
@@ -154,14 +172,13 @@ def _selection(source_el, coding: Coding, ids: _Ids, notes_el) -> None:
     if coding.memo:
         note_id = ids("note", *key)
         _el(sel, "NoteRef", targetGUID=note_id)
-        note = _el(
-            notes_el,
-            "Note",
-            guid=note_id,
-            name=f"memo by {coding.coder} on row {coding.row_id + 1} ({coding.codebook})",
-            creatingUser=ids("user", coding.coder),
+        name = (
+            f"memo by {coding.coder} on "
+            + ("a passage of " if coding.passage_id is not None else "")
+            + f"row {coding.row_id + 1} ({coding.codebook})"
         )
-        ET.SubElement(note, "PlainTextContent").text = coding.memo
+        memo = Memo("row", 0, coding.coder, coding.memo, coding.time, coding.time)
+        note_element(notes_el, note_id, memo, name, ids("user", coding.coder))
 
 
 LEFT_OVER = "not in the codebook any more; kept from earlier coding"
@@ -194,7 +211,7 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
     corpus = project.corpus()
     frame, text_column = corpus.frame, corpus.text_column
     texts = ["" if pd.isna(t) else str(t) for t in frame[text_column].tolist()]
-    codings = list(row_codings(project, texts))
+    codings = list(row_codings(project, texts)) + list(passage_codings(project))
     books = {name: project.codebook(name) for name in project.codebooks()}
     runs = run_books(project)
     for user, book, per_row in runs:
@@ -208,17 +225,21 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
         "Project",
         {"name": project.path.stem, "origin": f"llmstudio {__version__}"},
     )
-    users = sorted({c.coder for c in codings})
+    project_memos, code_memos = project_and_code_memos(project)
+    users = sorted({c.coder for c in codings} | memo_authors(project))
     if users:
         users_el = ET.SubElement(root, "Users")
         for name in users:
             _el(users_el, "User", guid=ids("user", name), name=name)
     if books:
         codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
-        start = 0
         for name in sorted(books):
-            _add_book(codes_el, books[name], ids, start)
-            start += len(books[name].codes)
+            notes = {
+                code: [ids("memo", m.id) for m in memos]
+                for (book, code), memos in code_memos.items()
+                if book == name
+            }
+            _add_book(codes_el, books[name], ids, notes)
     columns = _variables(root, frame, text_column, ids)
     _cases(root, len(frame), columns, ids)
     by_row: dict[int, list[Coding]] = {}
@@ -240,8 +261,15 @@ def project_element(project: Project) -> tuple[ET.Element, dict[str, str]]:
             )
             for coding in sorted(by_row.get(row, ()), key=lambda c: (c.codebook, c.coder, c.start)):
                 _selection(source, coding, ids, notes_el)
+    for memo in project_memos + [m for memos in code_memos.values() for m in memos]:
+        where = (
+            memo.title if memo.kind == "project" else f"memo by {memo.author} on code {memo.code!r}"
+        )
+        note_element(notes_el, ids("memo", memo.id), memo, where, ids("user", memo.author))
     if len(notes_el):
         root.append(notes_el)
+    for memo in project_memos:  # notes on the project as a whole (the schema's last element)
+        _el(root, "NoteRef", targetGUID=ids("memo", memo.id))
     _qualify(root, NAMESPACE)
     return root, files
 
@@ -285,13 +313,59 @@ def qde_bytes(root: ET.Element, notes: list[str] | None = None) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + text.encode("utf-8")
 
 
-def write_qdpx(project: Project, path: str | Path, notes: list[str] | None = None) -> Path:
+def counts(root: ET.Element) -> dict[str, int]:
+    """What a written ``Project`` element holds, for the message that says what was
+    written: text sources, codes (folders not counted), passages, other selections (row
+    codes and model labels) and users (coders and model runs)."""
+    q = f"{{{NAMESPACE}}}"
+    selections = list(root.iter(q + "PlainTextSelection"))
+    passages = sum((s.get("name") or "").startswith(PASSAGE_PREFIX) for s in selections)
+    return {
+        "sources": sum(1 for _ in root.iter(q + "TextSource")),
+        "codes": sum(
+            c.get("isCodable") == "true" and c.findtext(q + "Description") != NONE_DESCRIPTION
+            for c in root.iter(q + "Code")
+        ),
+        "passages": passages,
+        "row codes": len(selections) - passages,
+        "users": sum(1 for _ in root.iter(q + "User")),
+    }
+
+
+def write_qdpx(
+    project: Project,
+    path: str | Path,
+    notes: list[str] | None = None,
+    *,
+    written: dict | None = None,
+    monitor: Monitor | None = None,
+) -> Path:
     """Write ``project`` as a REFI-QDA project (``.qdpx``): its corpus, codebooks, coders,
-    row codes, memos and model runs (module docstring: how they map). Written whole or
-    not at all; what could not be written exactly is said in ``notes``."""
+    row codes, passages, memos and model runs (module docstring: how they map). Written
+    whole or not at all; what could not be written exactly is said in ``notes``, what was
+    written (:func:`counts`) put in ``written``. ``monitor``: three steps reported,
+    Cancel checked between them and while the zip is written."""
+    monitor = Monitor.of(monitor)
+    monitor.report(0, 3, message="reading the project")
     root, files = project_element(project)
+    monitor.check()
+    monitor.report(1, 3, message="writing project.qde")
     entries = [("project.qde", qde_bytes(root, notes))]
-    entries += [(n, t.encode("utf-8")) for n, t in files.items()]
+    if written is not None:
+        written.update(counts(root))
+    monitor.check()
+    monitor.report(2, 3, message="writing the texts")
+
+    def checked():
+        yield entries[0]
+        for i, (n, t) in enumerate(files.items()):
+            if i % 1000 == 0:
+                monitor.check()
+            yield n, t.encode("utf-8")
+
+    out = _write_zip(Path(path), checked())
+    monitor.report(3, 3, message="written")
+    return out
     return _write_zip(Path(path), entries)
 
 
@@ -307,7 +381,7 @@ def write_qdc(book: Codebook, path: str | Path, namespace_seed: str = "") -> Pat
     ids.ns = uuid5(NAMESPACE_URL, f"llmstudio-codebook:{namespace_seed or book.name}")
     root = ET.Element(f"{{{CODEBOOK_NAMESPACE}}}CodeBook", {"origin": f"llmstudio {__version__}"})
     codes_el = ET.SubElement(root, "Codes")
-    _add_book(codes_el, book, ids, 0)
+    _add_book(codes_el, book, ids)
     _qualify(root, CODEBOOK_NAMESPACE)
     return write_text(path, qde_bytes(root).decode("utf-8"))
 

@@ -221,6 +221,44 @@ def _v7_passages_and_code_tree(db: sqlite3.Connection) -> None:
     )
 
 
+def _v8_memos(db: sqlite3.Connection) -> None:
+    # Row memos stay on their clicks (human_codes.memo) and passage memos on their
+    # passages (passages.memo): each is part of what was coded there. Memos on a code or
+    # on the project have no such home, so they get this table (core/memos.py reads all
+    # four kinds as one list).
+    run_script(
+        db,
+        """
+        -- A memo on a code (codebook, code; one per author and code) or on the project
+        -- (a title; as many as wanted). text and title are the latest save; deleted is
+        -- set, never the row removed, so nothing typed is lost.
+        CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('project', 'code')),
+            codebook TEXT NOT NULL DEFAULT '',
+            code TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            modified TEXT NOT NULL,
+            deleted TEXT
+        );
+        CREATE INDEX memos_by_code ON memos (codebook, code);
+        -- Every save of a memo (saved as the user types, after a short pause): its
+        -- earlier versions, oldest first.
+        CREATE TABLE memo_versions (
+            id INTEGER PRIMARY KEY,
+            memo_id INTEGER NOT NULL REFERENCES memos (id),
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            saved TEXT NOT NULL
+        );
+        CREATE INDEX memo_versions_by_memo ON memo_versions (memo_id);
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_corpus,
     _v2_runs,
@@ -229,6 +267,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v5_human_codes,
     _v6_managed_runs_blind_codes,
     _v7_passages_and_code_tree,
+    _v8_memos,
 )
 
 

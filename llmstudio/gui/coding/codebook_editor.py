@@ -5,6 +5,8 @@ Revert goes back to what is saved. The draft is checked on every edit with the c
 rules (``Codebook.from_dict`` / ``validate``); while it has problems they are listed under
 the fields and Save is disabled. Import and Export read and write the YAML/JSON files the
 CLI takes (``--codebook``); a file that cannot be read says where (file, line, column).
+The codes are a tree with colours (``code_tree_view``); renaming, merging, moving and
+recolouring a saved code go to the project at once (``code_tree_actions`` says why).
 """
 
 from __future__ import annotations
@@ -12,44 +14,56 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from ...core import memos
+from ...core.code_colors import PALETTE
 from ...core.codebook import Codebook, load, save
-from ...core.codebook_draft import book_of, draft_code, draft_of, draft_problems
+from ...core.codebook_draft import (
+    book_of,
+    color_in_draft,
+    draft_code,
+    draft_of,
+    draft_problems,
+    rename_in_draft,
+)
 from ...core.errors import CodebookError, LlmstudioError
 from ..common.errors import describe
+from ..memos.memo_dialog import edit_code_memo
+from .code_form import FIELDS, CodeForm
+from .code_tree_actions import TreeActions
+from .code_tree_view import code_title
 
 NEW_NAME = "New codebook"
-_FIELDS = ("description", "include", "exclude")
 
 
-def _small_text(placeholder: str, lines: int = 3) -> QPlainTextEdit:
-    edit = QPlainTextEdit()
-    edit.setPlaceholderText(placeholder)
-    edit.setTabChangesFocus(True)
-    height = edit.fontMetrics().lineSpacing() * lines + 12
-    edit.setFixedHeight(height)
-    return edit
+class CodebookSaves(QObject):
+    """Every codebook editor's saves and tree changes, wherever it was opened (the menu
+    or the run dialog): the coding panel reloads its codebook on them, so that it never
+    codes with a code that was just renamed or merged away."""
+
+    sig_saved = Signal(str)  # the codebook's name
 
 
-class CodebookEditor(QDialog):
+SAVES = CodebookSaves()
+
+
+class CodebookEditor(TreeActions, QDialog):
     """Create, rename, edit, delete, import and export the project's codebooks."""
 
     sig_saved = Signal(str)  # a codebook was saved under this name
@@ -64,6 +78,7 @@ class CodebookEditor(QDialog):
         self._clean: dict | None = None  # the draft as last saved or opened (for Revert)
         self._filling = False  # fields are being filled, not edited
         self._build()
+        self.sig_saved.connect(SAVES.sig_saved)
         self._fill_books(select)
 
     # -- layout -----------------------------------------------------------------------
@@ -121,20 +136,6 @@ class CodebookEditor(QDialog):
         self.none_option.setToolTip(
             "Let the model answer “none” when no code fits, instead of forcing the closest one"
         )
-        self.codes = QListWidget()
-        self.codes.currentRowChanged.connect(self._on_code_chosen)
-        self.add_code_button = QPushButton("Add code")
-        self.add_code_button.clicked.connect(self.add_code)
-        self.remove_code_button = QPushButton("Remove")
-        self.remove_code_button.clicked.connect(self.remove_code)
-        self.up_button = QPushButton("▲")
-        self.up_button.setToolTip("Move the code up")
-        self.up_button.clicked.connect(lambda: self.move_code(-1))
-        self.down_button = QPushButton("▼")
-        self.down_button.setToolTip("Move the code down")
-        self.down_button.clicked.connect(lambda: self.move_code(1))
-        for b in (self.up_button, self.down_button):
-            b.setFixedWidth(32)
         middle = QWidget()
         lay = QVBoxLayout(middle)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -144,38 +145,23 @@ class CodebookEditor(QDialog):
         lay.addWidget(self.multi_label)
         lay.addWidget(self.none_option)
         lay.addWidget(QLabel("<b>Codes</b>"))
-        lay.addWidget(self.codes, 1)
-        row = QHBoxLayout()
-        for b in (self.add_code_button, self.remove_code_button, self.up_button, self.down_button):
-            row.addWidget(b)
-        lay.addLayout(row)
+        self._build_tree(lay)
 
         # Right: one code's definition.
-        self.code_box = QGroupBox("Code")
-        self.code_name = QLineEdit()
-        self.code_name.setPlaceholderText("e.g. Housing")
-        self.description = _small_text("What the code means, in a sentence or two")
-        self.include = _small_text("What counts as this code (borderline cases that belong)", 2)
-        self.exclude = _small_text("What does not count (and where it goes instead)", 2)
-        self.examples = _small_text("Example texts of this code, one per line", 4)
-        box = QVBoxLayout(self.code_box)
-        cform = QFormLayout()
-        box.addLayout(cform)
-        box.addStretch(1)
-        cform.addRow("Name:", self.code_name)
-        cform.addRow("Description:", self.description)
-        cform.addRow("Include:", self.include)
-        cform.addRow("Exclude:", self.exclude)
-        cform.addRow("Examples:", self.examples)
-        hint = QLabel("Examples: one text per line.")
-        hint.setStyleSheet("color:#777")
-        cform.addRow("", hint)
+        self.code_box = CodeForm()
+        form = self.code_box
+        self.code_name, self.examples = form.code_name, form.examples
+        self.description, self.include, self.exclude = form.description, form.include, form.exclude
+        form.rename_button.clicked.connect(self.ask_rename)
+        form.memo_button.clicked.connect(self.ask_code_memo)
+        form.color_button.clicked.connect(self.ask_color)
+        form.reset_color_button.clicked.connect(lambda: self.set_code_color(""))
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(middle)
         split.addWidget(self.code_box)
-        split.setSizes([220, 280, 460])
+        split.setSizes([200, 330, 450])
         split.setChildrenCollapsible(False)
 
         self.problems = QLabel()
@@ -213,7 +199,7 @@ class CodebookEditor(QDialog):
         self.multi_label.toggled.connect(self._on_book_edited)
         self.none_option.toggled.connect(self._on_book_edited)
         self.code_name.textEdited.connect(self._on_code_edited)
-        for edit in (self.description, self.include, self.exclude, self.examples):
+        for edit in form.text_fields():
             edit.textChanged.connect(self._on_code_edited)
 
     # -- the list of codebooks --------------------------------------------------------
@@ -262,6 +248,7 @@ class CodebookEditor(QDialog):
     # -- the draft in the fields ------------------------------------------------------
 
     def _show_draft(self, code_row: int = 0) -> None:
+        """Fill the fields and the tree from the draft; ``code_row``: the code to show."""
         draft = self._draft
         self._filling = True
         try:
@@ -269,47 +256,74 @@ class CodebookEditor(QDialog):
                 self.name,
                 self.multi_label,
                 self.none_option,
-                self.codes,
+                self.tree,
                 self.add_code_button,
                 self.export_button,
             ):
                 w.setEnabled(draft is not None)
+            self.tree.fill(draft)
             if draft is None:
                 self.name.clear()
-                self.codes.clear()
             else:
                 self.name.setText(draft["name"])
                 self.multi_label.setChecked(draft["multi_label"])
                 self.none_option.setChecked(draft["none_option"])
-                self.codes.clear()
-                self.codes.addItems([self._code_title(c) for c in draft["codes"]])
         finally:
             self._filling = False
         if draft is not None and draft["codes"]:
-            self.codes.setCurrentRow(min(code_row, len(draft["codes"]) - 1))
-        self._on_code_chosen(self.codes.currentRow())
+            self.tree.set_current_index(min(code_row, len(draft["codes"]) - 1))
+        self._on_code_chosen()
+        self._show_history()
         self._check()
 
-    @staticmethod
-    def _code_title(code: dict) -> str:
-        return code["name"].strip() or "(no name)"
-
-    def _on_code_chosen(self, row: int) -> None:
+    def _on_code_chosen(self) -> None:
         code = self._current_code()
+        saved = code is not None and bool(code["name"]) and self._saved_code(code["name"])
+        self._code_name = code["name"] if code else ""  # the name its children follow
         self._filling = True
         try:
             self.code_box.setEnabled(code is not None)
-            self.code_box.setTitle(f"Code: {self._code_title(code)}" if code else "Code")
+            self.code_box.setTitle(f"Code: {code_title(code)}" if code else "Code")
             self.code_name.setText(code["name"] if code else "")
-            for key in _FIELDS:
+            # a saved code is renamed with Rename…, so that its codings follow it
+            self.code_name.setReadOnly(saved)
+            self.code_name.setToolTip(
+                "A saved code is renamed with Rename…: every row code and passage follows"
+                if saved
+                else "The code's name"
+            )
+            for key in FIELDS:
                 getattr(self, key).setPlainText(code[key] if code else "")
             self.examples.setPlainText("\n".join(code["examples"]) if code else "")
+            color = color_in_draft(self._draft, code) if code else ""
+            self.code_box.show_color(color, bool(code and code.get("color")))
+            use = self._use(code["name"]).text() if saved else "nothing yet (not saved)"
+            self.code_box.use.setText(use if code else "")
+            self._show_memos(code["name"] if saved else None)
         finally:
             self._filling = False
         self._update_buttons()
 
+    def _show_memos(self, saved_code: str | None) -> None:
+        """Who wrote memos on the saved code; a code not saved yet takes none."""
+        form = self.code_box
+        form.memo_button.setEnabled(saved_code is not None)
+        if saved_code is None:
+            form.memo_note.setText("(once the code is saved)")
+            return
+        authors = [m.author for m in memos.code_memos(self.project, self._saved_name, saved_code)]
+        form.memo_note.setText(f"by {', '.join(authors)}" if authors else "none yet")
+
+    def ask_code_memo(self) -> None:
+        """The coder's memo on the current (saved) code, in its dialog."""
+        code = self._current_code()
+        if code is None or not self._saved_code(code["name"]):
+            return
+        edit_code_memo(self, self.project, self._saved_name, code["name"])
+        self._show_memos(code["name"])
+
     def _current_code(self) -> dict | None:
-        row = self.codes.currentRow()
+        row = self.tree.current_index()
         if self._draft is None or not 0 <= row < len(self._draft["codes"]):
             return None
         return self._draft["codes"][row]
@@ -326,44 +340,23 @@ class CodebookEditor(QDialog):
         code = self._current_code()
         if self._filling or code is None:
             return
-        code["name"] = self.code_name.text()
-        for key in _FIELDS:
+        name = self.code_name.text()
+        if name.strip() and self._code_name.strip():
+            # the codes under a new code follow its name (never through an empty one)
+            code["name"] = self._code_name
+            rename_in_draft(self._draft, code, name)
+            self._code_name = name
+        elif name.strip():
+            self._code_name = name
+        code["name"] = name
+        for key in FIELDS:
             code[key] = getattr(self, key).toPlainText()
         code["examples"] = [
             line.strip() for line in self.examples.toPlainText().splitlines() if line.strip()
         ]
-        item = self.codes.currentItem()
-        item.setText(self._code_title(code))
-        self.code_box.setTitle(f"Code: {self._code_title(code)}")
+        self.tree.show_code(self.tree.currentItem(), self._draft, code)
+        self.code_box.setTitle(f"Code: {code_title(code)}")
         self._check()
-
-    # -- codes ------------------------------------------------------------------------
-
-    def add_code(self, name: str = "") -> None:
-        """Add a code after the current one and start editing its name."""
-        if self._draft is None:
-            return
-        codes = self._draft["codes"]
-        row = self.codes.currentRow() + 1 if codes else 0
-        codes.insert(row, draft_code(name or ""))
-        self._show_draft(row)
-        self.code_name.setFocus()
-
-    def remove_code(self) -> None:
-        row = self.codes.currentRow()
-        if self._current_code() is None:
-            return
-        del self._draft["codes"][row]
-        self._show_draft(max(0, row - 1) if row >= len(self._draft["codes"]) else row)
-
-    def move_code(self, step: int) -> None:
-        row = self.codes.currentRow()
-        codes = self._draft["codes"] if self._draft else []
-        target = row + step
-        if not (0 <= row < len(codes) and 0 <= target < len(codes)):
-            return
-        codes[row], codes[target] = codes[target], codes[row]
-        self._show_draft(target)
 
     # -- checking, saving -------------------------------------------------------------
 
@@ -418,10 +411,7 @@ class CodebookEditor(QDialog):
         self.revert_button.setEnabled(self.dirty)
         self.export_button.setEnabled(has and not problems)
         self.delete_button.setEnabled(self._saved_name is not None)
-        row, n = self.codes.currentRow(), len(self._draft["codes"]) if has else 0
-        self.remove_code_button.setEnabled(0 <= row < n)
-        self.up_button.setEnabled(0 < row < n)
-        self.down_button.setEnabled(0 <= row < n - 1)
+        self._update_tree_buttons()
 
     def save(self) -> bool:
         """Store the draft in the project (renaming the saved one when its name changed)."""
@@ -440,7 +430,7 @@ class CodebookEditor(QDialog):
         self._saved_name = book.name
         self._draft = draft_of(book)
         self._clean = draft_of(book)
-        row = self.codes.currentRow()
+        row = self.tree.current_index()
         self._fill_books(book.name)
         self._show_draft(row)
         self.sig_saved.emit(book.name)
@@ -453,7 +443,7 @@ class CodebookEditor(QDialog):
                 **self._clean,
                 "codes": [dict(c, examples=list(c["examples"])) for c in self._clean["codes"]],
             }
-            self._show_draft(self.codes.currentRow())
+            self._show_draft(self.tree.current_index())
         else:
             self._fill_books()
         self._say("Changes undone.")
@@ -496,7 +486,7 @@ class CodebookEditor(QDialog):
             "name": self._free_name(NEW_NAME),
             "multi_label": False,
             "none_option": False,
-            "codes": [draft_code("")],
+            "codes": [draft_code("", color=PALETTE[0])],
         }
         self._saved_name = self._clean = None
         self.books.clearSelection()

@@ -4,10 +4,11 @@ Hand, Ctrl+K), registered through the window's interface: its table and detail p
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
+from .codebook_editor import SAVES
 from .coding_panel import CodingPanel
 
 
@@ -51,4 +52,20 @@ def install(window) -> CodingPanel:
     window.runs.act_codebooks.triggered.connect(
         lambda: panel.reload_codebooks() if dock.isVisible() else None
     )
+    _CodebookWatch(panel, dock)
     return panel
+
+
+class _CodebookWatch(QObject):
+    """Reloads the open panel's codebook whenever a codebook editor saves or changes the
+    tree (also one opened from the run dialog); a child of the dock, so the connection
+    ends with it."""
+
+    def __init__(self, panel, dock):
+        super().__init__(dock)
+        self.panel, self.dock = panel, dock
+        SAVES.sig_saved.connect(self.changed)
+
+    def changed(self, _name: str) -> None:
+        if self.dock.isVisible():
+            self.panel.reload_codebooks()

@@ -7,7 +7,11 @@ memo is being typed in):
                more: two digits typed quickly (1 then 2: code 12; see code_keys).
     Enter      next row            →, S   skip (next row, no code)      ←, B   back
     M          write a memo (Enter saves it and comes back; it is saved on leaving the row)
-    Esc        back to the table   ↑ ↓ PgUp PgDn   scroll a long text
+    Esc        back to the table (with a selection: drop it)   ↑ ↓ PgUp PgDn   scroll
+    Shift+←→↑↓, Shift+Home/End   select characters (lines) of the text; Ctrl+Shift+←→
+               words. With a selection, a code's key marks it as a passage of that code
+               (the row's codes stay as they are). Ctrl+←→ move the caret a word.
+    Delete     remove my passage at the caret (the innermost, when they overlap)
     Ctrl+Z     undo, Ctrl+Shift+Z (Ctrl+Y) redo (the panel's actions): anywhere in the
                window while the panel is shown, except in a text field (its own typing)
 """
@@ -15,11 +19,24 @@ memo is being typed in):
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QTextCursor
 
 from ...core import human_codes
 from ...core.codebook import NONE_CODE
 from .code_keys import WAIT_MS as CODE_KEY_WAIT_MS
 from .code_keys import CodeKeys
+
+Move = QTextCursor.MoveOperation
+# Shift (+Ctrl) with these keys selects in the text; Ctrl alone moves the caret.
+SELECT_KEYS = {
+    Qt.Key.Key_Left: (Move.Left, Move.PreviousWord),
+    Qt.Key.Key_Right: (Move.Right, Move.NextWord),
+    Qt.Key.Key_Up: (Move.Up, Move.StartOfBlock),
+    Qt.Key.Key_Down: (Move.Down, Move.EndOfBlock),
+    Qt.Key.Key_Home: (Move.StartOfLine, Move.Start),
+    Qt.Key.Key_End: (Move.EndOfLine, Move.End),
+}
+_WORD_MOVES = (Qt.Key.Key_Left, Qt.Key.Key_Right)
 
 
 class CodingKeyboard(QObject):
@@ -56,6 +73,9 @@ class CodingKeyboard(QObject):
             event.accept()
             return True
         self.flush()  # a digit waiting for a second one is given before any key
+        if self.text_key(key, mods):
+            event.accept()
+            return True
         if plain and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.panel.next()
         elif plain and key in (Qt.Key.Key_Right, Qt.Key.Key_S):
@@ -66,7 +86,10 @@ class CodingKeyboard(QObject):
             self.panel.memo.setFocus()
             self.panel.memo.end(False)
         elif plain and key == Qt.Key.Key_Escape:
-            self.panel.window.table.setFocus()
+            if not self.panel.text.clear_selection():
+                self.panel.window.table.setFocus()
+        elif plain and key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.panel.passage_coding.remove_at_caret()
         elif plain and key in (
             Qt.Key.Key_Up,
             Qt.Key.Key_Down,
@@ -83,11 +106,22 @@ class CodingKeyboard(QObject):
         event.accept()
         return True
 
+    def text_key(self, key, mods) -> bool:
+        """Shift(+Ctrl)+arrow, Home or End: select in the text; Ctrl+←/→: move the caret
+        a word. True: taken."""
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier):
+            return False
+        if key not in SELECT_KEYS or not (shift or (ctrl and key in _WORD_MOVES)):
+            return False
+        self.panel.text.move(SELECT_KEYS[key][1 if ctrl else 0], select=shift)
+        return True
+
     def numbered(self) -> list[str]:
-        """The codes with a number (1, 2, ...): all but "none of these" (0)."""
-        if self.panel.book is None:
-            return []
-        return [c for c in human_codes.allowed_codes(self.panel.book) if c != NONE_CODE]
+        """The codes with a number (1, 2, ...): the visible codes of the tree, top to
+        bottom ("none of these" is 0)."""
+        return self.panel.codes_box.numbered()
 
     def press_number(self, number: int) -> None:
         if self.panel.book is None:

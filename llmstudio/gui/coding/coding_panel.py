@@ -38,7 +38,8 @@ from ...core.sampling import ModelCodes, Sample, load_sample, model_codes, selec
 from ..common.errors import describe
 from .coding_keyboard import CodingKeyboard
 from .coding_samples import CodingSamples
-from .coding_view import SHORTCUT_ROWS, CodingView
+from .coding_view import CodingView
+from .passage_coding import PassageCoding
 
 # What fixes a notice: the window's action (its owner, its name) and the button's words.
 FIXES = {
@@ -69,6 +70,8 @@ class CodingPanel(CodingView):
         self.suggested: list[int] | None = None  # Learn from my codes' order, if asked
         # The rows to code, the position, the codes given, undo/redo (Qt-free).
         self.session = CodingSession(self._save, self._stored, self._history)
+        self.passage_coding = PassageCoding(self)  # words selected + a code's key
+        self.session.passages = self.passage_coding.store
         self._moving = False
         self._replaying = False
         self.samples = CodingSamples(self)  # the codebook's sample: draw, keep, drop
@@ -157,6 +160,7 @@ class CodingPanel(CodingView):
         return str(self.project.path.resolve()) if self.project is not None else None
 
     def _load_codebook(self, name: str | None) -> None:
+        before = self.book
         old = self.book.name if self.book else None
         try:
             self.book = self.project.codebook(name) if (self.project and name) else None
@@ -165,8 +169,9 @@ class CodingPanel(CodingView):
             self._notice(f"Cannot read codebook {name!r}: {describe(exc)}")
             return
         another = self.book is None or self.book.name != old
-        if another:
+        if another or self.book != before:  # an undo across a rename writes the old name
             self.session.clear_history()
+        if another:
             self.suggested = None  # suggestions were for the other codebook's codes
         self.sample = load_sample(self.project, self.book.name) if self.book else None
         if another and self.sample is not None and self.sample.purpose:
@@ -341,11 +346,6 @@ class CodingPanel(CodingView):
         if self._notice_action is not None:
             self._notice_action.trigger()
 
-    @property
-    def message(self) -> str:
-        """The notice shown ("" when none): what a user must do before coding."""
-        return self.notice_label.text() if self.notice.isVisibleTo(self) else ""
-
     def _update_progress(self) -> None:
         if not self._ready_quiet():
             self.progress_label.setText("")
@@ -403,6 +403,7 @@ class CodingPanel(CodingView):
             return
         self.row_id = row_id
         self.show_text(corpus.frame, row_id, corpus.text_column)
+        self.passage_coding.show(row_id)
         codes, memo = self.session.entry(row_id)
         for b in self.code_buttons:
             b.setChecked(b.property("code") in codes)
@@ -423,8 +424,8 @@ class CodingPanel(CodingView):
     def press(self, code: str) -> None:
         """A code's key or button: single-label codes the row and moves on; multi-label
         toggles the code (stored at once)."""
-        if not self._can_code():
-            return
+        if not self._can_code() or self.passage_coding.code_selection(code):
+            return  # with words selected, the key marked them as a passage
         row = self.row_id
         codes, memo = self.session.entry(row)
         new_memo = self.memo.text()
@@ -470,6 +471,7 @@ class CodingPanel(CodingView):
             for b in self.code_buttons:
                 b.setChecked(b.property("code") in codes)
             self.memo.setText(memo)
+            self.passage_coding.show(row_id)
         self._update_progress()
         self.sig_coded.emit(row_id)
 
@@ -589,10 +591,6 @@ class CodingPanel(CodingView):
             self.coder_edit.setFocus()
         else:
             self.setFocus()
-
-    def shortcut_rows(self) -> list[tuple[str, str]]:
-        """The panel's keys, for the window's shortcuts list (F1)."""
-        return list(SHORTCUT_ROWS)
 
     def hideEvent(self, event) -> None:
         self.save_pending()

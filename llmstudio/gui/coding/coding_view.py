@@ -20,19 +20,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QMenu,
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ...core import human_codes
 from ...core.cells import as_text
-from ...core.codebook import NONE_CODE, Codebook
+from ...core.codebook import Codebook
+from .code_buttons import CodeButtons
+from .passage_text import PassageText
 
 BLIND_TIP = (
     "Code blind: no model answer, no other coder's codes and no result columns are "
@@ -54,7 +55,8 @@ MODEL_FILTERS = ("disagree", "suggested")  # they come from a model: not while c
 TEXT_POINTS = 14
 MAX_META = 10  # metadata columns shown above the text
 KEYS_HELP = (
-    "{codes} · <b>0</b> none · <b>Enter</b> next · <b>→</b>/<b>S</b> skip · "
+    "{codes} (with words selected: marks them) · <b>Shift+arrows</b> select · "
+    "<b>0</b> none · <b>Enter</b> next · <b>→</b>/<b>S</b> skip · "
     "<b>←</b>/<b>B</b> back · <b>M</b> memo · <b>Ctrl+Z</b> undo · "
     "<b>Ctrl+Shift+Z</b> redo · <b>Esc</b> table"
 )
@@ -69,6 +71,11 @@ def keys_help(codes: int) -> str:
 
 SHORTCUT_ROWS = [
     ("Coding: give code 1–9 (0: none; code 12: 1 then 2 quickly); multi-label: toggle", "1–9, 0"),
+    (
+        "Coding: select words of the text (a code's key then marks them as a passage)",
+        "Shift+arrows, Ctrl+Shift+←/→",
+    ),
+    ("Coding: remove my passage at the caret (right-click: remove or recode)", "Delete"),
     ("Coding: next row (multi-label: done with this row)", "Enter"),
     ("Coding: skip the row / go back", "→ or S / ← or B"),
     ("Coding: write a memo (Enter saves it)", "M"),
@@ -161,19 +168,25 @@ class CodingView(QWidget):
         self.meta_label.setStyleSheet("color: #444;")
         self.meta_label.setTextFormat(Qt.TextFormat.RichText)
 
-        self.text = QTextBrowser()
+        self.text = PassageText()  # keys are codes: selecting is forwarded by the panel
         big = QFont(self.font())
         big.setPointSize(TEXT_POINTS)
         self.text.setFont(big)
-        self.text.setOpenLinks(False)
-        self.text.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys are codes, not scrolling
         self.text.setStyleSheet("QTextBrowser { background: #fffdf7; padding: 6px; }")
+        self.passage_list = QListWidget()  # the row's passages: click one to select it
+        self.passage_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.passage_list.setFont(small)
+        self.passage_list.setMaximumHeight(96)
+        # a long passage is cut with "…" (its words are in the text above), not scrolled
+        self.passage_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.passage_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.passage_list.hide()
 
-        self.codes_box = QWidget()
-        self.codes_layout = QGridLayout(self.codes_box)
-        self.codes_layout.setContentsMargins(0, 0, 0, 0)
-        self.codes_layout.setSpacing(4)
-        self.code_buttons: list[QPushButton] = []
+        self.codes_box = CodeButtons()
+        self.codes_box.sig_code_clicked.connect(self.sig_code_clicked)
+        self.codes_box.sig_keys_changed.connect(
+            lambda: self.keys_label.setText(keys_help(len(self.codes_box.numbered())))
+        )
         self.mode_label = QLabel()
         self.mode_label.setFont(small)
         self.mode_label.setStyleSheet("color: #555;")
@@ -230,6 +243,7 @@ class CodingView(QWidget):
         w.addWidget(self.progress)
         w.addWidget(self.meta_label)
         w.addWidget(self.text, 1)
+        w.addWidget(self.passage_list)
         w.addWidget(self.mode_label)
         w.addWidget(self.codes_box)
         w.addWidget(self.model_label)
@@ -255,50 +269,18 @@ class CodingView(QWidget):
         QWidget.setTabOrder(self.sample_button, self)
         QWidget.setTabOrder(self, self.memo)
 
+    @property
+    def code_buttons(self) -> list[QPushButton]:
+        """The buttons of the codes shown, in key order ("none of these" last)."""
+        return self.codes_box.buttons
+
     def show_code_buttons(self, book: Codebook | None) -> None:
-        """One button a code of ``book`` (numbered as its keys), the key line, the mode."""
-        for b in self.code_buttons:
-            b.deleteLater()
-        self.code_buttons = []
+        """A button per code of ``book`` (a tree, numbered as its keys), the key line and
+        the mode."""
+        self.codes_box.show_book(book)
         if book is None:
             return
-        labels = list(human_codes.allowed_codes(book))
-        codes = [c for c in labels if c != NONE_CODE]
-        cols = 2 if len(labels) > 4 else 1
-        for k, name in enumerate(labels):
-            key = "0" if name == NONE_CODE else str(k + 1)
-            code = book.code(name)
-            text = f"{key}  {name}" if key else name
-            if name == NONE_CODE:
-                text = "0  none of these"
-            b = QPushButton(text)
-            b.setCheckable(True)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.setMinimumHeight(30)
-            b.setStyleSheet(
-                "QPushButton { text-align: left; padding: 4px 10px; }"
-                "QPushButton:checked { background: #1e88e5; color: white; "
-                "border: 1px solid #1565c0; border-radius: 3px; }"
-            )
-            tip = []
-            if code is not None:
-                tip = [f"<b>{html.escape(code.name)}</b>"]
-                for label, value in (
-                    ("", code.description),
-                    ("Include: ", code.include),
-                    ("Exclude: ", code.exclude),
-                ):
-                    if value:
-                        tip.append(html.escape(label + value))
-            else:
-                tip = ["<b>none</b>", "None of the codes applies"]
-            b.setToolTip("<br>".join(tip) + (f"<br><i>key {key}</i>" if key else ""))
-            b.setProperty("code", name)
-            b.clicked.connect(lambda _=False, n=name: self.sig_code_clicked.emit(n))
-            position = len(codes) if name == NONE_CODE else k
-            self.codes_layout.addWidget(b, position // cols, position % cols)
-            self.code_buttons.append(b)
-        self.keys_label.setText(keys_help(len(codes)))
+        self.keys_label.setText(keys_help(len(self.codes_box.numbered())))
         self.mode_label.setText(
             "Multi-label: each key turns a code on or off; Enter moves on"
             if book.multi_label
@@ -309,7 +291,7 @@ class CodingView(QWidget):
         """The row's text, large, and its first other columns above it."""
         value = frame.iat[row_id, frame.columns.get_loc(text_column)]
         text = as_text(value)
-        self.text.setPlainText(text if text.strip() else "(this row has no text)")
+        self.text.show_row(text if text.strip() else None, "(this row has no text)")
         meta = []
         for c in [c for c in frame.columns if c != text_column][:MAX_META]:
             v = frame.iat[row_id, frame.columns.get_loc(c)]
@@ -329,6 +311,15 @@ class CodingView(QWidget):
         self.notice_button.setVisible(button is not None)
         self.notice_button.setText(button or "")
         self.work.setVisible(ready)
+
+    @property
+    def message(self) -> str:
+        """The notice shown ("" when none): what a user must do before coding."""
+        return self.notice_label.text() if self.notice.isVisibleTo(self) else ""
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """The panel's keys, for the window's shortcuts list (F1)."""
+        return list(SHORTCUT_ROWS)
 
     def enable_choices(self, has_project: bool, has_book: bool) -> None:
         """The coder and codebook need a project; which rows and the sample a codebook."""

@@ -27,6 +27,7 @@ from ...core.runs import run_infos
 from .document_import import DocumentImport
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
+from .qdpx_actions import QdpxActions
 
 DATA_FILTER = (
     "Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + f" *{SUFFIX});;"
@@ -92,6 +93,7 @@ class FileActions(QObject):
             "row, codes, memo, and whether it was made blind",
         )
         self.recent_menu: QMenu | None = None
+        self.qdpx = QdpxActions(window)  # File > Import / Export: REFI-QDA
         self.documents = DocumentImport(window)  # a folder or file of documents
 
     def fill_menu(self, menu: QMenu) -> None:
@@ -113,6 +115,7 @@ class FileActions(QObject):
             self.act_coding_log,
         ):
             menu.addAction(a)
+        self.qdpx.fill_menu(menu)
 
     def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -136,6 +139,7 @@ class FileActions(QObject):
         self.act_save_as.setEnabled(w.project is not None)
         self.act_methods.setEnabled(w.project is not None)  # runs and codes live there
         self.act_coding_log.setEnabled(w.project is not None)
+        self.qdpx.update_actions()
 
     # -- opening ----------------------------------------------------------------------
 

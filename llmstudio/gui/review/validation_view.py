@@ -42,6 +42,7 @@ from ...core.validation import Source, report, sources
 from ...core.validation_report import ValidationReport, write_report
 from ..common.background import BackgroundTask
 from ..common.errors import describe
+from .passage_agreement_view import PassageAgreementView
 from .stability_view import StabilityView
 
 RESAMPLES = 1000
@@ -106,8 +107,16 @@ class ValidationView(QDialog):
         self.comparison.setToolTip(
             "Codes to check against the reference: another coder, or a model run of this codebook"
         )
+        self.unit = QComboBox()
+        self.unit.addItems(["Row codes", "Passages (characters)"])
+        self.unit.setToolTip(
+            "Row codes: codes given to whole rows, one coder or run against another. "
+            "Passages: per code, every pair of coders over the characters they marked"
+        )
         form = QFormLayout()
+        self.form = form
         form.addRow("Codebook:", self.codebook)
+        form.addRow("Compare:", self.unit)
         pick = QHBoxLayout()
         pick.addWidget(self.reference, 1)
         pick.addWidget(QLabel("  compared with  "))
@@ -156,10 +165,14 @@ class ValidationView(QDialog):
         body.addWidget(matrix_box)
         body.setSizes([560, 340])  # the tables' notes need the room more than the matrix
 
+        self.body = body
+        self.passages = PassageAgreementView(project, self)
+        self.passages.hide()
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.summary)
         outer.addWidget(body, 1)
+        outer.addWidget(self.passages, 1)
         self.stability = StabilityView(project, self)  # a run against its replicate
         outer.addWidget(self.stability)
         bottom = QHBoxLayout()
@@ -171,6 +184,7 @@ class ValidationView(QDialog):
         outer.addLayout(bottom)
 
         self.codebook.currentIndexChanged.connect(self._fill_sources)
+        self.unit.currentIndexChanged.connect(self._unit_changed)
         for box in (self.reference, self.comparison, self.code):
             box.currentIndexChanged.connect(self.refresh)
         self.codebook.addItems(project.codebooks())
@@ -181,6 +195,19 @@ class ValidationView(QDialog):
             )
 
     # -- choices ----------------------------------------------------------------------
+
+    def _unit_changed(self, *_) -> None:
+        """Row codes (reference and comparison) or passages (every pair, per code)."""
+        passages = self.unit.currentIndex() == 1
+        for row in (2, 3):  # the reference / comparison and the code
+            self.form.setRowVisible(row, not passages)
+        for w in (self.summary, self.body, self.export_button, self.export_status, self.stability):
+            w.setVisible(not passages)
+        self.passages.setVisible(passages)
+        if passages:
+            self.passages.show_book(self.codebook.currentText())
+        else:
+            self._fill_sources(keep=True)
 
     def book(self):
         name = self.codebook.currentText()
@@ -286,6 +313,11 @@ class ValidationView(QDialog):
 
     def refresh(self, *_) -> None:
         """Compute again for the current choices (in the background)."""
+        if self.unit.currentIndex() == 1:
+            for row in (2, 3):  # a new codebook's lists were filled: hidden still
+                self.form.setRowVisible(row, False)
+            self.passages.show_book(self.codebook.currentText())
+            return
         reference, comparison = self.reference.currentData(), self.comparison.currentData()
         self._clear()
         if reference is None or comparison is None or self.reference.count() < 2:

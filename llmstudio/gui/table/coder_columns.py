@@ -71,6 +71,8 @@ class CoderColumns(QObject):
         key = (book.name, coder)
         if key not in self._names:  # a new coder or codebook: names may shift ("ana_")
             self._names = human_codes.coder_column_names(project)
+        if key not in self._names:  # passages only (the panel says so too): no row codes
+            return
         coding = human_codes.coding_of(project, book.name, coder, row_id)
         value = coding.label() if coding is not None and coding.coded else None
         name = self._shown(self._names[key])
