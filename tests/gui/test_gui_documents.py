@@ -1,4 +1,4 @@
-"""File > Import Documents and a folder dropped on the window: documents read in the
+"""File > Import > Documents and a folder dropped on the window: documents read in the
 background with progress and Cancel, opened as a table, skipped files and scanned pages
 reported."""
 
@@ -90,8 +90,8 @@ def test_menu_folder_into_a_new_project_and_a_folder_of_nothing(
 ):
     docs = _folder(tmp_path)
     menu = window.menuBar().actions()[0].menu()
-    sub = next(a.menu() for a in menu.actions() if a.text() == "Import &Documents")
-    assert [a.text() for a in sub.actions()] == ["From a &Folder…", "From a &File…"]
+    sub = next(a.menu() for a in menu.actions() if a.text() == "&Import")
+    assert [a.text() for a in sub.actions()][:2] == ["&Documents from a Folder…", "D&ocument…"]
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(docs))
     with _loaded(qtbot, window):
         sub.actions()[0].trigger()

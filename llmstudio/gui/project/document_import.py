@@ -1,8 +1,9 @@
-"""File > Import Documents: a folder (with its subfolders) or a file of PDF, DOCX, ODT, TXT,
-Markdown, HTML or RTF read in the background with progress (files done of all, time left)
-and Cancel, then opened like a table; what was skipped (and why) and the pages without
-text are listed in a report and under Import problems. A folder dropped on the window, or
-a document opened, comes here too (``FileActions.open_path``)."""
+"""File > Import > Documents from a Folder / Document: a folder (with its subfolders) or
+a file of PDF, DOCX, ODT, TXT, Markdown, HTML or RTF read in the background with progress
+(files done of all, time left) and Cancel, then opened like a table; what was skipped (and
+why) and the pages without text are listed in a report and under Import problems. A
+folder dropped on the window, or a document opened, comes here too
+(``FileActions.open_path``)."""
 
 from __future__ import annotations
 
@@ -62,14 +63,17 @@ class DocumentImport(QObject):
         super().__init__(window)
         self.window = window
         self.act_folder = window.make_action(
-            "From a &Folder…",
+            "&Documents from a Folder…",
             self.ask_folder,
             None,
             "Import every document in a folder and its subfolders (PDF, DOCX, ODT, TXT, "
             "Markdown, HTML, RTF) as a table of one row per document",
         )
         self.act_file = window.make_action(
-            "From a &File…", self.ask_file, None, "Import one document as a table of one row"
+            "D&ocument…",
+            self.ask_file,
+            None,
+            "Import one document (PDF, DOCX, ODT, TXT, Markdown, HTML, RTF) as a table of one row",
         )
         self.task = BackgroundTask(self, keep_in=window.background_work)
         self.task.sig_result.connect(self._done)

@@ -100,10 +100,6 @@ class FileActions(QObject):
         """The File menu's entries above Quit."""
         for a in (self.act_open, self.act_new, self.act_import):
             menu.addAction(a)
-        documents = menu.addMenu("Import &Documents")
-        documents.setToolTipsVisible(True)
-        documents.addAction(self.documents.act_folder)
-        documents.addAction(self.documents.act_file)
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
         menu.addSeparator()
@@ -115,7 +111,9 @@ class FileActions(QObject):
             self.act_coding_log,
         ):
             menu.addAction(a)
-        self.qdpx.fill_menu(menu)
+        self.qdpx.fill_menu(
+            menu, imports_before=(self.documents.act_folder, self.documents.act_file)
+        )
 
     def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
