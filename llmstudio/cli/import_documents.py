@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from ..core.corpus import Corpus
-from ..core.errors import UsageError
+from ..core.errors import Cancelled, UsageError
 from ..core.progress import Monitor
 from ..core.project import SUFFIX
 from .exit_codes import DONE
@@ -24,8 +24,8 @@ WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 def read_with_progress(path: str | Path, metadata: str | Path | None = None) -> Corpus:
-    """The documents at ``path`` as a corpus, with ``12/40 files`` on stderr; Ctrl+C
-    cancels (``Cancelled``, which the command turns into its exit status)."""
+    """The documents at ``path`` as a corpus, with ``12/40 files read`` on stderr; Ctrl+C
+    cancels (as a ``KeyboardInterrupt``: ``llmstudio: cancelled``, exit status 2)."""
     from ..core.documents import read_documents
 
     line = StatusLine()
@@ -39,6 +39,8 @@ def read_with_progress(path: str | Path, metadata: str | Path | None = None) -> 
         return read_documents(
             path, metadata=metadata, monitor=Monitor(show, stop.is_set), workers=WORKERS
         )
+    except Cancelled:
+        raise KeyboardInterrupt from None  # cli.main: "llmstudio: cancelled", status 2
     finally:
         line.end()
         signal.signal(signal.SIGINT, previous)

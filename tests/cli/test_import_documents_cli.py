@@ -5,6 +5,7 @@ said; bad input is one line, exit status 1, and no project."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from llmstudio.core.project import Project
 
@@ -84,3 +85,37 @@ def test_metadata_is_for_documents_only(cli, tmp_path):
     done = cli("import")("mx.qdpx", "--project", "mx.llmstudio", "--metadata", "meta.csv")
     assert done.returncode == 2 and "--metadata joins a table to documents" in done.stderr
     assert not (tmp_path / "mx.llmstudio").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_cancels_and_writes_nothing(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from cli_process import cli_env
+    from helpers.documents import write_report_pdf
+
+    docs = tmp_path / "many"
+    docs.mkdir()
+    write_report_pdf(docs / "000.pdf", pages=40)  # a minute of reading for two processes
+    for n in range(1, 300):
+        (docs / f"{n:03}.pdf").write_bytes((docs / "000.pdf").read_bytes())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llmstudio", "import", docs, "--project", "p.llmstudio"],
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's command has
+    )
+    first = process.stderr.readline()  # the progress line: reading has begun
+    assert first.startswith("0/300 files read"), first
+    time.sleep(3.0)  # the worker processes started and read
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl+C: every process of the command
+    rest = process.communicate(timeout=60)[1]
+    assert process.returncode == 2, rest
+    assert "llmstudio: cancelled" in rest and "Traceback" not in rest
+    assert not (tmp_path / "p.llmstudio").exists()

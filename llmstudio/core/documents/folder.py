@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -58,6 +59,13 @@ def find_documents(folder: Path) -> tuple[list[Path], Counter]:
     return found, others
 
 
+def _worker_start() -> None:
+    """A worker leaves Ctrl+C (which a terminal sends to every process of the command) to
+    the process that started it, which cancels between files; in a worker it would cut
+    the file being read and come back as that file's result."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _results(paths: list[Path], workers: int, monitor: Monitor):
     """Each path's :func:`extract` result, in order; cancel checked between files."""
     done = 0
@@ -69,7 +77,9 @@ def _results(paths: list[Path], workers: int, monitor: Monitor):
         # then waits on them for ever.
         context = multiprocessing.get_context("spawn")
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_worker_start
+            ) as pool:
                 try:
                     for result in pool.map(extract, paths, chunksize=4):
                         monitor.check()
