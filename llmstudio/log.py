@@ -32,6 +32,7 @@ LIBRARIES = (
     "urllib3",
     "httpx",
     "openai",
+    "pypdf",  # "EOF marker not found" and the like, for a damaged PDF it reports itself
     "py.warnings",  # Python warnings, once logging.captureWarnings routes them here
 )
 # Read by the libraries when they load. Set, not defaulted: a researcher's shell may carry

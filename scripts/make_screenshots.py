@@ -49,6 +49,7 @@ IMAGES = (
     "start_page.png",
     "help_getting_started.png",
     "qdpx_import.png",
+    "document_import.png",
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
 ISSUES = "Local issues"
@@ -153,6 +154,7 @@ class Shots:
         self.shoot_retrieval()
         self.shoot_bias()
         self.shoot_learn()
+        self.shoot_documents()
         self.export()
         self.shoot_qdpx()
         self.window.close()
@@ -484,6 +486,46 @@ class Shots:
         self.save(panel, "learn_panel.png")
         panel.close()
 
+    def shoot_documents(self) -> None:
+        """File > Import Documents > From a Folder: a second window after a folder of
+        interviews (DOCX), a speech (HTML), notes (TXT) and a damaged PDF, with the report
+        of what was skipped."""
+        from datetime import datetime
+
+        import docx
+
+        folder = self.tmp / "interviews"
+        (folder / "wave 2").mkdir(parents=True)
+        for n, (who, said) in enumerate(DOCUMENTS, start=1):
+            document = docx.Document()
+            document.core_properties.author = "Field team"
+            document.core_properties.created = datetime(2026, 3, n, 10, 30)
+            document.add_heading(f"Interview {n}: {who}", 1)
+            for paragraph in said:
+                document.add_paragraph(paragraph)
+            document.save(folder / ("wave 2" if n > 2 else "") / f"interview_{n:02}.docx")
+        (folder / "speech.html").write_text(
+            "<html><head><title>Council leader's speech</title></head><body><nav>Home | "
+            "News</nav><h1>A fairer town</h1><p>" + DOCUMENTS[0][1][0] + "</p></body></html>",
+            encoding="utf-8",
+        )
+        (folder / "fieldnotes.txt").write_text(DOCUMENTS[1][1][1], encoding="utf-8")
+        (folder / "scan_of_letter.pdf").write_bytes(b"%PDF-1.4\n(damaged in transfer)")
+        docs = self.MainWindow()
+        docs.resize(1360, 820)
+        docs.show()
+        self.settle()
+        importer = docs.files.documents
+        importer.start(folder)
+        self.wait(lambda: docs.corpus is not None and not importer.task.running, "documents")
+        self.settle(300)
+        docs.grab()  # lay the report out over the window before the picture
+        self.save(docs, "document_import.png")
+        if importer.report is not None:
+            importer.report.close()
+        docs.close()
+        self.settle()
+
     def export(self) -> None:
         """Ctrl+E and Ctrl+Shift+E, as the walkthrough's last step: the files are checked,
         not kept (they hold what the screenshots show)."""
@@ -537,6 +579,31 @@ def intended_tone() -> dict[str, str]:
     entries = sample.WAVE1 + sample.WAVE2 + sample.WAVE3 + sample.WAVE4
     return {entry[4]: names[entry[3]] for entry in entries}
 
+
+# The interviews of the document import's picture.
+DOCUMENTS = (
+    (
+        "tenant, 34",
+        (
+            "The rent went up again in March and the repairs still have not been done.",
+            "I would move if there were anywhere else I could afford near the school.",
+        ),
+    ),
+    (
+        "bus driver, 51",
+        (
+            "Route 7 was cut to one bus an hour, so people wait in the rain.",
+            "The new timetable looks fine on paper but nobody asked the drivers.",
+        ),
+    ),
+    (
+        "retired teacher, 68",
+        (
+            "The library is the one warm place left for many of us in winter.",
+            "Keep it open on Sundays, that is all I ask.",
+        ),
+    ),
+)
 
 # The codebook of the run dialog's and the editor's pictures, imported as a researcher
 # would import one (docs/models-and-runs.md shows the format).

@@ -66,7 +66,14 @@ def import_options(args: argparse.Namespace) -> ImportOptions:
 
 
 def load(path: str | Path, options: ImportOptions | None = None) -> Corpus:
-    """A data file or a project's corpus (the project is closed again)."""
+    """A data file's table, documents (a folder, a PDF, ...: one row per document), or a
+    project's corpus (the project is closed again)."""
+    from ..core.documents import is_documents
+
+    if is_documents(path):
+        from .import_documents import read_with_progress
+
+        return read_with_progress(path)
     corpus, project = load_any(path, options)
     if project is not None:
         project.close()

@@ -33,7 +33,8 @@ def _finished(qtbot, dialog):
 
 def test_import_opens_the_project_and_export_says_what_it_wrote(qtbot, window, tmp_path):
     menus = {a.text(): a.menu() for a in _file_menu(window).actions() if a.menu()}
-    assert _menu_texts(menus["&Import"]) == ["REFI-QDA &Project (.qdpx)…"]
+    # The documents' entries come first (tests/gui/test_gui_documents.py), then a separator.
+    assert _menu_texts(menus["&Import"])[-1:] == ["REFI-QDA &Project (.qdpx)…"]
     assert _menu_texts(menus["E&xport"]) == ["REFI-QDA &Project (.qdpx)…", "&Codebook (.qdc)…"]
     assert not window.files.qdpx.act_export_qdpx.isEnabled()  # no project yet
 

@@ -17,12 +17,14 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from ...core.annotated import export_annotated
 from ...core.corpus import SUPPORTED, TEXT_SUFFIXES, Corpus, ImportOptions
+from ...core.documents import is_documents
 from ...core.errors import LlmstudioError
 from ...core.export import export_table, integer_notes
 from ...core.no_rows import zero_rows_message
 from ...core.project import SUFFIX, Project, load_any
 from ...core.recent import add_recent, recent_files
 from ...core.runs import run_infos
+from .document_import import DocumentImport
 from .export_dialog import ExportDialog
 from .import_dialog import ImportDialog
 from .qdpx_actions import QdpxActions
@@ -30,7 +32,8 @@ from .qdpx_actions import QdpxActions
 DATA_FILTER = (
     "Tables and projects (" + " ".join(f"*{s}" for s in SUPPORTED) + f" *{SUFFIX});;"
     "CSV / TSV / TXT (*.csv *.tsv *.tab *.txt);;Excel (*.xlsx);;Parquet (*.parquet);;"
-    f"JSON (*.json *.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;All files (*)"
+    f"JSON (*.json *.jsonl *.ndjson);;llmstudio project (*{SUFFIX});;"
+    "Documents, one row each (*.pdf *.docx *.odt *.md *.html *.htm *.rtf);;All files (*)"
 )
 
 
@@ -91,6 +94,7 @@ class FileActions(QObject):
         )
         self.recent_menu: QMenu | None = None
         self.qdpx = QdpxActions(window)  # File > Import / Export: REFI-QDA
+        self.documents = DocumentImport(window)  # a folder or file of documents
 
     def fill_menu(self, menu: QMenu) -> None:
         """The File menu's entries above Quit."""
@@ -107,7 +111,9 @@ class FileActions(QObject):
             self.act_coding_log,
         ):
             menu.addAction(a)
-        self.qdpx.fill_menu(menu)
+        self.qdpx.fill_menu(
+            menu, imports_before=(self.documents.act_folder, self.documents.act_file)
+        )
 
     def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -192,8 +198,12 @@ class FileActions(QObject):
         ask: bool = False,
         save_to: str | Path | None = None,
     ) -> None:
-        """Open a data file or a project in the background and show it when read."""
+        """Open a data file or a project in the background and show it when read; a
+        folder or a document (PDF, DOCX, ...) is imported as documents."""
         path = Path(path)
+        if is_documents(path):
+            self.documents.start(path, save_to=save_to)
+            return
         if ask and options is None:
             options = self.ask_options(path)
             if options is None:

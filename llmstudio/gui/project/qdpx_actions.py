@@ -134,9 +134,15 @@ class QdpxActions(QObject):
             "or llmstudio: its texts, codes, coders, passages, cases and variables",
         )
 
-    def fill_menu(self, menu: QMenu) -> None:
-        """File > Import and File > Export with the REFI-QDA entries."""
+    def fill_menu(self, menu: QMenu, imports_before=()) -> None:
+        """File > Import and File > Export with the REFI-QDA entries (``imports_before``:
+        other imports, listed first: the documents')."""
         imports = menu.addMenu("&Import")
+        imports.setToolTipsVisible(True)
+        for action in imports_before:
+            imports.addAction(action)
+        if imports_before:
+            imports.addSeparator()
         imports.addAction(self.act_import_qdpx)
         exports = menu.addMenu("E&xport")
         exports.addAction(self.act_export_qdpx)

@@ -1,0 +1,171 @@
+"""Texts split into units: paragraphs, sentences, or windows of N words with an overlap.
+
+Each :class:`Unit` keeps its place: ``index`` (0-based, in the document), ``start`` and
+``end`` (Python ``str`` offsets, end excluded) with ``document[start:end] == unit.text``,
+so a unit can always be found again in its document, and codes on a unit can be shown in
+context. Whitespace around a unit is not part of it.
+
+- paragraphs: blocks separated by one or more blank lines (what the document import
+  writes; a text without blank lines is one paragraph);
+- sentences: pysbd (rule-based, handles abbreviations such as "Dr." and "D.C.", in 23
+  languages), run on each paragraph: a sentence never spans two paragraphs (pysbd's time
+  grows faster than the length of the text it is given, so it is never given a whole
+  document);
+- words:N[:overlap]: windows of N words (runs of non-space characters), each starting
+  N - overlap words after the one before; the last window may be shorter.
+
+Qt-free; no GUI or command uses it yet (issue 19, item 2).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .errors import UsageError
+
+_BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of a document: its position, its offsets in the document and its text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``start, end`` moved inward past whitespace; None when only whitespace is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    spans, at = [], 0
+    for gap in _BLANK_LINES.finditer(text):
+        span = _trimmed(text, at, gap.start())
+        if span:
+            spans.append(span)
+        at = gap.end()
+    span = _trimmed(text, at, len(text))
+    if span:
+        spans.append(span)
+    return spans
+
+
+def _units(text: str, spans) -> list[Unit]:
+    return [Unit(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans)]
+
+
+def paragraphs(text: str) -> list[Unit]:
+    """The paragraphs of ``text``: blocks separated by blank lines."""
+    return _units(text, _paragraph_spans(text))
+
+
+LANGUAGES = (
+    "am ar bg da de el en es fa fr hi hy it ja kk mr my nl pl ru sk ur zh".split()
+)  # pysbd's
+
+
+@functools.cache
+def _segmenter(language: str):
+    import pysbd
+
+    return pysbd.Segmenter(language=language, clean=False)
+
+
+def sentences(text: str, language: str = "en") -> list[Unit]:
+    """The sentences of ``text`` (pysbd, in ``language``: an ISO 639-1 code it knows),
+    each within one paragraph."""
+    if language not in LANGUAGES:
+        raise UsageError(
+            f"no sentence rules for language {language!r}; one of {', '.join(LANGUAGES)}"
+        )
+    segmenter = _segmenter(language)
+    spans = []
+    for p_start, p_end in _paragraph_spans(text):
+        at = p_start
+        for piece in segmenter.segment(text[p_start:p_end]):
+            piece = piece.strip()
+            if not piece:
+                continue
+            # pysbd (clean=False) returns the paragraph's own characters in order: each
+            # sentence is found from where the last ended, so its offsets are exact.
+            start = text.find(piece, at, p_end)
+            if start < 0:  # pysbd changed a character after all: the rest as one unit
+                spans.append((at, p_end))
+                break
+            spans.append((start, start + len(piece)))
+            at = start + len(piece)
+        else:
+            tail = _trimmed(text, at, p_end)
+            if tail:  # what pysbd left out (should be nothing) is not lost
+                spans.append(tail)
+    return _units(text, spans)
+
+
+def word_windows(text: str, size: int, overlap: int = 0) -> list[Unit]:
+    """Windows of ``size`` words, each starting ``size - overlap`` words after the last."""
+    if size < 1:
+        raise UsageError(f"a window holds at least 1 word; got {size}")
+    if not 0 <= overlap < size:
+        raise UsageError(
+            f"the overlap must be from 0 to {size - 1} words (the window's size - 1); got {overlap}"
+        )
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    step = size - overlap
+    spans = []
+    for first in range(0, len(words), step):
+        last = min(first + size, len(words)) - 1
+        spans.append((words[first][0], words[last][1]))
+        if last == len(words) - 1:
+            break
+    return _units(text, spans)
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A way to split: ``kind`` "paragraph", "sentence" or "words" (with size, overlap)."""
+
+    kind: str
+    size: int = 0
+    overlap: int = 0
+
+    def split(self, text: str, language: str = "en") -> list[Unit]:
+        """``text`` split this way."""
+        if self.kind == "paragraph":
+            return paragraphs(text)
+        if self.kind == "sentence":
+            return sentences(text, language)
+        return word_windows(text, self.size, self.overlap)
+
+
+UNIT_HELP = "paragraph, sentence, or words:N[:overlap] (e.g. words:200:50)"
+
+
+def parse_unit(spec: str) -> UnitSpec:
+    """``paragraph``, ``sentence`` or ``words:N[:overlap]`` as a :class:`UnitSpec`."""
+    value = spec.strip().lower()
+    if value in ("paragraph", "paragraphs"):
+        return UnitSpec("paragraph")
+    if value in ("sentence", "sentences"):
+        return UnitSpec("sentence")
+    parts = value.split(":")
+    if parts[0] in ("words", "word") and len(parts) in (2, 3):
+        try:
+            size, overlap = int(parts[1]), int(parts[2]) if len(parts) == 3 else 0
+        except ValueError:
+            raise UsageError(
+                f"unit {spec!r}: N and overlap are whole numbers ({UNIT_HELP})"
+            ) from None
+        word_windows("", size, overlap)  # the same checks, the same messages
+        return UnitSpec("words", size, overlap)
+    raise UsageError(f"unknown unit {spec!r}; use {UNIT_HELP}")
