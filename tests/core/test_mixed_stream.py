@@ -113,7 +113,9 @@ def test_a_file_in_many_blocks_reads_as_through_the_copy(write_file, monkeypatch
         return opened[-1]
 
     monkeypatch.setattr(delimited, "Utf8Lines", spy)
-    fast = read_table(path)
+    with monkeypatch.context() as m:
+        m.setattr(delimited, "transcode_file", no_copy)
+        fast = read_table(path)
     assert len(opened) == 1 and opened[0].closed
     slow = read_through_copy(monkeypatch, path)
     assert fast.frame.equals(slow.frame)
@@ -154,3 +156,22 @@ def test_a_parse_that_did_not_read_the_stream_to_its_end_is_not_trusted(write_fi
     corpus = read_table(path)
     assert len(corpus.frame) == 300  # read again, through the copy
     assert "43 lines are not valid UTF-8" in corpus.problems[0].message
+
+
+def test_blocks_with_and_without_a_cp1252_line_read_as_through_the_copy(write_file, monkeypatch):
+    # a block with no cp1252 line is handed to pyarrow as it was read, the others rebuilt
+    lines = many_rows(600).split(b"\r\n")
+    clean = [line.decode("cp1252").encode() if i > 30 else line for i, line in enumerate(lines)]
+    path = write_file("late.csv", b"\r\n".join(clean))
+    monkeypatch.setattr(mixed_encoding, "CHUNK_BYTES", 1 << 10)
+    with monkeypatch.context() as m:
+        m.setattr(delimited, "transcode_file", no_copy)
+        fast = read_table(path)
+    slow = read_through_copy(monkeypatch, path)
+    assert fast.frame.equals(slow.frame) and len(fast.frame) == 600
+    assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
+    assert "read as cp1252 (lines 5, 12, 19, 26); the other 597" in fast.problems[0].message
+
+
+def no_copy(*_args):
+    raise AssertionError("the file was copied")
