@@ -163,7 +163,7 @@ def _read_mixed_stream(
     try:
         table, _ = parse_fast(path, replace(dialect, encoding="utf-8"), header, source=open_stream)
         lines = streams[-1].report
-        if streams[-1].read() or line_break_in(table):
+        if streams[-1].read(1) or line_break_in(table):
             raise Irregular  # (pyarrow stopped before the end: never seen)
     finally:
         for stream in streams:

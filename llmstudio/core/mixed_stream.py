@@ -17,7 +17,14 @@ from typing import BinaryIO
 
 import pyarrow as pa
 
-from .mixed_encoding import FallbackLines, analyse_lines, decoded_lines, ends_with_eol, line_blocks
+from .mixed_encoding import (
+    CHUNK_BYTES,
+    FallbackLines,
+    analyse_lines,
+    decoded_lines,
+    ends_with_eol,
+    line_blocks,
+)
 
 
 def _converted(block, fallback: str):
@@ -89,8 +96,10 @@ class Utf8Lines(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> memoryview:
-        """At most ``size`` bytes (all there are with -1), the end of the stream when
-        empty; a view of the converted block, not a copy."""
+        """At most ``size`` bytes, the end of the stream when empty: a view of the
+        converted block, not a copy (with -1: the rest of the stream, joined)."""
+        if size is None or size < 0:
+            return memoryview(b"".join(iter(lambda: self.read(CHUNK_BYTES), b"")))
         if not self._pending:
             for block in self._blocks:
                 info, data = _converted(block, self.report.encoding)
@@ -103,8 +112,6 @@ class Utf8Lines(io.RawIOBase):
                     self.report.end(self._last in (b"\n", b"\r"))
                     self._fh.close()
                 return memoryview(b"")
-        if size is None or size < 0:
-            size = len(self._pending)
         out, self._pending = self._pending[:size], self._pending[size:]
         return out
 

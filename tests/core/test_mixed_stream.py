@@ -57,6 +57,8 @@ def drain(stream: Utf8Lines, size: int) -> bytes:
     while chunk := stream.read(size):
         assert size < 0 or len(chunk) <= size
         parts.append(bytes(chunk))
+    if size < 0:
+        assert len(parts) <= 1  # the whole rest at once, as a file's read(-1) gives it
     return b"".join(parts)
 
 
