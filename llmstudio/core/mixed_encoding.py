@@ -444,6 +444,7 @@ def _transcode_block(block, info: _Block, fallback: str, write) -> None:
 
 
 def ends_with_eol(path: Path) -> bool:
+    """Whether the file at ``path`` ends with a line end (an empty file counts as one)."""
     with open(path, "rb") as fh:
         try:
             fh.seek(-1, 2)
