@@ -101,17 +101,16 @@ class Utf8Lines(io.RawIOBase):
         if size is None or size < 0:
             return memoryview(b"".join(iter(lambda: self.read(CHUNK_BYTES), b"")))
         if not self._pending:
-            for block in self._blocks:
-                info, data = _converted(block, self.report.encoding)
-                self.report.add_block(info)
-                self._last = bytes(block[-1:])
-                self._pending = memoryview(data)
-                break
-            else:
+            block = next(self._blocks, None)
+            if block is None:  # the end of the file
                 if not self._fh.closed:
                     self.report.end(self._last in (b"\n", b"\r"))
                     self._fh.close()
                 return memoryview(b"")
+            info, data = _converted(block, self.report.encoding)
+            self.report.add_block(info)
+            self._last = bytes(block[-1:])
+            self._pending = memoryview(data)
         out, self._pending = self._pending[:size], self._pending[size:]
         return out
 
