@@ -31,8 +31,8 @@ machine's speed hits every reader alike. Readers:
 (e) ``read_table`` on a copy of the file that mixes encodings: every line whose text
     cp1252 can write (the accented ones; not those with emoji) is written in cp1252, the
     others stay UTF-8, from line 2 on (so the first megabyte is mixed already). It is
-    decoded line by line (``core.mixed_cells``); its cells must be those of (c), and
-    its time is compared with (c)'s: goal under 2x (issue 14).
+    converted line by line as pyarrow parses it (``core.mixed_stream``); its cells must be
+    those of (c), and its time is compared with (c)'s: goal under 2x (issue 14).
 
 Time is the wall time of the read call alone (imports excluded). Peak memory is the child's
 ``ru_maxrss`` (``getrusage(RUSAGE_SELF)``). On Linux a child's ``ru_maxrss`` starts at its

@@ -43,8 +43,8 @@ from .mixed_encoding import (
     scan_file,
     single_byte,
     survey_file,
-    transcode_file,
 )
+from .mixed_stream import Utf8Lines, transcode_file
 from .read_problems import Problem
 from .sniff import (
     SAMPLE_BYTES,
@@ -75,7 +75,7 @@ def read_delimited(
         if guessed_utf8:
             mixed = scan_file(path)
             if mixed.mixed:  # pyarrow refused its rows: they would be refused again
-                return _read_mixed(path, dialect, header, mixed, by_cells=False)
+                return _read_mixed(path, dialect, header, mixed, fast=False)
     problems: list[Problem] = []
     used = check_encoding(path, dialect.encoding, encoding_chosen, problems)
     if used != dialect.encoding:
@@ -109,18 +109,26 @@ def _read_mixed(
     header: list[str] | None,
     scan: Scan,
     *,
-    by_cells: bool = True,
+    fast: bool = True,
     parsed: tuple[pa.Table, Survey] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem], str]:
     """Read a file that mixes UTF-8 lines with lines in a legacy code page, each line
-    decoded as what it is: from pyarrow's parse of its bytes where each row is one line
-    (:func:`_read_mixed_cells`; ``parsed``: that parse, made already, and the file's
-    survey), else transcoded line by line into a UTF-8 temporary file, which is then read
-    as any UTF-8 file (quoted line breaks, rows pyarrow refuses)."""
+    decoded as what it is: from ``parsed`` (pyarrow's parse of its bytes, made already,
+    and the file's survey) where each row is one line (:func:`_read_mixed_cells`), else,
+    where pyarrow may read it (``fast``), converted line by line as pyarrow parses it
+    (:func:`_read_mixed_stream`), else transcoded line by line into a UTF-8 temporary
+    file, which is then read as any UTF-8 file (quoted line breaks, rows pyarrow
+    refuses)."""
     fallback = fallback_of(scan, dialect.encoding)
-    if by_cells and decodes_per_cell(fallback):
+    if parsed is not None and decodes_per_cell(fallback):
         try:
             frame, lines = _read_mixed_cells(path, dialect, header, fallback, parsed)
+            return frame, [mixed_problem(lines)], lines.label
+        except Irregular:
+            pass
+    elif fast:
+        try:
+            frame, lines = _read_mixed_stream(path, dialect, header, fallback)
             return frame, [mixed_problem(lines)], lines.label
         except Irregular:
             pass
@@ -136,6 +144,31 @@ def _read_mixed(
     finally:
         tmp.unlink(missing_ok=True)
     return frame, [mixed_problem(lines), *problems], lines.label
+
+
+def _read_mixed_stream(
+    path: Path, dialect: Dialect, header: list[str] | None, fallback: str
+) -> tuple[pd.DataFrame, FallbackLines]:
+    """A mixed file converted to UTF-8 line by line while pyarrow parses it (see
+    :class:`Utf8Lines`: no copy of the file, the conversion of one block overlaps the parse
+    of the blocks before), with the lines that took ``fallback``; ``Irregular`` where a
+    cell holds a line break (whether a quote runs away is told from the file's own tail,
+    which is not what was parsed) or pyarrow refuses the file."""
+    streams: list[Utf8Lines] = []
+
+    def open_stream() -> Utf8Lines:
+        streams.append(Utf8Lines(path, fallback))
+        return streams[-1]
+
+    try:
+        table, _ = parse_fast(path, replace(dialect, encoding="utf-8"), header, source=open_stream)
+        lines = streams[-1].report
+        if streams[-1].read(1) or line_break_in(table):
+            raise Irregular  # (pyarrow stopped before the end: never seen)
+    finally:
+        for stream in streams:
+            stream.close()
+    return finish_frame(table, dialect, header), lines
 
 
 def _read_mixed_cells(

@@ -8,7 +8,9 @@ quote that may run away, a header that is not on the first record).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -75,12 +77,15 @@ def parse_fast(
     *,
     as_bytes: bool = False,
     empty_lines: bool = False,
+    source: Callable[[], BinaryIO] | None = None,
 ) -> tuple[pa.Table, bool]:
     """pyarrow's parse of the whole file, the header record as its first row, and whether
     it allowed newlines in values; cells as large strings, or as large binary with
     ``as_bytes`` (the encoding must then be UTF-8 or ASCII-compatible: the bytes are not
     decoded). ``empty_lines``: an empty line is a row of empty cells, so that row i is
-    line i + 1 where no cell holds a line break. Raises ``Irregular``."""
+    line i + 1 where no cell holds a line break. ``source``: opens the stream to parse
+    instead of ``path`` (in ``dialect``'s encoding), once for each try. Raises
+    ``Irregular``."""
     if dialect.delimiter == "" or dialect.header_row != 0:
         raise Irregular
     n = len(header) if header else None
@@ -129,7 +134,10 @@ def parse_fast(
         )
         try:
             table = pacsv.read_csv(
-                path, read_options=read, parse_options=parse, convert_options=convert
+                source() if source else path,
+                read_options=read,
+                parse_options=parse,
+                convert_options=convert,
             )
         except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, LookupError) as exc:
             if "invalid UTF8" in str(exc):

@@ -6,22 +6,20 @@ codec reads: read as UTF-8 it fails, read as cp1252 its UTF-8 lines turn into mo
 is valid UTF-8, the fallback encoding elsewhere, and the fallback lines are reported.
 
 The work is done on bytes, never on decoded text, so that it costs little beside the
-parse: a block that is valid UTF-8 (checked by Arrow's SIMD validator) is copied as it
+parse: a block that is valid UTF-8 (checked by Arrow's SIMD validator) is kept as it
 is; in the other blocks numpy finds the lines holding an invalid sequence from the
 positions of the non-ASCII bytes alone, and only those lines are decoded in Python.
 Lines end at ``\\r\\n``, ``\\r`` or ``\\n`` and are numbered from 1, as the parser numbers
 them; a multi-byte character never spans a line end, so lines decode independently.
 
-Where each row of the file is one line, the same decoding is done on pyarrow's parse of
-the raw bytes instead, cell by cell (:mod:`mixed_cells`), with no decoded copy of the
-file; :func:`transcode_file` writes such a copy for the other files.
+The converted lines are fed to pyarrow as it parses them, or written to a temporary copy
+(:mod:`mixed_stream`). Where the file was parsed already before it was found to mix
+encodings, its cells are decoded instead (:mod:`mixed_cells`).
 """
 
 from __future__ import annotations
 
 import codecs
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -95,19 +93,32 @@ def _count_lines(data) -> int:
     return int(np.count_nonzero(a == 10)) + int(np.count_nonzero(cr)) - crlf
 
 
-def non_ascii(a: np.ndarray) -> np.ndarray:
-    """The positions of the bytes of ``a`` (uint8) over 0x7F, ascending."""
+def _where(a: np.ndarray, test) -> np.ndarray:
+    """The positions in ``a`` where ``test(piece, out)`` (a ufunc call writing a boolean
+    mask into ``out``) holds, ascending."""
     if len(a) <= SCAN_BYTES:
-        return np.flatnonzero(a.view(np.int8) < 0)
+        return np.flatnonzero(test(a, np.empty(len(a), dtype=bool)))
     # Piece by piece into one small mask: a block-sized mask would be fresh memory on
     # every call from a worker thread, whose page faults cost more than the comparison.
-    signed = a.view(np.int8)
     mask = np.empty(SCAN_BYTES, dtype=bool)
     found = []
     for i in range(0, len(a), SCAN_BYTES):
-        piece = signed[i : i + SCAN_BYTES]
-        found.append(np.flatnonzero(np.less(piece, 0, out=mask[: len(piece)])) + i)
+        piece = a[i : i + SCAN_BYTES]
+        found.append(np.flatnonzero(test(piece, mask[: len(piece)])) + i)
     return np.concatenate(found)
+
+
+def non_ascii(a: np.ndarray) -> np.ndarray:
+    """The positions of the bytes of ``a`` (uint8) over 0x7F, ascending."""
+    return _where(a.view(np.int8), lambda piece, out: np.less(piece, 0, out=out))
+
+
+def _newlines(a: np.ndarray, has_cr: bool) -> np.ndarray:
+    """The positions of the \\n bytes of ``a`` (uint8), and of its \\r bytes with
+    ``has_cr``, ascending."""
+    if not has_cr:
+        return _where(a, lambda piece, out: np.equal(piece, 10, out=out))
+    return _where(a, lambda piece, out: np.logical_or(piece == 10, piece == 13, out=out))
 
 
 def invalid_bytes(
@@ -145,7 +156,7 @@ def invalid_bytes(
     return h, bad, cell
 
 
-def _analyse(data, first_line: int) -> _Block:
+def analyse_lines(data, first_line: int) -> _Block:
     """The lines of ``data`` (bytes ending at a line end, or at the end of the input) that
     are not valid UTF-8."""
     empty = np.zeros(0, dtype=np.int64)
@@ -156,7 +167,7 @@ def _analyse(data, first_line: int) -> _Block:
     # Line ends: \r and \n both end lines; the \n of a \r\n ends an empty "line" that no
     # non-ASCII byte falls in, and is not counted when numbering lines.
     has_cr = _has_cr(data)
-    eol = np.flatnonzero((a == 10) | (a == 13)) if has_cr else np.flatnonzero(a == 10)
+    eol = _newlines(a, has_cr)
     line_of = np.searchsorted(eol, h)  # index of the line each non-ASCII byte is in (sorted)
     bad_of = line_of[bad]
     bad_lines = (
@@ -196,7 +207,7 @@ def _is_ascii(data) -> bool:
     return not np.any(np.frombuffer(data, dtype=np.int8) < 0)  # a view: not copied
 
 
-def _blocks(fh: BinaryIO):
+def line_blocks(fh: BinaryIO):
     """Yield blocks of whole lines read from ``fh`` (seekable): bytes, or a memoryview of
     the start of bytes; a leading UTF-8 BOM is left out (no part of the first line)."""
     if fh.read(len(UTF8_BOM)) != UTF8_BOM:
@@ -237,6 +248,16 @@ class FallbackLines:
         room = MAX_LISTED_LINES - len(self.lines)
         if room > 0:
             self.lines.extend(int(n) for n in numbers[:room])
+
+    def add_block(self, info: _Block) -> None:
+        """Count the next block of lines (:func:`analyse_lines` numbers them from 1)."""
+        self.add(info.numbers + self.total_lines)
+        self.total_lines += info.lines
+
+    def end(self, last_line_ended: bool) -> None:
+        """Count the file's last line when it has no line end (or the file is empty)."""
+        if self.total_lines == 0 or not last_line_ended:
+            self.total_lines += 1
 
     @property
     def label(self) -> str:
@@ -293,7 +314,7 @@ def scan_bytes(data: bytes, final: bool = True) -> Scan:
         cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
         data = data[:cut]
     scan = Scan()
-    _scan_block(scan, data, _analyse(data, 1))
+    _scan_block(scan, data, analyse_lines(data, 1))
     return scan
 
 
@@ -318,7 +339,7 @@ def _scan_step(scan: Scan, block, first_line: int) -> _Block | None:
         scan.bad = True
         scan.sample = scan.sample or bytes(block[:GUESS_BYTES])
         return None
-    info = _analyse(block, first_line)
+    info = analyse_lines(block, first_line)
     _scan_block(scan, block, info)
     return info
 
@@ -327,7 +348,7 @@ def scan_file(path: Path) -> Scan:
     """:class:`Scan` of the file at ``path``, stopping as soon as it is known to mix."""
     scan = Scan()
     with open(path, "rb") as fh:
-        for block in _blocks(fh):
+        for block in line_blocks(fh):
             _scan_step(scan, block, 1)  # (a scan numbers no line)
             if scan.mixed:
                 break
@@ -349,13 +370,13 @@ def survey_file(path: Path) -> Survey:
     only counted."""
     scan, first_bad, total = Scan(), [], 0
     with open(path, "rb") as fh:
-        for block in _blocks(fh):
+        for block in line_blocks(fh):
             info = None if scan.mixed else _scan_step(scan, block, total + 1)
             if len(first_bad) < MAX_LISTED_LINES:
-                info = info or _analyse(block, total + 1)
+                info = info or analyse_lines(block, total + 1)
                 first_bad.extend(int(n) for n in info.numbers[: MAX_LISTED_LINES - len(first_bad)])
             total += info.lines if info is not None else _count_lines(block)
-    if total == 0 or not _ends_with_eol(path):
+    if total == 0 or not ends_with_eol(path):
         total += 1  # the last line has no line end
     return Survey(scan, first_bad, total)
 
@@ -367,7 +388,7 @@ def empty_lines(path: Path, numbers: np.ndarray) -> np.ndarray:
     empty = np.zeros(len(numbers), dtype=bool)
     done, first = 0, 1
     with open(path, "rb") as fh:
-        for block in _blocks(fh):
+        for block in line_blocks(fh):
             if done == len(numbers):
                 break
             ends, starts = _line_ends(block)
@@ -395,15 +416,11 @@ def _line_ends(block) -> tuple[np.ndarray, np.ndarray]:
     return ends, np.concatenate([[0], (ends + width)[:-1]])
 
 
-def _transcode_block(block, info: _Block, fallback: str, write) -> None:
-    if not len(info.starts):
-        write(block)
-        return
-    mv = memoryview(block)
-    starts, ends = info.starts.tolist(), info.ends.tolist()
-    # The bad lines decoded in one call, then cut apart again at their line ends (each
-    # ends with one, but perhaps the very last line of the file; a single-byte code page
-    # makes no \r or \n of another byte, which the count check makes sure of).
+def decoded_lines(mv: memoryview, starts: list[int], ends: list[int], fallback: str) -> list:
+    """The lines of ``mv`` from ``starts`` to ``ends`` decoded from ``fallback``, in UTF-8."""
+    # Decoded in one call, then cut apart again at their line ends (each ends with one,
+    # but perhaps the very last line of the file; a single-byte code page makes no \r or
+    # \n of another byte, which the count check makes sure of).
     bad = b"".join([mv[s:e] for s, e in zip(starts, ends)])
     done = bad.decode(fallback, errors="llmstudio-keep-byte").encode("utf-8").splitlines(True)
     if len(done) != len(starts):
@@ -411,45 +428,23 @@ def _transcode_block(block, info: _Block, fallback: str, write) -> None:
             bytes(mv[s:e]).decode(fallback, errors="llmstudio-keep-byte").encode("utf-8")
             for s, e in zip(starts, ends)
         ]
+    return done
+
+
+def _transcode_block(block, info: _Block, fallback: str, write) -> None:
+    if not len(info.starts):
+        write(block)
+        return
+    mv = memoryview(block)
+    starts, ends = info.starts.tolist(), info.ends.tolist()
     parts = [None] * (2 * len(starts) + 1)
     parts[0::2] = [mv[a:b] for a, b in zip([0, *ends], [*starts, len(block)])]
-    parts[1::2] = done
+    parts[1::2] = decoded_lines(mv, starts, ends, fallback)
     write(b"".join(parts))
 
 
-def transcode_file(path: Path, out: BinaryIO, fallback: str) -> FallbackLines:
-    """Write the file at ``path`` to ``out`` as UTF-8, each line that is not valid UTF-8
-    decoded from ``fallback``; the same lines, line for line (a BOM is left out)."""
-    report = FallbackLines(fallback)
-
-    def convert(block) -> tuple[_Block, bytes]:
-        info = _analyse(block, 1)  # numbered from the block's first line
-        done: list = []
-        _transcode_block(block, info, fallback, done.append)
-        return info, done[0]
-
-    def put(job) -> None:
-        info, data = job.result()
-        report.add(info.numbers + report.total_lines)
-        report.total_lines += info.lines
-        out.write(data)
-
-    # Two blocks converted at once (numpy and the codecs leave the GIL for much of it),
-    # written in order; at most three blocks are held.
-    with open(path, "rb") as fh, ThreadPoolExecutor(2) as pool:
-        pending: deque = deque()
-        for block in _blocks(fh):
-            pending.append(pool.submit(convert, block))
-            if len(pending) > 2:
-                put(pending.popleft())
-        while pending:
-            put(pending.popleft())
-    if report.total_lines == 0 or not _ends_with_eol(path):
-        report.total_lines += 1  # the last line has no line end
-    return report
-
-
-def _ends_with_eol(path: Path) -> bool:
+def ends_with_eol(path: Path) -> bool:
+    """Whether the file at ``path`` ends with a line end (an empty file counts as one)."""
     with open(path, "rb") as fh:
         try:
             fh.seek(-1, 2)
@@ -469,7 +464,7 @@ def decode_mixed(data: bytes, fallback: str, final: bool = True) -> tuple[str, F
         cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
         data, tail = data[:cut], data[cut:]
     report = FallbackLines(fallback)
-    info = _analyse(data, 1)
+    info = analyse_lines(data, 1)
     report.add(info.numbers)
     report.total_lines = info.lines
     parts: list = []

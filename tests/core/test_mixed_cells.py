@@ -15,6 +15,8 @@ from llmstudio.core import delimited, delimited_fast, mixed_cells, mixed_encodin
 from llmstudio.core.corpus import read_table
 from llmstudio.core.mixed_cells import decode_cells, invalid_cells
 
+from helpers.mixed_files import read_through_copy
+
 CP = "cp1252"
 
 
@@ -156,18 +158,13 @@ def test_random_columns_decode_as_python_decodes_their_rows(fallback):
 # -- read_table: a column in many chunks, the invalid cells in one of them -------------------
 
 
-def _line_by_line(monkeypatch, path):
-    """read_table of ``path`` through the transcoded copy (the path before cells)."""
-    with monkeypatch.context() as m:
-        m.setattr(delimited, "decodes_per_cell", lambda _fallback: False)
-        return read_table(path)
-
-
 @pytest.fixture
 def batches(monkeypatch):
     """pyarrow's blocks made small (a column in many chunks); the rows that took the
-    fallback in each batch decode_cells was given."""
+    fallback in each batch decode_cells was given. Cells are decoded where the file was
+    parsed before it was found to mix encodings: only the header is looked at first."""
     monkeypatch.setattr(delimited_fast, "BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(delimited, "SAMPLE_BYTES", 16)
     seen: list[int] = []
     real = delimited.decode_cells
 
@@ -189,10 +186,10 @@ def _rows(n: int, cp_rows: set[int]) -> bytes:
 
 
 def test_a_column_in_many_chunks_decodes_as_lines_do(write_file, monkeypatch, batches):
-    path = write_file("many.csv", _rows(300, set(range(0, 300, 7))))
+    path = write_file("many.csv", _rows(300, set(range(7, 300, 7))))
     fast = read_table(path)
     assert len(batches) > 5 and all(batches)  # many chunks, fallback rows in each
-    slow = _line_by_line(monkeypatch, path)
+    slow = read_through_copy(monkeypatch, path)
     assert fast.frame.equals(slow.frame)
     assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
     assert fast.frame["text"].iloc[7] == "réponse numéro 7"
@@ -203,7 +200,7 @@ def test_invalid_cells_all_in_one_chunk(write_file, monkeypatch, batches):
     path = write_file("one.csv", _rows(300, {290, 295, 299}))
     fast = read_table(path)
     assert len(batches) > 5 and sum(1 for n in batches if n) == 1 and sum(batches) == 3
-    slow = _line_by_line(monkeypatch, path)
+    slow = read_through_copy(monkeypatch, path)
     assert fast.frame.equals(slow.frame)
     assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
     assert fast.frame["place"].tolist() == ["Zürich"] * 300
@@ -230,7 +227,7 @@ def test_empty_lines_in_later_chunks_are_left_out_rows_of_empty_cells_kept(
     path = write_file("gaps.csv", b"\n".join(lines))
     fast = read_table(path)
     assert len(batches) > 5
-    slow = _line_by_line(monkeypatch, path)
+    slow = read_through_copy(monkeypatch, path)
     assert fast.frame.equals(slow.frame)
     assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
     assert len(fast.frame) == 301 and fast.frame.iloc[199].tolist() == ["", "", ""]

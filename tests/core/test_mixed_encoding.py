@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from llmstudio.core import delimited, delimited_fast, mixed_cells, mixed_encoding
+from llmstudio.core import delimited, delimited_fast, mixed_cells, mixed_encoding, mixed_stream
 from llmstudio.core.corpus import ImportOptions, preview, read_table
 from llmstudio.core.errors import CorpusError
 from llmstudio.core.mixed_encoding import decode_mixed, scan_bytes
 from llmstudio.core.project import Project
 from llmstudio.core.sniff import detect_encoding
+
+from helpers.mixed_files import read_through_copy
 
 UTF8, CP = "utf-8", "cp1252"
 
@@ -371,7 +373,7 @@ def test_blocks_keep_lines_whole(monkeypatch, tmp_path):
     path.write_bytes(data)
     out = tmp_path / "out.csv"
     with open(out, "wb") as fh:
-        lines = mixed_encoding.transcode_file(path, fh, "cp1252")
+        lines = mixed_stream.transcode_file(path, fh, "cp1252")
     assert out.read_bytes() == data.decode("cp1252").encode().replace(
         "cafÃ©".encode(), "café".encode()
     )
@@ -397,7 +399,8 @@ def test_late_non_utf8_byte_costs_one_pyarrow_pass_over_the_file(write_file, mon
     assert note.line == 45_002 and "other 45,001 lines as UTF-8" in note.message
 
 
-# -- decoded cell by cell: the same cells and the same report as the line-by-line copy -------
+# -- read without a copy (converted as pyarrow parses, or decoded cell by cell): the same
+# cells and the same report as the line-by-line copy ----------------------------------------
 
 
 def test_cells_are_invalid_where_python_cannot_decode_them():
@@ -419,13 +422,6 @@ def test_cells_are_invalid_where_python_cannot_decode_them():
                 want.append(True)
         # a character cut between two cells ("\xe2\x82" + "\xac") is invalid in both
         assert mixed_cells.invalid_cells(array).tolist() == want, cells
-
-
-def _line_by_line(monkeypatch, path):
-    """read_table of ``path`` through the transcoded copy (the path before cells)."""
-    with monkeypatch.context() as m:
-        m.setattr(delimited, "decodes_per_cell", lambda _fallback: False)
-        return read_table(path)
 
 
 CELLS = [
@@ -472,19 +468,19 @@ def codecs_bom() -> bytes:
     return mixed_encoding.UTF8_BOM
 
 
-def test_cells_decode_as_lines_do(write_file, monkeypatch, copies):
-    by_cells = 0
+def test_read_without_a_copy_as_through_the_copy(write_file, monkeypatch, copies):
+    without_copy = 0
     for seed in range(60):
         rng = random.Random(seed)
         path = write_file(f"r{seed}.csv", _random_mixed_file(rng, rng.choice([1, 2, 3])))
         copies.clear()
         fast = read_table(path)
-        by_cells += not copies and mixing_problem(fast) is not None
-        slow = _line_by_line(monkeypatch, path)
+        without_copy += not copies and mixing_problem(fast) is not None
+        slow = read_through_copy(monkeypatch, path)
         assert fast.frame.equals(slow.frame), (seed, fast.frame, slow.frame)
         assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems], seed
         assert fast.encoding == slow.encoding, seed
-    assert by_cells >= 30  # most of them were decoded cell by cell
+    assert without_copy >= 30  # most of them were converted as pyarrow parsed them
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -496,7 +492,7 @@ def test_cells_decode_as_lines_do_after_a_clean_first_megabyte(seed, write_file,
     tail = _random_mixed_file(rng, 3).split(b"\n", 1)[-1] if rng.random() < 2 else b""
     path = write_file("late.csv", head + tail + "1,naïve,x\n".encode(CP) + b"2,\xc3\xa9,y\n")
     fast = read_table(path)
-    slow = _line_by_line(monkeypatch, path)
+    slow = read_through_copy(monkeypatch, path)
     assert fast.frame.equals(slow.frame)
     assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
     assert fast.encoding == slow.encoding == "utf-8 + cp1252"
