@@ -160,6 +160,7 @@ def test_remove_asks_first(qtbot, hub, monkeypatch, answer):
     with qtbot.waitSignal(dialog.sig_listed, timeout=WAIT_MS):
         dialog.download()
     qtbot.waitUntil(lambda: dialog.have.rowCount() == 1, timeout=WAIT_MS)
+    assert dialog.download_button.text() == "Update"  # downloaded: fetches a newer revision
     asked = []
     monkeypatch.setattr(
         QMessageBox, "question", lambda *args, **kw: asked.append(args[2]) or answer
@@ -170,6 +171,9 @@ def test_remove_asks_first(qtbot, hub, monkeypatch, answer):
     if answer == QMessageBox.StandardButton.Yes:
         qtbot.waitUntil(lambda: dialog.have.rowCount() == 0, timeout=WAIT_MS)
         assert downloaded_models() == [] and f"{LISTED.id} deleted" in dialog.status.text()
+        # Seen: the bar still read "3.0 MB of 3.0 MB" of the files just deleted.
+        assert dialog.progress.bar.format() == ""
+        assert dialog.download_button.text() == "Download"
     else:
         assert [m.id for m in downloaded_models()] == [LISTED.id]
 

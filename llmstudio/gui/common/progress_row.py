@@ -89,6 +89,12 @@ class ProgressRow(QWidget):
         """The work ended (done, cancelled or failed): Cancel off, the bar as it was."""
         self.cancel_button.setEnabled(False)
 
+    def clear(self) -> None:
+        """What the bar showed no longer holds (the file downloaded was removed): empty."""
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.bar.setFormat("")
+
     def show_progress(self, done: float, total: float, left_s: float | None = None) -> None:
         """``done`` of ``total``; the time left is ``left_s``, or estimated from the pace."""
         if isinstance(total, float) and total == 1.0:  # a fraction: the bar in steps

@@ -215,10 +215,19 @@ class CatalogueDialog(QDialog):
         busy = self.download_task.running
         can = entry is not None and entry.source == "hf" and entry.id != BUILTIN_ID
         self.download_button.setEnabled(can and not busy)
+        here = availability(entry, self.downloaded) if entry is not None else None
+        # Downloaded already: the same button fetches main's newer revision, if any.
+        self.download_button.setText("Update" if here == DOWNLOADED else "Download")
         if entry is not None and entry.source != "hf":
             self.download_button.setToolTip("An Ollama model: it is pulled by Ollama")
         elif entry is not None and entry.id == BUILTIN_ID:
             self.download_button.setToolTip("Bundled with llmstudio: nothing to download")
+        elif here == DOWNLOADED:
+            self.download_button.setToolTip(
+                "Downloaded: fetch the hub's latest revision if it changed (nothing if not)"
+            )
+        elif here == INCOMPLETE:
+            self.download_button.setToolTip("Continue the download where it stopped")
         else:
             self.download_button.setToolTip("Download it into the Hugging Face cache")
 
@@ -296,6 +305,7 @@ class CatalogueDialog(QDialog):
             else "No models downloaded yet."
         )
         self._fill_catalogue()
+        self._chosen()  # the button follows what is here now
         self._have_chosen()
         self.sig_listed.emit()
 
@@ -327,6 +337,7 @@ class CatalogueDialog(QDialog):
 
         def removed(freed: int) -> None:
             if isValid(self):
+                self.progress.clear()  # its "3.0 MB of 3.0 MB" was of the files just deleted
                 self.status.setText(f"{hub_id} deleted ({size_text(freed)} freed).")
                 self.sig_removed.emit(hub_id)
                 self.refresh_downloaded()
