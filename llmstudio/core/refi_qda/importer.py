@@ -443,7 +443,9 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
         summary = (
             f"{len(qda.sources):,} text sources as rows, {len(books)} codebook(s) with "
             f"{n_codes:,} codes, {len(coders)} coder(s), {len(given):,} row codes, "
-            f"{len(passages):,} passages, {sum(1 for m in memos.values() if any(m)):,} memos"
+            f"{len(passages):,} passages, "
+            f"{sum(1 for m in memos.values() if any(m)) + sum(1 for p in passages if p[6]):,} "
+            "memos on rows and passages"
             + (
                 ", {:,} project memos, {:,} code memos".format(*notes_kept)
                 if any(notes_kept)
