@@ -166,6 +166,9 @@ def parse_unit(spec: str) -> UnitSpec:
             raise UsageError(
                 f"unit {spec!r}: N and overlap are whole numbers ({UNIT_HELP})"
             ) from None
-        word_windows("", size, overlap)  # the same checks, the same messages
+        try:
+            word_windows("", size, overlap)  # the same checks, the same messages
+        except UsageError as exc:
+            raise UsageError(f"unit {spec!r}: {exc}") from None
         return UnitSpec("words", size, overlap)
     raise UsageError(f"unknown unit {spec!r}; use {UNIT_HELP}")

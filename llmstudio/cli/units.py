@@ -1,0 +1,139 @@
+"""``--unit paragraph|sentence|words:N[:overlap]`` on ``import`` and ``annotate``: the
+texts split into units (``core.unit_corpus``) before they are kept or run, into a new
+project linked to what it was split from."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from ..core.corpus import Corpus, read_table
+from ..core.errors import Cancelled, LlmstudioError, ProjectExists
+from ..core.progress import Monitor
+from ..core.project import SUFFIX, Project, is_project
+from ..core.unit_corpus import (
+    corpus_fingerprint,
+    save_units_project,
+    spec_text,
+    split_corpus,
+    stored_units_info,
+    units_info,
+)
+from ..core.units import UNIT_HELP, UnitSpec, parse_unit
+from .checks import check_has_rows
+from .progress_line import StatusLine
+from .reading import import_options
+from .target import _beside as beside
+
+
+def unit_arg(p: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--unit`` to a command's parser; ``what``: what the units become there."""
+    p.add_argument(
+        "--unit", metavar="UNIT", help=f"split the texts into units first: {UNIT_HELP}; {what}"
+    )
+
+
+def parsed_unit(args: argparse.Namespace) -> UnitSpec | None:
+    """``--unit`` as a spec (a bad one: a UsageError naming it), None when not given."""
+    return parse_unit(args.unit) if getattr(args, "unit", None) else None
+
+
+def split_with_progress(corpus: Corpus, spec: UnitSpec) -> Corpus:
+    """``corpus`` split into units with ``12/40 documents split`` on stderr; Ctrl+C
+    cancels (``llmstudio: cancelled``, exit status 2)."""
+    line = StatusLine()
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def show(done, total, **_) -> None:
+        line.show(f"{done:,}/{total:,} documents split", final=done >= total)
+
+    try:
+        return split_corpus(corpus, spec, Monitor(show, stop.is_set))
+    except Cancelled:
+        raise KeyboardInterrupt from None
+    finally:
+        line.end()
+        signal.signal(signal.SIGINT, previous)
+
+
+def save_units(path: Path, source: Corpus, spec: UnitSpec, split_from: str | Path) -> Project:
+    """``source`` split and written as the new units project ``path`` (never replacing a
+    file: ``ProjectExists``); the counts said on stderr. The open project."""
+    units = split_with_progress(source, spec)
+    for problem in units.problems:
+        print(f"note: {problem}", file=sys.stderr)
+    check_has_rows(units, split_from)
+    units = dataclasses.replace(units, source=str(split_from))
+    info = units_info(source, units, spec, str(split_from))
+    project = save_units_project(path, units, info, replace=False)
+    print(
+        f"split {info.documents:,} documents into {info.units:,} units ({info.unit})",
+        file=sys.stderr,
+    )
+    return project
+
+
+def _source_corpus(source: Path, args: argparse.Namespace) -> Corpus:
+    if is_project(source):
+        with Project.open(source) as project:
+            corpus = project.corpus()
+        if args.text_column and args.text_column != corpus.text_column:
+            corpus = dataclasses.replace(corpus, text_column=args.text_column)
+        return corpus
+    return read_table(source, import_options(args))
+
+
+def _check_same_split(project: Project, source: Corpus, spec: UnitSpec, named: Path) -> None:
+    """A units project found for FILE holds FILE's texts split this way, or is refused."""
+    info = stored_units_info(project)
+    if info is None:
+        why = f"{project.path} is not a units project"
+    elif info.unit != spec_text(spec):
+        why = f"{project.path} holds units of {info.unit}, not {spec_text(spec)}"
+    elif info.source_fingerprint != corpus_fingerprint(source):
+        why = f"{project.path} was split from other texts than {named}'s as they are now"
+    else:
+        return
+    raise LlmstudioError(f"{why}: give --project a new file for --unit {spec_text(spec)}")
+
+
+def open_units_target(args: argparse.Namespace, tmp: str, spec: UnitSpec) -> tuple[Project, str]:
+    """``annotate --unit``: the units project the run goes into, and how to name it (as
+    :func:`.target.open_target`): ``--project``, a project beside OUT that an unfinished
+    job kept, a temporary one (``--out``), or one beside FILE named for the unit
+    (``survey.csv`` -> ``survey_sentence.llmstudio``).
+    The run then reads the units' ``text`` column (``args.text_column`` named the
+    column that was split)."""
+    source = Path(args.file)
+    if not source.exists():
+        raise LlmstudioError(f"{source}: no such file")
+    label = spec_text(spec).replace(":", "-")
+    if args.project:
+        path, how = Path(args.project), "given"
+    elif args.out and beside(source, Path(args.out)).exists():
+        path, how = beside(source, Path(args.out)), "kept"
+    elif args.out:
+        path, how = Path(tmp) / f"annotate{SUFFIX}", "temporary"
+    else:
+        path, how = beside(source, source.with_name(f"{source.stem}_{label}{SUFFIX}")), "beside"
+    corpus = _source_corpus(source, args)
+    check_has_rows(corpus, source)
+    args.text_column = None  # the run reads the units' text column
+    named = source.resolve() if how != "given" else source
+    if path.exists():
+        project = Project.open(path)
+        try:
+            _check_same_split(project, corpus, spec, source)
+        except LlmstudioError:
+            project.close()
+            raise
+        return project, how
+    try:
+        return save_units(path, corpus, spec, named), how
+    except ProjectExists:
+        raise LlmstudioError(f"{path}: made by another llmstudio meanwhile; run again") from None
