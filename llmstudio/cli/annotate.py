@@ -25,7 +25,8 @@ from .progress_line import StatusLine, progress_printer
 from .reading import import_args
 from .sending import announce_api_run
 from .target import open_target, rows_kept
-from .units import open_units_target, parsed_unit, unit_arg
+from .unit_split import parsed_unit, unit_arg
+from .units_target import open_units_target
 
 
 def _keep_codebook(project: Project, task) -> None:

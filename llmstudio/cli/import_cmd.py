@@ -13,7 +13,7 @@ from ..core.project import SUFFIX
 from .exit_codes import DONE
 from .import_documents import run_documents
 from .parser import Commands
-from .units import unit_arg
+from .unit_split import unit_arg
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from ..core.progress import Monitor
 from ..core.project import SUFFIX
 from .exit_codes import DONE
 from .progress_line import StatusLine
-from .units import parsed_unit, save_units
+from .unit_split import parsed_unit, save_units
 
 # Two processes read a large folder at once where the computer has the cores for it
 # (benchmarks/document_import.py: the extractors are pure Python, one core each).

@@ -1,81 +1,21 @@
-"""``--unit paragraph|sentence|words:N[:overlap]`` on ``import`` and ``annotate``: the
-texts split into units (``core.unit_corpus``) before they are kept or run, into a new
-project linked to what it was split from."""
+"""``annotate --unit``: the units project a run goes into (see :mod:`.target` for the
+run on whole texts)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import signal
-import sys
-import threading
 from pathlib import Path
 
 from ..core.corpus import Corpus, read_table
-from ..core.errors import Cancelled, LlmstudioError, ProjectExists
-from ..core.progress import Monitor
+from ..core.errors import LlmstudioError, ProjectExists
 from ..core.project import SUFFIX, Project, is_project
-from ..core.unit_corpus import (
-    corpus_fingerprint,
-    save_units_project,
-    spec_text,
-    split_corpus,
-    stored_units_info,
-    units_info,
-)
-from ..core.units import UNIT_HELP, UnitSpec, parse_unit
+from ..core.unit_corpus import corpus_fingerprint, spec_text, stored_units_info
+from ..core.units import UnitSpec
 from .checks import check_has_rows
-from .progress_line import StatusLine
 from .reading import import_options
 from .target import _beside as beside
-
-
-def unit_arg(p: argparse.ArgumentParser, what: str) -> None:
-    """Add ``--unit`` to a command's parser; ``what``: what the units become there."""
-    p.add_argument(
-        "--unit", metavar="UNIT", help=f"split the texts into units first: {UNIT_HELP}; {what}"
-    )
-
-
-def parsed_unit(args: argparse.Namespace) -> UnitSpec | None:
-    """``--unit`` as a spec (a bad one: a UsageError naming it), None when not given."""
-    return parse_unit(args.unit) if getattr(args, "unit", None) else None
-
-
-def split_with_progress(corpus: Corpus, spec: UnitSpec) -> Corpus:
-    """``corpus`` split into units with ``12/40 documents split`` on stderr; Ctrl+C
-    cancels (``llmstudio: cancelled``, exit status 2)."""
-    line = StatusLine()
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    def show(done, total, **_) -> None:
-        line.show(f"{done:,}/{total:,} documents split", final=done >= total)
-
-    try:
-        return split_corpus(corpus, spec, Monitor(show, stop.is_set))
-    except Cancelled:
-        raise KeyboardInterrupt from None
-    finally:
-        line.end()
-        signal.signal(signal.SIGINT, previous)
-
-
-def save_units(path: Path, source: Corpus, spec: UnitSpec, split_from: str | Path) -> Project:
-    """``source`` split and written as the new units project ``path`` (never replacing a
-    file: ``ProjectExists``); the counts said on stderr. The open project."""
-    units = split_with_progress(source, spec)
-    for problem in units.problems:
-        print(f"note: {problem}", file=sys.stderr)
-    check_has_rows(units, split_from)
-    units = dataclasses.replace(units, source=str(split_from))
-    info = units_info(source, units, spec, str(split_from))
-    project = save_units_project(path, units, info, replace=False)
-    print(
-        f"split {info.documents:,} documents into {info.units:,} units ({info.unit})",
-        file=sys.stderr,
-    )
-    return project
+from .unit_split import save_units
 
 
 def _source_corpus(source: Path, args: argparse.Namespace) -> Corpus:
