@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import __version__
 from .cells import as_text
 from .corpus import Corpus
 from .errors import UsageError
@@ -43,6 +44,8 @@ _REPORT_EVERY = 50
 
 def spec_text(spec: UnitSpec) -> str:
     """``spec`` as the user writes it: ``sentence``, ``words:200:50``."""
+    if spec.kind == "sentence" and spec.splitter != "rules":
+        return f"sentence:{spec.splitter}"
     if spec.kind != "words":
         return spec.kind
     return f"words:{spec.size}" + (f":{spec.overlap}" if spec.overlap else "")
@@ -50,10 +53,15 @@ def spec_text(spec: UnitSpec) -> str:
 
 def splitter_name(spec: UnitSpec) -> str:
     """How the texts were split, for the methods record."""
-    if spec.kind == "sentence":
+    if spec.kind == "sentence" and spec.splitter == "pysbd":
         import pysbd
 
         return f"sentences (pysbd {pysbd.__version__}, within paragraphs)"
+    if spec.kind == "sentence":
+        return (
+            f"sentences (llmstudio {__version__} rules: sentence-final punctuation "
+            "before a capital, with an abbreviation list; within paragraphs)"
+        )
     if spec.kind == "paragraph":
         return "paragraphs (blocks separated by blank lines)"
     overlap = f", overlapping by {spec.overlap}" if spec.overlap else ""

@@ -124,8 +124,16 @@ def test_units_project_is_linked_to_its_source_and_named_in_the_methods_record(t
         assert project.corpus().frame["unit_end"].tolist() == units.frame["unit_end"].tolist()
         assert any(a == "split into units" for _, a, _ in project.history())
         record = build_record(project).markdown()
-    assert "sentences (pysbd" in record
+    assert "sentences (llmstudio" in record and "abbreviation list" in record
     assert "4 units from 3 documents" in record
+
+
+def test_the_pysbd_splitter_is_named_as_such():
+    spec = parse_unit("sentence:pysbd")
+    units = split_corpus(documents(), spec)
+    assert units.frame["text"].tolist()[0] == "Dr. Smith came home."
+    info = units_info(documents(), units, spec, "docs.llmstudio")
+    assert info.unit == "sentence:pysbd" and "sentences (pysbd" in info.sentence()
 
 
 def test_a_plain_project_is_not_a_units_project(tmp_path):
