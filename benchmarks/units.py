@@ -114,7 +114,7 @@ def splitters() -> dict:
     from llmstudio.core.units import sentences
 
     found = {
-        "pysbd": lambda t, lang: [(u.start, u.end) for u in sentences(t, lang)],
+        "pysbd": lambda t, lang: [(u.start, u.end) for u in sentences(t, lang, "pysbd")],
         "rules": lambda t, lang: sentence_spans(t),
     }
     try:

@@ -1,0 +1,86 @@
+"""Analyse > Split into Units…: the preview and the total before anything is written, the
+split saved as a new linked project in the background and opened, Cancel writing nothing;
+the coding panel showing a unit inside its document."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from llmstudio.core.corpus import Corpus
+from llmstudio.core.project import Project
+from llmstudio.core.unit_corpus import stored_units_info
+
+TIMEOUT_MS = 20_000
+DOC_A = "Dr. Smith came home. He was tired.\n\nThe next day he left. It rained."
+
+
+def _documents(tmp_path, rows=None) -> Project:
+    texts = rows or [DOC_A, "I love it. I hate the bus.", ""]
+    frame = pd.DataFrame(
+        {
+            "document": [f"d{i}.txt" for i in range(len(texts))],
+            "text": texts,
+            "party": [f"P{i % 3}" for i in range(len(texts))],
+        }
+    )
+    path = tmp_path / "docs.llmstudio"
+    Project.create(path, Corpus(frame=frame, text_column="text", source="docs")).close()
+    return path
+
+
+def test_split_dialog_previews_then_saves_a_linked_project(qtbot, window, open_file, tmp_path):
+    open_file(_documents(tmp_path))
+    assert window.units.act_split.isEnabled()
+    dialog = window.units.open()
+    assert dialog.sentence.isChecked()
+    assert "(d0.txt): <b>4 units</b>" in dialog.preview_label.text()
+    assert dialog.preview.item(0).text() == "1. Dr. Smith came home."
+    assert dialog.total_label.text() == "6 units from 3 documents in all."
+    dialog.words.setChecked(True)
+    dialog.size.setValue(3)
+    assert dialog.overlap.maximum() == 2  # an overlap of a whole window is not offered
+    dialog.overlap.setValue(1)
+    assert dialog.preview.item(1).text() == "2. came home. He"
+    dialog.paragraph.setChecked(True)
+    assert dialog.total_label.text() == "3 units from 3 documents in all."
+    assert dialog.suggested_path() == tmp_path / "docs_paragraph.llmstudio"
+    dialog.grab().save("/tmp/units19_split_dialog.png")
+
+    dialog.sentence.setChecked(True)
+    target = tmp_path / "docs_sentence.llmstudio"
+    with qtbot.waitSignals([window.sig_loaded, dialog.task.sig_finished], timeout=TIMEOUT_MS):
+        dialog.start(target)
+    assert window.project.path == target
+    frame = window.corpus.frame
+    assert list(frame.columns) == ["document", "unit", "unit_start", "unit_end", "text", "party"]
+    assert frame["document"].tolist() == ["d0.txt"] * 4 + ["d1.txt"] * 2
+    assert window.corpus.text_column == "text"
+    info = stored_units_info(window.project)
+    assert info.units == 6 and info.documents == 3 and info.unit == "sentence"
+    assert info.split_from == str(tmp_path / "docs.llmstudio")
+    assert "Split 3 documents into 6 units" in window.statusBar().currentMessage()
+    # the d2.txt row has no text: said under Import problems, not silently dropped
+    problems = [window.problems.item(i).text() for i in range(window.problems.count())]
+    assert any("d2.txt" in p for p in problems)
+
+
+def test_cancel_writes_no_project(qtbot, window, open_file, tmp_path):
+    open_file(_documents(tmp_path, [DOC_A] * 20_000))
+    dialog = window.units.open()
+    assert dialog.total_label.text().startswith("About 80,000 units from 20,000 documents")
+    target = tmp_path / "units.llmstudio"
+    with qtbot.waitSignal(dialog.task.sig_finished, timeout=TIMEOUT_MS):
+        dialog.start(target)
+        dialog.reject()  # Cancel while it runs: stops the split
+    assert not target.exists()
+    assert window.project.path.name == "docs.llmstudio"
+    assert "Split cancelled" in window.statusBar().currentMessage()
+
+
+def test_saving_over_the_open_project_is_refused(qtbot, window, open_file, tmp_path, monkeypatch):
+    path = _documents(tmp_path)
+    open_file(path)
+    shown = []
+    monkeypatch.setattr(window, "show_error", lambda title, exc: shown.append(str(exc)))
+    window.units.open().start(path)
+    assert shown == ["docs.llmstudio is the project open now: choose a new name"]
