@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.project import Project
 from llmstudio.core.unit_corpus import stored_units_info
@@ -84,3 +85,46 @@ def test_saving_over_the_open_project_is_refused(qtbot, window, open_file, tmp_p
     monkeypatch.setattr(window, "show_error", lambda title, exc: shown.append(str(exc)))
     window.units.open().start(path)
     assert shown == ["docs.llmstudio is the project open now: choose a new name"]
+
+
+def test_coding_panel_shows_a_unit_inside_its_document(qtbot, window, open_file, tmp_path):
+    open_file(_documents(tmp_path))
+    dialog = window.units.open()
+    with qtbot.waitSignals([window.sig_loaded, dialog.task.sig_finished], timeout=TIMEOUT_MS):
+        dialog.start(tmp_path / "sentences.llmstudio")
+    window.project.save_codebook(Codebook(codes=(Code("tired"), Code("other")), name="Mood"))
+    coding = window.coding
+    coding.act_open.trigger()
+    coding.reload_codebooks()
+    coding.codebook_box.setCurrentText("Mood")
+    coding.coder_edit.setText("ana")
+    coding.coder_edit.editingFinished.emit()
+    window.resize(1200, 800)
+    coding.goto(1)  # "He was tired.", the second unit of d0.txt
+    context = coding.context
+    assert coding.text.toPlainText() == "He was tired."
+    assert context.before.isVisible() and context.after.isVisible()
+    assert context.before.text() == "Dr. Smith came home."
+    assert context.after.text() == "The next day he left. It rained."
+    window.grab().save("/tmp/units19_coding_context.png")
+    coding.goto(0)
+    assert context.before.text() == "<i>(the start of the document)</i>"
+    assert context.after.text() == "He was tired. The next day he left."
+    coding.goto(4)  # the first unit of d1.txt: nothing of d0.txt around it
+    assert context.before.text() == "<i>(the start of the document)</i>"
+    assert context.after.text() == "I hate the bus."
+
+
+def test_a_table_that_is_not_split_shows_no_context(qtbot, window, open_file, tmp_path):
+    open_file(_documents(tmp_path))
+    window.project.save_codebook(Codebook(codes=(Code("tired"),), name="Mood"))
+    coding = window.coding
+    coding.act_open.trigger()
+    coding.reload_codebooks()
+    coding.codebook_box.setCurrentText("Mood")
+    coding.coder_edit.setText("ana")
+    coding.coder_edit.editingFinished.emit()
+    coding.goto(0)
+    assert coding.text.isVisible()
+    assert not coding.context.before.isVisible()
+    assert not coding.context.after.isVisible()
