@@ -128,3 +128,31 @@ def test_a_table_that_is_not_split_shows_no_context(qtbot, window, open_file, tm
     assert coding.text.isVisible()
     assert not coding.context.before.isVisible()
     assert not coding.context.after.isVisible()
+
+
+def test_run_dialog_says_how_many_units_and_tokens_a_run_sends(qtbot):
+    import re
+
+    from llmstudio.core.unit_corpus import split_corpus
+    from llmstudio.gui.runs.run_dialog import RunDialog
+
+    frame = pd.DataFrame({"document": ["a", "b"], "text": [DOC_A, "I love it. " * 40]})
+    units = split_corpus(Corpus(frame=frame, text_column="text"), "sentence").frame
+    dialog = RunDialog("text", len(units), frame=units)
+    qtbot.addWidget(dialog)
+    dialog.set_model("lexicon")
+    dialog.show()
+    qtbot.waitUntil(lambda: "The run sends" in dialog.length_note.text(), timeout=60_000)
+    note = dialog.length_note.text()
+    assert (
+        "The run sends 44 units (rows) to the model (39 rows with the same text as an "
+        "earlier row: sent once): about "
+    ) in note
+    dialog.grab().save("/tmp/units19_run_dialog.png")
+    tokens = int(re.search(r"about ([\d,]+) tokens", note).group(1).replace(",", ""))
+    # identical units ("I love it.", 40 times) are sent once: 5 distinct inputs, each
+    # with the prompt, at about 4 characters a token
+    prompt = sum(len(m["content"]) // 4 for m in dialog.spec().task().messages(""))
+    distinct = dict.fromkeys(units["text"])
+    assert len(distinct) == 5
+    assert tokens == sum(prompt + max(1, len(t) // 4) for t in distinct)
