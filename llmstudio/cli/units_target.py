@@ -8,7 +8,7 @@ import dataclasses
 from pathlib import Path
 
 from ..core.corpus import Corpus, read_table
-from ..core.errors import LlmstudioError, ProjectExists
+from ..core.errors import LlmstudioError
 from ..core.project import SUFFIX, Project, is_project
 from ..core.unit_corpus import corpus_fingerprint, spec_text, stored_units_info
 from ..core.units import UnitSpec
@@ -73,7 +73,5 @@ def open_units_target(args: argparse.Namespace, tmp: str, spec: UnitSpec) -> tup
             project.close()
             raise
         return project, how
-    try:
-        return save_units(path, corpus, spec, named), how
-    except ProjectExists:
-        raise LlmstudioError(f"{path}: made by another llmstudio meanwhile; run again") from None
+    # A project made at ``path`` meanwhile is never replaced: ProjectExists says so.
+    return save_units(path, corpus, spec, named), how

@@ -91,3 +91,28 @@ def test_annotate_refuses_a_units_project_split_from_other_texts(annotate_cli, t
     )
     assert done.returncode == 1
     assert "was split from other texts than s.csv's as they are now" in done.stderr
+
+
+def test_import_of_a_qdpx_refuses_unit(cli, tmp_path):
+    (tmp_path / "p.qdpx").write_bytes(b"PK")
+    done = cli("import")(tmp_path / "p.qdpx", "--project", "u.llmstudio", "--unit", "sentence")
+    assert done.returncode == 2
+    assert "--unit splits documents; a .qdpx is imported as it was coded" in done.stderr
+
+
+def test_annotate_of_texts_that_give_no_unit_is_refused(annotate_cli, tmp_path):
+    (tmp_path / "s.csv").write_text('id,text\n1," "\n2,""\n', encoding="utf-8")
+    done, _ = annotate_cli(
+        "s.csv",
+        "--model",
+        "lexicon",
+        "--unit",
+        "sentence",
+        "--text-column",
+        "text",
+        "--out",
+        "o.csv",
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "document(s) without text gave no unit" in done.stderr
+    assert not (tmp_path / "o.csv").exists()
