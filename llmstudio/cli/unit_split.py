@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from ..core.corpus import Corpus
-from ..core.errors import Cancelled
+from ..core.errors import Cancelled, LlmstudioError
 from ..core.progress import Monitor
 from ..core.project import Project
 from ..core.unit_corpus import (
@@ -21,7 +21,6 @@ from ..core.unit_corpus import (
     units_info,
 )
 from ..core.units import UNIT_HELP, UnitSpec, parse_unit
-from .checks import check_has_rows
 from .progress_line import StatusLine
 
 
@@ -62,7 +61,8 @@ def save_units(path: Path, source: Corpus, spec: UnitSpec, split_from: str | Pat
     units = split_with_progress(source, spec)
     for problem in units.problems:
         print(f"note: {problem}", file=sys.stderr)
-    check_has_rows(units, split_from)
+    if not units.rows:
+        raise LlmstudioError(f"{split_from}: no text to split into units, nothing was written")
     units = dataclasses.replace(units, source=str(split_from))
     info = units_info(source, units, spec, str(split_from))
     project = save_units_project(path, units, info, replace=False)

@@ -114,5 +114,6 @@ def test_annotate_of_texts_that_give_no_unit_is_refused(annotate_cli, tmp_path):
         "o.csv",
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert "document(s) without text gave no unit" in done.stderr
+    assert "note: 2 document(s) without text gave no unit: 1, 2" in done.stderr
+    assert "s.csv: no text to split into units, nothing was written" in done.stderr
     assert not (tmp_path / "o.csv").exists()
