@@ -68,7 +68,14 @@ def test_split_dialog_previews_then_saves_a_linked_project(qtbot, window, open_f
 def test_cancel_writes_no_project(qtbot, window, open_file, tmp_path):
     open_file(_documents(tmp_path, [DOC_A] * 20_000))
     dialog = window.units.open()
-    assert dialog.total_label.text().startswith("About 80,000 units from 20,000 documents")
+    assert dialog.total_label.text() == "80,000 units from 20,000 documents in all."
+    # pysbd is slow: counted on its first 100,000 characters, the rest estimated
+    dialog.splitter.setCurrentIndex(dialog.splitter.findData("pysbd"))
+    assert dialog.total_label.text() == (
+        f"About 80,000 units from 20,000 documents in all (estimated from the first "
+        f"{100_000 // len(DOC_A):,} by their length)."
+    )
+    dialog.splitter.setCurrentIndex(dialog.splitter.findData("rules"))
     target = tmp_path / "units.llmstudio"
     with qtbot.waitSignal(dialog.task.sig_finished, timeout=TIMEOUT_MS):
         dialog.start(target)
@@ -156,3 +163,15 @@ def test_run_dialog_says_how_many_units_and_tokens_a_run_sends(qtbot):
     distinct = dict.fromkeys(units["text"])
     assert len(distinct) == 5
     assert tokens == sum(prompt + max(1, len(t) // 4) for t in distinct)
+
+
+def test_one_long_document_is_counted_on_its_start():
+    from llmstudio.core.units import parse_unit
+    from llmstudio.gui.units.split_dialog import BUDGET_CHARS, expected_units
+
+    text = "One two. " * 300_000  # 2.7M characters, 300,000 sentences
+    corpus = Corpus(frame=pd.DataFrame({"text": [text]}), text_column="text")
+    total, sample = expected_units(corpus, parse_unit("sentence"))
+    assert sample == 1
+    assert abs(total - 300_000) < 10  # estimated by length from its first 2M characters
+    assert len(text) > BUDGET_CHARS
