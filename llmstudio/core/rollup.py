@@ -1,0 +1,236 @@
+"""Results on units (sentences, paragraphs, windows) rolled up to their documents.
+
+A corpus with a ``document`` column (a units corpus, or any table of one's own with one)
+gets a document-level frame: one row per document, in the order documents first occur,
+with ``units`` (how many rows it has), the document's metadata (the columns constant
+within every document; a column that varies is left out and named in a note), then per
+result: the number of units with a result, the share of those units with each code
+(multi-label: each code's share; missing results are not zeros, they are left out of the
+share), and for a sentiment run the mean signed sentiment. Shares of units are
+descriptive: a long document weighs no more than a short one, and the shares are not
+estimates for the document as a whole. Qt-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .annotated import ColumnInfo
+from .chart_data import SignedSentiment, labels_of
+from .human_codes import SEPARATOR
+
+DOCUMENT = "document"
+UNITS = "units"
+# A units corpus's own columns: per unit by definition, never document metadata.
+UNIT_COLUMNS = ("unit", "unit_start", "unit_end")
+METHOD = (
+    "Results on units were rolled up to documents: per document the number of units, "
+    "per result the number of units with a result (units without one, not yet run or "
+    "failed, are left out, not counted as zeros), the share of those units with each "
+    "code (multi-label codebooks: each code's share on its own), and for sentiment the "
+    "mean signed sentiment of the units (P(positive) − P(negative) where the model gave "
+    "probabilities, else the label's valence: positive +1, neutral 0, negative −1). "
+    "Each unit weighs the same; shares are descriptive, not estimates."
+)
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """One result read per unit. ``kind``: "codes" (one column of codes: a label, or a
+    coder's codes, ``"a; b"`` when ``multi``), "applies" (a multi-label run's 0/1 column
+    per code: ``columns`` with the code names in ``codes``) or "signed" (a sentiment
+    run's label column, then its valence column if any; ``scheme``: the run's labels)."""
+
+    title: str
+    kind: str
+    columns: tuple[str, ...]
+    codes: tuple[str, ...] = ()
+    multi: bool = False
+    scheme: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass
+class Rollup:
+    """The document-level frame, a description of each of its columns (as the annotated
+    export describes its own), notes on what was left out, and each document's unit row
+    ids (row positions of the units corpus) for a view to filter to."""
+
+    frame: pd.DataFrame
+    info: list[ColumnInfo]
+    notes: list[str] = field(default_factory=list)
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def has_documents(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` has a ``document`` column with a document on several rows (what
+    a roll-up is for; one row per document has nothing to roll up)."""
+    if DOCUMENT not in frame.columns:
+        return False
+    ids = frame[DOCUMENT].dropna()
+    return bool(len(ids)) and bool(ids.duplicated().any())
+
+
+def roll_up(
+    frame: pd.DataFrame,
+    results: list[UnitResult] = (),
+    *,
+    text_column: str | None = None,
+    metadata: list[str] | None = None,
+    unit_word: str = "units",
+) -> Rollup:
+    """``frame`` (one row per unit, with a ``document`` column) rolled up to one row per
+    document. ``results``: what to summarise (``rollup_export.project_results`` reads a
+    project's); ``metadata``: the columns that may be document metadata (default: all
+    but the results' columns). Raises ``LlmstudioError`` when there is no ``document``
+    column."""
+    from .errors import LlmstudioError
+
+    if DOCUMENT not in frame.columns:
+        raise LlmstudioError(
+            f"no {DOCUMENT!r} column: results roll up to documents only in a corpus with a "
+            f"{DOCUMENT!r} column naming each row's document (split documents into units "
+            "first, or add such a column); its columns are: "
+            + ", ".join(map(str, frame.columns[:20]))
+        )
+    frame = frame.reset_index(drop=True)
+    ids = frame[DOCUMENT]
+    notes: list[str] = []
+    missing = ids.isna() | (ids.astype(str).str.strip() == "")
+    if missing.any():
+        notes.append(
+            f"{int(missing.sum()):,} {unit_word} have no document id and are left out of "
+            "the roll-up"
+        )
+    kept = frame.index[~missing.to_numpy()]
+    keys = labels_of(ids.loc[kept])  # 1.0 and 1 are one document
+    groups = keys.groupby(keys, sort=False)
+    order = list(pd.unique(keys))
+    rows = {doc: groups.groups[doc].to_numpy() for doc in order}
+    out: dict[str, pd.Series] = {DOCUMENT: pd.Series(order, dtype=object)}
+    info = [ColumnInfo(DOCUMENT, "original", "the document's id")]
+    varying = []
+    skip = {DOCUMENT, text_column, *UNIT_COLUMNS}
+    skip |= {c for result in results for c in result.columns}
+    for column in frame.columns if metadata is None else metadata:
+        if column in skip:
+            continue
+        constant, first = _constant(frame[column].loc[kept], keys)
+        if constant:
+            out[str(column)] = first.reindex(order).reset_index(drop=True)
+            info.append(
+                ColumnInfo(str(column), "original", "document metadata (the same in each unit)")
+            )
+        else:
+            varying.append(str(column))
+    if varying:
+        notes.append("left out, as they vary within a document: " + ", ".join(map(repr, varying)))
+    counts = keys.groupby(keys, sort=False).size().reindex(order)
+    out[UNITS] = pd.Series(counts.to_numpy(), dtype="int64")
+    info.append(ColumnInfo(UNITS, "roll-up", f"how many {unit_word} (rows) the document has"))
+    for result in results:
+        for name, values, about in _summaries(frame, result, keys, order, unit_word):
+            name = _free(name, out)
+            out[name] = values
+            info.append(ColumnInfo(name, result.source or "roll-up", about))
+    table = pd.DataFrame(out)
+    return Rollup(table, info, notes, rows)
+
+
+def _free(name: str, taken) -> str:
+    candidate, k = name, 1
+    while candidate in taken:
+        k += 1
+        candidate = f"{name} ({k})"
+    return candidate
+
+
+def _constant(values: pd.Series, keys: pd.Series) -> tuple[bool, pd.Series]:
+    """Whether ``values`` is the same in every unit of each document (a missing value
+    counts as a value of its own), and each document's value."""
+    values = values.loc[keys.index]
+    try:
+        distinct = values.groupby(keys, sort=False).nunique(dropna=False)
+    except TypeError:  # lists, maps: compared as text
+        distinct = values.map(repr).groupby(keys, sort=False).nunique(dropna=False)
+    return bool((distinct <= 1).all()), values.groupby(keys, sort=False).first()
+
+
+def _codes_of(result: UnitResult, values: pd.Series) -> pd.Series:
+    """Each unit's codes as a tuple (units without a result left out)."""
+    present = labels_of(values)
+    if result.multi:
+        return present.map(lambda v: tuple(c.strip() for c in v.split(SEPARATOR) if c.strip()))
+    return present.map(lambda v: (v.strip(),))
+
+
+def _summaries(frame, result: UnitResult, keys, order, unit_word):
+    """(column name, values by document, description) for one result."""
+    with_result = f"{result.title}: {unit_word} with a result"
+
+    def per_document(indicator: pd.DataFrame):
+        grouped = indicator.groupby(keys.loc[indicator.index], sort=False)
+        return grouped
+
+    if result.kind == "signed":
+        label, *valence = result.columns
+        signed = SignedSentiment(
+            frame[label], frame[valence[0]] if valence else None, result.scheme
+        )
+        scores, from_probabilities, from_labels = signed.values()
+        scores = scores[scores.index.isin(keys.index)]
+        grouped = scores.groupby(keys.loc[scores.index], sort=False)
+        how = (
+            f"P(positive) − P(negative) for {from_probabilities:,} {unit_word}"
+            if from_probabilities
+            else ""
+        )
+        if from_labels:
+            how += ("; " if how else "") + (
+                f"the label's valence (positive +1, neutral 0, negative −1; on the 5-point "
+                f"scale ±0.5 and ±1) for {from_labels:,} {unit_word} without probabilities"
+            )
+        yield (
+            f"{result.title}: mean signed sentiment",
+            grouped.mean().reindex(order).reset_index(drop=True),
+            f"mean signed sentiment (−1 to 1) of the document's {unit_word} with a "
+            f"result: {how or 'no unit has one'}",
+        )
+        return
+    if result.kind == "applies":
+        table = pd.DataFrame(
+            {
+                code: pd.to_numeric(frame[c], errors="coerce")
+                for code, c in zip(result.codes, result.columns)
+            }
+        )
+        table = table.loc[keys.index].dropna(how="all")
+        table = (table == 1).astype(float)
+    else:
+        codes = _codes_of(result, frame[result.columns[0]])
+        codes = codes[codes.index.isin(keys.index)]
+        seen = pd.Series([c for row in codes for c in row]).value_counts().index
+        names = list(result.codes) + [c for c in seen if c not in result.codes]
+        table = pd.DataFrame(
+            {name: codes.map(lambda row, name=name: name in row).astype(float) for name in names},
+            index=codes.index,
+        )
+    grouped = per_document(table)
+    n = grouped.size().reindex(order).fillna(0).astype("int64").reset_index(drop=True)
+    yield (
+        with_result,
+        n,
+        f"how many of the document's {unit_word} have a result (the others, not yet run or "
+        "failed or not coded, are left out of the shares below, not counted as zeros)",
+    )
+    shares = grouped.mean().reindex(order).reset_index(drop=True)
+    for code in table.columns:
+        yield (
+            f"{result.title}: share of {unit_word} coded {code}",
+            shares[code] if code in shares else pd.Series(np.nan, index=range(len(order))),
+            f"share of the document's {unit_word} with a result that are coded {code!r} "
+            f"(0 to 1; descriptive: each unit weighs the same)",
+        )
