@@ -163,19 +163,28 @@ def export_documents(
 ) -> tuple[Path, Rollup]:
     """Write the results rolled up to documents to ``path`` (.csv .xlsx .parquet .dta;
     XLSX gets the sheets "columns" and "notes"), and remember it for the methods record."""
-    fmt = annotated_format(path)
+    annotated_format(path)  # a wrong suffix: before any work
     check_level("document", project)
     rollup = project_rollup(project)
+    path = write_rollup(rollup, path, guard=guard, bom=bom)
+    _remember(project, path, rollup)
+    return path, rollup
+
+
+def write_rollup(
+    rollup: Rollup, path: str | Path, *, guard: bool = True, bom: bool = False
+) -> Path:
+    """Write a rolled-up frame to ``path`` (.csv .xlsx .parquet .dta); XLSX gets the
+    sheets "columns" (what each column is) and "notes" (how units were rolled up, what
+    was left out)."""
+    fmt = annotated_format(path)
     if fmt == "dta":
-        write_stata(rollup.frame, rollup.info, path)
-    else:
-        extra = None
-        if fmt == "xlsx":
-            notes = pd.DataFrame({"note": [METHOD, *rollup.notes]})
-            extra = {"columns": columns_sheet(rollup.info), "notes": notes}
-        export_table(rollup.frame, path, fmt=fmt, guard=guard, bom=bom, extra_sheets=extra)
-    _remember(project, Path(path), rollup)
-    return Path(path), rollup
+        return write_stata(rollup.frame, rollup.info, path)
+    extra = None
+    if fmt == "xlsx":
+        notes = pd.DataFrame({"note": [METHOD, *rollup.notes]})
+        extra = {"columns": columns_sheet(rollup.info), "notes": notes}
+    return export_table(rollup.frame, path, fmt=fmt, guard=guard, bom=bom, extra_sheets=extra)
 
 
 def _remember(project: Project, path: Path, rollup: Rollup) -> None:
@@ -217,3 +226,11 @@ def level_choice_possible(project: Project) -> bool:
         return has_documents(project.corpus().frame)
     except LlmstudioError:
         return False
+
+
+def table_rollup(project: Project | None, frame: pd.DataFrame, text_column: str | None) -> Rollup:
+    """What the window shows rolled up: the project's results (:func:`project_rollup`),
+    or a table without a project (its own columns only: units and metadata)."""
+    if project is not None:
+        return project_rollup(project)
+    return roll_up(frame, text_column=text_column)
