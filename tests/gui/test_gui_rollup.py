@@ -112,8 +112,10 @@ def test_export_dialog_level_and_document_export(qtbot, units, tmp_path):
 
     dialog = ExportDialog(tmp_path / "x.csv", 9, units, project=True, documents=True)
     assert dialog.level.isVisibleTo(dialog) and dialog.chosen_level() == "unit"
+    assert "9 rows" in dialog.note.text()
     dialog.level.setCurrentIndex(1)
     assert dialog.chosen_level() == "document"
+    assert "One row per document" in dialog.note.text()
     dialog.grab().save(str(tmp_path / "export_dialog.png"))
     plain = ExportDialog(tmp_path / "x.csv", 9, units, project=True)
     assert not plain.level.isVisibleTo(plain)

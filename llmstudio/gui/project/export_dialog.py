@@ -63,6 +63,7 @@ class ExportDialog(QDialog):
             + "Parquet keeps every cell unchanged."
         )
         self.note.setWordWrap(True)
+        self._unit_note = self.note.text()
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
@@ -80,6 +81,7 @@ class ExportDialog(QDialog):
             form.addRow("Level:", self.level)
         else:
             self.level.hide()
+        self.level.currentIndexChanged.connect(self._level_changed)
         form.addRow("", self.bom)
         form.addRow("", self.guard)
         buttons = QDialogButtonBox(
@@ -103,6 +105,17 @@ class ExportDialog(QDialog):
         suffix = Path(self.path.text()).suffix.lower()
         self.bom.setEnabled(suffix == ".csv")
         self.guard.setEnabled(suffix in (".csv", ".xlsx"))
+
+    def _level_changed(self) -> None:
+        self.note.setText(
+            self._unit_note
+            if self.chosen_level() == "unit"
+            else "One row per document: its metadata (columns the same in all its units), "
+            "its number of units, then per result the units with a result, the share of "
+            "them with each code and the mean signed sentiment. Units without a result are "
+            "left out, not counted as zeros. Excel files get sheets describing every "
+            "column and how units were rolled up."
+        )
 
     def chosen_level(self) -> str:
         """ "unit" or "document"."""
