@@ -154,3 +154,24 @@ def test_document_level_refused_without_document_column(tmp_path):
         check_level("unit", p)
         with pytest.raises(LlmstudioError, match="unknown level 'page'"):
             check_level("page", p)
+
+
+def test_export_parquet_and_stata_read_back(project_path, tmp_path, rollup):
+    with Project.open(project_path) as p:
+        parquet, _ = export_documents(p, tmp_path / "docs.parquet")
+        dta, _ = export_documents(p, tmp_path / "docs.dta")
+    back = pd.read_parquet(parquet)
+    assert back["units"].tolist() == [3, 2, 4]
+    _close(back[f"{ANA}: share of units coded none"].tolist(), [0.0, 0.0, 1.0])
+    with pd.io.stata.StataReader(dta) as reader:
+        stata = reader.read()
+        labels = reader.variable_labels()
+    name = next(k for k, v in labels.items() if v == f"{SENT}: mean signed sentiment")
+    _close(stata[name].tolist(), [0.2 / 3, 0.7, -1.1 / 3])
+
+
+def test_a_wrong_suffix_is_refused_before_any_work(project_path, tmp_path):
+    with Project.open(project_path) as p:
+        with pytest.raises(LlmstudioError, match="unknown export format '.txt'"):
+            export_documents(p, tmp_path / "docs.txt")
+    assert not (tmp_path / "docs.txt").exists()
