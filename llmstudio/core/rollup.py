@@ -51,6 +51,7 @@ class UnitResult:
     multi: bool = False
     scheme: tuple[str, ...] = ()
     source: str = ""
+    about: str = ""  # where it came from ("sentiment with builtin, run 1..."), said last
 
 
 @dataclass
@@ -135,6 +136,8 @@ def roll_up(
         for name, values, about in _summaries(frame, result, keys, order, unit_word):
             name = _free(name, out)
             out[name] = values
+            if result.about:
+                about += f"; {result.about}"
             info.append(ColumnInfo(name, result.source or "roll-up", about))
     table = pd.DataFrame(out)
     return Rollup(table, info, notes, rows)
@@ -146,6 +149,11 @@ def _free(name: str, taken) -> str:
         k += 1
         candidate = f"{name} ({k})"
     return candidate
+
+
+def _count(n: int, unit_word: str) -> str:
+    """ "1 unit", "7 units" (``unit_word`` is plural)."""
+    return f"{n:,} {unit_word[:-1] if n == 1 and unit_word.endswith('s') else unit_word}"
 
 
 def _constant(values: pd.Series, keys: pd.Series) -> tuple[bool, pd.Series]:
@@ -184,14 +192,14 @@ def _summaries(frame, result: UnitResult, keys, order, unit_word):
         scores = scores[scores.index.isin(keys.index)]
         grouped = scores.groupby(keys.loc[scores.index], sort=False)
         how = (
-            f"P(positive) − P(negative) for {from_probabilities:,} {unit_word}"
+            f"P(positive) − P(negative) for {_count(from_probabilities, unit_word)}"
             if from_probabilities
             else ""
         )
         if from_labels:
             how += ("; " if how else "") + (
                 f"the label's valence (positive +1, neutral 0, negative −1; on the 5-point "
-                f"scale ±0.5 and ±1) for {from_labels:,} {unit_word} without probabilities"
+                f"scale ±0.5 and ±1) for {_count(from_labels, unit_word)} without probabilities"
             )
         yield (
             f"{result.title}: mean signed sentiment",

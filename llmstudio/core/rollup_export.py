@@ -22,7 +22,7 @@ from .chart_data import has_valence
 from .errors import ExportError, LlmstudioError
 from .export import export_table
 from .project import Project
-from .results import code_names
+from .results import code_names, describe_run
 from .rollup import DOCUMENT, METHOD, Rollup, UnitResult, has_documents, roll_up
 from .runs import run_params
 from .store import meta
@@ -53,6 +53,7 @@ def project_results(project: Project, info: list[ColumnInfo]) -> list[UnitResult
                     c.codes or _book_codes(books, c.name),
                     not c.codes,
                     source=source,
+                    about=c.description,
                 )
                 for c in columns
                 if c.coded
@@ -94,10 +95,13 @@ def _run_results(project: Project, run_id: int, columns: list[ColumnInfo]) -> li
     names = dict(zip(run_results_columns(project, run_id), (c.name for c in columns)))
     by_name = {c.name: c for c in columns}
     source = f"run {run_id}"
+    about = f"of {describe_run(project, run_id)}"
     out = []
     label = names.get(f"{task}_label")
     if label is not None:
-        out.append(UnitResult(label, "codes", (label,), by_name[label].codes, source=source))
+        out.append(
+            UnitResult(label, "codes", (label,), by_name[label].codes, source=source, about=about)
+        )
         scheme = tuple(str(x) for x in params.get("labels") or ())
         if (params.get("task") or task) == "sentiment" and has_valence(scheme):
             valence = names.get(f"{task}_valence")
@@ -108,6 +112,7 @@ def _run_results(project: Project, run_id: int, columns: list[ColumnInfo]) -> li
                     (label,) + ((valence,) if valence else ()),
                     scheme=scheme,
                     source=source,
+                    about=about,
                 )
             )
     slugs = code_names(params)
@@ -122,6 +127,7 @@ def _run_results(project: Project, run_id: int, columns: list[ColumnInfo]) -> li
                 tuple(n for _c, n in applies),
                 tuple(c for c, _n in applies),
                 source=source,
+                about=about,
             )
         )
     return out

@@ -74,7 +74,8 @@ def test_sentiment_shares_and_mean_by_hand(rollup):
     )
     about = {c.name: c.description for c in rollup.info}[f"{SENT}: mean signed sentiment"]
     assert "P(positive) − P(negative) for 7 units" in about
-    assert "label's valence" in about and "for 1 units" in about
+    assert "label's valence" in about and "for 1 unit without" in about
+    assert "of sentiment by" in about and "run 1" in about  # which run it came from
 
 
 def test_multi_label_run_each_code_its_own_share(rollup):
