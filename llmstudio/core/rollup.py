@@ -107,10 +107,10 @@ def roll_up(
             "the roll-up"
         )
     kept = frame.index[~missing.to_numpy()]
-    keys = labels_of(ids.loc[kept])  # 1.0 and 1 are one document
-    groups = keys.groupby(keys, sort=False)
+    keys = _document_keys(ids.loc[kept])
     order = list(pd.unique(keys))
-    rows = {doc: groups.groups[doc].to_numpy() for doc in order}
+    positions = keys.index.to_numpy()
+    rows = {doc: positions[at] for doc, at in keys.groupby(keys, sort=False).indices.items()}
     out: dict[str, pd.Series] = {DOCUMENT: pd.Series(order, dtype=object)}
     info = [ColumnInfo(DOCUMENT, "original", "the document's id")]
     varying = []
@@ -167,12 +167,26 @@ def _constant(values: pd.Series, keys: pd.Series) -> tuple[bool, pd.Series]:
     return bool((distinct <= 1).all()), values.groupby(keys, sort=False).first()
 
 
-def _codes_of(result: UnitResult, values: pd.Series) -> pd.Series:
-    """Each unit's codes as a tuple (units without a result left out)."""
+def _document_keys(ids: pd.Series) -> pd.Series:
+    """The document ids as text: 1.0 and 1 are one document (text ids as they are)."""
+    if ids.map(type).eq(str).all():
+        return ids.astype(str)
+    return labels_of(ids)
+
+
+def _code_table(result: UnitResult, values: pd.Series) -> pd.DataFrame:
+    """One row per unit with a result, one 0/1 column per code (the result's codes in
+    their order, then codes seen that it does not name, most frequent first)."""
     present = labels_of(values)
     if result.multi:
-        return present.map(lambda v: tuple(c.strip() for c in v.split(SEPARATOR) if c.strip()))
-    return present.map(lambda v: (v.strip(),))
+        codes = present.str.split(SEPARATOR, regex=False).explode().str.strip()
+    else:
+        codes = present.str.strip()
+    codes = codes[codes.notna() & (codes != "")]
+    seen = codes.value_counts().index
+    names = list(result.codes) + [c for c in seen if c not in result.codes]
+    table = pd.get_dummies(codes, dtype=float).groupby(level=0).max()
+    return table.reindex(index=present.index, columns=names, fill_value=0.0)
 
 
 def _summaries(frame, result: UnitResult, keys, order, unit_word):
@@ -218,14 +232,8 @@ def _summaries(frame, result: UnitResult, keys, order, unit_word):
         table = table.loc[keys.index].dropna(how="all")
         table = (table == 1).astype(float)
     else:
-        codes = _codes_of(result, frame[result.columns[0]])
-        codes = codes[codes.index.isin(keys.index)]
-        seen = pd.Series([c for row in codes for c in row]).value_counts().index
-        names = list(result.codes) + [c for c in seen if c not in result.codes]
-        table = pd.DataFrame(
-            {name: codes.map(lambda row, name=name: name in row).astype(float) for name in names},
-            index=codes.index,
-        )
+        table = _code_table(result, frame[result.columns[0]])
+        table = table[table.index.isin(keys.index)]
     grouped = per_document(table)
     n = grouped.size().reindex(order).fillna(0).astype("int64").reset_index(drop=True)
     yield (
