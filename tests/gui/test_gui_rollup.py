@@ -126,3 +126,21 @@ def test_export_dialog_level_and_document_export(qtbot, units, tmp_path):
     assert back["document"].tolist() == ["A", "B", "C"]
     assert back[MEAN].tolist() == pytest.approx(list(DOC_MEANS.values()))
     assert "Exported 3 documents (9 units)" in units.statusBar().currentMessage()
+
+
+def test_chart_level_goes_back_to_units_for_a_table_without_documents(
+    qtbot, units, open_file, tmp_path
+):
+    units.charts.open_panel()
+    panel = units.charts.panel()
+    panel.level.setCurrentIndex(1)
+    assert panel.sources.rollup is not None
+    assert panel.column.findData("doc:party") >= 0  # labels: the documents' metadata
+    path = tmp_path / "plain.csv"
+    units_frame().drop(columns=["document"]).to_csv(path, index=False)
+    open_file(path)
+    panel.refresh_columns()
+    assert not panel.level.isVisibleTo(panel) and panel.level.currentIndex() == 0
+    assert panel.sources.rollup is None
+    assert panel.column.findData("doc:party") < 0
+    assert panel.column.findData("column:party") >= 0  # the table's own column again

@@ -209,8 +209,6 @@ class ChartSources:
         if w.corpus is None:
             return [], [], [], []
         if self.rollup is not None:
-            self.set_level(True)  # read again: new results, or another table
-        if self.rollup is not None:
             return self._document_columns()
         runs = self.run_sources()
         coders = self._coder_names()
@@ -270,10 +268,23 @@ def level_picker(panel) -> QComboBox:
         "counts once"
     )
 
-    def changed(index: int) -> None:
-        panel.sources.set_level(index == 1)
-        panel.refresh_columns()
+    def changed(_index: int) -> None:
+        panel.refresh_columns()  # reads the level (sync_level)
         panel.redraw()
 
     combo.currentIndexChanged.connect(changed)
     return combo
+
+
+def sync_level(panel) -> None:
+    """Before the pickers are filled: the level picker shown only for a table with
+    documents (back to units for one without), and the documents rolled up again at the
+    level "Documents" (new results, or another table)."""
+    combo, sources = panel.level, panel.sources
+    possible = sources.documents_possible()
+    combo.setVisible(possible)
+    if not possible and combo.currentIndex() != 0:
+        combo.blockSignals(True)
+        combo.setCurrentIndex(0)
+        combo.blockSignals(False)
+    sources.set_level(combo.currentIndex() == 1)

@@ -56,7 +56,7 @@ from .chart_kinds import (
     two_lines,
     value_axis,
 )
-from .chart_sources import ChartSources, level_picker
+from .chart_sources import ChartSources, level_picker, sync_level
 from .code_bars import MODES, code_numbers, draw_codes
 
 REDRAW_MS = 300  # results arrive in batches, several a second: one redraw per 300 ms
@@ -202,7 +202,7 @@ class ChartsPanel(QWidget):
 
     def refresh_columns(self) -> None:
         """Offer the table's columns that fit the chart chosen."""
-        self.level.setVisible(self.sources.documents_possible())
+        sync_level(self)  # units, or documents rolled up again
         self._kinds = labels, numeric, _groups, _dates = self.sources.columns()
         kind = self.kind.currentIndex()
         codes = self.sources.codes() if kind == CODES else None
