@@ -56,14 +56,19 @@ def test_document_view_and_double_click(qtbot, units, tmp_path):
     view.grab().save(str(tmp_path / "document_view.png"))
 
 
-def test_a_table_without_documents_says_why(qtbot, window, open_file, tmp_path, monkeypatch):
+def test_a_table_without_documents_says_why(qtbot, units, open_file, tmp_path, monkeypatch):
+    window = units
+    view = open_view(qtbot, window)
     path = tmp_path / "plain.csv"
     units_frame().drop(columns=["document"]).to_csv(path, index=False)
     open_file(path)
+    view.table.doubleClicked.emit(view.model.index(1, 0))  # a view of the table before
+    assert "no longer open" in view.note.text()
+    assert window.model.rowCount() == 9  # nothing filtered
     said = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a: said.append(a[2]))
     window.documents.open()
-    assert window.documents.view is None
+    assert window.documents.view is view  # no new view: nothing to roll up
     assert said and "no 'document' column" in said[0]
 
 

@@ -81,6 +81,7 @@ class DocumentView(QDialog):
     def __init__(self, window, rollup: Rollup):
         super().__init__(window)
         self.window_ = window
+        self.corpus = window.corpus  # the table these documents are of
         self.setWindowTitle("Documents (rolled up)")
         self.model = RollupModel(rollup, self)
         self.table = QTableView()
@@ -108,6 +109,12 @@ class DocumentView(QDialog):
         """Show the units of the document on ``index``'s row in the table."""
         frame = self.model.frame
         document = frame[DOCUMENT].iat[index.row()]
+        if self.window_.corpus is not self.corpus:  # another table opened since
+            self.note.setText(
+                "These documents are of a table no longer open: open View › Documents "
+                "(rolled up) again for the table shown."
+            )
+            return
         self.window_.show_rows(self.model.rollup.rows[document], f"document {document}")
 
 
