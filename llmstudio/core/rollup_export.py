@@ -23,7 +23,7 @@ from .errors import ExportError, LlmstudioError
 from .export import export_table
 from .project import Project
 from .results import code_names, describe_run
-from .rollup import DOCUMENT, METHOD, Rollup, UnitResult, has_documents, roll_up
+from .rollup import DOCUMENT, METHOD, Rollup, UnitResult, roll_up
 from .runs import run_params
 from .store import meta
 from .store import runs as stored_runs
@@ -223,15 +223,6 @@ def methods_section(doc, project: Project) -> None:
     )
     for note in record.get("notes") or ():
         doc.p(f"Note: {note}.")
-
-
-def level_choice_possible(project: Project) -> bool:
-    """Whether a document-level export makes sense: the corpus has a ``document`` column
-    with a document on several rows."""
-    try:
-        return has_documents(project.corpus().frame)
-    except LlmstudioError:
-        return False
 
 
 def table_rollup(project: Project | None, frame: pd.DataFrame, text_column: str | None) -> Rollup:
