@@ -52,6 +52,8 @@ IMAGES = (
     "document_import.png",
     "split_units.png",
     "coding_unit_context.png",
+    "documents_rolled_up.png",
+    "chart_documents_by_group.png",
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
 ISSUES = "Local issues"
@@ -157,6 +159,7 @@ class Shots:
         self.shoot_bias()
         self.shoot_learn()
         self.shoot_documents()
+        self.shoot_rollup()
         self.export()
         self.shoot_qdpx()
         self.window.close()
@@ -556,6 +559,64 @@ class Shots:
         docs.problems_dock.hide()
         coding.goto(2)
         self.save(docs, "coding_unit_context.png")
+
+    def shoot_rollup(self) -> None:
+        """View > Documents (rolled up) and a chart of documents by party: the sample's
+        answers as documents split into sentences (``core.units``), the builtin model's
+        sentiment on each sentence rolled up to its answer."""
+        import pandas as pd
+
+        from llmstudio.core.paths import resources_dir
+        from llmstudio.core.units import sentences
+
+        sample = pd.read_csv(resources_dir() / "sample_corpus.csv").head(60)
+        rows = []
+        for _, answer in sample.iterrows():
+            for unit in sentences(answer["text"]):
+                meta = answer.drop(["response_id", "text"]).to_dict()
+                rows.append(
+                    {
+                        "document": answer["response_id"],
+                        "unit": unit.index + 1,
+                        "unit_start": unit.start,
+                        "unit_end": unit.end,
+                        "text": unit.text,
+                        **meta,
+                    }
+                )
+        source = self.tmp / "answers_sentences.csv"
+        pd.DataFrame(rows).to_csv(source, index=False)
+        w = self.MainWindow()
+        w.resize(1360, 820)
+        w.show()
+        loaded = []
+        w.sig_loaded.connect(lambda: loaded.append(True))
+        w.open_path(source)
+        self.wait(lambda: loaded, "the sentences")
+        w.files.save_project_to(self.tmp / "sentences.llmstudio")
+        self.wait(lambda: w.project is not None, "the sentences project")
+        from llmstudio.core.tasks.build import TaskOptions
+
+        self.wait_job(w.runs.run(self.JobSpec(model="builtin", options=TaskOptions("sentiment"))))
+        w.documents.open()
+        self.wait(lambda: w.documents.view is not None, "the document view")
+        w.documents.view.resize(1300, 520)
+        self.save(w.documents.view, "documents_rolled_up.png")
+        w.documents.view.close()
+        ck = self.chart_kinds
+        w.resize(1400, 1000)
+        w.charts.act_open.trigger()
+        w.resizeDocks([w.charts.dock], [1300], self.Qt.Orientation.Horizontal)
+        panel = w.charts.panel()
+        panel.level.setCurrentIndex(1)
+        panel.kind.setCurrentIndex(ck.GROUP_MEANS)
+        pick(panel.column, "doc:sentiment_label: mean signed sentiment")
+        pick(panel.second, "doc:group")
+        panel.redraw()
+        self.wait(lambda: not panel.pending, "the chart of documents")
+        self.save(panel, "chart_documents_by_group.png")
+        w.close()
+        self.settle()
 
     def export(self) -> None:
         """Ctrl+E and Ctrl+Shift+E, as the walkthrough's last step: the files are checked,

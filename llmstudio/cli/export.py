@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
             annotated_format(args.out)  # a wrong suffix fails before any work
         except LlmstudioError as exc:
             raise UsageError(str(exc)) from None
+    if args.level == "document" and (not args.out or qdpx or qdc):
+        raise UsageError("--level document is for the table: --out FILE (.csv .xlsx .parquet .dta)")
     if args.methods and Path(args.methods).suffix.lower() not in (
         ".md",
         ".markdown",
@@ -73,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
             for note in notes:
                 print(f"note: {note}", file=sys.stderr)
             print(f"wrote {out}", file=sys.stderr)
+        elif args.out and args.level == "document":
+            _export_documents(project, args)
         elif args.out:
             out = export_annotated(project, args.out, bom=args.bom, guard=not args.no_formula_guard)
             print(f"wrote {out}", file=sys.stderr)
@@ -98,6 +102,24 @@ def run(args: argparse.Namespace) -> int:
     return DONE
 
 
+def _export_documents(project, args: argparse.Namespace) -> None:
+    """``--level document``: the results rolled up to documents, with its notes."""
+    from ..core.rollup_export import check_level, export_documents
+
+    try:
+        check_level("document", project)
+    except LlmstudioError as exc:
+        raise UsageError(str(exc)) from None
+    out, rollup = export_documents(project, args.out, bom=args.bom, guard=not args.no_formula_guard)
+    for note in rollup.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(
+        f"wrote {out}: {len(rollup.frame):,} documents from "
+        f"{int(rollup.frame['units'].sum()):,} units",
+        file=sys.stderr,
+    )
+
+
 def register(commands: Commands) -> None:
     """The ``export`` command's parser."""
     p = commands.add(
@@ -115,6 +137,14 @@ def register(commands: Commands) -> None:
         "--out",
         help="the annotated table: .csv .xlsx .parquet or .dta (Stata); or .qdpx: the "
         "project for MAXQDA, ATLAS.ti, NVivo, QualCoder (REFI-QDA); or .qdc with --codebook",
+    )
+    p.add_argument(
+        "--level",
+        choices=("unit", "document"),
+        default="unit",
+        help="with --out: one row per unit (row of the corpus, the default) or per document: "
+        "the results rolled up (units, share of units with each code, mean signed "
+        "sentiment, the documents' metadata); needs a 'document' column",
     )
     p.add_argument(
         "--codebook",

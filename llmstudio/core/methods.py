@@ -33,6 +33,7 @@ from .methods_facts import (
 )
 from .methods_passages import passage_section
 from .project import Project
+from .rollup_export import methods_section as rollup_section
 from .runs import run_name
 from .store import human_codes as stored_codes
 from .unit_corpus import units_sentence
@@ -222,6 +223,7 @@ def build_record(
         )
 
     _memo_counts(doc, project)
+    rollup_section(doc, project)
 
     agree = agreement_rows(project, n_resamples, seed) if books else []
     doc.h(2, "Agreement")

@@ -56,6 +56,7 @@ from .table.coder_columns import CoderColumns
 from .table.corpus_model import CorpusTableModel
 from .table.corpus_table import corpus_table
 from .table.detail_pane import DetailPane, RowResult
+from .table.document_view import DocumentViews
 from .units.split_dialog import SplitUnits
 
 
@@ -212,6 +213,8 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.bias.act_open)
         self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)
         view.addAction(self.charts.act_open)
+        self.documents = DocumentViews(self)  # View > Documents (rolled up) (Ctrl+Shift+D)
+        view.addAction(self.documents.act_open)
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
         self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
         analyse.addAction(self.retrieval.act_open)

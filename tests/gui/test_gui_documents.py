@@ -67,18 +67,20 @@ def test_dropped_folder_is_imported_and_reported(qtbot, window, tmp_path):
     assert any(line.startswith("scan.pdf: skipped: no text layer") for line in listed)
     assert any(line.startswith("report.pdf, page 2: no text layer") for line in listed)
     assert window.problems_dock.isVisible()
-    window.grab().save("/tmp/docs19_window.png")
-    box.grab().save("/tmp/docs19_report.png")
+    window.grab().save(str(tmp_path / "window.png"))
+    box.grab().save(str(tmp_path / "report.png"))
     box.close()
 
 
 def test_cancel_opens_nothing(qtbot, window, tmp_path):
+    texts = tmp_path / "texts"
+    texts.mkdir()
     for n in range(40):
-        (tmp_path / f"{n:02}.txt").write_text(f"Text {n}.")
+        (texts / f"{n:02}.txt").write_text(f"Text {n}.")
     importer = window.files.documents
     with qtbot.waitSignal(importer.task.sig_finished, timeout=TIMEOUT_MS):
-        importer.start(tmp_path)
-        importer.dialog.grab().save("/tmp/docs19_progress.png")
+        importer.start(texts)
+        importer.dialog.grab().save(str(tmp_path / "progress.png"))
         assert importer.progress.cancel_button.isEnabled()
         importer.progress.cancel_button.click()
     assert window.corpus is None and importer.dialog is None

@@ -84,7 +84,8 @@ class Source:
             return text if mean else text.replace("Mean sentiment", "Sentiment", 1)
         if self.kind == "confidence":
             return ("Mean m" if mean else "M") + "odel confidence in its label (0 to 1)"
-        return f"mean {self.name}" if mean else self.name
+        name = lower_first(self.name) if self.kind == "document" else self.name
+        return f"mean {name}" if mean else self.name
 
 
 def chart_numbers(

@@ -1,11 +1,14 @@
 """What View › Charts can show in the window's table, named for a reader: each run's
 result columns (the task, the model, the codebook; a sentiment run's signed score), the
-coders' codes, the corpus's own columns as labels, numbers, groups or dates."""
+coders' codes, the corpus's own columns as labels, numbers, groups or dates. At the level
+"Documents (rolled up)" the rows are documents (``core.rollup``): the rolled-up shares
+and means as numbers, the documents and their metadata as groups and dates."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from PySide6.QtWidgets import QComboBox
 
 from ...core import chart_data as cd
 from ...core.results import shown_name
@@ -22,11 +25,15 @@ class ChartSources:
         self.window = window
         self.by_key: dict[str, Source] = {}
         self.code_counts: dict[str, CodeCounts] = {}
+        self.rollup = None  # documents (rolled up): a core.rollup.Rollup; units: None
 
     def values(self, name: str) -> pd.Series:
         """A column of the table (a run's result, a coder's codes — the table shows them
         as ``human_<codebook>_<coder>`` — or the corpus's own) by row id."""
         w = self.window
+        if self.rollup is not None:
+            column = self.rollup.frame[name]
+            return pd.Series(column.to_numpy(), index=np.arange(len(column)))
         if name in w.model.result_names:
             return pd.Series(w.model.result(name))
         column = w.corpus.frame[name]
@@ -139,12 +146,61 @@ class ChartSources:
         }
 
     def codes(self) -> list[Source]:
-        """The codebooks' codes by coder or model run ("Codes by group" charts)."""
+        """The codebooks' codes by coder or model run ("Codes by group" charts; per unit
+        only: documents have their shares of units as numbers)."""
+        if self.rollup is not None:
+            self.code_counts = {}
+            return []
         found = code_sources(self.window.project)
         self.code_counts = {key: counts for key, (_source, counts) in found.items()}
         sources = [source for source, _counts in found.values()]
         self.by_key.update({s.key: s for s in sources})
         return sources
+
+    def documents_possible(self) -> bool:
+        """Whether the table has documents of several units to roll up."""
+        from ...core.rollup import has_documents
+
+        corpus = self.window.corpus
+        return corpus is not None and has_documents(corpus.frame)
+
+    def set_level(self, documents: bool) -> None:
+        """Chart units (the table's rows) or documents (results rolled up; read now)."""
+        from ...core.rollup_export import table_rollup
+
+        w = self.window
+        self.rollup = None
+        if documents and self.documents_possible():
+            self.rollup = table_rollup(w.project, w.corpus.frame, w.corpus.text_column)
+
+    def unit_rows(self, rows) -> np.ndarray:
+        """The table's rows behind a chart's ``rows`` (documents: their units)."""
+        if self.rollup is None:
+            return rows
+        documents = self.rollup.frame["document"].to_numpy()
+        parts = [self.rollup.rows[documents[int(i)]] for i in rows]
+        return np.sort(np.concatenate(parts)) if parts else np.array([], dtype=int)
+
+    def _document_columns(self):
+        """The rolled-up frame's columns: results as numbers, metadata as groups, dates."""
+        about = {c.name: c for c in self.rollup.info}
+        labels, numeric, groups, dates = [], [], [], []
+        for name in map(str, self.rollup.frame.columns):
+            column = self.rollup.frame[name]
+            source = Source("doc:" + name, name, (name,))
+            if about[name].source != "original":  # units, shares, means: per document
+                numeric.append(Source(source.key, document_name(name), (name,), "document"))
+            elif name == "document":
+                groups.append(Source(source.key, "Document", (name,)))
+            elif cd.is_date_like(column):
+                dates.append(source)
+            elif cd.is_numeric(column):
+                numeric.append(source)
+            elif column.nunique() <= 40:
+                groups.append(source)
+        for source in labels + numeric + groups + dates:
+            self.by_key[source.key] = source
+        return groups, numeric, groups, dates
 
     def columns(self) -> tuple[list[Source], list[Source], list[Source], list[Source]]:
         """(label sources, numeric sources, group columns, date columns) of the table."""
@@ -152,6 +208,8 @@ class ChartSources:
         self.by_key = {}
         if w.corpus is None:
             return [], [], [], []
+        if self.rollup is not None:
+            return self._document_columns()
         runs = self.run_sources()
         coders = self._coder_names()
         labels, numeric = [], []
@@ -183,3 +241,50 @@ class ChartSources:
         for source in labels + numeric + groups + dates:
             self.by_key[source.key] = source
         return labels + groups, numeric, groups, dates
+
+
+LEVELS = ["Units", "Documents (rolled up)"]
+
+
+def document_name(column: str) -> str:
+    """A rolled-up column as a chart names it: "Share of units coded positive
+    (sentiment_label)", "Document sentiment (mean of its units; sentiment_label)"."""
+    result, _, what = column.partition(": ")
+    if not what:
+        return "Units per document" if column == "units" else column
+    if what == "mean signed sentiment":
+        return f"Document sentiment (mean of its units; {result})"
+    return f"{what[0].upper()}{what[1:]} ({result})"
+
+
+def level_picker(panel) -> QComboBox:
+    """The charts' level: the table's rows (units), or documents with their results
+    rolled up (shown only where the table has documents of several units)."""
+    combo = QComboBox()
+    combo.addItems(LEVELS)
+    combo.setToolTip(
+        "Documents (rolled up): one value per document (its share of units with a code, "
+        "its mean sentiment), charted by document or by its metadata; each document "
+        "counts once"
+    )
+
+    def changed(_index: int) -> None:
+        panel.refresh_columns()  # reads the level (sync_level)
+        panel.redraw()
+
+    combo.currentIndexChanged.connect(changed)
+    return combo
+
+
+def sync_level(panel) -> None:
+    """Before the pickers are filled: the level picker shown only for a table with
+    documents (back to units for one without), and the documents rolled up again at the
+    level "Documents" (new results, or another table)."""
+    combo, sources = panel.level, panel.sources
+    possible = sources.documents_possible()
+    combo.setVisible(possible)
+    if not possible and combo.currentIndex() != 0:
+        combo.blockSignals(True)
+        combo.setCurrentIndex(0)
+        combo.blockSignals(False)
+    sources.set_level(combo.currentIndex() == 1)

@@ -56,7 +56,7 @@ from .chart_kinds import (
     two_lines,
     value_axis,
 )
-from .chart_sources import ChartSources
+from .chart_sources import ChartSources, level_picker, sync_level
 from .code_bars import MODES, code_numbers, draw_codes
 
 REDRAW_MS = 300  # results arrive in batches, several a second: one redraw per 300 ms
@@ -88,6 +88,7 @@ class ChartsPanel(QWidget):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
 
+        self.level = level_picker(self)  # units, or documents (rolled up)
         self.kind = QComboBox()
         self.kind.addItems(KINDS)
         self.column = QComboBox()
@@ -130,6 +131,7 @@ class ChartsPanel(QWidget):
         scene.sigMouseMoved.connect(self._on_move)
 
         pickers = QHBoxLayout()
+        pickers.addWidget(self.level)
         pickers.addWidget(self.kind)
         pickers.addWidget(QLabel("of"))
         pickers.addWidget(self.column, 1)
@@ -200,6 +202,7 @@ class ChartsPanel(QWidget):
 
     def refresh_columns(self) -> None:
         """Offer the table's columns that fit the chart chosen."""
+        sync_level(self)  # units, or documents rolled up again
         self._kinds = labels, numeric, _groups, _dates = self.sources.columns()
         kind = self.kind.currentIndex()
         codes = self.sources.codes() if kind == CODES else None
@@ -474,7 +477,7 @@ class ChartsPanel(QWidget):
         hit = self.hit_at(x, y)
         if hit is None:
             return False
-        self.window.show_rows(hit[4], hit[5])
+        self.window.show_rows(self.sources.unit_rows(hit[4]), hit[5])
         return True
 
     def _on_click(self, event) -> None:

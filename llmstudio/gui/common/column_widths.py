@@ -212,9 +212,12 @@ class ColumnWidths(QObject):
             QTimer.singleShot(0, lambda: self._shown(column))
 
     def _shown(self, column: int) -> None:
-        if column in self._unsized and column < self.table.model().columnCount():
+        sized = column in self._unsized and column < self.table.model().columnCount()
+        if sized:
             self._size(column)
         self.fit_text()
+        if sized and self._brought == column:  # scrolled to at its old width: again
+            self.scroll_to(column)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():

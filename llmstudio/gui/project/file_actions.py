@@ -23,6 +23,7 @@ from ...core.export import export_table, integer_notes
 from ...core.no_rows import zero_rows_message
 from ...core.project import SUFFIX, Project, load_any
 from ...core.recent import add_recent, recent_files
+from ...core.rollup import has_documents
 from ...core.runs import run_infos
 from .document_import import DocumentImport
 from .export_dialog import ExportDialog
@@ -311,17 +312,27 @@ class FileActions(QObject):
             w.corpus.rows,
             w,
             project=w.project is not None,
+            documents=has_documents(w.corpus.frame),
         )
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
             self.export_to(
-                dialog.target(), bom=dialog.bom.isChecked(), guard=dialog.guard.isChecked()
+                dialog.target(),
+                bom=dialog.bom.isChecked(),
+                guard=dialog.guard.isChecked(),
+                level=dialog.chosen_level(),
             )
         dialog.deleteLater()
 
-    def export_to(self, path: str | Path, *, bom: bool = False, guard: bool = True) -> None:
-        """Write the table (with a project: every run's and coder's columns too)."""
+    def export_to(
+        self, path: str | Path, *, bom: bool = False, guard: bool = True, level: str = "unit"
+    ) -> None:
+        """Write the table (with a project: every run's and coder's columns too);
+        ``level`` "document": rolled up to one row per document (``core.rollup``)."""
         w = self.window
         frame, project = w.corpus.frame, w.project
+        if level == "document":
+            self._export_documents(path, bom=bom, guard=guard)
+            return
 
         def work():
             if project is None:
@@ -341,6 +352,40 @@ class FileActions(QObject):
 
         w.start_work(
             f"Exporting to {Path(path).name}…", work, on_done=done, error_title="Cannot export"
+        )
+
+    def _export_documents(self, path: str | Path, *, bom: bool, guard: bool) -> None:
+        w = self.window
+        project, frame, text = w.project, w.corpus.frame, w.corpus.text_column
+
+        def work():
+            from ...core.rollup_export import export_documents, table_rollup, write_rollup
+
+            if project is not None:
+                return export_documents(project, path, bom=bom, guard=guard)
+            rollup = table_rollup(None, frame, text)
+            return write_rollup(rollup, path, bom=bom, guard=guard), rollup
+
+        def done(result):
+            written, rollup = result
+            notes = [f"note: {n}" for n in rollup.notes]
+            w.show_status(
+                "; ".join(
+                    [
+                        f"Exported {len(rollup.frame):,} documents "
+                        f"({int(rollup.frame['units'].sum()):,} units) to {written}",
+                        *notes,
+                    ]
+                ),
+                20000 if notes else 8000,
+            )
+            w.sig_saved.emit(str(written))
+
+        w.start_work(
+            f"Exporting documents to {Path(path).name}…",
+            work,
+            on_done=done,
+            error_title="Cannot export",
         )
 
     def ask_methods(self) -> None:
