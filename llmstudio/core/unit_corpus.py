@@ -45,7 +45,7 @@ _REPORT_EVERY = 50
 def spec_text(spec: UnitSpec) -> str:
     """``spec`` as the user writes it: ``sentence``, ``words:200:50``."""
     if spec.kind == "sentence" and spec.splitter != "rules":
-        return f"sentence:{spec.splitter}"
+        return f"sentence:{spec.splitter}" + (f":{spec.language}" if spec.language != "en" else "")
     if spec.kind != "words":
         return spec.kind
     return f"words:{spec.size}" + (f":{spec.overlap}" if spec.overlap else "")
@@ -56,7 +56,7 @@ def splitter_name(spec: UnitSpec) -> str:
     if spec.kind == "sentence" and spec.splitter == "pysbd":
         import pysbd
 
-        return f"sentences (pysbd {pysbd.__version__}, within paragraphs)"
+        return f"sentences (pysbd {pysbd.__version__}, language {spec.language}, within paragraphs)"
     if spec.kind == "sentence":
         return (
             f"sentences (llmstudio {__version__} rules: sentence-final punctuation "
@@ -86,9 +86,7 @@ def _renamed(name: str, taken: set[str]) -> str:
     return new
 
 
-def split_corpus(
-    corpus: Corpus, spec: UnitSpec | str, monitor: Monitor | None = None, language: str = "en"
-) -> Corpus:
+def split_corpus(corpus: Corpus, spec: UnitSpec | str, monitor: Monitor | None = None) -> Corpus:
     """``corpus``'s texts split into units as a new corpus (see the module's docstring);
     documents without any text give no unit and are listed in the result's problems.
     ``monitor`` reports documents done and cancels (``Cancelled``) between documents."""
@@ -114,7 +112,7 @@ def split_corpus(
             monitor.report(row, total)
         text = as_text(texts.iat[row])
         doc = as_text(documents.iat[row]) if has_document else row + 1
-        units = spec.split(text, language)
+        units = spec.split(text)
         if not units:
             empty.append(str(doc))
             continue

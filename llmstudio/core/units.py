@@ -157,32 +157,39 @@ class UnitSpec:
     size: int = 0
     overlap: int = 0
     splitter: str = "rules"  # sentences: "rules" or "pysbd"
+    language: str = "en"  # pysbd's rules: one of LANGUAGES
 
-    def split(self, text: str, language: str = "en") -> list[Unit]:
+    def split(self, text: str) -> list[Unit]:
         """``text`` split this way."""
         if self.kind == "paragraph":
             return paragraphs(text)
         if self.kind == "sentence":
-            return sentences(text, language, self.splitter)
+            return sentences(text, self.language, self.splitter)
         return word_windows(text, self.size, self.overlap)
 
 
 UNIT_HELP = (
-    "paragraph, sentence (fast rules; sentence:pysbd: pysbd, slower, 23 languages), or "
-    "words:N[:overlap] (e.g. words:200:50)"
+    "paragraph, sentence (fast rules; sentence:pysbd[:LANG]: pysbd, slower, in 23 "
+    "languages, e.g. sentence:pysbd:de), or words:N[:overlap] (e.g. words:200:50)"
 )
 
 
 def parse_unit(spec: str) -> UnitSpec:
-    """``paragraph``, ``sentence[:pysbd]`` or ``words:N[:overlap]`` as a :class:`UnitSpec`."""
+    """``paragraph``, ``sentence[:pysbd[:LANG]]`` or ``words:N[:overlap]`` as a
+    :class:`UnitSpec`."""
     value = spec.strip().lower()
     if value in ("paragraph", "paragraphs"):
         return UnitSpec("paragraph")
     if value in ("sentence", "sentences", "sentence:rules"):
         return UnitSpec("sentence")
-    if value in ("sentence:pysbd", "sentences:pysbd"):
-        return UnitSpec("sentence", splitter="pysbd")
     parts = value.split(":")
+    if parts[0] in ("sentence", "sentences") and parts[1] == "pysbd" and len(parts) <= 3:
+        language = parts[2] if len(parts) == 3 else "en"
+        if language not in LANGUAGES:
+            raise UsageError(
+                f"unit {spec!r}: pysbd has no rules for {language!r}; one of {', '.join(LANGUAGES)}"
+            )
+        return UnitSpec("sentence", splitter="pysbd", language=language)
     if parts[0] in ("words", "word") and len(parts) in (2, 3):
         try:
             size, overlap = int(parts[1]), int(parts[2]) if len(parts) == 3 else 0

@@ -13,7 +13,9 @@ from llmstudio.core.project import Project
 from llmstudio.core.unit_corpus import (
     corpus_fingerprint,
     save_units_project,
+    spec_text,
     split_corpus,
+    splitter_name,
     stored_units_info,
     units_info,
 )
@@ -139,3 +141,17 @@ def test_the_pysbd_splitter_is_named_as_such():
 def test_a_plain_project_is_not_a_units_project(tmp_path):
     with Project.create(tmp_path / "p.llmstudio", documents()) as project:
         assert stored_units_info(project) is None
+
+
+def test_pysbd_in_another_language_and_a_language_it_lacks():
+    spec = parse_unit("sentence:pysbd:de")
+    assert (spec.splitter, spec.language) == ("pysbd", "de")
+    assert spec_text(spec) == "sentence:pysbd:de"
+    units = split_corpus(
+        Corpus(frame=pd.DataFrame({"text": ["Das ist z.B. gut. Er kam."]}), text_column="text"),
+        spec,
+    )
+    assert units.frame["text"].tolist() == ["Das ist z.B. gut.", "Er kam."]
+    assert "language de" in splitter_name(spec)
+    with pytest.raises(UsageError, match="unit 'sentence:pysbd:xx': pysbd has no rules for 'xx'"):
+        parse_unit("sentence:pysbd:xx")

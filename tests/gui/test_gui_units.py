@@ -71,11 +71,16 @@ def test_cancel_writes_no_project(qtbot, window, open_file, tmp_path):
     assert dialog.total_label.text() == "80,000 units from 20,000 documents in all."
     # pysbd is slow: counted on its first 100,000 characters, the rest estimated
     dialog.splitter.setCurrentIndex(dialog.splitter.findData("pysbd"))
+    assert dialog.spec().language == "en"  # English unless another is chosen
     assert dialog.total_label.text() == (
         f"About 80,000 units from 20,000 documents in all (estimated from the first "
         f"{100_000 // len(DOC_A):,} by their length)."
     )
+    assert dialog.language.isEnabled()
+    dialog.language.setCurrentIndex(dialog.language.findData("de"))
+    assert dialog.spec().language == "de"
     dialog.splitter.setCurrentIndex(dialog.splitter.findData("rules"))
+    assert not dialog.language.isEnabled() and dialog.spec().language == "en"
     target = tmp_path / "units.llmstudio"
     with qtbot.waitSignal(dialog.task.sig_finished, timeout=TIMEOUT_MS):
         dialog.start(target)

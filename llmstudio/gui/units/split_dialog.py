@@ -29,7 +29,7 @@ from ...core.errors import Cancelled
 from ...core.project import SUFFIX
 from ...core.recent import add_recent
 from ...core.unit_corpus import save_units_project, spec_text, split_corpus, units_info
-from ...core.units import UnitSpec
+from ...core.units import LANGUAGES, UnitSpec
 from ..common.background import BackgroundTask
 from ..common.progress_row import ProgressRow
 
@@ -102,7 +102,12 @@ class SplitDialog(QDialog):
         self.sentence.setChecked(True)
         self.splitter = QComboBox()
         self.splitter.addItem("fast rules (English, German, French, Spanish)", "rules")
-        self.splitter.addItem("pysbd (careful, 50x slower)", "pysbd")
+        self.splitter.addItem("pysbd (23 languages, 100x slower)", "pysbd")
+        self.language = QComboBox()  # pysbd's rules; the fast rules know en, de, fr, es
+        self.language.setToolTip("The language of pysbd's rules")
+        for code in LANGUAGES:
+            self.language.addItem(code, code)
+        self.language.setCurrentIndex(self.language.findData("en"))
         self.size = QSpinBox()
         self.size.setRange(1, 100_000)
         self.size.setValue(200)
@@ -114,7 +119,8 @@ class SplitDialog(QDialog):
         self.overlap.setPrefix("overlapping by ")
         grid.addWidget(self.paragraph, 0, 0, 1, 3)
         grid.addWidget(self.sentence, 1, 0)
-        grid.addWidget(self.splitter, 1, 1, 1, 2)
+        grid.addWidget(self.splitter, 1, 1)
+        grid.addWidget(self.language, 1, 2)
         grid.addWidget(self.words, 2, 0)
         grid.addWidget(self.size, 2, 1)
         grid.addWidget(self.overlap, 2, 2)
@@ -141,6 +147,7 @@ class SplitDialog(QDialog):
         layout.addWidget(self.buttons)
         self.kinds.idToggled.connect(lambda *_: self.update_preview())
         self.splitter.currentIndexChanged.connect(lambda *_: self.update_preview())
+        self.language.currentIndexChanged.connect(lambda *_: self.update_preview())
         self.size.valueChanged.connect(self._size_changed)
         self.overlap.valueChanged.connect(lambda *_: self.update_preview())
         for box in (self.size, self.overlap):
@@ -158,7 +165,9 @@ class SplitDialog(QDialog):
         if self.paragraph.isChecked():
             return UnitSpec("paragraph")
         if self.sentence.isChecked():
-            return UnitSpec("sentence", splitter=self.splitter.currentData())
+            splitter = self.splitter.currentData()
+            language = self.language.currentData() if splitter == "pysbd" else "en"
+            return UnitSpec("sentence", splitter=splitter, language=language)
         return UnitSpec("words", self.size.value(), self.overlap.value())
 
     def _size_changed(self, size: int) -> None:
@@ -169,6 +178,7 @@ class SplitDialog(QDialog):
         """The first document's units and the total to expect, for the unit chosen."""
         spec = self.spec()
         self.splitter.setEnabled(self.sentence.isChecked())
+        self.language.setEnabled(self.sentence.isChecked() and spec.splitter == "pysbd")
         for box in (self.size, self.overlap):
             box.setEnabled(self.words.isChecked())
         frame = self.corpus.frame
@@ -233,6 +243,7 @@ class SplitDialog(QDialog):
         self.save_button.setEnabled(not busy)
         for w in (self.paragraph, self.sentence, self.words, self.splitter, self.size):
             w.setEnabled(not busy)
+        self.language.setEnabled(not busy and self.spec().splitter == "pysbd")
         self.overlap.setEnabled(not busy and self.words.isChecked())
 
     def reject(self) -> None:
