@@ -50,6 +50,8 @@ IMAGES = (
     "help_getting_started.png",
     "qdpx_import.png",
     "document_import.png",
+    "split_units.png",
+    "coding_unit_context.png",
     "documents_rolled_up.png",
     "chart_documents_by_group.png",
 )
@@ -526,8 +528,37 @@ class Shots:
         self.save(docs, "document_import.png")
         if importer.report is not None:
             importer.report.close()
+        self.shoot_units(docs)
         docs.close()
         self.settle()
+
+    def shoot_units(self, docs) -> None:
+        """Analyse > Split into Units… on the imported interviews (sentences), saved as a
+        new project; then a sentence coded by hand inside its interview."""
+        from llmstudio.core.codebook import Code, Codebook
+
+        dialog = docs.units.open()
+        dialog.resize(700, 600)
+        self.save(dialog, "split_units.png")
+        target = self.tmp / "interviews_sentence.llmstudio"
+        dialog.start(target)
+        self.wait(
+            lambda: docs.project is not None and docs.project.path == target,
+            "the units project",
+        )
+        self.wait(lambda: not dialog.task.running, "the split")
+        docs.project.save_codebook(
+            Codebook(codes=(Code("housing"), Code("transport"), Code("other")), name="Topic")
+        )
+        coding = docs.coding
+        coding.act_open.trigger()
+        coding.reload_codebooks()
+        coding.codebook_box.setCurrentText("Topic")
+        coding.coder_edit.setText("ana")
+        coding.coder_edit.editingFinished.emit()
+        docs.problems_dock.hide()
+        coding.goto(2)
+        self.save(docs, "coding_unit_context.png")
 
     def shoot_rollup(self) -> None:
         """View > Documents (rolled up) and a chart of documents by party: the sample's

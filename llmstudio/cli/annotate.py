@@ -25,6 +25,8 @@ from .progress_line import StatusLine, progress_printer
 from .reading import import_args
 from .sending import announce_api_run
 from .target import open_target, rows_kept
+from .unit_split import parsed_unit, unit_arg
+from .units_target import open_units_target
 
 
 def _keep_codebook(project: Project, task) -> None:
@@ -59,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     # extension, the task (codebook, examples), the input and its text column, the
     # project; then the model can run the task (labels it can give) before any request.
     check_counts(args)
+    unit = parsed_unit(args)
     args.model = chosen_model(args.model, args.task)
     check_model(args)
     timeout = timeout_options(args)
@@ -85,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
     )
     task = form.task()
     with tempfile.TemporaryDirectory() as tmp:
-        project, how = open_target(args, tmp)
+        if unit:
+            project, how = open_units_target(args, tmp, unit)
+        else:
+            project, how = open_target(args, tmp)
         try:
             corpus = project.corpus()
             check_has_rows(corpus, args.file)
@@ -248,5 +254,10 @@ def register(commands: Commands) -> None:
         help="openai: the model's context window in tokens, when the server "
         "does not say it (default: OpenAI's figure for its models, else "
         "4096)",
+    )
+    unit_arg(
+        p,
+        "the run and its output are then one row per unit, with document, unit, "
+        "unit_start, unit_end",
     )
     import_args(p)

@@ -13,6 +13,7 @@ from ..core.project import SUFFIX
 from .exit_codes import DONE
 from .import_documents import run_documents
 from .parser import Commands
+from .unit_split import unit_arg
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
 
     if Path(args.file).suffix.lower() not in (".qdpx", ".qde"):
         return run_documents(args)
+    if args.unit:
+        raise UsageError("--unit splits documents; a .qdpx is imported as it was coded")
     if args.metadata:
         raise UsageError("--metadata joins a table to documents; a .qdpx holds its own")
     if Path(args.project).suffix.lower() != SUFFIX:
@@ -55,3 +58,4 @@ def register(commands: Commands) -> None:
         help="documents: a CSV (or XLSX, ...) of metadata keyed by file name (its column "
         "'document', 'file', 'filename' or 'path', else its first), joined in",
     )
+    unit_arg(p, "the project then holds one row per unit (see README: Units)")

@@ -17,6 +17,7 @@ from ..core.progress import Monitor
 from ..core.project import SUFFIX
 from .exit_codes import DONE
 from .progress_line import StatusLine
+from .unit_split import parsed_unit, save_units
 
 # Two processes read a large folder at once where the computer has the cores for it
 # (benchmarks/document_import.py: the extractors are pure Python, one core each).
@@ -51,6 +52,7 @@ def run_documents(args: argparse.Namespace) -> int:
     from ..core.documents import document_summary
     from ..core.project import Project
 
+    spec = parsed_unit(args)  # a bad --unit is said before any file is read
     project = Path(args.project)
     if project.suffix.lower() != SUFFIX:
         raise UsageError(f"{args.project}: the new project's name ends in {SUFFIX}")
@@ -59,7 +61,10 @@ def run_documents(args: argparse.Namespace) -> int:
     corpus = read_with_progress(args.file, args.metadata)
     for problem in corpus.problems:
         print(f"note: {problem}", file=sys.stderr)
-    Project.create(project, corpus, replace=False).close()
     print(document_summary(corpus), file=sys.stderr)
+    if spec:
+        save_units(project, corpus, spec, args.file).close()
+    else:
+        Project.create(project, corpus, replace=False).close()
     print(f"wrote {project}", file=sys.stderr)
     return DONE

@@ -36,6 +36,7 @@ from .project import Project
 from .rollup_export import methods_section as rollup_section
 from .runs import run_name
 from .store import human_codes as stored_codes
+from .unit_corpus import units_sentence
 
 
 def check_charts(charts: Sequence[str | Path]) -> list[Path]:
@@ -86,10 +87,12 @@ def build_record(
     rows = int(project.meta("rows", "0") or 0)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     doc.h(1, f"Methods record: {Path(project.path).name}")
+    units = units_sentence(project)
     doc.items(
         [
             ("project", Path(project.path).name),
             ("corpus rows", f"{rows:,}"),
+            *([("units", units)] if units else []),
             ("text column", project.meta("text_column") or ""),
             ("record made", now),
             (
@@ -425,7 +428,7 @@ def suggested_paragraph(
     """Plain prose naming the model, task, n and agreement with its CI (``passage_
     sentences``: agreement on passages, from ``methods_passages``)."""
     rows = int(project.meta("rows", "0") or 0)
-    parts = []
+    parts = [units] if (units := units_sentence(project)) else []
     # The runs whose columns a reader gets under the plain names; a partial run is never
     # reported as if it had annotated the corpus.
     shown = [r for r in runs if r.plain]

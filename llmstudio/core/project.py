@@ -99,10 +99,14 @@ class Project:
         *,
         migrations: Sequence[Migration] = MIGRATIONS,
         replace: bool = True,
+        extra_meta: Sequence[tuple[str, str]] = (),
+        extra_history: Sequence[tuple[str, str]] = (),
     ) -> Project:
         """Write a new project holding ``corpus``; an existing file at ``path`` is replaced,
         or with ``replace=False`` kept: ProjectExists when one appeared meanwhile (another
-        process made it first; replacing it under that process would lose what it writes)."""
+        process made it first; replacing it under that process would lose what it writes).
+        ``extra_meta``, ``extra_history``: (key, value) and (action, detail) pairs written
+        in the same transaction (a units project's link to its source)."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         remove_dead_leftovers(path.parent)
@@ -140,6 +144,9 @@ class Project:
                 )
                 meta.add_chunks(db, _chunks(corpus.frame))
                 history.add(db, "import", corpus.source or "")
+                meta.add_all(db, extra_meta)
+                for action, detail in extra_history:
+                    history.add(db, action, detail)
             connection.checkpoint(db)
             db.close()
             if replace:

@@ -7,14 +7,16 @@ context. Whitespace around a unit is not part of it.
 
 - paragraphs: blocks separated by one or more blank lines (what the document import
   writes; a text without blank lines is one paragraph);
-- sentences: pysbd (rule-based, handles abbreviations such as "Dr." and "D.C.", in 23
-  languages), run on each paragraph: a sentence never spans two paragraphs (pysbd's time
-  grows faster than the length of the text it is given, so it is never given a whole
-  document);
+- sentences, within each paragraph (a sentence never spans two), by one of two
+  splitters: ``rules`` (the default; ``core.sentence_rules``: regular expressions with an
+  abbreviation list, English, German, French and Spanish; ~50x pysbd's speed, as good on
+  the hand-made set of benchmarks/units.py) or ``pysbd`` (``sentence:pysbd``: rule-based,
+  23 languages, ~3,000 sentences a second; its time grows faster than the length of the
+  text, so it is never given a whole document);
 - words:N[:overlap]: windows of N words (runs of non-space characters), each starting
   N - overlap words after the one before; the last window may be shorter.
 
-Qt-free; no GUI or command uses it yet (issue 19, item 2).
+Qt-free; ``core.unit_corpus`` splits a whole corpus with it (issue 19, item 2).
 """
 
 from __future__ import annotations
@@ -82,9 +84,25 @@ def _segmenter(language: str):
     return pysbd.Segmenter(language=language, clean=False)
 
 
-def sentences(text: str, language: str = "en") -> list[Unit]:
-    """The sentences of ``text`` (pysbd, in ``language``: an ISO 639-1 code it knows),
-    each within one paragraph."""
+SPLITTERS = ("rules", "pysbd")
+
+
+def sentences(text: str, language: str = "en", splitter: str = "rules") -> list[Unit]:
+    """The sentences of ``text``, each within one paragraph: by ``splitter`` "rules"
+    (:mod:`.sentence_rules`) or "pysbd" (in ``language``: an ISO 639-1 code it knows)."""
+    if splitter == "rules":
+        from .sentence_rules import sentence_spans
+
+        return _units(
+            text,
+            [
+                (p_start + s, p_start + e)
+                for p_start, p_end in _paragraph_spans(text)
+                for s, e in sentence_spans(text[p_start:p_end])
+            ],
+        )
+    if splitter != "pysbd":
+        raise UsageError(f"no sentence splitter {splitter!r}; one of {', '.join(SPLITTERS)}")
     if language not in LANGUAGES:
         raise UsageError(
             f"no sentence rules for language {language!r}; one of {', '.join(LANGUAGES)}"
@@ -138,27 +156,40 @@ class UnitSpec:
     kind: str
     size: int = 0
     overlap: int = 0
+    splitter: str = "rules"  # sentences: "rules" or "pysbd"
+    language: str = "en"  # pysbd's rules: one of LANGUAGES
 
-    def split(self, text: str, language: str = "en") -> list[Unit]:
+    def split(self, text: str) -> list[Unit]:
         """``text`` split this way."""
         if self.kind == "paragraph":
             return paragraphs(text)
         if self.kind == "sentence":
-            return sentences(text, language)
+            return sentences(text, self.language, self.splitter)
         return word_windows(text, self.size, self.overlap)
 
 
-UNIT_HELP = "paragraph, sentence, or words:N[:overlap] (e.g. words:200:50)"
+UNIT_HELP = (
+    "paragraph, sentence (fast rules; sentence:pysbd[:LANG]: pysbd, slower, in 23 "
+    "languages, e.g. sentence:pysbd:de), or words:N[:overlap] (e.g. words:200:50)"
+)
 
 
 def parse_unit(spec: str) -> UnitSpec:
-    """``paragraph``, ``sentence`` or ``words:N[:overlap]`` as a :class:`UnitSpec`."""
+    """``paragraph``, ``sentence[:pysbd[:LANG]]`` or ``words:N[:overlap]`` as a
+    :class:`UnitSpec`."""
     value = spec.strip().lower()
     if value in ("paragraph", "paragraphs"):
         return UnitSpec("paragraph")
-    if value in ("sentence", "sentences"):
+    if value in ("sentence", "sentences", "sentence:rules"):
         return UnitSpec("sentence")
     parts = value.split(":")
+    if parts[0] in ("sentence", "sentences") and parts[1] == "pysbd" and len(parts) <= 3:
+        language = parts[2] if len(parts) == 3 else "en"
+        if language not in LANGUAGES:
+            raise UsageError(
+                f"unit {spec!r}: pysbd has no rules for {language!r}; one of {', '.join(LANGUAGES)}"
+            )
+        return UnitSpec("sentence", splitter="pysbd", language=language)
     if parts[0] in ("words", "word") and len(parts) in (2, 3):
         try:
             size, overlap = int(parts[1]), int(parts[2]) if len(parts) == 3 else 0
@@ -166,6 +197,9 @@ def parse_unit(spec: str) -> UnitSpec:
             raise UsageError(
                 f"unit {spec!r}: N and overlap are whole numbers ({UNIT_HELP})"
             ) from None
-        word_windows("", size, overlap)  # the same checks, the same messages
+        try:
+            word_windows("", size, overlap)  # the same checks, the same messages
+        except UsageError as exc:
+            raise UsageError(f"unit {spec!r}: {exc}") from None
         return UnitSpec("words", size, overlap)
     raise UsageError(f"unknown unit {spec!r}; use {UNIT_HELP}")

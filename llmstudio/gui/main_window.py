@@ -57,6 +57,7 @@ from .table.corpus_model import CorpusTableModel
 from .table.corpus_table import corpus_table
 from .table.detail_pane import DetailPane, RowResult
 from .table.document_view import DocumentViews
+from .units.split_dialog import SplitUnits
 
 
 class MainWindow(QMainWindow):
@@ -217,6 +218,8 @@ class MainWindow(QMainWindow):
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
         self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
         analyse.addAction(self.retrieval.act_open)
+        self.units = SplitUnits(self)  # Split into Units… (a new, linked project)
+        analyse.addAction(self.units.act_split)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         self.first_run = FirstRun(self)  # the sample project, the start page's steps
@@ -285,6 +288,7 @@ class MainWindow(QMainWindow):
         self.runs.act_codebooks.setEnabled(has)
         self.act_runs.setEnabled(self.project is not None)
         self.coding.act_open.setEnabled(has and self.corpus.rows > 0)
+        self.units.act_split.setEnabled(has and self.corpus.rows > 0)
         self.review.set_enabled(has)
         self.bias.act_open.setEnabled(has and self.corpus.rows > 0)  # it runs models too
         self.charts.act_open.setEnabled(has)

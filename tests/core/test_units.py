@@ -36,8 +36,9 @@ def test_paragraphs_with_offsets():
     assert paragraphs("  \n\n ") == []
 
 
-def test_sentences_handle_abbreviations_and_stay_in_their_paragraph():
-    units = sentences(TEXT)
+@pytest.mark.parametrize("splitter", ["rules", "pysbd"])
+def test_sentences_handle_abbreviations_and_stay_in_their_paragraph(splitter):
+    units = sentences(TEXT, splitter=splitter)
     _exact(TEXT, units)
     assert [u.text for u in units] == [
         "Dr. Smith went to Washington D.C. yesterday.",
@@ -51,11 +52,14 @@ def test_sentences_handle_abbreviations_and_stay_in_their_paragraph():
 
 def test_sentences_in_german_and_a_repeated_sentence():
     text = "Das ist z.B. gut. Das ist gut. Das ist gut."
-    units = sentences(text, "de")
-    _exact(text, units)
-    assert [u.start for u in units] == [0, 18, 31]
+    for splitter in ("rules", "pysbd"):
+        units = sentences(text, "de", splitter)
+        _exact(text, units)
+        assert [u.start for u in units] == [0, 18, 31]
     with pytest.raises(UsageError, match="no sentence rules for language 'xx'"):
-        sentences(text, "xx")
+        sentences(text, "xx", "pysbd")
+    with pytest.raises(UsageError, match="no sentence splitter 'nltk'"):
+        sentences(text, "en", "nltk")
 
 
 def test_word_windows_with_overlap():

@@ -55,9 +55,12 @@ def test_run_dialog_warns_of_long_texts_without_freezing(qtbot, tmp_path):
     QApplication.processEvents()
     dialog.grab().save(str(tmp_path / "chunks_run_dialog.png"))
 
-    # Another model: counted again; the lexicon reads any length, so nothing is said.
+    assert "The run sends 3 rows to the model: about " in note
+    # Another model: counted again; the lexicon reads any length: no warning, only what
+    # the run sends.
     dialog.set_model("lexicon")
-    qtbot.waitUntil(lambda: dialog.length_note.text() == "", timeout=60_000)
+    qtbot.waitUntil(lambda: "longer than" not in dialog.length_note.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: "The run sends 3 rows" in dialog.length_note.text(), timeout=60_000)
 
 
 def test_a_free_prompt_over_the_limit_is_warned_as_failing(qtbot, tiny_lm):

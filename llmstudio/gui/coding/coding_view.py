@@ -34,6 +34,7 @@ from ...core.cells import as_text
 from ...core.codebook import Codebook
 from .code_buttons import CodeButtons
 from .passage_text import PassageText
+from .unit_context import UnitContext
 
 BLIND_TIP = (
     "Code blind: no model answer, no other coder's codes and no result columns are "
@@ -169,6 +170,7 @@ class CodingView(QWidget):
         self.meta_label.setTextFormat(Qt.TextFormat.RichText)
 
         self.text = PassageText()  # keys are codes: selecting is forwarded by the panel
+        self.context = UnitContext()  # a unit's neighbours in its document, greyed
         big = QFont(self.font())
         big.setPointSize(TEXT_POINTS)
         self.text.setFont(big)
@@ -242,7 +244,9 @@ class CodingView(QWidget):
         w.addLayout(progress_row)
         w.addWidget(self.progress)
         w.addWidget(self.meta_label)
+        w.addWidget(self.context.before)
         w.addWidget(self.text, 1)
+        w.addWidget(self.context.after)
         w.addWidget(self.passage_list)
         w.addWidget(self.mode_label)
         w.addWidget(self.codes_box)
@@ -292,6 +296,7 @@ class CodingView(QWidget):
         value = frame.iat[row_id, frame.columns.get_loc(text_column)]
         text = as_text(value)
         self.text.show_row(text if text.strip() else None, "(this row has no text)")
+        self.context.show(frame, row_id, text_column)
         meta = []
         for c in [c for c in frame.columns if c != text_column][:MAX_META]:
             v = frame.iat[row_id, frame.columns.get_loc(c)]

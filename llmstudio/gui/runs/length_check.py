@@ -1,6 +1,7 @@
-"""How many texts are longer than the chosen model reads at once, said under the run
-dialog's options: counted again in the background (loading the model's tokenizer,
-counting a big corpus) after a pause in typing, when the model or the task changed."""
+"""What a run will send (its rows, or units, and about how many tokens) and how many texts
+are longer than the chosen model reads at once, said under the run dialog's options:
+counted again in the background (loading the model's tokenizer, counting a big corpus)
+after a pause in typing, when the model or the task changed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 from ...core.chunking import over_limit
+from ...core.cost import estimate, same_text_words
 from ...core.runner import row_inputs
+from ...core.unit_corpus import is_units_frame
 from ..common.background import BackgroundTask
 from ..common.errors import describe
 from .jobs import JobSpec
@@ -96,20 +99,39 @@ class LengthCheck(QObject):
         if not self.dialog.problem() and self.key() == key:
             self.dialog.length_note.setText(self.words(found))
 
+    def sends(self, rows: int, tokens: int, same: int) -> str:
+        """What the run sends: its units (a units corpus) or rows (``same`` of them with
+        an earlier row's text, sent once), and about how many tokens of input."""
+        units = is_units_frame(self.dialog.frame)
+        what = (
+            f"{rows:,} unit{'s' if rows != 1 else ''} (rows)"
+            if units
+            else (f"{rows:,} row{'s' if rows != 1 else ''}")
+        )
+        return (
+            f"<span style='color:#666'>The run sends {what} to the model"
+            + (f" ({same_text_words(same)}: sent once)" if same else "")
+            + ": about "
+            f"{tokens:,} tokens of input, the prompt included.</span>"
+        )
+
     def words(self, found) -> str:
-        """The warning (or all-clear) for (texts over the limit, limit) or an error."""
+        """What the run sends, and the warning (or all-clear) of its long texts, for
+        (texts over the limit, limit, rows, input tokens, rows with an earlier row's text); or an
+        error."""
         if isinstance(found, BaseException):
             return (
                 "<span style='color:#666'>The texts' lengths could not be checked "
                 f"against this model: {html.escape(describe(found))}</span>"
             )
-        n, limit = found
+        n, limit, rows, tokens, same = found
+        sends = self.sends(rows, tokens, same)
         if limit is None:
-            return ""
+            return sends
         if not n:
             return (
-                f"<span style='color:#666'>Every text fits in what this model reads at "
-                f"once ({limit:,} tokens).</span>"
+                f"{sends}<br><span style='color:#666'>Every text fits in what this model "
+                f"reads at once ({limit:,} tokens).</span>"
             )
         what = (
             "they will be split into chunks and the chunks' answers combined"
@@ -124,7 +146,7 @@ class LengthCheck(QObject):
         texts = "1 text is" if n == 1 else f"{n:,} texts are"
         column = "chunks" if self.dialog.long_texts.currentData() == "split" else "truncated"
         return (
-            f"<span style='color:#b26a00'>⚠ {texts} longer than this model reads at "
+            f"{sends}<br><span style='color:#b26a00'>⚠ {texts} longer than this model reads at "
             f"once ({limit:,} tokens): {what}. The column {self.dialog.task_name()}_{column} "
             "marks them.</span>"
         )
@@ -132,12 +154,21 @@ class LengthCheck(QObject):
 
 def count_long_texts(
     spec: JobSpec, frame: pd.DataFrame, text_column: str, backends: dict
-) -> tuple[int, int | None]:
-    """(texts over the model's limit, the limit in tokens) for the run ``spec`` describes
+) -> tuple[int, int | None, int, int, int]:
+    """(texts over the model's limit, the limit in tokens, rows sent, about how many
+    tokens of input they are and how many rows repeat an earlier row's input: ``core.cost``'s
+    estimate) for the run ``spec`` describes
     (in a worker thread; ``backends`` keeps the models loaded for it by model)."""
     task = spec.task()
     key = (spec.model, spec.base_url)
     if key not in backends:
         backends.clear()  # one model held at a time
         backends[key] = spec.backend()
-    return over_limit(backends[key], task, row_inputs(task, frame, text_column))
+    inputs = row_inputs(task, frame, text_column)
+    sent = estimate(task, inputs, spec.model)
+    return (
+        *over_limit(backends[key], task, inputs),
+        len(inputs),
+        sent.input_tokens,
+        sent.same_text,
+    )

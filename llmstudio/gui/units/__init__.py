@@ -1,0 +1,2 @@
+"""Units: a corpus split into paragraphs, sentences or windows of words (Analyse > Split
+into Units…)."""
