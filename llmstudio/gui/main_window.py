@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.charts.act_open)
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
         self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
+        self.coding.sig_coded.connect(self.retrieval.coding_changed)  # no stale counts
         analyse.addAction(self.retrieval.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)

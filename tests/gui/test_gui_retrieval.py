@@ -180,3 +180,47 @@ def test_the_passage_list_exports_as_shown(qtbot, window, view, tmp_path):
         ("6", "Transport", "passage"),
     ]
     assert read[1]["Context before"] == "'=SUM(A1) " and read[1]["party"] == ""
+
+
+def test_opened_again_it_keeps_the_code_coder_and_filter_chosen(qtbot, window, view):
+    """Reopening (Ctrl+Shift+P after coding in the panel) must not silently widen the list
+    to every code and coder: the researcher would read the new counts as theirs."""
+    tab = view.passages
+    pick_code(view, "Housing")
+    tab.coder.setCurrentText("ben")
+    tab.column.setCurrentText("party")
+    tab.value.setCurrentText("A")
+    wait(qtbot, tab)
+    shown = listed(view)
+    view.crosstab.by.setCurrentText("wave")
+    view.close()
+    again = window.retrieval.open()
+    wait(qtbot, again.passages)
+    assert tab.codes.currentItem().text(0) == "Housing"
+    assert (tab.coder.currentText(), tab.column.currentText(), tab.value.currentText()) == (
+        "ben",
+        "party",
+        "A",
+    )
+    assert listed(view) == shown
+    assert view.crosstab.by.currentText() == "wave"
+
+
+def test_the_open_list_follows_the_coding_panel(qtbot, window, view):
+    """A passage marked in the panel while the list is open shows in it (no stale counts)."""
+    panel = window.coding
+    panel.act_open.trigger()
+    qtbot.waitUntil(panel.dock.isVisible)
+    panel.codebook_box.setCurrentText("Issues")
+    panel.coder_edit.setText("dora")
+    panel.coder_edit.editingFinished.emit()
+    panel.set_filter("all")
+    panel.goto(1)
+    view.show()
+    before = len(view.passages.model.items)
+    panel.setFocus()
+    panel.text.select(0, 4)
+    panel.passage_coding.code_selection("Housing")
+    qtbot.waitUntil(lambda: len(view.passages.model.items) == before + 1, timeout=5000)
+    assert ("dora", 1) in {(i.coder, i.row_id) for i in view.passages.model.items}
+    assert view.passages.coder.findText("dora") >= 0

@@ -174,6 +174,13 @@ class Retrieval(QObject):
         self.view.activateWindow()
         return self.view
 
+    def coding_changed(self, *_) -> None:
+        """Codes or passages were stored (the coding panel): the open window counts again,
+        so what it shows is never older than the panel beside it."""
+        view = self.view
+        if view is not None and view.isVisible() and view.project is self.main.project:
+            view.reload()
+
 
 def install(window) -> Retrieval:
     """Analyse › Coded Passages… (Ctrl+Shift+P) in ``window``."""
