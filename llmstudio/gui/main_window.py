@@ -36,6 +36,7 @@ from ..core.sniff import DELIMITER_NAMES
 from .bias.bias_view import BiasChecks
 from .charts.charts_panel import install as install_charts
 from .coding.blind_mode import BlindMode
+from .coding.codebook_editor import SAVES as CODEBOOK_SAVES
 from .coding.coding_dock import install as install_coding
 from .common.background import BackgroundTask, RunningWork
 from .common.column_widths import ColumnWidths
@@ -213,7 +214,8 @@ class MainWindow(QMainWindow):
         view.addAction(self.charts.act_open)
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
         self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
-        self.coding.sig_coded.connect(self.retrieval.coding_changed)  # no stale counts
+        for changed in (self.coding.sig_coded, CODEBOOK_SAVES.sig_saved):  # nothing stale
+            changed.connect(self.retrieval.coding_changed)
         analyse.addAction(self.retrieval.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)

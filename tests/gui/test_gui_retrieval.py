@@ -224,3 +224,36 @@ def test_the_open_list_follows_the_coding_panel(qtbot, window, view):
     qtbot.waitUntil(lambda: len(view.passages.model.items) == before + 1, timeout=5000)
     assert ("dora", 1) in {(i.coder, i.row_id) for i in view.passages.model.items}
     assert view.passages.coder.findText("dora") >= 0
+
+
+def test_a_code_renamed_in_the_editor_is_renamed_in_the_open_list(qtbot, window, view):
+    """The list open beside the codebook editor must not go on naming (and exporting) a
+    code by the name it no longer has."""
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    pick_code(view, "Rents")
+    wait(qtbot, view.passages)
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor._confirm = lambda *_: True  # the Yes of the rename's question
+    editor.tree.set_current_index(editor.tree.titles().index("  Rents"))
+    assert editor.rename_code("Rent costs")
+    wait(qtbot, view.passages)
+    assert view.passages.codes.currentItem().text(0) == "Rent costs"
+    assert {i.code for i in view.passages.model.items} == {"Rent costs"}
+    assert len(view.passages.model.items) == 2  # ana's row code and ben's passage
+
+
+def test_a_code_merged_away_says_so_and_lists_every_code(qtbot, window, view):
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    pick_code(view, "Landlords")
+    wait(qtbot, view.passages)
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor.tree.set_current_index(editor.tree.titles().index("  Landlords"))
+    assert editor.merge_code("Rents")
+    wait(qtbot, view.passages)
+    assert view.passages.codes.currentItem().text(0) == "All codes"
+    assert "“Landlords” is no longer a code of Issues" in window.statusBar().currentMessage()
+    assert "Landlords" not in {i.code for i in view.passages.model.items}

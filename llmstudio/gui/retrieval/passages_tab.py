@@ -43,6 +43,19 @@ def swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
+def renamed(before: Codebook, after: Codebook, code: str) -> str | None:
+    """What ``code`` of ``before`` is called in ``after``: the same name, or the new name
+    of a code renamed in the editor (the one code in its place whose name is new); None
+    when it is gone (merged or removed: every code is shown then)."""
+    if after.code(code) is not None:
+        return code
+    old, new = list(before.names), list(after.names)
+    if len(old) != len(new) or code not in old:
+        return None
+    at = old.index(code)
+    return new[at] if new[at] not in old else None
+
+
 class PassagesTab(QWidget):
     """Retrieval for one codebook of the window's project (:meth:`set_book`)."""
 
@@ -165,6 +178,14 @@ class PassagesTab(QWidget):
         chosen, so the list is not silently widened to every code and coder."""
         same = book is not None and self.book is not None and book.name == self.book.name
         kept = self._choices() if same else None
+        if kept is not None and kept[0] is not None:
+            code, kept = kept[0], (renamed(self.book, book, kept[0]), *kept[1:])
+            if kept[0] is None:
+                self.window.show_status(
+                    f"“{code}” is no longer a code of {book.name} (merged or removed): "
+                    "Coded passages shows every code",
+                    10000,
+                )
         self.book = book
         widgets = (self.codes, self.coder, self.column)
         for w in widgets:
