@@ -214,8 +214,8 @@ class MainWindow(QMainWindow):
         view.addAction(self.charts.act_open)
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
         self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
-        for changed in (self.coding.sig_coded, CODEBOOK_SAVES.sig_saved):  # nothing stale
-            changed.connect(self.retrieval.coding_changed)
+        self.coding.sig_coded.connect(self.retrieval.coding_changed)  # no stale counts
+        CODEBOOK_SAVES.sig_saved.connect(self._codebook_saved)  # a bound slot: goes with self
         analyse.addAction(self.retrieval.act_open)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
@@ -348,6 +348,12 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, does not block the event loop
         self.sig_error.emit(text)
+
+    def _codebook_saved(self, _name: str) -> None:
+        """A codebook editor saved, renamed or merged codes: the open windows name them anew."""
+        self.retrieval.coding_changed()
+        if self.memos.isVisible():
+            self.memos.refresh()
 
     def show_status(self, message: str, ms: int = 0) -> None:
         """A message in the status bar (for ``ms`` milliseconds; 0: until the next)."""

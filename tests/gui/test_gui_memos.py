@@ -411,3 +411,19 @@ def test_killing_the_window_while_typing_a_memo_loses_at_most_the_last_pause(tmp
     words = [w for w in memo.text.split() if w.startswith("word")]
     assert words[: said + 1] == [f"word{i}" for i in range(said + 1)]
     assert len(words) in (said + 1, said + 2)
+
+
+def test_the_open_browser_follows_a_code_renamed_in_the_editor(qtbot, window, browser):
+    """The memos' codes named as the codebook now names them (the memos follow a rename
+    in the project; the list open beside the editor named the old code)."""
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor._confirm = lambda *_: True  # the Yes of the rename's question
+    editor.tree.set_current_index(editor.tree.titles().index("  Rents"))
+    assert editor.rename_code("Rent costs")
+    assert ("Code", "code Rent costs", "ana") in listed(browser)
+    assert ("Passage", "row 1, passage coded Rent costs", "ana") in listed(browser)
+    codes = [browser.code.itemText(i) for i in range(browser.code.count())]
+    assert "Rent costs" in codes and "Rents" not in codes
