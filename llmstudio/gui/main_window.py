@@ -214,7 +214,8 @@ class MainWindow(QMainWindow):
         view.addAction(self.charts.act_open)
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
         self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
-        self.coding.sig_coded.connect(self.retrieval.coding_changed)  # no stale counts
+        for follow in (self.retrieval.coding_changed, self.charts.codes_changed):
+            self.coding.sig_coded.connect(follow)  # no stale counts or chart
         CODEBOOK_SAVES.sig_saved.connect(self._codebook_saved)  # a bound slot: goes with self
         analyse.addAction(self.retrieval.act_open)
         analyse.addSeparator()
@@ -352,6 +353,7 @@ class MainWindow(QMainWindow):
     def _codebook_saved(self, _name: str) -> None:
         """A codebook editor saved, renamed or merged codes: the open windows name them anew."""
         self.retrieval.coding_changed()
+        self.charts.codes_changed()
         if self.memos.isVisible():
             self.memos.refresh()
 

@@ -257,3 +257,37 @@ def test_a_code_merged_away_says_so_and_lists_every_code(qtbot, window, view):
     assert view.passages.codes.currentItem().text(0) == "All codes"
     assert "“Landlords” is no longer a code of Issues" in window.statusBar().currentMessage()
     assert "Landlords" not in {i.code for i in view.passages.model.items}
+
+
+def test_the_codes_chart_follows_a_rename_and_the_panel(qtbot, window, view):
+    """'Codes by group' open in the charts dock: a top-level code renamed in the editor is
+    drawn under its new name, and a passage marked in the panel is counted."""
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    view.tabs.setCurrentWidget(view.crosstab)
+    qtbot.waitUntil(lambda: view.crosstab.result is not None, timeout=5000)
+    view.crosstab.chart_button.click()
+    panel = window.charts.panel()
+    qtbot.waitUntil(lambda: panel.kind.currentIndex() == CODES and bool(panel.hits), timeout=5000)
+
+    def legend():
+        return [label.text for _, label in panel.legend.items] if panel.legend else []
+
+    assert "Housing" in legend()
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor._confirm = lambda *_: True  # the Yes of the rename's question
+    editor.tree.set_current_index(editor.tree.titles().index("Housing"))
+    assert editor.rename_code("Housing costs")
+    qtbot.waitUntil(lambda: "Housing costs" in legend(), timeout=5000)
+    assert "Housing" not in legend()
+    health_a = next(h for h in panel.hits if h[5] == "party = A, Health")
+    ps.add(window.project, window.project.codebook("Issues"), "ana", 4, 0, 4, "Health")
+    window.coding.sig_coded.emit(4)  # as the panel says after a passage is stored
+    qtbot.waitUntil(
+        lambda: any(
+            h[5] == "party = A, Health" and h[4].tolist() != health_a[4].tolist()
+            for h in panel.hits
+        ),
+        timeout=5000,
+    )
