@@ -386,6 +386,9 @@ def test_hovering_a_passage_shows_its_code_coder_and_memo(qtbot, panel, project_
     tip = QToolTip.text()
     assert "<b>Rent</b> · ana" in tip and "“Rents”" in tip
     assert "rent rises &lt;since 2020&gt;" in tip  # the memo, as text
+    listed = panel.passage_list.item(0)  # and in the list under the text, unhovered
+    assert listed.text().endswith("· memo: rent rises <since 2020>")
+    assert listed.toolTip().endswith("Memo: rent rises <since 2020>")
     elsewhere = point_of(panel.text, 30)
     QApplication.sendEvent(
         viewport, QHelpEvent(QEvent.Type.ToolTip, elsewhere, viewport.mapToGlobal(elsewhere))

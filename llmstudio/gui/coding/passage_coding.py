@@ -113,12 +113,16 @@ class PassageCoding(QObject):
         text = self.panel.text.positions.text if self.panel.text.positions else ""
         for s in sorted(shown, key=lambda s: (s.passage.start, s.passage.end, s.passage.id)):
             x = s.passage
+            memo = f" · memo: {short_words(x.memo, 40)}" if x.memo else ""  # seen unhovered
             item = QListWidgetItem(
                 swatch(s.color),
-                f"{x.code} · {x.coder} · “{short_words(text[x.start : x.end], 70)}”",
+                f"{x.code} · {x.coder} · “{short_words(text[x.start : x.end], 70)}”{memo}",
             )
             item.setData(Qt.ItemDataRole.UserRole, x.id)
-            item.setToolTip(f"characters {x.start + 1:,}–{x.end:,}; click to select them")
+            item.setToolTip(
+                f"characters {x.start + 1:,}–{x.end:,}; click to select them"
+                + (f"\nMemo: {x.memo}" if x.memo else "")
+            )
             box.addItem(item)
         box.setVisible(bool(shown))
 
