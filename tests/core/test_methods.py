@@ -337,3 +337,28 @@ def test_the_record_says_how_the_human_codes_were_made_and_warns(tmp_path):
     assert "1 of bo's 6 codes compared were made with blind coding off" in text
     assert "ana 0 / 0 / 5" in text  # the agreement table's column
     assert "n = 5 is too small for the interval to be useful" in text
+
+
+def test_the_codebook_in_the_record_keeps_its_tree():
+    """Child codes are part of the codebook a reader must see: the record listed only the
+    top-level codes of a tree codebook."""
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.methods_facts import codebook_text
+
+    book = Codebook(
+        codes=(
+            Code("Housing", "Where people live"),
+            Code("Rent", "What renting costs", include="deposits", parent="Housing"),
+            Code("Evictions", parent="Rent"),
+            Code("Health"),
+        ),
+        name="Themes",
+    )
+    assert codebook_text({"codebook": book.to_dict()}).splitlines() == [
+        "codebook 'Themes': single-label",
+        "- Housing: Where people live",
+        "  - Rent: What renting costs",
+        "    include: deposits",
+        "    - Evictions",
+        "- Health",
+    ]
