@@ -188,10 +188,13 @@ def test_undo_and_redo_cover_passages_and_row_codes_in_one_history(qtbot, panel,
     assert len(in_force(project_path)) == 1
     key(qtbot, K.Key_Z, CTRL)  # the passage undone (kept, marked removed)
     assert in_force(project_path) == [] and panel.passage_list.count() == 0
+    # said so: the status no longer says the passage was marked
+    assert panel.window.statusBar().currentMessage() == "Undone: mark Rent (row 1)"
     with Project.open(project_path) as p:
         assert len(passages.find(p, "Tree", removed=True)) == 1
     key(qtbot, K.Key_Z, CTRL | SHIFT)  # redo: the passage again, highlighted
     assert in_force(project_path) == [("Rent", "ana", "Rents", 0)]
+    assert panel.window.statusBar().currentMessage() == "Redone: mark Rent (row 1)"
     assert len(panel.text.shown) == 1
     key(qtbot, K.Key_Z, CTRL | SHIFT)
     assert row_codes() == {0: ("Transport",)}
