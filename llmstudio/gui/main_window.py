@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
 
     def _codebook_saved(self, _name: str) -> None:
         """A codebook editor saved, renamed or merged codes: the open windows name them anew."""
-        self.retrieval.coding_changed()
+        self.retrieval.codebook_changed()
         self.charts.codes_changed()
         if self.memos.isVisible():
             self.memos.refresh()

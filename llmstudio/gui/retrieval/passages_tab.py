@@ -220,6 +220,18 @@ class PassagesTab(QWidget):
             w.blockSignals(False)
         self._fill_values(kept[3] if kept is not None else None)
 
+    def coded(self) -> None:
+        """Codes or passages were stored: a new coder offered, the list read again."""
+        if self.book is None:
+            return
+        have = {self.coder.itemText(i) for i in range(self.coder.count())}
+        new = [c for c in rt.all_coders(self.window.project, self.book.name) if c not in have]
+        if new:
+            self.coder.blockSignals(True)
+            self.coder.addItems(new)
+            self.coder.blockSignals(False)
+        self.refresh()
+
     def _choices(self) -> tuple[str | None, str, str, str]:
         """The code, coder, filter column and filter value chosen now."""
         item = self.codes.currentItem()
