@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         self.memos.sig_coding_changed.connect(  # the panel's rows as stored now
             lambda: self.coding.reload_codebooks() if self.coding.dock.isVisible() else None
         )
-        for changed in (self.coding.sig_blind, self.coding.sig_coder):
+        for changed in (self.coding.sig_blind, self.coding.sig_coder, self.coding.sig_coded):
             changed.connect(lambda *_: self.memos.refresh() if self.memos.isVisible() else None)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
