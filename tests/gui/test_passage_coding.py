@@ -109,6 +109,8 @@ def test_keyboard_selection_marks_a_passage_and_no_selection_codes_the_row(
     assert panel.row_id == 0 and panel.codes() == ()
     with Project.open(project_path) as p:
         assert hc.current(p, "Tree", "ana") == []
+    # the progress counts it: "0 of N coded" alone read as if nothing had been done
+    assert panel.progress_label.text().endswith("coded by ana · 1 passage marked")
     # a word with Ctrl+Shift+→ brings its space along: the passage is the word alone
     key(qtbot, K.Key_Escape)  # drops the selection (the focus stays with the codes)
     assert panel.text.selection() is None and QApplication.focusWidget() is panel
@@ -123,6 +125,8 @@ def test_keyboard_selection_marks_a_passage_and_no_selection_codes_the_row(
     with Project.open(project_path) as p:
         assert [(c.row_id, c.codes) for c in hc.current(p, "Tree", "ana")] == [(0, ("Housing",))]
     assert len(in_force(project_path)) == 2  # the passages are still there
+    progress = panel.progress_label.text()
+    assert progress.startswith("1 of ") and progress.endswith("coded by ana · 2 passages marked")
 
 
 def test_overlapping_passages_and_two_codes_on_the_same_words_all_show(qtbot, panel, project_path):

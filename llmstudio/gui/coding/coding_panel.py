@@ -360,6 +360,7 @@ class CodingPanel(CodingView):
             self.row_id,
             self.session.position(self.row_id),
             len(self.rows),
+            self.passage_coding.store.count() if self.coder else 0,
         )
 
     def _ready_quiet(self) -> bool:
