@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cells import as_text
+from .codebook import flat_codes
 from .errors import ExportError, LlmstudioError
 from .export import (
     EXCEL_INT_NOTE,
@@ -110,7 +111,7 @@ def _run_codes(params: dict) -> tuple[str, ...]:
     book = params.get("codebook") or {}
     if book.get("multi_label"):
         return ()
-    labels = params.get("labels") or [c.get("name") for c in book.get("codes", [])]
+    labels = params.get("labels") or [c.get("name") for c in flat_codes(book)]
     if book.get("none_option"):
         labels = list(labels) + ["none"]
     return tuple(str(x) for x in labels if x)

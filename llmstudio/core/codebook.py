@@ -315,6 +315,21 @@ def validate(book: Codebook) -> list[str]:
     return problems
 
 
+def flat_codes(data: dict) -> list[dict]:
+    """Every code of a codebook as a dict (``Codebook.to_dict``, as a run's parameters
+    store it): each code followed by the codes under it (``children``), as the tree lists
+    them. Reading only ``codes`` would leave out a tree's child codes."""
+    out: list[dict] = []
+
+    def add(codes) -> None:
+        for code in codes or ():
+            out.append(code)
+            add(code.get("children"))
+
+    add((data or {}).get("codes"))
+    return out
+
+
 def column_slug(name: str) -> str:
     """A code name as part of a column name: lower case, words joined by underscores."""
     slug = re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")

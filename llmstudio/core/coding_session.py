@@ -240,6 +240,16 @@ class CodingSession:
     def can_redo(self) -> bool:
         return self._at < len(self._done)
 
+    @property
+    def undo_text(self) -> str:
+        """What Undo would undo ("mark Housing (row 3)"; "" : nothing)."""
+        return self._done[self._at - 1].text if self.can_undo else ""
+
+    @property
+    def redo_text(self) -> str:
+        """What Redo would redo ("" : nothing)."""
+        return self._done[self._at].text if self.can_redo else ""
+
     def undo(self) -> int | None:
         """Store the last click's ``before`` again (a passage step: take out the passages
         it added, put back those it removed); the row it changed (None: nothing). A

@@ -31,7 +31,7 @@ from .methods_facts import (
     run_records,
     scores_directly,
 )
-from .methods_passages import passage_section
+from .methods_passages import coded_text, passage_books, passage_counts, passage_section
 from .project import Project
 from .rollup_export import methods_section as rollup_section
 from .runs import run_name
@@ -166,10 +166,11 @@ def build_record(
             doc.pre(book)
 
     doc.h(2, "Human coding")
-    books = stored_codes.codebooks(project.db)
+    books = sorted(set(stored_codes.codebooks(project.db)) | set(passage_books(project)))
     if not books:
         doc.p("No human codes are stored in this project.")
     coder_counts: dict[str, dict[str, int]] = {}
+    marked: dict[str, dict[str, int]] = {}  # passages per coder, per codebook
     for name in books:
         doc.h(3, f"Codebook {name}")
         try:
@@ -183,9 +184,10 @@ def build_record(
                 counts[c.coder] = counts.get(c.coder, 0) + 1
                 coded_rows.setdefault(c.coder, []).append(c.row_id)
         coder_counts[name] = counts
+        marked[name] = passage_counts(project, name)
         modes = {
             coder: blind_counts(project, name, coder, coded_rows.get(coder, ()))
-            for coder in human_codes.coders(project, name)
+            for coder in sorted(set(human_codes.coders(project, name)) | set(marked[name]))
         }
         memos = human_codes.memo_counts(project, name)
         doc.table(
@@ -196,6 +198,7 @@ def build_record(
                 "not blind",
                 "mode not recorded",
                 "rows with a memo",
+                "passages",
             ],
             [
                 (
@@ -205,6 +208,7 @@ def build_record(
                     f"{m.not_blind:,}",
                     f"{m.not_recorded:,}",
                     f"{memos.get(coder, 0):,}",
+                    f"{marked[name].get(coder, 0):,}",
                 )
                 for coder, m in modes.items()
             ],
@@ -290,7 +294,7 @@ def build_record(
             doc.image(chart, chart.stem.replace("_", " "))
 
     doc.h(2, "Suggested methods paragraph")
-    doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias, passage_sentences))
+    doc.p(suggested_paragraph(project, runs, coder_counts, agree, bias, passage_sentences, marked))
     return doc
 
 
@@ -424,9 +428,11 @@ def suggested_paragraph(
     agree: list[AgreementRow],
     bias: list[tuple[Path, dict]],
     passage_sentences: Sequence[str] = (),
+    marked: dict[str, dict[str, int]] | None = None,
 ) -> str:
     """Plain prose naming the model, task, n and agreement with its CI (``passage_
-    sentences``: agreement on passages, from ``methods_passages``)."""
+    sentences``: agreement on passages, from ``methods_passages``; ``marked``: passages
+    per coder, per codebook)."""
     rows = int(project.meta("rows", "0") or 0)
     parts = [units] if (units := units_sentence(project)) else []
     # The runs whose columns a reader gets under the plain names; a partial run is never
@@ -462,12 +468,17 @@ def suggested_paragraph(
                 f"{r.truncated:,} texts longer than the model reads at once were "
                 "truncated to their start."
             )
-    for book, counts in coder_counts.items():
-        if counts:
-            who = ", ".join(f"{c} ({n:,} texts)" for c, n in counts.items())
+    marked = marked or {}
+    for book in sorted(set(coder_counts) | set(marked)):
+        texts, passages = coder_counts.get(book, {}), marked.get(book, {})
+        who = [
+            f"{c} ({coded_text(texts.get(c, 0), passages.get(c, 0))})"
+            for c in sorted(set(texts) | set(passages))
+        ]
+        if who:
             parts.append(
-                f"{len(counts)} human coder{'s' if len(counts) > 1 else ''} coded "
-                f"texts with the codebook {book!r}: {who}."
+                f"{len(who)} human coder{'s' if len(who) > 1 else ''} coded with the "
+                f"codebook {book!r}: {', '.join(who)}."
             )
     for a in agree:
         if a.result is None or a.result.cohen_kappa is None:

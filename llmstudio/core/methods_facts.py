@@ -176,16 +176,22 @@ def codebook_text(params: dict) -> str:
         f"{'multi-label' if book.get('multi_label') else 'single-label'}"
         f"{', with a none option' if book.get('none_option') else ''}"
     ]
-    for code in book.get("codes", []):
-        lines.append(
-            f"- {code.get('name')}"
-            + (f": {code['description']}" if code.get("description") else "")
-        )
-        for key in ("include", "exclude"):
-            if code.get(key):
-                lines.append(f"  {key}: {code[key]}")
-        for ex in code.get("examples", []) or []:
-            lines.append(f"  example: {ex}")
+
+    def add(codes, indent: str) -> None:
+        # a tree codebook's children (``to_dict``'s ``children``) are codes too
+        for code in codes:
+            lines.append(
+                f"{indent}- {code.get('name')}"
+                + (f": {code['description']}" if code.get("description") else "")
+            )
+            for key in ("include", "exclude"):
+                if code.get(key):
+                    lines.append(f"{indent}  {key}: {code[key]}")
+            for ex in code.get("examples", []) or []:
+                lines.append(f"{indent}  example: {ex}")
+            add(code.get("children", []) or [], indent + "  ")
+
+    add(book.get("codes", []), "")
     return "\n".join(lines)
 
 

@@ -8,8 +8,31 @@ from .errors import LlmstudioError
 from .methods_document import Document
 from .methods_facts import estimate_text
 from .passage_agreement import METHOD, agreement_on_passages
-from .passages import coders
+from .passages import coders, counts_by_row
 from .project import Project
+
+
+def passage_books(project: Project) -> list[str]:
+    """The codebooks with passages in force (coded in passages only, they are still coded)."""
+    return [name for name in project.codebooks() if coders(project, name)]
+
+
+def passage_counts(project: Project, codebook: str) -> dict[str, int]:
+    """How many passages in force each coder marked in ``codebook``."""
+    return {
+        coder: sum(n for _, _, n in counts_by_row(project, codebook, coder))
+        for coder in coders(project, codebook)
+    }
+
+
+def coded_text(texts: int, passages: int) -> str:
+    """ "2 texts, 1 passage": what a coder coded (whole texts, passages), for a sentence."""
+    said = [
+        f"{n:,} {what}{'s' if n != 1 else ''}"
+        for n, what in ((texts, "text"), (passages, "passage"))
+        if n
+    ]
+    return ", ".join(said)
 
 
 def passage_section(doc: Document, project: Project, n_resamples: int, seed: int) -> list[str]:

@@ -405,6 +405,11 @@ def coders(project: Project, codebook: str) -> list[str]:
     return stored.coders(project.db, codebook)
 
 
+def count(project: Project, codebook: str, coder: str) -> int:
+    """How many passages in force ``coder`` marked in ``codebook``."""
+    return stored.count(project.db, codebook, coder)
+
+
 def counts_by_row(
     project: Project, codebook: str, coder: str | None = None
 ) -> list[tuple[int, str, int]]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .backends.base import RowError
 from .backends.spec import short_model
-from .codebook import NONE_CODE, Codebook, column_slug
+from .codebook import NONE_CODE, Codebook, column_slug, flat_codes
 from .human_codes import coder_columns
 from .project import Project
 from .runner import run_results
@@ -128,7 +128,7 @@ def code_names(task_params: dict) -> dict[str, str]:
     book = task_params.get("codebook") or {}
     if task_params.get("task") != "code" or not book.get("multi_label"):
         return {}
-    return {column_slug(code["name"]): code["name"] for code in book.get("codes", [])}
+    return {column_slug(code["name"]): code["name"] for code in flat_codes(book)}
 
 
 @dataclass(frozen=True)

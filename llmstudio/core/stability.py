@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .cells import is_missing
-from .codebook import column_slug
+from .codebook import column_slug, flat_codes
 from .errors import LlmstudioError, StatsError
 from .project import Project
 from .runner import run_results
@@ -92,7 +92,7 @@ def _run(project: Project, run_id: int) -> tuple[str, dict]:
 def _question(task: str, params: dict) -> tuple:
     """What a run answers: runs compare only when this is the same."""
     book = params.get("codebook") or {}
-    codes = tuple(c.get("name") for c in book.get("codes", [])) if book else ()
+    codes = tuple(c.get("name") for c in flat_codes(book))
     return (task, tuple(params.get("labels") or ()), codes, bool(book.get("multi_label")))
 
 
@@ -210,7 +210,7 @@ def compare_runs(
             )
         ]
     out, sets = [], []
-    for code in [c["name"] for c in book.get("codes", [])]:
+    for code in [c["name"] for c in flat_codes(book)]:
         column = f"{task_a}_{column_slug(code)}"
         a, b = _answers(project, run_a, column), _answers(project, run_b, column)
         sets.append((code, a, b))

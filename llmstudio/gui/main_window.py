@@ -36,6 +36,7 @@ from ..core.sniff import DELIMITER_NAMES
 from .bias.bias_view import BiasChecks
 from .charts.charts_panel import install as install_charts
 from .coding.blind_mode import BlindMode
+from .coding.codebook_editor import SAVES as CODEBOOK_SAVES
 from .coding.coding_dock import install as install_coding
 from .common.background import BackgroundTask, RunningWork
 from .common.column_widths import ColumnWidths
@@ -199,7 +200,7 @@ class MainWindow(QMainWindow):
         self.memos.sig_coding_changed.connect(  # the panel's rows as stored now
             lambda: self.coding.reload_codebooks() if self.coding.dock.isVisible() else None
         )
-        for changed in (self.coding.sig_blind, self.coding.sig_coder):
+        for changed in (self.coding.sig_blind, self.coding.sig_coder, self.coding.sig_coded):
             changed.connect(lambda *_: self.memos.refresh() if self.memos.isVisible() else None)
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
@@ -217,6 +218,9 @@ class MainWindow(QMainWindow):
         view.addAction(self.documents.act_open)
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
         self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
+        for follow in (self.retrieval.coding_changed, self.charts.codes_changed):
+            self.coding.sig_coded.connect(follow)  # no stale counts or chart
+        CODEBOOK_SAVES.sig_saved.connect(self._codebook_saved)  # a bound slot: goes with self
         analyse.addAction(self.retrieval.act_open)
         self.units = SplitUnits(self)  # Split into Units… (a new, linked project)
         analyse.addAction(self.units.act_split)
@@ -352,6 +356,13 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, does not block the event loop
         self.sig_error.emit(text)
+
+    def _codebook_saved(self, _name: str) -> None:
+        """A codebook editor saved, renamed or merged codes: the open windows name them anew."""
+        self.retrieval.codebook_changed()
+        self.charts.codes_changed()
+        if self.memos.isVisible():
+            self.memos.refresh()
 
     def show_status(self, message: str, ms: int = 0) -> None:
         """A message in the status bar (for ``ms`` milliseconds; 0: until the next)."""

@@ -108,3 +108,13 @@ def test_what_is_said_about_the_rows_to_code():
     assert list_notice("uncoded", True, **said)[0] == "No rows in this list. Everything is coded."
     assert list_notice("all", True, **said)[0] == "No rows in this list."
     assert list_notice("all", False, **said) == (None, None)
+
+
+def test_undo_and_redo_say_what_they_would_do():
+    session, _, _ = make()
+    assert session.undo_text == session.redo_text == ""
+    session.click(1, ((), ""), (("a",), ""), "a (row 2)")
+    session.click(2, ((), ""), (("b",), ""), "b (row 3)")
+    assert session.undo_text == "b (row 3)" and session.redo_text == ""
+    session.undo()
+    assert session.undo_text == "a (row 2)" and session.redo_text == "b (row 3)"

@@ -100,6 +100,8 @@ def test_round_trip_keeps_every_memo_with_author_and_date(tmp_path):
     assert "2 memos on rows and passages, 2 project memos, 1 code memos" in result.log[0]
     with Project.open(result.path) as back:
         after = memos.all_memos(back)
+    # the count File > Import shows: every memo that came in (it said only the row memos)
+    assert result.memos == len(after) == 5
 
     def kept(m):  # ids are the new project's own
         return (m.kind, m.author, m.title, m.text, m.codebook, m.code, m.row_id)

@@ -337,3 +337,62 @@ def test_the_record_says_how_the_human_codes_were_made_and_warns(tmp_path):
     assert "1 of bo's 6 codes compared were made with blind coding off" in text
     assert "ana 0 / 0 / 5" in text  # the agreement table's column
     assert "n = 5 is too small for the interval to be useful" in text
+
+
+def test_the_codebook_in_the_record_keeps_its_tree():
+    """Child codes are part of the codebook a reader must see: the record listed only the
+    top-level codes of a tree codebook."""
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.methods_facts import codebook_text
+
+    book = Codebook(
+        codes=(
+            Code("Housing", "Where people live"),
+            Code("Rent", "What renting costs", include="deposits", parent="Housing"),
+            Code("Evictions", parent="Rent"),
+            Code("Health"),
+        ),
+        name="Themes",
+    )
+    assert codebook_text({"codebook": book.to_dict()}).splitlines() == [
+        "codebook 'Themes': single-label",
+        "- Housing: Where people live",
+        "  - Rent: What renting costs",
+        "    include: deposits",
+        "    - Evictions",
+        "- Health",
+    ]
+
+
+def test_coders_who_marked_only_passages_are_in_the_human_coding(tmp_path):
+    """A project coded in passages only said "No human codes are stored in this project";
+    the coders of passages are named with how many they marked, and the suggested
+    paragraph does not count only the coders of whole texts."""
+    import pandas as pd
+
+    from llmstudio.core import human_codes
+    from llmstudio.core import passages as ps
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.corpus import Corpus
+
+    book = Codebook(codes=(Code("Housing"), Code("Rent", parent="Housing")), name="Themes")
+    frame = pd.DataFrame({"text": pd.array(["Rent doubled.", "No homes."], dtype="str")})
+    with Project.create(tmp_path / "p.llmstudio", Corpus(frame=frame, text_column="text")) as p:
+        p.save_codebook(book)
+        ps.add(p, book, "ana", 0, 0, 4, "Rent")
+        ps.add(p, book, "ana", 1, 3, 8, "Housing")
+        ps.add(p, book, "ben", 0, 0, 12, "Rent")
+        md = build_record(p, n_resamples=20).markdown()
+        assert "No human codes" not in md
+        section = md.split("## Human coding")[1].split("\n## ")[0]
+        assert "  - Rent" in section  # the tree, under "### Codebook Themes"
+        assert "| ana | 0 | 0 | 0 | 0 | 0 | 2 |" in section
+        assert "| ben | 0 | 0 | 0 | 0 | 0 | 1 |" in section
+        assert (
+            "2 human coders coded with the codebook 'Themes': ana (2 passages), ben (1 passage)."
+            in md
+        )
+        human_codes.record(p, book, "cleo", 1, ["Housing"])  # a whole text as well
+        md = build_record(p, n_resamples=20).markdown()
+        said = "ana (2 passages), ben (1 passage), cleo (1 text)"
+        assert f"3 human coders coded with the codebook 'Themes': {said}." in md

@@ -379,3 +379,13 @@ def test_an_undo_that_cannot_be_stored_stays_in_the_history(project):
     assert session.can_undo and not session.can_redo
     ps.restore(project, a)
     assert session.undo() == 0 and not ps.get(project, a).in_force
+
+
+def test_count_is_the_coders_passages_in_force(project):
+    first = ps.add(project, BOOK, "ana", 0, 0, 5, "Rents")
+    ps.add(project, BOOK, "ana", 1, 0, 7, "Health")
+    ps.add(project, BOOK, "ben", 0, 0, 5, "Rents")
+    assert ps.count(project, "Issues", "ana") == 2
+    ps.remove(project, first.id)
+    assert ps.count(project, "Issues", "ana") == 1
+    assert ps.count(project, "Issues", "cleo") == 0 and ps.count(project, "Other", "ana") == 0

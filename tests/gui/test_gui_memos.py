@@ -411,3 +411,51 @@ def test_killing_the_window_while_typing_a_memo_loses_at_most_the_last_pause(tmp
     words = [w for w in memo.text.split() if w.startswith("word")]
     assert words[: said + 1] == [f"word{i}" for i in range(said + 1)]
     assert len(words) in (said + 1, said + 2)
+
+
+def test_the_open_browser_follows_a_code_renamed_in_the_editor(qtbot, window, browser):
+    """The memos' codes named as the codebook now names them (the memos follow a rename
+    in the project; the list open beside the editor named the old code)."""
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor._confirm = lambda *_: True  # the Yes of the rename's question
+    editor.tree.set_current_index(editor.tree.titles().index("  Rents"))
+    assert editor.rename_code("Rent costs")
+    assert ("Code", "code Rent costs", "ana") in listed(browser)
+    assert ("Passage", "row 1, passage coded Rent costs", "ana") in listed(browser)
+    codes = [browser.code.itemText(i) for i in range(browser.code.count())]
+    assert "Rent costs" in codes and "Rents" not in codes
+
+
+def test_the_open_browser_follows_a_passage_memo_written_in_the_panel(
+    qtbot, monkeypatch, window, browser
+):
+    """A passage memo changed from the coding panel while the browser shows it: the
+    browser showed the old memo, and typing there was refused ("passage … was removed")."""
+    panel = window.coding
+    panel.act_open.trigger()
+    panel.codebook_box.setCurrentText("Issues")
+    panel.coder_edit.setText("ana")
+    panel.coder_entered()
+    panel.set_filter("all")
+    panel.goto(0)
+    choose(browser, "passage")
+
+    def type_and_close(dialog):
+        QTest.keyClicks(dialog.editor.text, " (and 'have')")
+        dialog.reject()
+        return 0
+
+    monkeypatch.setattr("llmstudio.gui.memos.memo_dialog.MemoDialog.exec", type_and_close)
+    menu = panel.passage_coding.menu_for(panel.text.at(2))
+    (memo_action,) = [a for a in menu.actions() if a.text() == "Memo on ‘Rents’…"]
+    memo_action.trigger()
+    shown = {m.text for m in browser.shown if m.kind == "passage"}
+    assert shown == {"the word 'doubled' matters (and 'have')"}
+    choose(browser, "passage")
+    QTest.keyClicks(browser.editor.text, " and more")
+    browser.editor.save_pending()
+    (now,) = ps.find(window.project, "Issues", coder="ana")
+    assert now.memo == "the word 'doubled' matters (and 'have') and more"

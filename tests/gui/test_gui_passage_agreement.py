@@ -65,3 +65,39 @@ def test_passages_choice_shows_each_code_per_pair(qtbot, tmp_path):
         assert view.body.isVisible() and not view.passages.isVisible()
         assert view.reference.isVisible()
         view.close()
+
+
+def test_the_open_view_follows_a_rename_and_the_panel(qtbot, window, open_file, tmp_path):
+    """Open beside the codebook editor and the coding panel, the passages' agreement
+    names a renamed code by its new name and counts a passage marked since."""
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    frame = pd.DataFrame({"text": pd.array(TEXTS, dtype="str")})
+    path = tmp_path / "f.llmstudio"
+    with Project.create(path, Corpus(frame=frame, text_column="text", source="t.csv")) as p:
+        p.save_codebook(BOOK)
+        ps.add(p, BOOK, "ana", 0, 0, 13, "Rents")
+        ps.add(p, BOOK, "ben", 0, 0, 5, "Rents")
+    open_file(path)
+    view = window.review.open_validation()
+    view.codebook.setCurrentText("Issues")
+    with qtbot.waitSignal(view.passages.sig_computed, timeout=20_000):
+        view.unit.setCurrentIndex(1)
+    table = view.passages.table
+
+    def row(code):
+        found = [r for r in range(table.rowCount()) if table.item(r, 0).text() == code]
+        return [table.item(found[0], c).text() for c in range(4)] if found else None
+
+    assert row("Rents")[2] == "1"  # one row compared
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor._confirm = lambda *_: True  # the Yes of the rename's question
+    editor.tree.set_current_index(editor.tree.titles().index("  Rents"))
+    assert editor.rename_code("Rent costs")
+    qtbot.waitUntil(lambda: row("Rent costs") is not None, timeout=10_000)
+    assert row("Rents") is None
+    for coder in ("ana", "ben"):
+        ps.add(window.project, window.project.codebook("Issues"), coder, 1, 0, 4, "Health")
+    window.coding.sig_coded.emit(1)  # as the panel says after a passage is stored
+    qtbot.waitUntil(lambda: (row("Health") or ["", "", ""])[2] == "2", timeout=10_000)

@@ -180,3 +180,114 @@ def test_the_passage_list_exports_as_shown(qtbot, window, view, tmp_path):
         ("6", "Transport", "passage"),
     ]
     assert read[1]["Context before"] == "'=SUM(A1) " and read[1]["party"] == ""
+
+
+def test_opened_again_it_keeps_the_code_coder_and_filter_chosen(qtbot, window, view):
+    """Reopening (Ctrl+Shift+P after coding in the panel) must not silently widen the list
+    to every code and coder: the researcher would read the new counts as theirs."""
+    tab = view.passages
+    pick_code(view, "Housing")
+    tab.coder.setCurrentText("ben")
+    tab.column.setCurrentText("party")
+    tab.value.setCurrentText("A")
+    wait(qtbot, tab)
+    shown = listed(view)
+    view.crosstab.by.setCurrentText("wave")
+    view.close()
+    again = window.retrieval.open()
+    wait(qtbot, again.passages)
+    assert tab.codes.currentItem().text(0) == "Housing"
+    assert (tab.coder.currentText(), tab.column.currentText(), tab.value.currentText()) == (
+        "ben",
+        "party",
+        "A",
+    )
+    assert listed(view) == shown
+    assert view.crosstab.by.currentText() == "wave"
+
+
+def test_the_open_list_follows_the_coding_panel(qtbot, window, view):
+    """A passage marked in the panel while the list is open shows in it (no stale counts)."""
+    panel = window.coding
+    panel.act_open.trigger()
+    qtbot.waitUntil(panel.dock.isVisible)
+    panel.codebook_box.setCurrentText("Issues")
+    panel.coder_edit.setText("dora")
+    panel.coder_edit.editingFinished.emit()
+    panel.set_filter("all")
+    panel.goto(1)
+    view.show()
+    before = len(view.passages.model.items)
+    panel.setFocus()
+    panel.text.select(0, 4)
+    panel.passage_coding.code_selection("Housing")
+    qtbot.waitUntil(lambda: len(view.passages.model.items) == before + 1, timeout=5000)
+    assert ("dora", 1) in {(i.coder, i.row_id) for i in view.passages.model.items}
+    assert view.passages.coder.findText("dora") >= 0
+
+
+def test_a_code_renamed_in_the_editor_is_renamed_in_the_open_list(qtbot, window, view):
+    """The list open beside the codebook editor must not go on naming (and exporting) a
+    code by the name it no longer has."""
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    pick_code(view, "Rents")
+    wait(qtbot, view.passages)
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor._confirm = lambda *_: True  # the Yes of the rename's question
+    editor.tree.set_current_index(editor.tree.titles().index("  Rents"))
+    assert editor.rename_code("Rent costs")
+    wait(qtbot, view.passages)
+    assert view.passages.codes.currentItem().text(0) == "Rent costs"
+    assert {i.code for i in view.passages.model.items} == {"Rent costs"}
+    assert len(view.passages.model.items) == 2  # ana's row code and ben's passage
+
+
+def test_a_code_merged_away_says_so_and_lists_every_code(qtbot, window, view):
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    pick_code(view, "Landlords")
+    wait(qtbot, view.passages)
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor.tree.set_current_index(editor.tree.titles().index("  Landlords"))
+    assert editor.merge_code("Rents")
+    wait(qtbot, view.passages)
+    assert view.passages.codes.currentItem().text(0) == "All codes"
+    assert "“Landlords” is no longer a code of Issues" in window.statusBar().currentMessage()
+    assert "Landlords" not in {i.code for i in view.passages.model.items}
+
+
+def test_the_codes_chart_follows_a_rename_and_the_panel(qtbot, window, view):
+    """'Codes by group' open in the charts dock: a top-level code renamed in the editor is
+    drawn under its new name, and a passage marked in the panel is counted."""
+    from llmstudio.gui.coding.codebook_editor import CodebookEditor
+
+    view.tabs.setCurrentWidget(view.crosstab)
+    qtbot.waitUntil(lambda: view.crosstab.result is not None, timeout=5000)
+    view.crosstab.chart_button.click()
+    panel = window.charts.panel()
+    qtbot.waitUntil(lambda: panel.kind.currentIndex() == CODES and bool(panel.hits), timeout=5000)
+
+    def legend():
+        return [label.text for _, label in panel.legend.items] if panel.legend else []
+
+    assert "Housing" in legend()
+    editor = CodebookEditor(window.project, window, select="Issues")
+    qtbot.addWidget(editor)
+    editor._confirm = lambda *_: True  # the Yes of the rename's question
+    editor.tree.set_current_index(editor.tree.titles().index("Housing"))
+    assert editor.rename_code("Housing costs")
+    qtbot.waitUntil(lambda: "Housing costs" in legend(), timeout=5000)
+    assert "Housing" not in legend()
+    health_a = next(h for h in panel.hits if h[5] == "party = A, Health")
+    ps.add(window.project, window.project.codebook("Issues"), "ana", 4, 0, 4, "Health")
+    window.coding.sig_coded.emit(4)  # as the panel says after a passage is stored
+    qtbot.waitUntil(
+        lambda: any(
+            h[5] == "party = A, Health" and h[4].tolist() != health_a[4].tolist()
+            for h in panel.hits
+        ),
+        timeout=5000,
+    )

@@ -109,6 +109,8 @@ def test_keyboard_selection_marks_a_passage_and_no_selection_codes_the_row(
     assert panel.row_id == 0 and panel.codes() == ()
     with Project.open(project_path) as p:
         assert hc.current(p, "Tree", "ana") == []
+    # the progress counts it: "0 of N coded" alone read as if nothing had been done
+    assert panel.progress_label.text().endswith("coded by ana · 1 passage marked")
     # a word with Ctrl+Shift+→ brings its space along: the passage is the word alone
     key(qtbot, K.Key_Escape)  # drops the selection (the focus stays with the codes)
     assert panel.text.selection() is None and QApplication.focusWidget() is panel
@@ -123,6 +125,8 @@ def test_keyboard_selection_marks_a_passage_and_no_selection_codes_the_row(
     with Project.open(project_path) as p:
         assert [(c.row_id, c.codes) for c in hc.current(p, "Tree", "ana")] == [(0, ("Housing",))]
     assert len(in_force(project_path)) == 2  # the passages are still there
+    progress = panel.progress_label.text()
+    assert progress.startswith("1 of ") and progress.endswith("coded by ana · 2 passages marked")
 
 
 def test_overlapping_passages_and_two_codes_on_the_same_words_all_show(qtbot, panel, project_path):
@@ -188,10 +192,13 @@ def test_undo_and_redo_cover_passages_and_row_codes_in_one_history(qtbot, panel,
     assert len(in_force(project_path)) == 1
     key(qtbot, K.Key_Z, CTRL)  # the passage undone (kept, marked removed)
     assert in_force(project_path) == [] and panel.passage_list.count() == 0
+    # said so: the status no longer says the passage was marked
+    assert panel.window.statusBar().currentMessage() == "Undone: mark Rent (row 1)"
     with Project.open(project_path) as p:
         assert len(passages.find(p, "Tree", removed=True)) == 1
     key(qtbot, K.Key_Z, CTRL | SHIFT)  # redo: the passage again, highlighted
     assert in_force(project_path) == [("Rent", "ana", "Rents", 0)]
+    assert panel.window.statusBar().currentMessage() == "Redone: mark Rent (row 1)"
     assert len(panel.text.shown) == 1
     key(qtbot, K.Key_Z, CTRL | SHIFT)
     assert row_codes() == {0: ("Transport",)}
@@ -386,6 +393,9 @@ def test_hovering_a_passage_shows_its_code_coder_and_memo(qtbot, panel, project_
     tip = QToolTip.text()
     assert "<b>Rent</b> · ana" in tip and "“Rents”" in tip
     assert "rent rises &lt;since 2020&gt;" in tip  # the memo, as text
+    listed = panel.passage_list.item(0)  # and in the list under the text, unhovered
+    assert listed.text().endswith("· memo: rent rises <since 2020>")
+    assert listed.toolTip().endswith("Memo: rent rises <since 2020>")
     elsewhere = point_of(panel.text, 30)
     QApplication.sendEvent(
         viewport, QHelpEvent(QEvent.Type.ToolTip, elsewhere, viewport.mapToGlobal(elsewhere))

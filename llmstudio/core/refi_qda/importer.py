@@ -47,7 +47,7 @@ class ImportResult:
     codebooks: list[str]
     coders: list[str]
     row_codes: int
-    memos: int
+    memos: int  # every memo that came in: on rows, passages, codes and the project
     log: list[str] = field(default_factory=list)
     passages: int = 0
     codes: int = 0
@@ -440,12 +440,11 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
         notes_kept = store_notes(project, qda, where, time)
         coders = sorted({c for _, c, _ in given} | {p[1] for p in passages})
         n_codes = sum(len(b.codes) for b in books)
+        on_rows = sum(1 for m in memos.values() if any(m)) + sum(1 for p in passages if p[6])
         summary = (
             f"{len(qda.sources):,} text sources as rows, {len(books)} codebook(s) with "
             f"{n_codes:,} codes, {len(coders)} coder(s), {len(given):,} row codes, "
-            f"{len(passages):,} passages, "
-            f"{sum(1 for m in memos.values() if any(m)) + sum(1 for p in passages if p[6]):,} "
-            "memos on rows and passages"
+            f"{len(passages):,} passages, {on_rows:,} memos on rows and passages"
             + (
                 ", {:,} project memos, {:,} code memos".format(*notes_kept)
                 if any(notes_kept)
@@ -461,7 +460,7 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
         [b.name for b in books],
         coders,
         len(given),
-        sum(1 for m in memos.values() if any(m)),
+        on_rows + sum(notes_kept),  # every memo that came in, as File > Import says
         [summary, *log],
         passages=len(passages),
         codes=n_codes,

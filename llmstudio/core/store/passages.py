@@ -106,6 +106,14 @@ def counts_by_row(
     ).fetchall()
 
 
+def count(db: sqlite3.Connection, codebook: str, coder: str) -> int:
+    """How many passages in force ``coder`` marked in ``codebook`` (by the coder index)."""
+    return db.execute(
+        "SELECT COUNT(*) FROM passages WHERE codebook = ? AND coder = ? AND removed IS NULL",
+        (codebook, coder),
+    ).fetchone()[0]
+
+
 def rename_code(db: sqlite3.Connection, codebook: str, old: str, new: str) -> int:
     """Every passage of code ``old`` (removed ones too) now has code ``new``; how many."""
     return db.execute(

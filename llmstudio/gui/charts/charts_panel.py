@@ -590,6 +590,12 @@ class Charts:
             self.panel().refresh_columns()
         self.panel().schedule()
 
+    def codes_changed(self, *_) -> None:
+        """Codes, passages or code names changed: a chart of codes is drawn again."""
+        if self.dock.isVisible() and self.panel().kind.currentIndex() == CODES:
+            self.panel().refresh_columns()
+            self.panel().schedule()
+
 
 def install(window) -> Charts:
     """The charts dock in ``window`` (hidden, at the bottom) and its action,

@@ -360,6 +360,7 @@ class CodingPanel(CodingView):
             self.row_id,
             self.session.position(self.row_id),
             len(self.rows),
+            self.passage_coding.store.count() if self.coder else 0,
         )
 
     def _ready_quiet(self) -> bool:
@@ -481,8 +482,8 @@ class CodingPanel(CodingView):
         for widget in (self.act_redo, self.redo_button):
             widget.setEnabled(can_redo)
 
-    def _replayed(self, row_id: int | None) -> None:
-        """After an undo or redo: show the row it changed (None: nothing was done)."""
+    def _replayed(self, said: str, row_id: int | None) -> None:
+        """After an undo or redo: show the row it changed (None: none) and say ``said``."""
         if row_id is None:
             return
         self._replaying = True
@@ -490,6 +491,7 @@ class CodingPanel(CodingView):
             self.goto(row_id)
         finally:
             self._replaying = False
+        self.window.show_status(said, 6000)
 
     def save_pending(self) -> None:
         """Store the memo typed for the row shown, if it changed (a click, undoable); the
@@ -518,11 +520,11 @@ class CodingPanel(CodingView):
     def undo(self) -> None:
         self.keyboard.flush()  # a code number being typed is given, then undone
         self.save_pending()  # a memo being typed is the last thing done: undone first
-        self._replayed(self.session.undo())
+        self._replayed(f"Undone: {self.session.undo_text}", self.session.undo())
 
     def redo(self) -> None:
         self.keyboard.flush()
-        self._replayed(self.session.redo())
+        self._replayed(f"Redone: {self.session.redo_text}", self.session.redo())
 
     # -- moving -----------------------------------------------------------------------
 

@@ -339,11 +339,20 @@ class CodingView(QWidget):
         self.act_no_sample.setEnabled(sample is not None)
 
     def show_progress(
-        self, coded: int, total: int, coder: str, row_id: int | None, at: int | None, n: int
+        self,
+        coded: int,
+        total: int,
+        coder: str,
+        row_id: int | None,
+        at: int | None,
+        n: int,
+        marked: int = 0,
     ) -> None:
-        """How many rows the coder has coded, and where the row shown (``row_id``, at
-        position ``at`` of the ``n`` rows to code; None: not among them) is."""
-        self.progress_label.setText(f"{coded:,} of {total:,} coded by {coder}")
+        """How many rows the coder has coded (and ``marked`` passages in the codebook), and
+        where the row shown (``row_id``, at position ``at`` of the ``n`` rows to code;
+        None: not among them) is."""
+        passages = f" · {marked:,} passage{'s' if marked != 1 else ''} marked" if marked else ""
+        self.progress_label.setText(f"{coded:,} of {total:,} coded by {coder}{passages}")
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(coded)
         if row_id is None:

@@ -32,10 +32,21 @@ class PanelPassages:
 
     def __init__(self, panel):
         self.panel = panel
+        self._counted: tuple | None = None  # (project, codebook, coder), how many
 
     def _store(self) -> passages.ProjectPassages:
         p = self.panel
+        self._counted = None  # a change: counted again when next asked
         return passages.ProjectPassages(p.project, p.book, p.coder, lambda: p.blind)
+
+    def count(self) -> int:
+        """How many passages the coder has in force in the codebook; counted once, then
+        after each change made here (the progress line asks at every click)."""
+        p = self.panel
+        key = (p.project, p.book, p.coder)  # the codebook itself: a rename or merge recounts
+        if self._counted is None or self._counted[0] != key:
+            self._counted = (key, passages.count(p.project, p.book.name, p.coder))
+        return self._counted[1]
 
     def add(self, row_id: int, start: int, end: int, code: str) -> int:
         return self._store().add(row_id, start, end, code)
@@ -113,12 +124,16 @@ class PassageCoding(QObject):
         text = self.panel.text.positions.text if self.panel.text.positions else ""
         for s in sorted(shown, key=lambda s: (s.passage.start, s.passage.end, s.passage.id)):
             x = s.passage
+            memo = f" · memo: {short_words(x.memo, 40)}" if x.memo else ""  # seen unhovered
             item = QListWidgetItem(
                 swatch(s.color),
-                f"{x.code} · {x.coder} · “{short_words(text[x.start : x.end], 70)}”",
+                f"{x.code} · {x.coder} · “{short_words(text[x.start : x.end], 70)}”{memo}",
             )
             item.setData(Qt.ItemDataRole.UserRole, x.id)
-            item.setToolTip(f"characters {x.start + 1:,}–{x.end:,}; click to select them")
+            item.setToolTip(
+                f"characters {x.start + 1:,}–{x.end:,}; click to select them"
+                + (f"\nMemo: {x.memo}" if x.memo else "")
+            )
             box.addItem(item)
         box.setVisible(bool(shown))
 

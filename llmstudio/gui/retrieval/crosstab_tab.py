@@ -98,7 +98,10 @@ class CrosstabTab(QWidget):
         self.chart_button.clicked.connect(lambda: self.sig_chart.emit(self.result))
 
     def set_book(self, book: Codebook | None) -> None:
-        """Offer the columns of groups, and the coders and model runs of ``book``."""
+        """Offer the columns of groups, and the coders and model runs of ``book``; the
+        same codebook again (the window reopened) keeps the column and source chosen."""
+        same = book is not None and self.book is not None and book.name == self.book.name
+        kept = (self.by.currentText(), self.source.currentText()) if same else None
         self.book = book
         for combo in (self.by, self.source):
             combo.blockSignals(True)
@@ -111,6 +114,9 @@ class CrosstabTab(QWidget):
                     self.by.addItem(name)
             for source in ct.sources(w.project, book):
                 self.source.addItem(source.name, source)
+            for combo, text in zip((self.by, self.source), kept or ()):
+                if combo.findText(text) >= 0:
+                    combo.setCurrentText(text)
         for combo in (self.by, self.source):
             combo.blockSignals(False)
         self.refresh()

@@ -43,6 +43,19 @@ def swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
+def renamed(before: Codebook, after: Codebook, code: str) -> str | None:
+    """What ``code`` of ``before`` is called in ``after``: the same name, or the new name
+    of a code renamed in the editor (the one code in its place whose name is new); None
+    when it is gone (merged or removed: every code is shown then)."""
+    if after.code(code) is not None:
+        return code
+    old, new = list(before.names), list(after.names)
+    if len(old) != len(new) or code not in old:
+        return None
+    at = old.index(code)
+    return new[at] if new[at] not in old else None
+
+
 class PassagesTab(QWidget):
     """Retrieval for one codebook of the window's project (:meth:`set_book`)."""
 
@@ -145,7 +158,7 @@ class PassagesTab(QWidget):
         for box in (self.children, self.show_passages, self.show_whole):
             box.toggled.connect(self.refresh)
         self.coder.currentIndexChanged.connect(self.refresh)
-        self.column.currentIndexChanged.connect(self._fill_values)
+        self.column.currentIndexChanged.connect(lambda *_: self._fill_values())
         self.op.currentIndexChanged.connect(self.refresh)
         self.value.currentTextChanged.connect(self.refresh)
         self.table.doubleClicked.connect(lambda index: self.choose(index.row()))
@@ -160,7 +173,19 @@ class PassagesTab(QWidget):
     # -- the pickers ------------------------------------------------------------------
 
     def set_book(self, book: Codebook | None) -> None:
-        """Offer ``book``'s codes (a tree with colours), its coders and the table's columns."""
+        """Offer ``book``'s codes (a tree with colours), its coders and the table's columns;
+        the same codebook again (the window reopened) keeps the code, coder and filter
+        chosen, so the list is not silently widened to every code and coder."""
+        same = book is not None and self.book is not None and book.name == self.book.name
+        kept = self._choices() if same else None
+        if kept is not None and kept[0] is not None:
+            code, kept = kept[0], (renamed(self.book, book, kept[0]), *kept[1:])
+            if kept[0] is None:
+                self.window.show_status(
+                    f"“{code}” is no longer a code of {book.name} (merged or removed): "
+                    "Coded passages shows every code",
+                    10000,
+                )
         self.book = book
         widgets = (self.codes, self.coder, self.column)
         for w in widgets:
@@ -189,12 +214,44 @@ class PassagesTab(QWidget):
             project = self.window.project
             self.coder.addItems([ALL_CODERS, *rt.all_coders(project, book.name)])
             self.column.addItems([NO_FILTER, *map(str, self.window.corpus.frame.columns)])
+            if kept is not None:
+                self._choose(*kept[:3])
         for w in widgets:
             w.blockSignals(False)
-        self._fill_values()
+        self._fill_values(kept[3] if kept is not None else None)
 
-    def _fill_values(self) -> None:
-        """The filter column's values in its list (any value may be typed)."""
+    def coded(self) -> None:
+        """Codes or passages were stored: a new coder offered, the list read again."""
+        if self.book is None:
+            return
+        have = {self.coder.itemText(i) for i in range(self.coder.count())}
+        new = [c for c in rt.all_coders(self.window.project, self.book.name) if c not in have]
+        if new:
+            self.coder.blockSignals(True)
+            self.coder.addItems(new)
+            self.coder.blockSignals(False)
+        self.refresh()
+
+    def _choices(self) -> tuple[str | None, str, str, str]:
+        """The code, coder, filter column and filter value chosen now."""
+        item = self.codes.currentItem()
+        code = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        return code, self.coder.currentText(), self.column.currentText(), self.value.currentText()
+
+    def _choose(self, code: str | None, coder: str, column: str) -> None:
+        """Choose again what ``_choices`` gave, where the codebook still has it."""
+        for item in self.codes.findItems(
+            "", Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive
+        ):
+            if code is not None and item.data(0, Qt.ItemDataRole.UserRole) == code:
+                self.codes.setCurrentItem(item)
+        for box, text in ((self.coder, coder), (self.column, column)):
+            if box.findText(text) >= 0:
+                box.setCurrentText(text)
+
+    def _fill_values(self, value: str | None = None) -> None:
+        """The filter column's values in its list (any value may be typed); ``value``
+        typed in again (the codebook set again)."""
         column = self.column.currentText()
         self.value.blockSignals(True)
         self.value.clear()
@@ -204,6 +261,8 @@ class PassagesTab(QWidget):
             if len(distinct) <= MAX_VALUES:
                 self.value.addItems(distinct)
         self.value.setCurrentIndex(-1)
+        if value and column not in ("", NO_FILTER):
+            self.value.setCurrentText(value)
         self.value.setEnabled(column not in ("", NO_FILTER))
         self.op.setEnabled(self.value.isEnabled())
         self.value.blockSignals(False)

@@ -174,6 +174,25 @@ class Retrieval(QObject):
         self.view.activateWindow()
         return self.view
 
+    def _open_view(self) -> RetrievalView | None:
+        view = self.view
+        if view is not None and view.isVisible() and view.project is self.main.project:
+            return view
+        return None
+
+    def coding_changed(self, *_) -> None:
+        """Codes or passages were stored (the coding panel): the open window counts again
+        (in the background, nothing else read on each click), so what it shows is never
+        older than the panel beside it."""
+        if (view := self._open_view()) is not None:
+            view.passages.coded()
+            view.crosstab.refresh()
+
+    def codebook_changed(self, *_) -> None:
+        """A codebook editor saved, renamed or merged codes: everything read again."""
+        if (view := self._open_view()) is not None:
+            view.reload()
+
 
 def install(window) -> Retrieval:
     """Analyse › Coded Passages… (Ctrl+Shift+P) in ``window``."""

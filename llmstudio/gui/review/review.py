@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
+from ..coding.codebook_editor import SAVES as CODEBOOK_SAVES
 from .learn_panel import LearnPanel
 from .validation_view import ValidationView
 
@@ -87,9 +88,11 @@ class Review:
             job.sig_ended.connect(timer.start)
 
         coding.sig_coded.connect(timer.start)
+        CODEBOOK_SAVES.sig_saved.connect(timer.start)  # a rename or merge: codes named anew
         runs.sig_job_added.connect(job_added)
         # a closed view stops following (its timer goes with it)
         view.destroyed.connect(lambda *_: _disconnect(coding.sig_coded, timer.start))
+        view.destroyed.connect(lambda *_: _disconnect(CODEBOOK_SAVES.sig_saved, timer.start))
         view.destroyed.connect(lambda *_: _disconnect(runs.sig_job_added, job_added))
 
     def open_learn(self) -> LearnPanel | None:

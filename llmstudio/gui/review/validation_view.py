@@ -270,6 +270,8 @@ class ValidationView(QDialog):
                     self.codebook.addItem(name)
         self._fill_sources(keep=True)
         self.stability.update_runs()
+        if self.unit.currentIndex() == 1 and self.passages.book_name:
+            self.passages.refresh()  # the passages' agreement, as the row codes' above
 
     def select(self, reference: str, comparison: str) -> None:
         """Choose the sources whose titles start with these (tests, the coding panel)."""
