@@ -34,7 +34,7 @@ from ..core.nested import text_column_problem
 from ..core.project import Project
 from ..core.sniff import DELIMITER_NAMES
 from .bias.bias_view import BiasChecks
-from .charts.charts_panel import install as install_charts
+from .charts.charts_dock import install as install_charts
 from .coding.blind_mode import BlindMode
 from .coding.codebook_editor import SAVES as CODEBOOK_SAVES
 from .coding.coding_dock import install as install_coding
@@ -183,8 +183,7 @@ class MainWindow(QMainWindow):
         self.runs = ModelRuns(self)  # Run Model…, Model Settings…, the Jobs panel
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs.panel)
         view = self.menuBar().addMenu("&View")
-        view.addAction(self.act_problems)
-        view.addAction(self.runs.panel.toggleViewAction())
+        view.addActions([self.act_problems, self.runs.panel.toggleViewAction()])
         analyse = self.menuBar().addMenu("&Analyse")
         analyse.addAction(self.runs.act_run)
         analyse.addAction(self.runs.act_codebooks)
@@ -192,8 +191,7 @@ class MainWindow(QMainWindow):
         self.coding = install_coding(self)  # a dock: Analyse > Code by Hand (Ctrl+K)
         self.coder_columns = CoderColumns(self, self.coding)  # the codes as table columns
         self.blind_mode = BlindMode(self, self.coding)  # Code Blind hides results, coders
-        analyse.addAction(self.coding.act_open)
-        analyse.addAction(self.coding.act_blind)
+        analyse.addActions([self.coding.act_open, self.coding.act_blind])
         self.memos = install_memos(  # Analyse > Memos… (Ctrl+Shift+M); blind: own memos only
             self, analyse, lambda: self.coding.coder if self.coding.blind else None
         )
@@ -205,9 +203,9 @@ class MainWindow(QMainWindow):
         view.addAction(self.coding.dock.toggleViewAction())
         self.review = Review(self)  # Validate Codes…, Learn from My Codes…
         self.check_run = CheckRun(self)  # "Check this run" after a run of 200+ rows
-        analyse.addAction(self.check_run.act_check)
-        analyse.addAction(self.review.act_validate)
-        analyse.addAction(self.review.act_learn)
+        analyse.addActions(
+            [self.check_run.act_check, self.review.act_validate, self.review.act_learn]
+        )
         self.replicate = install_replicate(self)  # Replicate Run… (run-to-run stability)
         analyse.addAction(self.replicate.act_open)
         self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QApplication
 
 from llmstudio.gui.charts import chart_kinds as ck
@@ -96,7 +96,7 @@ def test_action_and_dock(qtbot, window):
     assert not window.charts.dock.isVisible()
     shortcuts = [
         a.shortcut().toString()
-        for a in window.findChildren(cp.QAction)
+        for a in window.findChildren(QAction)
         if not a.shortcut().isEmpty()
     ]
     assert shortcuts.count("Ctrl+Shift+C") == 1
