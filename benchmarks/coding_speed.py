@@ -18,9 +18,7 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
-import os
 import sqlite3
 import statistics
 import sys
@@ -129,24 +127,16 @@ def main(argv=None) -> int:
     table = "\n".join(rows)
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/coding_speed.py --write`, "
-                f"{_dt.date.today().isoformat()}, load average (1 min) at the end "
-                f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
-                "",
-                table,
-                "",
-                "A click costs milliseconds because it is committed with a full sync before the "
-                "panel moves on: far below a frame, and nothing is lost on a crash; the unsafe "
-                "baseline is faster but could lose up to 100 clicks.",
-            ]
+        record(
+            "Coding and agreement speed",
+            "coding_speed.py --write",
+            table,
+            "A click costs milliseconds because it is committed with a full sync before the "
+            "panel moves on: far below a frame, and nothing is lost on a crash; the unsafe "
+            "baseline is faster but could lose up to 100 clicks.",
         )
-        write_section("Coding and agreement speed", body)
     return 0
 
 

@@ -23,8 +23,6 @@ Goal (issue 19): the import within 1.3x of (a).
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import os
 import resource
 import statistics
 import sys
@@ -197,20 +195,13 @@ def main(argv=None) -> int:
     table = "\n".join(rows)
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/document_import.py --count {args.count} "
-                f"--repeat {args.repeat} --write`, {_dt.date.today().isoformat()}, load "
-                f"average (1 min) at the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
-                "",
-                table,
-            ]
+        record(
+            f"Document import ({args.count:,} documents)",
+            f"document_import.py --count {args.count} --repeat {args.repeat} --write",
+            table,
         )
-        write_section(f"Document import ({args.count:,} documents)", body)
     return 0
 
 

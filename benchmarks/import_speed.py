@@ -671,6 +671,16 @@ def machine_line() -> str:
     )
 
 
+def record(title: str, command: str, *parts: str) -> None:
+    """Record a benchmark's result in RESULTS.md under ``title``: the machine, the command
+    run (``command``, from the repository root), when and under what load, then ``parts``
+    (the table, notes), a blank line between each. One shape for every benchmark."""
+    when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M")
+    load = f"load average (1 min) at the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    lines = [machine_line(), f"`.venv/bin/python benchmarks/{command}`, {when} UTC, {load}."]
+    write_section(title, "\n\n".join([*lines, *parts]))
+
+
 def write_section(title: str, body: str) -> None:
     """Record ``body`` under the heading ``title`` in RESULTS.md (replacing that section)."""
     m = machine()

@@ -19,7 +19,6 @@ passages (10,000 with a memo), 20 project and 20 code memos: 30,040 memos.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import os
 import statistics
@@ -160,23 +159,15 @@ def main(argv=None) -> int:
     table = "\n".join(rows)
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/memos.py --write`, "
-                f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC, load average "
-                f"(1 min) at the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
-                "",
-                f"A project of {ROWS:,} coded rows and {PASSAGES:,} passages; the browser "
-                "offscreen (QT_QPA_PLATFORM=offscreen).",
-                "",
-                table,
-            ]
+        record(
+            "Memos: listing and searching",
+            "memos.py --write",
+            f"A project of {ROWS:,} coded rows and {PASSAGES:,} passages; the browser "
+            "offscreen (QT_QPA_PLATFORM=offscreen).",
+            table,
         )
-        write_section("Memos: listing and searching", body)
     return 0
 
 

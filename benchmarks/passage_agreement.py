@@ -14,8 +14,6 @@ rows). Baseline in the same run: ``stats.agreement`` of the same two coders' row
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import os
 import sys
 import time
 from pathlib import Path
@@ -69,21 +67,14 @@ def main(argv=None) -> int:
     )
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/passage_agreement.py --rows {args.rows} "
-                f"--write`, {_dt.date.today().isoformat()}, load average (1 min) at the end "
-                f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs. One code, two coders; "
-                "a codebook's time is this times its codes.",
-                "",
-                table,
-            ]
+        record(
+            f"Agreement on passages ({args.rows:,} rows)",
+            f"passage_agreement.py --rows {args.rows} --write",
+            "One code, two coders; a codebook's time is this times its codes.",
+            table,
         )
-        write_section(f"Agreement on passages ({args.rows:,} rows)", body)
     return 0
 
 

@@ -24,7 +24,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import os
 import random
 import sqlite3
@@ -232,24 +231,16 @@ def main(argv=None) -> int:
     table = "\n".join(rows)
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/passages.py --write`, "
-                f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC, load average "
-                f"(1 min) at the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
-                "",
-                table,
-                "",
-                "A passage click is committed with a full sync before it returns, like a row "
-                "click: milliseconds, far below a frame, and nothing is lost on a crash. "
-                "Retrieval times include making the Passage objects.",
-            ]
+        record(
+            "Coded passages: click and retrieval",
+            "passages.py --write",
+            table,
+            "A passage click is committed with a full sync before it returns, like a row "
+            "click: milliseconds, far below a frame, and nothing is lost on a crash. "
+            "Retrieval times include making the Passage objects.",
         )
-        write_section("Coded passages: click and retrieval", body)
     return 0
 
 

@@ -17,9 +17,7 @@ obvious way the same rows and codes leave llmstudio today. Goal (issue 18): each
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
-import os
 import sys
 import tempfile
 import time
@@ -127,20 +125,11 @@ def main(argv=None) -> int:
     table = "\n".join(rows)
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/qdpx.py --rows {args.rows} --write`, "
-                f"{_dt.date.today().isoformat()}, load average (1 min) at the end "
-                f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
-                "",
-                table,
-            ]
+        record(
+            f"REFI-QDA exchange ({args.rows:,} rows)", f"qdpx.py --rows {args.rows} --write", table
         )
-        write_section(f"REFI-QDA exchange ({args.rows:,} rows)", body)
     return 0
 
 

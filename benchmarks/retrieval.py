@@ -17,8 +17,6 @@ passages under 200 ms. Baseline in the same run: the store query alone
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -142,28 +140,20 @@ def main(argv=None) -> int:
     table = "\n".join(rows)
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/retrieval.py --write`, "
-                f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC, load average "
-                f"(1 min) at the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
-                "",
-                table,
-                "",
-                "Times are wall clock, with this process's CPU time in brackets (the "
-                "machine is shared: the wall time also waits for other programs). "
-                "The view's query returns the items with their row's text; each passage's "
-                "context (the sentence around it, at most 80 characters a side, cut at words) "
-                "is worked out when read: the view reads a screenful, an export all of them "
-                "(the rows 'context worked out too'). The baseline is the store query that "
-                "returns the passages alone.",
-            ]
+        record(
+            "Retrieval and crosstab (Coded passages view)",
+            "retrieval.py --write",
+            table,
+            "Times are wall clock, with this process's CPU time in brackets (the "
+            "machine is shared: the wall time also waits for other programs). "
+            "The view's query returns the items with their row's text; each passage's "
+            "context (the sentence around it, at most 80 characters a side, cut at words) "
+            "is worked out when read: the view reads a screenful, an export all of them "
+            "(the rows 'context worked out too'). The baseline is the store query that "
+            "returns the passages alone.",
         )
-        write_section("Retrieval and crosstab (Coded passages view)", body)
     return 0
 
 

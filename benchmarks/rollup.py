@@ -12,8 +12,6 @@ codes and combines a sentiment run's valence with its labels' valence.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import os
 import statistics
 import sys
 import time
@@ -101,24 +99,16 @@ def main(argv=None) -> int:
     )
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/rollup.py --units {args.units} --write`, "
-                f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC, load average "
-                f"(1 min) at the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
-                "",
-                f"{args.units:,} units in {documents:,} documents; a 3-label sentiment "
-                "result with valence (a quarter of units without a result) and a "
-                "multi-label result.",
-                "",
-                table,
-            ]
+        record(
+            f"Roll-up to documents ({args.units:,} units)",
+            f"rollup.py --units {args.units} --write",
+            f"{args.units:,} units in {documents:,} documents; a 3-label sentiment "
+            "result with valence (a quarter of units without a result) and a "
+            "multi-label result.",
+            table,
         )
-        write_section(f"Roll-up to documents ({args.units:,} units)", body)
     return 0
 
 

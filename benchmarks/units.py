@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as _dt
-import os
 import sys
 import time
 from pathlib import Path
@@ -264,20 +262,9 @@ def main(argv=None) -> int:
     table = "\n".join(rows)
     print(table)
     if args.write:
-        from import_speed import machine_line, write_section
+        from import_speed import record
 
-        body = "\n".join(
-            [
-                machine_line(),
-                "",
-                f"`.venv/bin/python benchmarks/units.py --write`, "
-                f"{_dt.date.today().isoformat()}, {_versions()}; load average (1 min) at "
-                f"the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.",
-                "",
-                table,
-            ]
-        )
-        write_section("Sentence splitting (units)", body)
+        record("Sentence splitting (units)", "units.py --write", _versions(), table)
     return 0
 
 
