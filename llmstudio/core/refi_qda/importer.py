@@ -342,6 +342,16 @@ def _coder(qda: QdaFile, guid: str | None) -> str:
         return check_coder(" ".join(name.split())[:80] or "unknown coder")
 
 
+def _code_of(where, code_guid: str, source, where_file: str) -> tuple[str, str]:
+    """(codebook, code) of a coding's code GUID; a GUID the code book lacks is refused."""
+    if code_guid not in where:
+        raise QdaError(
+            f"{where_file}: a coding in source {source.name!r} refers to a code "
+            "that is not in the code book"
+        )
+    return where[code_guid]
+
+
 def _passages(qda, source, sel, row: int, where, where_file: str) -> list[tuple]:
     """A selection over part of a text: one passage per code, its notes as the memo."""
     if sel.start >= sel.end:
@@ -352,12 +362,7 @@ def _passages(qda, source, sel, row: int, where, where_file: str) -> list[tuple]
     memo = "\n\n".join(qda.notes[n].text for n in sel.notes if n in qda.notes and qda.notes[n].text)
     out = []
     for code_guid, user in sel.codes:
-        if code_guid not in where:
-            raise QdaError(
-                f"{where_file}: a coding in source {source.name!r} refers to a code "
-                "that is not in the code book"
-            )
-        book, code = where[code_guid]
+        book, code = _code_of(where, code_guid, source, where_file)
         out.append((book, _coder(qda, user or sel.user), row, sel.start, sel.end, code, memo))
     return out
 
@@ -379,12 +384,7 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
                 continue
             keys = set()
             for code_guid, user in sel.codes:
-                if code_guid not in where:
-                    raise QdaError(
-                        f"{where_file}: a coding in source {source.name!r} refers to a code "
-                        "that is not in the code book"
-                    )
-                book, code = where[code_guid]
+                book, code = _code_of(where, code_guid, source, where_file)
                 key = (book, _coder(qda, user or sel.user), row)
                 given[key].add(code)
                 keys.add(key)

@@ -192,12 +192,8 @@ class ChartSources:
                 numeric.append(Source(source.key, document_name(name), (name,), "document"))
             elif name == "document":
                 groups.append(Source(source.key, "Document", (name,)))
-            elif cd.is_date_like(column):
-                dates.append(source)
-            elif cd.is_numeric(column):
-                numeric.append(source)
-            elif column.nunique() <= 40:
-                groups.append(source)
+            else:
+                _sort_column(source, column, groups, numeric, dates)
         for source in labels + numeric + groups + dates:
             self.by_key[source.key] = source
         return groups, numeric, groups, dates
@@ -231,13 +227,7 @@ class ChartSources:
         groups, dates = [], []
         for name in (str(c) for c in frame.columns if str(c) != w.corpus.text_column):
             column = frame[name]
-            source = Source("column:" + name, name, (name,))
-            if cd.is_date_like(column):
-                dates.append(source)
-            elif cd.is_numeric(column):
-                numeric.append(source)
-            elif column.nunique() <= 40:
-                groups.append(source)
+            _sort_column(Source("column:" + name, name, (name,)), column, groups, numeric, dates)
         for source in labels + numeric + groups + dates:
             self.by_key[source.key] = source
         return labels + groups, numeric, groups, dates
@@ -288,3 +278,14 @@ def sync_level(panel) -> None:
         combo.setCurrentIndex(0)
         combo.blockSignals(False)
     sources.set_level(combo.currentIndex() == 1)
+
+
+def _sort_column(source: Source, column, groups: list, numeric: list, dates: list) -> None:
+    """A table column as what a chart can use it for: dates, numbers, or groups (at most
+    40 values: more would not read as bars); any other column is not offered."""
+    if cd.is_date_like(column):
+        dates.append(source)
+    elif cd.is_numeric(column):
+        numeric.append(source)
+    elif column.nunique() <= 40:
+        groups.append(source)
