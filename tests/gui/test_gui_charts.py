@@ -95,9 +95,7 @@ def test_action_and_dock(qtbot, window):
     assert not window.charts.act_open.isEnabled()  # nothing open
     assert not window.charts.dock.isVisible()
     shortcuts = [
-        a.shortcut().toString()
-        for a in window.findChildren(QAction)
-        if not a.shortcut().isEmpty()
+        a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()
     ]
     assert shortcuts.count("Ctrl+Shift+C") == 1
 
