@@ -188,7 +188,9 @@ def register(commands: Commands) -> None:
         "renames or deletes one; the latest complete run of a task has the "
         "plain column names, the others carry _run<N>.",
     )
-    p.add_argument("file", help="a data file, or a project")
+    p.add_argument(
+        "file", help="a data file, documents (a folder of them or one PDF, DOCX, ...), or a project"
+    )
     p.add_argument(
         "--task",
         choices=["sentiment", "code", "prompt"],

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..core.corpus import read_table
+from ..core.corpus import Corpus, read_table
 from ..core.errors import LlmstudioError, ProjectExists, UsageError
 from ..core.project import SUFFIX, Project, is_project
 from .checks import check_has_rows
@@ -35,6 +35,22 @@ def _beside(source: Path, near: Path | None = None) -> Path:
     return candidate
 
 
+def read_source(source: Path, args: argparse.Namespace) -> Corpus:
+    """FILE's texts, with what went wrong reading them said on stderr: documents (a
+    folder read recursively, a PDF, ...: one row per document) as ``import`` reads them,
+    else its table by the reading options in ``args``."""
+    from ..core.documents import is_documents
+
+    if is_documents(source):
+        from .import_documents import read_reported
+
+        return read_reported(source)
+    corpus = read_table(source, import_options(args))
+    for problem in corpus.problems:
+        print(f"note: {source}: {problem}", file=sys.stderr)
+    return corpus
+
+
 def _check_same_table(project: Project, source: Path, args: argparse.Namespace) -> None:
     """A project found for FILE (``--project``, or the one kept beside it) runs over the
     table it holds: refuse when that is not FILE's table as FILE is now, since the run
@@ -42,7 +58,7 @@ def _check_same_table(project: Project, source: Path, args: argparse.Namespace) 
     from ..core.cells import as_text
 
     held = project.corpus()
-    now = read_table(source, import_options(args))
+    now = read_source(source, args)
     column = held.text_column
 
     def texts(frame):
@@ -103,10 +119,8 @@ def open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
         _writable(path)
         return _open_for(path, source, args), how
     # Beside its file, a project names the file absolutely: found again from any folder.
-    corpus = read_table(source.resolve() if how != "given" else source, import_options(args))
+    corpus = read_source(source.resolve() if how != "given" else source, args)
     check_has_rows(corpus, source)
-    for problem in corpus.problems:
-        print(f"note: {source}: {problem}", file=sys.stderr)
     _writable(path)
     try:
         return Project.create(path, corpus, replace=False), how

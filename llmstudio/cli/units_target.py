@@ -7,14 +7,14 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ..core.corpus import Corpus, read_table
+from ..core.corpus import Corpus
 from ..core.errors import LlmstudioError
 from ..core.project import SUFFIX, Project, is_project
 from ..core.unit_corpus import corpus_fingerprint, spec_text, stored_units_info
 from ..core.units import UnitSpec
 from .checks import check_has_rows
-from .reading import import_options
 from .target import _beside as beside
+from .target import read_source
 from .unit_split import save_units
 
 
@@ -25,7 +25,7 @@ def _source_corpus(source: Path, args: argparse.Namespace) -> Corpus:
         if args.text_column and args.text_column != corpus.text_column:
             corpus = dataclasses.replace(corpus, text_column=args.text_column)
         return corpus
-    return read_table(source, import_options(args))
+    return read_source(source, args)  # a table, or documents (a folder, a PDF, ...)
 
 
 def _check_same_split(project: Project, source: Corpus, spec: UnitSpec, named: Path) -> None:
@@ -46,7 +46,8 @@ def open_units_target(args: argparse.Namespace, tmp: str, spec: UnitSpec) -> tup
     """``annotate --unit``: the units project the run goes into, and how to name it (as
     :func:`.target.open_target`): ``--project``, a project beside OUT that an unfinished
     job kept, a temporary one (``--out``), or one beside FILE named for the unit
-    (``survey.csv`` -> ``survey_sentence.llmstudio``).
+    (``survey.csv`` -> ``survey_sentence.llmstudio``; a folder ``interviews`` ->
+    ``interviews_sentence.llmstudio`` beside it).
     The run then reads the units' ``text`` column (``args.text_column`` named the
     column that was split)."""
     source = Path(args.file)

@@ -117,3 +117,41 @@ def test_annotate_of_texts_that_give_no_unit_is_refused(annotate_cli, tmp_path):
     assert "note: 2 document(s) without text gave no unit: 1, 2" in done.stderr
     assert "s.csv: no text to split into units, nothing was written" in done.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_annotate_a_folder_by_sentence_as_import_then_annotate(annotate_cli, tmp_path):
+    docs = _docs(tmp_path)
+    (docs / "broken.pdf").write_bytes(b"not a pdf")
+    args = ["docs", "--model", "lexicon", "--unit", "sentence"]
+    done, _ = annotate_cli(*args, "--out", "o.csv")
+    assert done.returncode == 0, done.stderr
+    assert "note: broken.pdf: skipped: not a readable PDF" in done.stderr
+    assert "2 documents, " in done.stderr and "1 file skipped" in done.stderr
+    assert "split 2 documents into 5 units (sentence)" in done.stderr
+    out = pd.read_csv(tmp_path / "o.csv")
+    assert out["document"].tolist() == ["a.txt"] * 3 + ["b.txt"] * 2
+    assert out["text"].tolist()[3:] == ["I love it.", "I hate the bus."]
+    assert out["sentiment_label"].tolist()[3:] == ["positive", "negative"]
+    assert DOC_A[out["unit_start"][1] : out["unit_end"][1]] == "He was tired."
+
+    done, _ = annotate_cli(*args)  # kept beside the folder, named for the unit
+    assert done.returncode == 0, done.stderr
+    with Project.open(tmp_path / "docs_sentence.llmstudio") as p:
+        assert stored_units_info(p).units == 5
+    (docs / "b.txt").write_text("I love it. Now I love the bus too.\n", encoding="utf-8")
+    done, _ = annotate_cli(*args)  # the folder changed: its old units are not reused
+    assert done.returncode == 1
+    assert "was split from other texts than docs's as they are now" in done.stderr
+
+
+def test_annotate_a_folder_whole_one_row_per_document(annotate_cli, tmp_path):
+    _docs(tmp_path)
+    done, _ = annotate_cli("docs", "--model", "lexicon", "--out", "o.csv")
+    assert done.returncode == 0, done.stderr
+    out = pd.read_csv(tmp_path / "o.csv")
+    assert out["document"].tolist() == ["a.txt", "b.txt"]
+    assert out["text"].tolist()[0] == DOC_A
+    (tmp_path / "empty").mkdir()
+    done, _ = annotate_cli("empty", "--model", "lexicon", "--unit", "sentence")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "empty: the folder holds no documents" in done.stderr

@@ -10,6 +10,7 @@ from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.project import Project
 from llmstudio.core.unit_corpus import stored_units_info
+from llmstudio.gui.coding.unit_context import unit_place, unit_word
 
 TIMEOUT_MS = 20_000
 DOC_A = "Dr. Smith came home. He was tired.\n\nThe next day he left. It rained."
@@ -118,7 +119,14 @@ def test_coding_panel_shows_a_unit_inside_its_document(qtbot, window, open_file,
     assert context.before.isVisible() and context.after.isVisible()
     assert context.before.text() == "Dr. Smith came home."
     assert context.after.text() == "The next day he left. It rained."
-    window.grab().save("/tmp/units19_coding_context.png")
+    # where it is, in words; the raw offset columns are not listed beside it
+    meta = coding.meta_label.text()
+    assert "sentence 2 of document d0.txt, characters 22–34" in meta
+    assert DOC_A[21:34] == "He was tired."  # characters 22 to 34, counted from 1
+    assert "P0" in meta  # the document's metadata still shown
+    for raw in ("unit_start", "unit_end", ">unit<", ">document<"):
+        assert raw not in meta
+    window.grab().save("/tmp/split19_coding_place.png")
     coding.goto(0)
     assert context.before.text() == "<i>(the start of the document)</i>"
     assert context.after.text() == "He was tired. The next day he left."
@@ -140,6 +148,7 @@ def test_a_table_that_is_not_split_shows_no_context(qtbot, window, open_file, tm
     assert coding.text.isVisible()
     assert not coding.context.before.isVisible()
     assert not coding.context.after.isVisible()
+    assert "characters" not in coding.meta_label.text()  # a table's rows are no units
 
 
 def test_run_dialog_says_how_many_units_and_tokens_a_run_sends(qtbot):
@@ -180,3 +189,21 @@ def test_one_long_document_is_counted_on_its_start():
     assert sample == 1
     assert abs(total - 300_000) < 10  # estimated by length from its first 2M characters
     assert len(text) > BUDGET_CHARS
+
+
+def test_unit_place_in_words_and_what_it_leaves_out():
+    frame = pd.DataFrame(
+        {
+            "document": ["interview_01.docx", None],
+            "unit": [3, 4],
+            "unit_start": [25, None],
+            "unit_end": [98, None],
+            "text": ["x", "y"],
+        }
+    )
+    assert unit_place(frame, 0, "paragraph") == (
+        "paragraph 3 of document interview_01.docx, characters 26–98"
+    )
+    assert unit_place(frame, 1) == "unit 4"  # no document, no offsets: not said as "nan"
+    assert unit_place(frame.drop(columns="unit_end"), 0) is None  # not a units corpus
+    assert unit_word(None) == "unit"

@@ -403,7 +403,7 @@ class CodingPanel(CodingView):
         if corpus is None or not 0 <= row_id < corpus.rows:
             return
         self.row_id = row_id
-        self.show_text(corpus.frame, row_id, corpus.text_column)
+        self.show_text(corpus.frame, row_id, corpus.text_column, self.window.project)
         self.passage_coding.show(row_id)
         codes, memo = self.session.entry(row_id)
         for b in self.code_buttons:

@@ -34,7 +34,7 @@ from ...core.cells import as_text
 from ...core.codebook import Codebook
 from .code_buttons import CodeButtons
 from .passage_text import PassageText
-from .unit_context import UnitContext
+from .unit_context import PLACE_COLUMNS, UnitContext, unit_place, unit_word
 
 BLIND_TIP = (
     "Code blind: no model answer, no other coder's codes and no result columns are "
@@ -291,14 +291,17 @@ class CodingView(QWidget):
             else "Single-label: a key gives the code and moves on"
         )
 
-    def show_text(self, frame: pd.DataFrame, row_id: int, text_column: str) -> None:
-        """The row's text, large, and its first other columns above it."""
+    def show_text(self, frame: pd.DataFrame, row_id: int, text_column: str, project=None) -> None:
+        """The row's text, large, and its first other columns above it; a unit of a
+        units corpus (``project``: its units project) says where it is in words."""
         value = frame.iat[row_id, frame.columns.get_loc(text_column)]
         text = as_text(value)
         self.text.show_row(text if text.strip() else None, "(this row has no text)")
         self.context.show(frame, row_id, text_column)
-        meta = []
-        for c in [c for c in frame.columns if c != text_column][:MAX_META]:
+        place = unit_place(frame, row_id, unit_word(project))
+        meta = [html.escape(place)] if place else []
+        hidden = {text_column, *(PLACE_COLUMNS if place else ())}
+        for c in [c for c in frame.columns if c not in hidden][:MAX_META]:
             v = frame.iat[row_id, frame.columns.get_loc(c)]
             if as_text(v) == "":
                 continue
