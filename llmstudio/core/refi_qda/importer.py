@@ -29,6 +29,7 @@ from ..store import codebooks as stored_codebooks
 from ..store import history, transaction
 from ..store import human_codes as stored_codes
 from ..store import passages as stored_passages
+from ..wording import counted
 from .codings import PASSAGE_PREFIX
 from .notes import note_time, store_notes
 from .reader import CodeNode, QdaFile, read_qdc_codes, read_qde
@@ -442,11 +443,15 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
         n_codes = sum(len(b.codes) for b in books)
         on_rows = sum(1 for m in memos.values() if any(m)) + sum(1 for p in passages if p[6])
         summary = (
-            f"{len(qda.sources):,} text sources as rows, {len(books)} codebook(s) with "
-            f"{n_codes:,} codes, {len(coders)} coder(s), {len(given):,} row codes, "
-            f"{len(passages):,} passages, {on_rows:,} memos on rows and passages"
+            f"{counted(len(qda.sources), 'text source')} as rows, "
+            f"{counted(len(books), 'codebook')} with {counted(n_codes, 'code')}, "
+            f"{counted(len(coders), 'coder')}, {counted(len(given), 'row code')}, "
+            f"{counted(len(passages), 'passage')}, {counted(on_rows, 'memo')} on rows and "
+            "passages"
             + (
-                ", {:,} project memos, {:,} code memos".format(*notes_kept)
+                ", {}, {}".format(
+                    counted(notes_kept[0], "project memo"), counted(notes_kept[1], "code memo")
+                )
                 if any(notes_kept)
                 else ""
             )
