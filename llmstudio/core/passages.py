@@ -421,10 +421,7 @@ def counts_by_row(
 def by_row(project: Project, codebook: str, coder: str) -> dict[int, int]:
     """Row id -> how many passages in force ``coder`` marked on it in ``codebook`` (rows
     without any left out): the rows the coder coded in passages."""
-    out: dict[int, int] = {}
-    for row_id, _, n in stored.counts_by_row(project.db, codebook, coder):
-        out[row_id] = out.get(row_id, 0) + n
-    return out
+    return stored.by_row(project.db, codebook, coder)
 
 
 def text_of(project: Project, passage: Passage) -> str:

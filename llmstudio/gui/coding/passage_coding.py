@@ -12,6 +12,7 @@ coder changes only their own passages; blind coding shows only theirs.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QListWidgetItem, QMenu
@@ -38,6 +39,7 @@ class PanelPassages:
         self.panel = panel
         self._key: tuple | None = None  # (project, codebook, coder) the counts are of
         self._by_row: dict[int, int] = {}
+        self._total = 0
 
     def _store(self) -> passages.ProjectPassages:
         p = self.panel
@@ -50,6 +52,7 @@ class PanelPassages:
         key = (p.project, p.book, p.coder)
         if self._key != key:
             self._by_row = passages.by_row(p.project, p.book.name, p.coder)
+            self._total = sum(self._by_row.values())
             self._key = key
         return self._by_row
 
@@ -62,16 +65,18 @@ class PanelPassages:
         if counts is None:
             return  # not read yet: read in full when asked
         counts[row_id] = counts.get(row_id, 0) + n
+        self._total += n
         if counts[row_id] <= 0:
             del counts[row_id]
 
     def count(self) -> int:
         """How many passages the coder has in force in the codebook."""
-        return sum(self._counts().values())
+        self._counts()
+        return self._total
 
-    def rows(self) -> set[int]:
+    def rows(self) -> Collection[int]:
         """The rows the coder has a passage in force on (coded, like a row code)."""
-        return set(self._counts())
+        return self._counts().keys()
 
     def add(self, row_id: int, start: int, end: int, code: str) -> int:
         self._counts()  # counted before the change, so the change can be added to it
