@@ -338,3 +338,17 @@ def test_the_codes_legend_clears_the_tallest_bar_in_a_short_dock(qtbot, window, 
         panel.resize(900, height)
         qtbot.wait(100)
         assert clear(), height
+
+
+def test_a_chart_hidden_behind_another_dock_catches_up_when_shown(qtbot, window, view):
+    view.tabs.setCurrentWidget(view.crosstab)
+    qtbot.waitUntil(lambda: view.crosstab.result is not None, timeout=5000)
+    view.crosstab.chart_button.click()
+    panel = window.charts.panel()
+    qtbot.waitUntil(lambda: panel.kind.currentIndex() == CODES and bool(panel.hits), timeout=5000)
+    window.charts.dock.hide()  # as behind another dock's tab: nothing followed meanwhile
+    ps.add(window.project, window.project.codebook("Issues"), "zoe", 4, 0, 4, "Health")
+    window.coding.sig_coded.emit(4)
+    assert panel.column.findText("Codes of Issues: zoe (passages)") < 0
+    window.charts.dock.show()
+    assert panel.column.findText("Codes of Issues: zoe (passages)") >= 0
