@@ -52,7 +52,7 @@ def test_passages_choice_shows_each_code_per_pair(qtbot, tmp_path):
         # nobody marked Housing itself: no statistics, which would read 1.000 [1.000, 1.000]
         assert rows["Housing"] == ["Housing", "not used by these coders"] + [""] * 6
         assert "resample rows" in view.passages.method.text()
-        assert "Only 2 row(s) compared" in view.passages.status.text()
+        assert "Only 2 rows compared" in view.passages.status.text()
         qtbot.wait(50)
         view.grab().save(str(tmp_path / "passages.png"))
 

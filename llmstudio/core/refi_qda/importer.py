@@ -224,7 +224,8 @@ def _corpus(qda: QdaFile, path: Path, log: list[str]) -> Corpus:
                 in_sets[row_of[ref]].append(set_name)
         if codes:
             log.append(
-                f"set {set_name!r}: its {codes:,} code(s) are not kept (sets of sources are)"
+                f"set {set_name!r}: its {counted(codes, 'code')} "
+                f"{'is' if codes == 1 else 'are'} not kept (sets of sources are)"
             )
     if any(in_sets):
         frame["sets"] = pd.array(["; ".join(n) or None for n in in_sets], dtype="str")
@@ -276,7 +277,8 @@ def end_convention(qda: QdaFile) -> tuple[bool, str]:
     if inclusive:  # some names say inclusive, but not enough: said, so it can be checked
         return False, (
             f"selection ends read as the position after the last character (exclusive), "
-            f"though {inclusive:,} selection name(s) match the other reading ({exclusive:,} "
+            f"though {counted(inclusive, 'selection name')} "
+            f"{'matches' if inclusive == 1 else 'match'} the other reading ({exclusive:,} "
             "match this one): check a few passages"
         )
     return False, ""
@@ -309,7 +311,8 @@ def read_qdpx(
     monitor.report(1, 3, message="mapping sources, codes and selections")
     if qda.other_sources:
         raise QdaError(
-            f"{path}: {qda.other_sources:,} source(s) are not text (PDF, picture, audio or "
+            f"{path}: {counted(qda.other_sources, 'source')} "
+            f"{'is' if qda.other_sources == 1 else 'are'} not text (PDF, picture, audio or "
             "video); llmstudio reads text sources only, so nothing was imported"
         )
     if not qda.sources:

@@ -171,7 +171,7 @@ class PassageAgreementView(QWidget):
             "everybody) coded every character compared."
             + (f" {left_out}." if left_out else "")
             + (
-                f" Only {few:,} row(s) compared: intervals over so few rows say little."
+                f" Only {counted(few, 'row')} compared: intervals over so few rows say little."
                 if 0 < few < FEW_ROWS
                 else ""
             )
