@@ -14,6 +14,10 @@
   a parent with its children (~20,000), as ``Passage`` objects. Goal: under 200 ms.
   Baseline in the same run: the same calls with the ``passages_by_code`` index dropped
   (SQLite then uses another index or scans).
+* **Counting.** The coding panel's progress line says how many passages the coder has
+  marked, at every click. A click with the count the panel keeps (``PanelPassages``:
+  read once, then moved by each change) against the same click followed by a COUNT query
+  (what it did before), for a coder with 50,000 passages.
 * **Highlighting.** The coding panel's text widget (``gui/coding/passage_text``) showing a
   20,000-character text with 300 overlapping passages of 6 codes, scrolled to the middle:
   setting the highlights, and one full repaint (backgrounds and a bar per code). Goal: a
@@ -41,6 +45,7 @@ CLICKS = 500
 PASSAGES = 100_000
 ROWS = 10_000
 ROUNDS = 7
+COUNTED = 50_000  # one coder's passages, for the progress line's count
 
 
 def _book():
@@ -114,18 +119,18 @@ def clicks() -> dict:
     }
 
 
-def _fill(project, book) -> None:
+def _fill(project, book, n: int = PASSAGES, coders=("ana", "ben", "cem")) -> None:
     from llmstudio.core.store import passages as stored
     from llmstudio.core.store import transaction
 
     rng = random.Random(0)
     with transaction(project.db):
-        for _ in range(PASSAGES):
+        for _ in range(n):
             start = rng.randrange(0, 40)
             stored.add(
                 project.db,
                 book.name,
-                rng.choice(("ana", "ben", "cem")),
+                rng.choice(coders),
                 rng.randrange(ROWS),
                 "text",
                 start,
@@ -160,6 +165,45 @@ def retrieval() -> dict:
         out["tree_base"] = _time(tree)
         project.close()
     return out
+
+
+def counting() -> dict:
+    """A passage click and the progress line's count after it, for a coder with
+    ``COUNTED`` passages: the panel's kept count (``PanelPassages``) against a COUNT query
+    after each click (what the panel did before)."""
+    from types import SimpleNamespace
+
+    from llmstudio.core import passages as ps
+    from llmstudio.gui.coding.passage_coding import PanelPassages
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project, book = _project(Path(tmp), ROWS)
+        _fill(project, book, COUNTED, ("ana",))
+        project.corpus()
+        kept = PanelPassages(SimpleNamespace(project=project, book=book, coder="ana", blind=None))
+        t = time.perf_counter()
+        first = kept.count()  # read once per project, codebook and coder
+        read = (time.perf_counter() - t) * 1000
+        new, old, count_only = [], [], []
+        for i in range(CLICKS):
+            t = time.perf_counter()
+            kept.add(i, i % 10, 20 + i % 30, book.names[i % 20])
+            kept.count()
+            new.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ps.add(project, book, "ana", i, i % 10, 20 + i % 30, book.names[i % 20])
+            u = time.perf_counter()
+            ps.count(project, book.name, "ana")
+            old.append(time.perf_counter() - t)
+            count_only.append(time.perf_counter() - u)
+        assert kept.count() == ps.count(project, book.name, "ana") - CLICKS == first + CLICKS
+        project.close()
+    return {
+        "read": read,
+        "new": statistics.median(_ms(new)),
+        "old": statistics.median(_ms(old)),
+        "count": statistics.median(_ms(count_only)),
+    }
 
 
 def highlight() -> dict:
@@ -213,6 +257,7 @@ def main(argv=None) -> int:
     c = clicks()
     r = retrieval()
     h = highlight()
+    n = counting()
     rows = [
         "| measurement | llmstudio | goal | baseline (same run) |",
         "|---|---:|---:|---:|",
@@ -227,6 +272,10 @@ def main(argv=None) -> int:
         f"| coding panel: 300 passages highlighted in a 20,000-character text (set, median of "
         f"{ROUNDS}: {h['set']:.1f} ms) | {h['paint']:.1f} ms a repaint | < 50 ms "
         f"| {h['base']:.1f} ms (the same repaint, no passages) |",
+        f"| a passage click and the progress line's count, coder with {COUNTED:,} passages "
+        f"(median of {CLICKS}; the count kept, read once in {n['read']:.0f} ms) "
+        f"| {n['new']:.2f} ms | < 5 ms | {n['old']:.2f} ms (a COUNT after each click: "
+        f"{n['count']:.2f} ms of it) |",
     ]
     table = "\n".join(rows)
     print(table)

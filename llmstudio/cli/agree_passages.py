@@ -8,7 +8,7 @@ import json
 
 from ..core import passages
 from ..core.errors import UsageError
-from ..core.passage_agreement import METHOD, agreement_on_passages
+from ..core.passage_agreement import METHOD, agreement_on_passages, left_out_text
 from ..core.project import open_project_file
 from .exit_codes import DONE
 
@@ -84,12 +84,15 @@ def text(path: str, book: str, found) -> str:
                 f"{item.result.characters:>8,}  {'':<21} {'':<21} "
                 f"{item.result.krippendorff_alpha.text()}"
             )
+    if left_out := left_out_text(found):
+        lines += ["", left_out]
     lines += [
         "",
         "notes: percent, kappa and alpha count agreement on absence (characters nobody "
         "coded), which dominates in long texts; positive agreement counts coded characters "
         "only (2 x both / (first + second)). 'undefined': nobody (or everybody) coded every "
-        "character compared.",
+        "character compared. 'not used by these coders': none of them marked the code, so "
+        "there is nothing to compare.",
     ]
     return "\n".join(lines)
 

@@ -24,6 +24,7 @@ from .store import history, transaction
 from .store import human_codes as stored_codes
 from .store import memos as stored_memos
 from .store import passages as stored_passages
+from .wording import counted
 
 __all__ = ["CodeUse", "merge", "move", "recolor", "rename", "usage"]
 
@@ -46,9 +47,8 @@ class CodeUse:
         """The use in words, e.g. "12 coded rows and 3 passages by 2 coders"."""
         if not self.in_use:
             return "no coded rows or passages"
-        rows = f"{self.rows} coded row{'s' * (self.rows != 1)}"
-        passages = f"{self.passages} passage{'s' * (self.passages != 1)}"
-        return f"{rows} and {passages} by {self.coders} coder{'s' * (self.coders != 1)}"
+        rows, passages = counted(self.rows, "coded row"), counted(self.passages, "passage")
+        return f"{rows} and {passages} by {counted(self.coders, 'coder')}"
 
 
 def usage(project: Project, codebook: str, code: str) -> CodeUse:
@@ -152,8 +152,8 @@ def rename(project: Project, codebook: str, old: str, new: str) -> Codebook:
         history.add(
             project.db,
             "code",
-            f"renamed {old!r} to {new!r} in {book.name!r} ({clicks} row-code clicks, "
-            f"{passages} passages)",
+            f"renamed {old!r} to {new!r} in {book.name!r} "
+            f"({counted(clicks, 'row-code click')}, {counted(passages, 'passage')})",
         )
     return renamed
 
@@ -187,8 +187,9 @@ def merge(project: Project, codebook: str, source: str, into: str) -> Codebook:
         history.add(
             project.db,
             "code",
-            f"merged {source!r} into {into!r} in {book.name!r} ({clicks} row-code clicks, "
-            f"{passages} passages, {len(repeated)} repeated passages removed); "
+            f"merged {source!r} into {into!r} in {book.name!r} "
+            f"({counted(clicks, 'row-code click')}, {counted(passages, 'passage')}, "
+            f"{counted(len(repeated), 'repeated passage')} removed); "
             f"{source!r} was {definition}",
         )
     return merged

@@ -154,11 +154,11 @@ class CodingSession:
     def codes(self, row_id: int | None) -> Codes:
         return self.entry(row_id)[0]
 
-    def coded(self, rows: set[int] | None = None) -> int:
-        """How many rows have codes (among ``rows``, when given)."""
-        return sum(
-            1 for r, (codes, _) in self._entries.items() if codes and (rows is None or r in rows)
-        )
+    def coded(self, rows: set[int] | None = None, marked: Iterable[int] = ()) -> int:
+        """How many rows have codes or are among ``marked`` (the rows with the coder's
+        passages), among ``rows`` when given: select_rows' "coded"."""
+        done = {r for r, (codes, _) in self._entries.items() if codes} | set(marked)
+        return len(done if rows is None else done & rows)
 
     def store(self, row_id: int, codes: Iterable[str], memo: str) -> bool:
         """Store a row's codes and memo (not a click: no history); False when not stored."""

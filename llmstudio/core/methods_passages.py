@@ -7,7 +7,7 @@ from __future__ import annotations
 from .errors import LlmstudioError
 from .methods_document import Document
 from .methods_facts import estimate_text
-from .passage_agreement import METHOD, agreement_on_passages
+from .passage_agreement import METHOD, agreement_on_passages, left_out_text
 from .passages import coders, counts_by_row
 from .project import Project
 
@@ -95,6 +95,11 @@ def passage_section(doc: Document, project: Project, n_resamples: int, seed: int
         ],
         rows,
     )
+    for name, results in found:
+        if not isinstance(results, str) and (left_out := left_out_text(results)):
+            doc.p(f"{name}: {left_out}.")
+    if any(not isinstance(r, str) and any(not c.used for c in r) for _, r in found):
+        doc.p("A code none of the coders marked is listed as not used, without statistics.")
     return sentences(found)
 
 

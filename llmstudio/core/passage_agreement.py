@@ -23,9 +23,17 @@ from .codebook import Codebook
 from .errors import StatsError
 from .progress import Monitor
 from .project import Project
-from .stats.passage_agreement import PassageAgreement, RowSpans, passage_agreement
+from .stats.passage_agreement import NO_COMMON_ROWS, PassageAgreement, RowSpans, passage_agreement
+from .wording import counted
 
-__all__ = ["METHOD", "CodeAgreement", "agreement_on_passages", "looked_at"]
+__all__ = [
+    "METHOD",
+    "NOT_USED",
+    "CodeAgreement",
+    "agreement_on_passages",
+    "left_out_text",
+    "looked_at",
+]
 
 METHOD = (
     "unit = character of the rows both coders looked at (a row code or a passage by "
@@ -33,19 +41,36 @@ METHOD = (
     "bootstrap 95% CIs resample rows, since characters of one row are not independent"
 )
 
+# A code no coder marked: every character agrees on absence, so the statistics would read
+# as perfect agreement on a code nobody used.
+NOT_USED = "not used by these coders"
+
 
 @dataclass(frozen=True)
 class CodeAgreement:
-    """One code's agreement (``result``), or why there is none (``problem``)."""
+    """One code's agreement (``result``), or why there is none (``problem``); ``used``
+    is False for a code none of the coders marked (no statistics then)."""
 
     code: str
     result: PassageAgreement | None
     problem: str = ""
+    used: bool = True
 
     def to_dict(self) -> dict:
         if self.result is None:
-            return {"code": self.code, "problem": self.problem}
-        return self.result.to_dict()
+            return {"code": self.code, "used": self.used, "problem": self.problem}
+        return {**self.result.to_dict(), "used": True}
+
+
+def left_out_text(found: Sequence[CodeAgreement]) -> str:
+    """ "1 pair of coders left out (no row both coders looked at): ana / cid": the pairs
+    without statistics in ``found`` (the same for every code, as rows looked at do not
+    depend on the code); "" when none."""
+    pairs = next((c.result.pairs_left_out for c in found if c.result is not None), [])
+    if not pairs:
+        return ""
+    names = ", ".join(" / ".join(p) for p in pairs)
+    return f"{counted(len(pairs), 'pair')} of coders left out ({NO_COMMON_ROWS}): {names}"
 
 
 def looked_at(project: Project, codebook: str, coder: str) -> set[int]:
@@ -113,6 +138,9 @@ def agreement_on_passages(
         for p in found:
             if p.code in wanted:
                 spans.setdefault((p.coder, p.row_id), []).append((p.start, p.end))
+        if not spans:
+            out.append(CodeAgreement(code, None, NOT_USED, used=False))
+            continue
         units = [
             RowSpans(
                 lengths[r],

@@ -418,6 +418,12 @@ def counts_by_row(
     return stored.counts_by_row(project.db, codebook, coder)
 
 
+def by_row(project: Project, codebook: str, coder: str) -> dict[int, int]:
+    """Row id -> how many passages in force ``coder`` marked on it in ``codebook`` (rows
+    without any left out): the rows the coder coded in passages."""
+    return stored.by_row(project.db, codebook, coder)
+
+
 def text_of(project: Project, passage: Passage) -> str:
     """The passage's characters."""
     return row_text(project, passage.row_id, passage.text_column)[passage.start : passage.end]

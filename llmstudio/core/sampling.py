@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import human_codes
+from . import human_codes, passages
 from .codebook import Codebook
 from .errors import ProjectError
 from .project import Project
@@ -247,9 +247,10 @@ def select_rows(
     order: Sequence[int] | None = None,
 ) -> list[int]:
     """The rows to code, in coding order: the sample's rows (or every row), kept to
-    ``which``: "all", "uncoded" (not coded by ``coder``), "coded" (coded by ``coder``),
-    "disagree" (the model's codes differ from ``coder``'s; needs ``model``),
-    "suggested" (uncoded, in ``order``: Learn from my codes' most useful first)."""
+    ``which``: "all", "uncoded" (neither a row code nor a passage by ``coder``), "coded"
+    (a row code or a passage by ``coder``), "disagree" (the model's row codes differ
+    from ``coder``'s; needs ``model``), "suggested" (uncoded, in ``order``: Learn from my
+    codes' most useful first)."""
     if which not in FILTERS:
         raise ValueError(f"which must be one of {FILTERS}, not {which!r}")
     total = int(project.meta("rows", "0") or 0) if rows is None else rows
@@ -261,13 +262,15 @@ def select_rows(
         if coder.strip()
         else {}
     )
+    # a row the coder marked passages on is coded, though it has no row code
+    marked = passages.by_row(project, book.name, coder) if coder.strip() else {}
     if which == "uncoded":
-        return [r for r in base if r not in mine]
+        return [r for r in base if r not in mine and r not in marked]
     if which == "suggested":
         allowed = set(base)
-        return [int(r) for r in (order or ()) if r in allowed and r not in mine]
+        return [int(r) for r in (order or ()) if r in allowed and r not in mine and r not in marked]
     if which == "coded":
-        return [r for r in base if r in mine]
+        return [r for r in base if r in mine or r in marked]
     if model is None:
         return []
     return [

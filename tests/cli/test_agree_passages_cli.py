@@ -50,7 +50,28 @@ def test_passages_json_is_the_core_and_the_table_names_the_method(cli, project):
     done = agree(project, "--passages", "--bootstrap", "0")
     assert done.returncode == 0, done.stderr
     assert "unit = character" in done.stdout and "resample rows" in done.stdout
-    assert "Rents" in done.stdout and "undefined" in done.stdout  # Housing: nobody coded it
+    # Housing: nobody marked it; no statistics, which would read as perfect agreement
+    housing = next(line for line in done.stdout.splitlines() if line.strip().startswith("Housing"))
+    assert housing.split() == ["Housing", "not", "used", "by", "these", "coders"]
+    done = agree(project, "--passages", "--json", "--bootstrap", "0", "--code", "Housing")
+    housing = json.loads(done.stdout)["codes"][0]
+    assert housing == {"code": "Housing", "used": False, "problem": "not used by these coders"}
+
+
+def test_passages_pairs_with_no_common_row_are_left_out_and_said(cli, project):
+    with Project.open(project) as p:  # cid looked only at row 3, which nobody else did
+        ps.add(p, BOOK, "cid", 3, 0, 4, "Transport")
+    agree = cli("agree")
+    done = agree(project, "--passages", "--bootstrap", "0", "--code", "Rents")
+    assert done.returncode == 0, done.stderr
+    assert "2 pairs of coders left out (no row both coders looked at): ana / cid, ben / cid" in (
+        done.stdout
+    )
+    assert "/ cid" not in done.stdout.split("left out")[0]  # no statistics for them
+    done = agree(project, "--passages", "--json", "--bootstrap", "0", "--code", "Rents")
+    rents = json.loads(done.stdout)["codes"][0]
+    assert [p["coders"] for p in rents["pairs"]] == [["ana", "ben"]]
+    assert [p["coders"] for p in rents["pairs_left_out"]] == [["ana", "cid"], ["ben", "cid"]]
 
 
 def test_passages_bad_input_is_one_line(cli, project, tmp_path):

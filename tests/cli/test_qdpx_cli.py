@@ -51,7 +51,7 @@ def test_import_keeps_partial_selections_as_passages(cli, tmp_path):
     maxqda(tmp_path / "mx.qdpx", partial=True)
     done = cli("import")("mx.qdpx", "--project", "mx.llmstudio")
     assert done.returncode == 0, done.stderr
-    assert "1 passages" in done.stderr
+    assert "1 row code, 1 passage, " in done.stderr
     with Project.open(tmp_path / "mx.llmstudio") as p:
         [passage] = passages.find(p, "MAXQDA export codes")
     assert (passage.row_id, passage.start, passage.end, passage.code) == (1, 0, 5, "Work")

@@ -171,7 +171,7 @@ def test_rename_takes_row_codes_passages_and_children_along(project):
     assert ps.get(project, gone.id).code == "Rent levels"  # the removed one too
     action, detail = project.history()[-1][1:]
     assert action == "code"
-    assert detail == "renamed 'Rents' to 'Rent levels' in 'Issues' (1 row-code clicks, 2 passages)"
+    assert detail == "renamed 'Rents' to 'Rent levels' in 'Issues' (1 row-code click, 2 passages)"
 
 
 @pytest.mark.parametrize(
@@ -214,7 +214,7 @@ def test_merge_moves_codes_children_and_passages_and_keeps_each_once(project):
     detail = project.history()[-1][2]
     assert detail.startswith(
         "merged 'Rents' into 'Housing' in 'Issues' (2 row-code clicks, 2 passages, "
-        "1 repeated passages removed); 'Rents' was {"
+        "1 repeated passage removed); 'Rents' was {"
     )
 
 

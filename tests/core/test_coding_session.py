@@ -62,6 +62,9 @@ def test_stored_codes_are_loaded_and_counted():
     assert session.coded() == 2
     assert session.coded({1, 2}) == 1
     assert session.codes(None) == ()
+    # rows with the coder's passages count as coded, once with a row code too
+    assert session.coded(marked={0, 1, 5}) == 4
+    assert session.coded({1, 2, 3}, marked={1, 3}) == 3
 
 
 def test_next_and_previous_follow_the_row_shown():

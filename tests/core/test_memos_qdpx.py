@@ -97,7 +97,7 @@ def test_round_trip_keeps_every_memo_with_author_and_date(tmp_path):
         before = memos.all_memos(p)
         write_qdpx(p, tmp_path / "m.qdpx")
     result = read_qdpx(tmp_path / "m.qdpx", tmp_path / "back.llmstudio")
-    assert "2 memos on rows and passages, 2 project memos, 1 code memos" in result.log[0]
+    assert "2 memos on rows and passages, 2 project memos, 1 code memo" in result.log[0]
     with Project.open(result.path) as back:
         after = memos.all_memos(back)
     # the count File > Import shows: every memo that came in (it said only the row memos)

@@ -132,6 +132,17 @@ def test_nobody_coded_the_code_is_undefined_not_perfect():
     assert pair.cohen_kappa.text() == "undefined"
 
 
+def test_a_pair_with_no_common_row_is_left_out_not_perfect():
+    # b and c never looked at the same row: their pair has nothing to compare
+    rows = [RowSpans(5, [[(0, 2)], [(0, 2)], None]), RowSpans(6, [[(0, 3)], None, [(1, 3)]])]
+    result = passage_agreement(rows, ["a", "b", "c"], n_resamples=0)
+    assert [p.coders for p in result.pairs] == [("a", "b"), ("a", "c")]
+    assert result.pairs_left_out == [("b", "c")]
+    assert result.to_dict()["pairs_left_out"] == [
+        {"coders": ["b", "c"], "reason": "no row both coders looked at"}
+    ]
+
+
 def test_bad_input_says_what_is_wrong():
     with pytest.raises(StatsError, match="two coders"):
         passage_agreement(ROWS, ["a"])
@@ -175,8 +186,16 @@ def test_rows_count_when_both_coders_looked_at_them(project):
     assert rents.percent_agreement.value == 1.0
     transport = found["Transport"].result.pairs[0]
     assert (transport.both, transport.first_only, transport.second_only) == (0, 9, 0)
-    # Housing has no passage of its own; with children it takes Rents'
-    assert found["Housing"].result.pairs[0].both == 0
+    # Housing has no passage of its own: not used, no statistics (not a perfect 1.000);
+    # with children it takes Rents'
+    assert not found["Housing"].used and found["Housing"].result is None
+    assert found["Housing"].problem == "not used by these coders"
+    assert found["Housing"].to_dict() == {
+        "code": "Housing",
+        "used": False,
+        "problem": "not used by these coders",
+    }
+    assert found["Rents"].used and found["Rents"].to_dict()["used"] is True
     housing = agreement_on_passages(project, BOOK, codes=["Housing"], children=True)[0]
     assert housing.result.pairs[0].both == 5
 
@@ -190,8 +209,9 @@ def test_project_problems_are_said(project):
     with pytest.raises(StatsError, match="'ben' coded no row"):
         agreement_on_passages(project, BOOK, ["ana", "ben"])
     ps.add(project, BOOK, "ben", 1, 0, 5, "Rents")  # no row both looked at
-    found = agreement_on_passages(project, BOOK, n_resamples=0)
-    assert found[0].result is None and "no row was looked at by two" in found[0].problem
+    found = {c.code: c for c in agreement_on_passages(project, BOOK, n_resamples=0)}
+    rents = found["Rents"]
+    assert rents.used and rents.result is None and "no row was looked at by two" in rents.problem
 
 
 def test_the_methods_record_names_the_method_and_numbers(project, tmp_path):
@@ -207,6 +227,8 @@ def test_the_methods_record_names_the_method_and_numbers(project, tmp_path):
     assert "unit = character" in section and "resample rows" in section
     # Rents: rows 0 and 1, 14 + 13 characters, perfect agreement
     assert f"| {BOOK.name} | Rents | ana / ben | 2 | 27 | 1.000" in section
+    assert "| Housing | - | - | - | not used by these coders |" in section
+    assert "| Housing | - | - | - | 1.000" not in section
     paragraph = text[text.index("## Suggested methods paragraph") :]
     assert "Passages coded 'Rents'" in paragraph and "27 characters of 2 texts" in paragraph
     assert "Cohen's kappa = 1.00" in paragraph

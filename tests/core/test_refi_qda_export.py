@@ -228,7 +228,7 @@ def test_carriage_returns_kept_and_control_characters_said(tmp_path, schema):
         human_codes.record(p, book, "ana", 0, ["k"], "line 1\r\nline 2")
         notes: list[str] = []
         out = write_qdpx(p, tmp_path / "c.qdpx", notes)
-    assert len(notes) == 1 and notes[0].startswith("1 control character(s)")
+    assert len(notes) == 1 and notes[0].startswith("1 control character in")
     with zipfile.ZipFile(out) as zf:
         schema.validate(zf.read("project.qde").decode("utf-8"))
     back = read_qdpx(out, tmp_path / "c2.llmstudio")

@@ -83,7 +83,7 @@ def test_end_convention_defaults_to_exclusive_without_evidence(tmp_path):
     path = write(tmp_path / "x.qdpx", qde)
     # one name says inclusive, but a selection ends at the text's end: exclusive it is
     inclusive, line = end_convention(read_qde(path))
-    assert not inclusive and "1 selection name(s) match the other reading" in line
+    assert not inclusive and "1 selection name matches the other reading" in line
     result = read_qdpx(path, tmp_path / "x.llmstudio")
     with Project.open(result.path) as p:
         found = sorted((x.start, x.end) for x in ps.find(p, "p codes"))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from llmstudio.core import human_codes as hc
-from llmstudio.core import sampling
+from llmstudio.core import passages, sampling
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.errors import ProjectError
@@ -142,6 +142,21 @@ def test_filters_follow_the_coder_and_the_sample(project):
     assert sampling.select_rows(project, BOOK, "ana", "disagree") == []  # no model
     with pytest.raises(ValueError):
         sampling.select_rows(project, BOOK, "ana", "mine")
+
+
+def test_a_row_with_my_passages_is_coded_not_uncoded(project):
+    hc.record(project, BOOK, "ana", 3, ["Housing"])
+    passages.add(project, BOOK, "ana", 8, 0, 4, "Health")  # no row code, a passage
+    passages.add(project, BOOK, "ben", 9, 0, 4, "Health")  # another coder's passage
+    gone = passages.add(project, BOOK, "ana", 10, 0, 4, "Health")
+    passages.remove(project, gone.id)  # taken back: uncoded again
+    uncoded = sampling.select_rows(project, BOOK, "ana", "uncoded")
+    assert 8 not in uncoded and 3 not in uncoded and {9, 10} <= set(uncoded)
+    assert len(uncoded) == ROWS - 2
+    assert sampling.select_rows(project, BOOK, "ana", "coded") == [3, 8]
+    order = [8, 9, 3, 10]
+    assert sampling.select_rows(project, BOOK, "ana", "suggested", order=order) == [9, 10]
+    assert passages.by_row(project, BOOK.name, "ana") == {8: 1}
 
 
 def test_disagreement_with_the_latest_coding_run_of_the_codebook(project):

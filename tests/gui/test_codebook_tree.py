@@ -257,7 +257,7 @@ def test_rename_counts_first_and_every_code_follows(editor, project, asked, monk
     assert hc.coding_of(project, "Issues", "ben", 1).codes == ("Rent levels",)
     assert ps.get(project, passage.id).code == "Rent levels"
     assert project.history()[-1][2] == (
-        "renamed 'Rents' to 'Rent levels' in 'Issues' (2 row-code clicks, 1 passages)"
+        "renamed 'Rents' to 'Rent levels' in 'Issues' (2 row-code clicks, 1 passage)"
     )
     assert editor.tree.titles()[1] == "  Rent levels" and not editor.dirty
     assert "renamed 'Rents' to 'Rent levels'" in editor.history.text()

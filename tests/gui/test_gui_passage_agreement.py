@@ -49,9 +49,10 @@ def test_passages_choice_shows_each_code_per_pair(qtbot, tmp_path):
         assert rows["Rents"][:4] == ["Rents", "ana / ben", "2", f"{rents.characters:,}"]
         assert rows["Rents"][5] == rents.cohen_kappa.text()
         assert rows["Health"][7] == core["Health"].result.pairs[0].positive_agreement.text()
-        assert rows["Housing"][5] == "undefined"  # nobody marked Housing itself
+        # nobody marked Housing itself: no statistics, which would read 1.000 [1.000, 1.000]
+        assert rows["Housing"] == ["Housing", "not used by these coders"] + [""] * 6
         assert "resample rows" in view.passages.method.text()
-        assert "Only 2 row(s) compared" in view.passages.status.text()
+        assert "Only 2 rows compared" in view.passages.status.text()
         qtbot.wait(50)
         view.grab().save(str(tmp_path / "passages.png"))
 
@@ -60,6 +61,19 @@ def test_passages_choice_shows_each_code_per_pair(qtbot, tmp_path):
             view.passages.children_box.setChecked(True)
         housing = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "Housing")
         assert table.item(housing, 5).text() == rents.cohen_kappa.text()
+
+        # cid looked only at a row neither ana nor ben looked at: their pairs are left out
+        ps.add(p, BOOK, "cid", 2, 0, 4, "Health")
+        ps.add(p, BOOK, "ana", 2, 0, 4, "Health")
+        with qtbot.waitSignal(view.passages.sig_computed, timeout=20_000):
+            view.passages.refresh()
+        pairs = {table.item(r, 1).text() for r in range(table.rowCount())}
+        assert "ana / cid" in pairs and "ben / cid" not in pairs
+        assert (
+            "1 pair of coders left out (no row both coders looked at): ben / cid"
+            in view.passages.status.text()
+        )
+        view.grab().save(str(tmp_path / "passages_left_out.png"))
 
         view.unit.setCurrentIndex(0)
         assert view.body.isVisible() and not view.passages.isVisible()

@@ -42,8 +42,8 @@ def test_import_opens_the_project_and_export_says_what_it_wrote(qtbot, window, t
     with qtbot.waitSignal(window.sig_loaded, timeout=TIMEOUT):
         dialog = window.files.qdpx.import_qdpx(source, tmp_path / "ours.llmstudio")
     text = _finished(qtbot, dialog)
-    assert "Imported 2 text sources as rows, 1 codebook(s) with 6 codes, 5 passages" in text
-    assert "2 coder(s) (Ann, Bo)" in text and "inclusive" in text
+    assert "Imported 2 text sources as rows, 1 codebook with 6 codes, 5 passages" in text
+    assert "2 coders (Ann, Bo)" in text and "inclusive" in text
     assert window.project is not None and window.project.path == tmp_path / "ours.llmstudio"
     assert dialog.buttons.isEnabled()
     dialog.grab().save(str(tmp_path / "import.png"))

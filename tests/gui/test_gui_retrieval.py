@@ -291,3 +291,64 @@ def test_the_codes_chart_follows_a_rename_and_the_panel(qtbot, window, view):
         ),
         timeout=5000,
     )
+
+
+def test_a_new_coder_joins_the_chart_sources_at_once(qtbot, window, view):
+    """'Codes by group' open: a coder who codes for the first time is offered as a source
+    by the chart and the crosstab without reopening anything."""
+    view.tabs.setCurrentWidget(view.crosstab)
+    qtbot.waitUntil(lambda: view.crosstab.result is not None, timeout=5000)
+    view.crosstab.chart_button.click()
+    panel = window.charts.panel()
+    qtbot.waitUntil(lambda: panel.kind.currentIndex() == CODES and bool(panel.hits), timeout=5000)
+
+    def offered():
+        return [panel.column.itemText(i) for i in range(panel.column.count())]
+
+    assert "Codes of Issues: zoe (passages)" not in offered()
+    ps.add(window.project, window.project.codebook("Issues"), "zoe", 4, 0, 4, "Health")
+    window.coding.sig_coded.emit(4)  # as the panel says after a passage is stored
+    qtbot.waitUntil(lambda: "Codes of Issues: zoe (passages)" in offered(), timeout=5000)
+    assert panel.column.currentText() == "Codes of Issues: all coders (texts)"  # kept
+    sources = view.crosstab.source
+    qtbot.waitUntil(lambda: sources.findText("zoe") >= 0, timeout=5000)
+    assert sources.currentText() == "all coders"
+
+
+def test_the_codes_legend_clears_the_tallest_bar_in_a_short_dock(qtbot, window, view):
+    """A charts dock ~350 px high: the legend sits above the tallest bar (100%), drawn
+    short and after a resize from tall to short alike."""
+    from PySide6.QtCore import QPointF
+
+    view.tabs.setCurrentWidget(view.crosstab)
+    qtbot.waitUntil(lambda: view.crosstab.result is not None, timeout=5000)
+    panel = window.charts.panel()
+    panel.resize(900, 350)
+    view.crosstab.chart_button.click()
+    qtbot.waitUntil(lambda: panel.kind.currentIndex() == CODES and bool(panel.hits), timeout=5000)
+
+    def clear() -> bool:
+        tallest = max(panel.hits, key=lambda h: h[3])
+        top = panel.plot.vb.mapViewToScene(QPointF((tallest[0] + tallest[1]) / 2, tallest[3]))
+        return panel.legend.sceneBoundingRect().bottom() < top.y()
+
+    qtbot.wait(100)  # laid out
+    assert clear()
+    for height in (600, 300):
+        panel.resize(900, height)
+        qtbot.wait(100)
+        assert clear(), height
+
+
+def test_a_chart_hidden_behind_another_dock_catches_up_when_shown(qtbot, window, view):
+    view.tabs.setCurrentWidget(view.crosstab)
+    qtbot.waitUntil(lambda: view.crosstab.result is not None, timeout=5000)
+    view.crosstab.chart_button.click()
+    panel = window.charts.panel()
+    qtbot.waitUntil(lambda: panel.kind.currentIndex() == CODES and bool(panel.hits), timeout=5000)
+    window.charts.dock.hide()  # as behind another dock's tab: nothing followed meanwhile
+    ps.add(window.project, window.project.codebook("Issues"), "zoe", 4, 0, 4, "Health")
+    window.coding.sig_coded.emit(4)
+    assert panel.column.findText("Codes of Issues: zoe (passages)") < 0
+    window.charts.dock.show()
+    assert panel.column.findText("Codes of Issues: zoe (passages)") >= 0

@@ -29,6 +29,7 @@ from ..store import codebooks as stored_codebooks
 from ..store import history, transaction
 from ..store import human_codes as stored_codes
 from ..store import passages as stored_passages
+from ..wording import counted
 from .codings import PASSAGE_PREFIX
 from .notes import note_time, store_notes
 from .reader import CodeNode, QdaFile, read_qdc_codes, read_qde
@@ -223,7 +224,8 @@ def _corpus(qda: QdaFile, path: Path, log: list[str]) -> Corpus:
                 in_sets[row_of[ref]].append(set_name)
         if codes:
             log.append(
-                f"set {set_name!r}: its {codes:,} code(s) are not kept (sets of sources are)"
+                f"set {set_name!r}: its {counted(codes, 'code')} "
+                f"{'is' if codes == 1 else 'are'} not kept (sets of sources are)"
             )
     if any(in_sets):
         frame["sets"] = pd.array(["; ".join(n) or None for n in in_sets], dtype="str")
@@ -275,7 +277,8 @@ def end_convention(qda: QdaFile) -> tuple[bool, str]:
     if inclusive:  # some names say inclusive, but not enough: said, so it can be checked
         return False, (
             f"selection ends read as the position after the last character (exclusive), "
-            f"though {inclusive:,} selection name(s) match the other reading ({exclusive:,} "
+            f"though {counted(inclusive, 'selection name')} "
+            f"{'matches' if inclusive == 1 else 'match'} the other reading ({exclusive:,} "
             "match this one): check a few passages"
         )
     return False, ""
@@ -308,7 +311,8 @@ def read_qdpx(
     monitor.report(1, 3, message="mapping sources, codes and selections")
     if qda.other_sources:
         raise QdaError(
-            f"{path}: {qda.other_sources:,} source(s) are not text (PDF, picture, audio or "
+            f"{path}: {counted(qda.other_sources, 'source')} "
+            f"{'is' if qda.other_sources == 1 else 'are'} not text (PDF, picture, audio or "
             "video); llmstudio reads text sources only, so nothing was imported"
         )
     if not qda.sources:
@@ -442,11 +446,15 @@ def _fill(qda, corpus, books, where, log, tmp: Path, target: Path, where_file: s
         n_codes = sum(len(b.codes) for b in books)
         on_rows = sum(1 for m in memos.values() if any(m)) + sum(1 for p in passages if p[6])
         summary = (
-            f"{len(qda.sources):,} text sources as rows, {len(books)} codebook(s) with "
-            f"{n_codes:,} codes, {len(coders)} coder(s), {len(given):,} row codes, "
-            f"{len(passages):,} passages, {on_rows:,} memos on rows and passages"
+            f"{counted(len(qda.sources), 'text source')} as rows, "
+            f"{counted(len(books), 'codebook')} with {counted(n_codes, 'code')}, "
+            f"{counted(len(coders), 'coder')}, {counted(len(given), 'row code')}, "
+            f"{counted(len(passages), 'passage')}, {counted(on_rows, 'memo')} on rows and "
+            "passages"
             + (
-                ", {:,} project memos, {:,} code memos".format(*notes_kept)
+                ", {}, {}".format(
+                    counted(notes_kept[0], "project memo"), counted(notes_kept[1], "code memo")
+                )
                 if any(notes_kept)
                 else ""
             )

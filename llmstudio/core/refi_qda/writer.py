@@ -18,6 +18,7 @@ from ..codebook import NONE_CODE, Code, Codebook
 from ..memos import Memo
 from ..progress import Monitor
 from ..project import Project
+from ..wording import counted
 from .codings import PASSAGE_PREFIX, Coding, passage_codings, row_codings, run_books
 from .guids import guid, project_namespace
 from .notes import memo_authors, note_element, project_and_code_memos, xsd_time
@@ -306,7 +307,7 @@ def qde_bytes(root: ET.Element, notes: list[str] | None = None) -> bytes:
         text = _NOT_XML.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
         if notes is not None:
             notes.append(
-                f"{bad:,} control character(s) in memos, metadata or names cannot be held "
+                f"{counted(bad, 'control character')} in memos, metadata or names cannot be held "
                 "by XML: written as [U+XXXX] (the texts themselves are kept exactly)"
             )
     text = text.replace("\r", "&#13;")

@@ -38,9 +38,17 @@ from ..progress import Monitor
 from .agreement import _accuracy, _alpha, _f1, _kappa
 from .bootstrap import Estimate, bootstrap
 
-__all__ = ["PairAgreement", "PassageAgreement", "RowSpans", "coverage", "passage_agreement"]
+__all__ = [
+    "NO_COMMON_ROWS",
+    "PairAgreement",
+    "PassageAgreement",
+    "RowSpans",
+    "coverage",
+    "passage_agreement",
+]
 
 Span = tuple[int, int]
+NO_COMMON_ROWS = "no row both coders looked at"
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,8 @@ class PassageAgreement:
     pairs: list[PairAgreement] = field(default_factory=list)
     n_resamples: int = 0
     seed: int | None = 0
+    # pairs of coders with no row both looked at: nothing to compare, so no statistics
+    pairs_left_out: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -131,6 +141,9 @@ class PassageAgreement:
             },
             "krippendorff_alpha": self.krippendorff_alpha.to_dict(),
             "pairs": [p.to_dict() for p in self.pairs],
+            "pairs_left_out": [
+                {"coders": list(p), "reason": NO_COMMON_ROWS} for p in self.pairs_left_out
+            ],
         }
 
 
@@ -200,9 +213,12 @@ def passage_agreement(
     alpha_features = _alpha_features(rows)
     if not len(alpha_features):
         raise StatsError(f"no row was looked at by two of the coders {coders}")
-    pairs = []
+    pairs, left_out = [], []
     for i, j in combinations(range(len(coders)), 2):
         table = _pair_table(rows, i, j)
+        if not len(table):  # statistics over no rows would read as perfect agreement
+            left_out.append((coders[i], coders[j]))
+            continue
         # alpha of the pair from the same table: m = 2 values per character
         both, neither = table[:, 1], table[:, 0]
         length = table[:, 2] + table[:, 3]
@@ -231,7 +247,7 @@ def passage_agreement(
                 positive_agreement=est["dice"],
             )
         )
-    if len(coders) == 2:  # all coders together are the one pair
+    if len(coders) == 2 and pairs:  # all coders together are the one pair
         alpha = pairs[0].krippendorff_alpha
     else:
         alpha = _estimates({"alpha": (alpha_features, _alpha)}, len(alpha_features), options)[
@@ -246,6 +262,7 @@ def passage_agreement(
         pairs=pairs,
         n_resamples=n_resamples,
         seed=seed,
+        pairs_left_out=left_out,
     )
 
 

@@ -106,6 +106,17 @@ def counts_by_row(
     ).fetchall()
 
 
+def by_row(db: sqlite3.Connection, codebook: str, coder: str) -> dict[int, int]:
+    """Row id -> how many passages in force ``coder`` marked there in ``codebook``."""
+    return dict(
+        db.execute(
+            "SELECT row_id, COUNT(*) FROM passages WHERE codebook = ? AND coder = ? "
+            "AND removed IS NULL GROUP BY row_id",
+            (codebook, coder),
+        ).fetchall()
+    )
+
+
 def count(db: sqlite3.Connection, codebook: str, coder: str) -> int:
     """How many passages in force ``coder`` marked in ``codebook`` (by the coder index)."""
     return db.execute(

@@ -32,6 +32,8 @@ class Charts:
         # Model results and codes given by hand alike arrive as the table's result columns.
         window.model.sig_results_changed.connect(self._columns_changed)
         window.sig_loaded.connect(lambda: self.open_panel() if self.dock.isVisible() else None)
+        # hidden (a tab behind another dock) it follows nothing: caught up when shown
+        self.dock.visibilityChanged.connect(self._shown)
 
     def panel(self) -> ChartsPanel:
         if self._panel is None:
@@ -62,6 +64,11 @@ class Charts:
         if rows is None:  # a new run or new columns: the pickers may offer more
             self.panel().refresh_columns()
         self.panel().schedule()
+
+    def _shown(self, visible: bool) -> None:
+        if visible and self._panel is not None and self.window.corpus is not None:
+            self._panel.refresh_columns()
+            self._panel.schedule()
 
     def codes_changed(self, *_) -> None:
         """Codes, passages or code names changed: a chart of codes is drawn again."""

@@ -329,6 +329,7 @@ class ChartsPanel(QWidget):
         self.hits = []
         self.data = pd.DataFrame()
         self.yrange = None  # set by a chart whose range is not its items' bounds
+        self._bars = None  # (kind, tallest, lowest) of a bar chart: see _fit_bars
 
     @property
     def pending(self) -> bool:
@@ -418,24 +419,33 @@ class ChartsPanel(QWidget):
             )
         self.plot.enableAutoRange()
         if kind in (LABELS, HISTOGRAM, GROUP_SHARES, GROUP_MEANS, CODES) and self.hits:
-            # room above the tallest bar for its count, the whiskers and the legend
             top = max(h[3] for h in self.hits)
             low = min(0.0, min(h[2] for h in self.hits))
             if kind == GROUP_MEANS and self.data["ci_high"].notna().any():
                 top = max(top, float(self.data["ci_high"].max()))
                 low = min(low, float(self.data["ci_low"].min()))
-            top = max(top, 0.0)
-            # The counts above the bars (a line of text) and the legend need so many
-            # pixels, whatever the plot's height: about 110 px of it go to the title and
-            # the axes.
-            view = max(60.0, self.plot_widget.height() - 110.0)
-            top *= 1 + max(
-                0.3 if kind in (GROUP_SHARES, CODES) else 0.12,
-                (44.0 if kind in (GROUP_SHARES, CODES) else 28.0) / view,
-            )
-            self.plot.setYRange(low - 0.06 * (top - low), top, padding=0)
+            self._bars = (kind, max(top, 0.0), low)
+            self._fit_bars()
+            # a shorter or taller dock: the room above the bars is worked out again
+            self.plot.vb.sigResized.connect(self._fit_bars)
         elif self.yrange is not None:
             self.plot.setYRange(*self.yrange, padding=0.06)
+
+    def _fit_bars(self, *_) -> None:
+        """Room above the tallest bar for its count, the whiskers and the legend: so many
+        pixels (the legend's real height, which grows with its rows), whatever the plot's
+        height, and at least a share of the bar (30% with a legend of codes or groups)."""
+        if self._bars is None:
+            return  # a plot drawn over since
+        kind, top, low = self._bars
+        pixels = self.plot.vb.height() or max(60.0, self.plot_widget.height() - 110.0)
+        shares = kind in (GROUP_SHARES, CODES)
+        room = 44.0 if shares else 28.0
+        if self.legend is not None and self.legend.items:
+            room = max(room, 5 + self.legend.boundingRect().height() + 8)  # offset, a gap
+        part = min(0.7, room / pixels)  # of the height, above the tallest bar
+        high = max(top * (1 + (0.3 if shares else 0.12)), (top - part * low) / (1 - part))
+        self.plot.setYRange(low - 0.06 * (high - low), high, padding=0)
 
     def show_codes(self, key: str, by: str) -> None:
         """Chart a codebook's codes (``key``: ``code_bars.code_key``) by column ``by``."""

@@ -352,7 +352,7 @@ class CodingPanel(CodingView):
             return
         in_sample = set(self.sample.rows) if self.sample else None
         total = len(in_sample) if in_sample is not None else self.window.corpus.rows
-        coded = self.session.coded(in_sample)
+        coded = self.session.coded(in_sample, self.passage_coding.store.rows())
         self.show_progress(
             coded,
             total,

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.project import SUFFIX
+from ...core.wording import counted
 from ..common.background import BackgroundTask
 from ..common.errors import describe
 from ..common.progress_row import ProgressRow
@@ -34,9 +35,10 @@ QDPX_FILTER = "REFI-QDA project (*.qdpx *.qde)"
 def export_summary(path: Path, written: dict, notes: list[str]) -> str:
     """What an export wrote, for people."""
     lines = [
-        f"Wrote {path.name}: {written['sources']:,} text sources, {written['codes']:,} codes, "
-        f"{written['passages']:,} passages, {written['row codes']:,} row codes (whole "
-        f"texts), {written['users']:,} coders and model runs.",
+        f"Wrote {path.name}: {counted(written['sources'], 'text source')}, "
+        f"{counted(written['codes'], 'code')}, {counted(written['passages'], 'passage')}, "
+        f"{counted(written['row codes'], 'row code')} (whole texts), "
+        f"{counted(written['users'], 'coder or model run', 'coders and model runs')}.",
         f"Folder: {path.parent}",
     ]
     return "\n".join(lines + notes)
@@ -45,11 +47,12 @@ def export_summary(path: Path, written: dict, notes: list[str]) -> str:
 def import_summary(result) -> str:
     """What an import read (``core.refi_qda.ImportResult``), for people."""
     head = (
-        f"Imported {result.rows:,} text sources as rows, {len(result.codebooks)} codebook(s) "
-        f"with {result.codes:,} codes, {result.passages:,} passages and "
-        f"{result.row_codes:,} row codes by {len(result.coders)} coder(s)"
+        f"Imported {counted(result.rows, 'text source')} as rows, "
+        f"{counted(len(result.codebooks), 'codebook')} with {counted(result.codes, 'code')}, "
+        f"{counted(result.passages, 'passage')} and {counted(result.row_codes, 'row code')} "
+        f"by {counted(len(result.coders), 'coder')}"
         + (f" ({', '.join(result.coders)})" if result.coders else "")
-        + f", {result.memos:,} memos."
+        + f", {counted(result.memos, 'memo')}."
     )
     return "\n".join([head, f"New project: {result.path}", *result.log[1:]])
 

@@ -121,6 +121,18 @@ class CrosstabTab(QWidget):
             combo.blockSignals(False)
         self.refresh()
 
+    def coded(self) -> None:
+        """Codes or passages were stored: a coder new to the codebook is offered as a
+        source (the one chosen kept), and the counts are read again."""
+        if self.book is not None:
+            have = {self.source.itemText(i) for i in range(self.source.count())}
+            self.source.blockSignals(True)
+            for source in ct.sources(self.window.project, self.book):
+                if source.name not in have:
+                    self.source.addItem(source.name, source)
+            self.source.blockSignals(False)
+        self.refresh()
+
     def share(self) -> str | None:
         return SHOW[self.show_as.currentText()]
 

@@ -186,7 +186,7 @@ class Retrieval(QObject):
         older than the panel beside it."""
         if (view := self._open_view()) is not None:
             view.passages.coded()
-            view.crosstab.refresh()
+            view.crosstab.coded()
 
     def codebook_changed(self, *_) -> None:
         """A codebook editor saved, renamed or merged codes: everything read again."""

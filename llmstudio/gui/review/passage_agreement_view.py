@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.passage_agreement import METHOD, agreement_on_passages
+from ...core.passage_agreement import METHOD, agreement_on_passages, left_out_text
 from ...core.project import Project
+from ...core.wording import counted
 from ..common.background import BackgroundTask
 from ..common.errors import describe
 
@@ -121,6 +122,9 @@ class PassageAgreementView(QWidget):
             return  # computed for an older choice; the newer one follows
         rows = []
         for item in found:
+            if not item.used:  # no statistics: they would read as perfect agreement
+                rows.append([item.code, item.problem, "", "", "", "", "", ""])
+                continue
             if item.result is None:
                 rows.append([item.code, "-", "-", "-", item.problem, "", "", ""])
                 continue
@@ -161,11 +165,13 @@ class PassageAgreementView(QWidget):
                 )
                 self.table.setItem(r, c, _item(value, tip))
         few = min((p.rows for item in found if item.result for p in item.result.pairs), default=0)
+        left_out = left_out_text(found)
         self.status.setText(
-            f"{len(found)} code(s) of {self.book_name!r}; 'undefined' where nobody (or "
+            f"{counted(len(found), 'code')} of {self.book_name!r}; 'undefined' where nobody (or "
             "everybody) coded every character compared."
+            + (f" {left_out}." if left_out else "")
             + (
-                f" Only {few:,} row(s) compared: intervals over so few rows say little."
+                f" Only {counted(few, 'row')} compared: intervals over so few rows say little."
                 if 0 < few < FEW_ROWS
                 else ""
             )
