@@ -1,4 +1,4 @@
-"""One model run in the background: ``runner.run_job`` on the Qt thread pool.
+"""One model run in the background: ``runner.run_job`` on a worker thread.
 
 A :class:`~.background.BackgroundTask` (paced to the window) runs it: the worker thread
 talks to the GUI only through signals, queued into the GUI thread: one per flush of the

@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 import pandas as pd
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
@@ -26,6 +26,7 @@ from ...core.results import (
 )
 from ...core.send_plan import send_plan, sent_columns
 from ..common.consent_dialog import ask_consent
+from ..common.workers import wait_for_all
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
 from .run_dialog import RunDialog
@@ -306,10 +307,6 @@ class ModelRuns(QObject):
                 gc.freeze()
             self._running[job] = job.worker
             self.window.background_work.keep(job.worker)
-            # A job holds a pool thread for minutes: opening, exporting and searching must
-            # still find one (the pool has one thread per core, one on a small laptop).
-            pool = QThreadPool.globalInstance()
-            pool.setMaxThreadCount(max(pool.maxThreadCount(), len(self._running) + 2))
 
     def _untrack(self, job: Job) -> None:
         self._running.pop(job, None)  # the window lets it go itself when it finishes
@@ -538,7 +535,7 @@ class ModelRuns(QObject):
         for job in running:
             job.cancel()
         if running:
-            QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+            wait_for_all(SHUTDOWN_WAIT_MS)
 
 
 def job_summary(job: Job) -> str:
