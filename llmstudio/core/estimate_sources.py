@@ -25,7 +25,8 @@ def table_origin(said_random: bool, gold_column: str) -> SampleOrigin:
     records how its coded rows were chosen)."""
     if said_random:
         return SampleOrigin(
-            True, f"the rows with a code in {gold_column!r}, drawn at random (as stated)"
+            True,
+            f"the rows with a code in {gold_column!r}, a random sample as the researcher states",
         )
     return SampleOrigin(False, f"the rows with a code in {gold_column!r}", TABLE_NOT_SHOWN)
 

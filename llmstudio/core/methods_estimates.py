@@ -47,8 +47,8 @@ def paper_sentence(report: EstimateReport) -> str:
         f"rows, corrected with {report.gold_rows:,} rows coded by a person "
         f"({report.sample.description}), using prediction-powered inference "
         "(Angelopoulos et al., 2023) in its power-tuned form PPI++ (Angelopoulos, Duchi & "
-        "Zrnic, 2023); intervals are 95% normal intervals, which remain valid whatever the "
-        "model's error rate in each group."
+        "Zrnic, 2023); the 95% intervals account for the model's errors in each group, "
+        "the coded rows being a random sample."
     )
 
 

@@ -150,3 +150,25 @@ def test_rows_without_a_model_label_left_out_and_counted():
     frame.loc[frame.index[:7], "model"] = None
     report = corrected_estimates(frame, "model", "gold", RANDOM)
     assert report.left_out == 7 and report.rows == 1993
+
+
+def test_methods_record_warns_when_the_model_adds_nothing():
+    from llmstudio.core.methods_estimates import methods_markdown, not_narrower
+
+    # a model that guesses at random: PPI++ puts no weight on it, and the person's 30 rows
+    # alone (Wilson) are as narrow as anything the model can give
+    rng = np.random.default_rng(9)
+    truth = np.where(rng.random(1000) < 0.4, "neg", "pos")
+    gold = np.full(1000, None, dtype=object)
+    drawn = rng.choice(1000, 30, replace=False)
+    gold[drawn] = truth[drawn]
+    frame = pd.DataFrame({"model": np.where(rng.random(1000) < 0.5, "neg", "pos"), "gold": gold})
+    report = corrected_estimates(frame, "model", "gold", RANDOM)
+    assert {e.label for e in not_narrower(report)} == {"neg", "pos"}
+    text = methods_markdown(report)
+    assert "(all rows), share 'neg': the corrected interval is not narrower" in text
+    assert "Angelopoulos, A. N., Duchi, J. C., & Zrnic, T. (2023)" in text
+    # a model that agrees: no warning
+    good = corrected_estimates(_corpus(np.random.default_rng(1)), "model", "gold", RANDOM)
+    assert not not_narrower(good)
+    assert "not narrower" not in methods_markdown(good)
