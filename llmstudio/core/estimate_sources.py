@@ -10,6 +10,7 @@ import pandas as pd
 from .errors import UsageError
 from .estimates import SampleOrigin
 from .project import Project
+from .wording import counted
 
 __all__ = ["GOLD", "MODEL", "TABLE_NOT_SHOWN", "project_columns", "table_origin"]
 
@@ -56,7 +57,7 @@ def _sample_origin(project: Project, book_name: str, coded: set[int]) -> SampleO
         return SampleOrigin(
             False,
             sample.describe(),
-            f"{len(outside):,} coded row(s) lie outside the random sample of codebook "
+            f"{counted(len(outside), 'coded row')} outside the random sample of codebook "
             f"{book_name!r} ({sample.describe()}); the coder chose them, not chance",
         )
     return SampleOrigin(True, f"random {sample.describe()}")

@@ -23,6 +23,7 @@ import pandas as pd
 from .errors import UsageError
 from .stats.intervals import Z95, wilson
 from .stats.ppi import UnlabelledSums, classical_mean, ppi_mean
+from .wording import counted
 
 __all__ = ["MIN_GOLD", "Estimate", "EstimateReport", "SampleOrigin", "corrected_estimates"]
 
@@ -254,7 +255,7 @@ def _estimate(
     )
     if n_gold < min_gold or unlabelled.count == 0:
         why = (
-            f"only {n_gold} row(s) of this group coded by a person (a corrected interval "
+            f"only {counted(n_gold, 'row')} of this group coded by a person (a corrected interval "
             f"needs at least {min_gold})"
             if n_gold < min_gold
             else "every row of this group was coded by a person"

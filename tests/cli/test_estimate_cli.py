@@ -99,7 +99,7 @@ def test_project_run_and_coder(cli, tmp_path):
     ("how", "why"),
     [
         ("no sample", "no sample was drawn in codebook 'Sentiment'"),
-        ("outside", "5 coded row(s) lie outside the random sample"),
+        ("outside", "5 coded rows outside the random sample"),
     ],
 )
 def test_project_sample_not_random_refused(cli, tmp_path, how, why):

@@ -102,7 +102,7 @@ def test_small_group_gets_no_corrected_interval():
     report = corrected_estimates(frame, "model", "gold", RANDOM, by="party")
     c = _row(report, "C", "neg")
     assert c.corrected is None and c.ci_low is None and c.ppi_plus is None
-    assert "only 6 row(s)" in c.note and "at least 10" in c.note
+    assert "only 6 rows of this group" in c.note and "at least 10" in c.note
     assert c.naive is not None and c.human_only == 1.0
 
 
