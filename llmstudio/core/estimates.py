@@ -263,7 +263,9 @@ def _estimate(
         return Estimate(**base, note=why)
     ppi = ppi_mean(y, yhat, unlabelled, lam=1.0)
     plus = ppi_mean(y, yhat, unlabelled, lam=None)
-    effective = n_gold * (human.se / plus.se) ** 2 if plus.se > 0 else None
+    # no spread in the person's sample (the label never or always coded): its standard
+    # error is 0 and says nothing of how many rows the model is worth
+    effective = n_gold * (human.se / plus.se) ** 2 if plus.se > 0 and human.se > 0 else None
     return Estimate(
         **base,
         corrected=ppi.mean,

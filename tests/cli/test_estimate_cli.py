@@ -119,3 +119,17 @@ def test_project_names_runs_and_coders_that_exist(cli, tmp_path):
     assert "its coders: ana" in done.stderr
     done = run(path, "--model-column", "x", "--gold-column", "y")
     assert done.returncode == 2 and "--run N --coder NAME" in done.stderr
+
+
+def test_options_that_do_not_fit_said(cli, table, tmp_path):
+    run = cli("estimate")
+    args = (table, "--model-column", "model", "--gold-column", "human", "--sample-is-random")
+    done = run(*args, "--methods", tmp_path / "methods.txt")
+    assert done.returncode == 2 and "give a .md file" in done.stderr
+    done = run(*args, "--run", 1)
+    assert done.returncode == 2 and "--run and --coder are for a project" in done.stderr
+    done = run(table, "--model-column", "model")
+    assert done.returncode == 2 and "--model-column COL --gold-column COL" in done.stderr
+    project = make_ppi_project(tmp_path)
+    done = run(project, "--run", 1, "--coder", "ana", "--by", "wave")
+    assert done.returncode == 2 and "no column 'wave' to group by" in done.stderr

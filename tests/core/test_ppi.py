@@ -61,7 +61,6 @@ def _row(report, group, label):
     return next(e for e in report.estimates if e.group == group and e.label == label)
 
 
-@pytest.mark.slow
 def test_corrected_interval_covers_where_naive_misses():
     rng = np.random.default_rng(2026)
     reps, naive_hits, ppi_hits, plus_hits = 300, 0, 0, 0
@@ -172,3 +171,12 @@ def test_methods_record_warns_when_the_model_adds_nothing():
     good = corrected_estimates(_corpus(np.random.default_rng(1)), "model", "gold", RANDOM)
     assert not not_narrower(good)
     assert "not narrower" not in methods_markdown(good)
+
+
+def test_label_the_person_never_gave_has_no_effective_size():
+    frame = _corpus(np.random.default_rng(6))
+    frame.loc[frame.index[:40], "model"] = "unsure"  # a label the person never codes
+    report = corrected_estimates(frame, "model", "gold", RANDOM)
+    unsure = _row(report, "(all rows)", "unsure")
+    assert unsure.human_only == 0.0 and unsure.effective_n is None
+    assert unsure.naive == pytest.approx(40 / 2000)
