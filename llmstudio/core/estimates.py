@@ -266,8 +266,14 @@ def _estimate(
     # no spread in the person's sample (the label never or always coded): its standard
     # error is 0 and says nothing of how many rows the model is worth
     effective = n_gold * (human.se / plus.se) ** 2 if plus.se > 0 and human.se > 0 else None
+    note = ""
+    # the estimator is unbounded (as ppi-python's): a share below 0 or above 1 is kept, and
+    # said, rather than clipped into a number that looks sure
+    if kind == "share" and not (0 <= ppi.mean <= 1 and 0 <= plus.mean <= 1):
+        note = "the corrected share lies outside 0-100%: too few coded rows with this label"
     return Estimate(
         **base,
+        note=note,
         corrected=ppi.mean,
         ci_low=ppi.ci_low,
         ci_high=ppi.ci_high,

@@ -111,7 +111,8 @@ def methods_markdown(report: EstimateReport) -> str:
     if notes or warn:
         lines += ["", "## Warnings", ""]
         for e in notes:
-            lines.append(f"- {e.group}, {_what(e, report)}: {e.note}; no corrected interval.")
+            none = "; no corrected interval" if e.corrected is None else ""
+            lines.append(f"- {e.group}, {_what(e, report)}: {e.note}{none}.")
         for e in warn:
             lines.append(
                 f"- {e.group}, {_what(e, report)}: the corrected interval is not narrower "

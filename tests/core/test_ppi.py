@@ -180,3 +180,25 @@ def test_label_the_person_never_gave_has_no_effective_size():
     unsure = _row(report, "(all rows)", "unsure")
     assert unsure.human_only == 0.0 and unsure.effective_n is None
     assert unsure.naive == pytest.approx(40 / 2000)
+
+
+def test_share_outside_zero_to_one_is_said():
+    # the model says "neg" on a few rows the person never codes "neg" on, so the rectifier
+    # pulls the share below 0 while the model's share elsewhere is near 0
+    rows = 500
+    model = np.array(["pos"] * rows, dtype=object)
+    gold = np.full(rows, None, dtype=object)
+    gold[:20] = "pos"
+    model[:5] = "neg"
+    report = corrected_estimates(
+        pd.DataFrame({"model": model, "gold": gold}), "model", "gold", RANDOM
+    )
+    neg = _row(report, "(all rows)", "neg")
+    assert neg.corrected < 0
+    assert "outside 0-100%" in neg.note
+    assert _row(report, "(all rows)", "pos").corrected > 1
+    from llmstudio.core.methods_estimates import methods_markdown
+
+    text = methods_markdown(report)
+    assert "share 'neg': the corrected share lies outside 0-100%" in text
+    assert "too few coded rows with this label." in text
