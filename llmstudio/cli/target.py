@@ -35,10 +35,11 @@ def _beside(source: Path, near: Path | None = None) -> Path:
     return candidate
 
 
-def read_source(source: Path, args: argparse.Namespace) -> Corpus:
-    """FILE's texts, with what went wrong reading them said on stderr: documents (a
-    folder read recursively, a PDF, ...: one row per document) as ``import`` reads them,
-    else its table by the reading options in ``args``."""
+def read_source(source: Path, args: argparse.Namespace, said: Path | None = None) -> Corpus:
+    """FILE's texts, with what went wrong reading them said on stderr (naming the file as
+    ``said``, the way the user typed it, when ``source`` is its resolved path): documents
+    (a folder read recursively, a PDF, ...: one row per document) as ``import`` reads
+    them, else its table by the reading options in ``args``."""
     from ..core.documents import is_documents
 
     if is_documents(source):
@@ -47,7 +48,7 @@ def read_source(source: Path, args: argparse.Namespace) -> Corpus:
         return read_reported(source)
     corpus = read_table(source, import_options(args))
     for problem in corpus.problems:
-        print(f"note: {source}: {problem}", file=sys.stderr)
+        print(f"note: {said or source}: {problem}", file=sys.stderr)
     return corpus
 
 
@@ -119,7 +120,7 @@ def open_target(args: argparse.Namespace, tmp: str) -> tuple[Project, str]:
         _writable(path)
         return _open_for(path, source, args), how
     # Beside its file, a project names the file absolutely: found again from any folder.
-    corpus = read_source(source.resolve() if how != "given" else source, args)
+    corpus = read_source(source.resolve() if how != "given" else source, args, said=source)
     check_has_rows(corpus, source)
     _writable(path)
     try:

@@ -27,7 +27,7 @@ def test_memos_round_trip_through_the_commands(cli, tmp_path, shared_data):
     assert "Rents overlaps with Housing" in qde and "the word 'doubled' matters" in qde
     done = cli("import")("study.qdpx", "--project", "back.llmstudio")
     assert done.returncode == 0, done.stderr
-    assert "2 project memos, 1 code memos" in done.stderr
+    assert "2 project memos, 1 code memo\n" in done.stderr
     with Project.open(tmp_path / "back.llmstudio") as p:
         after = memos.all_memos(p)
     keep = lambda m: (m.kind, m.author, m.title, m.text, m.code, m.row_id, m.created)  # noqa: E731

@@ -11,7 +11,8 @@ from llmstudio.core.documents import document_summary, read_documents
 from llmstudio.core.errors import Cancelled, CorpusError
 from llmstudio.core.progress import Monitor
 from llmstudio.core.project import Project
-from tests.helpers.documents import (
+
+from helpers.documents import (
     PARAGRAPHS,
     write_docx,
     write_html,
@@ -19,7 +20,7 @@ from tests.helpers.documents import (
     write_report_pdf,
     write_rtf,
 )
-from tests.helpers.pdf_files import flowed, write_pdf
+from helpers.pdf_files import flowed, write_pdf
 
 
 def _one(path, **kw):

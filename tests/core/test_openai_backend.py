@@ -249,7 +249,7 @@ def test_an_unreadable_row_is_recorded_and_the_job_goes_on(fake_openai, project)
     assert project.db.execute("SELECT COUNT(*) FROM response_cache").fetchone()[0] == len(TEXTS) - 1
 
 
-@pytest.mark.parametrize("key", [KEY, "plain-secret-value-7781"])
+@pytest.mark.parametrize("key", [KEY, "plain-secret-value-wxyz"])
 def test_a_refused_key_is_a_backend_error_that_does_not_show_it(fake_openai, project, key):
     fake_openai.api_key = "the-right-key"
     backend = make_backend(fake_openai, key=key)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 
 import pandas as pd
@@ -25,8 +23,10 @@ from llmstudio.core.project import Project
 from llmstudio.gui.memos.memo_dialog import code_memo_dialog, passage_memo_dialog
 from llmstudio.gui.memos.memo_editor import PAUSE_MS
 
+from helpers import window_child
 from helpers.gui import open_project
 from helpers.memos import corpus, make
+from helpers.window_child import OPEN_WINDOW
 
 
 @pytest.fixture
@@ -361,17 +361,7 @@ def test_a_code_memo_from_the_codebook_editor(qtbot, monkeypatch, window, tmp_pa
         assert form.memo_note.text() == "(once the code is saved)"
 
 
-CHILD = textwrap.dedent("""
-    import sys
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-    app = QApplication([])
-    from llmstudio.gui.main_window import MainWindow
-    w = MainWindow()
-    w.show()
-    w.open_path(sys.argv[1])
-    while w.corpus is None:
-        app.processEvents()
+CHILD = OPEN_WINDOW + textwrap.dedent("""
     w.memos.act_open.trigger()
     b = w.memos
     row = next(i for i, m in enumerate(b.shown) if m.title == "Sampling")
@@ -388,16 +378,7 @@ CHILD = textwrap.dedent("""
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 def test_killing_the_window_while_typing_a_memo_loses_at_most_the_last_pause(tmp_path):
     path = make(tmp_path / "kill.llmstudio")
-    env = dict(
-        os.environ, QT_QPA_PLATFORM="offscreen", LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config")
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = window_child.start(CHILD, path, tmp_path)
     said = -1
     for line in child.stdout:
         said = int(line)

@@ -46,7 +46,7 @@ def test_split_dialog_previews_then_saves_a_linked_project(qtbot, window, open_f
     dialog.paragraph.setChecked(True)
     assert dialog.total_label.text() == "3 units from 3 documents in all."
     assert dialog.suggested_path() == tmp_path / "docs_paragraph.llmstudio"
-    dialog.grab().save("/tmp/units19_split_dialog.png")
+    dialog.grab().save(str(tmp_path / "split_dialog.png"))
 
     dialog.sentence.setChecked(True)
     target = tmp_path / "docs_sentence.llmstudio"
@@ -126,7 +126,7 @@ def test_coding_panel_shows_a_unit_inside_its_document(qtbot, window, open_file,
     assert "P0" in meta  # the document's metadata still shown
     for raw in ("unit_start", "unit_end", ">unit<", ">document<"):
         assert raw not in meta
-    window.grab().save("/tmp/split19_coding_place.png")
+    window.grab().save(str(tmp_path / "coding_place.png"))
     coding.goto(0)
     assert context.before.text() == "<i>(the start of the document)</i>"
     assert context.after.text() == "He was tired. The next day he left."
@@ -151,7 +151,7 @@ def test_a_table_that_is_not_split_shows_no_context(qtbot, window, open_file, tm
     assert "characters" not in coding.meta_label.text()  # a table's rows are no units
 
 
-def test_run_dialog_says_how_many_units_and_tokens_a_run_sends(qtbot):
+def test_run_dialog_says_how_many_units_and_tokens_a_run_sends(qtbot, tmp_path):
     import re
 
     from llmstudio.core.unit_corpus import split_corpus
@@ -169,7 +169,7 @@ def test_run_dialog_says_how_many_units_and_tokens_a_run_sends(qtbot):
         "The run sends 44 units (rows) to the model (39 rows with the same text as an "
         "earlier row: sent once): about "
     ) in note
-    dialog.grab().save("/tmp/units19_run_dialog.png")
+    dialog.grab().save(str(tmp_path / "run_dialog.png"))
     tokens = int(re.search(r"about ([\d,]+) tokens", note).group(1).replace(",", ""))
     # identical units ("I love it.", 40 times) are sent once: 5 distinct inputs, each
     # with the prompt, at about 4 characters a token

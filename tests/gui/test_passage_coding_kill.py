@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 
 import pandas as pd
@@ -17,33 +15,17 @@ from llmstudio.core import passages
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.project import Project
 
+from helpers import window_child
 from helpers.gui import make_project
+from helpers.window_child import CODE_AS_ANA, OPEN_WINDOW
 
 BOOK = Codebook(
     codes=(Code("Housing"), Code("Rent", parent="Housing"), Code("Transport")), name="Issues"
 )
-CHILD = textwrap.dedent("""
-    import sys
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QTextCursor
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-    app = QApplication([])
-    from llmstudio.gui.main_window import MainWindow
-    w = MainWindow()
-    w.show()
-    w.open_path(sys.argv[1])
-    while w.corpus is None:
-        app.processEvents()
-    w.activateWindow()
-    w.coding.act_open.trigger()
-    panel = w.coding
-    panel.codebook_box.setCurrentText("Issues")
-    panel.set_filter("all")
-    panel.coder_edit.setFocus()
-    QTest.keyClicks(panel.coder_edit, "ana")
-    QTest.keyClick(panel.coder_edit, Qt.Key.Key_Return)
-    assert QApplication.focusWidget() is panel, QApplication.focusWidget()
+CHILD = (
+    OPEN_WINDOW
+    + CODE_AS_ANA
+    + textwrap.dedent("""
     keys = [Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3]
     for i in range(10**6):
         row, start = i // 30, (i % 30) * 2
@@ -57,6 +39,7 @@ CHILD = textwrap.dedent("""
         QTest.keyClick(panel, keys[i % 3])  # marks them: stored before it returns
         print(row, start, start + 3, i % 3, flush=True)
 """)
+)
 
 
 @pytest.mark.slow
@@ -66,16 +49,7 @@ def test_killing_the_window_while_coding_passages_loses_none(tmp_path):
     path = make_project(tmp_path / "kill.llmstudio", pd.DataFrame({"text": texts}))
     with Project.open(path) as project:
         project.save_codebook(BOOK)
-    env = dict(
-        os.environ, QT_QPA_PLATFORM="offscreen", LLMSTUDIO_CONFIG_DIR=str(tmp_path / "config")
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = window_child.start(CHILD, path, tmp_path)
     reported = []
     for line in child.stdout:
         row, start, end, code = map(int, line.split())
