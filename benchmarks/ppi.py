@@ -2,7 +2,8 @@
 PPI++ per group and label) on 1,000,000 rows, 20 groups, 5 labels and 500 gold rows, against
 two baselines in the same run: the naive shares by group as plain pandas (what a chart
 computes without correction), and ppi-python's ``ppi_mean_ci`` (classical and PPI++) called
-per group and label (when ppi-python is installed: the test extra). Goal: under 2 s.
+per group and label (when ppi-python is installed; no extra of llmstudio installs it).
+Goal: under 2 s.
 
     .venv/bin/python benchmarks/ppi.py [--rows N] [--write]   # --write: RESULTS.md
 """

@@ -1,7 +1,11 @@
 """Writes tests/core/data/ppi_reference.json: ppi-python's numbers on seeded inputs, which
-tests/core/test_ppi.py matches to 3 decimals. Run where ppi-python is installed (it needs
-numba, statsmodels and gdown, which llmstudio does not ship):
-``PYTHONPATH=<dir with ppi_py> python scripts/ppi_reference.py``."""
+tests/core/test_ppi.py matches to 3 decimals. Run by hand, in an environment of its own:
+ppi-python is in no extra of llmstudio (it pulls numba, statsmodels and gdown, and installs
+a top-level ``tests`` package that would shadow this repository's tests)::
+
+    python -m venv /tmp/ppi && /tmp/ppi/bin/pip install "ppi-python==0.2.3"
+    /tmp/ppi/bin/python scripts/ppi_reference.py
+"""
 
 import json
 from pathlib import Path
