@@ -52,8 +52,37 @@ def paper_sentence(report: EstimateReport) -> str:
     )
 
 
-def methods_markdown(report: EstimateReport) -> str:
-    """The whole record as Markdown."""
+def plan_lines(report: EstimateReport, half_width: float) -> list[str]:
+    """The record's section on rows to code for intervals of ``half_width``."""
+    from .estimate_planning import plan_sample
+
+    plan = plan_sample(report, half_width)
+    lines = [
+        "## Rows to code for narrower intervals",
+        "",
+        plan.sentence(),
+        "",
+        "From PPI++'s variance, se² = λ² V(model, uncoded rows) / N + V(person − λ·model, "
+        "coded rows) / n, with λ and both variances as seen so far (the second is small "
+        "where the model agrees with the person); solved for the n that gives the target "
+        "half-width, and scaled by the group's share of all rows for a random sample "
+        "over all rows. A plan, not a promise: λ and the variances move as more rows "
+        "are coded.",
+        "",
+        "| group | estimate | coded | coded rows needed | more rows to draw |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for r in plan.rows:
+        e = r.estimate
+        needed = f"{r.coded:,}" if r.coded is not None else "–"
+        more = f"{r.overall:,}" if r.overall is not None else f"– ({r.reason})"
+        lines.append(f"| {e.group} | {_what(e, report)} | {e.n_gold:,} | {needed} | {more} |")
+    return lines + [""]
+
+
+def methods_markdown(report: EstimateReport, half_width: float | None = None) -> str:
+    """The whole record as Markdown; ``half_width``: with the rows to code for intervals
+    that narrow (a share's in proportions: 0.03 for ±3 points)."""
     kind = report.kind
     lines = [
         "# Corrected estimates: methods record",
@@ -119,5 +148,7 @@ def methods_markdown(report: EstimateReport) -> str:
                 f"than the person's sample alone ({e.n_gold:,} coded rows): the model adds "
                 "nothing here; code more rows, or report the person-only estimate."
             )
+    if half_width is not None:
+        lines += [""] + plan_lines(report, half_width)[:-1]
     lines += ["", "## A sentence for the paper", "", paper_sentence(report), ""]
     return "\n".join(lines)
