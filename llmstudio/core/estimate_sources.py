@@ -5,6 +5,8 @@ run" stored. Each says whether its sample was drawn at random (:class:`SampleOri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .errors import UsageError
@@ -12,7 +14,15 @@ from .estimates import SampleOrigin
 from .project import Project
 from .wording import counted
 
-__all__ = ["GOLD", "MODEL", "TABLE_NOT_SHOWN", "project_columns", "table_origin"]
+__all__ = [
+    "GOLD",
+    "MODEL",
+    "TABLE_NOT_SHOWN",
+    "RunValidation",
+    "project_columns",
+    "run_validation",
+    "table_origin",
+]
 
 MODEL, GOLD = "model label", "person's code"
 TABLE_NOT_SHOWN = (
@@ -102,3 +112,54 @@ def project_columns(
     frame[GOLD] = gold.reindex(frame.index)
     coded = {int(r) for r in gold.dropna().index}
     return frame, _sample_origin(project, book.name, coded), book.name
+
+
+@dataclass(frozen=True)
+class RunValidation:
+    """A run's validation sample as a window offers it: the coder whose codes can correct
+    the run (``coder`` None: nobody's can, ``origin.reason`` says why), how many rows
+    they coded, and the codebook."""
+
+    run_id: int
+    codebook: str
+    coder: str | None
+    coded: int
+    origin: SampleOrigin
+
+    @property
+    def usable(self) -> bool:
+        return self.coder is not None
+
+
+def run_validation(project: Project, run_id: int) -> RunValidation:
+    """The coder of run ``run_id``'s codebook whose coded rows are a random sample (the
+    one with most rows if several), as ``project_columns`` would read them; when none is,
+    the reason of the coder with most rows (or that nobody coded any)."""
+    from .check_run import codebook_for_run
+    from .errors import ProjectError
+    from .human_codes import code_table, coders
+
+    try:
+        book = codebook_for_run(project, run_id, save=False)
+    except ProjectError as exc:
+        reason = f"run {run_id} has no labels a person can code: {exc}"
+        return RunValidation(run_id, "", None, 0, SampleOrigin(False, "", reason))
+    if book.multi_label:
+        reason = f"run {run_id} gives several codes per row; corrected shares need one"
+        return RunValidation(run_id, book.name, None, 0, SampleOrigin(False, "", reason))
+    who = coders(project, book.name) if book.name in project.codebooks() else []
+    table = code_table(project, book.name) if who else pd.DataFrame()
+    found = []
+    for coder in who:
+        coded = {int(r) for r in table[coder].dropna().index}
+        if coded:
+            found.append((coder, len(coded), _sample_origin(project, book.name, coded)))
+    if not found:
+        reason = (
+            f"nobody has coded rows of codebook {book.name!r} yet: check the run on a "
+            "random sample (Analyse > Check this run…) and code it"
+        )
+        return RunValidation(run_id, book.name, None, 0, SampleOrigin(False, "", reason))
+    found.sort(key=lambda f: (not f[2].random, -f[1]))
+    coder, coded, origin = found[0]
+    return RunValidation(run_id, book.name, coder if origin.random else None, coded, origin)

@@ -67,10 +67,12 @@ class Estimate:
     ppi_plus_lambda: float | None = None
     effective_n: float | None = None  # gold rows the PPI++ interval is worth
     note: str = ""
-    # PPI++'s variance in its two parts (se^2 = lambda^2 model_variance / (n - n_gold) +
-    # rectifier_variance / n_gold): what core/estimate_planning sizes a larger sample with
-    rectifier_variance: float | None = None  # of person - lambda * model on the coded rows
-    model_variance: float | None = None  # of the model's values on the rows not coded
+    # the moments PPI++'s variance is made of (divisor n, as the estimator): what
+    # core/estimate_planning sizes a larger sample with
+    person_variance: float | None = None  # the person's values on the coded rows
+    covariance: float | None = None  # person and model on the coded rows
+    model_coded_variance: float | None = None  # the model's values on the coded rows
+    model_variance: float | None = None  # the model's values on the rows not coded
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -286,6 +288,8 @@ def _estimate(
         ppi_plus_ci_high=plus.ci_high,
         ppi_plus_lambda=plus.lam,
         effective_n=effective,
-        rectifier_variance=float((y - plus.lam * yhat).var()),
+        person_variance=float(y.var()),
+        covariance=float(np.mean((y - y.mean()) * (yhat - yhat.mean()))),
+        model_coded_variance=float(yhat.var()),
         model_variance=unlabelled.variance(),
     )

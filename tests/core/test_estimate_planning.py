@@ -30,7 +30,7 @@ def _coded(truth, rows):
     return gold
 
 
-def _half_widths(rng, pop, size, reps=80):
+def _half_widths(rng, pop, size, reps=60):
     """Mean PPI++ half-width per (group, label) over ``reps`` random samples of ``size``."""
     group, truth, model = pop
     widths: dict = {}
@@ -73,7 +73,7 @@ def test_planned_sample_gives_the_planned_width():
     w = plan.widest.estimate
     assert widths[(w.group, w.label)] == pytest.approx(target, rel=0.15)
     # half the rows give a clearly wider interval: the plan is not padded
-    narrow = _half_widths(rng, pop, (pilot.gold_rows + plan.more) // 2, reps=30)
+    narrow = _half_widths(rng, pop, (pilot.gold_rows + plan.more) // 2, reps=20)
     assert narrow[(w.group, w.label)] > 1.25 * widths[(w.group, w.label)]
 
 
@@ -87,9 +87,14 @@ def test_plan_sentence_and_what_it_cannot_plan():
     assert wide.more == 0 and wide.sentence().startswith("Every corrected interval is already")
     with pytest.raises(ValueError, match="half-width"):
         plan_sample(pilot, 0)
-    # narrower than the model's own spread allows: no number of rows reaches it
-    tiny = rows_needed(pilot.estimates[0], 1e-4, pilot.rows)
-    assert tiny.more is None and "model's own spread" in tiny.reason
+    # more coded rows than any group has: said, with the reason
+    none = plan_sample(pilot, 0.002)
+    assert none.more is None and none.widest is None
+    assert "no estimate gets there by coding more rows" in none.sentence()
+    assert "more coded rows than its group has" in none.sentence()
+    # a narrow target in the smaller group only
+    a = next(e for e in pilot.estimates if e.group == "A")
+    assert "more coded rows than its group has (2," in rows_needed(a, 0.006, pilot.rows).reason
 
 
 def test_group_without_corrected_estimate_is_not_planned():
