@@ -97,9 +97,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.methods and Path(args.methods).suffix.lower() != ".md":
         raise UsageError(f"--methods writes Markdown: give a .md file, not {args.methods!r}")
+    if args.target_width is not None and args.target_width <= 0:
+        raise UsageError(f"--target-width must be above 0, not {args.target_width:g}")
     frame, model, gold, origin = _columns(args)
     kind = "mean" if args.mean else "share"
     report = corrected_estimates(frame, model, gold, origin, by=args.by, kind=kind)
+    half_width = None
+    if args.target_width is not None:  # points for a share, the score's units for a mean
+        half_width = args.target_width / 100 if kind == "share" else args.target_width
     if args.json:
         out = {
             "model_column": report.model_column,
@@ -123,8 +128,12 @@ def run(args: argparse.Namespace) -> int:
             f"than the person's {e.n_gold:,} coded rows alone",
             file=sys.stderr,
         )
+    if half_width is not None:
+        from ..core.estimate_planning import plan_sample
+
+        print(plan_sample(report, half_width).sentence(), file=sys.stderr)
     if args.methods:
-        Path(args.methods).write_text(methods_markdown(report), encoding="utf-8")
+        Path(args.methods).write_text(methods_markdown(report, half_width), encoding="utf-8")
         print(f"wrote {args.methods}", file=sys.stderr)
     return DONE
 
@@ -161,5 +170,12 @@ def register(commands: Commands) -> None:
         "--mean", action="store_true", help="the columns are numbers: estimate their mean"
     )
     p.add_argument("--json", action="store_true", help="print JSON, per group and label")
+    p.add_argument(
+        "--target-width",
+        type=float,
+        metavar="W",
+        help="the 95%% intervals' half-width you want (points for shares: 3 for ±3 points; "
+        "the score's units for --mean): how many more rows to code for it, also in --methods",
+    )
     p.add_argument("--methods", metavar="OUT.md", help="write the methods record")
     import_args(p)

@@ -181,7 +181,8 @@ def corrected_estimates(
         columns = [(None, yhat, y)]
     else:
         codes_hat = pd.Categorical(yhat_text, categories=labels).codes
-        codes_gold = pd.Categorical(y_text, categories=labels).codes
+        # rows without a code (None, or "" in a table) have no category; only gold rows count
+        codes_gold = pd.Categorical(np.where(gold, y_text, None), categories=labels).codes
         columns = [
             (label, (codes_hat == k).astype(float), (codes_gold == k).astype(float))
             for k, label in enumerate(labels)

@@ -133,3 +133,23 @@ def test_options_that_do_not_fit_said(cli, table, tmp_path):
     project = make_ppi_project(tmp_path)
     done = run(project, "--run", 1, "--coder", "ana", "--by", "wave")
     assert done.returncode == 2 and "no column 'wave' to group by" in done.stderr
+
+
+def test_target_width_plans_rows_to_code(cli, table, tmp_path):
+    from llmstudio.core.estimate_planning import plan_sample
+    from llmstudio.core.estimates import SampleOrigin, corrected_estimates
+
+    run = cli("estimate")
+    args = (table, "--model-column", "model", "--gold-column", "human", "--by", "party")
+    methods = tmp_path / "methods.md"
+    done = run(*args, "--sample-is-random", "--target-width", 4, "--methods", methods)
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_csv(table, keep_default_na=False)
+    report = corrected_estimates(
+        frame, "model", "human", SampleOrigin(True, ""), by="party", kind="share"
+    )
+    sentence = plan_sample(report, 0.04).sentence()
+    assert "±4.0 points" in sentence and sentence in done.stderr
+    assert "## Rows to code for narrower intervals" in methods.read_text(encoding="utf-8")
+    done = run(*args, "--sample-is-random", "--target-width", 0)
+    assert done.returncode == 2 and "--target-width must be above 0, not 0" in done.stderr
