@@ -66,19 +66,24 @@ class SamplePlan:
                 f"For intervals of {target}: no estimate gets there by coding more rows "
                 f"({_what(first.estimate)} in {first.estimate.group}: {first.reason})."
             )
-        if self.more == 0:
+        if self.more == 0 and not self.unreachable:
             text = f"Every corrected interval is already within {target}."
+        elif self.more == 0:
+            within = sum(r.overall is not None for r in self.rows)
+            verb = "is" if within == 1 else "are"
+            text = f"{counted(within, 'corrected interval')} {verb} already within {target}."
         else:
             w = self.widest.estimate
+            every = "" if self.unreachable else " on every bar"
             text = (
-                f"For intervals of {target} on every bar: code about {self.more:,} more rows "
+                f"For intervals of {target}{every}: code about {self.more:,} more rows "
                 f"drawn at random (the widest: {_what(w)} in {w.group}), from PPI++'s "
                 "variance formula with the agreement seen so far."
             )
         if self.unreachable:
             text += (
-                f" {counted(len(self.unreachable), 'estimate')} cannot get there by coding "
-                "more rows (see the table)."
+                f" {counted(len(self.unreachable), 'other estimate')} cannot get there by "
+                "coding more rows (see the table)."
             )
         return text
 

@@ -87,6 +87,11 @@ def test_plan_sentence_and_what_it_cannot_plan():
     assert wide.more == 0 and wide.sentence().startswith("Every corrected interval is already")
     with pytest.raises(ValueError, match="half-width"):
         plan_sample(pilot, 0)
+    # some estimates out of reach: not "on every bar", and they are counted
+    mixed = plan_sample(pilot, 0.012)
+    assert mixed.unreachable and mixed.more
+    assert "on every bar" not in mixed.sentence()
+    assert f"{len(mixed.unreachable)} other estimates cannot get there" in mixed.sentence()
     # more coded rows than any group has: said, with the reason
     none = plan_sample(pilot, 0.002)
     assert none.more is None and none.widest is None

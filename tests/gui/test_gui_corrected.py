@@ -157,6 +157,44 @@ def test_corrected_mean_of_sentiment(corrected):
     assert ", corrected for model error" in panel.plot.titleLabel.text
 
 
+def test_methods_record_and_save_errors_said(corrected, tmp_path, monkeypatch):
+    from llmstudio.gui.charts import estimate_table_view as etv
+
+    path, panel = corrected
+    panel.corrected.check.setChecked(True)
+    _drawn(panel)
+    panel.corrected.table_button.click()
+    view = panel.corrected.table
+    asked = []
+
+    def answer(where):
+        def ask(*args):
+            asked.append(args[1])
+            return str(where), args[3].split(";;")[0]
+
+        monkeypatch.setattr(etv.QFileDialog, "getSaveFileName", ask)
+
+    answer(tmp_path / "methods")  # no suffix: Markdown's added
+    view.methods_button.click()
+    text = (tmp_path / "methods.md").read_text(encoding="utf-8")
+    assert "## Rows to code for narrower intervals" in text
+    assert plan_sample(_core_report(path), 0.03).sentence() in text
+    blocker = tmp_path / "a file"
+    blocker.write_text("x")
+    answer(blocker / "estimates.csv")  # a folder that is a file: cannot be written
+    view.export_button.click()
+    assert view.about.text().startswith("Could not save") or "cannot write" in view.about.text()
+    assert "a file" in view.about.text()
+    answer(blocker / "methods.md")
+    view.methods_button.click()
+    assert "a file" in view.about.text()
+    assert asked == [
+        "Save the methods record",
+        "Export corrected estimates",
+        "Save the methods record",
+    ]
+
+
 @pytest.mark.parametrize("how", ["no sample", "outside"])
 def test_no_random_sample_disables_with_the_reason(qtbot, window, tmp_path, how):
     panel = _charts(qtbot, window, make_ppi_project(tmp_path, how))

@@ -303,8 +303,9 @@ def draw_corrected(panel, column: Source, by: Source, result: dict) -> None:
     errors.setData(**{k: np.array(v, float) for k, v in whiskers.items()})
     panel.plot.addItem(errors)
     counts = {e.group: (e.n, e.n_gold) for e in found}
-    ticks(panel.plot, [f"{g}\n(n={counts[g][0]:,}; {counts[g][1]:,} checked)" for g in groups])
-    panel.plot.getAxis("bottom").setHeight(66)
+    # three short lines: side by side, "(n=51; 17 checked)" ran into the next group's
+    ticks(panel.plot, [f"{g}\nn={counts[g][0]:,}\n{counts[g][1]:,} checked" for g in groups])
+    panel.plot.getAxis("bottom").setHeight(82)
     panel.data = pd.DataFrame({"ci_low": lows or [0.0], "ci_high": highs or [0.0]})
     panel.note.setText(caption(panel, report))
     what = "% of the group's rows" if share else column.axis(result, mean=True)

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ...core.atomic import write_text
 from ...core.estimate_table import about_lines, report_frame, write_estimates
+from ...core.methods_estimates import methods_markdown
 from ..common.errors import describe
 
 # shown columns: (header, what it joins from report_frame: a value or a low-high pair)
@@ -51,11 +53,20 @@ class EstimateTableView(QDialog):
         self.grid = QTableWidget()
         self.grid.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.grid.verticalHeader().setVisible(False)
+        self.grid.horizontalHeader().setStretchLastSection(True)
+        self.grid.setWordWrap(False)
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("The table as CSV or XLSX (with a sheet saying what it is)")
         self.export_button.clicked.connect(self.ask_export)
+        self.methods_button = QPushButton("Methods record…")
+        self.methods_button.setToolTip(
+            "The estimator, the sample, the intervals, the rows to code for the target and "
+            "a sentence for a paper (Markdown)"
+        )
+        self.methods_button.clicked.connect(self.ask_methods)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.methods_button)
         buttons.addWidget(self.export_button)
         lay = QVBoxLayout(self)
         lay.addWidget(self.about)
@@ -84,8 +95,12 @@ class EstimateTableView(QDialog):
             cells = [_cell(values, parts, share) for _h, parts in SHOWN]
             cells += [_count(values[more]), values[note] or ""]
             for j, text in enumerate(cells):
-                self.grid.setItem(i, j, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text if j == len(cells) - 1 else "")  # a long note, whole
+                self.grid.setItem(i, j, item)
         self.grid.resizeColumnsToContents()
+        # the note last, as wide as the window leaves it (its whole text in the tooltip)
+        self.grid.setColumnWidth(len(cells) - 1, min(self.grid.columnWidth(len(cells) - 1), 420))
         v = self.controls.validation
         self.about.setText(" ".join(about_lines(report, v.coder if v else "")[:2]))
 
@@ -96,25 +111,36 @@ class EstimateTableView(QDialog):
             self.controls.report, path, v.coder if v else "", self.controls.half_width()
         )
 
+    def write_methods(self, path: str | Path) -> Path:
+        """Write the methods record (Markdown) with the plan for the target width."""
+        text = methods_markdown(self.controls.report, self.controls.half_width())
+        write_text(Path(path), text)
+        return Path(path)
+
     def ask_export(self) -> None:
+        self._ask("Export corrected estimates", "corrected estimates.xlsx", self.export)
+
+    def ask_methods(self) -> None:
+        self._ask("Save the methods record", "corrected estimates methods.md", self.write_methods)
+
+    def _ask(self, title: str, name: str, write) -> None:
+        """Ask where, write, and say where it went or what went wrong."""
         window = self.controls.panel.window
         base = window.source.parent if window.source else Path.home()
-        path, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export corrected estimates",
-            str(base / "corrected estimates.xlsx"),
-            "Excel (*.xlsx);;CSV (*.csv)",
-        )
+        kinds = "Markdown (*.md)" if name.endswith(".md") else "Excel (*.xlsx);;CSV (*.csv)"
+        path, chosen = QFileDialog.getSaveFileName(self, title, str(base / name), kinds)
         if not path:
             return
-        if Path(path).suffix.lower() not in (".xlsx", ".csv"):
-            path += ".csv" if chosen.startswith("CSV") else ".xlsx"
+        if Path(path).suffix.lower() not in (".xlsx", ".csv", ".md"):
+            path += ".csv" if chosen.startswith("CSV") else Path(name).suffix
         try:
-            written = self.export(path)
+            written = write(path)
         except Exception as exc:  # noqa: BLE001 - said in the window, logged by describe
-            self.about.setText(describe(exc, "Could not export"))
+            self.about.setText(describe(exc, "Could not save"))
+            self.about.setStyleSheet("color: #b00020;")
             return
-        window.statusBar().showMessage(f"Exported corrected estimates to {written}", 5000)
+        self.about.setStyleSheet("")
+        window.statusBar().showMessage(f"Saved {written}", 5000)
 
 
 def _number(x, share: bool) -> str:
