@@ -83,7 +83,7 @@ def about_lines(report: EstimateReport, coder: str = "", half_width: float | Non
     measure = "Shares of each label" if report.kind == "share" else "Means"
     lines = [
         f"{measure} corrected for the model's errors: {ESTIMATOR}.",
-        f"{report.gold_rows:,} of {report.rows:,} rows checked{who} ({report.sample.description}).",
+        f"{report.gold_rows:,} of {report.rows:,} rows checked{who}: {report.sample.description}.",
         "Naive: the model's labels taken as true; it ignores the model's errors. Person "
         "only: the checked rows alone. All intervals 95%. Effective n gained: how many more "
         "rows a person would have had to check for the corrected interval's width.",

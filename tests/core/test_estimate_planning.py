@@ -128,3 +128,23 @@ def test_methods_record_says_the_plan():
     assert "## Rows to code for narrower intervals" in text
     assert plan_sample(pilot, 0.03).sentence() in text
     assert "## Rows to code" not in methods_markdown(pilot)
+
+
+def test_table_for_a_reader_and_its_files(tmp_path):
+    from llmstudio.core.errors import ExportError
+    from llmstudio.core.estimate_table import report_frame, write_estimates
+
+    rng = np.random.default_rng(6)
+    pilot = _pilot(rng, _population(rng))
+    frame = report_frame(pilot, 0.05)
+    assert len(frame) == len(pilot.estimates)
+    assert list(frame["Corrected (PPI++)"]) == [e.ppi_plus for e in pilot.estimates]
+    plan = plan_sample(pilot, 0.05)
+    assert list(frame["More rows to code for ±5.0 points"].fillna(-1)) == [
+        r.overall if r.overall is not None else -1 for r in plan.rows
+    ]
+    back = pd.read_excel(write_estimates(pilot, tmp_path / "e.xlsx", "ana", 0.05), None)
+    assert set(back) == {"estimates", "about"}
+    assert any(": random sample" in line for line in back["about"]["about"])
+    with pytest.raises(ExportError, match="unknown export format '.txt'"):
+        write_estimates(pilot, tmp_path / "e.txt")

@@ -115,7 +115,7 @@ def test_table_shows_and_exports_the_numbers(corrected, tmp_path):
     assert view.grid.rowCount() == len(want.estimates)
     headers = [view.grid.horizontalHeaderItem(j).text() for j in range(view.grid.columnCount())]
     assert headers[:4] == ["Group", "Label", "Rows", "Checked"]
-    assert "Rows to code for ±3.0 points" in headers
+    assert "More rows (±3.0 pts)" in headers
     first = want.estimates[0]
     cells = [view.grid.item(0, j).text() for j in range(view.grid.columnCount())]
     assert cells[6] == f"{100 * first.ppi_plus:.1f}%"
@@ -133,7 +133,7 @@ def test_table_shows_and_exports_the_numbers(corrected, tmp_path):
     # a new target: the table's plan column follows
     controls.target.setValue(2.0)
     headers = [view.grid.horizontalHeaderItem(j).text() for j in range(view.grid.columnCount())]
-    assert "Rows to code for ±2.0 points" in headers
+    assert "More rows (±2.0 pts)" in headers
     view.grab().save(str(tmp_path / "table.png"))
 
 
@@ -219,3 +219,13 @@ def test_not_offered_for_other_charts_or_columns(corrected):
     _choose(panel, ck.GROUP_MEANS, "column:sentiment_score")
     assert not panel.corrected.check.isEnabled()
     assert "sentiment run's score" in panel.corrected.check.toolTip()
+    # the coder's own codes are no model's labels to correct
+    panel.kind.setCurrentIndex(ck.GROUP_SHARES)
+    coder = next(
+        panel.column.itemData(i)
+        for i in range(panel.column.count())
+        if panel.column.itemText(i).startswith("Codes by ana")
+    )
+    _choose(panel, ck.GROUP_SHARES, coder)
+    assert not panel.corrected.check.isEnabled()
+    assert "a model run's labels" in panel.corrected.check.toolTip()

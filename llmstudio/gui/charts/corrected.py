@@ -100,8 +100,13 @@ class CorrectedControls(QWidget):
         """The run whose labels (or sentiment score) ``column`` is."""
         if column is None or column.kind not in ("column", "signed"):
             return None
+        name = column.columns[0]
         for run, columns in self.panel.window.model.result_runs():
-            if column.columns[0] in columns and run.run_id is not None:
+            # the run's label (``sentiment_label``, ``code_label_run2``), not a column beside
+            # it (the VADER lexicon's label, chunks): the corrected numbers are of the label
+            label = f"{run.task}_label"
+            is_label = name == label or name.startswith(label + "_")
+            if name in columns and is_label and run.run_id is not None:
                 return run.run_id
         return None
 

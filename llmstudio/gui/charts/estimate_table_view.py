@@ -85,7 +85,9 @@ class EstimateTableView(QDialog):
         frame = self.frame()
         share = report.kind == "share"
         more, note = frame.columns[-2], "Note"
-        headers = [h for h, _ in SHOWN] + [more.replace("More rows to code", "Rows to code"), note]
+        # "More rows to code for ±3.0 points" made the table too wide for its notes
+        short = more.replace("More rows to code for ", "More rows (").replace(" points", " pts")
+        headers = [h for h, _ in SHOWN] + [short + ")", note]
         self.grid.clear()
         self.grid.setColumnCount(len(headers))
         self.grid.setHorizontalHeaderLabels(headers)
