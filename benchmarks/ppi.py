@@ -92,6 +92,14 @@ def main(argv=None) -> int:
         f"| `corrected_estimates` (naive, person only, PPI, PPI++; all rows and by group) "
         f"| {ours:.2f} | {ours / base:.1f}x |",
     ]
+    from llmstudio.core.estimate_planning import plan_sample
+
+    report = _ours(frame)
+    plan = _median(lambda _f: plan_sample(report, 0.03), frame)
+    rows.append(
+        f"| `plan_sample` (rows to code for ±3 points, {len(report.estimates)} estimates; the "
+        f"window redoes it on each target change) | {plan:.3f} | {plan / base:.2f}x |"
+    )
     try:
         import ppi_py  # noqa: F401
     except ImportError:
