@@ -135,6 +135,11 @@ def test_table_shows_and_exports_the_numbers(corrected, tmp_path):
     headers = [view.grid.horizontalHeaderItem(j).text() for j in range(view.grid.columnCount())]
     assert "More rows (±2.0 pts)" in headers
     view.grab().save(str(tmp_path / "table.png"))
+    # unticked: the table no longer shows numbers the chart does not
+    controls.check.setChecked(False)
+    _drawn(panel)
+    assert view.grid.rowCount() == 0 and not view.export_button.isEnabled()
+    assert "no corrected numbers now" in view.about.text()
 
 
 def test_corrected_mean_of_sentiment(corrected):
@@ -154,6 +159,10 @@ def test_corrected_mean_of_sentiment(corrected):
     # the target in the score's units, not points
     assert panel.corrected.target.suffix() == "" and panel.corrected.target.value() == 0.1
     assert panel.corrected.plan.text() == plan_sample(want, 0.1).sentence()
+    panel.corrected.target.setValue(0.2)
+    panel.redraw()  # new results: the target chosen stays
+    _drawn(panel)
+    assert panel.corrected.target.value() == pytest.approx(0.2)
     assert ", corrected for model error" in panel.plot.titleLabel.text
 
 
@@ -193,6 +202,25 @@ def test_methods_record_and_save_errors_said(corrected, tmp_path, monkeypatch):
         "Export corrected estimates",
         "Save the methods record",
     ]
+
+
+def test_numbers_that_cannot_be_made_are_said(corrected, monkeypatch):
+    from llmstudio.core.errors import UsageError
+    from llmstudio.gui.charts import corrected as module
+
+    _path, panel = corrected
+    panel.corrected.check.setChecked(True)
+    _drawn(panel)
+    assert panel.corrected.plan.text()
+
+    def refuse(*_args, **_kw):
+        raise UsageError("the validation sample is refused: a test's reason")
+
+    monkeypatch.setattr(module, "corrected_estimates", refuse)
+    panel.redraw()
+    _drawn(panel)
+    assert "cannot be drawn" in panel.note.text() and "a test's reason" in panel.note.text()
+    assert panel.corrected.report is None and panel.corrected.plan.text() == ""
 
 
 @pytest.mark.parametrize("how", ["no sample", "outside"])

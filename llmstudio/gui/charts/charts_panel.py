@@ -329,6 +329,7 @@ class ChartsPanel(QWidget):
         return self.legend
 
     def _clear(self) -> None:
+        self.corrected.clear()  # the numbers drawn next say again whether there are any
         self._new_plot()
         self.hits = []
         self.data = pd.DataFrame()

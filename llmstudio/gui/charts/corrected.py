@@ -64,6 +64,7 @@ class CorrectedControls(QWidget):
         self.validation = None  # core.estimate_sources.RunValidation of the chart's run
         self.report = None  # the last corrected numbers drawn
         self.table = None  # the table window, once opened
+        self._target_kind = "share"  # what the target's units are for
         self.check = QCheckBox("Corrected for model error")
         self.table_button = QPushButton("Table…")
         self.table_button.setToolTip("The corrected numbers as a table, to export")
@@ -209,10 +210,10 @@ class CorrectedControls(QWidget):
 
     def shown(self, report) -> None:
         """New corrected numbers drawn: the target's units, the plan, the table."""
-        kind_before = self.report.kind if self.report is not None else "share"
         self.report = report
         share = report.kind == "share"
-        if report.kind != kind_before:  # points for shares, the score's units for means
+        if report.kind != self._target_kind:  # points for shares, the score's units for means
+            self._target_kind = report.kind
             self.target.blockSignals(True)
             self.target.setSuffix(" points" if share else "")
             self.target.setDecimals(1 if share else 2)
@@ -221,6 +222,14 @@ class CorrectedControls(QWidget):
             self.target.setValue(3.0 if share else 0.1)
             self.target.blockSignals(False)
         self._say_plan()
+        if self.table is not None:
+            self.table.fill()
+
+    def clear(self) -> None:
+        """No corrected numbers on the chart now (another chart, or none could be made):
+        the plan and the table say nothing rather than numbers of an earlier chart."""
+        self.report = None
+        self.plan.setText("")
         if self.table is not None:
             self.table.fill()
 

@@ -80,7 +80,15 @@ class EstimateTableView(QDialog):
     def fill(self) -> None:
         """Show the chart's latest corrected numbers."""
         report = self.controls.report
+        for button in (self.export_button, self.methods_button):
+            button.setEnabled(report is not None)
         if report is None:
+            self.grid.clear()
+            self.grid.setRowCount(0)
+            self.about.setText(
+                "The chart shows no corrected numbers now: choose Labels by group or Mean by "
+                "group and tick Corrected for model error."
+            )
             return
         frame = self.frame()
         share = report.kind == "share"
