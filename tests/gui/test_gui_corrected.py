@@ -74,10 +74,12 @@ def test_corrected_shares_drawn_beside_naive(corrected, tmp_path):
     path, panel = corrected
     controls = panel.corrected
     assert controls.isVisible() and controls.check.isEnabled()
+    assert not controls.target.isVisible()
     assert f"{SAMPLE} rows ana checked" in controls.check.toolTip()
     naive_hits = len(panel.hits)
     controls.check.setChecked(True)  # redraws, corrected
     _drawn(panel)
+    assert controls.target.isVisible() and controls.table_button.isVisible()
     report = controls.report
     want = _core_report(path)
     assert [e.to_dict() for e in report.estimates] == [e.to_dict() for e in want.estimates]
@@ -229,6 +231,7 @@ def test_no_random_sample_disables_with_the_reason(qtbot, window, tmp_path, how)
     _choose(panel, ck.GROUP_SHARES, "column:sentiment_label")
     check = panel.corrected.check
     assert panel.corrected.isVisible() and not check.isEnabled()
+    assert not panel.corrected.table_button.isVisible()  # shown once corrected
     assert "No random validation sample for run 1" in check.toolTip()
     assert "Analyse > Check this run…" in check.toolTip()
     why = "no sample was drawn" if how == "no sample" else "outside the random sample"

@@ -86,9 +86,11 @@ class CorrectedControls(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.check)
         lay.addWidget(self.table_button)
-        lay.addWidget(QLabel("target"))
+        self.target_name = QLabel("target")
+        lay.addWidget(self.target_name)
         lay.addWidget(self.target)
         lay.addWidget(self.plan, 1)
+        lay.addStretch(0)
         self.check.toggled.connect(self._toggled)
         self.table_button.clicked.connect(self.open_table)
         self.target.valueChanged.connect(self._target_changed)
@@ -164,8 +166,9 @@ class CorrectedControls(QWidget):
         )
 
     def _show_parts(self, on: bool) -> None:
-        for w in (self.table_button, self.target, self.plan):
-            w.setEnabled(on)
+        """The table, the target and the plan only while the chart is corrected."""
+        for w in (self.table_button, self.target_name, self.target, self.plan):
+            w.setVisible(on)
         if not on:
             self.plan.setText("")
 
