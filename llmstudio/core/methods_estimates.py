@@ -62,11 +62,13 @@ def plan_lines(report: EstimateReport, half_width: float) -> list[str]:
         "",
         plan.sentence(),
         "",
-        "From PPI++'s variance, se² = λ² V(model, uncoded rows) / N + V(person − λ·model, "
-        "coded rows) / n, with λ and both variances as seen so far (the second is small "
-        "where the model agrees with the person); solved for the n that gives the target "
-        "half-width, and scaled by the group's share of all rows for a random sample "
-        "over all rows. A plan, not a promise: λ and the variances move as more rows "
+        "From PPI++'s variance with n of a group's N rows coded, se² = λ² V_model / (N − n) "
+        "+ (V_person − 2λC + λ² V_coded) / n (V_person, V_coded: the person's and the "
+        "model's values on the coded rows, C their covariance, large where the model "
+        "agrees with the person; V_model: the model's values on the other rows; all as "
+        "seen so far), with λ chosen for each n as PPI++ does: the smallest n whose 95% "
+        "interval is within the target, scaled by the group's share of all rows for a "
+        "random sample over all rows. A plan, not a promise: the moments move as more rows "
         "are coded.",
         "",
         "| group | estimate | coded | coded rows needed | more rows to draw |",
