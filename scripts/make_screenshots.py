@@ -40,6 +40,8 @@ IMAGES = (
     "memo_browser.png",
     "validation_view.png",
     "chart_by_group.png",
+    "chart_corrected.png",
+    "corrected_table.png",
     "retrieval_passages.png",
     "retrieval_crosstab.png",
     "retrieval_chart.png",
@@ -155,6 +157,7 @@ class Shots:
         self.shoot_memos()
         self.shoot_validation()
         self.shoot_chart()
+        self.shoot_corrected()
         self.shoot_retrieval()
         self.shoot_bias()
         self.shoot_learn()
@@ -408,6 +411,55 @@ class Shots:
         panel.redraw()
         self.wait(lambda: not panel.pending, "the chart")
         self.save(panel, "chart_by_group.png")
+        w.charts.dock.hide()
+        w.resize(1360, 820)
+
+    def shoot_corrected(self) -> None:
+        """Labels by group corrected for model error, and its table: "Check this run"'s
+        random sample of 120 answers coded by a second coder (through the core, with the
+        corpus authors' intended tone; a mixed answer coded neutral, as a coder with
+        three codes must choose)."""
+        from dataclasses import replace
+
+        from llmstudio.core import human_codes
+        from llmstudio.core.check_run import codebook_for_run
+        from llmstudio.core.sampling import random_sample, save_sample
+
+        ck, w = self.chart_kinds, self.window
+        book = codebook_for_run(w.project, 1)
+        sample = replace(random_sample(len(w.corpus.frame), 120, seed=1), purpose="check run 1")
+        save_sample(w.project, book.name, sample)
+        intended, texts = intended_tone(), w.corpus.frame["text"]
+        for row in sample.rows:
+            tone = intended[texts.iloc[row]]
+            human_codes.record(
+                w.project, book, "ben", row, ["neutral" if tone == "mixed" else tone]
+            )
+        w.resize(1400, 1000)
+        w.charts.act_open.trigger()
+        for size, orientation in (
+            (1350, self.Qt.Orientation.Horizontal),
+            (640, self.Qt.Orientation.Vertical),
+        ):
+            w.resizeDocks([w.charts.dock], [size], orientation)
+        panel = w.charts.panel()
+        panel.kind.setCurrentIndex(ck.GROUP_SHARES)
+        pick(panel.column, "column:sentiment_label")
+        pick(panel.second, "column:group")
+        panel.refresh_columns()  # the codes given above (the coding panel would say so)
+        if not panel.corrected.check.isEnabled():
+            raise RuntimeError(f"no corrected option: {panel.corrected.check.toolTip()}")
+        panel.corrected.check.setChecked(True)
+        self.wait(lambda: not panel.pending and panel.corrected.report, "the corrected chart")
+        panel.corrected.target.setValue(8.0)  # what 300 rows can reach: a plan to show
+        self.save(panel, "chart_corrected.png")
+        panel.corrected.open_table()
+        table = panel.corrected.table
+        table.resize(1250, 560)
+        self.save(table, "corrected_table.png")
+        table.close()
+        panel.corrected.check.setChecked(False)
+        self.wait(lambda: not panel.pending, "the chart")
         w.charts.dock.hide()
         w.resize(1360, 820)
 

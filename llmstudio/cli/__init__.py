@@ -10,6 +10,7 @@
     llmstudio export PROJECT --coding-log F   every click of the coding by hand, with memos
     llmstudio passages PROJECT --codebook B --out F   coded passages of a code, with context
     llmstudio crosstab PROJECT --codebook B --by COL --out F   codes by a column's groups
+    llmstudio estimate FILE --model-column M --gold-column G   shares corrected for model error
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
     llmstudio replicate PROJECT --run N [--temperature T ...]   ask a run's task again
@@ -43,6 +44,7 @@ from . import (
     bias,
     convert,
     demo,
+    estimate,
     export,
     import_cmd,
     inspect_cmd,
@@ -66,6 +68,7 @@ MODULES = (
     probe,
     export,
     passages_cmd,
+    estimate,
     import_cmd,
     replicate,
     runs,
