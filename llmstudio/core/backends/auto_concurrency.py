@@ -1,0 +1,278 @@
+"""Concurrency that finds its level (``--concurrency auto[:MAX]``).
+
+A server's best number of requests in flight is rarely known: too few leaves it idle,
+too many queues requests inside it (latency rises, throughput does not) or gets them
+refused (HTTP 429). :class:`AutoConcurrency` settles it while the job runs, by additive
+increase and multiplicative decrease (AIMD, as TCP finds a link's rate):
+
+* Throughput at a limit of ``L`` requests in flight is measured by Little's law,
+  ``L / mean latency`` of the requests started under it (a window of at least ``L`` and
+  :data:`MIN_SAMPLES` of them): it needs no timing of the window itself, which the
+  requests still in flight from the previous limit would blur.
+* Slow start: the limit doubles while each doubling gains at least half its
+  proportional throughput (a server with idle capacity answers twice as many in the
+  same time); then it goes back to the last limit that gained and climbs from there
+  in steps of about an eighth, keeping a step only when it gains at least half its
+  proportional throughput. After a step is refused it holds for :data:`HOLD_WINDOWS`
+  windows, then tries a step up or, in turn, down (a step down is kept when it loses
+  less than half its proportional throughput: fewer requests for about the same rows).
+* A 429, 503 or a timeout (:meth:`AutoConcurrency.congested`) cuts the limit by
+  :data:`DECREASE` at once, once per window (requests started before the cut do not cut
+  again), and the limit that was refused becomes a ceiling not tried again for
+  :data:`CEILING_WINDOWS` windows: a server that refuses above 8 is asked with 8, not
+  made to refuse every few seconds.
+* Never above the user's maximum, never below 1.
+
+The controller is pure logic over a clock (tests drive it with a fake clock and a
+simulated server); :meth:`AutoConcurrency.slot` is the gate the runner's request threads
+pass.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+# "auto" without a maximum: at most this many requests at once.
+AUTO_MAXIMUM = 64
+# Requests a window measures at the least (one latency of one request is noise).
+MIN_SAMPLES = 8
+# The limit after a 429, 503 or timeout, as a share of the limit it came under.
+DECREASE = 0.5
+# Windows held at a limit after a refused step before the next try.
+HOLD_WINDOWS = 6
+# Windows a limit that brought a 429 or timeout stays out of reach (doubled at each cut).
+CEILING_WINDOWS = 60
+# A step is kept when it gains at least this share of its proportional throughput.
+GAIN_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Concurrency:
+    """Requests at once as asked: a fixed number, or ``auto`` up to ``maximum``."""
+
+    maximum: int
+    auto: bool = False
+
+    @classmethod
+    def parse(cls, value: int | str | Concurrency) -> Concurrency:
+        """``8``, ``"8"``, ``"auto"`` or ``"auto:32"``; a :class:`ValueError` that says
+        what is wrong otherwise."""
+        if isinstance(value, Concurrency):
+            return value
+        if isinstance(value, bool):
+            raise ValueError(f"requests at once is a number or 'auto', not {value!r}")
+        if isinstance(value, int):
+            number, auto = value, False
+        else:
+            text = str(value).strip().lower()
+            auto = text == "auto" or text.startswith("auto:")
+            given = text.partition(":")[2] if auto else text
+            if auto and not given:
+                given = str(AUTO_MAXIMUM)
+            try:
+                number = int(given)
+            except ValueError:
+                raise ValueError(
+                    f"requests at once is a number (8), 'auto' or 'auto:MAX' (auto:32), "
+                    f"not {value!r}"
+                ) from None
+        if number < 1:
+            raise ValueError(f"requests at once must be 1 or more, not {number}")
+        return cls(number, auto)
+
+    def __str__(self) -> str:
+        return f"auto:{self.maximum}" if self.auto else str(self.maximum)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What an auto concurrency settled on (the run's record, the methods record)."""
+
+    settled: int  # the limit held longest
+    maximum: int
+    lowest: int
+    highest: int
+    decreases: int  # cuts after a 429, 503 or timeout
+
+    def describe(self) -> str:
+        """ "auto: settled at 24 requests at once (at most 64; lowered twice after a 429,
+        503 or timeout)"."""
+        times = {0: "", 1: "once", 2: "twice"}.get(self.decreases, f"{self.decreases} times")
+        lowered = f"; lowered {times} after a 429, 503 or timeout" if self.decreases else ""
+        return (
+            f"auto: settled at {self.settled} request{'s' if self.settled != 1 else ''} "
+            f"at once (tried {self.lowest}-{self.highest}, at most {self.maximum}{lowered})"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "mode": "auto",
+            "settled": self.settled,
+            "maximum": self.maximum,
+            "lowest": self.lowest,
+            "highest": self.highest,
+            "decreases": self.decreases,
+        }
+
+
+class AutoConcurrency:
+    """The limit of requests in flight, found by AIMD (see the module's docstring)."""
+
+    def __init__(self, maximum: int = AUTO_MAXIMUM, *, start: int = 1, clock=time.monotonic):
+        self.maximum = max(1, int(maximum))
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._local = threading.local()
+        self.limit = max(1, min(start, self.maximum))
+        self.epoch = 0  # the window: every change of the limit starts a new one
+        self._latencies: list[float] = []
+        self._slow_start = True
+        self._base: tuple[int, float] | None = None  # (limit, its throughput) to beat
+        self._probing: int = 0  # +1/-1: the window measures a step up/down from _base
+        self._hold = 0
+        self._next_probe = 1
+        self._ceiling: int | None = None
+        self._ceiling_until = 0
+        self._cut_epoch = 0
+        self.decreases = 0
+        self.in_flight = 0
+        self._held: dict[int, float] = defaultdict(float)
+        self._since = clock()
+        self._seen = {self.limit}
+
+    # -- the gate -----------------------------------------------------------------------
+
+    @contextmanager
+    def slot(self):
+        """Hold one of the ``limit`` places while a request is made; its latency is a
+        sample of the window it started in. Waits for a place."""
+        with self._cond:
+            while self.in_flight >= self.limit:
+                self._cond.wait(0.1)
+            self.in_flight += 1
+            epoch, started = self.epoch, self._clock()
+        self._local.epoch = epoch
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+                self.sample(epoch, self._clock() - started)
+                self._cond.notify_all()
+
+    def congested(self) -> None:
+        """A 429, 503 or timeout came back to the calling thread's request."""
+        with self._cond:
+            self.congestion(getattr(self._local, "epoch", self.epoch))
+            self._cond.notify_all()
+
+    # -- the logic (callers hold the lock; tests call it directly) ----------------------
+
+    def sample(self, epoch: int, latency: float) -> None:
+        """A request started in window ``epoch`` took ``latency`` seconds."""
+        if epoch != self.epoch:
+            return  # started under another limit: says nothing of this one
+        self._latencies.append(max(latency, 1e-9))
+        if len(self._latencies) < max(MIN_SAMPLES, self.limit):
+            return
+        throughput = self.limit / (sum(self._latencies) / len(self._latencies))
+        self._decide(throughput)
+
+    def congestion(self, epoch: int) -> None:
+        """A request started in window ``epoch`` met a 429, 503 or timeout."""
+        if epoch < self._cut_epoch:
+            return  # started before the last cut: that cut answered it already
+        self.decreases += 1
+        # A limit refused again is believed longer: each cut doubles the time out of reach.
+        windows = CEILING_WINDOWS * 2 ** min(self.decreases - 1, 5)
+        self._ceiling, self._ceiling_until = self.limit, self.epoch + windows
+        # Additive increase again at once, from the cut, up to below the ceiling.
+        self._slow_start, self._base, self._probing, self._hold = False, None, 1, 0
+        self._set(max(1, math.floor(self.limit * DECREASE)))
+        self._cut_epoch = self.epoch
+
+    def _decide(self, throughput: float) -> None:
+        if self._ceiling is not None and self.epoch >= self._ceiling_until:
+            self._ceiling = None
+        if self._base is None or self._base[0] == self.limit:  # a fresh measure of it
+            self._base = (self.limit, throughput)
+            self._after_base()
+            return
+        base_limit, base_rate = self._base
+        needed = 1 + GAIN_SHARE * (self.limit / base_limit - 1)  # below 1 for a step down
+        if throughput >= base_rate * needed:  # kept: the step paid, or cost little
+            self._base = (self.limit, throughput)
+            self._after_base()
+            return
+        # Refused: back to the base. Out of a slow start the steps begin at once; after
+        # a step, the base is held a while and the next try goes the other way.
+        self._hold = 0 if self._slow_start else HOLD_WINDOWS
+        self._next_probe = 1 if self._slow_start else -self._probing
+        self._slow_start, self._probing = False, 0
+        self._set(base_limit)
+
+    def _after_base(self) -> None:
+        """At the base: double (slow start), go on stepping the way that paid, or hold."""
+        if self._slow_start:
+            self._step_to(self.limit * 2)
+        elif self._probing > 0:
+            self._step_to(self.limit + self._step())
+        elif self._probing < 0 and self.limit > 1:
+            self._set(self.limit - self._step())
+        else:
+            self._probing = 0
+            self._hold_or_probe()
+
+    def _hold_or_probe(self) -> None:
+        if self._hold > 0:
+            self._hold -= 1
+            self._set(self.limit)  # a new window at the same limit: a fresh measure
+            return
+        direction, self._next_probe = self._next_probe, -self._next_probe
+        if direction > 0:
+            self._step_to(self.limit + self._step())  # at the top it holds instead
+        elif self.limit > 1:
+            self._probing = -1
+            self._set(self.limit - self._step())
+        else:
+            self._hold = HOLD_WINDOWS
+            self._set(self.limit)
+
+    def _step(self) -> int:
+        return max(1, self.limit // 8)
+
+    def _step_to(self, wanted: int) -> bool:
+        """Go up to ``wanted`` within the maximum and the ceiling; False when no higher
+        limit may be tried (the window then measures the same limit again)."""
+        top = self.maximum if self._ceiling is None else min(self.maximum, self._ceiling - 1)
+        target = min(wanted, top)
+        if target <= self.limit:  # at the top: measured again, held
+            self._slow_start, self._probing, self._hold = False, 0, HOLD_WINDOWS
+            self._set(self.limit)
+            return False
+        self._probing = 1
+        self._set(target)
+        return True
+
+    def _set(self, limit: int) -> None:
+        now = self._clock()
+        self._held[self.limit] += now - self._since
+        self._since = now
+        self.limit = max(1, min(limit, self.maximum))
+        self._seen.add(self.limit)
+        self.epoch += 1
+        self._latencies = []
+
+    # -- what it settled on ----------------------------------------------------------------
+
+    def settled(self) -> Settled:
+        """The limit held longest (by time), the range tried and the cuts."""
+        held = dict(self._held)
+        held[self.limit] = held.get(self.limit, 0.0) + self._clock() - self._since
+        most = max(held, key=lambda k: (held[k], k))
+        return Settled(most, self.maximum, min(self._seen), max(self._seen), self.decreases)
