@@ -199,9 +199,21 @@ def test_parse_refuses_with_what_it_takes(given, words):
 def test_settled_says_what_it_found():
     text = Settled(24, 64, 1, 32, 2).describe()
     assert text == (
-        "auto: settled at 24 requests at once (tried 1-32, at most 64; lowered twice "
-        "after a 429, 503 or timeout)"
+        "auto: settled at 24 requests at once; tried 1-32, at most 64; lowered twice "
+        "after a 429, 503 or timeout"
     )
     assert Settled(1, 4, 1, 1, 0).describe() == (
-        "auto: settled at 1 request at once (tried 1-1, at most 4)"
+        "auto: settled at 1 request at once; tried 1-1, at most 4"
     )
+    assert Settled(8, 64, 1, 8, 0, rising=True).describe() == (
+        "auto: reached 8 requests at once, still rising when the rows ran out; tried 1-8, "
+        "at most 64"
+    )
+
+
+def test_a_job_too_short_to_settle_says_it_was_still_rising():
+    _, control = simulate(knee_server(24), 40, lambda c: AutoConcurrency(64, clock=c))
+    settled = control.settled()
+    assert settled.rising and settled.settled == settled.highest > 1, settled
+    _, control = simulate(knee_server(24), 4000, lambda c: AutoConcurrency(64, clock=c))
+    assert not control.settled().rising

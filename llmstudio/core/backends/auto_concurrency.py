@@ -98,16 +98,21 @@ class Settled:
     lowest: int
     highest: int
     decreases: int  # cuts after a 429, 503 or timeout
+    rising: bool = False  # the rows ran out while it still doubled: not settled
 
     def describe(self) -> str:
-        """ "auto: settled at 24 requests at once (at most 64; lowered twice after a 429,
-        503 or timeout)"."""
+        """ "auto: settled at 24 requests at once; tried 1-32, at most 64; lowered twice
+        after a 429, 503 or timeout", or "auto: reached 8 requests at once, still rising
+        when the rows ran out; ..." for a job too short to settle."""
         times = {0: "", 1: "once", 2: "twice"}.get(self.decreases, f"{self.decreases} times")
         lowered = f"; lowered {times} after a 429, 503 or timeout" if self.decreases else ""
-        return (
-            f"auto: settled at {self.settled} request{'s' if self.settled != 1 else ''} "
-            f"at once (tried {self.lowest}-{self.highest}, at most {self.maximum}{lowered})"
+        requests = f"{self.settled} request{'s' if self.settled != 1 else ''} at once"
+        found = (
+            f"reached {requests}, still rising when the rows ran out"
+            if self.rising
+            else f"settled at {requests}"
         )
+        return f"auto: {found}; tried {self.lowest}-{self.highest}, at most {self.maximum}{lowered}"
 
     def as_dict(self) -> dict:
         return {
@@ -117,6 +122,7 @@ class Settled:
             "lowest": self.lowest,
             "highest": self.highest,
             "decreases": self.decreases,
+            "rising": self.rising,
         }
 
 
@@ -141,8 +147,9 @@ class AutoConcurrency:
         self._cut_epoch = 0
         self.decreases = 0
         self.in_flight = 0
+        # Seconds at each limit once the slow start is over (its doubling is no level).
         self._held: dict[int, float] = defaultdict(float)
-        self._since = clock()
+        self._since, self._counted = clock(), False
         self._seen = {self.limit}
 
     # -- the gate -----------------------------------------------------------------------
@@ -261,8 +268,9 @@ class AutoConcurrency:
 
     def _set(self, limit: int) -> None:
         now = self._clock()
-        self._held[self.limit] += now - self._since
-        self._since = now
+        if self._counted:
+            self._held[self.limit] += now - self._since
+        self._since, self._counted = now, not self._slow_start
         self.limit = max(1, min(limit, self.maximum))
         self._seen.add(self.limit)
         self.epoch += 1
@@ -271,8 +279,14 @@ class AutoConcurrency:
     # -- what it settled on ----------------------------------------------------------------
 
     def settled(self) -> Settled:
-        """The limit held longest (by time), the range tried and the cuts."""
+        """The limit held longest (by time) after the slow start, the range tried and
+        the cuts; the limit reached, ``rising``, when the slow start never ended."""
         held = dict(self._held)
-        held[self.limit] = held.get(self.limit, 0.0) + self._clock() - self._since
+        if self._counted:
+            held[self.limit] = held.get(self.limit, 0.0) + self._clock() - self._since
+        if not held:
+            return Settled(
+                self.limit, self.maximum, min(self._seen), max(self._seen), self.decreases, True
+            )
         most = max(held, key=lambda k: (held[k], k))
         return Settled(most, self.maximum, min(self._seen), max(self._seen), self.decreases)

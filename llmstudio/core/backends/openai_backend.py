@@ -43,6 +43,7 @@ from ..secrets import (
 )
 from ..tasks.base import ParseError, Task
 from . import dialect as dialects
+from .auto_concurrency import AutoConcurrency, Concurrency
 from .base import Backend, BackendError, RowError
 from .dialect import OPENAI_HOST
 from .openai_client import (
@@ -82,7 +83,7 @@ class OpenAIBackend(Backend):
         base_url: str | None = None,
         *,
         key: str | None = None,
-        concurrency: int = 8,
+        concurrency: int | str | Concurrency = 8,
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 5,
         temperature: float = 0.0,
@@ -106,7 +107,12 @@ class OpenAIBackend(Backend):
         base_url = accept_url(base_url)
         self.base_url = base_url
         self.host = endpoint_id(base_url)
-        self.concurrency = max(1, concurrency)
+        try:  # 8, or "auto:64": at most 64 at once, as many as the server takes well
+            asked = Concurrency.parse(concurrency)
+        except ValueError as exc:
+            raise BackendError(str(exc)) from None
+        self.concurrency = asked.maximum
+        self.adaptive = AutoConcurrency(asked.maximum) if asked.auto else None
         self.temperature, self.seed, self.max_tokens = temperature, seed, max_tokens
         self._lock = threading.Lock()
         # Until one answer has come back, requests go one at a time: a server that
@@ -329,6 +335,8 @@ class OpenAIBackend(Backend):
             response.headers["x-should-retry"] = "false"
             return
         if response.status_code in (429, 503):
+            if self.adaptive is not None:  # too many at once: fewer
+                self.adaptive.congested()
             seconds = retry_after(response.headers)
             if seconds:
                 self.limiter.pause(min(seconds, 120.0))
@@ -345,6 +353,8 @@ class OpenAIBackend(Backend):
         when the request must not be asked again (see :data:`TIMEOUT_ATTEMPTS`)."""
         with self._lock:
             self._timeouts_in_a_row += 1
+        if self.adaptive is not None:
+            self.adaptive.congested()
         self._attempt.timeouts = getattr(self._attempt, "timeouts", 0) + 1
         return self._attempt.timeouts >= TIMEOUT_ATTEMPTS
 
