@@ -43,7 +43,11 @@ length"; ``GET /v1/models`` then lists it as vLLM's ``max_model_len``, or under 
 ``context_field`` says: ``meta.n_ctx_train`` as llama.cpp's server writes it),
 ``knee`` (latency rises beyond this many requests in flight, as the square of their
 share: a server whose best concurrency is ``knee``), ``refuse_above`` (429 without
-``Retry-After`` above this many in flight), ``continuation`` (a ``{first word:
+``Retry-After`` above this many in flight), ``server_kind`` (the ``owned_by`` of its
+model list: ``vllm``, ``sglang``, ``llamacpp`` as those servers write it),
+``structured_form`` (the one structured-output form it takes, as
+:func:`structured_form` names them; other forms are refused as that server would, TGI's
+with its 422), ``continuation`` (a ``{first word:
 probability}`` table, or a function of the text giving one: a free prompt is then
 answered by a story sentence whose first word is drawn from it by
 :func:`continuation_word`, reproducibly per text and ``seed``; with ``max_tokens`` the
@@ -140,7 +144,30 @@ CONTINUATION_REST = " smiled at everyone and sat down."
 
 def _schema(body: dict) -> dict:
     fmt = body.get("response_format") or {}
-    return (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
+    return (
+        (fmt.get("json_schema") or {}).get("schema")
+        or fmt.get("schema")
+        or fmt.get("value")
+        or body.get("guided_json")
+        or {}
+    )
+
+
+def structured_form(body: dict) -> str | None:
+    """The structured-output form a request uses: ``json_schema`` (OpenAI's, vLLM's,
+    SGLang's), ``llamacpp`` (json_object with ``schema``), ``tgi`` (json_object with
+    ``value``), ``guided_json`` (vLLM's extra field), ``json_mode`` (json_object alone);
+    None without one."""
+    if "guided_json" in body:
+        return "guided_json"
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict):
+        return None
+    if fmt.get("type") == "json_schema":
+        return "json_schema"
+    if "value" in fmt:
+        return "tgi"
+    return "llamacpp" if "schema" in fmt else "json_mode"
 
 
 def _system(body: dict) -> str:
@@ -542,9 +569,20 @@ class FakeOpenAI(ServedFake):
                 "unsupported_value",
                 param="temperature",
             )
+        form = structured_form(body)
+        if self.structured_form is not None and form not in (None, self.structured_form):
+            if self.structured_form == "tgi":  # TGI's router (serde) refusing the body
+                return self._error(
+                    422,
+                    "Failed to deserialize the JSON body into the target type: "
+                    "response_format: missing field `value` at line 1 column 80",
+                )
+            return self._error(400, f"response_format: this server takes no {form} form")
         fmt = body.get("response_format")
-        if fmt is not None and (
-            not self.accepts_structured or (fmt or {}).get("type") not in self.formats
+        if (
+            self.structured_form is None
+            and fmt is not None
+            and (not self.accepts_structured or (fmt or {}).get("type") not in self.formats)
         ):
             # As llama-cpp-python words it (a pydantic error), with the status set.
             return self._error(

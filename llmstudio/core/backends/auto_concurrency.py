@@ -9,13 +9,14 @@ increase and multiplicative decrease (AIMD, as TCP finds a link's rate):
   ``L / mean latency`` of the requests started under it (a window of at least ``L`` and
   :data:`MIN_SAMPLES` of them): it needs no timing of the window itself, which the
   requests still in flight from the previous limit would blur.
-* Slow start: the limit doubles while each doubling gains at least half its
-  proportional throughput (a server with idle capacity answers twice as many in the
-  same time); then it goes back to the last limit that gained and climbs from there
-  in steps of about an eighth, keeping a step only when it gains at least half its
-  proportional throughput. After a step is refused it holds for :data:`HOLD_WINDOWS`
-  windows, then tries a step up or, in turn, down (a step down is kept when it loses
-  less than half its proportional throughput: fewer requests for about the same rows).
+* Slow start from :data:`START` (the fixed default): the limit doubles while each
+  doubling gains at least half its proportional throughput (a server with idle capacity
+  answers twice as many in the same time). Then steps of about an eighth: a step up is
+  kept when it gains at least :data:`GAIN_SHARE` of its proportional throughput, a step
+  down when it loses less than :data:`DOWN_SHARE` of it (fewer requests for about the
+  same rows); stepping goes on the way that paid. A refused step leaves the better of the
+  two limits, held for :data:`HOLD_WINDOWS` windows (doubling while tries keep being
+  refused) before a try the other way.
 * A 429, 503 or a timeout (:meth:`AutoConcurrency.congested`) cuts the limit by
   :data:`DECREASE` at once, once per window (requests started before the cut do not cut
   again), and the limit that was refused becomes a ceiling not tried again for
@@ -43,12 +44,18 @@ AUTO_MAXIMUM = 64
 MIN_SAMPLES = 8
 # The limit after a 429, 503 or timeout, as a share of the limit it came under.
 DECREASE = 0.5
-# Windows held at a limit after a refused step before the next try.
-HOLD_WINDOWS = 6
+# Windows held at a limit after a refused step before the next try (doubled while tries
+# keep being refused, up to MAX_HOLD_WINDOWS: a settled job is not probed all the time).
+HOLD_WINDOWS = 4
+MAX_HOLD_WINDOWS = 32
 # Windows a limit that brought a 429 or timeout stays out of reach (doubled at each cut).
 CEILING_WINDOWS = 60
-# A step is kept when it gains at least this share of its proportional throughput.
+# A step up is kept when it gains at least this share of its proportional throughput; a
+# step down when it loses less than DOWN_SHARE of it (fewer requests for about as much).
 GAIN_SHARE = 0.5
+DOWN_SHARE = 0.25
+# Where auto starts: the fixed default, which servers take (fewer would waste the start).
+START = 8
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,7 @@ class Settled:
 class AutoConcurrency:
     """The limit of requests in flight, found by AIMD (see the module's docstring)."""
 
-    def __init__(self, maximum: int = AUTO_MAXIMUM, *, start: int = 1, clock=time.monotonic):
+    def __init__(self, maximum: int = AUTO_MAXIMUM, *, start: int = START, clock=time.monotonic):
         self.maximum = max(1, int(maximum))
         self._clock = clock
         self._cond = threading.Condition()
@@ -140,7 +147,7 @@ class AutoConcurrency:
         self._slow_start = True
         self._base: tuple[int, float] | None = None  # (limit, its throughput) to beat
         self._probing: int = 0  # +1/-1: the window measures a step up/down from _base
-        self._hold = 0
+        self._hold, self._hold_windows = 0, HOLD_WINDOWS
         self._next_probe = 1
         self._ceiling: int | None = None
         self._ceiling_until = 0
@@ -211,17 +218,26 @@ class AutoConcurrency:
             self._after_base()
             return
         base_limit, base_rate = self._base
-        needed = 1 + GAIN_SHARE * (self.limit / base_limit - 1)  # below 1 for a step down
-        if throughput >= base_rate * needed:  # kept: the step paid, or cost little
-            self._base = (self.limit, throughput)
+        ratio = self.limit / base_limit
+        share = GAIN_SHARE if ratio > 1 else DOWN_SHARE
+        if throughput >= base_rate * (1 + share * (ratio - 1)):  # kept: it paid, or cost little
+            self._base, self._hold_windows = (self.limit, throughput), HOLD_WINDOWS
             self._after_base()
             return
-        # Refused: back to the base. Out of a slow start the steps begin at once; after
-        # a step, the base is held a while and the next try goes the other way.
-        self._hold = 0 if self._slow_start else HOLD_WINDOWS
-        self._next_probe = 1 if self._slow_start else -self._probing
+        # Refused: the better of the two is held (a step up that gained too little to go
+        # on still gained), and the next try goes the other way: at once out of a slow
+        # start, else after a hold that doubles while tries keep being refused.
+        better = self.limit if throughput > base_rate else base_limit
+        if better == self.limit:
+            self._base = (self.limit, throughput)
+        self._next_probe = -self._probing if better == self.limit or not self._slow_start else 1
+        if self._slow_start:
+            self._hold = 0
+        else:
+            self._hold = self._hold_windows
+            self._hold_windows = min(self._hold_windows * 2, MAX_HOLD_WINDOWS)
         self._slow_start, self._probing = False, 0
-        self._set(base_limit)
+        self._set(better)
 
     def _after_base(self) -> None:
         """At the base: double (slow start), go on stepping the way that paid, or hold."""
