@@ -47,15 +47,19 @@ class Fixed:
     def __init__(self, limit: int):
         self.limit, self.epoch = limit, 0
 
-    def sample(self, epoch, latency):
+    def start(self):
+        return 0, 0.0
+
+    def finish(self, epoch, started):
         pass
 
     def congestion(self, epoch):
         pass
 
 
-def simulate(server, rows: int, make) -> tuple[float, object]:
-    """Rows per second over ``rows`` rows, and the controller ``make(clock)`` built."""
+def simulate(server, rows: int, make, cap: int = 10_000) -> tuple[float, object]:
+    """Rows per second over ``rows`` rows, and the controller ``make(clock)`` built;
+    ``cap``: the most requests the program itself keeps out (its own bottleneck)."""
     now = [0.0]
     control = make(lambda: now[0])
     events: list = []  # (time, seq, kind, request)
@@ -69,10 +73,11 @@ def simulate(server, rows: int, make) -> tuple[float, object]:
         heapq.heappush(events, (now[0] + latency, seq, "reply", request | {"refused": refused}))
 
     while done < rows:
-        while in_flight < control.limit and started < rows:
+        while in_flight < min(control.limit, cap) and started < rows:
             in_flight += 1
             started += 1
-            send({"epoch": control.epoch, "start": now[0]})
+            epoch, start = control.start()
+            send({"epoch": epoch, "start": start})
         now[0], _, kind, request = heapq.heappop(events)
         if kind == "retry":
             send(request)
@@ -85,7 +90,7 @@ def simulate(server, rows: int, make) -> tuple[float, object]:
             continue
         in_flight -= 1
         done += 1
-        control.sample(request["epoch"], now[0] - request["start"])
+        control.finish(request["epoch"], request["start"])
     return rows / now[0], control
 
 
@@ -134,6 +139,14 @@ def test_a_slow_server_with_no_gain_from_more_requests_stays_low():
 
     _, control = simulate(serial, 1500, lambda c: AutoConcurrency(64, clock=c))
     assert control.settled().settled <= 4, control.settled()
+
+
+def test_when_the_program_is_the_bottleneck_the_limit_does_not_run_away():
+    # The server could take 24, but the program keeps at most 10 requests out (a slow
+    # machine): a larger limit buys nothing, and is not kept.
+    _, control = simulate(knee_server(24), 3000, lambda c: AutoConcurrency(64, clock=c), cap=10)
+    settled = control.settled()
+    assert settled.settled <= 12 and settled.highest <= 16, settled
 
 
 def test_refusals_from_requests_started_before_a_cut_cut_once():

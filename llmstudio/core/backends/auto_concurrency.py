@@ -5,10 +5,11 @@ too many queues requests inside it (latency rises, throughput does not) or gets 
 refused (HTTP 429). :class:`AutoConcurrency` settles it while the job runs, by additive
 increase and multiplicative decrease (AIMD, as TCP finds a link's rate):
 
-* Throughput at a limit of ``L`` requests in flight is measured by Little's law,
-  ``L / mean latency`` of the requests started under it (a window of at least ``L`` and
-  :data:`MIN_SAMPLES` of them): it needs no timing of the window itself, which the
-  requests still in flight from the previous limit would blur.
+* Throughput at a limit of ``L`` is measured by Little's law: the requests in flight on
+  average over the window (``L`` when the server is the bottleneck, fewer when the
+  program is) over the mean latency of the requests started under ``L`` (a window of at
+  least ``L`` and :data:`MIN_SAMPLES` of them). Requests still in flight from the
+  previous limit would blur a count of rows over the window's time.
 * Slow start from :data:`START` (the fixed default): the limit doubles while each
   doubling gains at least half its proportional throughput (a server with idle capacity
   answers twice as many in the same time). Then steps of about an eighth: a step up is
@@ -158,6 +159,8 @@ class AutoConcurrency:
         self._held: dict[int, float] = defaultdict(float)
         self._since, self._counted = clock(), False
         self._seen = {self.limit}
+        self._area, self._touched = 0.0, self._since  # requests in flight x seconds
+        self._window_start = self._since
 
     # -- the gate -----------------------------------------------------------------------
 
@@ -168,15 +171,13 @@ class AutoConcurrency:
         with self._cond:
             while self.in_flight >= self.limit:
                 self._cond.wait(0.1)
-            self.in_flight += 1
-            epoch, started = self.epoch, self._clock()
+            epoch, started = self.start()
         self._local.epoch = epoch
         try:
             yield
         finally:
             with self._cond:
-                self.in_flight -= 1
-                self.sample(epoch, self._clock() - started)
+                self.finish(epoch, started)
                 self._cond.notify_all()
 
     def congested(self) -> None:
@@ -187,6 +188,26 @@ class AutoConcurrency:
 
     # -- the logic (callers hold the lock; tests call it directly) ----------------------
 
+    def start(self) -> tuple[int, float]:
+        """A request starts: (its window, its start time) for :meth:`finish`."""
+        now = self._clock()
+        self._touch(now)
+        self.in_flight += 1
+        return self.epoch, now
+
+    def finish(self, epoch: int, started: float) -> None:
+        """A request of window ``epoch`` that started at ``started`` came back."""
+        now = self._clock()
+        self._touch(now)
+        self.in_flight -= 1
+        self.sample(epoch, now - started)
+
+    def _touch(self, now: float) -> None:
+        # The window's requests in flight over time: when fewer than the limit are out
+        # (the program, not the server, is the bottleneck), more would not help.
+        self._area += self.in_flight * (now - self._touched)
+        self._touched = now
+
     def sample(self, epoch: int, latency: float) -> None:
         """A request started in window ``epoch`` took ``latency`` seconds."""
         if epoch != self.epoch:
@@ -194,8 +215,11 @@ class AutoConcurrency:
         self._latencies.append(max(latency, 1e-9))
         if len(self._latencies) < max(MIN_SAMPLES, self.limit):
             return
-        throughput = self.limit / (sum(self._latencies) / len(self._latencies))
-        self._decide(throughput)
+        # Little's law: rows/s = requests in flight on average / mean latency.
+        elapsed = self._touched - self._window_start
+        # (Capped at the limit: after a cut, the requests of the old limit drain.)
+        in_flight = min(self._area / elapsed, self.limit) if elapsed > 0 else self.limit
+        self._decide(in_flight / (sum(self._latencies) / len(self._latencies)))
 
     def congestion(self, epoch: int) -> None:
         """A request started in window ``epoch`` met a 429, 503 or timeout."""
@@ -287,6 +311,8 @@ class AutoConcurrency:
         if self._counted:
             self._held[self.limit] += now - self._since
         self._since, self._counted = now, not self._slow_start
+        self._touch(now)
+        self._area, self._window_start = 0.0, now
         self.limit = max(1, min(limit, self.maximum))
         self._seen.add(self.limit)
         self.epoch += 1
