@@ -66,6 +66,40 @@ def test_a_fixed_concurrency_records_nothing(tmp_path, fake_openai):
     project.close()
 
 
+def test_probes_ask_through_the_gate_too():
+    # The completion probes run their own threads (core/bias/completion.py): under auto,
+    # only the limit of them ask at once.
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from llmstudio.core.backends.auto_concurrency import AutoConcurrency
+    from llmstudio.core.bias.completion import _run_all
+
+    gate = AutoConcurrency(8, start=2)
+    backend = SimpleNamespace(concurrency=8, adaptive=gate, close=lambda: None)
+    now, most, lock = [0], [0], threading.Lock()
+
+    def call(item):
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+        time.sleep(0.02)
+        with lock:
+            now[0] -= 1
+        return item * 2
+
+    assert _run_all(backend, list(range(6)), call, Monitor(), offset=0, total=6) == [
+        0,
+        2,
+        4,
+        6,
+        8,
+        10,
+    ]
+    assert most[0] == 2
+
+
 def test_a_concurrency_that_cannot_be_is_refused_with_what_it_takes(fake_openai):
     with pytest.raises(BackendError, match="'auto:MAX'"):
         OpenAIBackend("fake", fake_openai.url, key="sk-fake", concurrency="lots")
