@@ -36,6 +36,7 @@ IMAGES = (
     "coding_panel.png",
     "coding_passages.png",
     "run_dialog_code.png",
+    "run_dialog_api_auto.png",
     "codebook_editor.png",
     "memo_browser.png",
     "validation_view.png",
@@ -153,6 +154,7 @@ class Shots:
         self.shoot_coding_panel()
         self.shoot_passages()
         self.shoot_run_dialog()
+        self.shoot_run_dialog_api()
         self.shoot_codebook_editor()
         self.shoot_memos()
         self.shoot_validation()
@@ -316,6 +318,23 @@ class Shots:
         self.settle(600)  # the length check starts after a pause
         self.wait(lambda: "Checking" not in dialog.length_note.text(), "the length check", 120)
         self.save(dialog, "run_dialog_code.png")
+        dialog.reject()
+
+    def shoot_run_dialog_api(self) -> None:
+        """A model on a GPU server through a tunnel (README: Cluster / GPU server), with
+        Auto requests at once."""
+        w = self.window
+        dialog = self.RunDialog(
+            w.corpus.text_column, w.corpus.rows, w, project=w.project, frame=w.corpus.frame
+        )
+        dialog.set_task("sentiment")
+        dialog.set_model("openai:Qwen/Qwen2.5-7B-Instruct", "http://localhost:8000/v1")
+        dialog.concurrency.auto.setChecked(True)
+        dialog.show()
+        dialog.resize(760, 640)
+        self.settle(600)  # the length check starts after a pause
+        self.wait(lambda: "Checking" not in dialog.length_note.text(), "the length check", 120)
+        self.save(dialog, "run_dialog_api_auto.png")
         dialog.reject()
 
     def shoot_codebook_editor(self) -> None:

@@ -52,7 +52,12 @@ def announce_api_run(
         f"sending column{'s' if len(plan.columns) > 1 else ''} {named} of "
         f"{plan.rows:,} rows{left_out} to {endpoint} (model {backend.model}); "
         f"at most {plan.estimate}; answers already in the project are not requested again"
-        + ("; a server on this computer: nothing leaves it" if on_this_computer else ""),
+        + (
+            "; a server on this computer: nothing leaves it (unless its port is a tunnel "
+            "to another machine)"
+            if on_this_computer
+            else ""
+        ),
         file=sys.stderr,
     )
     plan.grant(project)

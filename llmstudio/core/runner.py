@@ -56,6 +56,7 @@ from .errors import ProjectError
 from .nested import shown_column, text_column_problem
 from .progress import Monitor
 from .project import Project
+from .run_concurrency import record as record_concurrency
 from .run_execution import run_local, run_remote
 from .run_keys import Replicate, run_spec
 from .run_progress import JobResult, Progress
@@ -215,7 +216,7 @@ def run_job(
                 report(writer.flush())
         report(writer.flush())
 
-        status = "done"
+        status, concurrency = "done", ""
         if uncached and not cancelled():
             runner = run_remote if backend.remote else run_local
             try:
@@ -232,6 +233,10 @@ def run_job(
                     if not prepared
                     else runner(long_texts, uncached, text_of, writer, state, report, cancelled)
                 )
+                if backend.adaptive is not None and prepared:
+                    settled = backend.adaptive.settled()
+                    record_concurrency(db, run_id, settled)
+                    concurrency = settled.describe()
             except BackendError:
                 # The model cannot be used at all (bad key, unmappable labels): keep what
                 # finished and mark the run failed rather than leaving it "running".
@@ -267,6 +272,7 @@ def run_job(
             _empty_count(db, run_id),
             stopped,
             same_text,
+            concurrency,
         )
     finally:
         if run_id is not None:

@@ -47,7 +47,7 @@ class JobSpec:
     model: str = "builtin"  # builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
     base_url: str | None = None  # openai: any OpenAI-compatible server
     labels: tuple[str, ...] = SentimentTask().labels
-    concurrency: int = 8
+    concurrency: int | str = 8  # or "auto:64" (core/backends/auto_concurrency.py)
     text_column: str = ""
     options: TaskOptions | None = None
     replicate: object | None = None  # a core.replicate.ReplicatePlan: ask a run again

@@ -36,6 +36,15 @@ TASK, MODEL, BAR, ROWS, SPEED, ETA, STATUS, ACTION = range(len(HEADERS))
 MAX_LISTED_ERRORS = 5000  # a list of 50,000 identical errors helps nobody; the export has all
 
 
+def speed_text(p, running: bool) -> str:
+    """Rows/s, and while the job runs an auto concurrency's requests at once as it finds
+    them (at the end the status says what it settled on)."""
+    if not p or not p.computed:
+        return "–"
+    at_once = f", {p.at_once} at once" if p.at_once and running else ""
+    return f"{p.rows_per_s:,.1f} rows/s{at_once}"
+
+
 def status_text(job: Job) -> str:
     state = job.state
     if state.status == "done":
@@ -44,7 +53,8 @@ def status_text(job: Job) -> str:
         result = job.result
         long_texts = long_text_summary(result.chunked, result.truncated) if result else ""
         empty = empty_words(result.empty) if result else ""
-        return "; ".join(t for t in (text, empty, long_texts) if t)
+        concurrency = result.concurrency if result else ""  # what auto settled on
+        return "; ".join(t for t in (text, empty, long_texts, concurrency) if t)
     if state.status == "stopped" and job.result is not None:  # the runner's circuit breaker
         result = job.result
         why = result.stopped
@@ -229,7 +239,7 @@ class JobsPanel(QDockWidget):
         eta, eta_tip = time_left(job)
         texts = {
             ROWS: f"{p.done:,} / {p.total:,}" if p else "–",
-            SPEED: f"{p.rows_per_s:,.1f} rows/s" if p and p.computed else "–",
+            SPEED: speed_text(p, job.running),
             ETA: eta,
             STATUS: status_text(job),
         }
