@@ -409,15 +409,7 @@ class OpenAIBackend(Backend):
                 with self._lock:
                     if dialect is not self._dialect:  # learned while this thread waited
                         continue
-                kwargs = dialect.request(
-                    model=self.model,
-                    messages=messages,
-                    name=task.name,
-                    schema=task.json_schema(),
-                    temperature=self.temperature,
-                    seed=self.seed,
-                    max_tokens=self.max_tokens,
-                )
+                kwargs = self._kwargs(task, messages, dialect)
                 try:
                     reply = self._send(kwargs, dialect)
                 except openai.APIStatusError as exc:
@@ -445,6 +437,36 @@ class OpenAIBackend(Backend):
             if piece and label.lower().startswith(piece):
                 return math.exp(token.logprob)
         return None
+
+    def read_answer(self, task: Task, reply) -> dict:
+        """The task's answer in a chat completion (``reply``; a batch's answers are read
+        the same way), the confidence from the label's logprob; ParseError if unreadable."""
+        if not reply.choices:
+            raise ParseError("the server sent no choices")
+        out = task.parse(reply.choices[0].message.content or "")
+        # One label chosen: the logprob of its first token is the confidence.
+        label = out.get(f"{task.name}_label")
+        if isinstance(label, str) and f"{task.name}_score" in out:
+            confidence = self._confidence(reply.choices[0], label)
+            if confidence is not None:
+                out[f"{task.name}_score"] = round(confidence, 6)
+        return out
+
+    def request_body(self, task: Task, text: str) -> dict:
+        """The request an ordinary run sends for ``text`` now (the dialect learned so far):
+        what a batch file carries, so a batch asks exactly what a run would."""
+        return self._kwargs(task, task.messages(text), self.dialect)
+
+    def _kwargs(self, task: Task, messages: list[dict], dialect: dialects.Dialect) -> dict:
+        return dialect.request(
+            model=self.model,
+            messages=messages,
+            name=task.name,
+            schema=task.json_schema(),
+            temperature=self.temperature,
+            seed=self.seed,
+            max_tokens=self.max_tokens,
+        )
 
     def annotate_one(self, task: Task, text: str) -> dict | RowError:
         import openai
@@ -515,9 +537,7 @@ class OpenAIBackend(Backend):
                 self._failed_in_a_row = 0
             raw = reply.choices[0].message.content or "" if reply.choices else ""
             try:
-                if not reply.choices:
-                    raise ParseError("the server sent no choices")
-                out = task.parse(raw)
+                return self.read_answer(task, reply)
             except ParseError as exc:
                 last_error = str(exc)
                 # Asked again with the reason: the same question at temperature 0 would
@@ -531,13 +551,6 @@ class OpenAIBackend(Backend):
                     },
                 ]
                 continue
-            # One label chosen: the logprob of its first token is the confidence.
-            label = out.get(f"{task.name}_label")
-            if isinstance(label, str) and f"{task.name}_score" in out:
-                confidence = self._confidence(reply.choices[0], label)
-                if confidence is not None:
-                    out[f"{task.name}_score"] = round(confidence, 6)
-            return out
         return RowError(redact(f"unreadable answer after {PARSE_ATTEMPTS} attempts: {last_error}"))
 
     def _unreachable(self, exc) -> RowError:
