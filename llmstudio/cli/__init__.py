@@ -40,6 +40,7 @@ from ..log import log, setup_logging
 from . import (
     agree,
     annotate,
+    batch,
     bias,
     convert,
     demo,
@@ -70,6 +71,7 @@ MODULES = (
     replicate,
     runs,
     models,
+    batch,
 )
 
 

@@ -93,6 +93,13 @@ def _backend(project: Project, run_id: int, batch_id: str):
     return spec, make_task(spec.options), backend
 
 
+def base_url_of_run(project: Project, run_id: int) -> str | None:
+    """The base URL of the server run ``run_id``'s latest batch went to (to send its
+    failed rows again there)."""
+    urls = [r[4] for r in stored_batches.all_batches(project.db) if r[1] == run_id]
+    return urls[-1] if urls else None
+
+
 def _counts(batch) -> str:
     counts = getattr(batch, "request_counts", None)
     if counts is None:
