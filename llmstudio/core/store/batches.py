@@ -61,6 +61,11 @@ def unfetched_of_run(db: sqlite3.Connection, run_id: int) -> list[str]:
     ]
 
 
+def runs_waiting(db: sqlite3.Connection) -> set[int]:
+    """The runs with a batch whose results are not stored yet."""
+    return {r for (r,) in db.execute("SELECT DISTINCT run_id FROM batches WHERE fetched IS NULL")}
+
+
 def set_status(
     db: sqlite3.Connection, batch_id: str, status: str, checked: str, note: str = ""
 ) -> None:
