@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +36,8 @@ from .store import batches as stored_batches
 from .store import history, transaction
 from .store import runs as stored_runs
 from .tasks.base import Task
+
+PLANNED_AT_ONCE = 10_000  # rows whose texts are measured against the context at once
 
 
 @dataclass
@@ -112,14 +116,16 @@ def submit_batches(
         ask = rows_to_ask(todo, text_of, blanks, writer, state, lambda _: None)
         sent = Submitted(run_id, done_before=len(wanted) - len(todo))
         sent.cached, sent.empty = state.cached, state.empty
-        groups, rows_of = _requests(task, backend, ask, text_of, writer, sent)
-        writer.flush()
+        rows_of: dict[str, list[int]] = {}  # filled as the groups are made
+        made: deque[str] = deque()  # their request ids, in order
+        groups = _requests(task, backend, ask, text_of, writer, sent, rows_of, made)
         for lines in split_groups(groups, max_requests, max_bytes):
             if monitor.cancelled():
                 break
-            ids = [json.loads(line)["custom_id"] for line in lines]
+            # the groups are made in order: this file's requests are the next ones made
+            ids = [made.popleft() for _ in lines]
             batch_id, file_id, status = _create(backend, lines, run_id, len(sent.batch_ids))
-            requests = {cid: rows_of[cid] for cid in ids if cid in rows_of}
+            requests = {cid: rows_of.pop(cid) for cid in ids}
             with transaction(db):  # kept at once: a crash after this loses no batch
                 stored_batches.add(
                     db,
@@ -136,7 +142,8 @@ def submit_batches(
             sent.batch_ids.append(batch_id)
             sent.requests += len(lines)
             sent.rows += sum(len(r) for r in requests.values())
-            monitor.report(sent.requests, sum(map(len, groups)) or 1)
+            monitor.report(sent.rows, len(ask) or 1)
+        writer.flush()  # the rows not sent, with why
         with transaction(db):  # interrupted until its batches' answers are stored
             done = not stored_batches.unfetched_of_run(db, run_id) and not sent.refused
             complete = done and len(stored_annotations.finished_rows(db, run_id)) >= len(wanted)
@@ -146,28 +153,30 @@ def submit_batches(
         release_run(held_as, run_id)
 
 
-def _requests(task, backend, ask, text_of, writer, sent):
-    """The request lines of each row to ask, grouped by row (a long text's pieces stay
-    together), and each request's rows (the row, then those sharing its input). Rows
-    whose text cannot be sent as asked are stored with the reason."""
+def _requests(task, backend, ask, text_of, writer, sent, rows_of, made) -> Iterator[list[bytes]]:
+    """The request lines of each row to ask, a group per row (a long text's pieces stay
+    together), made as the files are written (a million rows are never all in memory);
+    ``rows_of`` gets each request's rows (the row, then those sharing its input) and
+    ``made`` its id, in the order of the lines. Rows
+    whose text cannot be sent as asked are queued in ``writer`` with the reason."""
     long_texts = LongTexts(backend, task)
-    texts = [text_of(r) for r in ask]
-    groups: list[list[bytes]] = []
-    rows_of: dict[str, list[int]] = {}
-    for row_id, text, plan in zip(ask, texts, long_texts.plan(texts), strict=True):
-        if plan.refused:
-            writer.add(row_id, text, RowError(plan.refused), False)
-            sent.refused.append((row_id, plan.refused))
-            continue
-        n = len(plan.pieces)
-        rows = [row_id, *writer.same.pop(row_id, [])]
-        group = []
-        for i, piece in enumerate(plan.pieces):
-            cid = custom_id(row_id, i, n)
-            group.append(request_line(cid, backend.request_body(task, piece)))
-            rows_of[cid] = rows
-        groups.append(group)
-    return groups, rows_of
+    for start in range(0, len(ask), PLANNED_AT_ONCE):
+        part = ask[start : start + PLANNED_AT_ONCE]
+        texts = [text_of(r) for r in part]
+        for row_id, text, plan in zip(part, texts, long_texts.plan(texts), strict=True):
+            if plan.refused:
+                writer.add(row_id, text, RowError(plan.refused), False)
+                sent.refused.append((row_id, plan.refused))
+                continue
+            n = len(plan.pieces)
+            rows = [row_id, *writer.same.pop(row_id, [])]
+            group = []
+            for i, piece in enumerate(plan.pieces):
+                cid = custom_id(row_id, i, n)
+                group.append(request_line(cid, backend.request_body(task, piece)))
+                rows_of[cid] = rows
+                made.append(cid)
+            yield group
 
 
 def _create(backend, lines: list[bytes], run_id: int, number: int) -> tuple[str, str, str]:

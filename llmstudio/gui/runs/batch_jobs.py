@@ -90,6 +90,8 @@ class BatchesBox(QWidget):
         """One row per batch; ``act(info, action)`` is called by its button."""
         self.table.setRowCount(len(infos))
         self.buttons = {}
+        # a run's rows are sent again once none of its batches waits (else refused)
+        interrupted = interrupted - {i.run_id for i in infos if not i.fetched}
         for row, info in enumerate(infos):
             texts = (f"Run {info.run_id}", info.batch_id, f"{info.requests:,}", info.state_text)
             for column, text in enumerate(texts):
