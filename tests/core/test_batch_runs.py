@@ -176,3 +176,27 @@ def test_result_lines_and_ids():
         list(parse_results([json.dumps(good), "{not json"]))
     with pytest.raises(RunError, match="one text needs 3 requests"):
         list(split_groups([[b"a\n"] * 3], max_requests=2))
+
+
+def test_a_local_model_cannot_batch(tmp_path):
+    from llmstudio.core.backends import make_backend
+
+    with batch_project(tmp_path / "l.llmstudio", batch_texts(2)) as project:
+        with pytest.raises(RunError, match="lexicon.*cannot take a batch"):
+            submit_batches(project, TASK, make_backend("lexicon"))
+
+
+def test_rows_answered_before_are_not_sent_again(tmp_path, fake):
+    texts = batch_texts(6)
+    with batch_project(tmp_path / "a.llmstudio", texts) as project:
+        run_job(project, TASK, batch_backend(fake), limit=4)  # rows 1-4 as an ordinary run
+        sent = submit_batches(project, TASK, batch_backend(fake))
+        assert sent.done_before == 4 and sent.requests == 2
+        assert [json.loads(x)["custom_id"] for x in fake.uploads[0].splitlines()] == [
+            "row-4",
+            "row-5",
+        ]
+        fake.finish()
+        assert batch_results.fetch(project).runs == {sent.run_id: "complete"}
+        again = submit_batches(project, TASK, batch_backend(fake))  # nothing left to ask
+        assert again.batch_ids == [] and again.requests == 0 and len(fake.uploads) == 1
