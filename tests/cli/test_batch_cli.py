@@ -116,6 +116,8 @@ def test_a_local_model_cannot_batch(annotate_cli, tmp_path):
     source, _ = corpus(tmp_path, 2)
     done, _ = annotate_cli(source, "--model", "lexicon", "--batch")
     assert done.returncode == 2 and "--batch is for openai: models" in done.stderr
+    alone, _ = annotate_cli(source, "--model", "lexicon", "--batch-requests", 5)
+    assert alone.returncode == 2 and "--batch-requests goes with --batch" in alone.stderr
 
 
 @pytest.mark.slow  # processes in turn: about 3 s each

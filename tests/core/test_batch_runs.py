@@ -200,3 +200,22 @@ def test_rows_answered_before_are_not_sent_again(tmp_path, fake):
         assert batch_results.fetch(project).runs == {sent.run_id: "complete"}
         again = submit_batches(project, TASK, batch_backend(fake))  # nothing left to ask
         assert again.batch_ids == [] and again.requests == 0 and len(fake.uploads) == 1
+
+
+def test_an_unreadable_answer_is_listed_not_asked_again(tmp_path, fake):
+    fake.add_rule("prose", match="remark 1", times=None)
+    with batch_project(tmp_path / "p.llmstudio", batch_texts(3)) as project:
+        submit_batches(project, TASK, batch_backend(fake))
+        fake.finish()
+        got = batch_results.fetch(project)
+        assert [r for r, _ in got.failed] == [1]
+        assert got.failed[0][1].startswith("unreadable answer in the batch")
+        assert fake.total == 0
+
+
+def test_a_refused_upload_is_named(tmp_path):
+    with FakeBatchAPI(api_key="the-right-key") as fake:
+        with batch_project(tmp_path / "k.llmstudio", batch_texts(2)) as project:
+            with pytest.raises(RunError, match="refused the batch: AuthenticationError"):
+                submit_batches(project, TASK, batch_backend(fake, key="a-wrong-key"))
+            assert batch_results.batches(project) == []
