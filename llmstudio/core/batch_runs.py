@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backends.base import Backend, RowError
-from .batch_file import ENDPOINT, MAX_BYTES, MAX_REQUESTS, custom_id, request_line, split_groups
+from .batch_file import (
+    ENDPOINT,
+    MAX_BYTES,
+    MAX_REQUESTS,
+    custom_id,
+    parse_custom_id,
+    request_line,
+    split_groups,
+)
 from .chunking import LongTexts
 from .errors import RunError
 from .nested import text_column_problem
@@ -141,7 +149,8 @@ def submit_batches(
                 history.add(db, "batch", f"run {run_id}: batch {batch_id}, {len(lines)} requests")
             sent.batch_ids.append(batch_id)
             sent.requests += len(lines)
-            sent.rows += sum(len(r) for r in requests.values())
+            # a long text's pieces share their rows: counted once, by the first piece
+            sent.rows += sum(len(r) for c, r in requests.items() if parse_custom_id(c)[1] == 0)
             monitor.report(sent.rows, len(ask) or 1)
         writer.flush()  # the rows not sent, with why
         with transaction(db):  # interrupted until its batches' answers are stored

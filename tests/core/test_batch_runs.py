@@ -219,3 +219,22 @@ def test_a_refused_upload_is_named(tmp_path):
             with pytest.raises(RunError, match="refused the batch: AuthenticationError"):
                 submit_batches(project, TASK, batch_backend(fake, key="a-wrong-key"))
             assert batch_results.batches(project) == []
+
+
+def test_a_long_text_goes_in_pieces_combined_as_a_run_combines_them(tmp_path):
+    long = " ".join(f"I love the new park, sentence {i}." for i in range(60))
+    texts = [long, "Awful service again"]
+    with FakeBatchAPI(context_window=600, models=("fake-model",)) as fake:
+        with batch_project(tmp_path / "long.llmstudio", texts) as project:
+            sent = submit_batches(project, TASK, batch_backend(fake))
+            ids = [json.loads(x)["custom_id"] for x in fake.uploads[0].splitlines()]
+            pieces = parse_custom_id(ids[0])[2]
+            assert pieces > 1 and ids[-1] == "row-1" and sent.rows == 2
+            fake.finish()
+            assert batch_results.fetch(project).answered == 2
+            batched = run_results(project, sent.run_id)
+        with batch_project(tmp_path / "plain.llmstudio", texts) as plain:
+            run_job(plain, TASK, batch_backend(fake))
+            ordinary = run_results(plain, 1)
+    assert batched["sentiment_chunks"].tolist() == [pieces, 1]
+    assert batched.drop(columns="sentiment_error").equals(ordinary.drop(columns="sentiment_error"))
