@@ -154,8 +154,9 @@ def submit_batches(
             monitor.report(sent.rows, len(ask) or 1)
         writer.flush()  # the rows not sent, with why
         with transaction(db):  # interrupted until its batches' answers are stored
-            done = not stored_batches.unfetched_of_run(db, run_id) and not sent.refused
-            complete = done and len(stored_annotations.finished_rows(db, run_id)) >= len(wanted)
+            waits = stored_batches.unfetched_of_run(db, run_id)
+            finished = len(stored_annotations.finished_rows(db, run_id))
+            complete = not waits and finished >= len(wanted)  # all cached, or refused
             stored_runs.finish(db, run_id, "done" if complete else "cancelled", now_iso())
         return sent
     finally:
@@ -166,8 +167,8 @@ def _requests(task, backend, ask, text_of, writer, sent, rows_of, made) -> Itera
     """The request lines of each row to ask, a group per row (a long text's pieces stay
     together), made as the files are written (a million rows are never all in memory);
     ``rows_of`` gets each request's rows (the row, then those sharing its input) and
-    ``made`` its id, in the order of the lines. Rows
-    whose text cannot be sent as asked are queued in ``writer`` with the reason."""
+    ``made`` its id, in the order of the lines. Rows whose text cannot be sent as asked
+    are queued in ``writer`` with the reason."""
     long_texts = LongTexts(backend, task)
     for start in range(0, len(ask), PLANNED_AT_ONCE):
         part = ask[start : start + PLANNED_AT_ONCE]
