@@ -97,3 +97,26 @@ def test_a_batch_is_followed_after_reopening_and_fetched(
     qtbot.waitUntil(lambda: action(window) is None, timeout=20_000)  # the run is complete
     qtbot.waitUntil(lambda: "sentiment_label" in window.model.result_names, timeout=20_000)
     assert list(window.model.result("sentiment_label")) == [label_for(t) for t in frame["text"]]
+
+
+def test_cancel_asks_first_and_keeps_the_part_done(qtbot, window, tmp_path, fake, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from llmstudio.core.backends.openai_backend import OpenAIBackend
+    from llmstudio.core.batch_runs import submit_batches
+    from llmstudio.core.project import Project
+    from llmstudio.core.tasks import SentimentTask
+
+    path = make_project(tmp_path / "cancel.llmstudio", sample_frame().head(ROWS))
+    with Project.open(path) as project:
+        submit_batches(project, SentimentTask(), OpenAIBackend("fake", fake.url))
+    open_project(qtbot, window, path)
+    qtbot.waitUntil(lambda: action(window) is not None and action(window).text() == "Cancel")
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
+    qtbot.mouseClick(action(window), Qt.MouseButton.LeftButton)  # No: nothing happens
+    qtbot.waitUntil(lambda: not window.background_work)
+    assert all(b["status"] != "cancelling" for b in fake.batches.values())
+    qtbot.mouseClick(action(window), Qt.MouseButton.LeftButton)  # Yes
+    qtbot.waitUntil(lambda: action(window).text() == "Fetch", timeout=20_000)
+    assert batch_cell(window, STATE).startswith("cancelled: ready to fetch")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -201,7 +202,18 @@ class BatchJobs(QObject):
         if action == "Fetch":
             self._work(_fetch, path, info.batch_id, on_done=self._fetched, title="Cannot fetch")
         elif action == "Cancel":
-            self._work(_cancel, path, info.batch_id, on_done=lambda _: self.load(), title="Cancel")
+            asked = QMessageBox.question(
+                self.window,
+                "Cancel the batch?",
+                f"Stop batch {info.batch_id} at the server? What it has answered so far can "
+                "still be fetched; the other rows can then be sent again as an ordinary run.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if asked == QMessageBox.StandardButton.Yes:
+                self._work(
+                    _cancel, path, info.batch_id, on_done=lambda _: self.load(), title="Cancel"
+                )
         else:
             self.send_again(info.run_id)
 
