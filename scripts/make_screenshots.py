@@ -57,6 +57,7 @@ IMAGES = (
     "coding_unit_context.png",
     "documents_rolled_up.png",
     "chart_documents_by_group.png",
+    "jobs_batches.png",
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
 ISSUES = "Local issues"
@@ -167,6 +168,7 @@ class Shots:
         self.shoot_rollup()
         self.export()
         self.shoot_qdpx()
+        self.shoot_batches()
         self.window.close()
         return self.made
 
@@ -722,6 +724,39 @@ class Shots:
             raise RuntimeError(f"the import failed: {dialog.outcome.text()}")
         self.save(dialog, "qdpx_import.png")
         dialog.close()
+
+    def shoot_batches(self) -> None:
+        """A run sent as a batch to the fake Batch API (tests/fakes/batch_server.py), the
+        project opened again: the Jobs panel's batches, one fetched with a failed row."""
+        sys.path.insert(0, str(ROOT / "tests"))
+        from llmstudio.core import batch_results
+        from llmstudio.core.backends.openai_backend import OpenAIBackend
+        from llmstudio.core.batch_runs import submit_batches
+        from llmstudio.core.corpus import read_table
+        from llmstudio.core.paths import sample_corpus
+        from llmstudio.core.project import Project
+        from llmstudio.core.tasks import SentimentTask
+
+        from fakes.batch_server import FakeBatchAPI
+
+        path = self.tmp / "batch.llmstudio"
+        with FakeBatchAPI() as fake:
+            fake.add_rule("500", match=read_table(sample_corpus()).frame["text"][3], times=None)
+            with Project.create(path, read_table(sample_corpus())) as project:
+                backend = OpenAIBackend("gpt-4o-mini", fake.url, key="sk-screenshots")
+                submit_batches(project, SentimentTask(), backend, max_requests=120)
+                fake.finish(next(iter(fake.batches)))
+                batch_results.fetch(project)  # the first: fetched, one row failed
+                fake.finish()  # the second: done at the server, not fetched yet
+            w = self.window
+            loaded = []
+            w.sig_loaded.connect(lambda: loaded.append(True))
+            w.open_path(path)
+            self.wait(lambda: loaded and not w.background_work, "the batch project")
+            box = w.runs.batches.box
+            self.wait(lambda: "ready to fetch" in box.table.item(1, 3).text(), "the states")
+            w.resizeDocks([w.runs.panel], [330], self.Qt.Orientation.Vertical)
+            self.save(w.runs.panel, "jobs_batches.png")
 
 
 def pick(combo, data: str) -> None:

@@ -41,6 +41,7 @@ from ..log import log, setup_logging
 from . import (
     agree,
     annotate,
+    batch,
     bias,
     convert,
     demo,
@@ -73,6 +74,7 @@ MODULES = (
     replicate,
     runs,
     models,
+    batch,
 )
 
 

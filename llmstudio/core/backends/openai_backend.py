@@ -46,6 +46,7 @@ from . import dialect as dialects
 from .auto_concurrency import AutoConcurrency, Concurrency
 from .base import Backend, BackendError, RowError
 from .dialect import OPENAI_HOST
+from .openai_answer import read_answer
 from .openai_client import (
     DEFAULT_TIMEOUT,
     STOP_AFTER_TIMEOUTS,
@@ -427,15 +428,7 @@ class OpenAIBackend(Backend):
                 if not dialect.confirmed and not self._identified:
                     self._identify(dialect)
                     continue
-                kwargs = dialect.request(
-                    model=self.model,
-                    messages=messages,
-                    name=task.name,
-                    schema=task.json_schema(),
-                    temperature=self.temperature,
-                    seed=self.seed,
-                    max_tokens=self.max_tokens,
-                )
+                kwargs = self._kwargs(task, messages, dialect)
                 try:
                     reply = self._send(kwargs, dialect)
                 except openai.APIStatusError as exc:
@@ -453,16 +446,25 @@ class OpenAIBackend(Backend):
                             dialects.save(self.host, self.model, self._dialect)
                 return reply
 
-    def _confidence(self, choice, label: str) -> float | None:
-        """exp(logprob) of the first token of the label in the answer, if logprobs came."""
-        content = getattr(getattr(choice, "logprobs", None), "content", None)
-        if not content:
-            return None
-        for token in content:
-            piece = (token.token or "").strip().strip('"').lower()
-            if piece and label.lower().startswith(piece):
-                return math.exp(token.logprob)
-        return None
+    def read_answer(self, task: Task, reply) -> dict:
+        """The task's answer in a chat completion (a batch's answers are read alike)."""
+        return read_answer(task, reply)
+
+    def request_body(self, task: Task, text: str) -> dict:
+        """The request an ordinary run sends for ``text`` now (the dialect learned so far):
+        what a batch file carries, so a batch asks exactly what a run would."""
+        return self._kwargs(task, task.messages(text), self.dialect)
+
+    def _kwargs(self, task: Task, messages: list[dict], dialect: dialects.Dialect) -> dict:
+        return dialect.request(
+            model=self.model,
+            messages=messages,
+            name=task.name,
+            schema=task.json_schema(),
+            temperature=self.temperature,
+            seed=self.seed,
+            max_tokens=self.max_tokens,
+        )
 
     def annotate_one(self, task: Task, text: str) -> dict | RowError:
         import openai
@@ -533,9 +535,7 @@ class OpenAIBackend(Backend):
                 self._failed_in_a_row = 0
             raw = reply.choices[0].message.content or "" if reply.choices else ""
             try:
-                if not reply.choices:
-                    raise ParseError("the server sent no choices")
-                out = task.parse(raw)
+                return self.read_answer(task, reply)
             except ParseError as exc:
                 last_error = str(exc)
                 # Asked again with the reason: the same question at temperature 0 would
@@ -549,13 +549,6 @@ class OpenAIBackend(Backend):
                     },
                 ]
                 continue
-            # One label chosen: the logprob of its first token is the confidence.
-            label = out.get(f"{task.name}_label")
-            if isinstance(label, str) and f"{task.name}_score" in out:
-                confidence = self._confidence(reply.choices[0], label)
-                if confidence is not None:
-                    out[f"{task.name}_score"] = round(confidence, 6)
-            return out
         return RowError(redact(f"unreadable answer after {PARSE_ATTEMPTS} attempts: {last_error}"))
 
     def _unreachable(self, exc) -> RowError:

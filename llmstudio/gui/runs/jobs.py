@@ -51,6 +51,7 @@ class JobSpec:
     text_column: str = ""
     options: TaskOptions | None = None
     replicate: object | None = None  # a core.replicate.ReplicatePlan: ask a run again
+    batch: bool = False  # sent through the server's Batch API (gui/runs/batch_jobs.py)
 
     def __post_init__(self):
         # A password or token typed in the base URL goes with the requests; the spec (shown

@@ -174,8 +174,13 @@ class JobsPanel(QDockWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.errors_label)
         lay.addWidget(self.errors)
+        # The jobs, then any other section (the batches at the server: batch_jobs).
+        left = QWidget()
+        self._sections = QVBoxLayout(left)
+        self._sections.setContentsMargins(0, 0, 0, 0)
+        self._sections.addWidget(self.table, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
+        splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -216,6 +221,10 @@ class JobsPanel(QDockWidget):
         job.sig_changed.connect(lambda: self._refresh(job))
         self._refresh(job)
         self.table.selectRow(row)
+
+    def add_section(self, widget: QWidget) -> None:
+        """Show ``widget`` under the jobs."""
+        self._sections.addWidget(widget)
 
     def job_row(self, job: Job) -> int:
         return self.jobs.index(job)

@@ -190,6 +190,13 @@ class RunDialogView(QDialog):
         form.addRow("Base URL:", self.base_url)
         self.concurrency = ConcurrencyField()
         form.addRow("Requests at once:", self.concurrency)
+        self.as_batch = QCheckBox("Run as batch (about half price, finishes within 24 h)")
+        self.as_batch.setToolTip(
+            "Send every row at once through the server's Batch API (OpenAI, or a server "
+            "with /v1/batches): half the price, answers within a day. The Jobs panel "
+            "follows it, also after the program is closed; Fetch stores the answers."
+        )
+        form.addRow("", self.as_batch)
         self.long_texts = QComboBox()
         for title, mode in LONG_TEXT_CHOICES:
             self.long_texts.addItem(title, mode)
