@@ -5,6 +5,7 @@ then the words weighed. The window and ``llmstudio explain`` both go through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..backends import make_backend
@@ -15,6 +16,7 @@ from ..errors import ExplainError
 from ..progress import Monitor
 from ..project import Project
 from ..runs import base_url_for
+from ..secrets import endpoint_id
 from ..send_plan import SendPlan, leaves_computer, sent_columns
 from .answer import Question, question
 from .attribution import GRADIENTS, METHODS, OCCLUSION, Attribution
@@ -53,12 +55,17 @@ class Explainer:
         window: int = 1,
         label: str | None = None,
         base_url: str | None = None,
+        base_urls: Sequence[str] = (),
         concurrency: int = 4,
     ):
         if method not in METHODS:
             raise ExplainError(f"unknown method {method!r}; use {' or '.join(METHODS)}")
         self.question: Question = question(project, run_id, row, label)
         settings = self.question.settings
+        # The project keeps an API run's host only: its base URL given, or found among
+        # the servers configured (Model settings).
+        if base_url is None and settings.endpoint:
+            base_url = next((u for u in base_urls if endpoint_id(u) == settings.endpoint), None)
         self.base_url = base_url_for(settings, base_url)
         self.method, self.window = method, window
         self.backend: Backend = make_backend(

@@ -24,12 +24,17 @@ def split_words(text: str) -> list[Word]:
     return [Word(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+# Marks written after a word without a space: the space before a word left out goes
+# with it ("stop, go" without "stop" would read " , go").
+_CLOSING = ",.;:!?)]}»”’"
+
+
 def without(text: str, start: int, end: int) -> str:
     """``text`` with ``text[start:end]`` left out, and one space of the two around it, so
     that no double space marks the gap (the model reads a text a person could have
     written)."""
     before, after = text[:start], text[end:]
-    if before.endswith(" ") and (after.startswith(" ") or not after):
+    if before.endswith(" ") and (not after or after[0] == " " or after[0] in _CLOSING):
         before = before[:-1]
     elif not before and after.startswith(" "):
         after = after[1:]
