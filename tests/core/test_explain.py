@@ -5,7 +5,6 @@ tiny BERT classifier, and what cannot be explained."""
 from __future__ import annotations
 
 import pytest
-from helpers.explain import SENTIMENT, api_run, classifier_run, corpus_project
 
 from llmstudio.core.backends import make_backend
 from llmstudio.core.errors import ExplainError
@@ -17,6 +16,8 @@ from llmstudio.core.project import Project
 from llmstudio.core.runner import run_job
 from llmstudio.core.tasks.base import PROBABILITIES
 from llmstudio.core.tasks.build import TaskOptions, make_task
+
+from helpers.explain import SENTIMENT, api_run, classifier_run, corpus_project
 
 
 @pytest.fixture(scope="module")
