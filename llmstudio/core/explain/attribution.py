@@ -16,13 +16,14 @@ METHOD_NAMES = {
 }
 
 # What an attribution is and is not, in plain words: shown beside every view of one and
-# written into every export.
+# written into every export (COLOURS where the words are coloured).
 WHAT_IT_IS = (
-    "The colours show which words moved this model's score for this label on this text: "
-    "orange words raised it, blue words lowered it, pale words changed little. "
-    "It is not what the text means, nor why a person would code it so, nor what the "
-    "model does on other texts; a word's weight can depend on the words around it."
+    "A word's weight says how much it moved this model's score for this label on this "
+    "text (positive: it raised the score). It is not what the text means, nor why a "
+    "person would code it so, nor what the model does on other texts; a word's weight "
+    "can depend on the words around it."
 )
+COLOURS = "Orange words raised the score, blue words lowered it, pale words changed little."
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..atomic import write_text
 from ..errors import ExportError
 from ..export import export_table
-from .attribution import WHAT_IT_IS, Attribution
+from .attribution import COLOURS, WHAT_IT_IS, Attribution
 from .colours import LOWERED, NO_WEIGHT, RAISED, hex_colour, text_colour, weight_colour
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -88,7 +88,7 @@ th {{ text-align: left; padding-right: 1em; font-weight: normal; color: #555; }}
 <table>{rows}</table>
 <p>{legend_html(a)}</p>
 <div class="text">{highlighted_html(a)}</div>
-<p class="note">{html.escape(WHAT_IT_IS)}</p>
+<p class="note">{html.escape(COLOURS)} {html.escape(WHAT_IT_IS)}</p>
 {f"<ul>{notes}</ul>" if notes else ""}
 </body></html>
 """
