@@ -182,3 +182,18 @@ def test_a_prompt_run_has_no_label_to_explain(tmp_path, fake_openai):
         backend.close()
         with pytest.raises(ExplainError, match="answers free prompts, not labels"):
             Explainer(project, 1, 0, base_url=fake_openai.url)
+
+
+@pytest.mark.slow
+def test_a_model_that_learns_from_the_corpus_is_fitted_again_with_the_texts_asked(tmp_path):
+    from helpers.coding import BOOK
+    from helpers.explain import builtin_coding_run
+
+    with Project.open(builtin_coding_run(tmp_path / "b.llmstudio", BOOK)) as project:
+        with Explainer(project, 1, 3) as explainer:
+            assert explainer.backend.transductive(explainer.question.task)
+            result = explainer.run()
+    # Without the fit, every text with a word left out would be "not seen" (no weight).
+    assert result.words and all(w.weight is not None for w in result.words)
+    assert result.label in BOOK.labels()
+    assert any("fitted again on the corpus" in n for n in result.notes)

@@ -55,3 +55,18 @@ def api_run(path: Path, url: str) -> Path:
         finally:
             backend.close()
     return path
+
+
+def builtin_coding_run(path: Path, book) -> Path:
+    """``path``'s project with a coding run of ``book`` by the builtin model (run 1: it
+    learns from the corpus, so its answers come from a fit on every text)."""
+    corpus_project(path)
+    with Project.open(path) as project:
+        project.save_codebook(book)
+        backend = make_backend("builtin")
+        try:
+            task = make_task(TaskOptions(task="code", codebook=book))
+            run_job(project, task, backend, text_column="text")
+        finally:
+            backend.close()
+    return path

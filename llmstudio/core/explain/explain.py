@@ -15,6 +15,7 @@ from ..cost import Estimate, estimate
 from ..errors import ExplainError
 from ..progress import Monitor
 from ..project import Project
+from ..runner import row_inputs
 from ..runs import base_url_for
 from ..secrets import endpoint_id
 from ..send_plan import SendPlan, leaves_computer, sent_columns
@@ -83,6 +84,12 @@ class Explainer:
                 plan_occlusion(self.question.text, window) if method == OCCLUSION else None
             )
             self.plan = self._plan()
+            # A model that learns from the whole corpus (transductive) answers only texts
+            # it was fitted on: it is fitted again on the corpus and the texts asked.
+            self._corpus: list[str] | None = None
+            if self.occlusion is not None and self.backend.transductive(self.question.task):
+                frame = project.corpus().frame
+                self._corpus = row_inputs(self.question.task, frame, settings.text_column)
         except BaseException:
             self.backend.close()
             raise
@@ -112,6 +119,14 @@ class Explainer:
     def run(self, monitor: Monitor | None = None) -> Attribution:
         """The words weighed (progress and Cancel through ``monitor``)."""
         q = self.question
+        refitted = []
+        if self._corpus is not None:
+            texts = LongTexts(self.backend, q.task).pieces(self._corpus + self.occlusion.texts)
+            self.backend.prepare(q.task, list(dict.fromkeys(texts)), monitor=monitor)
+            refitted = [
+                "this model learns from the whole corpus: it was fitted again on the corpus "
+                "with the texts asked added, so its scores may differ slightly from the run's"
+            ]
         if self.occlusion is not None:
             score, kind, words, notes = occlude(
                 self.backend, q.task, self.occlusion, q.label, monitor
@@ -120,6 +135,7 @@ class Explainer:
             score, kind, words, notes = integrated_gradients(
                 self.backend, q.task, q.text, q.label, monitor
             )
+        notes = refitted + notes
         if not words:
             notes = [*notes, "the text has no words to weigh"]
         return Attribution(
