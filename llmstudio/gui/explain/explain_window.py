@@ -61,7 +61,7 @@ class ExplainWindow(QDialog):
 
         self.run_box = QComboBox()
         for info in labelled_runs(project):
-            self.run_box.addItem(info.title, info.run_id)
+            self.run_box.addItem(f"{info.title}: {info.what} by {info.model}", info.run_id)
         if run_id is not None and (at := self.run_box.findData(run_id)) >= 0:
             self.run_box.setCurrentIndex(at)
         self.method_box = QComboBox()
