@@ -69,7 +69,7 @@ def question(project: Project, run_id: int, row: int, label: str | None = None) 
         )
     return Question(
         run_id=run_id,
-        run_title=info.title,
+        run_title=f"{info.title} ({info.what})",
         row=row,
         text=row_inputs(task, frame, settings.text_column, [row])[0],
         task=task,
