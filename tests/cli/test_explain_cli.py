@@ -39,7 +39,7 @@ def test_explain_a_local_classifiers_row_prints_and_writes(tmp_path):
     assert "explaining label" in done.stderr and f"{len(words) + 1} texts asked" in done.stderr
     assert "how much it moved this model's score" in done.stderr
     printed = done.stdout.splitlines()
-    assert printed[0].startswith("row 2, run 1: label")
+    assert printed[0].startswith("row 2, run 1 (sentiment): label")
     assert [line.split()[0] for line in printed[2:]] == words
 
     done = explain(
