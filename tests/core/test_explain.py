@@ -197,3 +197,31 @@ def test_a_model_that_learns_from_the_corpus_is_fitted_again_with_the_texts_aske
     assert result.words and all(w.weight is not None for w in result.words)
     assert result.label in BOOK.labels()
     assert any("fitted again on the corpus" in n for n in result.notes)
+
+
+def test_the_answers_score_from_each_kind_of_output():
+    from llmstudio.core.backends.base import RowError
+    from llmstudio.core.codebook import Code, Codebook
+    from llmstudio.core.explain.answer import answer_score, answered_label, score_kind
+
+    from helpers.coding import BOOK
+
+    sentiment = make_task(TaskOptions(task="sentiment"))
+    probs = {"sentiment_label": "negative", PROBABILITIES: {"negative": 0.6, "positive": 0.3}}
+    assert answer_score(sentiment, probs, "positive") == 0.3
+    assert score_kind(sentiment, probs) == "probability"
+    chat = {"sentiment_label": "negative", "sentiment_score": 0.8}
+    assert answer_score(sentiment, chat, "negative") == 0.8
+    assert answer_score(sentiment, chat, "positive") == 0.0  # it chose another label
+    assert answer_score(sentiment, {"sentiment_label": "negative"}, "negative") == 1.0
+    assert score_kind(sentiment, chat) == "score"
+    assert answer_score(sentiment, RowError("HTTP 500"), "negative") is None
+    assert answered_label(sentiment, {"sentiment_error": "x"}) is None
+
+    book = Codebook(codes=(Code("Rent"), Code("Buses")), name="m", multi_label=True)
+    multi = make_task(TaskOptions(task="code", codebook=book))
+    out = {"code_rent": 0, "code_rent_score": 0.9, "code_buses": 1, "code_buses_score": 0.7}
+    assert answered_label(multi, out) == "Buses"  # applied first, then the highest score
+    assert answer_score(multi, out, "Rent") == 0.9 and score_kind(multi, out) == "code score"
+    single = make_task(TaskOptions(task="code", codebook=BOOK))
+    assert answered_label(single, {"code_label": "Housing"}) == "Housing"

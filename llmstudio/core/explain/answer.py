@@ -15,10 +15,11 @@ from ..runs import ResumeSpec, run_info, run_settings
 from ..tasks.base import PROBABILITIES, Task
 from ..tasks.build import make_task
 
-# How the score of an answer was read from an output: a label's probability, or (a model
-# that gives none, such as a chat model) its stated confidence, 0 when it chose another
-# label; a multi-label run's code score.
-PROBABILITY, CONFIDENCE, CODE_SCORE = "probability", "stated confidence", "code score"
+# How the score of an answer was read from an output: a label's probability; or, from a
+# model that gives no probability per label (a chat model), the score of its answer (its
+# stated confidence, or its label token's probability), 0 when it chose another label; a
+# multi-label run's code score.
+PROBABILITY, CONFIDENCE, CODE_SCORE = "probability", "score", "code score"
 
 
 @dataclass(frozen=True)
