@@ -5,6 +5,8 @@ panel (``attach``), which keeps its own module to its size."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from ..explain.why_label import open_explain, why_button
 
 
@@ -12,7 +14,9 @@ def attach(panel):
     """Put the button under ``panel``'s model answer and keep it in step with the row."""
     button = why_button(panel)
     layout = panel.model_label.parentWidget().layout()
-    layout.insertWidget(layout.indexOf(panel.model_label) + 1, button)
+    layout.insertWidget(
+        layout.indexOf(panel.model_label) + 1, button, 0, Qt.AlignmentFlag.AlignLeft
+    )
     panel.why_button = button
 
     def shown(_row_id=None):
