@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's llmstudio, whichever is install
 # The images, in the order they are made: README.md and docs/*.md may show these only.
 IMAGES = (
     "main_window.png",
+    "why_this_label.png",
     "coding_panel.png",
     "coding_passages.png",
     "run_dialog_code.png",
@@ -152,6 +153,7 @@ class Shots:
         self.code_by_hand()
         self.run_model()
         self.shoot_main_window()
+        self.shoot_why_this_label()
         self.shoot_coding_panel()
         self.shoot_passages()
         self.shoot_run_dialog()
@@ -266,6 +268,20 @@ class Shots:
         self.settle()
         w.table.scrollToTop()
         self.save(w, "main_window.png")
+
+    def shoot_why_this_label(self) -> None:
+        """The detail pane's "Why this label?" for the row shown: the builtin model's
+        sentiment run explained by occlusion, each word on its colour."""
+        w = self.window
+        w.detail.why_button.click()
+        dialog = w.explain_window
+        dialog.resize(760, 560)
+        dialog.explain_button.click()
+        self.wait(lambda: not dialog.running(), "the attribution")
+        if dialog.result is None:
+            raise RuntimeError(f"no attribution: {dialog.status.text()}")
+        self.save(dialog, "why_this_label.png")
+        dialog.close()
 
     def shoot_coding_panel(self) -> None:
         w = self.window

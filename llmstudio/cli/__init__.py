@@ -15,6 +15,8 @@
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
     llmstudio replicate PROJECT --run N [--temperature T ...]   ask a run's task again
     llmstudio agree PROJECT --run N --run M   run-to-run stability (replicates)
+    llmstudio explain PROJECT --row N --run M [--method occlusion|gradients] [--out F]
+                                              which words moved a row's label
     llmstudio runs PROJECT                    list runs; runs resume|discard|rename|delete
     llmstudio models list [--json]            the catalogue of recommended models
 
@@ -46,6 +48,7 @@ from . import (
     convert,
     demo,
     estimate,
+    explain_cmd,
     export,
     import_cmd,
     inspect_cmd,
@@ -75,6 +78,7 @@ MODULES = (
     runs,
     models,
     batch,
+    explain_cmd,
 )
 
 
