@@ -28,7 +28,7 @@ def fake(monkeypatch):
         yield server
 
 
-def test_the_run_dialog_offers_a_batch_for_api_models(qtbot, fake):
+def test_the_run_dialog_offers_a_batch_for_api_models(qtbot, fake, tmp_path):
     dialog = RunDialog("text", ROWS, frame=sample_frame().head(ROWS))
     qtbot.addWidget(dialog)
     dialog.show()
@@ -38,7 +38,7 @@ def test_the_run_dialog_offers_a_batch_for_api_models(qtbot, fake):
     assert dialog.spec().batch
     dialog.adjustSize()
     qtbot.wait(50)  # laid out before the picture
-    dialog.grab().save("/tmp/batch21_run_dialog.png")
+    dialog.grab().save(str(tmp_path / "batch_run_dialog.png"))
     dialog.set_model("lexicon", "")
     assert not dialog.as_batch.isVisible() and not dialog.spec().batch
 
@@ -74,7 +74,7 @@ def test_a_batch_is_followed_after_reopening_and_fetched(
     qtbot.waitUntil(lambda: batch_cell(window, STATE).startswith("in progress"), timeout=20_000)
     assert window.runs.panel.isVisible() and action(window).text() == "Cancel"
     assert window.interrupted_bar.isHidden()  # not offered to resume: it waits for its batch
-    window.grab().save("/tmp/batch21_jobs_in_progress.png")
+    window.grab().save(str(tmp_path / "batch_jobs_in_progress.png"))
     fake.finish()
     qtbot.mouseClick(window.runs.batches.box.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: action(window).text() == "Fetch", timeout=20_000)
@@ -87,7 +87,7 @@ def test_a_batch_is_followed_after_reopening_and_fetched(
     wanted = [label_for(t) if i != 2 else None for i, t in enumerate(frame["text"])]
     assert [x if isinstance(x, str) else None for x in labels] == wanted
     assert "11 rows answered, 1 failed" in window.runs.batches.box.note.text()
-    window.grab().save("/tmp/batch21_jobs_fetched.png")
+    window.grab().save(str(tmp_path / "batch_jobs_fetched.png"))
 
     fake.clear_rules()
     qtbot.mouseClick(action(window), Qt.MouseButton.LeftButton)  # Send again
