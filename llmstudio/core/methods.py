@@ -137,6 +137,7 @@ def build_record(
                     + f"of {r.rows_total:,} asked ({rows:,} in the corpus)",
                 ),
                 ("long texts", long_texts_words(r)),
+                *([("corpus embeddings", r.embeddings)] if r.embeddings else []),
             ]
         )
         settings = {k: v for k, v in r.fingerprint.items() if k not in ("model", "endpoint")}

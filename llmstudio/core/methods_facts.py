@@ -10,6 +10,7 @@ from itertools import combinations
 
 from .backends.spec import run_writes_text
 from .chunking import long_text_counts
+from .embedding.stored import run_embedding_words
 from .empty_texts import EMPTY_TEXT
 from .errors import LlmstudioError
 from .project import Project
@@ -60,6 +61,7 @@ class RunRecord:
     chunked: int = 0  # rows whose text was split into chunks
     truncated: int = 0  # rows whose text the model read only the start of
     empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
+    embeddings: str = ""  # how its corpus embeddings were come by (core/embedding/stored.py)
 
     @property
     def title(self) -> str:
@@ -135,6 +137,7 @@ def run_records(project: Project) -> list[RunRecord]:
                 chunked=chunked,
                 truncated=truncated,
                 empty=int(empty),
+                embeddings=run_embedding_words(project.db, run_id),
             )
         )
     return out

@@ -51,6 +51,7 @@ from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
 from .cells import cell_text
 from .chunking import LongTexts, long_text_counts
+from .embedding.stored import ProjectEmbeddings
 from .empty_texts import EMPTY_TEXT, EmptyText, no_text
 from .errors import ProjectError
 from .nested import shown_column, text_column_problem
@@ -226,6 +227,8 @@ def run_job(
                     if inputs is not None
                     else [text_of(r) for r in with_text]
                 )
+                # A sentence-embedding model keeps its corpus vectors in the project.
+                backend.keep_embeddings(ProjectEmbeddings(db, run_id))
                 prepared = _prepare(backend, task, seen, state, monitor, started)
                 status = (
                     "cancelled"

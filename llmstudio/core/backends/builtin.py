@@ -15,6 +15,7 @@ from ..embedding.corpus import NOT_SEEN, CorpusClassifier
 from ..embedding.minilm import model_dir
 from ..embedding.sentences import embed_texts, sentence_model_limit, sentence_model_tokens
 from ..embedding.similarity import SOFTMAX_SCALE, LabelSimilarity
+from ..embedding.stored import ProjectEmbeddings, model_key
 from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
@@ -82,6 +83,11 @@ class BuiltinBackend(Backend):
 
     def transductive(self, task: Task) -> bool:
         return self._corpus.transductive(task)
+
+    def keep_embeddings(self, project: ProjectEmbeddings) -> None:
+        self._corpus.store = project.store(
+            model_key("sentence-transformers/all-MiniLM-L6-v2", self._hash, self._model)
+        )
 
     def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         self._corpus.prepare(task, texts, monitor)
