@@ -321,20 +321,34 @@ class EmbeddingClassifier:
         self._check()
         return self._corpus_embeddings(list(texts), (0.0, 1.0))
 
+    def _few(self, model, texts: Sequence[str]):
+        """Embeddings of a few short texts (label prompts, examples): Cancel, no progress;
+        the frozen model's through the store too, so that a run whose corpus vectors are
+        all stored needs no forward pass at all (the first one in a process is slow)."""
+        if model is not self._model or self.store is None:
+            return self._embed(model, texts, None)
+        compute = lambda todo, keep: self._embed(model, todo, None, keep=keep)  # noqa: E731
+        return embed_with_store(texts, compute, self.store, note=False)
+
     def _prototypes(self, model, labels, descriptions):
         """One unit vector per label: the mean of its name-template embeddings, averaged
         with the mean of its description embeddings when there are any."""
         import numpy as np
 
         descriptions = _as_description_map(labels, descriptions)
-        rows = []
-        for label in labels:
-            names, described = label_sentences(label, descriptions.get(label), self.templates)
-            emb = self._embed(model, names, None)
-            vec = emb.mean(0)
+        sentences = [
+            label_sentences(label, descriptions.get(label), self.templates) for label in labels
+        ]
+        every = [t for names, described in sentences for t in (*names, *described)]
+        emb = self._few(model, every) if every else None
+        rows, at = [], 0
+        for names, described in sentences:
+            vec = emb[at : at + len(names)].mean(0)
+            at += len(names)
             vec /= np.linalg.norm(vec) or 1.0
             if described:
-                d = self._embed(model, described, None).mean(0)
+                d = emb[at : at + len(described)].mean(0)
+                at += len(described)
                 vec = vec + d / (np.linalg.norm(d) or 1.0)
             rows.append(vec / (np.linalg.norm(vec) or 1.0))
         return np.stack(rows).astype(np.float32)
@@ -449,7 +463,7 @@ class EmbeddingClassifier:
         else:
             model = self.model
             emb = self._corpus_embeddings(texts, (0.0, 0.85))
-        ex_emb = self._embed(model, ex_texts, None)
+        ex_emb = self._few(model, ex_texts)
         protos = self._prototypes(model, labels, descriptions)
         x, p = _centre(emb, protos)
         mu = emb.mean(0)

@@ -130,6 +130,7 @@ def embed_with_store(
     texts: Sequence[str],
     compute: Callable[[list[str], Callable[[list[int], object], None]], object],
     store: EmbeddingStore | None,
+    note: bool = True,
 ):
     """Unit-length embeddings of ``texts`` (numpy float32, one row per text).
 
@@ -137,7 +138,8 @@ def embed_with_store(
     are stored are read; ``compute`` is asked for the others only, and calls ``keep(
     positions, vectors)`` after each chunk, which stores it at once (a cancel keeps what
     was done). Every vector returned has passed through float16, the fresh ones too, so
-    a run gives the same answers whether its vectors were read or just made.
+    a run gives the same answers whether its vectors were read or just made. ``note``:
+    record the counts for the methods record (the corpus; not a run's label prompts).
     """
     import numpy as np
 
@@ -164,7 +166,8 @@ def embed_with_store(
         if to_compute:
             compute([texts[i] for i in to_compute], keep)
     finally:
-        store.note_use(len(texts) - len(missing), done)
+        if note:
+            store.note_use(len(texts) - len(missing), done)
     vectors = {**found, **fresh}
     return np.stack([vectors[h] for h in hashes]) if texts else np.zeros((0, 0), np.float32)
 
