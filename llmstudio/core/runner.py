@@ -229,7 +229,10 @@ def run_job(
                 )
                 # A sentence-embedding model keeps its corpus vectors in the project.
                 backend.keep_embeddings(ProjectEmbeddings(db, run_id))
-                prepared = _prepare(backend, task, seen, state, monitor, started)
+                try:
+                    prepared = _prepare(backend, task, seen, state, monitor, started)
+                finally:  # the connection is this job's, never a later job's
+                    backend.keep_embeddings(None)
                 status = (
                     "cancelled"
                     if not prepared

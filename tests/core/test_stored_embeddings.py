@@ -116,7 +116,7 @@ def test_stored_vectors_are_float16_and_read_back_give_the_same_answers(builtin,
         fresh = Project.open(project.path)  # a new connection, as a new process has
         try:
             corpus.store = ProjectEmbeddings(fresh.db).store(key)
-            assert corpus.store.count() == len(TEXTS)
+            assert len(corpus.store.read([text_hash(t) for t in TEXTS])) == len(TEXTS)
             (blob,) = stored.vectors(
                 fresh.db, corpus.store._model_id(None), [text_hash(TEXTS[0])]
             ).values()

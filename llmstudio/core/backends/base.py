@@ -125,10 +125,11 @@ class Backend(ABC):
         on coded examples or on the corpus); ``monitor`` gets ``report(fraction, 1.0,
         message=...)`` and says when to stop early. Most backends need nothing."""
 
-    def keep_embeddings(self, project: ProjectEmbeddings) -> None:
+    def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
         """Called by the runner before :meth:`prepare`: a sentence-embedding model reads
         its frozen corpus embeddings from ``project`` and keeps the new ones there
-        (``core/embedding/stored.py``). Other backends have none."""
+        (``core/embedding/stored.py``); None after it: keep none. Other backends have
+        none."""
 
     def close(self) -> None:
         """Release resources; for remote backends, abandon requests in flight."""

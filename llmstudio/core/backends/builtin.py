@@ -73,8 +73,10 @@ class BuiltinBackend(Backend):
     def transductive(self, task: Task) -> bool:
         return self._corpus.transductive(task)
 
-    def keep_embeddings(self, project: ProjectEmbeddings) -> None:
-        self._corpus.store = project.store(model_key(MODEL_ID, self._hash, self._model))
+    def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
+        self._corpus.store = (
+            None if project is None else project.store(model_key(MODEL_ID, self._hash, self._model))
+        )
 
     def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         self._corpus.prepare(task, texts, monitor)

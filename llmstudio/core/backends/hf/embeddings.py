@@ -53,12 +53,12 @@ class EmbeddingsBackend(HFBackend):
     def transductive(self, task: Task) -> bool:
         return CorpusClassifier.transductive(task)
 
-    def keep_embeddings(self, project: ProjectEmbeddings) -> None:
+    def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
         # Without a revision one version of the model could not be told from the next:
         # nothing is kept then, rather than vectors that might be served to another.
         self._corpus.store = (
             project.store(model_key(self._model_id, self.commit, self.model))
-            if self.commit
+            if self.commit and project is not None
             else None
         )
 
