@@ -192,3 +192,17 @@ def test_embed_with_store_reads_what_is_stored_and_keeps_the_rest(project):
     other = EmbeddingStore(project.db, {"model": "m", "revision": "2"})
     embed_with_store(["b"], compute, other)
     assert asked[2:] == [["b"]]
+
+
+def test_an_hf_embedding_model_keeps_its_vectors_too(tiny_models, project):
+    backend = make_backend("hf:" + str(tiny_models.encoder))
+    first = run_job(project, CodeTask(codebook=TOPICS), backend)
+    second = run_job(project, CodeTask(codebook=MOOD), backend)
+    assert first.status == second.status == "done"
+    uses = [
+        [(reused, computed) for _, reused, computed, _ in stored.uses_of_run(project.db, r)]
+        for r in (first.run_id, second.run_id)
+    ]
+    assert uses == [[(0, len(TEXTS))], [(len(TEXTS), 0)]]
+    (model, *_), *_ = stored.uses_of_run(project.db, first.run_id)
+    assert str(tiny_models.encoder) in model and backend.commit in model  # folder + weights
