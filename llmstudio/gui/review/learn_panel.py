@@ -232,8 +232,8 @@ class LearnPanel(QDialog):
             "" if not isinstance(t, str) else t for t in corpus.frame[corpus.text_column].tolist()
         ]
         self.status.setText(
-            f"Reading the {len(texts):,} texts with the builtin model (the embeddings are "
-            "kept in the project: only texts it has not read before take time)…"
+            f"Reading the {len(texts):,} texts with the builtin model (once: what it "
+            "reads is kept in the project)…"
         )
         self._set_busy(True)
         self.background.start(_features, self.project.path, texts)
