@@ -99,7 +99,7 @@ def test_a_second_codebook_embeds_no_text_again(builtin, encoded, project):
     assert [(reused, computed) for _, reused, computed, _ in uses] == [(len(TEXTS), 0)]
     record = build_record(project, n_resamples=10).markdown()
     assert "all 12 computed by this run" in record  # the first run
-    assert "12 read from the project (stored by an earlier run), 0 computed" in record
+    assert "12 read back from the project (kept there earlier), 0 computed" in record
 
 
 def test_stored_vectors_are_float16_and_read_back_give_the_same_answers(builtin, project):

@@ -183,7 +183,7 @@ def run_embedding_words(db: sqlite3.Connection, run_id: int) -> str:
     model = json.loads(uses[-1][0])
     rev = f", revision {model['revision']}" if model.get("revision") else ""
     how = (
-        f"{reused:,} read from the project (stored by an earlier run), {computed:,} computed"
+        f"{reused:,} read back from the project (kept there earlier), {computed:,} computed"
         if reused
         else f"all {computed:,} computed by this run"
     )
