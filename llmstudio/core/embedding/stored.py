@@ -3,7 +3,7 @@
 Embedding the corpus is nearly all the time of the builtin model's zero-shot coding (7,600
 AG News texts: minutes on a laptop CPU), and the vectors depend only on the model and the
 text. So they are computed once per model revision and kept in the project file
-(``store/embeddings.py``, schema 9): a second codebook, a few-shot run without
+(``store/embeddings.py``, schema 10): a second codebook, a few-shot run without
 fine-tuning, the Learn panel and a new process read them instead.
 
 * **Keyed by model and text.** A model is its name, revision (or file hash) and whatever

@@ -1,4 +1,4 @@
-"""The ``embedding_models``, ``embeddings`` and ``embedding_uses`` tables (schema 9): a
+"""The ``embedding_models``, ``embeddings`` and ``embedding_uses`` tables (schema 10): a
 sentence-embedding model's stored vectors of the corpus texts, by model and text hash,
 and how each run came by them. The rules (hashing, float16) are in
 ``core/embedding/stored.py``."""

@@ -259,7 +259,34 @@ def _v8_memos(db: sqlite3.Connection) -> None:
     )
 
 
-def _v9_embeddings(db: sqlite3.Connection) -> None:
+def _v9_batches(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- A run sent through an OpenAI-compatible Batch API: one row per batch (a large run
+        -- is split into several). requests maps each request's custom_id to the rows it
+        -- answers (JSON), so the answers find their rows whatever happens meanwhile;
+        -- base_url (never with credentials) and the run say how to reconnect.
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            batch_id TEXT NOT NULL UNIQUE,
+            input_file_id TEXT NOT NULL,
+            base_url TEXT,
+            requests TEXT NOT NULL,
+            request_count INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            checked TEXT,
+            fetched TEXT,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX batches_by_run ON batches (run_id);
+        """,
+    )
+
+
+def _v10_embeddings(db: sqlite3.Connection) -> None:
     # A sentence-embedding model's frozen embeddings of the corpus, kept so that a second
     # codebook, a few-shot run, the Learn panel or a new process reads them instead of
     # running the model over every text again (core/embedding/stored.py).
@@ -307,7 +334,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_managed_runs_blind_codes,
     _v7_passages_and_code_tree,
     _v8_memos,
-    _v9_embeddings,
+    _v9_batches,
+    _v10_embeddings,
 )
 
 

@@ -290,6 +290,7 @@ class RunDialog(RunDialogView):
                 (self.api_model, kind.name == OPENAI),
                 (self.base_url, kind.name == OPENAI),
                 (self.concurrency, kind.name == OPENAI),
+                (self.as_batch, kind.name == OPENAI),
             ):
                 self._form.setRowVisible(widget, shown)
         self._show_template_status()
@@ -428,6 +429,7 @@ class RunDialog(RunDialogView):
             concurrency=self.concurrency.value(),
             text_column=self._text_column,
             options=options,
+            batch=self.as_batch.isChecked() and self._kind().name == OPENAI,
         )
 
     # -- show request -----------------------------------------------------------------
