@@ -137,6 +137,7 @@ def build_record(
                     + f"of {r.rows_total:,} asked ({rows:,} in the corpus)",
                 ),
                 ("long texts", long_texts_words(r)),
+                *([("corpus embeddings", r.embeddings)] if r.embeddings else []),
             ]
             + ([("requests at once", r.concurrency)] if r.concurrency else [])
         )

@@ -10,6 +10,7 @@ from itertools import combinations
 
 from .backends.spec import run_writes_text
 from .chunking import long_text_counts
+from .embedding.stored import run_embedding_words
 from .empty_texts import EMPTY_TEXT
 from .errors import LlmstudioError
 from .project import Project
@@ -62,6 +63,7 @@ class RunRecord:
     truncated: int = 0  # rows whose text the model read only the start of
     empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
     concurrency: str = ""  # what an auto concurrency settled on ("" for a fixed one)
+    embeddings: str = ""  # how its corpus embeddings were come by (core/embedding/stored.py)
 
     @property
     def title(self) -> str:
@@ -139,6 +141,7 @@ def run_records(project: Project) -> list[RunRecord]:
                 truncated=truncated,
                 empty=int(empty),
                 concurrency=settled.describe() if settled else "",
+                embeddings=run_embedding_words(project.db, run_id),
             )
         )
     return out

@@ -51,6 +51,7 @@ from .. import __version__
 from .backends.base import Backend, BackendError, RowError, digest
 from .cells import cell_text
 from .chunking import LongTexts, long_text_counts
+from .embedding.stored import ProjectEmbeddings
 from .empty_texts import EMPTY_TEXT, EmptyText, no_text
 from .errors import ProjectError, RunBusy
 from .nested import shown_column, text_column_problem
@@ -213,7 +214,12 @@ def run_job(
                     if inputs is not None
                     else [text_of(r) for r in with_text]
                 )
-                prepared = _prepare(backend, task, seen, state, monitor, started)
+                # A sentence-embedding model keeps its corpus vectors in the project.
+                backend.keep_embeddings(ProjectEmbeddings(db, run_id))
+                try:
+                    prepared = _prepare(backend, task, seen, state, monitor, started)
+                finally:  # the connection is this job's, never a later job's
+                    backend.keep_embeddings(None)
                 status = (
                     "cancelled"
                     if not prepared

@@ -3,6 +3,7 @@ learning curve and Suggest next follow the human codes, Code the rest runs a rea
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -161,3 +162,64 @@ def test_single_label_codebooks_hide_the_code_choice(qtbot, window, coded):
     panel = LearnPanel(window, "Topic", "ana")
     qtbot.addWidget(panel)
     assert not panel.code.isVisibleTo(panel)
+
+
+def _model_loads(monkeypatch) -> list[int]:
+    """Each time the Learn panel's classifier loads the builtin model (it does so only
+    when a text has no stored vector)."""
+    from llmstudio.core.embedding.classifier import EmbeddingClassifier
+
+    loads: list[int] = []
+    real = EmbeddingClassifier.from_model_dir.__func__
+
+    def counted(cls, *args, **kwargs):
+        loads.append(1)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(EmbeddingClassifier, "from_model_dir", classmethod(counted))
+    return loads
+
+
+def _stored_uses(path) -> list[tuple]:
+    with Project.open(path) as project:
+        return project.db.execute(
+            "SELECT run_id, reused, computed FROM embedding_uses ORDER BY id"
+        ).fetchall()
+
+
+def test_the_panel_keeps_its_reading_in_the_project(qtbot, window, coded, monkeypatch, tmp_path):
+    loads = _model_loads(monkeypatch)
+    open_project(qtbot, window, coded)
+    first = LearnPanel(window, "Topic", "ana")
+    qtbot.addWidget(first)
+    qtbot.waitUntil(lambda: first._x is not None, timeout=120_000)
+    assert loads == [1] and _stored_uses(coded) == [(None, 0, 16)]
+    first.close()
+
+    learn_panel._FEATURES.clear()  # a new session: only the project remembers
+    again = LearnPanel(window, "Topic", "ana")
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again._x is not None, timeout=60_000)
+    assert loads == [1]  # the model was not even loaded
+    assert np.array_equal(again._x, first._x)
+    assert _stored_uses(coded)[-1] == (None, 16, 0)
+    qtbot.waitUntil(lambda: "10</b> codes" in again.summary.text(), timeout=20_000)
+    assert again.grab().save(str(tmp_path / "learn_again.png"))
+
+
+def test_the_panel_reads_what_a_run_of_the_builtin_model_kept(qtbot, window, coded, monkeypatch):
+    from llmstudio.core.backends import make_backend
+    from llmstudio.core.runner import run_job
+    from llmstudio.core.tasks import CodeTask
+
+    with Project.open(coded) as project:
+        result = run_job(project, CodeTask(codebook=BOOK), make_backend("builtin"))
+    assert result.status == "done"
+    loads = _model_loads(monkeypatch)
+    open_project(qtbot, window, coded)
+    panel = LearnPanel(window, "Topic", "ana")
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel._x is not None, timeout=60_000)
+    assert loads == []
+    assert _stored_uses(coded) == [(result.run_id, 0, 16), (None, 16, 0)]

@@ -13,10 +13,14 @@ import json
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import BackendError  # noqa: F401 (re-exported: its old home, still imported)
 from ..progress import Monitor
 from ..tasks.base import Task
+
+if TYPE_CHECKING:
+    from ..embedding.stored import ProjectEmbeddings
 
 
 @dataclass
@@ -123,6 +127,12 @@ class Backend(ABC):
         """Called once before the rows are annotated, with every text of the job (fitting
         on coded examples or on the corpus); ``monitor`` gets ``report(fraction, 1.0,
         message=...)`` and says when to stop early. Most backends need nothing."""
+
+    def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
+        """Called by the runner before :meth:`prepare`: a sentence-embedding model reads
+        its frozen corpus embeddings from ``project`` and keeps the new ones there
+        (``core/embedding/stored.py``); None after it: keep none. Other backends have
+        none."""
 
     def close(self) -> None:
         """Release resources; for remote backends, abandon requests in flight."""

@@ -8,26 +8,16 @@ label's prototype, and a softmax over cosine similarities gives the score.
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 from ..embedding.corpus import NOT_SEEN, CorpusClassifier
-from ..embedding.minilm import model_dir
+from ..embedding.minilm import MODEL_ID, model_dir, model_hash
 from ..embedding.sentences import embed_texts, sentence_model_limit, sentence_model_tokens
 from ..embedding.similarity import SOFTMAX_SCALE, LabelSimilarity
+from ..embedding.stored import ProjectEmbeddings, model_key
 from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
 from .spec import BUILTIN
-
-
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
 
 
 def refusal(task: Task) -> str | None:
@@ -58,7 +48,7 @@ class BuiltinBackend(Backend):
         self.device = device or best_device()
         self._model = SentenceTransformer(str(self.path), device=self.device)
         self._similarity = LabelSimilarity(self.embed)
-        self._hash = _file_hash(self.path / "model.safetensors")
+        self._hash = model_hash(self.path)
         self.seed = seed
         self._corpus = CorpusClassifier(
             self._model, self.batch_size, "the builtin classifier", seed
@@ -67,7 +57,7 @@ class BuiltinBackend(Backend):
     def fingerprint(self) -> dict:
         return {
             "kind": self.kind,
-            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "model": MODEL_ID,
             "revision": self._hash,
             "method": LabelSimilarity.method,
             "scale": SOFTMAX_SCALE,
@@ -82,6 +72,11 @@ class BuiltinBackend(Backend):
 
     def transductive(self, task: Task) -> bool:
         return self._corpus.transductive(task)
+
+    def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
+        self._corpus.store = (
+            None if project is None else project.store(model_key(MODEL_ID, self._hash, self._model))
+        )
 
     def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         self._corpus.prepare(task, texts, monitor)

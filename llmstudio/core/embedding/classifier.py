@@ -58,6 +58,7 @@ from collections.abc import Sequence
 
 from ..progress import Monitor
 from .minilm import model_dir
+from .stored import EmbeddingStore, embed_with_store
 from .training import finetune, logistic_probs, multi_fit, self_train
 
 __all__ = ["DEFAULT_TEMPLATES", "EmbeddingClassifier", "label_sentences"]
@@ -154,6 +155,11 @@ class EmbeddingClassifier:
       number of examples.
     * ``lexicon``: few-shot, single-label, a sentiment label scheme: add the VADER
       lexicon's score to the features (see the module docstring).
+
+    ``store`` (an :class:`~llmstudio.core.embedding.stored.EmbeddingStore` of this model
+    in a project): the frozen corpus embeddings are read from it, and those it lacks are
+    kept in it as they are made (not a parameter of the method: the fingerprint of a
+    run says so, ``CorpusClassifier.method``).
     """
 
     def __init__(
@@ -173,8 +179,10 @@ class EmbeddingClassifier:
         prompt_vote: bool = True,
         lexicon: bool = True,
         monitor: Monitor | None = None,
+        store: EmbeddingStore | None = None,
     ):
         self._model = model
+        self.store = store
         self.seed = seed
         self.batch_size = batch_size
         self.templates = tuple(templates)
@@ -241,11 +249,14 @@ class EmbeddingClassifier:
         self.monitor.report(min(1.0, max(0.0, float(fraction))), 1.0, message=message)
         self._check()
 
-    def _embed(self, model, texts: Sequence[str], span=(0.0, 1.0), message="embedding texts"):
+    def _embed(
+        self, model, texts: Sequence[str], span=(0.0, 1.0), message="embedding texts", keep=None
+    ):
         """Unit-length embeddings (numpy float32, one row per text), in chunks so that
         progress is reported and Cancel is answered between them. Texts are sorted by
         length first so each chunk pads little (as ``encode`` does inside one call).
-        ``span=None`` (a few short texts: labels, examples): Cancel only, no progress."""
+        ``span=None`` (a few short texts: labels, examples): Cancel only, no progress.
+        ``keep(positions, vectors)`` is called after each chunk (the project's store)."""
         import numpy as np
         import torch
 
@@ -275,18 +286,25 @@ class EmbeddingClassifier:
                     show_progress_bar=False,
                 )
             out[idx] = emb
+            if keep is not None:
+                keep(idx, emb)
         if span is not None:
             self._report(hi, f"{message} ({n:,}/{n:,})")
         return out
 
     def _corpus_embeddings(self, texts, span):
         """Frozen-model embeddings of the corpus, remembered for the last corpus seen (the
-        GUI often runs zero-shot, then few-shot, on the same texts)."""
+        GUI often runs zero-shot, then few-shot, on the same texts), and read from and
+        kept in the project's store when there is one."""
         key = _texts_key(texts)
         if self._cache is not None and self._cache[0] == key:
             self._report(span[1], "embedding texts (cached)")
             return self._cache[1]
-        emb = self._embed(self.model, texts, span)
+        emb = embed_with_store(
+            texts,
+            lambda todo, keep: self._embed(self.model, todo, span, keep=keep),
+            self.store,
+        )
         self._cache = (key, emb)
         return emb
 
@@ -303,20 +321,34 @@ class EmbeddingClassifier:
         self._check()
         return self._corpus_embeddings(list(texts), (0.0, 1.0))
 
+    def _few(self, model, texts: Sequence[str]):
+        """Embeddings of a few short texts (label prompts, examples): Cancel, no progress;
+        the frozen model's through the store too, so that a run whose corpus vectors are
+        all stored needs no forward pass at all (the first one in a process is slow)."""
+        if model is not self._model or self.store is None:
+            return self._embed(model, texts, None)
+        compute = lambda todo, keep: self._embed(model, todo, None, keep=keep)  # noqa: E731
+        return embed_with_store(texts, compute, self.store, note=False)
+
     def _prototypes(self, model, labels, descriptions):
         """One unit vector per label: the mean of its name-template embeddings, averaged
         with the mean of its description embeddings when there are any."""
         import numpy as np
 
         descriptions = _as_description_map(labels, descriptions)
-        rows = []
-        for label in labels:
-            names, described = label_sentences(label, descriptions.get(label), self.templates)
-            emb = self._embed(model, names, None)
-            vec = emb.mean(0)
+        sentences = [
+            label_sentences(label, descriptions.get(label), self.templates) for label in labels
+        ]
+        every = [t for names, described in sentences for t in (*names, *described)]
+        emb = self._few(model, every) if every else None
+        rows, at = [], 0
+        for names, described in sentences:
+            vec = emb[at : at + len(names)].mean(0)
+            at += len(names)
             vec /= np.linalg.norm(vec) or 1.0
             if described:
-                d = self._embed(model, described, None).mean(0)
+                d = emb[at : at + len(described)].mean(0)
+                at += len(described)
                 vec = vec + d / (np.linalg.norm(d) or 1.0)
             rows.append(vec / (np.linalg.norm(vec) or 1.0))
         return np.stack(rows).astype(np.float32)
@@ -431,7 +463,7 @@ class EmbeddingClassifier:
         else:
             model = self.model
             emb = self._corpus_embeddings(texts, (0.0, 0.85))
-        ex_emb = self._embed(model, ex_texts, None)
+        ex_emb = self._few(model, ex_texts)
         protos = self._prototypes(model, labels, descriptions)
         x, p = _centre(emb, protos)
         mu = emb.mean(0)

@@ -22,6 +22,7 @@ from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from ..tasks.sentiment import SentimentTask
 from .classifier import EmbeddingClassifier
+from .stored import PRECISION, EmbeddingStore
 
 # Below this many texts, self-training on the corpus has too few confident texts per
 # label to learn from: the label prompts alone decide.
@@ -40,6 +41,9 @@ class CorpusClassifier:
         self.seed = seed  # seeds fine-tuning on coded examples (the only random step)
         self.what = what  # named in the error a row gets when prepare() was skipped
         self._learned: dict[str, list[float]] | None = None  # text -> scores
+        # The project's vectors of this model (set by the backend for a job); None: the
+        # corpus is embedded afresh in float32.
+        self.store: EmbeddingStore | None = None
 
     @staticmethod
     def method(seed: int = 0) -> dict:
@@ -47,6 +51,9 @@ class CorpusClassifier:
         return {
             "classifier": EmbeddingClassifier(seed=seed).method(),
             "self_training_min_texts": SELF_TRAINING_MIN_TEXTS,
+            # Every job keeps its corpus embeddings in the project and reads them back
+            # rounded: the scores differ from float32 ones in the third decimal.
+            "corpus_embeddings": f"{PRECISION}, kept in the project",
         }
 
     @staticmethod
@@ -71,6 +78,7 @@ class CorpusClassifier:
             seed=self.seed,
             batch_size=self.batch_size,
             monitor=monitor,
+            store=self.store,
             self_training_rounds=3 if len(unique) >= SELF_TRAINING_MIN_TEXTS else 0,
         )
         multi = bool(task.multi_label)

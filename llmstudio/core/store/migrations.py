@@ -286,6 +286,45 @@ def _v9_batches(db: sqlite3.Connection) -> None:
     )
 
 
+def _v10_embeddings(db: sqlite3.Connection) -> None:
+    # A sentence-embedding model's frozen embeddings of the corpus, kept so that a second
+    # codebook, a few-shot run, the Learn panel or a new process reads them instead of
+    # running the model over every text again (core/embedding/stored.py).
+    run_script(
+        db,
+        """
+        -- One row per model as it embeds: name, revision (or file hash) and whatever
+        -- else changes its vectors (max_seq_length, runtime), as canonical JSON.
+        CREATE TABLE embedding_models (
+            id INTEGER PRIMARY KEY,
+            model TEXT NOT NULL UNIQUE,
+            dimensions INTEGER NOT NULL,
+            created TEXT NOT NULL
+        );
+        -- A text's unit-length embedding as little-endian float16, keyed by the SHA-256
+        -- of the text's UTF-8 bytes: a changed text has another key, so it is embedded
+        -- again and never served the old text's vector; equal texts share one row.
+        CREATE TABLE embeddings (
+            model_id INTEGER NOT NULL REFERENCES embedding_models (id),
+            text_hash BLOB NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model_id, text_hash)
+        ) WITHOUT ROWID;
+        -- How each run (or the Learn panel: run_id NULL) came by its corpus embeddings,
+        -- for the methods record: how many read from the project, how many computed.
+        CREATE TABLE embedding_uses (
+            id INTEGER PRIMARY KEY,
+            model_id INTEGER NOT NULL REFERENCES embedding_models (id),
+            run_id INTEGER,
+            reused INTEGER NOT NULL,
+            computed INTEGER NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX embedding_uses_by_run ON embedding_uses (run_id);
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_corpus,
     _v2_runs,
@@ -296,6 +335,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v7_passages_and_code_tree,
     _v8_memos,
     _v9_batches,
+    _v10_embeddings,
 )
 
 

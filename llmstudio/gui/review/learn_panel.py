@@ -2,7 +2,9 @@
 rows to code next, and coding the rest of the corpus from the codes made so far.
 
 The corpus is read once by the builtin model (frozen MiniLM embeddings, in the
-background with progress, ETA and Cancel; kept for the session). After that each update
+background with progress, ETA and Cancel), and the embeddings are kept in the project
+(``core/learn_features``): the next time, in this session or another, and for the
+builtin model's runs, they are read back instead. After that each update
 is a few logistic regressions (``core.embedding.learning``): the learning curve (cross-validated
 accuracy after the first n codes, in the order they were made), and the uncertainty order
 of the uncoded rows ("Suggest next"). "Code the rest" runs the builtin model's few-shot
@@ -31,6 +33,7 @@ from ...core import human_codes
 from ...core.codebook import NONE_CODE
 from ...core.embedding import learning
 from ...core.errors import Cancelled
+from ...core.learn_features import builtin_embeddings
 from ...core.tasks.build import TaskOptions
 from ...core.validation import APPLIES, DOES_NOT_APPLY
 from ..common.background import BackgroundTask
@@ -38,16 +41,14 @@ from ..common.errors import describe
 from ..common.progress_row import ProgressRow
 from ..runs.jobs import JobSpec
 
-# Frozen-model features per corpus, for the session: reading 10,000 texts takes minutes
-# on a laptop CPU, and the features do not change while the texts do not.
+# Features per corpus while the window is open: a panel opened again starts at once.
+# The embeddings under them are in the project (read back in a second, even in a new
+# session); reading 10,000 texts afresh takes minutes on a laptop CPU.
 _FEATURES: dict[tuple, np.ndarray] = {}
 
 
-def _features(texts: list[str], monitor) -> np.ndarray:
-    from ...core.embedding.classifier import EmbeddingClassifier
-
-    clf = EmbeddingClassifier.from_model_dir(monitor=monitor)
-    return learning.prepare_features(clf.embed_corpus(texts))
+def _features(path, texts: list[str], monitor) -> np.ndarray:
+    return learning.prepare_features(builtin_embeddings(path, texts, monitor))
 
 
 class LearnPanel(QDialog):
@@ -231,10 +232,11 @@ class LearnPanel(QDialog):
             "" if not isinstance(t, str) else t for t in corpus.frame[corpus.text_column].tolist()
         ]
         self.status.setText(
-            f"Reading the {len(texts):,} texts with the builtin model (once per session)…"
+            f"Reading the {len(texts):,} texts with the builtin model (once: what it "
+            "reads is kept in the project)…"
         )
         self._set_busy(True)
-        self.background.start(_features, texts)
+        self.background.start(_features, self.project.path, texts)
 
     def _on_features(self, x) -> None:
         _FEATURES[self._key()] = x

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...embedding.corpus import NOT_SEEN, CorpusClassifier
 from ...embedding.sentences import embed_texts, sentence_model_limit, sentence_model_tokens
 from ...embedding.similarity import LabelSimilarity
+from ...embedding.stored import ProjectEmbeddings, model_key
 from ...progress import Monitor
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
@@ -51,6 +52,15 @@ class EmbeddingsBackend(HFBackend):
 
     def transductive(self, task: Task) -> bool:
         return CorpusClassifier.transductive(task)
+
+    def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
+        # Without a revision one version of the model could not be told from the next:
+        # nothing is kept then, rather than vectors that might be served to another.
+        self._corpus.store = (
+            project.store(model_key(self._model_id, self.commit, self.model))
+            if self.commit and project is not None
+            else None
+        )
 
     def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         self._corpus.prepare(task, texts, monitor)
