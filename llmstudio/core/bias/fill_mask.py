@@ -9,10 +9,9 @@ lower-case and capitalised, where those are distinct single tokens). Per target:
 mean over prompts with a 95% t interval (prompts as the sample; kept within [0, 1]).
 With two or more targets, ``share_first`` = P(first) / (P(first) + P(second)) per
 prompt (P(he) / (P(he) + P(she)) for the default he, she), its mean and interval, and
-where occupations carry
-WinoBias's stereotypes, that mean per stereotype group. A target that is not one token
-of the model's vocabulary cannot fill one mask: it is listed as such, with its pieces,
-and gets no numbers.
+where occupations carry WinoBias's stereotypes, that mean per stereotype group. A target
+that is not one token of the model's vocabulary cannot fill one mask: it is listed as
+such, with its pieces, and gets no numbers.
 """
 
 from __future__ import annotations
