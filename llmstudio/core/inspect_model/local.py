@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..backends.hf.loading import load_error, locate
+from ..backends.hf.loading import config_fields, load_error, locate
 from ..backends.spec import BUILTIN, HF, ModelSpec
 from ..embedding.minilm import model_dir
 from ..errors import LlmstudioError
@@ -80,3 +80,23 @@ def load_local(spec: str, head: str = ENCODER) -> LocalModel:
     except Exception as exc:
         raise load_error(spec, exc) from None
     return LocalModel(spec, tokenizer, model.eval(), name)
+
+
+def local_head(spec: str) -> str | None:
+    """What the model ``spec`` names can show without loading it: :data:`MASKED_LM` (a
+    masked-word head, and attention), :data:`ENCODER` (attention only), None (not a
+    transformer on this computer: an API model, the lexicon, a hub id not downloaded)."""
+    try:
+        parsed = ModelSpec.parse(spec)
+    except LlmstudioError:
+        return None
+    if parsed.kind == BUILTIN:
+        return ENCODER
+    if parsed.kind != HF:
+        return None
+    fields = config_fields(parsed.name)
+    if fields is None:
+        return None
+    if any(str(a).endswith("ForMaskedLM") for a in fields.get("architectures") or []):
+        return MASKED_LM
+    return ENCODER

@@ -255,16 +255,12 @@ def _ask_hub(name: str, revision: str | None) -> None:
 
 
 @lru_cache(maxsize=64)
-def generative(name: str) -> bool | None:
-    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text,
-    read from its config without loading it: True for a causal LM or a text-to-text model
-    (T5), False for a classifier
-    or an embedding model, None when its config is not on this computer (the runner
-    finds out when it loads it)."""
+def config_fields(name: str) -> dict | None:
+    """The config.json of the Hugging Face model ``name`` (a folder or a cached hub id),
+    read without loading the model; None when it is not on this computer."""
     name = name.strip()
     if not name:
         return None
-    config = None
     folder = Path(name).expanduser()
     try:
         if (folder / "config.json").is_file():
@@ -277,7 +273,18 @@ def generative(name: str) -> bool | None:
         if config is None:
             return None
         data = json.loads(config.read_text(encoding="utf-8"))
-    except Exception:  # not a folder, not a hub id, unreadable: the runner will say
+    except Exception:  # not a folder, not a hub id, unreadable: the loader will say
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def generative(name: str) -> bool | None:
+    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text,
+    read from its config without loading it: True for a causal LM or a text-to-text model
+    (T5), False for a classifier or an embedding model, None when its config is not on
+    this computer (the runner finds out when it loads it)."""
+    data = config_fields(name)
+    if data is None:
         return None
     return detect_pipeline_task(
         SimpleNamespace(
