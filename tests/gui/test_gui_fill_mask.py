@@ -15,9 +15,9 @@ TIMEOUT = 120_000
 
 @pytest.fixture
 def masked_lm(tmp_path):
-    import models  # tests/ is on sys.path (rootdir conftest)
-
     from llmstudio.core.model_config import ModelConfig, save_config
+
+    import models  # tests/ is on sys.path (rootdir conftest)
 
     folder = models.build_masked_lm(tmp_path / "mlm")
     save_config(ModelConfig(folders=[str(folder)]))

@@ -54,6 +54,7 @@ class FillMaskChart:
         self.plot.setLabel("bottom", "target words (bars: mean; lines: 95% CI across prompts)")
         self.plot.showGrid(y=True, alpha=0.2)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.getAxis("left").setWidth(72)  # room for 0.0001 beside the axis title
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brushes=[])
         self.plot.addItem(self.bars)
         self.errors = pg.ErrorBarItem(
