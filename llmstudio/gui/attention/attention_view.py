@@ -7,6 +7,7 @@ background; the model stays loaded while the window is open."""
 
 from __future__ import annotations
 
+import math
 from html import escape
 from pathlib import Path
 
@@ -91,6 +92,7 @@ class AttentionView(QDialog):
         self.layer = QSpinBox()
         self.layer.setPrefix("layer ")
         self.head = QComboBox()
+        self.head.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for w in (self.layer, self.head):
             w.setEnabled(False)
         self.layer.valueChanged.connect(self.redraw)
@@ -201,9 +203,15 @@ class AttentionView(QDialog):
         n = len(self.maps.tokens)
         self.image.setImage(matrix, levels=(0.0, float(matrix.max()) or 1.0))
         self.image.setRect(0, 0, n, n)
-        ticks = [[(i + 0.5, token) for i, token in enumerate(self.maps.tokens)]]
-        self.plot.getAxis("left").setTicks(ticks)
-        self.plot.getAxis("bottom").setTicks(ticks)
+        tokens = self.maps.tokens
+        self.plot.getAxis("left").setTicks([[(i + 0.5, t) for i, t in enumerate(tokens)]])
+        # Along the bottom the labels sit side by side: every k-th, so that none overlap
+        # (the hover line names any cell).
+        width = max(200.0, self.plot.vb.width())
+        k = max(1, math.ceil(n * (7 * max(map(len, tokens)) + 8) / width))
+        self.plot.getAxis("bottom").setTicks(
+            [[(i + 0.5, t) for i, t in enumerate(tokens) if i % k == 0]]
+        )
         self.plot.setTitle(escape(self.maps.title(layer, head)), size="10pt")
         self.plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
 

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLineEdit, QPlainTextEdit, QWidget
 
 from ...core.inspect_model.local import MASKED_LM, local_head
 from ...core.model_config import cached_models, load_config, model_choices
@@ -131,6 +131,9 @@ class FillMaskTab(ProbeTab):
         self.form.addRow("Templates:", self.templates)
         self.form.addRow("Target words:", self.targets)
         self.form.addRow("Occupations:", file_row(self.occupations, self._browse))
+        # Until there is a result, the form keeps its height (the results take the room).
+        self.room = QWidget()
+        self.layout().addWidget(self.room, 1)
         self.note.setText(
             "Which word does a masked language model (BERT, RoBERTa) put at the [MASK]? "
             "Write [MASK] in the templates; the model's own mask token is used. Runs on "
@@ -172,6 +175,7 @@ class FillMaskTab(ProbeTab):
         return _run_fill_mask, (spec, templates, targets, self.occupations.text().strip())
 
     def show_report(self, report) -> None:
+        self.room.hide()
         meta = report.meta
         missing = meta["not_in_vocabulary"]
         text = f"Done: {len(report.details):,} prompts; model {escape(meta['model'])}."
