@@ -64,9 +64,20 @@ def test_errors_are_said_in_the_window(qtbot):
     assert view.show_button.isEnabled()
 
 
-def test_the_detail_pane_gives_the_row_text(qtbot, window, open_file, small_csv):
+def test_the_detail_pane_opens_the_view_on_the_row_text(qtbot, window, open_file, small_csv):
+    from PySide6.QtCore import QPoint
+
     open_file(small_csv)
     window.table.selectRow(1)
     qtbot.waitUntil(lambda: window.detail.shown_text() != "")
     frame = window.corpus.frame
-    assert window.detail.shown_text() == str(frame[window.corpus.text_column].iloc[1])
+    text = str(frame[window.corpus.text_column].iloc[1])
+    assert window.detail.shown_text() == text
+    # The right-click menu: the browser's own entries, then the attention view.
+    menu = window.detail.context_menu(QPoint(5, 5))
+    chosen = [a for a in menu.actions() if a.text() == "Show attention for this text…"]
+    assert len(chosen) == 1 and chosen[0].isEnabled() and len(menu.actions()) > 2
+    chosen[0].trigger()
+    views = window.findChildren(AttentionView)
+    assert len(views) == 1 and views[0].text.toPlainText() == text
+    views[0].close()

@@ -298,7 +298,7 @@ class DetailPane(QWidget):
         """The text of the row shown ("" when none, or empty)."""
         return self.shown
 
-    def _context_menu(self, pos) -> None:
+    def context_menu(self, pos):
         """The browser's own menu (copy, select all) and the attention view of the row."""
         from ..attention.attention_view import open_view
 
@@ -307,4 +307,7 @@ class DetailPane(QWidget):
         action = menu.addAction("Show attention for this text…")
         action.setEnabled(bool(self.shown))
         action.triggered.connect(lambda: open_view(self.window(), self.shown))
-        menu.exec(self.browser.mapToGlobal(pos))
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        self.context_menu(pos).exec(self.browser.mapToGlobal(pos))
