@@ -49,6 +49,8 @@ IMAGES = (
     "retrieval_chart.png",
     "bias_counterfactual.png",
     "bias_eec.png",
+    "bias_fill_mask.png",
+    "attention_view.png",
     "learn_panel.png",
     "start_page.png",
     "help_getting_started.png",
@@ -165,6 +167,7 @@ class Shots:
         self.shoot_corrected()
         self.shoot_retrieval()
         self.shoot_bias()
+        self.shoot_demos()
         self.shoot_learn()
         self.shoot_documents()
         self.shoot_rollup()
@@ -570,6 +573,38 @@ class Shots:
             raise RuntimeError(tab.error)
         self.save(view, "bias_eec.png")
         view.close()
+
+    def shoot_demos(self) -> None:
+        """The tutorial's demonstrations: Bias Checks > Masked words (run with a masked
+        language model when one is on this computer; else the tab as a fresh install
+        shows it) and the attention view (right-click in the detail pane) on a sample text,
+        builtin MiniLM."""
+        from llmstudio.gui.attention.attention_view import open_view
+
+        w = self.window
+        view = w.bias.open()
+        view.resize(1200, 900)
+        tab = view.fill_mask
+        view.tabs.setCurrentWidget(tab)
+        if tab.model.count():
+            tab.run()
+            self.wait(lambda: not tab.running(), "the masked-word probe")
+            if tab.error:
+                raise RuntimeError(tab.error)
+        self.save(view, "bias_fill_mask.png")
+        view.close()
+        w.table.selectRow(0)
+        self.settle()
+        attention = open_view(w, w.detail.shown_text(), w.background_work)
+        attention.resize(860, 900)
+        pick(attention.model, "builtin")
+        attention.compute()
+        self.wait(lambda: attention.maps is not None or attention.error, "the attention")
+        if attention.error:
+            raise RuntimeError(attention.error)
+        attention.layer.setValue(3)
+        self.save(attention, "attention_view.png")
+        attention.close()
 
     def shoot_learn(self) -> None:
         """Ctrl+Shift+L: the learning curve of ana's Tone codes."""

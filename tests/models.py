@@ -28,8 +28,9 @@ CHAT_TEMPLATE = (
 )
 
 
-def wordpiece_tokenizer(max_length: int = 128):
-    """A BERT-style (uncased WordPiece) fast tokenizer over a few hundred pieces."""
+def wordpiece_tokenizer(max_length: int = 128, **special):
+    """A BERT-style (uncased WordPiece) fast tokenizer over a few hundred pieces
+    (``special``: more special tokens by role, e.g. ``eos_token="[SEP]"``)."""
     from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import WordPiece
     from transformers import PreTrainedTokenizerFast
@@ -54,6 +55,7 @@ def wordpiece_tokenizer(max_length: int = 128):
         sep_token="[SEP]",
         mask_token="[MASK]",
         model_max_length=max_length,
+        **special,
     )
 
 
@@ -172,5 +174,45 @@ def build_causal_lm(
         initializer_range=0.5,
     )
     LlamaForCausalLM(config).eval().save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return Path(folder)
+
+
+def build_masked_lm(folder: Path, *, seed: int = 0) -> Path:
+    """A BERT ``BertForMaskedLM`` (what fill-mask probes and the attention view read), with
+    the WordPiece tokenizer: "he", "she", "nurse", "doctor" are single tokens, "engineer"
+    is not."""
+    import torch
+    from transformers import BertForMaskedLM
+
+    tokenizer = wordpiece_tokenizer()
+    torch.manual_seed(seed)
+    BertForMaskedLM(_bert_config(len(tokenizer), layers=2)).eval().save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return Path(folder)
+
+
+def build_t5(folder: Path, *, seed: int = 0) -> Path:
+    """A tiny T5 (``T5ForConditionalGeneration``, an encoder-decoder that writes text, as
+    Flan-T5) with the WordPiece tokenizer ([PAD] starts the decoder, [SEP] ends it)."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    tokenizer = wordpiece_tokenizer(512, eos_token="[SEP]")
+    torch.manual_seed(seed)
+    config = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        d_kv=8,
+        d_ff=32,
+        num_layers=1,
+        num_decoder_layers=1,
+        num_heads=2,
+        pad_token_id=tokenizer.pad_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        initializer_factor=5.0,  # as the BERT models' wide init: outputs differ by text
+    )
+    T5ForConditionalGeneration(config).eval().save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return Path(folder)

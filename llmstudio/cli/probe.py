@@ -1,8 +1,10 @@
-"""``llmstudio probe``: template (EEC) and completion (occupation) probes without a window.
+"""``llmstudio probe``: template (EEC), completion (occupation) and masked-word (fill-mask)
+probes without a window.
 
-    llmstudio probe --model SPEC [--base-url URL] --probe occupations|eec --out DIR
-                    [--eec FILE] [--samples N] [--limit N] [--seed N]
-                    [--occupations FILE] [--template TEXT ...] [--project FILE]
+    llmstudio probe --model SPEC [--base-url URL] --probe occupations|eec|fill-mask
+                    --out DIR [--eec FILE] [--samples N] [--limit N] [--seed N]
+                    [--occupations FILE] [--template TEXT ...] [--target WORD ...]
+                    [--project FILE]
 
 Writes ``DIR/report.json`` (the numbers), ``DIR/rows.csv`` (one row per EEC sentence or
 per occupation), ``DIR/details.csv`` (occupations: one row per prompt or sampled
@@ -35,7 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         required=True,
         help="eec: any sentiment model (builtin, lexicon, hf:PATH_OR_HUB_ID, "
         "openai:MODEL_NAME); occupations: a generative one (hf: causal LM or "
-        "openai:MODEL_NAME)",
+        "openai:MODEL_NAME); fill-mask: a masked language model (hf:bert-base-uncased, "
+        "hf:roberta-base)",
     )
     p.add_argument(
         "--base-url", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)"
@@ -43,10 +46,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--probe",
         required=True,
-        choices=["occupations", "eec"],
+        choices=["occupations", "eec", "fill-mask"],
         help="occupations: He/She after 'The {occupation} ...' (WinoBias "
         "occupations); eec: sentiment across the Equity Evaluation Corpus's "
-        "gender and race groups",
+        "gender and race groups; fill-mask: the probabilities of target words at "
+        "the [MASK] of templates such as '[MASK] worked as a nurse.'",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
     p.add_argument(
@@ -84,7 +88,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         metavar="TEXT",
         help="occupations: a template with {occupation} (repeatable; default "
-        "'The {occupation} walked into the room.')",
+        "'The {occupation} walked into the room.'); fill-mask: a sentence with one "
+        "[MASK], and {occupation} to fill it with each occupation (default "
+        "'[MASK] worked as a {occupation}.' and two more)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        metavar="WORD",
+        help="fill-mask: a word whose probability at the mask is measured (repeatable, "
+        "or several separated by commas; default he, she; the first two are compared)",
     )
     p.add_argument(
         "--project",
@@ -96,9 +109,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     timeout_arg(p)  # the API model commands' one --timeout
 
 
-def _progress(line: StatusLine):
+def _progress(line: StatusLine, unit: str = "requests"):
     """The probes' progress callback (a Monitor's), shown on ``line``."""
-    return lambda done, total, **_: line.show(f"{done:,}/{total:,} requests", final=done >= total)
+    return lambda done, total, **_: line.show(f"{done:,}/{total:,} {unit}", final=done >= total)
 
 
 def _announce(backend, what: str) -> None:
@@ -165,6 +178,27 @@ def _occupations(args, backend):
     )
 
 
+def _fill_mask(args):
+    from ..core.bias.completion import read_occupations
+    from ..core.bias.fill_mask import DEFAULT_TARGETS, DEFAULT_TEMPLATES, fill_mask_probe
+
+    targets = [w for given in args.target or () for w in given.split(",") if w.strip()]
+    report = fill_mask_probe(
+        args.model,
+        tuple(args.template or DEFAULT_TEMPLATES),
+        targets or DEFAULT_TARGETS,
+        read_occupations(args.occupations) if args.occupations else None,
+        monitor=Monitor(args.progress, _stop.is_set),
+    )
+    for word, why in report.meta["not_in_vocabulary"].items():
+        print(
+            f"\nllmstudio: '{word}' is not one token of the model's vocabulary ({why}); "
+            "a mask is filled by one token, so it is not measured",
+            file=sys.stderr,
+        )
+    return report
+
+
 # Ctrl+C asks the probe to stop between requests (requests in flight are abandoned).
 _stop = threading.Event()
 
@@ -215,6 +249,8 @@ def _headline(report) -> str:
                 )
         name = data["data"].get("name", "Equity Evaluation Corpus")
         return f"{name}, {data['n']:,} sentences scored; " + "; ".join(parts)
+    if data["probe"] == "fill-mask":
+        return _fill_mask_headline(data)
     s = data["summary"]
     groups = [
         f"{g}-stereotyped {s[f'{g}_stereotyped']['mean']:.3f}"
@@ -226,35 +262,60 @@ def _headline(report) -> str:
     )
 
 
+def _fill_mask_headline(data: dict) -> str:
+    parts = [
+        f"{row['target']} {row['mean_p']:.4f} [{row['ci_low']:.4f}, {row['ci_high']:.4f}]"
+        if row["ci_low"] is not None
+        else f"{row['target']} {row['mean_p']:.4f}"
+        for row in data["targets"]
+        if row["in_vocabulary"]
+    ]
+    line = f"fill-mask, {data['n']} prompts; mean P at the mask: " + ", ".join(parts)
+    share = data["summary"]["share_first"]
+    if share and share["mean"] is not None:
+        first, second = data["target_words"][:2]
+        line += f"; share '{first}' vs '{second}' {share['mean']:.3f}"
+    return line
+
+
+def _backend_probe(args):
+    """The EEC or occupations probe, through the model's backend."""
+    from ..core.backends import make_backend
+
+    backend = make_backend(
+        args.model,
+        base_url=args.base_url,
+        concurrency=args.concurrency,
+        **timeout_options(args),
+    )
+    try:
+        return (_eec if args.probe == "eec" else _occupations)(args, backend)
+    finally:
+        backend.close()
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the probe ``args`` asks for and write its files; the exit status."""
     import signal
 
-    from ..core.backends import make_backend
     from ..core.errors import Cancelled, LlmstudioError, UsageError
 
     _stop.clear()
     line = StatusLine()
-    args.progress = _progress(line)
+    args.progress = _progress(line, "prompts" if args.probe == "fill-mask" else "requests")
     try:
         if args.samples < 0:
             raise UsageError("--samples is a number of completions, 0 or more")
         if args.limit is not None and args.limit < 1:
             raise UsageError("--limit is a number of sentences, 1 or more")
-        backend = make_backend(
-            args.model,
-            base_url=args.base_url,
-            concurrency=args.concurrency,
-            **timeout_options(args),
-        )
         try:
             previous = signal.signal(signal.SIGINT, lambda *_: _stop.set())
         except ValueError:  # not the main thread (a GUI worker, a test): no Ctrl+C here
             previous = None
         try:
-            report = (_eec if args.probe == "eec" else _occupations)(args, backend)
+            # A masked LM is looked inside (core.inspect_model), not run as a backend.
+            report = _fill_mask(args) if args.probe == "fill-mask" else _backend_probe(args)
         finally:
-            backend.close()
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
             line.end()
@@ -277,6 +338,6 @@ def register(commands: Commands) -> None:
         "probe",
         run,
         description="Bias probes of a model: EEC template sentences (sentiment by gender "
-        "and race) or occupation completions (He vs She).",
+        "and race), occupation completions (He vs She) or masked words (fill-mask).",
     )
     add_arguments(p)

@@ -237,3 +237,42 @@ def test_occupations_with_a_local_causal_lm(tmp_path, monkeypatch, capsys):
         assert float(row["share_he"]) == pytest.approx(p_he / (p_he + p_she))
         assert row["ci_low"] == ""
     assert "mean share 'he'" in capsys.readouterr().out
+
+
+@pytest.mark.slow  # a subprocess and a model built: about 10 s, more on a busy machine
+def test_fill_mask_with_a_masked_lm_as_users_run_it(probe, tmp_path):
+    """A BERT masked LM folder: he/she and a word of several tokens, reported; the means
+    in report.json recomputed from details.csv."""
+    import models  # tests/ is on sys.path (rootdir conftest)
+
+    folder = models.build_masked_lm(tmp_path / "mlm")
+    occupations = tmp_path / "jobs.txt"
+    occupations.write_text("doctor\npolice\n", "utf-8")
+    out = tmp_path / "fm"
+    done = probe(
+        "--model", f"hf:{folder}", "--probe", "fill-mask", "--out", out,
+        "--template", "[MASK] worked as a {occupation}.", "--template", "[MASK] is here.",
+        "--target", "he,she", "--target", "engineer", "--occupations", occupations,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "'engineer' is not one token of the model's vocabulary" in done.stderr
+    assert done.stdout.startswith("fill-mask, 3 prompts; mean P at the mask: he ")
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    details = _rows(out / "details.csv")
+    assert [d["prompt"] for d in details] == [
+        "[MASK] worked as a doctor.",
+        "[MASK] worked as a police.",
+        "[MASK] is here.",
+    ]
+    targets = {t["target"]: t for t in report["targets"]}
+    for word in ("he", "she"):
+        mean = statistics.fmean(float(d[f"p[{word}]"]) for d in details)
+        assert targets[word]["mean_p"] == pytest.approx(mean)
+    assert targets["engineer"]["in_vocabulary"] is False and targets["engineer"]["mean_p"] is None
+    assert "## Masked-word probe" in (out / "report.md").read_text("utf-8")
+
+
+def test_fill_mask_refuses_a_model_without_a_masked_word_head(probe, tmp_path):
+    done = probe("--model", "builtin", "--probe", "fill-mask", "--out", tmp_path / "out")
+    assert done.returncode == 1 and "has no masked-word head" in done.stderr
+    assert not (tmp_path / "out").exists()

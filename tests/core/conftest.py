@@ -30,7 +30,7 @@ def tiny_models(tmp_path_factory, hf_offline) -> SimpleNamespace:
     ``named`` (NEGATIVE/POSITIVE), ``generic2`` (LABEL_0/1), ``generic3`` (LABEL_0/1/2),
     ``nli`` (contradiction/entailment/neutral), ``encoder`` (a bare BertModel),
     ``lm`` (a Llama-style causal LM with a chat template), ``lm_plain`` (the same model,
-    no chat template).
+    no chat template), ``t5`` (a T5 text-to-text model), ``mlm`` (a BertForMaskedLM).
 
     Weights are random; the seeds of the classifiers are ones whose answers over the test
     texts use every label, so that a label mapping test sees each label.
@@ -48,4 +48,6 @@ def tiny_models(tmp_path_factory, hf_offline) -> SimpleNamespace:
         encoder=models.build_encoder(root / "encoder", seed=4),
         lm=models.build_causal_lm(root / "lm", seed=5),
         lm_plain=models.build_causal_lm(root / "lm_plain", seed=5, chat_template=None),
+        t5=models.build_t5(root / "t5", seed=2),
+        mlm=models.build_masked_lm(root / "mlm", seed=0),
     )

@@ -1,7 +1,8 @@
 """Analyse › Bias Checks… (Ctrl+Shift+B): a non-modal window with one tab per check:
 counterfactual swaps on the open corpus (:mod:`.bias_counterfactual`), the template probe
-on the Equity Evaluation Corpus (:mod:`.bias_probes`) and the occupations completion probe
-for generative models (:mod:`.bias_occupations`)."""
+on the Equity Evaluation Corpus (:mod:`.bias_probes`), the occupations completion probe
+for generative models (:mod:`.bias_occupations`) and the masked-word probe for masked
+language models (:mod:`.bias_fill_mask`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class BiasView(QDialog):
         # the main window.
         from .bias_common import LocalModelsInBox
         from .bias_counterfactual import CounterfactualTab
+        from .bias_fill_mask import FillMaskTab
         from .bias_occupations import OccupationsTab
         from .bias_probes import EecTab
 
@@ -33,12 +35,18 @@ class BiasView(QDialog):
         self.tabs.addTab(self.eec, "Template probe (EEC)")
         self.occupations = OccupationsTab(window, self)
         self.tabs.addTab(self.occupations, "Occupations (He / She)")
+        self.fill_mask = FillMaskTab(window, self)
+        self.tabs.addTab(self.fill_mask, "Masked words ([MASK])")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.resize(1100, 860)
         # Each tab's model list gets the models of LLM servers on this computer, asked in
         # the background each time the window opens, as the run dialog's does.
-        self.local_models = [LocalModelsInBox(t.model, parent=self) for t in self.tabs_()]
+        # (Not the masked-word tab's: servers hold no masked language models.)
+        self.local_models = [
+            LocalModelsInBox(t.model, parent=self)
+            for t in (self.counterfactual, self.eec, self.occupations)
+        ]
 
     def refresh_local_models(self) -> None:
         """Ask the servers on this computer again (the window was opened again)."""
@@ -46,12 +54,13 @@ class BiasView(QDialog):
             finder.refresh()
 
     def tabs_(self) -> list:
-        return [self.counterfactual, self.eec, self.occupations]
+        return [self.counterfactual, self.eec, self.occupations, self.fill_mask]
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.counterfactual.cancel()  # a hidden window does not run on
         self.eec.cancel()
         self.occupations.cancel()
+        self.fill_mask.cancel()
         super().closeEvent(event)
 
 
@@ -80,6 +89,7 @@ class BiasChecks:
             ("counterfactual", view.counterfactual.result),
             ("template-probe", view.eec.report),
             ("occupations-probe", view.occupations.report),
+            ("fill-mask-probe", view.fill_mask.report),
         ]
         return [(kind, result.to_dict()) for kind, result in found if result is not None]
 

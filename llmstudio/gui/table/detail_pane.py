@@ -183,6 +183,9 @@ class DetailPane(QWidget):
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.setObjectName("detailText")
+        self.shown = ""  # the row's text, as the attention view is given it
+        self.browser.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.browser.customContextMenuRequested.connect(self._context_menu)
         # Apart from the text, not inside it: results arriving while a job runs must not
         # reset the reader's scroll position or selection in a long text, and they stay
         # in view however long the text is.
@@ -212,6 +215,7 @@ class DetailPane(QWidget):
     def clear(self, message: str = "Select a row to read its full text here.") -> None:
         self.row_id = None
         self.title.setText("No row selected")
+        self.shown = ""
         self.browser.setHtml(f"<p style='color:#777'>{html.escape(message)}</p>")
         self.show_results([])
 
@@ -283,6 +287,7 @@ class DetailPane(QWidget):
                 f"</td><td>{html.escape(value)}</td></tr>"
             )
         text = row[text_column]
+        self.shown = "" if is_missing(text) else str(text)
         if is_missing(text):
             body = "<p style='color:#999'><i>(empty)</i></p>"
         else:
@@ -297,3 +302,21 @@ class DetailPane(QWidget):
 
     def plain_text(self) -> str:
         return self.browser.toPlainText()
+
+    def shown_text(self) -> str:
+        """The text of the row shown ("" when none, or empty)."""
+        return self.shown
+
+    def context_menu(self, pos):
+        """The browser's own menu (copy, select all) and the attention view of the row."""
+        from ..attention.attention_view import open_view
+
+        menu = self.browser.createStandardContextMenu(pos)
+        menu.addSeparator()
+        action = menu.addAction("Show attention for this text…")
+        action.setEnabled(bool(self.shown))
+        action.triggered.connect(lambda: open_view(self.window(), self.shown))
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        self.context_menu(pos).exec(self.browser.mapToGlobal(pos))

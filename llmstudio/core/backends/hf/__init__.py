@@ -20,6 +20,8 @@ run as one pipeline, each a class over the shared loading of :class:`.base.HFBac
   the model lacks get probability 0. The score is the probability of the chosen label.
 * ``zero-shot-classification`` (:mod:`.zero_shot`): an NLI model, for any label set.
 * ``text-generation`` (:mod:`.generate`): a causal LM that writes each answer.
+* ``text2text-generation`` (:mod:`.text2text`): an encoder-decoder (T5, Flan-T5, BART)
+  that writes each answer, parsed as the causal LM's are.
 * ``embeddings`` (:mod:`.embeddings`): anything else (a bare encoder, a
   sentence-transformers folder): exactly what the builtin backend does with its MiniLM.
 
@@ -47,13 +49,20 @@ from .classify import TextClassificationBackend
 from .embeddings import EmbeddingsBackend
 from .generate import GenerationBackend
 from .loading import locate, pipeline_of
+from .text2text import Text2TextBackend
 from .threads import configure_cpu_threads
 from .zero_shot import ZeroShotBackend
 
 # One class per pipeline, by the pipeline's name (loading.PIPELINE_TASKS' values).
 PIPELINES: dict[str, type[HFBackend]] = {
     cls.pipeline_task: cls
-    for cls in (TextClassificationBackend, ZeroShotBackend, GenerationBackend, EmbeddingsBackend)
+    for cls in (
+        TextClassificationBackend,
+        ZeroShotBackend,
+        GenerationBackend,
+        Text2TextBackend,
+        EmbeddingsBackend,
+    )
 }
 
 

@@ -20,12 +20,17 @@ class GenerationBackend(HFBackend):
 
     pipeline_task = TEXT_GENERATION
 
-    def _load(self, source: str) -> None:
+    padding_side = "left"  # every prompt in a batch then ends where generation begins
+
+    def _model_class(self):
+        """The transformers auto class this pipeline loads."""
         from transformers import AutoModelForCausalLM
 
+        return AutoModelForCausalLM
+
+    def _load(self, source: str) -> None:
         self.tokenizer = self._load_tokenizer(source)
-        # Left padding: every prompt in a batch then ends where generation begins.
-        self.tokenizer.padding_side = "left"
+        self.tokenizer.padding_side = self.padding_side
         if self.tokenizer.pad_token_id is None:
             fallback = self.tokenizer.eos_token or self.tokenizer.unk_token
             if fallback is None:
@@ -35,7 +40,8 @@ class GenerationBackend(HFBackend):
                 )
             self.tokenizer.pad_token = fallback
         self.model = (
-            AutoModelForCausalLM.from_pretrained(source, dtype=self._dtype(), **self._load_kwargs)
+            self._model_class()
+            .from_pretrained(source, dtype=self._dtype(), **self._load_kwargs)
             .to(self.device)
             .eval()
         )
@@ -74,7 +80,7 @@ class GenerationBackend(HFBackend):
                     self._prompt(task, ""), verbose=False, add_special_tokens=not self.chat_template
                 )["input_ids"]
             )
-        return self.max_length - self._new_tokens(task) - prompt
+        return self.max_length - self._answer_room(task) - prompt
 
     def _prompt(self, task: Task, text: str) -> str:
         messages = task.messages(text)
@@ -101,10 +107,19 @@ class GenerationBackend(HFBackend):
         (a rewrite, a summary) get twice the task's expected length."""
         return max(self.max_new_tokens, 2 * task.expected_output_tokens())
 
+    def _answer_room(self, task: Task) -> int:
+        """How much of the model's maximum length the answer takes: a causal LM writes
+        it after the prompt, in the same sequence."""
+        return self._new_tokens(task)
+
+    def _written(self, generated, prompt_length: int):
+        """The tokens the model wrote: what follows the (left-padded) prompt."""
+        return generated[:, prompt_length:]
+
     def _fitted_prompt(self, task: Task, text: str) -> str:
         """The prompt, with the text shortened when prompt + answer would not fit."""
         prompt = self._prompt(task, text)
-        budget = self.max_length - self._new_tokens(task)
+        budget = self.max_length - self._answer_room(task)
         over = (
             len(
                 self.tokenizer(prompt, add_special_tokens=not self.chat_template, verbose=False)[
@@ -138,7 +153,7 @@ class GenerationBackend(HFBackend):
                 top_k=None,
             )
         answers = self.tokenizer.batch_decode(
-            generated[:, encoded["input_ids"].shape[1] :], skip_special_tokens=True
+            self._written(generated, encoded["input_ids"].shape[1]), skip_special_tokens=True
         )
         out: list[dict | RowError] = []
         for answer in answers:

@@ -19,12 +19,14 @@ from ..base import BackendError
 TEXT_CLASSIFICATION = "text-classification"
 ZERO_SHOT = "zero-shot-classification"
 TEXT_GENERATION = "text-generation"
+TEXT2TEXT = "text2text-generation"
 EMBEDDINGS = "embeddings"
 PIPELINE_TASKS = {
     TEXT_CLASSIFICATION: TEXT_CLASSIFICATION,
     "sentiment-analysis": TEXT_CLASSIFICATION,
     ZERO_SHOT: ZERO_SHOT,
     TEXT_GENERATION: TEXT_GENERATION,
+    TEXT2TEXT: TEXT2TEXT,
     EMBEDDINGS: EMBEDDINGS,
     "feature-extraction": EMBEDDINGS,
     "sentence-similarity": EMBEDDINGS,
@@ -59,6 +61,12 @@ def detect_pipeline_task(config) -> str:
         )
     if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
         return TEXT_GENERATION
+    # T5, Flan-T5, BART: an encoder-decoder with a generation head (a T5EncoderModel,
+    # sentence-T5, stays an embedding model).
+    if getattr(config, "is_encoder_decoder", False) and any(
+        a.endswith("ForConditionalGeneration") for a in architectures
+    ):
+        return TEXT2TEXT
     return EMBEDDINGS
 
 
@@ -247,15 +255,12 @@ def _ask_hub(name: str, revision: str | None) -> None:
 
 
 @lru_cache(maxsize=64)
-def generative(name: str) -> bool | None:
-    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text,
-    read from its config without loading it: True for a causal LM, False for a classifier
-    or an embedding model, None when its config is not on this computer (the runner
-    finds out when it loads it)."""
+def config_fields(name: str) -> dict | None:
+    """The config.json of the Hugging Face model ``name`` (a folder or a cached hub id),
+    read without loading the model; None when it is not on this computer."""
     name = name.strip()
     if not name:
         return None
-    config = None
     folder = Path(name).expanduser()
     try:
         if (folder / "config.json").is_file():
@@ -268,11 +273,21 @@ def generative(name: str) -> bool | None:
         if config is None:
             return None
         data = json.loads(config.read_text(encoding="utf-8"))
-    except Exception:  # not a folder, not a hub id, unreadable: the runner will say
+    except Exception:  # not a folder, not a hub id, unreadable: the loader will say
         return None
-    return (
-        detect_pipeline_task(
-            SimpleNamespace(**{k: data.get(k) for k in ("architectures", "id2label")})
+    return data if isinstance(data, dict) else None
+
+
+def generative(name: str) -> bool | None:
+    """Whether the Hugging Face model ``name`` (a folder or a cached hub id) writes text,
+    read from its config without loading it: True for a causal LM or a text-to-text model
+    (T5), False for a classifier or an embedding model, None when its config is not on
+    this computer (the runner finds out when it loads it)."""
+    data = config_fields(name)
+    if data is None:
+        return None
+    return detect_pipeline_task(
+        SimpleNamespace(
+            **{k: data.get(k) for k in ("architectures", "id2label", "is_encoder_decoder")}
         )
-        == TEXT_GENERATION
-    )
+    ) in (TEXT_GENERATION, TEXT2TEXT)
