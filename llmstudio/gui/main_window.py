@@ -33,6 +33,7 @@ from ..core.errors import LlmstudioError
 from ..core.nested import text_column_problem
 from ..core.project import Project
 from ..core.sniff import DELIMITER_NAMES
+from .attention.attention_view import install as install_attention
 from .bias.bias_view import BiasChecks
 from .charts.charts_dock import install as install_charts
 from .coding.blind_mode import BlindMode
@@ -207,9 +208,9 @@ class MainWindow(QMainWindow):
             [self.check_run.act_check, self.review.act_validate, self.review.act_learn]
         )
         self.replicate = install_replicate(self)  # Replicate Run… (run-to-run stability)
-        analyse.addAction(self.replicate.act_open)
         self.bias = BiasChecks(self)  # Bias Checks… (Ctrl+Shift+B)
-        analyse.addAction(self.bias.act_open)
+        analyse.addActions([self.replicate.act_open, self.bias.act_open])
+        self.attention = install_attention(self, analyse)  # Attention… (a local model's)
         self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)
         view.addAction(self.charts.act_open)
         self.documents = DocumentViews(self)  # View > Documents (rolled up) (Ctrl+Shift+D)
@@ -219,9 +220,8 @@ class MainWindow(QMainWindow):
         for follow in (self.retrieval.coding_changed, self.charts.codes_changed):
             self.coding.sig_coded.connect(follow)  # no stale counts or chart
         CODEBOOK_SAVES.sig_saved.connect(self._codebook_saved)  # a bound slot: goes with self
-        analyse.addAction(self.retrieval.act_open)
         self.units = SplitUnits(self)  # Split into Units… (a new, linked project)
-        analyse.addAction(self.units.act_split)
+        analyse.addActions([self.retrieval.act_open, self.units.act_split])
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         self.first_run = FirstRun(self)  # the sample project, the start page's steps
