@@ -19,7 +19,10 @@ from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
+from .onnx_runtime import TORCH, check_runtime, runtime_fingerprint
 from .spec import BUILTIN
+
+MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def _file_hash(path: Path) -> str:
@@ -49,16 +52,29 @@ class BuiltinBackend(Backend):
     kind = BUILTIN
     batch_size = 64
 
-    def __init__(self, device: str | None = None, seed: int = 0):
+    def __init__(self, device: str | None = None, seed: int = 0, runtime: str | None = None):
         from sentence_transformers import SentenceTransformer  # heavy; imported on use
 
         from .device import best_device
 
+        self.runtime = check_runtime(runtime)
         self.path = model_dir()
-        self.device = device or best_device()
+        # ONNX Runtime's CPU build runs the exported model; torch only exports it.
+        self.device = "cpu" if self.runtime != TORCH else (device or best_device())
         self._model = SentenceTransformer(str(self.path), device=self.device)
-        self._similarity = LabelSimilarity(self.embed)
         self._hash = _file_hash(self.path / "model.safetensors")
+        if self.runtime != TORCH:
+            import torch
+
+            from .onnx_runtime.sessions import OnnxSentenceModel
+
+            self._model = OnnxSentenceModel(
+                self._model,
+                {"model": MODEL_ID, "revision": self._hash, "pipeline_task": "embeddings"},
+                self.runtime,
+                torch.get_num_threads(),
+            )
+        self._similarity = LabelSimilarity(self.embed)
         self.seed = seed
         self._corpus = CorpusClassifier(
             self._model, self.batch_size, "the builtin classifier", seed
@@ -67,11 +83,12 @@ class BuiltinBackend(Backend):
     def fingerprint(self) -> dict:
         return {
             "kind": self.kind,
-            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "model": MODEL_ID,
             "revision": self._hash,
             "method": LabelSimilarity.method,
             "scale": SOFTMAX_SCALE,
             **CorpusClassifier.method(self.seed),
+            **runtime_fingerprint(self.runtime),
         }
 
     def supports(self, task: Task) -> bool:

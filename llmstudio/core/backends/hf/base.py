@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import Backend, BackendError, RowError
+from ..onnx_runtime import TORCH, runtime_fingerprint
 from ..spec import HF
 from .loading import Source, load_error
 
@@ -23,6 +24,7 @@ class HFBackend(Backend):
 
     kind = HF
     pipeline_task = ""  # each pipeline's name, as in PIPELINE_TASKS
+    onnx_ready = False  # whether ONNX Runtime can run this pipeline (an encoder)
 
     def __init__(
         self,
@@ -31,6 +33,7 @@ class HFBackend(Backend):
         device: str,
         batch_size: int = 32,
         label_map: dict[str, str] | None = None,
+        runtime: str = TORCH,
     ):
         import torch
 
@@ -41,6 +44,13 @@ class HFBackend(Backend):
         self.trust_remote_code = source.trust_remote_code
         self.batch_size = max(1, int(batch_size))
         self.label_map = dict(label_map) if label_map else None
+        self.runtime = runtime
+        if runtime != TORCH and not self.onnx_ready:
+            raise BackendError(
+                f"model {source.name} is a {self.pipeline_task} model, which runs with the "
+                "torch runtime only (ONNX Runtime runs encoder classifiers and embedding "
+                "models here)"
+            )
         self.revision = source.revision
         self.folder, self.hub_id, self.config = source.folder, source.hub_id, source.config
         self._load_kwargs = source.load_kwargs
@@ -61,6 +71,7 @@ class HFBackend(Backend):
             "revision": self.commit,
             "pipeline_task": self.pipeline_task,
             **self._fingerprint_details(),
+            **runtime_fingerprint(runtime),
         }
 
     # -- what each pipeline says ------------------------------------------------------
@@ -83,6 +94,18 @@ class HFBackend(Backend):
         # Checkpoint dtype (often fp16/bf16) on a GPU; float32 elsewhere, since half
         # precision on most CPUs is slower, not faster, and some ops lack kernels.
         return "auto" if self.device.startswith("cuda") else self._torch.float32
+
+    def _onnx_identity(self) -> dict:
+        """What names this model's exported graph in the ONNX cache: its id and revision
+        (or weights hash), and the pipeline."""
+        model_id, revision = self.source.identity()
+        return {"model": model_id, "revision": revision, "pipeline_task": self.pipeline_task}
+
+    def _onnx_threads(self) -> int:
+        """ONNX Runtime's threads per run: torch's share of each CPU stream."""
+        from .batching import CPU_STREAMS
+
+        return max(1, self._torch.get_num_threads() // CPU_STREAMS)
 
     def _load_tokenizer(self, source: str):
         from transformers import AutoTokenizer

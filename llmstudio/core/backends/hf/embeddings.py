@@ -13,6 +13,7 @@ from ...progress import Monitor
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import RowError
+from ..onnx_runtime import TORCH
 from .base import HFBackend
 from .loading import EMBEDDINGS
 
@@ -21,6 +22,7 @@ class EmbeddingsBackend(HFBackend):
     """A sentence-embedding model: label similarity, or the corpus classifier."""
 
     pipeline_task = EMBEDDINGS
+    onnx_ready = True
 
     def _load(self, source: str) -> None:
         from sentence_transformers import SentenceTransformer
@@ -34,6 +36,12 @@ class EmbeddingsBackend(HFBackend):
             revision=self._load_kwargs.get("revision"),
             local_files_only=bool(self._load_kwargs.get("local_files_only")),
         )
+        if self.runtime != TORCH:
+            from ..onnx_runtime.sessions import OnnxSentenceModel
+
+            self.model = OnnxSentenceModel(
+                self.model, self._onnx_identity(), self.runtime, self._onnx_threads()
+            )
         self._similarity = LabelSimilarity(
             lambda texts: embed_texts(self.model, texts, self.batch_size)
         )
