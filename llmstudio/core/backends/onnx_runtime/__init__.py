@@ -23,6 +23,8 @@ from .choice import (
     check_runtime,
     installed_runtimes,
     runtime_fingerprint,
+    runtime_of,
+    runtime_refusal,
     runtime_words,
 )
 
@@ -34,5 +36,7 @@ __all__ = [
     "check_runtime",
     "installed_runtimes",
     "runtime_fingerprint",
+    "runtime_of",
+    "runtime_refusal",
     "runtime_words",
 ]

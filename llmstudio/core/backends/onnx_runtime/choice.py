@@ -7,6 +7,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 from ...errors import BackendError
+from ..spec import BUILTIN, HF, kind_of
 
 TORCH = "torch"
 ONNX = "onnx"
@@ -54,6 +55,23 @@ def check_runtime(runtime: str | None) -> str:
     return runtime
 
 
+# The kinds of model that run on this computer through a runtime llmstudio chooses.
+LOCAL_KINDS = (BUILTIN, HF)
+
+
+def runtime_refusal(model: str | None, runtime: str | None) -> str:
+    """Why the model SPEC ``model`` cannot run with ``runtime`` ("" when it can, as far as
+    is known before loading it): only the builtin and ``hf:`` models run here."""
+    runtime = runtime or TORCH
+    kind = kind_of(model)
+    if runtime == TORCH or kind is None or kind.name in LOCAL_KINDS:
+        return ""
+    return (
+        f"the {runtime} runtime is for models that run on this computer (builtin, "
+        f"hf:PATH_OR_HUB_ID); {kind.title} models run elsewhere"
+    )
+
+
 def runtime_fingerprint(runtime: str) -> dict:
     """What a run's fingerprint adds for ``runtime``: nothing for torch (so its cached
     answers keep their keys), the runtime and its precision for ONNX (so an int8 answer
@@ -61,6 +79,14 @@ def runtime_fingerprint(runtime: str) -> dict:
     if runtime == TORCH:
         return {}
     return {"runtime": "onnxruntime", "precision": PRECISION[runtime]}
+
+
+def runtime_of(fingerprint: dict) -> str | None:
+    """The ONNX runtime a run's fingerprint names (None: torch, or a model that does not
+    run here): a resumed or replicated run runs with the same one."""
+    if fingerprint.get("runtime") != "onnxruntime":
+        return None
+    return ONNX_INT8 if fingerprint.get("precision") == "int8" else ONNX
 
 
 def runtime_words(fingerprint: dict) -> str:
