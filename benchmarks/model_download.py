@@ -36,7 +36,7 @@ given as the median of the ratios of each (b) to the (a) just before it.
 The catalogue: in a process where Model settings is open (as the user reaches Get
 models), the time from the click to the dialog shown and painted, for a new dialog each
 time (median of ``--opens``); and once in a fresh process before anything else ran in the
-background (superqt, which runs background work, is imported then: the cost of the very
+background (the worker machinery is set up then: the cost of the very
 first background task in the app, paid at start-up in practice).
 """
 
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| from Model settings, {args.opens} opens | {open_ms:.0f} | {min(opens):.0f} | "
         f"{max(opens):.0f} |",
         "| Get models alone in a fresh process (its cache scan is the process's first "
-        "background work: imports superqt, which Model settings has done before) | "
+        "background work, which Model settings has done before) | "
         f"{first:.0f} | | |",
     ]
     table = "\n".join(rows)

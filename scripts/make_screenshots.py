@@ -33,13 +33,17 @@ sys.path.insert(0, str(ROOT))  # this checkout's llmstudio, whichever is install
 # The images, in the order they are made: README.md and docs/*.md may show these only.
 IMAGES = (
     "main_window.png",
+    "why_this_label.png",
     "coding_panel.png",
     "coding_passages.png",
     "run_dialog_code.png",
+    "run_dialog_api_auto.png",
     "codebook_editor.png",
     "memo_browser.png",
     "validation_view.png",
     "chart_by_group.png",
+    "chart_corrected.png",
+    "corrected_table.png",
     "retrieval_passages.png",
     "retrieval_crosstab.png",
     "retrieval_chart.png",
@@ -54,6 +58,7 @@ IMAGES = (
     "coding_unit_context.png",
     "documents_rolled_up.png",
     "chart_documents_by_group.png",
+    "jobs_batches.png",
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
 ISSUES = "Local issues"
@@ -148,13 +153,16 @@ class Shots:
         self.code_by_hand()
         self.run_model()
         self.shoot_main_window()
+        self.shoot_why_this_label()
         self.shoot_coding_panel()
         self.shoot_passages()
         self.shoot_run_dialog()
+        self.shoot_run_dialog_api()
         self.shoot_codebook_editor()
         self.shoot_memos()
         self.shoot_validation()
         self.shoot_chart()
+        self.shoot_corrected()
         self.shoot_retrieval()
         self.shoot_bias()
         self.shoot_learn()
@@ -162,6 +170,7 @@ class Shots:
         self.shoot_rollup()
         self.export()
         self.shoot_qdpx()
+        self.shoot_batches()
         self.window.close()
         return self.made
 
@@ -260,6 +269,20 @@ class Shots:
         w.table.scrollToTop()
         self.save(w, "main_window.png")
 
+    def shoot_why_this_label(self) -> None:
+        """The detail pane's "Why this label?" for the row shown: the builtin model's
+        sentiment run explained by occlusion, each word on its colour."""
+        w = self.window
+        w.detail.why_button.click()
+        dialog = w.explain_window
+        dialog.resize(760, 560)
+        dialog.explain_button.click()
+        self.wait(lambda: not dialog.running(), "the attribution")
+        if dialog.result is None:
+            raise RuntimeError(f"no attribution: {dialog.status.text()}")
+        self.save(dialog, "why_this_label.png")
+        dialog.close()
+
     def shoot_coding_panel(self) -> None:
         w = self.window
         w.resize(1440, 860)
@@ -313,6 +336,23 @@ class Shots:
         self.settle(600)  # the length check starts after a pause
         self.wait(lambda: "Checking" not in dialog.length_note.text(), "the length check", 120)
         self.save(dialog, "run_dialog_code.png")
+        dialog.reject()
+
+    def shoot_run_dialog_api(self) -> None:
+        """A model on a GPU server through a tunnel (README: Cluster / GPU server), with
+        Auto requests at once."""
+        w = self.window
+        dialog = self.RunDialog(
+            w.corpus.text_column, w.corpus.rows, w, project=w.project, frame=w.corpus.frame
+        )
+        dialog.set_task("sentiment")
+        dialog.set_model("openai:Qwen/Qwen2.5-7B-Instruct", "http://localhost:8000/v1")
+        dialog.concurrency.auto.setChecked(True)
+        dialog.show()
+        dialog.resize(760, 640)
+        self.settle(600)  # the length check starts after a pause
+        self.wait(lambda: "Checking" not in dialog.length_note.text(), "the length check", 120)
+        self.save(dialog, "run_dialog_api_auto.png")
         dialog.reject()
 
     def shoot_codebook_editor(self) -> None:
@@ -408,6 +448,55 @@ class Shots:
         panel.redraw()
         self.wait(lambda: not panel.pending, "the chart")
         self.save(panel, "chart_by_group.png")
+        w.charts.dock.hide()
+        w.resize(1360, 820)
+
+    def shoot_corrected(self) -> None:
+        """Labels by group corrected for model error, and its table: "Check this run"'s
+        random sample of 120 answers coded by a second coder (through the core, with the
+        corpus authors' intended tone; a mixed answer coded neutral, as a coder with
+        three codes must choose)."""
+        from dataclasses import replace
+
+        from llmstudio.core import human_codes
+        from llmstudio.core.check_run import codebook_for_run
+        from llmstudio.core.sampling import random_sample, save_sample
+
+        ck, w = self.chart_kinds, self.window
+        book = codebook_for_run(w.project, 1)
+        sample = replace(random_sample(len(w.corpus.frame), 120, seed=1), purpose="check run 1")
+        save_sample(w.project, book.name, sample)
+        intended, texts = intended_tone(), w.corpus.frame["text"]
+        for row in sample.rows:
+            tone = intended[texts.iloc[row]]
+            human_codes.record(
+                w.project, book, "ben", row, ["neutral" if tone == "mixed" else tone]
+            )
+        w.resize(1400, 1000)
+        w.charts.act_open.trigger()
+        for size, orientation in (
+            (1350, self.Qt.Orientation.Horizontal),
+            (640, self.Qt.Orientation.Vertical),
+        ):
+            w.resizeDocks([w.charts.dock], [size], orientation)
+        panel = w.charts.panel()
+        panel.kind.setCurrentIndex(ck.GROUP_SHARES)
+        pick(panel.column, "column:sentiment_label")
+        pick(panel.second, "column:group")
+        panel.refresh_columns()  # the codes given above (the coding panel would say so)
+        if not panel.corrected.check.isEnabled():
+            raise RuntimeError(f"no corrected option: {panel.corrected.check.toolTip()}")
+        panel.corrected.check.setChecked(True)
+        self.wait(lambda: not panel.pending and panel.corrected.report, "the corrected chart")
+        panel.corrected.target.setValue(8.0)  # what 300 rows can reach: a plan to show
+        self.save(panel, "chart_corrected.png")
+        panel.corrected.open_table()
+        table = panel.corrected.table
+        table.resize(1250, 560)
+        self.save(table, "corrected_table.png")
+        table.close()
+        panel.corrected.check.setChecked(False)
+        self.wait(lambda: not panel.pending, "the chart")
         w.charts.dock.hide()
         w.resize(1360, 820)
 
@@ -651,6 +740,39 @@ class Shots:
             raise RuntimeError(f"the import failed: {dialog.outcome.text()}")
         self.save(dialog, "qdpx_import.png")
         dialog.close()
+
+    def shoot_batches(self) -> None:
+        """A run sent as a batch to the fake Batch API (tests/fakes/batch_server.py), the
+        project opened again: the Jobs panel's batches, one fetched with a failed row."""
+        sys.path.insert(0, str(ROOT / "tests"))
+        from llmstudio.core import batch_results
+        from llmstudio.core.backends.openai_backend import OpenAIBackend
+        from llmstudio.core.batch_runs import submit_batches
+        from llmstudio.core.corpus import read_table
+        from llmstudio.core.paths import sample_corpus
+        from llmstudio.core.project import Project
+        from llmstudio.core.tasks import SentimentTask
+
+        from fakes.batch_server import FakeBatchAPI
+
+        path = self.tmp / "batch.llmstudio"
+        with FakeBatchAPI() as fake:
+            fake.add_rule("500", match=read_table(sample_corpus()).frame["text"][3], times=None)
+            with Project.create(path, read_table(sample_corpus())) as project:
+                backend = OpenAIBackend("gpt-4o-mini", fake.url, key="sk-screenshots")
+                submit_batches(project, SentimentTask(), backend, max_requests=120)
+                fake.finish(next(iter(fake.batches)))
+                batch_results.fetch(project)  # the first: fetched, one row failed
+                fake.finish()  # the second: done at the server, not fetched yet
+            w = self.window
+            loaded = []
+            w.sig_loaded.connect(lambda: loaded.append(True))
+            w.open_path(path)
+            self.wait(lambda: loaded and not w.background_work, "the batch project")
+            box = w.runs.batches.box
+            self.wait(lambda: "ready to fetch" in box.table.item(1, 3).text(), "the states")
+            w.resizeDocks([w.runs.panel], [330], self.Qt.Orientation.Vertical)
+            self.save(w.runs.panel, "jobs_batches.png")
 
 
 def pick(combo, data: str) -> None:

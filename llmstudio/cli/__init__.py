@@ -10,10 +10,13 @@
     llmstudio export PROJECT --coding-log F   every click of the coding by hand, with memos
     llmstudio passages PROJECT --codebook B --out F   coded passages of a code, with context
     llmstudio crosstab PROJECT --codebook B --by COL --out F   codes by a column's groups
+    llmstudio estimate FILE --model-column M --gold-column G   shares corrected for model error
     llmstudio bias FILE --swap gender --out DIR   counterfactual swaps: does the label change?
     llmstudio probe --model SPEC --probe eec|occupations --out DIR   template/completion probes
     llmstudio replicate PROJECT --run N [--temperature T ...]   ask a run's task again
     llmstudio agree PROJECT --run N --run M   run-to-run stability (replicates)
+    llmstudio explain PROJECT --row N --run M [--method occlusion|gradients] [--out F]
+                                              which words moved a row's label
     llmstudio runs PROJECT                    list runs; runs resume|discard|rename|delete
     llmstudio models list [--json]            the catalogue of recommended models
 
@@ -40,9 +43,12 @@ from ..log import log, setup_logging
 from . import (
     agree,
     annotate,
+    batch,
     bias,
     convert,
     demo,
+    estimate,
+    explain_cmd,
     export,
     import_cmd,
     inspect_cmd,
@@ -66,10 +72,13 @@ MODULES = (
     probe,
     export,
     passages_cmd,
+    estimate,
     import_cmd,
     replicate,
     runs,
     models,
+    batch,
+    explain_cmd,
 )
 
 

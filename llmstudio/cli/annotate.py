@@ -10,6 +10,7 @@ from ..core.errors import LlmstudioError
 from ..core.export import integer_notes
 from ..core.progress import Monitor
 from ..core.project import SUFFIX, Project
+from .batch import batch_arg, check_batch_options, submit_batch
 from .checks import check_counts, check_has_rows, check_model, check_out, check_out_folder
 from .exit_codes import job_status
 from .options import (
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     timeout = timeout_options(args)
     check_out(args.out)
     check_out_folder(args.out)
+    check_batch_options(args)
     # The same form, and the same task from it, as the run dialog's (core.run_form).
     form = RunForm(
         task_name=args.task,
@@ -126,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
                 args.model, base_url=args.base_url, concurrency=args.concurrency, **options
             )
             check_can_run(task, backend)
+            if args.batch:
+                return submit_batch(project, how, task, backend, args)
             if backend.remote:
                 announce_api_run(project, task, backend, args)
             if how == "beside":
@@ -244,6 +248,7 @@ def register(commands: Commands) -> None:
     )
     p.add_argument("--out", help="write the table with the new columns (.csv .xlsx .parquet)")
     api_args(p)
+    batch_arg(p)
     p.add_argument("--limit", type=int, help="only the first N rows")
     p.add_argument(
         "--long-texts",

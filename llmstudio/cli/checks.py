@@ -52,7 +52,8 @@ def check_counts(args: argparse.Namespace) -> None:
     """Numbers of rows and requests that cannot be right, before any file is read."""
     if getattr(args, "limit", None) is not None and args.limit < 1:
         raise UsageError("--limit is a number of rows, 1 or more")
-    if getattr(args, "concurrency", 1) < 1:
+    asked = getattr(args, "concurrency", 1)
+    if isinstance(asked, int) and asked < 1:
         raise UsageError("--concurrency is a number of parallel requests, 1 or more")
 
 

@@ -98,10 +98,32 @@ def bootstrap_args(p: argparse.ArgumentParser, default: int) -> None:
 def api_args(p: argparse.ArgumentParser) -> None:
     """Add the options of a run through an API model: ``--concurrency``, ``--rpm``,
     ``--tpm`` and ``--timeout``."""
-    p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
+    concurrency_arg(p)
     p.add_argument("--rpm", type=float, help="API requests per minute at most")
     p.add_argument("--tpm", type=float, help="API tokens per minute at most")
     timeout_arg(p)
+
+
+def concurrency(value: str):
+    """``--concurrency``: a number, ``auto`` or ``auto:MAX`` (core's ``Concurrency``)."""
+    from ..core.backends.auto_concurrency import Concurrency
+
+    try:
+        return Concurrency.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def concurrency_arg(p: argparse.ArgumentParser, what: str = "") -> None:
+    """Add ``--concurrency N|auto[:MAX]``."""
+    p.add_argument(
+        "--concurrency",
+        type=concurrency,
+        default=concurrency("8"),
+        metavar="N|auto[:MAX]",
+        help=f"{what}API requests at once (default 8); auto: as many as the server takes "
+        "well, found while the job runs (at most MAX, default 64)",
+    )
 
 
 def chosen_model(model: str | None, task: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..core.progress import Monitor
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
-from .options import timeout_arg, timeout_options
+from .options import concurrency_arg, timeout_arg, timeout_options
 from .parser import Commands
 from .progress_line import StatusLine
 
@@ -91,7 +91,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="eec: keep the run in this project file; run again, it answers from its cache",
     )
-    p.add_argument("--concurrency", type=int, default=8, help="parallel API requests")
+    concurrency_arg(p)
 
     timeout_arg(p)  # the API model commands' one --timeout
 

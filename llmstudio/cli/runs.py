@@ -21,7 +21,7 @@ from ..core.errors import LlmstudioError
 from ..core.progress import Monitor
 from ..core.project import SUFFIX, Project, open_project_file
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED, job_status
-from .options import timeout_arg, timeout_options
+from .options import concurrency_arg, timeout_arg, timeout_options
 from .parser import Commands
 
 ACTIONS = ("list", "resume", "discard", "rename", "delete")
@@ -54,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--base-url",
         help="resume: the OpenAI-compatible server of an API run (when it is not api.openai.com)",
     )
-    p.add_argument("--concurrency", type=int, default=8, help="resume: parallel API requests")
+    concurrency_arg(p, "resume: ")
 
     timeout_arg(p)  # the API model commands' one --timeout
 

@@ -16,11 +16,13 @@ def announce_api_run(
     args: argparse.Namespace,
     text_columns: list[str] | None = None,
     rows=None,
+    batch: bool = False,
 ) -> None:
     """Say what leaves the computer and what it may cost; typing the command is the
     consent, which is recorded in the project like the window's consent dialog.
     ``text_columns``/``rows``: what a job sends other than the text column's first
-    ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only)."""
+    ``--limit`` rows (``bias`` sends an original and a swapped column, swapped rows only);
+    ``batch``: sent as a batch (``annotate --batch``), priced as one."""
     from ..core.chunking import LongTexts
     from ..core.empty_texts import empty_words
     from ..core.loopback import is_loopback_endpoint
@@ -43,6 +45,7 @@ def announce_api_run(
         backend.model,
         rows,
         pieces=LongTexts(backend, task).pieces,
+        batch=batch,
     )
     named = ", ".join(repr(c) for c in plan.columns)
     on_this_computer = is_loopback_endpoint(endpoint)
@@ -50,9 +53,15 @@ def announce_api_run(
     left_out = f" ({empty_words(plan.empty)} left out)" if plan.empty else ""
     print(
         f"sending column{'s' if len(plan.columns) > 1 else ''} {named} of "
-        f"{plan.rows:,} rows{left_out} to {endpoint} (model {backend.model}); "
+        f"{plan.rows:,} rows{left_out} to {endpoint} (model {backend.model})"
+        f"{' as a batch (finishes within 24 h)' if batch else ''}; "
         f"at most {plan.estimate}; answers already in the project are not requested again"
-        + ("; a server on this computer: nothing leaves it" if on_this_computer else ""),
+        + (
+            "; a server on this computer: nothing leaves it (unless its port is a tunnel "
+            "to another machine)"
+            if on_this_computer
+            else ""
+        ),
         file=sys.stderr,
     )
     plan.grant(project)

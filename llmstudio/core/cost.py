@@ -22,6 +22,10 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "gpt-4.1-mini": (0.40, 1.60),
     "gpt-4.1": (2.00, 8.00),
 }
+# A run sent through the Batch API costs half the list price (OpenAI's Batch API pricing,
+# https://platform.openai.com/docs/guides/batch: "50% lower costs"); the user's prices.json
+# gives list prices, to which this applies.
+BATCH_PRICE_FACTOR = 0.5
 
 
 def _prices_file():
@@ -59,10 +63,11 @@ class Estimate:
     output_tokens: int
     cost_usd: float | None  # None: no price known for this model
     same_text: int = 0  # rows with the same input as an earlier row: not sent again
+    batch: bool = False  # priced as a Batch API run (BATCH_PRICE_FACTOR of the list price)
 
     def __str__(self) -> str:
         cost = (
-            f"about ${self.cost_usd:,.2f}"
+            f"about ${self.cost_usd:,.2f}" + (" at the batch price (half)" if self.batch else "")
             if self.cost_usd is not None
             else "cost unknown (no price for this model)"
         )
@@ -91,13 +96,15 @@ def estimate(
     output_tokens_per_row: int | None = None,
     *,
     pieces: Callable[[list[str]], list[str]] | None = None,
+    batch: bool = False,
 ) -> Estimate:
     """Tokens and cost of sending ``texts`` (each row's input as the runner makes it: see
     :func:`llmstudio.core.runner.row_inputs`) through ``task``.
 
     Identical inputs count once: a job sends each distinct input once and gives its
     answer to every row that has it (``core/runner.py``). ``pieces`` turns the distinct
-    inputs into what is sent (a long text's chunks: ``LongTexts.pieces``)."""
+    inputs into what is sent (a long text's chunks: ``LongTexts.pieces``); ``batch``: sent
+    through the Batch API, at its price."""
     distinct = list(dict.fromkeys(texts))
     same_text = len(texts) - len(distinct)
     texts = pieces(distinct) if pieces is not None else distinct
@@ -109,4 +116,6 @@ def estimate(
     out = per_row * len(texts)
     price = price_table().get(model)
     cost = None if price is None else (inp * price[0] + out * price[1]) / 1e6
-    return Estimate(len(texts), inp, out, cost, same_text)
+    if cost is not None and batch:
+        cost *= BATCH_PRICE_FACTOR
+    return Estimate(len(texts), inp, out, cost, same_text, batch)

@@ -89,6 +89,11 @@ class RunError(LlmstudioError):
     """An action on a run that cannot be done (no such run, wrong state...)."""
 
 
+class ExplainError(LlmstudioError):
+    """A row's answer that cannot be explained (no label, no text, a method the model
+    does not allow, a refused consent)."""
+
+
 class RunBusy(RunError):
     """The run a job would fill is being filled by another live job."""
 

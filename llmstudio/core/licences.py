@@ -17,7 +17,6 @@ MAIN_DEPENDENCIES = (
     "charset-normalizer",
     "openpyxl",
     "PySide6-Essentials",
-    "superqt",
     "platformdirs",
     "torch",
     "transformers",

@@ -144,6 +144,7 @@ def build_record(
                 ),
                 ("long texts", long_texts_words(r)),
             ]
+            + ([("requests at once", r.concurrency)] if r.concurrency else [])
         )
         settings = {k: v for k, v in r.fingerprint.items() if k not in ("model", "endpoint")}
         params = {k: v for k, v in r.params.items() if k != "codebook"}
@@ -463,6 +464,11 @@ def suggested_paragraph(
             parts.append(
                 f"{r.empty:,} text{' was' if r.empty == 1 else 's were'} empty or "
                 "only whitespace: not sent to the model and left without a label."
+            )
+        if r.concurrency:  # speed only: the answers do not depend on it
+            found = r.concurrency.removeprefix("auto: ")
+            parts.append(
+                f"The number of requests sent at once was found as the run went ({found})."
             )
         if r.chunked:
             parts.append(

@@ -14,6 +14,7 @@ from .chunking import long_text_counts
 from .empty_texts import EMPTY_TEXT
 from .errors import LlmstudioError
 from .project import Project
+from .run_concurrency import settled_of
 from .runs import run_name
 from .store import annotations as stored_annotations
 from .store import human_codes as stored_codes
@@ -61,6 +62,7 @@ class RunRecord:
     chunked: int = 0  # rows whose text was split into chunks
     truncated: int = 0  # rows whose text the model read only the start of
     empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
+    concurrency: str = ""  # what an auto concurrency settled on ("" for a fixed one)
 
     @property
     def title(self) -> str:
@@ -109,6 +111,7 @@ def run_records(project: Project) -> list[RunRecord]:
         except ValueError:
             messages = [{"role": "user", "content": prompt}]
         chunked, truncated = long_text_counts(project.db, run_id)
+        settled = settled_of(project.db, run_id)
         out.append(
             RunRecord(
                 run_id,
@@ -136,6 +139,7 @@ def run_records(project: Project) -> list[RunRecord]:
                 chunked=chunked,
                 truncated=truncated,
                 empty=int(empty),
+                concurrency=settled.describe() if settled else "",
             )
         )
     return out

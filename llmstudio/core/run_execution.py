@@ -8,6 +8,7 @@ import queue
 import re
 import threading
 import time
+from contextlib import nullcontext
 
 from .backends.base import BackendError, RowError
 from .empty_texts import EmptyText
@@ -86,6 +87,9 @@ def run_local(long_texts, row_ids, text_of, writer, state, report, cancelled) ->
 
 def run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) -> str:
     backend = long_texts.backend
+    # An auto concurrency (``--concurrency auto``) lets ``limit`` of the threads ask at
+    # once and finds the limit as they go (backends/auto_concurrency.py).
+    gate = backend.adaptive
     jobs: queue.Queue = queue.Queue()
     results: queue.Queue = queue.Queue()
     stop = threading.Event()
@@ -100,7 +104,8 @@ def run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) -
                 return
             text = text_of(row_id)
             try:
-                outcome = long_texts.annotate_one(text)
+                with gate.slot() if gate is not None else nullcontext():
+                    outcome = long_texts.annotate_one(text)
             except BackendError as exc:
                 results.put((row_id, text, exc, None))
                 return
@@ -150,6 +155,8 @@ def run_remote(long_texts, row_ids, text_of, writer, state, report, cancelled) -
                     unreported, last_report = [], now
                 continue
             last_row, state.waiting_s = time.monotonic(), 0.0
+            if gate is not None:
+                state.at_once = gate.limit
             batch += _drain(results)  # whatever else has come back: one commit for all
             fatal = next((o for _, _, o, _ in batch if isinstance(o, BackendError)), None)
             if fatal is not None:

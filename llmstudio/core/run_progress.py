@@ -28,6 +28,7 @@ class Progress:
     waiting_s: float = 0.0  # remote: seconds since a row last came back, once it is long
     waiting_for: str = ""  # the server waited for (its host)
     same_text: int = 0  # rows answered with another row's answer (the same input, sent once)
+    at_once: int = 0  # an auto concurrency's requests at once now (0: a fixed one)
 
     @property
     def rows_per_s(self) -> float:
@@ -67,6 +68,7 @@ class JobResult:
     empty: int = 0  # rows with no text: no label, never sent (core/empty_texts.py)
     stopped: str = ""  # why the circuit breaker stopped the job ("" when it did not)
     same_text: int = 0  # rows computed with another row's answer: the same input, sent once
+    concurrency: str = ""  # what an auto concurrency settled on ("" for a fixed one)
 
     def summary(self, title: str | None = None) -> str:
         """The end-of-run line: "run 3: done; 300/300 rows, 300 computed, 0 from cache,
@@ -85,4 +87,5 @@ class JobResult:
                 else ""
             )
             + (f"; {long_texts}" if long_texts else "")
+            + (f"; {self.concurrency}" if self.concurrency else "")
         )

@@ -52,16 +52,18 @@ from .backends.base import Backend, BackendError, RowError, digest
 from .cells import cell_text
 from .chunking import LongTexts, long_text_counts
 from .empty_texts import EMPTY_TEXT, EmptyText, no_text
-from .errors import ProjectError
+from .errors import ProjectError, RunBusy
 from .nested import shown_column, text_column_problem
 from .progress import Monitor
 from .project import Project
+from .run_concurrency import record as record_concurrency
 from .run_execution import run_local, run_remote
 from .run_keys import Replicate, run_spec
 from .run_progress import JobResult, Progress
 from .run_writer import Writer, now_iso
 from .runs import check_run_free, hold_run, release_run, stored_json
 from .store import annotations as stored_annotations
+from .store import batches as stored_batches
 from .store import cache as response_cache
 from .store import history, transaction
 from .store import runs as stored_runs
@@ -93,6 +95,12 @@ def _find_or_create_run(
         done_at = row[3] if row is not None and row[2] == "done" else None
         if row is not None:
             check_run_free(db, path, row[0], row[2], row[4])
+            waiting = stored_batches.unfetched_of_run(db, row[0])
+            if waiting:  # asking its rows now would pay for them twice
+                raise RunBusy(
+                    f"run {row[0]} waits for batch {waiting[0]} at the server: fetch its "
+                    f"results (llmstudio batch fetch) or cancel it first"
+                )
             # The pid tells a run still being filled from one whose process was killed.
             stored_runs.claim(db, row[0], total, os.getpid())
             run_id = row[0]
@@ -192,30 +200,9 @@ def run_job(
                 on_rows(flushed)
             monitor.report(state.done, state.total, record=state)
 
-        # Answers already paid for: no call at all; rows with no text need none.
-        uncached, first_of = [], {}
-        for row_id in todo:
-            text = text_of(row_id)
-            if row_id in blanks:
-                writer.add(row_id, text, EmptyText(), True)
-                state.empty += 1
-                continue
-            key = writer.key(text)
-            hit = response_cache.get(db, key)
-            if hit is not None:
-                writer.add(row_id, text, json.loads(hit), True)
-                state.cached += 1
-            elif key in first_of:  # the same input as a row to be asked: asked once
-                writer.same.setdefault(first_of[key], []).append(row_id)
-                state.same_text += 1
-            else:
-                first_of[key] = row_id
-                uncached.append(row_id)
-            if writer.due():
-                report(writer.flush())
-        report(writer.flush())
+        uncached = rows_to_ask(todo, text_of, blanks, writer, state, report)
 
-        status = "done"
+        status, concurrency = "done", ""
         if uncached and not cancelled():
             runner = run_remote if backend.remote else run_local
             try:
@@ -232,6 +219,10 @@ def run_job(
                     if not prepared
                     else runner(long_texts, uncached, text_of, writer, state, report, cancelled)
                 )
+                if backend.adaptive is not None and prepared:
+                    settled = backend.adaptive.settled()
+                    record_concurrency(db, run_id, settled)
+                    concurrency = settled.describe()
             except BackendError:
                 # The model cannot be used at all (bad key, unmappable labels): keep what
                 # finished and mark the run failed rather than leaving it "running".
@@ -267,12 +258,48 @@ def run_job(
             _empty_count(db, run_id),
             stopped,
             same_text,
+            concurrency,
         )
     finally:
         if run_id is not None:
             release_run(held_as, run_id)
         if own:
             proj.close()
+
+
+def rows_to_ask(
+    todo: Sequence[int],
+    text_of: Callable[[int], str],
+    blanks: set[int],
+    writer: Writer,
+    state: Progress,
+    report: Callable[[list], None],
+) -> list[int]:
+    """The rows of ``todo`` that need a request (one per request key: the others are
+    queued in ``writer.same``); answers already paid for are stored without a call, and
+    rows with no text need none (what a run and a batch both do first)."""
+    uncached, first_of = [], {}
+    for row_id in todo:
+        text = text_of(row_id)
+        if row_id in blanks:
+            writer.add(row_id, text, EmptyText(), True)
+            state.empty += 1
+            continue
+        key = writer.key(text)
+        hit = response_cache.get(writer.db, key)
+        if hit is not None:
+            writer.add(row_id, text, json.loads(hit), True)
+            state.cached += 1
+        elif key in first_of:  # the same input as a row to be asked: asked once
+            writer.same.setdefault(first_of[key], []).append(row_id)
+            state.same_text += 1
+        else:
+            first_of[key] = row_id
+            uncached.append(row_id)
+        if writer.due():
+            report(writer.flush())
+    report(writer.flush())
+    return uncached
 
 
 def _prepare(
@@ -386,3 +413,6 @@ def run_results(project: Project, run_id: int) -> pd.DataFrame:
 
 # Public: the CLI says a model cannot run a task before it announces any request.
 check_can_run = _check_can_run
+# Public: a batch (core/batch_runs.py) finds its run and makes its rows' inputs as a run does.
+find_or_create_run = _find_or_create_run
+input_maker = _input_maker

@@ -33,6 +33,7 @@ from .errors import LlmstudioError, ProjectError, RunBusy, RunError
 from .leftovers import pid_alive, process_started
 from .project import Project
 from .store import annotations as stored_annotations
+from .store import batches as stored_batches
 from .store import history, transaction
 from .store import runs as stored_runs
 
@@ -313,8 +314,10 @@ def table_runs(project: Project) -> list[tuple[RunInfo, str]]:
 
 
 def interrupted_runs(project: Project) -> list[RunInfo]:
-    """The runs that stopped before the end and can be resumed or discarded."""
-    return [i for i in run_infos(project) if i.state == INTERRUPTED]
+    """The runs that stopped before the end and can be resumed or discarded (not those
+    waiting for a batch's answers: the Jobs panel's batches follow them)."""
+    waiting = stored_batches.runs_waiting(project.db)
+    return [i for i in run_infos(project) if i.state == INTERRUPTED and i.run_id not in waiting]
 
 
 # -- actions -------------------------------------------------------------------------------

@@ -76,11 +76,12 @@ def send_plan(
     rows: Sequence[int] | None = None,
     *,
     pieces: Callable[[list[str]], list[str]] | None = None,
+    batch: bool = False,
 ) -> SendPlan:
     """The plan of a job that sends ``rows`` (default all) of ``text_columns`` through
     ``task`` to ``model`` at ``endpoint``. ``pieces``: what a loaded backend makes of the
     distinct inputs (a long text's chunks, ``LongTexts.pieces``); without it each input
-    counts as one request."""
+    counts as one request. ``batch``: sent as a batch (the estimate at the batch price)."""
     rows = range(len(frame)) if rows is None else rows
     texts = [t for column in text_columns for t in row_inputs(task, frame, column, rows)]
     empty = len(empty_rows(task, frame, text_columns[0], rows))
@@ -91,7 +92,7 @@ def send_plan(
         rows=len(rows) - empty,
         empty=empty,
         inputs=len(texts),
-        estimate=estimate(task, texts, model, pieces=pieces),
+        estimate=estimate(task, texts, model, pieces=pieces, batch=batch),
     )
 
 

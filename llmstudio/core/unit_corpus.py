@@ -225,6 +225,28 @@ def units_sentence(project) -> str | None:
     return info.sentence() if info else None
 
 
+# What the table calls the offset columns, and what they mean: "unit_start" reads as a
+# column name, not as where the unit is (title, tooltip).
+OFFSET_TITLES = {
+    "unit_start": (
+        "Starts at",
+        "Where the unit starts in its document's text: a character offset counted from 0 "
+        "(the coding panel counts from 1)",
+    ),
+    "unit_end": (
+        "Ends before",
+        "Where the unit ends in its document's text: the offset just after its last "
+        "character (the unit is the text from “Starts at” up to here)",
+    ),
+}
+
+
+def column_titles(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Readable titles and tooltips of a units corpus's offset columns; none for another
+    table (a column of a user's own that happens to be called ``unit_start``)."""
+    return OFFSET_TITLES if is_units_frame(frame) else {}
+
+
 def is_units_frame(frame: pd.DataFrame) -> bool:
     """Whether ``frame`` has the columns of a units corpus (``document``, ``unit``,
     ``unit_start``, ``unit_end``)."""

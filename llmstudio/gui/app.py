@@ -33,6 +33,8 @@ def application():
     """The QApplication, created once with llmstudio's name and style."""
     from PySide6.QtWidgets import QApplication
 
+    from .common import gc_guard
+
     app = QApplication.instance()
     if app is None:
         _quiet_offscreen_warnings()
@@ -44,6 +46,7 @@ def application():
         app.setApplicationVersion(__version__)
         app.setStyle("Fusion")
         app.setWindowIcon(app_icon())
+    gc_guard.install(app)  # garbage holding Qt objects is collected on this thread only
     return app
 
 

@@ -52,7 +52,7 @@ def test_the_format_ladder_ends_in_a_plain_prompt():
     while d.format != "text":
         d = d.adjusted(LOCAL, "response_format is not supported")
         seen.append(d.format)
-    assert seen == ["json_object", "json_schema", "text"]
+    assert seen == ["json_object", "json_schema", "tgi_json", "text"]
     assert "response_format" not in kwargs(d)
     assert d.adjusted(LOCAL, "response_format is not supported") is None  # nothing left
     # At OpenAI: the schema, then OpenAI's own JSON mode (no llama.cpp schema key).

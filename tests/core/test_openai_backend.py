@@ -105,10 +105,10 @@ def test_a_server_without_structured_output_gets_the_plain_prompt(fake_openai):
     for text in TEXTS[:5]:
         assert within(10, backend.annotate_one, TASK, text)["sentiment_label"] == label_for(text)
     requests = fake_openai.chat_requests()
-    # Both forms of structured output refused once each, then the plain question, and
-    # no more asking.
+    # The three forms of structured output (llama.cpp's, OpenAI's, TGI's) refused once
+    # each, then the plain question, and no more asking.
     assert [((r.body.get("response_format") or {}).get("type"), r.status) for r in requests] == (
-        [("json_object", 400), ("json_schema", 400)] + [(None, 200)] * 5
+        [("json_object", 400), ("json_schema", 400), ("json_object", 400)] + [(None, 200)] * 5
     )
 
 
@@ -118,9 +118,9 @@ def test_the_fallback_holds_under_concurrency(fake_openai, project):
     assert result.status == "done" and result.failed == 0 and result.done == len(TEXTS)
     plain = [r for r in fake_openai.chat_requests() if "response_format" not in r.body]
     assert len(plain) == len(TEXTS)
-    # Requests go one at a time until one is answered: two refusals in all, not two
+    # Requests go one at a time until one is answered: three refusals in all, not three
     # per thread.
-    assert len(fake_openai.chat_requests()) - len(plain) == 2
+    assert len(fake_openai.chat_requests()) - len(plain) == 3
 
 
 def test_without_logprobs_the_stated_score_is_kept(fake_openai):

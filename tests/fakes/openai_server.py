@@ -41,9 +41,16 @@ must carry, as some gateways want ``?key=...``), ``accepts_structured=False``
 word or a punctuation mark as a token: longer requests get vLLM's 400 "maximum context
 length"; ``GET /v1/models`` then lists it as vLLM's ``max_model_len``, or under the name
 ``context_field`` says: ``meta.n_ctx_train`` as llama.cpp's server writes it),
-``continuation`` (a ``{first word: probability}`` table, or a function of the text giving
-one: a free prompt is then answered by a story sentence whose first word is drawn from it
-by :func:`continuation_word`, reproducibly per text and ``seed``; with ``max_tokens`` the
+``knee`` (latency rises beyond this many requests in flight, as the square of their
+share: a server whose best concurrency is ``knee``), ``refuse_above`` (429 without
+``Retry-After`` above this many in flight), ``server_kind`` (the ``owned_by`` of its
+model list: ``vllm``, ``sglang``, ``llamacpp`` as those servers write it),
+``structured_form`` (the one structured-output form it takes, as
+:func:`structured_form` names them; other forms are refused as that server would, TGI's
+with its 422), ``continuation`` (a ``{first word:
+probability}`` table, or a function of the text giving one: a free prompt is then
+answered by a story sentence whose first word is drawn from it by
+:func:`continuation_word`, reproducibly per text and ``seed``; with ``max_tokens`` the
 answer is cut to that many tokens, and ``top_logprobs`` lists the table's most likely
 words as the first token's alternatives; the completion probes' tests use it).
 
@@ -137,7 +144,30 @@ CONTINUATION_REST = " smiled at everyone and sat down."
 
 def _schema(body: dict) -> dict:
     fmt = body.get("response_format") or {}
-    return (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
+    return (
+        (fmt.get("json_schema") or {}).get("schema")
+        or fmt.get("schema")
+        or fmt.get("value")
+        or body.get("guided_json")
+        or {}
+    )
+
+
+def structured_form(body: dict) -> str | None:
+    """The structured-output form a request uses: ``json_schema`` (OpenAI's, vLLM's,
+    SGLang's), ``llamacpp`` (json_object with ``schema``), ``tgi`` (json_object with
+    ``value``), ``guided_json`` (vLLM's extra field), ``json_mode`` (json_object alone);
+    None without one."""
+    if "guided_json" in body:
+        return "guided_json"
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict):
+        return None
+    if fmt.get("type") == "json_schema":
+        return "json_schema"
+    if "value" in fmt:
+        return "tgi"
+    return "llamacpp" if "schema" in fmt else "json_mode"
 
 
 def _system(body: dict) -> str:
@@ -310,11 +340,17 @@ class FakeOpenAI(ServedFake):
         host: str = "127.0.0.1",
         port: int = 0,
         host_name: str = "127.0.0.1",
+        knee: int | None = None,
+        refuse_above: int | None = None,
+        server_kind: str = "fake",
+        structured_form: str | None = None,
     ):
         # The host its URL names: a name that tests/helpers/remote.py resolves to
         # 127.0.0.1 makes it a server elsewhere, as the consent sees it.
         self.host_name = host_name
         self.latency = latency
+        self.knee, self.refuse_above = knee, refuse_above
+        self.server_kind, self.structured_form = server_kind, structured_form
         self.context_window = context_window
         self.context_field = context_field
         self.jitter = jitter
@@ -533,9 +569,20 @@ class FakeOpenAI(ServedFake):
                 "unsupported_value",
                 param="temperature",
             )
+        form = structured_form(body)
+        if self.structured_form is not None and form not in (None, self.structured_form):
+            if self.structured_form == "tgi":  # TGI's router (serde) refusing the body
+                return self._error(
+                    422,
+                    "Failed to deserialize the JSON body into the target type: "
+                    "response_format: missing field `value` at line 1 column 80",
+                )
+            return self._error(400, f"response_format: this server takes no {form} form")
         fmt = body.get("response_format")
-        if fmt is not None and (
-            not self.accepts_structured or (fmt or {}).get("type") not in self.formats
+        if (
+            self.structured_form is None
+            and fmt is not None
+            and (not self.accepts_structured or (fmt or {}).get("type") not in self.formats)
         ):
             # As llama-cpp-python words it (a pydantic error), with the status set.
             return self._error(
@@ -609,7 +656,13 @@ class FakeOpenAI(ServedFake):
                 {
                     "object": "list",
                     "data": [
-                        {"id": n, "object": "model", "created": 0, "owned_by": "fake", **extra}
+                        {
+                            "id": n,
+                            "object": "model",
+                            "created": 0,
+                            "owned_by": self.server_kind,
+                            **extra,
+                        }
                         for n in names
                     ],
                 },
@@ -618,7 +671,12 @@ class FakeOpenAI(ServedFake):
         if not is_chat:
             return self._error(404, f"no route {request.method} {request.path}")
         spread = (_hash(request.text or "")[2] / 255 * 2 - 1) * self.jitter if is_chat else 0.0
-        self._wait(self.latency + spread)
+        with self._lock:
+            held = self._in_flight
+        if self.refuse_above is not None and held > self.refuse_above:
+            return self._error(429, "Too many requests at once", "rate_limit_exceeded")
+        slower = max(1.0, held / self.knee) ** 2 if self.knee else 1.0
+        self._wait((self.latency + spread) * slower)
         body = request.body if isinstance(request.body, dict) else {}
         model = body.get("model")
         if self.models is not None and model not in self.models:
@@ -761,6 +819,8 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="answer 400 to response_format (a server without structured output)",
     )
+    ap.add_argument("--knee", type=int, help="latency rises beyond this many in flight")
+    ap.add_argument("--refuse-above", type=int, help="429 above this many in flight")
     args = ap.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -770,6 +830,8 @@ def main(argv: list[str] | None = None) -> int:
         api_key=args.api_key,
         port=args.port,
         accepts_structured=not args.no_structured,
+        knee=args.knee,
+        refuse_above=args.refuse_above,
     ) as fake:
         print(fake.url, flush=True)
         try:

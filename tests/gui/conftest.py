@@ -6,6 +6,7 @@ Run offscreen: ``QT_QPA_PLATFORM=offscreen`` (set here too, before Qt starts, so
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -16,7 +17,6 @@ import pytest  # noqa: E402
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QThreadPool  # noqa: E402
 
 LOAD_TIMEOUT_MS = 20_000
 
@@ -35,6 +35,17 @@ def isolated_config(tmp_path, monkeypatch):
     monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(config))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     return config
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread(qapp):
+    """As the app does (``gui.app.application``): garbage holding Qt objects is collected
+    on the GUI thread only (``gui.common.gc_guard``); a test's own garbage, when it ends."""
+    from llmstudio.gui.common import gc_guard
+
+    gc_guard.install(qapp)
+    yield
+    gc.collect()
 
 
 @pytest.fixture
@@ -113,7 +124,9 @@ def window(new_window):
 def settle(qtbot, window) -> None:
     """Wait until the window's background jobs have finished and reported back."""
     qtbot.waitUntil(lambda: not window.background_work, timeout=LOAD_TIMEOUT_MS)
-    QThreadPool.globalInstance().waitForDone(LOAD_TIMEOUT_MS)
+    from llmstudio.gui.common.workers import wait_for_all
+
+    assert wait_for_all(LOAD_TIMEOUT_MS), "background work still running"
 
 
 def open_and_wait(qtbot, window, path, options=None, timeout: int = LOAD_TIMEOUT_MS):

@@ -5,12 +5,15 @@ the coding panel showing a unit inside its document."""
 from __future__ import annotations
 
 import pandas as pd
+from PySide6.QtCore import Qt
 
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.project import Project
 from llmstudio.core.unit_corpus import stored_units_info
 from llmstudio.gui.coding.unit_context import unit_place, unit_word
+
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 TIMEOUT_MS = 20_000
 DOC_A = "Dr. Smith came home. He was tired.\n\nThe next day he left. It rained."
@@ -127,6 +130,13 @@ def test_coding_panel_shows_a_unit_inside_its_document(qtbot, window, open_file,
     for raw in ("unit_start", "unit_end", ">unit<", ">document<"):
         assert raw not in meta
     window.grab().save(str(tmp_path / "coding_place.png"))
+    # the table names the offsets in words, and says what they count
+    model = window.model
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert "Starts at" in headers and "Ends before" in headers
+    assert "unit_start" not in headers and "unit_end" not in headers
+    tip = model.headerData(headers.index("Starts at"), Qt.Orientation.Horizontal, TOOLTIP)
+    assert "counted from 0" in tip
     coding.goto(0)
     assert context.before.text() == "<i>(the start of the document)</i>"
     assert context.after.text() == "He was tired. The next day he left."
@@ -149,6 +159,9 @@ def test_a_table_that_is_not_split_shows_no_context(qtbot, window, open_file, tm
     assert not coding.context.before.isVisible()
     assert not coding.context.after.isVisible()
     assert "characters" not in coding.meta_label.text()  # a table's rows are no units
+    model = window.model
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert "Starts at" not in headers
 
 
 def test_run_dialog_says_how_many_units_and_tokens_a_run_sends(qtbot, tmp_path):

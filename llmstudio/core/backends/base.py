@@ -50,6 +50,9 @@ class Backend(ABC):
     batch_size: int = 32
     # Threads the runner calls :meth:`annotate_one` from (remote backends).
     concurrency: int = 1
+    # An auto concurrency (``auto_concurrency.AutoConcurrency``): how many of those
+    # threads may ask at once, found as the job runs; None: all of them.
+    adaptive = None
     # The server a remote backend sends to ("host:port"), as consent is asked and kept
     # for it; "" for a model on this computer.
     host: str = ""

@@ -1,9 +1,30 @@
 """What an OpenAI-compatible endpoint accepts, learned from its refusals and remembered.
 
-Servers differ in what a chat request may carry: OpenAI and vLLM take a JSON schema as
-``response_format: json_schema``; llama.cpp's servers take the schema as
-``response_format: json_object`` with a ``schema`` key (llama-cpp-python answers
-``json_schema`` with HTTP 500); some servers refuse ``logprobs``; OpenAI's reasoning
+Servers differ in what a chat request may carry. The structured-output (JSON schema,
+guided decoding) forms, as each server documents them:
+
+* ``json_schema``: ``response_format: {"type": "json_schema", "json_schema": {"name",
+  "schema", "strict"}}``: OpenAI; vLLM (docs.vllm.ai, features/structured_outputs: "the
+  OpenAI-compatible response_format"); SGLang (docs.sglang.ai, structured outputs:
+  ``response_format={"type": "json_schema", "json_schema": {...}}``); llama.cpp's server
+  and LM Studio too.
+* ``json_object``: ``response_format: {"type": "json_object", "schema": {...}}``:
+  llama.cpp's server (tools/server/README.md, "response_format ... Supports schema-
+  constrained JSON ... {"type": "json_object", "schema": {...}}"); llama-cpp-python
+  answers ``json_schema`` with HTTP 500. Ollama and vLLM take it as JSON mode.
+* ``tgi_json``: ``response_format: {"type": "json_object", "value": {...}}``: Hugging
+  Face TGI (docs: basic_tutorials/using_guidance; its router's ``GrammarType`` is
+  ``{"type": "json" (alias "json_object"), "value": schema}``); it refuses the other
+  forms (422 "response_format: missing field `value`").
+* ``guided_json``: the schema as the extra body field ``guided_json``: vLLM before 0.12
+  (docs.vllm.ai v0.6-v0.11, structured_outputs: "guided_json: the output will follow the
+  JSON schema"; removed in 0.12 for ``structured_outputs``, by when ``json_schema`` works).
+
+Which comes first depends on the server: OpenAI's own; vLLM and SGLang (known by the
+``owned_by`` of their model list, :func:`server_of`) get ``json_schema``; any other
+``json_object`` with the schema, then the others in turn as each is refused.
+
+Some servers refuse ``logprobs``; OpenAI's reasoning
 models refuse ``max_tokens`` (they want ``max_completion_tokens``) and any temperature
 but their default. A refusal names what it refuses, so the request is changed and sent
 again; what was learned is kept per endpoint and model in ``endpoints.json`` in the
@@ -21,12 +42,30 @@ from ..atomic import write_text
 from ..paths import config_dir
 
 OPENAI_HOST = "api.openai.com"
-# Which structured-output form to try first. Elsewhere than OpenAI the llama.cpp form
-# comes first: llama.cpp takes only that one, and vLLM and Ollama take it too (as JSON
-# mode), so the common local servers answer the first request.
+# The structured-output forms in the order they are tried (see the docstring). Elsewhere
+# than OpenAI, vLLM and SGLang, the llama.cpp form comes first: llama.cpp takes only that
+# one, and Ollama takes it too (as JSON mode), so the common local servers answer the
+# first request.
 LADDER_OPENAI = ("json_schema", "json_object", "text")
-LADDER_OTHER = ("json_object", "json_schema", "text")
-_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "structured", "grammar")
+LADDER_OTHER = ("json_object", "json_schema", "tgi_json", "text")
+LADDERS = {
+    "vllm": ("json_schema", "guided_json", "json_object", "text"),
+    "sglang": ("json_schema", "json_object", "text"),
+}
+# The ``owned_by`` a server's model list gives its models, as each server's source sets
+# it: vLLM (vllm/entrypoints/openai/protocol.py ``ModelCard.owned_by = "vllm"``), SGLang
+# (sglang/srt/entrypoints/openai/protocol.py ``owned_by = "sglang"``), llama.cpp's server
+# (tools/server: ``{"owned_by", "llamacpp"}``).
+SERVERS = {"vllm": "vllm", "sglang": "sglang", "llamacpp": "llama.cpp"}
+_FORMAT_WORDS = (
+    "response_format",
+    "json_schema",
+    "json_object",
+    "schema",
+    "structured",
+    "grammar",
+    "guided",
+)
 _lock = threading.Lock()
 
 
@@ -34,7 +73,7 @@ _lock = threading.Lock()
 class Dialect:
     """How to phrase a request to one endpoint and model."""
 
-    format: str = "json_object"  # json_schema, json_object or text
+    format: str = "json_object"  # json_schema, json_object, tgi_json, guided_json or text
     tried: tuple[str, ...] = ()  # formats refused so far
     schema_in_json_object: bool = True  # llama.cpp's "schema" key (OpenAI refuses it)
     logprobs: bool = True
@@ -42,12 +81,13 @@ class Dialect:
     temperature: bool = True  # False: the model takes only its default temperature
     seed: bool = True
     confirmed: bool = False  # an answer came back phrased this way
+    server: str = ""  # a key of SERVERS when the server said what it is
 
     @classmethod
-    def first_for(cls, host: str) -> Dialect:
+    def first_for(cls, host: str, server: str = "") -> Dialect:
         if host == OPENAI_HOST:
             return cls(format=LADDER_OPENAI[0], schema_in_json_object=False)
-        return cls(format=LADDER_OTHER[0])
+        return cls(format=_ladder(host, server)[0], server=server)
 
     def request(
         self,
@@ -79,6 +119,10 @@ class Dialect:
                 if self.schema_in_json_object
                 else {"type": "json_object"}
             )
+        elif self.format == "tgi_json":
+            kwargs["response_format"] = {"type": "json_object", "value": schema}
+        elif self.format == "guided_json":  # not an OpenAI field: the client's extra body
+            kwargs["extra_body"] = {"guided_json": schema}
         if self.logprobs:
             kwargs["logprobs"] = True
         return kwargs
@@ -119,7 +163,7 @@ class Dialect:
 
     def _next_format(self, host: str) -> Dialect:
         tried = self.tried + (self.format,)
-        ladder = LADDER_OPENAI if host == OPENAI_HOST else LADDER_OTHER
+        ladder = _ladder(host, self.server)
         following = [f for f in ladder if f not in tried]
         return replace(self, format=following[0] if following else "text", tried=tried)
 
@@ -130,6 +174,8 @@ class Dialect:
                 "json_schema": "structured output (JSON schema)",
                 "json_object": "JSON mode"
                 + (" with the schema" if self.schema_in_json_object else ""),
+                "tgi_json": "structured output (TGI's JSON grammar)",
+                "guided_json": "guided decoding (vLLM's guided_json)",
                 "text": "plain prompt, answer parsed",
             }[self.format]
         ]
@@ -142,6 +188,22 @@ class Dialect:
         if self.max_tokens_param != "max_tokens":
             parts.append(self.max_tokens_param)
         return ", ".join(parts)
+
+
+def _ladder(host: str, server: str) -> tuple[str, ...]:
+    if host == OPENAI_HOST:
+        return LADDER_OPENAI
+    return LADDERS.get(server, LADDER_OTHER)
+
+
+def server_of(entries) -> str:
+    """The server (a key of :data:`SERVERS`) its model list says it is, from the
+    ``owned_by`` of its entries; "" when none says."""
+    for entry in entries:
+        owner = str(getattr(entry, "owned_by", "") or "").lower()
+        if owner in SERVERS:
+            return owner
+    return ""
 
 
 def _file():

@@ -43,8 +43,10 @@ from ..secrets import (
 )
 from ..tasks.base import ParseError, Task
 from . import dialect as dialects
+from .auto_concurrency import AutoConcurrency, Concurrency
 from .base import Backend, BackendError, RowError
 from .dialect import OPENAI_HOST
+from .openai_answer import read_answer
 from .openai_client import (
     DEFAULT_TIMEOUT,
     STOP_AFTER_TIMEOUTS,
@@ -56,12 +58,12 @@ from .openai_client import (
     transient,
 )
 from .openai_context import (
-    CONTEXT_FIELDS,
     CONTEXT_REFUSAL,
     CONTEXT_WINDOWS,
     DEFAULT_CONTEXT_WINDOW,
     MESSAGE_OVERHEAD_TOKENS,
     MESSAGE_TOKENS,
+    listed_context,
     tiktoken_encoding,
 )
 from .openai_messages import cause, key_refused
@@ -82,7 +84,7 @@ class OpenAIBackend(Backend):
         base_url: str | None = None,
         *,
         key: str | None = None,
-        concurrency: int = 8,
+        concurrency: int | str | Concurrency = 8,
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 5,
         temperature: float = 0.0,
@@ -106,7 +108,12 @@ class OpenAIBackend(Backend):
         base_url = accept_url(base_url)
         self.base_url = base_url
         self.host = endpoint_id(base_url)
-        self.concurrency = max(1, concurrency)
+        try:  # 8, or "auto:64": at most 64 at once, as many as the server takes well
+            asked = Concurrency.parse(concurrency)
+        except ValueError as exc:
+            raise BackendError(str(exc)) from None
+        self.concurrency = asked.maximum
+        self.adaptive = AutoConcurrency(asked.maximum) if asked.auto else None
         self.temperature, self.seed, self.max_tokens = temperature, seed, max_tokens
         self._lock = threading.Lock()
         # Until one answer has come back, requests go one at a time: a server that
@@ -164,6 +171,8 @@ class OpenAIBackend(Backend):
         self._context_given = int(context_window) if context_window else None
         self._context: tuple[int, str] | None = None  # (tokens, where it was learned)
         self._context_lock = threading.Lock()  # request threads ask at once: learn it once
+        self._models: list | None = None  # the server's model list, once asked
+        self._identified = False  # the server's kind asked (before a first request)
         # Tokens the server's tokenizer counts per token of the estimate (learned from a
         # refusal, see learn_context), and how many times something was learned.
         self._token_rate = 1.0
@@ -257,28 +266,31 @@ class OpenAIBackend(Backend):
 
     def _listed_context(self) -> int | None:
         """The context the server's model list gives this model, if it gives one."""
-        try:
-            page = self._client.with_options(
-                max_retries=0, timeout=min(5.0, self.timeout)
-            ).models.list()
-            entries = list(page.data)
-        except Exception:  # an old server without the route, or a refusal: not known
-            return None
-        for entry in entries:
-            if getattr(entry, "id", None) != self.model:
-                continue
-            fields = dict(entry.model_extra or {})
-            fields.update(
-                {f"meta.{k}": v for k, v in (fields.get("meta") or {}).items()}
-                if isinstance(fields.get("meta"), dict)
-                else {}
-            )
-            for name in CONTEXT_FIELDS:
-                for key in (name, f"meta.{name}"):
-                    value = fields.get(key)
-                    if isinstance(value, (int, float)) and value > 0:
-                        return int(value)
-        return None
+        return listed_context(self._listing(), self.model)
+
+    def _listing(self) -> list:
+        """The server's model list (``GET /models``), asked once; [] without one."""
+        if self._models is None:
+            try:
+                page = self._client.with_options(
+                    max_retries=0, timeout=min(5.0, self.timeout)
+                ).models.list()
+                self._models = list(page.data)
+            except Exception:  # an old server without the route, or a refusal: not known
+                self._models = []
+        return self._models
+
+    def _identify(self, dialect: dialects.Dialect) -> None:
+        """Before the first request to an endpoint not met before: the structured-output
+        form of the server its model list names (vLLM, SGLang: dialect.SERVERS)."""
+        self._identified = True
+        server = dialects.server_of(self._listing()) if self.host != OPENAI_HOST else ""
+        if server and dialect.format != "text" and not dialect.tried:
+            with self._lock:
+                if self._dialect is dialect:
+                    self._dialect = replace(
+                        dialects.Dialect.first_for(self.host, server), logprobs=dialect.logprobs
+                    )
 
     def input_limit(self, task: Task) -> int:
         """The context window less the prompt around the text (instructions, examples)
@@ -329,6 +341,8 @@ class OpenAIBackend(Backend):
             response.headers["x-should-retry"] = "false"
             return
         if response.status_code in (429, 503):
+            if self.adaptive is not None:  # too many at once: fewer
+                self.adaptive.congested()
             seconds = retry_after(response.headers)
             if seconds:
                 self.limiter.pause(min(seconds, 120.0))
@@ -345,6 +359,8 @@ class OpenAIBackend(Backend):
         when the request must not be asked again (see :data:`TIMEOUT_ATTEMPTS`)."""
         with self._lock:
             self._timeouts_in_a_row += 1
+        if self.adaptive is not None:
+            self.adaptive.congested()
         self._attempt.timeouts = getattr(self._attempt, "timeouts", 0) + 1
         return self._attempt.timeouts >= TIMEOUT_ATTEMPTS
 
@@ -409,15 +425,10 @@ class OpenAIBackend(Backend):
                 with self._lock:
                     if dialect is not self._dialect:  # learned while this thread waited
                         continue
-                kwargs = dialect.request(
-                    model=self.model,
-                    messages=messages,
-                    name=task.name,
-                    schema=task.json_schema(),
-                    temperature=self.temperature,
-                    seed=self.seed,
-                    max_tokens=self.max_tokens,
-                )
+                if not dialect.confirmed and not self._identified:
+                    self._identify(dialect)
+                    continue
+                kwargs = self._kwargs(task, messages, dialect)
                 try:
                     reply = self._send(kwargs, dialect)
                 except openai.APIStatusError as exc:
@@ -435,16 +446,25 @@ class OpenAIBackend(Backend):
                             dialects.save(self.host, self.model, self._dialect)
                 return reply
 
-    def _confidence(self, choice, label: str) -> float | None:
-        """exp(logprob) of the first token of the label in the answer, if logprobs came."""
-        content = getattr(getattr(choice, "logprobs", None), "content", None)
-        if not content:
-            return None
-        for token in content:
-            piece = (token.token or "").strip().strip('"').lower()
-            if piece and label.lower().startswith(piece):
-                return math.exp(token.logprob)
-        return None
+    def read_answer(self, task: Task, reply) -> dict:
+        """The task's answer in a chat completion (a batch's answers are read alike)."""
+        return read_answer(task, reply)
+
+    def request_body(self, task: Task, text: str) -> dict:
+        """The request an ordinary run sends for ``text`` now (the dialect learned so far):
+        what a batch file carries, so a batch asks exactly what a run would."""
+        return self._kwargs(task, task.messages(text), self.dialect)
+
+    def _kwargs(self, task: Task, messages: list[dict], dialect: dialects.Dialect) -> dict:
+        return dialect.request(
+            model=self.model,
+            messages=messages,
+            name=task.name,
+            schema=task.json_schema(),
+            temperature=self.temperature,
+            seed=self.seed,
+            max_tokens=self.max_tokens,
+        )
 
     def annotate_one(self, task: Task, text: str) -> dict | RowError:
         import openai
@@ -515,9 +535,7 @@ class OpenAIBackend(Backend):
                 self._failed_in_a_row = 0
             raw = reply.choices[0].message.content or "" if reply.choices else ""
             try:
-                if not reply.choices:
-                    raise ParseError("the server sent no choices")
-                out = task.parse(raw)
+                return self.read_answer(task, reply)
             except ParseError as exc:
                 last_error = str(exc)
                 # Asked again with the reason: the same question at temperature 0 would
@@ -531,13 +549,6 @@ class OpenAIBackend(Backend):
                     },
                 ]
                 continue
-            # One label chosen: the logprob of its first token is the confidence.
-            label = out.get(f"{task.name}_label")
-            if isinstance(label, str) and f"{task.name}_score" in out:
-                confidence = self._confidence(reply.choices[0], label)
-                if confidence is not None:
-                    out[f"{task.name}_score"] = round(confidence, 6)
-            return out
         return RowError(redact(f"unreadable answer after {PARSE_ATTEMPTS} attempts: {last_error}"))
 
     def _unreachable(self, exc) -> RowError:

@@ -69,3 +69,23 @@ def tiktoken_encoding(model: str):
         return tiktoken.encoding_for_model(model)
     except KeyError:
         return tiktoken.get_encoding("o200k_base")
+
+
+def listed_context(entries, model: str) -> int | None:
+    """The context a server's model list (``GET /models`` entries) gives ``model``, under
+    any of :data:`CONTEXT_FIELDS` (at the top or in ``meta``); None when it gives none."""
+    for entry in entries:
+        if getattr(entry, "id", None) != model:
+            continue
+        fields = dict(entry.model_extra or {})
+        fields.update(
+            {f"meta.{k}": v for k, v in (fields.get("meta") or {}).items()}
+            if isinstance(fields.get("meta"), dict)
+            else {}
+        )
+        for name in CONTEXT_FIELDS:
+            for key in (name, f"meta.{name}"):
+                value = fields.get(key)
+                if isinstance(value, (int, float)) and value > 0:
+                    return int(value)
+    return None

@@ -49,11 +49,13 @@ def make_backend(
     spec: str | ModelSpec = BUILTIN,
     *,
     base_url: str | None = None,
-    concurrency: int = 8,
+    concurrency: int | str = 8,
     **options,
 ) -> Backend:
     """The backend a model SPEC names (a string as users type it, or a
-    :class:`ModelSpec`, whose base URL and options are used unless given here); raises
+    :class:`ModelSpec`, whose base URL and options are used unless given here);
+    ``concurrency``: requests at once for an API model, a number or "auto[:MAX]"
+    (auto_concurrency.Concurrency); raises
     :class:`~.spec.ModelSpecError` (a :class:`BackendError`) for an unknown one."""
     if not isinstance(spec, ModelSpec):
         spec = ModelSpec.parse(spec, base_url)

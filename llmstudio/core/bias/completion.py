@@ -491,6 +491,14 @@ def _run_all(backend, items, call, monitor: Monitor, *, offset: int, total: int)
     results: list = [None] * len(items)
     if not items:
         return results
+    gate = backend.adaptive  # an auto concurrency: its limit of the threads ask at once
+    if gate is not None:
+        ungated = call
+
+        def call(item):
+            with gate.slot():
+                return ungated(item)
+
     done, last = offset, 0.0
     pool = ThreadPoolExecutor(
         max_workers=max(1, min(backend.concurrency, len(items))),

@@ -259,6 +259,33 @@ def _v8_memos(db: sqlite3.Connection) -> None:
     )
 
 
+def _v9_batches(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        -- A run sent through an OpenAI-compatible Batch API: one row per batch (a large run
+        -- is split into several). requests maps each request's custom_id to the rows it
+        -- answers (JSON), so the answers find their rows whatever happens meanwhile;
+        -- base_url (never with credentials) and the run say how to reconnect.
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            batch_id TEXT NOT NULL UNIQUE,
+            input_file_id TEXT NOT NULL,
+            base_url TEXT,
+            requests TEXT NOT NULL,
+            request_count INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            checked TEXT,
+            fetched TEXT,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX batches_by_run ON batches (run_id);
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_corpus,
     _v2_runs,
@@ -268,6 +295,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_managed_runs_blind_codes,
     _v7_passages_and_code_tree,
     _v8_memos,
+    _v9_batches,
 )
 
 

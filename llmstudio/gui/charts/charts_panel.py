@@ -56,6 +56,7 @@ from .chart_kinds import (
 )
 from .chart_sources import ChartSources, level_picker, sync_level
 from .code_bars import MODES, code_numbers, draw_codes
+from .corrected import CorrectedControls, draw_corrected
 
 REDRAW_MS = 300  # results arrive in batches, several a second: one redraw per 300 ms
 
@@ -121,6 +122,7 @@ class ChartsPanel(QWidget):
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(260)
         self._new_plot()
+        self.corrected = CorrectedControls(self)  # shares and means corrected for errors
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555;")
@@ -157,6 +159,7 @@ class ChartsPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
         lay.addLayout(pickers)
+        lay.addWidget(self.corrected)
         lay.addLayout(names)
         lay.addWidget(self.plot_widget, 1)
         lay.addWidget(self.note)
@@ -223,6 +226,7 @@ class ChartsPanel(QWidget):
             self.second.blockSignals(True)
             self.second.setCurrentIndex(-1)
             self.second.blockSignals(False)
+        self.corrected.update_for(kind, self.source(first))
         if kind in (GROUP_SHARES, GROUP_MEANS, CODES):
             self._refill(self.second, [g for g in groups if g.key != first])
         elif kind in (TIME_SHARE, TIME_MEAN):
@@ -325,6 +329,7 @@ class ChartsPanel(QWidget):
         return self.legend
 
     def _clear(self) -> None:
+        self.corrected.clear()  # the numbers drawn next say again whether there are any
         self._new_plot()
         self.hits = []
         self.data = pd.DataFrame()
@@ -371,6 +376,10 @@ class ChartsPanel(QWidget):
             self._asked = (request, w.corpus, time.perf_counter())
             self.background.start(code_numbers, values.by_column(second.columns[0]))
             return
+        if self.corrected.wanted(kind):
+            self._asked = (dict(request, corrected=True), w.corpus, time.perf_counter())
+            self.background.start(*self.corrected.start(first, second))
+            return
         other = None
         dates = None
         if kind in (TIME_SHARE, TIME_MEAN):
@@ -409,6 +418,9 @@ class ChartsPanel(QWidget):
         kind, column, second = request["kind"], request["column"], request["second"]
         if kind == CODES:
             draw_codes(self, column, second, result, request["label"])
+        elif "report" in result:
+            draw_corrected(self, column, second, result)
+            self.corrected.shown(result["report"])
         else:
             DRAW[kind](self, column, second, result)
         if column.kind == "confidence":

@@ -10,12 +10,14 @@ from PySide6.QtWidgets import QDockWidget
 
 from .codebook_editor import SAVES
 from .coding_panel import CodingPanel
+from .coding_why import attach as attach_why_button
 
 
 def install(window) -> CodingPanel:
     """The coding dock in ``window`` (hidden) and its action, ``panel.act_open``: Analyse >
     Code by Hand (Ctrl+K). Opening it hides the detail pane (the panel shows the text)."""
     panel = CodingPanel(window)
+    attach_why_button(panel)
     dock = QDockWidget("Code by hand", window)
     dock.setObjectName("codingDock")
     dock.setWidget(panel)

@@ -4,7 +4,7 @@ Every piece of background work in the window uses it (a model run's
 :class:`~llmstudio.gui.runs.jobs.Job`, the bias tabs, the Learn panel, the run dialog's
 trial, the window's file work, charts, checks and settings): the work is a plain core call
 that takes ``monitor=`` (a :class:`~llmstudio.core.progress.Monitor`; ``reports=False``
-for short work that takes none), run on Qt's thread pool by
+for short work that takes none), run on a worker thread by
 :func:`~.workers.run_in_background`, which nothing else calls. Its reports, its result
 and its exception arrive as signals in the GUI thread, the result before
 ``sig_finished``; Cancel makes the monitor's next ``check()`` raise
@@ -80,9 +80,6 @@ class BackgroundTask(QObject):
     sig_error = Signal(object)  # the exception, mapped to a message by gui.errors
     sig_finished = Signal()
 
-    # Emitted in the worker thread, delivered in the GUI thread (queued).
-    _sig_report = Signal(object, object, object)
-
     def __init__(
         self,
         parent=None,
@@ -102,7 +99,6 @@ class BackgroundTask(QObject):
         self._pace = pace
         self._shown = threading.Event()  # the window has painted the last report
         self._rounds = 0
-        self._sig_report.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
 
     @property
     def running(self) -> bool:
@@ -134,20 +130,35 @@ class BackgroundTask(QObject):
         if self.running:
             self.ask_again()
             return False
-        self.monitor = Monitor(self._report)
+        shown, pace = self._shown, self._pace
+        worker = None
+
+        def report(done, total, **detail) -> None:
+            # In the work's thread. It reaches the window only through its worker, never
+            # through this object, which its dialog may delete meanwhile (see workers.py).
+            if pace:
+                shown.clear()
+            worker.report(done, total, detail)
+            if pace and not monitor.cancelled():
+                shown.wait(SHOW_WAIT_S)
+
+        monitor = self.monitor = Monitor(report)
         if self._reports:
-            kwargs["monitor"] = self.monitor
-        self._shown.clear()
-        if self._pace:
-            self._after_repaint()  # the window shows the new work before it starts
-        self.worker = run_in_background(
+            kwargs["monitor"] = monitor
+        worker = self.worker = run_in_background(
             func,
             *args,
-            on_done=self.sig_result.emit,
-            on_error=self.sig_error.emit,
+            on_progress=self._on_report,
+            on_done=self._on_done,
+            on_error=self._on_error,
             on_finished=self._on_finished,
+            start=False,
             **kwargs,
         )
+        shown.clear()
+        if pace:
+            self._after_repaint()  # the window shows the new work before it starts
+        worker.start()
         if self._keep_in is not None:
             self._keep_in.keep(self.worker)
         if self.parent() is None:
@@ -168,16 +179,15 @@ class BackgroundTask(QObject):
         painted what it was last told (the new work's row, before a model loads)."""
         self._shown.wait(SHOW_WAIT_S)
 
-    def _report(self, done, total, **detail) -> None:
-        if not self._pace:
-            self._sig_report.emit(done, total, detail)
-            return
-        self._shown.clear()
-        self._sig_report.emit(done, total, detail)
-        if not self.cancelled:
-            self._shown.wait(SHOW_WAIT_S)
-
     # -- in the GUI thread ------------------------------------------------------------
+
+    # Methods of this object, not its signals' emit: a worker skips the callbacks of an
+    # object deleted while it ran.
+    def _on_done(self, result) -> None:
+        self.sig_result.emit(result)
+
+    def _on_error(self, exc) -> None:
+        self.sig_error.emit(exc)
 
     def _on_report(self, done, total, detail) -> None:
         self.sig_progress.emit(done, total, detail)

@@ -45,6 +45,7 @@ class ConsentDialog(QDialog):
             )
         cost = (
             f"about <b>${estimate.cost_usd:,.2f}</b>"
+            + (" at the batch price (half the list price)" if estimate.batch else "")
             if estimate.cost_usd is not None
             else "<b>unknown</b> (no price for this model; prices can be set in "
             "Analyse › Model settings)"

@@ -88,8 +88,9 @@ def where_texts_go(base_url: str) -> str:
     host = html.escape(endpoint_id(url))
     if is_loopback_url(url):
         return (
-            f"Runs on the server at <b>{host}</b>, on this computer: nothing leaves it, "
-            "so no consent and no key are asked."
+            f"Runs on the server at <b>{host}</b>, on this computer: nothing leaves it "
+            "(unless this address is a tunnel to another machine, as ssh -L makes one: "
+            "then the texts go there), so no consent and no key are asked."
         )
     return (
         f"The texts will be sent to <b>{host}</b>. You will see what is sent and an "

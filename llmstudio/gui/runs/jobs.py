@@ -1,4 +1,4 @@
-"""One model run in the background: ``runner.run_job`` on the Qt thread pool.
+"""One model run in the background: ``runner.run_job`` on a worker thread.
 
 A :class:`~.background.BackgroundTask` (paced to the window) runs it: the worker thread
 talks to the GUI only through signals, queued into the GUI thread: one per flush of the
@@ -48,10 +48,11 @@ class JobSpec:
     model: str = "builtin"  # builtin, lexicon, hf:PATH_OR_HUB_ID, openai:MODEL
     base_url: str | None = None  # openai: any OpenAI-compatible server
     labels: tuple[str, ...] = SentimentTask().labels
-    concurrency: int = 8
+    concurrency: int | str = 8  # or "auto:64" (core/backends/auto_concurrency.py)
     text_column: str = ""
     options: TaskOptions | None = None
     replicate: object | None = None  # a core.replicate.ReplicatePlan: ask a run again
+    batch: bool = False  # sent through the server's Batch API (gui/runs/batch_jobs.py)
     runtime: str = TORCH  # local models: torch, onnx or onnx-int8 (core.backends.onnx_runtime)
 
     def __post_init__(self):

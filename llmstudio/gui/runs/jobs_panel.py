@@ -36,6 +36,15 @@ TASK, MODEL, BAR, ROWS, SPEED, ETA, STATUS, ACTION = range(len(HEADERS))
 MAX_LISTED_ERRORS = 5000  # a list of 50,000 identical errors helps nobody; the export has all
 
 
+def speed_text(p, running: bool) -> str:
+    """Rows/s, and while the job runs an auto concurrency's requests at once as it finds
+    them (at the end the status says what it settled on)."""
+    if not p or not p.computed:
+        return "–"
+    at_once = f", {p.at_once} at once" if p.at_once and running else ""
+    return f"{p.rows_per_s:,.1f} rows/s{at_once}"
+
+
 def status_text(job: Job) -> str:
     state = job.state
     if state.status == "done":
@@ -44,7 +53,8 @@ def status_text(job: Job) -> str:
         result = job.result
         long_texts = long_text_summary(result.chunked, result.truncated) if result else ""
         empty = empty_words(result.empty) if result else ""
-        return "; ".join(t for t in (text, empty, long_texts) if t)
+        concurrency = result.concurrency if result else ""  # what auto settled on
+        return "; ".join(t for t in (text, empty, long_texts, concurrency) if t)
     if state.status == "stopped" and job.result is not None:  # the runner's circuit breaker
         result = job.result
         why = result.stopped
@@ -164,8 +174,13 @@ class JobsPanel(QDockWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.errors_label)
         lay.addWidget(self.errors)
+        # The jobs, then any other section (the batches at the server: batch_jobs).
+        left = QWidget()
+        self._sections = QVBoxLayout(left)
+        self._sections.setContentsMargins(0, 0, 0, 0)
+        self._sections.addWidget(self.table, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
+        splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -207,6 +222,10 @@ class JobsPanel(QDockWidget):
         self._refresh(job)
         self.table.selectRow(row)
 
+    def add_section(self, widget: QWidget) -> None:
+        """Show ``widget`` under the jobs."""
+        self._sections.addWidget(widget)
+
     def job_row(self, job: Job) -> int:
         return self.jobs.index(job)
 
@@ -229,7 +248,7 @@ class JobsPanel(QDockWidget):
         eta, eta_tip = time_left(job)
         texts = {
             ROWS: f"{p.done:,} / {p.total:,}" if p else "–",
-            SPEED: f"{p.rows_per_s:,.1f} rows/s" if p and p.computed else "–",
+            SPEED: speed_text(p, job.running),
             ETA: eta,
             STATUS: status_text(job),
         }

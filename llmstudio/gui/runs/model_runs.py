@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 import pandas as pd
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QStyle
 
@@ -26,6 +26,8 @@ from ...core.results import (
 )
 from ...core.send_plan import send_plan, sent_columns
 from ..common.consent_dialog import ask_consent
+from ..common.workers import wait_for_all
+from .batch_jobs import BatchJobs
 from .jobs import Job, JobSpec
 from .jobs_panel import JobsPanel
 from .run_dialog import RunDialog
@@ -92,6 +94,7 @@ class ModelRuns(QObject):
         # the complete one that has them), None until the job's run is known.
         self._suffix: dict[Job, str | None] = {}
         window.sig_loaded.connect(self._show_stored_results)
+        self.batches = BatchJobs(self)  # batch runs: sent, followed across sessions, fetched
 
     @property
     def jobs(self) -> list[Job]:
@@ -199,6 +202,8 @@ class ModelRuns(QObject):
         w = self.window
         if w.project is None or self._no_rows():
             return None
+        if spec.batch:  # sent as batches: followed in the Jobs panel's batches, not a Job
+            return self.batches.submit(replace(spec, text_column=w.corpus.text_column))
         # A resumed run keeps the text column it was made with.
         spec = replace(spec, text_column=spec.text_column or w.corpus.text_column)
         if spec.remote and not self.consent(spec):
@@ -286,6 +291,7 @@ class ModelRuns(QObject):
             spec.endpoint,
             spec.model.partition(":")[2],
             None if rows is None else range(min(rows, len(frame))),
+            batch=spec.batch and rows is None,  # a trial is an ordinary run
         )
         return ask_consent(w.project, plan, spec.model_name(), w)
 
@@ -306,10 +312,6 @@ class ModelRuns(QObject):
                 gc.freeze()
             self._running[job] = job.worker
             self.window.background_work.keep(job.worker)
-            # A job holds a pool thread for minutes: opening, exporting and searching must
-            # still find one (the pool has one thread per core, one on a small laptop).
-            pool = QThreadPool.globalInstance()
-            pool.setMaxThreadCount(max(pool.maxThreadCount(), len(self._running) + 2))
 
     def _untrack(self, job: Job) -> None:
         self._running.pop(job, None)  # the window lets it go itself when it finishes
@@ -542,7 +544,7 @@ class ModelRuns(QObject):
         for job in running:
             job.cancel()
         if running:
-            QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+            wait_for_all(SHUTDOWN_WAIT_MS)
 
 
 def job_summary(job: Job) -> str:

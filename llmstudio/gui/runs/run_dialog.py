@@ -292,6 +292,7 @@ class RunDialog(RunDialogView):
                 (self.api_model, kind.name == OPENAI),
                 (self.base_url, kind.name == OPENAI),
                 (self.concurrency, kind.name == OPENAI),
+                (self.as_batch, kind.name == OPENAI),
                 (self.runtime, kind.name in LOCAL_KINDS),
             ):
                 self._form.setRowVisible(widget, shown)
@@ -431,6 +432,7 @@ class RunDialog(RunDialogView):
             concurrency=self.concurrency.value(),
             text_column=self._text_column,
             options=options,
+            batch=self.as_batch.isChecked() and self._kind().name == OPENAI,
             runtime=self.runtime.currentData() if self._kind().name in LOCAL_KINDS else TORCH,
         )
 

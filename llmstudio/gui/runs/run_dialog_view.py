@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTabWidget,
     QVBoxLayout,
@@ -41,6 +40,7 @@ from ...core.codebook import Codebook
 from ...core.model_config import ModelChoice
 from ...core.tasks.sentiment import DEFAULT_LABELS, SCALES
 from ..common.progress_row import ProgressRow
+from .concurrency_field import ConcurrencyField
 
 # Their SPECs name no model yet ("hf:", "openai:"): the fields below the list do.
 OTHER_HF = ModelChoice("Other Hugging Face model (folder or hub id)…", str(ModelSpec(HF)))
@@ -189,11 +189,15 @@ class RunDialogView(QDialog):
         )
         form.addRow("API model name:", self.api_model)
         form.addRow("Base URL:", self.base_url)
-        self.concurrency = QSpinBox()
-        self.concurrency.setRange(1, 64)
-        self.concurrency.setValue(8)
-        self.concurrency.setToolTip("How many requests are sent at the same time")
+        self.concurrency = ConcurrencyField()
         form.addRow("Requests at once:", self.concurrency)
+        self.as_batch = QCheckBox("Run as batch (about half price, finishes within 24 h)")
+        self.as_batch.setToolTip(
+            "Send every row at once through the server's Batch API (OpenAI, or a server "
+            "with /v1/batches): half the price, answers within a day. The Jobs panel "
+            "follows it, also after the program is closed; Fetch stores the answers."
+        )
+        form.addRow("", self.as_batch)
         self.runtime = runtime_choice()
         form.addRow("Runtime:", self.runtime)
         self.long_texts = QComboBox()

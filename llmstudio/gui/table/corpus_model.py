@@ -17,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from ...core.cells import is_missing
 from ...core.nested import structure_text, structures_as_text
+from ...core.unit_corpus import column_titles
 
 CHANGED_BLOCK = 64  # rows per dataChanged signal for results (see _changed)
 MAX_CHANGED_BLOCKS = 1000  # more than this: one signal for all rows
@@ -66,6 +67,7 @@ class CorpusTableModel(QAbstractTableModel):
         self._columns = [shown[c].array for c in frame.columns]
         self._numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
         self._names = [str(c) for c in frame.columns]
+        self._titles = column_titles(frame)  # readable titles of a units corpus's offsets
         self._results: dict[str, np.ndarray] = {}  # result column name -> values by row id
         self._result_tips: dict[str, str] = {}
         # The columns of each run shown (a task's, error column last) -> what made them.
@@ -299,12 +301,15 @@ class CorpusTableModel(QAbstractTableModel):
             and orientation == Qt.Orientation.Horizontal
             and 0 <= section < len(self._names)
         ):
-            return self._result_tips.get(self._names[section])  # which model made it
+            name = self._names[section]
+            tip = self._result_tips.get(name)  # which model made it
+            return tip if tip is not None else self._titles.get(name, (None, None))[1]
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(self._columns):
-                return cell_excerpt(self._names[section], 60)
+                name = self._names[section]
+                return cell_excerpt(self._titles.get(name, (name,))[0], 60)
             return None
         if 0 <= section < len(self._order):
             return str(int(self._order[section]) + 1)  # the row's number in the file

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 from ...core.cells import is_missing
 from ...core.empty_texts import EMPTY_TEXT
 from ...core.nested import structures_as_text
+from ..explain.why_label import open_explain, why_button
 from .corpus_model import cell_excerpt, result_text
 
 MAX_MARKS = 500  # marking every hit of a one-letter search in a huge text helps nobody
@@ -196,14 +197,20 @@ class DetailPane(QWidget):
         )
         self._results: list[RowResult] = []
         self._hidden_note: str | None = None  # blind coding: results are not shown
+        self.row_id: int | None = None  # the row shown
+        # Shown with the model results only: blind coding hides it with them.
+        self.why_button = why_button()
+        self.why_button.clicked.connect(lambda: open_explain(self.window(), self.row_id))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.browser, 1)
         layout.addWidget(self.results)
+        layout.addWidget(self.why_button, 0, Qt.AlignmentFlag.AlignRight)
         self.clear()
 
     def clear(self, message: str = "Select a row to read its full text here.") -> None:
+        self.row_id = None
         self.title.setText("No row selected")
         self.browser.setHtml(f"<p style='color:#777'>{html.escape(message)}</p>")
         self.show_results([])
@@ -222,6 +229,7 @@ class DetailPane(QWidget):
         if results == self._results and self.results.isHidden() != bool(results):
             return  # a batch for other rows: nothing to redraw
         self._results = results
+        self.why_button.setVisible(bool(results) and self._hidden_note is None)
         if self._hidden_note is not None:
             self.results.setVisible(bool(results))
             self.results.setText(
@@ -260,6 +268,7 @@ class DetailPane(QWidget):
         ``highlight`` marks the search's matches in the text."""
         # Lists, maps and structs as the table and the exports show them (JSON text).
         row = structures_as_text(frame.iloc[[row_id]]).iloc[0]
+        self.row_id = row_id
         title = f"Row {row_id + 1:,} of {len(frame):,}"
         if position is not None:
             title += f"  ·  match {position[0]:,} of {position[1]:,}"

@@ -63,14 +63,15 @@ def load(
     *,
     device: str | None = None,
     trust_remote_code: bool = False,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     label_map: dict[str, str] | None = None,
     pipeline_task: str | None = None,
     revision: str | None = None,
     runtime: str | None = None,
 ) -> HFBackend:
     """The backend of the Hugging Face model ``model`` (a folder or a hub id), as the
-    pipeline its config (or ``pipeline_task``) names; raises :class:`BackendError` with a
+    pipeline its config (or ``pipeline_task``) names (``batch_size`` None: 32 rows on the
+    CPU, from the free memory on a GPU: gpu_plan); raises :class:`BackendError` with a
     one-line reason when it cannot be loaded. ``runtime``: ``torch`` (default), ``onnx`` or
     ``onnx-int8`` (:mod:`..onnx_runtime`: an encoder classifier or embedding model, run on
     the CPU)."""

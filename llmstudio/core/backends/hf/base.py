@@ -13,9 +13,19 @@ from ...tasks.choice import ChoiceTask
 from ..base import Backend, BackendError, RowError
 from ..onnx_runtime import TORCH, runtime_fingerprint
 from ..spec import HF
+from .gpu_plan import CPU_BATCH, Plan, choose_dtype, plan
 from .loading import Source, load_error
 
 _ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "longformer", "mpnet", "xlm-roberta-xl"}
+
+
+def _figure(config, *names: str) -> int | None:
+    """A size from a model config, under whichever of ``names`` it uses."""
+    for name in names:
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
 
 
 class HFBackend(Backend):
@@ -31,7 +41,7 @@ class HFBackend(Backend):
         source: Source,
         *,
         device: str,
-        batch_size: int = 32,
+        batch_size: int | None = None,
         label_map: dict[str, str] | None = None,
         runtime: str = TORCH,
     ):
@@ -42,7 +52,8 @@ class HFBackend(Backend):
         self.model_name = source.name
         self.device = device
         self.trust_remote_code = source.trust_remote_code
-        self.batch_size = max(1, int(batch_size))
+        # None: the default on the CPU, from the free memory on a GPU (gpu_plan)
+        self.batch_size = max(1, int(batch_size or CPU_BATCH))
         self.label_map = dict(label_map) if label_map else None
         self.runtime = runtime
         if runtime != TORCH and not self.onnx_ready:
@@ -64,6 +75,9 @@ class HFBackend(Backend):
             raise
         except Exception as exc:
             raise load_error(self.model_name, exc) from None
+        self.device_plan = self._device_plan()
+        if batch_size is None:
+            self.batch_size = self.device_plan.batch_size
         self._model_id, self.commit = source.identity()
         self._fingerprint = {
             "kind": self.kind,
@@ -73,6 +87,8 @@ class HFBackend(Backend):
             **self._fingerprint_details(),
             **runtime_fingerprint(runtime),
         }
+        if self.device_plan.dtype != "float32":  # half precision moves the scores' last digits
+            self._fingerprint["dtype"] = self.device_plan.dtype
 
     # -- what each pipeline says ------------------------------------------------------
 
@@ -91,9 +107,54 @@ class HFBackend(Backend):
     # -- loading helpers ---------------------------------------------------------------
 
     def _dtype(self):
-        # Checkpoint dtype (often fp16/bf16) on a GPU; float32 elsewhere, since half
-        # precision on most CPUs is slower, not faster, and some ops lack kernels.
-        return "auto" if self.device.startswith("cuda") else self._torch.float32
+        """The torch dtype to load in: float32 on the CPU, half precision on a GPU where
+        the model allows it (gpu_plan.choose_dtype)."""
+        name, _ = choose_dtype(
+            self.device.split(":", 1)[0],
+            self._config_value("torch_dtype", "dtype"),
+            str(getattr(self.config, "model_type", "") or ""),
+            self._bfloat16_ok(),
+        )
+        return getattr(self._torch, name)
+
+    def _config_value(self, *names: str):
+        for name in names:
+            value = getattr(self.config, name, None)
+            if value is not None:
+                return str(value)
+        return None
+
+    def _bfloat16_ok(self) -> bool:
+        if self.device.startswith("cuda"):
+            return bool(self._torch.cuda.is_bf16_supported())
+        return False  # MPS: float16, which every Apple GPU runs
+
+    def _free_memory(self) -> int | None:
+        """Bytes free on the GPU now (the weights loaded); None where it cannot be read."""
+        torch = self._torch
+        try:
+            if self.device.startswith("cuda"):
+                return int(torch.cuda.mem_get_info(torch.device(self.device))[0])
+            if self.device == "mps":
+                return int(torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
+        except (AttributeError, RuntimeError):  # an older torch, a driver that will not say
+            return None
+        return None
+
+    def _device_plan(self) -> Plan:
+        """Precision and batch size on this device (gpu_plan.plan), the model loaded."""
+        config = getattr(self.model, "config", None) or self.config
+        return plan(
+            self.device,
+            checkpoint_dtype=self._config_value("torch_dtype", "dtype"),
+            model_type=str(getattr(config, "model_type", "") or ""),
+            bfloat16_ok=self._bfloat16_ok(),
+            free_bytes=None if self.device == "cpu" else self._free_memory(),
+            tokens=getattr(self, "max_length", None) or 512,
+            hidden=_figure(config, "hidden_size", "n_embd", "d_model") or 768,
+            heads=_figure(config, "num_attention_heads", "n_head") or 12,
+            layers=_figure(config, "num_hidden_layers", "n_layer", "num_layers") or 12,
+        )
 
     def _onnx_identity(self) -> dict:
         """What names this model's exported graph in the ONNX cache: its id and revision

@@ -1,0 +1,179 @@
+"""Runs sent through an OpenAI-compatible Batch API: ``annotate ... --batch`` sends one, and
+``llmstudio batch status|fetch|cancel PROJECT [--batch ID]`` follows it (in any later
+session: the batches are kept in the project)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..core.errors import UsageError
+from .exit_codes import DONE, ERROR
+from .parser import Commands
+
+SHOWN_FAILURES = 20  # failed rows printed by fetch; all of them are in the project
+
+
+def batch_arg(p: argparse.ArgumentParser) -> None:
+    """``annotate``'s ``--batch``."""
+    p.add_argument(
+        "--batch",
+        action="store_true",
+        help="openai: send the run as a batch through the server's Batch API (about half "
+        "the price, finishes within 24 h); needs --project or the project beside FILE; "
+        "follow it with llmstudio batch status|fetch PROJECT",
+    )
+    p.add_argument(
+        "--batch-requests",
+        type=int,
+        metavar="N",
+        help="--batch: at most N requests per batch (default and most: OpenAI's 50,000; "
+        "a server with a lower limit needs less); a larger run is sent as several batches",
+    )
+
+
+def check_batch_options(args: argparse.Namespace) -> None:
+    """``--batch`` with options it cannot honour: said before any file is read."""
+    if not args.batch:
+        if args.batch_requests is not None:
+            raise UsageError("--batch-requests goes with --batch")
+        return
+    from ..core.batch_file import MAX_REQUESTS
+
+    if args.batch_requests is not None and not 1 <= args.batch_requests <= MAX_REQUESTS:
+        raise UsageError(
+            f"--batch-requests: from 1 to {MAX_REQUESTS:,} (the API's limit), "
+            f"not {args.batch_requests}"
+        )
+    if args.out:
+        raise UsageError(
+            "--batch with --out: a batch's answers come later; fetch them with llmstudio "
+            "batch fetch PROJECT, then write the table with llmstudio export"
+        )
+    from ..core.backends.spec import OPENAI, kind_of
+
+    kind = kind_of(args.model)
+    if kind is None or kind.name != OPENAI:
+        raise UsageError(f"--batch is for openai: models (an API's Batch API), not {args.model}")
+
+
+def submit_batch(project, how: str, task, backend, args: argparse.Namespace) -> int:
+    """Send ``annotate``'s run as batches (kept in ``project``: ``how`` is never
+    "temporary", --out being refused); the exit status."""
+    from ..core.batch_runs import submit_batches
+    from .sending import announce_api_run
+
+    announce_api_run(project, task, backend, args, batch=True)
+    from ..core.batch_file import MAX_REQUESTS
+
+    sent = submit_batches(
+        project,
+        task,
+        backend,
+        text_column=args.text_column,
+        limit=args.limit,
+        max_requests=args.batch_requests or MAX_REQUESTS,
+    )
+    backend.close()
+    print(sent.summary(), file=sys.stderr)
+    for row_id, why in sent.refused[:SHOWN_FAILURES]:
+        print(f"  row {row_id + 1}: {why}", file=sys.stderr)
+    for batch_id in sent.batch_ids:
+        print(batch_id)
+    if sent.batch_ids:
+        print(
+            f"follow it: llmstudio batch status {project.path}; when it is done: "
+            f"llmstudio batch fetch {project.path}",
+            file=sys.stderr,
+        )
+    return DONE
+
+
+def run(args: argparse.Namespace) -> int:
+    """``batch``: the state of a project's batches, fetch their answers, or cancel them."""
+    from ..core import batch_results
+    from ..core.project import Project
+
+    with Project.open(args.project) as project:
+        if args.action == "status":
+            infos = batch_results.refresh(project, args.batch)
+            # every batch the project sent, the fetched ones too (their counts)
+            _print_states(infos if args.batch else batch_results.batches(project))
+            return DONE
+        if args.action == "cancel":
+            _print_states(batch_results.cancel(project, args.batch))
+            return DONE
+        got = batch_results.fetch(project, args.batch)
+        return _report_fetch(project, got, args)
+
+
+def _print_states(infos) -> None:
+    if not infos:
+        print("this project has sent no batch", file=sys.stderr)
+    for info in infos:
+        print(f"{info.batch_id}\trun {info.run_id}\t{info.requests:,} requests\t{info.state_text}")
+
+
+def _report_fetch(project, got, args: argparse.Namespace) -> int:
+    for info in got.not_ready:
+        print(f"{info.batch_id}: not finished yet ({info.state_text})", file=sys.stderr)
+    if got.batch_ids:
+        print(
+            f"fetched {len(got.batch_ids)} batch{'es' if len(got.batch_ids) != 1 else ''}: "
+            f"{got.answered:,} rows answered, {len(got.failed):,} failed",
+            file=sys.stderr,
+        )
+    for row_id, why in got.failed[:SHOWN_FAILURES]:
+        print(f"  row {row_id + 1}: {why}", file=sys.stderr)
+    if len(got.failed) > SHOWN_FAILURES:
+        print(f"  ... and {len(got.failed) - SHOWN_FAILURES:,} more", file=sys.stderr)
+    for run_id, state in got.runs.items():
+        print(f"run {run_id}: {state}", file=sys.stderr)
+        if state == "interrupted" and not args.resend:
+            print(
+                f"  send its failed rows again as an ordinary run: llmstudio batch fetch "
+                f"{project.path} --resend (or llmstudio runs resume {project.path} --run "
+                f"{run_id})",
+                file=sys.stderr,
+            )
+    if args.resend:
+        return _resend(project, got)
+    if not got.batch_ids and got.not_ready:
+        return DONE
+    return ERROR if got.failed and not got.answered else DONE
+
+
+def _resend(project, got) -> int:
+    """The failed rows of the runs just fetched, asked as ordinary requests."""
+    from ..core.batch_results import base_url_of_run
+    from ..core.resume import resume_run
+    from .exit_codes import job_status
+
+    status = DONE
+    for run_id, state in got.runs.items():
+        if state != "interrupted":
+            continue
+        result = resume_run(project, run_id, base_url=base_url_of_run(project, run_id))
+        print(f"run {run_id} sent again: {result.summary()}", file=sys.stderr)
+        status = max(status, job_status(result))
+    return status
+
+
+def register(commands: Commands) -> None:
+    """The ``batch`` command's parser."""
+    p = commands.add(
+        "batch",
+        run,
+        description="Follow the batches a project sent (annotate --batch): status asks the "
+        "server their state, fetch stores the answers of the finished ones in their run "
+        "(the rows a batch did not answer are listed; --resend asks them as an ordinary "
+        "run), cancel stops them (the part done can still be fetched).",
+    )
+    p.add_argument("action", choices=["status", "fetch", "cancel"])
+    p.add_argument("project", help="the project (.llmstudio) the batch was sent from")
+    p.add_argument("--batch", metavar="ID", help="only this batch (default: every one waiting)")
+    p.add_argument(
+        "--resend",
+        action="store_true",
+        help="fetch: send the rows the batch did not answer again as an ordinary run",
+    )

@@ -1,0 +1,103 @@
+"""Local models on a GPU: half precision where the model allows it, and a batch size from
+the GPU's free memory. The decision is :func:`plan`, over figures it is given (the
+backend reads them from torch; tests give made-up ones: there is no GPU here).
+
+* Precision: float32 on the CPU (half precision is slower there, and some ops lack
+  kernels). On CUDA or MPS: a checkpoint stored in half precision runs in it; otherwise
+  bfloat16 where the GPU has it (float32's range, so nothing overflows), else float16,
+  except for models known to overflow in float16 (:data:`FLOAT16_UNSAFE`), which stay in
+  float32. Half precision changes the last digits of a model's scores, so the precision
+  joins the model's fingerprint (a run in float16 is not the same run as one in float32).
+* Batch size: what a share (:data:`MEMORY_SHARE`) of the memory left free once the
+  weights are loaded holds of one row's activations at the model's longest input
+  (:func:`row_bytes`, an upper estimate), between 1 and :data:`MAX_GPU_BATCH`. On the CPU,
+  or when the free memory cannot be read, the default :data:`CPU_BATCH`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Rows a batch holds on the CPU, and on a GPU whose free memory is not known.
+CPU_BATCH = 32
+# Most rows in one GPU batch: past a few hundred rows a GPU is busy anyway, and one batch
+# is what a Cancel waits for.
+MAX_GPU_BATCH = 256
+# Of the free memory once the weights are in, the share a batch's activations may take
+# (the rest: the allocator's fragments, the kernels' workspaces, other programs).
+MEMORY_SHARE = 0.5
+# model_type of models whose activations overflow float16 (Hugging Face's T5 docs: "T5
+# models ... produce nan in fp16"; the same for its descendants).
+FLOAT16_UNSAFE = {"t5", "mt5", "umt5", "longt5", "switch_transformers"}
+HALF = ("float16", "bfloat16")
+BYTES = {"float32": 4, "float16": 2, "bfloat16": 2}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a local model runs: its precision (a torch dtype's name), rows per batch, and
+    why, in words for the log and the methods record."""
+
+    dtype: str
+    batch_size: int
+    why: str
+
+
+def choose_dtype(
+    device: str, checkpoint_dtype: str | None, model_type: str, bfloat16_ok: bool
+) -> tuple[str, str]:
+    """(dtype name, why) for a model of ``model_type`` stored as ``checkpoint_dtype``."""
+    if device == "cpu":
+        return "float32", "float32 on the CPU"
+    stored = str(checkpoint_dtype or "").removeprefix("torch.")
+    if (stored == "bfloat16" and bfloat16_ok) or stored == "float16":
+        return stored, f"{stored}, as the checkpoint is stored"
+    if bfloat16_ok:
+        return "bfloat16", "bfloat16 on the GPU (float32's range in half the memory)"
+    if model_type in FLOAT16_UNSAFE:
+        return "float32", f"float32: {model_type} models overflow in float16"
+    return "float16", "float16 on the GPU (it has no bfloat16)"
+
+
+def row_bytes(tokens: int, hidden: int, heads: int, layers: int, dtype: str) -> int:
+    """An upper estimate of one row's activation memory in an inference forward pass at
+    ``tokens`` tokens: the hidden states with the feed-forward's intermediate (4x) and
+    the attention's query, key, value and output, the attention scores (heads x tokens
+    squared), and a generator's key/value cache over every layer; twice that for the
+    kernels' temporary copies."""
+    size = BYTES.get(dtype, 4)
+    per_layer = tokens * (hidden * 8 + heads * tokens)
+    cache = 2 * layers * tokens * hidden
+    return 2 * (per_layer + cache) * size
+
+
+def batch_from_memory(free_bytes: int | None, per_row: int) -> int:
+    """Rows whose activations fit in :data:`MEMORY_SHARE` of ``free_bytes``."""
+    if not free_bytes or free_bytes <= 0 or per_row <= 0:
+        return CPU_BATCH
+    return max(1, min(MAX_GPU_BATCH, int(free_bytes * MEMORY_SHARE) // per_row))
+
+
+def plan(
+    device: str,
+    *,
+    checkpoint_dtype: str | None = None,
+    model_type: str = "",
+    bfloat16_ok: bool = False,
+    free_bytes: int | None = None,
+    tokens: int = 512,
+    hidden: int = 768,
+    heads: int = 12,
+    layers: int = 12,
+) -> Plan:
+    """The precision and batch size of a model on ``device`` ("cpu", "cuda", "cuda:1",
+    "mps"), from the model's config figures and the GPU's free memory after loading."""
+    kind = device.split(":", 1)[0]
+    dtype, why = choose_dtype(kind, checkpoint_dtype, model_type, bfloat16_ok)
+    if kind == "cpu":
+        return Plan(dtype, CPU_BATCH, why)
+    if not free_bytes:
+        return Plan(dtype, CPU_BATCH, f"{why}; {CPU_BATCH} rows a batch (free memory unknown)")
+    batch = batch_from_memory(free_bytes, row_bytes(tokens, hidden, heads, layers, dtype))
+    free = free_bytes / 2**30
+    return Plan(dtype, batch, f"{why}; {batch} rows a batch ({free:.1f} GiB free)")

@@ -1,0 +1,97 @@
+"""Local models on a GPU: the precision and the batch size, decided by gpu_plan.plan from
+figures given to it (no GPU here: the free memory is made up), and the Hugging Face
+backend's use of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmstudio.core.backends import make_backend
+from llmstudio.core.backends.hf.gpu_plan import (
+    CPU_BATCH,
+    MAX_GPU_BATCH,
+    MEMORY_SHARE,
+    choose_dtype,
+    plan,
+    row_bytes,
+)
+
+GIB = 2**30
+
+
+@pytest.mark.parametrize(
+    ("device", "stored", "model_type", "bf16", "expected"),
+    [
+        ("cpu", "float16", "bert", True, "float32"),  # never half on the CPU
+        ("cuda", "float32", "bert", True, "bfloat16"),
+        ("cuda", "float32", "bert", False, "float16"),  # an older GPU
+        ("cuda", "float32", "t5", False, "float32"),  # T5 overflows in float16
+        ("cuda", "float32", "t5", True, "bfloat16"),  # bfloat16 has float32's range
+        ("cuda", "bfloat16", "llama", True, "bfloat16"),
+        ("cuda", "bfloat16", "llama", False, "float16"),
+        ("cuda", "torch.float16", "bert", True, "float16"),  # as the checkpoint says
+        ("mps", None, "roberta", False, "float16"),
+    ],
+)
+def test_half_precision_where_the_model_allows_it(device, stored, model_type, bf16, expected):
+    dtype, why = choose_dtype(device, stored, model_type, bf16)
+    assert dtype == expected
+    assert why.startswith(expected)
+
+
+def test_the_batch_grows_with_the_free_memory_and_stays_within_bounds():
+    figures = dict(tokens=512, hidden=768, heads=12, layers=12)
+    per_row = row_bytes(dtype="bfloat16", **figures)
+    small = plan("cuda", bfloat16_ok=True, free_bytes=2 * GIB, **figures)
+    large = plan("cuda", bfloat16_ok=True, free_bytes=20 * GIB, **figures)
+    assert small.dtype == large.dtype == "bfloat16"
+    assert small.batch_size == int(2 * GIB * MEMORY_SHARE) // per_row
+    assert 1 < small.batch_size < large.batch_size <= MAX_GPU_BATCH
+    assert "2.0 GiB free" in small.why
+    # Almost no memory left: one row at a time, never zero.
+    assert plan("cuda", free_bytes=1024, **figures).batch_size == 1
+    # Longer inputs, fewer rows.
+    long = plan("cuda", bfloat16_ok=True, free_bytes=2 * GIB, **{**figures, "tokens": 2048})
+    assert long.batch_size < small.batch_size
+
+
+def test_float32_rows_take_twice_the_memory_of_half_ones():
+    figures = dict(tokens=256, hidden=1024, heads=16, layers=24)
+    assert row_bytes(dtype="float32", **figures) == 2 * row_bytes(dtype="float16", **figures)
+
+
+def test_on_the_cpu_or_without_a_memory_figure_the_default_batch():
+    assert plan("cpu", free_bytes=50 * GIB).batch_size == CPU_BATCH
+    unknown = plan("cuda:1", bfloat16_ok=True, free_bytes=None)
+    assert unknown.batch_size == CPU_BATCH and "free memory unknown" in unknown.why
+
+
+def test_the_backend_on_the_cpu_keeps_float32_and_its_fingerprint(tiny_models):
+    backend = make_backend("hf:" + str(tiny_models.named), device="cpu")
+    assert backend.device_plan.dtype == "float32" and backend.batch_size == CPU_BATCH
+    assert next(backend.model.parameters()).dtype.__repr__() == "torch.float32"
+    assert "dtype" not in backend.fingerprint()  # CPU runs keep their cache keys
+    assert make_backend("hf:" + str(tiny_models.named), batch_size=4).batch_size == 4
+
+
+def test_the_backend_reads_the_gpus_free_memory_for_its_batch(tiny_models, monkeypatch):
+    # No GPU here: the backend is loaded on the CPU, then asked its plan as if on one.
+    backend = make_backend("hf:" + str(tiny_models.named), device="cpu")
+    backend.device = "cuda"
+    monkeypatch.setattr(backend, "_free_memory", lambda: 4 * GIB)
+    monkeypatch.setattr(backend, "_bfloat16_ok", lambda: True)
+    on_gpu = backend._device_plan()
+    config = backend.model.config
+    expected = plan(
+        "cuda",
+        checkpoint_dtype=str(config.dtype),
+        model_type=config.model_type,
+        bfloat16_ok=True,
+        free_bytes=4 * GIB,
+        tokens=backend.max_length,
+        hidden=config.hidden_size,
+        heads=config.num_attention_heads,
+        layers=config.num_hidden_layers,
+    )
+    assert on_gpu == expected
+    assert on_gpu.batch_size > CPU_BATCH  # a tiny model: many rows fit
