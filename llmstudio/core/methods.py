@@ -453,6 +453,8 @@ def suggested_paragraph(
     for r in shown:
         rev = f" (revision {r.revision})" if r.revision else ""
         where = f", served at {r.endpoint}," if r.endpoint else ""
+        runtime = runtime_words(r.fingerprint)
+        where += f" (run with {runtime})" if runtime else ""
         parts.append(
             f"We annotated {r.rows_done:,} of {rows:,} texts for {r.task} with "
             f"{r.model}{rev} through the {r.backend} backend{where} in {r.software} "

@@ -225,9 +225,11 @@ def test_a_run_records_its_runtime_and_an_int8_answer_never_serves_float32(
         assert run_settings(project, int8_run.run_id).backend_options == {"runtime": "onnx-int8"}
         assert run_settings(project, torch_run.run_id).backend_options == {}
         md = build_record(project, n_resamples=0).markdown()
-    assert "ONNX Runtime, int8 weights (dynamic quantisation" in md
+    assert "ONNX Runtime, int8 weights by dynamic quantisation" in md
     assert "ONNX Runtime, float32" in md
     assert '"precision": "int8"' in md
+    # the suggested paragraph names it too
+    assert "through the hf backend (run with ONNX Runtime, int8 weights" in md
 
 
 @pytest.mark.slow

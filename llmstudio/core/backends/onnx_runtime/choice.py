@@ -94,6 +94,6 @@ def runtime_words(fingerprint: dict) -> str:
     model that does not run here: an API, the lexicon)."""
     if fingerprint.get("runtime") == "onnxruntime":
         if fingerprint.get("precision") == "int8":
-            return "ONNX Runtime, int8 weights (dynamic quantisation; slightly less exact)"
+            return "ONNX Runtime, int8 weights by dynamic quantisation, slightly less exact"
         return "ONNX Runtime, float32"
     return ""
