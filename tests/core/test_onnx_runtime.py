@@ -228,8 +228,8 @@ def test_a_run_records_its_runtime_and_an_int8_answer_never_serves_float32(
     assert "ONNX Runtime, int8 weights by dynamic quantisation" in md
     assert "ONNX Runtime, float32" in md
     assert '"precision": "int8"' in md
-    # the suggested paragraph names it too
-    assert "through the hf backend (run with ONNX Runtime, int8 weights" in md
+    # the suggested paragraph (the latest run of the task: the float32 one) names it too
+    assert "through the hf backend (run with ONNX Runtime, float32)" in md
 
 
 @pytest.mark.slow
