@@ -18,6 +18,8 @@ from .options import (
     chosen_model,
     label_args,
     model_args,
+    runtime_arg,
+    runtime_options,
     sends_requests,
     timeout_options,
 )
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     unit = parsed_unit(args)
     args.model = chosen_model(args.model, args.task)
     check_model(args)
+    runtime = runtime_options(args)
     timeout = timeout_options(args)
     check_out(args.out)
     check_out_folder(args.out)
@@ -108,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             if how != "temporary":
                 _keep_codebook(project, task)
-            options = {}
+            options = dict(runtime)
             if sends_requests(args.model):
                 options = {
                     "requests_per_minute": args.rpm,
@@ -203,6 +206,7 @@ def register(commands: Commands) -> None:
         "prompt: a free --prompt template",
     )
     model_args(p, follow_downloads=True)
+    runtime_arg(p)
     label_args(p)
     p.add_argument(
         "--multi-label",

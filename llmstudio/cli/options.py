@@ -153,3 +153,38 @@ def chosen_model(model: str | None, task: str) -> str:
             file=sys.stderr,
         )
     return model
+
+
+def runtime_arg(p: argparse.ArgumentParser) -> None:
+    """Add ``--runtime torch|onnx|onnx-int8`` (local models only)."""
+    from ..core.backends.onnx_runtime import RUNTIMES, TORCH
+
+    p.add_argument(
+        "--runtime",
+        choices=RUNTIMES,
+        default=TORCH,
+        help="local models (builtin, hf: classifiers and embedding models): torch "
+        "(default); onnx: ONNX Runtime, float32 (same labels, often faster); onnx-int8: "
+        "int8 weights (faster, slightly less exact). The model is converted once per "
+        "revision and kept in llmstudio's cache folder; needs pip install "
+        "'llmstudio[onnx]'",
+    )
+
+
+def runtime_options(args: argparse.Namespace) -> dict:
+    """The backend option ``--runtime`` gives (none for torch); UsageError for a model that
+    does not run here or an ONNX runtime that is not installed, before any file is read."""
+    from ..core.backends.onnx_runtime import TORCH, check_runtime, runtime_refusal
+    from ..core.errors import BackendError
+
+    runtime = getattr(args, "runtime", None) or TORCH
+    if runtime == TORCH:
+        return {}
+    problem = runtime_refusal(args.model, runtime)
+    if problem:
+        raise UsageError(f"--runtime: {problem}")
+    try:
+        check_runtime(runtime)
+    except BackendError as exc:
+        raise UsageError(f"--runtime: {exc}") from None
+    return {"runtime": runtime}

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
+from .backends.onnx_runtime.choice import runtime_words
 from .errors import ExportError, LlmstudioError
 from .methods_document import Document
 from .methods_facts import (
@@ -117,6 +118,11 @@ def build_record(
                 ("model", r.model),
                 ("revision or file hash", r.revision or "not recorded"),
                 ("backend", r.backend),
+                *(
+                    [("runtime", runtime_words(r.fingerprint))]
+                    if runtime_words(r.fingerprint)
+                    else []
+                ),
                 ("endpoint host", r.endpoint or "none (local)"),
                 ("task", r.task),
                 ("text column", r.text_column),
@@ -448,6 +454,8 @@ def suggested_paragraph(
     for r in shown:
         rev = f" (revision {r.revision})" if r.revision else ""
         where = f", served at {r.endpoint}," if r.endpoint else ""
+        runtime = runtime_words(r.fingerprint)
+        where += f" (run with {runtime})" if runtime else ""
         parts.append(
             f"We annotated {r.rows_done:,} of {rows:,} texts for {r.task} with "
             f"{r.model}{rev} through the {r.backend} backend{where} in {r.software} "

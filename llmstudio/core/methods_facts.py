@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from .backends.onnx_runtime.choice import runtime_words
 from .backends.spec import run_writes_text
 from .chunking import long_text_counts
 from .embedding.stored import run_embedding_words
@@ -171,7 +172,9 @@ def long_texts_words(r: RunRecord) -> str:
 def _model_words(r: RunRecord) -> str:
     rev = f", revision {r.revision}" if r.revision else ""
     where = f" at {r.endpoint}" if r.endpoint else ""
-    return f"{r.model} ({r.backend} backend{rev}{where})"
+    runtime = runtime_words(r.fingerprint)
+    runtime = f", run with {runtime}" if runtime else ""
+    return f"{r.model} ({r.backend} backend{rev}{runtime}{where})"
 
 
 def codebook_text(params: dict) -> str:

@@ -47,6 +47,17 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP, APP))
 
 
+def cache_dir() -> Path:
+    """Where llmstudio keeps what it can make again (models exported to ONNX):
+    ``$LLMSTUDIO_CONFIG_DIR/cache`` when that is set, else the OS's user cache folder."""
+    base = os.environ.get("LLMSTUDIO_CONFIG_DIR")
+    if base:
+        return Path(base) / "cache"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP, APP))
+
+
 def resources_dir() -> Path:
     """``llmstudio/resources/``: package data, so a checkout, a wheel and a frozen app all
     find it at the same place beside the code."""

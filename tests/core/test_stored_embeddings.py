@@ -206,3 +206,18 @@ def test_an_hf_embedding_model_keeps_its_vectors_too(tiny_models, project):
     assert uses == [[(0, len(TEXTS))], [(len(TEXTS), 0)]]
     (model, *_), *_ = stored.uses_of_run(project.db, first.run_id)
     assert str(tiny_models.encoder) in model and backend.commit in model  # folder + weights
+
+
+@pytest.mark.slow  # exports MiniLM to ONNX int8 once (~30 s)
+def test_vectors_of_another_runtime_are_not_served(builtin, encoded, project):
+    """An int8 ONNX run's vectors are kept under their own key: a torch run of the same
+    model embeds the texts itself rather than read them."""
+    pytest.importorskip("onnxruntime")
+    onnx = make_backend("builtin", runtime="onnx-int8")
+    try:
+        assert run_job(project, CodeTask(codebook=TOPICS), onnx).status == "done"
+    finally:
+        onnx.close()
+    encoded.clear()
+    assert run_job(project, CodeTask(codebook=MOOD), builtin).status == "done"
+    assert sorted(corpus_texts_embedded(encoded)) == sorted(TEXTS)

@@ -17,6 +17,7 @@ from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
+from .onnx_runtime import TORCH, check_runtime, runtime_fingerprint
 from .spec import BUILTIN
 
 
@@ -39,16 +40,29 @@ class BuiltinBackend(Backend):
     kind = BUILTIN
     batch_size = 64
 
-    def __init__(self, device: str | None = None, seed: int = 0):
+    def __init__(self, device: str | None = None, seed: int = 0, runtime: str | None = None):
         from sentence_transformers import SentenceTransformer  # heavy; imported on use
 
         from .device import best_device
 
+        self.runtime = check_runtime(runtime)
         self.path = model_dir()
-        self.device = device or best_device()
+        # ONNX Runtime's CPU build runs the exported model; torch only exports it.
+        self.device = "cpu" if self.runtime != TORCH else (device or best_device())
         self._model = SentenceTransformer(str(self.path), device=self.device)
-        self._similarity = LabelSimilarity(self.embed)
         self._hash = model_hash(self.path)
+        if self.runtime != TORCH:
+            import torch
+
+            from .onnx_runtime.sessions import OnnxSentenceModel
+
+            self._model = OnnxSentenceModel(
+                self._model,
+                {"model": MODEL_ID, "revision": self._hash, "pipeline_task": "embeddings"},
+                self.runtime,
+                torch.get_num_threads(),
+            )
+        self._similarity = LabelSimilarity(self.embed)
         self.seed = seed
         self._corpus = CorpusClassifier(
             self._model, self.batch_size, "the builtin classifier", seed
@@ -62,6 +76,7 @@ class BuiltinBackend(Backend):
             "method": LabelSimilarity.method,
             "scale": SOFTMAX_SCALE,
             **CorpusClassifier.method(self.seed),
+            **runtime_fingerprint(self.runtime),
         }
 
     def supports(self, task: Task) -> bool:
@@ -74,9 +89,10 @@ class BuiltinBackend(Backend):
         return self._corpus.transductive(task)
 
     def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
-        self._corpus.store = (
-            None if project is None else project.store(model_key(MODEL_ID, self._hash, self._model))
-        )
+        # The runtime is part of the key: an int8 or ONNX vector never serves a torch run,
+        # nor the other way round (torch adds nothing: its stored vectors keep their key).
+        key = model_key(MODEL_ID, self._hash, self._model, **runtime_fingerprint(self.runtime))
+        self._corpus.store = None if project is None else project.store(key)
 
     def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:
         self._corpus.prepare(task, texts, monitor)

@@ -426,7 +426,11 @@ class ModelRuns(QObject):
                 f"({spec.backend_options}); resume it with llmstudio runs resume"
             )
         job_spec = JobSpec(
-            model=spec.model, base_url=base_url, options=spec.options, text_column=spec.text_column
+            model=spec.model,
+            base_url=base_url,
+            options=spec.options,
+            text_column=spec.text_column,
+            runtime=spec.backend_options.get("runtime", "torch"),  # ONNX runs stay ONNX
         )
         busy = [j for j in self.jobs if j.running and j.project_path == w.project.path.resolve()]
         if busy:

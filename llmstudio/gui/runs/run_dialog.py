@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.backends import ModelSpec
+from ...core.backends.onnx_runtime.choice import LOCAL_KINDS, TORCH
 from ...core.backends.spec import BUILTIN, HF, OPENAI, Kind, kind_of
 from ...core.catalogue import builtin_note, catalogue, no_neutral, no_neutral_note
 from ...core.cells import cell_text
@@ -129,7 +130,8 @@ class RunDialog(RunDialogView):
         self.template.textChanged.connect(self._update)
         for box in (self.explain, self.baseline, self.code_explain):
             box.toggled.connect(self._update)
-        self.long_texts.currentIndexChanged.connect(self._update)
+        for combo in (self.long_texts, self.runtime):
+            combo.currentIndexChanged.connect(self._update)
         self._ready = True
         self._fill_fields()
         self.local_models = LocalModelsFinder(self.model, (OTHER_HF, OTHER_API), self)
@@ -291,6 +293,7 @@ class RunDialog(RunDialogView):
                 (self.base_url, kind.name == OPENAI),
                 (self.concurrency, kind.name == OPENAI),
                 (self.as_batch, kind.name == OPENAI),
+                (self.runtime, kind.name in LOCAL_KINDS),
             ):
                 self._form.setRowVisible(widget, shown)
         self._show_template_status()
@@ -430,6 +433,7 @@ class RunDialog(RunDialogView):
             text_column=self._text_column,
             options=options,
             batch=self.as_batch.isChecked() and self._kind().name == OPENAI,
+            runtime=self.runtime.currentData() if self._kind().name in LOCAL_KINDS else TORCH,
         )
 
     # -- show request -----------------------------------------------------------------

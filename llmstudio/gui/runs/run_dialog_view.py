@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.backends import ModelSpec
+from ...core.backends.onnx_runtime.choice import INSTALL_HINT, LABELS, installed_runtimes
 from ...core.backends.spec import HF, OPENAI
 from ...core.catalogue import default_model
 from ...core.codebook import Codebook
@@ -197,6 +198,8 @@ class RunDialogView(QDialog):
             "follows it, also after the program is closed; Fetch stores the answers."
         )
         form.addRow("", self.as_batch)
+        self.runtime = runtime_choice()
+        form.addRow("Runtime:", self.runtime)
         self.long_texts = QComboBox()
         for title, mode in LONG_TEXT_CHOICES:
             self.long_texts.addItem(title, mode)
@@ -508,3 +511,23 @@ class RunDialogView(QDialog):
         if self.height() < need or self.height() == getattr(self, "_fitted", None):
             self.resize(self.width(), need)
         self._fitted = need
+
+
+def runtime_choice() -> QComboBox:
+    """The runtimes installed here, for a local model (builtin, hf:): PyTorch, and ONNX
+    Runtime float32 and int8 when its packages are there."""
+    box = QComboBox()
+    for runtime in installed_runtimes():
+        box.addItem(LABELS[runtime], runtime)
+    if box.count() == 1:
+        box.setEnabled(False)
+        box.setToolTip(f"ONNX Runtime is not installed; to run models with it: {INSTALL_HINT}")
+    else:
+        box.setToolTip(
+            "PyTorch runs the model as it was saved. ONNX Runtime runs a copy converted "
+            "once per model version (kept in llmstudio's cache folder): float32 gives the "
+            "same labels, often faster; int8 stores the weights in 8 bits: faster, "
+            "slightly less exact. Encoder classifiers and embedding models only; the "
+            "methods record names the choice."
+        )
+    return box

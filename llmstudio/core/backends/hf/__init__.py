@@ -44,6 +44,7 @@ a one-line message when it cannot (``HF_HUB_OFFLINE=1`` or no network).
 from __future__ import annotations
 
 from ..device import best_device
+from ..onnx_runtime import TORCH, check_runtime
 from .base import HFBackend
 from .classify import TextClassificationBackend
 from .embeddings import EmbeddingsBackend
@@ -75,14 +76,20 @@ def load(
     label_map: dict[str, str] | None = None,
     pipeline_task: str | None = None,
     revision: str | None = None,
+    runtime: str | None = None,
 ) -> HFBackend:
     """The backend of the Hugging Face model ``model`` (a folder or a hub id), as the
     pipeline its config (or ``pipeline_task``) names (``batch_size`` None: 32 rows on the
     CPU, from the free memory on a GPU: gpu_plan); raises :class:`BackendError` with a
-    one-line reason when it cannot be loaded."""
+    one-line reason when it cannot be loaded. ``runtime``: ``torch`` (default), ``onnx`` or
+    ``onnx-int8`` (:mod:`..onnx_runtime`: an encoder classifier or embedding model, run on
+    the CPU)."""
+    runtime = check_runtime(runtime)
+    if runtime != TORCH:
+        device = "cpu"  # ONNX Runtime's CPU build runs it; torch only exports the model
     device = device or best_device()
     if device == "cpu":
         configure_cpu_threads()
     source = locate(model, revision=revision, trust_remote_code=trust_remote_code)
     cls = PIPELINES[pipeline_of(source, pipeline_task)]
-    return cls(source, device=device, batch_size=batch_size, label_map=label_map)
+    return cls(source, device=device, batch_size=batch_size, label_map=label_map, runtime=runtime)

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import Backend, BackendError, RowError
+from ..onnx_runtime import TORCH, runtime_fingerprint
 from ..spec import HF
 from .gpu_plan import CPU_BATCH, Plan, choose_dtype, plan
 from .loading import Source, load_error
@@ -33,6 +34,7 @@ class HFBackend(Backend):
 
     kind = HF
     pipeline_task = ""  # each pipeline's name, as in PIPELINE_TASKS
+    onnx_ready = False  # whether ONNX Runtime can run this pipeline (an encoder)
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class HFBackend(Backend):
         device: str,
         batch_size: int | None = None,
         label_map: dict[str, str] | None = None,
+        runtime: str = TORCH,
     ):
         import torch
 
@@ -52,6 +55,13 @@ class HFBackend(Backend):
         # None: the default on the CPU, from the free memory on a GPU (gpu_plan)
         self.batch_size = max(1, int(batch_size or CPU_BATCH))
         self.label_map = dict(label_map) if label_map else None
+        self.runtime = runtime
+        if runtime != TORCH and not self.onnx_ready:
+            raise BackendError(
+                f"model {source.name} is a {self.pipeline_task} model, which runs with the "
+                "torch runtime only (ONNX Runtime runs encoder classifiers and embedding "
+                "models here)"
+            )
         self.revision = source.revision
         self.folder, self.hub_id, self.config = source.folder, source.hub_id, source.config
         self._load_kwargs = source.load_kwargs
@@ -75,6 +85,7 @@ class HFBackend(Backend):
             "revision": self.commit,
             "pipeline_task": self.pipeline_task,
             **self._fingerprint_details(),
+            **runtime_fingerprint(runtime),
         }
         if self.device_plan.dtype != "float32":  # half precision moves the scores' last digits
             self._fingerprint["dtype"] = self.device_plan.dtype
@@ -144,6 +155,18 @@ class HFBackend(Backend):
             heads=_figure(config, "num_attention_heads", "n_head") or 12,
             layers=_figure(config, "num_hidden_layers", "n_layer", "num_layers") or 12,
         )
+
+    def _onnx_identity(self) -> dict:
+        """What names this model's exported graph in the ONNX cache: its id and revision
+        (or weights hash), and the pipeline."""
+        model_id, revision = self.source.identity()
+        return {"model": model_id, "revision": revision, "pipeline_task": self.pipeline_task}
+
+    def _onnx_threads(self) -> int:
+        """ONNX Runtime's threads per run: torch's share of each CPU stream."""
+        from .batching import CPU_STREAMS
+
+        return max(1, self._torch.get_num_threads() // CPU_STREAMS)
 
     def _load_tokenizer(self, source: str):
         from transformers import AutoTokenizer

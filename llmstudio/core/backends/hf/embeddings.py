@@ -14,6 +14,7 @@ from ...progress import Monitor
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import RowError
+from ..onnx_runtime import TORCH, runtime_fingerprint
 from .base import HFBackend
 from .loading import EMBEDDINGS
 
@@ -22,6 +23,7 @@ class EmbeddingsBackend(HFBackend):
     """A sentence-embedding model: label similarity, or the corpus classifier."""
 
     pipeline_task = EMBEDDINGS
+    onnx_ready = True
 
     def _load(self, source: str) -> None:
         from sentence_transformers import SentenceTransformer
@@ -35,6 +37,12 @@ class EmbeddingsBackend(HFBackend):
             revision=self._load_kwargs.get("revision"),
             local_files_only=bool(self._load_kwargs.get("local_files_only")),
         )
+        if self.runtime != TORCH:
+            from ..onnx_runtime.sessions import OnnxSentenceModel
+
+            self.model = OnnxSentenceModel(
+                self.model, self._onnx_identity(), self.runtime, self._onnx_threads()
+            )
         self._similarity = LabelSimilarity(
             lambda texts: embed_texts(self.model, texts, self.batch_size)
         )
@@ -57,7 +65,11 @@ class EmbeddingsBackend(HFBackend):
         # Without a revision one version of the model could not be told from the next:
         # nothing is kept then, rather than vectors that might be served to another.
         self._corpus.store = (
-            project.store(model_key(self._model_id, self.commit, self.model))
+            project.store(  # an int8 or ONNX vector never serves a torch run
+                model_key(
+                    self._model_id, self.commit, self.model, **runtime_fingerprint(self.runtime)
+                )
+            )
             if self.commit and project is not None
             else None
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from ...errors import BackendError
+from ..onnx_runtime import TORCH
 from .base import HFBackend
 from .batching import CPU_STREAMS, length_groups, split_even
 
@@ -30,7 +31,11 @@ def refuse_missing_weights(model_name: str, missing) -> None:
 
 
 class SequenceClassifierBackend(HFBackend):
-    """A ``*ForSequenceClassification`` model; subclasses turn its logits into labels."""
+    """A ``*ForSequenceClassification`` model; subclasses turn its logits into labels.
+    With an ONNX runtime, the logits are ONNX Runtime's (:class:`OnnxLogits`)."""
+
+    onnx_ready = True
+    _onnx = None  # OnnxLogits when the runtime is an ONNX one
 
     def _load(self, source: str) -> None:
         from transformers import AutoModelForSequenceClassification
@@ -47,6 +52,17 @@ class SequenceClassifierBackend(HFBackend):
             for i in range(self.model.config.num_labels)
         ]
         self.max_length = self._max_length()
+        if self.runtime != TORCH:
+            from ..onnx_runtime.sessions import OnnxLogits
+
+            self._onnx = OnnxLogits(
+                self.model,
+                self.tokenizer,
+                self._onnx_identity(),
+                self.runtime,
+                self.max_length,
+                self._onnx_threads(),
+            )
 
     def _fingerprint_details(self) -> dict:
         return {"model_labels": self.model_labels, "max_length": self.max_length}
@@ -122,8 +138,10 @@ class SequenceClassifierBackend(HFBackend):
                 padding=True,
                 truncation=truncation,
                 max_length=self.max_length,
-                return_tensors="pt",
+                return_tensors="np" if self._onnx is not None else "pt",
             )
+        if self._onnx is not None:
+            return self._torch.from_numpy(self._onnx(encoded)).float()
         if self.device != "cpu":
             encoded = {k: v.to(self.device) for k, v in encoded.items()}
         with self._torch.inference_mode():

@@ -1,0 +1,141 @@
+"""A torch model exported to ONNX once per model revision, and its int8 copy, kept in
+``paths.cache_dir()/onnx``: a later load (another run, another process) takes the files.
+
+The key of an export is what the caller says identifies the model (its id and revision or
+weights hash, what the graph returns, its input names) with the exporter's version and
+torch's. An export is written into a partial folder and renamed into place, so a run
+stopped halfway, or two processes exporting at once, never leave a broken model to be
+read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from ...errors import BackendError
+from ...paths import cache_dir
+
+log = logging.getLogger("llmstudio.onnx")
+
+# Bump when the exported graph changes for the same model (the cache then exports anew).
+EXPORT_VERSION = 1
+FILE = "model.onnx"
+
+
+def export_folder(identity: dict) -> Path:
+    """The cache folder of the model ``identity`` names (its float32 and int8 exports)."""
+    import torch
+
+    key = json.dumps(
+        {**identity, "export_version": EXPORT_VERSION, "torch": torch.__version__},
+        sort_keys=True,
+        default=str,
+    )
+    return cache_dir() / "onnx" / hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def exported(identity: dict, precision: str, export: Callable[[Path], None]) -> Path:
+    """The ONNX file of the model ``identity`` names in ``precision`` ("float32" or
+    "int8"): from the cache, else made (``export(path)`` writes the float32 graph; int8
+    is quantised from it). ``identity`` with no revision (a folder without weight files
+    to hash) is exported anew each time: its files could change under the same name."""
+    if identity.get("revision") is None:
+        folder = Path(tempfile.mkdtemp(prefix="llmstudio-onnx-"))
+    else:
+        folder = export_folder(identity)
+    float32 = _made(folder / "float32", lambda tmp: export(tmp / FILE), identity, "exporting")
+    if precision == "float32":
+        return float32
+    return _made(folder / "int8", lambda tmp: quantise(float32, tmp / FILE), identity, "quantising")
+
+
+def _made(final: Path, make: Callable[[Path], None], identity: dict, doing: str) -> Path:
+    """``final/model.onnx``, made by ``make(partial folder)`` unless it is there already."""
+    if (final / FILE).is_file():
+        return final / FILE
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
+    log.info("%s %s to ONNX in %s", doing, identity.get("model"), final)
+    try:
+        make(partial)
+        (partial / "model.json").write_text(json.dumps(identity, indent=2, default=str))
+        try:
+            os.rename(partial, final)
+        except OSError:  # another process finished the same export first: take its files
+            if not (final / FILE).is_file():
+                raise
+    except BackendError:
+        raise
+    except Exception as exc:
+        line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise BackendError(
+            f"could not convert model {identity.get('model')} to ONNX ({doing}): {line}; "
+            "run it with the torch runtime"
+        ) from exc
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return final / FILE
+
+
+def quantise(source: Path, target: Path) -> None:
+    """Int8 dynamic quantisation of ``source``'s weights (activations stay float and are
+    quantised per batch as the model runs): ONNX Runtime's ``quantize_dynamic``, one scale
+    per output channel, weights only (not the attention's products of two activations).
+    Measured on MiniLM's embeddings of 200 SST-2 sentences, cosine to float32: 0.985 on
+    average, worst 0.984; one scale per tensor (the default) gives 0.920 and 0.899."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # It logs advice to pre-process the graph on the root logger (meant for static
+    # quantisation), which would land on a user's terminal: kept off for the call.
+    root = logging.getLogger()
+    was = root.disabled
+    root.disabled = True
+    try:
+        quantize_dynamic(
+            source,
+            target,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"MatMulConstBOnly": True},
+        )
+    finally:
+        root.disabled = was
+
+
+def export_module(module, sample: dict, output: str, path: Path, max_length: int) -> None:
+    """Export the torch ``module`` (called with ``sample``'s tensors as keyword arguments,
+    one output tensor) to ``path``, with the batch and sequence axes dynamic."""
+    import warnings
+
+    import torch
+
+    names = list(sample)
+    batch = torch.export.Dim("batch")
+    sequence = torch.export.Dim("sequence", max=max(max_length, 8))
+    # The exporter's notes (optional torchvision ops skipped, deprecations inside torch,
+    # axis names merged) are for torch developers, not for a user's terminal.
+    quiet = logging.getLogger("torch.onnx")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(
+                module.eval(),
+                (),
+                kwargs=dict(sample),
+                dynamo=True,
+                input_names=names,
+                output_names=[output],
+                dynamic_shapes={name: {0: batch, 1: sequence} for name in names},
+                verbose=False,
+            )
+            program.save(str(path))
+    finally:
+        quiet.setLevel(level)
