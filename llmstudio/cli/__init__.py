@@ -16,6 +16,7 @@
     llmstudio agree PROJECT --run N --run M   run-to-run stability (replicates)
     llmstudio runs PROJECT                    list runs; runs resume|discard|rename|delete
     llmstudio models list [--json]            the catalogue of recommended models
+    llmstudio train PROJECT --codebook B --out DIR   a classifier fine-tuned on hand codes
 
 One module per command (``inspect_cmd``, ``convert``, ``demo``, ``annotate``, ``agree``,
 ``bias``, ``probe``, ``export``, ``replicate``, ``runs``): its parser in ``register``, its work
@@ -51,6 +52,7 @@ from . import (
     probe,
     replicate,
     runs,
+    train,
 )
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .parser import Commands, gui_parser
@@ -70,6 +72,7 @@ MODULES = (
     replicate,
     runs,
     models,
+    train,
 )
 
 
