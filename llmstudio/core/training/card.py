@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-__all__ = ["RECORD", "read_record", "write_card"]
+__all__ = ["RECORD", "methods_sentence", "read_record", "write_card"]
 
 RECORD = "llmstudio_training.json"
 METRICS = "metrics.json"
@@ -125,3 +125,22 @@ def card_text(record: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def methods_sentence(model: str) -> str:
+    """The methods record's sentence on a model llmstudio trained (``model``: the folder a
+    run names), or "" for any other model."""
+    record = read_record(model) if model and Path(model).is_dir() else None
+    if record is None:
+        return ""
+    ev = record.get("evaluation") or {}
+    coder = f", coder {record['coder']}" if record.get("coder") else ""
+    accuracy = _value((ev.get("model") or {}).get("accuracy"))
+    macro = _value((ev.get("model") or {}).get("macro_f1"))
+    return (
+        f"That model is a classifier fine-tuned in llmstudio {record.get('llmstudio_version')} "
+        f"from {record.get('base_model')} on {record.get('texts')} hand-coded texts "
+        f"(codebook {record.get('codebook')!r}{coder}; {record.get('trained_at')}); "
+        f"held-out accuracy {accuracy}, macro-F1 {macro} ({ev.get('scheme')}, 95% bootstrap "
+        f"intervals; model card {Path(model) / 'README.md'})."
+    )
