@@ -104,6 +104,7 @@ def _summary(result) -> str:
             f"  {code[:20]:<20} {value(s['precision']):<24} {value(s['recall']):<24} "
             f"{value(s['f1'])}"
         )
+    lines += [f"warning: {w}" for w in ev.get("warnings", [])]
     if ev.get("curve"):
         points = ", ".join(f"{p['n']} texts {p['accuracy']:.3f}" for p in ev["curve"])
         lines += ["", f"learning curve (held-out accuracy): {points}"]

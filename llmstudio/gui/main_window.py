@@ -58,6 +58,7 @@ from .table.corpus_model import CorpusTableModel
 from .table.corpus_table import corpus_table
 from .table.detail_pane import DetailPane, RowResult
 from .table.document_view import DocumentViews
+from .training.train_dialog import TrainClassifier
 from .units.split_dialog import SplitUnits
 
 
@@ -222,6 +223,7 @@ class MainWindow(QMainWindow):
         analyse.addAction(self.retrieval.act_open)
         self.units = SplitUnits(self)  # Split into Units… (a new, linked project)
         analyse.addAction(self.units.act_split)
+        self.training = TrainClassifier(self, analyse)  # Train a Classifier… (on hand codes)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         self.first_run = FirstRun(self)  # the sample project, the start page's steps

@@ -187,6 +187,19 @@ def test_multi_label_model_gives_each_code_on_its_own(study, tmp_path):
     assert config.problem_type == "multi_label_classification"
     per_code = result.record["evaluation"]["model"]["per_code"]
     assert per_code["economy"]["support"] == 12 and per_code["health"]["support"] == 8
+    # annotate's hf backend codes with it: each code on its own, by the codebook's names
+    from llmstudio.core.backends import make_backend
+    from llmstudio.core.tasks.coding import CodeTask
+
+    backend = make_backend(f"hf:{result.folder}")
+    try:
+        task = CodeTask(codebook=TOPICS)
+        assert backend.refusal(task) == ""
+        out = backend.annotate(task, ["good great love", "bad awful hate"])
+    finally:
+        backend.close()
+    assert set(out[0]) >= {"code_economy", "code_economy_score", "code_health"}
+    assert all(row["code_economy"] in (0, 1) for row in out)
 
 
 def test_cancel_leaves_no_model_and_no_partial_folder(study, tmp_path):
@@ -270,3 +283,38 @@ def test_base_must_be_a_local_encoder(tmp_path):
         base_model("openai:gpt-4o-mini")
     with pytest.raises(TrainingError, match="no model folder"):
         base_model(f"hf:{tmp_path / 'missing'}")
+
+
+@pytest.mark.slow  # the real MiniLM, fine-tuned three times, and the few-shot method
+@pytest.mark.timeout(900)  # minutes on a loaded machine
+def test_builtin_minilm_on_sixty_texts_beside_the_few_shot_method(tmp_path):
+    rng = random.Random(3)
+    codes = ["positive", "negative"] * 30
+    data = TrainingData(
+        tuple(text_of(c, rng) for c in codes),
+        tuple((c,) for c in codes),
+        ("positive", "negative"),
+        False,
+        "tone",
+        "test",
+    )
+    settings = TrainSettings(folds=2, epochs=3, max_length=32, curve=(), device="cpu")
+    result = train_classifier(data, tmp_path / "minilm", settings)
+    ev = result.record["evaluation"]
+    assert result.record["base_model"].startswith("builtin")
+    assert ev["model"]["accuracy"]["value"] >= 0.9
+    assert ev["few_shot"]["n"] == 60 and ev["few_shot"]["accuracy"]["value"] >= 0.8
+    card = (tmp_path / "minilm" / "README.md").read_text("utf-8")
+    assert "builtin few-shot method, same folds" in card
+
+
+def test_a_model_that_learnt_nothing_is_said_to_have():
+    from llmstudio.core.training.train import warnings
+
+    truth = [("a",), ("b",)] * 5
+    same = warnings(truth, [("a",)] * 10, 0.5)
+    assert len(same) == 1 and "same answer (a)" in same[0] and "Do not use it" in same[0]
+    truth = [("a",)] * 6 + [("b",)] * 4
+    weak = warnings(truth, [("a",), ("b",)] * 5, 0.6)
+    assert len(weak) == 1 and "no better than always giving the most common answer" in weak[0]
+    assert warnings(truth, truth, 1.0) == []

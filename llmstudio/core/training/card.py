@@ -84,6 +84,7 @@ def card_text(record: dict) -> str:
         "Each text predicted once by a model trained without it; 95% bootstrap intervals "
         f"over texts ({ev['model']['n']} texts). The final model is trained on all texts.",
         "",
+        *[f"**Warning:** {w}\n" for w in ev.get("warnings", [])],
         "| method | accuracy | macro-F1 |",
         "|---|---|---|",
         f"| this model | {_value(model['accuracy'])} | {_value(model['macro_f1'])} |",

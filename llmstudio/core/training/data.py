@@ -141,5 +141,6 @@ def check_enough(data: TrainingData, folds: int) -> None:
             f"{'has' if len(short) == 1 else 'have'} fewer than {need} "
             f"(codes per label: {listing}; each label needs at least {need}"
             + (" texts with it and without it" if data.multi_label else "")
-            + f" for {folds}-fold cross-validation). Code more texts or use fewer folds."
+            + f" for {folds}-fold cross-validation). Code more texts"
+            + (" or use fewer folds." if folds > MIN_PER_LABEL else ".")
         )

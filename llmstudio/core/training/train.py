@@ -138,9 +138,31 @@ def _evaluation(data: TrainingData, held: HeldOut, settings: TrainSettings) -> d
             for p in held.curve
         ],
     }
+    out["warnings"] = warnings(truth, [held.model[i] for i in tested], model.accuracy.value)
     if held.few_shot is not None:
         few = score(truth, [held.few_shot[i] for i in tested], data.labels, data.multi_label)
         out["few_shot"] = few.to_dict()
+    return out
+
+
+def warnings(truth, predicted, accuracy: float) -> list[str]:
+    """Why held-out scores cannot mean the model learnt the codes: one code for every
+    text, or no better than always giving the most common code."""
+    out = []
+    given = {codes for codes in predicted}
+    if len(given) == 1 and len(set(truth)) > 1:
+        code = "; ".join(next(iter(given))) or "no code"
+        out.append(
+            f"The model gave every held-out text the same answer ({code}): it has not "
+            "learnt to tell the codes apart (more epochs, more codes or another learning "
+            "rate may help). Do not use it."
+        )
+    most = max(truth.count(t) for t in set(truth)) / len(truth)
+    if accuracy <= most and not out:
+        out.append(
+            f"Held-out accuracy ({accuracy:.3f}) is no better than always giving the most "
+            f"common answer ({most:.3f}): the model has learnt little from these codes."
+        )
     return out
 
 
