@@ -46,6 +46,7 @@ IMAGES = (
     "bias_counterfactual.png",
     "bias_eec.png",
     "learn_panel.png",
+    "train_classifier.png",
     "start_page.png",
     "help_getting_started.png",
     "qdpx_import.png",
@@ -158,6 +159,7 @@ class Shots:
         self.shoot_retrieval()
         self.shoot_bias()
         self.shoot_learn()
+        self.shoot_training()
         self.shoot_documents()
         self.shoot_rollup()
         self.export()
@@ -490,6 +492,15 @@ class Shots:
         self.wait(lambda: "codes, a classifier" in panel.summary.text(), "the learning curve")
         self.save(panel, "learn_panel.png")
         panel.close()
+
+    def shoot_training(self) -> None:
+        """Analyse > Train a Classifier…: the sample's codebook and its codes per label."""
+        from llmstudio.core.sample_project import SAMPLE_CODEBOOK
+
+        dialog = self.window.training.open()
+        dialog.codebook.setCurrentText(SAMPLE_CODEBOOK.name)
+        self.save(dialog, "train_classifier.png")
+        dialog.close()
 
     def shoot_documents(self) -> None:
         """File > Import Documents > From a Folder: a second window after a folder of
