@@ -494,11 +494,9 @@ class Shots:
         panel.close()
 
     def shoot_training(self) -> None:
-        """Analyse > Train a Classifier…: the sample's codebook and its codes per label."""
-        from llmstudio.core.sample_project import SAMPLE_CODEBOOK
-
+        """Analyse > Train a Classifier…: ana's Tone codes per label (too few to train yet)."""
         dialog = self.window.training.open()
-        dialog.codebook.setCurrentText(SAMPLE_CODEBOOK.name)
+        dialog.codebook.setCurrentText("Tone")
         self.save(dialog, "train_classifier.png")
         dialog.close()
 

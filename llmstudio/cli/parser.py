@@ -50,7 +50,8 @@ def gui_parser() -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
         description="Analyse text corpora with language models. Without a command: open "
         "the window. Commands: inspect, convert, demo, annotate, replicate, agree, "
-        "bias, probe, export, import, passages, crosstab, runs, models (see llmstudio COMMAND -h).",
+        "bias, probe, export, import, passages, crosstab, runs, models, train (see llmstudio "
+        "COMMAND -h).",
     )
     p.add_argument(
         "file",
