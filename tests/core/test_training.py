@@ -318,3 +318,21 @@ def test_a_model_that_learnt_nothing_is_said_to_have():
     weak = warnings(truth, [("a",), ("b",)] * 5, 0.6)
     assert len(weak) == 1 and "no better than always giving the most common answer" in weak[0]
     assert warnings(truth, truth, 1.0) == []
+
+
+def test_examples_file_gives_texts_and_codes(tmp_path):
+    import pandas as pd
+
+    from llmstudio.core.training import from_examples
+
+    pd.DataFrame(
+        {
+            "text": ["rents up", "clinic shut", "quiet day"],
+            "label": ["economy", "health; economy", ""],
+        }
+    ).to_csv(tmp_path / "ex.csv", index=False)
+    data = from_examples(tmp_path / "ex.csv", TOPICS)
+    assert data.texts == ("rents up", "clinic shut", "quiet day")
+    assert data.targets == (("economy",), ("health", "economy"), ())
+    assert data.multi_label and data.counts() == {"economy": 2, "health": 1}
+    assert data.source == "examples ex.csv" and data.coder is None

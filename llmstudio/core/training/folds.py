@@ -151,9 +151,7 @@ def _labelled(monitor: Monitor, message: str) -> Monitor:
         detail["message"] = message
         monitor.report(done, total, **detail)
 
-    child = Monitor(forward, monitor.cancelled)
-    child._stop = monitor._stop
-    return child
+    return Monitor(forward, monitor.cancelled)  # cancelled when the whole is
 
 
 def _subset(train, y, share: float, rng) -> np.ndarray:

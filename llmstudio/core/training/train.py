@@ -80,9 +80,7 @@ def _eta(monitor: Monitor) -> Monitor:
             detail["eta_s"] = (time.monotonic() - started) * (1 - share) / share
         monitor.report(done, total, **detail)
 
-    child = Monitor(forward, monitor.cancelled)
-    child._stop = monitor._stop
-    return child
+    return Monitor(forward, monitor.cancelled)  # cancelled when the whole is
 
 
 def train_classifier(

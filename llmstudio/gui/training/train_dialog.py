@@ -41,10 +41,6 @@ from .train_result import TrainResult
 BUILTIN = "builtin"
 
 
-def _train(data, out, settings, monitor):
-    return train_classifier(data, out, settings, monitor)
-
-
 class TrainDialog(QDialog):
     """The codebook, coder, base model, folds and epochs; Train; the result."""
 
@@ -203,7 +199,7 @@ class TrainDialog(QDialog):
             return
         self._clear_result()
         self._busy(True)
-        self.task.start(_train, self._data, self.out_folder(), settings)
+        self.task.start(train_classifier, self._data, self.out_folder(), settings)
 
     def _busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
