@@ -115,7 +115,9 @@ def speed(repeats: int):
     ours, plain = [], []
     for _ in range(repeats):
         plain.append(plain_epoch(base, texts, y, settings))
+        print(f"plain transformers loop: {plain[-1]:.1f} s per epoch", flush=True)
         ours.append(ours_epoch(base, texts, y, settings))
+        print(f"llmstudio loop: {ours[-1]:.1f} s per epoch", flush=True)
     return statistics.median(ours), statistics.median(plain), len(texts), settings
 
 
