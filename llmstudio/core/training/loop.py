@@ -3,9 +3,10 @@ texts (plain PyTorch: AdamW, linear warm-up and decay, cross-entropy or, multi-l
 binary cross-entropy per code), and its predictions.
 
 Why a hand loop rather than transformers' ``Trainer``: it needs ``accelerate``, and the
-loop is short; batches are padded only to their own longest text (dynamic padding), which
-is where the time goes on a CPU (``benchmarks/train_speed.py`` measures it against a loop
-padded to the maximum length). Every step is seeded (``transformers.set_seed``); each
+loop is short. Texts of similar length are batched together and each batch is padded only
+to its own longest text, which is where the time goes on a CPU
+(``benchmarks/train_speed.py`` measures it against a loop padded to the maximum length).
+Every step is seeded (``transformers.set_seed``); each
 step reports progress and checks Cancel through the :class:`~llmstudio.core.progress.Monitor`.
 """
 
@@ -27,6 +28,7 @@ __all__ = ["Trained", "fine_tune", "predict_probabilities", "quiet_transformers"
 
 # Weights a classification head adds (newly made, to be trained): any other weight missing
 # from the base model would be random, and the classifier with it.
+GROUP_BATCHES = 50  # batches sorted by length together (random order between groups)
 _HEAD_PARTS = ("classifier", "pre_classifier", "pooler", "score", "logits_proj", "summary")
 
 
@@ -134,8 +136,7 @@ def fine_tune(
     model.to(device).train()
     encoded = tokenizer(list(texts), truncation=True, max_length=settings.max_length)["input_ids"]
     y = torch.tensor(targets if multi_label else targets.argmax(1))
-    n = len(encoded)
-    per_epoch = -(-n // settings.batch_size)
+    per_epoch = -(-len(encoded) // settings.batch_size)
     total = per_epoch * settings.epochs
     # as BERT was trained: no weight decay on biases and layer norms
     plain = {n for n, _ in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n}
@@ -153,10 +154,8 @@ def fine_tune(
     step = 0
     for epoch in range(settings.epochs):
         started = time.perf_counter()
-        order = order_rng.permutation(n)
-        for start in range(0, n, settings.batch_size):
+        for rows in _length_batches(encoded, settings.batch_size, order_rng):
             monitor.check()
-            rows = order[start : start + settings.batch_size]
             batch = tokenizer.pad({"input_ids": [encoded[i] for i in rows]}, return_tensors="pt")
             batch = {k: v.to(device) for k, v in batch.items()}
             loss = model(**batch, labels=y[rows].to(device)).loss
@@ -175,6 +174,20 @@ def fine_tune(
         trained.epoch_seconds.append(time.perf_counter() - started)
     model.eval()
     return trained
+
+
+def _length_batches(encoded, batch_size: int, rng) -> list[np.ndarray]:
+    """One epoch's batches: the texts shuffled, sorted by length within groups of
+    ``GROUP_BATCHES`` batches, cut into batches, the batches shuffled. Texts of similar
+    length share a batch, so little of it is padding (transformers' ``group_by_length``
+    does the same); the order stays random across batches and epochs."""
+    order = rng.permutation(len(encoded))
+    group = batch_size * GROUP_BATCHES
+    batches = []
+    for start in range(0, len(order), group):
+        part = sorted(order[start : start + group], key=lambda i: len(encoded[i]))
+        batches += [np.array(part[a : a + batch_size]) for a in range(0, len(part), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def predict_probabilities(trained: Trained, texts, batch_size: int = 64, max_length: int = 512):
