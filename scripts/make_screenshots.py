@@ -52,6 +52,7 @@ IMAGES = (
     "bias_fill_mask.png",
     "attention_view.png",
     "learn_panel.png",
+    "train_classifier.png",
     "start_page.png",
     "help_getting_started.png",
     "qdpx_import.png",
@@ -169,6 +170,7 @@ class Shots:
         self.shoot_bias()
         self.shoot_demos()
         self.shoot_learn()
+        self.shoot_training()
         self.shoot_documents()
         self.shoot_rollup()
         self.export()
@@ -614,6 +616,13 @@ class Shots:
         self.wait(lambda: "codes, a classifier" in panel.summary.text(), "the learning curve")
         self.save(panel, "learn_panel.png")
         panel.close()
+
+    def shoot_training(self) -> None:
+        """Analyse > Train a Classifier…: ana's Tone codes per label (too few to train yet)."""
+        dialog = self.window.training.open()
+        dialog.codebook.setCurrentText("Tone")
+        self.save(dialog, "train_classifier.png")
+        dialog.close()
 
     def shoot_documents(self) -> None:
         """File > Import Documents > From a Folder: a second window after a folder of

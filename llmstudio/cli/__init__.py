@@ -19,6 +19,7 @@
                                               which words moved a row's label
     llmstudio runs PROJECT                    list runs; runs resume|discard|rename|delete
     llmstudio models list [--json]            the catalogue of recommended models
+    llmstudio train PROJECT --codebook B --out DIR   a classifier fine-tuned on hand codes
 
 One module per command (``inspect_cmd``, ``convert``, ``demo``, ``annotate``, ``agree``,
 ``bias``, ``probe``, ``export``, ``replicate``, ``runs``): its parser in ``register``, its work
@@ -57,6 +58,7 @@ from . import (
     probe,
     replicate,
     runs,
+    train,
 )
 from .exit_codes import DONE, ERROR, USAGE_OR_CANCELLED
 from .parser import Commands, gui_parser
@@ -79,6 +81,7 @@ MODULES = (
     models,
     batch,
     explain_cmd,
+    train,
 )
 
 

@@ -50,8 +50,8 @@ def gui_parser() -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
         description="Analyse text corpora with language models. Without a command: open "
         "the window. Commands: inspect, convert, demo, annotate, replicate, agree, "
-        "bias, probe, explain, export, import, passages, crosstab, estimate, runs, models, batch "
-        "(see llmstudio COMMAND -h).",
+        "bias, probe, explain, export, import, passages, crosstab, estimate, runs, models, batch, "
+        "train (see llmstudio COMMAND -h).",
     )
     p.add_argument(
         "file",

@@ -110,3 +110,8 @@ class ModelDownloadError(LlmstudioError):
 class PullError(BackendError):
     """A model a local server (Ollama) could not pull: none there, no such model, no disk
     space (the message says which, in llmstudio's words)."""
+
+
+class TrainingError(LlmstudioError):
+    """Training a classifier cannot start or go on: too few codes, no codes by that coder,
+    an output folder that is not a model folder, a base model that is no encoder."""

@@ -37,6 +37,7 @@ from .project import Project
 from .rollup_export import methods_section as rollup_section
 from .runs import run_name
 from .store import human_codes as stored_codes
+from .training.card import methods_sentence
 from .unit_corpus import units_sentence
 
 
@@ -463,6 +464,8 @@ def suggested_paragraph(
             f"{r.finished[:10] or r.created[:10]}; "
             f"{r.rows_failed:,} text{'' if r.rows_failed == 1 else 's'} failed)."
         )
+        if trained := methods_sentence(r.model):  # a model trained from codes: its card
+            parts.append(trained)
         if r.empty:
             parts.append(
                 f"{r.empty:,} text{' was' if r.empty == 1 else 's were'} empty or "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from .backends.spec import HF, KINDS, OPENAI, ModelSpec
 from .paths import config_dir
@@ -119,9 +120,13 @@ def cached_models(cache_dir=None) -> list[str]:
     return sorted({m.id for m in found if m.complete is not False})
 
 
-def model_choices(config: ModelConfig, cached: list[str]) -> list[ModelChoice]:
-    """Everything the run dialog offers, offline models first."""
+def model_choices(config: ModelConfig, cached: list[str], trained=()) -> list[ModelChoice]:
+    """Everything the run dialog offers, offline models first; ``trained``: the folders of
+    the classifiers trained from the open project (``training.project_models``)."""
     choices = [ModelChoice(label, spec) for spec, label in OFFLINE_MODELS.items()]
+    choices += [
+        ModelChoice(f"Project model: {Path(f).name}", str(ModelSpec(HF, str(f)))) for f in trained
+    ]
     choices += [ModelChoice(f"Local folder: {f}", str(ModelSpec(HF, f))) for f in config.folders]
     choices += [ModelChoice(f"Hugging Face cache: {m}", str(ModelSpec(HF, m))) for m in cached]
     choices += [

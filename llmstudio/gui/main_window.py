@@ -59,6 +59,7 @@ from .table.corpus_model import CorpusTableModel
 from .table.corpus_table import corpus_table
 from .table.detail_pane import DetailPane, RowResult
 from .table.document_view import DocumentViews
+from .training.train_dialog import TrainClassifier
 from .units.split_dialog import SplitUnits
 
 
@@ -186,8 +187,7 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         view.addActions([self.act_problems, self.runs.panel.toggleViewAction()])
         analyse = self.menuBar().addMenu("&Analyse")
-        analyse.addAction(self.runs.act_run)
-        analyse.addAction(self.runs.act_codebooks)
+        analyse.addActions([self.runs.act_run, self.runs.act_codebooks])
         self.act_runs = install_runs(self, analyse)  # Analyse > Runs… (Ctrl+Shift+R)
         self.coding = install_coding(self)  # a dock: Analyse > Code by Hand (Ctrl+K)
         self.coder_columns = CoderColumns(self, self.coding)  # the codes as table columns
@@ -212,9 +212,8 @@ class MainWindow(QMainWindow):
         analyse.addActions([self.replicate.act_open, self.bias.act_open])
         self.attention = install_attention(self, analyse)  # Attention… (a local model's)
         self.charts = install_charts(self)  # a dock: View > Charts (Ctrl+Shift+C)
-        view.addAction(self.charts.act_open)
         self.documents = DocumentViews(self)  # View > Documents (rolled up) (Ctrl+Shift+D)
-        view.addAction(self.documents.act_open)
+        view.addActions([self.charts.act_open, self.documents.act_open])
         self.retrieval = install_retrieval(self)  # Coded Passages… (Ctrl+Shift+P)
         self.retrieval.sig_passage_chosen.connect(self.coding.passage_coding.select)
         for follow in (self.retrieval.coding_changed, self.charts.codes_changed):
@@ -222,6 +221,7 @@ class MainWindow(QMainWindow):
         CODEBOOK_SAVES.sig_saved.connect(self._codebook_saved)  # a bound slot: goes with self
         self.units = SplitUnits(self)  # Split into Units… (a new, linked project)
         analyse.addActions([self.retrieval.act_open, self.units.act_split])
+        self.training = TrainClassifier(self, analyse)  # Train a Classifier… (on hand codes)
         analyse.addSeparator()
         analyse.addAction(self.runs.act_settings)
         self.first_run = FirstRun(self)  # the sample project, the start page's steps

@@ -102,8 +102,9 @@ class ModelRuns(QObject):
 
     # -- starting a run ---------------------------------------------------------------
 
-    def ask_run(self) -> None:
-        """The whole flow: a project, the run dialog, consent for API models, the job."""
+    def ask_run(self, model: str | None = None, codebook: str | None = None) -> None:
+        """The whole flow: a project, the run dialog, consent for API models, the job.
+        ``model`` (and ``codebook``): chosen in the dialog for coding (Use This Model)."""
         w = self.window
         if w.corpus is None or self._no_rows():
             return
@@ -133,6 +134,10 @@ class ModelRuns(QObject):
                 replace(spec, text_column=w.corpus.text_column), rows
             ),
         )
+        if model is not None:  # a classifier trained on a codebook's codes: code with it
+            dialog.set_task("code")
+            dialog.set_model(model)
+            dialog.codebook.setCurrentIndex(max(0, dialog.codebook.findText(codebook or "")))
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return

@@ -43,6 +43,7 @@ from ...core.tasks import CodeTask
 from ...core.tasks.build import TaskOptions
 from ...core.tasks.prompt import placeholders
 from ...core.tasks.sentiment import DEFAULT_LABELS, SentimentTask
+from ...core.training import project_models
 from ..common.errors import describe
 from ..models.local_models import LocalModelsFinder, where_texts_go
 from ..table.corpus_model import cell_excerpt
@@ -92,7 +93,8 @@ class RunDialog(RunDialogView):
         consent=None,
     ):
         if choices is None:
-            choices = model_choices(load_config(), cached_models())
+            trained = project_models(project.path) if project is not None else []
+            choices = model_choices(load_config(), cached_models(), trained)
         columns = [str(c) for c in frame.columns] if frame is not None else [text_column]
         super().__init__(
             text_column, rows, choices, columns, parent, has_project=project is not None

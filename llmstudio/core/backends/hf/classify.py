@@ -27,13 +27,18 @@ class TextClassificationBackend(SequenceClassifierBackend):
     def _label_refusal(self, task: ChoiceTask, what: str) -> str:
         if task.examples:
             return f"{what} and does not learn from examples here"
-        if task.multi_label:
+        if task.multi_label and not self._multi_label_model():
             return f"{what} from one set; multi-label coding needs an NLI (zero-shot) model"
         try:  # labels the model cannot give: said before the first row, not after all
             map_labels(self.model_name, self.model_labels, task, self.label_map)
         except BackendError as exc:
             return str(exc)
         return ""
+
+    def _multi_label_model(self) -> bool:
+        """Trained to give each label on its own (``llmstudio train`` on a multi-label
+        codebook): its sigmoid scores are the codes' independent probabilities."""
+        return self.model.config.problem_type == "multi_label_classification"
 
     def _annotate(self, task: Task, texts: list[str]) -> list[dict | RowError]:
         labels = self._labels(task)
