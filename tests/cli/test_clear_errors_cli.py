@@ -128,6 +128,9 @@ def test_ctrl_c_while_the_modules_load_is_a_cancel_without_a_traceback(tmp_path)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As a terminal starts it: a test run started in the background of a script
+        # inherits SIGINT ignored, and the child would never see the Ctrl+C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen = []
     for line in child.stderr:

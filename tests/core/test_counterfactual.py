@@ -170,6 +170,24 @@ def test_second_run_is_served_from_the_cache_and_resumes_the_runs(tmp_path, corp
     assert other.runs[0].computed == 0 and other.runs[0].cached == 4
 
 
+def test_a_cancel_as_the_runs_end_still_gives_the_report(tmp_path, corpus):
+    """Cancel pressed as the last answer came in (the statistics are being computed): the
+    report on the rows finished, never an error."""
+    import threading
+
+    from llmstudio.core.progress import Monitor
+
+    stop = threading.Event()
+
+    def progress(done, total, **detail):
+        if total and done >= total:
+            stop.set()  # the runs have ended: now the user presses Cancel
+
+    result = run(tmp_path / "bias.llmstudio", corpus, monitor=Monitor(progress, stop.is_set))
+    assert stop.is_set()
+    assert result.comparison.n > 0 and result.comparison.ci_low is not None
+
+
 def test_limit_and_report_files(tmp_path, corpus):
     result = run(tmp_path / "bias.llmstudio", corpus, limit=3)
     assert result.rows_total == 3 and result.n == 2 and result.rows_without_swaps == 1

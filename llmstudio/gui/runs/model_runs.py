@@ -75,7 +75,7 @@ class ModelRuns(QObject):
         )
         self.act_run.setToolTip("Label every text with a model (Ctrl+R)")
         self.act_run.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
-        self.act_run.triggered.connect(self.ask_run)
+        self.act_run.triggered.connect(lambda: self.ask_run())  # not triggered(checked)
         self.act_codebooks = QAction("&Codebooks…", window)
         self.act_codebooks.setShortcut(QKeySequence("Ctrl+B"))
         self.act_codebooks.setStatusTip("Write, change, import and export the project's codebooks")
