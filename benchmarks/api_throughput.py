@@ -54,7 +54,11 @@ def texts(n: int, salt: str) -> list[str]:
     return [f"{STARTS[i % len(STARTS)]}, remark {i} ({salt})" for i in range(n)]
 
 
-def start_server(latency: float, jitter: float = 0.0) -> tuple[subprocess.Popen, str]:
+def start_server(
+    latency: float, jitter: float = 0.0, options: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, str]:
+    """The fake OpenAI-compatible server (tests/fakes/openai_server.py) in its own process,
+    with ``options`` (``--knee 24``, ``--refuse-above 8``); returns it and its URL."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -63,6 +67,7 @@ def start_server(latency: float, jitter: float = 0.0) -> tuple[subprocess.Popen,
             str(latency),
             "--jitter",
             str(jitter),
+            *options,
         ],
         stdout=subprocess.PIPE,
         text=True,

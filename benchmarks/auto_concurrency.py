@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,31 +34,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from api_throughput import start_server  # noqa: E402
+
 GOAL = 0.85
 SERVERS = {
     # name: (server options, fixed concurrencies tried, the latency)
     "knee 24": (["--knee", "24"], [12, 16, 24, 32, 48], 0.2),
     "429 above 8": (["--refuse-above", "8"], [6, 8, 12, 16], 0.1),
 }
-
-
-def start_server(options: list[str], latency: float) -> tuple[subprocess.Popen, str]:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "tests" / "fakes" / "openai_server.py"),
-            "--latency",
-            str(latency),
-            *options,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    url = server.stdout.readline().strip()
-    if not url.startswith("http"):
-        server.kill()
-        raise SystemExit("the fake server did not start")
-    return server, url
 
 
 def job(url: str, rows: int, concurrency, folder: Path, salt: str):
@@ -108,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, (options, fixed, latency) in SERVERS.items():
-            server, url = start_server(options, latency)
+            server, url = start_server(latency, options=tuple(options))
             try:
                 job(url, 40, 8, Path(tmp) / f"{name}-warm", "warm")  # form confirmed
                 seen: dict = {k: [] for k in [*fixed, "auto:64"]}

@@ -671,6 +671,16 @@ def machine_line() -> str:
     )
 
 
+def median_seconds(func, arg, rounds: int = 3) -> float:
+    """The median wall time of ``func(arg)`` over ``rounds`` calls (seconds)."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        func(arg)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def record(title: str, command: str, *parts: str) -> None:
     """Record a benchmark's result in RESULTS.md under ``title``: the machine, the command
     run (``command``, from the repository root), when and under what load, then ``parts``

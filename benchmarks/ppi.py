@@ -11,9 +11,7 @@ Goal: under 2 s.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,12 +68,9 @@ def _ppi_python(frame):
 
 
 def _median(func, frame) -> float:
-    times = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        func(frame)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    from import_speed import median_seconds
+
+    return median_seconds(func, frame, ROUNDS)
 
 
 def main(argv=None) -> int:

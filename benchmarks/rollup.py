@@ -12,9 +12,7 @@ codes and combines a sentiment run's valence with its labels' valence.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,12 +70,9 @@ def _rollup(frame):
 
 
 def _median(func, frame) -> float:
-    times = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        func(frame)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    from import_speed import median_seconds
+
+    return median_seconds(func, frame, ROUNDS)
 
 
 def main(argv=None) -> int:
