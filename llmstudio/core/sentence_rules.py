@@ -1,4 +1,4 @@
-"""A fast rule-based sentence splitter: regular expressions and a list of abbreviations.
+"""llmstudio's own sentence rules (``sentence:rules``; the default splitter before sentencex).
 
 pysbd (``core.units``) is the careful splitter but reads ~3,000 sentences a second; this
 one reads hundreds of thousands (benchmarks/units.py: speed, and quality beside pysbd,

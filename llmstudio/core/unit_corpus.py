@@ -34,7 +34,7 @@ from .corpus import Corpus
 from .errors import UsageError
 from .progress import Monitor
 from .read_problems import STRING_DTYPE, Problem
-from .units import UnitSpec, parse_unit
+from .units import SENTENCEX_LANGUAGES, UnitSpec, parse_unit
 
 UNIT_COLUMNS = ["document", "unit", "unit_start", "unit_end", "text"]
 META_KEY = "units"  # the project meta key holding :class:`UnitsInfo` as JSON
@@ -43,9 +43,14 @@ _REPORT_EVERY = 50
 
 
 def spec_text(spec: UnitSpec) -> str:
-    """``spec`` as the user writes it: ``sentence``, ``words:200:50``."""
-    if spec.kind == "sentence" and spec.splitter != "rules":
-        return f"sentence:{spec.splitter}" + (f":{spec.language}" if spec.language != "en" else "")
+    """``spec`` as the user writes it: ``sentence``, ``sentence:de``, ``words:200:50``.
+    (Units projects made before sentencex was the default say ``sentence`` for the
+    rules; their ``splitter`` says which.)"""
+    if spec.kind == "sentence":
+        language = f":{spec.language}" if spec.language != "en" else ""
+        if spec.splitter == "sentencex":
+            return f"sentence{language}"
+        return f"sentence:{spec.splitter}" + (language if spec.splitter == "pysbd" else "")
     if spec.kind != "words":
         return spec.kind
     return f"words:{spec.size}" + (f":{spec.overlap}" if spec.overlap else "")
@@ -57,6 +62,18 @@ def splitter_name(spec: UnitSpec) -> str:
         import pysbd
 
         return f"sentences (pysbd {pysbd.__version__}, language {spec.language}, within paragraphs)"
+    if spec.kind == "sentence" and spec.splitter == "sentencex":
+        from importlib.metadata import version
+
+        own = (
+            ""
+            if spec.language in SENTENCEX_LANGUAGES
+            else ": no rules of its own for it, so those of a related language or generic ones"
+        )
+        return (
+            f"sentences (sentencex {version('sentencex')}, language {spec.language}{own}; "
+            "within paragraphs)"
+        )
     if spec.kind == "sentence":
         return (
             f"sentences (llmstudio {__version__} rules: sentence-final punctuation "

@@ -7,12 +7,15 @@ context. Whitespace around a unit is not part of it.
 
 - paragraphs: blocks separated by one or more blank lines (what the document import
   writes; a text without blank lines is one paragraph);
-- sentences, within each paragraph (a sentence never spans two), by one of two
-  splitters: ``rules`` (the default; ``core.sentence_rules``: regular expressions with an
-  abbreviation list, English, German, French and Spanish; ~100x pysbd's speed; boundary
-  F1 0.92 against pysbd's 0.93 and blingfire's 0.87 on paragraphs never used to tune it:
-  benchmarks/units.py) or ``pysbd`` (``sentence:pysbd``: rule-based,
-  23 languages, ~3,000 sentences a second; its time grows faster than the length of the
+- sentences, within each paragraph (a sentence never spans two), by one of three
+  splitters: ``sentencex`` (the default: Wikimedia's sentence segmenter, compiled Rust,
+  abbreviation lists and rules of its own for 31 languages and a fallback chain to a
+  related language for others; boundary F1 0.92 on paragraphs never used to tune any
+  splitter here, ~600,000 sentences a second: benchmarks/units.py), ``rules``
+  (``sentence:rules``; ``core.sentence_rules``: regular expressions with an abbreviation
+  list for English, German, French and Spanish; F1 0.92, ~200,000 a second; kept so that
+  units made with it can be made again) or ``pysbd`` (``sentence:pysbd``: F1 0.93, 23
+  languages, ~2,000 sentences a second; its time grows faster than the length of the
   text, so it is never given a whole document);
 - words:N[:overlap]: windows of N words (runs of non-space characters), each starting
   N - overlap words after the one before; the last window may be shorter.
@@ -76,6 +79,14 @@ def paragraphs(text: str) -> list[Unit]:
 LANGUAGES = (
     "am ar bg da de el en es fa fr hi hy it ja kk mr my nl pl ru sk ur zh".split()
 )  # pysbd's
+# The languages sentencex has rules of its own for (its src/languages/*.rs, 1.0.32); any
+# other ISO 639 code is taken (it follows a fallback chain to a related language, else
+# generic punctuation rules) and the methods record says so.
+SENTENCEX_LANGUAGES = (
+    "am ar bg bn ca da de el en es fi fr gu hi hy it ja kk kn ml mr my nl pa pl pt ru sk "
+    "ta te uk".split()
+)
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 @functools.cache
@@ -85,12 +96,30 @@ def _segmenter(language: str):
     return pysbd.Segmenter(language=language, clean=False)
 
 
-SPLITTERS = ("rules", "pysbd")
+SPLITTERS = ("sentencex", "rules", "pysbd")
 
 
-def sentences(text: str, language: str = "en", splitter: str = "rules") -> list[Unit]:
-    """The sentences of ``text``, each within one paragraph: by ``splitter`` "rules"
-    (:mod:`.sentence_rules`) or "pysbd" (in ``language``: an ISO 639-1 code it knows)."""
+def _sentencex_spans(text: str, language: str) -> list[tuple[int, int]]:
+    from sentencex import get_sentence_boundaries
+
+    spans = []
+    for p_start, p_end in _paragraph_spans(text):
+        for b in get_sentence_boundaries(language, text[p_start:p_end]):
+            # its offsets count code points, as Python's do; the white space after a
+            # sentence is part of its span there, never of a unit here
+            span = _trimmed(text, p_start + b["start_index"], p_start + b["end_index"])
+            if span:
+                spans.append(span)
+    return spans
+
+
+def sentences(text: str, language: str = "en", splitter: str = "sentencex") -> list[Unit]:
+    """The sentences of ``text``, each within one paragraph: by ``splitter``
+    "sentencex" (in ``language``, an ISO 639 code), "rules" (:mod:`.sentence_rules`) or
+    "pysbd" (in ``language``: an ISO 639-1 code it knows)."""
+    if splitter == "sentencex":
+        check_sentencex_language(language)
+        return _units(text, _sentencex_spans(text, language))
     if splitter == "rules":
         from .sentence_rules import sentence_spans
 
@@ -131,6 +160,15 @@ def sentences(text: str, language: str = "en", splitter: str = "rules") -> list[
     return _units(text, spans)
 
 
+def check_sentencex_language(language: str) -> None:
+    """A ``UsageError`` unless ``language`` reads as an ISO 639 code (``de``, ``fil``)."""
+    if not _LANGUAGE_CODE.fullmatch(language):
+        raise UsageError(
+            f"{language!r} is not a language code: use an ISO 639 code such as en, de, fr "
+            f"(sentencex has rules of its own for {', '.join(SENTENCEX_LANGUAGES)})"
+        )
+
+
 def word_windows(text: str, size: int, overlap: int = 0) -> list[Unit]:
     """Windows of ``size`` words, each starting ``size - overlap`` words after the last."""
     if size < 1:
@@ -157,8 +195,8 @@ class UnitSpec:
     kind: str
     size: int = 0
     overlap: int = 0
-    splitter: str = "rules"  # sentences: "rules" or "pysbd"
-    language: str = "en"  # pysbd's rules: one of LANGUAGES
+    splitter: str = "sentencex"  # sentences: one of SPLITTERS
+    language: str = "en"  # sentencex's or pysbd's rules (pysbd: one of LANGUAGES)
 
     def split(self, text: str) -> list[Unit]:
         """``text`` split this way."""
@@ -170,27 +208,36 @@ class UnitSpec:
 
 
 UNIT_HELP = (
-    "paragraph, sentence (fast rules; sentence:pysbd[:LANG]: pysbd, slower, in 23 "
-    "languages, e.g. sentence:pysbd:de), or words:N[:overlap] (e.g. words:200:50)"
+    "paragraph, sentence[:LANG] (sentencex, e.g. sentence:de; sentence:rules or "
+    "sentence:pysbd[:LANG] for the other splitters), or words:N[:overlap] "
+    "(e.g. words:200:50)"
 )
 
 
 def parse_unit(spec: str) -> UnitSpec:
-    """``paragraph``, ``sentence[:pysbd[:LANG]]`` or ``words:N[:overlap]`` as a
+    """``paragraph``, ``sentence[:LANG]``, ``sentence:sentencex[:LANG]``,
+    ``sentence:rules``, ``sentence:pysbd[:LANG]`` or ``words:N[:overlap]`` as a
     :class:`UnitSpec`."""
     value = spec.strip().lower()
     if value in ("paragraph", "paragraphs"):
         return UnitSpec("paragraph")
-    if value in ("sentence", "sentences", "sentence:rules"):
-        return UnitSpec("sentence")
     parts = value.split(":")
-    if parts[0] in ("sentence", "sentences") and parts[1] == "pysbd" and len(parts) <= 3:
-        language = parts[2] if len(parts) == 3 else "en"
-        if language not in LANGUAGES:
+    if parts[0] in ("sentence", "sentences") and len(parts) <= 3:
+        splitter = parts[1] if len(parts) > 1 and parts[1] in SPLITTERS else "sentencex"
+        rest = parts[2:] if len(parts) > 1 and parts[1] in SPLITTERS else parts[1:]
+        language = rest[0] if rest else "en"
+        if len(rest) > 1 or (splitter == "rules" and rest):
+            raise UsageError(f"unknown unit {spec!r}; use {UNIT_HELP}")
+        if splitter == "pysbd" and language not in LANGUAGES:
             raise UsageError(
                 f"unit {spec!r}: pysbd has no rules for {language!r}; one of {', '.join(LANGUAGES)}"
             )
-        return UnitSpec("sentence", splitter="pysbd", language=language)
+        if splitter == "sentencex":
+            try:
+                check_sentencex_language(language)
+            except UsageError as exc:
+                raise UsageError(f"unit {spec!r}: {exc}") from None
+        return UnitSpec("sentence", splitter=splitter, language=language)
     if parts[0] in ("words", "word") and len(parts) in (2, 3):
         try:
             size, overlap = int(parts[1]), int(parts[2]) if len(parts) == 3 else 0

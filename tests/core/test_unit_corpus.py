@@ -126,7 +126,7 @@ def test_units_project_is_linked_to_its_source_and_named_in_the_methods_record(t
         assert project.corpus().frame["unit_end"].tolist() == units.frame["unit_end"].tolist()
         assert any(a == "split into units" for _, a, _ in project.history())
         record = build_record(project).markdown()
-    assert "sentences (llmstudio" in record and "abbreviation list" in record
+    assert "sentences (sentencex 1.0" in record and "language en;" in record
     assert "4 units from 3 documents" in record
 
 
@@ -155,3 +155,16 @@ def test_pysbd_in_another_language_and_a_language_it_lacks():
     assert "language de" in splitter_name(spec)
     with pytest.raises(UsageError, match="unit 'sentence:pysbd:xx': pysbd has no rules for 'xx'"):
         parse_unit("sentence:pysbd:xx")
+
+
+@pytest.mark.parametrize(
+    "spec", ["sentence", "sentence:de", "sentence:rules", "sentence:pysbd", "sentence:pysbd:de"]
+)
+def test_a_sentence_spec_is_written_back_as_it_reads(spec):
+    assert spec_text(parse_unit(spec)) == spec
+
+
+def test_the_methods_record_says_when_sentencex_has_no_rules_for_the_language():
+    assert "no rules of its own" not in splitter_name(parse_unit("sentence:de"))
+    assert "language sw: no rules of its own" in splitter_name(parse_unit("sentence:sw"))
+    assert "sentences (llmstudio" in splitter_name(parse_unit("sentence:rules"))

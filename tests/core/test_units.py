@@ -36,7 +36,7 @@ def test_paragraphs_with_offsets():
     assert paragraphs("  \n\n ") == []
 
 
-@pytest.mark.parametrize("splitter", ["rules", "pysbd"])
+@pytest.mark.parametrize("splitter", ["sentencex", "rules", "pysbd"])
 def test_sentences_handle_abbreviations_and_stay_in_their_paragraph(splitter):
     units = sentences(TEXT, splitter=splitter)
     _exact(TEXT, units)
@@ -52,12 +52,14 @@ def test_sentences_handle_abbreviations_and_stay_in_their_paragraph(splitter):
 
 def test_sentences_in_german_and_a_repeated_sentence():
     text = "Das ist z.B. gut. Das ist gut. Das ist gut."
-    for splitter in ("rules", "pysbd"):
+    for splitter in ("sentencex", "rules", "pysbd"):
         units = sentences(text, "de", splitter)
         _exact(text, units)
         assert [u.start for u in units] == [0, 18, 31]
     with pytest.raises(UsageError, match="no sentence rules for language 'xx'"):
         sentences(text, "xx", "pysbd")
+    with pytest.raises(UsageError, match="'Deutsch' is not a language code"):
+        sentences(text, "Deutsch")
     with pytest.raises(UsageError, match="no sentence splitter 'nltk'"):
         sentences(text, "en", "nltk")
 
@@ -76,6 +78,11 @@ def test_word_windows_with_overlap():
     [
         ("paragraph", UnitSpec("paragraph")),
         ("Sentence", UnitSpec("sentence")),
+        ("sentence", UnitSpec("sentence", splitter="sentencex", language="en")),
+        ("sentence:de", UnitSpec("sentence", splitter="sentencex", language="de")),
+        ("sentence:sentencex:fr", UnitSpec("sentence", splitter="sentencex", language="fr")),
+        ("sentence:rules", UnitSpec("sentence", splitter="rules")),
+        ("sentence:pysbd:de", UnitSpec("sentence", splitter="pysbd", language="de")),
         ("words:200", UnitSpec("words", 200, 0)),
         ("words:200:50", UnitSpec("words", 200, 50)),
     ],
@@ -88,6 +95,10 @@ def test_parse_unit(spec, expected):
     ("spec", "message"),
     [
         ("chapters", "unknown unit 'chapters'"),
+        ("sentence:english", "'english' is not a language code"),
+        ("sentence:rules:de", "unknown unit 'sentence:rules:de'"),
+        ("sentence:pysbd:xx", "pysbd has no rules for 'xx'"),
+        ("sentence:de:fr", "unknown unit 'sentence:de:fr'"),
         ("words:x", "N and overlap are whole numbers"),
         ("words:0", "at least 1 word; got 0"),
         ("words:10:10", "the overlap must be from 0 to 9 words"),
@@ -97,6 +108,16 @@ def test_parse_unit(spec, expected):
 def test_parse_unit_errors(spec, message):
     with pytest.raises(UsageError, match=message):
         parse_unit(spec)
+
+
+def test_sentencex_follows_the_language_given():
+    text = "Das kostet ca. 5 Euro bzw. etwas mehr. Dann gingen wir."
+    assert [u.text for u in sentences(text, "de")] == [
+        "Das kostet ca. 5 Euro bzw. etwas mehr.",
+        "Dann gingen wir.",
+    ]
+    # without German abbreviations "ca." ends a sentence: the language is what decides
+    assert len(sentences(text, "xx")) > 2
 
 
 def test_unit_spec_splits():

@@ -11,6 +11,7 @@ from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.project import Project
 from llmstudio.core.unit_corpus import stored_units_info
+from llmstudio.core.units import UnitSpec
 from llmstudio.gui.coding.unit_context import unit_place, unit_word
 
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -83,6 +84,9 @@ def test_cancel_writes_no_project(qtbot, window, open_file, tmp_path):
     assert dialog.language.isEnabled()
     dialog.language.setCurrentIndex(dialog.language.findData("de"))
     assert dialog.spec().language == "de"
+    dialog.splitter.setCurrentIndex(dialog.splitter.findData("sentencex"))
+    assert dialog.spec() == UnitSpec("sentence", splitter="sentencex", language="de")  # kept
+    assert dialog.language.findData("uk") >= 0  # sentencex's own list, not pysbd's
     dialog.splitter.setCurrentIndex(dialog.splitter.findData("rules"))
     assert not dialog.language.isEnabled() and dialog.spec().language == "en"
     target = tmp_path / "units.llmstudio"

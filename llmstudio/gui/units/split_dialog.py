@@ -29,7 +29,8 @@ from ...core.errors import Cancelled
 from ...core.project import SUFFIX
 from ...core.recent import add_recent
 from ...core.unit_corpus import save_units_project, spec_text, split_corpus, units_info
-from ...core.units import LANGUAGES, UnitSpec
+from ...core.units import LANGUAGES, SENTENCEX_LANGUAGES, UnitSpec
+from ...core.wording import counted
 from ..common.background import BackgroundTask
 from ..common.progress_row import ProgressRow
 
@@ -86,7 +87,7 @@ class SplitDialog(QDialog):
         self.task = BackgroundTask(self, keep_in=window.background_work)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            f"Split the texts of <b>{corpus.text_column}</b> ({corpus.rows:,} rows) into "
+            f"Split the texts of <b>{corpus.text_column}</b> ({counted(corpus.rows, 'row')}) into "
             "units, each a row of a new project linked to this one: its document, its "
             "position, its characters in the document, and the document's other columns."
         )
@@ -101,13 +102,16 @@ class SplitDialog(QDialog):
             self.kinds.addButton(b, i)
         self.sentence.setChecked(True)
         self.splitter = QComboBox()
-        self.splitter.addItem("fast rules (English, German, French, Spanish)", "rules")
-        self.splitter.addItem("pysbd (23 languages, 100x slower)", "pysbd")
-        self.language = QComboBox()  # pysbd's rules; the fast rules know en, de, fr, es
-        self.language.setToolTip("The language of pysbd's rules")
-        for code in LANGUAGES:
-            self.language.addItem(code, code)
-        self.language.setCurrentIndex(self.language.findData("en"))
+        self.splitter.addItem(f"sentencex ({len(SENTENCEX_LANGUAGES)} languages)", "sentencex")
+        self.splitter.addItem("llmstudio's rules (English, German, French, Spanish)", "rules")
+        self.splitter.addItem("pysbd (23 languages, 300x slower)", "pysbd")
+        self.splitter.setToolTip(
+            "sentencex (Wikimedia) is the default: fast, with abbreviation lists for "
+            "31 languages. The others are kept to compare or to split as before."
+        )
+        self.language = QComboBox()  # the chosen splitter's languages; rules: en, de, fr, es
+        self.language.setToolTip("The language whose abbreviations and rules are used")
+        self._fill_languages()
         self.size = QSpinBox()
         self.size.setRange(1, 100_000)
         self.size.setValue(200)
@@ -146,6 +150,7 @@ class SplitDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.kinds.idToggled.connect(lambda *_: self.update_preview())
+        self.splitter.currentIndexChanged.connect(lambda *_: self._fill_languages())
         self.splitter.currentIndexChanged.connect(lambda *_: self.update_preview())
         self.language.currentIndexChanged.connect(lambda *_: self.update_preview())
         self.size.valueChanged.connect(self._size_changed)
@@ -166,9 +171,20 @@ class SplitDialog(QDialog):
             return UnitSpec("paragraph")
         if self.sentence.isChecked():
             splitter = self.splitter.currentData()
-            language = self.language.currentData() if splitter == "pysbd" else "en"
-            return UnitSpec("sentence", splitter=splitter, language=language)
+            language = self.language.currentData() if splitter != "rules" else "en"
+            return UnitSpec("sentence", splitter=splitter, language=language or "en")
         return UnitSpec("words", self.size.value(), self.overlap.value())
+
+    def _fill_languages(self) -> None:
+        """The language list of the splitter chosen (the same code kept where it has it)."""
+        kept = self.language.currentData() or "en"
+        codes = LANGUAGES if self.splitter.currentData() == "pysbd" else SENTENCEX_LANGUAGES
+        self.language.blockSignals(True)  # one preview, from the splitter's own signal
+        self.language.clear()
+        for code in codes:
+            self.language.addItem(code, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(kept)))
+        self.language.blockSignals(False)
 
     def _size_changed(self, size: int) -> None:
         self.overlap.setMaximum(size - 1)  # an overlap of the whole window never moves on
@@ -178,7 +194,7 @@ class SplitDialog(QDialog):
         """The first document's units and the total to expect, for the unit chosen."""
         spec = self.spec()
         self.splitter.setEnabled(self.sentence.isChecked())
-        self.language.setEnabled(self.sentence.isChecked() and spec.splitter == "pysbd")
+        self.language.setEnabled(self.sentence.isChecked() and spec.splitter != "rules")
         for box in (self.size, self.overlap):
             box.setEnabled(self.words.isChecked())
         frame = self.corpus.frame
@@ -198,11 +214,11 @@ class SplitDialog(QDialog):
             or ["(this document has no text: it gives no unit)"]
         )
         total, sample = expected_units(self.corpus, spec)
-        text = f"{total:,} units from {self.corpus.rows:,} documents in all."
+        units_from = f"{counted(total, 'unit')} from {counted(self.corpus.rows, 'document')}"
+        text = f"{units_from} in all."
         if sample is not None:
             text = (
-                f"About {total:,} units from {self.corpus.rows:,} documents in all "
-                f"(estimated from the first {sample:,} by their length)."
+                f"About {units_from} in all (estimated from the first {sample:,} by their length)."
             )
         self.total_label.setText(text)
         self.save_button.setEnabled(total > 0)
@@ -243,7 +259,7 @@ class SplitDialog(QDialog):
         self.save_button.setEnabled(not busy)
         for w in (self.paragraph, self.sentence, self.words, self.splitter, self.size):
             w.setEnabled(not busy)
-        self.language.setEnabled(not busy and self.spec().splitter == "pysbd")
+        self.language.setEnabled(not busy and self.spec().splitter != "rules")
         self.overlap.setEnabled(not busy and self.words.isChecked())
 
     def reject(self) -> None:
