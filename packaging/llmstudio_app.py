@@ -6,7 +6,7 @@ name, which a top-level script cannot.
 
 import sys
 
-from llmstudio.cli import main
+from llmstudio.cli import process_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(process_main())

@@ -149,5 +149,20 @@ def main(argv: list[str] | None = None) -> int:
         return ERROR
 
 
+def process_main(argv: list[str] | None = None) -> int:
+    """:func:`main` as a process's entry point (the ``llmstudio`` command, ``python -m
+    llmstudio``): the same, then everything alive is left out of the garbage collector.
+    With torch and transformers loaded, the interpreter's last collections on the way out
+    walk millions of objects for a second or more (1.5-2 s measured with the MiniLM
+    classifier, benchmarks/end_to_end_bound.py) to free memory the process is about to
+    hand back anyway. Every file and project is closed by then; atexit handlers still
+    run."""
+    code = main(argv)
+    import gc
+
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(process_main())
