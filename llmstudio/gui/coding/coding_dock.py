@@ -18,7 +18,7 @@ def install(window) -> CodingPanel:
     Code by Hand (Ctrl+K). Opening it hides the detail pane (the panel shows the text)."""
     panel = CodingPanel(window)
     attach_why_button(panel)
-    dock = QDockWidget("Code by hand", window)
+    dock = QDockWidget("Code by Hand", window)  # as the Analyse menu names it
     dock.setObjectName("codingDock")
     dock.setWidget(panel)
     dock.setMinimumWidth(440)
