@@ -56,8 +56,9 @@ screenshots: system-libs $(RUN_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/make_screenshots.py
 
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero.
+# The 15 slowest tests are listed at the end: where to look when the suite grows.
 test: system-libs $(TEST_STAMP)
-	QT_QPA_PLATFORM=offscreen LLMSTUDIO_CONFIG_DIR=$$(mktemp -d) $(BIN)/python -m pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen LLMSTUDIO_CONFIG_DIR=$$(mktemp -d) $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
 # The edit loop: everything but the tests marked slow (model training, real models).
 test-fast: system-libs $(TEST_STAMP)
