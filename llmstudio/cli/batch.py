@@ -75,6 +75,8 @@ def submit_batch(project, how: str, task, backend, args: argparse.Namespace) -> 
         max_requests=args.batch_requests or MAX_REQUESTS,
     )
     backend.close()
+    for found in sent.recovered:
+        print(found.message, file=sys.stderr)
     print(sent.summary(), file=sys.stderr)
     for row_id, why in sent.refused[:SHOWN_FAILURES]:
         print(f"  row {row_id + 1}: {why}", file=sys.stderr)
@@ -92,9 +94,13 @@ def submit_batch(project, how: str, task, backend, args: argparse.Namespace) -> 
 def run(args: argparse.Namespace) -> int:
     """``batch``: the state of a project's batches, fetch their answers, or cancel them."""
     from ..core import batch_results
+    from ..core.batch_recovery import reconcile
     from ..core.project import Project
 
     with Project.open(args.project) as project:
+        # a batch a killed process left unconfirmed is settled with the server first
+        for found in reconcile(project):
+            print(found.message, file=sys.stderr)
         if args.action == "status":
             infos = batch_results.refresh(project, args.batch)
             # every batch the project sent, the fetched ones too (their counts)
