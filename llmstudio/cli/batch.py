@@ -65,6 +65,11 @@ def submit_batch(project, how: str, task, backend, args: argparse.Namespace) -> 
 
     announce_api_run(project, task, backend, args, batch=True)
     from ..core.batch_file import MAX_REQUESTS
+    from ..core.batch_recovery import reconcile
+
+    # a batch a killed process may have created is found before any row is sent again
+    for found in reconcile(project):
+        print(found.message, file=sys.stderr)
 
     sent = submit_batches(
         project,
@@ -75,8 +80,6 @@ def submit_batch(project, how: str, task, backend, args: argparse.Namespace) -> 
         max_requests=args.batch_requests or MAX_REQUESTS,
     )
     backend.close()
-    for found in sent.recovered:
-        print(found.message, file=sys.stderr)
     print(sent.summary(), file=sys.stderr)
     for row_id, why in sent.refused[:SHOWN_FAILURES]:
         print(f"  row {row_id + 1}: {why}", file=sys.stderr)
@@ -137,7 +140,7 @@ def _report_fetch(project, got, args: argparse.Namespace) -> int:
         print(f"run {run_id}: {state}", file=sys.stderr)
         if state == "interrupted" and not args.resend:
             print(
-                f"  send its failed rows again as an ordinary run: llmstudio batch fetch "
+                f"  send its unanswered rows as an ordinary run: llmstudio batch fetch "
                 f"{project.path} --resend (or llmstudio runs resume {project.path} --run "
                 f"{run_id})",
                 file=sys.stderr,

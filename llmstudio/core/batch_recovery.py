@@ -57,8 +57,8 @@ class Reconciled:
             )
         said = (
             f"run {self.run_id}: a batch of {self.requests:,} requests was never created at "
-            "the server (llmstudio stopped first); its rows were not sent and are sent by "
-            "the next run or batch"
+            "the server (llmstudio stopped first); its rows were not sent: resuming the run "
+            "(or sending it as a batch again) sends them"
         )
         if self.file_id and self.file_deleted:
             return f"{said}; its uploaded file {self.file_id} was deleted at the server"

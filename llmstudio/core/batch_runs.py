@@ -62,7 +62,6 @@ class Submitted:
     cached: int = 0  # rows answered from the response cache, no request
     empty: int = 0  # rows with no text: stored without a label, never sent
     refused: list[tuple[int, str]] = field(default_factory=list)  # rows not sent, and why
-    recovered: list = field(default_factory=list)  # batch_recovery.Reconciled, found first
 
     def summary(self) -> str:
         """One line for the user."""
@@ -99,7 +98,9 @@ def submit_batches(
 ) -> Submitted:
     """Send the rows of ``task`` over the project's corpus (the first ``limit``) that need
     a request as batches to ``backend``'s server; the consent is the caller's to ask.
-    ``max_requests``/``max_bytes``: one file's limits (the API's by default)."""
+    ``max_requests``/``max_bytes``: one file's limits (the API's by default). A run with
+    a pending batch (a process stopped while sending it) is refused until
+    :func:`.batch_recovery.reconcile` has settled it: callers reconcile first."""
     if not supports_batches(backend):
         raise RunError(
             f"{backend.describe()} cannot take a batch: batches are for openai: models "
@@ -107,10 +108,6 @@ def submit_batches(
         )
     monitor = Monitor.of(monitor)
     check_can_run(task, backend)
-    from .batch_recovery import reconcile  # it uses this module's helpers
-
-    # a batch a killed process may have created is found before any row is sent again
-    recovered = reconcile(project)
     corpus = project.corpus()
     column = text_column or corpus.text_column
     problem = text_column_problem(corpus.frame, column)
@@ -128,7 +125,7 @@ def submit_batches(
         state = Progress(done=len(wanted) - len(todo), total=len(wanted))
         writer = Writer(db, run_id, task, backend, None)
         ask = rows_to_ask(todo, text_of, blanks, writer, state, lambda _: None)
-        sent = Submitted(run_id, done_before=len(wanted) - len(todo), recovered=recovered)
+        sent = Submitted(run_id, done_before=len(wanted) - len(todo))
         sent.cached, sent.empty = state.cached, state.empty
         rows_of: dict[str, list[int]] = {}  # filled as the groups are made
         made: deque[str] = deque()  # their request ids, in order

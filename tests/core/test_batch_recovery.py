@@ -125,7 +125,7 @@ def test_a_batch_never_created_is_dropped_and_its_file_deleted(tmp_path, fake):
         assert file_id not in fake.files and unconfirmed(project) == 0
         assert dict(run_infos_of(project)) == {1: "interrupted"}
         sent = submit_batches(project, TASK, batch_backend(fake))  # its rows are free
-        assert sent.rows == 6 and not sent.recovered
+        assert sent.rows == 6
         fake.finish()
         assert batch_results.fetch(project).answered == 6
     answered_once(path, fake, texts)
@@ -144,10 +144,12 @@ def test_dying_before_the_upload_drops_the_record_at_the_next_submit(tmp_path, f
     killed_submit(path, dies(batch_backend(fake), "files.create", 1, after=False))
     assert not fake.files
     with Project.open(path) as project:
-        sent = submit_batches(project, TASK, batch_backend(fake))  # reconciles first
-        (found,) = sent.recovered
+        with pytest.raises(RunBusy, match="waits for a batch being sent at the server"):
+            submit_batches(project, TASK, batch_backend(fake))  # not settled yet
+        (found,) = reconcile(project)
         assert found.batch_id is None and found.file_id is None
-        assert found.message.endswith("are sent by the next run or batch")
+        assert found.message.endswith("(or sending it as a batch again) sends them")
+        sent = submit_batches(project, TASK, batch_backend(fake))
         assert sent.rows == 5 and len(fake.batches) == 1
         fake.finish()
         batch_results.fetch(project)
