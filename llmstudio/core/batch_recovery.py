@@ -92,24 +92,28 @@ def reconcile(project: Project) -> list[Reconciled]:
             found = _batches_with_keys(backend.client, records)
             files = _files_with_keys(backend.client, records, found)
         except Exception as exc:
-            raise RunError(batch_refused(backend, exc)) from None
+            backend.close()
+            raise RunError(_cannot_look_up(backend, exc, run_id, records)) from None
         try:
             for key, _, file_id, _, count, _ in records:
                 batch = found.get(key)
                 if batch is not None:
                     done = Reconciled(run_id, count, batch.id)
-                    with transaction(db):
-                        stored_batches.set_created(
+                    with transaction(db):  # unless another process settled it meanwhile
+                        if stored_batches.set_created(
                             db, key, batch.id, batch.input_file_id, batch.status
-                        )
-                        history.add(db, "batch", done.message)
-                else:
-                    file_id = file_id or files.get(key)
-                    deleted = bool(file_id) and delete_file(backend.client, file_id)
-                    done = Reconciled(run_id, count, None, file_id, deleted)
-                    with transaction(db):
-                        stored_batches.drop_pending(db, key)
-                        history.add(db, "batch", done.message)
+                        ):
+                            history.add(db, "batch", done.message)
+                            out.append(done)
+                    continue
+                with transaction(db):
+                    if not stored_batches.drop_pending(db, key):
+                        continue
+                file_id = file_id or files.get(key)
+                deleted = bool(file_id) and delete_file(backend.client, file_id)
+                done = Reconciled(run_id, count, None, file_id, deleted)
+                with transaction(db):
+                    history.add(db, "batch", done.message)
                 out.append(done)
         finally:
             backend.close()
@@ -117,6 +121,16 @@ def reconcile(project: Project) -> list[Reconciled]:
             if stored_runs.fields(db, run_id, "status")[0] == "running":
                 settle_run(db, run_id)
     return out
+
+
+def _cannot_look_up(backend, exc: Exception, run_id: int, records: list[tuple]) -> str:
+    requests = sum(r[4] for r in records)
+    return (
+        f"cannot look up at {backend.host} the batch llmstudio was sending for run "
+        f"{run_id} ({requests:,} requests) when it stopped: {batch_refused(backend, exc)}. "
+        "Its rows are not sent again until the server says whether it made the batch: "
+        "try again when it answers"
+    )
 
 
 def _filled_by_a_live_job(db, path: Path, run_id: int) -> bool:

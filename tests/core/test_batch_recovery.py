@@ -222,7 +222,7 @@ def test_an_unreachable_server_keeps_the_record(tmp_path):
     with FakeBatchAPI() as fake:
         killed_submit(path, dies(batch_backend(fake), "batches.create", 1))
     with Project.open(path) as project:  # the server is gone
-        with pytest.raises(RunError, match="refused the batch: APIConnectionError"):
+        with pytest.raises(RunError, match="cannot look up at .* for run 1 .* APIConnectionError"):
             reconcile(project)
         assert unconfirmed(project) == 1
 
@@ -250,3 +250,26 @@ def test_schema_10_batches_are_kept_by_the_migration(tmp_path):
     assert [r[2] for r in stored_batches.all_batches(db)] == ["batch_old"]
     assert stored_batches.pending(db) == [] and stored_batches.runs_waiting(db) == {1}
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("step", ["batches.create", "files.create"])
+def test_two_processes_settling_at_once_say_it_once(tmp_path, fake, monkeypatch, step):
+    from llmstudio.core import batch_recovery
+
+    path = tmp_path / "r.llmstudio"
+    batch_project(path, batch_texts(3)).close()
+    killed_submit(path, dies(batch_backend(fake), step, 1))
+    real = batch_recovery._batches_with_keys
+    other: list = []
+
+    def meanwhile(client, records):  # the other process settles it while this one lists
+        monkeypatch.setattr(batch_recovery, "_batches_with_keys", real)  # it lists as usual
+        with Project.open(path) as second:
+            other.extend(reconcile(second))
+        return real(client, records)
+
+    monkeypatch.setattr(batch_recovery, "_batches_with_keys", meanwhile)
+    with Project.open(path) as project:
+        assert reconcile(project) == [] and len(other) == 1
+        said = [d for _, _, d in project.history() if d == other[0].message]
+        assert len(said) == 1 and unconfirmed(project) == 0

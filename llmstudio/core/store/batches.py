@@ -117,12 +117,15 @@ def set_uploaded(db: sqlite3.Connection, key: str, input_file_id: str) -> None:
 
 def set_created(
     db: sqlite3.Connection, key: str, batch_id: str, input_file_id: str, status: str
-) -> None:
-    """The pending batch ``key`` was created at the server as ``batch_id``."""
-    db.execute(
-        "UPDATE batches SET batch_id = ?, input_file_id = ?, status = ? WHERE key = ?",
+) -> bool:
+    """The pending batch ``key`` was created at the server as ``batch_id``; False when
+    it was not pending any more (another process settled it first)."""
+    cursor = db.execute(
+        "UPDATE batches SET batch_id = ?, input_file_id = ?, status = ? "
+        "WHERE key = ? AND batch_id IS NULL",
         (batch_id, input_file_id, status, key),
     )
+    return cursor.rowcount == 1
 
 
 # The columns of a pending batch as :func:`pending` returns them.
@@ -137,6 +140,8 @@ def pending(db: sqlite3.Connection) -> list[tuple]:
     ).fetchall()
 
 
-def drop_pending(db: sqlite3.Connection, key: str) -> None:
-    """Forget the pending batch ``key`` (never created: its rows are free to send again)."""
-    db.execute("DELETE FROM batches WHERE key = ? AND batch_id IS NULL", (key,))
+def drop_pending(db: sqlite3.Connection, key: str) -> bool:
+    """Forget the pending batch ``key`` (never created: its rows are free to send again);
+    False when it was not pending any more."""
+    cursor = db.execute("DELETE FROM batches WHERE key = ? AND batch_id IS NULL", (key,))
+    return cursor.rowcount == 1
