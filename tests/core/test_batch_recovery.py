@@ -273,3 +273,19 @@ def test_two_processes_settling_at_once_say_it_once(tmp_path, fake, monkeypatch,
         assert reconcile(project) == [] and len(other) == 1
         said = [d for _, _, d in project.history() if d == other[0].message]
         assert len(said) == 1 and unconfirmed(project) == 0
+
+
+def test_a_run_is_deleted_with_its_batches_once_none_waits(tmp_path, fake):
+    from llmstudio.core.runs import delete_run
+
+    path = tmp_path / "del.llmstudio"
+    batch_project(path, batch_texts(3)).close()
+    killed_submit(path, dies(batch_backend(fake), "batches.create", 1))
+    with Project.open(path) as project:
+        reconcile(project)  # (the process that "died" is this one: settled first)
+        with pytest.raises(RunError, match=f"waits for batch {list(fake.batches)[0]}"):
+            delete_run(project, 1)
+        fake.finish()
+        batch_results.fetch(project)
+        delete_run(project, 1)  # its fetched batch goes with it
+        assert batch_results.batches(project) == [] and run_infos_of(project) == []

@@ -71,6 +71,11 @@ def runs_waiting(db: sqlite3.Connection) -> set[int]:
     return {r for (r,) in db.execute("SELECT DISTINCT run_id FROM batches WHERE fetched IS NULL")}
 
 
+def delete_of_run(db: sqlite3.Connection, run_id: int) -> None:
+    """Remove run ``run_id``'s batches (with the run: their answers are deleted too)."""
+    db.execute("DELETE FROM batches WHERE run_id = ?", (run_id,))
+
+
 def set_status(
     db: sqlite3.Connection, batch_id: str, status: str, checked: str, note: str = ""
 ) -> None:
