@@ -97,13 +97,20 @@ def submit_batch(project, how: str, task, backend, args: argparse.Namespace) -> 
 def run(args: argparse.Namespace) -> int:
     """``batch``: the state of a project's batches, fetch their answers, or cancel them."""
     from ..core import batch_results
-    from ..core.batch_recovery import reconcile
+    from ..core.batch_recovery import reconcile, unconfirmed
     from ..core.project import Project
 
     with Project.open(args.project) as project:
         # a batch a killed process left unconfirmed is settled with the server first
         for found in reconcile(project):
             print(found.message, file=sys.stderr)
+        sending = unconfirmed(project)  # left to the live job sending them
+        if sending:
+            print(
+                f"{sending} batch{'es are' if sending > 1 else ' is'} being sent by a job "
+                "still running (not listed until the server has made it)",
+                file=sys.stderr,
+            )
         if args.action == "status":
             infos = batch_results.refresh(project, args.batch)
             # every batch the project sent, the fetched ones too (their counts)

@@ -7,6 +7,8 @@ sound."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -80,3 +82,32 @@ def test_a_batch_run_killed_while_sending_loses_nothing(annotate_cli, cli, tmp_p
         assert exported.returncode == 0, exported.stderr
         assert pd.read_csv(out)["sentiment_label"].tolist() == [label_for(t) for t in texts]
     sound(project)
+
+
+@pytest.mark.slow  # three processes, about 3 s each
+def test_a_batch_another_process_is_sending_is_left_to_it(cli, tmp_path):
+    with FakeBatchAPI() as fake:
+        source, _ = batch_corpus(tmp_path, 3)
+        project = tmp_path / "survey.llmstudio"
+        fake.hold("create", 1)  # made at the server, its answer not yet given
+        sender = subprocess.Popen(
+            [sys.executable, "-m", "llmstudio", "annotate"]
+            + annotate_batch_args(source, project, fake, PER_FILE),
+            cwd=tmp_path,
+            env=cli_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert fake.holding.wait(timeout=60)
+            status = cli("batch")("status", project)
+            assert "1 batch is being sent by a job still running" in status.stderr
+            assert "this project has sent no batch" in status.stderr  # not adopted
+        finally:
+            fake.let_go()
+            out, err = sender.communicate(timeout=60)
+        assert sender.returncode == 0, err
+        after = cli("batch")("status", project)
+        assert after.stdout.startswith(out.strip() + "\t")  # stored by the sender itself
+        assert "being sent" not in after.stderr and "before llmstudio stopped" not in after.stderr
