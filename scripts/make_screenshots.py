@@ -62,6 +62,7 @@ IMAGES = (
     "documents_rolled_up.png",
     "chart_documents_by_group.png",
     "jobs_batches.png",
+    "jobs_batch_recovered.png",
 )
 CODED = 20  # answers coded by hand, as in the walkthrough
 ISSUES = "Local issues"
@@ -176,6 +177,7 @@ class Shots:
         self.export()
         self.shoot_qdpx()
         self.shoot_batches()
+        self.shoot_batch_recovery()
         self.window.close()
         return self.made
 
@@ -817,6 +819,31 @@ class Shots:
             self.wait(lambda: "ready to fetch" in box.table.item(1, 3).text(), "the states")
             w.resizeDocks([w.runs.panel], [330], self.Qt.Orientation.Vertical)
             self.save(w.runs.panel, "jobs_batches.png")
+
+    def shoot_batch_recovery(self) -> None:
+        """``annotate --batch`` killed once the server made its second batch, before it
+        stored the id; the project opened again: the batch found by its key."""
+        sys.path.insert(0, str(ROOT / "tests"))
+        from fakes.batch_server import FakeBatchAPI
+        from helpers.killed_batch import annotate_batch_args, batch_corpus, kill_while_sending
+
+        folder = self.tmp / "killed"
+        folder.mkdir()
+        source, _ = batch_corpus(folder, 250)
+        path = folder / "survey.llmstudio"
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        with FakeBatchAPI() as fake:
+            args = annotate_batch_args(source, path, fake, 100)
+            kill_while_sending(args, fake, "create", 2, env, folder)
+            w = self.window
+            loaded = []
+            w.sig_loaded.connect(lambda: loaded.append(True))
+            w.open_path(path)
+            self.wait(lambda: loaded and not w.background_work, "the killed batch project")
+            box = w.runs.batches.box
+            self.wait(lambda: "before llmstudio stopped" in box.note.text(), "the recovery")
+            w.resizeDocks([w.runs.panel], [330], self.Qt.Orientation.Vertical)
+            self.save(w.runs.panel, "jobs_batch_recovered.png")
 
 
 def pick(combo, data: str) -> None:

@@ -65,6 +65,11 @@ def submit_batch(project, how: str, task, backend, args: argparse.Namespace) -> 
 
     announce_api_run(project, task, backend, args, batch=True)
     from ..core.batch_file import MAX_REQUESTS
+    from ..core.batch_recovery import reconcile
+
+    # a batch a killed process may have created is found before any row is sent again
+    for found in reconcile(project):
+        print(found.message, file=sys.stderr)
 
     sent = submit_batches(
         project,
@@ -92,9 +97,20 @@ def submit_batch(project, how: str, task, backend, args: argparse.Namespace) -> 
 def run(args: argparse.Namespace) -> int:
     """``batch``: the state of a project's batches, fetch their answers, or cancel them."""
     from ..core import batch_results
+    from ..core.batch_recovery import reconcile, unconfirmed
     from ..core.project import Project
 
     with Project.open(args.project) as project:
+        # a batch a killed process left unconfirmed is settled with the server first
+        for found in reconcile(project):
+            print(found.message, file=sys.stderr)
+        sending = unconfirmed(project)  # left to the live job sending them
+        if sending:
+            print(
+                f"{sending} batch{'es are' if sending > 1 else ' is'} being sent by a job "
+                "still running (not listed until the server has made it)",
+                file=sys.stderr,
+            )
         if args.action == "status":
             infos = batch_results.refresh(project, args.batch)
             # every batch the project sent, the fetched ones too (their counts)
@@ -131,7 +147,7 @@ def _report_fetch(project, got, args: argparse.Namespace) -> int:
         print(f"run {run_id}: {state}", file=sys.stderr)
         if state == "interrupted" and not args.resend:
             print(
-                f"  send its failed rows again as an ordinary run: llmstudio batch fetch "
+                f"  send its unanswered rows as an ordinary run: llmstudio batch fetch "
                 f"{project.path} --resend (or llmstudio runs resume {project.path} --run "
                 f"{run_id})",
                 file=sys.stderr,

@@ -17,17 +17,15 @@ from dataclasses import dataclass, field
 from .backends import make_backend
 from .backends.base import RowError
 from .batch_file import FINISHED_STATES, Result, parse_custom_id, parse_results
-from .batch_runs import batch_refused
+from .batch_runs import batch_refused, settle_run
 from .chunking import LongTexts
 from .errors import RunError
 from .project import Project
 from .run_writer import Writer, now_iso
 from .runner import input_maker
 from .runs import run_settings
-from .store import annotations as stored_annotations
 from .store import batches as stored_batches
 from .store import history, transaction
-from .store import runs as stored_runs
 from .tasks.build import make_task
 
 
@@ -85,10 +83,14 @@ def _chosen(project: Project, batch_id: str | None) -> list[BatchInfo]:
 
 
 def _backend(project: Project, run_id: int, batch_id: str):
-    """The run's task and a backend on the server the batch went to (the key is found
-    as for any run: the environment, then the keyring)."""
+    """The run's task and a backend on the server the batch went to."""
+    return run_backend(project, run_id, stored_batches.batch(project.db, batch_id)[4])
+
+
+def run_backend(project: Project, run_id: int, base_url: str | None):
+    """(settings, task, backend) of run ``run_id`` on the server at ``base_url`` (the
+    key is found as for any run: the environment, then the keyring)."""
     spec = run_settings(project, run_id)
-    base_url = stored_batches.batch(project.db, batch_id)[4]
     backend = make_backend(spec.model, base_url=base_url, **spec.backend_options)
     return spec, make_task(spec.options), backend
 
@@ -215,11 +217,7 @@ def _store(project: Project, info: BatchInfo, result: Fetched) -> None:
     with transaction(db):
         stored_batches.set_fetched(db, info.batch_id, now_iso(), note)
         history.add(db, "batch", f"run {info.run_id}: batch {info.batch_id} fetched: {note}")
-        total = stored_runs.fields(db, info.run_id, "rows_total")[0]
-        left = stored_batches.unfetched_of_run(db, info.run_id)
-        finished = len(stored_annotations.finished_rows(db, info.run_id))
-        state = "done" if not left and finished >= total else "cancelled"
-        stored_runs.finish(db, info.run_id, state, now_iso())
+        state = settle_run(db, info.run_id)
     result.runs[info.run_id] = "complete" if state == "done" else "interrupted"
 
 

@@ -14,7 +14,7 @@ twice). :mod:`.batch_results` follows the batches and stores their answers.
 from __future__ import annotations
 
 import json
-import time
+import secrets
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +46,7 @@ from .store import runs as stored_runs
 from .tasks.base import Task
 
 PLANNED_AT_ONCE = 10_000  # rows whose texts are measured against the context at once
+KEY_FIELD = "llmstudio_key"  # the batch's metadata field that carries its stored record's key
 
 
 @dataclass
@@ -97,7 +98,9 @@ def submit_batches(
 ) -> Submitted:
     """Send the rows of ``task`` over the project's corpus (the first ``limit``) that need
     a request as batches to ``backend``'s server; the consent is the caller's to ask.
-    ``max_requests``/``max_bytes``: one file's limits (the API's by default)."""
+    ``max_requests``/``max_bytes``: one file's limits (the API's by default). A run with
+    a pending batch (a process stopped while sending it) is refused until
+    :func:`.batch_recovery.reconcile` has settled it: callers reconcile first."""
     if not supports_batches(backend):
         raise RunError(
             f"{backend.describe()} cannot take a batch: batches are for openai: models "
@@ -132,21 +135,8 @@ def submit_batches(
                 break
             # the groups are made in order: this file's requests are the next ones made
             ids = [made.popleft() for _ in lines]
-            batch_id, file_id, status = _create(backend, lines, run_id, len(sent.batch_ids))
             requests = {cid: rows_of.pop(cid) for cid in ids}
-            with transaction(db):  # kept at once: a crash after this loses no batch
-                stored_batches.add(
-                    db,
-                    run_id=run_id,
-                    batch_id=batch_id,
-                    input_file_id=file_id,
-                    base_url=backend.base_url,
-                    requests=json.dumps(requests),
-                    request_count=len(lines),
-                    status=status,
-                    created=now_iso(),
-                )
-                history.add(db, "batch", f"run {run_id}: batch {batch_id}, {len(lines)} requests")
+            batch_id = _send(db, backend, lines, run_id, len(sent.batch_ids), requests)
             sent.batch_ids.append(batch_id)
             sent.requests += len(lines)
             # a long text's pieces share their rows: counted once, by the first piece
@@ -154,10 +144,7 @@ def submit_batches(
             monitor.report(sent.rows, len(ask) or 1)
         writer.flush()  # the rows not sent, with why
         with transaction(db):  # interrupted until its batches' answers are stored
-            waits = stored_batches.unfetched_of_run(db, run_id)
-            finished = len(stored_annotations.finished_rows(db, run_id))
-            complete = not waits and finished >= len(wanted)  # all cached, or refused
-            stored_runs.finish(db, run_id, "done" if complete else "cancelled", now_iso())
+            settle_run(db, run_id)
         return sent
     finally:
         release_run(held_as, run_id)
@@ -189,21 +176,77 @@ def _requests(task, backend, ask, text_of, writer, sent, rows_of, made) -> Itera
             yield group
 
 
-def _create(backend, lines: list[bytes], run_id: int, number: int) -> tuple[str, str, str]:
-    """Upload one file of requests and create its batch: (batch id, file id, state)."""
+def _send(db, backend, lines: list[bytes], run_id: int, number: int, requests: dict) -> str:
+    """Send one file of requests as a batch; its id. The batch is stored first, pending,
+    with a random key that goes to the server in its metadata, then completed with the
+    file's and the batch's ids: a process killed at any moment leaves a record that
+    :func:`.batch_recovery.reconcile` settles with the server, never a billed batch that
+    nobody fetches while its rows look unsent."""
+    key = secrets.token_hex(16)
+    with transaction(db):
+        stored_batches.add_pending(
+            db,
+            run_id=run_id,
+            key=key,
+            base_url=backend.base_url,
+            requests=json.dumps(requests),
+            request_count=len(lines),
+            created=now_iso(),
+        )
     client = backend.client
-    name = f"llmstudio-run{run_id}-{number + 1}-{int(time.time())}.jsonl"
+    # the key in the name too: a file whose batch was never created is found by it
+    name = f"llmstudio-run{run_id}-{number + 1}-{key}.jsonl"
     try:
         uploaded = client.files.create(file=(name, b"".join(lines)), purpose="batch")
+    except Exception as exc:  # the server has no Batch API, refuses the file, ...
+        with transaction(db):
+            stored_batches.drop_pending(db, key)
+        raise RunError(batch_refused(backend, exc)) from None
+    with transaction(db):
+        stored_batches.set_uploaded(db, key, uploaded.id)
+    try:
         batch = client.batches.create(
             input_file_id=uploaded.id,
             endpoint=ENDPOINT,
             completion_window="24h",
-            metadata={"llmstudio_run": str(run_id)},
+            metadata={"llmstudio_run": str(run_id), KEY_FIELD: key},
         )
-    except Exception as exc:  # the server has no Batch API, refuses the file, ...
+    except Exception as exc:
+        if getattr(exc, "status_code", None) is None:  # no answer: it may have been made
+            raise RunError(
+                batch_refused(backend, exc) + "; whether the server created the batch is "
+                "not known: llmstudio batch status PROJECT (or the window's Jobs panel) "
+                "looks it up there, and its rows are not sent again meanwhile"
+            ) from None
+        with transaction(db):  # refused: nothing was made, the rows are free
+            stored_batches.drop_pending(db, key)
+        delete_file(client, uploaded.id)
         raise RunError(batch_refused(backend, exc)) from None
-    return batch.id, uploaded.id, batch.status
+    with transaction(db):  # kept at once: a crash after this loses no batch
+        stored_batches.set_created(db, key, batch.id, uploaded.id, batch.status)
+        history.add(db, "batch", f"run {run_id}: batch {batch.id}, {len(lines)} requests")
+    return batch.id
+
+
+def delete_file(client, file_id: str) -> bool:
+    """Delete an uploaded file that no batch uses (nothing is billed for it, but it takes
+    the account's storage); whether the server deleted it."""
+    try:
+        client.files.delete(file_id)
+    except Exception:  # gone already, or no such endpoint: the caller says it stays
+        return False
+    return True
+
+
+def settle_run(db, run_id: int) -> str:
+    """Mark batch run ``run_id`` done when every row is answered and no batch waits,
+    else interrupted (its rows are sent again once no batch waits); the state stored."""
+    total = stored_runs.fields(db, run_id, "rows_total")[0]
+    waits = stored_batches.unfetched_of_run(db, run_id)
+    finished = len(stored_annotations.finished_rows(db, run_id))
+    state = "done" if not waits and finished >= total else "cancelled"
+    stored_runs.finish(db, run_id, state, now_iso())
+    return state
 
 
 def batch_refused(backend, exc: Exception) -> str:

@@ -98,9 +98,11 @@ def _find_or_create_run(
             check_run_free(db, path, row[0], row[2], row[4])
             waiting = stored_batches.unfetched_of_run(db, row[0])
             if waiting:  # asking its rows now would pay for them twice
+                what = f"batch {waiting[0]}" if waiting[0] else "a batch being sent"
                 raise RunBusy(
-                    f"run {row[0]} waits for batch {waiting[0]} at the server: fetch its "
-                    f"results (llmstudio batch fetch) or cancel it first"
+                    f"run {row[0]} waits for {what} at the server: llmstudio batch status "
+                    "looks it up, then fetch its results (llmstudio batch fetch) or cancel "
+                    "it first"
                 )
             # The pid tells a run still being filled from one whose process was killed.
             stored_runs.claim(db, row[0], total, os.getpid())

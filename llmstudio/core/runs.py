@@ -352,8 +352,16 @@ def delete_run(project: Project, run_id: int, *, only_interrupted: bool = False)
             f"{info.title} is {info.state_text()}, not interrupted: only an "
             "interrupted run is discarded (delete removes any run)"
         )
+    waiting = stored_batches.unfetched_of_run(project.db, run_id)
+    if waiting:  # billed at the server: its answers would have no run to go to
+        what = f"batch {waiting[0]}" if waiting[0] else "a batch being sent"
+        raise RunError(
+            f"{info.title} waits for {what} at the server: fetch or cancel it first "
+            "(llmstudio batch status|fetch|cancel, or the Jobs panel)"
+        )
     action = "discarded" if only_interrupted else "deleted"
     with transaction(project.db):
+        stored_batches.delete_of_run(project.db, run_id)  # fetched: their answers go too
         replicates = stored_runs.replicates_of(project.db, run_id)
         # A replicate of it stays, no longer pointing at a run that is gone (said below).
         stored_runs.delete(project.db, run_id)

@@ -7,7 +7,14 @@
 batch over an uploaded file (checked as OpenAI checks it: JSON lines, unique
 ``custom_id``, ``url`` the batch's endpoint, at most ``max_requests`` lines: otherwise the
 batch goes to ``failed`` with the reason in ``errors``), ``GET /v1/batches/{id}``
-retrieves it and ``POST /v1/batches/{id}/cancel`` cancels it.
+retrieves it and ``POST /v1/batches/{id}/cancel`` cancels it. ``GET /v1/batches`` lists
+them newest first, a page of ``limit`` (default 20) after the id ``after``, with
+``has_more``; ``GET /v1/files`` lists the files (``purpose`` filters them) and
+``DELETE /v1/files/{id}`` deletes one.
+
+:meth:`FakeBatchAPI.hold` makes a moment of a client's sending reachable in a test: the
+n-th upload or create is done at the server (the file stored, the batch made), then its
+answer waits until :meth:`let_go`, so a test can kill the client right there.
 
 A batch moves one state each time it is retrieved (``validating`` -> ``in_progress`` ->
 ``finalizing`` -> its ``outcome``), or at once with :meth:`FakeBatchAPI.finish`. When it
@@ -24,6 +31,7 @@ import email.parser
 import email.policy
 import itertools
 import json
+import threading
 import time
 from collections import Counter
 
@@ -59,6 +67,11 @@ class FakeBatchAPI(FakeOpenAI):
         self.batches: dict[str, dict] = {}
         self.batched: Counter = Counter()  # texts answered through batches
         self._ids = itertools.count(1)
+        self.list_pages = 0  # pages of the batch list served
+        self._held: tuple[str, int] | None = None  # ("upload"|"create", n-th) to hold
+        self._step_counts: Counter = Counter()  # uploads and creates answered or held
+        self.holding = threading.Event()  # set once the held call is done at the server
+        self._release = threading.Event()
 
     # -- scripting ----------------------------------------------------------------------
 
@@ -69,6 +82,30 @@ class FakeBatchAPI(FakeOpenAI):
         for bid in chosen:
             if self.batches[bid]["status"] not in ENDS:
                 self._end(bid, self.outcome)
+
+    def hold(self, step: str, nth: int = 1) -> None:
+        """Do the ``nth`` call of ``step`` ("upload" or "create") at the server, then hold
+        its answer (:attr:`holding` is set) until :meth:`let_go`."""
+        if step not in ("upload", "create"):
+            raise ValueError(f"unknown step {step!r}")
+        self._held = (step, nth)
+
+    def let_go(self) -> None:
+        """Send the held answer (to a client that may be gone)."""
+        self._release.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving (a held answer is let go first)."""
+        self._release.set()
+        super().stop(timeout)
+
+    def _maybe_hold(self, step: str) -> None:
+        with self._lock:
+            self._step_counts[step] += 1
+            held = self._held == (step, self._step_counts[step])
+        if held:
+            self.holding.set()
+            self._release.wait(timeout=60)
 
     @property
     def uploads(self) -> list[bytes]:
@@ -93,12 +130,24 @@ class FakeBatchAPI(FakeOpenAI):
         parts = path.split("/")
         try:
             if method == "POST" and parts[-1] == "files":
-                return self._send(h, 200, self._upload(h.headers.get("Content-Type", ""), raw))
+                uploaded = self._upload(h.headers.get("Content-Type", ""), raw)
+                self._maybe_hold("upload")
+                return self._send(h, 200, uploaded)
+            if method == "GET" and parts[-1] == "files":
+                return self._send(h, 200, self._list_files(_query(h.path)))
+            if method == "DELETE" and parts[-2] == "files":
+                with self._lock:
+                    del self.files[parts[-1]]
+                return self._send(h, 200, {"id": parts[-1], "object": "file", "deleted": True})
             if method == "GET" and parts[-1] == "content" and parts[-3] == "files":
                 content = self.files[parts[-2]]["content"]
                 return self._send(h, 200, content, "application/octet-stream")
             if method == "POST" and parts[-1] == "batches":
-                return self._send(h, 200, self._create(json.loads(raw)))
+                created = self._create(json.loads(raw))
+                self._maybe_hold("create")
+                return self._send(h, 200, created)
+            if method == "GET" and parts[-1] == "batches":
+                return self._send(h, 200, self._list_batches(_query(h.path)))
             if method == "GET" and parts[-2] == "batches":
                 return self._send(h, 200, self._retrieve(parts[-1]))
             if method == "POST" and parts[-1] == "cancel":
@@ -173,6 +222,33 @@ class FakeBatchAPI(FakeOpenAI):
         else:
             batch["request_counts"]["total"] = content.count(b"\n")
         return dict(batch)
+
+    def _list_batches(self, query: dict[str, str]) -> dict:
+        """A page of the batches, newest first, as OpenAI's cursor pages them."""
+        with self._lock:
+            newest_first = [dict(b) for b in reversed(self.batches.values())]
+        ids = [b["id"] for b in newest_first]
+        start = ids.index(query["after"]) + 1 if "after" in query else 0
+        limit = int(query.get("limit", 20))
+        page = newest_first[start : start + limit]
+        self.list_pages += 1
+        return {
+            "object": "list",
+            "data": page,
+            "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None,
+            "has_more": start + limit < len(newest_first),
+        }
+
+    def _list_files(self, query: dict[str, str]) -> dict:
+        with self._lock:
+            ids = [
+                i
+                for i, f in self.files.items()
+                if "purpose" not in query or f["purpose"] == query["purpose"]
+            ]
+            data = [self._file_object(i) for i in ids]
+        return {"object": "list", "data": data, "has_more": False}
 
     def _invalid(self, content: bytes, endpoint: str) -> str:
         lines = [json.loads(line) for line in content.splitlines() if line.strip()]
@@ -263,3 +339,9 @@ class FakeBatchAPI(FakeOpenAI):
             "completed": len(out),
             "failed": len(lines) - len(out),
         }
+
+
+def _query(path: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(path.partition("?")[2]))

@@ -313,6 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self.server.fake._handle(self, "POST")
 
+    def do_DELETE(self) -> None:  # noqa: N802
+        self.server.fake._handle(self, "DELETE")
+
 
 class FakeOpenAI(ServedFake):
     """The server; ``start()``/``stop()`` or use it as a context manager."""

@@ -325,6 +325,42 @@ def _v10_embeddings(db: sqlite3.Connection) -> None:
     )
 
 
+def _v11_batch_keys(db: sqlite3.Connection) -> None:
+    # A batch is stored before its file is uploaded (batch_id and input_file_id still
+    # NULL) with a random key that goes to the server in the batch's metadata: a process
+    # killed between creating the batch and storing its id leaves a record that the next
+    # batch command reconciles with the server's list (core/batch_recovery.py) instead of
+    # a billed batch that nobody fetches. SQLite cannot relax NOT NULL in place: the
+    # table is rebuilt, its rows copied.
+    run_script(
+        db,
+        """
+        CREATE TABLE batches_v11 (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            batch_id TEXT UNIQUE,
+            input_file_id TEXT,
+            base_url TEXT,
+            requests TEXT NOT NULL,
+            request_count INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            checked TEXT,
+            fetched TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            key TEXT UNIQUE
+        );
+        INSERT INTO batches_v11 (id, run_id, batch_id, input_file_id, base_url, requests,
+            request_count, status, created, checked, fetched, note)
+        SELECT id, run_id, batch_id, input_file_id, base_url, requests, request_count,
+            status, created, checked, fetched, note FROM batches;
+        DROP TABLE batches;
+        ALTER TABLE batches_v11 RENAME TO batches;
+        CREATE INDEX batches_by_run ON batches (run_id);
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_corpus,
     _v2_runs,
@@ -336,6 +372,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_memos,
     _v9_batches,
     _v10_embeddings,
+    _v11_batch_keys,
 )
 
 

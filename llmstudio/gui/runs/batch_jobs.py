@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import batch_results
+from ...core.batch_recovery import reconcile, unconfirmed
 from ...core.batch_runs import submit_batches
 from ...core.project import Project
 from ..common.background import BackgroundTask
@@ -34,19 +35,28 @@ CHECK_EVERY_MS = 5 * 60 * 1000  # the API finishes within 24 h: no need to ask o
 
 def _submit(path, spec: JobSpec):
     with Project.open(path) as project:
+        # a batch a killed session may have created is found before any row is sent again
+        found = reconcile(project)
         backend = spec.backend()
         try:
-            return submit_batches(
+            sent = submit_batches(
                 project, spec.task(), backend, text_column=spec.text_column or None
             )
         finally:
             backend.close()
+        return found, sent
 
 
 def _refresh(path):
     with Project.open(path) as project:
+        found = reconcile(project)
         batch_results.refresh(project)
-        return batch_results.batches(project)
+        return found, batch_results.batches(project)
+
+
+def _said(found) -> list[str]:
+    """What became of the batches a killed session left unconfirmed, a line each."""
+    return [f.message[0].upper() + f.message[1:] for f in found]
 
 
 def _fetch(path, batch_id: str):
@@ -152,17 +162,27 @@ class BatchJobs(QObject):
         project = self.window.project
         infos = batch_results.batches(project) if project is not None else []
         self._show(infos)
-        if any(not i.fetched for i in infos):
+        # a batch a killed session left unconfirmed is looked up at the server too
+        if any(not i.fetched for i in infos) or (project is not None and unconfirmed(project)):
             self.check()
 
     def check(self) -> None:
-        """Ask the server the state of the batches not fetched (in the background)."""
+        """Ask the server the state of the batches not fetched, and settle those a killed
+        session left unconfirmed (in the background)."""
         path = self._path()
         if path is not None:
-            self._work(_refresh, path, on_done=self._show, title="Cannot check the batches")
+            self._work(_refresh, path, on_done=self._checked, title="Cannot check the batches")
 
-    def _show(self, infos) -> None:
-        if not infos:
+    def _checked(self, result) -> None:
+        found, infos = result
+        if found:  # said where the batches are shown (and in the project's history)
+            self.box.note.setText("\n".join(_said(found)))
+        self._show(infos, keep_note=bool(found))
+        if any(f.batch_id is None for f in found):  # its run's rows may now be resumed
+            self.runs.refresh_results()
+
+    def _show(self, infos, keep_note: bool = False) -> None:
+        if not infos and not keep_note:
             self.box.hide()
             self.timer.stop()
             return
@@ -191,8 +211,9 @@ class BatchJobs(QObject):
         self.box.show()
         self.runs.panel.show()
 
-        def done(sent) -> None:
-            self.box.note.setText(sent.summary())
+        def done(result) -> None:
+            found, sent = result
+            self.box.note.setText("\n".join([*_said(found), sent.summary()]))
             self.load()
 
         self._work(_submit, path, spec, on_done=done, title="Cannot send the batch")
