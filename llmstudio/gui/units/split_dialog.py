@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.cells import as_text
-from ...core.errors import Cancelled
+from ...core.errors import Cancelled, LlmstudioError
 from ...core.project import SUFFIX
 from ...core.recent import add_recent
 from ...core.unit_corpus import save_units_project, spec_text, split_corpus, units_info
+from ...core.unit_links import record_units_link
 from ...core.units import LANGUAGES, UnitSpec
 from ..common.background import BackgroundTask
 from ..common.progress_row import ProgressRow
@@ -51,7 +52,12 @@ def _split_and_save(corpus, spec, path, split_from, monitor):
     units = split_corpus(corpus, spec, monitor)
     info = units_info(corpus, units, spec, split_from)
     monitor.check()  # a Cancel during the split writes nothing
-    return save_units_project(path, units, info, replace=True), info
+    project = save_units_project(path, units, info, replace=True)
+    try:
+        record_units_link(project)  # the source lists it: Corpus: switches between them
+    except LlmstudioError as exc:  # the units are written: said, not undone
+        return project, info, str(exc)
+    return project, info, ""
 
 
 def expected_units(corpus, spec: UnitSpec) -> tuple[int, int | None]:
@@ -254,7 +260,7 @@ class SplitDialog(QDialog):
         super().reject()
 
     def _done(self, result) -> None:
-        project, info = result
+        project, info, unlinked = result
         add_recent(project.path)
         self.window.show_corpus(project.corpus(), project, source=project.path)
         self.window.show_status(
@@ -262,6 +268,12 @@ class SplitDialog(QDialog):
             10000,
         )
         self.accept()
+        if unlinked:
+            self.window.show_error(
+                "The units are not listed in their documents' project",
+                f"The units were saved as {project.path.name}, but {Path(info.split_from).name} "
+                f"could not list them: {unlinked}",
+            )
 
     def _failed(self, exc) -> None:
         if isinstance(exc, Cancelled):
