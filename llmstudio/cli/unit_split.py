@@ -75,5 +75,5 @@ def save_units(path: Path, source: Corpus, spec: UnitSpec, split_from: str | Pat
         if record_units_link(project) is not None:
             print(f"listed among the units corpora of {split_from}", file=sys.stderr)
     except LlmstudioError as exc:  # the units are written: said, not undone
-        print(f"note: the units are not listed in {split_from}: {exc}", file=sys.stderr)
+        print(f"note: the units are not listed in their source: {exc}", file=sys.stderr)
     return project

@@ -20,7 +20,6 @@ from llmstudio.core.unit_corpus import (
     units_info,
 )
 from llmstudio.core.unit_links import (
-    LINKS_KEY,
     NOT_SAVED,
     corpus_family,
     record_units_link,
@@ -30,7 +29,7 @@ from llmstudio.core.unit_links import (
 )
 from llmstudio.core.units import parse_unit
 
-from helpers.linked_units import documents_project, split_project
+from helpers.linked_units import damage_links, documents_project, split_project
 
 
 @pytest.fixture
@@ -188,10 +187,7 @@ def test_a_file_that_is_not_a_project_any_more_is_said(family):
 
 def test_a_damaged_list_is_said_not_taken_for_empty(family):
     source, sentences, _ = family
-    db = sqlite3.connect(source)
-    db.execute("UPDATE meta SET value = '[{\"oops\": 1' WHERE key = ?", (LINKS_KEY,))
-    db.commit()
-    db.close()
+    damage_links(source)
     with Project.open(source) as project, pytest.raises(ProjectError, match="cannot be read"):
         units_links(project)
     docs = corpus_family(source)

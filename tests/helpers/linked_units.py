@@ -3,6 +3,7 @@ window's Split into Units… and ``import --unit`` make them (``core.unit_links`
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from llmstudio.core.corpus import Corpus
 from llmstudio.core.project import Project
 from llmstudio.core.unit_corpus import save_units_project, split_corpus, units_info
-from llmstudio.core.unit_links import record_units_link
+from llmstudio.core.unit_links import LINKS_KEY, record_units_link
 from llmstudio.core.units import parse_unit
 
 TEXTS = [
@@ -47,3 +48,11 @@ def split_project(source: Path, unit: str, path: Path | None = None) -> Path:
     with save_units_project(path, units, info, replace=True) as project:
         record_units_link(project)
     return path
+
+
+def damage_links(source: Path) -> None:
+    """Cut ``source``'s list of units projects short, as a tool editing it by hand might."""
+    db = sqlite3.connect(source)
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (LINKS_KEY, '[{"path": "x'))
+    db.commit()
+    db.close()
