@@ -169,6 +169,9 @@ class Linked:
     path: Path | None = None  # where it was found (None: not found)
     problem: str = ""  # why it cannot be opened or trusted ("" when it can)
     project: bool = True  # False: a table or a folder of documents (its texts not checked)
+    # ok, or why not: missing, unreadable (not a project, damaged, newer), not_units (no
+    # units project any more), changed (split from other texts), not_saved (no file)
+    state: str = "ok"
 
     @property
     def title(self) -> str:
@@ -205,22 +208,29 @@ def _check_units(link: UnitsLink, folder: Path, fingerprint: str) -> Linked:
     found = locate(folder, link.path, link.absolute)
     base = Linked("units", name, link.units, link.unit)
     if found is None:
-        return _with(base, problem=f"{name} is not there any more (deleted or moved away)")
+        return _with(base, problem=_gone(name), state="missing")
     try:
         with Project.open(found) as project:
             info = stored_units_info(project)
     except LlmstudioError as exc:
-        return _with(base, path=found, problem=f"{name} cannot be opened: {exc}")
+        problem = f"{name} cannot be opened: {exc}"
+        return _with(base, path=found, problem=problem, state="unreadable")
     if info is None:
-        return _with(base, path=found, problem=f"{name} is no longer a units project")
+        problem = f"{name} is no longer a units project"
+        return _with(base, path=found, problem=problem, state="not_units")
     base = Linked("units", name, info.units, info.unit, found)
     if info.source_fingerprint != fingerprint:
         return _with(
             base,
             problem=f"{name} was split from other texts than these documents hold now "
             "(the text column or the documents changed since): its units may not match them",
+            state="changed",
         )
     return base
+
+
+def _gone(name: str) -> str:
+    return f"{name} is not there any more (deleted or moved away)"
 
 
 def _with(linked: Linked, **changes) -> Linked:
@@ -233,21 +243,24 @@ def _check_source(info: UnitsInfo, here: Path) -> tuple[Linked, Project | None]:
     name = Path(info.split_from).name
     base = Linked("documents", name, info.documents)
     if info.split_from == NOT_SAVED:
-        return _with(base, problem="the texts were split from a table not saved in a file"), None
+        problem = "the texts were split from a table not saved in a file"
+        return _with(base, problem=problem, state="not_saved"), None
     found = locate(here.parent, info.split_from_relative, info.split_from)
     if found is None:
-        return _with(base, problem=f"{name} is not there any more (deleted or moved away)"), None
+        return _with(base, problem=_gone(name), state="missing"), None
     if found.is_dir() or not is_project(found):
         return _with(base, path=found, project=False), None
     try:
         project = Project.open(found)
     except LlmstudioError as exc:
-        return _with(base, path=found, problem=f"{name} cannot be opened: {exc}"), None
+        problem = f"{name} cannot be opened: {exc}"
+        return _with(base, path=found, problem=problem, state="unreadable"), None
     try:
         corpus = project.corpus()
     except LlmstudioError as exc:
         project.close()
-        return _with(base, path=found, problem=f"{name} cannot be read: {exc}"), None
+        problem = f"{name} cannot be read: {exc}"
+        return _with(base, path=found, problem=problem, state="unreadable"), None
     base = _with(base, path=found, rows=corpus.rows)
     fingerprint = corpus_fingerprint(corpus)
     if fingerprint != info.source_fingerprint:
@@ -256,7 +269,7 @@ def _check_source(info: UnitsInfo, here: Path) -> tuple[Linked, Project | None]:
             f"{name}'s texts changed since these units were split from it (its text column "
             "or its documents): the units may not match them"
         )
-        return _with(base, problem=problem), None
+        return _with(base, problem=problem, state="changed"), None
     return base, project
 
 

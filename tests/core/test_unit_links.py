@@ -123,6 +123,7 @@ def test_a_deleted_units_project_is_said(family):
             "interviews_paragraph.llmstudio is not there any more (deleted or moved away)",
         ),
     ]
+    assert docs.units[1].state == "missing" and docs.units[0].state == "ok"
     # from a sibling too
     assert corpus_family(sentences).units[1].problem == docs.units[1].problem
 
@@ -131,7 +132,7 @@ def test_a_deleted_source_is_said_and_the_units_project_stays_itself(family):
     source, sentences, _ = family
     source.unlink()
     units = corpus_family(sentences)
-    assert units.documents.path is None
+    assert units.documents.path is None and units.documents.state == "missing"
     assert units.documents.problem == (
         "interviews.llmstudio is not there any more (deleted or moved away)"
     )
@@ -144,12 +145,13 @@ def test_a_source_whose_text_column_changed_is_not_trusted(family):
         project.set_text_column("other_text")
     docs = corpus_family(source)
     for linked in docs.units:
-        assert linked.path is not None  # found, but said not to match
+        assert linked.path is not None and linked.state == "changed"  # found, not matching
         assert "was split from other texts than these documents hold now" in linked.problem
     units = corpus_family(sentences)
     assert units.documents.problem.startswith(
         "interviews.llmstudio's texts changed since these units were split from it"
     )
+    assert units.documents.state == "changed" and units.documents.path == source
     assert units.units == [units.units[0]] and units.is_here(units.units[0])
 
 
@@ -164,9 +166,9 @@ def test_a_source_replaced_by_other_texts_is_not_trusted(family):
 def test_a_units_file_replaced_by_another_project_is_said(family):
     source, sentences, _ = family
     documents_project(sentences)  # a plain project where the units were
-    assert corpus_family(source).units[0].problem == (
-        "interviews_sentence.llmstudio is no longer a units project"
-    )
+    linked = corpus_family(source).units[0]
+    assert linked.problem == "interviews_sentence.llmstudio is no longer a units project"
+    assert linked.state == "not_units"
 
 
 def test_a_units_file_replaced_by_a_split_of_other_texts_is_said(family, tmp_path):
@@ -180,7 +182,9 @@ def test_a_units_file_replaced_by_a_split_of_other_texts_is_said(family, tmp_pat
 def test_a_file_that_is_not_a_project_any_more_is_said(family):
     source, sentences, _ = family
     sentences.write_text("not a database", encoding="utf-8")
-    problem = corpus_family(source).units[0].problem
+    linked = corpus_family(source).units[0]
+    problem = linked.problem
+    assert linked.state == "unreadable"
     assert problem.startswith("interviews_sentence.llmstudio cannot be opened: ")
     assert "not an llmstudio project" in problem
 
@@ -228,6 +232,7 @@ def test_units_of_a_table_not_saved_say_there_is_no_way_back(tmp_path):
     save_units_project(tmp_path / "u.llmstudio", units, info).close()
     family = corpus_family(tmp_path / "u.llmstudio")
     assert family.documents.problem == "the texts were split from a table not saved in a file"
+    assert family.documents.state == "not_saved" and family.documents.path is None
     assert family.origin_text() == "Units of (a table not saved), by paragraph"
 
 

@@ -33,6 +33,7 @@ from ...core.unit_links import record_units_link
 from ...core.units import LANGUAGES, UnitSpec
 from ..common.background import BackgroundTask
 from ..common.progress_row import ProgressRow
+from .corpus_links import CorpusLinks
 
 # The preview and the total are worked out on the GUI thread, as the choice changes: on
 # this many characters at most (about 0.1 s with the fast rules or the other units; pysbd
@@ -283,11 +284,13 @@ class SplitDialog(QDialog):
 
 
 class SplitUnits(QObject):
-    """Analyse > Split into Units… for one main window."""
+    """Analyse > Split into Units… for one main window, and (``links``) the corpus bar
+    and View > Corpus that switch between the documents and their units."""
 
-    def __init__(self, window):
+    def __init__(self, window, view_menu):
         super().__init__(window)
         self.window = window
+        self.links = CorpusLinks(window, view_menu)
         self.dialog: SplitDialog | None = None
         self.act_split = window.make_action(
             "Split into &Units…",
