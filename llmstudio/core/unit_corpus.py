@@ -233,7 +233,11 @@ def save_units_project(path: str | Path, units: Corpus, info: UnitsInfo, *, repl
 def stored_units_info(project) -> UnitsInfo | None:
     """The :class:`UnitsInfo` of a units project; None for any other project (or when
     its record cannot be read: then it is not treated as a units project)."""
-    raw = project.meta(META_KEY)
+    return parse_units_info(project.meta(META_KEY))
+
+
+def parse_units_info(raw: str | None) -> UnitsInfo | None:
+    """:class:`UnitsInfo` from its stored JSON (None: absent or unreadable)."""
     if not raw:
         return None
     known = {f.name for f in dataclasses.fields(UnitsInfo)}

@@ -26,10 +26,18 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .corpus import Corpus
 from .errors import LlmstudioError, ProjectError
 from .project import Project, is_project
-from .store import history, meta, transaction
-from .unit_corpus import UnitsInfo, corpus_fingerprint, relative_path, stored_units_info
+from .store import connection, history, meta, transaction
+from .unit_corpus import (
+    META_KEY,
+    UnitsInfo,
+    corpus_fingerprint,
+    parse_units_info,
+    relative_path,
+    stored_units_info,
+)
 from .units import parse_unit
 
 LINKS_KEY = "units_projects"  # the source project's meta key: a JSON list of UnitsLink
@@ -77,15 +85,37 @@ def _same_file(a: Path, b: Path) -> bool:
 def units_links(project: Project) -> list[UnitsLink]:
     """The units projects ``project`` records, oldest first (ProjectError when the list
     is damaged: it is said, not taken for an empty one)."""
-    raw = project.meta(LINKS_KEY)
+    return _parse_links(project.meta(LINKS_KEY), project.path)
+
+
+def _parse_links(raw: str | None, path: Path) -> list[UnitsLink]:
     if not raw:
         return []
     try:
         return [UnitsLink.from_json(item) for item in json.loads(raw)]
     except (ValueError, TypeError, AttributeError):
         raise ProjectError(
-            f"{project.path}: its list of units projects cannot be read (meta {LINKS_KEY!r})"
+            f"{path}: its list of units projects cannot be read (meta {LINKS_KEY!r})"
         ) from None
+
+
+def _peek(path: Path, *keys: str) -> list[str | None]:
+    """Meta values of the project file at ``path``, read without opening it as a project
+    (no upgrade, no integrity check: following a link changes no file and reads little).
+    ProjectError when it is not an llmstudio project."""
+    if not path.is_file():
+        raise ProjectError(f"{path}: no such project file")
+    db = None
+    try:
+        db = connection.connect(path)
+        if not connection.is_ours(db):
+            raise ProjectError(f"{path}: not an llmstudio project")
+        return [meta.get(db, key) for key in keys]
+    except sqlite3.DatabaseError as exc:
+        raise ProjectError(f"{path}: not an llmstudio project ({exc})") from None
+    finally:
+        if db is not None:
+            db.close()
 
 
 def record_units_link(units: Project) -> UnitsLink | None:
@@ -210,8 +240,7 @@ def _check_units(link: UnitsLink, folder: Path, fingerprint: str) -> Linked:
     if found is None:
         return _with(base, problem=_gone(name), state="missing")
     try:
-        with Project.open(found) as project:
-            info = stored_units_info(project)
+        info = parse_units_info(_peek(found, META_KEY)[0])
     except LlmstudioError as exc:
         problem = f"{name} cannot be opened: {exc}"
         return _with(base, path=found, problem=problem, state="unreadable")
@@ -273,25 +302,26 @@ def _check_source(info: UnitsInfo, here: Path) -> tuple[Linked, Project | None]:
     return base, project
 
 
-def corpus_family(path: str | Path, fingerprint: str | None = None) -> CorpusFamily:
+def corpus_family(path: str | Path, corpus: Corpus | None = None) -> CorpusFamily:
     """The documents corpus and units corpora linked to the project at ``path``, each
-    checked (see :class:`Linked`). ``fingerprint``: the project's own texts', when the
-    caller has them at hand (else read from the file)."""
+    checked (see :class:`Linked`). ``corpus``: the project's corpus when the caller holds
+    it (its texts are fingerprinted when it has units; else read from the file)."""
     here = Path(path).absolute()
-    with Project.open(here) as project:
-        info = stored_units_info(project)
-        if info is None:
-            rows = int(project.meta("rows", "0") or 0)
-            documents = Linked("documents", here.name, rows, path=here)
-            try:
-                links = units_links(project)
-            except ProjectError as exc:
-                return CorpusFamily(here, documents, problem=str(exc))
-            if not links:
-                return CorpusFamily(here, None)
-            if fingerprint is None:
-                fingerprint = corpus_fingerprint(project.corpus())
+    raw_info, raw_links, rows = _peek(here, META_KEY, LINKS_KEY, "rows")
+    info = parse_units_info(raw_info)
     if info is None:
+        documents = Linked("documents", here.name, int(rows or 0), path=here)
+        try:
+            links = _parse_links(raw_links, here)
+        except ProjectError as exc:
+            return CorpusFamily(here, documents, problem=str(exc))
+        if not links:
+            return CorpusFamily(here, None)
+        if corpus is None:
+            with Project.open(here) as project:
+                fingerprint = corpus_fingerprint(project.corpus())
+        else:
+            fingerprint = corpus_fingerprint(corpus)
         checked = [_check_units(link, here.parent, fingerprint) for link in links]
         return CorpusFamily(here, documents, checked)
     itself = Linked("units", here.name, info.units, info.unit, here)

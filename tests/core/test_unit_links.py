@@ -288,3 +288,12 @@ def test_a_source_from_a_newer_version_is_not_written_into(family):
 )
 def test_units_are_named_for_readers(unit, title, by):
     assert unit_title(unit) == title and unit_by(unit) == by
+
+
+def test_the_corpus_in_hand_is_what_the_units_are_checked_against(family):
+    source, _, _ = family
+    with Project.open(source) as project:
+        corpus = project.corpus()
+    assert [u.state for u in corpus_family(source, corpus).units] == ["ok", "ok"]
+    changed = type(corpus)(frame=corpus.frame, text_column="other_text")
+    assert [u.state for u in corpus_family(source, changed).units] == ["changed", "changed"]

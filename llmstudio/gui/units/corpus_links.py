@@ -10,8 +10,6 @@ silently.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
@@ -23,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.unit_corpus import corpus_fingerprint
 from ...core.unit_links import CorpusFamily, Linked, corpus_family
 from ..common.background import BackgroundTask
 
@@ -38,11 +35,6 @@ SHORT = {
 }
 OK_STYLE = "background: #e8f0fe;"
 PROBLEM_STYLE = "background: #fff3cd;"
-
-
-def _family(path: Path, corpus) -> CorpusFamily:
-    """The family of the project at ``path``, its own texts fingerprinted from memory."""
-    return corpus_family(path, corpus_fingerprint(corpus))
 
 
 def entry_text(linked: Linked) -> str:
@@ -109,7 +101,7 @@ class CorpusLinks(QObject):
             return
         if self.family is not None and self.family.here != w.project.path.absolute():
             self._show_nothing()  # another project's links must not stay meanwhile
-        self.task.start(_family, w.project.path, w.corpus)
+        self.task.start(corpus_family, w.project.path, w.corpus)
 
     def _current(self, family: CorpusFamily) -> bool:
         """Whether ``family`` is of the project shown now (not of one left meanwhile)."""
