@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+from llmstudio.core.corpus import Corpus
 from llmstudio.core.errors import ProjectError
 from llmstudio.core.project import Project
 from llmstudio.core.unit_corpus import (
@@ -295,5 +296,5 @@ def test_the_corpus_in_hand_is_what_the_units_are_checked_against(family):
     with Project.open(source) as project:
         corpus = project.corpus()
     assert [u.state for u in corpus_family(source, corpus).units] == ["ok", "ok"]
-    changed = type(corpus)(frame=corpus.frame, text_column="other_text")
+    changed = Corpus(frame=corpus.frame, text_column="other_text")
     assert [u.state for u in corpus_family(source, changed).units] == ["changed", "changed"]
