@@ -200,3 +200,24 @@ def test_links_that_cannot_be_read_are_said(qtbot, window, tmp_path):
     assert links.bar.isVisible() and not links.combo.isVisible()
     assert links.origin.text().startswith("The linked corpora cannot be read: ")
     assert "no such project file" in links.origin.text()
+
+
+def test_units_of_a_table_go_back_to_the_table(qtbot, window, tmp_path):
+    table = tmp_path / "survey.csv"
+    table.write_text('id,text\n1,"Good bus. Bad rent."\n2,"Fine."\n', encoding="utf-8")
+    with qtbot.waitSignal(window.sig_loaded, timeout=TIMEOUT_MS):
+        window.open_path(table)
+    links = _links(window)
+    assert links.bar.isHidden()  # a table, not a project: nothing linked
+    dialog = window.units.open()
+    with qtbot.waitSignals([window.sig_loaded, links.sig_shown], timeout=TIMEOUT_MS):
+        dialog.start(tmp_path / "survey_sentence.llmstudio")
+    assert _items(links) == ["Documents (2)", "Sentences (3 units)"]
+    assert links.origin.text() == (
+        "Units of survey.csv, by sentence: 3 units of 2 documents "
+        "(not a project: its texts are not checked)"
+    )
+    with qtbot.waitSignal(window.sig_loaded, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(links.back, Qt.MouseButton.LeftButton)
+    assert window.project is None and window.source == table and window.corpus.rows == 2
+    assert links.bar.isHidden()

@@ -59,6 +59,7 @@ class CorpusLinks(QObject):
         )
         self.task.sig_result.connect(self._show)
         self.task.sig_error.connect(self._failed)
+        self.asked: QMessageBox | None = None  # the last "Open anyway?" question
 
         self.combo = QComboBox()
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -180,7 +181,7 @@ class CorpusLinks(QObject):
             if documents.problem:
                 text += f". {documents.problem}."
             elif not documents.project:
-                text += " (not a project: its texts are not checked; it opens as a table)"
+                text += " (not a project: its texts are not checked)"
             back = documents.path is not None and documents.state in ("ok", "changed")
             self.back.setText(
                 "Open the Documents Anyway…"
@@ -230,7 +231,7 @@ class CorpusLinks(QObject):
             )
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.accepted.connect(lambda: w.open_path(linked.path))
-            self.asked = box  # tests answer it
+            self.asked = box
             box.open()
             return
         w.open_path(linked.path)

@@ -29,7 +29,7 @@ from ...core.errors import Cancelled, LlmstudioError
 from ...core.project import SUFFIX
 from ...core.recent import add_recent
 from ...core.unit_corpus import save_units_project, spec_text, split_corpus, units_info
-from ...core.unit_links import record_units_link
+from ...core.unit_links import NOT_SAVED, record_units_link
 from ...core.units import LANGUAGES, UnitSpec
 from ..common.background import BackgroundTask
 from ..common.progress_row import ProgressRow
@@ -242,7 +242,7 @@ class SplitDialog(QDialog):
             return
         self._path = path
         self._busy(True)
-        source = str(self.split_from) if self.split_from else "(a table not saved)"
+        source = str(self.split_from) if self.split_from else NOT_SAVED
         self.task.start(_split_and_save, self.corpus, self.spec(), path, source)
 
     def _busy(self, busy: bool) -> None:
