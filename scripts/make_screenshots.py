@@ -59,6 +59,7 @@ IMAGES = (
     "document_import.png",
     "split_units.png",
     "coding_unit_context.png",
+    "corpus_links.png",
     "documents_rolled_up.png",
     "chart_documents_by_group.png",
     "jobs_batches.png",
@@ -656,7 +657,7 @@ class Shots:
         docs.show()
         self.settle()
         importer = docs.files.documents
-        importer.start(folder)
+        importer.start(folder, save_to=self.tmp / "interviews.llmstudio")  # units link to it
         self.wait(lambda: docs.corpus is not None and not importer.task.running, "documents")
         self.settle(300)
         docs.grab()  # lay the report out over the window before the picture
@@ -694,6 +695,44 @@ class Shots:
         docs.problems_dock.hide()
         coding.goto(2)
         self.save(docs, "coding_unit_context.png")
+        coding.dock.hide()
+        self.shoot_corpus_links(docs)
+
+    def shoot_corpus_links(self, docs) -> None:
+        """The corpus bar: the interviews split by paragraph too, back to the documents,
+        the Corpus: list open over the window (a popup is a window of its own: drawn in)."""
+        from PySide6.QtCore import QPoint
+        from PySide6.QtGui import QPainter
+
+        links = docs.units.links
+
+        def documents(units: int) -> None:
+            self.wait(lambda: links.combo.count() == units + 1, "the corpus list")
+            links.combo.activated.emit(0)  # Documents
+            self.wait(lambda: docs.project.path.name == "interviews.llmstudio", "the documents")
+            self.wait(lambda: links.combo.count() == units + 1, "the documents' corpus list")
+
+        documents(1)
+        dialog = docs.units.open()
+        dialog.paragraph.setChecked(True)
+        dialog.start(self.tmp / "interviews_paragraph.llmstudio")
+        self.wait(lambda: not dialog.task.running, "the paragraph split")
+        documents(2)
+        docs.problems_dock.hide()  # the skipped PDF, shown again with the documents
+        self.settle(300)
+        picture = docs.grab()
+        links.combo.showPopup()
+        self.settle(300)
+        popup = links.combo.view().window().grab()
+        links.combo.hidePopup()
+        painter = QPainter(picture)
+        painter.drawPixmap(links.combo.mapTo(docs, QPoint(0, links.combo.height())), popup)
+        painter.end()
+        self.out.mkdir(parents=True, exist_ok=True)
+        if not picture.save(str(self.out / "corpus_links.png")):
+            raise RuntimeError(f"cannot write {self.out / 'corpus_links.png'}")
+        self.made.append("corpus_links.png")
+        print("  corpus_links.png", flush=True)
 
     def shoot_rollup(self) -> None:
         """View > Documents (rolled up) and a chart of documents by party: the sample's

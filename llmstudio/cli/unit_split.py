@@ -20,6 +20,7 @@ from ..core.unit_corpus import (
     split_corpus,
     units_info,
 )
+from ..core.unit_links import record_units_link
 from ..core.units import UNIT_HELP, UnitSpec, parse_unit
 from .progress_line import StatusLine
 
@@ -70,4 +71,9 @@ def save_units(path: Path, source: Corpus, spec: UnitSpec, split_from: str | Pat
         f"split {info.documents:,} documents into {info.units:,} units ({info.unit})",
         file=sys.stderr,
     )
+    try:
+        if record_units_link(project) is not None:
+            print(f"listed among the units corpora of {split_from}", file=sys.stderr)
+    except LlmstudioError as exc:  # the units are written: said, not undone
+        print(f"note: the units are not listed in their source: {exc}", file=sys.stderr)
     return project

@@ -21,8 +21,10 @@ the fingerprint of its texts, the unit spec, the splitter) in the project's meta
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +189,9 @@ class UnitsInfo:
     splitter: str  # :func:`splitter_name`
     units: int
     documents: int
+    # ``split_from`` relative to the units project's folder, looked at first: moving the
+    # whole folder keeps the link ("" in projects split before it was kept).
+    split_from_relative: str = ""
 
     def sentence(self) -> str:
         """The methods record's sentence on the split."""
@@ -208,12 +213,31 @@ def units_info(source: Corpus, units: Corpus, spec: UnitSpec, split_from: str) -
     )
 
 
+def relative_path(target: str | Path, folder: str | Path) -> str:
+    """``target`` relative to ``folder``, "/"-separated ("" where there is no such path:
+    another drive on Windows): how linked projects find each other after a move."""
+    try:
+        rel = os.path.relpath(Path(target).absolute(), Path(folder).absolute())
+    except ValueError:
+        return ""
+    return Path(rel).as_posix()
+
+
 def save_units_project(path: str | Path, units: Corpus, info: UnitsInfo, *, replace: bool = False):
     """Write ``units`` as a new project at ``path`` linked to its source (``info`` in its
-    meta and history); the open :class:`~.project.Project`. With ``replace=False`` an
-    existing file is never overwritten (``ProjectExists``)."""
+    meta and history, the source's path made absolute and also kept relative to
+    ``path``'s folder); the open :class:`~.project.Project`. With ``replace=False`` an
+    existing file is never overwritten (``ProjectExists``). The source's side of the link
+    is ``unit_links.record_units_link``."""
     from .project import Project
 
+    source = Path(info.split_from)
+    if source.exists():  # not "(a table not saved)"
+        info = dataclasses.replace(
+            info,
+            split_from=str(source.absolute()),
+            split_from_relative=relative_path(source, Path(path).absolute().parent),
+        )
     return Project.create(
         path,
         units,
@@ -226,12 +250,17 @@ def save_units_project(path: str | Path, units: Corpus, info: UnitsInfo, *, repl
 def stored_units_info(project) -> UnitsInfo | None:
     """The :class:`UnitsInfo` of a units project; None for any other project (or when
     its record cannot be read: then it is not treated as a units project)."""
-    raw = project.meta(META_KEY)
+    return parse_units_info(project.meta(META_KEY))
+
+
+def parse_units_info(raw: str | None) -> UnitsInfo | None:
+    """:class:`UnitsInfo` from its stored JSON (None: absent or unreadable)."""
     if not raw:
         return None
-    try:
-        return UnitsInfo(**json.loads(raw))
-    except (ValueError, TypeError):
+    known = {f.name for f in dataclasses.fields(UnitsInfo)}
+    try:  # keys a newer version added are left aside
+        return UnitsInfo(**{k: v for k, v in json.loads(raw).items() if k in known})
+    except (ValueError, TypeError, AttributeError):
         return None
 
 

@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         for follow in (self.retrieval.coding_changed, self.charts.codes_changed):
             self.coding.sig_coded.connect(follow)  # no stale counts or chart
         CODEBOOK_SAVES.sig_saved.connect(self._codebook_saved)  # a bound slot: goes with self
-        self.units = SplitUnits(self)  # Split into Units… (a new, linked project)
+        self.units = SplitUnits(self, view)  # Split into Units…; the corpus bar, View > Corpus
         analyse.addActions([self.retrieval.act_open, self.units.act_split])
         self.training = TrainClassifier(self, analyse)  # Train a Classifier… (on hand codes)
         analyse.addSeparator()

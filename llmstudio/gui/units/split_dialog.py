@@ -25,14 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.cells import as_text
-from ...core.errors import Cancelled
+from ...core.errors import Cancelled, LlmstudioError
 from ...core.project import SUFFIX
 from ...core.recent import add_recent
 from ...core.unit_corpus import save_units_project, spec_text, split_corpus, units_info
+from ...core.unit_links import NOT_SAVED, record_units_link
 from ...core.units import LANGUAGES, SENTENCEX_LANGUAGES, UnitSpec
 from ...core.wording import counted
 from ..common.background import BackgroundTask
 from ..common.progress_row import ProgressRow
+from .corpus_links import CorpusLinks
 
 # The preview and the total are worked out on the GUI thread, as the choice changes: on
 # this many characters at most (about 0.1 s with the fast rules or the other units; pysbd
@@ -52,7 +54,12 @@ def _split_and_save(corpus, spec, path, split_from, monitor):
     units = split_corpus(corpus, spec, monitor)
     info = units_info(corpus, units, spec, split_from)
     monitor.check()  # a Cancel during the split writes nothing
-    return save_units_project(path, units, info, replace=True), info
+    project = save_units_project(path, units, info, replace=True)
+    try:
+        record_units_link(project)  # the source lists it: Corpus: switches between them
+    except LlmstudioError as exc:  # the units are written: said, not undone
+        return project, info, str(exc)
+    return project, info, ""
 
 
 def expected_units(corpus, spec: UnitSpec) -> tuple[int, int | None]:
@@ -251,7 +258,7 @@ class SplitDialog(QDialog):
             return
         self._path = path
         self._busy(True)
-        source = str(self.split_from) if self.split_from else "(a table not saved)"
+        source = str(self.split_from) if self.split_from else NOT_SAVED
         self.task.start(_split_and_save, self.corpus, self.spec(), path, source)
 
     def _busy(self, busy: bool) -> None:
@@ -270,7 +277,7 @@ class SplitDialog(QDialog):
         super().reject()
 
     def _done(self, result) -> None:
-        project, info = result
+        project, info, unlinked = result
         add_recent(project.path)
         self.window.show_corpus(project.corpus(), project, source=project.path)
         self.window.show_status(
@@ -278,6 +285,12 @@ class SplitDialog(QDialog):
             10000,
         )
         self.accept()
+        if unlinked:
+            self.window.show_error(
+                "The units are not listed in their documents' project",
+                f"The units were saved as {project.path.name}, but {Path(info.split_from).name} "
+                f"could not list them: {unlinked}",
+            )
 
     def _failed(self, exc) -> None:
         if isinstance(exc, Cancelled):
@@ -287,11 +300,13 @@ class SplitDialog(QDialog):
 
 
 class SplitUnits(QObject):
-    """Analyse > Split into Units… for one main window."""
+    """Analyse > Split into Units… for one main window, and (``links``) the corpus bar
+    and View > Corpus that switch between the documents and their units."""
 
-    def __init__(self, window):
+    def __init__(self, window, view_menu):
         super().__init__(window)
         self.window = window
+        self.links = CorpusLinks(window, view_menu)
         self.dialog: SplitDialog | None = None
         self.act_split = window.make_action(
             "Split into &Units…",
