@@ -74,6 +74,12 @@ class Corpus:
         return len(self.frame)
 
     @property
+    def format_name(self) -> str:
+        """The format as the status bar shows it: a file type in capitals ("CSV",
+        "XLSX"), a folder of documents as "documents"."""
+        return self.format if self.format == "documents" else self.format.upper()
+
+    @property
     def columns(self) -> list[str]:
         return [str(c) for c in self.frame.columns]
 

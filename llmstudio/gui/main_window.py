@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
         self.rows_label.setText(text)
         self.rows_label.setToolTip(text)  # when the status bar is too narrow for it all
         c = self.corpus
-        parts = [Path(c.source).name if c.source else "", c.format.upper()]
+        parts = [Path(c.source).name if c.source else "", c.format_name]
         if c.encoding:
             parts.append(c.encoding)
         if c.delimiter is not None and c.format in ("csv", "tsv", "txt"):

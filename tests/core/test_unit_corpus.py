@@ -168,3 +168,9 @@ def test_the_methods_record_says_when_sentencex_has_no_rules_for_the_language():
     assert "no rules of its own" not in splitter_name(parse_unit("sentence:de"))
     assert "language sw: no rules of its own" in splitter_name(parse_unit("sentence:sw"))
     assert "sentences (llmstudio" in splitter_name(parse_unit("sentence:rules"))
+
+
+def test_the_status_bar_names_a_folder_of_documents_in_words():
+    frame = pd.DataFrame({"text": ["a"]})
+    assert Corpus(frame=frame, text_column="text", format="documents").format_name == "documents"
+    assert Corpus(frame=frame, text_column="text", format="xlsx").format_name == "XLSX"
