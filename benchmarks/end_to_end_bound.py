@@ -159,6 +159,9 @@ def child(argv: list[str]) -> int:
 def one_process(csv_path: Path, model: Path, out: Path, times: Path) -> tuple[float, dict]:
     """Wall seconds of one whole ``annotate`` process and its recorded phases."""
     env = dict(os.environ, E2E_TIMES=str(times), HF_HUB_OFFLINE="1")
+    # As on a researcher's machine: compiled modules are cached (a shell that says not to
+    # makes every process compile dozens of transformers' modules again, ~1 s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     argv = [
         sys.executable,
         str(Path(__file__).resolve()),
