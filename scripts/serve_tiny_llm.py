@@ -36,7 +36,6 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -209,8 +208,8 @@ def _check(model, tok, messages, rng: random.Random) -> None:
     print(f"held-out texts labelled by the rule: {right} of {len(fresh)}")
 
 
-def serve(out: Path, python: str, port: int) -> int:
-    """Run ``transformers serve`` on 127.0.0.1:``port`` pinned to the model (foreground)."""
+def serve(out: Path, python: str, host: str, port: int) -> int:
+    """Run ``transformers serve`` on ``host``:``port`` pinned to the model (foreground)."""
     command = [
         python,
         "-c",
@@ -218,7 +217,7 @@ def serve(out: Path, python: str, port: int) -> int:
         "serve",
         NAME,
         "--host",
-        "127.0.0.1",
+        host,
         "--port",
         str(port),
         "--device",
@@ -227,7 +226,8 @@ def serve(out: Path, python: str, port: int) -> int:
     ]
     print("in", out, ":", " ".join(command), flush=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.call(command, cwd=out, env=env)
+    os.chdir(out)
+    os.execve(python, command, env)  # the server is this process: a signal stops it
 
 
 def main() -> int:
@@ -241,11 +241,17 @@ def main() -> int:
     s.add_argument("--out", type=Path, default=Path("/tmp/serve20"))
     s.add_argument("--python", default=sys.executable, help="a Python with transformers[serving]")
     s.add_argument("--port", type=int, default=8765)
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (0.0.0.0 and this machine's own address as the base "
+        "URL: a server llmstudio sees as elsewhere, so it asks consent)",
+    )
     args = parser.parse_args()
     if args.command == "make":
         print("model in", make(args.out, args.steps, args.seed))
         return 0
-    return serve(args.out, args.python, args.port)
+    return serve(args.out, args.python, args.host, args.port)
 
 
 if __name__ == "__main__":
