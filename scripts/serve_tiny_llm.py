@@ -3,7 +3,7 @@
 and trained here on the CPU, served by transformers' own ``transformers serve``.
 
 No network and no downloaded model: the model is a Llama-shaped transformer (2 layers,
-about 0.3 M parameters) with a byte-level BPE tokenizer learned here and a chat template,
+134,000 parameters) with a byte-level BPE tokenizer learned here and a chat template,
 trained for a minute or two to answer llmstudio's sentiment prompt (the messages
 ``OpenAIBackend`` sends for the sentiment task) with ``{"label": ..., "score": ...}``:
 "positive" when the text has a positive word (good, great, excellent, wonderful, lovely),
@@ -21,9 +21,13 @@ It is for the team, by hand; CI never runs it (tests use tests/fakes/openai_serv
     #     > /tmp/serve20-venv/lib/python3.11/site-packages/main.pth
     #   /tmp/serve20-venv/bin/pip install fastapi uvicorn accelerate
     .venv/bin/python scripts/serve_tiny_llm.py make --out /tmp/serve20   # ~2 min on 2 cores
-    scripts/serve_tiny_llm.py serve --out /tmp/serve20 --python /tmp/serve20-venv/bin/python
-    # then: llmstudio annotate ... --model openai:serve20-sentiment \\
-    #          --base-url http://127.0.0.1:8765/v1
+    .venv/bin/python scripts/serve_tiny_llm.py serve --out /tmp/serve20 \\
+        --python /tmp/serve20-venv/bin/python   # foreground; Ctrl+C stops it
+    # then (a small corpus is written beside the model, /tmp/serve20/reviews.csv):
+    llmstudio annotate /tmp/serve20/reviews.csv --model openai:serve20-sentiment \\
+        --base-url http://127.0.0.1:8765/v1 --project /tmp/serve20/reviews.llmstudio
+    llmstudio explain /tmp/serve20/reviews.llmstudio --row 5 --run 1 \\
+        --base-url http://127.0.0.1:8765/v1
 
 ``make`` needs llmstudio importable (run it from the repository root): the prompt it
 trains on is the one llmstudio sends. ``serve`` starts the server in the model's parent
@@ -33,6 +37,7 @@ folder, so the model's name in requests is just ``serve20-sentiment``.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import random
@@ -54,6 +59,21 @@ FILLER = (
     "opened closed started ended arrived left said told asked met found made "
     "during near from into over under between across through by of to as"
 ).split()
+# A small corpus to annotate and explain (texts the model never saw), written beside it.
+REVIEWS = (
+    "The new bus service was great and the staff were friendly.",
+    "Our hotel room was awful and the coffee was cold.",
+    "The council met on Tuesday to discuss the budget.",
+    "What a wonderful evening at the park with everyone.",
+    "The train arrived late again and the food was terrible.",
+    "The report was published in the morning.",
+    "My meal at the local cafe was really good.",
+    "The weather this week has been horrible.",
+    "They opened a new school near the road.",
+    "The film was excellent but too long.",
+    "The meeting about the plan ended after lunch.",
+    "Service at the town library was poor today.",
+)
 SPECIAL = ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|pad|>"]
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}"
@@ -185,6 +205,8 @@ def make(out: Path, steps: int, seed: int) -> Path:
     )
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
+    with open(out / "reviews.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([("id", "text"), *enumerate(REVIEWS, 1)])
     _check(model, tok, messages, rng)
     return folder
 
