@@ -163,7 +163,9 @@ def make(out: Path, steps: int, seed: int) -> Path:
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=4,
-        max_position_embeddings=max(256, longest * 2),
+        # RoPE has no position weights: a long context costs nothing, and the server can be
+        # started with a smaller --max-model-len to see llmstudio learn it from a refusal
+        max_position_embeddings=2048,
         bos_token_id=tok.bos_token_id,
         eos_token_id=tok.eos_token_id,
         pad_token_id=tok.pad_token_id,
@@ -230,7 +232,7 @@ def _check(model, tok, messages, rng: random.Random) -> None:
     print(f"held-out texts labelled by the rule: {right} of {len(fresh)}")
 
 
-def serve(out: Path, python: str, host: str, port: int) -> int:
+def serve(out: Path, python: str, host: str, port: int, max_model_len: int | None) -> int:
     """Run ``transformers serve`` on ``host``:``port`` pinned to the model (foreground)."""
     command = [
         python,
@@ -245,6 +247,7 @@ def serve(out: Path, python: str, host: str, port: int) -> int:
         "--device",
         "cpu",
         "--enable-log-requests",
+        *(["--max-model-len", str(max_model_len)] if max_model_len else []),
     ]
     print("in", out, ":", " ".join(command), flush=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -264,6 +267,11 @@ def main() -> int:
     s.add_argument("--python", default=sys.executable, help="a Python with transformers[serving]")
     s.add_argument("--port", type=int, default=8765)
     s.add_argument(
+        "--max-model-len",
+        type=int,
+        help="the context it takes, in tokens (e.g. 1000: longer prompts are refused)",
+    )
+    s.add_argument(
         "--host",
         default="127.0.0.1",
         help="the address to listen on (0.0.0.0 and this machine's own address as the base "
@@ -273,7 +281,7 @@ def main() -> int:
     if args.command == "make":
         print("model in", make(args.out, args.steps, args.seed))
         return 0
-    return serve(args.out, args.python, args.host, args.port)
+    return serve(args.out, args.python, args.host, args.port, args.max_model_len)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ ignores both, and lists its models with a ``status``. The fake server plays it
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from llmstudio.core.backends import dialect as dialects
@@ -140,3 +141,49 @@ def test_with_logprobs_the_score_is_not_called_stated(tmp_path, fake_openai):
     ):
         result = explainer.run()
     assert result.score_kind == CONFIDENCE and STATED_NOTE not in result.notes
+
+
+def long_text_run(tmp_path, context: int, max_tokens: int) -> tuple[dict, OpenAIBackend, list]:
+    """A sentiment run over a 400-word text with a positive word and a short one, at a fake
+    transformers serve taking ``context`` tokens: the long row's stored answer, the backend
+    and the texts of the chat requests."""
+    from llmstudio.core.results import run_frame
+    from llmstudio.core.runner import run_job
+
+    from helpers.explain import corpus_project
+
+    words = "the council met to discuss the budget for the town park and the school road"
+    long_text = " ".join(words.split() * 27)[:2400] + " and the staff were great."
+    path = corpus_project(tmp_path / "long.llmstudio", [long_text, "The coffee was bad."])
+    with FakeOpenAI(server_kind="transformers", context_window=context) as fake:
+        backend = OpenAIBackend("fake", fake.url, key="sk-fake", max_tokens=max_tokens)
+        try:
+            with Project.open(path) as project:
+                run_job(project, SentimentTask(), backend, text_column="text")
+                answers = run_frame(project, 1, [])
+        finally:
+            backend.close()
+        asked = [r.text for r in fake.chat_requests()]
+    return answers.loc[0].to_dict(), backend, asked
+
+
+def test_its_context_refusal_is_learned_and_the_long_text_split(tmp_path):
+    answer, backend, asked = long_text_run(tmp_path, context=300, max_tokens=40)
+    # Refused whole once ("The prompt has P tokens, but the model takes at most 300"),
+    # then asked in chunks that fit: the answer is the chunks' answers combined.
+    assert backend.context_window() == (
+        300,
+        f"{backend.host} said so when it refused a longer request",
+    )
+    assert pd.isna(answer["sentiment_error"]) and answer["sentiment_label"] == "positive"
+    assert answer["sentiment_chunks"] == len(asked) - 2 > 1  # less the refused and short
+
+
+def test_a_context_the_prompt_and_answer_fill_is_said_so(tmp_path):
+    answer, backend, _ = long_text_run(tmp_path, context=100, max_tokens=200)
+    assert backend.context_window()[0] == 100
+    assert pd.isna(answer["sentiment_label"])
+    assert (
+        "has no room for any text: the prompt and the answer's tokens"
+        in (answer["sentiment_error"])
+    )

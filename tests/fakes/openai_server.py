@@ -49,8 +49,9 @@ behaves as Hugging Face's ``transformers serve`` does (transformers 5,
 transformers/cli/serving): its model list gives ``owned_by: "local"`` and a ``status``,
 ``response_format`` and ``logprobs`` are taken and ignored (no logprobs come back), a
 field that is no OpenAI chat parameter gets its 422 ``{"detail": "Unexpected fields in
-the request: {...}"}`` and, with ``models``, another model its 400 ``{"detail": "Server is
-pinned to ..."}``),
+the request: {...}"}``, with ``models`` another model its 400 ``{"detail": "Server is
+pinned to ..."}``, and with ``context_window`` a longer prompt its 400 ``{"detail": "The
+prompt has P tokens, but the model takes at most N, ..."}``),
 ``structured_form`` (the one structured-output form it takes, as
 :func:`structured_form` names them; other forms are refused as that server would, TGI's
 with its 422), ``continuation`` (a ``{first word:
@@ -567,6 +568,13 @@ class FakeOpenAI(ServedFake):
             unexpected = set(body) - _chat_parameters()
             if unexpected:
                 return 422, {"detail": f"Unexpected fields in the request: {unexpected}"}, {}
+            prompt = prompt_tokens(body)  # it checks the prompt alone against the context
+            if self.context_window and prompt >= self.context_window:
+                detail = (
+                    f"The prompt has {prompt} tokens, but the model takes at most "
+                    f"{self.context_window}, prompt and answer (`--max-model-len`)."
+                )
+                return 400, {"detail": detail}, {}
             return None
         if self.context_window:
             used = prompt_tokens(body) + int(body.get("max_tokens") or 0)

@@ -63,6 +63,7 @@ from .openai_context import (
     DEFAULT_CONTEXT_WINDOW,
     MESSAGE_OVERHEAD_TOKENS,
     MESSAGE_TOKENS,
+    first_number,
     listed_context,
     tiktoken_encoding,
 )
@@ -247,7 +248,7 @@ class OpenAIBackend(Backend):
         found = CONTEXT_REFUSAL.search(refusal)
         if found is None:
             return False
-        stated = int(found.group(1).replace(",", ""))
+        stated = first_number(found)
         counted = MESSAGE_TOKENS.search(refusal)
         changed = False
         with self._context_lock:
@@ -256,7 +257,7 @@ class OpenAIBackend(Backend):
                 changed = True
             if counted and estimated and self.host != OPENAI_HOST:
                 # a little over the rate seen, so the next plan is not refused for a token
-                tokens = int((counted.group(1) or counted.group(2)).replace(",", ""))
+                tokens = first_number(counted)
                 rate = tokens / estimated * 1.05
                 if rate > self._token_rate:
                     self._token_rate = rate
