@@ -25,8 +25,9 @@ PROBABILITY, CONFIDENCE, CODE_SCORE = "probability", "score", "code score"
 STATED = "stated confidence"
 STATED_NOTE = (
     "the server gives no token probabilities (logprobs), so the score is the confidence the "
-    "model writes in its answer: a word weighs only where leaving it out changes the label "
-    "or that number, and words that merely weaken the answer weigh 0"
+    "model writes in its answer when it gives this label, and 0 when it gives another: a "
+    "word weighs only where leaving it out changes the label or that number, and words "
+    "that merely weaken the answer weigh 0"
 )
 
 
