@@ -187,3 +187,11 @@ def test_a_context_the_prompt_and_answer_fill_is_said_so(tmp_path):
         "has no room for any text: the prompt and the answer's tokens"
         in (answer["sentiment_error"])
     )
+
+
+def test_test_connection_says_what_the_requests_carry(transformers_serve):
+    from llmstudio.core.model_config import Endpoint, check_endpoint
+
+    said = check_endpoint(Endpoint("fake", transformers_serve.url))
+    assert said.startswith("Connected: fake at 127.0.0.1:")
+    assert said.endswith("Requests use plain prompt, answer parsed, no logprobs.")
