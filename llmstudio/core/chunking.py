@@ -161,11 +161,13 @@ class LongTexts:
 
     def _long(self, text: str, tokens: int) -> Plan:
         count = self.backend.count_tokens
-        if self.limit < 1:
+        if self.limit < 1:  # not "more than the -12 tokens it reads"
             return Plan(
                 [text],
                 [tokens],
-                refused=self._too_long(tokens, "the prompt and the answer take it all"),
+                refused=f"the text is {tokens:,} tokens, and {self.backend.describe()} has no "
+                "room for any text: the prompt and the answer's tokens (max_tokens) fill its "
+                "whole context",
             )
         if self.mode == TRUNCATE:
             if self.backend.cuts_long_inputs:

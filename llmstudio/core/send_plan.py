@@ -56,6 +56,9 @@ class SendPlan:
     empty: int  # rows left out for having no text (of the first text column)
     inputs: int  # requests before identical inputs are merged: rows x text columns
     estimate: Estimate  # what is sent: identical inputs once, a long text per chunk
+    # What is sent, in words, for work that is not a run over rows (an attribution sends
+    # one row's text many times); "" for a run: the consent then counts rows.
+    texts: str = ""
 
     def consented(self, project) -> bool:
         """Whether the project already holds the consent to this endpoint and columns."""

@@ -141,6 +141,9 @@ def test_api_run_on_a_server_elsewhere_plans_consent_and_its_cost(tmp_path, monk
             send = explainer.plan.send
             assert send is not None and send.endpoint == f"{REMOTE_HOST}:{fake.port}"
             assert send.columns == ["text"] and send.inputs == explainer.plan.requests
+            assert send.texts == (
+                f"the text of row 1, {send.inputs} times: whole, then with each word left out"
+            )
             assert "texts asked of the model to llm.example.test" in explainer.plan.describe()
         assert fake.total == 0  # nothing sent without run()
     finally:

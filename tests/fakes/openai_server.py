@@ -44,7 +44,14 @@ length"; ``GET /v1/models`` then lists it as vLLM's ``max_model_len``, or under 
 ``knee`` (latency rises beyond this many requests in flight, as the square of their
 share: a server whose best concurrency is ``knee``), ``refuse_above`` (429 without
 ``Retry-After`` above this many in flight), ``server_kind`` (the ``owned_by`` of its
-model list: ``vllm``, ``sglang``, ``llamacpp`` as those servers write it),
+model list: ``vllm``, ``sglang``, ``llamacpp`` as those servers write it; ``transformers``
+behaves as Hugging Face's ``transformers serve`` does (transformers 5,
+transformers/cli/serving): its model list gives ``owned_by: "local"`` and a ``status``,
+``response_format`` and ``logprobs`` are taken and ignored (no logprobs come back), a
+field that is no OpenAI chat parameter gets its 422 ``{"detail": "Unexpected fields in
+the request: {...}"}``, with ``models`` another model its 400 ``{"detail": "Server is
+pinned to ..."}``, and with ``context_window`` a longer prompt its 400 ``{"detail": "The
+prompt has P tokens, but the model takes at most N, ..."}``),
 ``structured_form`` (the one structured-output form it takes, as
 :func:`structured_form` names them; other forms are refused as that server would, TGI's
 with its 422), ``continuation`` (a ``{first word:
@@ -100,6 +107,20 @@ PROSE = "Hard to say; the writer seems of two minds about it."  # names no label
 _POSITIVE = ("love", "great", "wonderful", "happy", "excellent", "good")
 _NEGATIVE = ("hate", "terrible", "awful", "horrible", "bad", "angry")
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]+")
+TRANSFORMERS = "transformers"  # the server_kind of a fake transformers serve
+
+
+def _chat_parameters() -> set[str]:
+    """The fields transformers serve takes in a chat request: the OpenAI client's own
+    (``CompletionCreateParamsStreaming``) and its three (chat_completion.py,
+    ``TransformersCompletionCreateParamsStreaming``)."""
+    from openai.types.chat.completion_create_params import CompletionCreateParamsStreaming
+
+    return set(CompletionCreateParamsStreaming.__mutable_keys__) | {
+        "generation_config",
+        "seed",
+        "chat_template_kwargs",
+    }
 
 
 def prompt_tokens(body: dict) -> int:
@@ -354,6 +375,8 @@ class FakeOpenAI(ServedFake):
         self.latency = latency
         self.knee, self.refuse_above = knee, refuse_above
         self.server_kind, self.structured_form = server_kind, structured_form
+        if server_kind == TRANSFORMERS:  # it never sends logprobs (see the docstring)
+            returns_logprobs = False
         self.context_window = context_window
         self.context_field = context_field
         self.jitter = jitter
@@ -544,6 +567,18 @@ class FakeOpenAI(ServedFake):
 
     def _refusal(self, body: dict):
         """The error for a feature of ``body`` this server does not take, or None."""
+        if self.server_kind == TRANSFORMERS:  # takes any OpenAI field, ignores some
+            unexpected = set(body) - _chat_parameters()
+            if unexpected:
+                return 422, {"detail": f"Unexpected fields in the request: {unexpected}"}, {}
+            prompt = prompt_tokens(body)  # it checks the prompt alone against the context
+            if self.context_window and prompt >= self.context_window:
+                detail = (
+                    f"The prompt has {prompt} tokens, but the model takes at most "
+                    f"{self.context_window}, prompt and answer (`--max-model-len`)."
+                )
+                return 400, {"detail": detail}, {}
+            return None
         if self.context_window:
             used = prompt_tokens(body) + int(body.get("max_tokens") or 0)
             if used > self.context_window:
@@ -666,6 +701,14 @@ class FakeOpenAI(ServedFake):
                             "owned_by": self.server_kind,
                             **extra,
                         }
+                        if self.server_kind != TRANSFORMERS
+                        else {  # as transformers serve lists a model from a folder
+                            "owned_by": "local",
+                            "id": n,
+                            "object": "model",
+                            "created": 0,
+                            "status": {"value": "loaded"},
+                        }
                         for n in names
                     ],
                 },
@@ -683,6 +726,9 @@ class FakeOpenAI(ServedFake):
         body = request.body if isinstance(request.body, dict) else {}
         model = body.get("model")
         if self.models is not None and model not in self.models:
+            if self.server_kind == TRANSFORMERS:  # ModelNotServedError, a ValueError: 400
+                detail = f"Server is pinned to '{self.models[0]}'; requested '{model}'."
+                return 400, {"detail": detail}, {}
             return self._error(
                 404,
                 f"The model `{model}` does not exist or you do not have access to it.",

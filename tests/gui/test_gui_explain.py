@@ -119,6 +119,10 @@ def test_api_model_elsewhere_sends_nothing_until_consented(
     monkeypatch.setattr(ConsentDialog, "exec", exec_)
     explain(qtbot, dialog)
     assert len(shown) == 1 and "llm.example.test" in shown[0]
+    # One row's text, asked once per word left out: not "up to N rows" of a run.
+    words = len(split_words(TEXTS[0]))
+    assert f"the text of row 1, {words + 1} times: whole, then with each word left" in shown[0]
+    assert "rows" not in shown[0]
     assert fake_openai.total == 0 and dialog.result is None
     assert dialog.status.text().startswith("Nothing was sent")
 

@@ -60,6 +60,9 @@ class Backend(ABC):
     # The server a remote backend sends to ("host:port"), as consent is asked and kept
     # for it; "" for a model on this computer.
     host: str = ""
+    # True: an answer's score is the confidence the model states in it, not a probability
+    # it gives (a server without logprobs).
+    states_scores: bool = False
     # How many times a remote backend learned its limits from a refusal (a context window
     # the server stated): the runner plans a refused text again when this grows.
     learned: int = 0

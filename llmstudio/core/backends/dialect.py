@@ -24,6 +24,14 @@ Which comes first depends on the server: OpenAI's own; vLLM and SGLang (known by
 ``owned_by`` of their model list, :func:`server_of`) get ``json_schema``; any other
 ``json_object`` with the schema, then the others in turn as each is refused.
 
+Hugging Face's ``transformers serve`` takes ``response_format`` and ``logprobs`` without a
+word and ignores both (transformers/cli/serving/chat_completion.py,
+``UNUSED_CHAT_COMPLETION_FIELDS``: "ignored, with a warning" in its log only): known by
+its model list (the ``status`` it adds to each entry), it is sent the plain prompt, no
+logprobs, so that what the record says was sent is what the model saw. A server that
+ignores ``logprobs`` without being known is found from its first answer (no logprobs in
+it: :func:`gave_logprobs`).
+
 Some servers refuse ``logprobs``; OpenAI's reasoning
 models refuse ``max_tokens`` (they want ``max_completion_tokens``) and any temperature
 but their default. A refusal names what it refuses, so the request is changed and sent
@@ -51,12 +59,24 @@ LADDER_OTHER = ("json_object", "json_schema", "tgi_json", "text")
 LADDERS = {
     "vllm": ("json_schema", "guided_json", "json_object", "text"),
     "sglang": ("json_schema", "json_object", "text"),
+    "transformers": ("text",),  # it ignores every structured form (see the docstring)
 }
+# Servers that ignore a request for logprobs and send none (see the docstring).
+NO_LOGPROBS = frozenset({"transformers"})
 # The ``owned_by`` a server's model list gives its models, as each server's source sets
 # it: vLLM (vllm/entrypoints/openai/protocol.py ``ModelCard.owned_by = "vllm"``), SGLang
 # (sglang/srt/entrypoints/openai/protocol.py ``owned_by = "sglang"``), llama.cpp's server
 # (tools/server: ``{"owned_by", "llamacpp"}``).
-SERVERS = {"vllm": "vllm", "sglang": "sglang", "llamacpp": "llama.cpp"}
+# transformers serve names the owner of a model (its Hub organisation, "local" for a
+# folder), not itself: it is known by the ``status`` (``{"value": "loaded"}``) it adds to
+# each entry (transformers/cli/serving/model_manager.py, ``list_models``: "`status` is
+# not an OpenAI field").
+SERVERS = {
+    "vllm": "vllm",
+    "sglang": "sglang",
+    "llamacpp": "llama.cpp",
+    "transformers": "transformers serve",
+}
 _FORMAT_WORDS = (
     "response_format",
     "json_schema",
@@ -87,7 +107,9 @@ class Dialect:
     def first_for(cls, host: str, server: str = "") -> Dialect:
         if host == OPENAI_HOST:
             return cls(format=LADDER_OPENAI[0], schema_in_json_object=False)
-        return cls(format=_ladder(host, server)[0], server=server)
+        return cls(
+            format=_ladder(host, server)[0], server=server, logprobs=server not in NO_LOGPROBS
+        )
 
     def request(
         self,
@@ -167,6 +189,15 @@ class Dialect:
         following = [f for f in ladder if f not in tried]
         return replace(self, format=following[0] if following else "text", tried=tried)
 
+    def answered(self, reply) -> Dialect:
+        """This dialect once ``reply`` came back to a request phrased in it: confirmed, and
+        without logprobs when they were asked and the server sent none (it ignores them:
+        asking again would not bring them, and the scores are the stated confidences)."""
+        learned = self if self.confirmed else replace(self, confirmed=True)
+        if self.logprobs and not gave_logprobs(reply):
+            learned = replace(learned, logprobs=False)
+        return learned
+
     def describe(self) -> str:
         """For the methods record and the log: what was sent."""
         parts = [
@@ -198,12 +229,24 @@ def _ladder(host: str, server: str) -> tuple[str, ...]:
 
 def server_of(entries) -> str:
     """The server (a key of :data:`SERVERS`) its model list says it is, from the
-    ``owned_by`` of its entries; "" when none says."""
+    ``owned_by`` of its entries, or transformers serve's ``status``; "" when none says."""
     for entry in entries:
         owner = str(getattr(entry, "owned_by", "") or "").lower()
         if owner in SERVERS:
             return owner
+        status = getattr(entry, "status", None)
+        if isinstance(status, dict) and "value" in status:
+            return "transformers"
     return ""
+
+
+def gave_logprobs(reply) -> bool:
+    """Whether a chat completion carries the logprobs of its answer (an empty answer has
+    none to give, so it counts as carrying them)."""
+    choices = getattr(reply, "choices", None) or []
+    if not choices or not (choices[0].message.content or ""):
+        return True
+    return bool(getattr(getattr(choices[0], "logprobs", None), "content", None))
 
 
 def _file():

@@ -63,10 +63,11 @@ from .openai_context import (
     DEFAULT_CONTEXT_WINDOW,
     MESSAGE_OVERHEAD_TOKENS,
     MESSAGE_TOKENS,
+    first_number,
     listed_context,
     tiktoken_encoding,
 )
-from .openai_messages import cause, key_refused
+from .openai_messages import cause, key_refused, status_message
 from .ratelimit import RateLimiter
 from .spec import OPENAI
 
@@ -247,7 +248,7 @@ class OpenAIBackend(Backend):
         found = CONTEXT_REFUSAL.search(refusal)
         if found is None:
             return False
-        stated = int(found.group(1).replace(",", ""))
+        stated = first_number(found)
         counted = MESSAGE_TOKENS.search(refusal)
         changed = False
         with self._context_lock:
@@ -256,7 +257,7 @@ class OpenAIBackend(Backend):
                 changed = True
             if counted and estimated and self.host != OPENAI_HOST:
                 # a little over the rate seen, so the next plan is not refused for a token
-                tokens = int((counted.group(1) or counted.group(2)).replace(",", ""))
+                tokens = first_number(counted)
                 rate = tokens / estimated * 1.05
                 if rate > self._token_rate:
                     self._token_rate = rate
@@ -286,11 +287,10 @@ class OpenAIBackend(Backend):
         self._identified = True
         server = dialects.server_of(self._listing()) if self.host != OPENAI_HOST else ""
         if server and dialect.format != "text" and not dialect.tried:
+            first = dialects.Dialect.first_for(self.host, server)
             with self._lock:
                 if self._dialect is dialect:
-                    self._dialect = replace(
-                        dialects.Dialect.first_for(self.host, server), logprobs=dialect.logprobs
-                    )
+                    self._dialect = replace(first, logprobs=dialect.logprobs and first.logprobs)
 
     def input_limit(self, task: Task) -> int:
         """The context window less the prompt around the text (instructions, examples)
@@ -352,7 +352,7 @@ class OpenAIBackend(Backend):
         status = exc.status_code
         if status in (401, 403, 404) or status in TRANSIENT:
             return None
-        return dialect.adjusted(self.host, str(exc.message), getattr(exc, "param", None))
+        return dialect.adjusted(self.host, status_message(exc), getattr(exc, "param", None))
 
     def _timed_out(self) -> bool:
         """Count an attempt of this thread's request that got no answer in time; True
@@ -439,12 +439,19 @@ class OpenAIBackend(Backend):
                         if self._dialect is dialect:
                             self._dialect = better
                     continue
-                if not dialect.confirmed:
+                learned = dialect.answered(reply)  # confirmed; logprobs ignored?
+                if learned is not dialect:
                     with self._lock:
                         if self._dialect is dialect:
-                            self._dialect = replace(dialect, confirmed=True)
+                            self._dialect = learned
                             dialects.save(self.host, self.model, self._dialect)
                 return reply
+
+    @property
+    def states_scores(self) -> bool:
+        """No logprobs from this server (refused, ignored or not asked): the score is the
+        confidence the model states."""
+        return not self.dialect.logprobs
 
     def read_answer(self, task: Task, reply) -> dict:
         """The task's answer in a chat completion (a batch's answers are read alike)."""
@@ -499,13 +506,13 @@ class OpenAIBackend(Backend):
                 raise self._fatal from None
             except openai.NotFoundError as exc:
                 self._fatal = BackendError(
-                    f"{self.host} has no model {self.model!r} ({redact(str(exc))})"
+                    f"{self.host} has no model {self.model!r} ({redact(status_message(exc))})"
                 )
                 raise self._fatal from None
             except openai.APIStatusError as exc:
                 if exc.status_code == 400:  # too long for the context: learn what it says
                     self.learn_context(
-                        str(exc.message),
+                        status_message(exc),
                         sum(
                             self.count_tokens([m["content"]])[0] + MESSAGE_OVERHEAD_TOKENS
                             for m in messages
@@ -514,12 +521,13 @@ class OpenAIBackend(Backend):
                 retried = transient(exc.status_code)  # the client retries only these
                 if getattr(exc, "code", None) == "insufficient_quota":  # never retried
                     return RowError(
-                        redact(f"HTTP 429 insufficient_quota: {exc.message}"), retryable=True
+                        redact(f"HTTP 429 insufficient_quota: {status_message(exc)}"),
+                        retryable=True,
                     )
                 return RowError(
                     redact(
                         f"HTTP {exc.status_code}{' after retries' if retried else ''}"
-                        f": {exc.message}"
+                        f": {status_message(exc)}"
                     ),
                     retryable=retried,
                 )

@@ -42,19 +42,29 @@ CONTEXT_FIELDS = (
 )
 # How servers say a request was longer than the model's context, with its size: OpenAI's
 # and vLLM's "maximum context length is N tokens" (llama-cpp-python's too: its model list
-# does not say it), llama.cpp's "exceeds the available context size (N tokens)".
+# does not say it), llama.cpp's "exceeds the available context size (N tokens)",
+# transformers serve's "The prompt has P tokens, but the model takes at most N, prompt and
+# answer" (its model list does not say it either). The size: the first group matched.
 CONTEXT_REFUSAL = re.compile(
     r"(?:maximum context length|context size|context window)"
-    r"\D{0,30}?(\d[\d,]*)\s*tokens",
+    r"\D{0,30}?(\d[\d,]*)\s*tokens"
+    r"|the model takes at most\s*(\d[\d,]*)",
     re.IGNORECASE,
 )
-# What such a refusal may add about the request (OpenAI, vLLM, llama-cpp-python): the
-# tokens of its messages, by the model's own tokenizer.
+# What such a refusal may add about the request (OpenAI, vLLM, llama-cpp-python,
+# transformers serve): the tokens of its messages, by the model's own tokenizer.
 MESSAGE_TOKENS = re.compile(
     r"messages resulted in\s*(\d[\d,]*)|(\d[\d,]*)\s*(?:tokens\s*)?"
-    r"in the messages",
+    r"in the messages|the prompt has\s*(\d[\d,]*)\s*tokens",
     re.IGNORECASE,
 )
+
+
+def first_number(found: re.Match) -> int:
+    """The number a match of :data:`CONTEXT_REFUSAL` or :data:`MESSAGE_TOKENS` found."""
+    return int(next(g for g in found.groups() if g).replace(",", ""))
+
+
 # Tokens a chat message costs besides its content (role and separators).
 MESSAGE_OVERHEAD_TOKENS = 4
 

@@ -3,6 +3,7 @@ do: a refused key (which key went to which host), a failure's cause."""
 
 from __future__ import annotations
 
+import json
 import os
 
 from ..secrets import endpoint_id, redact
@@ -42,3 +43,20 @@ def key_refused(exc, host: str, key_source: str, url_auth: bool) -> str:
 def cause(exc: BaseException) -> str:
     """What caused ``exc`` (the connection error under the client's), in parentheses."""
     return f" ({exc.__cause__})" if exc.__cause__ else ""
+
+
+def status_message(exc) -> str:
+    """What an HTTP error (``openai.APIStatusError``) says: the client's message, and the
+    reason a server gave in another shape than OpenAI's ``{"error": {"message"}}``, which
+    the client leaves out of it ("Error code: 400" alone): FastAPI's ``{"detail": ...}``
+    (transformers serve: "Server is pinned to ...", "Unexpected fields in the request"),
+    an ``{"error": "..."}`` string, a plain-text body."""
+    message = str(exc.message)
+    body = getattr(exc, "body", None)
+    detail = body.get("detail") if isinstance(body, dict) else body
+    if detail is None or detail == "":
+        return message
+    if not isinstance(detail, str):  # FastAPI's validation errors: a list of objects
+        detail = json.dumps(detail, ensure_ascii=False)
+    detail = " ".join(detail.split())[:300]
+    return message if detail in message else f"{message} - {detail}"

@@ -363,6 +363,7 @@ def _request(
     except a 400 (the caller's to read)."""
     import openai
 
+    from ..backends.openai_messages import status_message
     from ..secrets import redact
 
     dialect = backend.dialect
@@ -399,7 +400,7 @@ def _request(
         ) from None
     except openai.APIStatusError as exc:
         raise BackendError(
-            redact(f"{backend.host}: HTTP {exc.status_code}: {exc.message}")
+            redact(f"{backend.host}: HTTP {exc.status_code}: {status_message(exc)}")
         ) from None
 
 

@@ -20,6 +20,15 @@ from ..tasks.build import make_task
 # stated confidence, or its label token's probability), 0 when it chose another label; a
 # multi-label run's code score.
 PROBABILITY, CONFIDENCE, CODE_SCORE = "probability", "score", "code score"
+# The score of an API model whose server gives no logprobs: the confidence it writes in its
+# answer, which moves in steps (often one number per label), not a probability.
+STATED = "stated confidence"
+STATED_NOTE = (
+    "the server gives no token probabilities (logprobs), so the score is the confidence the "
+    "model writes in its answer when it gives this label, and 0 when it gives another: a "
+    "word weighs only where leaving it out changes the label or that number, and words "
+    "that merely weaken the answer weigh 0"
+)
 
 
 @dataclass(frozen=True)
@@ -118,9 +127,12 @@ def answer_score(task: Task, output: dict | RowError, label: str) -> float | Non
     return 1.0 if score is None else float(score)
 
 
-def score_kind(task: Task, output: dict | RowError) -> str:
-    """How :func:`answer_score` read ``output``: :data:`PROBABILITY`, :data:`CODE_SCORE`
-    or :data:`CONFIDENCE`."""
+def score_kind(task: Task, output: dict | RowError, stated: bool = False) -> str:
+    """How :func:`answer_score` read ``output``: :data:`PROBABILITY`, :data:`CODE_SCORE`,
+    or :data:`CONFIDENCE` (:data:`STATED` when ``stated``: the backend's scores are the
+    model's stated confidence, ``Backend.states_scores``)."""
     if isinstance(output, dict) and output.get(PROBABILITIES):
         return PROBABILITY
-    return CODE_SCORE if task.multi_label else CONFIDENCE
+    if task.multi_label:
+        return CODE_SCORE
+    return STATED if stated else CONFIDENCE

@@ -113,8 +113,15 @@ class Explainer:
                 empty=0,
                 inputs=len(texts),
                 estimate=est,
+                texts=f"the text of row {self.question.row + 1:,}, {len(texts):,} times: whole, "
+                f"then with each {self._left_out()} left out",
             )
         return ExplainPlan(est.requests, est, send)
+
+    def _left_out(self) -> str:
+        """What each text asked leaves out, in words."""
+        window = self.occlusion.window if self.occlusion is not None else 1
+        return "word" if window == 1 else f"{window} words in a row"
 
     def run(self, monitor: Monitor | None = None) -> Attribution:
         """The words weighed (progress and Cancel through ``monitor``)."""

@@ -18,7 +18,7 @@ from ..errors import ExplainError
 from ..progress import Monitor
 from ..tasks.base import PROBABILITIES, Task
 from ..tasks.choice import weighted_mean
-from .answer import answer_score, score_kind
+from .answer import STATED, STATED_NOTE, answer_score, score_kind
 from .attribution import WeightedWord
 from .words import Word, split_words, without
 
@@ -83,13 +83,14 @@ def occlude(
         WeightedWord(word, sum(d) / len(d) if d else None)
         for word, d in zip(plan.words, drops, strict=True)
     ]
-    notes = []
+    kind = score_kind(task, outputs[0], stated=backend.states_scores)
+    notes = [STATED_NOTE] if kind == STATED else []
     if failed:
         notes.append(
             f"the model gave no answer for {failed} of {len(plan.spans)} texts with words "
             "left out: those words have no weight"
         )
-    return base, score_kind(task, outputs[0]), weighted, notes
+    return base, kind, weighted, notes
 
 
 class _ProbabilitiesKept(LongTexts):

@@ -51,15 +51,23 @@ class ConsentDialog(QDialog):
             "Analyse › Model settings)"
         )
         same = f" ({html.escape(estimate.same_text_note)})" if estimate.same_text else ""
+        sent = (
+            f"of up to <b>{rows:,}</b> rows to <b>{html.escape(endpoint)}</b>, "
+            "one request per row (rows with the same text share one request)"
+            if not plan.texts  # a run; else one row's text asked several times
+            else f"to <b>{html.escape(endpoint)}</b>: {html.escape(plan.texts)}"
+        )
         self.text = QLabel(
             f"<p>To run <b>{html.escape(model)}</b>, llmstudio will send {what} "
-            f"of up to <b>{rows:,}</b> rows to <b>{html.escape(endpoint)}</b>, "
-            "one request per row (rows with the same text share one request). No other "
-            "column is sent.</p>"
+            f"{sent}. No other column is sent.</p>"
             f"<p>Estimate: {estimate.requests:,} requests{same}, about {estimate.input_tokens:,} "
             f"input and {estimate.output_tokens:,} output tokens; cost {cost}.</p>"
-            "<p>Rows already answered in this project are not sent again. Your answer is "
-            "remembered for this project and this endpoint.</p>"
+            + (
+                "<p>Rows already answered in this project are not sent again. "
+                if not plan.texts
+                else "<p>"
+            )
+            + "Your answer is remembered for this project and this endpoint.</p>"
         )
         self.text.setWordWrap(True)
         buttons = QDialogButtonBox()
