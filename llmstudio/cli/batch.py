@@ -160,18 +160,32 @@ def _report_fetch(project, got, args: argparse.Namespace) -> int:
 
 
 def _resend(project, got) -> int:
-    """The failed rows of the runs just fetched, asked as ordinary requests."""
-    from ..core.batch_results import base_url_of_run
+    """The unanswered rows of the project's batch runs, asked as ordinary requests: the
+    runs just fetched and those fetched before (the hint after a fetch says to come back
+    with --resend), each once every batch of it is fetched."""
+    from ..core.batch_results import base_url_of_run, batches
     from ..core.resume import resume_run
+    from ..core.runs import interrupted_runs
     from .exit_codes import job_status
 
     status = DONE
-    for run_id, state in got.runs.items():
-        if state != "interrupted":
-            continue
+    sent = 0
+    sent_as_batch = {info.run_id for info in batches(project)}
+    # interrupted_runs leaves out the runs a batch of which is still at work at the server
+    for run in interrupted_runs(project):
+        if run.run_id not in sent_as_batch:
+            continue  # an ordinary run: runs resume is its way
+        run_id = run.run_id
         result = resume_run(project, run_id, base_url=base_url_of_run(project, run_id))
         print(f"run {run_id} sent again: {result.summary()}", file=sys.stderr)
         status = max(status, job_status(result))
+        sent += 1
+    if not sent:
+        print(
+            "nothing to send again: every batch run is complete, or waits for a batch "
+            "at the server (llmstudio batch status)",
+            file=sys.stderr,
+        )
     return status
 
 

@@ -86,6 +86,28 @@ def test_fetch_resend_and_expiry(annotate_cli, cli, tmp_path):
 
 
 @pytest.mark.slow  # processes in turn: about 3 s each
+def test_resend_after_a_plain_fetch_sends_the_failed_rows(annotate_cli, cli, tmp_path, fake):
+    # fetch's own hint says to come back with --resend; the batch is fetched by then, and
+    # --resend used to do nothing at all (no request, no word, exit 0)
+    source, texts = corpus(tmp_path, 5)
+    fake.add_rule("500", match="remark 2", times=None)
+    done, project = send(annotate_cli, source, fake)
+    assert done.returncode == 0, done.stderr
+    fake.finish()
+    got = cli("batch")("fetch", project)
+    assert "4 rows answered, 1 failed" in got.stderr and "--resend" in got.stderr
+    fake.clear_rules()
+    resent = cli("batch")("fetch", project, "--resend")
+    assert resent.returncode == 0, resent.stderr
+    assert "run 1 sent again" in resent.stderr and fake.total == 1
+    nothing = cli("batch")("fetch", project, "--resend")
+    assert "nothing to send again" in nothing.stderr and fake.total == 1
+    out = tmp_path / "out.csv"
+    assert cli("export")(project, "--out", out).returncode == 0
+    assert pd.read_csv(out)["sentiment_label"].tolist() == [label_for(t) for t in texts]
+
+
+@pytest.mark.slow  # processes in turn: about 3 s each
 def test_a_large_run_goes_as_several_batches(annotate_cli, cli, tmp_path):
     with FakeBatchAPI(max_requests=3) as fake:
         source, _ = corpus(tmp_path, 7)
