@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import __version__
 from .backends.onnx_runtime.choice import runtime_words
 from .errors import ExportError, LlmstudioError
+from .methods_corrected import corrected_section
 from .methods_document import Document
 from .methods_facts import (
     AgreementRow,
@@ -285,6 +286,7 @@ def build_record(
 
     passage_sentences = passage_section(doc, project, n_resamples, seed)
     _stability_section(doc, project, n_resamples, seed)
+    corrected_section(doc, project)
 
     doc.h(2, "Bias checks")
     if not bias:

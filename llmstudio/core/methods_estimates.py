@@ -82,6 +82,39 @@ def plan_lines(report: EstimateReport, half_width: float) -> list[str]:
     return lines + [""]
 
 
+TABLE_HEADERS = (
+    "group",
+    "estimate",
+    "n",
+    "coded",
+    "naive",
+    "person only",
+    "PPI",
+    "PPI++",
+    "effective n",
+)
+
+
+def table_rows(report: EstimateReport) -> list[list[str]]:
+    """The estimates as the methods records show them, a row of :data:`TABLE_HEADERS`
+    each."""
+    kind = report.kind
+    return [
+        [
+            e.group,
+            _what(e, report),
+            f"{e.n:,}",
+            f"{e.n_gold:,}",
+            f"{_pct(e.naive, kind)} ({_interval(e.naive_ci_low, e.naive_ci_high, kind)})",
+            f"{_pct(e.human_only, kind)} ({_interval(e.human_ci_low, e.human_ci_high, kind)})",
+            f"{_pct(e.corrected, kind)} ({_interval(e.ci_low, e.ci_high, kind)})",
+            f"{_pct(e.ppi_plus, kind)} ({_interval(e.ppi_plus_ci_low, e.ppi_plus_ci_high, kind)})",
+            f"{e.effective_n:,.0f}" if e.effective_n is not None else "–",
+        ]
+        for e in report.estimates
+    ]
+
+
 def methods_markdown(report: EstimateReport, half_width: float | None = None) -> str:
     """The whole record as Markdown; ``half_width``: with the rows to code for intervals
     that narrow (a share's in proportions: 0.03 for ±3 points)."""
@@ -123,20 +156,10 @@ def methods_markdown(report: EstimateReport, half_width: float | None = None) ->
         "many rows a person would have had to code for an interval as narrow as PPI++'s. "
         "A group with fewer than 10 coded rows gets no corrected interval.",
         "",
-        "| group | estimate | n | coded | naive | person only | PPI | PPI++ | effective n |",
+        "| " + " | ".join(TABLE_HEADERS) + " |",
         "|---|---|---:|---:|---|---|---|---|---:|",
     ]
-    for e in report.estimates:
-        lines.append(
-            f"| {e.group} | {_what(e, report)} | {e.n:,} | {e.n_gold:,} | "
-            f"{_pct(e.naive, kind)} ({_interval(e.naive_ci_low, e.naive_ci_high, kind)}) | "
-            f"{_pct(e.human_only, kind)} ({_interval(e.human_ci_low, e.human_ci_high, kind)})"
-            f" | {_pct(e.corrected, kind)} ({_interval(e.ci_low, e.ci_high, kind)}) | "
-            f"{_pct(e.ppi_plus, kind)} "
-            f"({_interval(e.ppi_plus_ci_low, e.ppi_plus_ci_high, kind)}) | "
-            + (f"{e.effective_n:,.0f}" if e.effective_n is not None else "–")
-            + " |"
-        )
+    lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(report)]
     notes = [e for e in report.estimates if e.note]
     warn = not_narrower(report)
     if notes or warn:

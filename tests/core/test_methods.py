@@ -396,3 +396,31 @@ def test_coders_who_marked_only_passages_are_in_the_human_coding(tmp_path):
         md = build_record(p, n_resamples=20).markdown()
         said = "ana (2 passages), ben (1 passage), cleo (1 text)"
         assert f"3 human coders coded with the codebook 'Themes': {said}." in md
+
+
+def test_the_record_gives_corrected_estimates_beside_the_naive_ones(tmp_path):
+    from llmstudio.core.estimate_sources import GOLD, MODEL, project_columns
+    from llmstudio.core.estimates import corrected_estimates
+    from llmstudio.core.methods import build_record
+
+    from helpers.ppi_project import make_ppi_project
+
+    path = make_ppi_project(tmp_path)
+    with Project.open(path) as project:
+        record = build_record(project).markdown()
+        frame, origin, _ = project_columns(project, 1, "ana")
+    report = corrected_estimates(frame, MODEL, GOLD, origin)
+    assert "## Corrected estimates" in record
+    assert "coded by ana" in record and "prediction-powered inference" in record
+    for e in report.estimates:  # the same numbers as `llmstudio estimate --run 1`
+        assert f"{100 * e.ppi_plus:.1f}% ({100 * e.ppi_plus_ci_low:.1f}%" in record
+
+
+def test_without_a_random_sample_the_record_has_no_corrected_estimates(tmp_path):
+    from llmstudio.core.methods import build_record
+
+    from helpers.ppi_project import make_ppi_project
+
+    path = make_ppi_project(tmp_path, how="no sample")
+    with Project.open(path) as project:
+        assert "Corrected estimates" not in build_record(project).markdown()
