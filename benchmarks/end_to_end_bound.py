@@ -73,15 +73,9 @@ def build_minilm() -> Path:
         id2label=dict(enumerate(LABELS)),
         label2id={n: i for i, n in enumerate(LABELS)},
     )
-    part = folder.with_name(folder.name + ".part")
-    shutil.rmtree(part, ignore_errors=True)
-    model.eval().save_pretrained(part)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        if (source / name).exists():
-            shutil.copy(source / name, part / name)
-    shutil.rmtree(folder, ignore_errors=True)
-    part.rename(folder)
-    return folder
+    from local_throughput import save_with_tokenizer
+
+    return save_with_tokenizer(model, source, folder)
 
 
 def texts(n: int) -> list[str]:

@@ -106,13 +106,19 @@ def build_model(kind: str) -> Path:
         model = DistilBertForSequenceClassification(DistilBertConfig(**labels))
     else:
         model = BertForSequenceClassification(BertConfig(**labels))
+    # the real BERT uncased WordPiece vocabulary (30,522 pieces)
+    return save_with_tokenizer(model, model_dir(), folder)
+
+
+def save_with_tokenizer(model, tokenizer_from: Path, folder: Path) -> Path:
+    """``model`` saved in ``folder`` with the tokenizer files of ``tokenizer_from``
+    (written beside it first, then renamed: a stopped build leaves no half folder)."""
     part = folder.with_name(folder.name + ".part")
     shutil.rmtree(part, ignore_errors=True)
     model.eval().save_pretrained(part)
-    minilm = model_dir()  # the real BERT uncased WordPiece vocabulary (30,522 pieces)
     for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        if (minilm / name).exists():
-            shutil.copy(minilm / name, part / name)
+        if (tokenizer_from / name).exists():
+            shutil.copy(tokenizer_from / name, part / name)
     shutil.rmtree(folder, ignore_errors=True)
     part.rename(folder)
     return folder
