@@ -372,8 +372,12 @@ def main(argv: list[str] | None = None) -> int:
         options = (f" --rows {args.rows}" if args.rows != 2000 else "") + (
             f" --sets {args.sets}" if args.sets != SETS else ""
         )
+        title = "ONNX Runtime against PyTorch, with 95% intervals"
+        if options:  # a section of its own: a partial run leaves the full one as it is
+            sets = ", ".join(NAMES.get(name, name) for name in args.sets.split(","))
+            title += f" ({sets}; up to {args.rows} rows)"
         record(
-            "ONNX Runtime against PyTorch, with 95% intervals",
+            title,
             f"onnx_runtime.py{options} --write",
             table(results),
             "\n".join(f"- {c}" for c in checks),
