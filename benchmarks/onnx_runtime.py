@@ -168,6 +168,13 @@ def annotate(csv: Path, model: str, runtime: str, task: list[str], env, limit=No
     job = re.search(r"failed, ([\d,.]+) s", done.stderr)
     frame = pd.read_csv(out)
     column = next(c for c in frame.columns if c.endswith("_label") and c != "gold_label")
+    missing = frame[column].isna()
+    if missing.any():  # an unlabelled row would count as wrong: a silently wrong accuracy
+        error = column.removesuffix("_label") + "_error"
+        errors = frame.loc[missing, error].dropna().unique() if error in frame else []
+        raise SystemExit(
+            f"{runtime}: {missing.sum()} rows of {csv.name} got no label: {list(errors)[:3]}"
+        )
     return frame[column].astype(str).tolist(), wall, float(job.group(1).replace(",", ""))
 
 
