@@ -76,6 +76,16 @@ def load(name: str, limit: int | None, seed: int = 0):
             for line in (folder / "mapping.txt").read_text().splitlines()
             if line.strip()
         ]
+    elif name == "sentiment140":  # hand-labelled test tweets: polarity 0 / 2 / 4
+        with open(DATA / "sentiment140_test" / "testdata.manual.2009.06.14.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        texts, y = [r["text"] for r in rows], [int(r["polarity"]) // 2 for r in rows]
+        labels = ["negative", "neutral", "positive"]
+    elif name == "davidson":  # hate speech / offensive / neither, the coders' majority
+        with open(DATA / "davidson_hate_offensive" / "labeled_data.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        texts, y = [r["tweet"] for r in rows], [int(r["class"]) for r in rows]
+        labels = ["hate speech", "offensive language", "neither"]
     else:
         raise SystemExit(f"unknown dataset {name}")
     y = np.array(y)

@@ -108,6 +108,33 @@ def test_int8_runs_close_to_float32_with_int8_weights(tiny_models, cache):
 
 
 @pytest.mark.slow  # exports a model (seconds)
+def test_quantise_leaves_the_nodes_it_is_told_to_in_float32(tiny_models, cache, tmp_path):
+    import onnx
+
+    source = make_backend("hf:" + str(tiny_models.generic3), runtime="onnx")._onnx.path
+    graph = onnx.load(str(source))
+    weights = {w.name for w in graph.graph.initializer}
+    weighted = [
+        n.name
+        for n in graph.graph.node
+        if n.op_type in ("MatMul", "Gemm") and len(n.input) > 1 and n.input[1] in weights
+    ]
+    head = weighted[-1]  # the last node with weights: the classification head
+
+    def integer(path) -> list[str]:
+        return [n.name for n in onnx.load(str(path)).graph.node if n.op_type == "MatMulInteger"]
+
+    export.quantise(source, tmp_path / "shipped.onnx")
+    # the quantiser first turns a Gemm into a MatMul named "<gemm>_MatMul"
+    export.quantise(source, tmp_path / "kept.onnx", nodes_to_exclude=[f"{head}_MatMul"])
+    shipped, kept = integer(tmp_path / "shipped.onnx"), integer(tmp_path / "kept.onnx")
+    assert len(shipped) == len(weighted)  # every node with weights in int8...
+    assert [n for n in shipped if n.startswith(head)]  # ...the head too
+    assert len(kept) == len(weighted) - 1  # all but the head
+    assert not [n for n in kept if n.startswith(head)]
+
+
+@pytest.mark.slow  # exports a model (seconds)
 def test_a_second_load_takes_the_export_from_the_cache(tiny_models, tmp_path, monkeypatch, exports):
     monkeypatch.setattr(export, "cache_dir", lambda: tmp_path / "cache")
     folder = shutil.copytree(tiny_models.named, tmp_path / "model")

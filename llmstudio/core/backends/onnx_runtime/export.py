@@ -83,12 +83,16 @@ def _made(final: Path, make: Callable[[Path], None], identity: dict, doing: str)
     return final / FILE
 
 
-def quantise(source: Path, target: Path) -> None:
+def quantise(source: Path, target: Path, **options) -> None:
     """Int8 dynamic quantisation of ``source``'s weights (activations stay float and are
     quantised per batch as the model runs): ONNX Runtime's ``quantize_dynamic``, one scale
     per output channel, weights only (not the attention's products of two activations).
     Measured on MiniLM's embeddings of 200 SST-2 sentences, cosine to float32: 0.985 on
-    average, worst 0.984; one scale per tensor (the default) gives 0.920 and 0.899."""
+    average, worst 0.984; one scale per tensor (the default) gives 0.920 and 0.899.
+    Leaving the head, the embedding tables, the first and last layers or the feed-forward
+    layers in float32 moved nearly as many labels or cost 40-70% of int8's speed-up
+    (benchmarks/int8_variants.py, RESULTS.md). ``options``: further ``quantize_dynamic``
+    arguments (``nodes_to_exclude``, ``reduce_range``, ...), for trying such variants."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # It logs advice to pre-process the graph on the root logger (meant for static
@@ -97,13 +101,12 @@ def quantise(source: Path, target: Path) -> None:
     was = root.disabled
     root.disabled = True
     try:
-        quantize_dynamic(
-            source,
-            target,
+        shipped = dict(
             weight_type=QuantType.QInt8,
             per_channel=True,
             extra_options={"MatMulConstBOnly": True},
         )
+        quantize_dynamic(source, target, **{**shipped, **options})
     finally:
         root.disabled = was
 
