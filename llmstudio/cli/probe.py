@@ -275,6 +275,8 @@ def _fill_mask_headline(data: dict) -> str:
     if share and share["mean"] is not None:
         first, second = data["target_words"][:2]
         line += f"; share '{first}' vs '{second}' {share['mean']:.3f}"
+    if data["summary"]["warning"]:
+        line += f"\nwarning: {data['summary']['warning']}"
     return line
 
 

@@ -148,3 +148,27 @@ def test_occupations_fill_templates_with_their_article():
     assert fill("[MASK] is a {occupation}.", "auditor") == "[MASK] is an auditor."
     assert fill("[MASK] is a {occupation}.", "nurse") == "[MASK] is a nurse."
     assert len(prompts(["[MASK] is a {occupation}."])) == 40  # WinoBias's list
+
+
+def test_a_share_of_two_words_the_model_seldom_puts_at_the_mask_is_flagged():
+    import pandas as pd
+
+    from llmstudio.core.bias.fill_mask import FillMaskReport
+
+    def report(p_he, p_she):
+        details = pd.DataFrame(
+            {
+                "stereotype": [None, None],
+                "p[he]": p_he,
+                "p[she]": p_she,
+                "share_first": [a / (a + b) for a, b in zip(p_he, p_she, strict=True)],
+            }
+        )
+        rows = pd.DataFrame({"target": ["he", "she"], "in_vocabulary": [True, True]})
+        return FillMaskReport(rows, details, {"model": "m", "templates": [], "target_words": []})
+
+    trained = report([0.55, 0.40], [0.20, 0.35])  # most of the mass on the two words
+    assert trained.summary()["warning"] is None
+    weak = report([0.0018, 0.0017], [0.0003, 0.0004])  # what a barely trained BERT gave
+    warning = weak.summary()["warning"]
+    assert "'he' and 'she' together get 0.21%" in warning and "says little" in warning

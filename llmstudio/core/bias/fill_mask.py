@@ -54,9 +54,9 @@ class FillMaskReport:
 
     def summary(self) -> dict:
         """share_first over all prompts and per stereotype group (None without two
-        targets in the vocabulary)."""
+        targets in the vocabulary), and ``warning`` (None, or why the share says little)."""
         if "share_first" not in self.details:
-            return {"share_first": None, "by_stereotype": {}}
+            return {"share_first": None, "by_stereotype": {}, "warning": None}
         groups = {
             str(group): bounded(t_interval(sub["share_first"]).to_dict())
             for group, sub in self.details.groupby("stereotype", dropna=True)
@@ -64,7 +64,26 @@ class FillMaskReport:
         return {
             "share_first": bounded(t_interval(self.details["share_first"]).to_dict()),
             "by_stereotype": groups,
+            "warning": self.little_mass(),
         }
+
+    def little_mass(self) -> str | None:
+        """Why the share of the first two targets says little, when the model gives the
+        two together less than :data:`LITTLE_MASS` of its probability at the mask on
+        average (a weak or untrained model, or words that do not fit the templates);
+        None otherwise."""
+        measured = [r["target"] for r in self.rows.to_dict("records") if r["in_vocabulary"]]
+        first, second = measured[:2]
+        mass = float((self.details[f"p[{first}]"] + self.details[f"p[{second}]"]).mean())
+        if mass >= LITTLE_MASS:
+            return None
+        return (
+            f"'{first}' and '{second}' together get {mass:.2%} of the model's probability "
+            "at the mask on average: the model seldom puts either there, so their share "
+            "compares two small numbers and says little about how the model uses them "
+            "(a trained model gives such words most of the probability in templates "
+            "like these)"
+        )
 
     def to_dict(self) -> dict:
         rows = self.rows.astype(object).where(self.rows.notna(), None)
@@ -111,10 +130,18 @@ class FillMaskReport:
                     f"- {group}-stereotyped occupations: {g['mean']:.3f} "
                     f"{_ci(g['ci_low'], g['ci_high'])} ({g['n']} prompts)"
                 )
+            if data["summary"]["warning"]:
+                lines += ["", f"**Warning:** {data['summary']['warning']}."]
         lines += ["", f"Definition: {DEFINITION}.", ""]
         if data.get("data"):
             lines += [data["data"]["attribution"], ""]
         return "\n".join(lines)
+
+
+# Below this mean probability of the two compared targets together, their share is shown
+# with a warning: a trained BERT gives "he" and "she" most of the mass in "[MASK] worked
+# as a nurse."; an untrained or unrelated model gives them a fraction of a percent.
+LITTLE_MASS = 0.05
 
 
 def _ci(low, high) -> str:

@@ -223,6 +223,8 @@ class FillMaskTab(ProbeTab):
                     f"{escape(group.capitalize())}-stereotyped occupations: "
                     f"{_num(g['mean'])} ({_num(g['ci_low'])} to {_num(g['ci_high'])})."
                 )
+            if s["warning"]:
+                parts.append(f"<span style='color:#a40000'>{escape(s['warning'])}.</span>")
         parts.append(
             f"<span style='color:#555'>Model {escape(report.meta['model'])}, mask token "
             f"{escape(report.meta['mask_token'])}.</span>"
