@@ -357,17 +357,24 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     assert not list(tmp_path.rglob("crash*"))
 
 
-def test_the_process_entry_point_leaves_the_garbage_collector_out_of_the_exit(survey, capsys):
+def test_the_process_entry_point_leaves_the_garbage_collector_out_of_the_exit(survey, tmp_path):
     # The interpreter's last collections walked torch's and transformers' objects for 1-2 s
-    # after the work was done; the entry point freezes what is alive instead.
-    import gc
-
-    from llmstudio.cli import process_main
-
-    gc.unfreeze()
-    try:
-        assert process_main(["inspect", str(survey), "--json"]) == 0
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-    assert json.loads(capsys.readouterr().out)["rows"] > 0
+    # after the work was done; the entry point freezes what is alive instead. In a process
+    # of its own: main() sets up logging for the whole process.
+    script = (
+        "import gc, sys\n"
+        "from llmstudio.cli import process_main\n"
+        f"code = process_main(['inspect', {str(survey)!r}, '--json'])\n"
+        "print('frozen', gc.get_freeze_count(), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows"] > 0
+    assert int(done.stderr.split("frozen")[-1]) > 1000  # every object alive at the end

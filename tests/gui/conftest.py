@@ -152,3 +152,22 @@ def shown_row_ids(window) -> list[int]:
 @pytest.fixture
 def shown_rows(window):
     return lambda: shown_row_ids(window)
+
+
+@pytest.fixture
+def paced_vader(monkeypatch):
+    """VADER in small, paced batches (4 texts, 0.05 s each): it answers 256 texts in a
+    blink, so a test's Cancel could land after the last batch (where "done" is right);
+    paced, the Cancel lands mid-run."""
+    import time
+
+    from llmstudio.core.backends.lexicon import LexiconBackend
+
+    annotate = LexiconBackend.annotate
+
+    def paced(self, task, texts):
+        time.sleep(0.05)
+        return annotate(self, task, texts)
+
+    monkeypatch.setattr(LexiconBackend, "batch_size", 4)
+    monkeypatch.setattr(LexiconBackend, "annotate", paced)

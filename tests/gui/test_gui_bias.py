@@ -150,7 +150,7 @@ def test_run_matches_core_exports_and_cache(qtbot, view, window, tmp_path):
     assert tab.result.to_dict()["mean_difference"] == wd["mean_difference"]
 
 
-def test_cancel_stops_promptly(qtbot, window, tmp_path):
+def test_cancel_stops_promptly(qtbot, window, tmp_path, paced_vader):
     path = make_project(tmp_path / "big.llmstudio", bigger_frame(40))  # ~13,000 rows
     open_project(qtbot, window, path)
     tab = window.bias.open().counterfactual

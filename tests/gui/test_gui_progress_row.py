@@ -9,7 +9,6 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from llmstudio.core.backends.lexicon import LexiconBackend
 from llmstudio.core.errors import Cancelled
 from llmstudio.gui.common.background import BackgroundTask
 from llmstudio.gui.common.progress_row import ProgressRow, progress_text
@@ -82,18 +81,8 @@ def test_an_error_in_the_work_arrives_as_an_object(qtbot):
 
 
 def test_the_counterfactual_tab_shows_answers_and_its_cancel_works(
-    qtbot, window, tmp_path, monkeypatch
+    qtbot, window, tmp_path, paced_vader
 ):
-    # VADER answers 256 texts in a blink, so the Cancel could land after the last batch
-    # (then the check is rightly "done"): small, paced batches keep it mid-run.
-    annotate = LexiconBackend.annotate
-
-    def paced(self, task, texts):
-        time.sleep(0.05)
-        return annotate(self, task, texts)
-
-    monkeypatch.setattr(LexiconBackend, "batch_size", 4)
-    monkeypatch.setattr(LexiconBackend, "annotate", paced)
     path = make_project(tmp_path / "big.llmstudio", bigger_frame(40))
     open_project(qtbot, window, path)
     tab = window.bias.open().counterfactual
