@@ -86,17 +86,42 @@ def texts(n: int) -> list[str]:
     return [f"{t}. {d}".replace("\\", " ") for _, t, d in rows[:n]]
 
 
-def child(argv: list[str]) -> int:
-    """Run llmstudio's CLI with ``argv``, recording the phases (JSON on fd 3's file)."""
-    out_path = os.environ["E2E_TIMES"]
-    marks: dict = {"cli": time.time()}
-    import threading
+class Forwards:
+    """When forwards run (from hooks around them): the first's start, the last's end, the
+    time at least one runs, and the real (non-padding) tokens they read."""
 
+    def __init__(self):
+        import threading
+
+        self.lock = threading.Lock()
+        self.running, self.since, self.busy = 0, 0.0, 0.0
+        self.first = self.last = None
+        self.real_tokens = 0
+
+    def enter(self, mask) -> None:
+        with self.lock:
+            now = time.time()
+            if self.first is None:
+                self.first = now
+            if self.running == 0:
+                self.since = now
+            self.running += 1
+            if mask is not None:
+                self.real_tokens += int(mask.sum())
+
+    def leave(self) -> None:
+        with self.lock:
+            now = time.time()
+            self.running -= 1
+            if self.running == 0:
+                self.busy += now - self.since
+            self.last = now
+
+
+def hook_torch(marks: dict, forwards: Forwards) -> None:
+    """Time the torch model's load and its forward calls."""
     from transformers import AutoModelForSequenceClassification
 
-    lock = threading.Lock()
-    state = {"running": 0, "since": 0.0, "busy": 0.0, "first": None, "last": None}
-    real_tokens = [0]
     original = AutoModelForSequenceClassification.from_pretrained.__func__
 
     def loading(cls, *args, **kwargs):
@@ -104,35 +129,46 @@ def child(argv: list[str]) -> int:
         loaded = original(cls, *args, **kwargs)
         model = loaded[0] if isinstance(loaded, tuple) else loaded
         marks["load_end"] = time.time()
-
-        def pre(module, args, kwargs):
-            mask = kwargs.get("attention_mask")
-            with lock:
-                now = time.time()
-                if state["first"] is None:
-                    state["first"] = now
-                if state["running"] == 0:
-                    state["since"] = now
-                state["running"] += 1
-                if mask is not None:
-                    real_tokens[0] += int(mask.sum())
-
-        def post(module, args, kwargs, output):
-            with lock:
-                now = time.time()
-                state["running"] -= 1
-                if state["running"] == 0:
-                    state["busy"] += now - state["since"]
-                state["last"] = now
-
-        model.register_forward_pre_hook(pre, with_kwargs=True)
-        model.register_forward_hook(post, with_kwargs=True)
-        marks["params"] = sum(p.numel() for p in model.parameters()) - sum(
-            p.numel() for p in model.base_model.embeddings.parameters()
+        model.register_forward_pre_hook(
+            lambda module, args, kwargs: forwards.enter(kwargs.get("attention_mask")),
+            with_kwargs=True,
+        )
+        model.register_forward_hook(
+            lambda module, args, kwargs, output: forwards.leave(), with_kwargs=True
         )
         return loaded
 
     AutoModelForSequenceClassification.from_pretrained = classmethod(loading)
+
+
+def hook_onnx(marks: dict, forwards: Forwards) -> None:
+    """Time the load from the ONNX cache and the ONNX Runtime calls (nothing heavy
+    imported: the run itself imports neither torch nor transformers)."""
+    from llmstudio.core.backends.hf.classify_onnx import OnnxTextClassifier
+
+    init, run = OnnxTextClassifier.__init__, OnnxTextClassifier._run
+
+    def loading(self, *args, **kwargs):
+        marks["load_start"] = time.time()
+        init(self, *args, **kwargs)
+        marks["load_end"] = time.time()
+
+    def running(self, inputs):
+        forwards.enter(inputs.get("attention_mask"))
+        try:
+            return run(self, inputs)
+        finally:
+            forwards.leave()
+
+    OnnxTextClassifier.__init__, OnnxTextClassifier._run = loading, running
+
+
+def child(argv: list[str]) -> int:
+    """Run llmstudio's CLI with ``argv``, recording the phases (JSON in $E2E_TIMES)."""
+    out_path = os.environ["E2E_TIMES"]
+    marks: dict = {"cli": time.time()}
+    forwards = Forwards()
+    (hook_onnx if "--runtime" in argv else hook_torch)(marks, forwards)
     marks["hooked"] = time.time()
     from llmstudio.cli import main, process_main
 
@@ -142,22 +178,42 @@ def child(argv: list[str]) -> int:
         code = entry(argv)
     finally:
         marks.update(
-            first_forward=state["first"],
-            last_forward=state["last"],
-            busy=state["busy"],
-            real_tokens=real_tokens[0],
+            first_forward=forwards.first,
+            last_forward=forwards.last,
+            busy=forwards.busy,
+            real_tokens=forwards.real_tokens,
+            imported_torch="torch" in sys.modules,
             end=time.time(),
         )
         Path(out_path).write_text(json.dumps(marks))
     return code
 
 
+def params_outside_embeddings(model: Path) -> int:
+    """The model's parameters outside its embedding tables (the bound's work per token)."""
+    from transformers import AutoModelForSequenceClassification
+
+    loaded = AutoModelForSequenceClassification.from_pretrained(model)
+    return sum(p.numel() for p in loaded.parameters()) - sum(
+        p.numel() for p in loaded.base_model.embeddings.parameters()
+    )
+
+
 def one_process(
-    csv_path: Path, model: Path, out: Path, times: Path, plain: bool = False
+    csv_path: Path,
+    model: Path,
+    out: Path,
+    times: Path,
+    plain: bool = False,
+    runtime: str = "torch",
+    config: Path | None = None,
 ) -> tuple[float, dict]:
     """Wall seconds of one whole ``annotate`` process and its recorded phases (``plain``:
-    without the entry point's ``gc.freeze``, as before it had one)."""
+    without the entry point's ``gc.freeze``, as before it had one; ``config``: llmstudio's
+    settings and cache folder, where the ONNX exports are kept)."""
     env = dict(os.environ, E2E_TIMES=str(times), HF_HUB_OFFLINE="1")
+    if config is not None:
+        env["LLMSTUDIO_CONFIG_DIR"] = str(config)
     if plain:
         env["E2E_PLAIN_MAIN"] = "1"
     # As on a researcher's machine: compiled modules are cached (a shell that says not to
@@ -176,6 +232,8 @@ def one_process(
         "--out",
         str(out),
     ]
+    if runtime != "torch":
+        argv += ["--runtime", runtime]
     started = time.time()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=csv_path.parent)
     wall = time.time() - started
@@ -217,6 +275,11 @@ def main(argv=None) -> int:
         action="store_true",
         help="also each size without the entry point's gc.freeze (the exit before it)",
     )
+    ap.add_argument(
+        "--runtimes",
+        default="torch,onnx",
+        help="runtimes to run, in turn (torch, onnx, onnx-int8; the bound stays float32's)",
+    )
     ap.add_argument("--write", action="store_true", help="record in RESULTS.md")
     args = ap.parse_args(argv)
     if args.model == "minilm":
@@ -225,45 +288,70 @@ def main(argv=None) -> int:
         from local_throughput import build_model
 
         model = build_model("distilbert")
+    params = params_outside_embeddings(model)
+    runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
     rate = matmul_rate()
     load_start = os.getloadavg()[0]
-    rows = []
+    rows, exports = [], {}
     tmp = Path(tempfile.mkdtemp(prefix="llmstudio-e2e-"))
+    config = tmp / "config"  # a cache of its own: the export below is this run's
     try:
+        for runtime in runtimes:
+            if runtime != "torch":  # the first run exports the model (once per revision)
+                source = tmp / "warm.csv"
+                source.write_text("id,text\n0,a first text\n1,and another\n", encoding="utf-8")
+                wall, _ = one_process(
+                    source, model, tmp / "warm_out.csv", tmp / "t.json", False, runtime, config
+                )
+                exports[runtime] = wall
+                print(f"{runtime}: first process (exports): {wall:.1f} s", flush=True)
         for n in [int(s) for s in args.sizes.split(",")]:
             source = tmp / f"texts_{n}.csv"
             with source.open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(["id", "text"])
                 writer.writerows(enumerate(texts(n)))
-            for plain in (False, True) if args.baseline else (False,):
-                best = None
-                for r in range(args.repeat):
-                    out = tmp / f"out_{n}_{r}.csv"
-                    wall, marks = one_process(source, model, out, tmp / "t.json", plain)
-                    print(f"{n:,} texts, process {r + 1}: {wall:.1f} s", flush=True)
-                    if best is None or wall < best[0]:
-                        best = (wall, marks)
-                rows.append((f"{n:,}" + (" (no gc.freeze)" if plain else ""), *best))
+            for runtime in runtimes:
+                for plain in (False, True) if args.baseline else (False,):
+                    best = None
+                    for r in range(args.repeat):
+                        out = tmp / f"out_{n}_{r}.csv"
+                        wall, marks = one_process(
+                            source, model, out, tmp / "t.json", plain, runtime, config
+                        )
+                        print(f"{n:,} texts, {runtime}, process {r + 1}: {wall:.1f} s", flush=True)
+                        if best is None or wall < best[0]:
+                            best = (wall, marks)
+                    label = f"{n:,}, {runtime}" + (" (no gc.freeze)" if plain else "")
+                    rows.append((label, *best))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     rate = max(rate, matmul_rate())
     table = [
-        "| texts | whole process (s) | bound (s) | **share of bound** | forward busy share | "
-        + " | ".join(phases(1, rows[0][2]).keys())
-        + " |",
+        "| texts, runtime | whole process (s) | bound (s) | **share of bound** "
+        "| forward busy share | " + " | ".join(phases(1, rows[0][2]).keys()) + " |",
         "|---:|---:|---:|---:|---:|" + "---:|" * len(phases(1, rows[0][2])),
     ]
     for n, wall, marks in rows:
-        bound = 2 * marks["params"] * marks["real_tokens"] / rate
+        bound = 2 * params * marks["real_tokens"] / rate
         cells = " | ".join(f"{v:.2f}" for v in phases(wall, marks).values())
         table.append(
             f"| {n} | {wall:.1f} | {bound:.1f} | **{bound / wall:.0%}** | "
             f"{bound / marks['busy']:.0%} | {cells} |"
         )
+    with_torch = [label for label, _, m in rows if ", onnx" in label and m["imported_torch"]]
     notes = (
-        f"Model: {args.model} ({rows[0][2]['params'] / 1e6:.1f}M parameters outside the "
-        f"embeddings), CPU, float32 torch; matmul rate {rate / 1e9:.0f} GFLOP/s (2048 x 2048, "
+        f"Model: {args.model} ({params / 1e6:.1f}M parameters outside the embeddings), CPU. "
+        + (
+            "The ONNX runtimes run from a cached export (the first process exports it: "
+            + ", ".join(f"{r} {w:.1f} s" for r, w in exports.items())
+            + "); torch imported by "
+            + (", ".join(with_torch) if with_torch else "none of their processes")
+            + ". "
+            if exports
+            else ""
+        )
+        + f"Float32 matmul rate {rate / 1e9:.0f} GFLOP/s (2048 x 2048, "
         f"best before and after); best of {args.repeat} processes per size; load average "
         f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end. Share of bound "
         f"= bound / whole process (goal >= {GOAL:.0%}); forward busy share = bound / the time "

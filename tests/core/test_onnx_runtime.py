@@ -98,7 +98,7 @@ def test_int8_runs_close_to_float32_with_int8_weights(tiny_models, cache):
     backend = make_backend(model, runtime="onnx-int8")
     int8 = answers(backend)
     assert backend.fingerprint()["precision"] == "int8"
-    ops = {node.op_type for node in onnx.load(str(backend._onnx.path)).graph.node}
+    ops = {node.op_type for node in onnx.load(str(backend.onnx_file)).graph.node}
     assert ops & {"MatMulInteger", "DynamicQuantizeLinear"}, ops  # quantised, not a copy
     diffs = [
         abs(a["sentiment_score"] - b["sentiment_score"]) for a, b in zip(int8, float32, strict=True)
@@ -111,7 +111,7 @@ def test_int8_runs_close_to_float32_with_int8_weights(tiny_models, cache):
 def test_quantise_leaves_the_nodes_it_is_told_to_in_float32(tiny_models, cache, tmp_path):
     import onnx
 
-    source = make_backend("hf:" + str(tiny_models.generic3), runtime="onnx")._onnx.path
+    source = make_backend("hf:" + str(tiny_models.generic3), runtime="onnx").onnx_file
     graph = onnx.load(str(source))
     weights = {w.name for w in graph.graph.initializer}
     weighted = [
@@ -145,7 +145,7 @@ def test_a_second_load_takes_the_export_from_the_cache(tiny_models, tmp_path, mo
     second = make_backend(f"hf:{folder}", runtime="onnx-int8")
     make_backend(f"hf:{folder}", runtime="onnx")
     assert len(exports) == 1  # both precisions came from the cache
-    assert second._onnx.path == first._onnx.path
+    assert second.onnx_file == first.onnx_file
     assert answers(second) == answers(first)
     # new weights under the same folder name are another revision: exported anew
     tiny = __import__("models")

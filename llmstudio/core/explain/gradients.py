@@ -50,6 +50,16 @@ def integrated_gradients(
     refusal = gradients_refusal(backend)
     if refusal:
         raise ExplainError(refusal)
+    # A classifier run from the ONNX cache alone has no torch weights: loaded for this.
+    full = backend.with_torch()
+    try:
+        return _integrated(full, task, text, label, monitor, steps)
+    finally:
+        if full is not backend:
+            full.close()
+
+
+def _integrated(backend, task, text, label, monitor, steps):
     from captum.attr import LayerIntegratedGradients
 
     monitor = Monitor.of(monitor)

@@ -47,6 +47,7 @@ from ..device import best_device
 from ..onnx_runtime import TORCH, check_runtime
 from .base import HFBackend
 from .classify import TextClassificationBackend
+from .classify_onnx import cached_classifier
 from .embeddings import EmbeddingsBackend
 from .generate import GenerationBackend
 from .loading import locate, pipeline_of
@@ -83,10 +84,22 @@ def load(
     CPU, from the free memory on a GPU: gpu_plan); raises :class:`BackendError` with a
     one-line reason when it cannot be loaded. ``runtime``: ``torch`` (default), ``onnx`` or
     ``onnx-int8`` (:mod:`..onnx_runtime`: an encoder classifier or embedding model, run on
-    the CPU)."""
+    the CPU; a classifier exported before runs from the cache without torch:
+    :mod:`.classify_onnx`)."""
     runtime = check_runtime(runtime)
     if runtime != TORCH:
         device = "cpu"  # ONNX Runtime's CPU build runs it; torch only exports the model
+        quick = cached_classifier(
+            model,
+            runtime=runtime,
+            revision=revision,
+            trust_remote_code=trust_remote_code,
+            pipeline_task=pipeline_task,
+            batch_size=batch_size,
+            label_map=label_map,
+        )
+        if quick is not None:  # exported before: no torch to import, no model to load
+            return quick
     device = device or best_device()
     if device == "cpu":
         configure_cpu_threads()

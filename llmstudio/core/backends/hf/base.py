@@ -48,6 +48,17 @@ class HFBackend(Backend):
         import torch
 
         self._torch = torch
+        self._take(source, device, batch_size, label_map, runtime)
+        try:
+            self._load(source.path)
+        except BackendError:
+            raise
+        except Exception as exc:
+            raise load_error(self.model_name, exc) from None
+        self._settle(batch_size)
+
+    def _take(self, source: Source, device: str, batch_size, label_map, runtime: str) -> None:
+        """What every pipeline keeps of its settings (nothing loaded, nothing imported)."""
         self.source = source
         self.model_name = source.name
         self.device = device
@@ -69,23 +80,20 @@ class HFBackend(Backend):
         # A fast tokenizer is not safe to call from two threads at once (its padding and
         # truncation settings are switched per call): the streams take turns with it.
         self._tokenizer_lock = threading.Lock()
-        try:
-            self._load(source.path)
-        except BackendError:
-            raise
-        except Exception as exc:
-            raise load_error(self.model_name, exc) from None
+
+    def _settle(self, batch_size: int | None) -> None:
+        """The device plan and the fingerprint, once the model is loaded."""
         self.device_plan = self._device_plan()
         if batch_size is None:
             self.batch_size = self.device_plan.batch_size
-        self._model_id, self.commit = source.identity()
+        self._model_id, self.commit = self.source.identity()
         self._fingerprint = {
             "kind": self.kind,
             "model": self._model_id,
             "revision": self.commit,
             "pipeline_task": self.pipeline_task,
             **self._fingerprint_details(),
-            **runtime_fingerprint(runtime),
+            **runtime_fingerprint(self.runtime),
         }
         if self.device_plan.dtype != "float32":  # half precision moves the scores' last digits
             self._fingerprint["dtype"] = self.device_plan.dtype
@@ -155,6 +163,11 @@ class HFBackend(Backend):
             heads=_figure(config, "num_attention_heads", "n_head") or 12,
             layers=_figure(config, "num_hidden_layers", "n_layer", "num_layers") or 12,
         )
+
+    def with_torch(self) -> HFBackend:
+        """This model with its torch weights loaded (integrated gradients need them):
+        itself, except for a classifier run from the ONNX cache alone."""
+        return self
 
     def _onnx_identity(self) -> dict:
         """What names this model's exported graph in the ONNX cache: its id and revision

@@ -77,15 +77,30 @@ class TextClassificationBackend(SequenceClassifierBackend):
             runs = [(a, a + self.batch_size) for a in range(0, len(order), self.batch_size)]
         return [order[a:b] for a, b in runs]
 
+    def _sigmoid(self) -> bool:
+        """As the text-classification pipeline does: sigmoid for multi-label or one-logit
+        models, softmax otherwise."""
+        config = self.model.config
+        return config.problem_type == "multi_label_classification" or config.num_labels == 1
+
     def _classify(self, texts: list[str], lengths: list[int] | None = None) -> list[list[float]]:
         """Probabilities over the model's labels, one list per text (``top_k=None``)."""
         torch = self._torch
         logits = self._forward(texts, lengths=lengths)
-        config = self.model.config
-        # As the text-classification pipeline does: sigmoid for multi-label or one-logit
-        # models, softmax otherwise.
-        if config.problem_type == "multi_label_classification" or config.num_labels == 1:
-            probs = torch.sigmoid(logits)
-        else:
-            probs = torch.softmax(logits, dim=-1)
+        if self._onnx is not None:  # as a run from the ONNX cache alone computes them
+            return probabilities(logits.numpy(), self._sigmoid())
+        probs = torch.sigmoid(logits) if self._sigmoid() else torch.softmax(logits, dim=-1)
         return probs.cpu().tolist()
+
+
+def probabilities(logits, sigmoid: bool) -> list[list[float]]:
+    """Float32 probabilities of float32 ``logits`` (numpy, one row per text) without
+    torch: the ONNX runtimes' (loaded with torch or from the cache, the same numbers)."""
+    import numpy as np
+
+    if sigmoid:
+        probs = 1.0 / (1.0 + np.exp(-logits))
+    else:
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probs = shifted / shifted.sum(axis=-1, keepdims=True)
+    return probs.astype(np.float32).tolist()

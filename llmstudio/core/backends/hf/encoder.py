@@ -53,16 +53,44 @@ class SequenceClassifierBackend(HFBackend):
         ]
         self.max_length = self._max_length()
         if self.runtime != TORCH:
+            from ..onnx_runtime.bundle import classifier_identity
             from ..onnx_runtime.sessions import OnnxLogits
 
             self._onnx = OnnxLogits(
                 self.model,
                 self.tokenizer,
-                self._onnx_identity(),
+                classifier_identity(*self.source.identity(), self.pipeline_task),
                 self.runtime,
                 self.max_length,
                 self._onnx_threads(),
             )
+            self._keep_bundle()
+
+    @property
+    def onnx_file(self):
+        """The ONNX file that computes the logits (None: torch computes them)."""
+        return self._onnx.path if self._onnx is not None else None
+
+    def _keep_bundle(self) -> None:
+        """What a later load without torch needs, beside the export (onnx_runtime.bundle)."""
+        from ..onnx_runtime import bundle
+
+        config = self.model.config
+        tok = self.tokenizer
+        bundle.write(
+            self._onnx.path.parent.parent,
+            tok,
+            bundle.Bundle(
+                inputs=list(self._onnx.names),
+                model_labels=list(self.model_labels),
+                max_length=int(self.max_length),
+                problem_type=config.problem_type,
+                num_labels=int(config.num_labels),
+                pad_token_id=int(tok.pad_token_id if tok.pad_token_id is not None else 0),
+                pad_left=tok.padding_side == "left",
+                special_single=int(tok.num_special_tokens_to_add(pair=False)),
+            ),
+        )
 
     def _fingerprint_details(self) -> dict:
         return {"model_labels": self.model_labels, "max_length": self.max_length}

@@ -183,9 +183,9 @@ class Source:
         return str(self.folder), weights_hash(self.folder)
 
 
-def locate(name: str, *, revision: str | None = None, trust_remote_code: bool = False) -> Source:
-    """The model ``name`` names, with its config read; raises :class:`BackendError` with a
-    one-line reason when there is no such model or it cannot be reached."""
+def find(name: str, *, revision: str | None = None, trust_remote_code: bool = False) -> Source:
+    """The model ``name`` names, its config not read (so without importing transformers);
+    raises :class:`BackendError` as :func:`locate` does."""
     name = str(name).strip()
     folder, hub_id = _locate(name, revision)
     load_kwargs = {"trust_remote_code": bool(trust_remote_code)}
@@ -193,16 +193,23 @@ def locate(name: str, *, revision: str | None = None, trust_remote_code: bool = 
         load_kwargs["revision"] = revision
         if _hub_offline():  # never let a loader try the network: the cache or nothing
             load_kwargs["local_files_only"] = True
-    source = Source(name, folder, hub_id, revision, bool(trust_remote_code), load_kwargs)
+    return Source(name, folder, hub_id, revision, bool(trust_remote_code), load_kwargs)
+
+
+def locate(name: str, *, revision: str | None = None, trust_remote_code: bool = False) -> Source:
+    """The model ``name`` names, with its config read; raises :class:`BackendError` with a
+    one-line reason when there is no such model or it cannot be reached."""
+    source = find(name, revision=revision, trust_remote_code=trust_remote_code)
+    folder = source.folder
     try:
         from transformers import AutoConfig
 
-        source.config = AutoConfig.from_pretrained(source.path, **load_kwargs)
+        source.config = AutoConfig.from_pretrained(source.path, **source.load_kwargs)
     except BackendError:
         raise
     except Exception as exc:
         if not (folder and (folder / "modules.json").is_file()):
-            raise load_error(name, exc) from None
+            raise load_error(source.name, exc) from None
     return source
 
 

@@ -62,3 +62,17 @@ def configure_cpu_threads() -> int:
             if cores and cores != torch.get_num_threads():
                 torch.set_num_threads(cores)
     return torch.get_num_threads()
+
+
+def cpu_threads() -> int:
+    """The threads :func:`configure_cpu_threads` gives torch, found without importing it
+    (a run through ONNX Runtime alone): the user's ``OMP_NUM_THREADS`` or
+    ``MKL_NUM_THREADS``, else the physical cores this process may use."""
+    for name in _THREAD_ENV:
+        try:
+            value = int(os.environ.get(name) or 0)
+        except ValueError:
+            value = 0
+        if value > 0:
+            return value
+    return physical_cores() or os.cpu_count() or 1

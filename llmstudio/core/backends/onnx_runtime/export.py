@@ -29,15 +29,26 @@ FILE = "model.onnx"
 
 
 def export_folder(identity: dict) -> Path:
-    """The cache folder of the model ``identity`` names (its float32 and int8 exports)."""
-    import torch
-
+    """The cache folder of the model ``identity`` names (its float32 and int8 exports).
+    torch's version is read from its package metadata, not by importing it (a second of
+    start-up), so that a cached export is found without torch (:mod:`.bundle`)."""
     key = json.dumps(
-        {**identity, "export_version": EXPORT_VERSION, "torch": torch.__version__},
+        {**identity, "export_version": EXPORT_VERSION, "torch": _torch_version()},
         sort_keys=True,
         default=str,
     )
     return cache_dir() / "onnx" / hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def _torch_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("torch")
+    except PackageNotFoundError:  # a frozen app without torch's metadata
+        import torch
+
+        return torch.__version__
 
 
 def exported(identity: dict, precision: str, export: Callable[[Path], None]) -> Path:

@@ -1,0 +1,99 @@
+"""What a classifier's ONNX export needs besides its graph to run without torch: its
+tokenizer (the fast tokenizer's ``tokenizer.json``) and what llmstudio read from the model
+at load (labels, longest input, padding, special tokens), kept beside the exports.
+
+Written the first time a classifier runs through ONNX Runtime (torch loaded it and
+exported it); read by a later run, in any process, which then needs neither torch nor
+transformers: ONNX Runtime and the ``tokenizers`` library start in a quarter of a second,
+where importing torch and transformers and loading the model takes about four (issue 23:
+that start-up was most of what kept a 1,500-text run from the machine's bound). Light:
+nothing here imports torch, transformers or ONNX Runtime."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import export
+
+FILE = "classifier.json"
+TOKENIZER = "tokenizer.json"
+# Bump when the fields change: an older bundle is then written anew by a torch load.
+BUNDLE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What a classifier's torch load learned, for a load without torch."""
+
+    inputs: list  # the graph's input names, in order
+    model_labels: list  # the model's label names, by index
+    max_length: int  # the longest input, special tokens included
+    problem_type: str | None  # the config's: "multi_label_classification" gives sigmoids
+    num_labels: int
+    pad_token_id: int
+    pad_left: bool
+    special_single: int  # special tokens added to one text
+    version: int = BUNDLE_VERSION
+
+
+def classifier_identity(model_id: str, revision, pipeline_task: str) -> dict:
+    """The cache identity of a classifier's logits graph (its folder in the ONNX cache)."""
+    return {
+        "model": model_id,
+        "revision": revision,
+        "pipeline_task": pipeline_task,
+        "graph": "logits",
+    }
+
+
+def write(folder: Path, tokenizer, bundle: Bundle) -> None:
+    """Keep ``bundle`` and ``tokenizer``'s ``tokenizer.json`` in the export ``folder`` (the
+    one that holds ``float32/`` and ``int8/``), unless they are there. A slow tokenizer
+    (Python only) has no ``tokenizer.json``: nothing is kept and every load takes torch."""
+    if read_folder(folder) is not None or not getattr(tokenizer, "is_fast", False):
+        return
+    backend = tokenizer.backend_tokenizer
+    # The settings of transformers' last call stay on its Rust tokenizer: kept off.
+    state = json.loads(backend.to_str())
+    state["padding"] = None
+    state["truncation"] = None
+    _write_atomic(folder / TOKENIZER, json.dumps(state))
+    _write_atomic(folder / FILE, json.dumps(asdict(bundle), indent=2))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def read_folder(folder: Path) -> Bundle | None:
+    """The bundle kept in the export ``folder``; None when there is none (or an older one,
+    or one unreadable: the torch load writes it again)."""
+    try:
+        data = json.loads((folder / FILE).read_text(encoding="utf-8"))
+        if data.get("version") != BUNDLE_VERSION or not (folder / TOKENIZER).is_file():
+            return None
+        return Bundle(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def cached(identity: dict, precision: str) -> tuple[Bundle, Path, Path] | None:
+    """(bundle, tokenizer.json, the ONNX file in ``precision``) of the classifier
+    ``identity`` names, when all three are in the cache; None otherwise (the caller loads
+    with torch, which exports, quantises and writes the bundle)."""
+    if identity.get("revision") is None:
+        return None  # a folder without weights to hash: never cached
+    folder = export.export_folder(identity)
+    bundle = read_folder(folder)
+    model = folder / precision / export.FILE
+    if bundle is None or not model.is_file():
+        return None
+    return bundle, folder / TOKENIZER, model
