@@ -27,7 +27,10 @@ The phases:
 The model: MiniLM's encoder (the builtin model's weights) with a classification head of
 three labels (random: the cost of a forward pass does not depend on the weights), saved
 once in ``benchmarks/data/e2e_minilm``; or ``--model distilbert`` (local_throughput.py's).
-Texts: AG News test (title and description), the first N.
+Texts: AG News test (title and description), the first N; or ``--texts tweets``, TweetEval
+sentiment test (shorter texts: the fixed costs weigh more). Runtimes (``--runtimes``):
+PyTorch, and ONNX Runtime from a cached export (the benchmark's first process exports it,
+in a settings folder of its own, and is timed apart).
 
     .venv/bin/python benchmarks/end_to_end_bound.py                 # 1,500 and 7,600 texts
     .venv/bin/python benchmarks/end_to_end_bound.py --sizes 1500 --write
@@ -78,12 +81,20 @@ def build_minilm() -> Path:
     return save_with_tokenizer(model, source, folder)
 
 
-def texts(n: int) -> list[str]:
-    with AG_NEWS.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
+TWEETS = ROOT.parent / "shared" / "data" / "tweeteval" / "sentiment" / "test_text.txt"
+
+
+def texts(n: int, source: str = "ag_news") -> list[str]:
+    """The first ``n`` texts of AG News test (title and description, about 55 tokens) or
+    of TweetEval sentiment test (tweets, about 30 tokens)."""
+    if source == "tweets":
+        rows = TWEETS.read_text(encoding="utf-8").splitlines()
+    else:
+        with AG_NEWS.open(encoding="utf-8", newline="") as fh:
+            rows = [f"{t}. {d}".replace("\\", " ") for _, t, d in csv.reader(fh)]
     if n > len(rows):
-        raise SystemExit(f"AG News test has {len(rows):,} texts; ask for fewer")
-    return [f"{t}. {d}".replace("\\", " ") for _, t, d in rows[:n]]
+        raise SystemExit(f"{source} has {len(rows):,} texts; ask for fewer")
+    return rows[:n]
 
 
 class Forwards:
@@ -269,6 +280,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1500,7600", help="texts per process (1500,7600)")
     ap.add_argument("--model", choices=["minilm", "distilbert"], default="minilm")
+    ap.add_argument("--texts", choices=["ag_news", "tweets"], default="ag_news")
     ap.add_argument("--repeat", type=int, default=2, help="processes per size (the best kept)")
     ap.add_argument(
         "--baseline",
@@ -310,7 +322,7 @@ def main(argv=None) -> int:
             with source.open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(["id", "text"])
-                writer.writerows(enumerate(texts(n)))
+                writer.writerows(enumerate(texts(n, args.texts)))
             for runtime in runtimes:
                 for plain in (False, True) if args.baseline else (False,):
                     best = None
@@ -363,7 +375,8 @@ def main(argv=None) -> int:
         from import_speed import record
 
         record(
-            f"Whole annotate processes against the float32 bound ({args.model})",
+            "Whole annotate processes against the float32 bound"
+            + (f" ({args.model})" if args.texts == "ag_news" else f" ({args.model}, {args.texts})"),
             "end_to_end_bound.py --write",
             text,
         )

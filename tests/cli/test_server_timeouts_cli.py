@@ -89,7 +89,10 @@ def test_a_server_that_hangs_midway_stops_keeps_the_rows_and_no_row_is_paid_twic
         label_for(t) for t in TEXTS[:ANSWERED]
     ]
     errors = table["sentiment_error"].dropna()
-    assert len(errors) == STOP_AFTER_TIMEOUTS and errors.str.startswith("no answer within").all()
+    # The job stops at the third timeout in a row; with two requests at once, the other
+    # thread's row may time out in the same moment and is kept, with its reason.
+    assert STOP_AFTER_TIMEOUTS <= len(errors) <= STOP_AFTER_TIMEOUTS + 1, errors
+    assert errors.str.startswith("no answer within").all()
     hung = [r.text for r in fake_openai.chat_requests() if r.text in TEXTS[ANSWERED:]]
     assert max(hung.count(t) for t in set(hung)) == TIMEOUT_ATTEMPTS  # not six tries
     with sqlite3.connect(kept) as db:
