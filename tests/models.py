@@ -192,6 +192,61 @@ def build_masked_lm(folder: Path, *, seed: int = 0) -> Path:
     return Path(folder)
 
 
+def roberta_tokenizer(words: list[str]):
+    """A RoBERTa-style tokenizer: byte-level pre-tokenisation (a word after a space is
+    ``Ġword``, at the start ``word``), ``<s>``/``</s>``, and a ``<mask>`` that takes the
+    space before it (``lstrip``, as roberta-base's); each of ``words`` is one token with
+    and without its space, anything else ``<unk>``."""
+    from tokenizers import AddedToken, Tokenizer, decoders, pre_tokenizers, processors
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+
+    pieces = ["<s>", "<pad>", "</s>", "<unk>", ".", "Ġ."]
+    pieces += [spelled for word in words for spelled in (word, "Ġ" + word)]
+    tok = Tokenizer(WordLevel({t: i for i, t in enumerate(pieces)}, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
+    mask = AddedToken("<mask>", lstrip=True, rstrip=False, special=True)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        sep_token="</s>",
+        cls_token="<s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token=mask,
+        model_max_length=128,
+    )
+
+
+def build_roberta_masked_lm(folder: Path, *, seed: int = 0) -> Path:
+    """A RoBERTa ``RobertaForMaskedLM`` with :func:`roberta_tokenizer` over a few words
+    ("he", "she", "He", "She", "nurse", "worked"...; "engineer" is not one token)."""
+    import torch
+    from transformers import RobertaConfig, RobertaForMaskedLM
+
+    words = "he she He She The the worked as a nurse doctor is".split()
+    tokenizer = roberta_tokenizer(words)
+    torch.manual_seed(seed)
+    config = RobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=130,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        initializer_range=0.5,
+    )
+    RobertaForMaskedLM(config).eval().save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return Path(folder)
+
+
 def build_t5(folder: Path, *, seed: int = 0) -> Path:
     """A tiny T5 (``T5ForConditionalGeneration``, an encoder-decoder that writes text, as
     Flan-T5) with the WordPiece tokenizer ([PAD] starts the decoder, [SEP] ends it)."""

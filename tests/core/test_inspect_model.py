@@ -94,6 +94,41 @@ def test_mask_probabilities_are_the_models_softmax_at_the_mask(mlm):
     assert not target_tokens(mlm, sentence, "engineer").in_vocabulary
 
 
+def test_a_roberta_mask_takes_the_word_with_its_space_where_the_mask_has_one(tmp_path):
+    # RoBERTa spells a word after a space as another token ("Ġhe") than at the start
+    # ("he"), and its <mask> takes the space before it: mid-sentence the target must be
+    # the spaced token, else the probe reads the probability of a word the model would
+    # never put there.
+    import torch
+
+    import models  # tests/models.py
+
+    roberta = load_local(f"hf:{models.build_roberta_masked_lm(tmp_path / 'r')}", MASKED_LM)
+    tok = roberta.tokenizer
+    assert tok.mask_token == "<mask>"
+
+    def spelled(template, word):
+        return tok.convert_ids_to_tokens(list(target_tokens(roberta, template, word).token_ids))
+
+    assert spelled("The [MASK] worked as a nurse.", "he") == ["Ġhe", "ĠHe"]
+    assert spelled("The nurse is [MASK].", "she") == ["Ġshe", "ĠShe"]
+    assert spelled("[MASK] worked as a nurse.", "he") == ["he", "He"]
+    assert not target_tokens(roberta, "The [MASK] worked.", "engineer").in_vocabulary
+    template = "The [MASK] worked as a nurse."
+    encoded = tok(template.replace("[MASK]", "<mask>"), return_tensors="pt")
+    assert tok.convert_ids_to_tokens(encoded["input_ids"][0])[2] == "<mask>"
+    with torch.inference_mode():
+        softmax = torch.softmax(roberta.model(**encoded).logits[0, 2], dim=-1)
+    ids = tok.convert_tokens_to_ids(["Ġshe", "ĠShe"])
+    got = mask_probabilities(roberta, template, ["she"])["she"]
+    assert got == pytest.approx(float(softmax[ids].sum()), rel=1e-5)
+    report = fill_mask_probe(
+        roberta, ["The [MASK] worked as a {occupation}."], ["he", "she"], ["nurse"]
+    )
+    assert report.to_dict()["mask_token"] == "<mask>"
+    assert report.details["p[she]"].tolist() == pytest.approx([got], rel=1e-5)
+
+
 def test_the_probe_reports_means_and_intervals_over_prompts(mlm):
     templates = ["[MASK] worked as a {occupation}.", "[MASK] is the doctor."]
     report = fill_mask_probe(mlm, templates, ["he", "she", "engineer"], ["doctor", "editor"])
