@@ -174,12 +174,57 @@ def hook_onnx(marks: dict, forwards: Forwards) -> None:
     OnnxTextClassifier.__init__, OnnxTextClassifier._run = loading, running
 
 
+def hook_builtin(marks: dict, forwards: Forwards, torch_forwards: bool) -> None:
+    """Time the builtin model's load (its SentenceTransformer, and the ONNX session over
+    it with ``--runtime``) and its forward calls: torch's (``torch_forwards``; hooks on
+    the module would break its export to ONNX) or ONNX Runtime's."""
+    from sentence_transformers import SentenceTransformer
+
+    from llmstudio.core.backends.onnx_runtime import sessions
+
+    init = SentenceTransformer.__init__
+
+    def loading(self, *args, **kwargs):
+        marks.setdefault("load_start", time.time())
+        init(self, *args, **kwargs)
+        marks["load_end"] = time.time()
+        if torch_forwards:
+            self.register_forward_pre_hook(
+                lambda module, args: forwards.enter(args[0]["attention_mask"])
+            )
+            self.register_forward_hook(lambda module, args, output: forwards.leave())
+
+    SentenceTransformer.__init__ = loading
+    make = sessions.session
+
+    class Timed:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def run(self, names, inputs):
+            forwards.enter(inputs.get("attention_mask"))
+            try:
+                return self.inner.run(names, inputs)
+            finally:
+                forwards.leave()
+
+    def session(path, threads):
+        made = Timed(make(path, threads))
+        marks["load_end"] = time.time()
+        return made
+
+    sessions.session = session
+
+
 def child(argv: list[str]) -> int:
     """Run llmstudio's CLI with ``argv``, recording the phases (JSON in $E2E_TIMES)."""
     out_path = os.environ["E2E_TIMES"]
     marks: dict = {"cli": time.time()}
     forwards = Forwards()
-    (hook_onnx if "--runtime" in argv else hook_torch)(marks, forwards)
+    if "builtin" in argv:
+        hook_builtin(marks, forwards, "--runtime" not in argv)
+    else:
+        (hook_onnx if "--runtime" in argv else hook_torch)(marks, forwards)
     marks["hooked"] = time.time()
     from llmstudio.cli import main, process_main
 
@@ -200,13 +245,17 @@ def child(argv: list[str]) -> int:
     return code
 
 
-def params_outside_embeddings(model: Path) -> int:
-    """The model's parameters outside its embedding tables (the bound's work per token)."""
-    from transformers import AutoModelForSequenceClassification
+def params_outside_embeddings(model: Path, encoder: bool = False) -> int:
+    """The model's parameters outside its embedding tables (the bound's work per token);
+    ``encoder``: a bare encoder (the builtin sentence model's), not a classifier."""
+    from transformers import AutoModel, AutoModelForSequenceClassification
 
-    loaded = AutoModelForSequenceClassification.from_pretrained(model)
+    loaded = (AutoModel if encoder else AutoModelForSequenceClassification).from_pretrained(model)
+    unused = [loaded.base_model.embeddings]
+    if encoder and getattr(loaded, "pooler", None) is not None:
+        unused.append(loaded.pooler)  # sentence embeddings pool the tokens themselves
     return sum(p.numel() for p in loaded.parameters()) - sum(
-        p.numel() for p in loaded.base_model.embeddings.parameters()
+        p.numel() for part in unused for p in part.parameters()
     )
 
 
@@ -239,7 +288,7 @@ def one_process(
         "--task",
         "sentiment",
         "--model",
-        f"hf:{model}",
+        "builtin" if model == "builtin" else f"hf:{model}",
         "--out",
         str(out),
     ]
@@ -279,7 +328,7 @@ def main(argv=None) -> int:
         return child(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1500,7600", help="texts per process (1500,7600)")
-    ap.add_argument("--model", choices=["minilm", "distilbert"], default="minilm")
+    ap.add_argument("--model", choices=["minilm", "distilbert", "builtin"], default="minilm")
     ap.add_argument("--texts", choices=["ag_news", "tweets"], default="ag_news")
     ap.add_argument("--repeat", type=int, default=2, help="processes per size (the best kept)")
     ap.add_argument(
@@ -294,13 +343,20 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--write", action="store_true", help="record in RESULTS.md")
     args = ap.parse_args(argv)
-    if args.model == "minilm":
+    if args.model == "builtin":
+        # The offline default: zero-shot sentiment by similarity of its embeddings.
+        from llmstudio.core.backends.builtin import model_dir
+
+        model = "builtin"
+        params = params_outside_embeddings(model_dir(), encoder=True)
+    elif args.model == "minilm":
         model = build_minilm()
     else:
         from local_throughput import build_model
 
         model = build_model("distilbert")
-    params = params_outside_embeddings(model)
+    if model != "builtin":
+        params = params_outside_embeddings(model)
     runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
     rate = matmul_rate()
     load_start = os.getloadavg()[0]

@@ -162,6 +162,20 @@ def test_an_export_without_its_bundle_loads_with_torch_and_keeps_one(tiny_models
     assert cached_classifier(model, runtime="onnx") is None
 
 
+@pytest.mark.slow  # exports a model
+def test_a_damaged_tokenizer_file_in_the_cache_is_made_again(tiny_models, config):
+    model = str(tiny_models.generic2)
+    want = torch_loaded(model, "onnx").annotate(TASK, TEXTS)
+    folder = torch_loaded(model, "onnx").onnx_file.parent.parent
+    (folder / bundle.TOKENIZER).write_text('{"version": "1.0", "model": ', encoding="utf-8")
+    again = make_backend(f"hf:{model}", runtime="onnx")  # no traceback: loaded with torch
+    assert type(again) is TextClassificationBackend
+    assert_same_answers(again.annotate(TASK, TEXTS), want)
+    quick = make_backend(f"hf:{model}", runtime="onnx")  # the files were written again
+    assert isinstance(quick, OnnxTextClassifier)
+    assert_same_answers(quick.annotate(TASK, TEXTS), want)
+
+
 def test_models_that_are_not_text_classifiers_never_run_from_the_classifier_cache(
     tiny_models, config
 ):

@@ -12,12 +12,13 @@ graph, the same Rust tokenizer transformers' fast tokenizer calls, the same batc
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from ..onnx_runtime import TORCH
-from ..onnx_runtime.bundle import Bundle, cached, classifier_identity
+from ..onnx_runtime.bundle import Bundle, cached, classifier_identity, forget
 from ..onnx_runtime.choice import PRECISION
 from .batching import CPU_STREAMS, token_batches
 from .classify import TextClassificationBackend, probabilities
@@ -30,6 +31,8 @@ from .loading import (
     find,
 )
 from .threads import cpu_threads
+
+log = logging.getLogger("llmstudio.onnx")
 
 # Padded tokens in one ONNX Runtime call: 512-1,024 ran MiniLM fastest on a 2-core CPU
 # (2,048: 6% slower, 4,096: 20%, 8,192: 40%; the activations leave the caches).
@@ -65,9 +68,16 @@ def cached_classifier(
     found = cached(classifier_identity(model_id, commit, TEXT_CLASSIFICATION), PRECISION[runtime])
     if found is None:
         return None
-    return OnnxTextClassifier(
-        source, *found, batch_size=batch_size, label_map=label_map, runtime=runtime
-    )
+    try:
+        return OnnxTextClassifier(
+            source, *found, batch_size=batch_size, label_map=label_map, runtime=runtime
+        )
+    except Exception as exc:  # a damaged cache file: the torch load makes it again
+        log.warning(
+            "the cached ONNX files of %s could not be read (%s); loading it anew", model, exc
+        )
+        forget(found[1].parent)
+        return None
 
 
 def _fields(config: dict):

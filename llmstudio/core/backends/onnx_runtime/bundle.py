@@ -85,6 +85,13 @@ def read_folder(folder: Path) -> Bundle | None:
         return None
 
 
+def forget(folder: Path) -> None:
+    """Remove a bundle that could not be read back (a damaged file): the next torch load
+    writes it again."""
+    for name in (FILE, TOKENIZER):
+        (folder / name).unlink(missing_ok=True)
+
+
 def cached(identity: dict, precision: str) -> tuple[Bundle, Path, Path] | None:
     """(bundle, tokenizer.json, the ONNX file in ``precision``) of the classifier
     ``identity`` names, when all three are in the cache; None otherwise (the caller loads
