@@ -58,6 +58,7 @@ from collections.abc import Sequence
 
 from ..progress import Monitor
 from .minilm import model_dir
+from .sentences import encode_batch
 from .stored import EmbeddingStore, embed_with_store
 from .training import finetune, logistic_probs, multi_fit, self_train
 
@@ -280,7 +281,7 @@ class EmbeddingClassifier:
             with torch.inference_mode():
                 emb = model.encode(
                     [texts[i] for i in idx],
-                    batch_size=self.batch_size,
+                    batch_size=encode_batch(model, self.batch_size),
                     normalize_embeddings=True,
                     convert_to_numpy=True,
                     show_progress_bar=False,

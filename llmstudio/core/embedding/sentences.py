@@ -3,6 +3,19 @@ the ``hf`` backend's embedding models share."""
 
 from __future__ import annotations
 
+# Rows a SentenceTransformer encodes at once on the CPU: fewer than a GPU wants. The
+# builtin MiniLM over 1,500 AG News texts took 14.0-14.6 s in batches of 16 against
+# 16.8-17.3 s in batches of 64 (8: 13.7 s), the activations of a smaller batch staying in
+# the CPU's caches (benchmarks/RESULTS.md, "Whole annotate processes ... (builtin)").
+CPU_ENCODE_BATCH = 16
+
+
+def encode_batch(model, batch_size: int) -> int:
+    """Rows per ``encode`` call for ``model``: ``batch_size``, at most
+    :data:`CPU_ENCODE_BATCH` on the CPU."""
+    on_cpu = str(getattr(model, "device", "cpu")).startswith("cpu")
+    return min(batch_size, CPU_ENCODE_BATCH) if on_cpu else batch_size
+
 
 def embed_texts(model, texts: list[str], batch_size: int):
     """Unit-length embeddings of ``texts`` by a SentenceTransformer (a torch tensor, one row
@@ -12,7 +25,7 @@ def embed_texts(model, texts: list[str], batch_size: int):
     with torch.inference_mode():
         return model.encode(
             texts,
-            batch_size=batch_size,
+            batch_size=encode_batch(model, batch_size),
             convert_to_tensor=True,
             normalize_embeddings=True,
             show_progress_bar=False,
