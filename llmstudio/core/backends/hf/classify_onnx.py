@@ -20,16 +20,9 @@ import numpy as np
 from ..onnx_runtime import TORCH
 from ..onnx_runtime.bundle import Bundle, cached, classifier_identity, forget
 from ..onnx_runtime.choice import PRECISION
-from .batching import CPU_STREAMS, token_batches
+from .batching import CPU_STREAMS, TOKENS_PER_ROW, token_batches
 from .classify import TextClassificationBackend, probabilities
-from .loading import (
-    PIPELINE_TASKS,
-    TEXT_CLASSIFICATION,
-    Source,
-    config_fields,
-    detect_pipeline_task,
-    find,
-)
+from .loading import PIPELINE_TASKS, TEXT_CLASSIFICATION, Source, config_pipeline, find
 from .threads import cpu_threads
 
 log = logging.getLogger("llmstudio.onnx")
@@ -37,9 +30,6 @@ log = logging.getLogger("llmstudio.onnx")
 # Padded tokens in one ONNX Runtime call: 512-1,024 ran MiniLM fastest on a 2-core CPU
 # (2,048: 6% slower, 4,096: 20%, 8,192: 40%; the activations leave the caches).
 GROUP_TOKENS = 512
-# Groups a CPU stream gets from one batch the runner asks: streams take groups as they
-# free up, so a batch ends with at most one group's wait for the slower stream.
-GROUPS_PER_STREAM = 4
 
 
 def cached_classifier(
@@ -60,10 +50,8 @@ def cached_classifier(
     if pipeline_task is not None and PIPELINE_TASKS.get(pipeline_task) != TEXT_CLASSIFICATION:
         return None
     source = find(model, revision=revision, trust_remote_code=trust_remote_code)
-    if pipeline_task is None:
-        config = config_fields(source.path if source.folder else model)
-        if config is None or detect_pipeline_task(_fields(config)) != TEXT_CLASSIFICATION:
-            return None
+    if pipeline_task is None and config_pipeline(source.path) != TEXT_CLASSIFICATION:
+        return None
     model_id, commit = source.identity()
     found = cached(classifier_identity(model_id, commit, TEXT_CLASSIFICATION), PRECISION[runtime])
     if found is None:
@@ -78,14 +66,6 @@ def cached_classifier(
         )
         forget(found[1].parent)
         return None
-
-
-def _fields(config: dict):
-    from types import SimpleNamespace
-
-    return SimpleNamespace(
-        **{k: config.get(k) for k in ("architectures", "id2label", "is_encoder_decoder")}
-    )
 
 
 class OnnxTextClassifier(TextClassificationBackend):
@@ -166,11 +146,12 @@ class OnnxTextClassifier(TextClassificationBackend):
         return probabilities(self._forward(texts, lengths=lengths), self._sigmoid())
 
     def _plan(self, lengths: list[int]) -> list[list[int]]:
-        """Texts sorted by tokens in batches of :data:`GROUPS_PER_STREAM` forward groups a
-        stream (fewer waits for the slower stream at a batch's end than the torch plan's
-        one group a stream)."""
+        """Texts sorted by tokens in batches of ``batch_size * TOKENS_PER_ROW`` padded
+        tokens a CPU stream (the torch plan's budget for the whole batch): by default 4
+        groups of :data:`GROUP_TOKENS` a stream, which the streams take as they free up,
+        so a batch ends with at most one group's wait for the slower stream."""
         order = sorted(range(len(lengths)), key=lengths.__getitem__)
-        budget = GROUP_TOKENS * GROUPS_PER_STREAM * self._streams
+        budget = self.batch_size * TOKENS_PER_ROW * self._streams
         runs = token_batches([lengths[i] for i in order], budget)
         return [order[a:b] for a, b in runs]
 

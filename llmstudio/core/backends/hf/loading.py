@@ -290,6 +290,14 @@ def generative(name: str) -> bool | None:
     read from its config without loading it: True for a causal LM or a text-to-text model
     (T5), False for a classifier or an embedding model, None when its config is not on
     this computer (the runner finds out when it loads it)."""
+    task = config_pipeline(name)
+    return None if task is None else task in (TEXT_GENERATION, TEXT2TEXT)
+
+
+def config_pipeline(name: str) -> str | None:
+    """What the Hugging Face model ``name`` (a folder or a cached hub id) is for, from its
+    config.json read without transformers (:func:`detect_pipeline_task`); None when its
+    config is not on this computer."""
     data = config_fields(name)
     if data is None:
         return None
@@ -297,4 +305,4 @@ def generative(name: str) -> bool | None:
         SimpleNamespace(
             **{k: data.get(k) for k in ("architectures", "id2label", "is_encoder_decoder")}
         )
-    ) in (TEXT_GENERATION, TEXT2TEXT)
+    )
