@@ -235,3 +235,18 @@ def test_many_texts_come_back_in_their_order(tiny_models, config, monkeypatch):
     for a, b in zip(got, want, strict=True):
         for label, p in b["_probabilities"].items():
             assert a["_probabilities"][label] == pytest.approx(p, abs=1e-5)
+
+
+@pytest.mark.slow  # exports a model
+def test_a_smaller_batch_size_gives_smaller_batches_from_the_cache_too(tiny_models, config):
+    model = str(tiny_models.generic3)
+    torch_loaded(model, "onnx")
+    texts = [" ".join(["word"] * n) for n in range(1, 21)]
+    default = make_backend(f"hf:{model}", runtime="onnx")
+    small = make_backend(f"hf:{model}", runtime="onnx", batch_size=1)
+    assert isinstance(small, OnnxTextClassifier)
+    assert len(default.plan_batches(texts)) == 1
+    assert len(small.plan_batches(texts)) > 5
+    want = default.annotate(TASK, texts)
+    got = small.annotate(TASK, texts)  # planned in small batches inside, in input order
+    assert [r["sentiment_label"] for r in got] == [r["sentiment_label"] for r in want]
