@@ -153,14 +153,15 @@ def hook_torch(marks: dict, forwards: Forwards) -> None:
 
 
 def hook_onnx(marks: dict, forwards: Forwards) -> None:
-    """Time the load from the ONNX cache and the ONNX Runtime calls (nothing heavy
-    imported: the run itself imports neither torch nor transformers)."""
-    from llmstudio.core.backends.hf.classify_onnx import OnnxTextClassifier
+    """Time the ONNX Runtime session's load and calls (``TokenGroups``: an ``hf:``
+    classifier's or the builtin model's; nothing heavy imported: from the cache the run
+    itself imports neither torch nor transformers)."""
+    from llmstudio.core.backends.onnx_runtime.groups import TokenGroups
 
-    init, run = OnnxTextClassifier.__init__, OnnxTextClassifier._run
+    init, run = TokenGroups.__init__, TokenGroups._run
 
     def loading(self, *args, **kwargs):
-        marks["load_start"] = time.time()
+        marks.setdefault("load_start", time.time())
         init(self, *args, **kwargs)
         marks["load_end"] = time.time()
 
@@ -171,16 +172,12 @@ def hook_onnx(marks: dict, forwards: Forwards) -> None:
         finally:
             forwards.leave()
 
-    OnnxTextClassifier.__init__, OnnxTextClassifier._run = loading, running
+    TokenGroups.__init__, TokenGroups._run = loading, running
 
 
-def hook_builtin(marks: dict, forwards: Forwards, torch_forwards: bool) -> None:
-    """Time the builtin model's load (its SentenceTransformer, and the ONNX session over
-    it with ``--runtime``) and its forward calls: torch's (``torch_forwards``; hooks on
-    the module would break its export to ONNX) or ONNX Runtime's."""
+def hook_builtin(marks: dict, forwards: Forwards) -> None:
+    """Time the builtin model's torch load (its SentenceTransformer) and its forwards."""
     from sentence_transformers import SentenceTransformer
-
-    from llmstudio.core.backends.onnx_runtime import sessions
 
     init = SentenceTransformer.__init__
 
@@ -188,32 +185,12 @@ def hook_builtin(marks: dict, forwards: Forwards, torch_forwards: bool) -> None:
         marks.setdefault("load_start", time.time())
         init(self, *args, **kwargs)
         marks["load_end"] = time.time()
-        if torch_forwards:
-            self.register_forward_pre_hook(
-                lambda module, args: forwards.enter(args[0]["attention_mask"])
-            )
-            self.register_forward_hook(lambda module, args, output: forwards.leave())
+        self.register_forward_pre_hook(
+            lambda module, args: forwards.enter(args[0]["attention_mask"])
+        )
+        self.register_forward_hook(lambda module, args, output: forwards.leave())
 
     SentenceTransformer.__init__ = loading
-    make = sessions.session
-
-    class Timed:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def run(self, names, inputs):
-            forwards.enter(inputs.get("attention_mask"))
-            try:
-                return self.inner.run(names, inputs)
-            finally:
-                forwards.leave()
-
-    def session(path, threads):
-        made = Timed(make(path, threads))
-        marks["load_end"] = time.time()
-        return made
-
-    sessions.session = session
 
 
 def child(argv: list[str]) -> int:
@@ -221,10 +198,10 @@ def child(argv: list[str]) -> int:
     out_path = os.environ["E2E_TIMES"]
     marks: dict = {"cli": time.time()}
     forwards = Forwards()
-    if "builtin" in argv:
-        hook_builtin(marks, forwards, "--runtime" not in argv)
+    if "--runtime" in argv:
+        hook_onnx(marks, forwards)
     else:
-        (hook_onnx if "--runtime" in argv else hook_torch)(marks, forwards)
+        (hook_builtin if "builtin" in argv else hook_torch)(marks, forwards)
     marks["hooked"] = time.time()
     from llmstudio.cli import main, process_main
 

@@ -194,7 +194,7 @@ def matmul_params(model) -> int:
 def sweep(backend, texts: list[str], sizes=(1, 4, 8, 16, 32, 64, 128), passes: int = 3) -> str:
     """rows/s of the backend alone (no project) over length-sorted texts, per batch size
     (the best of ``passes`` passes, the sizes interleaved)."""
-    from llmstudio.core.backends.hf.batching import TOKENS_PER_ROW
+    from llmstudio.core.backends.batching import TOKENS_PER_ROW
     from llmstudio.core.tasks import SentimentTask
 
     task = SentimentTask()
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     from transformers import pipeline
 
     from llmstudio.core.backends import make_backend
-    from llmstudio.core.backends.hf.batching import CPU_STREAMS, TOKENS_PER_ROW
+    from llmstudio.core.backends.batching import CPU_STREAMS, TOKENS_PER_ROW
     from llmstudio.core.corpus import read_table
     from llmstudio.core.project import Project
     from llmstudio.core.runner import run_job, run_results

@@ -154,9 +154,7 @@ def run_dataset(name, args, model, log):
     log(f"{name}: {len(texts):,} texts, frozen embeddings in {frozen.seconds:.1f} s")
 
     def embed_t(batch):
-        import torch
-
-        return torch.as_tensor(EmbeddingClassifier(model).embed_corpus(batch))
+        return EmbeddingClassifier(model).embed_corpus(batch)
 
     def add(method, shots, seed, n_texts, probs, truth, seconds):
         acc, f1 = scores(truth, probs)
@@ -180,7 +178,7 @@ def run_dataset(name, args, model, log):
     # zero-shot: the whole split is the corpus
     t = time.perf_counter()
     sim = LabelSimilarity(embed_t)
-    protos = sim.prototypes(tuple(labels)).numpy()
+    protos = sim.prototypes(tuple(labels))
     probs = np.exp(20 * frozen.emb @ protos.T)
     add(
         "label similarity",

@@ -16,8 +16,8 @@ import socket
 import pandas as pd
 import pytest
 
-from llmstudio.core.backends import BackendError, RowError, make_backend
-from llmstudio.core.backends.hf import batching, labels, loading, threads
+from llmstudio.core.backends import BackendError, RowError, batching, make_backend, threads
+from llmstudio.core.backends.hf import labels, loading
 from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.corpus import read_table
 from llmstudio.core.empty_texts import EMPTY_TEXT

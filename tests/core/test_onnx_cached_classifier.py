@@ -150,15 +150,15 @@ def test_an_export_without_its_bundle_loads_with_torch_and_keeps_one(tiny_models
     model = str(tiny_models.generic2)
     first = torch_loaded(model, "onnx")
     folder = first.onnx_file.parent.parent
-    (folder / bundle.FILE).unlink()  # an export made before bundles were kept
+    (folder / bundle.Bundle.FILE).unlink()  # an export made before bundles were kept
     assert cached_classifier(model, runtime="onnx") is None
     again = make_backend(f"hf:{model}", runtime="onnx")
     assert type(again) is TextClassificationBackend
-    assert (folder / bundle.FILE).is_file()
+    assert (folder / bundle.Bundle.FILE).is_file()
     assert isinstance(make_backend(f"hf:{model}", runtime="onnx"), OnnxTextClassifier)
     # A bundle from another version of llmstudio is not read.
-    data = json.loads((folder / bundle.FILE).read_text())
-    (folder / bundle.FILE).write_text(json.dumps({**data, "version": 0}))
+    data = json.loads((folder / bundle.Bundle.FILE).read_text())
+    (folder / bundle.Bundle.FILE).write_text(json.dumps({**data, "version": 0}))
     assert cached_classifier(model, runtime="onnx") is None
 
 
@@ -219,16 +219,16 @@ def test_many_texts_come_back_in_their_order(tiny_models, config, monkeypatch):
     model = str(tiny_models.generic3)
     want = torch_loaded(model, "onnx").annotate(TASK, texts)
     quick = make_backend(f"hf:{model}", runtime="onnx")
-    assert isinstance(quick, OnnxTextClassifier) and quick._streams == 2
+    assert isinstance(quick, OnnxTextClassifier) and quick.groups.streams == 2
     groups = 0
-    run = quick._run
+    run = quick.groups._run
 
     def counted(inputs):
         nonlocal groups
         groups += 1
         return run(inputs)
 
-    quick._run = counted
+    quick.groups._run = counted
     got = quick.annotate(TASK, texts)
     assert groups > 10
     assert [r["sentiment_label"] for r in got] == [r["sentiment_label"] for r in want]

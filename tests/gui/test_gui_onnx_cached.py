@@ -1,5 +1,6 @@
-"""In the window: an hf: classifier run with ONNX Runtime exports it once; the next run, in
-another project, starts from the cache without torch and gives the same table."""
+"""In the window: an hf: classifier (or the builtin model) run with ONNX Runtime exports it
+once; the next run, in another project, starts from the cache without torch and gives the
+same table."""
 
 from __future__ import annotations
 
@@ -42,5 +43,36 @@ def test_the_second_onnx_run_starts_from_the_cache_and_fills_the_same_table(
     window.resize(1200, 800)
     window.grab().save(str(tmp_path / "second_onnx_run.png"))
     assert loaded == ["TextClassificationBackend", OnnxTextClassifier.__name__]
+    assert tables[0] == tables[1]
+    assert set(tables[1]) <= {"negative", "neutral", "positive"}
+
+
+@pytest.mark.slow  # exports MiniLM (seconds)
+def test_the_builtin_models_second_onnx_run_starts_from_the_cache(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from llmstudio.core.backends.builtin import BuiltinBackend
+
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    loaded = []
+    real = BuiltinBackend.__init__
+
+    def init(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        loaded.append((type(self._model).__name__, self._model._torch_model is None))
+
+    monkeypatch.setattr(BuiltinBackend, "__init__", init)
+    tables = []
+    for name in ("first", "second"):
+        open_project(qtbot, window, make_project(tmp_path / f"{name}.llmstudio"))
+        job = window.runs.run(JobSpec(model="builtin", runtime="onnx"))
+        wait_job(qtbot, job)
+        assert job.state.status == "done"
+        assert job.state.progress.computed == job.state.progress.total > 0
+        tables.append(window.model.result("sentiment_label").tolist())
+    window.resize(1200, 800)
+    window.grab().save(str(tmp_path / "second_builtin_onnx_run.png"))
+    # the first run loaded MiniLM with torch to export it; the second never did
+    assert loaded == [("OnnxSentenceEncoder", False), ("OnnxSentenceEncoder", True)]
     assert tables[0] == tables[1]
     assert set(tables[1]) <= {"negative", "neutral", "positive"}

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from ..embedding.corpus import NOT_SEEN, CorpusClassifier
 from ..embedding.minilm import MODEL_ID, model_dir, model_hash
-from ..embedding.sentences import embed_texts, sentence_model_limit, sentence_model_tokens
+from ..embedding.sentences import (
+    embed_texts,
+    sentence_model_lengths,
+    sentence_model_limit,
+    sentence_model_tokens,
+)
 from ..embedding.similarity import SOFTMAX_SCALE, LabelSimilarity
 from ..embedding.stored import ProjectEmbeddings, model_key
 from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
+from .batching import TOKENS_PER_ROW, plan_by_tokens
 from .onnx_runtime import TORCH, check_runtime, runtime_fingerprint
 from .spec import BUILTIN
 
@@ -41,32 +47,36 @@ class BuiltinBackend(Backend):
     batch_size = 64
 
     def __init__(self, device: str | None = None, seed: int = 0, runtime: str | None = None):
-        from sentence_transformers import SentenceTransformer  # heavy; imported on use
-
-        from .device import best_device
-
         self.runtime = check_runtime(runtime)
         self.path = model_dir()
-        # ONNX Runtime's CPU build runs the exported model; torch only exports it.
-        self.device = "cpu" if self.runtime != TORCH else (device or best_device())
-        self._model = SentenceTransformer(str(self.path), device=self.device)
         self._hash = model_hash(self.path)
-        if self.runtime != TORCH:
-            import torch
+        if self.runtime == TORCH:
+            from .device import best_device
 
-            from .onnx_runtime.sessions import OnnxSentenceModel
+            self.device = device or best_device()
+            self._model = self._load_torch()
+        else:
+            # ONNX Runtime's CPU build runs the exported model; torch only exports it, once
+            # per model revision: later runs start from the cache without torch.
+            from .onnx_runtime.bundle import sentence_identity
+            from .onnx_runtime.sentence_encoder import cached_encoder, exported_encoder
 
-            self._model = OnnxSentenceModel(
-                self._model,
-                {"model": MODEL_ID, "revision": self._hash, "pipeline_task": "embeddings"},
-                self.runtime,
-                torch.get_num_threads(),
-            )
+            self.device = "cpu"
+            identity = sentence_identity(MODEL_ID, self._hash)
+            self._model = cached_encoder(
+                identity, self.runtime, self._load_torch
+            ) or exported_encoder(self._load_torch(), identity, self.runtime)
         self._similarity = LabelSimilarity(self.embed)
         self.seed = seed
         self._corpus = CorpusClassifier(
             self._model, self.batch_size, "the builtin classifier", seed
         )
+
+    def _load_torch(self):
+        """The bundled MiniLM as a SentenceTransformer (torch)."""
+        from sentence_transformers import SentenceTransformer  # heavy; imported on use
+
+        return SentenceTransformer(str(self.path), device=self.device)
 
     def fingerprint(self) -> dict:
         return {
@@ -103,8 +113,17 @@ class BuiltinBackend(Backend):
     def count_tokens(self, texts: list[str]) -> list[int]:
         return sentence_model_tokens(self._model, texts)
 
+    def plan_batches(self, texts: list[str]) -> list[list[int]] | None:
+        """On the CPU: texts sorted by tokens, in batches of ``batch_size * TOKENS_PER_ROW``
+        padded tokens, as the ``hf`` classifiers' (sorted by characters, a batch of tweets
+        pads to its one text of emoji and URLs)."""
+        if not texts or self.device != "cpu":
+            return None
+        lengths = sentence_model_lengths(self._model, texts)
+        return plan_by_tokens(lengths, self.batch_size * TOKENS_PER_ROW)
+
     def embed(self, texts: list[str]):
-        """Unit-length embeddings (a torch tensor, one row per text)."""
+        """Unit-length embeddings (numpy float32, one row per text)."""
         return embed_texts(self._model, texts, self.batch_size)
 
     def _label_prototypes(self, labels: tuple[str, ...]):
@@ -116,3 +135,9 @@ class BuiltinBackend(Backend):
                 RowError(NOT_SEEN) if r is None else r for r in self._corpus.annotate(task, texts)
             ]
         return self._similarity.annotate(task, texts)
+
+    def close(self) -> None:
+        from .onnx_runtime.sentence_encoder import OnnxSentenceEncoder
+
+        if isinstance(self._model, OnnxSentenceEncoder):  # its CPU streams' threads
+            self._model.close()

@@ -259,7 +259,6 @@ class EmbeddingClassifier:
         ``span=None`` (a few short texts: labels, examples): Cancel only, no progress.
         ``keep(positions, vectors)`` is called after each chunk (the project's store)."""
         import numpy as np
-        import torch
 
         texts = [t if isinstance(t, str) else "" for t in texts]
         n = len(texts)
@@ -278,14 +277,14 @@ class EmbeddingClassifier:
             else:
                 self._report(lo + (hi - lo) * start / max(n, 1), f"{message} ({start:,}/{n:,})")
             idx = order[start : start + chunk]
-            with torch.inference_mode():
-                emb = model.encode(
-                    [texts[i] for i in idx],
-                    batch_size=encode_batch(model, self.batch_size),
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
+            # encode runs under torch's inference mode itself (or without torch at all)
+            emb = model.encode(
+                [texts[i] for i in idx],
+                batch_size=encode_batch(model, self.batch_size),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
             out[idx] = emb
             if keep is not None:
                 keep(idx, emb)

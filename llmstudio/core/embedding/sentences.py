@@ -18,30 +18,41 @@ def encode_batch(model, batch_size: int) -> int:
 
 
 def embed_texts(model, texts: list[str], batch_size: int):
-    """Unit-length embeddings of ``texts`` by a SentenceTransformer (a torch tensor, one row
-    per text)."""
-    import torch
-
-    with torch.inference_mode():
-        return model.encode(
-            texts,
-            batch_size=encode_batch(model, batch_size),
-            convert_to_tensor=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
+    """Unit-length embeddings of ``texts`` by a SentenceTransformer, or anything that
+    answers ``encode`` as one does (ONNX Runtime's encoder): numpy float32, one row per
+    text. (``encode`` runs under torch's inference mode itself.)"""
+    return model.encode(
+        texts,
+        batch_size=encode_batch(model, batch_size),
+        convert_to_numpy=True,
+        normalize_embeddings=True,
+        show_progress_bar=False,
+    )
 
 
 def sentence_model_limit(model) -> int:
     """Tokens of text a SentenceTransformer reads at once: its ``max_seq_length`` less
-    the special tokens its tokenizer adds ([CLS] and [SEP] for MiniLM: 256 - 2)."""
+    the special tokens its tokenizer adds ([CLS] and [SEP] for MiniLM: 256 - 2). An
+    encoder run without transformers (ONNX Runtime's) says so itself (``text_limit``)."""
+    if hasattr(model, "text_limit"):
+        return model.text_limit()
     return int(model.max_seq_length) - model.tokenizer.num_special_tokens_to_add(pair=False)
 
 
 def sentence_model_tokens(model, texts: list[str]) -> list[int]:
     """Each text's tokens by a SentenceTransformer's tokenizer, untruncated, without
-    special tokens."""
+    special tokens (an encoder run without transformers counts them: ``token_counts``)."""
     if not texts:
         return []
+    if hasattr(model, "token_counts"):
+        return model.token_counts(texts)
     ids = model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
     return [len(x) for x in ids]
+
+
+def sentence_model_lengths(model, texts: list[str]) -> list[int]:
+    """Each text's tokens as the model reads it: truncated to ``max_seq_length``, special
+    tokens included (what a batch of it pads to)."""
+    limit = sentence_model_limit(model)
+    special = int(model.max_seq_length) - limit
+    return [min(n, limit) + special for n in sentence_model_tokens(model, texts)]

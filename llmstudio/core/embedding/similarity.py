@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from ..tasks.base import Task
 
 SOFTMAX_SCALE = 20.0  # cosine similarities differ by hundredths; scale before the softmax
@@ -18,7 +20,8 @@ class LabelSimilarity:
     """Zero-shot labels from any sentence-embedding function: the builtin backend and the
     ``hf`` backend's embedding-only models share it.
 
-    ``embed(texts)`` returns unit-length embeddings (a torch tensor, one row per text).
+    ``embed(texts)`` returns unit-length embeddings (numpy, one row per text). numpy,
+    not torch: ONNX Runtime's runs of the builtin model never import torch.
     """
 
     method = "label-description similarity v1"
@@ -35,13 +38,11 @@ class LabelSimilarity:
         descriptions = descriptions or {}
         key = (labels, json.dumps(descriptions, sort_keys=True))
         if key not in self._prototypes:
-            import torch
-
             rows = []
             for label in labels:
                 sentences = descriptions.get(label) or [f"This text is {label}."]
-                rows.append(torch.nn.functional.normalize(self.embed(sentences).mean(0), dim=0))
-            self._prototypes[key] = torch.stack(rows)
+                rows.append(_unit(np.asarray(self.embed(sentences), dtype=np.float32).mean(0)))
+            self._prototypes[key] = np.stack(rows)
         return self._prototypes[key]
 
     def annotate(self, task: Task, texts: list[str]) -> list[dict]:
@@ -53,9 +54,14 @@ class LabelSimilarity:
         self, labels: tuple[str, ...], texts: list[str], descriptions: dict | None = None
     ) -> list[dict[str, float]]:
         """``{label: probability}`` per text (a softmax over scaled cosine similarities)."""
-        import torch
-
         prototypes = self.prototypes(labels, descriptions)
-        sims = self.embed(texts) @ prototypes.T
-        probs = torch.softmax(sims * self.scale, dim=1).cpu().tolist()
+        sims = np.asarray(self.embed(texts), dtype=np.float32) @ prototypes.T
+        z = sims * np.float32(self.scale)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        probs = (e / e.sum(axis=1, keepdims=True)).tolist()
         return [dict(zip(labels, p, strict=True)) for p in probs]
+
+
+def _unit(v):
+    """``v`` scaled to length 1 (as torch's ``normalize``: a zero vector stays zero)."""
+    return v / max(float(np.linalg.norm(v)), 1e-12)

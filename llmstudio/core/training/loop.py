@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backends.device import best_device
-from ..backends.hf.threads import configure_cpu_threads
+from ..backends.threads import configure_cpu_threads
 from ..errors import TrainingError
 from ..progress import Monitor
 from .settings import BaseModel, TrainSettings

@@ -30,10 +30,10 @@ Local inference runs under ``torch.inference_mode()`` on the device
 truncated to the model's maximum length. A classifier plans the runner's batches itself
 (:meth:`.classify.TextClassificationBackend.plan_batches`): rows sorted by token length,
 and on the CPU cut by a token budget rather than a row count
-(:func:`.batching.token_batches`), so that short texts go in bigger batches and little
+(:func:`..batching.token_batches`), so that short texts go in bigger batches and little
 time goes into padding. On the CPU torch uses one thread per physical core
-(:func:`.threads.configure_cpu_threads`), and a batch runs as ``CPU_STREAMS`` concurrent
-streams that share those threads (:func:`.batching.split_even`). ``trust_remote_code``
+(:func:`..threads.configure_cpu_threads`), and a batch runs as ``CPU_STREAMS`` concurrent
+streams that share those threads (:func:`..batching.split_even`). ``trust_remote_code``
 stays off unless the user turns it on for a model they trust.
 
 Hub ids load from the local Hugging Face cache when they are there; otherwise they are
@@ -45,14 +45,14 @@ from __future__ import annotations
 
 from ..device import best_device
 from ..onnx_runtime import TORCH, check_runtime
+from ..threads import configure_cpu_threads
 from .base import HFBackend
 from .classify import TextClassificationBackend
 from .classify_onnx import cached_classifier
-from .embeddings import EmbeddingsBackend
+from .embeddings import EmbeddingsBackend, cached_embeddings
 from .generate import GenerationBackend
 from .loading import locate, pipeline_of
 from .text2text import Text2TextBackend
-from .threads import configure_cpu_threads
 from .zero_shot import ZeroShotBackend
 
 # One class per pipeline, by the pipeline's name (loading.PIPELINE_TASKS' values).
@@ -98,6 +98,15 @@ def load(
             batch_size=batch_size,
             label_map=label_map,
         )
+        if quick is None:
+            quick = cached_embeddings(
+                model,
+                runtime=runtime,
+                revision=revision,
+                trust_remote_code=trust_remote_code,
+                pipeline_task=pipeline_task,
+                batch_size=batch_size,
+            )
         if quick is not None:  # exported before: no torch to import, no model to load
             return quick
     device = device or best_device()

@@ -169,15 +169,9 @@ class HFBackend(Backend):
         itself, except for a classifier run from the ONNX cache alone."""
         return self
 
-    def _onnx_identity(self) -> dict:
-        """What names this model's exported graph in the ONNX cache: its id and revision
-        (or weights hash), and the pipeline."""
-        model_id, revision = self.source.identity()
-        return {"model": model_id, "revision": revision, "pipeline_task": self.pipeline_task}
-
     def _onnx_threads(self) -> int:
         """ONNX Runtime's threads per run: torch's share of each CPU stream."""
-        from .batching import CPU_STREAMS
+        from ..batching import CPU_STREAMS
 
         return max(1, self._torch.get_num_threads() // CPU_STREAMS)
 

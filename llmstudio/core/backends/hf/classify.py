@@ -7,7 +7,7 @@ from __future__ import annotations
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import BackendError, RowError
-from .batching import TOKENS_PER_ROW, token_batches
+from ..batching import TOKENS_PER_ROW, plan_by_tokens
 from .encoder import SequenceClassifierBackend
 from .labels import LABEL_MAPPING_VERSION, map_labels
 from .loading import TEXT_CLASSIFICATION
@@ -70,12 +70,10 @@ class TextClassificationBackend(SequenceClassifierBackend):
         return self._plan(self._token_lengths(texts))
 
     def _plan(self, lengths: list[int]) -> list[list[int]]:
-        order = sorted(range(len(lengths)), key=lengths.__getitem__)
         if self.device == "cpu":
-            runs = token_batches([lengths[i] for i in order], self.batch_size * TOKENS_PER_ROW)
-        else:
-            runs = [(a, a + self.batch_size) for a in range(0, len(order), self.batch_size)]
-        return [order[a:b] for a, b in runs]
+            return plan_by_tokens(lengths, self.batch_size * TOKENS_PER_ROW)
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        return [order[a : a + self.batch_size] for a in range(0, len(order), self.batch_size)]
 
     def _sigmoid(self) -> bool:
         """As the text-classification pipeline does: sigmoid for multi-label or one-logit

@@ -15,21 +15,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
-
+from ..batching import TOKENS_PER_ROW, plan_by_tokens
 from ..onnx_runtime import TORCH
 from ..onnx_runtime.bundle import Bundle, cached, classifier_identity, forget
 from ..onnx_runtime.choice import PRECISION
-from .batching import CPU_STREAMS, TOKENS_PER_ROW, token_batches
+from ..onnx_runtime.groups import TokenGroups
 from .classify import TextClassificationBackend, probabilities
 from .loading import PIPELINE_TASKS, TEXT_CLASSIFICATION, Source, config_pipeline, find
-from .threads import cpu_threads
 
 log = logging.getLogger("llmstudio.onnx")
-
-# Padded tokens in one ONNX Runtime call: 512-1,024 ran MiniLM fastest on a 2-core CPU
-# (2,048: 6% slower, 4,096: 20%, 8,192: 40%; the activations leave the caches).
-GROUP_TOKENS = 512
 
 
 def cached_classifier(
@@ -71,7 +65,7 @@ def cached_classifier(
 class OnnxTextClassifier(TextClassificationBackend):
     """:class:`TextClassificationBackend` over a cached ONNX export: the same planning,
     label mapping and answers, its logits from ONNX Runtime and its tokens from the
-    ``tokenizers`` library, without torch."""
+    ``tokenizers`` library, without torch (:class:`~..onnx_runtime.groups.TokenGroups`)."""
 
     def __init__(
         self,
@@ -85,28 +79,25 @@ class OnnxTextClassifier(TextClassificationBackend):
         runtime: str,
     ):
         # Not HFBackend.__init__, which imports torch and loads the model with it.
-        from tokenizers import Tokenizer
-
-        from ..onnx_runtime.sessions import session
-
         self._take(source, "cpu", batch_size, label_map, runtime)
         self.bundle = bundle
         self.model_labels = list(bundle.model_labels)
         self.max_length = int(bundle.max_length)
-        text = Path(tokenizer_file).read_text(encoding="utf-8")
-        # As transformers calls it: truncated to the model's length, padded per batch here.
-        self.tokenizer = Tokenizer.from_str(text)
-        self.tokenizer.enable_truncation(self.max_length)
-        self._whole = Tokenizer.from_str(text)  # count_tokens: whole texts, no special tokens
-        cores = cpu_threads()
-        self._streams = max(1, min(CPU_STREAMS, cores))
-        self._file = Path(model_file)
-        self.model = session(model_file, max(1, cores // self._streams))
+        self.groups = TokenGroups(
+            model_file,
+            tokenizer_file,
+            inputs=bundle.inputs,
+            max_length=self.max_length,
+            special=bundle.special_single,
+            pad_token_id=bundle.pad_token_id,
+            pad_left=bundle.pad_left,
+        )
+        self.model = self.groups.session
         self._settle(batch_size)
 
     @property
     def onnx_file(self) -> Path:
-        return self._file
+        return self.groups.file
 
     def with_torch(self) -> TextClassificationBackend:
         """The same model loaded with torch (integrated gradients need its gradients)."""
@@ -132,11 +123,10 @@ class OnnxTextClassifier(TextClassificationBackend):
         return self.max_length - self.bundle.special_single
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        encoded = self._whole.encode_batch(list(texts), add_special_tokens=False)
-        return [len(e.ids) for e in encoded]
+        return self.groups.count(texts)
 
     def _token_lengths(self, *texts: list[str], truncation="longest_first") -> list[int]:
-        return [len(e.ids) for e in self.tokenizer.encode_batch(list(texts[0]))]
+        return self.groups.lengths(texts[0])
 
     def _sigmoid(self) -> bool:
         head = self.bundle
@@ -148,56 +138,14 @@ class OnnxTextClassifier(TextClassificationBackend):
     def _plan(self, lengths: list[int]) -> list[list[int]]:
         """Texts sorted by tokens in batches of ``batch_size * TOKENS_PER_ROW`` padded
         tokens a CPU stream (the torch plan's budget for the whole batch): by default 4
-        groups of :data:`GROUP_TOKENS` a stream, which the streams take as they free up,
-        so a batch ends with at most one group's wait for the slower stream."""
-        order = sorted(range(len(lengths)), key=lengths.__getitem__)
-        budget = self.batch_size * TOKENS_PER_ROW * self._streams
-        runs = token_batches([lengths[i] for i in order], budget)
-        return [order[a:b] for a, b in runs]
+        groups of ``GROUP_TOKENS`` a stream, which the streams take as they free up, so a
+        batch ends with at most one group's wait for the slower stream."""
+        return plan_by_tokens(lengths, self.batch_size * TOKENS_PER_ROW * self.groups.streams)
 
     def _forward(self, *texts, truncation="longest_first", lengths: list[int] | None = None):
-        """Float32 logits in input order (numpy): the texts sorted by tokens and cut into
-        groups of about :data:`GROUP_TOKENS` padded tokens, which the CPU streams take
-        in turn, longest first, each as soon as it is free."""
-        rows = list(texts[0])
-        if lengths is None:
-            lengths = self._token_lengths(rows)
-        order = sorted(range(len(rows)), key=lengths.__getitem__)
-        padded = token_batches([lengths[i] for i in order], GROUP_TOKENS)
-        groups = [[rows[i] for i in order[a:b]] for a, b in padded]
-        if len(groups) == 1 or self._streams == 1:
-            parts = [self._group_logits(group) for group in groups]
-        else:
-            pool = self._cpu_pool()
-            # Biggest first (rows x longest), so that the last to start are the quickest.
-            size = [(b - a) * lengths[order[b - 1]] for a, b in padded]
-            biggest = sorted(range(len(groups)), key=lambda k: -size[k])
-            jobs = {k: pool.submit(self._group_logits, groups[k]) for k in biggest}
-            parts = [jobs[k].result() for k in range(len(groups))]
-        logits = np.concatenate(parts)
-        out = np.empty_like(logits)
-        out[np.asarray(order, dtype=np.int64)] = logits
-        return out
+        """Float32 logits in input order (numpy)."""
+        return self.groups.run(list(texts[0]), lengths)
 
-    def _group_logits(self, texts: list[str]):
-        return self._run(self._inputs(texts))
-
-    def _inputs(self, texts: list[str]) -> dict:
-        """The graph's inputs for ``texts``: padded to the longest, as int64."""
-        encoded = self.tokenizer.encode_batch(texts)
-        width = max(len(e.ids) for e in encoded)
-        ids = np.full((len(texts), width), self.bundle.pad_token_id, dtype=np.int64)
-        mask = np.zeros((len(texts), width), dtype=np.int64)
-        types = np.zeros((len(texts), width), dtype=np.int64)
-        for row, e in enumerate(encoded):
-            n = len(e.ids)
-            span = slice(width - n, width) if self.bundle.pad_left else slice(0, n)
-            ids[row, span] = e.ids
-            mask[row, span] = 1
-            types[row, span] = e.type_ids
-        offered = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        return {name: offered[name] for name in self.bundle.inputs}
-
-    def _run(self, inputs: dict):
-        """The graph's logits for one padded batch."""
-        return self.model.run(None, inputs)[0]
+    def close(self) -> None:
+        self.groups.close()
+        super().close()

@@ -7,16 +7,22 @@ over the whole corpus (self-training, fine-tuning)."""
 from __future__ import annotations
 
 from ...embedding.corpus import NOT_SEEN, CorpusClassifier
-from ...embedding.sentences import embed_texts, sentence_model_limit, sentence_model_tokens
+from ...embedding.sentences import (
+    embed_texts,
+    sentence_model_lengths,
+    sentence_model_limit,
+    sentence_model_tokens,
+)
 from ...embedding.similarity import LabelSimilarity
 from ...embedding.stored import ProjectEmbeddings, model_key
 from ...progress import Monitor
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import RowError
+from ..batching import TOKENS_PER_ROW, plan_by_tokens
 from ..onnx_runtime import TORCH, runtime_fingerprint
 from .base import HFBackend
-from .loading import EMBEDDINGS
+from .loading import EMBEDDINGS, PIPELINE_TASKS, Source, config_pipeline, find
 
 
 class EmbeddingsBackend(HFBackend):
@@ -26,23 +32,19 @@ class EmbeddingsBackend(HFBackend):
     onnx_ready = True
 
     def _load(self, source: str) -> None:
-        from sentence_transformers import SentenceTransformer
-
-        # A sentence-transformers folder brings its own pooling; a bare encoder gets mean
-        # pooling (sentence-transformers' default for a plain transformers model).
-        self.model = SentenceTransformer(
-            source,
-            device=self.device,
-            trust_remote_code=self.trust_remote_code,
-            revision=self._load_kwargs.get("revision"),
-            local_files_only=bool(self._load_kwargs.get("local_files_only")),
-        )
+        model = sentence_transformer(self.source, self.device)
         if self.runtime != TORCH:
-            from ..onnx_runtime.sessions import OnnxSentenceModel
+            from ..onnx_runtime.bundle import sentence_identity
+            from ..onnx_runtime.sentence_encoder import exported_encoder
 
-            self.model = OnnxSentenceModel(
-                self.model, self._onnx_identity(), self.runtime, self._onnx_threads()
+            model = exported_encoder(
+                model, sentence_identity(*self.source.identity()), self.runtime
             )
+        self._use(model)
+
+    def _use(self, model) -> None:
+        """Answer with ``model``: a SentenceTransformer, or ONNX Runtime's encoder."""
+        self.model = model
         self._similarity = LabelSimilarity(
             lambda texts: embed_texts(self.model, texts, self.batch_size)
         )
@@ -91,6 +93,78 @@ class EmbeddingsBackend(HFBackend):
     def count_tokens(self, texts: list[str]) -> list[int]:
         return sentence_model_tokens(self.model, texts) if texts else []
 
+    def plan_batches(self, texts: list[str]) -> list[list[int]] | None:
+        """On the CPU: texts sorted by tokens, in batches of ``batch_size * TOKENS_PER_ROW``
+        padded tokens, as the classifiers'."""
+        if not texts or self.device != "cpu":
+            return None
+        lengths = sentence_model_lengths(self.model, texts)
+        return plan_by_tokens(lengths, self.batch_size * TOKENS_PER_ROW)
+
     def close(self) -> None:
+        from ..onnx_runtime.sentence_encoder import OnnxSentenceEncoder
+
+        if isinstance(self.model, OnnxSentenceEncoder):  # its CPU streams' threads
+            self.model.close()
         super().close()
         self._corpus.model = None
+
+
+def sentence_transformer(source: Source, device: str):
+    """The model ``source`` names, loaded with sentence-transformers (torch)."""
+    from sentence_transformers import SentenceTransformer
+
+    # A sentence-transformers folder brings its own pooling; a bare encoder gets mean
+    # pooling (sentence-transformers' default for a plain transformers model).
+    return SentenceTransformer(
+        source.path,
+        device=device,
+        trust_remote_code=source.trust_remote_code,
+        revision=source.load_kwargs.get("revision"),
+        local_files_only=bool(source.load_kwargs.get("local_files_only")),
+    )
+
+
+class CachedEmbeddings(EmbeddingsBackend):
+    """An embedding model run from its ONNX export and bundle alone (``encoder``): neither
+    torch nor transformers nor sentence-transformers imported (fine-tuning on coded
+    examples loads the torch model then). The same answers and fingerprint as the
+    torch-loaded ONNX run."""
+
+    def __init__(self, source: Source, encoder, *, batch_size: int | None, runtime: str):
+        # Not HFBackend.__init__, which imports torch and loads the model with it.
+        self._take(source, "cpu", batch_size, None, runtime)
+        self._use(encoder)
+        self._settle(batch_size)
+
+
+def cached_embeddings(
+    model: str,
+    *,
+    runtime: str,
+    revision: str | None = None,
+    trust_remote_code: bool = False,
+    pipeline_task: str | None = None,
+    batch_size: int | None = None,
+) -> EmbeddingsBackend | None:
+    """The embedding model ``model`` run from the ONNX cache, when it is one and its export
+    (in ``runtime``'s precision) and bundle are there; None otherwise (the caller loads it
+    with torch, which exports it and keeps the bundle)."""
+    from ..onnx_runtime.bundle import sentence_identity
+    from ..onnx_runtime.sentence_encoder import cached_encoder
+
+    if runtime == TORCH:
+        return None
+    if pipeline_task is not None and PIPELINE_TASKS.get(pipeline_task) != EMBEDDINGS:
+        return None
+    source = find(model, revision=revision, trust_remote_code=trust_remote_code)
+    if pipeline_task is None and config_pipeline(source.path) != EMBEDDINGS:
+        return None
+    encoder = cached_encoder(
+        sentence_identity(*source.identity()),
+        runtime,
+        lambda: sentence_transformer(source, "cpu"),
+    )
+    if encoder is None:
+        return None
+    return CachedEmbeddings(source, encoder, batch_size=batch_size, runtime=runtime)

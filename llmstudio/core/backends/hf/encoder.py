@@ -7,9 +7,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from ...errors import BackendError
+from ..batching import CPU_STREAMS, length_groups, split_even
 from ..onnx_runtime import TORCH
 from .base import HFBackend
-from .batching import CPU_STREAMS, length_groups, split_even
 
 
 def refuse_missing_weights(model_name: str, missing) -> None:

@@ -33,6 +33,13 @@ def token_batches(lengths: list[int], budget: int) -> list[tuple[int, int]]:
     return runs
 
 
+def plan_by_tokens(lengths: list[int], budget: int) -> list[list[int]]:
+    """Indices of ``lengths`` sorted by length, in batches of at most ``budget`` padded
+    tokens (:func:`token_batches`): a runner's batches for a model that counts tokens."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    return [order[a:b] for a, b in token_batches([lengths[i] for i in order], budget)]
+
+
 def split_even(lengths: list[int], parts: int) -> list[tuple[int, int]]:
     """Cut ``lengths`` into at most ``parts`` contiguous non-empty runs of about equal
     sums (the work of each concurrent stream)."""

@@ -1,0 +1,140 @@
+"""An exported encoder run over many texts as the CPU runs it fastest, without torch or
+transformers: the model's own ``tokenizer.json`` (the ``tokenizers`` library, the Rust
+tokenizer transformers' fast tokenizers call), the texts sorted by tokens and padded in
+groups of at most :data:`GROUP_TOKENS`, which :data:`~..batching.CPU_STREAMS` streams of
+ONNX Runtime take in turn, each as soon as it is free.
+
+What a cached classifier (``hf/classify_onnx``) and a cached sentence-embedding model
+(:mod:`.sentence_encoder`) share: only what they read of a group's output differs."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ..batching import CPU_STREAMS, token_batches
+from ..threads import cpu_threads
+
+# Padded tokens in one ONNX Runtime call: 512-1,024 ran MiniLM fastest on a 2-core CPU
+# (2,048: 6% slower, 4,096: 20%, 8,192: 40%; the activations leave the caches).
+GROUP_TOKENS = 512
+# Texts whose token counts are remembered (a dict entry each: about 10 MB at this size).
+MEMO_TEXTS = 100_000
+
+
+class TokenGroups:
+    """The ONNX graph ``model_file`` over texts tokenised by ``tokenizer_file``: truncated
+    to ``max_length`` tokens (the ``special`` tokens added to a text included), padded
+    with ``pad_token_id`` on the left or right, the graph's ``inputs`` (names) as int64."""
+
+    def __init__(
+        self,
+        model_file: Path,
+        tokenizer_file: Path,
+        *,
+        inputs: list[str],
+        max_length: int,
+        special: int,
+        pad_token_id: int,
+        pad_left: bool = False,
+    ):
+        from tokenizers import Tokenizer
+
+        from .sessions import session
+
+        text = Path(tokenizer_file).read_text(encoding="utf-8")
+        self.tokenizer = Tokenizer.from_str(text)
+        self.tokenizer.enable_truncation(int(max_length))
+        self._whole = Tokenizer.from_str(text)  # whole texts, for counting
+        self.inputs = list(inputs)
+        self.max_length, self.special = int(max_length), int(special)
+        self._counts: dict[str, int] = {}
+        self.pad_token_id = int(pad_token_id)
+        self.pad_left = bool(pad_left)
+        self.file = Path(model_file)
+        cores = cpu_threads()
+        self.streams = max(1, min(CPU_STREAMS, cores))
+        self.session = session(model_file, max(1, cores // self.streams))
+        self._pool: ThreadPoolExecutor | None = None
+
+    def lengths(self, texts: list[str]) -> list[int]:
+        """Each text's tokens as the graph reads it: truncated, special tokens included."""
+        room = self.max_length - self.special
+        return [min(n, room) + self.special for n in self.count(texts)]
+
+    def count(self, texts: list[str]) -> list[int]:
+        """Each whole text's tokens, untruncated, without special tokens; remembered, since
+        a run asks them of every text three times (its plan, the long-text check and the
+        batch's groups), and each tokenising is time the CPU streams wait."""
+        memo = self._counts
+        todo = [t for t in dict.fromkeys(texts) if t not in memo]
+        if todo:
+            if len(memo) + len(todo) > MEMO_TEXTS:
+                memo.clear()
+            encoded = self._whole.encode_batch(todo, add_special_tokens=False)
+            memo.update((t, len(e.ids)) for t, e in zip(todo, encoded, strict=True))
+            if len(memo) > MEMO_TEXTS:  # one call of more texts than that: not kept
+                counts = {t: memo[t] for t in texts}
+                memo.clear()
+                return [counts[t] for t in texts]
+        return [memo[t] for t in texts]
+
+    def run(self, texts: list[str], lengths: list[int] | None = None) -> np.ndarray:
+        """The graph's output for ``texts``, one row each, in input order: the texts sorted
+        by tokens and cut into groups of about :data:`GROUP_TOKENS` padded tokens, which
+        the streams take biggest first, so that the last to start are the quickest; each
+        group is tokenised by the stream that runs it, beside the other's forward."""
+        rows = list(texts)
+        if lengths is None:
+            lengths = self.lengths(rows)
+        order = sorted(range(len(rows)), key=lengths.__getitem__)
+        padded = token_batches([lengths[i] for i in order], GROUP_TOKENS)
+        groups = [[rows[i] for i in order[a:b]] for a, b in padded]
+        if len(groups) == 1 or self.streams == 1:
+            parts = [self.group(group) for group in groups]
+        else:
+            size = [(b - a) * lengths[order[b - 1]] for a, b in padded]
+            biggest = sorted(range(len(groups)), key=lambda k: -size[k])
+            pool = self._cpu_pool()
+            jobs = {k: pool.submit(self.group, groups[k]) for k in biggest}
+            parts = [jobs[k].result() for k in range(len(groups))]
+        out = np.concatenate(parts)
+        back = np.empty_like(out)
+        back[np.asarray(order, dtype=np.int64)] = out
+        return back
+
+    def group(self, texts: list[str]) -> np.ndarray:
+        """The graph's output for one padded group."""
+        return self._run(self.encode(texts))
+
+    def encode(self, texts: list[str]) -> dict:
+        """The graph's inputs for ``texts``: padded to the longest, as int64."""
+        encoded = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encoded)
+        ids = np.full((len(texts), width), self.pad_token_id, dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        types = np.zeros((len(texts), width), dtype=np.int64)
+        for row, e in enumerate(encoded):
+            n = len(e.ids)
+            span = slice(width - n, width) if self.pad_left else slice(0, n)
+            ids[row, span] = e.ids
+            mask[row, span] = 1
+            types[row, span] = e.type_ids
+        offered = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        return {name: offered[name] for name in self.inputs}
+
+    def _run(self, inputs: dict) -> np.ndarray:
+        """The graph's first output for one padded batch."""
+        return self.session.run(None, inputs)[0]
+
+    def _cpu_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.streams, thread_name_prefix="llmstudio-onnx")
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None

@@ -1,0 +1,209 @@
+"""A sentence-embedding model (the builtin MiniLM, an ``hf:`` embedding model) run by ONNX
+Runtime: :class:`OnnxSentenceEncoder` answers what llmstudio asks of a SentenceTransformer
+(``encode``, ``max_seq_length``, the dimension, token counts) from the exported graph (the
+whole module chain, pooling included) and its bundle (:mod:`.bundle`).
+
+The first ONNX run of a model loads it with torch, exports it and keeps the bundle
+(:func:`exported_encoder`); every later run, in any process, starts from the cache alone
+(:func:`cached_encoder`) with neither torch nor transformers nor sentence-transformers
+imported: 0.3 s where they took about 5 s (issue 23, item 1). Both encode through
+:class:`~.groups.TokenGroups` (groups of padded tokens on the CPU streams), so their
+vectors are the same and so are their runs' fingerprints.
+
+ONNX Runtime does not train: fine-tuning on coded examples takes a copy of the torch model,
+which a cached encoder loads then (``load_torch``)."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import BackendError
+from . import bundle as bundles
+from .bundle import SentenceBundle
+from .choice import PRECISION
+from .export import export_module, exported
+from .groups import TokenGroups
+
+log = logging.getLogger("llmstudio.onnx")
+
+
+class OnnxSentenceEncoder:
+    """A sentence-embedding model's vectors by ONNX Runtime, from its export and bundle."""
+
+    device = "cpu"
+
+    def __init__(
+        self,
+        bundle: SentenceBundle,
+        tokenizer_file: Path,
+        model_file: Path,
+        runtime: str,
+        load_torch: Callable[[], object],
+        torch_model=None,
+    ):
+        self.bundle = bundle
+        self.runtime = runtime
+        self.precision = PRECISION[runtime]
+        self.path = Path(model_file)
+        self.max_seq_length = int(bundle.max_seq_length)
+        self.groups = TokenGroups(
+            model_file,
+            tokenizer_file,
+            inputs=bundle.inputs,
+            max_length=self.max_seq_length,
+            special=bundle.special_single,
+            pad_token_id=bundle.pad_token_id,
+            pad_left=bundle.pad_left,
+        )
+        self._load_torch = load_torch
+        self._torch_model = torch_model
+
+    @property
+    def torch_model(self):
+        """The model loaded with torch (on first use: only fine-tuning needs it)."""
+        if self._torch_model is None:
+            self._torch_model = self._load_torch()
+        return self._torch_model
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return int(self.bundle.dimension)
+
+    get_embedding_dimension = get_sentence_embedding_dimension
+
+    def text_limit(self) -> int:
+        """Tokens of text read at once: ``max_seq_length`` less the special tokens."""
+        return self.max_seq_length - int(self.bundle.special_single)
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Each whole text's tokens, untruncated, without special tokens."""
+        return self.groups.count(texts)
+
+    def __deepcopy__(self, memo):
+        # Fine-tuning on coded examples trains a copy: ONNX Runtime cannot train, so the
+        # copy is the torch model (its answers then come from torch, float32).
+        return copy.deepcopy(self.torch_model, memo)
+
+    def encode(
+        self,
+        sentences,
+        batch_size: int = 32,
+        normalize_embeddings: bool = False,
+        convert_to_tensor: bool = False,
+        convert_to_numpy: bool = True,
+        show_progress_bar: bool = False,
+        **_ignored,
+    ):
+        """Embeddings of ``sentences`` (a str or a list) as SentenceTransformer.encode
+        gives them: in input order, optionally unit length, numpy (a torch tensor with
+        ``convert_to_tensor``). ``batch_size`` is not used: the texts go in groups of
+        padded tokens (:class:`~.groups.TokenGroups`), the CPU's best size whatever the
+        caller asks."""
+        single = isinstance(sentences, str)
+        texts = [sentences] if single else list(sentences)
+        if texts:
+            out = self.groups.run(texts).astype(np.float32, copy=False)
+        else:
+            out = np.zeros((0, self.get_sentence_embedding_dimension()), dtype=np.float32)
+        if normalize_embeddings:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            out = out / np.maximum(norms, 1e-12)
+        if single:
+            out = out[0]
+        if convert_to_tensor:
+            import torch
+
+            return torch.from_numpy(np.ascontiguousarray(out))
+        return out
+
+    def close(self) -> None:
+        self.groups.close()
+
+
+def cached_encoder(
+    identity: dict, runtime: str, load_torch: Callable[[], object]
+) -> OnnxSentenceEncoder | None:
+    """The model ``identity`` names (:func:`.bundle.sentence_identity`) from the ONNX cache,
+    when its export in ``runtime``'s precision and its bundle are there; None otherwise
+    (the caller loads it with torch: :func:`exported_encoder`)."""
+    found = bundles.cached(identity, PRECISION[runtime], SentenceBundle)
+    if found is None:
+        return None
+    try:
+        return OnnxSentenceEncoder(*found, runtime, load_torch)
+    except Exception as exc:  # a damaged cache file: the torch load makes it again
+        log.warning(
+            "the cached ONNX files of %s could not be read (%s); loading it anew",
+            identity.get("model"),
+            exc,
+        )
+        bundles.forget(found[1].parent)
+        return None
+
+
+def _features(st, texts: list[str]) -> dict:
+    # sentence-transformers 6 renamed tokenize (kept, deprecated) to preprocess.
+    return (getattr(st, "preprocess", None) or st.tokenize)(texts)
+
+
+def _sentence_module(st):
+    import torch
+
+    class SentenceEmbedding(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.st = st
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            features = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                features["token_type_ids"] = token_type_ids
+            return self.st(features)["sentence_embedding"]
+
+    return SentenceEmbedding()
+
+
+def exported_encoder(st, identity: dict, runtime: str) -> OnnxSentenceEncoder:
+    """The loaded SentenceTransformer ``st`` run by ONNX Runtime: exported (or taken from
+    the cache) in ``runtime``'s precision, its bundle kept beside the export so that a
+    later run needs no torch."""
+    tokenizer = st.tokenizer
+    if not getattr(tokenizer, "is_fast", False):
+        raise BackendError(
+            f"model {identity.get('model')} has no fast tokenizer (tokenizer.json), which "
+            "ONNX Runtime's runs read; run it with the torch runtime"
+        )
+    sample = _features(st, ["a short text", "a longer text to export the model with"])
+    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in sample]
+    st.eval()
+    max_length = int(st.max_seq_length or 512)
+    path = exported(
+        identity,
+        PRECISION[runtime],
+        lambda target: export_module(
+            _sentence_module(st),
+            {k: sample[k] for k in names},
+            "sentence_embedding",
+            target,
+            max_length,
+        ),
+    )
+    dim_of = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
+    made = SentenceBundle(
+        inputs=names,
+        dimension=int(dim_of()),
+        max_seq_length=max_length,
+        pad_token_id=int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0),
+        pad_left=tokenizer.padding_side == "left",
+        special_single=int(tokenizer.num_special_tokens_to_add(pair=False)),
+    )
+    folder = path.parent.parent
+    bundles.write(folder, tokenizer, made)
+    kept = bundles.read_folder(folder, SentenceBundle) or made
+    return OnnxSentenceEncoder(
+        kept, folder / bundles.TOKENIZER, path, runtime, lambda: st, torch_model=st
+    )
