@@ -17,6 +17,7 @@ from llmstudio.core.runner import run_job, run_results
 from llmstudio.core.tasks import CodeTask, SentimentTask
 
 from helpers.progress import on_record
+from helpers.topics import TOPICS
 
 SPORTS = [
     "The striker scored twice as the team won the football match.",
@@ -38,14 +39,7 @@ WEATHER = [
 ]
 TEXTS = SPORTS + FOOD + WEATHER
 TRUTH = ["sports"] * 4 + ["cooking"] * 4 + ["weather"] * 4
-BOOK = Codebook(
-    codes=(
-        Code("sports", "Games, matches, athletes."),
-        Code("cooking", "Recipes and food."),
-        Code("weather", "Rain, sun, temperatures, storms."),
-    ),
-    name="topics",
-)
+BOOK = TOPICS
 
 
 @pytest.fixture(scope="module")

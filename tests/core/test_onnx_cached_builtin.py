@@ -12,6 +12,7 @@ import logging
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +20,10 @@ import pytest
 from llmstudio.core.backends import make_backend
 from llmstudio.core.backends.onnx_runtime import bundle
 from llmstudio.core.backends.onnx_runtime.sentence_encoder import OnnxSentenceEncoder
-from llmstudio.core.codebook import Code, Codebook
 from llmstudio.core.embedding.stored import model_key
 from llmstudio.core.tasks import CodeTask, SentimentTask
+
+from helpers.topics import TOPICS
 
 pytest.importorskip("onnxruntime")
 
@@ -37,15 +39,8 @@ TEXTS = [
     "The striker scored twice as the team won the football match.",
 ]
 SENTIMENT = SentimentTask(long_texts="truncate")
-BOOK = Codebook(
-    codes=(
-        Code("sports", "Games, matches, athletes."),
-        Code("cooking", "Recipes and food."),
-        Code("weather", "Rain, sun, temperatures, storms."),
-    ),
-    name="topics",
-)
-CODING = CodeTask(codebook=BOOK, long_texts="truncate")
+CODING = CodeTask(codebook=TOPICS, long_texts="truncate")
+HELPERS = Path(__file__).resolve().parents[1]  # tests/: where a new process finds helpers
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +101,28 @@ def test_the_cached_encoder_gives_the_sentence_transformers_vectors_and_counts(e
     want = st.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     np.testing.assert_allclose(quick.embed(TEXTS), want, atol=1e-5)
     ids = st.tokenizer(TEXTS, add_special_tokens=False, verbose=False)["input_ids"]
-    assert quick.count_tokens(TEXTS) == [len(x) for x in ids]
+    counts = [len(x) for x in ids]
+    assert quick.count_tokens(TEXTS) == counts
+    assert quick.count_tokens(TEXTS[::-1]) == counts[::-1]  # remembered, the same
     assert quick.input_limit(SENTIMENT) == st.max_seq_length - 2 == 254
+    # what a batch pads to: truncated to 256 with [CLS] and [SEP], as the tokenizer says
+    read = st.tokenizer(TEXTS, truncation=True, max_length=256)["input_ids"]
+    assert quick._model.groups.lengths(TEXTS) == [len(x) for x in read]
+
+
+@pytest.mark.slow  # reads the export (a second)
+def test_token_counts_past_the_memo_s_size_are_still_right(exported, config, monkeypatch):
+    from llmstudio.core.backends.onnx_runtime import groups
+
+    quick = make_backend("builtin", runtime="onnx")
+    want = quick.count_tokens(TEXTS)
+    fresh = make_backend("builtin", runtime="onnx")
+    monkeypatch.setattr(groups, "MEMO_TEXTS", 3)
+    assert fresh.count_tokens(TEXTS[:2]) == want[:2]  # kept
+    assert fresh.count_tokens(TEXTS) == want  # more than 3 at once: counted, not kept
+    assert len(fresh._model.groups._counts) <= 3
+    assert fresh.count_tokens(TEXTS[4:7]) == want[4:7]
+    np.testing.assert_array_equal(fresh.embed(TEXTS), quick.embed(TEXTS))
 
 
 @pytest.mark.slow  # a new process
@@ -119,15 +134,13 @@ def test_a_new_process_codes_without_importing_torch(exported, config):
     script = (
         "import json, sys\n"
         "from llmstudio.core.backends import make_backend\n"
-        "from llmstudio.core.codebook import Code, Codebook\n"
+        f"sys.path.insert(0, {str(HELPERS)!r})\n"
+        "from helpers.topics import TOPICS\n"
         "from llmstudio.core.tasks import CodeTask, SentimentTask\n"
         "b = make_backend('builtin', runtime='onnx')\n"
         f"texts = {TEXTS!r}\n"
         "s = b.annotate(SentimentTask(long_texts='truncate'), texts)\n"
-        "book = Codebook(codes=(Code('sports', 'Games, matches, athletes.'),"
-        " Code('cooking', 'Recipes and food.'),"
-        " Code('weather', 'Rain, sun, temperatures, storms.')), name='topics')\n"
-        "task = CodeTask(codebook=book, long_texts='truncate')\n"
+        "task = CodeTask(codebook=TOPICS, long_texts='truncate')\n"
         "b.prepare(task, texts)\n"
         "c = b.annotate(task, texts)\n"
         "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers')"
@@ -154,7 +167,7 @@ def test_few_shot_coding_loads_the_torch_model_to_tune_it(exported, config):
         (TEXTS[6], "weather"),
         ("Temperatures will drop below freezing tonight.", "weather"),
     )
-    task = CodeTask(codebook=BOOK, examples=examples, long_texts="truncate")
+    task = CodeTask(codebook=TOPICS, examples=examples, long_texts="truncate")
     first = exported[1]
     first.prepare(task, TEXTS)
     want = first.annotate(task, TEXTS)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from llmstudio.core.backends import make_backend
-from llmstudio.core.backends.hf import PIPELINES, locate
+from llmstudio.core.backends.hf import PIPELINES, cached, locate
+from llmstudio.core.backends.hf.cached import from_cache
 from llmstudio.core.backends.hf.classify import TextClassificationBackend
-from llmstudio.core.backends.hf.classify_onnx import OnnxTextClassifier, cached_classifier
+from llmstudio.core.backends.hf.classify_onnx import OnnxTextClassifier
 from llmstudio.core.backends.onnx_runtime import bundle
 from llmstudio.core.tasks import SentimentTask
 
@@ -138,7 +139,7 @@ def test_a_model_whose_weights_changed_is_loaded_and_exported_again(tiny_models,
     assert isinstance(make_backend(f"hf:{folder}", runtime="onnx"), OnnxTextClassifier)
     # Trained further, say: same folder, other weights. The old export must not answer.
     models.build_classifier(folder, ["LABEL_0", "LABEL_1", "LABEL_2"], seed=2)
-    assert cached_classifier(str(folder), runtime="onnx") is None
+    assert from_cache(str(folder), runtime="onnx") is None
     want = torch_loaded(str(folder), "onnx").annotate(TASK, TEXTS)
     quick = make_backend(f"hf:{folder}", runtime="onnx")
     assert isinstance(quick, OnnxTextClassifier)
@@ -151,7 +152,7 @@ def test_an_export_without_its_bundle_loads_with_torch_and_keeps_one(tiny_models
     first = torch_loaded(model, "onnx")
     folder = first.onnx_file.parent.parent
     (folder / bundle.Bundle.FILE).unlink()  # an export made before bundles were kept
-    assert cached_classifier(model, runtime="onnx") is None
+    assert from_cache(model, runtime="onnx") is None
     again = make_backend(f"hf:{model}", runtime="onnx")
     assert type(again) is TextClassificationBackend
     assert (folder / bundle.Bundle.FILE).is_file()
@@ -159,7 +160,7 @@ def test_an_export_without_its_bundle_loads_with_torch_and_keeps_one(tiny_models
     # A bundle from another version of llmstudio is not read.
     data = json.loads((folder / bundle.Bundle.FILE).read_text())
     (folder / bundle.Bundle.FILE).write_text(json.dumps({**data, "version": 0}))
-    assert cached_classifier(model, runtime="onnx") is None
+    assert from_cache(model, runtime="onnx") is None
 
 
 @pytest.mark.slow  # exports a model
@@ -176,17 +177,26 @@ def test_a_damaged_tokenizer_file_in_the_cache_is_made_again(tiny_models, config
     assert_same_answers(quick.annotate(TASK, TEXTS), want)
 
 
-def test_models_that_are_not_text_classifiers_never_run_from_the_classifier_cache(
-    tiny_models, config
+def test_each_pipeline_looks_in_its_own_cache_and_the_others_load_with_torch(
+    tiny_models, config, monkeypatch
 ):
-    # Nothing is exported here: these are refused before the cache is looked at.
-    assert cached_classifier(str(tiny_models.nli), runtime="onnx") is None
-    assert cached_classifier(str(tiny_models.encoder), runtime="onnx") is None
-    assert (
-        cached_classifier(str(tiny_models.generic3), runtime="onnx", pipeline_task="embeddings")
-        is None
-    )
-    assert cached_classifier(str(tiny_models.generic3), runtime="torch") is None
+    # Which cache a model is looked for in (nothing is exported here).
+    asked = []
+    monkeypatch.setattr(cached, "cached_classifier", lambda s, **k: asked.append("clf"))
+    monkeypatch.setattr(cached, "cached_embeddings", lambda s, **k: asked.append("emb"))
+
+    def looked(model, **options):
+        asked.clear()
+        assert cached.from_cache(str(model), **{"runtime": "onnx", **options}) is None
+        return list(asked)
+
+    assert looked(tiny_models.generic3) == ["clf"]
+    assert looked(tiny_models.encoder) == ["emb"]
+    assert looked(tiny_models.generic3, pipeline_task="embeddings") == ["emb"]
+    assert looked(tiny_models.encoder, pipeline_task="text-classification") == ["clf"]
+    assert looked(tiny_models.nli) == []  # NLI: loaded with torch
+    assert looked(tiny_models.lm) == []
+    assert looked(tiny_models.generic3, runtime="torch") == []
 
 
 @pytest.mark.slow  # exports a model, then integrated gradients

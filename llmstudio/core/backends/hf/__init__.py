@@ -47,9 +47,9 @@ from ..device import best_device
 from ..onnx_runtime import TORCH, check_runtime
 from ..threads import configure_cpu_threads
 from .base import HFBackend
+from .cached import from_cache
 from .classify import TextClassificationBackend
-from .classify_onnx import cached_classifier
-from .embeddings import EmbeddingsBackend, cached_embeddings
+from .embeddings import EmbeddingsBackend
 from .generate import GenerationBackend
 from .loading import locate, pipeline_of
 from .text2text import Text2TextBackend
@@ -84,12 +84,12 @@ def load(
     CPU, from the free memory on a GPU: gpu_plan); raises :class:`BackendError` with a
     one-line reason when it cannot be loaded. ``runtime``: ``torch`` (default), ``onnx`` or
     ``onnx-int8`` (:mod:`..onnx_runtime`: an encoder classifier or embedding model, run on
-    the CPU; a classifier exported before runs from the cache without torch:
-    :mod:`.classify_onnx`)."""
+    the CPU; a classifier or embedding model exported before runs from the cache without
+    torch: :mod:`.cached`)."""
     runtime = check_runtime(runtime)
     if runtime != TORCH:
         device = "cpu"  # ONNX Runtime's CPU build runs it; torch only exports the model
-        quick = cached_classifier(
+        quick = from_cache(
             model,
             runtime=runtime,
             revision=revision,
@@ -98,15 +98,6 @@ def load(
             batch_size=batch_size,
             label_map=label_map,
         )
-        if quick is None:
-            quick = cached_embeddings(
-                model,
-                runtime=runtime,
-                revision=revision,
-                trust_remote_code=trust_remote_code,
-                pipeline_task=pipeline_task,
-                batch_size=batch_size,
-            )
         if quick is not None:  # exported before: no torch to import, no model to load
             return quick
     device = device or best_device()

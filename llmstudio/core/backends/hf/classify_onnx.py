@@ -16,36 +16,26 @@ import logging
 from pathlib import Path
 
 from ..batching import TOKENS_PER_ROW, plan_by_tokens
-from ..onnx_runtime import TORCH
 from ..onnx_runtime.bundle import Bundle, cached, classifier_identity, forget
 from ..onnx_runtime.choice import PRECISION
 from ..onnx_runtime.groups import TokenGroups
 from .classify import TextClassificationBackend, probabilities
-from .loading import PIPELINE_TASKS, TEXT_CLASSIFICATION, Source, config_pipeline, find
+from .loading import TEXT_CLASSIFICATION, Source
 
 log = logging.getLogger("llmstudio.onnx")
 
 
 def cached_classifier(
-    model: str,
+    source: Source,
     *,
     runtime: str,
-    revision: str | None = None,
-    trust_remote_code: bool = False,
-    pipeline_task: str | None = None,
     batch_size: int | None = None,
     label_map: dict[str, str] | None = None,
 ) -> OnnxTextClassifier | None:
-    """The text classifier ``model`` run from the ONNX cache, when it is a text classifier
-    and its export (in ``runtime``'s precision) and bundle are there; None otherwise (the
-    caller loads it with torch, which exports it and keeps the bundle)."""
-    if runtime == TORCH:
-        return None
-    if pipeline_task is not None and PIPELINE_TASKS.get(pipeline_task) != TEXT_CLASSIFICATION:
-        return None
-    source = find(model, revision=revision, trust_remote_code=trust_remote_code)
-    if pipeline_task is None and config_pipeline(source.path) != TEXT_CLASSIFICATION:
-        return None
+    """The text classifier ``source`` names run from the ONNX cache, when its export (in
+    ``runtime``'s precision) and bundle are there; None otherwise (the caller loads it with
+    torch, which exports it and keeps the bundle). A damaged file is forgotten, with a
+    warning, so that the torch load writes it again."""
     model_id, commit = source.identity()
     found = cached(classifier_identity(model_id, commit, TEXT_CLASSIFICATION), PRECISION[runtime])
     if found is None:
@@ -56,7 +46,9 @@ def cached_classifier(
         )
     except Exception as exc:  # a damaged cache file: the torch load makes it again
         log.warning(
-            "the cached ONNX files of %s could not be read (%s); loading it anew", model, exc
+            "the cached ONNX files of %s could not be read (%s); loading it anew",
+            source.name,
+            exc,
         )
         forget(found[1].parent)
         return None
@@ -83,15 +75,7 @@ class OnnxTextClassifier(TextClassificationBackend):
         self.bundle = bundle
         self.model_labels = list(bundle.model_labels)
         self.max_length = int(bundle.max_length)
-        self.groups = TokenGroups(
-            model_file,
-            tokenizer_file,
-            inputs=bundle.inputs,
-            max_length=self.max_length,
-            special=bundle.special_single,
-            pad_token_id=bundle.pad_token_id,
-            pad_left=bundle.pad_left,
-        )
+        self.groups = TokenGroups.of(bundle, tokenizer_file, model_file, self.max_length)
         self.model = self.groups.session
         self._settle(batch_size)
 

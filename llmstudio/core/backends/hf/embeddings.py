@@ -22,7 +22,7 @@ from ..base import RowError
 from ..batching import TOKENS_PER_ROW, plan_by_tokens
 from ..onnx_runtime import TORCH, runtime_fingerprint
 from .base import HFBackend
-from .loading import EMBEDDINGS, PIPELINE_TASKS, Source, config_pipeline, find
+from .loading import EMBEDDINGS, Source
 
 
 class EmbeddingsBackend(HFBackend):
@@ -139,27 +139,14 @@ class CachedEmbeddings(EmbeddingsBackend):
 
 
 def cached_embeddings(
-    model: str,
-    *,
-    runtime: str,
-    revision: str | None = None,
-    trust_remote_code: bool = False,
-    pipeline_task: str | None = None,
-    batch_size: int | None = None,
+    source: Source, *, runtime: str, batch_size: int | None = None
 ) -> EmbeddingsBackend | None:
-    """The embedding model ``model`` run from the ONNX cache, when it is one and its export
-    (in ``runtime``'s precision) and bundle are there; None otherwise (the caller loads it
-    with torch, which exports it and keeps the bundle)."""
+    """The embedding model ``source`` names run from the ONNX cache, when its export (in
+    ``runtime``'s precision) and bundle are there; None otherwise (the caller loads it with
+    torch, which exports it and keeps the bundle)."""
     from ..onnx_runtime.bundle import sentence_identity
     from ..onnx_runtime.sentence_encoder import cached_encoder
 
-    if runtime == TORCH:
-        return None
-    if pipeline_task is not None and PIPELINE_TASKS.get(pipeline_task) != EMBEDDINGS:
-        return None
-    source = find(model, revision=revision, trust_remote_code=trust_remote_code)
-    if pipeline_task is None and config_pipeline(source.path) != EMBEDDINGS:
-        return None
     encoder = cached_encoder(
         sentence_identity(*source.identity()),
         runtime,

@@ -8,9 +8,13 @@ llmstudio's cache folder, as float32 or with int8 dynamic quantisation of the we
   what a run's fingerprint and the methods record say of them. Light: the window and the
   CLI import it to offer the choice.
 * :mod:`.export`: the export and the quantisation, cached per model revision.
-* :mod:`.sessions`: the ONNX Runtime sessions: :class:`~.sessions.OnnxLogits` for a
-  classifier, :class:`~.sessions.OnnxSentenceModel` for an embedding model (it answers
-  ``encode`` as a SentenceTransformer does; fine-tuning still trains the torch model).
+* :mod:`.sessions`: the ONNX Runtime sessions, and :class:`~.sessions.OnnxLogits` for a
+  classifier loaded with torch.
+* :mod:`.bundle`: what a later run needs besides the graph (the tokenizer, labels,
+  padding), kept beside the export, so that it starts without torch.
+* :mod:`.groups`: an export run over many texts on the CPU streams, without torch.
+* :mod:`.sentence_encoder`: an embedding model (it answers ``encode`` as a
+  SentenceTransformer does; fine-tuning still trains the torch model).
 """
 
 from __future__ import annotations

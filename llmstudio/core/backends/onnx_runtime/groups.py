@@ -59,6 +59,19 @@ class TokenGroups:
         self.session = session(model_file, max(1, cores // self.streams))
         self._pool: ThreadPoolExecutor | None = None
 
+    @classmethod
+    def of(cls, bundle, tokenizer_file: Path, model_file: Path, max_length: int) -> TokenGroups:
+        """Over a cached export, as its bundle (:mod:`.bundle`, either kind) says."""
+        return cls(
+            model_file,
+            tokenizer_file,
+            inputs=bundle.inputs,
+            max_length=max_length,
+            special=bundle.special_single,
+            pad_token_id=bundle.pad_token_id,
+            pad_left=bundle.pad_left,
+        )
+
     def lengths(self, texts: list[str]) -> list[int]:
         """Each text's tokens as the graph reads it: truncated, special tokens included."""
         room = self.max_length - self.special
@@ -69,17 +82,17 @@ class TokenGroups:
         a run asks them of every text three times (its plan, the long-text check and the
         batch's groups), and each tokenising is time the CPU streams wait."""
         memo = self._counts
-        todo = [t for t in dict.fromkeys(texts) if t not in memo]
+        unique = dict.fromkeys(texts)
+        counts = {t: memo[t] for t in unique if t in memo}
+        todo = [t for t in unique if t not in counts]
         if todo:
+            encoded = self._whole.encode_batch(todo, add_special_tokens=False)
+            counts.update((t, len(e.ids)) for t, e in zip(todo, encoded, strict=True))
             if len(memo) + len(todo) > MEMO_TEXTS:
                 memo.clear()
-            encoded = self._whole.encode_batch(todo, add_special_tokens=False)
-            memo.update((t, len(e.ids)) for t, e in zip(todo, encoded, strict=True))
-            if len(memo) > MEMO_TEXTS:  # one call of more texts than that: not kept
-                counts = {t: memo[t] for t in texts}
-                memo.clear()
-                return [counts[t] for t in texts]
-        return [memo[t] for t in texts]
+            if len(todo) <= MEMO_TEXTS:  # one call of more texts than that: not kept
+                memo.update((t, counts[t]) for t in todo)
+        return [counts[t] for t in texts]
 
     def run(self, texts: list[str], lengths: list[int] | None = None) -> np.ndarray:
         """The graph's output for ``texts``, one row each, in input order: the texts sorted
@@ -135,6 +148,7 @@ class TokenGroups:
         return self._pool
 
     def close(self) -> None:
+        self._counts.clear()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None

@@ -51,15 +51,7 @@ class OnnxSentenceEncoder:
         self.precision = PRECISION[runtime]
         self.path = Path(model_file)
         self.max_seq_length = int(bundle.max_seq_length)
-        self.groups = TokenGroups(
-            model_file,
-            tokenizer_file,
-            inputs=bundle.inputs,
-            max_length=self.max_seq_length,
-            special=bundle.special_single,
-            pad_token_id=bundle.pad_token_id,
-            pad_left=bundle.pad_left,
-        )
+        self.groups = TokenGroups.of(bundle, tokenizer_file, model_file, self.max_seq_length)
         self._load_torch = load_torch
         self._torch_model = torch_model
 
@@ -93,16 +85,13 @@ class OnnxSentenceEncoder:
         sentences,
         batch_size: int = 32,
         normalize_embeddings: bool = False,
-        convert_to_tensor: bool = False,
         convert_to_numpy: bool = True,
         show_progress_bar: bool = False,
-        **_ignored,
     ):
         """Embeddings of ``sentences`` (a str or a list) as SentenceTransformer.encode
-        gives them: in input order, optionally unit length, numpy (a torch tensor with
-        ``convert_to_tensor``). ``batch_size`` is not used: the texts go in groups of
-        padded tokens (:class:`~.groups.TokenGroups`), the CPU's best size whatever the
-        caller asks."""
+        gives them with ``convert_to_numpy``: in input order, optionally unit length.
+        ``batch_size`` is not used: the texts go in groups of padded tokens
+        (:class:`~.groups.TokenGroups`), the CPU's best size whatever the caller asks."""
         single = isinstance(sentences, str)
         texts = [sentences] if single else list(sentences)
         if texts:
@@ -112,13 +101,7 @@ class OnnxSentenceEncoder:
         if normalize_embeddings:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out = out / np.maximum(norms, 1e-12)
-        if single:
-            out = out[0]
-        if convert_to_tensor:
-            import torch
-
-            return torch.from_numpy(np.ascontiguousarray(out))
-        return out
+        return out[0] if single else out
 
     def close(self) -> None:
         self.groups.close()
