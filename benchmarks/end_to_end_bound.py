@@ -152,13 +152,18 @@ def hook_torch(marks: dict, forwards: Forwards) -> None:
     AutoModelForSequenceClassification.from_pretrained = classmethod(loading)
 
 
-def hook_onnx(marks: dict, forwards: Forwards) -> None:
-    """Time the ONNX Runtime session's load and calls (``TokenGroups``: an ``hf:``
-    classifier's or the builtin model's; nothing heavy imported: from the cache the run
-    itself imports neither torch nor transformers)."""
-    from llmstudio.core.backends.onnx_runtime.groups import TokenGroups
+def hook_groups(marks: dict, forwards: Forwards) -> None:
+    """Time the load of a model run in token groups (``TokenGroups``: an ONNX session from
+    the cache, or the builtin model in torch on the CPU) and the groups' forwards. From the
+    cache the run itself imports neither torch nor transformers."""
+    from llmstudio.core.backends.groups import TokenGroups
+    from llmstudio.core.backends.onnx_runtime import sessions
 
-    init, run = TokenGroups.__init__, TokenGroups._run
+    init, run, make = TokenGroups.__init__, TokenGroups._run, sessions.session
+
+    def session(*args, **kwargs):
+        marks.setdefault("load_start", time.time())
+        return make(*args, **kwargs)
 
     def loading(self, *args, **kwargs):
         marks.setdefault("load_start", time.time())
@@ -172,11 +177,13 @@ def hook_onnx(marks: dict, forwards: Forwards) -> None:
         finally:
             forwards.leave()
 
+    sessions.session = session
     TokenGroups.__init__, TokenGroups._run = loading, running
 
 
-def hook_builtin(marks: dict, forwards: Forwards) -> None:
-    """Time the builtin model's torch load (its SentenceTransformer) and its forwards."""
+def hook_builtin(marks: dict) -> None:
+    """Time the builtin model's torch load (its SentenceTransformer); its forwards on the
+    CPU are the token groups' (:func:`hook_groups`)."""
     from sentence_transformers import SentenceTransformer
 
     init = SentenceTransformer.__init__
@@ -185,10 +192,6 @@ def hook_builtin(marks: dict, forwards: Forwards) -> None:
         marks.setdefault("load_start", time.time())
         init(self, *args, **kwargs)
         marks["load_end"] = time.time()
-        self.register_forward_pre_hook(
-            lambda module, args: forwards.enter(args[0]["attention_mask"])
-        )
-        self.register_forward_hook(lambda module, args, output: forwards.leave())
 
     SentenceTransformer.__init__ = loading
 
@@ -199,9 +202,12 @@ def child(argv: list[str]) -> int:
     marks: dict = {"cli": time.time()}
     forwards = Forwards()
     if "--runtime" in argv:
-        hook_onnx(marks, forwards)
+        hook_groups(marks, forwards)
+    elif "builtin" in argv:
+        hook_builtin(marks)
+        hook_groups(marks, forwards)  # on the CPU its forwards run in token groups
     else:
-        (hook_builtin if "builtin" in argv else hook_torch)(marks, forwards)
+        hook_torch(marks, forwards)
     marks["hooked"] = time.time()
     from llmstudio.cli import main, process_main
 

@@ -1,6 +1,6 @@
 """The builtin model (and an ``hf:`` embedding model) run through ONNX Runtime once runs from
 the cache afterwards, without torch (onnx_runtime/sentence_encoder.py,
-onnx_runtime/groups.py): the vectors of the SentenceTransformer, the same answers and
+backends/groups.py): the vectors of the SentenceTransformer, the same answers and
 fingerprint as the run that exported it; in a new process torch, transformers and
 sentence-transformers are never imported, for sentiment and for zero-shot coding; few-shot
 coding loads the torch model when it tunes it; a damaged cache is made again."""
@@ -112,7 +112,7 @@ def test_the_cached_encoder_gives_the_sentence_transformers_vectors_and_counts(e
 
 @pytest.mark.slow  # reads the export (a second)
 def test_token_counts_past_the_memo_s_size_are_still_right(exported, config, monkeypatch):
-    from llmstudio.core.backends.onnx_runtime import groups
+    from llmstudio.core.backends import groups
 
     quick = make_backend("builtin", runtime="onnx")
     want = quick.count_tokens(TEXTS)

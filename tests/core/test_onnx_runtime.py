@@ -219,7 +219,7 @@ def test_embedding_model_through_onnx_gives_torch_embeddings(tiny_models, cache)
     assert [r["sentiment_label"] for r in a] == [r["sentiment_label"] for r in b]
     # fine-tuning on coded examples trains a copy: the torch model (ONNX Runtime cannot train)
     tuned = copy.deepcopy(onnx_backend.model)
-    assert type(tuned) is type(torch_backend.model)
+    assert type(tuned) is type(torch_backend.model.torch_model)  # a SentenceTransformer
     assert tuned is not onnx_backend.model.torch_model
 
 

@@ -25,6 +25,7 @@ from .base import Backend, RowError
 from .batching import TOKENS_PER_ROW, plan_by_tokens
 from .onnx_runtime import TORCH, check_runtime, runtime_fingerprint
 from .spec import BUILTIN
+from .torch_encoder import TorchSentenceEncoder
 
 
 def refusal(task: Task) -> str | None:
@@ -55,6 +56,8 @@ class BuiltinBackend(Backend):
 
             self.device = device or best_device()
             self._model = self._load_torch()
+            if TorchSentenceEncoder.usable(self._model):  # the CPU: in token groups
+                self._model = TorchSentenceEncoder(self._model)
         else:
             # ONNX Runtime's CPU build runs the exported model; torch only exports it, once
             # per model revision: later runs start from the cache without torch.
@@ -137,7 +140,6 @@ class BuiltinBackend(Backend):
         return self._similarity.annotate(task, texts)
 
     def close(self) -> None:
-        from .onnx_runtime.sentence_encoder import OnnxSentenceEncoder
-
-        if isinstance(self._model, OnnxSentenceEncoder):  # its CPU streams' threads
-            self._model.close()
+        grouped = getattr(self._model, "groups", None)
+        if grouped is not None:  # its CPU streams' threads (ONNX Runtime's, or torch's)
+            grouped.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..batching import TOKENS_PER_ROW, plan_by_tokens
 from ..onnx_runtime.bundle import Bundle, cached, classifier_identity, forget
 from ..onnx_runtime.choice import PRECISION
-from ..onnx_runtime.groups import TokenGroups
+from ..onnx_runtime.sessions import grouped_session
 from .classify import TextClassificationBackend, probabilities
 from .loading import TEXT_CLASSIFICATION, Source
 
@@ -57,7 +57,7 @@ def cached_classifier(
 class OnnxTextClassifier(TextClassificationBackend):
     """:class:`TextClassificationBackend` over a cached ONNX export: the same planning,
     label mapping and answers, its logits from ONNX Runtime and its tokens from the
-    ``tokenizers`` library, without torch (:class:`~..onnx_runtime.groups.TokenGroups`)."""
+    ``tokenizers`` library, without torch (:class:`~..groups.TokenGroups`)."""
 
     def __init__(
         self,
@@ -75,8 +75,8 @@ class OnnxTextClassifier(TextClassificationBackend):
         self.bundle = bundle
         self.model_labels = list(bundle.model_labels)
         self.max_length = int(bundle.max_length)
-        self.groups = TokenGroups.of(bundle, tokenizer_file, model_file, self.max_length)
-        self.model = self.groups.session
+        self.groups = grouped_session(bundle, tokenizer_file, model_file, self.max_length)
+        self.model = self.groups  # what a closed backend lets go of
         self._settle(batch_size)
 
     @property

@@ -21,6 +21,7 @@ from ...tasks.choice import ChoiceTask
 from ..base import RowError
 from ..batching import TOKENS_PER_ROW, plan_by_tokens
 from ..onnx_runtime import TORCH, runtime_fingerprint
+from ..torch_encoder import TorchSentenceEncoder
 from .base import HFBackend
 from .loading import EMBEDDINGS, Source
 
@@ -40,6 +41,8 @@ class EmbeddingsBackend(HFBackend):
             model = exported_encoder(
                 model, sentence_identity(*self.source.identity()), self.runtime
             )
+        elif TorchSentenceEncoder.usable(model):  # the CPU: in token groups
+            model = TorchSentenceEncoder(model)
         self._use(model)
 
     def _use(self, model) -> None:
@@ -102,10 +105,9 @@ class EmbeddingsBackend(HFBackend):
         return plan_by_tokens(lengths, self.batch_size * TOKENS_PER_ROW)
 
     def close(self) -> None:
-        from ..onnx_runtime.sentence_encoder import OnnxSentenceEncoder
-
-        if isinstance(self.model, OnnxSentenceEncoder):  # its CPU streams' threads
-            self.model.close()
+        grouped = getattr(self.model, "groups", None)
+        if grouped is not None:  # its CPU streams' threads (ONNX Runtime's, or torch's)
+            grouped.close()
         super().close()
         self._corpus.model = None
 

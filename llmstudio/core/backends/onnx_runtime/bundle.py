@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..groups import tokenizer_json
 from . import export
 
 TOKENIZER = "tokenizer.json"
@@ -85,12 +86,7 @@ def write(folder: Path, tokenizer, bundle: Bundle | SentenceBundle) -> None:
     kind = type(bundle)
     if read_folder(folder, kind) is not None or not getattr(tokenizer, "is_fast", False):
         return
-    backend = tokenizer.backend_tokenizer
-    # The settings of transformers' last call stay on its Rust tokenizer: kept off.
-    state = json.loads(backend.to_str())
-    state["padding"] = None
-    state["truncation"] = None
-    _write_atomic(folder / TOKENIZER, json.dumps(state))
+    _write_atomic(folder / TOKENIZER, tokenizer_json(tokenizer))
     _write_atomic(folder / kind.FILE, json.dumps(asdict(bundle), indent=2))
 
 

@@ -7,7 +7,7 @@ The first ONNX run of a model loads it with torch, exports it and keeps the bund
 (:func:`exported_encoder`); every later run, in any process, starts from the cache alone
 (:func:`cached_encoder`) with neither torch nor transformers nor sentence-transformers
 imported: 0.3 s where they took about 5 s (issue 23, item 1). Both encode through
-:class:`~.groups.TokenGroups` (groups of padded tokens on the CPU streams), so their
+:class:`~..groups.TokenGroups` (groups of padded tokens on the CPU streams), so their
 vectors are the same and so are their runs' fingerprints.
 
 ONNX Runtime does not train: fine-tuning on coded examples takes a copy of the torch model,
@@ -27,7 +27,7 @@ from . import bundle as bundles
 from .bundle import SentenceBundle
 from .choice import PRECISION
 from .export import export_module, exported
-from .groups import TokenGroups
+from .sessions import grouped_session
 
 log = logging.getLogger("llmstudio.onnx")
 
@@ -51,7 +51,7 @@ class OnnxSentenceEncoder:
         self.precision = PRECISION[runtime]
         self.path = Path(model_file)
         self.max_seq_length = int(bundle.max_seq_length)
-        self.groups = TokenGroups.of(bundle, tokenizer_file, model_file, self.max_seq_length)
+        self.groups = grouped_session(bundle, tokenizer_file, model_file, self.max_seq_length)
         self._load_torch = load_torch
         self._torch_model = torch_model
 
@@ -91,7 +91,7 @@ class OnnxSentenceEncoder:
         """Embeddings of ``sentences`` (a str or a list) as SentenceTransformer.encode
         gives them with ``convert_to_numpy``: in input order, optionally unit length.
         ``batch_size`` is not used: the texts go in groups of padded tokens
-        (:class:`~.groups.TokenGroups`), the CPU's best size whatever the caller asks."""
+        (:class:`~..groups.TokenGroups`), the CPU's best size whatever the caller asks."""
         single = isinstance(sentences, str)
         texts = [sentences] if single else list(sentences)
         if texts:

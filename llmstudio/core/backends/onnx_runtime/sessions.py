@@ -5,6 +5,7 @@ mapping stay the same for every runtime. A sentence-embedding model's:
 
 from __future__ import annotations
 
+from ..groups import TokenGroups, stream_shares
 from .choice import PRECISION
 from .export import export_module, exported
 
@@ -92,3 +93,22 @@ class OnnxLogits:
     def __call__(self, encoded):
         """Float32 logits (numpy, one row per text) of a tokenizer's padded output."""
         return self._session.run(None, _inputs(self.names, encoded))[0]
+
+
+def grouped_session(bundle, tokenizer_file, model_file, max_length: int) -> TokenGroups:
+    """A cached export run over many texts (:class:`~..groups.TokenGroups`), as its bundle
+    (:mod:`.bundle`, either kind) says: one session, which the streams share."""
+    from pathlib import Path
+
+    run = session(model_file, stream_shares()[1]).run
+    groups = TokenGroups(
+        Path(tokenizer_file).read_text(encoding="utf-8"),
+        lambda inputs: run(None, inputs)[0],
+        inputs=bundle.inputs,
+        max_length=max_length,
+        special=bundle.special_single,
+        pad_token_id=bundle.pad_token_id,
+        pad_left=bundle.pad_left,
+    )
+    groups.file = Path(model_file)
+    return groups

@@ -1,21 +1,23 @@
-"""An exported encoder run over many texts as the CPU runs it fastest, without torch or
-transformers: the model's own ``tokenizer.json`` (the ``tokenizers`` library, the Rust
-tokenizer transformers' fast tokenizers call), the texts sorted by tokens and padded in
-groups of at most :data:`GROUP_TOKENS`, which :data:`~..batching.CPU_STREAMS` streams of
-ONNX Runtime take in turn, each as soon as it is free.
+"""An encoder run over many texts as the CPU runs it fastest: the model's own
+``tokenizer.json`` (the ``tokenizers`` library, the Rust tokenizer transformers' fast
+tokenizers call), the texts sorted by tokens and padded in groups of at most
+:data:`GROUP_TOKENS`, which :data:`~.batching.CPU_STREAMS` streams take in turn, each as
+soon as it is free, each with its share of the CPU's threads.
 
-What a cached classifier (``hf/classify_onnx``) and a cached sentence-embedding model
-(:mod:`.sentence_encoder`) share: only what they read of a group's output differs."""
+What an ONNX export (a cached classifier, ``hf/classify_onnx``; a sentence-embedding model,
+``onnx_runtime/sentence_encoder``) and a sentence-embedding model in torch on the CPU
+(:mod:`.torch_encoder`) share: only the forward of a group differs."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
-from ..batching import CPU_STREAMS, token_batches
-from ..threads import cpu_threads
+from .batching import CPU_STREAMS, token_batches
+from .threads import cpu_threads
 
 # Padded tokens in one ONNX Runtime call: 512-1,024 ran MiniLM fastest on a 2-core CPU
 # (2,048: 6% slower, 4,096: 20%, 8,192: 40%; the activations leave the caches).
@@ -24,53 +26,56 @@ GROUP_TOKENS = 512
 MEMO_TEXTS = 100_000
 
 
+def stream_shares() -> tuple[int, int]:
+    """(streams, threads each): :data:`CPU_STREAMS` streams at most, one per core."""
+    cores = cpu_threads()
+    streams = max(1, min(CPU_STREAMS, cores))
+    return streams, max(1, cores // streams)
+
+
+def tokenizer_json(tokenizer) -> str:
+    """A transformers fast tokenizer's ``tokenizer.json``, without the padding and
+    truncation of its last call (transformers leaves them set on its Rust tokenizer)."""
+    state = json.loads(tokenizer.backend_tokenizer.to_str())
+    state["padding"] = None
+    state["truncation"] = None
+    return json.dumps(state)
+
+
 class TokenGroups:
-    """The ONNX graph ``model_file`` over texts tokenised by ``tokenizer_file``: truncated
-    to ``max_length`` tokens (the ``special`` tokens added to a text included), padded
-    with ``pad_token_id`` on the left or right, the graph's ``inputs`` (names) as int64."""
+    """``forward`` (a padded group's inputs to one output row per text, numpy) over texts
+    tokenised by the ``tokenizer.json`` text ``tokenizer``: truncated to ``max_length``
+    tokens (the ``special`` tokens added to a text included), padded with
+    ``pad_token_id`` on the left or right, the ``inputs`` (names) as int64. Each of the
+    :attr:`streams` threads calls ``stream_start(threads)`` once, with its share of the
+    CPU's threads (torch sets its own there; an ONNX session has them already)."""
 
     def __init__(
         self,
-        model_file: Path,
-        tokenizer_file: Path,
+        tokenizer: str,
+        forward: Callable[[dict], np.ndarray],
         *,
         inputs: list[str],
         max_length: int,
         special: int,
         pad_token_id: int,
         pad_left: bool = False,
+        stream_start: Callable[[int], None] | None = None,
     ):
         from tokenizers import Tokenizer
 
-        from .sessions import session
-
-        text = Path(tokenizer_file).read_text(encoding="utf-8")
-        self.tokenizer = Tokenizer.from_str(text)
+        self.tokenizer = Tokenizer.from_str(tokenizer)
         self.tokenizer.enable_truncation(int(max_length))
-        self._whole = Tokenizer.from_str(text)  # whole texts, for counting
+        self._whole = Tokenizer.from_str(tokenizer)  # whole texts, for counting
+        self.forward = forward
         self.inputs = list(inputs)
         self.max_length, self.special = int(max_length), int(special)
         self._counts: dict[str, int] = {}
         self.pad_token_id = int(pad_token_id)
         self.pad_left = bool(pad_left)
-        self.file = Path(model_file)
-        cores = cpu_threads()
-        self.streams = max(1, min(CPU_STREAMS, cores))
-        self.session = session(model_file, max(1, cores // self.streams))
+        self.streams, self.threads = stream_shares()
+        self._stream_start = stream_start
         self._pool: ThreadPoolExecutor | None = None
-
-    @classmethod
-    def of(cls, bundle, tokenizer_file: Path, model_file: Path, max_length: int) -> TokenGroups:
-        """Over a cached export, as its bundle (:mod:`.bundle`, either kind) says."""
-        return cls(
-            model_file,
-            tokenizer_file,
-            inputs=bundle.inputs,
-            max_length=max_length,
-            special=bundle.special_single,
-            pad_token_id=bundle.pad_token_id,
-            pad_left=bundle.pad_left,
-        )
 
     def lengths(self, texts: list[str]) -> list[int]:
         """Each text's tokens as the graph reads it: truncated, special tokens included."""
@@ -139,12 +144,17 @@ class TokenGroups:
         return {name: offered[name] for name in self.inputs}
 
     def _run(self, inputs: dict) -> np.ndarray:
-        """The graph's first output for one padded batch."""
-        return self.session.run(None, inputs)[0]
+        """The output for one padded group."""
+        return self.forward(inputs)
 
     def _cpu_pool(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.streams, thread_name_prefix="llmstudio-onnx")
+            start = self._stream_start
+            self._pool = ThreadPoolExecutor(
+                self.streams,
+                thread_name_prefix="llmstudio-cpu",
+                initializer=None if start is None else (lambda: start(self.threads)),
+            )
         return self._pool
 
     def close(self) -> None:
