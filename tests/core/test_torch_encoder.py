@@ -6,6 +6,7 @@ SentenceTransformer; a model on a GPU is left as it is."""
 from __future__ import annotations
 
 import copy
+import threading
 from types import SimpleNamespace
 
 import numpy as np
@@ -32,7 +33,16 @@ def check_encoder(model, monkeypatch) -> None:
     want = st.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     before = torch.get_num_threads()
     got = model.encode(TEXTS, normalize_embeddings=True)
-    assert torch.get_num_threads() == before  # the streams set their own threads only
+    # The streams ran on their share; the caller, and a thread started later (the next
+    # job's), have the count they had.
+    seen = model.groups._cpu_pool().submit(torch.get_num_threads).result()
+    assert seen == model.groups.threads
+    assert torch.get_num_threads() == before
+    later = []
+    thread = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert later == [before]
     np.testing.assert_allclose(got, want, atol=1e-5)
     np.testing.assert_allclose(model.encode(TEXTS[4]), st.encode(TEXTS[4]), atol=1e-5)
     assert model.encode([]).shape == (0, want.shape[1])

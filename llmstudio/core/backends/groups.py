@@ -47,8 +47,8 @@ class TokenGroups:
     tokenised by the ``tokenizer.json`` text ``tokenizer``: truncated to ``max_length``
     tokens (the ``special`` tokens added to a text included), padded with
     ``pad_token_id`` on the left or right, the ``inputs`` (names) as int64. Each of the
-    :attr:`streams` threads calls ``stream_start(threads)`` once, with its share of the
-    CPU's threads (torch sets its own there; an ONNX session has them already)."""
+    :attr:`streams` gets :attr:`threads` of the CPU's threads (an ONNX session is made
+    with them; a torch forward sets them in its stream)."""
 
     def __init__(
         self,
@@ -60,7 +60,6 @@ class TokenGroups:
         special: int,
         pad_token_id: int,
         pad_left: bool = False,
-        stream_start: Callable[[int], None] | None = None,
     ):
         from tokenizers import Tokenizer
 
@@ -74,7 +73,6 @@ class TokenGroups:
         self.pad_token_id = int(pad_token_id)
         self.pad_left = bool(pad_left)
         self.streams, self.threads = stream_shares()
-        self._stream_start = stream_start
         self._pool: ThreadPoolExecutor | None = None
 
     def lengths(self, texts: list[str]) -> list[int]:
@@ -149,12 +147,7 @@ class TokenGroups:
 
     def _cpu_pool(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            start = self._stream_start
-            self._pool = ThreadPoolExecutor(
-                self.streams,
-                thread_name_prefix="llmstudio-cpu",
-                initializer=None if start is None else (lambda: start(self.threads)),
-            )
+            self._pool = ThreadPoolExecutor(self.streams, thread_name_prefix="llmstudio-cpu")
         return self._pool
 
     def close(self) -> None:

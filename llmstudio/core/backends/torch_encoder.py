@@ -21,6 +21,12 @@ class TorchSentenceEncoder:
     """``st`` (a loaded SentenceTransformer on the CPU) with ``encode`` in token groups."""
 
     def __init__(self, st):
+        import torch
+
+        # torch keeps a thread count per thread, and the last one set is also what threads
+        # started later begin with: the streams set theirs, so this is put back after each
+        # call (a later job's thread would otherwise run on one thread).
+        self._caller_threads = torch.get_num_threads()
         tokenizer = st.tokenizer
         features = (getattr(st, "preprocess", None) or st.tokenize)(["a text"])
         self.torch_model = st
@@ -32,7 +38,6 @@ class TorchSentenceEncoder:
             special=int(tokenizer.num_special_tokens_to_add(pair=False)),
             pad_token_id=int(tokenizer.pad_token_id or 0),
             pad_left=tokenizer.padding_side == "left",
-            stream_start=_torch_threads,
         )
 
     @staticmethod
@@ -49,6 +54,8 @@ class TorchSentenceEncoder:
     def _forward(self, inputs: dict) -> np.ndarray:
         import torch
 
+        if torch.get_num_threads() != self.groups.threads:  # this stream's share
+            torch.set_num_threads(self.groups.threads)
         features = {name: torch.from_numpy(value) for name, value in inputs.items()}
         with torch.inference_mode():
             return self.torch_model(features)["sentence_embedding"].float().numpy()
@@ -66,7 +73,12 @@ class TorchSentenceEncoder:
         single = isinstance(sentences, str)
         texts = [sentences] if single else list(sentences)
         if texts:
-            out = self.groups.run(texts).astype(np.float32, copy=False)
+            import torch
+
+            try:
+                out = self.groups.run(texts).astype(np.float32, copy=False)
+            finally:
+                torch.set_num_threads(self._caller_threads)
         else:
             out = np.zeros((0, self.get_embedding_dimension()), dtype=np.float32)
         if normalize_embeddings:
@@ -93,10 +105,3 @@ class TorchSentenceEncoder:
 
     def close(self) -> None:
         self.groups.close()
-
-
-def _torch_threads(threads: int) -> None:
-    """A stream's torch threads (set in its own thread: torch keeps the count per thread)."""
-    import torch
-
-    torch.set_num_threads(threads)
