@@ -10,6 +10,7 @@ What an ONNX export (a cached classifier, ``hf/classify_onnx``; a sentence-embed
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -121,6 +122,20 @@ class TokenGroups:
         back[np.asarray(order, dtype=np.int64)] = out
         return back
 
+    def embeddings(self, sentences, dimension: int, normalize: bool = False) -> np.ndarray:
+        """A sentence model's embeddings of ``sentences`` (a str or a list) as
+        ``SentenceTransformer.encode`` gives them with ``convert_to_numpy``: float32, in
+        input order, unit length with ``normalize``; one row for a str."""
+        single = isinstance(sentences, str)
+        texts = [sentences] if single else list(sentences)
+        if texts:
+            out = self.run(texts).astype(np.float32, copy=False)
+        else:
+            out = np.zeros((0, dimension), dtype=np.float32)
+        if normalize:
+            out = out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out[0] if single else out
+
     def group(self, texts: list[str]) -> np.ndarray:
         """The graph's output for one padded group."""
         return self._run(self.encode(texts))
@@ -155,3 +170,38 @@ class TokenGroups:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+
+
+class GroupedSentenceModel:
+    """What a sentence-embedding model run in token groups answers as a SentenceTransformer
+    does (``encode``; a copy, to fine-tune, is the torch model), for ONNX Runtime's and
+    torch's encoders alike. A subclass sets :attr:`groups` and :attr:`torch_model` and says
+    :meth:`get_embedding_dimension`."""
+
+    groups: TokenGroups
+
+    def get_embedding_dimension(self) -> int:
+        raise NotImplementedError
+
+    def encode(
+        self,
+        sentences,
+        batch_size: int = 32,
+        normalize_embeddings: bool = False,
+        convert_to_numpy: bool = True,
+        show_progress_bar: bool = False,
+    ):
+        """As ``SentenceTransformer.encode`` with ``convert_to_numpy``
+        (:meth:`TokenGroups.embeddings`). ``batch_size`` is not used: the texts go in
+        groups of padded tokens, the CPU's best size whatever the caller asks."""
+        return self.groups.embeddings(
+            sentences, self.get_embedding_dimension(), normalize_embeddings
+        )
+
+    def __deepcopy__(self, memo):
+        # Fine-tuning on coded examples trains a copy: the torch model (ONNX Runtime
+        # cannot train; its answers then come from torch, float32).
+        return copy.deepcopy(self.torch_model, memo)
+
+    def close(self) -> None:
+        self.groups.close()

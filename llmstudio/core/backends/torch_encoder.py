@@ -10,14 +10,12 @@ SentenceTransformer's: only the frozen model's embeddings go through the groups.
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
-from .groups import TokenGroups, tokenizer_json
+from .groups import GroupedSentenceModel, TokenGroups, tokenizer_json
 
 
-class TorchSentenceEncoder:
+class TorchSentenceEncoder(GroupedSentenceModel):
     """``st`` (a loaded SentenceTransformer on the CPU) with ``encode`` in token groups."""
 
     def __init__(self, st):
@@ -60,30 +58,13 @@ class TorchSentenceEncoder:
         with torch.inference_mode():
             return self.torch_model(features)["sentence_embedding"].float().numpy()
 
-    def encode(
-        self,
-        sentences,
-        batch_size: int = 32,
-        normalize_embeddings: bool = False,
-        convert_to_numpy: bool = True,
-        show_progress_bar: bool = False,
-    ):
-        """As ``SentenceTransformer.encode`` with ``convert_to_numpy``: in input order,
-        optionally unit length; ``batch_size`` not used (groups of padded tokens)."""
-        single = isinstance(sentences, str)
-        texts = [sentences] if single else list(sentences)
-        if texts:
-            import torch
+    def encode(self, sentences, *args, **kwargs):
+        import torch
 
-            try:
-                out = self.groups.run(texts).astype(np.float32, copy=False)
-            finally:
-                torch.set_num_threads(self._caller_threads)
-        else:
-            out = np.zeros((0, self.get_embedding_dimension()), dtype=np.float32)
-        if normalize_embeddings:
-            out = out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        return out[0] if single else out
+        try:
+            return super().encode(sentences, *args, **kwargs)
+        finally:
+            torch.set_num_threads(self._caller_threads)
 
     def get_embedding_dimension(self) -> int:
         st = self.torch_model
@@ -98,10 +79,3 @@ class TorchSentenceEncoder:
         if name in ("torch_model", "groups"):
             raise AttributeError(name)
         return getattr(self.torch_model, name)
-
-    def __deepcopy__(self, memo):
-        # Fine-tuning on coded examples trains a copy: the SentenceTransformer itself.
-        return copy.deepcopy(self.torch_model, memo)
-
-    def close(self) -> None:
-        self.groups.close()

@@ -15,14 +15,12 @@ which a cached encoder loads then (``load_torch``)."""
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from ...errors import BackendError
+from ..groups import GroupedSentenceModel
 from . import bundle as bundles
 from .bundle import SentenceBundle
 from .choice import PRECISION
@@ -32,7 +30,7 @@ from .sessions import grouped_session
 log = logging.getLogger("llmstudio.onnx")
 
 
-class OnnxSentenceEncoder:
+class OnnxSentenceEncoder(GroupedSentenceModel):
     """A sentence-embedding model's vectors by ONNX Runtime, from its export and bundle."""
 
     device = "cpu"
@@ -62,10 +60,10 @@ class OnnxSentenceEncoder:
             self._torch_model = self._load_torch()
         return self._torch_model
 
-    def get_sentence_embedding_dimension(self) -> int:
+    def get_embedding_dimension(self) -> int:
         return int(self.bundle.dimension)
 
-    get_embedding_dimension = get_sentence_embedding_dimension
+    get_sentence_embedding_dimension = get_embedding_dimension
 
     def text_limit(self) -> int:
         """Tokens of text read at once: ``max_seq_length`` less the special tokens."""
@@ -74,37 +72,6 @@ class OnnxSentenceEncoder:
     def token_counts(self, texts: list[str]) -> list[int]:
         """Each whole text's tokens, untruncated, without special tokens."""
         return self.groups.count(texts)
-
-    def __deepcopy__(self, memo):
-        # Fine-tuning on coded examples trains a copy: ONNX Runtime cannot train, so the
-        # copy is the torch model (its answers then come from torch, float32).
-        return copy.deepcopy(self.torch_model, memo)
-
-    def encode(
-        self,
-        sentences,
-        batch_size: int = 32,
-        normalize_embeddings: bool = False,
-        convert_to_numpy: bool = True,
-        show_progress_bar: bool = False,
-    ):
-        """Embeddings of ``sentences`` (a str or a list) as SentenceTransformer.encode
-        gives them with ``convert_to_numpy``: in input order, optionally unit length.
-        ``batch_size`` is not used: the texts go in groups of padded tokens
-        (:class:`~..groups.TokenGroups`), the CPU's best size whatever the caller asks."""
-        single = isinstance(sentences, str)
-        texts = [sentences] if single else list(sentences)
-        if texts:
-            out = self.groups.run(texts).astype(np.float32, copy=False)
-        else:
-            out = np.zeros((0, self.get_sentence_embedding_dimension()), dtype=np.float32)
-        if normalize_embeddings:
-            norms = np.linalg.norm(out, axis=1, keepdims=True)
-            out = out / np.maximum(norms, 1e-12)
-        return out[0] if single else out
-
-    def close(self) -> None:
-        self.groups.close()
 
 
 def cached_encoder(
