@@ -183,6 +183,15 @@ class GroupedSentenceModel:
     def get_embedding_dimension(self) -> int:
         raise NotImplementedError
 
+    def text_limit(self) -> int:
+        """Tokens of text read at once: the longest input less the special tokens."""
+        return self.groups.max_length - self.groups.special
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Each whole text's tokens, untruncated, without special tokens (remembered:
+        :meth:`TokenGroups.count`)."""
+        return self.groups.count(texts)
+
     def encode(
         self,
         sentences,

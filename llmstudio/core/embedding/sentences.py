@@ -32,8 +32,9 @@ def embed_texts(model, texts: list[str], batch_size: int):
 
 def sentence_model_limit(model) -> int:
     """Tokens of text a SentenceTransformer reads at once: its ``max_seq_length`` less
-    the special tokens its tokenizer adds ([CLS] and [SEP] for MiniLM: 256 - 2). An
-    encoder run without transformers (ONNX Runtime's) says so itself (``text_limit``)."""
+    the special tokens its tokenizer adds ([CLS] and [SEP] for MiniLM: 256 - 2). A model
+    run in token groups (ONNX Runtime's, or torch's on the CPU) says so itself
+    (``text_limit``)."""
     if hasattr(model, "text_limit"):
         return model.text_limit()
     return int(model.max_seq_length) - model.tokenizer.num_special_tokens_to_add(pair=False)
@@ -41,7 +42,7 @@ def sentence_model_limit(model) -> int:
 
 def sentence_model_tokens(model, texts: list[str]) -> list[int]:
     """Each text's tokens by a SentenceTransformer's tokenizer, untruncated, without
-    special tokens (an encoder run without transformers counts them: ``token_counts``)."""
+    special tokens (a model run in token groups counts them, remembered: ``token_counts``)."""
     if not texts:
         return []
     if hasattr(model, "token_counts"):

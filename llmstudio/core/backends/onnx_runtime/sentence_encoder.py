@@ -65,14 +65,6 @@ class OnnxSentenceEncoder(GroupedSentenceModel):
 
     get_sentence_embedding_dimension = get_embedding_dimension
 
-    def text_limit(self) -> int:
-        """Tokens of text read at once: ``max_seq_length`` less the special tokens."""
-        return self.max_seq_length - int(self.bundle.special_single)
-
-    def token_counts(self, texts: list[str]) -> list[int]:
-        """Each whole text's tokens, untruncated, without special tokens."""
-        return self.groups.count(texts)
-
 
 def cached_encoder(
     identity: dict, runtime: str, load_torch: Callable[[], object]
