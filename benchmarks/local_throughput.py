@@ -6,6 +6,11 @@ Goal (from the issue): at least 3x the rows/s of the naive loop, same model, sam
 same labels, same run. Also reported: the share of this machine's measured matrix-multiply
 FLOP/s that the model's forward pass reaches.
 
+Issue 23's measurements of local models are in three scripts beside this one (README):
+a whole ``annotate`` process against the float32 bound (``end_to_end_bound.py``), ONNX
+Runtime in float32 and int8 against PyTorch, speed and agreement (``onnx_runtime.py``),
+and a second codebook from the stored embeddings (``stored_embeddings.py``).
+
     .venv/bin/python benchmarks/local_throughput.py              # 2,000 tweets, DistilBERT size
     .venv/bin/python benchmarks/local_throughput.py --model bert-base --texts 1000
     .venv/bin/python benchmarks/local_throughput.py --sweep            # also rows/s per batch size

@@ -1,7 +1,10 @@
-"""Writing a small file whole or not at all: a crash mid-write leaves the old file."""
+"""Small files llmstudio keeps for itself (settings learnt, caches): written whole or not
+at all (a crash mid-write leaves the old file), and a JSON object read back as {} when
+the file is missing, unreadable or damaged (it is made again)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -17,3 +20,13 @@ def write_text(path: str | Path, text: str) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def read_json_object(path: str | Path) -> dict:
+    """The JSON object in ``path``; {} when there is none (missing, unreadable, not JSON,
+    not an object)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

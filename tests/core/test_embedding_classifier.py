@@ -242,7 +242,7 @@ def test_the_cpu_encodes_in_small_batches_a_gpu_in_the_callers():
 
     def encode(texts, batch_size, **kwargs):
         asked.append(batch_size)
-        return texts
+        return [[1.0, 0.0]] * len(texts)
 
     cpu = SimpleNamespace(device="cpu", encode=encode)
     gpu = SimpleNamespace(device="cuda:0", encode=encode)
@@ -251,3 +251,38 @@ def test_the_cpu_encodes_in_small_batches_a_gpu_in_the_callers():
     embed_texts(cpu, ["a"], 8)
     assert asked == [16, 64, 8]
     assert encode_batch(SimpleNamespace(), 64) == 16  # a model that does not say: the CPU
+
+
+def test_a_model_in_half_precision_is_tuned_in_float32(model):
+    """On a GPU a sentence model runs in bfloat16 or float16, where AdamW's small steps
+    vanish: its tuned copy learns and answers in float32, and the model is untouched."""
+    import copy
+
+    import torch
+
+    from llmstudio.core.embedding.training import finetune
+
+    half = copy.deepcopy(model).to(torch.bfloat16)
+    before = {k: v.clone() for k, v in half.state_dict().items()}
+    tuned = finetune(
+        lambda: half,
+        SPORTS[:2] + FOOD[:2],
+        [[1, 0], [1, 0], [0, 1], [0, 1]],
+        (0.0, 1.0),
+        seed=0,
+        batch_size=4,
+        steps=2,
+        lr=1e-4,
+        report=lambda *a: None,
+    )
+    assert {p.dtype for p in tuned.parameters()} == {torch.float32}
+    assert {p.dtype for p in half.parameters()} == {torch.bfloat16}
+    assert all(torch.equal(v, half.state_dict()[k]) for k, v in before.items())
+    moved = [
+        k
+        for k, v in tuned.state_dict().items()
+        if v.is_floating_point() and not torch.equal(v, before[k].float())
+    ]
+    assert len(moved) > len(before) // 2  # it learnt: most weights moved
+    embedded = tuned.encode(["a match", "a recipe"], convert_to_numpy=True)
+    assert embedded.dtype == "float32"

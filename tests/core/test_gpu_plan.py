@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from llmstudio.core.backends import make_backend
-from llmstudio.core.backends.hf.gpu_plan import (
+from llmstudio.core.backends.gpu_plan import (
     CPU_BATCH,
     MAX_GPU_BATCH,
     MEMORY_SHARE,
@@ -15,6 +15,7 @@ from llmstudio.core.backends.hf.gpu_plan import (
     plan,
     row_bytes,
 )
+from llmstudio.core.backends.hf import base as hf_base
 
 GIB = 2**30
 
@@ -78,8 +79,8 @@ def test_the_backend_reads_the_gpus_free_memory_for_its_batch(tiny_models, monke
     # No GPU here: the backend is loaded on the CPU, then asked its plan as if on one.
     backend = make_backend("hf:" + str(tiny_models.named), device="cpu")
     backend.device = "cuda"
-    monkeypatch.setattr(backend, "_free_memory", lambda: 4 * GIB)
-    monkeypatch.setattr(backend, "_bfloat16_ok", lambda: True)
+    monkeypatch.setattr(hf_base, "free_memory", lambda device: 4 * GIB)
+    monkeypatch.setattr(hf_base, "bfloat16_ok", lambda device: True)
     on_gpu = backend._device_plan()
     config = backend.model.config
     expected = plan(
@@ -95,3 +96,41 @@ def test_the_backend_reads_the_gpus_free_memory_for_its_batch(tiny_models, monke
     )
     assert on_gpu == expected
     assert on_gpu.batch_size > CPU_BATCH  # a tiny model: many rows fit
+
+
+def test_a_sentence_model_on_a_gpu_runs_in_half_precision_with_batches_from_memory(
+    monkeypatch, hf_offline
+):
+    """The builtin model (and an hf: embedding model) on a GPU: put in bfloat16 where the
+    GPU has it, its batch from the memory then free. No GPU here: the model is loaded on
+    the CPU and the GPU's figures are made up."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from llmstudio.core.backends import device
+    from llmstudio.core.backends.builtin import model_dir
+    from llmstudio.core.backends.gpu_plan import config_plan
+    from llmstudio.core.embedding.sentences import embed_texts
+
+    monkeypatch.setattr(device, "free_memory", lambda name: 4 * GIB)
+    monkeypatch.setattr(device, "bfloat16_ok", lambda name: name.startswith("cuda"))
+    model = SentenceTransformer(str(model_dir()), device="cpu")
+    config = model[0].auto_model.config
+    on_gpu = device.sentence_model_on_gpu(model, "cuda")
+    assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
+    assert on_gpu == config_plan(
+        "cuda", config, tokens=model.max_seq_length, bfloat16_ok=True, free_bytes=4 * GIB
+    )
+    assert on_gpu.dtype == "bfloat16" and on_gpu.batch_size > CPU_BATCH
+    # An Apple GPU: float16; the backends' embeddings are float32 numpy either way.
+    assert device.sentence_model_on_gpu(model, "mps").dtype == "float16"
+    assert {p.dtype for p in model.parameters()} == {torch.float16}
+    assert embed_texts(model, ["a text"], 8).dtype == "float32"
+
+
+def test_half_precision_joins_the_fingerprint_and_float32_adds_nothing():
+    from llmstudio.core.backends.gpu_plan import precision_fields
+
+    assert precision_fields("float32") == {}
+    assert precision_fields("bfloat16") == {"dtype": "bfloat16"}
+    assert precision_fields("float16") != precision_fields("bfloat16")

@@ -23,6 +23,7 @@ from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
 from .batching import TOKENS_PER_ROW, plan_by_tokens
+from .gpu_plan import precision_fields
 from .onnx_runtime import TORCH, check_runtime, runtime_fingerprint
 from .spec import BUILTIN
 from .torch_encoder import TorchSentenceEncoder
@@ -51,13 +52,17 @@ class BuiltinBackend(Backend):
         self.runtime = check_runtime(runtime)
         self.path = model_dir()
         self._hash = model_hash(self.path)
+        self.dtype = "float32"
         if self.runtime == TORCH:
-            from .device import best_device
+            from .device import best_device, sentence_model_on_gpu
 
             self.device = device or best_device()
             self._model = self._load_torch()
             if TorchSentenceEncoder.usable(self._model):  # the CPU: in token groups
                 self._model = TorchSentenceEncoder(self._model)
+            else:  # a GPU: half precision where it can, batches from its free memory
+                plan = sentence_model_on_gpu(self._model, self.device)
+                self.dtype, self.batch_size = plan.dtype, plan.batch_size
         else:
             # ONNX Runtime's CPU build runs the exported model; torch only exports it, once
             # per model revision: later runs start from the cache without torch.
@@ -90,6 +95,7 @@ class BuiltinBackend(Backend):
             "scale": SOFTMAX_SCALE,
             **CorpusClassifier.method(self.seed),
             **runtime_fingerprint(self.runtime),
+            **precision_fields(self.dtype),
         }
 
     def supports(self, task: Task) -> bool:
@@ -104,7 +110,13 @@ class BuiltinBackend(Backend):
     def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
         # The runtime is part of the key: an int8 or ONNX vector never serves a torch run,
         # nor the other way round (torch adds nothing: its stored vectors keep their key).
-        key = model_key(MODEL_ID, self._hash, self._model, **runtime_fingerprint(self.runtime))
+        key = model_key(
+            MODEL_ID,
+            self._hash,
+            self._model,
+            **runtime_fingerprint(self.runtime),
+            **precision_fields(self.dtype),
+        )
         self._corpus.store = None if project is None else project.store(key)
 
     def prepare(self, task: Task, texts: list[str], monitor: Monitor | None = None) -> None:

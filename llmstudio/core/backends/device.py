@@ -1,6 +1,10 @@
-"""Pick the compute device for local models: CUDA, then Apple's MPS, then the CPU."""
+"""Pick the compute device for local models (CUDA, then Apple's MPS, then the CPU), read
+what a GPU offers (bfloat16, free memory), and put a sentence-embedding model on one in
+the precision and batch size :mod:`.gpu_plan` decides."""
 
 from __future__ import annotations
+
+from .gpu_plan import Plan, choose_dtype, config_plan, stored_dtype
 
 
 def best_device() -> str:
@@ -12,3 +16,50 @@ def best_device() -> str:
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
+
+
+def bfloat16_ok(device: str) -> bool:
+    """Whether ``device`` runs bfloat16 (a CUDA GPU that has it; MPS: float16, which every
+    Apple GPU runs)."""
+    if device.startswith("cuda"):
+        import torch
+
+        return bool(torch.cuda.is_bf16_supported())
+    return False
+
+
+def free_memory(device: str) -> int | None:
+    """Bytes free on the GPU ``device`` now; None on the CPU or where it cannot be read."""
+    import torch
+
+    try:
+        if device.startswith("cuda"):
+            return int(torch.cuda.mem_get_info(torch.device(device))[0])
+        if device == "mps":
+            return int(torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
+    except (AttributeError, RuntimeError):  # an older torch, a driver that will not say
+        return None
+    return None
+
+
+def sentence_model_on_gpu(model, device: str) -> Plan:
+    """A SentenceTransformer loaded on the GPU ``device`` put in the precision its plan
+    picks (half where the model allows it); the plan, whose batch size is what the
+    memory left free then holds."""
+    import torch
+
+    config = model[0].auto_model.config
+    dtype, _ = choose_dtype(
+        device.split(":", 1)[0],
+        stored_dtype(config),
+        str(getattr(config, "model_type", "") or ""),
+        bfloat16_ok(device),
+    )
+    model.to(getattr(torch, dtype))
+    return config_plan(
+        device,
+        config,
+        tokens=int(model.max_seq_length or 512),
+        bfloat16_ok=bfloat16_ok(device),
+        free_bytes=free_memory(device),
+    )

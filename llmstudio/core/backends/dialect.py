@@ -46,7 +46,7 @@ import re
 import threading
 from dataclasses import asdict, dataclass, replace
 
-from ..atomic import write_text
+from ..atomic import read_json_object, write_text
 from ..paths import config_dir
 
 OPENAI_HOST = "api.openai.com"
@@ -258,12 +258,7 @@ def _key(host: str, model: str) -> str:
 
 
 def _read() -> dict:
-    try:
-        data = json.loads(_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
+    data = read_json_object(_file())
     # An older version named a host with the URL's user name and password
     # ("ana:pw@host|model"): the file is written again with the host alone.
     dirty = [k for k in data if "@" in k.partition("|")[0]]

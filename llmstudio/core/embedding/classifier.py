@@ -59,6 +59,7 @@ from collections.abc import Sequence
 from ..progress import Monitor
 from .minilm import model_dir
 from .sentences import encode_batch
+from .similarity import softmax
 from .stored import EmbeddingStore, embed_with_store
 from .training import finetune, logistic_probs, multi_fit, self_train
 
@@ -383,7 +384,7 @@ class EmbeddingClassifier:
         if multi_label:
             probs = self._multi_zero_shot(x, sims)
         else:
-            probs = self_train(x, _softmax(sims * 20.0), None, None, **self._self_training())
+            probs = self_train(x, softmax(sims * 20.0), None, None, **self._self_training())
         self._report(1.0, "done")
         return probs
 
@@ -502,7 +503,7 @@ class EmbeddingClassifier:
                 # prompt similarity 77.7%, product 77.2%; alone, neither is reliably
                 # best; frozen, 8 a class: 65.0% without the vote, 73.9% with it; AG News
                 # unchanged). It also lets a label without examples win its texts.
-                probs = _softmax(np.log(probs + 1e-9) + np.log(_softmax(sims * 20.0) + 1e-9))
+                probs = softmax(np.log(probs + 1e-9) + np.log(softmax(sims * 20.0) + 1e-9))
             probs = self_train(x, probs, train_x, y, **self._self_training())
         self._report(1.0, "done")
         return probs
@@ -575,11 +576,3 @@ def _lexicon_features(texts):
 
     c = np.array([compound(t) for t in texts])
     return LEXICON_SCALE * np.stack([c, np.abs(c)], 1)
-
-
-def _softmax(z):
-    import numpy as np
-
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)

@@ -6,12 +6,12 @@ the top: the classifier used to reach into the backend for it, closing an import
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import cache
 from pathlib import Path
 
 from ..errors import BackendError
+from ..file_digest import sha256_of
 from .stored import model_key
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -32,12 +32,9 @@ def model_dir() -> Path:
 def model_hash(path: Path | None = None) -> str:
     """The first 16 hex digits of the SHA-256 of the weights (``model.safetensors`` in
     ``path``, default the bundled model): the builtin model's revision, in its runs'
-    fingerprint and its stored embeddings' key."""
-    h = hashlib.sha256()
-    with open((path or model_dir()) / "model.safetensors", "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
+    fingerprint and its stored embeddings' key; remembered across processes while the
+    file is unchanged (file_digest)."""
+    return sha256_of([(path or model_dir()) / "model.safetensors"])[:16]
 
 
 def builtin_key() -> dict:

@@ -20,14 +20,18 @@ def encode_batch(model, batch_size: int) -> int:
 def embed_texts(model, texts: list[str], batch_size: int):
     """Unit-length embeddings of ``texts`` by a SentenceTransformer, or anything that
     answers ``encode`` as one does (ONNX Runtime's encoder): numpy float32, one row per
-    text. (``encode`` runs under torch's inference mode itself.)"""
-    return model.encode(
+    text. (``encode`` runs under torch's inference mode itself; a model in float16, on
+    a GPU, answers in float16.)"""
+    import numpy as np
+
+    vectors = model.encode(
         texts,
         batch_size=encode_batch(model, batch_size),
         convert_to_numpy=True,
         normalize_embeddings=True,
         show_progress_bar=False,
     )
+    return np.asarray(vectors, dtype=np.float32)
 
 
 def sentence_model_limit(model) -> int:

@@ -56,10 +56,14 @@ class LabelSimilarity:
         """``{label: probability}`` per text (a softmax over scaled cosine similarities)."""
         prototypes = self.prototypes(labels, descriptions)
         sims = np.asarray(self.embed(texts), dtype=np.float32) @ prototypes.T
-        z = sims * np.float32(self.scale)
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        probs = (e / e.sum(axis=1, keepdims=True)).tolist()
+        probs = softmax(sims * np.float32(self.scale)).tolist()
         return [dict(zip(labels, p, strict=True)) for p in probs]
+
+
+def softmax(z):
+    """Each row of ``z`` (numpy, 2-D) as probabilities."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def _unit(v):

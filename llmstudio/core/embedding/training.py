@@ -16,8 +16,9 @@ def finetune(
     uses *all* pairs within it: the same signal for about a third of the encoder passes
     (SST-2, 16 a class: 76% in 53 s against SetFit's 75% in 167 s on one core). AdamW,
     warm-up and linear decay; texts cut to 128 tokens while training (the cost grows with
-    length). Runs under a forked RNG so the caller's torch random state is untouched (a
-    model loaded here is loaded under it, after the seed); ``report(fraction, message)``
+    length); the copy in float32, whatever precision the model runs in. Runs under a
+    forked RNG so the caller's torch random state is untouched (a model loaded here is
+    loaded under it, after the seed); ``report(fraction, message)``
     between steps (it raises Cancelled)."""
     import copy
 
@@ -33,6 +34,10 @@ def finetune(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = copy.deepcopy(load_model())
+        # A model run in half precision (a GPU) learns, and then answers, in float32:
+        # AdamW's small steps vanish in float16's and bfloat16's few digits (rounded back
+        # to them, most of what it learnt would be lost too).
+        model.float()
         max_len = model.max_seq_length
         model.max_seq_length = min(max_len or 128, 128)
         model.train()

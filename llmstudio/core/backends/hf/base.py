@@ -11,21 +11,20 @@ from concurrent.futures import ThreadPoolExecutor
 from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import Backend, BackendError, RowError
+from ..device import bfloat16_ok, free_memory
+from ..gpu_plan import (
+    CPU_BATCH,
+    Plan,
+    choose_dtype,
+    config_plan,
+    precision_fields,
+    stored_dtype,
+)
 from ..onnx_runtime import TORCH, runtime_fingerprint
 from ..spec import HF
-from .gpu_plan import CPU_BATCH, Plan, choose_dtype, plan
 from .loading import Source, load_error
 
 _ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "longformer", "mpnet", "xlm-roberta-xl"}
-
-
-def _figure(config, *names: str) -> int | None:
-    """A size from a model config, under whichever of ``names`` it uses."""
-    for name in names:
-        value = getattr(config, name, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    return None
 
 
 class HFBackend(Backend):
@@ -94,9 +93,8 @@ class HFBackend(Backend):
             "pipeline_task": self.pipeline_task,
             **self._fingerprint_details(),
             **runtime_fingerprint(self.runtime),
+            **precision_fields(self.device_plan.dtype),
         }
-        if self.device_plan.dtype != "float32":  # half precision moves the scores' last digits
-            self._fingerprint["dtype"] = self.device_plan.dtype
 
     # -- what each pipeline says ------------------------------------------------------
 
@@ -119,49 +117,20 @@ class HFBackend(Backend):
         the model allows it (gpu_plan.choose_dtype)."""
         name, _ = choose_dtype(
             self.device.split(":", 1)[0],
-            self._config_value("torch_dtype", "dtype"),
+            stored_dtype(self.config),
             str(getattr(self.config, "model_type", "") or ""),
-            self._bfloat16_ok(),
+            bfloat16_ok(self.device),
         )
         return getattr(self._torch, name)
 
-    def _config_value(self, *names: str):
-        for name in names:
-            value = getattr(self.config, name, None)
-            if value is not None:
-                return str(value)
-        return None
-
-    def _bfloat16_ok(self) -> bool:
-        if self.device.startswith("cuda"):
-            return bool(self._torch.cuda.is_bf16_supported())
-        return False  # MPS: float16, which every Apple GPU runs
-
-    def _free_memory(self) -> int | None:
-        """Bytes free on the GPU now (the weights loaded); None where it cannot be read."""
-        torch = self._torch
-        try:
-            if self.device.startswith("cuda"):
-                return int(torch.cuda.mem_get_info(torch.device(self.device))[0])
-            if self.device == "mps":
-                return int(torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
-        except (AttributeError, RuntimeError):  # an older torch, a driver that will not say
-            return None
-        return None
-
     def _device_plan(self) -> Plan:
         """Precision and batch size on this device (gpu_plan.plan), the model loaded."""
-        config = getattr(self.model, "config", None) or self.config
-        return plan(
+        return config_plan(
             self.device,
-            checkpoint_dtype=self._config_value("torch_dtype", "dtype"),
-            model_type=str(getattr(config, "model_type", "") or ""),
-            bfloat16_ok=self._bfloat16_ok(),
-            free_bytes=None if self.device == "cpu" else self._free_memory(),
+            getattr(self.model, "config", None) or self.config,
             tokens=getattr(self, "max_length", None) or 512,
-            hidden=_figure(config, "hidden_size", "n_embd", "d_model") or 768,
-            heads=_figure(config, "num_attention_heads", "n_head") or 12,
-            layers=_figure(config, "num_hidden_layers", "n_layer", "num_layers") or 12,
+            bfloat16_ok=bfloat16_ok(self.device),
+            free_bytes=None if self.device == "cpu" else free_memory(self.device),
         )
 
     def with_torch(self) -> HFBackend:

@@ -20,6 +20,7 @@ from ...tasks.base import Task
 from ...tasks.choice import ChoiceTask
 from ..base import RowError
 from ..batching import TOKENS_PER_ROW, plan_by_tokens
+from ..gpu_plan import precision_fields
 from ..onnx_runtime import TORCH, runtime_fingerprint
 from ..torch_encoder import TorchSentenceEncoder
 from .base import HFBackend
@@ -43,7 +44,13 @@ class EmbeddingsBackend(HFBackend):
             )
         elif TorchSentenceEncoder.usable(model):  # the CPU: in token groups
             model = TorchSentenceEncoder(model)
+        else:  # a GPU: in the precision its plan picks (gpu_plan; in the fingerprint)
+            model.to(self._dtype())
         self._use(model)
+
+    def _settle(self, batch_size: int | None) -> None:
+        super()._settle(batch_size)
+        self._corpus.batch_size = self.batch_size  # on a GPU: from its free memory
 
     def _use(self, model) -> None:
         """Answer with ``model``: a SentenceTransformer, or ONNX Runtime's encoder."""
@@ -68,11 +75,16 @@ class EmbeddingsBackend(HFBackend):
 
     def keep_embeddings(self, project: ProjectEmbeddings | None) -> None:
         # Without a revision one version of the model could not be told from the next:
-        # nothing is kept then, rather than vectors that might be served to another.
+        # nothing is kept then, rather than vectors that might be served to another. An
+        # int8, ONNX or half-precision vector never serves a float32 torch run.
         self._corpus.store = (
-            project.store(  # an int8 or ONNX vector never serves a torch run
+            project.store(
                 model_key(
-                    self._model_id, self.commit, self.model, **runtime_fingerprint(self.runtime)
+                    self._model_id,
+                    self.commit,
+                    self.model,
+                    **runtime_fingerprint(self.runtime),
+                    **precision_fields(self.device_plan.dtype),
                 )
             )
             if self.commit and project is not None

@@ -4,7 +4,6 @@ revision, and one-line messages for every way a load fails."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import socket
@@ -13,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+from ...file_digest import sha256_of
 from ...model_cache import hub_offline
 from ..base import BackendError
 
@@ -70,12 +70,9 @@ def detect_pipeline_task(config) -> str:
     return EMBEDDINGS
 
 
-_hash_memo: dict[tuple, str] = {}
-
-
 def weights_hash(folder: Path) -> str | None:
-    """A short sha256 of a folder's weight files (None when there are none); memoised per
-    file size and modification time, since hashing gigabytes takes seconds."""
+    """A short sha256 of a folder's weight files, each with its name (None when there are
+    none); remembered across processes while the files are unchanged (file_digest)."""
     files = (
         sorted(folder.glob("*.safetensors"))
         or sorted(folder.glob("pytorch_model*.bin"))
@@ -83,16 +80,7 @@ def weights_hash(folder: Path) -> str | None:
     )
     if not files:
         return None
-    stats = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
-    if stats not in _hash_memo:
-        h = hashlib.sha256()
-        for f in files:
-            h.update(f.name.encode())
-            with open(f, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-        _hash_memo[stats] = h.hexdigest()[:16]
-    return _hash_memo[stats]
+    return sha256_of(files, names=True)[:16]
 
 
 def _cached_snapshot(repo_id: str, revision: str | None) -> Path | None:

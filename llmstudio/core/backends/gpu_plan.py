@@ -1,6 +1,9 @@
 """Local models on a GPU: half precision where the model allows it, and a batch size from
-the GPU's free memory. The decision is :func:`plan`, over figures it is given (the
-backend reads them from torch; tests give made-up ones: there is no GPU here).
+the GPU's free memory. The decision is :func:`plan`, over figures it is given
+(:func:`config_plan` reads the model's from its config; :mod:`.device` reads the GPU's
+from torch; tests give made-up ones: there is no GPU here). Every local torch model on
+a GPU follows it: the ``hf:`` pipelines, and the sentence-embedding models (the builtin
+model, ``hf:`` embedding models; their fine-tuned copies learn in float32).
 
 * Precision: float32 on the CPU (half precision is slower there, and some ops lack
   kernels). On CUDA or MPS: a checkpoint stored in half precision runs in it; otherwise
@@ -101,3 +104,45 @@ def plan(
     batch = batch_from_memory(free_bytes, row_bytes(tokens, hidden, heads, layers, dtype))
     free = free_bytes / 2**30
     return Plan(dtype, batch, f"{why}; {batch} rows a batch ({free:.1f} GiB free)")
+
+
+def precision_fields(dtype: str) -> dict:
+    """What a run's fingerprint, and its stored vectors' key, add for ``dtype``: nothing
+    for float32 (so those keep their keys), the dtype for half precision (it moves the
+    last digits of scores and vectors: never served to a float32 run, nor the reverse)."""
+    return {} if dtype == "float32" else {"dtype": dtype}
+
+
+def figure(config, *names: str) -> int | None:
+    """A size from a model config, under whichever of ``names`` it uses."""
+    for name in names:
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def stored_dtype(config) -> str | None:
+    """The precision a model's checkpoint is stored in, as its config says (None: unsaid)."""
+    for name in ("torch_dtype", "dtype"):
+        value = getattr(config, name, None)
+        if value is not None:
+            return str(value)
+    return None
+
+
+def config_plan(
+    device: str, config, *, tokens: int, bfloat16_ok: bool, free_bytes: int | None
+) -> Plan:
+    """:func:`plan` for a model whose transformers ``config`` gives its figures."""
+    return plan(
+        device,
+        checkpoint_dtype=stored_dtype(config),
+        model_type=str(getattr(config, "model_type", "") or ""),
+        bfloat16_ok=bfloat16_ok,
+        free_bytes=free_bytes,
+        tokens=tokens,
+        hidden=figure(config, "hidden_size", "n_embd", "d_model") or 768,
+        heads=figure(config, "num_attention_heads", "n_head") or 12,
+        layers=figure(config, "num_hidden_layers", "n_layer", "num_layers") or 12,
+    )
