@@ -18,6 +18,9 @@ script, so the machine's load weighs on both alike:
    AG News classes as codes (a fresh project; every text embedded and kept);
 2. the same with another codebook (the four topics named and described otherwise).
 
+Both for each of ``--runtimes`` (PyTorch and ONNX Runtime by default; each in a project
+of its own, ONNX Runtime from its cached export, made by a 4-row run first).
+
 Then, in this process: the float32 reference, the first codebook's zero-shot coding by
 the same classifier without a store (every vector float32, none rounded), against the
 first run's stored labels: label agreement, the largest score difference and how many
@@ -79,8 +82,8 @@ def write_corpus(folder: Path, n: int) -> tuple[Path, list[str]]:
     return path, [TRUTH[int(r[0])] for r in rows]
 
 
-def annotate(corpus: Path, project: Path, codebook: Path) -> float:
-    """Seconds of one ``llmstudio annotate`` process (it must succeed)."""
+def annotate(corpus: Path, project: Path, codebook: Path, runtime: str = "torch") -> float:
+    """Seconds of one ``llmstudio annotate`` process in ``runtime`` (it must succeed)."""
     command = [
         sys.executable,
         "-m",
@@ -95,6 +98,8 @@ def annotate(corpus: Path, project: Path, codebook: Path) -> float:
         str(codebook),
         "--model",
         "builtin",
+        "--runtime",
+        runtime,
     ]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -156,8 +161,15 @@ def sizes(project: Path) -> tuple[int, int, int]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--texts", type=int, default=7600)
+    ap.add_argument(
+        "--runtimes",
+        default="torch,onnx",
+        help="each in a project of its own, in turn (torch, onnx, onnx-int8; torch first: "
+        "the float32 reference and the sizes are of its project)",
+    )
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
+    runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
     from llmstudio.core.store import embeddings as stored
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,15 +178,22 @@ def main() -> int:
         first_book, second_book = folder / "agnews.yaml", folder / "topics.yaml"
         first_book.write_text(FIRST, encoding="utf-8")
         second_book.write_text(SECOND, encoding="utf-8")
-        project = folder / "ag_news.llmstudio"
-        t1 = annotate(corpus, project, first_book)
-        print(f"first codebook:  {t1:7.1f} s (embeds {len(truth):,} texts, keeps them)")
-        t2 = annotate(corpus, project, second_book)
-        print(f"second codebook: {t2:7.1f} s (new process, reads them)")
-        ratio = t2 / t1
-        db = sqlite3.connect(project)
-        uses = [stored.uses_of_run(db, run) for run in (1, 2)]
-        db.close()
+        times: dict[str, tuple[float, float, list]] = {}
+        for runtime in runtimes:
+            project = folder / f"ag_news-{runtime}.llmstudio"
+            if runtime != "torch":  # its export made once, outside the timed runs
+                four = folder / "four.csv"
+                four.write_text("\n".join(corpus.read_text("utf-8").splitlines()[:5]), "utf-8")
+                annotate(four, folder / f"warm-{runtime}.llmstudio", first_book, runtime)
+            t1 = annotate(corpus, project, first_book, runtime)
+            print(f"{runtime}: first codebook:  {t1:7.1f} s (embeds {len(truth):,} texts)")
+            t2 = annotate(corpus, project, second_book, runtime)
+            print(f"{runtime}: second codebook: {t2:7.1f} s (new process, reads them)")
+            db = sqlite3.connect(project)
+            uses = [stored.uses_of_run(db, run) for run in (1, 2)]
+            db.close()
+            times[runtime] = (t1, t2, uses)
+        project = folder / f"ag_news-{runtimes[0]}.llmstudio"
         first, second = stored_labels(project, 1), stored_labels(project, 2)
         t3, reference = float32_reference(project, first_book)
         whole, without, vectors = sizes(project)
@@ -197,19 +216,29 @@ def main() -> int:
     per_10k = (whole - without) / vectors * 10_000 if vectors else 0.0
     # The goal is for the issue's 7,600 texts: on fewer, the second run's fixed costs
     # (start-up, loading the model, writing the answers) weigh more.
-    verdict = ("PASS" if ratio < GOAL else "FAIL") if n >= 7600 else "no verdict on fewer"
     lines = [
-        "| run (whole `annotate` process, builtin MiniLM) | seconds | corpus vectors |",
-        "|---|---:|---|",
-        f"| 1. codebook 'AG News classes', fresh project | {t1:.1f} | "
-        f"{uses[0][-1][1]:,} read, {uses[0][-1][2]:,} computed |",
-        f"| 2. codebook 'News topics', new process | {t2:.1f} | "
-        f"{uses[1][-1][1]:,} read, {uses[1][-1][2]:,} computed |",
-        f"| float32 reference (in this process, no store; model load included) | {t3:.1f} | "
-        f"{n:,} computed, none kept |",
+        "| run (whole `annotate` process, builtin MiniLM) | runtime | seconds | corpus vectors |",
+        "|---|---|---:|---|",
     ]
-    notes = [
-        f"- **second / first: {ratio:.1%}** (goal < {GOAL:.0%} at 7,600 texts): {verdict}",
+    notes = []
+    for runtime, (t1, t2, uses) in times.items():
+        lines += [
+            f"| 1. codebook 'AG News classes', fresh project | {runtime} | {t1:.1f} | "
+            f"{uses[0][-1][1]:,} read, {uses[0][-1][2]:,} computed |",
+            f"| 2. codebook 'News topics', new process | {runtime} | {t2:.1f} | "
+            f"{uses[1][-1][1]:,} read, {uses[1][-1][2]:,} computed |",
+        ]
+        ratio = t2 / t1
+        verdict = ("PASS" if ratio < GOAL else "FAIL") if n >= 7600 else "no verdict on fewer"
+        notes.append(
+            f"- **{runtime}: second / first: {ratio:.1%}** (goal < {GOAL:.0%} at 7,600 texts): "
+            f"{verdict}"
+        )
+    lines.append(
+        f"| float32 reference (in this process, no store; model load included) | torch | "
+        f"{t3:.1f} | {n:,} computed, none kept |"
+    )
+    notes += [
         f"- stored float16 vs float32, codebook 1: labels agree on {same:,} of {n:,} rows "
         f"({same / n:.2%}); largest score difference {max(diffs):.4f}; scores that differ "
         f"at the 2nd decimal (>= 0.005) {over_2nd:,}, at the 3rd (>= 0.0005) {over_3rd:,}",
@@ -225,11 +254,12 @@ def main() -> int:
 
         record(
             f"Stored embeddings: a second codebook, {n:,} AG News texts",
-            f"stored_embeddings.py --texts {args.texts} --write",
+            f"stored_embeddings.py --texts {args.texts} --runtimes {args.runtimes} --write",
             "\n".join(lines),
             "\n".join(notes),
         )
-    return 0 if ratio < GOAL or n < 7600 else 1
+    met = all(t2 / t1 < GOAL for t1, t2, _ in times.values())
+    return 0 if met or n < 7600 else 1
 
 
 if __name__ == "__main__":
