@@ -14,6 +14,7 @@ from llmstudio.core.backends.gpu_plan import (
     choose_dtype,
     plan,
     row_bytes,
+    stored_dtype,
 )
 from llmstudio.core.backends.hf import base as hf_base
 
@@ -85,7 +86,7 @@ def test_the_backend_reads_the_gpus_free_memory_for_its_batch(tiny_models, monke
     config = backend.model.config
     expected = plan(
         "cuda",
-        checkpoint_dtype=str(config.dtype),
+        checkpoint_dtype=stored_dtype(backend.config),  # as saved
         model_type=config.model_type,
         bfloat16_ok=True,
         free_bytes=4 * GIB,

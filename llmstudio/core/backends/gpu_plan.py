@@ -132,12 +132,20 @@ def stored_dtype(config) -> str | None:
 
 
 def config_plan(
-    device: str, config, *, tokens: int, bfloat16_ok: bool, free_bytes: int | None
+    device: str,
+    config,
+    *,
+    tokens: int,
+    bfloat16_ok: bool,
+    free_bytes: int | None,
+    stored_in: str | None = None,
 ) -> Plan:
-    """:func:`plan` for a model whose transformers ``config`` gives its figures."""
+    """:func:`plan` for a model whose transformers ``config`` gives its figures;
+    ``stored_in``: the checkpoint's precision, when read before loading (a loaded model's
+    config names the precision it was loaded in), else the config's."""
     return plan(
         device,
-        checkpoint_dtype=stored_dtype(config),
+        checkpoint_dtype=stored_in or stored_dtype(config),
         model_type=str(getattr(config, "model_type", "") or ""),
         bfloat16_ok=bfloat16_ok,
         free_bytes=free_bytes,

@@ -128,6 +128,7 @@ class HFBackend(Backend):
         return config_plan(
             self.device,
             getattr(self.model, "config", None) or self.config,
+            stored_in=stored_dtype(self.config),  # as saved, not as loaded
             tokens=getattr(self, "max_length", None) or 512,
             bfloat16_ok=bfloat16_ok(self.device),
             free_bytes=None if self.device == "cpu" else free_memory(self.device),
