@@ -135,3 +135,30 @@ def test_half_precision_joins_the_fingerprint_and_float32_adds_nothing():
     assert precision_fields("float32") == {}
     assert precision_fields("bfloat16") == {"dtype": "bfloat16"}
     assert precision_fields("float16") != precision_fields("bfloat16")
+
+
+def test_the_methods_record_names_a_runs_half_precision(tiny_models, tmp_path, monkeypatch):
+    """A run in bfloat16 (on a GPU) says so in the methods record, in its settings and
+    in words beside the runtime, and is another run than the float32 one. No GPU here:
+    the backend loaded on the CPU is given the plan it would have on one."""
+    from llmstudio.core.backends.gpu_plan import Plan
+    from llmstudio.core.corpus import read_table
+    from llmstudio.core.methods import build_record
+    from llmstudio.core.project import Project
+    from llmstudio.core.runner import run_job
+    from llmstudio.core.tasks import SentimentTask
+
+    csv = tmp_path / "t.csv"
+    csv.write_text("text\nI loved it\nawful service\nit was fine\n", encoding="utf-8")
+    model = "hf:" + str(tiny_models.named)
+    with Project.create(tmp_path / "p.llmstudio", read_table(csv)) as project:
+        float32 = run_job(project, SentimentTask(), make_backend(model, device="cpu"))
+        backend = make_backend(model, device="cpu")
+        monkeypatch.setattr(backend, "_device_plan", lambda: Plan("bfloat16", 64, "a GPU"))
+        backend._settle(None)
+        assert backend.fingerprint()["dtype"] == "bfloat16" and backend.batch_size == 64
+        half = run_job(project, SentimentTask(), backend)
+        assert half.run_id != float32.run_id
+        md = build_record(project, n_resamples=0).markdown()
+    assert md.count("PyTorch in bfloat16, half precision on a GPU") >= 2  # settings, prose
+    assert '"dtype": "bfloat16"' in md

@@ -91,9 +91,12 @@ def runtime_of(fingerprint: dict) -> str | None:
 
 def runtime_words(fingerprint: dict) -> str:
     """The runtime and precision of a local model's run, for the methods record ("" for a
-    model that does not run here: an API, the lexicon)."""
+    model that does not run here, an API or the lexicon, and for PyTorch in float32, the
+    default): ONNX Runtime's precision, or PyTorch's half precision on a GPU (gpu_plan)."""
     if fingerprint.get("runtime") == "onnxruntime":
         if fingerprint.get("precision") == "int8":
             return "ONNX Runtime, int8 weights by dynamic quantisation, slightly less exact"
         return "ONNX Runtime, float32"
+    if fingerprint.get("dtype"):
+        return f"PyTorch in {fingerprint['dtype']}, half precision on a GPU"
     return ""
