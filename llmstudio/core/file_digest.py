@@ -40,9 +40,10 @@ _memo: dict[str, str] = {}  # this process's, over the file's
 def sha256_of(files: Sequence[Path], *, names: bool = False) -> str:
     """The hex SHA-256 of ``files``' bytes in turn (with ``names``, each file's name
     before its bytes), from the memo when every file's signature is unchanged."""
-    key = _signature(files, names)
-    if key is None:  # a file is gone: hashing it raises the error that says so
+    signed = _signature(files, names)
+    if signed is None:  # a file is gone: hashing it raises the error that says so
         return _hash(files, names)
+    key, changed = signed
     if key in _memo:
         return _memo[key]
     stored = _read()
@@ -50,7 +51,7 @@ def sha256_of(files: Sequence[Path], *, names: bool = False) -> str:
         _memo[key] = stored[key]
         return stored[key]
     digest = _hash(files, names)
-    if not _settled(files):
+    if time.time() - changed < SETTLED_SECONDS:  # changed just now: not remembered
         return digest
     _memo[key] = digest
     stored[key] = digest  # the newest last: the oldest go first when the memo is full
@@ -69,26 +70,19 @@ def _hash(files: Sequence[Path], names: bool) -> str:
     return h.hexdigest()
 
 
-def _signature(files: Sequence[Path], names: bool) -> str | None:
-    """What the memo files a digest under (None when a file cannot be read)."""
-    parts = []
+def _signature(files: Sequence[Path], names: bool) -> tuple[str, float] | None:
+    """What the memo files a digest under, and the files' last change (epoch seconds);
+    None when a file cannot be read."""
+    parts, changed = [], 0.0
     try:
         for f in files:
             s = os.stat(f)
             where = str(Path(f).resolve())
             parts.append([where, s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns])
+            changed = max(changed, s.st_ctime)
     except OSError:
         return None
-    return json.dumps([names, parts], separators=(",", ":"))
-
-
-def _settled(files: Sequence[Path]) -> bool:
-    """Whether every file's last change is :data:`SETTLED_SECONDS` old."""
-    try:
-        latest = max(os.stat(f).st_ctime for f in files)
-    except (OSError, ValueError):
-        return False
-    return time.time() - latest >= SETTLED_SECONDS
+    return json.dumps([names, parts], separators=(",", ":")), changed
 
 
 def _memo_path() -> Path:

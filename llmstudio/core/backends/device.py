@@ -49,17 +49,15 @@ def sentence_model_on_gpu(model, device: str) -> Plan:
     import torch
 
     config = model[0].auto_model.config
-    dtype, _ = choose_dtype(
-        device.split(":", 1)[0],
-        stored_dtype(config),
-        str(getattr(config, "model_type", "") or ""),
-        bfloat16_ok(device),
-    )
+    stored, bf16 = stored_dtype(config), bfloat16_ok(device)  # before it is converted
+    model_type = str(getattr(config, "model_type", "") or "")
+    dtype, _ = choose_dtype(device.split(":", 1)[0], stored, model_type, bf16)
     model.to(getattr(torch, dtype))
     return config_plan(
         device,
         config,
+        stored_in=stored,
         tokens=int(model.max_seq_length or 512),
-        bfloat16_ok=bfloat16_ok(device),
+        bfloat16_ok=bf16,
         free_bytes=free_memory(device),
     )
