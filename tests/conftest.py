@@ -7,6 +7,7 @@ only when that folder is missing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,3 +115,14 @@ def fake_hub(tiny_hub_folder: Path, tmp_path_factory: pytest.TempPathFactory, mo
     cache = tmp_path_factory.mktemp("hf-cache")
     with hub_serving({TINY_ID: tiny_hub_folder}, cache, monkeypatch) as hub:
         yield hub
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Local models run with PyTorch unless a test asks for another runtime: the default
+    (automatic) converts a model to ONNX on its first run, some 12 s for MiniLM, and every
+    test has its own empty cache folder. Set for the whole session, before any fixture
+    (a module's backend is made before a test's fixtures) and for every process a test
+    starts. ``LLMSTUDIO_RUNTIME`` is the setting a user has for the same choice; the tests
+    of the automatic runtime take it away (tests/core/test_auto_runtime.py,
+    tests/cli/test_runtime_cli.py, tests/gui/test_gui_onnx_runtime.py)."""
+    os.environ["LLMSTUDIO_RUNTIME"] = "torch"

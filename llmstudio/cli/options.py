@@ -156,35 +156,42 @@ def chosen_model(model: str | None, task: str) -> str:
 
 
 def runtime_arg(p: argparse.ArgumentParser) -> None:
-    """Add ``--runtime torch|onnx|onnx-int8`` (local models only)."""
-    from ..core.backends.onnx_runtime import RUNTIMES, TORCH
+    """Add ``--runtime auto|torch|onnx|onnx-int8`` (local models only)."""
+    from ..core.backends.onnx_runtime import RUNTIMES
 
     p.add_argument(
         "--runtime",
         choices=RUNTIMES,
-        default=TORCH,
-        help="local models (builtin, hf: classifiers and embedding models): torch "
-        "(default); onnx: ONNX Runtime, float32 (same labels, often faster); onnx-int8: "
-        "int8 weights (faster, slightly less exact). The model is converted once per "
-        "revision and kept in llmstudio's cache folder; needs pip install "
-        "'llmstudio[onnx]'",
+        default=None,
+        help="local models (builtin, hf: classifiers and embedding models): auto "
+        "(default, or $LLMSTUDIO_RUNTIME): ONNX Runtime in float32 on this computer's "
+        "CPU where the model converts, else torch; torch: PyTorch; onnx: ONNX Runtime, "
+        "float32 (same labels, often faster); onnx-int8: int8 weights (faster, slightly "
+        "less exact). A model is converted once per revision, checked against PyTorch, and "
+        "kept in llmstudio's cache folder",
     )
 
 
 def runtime_options(args: argparse.Namespace) -> dict:
-    """The backend option ``--runtime`` gives (none for torch); UsageError for a model that
-    does not run here or an ONNX runtime that is not installed, before any file is read."""
-    from ..core.backends.onnx_runtime import TORCH, check_runtime, runtime_refusal
+    """The backend option ``--runtime`` gives (none when it is not given: the default);
+    UsageError for a model that does not run here or an ONNX runtime that is not
+    installed, before any file is read."""
+    from ..core.backends.onnx_runtime import check_runtime, runtime_refusal
+    from ..core.backends.onnx_runtime.choice import LOCAL_KINDS
+    from ..core.backends.spec import kind_of
     from ..core.errors import BackendError
 
-    runtime = getattr(args, "runtime", None) or TORCH
-    if runtime == TORCH:
+    runtime = getattr(args, "runtime", None)
+    try:
+        checked = check_runtime(runtime)  # the default too: $LLMSTUDIO_RUNTIME is checked
+    except BackendError as exc:
+        raise UsageError(f"--runtime: {exc}" if runtime else str(exc)) from None
+    if runtime is None:
         return {}
-    problem = runtime_refusal(args.model, runtime)
+    problem = runtime_refusal(args.model, checked)
     if problem:
         raise UsageError(f"--runtime: {problem}")
-    try:
-        check_runtime(runtime)
-    except BackendError as exc:
-        raise UsageError(f"--runtime: {exc}") from None
-    return {"runtime": runtime}
+    kind = kind_of(args.model)
+    if kind is None or kind.name not in LOCAL_KINDS:  # torch or auto for an API: nothing
+        return {}
+    return {"runtime": checked}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from .backends import make_backend
 from .backends.base import Backend
-from .backends.onnx_runtime.choice import runtime_of
+from .backends.onnx_runtime.choice import LOCAL_KINDS, runtime_of
 from .backends.spec import ModelSpec, run_writes_text
 from .errors import ReplicateError
 from .progress import Monitor
@@ -223,7 +223,7 @@ def plan_replicate(
                 else 0
             )
             backend_options = {"seed": int(seed)}
-        if not changes.model and runtime_of(fp):  # ONNX Runtime, as the run was
+        if not changes.model and spec.kind in LOCAL_KINDS:  # the runtime the run ran with
             backend_options["runtime"] = runtime_of(fp)
         if changes.seed is not None:
             if not _seeded(model, options):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .backends.onnx_runtime.choice import runtime_of
+from .backends.onnx_runtime.choice import LOCAL_KINDS, runtime_of
 from .backends.spec import ModelSpec, short_model
 from .empty_texts import EMPTY_TEXT
 from .errors import LlmstudioError, ProjectError, RunBusy, RunError
@@ -456,7 +456,7 @@ def run_settings(project: Project, run_id: int) -> ResumeSpec:
         if spec.info.network:  # the server it asked, and its sampling settings
             endpoint = str(fp.get("endpoint") or "")
             backend_options = {k: fp[k] for k in ("temperature", "seed", "max_tokens") if k in fp}
-        elif runtime_of(fp):  # a local model run through ONNX Runtime: the same again
+        elif spec.kind in LOCAL_KINDS:  # the runtime it ran with, whatever the default
             backend_options = {"runtime": runtime_of(fp)}
     else:
         raise RunError(

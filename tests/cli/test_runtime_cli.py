@@ -58,4 +58,59 @@ def test_missing_onnxruntime_is_refused_with_what_to_install(monkeypatch):
     with pytest.raises(UsageError) as err:
         runtime_options(args)
     assert "onnxruntime is not installed: pip install 'llmstudio[onnx]'" in str(err.value)
-    assert runtime_options(argparse.Namespace(model="builtin", runtime="torch")) == {}
+    # torch, named, is passed on (the default is automatic); none given: the default
+    assert runtime_options(argparse.Namespace(model="builtin", runtime="torch")) == {
+        "runtime": "torch"
+    }
+    assert runtime_options(argparse.Namespace(model="builtin", runtime=None)) == {}
+    assert runtime_options(argparse.Namespace(model="lexicon", runtime="torch")) == {}
+
+
+@pytest.mark.slow  # exports the model in a new process
+def test_annotate_runs_an_encoder_in_onnx_float32_by_default(tmp_path, automatic, annotate_cli):
+    """No --runtime, no LLMSTUDIO_RUNTIME: the automatic runtime; the run's fingerprint and
+    its methods record name ONNX Runtime in float32, and the labels are PyTorch's."""
+    pytest.importorskip("onnxruntime")
+    from llmstudio.core.backends.device import gpu_hardware
+
+    if gpu_hardware():
+        pytest.skip("a GPU here: the automatic runtime is PyTorch")
+    model = build_classifier(tmp_path / "tiny", ["negative", "positive"])
+    csv = write_csv(tmp_path)
+    args = [csv, "--model", f"hf:{model}", "--labels", "negative,positive"]
+    project = tmp_path / "p.llmstudio"
+    done, _ = annotate_cli(*args, "--project", project, "--out", "auto.csv", timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr
+    done, _ = annotate_cli(*args, "--runtime", "torch", "--out", "torch.csv", timeout=300)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(project) as db:
+        (fingerprint,) = db.execute("SELECT fingerprint FROM runs").fetchone()
+    fingerprint = json.loads(fingerprint)
+    assert (fingerprint["runtime"], fingerprint["precision"]) == ("onnxruntime", "float32")
+    auto, torch_run = (
+        (tmp_path / n).read_text(encoding="utf-8") for n in ("auto.csv", "torch.csv")
+    )
+    label = [line.split(",")[1] for line in auto.splitlines()[1:]]
+    assert label == [line.split(",")[1] for line in torch_run.splitlines()[1:]]
+
+
+@pytest.fixture
+def automatic(monkeypatch):
+    """No LLMSTUDIO_RUNTIME (the suite sets torch: conftest), before annotate_cli copies
+    the environment."""
+    monkeypatch.delenv("LLMSTUDIO_RUNTIME")
+
+
+@pytest.fixture
+def wrong_variable(monkeypatch):
+    monkeypatch.setenv("LLMSTUDIO_RUNTIME", "fast")
+
+
+def test_a_wrong_runtime_variable_is_said_before_anything_is_read(
+    tmp_path, wrong_variable, annotate_cli
+):
+    done, _ = annotate_cli(write_csv(tmp_path), "--model", "builtin")
+    assert done.returncode != 0
+    assert "LLMSTUDIO_RUNTIME='fast' is not a runtime; use one of auto, torch" in done.stderr
+    assert not (tmp_path / "texts.llmstudio").exists()

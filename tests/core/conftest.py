@@ -51,3 +51,24 @@ def tiny_models(tmp_path_factory, hf_offline) -> SimpleNamespace:
         t5=models.build_t5(root / "t5", seed=2),
         mlm=models.build_masked_lm(root / "mlm", seed=0),
     )
+
+
+@pytest.fixture
+def exports(monkeypatch):
+    """Counts the graphs exported (export.export_module calls) in a test."""
+    from llmstudio.core.backends.onnx_runtime import export
+
+    calls = []
+    real = export.export_module
+
+    def counted(*args, **kwargs):
+        calls.append(args[3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "export_module", counted)
+    # sessions and sentence_encoder imported the name: count there too
+    from llmstudio.core.backends.onnx_runtime import sentence_encoder, sessions
+
+    monkeypatch.setattr(sessions, "export_module", counted)
+    monkeypatch.setattr(sentence_encoder, "export_module", counted)
+    return calls

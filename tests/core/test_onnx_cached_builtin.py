@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from llmstudio.core.backends import make_backend
+from llmstudio.core.backends.device import gpu_hardware
 from llmstudio.core.backends.onnx_runtime import bundle
 from llmstudio.core.backends.onnx_runtime.sentence_encoder import OnnxSentenceEncoder
 from llmstudio.core.embedding.stored import model_key
@@ -155,6 +157,34 @@ def test_a_new_process_codes_without_importing_torch(exported, config):
     assert got["heavy"] == []
     assert_same_labels(got["sentiment"], want_sentiment, "sentiment_label")
     assert_same_labels(got["codes"], want_codes, "code_label")
+
+
+@pytest.mark.slow  # a new process
+@pytest.mark.skipif(gpu_hardware(), reason="a GPU here: the automatic runtime is PyTorch")
+def test_by_default_a_new_process_runs_from_the_cache_without_torch(exported, config):
+    """The automatic runtime (no --runtime, no LLMSTUDIO_RUNTIME) on a computer without a
+    GPU: ONNX float32 from the cache, the same numbers, torch never imported."""
+    want = exported[1].annotate(SENTIMENT, TEXTS)
+    script = (
+        "import json, sys\n"
+        "from llmstudio.core.backends import make_backend\n"
+        "from llmstudio.core.tasks import SentimentTask\n"
+        "b = make_backend('builtin')\n"
+        f"s = b.annotate(SentimentTask(long_texts='truncate'), {TEXTS!r})\n"
+        "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers')"
+        " if m in sys.modules]\n"
+        "print(json.dumps({'sentiment': s, 'heavy': heavy, 'fp': b.fingerprint()}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LLMSTUDIO_RUNTIME"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=240, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["heavy"] == []
+    assert (got["fp"]["runtime"], got["fp"]["precision"]) == ("onnxruntime", "float32")
+    assert got["fp"] == exported[1].fingerprint()
+    assert_same_labels(got["sentiment"], want, "sentiment_label")
 
 
 @pytest.mark.slow  # fine-tunes MiniLM on six examples (seconds)

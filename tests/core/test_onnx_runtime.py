@@ -50,24 +50,6 @@ def cache(shared_cache, monkeypatch):
     return shared_cache
 
 
-@pytest.fixture
-def exports(monkeypatch):
-    """Counts the graphs exported (export.export_module calls) in a test."""
-    calls = []
-    real = export.export_module
-
-    def counted(*args, **kwargs):
-        calls.append(args[3])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(export, "export_module", counted)
-    # sessions imported the name: count there too
-    from llmstudio.core.backends.onnx_runtime import sessions
-
-    monkeypatch.setattr(sessions, "export_module", counted)
-    return calls
-
-
 def answers(backend, texts=TEXTS):
     return backend.annotate(TASK, texts)
 
@@ -179,19 +161,21 @@ def test_missing_onnxruntime_is_a_clear_message(tiny_models, monkeypatch):
     monkeypatch.setattr(
         choice, "find_spec", lambda name: None if name == "onnxruntime" else real(name)
     )
-    assert choice.installed_runtimes() == ("torch",)
+    assert choice.installed_runtimes() == ("auto", "torch")
     for model in ("hf:" + str(tiny_models.named), "builtin"):
         with pytest.raises(BackendError) as err:
             make_backend(model, runtime="onnx-int8")
         message = str(err.value)
         assert "onnxruntime is not installed" in message
         assert "pip install 'llmstudio[onnx]'" in message
-    # torch still runs
-    assert make_backend("hf:" + str(tiny_models.named)).annotate(TASK, ["good"])[0]
+    # torch still runs, and is what the automatic runtime settles on
+    monkeypatch.delenv("LLMSTUDIO_RUNTIME")
+    backend = make_backend("hf:" + str(tiny_models.named))
+    assert backend.runtime == "torch" and backend.annotate(TASK, ["good"])[0]
 
 
 def test_unknown_runtimes_and_models_that_cannot_use_one(tiny_models, cache):
-    with pytest.raises(BackendError, match="unknown runtime 'tensorrt'; use one of torch"):
+    with pytest.raises(BackendError, match="unknown runtime 'tensorrt'; use one of auto, torch"):
         make_backend("hf:" + str(tiny_models.named), runtime="tensorrt")
     with pytest.raises(BackendError, match="text-generation model, which runs with the torch"):
         make_backend("hf:" + str(tiny_models.lm), runtime="onnx")
@@ -250,7 +234,8 @@ def test_a_run_records_its_runtime_and_an_int8_answer_never_serves_float32(
         assert scores["f32"] != scores["int8"]
         # a resumed or repeated int8 run is an int8 run again
         assert run_settings(project, int8_run.run_id).backend_options == {"runtime": "onnx-int8"}
-        assert run_settings(project, torch_run.run_id).backend_options == {}
+        # and a torch run a torch run, whatever the default is then (automatic)
+        assert run_settings(project, torch_run.run_id).backend_options == {"runtime": "torch"}
         md = build_record(project, n_resamples=0).markdown()
     assert "ONNX Runtime, int8 weights by dynamic quantisation" in md
     assert "ONNX Runtime, float32" in md

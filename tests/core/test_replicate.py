@@ -309,7 +309,8 @@ def test_the_builtin_seed_counts_only_where_it_learns_from_examples(project):
     task = SentimentTask(examples=(("great", "positive"), ("awful", "negative")))
     few_shot = _stored_builtin(project, task.params())
     plan = plan_replicate(project, few_shot, Changes(seed=3))
-    assert dict(plan.backend_options) == {"seed": 3} and plan.notes == ()
+    # the run's fingerprint names no runtime: it ran with PyTorch, and so does its replicate
+    assert dict(plan.backend_options) == {"seed": 3, "runtime": "torch"} and plan.notes == ()
     assert plan.task().params() == task.params()
 
 

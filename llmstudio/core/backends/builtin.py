@@ -18,13 +18,17 @@ from ..embedding.sentences import (
 )
 from ..embedding.similarity import SOFTMAX_SCALE, LabelSimilarity
 from ..embedding.stored import ProjectEmbeddings, model_key
+from ..errors import BackendError
 from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
 from .base import Backend, RowError
 from .batching import TOKENS_PER_ROW, plan_by_tokens
+from .device import local_device
 from .gpu_plan import precision_fields
-from .onnx_runtime import TORCH, check_runtime, runtime_fingerprint
+from .onnx_runtime import AUTO, TORCH, check_runtime, fall_back, runtime_fingerprint, settle
+from .onnx_runtime.bundle import sentence_identity
+from .onnx_runtime.export import refused
 from .spec import BUILTIN
 from .torch_encoder import TorchSentenceEncoder
 
@@ -49,10 +53,25 @@ class BuiltinBackend(Backend):
     batch_size = 64
 
     def __init__(self, device: str | None = None, seed: int = 0, runtime: str | None = None):
-        self.runtime = check_runtime(runtime)
+        asked = check_runtime(runtime)
         self.path = model_dir()
         self._hash = model_hash(self.path)
         self.dtype = "float32"
+        if asked == AUTO:  # ONNX float32 on the CPU, unless the model would not convert
+            device = device or local_device()
+            converts = refused(sentence_identity(MODEL_ID, self._hash)) is None
+            asked_for = settle(AUTO, device, onnx_ready=converts)
+        else:
+            asked_for = asked
+        self.runtime = asked_for
+        if self.runtime != TORCH:
+            try:
+                self._model = self._onnx_model()
+                self.device = "cpu"
+            except BackendError as exc:
+                if asked != AUTO:
+                    raise
+                self.runtime = fall_back(MODEL_ID, exc)
         if self.runtime == TORCH:
             from .device import best_device, sentence_model_on_gpu
 
@@ -63,21 +82,21 @@ class BuiltinBackend(Backend):
             else:  # a GPU: half precision where it can, batches from its free memory
                 plan = sentence_model_on_gpu(self._model, self.device)
                 self.dtype, self.batch_size = plan.dtype, plan.batch_size
-        else:
-            # ONNX Runtime's CPU build runs the exported model; torch only exports it, once
-            # per model revision: later runs start from the cache without torch.
-            from .onnx_runtime.bundle import sentence_identity
-            from .onnx_runtime.sentence_encoder import cached_encoder, exported_encoder
-
-            self.device = "cpu"
-            identity = sentence_identity(MODEL_ID, self._hash)
-            self._model = cached_encoder(
-                identity, self.runtime, self._load_torch
-            ) or exported_encoder(self._load_torch(), identity, self.runtime)
         self._similarity = LabelSimilarity(self.embed)
         self.seed = seed
         self._corpus = CorpusClassifier(
             self._model, self.batch_size, "the builtin classifier", seed
+        )
+
+    def _onnx_model(self):
+        """The bundled MiniLM run by ONNX Runtime's CPU build: torch only exports it, once
+        per model revision; later runs start from the cache without torch."""
+        from .onnx_runtime.sentence_encoder import cached_encoder, exported_encoder
+
+        self.device = "cpu"  # where _load_torch loads it to export
+        identity = sentence_identity(MODEL_ID, self._hash)
+        return cached_encoder(identity, self.runtime, self._load_torch) or exported_encoder(
+            self._load_torch(), identity, self.runtime
         )
 
     def _load_torch(self):

@@ -4,7 +4,34 @@ the precision and batch size :mod:`.gpu_plan` decides."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 from .gpu_plan import Plan, choose_dtype, config_plan, stored_dtype
+
+
+def gpu_hardware() -> bool:
+    """Whether this computer may have a GPU torch can use, known without importing torch
+    (a second of start-up): an NVIDIA or AMD driver (Linux: its device files; Windows: the
+    CUDA driver library) or an Apple Silicon Mac. False means the CPU for certain; True
+    means ask torch (:func:`best_device`), whose build may still be CPU-only."""
+    if sys.platform == "darwin":
+        import platform
+
+        return platform.machine() == "arm64"
+    if sys.platform == "win32":
+        system = Path(os.environ.get("SystemRoot", r"C:\Windows")) / "System32"
+        return (system / "nvcuda.dll").exists() or (system / "amdhip64.dll").exists()
+    return any(
+        Path(p).exists() for p in ("/proc/driver/nvidia/version", "/dev/nvidia0", "/dev/kfd")
+    )
+
+
+def local_device() -> str:
+    """The device a local model runs on: :func:`best_device`, without importing torch on a
+    computer with no GPU (so a run from the ONNX cache starts without it)."""
+    return best_device() if gpu_hardware() else "cpu"
 
 
 def best_device() -> str:

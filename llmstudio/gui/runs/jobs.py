@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from ...core.backends import ModelSpec, ModelSpecError, make_backend
 from ...core.backends.base import Backend
-from ...core.backends.onnx_runtime.choice import LABELS, TORCH
+from ...core.backends.onnx_runtime.choice import AUTO, LABELS
 from ...core.empty_texts import EMPTY_TEXT
 from ...core.priority import lower_this_thread
 from ...core.progress import Monitor
@@ -53,7 +53,9 @@ class JobSpec:
     options: TaskOptions | None = None
     replicate: object | None = None  # a core.replicate.ReplicatePlan: ask a run again
     batch: bool = False  # sent through the server's Batch API (gui/runs/batch_jobs.py)
-    runtime: str = TORCH  # local models: torch, onnx or onnx-int8 (core.backends.onnx_runtime)
+    # local models: auto, torch, onnx or onnx-int8 (core.backends.onnx_runtime); None: the
+    # default (a model that does not run here)
+    runtime: str | None = None
 
     def __post_init__(self):
         # A password or token typed in the base URL goes with the requests; the spec (shown
@@ -100,7 +102,7 @@ class JobSpec:
     def backend(self) -> Backend:
         if self.replicate is not None:  # the run's model, with its settings and the change
             return self.replicate.backend(self.concurrency)
-        options = {"runtime": self.runtime} if self.runtime != TORCH else {}
+        options = {"runtime": self.runtime} if self.runtime else {}
         return make_backend(
             self.model, base_url=self.base_url or None, concurrency=self.concurrency, **options
         )
@@ -118,7 +120,8 @@ class JobSpec:
         return f"{spec.info.title} {spec.name}{self._runtime_note()}"
 
     def _runtime_note(self) -> str:
-        return f" ({LABELS[self.runtime]})" if self.runtime != TORCH else ""
+        chosen = self.runtime not in (None, AUTO)  # automatic: the record says what ran
+        return f" ({LABELS[self.runtime]})" if chosen else ""
 
 
 @dataclass

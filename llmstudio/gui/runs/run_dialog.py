@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.backends import ModelSpec
-from ...core.backends.onnx_runtime.choice import LOCAL_KINDS, TORCH
+from ...core.backends.onnx_runtime.choice import LOCAL_KINDS
 from ...core.backends.spec import BUILTIN, HF, OPENAI, Kind, kind_of
 from ...core.catalogue import builtin_note, catalogue, no_neutral, no_neutral_note
 from ...core.cells import cell_text
@@ -435,7 +435,7 @@ class RunDialog(RunDialogView):
             text_column=self._text_column,
             options=options,
             batch=self.as_batch.isChecked() and self._kind().name == OPENAI,
-            runtime=self.runtime.currentData() if self._kind().name in LOCAL_KINDS else TORCH,
+            runtime=self.runtime.currentData() if self._kind().name in LOCAL_KINDS else None,
         )
 
     # -- show request -----------------------------------------------------------------

@@ -33,10 +33,17 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.backends import ModelSpec
-from ...core.backends.onnx_runtime.choice import INSTALL_HINT, LABELS, installed_runtimes
+from ...core.backends.onnx_runtime.choice import (
+    AUTO,
+    INSTALL_HINT,
+    LABELS,
+    default_runtime,
+    installed_runtimes,
+)
 from ...core.backends.spec import HF, OPENAI
 from ...core.catalogue import default_model
 from ...core.codebook import Codebook
+from ...core.errors import BackendError
 from ...core.model_config import ModelChoice
 from ...core.tasks.sentiment import DEFAULT_LABELS, SCALES
 from ..common.progress_row import ProgressRow
@@ -514,20 +521,26 @@ class RunDialogView(QDialog):
 
 
 def runtime_choice() -> QComboBox:
-    """The runtimes installed here, for a local model (builtin, hf:): PyTorch, and ONNX
-    Runtime float32 and int8 when its packages are there."""
+    """The runtimes installed here, for a local model (builtin, hf:): automatic (chosen:
+    the default, or $LLMSTUDIO_RUNTIME's), PyTorch, and ONNX Runtime float32 and int8 when
+    its packages are there."""
     box = QComboBox()
     for runtime in installed_runtimes():
         box.addItem(LABELS[runtime], runtime)
-    if box.count() == 1:
-        box.setEnabled(False)
-        box.setToolTip(f"ONNX Runtime is not installed; to run models with it: {INSTALL_HINT}")
-    else:
-        box.setToolTip(
-            "PyTorch runs the model as it was saved. ONNX Runtime runs a copy converted "
-            "once per model version (kept in llmstudio's cache folder): float32 gives the "
-            "same labels, often faster; int8 stores the weights in 8 bits: faster, "
-            "slightly less exact. Encoder classifiers and embedding models only; the "
-            "methods record names the choice."
-        )
+    try:
+        chosen = default_runtime()
+    except BackendError:  # a wrong $LLMSTUDIO_RUNTIME: Run says so (backend's check)
+        chosen = AUTO
+    box.setCurrentIndex(max(0, box.findData(chosen)))
+    tip = (
+        "Automatic runs encoder classifiers and embedding models on this computer's CPU "
+        "with ONNX Runtime in float32 (the same labels as PyTorch, in less time), and "
+        "everything else, or a model on a GPU, with PyTorch. ONNX Runtime runs a copy of "
+        "the model converted once per model version, checked against PyTorch and kept in "
+        "llmstudio's cache folder; int8 stores the weights in 8 bits: faster, slightly "
+        "less exact. The methods record names the runtime that ran."
+    )
+    if box.count() == 2:
+        tip += f" ONNX Runtime is not installed here ({INSTALL_HINT}): PyTorch runs every model."
+    box.setToolTip(tip)
     return box

@@ -43,8 +43,8 @@ a one-line message when it cannot (``HF_HUB_OFFLINE=1`` or no network).
 
 from __future__ import annotations
 
-from ..device import best_device
-from ..onnx_runtime import TORCH, check_runtime
+from ..device import best_device, local_device
+from ..onnx_runtime import AUTO, TORCH, check_runtime, settle
 from ..threads import configure_cpu_threads
 from .base import HFBackend
 from .cached import from_cache
@@ -82,11 +82,15 @@ def load(
     """The backend of the Hugging Face model ``model`` (a folder or a hub id), as the
     pipeline its config (or ``pipeline_task``) names (``batch_size`` None: 32 rows on the
     CPU, from the free memory on a GPU: gpu_plan); raises :class:`BackendError` with a
-    one-line reason when it cannot be loaded. ``runtime``: ``torch`` (default), ``onnx`` or
-    ``onnx-int8`` (:mod:`..onnx_runtime`: an encoder classifier or embedding model, run on
-    the CPU; a classifier or embedding model exported before runs from the cache without
-    torch: :mod:`.cached`)."""
-    runtime = check_runtime(runtime)
+    one-line reason when it cannot be loaded. ``runtime``: ``auto`` (the default: ONNX
+    float32 for an encoder on the CPU, else torch), ``torch``, ``onnx`` or ``onnx-int8``
+    (:mod:`..onnx_runtime`: an encoder classifier or embedding model, run on the CPU; a
+    classifier or embedding model exported before runs from the cache without torch:
+    :mod:`.cached`)."""
+    asked = check_runtime(runtime)
+    if asked == AUTO:
+        device = device or local_device()
+    runtime = settle(asked, device or "")  # automatic: ONNX on the CPU, else torch
     if runtime != TORCH:
         device = "cpu"  # ONNX Runtime's CPU build runs it; torch only exports the model
         quick = from_cache(
@@ -105,4 +109,13 @@ def load(
         configure_cpu_threads()
     source = locate(model, revision=revision, trust_remote_code=trust_remote_code)
     cls = PIPELINES[pipeline_of(source, pipeline_task)]
-    return cls(source, device=device, batch_size=batch_size, label_map=label_map, runtime=runtime)
+    if asked == AUTO and not cls.onnx_ready:  # a generator: PyTorch runs it
+        runtime = TORCH
+    return cls(
+        source,
+        device=device,
+        batch_size=batch_size,
+        label_map=label_map,
+        runtime=runtime,
+        automatic=asked == AUTO,
+    )

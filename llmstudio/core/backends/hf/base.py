@@ -20,7 +20,8 @@ from ..gpu_plan import (
     precision_fields,
     stored_dtype,
 )
-from ..onnx_runtime import TORCH, runtime_fingerprint
+from ..onnx_runtime import TORCH, fall_back, runtime_fingerprint
+from ..onnx_runtime.export import refused
 from ..spec import HF
 from .loading import Source, load_error
 
@@ -34,6 +35,7 @@ class HFBackend(Backend):
     kind = HF
     pipeline_task = ""  # each pipeline's name, as in PIPELINE_TASKS
     onnx_ready = False  # whether ONNX Runtime can run this pipeline (an encoder)
+    automatic = False  # whether the runtime was chosen automatically (see _onnx_or_torch)
 
     def __init__(
         self,
@@ -43,11 +45,13 @@ class HFBackend(Backend):
         batch_size: int | None = None,
         label_map: dict[str, str] | None = None,
         runtime: str = TORCH,
+        automatic: bool = False,
     ):
         import torch
 
         self._torch = torch
         self._take(source, device, batch_size, label_map, runtime)
+        self.automatic = automatic  # ONNX chosen for it: PyTorch runs it if that fails
         try:
             self._load(source.path)
         except BackendError:
@@ -122,6 +126,21 @@ class HFBackend(Backend):
             bfloat16_ok(self.device),
         )
         return getattr(self._torch, name)
+
+    def _onnx_or_torch(self, identity: dict, make_onnx) -> object | None:
+        """``make_onnx()`` (the model run by ONNX Runtime), or None when an automatic run
+        cannot use it (the export failed, now or before: export.refused): the runtime is
+        then torch, which the fingerprint says. A runtime the user chose fails loudly."""
+        try:
+            reason = refused(identity) if self.automatic else None
+            if reason:
+                raise BackendError(reason)
+            return make_onnx()
+        except BackendError as exc:
+            if not self.automatic:
+                raise
+            self.runtime = fall_back(self.model_name, exc)
+            return None
 
     def _device_plan(self) -> Plan:
         """Precision and batch size on this device (gpu_plan.plan), the model loaded."""

@@ -39,10 +39,14 @@ class EmbeddingsBackend(HFBackend):
             from ..onnx_runtime.bundle import sentence_identity
             from ..onnx_runtime.sentence_encoder import exported_encoder
 
-            model = exported_encoder(
-                model, sentence_identity(*self.source.identity()), self.runtime
+            identity = sentence_identity(*self.source.identity())
+            onnx = self._onnx_or_torch(
+                identity, lambda: exported_encoder(model, identity, self.runtime)
             )
-        elif TorchSentenceEncoder.usable(model):  # the CPU: in token groups
+            if onnx is not None:
+                self._use(onnx)
+                return
+        if TorchSentenceEncoder.usable(model):  # the CPU: in token groups
             model = TorchSentenceEncoder(model)
         else:  # a GPU: in the precision its plan picks (gpu_plan; in the fingerprint)
             model.to(self._dtype())

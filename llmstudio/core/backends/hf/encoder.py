@@ -56,15 +56,20 @@ class SequenceClassifierBackend(HFBackend):
             from ..onnx_runtime.bundle import classifier_identity
             from ..onnx_runtime.sessions import OnnxLogits
 
-            self._onnx = OnnxLogits(
-                self.model,
-                self.tokenizer,
-                classifier_identity(*self.source.identity(), self.pipeline_task),
-                self.runtime,
-                self.max_length,
-                self._onnx_threads(),
+            identity = classifier_identity(*self.source.identity(), self.pipeline_task)
+            self._onnx = self._onnx_or_torch(
+                identity,
+                lambda: OnnxLogits(
+                    self.model,
+                    self.tokenizer,
+                    identity,
+                    self.runtime,
+                    self.max_length,
+                    self._onnx_threads(),
+                ),
             )
-            self._keep_bundle()
+            if self._onnx is not None:
+                self._keep_bundle()
 
     @property
     def onnx_file(self):

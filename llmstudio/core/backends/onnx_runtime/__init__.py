@@ -4,9 +4,9 @@ embedding model), exported once per model revision with ``torch.onnx`` and kept 
 llmstudio's cache folder, as float32 or with int8 dynamic quantisation of the weights
 ("faster, slightly less exact").
 
-* :mod:`.choice`: the runtimes (``torch``, ``onnx``, ``onnx-int8``), which are installed,
-  what a run's fingerprint and the methods record say of them. Light: the window and the
-  CLI import it to offer the choice.
+* :mod:`.choice`: the runtimes (``auto``, the default, ``torch``, ``onnx``,
+  ``onnx-int8``), which are installed, what a run's fingerprint and the methods record say
+  of them. Light: the window and the CLI import it to offer the choice.
 * :mod:`.export`: the export and the quantisation, cached per model revision.
 * :mod:`.sessions`: the ONNX Runtime sessions, and :class:`~.sessions.OnnxLogits` for a
   classifier loaded with torch.
@@ -20,27 +20,35 @@ llmstudio's cache folder, as float32 or with int8 dynamic quantisation of the we
 from __future__ import annotations
 
 from .choice import (
+    AUTO,
     ONNX,
     ONNX_INT8,
     RUNTIMES,
     TORCH,
     check_runtime,
+    default_runtime,
+    fall_back,
     installed_runtimes,
     runtime_fingerprint,
     runtime_of,
     runtime_refusal,
     runtime_words,
+    settle,
 )
 
 __all__ = [
+    "AUTO",
     "ONNX",
     "ONNX_INT8",
     "RUNTIMES",
     "TORCH",
     "check_runtime",
+    "default_runtime",
+    "fall_back",
     "installed_runtimes",
     "runtime_fingerprint",
     "runtime_of",
     "runtime_refusal",
     "runtime_words",
+    "settle",
 ]

@@ -1,21 +1,36 @@
-"""Which runtime runs a local encoder: PyTorch (the default), ONNX Runtime in float32, or
-ONNX Runtime with int8 weights; which of them this computer has; and what a run's
-fingerprint (its cache key and record) says of the choice. Imports nothing heavy."""
+"""Which runtime runs a local encoder: automatic (the default), PyTorch, ONNX Runtime in
+float32, or ONNX Runtime with int8 weights; which of them this computer has; and what a
+run's fingerprint (its cache key and record) says of the choice. Imports nothing heavy.
+
+Automatic is ONNX Runtime in float32 where it runs the model on this computer's CPU (an
+encoder classifier or embedding model, ONNX Runtime installed, no GPU), PyTorch otherwise.
+Float32 ONNX gave PyTorch's label on every row of every data set measured, for the builtin
+model and a classifier (SST-2, AG News, TweetEval, Sentiment140 and others:
+benchmarks/RESULTS.md), and whole runs of 1,500 texts or more took 0.6-0.75x PyTorch's
+time. Each export is checked against PyTorch's outputs before it is kept (:mod:`.export`);
+a model that does not convert runs with PyTorch, and the run's fingerprint and methods
+record say which ran. ``LLMSTUDIO_RUNTIME`` sets another default (a lab that wants
+PyTorch everywhere, say)."""
 
 from __future__ import annotations
 
+import logging
+import os
 from importlib.util import find_spec
 
 from ...errors import BackendError
 from ..spec import BUILTIN, HF, kind_of
 
+AUTO = "auto"
 TORCH = "torch"
 ONNX = "onnx"
 ONNX_INT8 = "onnx-int8"
-RUNTIMES = (TORCH, ONNX, ONNX_INT8)
+RUNTIMES = (AUTO, TORCH, ONNX, ONNX_INT8)
+DEFAULT_VARIABLE = "LLMSTUDIO_RUNTIME"
 
 # What each choice is called where users pick it (the run dialog; --help).
 LABELS = {
+    AUTO: "Automatic (ONNX Runtime on this CPU where the model allows, else PyTorch)",
     TORCH: "PyTorch",
     ONNX: "ONNX Runtime (float32)",
     ONNX_INT8: "ONNX Runtime int8 (faster, slightly less exact)",
@@ -23,7 +38,8 @@ LABELS = {
 PRECISION = {ONNX: "float32", ONNX_INT8: "int8"}
 
 # ONNX Runtime runs the model; onnx and onnxscript are what torch.onnx's exporter and the
-# int8 quantiser need. The extra `llmstudio[onnx]` installs all three.
+# int8 quantiser need. llmstudio depends on all three; an install without them (a frozen
+# app that leaves them out) runs every model with PyTorch.
 PACKAGES = ("onnxruntime", "onnx", "onnxscript")
 INSTALL_HINT = "pip install 'llmstudio[onnx]'"
 
@@ -34,18 +50,34 @@ def missing_packages() -> list[str]:
 
 
 def installed_runtimes() -> tuple[str, ...]:
-    """The runtimes this computer can use: PyTorch always, the ONNX ones when ONNX Runtime
-    and the exporter are installed."""
-    return RUNTIMES if not missing_packages() else (TORCH,)
+    """The runtimes this computer can use: automatic and PyTorch always, the ONNX ones when
+    ONNX Runtime and the exporter are installed."""
+    return RUNTIMES if not missing_packages() else (AUTO, TORCH)
+
+
+def default_runtime() -> str:
+    """The runtime of a run that names none: ``$LLMSTUDIO_RUNTIME`` when set (checked:
+    a :class:`BackendError` names the variable), else automatic."""
+    value = (os.environ.get(DEFAULT_VARIABLE) or "").strip()
+    if not value:
+        return AUTO
+    if value not in RUNTIMES:
+        raise BackendError(
+            f"{DEFAULT_VARIABLE}={value!r} is not a runtime; use one of {', '.join(RUNTIMES)}, "
+            "or unset it"
+        )
+    return value
 
 
 def check_runtime(runtime: str | None) -> str:
-    """``runtime`` checked (None: torch); a :class:`BackendError` that says what to do for an
-    unknown name or an ONNX runtime whose packages are missing."""
-    runtime = (runtime or TORCH).strip()
+    """``runtime`` checked (None: :func:`default_runtime`); a :class:`BackendError` that
+    says what to do for an unknown name or an ONNX runtime whose packages are missing.
+    Automatic stays automatic: the backend settles it once it knows the model and the
+    device (:func:`settle`)."""
+    runtime = (runtime or "").strip() or default_runtime()
     if runtime not in RUNTIMES:
         raise BackendError(f"unknown runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
-    missing = missing_packages() if runtime != TORCH else []
+    missing = missing_packages() if runtime not in (AUTO, TORCH) else []
     if missing:
         raise BackendError(
             f"the {runtime} runtime needs ONNX Runtime, and {', '.join(missing)} "
@@ -55,6 +87,27 @@ def check_runtime(runtime: str | None) -> str:
     return runtime
 
 
+def settle(runtime: str, device: str, onnx_ready: bool = True) -> str:
+    """The runtime that runs a model: ``runtime`` itself unless automatic; automatic is
+    ONNX float32 for a model ONNX Runtime can run (``onnx_ready``: an encoder classifier
+    or embedding model) on the CPU when it is installed, PyTorch otherwise (a GPU runs
+    PyTorch, in half precision where the model allows: gpu_plan)."""
+    if runtime != AUTO:
+        return runtime
+    cpu = device.split(":", 1)[0] == "cpu"
+    return ONNX if cpu and onnx_ready and not missing_packages() else TORCH
+
+
+def fall_back(model: str, problem: Exception) -> str:
+    """An automatic run of ``model`` that ONNX Runtime cannot run (``problem``: the export
+    failed, or answered otherwise than torch): PyTorch runs it, and the log says why (the
+    run's fingerprint and methods record name no ONNX Runtime)."""
+    logging.getLogger("llmstudio.onnx").warning(
+        "%s runs with PyTorch: ONNX Runtime cannot run it (%s)", model, problem
+    )
+    return TORCH
+
+
 # The kinds of model that run on this computer through a runtime llmstudio chooses.
 LOCAL_KINDS = (BUILTIN, HF)
 
@@ -62,9 +115,9 @@ LOCAL_KINDS = (BUILTIN, HF)
 def runtime_refusal(model: str | None, runtime: str | None) -> str:
     """Why the model SPEC ``model`` cannot run with ``runtime`` ("" when it can, as far as
     is known before loading it): only the builtin and ``hf:`` models run here."""
-    runtime = runtime or TORCH
+    runtime = runtime or AUTO
     kind = kind_of(model)
-    if runtime == TORCH or kind is None or kind.name in LOCAL_KINDS:
+    if runtime in (AUTO, TORCH) or kind is None or kind.name in LOCAL_KINDS:
         return ""
     return (
         f"the {runtime} runtime is for models that run on this computer (builtin, "
@@ -81,11 +134,12 @@ def runtime_fingerprint(runtime: str) -> dict:
     return {"runtime": "onnxruntime", "precision": PRECISION[runtime]}
 
 
-def runtime_of(fingerprint: dict) -> str | None:
-    """The ONNX runtime a run's fingerprint names (None: torch, or a model that does not
-    run here): a resumed or replicated run runs with the same one."""
+def runtime_of(fingerprint: dict) -> str:
+    """The runtime a local model's run ran with, from its fingerprint (torch when it names
+    none: torch adds nothing to it), so that a resumed or replicated run runs with the
+    same one, whatever the default is now."""
     if fingerprint.get("runtime") != "onnxruntime":
-        return None
+        return TORCH
     return ONNX_INT8 if fingerprint.get("precision") == "int8" else ONNX
 
 
