@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from .core.notices import NOTICES
 from .core.paths import log_dir
 from .core.secrets import redact
 
@@ -107,6 +108,19 @@ def setup_logging(level: int = logging.INFO) -> Path:
         elif logger.level == logging.NOTSET or logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
     return path
+
+
+def show_notices(stream=None) -> None:
+    """Print llmstudio's notices (core.notices) on ``stream`` (stderr) as ``note: ...``
+    lines, as the command line's other notes; once, however often it is called."""
+    logger = logging.getLogger(NOTICES)
+    if any(getattr(h, "llmstudio_notes", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.llmstudio_notes = True
+    handler.addFilter(RedactFilter())
+    handler.setFormatter(logging.Formatter("note: %(message)s"))
+    logger.addHandler(handler)
 
 
 def quiet_libraries() -> None:

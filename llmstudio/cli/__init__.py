@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..core.errors import LlmstudioError, UsageError
 from ..core.secrets import redact
-from ..log import log, setup_logging
+from ..log import log, setup_logging, show_notices
 from . import (
     agree,
     annotate,
@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = parsers()
         if argv and argv[0] in commands:
+            show_notices()  # a model converted once, a runtime chosen: said as it happens
             args = commands[argv[0]].parse_args(argv[1:])
             if getattr(args, "base_url", None):
                 from ..core.secrets import accept_url, clean_url, url_problem

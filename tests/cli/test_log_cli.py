@@ -84,3 +84,24 @@ def test_a_cli_error_is_logged_with_its_traceback(tmp_path):
     assert done.returncode != 0 and "Traceback" not in done.stderr
     text = (tmp_path / "config" / "logs" / "llmstudio.log").read_text(encoding="utf-8")
     assert "Traceback" in text and "nowhere.csv" in text
+
+
+def test_notices_are_printed_once_as_notes_redacted_and_logged(log_path):
+    import io
+
+    from llmstudio.core.notices import NOTICES, notice
+
+    stream = io.StringIO()
+    logger = logging.getLogger(NOTICES)
+    try:
+        applog.show_notices(stream)
+        applog.show_notices(stream)  # a second call adds nothing
+        remember("sk-notice-secret-123456")
+        notice.info("converting m for ONNX Runtime (key sk-notice-secret-123456)")
+        assert stream.getvalue().count("note: converting m for ONNX Runtime") == 1
+        assert "sk-notice-secret" not in stream.getvalue()
+        assert "converting m for ONNX Runtime" in flushed(log_path)
+    finally:
+        for handler in list(logger.handlers):
+            if getattr(handler, "llmstudio_notes", False):
+                logger.removeHandler(handler)

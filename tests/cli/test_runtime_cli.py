@@ -82,6 +82,11 @@ def test_annotate_runs_an_encoder_in_onnx_float32_by_default(tmp_path, automatic
     done, _ = annotate_cli(*args, "--project", project, "--out", "auto.csv", timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr
+    # the conversion's seconds are said before they pass, once per model version
+    assert "note: converting" in done.stderr and "for ONNX Runtime, once" in done.stderr
+    again, _ = annotate_cli(*args, "--out", "again.csv", timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "converting" not in again.stderr
     done, _ = annotate_cli(*args, "--runtime", "torch", "--out", "torch.csv", timeout=300)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(project) as db:

@@ -109,7 +109,7 @@ def test_a_model_that_will_not_convert_runs_with_pytorch_and_is_not_tried_again(
 
     monkeypatch.setattr(sessions, "export_module", broken)
     model = "hf:" + str(tiny_models.named)
-    with caplog.at_level(logging.WARNING, logger="llmstudio.onnx"):
+    with caplog.at_level(logging.WARNING, logger="llmstudio.notice"):
         backend = make_backend(model)
     assert backend.runtime == "torch" and backend.onnx_file is None
     assert "runtime" not in backend.fingerprint()  # the record names no ONNX Runtime

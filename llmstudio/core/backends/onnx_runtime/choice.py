@@ -14,11 +14,11 @@ PyTorch everywhere, say)."""
 
 from __future__ import annotations
 
-import logging
 import os
 from importlib.util import find_spec
 
 from ...errors import BackendError
+from ...notices import notice
 from ..spec import BUILTIN, HF, kind_of
 
 AUTO = "auto"
@@ -100,11 +100,10 @@ def settle(runtime: str, device: str, onnx_ready: bool = True) -> str:
 
 def fall_back(model: str, problem: Exception) -> str:
     """An automatic run of ``model`` that ONNX Runtime cannot run (``problem``: the export
-    failed, or answered otherwise than torch): PyTorch runs it, and the log says why (the
-    run's fingerprint and methods record name no ONNX Runtime)."""
-    logging.getLogger("llmstudio.onnx").warning(
-        "%s runs with PyTorch: ONNX Runtime cannot run it (%s)", model, problem
-    )
+    failed, or answered otherwise than torch): PyTorch runs it, and a notice says why
+    (core.notices: the command line prints it, the log keeps it; the run's fingerprint
+    and methods record name no ONNX Runtime)."""
+    notice.warning("%s runs with PyTorch: ONNX Runtime cannot run it (%s)", model, problem)
     return TORCH
 
 

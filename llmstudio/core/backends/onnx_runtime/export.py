@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ...errors import BackendError
+from ...notices import notice
 from ...paths import cache_dir
 
 log = logging.getLogger("llmstudio.onnx")
@@ -29,6 +30,7 @@ log = logging.getLogger("llmstudio.onnx")
 # Bump when the exported graph changes for the same model (the cache then exports anew).
 EXPORT_VERSION = 1
 FILE = "model.onnx"
+EXPORTING = "exporting"
 REFUSED = "refused.txt"  # why the float32 export failed (beside where it would be)
 # An export is kept when its outputs match torch's within float32 noise: measured on
 # MiniLM and DistilBERT, the largest difference is near 1e-6.
@@ -68,7 +70,7 @@ def exported(identity: dict, precision: str, export: Callable[[Path], None]) -> 
     else:
         folder = export_folder(identity)
     try:
-        float32 = _made(folder / "float32", lambda tmp: export(tmp / FILE), identity, "exporting")
+        float32 = _made(folder / "float32", lambda tmp: export(tmp / FILE), identity, EXPORTING)
     except BackendError as exc:
         _remember_refusal(folder, str(exc))
         raise
@@ -104,6 +106,12 @@ def _made(final: Path, make: Callable[[Path], None], identity: dict, doing: str)
     final.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
     log.info("%s %s to ONNX in %s", doing, identity.get("model"), final)
+    if doing == EXPORTING:  # seconds before the first row: said where the user waits
+        notice.info(
+            "converting %s for ONNX Runtime, once for this version of the model (some "
+            "seconds; later runs start from the converted copy)",
+            identity.get("model"),
+        )
     try:
         make(partial)
         (partial / "model.json").write_text(json.dumps(identity, indent=2, default=str))
