@@ -1,18 +1,22 @@
 """The wheel installed into a fresh virtual environment outside the checkout (no system or
 checkout site-packages), its ``llmstudio`` run from a folder outside the checkout: the
-version, the headless demo, the bias swaps, the EEC probe and a window screenshot work and
-write what they say. Slow: it builds the wheel in isolation and installs every dependency
-(torch from this machine's disk, the rest through pip as anyone's install would)."""
+version, the headless demo (the builtin model with the default runtime), the bias swaps,
+the EEC probe and a window screenshot work and write what they say. Slow: it builds the
+wheel in isolation and installs every dependency (torch from this machine's disk, the rest
+through pip as anyone's install would)."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 import wheel_venv
+
+from llmstudio.core.backends.device import gpu_hardware
 
 # Building in isolation and installing every dependency takes minutes on a busy 2-core machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -41,6 +45,7 @@ def llmstudio(installed, tmp_path):
     )
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
+    env.pop("LLMSTUDIO_RUNTIME", None)  # the default runtime, as a fresh install has it
     work = tmp_path / "work"
     work.mkdir()
     assert REPO not in work.parents
@@ -97,6 +102,13 @@ def test_demo_writes_its_files(llmstudio):
     assert "sentiment_label" in header  # the model's results are in the export
     assert_window_png(out / "main_window.png")
     assert "Traceback" not in done.stderr
+    # The builtin model ran with the default runtime: on a computer without a GPU, ONNX
+    # Runtime in float32, converted in this environment with what the wheel installed.
+    with sqlite3.connect(out / "sample.llmstudio") as db:
+        (fingerprint,) = db.execute("SELECT fingerprint FROM runs").fetchone()
+    fingerprint = json.loads(fingerprint)
+    if not gpu_hardware():
+        assert (fingerprint["runtime"], fingerprint["precision"]) == ("onnxruntime", "float32")
 
 
 def test_bias_swaps_with_the_bundled_list(llmstudio):
