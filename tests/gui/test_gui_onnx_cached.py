@@ -76,3 +76,44 @@ def test_the_builtin_models_second_onnx_run_starts_from_the_cache(
     assert loaded == [("OnnxSentenceEncoder", False), ("OnnxSentenceEncoder", True)]
     assert tables[0] == tables[1]
     assert set(tables[1]) <= {"negative", "neutral", "positive"}
+
+
+@pytest.mark.slow  # exports a model (seconds)
+def test_a_default_run_says_it_converts_the_model_while_it_loads(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """The automatic runtime (no runtime chosen, no LLMSTUDIO_RUNTIME): the Jobs panel says
+    the model is being converted, once, while it is; the run is ONNX float32."""
+    import json
+
+    from llmstudio.core.backends.device import gpu_hardware
+    from llmstudio.gui.runs.jobs_panel import status_text
+
+    import models  # tests/models.py
+
+    if gpu_hardware():
+        pytest.skip("a GPU here: the automatic runtime is PyTorch")
+    monkeypatch.delenv("LLMSTUDIO_RUNTIME")
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    model = models.build_classifier(tmp_path / "clf", ["LABEL_0", "LABEL_1", "LABEL_2"], seed=1)
+    shown: list[str] = []
+    for name in ("first", "second"):
+        open_project(qtbot, window, make_project(tmp_path / f"{name}.llmstudio"))
+        job = window.runs.run(JobSpec(model=f"hf:{model}"))
+        seen: list[str] = []
+
+        def look(job=job, seen=seen):
+            seen.append(status_text(job))
+            if "converting" in seen[-1] and not shown:
+                shown.append(seen[-1])
+                window.runs.panel.grab().save(str(tmp_path / "jobs_converting.png"))
+
+        job.sig_changed.connect(look)
+        wait_job(qtbot, job)
+        (fingerprint,) = window.project.db.execute("SELECT fingerprint FROM runs").fetchone()
+        assert json.loads(fingerprint)["runtime"] == "onnxruntime"
+        converting = [s for s in seen if s.startswith("Loading the model: converting")]
+        # the first run converts it, and says so; the second starts from the copy
+        assert bool(converting) == (name == "first"), seen
+    assert "converting the model for ONNX Runtime, once for this version of it" in shown[0]
+    assert str(model) in shown[0]  # which model, in the tooltip (the same text)

@@ -19,6 +19,7 @@ from ...core.backends import ModelSpec, ModelSpecError, make_backend
 from ...core.backends.base import Backend
 from ...core.backends.onnx_runtime.choice import AUTO, LABELS
 from ...core.empty_texts import EMPTY_TEXT
+from ...core.notices import notices_to
 from ...core.priority import lower_this_thread
 from ...core.progress import Monitor
 from ...core.project import Project
@@ -131,6 +132,7 @@ class JobState:
     status: str = "waiting"  # waiting, loading, running, cancelling, cancelled, done, failed
     progress: Progress | None = None
     message: str = ""  # why it failed
+    notice: str = ""  # what loading the model is doing (a conversion: seconds), if said
     busy: bool = False  # refused: another job (another process) fills its run
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row id, message)
 
@@ -147,6 +149,7 @@ class Job(QObject):
     _sig_run = Signal(int)
     _sig_rows = Signal(object)
     _sig_loaded = Signal()
+    _sig_notice = Signal(str)
 
     def __init__(
         self,
@@ -173,6 +176,7 @@ class Job(QObject):
         queued = Qt.ConnectionType.QueuedConnection
         self._sig_rows.connect(self._on_rows, queued)
         self._sig_loaded.connect(self._on_loaded, queued)
+        self._sig_notice.connect(self._on_notice, queued)
         self._sig_run.connect(self._on_run, queued)
         self.run_id: int | None = None  # the run it fills, once run_job has found or made it
 
@@ -192,7 +196,7 @@ class Job(QObject):
         first = not self.started
         self.started = True
         self.result = None
-        self.state.message = ""
+        self.state.message = self.state.notice = ""
         self.background.start(self._work, first)
         self._set_status("loading")  # after: listeners see a running job
 
@@ -208,7 +212,10 @@ class Job(QObject):
         lower_this_thread()  # the model's threads start from here: the window stays first
         self.background.wait_shown()  # the window shows the new job before the model loads
         task = self.spec.task()
-        backend = self.spec.backend()  # loading a model takes seconds: not in the GUI thread
+        # Loading a model takes seconds, converting one for ONNX Runtime more: not in the
+        # GUI thread, and what it is doing is shown beside the job (core.notices).
+        with notices_to(self._sig_notice.emit):
+            backend = self.spec.backend()
         try:
             self._sig_loaded.emit()
             # Its own connection: the window keeps using its own in the GUI thread.
@@ -264,7 +271,12 @@ class Job(QObject):
         self.sig_run.emit(run_id)
 
     def _on_loaded(self) -> None:
+        self.state.notice = ""
         self._set_status("running")
+
+    def _on_notice(self, message: str) -> None:
+        self.state.notice = message
+        self.sig_changed.emit()
 
     def _on_progress(self, done, total, detail: dict) -> None:
         self.state.progress = detail["record"]  # the runner's: rows, speed, time left

@@ -66,6 +66,8 @@ def status_text(job: Job) -> str:
     phase = p.phase if p is not None else ""
     if state.status == "running" and phase:
         return phase[:1].upper() + phase[1:]
+    if state.status == "loading" and state.notice:  # converting the model, say (seconds)
+        return f"Loading the model: {state.notice}"
     if state.status == "running" and p is not None and p.waiting_s:  # no row back for a while
         return f"Waiting for {p.waiting_for}, {format_duration(p.waiting_s)}"
     return {

@@ -107,9 +107,9 @@ def _made(final: Path, make: Callable[[Path], None], identity: dict, doing: str)
     partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
     log.info("%s %s to ONNX in %s", doing, identity.get("model"), final)
     if doing == EXPORTING:  # seconds before the first row: said where the user waits
-        notice.info(
-            "converting %s for ONNX Runtime, once for this version of the model (some "
-            "seconds; later runs start from the converted copy)",
+        notice.info(  # the action first: a window's status cell shows its start
+            "converting the model for ONNX Runtime, once for this version of it (some "
+            "seconds; later runs start from the converted copy): %s",
             identity.get("model"),
         )
     try:
