@@ -177,3 +177,31 @@ def test_a_torch_run_resumes_with_torch_under_the_automatic_default(
     assert run_info(project, run_id).state == INTERRUPTED
     assert resume_spec(project, run_id).backend_options == {"runtime": "torch"}
     project.close()
+
+
+@pytest.mark.slow  # loads the builtin model with torch, twice (seconds)
+def test_the_builtin_model_falls_back_to_pytorch_by_the_same_rule(
+    cache, monkeypatch, automatic, caplog
+):
+    from llmstudio.core.backends.onnx_runtime import sentence_encoder
+
+    tried = []
+
+    def broken(*args, **kwargs):
+        tried.append(1)
+        raise RuntimeError("unsupported operator aten::weird")
+
+    monkeypatch.setattr(sentence_encoder, "export_module", broken)
+    with caplog.at_level(logging.WARNING, logger="llmstudio.notice"):
+        backend = make_backend("builtin")
+    assert backend.runtime == "torch" and backend.device == "cpu"
+    assert backend.fingerprint() == make_backend("builtin", runtime="torch").fingerprint()
+    assert "runs with PyTorch" in caplog.text and "aten::weird" in caplog.text
+    assert tried == [1]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="llmstudio.notice"):
+        assert make_backend("builtin").runtime == "torch" and tried == [1]  # remembered
+    assert "runs with PyTorch" in caplog.text  # and said again: why it is not ONNX
+    with pytest.raises(BackendError, match="aten::weird"):
+        make_backend("builtin", runtime="onnx")  # named: tried again, and loud
+    assert tried == [1, 1]

@@ -487,7 +487,10 @@ def test_a_server_that_stops_answering_midway_stops_after_k_rows(fake_openai, pr
         30, run_job, project, TASK, make_backend(fake_openai, concurrency=2, timeout=0.5)
     )
     assert result.status == "stopped", result
-    assert result.failed == STOP_AFTER_TIMEOUTS
+    # The breaker trips at the K-th timed-out row; with two request threads the other
+    # one's row can time out in the same moment and come back in the same batch: it
+    # was asked and got no answer, so it is kept as failed too (never more than one).
+    assert STOP_AFTER_TIMEOUTS <= result.failed <= STOP_AFTER_TIMEOUTS + 1, result
     assert f"the server at 127.0.0.1:{fake_openai.port} did not answer" in result.stopped
     answered = {r.text for r in fake_openai.chat_requests() if r.status == 200}
     assert answered == set(TEXTS[:6])

@@ -18,7 +18,6 @@ from ..embedding.sentences import (
 )
 from ..embedding.similarity import SOFTMAX_SCALE, LabelSimilarity
 from ..embedding.stored import ProjectEmbeddings, model_key
-from ..errors import BackendError
 from ..progress import Monitor
 from ..tasks.base import Task
 from ..tasks.choice import ChoiceTask
@@ -26,9 +25,8 @@ from .base import Backend, RowError
 from .batching import TOKENS_PER_ROW, plan_by_tokens
 from .device import local_device
 from .gpu_plan import precision_fields
-from .onnx_runtime import AUTO, TORCH, check_runtime, fall_back, runtime_fingerprint, settle
+from .onnx_runtime import AUTO, TORCH, check_runtime, onnx_or_torch, runtime_fingerprint, settle
 from .onnx_runtime.bundle import sentence_identity
-from .onnx_runtime.export import refused
 from .spec import BUILTIN
 from .torch_encoder import TorchSentenceEncoder
 
@@ -57,21 +55,15 @@ class BuiltinBackend(Backend):
         self.path = model_dir()
         self._hash = model_hash(self.path)
         self.dtype = "float32"
-        if asked == AUTO:  # ONNX float32 on the CPU, unless the model would not convert
+        if asked == AUTO:  # ONNX float32 on the CPU, PyTorch on a GPU
             device = device or local_device()
-            converts = refused(sentence_identity(MODEL_ID, self._hash)) is None
-            asked_for = settle(AUTO, device, onnx_ready=converts)
-        else:
-            asked_for = asked
-        self.runtime = asked_for
+        self.runtime = settle(asked, device or "")
         if self.runtime != TORCH:
-            try:
-                self._model = self._onnx_model()
-                self.device = "cpu"
-            except BackendError as exc:
-                if asked != AUTO:
-                    raise
-                self.runtime = fall_back(MODEL_ID, exc)
+            identity = sentence_identity(MODEL_ID, self._hash)
+            self._model = onnx_or_torch(MODEL_ID, identity, asked == AUTO, self._onnx_model)
+            self.device = "cpu"
+            if self._model is None:  # it would not convert: PyTorch runs it (said)
+                self.runtime, device = TORCH, "cpu"
         if self.runtime == TORCH:
             from .device import best_device, sentence_model_on_gpu
 

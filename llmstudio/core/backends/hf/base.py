@@ -20,8 +20,7 @@ from ..gpu_plan import (
     precision_fields,
     stored_dtype,
 )
-from ..onnx_runtime import TORCH, fall_back, runtime_fingerprint
-from ..onnx_runtime.export import refused
+from ..onnx_runtime import TORCH, onnx_or_torch, runtime_fingerprint
 from ..spec import HF
 from .loading import Source, load_error
 
@@ -128,19 +127,12 @@ class HFBackend(Backend):
         return getattr(self._torch, name)
 
     def _onnx_or_torch(self, identity: dict, make_onnx) -> object | None:
-        """``make_onnx()`` (the model run by ONNX Runtime), or None when an automatic run
-        cannot use it (the export failed, now or before: export.refused): the runtime is
-        then torch, which the fingerprint says. A runtime the user chose fails loudly."""
-        try:
-            reason = refused(identity) if self.automatic else None
-            if reason:
-                raise BackendError(reason)
-            return make_onnx()
-        except BackendError as exc:
-            if not self.automatic:
-                raise
-            self.runtime = fall_back(self.model_name, exc)
-            return None
+        """``make_onnx()``, or None when this automatic run falls back to PyTorch (the
+        runtime is then torch, which the fingerprint says): choice.onnx_or_torch."""
+        made = onnx_or_torch(self.model_name, identity, self.automatic, make_onnx)
+        if made is None:
+            self.runtime = TORCH
+        return made
 
     def _device_plan(self) -> Plan:
         """Precision and batch size on this device (gpu_plan.plan), the model loaded."""

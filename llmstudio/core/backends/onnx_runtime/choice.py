@@ -107,6 +107,26 @@ def fall_back(model: str, problem: Exception) -> str:
     return TORCH
 
 
+def onnx_or_torch(model: str, identity: dict, automatic: bool, make_onnx):
+    """``make_onnx()`` (the model run by ONNX Runtime), or None when an automatic run
+    cannot use it (the export failed, now or before: export.refused) and PyTorch runs it,
+    said by :func:`fall_back`. A runtime the user named fails loudly instead. The one
+    home of that rule for every local encoder (the builtin model, ``hf:`` classifiers
+    and embedding models)."""
+    from .export import refused  # light, but only a backend being made needs it
+
+    try:
+        reason = refused(identity) if automatic else None
+        if reason:
+            raise BackendError(reason)
+        return make_onnx()
+    except BackendError as exc:
+        if not automatic:
+            raise
+        fall_back(model, exc)
+        return None
+
+
 # The kinds of model that run on this computer through a runtime llmstudio chooses.
 LOCAL_KINDS = (BUILTIN, HF)
 
