@@ -58,9 +58,33 @@ fi
 grep -q '"rows": 300' "$WORK/demo/inspect.json" 2>/dev/null && ok "inspect.json: 300 rows" \
     || fail "demo's inspect.json does not say 300 rows"
 
+# 2b. The demo's run used the default runtime: ONNX Runtime in float32 (the bundle's torch
+#     is the CPU build, so automatic picks it on any Linux computer), the model converted
+#     inside the app by torch.onnx's exporter. A bundle without ONNX Runtime, or whose
+#     exporter fails, still labels the rows (with PyTorch): only this check says so.
+if [ -s "$WORK/demo/sample.llmstudio" ] \
+        && bare export "$WORK/demo/sample.llmstudio" --methods "$WORK/methods.md" \
+        >"$WORK/methods.log" 2>&1 && grep -q "run with ONNX Runtime, float32" "$WORK/methods.md"; then
+    ok "demo ran the builtin model with ONNX Runtime (float32), converted in the app"
+else
+    fail "demo's methods record names no ONNX Runtime run:"
+    grep -E "^note:|ONNX|PyTorch" "$WORK/demo.log" "$WORK/methods.log" >&2 || true
+fi
+
+# 2c. ONNX Runtime int8, the run dialog's "faster, slightly less exact" choice: quantised
+#     inside the app from the demo's float32 conversion (its quantiser imports modules of
+#     onnxruntime.transformers by bare name, from their folder: packaging/llmstudio.spec).
+SAMPLE="$APP/_internal/llmstudio/resources/sample_corpus.csv"
+if bare annotate "$SAMPLE" --task sentiment --model builtin --runtime onnx-int8 --limit 20 \
+        --out "$WORK/int8.csv" >"$WORK/int8.log" 2>&1 \
+        && [ "$(grep -cE ',(positive|negative|neutral),-?[0-9][0-9.e-]*,' "$WORK/int8.csv")" -eq 20 ]; then
+    ok "int8: the builtin model quantised and labelled 20 rows"
+else
+    fail "int8 run of the builtin model failed:"; tail -5 "$WORK/int8.log" >&2
+fi
+
 # 3. The bias commands on the bundled swap list and EEC-style probe set (resources/), with
 #    the VADER lexicon model (fast; the builtin model ran in the demo).
-SAMPLE="$APP/_internal/llmstudio/resources/sample_corpus.csv"
 if bare bias "$SAMPLE" --swap gender --model lexicon --limit 50 --out "$WORK/bias" \
         >"$WORK/bias.log" 2>&1 && grep -q "rows compared" "$WORK/bias.log"; then
     ok "bias: $(grep "rows compared" "$WORK/bias.log" | tr -s ' ')"

@@ -53,6 +53,8 @@ def test_smoke_fails_a_broken_app_and_says_what_failed(tmp_path):
     assert "FAILED: --version printed 'llmstudio 9.9.9'" in done.stderr
     assert "FAILED: demo wrote no sample_export.csv" in done.stderr
     assert "FAILED: demo's inspect.json does not say 300 rows" in done.stderr
+    assert "FAILED: demo's methods record names no ONNX Runtime run" in done.stderr
+    assert "FAILED: int8 run of the builtin model failed" in done.stderr
     assert "FAILED: bias did not compare rows" in done.stderr
     assert "FAILED: bias wrote no report.json" in done.stderr
     assert "FAILED: probe did not score the EEC-style set" in done.stderr
@@ -91,6 +93,10 @@ def test_smoke_passes_the_real_program(tmp_path):
     done = run_script(SMOKE, str(app), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok: demo labelled the sample's 300 rows" in done.stdout
+    # smoke.sh starts the app with an empty environment: the default runtime, not the
+    # suite's LLMSTUDIO_RUNTIME=torch (conftest), so the demo converts the builtin model.
+    assert "ok: demo ran the builtin model with ONNX Runtime (float32)" in done.stdout
+    assert "ok: int8: the builtin model quantised and labelled 20 rows" in done.stdout
     assert "ok: --screenshot wrote a 1360x820 PNG" in done.stdout
     assert "ok: probe: " in done.stdout and "ok: bias: " in done.stdout
     assert "ok: the window ran until stopped after 15 s" in done.stdout

@@ -38,8 +38,8 @@ LABELS = {
 PRECISION = {ONNX: "float32", ONNX_INT8: "int8"}
 
 # ONNX Runtime runs the model; onnx and onnxscript are what torch.onnx's exporter and the
-# int8 quantiser need. llmstudio depends on all three; an install without them (a frozen
-# app that leaves them out) runs every model with PyTorch.
+# int8 quantiser need. llmstudio depends on all three (the desktop app bundles them); an
+# install without them runs every model with PyTorch.
 PACKAGES = ("onnxruntime", "onnx", "onnxscript")
 INSTALL_HINT = "pip install 'llmstudio[onnx]'"
 
