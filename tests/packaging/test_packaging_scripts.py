@@ -129,3 +129,20 @@ def test_install_without_a_built_app_says_so(tmp_path):
         done.stderr
     )
     assert not (tmp_path / "share").exists()
+
+
+def test_the_workflows_other_systems_check_files_the_demo_writes():
+    """The Windows and macOS apps are smoke-tested by the workflow itself (smoke.sh is bash
+    for Linux): each demo file it looks for must be one smoke.sh looks for, which the real
+    program is checked against above (a renamed output once left the workflow looking for
+    a file the demo no longer wrote)."""
+    import re
+
+    workflow = (ROOT / ".github" / "workflows" / "package.yml").read_text(encoding="utf-8")
+    looked_for = set(re.findall(r'test -s "\$RUNNER_TEMP/demo/([^"]+)"', workflow))
+    smoke = SMOKE.read_text(encoding="utf-8")
+    listed = re.search(r"for f in ([^;]+); do\n\s*\[ -s \"\$WORK/demo/", smoke)
+    assert listed, "smoke.sh's list of the demo's files moved: update this test"
+    written = set(listed.group(1).replace("\\", " ").split())
+    assert "sample_export.csv" in written and len(looked_for) >= 2
+    assert looked_for <= written, looked_for - written
