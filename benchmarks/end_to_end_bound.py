@@ -26,7 +26,9 @@ The phases:
 
 The model: MiniLM's encoder (the builtin model's weights) with a classification head of
 three labels (random: the cost of a forward pass does not depend on the weights), saved
-once in ``benchmarks/data/e2e_minilm``; or ``--model distilbert`` (local_throughput.py's).
+once in ``benchmarks/data/e2e_minilm``; or a random-weight classifier of another size from
+local_throughput.py: ``--model bert-tiny`` (2 layers, 256 wide: a quarter of MiniLM's work
+per token), ``distilbert`` (4x MiniLM's) or ``bert-base`` (8x).
 Texts: AG News test (title and description), the first N; or ``--texts tweets``, TweetEval
 sentiment test (shorter texts: the fixed costs weigh more). Runtimes (``--runtimes``):
 PyTorch, and ONNX Runtime from a cached export (the benchmark's first process exports it,
@@ -312,7 +314,11 @@ def main(argv=None) -> int:
         return child(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1500,7600", help="texts per process (1500,7600)")
-    ap.add_argument("--model", choices=["minilm", "distilbert", "builtin"], default="minilm")
+    ap.add_argument(
+        "--model",
+        choices=["minilm", "distilbert", "builtin", "bert-tiny", "bert-base"],
+        default="minilm",
+    )
     ap.add_argument("--texts", choices=["ag_news", "tweets"], default="ag_news")
     ap.add_argument("--repeat", type=int, default=2, help="processes per size (the best kept)")
     ap.add_argument(
@@ -338,7 +344,7 @@ def main(argv=None) -> int:
     else:
         from local_throughput import build_model
 
-        model = build_model("distilbert")
+        model = build_model(args.model)
     if model != "builtin":
         params = params_outside_embeddings(model)
     runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
