@@ -157,6 +157,49 @@ def test_an_export_that_answers_otherwise_than_torch_is_not_kept(cache):
     assert "otherwise than PyTorch" in export.refused(identity)
 
 
+class MeanTokens(torch.nn.Module):
+    """The mean of a text's token vectors."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(100, 4)
+
+    def forward(self, input_ids, attention_mask):
+        return self.embed(input_ids).mean(1)
+
+
+class OverThree(MeanTokens):
+    """The same for three tokens only, the sample's length, kept as a number: what a graph
+    that kept the traced shape in its arithmetic would compute."""
+
+    def forward(self, input_ids, attention_mask):
+        return self.embed(input_ids).sum(1) / 3
+
+
+@pytest.mark.slow  # exports a tiny module (seconds)
+def test_an_export_is_checked_at_another_shape_than_the_traced_one(tmp_path):
+    sample = {
+        "input_ids": torch.tensor([[1, 2, 3], [4, 5, 0]]),
+        "attention_mask": torch.tensor([[1, 1, 1], [1, 1, 0]]),
+    }
+    wider = export.stretched(sample, 16)
+    assert wider["input_ids"].shape == (3, 16) and wider["input_ids"][0, :4].tolist() == [
+        1,
+        2,
+        3,
+        1,
+    ]
+    assert wider["attention_mask"][2].tolist() == [1] * 8 + [0] * 8
+    mean = MeanTokens()
+    path = tmp_path / "model.onnx"
+    export.export_module(mean, sample, "out", path, 16)  # checked: it agrees at both shapes
+    same_at_three = OverThree()
+    same_at_three.load_state_dict(mean.state_dict())
+    assert torch.allclose(same_at_three(**sample), mean(**sample))  # the sample cannot tell
+    with pytest.raises(ValueError, match="answers longer texts in a larger batch otherwise"):
+        export.check_export(same_at_three, sample, path, 16)
+
+
 @pytest.mark.slow  # exports a tiny model (seconds)
 def test_a_torch_run_resumes_with_torch_under_the_automatic_default(
     tiny_models, cache, tmp_path, automatic

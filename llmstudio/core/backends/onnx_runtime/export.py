@@ -192,30 +192,64 @@ def export_module(module, sample: dict, output: str, path: Path, max_length: int
             program.save(str(path))
     finally:
         quiet.setLevel(level)
-    check_export(module, sample, path)
+    check_export(module, sample, path, max_length)
 
 
-def check_export(module, sample: dict, path: Path) -> None:
-    """Raise ValueError when the ONNX graph at ``path`` answers ``sample`` otherwise than
-    the torch ``module`` does (beyond float32 noise): the exporter traces one call, so a
-    model whose forward depends on Python state, or an operator it converts wrongly,
-    would otherwise give other answers with no sign of it."""
+# The second check's sequence length (at most the model's): longer than the sample
+# sentences, short enough to cost milliseconds.
+STRETCHED_TOKENS = 48
+
+
+def check_export(module, sample: dict, path: Path, max_length: int = STRETCHED_TOKENS) -> None:
+    """Raise ValueError when the ONNX graph at ``path`` answers otherwise than the torch
+    ``module`` does (beyond float32 noise), on ``sample`` and on the same tokens at
+    another batch size and length (:func:`stretched`): the exporter traces one call, so a
+    model whose forward depends on Python state, an operator it converts wrongly, or a
+    shape of the traced call kept in the graph's arithmetic would otherwise give other
+    answers on a user's texts with no sign of it."""
     import numpy as np
     import onnxruntime as ort
     import torch
 
-    with torch.no_grad():
-        expected = module.eval()(**sample).detach().float().cpu().numpy()
     graph = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     wanted = {i.name for i in graph.get_inputs()}
-    inputs = {
-        k: np.asarray(v.cpu().numpy(), dtype=np.int64) for k, v in sample.items() if k in wanted
-    }
-    got = graph.run(None, inputs)[0]
-    if got.shape != expected.shape or not np.allclose(got, expected, rtol=RTOL, atol=ATOL):
-        gap = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else None
-        raise ValueError(
-            "the converted model answers sample sentences otherwise than PyTorch does ("
-            + (f"largest difference {gap:.3g}" if gap is not None else "other output shape")
-            + ")"
-        )
+    for inputs, what in (
+        (sample, "sample sentences"),
+        (stretched(sample, min(max_length, STRETCHED_TOKENS)), "longer texts in a larger batch"),
+    ):
+        with torch.no_grad():
+            expected = module.eval()(**inputs).detach().float().cpu().numpy()
+        feed = {
+            k: np.asarray(v.cpu().numpy(), dtype=np.int64) for k, v in inputs.items() if k in wanted
+        }
+        got = graph.run(None, feed)[0]
+        if got.shape != expected.shape or not np.allclose(got, expected, rtol=RTOL, atol=ATOL):
+            gap = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else None
+            raise ValueError(
+                f"the converted model answers {what} otherwise than PyTorch does ("
+                + (f"largest difference {gap:.3g}" if gap is not None else "other output shape")
+                + ")"
+            )
+
+
+def stretched(sample: dict, length: int) -> dict:
+    """``sample``'s inputs at another shape than the traced one: one row more, each
+    ``length`` tokens long (the first text's tokens repeated), the last row half padding
+    (its mask 0 there), token types 0."""
+    import torch
+
+    ids = sample["input_ids"]
+    mask = sample.get("attention_mask")
+    tokens = ids[0][mask[0].bool()] if mask is not None else ids[0]
+    row = tokens.repeat(-(-length // len(tokens)))[:length]
+    rows = ids.shape[0] + 1
+    out = {}
+    for name in sample:
+        if name == "input_ids":
+            out[name] = row.unsqueeze(0).repeat(rows, 1)
+        elif name == "attention_mask":
+            out[name] = torch.ones(rows, length, dtype=ids.dtype)
+            out[name][-1, length // 2 :] = 0
+        else:  # token_type_ids
+            out[name] = torch.zeros(rows, length, dtype=ids.dtype)
+    return out
