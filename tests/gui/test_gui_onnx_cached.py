@@ -117,3 +117,47 @@ def test_a_default_run_says_it_converts_the_model_while_it_loads(
         assert bool(converting) == (name == "first"), seen
     assert "converting the model for ONNX Runtime, once for this version of it" in shown[0]
     assert str(model) in shown[0]  # which model, in the tooltip (the same text)
+
+
+@pytest.mark.slow  # tries an export (seconds)
+def test_a_default_run_that_falls_back_to_pytorch_says_so_once_done(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """A model ONNX Runtime cannot run: the automatic runtime runs it with PyTorch, and the
+    finished job's status keeps saying so (not only while it loads); a run after it, of a
+    model that converts, says nothing of the kind."""
+    import json
+
+    from llmstudio.core.backends.device import gpu_hardware
+    from llmstudio.core.backends.onnx_runtime import sessions
+    from llmstudio.gui.runs.jobs_panel import status_text
+
+    import models  # tests/models.py
+
+    if gpu_hardware():
+        pytest.skip("a GPU here: the automatic runtime is PyTorch")
+    monkeypatch.delenv("LLMSTUDIO_RUNTIME")
+    monkeypatch.setenv("LLMSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    real = sessions.export_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unsupported operator aten::weird")
+
+    monkeypatch.setattr(sessions, "export_module", broken)
+    model = models.build_classifier(tmp_path / "clf", ["LABEL_0", "LABEL_1", "LABEL_2"], seed=1)
+    open_project(qtbot, window, make_project(tmp_path / "first.llmstudio"))
+    job = window.runs.run(JobSpec(model=f"hf:{model}"))
+    wait_job(qtbot, job)
+    assert job.state.status == "done"
+    (fingerprint,) = window.project.db.execute("SELECT fingerprint FROM runs").fetchone()
+    assert "runtime" not in json.loads(fingerprint)  # PyTorch ran it
+    text = status_text(job)
+    assert text.startswith("Done; ") and "runs with PyTorch: ONNX Runtime cannot run" in text
+    assert "aten::weird" in text
+    window.resize(1200, 800)
+    window.runs.panel.grab().save(str(tmp_path / "jobs_fell_back.png"))
+    monkeypatch.setattr(sessions, "export_module", real)
+    other = models.build_classifier(tmp_path / "clf2", ["LABEL_0", "LABEL_1", "LABEL_2"], seed=2)
+    job = window.runs.run(JobSpec(model=f"hf:{other}"))
+    wait_job(qtbot, job)
+    assert "PyTorch" not in status_text(job) and job.state.warnings == []

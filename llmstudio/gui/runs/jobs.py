@@ -133,6 +133,9 @@ class JobState:
     progress: Progress | None = None
     message: str = ""  # why it failed
     notice: str = ""  # what loading the model is doing (a conversion: seconds), if said
+    # What stays said of the run once it has loaded (it runs with PyTorch: ONNX Runtime
+    # could not convert the model): the status of the finished job keeps it.
+    warnings: list[str] = field(default_factory=list)
     busy: bool = False  # refused: another job (another process) fills its run
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row id, message)
 
@@ -149,7 +152,7 @@ class Job(QObject):
     _sig_run = Signal(int)
     _sig_rows = Signal(object)
     _sig_loaded = Signal()
-    _sig_notice = Signal(str)
+    _sig_notice = Signal(str, bool)
 
     def __init__(
         self,
@@ -197,6 +200,7 @@ class Job(QObject):
         self.started = True
         self.result = None
         self.state.message = self.state.notice = ""
+        self.state.warnings = []
         self.background.start(self._work, first)
         self._set_status("loading")  # after: listeners see a running job
 
@@ -274,8 +278,10 @@ class Job(QObject):
         self.state.notice = ""
         self._set_status("running")
 
-    def _on_notice(self, message: str) -> None:
+    def _on_notice(self, message: str, lasting: bool) -> None:
         self.state.notice = message
+        if lasting:
+            self.state.warnings.append(message)
         self.sig_changed.emit()
 
     def _on_progress(self, done, total, detail: dict) -> None:

@@ -54,7 +54,8 @@ def status_text(job: Job) -> str:
         long_texts = long_text_summary(result.chunked, result.truncated) if result else ""
         empty = empty_words(result.empty) if result else ""
         concurrency = result.concurrency if result else ""  # what auto settled on
-        return "; ".join(t for t in (text, empty, long_texts, concurrency) if t)
+        parts = (text, empty, long_texts, concurrency, *state.warnings)
+        return "; ".join(t for t in parts if t)
     if state.status == "stopped" and job.result is not None:  # the runner's circuit breaker
         result = job.result
         why = result.stopped
@@ -75,7 +76,7 @@ def status_text(job: Job) -> str:
         "loading": "Loading the model…",
         "running": "Running",
         "cancelling": "Cancelling…",
-        "cancelled": "Cancelled (finished rows kept)",
+        "cancelled": "; ".join(["Cancelled (finished rows kept)", *state.warnings]),
         "failed": f"Failed: {state.message}",
     }.get(state.status, state.status)
 

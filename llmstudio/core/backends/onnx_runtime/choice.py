@@ -103,7 +103,8 @@ def fall_back(model: str, problem: Exception) -> str:
     failed, or answered otherwise than torch): PyTorch runs it, and a notice says why
     (core.notices: the command line prints it, the log keeps it; the run's fingerprint
     and methods record name no ONNX Runtime)."""
-    notice.warning("%s runs with PyTorch: ONNX Runtime cannot run it (%s)", model, problem)
+    # What happened first: a window's status cell shows the start of it.
+    notice.warning("runs with PyTorch: ONNX Runtime cannot run %s (%s)", model, problem)
     return TORCH
 
 
