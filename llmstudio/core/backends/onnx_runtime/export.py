@@ -200,13 +200,14 @@ def export_module(module, sample: dict, output: str, path: Path, max_length: int
 STRETCHED_TOKENS = 48
 
 
-def check_export(module, sample: dict, path: Path, max_length: int = STRETCHED_TOKENS) -> None:
+def check_export(module, sample: dict, path: Path, max_length: int) -> None:
     """Raise ValueError when the ONNX graph at ``path`` answers otherwise than the torch
     ``module`` does (beyond float32 noise), on ``sample`` and on the same tokens at
     another batch size and length (:func:`stretched`): the exporter traces one call, so a
     model whose forward depends on Python state, an operator it converts wrongly, or a
     shape of the traced call kept in the graph's arithmetic would otherwise give other
-    answers on a user's texts with no sign of it."""
+    answers on a user's texts with no sign of it. ``max_length``: the model's longest
+    input, which the second check stays within."""
     import numpy as np
     import onnxruntime as ort
     import torch
