@@ -160,4 +160,5 @@ def test_a_default_run_that_falls_back_to_pytorch_says_so_once_done(
     other = models.build_classifier(tmp_path / "clf2", ["LABEL_0", "LABEL_1", "LABEL_2"], seed=2)
     job = window.runs.run(JobSpec(model=f"hf:{other}"))
     wait_job(qtbot, job)
+    window.runs.panel.grab().save(str(tmp_path / "jobs_after_the_next_run.png"))
     assert "PyTorch" not in status_text(job) and job.state.warnings == []
