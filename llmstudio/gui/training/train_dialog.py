@@ -226,6 +226,9 @@ class TrainDialog(QDialog):
         self.result = result
         view = TrainResult(result.record, self)
         self.result_box.addWidget(view)
+        # Shown now: a layout shows a widget added to a visible dialog only once the event
+        # loop runs, so until then its warnings read as hidden (a race in the GUI test).
+        view.show()
         saved = QLabel(f"Saved in {result.folder} (its model card: README.md).")
         saved.setWordWrap(True)
         saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
