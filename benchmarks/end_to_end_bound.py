@@ -57,6 +57,9 @@ ROOT = HERE.parent
 AG_NEWS = ROOT.parent / "shared" / "data" / "ag_news_test" / "test.csv"
 LABELS = ["negative", "neutral", "positive"]
 GOAL = 0.80
+# Ways to start a process other than the llmstudio command's, for a same-run comparison:
+# the label's suffix -> the variable the child reads (child()).
+VARIANTS = {"no gc.freeze": "E2E_PLAIN_MAIN", "no head start": "E2E_NO_HEAD_START"}
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
@@ -213,10 +216,13 @@ def child(argv: list[str]) -> int:
     else:
         hook_torch(marks, forwards)
     marks["hooked"] = time.time()
-    from llmstudio.cli import main, process_main
-
-    # E2E_PLAIN_MAIN: the CLI's main without the entry point's gc.freeze (the baseline)
-    entry = main if os.environ.get("E2E_PLAIN_MAIN") else process_main
+    if os.environ.get("E2E_PLAIN_MAIN"):
+        # the CLI's main without the entry point's gc.freeze and head start (the baseline)
+        from llmstudio.cli import main as entry
+    elif os.environ.get("E2E_NO_HEAD_START"):  # without the session begun early
+        from llmstudio.cli import process_main as entry
+    else:  # as the llmstudio command starts
+        from llmstudio.launch import main as entry
     try:
         code = entry(argv)
     finally:
@@ -251,18 +257,18 @@ def one_process(
     model: Path,
     out: Path,
     times: Path,
-    plain: bool = False,
+    variant: str = "",
     runtime: str = "torch",
     config: Path | None = None,
 ) -> tuple[float, dict]:
-    """Wall seconds of one whole ``annotate`` process and its recorded phases (``plain``:
-    without the entry point's ``gc.freeze``, as before it had one; ``config``: llmstudio's
-    settings and cache folder, where the ONNX exports are kept)."""
+    """Wall seconds of one whole ``annotate`` process and its recorded phases (``variant``:
+    one of :data:`VARIANTS`, "" as the ``llmstudio`` command starts; ``config``:
+    llmstudio's settings and cache folder, where the ONNX exports are kept)."""
     env = dict(os.environ, E2E_TIMES=str(times), HF_HUB_OFFLINE="1")
     if config is not None:
         env["LLMSTUDIO_CONFIG_DIR"] = str(config)
-    if plain:
-        env["E2E_PLAIN_MAIN"] = "1"
+    if variant:
+        env[VARIANTS[variant]] = "1"
     # As on a researcher's machine: compiled modules are cached (a shell that says not to
     # makes every process compile dozens of transformers' modules again, ~1 s).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -327,6 +333,12 @@ def main(argv=None) -> int:
         help="also each size without the entry point's gc.freeze (the exit before it)",
     )
     ap.add_argument(
+        "--without-head-start",
+        action="store_true",
+        help="also each size without the model's session begun early (llmstudio/launch.py), "
+        "its processes alternating with the others",
+    )
+    ap.add_argument(
         "--runtimes",
         default="torch,onnx",
         help="runtimes to run, in turn (torch, auto, onnx, onnx-int8; the bound stays float32's)",
@@ -359,7 +371,7 @@ def main(argv=None) -> int:
                 source = tmp / "warm.csv"
                 source.write_text("id,text\n0,a first text\n1,and another\n", encoding="utf-8")
                 wall, _ = one_process(
-                    source, model, tmp / "warm_out.csv", tmp / "t.json", False, runtime, config
+                    source, model, tmp / "warm_out.csv", tmp / "t.json", "", runtime, config
                 )
                 exports[runtime] = wall
                 print(f"{runtime}: first process (exports): {wall:.1f} s", flush=True)
@@ -369,19 +381,21 @@ def main(argv=None) -> int:
                 writer = csv.writer(fh)
                 writer.writerow(["id", "text"])
                 writer.writerows(enumerate(texts(n, args.texts)))
+            variants = [""] + ["no gc.freeze"] * args.baseline
+            variants += ["no head start"] * args.without_head_start
             for runtime in runtimes:
-                for plain in (False, True) if args.baseline else (False,):
-                    best = None
-                    for r in range(args.repeat):
+                best: dict[str, tuple] = {}
+                for r in range(args.repeat):  # the variants alternate: the same spells
+                    for variant in variants:
                         out = tmp / f"out_{n}_{r}.csv"
                         wall, marks = one_process(
-                            source, model, out, tmp / "t.json", plain, runtime, config
+                            source, model, out, tmp / "t.json", variant, runtime, config
                         )
-                        print(f"{n:,} texts, {runtime}, process {r + 1}: {wall:.1f} s", flush=True)
-                        if best is None or wall < best[0]:
-                            best = (wall, marks)
-                    label = f"{n:,}, {runtime}" + (" (no gc.freeze)" if plain else "")
-                    rows.append((label, *best))
+                        label = f"{n:,}, {runtime}" + (f" ({variant})" if variant else "")
+                        print(f"{label}, process {r + 1}: {wall:.1f} s", flush=True)
+                        if label not in best or wall < best[label][0]:
+                            best[label] = (wall, marks)
+                rows.extend((label, *kept) for label, kept in best.items())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     rate = max(rate, matmul_rate())

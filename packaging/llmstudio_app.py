@@ -6,7 +6,7 @@ name, which a top-level script cannot.
 
 import sys
 
-from llmstudio.cli import process_main
+from llmstudio.launch import main
 
 if __name__ == "__main__":
-    sys.exit(process_main())
+    sys.exit(main())

@@ -8,7 +8,7 @@ only when that folder is missing.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,6 +61,26 @@ def _own_config_dir(config_dir: Path) -> Path:
     """Every test gets an empty config folder: what one test's run learns about an
     endpoint (``endpoints.json``), its prices or recent files never reach another."""
     return config_dir
+
+
+@pytest.fixture
+def onnx_sessions_made(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The names of the threads each new ONNX Runtime session is made in, in order
+    (onnx_runtime/sessions.py); the sessions begun early are forgotten afterwards."""
+    import threading
+
+    from llmstudio.core.backends.onnx_runtime import sessions
+
+    threads: list[str] = []
+    new = sessions._new_session
+
+    def recording(path, threads_each):
+        threads.append(threading.current_thread().name)
+        return new(path, threads_each)
+
+    monkeypatch.setattr(sessions, "_new_session", recording)
+    yield threads
+    sessions._begun.clear()
 
 
 @pytest.fixture

@@ -208,11 +208,13 @@ def test_few_shot_coding_loads_the_torch_model_to_tune_it(exported, config):
 
 
 @pytest.mark.slow  # loads MiniLM with torch (seconds)
-@pytest.mark.parametrize("damage", ["tokenizer", "bundle", "missing"])
+@pytest.mark.parametrize("damage", ["tokenizer", "graph", "bundle", "missing"])
 def test_a_damaged_or_missing_bundle_is_made_again_by_a_torch_load(config, damage, caplog):
     folder = next((config / "cache" / "onnx").iterdir())
     if damage == "tokenizer":
         (folder / bundle.TOKENIZER).write_text('{"not": "a tokenizer"}')
+    elif damage == "graph":
+        (folder / "float32" / "model.onnx").write_bytes(b"not an ONNX graph")
     elif damage == "bundle":
         data = json.loads((folder / bundle.SentenceBundle.FILE).read_text())
         (folder / bundle.SentenceBundle.FILE).write_text(json.dumps({**data, "version": 0}))
@@ -221,7 +223,7 @@ def test_a_damaged_or_missing_bundle_is_made_again_by_a_torch_load(config, damag
     with caplog.at_level(logging.WARNING, logger="llmstudio.onnx"):
         again = make_backend("builtin", runtime="onnx")
     assert again._model._torch_model is not None  # loaded with torch
-    assert ("could not be read" in caplog.text) == (damage == "tokenizer")
+    assert ("could not be read" in caplog.text) == (damage in ("tokenizer", "graph"))
     assert len(again.embed(TEXTS)) == len(TEXTS)
     quick = make_backend("builtin", runtime="onnx")  # written again: the cache serves
     assert quick._model._torch_model is None

@@ -39,7 +39,7 @@ def test_the_wheel_holds_every_resource_file(built_here):
         assert missing == [], f"not in {built_here.wheel.name}: {missing}"
         assert "llmstudio/cli/__init__.py" in inside and "llmstudio/gui/app.py" in inside
         (entry_points,) = [n for n in inside if n.endswith(".dist-info/entry_points.txt")]
-        assert "llmstudio = llmstudio.cli:process_main" in wheel.read(entry_points).decode()
+        assert "llmstudio = llmstudio.launch:main" in wheel.read(entry_points).decode()
 
 
 def test_the_sdist_holds_every_resource_file(built_here):

@@ -41,6 +41,19 @@ def refusal(task: Task) -> str | None:
     return None
 
 
+def _identity(weights_hash: str) -> dict:
+    """What the ONNX cache keeps the bundled MiniLM under (its weights' hash)."""
+    return sentence_identity(MODEL_ID, weights_hash)
+
+
+def cached_files(runtime: str) -> tuple | None:
+    """(bundle, tokenizer.json, ONNX file) the builtin model runs from in ``runtime`` (an
+    ONNX one), when all are in the cache; None when its run will export it first."""
+    from .onnx_runtime.sentence_encoder import encoder_files
+
+    return encoder_files(_identity(model_hash(model_dir())), runtime)
+
+
 class BuiltinBackend(Backend):
     """Sentiment with no examples: each text against label descriptions, row by row.
     Coding, and anything with coded examples: :class:`EmbeddingClassifier` over the whole
@@ -59,7 +72,7 @@ class BuiltinBackend(Backend):
             device = device or local_device()
         self.runtime = settle(asked, device or "")
         if self.runtime != TORCH:
-            identity = sentence_identity(MODEL_ID, self._hash)
+            identity = _identity(self._hash)
             self._model = onnx_or_torch(MODEL_ID, identity, asked == AUTO, self._onnx_model)
             self.device = "cpu"
             if self._model is None:  # it would not convert: PyTorch runs it (said)
@@ -86,7 +99,7 @@ class BuiltinBackend(Backend):
         from .onnx_runtime.sentence_encoder import cached_encoder, exported_encoder
 
         self.device = "cpu"  # where _load_torch loads it to export
-        identity = sentence_identity(MODEL_ID, self._hash)
+        identity = _identity(self._hash)
         return cached_encoder(identity, self.runtime, self._load_torch) or exported_encoder(
             self._load_torch(), identity, self.runtime
         )

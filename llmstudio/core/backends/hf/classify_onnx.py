@@ -25,6 +25,13 @@ from .loading import TEXT_CLASSIFICATION, Source
 log = logging.getLogger("llmstudio.onnx")
 
 
+def classifier_files(source: Source, runtime: str) -> tuple | None:
+    """(bundle, tokenizer.json, ONNX file) of the text classifier ``source`` in
+    ``runtime``'s precision, when all are in the cache; None otherwise."""
+    model_id, commit = source.identity()
+    return cached(classifier_identity(model_id, commit, TEXT_CLASSIFICATION), PRECISION[runtime])
+
+
 def cached_classifier(
     source: Source,
     *,
@@ -36,8 +43,7 @@ def cached_classifier(
     ``runtime``'s precision) and bundle are there; None otherwise (the caller loads it with
     torch, which exports it and keeps the bundle). A damaged file is forgotten, with a
     warning, so that the torch load writes it again."""
-    model_id, commit = source.identity()
-    found = cached(classifier_identity(model_id, commit, TEXT_CLASSIFICATION), PRECISION[runtime])
+    found = classifier_files(source, runtime)
     if found is None:
         return None
     try:
@@ -50,7 +56,7 @@ def cached_classifier(
             source.name,
             exc,
         )
-        forget(found[1].parent)
+        forget(found)
         return None
 
 

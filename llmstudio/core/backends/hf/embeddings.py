@@ -156,17 +156,31 @@ class CachedEmbeddings(EmbeddingsBackend):
         self._settle(batch_size)
 
 
+def embedding_identity(source: Source) -> dict:
+    """What the ONNX cache keeps the embedding model ``source`` under."""
+    from ..onnx_runtime.bundle import sentence_identity
+
+    return sentence_identity(*source.identity())
+
+
+def embedding_files(source: Source, runtime: str) -> tuple | None:
+    """(bundle, tokenizer.json, ONNX file) of the embedding model ``source`` in
+    ``runtime``'s precision, when all are in the cache; None otherwise."""
+    from ..onnx_runtime.sentence_encoder import encoder_files
+
+    return encoder_files(embedding_identity(source), runtime)
+
+
 def cached_embeddings(
     source: Source, *, runtime: str, batch_size: int | None = None
 ) -> EmbeddingsBackend | None:
     """The embedding model ``source`` names run from the ONNX cache, when its export (in
     ``runtime``'s precision) and bundle are there; None otherwise (the caller loads it with
     torch, which exports it and keeps the bundle)."""
-    from ..onnx_runtime.bundle import sentence_identity
     from ..onnx_runtime.sentence_encoder import cached_encoder
 
     encoder = cached_encoder(
-        sentence_identity(*source.identity()),
+        embedding_identity(source),
         runtime,
         lambda: sentence_transformer(source, "cpu"),
     )

@@ -171,11 +171,18 @@ class Source:
         return str(self.folder), weights_hash(self.folder)
 
 
-def find(name: str, *, revision: str | None = None, trust_remote_code: bool = False) -> Source:
+def find(
+    name: str,
+    *,
+    revision: str | None = None,
+    trust_remote_code: bool = False,
+    cached_only: bool = False,
+) -> Source:
     """The model ``name`` names, its config not read (so without importing transformers);
-    raises :class:`BackendError` as :func:`locate` does."""
+    raises :class:`BackendError` as :func:`locate` does (``cached_only``: a hub id not in
+    the cache is refused without asking the hub)."""
     name = str(name).strip()
-    folder, hub_id = _locate(name, revision)
+    folder, hub_id = _locate(name, revision, cached_only)
     load_kwargs = {"trust_remote_code": bool(trust_remote_code)}
     if hub_id:
         load_kwargs["revision"] = revision
@@ -214,9 +221,11 @@ def pipeline_of(source: Source, pipeline_task: str | None) -> str:
     return detect_pipeline_task(source.config) if source.config else EMBEDDINGS
 
 
-def _locate(name: str, revision: str | None) -> tuple[Path | None, str | None]:
+def _locate(
+    name: str, revision: str | None, cached_only: bool = False
+) -> tuple[Path | None, str | None]:
     """(local folder, None) or (None, hub id); a hub id not in the cache is refused at
-    once when the hub cannot be reached."""
+    once when the hub cannot be reached (or is not to be asked: ``cached_only``)."""
     if not name:
         raise BackendError("no model given: hf:PATH_OR_HUB_ID")
     path = Path(name).expanduser()
@@ -231,7 +240,7 @@ def _locate(name: str, revision: str | None) -> tuple[Path | None, str | None]:
     if looks_like_path or not _HUB_ID.match(name):
         raise BackendError(f"no model folder {name} (and it is not a Hugging Face hub id)")
     if _cached_snapshot(name, revision) is None:
-        if _hub_offline():
+        if cached_only or _hub_offline():
             raise BackendError(offline_message(name))
         _ask_hub(name, revision)
     return None, name

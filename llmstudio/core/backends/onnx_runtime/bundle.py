@@ -110,11 +110,18 @@ def read_folder(folder: Path, kind: type = Bundle) -> Bundle | SentenceBundle | 
         return None
 
 
-def forget(folder: Path) -> None:
-    """Remove a bundle that could not be read back (a damaged file): the next torch load
-    writes it again."""
+def forget(found: tuple) -> None:
+    """Remove what :func:`cached` found when it could not be read back (a damaged file):
+    the bundle, the tokenizer and the graph's folder (one precision), which the next
+    torch load writes again (a damaged graph left there would be taken as made, and fail
+    every run)."""
+    import shutil
+
+    _, tokenizer, model = found
+    folder = Path(tokenizer).parent
     for name in (Bundle.FILE, SentenceBundle.FILE, TOKENIZER):
         (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(Path(model).parent, ignore_errors=True)
 
 
 def cached(identity: dict, precision: str, kind: type = Bundle) -> tuple | None:

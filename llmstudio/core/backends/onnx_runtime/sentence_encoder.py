@@ -66,13 +66,20 @@ class OnnxSentenceEncoder(GroupedSentenceModel):
     get_sentence_embedding_dimension = get_embedding_dimension
 
 
+def encoder_files(identity: dict, runtime: str) -> tuple | None:
+    """(bundle, tokenizer.json, ONNX file) of the sentence model ``identity`` names
+    (:func:`.bundle.sentence_identity`) in ``runtime``'s precision, when all are in the
+    cache; None otherwise."""
+    return bundles.cached(identity, PRECISION[runtime], SentenceBundle)
+
+
 def cached_encoder(
     identity: dict, runtime: str, load_torch: Callable[[], object]
 ) -> OnnxSentenceEncoder | None:
     """The model ``identity`` names (:func:`.bundle.sentence_identity`) from the ONNX cache,
     when its export in ``runtime``'s precision and its bundle are there; None otherwise
     (the caller loads it with torch: :func:`exported_encoder`)."""
-    found = bundles.cached(identity, PRECISION[runtime], SentenceBundle)
+    found = encoder_files(identity, runtime)
     if found is None:
         return None
     try:
@@ -83,7 +90,7 @@ def cached_encoder(
             identity.get("model"),
             exc,
         )
-        bundles.forget(found[1].parent)
+        bundles.forget(found)
         return None
 
 

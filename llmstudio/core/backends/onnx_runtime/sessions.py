@@ -5,14 +5,72 @@ mapping stay the same for every runtime. A sentence-embedding model's:
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+
 from ..groups import TokenGroups, stream_shares
 from .choice import PRECISION
 from .export import export_module, exported
 
+# Sessions begun before a run asks for them (:func:`begin_session`), by what the session
+# is made of: the file (its path and stat signature, so a file written since is read
+# anew) and the threads. Each is taken once.
+_begun: dict[tuple, Future] = {}
+_begun_lock = threading.Lock()
+
+
+def _made_of(path, threads: int) -> tuple | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return str(Path(path).resolve()), int(threads), found.st_size, found.st_mtime_ns
+
+
+def begin_session(path, threads: int) -> None:
+    """Start making the session :func:`session` (``path``, ``threads``) will return, in a
+    thread of its own. ONNX Runtime lets go of the GIL while it reads and optimises the
+    graph (0.2-0.3 s for MiniLM), so a command imports pandas and reads its table
+    meanwhile (benchmarks/end_to_end_bound.py). What fails here fails again, the same
+    way, where the session is asked for."""
+    key = _made_of(path, threads)
+    if key is None:
+        return
+    future: Future = Future()
+
+    def make() -> None:
+        try:
+            future.set_result(_new_session(path, threads))
+        except BaseException as exc:  # handed to whoever takes it, as a call would raise
+            future.set_exception(exc)
+
+    with _begun_lock:
+        if key in _begun:
+            return
+        _begun[key] = future
+    # Imported here, not in the thread: two threads importing at once is how partly
+    # imported modules are met (the other thread imports pandas meanwhile).
+    import onnxruntime  # noqa: F401
+    # Not a daemon: a process that ends first waits for it rather than freeing the
+    # interpreter under ONNX Runtime's feet.
+    threading.Thread(target=make, name="llmstudio-session", daemon=False).start()
+
 
 def session(path, threads: int):
     """An ONNX Runtime CPU session on ``path``, with ``threads`` intra-op threads per run
-    (runs from several threads at once share the session: ``run`` is thread-safe)."""
+    (runs from several threads at once share the session: ``run`` is thread-safe); the
+    one :func:`begin_session` began, when the file is unchanged since."""
+    key = _made_of(path, threads)
+    with _begun_lock:
+        begun = _begun.pop(key, None) if key is not None else None
+    if begun is not None:
+        return begun.result()
+    return _new_session(path, threads)
+
+
+def _new_session(path, threads: int):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -95,11 +153,14 @@ class OnnxLogits:
         return self._session.run(None, _inputs(self.names, encoded))[0]
 
 
+def begin_grouped(model_file) -> None:
+    """Begin the session :func:`grouped_session` will take for ``model_file``."""
+    begin_session(model_file, stream_shares()[1])
+
+
 def grouped_session(bundle, tokenizer_file, model_file, max_length: int) -> TokenGroups:
     """A cached export run over many texts (:class:`~..groups.TokenGroups`), as its bundle
     (:mod:`.bundle`, either kind) says: one session, which the streams share."""
-    from pathlib import Path
-
     run = session(model_file, stream_shares()[1]).run
     groups = TokenGroups(
         Path(tokenizer_file).read_text(encoding="utf-8"),

@@ -1,0 +1,70 @@
+"""The ``llmstudio`` command's entry point: the installed script, ``python -m llmstudio``
+and the desktop app all start here.
+
+Before the command line's modules are imported (pandas among them: 0.3-0.5 s), an
+``annotate`` of a local model already converted for ONNX Runtime begins loading the
+model's session in a thread (:mod:`llmstudio.core.backends.head_start`), so that the two
+overlap. Everything else is :func:`llmstudio.cli.process_main`'s.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# The annotate options that name the model and its runtime (cli.options.model_args and
+# runtime_arg; a test keeps the two in step).
+MODEL_OPTION, RUNTIME_OPTION = "--model", "--runtime"
+
+
+def early_model(argv: list[str]) -> tuple[str, str | None] | None:
+    """(model, runtime or None) an ``annotate`` command line names, read as argparse
+    reads them (``--model X`` or ``--model=X``, the last one given); None for another
+    command or without ``--model`` (the default model is chosen later, from the
+    downloads)."""
+    if not argv or argv[0] != "annotate":
+        return None
+    found: dict[str, str] = {}
+    words = argv[1:]
+    for i, word in enumerate(words):
+        if word == "--":
+            break
+        name, equals, value = word.partition("=")
+        if name not in (MODEL_OPTION, RUNTIME_OPTION):
+            continue
+        if not equals:
+            if i + 1 >= len(words):
+                continue
+            value = words[i + 1]
+        found[name] = value
+    if MODEL_OPTION not in found:
+        return None
+    return found[MODEL_OPTION], found.get(RUNTIME_OPTION)
+
+
+def head_start(argv: list[str]) -> None:
+    """Begin loading the model ``argv`` will run, where it runs from the ONNX cache."""
+    named = early_model(argv)
+    if named is None:
+        return
+    try:
+        from .core.backends.head_start import begin
+
+        begin(*named)
+    except Exception:  # noqa: BLE001
+        # Only a head start: whatever failed here fails again where the command loads the
+        # model, and is said there, in the command's words and its log.
+        return
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``llmstudio [COMMAND] ...``: the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        head_start(argv)
+        from .cli import process_main
+    except KeyboardInterrupt:
+        # Ctrl+C while the (slow) imports run, before main's own handler exists: a cancel,
+        # not a crash, so no traceback.
+        print("llmstudio: cancelled", file=sys.stderr)
+        return 2  # cli.exit_codes.USAGE_OR_CANCELLED; not imported, the import may be cut
+    return process_main(argv)
