@@ -6,6 +6,8 @@ command's modules were imported."""
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 
 import pytest
 
@@ -56,3 +58,48 @@ def test_an_annotate_runs_on_the_session_begun_early(tmp_path, onnx_sessions_mad
         first, out = list(csv.DictReader(a)), list(csv.DictReader(b))
     assert len(out) == 3 and all(r["sentiment_label"] in ("negative", "positive") for r in out)
     assert out == first
+
+
+SPY = """
+import json, sys, threading
+seen = []
+class Spy:
+    def find_spec(self, name, path=None, target=None):
+        if threading.current_thread() is not threading.main_thread():
+            seen.append(name)
+sys.meta_path.insert(0, Spy())
+from llmstudio.core.backends.onnx_runtime import sessions
+made, new = [], sessions._new_session
+def making(*args):
+    made.append(threading.current_thread().name)
+    return new(*args)
+sessions._new_session = making
+from llmstudio.launch import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "made": made, "imported": seen}))
+"""
+
+
+@pytest.mark.slow  # exports a tiny classifier, then a new process
+def test_the_thread_that_begins_the_session_imports_nothing(tmp_path):
+    """Two threads importing at once is how a partly imported module is met ("partially
+    initialized module"): the session's thread must find all it needs imported."""
+    import json
+
+    import models  # tests/models.py
+
+    model = models.build_classifier(tmp_path / "clf", ["negative", "positive"], seed=1)
+    texts = tmp_path / "texts.csv"
+    texts.write_text("text\nI love it\nI hate it\n", encoding="utf-8")
+    run = ["annotate", str(texts), "--model", f"hf:{model}", "--runtime", "onnx"]
+    assert main([*run, "--out", str(tmp_path / "first.csv")]) == 0  # exports it
+    done = subprocess.run(
+        [sys.executable, "-c", SPY, *run, "--out", str(tmp_path / "out.csv")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["code"] == 0 and got["made"] == ["llmstudio-session"]
+    assert got["imported"] == []

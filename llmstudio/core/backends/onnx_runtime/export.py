@@ -27,8 +27,10 @@ from ...paths import cache_dir
 
 log = logging.getLogger("llmstudio.onnx")
 
-# Bump when the exported graph changes for the same model (the cache then exports anew).
-EXPORT_VERSION = 1
+# Bump when the exported graph, or the check it passed, changes for the same model (the
+# cache then exports anew). 2: checked at a second shape too (check_export's stretched
+# sample); version 1 exports were checked at the traced shape only.
+EXPORT_VERSION = 2
 FILE = "model.onnx"
 EXPORTING = "exporting"
 REFUSED = "refused.txt"  # why the float32 export failed (beside where it would be)
