@@ -56,15 +56,19 @@ def head_start(argv: list[str]) -> None:
         return
 
 
+def cancelled() -> int:
+    """Ctrl+C while the (slow) imports run, before the command's own handler exists: a
+    cancel, not a crash, so no traceback; the exit status."""
+    print("llmstudio: cancelled", file=sys.stderr)
+    return 2  # cli.exit_codes.USAGE_OR_CANCELLED; not imported, the import may be cut
+
+
 def main(argv: list[str] | None = None) -> int:
     """``llmstudio [COMMAND] ...``: the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
         head_start(argv)
         from .cli import process_main
     except KeyboardInterrupt:
-        # Ctrl+C while the (slow) imports run, before main's own handler exists: a cancel,
-        # not a crash, so no traceback.
-        print("llmstudio: cancelled", file=sys.stderr)
-        return 2  # cli.exit_codes.USAGE_OR_CANCELLED; not imported, the import may be cut
+        return cancelled()
     return process_main(argv)
