@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import sys
 
-# The annotate options that name the model and its runtime (cli.options.model_args and
-# runtime_arg; a test keeps the two in step).
-MODEL_OPTION, RUNTIME_OPTION = "--model", "--runtime"
+# The annotate options that name the model, its runtime and the task (cli.options'
+# model_args and runtime_arg, cli.annotate's --task and its default; a test keeps them in
+# step with the parser).
+MODEL_OPTION, RUNTIME_OPTION, TASK_OPTION = "--model", "--runtime", "--task"
+DEFAULT_TASK = "sentiment"
+# Tasks whose default model (no --model) is a local classifier (core.catalogue.default_model).
+DEFAULT_MODEL_TASKS = ("sentiment", "code")
 
 
-def early_model(argv: list[str]) -> tuple[str, str | None] | None:
-    """(model, runtime or None) an ``annotate`` command line names, read as argparse
-    reads them (``--model X`` or ``--model=X``, the last one given); None for another
-    command or without ``--model`` (the default model is chosen later, from the
-    downloads)."""
+def early_model(argv: list[str]) -> tuple[str | None, str | None, str] | None:
+    """(model or None, runtime or None, task) an ``annotate`` command line names, read as
+    argparse reads them (``--model X`` or ``--model=X``, the last one given); None for
+    another command."""
     if not argv or argv[0] != "annotate":
         return None
     found: dict[str, str] = {}
@@ -29,16 +32,14 @@ def early_model(argv: list[str]) -> tuple[str, str | None] | None:
         if word == "--":
             break
         name, equals, value = word.partition("=")
-        if name not in (MODEL_OPTION, RUNTIME_OPTION):
+        if name not in (MODEL_OPTION, RUNTIME_OPTION, TASK_OPTION):
             continue
         if not equals:
             if i + 1 >= len(words):
                 continue
             value = words[i + 1]
         found[name] = value
-    if MODEL_OPTION not in found:
-        return None
-    return found[MODEL_OPTION], found.get(RUNTIME_OPTION)
+    return found.get(MODEL_OPTION), found.get(RUNTIME_OPTION), found.get(TASK_OPTION, DEFAULT_TASK)
 
 
 def head_start(argv: list[str]) -> None:
@@ -46,10 +47,17 @@ def head_start(argv: list[str]) -> None:
     named = early_model(argv)
     if named is None:
         return
+    model, runtime, task = named
+    if model is None and task not in DEFAULT_MODEL_TASKS:
+        return
     try:
         from .core.backends.head_start import begin
 
-        begin(*named)
+        if model is None:  # the command's own choice, made the same way (chosen_model)
+            from .core.catalogue import default_model
+
+            model = default_model(task).spec
+        begin(model, runtime)
     except Exception:  # noqa: BLE001
         # Only a head start: whatever failed here fails again where the command loads the
         # model, and is said there, in the command's words and its log.

@@ -21,22 +21,22 @@ CASES = [
     ["annotate", "t.csv", "--model", "hf:/a", "--model", "hf:/b"],  # the last one counts
     ["annotate", "t.csv", "--runtime", "torch", "--model", "openai:gpt-4o-mini"],
     ["annotate", "t.csv", "--task", "code", "--labels", "a,b", "--model", "lexicon"],
-    ["annotate", "t.csv"],  # the default model: chosen later, from the downloads
+    ["annotate", "t.csv"],  # the default model, chosen from the downloads
+    ["annotate", "t.csv", "--task=prompt", "--prompt", "Say {text}"],
 ]
 
 
 @pytest.mark.parametrize("argv", CASES)
-def test_it_reads_the_model_and_runtime_as_the_annotate_parser_does(argv):
+def test_it_reads_the_model_runtime_and_task_as_the_annotate_parser_does(argv):
     args = parsers()["annotate"].parse_args(argv[1:])
-    want = None if args.model is None else (args.model, args.runtime)
-    assert early_model(argv) == want
+    assert early_model(argv) == (args.model, args.runtime, args.task)
 
 
-def test_other_commands_and_broken_lines_begin_nothing():
+def test_other_commands_and_broken_lines_name_no_model():
     assert early_model([]) is None
     assert early_model(["inspect", "t.csv", "--model", "hf:/m"]) is None
-    assert early_model(["annotate", "t.csv", "--model"]) is None  # the parser says why
-    assert early_model(["annotate", "--", "--model", "hf:/m"]) is None
+    assert early_model(["annotate", "t.csv", "--model"])[0] is None  # the parser says why
+    assert early_model(["annotate", "--", "--model", "hf:/m"])[0] is None
 
 
 @pytest.mark.slow  # exports a tiny classifier

@@ -268,3 +268,28 @@ def test_an_hf_embedding_model_runs_from_the_cache_too(tiny_models, tmp_path, mo
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["cls"] == "CachedEmbeddings" and got["heavy"] == []
     assert_same_labels(got["sentiment"], want, "sentiment_label")
+
+
+@pytest.mark.slow  # exports MiniLM once for the module (seconds)
+@pytest.mark.skipif(gpu_hardware(), reason="a GPU here: the automatic runtime is PyTorch")
+def test_an_annotate_without_a_model_begins_the_default_builtin_s_session(
+    exported, config, onnx_sessions_made, monkeypatch
+):
+    """No --model and nothing downloaded: the command runs the builtin model, so the
+    entry point begins its session (llmstudio/launch.py); a prompt task, which the
+    builtin cannot run, begins nothing."""
+    from llmstudio.core.backends.onnx_runtime import sessions
+    from llmstudio.launch import head_start
+
+    monkeypatch.delenv("LLMSTUDIO_RUNTIME", raising=False)
+    head_start(["annotate", "texts.csv", "--task", "prompt", "--prompt", "Say {text}"])
+    assert sessions._begun == {}
+    head_start(["annotate", "texts.csv", "--out", "out.csv"])
+    (begun,) = sessions._begun
+    assert (
+        Path(begun[0])
+        == (next((config / "cache" / "onnx").iterdir()) / "float32" / "model.onnx").resolve()
+    )
+    backend = make_backend("builtin")
+    assert onnx_sessions_made == ["llmstudio-session"]  # the run took it
+    assert len(backend.embed(TEXTS)) == len(TEXTS)

@@ -53,6 +53,7 @@ def begin_session(path, threads: int) -> None:
     # Imported here, not in the thread: two threads importing at once is how partly
     # imported modules are met (the other thread imports pandas meanwhile).
     import onnxruntime  # noqa: F401
+
     # Not a daemon: a process that ends first waits for it rather than freeing the
     # interpreter under ONNX Runtime's feet.
     threading.Thread(target=make, name="llmstudio-session", daemon=False).start()
