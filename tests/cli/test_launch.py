@@ -1,18 +1,21 @@
 """The ``llmstudio`` command's entry point (llmstudio/launch.py): it reads the model and
 runtime of an ``annotate`` command line as the command's own parser does, and an annotate
 of a model already converted for ONNX Runtime runs on the session begun before the
-command's modules were imported."""
+command's modules were imported (run as users run it: in a new process)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 
 import pytest
 
 from llmstudio.cli import parsers
-from llmstudio.launch import early_model, main
+from llmstudio.launch import early_model
+
+from cli_process import cli_env
 
 CASES = [
     ["annotate", "t.csv", "--model", "hf:/m", "--runtime", "onnx"],
@@ -39,27 +42,6 @@ def test_other_commands_and_broken_lines_name_no_model():
     assert early_model(["annotate", "--", "--model", "hf:/m"])[0] is None
 
 
-@pytest.mark.slow  # exports a tiny classifier
-def test_an_annotate_runs_on_the_session_begun_early(tmp_path, onnx_sessions_made):
-    import models  # tests/models.py
-
-    model = models.build_classifier(tmp_path / "clf", ["negative", "positive"], seed=1)
-    texts = tmp_path / "texts.csv"
-    texts.write_text("text\nI love it\nI hate it\nThe bus is late\n", encoding="utf-8")
-    run = ["annotate", str(texts), "--model", f"hf:{model}", "--runtime", "onnx"]
-    assert main([*run, "--out", str(tmp_path / "first.csv")]) == 0  # exports it
-    onnx_sessions_made.clear()
-    assert main([*run, "--out", str(tmp_path / "out.csv")]) == 0
-    assert onnx_sessions_made == ["llmstudio-session"]
-    with (
-        (tmp_path / "first.csv").open(encoding="utf-8") as a,
-        (tmp_path / "out.csv").open(encoding="utf-8") as b,
-    ):
-        first, out = list(csv.DictReader(a)), list(csv.DictReader(b))
-    assert len(out) == 3 and all(r["sentiment_label"] in ("negative", "positive") for r in out)
-    assert out == first
-
-
 SPY = """
 import json, sys, threading
 seen = []
@@ -81,20 +63,23 @@ print(json.dumps({"code": code, "made": made, "imported": seen}))
 
 
 @pytest.mark.slow  # exports a tiny classifier, then a new process
-def test_the_thread_that_begins_the_session_imports_nothing(tmp_path):
-    """Two threads importing at once is how a partly imported module is met ("partially
-    initialized module"): the session's thread must find all it needs imported."""
-    import json
-
+def test_an_annotate_runs_on_the_session_begun_early_whose_thread_imports_nothing(
+    tmp_path, annotate_cli
+):
+    """The second run of a converted model takes the session begun in its own thread, and
+    answers as the first. That thread imports no module: two threads importing at once is
+    how a partly imported module is met ("partially initialized module")."""
     import models  # tests/models.py
 
     model = models.build_classifier(tmp_path / "clf", ["negative", "positive"], seed=1)
     texts = tmp_path / "texts.csv"
-    texts.write_text("text\nI love it\nI hate it\n", encoding="utf-8")
-    run = ["annotate", str(texts), "--model", f"hf:{model}", "--runtime", "onnx"]
-    assert main([*run, "--out", str(tmp_path / "first.csv")]) == 0  # exports it
+    texts.write_text("text\nI love it\nI hate it\nThe bus is late\n", encoding="utf-8")
+    run = [str(texts), "--model", f"hf:{model}", "--runtime", "onnx"]
+    first, _ = annotate_cli(*run, "--out", tmp_path / "first.csv", timeout=180)  # converts
+    assert first.returncode == 0, first.stderr
     done = subprocess.run(
-        [sys.executable, "-c", SPY, *run, "--out", str(tmp_path / "out.csv")],
+        [sys.executable, "-c", SPY, "annotate", *run, "--out", str(tmp_path / "out.csv")],
+        env=cli_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=180,
@@ -103,3 +88,9 @@ def test_the_thread_that_begins_the_session_imports_nothing(tmp_path):
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["code"] == 0 and got["made"] == ["llmstudio-session"]
     assert got["imported"] == []
+    with (tmp_path / "first.csv").open(encoding="utf-8") as a:
+        want = list(csv.DictReader(a))
+    with (tmp_path / "out.csv").open(encoding="utf-8") as b:
+        out = list(csv.DictReader(b))
+    assert len(out) == 3 and all(r["sentiment_label"] in ("negative", "positive") for r in out)
+    assert out == want
