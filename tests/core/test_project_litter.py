@@ -37,8 +37,18 @@ def hidden(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-def kill_inside_a_create(folder: Path, name: str) -> list[str]:
-    """SIGKILL a child while its temporary file exists; the hidden files it left."""
+def kill_inside_a_create(folder: Path, name: str, tries: int = 5) -> list[str]:
+    """SIGKILL a child while its temporary file exists; the hidden files it left. A kill
+    can still land between two creates (one finished in the moment after it was seen),
+    leaving no temporary file: then a new child is killed, up to ``tries`` times."""
+    for _ in range(tries):
+        left = _kill_once(folder, name)
+        if any(n.endswith(".tmp") for n in left):
+            break
+    return left
+
+
+def _kill_once(folder: Path, name: str) -> list[str]:
     child = subprocess.Popen(
         [sys.executable, "-c", CREATOR, str(folder / name)], stderr=subprocess.PIPE
     )
