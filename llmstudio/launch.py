@@ -16,8 +16,6 @@ import sys
 # step with the parser).
 MODEL_OPTION, RUNTIME_OPTION, TASK_OPTION = "--model", "--runtime", "--task"
 DEFAULT_TASK = "sentiment"
-# Tasks whose default model (no --model) is a local classifier (core.catalogue.default_model).
-DEFAULT_MODEL_TASKS = ("sentiment", "code")
 
 
 def early_model(argv: list[str]) -> tuple[str | None, str | None, str] | None:
@@ -48,14 +46,14 @@ def head_start(argv: list[str]) -> None:
     if named is None:
         return
     model, runtime, task = named
-    if model is None and task not in DEFAULT_MODEL_TASKS:
-        return
     try:
         from .core.backends.head_start import begin
 
         if model is None:  # the command's own choice, made the same way (chosen_model)
-            from .core.catalogue import default_model
+            from .core.catalogue import DEFAULT_KINDS, default_model
 
+            if task not in DEFAULT_KINDS:  # a prompt: the builtin cannot run it
+                return
             model = default_model(task).spec
         begin(model, runtime)
     except Exception:  # noqa: BLE001
