@@ -5,8 +5,10 @@
 
 Goals (issue 23): float32 ONNX gives the label of the float32 torch run on >= 99% of rows,
 and int8 loses at most 1 point of accuracy; each runtime's rows/s beside torch's, in the
-same run. Data sets: SST-2 dev (all 872), TweetEval sentiment and AG News test (2,000
-random rows each: the sets ONNX was developed on), and two not used in development:
+same run. PyTorch in bfloat16 (``--runtime torch-bfloat16``, on CPUs with bfloat16
+instructions) is measured the same way, against int8's goal. Data sets: SST-2 dev (all
+872), TweetEval sentiment and AG News test (2,000 random rows each: the sets ONNX was
+developed on), and two not used in development:
 Sentiment140's hand-labelled test tweets (all 498; negative / neutral / positive) and
 Davidson et al.'s hate speech / offensive language / neither tweets (2,000 random rows).
 
@@ -57,7 +59,8 @@ sys.path.insert(0, str(HERE))
 
 from quality import load  # noqa: E402  (the data sets, as the quality benchmark reads them)
 
-RUNTIMES = ("torch", "onnx", "onnx-int8")
+RUNTIMES = ("torch", "onnx", "onnx-int8", "torch-bfloat16")
+BF16 = "torch-bfloat16"  # offered on CPUs with bfloat16 instructions only
 MODELS_DIR = HERE / "data" / "onnx_runtime"
 AGREEMENT_GOAL = 0.99
 DROP_GOAL = 0.01
@@ -180,7 +183,9 @@ def annotate(csv: Path, model: str, runtime: str, task: list[str], env, limit=No
     return frame[column].astype(str).tolist(), wall, float(job.group(1).replace(",", ""))
 
 
-def measure(name: str, kind: str, rows: int, train: int, env, work: Path) -> list[dict]:
+def measure(
+    name: str, kind: str, rows: int, train: int, env, work: Path, runtimes=RUNTIMES
+) -> list[dict]:
     """Every runtime on one data set with one model: each row's label, accuracy, speeds."""
     import pandas as pd
 
@@ -197,12 +202,12 @@ def measure(name: str, kind: str, rows: int, train: int, env, work: Path) -> lis
     gold = [labels[i] for i in y]
     got_by: dict[str, list[str]] = {}
     results = []
-    for runtime in RUNTIMES:
+    for runtime in runtimes:
         got = [""] * len(texts)
         wall = job = export_wall = 0.0
         for (positions, _), (csv, model) in zip(parts, runs, strict=True):
             # the first run of an ONNX runtime exports (once per model revision) into the cache
-            if runtime != "torch":
+            if runtime.startswith("onnx"):
                 export_wall += annotate(csv, model, runtime, task, env, limit=4)[1]
             part, part_wall, part_job = annotate(csv, model, runtime, task, env)
             for i, label in zip(positions, part, strict=True):
@@ -316,12 +321,13 @@ def verdicts(results: list[dict]) -> list[str]:
                 f"{r['agreement']:.1%} of {r['rows']} rows (95% CI {r['agree_low']:.1%}-"
                 f"{r['agree_high']:.1%}; goal >= {AGREEMENT_GOAL:.0%})"
             )
-        if r["runtime"] == "onnx-int8":
+        if r["runtime"] in ("onnx-int8", BF16):
+            short = "int8" if r["runtime"] == "onnx-int8" else "bfloat16"
             out.append(
-                f"{int8_verdict(r['diff_low'], r['diff_high'])} {where}: int8 accuracy - "
+                f"{int8_verdict(r['diff_low'], r['diff_high'])} {where}: {short} accuracy - "
                 f"torch's {_points(r['diff'])} points (95% CI {_points(r['diff_low'])} to "
                 f"{_points(r['diff_high'])}; exact sign test p = {r['p']:.2f}; "
-                f"{r['only_torch']} rows only torch right, {r['only_this']} only int8; goal: "
+                f"{r['only_torch']} rows only torch right, {r['only_this']} only {short}; goal: "
                 f"at most {DROP_GOAL * 100:.0f} point lost); same label as torch on "
                 f"{r['agreement']:.1%}"
             )
@@ -359,6 +365,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", type=int, default=400, help="rows the hf: head learns from")
     parser.add_argument("--sets", default=SETS)
     parser.add_argument("--models", default="hf,builtin")
+    parser.add_argument(
+        "--runtimes",
+        default=",".join(RUNTIMES),
+        help="torch first (the others are compared with it); torch-bfloat16 needs a CPU "
+        "with bfloat16 instructions",
+    )
     parser.add_argument("--work", type=Path, help="keep the projects, cache and row labels here")
     parser.add_argument("--write", action="store_true", help="record in RESULTS.md")
     args = parser.parse_args(argv)
@@ -371,15 +383,19 @@ def main(argv: list[str] | None = None) -> int:
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
         for name in args.sets.split(","):
             for kind in args.models.split(","):
-                results += measure(name, kind, args.rows, args.train, env, work)
+                results += measure(
+                    name, kind, args.rows, args.train, env, work, args.runtimes.split(",")
+                )
     print(table(results))
     checks = verdicts(results)
     print("\n".join(checks))
     if args.write:
         from import_speed import record
 
-        options = (f" --rows {args.rows}" if args.rows != 2000 else "") + (
-            f" --sets {args.sets}" if args.sets != SETS else ""
+        options = (
+            (f" --rows {args.rows}" if args.rows != 2000 else "")
+            + (f" --sets {args.sets}" if args.sets != SETS else "")
+            + (f" --runtimes {args.runtimes}" if args.runtimes != ",".join(RUNTIMES) else "")
         )
         title = "ONNX Runtime against PyTorch, with 95% intervals"
         if options:  # a section of its own: a partial run leaves the full one as it is
@@ -398,7 +414,9 @@ def main(argv: list[str] | None = None) -> int:
             "runtimes. Run s: the job's own time (its summary line); process s: the whole "
             "`annotate` process (start-up, loading the model, the run, writing --out); "
             "first runs s: 4-row runs in a fresh cache, which export the model to ONNX (and "
-            "quantise it for int8) once per model revision. The hf: model is MiniLM's "
+            "quantise it for int8) once per model revision. torch-bfloat16: PyTorch in "
+            "bfloat16 on this CPU (it has AVX512-BF16), the same goals as int8. The hf: "
+            "model is MiniLM's "
             f"encoder with a classification head trained here (encoder frozen) on {args.train} "
             "other rows of the data set (SST-2, Sentiment140: two heads, each trained on "
             "one half of the measured rows and run on the other). Speeds depend on the "

@@ -156,7 +156,7 @@ def chosen_model(model: str | None, task: str) -> str:
 
 
 def runtime_arg(p: argparse.ArgumentParser) -> None:
-    """Add ``--runtime auto|torch|onnx|onnx-int8`` (local models only)."""
+    """Add ``--runtime auto|torch|torch-bfloat16|onnx|onnx-int8`` (local models only)."""
     from ..core.backends.onnx_runtime import RUNTIMES
 
     p.add_argument(
@@ -165,7 +165,9 @@ def runtime_arg(p: argparse.ArgumentParser) -> None:
         default=None,
         help="local models (builtin, hf: classifiers and embedding models): auto "
         "(default, or $LLMSTUDIO_RUNTIME): ONNX Runtime in float32 on this computer's "
-        "CPU where the model converts, else torch; torch: PyTorch; onnx: ONNX Runtime, "
+        "CPU where the model converts, else torch; torch: PyTorch; torch-bfloat16: PyTorch "
+        "in bfloat16, any local model (faster, slightly less exact; only on CPUs with "
+        "bfloat16 instructions, AVX512-BF16 or AMX); onnx: ONNX Runtime, "
         "float32 (same labels, often faster); onnx-int8: int8 weights (faster, slightly "
         "less exact). A model is converted once per revision, checked against PyTorch, and "
         "kept in llmstudio's cache folder",

@@ -157,10 +157,13 @@ def test_a_failed_export_says_so_and_leaves_nothing(tiny_models, tmp_path, monke
 
 
 def test_missing_onnxruntime_is_a_clear_message(tiny_models, monkeypatch):
+    from llmstudio.core.backends import cpu_features
+
     real = choice.find_spec
     monkeypatch.setattr(
         choice, "find_spec", lambda name: None if name == "onnxruntime" else real(name)
     )
+    monkeypatch.setattr(cpu_features, "bfloat16_cpu", lambda: False)  # a CPU without them
     assert choice.installed_runtimes() == ("auto", "torch")
     for model in ("hf:" + str(tiny_models.named), "builtin"):
         with pytest.raises(BackendError) as err:

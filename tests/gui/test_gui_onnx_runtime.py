@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from llmstudio.core.backends import cpu_features
 from llmstudio.core.backends.onnx_runtime import choice
 from llmstudio.gui.runs.jobs import JobSpec
 from llmstudio.gui.runs.run_dialog import RunDialog
@@ -26,6 +27,7 @@ def test_the_runtime_is_offered_for_local_models_and_goes_with_the_job(
 ):
     pytest.importorskip("onnxruntime")
     monkeypatch.delenv("LLMSTUDIO_RUNTIME")  # the default a user gets
+    monkeypatch.setattr(cpu_features, "bfloat16_cpu", lambda: False)  # most laptops' CPUs
     dialog = RunDialog("text", 10)
     qtbot.addWidget(dialog)
     assert offered(dialog) == ["auto", "torch", "onnx", "onnx-int8"]
@@ -65,6 +67,7 @@ def test_without_onnxruntime_automatic_and_pytorch_are_offered(qtbot, monkeypatc
     real = choice.find_spec
     monkeypatch.setattr(choice, "find_spec", lambda n: None if n == "onnxruntime" else real(n))
     monkeypatch.delenv("LLMSTUDIO_RUNTIME")
+    monkeypatch.setattr(cpu_features, "bfloat16_cpu", lambda: False)
     dialog = RunDialog("text", 10)
     qtbot.addWidget(dialog)
     assert offered(dialog) == ["auto", "torch"]
@@ -88,3 +91,27 @@ def test_a_job_passes_its_runtime_to_the_backend(monkeypatch):
     assert "ONNX" not in JobSpec(model="builtin").model_name()
     assert "(PyTorch)" in JobSpec(model="builtin", runtime="torch").model_name()
     assert "(ONNX Runtime (float32))" in JobSpec(model="builtin", runtime="onnx").model_name()
+
+
+def test_pytorch_in_bfloat16_is_offered_where_the_cpu_has_its_instructions(
+    qtbot, tmp_path, monkeypatch
+):
+    """On a CPU with bfloat16 instructions (AVX512-BF16, AMX) PyTorch in bfloat16 is one
+    more choice, for any local model, and the tooltip says what it costs; the job carries
+    it and the Jobs panel names it."""
+    pytest.importorskip("onnxruntime")
+    monkeypatch.delenv("LLMSTUDIO_RUNTIME")
+    monkeypatch.setattr(cpu_features, "bfloat16_cpu", lambda: True)
+    dialog = RunDialog("text", 10)
+    qtbot.addWidget(dialog)
+    assert offered(dialog) == ["auto", "torch", "torch-bfloat16", "onnx", "onnx-int8"]
+    assert "97.5-100% of rows" in dialog.runtime.toolTip()
+    assert "not installed" not in dialog.runtime.toolTip()
+    dialog.set_model("builtin")
+    dialog.runtime.setCurrentIndex(2)
+    spec = dialog.spec()
+    assert spec.runtime == "torch-bfloat16"
+    assert "PyTorch bfloat16 (faster on this CPU" in spec.model_name()
+    dialog.set_model(f"hf:{tmp_path}")  # a generator too: every pipeline runs in it
+    assert shown(dialog) and dialog.spec().runtime == "torch-bfloat16"
+    dialog.grab().save(str(tmp_path / "run_dialog_bfloat16.png"))

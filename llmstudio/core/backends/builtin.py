@@ -25,7 +25,16 @@ from .base import Backend, RowError
 from .batching import TOKENS_PER_ROW, plan_by_tokens
 from .device import local_device
 from .gpu_plan import precision_fields
-from .onnx_runtime import AUTO, TORCH, check_runtime, onnx_or_torch, runtime_fingerprint, settle
+from .onnx_runtime import (
+    AUTO,
+    TORCH,
+    check_runtime,
+    is_onnx,
+    onnx_or_torch,
+    runtime_fingerprint,
+    settle,
+    torch_dtype,
+)
 from .onnx_runtime.bundle import sentence_identity
 from .spec import BUILTIN
 from .torch_encoder import TorchSentenceEncoder
@@ -71,21 +80,25 @@ class BuiltinBackend(Backend):
         if asked == AUTO:  # ONNX float32 on the CPU, PyTorch on a GPU
             device = device or local_device()
         self.runtime = settle(asked, device or "")
-        if self.runtime != TORCH:
+        if is_onnx(self.runtime):
             identity = _identity(self._hash)
             self._model = onnx_or_torch(MODEL_ID, identity, asked == AUTO, self._onnx_model)
             self.device = "cpu"
             if self._model is None:  # it would not convert: PyTorch runs it (said)
                 self.runtime, device = TORCH, "cpu"
-        if self.runtime == TORCH:
-            from .device import best_device, sentence_model_on_gpu
+        if not is_onnx(self.runtime):  # PyTorch, in float32 or the precision asked for
+            from .device import best_device, in_precision, sentence_model_on_gpu
 
             self.device = device or best_device()
             self._model = self._load_torch()
+            asked_dtype = torch_dtype(self.runtime)
             if TorchSentenceEncoder.usable(self._model):  # the CPU: in token groups
+                if asked_dtype:
+                    in_precision(self._model, asked_dtype)
+                    self.dtype = asked_dtype
                 self._model = TorchSentenceEncoder(self._model)
             else:  # a GPU: half precision where it can, batches from its free memory
-                plan = sentence_model_on_gpu(self._model, self.device)
+                plan = sentence_model_on_gpu(self._model, self.device, asked_dtype)
                 self.dtype, self.batch_size = plan.dtype, plan.batch_size
         self._similarity = LabelSimilarity(self.embed)
         self.seed = seed

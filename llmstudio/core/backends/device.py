@@ -69,17 +69,22 @@ def free_memory(device: str) -> int | None:
     return None
 
 
-def sentence_model_on_gpu(model, device: str) -> Plan:
-    """A SentenceTransformer loaded on the GPU ``device`` put in the precision its plan
-    picks (half where the model allows it); the plan, whose batch size is what the
-    memory left free then holds."""
+def in_precision(model, dtype: str):
+    """``model`` (a torch module) converted, in place, to the torch dtype named ``dtype``."""
     import torch
 
+    return model.to(getattr(torch, dtype))
+
+
+def sentence_model_on_gpu(model, device: str, requested: str | None = None) -> Plan:
+    """A SentenceTransformer loaded on the GPU ``device`` put in the precision its plan
+    picks (``requested``, else half where the model allows it); the plan, whose batch
+    size is what the memory left free then holds."""
     config = model[0].auto_model.config
     stored, bf16 = stored_dtype(config), bfloat16_ok(device)  # before it is converted
     model_type = str(getattr(config, "model_type", "") or "")
-    dtype, _ = choose_dtype(device.split(":", 1)[0], stored, model_type, bf16)
-    model.to(getattr(torch, dtype))
+    dtype, _ = choose_dtype(device.split(":", 1)[0], stored, model_type, bf16, requested)
+    in_precision(model, dtype)
     return config_plan(
         device,
         config,
@@ -87,4 +92,5 @@ def sentence_model_on_gpu(model, device: str) -> Plan:
         tokens=int(model.max_seq_length or 512),
         bfloat16_ok=bf16,
         free_bytes=free_memory(device),
+        requested=requested,
     )

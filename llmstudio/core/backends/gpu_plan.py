@@ -5,12 +5,14 @@ from torch; tests give made-up ones: there is no GPU here). Every local torch mo
 a GPU follows it: the ``hf:`` pipelines, and the sentence-embedding models (the builtin
 model, ``hf:`` embedding models; their fine-tuned copies learn in float32).
 
-* Precision: float32 on the CPU (half precision is slower there, and some ops lack
-  kernels). On CUDA or MPS: a checkpoint stored in half precision runs in it; otherwise
-  bfloat16 where the GPU has it (float32's range, so nothing overflows), else float16,
-  except for models known to overflow in float16 (:data:`FLOAT16_UNSAFE`), which stay in
-  float32. Half precision changes the last digits of a model's scores, so the precision
-  joins the model's fingerprint (a run in float16 is not the same run as one in float32).
+* Precision: what the run asked for (``--runtime torch-bfloat16``), else float32 on the
+  CPU (half precision is slower there without bfloat16 instructions, and a run asks for
+  it where they are: :func:`.cpu_features.bfloat16_cpu`). On CUDA or MPS: a checkpoint stored
+  in half precision runs in it; otherwise bfloat16 where the GPU has it (float32's
+  range, so nothing overflows), else float16, except for models known to overflow in
+  float16 (:data:`FLOAT16_UNSAFE`), which stay in float32. Half precision changes the
+  last digits of a model's scores, so the precision joins the model's fingerprint (a
+  run in float16 is not the same run as one in float32).
 * Batch size: what a share (:data:`MEMORY_SHARE`) of the memory left free once the
   weights are loaded holds of one row's activations at the model's longest input
   (:func:`row_bytes`, an upper estimate), between 1 and :data:`MAX_GPU_BATCH`. On the CPU,
@@ -47,9 +49,17 @@ class Plan:
 
 
 def choose_dtype(
-    device: str, checkpoint_dtype: str | None, model_type: str, bfloat16_ok: bool
+    device: str,
+    checkpoint_dtype: str | None,
+    model_type: str,
+    bfloat16_ok: bool,
+    requested: str | None = None,
 ) -> tuple[str, str]:
-    """(dtype name, why) for a model of ``model_type`` stored as ``checkpoint_dtype``."""
+    """(dtype name, why) for a model of ``model_type`` stored as ``checkpoint_dtype``;
+    ``requested``: the precision the run asked for (``--runtime torch-bfloat16``), which
+    wins on any device."""
+    if requested:
+        return requested, f"{requested}, as the run asked"
     if device == "cpu":
         return "float32", "float32 on the CPU"
     stored = str(checkpoint_dtype or "").removeprefix("torch.")
@@ -92,11 +102,12 @@ def plan(
     hidden: int = 768,
     heads: int = 12,
     layers: int = 12,
+    requested: str | None = None,
 ) -> Plan:
     """The precision and batch size of a model on ``device`` ("cpu", "cuda", "cuda:1",
     "mps"), from the model's config figures and the GPU's free memory after loading."""
     kind = device.split(":", 1)[0]
-    dtype, why = choose_dtype(kind, checkpoint_dtype, model_type, bfloat16_ok)
+    dtype, why = choose_dtype(kind, checkpoint_dtype, model_type, bfloat16_ok, requested)
     if kind == "cpu":
         return Plan(dtype, CPU_BATCH, why)
     if not free_bytes:
@@ -139,6 +150,7 @@ def config_plan(
     bfloat16_ok: bool,
     free_bytes: int | None,
     stored_in: str | None = None,
+    requested: str | None = None,
 ) -> Plan:
     """:func:`plan` for a model whose transformers ``config`` gives its figures;
     ``stored_in``: the checkpoint's precision, when read before loading (a loaded model's
@@ -153,4 +165,5 @@ def config_plan(
         hidden=figure(config, "hidden_size", "n_embd", "d_model") or 768,
         heads=figure(config, "num_attention_heads", "n_head") or 12,
         layers=figure(config, "num_hidden_layers", "n_layer", "num_layers") or 12,
+        requested=requested,
     )

@@ -29,11 +29,11 @@ def begin(spec: str, runtime: str | None = None) -> Path | None:
     if kind is None or kind.name not in (BUILTIN, HF):
         return None  # an API model or the lexicon: nothing to load
     from .device import gpu_hardware
-    from .onnx_runtime import TORCH, check_runtime, settle
+    from .onnx_runtime import check_runtime, is_onnx, settle
 
     try:
         runtime = settle(check_runtime(runtime), "cpu")
-        if runtime == TORCH or gpu_hardware():
+        if not is_onnx(runtime) or gpu_hardware():
             return None
         files = _cached_files(ModelSpec.parse(spec), runtime)
     except (BackendError, OSError, ValueError):

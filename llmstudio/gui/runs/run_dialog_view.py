@@ -37,6 +37,8 @@ from ...core.backends.onnx_runtime.choice import (
     AUTO,
     INSTALL_HINT,
     LABELS,
+    ONNX,
+    TORCH_BF16,
     default_runtime,
     installed_runtimes,
 )
@@ -522,8 +524,8 @@ class RunDialogView(QDialog):
 
 def runtime_choice() -> QComboBox:
     """The runtimes installed here, for a local model (builtin, hf:): automatic (chosen:
-    the default, or $LLMSTUDIO_RUNTIME's), PyTorch, and ONNX Runtime float32 and int8 when
-    its packages are there."""
+    the default, or $LLMSTUDIO_RUNTIME's), PyTorch, PyTorch in bfloat16 where the CPU has
+    bfloat16 instructions, and ONNX Runtime float32 and int8 when its packages are there."""
     box = QComboBox()
     for runtime in installed_runtimes():
         box.addItem(LABELS[runtime], runtime)
@@ -540,7 +542,14 @@ def runtime_choice() -> QComboBox:
         "llmstudio's cache folder; int8 stores the weights in 8 bits: faster, slightly "
         "less exact. The methods record names the runtime that ran."
     )
-    if box.count() == 2:
+    if box.findData(TORCH_BF16) >= 0:
+        tip += (
+            " PyTorch in bfloat16 (offered because this CPU has bfloat16 instructions) runs "
+            "any local model, text-writing ones too, 1.4-1.9x as fast as in float32 once "
+            "loaded, with float32's label on 97.5-100% of rows: slightly less exact, but far "
+            "closer than int8. It loads PyTorch (seconds), so it pays on large corpora."
+        )
+    if box.findData(ONNX) < 0:
         tip += f" ONNX Runtime is not installed here ({INSTALL_HINT}): PyTorch runs every model."
     box.setToolTip(tip)
     return box

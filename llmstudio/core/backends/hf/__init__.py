@@ -44,7 +44,7 @@ a one-line message when it cannot (``HF_HUB_OFFLINE=1`` or no network).
 from __future__ import annotations
 
 from ..device import best_device, local_device
-from ..onnx_runtime import AUTO, TORCH, check_runtime, settle
+from ..onnx_runtime import AUTO, TORCH, check_runtime, is_onnx, settle
 from ..threads import configure_cpu_threads
 from .base import HFBackend
 from .cached import from_cache
@@ -83,7 +83,8 @@ def load(
     pipeline its config (or ``pipeline_task``) names (``batch_size`` None: 32 rows on the
     CPU, from the free memory on a GPU: gpu_plan); raises :class:`BackendError` with a
     one-line reason when it cannot be loaded. ``runtime``: ``auto`` (the default: ONNX
-    float32 for an encoder on the CPU, else torch), ``torch``, ``onnx`` or ``onnx-int8``
+    float32 for an encoder on the CPU, else torch), ``torch``, ``torch-bfloat16`` (any
+    pipeline), ``onnx`` or ``onnx-int8``
     (:mod:`..onnx_runtime`: an encoder classifier or embedding model, run on the CPU; a
     classifier or embedding model exported before runs from the cache without torch:
     :mod:`.cached`)."""
@@ -91,7 +92,7 @@ def load(
     if asked == AUTO:
         device = device or local_device()
     runtime = settle(asked, device or "")  # automatic: ONNX on the CPU, else torch
-    if runtime != TORCH:
+    if is_onnx(runtime):
         device = "cpu"  # ONNX Runtime's CPU build runs it; torch only exports the model
         quick = from_cache(
             model,

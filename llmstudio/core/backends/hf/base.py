@@ -20,7 +20,7 @@ from ..gpu_plan import (
     precision_fields,
     stored_dtype,
 )
-from ..onnx_runtime import TORCH, onnx_or_torch, runtime_fingerprint
+from ..onnx_runtime import TORCH, is_onnx, onnx_or_torch, runtime_fingerprint, torch_dtype
 from ..spec import HF
 from .loading import Source, load_error
 
@@ -69,7 +69,7 @@ class HFBackend(Backend):
         self.batch_size = max(1, int(batch_size or CPU_BATCH))
         self.label_map = dict(label_map) if label_map else None
         self.runtime = runtime
-        if runtime != TORCH and not self.onnx_ready:
+        if is_onnx(runtime) and not self.onnx_ready:
             raise BackendError(
                 f"model {source.name} is a {self.pipeline_task} model, which runs with the "
                 "torch runtime only (ONNX Runtime runs encoder classifiers and embedding "
@@ -116,13 +116,15 @@ class HFBackend(Backend):
     # -- loading helpers ---------------------------------------------------------------
 
     def _dtype(self):
-        """The torch dtype to load in: float32 on the CPU, half precision on a GPU where
-        the model allows it (gpu_plan.choose_dtype)."""
+        """The torch dtype to load in: the runtime's (torch-bfloat16), else float32 on
+        the CPU and half precision on a GPU where the model allows it
+        (gpu_plan.choose_dtype)."""
         name, _ = choose_dtype(
             self.device.split(":", 1)[0],
             stored_dtype(self.config),
             str(getattr(self.config, "model_type", "") or ""),
             bfloat16_ok(self.device),
+            torch_dtype(self.runtime),
         )
         return getattr(self._torch, name)
 
@@ -143,6 +145,7 @@ class HFBackend(Backend):
             tokens=getattr(self, "max_length", None) or 512,
             bfloat16_ok=bfloat16_ok(self.device),
             free_bytes=None if self.device == "cpu" else free_memory(self.device),
+            requested=torch_dtype(self.runtime),
         )
 
     def with_torch(self) -> HFBackend:

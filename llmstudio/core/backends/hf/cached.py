@@ -6,7 +6,7 @@ and loads with torch."""
 
 from __future__ import annotations
 
-from ..onnx_runtime import TORCH
+from ..onnx_runtime import is_onnx
 from .base import HFBackend
 from .classify_onnx import cached_classifier, classifier_files
 from .embeddings import cached_embeddings, embedding_files
@@ -49,7 +49,7 @@ def from_cache(
     """The model ``model`` run from the ONNX cache in ``runtime``, when it is a text
     classifier or an embedding model (its config, or ``pipeline_task``) whose export and
     bundle are there; None otherwise."""
-    if runtime == TORCH:
+    if not is_onnx(runtime):
         return None
     source, pipeline = _found(model, revision, trust_remote_code, pipeline_task)
     if pipeline == TEXT_CLASSIFICATION:
@@ -65,7 +65,7 @@ def cached_files(model: str, *, runtime: str, revision: str | None = None) -> tu
     """(bundle, tokenizer.json, ONNX file) :func:`from_cache` would run ``model`` from in
     ``runtime``; None when it would load it with torch. Never asks the hub: a hub id not
     downloaded raises :class:`BackendError`."""
-    if runtime == TORCH:
+    if not is_onnx(runtime):
         return None
     source, pipeline = _found(model, revision, False, None, cached_only=True)
     files = {TEXT_CLASSIFICATION: classifier_files, EMBEDDINGS: embedding_files}.get(pipeline)

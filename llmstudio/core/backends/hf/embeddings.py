@@ -21,7 +21,7 @@ from ...tasks.choice import ChoiceTask
 from ..base import RowError
 from ..batching import TOKENS_PER_ROW, plan_by_tokens
 from ..gpu_plan import precision_fields
-from ..onnx_runtime import TORCH, runtime_fingerprint
+from ..onnx_runtime import is_onnx, runtime_fingerprint
 from ..torch_encoder import TorchSentenceEncoder
 from .base import HFBackend
 from .loading import EMBEDDINGS, Source
@@ -35,7 +35,7 @@ class EmbeddingsBackend(HFBackend):
 
     def _load(self, source: str) -> None:
         model = sentence_transformer(self.source, self.device)
-        if self.runtime != TORCH:
+        if is_onnx(self.runtime):
             from ..onnx_runtime.bundle import sentence_identity
             from ..onnx_runtime.sentence_encoder import exported_encoder
 
@@ -46,10 +46,11 @@ class EmbeddingsBackend(HFBackend):
             if onnx is not None:
                 self._use(onnx)
                 return
+        # In the precision its plan picks (gpu_plan; in the fingerprint): float32 on the
+        # CPU unless the runtime asks for bfloat16, half on a GPU where the model allows.
+        model.to(self._dtype())
         if TorchSentenceEncoder.usable(model):  # the CPU: in token groups
             model = TorchSentenceEncoder(model)
-        else:  # a GPU: in the precision its plan picks (gpu_plan; in the fingerprint)
-            model.to(self._dtype())
         self._use(model)
 
     def _settle(self, batch_size: int | None) -> None:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ...errors import BackendError
 from ..batching import CPU_STREAMS, length_groups, split_even
-from ..onnx_runtime import TORCH
+from ..onnx_runtime import is_onnx
 from .base import HFBackend
 
 
@@ -52,7 +52,7 @@ class SequenceClassifierBackend(HFBackend):
             for i in range(self.model.config.num_labels)
         ]
         self.max_length = self._max_length()
-        if self.runtime != TORCH:
+        if is_onnx(self.runtime):
             from ..onnx_runtime.bundle import classifier_identity
             from ..onnx_runtime.sessions import OnnxLogits
 

@@ -4,8 +4,8 @@ embedding model), exported once per model revision with ``torch.onnx`` and kept 
 llmstudio's cache folder, as float32 or with int8 dynamic quantisation of the weights
 ("faster, slightly less exact").
 
-* :mod:`.choice`: the runtimes (``auto``, the default, ``torch``, ``onnx``,
-  ``onnx-int8``), which are installed, what a run's fingerprint and the methods record say
+* :mod:`.choice`: the runtimes (``auto``, the default, ``torch``, ``torch-bfloat16``,
+  ``onnx``, ``onnx-int8``), which are installed, what a run's fingerprint and the methods record say
   of them. Light: the window and the CLI import it to offer the choice.
 * :mod:`.export`: the export and the quantisation, cached per model revision.
 * :mod:`.sessions`: the ONNX Runtime sessions, and :class:`~.sessions.OnnxLogits` for a
@@ -25,16 +25,19 @@ from .choice import (
     ONNX_INT8,
     RUNTIMES,
     TORCH,
+    TORCH_BF16,
     check_runtime,
     default_runtime,
     fall_back,
     installed_runtimes,
+    is_onnx,
     onnx_or_torch,
     runtime_fingerprint,
     runtime_of,
     runtime_refusal,
     runtime_words,
     settle,
+    torch_dtype,
 )
 
 __all__ = [
@@ -43,14 +46,17 @@ __all__ = [
     "ONNX_INT8",
     "RUNTIMES",
     "TORCH",
+    "TORCH_BF16",
     "check_runtime",
     "default_runtime",
     "fall_back",
     "installed_runtimes",
+    "is_onnx",
     "onnx_or_torch",
     "runtime_fingerprint",
     "runtime_of",
     "runtime_refusal",
     "runtime_words",
     "settle",
+    "torch_dtype",
 ]

@@ -1,6 +1,7 @@
-"""Which runtime runs a local encoder: automatic (the default), PyTorch, ONNX Runtime in
-float32, or ONNX Runtime with int8 weights; which of them this computer has; and what a
-run's fingerprint (its cache key and record) says of the choice. Imports nothing heavy.
+"""Which runtime runs a local model: automatic (the default), PyTorch, PyTorch in
+bfloat16, ONNX Runtime in float32, or ONNX Runtime with int8 weights; which of them this
+computer has; and what a run's fingerprint (its cache key and record) says of the choice.
+Imports nothing heavy.
 
 Automatic is ONNX Runtime in float32 where it runs the model on this computer's CPU (an
 encoder classifier or embedding model, ONNX Runtime installed, no GPU), PyTorch otherwise.
@@ -10,7 +11,14 @@ benchmarks/RESULTS.md), and whole runs of 1,500 texts or more took 0.6-0.75x PyT
 time. Each export is checked against PyTorch's outputs before it is kept (:mod:`.export`);
 a model that does not convert runs with PyTorch, and the run's fingerprint and methods
 record say which ran. ``LLMSTUDIO_RUNTIME`` sets another default (a lab that wants
-PyTorch everywhere, say)."""
+PyTorch everywhere, say).
+
+PyTorch in bfloat16 is offered where the CPU has bfloat16 matrix instructions
+(AVX512-BF16 or AMX: :func:`..cpu_features.bfloat16_cpu`). There whole runs of MiniLM
+models took 0.52-0.72x float32 PyTorch's time and gave float32's label on 97.5-100% of
+rows, where int8 ONNX gives it on 89-98% (benchmarks/RESULTS.md, "ONNX Runtime against
+PyTorch"). Without those instructions bfloat16 runs several times slower than float32,
+so it is refused there. Every pipeline runs in it, the generators too (1.43x)."""
 
 from __future__ import annotations
 
@@ -25,17 +33,32 @@ AUTO = "auto"
 TORCH = "torch"
 ONNX = "onnx"
 ONNX_INT8 = "onnx-int8"
-RUNTIMES = (AUTO, TORCH, ONNX, ONNX_INT8)
+TORCH_BF16 = "torch-bfloat16"
+RUNTIMES = (AUTO, TORCH, TORCH_BF16, ONNX, ONNX_INT8)
 DEFAULT_VARIABLE = "LLMSTUDIO_RUNTIME"
 
 # What each choice is called where users pick it (the run dialog; --help).
 LABELS = {
     AUTO: "Automatic (ONNX Runtime on this CPU where the model allows, else PyTorch)",
     TORCH: "PyTorch",
+    TORCH_BF16: "PyTorch bfloat16 (faster on this CPU, slightly less exact)",
     ONNX: "ONNX Runtime (float32)",
     ONNX_INT8: "ONNX Runtime int8 (faster, slightly less exact)",
 }
-PRECISION = {ONNX: "float32", ONNX_INT8: "int8"}
+PRECISION = {ONNX: "float32", ONNX_INT8: "int8"}  # the ONNX runtimes' precision
+# What a run's fingerprint says of a runtime other than PyTorch in float32 (which adds
+# nothing, so that its cached answers keep their keys).
+FINGERPRINTS = {
+    ONNX: {"runtime": "onnxruntime", "precision": "float32"},
+    ONNX_INT8: {"runtime": "onnxruntime", "precision": "int8"},
+    TORCH_BF16: {"runtime": "pytorch", "precision": "bfloat16"},
+}
+NO_BF16 = (
+    "the torch-bfloat16 runtime is for CPUs with bfloat16 instructions (AVX512-BF16 or "
+    "AMX), and this computer's has none known: there PyTorch runs slower in bfloat16 than "
+    "in float32 (a GPU runs in half precision by itself). For a faster, slightly less "
+    "exact run use onnx-int8"
+)
 
 # ONNX Runtime runs the model; onnx and onnxscript are what torch.onnx's exporter and the
 # int8 quantiser need. llmstudio depends on all three (the desktop app bundles them); an
@@ -49,10 +72,28 @@ def missing_packages() -> list[str]:
     return [name for name in PACKAGES if find_spec(name) is None]
 
 
+def is_onnx(runtime: str) -> bool:
+    """Whether ``runtime`` is one of ONNX Runtime's (float32, int8)."""
+    return runtime in PRECISION
+
+
+def torch_dtype(runtime: str) -> str | None:
+    """The precision PyTorch is asked to run in by ``runtime`` (None: its own choice,
+    float32 on the CPU and half precision on a GPU where the model allows: gpu_plan)."""
+    return "bfloat16" if runtime == TORCH_BF16 else None
+
+
 def installed_runtimes() -> tuple[str, ...]:
-    """The runtimes this computer can use: automatic and PyTorch always, the ONNX ones when
-    ONNX Runtime and the exporter are installed."""
-    return RUNTIMES if not missing_packages() else (AUTO, TORCH)
+    """The runtimes this computer can use: automatic and PyTorch always, PyTorch in
+    bfloat16 where the CPU has bfloat16 instructions, the ONNX ones when ONNX Runtime and
+    the exporter are installed."""
+    from ..cpu_features import bfloat16_cpu
+
+    return tuple(
+        r
+        for r in RUNTIMES
+        if not (is_onnx(r) and missing_packages()) and (r != TORCH_BF16 or bfloat16_cpu())
+    )
 
 
 def default_runtime() -> str:
@@ -72,19 +113,36 @@ def default_runtime() -> str:
 def check_runtime(runtime: str | None) -> str:
     """``runtime`` checked (None: :func:`default_runtime`); a :class:`BackendError` that
     says what to do for an unknown name or an ONNX runtime whose packages are missing.
-    Automatic stays automatic: the backend settles it once it knows the model and the
-    device (:func:`settle`)."""
-    runtime = (runtime or "").strip() or default_runtime()
+    PyTorch in bfloat16 on a CPU without bfloat16 instructions is refused too. A default
+    from ``$LLMSTUDIO_RUNTIME`` that cannot run here is named as the variable's. Automatic
+    stays automatic: the backend settles it once it knows the model and the device
+    (:func:`settle`)."""
+    named = (runtime or "").strip()
+    runtime = named or default_runtime()
+    problem = _runtime_problem(runtime)
+    if problem and not named and runtime != AUTO:
+        problem = f"{DEFAULT_VARIABLE}={runtime} (the default runtime): {problem}"
+    if problem:
+        raise BackendError(problem)
+    return runtime
+
+
+def _runtime_problem(runtime: str) -> str:
+    """Why ``runtime`` cannot run on this computer ("" when it can)."""
     if runtime not in RUNTIMES:
-        raise BackendError(f"unknown runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
-    missing = missing_packages() if runtime not in (AUTO, TORCH) else []
+        return f"unknown runtime {runtime!r}; use one of {', '.join(RUNTIMES)}"
+    if runtime == TORCH_BF16:
+        from ..cpu_features import bfloat16_cpu
+
+        return "" if bfloat16_cpu() else NO_BF16
+    missing = missing_packages() if is_onnx(runtime) else []
     if missing:
-        raise BackendError(
+        return (
             f"the {runtime} runtime needs ONNX Runtime, and {', '.join(missing)} "
             f"{'is' if len(missing) == 1 else 'are'} not installed: {INSTALL_HINT}, "
             "or run with the torch runtime"
         )
-    return runtime
+    return ""
 
 
 def settle(runtime: str, device: str, onnx_ready: bool = True) -> str:
@@ -147,20 +205,20 @@ def runtime_refusal(model: str | None, runtime: str | None) -> str:
 
 def runtime_fingerprint(runtime: str) -> dict:
     """What a run's fingerprint adds for ``runtime``: nothing for torch (so its cached
-    answers keep their keys), the runtime and its precision for ONNX (so an int8 answer
-    never serves a float32 run, nor an ONNX answer a torch one)."""
-    if runtime == TORCH:
-        return {}
-    return {"runtime": "onnxruntime", "precision": PRECISION[runtime]}
+    answers keep their keys), the runtime and its precision for the others (so an int8
+    or bfloat16 answer never serves a float32 run, nor an ONNX answer a torch one)."""
+    return dict(FINGERPRINTS.get(runtime, {}))
 
 
 def runtime_of(fingerprint: dict) -> str:
     """The runtime a local model's run ran with, from its fingerprint (torch when it names
     none: torch adds nothing to it), so that a resumed or replicated run runs with the
     same one, whatever the default is now."""
-    if fingerprint.get("runtime") != "onnxruntime":
-        return TORCH
-    return ONNX_INT8 if fingerprint.get("precision") == "int8" else ONNX
+    said = (fingerprint.get("runtime"), fingerprint.get("precision"))
+    for runtime, fields in FINGERPRINTS.items():
+        if said == (fields["runtime"], fields["precision"]):
+            return runtime
+    return TORCH
 
 
 def runtime_words(fingerprint: dict) -> str:
@@ -171,6 +229,8 @@ def runtime_words(fingerprint: dict) -> str:
         if fingerprint.get("precision") == "int8":
             return "ONNX Runtime, int8 weights by dynamic quantisation, slightly less exact"
         return "ONNX Runtime, float32"
+    if runtime_of(fingerprint) == TORCH_BF16:
+        return "PyTorch in bfloat16, asked for speed, slightly less exact than float32"
     if fingerprint.get("dtype"):
         return f"PyTorch in {fingerprint['dtype']}, half precision on a GPU"
     return ""
