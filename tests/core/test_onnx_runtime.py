@@ -259,3 +259,50 @@ def test_builtin_minilm_through_onnx(cache):
     assert cosines.min() > 0.95  # close, not equal
     assert cosines.max() < 1 - 1e-6
     assert make_backend("builtin", runtime="onnx-int8").fingerprint()["precision"] == "int8"
+
+
+@pytest.mark.slow  # exports a model (seconds)
+def test_a_new_export_removes_the_same_model_s_exports_of_an_older_export_version(
+    tiny_models, tmp_path, monkeypatch, exports
+):
+    """Exports an older llmstudio made (an older EXPORT_VERSION) are removed when the model
+    is converted anew: nothing reads them. Another model's exports, another revision's,
+    and another torch version's of the same export version (a second install sharing the
+    cache) are kept."""
+    import json
+
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(export, "cache_dir", lambda: cache)
+    folder = shutil.copytree(tiny_models.named, tmp_path / "model")
+    other = shutil.copytree(tiny_models.generic2, tmp_path / "other")
+    current = export.EXPORT_VERSION
+    monkeypatch.setattr(export, "EXPORT_VERSION", current - 1)
+    make_backend(f"hf:{folder}", runtime="onnx-int8")
+    make_backend(f"hf:{other}", runtime="onnx")
+    older = {p.parent.parent for p in cache.rglob("float32/model.json")}
+    assert len(older) == 2 and len(exports) == 2
+
+    def recorded(path):
+        return json.loads((path / "float32" / "model.json").read_text("utf-8"))
+
+    (mine,) = (p for p in older if recorded(p)["model"] == str(folder))
+    # version 1's exports wrote no versions at all; and a second install's torch
+    unversioned = shutil.copytree(mine, cache / "onnx" / "unversioned")
+    record = {k: v for k, v in recorded(mine).items() if k not in ("export_version", "torch")}
+    (unversioned / "float32" / "model.json").write_text(json.dumps(record), "utf-8")
+    monkeypatch.setattr(export, "EXPORT_VERSION", current)
+    other_torch = shutil.copytree(mine, cache / "onnx" / "other-torch")
+    newer = {**recorded(mine), "export_version": export.EXPORT_VERSION, "torch": "0.0"}
+    (other_torch / "float32" / "model.json").write_text(json.dumps(newer), "utf-8")
+    backend = make_backend(f"hf:{folder}", runtime="onnx")  # this version: exported anew
+    assert len(exports) == 3
+    assert not mine.exists() and not unversioned.exists()  # the older ones, int8 too
+    assert other_torch.exists() and (older - {mine}).pop().exists()  # the other model's
+    (now,) = {p.parent.parent for p in cache.rglob("float32/model.json")} - {
+        other_torch,
+        *(older - {mine}),
+    }
+    assert recorded(now)["export_version"] == export.EXPORT_VERSION
+    assert backend.annotate(TASK, TEXTS[:2])[0]["sentiment_label"]
+    make_backend(f"hf:{folder}", runtime="onnx")  # from the cache: nothing more removed
+    assert now.exists() and other_torch.exists() and len(exports) == 3

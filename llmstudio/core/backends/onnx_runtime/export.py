@@ -8,7 +8,9 @@ stopped halfway, or two processes exporting at once, never leave a broken model 
 read. Before it is kept, an export's outputs are checked against the torch model's on
 sample sentences (:func:`check_export`): a graph that computes something else never runs.
 A model that could not be converted is remembered (:func:`refused`), so that automatic
-runs go straight to PyTorch instead of trying again each time."""
+runs go straight to PyTorch instead of trying again each time. A new export removes the
+cached exports of the same model made by an older :data:`EXPORT_VERSION`
+(:func:`remove_older`), which nothing reads any more."""
 
 from __future__ import annotations
 
@@ -71,12 +73,15 @@ def exported(identity: dict, precision: str, export: Callable[[Path], None]) -> 
         folder = Path(tempfile.mkdtemp(prefix="llmstudio-onnx-"))
     else:
         folder = export_folder(identity)
+    new = not (folder / "float32" / FILE).is_file()
     try:
         float32 = _made(folder / "float32", lambda tmp: export(tmp / FILE), identity, EXPORTING)
     except BackendError as exc:
         _remember_refusal(folder, str(exc))
         raise
     (folder / REFUSED).unlink(missing_ok=True)
+    if new and identity.get("revision") is not None:
+        remove_older(identity, keep=folder)
     if precision == "float32":
         return float32
     return _made(folder / "int8", lambda tmp: quantise(float32, tmp / FILE), identity, "quantising")
@@ -116,7 +121,7 @@ def _made(final: Path, make: Callable[[Path], None], identity: dict, doing: str)
         )
     try:
         make(partial)
-        (partial / "model.json").write_text(json.dumps(identity, indent=2, default=str))
+        (partial / "model.json").write_text(json.dumps(_record(identity), indent=2, default=str))
         try:
             os.rename(partial, final)
         except OSError:  # another process finished the same export first: take its files
@@ -133,6 +138,42 @@ def _made(final: Path, make: Callable[[Path], None], identity: dict, doing: str)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return final / FILE
+
+
+def _record(identity: dict) -> dict:
+    """What ``model.json`` keeps beside an export: the model's identity, and the exporter
+    and torch versions that made it (a file without ``export_version`` is version 1's)."""
+    return {**identity, "export_version": EXPORT_VERSION, "torch": _torch_version()}
+
+
+def _same_model(recorded: dict, identity: dict) -> bool:
+    mine = json.loads(json.dumps(identity, default=str))
+    return {k: v for k, v in recorded.items() if k not in ("export_version", "torch")} == mine
+
+
+def remove_older(identity: dict, keep: Path) -> int:
+    """Remove the cached exports of the model ``identity`` names that an older
+    :data:`EXPORT_VERSION` made (each about the model's size again; nothing reads them
+    now), all but ``keep``; the number removed. Exports of another torch version are kept:
+    two installs with different torch versions may share the cache, and each would
+    otherwise convert the model again every time the other had run it."""
+    removed = 0
+    for folder in keep.parent.iterdir():
+        if folder == keep or not folder.is_dir():
+            continue
+        try:
+            recorded = json.loads((folder / "float32" / "model.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            continue  # not an export (or a partial, or another program's)
+        if not isinstance(recorded, dict) or not _same_model(recorded, identity):
+            continue
+        if int(recorded.get("export_version", 1)) >= EXPORT_VERSION:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)  # a file open elsewhere stays: harmless
+        if not folder.exists():
+            removed += 1
+            log.info("removed an older conversion of %s: %s", identity.get("model"), folder)
+    return removed
 
 
 def quantise(source: Path, target: Path, **options) -> None:
