@@ -135,7 +135,9 @@ def figure(config, *names: str) -> int | None:
 
 def stored_dtype(config) -> str | None:
     """The precision a model's checkpoint is stored in, as its config says (None: unsaid)."""
-    for name in ("torch_dtype", "dtype"):
+    # dtype first: transformers 5 reads an old config's torch_dtype into it, and asking
+    # for torch_dtype logs a deprecation warning in every run
+    for name in ("dtype", "torch_dtype"):
         value = getattr(config, name, None)
         if value is not None:
             return str(value)
