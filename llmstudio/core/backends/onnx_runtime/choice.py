@@ -53,6 +53,12 @@ FINGERPRINTS = {
     ONNX_INT8: {"runtime": "onnxruntime", "precision": "int8"},
     TORCH_BF16: {"runtime": "pytorch", "precision": "bfloat16"},
 }
+# What the methods record says of a run in each of them.
+RECORD_WORDS = {
+    ONNX: "ONNX Runtime, float32",
+    ONNX_INT8: "ONNX Runtime, int8 weights by dynamic quantisation, slightly less exact",
+    TORCH_BF16: "PyTorch in bfloat16, asked for speed, slightly less exact than float32",
+}
 NO_BF16 = (
     "the torch-bfloat16 runtime is for CPUs with bfloat16 instructions (AVX512-BF16 or "
     "AMX), and this computer's has none known: there PyTorch runs slower in bfloat16 than "
@@ -89,11 +95,8 @@ def installed_runtimes() -> tuple[str, ...]:
     the exporter are installed."""
     from ..cpu_features import bfloat16_cpu
 
-    return tuple(
-        r
-        for r in RUNTIMES
-        if not (is_onnx(r) and missing_packages()) and (r != TORCH_BF16 or bfloat16_cpu())
-    )
+    onnx, bf16 = not missing_packages(), bfloat16_cpu()
+    return tuple(r for r in RUNTIMES if (onnx or not is_onnx(r)) and (bf16 or r != TORCH_BF16))
 
 
 def default_runtime() -> str:
@@ -225,12 +228,9 @@ def runtime_words(fingerprint: dict) -> str:
     """The runtime and precision of a local model's run, for the methods record ("" for a
     model that does not run here, an API or the lexicon, and for PyTorch in float32, the
     default): ONNX Runtime's precision, or PyTorch's half precision on a GPU (gpu_plan)."""
-    if fingerprint.get("runtime") == "onnxruntime":
-        if fingerprint.get("precision") == "int8":
-            return "ONNX Runtime, int8 weights by dynamic quantisation, slightly less exact"
-        return "ONNX Runtime, float32"
-    if runtime_of(fingerprint) == TORCH_BF16:
-        return "PyTorch in bfloat16, asked for speed, slightly less exact than float32"
+    runtime = runtime_of(fingerprint)
+    if runtime != TORCH:
+        return RECORD_WORDS[runtime]
     if fingerprint.get("dtype"):
         return f"PyTorch in {fingerprint['dtype']}, half precision on a GPU"
     return ""

@@ -45,11 +45,7 @@ def export_folder(identity: dict) -> Path:
     """The cache folder of the model ``identity`` names (its float32 and int8 exports).
     torch's version is read from its package metadata, not by importing it (a second of
     start-up), so that a cached export is found without torch (:mod:`.bundle`)."""
-    key = json.dumps(
-        {**identity, "export_version": EXPORT_VERSION, "torch": _torch_version()},
-        sort_keys=True,
-        default=str,
-    )
+    key = json.dumps(_record(identity), sort_keys=True, default=str)
     return cache_dir() / "onnx" / hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
