@@ -128,10 +128,14 @@ def test_sample_opens_with_codes_a_run_and_a_chart(qtbot, window, sample_with_ru
     assert window.project.path == sample_with_run and window.corpus.rows == 300
     coded = human_codes.current(window.project, SAMPLE_CODEBOOK.name, SAMPLE_CODER)
     assert len(coded) == 40
-    qtbot.waitUntil(  # the coders' columns are read in the background
-        lambda: any(name.startswith("human_") for name in window.model.result_names)
+    # The coders' columns and the run's are read in two background jobs: either may end
+    # first (CI once saw the coders' before the run's), so both are waited for.
+    qtbot.waitUntil(
+        lambda: (
+            any(name.startswith("human_") for name in window.model.result_names)
+            and "sentiment_label" in window.model.result_names
+        )  # the run's column in the table
     )
-    assert "sentiment_label" in window.model.result_names  # the run's column in the table
     assert window.runs.running() == []  # a finished run: nothing started again
     assert window.charts.dock.isVisible()
     # The run's columns are read after the corpus: then the chart turns to its mean.
