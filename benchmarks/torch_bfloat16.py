@@ -37,6 +37,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 ENCODER_ROWS = 1000
 NEW_TOKENS = 32
 PROMPTS = 8
+# SmolLM-135M's shape (random weights, a byte vocabulary): the speed of a small generator
+SMOLLM_135M = dict(
+    hidden_size=576,
+    intermediate_size=1536,
+    num_hidden_layers=30,
+    num_attention_heads=9,
+    num_key_value_heads=3,
+    max_position_embeddings=2048,
+    initializer_range=0.02,
+)
 
 
 def best(fn, repeat: int) -> float:
@@ -92,24 +102,13 @@ def encoder(repeat: int) -> list[dict]:
 
 def generator(repeat: int) -> list[dict]:
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import AutoTokenizer, LlamaForCausalLM
 
-    from models import byte_tokenizer
+    from models import build_causal_lm
 
-    tokenizer = byte_tokenizer()
-    torch.manual_seed(0)
-    config = LlamaConfig(  # SmolLM-135M's shape; a byte vocabulary
-        vocab_size=len(tokenizer),
-        hidden_size=576,
-        intermediate_size=1536,
-        num_hidden_layers=30,
-        num_attention_heads=9,
-        num_key_value_heads=3,
-        max_position_embeddings=2048,
-        tie_word_embeddings=True,
-    )
     with tempfile.TemporaryDirectory() as tmp:
-        LlamaForCausalLM(config).save_pretrained(tmp)
+        build_causal_lm(tmp, **SMOLLM_135M)
+        tokenizer = AutoTokenizer.from_pretrained(tmp)
         prompts = [f"Classify the sentiment of this text: example {i}." for i in range(PROMPTS)]
         batch = tokenizer(prompts, return_tensors="pt")  # one length: no padding
         out, base = [], None

@@ -151,10 +151,11 @@ def build_encoder(folder: Path, *, seed: int = 0) -> Path:
 
 
 def build_causal_lm(
-    folder: Path, *, seed: int = 0, chat_template: str | None = CHAT_TEMPLATE
+    folder: Path, *, seed: int = 0, chat_template: str | None = CHAT_TEMPLATE, **shape
 ) -> Path:
     """A tiny Llama-style causal LM with a byte-level tokenizer (and a chat template unless
-    ``chat_template=None``)."""
+    ``chat_template=None``); ``shape``: ``LlamaConfig`` fields that replace the tiny ones
+    (a benchmark's model of a real size)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -173,6 +174,7 @@ def build_causal_lm(
         tie_word_embeddings=True,
         initializer_range=0.5,
     )
+    config.update(shape)
     LlamaForCausalLM(config).eval().save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return Path(folder)
